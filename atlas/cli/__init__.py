@@ -1,0 +1,68 @@
+"""The ``atlas`` command line: every step scriptable, ``--json`` for machines.
+
+Each sub-command is one module in :mod:`atlas.cli.commands` with ``NAME``, ``HELP``,
+``add_arguments(parser)`` and ``run(args) -> int``; they are found, not listed, so a
+new command is a new file. Errors a user can fix are one line and exit status 2;
+``--debug`` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+from atlas import __version__
+from atlas.errors import AtlasError
+
+
+def _commands() -> list[ModuleType]:
+    from atlas.cli import commands
+
+    found = []
+    for mod in pkgutil.iter_modules(commands.__path__):
+        if not mod.name.startswith("_"):
+            found.append(importlib.import_module(f"atlas.cli.commands.{mod.name}"))
+    return sorted(found, key=lambda m: getattr(m, "ORDER", 50))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="atlas",
+        description="Atlas: offline digital-evidence timeline analysis for stalking investigations.",
+        epilog="Decision support, not legal advice. Nothing is sent over the network.",
+    )
+    parser.add_argument("--version", action="version", version=f"atlas {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on error")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in _commands():
+        p = sub.add_parser(module.NAME, help=module.HELP, description=module.__doc__)
+        p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+        module.add_arguments(p)
+        p.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "_run", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args._run(args) or 0)
+    except AtlasError as exc:
+        if args.debug:
+            raise
+        print(f"atlas: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("atlas: interrupted; the case store is unchanged by the interrupted step", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""One module per ``atlas`` sub-command (found by :func:`atlas.cli._commands`)."""

@@ -1,0 +1,29 @@
+"""Records that did not become events, each with its source, place and reason."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from atlas.cli.output import print_json, print_table
+from atlas.store import Case
+
+NAME = "rejects"
+HELP = "list rejected records with their reasons"
+ORDER = 12
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("case_dir", type=Path, metavar="CASE_DIR")
+    p.add_argument("--json", action="store_true")
+
+
+def run(args: argparse.Namespace) -> int:
+    case = Case.open(args.case_dir)
+    frame = case.rejects().sort("source_id", "source_ref").collect()
+    if args.json:
+        print_json(frame.to_dicts())
+        return 0
+    print_table(f"Rejects: {frame.height}", ["source", "where", "reason", "excerpt"],
+                [[r["source_id"], r["source_ref"], r["reason"], r["excerpt"]] for r in frame.iter_rows(named=True)])
+    return 0

@@ -1,0 +1,33 @@
+"""The case's sources: hash, format, parser, owner, zone, counts and assumptions."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from atlas.cli.output import print_json, print_table
+from atlas.store import Case
+
+NAME = "sources"
+HELP = "list the case's sources with their hashes and counts"
+ORDER = 11
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("case_dir", type=Path, metavar="CASE_DIR")
+    p.add_argument("--json", action="store_true")
+
+
+def run(args: argparse.Namespace) -> int:
+    sources = Case.open(args.case_dir).sources()
+    if args.json:
+        print_json(sources.to_dicts())
+        return 0
+    print_table(
+        "Sources",
+        ["source", "file", "sha256", "parser", "owner", "zone", "read", "events", "rejects", "assumptions"],
+        [[r["source_id"], r["name"], r["sha256"], f"{r['parser']} {r['parser_version']}", r["owner"], r["timezone"],
+          r["records_read"], r["events"], r["rejects"], "; ".join(r["assumptions"] or [])]
+         for r in sources.iter_rows(named=True)],
+    )
+    return 0

@@ -1,0 +1,228 @@
+"""Ingest: source files → parsed → normalised → accounted for → committed.
+
+Every source is hashed before and after parsing (and opened read-only by its
+parser); every record read becomes an event or a reject, and the count is checked
+before anything is committed. By default one ``atlas ingest`` is all or nothing:
+if any file fails, the store is left exactly as it was and the error names the file.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+import parsers
+from atlas.errors import AtlasError, FormatError, StoreError
+from atlas.model import IDENTITY_EVIDENCE_SCHEMA, REJECT_SCHEMA, conform, empty_evidence
+from atlas.normalise import to_events
+from atlas.normalise.identifiers import identifier_map, identifier_uri
+from atlas.normalise.times import check_zone
+from atlas.store import Case, StagedSource
+from atlas.store.hashing import sha256_file, source_id_for
+from atlas.store.manifest import Manifest
+from parsers.base import ParseContext, ParserModule
+
+
+@dataclass
+class IngestOptions:
+    format: str | None = None
+    owner: str | None = None
+    timezone: str | None = None
+    region: str | None = None
+    dayfirst: bool | None = None
+    replace: bool = False
+    keep_going: bool = False
+    options: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class SourceOutcome:
+    path: str
+    status: str  # ingested | already | skipped | failed
+    source_id: str = ""
+    sha256: str = ""
+    format: str = ""
+    parser: str = ""
+    parser_version: str = ""
+    records_read: int = 0
+    events: int = 0
+    rejects: int = 0
+    owner: str | None = None
+    assumptions: list[str] = field(default_factory=list)
+    message: str = ""
+
+
+def expand_paths(paths: Iterable[Path]) -> list[tuple[Path, bool]]:
+    """Files to ingest, with whether each was named explicitly (folders are walked)."""
+    out: list[tuple[Path, bool]] = []
+    for p in paths:
+        if p.is_dir():
+            out.extend((f, False) for f in sorted(p.rglob("*")) if f.is_file() and not any(
+                part.startswith(".") for part in f.relative_to(p).parts))
+        elif p.exists():
+            out.append((p, True))
+        else:
+            raise AtlasError(f"{p}: no such file or folder")
+    return out
+
+
+def owner_identity(manifest: Manifest, owner: str | None) -> tuple[str | None, list[str], list[str]]:
+    """``--owner`` as (identifier URI, owner URIs for direction, display names).
+
+    A party id stands for every identifier and display name the manifest gives it.
+    """
+    if not owner:
+        return None, [], []
+    for party in manifest.parties:
+        if party.id == owner:
+            first = party.identifiers[0] if party.identifiers else f"party:{party.id}"
+            return first, list(party.identifiers), list(party.display_names)
+    if ":" not in owner:
+        ids = ", ".join(p.id for p in manifest.parties)
+        raise AtlasError(f"--owner {owner!r} is neither a party id ({ids}) nor an identifier URI like tel:+447700900123")
+    uri = identifier_uri(owner, source_id="", region=manifest.region) if owner.startswith("phone:") else owner
+    for party in manifest.parties:
+        if uri in party.identifiers:
+            return uri, list(party.identifiers), list(party.display_names)
+    return uri, [uri], []
+
+
+def _normalise_evidence(frame: pl.DataFrame | None, source_id: str, region: str) -> pl.DataFrame:
+    if frame is None or frame.height == 0:
+        return empty_evidence()
+    frame = frame.with_columns(pl.lit(source_id).alias("source_id"))
+    raw = pl.concat([frame.get_column("identifier"), frame.get_column("related")]).rename("raw")
+    mapping = identifier_map(raw, source_id=source_id, region=region)
+    keys, vals = mapping.get_column("raw"), mapping.get_column("uri")
+    frame = frame.with_columns(
+        pl.col("identifier").replace_strict(keys, vals, default=None),
+        pl.col("related").replace_strict(keys, vals, default=None),
+    )
+    return conform(frame, IDENTITY_EVIDENCE_SCHEMA)
+
+
+def ingest_file(case: Case, path: Path, opts: IngestOptions, debug: bool = False) -> tuple[SourceOutcome, StagedSource | None]:
+    """Parse and normalise one file; nothing is written to the store here."""
+    manifest = case.manifest
+    sha_before = sha256_file(path)
+    source_id = source_id_for(sha_before)
+    outcome = SourceOutcome(path=str(path), status="ingested", source_id=source_id, sha256=sha_before)
+    if source_id in set(case.source_ids()) and not opts.replace:
+        outcome.status = "already"
+        row = case.sources().filter(pl.col("source_id") == source_id).row(0, named=True)
+        outcome.format, outcome.parser, outcome.parser_version = row["format"], row["parser"], row["parser_version"]
+        outcome.records_read, outcome.events, outcome.rejects = row["records_read"], row["events"], row["rejects"]
+        outcome.message = f"already in the case as {row['path']}"
+        return outcome, None
+    parser: ParserModule = parsers.by_name(opts.format) if opts.format else parsers.detect(path)
+    zone = check_zone(opts.timezone or manifest.timezone)
+    region = (opts.region or manifest.region).upper()
+    owner_uri, owner_uris, owner_names = owner_identity(manifest, opts.owner)
+    ctx = ParseContext(
+        source_id=source_id, path=path, timezone=zone, region=region, owner=owner_uri,
+        dayfirst=opts.dayfirst, options=dict(opts.options),
+    )
+    try:
+        result = parser.parse(path, ctx)
+    except AtlasError:
+        raise
+    except Exception as exc:  # a parser bug or data it did not foresee: name the file
+        detail = traceback.format_exc() if debug else f"{type(exc).__name__}: {exc}"
+        raise FormatError(f"{path}: {parser.INFO.name} parser failed: {detail}") from exc
+    region = (result.region or region).upper()
+    assumptions = list(result.assumptions)
+    if result.owner and not owner_uri:
+        owner_uri = identifier_uri(result.owner, source_id=source_id, region=region)
+        owner_uris = [owner_uri]
+        for party in manifest.parties:
+            if owner_uri in party.identifiers:
+                owner_uris, owner_names = list(party.identifiers), list(party.display_names)
+        assumptions.append(f"device owner {owner_uri} as stated in the source")
+    elif opts.owner:
+        assumptions.append(f"owner {opts.owner} as instructed (--owner)")
+    owner_uris = owner_uris + [f"name:{source_id}:{n}" for n in owner_names]
+    normalised = to_events(result.events, source_id=source_id, timezone=zone, region=region, owner_uris=owner_uris)
+    if normalised.events.get_column("ts_basis").cast(pl.String).is_in(["local", "ambiguous", "nonexistent"]).any():
+        assumptions.append(f"wall-clock times read as {zone}")
+    rejects = pl.concat([
+        conform(result.rejects.with_columns(pl.lit(source_id).alias("source_id")), REJECT_SCHEMA),
+        normalised.rejects,
+    ])
+    n_events, n_rejects = normalised.events.height, rejects.height
+    if result.records_read != n_events + n_rejects:
+        raise AtlasError(
+            f"{path}: accounting failed: {result.records_read} records read but {n_events} events + "
+            f"{n_rejects} rejects (parser {parser.INFO.name} {parser.INFO.version} bug; nothing was stored)"
+        )
+    sha_after = sha256_file(path)
+    if sha_after != sha_before:
+        raise StoreError(f"{path}: the file changed while it was being read (SHA-256 before {sha_before}, after {sha_after})")
+    outcome.format = parser.INFO.description
+    outcome.parser, outcome.parser_version = parser.INFO.name, parser.INFO.version
+    outcome.records_read, outcome.events, outcome.rejects = result.records_read, n_events, n_rejects
+    outcome.owner, outcome.assumptions = owner_uri, assumptions
+    source_row: dict[str, object] = {
+        "source_id": source_id, "path": str(path.resolve()), "name": path.name, "size": path.stat().st_size,
+        "sha256": sha_before, "format": parser.INFO.description, "parser": parser.INFO.name,
+        "parser_version": parser.INFO.version, "owner": owner_uri, "region": region, "timezone": zone,
+        "assumptions": assumptions, "records_read": result.records_read, "events": n_events, "rejects": n_rejects,
+    }
+    staged = StagedSource(
+        source=source_row, events=normalised.events, rejects=rejects,
+        evidence=_normalise_evidence(result.evidence, source_id, region), extra=dict(result.extra),
+    )
+    return outcome, staged
+
+
+def ingest(
+    case: Case,
+    paths: Iterable[Path],
+    opts: IngestOptions,
+    *,
+    debug: bool = False,
+    on_file: Callable[[Path], None] | None = None,
+) -> list[SourceOutcome]:
+    """Ingest files (folders are walked); commit all of them, or none on error."""
+    outcomes: list[SourceOutcome] = []
+    staged: list[StagedSource] = []
+    seen: set[str] = set()
+    for path, explicit in expand_paths(paths):
+        if on_file:
+            on_file(path)
+        try:
+            outcome, stage = ingest_file(case, path, opts, debug=debug)
+        except FormatError as exc:
+            if not explicit and "format not recognised" in str(exc):
+                outcomes.append(SourceOutcome(path=str(path), status="skipped", message="format not recognised"))
+                continue
+            if not opts.keep_going:
+                raise
+            outcomes.append(SourceOutcome(path=str(path), status="failed", message=str(exc)))
+            continue
+        except AtlasError as exc:
+            if not opts.keep_going:
+                raise
+            outcomes.append(SourceOutcome(path=str(path), status="failed", message=str(exc)))
+            continue
+        if stage is not None and stage.source_id in seen:
+            outcome.status, outcome.message = "already", "same content as another file in this ingest"
+            stage = None
+        if stage is not None:
+            seen.add(stage.source_id)
+            staged.append(stage)
+        outcomes.append(outcome)
+    case.commit(staged, replace=opts.replace)
+    if staged:
+        with case.db() as con:
+            for o in outcomes:
+                if o.status == "ingested":
+                    case.audit("ingest", {
+                        "path": o.path, "sha256": o.sha256, "source_id": o.source_id, "parser": o.parser,
+                        "parser_version": o.parser_version, "records_read": o.records_read,
+                        "events": o.events, "rejects": o.rejects,
+                    }, con)
+    return outcomes

@@ -1,0 +1,253 @@
+"""Time: one converter per epoch kind, and wall-clock times to UTC with a stated basis.
+
+As in plaso, a number of seconds since 1970 and a number of seconds since 2001 are
+different kinds of time; each has exactly one converter here, tested once, and
+parsers say which kind their column holds rather than doing arithmetic themselves.
+
+Wall-clock times (a WhatsApp export, a CDR in "UK local time") are converted with a
+named zone. The autumn repeated hour is read as its *earliest* instant and flagged
+``ambiguous``; a time in the spring-forward gap is read as if the clock had not yet
+changed and flagged ``nonexistent``. Neither is shifted silently.
+
+Date strings are parsed in bulk with an explicit ``strptime`` format. A format is
+chosen by trying candidates on the whole column (cheap: Polars is vectorised), and
+day/month order is decided by the data where it can be (a day > 12 anywhere). Where
+the data cannot decide, the caller's choice, or the GB default, is recorded as an
+assumption; ``dateutil``'s ``dayfirst`` guessing is never used to parse in bulk
+because it silently reads ``04/13/2024`` as 13 April and ISO dates as day-first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Final, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import polars as pl
+
+from atlas.errors import AtlasError
+from atlas.model import TS_TYPE, UTC
+
+EpochKind = Literal[
+    "unix_s", "unix_ms", "unix_us", "unix_ns", "apple_s", "apple_ns", "apple_auto",
+    "webkit_us", "filetime",
+]
+
+_UNIX_TO_APPLE_S: Final = 978_307_200
+_UNIX_TO_WEBKIT_S: Final = 11_644_473_600
+APPLE_NS_THRESHOLD: Final = 100_000_000_000
+"""Apple ``date`` columns hold seconds before iOS 11 and nanoseconds after: any value
+above 1e11 (year 5170 in seconds) must be nanoseconds."""
+
+
+def from_epoch(value: pl.Expr, kind: EpochKind) -> pl.Expr:
+    """A numeric epoch column → UTC datetime (µs). Nulls and zeros stay null.
+
+    Zero is null because phone databases write 0 for "never" (e.g. ``date_read``).
+    """
+    v = value.cast(pl.Float64)
+    if kind == "unix_s":
+        us = v * 1e6
+    elif kind == "unix_ms":
+        us = v * 1e3
+    elif kind == "unix_us":
+        us = v
+    elif kind == "unix_ns":
+        us = v / 1e3
+    elif kind == "apple_s":
+        us = (v + _UNIX_TO_APPLE_S) * 1e6
+    elif kind == "apple_ns":
+        us = v / 1e3 + _UNIX_TO_APPLE_S * 1e6
+    elif kind == "apple_auto":
+        us = (
+            pl.when(v.abs() > APPLE_NS_THRESHOLD)
+            .then(v / 1e3 + _UNIX_TO_APPLE_S * 1e6)
+            .otherwise((v + _UNIX_TO_APPLE_S) * 1e6)
+        )
+    elif kind == "webkit_us":
+        us = v - _UNIX_TO_WEBKIT_S * 1e6
+    elif kind == "filetime":
+        us = v / 10 - _UNIX_TO_WEBKIT_S * 1e6
+    else:  # pragma: no cover - Literal guards this
+        raise ValueError(f"unknown epoch kind {kind!r}")
+    return (
+        pl.when(v.is_null() | (v == 0))
+        .then(None)
+        .otherwise(us.round(0).cast(pl.Int64))
+        .cast(pl.Datetime("us"))
+        .dt.replace_time_zone(UTC)
+    )
+
+
+def check_zone(name: str) -> str:
+    """Validate an IANA zone name, returning it; a clear error otherwise."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise AtlasError(f"unknown time zone {name!r} (use an IANA name such as Europe/London)") from exc
+    return name
+
+
+_GAP_PROBE: Final = timedelta(hours=3)
+
+
+def wall_clock_to_utc(naive: pl.Expr, zone: str) -> tuple[pl.Expr, pl.Expr]:
+    """A naive wall-clock column in ``zone`` → (UTC datetime, ``ts_basis``).
+
+    Basis is ``local`` normally, ``ambiguous`` in the repeated autumn hour (earliest
+    instant chosen) and ``nonexistent`` in the spring gap (pre-change offset used).
+    """
+    earliest = naive.dt.replace_time_zone(zone, ambiguous="earliest", non_existent="null")
+    latest = naive.dt.replace_time_zone(zone, ambiguous="latest", non_existent="null")
+    # In the gap, the offset in force three hours earlier is the one "before the change".
+    before_change = (
+        (naive - _GAP_PROBE)
+        .dt.replace_time_zone(zone, ambiguous="earliest", non_existent="null")
+        .dt.convert_time_zone(UTC)
+        + _GAP_PROBE
+    )
+    utc = (
+        pl.when(earliest.is_not_null())
+        .then(earliest.dt.convert_time_zone(UTC))
+        .otherwise(before_change)
+        .cast(TS_TYPE)
+    )
+    basis = (
+        pl.when(naive.is_null())
+        .then(pl.lit(None, pl.String))
+        .when(earliest.is_null())
+        .then(pl.lit("nonexistent"))
+        .when(earliest != latest)
+        .then(pl.lit("ambiguous"))
+        .otherwise(pl.lit("local"))
+    )
+    return utc, basis
+
+
+# --- date strings -----------------------------------------------------------------
+
+_TIME_PARTS: Final = ("%H:%M:%S%.f", "%H:%M:%S", "%H:%M", "%I:%M:%S %p", "%I:%M %p")
+_DAY_FIRST_DATES: Final = ("%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y", "%d.%m.%Y", "%d-%b-%Y", "%d %b %Y", "%d/%b/%Y")
+_MONTH_FIRST_DATES: Final = ("%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y", "%b %d %Y", "%b %d, %Y")
+_ISO_DATES: Final = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d")
+_OFFSET_FORMATS: Final = (
+    "%Y-%m-%dT%H:%M:%S%.f%:z", "%Y-%m-%dT%H:%M:%S%:z", "%Y-%m-%d %H:%M:%S%.f%:z",
+    "%Y-%m-%d %H:%M:%S%:z", "%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M:%S%z",
+    "%Y-%m-%d %H:%M:%S %z", "%Y-%m-%dT%H:%M:%S%.fZ", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d %H:%M:%S UTC",
+    "%Y-%m-%d %H:%M:%S%.f UTC", "%d/%m/%Y %H:%M:%S %z", "%d/%m/%Y %H:%M:%S%:z",
+)
+
+
+def _joined(dates: tuple[str, ...], separators: tuple[str, ...] = (" ", "T", ", ")) -> list[str]:
+    out = []
+    for d in dates:
+        for sep in separators:
+            if sep == "T" and not d.startswith("%Y"):
+                continue
+            for t in _TIME_PARTS:
+                out.append(f"{d}{sep}{t}")
+    return out
+
+
+@dataclass(frozen=True)
+class DateFormat:
+    """The format chosen for a column of date strings and why."""
+
+    fmt: str
+    has_offset: bool
+    assumption: str | None = None
+
+    @property
+    def basis(self) -> str:
+        return "offset" if self.has_offset else "local"
+
+
+def _parse_share(values: pl.Series, fmt: str, *, aware: bool) -> float:
+    if aware:
+        parsed = values.str.to_datetime(fmt, strict=False, time_unit="us", time_zone=UTC)
+    else:
+        parsed = values.str.to_datetime(fmt, strict=False, time_unit="us")
+    n = values.len() - values.null_count()
+    return 1.0 if n == 0 else (parsed.len() - parsed.null_count()) / n
+
+
+def sniff_datetime_format(
+    values: pl.Series,
+    *,
+    dayfirst: bool | None = None,
+    what: str = "timestamps",
+    date_only: bool = False,
+) -> DateFormat:
+    """Choose the strptime format that reads every value in ``values``.
+
+    Day-first and month-first formats are both tried; if both read everything, the
+    order is not decidable from the data: ``dayfirst`` decides, defaulting to
+    day-first (GB) with the assumption recorded. Raises if no format reads ≥ 99 %.
+    """
+    sample = values.drop_nulls().str.strip_chars()
+    sample = sample.filter(sample != "").unique(maintain_order=True)
+    if sample.len() == 0:
+        return DateFormat("%Y-%m-%d %H:%M:%S", has_offset=False)
+    if date_only:
+        groups = {"iso": list(_ISO_DATES), "dmy": list(_DAY_FIRST_DATES), "mdy": list(_MONTH_FIRST_DATES)}
+        offset_formats: list[str] = []
+    else:
+        groups = {
+            "iso": _joined(_ISO_DATES),
+            "dmy": _joined(_DAY_FIRST_DATES),
+            "mdy": _joined(_MONTH_FIRST_DATES),
+        }
+        offset_formats = list(_OFFSET_FORMATS)
+    for fmt in offset_formats:
+        if _parse_share(sample, fmt, aware=True) == 1.0:
+            return DateFormat(fmt, has_offset=True)
+    best: dict[str, tuple[float, str]] = {}
+    for group, formats in groups.items():
+        for fmt in formats:
+            share = _parse_share(sample, fmt, aware=False)
+            if share > best.get(group, (-1.0, ""))[0]:
+                best[group] = (share, fmt)
+            if share == 1.0:
+                break
+    if best["iso"][0] == 1.0:
+        return DateFormat(best["iso"][1], has_offset=False)
+    dmy_ok, mdy_ok = best["dmy"][0] == 1.0, best["mdy"][0] == 1.0
+    if dmy_ok and mdy_ok:
+        chosen_dayfirst = True if dayfirst is None else dayfirst
+        why = "assumed day-first (UK default)" if dayfirst is None else (
+            "day-first as instructed" if dayfirst else "month-first as instructed")
+        fmt = best["dmy" if chosen_dayfirst else "mdy"][1]
+        return DateFormat(fmt, has_offset=False,
+                          assumption=f"day/month order of {what} not decidable from the data (no day > 12); {why}: {fmt}")
+    if dmy_ok or mdy_ok:
+        group = "dmy" if dmy_ok else "mdy"
+        if dayfirst is not None and dayfirst != dmy_ok:
+            raise AtlasError(
+                f"{what}: the data is {'day' if dmy_ok else 'month'}-first (a value > 12 fixes it), "
+                f"contradicting --{'monthfirst' if dayfirst is False else 'dayfirst'}"
+            )
+        return DateFormat(best[group][1], has_offset=False)
+    share, fmt = max(best.values())
+    if share >= 0.99:
+        return DateFormat(fmt, has_offset=False)
+    examples = ", ".join(repr(v) for v in sample.head(3).to_list())
+    raise AtlasError(f"cannot recognise the date format of {what} (e.g. {examples})")
+
+
+def parse_datetimes(values: pl.Expr, fmt: DateFormat) -> pl.Expr:
+    """Parse with a sniffed format: aware UTC for offset formats, naive otherwise."""
+    stripped = values.str.strip_chars()
+    if fmt.has_offset:
+        return stripped.str.to_datetime(fmt.fmt, strict=False, time_unit="us", time_zone=UTC)
+    return stripped.str.to_datetime(fmt.fmt, strict=False, time_unit="us")
+
+
+def uk_display(ts: object) -> str:
+    """A UTC datetime as people read it in England and Wales: ``22/11/2026 14:05 GMT``."""
+    from datetime import datetime
+
+    if not isinstance(ts, datetime):
+        return ""
+    local = ts.astimezone(ZoneInfo("Europe/London"))
+    return local.strftime("%d/%m/%Y %H:%M ") + (local.tzname() or "")

@@ -1,0 +1,23 @@
+"""Hashing sources: evidence is identified by its SHA-256 and must never change."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+CHUNK = 1 << 20
+
+
+def sha256_file(path: Path) -> str:
+    """SHA-256 of a file, read in 1 MiB chunks through a read-only handle."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def source_id_for(sha256: str) -> str:
+    """A source's id: the first 16 hex digits of its SHA-256 (64 bits; collisions in
+    one case are not a practical concern, and the full hash is kept beside it)."""
+    return sha256[:16]

@@ -1,0 +1,341 @@
+"""``case.toml``: what the officer knows and the data cannot tell.
+
+The manifest is read strictly: an unknown key or a bad value is an error naming the
+key and its line, because a mistyped ``exclusoin_zones`` silently ignored would
+hide a breach. The analysis never invents parties, places or orders; it asks here.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+from atlas.errors import ManifestError
+from atlas.normalise.times import check_zone
+
+ROLES: Final = ("victim", "suspect", "witness", "other")
+ORDER_TYPES: Final = (
+    "spo", "interim-spo", "restraining-order", "non-molestation-order", "bail", "dvpn", "dvpo",
+)
+
+_CASE_KEYS: Final = {
+    "reference": str, "officer": str, "exhibit_prefix": str, "timezone": str, "charge_date": date,
+    "report_date": date, "region": str, "force": str, "occupation": str, "analyst": str,
+}
+_PARTY_KEYS: Final = {"id": str, "role": str, "name": str, "identifiers": list, "display_names": list, "notes": str}
+_PLACE_KEYS: Final = {"name": str, "party": str, "lat": float, "lon": float, "radius_m": float, "notes": str}
+_ORDER_KEYS: Final = {
+    "type": str, "against": str, "protects": str, "start": datetime, "end": datetime, "no_contact": bool,
+    "exclusion_zones": list, "reference": str, "conditions": str,
+}
+_REQUIRED: Final = {
+    "case": ("reference", "officer", "exhibit_prefix"),
+    "party": ("id", "role"),
+    "place": ("name", "lat", "lon", "radius_m"),
+    "order": ("type", "against", "protects", "start"),
+}
+_URI = re.compile(r"^[a-z][a-z0-9\-]*:.+")
+
+
+@dataclass(frozen=True)
+class Party:
+    id: str
+    role: str
+    name: str = ""
+    identifiers: tuple[str, ...] = ()
+    display_names: tuple[str, ...] = ()
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class Place:
+    name: str
+    lat: float
+    lon: float
+    radius_m: float
+    party: str | None = None
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class Order:
+    type: str
+    against: str
+    protects: str
+    start: datetime
+    end: datetime | None = None
+    no_contact: bool = True
+    exclusion_zones: tuple[str, ...] = ()
+    reference: str = ""
+    conditions: str = ""
+    assumptions: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return f"{self.type} {self.reference}".strip()
+
+
+@dataclass(frozen=True)
+class Manifest:
+    reference: str
+    officer: str
+    exhibit_prefix: str
+    timezone: str = "Europe/London"
+    region: str = "GB"
+    charge_date: date | None = None
+    report_date: date | None = None
+    force: str = ""
+    occupation: str = ""
+    analyst: str = ""
+    parties: tuple[Party, ...] = ()
+    places: tuple[Place, ...] = ()
+    orders: tuple[Order, ...] = ()
+    path: Path | None = field(default=None, compare=False)
+
+    def party(self, party_id: str) -> Party:
+        for p in self.parties:
+            if p.id == party_id:
+                return p
+        raise ManifestError(f"no party {party_id!r} in case.toml (parties: {', '.join(p.id for p in self.parties)})")
+
+    def parties_with_role(self, role: str) -> list[Party]:
+        return [p for p in self.parties if p.role == role]
+
+    def place(self, name: str) -> Place:
+        for p in self.places:
+            if p.name == name:
+                return p
+        raise ManifestError(f"no place {name!r} in case.toml")
+
+
+def _line_of(text: str, table: str, index: int, key: str | None) -> int:
+    """Best-effort 1-based line of ``key`` inside the ``index``-th ``[table]``/``[[table]]``."""
+    lines = text.splitlines()
+    header = re.compile(rf"^\s*\[\[?\s*{re.escape(table)}\s*\]\]?\s*(#.*)?$")
+    any_header = re.compile(r"^\s*\[")
+    seen = -1
+    start = None
+    for i, line in enumerate(lines):
+        if header.match(line):
+            seen += 1
+            if seen == index:
+                start = i
+                break
+    if start is None:
+        return 1
+    if key is None:
+        return start + 1
+    keyline = re.compile(rf"^\s*{re.escape(key)}\s*=")
+    for j in range(start + 1, len(lines)):
+        if any_header.match(lines[j]):
+            break
+        if keyline.match(lines[j]):
+            return j + 1
+    return start + 1
+
+
+class _Reader:
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.text = text
+
+    def fail(self, table: str, index: int, key: str | None, message: str) -> ManifestError:
+        line = _line_of(self.text, table, index, key)
+        where = f"[{table}]" if table == "case" else f"[[{table}]] #{index + 1}"
+        what = f"{where} {key}" if key else where
+        return ManifestError(f"{self.path}:{line}: {what}: {message}")
+
+    def check(self, table: str, index: int, data: dict[str, Any], spec: dict[str, type]) -> dict[str, Any]:
+        for key in data:
+            if key not in spec:
+                known = ", ".join(sorted(spec))
+                raise self.fail(table, index, key, f"unknown key (known keys: {known})")
+        for key in _REQUIRED[table]:
+            if key not in data:
+                raise self.fail(table, index, None, f"missing required key {key!r}")
+        out: dict[str, Any] = {}
+        for key, value in data.items():
+            want = spec[key]
+            if want is float and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
+            if want is datetime and isinstance(value, date) and not isinstance(value, datetime):
+                out[key] = value
+                continue
+            if want is date and isinstance(value, datetime):
+                raise self.fail(table, index, key, "expected a date like 2026-12-01, not a date and time")
+            if want is datetime and isinstance(value, datetime) and value.tzinfo is None:
+                out[key] = value
+                continue
+            if not isinstance(value, want) or (want is not bool and isinstance(value, bool)):
+                raise self.fail(table, index, key, f"expected {want.__name__}, got {type(value).__name__} {value!r}")
+            if want is list and not all(isinstance(v, str) for v in value):
+                raise self.fail(table, index, key, "expected a list of strings")
+            out[key] = value
+        return out
+
+
+def _as_utc(value: date | datetime, zone: str, *, end: bool) -> tuple[datetime, str | None]:
+    """A manifest date or datetime → aware UTC, saying what was assumed."""
+    tz = ZoneInfo(zone)
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            return value.replace(tzinfo=tz).astimezone(ZoneInfo("UTC")), f"{value.isoformat()} read as {zone} wall-clock time"
+        return value.astimezone(ZoneInfo("UTC")), None
+    if end:
+        moment = datetime.combine(value + timedelta(days=1), time(0), tzinfo=tz)
+        return moment.astimezone(ZoneInfo("UTC")), f"end date {value.isoformat()} taken as inclusive (until midnight at its end, {zone})"
+    moment = datetime.combine(value, time(0), tzinfo=tz)
+    return moment.astimezone(ZoneInfo("UTC")), f"start date {value.isoformat()} taken from 00:00 {zone}"
+
+
+def parse_manifest(text: str, path: Path) -> Manifest:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ManifestError(f"{path}: not valid TOML: {exc}") from exc
+    reader = _Reader(path, text)
+    for key in data:
+        if key not in ("case", "party", "place", "order"):
+            raise ManifestError(f"{path}:{_line_of(text, key, 0, None)}: unknown table [{key}] (known: case, party, place, order)")
+    if "case" not in data or not isinstance(data["case"], dict):
+        raise ManifestError(f"{path}: missing the [case] table")
+    case = reader.check("case", 0, data["case"], _CASE_KEYS)
+    zone = case.get("timezone", "Europe/London")
+    try:
+        check_zone(zone)
+    except Exception as exc:
+        raise reader.fail("case", 0, "timezone", str(exc)) from exc
+
+    parties: list[Party] = []
+    for i, raw in enumerate(data.get("party", [])):
+        p = reader.check("party", i, raw, _PARTY_KEYS)
+        if p["role"] not in ROLES:
+            raise reader.fail("party", i, "role", f"must be one of {', '.join(ROLES)}")
+        if any(q.id == p["id"] for q in parties):
+            raise reader.fail("party", i, "id", f"duplicate party id {p['id']!r}")
+        for ident in p.get("identifiers", []):
+            if not _URI.match(ident):
+                raise reader.fail("party", i, "identifiers", f"{ident!r} is not an identifier URI such as tel:+447700900123")
+        parties.append(Party(
+            id=p["id"], role=p["role"], name=p.get("name", ""), identifiers=tuple(p.get("identifiers", [])),
+            display_names=tuple(p.get("display_names", [])), notes=p.get("notes", ""),
+        ))
+    party_ids = {p.id for p in parties}
+
+    places: list[Place] = []
+    for i, raw in enumerate(data.get("place", [])):
+        p = reader.check("place", i, raw, _PLACE_KEYS)
+        if not -90 <= p["lat"] <= 90:
+            raise reader.fail("place", i, "lat", "latitude must be between -90 and 90")
+        if not -180 <= p["lon"] <= 180:
+            raise reader.fail("place", i, "lon", "longitude must be between -180 and 180")
+        if p["radius_m"] <= 0:
+            raise reader.fail("place", i, "radius_m", "radius must be positive (metres)")
+        if "party" in p and p["party"] not in party_ids:
+            raise reader.fail("place", i, "party", f"no party {p['party']!r}")
+        places.append(Place(name=p["name"], lat=p["lat"], lon=p["lon"], radius_m=p["radius_m"],
+                            party=p.get("party"), notes=p.get("notes", "")))
+    place_names = {p.name for p in places}
+
+    orders: list[Order] = []
+    for i, raw in enumerate(data.get("order", [])):
+        o = reader.check("order", i, raw, _ORDER_KEYS)
+        if o["type"] not in ORDER_TYPES:
+            raise reader.fail("order", i, "type", f"must be one of {', '.join(ORDER_TYPES)}")
+        for key in ("against", "protects"):
+            if o[key] not in party_ids:
+                raise reader.fail("order", i, key, f"no party {o[key]!r}")
+        for zone_name in o.get("exclusion_zones", []):
+            if zone_name not in place_names:
+                raise reader.fail("order", i, "exclusion_zones", f"no place {zone_name!r}")
+        assumptions = []
+        start, why = _as_utc(o["start"], zone, end=False)
+        if why:
+            assumptions.append(why)
+        end = None
+        if "end" in o:
+            end, why = _as_utc(o["end"], zone, end=True)
+            if why:
+                assumptions.append(why)
+            if end <= start:
+                raise reader.fail("order", i, "end", "order ends before it starts")
+        orders.append(Order(
+            type=o["type"], against=o["against"], protects=o["protects"], start=start, end=end,
+            no_contact=o.get("no_contact", True), exclusion_zones=tuple(o.get("exclusion_zones", [])),
+            reference=o.get("reference", ""), conditions=o.get("conditions", ""), assumptions=tuple(assumptions),
+        ))
+
+    return Manifest(
+        reference=case["reference"], officer=case["officer"], exhibit_prefix=case["exhibit_prefix"],
+        timezone=zone, region=case.get("region", "GB").upper(), charge_date=case.get("charge_date"),
+        report_date=case.get("report_date"), force=case.get("force", ""), occupation=case.get("occupation", ""),
+        analyst=case.get("analyst", ""), parties=tuple(parties), places=tuple(places), orders=tuple(orders), path=path,
+    )
+
+
+def load_manifest(path: Path) -> Manifest:
+    if not path.exists():
+        raise ManifestError(f"{path}: no case manifest (run `atlas init {path.parent}` first)")
+    return parse_manifest(path.read_text(encoding="utf-8"), path)
+
+
+TEMPLATE: Final = '''\
+# Atlas case manifest: what the officer knows and the data cannot tell.
+# Atlas never invents parties, places or orders: it reads them from here.
+# Identifiers are URIs: tel:+447700900123, email:name@example.org, instagram:handle,
+# facebook:100004567, snapchat:handle, telegram:user, x:handle, imei:..., imsi:...
+
+[case]
+reference = "OP-ATLAS-0001"          # crime / operation reference
+officer = "DC 1234 A. Officer"       # maker of the statement
+exhibit_prefix = "AO"                # officer's initials: exhibits become AO/1, AO/2 ...
+timezone = "Europe/London"           # zone for wall-clock times that state none
+region = "GB"                        # default country for national phone numbers
+# charge_date = 2026-12-01           # planned date to lay the information (s2A clock)
+# report_date = 2026-06-01           # date the victim reported
+
+[[party]]
+id = "victim"                        # free-text id, referred to below
+role = "victim"                      # victim | suspect | witness | other
+name = "(full name)"
+identifiers = ["tel:+447700900001"]
+# display_names = ["Mum"]            # how this person appears by name in exports
+
+[[party]]
+id = "suspect"
+role = "suspect"
+name = "(full name)"
+identifiers = ["tel:+447700900002"]
+# display_names = ["Dan"]            # e.g. how the victim saved the suspect
+
+# [[place]]
+# name = "victim home"
+# party = "victim"
+# lat = 51.5007
+# lon = -0.1246
+# radius_m = 200
+
+# [[order]]
+# type = "restraining-order"         # spo | interim-spo | restraining-order | non-molestation-order | bail | dvpn | dvpo
+# against = "suspect"
+# protects = "victim"
+# start = 2026-03-01T10:00:00Z       # a date alone means 00:00 local time
+# end = 2027-03-01T00:00:00Z         # optional; a date alone is inclusive
+# no_contact = true
+# exclusion_zones = ["victim home"]  # names of places above
+# reference = "court ref"
+'''
+
+
+def attributed_uris(party: Party, source_ids: list[str]) -> set[str]:
+    """The identifiers the officer attributes to ``party`` in case.toml: its URIs, plus
+    ``name:<source>:<display name>`` in every source for each of its display names."""
+    uris = set(party.identifiers)
+    for name in party.display_names:
+        uris.update(f"name:{sid}:{name}" for sid in source_ids)
+    return uris

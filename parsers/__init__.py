@@ -1,0 +1,62 @@
+"""The parser registry: every module in this package that declares ``INFO``.
+
+Detection is by content: each parser scores a :class:`~parsers.base.Probe` of the
+file (0 = not mine, 100 = certain). The highest score wins; a tie between two
+parsers is an error that asks for ``--format``, never a silent guess.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import cache
+from pathlib import Path
+from typing import cast
+
+from atlas.errors import FormatError
+from parsers.base import ParseContext, ParserInfo, ParserModule, ParseResult, Probe
+
+__all__ = ["ParseContext", "ParseResult", "ParserInfo", "Probe", "all_parsers", "by_name", "detect"]
+
+MIN_CONFIDENCE = 30
+
+
+@cache
+def all_parsers() -> tuple[ParserModule, ...]:
+    """All parser modules, sorted by name (deterministic detection order)."""
+    found: list[ParserModule] = []
+    for mod in pkgutil.iter_modules(__path__):
+        if mod.name.startswith("_") or mod.name in ("base",):
+            continue
+        module = importlib.import_module(f"{__name__}.{mod.name}")
+        if hasattr(module, "INFO") and hasattr(module, "detect") and hasattr(module, "parse"):
+            found.append(cast(ParserModule, module))
+    return tuple(sorted(found, key=lambda m: m.INFO.name))
+
+
+def by_name(name: str) -> ParserModule:
+    for parser in all_parsers():
+        if parser.INFO.name == name:
+            return parser
+    names = ", ".join(p.INFO.name for p in all_parsers())
+    raise FormatError(f"no parser named {name!r} (known: {names}; see `atlas formats`)")
+
+
+def detect(path: Path) -> ParserModule:
+    """The parser for ``path`` by content, or a clear error saying why none fits."""
+    probe = Probe(path)
+    if probe.size == 0:
+        raise FormatError(f"{path}: the file is empty")
+    scores = sorted(((p.detect(probe), p.INFO.name, p) for p in all_parsers()), key=lambda t: (-t[0], t[1]))
+    best_score, best_name, best = scores[0]
+    if best_score < MIN_CONFIDENCE:
+        kind = "binary" if not probe.text else "text"
+        raise FormatError(
+            f"{path}: format not recognised ({kind} file, {probe.size} bytes); "
+            "see `atlas formats`, or force one with --format NAME"
+        )
+    if len(scores) > 1 and scores[1][0] == best_score:
+        raise FormatError(
+            f"{path}: could be {best_name} or {scores[1][1]} (equal confidence); choose with --format"
+        )
+    return best
