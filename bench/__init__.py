@@ -1,0 +1,1 @@
+"""Benchmarks: they report numbers (``make bench`` → bench-results.json), tests assert."""
