@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import cast
 
 from atlas.errors import FormatError
-from parsers.base import ParseContext, ParserInfo, ParserModule, ParseResult, Probe
+from parsers.base import ParseContext, ParseResult, ParserInfo, ParserModule, Probe
 
 __all__ = ["ParseContext", "ParseResult", "ParserInfo", "Probe", "all_parsers", "by_name", "detect"]
 

@@ -3,7 +3,7 @@
 Layouts seen in real exports (the header of each message)::
 
     Android  01/01/19, 11:25 - John Doe: text        (also 1.1.19, 2019-01-01, 12/31/20, 9:05 PM)
-    iOS      [01/01/2019, 11:25:03] John Doe: text   (also [1/1/19 11:25:03 AM])
+    iOS      [01/01/2019, 11:25:03] John Doe: text   (also [1/1/19, 11:25:03 AM])
 
 Format notes, and where they come from:
 
@@ -14,15 +14,24 @@ Format notes, and where they come from:
   dd/mm/yy, mm/dd/yy, mm/dd/yyyy 12-hour, [mm/dd/yy] and yyyy/mm/dd layouts.)
 * Times are the phone's wall clock with no zone: the case's (or ``--tz``) zone
   converts them, with clock-change hours flagged by the shared normaliser.
-* Real exports carry invisible characters: U+200E (left-to-right mark) before
-  iOS attachments and system lines, U+202F / U+00A0 before AM/PM, ``a. m.`` /
-  ``p. m.`` in Spanish locales. They are removed or read as spaces.
-* Lines without a header continue the previous message (multi-line messages).
+* Real exports carry invisible characters: U+200E (left-to-right mark) at the start
+  of iOS lines and before iOS attachments and system texts, U+202A/U+202C around
+  phone-number authors, U+202F / U+00A0 before AM/PM, ``a. m.`` / ``p. m.`` in
+  Spanish locales. The header and the author are read through them; the message
+  text is kept exactly as written (only the leading iOS U+200E marker is dropped),
+  and ``ts_raw`` is the header's date and time exactly as written.
+* Lines without a header continue the previous message (multi-line messages, kept
+  with their line breaks; trailing blank lines dropped).
   Lines with a header but no ``Name: `` are system lines ("created group", "You
-  were added", the encryption notice) and are kept as ``note`` events.
-* ``<Media omitted>`` (export without media) and ``<attached: NAME>`` / ``NAME
-  (file attached)`` (with media) become attachments; "Missed voice call" lines are
-  call attempts; "This message was deleted" stays a message with that status.
+  were added", the encryption notice) and are kept as ``note`` events, as are
+  iOS group system lines (``Group: <U+200E>Dan created group …``). A message whose
+  text merely *mentions* "created group" stays a message.
+* ``<Media omitted>`` (export without media), iOS ``image omitted``, and
+  ``<attached: NAME>`` / ``NAME (file attached)`` (with media) become attachments;
+  "Missed voice call" lines are call attempts; "This message was deleted" stays a
+  message with that status.
+* A file whose last character is cut in half (an incomplete UTF-8 sequence at the
+  end) is a truncated copy: a clear error, not a silent partial ingest.
 * The export does not say who the phone's owner is: ``--owner`` (and the owner's
   ``display_names`` in case.toml) say so; otherwise direction is ``unknown``.
 
@@ -46,7 +55,7 @@ from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
 INFO: Final = ParserInfo(
     name="whatsapp-text",
-    version="1.0.0",
+    version="1.1.0",
     description="WhatsApp 'Export chat' text file (Android or iOS)",
     detects="text whose lines start with a WhatsApp date/time header, e.g. '01/01/19, 11:25 - Name: ' or '[01/01/2019, 11:25:03] Name: '",
     notes=__doc__ or "",
@@ -54,43 +63,45 @@ INFO: Final = ParserInfo(
 )
 
 _INVISIBLE: Final = "[\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
-_SPACES: Final = "[\u202f\u00a0\u2007]"
+_LEADING_MARK: Final = "^[\u200e\u200f]+"
+# ``\s`` is Unicode-aware in both Python's ``re`` and Polars' Rust regex, so it also
+# matches U+00A0, U+2007 and U+202F (the narrow no-break space iOS puts before AM/PM).
 HEADER: Final = (
-    r"^\[?(?P<d>\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}),?\s+"
+    r"^[\u200e\u200f\ufeff]*\[?"
+    r"(?P<stamp>(?P<d>\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}),?\s+"
     r"(?P<t>\d{1,2}[:.]\d{2}(?:[:.]\d{2})?)"
-    r"(?:\s*(?P<ap>[aApP]\.?\s?[mM]\.?))?"
+    r"(?:\s*(?P<ap>[aApP]\.?\s?[mM]\.?))?)"
     r"(?:\]\s*|\s+[-\u2013]\s+)(?P<rest>.*)$"
 )
 _HEADER_RE: Final = re.compile(HEADER)
-_SYSTEM_BODIES: Final = (
-    "Messages and calls are end-to-end encrypted",
-    "Messages to this group are now secured",
-    "Your security code with",
-    "changed their phone number",
-    "created group",
-    "changed the subject",
-    "changed this group's icon",
-    "changed the group description",
-    "You were added",
-    "joined using this group's invite link",
+_SYSTEM: Final = (
+    r"^(?:Messages and calls are end-to-end encrypted"
+    r"|Messages to this group are now secured"
+    r"|Your security code with "
+    r"|You were added$"
+    r"|[^:]{1,100}? (?:created group|changed the subject|changed this group's icon|changed the group description"
+    r"|changed their phone number|changed to |joined using this group's invite link))"
 )
+"""System texts. The actor before the phrase may not contain ':', so "Dan: I created
+group chats" (a message) is never taken for a system line."""
 _MISSED_CALL: Final = r"^(?:Missed (?:voice|video|group voice|group video) call)\b"
 _DELETED: Final = r"^(?:This message was deleted|You deleted this message)\.?$"
 _MEDIA_OMITTED: Final = r"^<(?:Media omitted|Médias omis|Medien ausgeschlossen|Multimedia omitido|Media weggelaten)>$"
-_ATTACHED: Final = r"<attached: ([^>]+)>"
-_FILE_ATTACHED: Final = r"^(\S+\.\w{2,5}) \(file attached\)"
+_IOS_OMITTED: Final = r"^(image|video|audio|sticker|GIF|document|Contact card) omitted$"
+_ATTACHED: Final = "\u200e?<attached: ([^>]+)>"
+_FILE_ATTACHED: Final = r"^(.+?\.\w{2,5}) \(file attached\)"
 _CHAT_NAME: Final = re.compile(r"^WhatsApp Chat (?:with|mit|avec|con|met) (.+)\.txt$", re.IGNORECASE)
 
 
 def detect(probe: Probe) -> int:
-    lines = [ln for ln in re.sub(_INVISIBLE, "", probe.text).splitlines() if ln.strip()][:30]
+    lines = [ln for ln in probe.text.splitlines() if ln.strip()][:30]
     if not lines:
         return 0
-    cleaned = [re.sub(_SPACES, " ", ln) for ln in lines]
-    hits = sum(1 for ln in cleaned if _HEADER_RE.match(ln))
-    if not _HEADER_RE.match(cleaned[0]):
+    matches = [_HEADER_RE.match(ln) for ln in lines]
+    if not matches[0]:
         return 0
-    with_author = sum(1 for ln in cleaned if (m := _HEADER_RE.match(ln)) and ": " in m.group("rest"))
+    hits = sum(1 for m in matches if m)
+    with_author = sum(1 for m in matches if m and ": " in m.group("rest"))
     return 80 if hits >= min(3, len(lines)) and with_author else 60
 
 
@@ -107,6 +118,11 @@ def _read_text(path: Path) -> tuple[str, list[str]]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data" and exc.end >= len(data):
+            raise FormatError(
+                f"{path}: the file is truncated (it ends inside a character, at byte offset {exc.start}); "
+                "acquire a complete copy"
+            ) from exc
         text = data.decode("utf-8", errors="replace")
         bad = text.count("\ufffd")
         if bad > max(16, len(data) // 100):
@@ -147,52 +163,28 @@ def _date_order(parts: pl.DataFrame, ctx: ParseContext, path: Path) -> tuple[str
     )
 
 
-def parse(path: Path, ctx: ParseContext) -> ParseResult:
-    text, assumptions = _read_text(path)
-    lines = pl.Series("line", text.split("\n"), dtype=pl.String)
+def _blocks(text: str) -> pl.DataFrame:
+    """One row per header line (block), with its continuation lines; block 0 is text before any header."""
     frame = (
-        pl.DataFrame({"line": lines})
+        pl.DataFrame({"line": pl.Series(text.split("\n"), dtype=pl.String)})
         .with_row_index("lineno", offset=1)
-        .with_columns(
-            pl.col("line")
-            .str.strip_chars_end("\r")
-            .str.replace_all(_INVISIBLE, "")
-            .str.replace_all(_SPACES, " ")
-            .alias("clean"),
-        )
+        .with_columns(pl.col("line").str.strip_chars_end("\r"))
     )
-    frame = frame.with_columns(pl.col("clean").str.extract_groups(HEADER).alias("h")).unnest("h")
+    frame = frame.with_columns(pl.col("line").str.extract_groups(HEADER).alias("h")).unnest("h")
     frame = frame.with_columns(pl.col("d").is_not_null().cum_sum().alias("block"))
+    return frame.group_by("block", maintain_order=True).agg(
+        pl.col("lineno").first(),
+        pl.col("stamp").first(),
+        pl.col("d").first(),
+        pl.col("t").first(),
+        pl.col("ap").first(),
+        pl.col("rest").first(),
+        pl.col("line").slice(1).alias("more"),
+        pl.col("line").first().alias("first_line"),
+    )
 
-    blocks = (
-        frame.group_by("block", maintain_order=True)
-        .agg(
-            pl.col("lineno").first(),
-            pl.col("d").first(),
-            pl.col("t").first(),
-            pl.col("ap").first(),
-            pl.col("rest").first(),
-            pl.col("clean").slice(1).alias("more"),
-            pl.col("clean").first().alias("first_line"),
-        )
-    )
-    orphan = blocks.filter(pl.col("block") == 0)
-    orphan_rejects = orphan.filter(
-        pl.concat_list(pl.col("first_line"), pl.col("more")).list.eval(pl.element().str.strip_chars() != "").list.any()
-    ).select(
-        pl.lit(ctx.source_id).alias("source_id"),
-        pl.format("line {}", pl.col("lineno")).alias("source_ref"),
-        pl.lit("text before the first message header").alias("reason"),
-        pl.col("first_line").str.slice(0, 120).alias("excerpt"),
-    )
-    msgs = blocks.filter(pl.col("block") > 0)
-    if msgs.height == 0:
-        raise FormatError(f"{path}: no WhatsApp message header found (expected lines like '01/01/2024, 11:25 - Name: text')")
 
-    # Body: header remainder plus continuation lines; trailing empty lines dropped.
-    msgs = msgs.with_columns(
-        pl.concat_list(pl.col("rest"), pl.col("more")).list.join("\n").str.strip_chars_end("\n ").alias("body_all")
-    )
+def _local_times(msgs: pl.DataFrame, ctx: ParseContext, path: Path, assumptions: list[str]) -> pl.DataFrame:
     msgs = msgs.with_columns(
         pl.col("d").str.extract_groups(r"^(?P<a>\d+)[./\-](?P<b>\d+)[./\-](?P<c>\d+)$").alias("dp"),
         pl.col("t").str.extract_groups(r"^(?P<hh>\d+)[:.](?P<mi>\d+)(?:[:.](?P<ss>\d+))?$").alias("tp"),
@@ -205,7 +197,8 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     year = pl.col(y).cast(pl.Int32)
     hh = pl.col("hh").cast(pl.Int32)
     hour = (
-        pl.when(pl.col("ampm") == "am").then(hh % 12)
+        pl.when(pl.col("ampm").is_not_null() & (hh > 12)).then(None)  # "13:05 PM" is not a time
+        .when(pl.col("ampm") == "am").then(hh % 12)
         .when(pl.col("ampm") == "pm").then(hh % 12 + 12)
         .otherwise(hh)
     )
@@ -213,7 +206,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     def two(e: pl.Expr) -> pl.Expr:
         return e.cast(pl.Int32).cast(pl.String).str.zfill(2)
 
-    msgs = msgs.with_columns(
+    return msgs.with_columns(
         pl.format(
             "{}-{}-{} {}:{}:{}",
             pl.when(year < 100).then(year + 2000).otherwise(year),
@@ -223,6 +216,23 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         .alias("ts_local")
     )
 
+
+def parse(path: Path, ctx: ParseContext) -> ParseResult:
+    text, assumptions = _read_text(path)
+    blocks = _blocks(text)
+    orphan = blocks.filter(pl.col("block") == 0)
+    orphan_rejects = orphan.filter(
+        pl.concat_list(pl.col("first_line"), pl.col("more")).list.eval(pl.element().str.strip_chars() != "").list.any()
+    ).select(
+        pl.lit(ctx.source_id).alias("source_id"),
+        pl.format("line {}", pl.col("lineno")).alias("source_ref"),
+        pl.lit("text before the first message header").alias("reason"),
+        pl.col("first_line").str.slice(0, 120).alias("excerpt"),
+    )
+    msgs = blocks.filter(pl.col("block") > 0)
+    if msgs.height == 0:
+        raise FormatError(f"{path}: no WhatsApp message header found (expected lines like '01/01/2024, 11:25 - Name: text')")
+    msgs = _local_times(msgs, ctx, path, assumptions)
     bad_time = msgs.filter(pl.col("ts_local").is_null()).select(
         pl.lit(ctx.source_id).alias("source_id"),
         pl.format("line {}", pl.col("lineno")).alias("source_ref"),
@@ -231,13 +241,30 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     )
     msgs = msgs.filter(pl.col("ts_local").is_not_null())
 
-    split = pl.col("body_all").str.splitn(": ", 2)
+    # The header remainder plus continuation lines, verbatim; trailing blank lines dropped.
+    def verbatim(first: pl.Expr) -> pl.Expr:
+        return (
+            pl.concat_list(first, pl.col("more")).list.join("\n")
+            .str.replace(_LEADING_MARK, "").str.replace(r"\n\s*$", "")
+        )
+
+    split = pl.col("rest").str.splitn(": ", 2)
     msgs = msgs.with_columns(
-        split.struct.field("field_0").alias("author"),
-        split.struct.field("field_1").alias("body"),
+        verbatim(pl.col("rest")).alias("whole"),
+        split.struct.field("field_0").str.replace_all(_INVISIBLE, "").str.strip_chars().alias("author"),
+        split.struct.field("field_1").alias("body_first"),
     )
-    system_body = pl.col("body").str.contains("|".join(re.escape(s) for s in _SYSTEM_BODIES))
-    is_note = pl.col("body").is_null() | pl.col("author").str.contains('"') | system_body
+    body_first = pl.col("body_first")
+    ios_marked = body_first.str.starts_with("\u200e")
+    msgs = msgs.with_columns(
+        pl.when(body_first.is_null()).then(None).otherwise(verbatim(body_first)).alias("body"),
+    )
+    clean_body = pl.col("body").str.replace_all(_INVISIBLE, "")
+    is_note = (
+        pl.col("body").is_null()
+        | pl.col("whole").str.replace_all(_INVISIBLE, "").str.contains(_SYSTEM)
+        | (ios_marked & clean_body.str.contains(_SYSTEM))
+    )
     msgs = msgs.with_columns(is_note.alias("is_note"))
     authors = msgs.filter(~pl.col("is_note")).get_column("author").unique().sort().to_list()
     ident = {a: (f"phone:{a}" if looks_like_phone(a) else f"name:{a}") for a in authors}
@@ -248,44 +275,53 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     body = pl.col("body")
     attached = body.str.extract_all(_ATTACHED).list.eval(pl.element().str.extract(_ATTACHED, 1))
     file_attached = body.str.extract(_FILE_ATTACHED, 1)
-    omitted = body.str.contains(_MEDIA_OMITTED)
-    missed = body.str.contains(_MISSED_CALL)
-    deleted = body.str.contains(_DELETED)
+    ios_omitted = clean_body.str.extract(_IOS_OMITTED, 1)
+    omitted = clean_body.str.contains(_MEDIA_OMITTED)
+    missed = clean_body.str.contains(_MISSED_CALL)
+    deleted = clean_body.str.contains(_DELETED)
+    remaining = (
+        pl.when(file_attached.is_not_null())
+        .then(body.str.replace(_FILE_ATTACHED + r"[^\n]*\n?", ""))
+        .otherwise(body.str.replace_all(_ATTACHED, ""))
+    )
+    # An iOS attachment marker is the whole line: what is left is only whitespace. An
+    # Android caption follows the "(file attached)" line and is kept as written.
+    remaining_text = pl.when(file_attached.is_null() & (attached.list.len() > 0)).then(remaining.str.strip_chars()).otherwise(remaining)
     sender = pl.when(pl.col("is_note")).then(None).otherwise(pl.col("author").replace_strict(keys, vals, default=None))
-    owner_raw = [ctx.owner] if ctx.owner else []
     recipients = (
         pl.when(pl.col("is_note"))
         .then(pl.lit([], pl.List(pl.String)))
-        .otherwise(pl.lit(pl.Series([participants], dtype=pl.List(pl.String))).list.set_difference(pl.concat_list(sender)))
+        .otherwise(pl.lit(pl.Series([participants], dtype=pl.List(pl.String))).list.set_difference(pl.concat_list(sender)).list.sort())
     )
     events = msgs.select(
         pl.format("line {}", pl.col("lineno")).alias("source_ref"),
         pl.when(pl.col("is_note")).then(pl.lit("note")).when(missed).then(pl.lit("call")).otherwise(pl.lit("message")).alias("kind"),
         pl.lit("whatsapp").alias("channel"),
         pl.col("ts_local"),
-        pl.concat_str(pl.col("d"), pl.lit(", "), pl.col("t"), pl.when(pl.col("ap").is_not_null()).then(pl.lit(" ") + pl.col("ap")).otherwise(pl.lit(""))).alias("ts_raw"),
+        pl.col("stamp").alias("ts_raw"),
         sender.alias("sender"),
         recipients.alias("recipients"),
         pl.when(missed).then(pl.lit("missed")).when(deleted).then(pl.lit("deleted-by-sender")).otherwise(None).alias("status"),
-        pl.when(pl.col("is_note")).then(pl.col("body_all"))
-        .when(omitted).then(None)
-        .otherwise(body.str.replace_all(_ATTACHED, "").str.strip_chars()).alias("text"),
+        pl.when(pl.col("is_note")).then(pl.col("whole"))
+        .when(omitted | ios_omitted.is_not_null()).then(None)
+        .otherwise(pl.when(remaining_text == "").then(None).otherwise(remaining_text)).alias("text"),
         pl.when(pl.col("is_note")).then(pl.lit([], pl.List(pl.String)))
         .when(omitted).then(pl.lit(["<Media omitted>"], pl.List(pl.String)))
+        .when(ios_omitted.is_not_null()).then(pl.concat_list(pl.format("<{} omitted>", ios_omitted)))
         .when(file_attached.is_not_null()).then(pl.concat_list(file_attached))
         .otherwise(attached).alias("attachments"),
     )
-    if owner_raw:
+    if ctx.owner:
         # A one-sided chat (the other party never replied) still had the owner as recipient.
         events = events.with_columns(
             pl.when((pl.col("kind") != "note") & (pl.col("recipients").list.len() == 0))
-            .then(pl.lit(pl.Series([owner_raw], dtype=pl.List(pl.String))))
+            .then(pl.lit(pl.Series([[ctx.owner]], dtype=pl.List(pl.String))))
             .otherwise(pl.col("recipients")).alias("recipients")
         )
     match = _CHAT_NAME.match(path.name)
     if match:
         assumptions.append(f"chat name taken from the file name: {match.group(1)!r}")
-    rejects = pl.concat([orphan_rejects, bad_time]).cast(REJECT_SCHEMA)  # type: ignore[arg-type]
+    rejects = pl.concat([orphan_rejects, bad_time]).cast(REJECT_SCHEMA)
     return ParseResult(
         events=events,
         rejects=rejects,

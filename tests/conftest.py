@@ -1,0 +1,92 @@
+"""Shared fixtures: a fresh case folder, the public samples, and a CLI runner.
+
+The public samples live outside the repository (``../shared/samples`` relative to the
+repository root) and are never copied into it; tests that change a sample (chmod,
+edit after ingest) copy it to ``tmp_path`` first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from atlas.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES_DIR = Path(__file__).resolve().parents[2] / "shared" / "samples"
+WHATSAPP_SAMPLES = ("test_ddmmyy_24hrs.txt", "test_mmddyy_24hrs.txt", "test_mmddyyyy_12hrs.txt",
+                    "test_[mmddyy]_24hrs.txt", "test_yyyymmdd_24hrs.txt")
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def atlas(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
+    """Run ``atlas ARGS...`` in-process; returns exit code, stdout and stderr."""
+
+    def run(*args: object) -> Run:
+        capsys.readouterr()
+        code = main([str(a) for a in args])
+        captured = capsys.readouterr()
+        return Run(code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture
+def samples() -> Path:
+    if not SAMPLES_DIR.is_dir():
+        pytest.skip(f"public samples not found at {SAMPLES_DIR}")
+    return SAMPLES_DIR
+
+
+@pytest.fixture
+def whatsapp_samples(samples: Path) -> Path:
+    return samples / "chat-miner" / "whatsapp"
+
+
+@pytest.fixture
+def case_dir(tmp_path: Path, atlas: Callable[..., Run]) -> Path:
+    """A case created by ``atlas init`` (the template manifest, an empty store)."""
+    root = tmp_path / "case"
+    result = atlas("init", root)
+    assert result.code == 0, result.err
+    return root
+
+
+@pytest.fixture
+def copy_sample(tmp_path: Path, whatsapp_samples: Path) -> Callable[[str], Path]:
+    """Copy a public WhatsApp sample into tmp_path (for tests that alter the file)."""
+
+    def copy(name: str = "test_ddmmyy_24hrs.txt") -> Path:
+        dst = tmp_path / "evidence" / name
+        dst.parent.mkdir(exist_ok=True)
+        shutil.copyfile(whatsapp_samples / name, dst)
+        return dst
+
+    return copy
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    """Every file under ``root`` (relative path → SHA-256): equal dicts mean byte-for-byte equal trees."""
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def digest() -> Callable[[Path], dict[str, str]]:
+    """``digest(folder)``: relative path → SHA-256 of every file under it."""
+    return tree_digest
