@@ -45,36 +45,46 @@ def from_epoch(value: pl.Expr, kind: EpochKind) -> pl.Expr:
     """A numeric epoch column → UTC datetime (µs). Nulls and zeros stay null.
 
     Zero is null because phone databases write 0 for "never" (e.g. ``date_read``).
+    Seconds and milliseconds are read as floats (they may carry fractions, and stay
+    below 2**53 µs); micro-, nano- and 100-nanosecond counts are read as integers,
+    because a WebKit or FILETIME value is above 2**53 and a float would lose the last
+    microsecond. Values out of range become null (and so a reject), never an error.
     """
-    v = value.cast(pl.Float64)
+    v = value.cast(pl.Float64, strict=False)
+    i = value.cast(pl.Int64, strict=False)
+
+    def ns_to_us(ns: pl.Expr) -> pl.Expr:
+        return (ns + 500) // 1000
+
+    us: pl.Expr
     if kind == "unix_s":
-        us = v * 1e6
+        us = (v * 1e6).round(0).cast(pl.Int64, strict=False)
     elif kind == "unix_ms":
-        us = v * 1e3
+        us = (v * 1e3).round(0).cast(pl.Int64, strict=False)
     elif kind == "unix_us":
-        us = v
+        us = i
     elif kind == "unix_ns":
-        us = v / 1e3
+        us = ns_to_us(i)
     elif kind == "apple_s":
-        us = (v + _UNIX_TO_APPLE_S) * 1e6
+        us = ((v + _UNIX_TO_APPLE_S) * 1e6).round(0).cast(pl.Int64, strict=False)
     elif kind == "apple_ns":
-        us = v / 1e3 + _UNIX_TO_APPLE_S * 1e6
+        us = ns_to_us(i) + _UNIX_TO_APPLE_S * 1_000_000
     elif kind == "apple_auto":
         us = (
             pl.when(v.abs() > APPLE_NS_THRESHOLD)
-            .then(v / 1e3 + _UNIX_TO_APPLE_S * 1e6)
-            .otherwise((v + _UNIX_TO_APPLE_S) * 1e6)
+            .then(ns_to_us(i) + _UNIX_TO_APPLE_S * 1_000_000)
+            .otherwise(((v + _UNIX_TO_APPLE_S) * 1e6).round(0).cast(pl.Int64, strict=False))
         )
     elif kind == "webkit_us":
-        us = v - _UNIX_TO_WEBKIT_S * 1e6
+        us = i - _UNIX_TO_WEBKIT_S * 1_000_000
     elif kind == "filetime":
-        us = v / 10 - _UNIX_TO_WEBKIT_S * 1e6
+        us = (i + 5) // 10 - _UNIX_TO_WEBKIT_S * 1_000_000
     else:  # pragma: no cover - Literal guards this
         raise ValueError(f"unknown epoch kind {kind!r}")
     return (
         pl.when(v.is_null() | (v == 0))
         .then(None)
-        .otherwise(us.round(0).cast(pl.Int64))
+        .otherwise(us)
         .cast(pl.Datetime("us"))
         .dt.replace_time_zone(UTC)
     )
@@ -163,13 +173,21 @@ class DateFormat:
         return "offset" if self.has_offset else "local"
 
 
+PLAUSIBLE_YEARS: Final = (1900, 2200)
+"""``%Y`` accepts any number of digits, so ``01/02/24`` "parses" as ``%Y/%m/%d`` (year 1)
+and ``%d/%m/%Y`` (year 24): a format only counts as reading a value if the year it
+gives is plausible for digital evidence."""
+
+
 def _parse_share(values: pl.Series, fmt: str, *, aware: bool) -> float:
     if aware:
         parsed = values.str.to_datetime(fmt, strict=False, time_unit="us", time_zone=UTC)
     else:
         parsed = values.str.to_datetime(fmt, strict=False, time_unit="us")
     n = values.len() - values.null_count()
-    return 1.0 if n == 0 else (parsed.len() - parsed.null_count()) / n
+    low, high = PLAUSIBLE_YEARS
+    read = int(parsed.dt.year().is_between(low, high).sum())
+    return 1.0 if n == 0 else read / n
 
 
 def sniff_datetime_format(

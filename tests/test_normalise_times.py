@@ -1,0 +1,188 @@
+"""Time: epoch converters, wall-clock to UTC across clock changes, date-format sniffing."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import polars as pl
+import pytest
+
+from atlas.errors import AtlasError
+from atlas.normalise import to_events
+from atlas.normalise.times import (
+    check_zone,
+    from_epoch,
+    parse_datetimes,
+    sniff_datetime_format,
+    uk_display,
+    wall_clock_to_utc,
+)
+
+UTC = ZoneInfo("UTC")
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+
+
+# --- one converter per epoch kind -------------------------------------------------------
+
+EPOCHS = [
+    # plaso's first SMS in mmssms.db: 2013-10-29T16:56:28.038+00:00, Android ms.
+    ("unix_ms", 1_383_065_788_038, utc(2013, 10, 29, 16, 56, 28, 38_000)),
+    ("unix_s", 1_700_000_000, utc(2023, 11, 14, 22, 13, 20)),
+    ("unix_s", 1_700_000_000.25, utc(2023, 11, 14, 22, 13, 20, 250_000)),
+    ("unix_us", 1_700_000_000_123_457, utc(2023, 11, 14, 22, 13, 20, 123_457)),
+    ("unix_ns", 1_700_000_000_123_456_789, utc(2023, 11, 14, 22, 13, 20, 123_457)),
+    # The iOS WhatsApp sample's first ZMESSAGEDATE (seconds since 2001-01-01).
+    ("apple_s", 670_009_446, utc(2022, 3, 26, 17, 44, 6)),
+    ("apple_s", 670_009_446.5, utc(2022, 3, 26, 17, 44, 6, 500_000)),
+    ("apple_ns", 670_009_446_123_456_789, utc(2022, 3, 26, 17, 44, 6, 123_457)),
+    ("apple_auto", 670_009_446, utc(2022, 3, 26, 17, 44, 6)),
+    ("apple_auto", 670_009_446_123_456_789, utc(2022, 3, 26, 17, 44, 6, 123_457)),
+    # WebKit/Chrome µs since 1601 are above 2**53: an odd last digit must survive.
+    ("webkit_us", 13_318_000_000_123_457, utc(2023, 1, 12, 12, 26, 40, 123_457)),
+    ("filetime", 133_180_000_001_234_567, utc(2023, 1, 12, 12, 26, 40, 123_457)),
+]
+
+
+@pytest.mark.parametrize(("kind", "value", "expected"), EPOCHS)
+def test_each_epoch_kind_converts_to_the_known_instant(kind: str, value: float, expected: datetime) -> None:
+    got = pl.select(from_epoch(pl.lit(value), kind).alias("t")).item()  # type: ignore[arg-type]
+    assert got == expected
+
+
+def test_apple_auto_reads_a_column_mixing_seconds_and_nanoseconds() -> None:
+    frame = pl.DataFrame({"d": [670_009_446, 706_027_000_000_000_000, 0, None]}, schema={"d": pl.Int64})
+    got = frame.select(from_epoch(pl.col("d"), "apple_auto")).to_series().to_list()
+    assert got == [utc(2022, 3, 26, 17, 44, 6), utc(2023, 5, 17, 14, 36, 40), None, None]
+
+
+@pytest.mark.parametrize("kind", ["unix_s", "unix_ms", "apple_s", "apple_auto", "webkit_us"])
+def test_zero_null_and_out_of_range_epochs_are_null_not_errors(kind: str) -> None:
+    frame = pl.DataFrame({"v": [0.0, None, 1e30]}, schema={"v": pl.Float64})
+    assert frame.select(from_epoch(pl.col("v"), kind)).to_series().to_list() == [None, None, None]  # type: ignore[arg-type]
+
+
+# --- wall clock to UTC across the clock changes (Europe/London) ------------------------
+
+def _wall(values: list[datetime]) -> list[tuple[datetime, str]]:
+    frame = pl.DataFrame({"t": values}, schema={"t": pl.Datetime("us")})
+    ts, basis = wall_clock_to_utc(pl.col("t"), "Europe/London")
+    return frame.select(ts.alias("ts"), basis.alias("basis")).rows()
+
+
+def test_the_repeated_autumn_hour_is_read_as_its_earliest_instant_and_flagged() -> None:
+    assert _wall([datetime(2026, 10, 25, 1, 30)]) == [(utc(2026, 10, 25, 0, 30), "ambiguous")]  # 01:30 BST
+
+
+def test_a_time_in_the_spring_gap_is_read_before_the_change_and_flagged() -> None:
+    assert _wall([datetime(2026, 3, 29, 1, 30)]) == [(utc(2026, 3, 29, 1, 30), "nonexistent")]  # 01:30 GMT
+
+
+def test_ordinary_times_are_local_in_winter_and_summer() -> None:
+    assert _wall([datetime(2026, 1, 15, 12, 0), datetime(2026, 7, 15, 12, 0), datetime(2026, 10, 25, 2, 30)]) == [
+        (utc(2026, 1, 15, 12, 0), "local"),
+        (utc(2026, 7, 15, 11, 0), "local"),
+        (utc(2026, 10, 25, 2, 30), "local"),  # after the repeated hour: GMT, unambiguous
+    ]
+
+
+def test_normalised_events_carry_the_basis_and_keep_a_given_utc_time() -> None:
+    raw = pl.DataFrame({
+        "source_ref": ["row 1", "row 2", "row 3", "row 4"],
+        "kind": ["message"] * 4,
+        "ts_local": [datetime(2026, 10, 25, 1, 30), datetime(2026, 3, 29, 1, 30), datetime(2026, 6, 1, 9), None],
+        "ts_utc": [None, None, None, utc(2026, 6, 1, 8)],
+        "sender": ["phone:07700 900123"] * 4,
+    })
+    out = to_events(raw, source_id="s1", timezone="Europe/London", region="GB")
+    assert out.events.select("event_id", "ts_utc", "ts_basis").rows() == [
+        ("s1/row 1", utc(2026, 10, 25, 0, 30), "ambiguous"),
+        ("s1/row 2", utc(2026, 3, 29, 1, 30), "nonexistent"),
+        ("s1/row 3", utc(2026, 6, 1, 8), "local"),
+        ("s1/row 4", utc(2026, 6, 1, 8), "utc"),
+    ]
+    assert out.events.get_column("sender").unique().to_list() == ["tel:+447700900123"]
+    assert out.rejects.height == 0
+
+
+def test_a_timed_event_without_a_time_is_a_reject_with_a_reason() -> None:
+    raw = pl.DataFrame({"source_ref": ["row 1", "row 2"], "kind": ["message", "contact"], "ts_raw": ["??", None]})
+    out = to_events(raw, source_id="s1", timezone="Europe/London", region="GB")
+    assert out.rejects.rows() == [("s1", "row 1", "no usable timestamp", "??")]
+    assert out.events.select("event_id", "kind").rows() == [("s1/row 2", "contact")]
+
+
+def test_unknown_zone_is_a_clear_error() -> None:
+    assert check_zone("Europe/London") == "Europe/London"
+    with pytest.raises(AtlasError, match=r"unknown time zone 'Europe/Londn' \(use an IANA name"):
+        check_zone("Europe/Londn")
+
+
+def test_uk_display_shows_the_zone_abbreviation_in_force() -> None:
+    assert uk_display(utc(2026, 10, 25, 0, 30)) == "25/10/2026 01:30 BST"
+    assert uk_display(utc(2026, 10, 25, 1, 30)) == "25/10/2026 01:30 GMT"
+    assert uk_display(None) == ""
+
+
+# --- sniffing a date format -----------------------------------------------------------
+
+def _sniff(values: list[str], **kw: object) -> tuple[str, str | None, list[object]]:
+    series = pl.Series(values)
+    fmt = sniff_datetime_format(series, **kw)  # type: ignore[arg-type]
+    parsed = pl.DataFrame({"v": series}).select(parse_datetimes(pl.col("v"), fmt)).to_series().to_list()
+    return fmt.fmt, fmt.assumption, parsed
+
+
+def test_04_13_2024_is_month_first_not_silently_13_april_the_wrong_way() -> None:
+    fmt, assumption, parsed = _sniff(["04/13/2024 10:00", "01/02/2024 09:00"])
+    assert (fmt, assumption) == ("%m/%d/%Y %H:%M", None)
+    assert parsed == [datetime(2024, 4, 13, 10), datetime(2024, 1, 2, 9)]
+
+
+def test_iso_dates_stay_year_month_day() -> None:
+    assert _sniff(["2024-03-04"], date_only=True) == ("%Y-%m-%d", None, [datetime(2024, 3, 4)])
+    fmt, assumption, parsed = _sniff(["2024-03-04 10:00:00"])
+    assert assumption is None and parsed == [datetime(2024, 3, 4, 10)]
+
+
+def test_a_day_over_12_decides_day_first() -> None:
+    assert _sniff(["13/04/2024 10:00", "01/02/2024 09:00"])[2] == [datetime(2024, 4, 13, 10), datetime(2024, 2, 1, 9)]
+
+
+def test_undecidable_order_is_day_first_with_the_assumption_stated() -> None:
+    fmt, assumption, parsed = _sniff(["03/04/2024 10:00"])
+    assert parsed == [datetime(2024, 4, 3, 10)]
+    assert assumption == (
+        "day/month order of timestamps not decidable from the data (no day > 12); "
+        "assumed day-first (UK default): %d/%m/%Y %H:%M"
+    )
+    assert _sniff(["03/04/2024 10:00"], dayfirst=False)[2] == [datetime(2024, 3, 4, 10)]
+
+
+def test_two_digit_years_are_not_read_as_year_24_or_as_year_first() -> None:
+    fmt, _, parsed = _sniff(["01/02/24 10:00", "05/02/24 11:00"])
+    assert fmt == "%d/%m/%y %H:%M"
+    assert parsed == [datetime(2024, 2, 1, 10), datetime(2024, 2, 5, 11)]
+
+
+def test_offsets_are_kept_as_offsets() -> None:
+    series = pl.Series(["2024-03-04T10:00:00+01:00"])
+    fmt = sniff_datetime_format(series)
+    assert fmt.basis == "offset"
+    assert pl.DataFrame({"v": series}).select(parse_datetimes(pl.col("v"), fmt)).item() == utc(2024, 3, 4, 9)
+
+
+def test_a_flag_the_data_contradicts_and_an_unknown_format_are_errors() -> None:
+    with pytest.raises(AtlasError, match=r"the data is month-first \(a value > 12 fixes it\), contradicting --dayfirst"):
+        sniff_datetime_format(pl.Series(["04/13/2024 10:00"]), dayfirst=True)
+    with pytest.raises(AtlasError, match=r"cannot recognise the date format of call times \(e.g. 'hello'\)"):
+        sniff_datetime_format(pl.Series(["hello"]), what="call times")
+
+
+def test_date_only_columns() -> None:
+    assert sniff_datetime_format(pl.Series(["04/13/2024"]), date_only=True).fmt == "%m/%d/%Y"
+    assert _sniff(["13.04.2024"], date_only=True)[2] == [datetime(2024, 4, 13)]
+    assert date(2024, 4, 13) == _sniff(["13.04.2024"], date_only=True)[2][0].date()  # type: ignore[union-attr]
