@@ -51,7 +51,7 @@ def filter_events(
     if identifiers is not None:
         ids = pl.Series(sorted(identifiers), dtype=pl.String)
         out = out.filter(
-            pl.col("sender").is_in(ids) | pl.col("recipients").list.eval(pl.element().is_in(ids)).list.any()
+            pl.col("sender").is_in(ids.implode()) | pl.col("recipients").list.eval(pl.element().is_in(ids.implode())).list.any()
         )
     if channels:
         out = out.filter(pl.col("channel").is_in(sorted(channels)))

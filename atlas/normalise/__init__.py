@@ -73,9 +73,9 @@ def _direction(frame: pl.DataFrame, owner_uris: Collection[str]) -> pl.Expr:
     owners = pl.Series(sorted(owner_uris), dtype=pl.String)
     given = pl.col("direction").cast(pl.String)
     by_owner = (
-        pl.when(pl.col("sender").is_in(owners))
+        pl.when(pl.col("sender").is_in(owners.implode()))
         .then(pl.lit("out"))
-        .when(pl.col("recipients").list.eval(pl.element().is_in(owners)).list.any())
+        .when(pl.col("recipients").list.eval(pl.element().is_in(owners.implode())).list.any())
         .then(pl.lit("in"))
         .otherwise(pl.lit("unknown"))
     )

@@ -1,0 +1,73 @@
+"""The review TUI, driven with Textual's Pilot on a generated case."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from atlas.demo import ingest_generated
+from atlas.store import Case
+from atlas.tui.app import AtlasApp
+from atlas.tui.frames import search, timeline_view
+from fixtures.generate import generate
+
+
+@pytest.fixture(scope="module")
+def small_case(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    case_dir = tmp_path_factory.mktemp("tui") / "case"
+    generate("rejected-ex", 3, 0.2, case_dir)
+    ingest_generated(case_dir)
+    return case_dir
+
+
+def test_timeline_view_has_one_row_per_event_in_time_order(small_case: Path) -> None:
+    case = Case.open(small_case)
+    view = timeline_view(case.events(), case.sources())
+    assert view.height == case.events().select(pl.len()).collect().item()
+    times = case.events().sort("ts_utc", "event_id").collect().get_column("event_id").to_list()
+    assert view.get_column("event_id").to_list() == times
+    assert view.get_column("when (UK)").str.contains(r"^\d\d/\d\d/\d{4} \d\d:\d\d:\d\d (GMT|BST)$").all()
+
+
+def test_search_matches_text_and_party(small_case: Path) -> None:
+    case = Case.open(small_case)
+    view = timeline_view(case.events(), case.sources())
+    word = view.filter(pl.col("text").str.len_chars() > 8).get_column("text")[0].split()[-1]
+    hits = search(view, text=word.upper())
+    assert hits.height > 0
+    assert hits.select(pl.concat_str(["from", "to", "text", "event_id"], separator=" ").str.to_lowercase()
+                       .str.contains(word.lower(), literal=True).all()).item()
+    suspect_ids = {"tel:+447700900002"} | {f"name:{s}:Dan" for s in case.source_ids()}
+    mine = search(view, identifiers=suspect_ids)
+    assert 0 < mine.height < view.height
+
+
+def test_app_filters_shows_detail_and_switches_screens(small_case: Path) -> None:
+    async def drive() -> None:
+        app = AtlasApp(small_case)
+        async with app.run_test(size=(160, 45)) as pilot:
+            await pilot.pause()
+            total = Case.open(small_case).events().select(pl.len()).collect().item()
+            assert f"{total:,} of {total:,} events" in str(app.screen.query_one("#count").render())
+            await pilot.press("/")
+            for ch in "dan":
+                await pilot.press(ch)
+            await pilot.press("enter")
+            await pilot.pause()
+            count = str(app.screen.query_one("#count").render())
+            assert count.startswith(tuple(str(n) for n in range(1, 10))) and f"of {total:,}" in count
+            await pilot.press("down")
+            await pilot.pause()
+            detail = str(app.screen.query_one("#detail").render())
+            assert "source " in detail and "where " in detail and "basis:" in detail
+            await pilot.press("s")
+            await pilot.pause()
+            assert type(app.screen).__name__ == "SourcesScreen"
+            await pilot.press("t")
+            await pilot.pause()
+            assert type(app.screen).__name__ == "TimelineScreen"
+
+    asyncio.run(drive())
