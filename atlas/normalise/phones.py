@@ -41,14 +41,13 @@ def phone_uri(raw: str, region: str = "GB") -> str:
     if not _PHONE_CHARS.match(text):
         return f"tel-raw:{text}"
     digits = "".join(_DIGITS.findall(text))
-    if text.startswith("00"):
-        text = "+" + text[2:].lstrip()
-    if not text.startswith("+") and len(digits) <= MAX_SHORT_CODE_DIGITS:
+    dialled = "+" + text[2:].lstrip() if text.startswith("00") else text
+    if not dialled.startswith("+") and len(digits) <= MAX_SHORT_CODE_DIGITS:
         return f"tel-short:{digits}"
     try:
-        number = phonenumbers.parse(text, region)
+        number = phonenumbers.parse(dialled, region)
     except phonenumbers.NumberParseException:
-        return f"tel-raw:{text}"
+        return f"tel-raw:{text}"  # the text as written, not as rewritten for parsing
     if not phonenumbers.is_possible_number(number):
         return f"tel-raw:{text}"
     return "tel:" + phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
