@@ -1,0 +1,343 @@
+"""De-duplication: one real-world contact, however many sources record it.
+
+The same SMS can be in the suspect's handset download (sent), the victim's (received)
+and the suspect's call data records (an MO SMS); counting it three times would
+triple a course of conduct. :func:`dedupe_contacts` groups the source records of a
+contact and keeps every one of them (they are the evidence), so analyses count
+contacts once and can still show which sources corroborate each.
+
+The rule (also :data:`MATCH_RULE`, which every output that counts contacts prints):
+
+* only ``call`` and ``message`` records; never a draft/unsent/failed/queued/outbox
+  message (:data:`atlas.model.NOT_CONTACT_STATUSES`), which never reached anyone;
+* same kind, and the same *channel group*: sms, mms, iMessage, RCS and voice calls
+  are one "cellular" group because one message can be iMessage on the sender's phone
+  and SMS on the receiver's (fallback) and the network shows SMS/MMS;
+  WhatsApp (messages and calls) is its own group, as is each other platform;
+* the same sender and the same set of recipients after identity resolution
+  (``same_person`` maps each identifier to a canonical id, e.g. a party id, so that
+  ``name:<source>:Dan`` in one export and ``tel:+44…`` in a CDR meet);
+* times within the tolerance (default 120 s) of the contact's anchor record: this
+  covers a handset clock tens of seconds off network time, and a WhatsApp text export
+  that shows only the minute (up to 59 s early);
+* a contact holds at most one record from each source: two records in one source
+  are two contacts (a burst of texts seconds apart is not collapsed into one);
+  where several records compete for one contact, the nearest in time wins and the
+  others are tried against the next-nearest contact.
+
+* where both records carry text and the texts differ (compared as letters and digits,
+  case-folded), the pair scores as far apart: an agreeing text always wins, but text
+  never vetoes a match on its own (exports present text differently).
+
+Matching is vectorised: sources are processed one after another (most precise clock
+first, then the larger); candidate pairs come from one equi-join on (key, time bucket)
+and are fixed by mutual best score, a few Polars rounds per source; no Python runs
+per record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+import polars as pl
+
+from atlas.model import CONTACT_KINDS, NOT_CONTACT_STATUSES, TS_TYPE
+
+DEFAULT_TOLERANCE_S: Final = 120
+
+CHANNEL_GROUPS: Final[dict[str, str]] = {
+    "sms": "cellular",
+    "mms": "cellular",
+    "imessage": "cellular",
+    "rcs": "cellular",
+    "voice": "cellular",
+    "voicemail": "cellular",
+    "call-forward": "cellular",
+    "video": "cellular",
+    "whatsapp": "whatsapp",
+    "whatsapp-call": "whatsapp",
+    "facetime": "facetime",
+    "facebook": "facebook",
+    "messenger": "facebook",
+    "instagram": "instagram",
+}
+"""Channel → the group in which two records of one contact may differ. Channels not
+listed are their own group."""
+
+STATUS_RANK: Final[dict[str, int]] = {
+    "answered": 0,
+    "read": 1,
+    "delivered": 2,
+    "sent": 3,
+    "received": 4,
+    "voicemail": 5,
+    "rejected": 6,
+    "missed": 7,
+    "blocked": 8,
+    "deleted-by-sender": 9,
+}
+"""Which status a contact takes when its records disagree: the most complete outcome
+any source saw (a CDR says answered with a duration, the handset may say missed)."""
+
+
+def match_rule(tolerance_s: int = DEFAULT_TOLERANCE_S) -> str:
+    """The matching rule as a sentence, for every output that counts contacts."""
+    return (
+        "Records are one contact when they have the same kind (call/message), the same channel group "
+        "(SMS, MMS, iMessage and voice calls as the network sees them; WhatsApp and each other platform "
+        "separately), the same sender and recipients after identity resolution, and times within "
+        f"{tolerance_s} s of each other (allowing for handset clock skew and minute-resolution exports); "
+        "at most one record per source, the nearest in time (and agreeing text) winning; "
+        "drafts and unsent messages are never contacts."
+    )
+
+
+MATCH_RULE: Final = match_rule()
+
+OUTPUT_SCHEMA: Final = pl.Schema(
+    {
+        "contact_id": pl.String(),
+        "ts_utc": TS_TYPE,
+        "kind": pl.String(),
+        "channel_group": pl.String(),
+        "channels": pl.List(pl.String),
+        "sender": pl.String(),
+        "recipients": pl.List(pl.String),
+        "party_from": pl.String(),
+        "party_to": pl.List(pl.String),
+        "direction_hint": pl.String(),
+        "status": pl.String(),
+        "duration_s": pl.Int64(),
+        "text": pl.String(),
+        "event_ids": pl.List(pl.String),
+        "source_ids": pl.List(pl.String),
+        "n_sources": pl.Int64(),
+        "spread_s": pl.Float64(),
+    }
+)
+"""One row per contact. ``sender``/``recipients`` are the identifiers of the anchor
+record (the most precise source); ``party_from``/``party_to`` are the canonical ids
+matching used; ``spread_s`` is how far apart the records' times are."""
+
+_NEEDED: Final = (
+    "event_id", "source_id", "kind", "channel", "ts_utc", "direction", "sender", "recipients",
+    "status", "duration_s", "text",
+)
+
+
+def channel_group(channel: pl.Expr) -> pl.Expr:
+    """The channel group of a channel column (see :data:`CHANNEL_GROUPS`)."""
+    keys = pl.Series(list(CHANNEL_GROUPS), dtype=pl.String)
+    vals = pl.Series(list(CHANNEL_GROUPS.values()), dtype=pl.String)
+    ch = channel.cast(pl.String).str.to_lowercase()
+    return ch.replace_strict(keys, vals, default=ch)
+
+
+def _canon(expr: pl.Expr, same_person: Mapping[str, str] | None) -> pl.Expr:
+    if not same_person:
+        return expr
+    keys = pl.Series(list(same_person), dtype=pl.String)
+    vals = pl.Series([same_person[k] for k in same_person], dtype=pl.String)
+    return expr.replace(keys, vals)
+
+
+def contact_records(
+    events: pl.DataFrame | pl.LazyFrame,
+    *,
+    same_person: Mapping[str, str] | None = None,
+    source_owners: Mapping[str, str] | None = None,
+) -> pl.DataFrame:
+    """The records that can be contacts, with their matching key (``key``) and time.
+
+    ``source_owners`` (source id → owner URI) fills a missing side of a record whose
+    direction is known but whose parser could not name the owner.
+    """
+    lf = events.lazy() if isinstance(events, pl.DataFrame) else events
+    present = lf.collect_schema().names()
+    lf = lf.select([c for c in _NEEDED if c in present])
+    for name in _NEEDED:
+        if name not in present:
+            lf = lf.with_columns(pl.lit(None).alias(name))
+    lf = lf.filter(
+        pl.col("kind").cast(pl.String).is_in(list(CONTACT_KINDS))
+        & pl.col("ts_utc").is_not_null()
+        & (pl.col("status").is_null() | ~pl.col("status").cast(pl.String).is_in(list(NOT_CONTACT_STATUSES)))
+    ).with_columns(
+        pl.col("kind").cast(pl.String),
+        pl.col("direction").cast(pl.String),
+        pl.col("recipients").fill_null(pl.lit([], pl.List(pl.String))),
+    )
+    if source_owners:
+        owner = pl.col("source_id").replace_strict(
+            pl.Series(list(source_owners), dtype=pl.String),
+            pl.Series([source_owners[k] for k in source_owners], dtype=pl.String),
+            default=None,
+        )
+        lf = lf.with_columns(
+            pl.when(pl.col("sender").is_null() & (pl.col("direction") == "out")).then(owner)
+            .otherwise(pl.col("sender")).alias("sender"),
+            pl.when((pl.col("recipients").list.len() == 0) & (pl.col("direction") == "in") & owner.is_not_null())
+            .then(pl.concat_list(owner))
+            .otherwise(pl.col("recipients")).alias("recipients"),
+        )
+    lf = lf.with_columns(
+        channel_group(pl.col("channel")).fill_null("unknown").alias("channel_group"),
+        _canon(pl.col("sender"), same_person).alias("party_from"),
+        pl.col("recipients")
+        .list.eval(_canon(pl.element(), same_person))
+        .list.unique()
+        .list.sort()
+        .alias("party_to"),
+        pl.col("ts_utc").dt.epoch("us").alias("t_us"),
+    ).with_columns(
+        pl.concat_str(
+            pl.col("kind"), pl.col("channel_group"), pl.col("party_from").fill_null("?"),
+            pl.col("party_to").list.join(","), separator="|",
+        ).alias("key"),
+    )
+    return lf.collect()
+
+
+def _source_order(recs: pl.DataFrame) -> list[str]:
+    """Sources, most precise clock first (seconds before minute-only), then larger first."""
+    stats = recs.group_by("source_id").agg(
+        pl.len().alias("n"),
+        ((pl.col("t_us") % 60_000_000) == 0).all().alias("minute_only"),
+    ).with_columns((pl.col("minute_only") & (pl.col("n") >= 3)).alias("minute_only"))
+    return stats.sort(["minute_only", "n", "source_id"], descending=[False, True, False]).get_column("source_id").to_list()
+
+
+_TEXT_MISMATCH_S: Final = 1_000_000
+"""Score penalty (seconds) when two records both carry text and the texts differ: a
+differing text never wins over an agreeing one, but text alone never vetoes a match
+(exports present text differently: media placeholders, deleted-message notices)."""
+
+
+def _norm_text(text: pl.Expr) -> pl.Expr:
+    """Text as compared across sources: letters and digits only, lower case, 200 chars."""
+    t = text.str.to_lowercase().str.replace_all(r"[\W_]+", "").str.slice(0, 200)
+    return pl.when(t == "").then(None).otherwise(t)
+
+
+def _candidates(pending: pl.DataFrame, anchors: pl.DataFrame, tolerance_us: int) -> pl.DataFrame:
+    """Every (record, contact) pair with the same key and times within the tolerance.
+
+    An equi-join on (key, time bucket) with buckets one tolerance wide, each contact
+    listed in its own and both neighbouring buckets: every pair within the tolerance
+    is produced exactly once, and the join never compares records hours apart.
+    """
+    width = max(tolerance_us, 1)
+    left = pending.with_columns((pl.col("t_us") // width).alias("bucket"))
+    right = anchors.with_columns(
+        pl.concat_list((pl.col("anchor_us") // width) + d for d in (-1, 0, 1)).alias("bucket")
+    ).explode("bucket")
+    pairs = left.join(right, on=["key", "bucket"], how="inner", suffix="_c")
+    mismatch = pl.col("ntext").is_not_null() & pl.col("ntext_c").is_not_null() & (pl.col("ntext") != pl.col("ntext_c"))
+    return pairs.with_columns(
+        (pl.col("t_us") - pl.col("anchor_us")).abs().alias("dist"),
+    ).filter(pl.col("dist") <= tolerance_us).with_columns(
+        (pl.col("dist") + pl.when(mismatch).then(_TEXT_MISMATCH_S * 1_000_000).otherwise(0)).alias("score"),
+    ).select("row", "cluster", "score")
+
+
+def _assign(recs: pl.DataFrame, tolerance_us: int) -> pl.DataFrame:
+    """``row`` → ``cluster`` (the row number of the cluster's anchor record).
+
+    Per source, in :func:`_source_order`: candidate pairs are matched by mutual best
+    score (a record's best contact whose best record it is), round by round, so the
+    globally nearest pairs are fixed first and each contact takes at most one record
+    of the source; records left over start new contacts.
+    """
+    anchors = pl.DataFrame(schema={"cluster": pl.Int64, "key": pl.String, "anchor_us": pl.Int64, "ntext": pl.String})
+    assigned: list[pl.DataFrame] = []
+    for sid in _source_order(recs):
+        pending = recs.filter(pl.col("source_id") == sid).select("row", "key", "t_us", "ntext")
+        matched: list[pl.DataFrame] = []
+        if anchors.height:
+            cand = _candidates(pending, anchors, tolerance_us)
+            while cand.height:
+                best_rec = cand.sort(["score", "cluster"]).unique("row", keep="first")
+                best_cl = cand.sort(["score", "row"]).unique("cluster", keep="first")
+                mutual = best_rec.join(best_cl, on=["row", "cluster"], how="inner").select("row", "cluster")
+                matched.append(mutual)
+                cand = cand.join(mutual.select("row"), on="row", how="anti").join(
+                    mutual.select("cluster"), on="cluster", how="anti")
+        done = pl.concat(matched) if matched else pl.DataFrame(schema={"row": pl.Int64, "cluster": pl.Int64})
+        assigned.append(done)
+        if done.height:
+            gained = done.join(pending.select("row", "ntext"), on="row").filter(pl.col("ntext").is_not_null())
+            anchors = anchors.join(gained.select("cluster", pl.col("ntext").alias("gained")), on="cluster", how="left")
+            anchors = anchors.with_columns(pl.coalesce("ntext", "gained").alias("ntext")).drop("gained")
+        new = pending.join(done, on="row", how="anti").select(
+            pl.col("row").alias("cluster"), "key", pl.col("t_us").alias("anchor_us"), "ntext")
+        assigned.append(new.select(pl.col("cluster").alias("row"), "cluster"))
+        anchors = pl.concat([anchors, new])
+    return pl.concat(assigned) if assigned else pl.DataFrame(schema={"row": pl.Int64, "cluster": pl.Int64})
+
+
+def dedupe_contacts(
+    events: pl.DataFrame | pl.LazyFrame,
+    *,
+    tolerance_s: int = DEFAULT_TOLERANCE_S,
+    same_person: Mapping[str, str] | None = None,
+    source_owners: Mapping[str, str] | None = None,
+) -> pl.DataFrame:
+    """One row per real-world contact, with every source record that corroborates it.
+
+    ``same_person`` maps identifier URIs to a canonical id (a party id from identity
+    resolution); identifiers not in it stand for themselves. See :data:`MATCH_RULE`.
+    The result is sorted by time, then ``contact_id``; ``contact_id`` is
+    ``contact/<event id of the earliest record>``, stable for the same records.
+    """
+    if tolerance_s < 0:
+        raise ValueError("tolerance_s must be >= 0")
+    recs = contact_records(events, same_person=same_person, source_owners=source_owners)
+    if recs.height == 0:
+        return pl.DataFrame(schema=OUTPUT_SCHEMA)
+    recs = recs.sort(["t_us", "event_id"]).with_row_index("row").with_columns(pl.col("row").cast(pl.Int64))
+    recs = recs.with_columns(_norm_text(pl.col("text")).alias("ntext"))
+    clusters = _assign(recs.select("row", "source_id", "key", "t_us", "ntext"), tolerance_s * 1_000_000)
+    recs = recs.join(clusters, on="row", how="left")
+    rank = pl.col("status").replace_strict(
+        pl.Series(list(STATUS_RANK), dtype=pl.String), pl.Series(list(STATUS_RANK.values()), dtype=pl.Int64),
+        default=99,
+    )
+    recs = recs.with_columns(
+        (pl.col("row") == pl.col("cluster")).alias("is_anchor"),
+        rank.alias("status_rank"),
+    )
+    out = (
+        recs.sort(["cluster", "t_us", "event_id"])
+        .group_by("cluster", maintain_order=True)
+        .agg(
+            pl.col("event_id").first().alias("first_event"),
+            pl.col("ts_utc").first().alias("ts_utc"),
+            pl.col("kind").first(),
+            pl.col("channel_group").first(),
+            pl.col("channel").cast(pl.String).unique().sort().alias("channels"),
+            pl.col("sender").filter(pl.col("is_anchor")).first().alias("sender"),
+            pl.col("recipients").filter(pl.col("is_anchor")).first().alias("recipients"),
+            pl.col("party_from").first(),
+            pl.col("party_to").first(),
+            pl.col("direction").filter(pl.col("is_anchor")).first().alias("direction_hint"),
+            pl.col("status").sort_by("status_rank").first().alias("status"),
+            pl.col("duration_s").max().cast(pl.Int64).alias("duration_s"),
+            pl.col("text").sort_by(pl.col("is_anchor").not_()).drop_nulls().first().alias("text"),
+            pl.col("event_id").sort().alias("event_ids"),
+            pl.col("source_id").unique().sort().alias("source_ids"),
+            ((pl.col("t_us").max() - pl.col("t_us").min()) / 1e6).alias("spread_s"),
+        )
+        .with_columns(
+            ("contact/" + pl.col("first_event")).alias("contact_id"),
+            pl.col("source_ids").list.len().cast(pl.Int64).alias("n_sources"),
+        )
+        .sort(["ts_utc", "contact_id"])
+    )
+    return out.select(list(OUTPUT_SCHEMA.names())).cast(dict(OUTPUT_SCHEMA))  # type: ignore[arg-type]
+
+
+__all__ = [
+    "CHANNEL_GROUPS", "DEFAULT_TOLERANCE_S", "MATCH_RULE", "OUTPUT_SCHEMA", "STATUS_RANK",
+    "channel_group", "contact_records", "dedupe_contacts", "match_rule",
+]
