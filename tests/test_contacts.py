@@ -115,7 +115,7 @@ def test_minute_resolution_export_meets_a_skewed_handset() -> None:
             ev("export", "line 7", 120, channel="whatsapp", text="x"),
             ev("db", "msg 1", 50 - 40, channel="whatsapp", text="On my way")]
     out = dedupe_contacts(frame(rows))
-    assert [["db/msg 1", "export/line 5"], ["export/line 6"], ["export/line 7"]] == groups(out)
+    assert groups(out) == [["db/msg 1", "export/line 5"], ["export/line 6"], ["export/line 7"]]
 
 
 def test_a_missing_recipient_is_filled_from_the_source_owner() -> None:
