@@ -144,7 +144,7 @@ def test_04_13_2024_is_month_first_not_silently_13_april_the_wrong_way() -> None
 
 def test_iso_dates_stay_year_month_day() -> None:
     assert _sniff(["2024-03-04"], date_only=True) == ("%Y-%m-%d", None, [datetime(2024, 3, 4)])
-    fmt, assumption, parsed = _sniff(["2024-03-04 10:00:00"])
+    _fmt, assumption, parsed = _sniff(["2024-03-04 10:00:00"])
     assert assumption is None and parsed == [datetime(2024, 3, 4, 10)]
 
 
@@ -153,7 +153,7 @@ def test_a_day_over_12_decides_day_first() -> None:
 
 
 def test_undecidable_order_is_day_first_with_the_assumption_stated() -> None:
-    fmt, assumption, parsed = _sniff(["03/04/2024 10:00"])
+    _fmt, assumption, parsed = _sniff(["03/04/2024 10:00"])
     assert parsed == [datetime(2024, 4, 3, 10)]
     assert assumption == (
         "day/month order of timestamps not decidable from the data (no day > 12); "

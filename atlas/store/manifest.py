@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -130,7 +131,7 @@ def _line_of(text: str, table: str, index: int, key: str | None) -> int:
         return 1
     if key is None:
         return start + 1
-    keyline = re.compile(rf"^\s*{re.escape(key)}\s*=")
+    keyline = re.compile(rf"""^\s*["']?{re.escape(key)}["']?\s*[=.]""")  # also `key.sub = ...`
     for j in range(start + 1, len(lines)):
         if any_header.match(lines[j]):
             break
@@ -150,7 +151,7 @@ class _Reader:
         what = f"{where} {key}" if key else where
         return ManifestError(f"{self.path}:{line}: {what}: {message}")
 
-    def check(self, table: str, index: int, data: dict[str, Any], spec: dict[str, type]) -> dict[str, Any]:
+    def check(self, table: str, index: int, data: dict[str, Any], spec: Mapping[str, type]) -> dict[str, Any]:
         for key in data:
             if key not in spec:
                 known = ", ".join(sorted(spec))
@@ -173,7 +174,7 @@ class _Reader:
                 continue
             if not isinstance(value, want) or (want is not bool and isinstance(value, bool)):
                 raise self.fail(table, index, key, f"expected {want.__name__}, got {type(value).__name__} {value!r}")
-            if want is list and not all(isinstance(v, str) for v in value):
+            if isinstance(value, list) and not all(isinstance(v, str) for v in value):
                 raise self.fail(table, index, key, "expected a list of strings")
             out[key] = value
         return out
@@ -197,11 +198,20 @@ def parse_manifest(text: str, path: Path) -> Manifest:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ManifestError(f"{path}: not valid TOML: {exc}") from exc
+        at = re.search(r"at line (\d+)", str(exc))
+        raise ManifestError(f"{path}{':' + at.group(1) if at else ''}: not valid TOML: {exc}") from exc
     reader = _Reader(path, text)
-    for key in data:
+    for key, value in data.items():
         if key not in ("case", "party", "place", "order"):
-            raise ManifestError(f"{path}:{_line_of(text, key, 0, None)}: unknown table [{key}] (known: case, party, place, order)")
+            if isinstance(value, dict | list):
+                raise ManifestError(f"{path}:{_line_of(text, key, 0, None)}: unknown table [{key}] (known: case, party, place, order)")
+            keyline = next((i + 1 for i, line in enumerate(text.splitlines()) if re.match(rf"\s*{re.escape(key)}\s*=", line)), 1)
+            raise ManifestError(f"{path}:{keyline}: {key}: unknown key outside any table (put it under [case])")
+    for key in ("party", "place", "order"):
+        if key in data and not (isinstance(data[key], list) and all(isinstance(t, dict) for t in data[key])):
+            raise ManifestError(
+                f"{path}:{_line_of(text, key, 0, None)}: [{key}] must be written [[{key}]] (one block per {key})"
+            )
     if "case" not in data or not isinstance(data["case"], dict):
         raise ManifestError(f"{path}: missing the [case] table")
     case = reader.check("case", 0, data["case"], _CASE_KEYS)
