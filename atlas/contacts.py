@@ -38,11 +38,15 @@ per record.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import polars as pl
 
 from atlas.model import CONTACT_KINDS, NOT_CONTACT_STATUSES, TS_TYPE
+from atlas.store.manifest import attributed_uris
+
+if TYPE_CHECKING:
+    from atlas.store import Case
 
 DEFAULT_TOLERANCE_S: Final = 120
 
@@ -337,7 +341,32 @@ def dedupe_contacts(
     return out.select(list(OUTPUT_SCHEMA.names())).cast(dict(OUTPUT_SCHEMA))  # type: ignore[arg-type]
 
 
+def case_identity_map(case: Case, *, include_proposed: bool = False) -> dict[str, str]:
+    """Identifier URI → party id as identity resolution currently stands for ``case``
+    (the manifest's attribution plus confirmed links; proposed ones only if asked)."""
+    try:
+        from atlas.identity import identifier_owner_map
+    except ImportError:  # identity resolution not available: the manifest alone
+        owner: dict[str, str] = {}
+        for party in case.manifest.parties:
+            for uri in attributed_uris(party, case.source_ids()):
+                owner.setdefault(uri, party.id)
+        return owner
+    return identifier_owner_map(case, include_proposed=include_proposed)
+
+
+def case_contacts(case: Case, *, tolerance_s: int = DEFAULT_TOLERANCE_S, include_proposed: bool = False) -> pl.DataFrame:
+    """:func:`dedupe_contacts` over every source of a case, with its identity map and
+    each source's owner: what analyses should count instead of raw events."""
+    sources = case.sources().filter(pl.col("owner").is_not_null())
+    owners = dict(zip(sources.get_column("source_id").to_list(), sources.get_column("owner").to_list(), strict=True))
+    return dedupe_contacts(
+        case.events(), tolerance_s=tolerance_s,
+        same_person=case_identity_map(case, include_proposed=include_proposed), source_owners=owners,
+    )
+
+
 __all__ = [
     "CHANNEL_GROUPS", "DEFAULT_TOLERANCE_S", "MATCH_RULE", "OUTPUT_SCHEMA", "STATUS_RANK",
-    "channel_group", "contact_records", "dedupe_contacts", "match_rule",
+    "case_contacts", "case_identity_map", "channel_group", "contact_records", "dedupe_contacts", "match_rule",
 ]

@@ -1,0 +1,89 @@
+"""De-duplicated contacts: one row per real-world call or message, with the event id of
+every source record (handset downloads, call data records, exports) that corroborates it.
+
+The matching rule and tolerance are printed with the list; parties are shown as the
+case's party ids where case.toml or confirmed identity links attribute an identifier,
+otherwise as the identifier itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import polars as pl
+
+from atlas.cli.output import print_json, print_table
+from atlas.contacts import DEFAULT_TOLERANCE_S, case_contacts, match_rule
+from atlas.normalise.identifiers import display
+from atlas.normalise.times import uk_display
+from atlas.store import Case
+
+NAME = "contacts"
+HELP = "list de-duplicated contacts with the source records that corroborate each"
+ORDER = 12
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("case_dir", type=Path, metavar="CASE_DIR")
+    p.add_argument("--party", metavar="ID", help="only contacts to or from this party (id from case.toml) or identifier URI")
+    p.add_argument("--tolerance", type=int, default=DEFAULT_TOLERANCE_S, metavar="SECONDS",
+                   help=f"time tolerance for matching records (default {DEFAULT_TOLERANCE_S})")
+    p.add_argument("--proposed", action="store_true", help="also follow identity links still awaiting a decision")
+    p.add_argument("--limit", type=int, default=200, help="rows to print (default 200)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def _who(canonical: str | None, raw: str | None) -> str:
+    if canonical and raw and canonical != raw:
+        return f"{canonical} ({display(raw)})"
+    return display(canonical or raw or "?")
+
+
+def filter_party(contacts: pl.DataFrame, party: str) -> pl.DataFrame:
+    """Contacts whose sender or a recipient is ``party`` (a party id or an identifier URI)."""
+    return contacts.filter(
+        (pl.col("party_from") == party) | pl.col("party_to").list.contains(party)
+        | (pl.col("sender") == party) | pl.col("recipients").list.contains(party)
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    case = Case.open(args.case_dir)
+    if args.party and ":" not in args.party:
+        case.manifest.party(args.party)  # a clear error for an unknown party id
+    contacts = case_contacts(case, tolerance_s=args.tolerance, include_proposed=args.proposed)
+    records = int(contacts.get_column("event_ids").list.len().sum()) if contacts.height else 0
+    if args.party:
+        contacts = filter_party(contacts, args.party)
+    rule = match_rule(args.tolerance)
+    try:
+        from atlas.cell_site import unknown_cells
+        missing = unknown_cells(case)
+    except ImportError:  # pragma: no cover - cell sites are optional
+        missing = None
+    if args.json:
+        print_json({
+            "rule": rule, "tolerance_s": args.tolerance, "identity": "proposed links followed" if args.proposed
+            else "case.toml attribution and confirmed links only",
+            "contacts": contacts.to_dicts(),
+            "cdr_cells_not_in_any_list": missing.to_dicts() if missing is not None else [],
+        })
+        return 0
+    shown = contacts.head(args.limit)
+    rows = [
+        [uk_display(r["ts_utc"]), f"{r['kind']} {'/'.join(r['channels'])}", _who(r["party_from"], r["sender"]),
+         ", ".join(_who(c, None) for c in r["party_to"]), r["status"] or "", r["n_sources"],
+         "\n".join(r["event_ids"])]
+        for r in shown.iter_rows(named=True)
+    ]
+    title = f"Contacts: {contacts.height} de-duplicated" + (f" involving {args.party}" if args.party else "")
+    if not args.party:
+        title += f" from {records} source records"
+    print_table(title, ["when (UK)", "channel", "from", "to", "status", "sources", "event ids"], rows,
+                caption=None if contacts.height <= args.limit else f"{contacts.height - args.limit} more: use --json or --limit")
+    print(f"Matching rule: {rule}")
+    if missing is not None and missing.height:
+        print(f"{missing.height} cell(s) in call data records are not in any cell-site list "
+              f"(events kept, no location): see `atlas cells {args.case_dir}`")
+    return 0
