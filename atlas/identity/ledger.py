@@ -1,0 +1,288 @@
+"""The identity ledger: links between identifiers (or an identifier and a party), kept in
+the case's ``atlas.sqlite`` next to the audit log.
+
+A link is never an edit of the data: it is a claim, with a basis from
+:data:`atlas.identity.bases.BASES`, the source records that support it, a strength and a
+status. Every change of status is written to the append-only audit log with who and
+when; the row keeps the current state (and the latest decision) so analyses can read it
+quickly. Analyses never cache what the ledger implies: they derive it at read time, so a
+rejection removes a link's effect everywhere on the next read.
+
+Link ids are derived from the link's content (``L`` + 10 hex digits of the SHA-256 of
+its two endpoints and basis), so re-running discovery on the same case finds the same
+ids, and the same pair with the same basis is one link however often it is proposed.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import os
+import re
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Final, Literal
+
+from atlas.errors import AtlasError
+from atlas.identity.bases import BASES, Strength, strength_of
+from atlas.store import Case
+
+LinkStatus = Literal["proposed", "confirmed", "rejected"]
+LINK_STATUSES: Final = ("proposed", "confirmed", "rejected")
+
+PARTY_PREFIX: Final = "party:"
+"""An endpoint naming a case.toml party rather than an identifier: ``party:suspect``."""
+
+_URI = re.compile(r"^[a-z][a-z0-9\-]*:.+")
+
+LEDGER_SCHEMA: Final = """
+CREATE TABLE IF NOT EXISTS identity_links (
+    link_id     TEXT PRIMARY KEY,
+    a           TEXT NOT NULL,
+    b           TEXT NOT NULL,
+    basis       TEXT NOT NULL,
+    strength    TEXT NOT NULL CHECK (strength IN ('proven', 'inferred')),
+    status      TEXT NOT NULL CHECK (status IN ('proposed', 'confirmed', 'rejected')),
+    score       REAL,
+    reason      TEXT NOT NULL,
+    support     TEXT NOT NULL,
+    origin      TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    created_by  TEXT NOT NULL,
+    decided_at  TEXT,
+    decided_by  TEXT,
+    note        TEXT NOT NULL DEFAULT '',
+    UNIQUE (a, b, basis)
+);
+CREATE INDEX IF NOT EXISTS identity_links_status ON identity_links (status);
+"""
+
+
+@dataclass(frozen=True)
+class Link:
+    """One row of the ledger."""
+
+    link_id: str
+    a: str
+    b: str
+    basis: str
+    strength: Strength
+    status: LinkStatus
+    score: float | None
+    reason: str
+    support: tuple[str, ...]
+    """Source records behind the link: event ids (``<source_id>/<source_ref>``) or evidence
+    records (``<source_id>/<source_ref>`` of the evidence row)."""
+    origin: str
+    """``discovery:<rule>`` or ``officer``."""
+    created_at: str
+    created_by: str
+    decided_at: str | None = None
+    decided_by: str | None = None
+    note: str = ""
+
+    def other(self, end: str) -> str:
+        return self.b if end == self.a else self.a
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "link_id": self.link_id, "a": self.a, "b": self.b, "basis": self.basis, "strength": self.strength,
+            "status": self.status, "score": self.score, "reason": self.reason, "support": list(self.support),
+            "origin": self.origin, "created_at": self.created_at, "created_by": self.created_by,
+            "decided_at": self.decided_at, "decided_by": self.decided_by, "note": self.note,
+        }
+
+
+def actor() -> str:
+    """Who is deciding: the same rule the audit log uses (``ATLAS_USER`` or the login)."""
+    return os.environ.get("ATLAS_USER") or getpass.getuser()
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def link_id_for(a: str, b: str, basis: str) -> str:
+    a, b = sorted((a, b))
+    return "L" + hashlib.sha256(f"{a}\n{b}\n{basis}".encode()).hexdigest()[:10]
+
+
+def ensure_schema(con: sqlite3.Connection) -> None:
+    con.executescript(LEDGER_SCHEMA)
+
+
+def _row_to_link(row: Sequence[object]) -> Link:
+    (link_id, a, b, basis, strength, status, score, reason, support, origin, created_at, created_by,
+     decided_at, decided_by, note) = row
+    return Link(
+        link_id=str(link_id), a=str(a), b=str(b), basis=str(basis), strength=strength,  # type: ignore[arg-type]
+        status=status,  # type: ignore[arg-type]
+        score=None if score is None else float(score),  # type: ignore[arg-type]
+        reason=str(reason), support=tuple(json.loads(str(support))), origin=str(origin),
+        created_at=str(created_at), created_by=str(created_by),
+        decided_at=None if decided_at is None else str(decided_at),
+        decided_by=None if decided_by is None else str(decided_by), note=str(note or ""),
+    )
+
+
+_COLUMNS: Final = ("link_id, a, b, basis, strength, status, score, reason, support, origin, created_at, created_by, "
+                   "decided_at, decided_by, note")
+
+
+def read_links(case: Case, *, statuses: Iterable[str] | None = None) -> list[Link]:
+    """Ledger rows, ordered by link id (stable: ids come from content)."""
+    if not (case.store / "atlas.sqlite").exists():
+        return []  # reading never creates the decision database
+    with case.db() as con:
+        ensure_schema(con)
+        rows = con.execute(f"SELECT {_COLUMNS} FROM identity_links ORDER BY link_id").fetchall()
+    links = [_row_to_link(r) for r in rows]
+    if statuses is not None:
+        wanted = set(statuses)
+        links = [lk for lk in links if lk.status in wanted]
+    return links
+
+
+def get_link(case: Case, link_id: str) -> Link:
+    with case.db() as con:
+        ensure_schema(con)
+        row = con.execute(f"SELECT {_COLUMNS} FROM identity_links WHERE link_id = ?", (link_id,)).fetchone()
+        if row is None:
+            close = [r[0] for r in con.execute("SELECT link_id FROM identity_links WHERE link_id LIKE ? ORDER BY link_id",
+                                               (link_id + "%",)).fetchall()]
+    if row is not None:
+        return _row_to_link(row)
+    if len(close) == 1:
+        return get_link(case, close[0])
+    hint = f" (did you mean {', '.join(close[:5])}?)" if close else " (see `atlas people CASE_DIR`)"
+    raise AtlasError(f"no identity link {link_id!r}{hint}")
+
+
+def endpoint(case: Case, value: str) -> str:
+    """A command-line endpoint → ledger form: a party id becomes ``party:<id>``; a URI stays.
+
+    Raw phone numbers (``07700 900123`` or ``phone:07700900123``) are normalised the way
+    ingest normalises them, so an officer can type a number as they see it.
+    """
+    from atlas.normalise.identifiers import identifier_uri
+
+    value = value.strip()
+    party_ids = {p.id for p in case.manifest.parties}
+    if value.startswith(PARTY_PREFIX):
+        pid = value[len(PARTY_PREFIX):]
+        if pid not in party_ids:
+            raise AtlasError(f"no party {pid!r} in case.toml (parties: {', '.join(sorted(party_ids))})")
+        return value
+    if value in party_ids:
+        return PARTY_PREFIX + value
+    if re.fullmatch(r"\+?[\d ()\-]{5,}", value):
+        value = "phone:" + value
+    if value.startswith("phone:"):
+        return identifier_uri(value, source_id="", region=case.manifest.region)
+    if not _URI.match(value):
+        raise AtlasError(
+            f"{value!r} is neither a party id ({', '.join(sorted(party_ids))}) nor an identifier URI "
+            "such as tel:+447700900123 or instagram:handle"
+        )
+    return value
+
+
+def _check_pair(a: str, b: str, basis: str) -> None:
+    if basis not in BASES:
+        raise AtlasError(f"unknown basis {basis!r} (documented bases: {', '.join(BASES)})")
+    if basis == "attributed":
+        raise AtlasError("'attributed' links come from case.toml; edit the manifest, or use --basis officer-decision")
+    if a == b:
+        raise AtlasError(f"cannot link {a} to itself")
+    if a.startswith(PARTY_PREFIX) and b.startswith(PARTY_PREFIX):
+        raise AtlasError(f"{a} and {b} are two parties in case.toml: they are different people by definition; "
+                         "if they are one person, merge them in case.toml")
+
+
+def propose(
+    case: Case,
+    con: sqlite3.Connection,
+    a: str,
+    b: str,
+    basis: str,
+    *,
+    reason: str,
+    support: Sequence[str],
+    score: float | None,
+    origin: str,
+) -> tuple[str, str]:
+    """Record a proposal; returns (link id, what happened: ``new``, ``updated``, ``unchanged``).
+
+    Idempotent: a link that exists keeps its status (a rejected link is never
+    resurrected, a confirmed one never demoted); a still-proposed one takes the latest
+    evidence and score, and the change is audited.
+    """
+    _check_pair(a, b, basis)
+    a, b = sorted((a, b))
+    lid = link_id_for(a, b, basis)
+    support_json = json.dumps(sorted(set(support)))
+    row = con.execute("SELECT status, support, score, reason FROM identity_links WHERE link_id = ?", (lid,)).fetchone()
+    if row is None:
+        con.execute(
+            f"INSERT INTO identity_links ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, 'proposed', ?, ?, ?, ?, ?, ?, NULL, NULL, '')",
+            (lid, a, b, basis, strength_of(basis), score, reason, support_json, origin, _now(), actor()),
+        )
+        case.audit("identity.propose", {"link_id": lid, "a": a, "b": b, "basis": basis, "strength": strength_of(basis),
+                                        "score": score, "reason": reason, "support": sorted(set(support)),
+                                        "origin": origin}, con)
+        return lid, "new"
+    status, old_support, old_score, old_reason = row
+    if status != "proposed" or (old_support == support_json and old_score == score and old_reason == reason):
+        return lid, "unchanged"
+    con.execute("UPDATE identity_links SET support = ?, score = ?, reason = ? WHERE link_id = ?",
+                (support_json, score, reason, lid))
+    case.audit("identity.update", {"link_id": lid, "score": score, "reason": reason, "support": sorted(set(support))}, con)
+    return lid, "updated"
+
+
+def officer_link(case: Case, a: str, b: str, basis: str, *, note: str = "", support: Sequence[str] = ()) -> Link:
+    """An officer asserts a link: recorded as confirmed, by them, now, with their note.
+
+    If discovery had already proposed (or someone rejected) the same pair on the same
+    basis, that link is confirmed rather than duplicated; the audit log keeps both events.
+    """
+    a, b = sorted((endpoint(case, a), endpoint(case, b)))
+    _check_pair(a, b, basis)
+    lid = link_id_for(a, b, basis)
+    who, when = actor(), _now()
+    with case.db() as con:
+        ensure_schema(con)
+        exists = con.execute("SELECT status FROM identity_links WHERE link_id = ?", (lid,)).fetchone()
+        if exists is None:
+            reason = note or BASES[basis][1]
+            con.execute(
+                f"INSERT INTO identity_links ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, 'confirmed', NULL, ?, ?, 'officer', ?, ?, ?, ?, ?)",
+                (lid, a, b, basis, strength_of(basis), reason, json.dumps(sorted(set(support))), when, who, when, who, note),
+            )
+        else:
+            con.execute("UPDATE identity_links SET status = 'confirmed', decided_at = ?, decided_by = ?, note = ? "
+                        "WHERE link_id = ?", (when, who, note, lid))
+        case.audit("identity.link", {"link_id": lid, "a": a, "b": b, "basis": basis, "strength": strength_of(basis),
+                                     "status": "confirmed", "previous": exists[0] if exists else None, "note": note}, con)
+    return get_link(case, lid)
+
+
+def decide(case: Case, link_id: str, status: Literal["confirmed", "rejected", "proposed"], *, note: str = "") -> Link:
+    """Confirm or reject a link (or re-open it as proposed); audited with who and when.
+
+    Decisions can be changed (an officer may learn more); every change is in the audit log,
+    which is never rewritten.
+    """
+    current = get_link(case, link_id)
+    who, when = actor(), _now()
+    with case.db() as con:
+        ensure_schema(con)
+        con.execute("UPDATE identity_links SET status = ?, decided_at = ?, decided_by = ?, note = ? WHERE link_id = ?",
+                    (status, when, who, note, current.link_id))
+        action = {"confirmed": "identity.confirm", "rejected": "identity.reject", "proposed": "identity.reopen"}[status]
+        case.audit(action, {"link_id": current.link_id, "a": current.a, "b": current.b, "basis": current.basis,
+                            "previous": current.status, "status": status, "note": note}, con)
+    return get_link(case, current.link_id)
