@@ -45,6 +45,8 @@ class SourceOutcome:
     status: str  # ingested | already | skipped | failed
     source_id: str = ""
     sha256: str = ""
+    sha256_after: str = ""
+    """The hash again after parsing: equal to ``sha256`` or the ingest fails."""
     format: str = ""
     parser: str = ""
     parser_version: str = ""
@@ -161,6 +163,7 @@ def ingest_file(case: Case, path: Path, opts: IngestOptions, debug: bool = False
     sha_after = sha256_file(path)
     if sha_after != sha_before:
         raise StoreError(f"{path}: the file changed while it was being read (SHA-256 before {sha_before}, after {sha_after})")
+    outcome.sha256_after = sha_after
     outcome.format = parser.INFO.description
     outcome.parser, outcome.parser_version = parser.INFO.name, parser.INFO.version
     outcome.records_read, outcome.events, outcome.rejects = result.records_read, n_events, n_rejects
@@ -196,8 +199,9 @@ def ingest(
         try:
             outcome, stage = ingest_file(case, path, opts, debug=debug)
         except FormatError as exc:
-            if not explicit and "format not recognised" in str(exc):
-                outcomes.append(SourceOutcome(path=str(path), status="skipped", message="format not recognised"))
+            if not explicit and ("format not recognised" in str(exc) or "the file is empty" in str(exc)):
+                reason = "empty file" if "the file is empty" in str(exc) else "format not recognised"
+                outcomes.append(SourceOutcome(path=str(path), status="skipped", message=reason))
                 continue
             if not opts.keep_going:
                 raise
@@ -221,7 +225,8 @@ def ingest(
             for o in outcomes:
                 if o.status == "ingested":
                     case.audit("ingest", {
-                        "path": o.path, "sha256": o.sha256, "source_id": o.source_id, "parser": o.parser,
+                        "path": o.path, "sha256": o.sha256, "sha256_after": o.sha256_after,
+                        "source_id": o.source_id, "parser": o.parser,
                         "parser_version": o.parser_version, "records_read": o.records_read,
                         "events": o.events, "rejects": o.rejects,
                     }, con)

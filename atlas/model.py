@@ -33,7 +33,7 @@ NOT_CONTACT_STATUSES: Final = ("draft", "unsent", "failed", "queued", "outbox")
 """Message states that never reached anyone: kept as evidence, never counted as contact."""
 
 EVENT_SCHEMA: Final = pl.Schema(
-    {
+    {  # type: ignore[arg-type]  # mixed dtype classes and instances
         "event_id": pl.String,
         "source_id": pl.String,
         "source_ref": pl.String,
@@ -84,7 +84,7 @@ REJECT_SCHEMA: Final = pl.Schema(
 )
 
 SOURCE_SCHEMA: Final = pl.Schema(
-    {
+    {  # type: ignore[arg-type]  # mixed dtype classes and instances
         "source_id": pl.String,
         "path": pl.String,
         "name": pl.String,

@@ -102,7 +102,13 @@ def detect(probe: Probe) -> int:
         return 0
     hits = sum(1 for m in matches if m)
     with_author = sum(1 for m in matches if m and ": " in m.group("rest"))
-    return 80 if hits >= min(3, len(lines)) and with_author else 60
+    score = 80 if hits >= min(3, len(lines)) and with_author else 60
+    first = matches[0]
+    if lines[0].lstrip("\u200e\u200f").startswith("[") and first.group("t").count(":") + first.group("t").count(".") == 1:
+        # iOS writes seconds; a bracketed header without them ("[2019-12-24, 12:23] Jane: ")
+        # is also how Signal's text export looks: leave room for a parser that knows it.
+        score -= 10
+    return score
 
 
 def _read_text(path: Path) -> tuple[str, list[str]]:

@@ -40,10 +40,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in _commands():
         p = sub.add_parser(module.NAME, help=module.HELP, description=module.__doc__)
-        p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+        # SUPPRESS: a sub-command's own default must not undo `atlas --debug COMMAND`.
+        p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
         module.add_arguments(p)
         p.set_defaults(_run=module.run)
     return parser
+
+
+def one_line(exc: BaseException) -> str:
+    """An error as one line: messages quoting library errors may span several."""
+    return " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -54,10 +60,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args._run(args) or 0)
-    except AtlasError as exc:
+    except (AtlasError, OSError) as exc:
         if args.debug:
             raise
-        print(f"atlas: error: {exc}", file=sys.stderr)
+        print(f"atlas: error: {one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("atlas: interrupted; the case store is unchanged by the interrupted step", file=sys.stderr)

@@ -14,7 +14,11 @@ A partition counts only once ``sources.parquet`` lists its source: new partition
 are written under a staging folder, moved into place, and only then is a new
 ``sources.parquet`` swapped in with ``os.replace``. A crash at any point leaves the
 previous ``sources.parquet``, so readers see the store exactly as it was; stray
-files are swept on the next write. Each source is its own partition so a batch of
+files are swept on the next write. A ``--replace`` moves the partitions it
+supersedes into the staging folder first and lists them in a roll-back journal;
+if the swap of ``sources.parquet`` never happened, the next open of the case puts
+them back (as SQLite does with a hot journal), so even a replace interrupted by a
+crash reads exactly as before. Each source is its own partition so a batch of
 cases can be spread across workers by the same functions that run here.
 """
 
@@ -28,7 +32,7 @@ import shutil
 import sqlite3
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,6 +47,7 @@ from atlas.model import (
     REJECT_SCHEMA,
     SOURCE_SCHEMA,
 )
+from atlas.store.hashing import sha256_file
 from atlas.store.manifest import Manifest, load_manifest
 
 MANIFEST_NAME: Final = "case.toml"
@@ -93,7 +98,9 @@ class Case:
         root = Path(root)
         if not root.is_dir():
             raise StoreError(f"{root}: no such case folder (create one with `atlas init {root}`)")
-        return cls(root, load_manifest(root / MANIFEST_NAME))
+        case = cls(root, load_manifest(root / MANIFEST_NAME))
+        case.recover()
+        return case
 
     # --- reading -------------------------------------------------------------------
 
@@ -108,7 +115,12 @@ class Case:
 
     def _scan(self, table: str, schema: pl.Schema) -> pl.LazyFrame:
         files = [self.store / table / f"{sid}.parquet" for sid in self.source_ids()]
-        files = [f for f in files if f.exists()]
+        missing = [f for f in files if not f.exists()]
+        if missing:  # never a silently shorter timeline
+            raise StoreError(
+                f"{missing[0]}: {table} partition of source {missing[0].stem} is missing; "
+                "the case store is damaged (run `atlas verify`)"
+            )
         if not files:
             return pl.LazyFrame(schema=schema)
         return pl.scan_parquet(files)
@@ -196,11 +208,46 @@ class Case:
                 for f in folder.glob(".*.tmp"):
                     f.unlink()
 
+    def _journal_path(self, staging: Path) -> Path:
+        return staging / "journal.json"
+
+    def _roll_back(self, staging: Path) -> None:
+        """Undo an interrupted commit from its journal, then drop its staging folder.
+
+        If ``sources.parquet`` is still the one the commit started from, the swap never
+        happened: partitions it superseded are moved back. Otherwise the commit
+        completed and only the staging folder is left to remove.
+        """
+        journal = self._journal_path(staging)
+        if journal.exists():
+            entry = json.loads(journal.read_text(encoding="utf-8"))
+            sources = self.store / "sources.parquet"
+            now = sha256_file(sources) if sources.exists() else None
+            if now == entry["sources_sha256"]:
+                for backup_rel, dst_rel in reversed(entry["replaced"]):
+                    backup, dst = staging / backup_rel, self.store / dst_rel
+                    if backup.exists():
+                        os.replace(backup, dst)
+        shutil.rmtree(staging, ignore_errors=True)
+
+    def recover(self) -> None:
+        """Roll back any commit a crash interrupted (no-op when none was, or one is running)."""
+        if not self.store.is_dir() or not any(self.store.glob(".staging-*")):
+            return
+        try:
+            with self._lock():
+                for staging in sorted(self.store.glob(".staging-*")):
+                    self._roll_back(staging)
+        except StoreError:
+            return  # another process is writing: its staging folder is live
+
     def commit(self, staged: list[StagedSource], *, replace: bool = False) -> None:
         """Make staged sources visible, all or nothing."""
         if not staged:
             return
         with self._lock():
+            for stale in sorted(self.store.glob(".staging-*")):
+                self._roll_back(stale)
             current = self.sources()
             existing = set(current.get_column("source_id").to_list())
             clash = [s.source_id for s in staged if s.source_id in existing and not replace]
@@ -208,6 +255,7 @@ class Case:
                 raise StoreError(f"sources already in the case: {', '.join(clash)} (use --replace to re-parse)")
             self._sweep(existing)
             staging = self.store / f".staging-{uuid.uuid4().hex}"
+            committed = False
             try:
                 moves: list[tuple[Path, Path]] = []
                 for s in staged:
@@ -225,12 +273,31 @@ class Case:
                 sources = sources.sort("source_id")
                 tmp_sources = staging / "sources.parquet"
                 _write_parquet(sources, tmp_sources)
+                # The roll-back journal: written before anything visible moves.
+                superseded = [
+                    (str(Path("replaced") / dst.relative_to(self.store)), str(dst.relative_to(self.store)))
+                    for _, dst in moves if dst.exists()
+                ]
+                old_sources = self.store / "sources.parquet"
+                self._journal_path(staging).write_text(json.dumps({
+                    "sources_sha256": sha256_file(old_sources) if old_sources.exists() else None,
+                    "replaced": superseded,
+                }), encoding="utf-8")
+                for backup_rel, dst_rel in superseded:
+                    (staging / backup_rel).parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(self.store / dst_rel, staging / backup_rel)
                 for src, dst in moves:
                     dst.parent.mkdir(parents=True, exist_ok=True)
                     os.replace(src, dst)
-                os.replace(tmp_sources, self.store / "sources.parquet")
+                os.replace(tmp_sources, old_sources)
+                committed = True
             finally:
-                shutil.rmtree(staging, ignore_errors=True)
+                if committed or not staging.exists():
+                    shutil.rmtree(staging, ignore_errors=True)
+                else:
+                    # If even the roll-back fails, the journal stays and the next open rolls back.
+                    with suppress(Exception):
+                        self._roll_back(staging)
             self._sweep(set(sources.get_column("source_id").to_list()))
 
 

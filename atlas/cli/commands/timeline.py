@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import polars as pl
-
 from atlas.cli.output import print_table
 from atlas.normalise.identifiers import display
 from atlas.normalise.times import uk_display
