@@ -1,0 +1,206 @@
+"""Shared pieces for the parsers of platform exports (JSON, JavaScript-wrapped JSON, CSV).
+
+Social-media and messaging downloads are documents, not logs: a JSON tree read
+whole (or streamed, for Google's multi-gigabyte ``Records.json``), whose records
+are turned into columns once and then handled with Polars expressions. The helpers
+here are the parts every such parser needs and must do the same way: reading a
+document with an error that names the file and the place, the one converter per
+time presentation (epoch milliseconds, ISO with an offset or ``Z``, zone-less wall
+clock), raw identifiers, rejects, and Meta's Latin-1 mojibake.
+
+The module name starts with ``_`` so the parser registry does not take it for a
+parser.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Final
+
+import polars as pl
+
+from atlas.errors import FormatError
+from atlas.model import RAW_EVENT_SCHEMA, REJECT_SCHEMA, TS_TYPE, UTC
+from atlas.normalise.times import from_epoch
+
+ISO_INSTANT_FORMATS: Final = (
+    "%Y-%m-%dT%H:%M:%S%.fZ",
+    "%Y-%m-%dT%H:%M:%S%.f%:z",
+    "%Y-%m-%dT%H:%M:%S%.f%z",
+    "%Y-%m-%d %H:%M:%S%.f%:z",
+    "%Y-%m-%d %H:%M:%S%.fZ",
+)
+"""ISO 8601 instants as platforms write them: ``2026-03-01T10:00:00.123Z``,
+``2026-03-01T11:00:00.000+01:00``, ``+0100``. ``%.f`` also reads no fraction."""
+
+
+def read_bytes_text(path: Path, what: str) -> str:
+    """A UTF-8 document (BOM allowed) as text, or a clear error naming the file."""
+    data = path.read_bytes()
+    if not data.strip():
+        raise FormatError(f"{path}: the file is empty")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data" and exc.end >= len(data):
+            raise FormatError(
+                f"{path}: the file is truncated (it ends inside a character, at byte offset {exc.start}); "
+                "acquire a complete copy"
+            ) from exc
+        raise FormatError(f"{path}: not UTF-8 text (invalid byte at offset {exc.start}); not a {what}") from exc
+
+
+def load_json_text(text: str, path: Path, what: str) -> Any:
+    """Parse JSON text, naming the file, line and column if it is malformed or cut short."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        cut = exc.pos >= len(text.rstrip()) - 1
+        hint = "; the file looks truncated (it ends before the JSON is closed)" if cut else ""
+        raise FormatError(
+            f"{path}: not valid JSON for a {what} ({exc.msg} at line {exc.lineno}, column {exc.colno}){hint}"
+        ) from exc
+
+
+def load_json(path: Path, what: str) -> Any:
+    return load_json_text(read_bytes_text(path, what), path, what)
+
+
+def head_has(text: str, *needles: str) -> bool:
+    return all(n in text for n in needles)
+
+
+_JSON_KEY = re.compile(r'"([^"\\]{1,60})"\s*:')
+
+
+def head_keys(text: str) -> set[str]:
+    """Every JSON object key seen in a probe's text (a cheap, structural look)."""
+    return set(_JSON_KEY.findall(text))
+
+
+# --- time -------------------------------------------------------------------------
+
+def iso_instant(values: pl.Expr) -> pl.Expr:
+    """ISO 8601 strings that carry ``Z`` or an offset → aware UTC; anything else null."""
+    stripped = values.str.strip_chars()
+    return pl.coalesce(
+        [stripped.str.to_datetime(f, strict=False, time_unit="us", time_zone=UTC) for f in ISO_INSTANT_FORMATS]
+    ).cast(TS_TYPE)
+
+
+def iso_basis(values: pl.Expr) -> pl.Expr:
+    """``utc`` for a ``Z`` (or ``+00:00`` written as UTC), ``offset`` for a numeric offset."""
+    return pl.when(values.str.strip_chars().str.ends_with("Z")).then(pl.lit("utc")).otherwise(pl.lit("offset"))
+
+
+def epoch_ms_utc(values: pl.Expr) -> pl.Expr:
+    """Epoch milliseconds (a number or a string of digits) → aware UTC."""
+    return from_epoch(values.cast(pl.String).str.strip_chars().cast(pl.Int64, strict=False), "unix_ms")
+
+
+def epoch_s_utc(values: pl.Expr) -> pl.Expr:
+    return from_epoch(values.cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False), "unix_s")
+
+
+def epoch_auto_utc(values: pl.Expr) -> pl.Expr:
+    """An epoch whose unit the data must decide: seconds, milliseconds or microseconds.
+
+    Used only where an export's own field is known to vary (e.g. Snapchat's
+    ``Created(microseconds)`` holds milliseconds in real downloads). Magnitude decides:
+    below 1e11 seconds (before year 5138), below 1e14 milliseconds, else microseconds.
+    """
+    n = values.cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False)
+    seconds = from_epoch(n, "unix_s")
+    millis = from_epoch(n, "unix_ms")
+    micros = from_epoch(n, "unix_us")
+    return pl.when(n.abs() < 1e11).then(seconds).when(n.abs() < 1e14).then(millis).otherwise(micros)
+
+
+# --- frames ------------------------------------------------------------------------
+
+def raw_events(columns: Mapping[str, Sequence[Any] | pl.Series]) -> pl.DataFrame:
+    """Python columns → a frame typed as :data:`RAW_EVENT_SCHEMA` for the columns given."""
+    schema = {name: RAW_EVENT_SCHEMA[name] for name in columns}
+    return pl.DataFrame(dict(columns), schema=schema, strict=False)
+
+
+def rejects(source_id: str, rows: Iterable[tuple[str, str, str]]) -> pl.DataFrame:
+    """``(source_ref, reason, excerpt)`` rows → a reject frame (excerpts cut to 160 characters)."""
+    rows = list(rows)
+    return pl.DataFrame(
+        {
+            "source_id": [source_id] * len(rows),
+            "source_ref": [r[0] for r in rows],
+            "reason": [r[1] for r in rows],
+            "excerpt": [r[2][:160] for r in rows],
+        },
+        schema=REJECT_SCHEMA,
+    )
+
+
+def excerpt(value: Any) -> str:
+    """A record as a short, readable JSON excerpt for a reject."""
+    try:
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)[:160]
+    except (TypeError, ValueError):
+        return repr(value)[:160]
+
+
+# --- Meta's mojibake -----------------------------------------------------------------
+
+def _unmojibake(value: str) -> str:
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return value
+
+
+def repair_mojibake(frame: pl.DataFrame, text_columns: Sequence[str], list_columns: Sequence[str] = ()) -> tuple[pl.DataFrame, int]:
+    """Undo Meta's double encoding, deciding once for the whole file.
+
+    Meta's "Download your information" JSON writes each UTF-8 *byte* of a non-ASCII
+    character as its own ``\\u00XX`` escape, so "café" arrives as "cafÃ©" and an emoji
+    as four Latin-1 letters. The repair is ``value.encode("latin-1").decode("utf-8")``.
+    It is applied only if no string in the file has a character above U+00FF (such a
+    file was not written that way, e.g. Messenger's newer end-to-end-encrypted export,
+    or a file already repaired), and only to values where the round trip succeeds, so
+    genuine Latin-1 text ("café" written properly) is never altered. Work is done
+    once per distinct value. Returns the frame and how many distinct values changed.
+    """
+    pieces = [frame.get_column(c) for c in text_columns if c in frame.columns]
+    pieces += [frame.get_column(c).explode() for c in list_columns if c in frame.columns]
+    if not pieces:
+        return frame, 0
+    values = pl.concat([p.cast(pl.String).rename("v") for p in pieces]).drop_nulls().unique()
+    if values.str.contains(r"[^\x00-\xff]").any():
+        return frame, 0
+    suspects = values.filter(values.str.contains(r"[\x80-\xff]")).to_list()
+    mapping = {v: fixed for v in suspects if (fixed := _unmojibake(v)) != v}
+    if not mapping:
+        return frame, 0
+    keys = pl.Series(list(mapping.keys()), dtype=pl.String)
+    vals = pl.Series(list(mapping.values()), dtype=pl.String)
+    exprs = [pl.col(c).replace(keys, vals) for c in text_columns if c in frame.columns]
+    exprs += [pl.col(c).list.eval(pl.element().replace(keys, vals)) for c in list_columns if c in frame.columns]
+    return frame.with_columns(exprs), len(mapping)
+
+
+def repair_value(value: str | None, enabled: bool) -> str | None:
+    """The same repair for a single value (profile fields, thread titles)."""
+    if value is None or not enabled:
+        return value
+    return _unmojibake(value)
+
+
+def is_mojibake_document(strings: Iterable[str]) -> bool:
+    """True if no string has a character above U+00FF and at least one repairs to new text."""
+    changed = False
+    for s in strings:
+        if re.search(r"[^\x00-\xff]", s):
+            return False
+        if not changed and re.search(r"[\x80-\xff]", s) and _unmojibake(s) != s:
+            changed = True
+    return changed

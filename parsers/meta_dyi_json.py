@@ -1,0 +1,470 @@
+"""Facebook, Messenger and Instagram "Download your information" (DYI) JSON files.
+
+What a victim or suspect downloads from Meta: one ``message_N.json`` per thread
+part (``messages/inbox/<thread>/message_1.json``, ``message_2.json`` … for long
+threads, newest messages first), plus posts, comments and the profile.
+
+Layouts read, and where the knowledge comes from (Meta publishes no schema; these
+are the keys of real downloads as read by public tools, e.g. chat-miner's
+``FacebookMessengerParser``/``InstagramJsonParser``, RLEAPP's ``facebookE2EMessages``
+artifact, and examiners' experience):
+
+* **Messenger / Instagram threads**: ``participants`` (``[{"name": …}]``),
+  ``messages`` with ``sender_name``, ``timestamp_ms`` (epoch milliseconds: basis
+  ``utc``), ``content``, ``photos``/``videos``/``audio_files``/``files``/``gifs``
+  (each ``[{"uri": …}]``), ``sticker.uri``, ``share.link``, ``reactions``
+  (``[{"reaction", "actor"}]``), ``is_unsent``, ``type`` (``Generic``, ``Share``,
+  ``Call`` with ``call_duration`` and ``missed``, ``Subscribe``/``Unsubscribe``),
+  ``title``, ``thread_path`` (``inbox/<folder>``). A bare ``{"messages": […]}`` (as
+  in chat-miner's public Instagram test export) is read the same way.
+* **Messenger's end-to-end-encrypted export** (2024-): camelCase: ``participants``
+  (a list of names), ``threadName``, ``messages`` with ``senderName``,
+  ``timestamp`` (epoch ms), ``text``, ``isUnsent``, ``media`` (``[{"uri"}]``),
+  ``reactions``.
+* **Mojibake**: the classic exports write every UTF-8 byte as its own ``\\u00XX``
+  escape ("café" → "cafÃ©"). Repaired with ``encode("latin-1").decode("utf-8")``,
+  decided once per file (a file with any character above U+00FF was not written
+  that way and is left alone) and only where the round trip succeeds; the count of
+  repaired values is recorded on the source.
+* **Posts** (Facebook ``your_posts_1.json``: ``timestamp`` in seconds, ``data[].post``,
+  ``title`` such as "Dan wrote on Alice's timeline.", ``attachments`` with media and
+  places) → ``note`` (``media`` if only media); a place's coordinates are kept.
+  Instagram ``posts_1.json`` (``media[].uri``, ``creation_timestamp``, ``title`` =
+  caption) → ``media``.
+* **Comments** (Facebook ``comments.json``: ``comments_v2[].data[].comment`` with
+  ``comment``, ``author``, ``timestamp``; Instagram ``post_comments_1.json``:
+  ``string_map_data`` ``Comment``/``Media Owner``/``Time``) → ``note`` events.
+* **Profile** (Instagram ``personal_information.json`` ``profile_user``; Facebook
+  ``profile_information.json`` ``profile_v2``) → one ``account`` event, the owner,
+  and ``account-profile`` identity evidence linking the handle to the display name,
+  e-mail addresses and phone numbers the profile lists.
+
+Decisions:
+
+* Platform (``facebook`` or ``instagram``): from the content, see :mod:`parsers._meta`.
+* Identities: messages name people only by display name, so senders and recipients
+  are ``name:<display name>`` until linked (a handle appears only in a profile, an
+  Instagram comment's media owner, or a share's ``original_content_owner``).
+  Recipients are the thread's other participants (or, without a participant list,
+  the thread's other senders, else ``--owner``).
+* ``is_unsent`` / ``isUnsent`` means the sender withdrew a message *after* sending
+  it ("Unsend"): status ``deleted-by-sender`` (it reached the recipient and still
+  counts as contact), not ``unsent`` (never sent). The content is usually gone.
+* Calls (``type: Call``) are ``call`` events: ``missed`` when the export says so or
+  the duration is 0, otherwise ``answered`` with ``call_duration`` seconds.
+  ``Subscribe``/``Unsubscribe`` (joined/left a group) are notes.
+* Attachments are the ``uri`` values as written, a sticker's uri, and a share's
+  link. Reactions have no time in these exports, so they are not events: they are
+  kept in the ``reactions`` reference table (message, actor, reaction).
+* ``source_ref`` is the JSON path of the record: ``messages[12]``,
+  ``comments_v2[3]``, ``[7]`` for a top-level list.
+
+Public sample: chat-miner ``test/instagram/test_export.json``: 2 messages, read
+as ``instagram`` from the path (the sample has no platform marker).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Final
+
+import polars as pl
+
+from atlas.errors import FormatError
+from parsers._exports import (
+    epoch_ms_utc,
+    epoch_s_utc,
+    excerpt,
+    head_keys,
+    is_mojibake_document,
+    load_json,
+    raw_events,
+    rejects,
+    repair_mojibake,
+    repair_value,
+)
+from parsers._meta import decide_platform
+from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
+
+INFO: Final = ParserInfo(
+    name="meta-dyi-json",
+    version="1.0.0",
+    description="Facebook / Messenger / Instagram 'Download your information' JSON (messages, posts, comments, profile)",
+    detects="JSON with participants/messages and sender_name + timestamp_ms (or camelCase senderName + timestamp), "
+    "or Meta's posts, comments_v2, string_map_data comments, profile_user / profile_v2",
+    notes=__doc__ or "",
+    sample_counts={"chat-miner instagram/test_export.json": "2 records: 2 messages, 0 rejects"},
+)
+
+MEDIA_KEYS: Final = ("photos", "videos", "audio_files", "files", "gifs")
+REACTIONS_SCHEMA: Final = pl.Schema({"source_ref": pl.String, "actor": pl.String, "reaction": pl.String})
+
+
+def detect(probe: Probe) -> int:
+    text = probe.text.lstrip()
+    if not text.startswith(("{", "[")):
+        return 0
+    keys = head_keys(text[:65536])
+    if "date_unixtime" in keys or "semanticSegments" in keys or "timelineObjects" in keys:
+        return 0
+    if {"sender_name", "timestamp_ms"} <= keys:
+        return 90
+    if {"senderName", "timestamp", "messages"} <= keys:
+        return 90
+    if keys & {"comments_v2", "profile_v2", "profile_user"}:
+        return 85
+    if "string_map_data" in keys and ("Comment" in keys or "Media Owner" in keys):
+        return 85
+    if text.startswith("[") and {"timestamp", "data", "post"} <= keys:
+        return 80
+    if text.startswith("[") and {"media", "creation_timestamp", "uri"} <= keys:
+        return 75
+    return 0
+
+
+def parse(path: Path, ctx: ParseContext) -> ParseResult:
+    doc = load_json(path, "Meta 'Download your information' export")
+    if isinstance(doc, dict) and isinstance(doc.get("messages"), list):
+        return _thread(doc, path, ctx)
+    if isinstance(doc, dict) and isinstance(doc.get("comments_v2"), list):
+        return _fb_comments(doc["comments_v2"], "comments_v2", path, ctx)
+    if isinstance(doc, dict) and ("profile_user" in doc or "profile_v2" in doc):
+        return _profile(doc, path, ctx)
+    if isinstance(doc, dict) and isinstance(doc.get("comments_media_comments"), list):
+        return _ig_comments(doc["comments_media_comments"], "comments_media_comments", path, ctx)
+    if isinstance(doc, list):
+        dicts = [x for x in doc if isinstance(x, dict)]
+        if any("string_map_data" in x for x in dicts):
+            return _ig_comments(doc, "", path, ctx)
+        if any("data" in x or "attachments" in x for x in dicts) and any("timestamp" in x for x in dicts):
+            return _fb_posts(doc, path, ctx)
+        if any("media" in x for x in dicts):
+            return _ig_posts(doc, path, ctx)
+    raise FormatError(
+        f"{path}: JSON, but not a Meta export this parser knows (expected 'messages', 'comments_v2', "
+        "'profile_user'/'profile_v2', or a list of posts)"
+    )
+
+
+# --- threads --------------------------------------------------------------------------
+
+def _uris(items: Any) -> list[str]:
+    if not isinstance(items, list):
+        return []
+    return [str(x["uri"]) for x in items if isinstance(x, dict) and x.get("uri")]
+
+
+def _thread(doc: dict[str, Any], path: Path, ctx: ParseContext) -> ParseResult:
+    messages: list[Any] = doc["messages"]
+    camel = any(isinstance(m, dict) and "senderName" in m for m in messages[:200]) and not any(
+        isinstance(m, dict) and "sender_name" in m for m in messages[:200]
+    )
+    raw_participants = doc.get("participants") or []
+    participants = sorted({
+        str(p["name"]) if isinstance(p, dict) and p.get("name") else str(p)
+        for p in raw_participants if (isinstance(p, dict) and p.get("name")) or isinstance(p, str)
+    })
+    refs: list[str] = []
+    senders: list[str | None] = []
+    stamps: list[Any] = []
+    texts: list[str | None] = []
+    attachments: list[list[str]] = []
+    kinds: list[str] = []
+    statuses: list[str | None] = []
+    durations: list[int | None] = []
+    reactions: list[tuple[str, str, str]] = []
+    bad: list[tuple[str, str, str]] = []
+    keys_seen: set[str] = set(doc.keys())
+    links: list[str] = []
+    for i, m in enumerate(messages):
+        ref = f"messages[{i}]"
+        if not isinstance(m, dict):
+            bad.append((ref, "not a message object", excerpt(m)))
+            continue
+        keys_seen.update(m.keys())
+        if camel:
+            sender, stamp, text = m.get("senderName"), m.get("timestamp"), m.get("text")
+            files = _uris(m.get("media"))
+            unsent = bool(m.get("isUnsent"))
+        else:
+            sender, stamp, text = m.get("sender_name"), m.get("timestamp_ms"), m.get("content")
+            files = [u for key in MEDIA_KEYS for u in _uris(m.get(key))]
+            unsent = bool(m.get("is_unsent"))
+        sticker = m.get("sticker")
+        if isinstance(sticker, dict) and sticker.get("uri"):
+            files.append(str(sticker["uri"]))
+        share = m.get("share")
+        if isinstance(share, dict):
+            keys_seen.update(share.keys())
+            if share.get("link"):
+                files.append(str(share["link"]))
+                links.append(str(share["link"]))
+        mtype = str(m.get("type") or "")
+        kind, status, duration = "message", None, None
+        if mtype == "Call" or "call_duration" in m:
+            kind = "call"
+            raw_duration = m.get("call_duration")
+            duration = int(raw_duration) if isinstance(raw_duration, int | float) else None
+            status = "missed" if m.get("missed") or duration == 0 else "answered"
+        elif mtype in ("Subscribe", "Unsubscribe"):
+            kind = "note"
+        if unsent:
+            status = "deleted-by-sender"
+        for r in m.get("reactions") or []:
+            if isinstance(r, dict):
+                reactions.append((ref, str(r.get("actor") or ""), str(r.get("reaction") or "")))
+        refs.append(ref)
+        senders.append(f"name:{sender}" if isinstance(sender, str) and sender else None)
+        stamps.append(stamp)
+        texts.append(str(text) if text is not None and str(text) != "" else None)
+        attachments.append(files)
+        kinds.append(kind)
+        statuses.append(status)
+        durations.append(duration)
+
+    names = [f"name:{p}" for p in participants] or sorted({s for s in senders if s})
+    frame = raw_events({
+        "source_ref": refs, "kind": kinds, "sender": senders, "text": texts, "attachments": attachments,
+        "status": statuses, "duration_s": durations,
+    }).with_columns(pl.Series("stamp", [str(s) if s is not None else None for s in stamps], dtype=pl.String))
+    everyone = pl.lit(pl.Series([names], dtype=pl.List(pl.String)))
+    frame = frame.with_columns(
+        pl.when(pl.col("kind") == "note").then(pl.lit([], pl.List(pl.String)))
+        .otherwise(everyone.list.set_difference(pl.concat_list(pl.col("sender").fill_null(""))).list.sort())
+        .alias("recipients"),
+    )
+    if ctx.owner:
+        frame = frame.with_columns(
+            pl.when((pl.col("kind") != "note") & (pl.col("recipients").list.len() == 0) & (pl.col("sender") != ctx.owner))
+            .then(pl.lit(pl.Series([[ctx.owner]], dtype=pl.List(pl.String))))
+            .otherwise(pl.col("recipients")).alias("recipients")
+        )
+    all_uris = [u for files in attachments for u in files]
+    channel, why = decide_platform(
+        uris=all_uris, links=links, keys=keys_seen, path=path, options=ctx.options,
+        default="facebook",
+        default_why="Messenger layout with no platform marker in the content or the path" if camel
+        else "no platform marker in the content or the path",
+    )
+    frame, repaired = repair_mojibake(frame, ["sender", "text"], ["recipients", "attachments"])
+    events = frame.select(
+        "source_ref", "kind", pl.lit(channel).alias("channel"),
+        epoch_ms_utc(pl.col("stamp")).alias("ts_utc"), pl.lit("utc").alias("ts_basis"),
+        pl.col("stamp").alias("ts_raw"), "sender", "recipients", "status", "duration_s", "text", "attachments",
+    )
+    assumptions = [f"platform: {why}"]
+    assumptions.append(
+        "Messenger end-to-end-encrypted export (camelCase keys)" if camel else "Meta DYI thread (timestamp_ms in UTC)"
+    )
+    if repaired:
+        assumptions.append(f"Meta's Latin-1 mojibake repaired in {repaired} distinct value(s)")
+    mojibake_on = bool(repaired)
+    reaction_frame = pl.DataFrame(
+        {
+            "source_ref": [r[0] for r in reactions],
+            "actor": [f"name:{repair_value(r[1], mojibake_on)}" for r in reactions],
+            "reaction": [repair_value(r[2], mojibake_on) for r in reactions],
+        },
+        schema=REACTIONS_SCHEMA,
+    )
+    return ParseResult(
+        events=events,
+        rejects=rejects(ctx.source_id, bad),
+        records_read=len(messages),
+        assumptions=assumptions,
+        extra={"reactions": reaction_frame} if reaction_frame.height else {},
+    )
+
+
+# --- posts, comments, profile ------------------------------------------------------------
+
+def _strings(value: Any) -> list[str]:
+    """Every string inside a JSON value (for the per-file mojibake decision)."""
+    out: list[str] = []
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            out.append(v)
+        elif isinstance(v, dict):
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return out
+
+
+def _finish(
+    rows: dict[str, list[Any]], bad: list[tuple[str, str, str]], records: int, channel: str, why: str,
+    ctx: ParseContext, *, seconds: bool, mojibake: bool, owner: str | None = None,
+    evidence: pl.DataFrame | None = None,
+) -> ParseResult:
+    stamps = rows.pop("stamp")
+    frame = raw_events(rows).with_columns(pl.Series("stamp", stamps, dtype=pl.String))
+    to_utc = epoch_s_utc if seconds else epoch_ms_utc
+    frame = frame.with_columns(
+        pl.lit(channel).alias("channel"), to_utc(pl.col("stamp")).alias("ts_utc"),
+        pl.when(pl.col("stamp").is_not_null()).then(pl.lit("utc")).alias("ts_basis"),
+        pl.col("stamp").alias("ts_raw"),
+    ).drop("stamp")
+    assumptions = [f"platform: {why}"]
+    if mojibake:
+        assumptions.append("Meta's Latin-1 mojibake repaired in this file's text")
+    return ParseResult(events=frame, rejects=rejects(ctx.source_id, bad), records_read=records,
+                       assumptions=assumptions, owner=owner, evidence=evidence)
+
+
+def _stamp(value: Any) -> str | None:
+    return str(int(value)) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _fb_posts(doc: list[Any], path: Path, ctx: ParseContext) -> ParseResult:
+    fix = is_mojibake_document(_strings(doc))
+    rows: dict[str, list[Any]] = {k: [] for k in ("source_ref", "kind", "sender", "text", "attachments", "lat", "lon", "stamp")}
+    bad: list[tuple[str, str, str]] = []
+    for i, post in enumerate(doc):
+        ref = f"[{i}]"
+        if not isinstance(post, dict):
+            bad.append((ref, "not a post object", excerpt(post)))
+            continue
+        texts = [str(d["post"]) for d in post.get("data") or [] if isinstance(d, dict) and d.get("post")]
+        title = post.get("title")
+        files: list[str] = []
+        lat = lon = None
+        for att in post.get("attachments") or []:
+            for d in (att.get("data") or []) if isinstance(att, dict) else []:
+                if not isinstance(d, dict):
+                    continue
+                media = d.get("media")
+                if isinstance(media, dict) and media.get("uri"):
+                    files.append(str(media["uri"]))
+                ext = d.get("external_context")
+                if isinstance(ext, dict) and ext.get("url"):
+                    files.append(str(ext["url"]))
+                place = d.get("place")
+                coord = place.get("coordinate") if isinstance(place, dict) else None
+                if isinstance(coord, dict):
+                    lat, lon = coord.get("latitude"), coord.get("longitude")
+        body = "\n".join(t for t in [title, *texts] if t) or None
+        rows["source_ref"].append(ref)
+        rows["kind"].append("note" if texts or not files else "media")
+        rows["sender"].append(ctx.owner)
+        rows["text"].append(repair_value(body, fix))
+        rows["attachments"].append([repair_value(f, fix) or "" for f in files])
+        rows["lat"].append(lat)
+        rows["lon"].append(lon)
+        rows["stamp"].append(_stamp(post.get("timestamp")))
+    return _finish(rows, bad, len(doc), "facebook", "Facebook posts layout (data[].post, timestamp in seconds)", ctx,
+                   seconds=True, mojibake=fix)
+
+
+def _ig_posts(doc: list[Any], path: Path, ctx: ParseContext) -> ParseResult:
+    fix = is_mojibake_document(_strings(doc))
+    rows: dict[str, list[Any]] = {k: [] for k in ("source_ref", "kind", "sender", "text", "attachments", "stamp")}
+    bad: list[tuple[str, str, str]] = []
+    for i, post in enumerate(doc):
+        ref = f"[{i}]"
+        if not isinstance(post, dict):
+            bad.append((ref, "not a post object", excerpt(post)))
+            continue
+        media = [m for m in post.get("media") or [] if isinstance(m, dict)]
+        caption = post.get("title") or next((m.get("title") for m in media if m.get("title")), None)
+        stamp = post.get("creation_timestamp") or next((m.get("creation_timestamp") for m in media), None)
+        rows["source_ref"].append(ref)
+        rows["kind"].append("media")
+        rows["sender"].append(ctx.owner)
+        rows["text"].append(repair_value(str(caption), fix) if caption else None)
+        rows["attachments"].append([str(m["uri"]) for m in media if m.get("uri")])
+        rows["stamp"].append(_stamp(stamp))
+    return _finish(rows, bad, len(doc), "instagram", "Instagram posts layout (media[], creation_timestamp in seconds)",
+                   ctx, seconds=True, mojibake=fix)
+
+
+def _fb_comments(items: list[Any], base: str, path: Path, ctx: ParseContext) -> ParseResult:
+    fix = is_mojibake_document(_strings(items))
+    rows: dict[str, list[Any]] = {k: [] for k in ("source_ref", "kind", "sender", "text", "stamp")}
+    bad: list[tuple[str, str, str]] = []
+    for i, item in enumerate(items):
+        ref = f"{base}[{i}]"
+        comment = next((d["comment"] for d in (item.get("data") or []) if isinstance(d, dict)
+                        and isinstance(d.get("comment"), dict)), None) if isinstance(item, dict) else None
+        if not isinstance(item, dict) or comment is None:
+            bad.append((ref, "not a comment object (no data[].comment)", excerpt(item)))
+            continue
+        author = comment.get("author")
+        body = "\n".join(str(t) for t in (item.get("title"), comment.get("comment")) if t)
+        rows["source_ref"].append(ref)
+        rows["kind"].append("note")
+        rows["sender"].append(f"name:{repair_value(str(author), fix)}" if author else ctx.owner)
+        rows["text"].append(repair_value(body, fix) or None)
+        rows["stamp"].append(_stamp(comment.get("timestamp") or item.get("timestamp")))
+    return _finish(rows, bad, len(items), "facebook", "Facebook comments layout (comments_v2)", ctx,
+                   seconds=True, mojibake=fix)
+
+
+def _smd(item: dict[str, Any], key: str) -> dict[str, Any]:
+    smd = item.get("string_map_data")
+    value = smd.get(key) if isinstance(smd, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
+def _ig_comments(items: list[Any], base: str, path: Path, ctx: ParseContext) -> ParseResult:
+    fix = is_mojibake_document(_strings(items))
+    rows: dict[str, list[Any]] = {k: [] for k in ("source_ref", "kind", "sender", "recipients", "text", "stamp")}
+    bad: list[tuple[str, str, str]] = []
+    for i, item in enumerate(items):
+        ref = f"{base}[{i}]"
+        if not isinstance(item, dict) or not _smd(item, "Comment"):
+            bad.append((ref, "not a comment object (no string_map_data.Comment)", excerpt(item)))
+            continue
+        owner = _smd(item, "Media Owner").get("value")
+        rows["source_ref"].append(ref)
+        rows["kind"].append("note")
+        rows["sender"].append(ctx.owner)
+        rows["recipients"].append([f"instagram:{owner}"] if owner else [])
+        rows["text"].append(repair_value(str(_smd(item, "Comment").get("value") or ""), fix) or None)
+        rows["stamp"].append(_stamp(_smd(item, "Time").get("timestamp")))
+    return _finish(rows, bad, len(items), "instagram", "Instagram comments layout (string_map_data)", ctx,
+                   seconds=True, mojibake=fix)
+
+
+def _profile(doc: dict[str, Any], path: Path, ctx: ParseContext) -> ParseResult:
+    fix = is_mojibake_document(_strings(doc))
+    ev: list[tuple[str, str, str]] = []  # (ref, related, detail)
+    if "profile_user" in doc:
+        channel, ref = "instagram", "profile_user[0]"
+        users = doc.get("profile_user") or []
+        user = users[0] if isinstance(users, list) and users and isinstance(users[0], dict) else {}
+        handle = _smd(user, "Username").get("value")
+        name = _smd(user, "Name").get("value")
+        emails = [_smd(user, "Email").get("value")]
+        phones = [_smd(user, "Phone Number").get("value")]
+        stamp = None
+    else:
+        channel, ref = "facebook", "profile_v2"
+        prof = doc.get("profile_v2") if isinstance(doc.get("profile_v2"), dict) else {}
+        assert isinstance(prof, dict)
+        handle = prof.get("username")
+        name_obj = prof.get("name")
+        name = name_obj.get("full_name") if isinstance(name_obj, dict) else None
+        em = prof.get("emails") if isinstance(prof.get("emails"), dict) else {}
+        assert isinstance(em, dict)
+        emails = list(em.get("emails") or []) + list(em.get("previous_emails") or [])
+        phones = [p.get("phone_number") for p in prof.get("phone_numbers") or [] if isinstance(p, dict)]
+        stamp = _stamp(prof.get("registration_timestamp"))
+    if not handle:
+        raise FormatError(f"{path}: a Meta profile file without a username ({ref}); nothing to attribute")
+    account = f"{channel}:{handle}"
+    name = repair_value(str(name), fix) if name else None
+    if name:
+        ev.append((ref, f"name:{name}", f"{channel} profile: display name of {handle}"))
+    ev += [(ref, f"email:{e}", f"{channel} profile: e-mail of {handle}") for e in emails if e]
+    ev += [(ref, f"phone:{p}", f"{channel} profile: phone number of {handle}") for p in phones if p]
+    evidence = pl.DataFrame(
+        {"source_ref": [r for r, _, _ in ev], "basis": ["account-profile"] * len(ev),
+         "identifier": [account] * len(ev), "related": [x for _, x, _ in ev], "detail": [d for _, _, d in ev]},
+    )
+    rows: dict[str, list[Any]] = {
+        "source_ref": [ref], "kind": ["account"], "sender": [account], "text": [name], "stamp": [stamp],
+    }
+    return _finish(rows, [], 1, channel, f"{channel}, from the profile layout ({ref.split('[')[0]})", ctx,
+                   seconds=True, mojibake=fix, owner=account, evidence=evidence)
