@@ -80,6 +80,7 @@ from lxml import etree
 
 from atlas.errors import FormatError
 from atlas.model import IDENTITY_EVIDENCE_SCHEMA, REJECT_SCHEMA, TIMED_KINDS
+from atlas.normalise.identifiers import identifier_uri
 from atlas.normalise.phones import looks_like_phone
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
@@ -715,7 +716,8 @@ def _stream(report: _Report, stream: IO[bytes], where: str) -> None:
                 _release(elem)
     except etree.XMLSyntaxError as exc:
         raise FormatError(
-            f"{where}: XML error at line {exc.lineno}: {exc.msg}; the report may be truncated or damaged"
+            f"{where}: XML error at line {exc.lineno}: {' '.join(str(exc.msg).split())}; "
+            "the report may be truncated or damaged"
         ) from exc
     if not root_seen:
         raise FormatError(f"{where}: no Cellebrite report content (models or metadata) found")
@@ -867,10 +869,15 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         assumptions.append(f"model types not read as contact/location evidence (kept as notes if timed, else rejected): {listed}")
 
     evidence = report.evidence
-    owner_ids = sorted({i for i in ([fill_owner] if fill_owner else []) + list(report.owner_ids)})
+    # The owner's identifiers, one per distinct person-facing value ("+1 555…" and a WhatsApp JID of
+    # the same number are one identifier, not a link between two).
+    by_uri: dict[str, str] = {}
+    for raw in ([fill_owner] if fill_owner else []) + sorted(report.owner_ids):
+        by_uri.setdefault(identifier_uri(raw, source_id=ctx.source_id, region=region or ctx.region), raw)
+    owner_ids = list(by_uri.values())
     for ref, account, detail, _entries in report.accounts:
         for oid in owner_ids:
-            if oid != account:
+            if by_uri.get(identifier_uri(account, source_id=ctx.source_id, region=region or ctx.region)) is None:
                 evidence.append({"source_ref": ref, "basis": "device-owner", "identifier": oid, "related": account,
                                  "detail": f"{detail}; logged in on the device of {oid.split(':', 1)[-1]} (device owner)"})
     if len(owner_ids) > 1:
