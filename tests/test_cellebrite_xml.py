@@ -13,6 +13,7 @@ import zipfile
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -156,7 +157,7 @@ def row(result: ParseResult, ref: str) -> dict[str, object]:
 
 
 def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+    return datetime(*args, tzinfo=UTC)  # type: ignore[arg-type,misc]
 
 
 def test_every_model_is_an_event_or_a_reject_with_a_reason(report: Path) -> None:
@@ -282,7 +283,7 @@ def test_an_encrypted_or_reportless_zip_is_a_clear_error(tmp_path: Path) -> None
     path = tmp_path / "other.ufdr"
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("files/x.txt", "x")
-    with pytest.raises(FormatError, match="zip without a report.xml"):
+    with pytest.raises(FormatError, match=r"zip without a report\.xml"):
         parse(path)
 
 
@@ -310,7 +311,7 @@ def test_every_truth_record_the_writer_placed_is_found(scenario: str, tmp_path: 
     """Each contact/position the writer put in the download is an event with its time
     (device clock 40 s fast, so exactly truth + 40 s), channel, direction and identifiers."""
     out = tmp_path / scenario
-    truth = generate(scenario, 3, 0.2, out)
+    truth: dict[str, Any] = generate(scenario, 3, 0.2, out)
     [src] = [s for s in truth["sources"] if s["parser"] == "cellebrite-xml"]
     assert src["path"].endswith(".ufdr" if scenario in ("time-limit", "covert") else "report.xml")
     case = Case.open(out)
@@ -351,7 +352,7 @@ def test_every_truth_record_the_writer_placed_is_found(scenario: str, tmp_path: 
 
 def test_positions_in_the_download_keep_their_time_and_place(tmp_path: Path) -> None:
     out = tmp_path / "case"
-    truth = generate("covert", 5, 0.2, out)
+    truth: dict[str, Any] = generate("covert", 5, 0.2, out)
     [src] = [s for s in truth["sources"] if s["parser"] == "cellebrite-xml"]
     case = Case.open(out)
     ingest(case, [out / src["path"]], IngestOptions())
