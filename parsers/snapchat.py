@@ -1,0 +1,268 @@
+"""Snapchat: the user's "My Data" ``chat_history.json`` and law-enforcement return CSVs.
+
+Layouts read, and where the knowledge comes from (Snapchat's own "My Data"
+download and its returns to police as handled by public tools: RLEAPP's Snapchat
+return artifacts, ``unsnap``, and examiners' descriptions):
+
+* **chat_history.json, older layout (to 2021)**: ``{"Received Saved Chat History":
+  [{"From", "Media Type", "Created", "Text"}], "Sent Saved Chat History": [{"To", …}],
+  "Received Unsaved Chat History", "Sent Unsaved Chat History"}``: the section
+  says the direction; the owner is the other side.
+* **chat_history.json, newer layout (2022-)**: one key per conversation (the other
+  user's username, or a group id), each a list of ``{"From", "Media Type",
+  "Created", "Content", "Conversation Title", "IsSender", "Created(microseconds)"}``.
+  ``Conversation Title`` is set for groups. Despite its name,
+  ``Created(microseconds)`` holds epoch *milliseconds* in real downloads, so its
+  unit is decided by magnitude.
+* **Return CSVs** (``conversations.csv``, older ``chat.csv``): an optional preamble
+  (account, date range, ``====`` rules), then a header row. Columns are found by
+  *name*, never position: sender (``sender_username``/``from``), recipient
+  (``recipient_username``/``to``; several separated by ``;``), text (``text``/``body``),
+  time (``timestamp``/``created``), media (``media_id``), type
+  (``content_type``/``message_type``), ``sender_user_id``/``recipient_user_id``,
+  ``is_saved``/``saved``, ``conversation_id``, ``message_id``/``id``.
+
+Times: both presentations Snapchat uses are read, and both are UTC (basis ``utc``):
+``2026-03-01 10:00:00 UTC`` (the download and newer returns) and
+``Sun Mar 01 10:00:00 UTC 2026`` (older returns), plus epoch milliseconds or seconds
+(a column of digits), and ISO 8601 with ``Z``.
+
+Identities: usernames → ``snapchat:<username>``. Where a return gives a user id
+beside a username, that pairing is ``account-profile`` identity evidence
+(``snapchat:<username>`` ↔ ``snapchat:id:<user id>``): usernames can be changed,
+the id cannot. The download's owner is not named in ``chat_history.json``: sent
+items take ``--owner`` as sender (direction ``out`` either way).
+
+``Media Type`` ``TEXT`` is a message with its text; ``MEDIA``/``SNAP``/``NOTE``/
+``STICKER``/``SHARE``/``LOCATION`` are messages with the type as attachment;
+``STATUS…`` entries (e.g. a screenshot or save notification) are notes.
+``source_ref``: ``<section or conversation>[i]`` for JSON, ``row N`` (data rows,
+1-based, after the header) for CSV.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from typing import Any, Final
+
+import polars as pl
+
+from atlas.errors import FormatError
+from atlas.model import TS_TYPE, UTC
+from parsers._exports import epoch_auto_utc, excerpt, head_keys, iso_instant, load_json_text, raw_events, read_bytes_text, rejects
+from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
+
+INFO: Final = ParserInfo(
+    name="snapchat",
+    version="1.0.0",
+    description="Snapchat chat history: 'My Data' chat_history.json, or a law-enforcement return CSV of conversations",
+    detects="JSON whose records have 'Media Type' and 'Created' with 'From'/'To'; or CSV (after any preamble) whose "
+    "header names a sender (sender_username/from), a recipient and a timestamp",
+    notes=__doc__ or "",
+)
+
+OLD_SECTIONS: Final = {
+    "Received Saved Chat History": "in", "Received Unsaved Chat History": "in",
+    "Sent Saved Chat History": "out", "Sent Unsaved Chat History": "out",
+}
+ALIASES: Final = {
+    "sender": ("sender_username", "from", "sender", "from_username", "sender_name"),
+    "recipient": ("recipient_username", "to", "recipient", "recipients", "to_username", "recipient_usernames"),
+    "text": ("text", "body", "message", "content", "message_body", "message_text"),
+    "ts": ("timestamp", "created", "created_at", "sent_at", "timestamp_utc", "sent_timestamp", "time"),
+    "media": ("media_id", "media_ids", "media"),
+    "type": ("content_type", "message_type", "media_type", "type"),
+    "sender_id": ("sender_user_id", "sender_id"),
+    "recipient_id": ("recipient_user_id", "recipient_id"),
+    "saved": ("is_saved", "saved"),
+    "conversation": ("conversation_id",),
+    "message_id": ("message_id", "id"),
+}
+_NOT_TEXT: Final = ("MEDIA", "SNAP", "NOTE", "STICKER", "SHARE", "LOCATION", "GIF", "IMAGE", "VIDEO", "AUDIO")
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")
+
+
+def _header_index(lines: list[str]) -> int | None:
+    for i, line in enumerate(lines[:100]):
+        cols = {_norm(c) for c in line.split(",")}
+        if cols & set(ALIASES["sender"]) and cols & set(ALIASES["ts"]) and cols & set(ALIASES["recipient"]):
+            return i
+    return None
+
+
+def detect(probe: Probe) -> int:
+    text = probe.text.lstrip()
+    if text.startswith("{"):
+        keys = head_keys(text[:65536])
+        if "Media Type" in keys and "Created" in keys and ("From" in keys or "To" in keys):
+            return 90
+        return 0
+    if not text or "," not in text:
+        return 0
+    return 90 if _header_index(text.splitlines()) is not None else 0
+
+
+def parse(path: Path, ctx: ParseContext) -> ParseResult:
+    text = read_bytes_text(path, "Snapchat export")
+    if text.lstrip().startswith("{"):
+        return _json(load_json_text(text, path, "Snapchat chat_history.json"), path, ctx)
+    return _csv(text, path, ctx)
+
+
+def utc_text(values: pl.Expr) -> pl.Expr:
+    """Every time presentation Snapchat uses → aware UTC (all of them are UTC)."""
+    s = values.str.strip_chars()
+    digits = s.str.contains(r"^\d{9,16}(?:\.\d+)?$")
+    return pl.coalesce(
+        s.str.to_datetime("%Y-%m-%d %H:%M:%S%.f UTC", strict=False, time_unit="us", time_zone=UTC),
+        s.str.to_datetime("%a %b %d %H:%M:%S UTC %Y", strict=False, time_unit="us", time_zone=UTC),
+        s.str.to_datetime("%Y-%m-%d %H:%M:%S%.f", strict=False, time_unit="us", time_zone=UTC),
+        iso_instant(s),
+        pl.when(digits).then(epoch_auto_utc(s)),
+    ).cast(TS_TYPE)
+
+
+def _kind_text(mtype: str, body: str | None) -> tuple[str, str | None, list[str]]:
+    t = mtype.upper()
+    if t.startswith("STATUS"):
+        return "note", mtype + (f": {body}" if body else ""), []
+    if t and t != "TEXT" and (t in _NOT_TEXT or not body):
+        return "message", body or None, [mtype]
+    return "message", body or None, []
+
+
+def _json(doc: Any, path: Path, ctx: ParseContext) -> ParseResult:
+    if not isinstance(doc, dict):
+        raise FormatError(f"{path}: a Snapchat chat_history.json is a JSON object; this holds a {type(doc).__name__}")
+    cols: dict[str, list[Any]] = {k: [] for k in ("source_ref", "kind", "direction", "sender", "recipients", "text", "attachments")}
+    created: list[str | None] = []
+    micro: list[str | None] = []
+    bad: list[tuple[str, str, str]] = []
+    read = 0
+    old = any(k in OLD_SECTIONS for k in doc)
+    for key, items in doc.items():
+        if not isinstance(items, list):
+            continue
+        for i, item in enumerate(items):
+            read += 1
+            ref = f"{key}[{i}]"
+            if not isinstance(item, dict):
+                bad.append((ref, "not a chat record", excerpt(item)))
+                continue
+            body = item.get("Text", item.get("Content"))
+            body = str(body) if body not in (None, "") else None
+            kind, shown, files = _kind_text(str(item.get("Media Type") or ""), body)
+            direction: str | None
+            recipients: list[str | None]
+            if old and key in OLD_SECTIONS:
+                direction = OLD_SECTIONS[key]
+                other = item.get("From") if direction == "in" else item.get("To")
+                other_id = f"snapchat:{other}" if other else None
+                sender = other_id if direction == "in" else ctx.owner
+                recipients = [ctx.owner] if direction == "in" and ctx.owner else ([other_id] if direction == "out" and other_id else [])
+            else:
+                is_sender = item.get("IsSender")
+                direction = "out" if is_sender is True else "in" if is_sender is False else None
+                frm = item.get("From")
+                sender = f"snapchat:{frm}" if frm else (ctx.owner if direction == "out" else None)
+                group = bool(item.get("Conversation Title"))
+                to_them: list[str | None] = [] if group else [f"snapchat:{key}"]
+                recipients = to_them if direction == "out" else [ctx.owner]
+            cols["source_ref"].append(ref)
+            cols["kind"].append(kind)
+            cols["direction"].append(direction)
+            cols["sender"].append(sender)
+            cols["recipients"].append([r for r in recipients if r])
+            cols["text"].append(shown)
+            cols["attachments"].append(files)
+            created.append(str(item["Created"]) if item.get("Created") else None)
+            m = item.get("Created(microseconds)")
+            micro.append(str(m) if m not in (None, "") else None)
+    if read == 0:
+        raise FormatError(f"{path}: no chat records (expected lists of records with 'From', 'Media Type', 'Created')")
+    frame = raw_events(cols).with_columns(
+        pl.Series("created", created, dtype=pl.String), pl.Series("micro", micro, dtype=pl.String),
+    )
+    frame = frame.with_columns(
+        pl.lit("snapchat").alias("channel"),
+        pl.coalesce(utc_text(pl.col("created")), pl.when(pl.col("micro").is_not_null()).then(epoch_auto_utc(pl.col("micro"))))
+        .alias("ts_utc"),
+        pl.lit("utc").alias("ts_basis"),
+        pl.coalesce("created", "micro").alias("ts_raw"),
+    ).drop("created", "micro")
+    assumptions = ["Snapchat 'My Data' chat history: times are UTC as the download states"]
+    if not ctx.owner:
+        assumptions.append("the download does not name its owner: sent items have no sender (direction out); give --owner")
+    return ParseResult(events=frame, rejects=rejects(ctx.source_id, bad), records_read=read, assumptions=assumptions)
+
+
+def _csv(text: str, path: Path, ctx: ParseContext) -> ParseResult:
+    lines = text.splitlines()
+    start = _header_index(lines)
+    if start is None:
+        raise FormatError(f"{path}: no Snapchat conversation header (sender, recipient and timestamp columns) in the first 100 lines")
+    body = "\n".join(lines[start:])
+    try:
+        table = pl.read_csv(io.StringIO(body), infer_schema=False, truncate_ragged_lines=True)
+    except pl.exceptions.PolarsError as exc:
+        raise FormatError(f"{path}: CSV after the header on line {start + 1} cannot be read ({exc})") from exc
+    names = {_norm(c): c for c in table.columns}
+    found: dict[str, str] = {}
+    for role, aliases in ALIASES.items():
+        for a in aliases:
+            if a in names:
+                found[role] = names[a]
+                break
+    t = table.rename({v: f"_{k}" for k, v in found.items()}).with_row_index("row", offset=1)
+    for role in ALIASES:
+        if f"_{role}" not in t.columns:
+            t = t.with_columns(pl.lit(None, pl.String).alias(f"_{role}"))
+    t = t.with_columns(utc_text(pl.col("_ts")).alias("ts_utc"))
+    bad_rows = t.filter(pl.col("ts_utc").is_null())
+    bad = [(f"row {r['row']}", "timestamp not in a Snapchat format (YYYY-MM-DD HH:MM:SS UTC, 'Sun Mar 01 10:00:00 UTC 2026', epoch)",
+            f"{r['_ts']}") for r in bad_rows.select("row", "_ts").iter_rows(named=True)]
+    t = t.filter(pl.col("ts_utc").is_not_null())
+    mtype = pl.col("_type").fill_null("").str.to_uppercase()
+    body_text = pl.col("_text").str.strip_chars()
+    body_text = pl.when(body_text == "").then(None).otherwise(pl.col("_text"))
+    is_status = mtype.str.starts_with("STATUS")
+    media = pl.col("_media").fill_null("").str.split(";").list.eval(pl.element().str.strip_chars()).list.eval(
+        pl.element().filter(pl.element() != ""))
+    events = t.select(
+        pl.format("row {}", "row").alias("source_ref"),
+        pl.when(is_status).then(pl.lit("note")).otherwise(pl.lit("message")).alias("kind"),
+        pl.lit("snapchat").alias("channel"),
+        "ts_utc",
+        pl.lit("utc").alias("ts_basis"),
+        pl.col("_ts").alias("ts_raw"),
+        pl.when(pl.col("_sender").str.strip_chars() != "").then(pl.lit("snapchat:") + pl.col("_sender").str.strip_chars())
+        .alias("sender"),
+        pl.col("_recipient").fill_null("").str.split(";").list.eval(
+            pl.element().str.strip_chars().filter(pl.element().str.strip_chars() != "")
+        ).list.eval(pl.lit("snapchat:") + pl.element()).alias("recipients"),
+        pl.when(is_status).then(pl.concat_str([pl.col("_type"), body_text], separator=": ", ignore_nulls=True))
+        .otherwise(body_text).alias("text"),
+        media.alias("attachments"),
+    )
+    pairs = pl.concat([
+        t.select(pl.col("_sender").alias("u"), pl.col("_sender_id").alias("i"), "row"),
+        t.select(pl.col("_recipient").alias("u"), pl.col("_recipient_id").alias("i"), "row"),
+    ]).drop_nulls().filter((pl.col("u").str.strip_chars() != "") & (pl.col("i").str.strip_chars() != "")
+                           & ~pl.col("u").str.contains(";")).group_by("u", "i").agg(pl.col("row").min()).sort("row")
+    evidence = pairs.select(
+        pl.format("row {}", "row").alias("source_ref"), pl.lit("account-profile").alias("basis"),
+        (pl.lit("snapchat:") + pl.col("u").str.strip_chars()).alias("identifier"),
+        (pl.lit("snapchat:id:") + pl.col("i").str.strip_chars()).alias("related"),
+        pl.lit("Snapchat return: user id of this username").alias("detail"),
+    )
+    assumptions = [f"Snapchat return CSV: header on line {start + 1}; columns mapped by name: "
+                   + ", ".join(f"{k}={v}" for k, v in sorted(found.items()))]
+    if "sender" not in found or "recipient" not in found:
+        raise FormatError(f"{path}: the header on line {start + 1} has no sender or recipient column")
+    return ParseResult(events=events, rejects=rejects(ctx.source_id, bad), records_read=table.height,
+                       assumptions=assumptions, evidence=evidence)
