@@ -175,8 +175,8 @@ def cdr_events_with_cells(case: Case) -> pl.DataFrame:
 def unknown_cells(case: Case) -> pl.DataFrame:
     """CDR cells (first or last) that no cell-site list in the case contains."""
     detail = _cdr_detail(case)
-    schema = {"cell_id": pl.String, "records": pl.UInt32, "first_seen": pl.Datetime("us", "UTC"),
-              "last_seen": pl.Datetime("us", "UTC"), "sources": pl.List(pl.String)}
+    schema = pl.Schema({"cell_id": pl.String(), "records": pl.UInt32(), "first_seen": pl.Datetime("us", "UTC"),
+                        "last_seen": pl.Datetime("us", "UTC"), "sources": pl.List(pl.String)})
     if detail is None:
         return pl.DataFrame(schema=schema)
     times = case.events().select("event_id", "ts_utc").filter(
@@ -190,4 +190,4 @@ def unknown_cells(case: Case) -> pl.DataFrame:
     return missing.group_by("cell_id").agg(
         pl.len().alias("records"), pl.col("ts_utc").min().alias("first_seen"), pl.col("ts_utc").max().alias("last_seen"),
         pl.col("source_id").unique().sort().alias("sources"),
-    ).sort("cell_id").cast(schema)  # type: ignore[arg-type]
+    ).sort("cell_id").cast(dict(schema))

@@ -28,7 +28,7 @@ Format notes, and where they come from:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import polars as pl
 
@@ -197,7 +197,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
             )
         t = t.with_columns(pl.col("lat").is_not_null().alias("_given"))
         has_en = t.filter(pl.col("lat").is_null() & pl.col("easting").is_not_null() & pl.col("northing").is_not_null())
-        basis = pl.when(pl.col("_given")).then(pl.lit("WGS84 latitude/longitude as given"))
+        basis: Any = pl.when(pl.col("_given")).then(pl.lit("WGS84 latitude/longitude as given"))
         if has_en.height:
             lat, lon = os_to_wgs84(t.get_column("easting").fill_null(float("nan")),
                                    t.get_column("northing").fill_null(float("nan")))
