@@ -190,4 +190,4 @@ def unknown_cells(case: Case) -> pl.DataFrame:
     return missing.group_by("cell_id").agg(
         pl.len().alias("records"), pl.col("ts_utc").min().alias("first_seen"), pl.col("ts_utc").max().alias("last_seen"),
         pl.col("source_id").unique().sort().alias("sources"),
-    ).sort("cell_id").cast(dict(schema))
+    ).sort("cell_id").cast(schema)
