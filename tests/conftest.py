@@ -19,6 +19,7 @@ from atlas.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES_DIR = Path(__file__).resolve().parents[2] / "shared" / "samples"
+SAMPLES = SAMPLES_DIR  # ../shared/samples from the repository root: read there, never copied
 WHATSAPP_SAMPLES = ("test_ddmmyy_24hrs.txt", "test_mmddyy_24hrs.txt", "test_mmddyyyy_12hrs.txt",
                     "test_[mmddyy]_24hrs.txt", "test_yyyymmdd_24hrs.txt")
 
