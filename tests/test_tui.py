@@ -27,7 +27,7 @@ def test_timeline_view_has_one_row_per_event_in_time_order(small_case: Path) -> 
     case = Case.open(small_case)
     view = timeline_view(case.events(), case.sources())
     assert view.height == case.events().select(pl.len()).collect().item()
-    times = case.events().sort("ts_utc", "event_id").collect().get_column("event_id").to_list()
+    times = case.events().sort("ts_utc", "event_id", nulls_last=True).collect().get_column("event_id").to_list()
     assert view.get_column("event_id").to_list() == times
     assert view.get_column("when (UK)").str.contains(r"^\d\d/\d\d/\d{4} \d\d:\d\d:\d\d (GMT|BST)$").all()
 
