@@ -1,0 +1,275 @@
+"""X (Twitter) archive files: ``data/direct-messages.js``, ``direct-messages-group.js``,
+``tweets.js`` and ``account.js``.
+
+An X archive is a folder of JavaScript files, each one assignment around JSON:
+``window.YTD.direct_messages.part0 = [ … ]``. The part after ``=`` is parsed as
+JSON; the name after ``window.YTD.`` says what the file holds. Layouts (from real
+archives and X's own ``README.txt`` in each archive):
+
+* ``direct_messages`` / ``direct_messages_group``: ``[{"dmConversation":
+  {"conversationId", "messages": [{"messageCreate": {"id", "senderId",
+  "recipientId" (one-to-one only), "text", "createdAt" (ISO 8601 UTC with
+  milliseconds), "mediaUrls", "urls", "reactions": [{"senderId", "reactionKey",
+  "createdAt"}]}}, {"joinConversation": …}, {"participantsLeave": …},
+  {"conversationNameUpdate": …}]}}]``.
+* ``tweets`` (older ``tweet``): ``[{"tweet": {"id_str", "full_text", "created_at"
+  ("Tue Mar 01 10:00:00 +0000 2026"), "in_reply_to_user_id_str",
+  "in_reply_to_screen_name", "in_reply_to_status_id_str", "entities":
+  {"user_mentions": [{"screen_name", "id_str", "name"}], "media": …}}}]``.
+* ``account``: ``[{"account": {"accountId", "username", "accountDisplayName",
+  "email", "createdAt"}}]``.
+
+Decisions:
+
+* Identifiers: X's numeric user ids → ``x:id:<number>`` (direct messages name
+  people only by id); handles → ``x:<handle>``. Where the archive pairs an id with a
+  handle or a display name (``account.js``, a tweet's reply target, a mention), that
+  is ``account-profile`` identity evidence, so the two identifiers can be linked.
+* Direct messages are ``message`` events (``createdAt``: basis ``utc``); in group
+  conversations the recipients are the conversation's other known participants.
+  Joins, leaves and renames are notes. Reactions (which do carry a time) are
+  kept in the ``reactions`` reference table with the message they react to.
+* Tweets are ``note`` events (publishing, not contact) with the text, the time
+  (``created_at`` carries ``+0000``: basis ``offset``), and as recipients the user
+  replied to and the users mentioned; ``sender`` is the archive's owner when
+  ``--owner`` is given (tweets do not name their author). The tweet id and what it
+  replies to (tweet id, user id, handle) are kept in the ``tweets`` reference table.
+* ``account.js`` gives an ``account`` event and the archive owner.
+* ``source_ref`` is the JSON path: ``[3].dmConversation.messages[12]``,
+  ``[40].tweet``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Final
+
+import polars as pl
+
+from atlas.errors import FormatError
+from parsers._exports import excerpt, iso_basis, iso_instant, load_json_text, raw_events, read_bytes_text, rejects
+from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
+
+INFO: Final = ParserInfo(
+    name="x-archive",
+    version="1.0.0",
+    description="X (Twitter) archive data file: direct messages, tweets or account (window.YTD.… = JSON)",
+    detects="a JavaScript file starting 'window.YTD.<direct_messages|direct_messages_group|tweets|tweet|account>.partN = '",
+    notes=__doc__ or "",
+)
+
+_WRAPPER: Final = re.compile(r"^\s*window\.YTD\.(?P<name>[A-Za-z0-9_]+)\.part(?P<part>\d+)\s*=\s*")
+DM_NAMES: Final = ("direct_messages", "direct_messages_group", "direct_message", "direct_message_group")
+TWEET_NAMES: Final = ("tweets", "tweet", "deleted_tweets", "community_tweet")
+ACCOUNT_NAMES: Final = ("account",)
+EVIDENCE_COLUMNS: Final = ("source_ref", "basis", "identifier", "related", "detail")
+
+
+def detect(probe: Probe) -> int:
+    m = _WRAPPER.match(probe.text.lstrip("\ufeff"))
+    if not m:
+        return 0
+    return 95 if m.group("name") in DM_NAMES + TWEET_NAMES + ACCOUNT_NAMES else 0
+
+
+def _uid(value: Any) -> str | None:
+    return f"x:id:{value}" if value not in (None, "", 0) else None
+
+
+def parse(path: Path, ctx: ParseContext) -> ParseResult:
+    text = read_bytes_text(path, "X archive file")
+    m = _WRAPPER.match(text)
+    if not m:
+        raise FormatError(f"{path}: not an X archive data file (it must start 'window.YTD.<name>.partN = ')")
+    name = m.group("name")
+    doc = load_json_text(text[m.end():], path, f"X archive {name} file")
+    if not isinstance(doc, list):
+        raise FormatError(f"{path}: the JSON after 'window.YTD.{name}.part{m.group('part')} =' is not a list")
+    if name in DM_NAMES:
+        return _dms(doc, ctx)
+    if name in TWEET_NAMES:
+        return _tweets(doc, ctx, name)
+    if name in ACCOUNT_NAMES:
+        return _account(doc, ctx)
+    raise FormatError(f"{path}: X archive file 'window.YTD.{name}' is not one Atlas reads (direct messages, tweets, account)")
+
+
+def _evidence(rows: list[tuple[str, str, str, str]]) -> pl.DataFrame:
+    seen: dict[tuple[str, str], tuple[str, str]] = {}
+    for ref, ident, related, detail in rows:
+        seen.setdefault((ident, related), (ref, detail))
+    return pl.DataFrame(
+        {"source_ref": [v[0] for v in seen.values()], "basis": ["account-profile"] * len(seen),
+         "identifier": [k[0] for k in seen], "related": [k[1] for k in seen], "detail": [v[1] for v in seen.values()]},
+        schema={c: pl.String for c in EVIDENCE_COLUMNS},
+    )
+
+
+def _finish(cols: dict[str, list[Any]], stamps: list[str | None], bad: list[tuple[str, str, str]], read: int,
+            ctx: ParseContext, **kw: Any) -> ParseResult:
+    frame = raw_events(cols).with_columns(pl.Series("stamp", stamps, dtype=pl.String))
+    frame = frame.with_columns(
+        pl.lit("x").alias("channel"), iso_instant(pl.col("stamp")).alias("ts_utc"),
+        iso_basis(pl.col("stamp")).alias("ts_basis"), pl.col("stamp").alias("ts_raw"),
+    ).drop("stamp")
+    return ParseResult(events=frame, rejects=rejects(ctx.source_id, bad), records_read=read, **kw)
+
+
+def _dms(doc: list[Any], ctx: ParseContext) -> ParseResult:
+    cols: dict[str, list[Any]] = {k: [] for k in ("source_ref", "kind", "sender", "recipients", "text", "attachments")}
+    stamps: list[str | None] = []
+    bad: list[tuple[str, str, str]] = []
+    reactions: list[tuple[str, str | None, str, str | None]] = []
+    read = 0
+    for c, item in enumerate(doc):
+        conv = item.get("dmConversation") if isinstance(item, dict) else None
+        if not isinstance(conv, dict) or not isinstance(conv.get("messages"), list):
+            read += 1
+            bad.append((f"[{c}]", "not a dmConversation", excerpt(item)))
+            continue
+        members: set[str] = set()
+        for part in str(conv.get("conversationId") or "").split("-"):
+            if part.isdigit():
+                members.add(f"x:id:{part}")
+        for entry in conv["messages"]:
+            for value in (entry or {}).values() if isinstance(entry, dict) else ():
+                if isinstance(value, dict):
+                    for key in ("senderId", "recipientId", "initiatingUserId"):
+                        if _uid(value.get(key)):
+                            members.add(f"x:id:{value[key]}")
+                    for uid in value.get("userIds") or []:
+                        members.add(f"x:id:{uid}")
+        for k, entry in enumerate(conv["messages"]):
+            read += 1
+            ref = f"[{c}].dmConversation.messages[{k}]"
+            if not isinstance(entry, dict) or len(entry) != 1:
+                bad.append((ref, "not a direct-message event", excerpt(entry)))
+                continue
+            (etype, ev), = entry.items()
+            if not isinstance(ev, dict):
+                bad.append((ref, f"{etype} is not an object", excerpt(entry)))
+                continue
+            sender = _uid(ev.get("senderId") or ev.get("initiatingUserId"))
+            if etype == "messageCreate":
+                recipient = _uid(ev.get("recipientId"))
+                recips = [recipient] if recipient else sorted(members - {sender} if sender else members)
+                files = [str(u) for u in ev.get("mediaUrls") or []]
+                files += [str(u.get("expanded") or u.get("url")) for u in ev.get("urls") or [] if isinstance(u, dict)]
+                for r in ev.get("reactions") or []:
+                    if isinstance(r, dict):
+                        reactions.append((ref, _uid(r.get("senderId")), str(r.get("reactionKey") or ""),
+                                          str(r["createdAt"]) if r.get("createdAt") else None))
+                kind, body = "message", (str(ev["text"]) if ev.get("text") else None)
+            else:
+                recips, files, kind = [], [], "note"
+                extra = ev.get("name") or ", ".join(str(u) for u in ev.get("userIds") or [])
+                body = f"{etype}" + (f": {extra}" if extra else "")
+            cols["source_ref"].append(ref)
+            cols["kind"].append(kind)
+            cols["sender"].append(sender)
+            cols["recipients"].append(recips)
+            cols["text"].append(body)
+            cols["attachments"].append(files)
+            stamps.append(str(ev["createdAt"]) if ev.get("createdAt") else None)
+    reaction_frame = pl.DataFrame(
+        {"source_ref": [r[0] for r in reactions], "actor": [r[1] for r in reactions],
+         "reaction": [r[2] for r in reactions], "created_at": [r[3] for r in reactions]},
+        schema={"source_ref": pl.String, "actor": pl.String, "reaction": pl.String, "created_at": pl.String},
+    )
+    return _finish(cols, stamps, bad, read, ctx, extra={"reactions": reaction_frame} if reactions else {},
+                   assumptions=["X direct messages: people are named by numeric user id only (x:id:…)"])
+
+
+def _tweets(doc: list[Any], ctx: ParseContext, name: str) -> ParseResult:
+    cols: dict[str, list[Any]] = {k: [] for k in ("source_ref", "kind", "sender", "recipients", "text", "attachments", "status")}
+    stamps: list[str | None] = []
+    bad: list[tuple[str, str, str]] = []
+    ev_rows: list[tuple[str, str, str, str]] = []
+    replies: list[tuple[str, str, Any, Any, Any]] = []
+    for i, item in enumerate(doc):
+        ref = f"[{i}].tweet"
+        tweet = item.get("tweet", item) if isinstance(item, dict) else None
+        if not isinstance(tweet, dict) or not (tweet.get("full_text") or tweet.get("text") or tweet.get("created_at")):
+            bad.append((f"[{i}]", "not a tweet", excerpt(item)))
+            continue
+        recips: list[str] = []
+        reply_id, reply_name = tweet.get("in_reply_to_user_id_str"), tweet.get("in_reply_to_screen_name")
+        if reply_id:
+            recips.append(f"x:id:{reply_id}")
+            if reply_name:
+                ev_rows.append((ref, f"x:id:{reply_id}", f"x:{reply_name}", "tweet replies to this handle with this user id"))
+        elif reply_name:
+            recips.append(f"x:{reply_name}")
+        entities = tweet.get("entities") if isinstance(tweet.get("entities"), dict) else {}
+        assert isinstance(entities, dict)
+        for mention in entities.get("user_mentions") or []:
+            if not isinstance(mention, dict):
+                continue
+            uid, handle = mention.get("id_str"), mention.get("screen_name")
+            ident = f"x:id:{uid}" if uid and uid not in ("-1", "0") else (f"x:{handle}" if handle else None)
+            if ident and ident not in recips:
+                recips.append(ident)
+            if uid and uid not in ("-1", "0") and handle:
+                ev_rows.append((ref, f"x:id:{uid}", f"x:{handle}", "tweet mentions this handle with this user id"))
+            if uid and uid not in ("-1", "0") and mention.get("name"):
+                ev_rows.append((ref, f"x:id:{uid}", f"name:{mention['name']}", "display name shown for this X user id"))
+        media = [str(m.get("media_url_https") or m.get("media_url")) for m in entities.get("media") or [] if isinstance(m, dict)]
+        text = tweet.get("full_text") or tweet.get("text")
+        cols["source_ref"].append(ref)
+        cols["kind"].append("note")
+        cols["sender"].append(ctx.owner)
+        cols["recipients"].append(recips)
+        cols["text"].append(str(text) if text else None)
+        cols["attachments"].append(media)
+        cols["status"].append("deleted" if name == "deleted_tweets" else None)
+        stamps.append(str(tweet["created_at"]) if tweet.get("created_at") else None)
+        replies.append((ref, str(tweet.get("id_str") or tweet.get("id") or ""), tweet.get("in_reply_to_status_id_str"),
+                        reply_id, reply_name))
+    frame = raw_events(cols).with_columns(pl.Series("ts_raw", stamps, dtype=pl.String))
+    frame = frame.with_columns(
+        pl.lit("x").alias("channel"),
+        pl.col("ts_raw").str.to_datetime("%a %b %d %H:%M:%S %z %Y", strict=False, time_unit="us", time_zone="UTC")
+        .alias("ts_utc"),
+        pl.lit("offset").alias("ts_basis"),
+    )
+    tweets = pl.DataFrame(
+        {"source_ref": [r[0] for r in replies], "tweet_id": [r[1] for r in replies],
+         "in_reply_to_status_id": [r[2] for r in replies], "in_reply_to_user_id": [r[3] for r in replies],
+         "in_reply_to_screen_name": [r[4] for r in replies]},
+        schema={k: pl.String for k in ("source_ref", "tweet_id", "in_reply_to_status_id", "in_reply_to_user_id",
+                                       "in_reply_to_screen_name")},
+    )
+    assumptions = ["tweets: created_at carries +0000 (basis offset); reply targets and mentions are the recipients"]
+    if not ctx.owner:
+        assumptions.append("tweets do not name their author: sender left empty (give --owner)")
+    return ParseResult(events=frame, rejects=rejects(ctx.source_id, bad), records_read=len(doc), assumptions=assumptions,
+                       evidence=_evidence(ev_rows), extra={"tweets": tweets})
+
+
+def _account(doc: list[Any], ctx: ParseContext) -> ParseResult:
+    cols: dict[str, list[Any]] = {k: [] for k in ("source_ref", "kind", "sender", "text")}
+    stamps: list[str | None] = []
+    bad: list[tuple[str, str, str]] = []
+    ev_rows: list[tuple[str, str, str, str]] = []
+    owner = None
+    for i, item in enumerate(doc):
+        ref = f"[{i}].account"
+        acc = item.get("account") if isinstance(item, dict) else None
+        if not isinstance(acc, dict) or not acc.get("accountId"):
+            bad.append((f"[{i}]", "not an account record (no accountId)", excerpt(item)))
+            continue
+        ident = f"x:id:{acc['accountId']}"
+        owner = owner or ident
+        if acc.get("username"):
+            ev_rows.append((ref, ident, f"x:{acc['username']}", "X account: username of this user id"))
+        if acc.get("accountDisplayName"):
+            ev_rows.append((ref, ident, f"name:{acc['accountDisplayName']}", "X account: display name"))
+        if acc.get("email"):
+            ev_rows.append((ref, ident, f"email:{acc['email']}", "X account: e-mail address"))
+        cols["source_ref"].append(ref)
+        cols["kind"].append("account")
+        cols["sender"].append(ident)
+        cols["text"].append(f"@{acc.get('username')} ({acc.get('accountDisplayName')})")
+        stamps.append(str(acc["createdAt"]) if acc.get("createdAt") else None)
+    return _finish(cols, stamps, bad, len(doc), ctx, owner=owner, evidence=_evidence(ev_rows))
