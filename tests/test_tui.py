@@ -29,7 +29,9 @@ def test_timeline_view_has_one_row_per_event_in_time_order(small_case: Path) -> 
     assert view.height == case.events().select(pl.len()).collect().item()
     times = case.events().sort("ts_utc", "event_id", nulls_last=True).collect().get_column("event_id").to_list()
     assert view.get_column("event_id").to_list() == times
-    assert view.get_column("when (UK)").str.contains(r"^\d\d/\d\d/\d{4} \d\d:\d\d:\d\d (GMT|BST)$").all()
+    dated = view.filter(pl.col("when (UK)") != "")
+    assert dated.height > 0.5 * view.height
+    assert dated.get_column("when (UK)").str.contains(r"^\d\d/\d\d/\d{4} \d\d:\d\d:\d\d (GMT|BST)$").all()
 
 
 def test_search_matches_text_and_party(small_case: Path) -> None:
