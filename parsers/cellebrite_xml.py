@@ -299,7 +299,7 @@ def _float(text: str | None) -> float | None:
         return None
 
 
-def _channel_of(source: str | None, default: str) -> str:
+def channel_of(source: str | None, default: str) -> str:
     if not source:
         return default
     key = source.strip().lower()
@@ -465,7 +465,7 @@ class _Report:
     def call(self, ref: str, f: dict[str, str], subs: dict[str, list[Any]], deleted: bool, _chat: Any) -> None:
         source = f.get("Source")
         video = (f.get("VideoCall") or "").lower() in _TRUE
-        channel = _channel_of(source, "video" if video else "voice")
+        channel = channel_of(source, "video" if video else "voice")
         ctype = (f.get("Type") or "").strip()
         direction, status = _CALL_TYPES.get(ctype.lower(), (None, None))
         if ctype and direction is None:
@@ -497,7 +497,7 @@ class _Report:
 
     def sms(self, ref: str, f: dict[str, str], subs: dict[str, list[Any]], deleted: bool, _chat: Any,
             default_channel: str = "sms") -> None:
-        channel = _channel_of(f.get("Source"), default_channel)
+        channel = channel_of(f.get("Source"), default_channel)
         if channel == "voice":
             channel = default_channel
         folder = (f.get("Folder") or "").strip()
@@ -531,7 +531,7 @@ class _Report:
 
     def instant_message(self, ref: str, f: dict[str, str], subs: dict[str, list[Any]], deleted: bool,
                         chat: dict[str, Any] | None) -> None:
-        channel = _channel_of(f.get("Source") or (chat or {}).get("source"), "chat")
+        channel = channel_of(f.get("Source") or (chat or {}).get("source"), "chat")
         parties = self.parties(subs, channel, ("From", "To", "Parties"))
         st_raw = (f.get("Status") or "").strip()
         status = _STATUSES.get(st_raw.lower()) if st_raw else None
@@ -580,7 +580,7 @@ class _Report:
             elif mt == "EmailAddress":
                 ident = f"email:{value}"
             elif mt == "UserID":
-                ident = _ident(value, _channel_of(f.get("Domain") or f.get("Category"), default_channel)) or ""
+                ident = _ident(value, channel_of(f.get("Domain") or f.get("Category"), default_channel)) or ""
             else:
                 continue
             if ident and ident not in out:
@@ -588,7 +588,7 @@ class _Report:
         return out
 
     def contact(self, ref: str, f: dict[str, str], subs: dict[str, list[Any]], deleted: bool, _chat: Any) -> None:
-        channel = _channel_of(f.get("Source"), "phonebook")
+        channel = channel_of(f.get("Source"), "phonebook")
         if channel == "voice":
             channel = "phonebook"
         name = f.get("Name")
@@ -605,7 +605,7 @@ class _Report:
 
     def user_account(self, ref: str, f: dict[str, str], subs: dict[str, list[Any]], deleted: bool, _chat: Any) -> None:
         service = f.get("ServiceType") or f.get("Source") or ""
-        channel = _channel_of(service, "account")
+        channel = channel_of(service, "account")
         username = f.get("Username") or f.get("UserID")
         account = _ident(username, channel) if username else None
         entries = self._entries(subs, channel)
@@ -655,7 +655,7 @@ class _Report:
         ts = f.get("TimeStamp") or f.get("Creation") or f.get("StartTime") or f.get("LastVisited") or f.get("Date")
         summary = "; ".join(f"{k}={v}" for k, v in list(f.items())[:6] if k not in ("UserMapping", "Password"))
         if ts:
-            self.rows.add(source_ref=ref, mtype=mtype, kind="note", channel=_channel_of(f.get("Source"), "device"),
+            self.rows.add(source_ref=ref, mtype=mtype, kind="note", channel=channel_of(f.get("Source"), "device"),
                           ts_raw=ts, text=f"{mtype}: {summary}"[:2000], deleted=deleted)
         else:
             self.reject(ref, f"model type {mtype} is not read as evidence by Atlas and has no time", f"{mtype}: {summary}")
@@ -731,7 +731,7 @@ def _chat_context(elem: Any, report: _Report) -> dict[str, Any]:
         if child.tag == _FIELD and child.get("name") == "Source":
             source = _value(child)
         elif child.tag == _MULTI and child.get("name") == "Participants":
-            channel = _channel_of(source, "chat")
+            channel = channel_of(source, "chat")
             participants = [_Party(m, channel, "Participants") for m in child if m.tag == _MODEL]
             for p in participants:
                 if p.owner and p.ident:

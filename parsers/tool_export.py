@@ -1,0 +1,646 @@
+"""Messages, calls and contacts exported by phone-analysis tools to CSV or XLSX.
+
+Analysts export tables from Cellebrite Physical Analyzer / Reader ("Export to
+Excel"), MSAB XRY / XAMN and Magnet AXIOM. Each tool names its columns differently,
+writes dates differently (one column or two, with the zone in the value, in the
+header, or nowhere), durations as seconds or ``hh:mm:ss``, and directions in its own
+words. ``parsers/templates/tool_exports.toml`` names those layouts; columns are
+mapped **by header name, never by position** (ALEAPP's trackers are full of
+breakages from positional access), and ``--map FILE`` gives a template for a new
+layout in the same shape.
+
+Format notes, and where they come from:
+
+* The templates follow the exports as examiners know them; vendors change headers
+  between versions, so a real export that does not match gets a clear error listing
+  the headers seen and the nearest template, and is read with ``--map``.
+* Every cell is read as text (XLSX through calamine, every sheet; CSV with
+  ``infer_schema=False``) so ``07700 900123`` keeps its zero. Where an Excel number
+  cell has already lost it (``7700900123``), a GB case repairs ten-digit values
+  starting 1, 2 or 7 by prefixing ``0``: the stated rule, counted in the assumptions.
+  Excel date cells (serial day numbers) are converted as the wall clock shown.
+* The header row is found by content within the first 15 rows (exports often put a
+  title or case details above it). Sheets that match no template (e.g. a summary
+  sheet) are named in the source's assumptions, not silently skipped.
+* Times: the zone suffixes tools write (``(UTC+1)``, ``UTC+01:00``, ``Z``) are read
+  as offsets; a zone stated in the header (AXIOM) applies to the whole column; else
+  the times are the device's wall clock (``ts_local``, converted with the case zone).
+  The format is sniffed per column with ``atlas.normalise.times``, which records the
+  day/month assumption when the data cannot decide; a date order stated in the header
+  (``dd/MM/yyyy``) decides it.
+* A row whose time cannot be read is a reject with the reason. ``source_ref`` is
+  ``<sheet> row <n>`` (XLSX) or ``row <n>`` (CSV): the spreadsheet row a person sees.
+* The export does not say whose phone it was: ``--owner`` does, and fills the owner's
+  side of each row; otherwise direction comes from the row's own words only.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any, Final
+
+import polars as pl
+
+from atlas.errors import AtlasError, FormatError
+from atlas.model import IDENTITY_EVIDENCE_SCHEMA, REJECT_SCHEMA
+from atlas.normalise.times import parse_datetimes, sniff_datetime_format
+from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
+from parsers.cellebrite_xml import channel_of
+
+INFO: Final = ParserInfo(
+    name="tool-export",
+    version="1.0.0",
+    description="Phone-analysis tool export (CSV/XLSX messages, calls, contacts)",
+    detects="CSV or XLSX whose header row (within the first 15 rows) matches a template in "
+            "parsers/templates/tool_exports.toml (Cellebrite Excel, XRY, AXIOM CSV), or --map FILE",
+    notes=__doc__ or "",
+    sample_counts={"synthetic rejected-ex victim phone (Cellebrite Excel)": "see tests/test_tool_export.py"},
+)
+
+TEMPLATES_FILE: Final = Path(__file__).with_name("templates") / "tool_exports.toml"
+HEADER_SCAN_ROWS: Final = 15
+FIELDS: Final = frozenset({
+    "timestamp", "date", "time", "direction", "call_type", "folder", "status", "party", "party_name", "from", "to",
+    "parties", "text", "subject", "attachments", "duration", "app", "deleted", "name", "phone", "email", "account",
+    "record", "ignore",
+})
+KINDS: Final = {"messages": "message", "calls": "call", "contacts": "contact"}
+_TRUE: Final = frozenset({"yes", "true", "deleted", "1", "y", "recovered"})
+_PHONE_IN_TEXT: Final = re.compile(r"\+?\d[\d\s().\-/]{5,}\d")
+_ZONE_SUFFIX: Final = re.compile(r"\s*\(?\s*(?:UTC|GMT)\s*([+-])(\d{1,2})(?::?(\d{2}))?\s*\)?\s*$", re.IGNORECASE)
+_UTC_SUFFIX: Final = re.compile(r"\s*\(?\s*(?:UTC|GMT|Z)\s*\)?\s*$", re.IGNORECASE)
+_EXCEL_SERIAL: Final = re.compile(r"^\d{5}(?:\.\d+)?$")
+
+
+def _norm(header: str) -> str:
+    return " ".join(str(header).replace("\ufeff", "").split()).strip().rstrip(":").casefold()
+
+
+# --- templates ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    target: str
+    regex: re.Pattern[str] | None = None
+
+    def matches(self, header: str) -> re.Match[str] | bool:
+        if self.regex is not None:
+            return self.regex.search(header) or False
+        return header == self.key
+
+
+@dataclass(frozen=True)
+class Table:
+    template: str
+    kind: str
+    channel: str
+    required: tuple[Column, ...]
+    columns: tuple[Column, ...]
+    values: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return f"{self.template} {self.kind}"
+
+
+def _column(key: str, target: str = "") -> Column:
+    if key.startswith("re:"):
+        return Column(key, target, re.compile(key[3:], re.IGNORECASE))
+    return Column(_norm(key), target)
+
+
+def load_templates(path: Path) -> list[Table]:
+    """Templates from a TOML file of the tool_exports.toml shape; clear errors for a bad file."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise AtlasError(f"{path}: cannot read the template file ({exc})") from exc
+    shared = data.get("values", {})
+    tables: list[Table] = []
+    for name, spec in data.items():
+        if name == "values" or not isinstance(spec, dict):
+            continue
+        values = {k: {**{str(w).casefold(): v for w, v in shared.get(k, {}).items()},
+                      **{str(w).casefold(): v for w, v in spec.get("values", {}).get(k, {}).items()}}
+                  for k in ("direction", "call_type", "folder", "status")}
+        for kind in KINDS:
+            t = spec.get(kind)
+            if not isinstance(t, dict):
+                continue
+            cols = t.get("columns", {})
+            bad = sorted({str(v) for v in cols.values()} - FIELDS)
+            if bad:
+                raise AtlasError(f"{path}: [{name}.{kind}.columns] maps to unknown field(s) {bad}; known: {sorted(FIELDS)}")
+            required = tuple(_column(k) for k in t.get("required", list(cols)))
+            if not required:
+                raise AtlasError(f"{path}: [{name}.{kind}] has no required headers and no columns")
+            tables.append(Table(name, kind, str(t.get("channel", {"messages": "sms", "calls": "voice"}.get(kind, "phonebook"))),
+                                required, tuple(_column(k, str(v)) for k, v in cols.items()), values))
+    if not tables:
+        raise AtlasError(f"{path}: no templates found (expected [name.messages|calls|contacts] tables)")
+    return tables
+
+
+@cache
+def builtin_templates() -> tuple[Table, ...]:
+    return tuple(load_templates(TEMPLATES_FILE))
+
+
+def _templates(ctx: ParseContext | None) -> list[Table]:
+    if ctx is not None and ctx.options.get("map"):
+        return load_templates(Path(ctx.options["map"]))
+    return list(builtin_templates())
+
+
+def _score(table: Table, headers: list[str]) -> tuple[int, int]:
+    """(required headers present, mapped headers present)."""
+    req = sum(1 for c in table.required if any(c.matches(h) for h in headers))
+    mapped = sum(1 for h in headers if any(c.matches(h) for c in table.columns))
+    return req, mapped
+
+
+def _best(tables: list[Table], rows: list[list[str]]) -> tuple[Table, int] | None:
+    """The template table whose required headers are all in one of the first rows, and that row."""
+    best: tuple[tuple[int, int], Table, int] | None = None
+    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        headers = [_norm(h) for h in row if h is not None and str(h).strip()]
+        if not headers:
+            continue
+        for t in tables:
+            req, mapped = _score(t, headers)
+            if req == len(t.required) and (best is None or (mapped, -i) > (best[0][1], -best[2])):
+                best = ((req, mapped), t, i)
+    return (best[1], best[2]) if best else None
+
+
+def _nearest(tables: list[Table], rows: list[list[str]]) -> str:
+    scored = []
+    for row in rows[:HEADER_SCAN_ROWS]:
+        headers = [_norm(h) for h in row if h is not None and str(h).strip()]
+        for t in tables:
+            req, mapped = _score(t, headers)
+            missing = [c.key for c in t.required if not any(c.matches(h) for h in headers)]
+            scored.append((req / len(t.required), mapped, t.label, missing))
+    if not scored:
+        return "no template (the table is empty)"
+    share, _, label, missing = max(scored, key=lambda s: (s[0], s[1]))
+    return f"{label} ({share:.0%} of its required headers; missing {missing})"
+
+
+# --- reading -------------------------------------------------------------------------------
+
+def _is_xlsx(head: bytes, names: list[str]) -> bool:
+    return head.startswith(b"PK\x03\x04") and any(n == "xl/workbook.xml" for n in names)
+
+
+def _csv_text(path: Path) -> str:
+    data = path.read_bytes()
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise FormatError(f"{path}: binary content: not a CSV export")
+    for bom, enc in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if data.startswith(bom):
+            return data[len(bom):].decode(enc, errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")  # Excel "CSV" on Windows
+
+
+def _delimiter(text: str) -> str:
+    lines = [ln for ln in text.splitlines()[:HEADER_SCAN_ROWS] if ln.strip()]
+    best, best_n = ",", 0
+    for d in (",", ";", "\t", "|"):
+        try:
+            n = max((len(next(csv.reader([ln], delimiter=d))) for ln in lines), default=0)
+        except csv.Error:
+            continue
+        if n > best_n:
+            best, best_n = d, n
+    return best
+
+
+def _head_rows(text: str) -> list[list[str]]:
+    lines = text.splitlines()[: HEADER_SCAN_ROWS * 4]
+    try:
+        return [r for _, r in zip(range(HEADER_SCAN_ROWS), csv.reader(io.StringIO("\n".join(lines)), delimiter=_delimiter(text)),
+                                  strict=False)]
+    except csv.Error:
+        return []
+
+
+def _read_tables(path: Path, *, n_rows: int | None = None) -> dict[str, pl.DataFrame]:
+    """Every table in the file as all-text columns without a header (``column_0`` …)."""
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    if head.startswith(b"PK\x03\x04"):
+        opts: dict[str, Any] = {"n_rows": n_rows} if n_rows else {}
+        try:
+            sheets = pl.read_excel(path, sheet_id=0, engine="calamine", has_header=False, infer_schema_length=0,
+                                   read_options=opts)
+        except Exception as exc:  # calamine's errors name neither file nor cause consistently
+            raise FormatError(f"{path}: cannot read as XLSX ({type(exc).__name__}: {exc})") from exc
+        return {name: df.cast(pl.String) for name, df in sheets.items()}
+    text = _csv_text(path)
+    if n_rows:
+        text = "\n".join(text.splitlines()[: n_rows * 4])
+    frame = pl.read_csv(io.StringIO(text), has_header=False, infer_schema=False, separator=_delimiter(text),
+                        truncate_ragged_lines=True, n_rows=n_rows, quote_char='"')
+    return {path.stem: frame}
+
+
+def _rows_of(frame: pl.DataFrame, n: int) -> list[list[str]]:
+    return [[("" if v is None else str(v)) for v in row] for row in frame.head(n).iter_rows()]
+
+
+def detect(probe: Probe) -> int:
+    tables = list(builtin_templates())
+    if probe.is_zip:
+        if not _is_xlsx(probe.head, probe.zip_names):
+            return 0
+        try:
+            sheets = _read_tables(probe.path, n_rows=HEADER_SCAN_ROWS)
+        except FormatError:
+            return 0
+        return 85 if any(_best(tables, _rows_of(df, HEADER_SCAN_ROWS)) for df in sheets.values()) else 0
+    text = probe.text
+    if not text or ("\n" not in text and len(text) >= len(probe.head)):
+        return 0
+    return 85 if _best(tables, _head_rows(text)) else 0
+
+
+# --- one table → raw rows ----------------------------------------------------------------------
+
+def _ident_of(cell: str) -> tuple[str | None, str | None]:
+    """A party cell → (raw identifier, display name)."""
+    t = cell.strip()
+    if not t:
+        return None, None
+    if re.fullmatch(r"\d{3,6}", t):
+        return f"phone:{t}", None
+    m = _PHONE_IN_TEXT.search(t)
+    if m and len(re.sub(r"\D", "", m.group(0))) >= 7:
+        name = (t[: m.start()] + t[m.end():]).strip(" ()<>[]-,:\t")
+        return f"phone:{m.group(0).strip()}", name or None
+    email = re.search(r"[\w.+\-]+@[\w\-]+\.[\w.\-]+", t)
+    if email:
+        name = t.replace(email.group(0), "").strip(" ()<>[]-,:\t")
+        return f"email:{email.group(0)}", name or None
+    if t.lower() in ("withheld", "private", "unknown", "private number", "no caller id"):
+        return f"phone:{t}", None
+    return f"name:{t}", t
+
+
+def _lost_zero(values: pl.Expr, region: str) -> pl.Expr:
+    """The stated repair rule for numbers Excel stored as numbers (see the module notes)."""
+    cleaned = values.str.replace(r"^(\d+)\.0+$", "${1}")
+    if region.upper() != "GB":
+        return cleaned
+    return pl.when(cleaned.str.contains(r"^[127]\d{9}$")).then(pl.lit("0") + cleaned).otherwise(cleaned)
+
+
+def _time_strings(frame: pl.DataFrame, cols: dict[str, list[tuple[str, re.Match[str] | bool]]],
+                  assumptions: list[str], where: str) -> tuple[pl.Expr | None, str | None, bool | None]:
+    """(timestamp text expression, offset stated by a header, day-first stated by a header)."""
+    offset: str | None = None
+    dayfirst: bool | None = None
+
+    def from_header(match: re.Match[str] | bool) -> None:
+        nonlocal offset, dayfirst
+        if isinstance(match, re.Match):
+            gd = match.groupdict()
+            if gd.get("offset"):
+                sign, rest = gd["offset"][0], gd["offset"][1:]
+                hh, _, mm = rest.partition(":")
+                offset = f"{sign}{int(hh):02d}:{mm or '00'}"
+            order = (gd.get("order") or "").lower()
+            if order:
+                dayfirst = order.index("d") < order.index("m") if "d" in order and "m" in order else None
+
+    def serial(e: pl.Expr) -> pl.Expr:
+        days = e.cast(pl.Float64, strict=False)
+        as_dt = (pl.lit(datetime(1899, 12, 30)) + pl.duration(milliseconds=(days * 86_400_000).round(0))).dt.strftime(
+            "%Y-%m-%d %H:%M:%S")
+        return pl.when(e.str.contains(_EXCEL_SERIAL.pattern)).then(as_dt).otherwise(e)
+
+    if "timestamp" in cols:
+        col, match = cols["timestamp"][0]
+        from_header(match)
+        expr = serial(pl.col(col).str.strip_chars())
+    elif "date" in cols:
+        dcol, dmatch = cols["date"][0]
+        from_header(dmatch)
+        date = serial(pl.col(dcol).str.strip_chars()).str.replace(r" 00:00:00$", "")
+        if "time" in cols:
+            tcol, _ = cols["time"][0]
+            time = pl.col(tcol).str.strip_chars()
+            # An Excel time cell is a day fraction.
+            frac = time.cast(pl.Float64, strict=False)
+            time = pl.when(time.str.contains(r"^0?\.\d+$")).then(
+                (pl.lit(datetime(2000, 1, 1)) + pl.duration(milliseconds=(frac * 86_400_000).round(0))).dt.strftime("%H:%M:%S")
+            ).otherwise(time)
+            expr = pl.concat_str([date, time], separator=" ")
+        else:
+            expr = date
+    else:
+        return None, None, None
+    n_serial = frame.select(
+        sum((pl.col(c).str.strip_chars().str.contains(_EXCEL_SERIAL.pattern).fill_null(False).sum()
+             for k in ("timestamp", "date") for c, _ in cols.get(k, [])), pl.lit(0))
+    ).item()
+    if n_serial:
+        assumptions.append(f"{where}: {n_serial} dates were Excel date cells (serial numbers): read as the wall clock shown")
+    return expr, offset, dayfirst
+
+
+def _zone_suffix(expr: pl.Expr) -> pl.Expr:
+    """'10:00:00(UTC+1)' → '10:00:00 +01:00'; '… UTC' / 'Z' → '+00:00'."""
+    m = expr.str.extract_groups(_ZONE_SUFFIX.pattern)
+    sign, hh, mm = m.struct.field("1"), m.struct.field("2"), m.struct.field("3")
+    with_offset = pl.concat_str([
+        expr.str.replace(_ZONE_SUFFIX.pattern, ""), pl.lit(" "), sign, hh.str.zfill(2), pl.lit(":"), mm.fill_null("00"),
+    ])
+    return (
+        pl.when(sign.is_not_null()).then(with_offset)
+        .when(expr.str.contains(_UTC_SUFFIX.pattern)).then(expr.str.replace(_UTC_SUFFIX.pattern, " +00:00"))
+        .otherwise(expr)
+    )
+
+
+def _vocab(expr: pl.Expr, vocab: dict[str, Any], part: int | None) -> pl.Expr:
+    keys = list(vocab)
+    vals = [(v[part] if isinstance(v, list) else v) if part is not None else v for v in vocab.values()]
+    vals = [v or None for v in vals]
+    return expr.str.strip_chars().str.to_lowercase().replace_strict(keys, vals, default=None, return_dtype=pl.String)
+
+
+def _table_events(frame: pl.DataFrame, header_row: int, table: Table, sheet: str | None, ctx: ParseContext,
+                  assumptions: list[str]) -> tuple[pl.DataFrame, pl.DataFrame, int, pl.DataFrame]:
+    headers = [("" if v is None else str(v)) for v in frame.row(header_row)]
+    cols: dict[str, list[tuple[str, re.Match[str] | bool]]] = {}
+    for name, header in zip(frame.columns, headers, strict=True):
+        h = _norm(header)
+        for c in table.columns:
+            match = c.matches(h)
+            if match:
+                cols.setdefault(c.target, []).append((name, match))
+                break
+    first_excel_row = header_row + 2  # 1-based, the row after the header
+    body = frame.slice(header_row + 1).with_row_index("_i")
+    used = [n for targets in cols.values() for n, _ in targets]
+    body = body.filter(pl.any_horizontal(pl.col(c).str.strip_chars().fill_null("") != "" for c in used)) if used else body
+    where = f"sheet {sheet!r}" if sheet else "file"
+    prefix = f"{sheet} row " if sheet else "row "
+    ref = pl.format(prefix + "{}", pl.col("_i") + first_excel_row)
+    n = body.height
+    assumptions.append(f"{where}: read as the {table.label} template ({n} rows, header on row {header_row + 1})")
+
+    def text_of(target: str) -> pl.Expr:
+        if target not in cols:
+            return pl.lit(None, pl.String)
+        return pl.col(cols[target][0][0]).str.strip_chars()
+
+    def all_of(target: str) -> list[pl.Expr]:
+        return [pl.col(c) for c, _ in cols.get(target, [])]
+
+    if table.kind == "contacts":
+        return _contacts(body, ref, table, all_of, text_of, ctx, assumptions, where)
+
+    ts_text, offset, dayfirst_header = _time_strings(body, cols, assumptions, where)
+    if ts_text is None:
+        raise FormatError(f"{ctx.path}: {where}: the {table.label} template maps no date/time column")
+    body = body.with_columns(ts_text.alias("_ts_raw"), _zone_suffix(ts_text).alias("_ts_txt"))
+    if offset:
+        body = body.with_columns(
+            pl.when(pl.col("_ts_txt").str.contains(r"[+-]\d\d:\d\d$")).then(pl.col("_ts_txt"))
+            .otherwise(pl.col("_ts_txt") + f" {offset}").alias("_ts_txt")
+        )
+        assumptions.append(f"{where}: times are at UTC{offset}, as the column header states")
+    dayfirst = dayfirst_header if dayfirst_header is not None else ctx.dayfirst
+    try:
+        fmt = sniff_datetime_format(body.get_column("_ts_txt"), dayfirst=dayfirst, what=f"{where} timestamps")
+    except AtlasError as exc:
+        raise FormatError(f"{ctx.path}: {exc}") from exc
+    if fmt.assumption:
+        assumptions.append(fmt.assumption)
+    parsed = parse_datetimes(pl.col("_ts_txt"), fmt)
+    body = body.with_columns(
+        (parsed if fmt.has_offset else pl.lit(None, pl.Datetime("us", "UTC"))).alias("ts_utc"),
+        (pl.lit(None, pl.Datetime("us")) if fmt.has_offset else parsed).alias("ts_local"),
+    )
+    bad = body.filter(pl.col("ts_utc").is_null() & pl.col("ts_local").is_null())
+    rejects = bad.select(pl.lit(ctx.source_id).alias("source_id"), ref.alias("source_ref"),
+                         pl.lit(f"timestamp not readable as {fmt.fmt}").alias("reason"),
+                         pl.col("_ts_raw").fill_null("").str.slice(0, 120).alias("excerpt"))
+    body = body.filter(pl.col("ts_utc").is_not_null() | pl.col("ts_local").is_not_null())
+
+    # direction and status, from whichever words the layout has
+    v = table.values
+    dir_exprs, status_exprs = [], []
+    unknown: list[str] = []
+    for target, vocab, part_dir, part_status in (("call_type", "call_type", 0, 1), ("folder", "folder", 0, 1),
+                                                 ("direction", "direction", None, None), ("status", "status", None, None)):
+        if target not in cols:
+            continue
+        words = text_of(target)
+        if target == "direction":
+            dir_exprs.append(_vocab(words, v["direction"], None))
+        elif target == "status":
+            status_exprs.append(_vocab(words, v["status"], None))
+        else:
+            dir_exprs.append(_vocab(words, v[vocab], part_dir))
+            status_exprs.append(_vocab(words, v[vocab], part_status))
+        seen = body.select(words.alias("w")).get_column("w").drop_nulls().unique().to_list()
+        unknown += [f"{target} {w!r}" for w in sorted(seen) if w and w.lower() not in v[vocab]]
+    if unknown:
+        assumptions.append(f"{where}: words not recognised (direction/status left open): {', '.join(unknown)}")
+    direction = pl.coalesce(dir_exprs) if dir_exprs else pl.lit(None, pl.String)
+    # A not-a-contact folder (draft, outbox …) wins over a plain status word.
+    status_list = status_exprs[::-1] if len(status_exprs) > 1 else status_exprs
+    status = pl.coalesce(status_list) if status_list else pl.lit(None, pl.String)
+    if len(status_exprs) > 1:
+        folder_status = status_exprs[0]
+        status = pl.when(folder_status.is_in(["draft", "outbox", "failed", "queued", "unsent"])).then(folder_status).otherwise(status)
+    body = body.with_columns(direction.alias("direction"), status.alias("status"))
+
+    # parties: identifiers parsed once per distinct cell, joined back
+    party_cols = [c for t in ("party", "from", "to", "parties") for c, _ in cols.get(t, [])]
+    repair = lambda e: _lost_zero(e, ctx.region)  # noqa: E731
+    before = body.select([pl.col(c).alias(c) for c in party_cols]) if party_cols else None
+    body = body.with_columns([repair(pl.col(c).str.strip_chars()).alias(c) for c in party_cols])
+    if before is not None:
+        fixed = sum(int((before.get_column(c).str.strip_chars().fill_null("") != body.get_column(c).fill_null("")).sum())
+                    for c in party_cols)
+        if fixed:
+            assumptions.append(f"{where}: {fixed} numbers had lost their leading 0 (stored as Excel numbers): "
+                               "restored by the stated rule")
+    distinct: set[str] = set()
+    for col_name in party_cols:
+        distinct |= set(body.get_column(col_name).drop_nulls().to_list())
+    parsed_ids = {cell: _ident_of(cell) for cell in distinct}
+    keys = pl.Series(list(parsed_ids), dtype=pl.String)
+
+    def ident(expr: pl.Expr) -> pl.Expr:
+        return expr.replace_strict(keys, pl.Series([p[0] for p in parsed_ids.values()], dtype=pl.String), default=None)
+
+    def ident_list(expr: pl.Expr) -> pl.Expr:
+        return expr.str.split(";").list.eval(pl.element().str.strip_chars()).list.eval(
+            pl.element().replace_strict(
+                pl.Series([k for k in parsed_ids], dtype=pl.String),
+                pl.Series([p[0] for p in parsed_ids.values()], dtype=pl.String), default=None)).list.drop_nulls()
+
+    if "parties" in cols:  # "From: +44… Dan\nTo: +44… Ali": split the lines, then parse each one
+        pc = cols["parties"][0][0]
+        lines = pl.col(pc).str.split("\n").list.eval(pl.element().str.strip_chars()).list.filter(pl.element() != "")
+        role = r"(?i)^(from|to|cc|bcc)\s*:\s*"
+        line_vals = body.select(lines.alias("l")).get_column("l").explode().drop_nulls().unique().to_list()
+        stripped = {ln: re.sub(role, "", ln) for ln in line_vals}
+        line_ids = {ln: _ident_of(s)[0] for ln, s in stripped.items()}
+        lk = pl.Series(list(line_ids), dtype=pl.String)
+        lv = pl.Series(list(line_ids.values()), dtype=pl.String)
+        froms = lines.list.filter(pl.element().str.contains(r"(?i)^from\s*:")).list.eval(
+            pl.element().replace_strict(lk, lv, default=None))
+        tos = lines.list.filter(pl.element().str.contains(r"(?i)^(to|cc|bcc)\s*:")).list.eval(
+            pl.element().replace_strict(lk, lv, default=None))
+        body = body.with_columns(froms.list.first().alias("sender"), tos.list.drop_nulls().alias("recipients"))
+    else:
+        sender = ident(text_of("from")) if "from" in cols else pl.lit(None, pl.String)
+        recips = ident_list(text_of("to")) if "to" in cols else pl.lit([], pl.List(pl.String))
+        if "party" in cols:
+            party = ident(text_of("party"))
+            if "party_name" in cols:  # a name only where there is no number
+                party = pl.coalesce(party, pl.concat_str([pl.lit("name:"), text_of("party_name")]))
+            sender = pl.when(pl.col("direction") == "in").then(party).otherwise(sender)
+            recips = pl.when(pl.col("direction") == "out").then(pl.concat_list(party).list.drop_nulls()).otherwise(recips)
+        body = body.with_columns(sender.alias("sender"), recips.alias("recipients"))
+    if ctx.owner:
+        body = body.with_columns(
+            pl.when((pl.col("direction") == "out") & pl.col("sender").is_null()).then(pl.lit(ctx.owner))
+            .otherwise(pl.col("sender")).alias("sender"),
+            pl.when((pl.col("direction") == "in") & (pl.col("recipients").list.len() == 0))
+            .then(pl.concat_list(pl.lit(ctx.owner))).otherwise(pl.col("recipients")).alias("recipients"),
+        )
+
+    dur = text_of("duration")
+    hms = dur.str.extract_groups(r"^(?:(\d+):)?(\d{1,2}):(\d{2})(?:[.,]\d+)?$")
+    duration = pl.when(dur.str.contains(r"^\d+(?:[.,]0+)?$")).then(dur.str.replace(r"[.,]0+$", "").cast(pl.Int64, strict=False)).otherwise(
+        hms.struct.field("1").cast(pl.Int64).fill_null(0) * 3600 + hms.struct.field("2").cast(pl.Int64) * 60
+        + hms.struct.field("3").cast(pl.Int64))
+    kind = KINDS[table.kind]
+    app = text_of("app")
+    app_values = body.select(app.alias("a")).get_column("a").drop_nulls().unique().to_list()
+    app_map = {a: channel_of(a, table.channel) for a in app_values}
+    channel = app.replace_strict(pl.Series(list(app_map), dtype=pl.String),
+                                 pl.Series(list(app_map.values()), dtype=pl.String), default=table.channel) if app_map \
+        else pl.lit(table.channel)
+    if kind == "call":
+        channel = pl.when(channel == "sms").then(pl.lit("voice")).otherwise(channel)
+    text = text_of("text")
+    if "subject" in cols:
+        text = pl.when(text_of("subject").is_not_null()).then(pl.concat_str([text_of("subject"), text], separator="\n",
+                                                                             ignore_nulls=True)).otherwise(text)
+    attachments = (text_of("attachments").str.split(r";").list.eval(pl.element().str.strip_chars())
+                   .list.filter(pl.element() != "") if "attachments" in cols else pl.lit([], pl.List(pl.String)))
+    deleted = text_of("deleted").str.to_lowercase().is_in(list(_TRUE)).fill_null(False)
+    end = pl.duration(seconds=pl.col("duration_s"))
+    events = body.with_columns(duration.alias("duration_s")).select(
+        ref.alias("source_ref"),
+        pl.lit(kind).alias("kind"),
+        channel.alias("channel"),
+        "ts_utc", "ts_local",
+        pl.when(pl.col("duration_s") > 0).then(pl.col("ts_utc") + end).otherwise(None).alias("ts_end_utc"),
+        pl.when(pl.col("duration_s") > 0).then(pl.col("ts_local") + end).otherwise(None).alias("ts_end_local"),
+        pl.when(pl.col("ts_utc").is_not_null()).then(pl.lit("offset")).otherwise(None).alias("ts_basis"),
+        pl.col("_ts_raw").alias("ts_raw"),
+        "direction", "sender", "recipients",
+        (pl.when((pl.lit(kind) == "call") & pl.col("status").is_null() & (pl.col("duration_s") > 0))
+         .then(pl.lit("answered")).otherwise(pl.col("status")) if kind == "call" else pl.col("status")).alias("status"),
+        (pl.col("duration_s") if kind == "call" else pl.lit(None, pl.Int64)).alias("duration_s"),
+        text.alias("text"),
+        attachments.alias("attachments"),
+        deleted.alias("deleted"),
+    )
+    return events, rejects, n, pl.DataFrame(schema=IDENTITY_EVIDENCE_SCHEMA)
+
+
+def _contacts(body: pl.DataFrame, ref: pl.Expr, table: Table, all_of: Any, text_of: Any, ctx: ParseContext,
+              assumptions: list[str], where: str) -> tuple[pl.DataFrame, pl.DataFrame, int, pl.DataFrame]:
+    """Contact rows → ``contact`` events and contact-card identity evidence (small tables: per row)."""
+    refs = body.select(ref.alias("r")).get_column("r").to_list()
+    names = body.select(text_of("name").alias("n")).get_column("n").to_list()
+    cells: dict[str, list[list[str | None]]] = {}
+    for target in ("phone", "email", "account"):
+        cells[target] = [body.select(e.alias("x")).get_column("x").to_list() for e in all_of(target)]
+    rows, evidence = [], []
+    for i, r in enumerate(refs):
+        ids: list[str] = []
+        for target, columns in cells.items():
+            for col in columns:
+                for part in re.split(r"[\n;]", col[i] or ""):
+                    part = re.sub(r"(?i)^[\w ]{1,20}:\s*", "", part.strip()) if ":" in part and "@" not in part else part.strip()
+                    if not part:
+                        continue
+                    if target == "phone":
+                        part = re.sub(r"^(\d+)\.0+$", r"\1", part)
+                        if ctx.region.upper() == "GB" and re.fullmatch(r"[127]\d{9}", part):
+                            part = "0" + part
+                    ident = (_ident_of(part)[0] if target == "phone" else f"email:{part}" if target == "email"
+                             else f"account:{table.channel}:{part}")
+                    if ident and ident not in ids and not ident.startswith("name:"):
+                        ids.append(ident)
+        name = names[i]
+        rows.append({"source_ref": r, "kind": "contact", "channel": table.channel, "sender": f"name:{name}" if name else None,
+                     "recipients": ids, "text": name})
+        card = ([f"name:{name}"] if name else []) + ids
+        for other in card[1:]:
+            evidence.append({"source_id": ctx.source_id, "source_ref": r, "basis": "contact-card", "identifier": card[0],
+                             "related": other, "detail": f"contact card {name!r} in the exported contacts lists both"})
+    events = pl.DataFrame(rows, schema={"source_ref": pl.String, "kind": pl.String, "channel": pl.String,
+                                        "sender": pl.String, "recipients": pl.List(pl.String), "text": pl.String})
+    ev = pl.DataFrame(evidence, schema=IDENTITY_EVIDENCE_SCHEMA) if evidence else pl.DataFrame(schema=IDENTITY_EVIDENCE_SCHEMA)
+    return events, pl.DataFrame(schema=REJECT_SCHEMA), len(rows), ev
+
+
+def parse(path: Path, ctx: ParseContext) -> ParseResult:
+    templates = _templates(ctx)
+    tables = _read_tables(path)
+    assumptions: list[str] = []
+    events, rejects, evidence = [], [], []
+    read = 0
+    unmatched: list[str] = []
+    nearest: list[str] = []
+    xlsx = len(tables) > 1 or path.suffix.lower() in (".xlsx", ".xlsm")
+    for sheet, frame in tables.items():
+        head = _rows_of(frame, HEADER_SCAN_ROWS)
+        found = _best(templates, head)
+        if found is None:
+            seen = next((r for r in head if any(c.strip() for c in r)), [])
+            unmatched.append(f"{sheet!r} (headers seen: {[c for c in seen if c.strip()]})")
+            nearest.append(_nearest(templates, head))
+            continue
+        table, header_row = found
+        ev, rj, n, evd = _table_events(frame, header_row, table, sheet if xlsx else None, ctx, assumptions)
+        events.append(ev)
+        rejects.append(rj)
+        evidence.append(evd)
+        read += n
+    if not events:
+        source = "--map file" if ctx.options.get("map") else "built-in templates (parsers/templates/tool_exports.toml)"
+        raise FormatError(
+            f"{path}: no table matches a tool-export template ({source}). Tables: {'; '.join(unmatched)}. "
+            f"Nearest: {'; '.join(nearest)}. Write a --map file of the same shape for this layout."
+        )
+    if unmatched:
+        assumptions.append(f"tables not matching any template, not read: {'; '.join(unmatched)}")
+    out = pl.concat(events, how="diagonal_relaxed")
+    return ParseResult(
+        events=out, rejects=pl.concat(rejects).cast(REJECT_SCHEMA), records_read=read,
+        assumptions=assumptions, evidence=pl.concat(evidence),
+    )
