@@ -1,0 +1,373 @@
+"""Shared by the phone-database parsers (Android, iOS, WhatsApp SQLite files).
+
+Why a shared module: every one of these parsers must open an evidence database the
+same careful way, and say the same things about it. Before SQLite sees the file:
+
+* a file that cannot be read at all (permissions, a lock held by another program on
+  a platform that enforces locks) is a :class:`FormatError` naming the file;
+* a file without the ``SQLite format 3`` header whose bytes look random is reported
+  as *encrypted* (SQLCipher, a WhatsApp ``.crypt14`` backup), not as "unknown";
+* a file shorter than the page count its own header declares is *truncated* (a
+  partial copy), refused rather than read short;
+* a hot rollback journal (``<name>-journal`` with a live header) beside the file
+  means the app held the database *locked* mid-write when it was copied: the main
+  file may be inconsistent, so it is refused with that explanation;
+* a ``-wal`` beside the file is never replayed (the file is opened ``immutable``,
+  see :class:`parsers.base.readonly_sqlite`): its size and frame count are stated as
+  an assumption so the analyst knows to examine it separately.
+
+It also holds the identifier helpers the WhatsApp and iOS parsers share (a WhatsApp
+JID is a phone number, a group, or a hidden "lid"), and small query helpers that
+select only the columns a given schema version has (ALEAPP's trackers are full of
+breakages when a provider added or dropped a column: here a missing column is NULL).
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Final
+
+import polars as pl
+
+from atlas.errors import FormatError
+from atlas.model import REJECT_SCHEMA
+from parsers.base import readonly_sqlite, sqlite_frame
+
+SQLITE_MAGIC: Final = b"SQLite format 3\x00"
+JOURNAL_MAGIC: Final = bytes.fromhex("d9d505f920a163d7")
+WAL_HEADER: Final = 32
+WAL_FRAME_HEADER: Final = 24
+
+
+def _entropy(data: bytes) -> float:
+    """Shannon entropy in bits per byte: ~8 for encrypted or compressed data."""
+    if not data:
+        return 0.0
+    counts = Counter(data)
+    n = len(data)
+    return -sum(c / n * math.log2(c / n) for c in counts.values())
+
+
+def check_database_file(path: Path) -> list[str]:
+    """Refuse unreadable, encrypted, truncated or locked-mid-write files; return notes.
+
+    The notes are assumptions for the source record (e.g. a WAL that was not replayed).
+    """
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+        size = path.stat().st_size
+    except OSError as exc:
+        raise FormatError(
+            f"{path}: cannot be read ({exc.strerror or exc}); the file may be locked by another program "
+            "or its permissions deny reading: copy it (with its -wal/-journal files) and ingest the copy"
+        ) from exc
+    if not head.startswith(SQLITE_MAGIC):
+        entropy = _entropy(head)
+        if entropy > 7.5:
+            raise FormatError(
+                f"{path}: not a plain SQLite database: no 'SQLite format 3' header and the first "
+                f"{len(head)} bytes look random ({entropy:.2f} bits/byte), as an encrypted database does "
+                "(SQLCipher, a WhatsApp .crypt12/.crypt14/.crypt15 backup); decrypt it with its key first"
+            )
+        raise FormatError(f"{path}: not a SQLite database (no 'SQLite format 3' header at offset 0)")
+    if len(head) < 100:
+        raise FormatError(f"{path}: truncated: {len(head)} bytes, shorter than the 100-byte SQLite header")
+    raw_page = int.from_bytes(head[16:18], "big")
+    page_size = 65536 if raw_page == 1 else raw_page
+    if page_size < 512 or page_size & (page_size - 1):
+        raise FormatError(
+            f"{path}: the SQLite header is damaged (page size field {raw_page} at offset 16); "
+            "the file may be encrypted after its header, or corrupt"
+        )
+    pages = int.from_bytes(head[28:32], "big")
+    header_count_valid = head[24:28] == head[92:96] and pages > 0
+    if header_count_valid and size < pages * page_size:
+        raise FormatError(
+            f"{path}: truncated: the header declares {pages} pages of {page_size} bytes "
+            f"({pages * page_size} bytes) but the file has {size} bytes; acquire a complete copy"
+        )
+    if size % page_size:
+        raise FormatError(
+            f"{path}: truncated or padded: {size} bytes is not a whole number of {page_size}-byte pages "
+            f"(it ends {size % page_size} bytes into page {size // page_size + 1}); acquire a complete copy"
+        )
+    notes: list[str] = []
+    journal = path.with_name(path.name + "-journal")
+    if journal.is_file() and journal.stat().st_size >= 28:
+        with journal.open("rb") as fh:
+            jhead = fh.read(8)
+        if jhead == JOURNAL_MAGIC:
+            raise FormatError(
+                f"{path}: the database was locked mid-write when copied: a hot rollback journal "
+                f"({journal.name}, {journal.stat().st_size} bytes) lies beside it, so the main file may hold a "
+                "half-written transaction. Acquire it again with the app closed, or roll the journal back "
+                "on a working copy (open the copy and its journal together with sqlite3) and ingest that copy"
+            )
+    wal = path.with_name(path.name + "-wal")
+    if wal.is_file():
+        wal_size = wal.stat().st_size
+        if wal_size == 0:
+            notes.append(f"{wal.name} beside the database is empty (0 bytes): nothing was left un-checkpointed")
+        else:
+            frames = max(0, (wal_size - WAL_HEADER) // (WAL_FRAME_HEADER + page_size))
+            notes.append(
+                f"{wal.name} beside the database ({wal_size} bytes, about {frames} page frames) was NOT replayed: "
+                "the database was read as it is on disk (immutable); the WAL may hold newer or deleted "
+                "records and should be examined separately"
+            )
+    return notes
+
+
+@contextmanager
+def open_evidence(path: Path) -> Iterator[tuple[sqlite3.Connection, list[str]]]:
+    """Check the file, then open it read-only and immutable: (connection, notes)."""
+    notes = check_database_file(path)
+    with readonly_sqlite(path) as con:
+        yield con, notes
+
+
+def table_columns(con: sqlite3.Connection, path: Path) -> dict[str, set[str]]:
+    """Table → column names, naming the file if the schema cannot be read."""
+    try:
+        names = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return {n: {r[1] for r in con.execute(f'PRAGMA table_info("{n}")')} for n in names}
+    except sqlite3.DatabaseError as exc:
+        raise FormatError(f"{path}: cannot read the database schema ({exc}); the file may be corrupt") from exc
+
+
+def has_columns(tables: Mapping[str, set[str]], table: str, *columns: str) -> bool:
+    cols = tables.get(table)
+    return cols is not None and all(c in cols for c in columns)
+
+
+def select_sql(tables: Mapping[str, set[str]], table: str, wanted: Mapping[str, str], alias: str | None = None) -> str:
+    """``SELECT`` list for ``wanted`` (output name → column), NULL for columns this version lacks."""
+    cols = tables.get(table, set())
+    prefix = f"{alias}." if alias else ""
+    parts = [f'{prefix}"{col}" AS "{out}"' if col in cols else f'NULL AS "{out}"' for out, col in wanted.items()]
+    return ", ".join(parts)
+
+
+def read_frame(con: sqlite3.Connection, path: Path, query: str,
+               schema: Mapping[str, type[pl.DataType] | pl.DataType]) -> pl.DataFrame:
+    """Run a query into a frame with a fixed schema (empty results keep their columns)."""
+    frame = sqlite_frame(con, query, path, schema)
+    if frame.width == 0:
+        return pl.DataFrame(schema=dict(schema))
+    return frame
+
+
+def text_value(value: object) -> str | None:
+    """A TEXT-or-BLOB cell as text (iOS ``ZADDRESS`` may be a BLOB of UTF-8)."""
+    if value is None:
+        return None
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).decode("utf-8", errors="replace").rstrip("\x00")
+    return str(value)
+
+
+def require(tables: Mapping[str, set[str]], path: Path, table: str, *columns: str) -> None:
+    """A clear error when a database lacks a table/column this format must have."""
+    if table not in tables:
+        raise FormatError(f"{path}: no '{table}' table; not the database this parser reads (see `atlas formats`)")
+    missing = [c for c in columns if c not in tables[table]]
+    if missing:
+        raise FormatError(f"{path}: table '{table}' lacks column(s) {', '.join(missing)}; unknown schema version")
+
+
+def rejects(source_id: str, frame: pl.DataFrame, reason: str) -> pl.DataFrame:
+    """Rows of ``frame`` (with ``source_ref`` and ``excerpt``) as rejects with one reason."""
+    return frame.select(
+        pl.lit(source_id).alias("source_id"),
+        pl.col("source_ref"),
+        pl.lit(reason).alias("reason"),
+        pl.col("excerpt").cast(pl.String).str.slice(0, 120),
+    ).cast(REJECT_SCHEMA)
+
+
+def empty_rejects() -> pl.DataFrame:
+    return pl.DataFrame(schema=REJECT_SCHEMA)
+
+
+# --- WhatsApp identifiers ---------------------------------------------------------
+
+def jid_expr(jid: pl.Expr) -> pl.Expr:
+    """A WhatsApp JID column → raw identifier.
+
+    ``447700900002@s.whatsapp.net`` is a phone number (``phone:+447700900002``: a JID
+    user is always the international number without '+'); ``…@g.us`` a group
+    (``whatsapp-group:``); ``…@lid`` a hidden "linked identity" that does not reveal
+    the number (``whatsapp-lid:``); ``…@broadcast`` a broadcast list; anything else is
+    kept as ``whatsapp:<jid>``.
+    """
+    user = jid.str.split("@").list.first()
+    return (
+        pl.when(jid.is_null() | (jid == "") | (jid == "-1")).then(None)
+        .when(jid.str.ends_with("@s.whatsapp.net") | jid.str.ends_with("@c.us"))
+        .then(pl.lit("phone:+") + user.str.split(":").list.first().str.split(".").list.first())
+        .when(jid.str.ends_with("@g.us")).then(pl.lit("whatsapp-group:") + jid)
+        .when(jid.str.ends_with("@lid")).then(pl.lit("whatsapp-lid:") + user)
+        .when(jid.str.ends_with("@broadcast")).then(pl.lit("whatsapp-broadcast:") + jid)
+        .otherwise(pl.lit("whatsapp:") + jid)
+    )
+
+
+def jid_raw(jid: str | None) -> str | None:
+    """The same mapping as :func:`jid_expr`, for one value."""
+    if not jid:
+        return None
+    return pl.select(jid_expr(pl.lit(jid, pl.String))).item()
+
+
+def phone_or_email(value: pl.Expr) -> pl.Expr:
+    """An iOS handle / address-book value → ``email:`` if it has an '@', else ``phone:``."""
+    v = value.str.strip_chars()
+    return pl.when(v.is_null() | (v == "")).then(None).when(v.str.contains("@")).then(pl.lit("email:") + v).otherwise(
+        pl.lit("phone:") + v
+    )
+
+
+def owner_list(owner: str | None) -> pl.Expr:
+    """``[owner]`` (or ``[]``) as a list literal."""
+    return pl.lit(pl.Series([[owner] if owner else []], dtype=pl.List(pl.String)))
+
+
+def star_evidence(cards: pl.DataFrame, source_id: str, detail_prefix: str) -> pl.DataFrame:
+    """Contact-card evidence: each card's hub (its name, else its first identifier)
+    linked to every other identifier on the card.
+
+    ``cards`` has ``source_ref``, ``hub`` (raw identifier), ``ids`` (list of raw
+    identifiers) and ``label`` (what the card is called, for the detail line).
+    """
+    rows = (
+        cards.filter(pl.col("hub").is_not_null())
+        .explode("ids")
+        .filter(pl.col("ids").is_not_null() & (pl.col("ids") != pl.col("hub")))
+        .unique(["source_ref", "hub", "ids"], maintain_order=True)
+    )
+    return rows.select(
+        pl.lit(source_id).alias("source_id"),
+        pl.col("source_ref"),
+        pl.lit("contact-card").alias("basis"),
+        pl.col("hub").alias("identifier"),
+        pl.col("ids").alias("related"),
+        pl.format("{} {}", pl.lit(detail_prefix), pl.col("label")).alias("detail"),
+    )
+
+
+# --- NSKeyedArchiver / typedstream text ------------------------------------------
+
+def typedstream_text(blob: bytes | None) -> str | None:
+    """The NSString text inside an iOS ``attributedBody`` (a typedstream archive).
+
+    Since iOS 16 Messages often leaves ``message.text`` NULL and keeps the text only
+    here. The archive writes the string after the ``NSString`` class name as the
+    type code ``+`` (``0x84 0x01 0x2B``) followed by a length: one byte below 0x80,
+    ``0x81`` + 2 bytes little-endian, or ``0x82`` + 4 bytes, then UTF-8 bytes.
+    """
+    if not blob:
+        return None
+    data = bytes(blob)
+    start = data.find(b"NSString")
+    if start < 0:
+        return None
+    marker = data.find(b"\x84\x01+", start)
+    if marker < 0 or marker - start > 32:
+        return None
+    pos = marker + 3
+    if pos >= len(data):
+        return None
+    first = data[pos]
+    if first == 0x81:
+        length, pos = int.from_bytes(data[pos + 1:pos + 3], "little"), pos + 3
+    elif first == 0x82:
+        length, pos = int.from_bytes(data[pos + 1:pos + 5], "little"), pos + 5
+    else:
+        length, pos = first, pos + 1
+    chunk = data[pos:pos + length]
+    if len(chunk) != length:
+        return None
+    return chunk.decode("utf-8", errors="replace")
+
+
+def typedstream_blob(text: str) -> bytes:
+    """An ``attributedBody`` archive holding ``text``, laid out as iOS writes it
+    (the writers use it; the parser's tests use it to check the length encodings)."""
+    body = text.encode("utf-8")
+    n = len(body)
+    if n < 0x80:
+        length = bytes([n])
+    elif n < 0x10000:
+        length = b"\x81" + n.to_bytes(2, "little")
+    else:
+        length = b"\x82" + n.to_bytes(4, "little")
+    head = (
+        b"\x04\x0bstreamtyped\x81\xe8\x03\x84\x01@\x84\x84\x84\x19NSMutableAttributedString\x00"
+        b"\x84\x84\x12NSAttributedString\x00\x84\x84\x08NSObject\x00\x85\x92\x84\x84\x84\x0fNSMutableString\x01"
+        b"\x84\x84\x08NSString\x01\x95\x84\x01+"
+    )
+    tail = (
+        b"\x86\x84\x02iI\x01" + bytes([min(len(text), 0x7F)]) +
+        b"\x92\x84\x84\x84\x0cNSDictionary\x00\x95\x84\x01i\x01\x92\x84\x98\x98\x1d__kIMMessagePartAttributeName"
+        b"\x86\x92\x84\x84\x84\x08NSNumber\x00\x84\x84\x07NSValue\x00\x95\x84\x01*\x84\x9b\x9b\x00\x86\x86\x86"
+    )
+    return head + length + body + tail
+
+
+def id_gap_note(ids: pl.Series, what: str) -> str | None:
+    """Say how many row ids are missing inside a table's id range (rows deleted before acquisition)."""
+    ids = ids.drop_nulls()
+    if ids.len() < 2:
+        return None
+    lo, hi = int(ids.min()), int(ids.max())  # type: ignore[arg-type]
+    missing = (hi - lo + 1) - ids.n_unique()
+    if missing <= 0:
+        return None
+    sample = sorted(set(range(lo, hi + 1)) - set(ids.to_list()))[:5] if hi - lo < 1_000_000 else []
+    shown = f" (e.g. {', '.join(map(str, sample))})" if sample else ""
+    return (f"{what}: {missing} id(s) missing between {lo} and {hi}{shown}: rows deleted before acquisition; "
+            "their content may survive in the database's free pages or -wal (not read here)")
+
+
+def region_from_numbers(pairs: pl.DataFrame) -> str | None:
+    """The region a set of national numbers belongs to, from the same numbers in
+    international form (``written``, ``e164_digits``): the digits the international
+    form has in front of the national digits are the country calling code.
+
+    A WhatsApp JID is the international number; an address book beside it has the
+    number as the owner typed it, often nationally: together they reveal the country.
+    """
+    import phonenumbers
+
+    if pairs.height == 0:
+        return None
+    frame = pairs.with_columns(
+        pl.col("written").str.replace_all(r"\D", "").str.strip_chars_start("0").alias("national"),
+        pl.col("e164_digits").str.replace_all(r"\D", "").alias("intl"),
+    ).filter((pl.col("national").str.len_chars() >= 6) & pl.col("intl").str.ends_with(pl.col("national"))
+             & (pl.col("intl").str.len_chars() > pl.col("national").str.len_chars()))
+    if frame.height == 0:
+        return None
+    codes = frame.select(pl.col("intl").str.slice(0, pl.col("intl").str.len_chars() - pl.col("national").str.len_chars())
+                         .alias("cc")).get_column("cc")
+    codes = codes.filter(codes.str.len_chars() <= 3)
+    if codes.len() == 0:
+        return None
+    cc = codes.mode().sort().first()
+    region = phonenumbers.region_code_for_country_code(int(str(cc)))
+    return None if region in (None, "ZZ", "001") else str(region)
+
+
+def mode_region(values: pl.Series) -> str | None:
+    """The most common two-letter country code in a column (``countryiso``, ``handle.country``)."""
+    codes = values.drop_nulls().cast(pl.String).str.strip_chars().str.to_uppercase()
+    codes = codes.filter(codes.str.len_chars() == 2)
+    if codes.len() == 0:
+        return None
+    return str(codes.mode().sort().first())
