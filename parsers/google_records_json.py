@@ -1,0 +1,162 @@
+"""Google Location History ``Records.json`` (Takeout), and the same records in police returns.
+
+The raw location history of a Google account: every position a signed-in device
+reported. It can be several gigabytes, so it is **streamed** with ``ijson`` (its C
+backend), record by record, and compacted into Polars chunks as it goes: memory
+grows with the events kept, never with the JSON document.
+
+Layout (from the public JSON Schema of the file, ``Records.schema.json`` in
+CarlosBergillos/LocationHistoryFormat, and RLEAPP's ``gooReturnsrec`` artifact)::
+
+    {"locations": [{"latitudeE7": 515074000, "longitudeE7": -1278000, "accuracy": 16,
+                    "source": "WIFI", "deviceTag": 1234567890, "platformType": "ANDROID",
+                    "timestamp": "2026-03-01T10:00:00.123Z"}, …]}
+
+* Coordinates are degrees × 10⁷ (``latitudeE7``/``longitudeE7``). Some older files
+  wrote negative values as unsigned 32-bit integers (e.g. 4 294 967 296 − 1 278 000):
+  a latitude above 90° or longitude above 180° is read as that overflow (2³² is
+  subtracted), counted, and recorded as an assumption.
+* Time: ``timestamp`` (ISO 8601 with ``Z``: basis ``utc``; since about January
+  2022) or the older ``timestampMs`` (epoch milliseconds as a string: basis ``utc``).
+  Both occur in police returns, which also hold the older ``timestampMs`` records as a
+  bare JSON list of records; that layout is read too.
+* ``accuracy`` (metres, radius) → ``accuracy_m``; ``source`` (GPS, WIFI, CELL),
+  ``deviceTag`` and ``platformType`` are kept in ``text`` ("source WIFI, deviceTag
+  1234567890, platform ANDROID") so positions from different devices can be told apart.
+* Nested ``activity`` and ``inferredLocation`` are not read (no position of their own).
+* Each record is a ``location`` event on channel ``google-location``;
+  ``source_ref`` is ``locations[N]`` (``[N]`` for a bare list). A record without
+  coordinates or a readable time is a reject with the reason.
+
+A location shows where a device signed in to the account was, with the stated
+accuracy, not who carried it (see DOMAIN.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Final
+
+import ijson
+import polars as pl
+
+from atlas.errors import FormatError
+from parsers._exports import epoch_ms_utc, excerpt, iso_basis, with_iso_instant
+from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
+
+INFO: Final = ParserInfo(
+    name="google-records-json",
+    version="1.0.0",
+    description="Google Location History Records.json (Takeout or police return), streamed",
+    detects="JSON with a 'locations' array of records with latitudeE7/longitudeE7 (or a bare list of such records)",
+    notes=__doc__ or "",
+)
+
+CHUNK: Final = 25_000
+_E7_WRAP: Final = 2**32
+_SCHEMA: Final = pl.Schema({
+    "i": pl.Int64, "timestamp": pl.String, "timestampMs": pl.String, "latitudeE7": pl.Float64,
+    "longitudeE7": pl.Float64, "accuracy": pl.Float64, "source": pl.String, "deviceTag": pl.String,
+    "platformType": pl.String,
+})
+"""The record fields read; ``from_dicts`` ignores every other key (activity, wifi scans…)."""
+
+
+def detect(probe: Probe) -> int:
+    text = probe.text.lstrip()
+    head = text[:65536]
+    if "latitudeE7" not in head or "timelineObjects" in head or "placeVisit" in head:
+        return 0
+    if text.startswith("{") and '"locations"' in head:
+        return 92
+    if text.startswith("[") and ("timestampMs" in head or '"timestamp"' in head):
+        return 88
+    return 0
+
+
+def _records(path: Path, prefix: str) -> Iterator[Any]:
+    with path.open("rb") as fh:
+        yield from ijson.items(fh, prefix, use_float=True, buf_size=1 << 20)
+
+
+def _chunk(batch: list[dict[str, Any]]) -> pl.DataFrame:
+    raw = with_iso_instant(pl.from_dicts(batch, schema=_SCHEMA, strict=False), "timestamp", "iso")
+    lat_e7, lon_e7 = pl.col("latitudeE7"), pl.col("longitudeE7")
+    ts_text = pl.col("timestamp")
+    return raw.select(
+        pl.col("i"),
+        pl.when(lat_e7 > 900_000_000).then(lat_e7 - _E7_WRAP).otherwise(lat_e7).truediv(1e7).alias("lat"),
+        pl.when(lon_e7 > 1_800_000_000).then(lon_e7 - _E7_WRAP).otherwise(lon_e7).truediv(1e7).alias("lon"),
+        ((lat_e7 > 900_000_000) | (lon_e7 > 1_800_000_000)).alias("wrapped"),
+        pl.col("accuracy").alias("accuracy_m"),
+        pl.when(ts_text.is_not_null()).then(pl.col("iso")).otherwise(epoch_ms_utc(pl.col("timestampMs"))).alias("ts_utc"),
+        pl.when(ts_text.is_not_null()).then(iso_basis(ts_text)).otherwise(pl.lit("utc")).alias("ts_basis"),
+        pl.coalesce(ts_text, pl.col("timestampMs")).alias("ts_raw"),
+        pl.concat_str(
+            [pl.lit("source ") + pl.col("source"), pl.lit("deviceTag ") + pl.col("deviceTag"),
+             pl.lit("platform ") + pl.col("platformType")],
+            separator=", ", ignore_nulls=True,
+        ).alias("text"),
+    )
+
+
+def parse(path: Path, ctx: ParseContext) -> ParseResult:
+    with path.open("rb") as fh:
+        first = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    if first not in (b"{", b"["):
+        raise FormatError(f"{path}: not JSON (it must start with '{{' or '[')")
+    prefix, base = ("locations.item", "locations") if first == b"{" else ("item", "")
+    chunks: list[pl.DataFrame] = []
+    bad: list[tuple[int, str, str]] = []
+    batch: list[dict[str, Any]] = []
+    n = 0
+    try:
+        for n, rec in enumerate(_records(path, prefix), start=1):
+            if not isinstance(rec, dict):
+                bad.append((n - 1, "not a location record", excerpt(rec)))
+                continue
+            rec["i"] = n - 1
+            batch.append(rec)
+            if len(batch) >= CHUNK:
+                chunks.append(_chunk(batch))
+                batch = []
+    except ijson.JSONError as exc:  # IncompleteJSONError is a subclass
+        raise FormatError(
+            f"{path}: JSON error after {n} location record(s) (the next would be {base}[{n}]): {exc}; "
+            "the file may be truncated or corrupt"
+        ) from exc
+    chunks.append(_chunk(batch))
+    frame = pl.concat(chunks, rechunk=False)
+    if n == 0:
+        raise FormatError(f"{path}: no location records (expected a 'locations' array of records with latitudeE7/longitudeE7)")
+    ok = pl.col("lat").is_between(-90, 90) & pl.col("lon").is_between(-180, 180)
+    no_time = pl.col("ts_utc").is_null()
+    reason = (
+        pl.when(pl.col("lat").is_null() | pl.col("lon").is_null()).then(pl.lit("no latitudeE7/longitudeE7"))
+        .when(~ok).then(pl.lit("coordinates out of range"))
+        .when(no_time & pl.col("ts_raw").is_null()).then(pl.lit("no timestamp or timestampMs"))
+        .when(no_time).then(pl.lit("timestamp not readable (expected ISO 8601 with Z/offset, or epoch ms)"))
+    )
+    frame = frame.with_columns(reason.alias("reason"))
+    ref = pl.format(f"{base}[{{}}]", pl.col("i"))
+    rejected = frame.filter(pl.col("reason").is_not_null()).select(
+        pl.lit(ctx.source_id).alias("source_id"), ref.alias("source_ref"), "reason",
+        pl.concat_str([pl.col("ts_raw"), pl.col("lat").cast(pl.String), pl.col("lon").cast(pl.String)],
+                      separator=" ", ignore_nulls=True).alias("excerpt"),
+    )
+    wrapped = int(frame.get_column("wrapped").sum())
+    events = frame.filter(pl.col("reason").is_null()).select(
+        ref.alias("source_ref"), pl.lit("location").alias("kind"), pl.lit("google-location").alias("channel"),
+        "ts_utc", "ts_basis", "ts_raw", "lat", "lon", "accuracy_m", "text",
+    )
+    if bad:
+        extra = pl.DataFrame({
+            "source_id": [ctx.source_id] * len(bad), "source_ref": [f"{base}[{i}]" for i, _, _ in bad],
+            "reason": [r for _, r, _ in bad], "excerpt": [e for _, _, e in bad],
+        })
+        rejected = pl.concat([rejected, extra])
+    assumptions = ["Google Records.json: timestamps are UTC instants (timestamp 'Z' or timestampMs)"]
+    if wrapped:
+        assumptions.append(f"{wrapped} record(s) with latitudeE7/longitudeE7 above range read as 32-bit overflow (2^32 subtracted)")
+    return ParseResult(events=events, rejects=rejected, records_read=n, assumptions=assumptions)
