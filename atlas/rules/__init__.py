@@ -273,7 +273,7 @@ def parse_rules(text: str, path: Path) -> Rules:
         seen: set[str] = set()
         for i, raw in enumerate(entries):
             entry = _checked(path, f"[[{table}]] #{i + 1}", raw, spec, required)
-            key = entry.get("id", entry.get("type"))
+            key = str(entry.get("id", entry.get("type")))
             if key in seen:
                 raise RulesError(f"{path}: [[{table}]] #{i + 1}: duplicate {key!r}")
             seen.add(key)

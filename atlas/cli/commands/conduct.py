@@ -1,0 +1,217 @@
+"""Course of conduct, the s2A time limit, s4A indicators, breaches of orders and co-location.
+
+Findings are computed with confirmed identities (case.toml attributions and confirmed
+links); --with-proposed adds a separate analysis that also follows links still awaiting
+a decision. Every rule applied is printed with its citation. Decision support, not
+legal advice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from atlas.cli.output import console, dumps, print_json, print_table
+from atlas.conduct import ConductOptions, ConductResult, analyse
+from atlas.errors import AtlasError
+from atlas.normalise.identifiers import display
+from atlas.normalise.times import uk_display
+from atlas.store import Case
+
+NAME = "conduct"
+HELP = "course of conduct, s2A time limit, s4A indicators, order breaches, co-location"
+ORDER = 40
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def _hours(value: str) -> tuple[int, int]:
+    try:
+        a, b = (int(x) for x in value.split("-", 1))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an hour range such as 23-6") from exc
+    return a, b
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("case_dir", type=Path, metavar="CASE_DIR")
+    p.add_argument("--json", action="store_true", help="machine-readable output (the full result)")
+    p.add_argument("--as-of", type=_date, help="the day to count the s2A clock from (default: today, stated in the output)")
+    p.add_argument("--with-proposed", action="store_true",
+                   help="also analyse with identity links still only proposed (shown separately, never merged)")
+    p.add_argument("--suspect", help="the suspect's party id (default: the only party with role 'suspect')")
+    p.add_argument("--target", action="append", default=[], metavar="PARTY",
+                   help="a party the conduct is aimed at, beyond the victim (repeatable; default: the victim and every 'witness')")
+    p.add_argument("--occasion", choices=("calendar-day", "session"), default="calendar-day",
+                   help="how contacts are grouped into occasions (default: one UK local calendar day)")
+    p.add_argument("--session-hours", type=float, default=3.0, help="quiet spell that ends a session (with --occasion session)")
+    p.add_argument("--night", type=_hours, default=(23, 6), metavar="START-END",
+                   help="night-time hours, local (default 23-6)")
+    p.add_argument("--gap-days", type=int, default=28, help="list quiet spells longer than this (default 28)")
+    p.add_argument("--warn-days", type=int, default=28, help="warn when the s2A deadline is this close (default 28)")
+    p.add_argument("--near-m", type=float, default=100.0, help="distance that counts as 'near' the victim (default 100 m)")
+    p.add_argument("--rules", type=Path, help="another legal rules file (default: the packaged one)")
+    p.add_argument("--lexicon", type=Path, help="another threat lexicon (default: atlas/conduct/threat_lexicon.toml)")
+    p.add_argument("--out", type=Path, help="also write the full JSON result to this file")
+    p.add_argument("--limit", type=int, default=40, help="rows per table when printing (default 40)")
+
+
+def options_from(args: argparse.Namespace) -> ConductOptions:
+    return ConductOptions(
+        occasion=args.occasion, session_gap_hours=args.session_hours, night_start_hour=args.night[0],
+        night_end_hour=args.night[1], gap_days=args.gap_days, warn_days=args.warn_days, near_m=args.near_m,
+        targets=tuple(args.target), suspect=args.suspect, rules=str(args.rules) if args.rules else None,
+        lexicon=str(args.lexicon) if args.lexicon else None,
+    )
+
+
+def _uk(iso: str | None) -> str:
+    return uk_display(datetime.fromisoformat(iso)) if iso else ""
+
+
+def _d(iso: str | None) -> str:
+    return date.fromisoformat(iso).strftime("%d/%m/%Y") if iso else "-"
+
+
+def _charge(s: dict[str, Any]) -> str:
+    if not s["charge_date"]:
+        return "not in case.toml"
+    n = s["days_left_at_charge_date"]
+    if n is None:
+        return _d(s["charge_date"])
+    return f"{_d(s['charge_date'])} ({n} days before the deadline)" if n >= 0 else \
+        f"{_d(s['charge_date'])} ({-n} days AFTER the deadline)"
+
+
+def _print(result: ConductResult, data: dict[str, Any], limit: int) -> None:
+    out = console()
+    out.print(f"[bold]Course of conduct: {data['case']}[/bold] ({data['view']} identities; as of {_d(data['as_of'])}: "
+              f"{data['as_of_basis']})")
+    out.print(f"[bold]{data['notice']}[/bold]")
+    s = data["s2a"]
+    coc = data["course_of_conduct"]
+    verdict = {True: "[green]in time[/green]", False: "[red]OUT OF TIME[/red]", None: "-"}[s["in_time"]]
+    print_table("s2A time limit", ["", ""], [
+        ["last incident (UK date)", f"{_d(s['last_incident'])}  ({_uk(s['last_incident_ts'])})"],
+        ["last day to lay an information", _d(s["deadline"])],
+        [f"days left as of {_d(s['as_of'])}", s["days_left"]],
+        ["planned charge date", _charge(s)],
+        ["in time", f"{verdict} ({s['in_time_basis']})"],
+        ["rule", s["rule"]],
+    ])
+    print_table("Course of conduct", ["", ""], [
+        ["occasions", f"{coc['occasions']} (at least {coc['min_occasions']} needed: {coc['citation']})"],
+        ["occasion rule", coc["occasion_rule"]],
+        ["contacts (counted once)", f"{coc['conduct_contacts']} to the victim/network, {coc['authority_contacts']} to police"],
+        ["presence episodes", coc["presence_episodes"]],
+        ["per person", ", ".join(f"{k}: {v}" for k, v in coc["per_target_occasions"].items())],
+        ["first / last", f"{_d(coc['first_incident'])} - {_d(coc['last_incident'])}"],
+    ])
+    rows = [[_d(i["date"]), i["contacts"], ", ".join(i["channels"]), ", ".join(i["targets"]),
+             " ".join(f for f, on in (("THREAT", i["threat"]), ("BREACH", i["breach"]), ("night", i["night"])) if on)
+             + ("" if not i["presences"] else " presence: " + ", ".join(sorted({str(p["place"]) for p in i["presences"]}))),
+             len(i["event_ids"])] for i in data["incidents"]]
+    print_table(f"Incidents ({len(rows)})", ["date", "contacts", "channels", "to", "flags", "records"], rows[-limit:],
+                caption=f"latest {limit} shown; --json for all" if len(rows) > limit else None)
+    s4a = data["s4a"]
+    out.print(f"\n[bold]s4A indicators[/bold] ({s4a['label']})")
+    out.print(f"threat occasions: {s4a['threat_occasions']} (≥ {s4a['threshold']} matters: {s4a['citation']})")
+    print_table("Threat occasions (each to be confirmed by a person)", ["date", "matched", "in context", "records"], [
+        [_d(t["date"]), "; ".join(t["matched"]), " | ".join(t["contexts"]), len(t["event_ids"])] for t in data["threat_occasions"]])
+    print_table("Indicators of serious alarm or distress (not proof)", ["indicator", "detail"],
+                [[d["indicator"], d["detail"]] for d in s4a["distress_indicators"]])
+    for o in data["orders"]:
+        out.print(f"\n[bold]Order {o['order']}[/bold] ({o['title']}, from {_uk(o['start'])}"
+                  f"{' to ' + _uk(o['end']) if o['end'] else ''}): {o['breach_rule']}")
+        if "note" in o:
+            out.print(o["note"])
+    print_table(f"Breaches ({len(data['breaches'])})", ["when (UK)", "order", "kind", "how", "identifier", "records"], [
+        [_uk(b["ts"]), b["order"], b["kind"],
+         b.get("channel") or f"{b.get('place')}: {b.get('certainty')}",
+         ", ".join(display(u) for u in b.get("identifiers", [])) + (f" ({b['identifier_status']})" if b.get("identifier_status") else ""),
+         len(b["event_ids"])] for b in data["breaches"][-limit:]])
+    if data["possible_breaches"]:
+        print_table("Possible (accuracy straddles the boundary; not counted)", ["when (UK)", "order", "place", "detail"], [
+            [_uk(b["ts"]), b["order"], b["place"], b["certainty"]] for b in data["possible_breaches"]])
+    print_table(f"Co-location ({len(data['colocations'])})", ["start (UK)", "kind", "place", "closest", "precision"], [
+        [_uk(c["start"]), c["kind"], c.get("place") or "-", f"{c['min_distance_m']} m", c["precision"]]
+        for c in data["colocations"][-limit:]])
+    cp = data["covert_pattern"]
+    if cp["flagged"]:
+        out.print(f"[bold]Covert-tracking pattern[/bold]: near the victim on {cp['occasions']} days at "
+                  f"{cp['distinct_locations']} distinct locations ({cp['rule']})")
+    if data["cell_site"]:
+        out.print(f"{len(data['cell_site'])} cell-site episode(s) with a cell serving the area of a protected place "
+                  "(not presence: a cell serves an area)")
+    print_table("Gaps for a person to judge", ["from", "to", "days"],
+                [[_d(g["from"]), _d(g["to"]), g["days"]] for g in data["gaps"]])
+    prof, esc = data["contact_profile"], data["escalation"]
+    calls, msgs = prof["calls"], prof["messages"]
+    print_table("Pattern (indicators)", ["", ""], [
+        ["by channel", "; ".join(f"{r['channel']} {r['kind']} {r['direction']}: {r['contacts']}" for r in prof["by_channel_direction"])],
+        ["calls unanswered", f"{calls['unanswered']} of {calls['total']} ({calls['unanswered_rate']})"],
+        ["messages unreplied", f"{msgs['unreplied']} of {msgs['total']} ({msgs['unreplied_rate']})"],
+        ["night-time", f"{prof['night']['contacts']} ({prof['night']['hours']})"],
+        ["bursts", len(data["bursts"])],
+        ["weekly trend", f"{esc.get('label')}: OLS {esc.get('linear_slope_per_week')}/week per week; "
+                         f"rate ratio {esc.get('weekly_rate_ratio')} per week (z {esc.get('poisson_z')})"],
+        ["reciprocity", f"targets started {prof['reciprocity']['targets_to_suspect']} of "
+                        f"{prof['reciprocity']['targets_to_suspect'] + prof['reciprocity']['suspect_to_targets']}"],
+    ])
+    ids = data["identity_changes"]
+    print_table("The suspect's identifiers in the conduct", ["identifier", "status", "first", "last", "contacts", "after"], [
+        [display(i["identifier"]), i["status"], _uk(i["first_seen"]), _uk(i["last_seen"]), i["contacts"], "; ".join(i["after"])]
+        for i in ids["identifiers"]])
+    if ids["unattributed_to_victim"]:
+        print_table("Identifiers attributed to nobody that contacted the victim (leads, not counted)",
+                    ["identifier", "first", "last", "contacts", "channels"], [
+                        [display(u["identifier"]), _uk(u["first_seen"]), _uk(u["last_seen"]), u["contacts"], ", ".join(u["channels"])]
+                        for u in ids["unattributed_to_victim"][:limit]])
+    print_table("Acts associated with stalking shown by the data (s2A(3))", ["behaviour", "shown", "count", "basis", "citation"], [
+        [b["id"], "yes" if b["shown"] else "-", b["count"], b["basis"], b["citation"]] for b in data["behaviours"]])
+    for w in data["warnings"]:
+        out.print(f"[yellow]warning:[/yellow] {w}")
+    out.print("\n[bold]Assumptions[/bold]")
+    for a in data["assumptions"]:
+        out.print(f" - {a}")
+    wp = data["with_proposed"]
+    if wp.get("included"):
+        d = wp["differences"]
+        out.print(f"\n[bold]With proposed identity links (not findings until confirmed)[/bold]: "
+                  f"{len(wp['incidents'])} incidents, {len(wp['breaches'])} breaches, {len(wp['threat_occasions'])} "
+                  f"threat occasions; last incident {_d(d['last_incident']['with_proposed'])}, deadline "
+                  f"{_d(d['deadline']['with_proposed'])}; extra breaches {len(d['extra_breaches'])}. {d['note']}")
+    elif wp.get("proposed_identifiers"):
+        out.print(f"\n{len(wp['proposed_identifiers'])} proposed identifier(s) of the suspect are not used: "
+                  "run with --with-proposed to see their effect separately")
+
+
+def run(args: argparse.Namespace) -> int:
+    case = Case.open(args.case_dir)
+    try:
+        options = options_from(args)
+        options.validate()
+    except ValueError as exc:
+        raise AtlasError(str(exc)) from exc
+    result = analyse(case, as_of=args.as_of, include_proposed=args.with_proposed, options=options)
+    data = result.to_json()
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = args.out.with_name(f".{args.out.name}.tmp")
+        tmp.write_text(dumps(data) + "\n", encoding="utf-8")
+        tmp.replace(args.out)
+    if args.json:
+        print_json(json.loads(dumps(data)))
+    else:
+        _print(result, data, args.limit)
+        if args.out:
+            console().print(f"\nwrote {args.out}")
+    return 0

@@ -1,0 +1,441 @@
+"""The course-of-conduct analysis of a case: one pure function, :func:`analyse`.
+
+It reads the case (events, manifest, identity ledger), the legal rules file and the
+threat lexicon, and returns a :class:`ConductResult`; it writes nothing and uses no
+clock unless ``as_of`` is left out (then "today" in the case's zone, said so in the
+assumptions). The result is always computed with **confirmed** identities (case.toml
+attributions and confirmed links); with ``include_proposed=True`` a second, separate
+result with proposed links as well is attached as ``with_proposed``, and the two are
+never merged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import polars as pl
+
+from atlas.contacts import match_rule
+from atlas.rules import Rules, load_rules
+from atlas.store import Case
+from atlas.store.manifest import Place
+
+from .behaviours import behaviours, publications
+from .breaches import find_breaches
+from .colocation import cell_serving, covert_pattern, place_episodes, place_points, usable, victim_colocations
+from .escalation import bursts, profile, trend
+from .gaps import identity_changes, long_gaps
+from .incidents import ITEM_FRAME, assign_occasions, incidents, last_item, occasion_rule, per_target_occasions
+from .locations import device_records
+from .options import ConductOptions
+from .parties import Cast, build_cast
+from .selection import select_contacts
+from .threats import HIT_SCHEMA, Lexicon, load_lexicon, scan_texts
+from .time_limit import S2AClock, s2a_clock
+
+FORMAT = "atlas-conduct/1"
+
+
+@dataclass
+class ConductResult:
+    """Everything the analysis found for one identity view, ready for JSON and reports."""
+
+    view: str
+    case_reference: str
+    as_of: date
+    as_of_basis: str
+    suspect: dict[str, Any]
+    targets: list[dict[str, Any]]
+    s2a: S2AClock
+    s4a: dict[str, Any]
+    course_of_conduct: dict[str, Any]
+    incidents: list[dict[str, Any]]
+    threat_occasions: list[dict[str, Any]]
+    threat_hits_for_review: list[dict[str, Any]]
+    breaches: list[dict[str, Any]]
+    possible_breaches: list[dict[str, Any]]
+    orders: list[dict[str, Any]]
+    colocations: list[dict[str, Any]]
+    covert_pattern: dict[str, Any]
+    cell_site: list[dict[str, Any]]
+    gaps: list[dict[str, Any]]
+    contact_profile: dict[str, Any]
+    escalation: dict[str, Any]
+    bursts: list[dict[str, Any]]
+    identity_changes: dict[str, Any]
+    behaviours: list[dict[str, Any]]
+    warnings: list[str]
+    assumptions: list[str]
+    rules: dict[str, str]
+    lexicon: dict[str, str]
+    options: dict[str, Any]
+    contacts: pl.DataFrame = field(repr=False)
+    """The de-duplicated contacts with their roles (not in the JSON; for reports)."""
+    with_proposed: ConductResult | None = None
+    proposed_identifiers: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "format": FORMAT,
+            "view": self.view,
+            "case": self.case_reference,
+            "as_of": self.as_of.isoformat(),
+            "as_of_basis": self.as_of_basis,
+            "notice": self.rules.get("notice", ""),
+            "rules": self.rules,
+            "lexicon": self.lexicon,
+            "options": self.options,
+            "suspect": self.suspect,
+            "targets": self.targets,
+            "s2a": self.s2a.to_json(),
+            "s4a": self.s4a,
+            "course_of_conduct": self.course_of_conduct,
+            "incidents": self.incidents,
+            "threat_occasions": self.threat_occasions,
+            "threat_hits_for_review": self.threat_hits_for_review,
+            "breaches": self.breaches,
+            "possible_breaches": self.possible_breaches,
+            "orders": self.orders,
+            "colocations": self.colocations,
+            "covert_pattern": self.covert_pattern,
+            "cell_site": self.cell_site,
+            "gaps": self.gaps,
+            "contact_profile": self.contact_profile,
+            "escalation": self.escalation,
+            "bursts": self.bursts,
+            "identity_changes": self.identity_changes,
+            "behaviours": self.behaviours,
+            "warnings": self.warnings,
+            "assumptions": self.assumptions,
+        }
+        if self.view == "confirmed":
+            data["with_proposed"] = (
+                self.with_proposed.to_json() | {"differences": differences(self, self.with_proposed)}
+                if self.with_proposed is not None else
+                {"included": False, "proposed_identifiers": self.proposed_identifiers,
+                 "note": "not computed: run with --with-proposed (include_proposed=True) to see the analysis with "
+                         "proposed identity links as a separate result"})
+            if self.with_proposed is not None:
+                data["with_proposed"]["included"] = True
+        return data
+
+
+def differences(confirmed: ConductResult, proposed: ConductResult) -> dict[str, Any]:
+    """What the proposed links would add: never merged into the confirmed findings."""
+    c_days = {i["date"] for i in confirmed.incidents}
+    p_days = {i["date"] for i in proposed.incidents}
+    c_breach = {(b["order"], b["kind"], b["ts"]) for b in confirmed.breaches}
+    return {
+        "extra_incident_dates": sorted(p_days - c_days),
+        "extra_breaches": [b for b in proposed.breaches if (b["order"], b["kind"], b["ts"]) not in c_breach],
+        "extra_threat_dates": sorted({t["date"] for t in proposed.threat_occasions}
+                                     - {t["date"] for t in confirmed.threat_occasions}),
+        "last_incident": {"confirmed": confirmed.s2a.last_incident.isoformat() if confirmed.s2a.last_incident else None,
+                          "with_proposed": proposed.s2a.last_incident.isoformat() if proposed.s2a.last_incident else None},
+        "deadline": {"confirmed": confirmed.s2a.deadline.isoformat() if confirmed.s2a.deadline else None,
+                     "with_proposed": proposed.s2a.deadline.isoformat() if proposed.s2a.deadline else None},
+        "note": "these differences rest on identity links still awaiting a decision: confirm or reject them "
+                "(`atlas identity`) before relying on them",
+    }
+
+
+# --- helpers -------------------------------------------------------------------------
+
+def _iso(v: Any) -> Any:
+    if isinstance(v, datetime | date):
+        return v.isoformat()
+    if isinstance(v, list):
+        return [_iso(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _iso(x) for k, x in v.items()}
+    return v
+
+
+def _protected_places(case: Case, cast: Cast) -> list[Place]:
+    manifest = case.manifest
+    protected = set(cast.victims) | {o.protects for o in manifest.orders}
+    zones = {z for o in manifest.orders for z in o.exclusion_zones}
+    return [p for p in manifest.places if p.party in protected or p.name in zones]
+
+
+def _items(contacts: pl.DataFrame, presences: list[dict[str, Any]], near: list[dict[str, Any]], zone: str,
+           threat_ids: set[str], breach_contacts: set[str], breach_events: set[str], victim: str,
+           night: Any) -> pl.DataFrame:
+    conduct = contacts.filter(pl.col("role").is_in(["conduct", "authority"]))
+    c_items = conduct.select(
+        "ts_utc", "local_date",
+        pl.when(pl.col("role") == "authority").then(pl.lit("authority")).otherwise(pl.lit("contact")).alias("item"),
+        pl.col("contact_id").alias("ref"), "channel", "target", pl.lit(None, pl.String).alias("place"), "event_ids",
+        pl.col("contact_id").is_in(pl.Series(sorted(threat_ids), dtype=pl.String)).alias("threat"),
+        pl.col("contact_id").is_in(pl.Series(sorted(breach_contacts), dtype=pl.String)).alias("breach"),
+        "night",
+    )
+    rows = []
+    tz = ZoneInfo(zone)
+    for kind, episodes in (("presence", presences), ("near-victim", near)):
+        for ep in episodes:
+            local = ep["start"].astimezone(tz)
+            rows.append({
+                "ts_utc": ep["start"], "local_date": local.date(), "item": kind,
+                "ref": f"{kind}:{ep.get('place') or 'victim'}:{ep['start'].isoformat()}",
+                "channel": "/".join(ep.get("channels") or []) or "location", "target": victim,
+                "place": ep.get("place") or "victim's location", "event_ids": ep["event_ids"], "threat": False,
+                "breach": bool(set(ep["event_ids"]) & breach_events), "night": bool(night(local.hour)),
+            })
+    p_items = pl.DataFrame(rows, schema=ITEM_FRAME) if rows else pl.DataFrame(schema=ITEM_FRAME)
+    return pl.concat([c_items.cast(dict(ITEM_FRAME)), p_items], how="vertical")  # type: ignore[arg-type]
+
+
+def _threat_occasions(hits: pl.DataFrame, items: pl.DataFrame) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(threat occasions from strong hits, every hit for review), each hit in context."""
+    if hits.height == 0:
+        return [], []
+    occ = items.select(pl.col("ref").alias("contact_id"), "occasion", "occasion_date")
+    h = hits.join(occ, on="contact_id", how="left")
+    review = [{
+        "date": r["occasion_date"].isoformat() if r["occasion_date"] else r["local_date"].isoformat(),
+        "ts": r["ts_utc"].isoformat(), "contact_id": r["contact_id"], "event_ids": r["event_ids"],
+        "pattern": r["pattern_id"], "kind": r["kind"], "category": r["category"] or r["behaviour"],
+        "strength": r["strength"] or "indicator", "matched": r["matched"], "context": r["context"],
+        "counts_as_threat": r["kind"] == "threat" and r["strength"] == "strong",
+    } for r in h.sort("ts_utc", "contact_id", "pattern_id").iter_rows(named=True)]
+    strong = h.filter((pl.col("kind") == "threat") & (pl.col("strength") == "strong"))
+    if strong.height == 0:
+        return [], review
+    grouped = strong.sort("ts_utc").group_by("occasion", maintain_order=True).agg(
+        pl.col("occasion_date").first().alias("date"),
+        pl.col("event_ids").list.explode(keep_nulls=False, empty_as_null=False).unique().sort().alias("event_ids"),
+        pl.col("matched").unique(maintain_order=True).alias("matched"),
+        pl.col("contact_id").unique(maintain_order=True).alias("contact_ids"),
+        pl.col("pattern_id").unique(maintain_order=True).alias("patterns"),
+        pl.col("context").unique(maintain_order=True).alias("contexts"),
+        pl.col("text").unique(maintain_order=True).alias("texts"),
+        pl.col("channel").unique(maintain_order=True).alias("channels"),
+        pl.col("ts_utc").min().alias("first_ts"),
+    ).sort("occasion")
+    occasions = [{
+        "date": r["date"].isoformat(), "first_ts": r["first_ts"].isoformat(), "event_ids": r["event_ids"],
+        "matched": r["matched"], "patterns": r["patterns"], "contact_ids": r["contact_ids"], "contexts": r["contexts"],
+        "texts": r["texts"], "channels": r["channels"],
+        "to_confirm": "a person must read each message in context and confirm it is a threat of violence",
+    } for r in grouped.iter_rows(named=True)]
+    return occasions, review
+
+
+def _clean_episode(ep: dict[str, Any], zone: str) -> dict[str, Any]:
+    out = {k: v for k, v in ep.items() if k != "times"}
+    out["date"] = ep["start"].astimezone(ZoneInfo(zone)).date().isoformat()
+    return _iso(out)
+
+
+# --- the analysis of one view ----------------------------------------------------------
+
+def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, options: ConductOptions, as_of: date,
+                  as_of_basis: str) -> ConductResult:
+    manifest = case.manifest
+    zone = manifest.timezone
+    tz = ZoneInfo(zone)
+    victim = cast.victims[0]
+    contacts = select_contacts(case, cast, options, zone)
+    conduct_all = contacts.filter(pl.col("role").is_in(["conduct", "authority"]))
+
+    # threats and text indicators, screened over every conduct text at once
+    raw_hits = scan_texts(conduct_all.get_column("text"), lexicon) if conduct_all.height else pl.DataFrame(schema=HIT_SCHEMA)
+    hits = raw_hits.join(
+        conduct_all.with_row_index("row").with_columns(pl.col("row").cast(pl.Int64)).select(
+            "row", "contact_id", "ts_utc", "local_date", "event_ids", "target", "channel", "text"),
+        on="row", how="left",
+    )
+    strong_ids = set(hits.filter((pl.col("kind") == "threat") & (pl.col("strength") == "strong"))
+                     .get_column("contact_id").to_list())
+
+    # location: presence at protected places, near the victim, cell serving the area
+    positions, cells = device_records(case, cast, {cast.suspect, *cast.victims}, options.cell_serving_radius_m)
+    s_points, s_poor = usable(positions.filter(pl.col("party") == cast.suspect), options)
+    v_points, v_poor = usable(positions.filter(pl.col("party").is_in(list(cast.victims))), options)
+    protected = _protected_places(case, cast)
+    pairs = place_points(s_points, protected)
+    presences = place_episodes(pairs, options)
+    near = victim_colocations(s_points, v_points, list(manifest.places), options)
+    serving = cell_serving(cells.filter(pl.col("party") == cast.suspect), protected, options)
+
+    breaches, possible, order_summaries = find_breaches(manifest, cast, rules, contacts, pairs, options)
+    breach_contacts = {b["contact_id"] for b in breaches if b["kind"] == "contact"}
+    breach_events = {e for b in breaches if b["kind"] == "exclusion-zone" for e in b["event_ids"]}
+
+    from .selection import night_expr
+    night_hours = {h for h in range(24) if pl.select(night_expr(pl.lit(h), options)).item()}
+    items = _items(contacts, presences, near, zone, strong_ids, breach_contacts, breach_events, victim,
+                   night=lambda h: h in night_hours)
+    items = assign_occasions(items, options)
+    incident_list = incidents(items)
+    threat_occ, review = _threat_occasions(hits, items)
+
+    coc_rule = rules.course_of_conduct
+    dates = [date.fromisoformat(i["date"]) for i in incident_list]
+    gaps = long_gaps(dates, options.gap_days)
+    last_date, last_ts, last_events = last_item(items)
+    clock = s2a_clock(rules, last_incident=last_date, last_incident_ts=last_ts, last_incident_event_ids=last_events,
+                      as_of=as_of, as_of_basis=as_of_basis, charge_date=manifest.charge_date, warn_days=options.warn_days,
+                      threat_occasions=len(threat_occ))
+    if last_ts is not None:
+        local = last_ts.astimezone(tz)
+        if local.date() != last_ts.date():
+            clock.warnings.append(
+                f"the last incident is at {local:%H:%M} {local.tzname()} on {local:%d/%m/%Y}, which is "
+                f"{last_ts:%d/%m/%Y} in UTC: the UK local date is used")
+        bases = contacts.filter(pl.col("event_ids").list.set_intersection(pl.lit(last_events)).list.len() > 0) \
+            .get_column("ts_bases").explode().drop_nulls().unique().to_list() if contacts.height else []
+        if set(bases) & {"local", "ambiguous", "nonexistent"} and (local.hour == 0 or local.hour == 23):
+            clock.warnings.append(
+                "the last incident is within an hour of midnight and its time was converted from a wall-clock "
+                "time with an assumed zone: check the source's time zone before relying on its date")
+    if gaps:
+        clock.warnings.append(
+            f"{len(gaps)} gap(s) longer than {options.gap_days} days between incidents: if a court found the course "
+            "of conduct broken, the earlier incidents would not be part of it (the deadline still runs from the last incident)")
+
+    prof = profile(contacts, options)
+    per_target = per_target_occasions(items)
+    occasions = len(incident_list)
+    s4a = rules.offence("pha-s4a")
+    threshold = s4a.threat_occasions or 2
+    n_presence = len(presences) + len(near)
+    distress = [
+        {"indicator": "volume", "value": prof["conduct_contacts"],
+         "detail": f"{prof['conduct_contacts']} contacts on {occasions} occasions; at most {prof['per_day_max']} in one day"},
+        {"indicator": "night-time contact", "value": prof["night"]["contacts"],
+         "detail": f"{prof['night']['contacts']} contacts during {options.night_label}"},
+        {"indicator": "bursts", "value": 0, "detail": ""},
+        {"indicator": "proximity", "value": n_presence,
+         "detail": f"{len(presences)} presence episode(s) at protected places, {len(near)} near her own positions"},
+        {"indicator": "breaches of orders", "value": len(breaches), "detail": f"{len(breaches)} breach(es) listed"},
+    ]
+    burst_list = bursts(conduct_all.filter(pl.col("role") == "conduct"), options)
+    distress[2] |= {"value": len(burst_list), "detail": f"{len(burst_list)} burst(s) of at least "
+                    f"{options.burst_min_contacts} contacts within {options.burst_window_minutes} min"}
+    s4a_section = {
+        "offence": s4a.section, "mode_of_trial": s4a.mode_of_trial,
+        "threat_occasions": len(threat_occ), "threshold": threshold,
+        "threat_indicator_met": len(threat_occ) >= threshold,
+        "citation": s4a.threat_occasions_citation,
+        "distress_citation": s4a.distress_citation,
+        "distress_indicators": distress,
+        "label": "indicators, not proof: fear of violence and serious alarm or distress are proved by the victim's "
+                 "evidence; the data can only show what was sent and where devices were",
+        "notice": rules.notice,
+    }
+    coc = {
+        "occasions": occasions, "min_occasions": coc_rule.min_occasions,
+        "at_least_min_occasions": occasions >= coc_rule.min_occasions,
+        "citation": coc_rule.citation, "several_persons_citation": coc_rule.several_persons_citation,
+        "per_target_occasions": per_target, "occasion_rule": occasion_rule(options, zone),
+        "occasion_note": coc_rule.occasion_note, "gap_note": coc_rule.gap_note,
+        "first_incident": incident_list[0]["date"] if incident_list else None,
+        "last_incident": incident_list[-1]["date"] if incident_list else None,
+        "conduct_contacts": int((contacts.get_column("role") == "conduct").sum()) if contacts.height else 0,
+        "authority_contacts": int((contacts.get_column("role") == "authority").sum()) if contacts.height else 0,
+        "presence_episodes": n_presence,
+        "notice": rules.notice,
+    }
+
+    warnings = list(clock.warnings)
+    if prof["reciprocity"]["two_way"]:
+        warnings.append(
+            f"the contact is largely two-way: the victim or her network started {prof['reciprocity']['targets_to_suspect']} "
+            f"of {prof['reciprocity']['suspect_to_targets'] + prof['reciprocity']['targets_to_suspect']} contacts with "
+            "the suspect; the data cannot show that his contact was unwanted")
+    if coc["authority_contacts"]:
+        warnings.append(f"{coc['authority_contacts']} call(s) from the suspect to police numbers are counted as incidents "
+                        "(possible vexatious reports): confirm with the police call records what each was about")
+    unattributed = [u for u in identity_changes(contacts, gaps, list(manifest.orders), cast.status_of)
+                    ["unattributed_to_victim"] if u["contacts"] >= 2]
+    if unattributed:
+        warnings.append(f"{len(unattributed)} identifier(s) attributed to nobody contacted the victim more than once "
+                        "(see identity_changes.unattributed_to_victim): possible new identities of the suspect")
+    if s_poor or v_poor:
+        warnings.append(f"{s_poor + v_poor} location point(s) with stated accuracy worse than {options.max_accuracy_m:.0f} m "
+                        "were not used for presence or co-location")
+
+    texts_posts = publications(case, cast, [manifest.party(v).name for v in cast.victims]
+                               + [u.split(":", 1)[1] for v in cast.victims for u in manifest.party(v).identifiers
+                                  if u.split(":", 1)[0] in ("instagram", "x", "tiktok", "snapchat")])
+    behaviour_list = behaviours(rules, contacts=contacts, hits=hits, presences=presences, near_victim=near,
+                                posts=texts_posts)
+
+    suspect_party = manifest.party(cast.suspect)
+    ident = identity_changes(contacts, gaps, list(manifest.orders), cast.status_of)
+    used = {i["identifier"] for i in ident["identifiers"]}
+    suspect = {
+        "party": cast.suspect, "name": suspect_party.name,
+        "identifiers": [{"uri": c.uri, "status": c.status, "basis": c.basis, "strength": c.strength,
+                         "link_ids": list(c.link_ids), "seen_in_conduct": c.uri in used}
+                        for c in sorted(cast.suspect_claims.values(), key=lambda c: (c.status, c.uri))],
+    }
+    targets = [{"party": t, "role": manifest.party(t).role, "name": manifest.party(t).name} for t in cast.targets]
+    targets += [{"party": a, "role": "authority", "name": a.split(":", 1)[1]} for a in cast.authorities]
+
+    colocations = [_clean_episode(p, zone) for p in presences] + [_clean_episode(c, zone) for c in near]
+    colocations.sort(key=lambda c: (c["start"], c["kind"]))
+    covert = covert_pattern(near, lambda t: t.astimezone(tz).date(), options)
+
+    assumptions = [
+        f"identity view: {cast.view} ({'case.toml attributions and confirmed links only' if cast.view == 'confirmed' else 'including links still only proposed: not findings until confirmed'})",
+        f"the conduct analysed is from {cast.suspect} to {cast.target_basis}; calls to {', '.join(options.authority_identifiers) or 'no police numbers'} are listed as possible vexatious reports",
+        f"each real-world contact is counted once: {match_rule(options.dedupe_tolerance_s)}",
+        "drafts, unsent, failed, queued and outbox messages are never contacts",
+        occasion_rule(options, zone),
+        f"dates are UK local dates ({zone}); times are stored in UTC and converted with the zone rules in force (GMT/BST)",
+        f"night-time = {options.night_label}",
+        f"as-of date {as_of.isoformat()}: {as_of_basis}",
+        f"legal rules: {rules.meta.name} version {rules.version} ({rules.provenance()['rules_file']}, sha256 {rules.sha256[:16]}…)",
+        f"threat lexicon version {lexicon.version} (sha256 {lexicon.sha256[:16]}…): only 'strong' patterns count; idioms are blanked first; every hit needs a person to confirm it",
+        f"presence: a position counts when its reported point is inside the place's radius; positions with stated accuracy worse than {options.max_accuracy_m:.0f} m are not used",
+        f"near the victim: reported positions within {options.near_m:.0f} m of each other allowing for both stated accuracies, at most {options.colocation_window_minutes} min apart",
+        f"cell-site records are shown only as 'cell serving the area' (assumed reach {options.cell_serving_radius_m:.0f} m where the data gives none), never as presence",
+        f"gaps longer than {options.gap_days} days are listed for a person to judge; the s2A warning threshold is {options.warn_days} days",
+        "indicators (volume, night-time, bursts, proximity, text patterns) are not proof of fear, alarm or distress",
+    ]
+    return ConductResult(
+        view=cast.view, case_reference=manifest.reference, as_of=as_of, as_of_basis=as_of_basis, suspect=suspect,
+        targets=targets, s2a=clock, s4a=s4a_section, course_of_conduct=coc, incidents=incident_list,
+        threat_occasions=threat_occ, threat_hits_for_review=review, breaches=breaches, possible_breaches=possible,
+        orders=order_summaries, colocations=colocations, covert_pattern=covert.to_json(),
+        cell_site=[_iso(c) for c in serving], gaps=gaps, contact_profile=prof, escalation=trend(
+            conduct_all.filter(pl.col("role") == "conduct")),
+        bursts=burst_list, identity_changes=ident, behaviours=behaviour_list, warnings=warnings,
+        assumptions=assumptions, rules=rules.provenance(), lexicon=lexicon.provenance(), options=options.to_json(),
+        contacts=contacts,
+    )
+
+
+def resolve_as_of(as_of: date | None, zone: str) -> tuple[date, str]:
+    if as_of is not None:
+        return as_of, "given by the user (--as-of)"
+    return datetime.now(ZoneInfo(zone)).date(), "today's date on this computer (no --as-of given): the result changes from day to day"
+
+
+def analyse(case: Case, *, as_of: date | None = None, include_proposed: bool = False,
+            options: ConductOptions | None = None) -> ConductResult:
+    """The course-of-conduct analysis of ``case`` (see the module docstring)."""
+    options = options or ConductOptions()
+    options.validate()
+    rules = load_rules(options.rules)
+    lexicon = load_lexicon(options.lexicon)
+    day, basis = resolve_as_of(as_of, case.manifest.timezone)
+    def cast(include: bool) -> Cast:
+        return build_cast(case, suspect=options.suspect, targets=tuple(options.targets),
+                          authority_identifiers=tuple(options.authority_identifiers), include_proposed=include)
+
+    confirmed = _analyse_view(case, cast(False), rules, lexicon, options, day, basis)
+    proposed_cast = cast(True)
+    confirmed.proposed_identifiers = [
+        {"uri": c.uri, "basis": c.basis, "strength": c.strength, "link_ids": list(c.link_ids)}
+        for c in sorted(proposed_cast.suspect_claims.values(), key=lambda c: c.uri) if c.status == "proposed"
+    ]
+    if include_proposed:
+        confirmed.with_proposed = _analyse_view(case, proposed_cast, rules, lexicon, options, day, basis)
+    return confirmed

@@ -1,0 +1,102 @@
+"""Acts associated with stalking (PHA 1997 s2A(3)) where the data shows them.
+
+s2A(3) gives examples, not a closed list. Atlas maps what digital evidence can show
+onto them, and says on what basis each is shown, as an indicator for a person to
+judge: contacting or attempting to contact (the de-duplicated contacts, unanswered and
+blocked attempts); following (his device near *her* positions at her changing
+places); loitering and watching (his device at her home or work; texts such as "I saw
+you today"); monitoring (texts such as "I know you're reading these"); publishing
+(posts by his accounts naming her, texts threatening to post). Interfering with
+property is not something these records can show.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from atlas.rules import Rules
+from atlas.store import Case
+
+from .parties import Cast
+
+
+def _span(times: list[Any]) -> tuple[str | None, str | None]:
+    times = [t for t in times if t is not None]
+    if not times:
+        return None, None
+    return min(times).isoformat(), max(times).isoformat()
+
+
+def publications(case: Case, cast: Cast, terms: list[str]) -> pl.DataFrame:
+    """Records by the suspect's identifiers with no recipient (posts, stories, comments)
+    whose text names the victim (any of ``terms``, case-insensitive)."""
+    ids = pl.Series(sorted(cast.suspect_claims), dtype=pl.String)
+    terms = sorted({t.strip().lower() for t in terms if t and len(t.strip()) >= 3})
+    if not terms or len(ids) == 0:
+        return pl.DataFrame(schema={"event_id": pl.String, "ts_utc": pl.Datetime("us", "UTC"), "text": pl.String})
+    mentions = pl.col("text").str.to_lowercase().str.contains_any(terms)
+    return case.events().filter(
+        pl.col("sender").is_in(ids) & (pl.col("recipients").list.len() == 0) & pl.col("text").is_not_null() & mentions
+    ).select("event_id", "ts_utc", "text").sort("ts_utc").collect()
+
+
+def behaviours(
+    rules: Rules,
+    *,
+    contacts: pl.DataFrame,
+    hits: pl.DataFrame,
+    presences: list[dict[str, Any]],
+    near_victim: list[dict[str, Any]],
+    posts: pl.DataFrame,
+) -> list[dict[str, Any]]:
+    conduct = contacts.filter(pl.col("role") == "conduct")
+    calls = conduct.filter(pl.col("kind") == "call")
+    attempts = calls.filter(pl.col("status").is_in(["missed", "rejected", "blocked", "voicemail", "no-answer"])).height
+    blocked = conduct.filter(pl.col("status") == "blocked").height
+
+    def text_hits(behaviour: str) -> tuple[int, list[str], list[Any], list[str]]:
+        h = hits.filter((pl.col("kind") == "indicator") & (pl.col("behaviour") == behaviour))
+        ids = sorted({e for ids in h.get_column("event_ids").to_list() for e in ids}) if h.height else []
+        examples = sorted(set(h.get_column("context").to_list()))[:5] if h.height else []
+        return h.height, ids, h.get_column("ts_utc").to_list() if h.height else [], examples
+
+    out: list[dict[str, Any]] = []
+
+    def add(bid: str, shown: bool, count: int, first_last: tuple[str | None, str | None], event_ids: list[str],
+            basis: str, examples: list[str] | None = None) -> None:
+        b = rules.behaviour(bid)
+        out.append({"id": b.id, "title": b.title, "citation": b.citation, "shown": shown, "count": count,
+                    "first": first_last[0], "last": first_last[1], "event_ids": event_ids, "basis": basis,
+                    "examples": examples or []})
+
+    add("contacting", conduct.height > 0, conduct.height, _span(conduct.get_column("ts_utc").to_list()), [],
+        f"{conduct.height} de-duplicated contacts from the suspect to the victim or her network "
+        f"({calls.height} calls, {attempts} unanswered or rejected; {blocked} recorded as blocked); "
+        "the records are listed under incidents")
+    follow_ids = sorted({e for c in near_victim for e in c["event_ids"]})
+    add("following", bool(near_victim), len(near_victim), _span([c["start"] for c in near_victim]), follow_ids,
+        "episodes of the suspect's device positions near the victim's own positions at about the same time "
+        "(her changing locations); location shows where a device was, not who carried it")
+    loiter_ids = sorted({e for p in presences for e in p["event_ids"]})
+    add("loitering", bool(presences), len(presences), _span([p["start"] for p in presences]), loiter_ids,
+        "episodes of the suspect's device positions inside the radius of a place protecting the victim "
+        "(home, work, exclusion zones)")
+    n, ids, times, ex = text_hits("watching")
+    add("watching", bool(n or presences), n + len(presences),
+        _span(times + [p["start"] for p in presences]), sorted(set(ids) | set(loiter_ids)),
+        f"{n} message(s) suggesting he watched her (lexicon indicators, shown in context) and "
+        f"{len(presences)} presence episode(s) at protected places", ex)
+    n, ids, times, ex = text_hits("monitoring")
+    add("monitoring", bool(n), n, _span(times), ids,
+        f"{n} message(s) suggesting he monitored her communications or online activity (lexicon indicators); "
+        "logins to her accounts or tracking apps would need account or device evidence", ex)
+    n, ids, times, ex = text_hits("publishing")
+    post_ids = posts.get_column("event_id").to_list() if posts.height else []
+    add("publishing", bool(n or post_ids), n + len(post_ids),
+        _span((posts.get_column("ts_utc").to_list() if posts.height else []) + times),
+        sorted(set(ids) | set(post_ids)),
+        f"{len(post_ids)} post(s) by his accounts naming her; {n} message(s) threatening to publish material", ex)
+    add("interfering", False, 0, (None, None), [], "not shown by communications or location records")
+    return out

@@ -1,0 +1,120 @@
+"""Breaches of orders: contact inside an order's window, presence inside an exclusion zone.
+
+For each order in case.toml made against the suspect:
+
+* every de-duplicated contact from the suspect to the protected person between the
+  order's start and end (by any identifier of the suspect in the view, each breach
+  saying which and whether it is attributed, confirmed or proposed); drafts never count
+  because they are never contacts;
+* every episode of his device's positions inside an exclusion zone in the window,
+  saying whether the accuracy circles lay wholly inside or straddled the boundary;
+  positions reported just outside whose accuracy circle reaches inside are listed as
+  *possible* only, never as breaches; cell-site records are never presence.
+
+What a breach *is* in law (offence, contempt, or not an offence) comes from the rules
+file, with its citation. Contact with others in her network during the order is listed
+separately: whether the order forbids indirect contact depends on its wording.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import polars as pl
+
+from atlas.rules import Rules
+from atlas.store.manifest import Manifest, Order
+
+from .colocation import place_episodes
+from .options import ConductOptions
+from .parties import Cast
+
+
+def order_name(order: Order) -> str:
+    return order.reference or f"{order.type} from {order.start:%Y-%m-%d}"
+
+
+def _window(ts: pl.Expr, order: Order) -> pl.Expr:
+    cond = ts >= order.start
+    if order.end is not None:
+        cond = cond & (ts < order.end)
+    return cond
+
+
+def _contact_breach(row: dict[str, Any], order: Order, rule: str, zone: str) -> dict[str, Any]:
+    ts: datetime = row["ts_utc"]
+    return {
+        "order": order_name(order), "order_type": order.type, "kind": "contact", "ts": ts.isoformat(),
+        "date": ts.astimezone(ZoneInfo(zone)).date().isoformat(), "event_ids": row["event_ids"],
+        "contact_id": row["contact_id"], "channel": row["channel"], "contact_kind": row["kind"],
+        "identifiers": row["identifiers"], "identifier_status": row["identifier_status"],
+        "sources": row["n_sources"], "breach_rule": rule,
+    }
+
+
+def find_breaches(
+    manifest: Manifest, cast: Cast, rules: Rules, contacts: pl.DataFrame, zone_pairs: pl.DataFrame,
+    options: ConductOptions,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """(breaches, possible breaches, per-order summaries), in time order."""
+    zone = manifest.timezone
+    breaches: list[dict[str, Any]] = []
+    possible: list[dict[str, Any]] = []
+    summaries: list[dict[str, Any]] = []
+    conduct = contacts.filter(pl.col("role") == "conduct")
+    for order in manifest.orders:
+        ot = rules.order_type(order.type)
+        rule = f"{ot.title}: {ot.breach_summary}"
+        summary: dict[str, Any] = {
+            "order": order_name(order), "type": order.type, "title": ot.title, "against": order.against,
+            "protects": order.protects, "start": order.start.isoformat(),
+            "end": order.end.isoformat() if order.end else None, "no_contact": order.no_contact,
+            "exclusion_zones": list(order.exclusion_zones), "conditions": order.conditions,
+            "breach_rule": rule, "order_citation": ot.citation, "breach_counts_as_incident": ot.breach_is_incident,
+            "assumptions": list(order.assumptions),
+        }
+        if order.against != cast.suspect:
+            summary["note"] = f"not analysed: the order is against {order.against}, the analysis is of {cast.suspect}"
+            summaries.append(summary)
+            continue
+        in_window = conduct.filter(_window(pl.col("ts_utc"), order))
+        to_protected = pl.col("party_to").list.contains(order.protects)
+        direct = in_window.filter(to_protected)
+        found = [_contact_breach(r, order, rule, zone) for r in direct.iter_rows(named=True)] if order.no_contact else []
+        indirect = in_window.filter(~to_protected)
+        zones = list(order.exclusion_zones)
+        pairs = zone_pairs.filter(pl.col("place").is_in(zones) & _window(pl.col("ts_utc"), order)) if zones else zone_pairs.head(0)
+        for ep in place_episodes(pairs, options):
+            found.append({
+                "order": order_name(order), "order_type": order.type, "kind": "exclusion-zone",
+                "ts": ep["start"].isoformat(), "end": ep["end"].isoformat(),
+                "date": ep["start"].astimezone(ZoneInfo(zone)).date().isoformat(), "place": ep["place"],
+                "event_ids": ep["event_ids"], "points": ep["points"], "min_distance_m": ep["min_distance_m"],
+                "certainty": ep["certainty"], "precision": ep["precision"], "identifier_status": None,
+                "breach_rule": rule,
+            })
+        for ep in place_episodes(pairs, options, present=False):
+            possible.append({
+                "order": order_name(order), "kind": "exclusion-zone (possible)", "ts": ep["start"].isoformat(),
+                "end": ep["end"].isoformat(), "place": ep["place"], "event_ids": ep["event_ids"],
+                "min_distance_m": ep["min_distance_m"], "certainty": ep["certainty"], "precision": ep["precision"],
+            })
+        summary |= {
+            "contact_breaches": sum(1 for b in found if b["kind"] == "contact"),
+            "zone_breaches": sum(1 for b in found if b["kind"] == "exclusion-zone"),
+            "by_identifier_status": {s: sum(1 for b in found if b["kind"] == "contact" and b["identifier_status"] == s)
+                                     for s in ("attributed", "confirmed", "proposed")},
+            "indirect_contacts": indirect.height,
+            "indirect_contact_targets": sorted(set(indirect.get_column("target").drop_nulls().to_list())),
+            "indirect_note": "contact with others in her network while the order was in force: whether this breaches "
+                             "the order depends on its terms (e.g. 'directly or indirectly'); not counted as breaches",
+        }
+        if not order.no_contact:
+            summary["note"] = "the order has no no-contact condition (no_contact = false): contacts are not breaches"
+        summaries.append(summary)
+        breaches.extend(found)
+    breaches.sort(key=lambda b: (b["ts"], b["kind"], b["order"]))
+    possible.sort(key=lambda b: (b["ts"], b["order"]))
+    return breaches, possible, summaries

@@ -1,0 +1,128 @@
+"""The contacts the analysis is about, each counted once however many sources hold it.
+
+From the case's events, the call and message records that touch the suspect or the
+people the conduct is aimed at are de-duplicated across sources
+(:func:`atlas.contacts.dedupe_contacts`, rule :data:`atlas.contacts.MATCH_RULE`) with
+the view's identity map, then given a role:
+
+``conduct``       suspect → a target (victim or her network): the course of conduct;
+``authority``     suspect → a police number (possible vexatious report about her);
+``reply``         a target → the suspect (reciprocity, replies);
+``unattributed``  an identifier nobody is attributed → the victim (a lead for identity
+                  resolution, never counted as conduct).
+
+Drafts and unsent messages never get this far (they are not contacts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Final
+
+import polars as pl
+
+from atlas.contacts import dedupe_contacts
+from atlas.model import CONTACT_KINDS
+from atlas.store import Case
+
+from .options import ConductOptions
+from .parties import STATUS_RANK, Cast
+
+ROLES: Final = ("conduct", "authority", "reply", "unattributed")
+
+CONTACT_FRAME: Final = pl.Schema({
+    "contact_id": pl.String(), "ts_utc": pl.Datetime("us", "UTC"), "kind": pl.String(), "channel": pl.String(),
+    "channels": pl.List(pl.String()), "role": pl.String(), "party_from": pl.String(), "party_to": pl.List(pl.String()),
+    "target": pl.String(), "status": pl.String(), "duration_s": pl.Int64(), "text": pl.String(),
+    "event_ids": pl.List(pl.String()), "source_ids": pl.List(pl.String()), "n_sources": pl.Int64(),
+    "identifiers": pl.List(pl.String()), "identifier_status": pl.String(), "ts_bases": pl.List(pl.String()),
+    "local_date": pl.Date(), "local_hour": pl.Int8(), "night": pl.Boolean(),
+})
+
+
+def any_in(column: str, values: Iterable[str]) -> pl.Expr:
+    """A list column contains any of ``values``."""
+    s = pl.Series(sorted(set(values)), dtype=pl.String)
+    return pl.col(column).list.eval(pl.element().is_in(s)).list.any().fill_null(False)
+
+
+def night_expr(hour: pl.Expr, options: ConductOptions) -> pl.Expr:
+    start, end = options.night_start_hour, options.night_end_hour
+    if start == end:
+        return pl.lit(False)
+    if start < end:
+        return (hour >= start) & (hour < end)
+    return (hour >= start) | (hour < end)
+
+
+def select_contacts(case: Case, cast: Cast, options: ConductOptions, zone: str) -> pl.DataFrame:
+    """De-duplicated contacts with a role (see module docstring), in time order."""
+    parties = {cast.suspect, *cast.targets, *cast.authorities}
+    relevant = sorted(u for u, p in cast.owner_map.items() if p in parties)
+    owned = sorted(sid for sid, u in cast.source_owner_uri.items() if cast.owner_map.get(u) in parties)
+    rel = pl.Series(relevant, dtype=pl.String)
+    events = (
+        case.events()
+        .filter(pl.col("kind").cast(pl.String).is_in(list(CONTACT_KINDS)))
+        .filter(
+            pl.col("sender").is_in(rel)
+            | pl.col("recipients").list.eval(pl.element().is_in(rel)).list.any()
+            | pl.col("source_id").is_in(pl.Series(owned, dtype=pl.String))
+        )
+        .collect()
+    )
+    if events.height == 0:
+        return pl.DataFrame(schema=CONTACT_FRAME)
+    contacts = dedupe_contacts(events, tolerance_s=options.dedupe_tolerance_s, same_person=cast.owner_map,
+                               source_owners=cast.source_owner_uri)
+    known = set(cast.owner_map.values())
+    targets = pl.Series(list(cast.targets), dtype=pl.String)
+    role = (
+        pl.when((pl.col("party_from") == cast.suspect) & any_in("party_to", cast.targets)).then(pl.lit("conduct"))
+        .when((pl.col("party_from") == cast.suspect) & any_in("party_to", cast.authorities or ("-",))).then(pl.lit("authority"))
+        .when(pl.col("party_from").is_in(targets) & any_in("party_to", [cast.suspect])).then(pl.lit("reply"))
+        .when(pl.col("party_from").is_not_null() & ~pl.col("party_from").is_in(pl.Series(sorted(known), dtype=pl.String))
+              & any_in("party_to", cast.victims)).then(pl.lit("unattributed"))
+        .otherwise(None)
+    )
+    contacts = contacts.with_columns(role.alias("role")).filter(pl.col("role").is_not_null())
+    if contacts.height == 0:
+        return pl.DataFrame(schema=CONTACT_FRAME)
+
+    # by which identifiers (every record's sender) and how each is attributed in this view
+    per_record = (
+        contacts.select("contact_id", "event_ids").explode("event_ids").rename({"event_ids": "event_id"})
+        .join(events.select("event_id", "sender", pl.col("ts_basis").cast(pl.String)), on="event_id", how="left")
+    )
+    claims = cast.suspect_claims
+    rank = pl.col("sender").replace_strict(
+        pl.Series(list(claims), dtype=pl.String),
+        pl.Series([STATUS_RANK[c.status] for c in claims.values()], dtype=pl.Int64), default=None,
+    ) if claims else pl.lit(None, pl.Int64)
+    status_names = pl.Series(list(STATUS_RANK), dtype=pl.String)
+    by_contact = per_record.with_columns(rank.alias("rank")).group_by("contact_id").agg(
+        pl.col("sender").drop_nulls().unique().sort().alias("identifiers"),
+        pl.col("rank").min().alias("rank"),
+        pl.col("ts_basis").drop_nulls().unique().sort().alias("ts_bases"),
+    ).with_columns(
+        pl.col("rank").replace_strict(pl.Series(list(STATUS_RANK.values()), dtype=pl.Int64), status_names,
+                                      default=None).alias("identifier_status")
+    ).drop("rank")
+    local = pl.col("ts_utc").dt.convert_time_zone(zone)
+    first_target = pl.col("party_to").list.eval(pl.element().filter(pl.element().is_in(targets))).list.first()
+    out = contacts.join(by_contact, on="contact_id", how="left").with_columns(
+        pl.col("channels").list.join("/").alias("channel"),
+        pl.when(pl.col("role") == "conduct").then(first_target)
+        .when(pl.col("role") == "authority").then(pl.col("party_to").list.first())
+        .when(pl.col("role") == "reply").then(pl.col("party_from"))
+        .otherwise(pl.col("party_to").list.eval(pl.element().filter(
+            pl.element().is_in(pl.Series(list(cast.victims), dtype=pl.String)))).list.first())
+        .alias("target"),
+        local.dt.date().alias("local_date"),
+        local.dt.hour().cast(pl.Int8).alias("local_hour"),
+    ).with_columns(
+        night_expr(pl.col("local_hour"), options).alias("night"),
+        pl.when(pl.col("role").is_in(["conduct", "authority"])).then(pl.col("identifier_status"))
+        .otherwise(None).alias("identifier_status"),
+    )
+    return out.select(list(CONTACT_FRAME.names())).cast(dict(CONTACT_FRAME)).sort(["ts_utc", "contact_id"])  # type: ignore[arg-type]
