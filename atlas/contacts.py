@@ -20,6 +20,10 @@ The rule (also :data:`MATCH_RULE`, which every output that counts contacts print
 * times within the tolerance (default 120 s) of the contact's anchor record: this
   covers a handset clock tens of seconds off network time, and a WhatsApp text export
   that shows only the minute (up to 59 s early);
+* each source's clock offset is estimated against the sources matched before it
+  (call data records first: network time) as the median time difference over
+  unambiguous pairs, and removed before matching: a handset 40 s fast is matched as
+  if it were right, so two texts 50 s apart are not crossed over;
 * a contact holds at most one record from each source: two records in one source
   are two contacts (a burst of texts seconds apart is not collapsed into one);
   where several records compete for one contact, the nearest in time wins and the
@@ -37,7 +41,7 @@ per record.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Final
 
 import polars as pl
@@ -92,7 +96,8 @@ def match_rule(tolerance_s: int = DEFAULT_TOLERANCE_S) -> str:
         "(SMS, MMS, iMessage and voice calls as the network sees them; WhatsApp and each other platform "
         "separately), the same sender and recipients after identity resolution, and times within "
         f"{tolerance_s} s of each other (allowing for handset clock skew and minute-resolution exports); "
-        "at most one record per source, the nearest in time (and agreeing text) winning; "
+        "at most one record per source, the nearest in time (and agreeing text) winning, after removing each "
+        "source's clock offset against network time (the median difference over unambiguous matches); "
         "drafts and unsent messages are never contacts."
     )
 
@@ -203,13 +208,22 @@ def contact_records(
     return lf.collect()
 
 
-def _source_order(recs: pl.DataFrame) -> list[str]:
-    """Sources, most precise clock first (seconds before minute-only), then larger first."""
+def _source_order(recs: pl.DataFrame, first: Sequence[str] = ()) -> list[str]:
+    """Sources in matching order: ``first`` (e.g. call data records: network time), then
+    the most precise clocks (seconds before minute-only), then the larger."""
     stats = recs.group_by("source_id").agg(
         pl.len().alias("n"),
         ((pl.col("t_us") % 60_000_000) == 0).all().alias("minute_only"),
-    ).with_columns((pl.col("minute_only") & (pl.col("n") >= 3)).alias("minute_only"))
-    return stats.sort(["minute_only", "n", "source_id"], descending=[False, True, False]).get_column("source_id").to_list()
+    ).with_columns(
+        (pl.col("minute_only") & (pl.col("n") >= 3)).alias("minute_only"),
+        (~pl.col("source_id").is_in(list(first))).alias("not_first"),
+    )
+    return stats.sort(["not_first", "minute_only", "n", "source_id"], descending=[False, False, True, False]
+                      ).get_column("source_id").to_list()
+
+
+MIN_OFFSET_PAIRS: Final = 5
+"""Unambiguous matches needed before a source's clock offset is estimated and removed."""
 
 
 _TEXT_MISMATCH_S: Final = 1_000_000
@@ -239,27 +253,46 @@ def _candidates(pending: pl.DataFrame, anchors: pl.DataFrame, tolerance_us: int)
     pairs = left.join(right, on=["key", "bucket"], how="inner", suffix="_c")
     mismatch = pl.col("ntext").is_not_null() & pl.col("ntext_c").is_not_null() & (pl.col("ntext") != pl.col("ntext_c"))
     return pairs.with_columns(
-        (pl.col("t_us") - pl.col("anchor_us")).abs().alias("dist"),
-    ).filter(pl.col("dist") <= tolerance_us).with_columns(
-        (pl.col("dist") + pl.when(mismatch).then(_TEXT_MISMATCH_S * 1_000_000).otherwise(0)).alias("score"),
-    ).select("row", "cluster", "score")
+        (pl.col("t_us") - pl.col("anchor_us")).alias("diff"),
+    ).filter(pl.col("diff").abs() <= tolerance_us).with_columns(
+        (pl.col("diff").abs() + pl.when(mismatch).then(_TEXT_MISMATCH_S * 1_000_000).otherwise(0)).alias("score"),
+    ).select("row", "cluster", "score", "diff")
 
 
-def _assign(recs: pl.DataFrame, tolerance_us: int) -> pl.DataFrame:
-    """``row`` → ``cluster`` (the row number of the cluster's anchor record).
+def _clock_offset(cand: pl.DataFrame) -> tuple[int, int]:
+    """(offset in µs, pairs used): the median time difference over unambiguous pairs
+    (a record with one candidate contact that has no other candidate record)."""
+    clear = cand.with_columns(pl.len().over("row").alias("nr"), pl.len().over("cluster").alias("nc")).filter(
+        (pl.col("nr") == 1) & (pl.col("nc") == 1))
+    if clear.height < MIN_OFFSET_PAIRS:
+        return 0, clear.height
+    median = clear.get_column("diff").median()
+    return int(round(float(median) / 1e6) * 1e6) if median is not None else 0, clear.height  # type: ignore[arg-type]
 
-    Per source, in :func:`_source_order`: candidate pairs are matched by mutual best
-    score (a record's best contact whose best record it is), round by round, so the
-    globally nearest pairs are fixed first and each contact takes at most one record
-    of the source; records left over start new contacts.
+
+def _assign(recs: pl.DataFrame, tolerance_us: int, first: Sequence[str] = ()) -> tuple[pl.DataFrame, dict[str, tuple[float, int]]]:
+    """``row`` → ``cluster`` (the row number of the cluster's anchor record), and each
+    source's estimated clock offset (seconds, pairs it rests on).
+
+    Per source, in :func:`_source_order`: the source's clock offset against the contacts
+    found so far is estimated from unambiguous pairs and removed; then candidate pairs are
+    matched by mutual best score (a record's best contact whose best record it is),
+    round by round, so the globally nearest pairs are fixed first and each contact takes
+    at most one record of the source; records left over start new contacts.
     """
     anchors = pl.DataFrame(schema={"cluster": pl.Int64, "key": pl.String, "anchor_us": pl.Int64, "ntext": pl.String})
     assigned: list[pl.DataFrame] = []
-    for sid in _source_order(recs):
+    offsets: dict[str, tuple[float, int]] = {}
+    for sid in _source_order(recs, first):
         pending = recs.filter(pl.col("source_id") == sid).select("row", "key", "t_us", "ntext")
         matched: list[pl.DataFrame] = []
+        offset, pairs = 0, 0
         if anchors.height:
             cand = _candidates(pending, anchors, tolerance_us)
+            offset, pairs = _clock_offset(cand)
+            if offset:
+                pending = pending.with_columns(pl.col("t_us") - offset)
+                cand = _candidates(pending, anchors, tolerance_us)
             while cand.height:
                 best_rec = cand.sort(["score", "cluster"]).unique("row", keep="first")
                 best_cl = cand.sort(["score", "row"]).unique("cluster", keep="first")
@@ -267,6 +300,7 @@ def _assign(recs: pl.DataFrame, tolerance_us: int) -> pl.DataFrame:
                 matched.append(mutual)
                 cand = cand.join(mutual.select("row"), on="row", how="anti").join(
                     mutual.select("cluster"), on="cluster", how="anti")
+        offsets[sid] = (offset / 1e6, pairs)
         done = pl.concat(matched) if matched else pl.DataFrame(schema={"row": pl.Int64, "cluster": pl.Int64})
         assigned.append(done)
         if done.height:
@@ -277,7 +311,8 @@ def _assign(recs: pl.DataFrame, tolerance_us: int) -> pl.DataFrame:
             pl.col("row").alias("cluster"), "key", pl.col("t_us").alias("anchor_us"), "ntext")
         assigned.append(new.select(pl.col("cluster").alias("row"), "cluster"))
         anchors = pl.concat([anchors, new])
-    return pl.concat(assigned) if assigned else pl.DataFrame(schema={"row": pl.Int64, "cluster": pl.Int64})
+    result = pl.concat(assigned) if assigned else pl.DataFrame(schema={"row": pl.Int64, "cluster": pl.Int64})
+    return result, offsets
 
 
 def dedupe_contacts(
@@ -286,11 +321,17 @@ def dedupe_contacts(
     tolerance_s: int = DEFAULT_TOLERANCE_S,
     same_person: Mapping[str, str] | None = None,
     source_owners: Mapping[str, str] | None = None,
+    reference_sources: Sequence[str] = (),
+    clock_offsets: dict[str, tuple[float, int]] | None = None,
 ) -> pl.DataFrame:
     """One row per real-world contact, with every source record that corroborates it.
 
     ``same_person`` maps identifier URIs to a canonical id (a party id from identity
     resolution); identifiers not in it stand for themselves. See :data:`MATCH_RULE`.
+    ``reference_sources`` are matched first and so set the reference clock (call data
+    records: network time). If ``clock_offsets`` is given it is filled with each
+    source's estimated clock offset against that reference: source id → (seconds the
+    source's clock runs ahead, unambiguous pairs the estimate rests on).
     The result is sorted by time, then ``contact_id``; ``contact_id`` is
     ``contact/<event id of the earliest record>``, stable for the same records.
     """
@@ -301,7 +342,10 @@ def dedupe_contacts(
         return pl.DataFrame(schema=OUTPUT_SCHEMA)
     recs = recs.sort(["t_us", "event_id"]).with_row_index("row").with_columns(pl.col("row").cast(pl.Int64))
     recs = recs.with_columns(_norm_text(pl.col("text")).alias("ntext"))
-    clusters = _assign(recs.select("row", "source_id", "key", "t_us", "ntext"), tolerance_s * 1_000_000)
+    clusters, offsets = _assign(recs.select("row", "source_id", "key", "t_us", "ntext"), tolerance_s * 1_000_000,
+                                reference_sources)
+    if clock_offsets is not None:
+        clock_offsets.update(offsets)
     recs = recs.join(clusters, on="row", how="left")
     rank = pl.col("status").replace_strict(
         pl.Series(list(STATUS_RANK), dtype=pl.String), pl.Series(list(STATUS_RANK.values()), dtype=pl.Int64),
@@ -355,14 +399,25 @@ def case_identity_map(case: Case, *, include_proposed: bool = False) -> dict[str
     return identifier_owner_map(case, include_proposed=include_proposed)
 
 
-def case_contacts(case: Case, *, tolerance_s: int = DEFAULT_TOLERANCE_S, include_proposed: bool = False) -> pl.DataFrame:
-    """:func:`dedupe_contacts` over every source of a case, with its identity map and
-    each source's owner: what analyses should count instead of raw events."""
-    sources = case.sources().filter(pl.col("owner").is_not_null())
-    owners = dict(zip(sources.get_column("source_id").to_list(), sources.get_column("owner").to_list(), strict=True))
+def case_contacts(
+    case: Case,
+    *,
+    tolerance_s: int = DEFAULT_TOLERANCE_S,
+    include_proposed: bool = False,
+    clock_offsets: dict[str, tuple[float, int]] | None = None,
+) -> pl.DataFrame:
+    """:func:`dedupe_contacts` over every source of a case, with its identity map, each
+    source's owner, and call data records (network time) as the reference clock: what
+    analyses should count instead of raw events."""
+    sources = case.sources()
+    with_owner = sources.filter(pl.col("owner").is_not_null())
+    owners = dict(zip(with_owner.get_column("source_id").to_list(), with_owner.get_column("owner").to_list(),
+                      strict=True))
+    network = sources.filter(pl.col("parser") == "cdr").get_column("source_id").sort().to_list()
     return dedupe_contacts(
         case.events(), tolerance_s=tolerance_s,
         same_person=case_identity_map(case, include_proposed=include_proposed), source_owners=owners,
+        reference_sources=network, clock_offsets=clock_offsets,
     )
 
 

@@ -653,6 +653,8 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         out.assumptions.append(f"target number {target} from {target_basis}")
         if detail is not None:
             detail = detail.with_columns(pl.col("target").fill_null(target))
+        if events.height:  # data sessions are the target's own: name it where the layout did not
+            events = events.with_columns(pl.col("sender").fill_null(f"phone:{target}"))
     rejects = pl.concat(out.rejects) if out.rejects else pl.DataFrame(schema=REJECT_SCHEMA)
     evidence = _imei_evidence(detail, events, ctx) if detail is not None and events.height else None
     if events.height == 0:
@@ -688,15 +690,16 @@ def _owner_digits(owner: str | None) -> str | None:
 
 
 def _infer_target(events: pl.DataFrame) -> str | None:
+    contacts = events.filter(pl.col("kind") != "location")
     parties = pl.concat([
-        events.get_column("sender"), events.get_column("recipients").explode()
+        contacts.get_column("sender"), contacts.get_column("recipients").explode()
     ]).drop_nulls().str.strip_prefix("phone:")
     if parties.len() == 0:
         return None
     frame = pl.DataFrame({"raw": parties}).with_columns(_digits_key(pl.col("raw")).alias("k"))
     counts = frame.group_by("k").agg(pl.len().alias("n"), pl.col("raw").mode().sort().first().alias("raw"))
     best = counts.sort(["n", "k"], descending=[True, False]).row(0, named=True)
-    return str(best["raw"]) if best["n"] >= max(1, events.height // 2) else None
+    return str(best["raw"]) if best["n"] * 2 > contacts.height else None
 
 
 def _imei_evidence(detail: pl.DataFrame, events: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame | None:
