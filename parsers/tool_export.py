@@ -76,6 +76,8 @@ _TRUE: Final = frozenset({"yes", "true", "deleted", "1", "y", "recovered"})
 _PHONE_IN_TEXT: Final = re.compile(r"\+?\d[\d\s().\-/]{5,}\d")
 _ZONE_SUFFIX: Final = re.compile(r"\s*\(?\s*(?:UTC|GMT)\s*([+-])(\d{1,2})(?::?(\d{2}))?\s*\)?\s*$", re.IGNORECASE)
 _UTC_SUFFIX: Final = re.compile(r"\s*\(?\s*(?:UTC|GMT|Z)\s*\)?\s*$", re.IGNORECASE)
+_BARE_OFFSET: Final = r"(?P<t>\d\d:\d\d(?::\d\d)?(?:\.\d+)?)\s*(?P<bs>[+-])(?P<bh>\d\d):?(?P<bm>\d\d)$"
+_LOOKS_LIKE_DATE: Final = r"\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}|\d{1,2}[ \-][A-Za-z]{3,9}[ \-]\d{2,4}|[A-Za-z]{3,9} \d{1,2},? \d{4}"
 _EXCEL_SERIAL: Final = re.compile(r"^\d{5}(?:\.\d+)?$")
 
 
@@ -360,18 +362,25 @@ def _time_strings(frame: pl.DataFrame, cols: dict[str, list[tuple[str, re.Match[
     return expr, offset, dayfirst
 
 
-def _zone_suffix(expr: pl.Expr) -> pl.Expr:
-    """'10:00:00(UTC+1)' → '10:00:00 +01:00'; '… UTC' / 'Z' → '+00:00'."""
-    m = expr.str.extract_groups(_ZONE_SUFFIX.pattern)
-    sign, hh, mm = m.struct.field("1"), m.struct.field("2"), m.struct.field("3")
-    with_offset = pl.concat_str([
-        expr.str.replace(_ZONE_SUFFIX.pattern, ""), pl.lit(" "), sign, hh.str.zfill(2), pl.lit(":"), mm.fill_null("00"),
-    ])
-    return (
-        pl.when(sign.is_not_null()).then(with_offset)
-        .when(expr.str.contains(_UTC_SUFFIX.pattern)).then(expr.str.replace(_UTC_SUFFIX.pattern, " +00:00"))
-        .otherwise(expr)
+def _zone_split(expr: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """'10:00:00(UTC+1)', '10:00:00 +01:00', '10:00:00Z' → (the wall-clock text, offset minutes or null).
+
+    The offset is taken off before the format is sniffed, so the date order is decided
+    on the wall-clock text alone (the shared offset formats are day-first or ISO only).
+    """
+    named = expr.str.extract_groups(_ZONE_SUFFIX.pattern)
+    bare = expr.str.extract_groups(_BARE_OFFSET)
+    sign = pl.coalesce(named.struct.field("1"), bare.struct.field("bs"))
+    hh = pl.coalesce(named.struct.field("2"), bare.struct.field("bh")).cast(pl.Int32)
+    mm = pl.coalesce(named.struct.field("3"), bare.struct.field("bm")).cast(pl.Int32).fill_null(0)
+    is_utc = expr.str.contains(_UTC_SUFFIX.pattern)
+    minutes = (
+        pl.when(sign.is_not_null()).then(pl.when(sign == "-").then(-1).otherwise(1) * (hh * 60 + mm))
+        .when(is_utc).then(pl.lit(0, pl.Int32))
+        .otherwise(None)
     )
+    text = expr.str.replace(_ZONE_SUFFIX.pattern, "").str.replace(_BARE_OFFSET, "${t}").str.replace(_UTC_SUFFIX.pattern, "")
+    return text.str.strip_chars(), minutes
 
 
 def _vocab(expr: pl.Expr, vocab: dict[str, Any], part: int | None) -> pl.Expr:
@@ -416,25 +425,34 @@ def _table_events(frame: pl.DataFrame, header_row: int, table: Table, sheet: str
     ts_text, offset, dayfirst_header = _time_strings(body, cols, assumptions, where)
     if ts_text is None:
         raise FormatError(f"{ctx.path}: {where}: the {table.label} template maps no date/time column")
-    body = body.with_columns(ts_text.alias("_ts_raw"), _zone_suffix(ts_text).alias("_ts_txt"))
+    wall, minutes = _zone_split(ts_text)
+    body = body.with_columns(ts_text.alias("_ts_raw"), wall.alias("_ts_txt"), minutes.alias("_off"))
     if offset:
-        body = body.with_columns(
-            pl.when(pl.col("_ts_txt").str.contains(r"[+-]\d\d:\d\d$")).then(pl.col("_ts_txt"))
-            .otherwise(pl.col("_ts_txt") + f" {offset}").alias("_ts_txt")
-        )
+        sign = -1 if offset.startswith("-") else 1
+        hh, _, mm = offset[1:].partition(":")
+        body = body.with_columns(pl.col("_off").fill_null(sign * (int(hh) * 60 + int(mm or 0))))
         assumptions.append(f"{where}: times are at UTC{offset}, as the column header states")
     dayfirst = dayfirst_header if dayfirst_header is not None else ctx.dayfirst
+    candidates = body.get_column("_ts_txt").filter(body.get_column("_ts_txt").str.contains(_LOOKS_LIKE_DATE).fill_null(False))
     try:
-        fmt = sniff_datetime_format(body.get_column("_ts_txt"), dayfirst=dayfirst, what=f"{where} timestamps")
+        fmt = sniff_datetime_format(candidates, dayfirst=dayfirst, what=f"{where} timestamps")
     except AtlasError as exc:
         raise FormatError(f"{ctx.path}: {exc}") from exc
-    if fmt.assumption:
+    if fmt.assumption and dayfirst_header is not None:
+        assumptions.append(f"{where}: dates read {'day' if dayfirst_header else 'month'}-first, as the column header states")
+    elif fmt.assumption:
         assumptions.append(fmt.assumption)
-    parsed = parse_datetimes(pl.col("_ts_txt"), fmt)
-    body = body.with_columns(
-        (parsed if fmt.has_offset else pl.lit(None, pl.Datetime("us", "UTC"))).alias("ts_utc"),
-        (pl.lit(None, pl.Datetime("us")) if fmt.has_offset else parsed).alias("ts_local"),
-    )
+    if fmt.has_offset:  # an offset the zone split did not recognise: the sniffer read it
+        parsed_utc = parse_datetimes(pl.col("_ts_txt"), fmt)
+        body = body.with_columns(parsed_utc.alias("ts_utc"), pl.lit(None, pl.Datetime("us")).alias("ts_local"))
+    else:
+        naive = parse_datetimes(pl.col("_ts_txt"), fmt)
+        body = body.with_columns(
+            pl.when(pl.col("_off").is_not_null())
+            .then((naive - pl.duration(minutes=pl.col("_off"))).dt.replace_time_zone("UTC"))
+            .otherwise(None).alias("ts_utc"),
+            pl.when(pl.col("_off").is_null()).then(naive).otherwise(None).alias("ts_local"),
+        )
     bad = body.filter(pl.col("ts_utc").is_null() & pl.col("ts_local").is_null())
     rejects = bad.select(pl.lit(ctx.source_id).alias("source_id"), ref.alias("source_ref"),
                          pl.lit(f"timestamp not readable as {fmt.fmt}").alias("reason"),
