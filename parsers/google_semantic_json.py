@@ -1,0 +1,185 @@
+"""Google Semantic Location History monthly files (Takeout: ``Semantic Location History/2026/2026_MARCH.json``).
+
+Google's own interpretation of the raw history: where the account holder stayed
+(``placeVisit``) and how they moved between places (``activitySegment``). Layout
+from the public ``Semantic.schema.json`` (CarlosBergillos/LocationHistoryFormat)::
+
+    {"timelineObjects": [
+      {"placeVisit": {"location": {"latitudeE7", "longitudeE7", "placeId", "address", "name",
+                                   "semanticType", "locationConfidence", "accuracyMetres"},
+                      "duration": {"startTimestamp", "endTimestamp"},
+                      "centerLatE7", "centerLngE7", "placeConfidence", "childVisits": [...],
+                      "simplifiedRawPath": {"points": [{"latE7", "lngE7", "accuracyMeters", "timestamp"}]}}},
+      {"activitySegment": {"startLocation": {…}, "endLocation": {…}, "duration": {…},
+                           "distance", "activityType", "confidence", "waypointPath": {…},
+                           "simplifiedRawPath": {…}}}]}
+
+Records:
+
+* A visit → one ``location`` event at the place's coordinates (``location``, else
+  the visit's centre), ``ts_utc`` = start and ``ts_end_utc`` = end of the stay;
+  ``text`` names the place: "visit: name, address (placeId …, semanticType …,
+  placeConfidence …)". Child visits are read the same way.
+* An activity segment → two events: its start location at the start time and its
+  end location at the end time (an activity is movement, so neither has an end
+  time); ``text`` gives the activity type and distance.
+* ``simplifiedRawPath`` points carry their own time and become events; waypoints
+  (no time) are not events.
+* Times: ``startTimestamp``/``endTimestamp`` are ISO 8601 with ``Z`` (basis
+  ``utc``), or an offset (``offset``); files before about 2022 have
+  ``startTimestampMs``/``endTimestampMs`` (epoch ms, ``utc``).
+* Channel ``google-location``. ``source_ref`` is the JSON path:
+  ``timelineObjects[4].placeVisit``, ``timelineObjects[5].activitySegment.start``,
+  ``timelineObjects[5].activitySegment.simplifiedRawPath.points[2]``.
+
+A visit is Google's inference from raw positions, not an observation: the place
+name in particular is a guess (``placeConfidence``), and the statement says so.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Final
+
+import polars as pl
+
+from atlas.errors import FormatError
+from parsers._exports import epoch_ms_utc, excerpt, head_keys, iso_basis, iso_instant, load_json, rejects
+from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
+
+INFO: Final = ParserInfo(
+    name="google-semantic-json",
+    version="1.0.0",
+    description="Google Semantic Location History monthly file (placeVisit / activitySegment)",
+    detects="JSON object with 'timelineObjects' holding placeVisit / activitySegment",
+    notes=__doc__ or "",
+)
+
+_COLS: Final = ("source_ref", "lat_e7", "lon_e7", "accuracy_m", "start", "start_ms", "end", "end_ms", "text")
+
+
+def detect(probe: Probe) -> int:
+    text = probe.text.lstrip()
+    if not text.startswith("{"):
+        return 0
+    keys = head_keys(text[:65536])
+    if "timelineObjects" in keys and keys & {"placeVisit", "activitySegment"}:
+        return 95
+    return 70 if "timelineObjects" in keys else 0
+
+
+def _num(v: Any) -> float | None:
+    return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
+
+
+class _Out:
+    def __init__(self) -> None:
+        self.cols: dict[str, list[Any]] = {k: [] for k in _COLS}
+        self.bad: list[tuple[str, str, str]] = []
+        self.read = 0
+
+    def add(self, ref: str, lat: Any, lon: Any, acc: Any, dur: dict[str, Any], which: str, text: str) -> None:
+        self.read += 1
+        c = self.cols
+        c["source_ref"].append(ref)
+        c["lat_e7"].append(_num(lat))
+        c["lon_e7"].append(_num(lon))
+        c["accuracy_m"].append(_num(acc))
+        start = (dur.get("startTimestamp"), dur.get("startTimestampMs"))
+        end = (dur.get("endTimestamp"), dur.get("endTimestampMs"))
+        if which == "end":
+            start, end = end, (None, None)
+        elif which == "start":
+            end = (None, None)
+        c["start"].append(start[0])
+        c["start_ms"].append(str(start[1]) if start[1] is not None else None)
+        c["end"].append(end[0])
+        c["end_ms"].append(str(end[1]) if end[1] is not None else None)
+        c["text"].append(text)
+
+    def points(self, base: str, path: Any, what: str) -> None:
+        points = path.get("points") if isinstance(path, dict) else None
+        for k, p in enumerate(points or []):
+            if not isinstance(p, dict):
+                self.read += 1
+                self.bad.append((f"{base}.points[{k}]", "not a path point", excerpt(p)))
+                continue
+            stamp = {"startTimestamp": p.get("timestamp"), "startTimestampMs": p.get("timestampMs")}
+            self.add(f"{base}.points[{k}]", p.get("latE7"), p.get("lngE7"), p.get("accuracyMeters"), stamp, "start",
+                     f"raw path point of {what}")
+
+
+def _place_text(visit: dict[str, Any], loc: dict[str, Any]) -> str:
+    where = ", ".join(str(loc[k]) for k in ("name", "address") if loc.get(k))
+    detail = "; ".join(f"{k} {v}" for k, v in (
+        ("placeId", loc.get("placeId")), ("semanticType", loc.get("semanticType")),
+        ("placeConfidence", visit.get("placeConfidence")), ("visitConfidence", visit.get("visitConfidence")),
+    ) if v not in (None, ""))
+    return "visit" + (f": {where}" if where else "") + (f" ({detail})" if detail else "")
+
+
+def _visit(out: _Out, ref: str, visit: dict[str, Any]) -> None:
+    loc = visit.get("location") if isinstance(visit.get("location"), dict) else {}
+    assert isinstance(loc, dict)
+    dur = visit.get("duration") if isinstance(visit.get("duration"), dict) else {}
+    assert isinstance(dur, dict)
+    lat = loc.get("latitudeE7", visit.get("centerLatE7"))
+    lon = loc.get("longitudeE7", visit.get("centerLngE7"))
+    out.add(ref, lat, lon, loc.get("accuracyMetres"), dur, "span", _place_text(visit, loc))
+    for j, child in enumerate(visit.get("childVisits") or []):
+        if isinstance(child, dict):
+            _visit(out, f"{ref}.childVisits[{j}]", child)
+        else:
+            out.read += 1
+            out.bad.append((f"{ref}.childVisits[{j}]", "not a place visit", excerpt(child)))
+    out.points(f"{ref}.simplifiedRawPath", visit.get("simplifiedRawPath"), "a visit")
+
+
+def _activity(out: _Out, ref: str, seg: dict[str, Any]) -> None:
+    dur = seg.get("duration") if isinstance(seg.get("duration"), dict) else {}
+    assert isinstance(dur, dict)
+    kind = seg.get("activityType") or "UNKNOWN_ACTIVITY_TYPE"
+    distance = f", distance {seg['distance']} m" if seg.get("distance") is not None else ""
+    for which in ("start", "end"):
+        loc = seg.get(f"{which}Location")
+        if not isinstance(loc, dict):
+            continue
+        out.add(f"{ref}.{which}", loc.get("latitudeE7"), loc.get("longitudeE7"), loc.get("accuracyMetres"), dur, which,
+                f"activity {kind} {which}{distance}")
+    out.points(f"{ref}.simplifiedRawPath", seg.get("simplifiedRawPath"), f"activity {kind}")
+
+
+def parse(path: Path, ctx: ParseContext) -> ParseResult:
+    doc = load_json(path, "Google Semantic Location History file")
+    objects = doc.get("timelineObjects") if isinstance(doc, dict) else None
+    if not isinstance(objects, list):
+        raise FormatError(f"{path}: no 'timelineObjects' list: not a Semantic Location History file")
+    out = _Out()
+    for i, obj in enumerate(objects):
+        ref = f"timelineObjects[{i}]"
+        if isinstance(obj, dict) and isinstance(obj.get("placeVisit"), dict):
+            _visit(out, f"{ref}.placeVisit", obj["placeVisit"])
+        elif isinstance(obj, dict) and isinstance(obj.get("activitySegment"), dict):
+            _activity(out, f"{ref}.activitySegment", obj["activitySegment"])
+        else:
+            out.read += 1
+            out.bad.append((ref, "neither placeVisit nor activitySegment", excerpt(obj)))
+    frame = pl.DataFrame(out.cols, schema={
+        "source_ref": pl.String, "lat_e7": pl.Float64, "lon_e7": pl.Float64, "accuracy_m": pl.Float64,
+        "start": pl.String, "start_ms": pl.String, "end": pl.String, "end_ms": pl.String, "text": pl.String,
+    })
+    no_coords = frame.filter(pl.col("lat_e7").is_null() | pl.col("lon_e7").is_null())
+    bad = out.bad + [(r, "no coordinates (latitudeE7/longitudeE7)", t or "") for r, t in
+                     no_coords.select("source_ref", "text").iter_rows()]
+    frame = frame.filter(pl.col("lat_e7").is_not_null() & pl.col("lon_e7").is_not_null())
+    start = pl.coalesce(iso_instant(pl.col("start")), epoch_ms_utc(pl.col("start_ms")))
+    end = pl.coalesce(iso_instant(pl.col("end")), epoch_ms_utc(pl.col("end_ms")))
+    events = frame.select(
+        "source_ref", pl.lit("location").alias("kind"), pl.lit("google-location").alias("channel"),
+        start.alias("ts_utc"), end.alias("ts_end_utc"),
+        pl.when(pl.col("start").is_not_null()).then(iso_basis(pl.col("start"))).otherwise(pl.lit("utc")).alias("ts_basis"),
+        pl.coalesce("start", "start_ms").alias("ts_raw"),
+        (pl.col("lat_e7") / 1e7).alias("lat"), (pl.col("lon_e7") / 1e7).alias("lon"), "accuracy_m", "text",
+    )
+    return ParseResult(events=events, rejects=rejects(ctx.source_id, bad), records_read=out.read,
+                       assumptions=["Semantic Location History: visits and activities are Google's inferences"])
