@@ -32,7 +32,8 @@ from .incidents import ITEM_FRAME, assign_occasions, incidents, last_item, occas
 from .locations import device_records
 from .options import ConductOptions
 from .parties import Cast, build_cast
-from .selection import select_contacts
+from .reciprocity import mark_mutual, mutual_periods, mutual_weeks, requests_to_stop
+from .selection import night_expr, select_contacts
 from .threats import HIT_SCHEMA, Lexicon, load_lexicon, scan_texts
 from .time_limit import S2AClock, s2a_clock
 
@@ -67,6 +68,8 @@ class ConductResult:
     bursts: list[dict[str, Any]]
     identity_changes: dict[str, Any]
     behaviours: list[dict[str, Any]]
+    mutual_periods: dict[str, Any]
+    requests_to_stop: list[dict[str, Any]]
     warnings: list[str]
     assumptions: list[str]
     rules: dict[str, str]
@@ -108,6 +111,8 @@ class ConductResult:
             "bursts": self.bursts,
             "identity_changes": self.identity_changes,
             "behaviours": self.behaviours,
+            "mutual_periods": self.mutual_periods,
+            "requests_to_stop": self.requests_to_stop,
             "warnings": self.warnings,
             "assumptions": self.assumptions,
         }
@@ -239,7 +244,7 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, option
     zone = manifest.timezone
     tz = ZoneInfo(zone)
     victim = cast.victims[0]
-    contacts = select_contacts(case, cast, options, zone)
+    contacts = select_contacts(case, cast, options, zone, lexicon)
     conduct_all = contacts.filter(pl.col("role").is_in(["conduct", "authority"]))
 
     # threats and text indicators, screened over every conduct text at once
@@ -266,9 +271,12 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, option
     breach_contacts = {b["contact_id"] for b in breaches if b["kind"] == "contact"}
     breach_events = {e for b in breaches if b["kind"] == "exclusion-zone" for e in b["event_ids"]}
 
-    from .selection import night_expr
+    weeks = mutual_weeks(contacts, options)
+    contacts = mark_mutual(contacts, weeks, strong_ids | breach_contacts)
+    mutual = mutual_periods(weeks, options)
+    counted = contacts if options.count_mutual else contacts.filter(~pl.col("mutual"))
     night_hours = {h for h in range(24) if pl.select(night_expr(pl.lit(h), options)).item()}
-    items = _items(contacts, presences, near, zone, strong_ids, breach_contacts, breach_events, victim,
+    items = _items(counted, presences, near, zone, strong_ids, breach_contacts, breach_events, victim,
                    night=lambda h: h in night_hours)
     items = assign_occasions(items, options)
     incident_list = incidents(items)
@@ -314,7 +322,7 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, option
          "detail": f"{len(presences)} presence episode(s) at protected places, {len(near)} near her own positions"},
         {"indicator": "breaches of orders", "value": len(breaches), "detail": f"{len(breaches)} breach(es) listed"},
     ]
-    burst_list = bursts(conduct_all.filter(pl.col("role") == "conduct"), options)
+    burst_list = bursts(counted.filter(pl.col("role") == "conduct"), options)
     distress[2] |= {"value": len(burst_list), "detail": f"{len(burst_list)} burst(s) of at least "
                     f"{options.burst_min_contacts} contacts within {options.burst_window_minutes} min"}
     s4a_section = {
@@ -334,9 +342,12 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, option
         "citation": coc_rule.citation, "several_persons_citation": coc_rule.several_persons_citation,
         "per_target_occasions": per_target, "occasion_rule": occasion_rule(options, zone),
         "occasion_note": coc_rule.occasion_note, "gap_note": coc_rule.gap_note,
+        "mutual_note": coc_rule.mutual_note, "knowledge_citation": coc_rule.knowledge_citation,
+        "requests_to_stop": int(contacts.get_column("stop_request").is_not_null().sum()) if contacts.height else 0,
+        "mutual_contacts_not_counted": 0 if options.count_mutual else int(contacts.get_column("mutual").sum()),
         "first_incident": incident_list[0]["date"] if incident_list else None,
         "last_incident": incident_list[-1]["date"] if incident_list else None,
-        "conduct_contacts": int((contacts.get_column("role") == "conduct").sum()) if contacts.height else 0,
+        "conduct_contacts": int((counted.get_column("role") == "conduct").sum()) if counted.height else 0,
         "authority_contacts": int((contacts.get_column("role") == "authority").sum()) if contacts.height else 0,
         "presence_episodes": n_presence,
         "notice": rules.notice,
@@ -348,6 +359,10 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, option
             f"the contact is largely two-way: the victim or her network started {prof['reciprocity']['targets_to_suspect']} "
             f"of {prof['reciprocity']['suspect_to_targets'] + prof['reciprocity']['targets_to_suspect']} contacts with "
             "the suspect; the data cannot show that his contact was unwanted")
+    if mutual["weeks"]:
+        warnings.append(
+            f"{len(mutual['weeks'])} two-way week(s): {mutual['contacts_not_counted']} contact(s) from the suspect in them "
+            f"are {'counted' if options.count_mutual else 'not counted'} as incidents ({mutual['rule']}); see mutual_periods")
     if coc["authority_contacts"]:
         warnings.append(f"{coc['authority_contacts']} call(s) from the suspect to police numbers are counted as incidents "
                         "(possible vexatious reports): confirm with the police call records what each was about")
@@ -363,7 +378,7 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, option
     texts_posts = publications(case, cast, [manifest.party(v).name for v in cast.victims]
                                + [u.split(":", 1)[1] for v in cast.victims for u in manifest.party(v).identifiers
                                   if u.split(":", 1)[0] in ("instagram", "x", "tiktok", "snapchat")])
-    behaviour_list = behaviours(rules, contacts=contacts, hits=hits, presences=presences, near_victim=near,
+    behaviour_list = behaviours(rules, contacts=counted, hits=hits, presences=presences, near_victim=near,
                                 posts=texts_posts)
 
     suspect_party = manifest.party(cast.suspect)
@@ -405,8 +420,9 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, option
         threat_occasions=threat_occ, threat_hits_for_review=review, breaches=breaches, possible_breaches=possible,
         orders=order_summaries, colocations=colocations, covert_pattern=covert.to_json(),
         cell_site=[_iso(c) for c in serving], gaps=gaps, contact_profile=prof, escalation=trend(
-            conduct_all.filter(pl.col("role") == "conduct")),
-        bursts=burst_list, identity_changes=ident, behaviours=behaviour_list, warnings=warnings,
+            counted.filter(pl.col("role") == "conduct")),
+        bursts=burst_list, identity_changes=ident, behaviours=behaviour_list, mutual_periods=mutual,
+        requests_to_stop=requests_to_stop(contacts), warnings=warnings,
         assumptions=assumptions, rules=rules.provenance(), lexicon=lexicon.provenance(), options=options.to_json(),
         contacts=contacts,
     )

@@ -141,8 +141,8 @@ def bursts(conduct: pl.DataFrame, options: ConductOptions) -> list[dict[str, Any
 def profile(contacts: pl.DataFrame, options: ConductOptions) -> dict[str, Any]:
     """Counts by channel and direction, unanswered calls, unreplied messages, night, reciprocity."""
     conduct = contacts.filter(pl.col("role") == "conduct")
-    replies = contacts.filter(pl.col("role") == "reply")
-    both = contacts.filter(pl.col("role").is_in(["conduct", "reply"]))
+    replies = contacts.filter((pl.col("role") == "reply") & pl.col("stop_request").is_null())
+    both = contacts.filter(pl.col("role").is_in(["conduct", "reply"]))  # counts include requests to stop
     by = both.with_columns(
         pl.when(pl.col("role") == "conduct").then(pl.lit("suspect → targets")).otherwise(pl.lit("targets → suspect"))
         .alias("direction")
@@ -153,8 +153,9 @@ def profile(contacts: pl.DataFrame, options: ConductOptions) -> dict[str, Any]:
     answered = calls.filter((pl.col("status") == "answered") | (pl.col("duration_s").fill_null(0) > 0))
     msgs = conduct.filter(pl.col("kind") == "message")
     unreplied = msgs.height
-    if msgs.height and replies.height:
-        r = replies.select(pl.col("ts_utc").alias("reply_ts"), pl.col("target"), pl.col("ts_utc")).sort("ts_utc")
+    any_reply = contacts.filter(pl.col("role") == "reply")
+    if msgs.height and any_reply.height:
+        r = any_reply.select(pl.col("ts_utc").alias("reply_ts"), pl.col("target"), pl.col("ts_utc")).sort("ts_utc")
         j = msgs.sort("ts_utc").join_asof(r, on="ts_utc", by="target", strategy="forward", check_sortedness=False,
                                           tolerance=f"{int(options.reply_window_hours * 3600)}s")
         unreplied = j.filter(pl.col("reply_ts").is_null()).height
@@ -178,8 +179,9 @@ def profile(contacts: pl.DataFrame, options: ConductOptions) -> dict[str, Any]:
         "night": {"hours": options.night_label, "contacts": night,
                   "share": round(night / conduct.height, 3) if conduct.height else None},
         "reciprocity": {"suspect_to_targets": conduct.height, "targets_to_suspect": replies.height,
+                        "requests_to_stop": contacts.filter(pl.col("stop_request").is_not_null()).height,
                         "targets_share": round(share, 3),
-                        "two_way": bool(total_two_way and share >= options.reciprocity_warn_share)},
+                        "two_way": bool(total_two_way and share >= options.mutual_share)},
         "per_day_max": int(conduct.group_by("local_date").len().get_column("len").max() or 0)  # type: ignore[arg-type]
         if conduct.height else 0,
     }

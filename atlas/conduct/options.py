@@ -59,10 +59,14 @@ class ConductOptions:
     covert_min_locations: int = 2
     """Repeated presence near the victim at this many distinct locations on this many
     occasions is flagged as a possible covert-tracking pattern."""
-    reciprocity_warn_share: float = 0.3
-    """If the targets started at least this share of the contact between them and the
-    suspect, the output says the contact is largely two-way (the data cannot show it
-    was unwanted)."""
+    mutual_share: float = 0.3
+    mutual_min_replies: int = 2
+    """A week is two-way when the victim or her network started at least
+    ``mutual_min_replies`` contacts with the suspect and at least ``mutual_share`` of the
+    contact between them (requests to stop excluded): his contact that week is listed
+    for a person to judge, not counted as incidents (see atlas.conduct.reciprocity)."""
+    count_mutual: bool = False
+    """Count contact in two-way weeks as incidents anyway."""
     lexicon: str | None = None
     """Path of another threat lexicon (default atlas/conduct/threat_lexicon.toml)."""
     rules: str | None = None

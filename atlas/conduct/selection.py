@@ -27,6 +27,7 @@ from atlas.store import Case
 
 from .options import ConductOptions
 from .parties import STATUS_RANK, Cast
+from .threats import Lexicon, stop_requests
 
 ROLES: Final = ("conduct", "authority", "reply", "unattributed")
 
@@ -36,7 +37,7 @@ CONTACT_FRAME: Final = pl.Schema({
     "target": pl.String(), "status": pl.String(), "duration_s": pl.Int64(), "text": pl.String(),
     "event_ids": pl.List(pl.String()), "source_ids": pl.List(pl.String()), "n_sources": pl.Int64(),
     "identifiers": pl.List(pl.String()), "identifier_status": pl.String(), "ts_bases": pl.List(pl.String()),
-    "local_date": pl.Date(), "local_hour": pl.Int8(), "night": pl.Boolean(),
+    "local_date": pl.Date(), "local_hour": pl.Int8(), "night": pl.Boolean(), "stop_request": pl.String(),
 })
 
 
@@ -55,7 +56,7 @@ def night_expr(hour: pl.Expr, options: ConductOptions) -> pl.Expr:
     return (hour >= start) | (hour < end)
 
 
-def select_contacts(case: Case, cast: Cast, options: ConductOptions, zone: str) -> pl.DataFrame:
+def select_contacts(case: Case, cast: Cast, options: ConductOptions, zone: str, lexicon: Lexicon) -> pl.DataFrame:
     """De-duplicated contacts with a role (see module docstring), in time order."""
     parties = {cast.suspect, *cast.targets, *cast.authorities}
     relevant = sorted(u for u, p in cast.owner_map.items() if p in parties)
@@ -125,4 +126,7 @@ def select_contacts(case: Case, cast: Cast, options: ConductOptions, zone: str) 
         pl.when(pl.col("role").is_in(["conduct", "authority"])).then(pl.col("identifier_status"))
         .otherwise(None).alias("identifier_status"),
     )
+    is_reply = out.get_column("role") == "reply"
+    asked = stop_requests(out.get_column("text").zip_with(is_reply, pl.Series([None] * out.height, dtype=pl.String)), lexicon)
+    out = out.with_columns(asked.alias("stop_request"))
     return out.select(list(CONTACT_FRAME.names())).cast(dict(CONTACT_FRAME)).sort(["ts_utc", "contact_id"])  # type: ignore[arg-type]

@@ -27,7 +27,7 @@ from atlas.errors import AtlasError
 DEFAULT_LEXICON: Final = Path(__file__).with_name("threat_lexicon.toml")
 CONTEXT_CHARS: Final = 40
 
-PatternKind = Literal["idiom", "threat", "indicator"]
+PatternKind = Literal["idiom", "threat", "indicator", "request_to_stop"]
 STRENGTHS: Final = ("strong", "weak")
 BEHAVIOURS: Final = ("following", "contacting", "publishing", "monitoring", "loitering", "interfering", "watching")
 
@@ -85,6 +85,7 @@ class Lexicon:
     indicators: tuple[LexiconPattern, ...]
     path: str
     sha256: str
+    stop_requests: tuple[LexiconPattern, ...] = ()
 
     def blank(self, text: str) -> str:
         """``text`` with every idiom replaced by spaces (offsets kept for context)."""
@@ -105,6 +106,15 @@ class Lexicon:
                                 m.start(), m.end(), context))
         return sorted(hits, key=lambda h: (h.start, h.pattern_id))
 
+    def asks_to_stop(self, text: str) -> str | None:
+        """The phrase of ``text`` asking the suspect to stop, if any."""
+        blanked = self.blank(text)
+        for p in self.stop_requests:
+            m = p.compiled().search(blanked)
+            if m:
+                return text[m.start():m.end()]
+        return None
+
     def is_threat(self, text: str) -> bool:
         return any(h.kind == "threat" and h.strength == "strong" for h in self.find(text))
 
@@ -116,6 +126,7 @@ _KEYS: Final = {
     "idiom": {"id", "pattern", "note", "examples"},
     "threat": {"id", "category", "strength", "pattern", "note", "examples", "counter_examples"},
     "indicator": {"id", "behaviour", "pattern", "note", "examples", "counter_examples"},
+    "request_to_stop": {"id", "pattern", "note", "examples", "counter_examples"},
 }
 
 
@@ -155,7 +166,7 @@ def parse_lexicon(text: str, path: Path) -> Lexicon:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise LexiconError(f"{path}: not valid TOML: {exc}") from exc
-    unknown = set(data) - {"meta", "idiom", "threat", "indicator"}
+    unknown = set(data) - {"meta", "idiom", "threat", "indicator", "request_to_stop"}
     if unknown:
         raise LexiconError(f"{path}: unknown tables {sorted(unknown)}")
     meta = data.get("meta", {})
@@ -163,7 +174,7 @@ def parse_lexicon(text: str, path: Path) -> Lexicon:
         raise LexiconError(f"{path}: [meta] version is required")
     entries: dict[str, list[LexiconPattern]] = {}
     seen: set[str] = set()
-    for kind in ("idiom", "threat", "indicator"):
+    for kind in ("idiom", "threat", "indicator", "request_to_stop"):
         entries[kind] = []
         for i, raw in enumerate(data.get(kind, [])):
             e = _entry(path, kind, i, raw)
@@ -176,7 +187,7 @@ def parse_lexicon(text: str, path: Path) -> Lexicon:
     lex = Lexicon(
         version=meta["version"], description=meta.get("description", ""), idioms=tuple(entries["idiom"]),
         threats=tuple(entries["threat"]), indicators=tuple(entries["indicator"]), path=str(path),
-        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), stop_requests=tuple(entries["request_to_stop"]),
     )
     _self_test(lex)
     return lex
@@ -191,6 +202,13 @@ def _self_test(lex: Lexicon) -> None:
         for ex in p.counter_examples:
             if any(h.pattern_id == p.id for h in lex.find(ex)):
                 raise LexiconError(f"{lex.path}: {p.kind} {p.id!r} matches its counter-example {ex!r}")
+    for p in lex.stop_requests:
+        for ex in p.examples:
+            if not p.compiled().search(lex.blank(ex)):
+                raise LexiconError(f"{lex.path}: request_to_stop {p.id!r} does not match its own example {ex!r}")
+        for ex in p.counter_examples:
+            if p.compiled().search(lex.blank(ex)):
+                raise LexiconError(f"{lex.path}: request_to_stop {p.id!r} matches its counter-example {ex!r}")
     for idiom in lex.idioms:
         for ex in idiom.examples:
             if not idiom.compiled().search(ex):
@@ -245,3 +263,21 @@ def scan_texts(texts: pl.Series, lexicon: Lexicon) -> pl.DataFrame:
         for h in found[t]
     ]
     return pl.DataFrame(rows, schema=HIT_SCHEMA)
+
+
+def stop_requests(texts: pl.Series, lexicon: Lexicon) -> pl.Series:
+    """For each text, the phrase asking the suspect to stop (null if none): one vectorised
+    screen, then Python only for the texts that screen positive."""
+    if not lexicon.stop_requests or len(texts) == 0:
+        return pl.Series("stop_request", [None] * len(texts), dtype=pl.String)
+    masked = pl.col("text")
+    for idiom in lexicon.idioms:
+        masked = masked.str.replace_all(idiom.flagged, " ")
+    union = "|".join(f"(?:{p.flagged})" for p in lexicon.stop_requests)
+    frame = pl.DataFrame({"text": texts.cast(pl.String)}).with_columns(masked.str.contains(union).fill_null(False).alias("hit"))
+    found = {t: lexicon.asks_to_stop(t) for t in frame.filter(pl.col("hit")).get_column("text").unique().to_list()}
+    return frame.select(
+        pl.when(pl.col("hit")).then(pl.col("text").replace_strict(
+            pl.Series(list(found), dtype=pl.String), pl.Series(list(found.values()), dtype=pl.String), default=None))
+        .otherwise(None).alias("stop_request")
+    ).get_column("stop_request")

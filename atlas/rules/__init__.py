@@ -102,6 +102,8 @@ class CourseOfConduct:
     conduct_includes_speech_citation: str
     occasion_default: str
     occasion_note: str
+    knowledge_citation: str
+    mutual_note: str
     gap_note: str
 
 
@@ -215,7 +217,8 @@ _SPECS: Final[dict[str, tuple[type, dict[str, type], tuple[str, ...]]]] = {
 }
 _META: Final = {"name": str, "version": str, "reviewed": date, "jurisdiction": str, "notice": str}
 _COC: Final = {"min_occasions": int, "citation": str, "several_persons_citation": str,
-               "conduct_includes_speech_citation": str, "occasion_default": str, "occasion_note": str, "gap_note": str}
+               "conduct_includes_speech_citation": str, "occasion_default": str, "occasion_note": str,
+               "knowledge_citation": str, "mutual_note": str, "gap_note": str}
 REQUIRED_OFFENCES: Final = ("pha-s2", "pha-s2a", "pha-s4", "pha-s4a")
 """Offences the conduct analysis refers to by id."""
 
