@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -115,11 +117,10 @@ def test_cdr_cells_join_whichever_was_ingested_first_and_unknown_cells_are_repor
     assert missing.get_column("cell_id").to_list() == ["1001-20999"] and missing.get_column("records").to_list() == [1]
 
 
-def test_atlas_cells_lists_unknown_cells(tmp_path: Path, case_dir: Path, atlas: object) -> None:
+def test_atlas_cells_lists_unknown_cells(tmp_path: Path, case_dir: Path, atlas: Callable[..., Any]) -> None:
     cdr, cells = tmp_path / "cdr.csv", tmp_path / "cells.csv"
     cdr.write_text(CDR, encoding="utf-8")
     cells.write_text(CELLS, encoding="utf-8")
-    run = atlas  # type: ignore[assignment]
-    assert run("ingest", case_dir, cdr, cells).code == 0  # type: ignore[operator]
-    res = run("cells", case_dir)  # type: ignore[operator]
+    assert atlas("ingest", case_dir, cdr, cells).code == 0
+    res = atlas("cells", case_dir)
     assert res.code == 0 and "2 of 3 CDR records with a cell are located" in res.out and "1001-20999" in res.out

@@ -20,6 +20,7 @@ def test_a_registered_number_links_to_its_name_and_both_numbers_to_one_imei(tmp_
     path.write_text(RETURN, encoding="utf-8")
     assert parsers.detect(path).INFO.name == "subscriber"
     res = parse(path, ParseContext(source_id="s1", path=path))
+    assert res.evidence is not None
     ev = {(r["basis"], r["identifier"], r["related"]) for r in res.evidence.iter_rows(named=True)}
     assert ("subscriber-record", "phone:07700900002", "name:Daniel Sample") in ev
     assert ("same-imei", "phone:07700900002", "imei:356938035643809") in ev
