@@ -193,6 +193,10 @@ _ROW_SCHEMA: Final = pl.Schema({  # type: ignore[arg-type]
     "lon": pl.Float64, "accuracy_m": pl.Float64, "cell_id": pl.String, "deleted": pl.Boolean,
 })
 
+_LIST_COLUMNS: Final = ("recipients", "attachments")
+_SEP: Final = "\x1f"
+_CHUNK_SCHEMA: Final = pl.Schema({c: (pl.String if c in _LIST_COLUMNS else t) for c, t in _ROW_SCHEMA.items()})
+
 
 # --- detection -------------------------------------------------------------------------
 
@@ -356,20 +360,28 @@ class _Rows:
         self.n = 0
 
     def add(self, **row: Any) -> None:
+        cols = self.cols
         for c in _ROW_COLUMNS:
-            self.cols[c].append(row.get(c))
+            v = row.get(c)
+            if c in _LIST_COLUMNS:  # joined here, split in Polars: far cheaper than Python lists
+                v = _SEP.join(v) if v else None
+            cols[c].append(v)
         self.n += 1
-        if len(self.cols["source_ref"]) >= CHUNK_ROWS:
+        if len(cols["source_ref"]) >= CHUNK_ROWS:
             self.flush()
 
     def flush(self) -> None:
         if self.cols["source_ref"]:
-            self.chunks.append(pl.DataFrame(self.cols, schema=_ROW_SCHEMA, strict=False))
+            self.chunks.append(pl.DataFrame(self.cols, schema=_CHUNK_SCHEMA, strict=False))
             self.cols = {c: [] for c in _ROW_COLUMNS}
 
     def frame(self) -> pl.DataFrame:
         self.flush()
-        return pl.concat(self.chunks, rechunk=True) if self.chunks else pl.DataFrame(schema=_ROW_SCHEMA)
+        frame = pl.concat(self.chunks, rechunk=True) if self.chunks else pl.DataFrame(schema=_CHUNK_SCHEMA)
+        self.chunks = []
+        return frame.with_columns(
+            pl.col(c).str.split(_SEP).fill_null(pl.lit([], pl.List(pl.String))) for c in _LIST_COLUMNS
+        )
 
 
 class _Report:
