@@ -42,9 +42,31 @@ def ingest_generated(case_dir: Path) -> list[SourceOutcome]:
 Step = Callable[[Case, Path, DemoResult], None]
 
 
+def _conduct_step(case: Case, out_dir: Path, result: DemoResult) -> None:
+    """Course of conduct, s2A clock, s4A indicators, breaches (confirmed and with proposed links)."""
+    from atlas.cli.output import dumps
+    from atlas.conduct import analyse
+
+    conduct = analyse(case, as_of=None, include_proposed=True)
+    data = conduct.to_json()
+    path = out_dir / "conduct.json"
+    path.write_text(dumps(data) + "\n", encoding="utf-8")
+    result.outputs.append(path)
+    s2a = data["s2a"]
+    wp = data["with_proposed"]
+    result.lines.append(
+        f"conduct: {len(data['incidents'])} incidents, {len(data['threat_occasions'])} threat occasions, "
+        f"{len(data['breaches'])} breaches, {len(data['colocations'])} co-locations (confirmed identities); "
+        f"with proposed links: {len(wp['incidents'])} incidents, {len(wp['breaches'])} breaches")
+    result.lines.append(
+        f"s2A: last incident {s2a['last_incident']}, deadline {s2a['deadline']}, in time: {s2a['in_time']} "
+        f"({s2a['in_time_basis']}); {len(data['warnings'])} warning(s); decision support, not legal advice")
+
+
 def _steps() -> list[tuple[str, Step]]:
     """Analysis and report steps, in order. Each adds lines and outputs to the result."""
     steps: list[tuple[str, Step]] = []
+    steps.append(("conduct", _conduct_step))
     return steps
 
 

@@ -366,11 +366,12 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, option
     if coc["authority_contacts"]:
         warnings.append(f"{coc['authority_contacts']} call(s) from the suspect to police numbers are counted as incidents "
                         "(possible vexatious reports): confirm with the police call records what each was about")
-    unattributed = [u for u in identity_changes(contacts, gaps, list(manifest.orders), cast.status_of)
-                    ["unattributed_to_victim"] if u["contacts"] >= 2]
-    if unattributed:
-        warnings.append(f"{len(unattributed)} identifier(s) attributed to nobody contacted the victim more than once "
-                        "(see identity_changes.unattributed_to_victim): possible new identities of the suspect")
+    ident = identity_changes(contacts, gaps, list(manifest.orders), cast.status_of)
+    like = [u["identifier"] for u in ident["unattributed_to_victim"] if u["like_the_suspect"]]
+    if like:
+        warnings.append(f"{len(like)} identifier(s) attributed to nobody contacted the victim one-way after the conduct "
+                        f"began ({', '.join(like[:5])}): possible new identities of the suspect, not counted until "
+                        "linked (see identity_changes.unattributed_to_victim)")
     if s_poor or v_poor:
         warnings.append(f"{s_poor + v_poor} location point(s) with stated accuracy worse than {options.max_accuracy_m:.0f} m "
                         "were not used for presence or co-location")
@@ -382,7 +383,6 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, option
                                 posts=texts_posts)
 
     suspect_party = manifest.party(cast.suspect)
-    ident = identity_changes(contacts, gaps, list(manifest.orders), cast.status_of)
     used = {i["identifier"] for i in ident["identifiers"]}
     suspect = {
         "party": cast.suspect, "name": suspect_party.name,

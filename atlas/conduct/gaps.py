@@ -20,6 +20,8 @@ import polars as pl
 
 from atlas.store.manifest import Order
 
+ONE_WAY_SHARE: Final = 0.1
+"""An unattributed identifier is 'one-way' when the victim started at most this share of the contact with it."""
 SUCCESSION: Final = timedelta(days=30)
 """A new identifier first used within this time after another stopped for good is listed as taking over."""
 
@@ -89,18 +91,27 @@ def identity_changes(contacts: pl.DataFrame, gaps: list[dict[str, Any]], orders:
             if r["first"] > first_incident else []
         channels.append({"channel": r["channel"], "first_seen": r["first"].isoformat(), "last_seen": r["last"].isoformat(),
                          "contacts": r["contacts"], "new": bool(after), "after": after})
+    answered = contacts.filter(pl.col("role") == "to-unattributed").with_columns(
+        pl.col("party_to").list.first().alias("party_from")).group_by("party_from").agg(pl.len().alias("from_victim"))
     leads = contacts.filter(pl.col("role") == "unattributed").group_by("party_from").agg(
         pl.col("ts_utc").min().alias("first"), pl.col("ts_utc").max().alias("last"), pl.len().alias("contacts"),
         pl.col("channel").unique().sort().alias("channels"), pl.col("local_date").n_unique().alias("days"),
         pl.col("event_ids").list.explode(keep_nulls=False, empty_as_null=False).head(20).alias("example_event_ids"),
-    ).sort(["contacts", "party_from"], descending=[True, False])
-    unattributed = [{
-        "identifier": r["party_from"], "first_seen": r["first"].isoformat(), "last_seen": r["last"].isoformat(),
-        "contacts": r["contacts"], "days": r["days"], "channels": r["channels"],
-        "example_event_ids": r["example_event_ids"],
-        "after_block": any(t <= r["first"] for t, _ in blocks),
-        "note": "not attributed to anyone in this view: not counted as the suspect's conduct; a lead for `atlas identity`",
-    } for r in leads.iter_rows(named=True)]
+    ).join(answered, on="party_from", how="left").with_columns(pl.col("from_victim").fill_null(0)) \
+        .sort(["contacts", "party_from"], descending=[True, False])
+    unattributed = []
+    for r in leads.iter_rows(named=True):
+        one_way = r["from_victim"] <= ONE_WAY_SHARE * (r["contacts"] + r["from_victim"])
+        after_block = any(t <= r["first"] for t, _ in blocks)
+        unattributed.append({
+            "identifier": r["party_from"], "first_seen": r["first"].isoformat(), "last_seen": r["last"].isoformat(),
+            "contacts": r["contacts"], "from_victim": r["from_victim"], "days": r["days"], "channels": r["channels"],
+            "example_event_ids": r["example_event_ids"], "after_block": after_block,
+            "after_conduct_started": r["first"] > first_incident,
+            "one_way": one_way,
+            "like_the_suspect": bool(one_way and r["contacts"] >= 2 and r["first"] > first_incident),
+            "note": "not attributed to anyone in this view: not counted as the suspect's conduct; a lead for `atlas identity`",
+        })
     return {
         "identifiers": ids, "channels": channels,
         "blocked_records": [{"ts": t.isoformat(), "by": who} for t, who in blocks],

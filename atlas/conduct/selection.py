@@ -9,7 +9,9 @@ the view's identity map, then given a role:
 ``authority``     suspect → a police number (possible vexatious report about her);
 ``reply``         a target → the suspect (reciprocity, replies);
 ``unattributed``  an identifier nobody is attributed → the victim (a lead for identity
-                  resolution, never counted as conduct).
+                  resolution, never counted as conduct);
+``to-unattributed`` the victim → such an identifier (does she answer it? a one-way
+                  stream from a new identifier is what a switch of identity looks like).
 
 Drafts and unsent messages never get this far (they are not contacts).
 """
@@ -29,7 +31,7 @@ from .options import ConductOptions
 from .parties import STATUS_RANK, Cast
 from .threats import Lexicon, stop_requests
 
-ROLES: Final = ("conduct", "authority", "reply", "unattributed")
+ROLES: Final = ("conduct", "authority", "reply", "unattributed", "to-unattributed")
 
 CONTACT_FRAME: Final = pl.Schema({
     "contact_id": pl.String(), "ts_utc": pl.Datetime("us", "UTC"), "kind": pl.String(), "channel": pl.String(),
@@ -84,6 +86,10 @@ def select_contacts(case: Case, cast: Cast, options: ConductOptions, zone: str, 
         .when(pl.col("party_from").is_in(targets) & any_in("party_to", [cast.suspect])).then(pl.lit("reply"))
         .when(pl.col("party_from").is_not_null() & ~pl.col("party_from").is_in(pl.Series(sorted(known), dtype=pl.String))
               & any_in("party_to", cast.victims)).then(pl.lit("unattributed"))
+        .when(pl.col("party_from").is_in(pl.Series(list(cast.victims), dtype=pl.String))
+              & (pl.col("party_to").list.len() == 1)
+              & ~pl.col("party_to").list.first().is_in(pl.Series(sorted(known), dtype=pl.String)))
+        .then(pl.lit("to-unattributed"))
         .otherwise(None)
     )
     contacts = contacts.with_columns(role.alias("role")).filter(pl.col("role").is_not_null())
