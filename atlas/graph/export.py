@@ -1,0 +1,87 @@
+"""Exports for i2 Analyst's Notebook, Gephi and other tools: GraphML and JSON.
+
+GraphML holds only scalar attributes, so lists (event ids, identifiers, channels) are
+written as space- or semicolon-separated text and times as ISO 8601 UTC. The JSON is
+NetworkX's node-link form with the same attributes as real lists, plus a header saying
+which identity links were followed and how contacts were counted. Both are written in
+sorted order, so the same case and decisions give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from atlas.graph import ContactGraph, EventIds
+
+
+def _scalar(value: Any) -> Any:
+    if isinstance(value, EventIds):
+        return " ".join(value.to_list())
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, list | tuple | set | frozenset):
+        items = sorted(value) if isinstance(value, set | frozenset) else list(value)
+        return " ".join(str(v) for v in items)
+    if value is None:
+        return ""
+    return value
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, EventIds):
+        return value.to_list()
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, tuple | set | frozenset):
+        return sorted(value) if isinstance(value, set | frozenset) else list(value)
+    return value
+
+
+def flat_graph(cg: ContactGraph) -> nx.MultiDiGraph:
+    """A copy with GraphML-safe (scalar) attributes."""
+    g = nx.MultiDiGraph()
+    g.graph.update({k: _scalar(v) for k, v in cg.graph.graph.items()})
+    for n in sorted(cg.graph.nodes):
+        g.add_node(n, **{k: _scalar(v) for k, v in sorted(cg.graph.nodes[n].items())})
+    for u, v, k, data in sorted(cg.graph.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2])):
+        g.add_edge(u, v, key=k, **{a: _scalar(x) for a, x in sorted(data.items())})
+    return g
+
+
+def write_graphml(cg: ContactGraph, path: Path) -> Path:
+    nx.write_graphml(flat_graph(cg), path, encoding="utf-8", prettyprint=True)
+    return path
+
+
+def graph_json(cg: ContactGraph) -> dict[str, Any]:
+    nodes = [{"id": n, **{k: _jsonable(v) for k, v in sorted(cg.graph.nodes[n].items())}} for n in sorted(cg.graph.nodes)]
+    edges = [
+        {"source": u, "target": v, "key": k, **{a: _jsonable(x) for a, x in sorted(d.items())}}
+        for u, v, k, d in sorted(cg.graph.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2]))
+    ]
+    return {
+        "format": "atlas-contact-graph/1",
+        "directed": True,
+        "multigraph": True,
+        "graph": {k: _jsonable(v) for k, v in sorted(cg.graph.graph.items())},
+        "nodes": nodes,
+        "edges": edges,
+    }
+
+
+def write_json(cg: ContactGraph, path: Path) -> Path:
+    path.write_text(json.dumps(graph_json(cg), indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def write(cg: ContactGraph, path: Path) -> Path:
+    """By suffix: ``.graphml`` (or ``.xml``) or ``.json``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == ".json":
+        return write_json(cg, path)
+    return write_graphml(cg, path)
