@@ -174,8 +174,8 @@ def _items(contacts: pl.DataFrame, presences: list[dict[str, Any]], near: list[d
         "ts_utc", "local_date",
         pl.when(pl.col("role") == "authority").then(pl.lit("authority")).otherwise(pl.lit("contact")).alias("item"),
         pl.col("contact_id").alias("ref"), "channel", "target", pl.lit(None, pl.String).alias("place"), "event_ids",
-        pl.col("contact_id").is_in(pl.Series(sorted(threat_ids), dtype=pl.String)).alias("threat"),
-        pl.col("contact_id").is_in(pl.Series(sorted(breach_contacts), dtype=pl.String)).alias("breach"),
+        pl.col("contact_id").is_in(sorted(threat_ids)).alias("threat"),
+        pl.col("contact_id").is_in(sorted(breach_contacts)).alias("breach"),
         "night",
     )
     rows = []

@@ -32,7 +32,7 @@ def _span(times: list[Any]) -> tuple[str | None, str | None]:
 def publications(case: Case, cast: Cast, terms: list[str]) -> pl.DataFrame:
     """Records by the suspect's identifiers with no recipient (posts, stories, comments)
     whose text names the victim (any of ``terms``, case-insensitive)."""
-    ids = pl.Series(sorted(cast.suspect_claims), dtype=pl.String)
+    ids = sorted(cast.suspect_claims)
     terms = sorted({t.strip().lower() for t in terms if t and len(t.strip()) >= 3})
     if not terms or len(ids) == 0:
         return pl.DataFrame(schema={"event_id": pl.String, "ts_utc": pl.Datetime("us", "UTC"), "text": pl.String})

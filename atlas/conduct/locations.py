@@ -74,7 +74,7 @@ def device_records(case: Case, cast: Cast, parties: set[str], default_cell_radiu
         & ((pl.col("kind").cast(pl.String).is_in(["location", "cell"])) | pl.col("cell_id").is_not_null()
            | pl.col("lat").is_not_null())
     ).with_columns(_party_expr(cast).alias("party")).filter(
-        pl.col("party").is_in(pl.Series(sorted(parties), dtype=pl.String))
+        pl.col("party").is_in(sorted(parties))
     ).collect()
     is_cell = (pl.col("kind").cast(pl.String) == "cell") | pl.col("cell_id").is_not_null()
     positions = events.filter(~is_cell & pl.col("lat").is_not_null() & pl.col("lon").is_not_null()).select(

@@ -45,10 +45,10 @@ def mutual_weeks(contacts: pl.DataFrame, options: ConductOptions) -> pl.DataFram
 
 def mark_mutual(contacts: pl.DataFrame, weeks: pl.DataFrame, keep: set[str]) -> pl.DataFrame:
     """Add ``mutual``: a conduct contact in a two-way week that is not in ``keep`` (threats, breaches)."""
-    flagged = weeks.filter(pl.col("mutual")).get_column("week")
+    flagged = weeks.filter(pl.col("mutual")).get_column("week").to_list()
     return contacts.with_columns(
         ((pl.col("role") == "conduct") & week_of(pl.col("local_date")).is_in(flagged)
-         & ~pl.col("contact_id").is_in(pl.Series(sorted(keep), dtype=pl.String))).alias("mutual")
+         & ~pl.col("contact_id").is_in(sorted(keep))).alias("mutual")
     )
 
 

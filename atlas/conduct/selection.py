@@ -45,7 +45,7 @@ CONTACT_FRAME: Final = pl.Schema({
 
 def any_in(column: str, values: Iterable[str]) -> pl.Expr:
     """A list column contains any of ``values``."""
-    s = pl.Series(sorted(set(values)), dtype=pl.String)
+    s = sorted(set(values))
     return pl.col(column).list.eval(pl.element().is_in(s)).list.any().fill_null(False)
 
 
@@ -63,14 +63,14 @@ def select_contacts(case: Case, cast: Cast, options: ConductOptions, zone: str, 
     parties = {cast.suspect, *cast.targets, *cast.authorities}
     relevant = sorted(u for u, p in cast.owner_map.items() if p in parties)
     owned = sorted(sid for sid, u in cast.source_owner_uri.items() if cast.owner_map.get(u) in parties)
-    rel = pl.Series(relevant, dtype=pl.String)
+    rel = relevant
     events = (
         case.events()
         .filter(pl.col("kind").cast(pl.String).is_in(list(CONTACT_KINDS)))
         .filter(
             pl.col("sender").is_in(rel)
             | pl.col("recipients").list.eval(pl.element().is_in(rel)).list.any()
-            | pl.col("source_id").is_in(pl.Series(owned, dtype=pl.String))
+            | pl.col("source_id").is_in(owned)
         )
         .collect()
     )
@@ -79,16 +79,16 @@ def select_contacts(case: Case, cast: Cast, options: ConductOptions, zone: str, 
     contacts = dedupe_contacts(events, tolerance_s=options.dedupe_tolerance_s, same_person=cast.owner_map,
                                source_owners=cast.source_owner_uri)
     known = set(cast.owner_map.values())
-    targets = pl.Series(list(cast.targets), dtype=pl.String)
+    targets = list(cast.targets)
     role = (
         pl.when((pl.col("party_from") == cast.suspect) & any_in("party_to", cast.targets)).then(pl.lit("conduct"))
         .when((pl.col("party_from") == cast.suspect) & any_in("party_to", cast.authorities or ("-",))).then(pl.lit("authority"))
         .when(pl.col("party_from").is_in(targets) & any_in("party_to", [cast.suspect])).then(pl.lit("reply"))
-        .when(pl.col("party_from").is_not_null() & ~pl.col("party_from").is_in(pl.Series(sorted(known), dtype=pl.String))
+        .when(pl.col("party_from").is_not_null() & ~pl.col("party_from").is_in(sorted(known))
               & any_in("party_to", cast.victims)).then(pl.lit("unattributed"))
-        .when(pl.col("party_from").is_in(pl.Series(list(cast.victims), dtype=pl.String))
+        .when(pl.col("party_from").is_in(list(cast.victims))
               & (pl.col("party_to").list.len() == 1)
-              & ~pl.col("party_to").list.first().is_in(pl.Series(sorted(known), dtype=pl.String)))
+              & ~pl.col("party_to").list.first().is_in(sorted(known)))
         .then(pl.lit("to-unattributed"))
         .otherwise(None)
     )
@@ -123,7 +123,7 @@ def select_contacts(case: Case, cast: Cast, options: ConductOptions, zone: str, 
         .when(pl.col("role") == "authority").then(pl.col("party_to").list.first())
         .when(pl.col("role") == "reply").then(pl.col("party_from"))
         .otherwise(pl.col("party_to").list.eval(pl.element().filter(
-            pl.element().is_in(pl.Series(list(cast.victims), dtype=pl.String)))).list.first())
+            pl.element().is_in(list(cast.victims)))).list.first())
         .alias("target"),
         local.dt.date().alias("local_date"),
         local.dt.hour().cast(pl.Int8).alias("local_hour"),
