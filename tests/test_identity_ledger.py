@@ -1,0 +1,226 @@
+"""The identity ledger: links, decisions, audit, and resolution derived at read time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from atlas.errors import AtlasError
+from atlas.graph import build_graph
+from atlas.identity import decide, identifier_owner_map, officer_link, party_identifiers, read_links, resolve
+from atlas.identity.ledger import ensure_schema, link_id_for, propose
+from atlas.model import EVENT_SCHEMA, IDENTITY_EVIDENCE_SCHEMA, conform, empty_rejects
+from atlas.store import Case, StagedSource
+
+MANIFEST = """
+[case]
+reference = "OP-LEDGER"
+officer = "DC 1 Test"
+exhibit_prefix = "DT"
+
+[[party]]
+id = "victim"
+role = "victim"
+name = "Alice Example"
+identifiers = ["tel:+447700900001"]
+
+[[party]]
+id = "suspect"
+role = "suspect"
+name = "Daniel Sample"
+identifiers = ["tel:+447700900002"]
+display_names = ["Dan"]
+
+[[party]]
+id = "mother"
+role = "witness"
+name = "Margaret Example"
+identifiers = ["tel:+447700900003"]
+"""
+
+T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
+
+
+def make_case(root: Path, events: list[dict[str, Any]], evidence: list[dict[str, Any]] = (), *,  # type: ignore[assignment]
+              source_id: str = "src0000000000001", owner: str | None = None, manifest: str = MANIFEST) -> Case:
+    """A case with one committed source built directly from rows (no parser involved)."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "case.toml").write_text(manifest, encoding="utf-8")
+    rows = []
+    for i, e in enumerate(events):
+        ref = e.get("source_ref", f"row {i + 1}")
+        rows.append({"event_id": f"{source_id}/{ref}", "source_id": source_id, "source_ref": ref, "kind": "message",
+                     "channel": "sms", "ts_basis": "utc", "direction": "unknown", "deleted": False,
+                     "recipients": [], "attachments": [], **{k: v for k, v in e.items() if k != "source_ref"}})
+    frame = conform(pl.DataFrame(rows, infer_schema_length=None), EVENT_SCHEMA) if rows else pl.DataFrame(schema=EVENT_SCHEMA)
+    ev = [{"source_id": source_id, **r} for r in evidence]
+    evf = conform(pl.DataFrame(ev, infer_schema_length=None), IDENTITY_EVIDENCE_SCHEMA) if ev else \
+        pl.DataFrame(schema=IDENTITY_EVIDENCE_SCHEMA)
+    source = {"source_id": source_id, "path": str(root / "x"), "name": "x", "size": 0, "sha256": source_id * 4,
+              "format": "test rows", "parser": "test", "parser_version": "0", "owner": owner, "region": "GB",
+              "timezone": "Europe/London", "assumptions": [], "records_read": frame.height, "events": frame.height,
+              "rejects": 0}
+    case = Case.open(root)
+    case.commit([StagedSource(source, frame, empty_rejects(), evf)])
+    return Case.open(root)
+
+
+def msg(sender: str, recipient: str, minutes: int, text: str = "hello", **kw: Any) -> dict[str, Any]:
+    return {"sender": sender, "recipients": [recipient], "ts_utc": T0 + timedelta(minutes=minutes), "text": text, **kw}
+
+
+@pytest.fixture
+def case(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Case:
+    monkeypatch.setenv("ATLAS_USER", "DC 1 Test")
+    events = [msg("tel:+447700900002", "tel:+447700900001", i) for i in range(3)]
+    events += [msg("tel:+447700900013", "tel:+447700900001", 100 + i) for i in range(4)]
+    events += [msg("tel:+447700900001", "tel:+447700900003", 200)]
+    return make_case(tmp_path / "case", events)
+
+
+def _propose(case: Case, a: str, b: str, basis: str, score: float = 1.0) -> str:
+    with case.db() as con:
+        ensure_schema(con)
+        lid, _ = propose(case, con, a, b, basis, reason="test", support=["src0000000000001/row 4"], score=score,
+                         origin="discovery:test")
+    return lid
+
+
+def test_a_proposed_link_counts_only_when_proposed_links_are_asked_for(case: Case) -> None:
+    lid = _propose(case, "tel:+447700900002", "tel:+447700900013", "same-imei")
+    assert "tel:+447700900013" not in party_identifiers(case, "suspect")
+    claim = party_identifiers(case, "suspect", include_proposed=True)["tel:+447700900013"]
+    assert (claim.status, claim.basis, claim.strength, claim.link_ids) == ("proposed", "same-imei", "proven", (lid,))
+    assert identifier_owner_map(case).get("tel:+447700900013") is None
+    assert identifier_owner_map(case, include_proposed=True)["tel:+447700900013"] == "suspect"
+
+
+def test_confirming_makes_the_link_count_in_confirmed_results_and_is_audited(case: Case) -> None:
+    lid = _propose(case, "tel:+447700900002", "tel:+447700900013", "same-imei")
+    decide(case, lid, "confirmed", note="IMEI in both CDRs")
+    claim = party_identifiers(case, "suspect")["tel:+447700900013"]
+    assert (claim.status, claim.strength) == ("confirmed", "proven")
+    link = read_links(case)[0]
+    assert (link.status, link.decided_by, link.note) == ("confirmed", "DC 1 Test", "IMEI in both CDRs")
+    actions = [(e["action"], e["actor"], e["detail"].get("link_id")) for e in case.audit_log()]
+    assert ("identity.propose", "DC 1 Test", lid) in actions
+    assert ("identity.confirm", "DC 1 Test", lid) in actions
+
+
+def test_rejecting_removes_the_link_everywhere_and_keeps_the_decision_in_the_audit_log(case: Case) -> None:
+    lid = _propose(case, "tel:+447700900002", "tel:+447700900013", "temporal-succession", 0.8)
+    decide(case, lid, "confirmed")
+    assert build_graph(case).graph.has_edge("party:suspect", "party:victim")
+    before = build_graph(case).graph.edges["party:suspect", "party:victim", "sms"]["contacts"]
+    assert before == 7
+    decide(case, lid, "rejected", note="different handset")
+    for proposed in (False, True):
+        assert "tel:+447700900013" not in party_identifiers(case, "suspect", include_proposed=proposed)
+        assert "tel:+447700900013" not in identifier_owner_map(case, include_proposed=proposed)
+        g = build_graph(case, include_proposed=proposed).graph
+        assert g.edges["party:suspect", "party:victim", "sms"]["contacts"] == 3
+        assert g.edges["tel:+447700900013", "party:victim", "sms"]["contacts"] == 4
+    log = [(e["action"], e["detail"].get("previous"), e["detail"].get("status")) for e in case.audit_log()
+           if e["detail"].get("link_id") == lid]
+    assert log == [("identity.propose", None, None), ("identity.confirm", "proposed", "confirmed"),
+                   ("identity.reject", "confirmed", "rejected")]
+
+
+def test_a_rejected_link_is_never_resurrected_by_a_new_proposal(case: Case) -> None:
+    lid = _propose(case, "tel:+447700900002", "tel:+447700900013", "same-imei")
+    decide(case, lid, "rejected")
+    assert _propose(case, "tel:+447700900013", "tel:+447700900002", "same-imei") == lid
+    assert [lk.status for lk in read_links(case)] == ["rejected"]
+
+
+def test_an_officer_link_is_confirmed_with_their_name_and_a_party_can_be_an_endpoint(case: Case) -> None:
+    link = officer_link(case, "07700 900013", "suspect", "officer-decision", note="admitted in interview")
+    assert (link.a, link.b) == ("party:suspect", "tel:+447700900013")
+    assert (link.status, link.strength, link.decided_by, link.origin) == ("confirmed", "proven", "DC 1 Test", "officer")
+    claim = party_identifiers(case, "suspect")["tel:+447700900013"]
+    assert (claim.status, claim.basis, claim.link_ids) == ("confirmed", "officer-decision", (link.link_id,))
+
+
+def test_an_inferred_basis_stays_inferred_after_confirmation(case: Case) -> None:
+    link = officer_link(case, "tel:+447700900013", "tel:+447700900002", "temporal-succession")
+    assert party_identifiers(case, "suspect")["tel:+447700900013"].strength == "inferred"
+    assert link.strength == "inferred"
+
+
+def test_links_never_merge_two_parties(case: Case) -> None:
+    with pytest.raises(AtlasError, match="different people"):
+        officer_link(case, "victim", "suspect", "officer-decision")
+    # a chain through an identifier attributed to another party does not carry over
+    officer_link(case, "tel:+447700900013", "tel:+447700900002", "same-imei")
+    officer_link(case, "tel:+447700900013", "tel:+447700900001", "officer-decision")
+    res = resolve(case)
+    assert res.owner["tel:+447700900001"] == "victim"
+    assert res.owner["tel:+447700900002"] == "suspect"
+    assert res.contested == {"tel:+447700900013": ("suspect", "victim")}
+    assert "tel:+447700900013" not in identifier_owner_map(case)
+
+
+def test_a_confirmed_path_beats_a_proposed_one_from_another_party(case: Case) -> None:
+    officer_link(case, "tel:+447700900013", "tel:+447700900002", "same-imei")
+    _propose(case, "tel:+447700900013", "tel:+447700900003", "display-name", 0.8)
+    assert identifier_owner_map(case, include_proposed=True)["tel:+447700900013"] == "suspect"
+
+
+def test_unresolved_identifiers_linked_together_form_one_group(case: Case) -> None:
+    _propose(case, "tel:+447700900013", "instagram:d4n.watching", "account-profile")
+    res = resolve(case, include_proposed=True)
+    assert res.groups == {"instagram:d4n.watching": "instagram:d4n.watching", "tel:+447700900013": "instagram:d4n.watching"}
+    assert resolve(case).groups == {}
+
+
+def test_link_ids_come_from_content_and_prefixes_resolve(case: Case) -> None:
+    lid = _propose(case, "tel:+447700900013", "tel:+447700900002", "same-imei")
+    assert lid == link_id_for("tel:+447700900002", "tel:+447700900013", "same-imei")
+    assert decide(case, lid[:6], "confirmed").link_id == lid
+    with pytest.raises(AtlasError, match="no identity link"):
+        decide(case, "Lnothere", "confirmed")
+
+
+def test_unknown_basis_and_attributed_basis_are_refused(case: Case) -> None:
+    with pytest.raises(AtlasError, match="unknown basis"):
+        officer_link(case, "tel:+447700900013", "suspect", "gut-feeling")
+    with pytest.raises(AtlasError, match=r"case\.toml"):
+        officer_link(case, "tel:+447700900013", "suspect", "attributed")
+
+
+def test_reading_the_ledger_of_a_case_without_decisions_creates_nothing(tmp_path: Path) -> None:
+    root = tmp_path / "c"
+    make_case(root, [msg("tel:+447700900002", "tel:+447700900001", 0)])
+    (root / "store" / "atlas.sqlite").unlink(missing_ok=True)
+    assert read_links(Case.open(root)) == []
+    assert not (root / "store" / "atlas.sqlite").exists()
+
+
+def test_cli_link_confirm_reject_and_people(case: Case, atlas: Callable[..., Any]) -> None:
+    root = case.root
+    r = atlas("link", root, "tel:+447700900013", "suspect", "--basis", "same-imei", "--note", "CDR AB/3")
+    assert r.code == 0, r.err
+    lid = read_links(case)[0].link_id
+    assert lid in r.out
+    r = atlas("people", root, "--json")
+    import json
+
+    view = json.loads(r.out)
+    suspect = next(p for p in view["parties"] if p["id"] == "suspect")
+    row = next(i for i in suspect["identifiers"] if i["uri"] == "tel:+447700900013")
+    assert (row["status"], row["basis"], row["strength"], row["link_ids"], row["events"]) == (
+        "confirmed", "same-imei", "proven", [lid], 4)
+    assert atlas("reject", root, lid, "--note", "wrong").code == 0
+    view = json.loads(atlas("people", root, "--json").out)
+    suspect = next(p for p in view["parties"] if p["id"] == "suspect")
+    assert "tel:+447700900013" not in {i["uri"] for i in suspect["identifiers"]}
+    assert view["decided"] == {"confirmed": 0, "rejected": 1, "proposed": 0}
+    r = atlas("confirm", root, "Lnope")
+    assert r.code == 2 and "no identity link" in r.err
+    r = atlas("people", root)
+    assert r.code == 0 and "Daniel Sample" in r.out
