@@ -296,30 +296,6 @@ def typedstream_text(blob: bytes | None) -> str | None:
     return chunk.decode("utf-8", errors="replace")
 
 
-def typedstream_blob(text: str) -> bytes:
-    """An ``attributedBody`` archive holding ``text``, laid out as iOS writes it
-    (the writers use it; the parser's tests use it to check the length encodings)."""
-    body = text.encode("utf-8")
-    n = len(body)
-    if n < 0x80:
-        length = bytes([n])
-    elif n < 0x10000:
-        length = b"\x81" + n.to_bytes(2, "little")
-    else:
-        length = b"\x82" + n.to_bytes(4, "little")
-    head = (
-        b"\x04\x0bstreamtyped\x81\xe8\x03\x84\x01@\x84\x84\x84\x19NSMutableAttributedString\x00"
-        b"\x84\x84\x12NSAttributedString\x00\x84\x84\x08NSObject\x00\x85\x92\x84\x84\x84\x0fNSMutableString\x01"
-        b"\x84\x84\x08NSString\x01\x95\x84\x01+"
-    )
-    tail = (
-        b"\x86\x84\x02iI\x01" + bytes([min(len(text), 0x7F)]) +
-        b"\x92\x84\x84\x84\x0cNSDictionary\x00\x95\x84\x01i\x01\x92\x84\x98\x98\x1d__kIMMessagePartAttributeName"
-        b"\x86\x92\x84\x84\x84\x08NSNumber\x00\x84\x84\x07NSValue\x00\x95\x84\x01*\x84\x9b\x9b\x00\x86\x86\x86"
-    )
-    return head + length + body + tail
-
-
 def id_gap_note(ids: pl.Series, what: str) -> str | None:
     """Say how many row ids are missing inside a table's id range (rows deleted before acquisition)."""
     ids = ids.drop_nulls()

@@ -36,12 +36,14 @@ last ``2013-10-29T17:16:17.250Z``.
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Final
 
 import polars as pl
 
 from atlas.model import TS_TYPE
+from atlas.normalise.phones import phone_uri
 from atlas.normalise.times import from_epoch
 from parsers._phone_db import (
     empty_rejects,
@@ -88,12 +90,12 @@ def _box_status(box: pl.Expr, boxes: dict[int, str], read: pl.Expr, delivered: p
     )
 
 
-def _sms(con: object, path: Path, tables: dict[str, set[str]], ctx: ParseContext, owner: str | None) -> pl.DataFrame:
+def _sms(con: sqlite3.Connection, path: Path, tables: dict[str, set[str]], owner: str | None) -> pl.DataFrame:
     cols = select_sql(tables, "sms", {
         "rowid": "_id", "address": "address", "date": "date", "date_sent": "date_sent", "type": "type",
         "body": "body", "read": "read", "status": "status", "deleted": "deleted", "subject": "subject",
     })
-    frame = read_frame(con, path, f"SELECT {cols} FROM sms ORDER BY _id", {  # type: ignore[arg-type]
+    frame = read_frame(con, path, f"SELECT {cols} FROM sms ORDER BY _id", {
         "rowid": pl.Int64, "address": pl.String, "date": pl.Int64, "date_sent": pl.Int64, "type": pl.Int64,
         "body": pl.String, "read": pl.Int64, "status": pl.Int64, "deleted": pl.Int64, "subject": pl.String,
     })
@@ -116,19 +118,19 @@ def _sms(con: object, path: Path, tables: dict[str, set[str]], ctx: ParseContext
     )
 
 
-def _mms(con: object, path: Path, tables: dict[str, set[str]], owner: str | None) -> pl.DataFrame:
+def _mms(con: sqlite3.Connection, path: Path, tables: dict[str, set[str]], owner: str | None, region: str) -> pl.DataFrame:
     pdu_cols = select_sql(tables, "pdu", {
         "rowid": "_id", "date": "date", "msg_box": "msg_box", "m_type": "m_type", "sub": "sub", "read": "read",
         "deleted": "deleted", "m_id": "m_id", "st": "st",
     })
-    pdu = read_frame(con, path, f"SELECT {pdu_cols} FROM pdu ORDER BY _id", {  # type: ignore[arg-type]
+    pdu = read_frame(con, path, f"SELECT {pdu_cols} FROM pdu ORDER BY _id", {
         "rowid": pl.Int64, "date": pl.Int64, "msg_box": pl.Int64, "m_type": pl.Int64, "sub": pl.String,
         "read": pl.Int64, "deleted": pl.Int64, "m_id": pl.String, "st": pl.Int64,
     })
     if pdu.height == 0:
         return pl.DataFrame()
     if has_columns(tables, "addr", "msg_id", "address", "type"):
-        addr = read_frame(con, path, "SELECT msg_id, address, type FROM addr ORDER BY _id",  # type: ignore[arg-type]
+        addr = read_frame(con, path, "SELECT msg_id, address, type FROM addr ORDER BY _id",
                           {"msg_id": pl.Int64, "address": pl.String, "type": pl.Int64})
     else:
         addr = pl.DataFrame(schema={"msg_id": pl.Int64, "address": pl.String, "type": pl.Int64})
@@ -137,11 +139,16 @@ def _mms(con: object, path: Path, tables: dict[str, set[str]], owner: str | None
         .then(None).otherwise(pl.lit("phone:") + pl.col("address")).alias("ident")
     )
     senders = addr.filter(pl.col("type") == ADDR_FROM).group_by("msg_id").agg(pl.col("ident").drop_nulls().first().alias("from_id"))
+    if owner:
+        # The owner's own number in an MMS's TO list is the owner: listed once, as the owner.
+        own = {a for a in addr.get_column("address").drop_nulls().unique().to_list()
+               if phone_uri(a, region) == owner}
+        addr = addr.with_columns(pl.when(pl.col("address").is_in(sorted(own))).then(None).otherwise(pl.col("ident")).alias("ident"))
     to = addr.filter(pl.col("type").is_in(ADDR_TO)).group_by("msg_id").agg(pl.col("ident").drop_nulls().unique(maintain_order=True).alias("to_ids"))
     if has_columns(tables, "part", "mid", "ct"):
         part_cols = select_sql(tables, "part", {"mid": "mid", "seq": "seq", "ct": "ct", "name": "name", "fn": "fn",
                                                 "cl": "cl", "data": "_data", "text": "text", "pid": "_id"})
-        parts = read_frame(con, path, f"SELECT {part_cols} FROM part ORDER BY mid, seq, _id", {  # type: ignore[arg-type]
+        parts = read_frame(con, path, f"SELECT {part_cols} FROM part ORDER BY mid, seq, _id", {
             "mid": pl.Int64, "seq": pl.Int64, "ct": pl.String, "name": pl.String, "fn": pl.String, "cl": pl.String,
             "data": pl.String, "text": pl.String, "pid": pl.Int64,
         })
@@ -199,8 +206,8 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         tables = table_columns(con, path)
         require(tables, path, "sms", "address", "date", "type", "body")
         owner = ctx.owner
-        sms = _sms(con, path, tables, ctx, owner)
-        mms = _mms(con, path, tables, owner) if has_columns(tables, "pdu", "_id", "date", "msg_box") else pl.DataFrame()
+        sms = _sms(con, path, tables, owner)
+        mms = _mms(con, path, tables, owner, ctx.region) if has_columns(tables, "pdu", "_id", "date", "msg_box") else pl.DataFrame()
     events = pl.concat([sms, mms], how="diagonal_relaxed") if mms.height else sms
     if owner is None:
         notes.append("the owner's own number is not recorded in mmssms.db: sent messages have no sender "

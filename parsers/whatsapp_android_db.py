@@ -52,13 +52,13 @@ import polars as pl
 from atlas.model import TS_TYPE
 from atlas.normalise.times import from_epoch
 from parsers._phone_db import (
-    empty_rejects,
     has_columns,
     id_gap_note,
     jid_expr,
     open_evidence,
     owner_list,
     read_frame,
+    rejects,
     select_sql,
     table_columns,
 )
@@ -135,12 +135,14 @@ def _legacy(con: sqlite3.Connection, path: Path, tables: dict[str, set[str]]) ->
         "rowid": "_id", "chat_jid": "key_remote_jid", "from_me": "key_from_me", "sender_jid": "remote_resource",
         "status": "status", "timestamp": "timestamp", "mtype": "media_wa_type", "text": "data", "media_name": "media_name",
         "file_path": "media_url", "caption": "media_caption", "mime": "media_mime_type", "lat": "latitude", "lon": "longitude",
-    })
+    }, alias="m")
     subject_join, subject = "", "NULL"
     if has_columns(tables, "chat_list", "key_remote_jid", "subject"):
-        subject_join, subject = "LEFT JOIN chat_list cl ON cl.key_remote_jid = messages.key_remote_jid", "cl.subject"
-    frame = read_frame(con, path, f"SELECT {cols}, 0 AS revoked, {subject} AS subject FROM messages {subject_join} "
-                                  "ORDER BY messages._id", MSG_SCHEMA)
+        subject_join, subject = "LEFT JOIN chat_list cl ON cl.key_remote_jid = m.key_remote_jid", "cl.subject"
+    # media_wa_type is declared TEXT in the legacy table: read it as a number.
+    cols = cols.replace('m."media_wa_type" AS "mtype"', 'CAST(m."media_wa_type" AS INTEGER) AS "mtype"')
+    frame = read_frame(con, path, f"SELECT {cols}, 0 AS revoked, {subject} AS subject FROM messages m {subject_join} "
+                                  "ORDER BY m._id", MSG_SCHEMA)
     # The legacy media_url is a download URL, not a stored path: drop it as a path.
     return frame.with_columns(pl.lit(None, pl.String).alias("file_path"))
 
@@ -151,7 +153,7 @@ def _messages(frame: pl.DataFrame, owner: str | None, ref: str, legacy: bool) ->
     is_status = chat.str.ends_with("@broadcast") & chat.str.starts_with("status")
     from_me = pl.col("from_me").fill_null(0) == 1
     mtype = pl.col("mtype").fill_null(0)
-    is_system = mtype.is_in(SYSTEM_TYPES) | (chat == "-1") | chat.is_null() | (
+    is_system = mtype.is_in(SYSTEM_TYPES) | chat.is_null() | (
         pl.lit(legacy) & (pl.col("status") == 6) & (mtype == 0) & pl.col("text").is_null())
     is_note = is_system | is_status
     revoked = (mtype == REVOKED_TYPE) | (pl.col("revoked").fill_null(0) == 1)
@@ -272,7 +274,12 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         notes.append(gap)
     if ctx.owner is None:
         notes.append("msgstore.db does not record the owner's own number: sent messages have no sender (give --owner)")
-    events = _messages(raw, ctx.owner, ref, legacy)
+    placeholder = pl.col("chat_jid") == "-1"
+    bad = rejects(ctx.source_id, raw.filter(placeholder).select(
+        pl.format("{} rowid {}", pl.lit(ref), pl.col("rowid")).alias("source_ref"),
+        pl.format("key_remote_jid -1, timestamp {}", pl.col("timestamp")).alias("excerpt")),
+        "WhatsApp's placeholder row (key_remote_jid '-1'), written when the database was created: not a message")
+    events = _messages(raw.filter(~placeholder | placeholder.is_null()), ctx.owner, ref, legacy)
     if calls.height:
         events = pl.concat([events, calls], how="diagonal_relaxed")
-    return ParseResult(events=events, rejects=empty_rejects(), records_read=events.height, assumptions=notes)
+    return ParseResult(events=events, rejects=bad, records_read=events.height + bad.height, assumptions=notes)
