@@ -141,6 +141,16 @@ def raw_events(columns: Mapping[str, Sequence[Any] | pl.Series]) -> pl.DataFrame
     return pl.DataFrame(dict(columns), schema=schema, strict=False)
 
 
+def others(frame: pl.DataFrame, everyone: Sequence[str], sender: str = "sender") -> pl.Series:
+    """Each row's recipients: everyone in the conversation except the row's sender, sorted."""
+    if frame.height == 0:  # a list literal does not broadcast into an empty frame
+        return pl.Series("recipients", [], dtype=pl.List(pl.String))
+    every = pl.lit(pl.Series([list(everyone)], dtype=pl.List(pl.String)))
+    return frame.select(
+        every.list.set_difference(pl.concat_list(pl.col(sender).fill_null(""))).list.sort().alias("recipients")
+    ).to_series()
+
+
 def rejects(source_id: str, rows: Iterable[tuple[str, str, str]]) -> pl.DataFrame:
     """``(source_ref, reason, excerpt)`` rows → a reject frame (excerpts cut to 160 characters)."""
     rows = list(rows)

@@ -42,7 +42,7 @@ from lxml import etree
 
 from atlas.errors import AtlasError, FormatError
 from atlas.normalise.times import parse_datetimes, sniff_datetime_format
-from parsers._exports import raw_events, rejects
+from parsers._exports import others, raw_events, rejects
 from parsers._meta import decide_platform
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
@@ -162,7 +162,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         texts.append(text)
         attachments.append(files)
         reactions += [(ref, f"name:{actor}", emoji) for actor, emoji in reacts]
-    if read == 0:
+    if not refs:
         raise FormatError(f"{path}: no Meta message boxes with a time (expected 'uiBoxWhite noborder' boxes with _a6-o/_2lem)")
     participants = sorted({f"name:{p}" for p in _participants(doc)}) or sorted({s for s in senders if s})
     frame = raw_events({"source_ref": refs, "sender": senders, "text": texts, "attachments": attachments}).with_columns(
@@ -174,14 +174,13 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         raise FormatError(f"{path}: {exc}") from exc
     if fmt.assumption:
         assumptions.append(fmt.assumption)
-    everyone = pl.lit(pl.Series([participants], dtype=pl.List(pl.String)))
-    recipients = everyone.list.set_difference(pl.concat_list(pl.col("sender").fill_null(""))).list.sort()
+    frame = frame.with_columns(others(frame, participants))
     srcs = [u for files in attachments for u in files if not u.startswith("http")]
     channel, why = decide_platform(uris=srcs, links=all_links, keys=(), path=path, options=ctx.options)
     events = frame.select(
         "source_ref", pl.lit("message").alias("kind"), pl.lit(channel).alias("channel"),
         parse_datetimes(pl.col("stamp"), fmt).alias("ts_local" if not fmt.has_offset else "ts_utc"),
-        pl.col("stamp").alias("ts_raw"), "sender", recipients.alias("recipients"), "text", "attachments",
+        pl.col("stamp").alias("ts_raw"), "sender", "recipients", "text", "attachments",
     )
     if ctx.owner:
         events = events.with_columns(

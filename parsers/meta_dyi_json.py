@@ -78,6 +78,7 @@ from parsers._exports import (
     head_keys,
     is_mojibake_document,
     load_json,
+    others,
     raw_events,
     rejects,
     repair_mojibake,
@@ -227,12 +228,10 @@ def _thread(doc: dict[str, Any], path: Path, ctx: ParseContext) -> ParseResult:
         "source_ref": refs, "kind": kinds, "sender": senders, "text": texts, "attachments": attachments,
         "status": statuses, "duration_s": durations,
     }).with_columns(pl.Series("stamp", [str(s) if s is not None else None for s in stamps], dtype=pl.String))
-    everyone = pl.lit(pl.Series([names], dtype=pl.List(pl.String)))
-    frame = frame.with_columns(
-        pl.when(pl.col("kind") == "note").then(pl.lit([], pl.List(pl.String)))
-        .otherwise(everyone.list.set_difference(pl.concat_list(pl.col("sender").fill_null(""))).list.sort())
+    frame = frame.with_columns(others(frame, names).alias("all_others")).with_columns(
+        pl.when(pl.col("kind") == "note").then(pl.lit([], pl.List(pl.String))).otherwise(pl.col("all_others"))
         .alias("recipients"),
-    )
+    ).drop("all_others")
     if ctx.owner:
         frame = frame.with_columns(
             pl.when((pl.col("kind") != "note") & (pl.col("recipients").list.len() == 0) & (pl.col("sender") != ctx.owner))
@@ -246,7 +245,8 @@ def _thread(doc: dict[str, Any], path: Path, ctx: ParseContext) -> ParseResult:
         default_why="Messenger layout with no platform marker in the content or the path" if camel
         else "no platform marker in the content or the path",
     )
-    frame, repaired = repair_mojibake(frame, ["sender", "text"], ["recipients", "attachments"])
+    mojibake_on = is_mojibake_document(_strings(doc))
+    frame, repaired = repair_mojibake(frame, ["sender", "text"], ["recipients", "attachments"]) if mojibake_on else (frame, 0)
     events = frame.select(
         "source_ref", "kind", pl.lit(channel).alias("channel"),
         epoch_ms_utc(pl.col("stamp")).alias("ts_utc"), pl.lit("utc").alias("ts_basis"),
@@ -256,9 +256,9 @@ def _thread(doc: dict[str, Any], path: Path, ctx: ParseContext) -> ParseResult:
     assumptions.append(
         "Messenger end-to-end-encrypted export (camelCase keys)" if camel else "Meta DYI thread (timestamp_ms in UTC)"
     )
-    if repaired:
-        assumptions.append(f"Meta's Latin-1 mojibake repaired in {repaired} distinct value(s)")
-    mojibake_on = bool(repaired)
+    if mojibake_on:
+        assumptions.append(f"Meta's Latin-1 mojibake repaired in {repaired} distinct value(s) of the messages "
+                           "(and in reactions)")
     reaction_frame = pl.DataFrame(
         {
             "source_ref": [r[0] for r in reactions],

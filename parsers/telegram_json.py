@@ -38,7 +38,9 @@ Decisions:
   and ``account-profile`` evidence for their phone number, username and name;
   ``contacts.list`` entries are ``contact`` events with ``contact-card`` evidence.
 * Recipients: in a personal chat the other party is the chat ``id``
-  (``telegram:user<id>``) or the owner; in groups, the chat's other senders.
+  (``telegram:user<id>``) or the owner; in groups, the chat's other senders. When
+  the export names its account (``personal_information``), messages from that user
+  id are ``out`` and the others ``in``; otherwise direction is left to ``--owner``.
 * Service messages (``type: service``) are ``note`` events with the action (and
   title, members, or text), except ``phone_call``/``group_call`` actions, which
   are calls: ``discard_reason`` ``missed`` → missed, ``busy`` → rejected, else
@@ -227,7 +229,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
                              "Telegram username of this user id"))
         if full:
             evidence.append((ref, "account-profile", owner, f"name:{full}", "Telegram profile name"))
-    effective_owner = ctx.owner or owner
+    effective_owner = owner or ctx.owner
     if isinstance(doc.get("messages"), list):
         _chat(doc, "", rows, effective_owner)
     else:
@@ -276,6 +278,13 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         }).with_columns(pl.Series("unix", [r[1] for r in contact_rows], dtype=pl.String),
                         pl.lit(None, pl.String).alias("local"))
         frame = pl.concat([frame, contacts], how="diagonal_relaxed")
+    if owner:
+        # The export names its own account: what that user id sent is outgoing, the rest
+        # of a chat's messages and calls reached the owner.
+        frame = frame.with_columns(
+            pl.when(~pl.col("kind").is_in(["message", "call"])).then(None)
+            .when(pl.col("sender") == owner).then(pl.lit("out")).otherwise(pl.lit("in")).alias("direction")
+        )
     local = pl.col("local").str.to_datetime("%Y-%m-%dT%H:%M:%S", strict=False, time_unit="us")
     frame = frame.with_columns(
         pl.lit("telegram").alias("channel"),
