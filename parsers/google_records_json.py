@@ -123,7 +123,8 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
                 batch = []
     except ijson.JSONError as exc:  # IncompleteJSONError is a subclass
         raise FormatError(
-            f"{path}: JSON error after {n} location record(s) (the next would be {base}[{n}]): {exc}; "
+            f"{path}: JSON error after {n} location record(s) (the next would be {base}[{n}]): "
+            f"{str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}; "
             "the file may be truncated or corrupt"
         ) from exc
     chunks.append(_chunk(batch))
