@@ -32,7 +32,7 @@ def _ingested(root: Path, scenario: str) -> tuple[Case, dict[str, Any]]:
     truth (with a warning) so this test judges de-duplication, not that parser; the
     communications returns themselves must all ingest."""
     case_dir = root / scenario
-    truth = generate(scenario, 1, 0.2, case_dir)
+    truth: dict[str, Any] = generate(scenario, 1, 0.2, case_dir)
     case = Case.open(case_dir)
     failed: set[str] = set()
     for s in truth["sources"]:
