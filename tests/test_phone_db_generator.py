@@ -81,7 +81,7 @@ def check_written(root: Path, writer: str) -> dict[str, int]:
             assert ev["channel"] in CHANNELS[contact["channel"]], (where, ev["channel"])
             assert ev["kind"] == contact["kind"]
             other = contact["to_id"] if outgoing else contact["from_id"]
-            mine = [i for i in first_id[owner] if i.startswith("tel:")][0]
+            mine = next(i for i in first_id[owner] if i.startswith("tel:"))
             assert ev["direction"] == ("out" if outgoing else "in"), where
             if outgoing:
                 assert ev["sender"] == mine and other in ev["recipients"], (where, ev["sender"], ev["recipients"])
