@@ -97,8 +97,9 @@ def evidence_proposals(evidence: pl.DataFrame, skipped: list[str] | None = None)
     if evidence.height == 0:
         return []
     ev = evidence.with_columns((pl.col("source_id") + "/" + pl.col("source_ref")).alias("ref"))
-    unusable = ev.filter(pl.col("identifier").is_null() | pl.col("related").is_null()
-                         | (pl.col("identifier") == pl.col("related")) | ~pl.col("basis").is_in(list(BASES)))
+    self_pairs = (pl.col("identifier") == pl.col("related")).fill_null(False)  # one identifier: nothing to link
+    unusable = ev.filter(~self_pairs & (pl.col("identifier").is_null() | pl.col("related").is_null()
+                                        | ~pl.col("basis").is_in(list(BASES))))
     if skipped is not None:
         for row in unusable.head(20).iter_rows(named=True):
             skipped.append(f"evidence {row['ref']} ({row['basis']}): not linkable "
