@@ -65,11 +65,63 @@ def test_app_filters_shows_detail_and_switches_screens(small_case: Path) -> None
             await pilot.pause()
             detail = str(app.screen.query_one("#detail").render())
             assert "source " in detail and "where " in detail and "basis:" in detail
-            await pilot.press("s")
+            await pilot.press("4")
             await pilot.pause()
             assert type(app.screen).__name__ == "SourcesScreen"
-            await pilot.press("t")
+            await pilot.press("1")
             await pilot.pause()
             assert type(app.screen).__name__ == "TimelineScreen"
 
     asyncio.run(drive())
+
+
+def test_people_screen_confirms_a_proposal_and_audits_it(small_case: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from atlas.identity import read_links
+    from atlas.identity.candidates import discover
+
+    case_dir = tmp_path / "copy"
+    shutil.copytree(small_case, case_dir)
+    case = Case.open(case_dir)
+    discover(case)
+    pending = [lk for lk in read_links(case) if lk.status == "proposed"]
+    assert pending, "discovery should propose links on the rejected-ex case"
+
+    async def drive() -> str:
+        app = AtlasApp(case_dir)
+        async with app.run_test(size=(180, 50)) as pilot:
+            await pilot.pause()
+            await pilot.press("2")
+            await pilot.pause()
+            caption = str(app.screen.query_one("#people-caption").render())
+            assert f"{len(pending)} awaiting review" in caption
+            first = str(app.screen.links.get_column("link")[0])  # type: ignore[attr-defined]
+            await pilot.press("c")
+            await pilot.pause()
+            return first
+
+    decided = asyncio.run(drive())
+    links = {lk.link_id: lk for lk in read_links(case)}
+    assert links[decided].status == "confirmed"
+    audit = [e for e in case.audit_log() if e["action"] == "identity.confirm"]
+    assert audit and audit[-1]["detail"]["link_id"] == decided
+
+
+def test_conduct_screen_shows_the_s2a_clock_with_its_rule(small_case: Path) -> None:
+    async def drive() -> str:
+        app = AtlasApp(small_case)
+        async with app.run_test(size=(180, 50)) as pilot:
+            await pilot.pause()
+            await pilot.press("3")
+            for _ in range(100):
+                await pilot.pause(0.1)
+                text = str(app.screen.query_one("#clock").render())
+                if "last incident" in text:
+                    return text
+            return text
+
+    text = asyncio.run(drive())
+    truth = __import__("json").loads((small_case / "truth.json").read_text())
+    assert f"last day to lay     {truth['s2a']['deadline']}" in text
+    assert "s127" in text and "not legal advice" in text

@@ -14,6 +14,8 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from atlas.store import Case
+from atlas.tui.screens.conduct import ConductScreen
+from atlas.tui.screens.people import PeopleScreen
 from atlas.tui.screens.sources import SourcesScreen
 from atlas.tui.screens.timeline import TimelineScreen
 
@@ -22,8 +24,10 @@ class AtlasApp(App[None]):
     CSS_PATH = "atlas.tcss"
     TITLE = "Atlas"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("t", "show('timeline')", "Timeline"),
-        Binding("s", "show('sources')", "Sources"),
+        Binding("1", "show('timeline')", "Timeline"),
+        Binding("2", "show('people')", "People"),
+        Binding("3", "show('conduct')", "Clock & conduct"),
+        Binding("4", "show('sources')", "Sources"),
         Binding("q", "quit", "Quit"),
     ]
 
@@ -37,6 +41,10 @@ class AtlasApp(App[None]):
             return TimelineScreen(self.case)
         if name == "sources":
             return SourcesScreen(self.case)
+        if name == "people":
+            return PeopleScreen(self.case)
+        if name == "conduct":
+            return ConductScreen(self.case)
         raise KeyError(name)
 
     def on_mount(self) -> None:

@@ -27,6 +27,15 @@ def short_id(col: str) -> pl.Expr:
     )
 
 
+def short_uri(uri: str) -> str:
+    """One identifier as people read it (``name:<source>:Dan`` → ``Dan (name)``)."""
+    if uri.startswith("name:"):
+        return uri.split(":", 2)[-1] + " (name)"
+    if uri.startswith("party:"):
+        return "party " + uri[len("party:"):]
+    return uri
+
+
 def timeline_view(events: pl.LazyFrame, sources: pl.DataFrame) -> pl.DataFrame:
     """One display row per event, in time order, with the columns the timeline shows."""
     names = sources.select("source_id", pl.col("name").alias("source_file"))

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import polars as pl
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 from textual_fastdatatable import ArrowBackend, DataTable
-
-import polars as pl
 
 from atlas.store import Case
 

@@ -7,10 +7,12 @@ a second because only the visible rows are rendered.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import polars as pl
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Select, Static
@@ -22,7 +24,7 @@ from atlas.tui.frames import event_detail, search, timeline_view, visible
 
 
 class TimelineScreen(Screen[None]):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("/", "focus_search", "Search"),
         Binding("escape", "clear_search", "Clear", show=False),
         Binding("enter", "show_detail", "Detail", show=False),
