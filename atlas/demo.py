@@ -63,9 +63,48 @@ def _conduct_step(case: Case, out_dir: Path, result: DemoResult) -> None:
         f"({s2a['in_time_basis']}); {len(data['warnings'])} warning(s); decision support, not legal advice")
 
 
+def _identity_step(case: Case, out_dir: Path, result: DemoResult) -> None:
+    """Alias discovery (proposals only), then the suspect's identifiers with how we know."""
+    from atlas.identity import party_identifiers
+    from atlas.identity.candidates import discover
+
+    report = discover(case)
+    result.lines.append(f"identity: {len(report.new)} alias link(s) proposed for review (none confirmed by Atlas)")
+    for party in case.manifest.parties_with_role("suspect"):
+        confirmed = party_identifiers(case, party.id)
+        claims = party_identifiers(case, party.id, include_proposed=True)
+        shown = [c for u, c in claims.items() if not (u.startswith("name:") and c.status == "attributed")]
+        result.lines.append(f"  {party.id}: {sum(1 for c in shown if c.uri in confirmed)} identifier(s) attributed or "
+                            f"confirmed (plus display names), {len(claims) - len(confirmed)} more proposed "
+                            f"(review: atlas people {case.root})")
+        for c in sorted(shown, key=lambda c: (c.status != "attributed", c.uri)):
+            links = f" via {', '.join(c.link_ids)}" if c.link_ids else ""
+            result.lines.append(f"    {c.uri}: {c.status}, basis {c.basis}, {c.strength}{links}")
+
+
+def _graph_step(case: Case, out_dir: Path, result: DemoResult) -> None:
+    """The contact graph with proposed links followed (labelled so), exported for i2/Gephi."""
+    from atlas.graph import build_graph, pairs
+    from atlas.graph.export import write
+    from atlas.normalise.identifiers import display
+
+    cg = build_graph(case, include_proposed=True)
+    for name in ("contact-graph.graphml", "contact-graph.json"):
+        result.outputs.append(write(cg, out_dir / name))
+    result.lines.append(f"graph: {cg.graph.number_of_nodes()} nodes, {cg.graph.number_of_edges()} edges "
+                        f"({cg.graph.graph['identity']}); top pairs:")
+    label = {n: str(d.get("label") or display(n)) for n, d in cg.graph.nodes(data=True)}
+    for r in pairs(cg).head(5).iter_rows(named=True):
+        result.lines.append(f"    {label[r['src']]} -> {label[r['dst']]}: {r['contacts']} contacts "
+                            f"({r['contacts_back']} back, {r['unanswered_rate']:.0%} unanswered) on "
+                            f"{', '.join(r['channels'])}")
+
+
 def _steps() -> list[tuple[str, Step]]:
     """Analysis and report steps, in order. Each adds lines and outputs to the result."""
     steps: list[tuple[str, Step]] = []
+    steps.append(("identity", _identity_step))  # before conduct: it reads the proposals
+    steps.append(("graph", _graph_step))
     steps.append(("conduct", _conduct_step))
     return steps
 
