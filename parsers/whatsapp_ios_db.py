@@ -26,9 +26,9 @@ Hickman's iOS 15.3.1 image):
   deleted before acquisition: counted in the notes.
 
 Public sample: iLEAPP ``ChatStorage.sqlite`` (josh_ios15): 32 rows in ZWAMESSAGE
-(Apple seconds 670009446–706027000), 5 chat sessions: 21 messages (17 text, 2 images,
-4 shared locations) … see the tests for the exact split, 11 system notes; Z_PK 28 is
-missing (Z_MAX 33): one message deleted before acquisition.
+(Apple seconds 670009446–706027000), 5 chat sessions (4 groups, 1 one-to-one): 21
+messages (15 text, 2 images, 4 shared locations; 11 sent, 10 received) and 11 system
+notes; Z_PK 28 is missing (Z_MAX 33): one message deleted before acquisition.
 """
 
 from __future__ import annotations
