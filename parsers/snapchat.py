@@ -30,8 +30,10 @@ Times: both presentations Snapchat uses are read, and both are UTC (basis ``utc`
 Identities: usernames → ``snapchat:<username>``. Where a return gives a user id
 beside a username, that pairing is ``account-profile`` identity evidence
 (``snapchat:<username>`` ↔ ``snapchat:id:<user id>``): usernames can be changed,
-the id cannot. The download's owner is not named in ``chat_history.json``: sent
-items take ``--owner`` as sender (direction ``out`` either way).
+the id cannot. The download's owner is not named as such in ``chat_history.json``;
+the newer layout shows the owner's username as ``From`` on items with ``IsSender``
+true, which is used (and stated); otherwise sent items take ``--owner`` as sender
+(direction ``out`` either way).
 
 ``Media Type`` ``TEXT`` is a message with its text; ``MEDIA``/``SNAP``/``NOTE``/
 ``STICKER``/``SHARE``/``LOCATION`` are messages with the type as attachment;
@@ -145,6 +147,11 @@ def _json(doc: Any, path: Path, ctx: ParseContext) -> ParseResult:
     bad: list[tuple[str, str, str]] = []
     read = 0
     old = any(k in OLD_SECTIONS for k in doc)
+    # The newer layout names the owner on the owner's own items ("From" with IsSender true).
+    own = sorted({str(i["From"]) for items in doc.values() if isinstance(items, list) for i in items
+                  if isinstance(i, dict) and i.get("IsSender") is True and i.get("From")})
+    file_owner = f"snapchat:{own[0]}" if len(own) == 1 else None
+    owner = file_owner or ctx.owner
     for key, items in doc.items():
         if not isinstance(items, list):
             continue
@@ -163,16 +170,16 @@ def _json(doc: Any, path: Path, ctx: ParseContext) -> ParseResult:
                 direction = OLD_SECTIONS[key]
                 other = item.get("From") if direction == "in" else item.get("To")
                 other_id = f"snapchat:{other}" if other else None
-                sender = other_id if direction == "in" else ctx.owner
-                recipients = [ctx.owner] if direction == "in" and ctx.owner else ([other_id] if direction == "out" and other_id else [])
+                sender = other_id if direction == "in" else owner
+                recipients = [owner] if direction == "in" and owner else ([other_id] if direction == "out" and other_id else [])
             else:
                 is_sender = item.get("IsSender")
                 direction = "out" if is_sender is True else "in" if is_sender is False else None
                 frm = item.get("From")
-                sender = f"snapchat:{frm}" if frm else (ctx.owner if direction == "out" else None)
+                sender = f"snapchat:{frm}" if frm else (owner if direction == "out" else None)
                 group = bool(item.get("Conversation Title"))
                 to_them: list[str | None] = [] if group else [f"snapchat:{key}"]
-                recipients = to_them if direction == "out" else [ctx.owner]
+                recipients = to_them if direction == "out" else [owner]
             cols["source_ref"].append(ref)
             cols["kind"].append(kind)
             cols["direction"].append(direction)
@@ -196,9 +203,12 @@ def _json(doc: Any, path: Path, ctx: ParseContext) -> ParseResult:
         pl.coalesce("created", "micro").alias("ts_raw"),
     ).drop("created", "micro")
     assumptions = ["Snapchat 'My Data' chat history: times are UTC as the download states"]
-    if not ctx.owner:
+    if file_owner:
+        assumptions.append(f"owner's username from the items marked IsSender: {file_owner}")
+    elif not ctx.owner:
         assumptions.append("the download does not name its owner: sent items have no sender (direction out); give --owner")
-    return ParseResult(events=frame, rejects=rejects(ctx.source_id, bad), records_read=read, assumptions=assumptions)
+    return ParseResult(events=frame, rejects=rejects(ctx.source_id, bad), records_read=read, assumptions=assumptions,
+                       owner=file_owner)
 
 
 def _csv(text: str, path: Path, ctx: ParseContext) -> ParseResult:

@@ -223,7 +223,7 @@ def test_snapchat_older_download_sections_give_direction(tmp_path: Path) -> None
     assert (rows[3][1], rows[3][5]) == ("note", "STATUSSAVETOCAMERAROLL")
 
 
-def test_snapchat_newer_download_uses_created_or_its_millisecond_field(tmp_path: Path) -> None:
+def test_snapchat_newer_download_uses_created_or_its_millisecond_field_and_finds_its_owner(tmp_path: Path) -> None:
     doc = {"dan.sample": [
         {"From": "dan.sample", "Media Type": "TEXT", "Created": "2026-03-01 10:00:00 UTC", "Content": "hi",
          "Conversation Title": None, "IsSender": False, "Created(microseconds)": 1772359200000},
@@ -235,10 +235,13 @@ def test_snapchat_newer_download_uses_created_or_its_millisecond_field(tmp_path:
     result = parse(snapchat, path)
     rows = result.events.select("direction", "sender", "recipients", "ts_utc", "ts_raw", "ts_basis").rows()
     assert rows == [
-        ("in", "snapchat:dan.sample", [], datetime(2026, 3, 1, 10, 0, tzinfo=UTC), "2026-03-01 10:00:00 UTC", "utc"),
+        ("in", "snapchat:dan.sample", ["snapchat:alice.ex"], datetime(2026, 3, 1, 10, 0, tzinfo=UTC), "2026-03-01 10:00:00 UTC",
+         "utc"),
         ("out", "snapchat:alice.ex", ["snapchat:dan.sample"], datetime(2026, 3, 1, 10, 1, tzinfo=UTC), "1772359260000", "utc"),
     ]
-    assert any("does not name its owner" in a for a in result.assumptions)
+    # The owner's username is the From of the items marked IsSender, and is stated.
+    assert result.owner == "snapchat:alice.ex"
+    assert "owner's username from the items marked IsSender: snapchat:alice.ex" in result.assumptions
 
 
 RETURN_HEADER = ("content_type,message_type,conversation_id,message_id,reply_to_message_id,conversation_title,"
