@@ -72,6 +72,19 @@ def expand_paths(paths: Iterable[Path]) -> list[tuple[Path, bool]]:
     return out
 
 
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+
+
+def sqlite_companion_of(path: Path) -> Path | None:
+    """The database a ``-wal`` / ``-shm`` / ``-journal`` file belongs to, if it lies beside it."""
+    for suffix in SQLITE_COMPANIONS:
+        if path.name.endswith(suffix) and len(path.name) > len(suffix):
+            base = path.with_name(path.name[: -len(suffix)])
+            if base.is_file():
+                return base
+    return None
+
+
 def owner_identity(manifest: Manifest, owner: str | None) -> tuple[str | None, list[str], list[str]]:
     """``--owner`` as (identifier URI, owner URIs for direction, display names).
 
@@ -196,6 +209,12 @@ def ingest(
     for path, explicit in expand_paths(paths):
         if on_file:
             on_file(path)
+        companion = sqlite_companion_of(path)
+        if companion is not None and not explicit:
+            outcomes.append(SourceOutcome(path=str(path), status="skipped", message=(
+                f"SQLite {path.name.rsplit('-', 1)[1]} file of {companion.name}: not a source on its own "
+                "(the database's parser says whether it was present and that it was not replayed)")))
+            continue
         try:
             outcome, stage = ingest_file(case, path, opts, debug=debug)
         except FormatError as exc:

@@ -213,3 +213,15 @@ def test_ileapp_whatsapp_contacts_link_saved_names_to_numbers_in_the_us(
     # "(919) 579-0479" is national: only a US reading makes it the same number as the WhatsApp ID.
     assert josh == ["tel:+19193912507", "tel:+19195790479"]
     assert set(evidence.get_column("basis")) == {"contact-card"}
+
+
+def test_a_folder_of_databases_skips_their_wal_and_shm_files_and_says_why(
+        samples: Path, case_dir: Path, atlas: Callable[..., object]) -> None:
+    run = atlas("ingest", case_dir, samples / "plaso", "--json", "--region", "US")
+    assert run.code == 0, run.err  # type: ignore[attr-defined]
+    outcomes = {Path(o["path"]).name: o for o in json.loads(run.out)}  # type: ignore[attr-defined]
+    assert {n: o["status"] for n, o in outcomes.items()} == {
+        "contacts2.db": "ingested", "imessage_chat.db": "ingested", "mmssms.db": "ingested",
+        "imessage_chat.db-shm": "skipped", "imessage_chat.db-wal": "skipped"}
+    assert outcomes["imessage_chat.db-wal"]["message"].startswith("SQLite wal file of imessage_chat.db: not a source on its own")
+    assert sum(o["events"] for o in outcomes.values()) == 9 + 3 + 10
