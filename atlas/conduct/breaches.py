@@ -8,8 +8,9 @@ For each order in case.toml made against the suspect:
   because they are never contacts;
 * every episode of his device's positions inside an exclusion zone in the window,
   saying whether the accuracy circles lay wholly inside or straddled the boundary;
-  positions reported just outside whose accuracy circle reaches inside are listed as
-  *possible* only, never as breaches; cell-site records are never presence.
+  positions reported just outside whose accuracy circle reaches inside, and positions
+  with no stated accuracy, are listed as *possible* only, never as breaches; cell-site
+  records are never presence.
 
 What a breach *is* in law (offence, contempt, or not an offence) comes from the rules
 file, with its citation. Contact with others in her network during the order is listed

@@ -4,7 +4,9 @@ Three questions, each answered with the precision of its source stated:
 
 * **presence at a place** (her home, her work, an exclusion zone): his device's
   positions within the place's radius, grouped into episodes; each says whether every
-  accuracy circle lay inside the radius or some straddled its edge;
+  accuracy circle lay inside the radius or some straddled its edge. A position with no
+  stated accuracy, or one just outside whose circle reaches in, is *possible* presence
+  only (listed, never a breach);
 * **near the victim herself** at her *changing* places (the covert pattern): his
   positions matched to hers in time (``join_asof``, nearest within a window), then
   kept where the distance, allowing for both stated accuracies, is within ``near_m``;
@@ -35,7 +37,11 @@ from .geo import (
 )
 from .options import ConductOptions
 
-PRESENT: Final = (INSIDE, INSIDE_STRADDLES, ACCURACY_UNKNOWN)
+PRESENT: Final = (INSIDE, INSIDE_STRADDLES)
+"""Reported inside the radius with a stated accuracy: presence (a breach inside an exclusion zone)."""
+POSSIBLE: Final = (OUTSIDE_STRADDLES, ACCURACY_UNKNOWN)
+"""Possible presence only, never a breach: just outside with an accuracy circle reaching in, or
+inside with no stated accuracy (a derived point, e.g. the end of a location-history activity)."""
 SAME_LOCATION_M: Final = 250.0
 """Co-location episodes whose victim positions are closer than this are one 'location'."""
 
@@ -66,20 +72,27 @@ def place_points(points: pl.DataFrame, places: list[Place]) -> pl.DataFrame:
     ).with_columns(
         boundary_status(pl.col("distance_m"), pl.col("accuracy_m"), pl.col("radius_m")).alias("status"),
     )
-    return pairs.filter(pl.col("status").is_in([*PRESENT, OUTSIDE_STRADDLES])).drop("place_lat", "place_lon")
+    return pairs.filter(pl.col("status").is_in([*PRESENT, *POSSIBLE])).drop("place_lat", "place_lon")
 
 
 def _certainty(statuses: list[str]) -> str:
     if all(s == INSIDE for s in statuses):
         return "every position's accuracy circle lies wholly inside the radius"
-    if any(s == ACCURACY_UNKNOWN for s in statuses):
-        return "position(s) inside the radius, but some with no stated accuracy"
     return "positions inside the radius, but some accuracy circles straddle the boundary"
+
+
+def _possible(statuses: list[str]) -> str:
+    parts = []
+    if OUTSIDE_STRADDLES in statuses:
+        parts.append("reported positions outside the radius whose accuracy circles reach inside")
+    if ACCURACY_UNKNOWN in statuses:
+        parts.append("reported positions inside the radius with no stated accuracy")
+    return "; ".join(parts) + ": possible presence only"
 
 
 def place_episodes(pairs: pl.DataFrame, options: ConductOptions, *, present: bool = True) -> list[dict[str, Any]]:
     """Group place pairs into episodes (per place, split by gaps)."""
-    wanted = PRESENT if present else (OUTSIDE_STRADDLES,)
+    wanted = PRESENT if present else POSSIBLE
     rows = pairs.filter(pl.col("status").is_in(list(wanted)))
     if rows.height == 0:
         return []
@@ -99,8 +112,7 @@ def place_episodes(pairs: pl.DataFrame, options: ConductOptions, *, present: boo
             "kind": "protected-place", "place": r["place"], "radius_m": r["radius_m"], "start": r["start"],
             "end": r["end"], "event_ids": r["event_ids"], "points": r["points"],
             "min_distance_m": round(r["min_distance_m"], 1), "max_accuracy_m": acc,
-            "certainty": _certainty(r["statuses"]) if present else
-            "reported positions outside the radius, but their accuracy circles reach inside: possible presence only",
+            "certainty": _certainty(r["statuses"]) if present else _possible(r["statuses"]),
             "statuses": sorted(set(r["statuses"])), "channels": r["channels"],
             "times": r["times"],
             "precision": f"{'/'.join(r['channels']) or 'location'} positions, stated accuracy up to "
@@ -109,24 +121,44 @@ def place_episodes(pairs: pl.DataFrame, options: ConductOptions, *, present: boo
     return out
 
 
+def _near_pairs(suspect: pl.DataFrame, victim: pl.DataFrame, options: ConductOptions) -> pl.DataFrame:
+    """For each of his positions, the nearest of her positions at about the same time, if near.
+
+    Records are time intervals (a visit has an end; a fix is an instant). Candidate pairs
+    come from one equi-join on time buckets one window wide (his buckets over his
+    interval; hers over her interval widened by one bucket each side), so every pair at
+    most a window apart is compared and nothing hours apart is. Positions less precise
+    than ``near_m`` are not used; one with no stated accuracy is taken at its reported
+    point (and the episode says "accuracy not stated").
+    """
+    width = options.colocation_window_minutes * 60_000_000
+    precise = pl.col("accuracy_m").is_null() | (pl.col("accuracy_m") <= options.near_m)
+    s = suspect.filter(precise).with_columns(
+        pl.col("ts_utc").dt.epoch("us").alias("s0"),
+        pl.coalesce("ts_end_utc", "ts_utc").dt.epoch("us").alias("s1"),
+    ).with_columns(pl.int_ranges(pl.col("s0") // width, pl.col("s1") // width + 1).alias("bucket")).explode("bucket")
+    v = victim.filter(precise).select(
+        pl.col("ts_utc").alias("v_ts"), pl.col("event_id").alias("v_event_id"), pl.col("lat").alias("v_lat"),
+        pl.col("lon").alias("v_lon"), pl.col("accuracy_m").alias("v_acc"), pl.col("channel").alias("v_channel"),
+        pl.col("ts_utc").dt.epoch("us").alias("v0"), pl.coalesce("ts_end_utc", "ts_utc").dt.epoch("us").alias("v1"),
+    ).with_columns(pl.int_ranges(pl.col("v0") // width - 1, pl.col("v1") // width + 2).alias("bucket")).explode("bucket")
+    pairs = s.join(v, on="bucket", how="inner").unique(["event_id", "v_event_id"], keep="first").with_columns(
+        ((pl.max_horizontal("s0", "v0") - pl.min_horizontal("s1", "v1")).clip(lower_bound=0) / 1e6).alias("dt_s"),
+    ).filter(pl.col("dt_s") <= options.colocation_window_minutes * 60)
+    slack = pl.col("accuracy_m").fill_null(0.0) + pl.col("v_acc").fill_null(0.0)
+    near = pairs.with_columns(
+        haversine_m(pl.col("lat"), pl.col("lon"), pl.col("v_lat"), pl.col("v_lon")).alias("distance_m"),
+    ).filter(pl.col("distance_m") - slack <= options.near_m)
+    return near.sort(["event_id", "distance_m", "v_event_id"]).unique("event_id", keep="first").drop("bucket").sort(
+        ["ts_utc", "event_id"])
+
+
 def victim_colocations(suspect: pl.DataFrame, victim: pl.DataFrame, places: list[Place],
                        options: ConductOptions) -> list[dict[str, Any]]:
     """Episodes when his reported positions were near hers at about the same time."""
     if suspect.height == 0 or victim.height == 0:
         return []
-    v = victim.select(
-        pl.col("ts_utc").alias("v_ts"), pl.col("ts_utc"), pl.col("event_id").alias("v_event_id"),
-        pl.col("lat").alias("v_lat"), pl.col("lon").alias("v_lon"), pl.col("accuracy_m").alias("v_acc"),
-        pl.col("channel").alias("v_channel"),
-    ).sort("ts_utc")
-    joined = suspect.sort("ts_utc").join_asof(
-        v, on="ts_utc", strategy="nearest", tolerance=f"{options.colocation_window_minutes}m",
-    ).filter(pl.col("v_ts").is_not_null())
-    slack = pl.col("accuracy_m").fill_null(0.0) + pl.col("v_acc").fill_null(0.0)
-    near = joined.with_columns(
-        haversine_m(pl.col("lat"), pl.col("lon"), pl.col("v_lat"), pl.col("v_lon")).alias("distance_m"),
-        ((pl.col("ts_utc") - pl.col("v_ts")).dt.total_seconds().abs()).alias("dt_s"),
-    ).filter(pl.col("distance_m") - slack <= options.near_m)
+    near = _near_pairs(suspect, victim, options)
     if near.height == 0:
         return []
     near = episodes(near.with_columns(pl.lit("victim").alias("with")), by=["with"], gap_minutes=options.episode_gap_minutes)

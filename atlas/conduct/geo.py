@@ -22,6 +22,7 @@ INSIDE_STRADDLES: Final = "inside (accuracy circle straddles the boundary)"
 OUTSIDE_STRADDLES: Final = "outside (accuracy circle straddles the boundary)"
 OUTSIDE: Final = "outside"
 ACCURACY_UNKNOWN: Final = "inside (accuracy not stated)"
+"""Reported inside, but the source states no accuracy: possible presence only."""
 
 
 def haversine_m(lat1: pl.Expr, lon1: pl.Expr, lat2: pl.Expr | float, lon2: pl.Expr | float) -> pl.Expr:

@@ -25,7 +25,8 @@ from atlas.store import Case
 from .parties import Cast
 
 POSITION_FRAME: Final = pl.Schema({
-    "event_id": pl.String(), "source_id": pl.String(), "ts_utc": pl.Datetime("us", "UTC"), "channel": pl.String(),
+    "event_id": pl.String(), "source_id": pl.String(), "ts_utc": pl.Datetime("us", "UTC"),
+    "ts_end_utc": pl.Datetime("us", "UTC"), "channel": pl.String(),
     "lat": pl.Float64(), "lon": pl.Float64(), "accuracy_m": pl.Float64(), "party": pl.String(),
 })
 CELL_FRAME: Final = pl.Schema({

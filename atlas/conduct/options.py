@@ -47,9 +47,11 @@ class ConductOptions:
     """Suspect and victim positions are compared when at most this far apart in time."""
     near_m: float = 100.0
     """'Near': reported positions consistent (given their accuracy) with being this close."""
-    max_accuracy_m: float = 100.0
-    """GPS / location-history points with a worse stated accuracy are not used for
-    presence or co-location (counted and reported instead)."""
+    max_accuracy_m: float = 250.0
+    """Positions with a worse stated accuracy are not used at all (counted and reported).
+    Below it, presence at a place is judged with the accuracy circle (inside, or
+    straddling the boundary); 'near the victim' also needs both accuracies within
+    ``near_m`` where stated."""
     episode_gap_minutes: int = 60
     """Points of one device near one place less than this apart form one episode."""
     cell_serving_radius_m: float = 2000.0

@@ -26,11 +26,13 @@ HELP = "course of conduct, s2A time limit, s4A indicators, order breaches, co-lo
 ORDER = 40
 
 
-def _date(value: str) -> date:
+def _date(value: str | None) -> date | None:
+    if value is None:
+        return None
     try:
         return date.fromisoformat(value)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from exc
+        raise AtlasError(f"--as-of {value!r} is not a date (YYYY-MM-DD, e.g. 2026-11-22)") from exc
 
 
 def _hours(value: str) -> tuple[int, int]:
@@ -44,7 +46,7 @@ def _hours(value: str) -> tuple[int, int]:
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("case_dir", type=Path, metavar="CASE_DIR")
     p.add_argument("--json", action="store_true", help="machine-readable output (the full result)")
-    p.add_argument("--as-of", type=_date, help="the day to count the s2A clock from (default: today, stated in the output)")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD", help="the day to count the s2A clock from (default: today, stated in the output)")
     p.add_argument("--with-proposed", action="store_true",
                    help="also analyse with identity links still only proposed (shown separately, never merged)")
     p.add_argument("--suspect", help="the suspect's party id (default: the only party with role 'suspect')")
@@ -201,7 +203,7 @@ def run(args: argparse.Namespace) -> int:
         options.validate()
     except ValueError as exc:
         raise AtlasError(str(exc)) from exc
-    result = analyse(case, as_of=args.as_of, include_proposed=args.with_proposed, options=options)
+    result = analyse(case, as_of=_date(args.as_of), include_proposed=args.with_proposed, options=options)
     data = result.to_json()
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
