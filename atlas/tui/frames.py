@@ -27,10 +27,12 @@ def short_id(col: str) -> pl.Expr:
     )
 
 
-def short_uri(uri: str) -> str:
-    """One identifier as people read it (``name:<source>:Dan`` → ``Dan (name)``)."""
+def short_uri(uri: str, source_names: dict[str, str] | None = None) -> str:
+    """One identifier as people read it: ``name:<source>:Dan`` → ``Dan (name in mmssms.db)``."""
     if uri.startswith("name:"):
-        return uri.split(":", 2)[-1] + " (name)"
+        _, source_id, shown = uri.split(":", 2)
+        where = (source_names or {}).get(source_id, source_id)
+        return f"{shown} (name in {where})"
     if uri.startswith("party:"):
         return "party " + uri[len("party:"):]
     return uri

@@ -24,9 +24,9 @@ from atlas.store import Case
 from atlas.tui.frames import short_uri
 
 
-def identifier_rows(view: dict[str, Any]) -> pl.DataFrame:
+def identifier_rows(view: dict[str, Any], source_names: dict[str, str] | None = None) -> pl.DataFrame:
     rows = [
-        {"party": p["id"], "role": p["role"], "identifier": short_uri(i["uri"]), "status": i["status"],
+        {"party": p["id"], "role": p["role"], "identifier": short_uri(i["uri"], source_names), "status": i["status"],
          "basis": i["basis"] or "", "strength": i["strength"] or "", "events": i["events"],
          "in confirmed results": "yes" if i["in_confirmed_results"] else "no (proposed only)"}
         for p in view["parties"] for i in p["identifiers"]
@@ -36,12 +36,12 @@ def identifier_rows(view: dict[str, Any]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema)
 
 
-def link_rows(view: dict[str, Any]) -> pl.DataFrame:
+def link_rows(view: dict[str, Any], source_names: dict[str, str] | None = None) -> pl.DataFrame:
     order = {"proposed": 0, "confirmed": 1, "rejected": 2}
     links = sorted(view["links"], key=lambda lk: (order.get(lk["status"], 3), -(lk["score"] or 0), lk["link_id"]))
     rows = [
         {"link": lk["link_id"], "status": lk["status"], "strength": lk["strength"], "basis": lk["basis"],
-         "a": short_uri(lk["a"]), "b": short_uri(lk["b"]),
+         "a": short_uri(lk["a"], source_names), "b": short_uri(lk["b"], source_names),
          "score": "" if lk["score"] is None else f"{lk['score']:.2f}", "why": lk["reason"],
          "decided": f"{lk['decided_by'] or ''} {lk['decided_at'] or ''}".strip()}
         for lk in links
@@ -78,8 +78,9 @@ class PeopleScreen(Screen[None]):
 
     async def refresh_view(self) -> None:
         view = people_view(self.case)
-        idents = identifier_rows(view)
-        self.links = link_rows(view)
+        names = dict(self.case.sources().select("source_id", "name").iter_rows())
+        idents = identifier_rows(view, names)
+        self.links = link_rows(view, names)
         decided = view["decided"]
         self.query_one("#people-caption", Static).update(
             f"{len(view['parties'])} parties; links: {decided['proposed']} awaiting review, {decided['confirmed']} confirmed, "
