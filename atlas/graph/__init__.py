@@ -282,9 +282,13 @@ def graph_from_edges(edges: pl.DataFrame, flat_ids: pl.Series, nodes: pl.DataFra
 
 
 def _nodes(case: Case, resolution: Resolution, seen: set[str]) -> pl.DataFrame:
+    ev = case.events()
+    used = set(pl.concat([ev.select(pl.col("sender").alias("u")), ev.select(pl.col("recipients").explode().alias("u"))])
+               .drop_nulls().unique().collect().get_column("u").to_list())
     rows: list[dict[str, Any]] = []
     for p in case.manifest.parties:
-        ids = sorted(resolution.claims.get(p.id, {}))
+        # display names are attributed in every source; list only those a source shows
+        ids = sorted(u for u in resolution.claims.get(p.id, {}) if not u.startswith("name:") or u in used)
         rows.append({"node": PARTY_PREFIX + p.id, "label": p.name or p.id, "kind": "party", "role": p.role,
                      "party": p.id, "identifiers": ids, "n_identifiers": len(ids)})
     groups: dict[str, list[str]] = {}

@@ -1,4 +1,9 @@
-"""Exports for i2 Analyst's Notebook, Gephi and other tools: GraphML and JSON.
+"""Exports for Gephi, i2 Analyst's Notebook and other tools: GraphML, JSON and CSV.
+
+GraphML opens in Gephi, yEd and Cytoscape. i2 Analyst's Notebook imports tables (an
+import specification maps columns to entities and links), so the CSV is one row per
+edge with both ends' labels and identifiers, the channel, counts, first/last contact
+(UTC and UK local) and the event ids.
 
 GraphML holds only scalar attributes, so lists (event ids, identifiers, channels) are
 written as space- or semicolon-separated text and times as ISO 8601 UTC. The JSON is
@@ -15,8 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
+import polars as pl
 
 from atlas.graph import ContactGraph, EventIds
+from atlas.normalise.times import uk_display
 
 
 def _scalar(value: Any) -> Any:
@@ -79,9 +86,35 @@ def write_json(cg: ContactGraph, path: Path) -> Path:
     return path
 
 
+def write_csv(cg: ContactGraph, path: Path) -> Path:
+    """One row per edge, for tabular imports (i2 Analyst's Notebook, spreadsheets)."""
+    nodes = cg.graph.nodes
+    rows = []
+    for u, v, k, d in sorted(cg.graph.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2])):
+        rows.append({
+            "from_id": u, "from_label": nodes[u].get("label", u), "from_identifiers": _scalar(nodes[u].get("identifiers", [u])),
+            "to_id": v, "to_label": nodes[v].get("label", v), "to_identifiers": _scalar(nodes[v].get("identifiers", [v])),
+            "channel": k, "contacts": d["contacts"], "records": d["events"], "calls": d["calls"], "messages": d["messages"],
+            "unanswered": d["unanswered"], "night": d["night"], "first_utc": _scalar(d["first"]),
+            "last_utc": _scalar(d["last"]), "first_uk": uk_display(d["first"]), "last_uk": uk_display(d["last"]),
+            "event_ids": _scalar(d["event_ids"]),
+        })
+    pl.DataFrame(rows, schema=_CSV_SCHEMA).write_csv(path)
+    return path
+
+
+_CSV_SCHEMA = {c: pl.String for c in ("from_id", "from_label", "from_identifiers", "to_id", "to_label",
+                                       "to_identifiers", "channel")} | {
+    c: pl.Int64 for c in ("contacts", "records", "calls", "messages", "unanswered", "night")} | {
+    c: pl.String for c in ("first_utc", "last_utc", "first_uk", "last_uk", "event_ids")}
+
+
 def write(cg: ContactGraph, path: Path) -> Path:
-    """By suffix: ``.graphml`` (or ``.xml``) or ``.json``."""
+    """By suffix: ``.graphml`` (or ``.xml``), ``.json`` or ``.csv``."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix.lower() == ".json":
+    suffix = path.suffix.lower()
+    if suffix == ".json":
         return write_json(cg, path)
+    if suffix == ".csv":
+        return write_csv(cg, path)
     return write_graphml(cg, path)

@@ -3,7 +3,7 @@ contacts as directed edges per channel, each edge keeping the event ids that sup
 
 Prints who contacts whom (contacts each way, the share left unanswered, first and last
 contact), contact with the victim's network (third parties) and communities, and writes
-GraphML or JSON for i2 Analyst's Notebook, Gephi and similar tools. By default only
+GraphML (Gephi), JSON, or a CSV edge list (i2 Analyst's Notebook import). By default only
 case.toml and confirmed alias links are followed; `--with-proposed` follows proposed
 links too and says so in the output and the file.
 """
@@ -30,7 +30,7 @@ ORDER = 35
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("case_dir", type=Path, metavar="CASE_DIR")
     p.add_argument("--out", type=Path, action="append", default=[], metavar="FILE",
-                   help="write the graph: .graphml (default) or .json; may be given twice")
+                   help="write the graph: .graphml (default), .json, or .csv (edge list for i2 import); repeatable")
     p.add_argument("--with-proposed", action="store_true",
                    help="also follow alias links awaiting a decision (shown as such; never a finding on its own)")
     p.add_argument("--no-dedupe", action="store_true", help="count source records instead of de-duplicated contacts")
