@@ -166,3 +166,14 @@ def test_cli_link_confirm_reject_and_people(case: Case, atlas: Callable[..., Any
     assert r.code == 2 and "no identity link" in r.err
     r = atlas("people", root)
     assert r.code == 0 and "Daniel Sample" in r.out
+
+
+def test_confirm_all_proven_confirms_documentary_proposals_only_each_logged(case: Case, atlas: Callable[..., Any]) -> None:
+    proven = _propose(case, "tel:+447700900002", "tel:+447700900013", "same-imei")
+    inferred = _propose(case, "tel:+447700900013", "instagram:d4n.watching", "temporal-succession", 0.8)
+    r = atlas("confirm", case.root, "--all-proven", "--note", "reviewed the CDR exhibit")
+    assert r.code == 0, r.err
+    status = {lk.link_id: lk.status for lk in read_links(case)}
+    assert status == {proven: "confirmed", inferred: "proposed"}
+    confirms = [e for e in case.audit_log() if e["action"] == "identity.confirm"]
+    assert [(e["detail"]["link_id"], e["detail"]["note"]) for e in confirms] == [(proven, "reviewed the CDR exhibit")]
