@@ -123,5 +123,6 @@ def test_conduct_screen_shows_the_s2a_clock_with_its_rule(small_case: Path) -> N
 
     text = asyncio.run(drive())
     truth = __import__("json").loads((small_case / "truth.json").read_text())
-    assert f"last day to lay     {truth['s2a']['deadline']}" in text
+    deadline = __import__("datetime").date.fromisoformat(truth["s2a"]["deadline"]).strftime("%d/%m/%Y")
+    assert f"last day to lay     {deadline}" in text
     assert "s127" in text and "not legal advice" in text
