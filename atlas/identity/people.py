@@ -41,7 +41,6 @@ def people_view(case: Case) -> dict[str, Any]:
     confirmed = resolve(case, include_proposed=False, links=links)
     proposed = resolve(case, include_proposed=True, links=links)
     counts = identifier_counts(case)
-    by_id = {lk.link_id: lk for lk in links}
     parties = []
     for p in case.manifest.parties:
         claims = proposed.claims.get(p.id, {})
@@ -77,5 +76,4 @@ def people_view(case: Case) -> dict[str, Any]:
         "decided": {"confirmed": sum(lk.status == "confirmed" for lk in links),
                     "rejected": sum(lk.status == "rejected" for lk in links),
                     "proposed": len(pending)},
-        "_link_index": sorted(by_id),
     }

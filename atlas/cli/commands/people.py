@@ -34,7 +34,6 @@ def run(args: argparse.Namespace) -> int:
     if args.party:
         case.manifest.party(args.party)  # a clear error for an unknown id
     view = people_view(case)
-    view.pop("_link_index", None)
     if args.party:
         view["parties"] = [p for p in view["parties"] if p["id"] == args.party]
         view["proposals"] = [x for x in view["proposals"] if args.party in (x["a_party"], x["b_party"])]
