@@ -176,7 +176,7 @@ def _items(contacts: pl.DataFrame, presences: list[dict[str, Any]], near: list[d
         pl.col("contact_id").alias("ref"), "channel", "target", pl.lit(None, pl.String).alias("place"), "event_ids",
         pl.col("contact_id").is_in(sorted(threat_ids)).alias("threat"),
         pl.col("contact_id").is_in(sorted(breach_contacts)).alias("breach"),
-        "night",
+        "night", "identifiers", "identifier_status",
     )
     rows = []
     tz = ZoneInfo(zone)
@@ -189,6 +189,7 @@ def _items(contacts: pl.DataFrame, presences: list[dict[str, Any]], near: list[d
                 "channel": "/".join(ep.get("channels") or []) or "location", "target": victim,
                 "place": ep.get("place") or "victim's location", "event_ids": ep["event_ids"], "threat": False,
                 "breach": bool(set(ep["event_ids"]) & breach_events), "night": bool(night(local.hour)),
+                "identifiers": [], "identifier_status": None,
             })
     p_items = pl.DataFrame(rows, schema=ITEM_FRAME) if rows else pl.DataFrame(schema=ITEM_FRAME)
     return pl.concat([c_items.cast(dict(ITEM_FRAME)), p_items], how="vertical")  # type: ignore[arg-type]

@@ -23,6 +23,7 @@ ITEM_FRAME: Final = pl.Schema({
     "ts_utc": pl.Datetime("us", "UTC"), "local_date": pl.Date(), "item": pl.String(), "ref": pl.String(),
     "channel": pl.String(), "target": pl.String(), "place": pl.String(), "event_ids": pl.List(pl.String()),
     "threat": pl.Boolean(), "breach": pl.Boolean(), "night": pl.Boolean(),
+    "identifiers": pl.List(pl.String()), "identifier_status": pl.String(),
 })
 """One thing that happened: ``item`` is contact, authority (a report to police),
 presence (his device at a protected place) or near-victim (his device near hers)."""
@@ -67,6 +68,8 @@ def incidents(items: pl.DataFrame) -> list[dict[str, Any]]:
         pl.col("target").drop_nulls().unique().sort().alias("targets"),
         pl.col("item").unique().sort().alias("kinds"),
         pl.col("threat").any(), pl.col("breach").any(), pl.col("night").any(),
+        pl.col("identifiers").list.explode(keep_nulls=False, empty_as_null=False).unique().sort().alias("identifiers"),
+        pl.col("identifier_status").drop_nulls().unique().sort().alias("identifier_statuses"),
     ).sort("occasion")
     out = []
     for r in grouped.iter_rows(named=True):
@@ -76,7 +79,7 @@ def incidents(items: pl.DataFrame) -> list[dict[str, Any]]:
             "contact_ids": r["contact_ids"],
             "presences": [{"kind": k, "place": p} for k, p in zip(r["presence_kinds"], r["places"], strict=True)],
             "targets": r["targets"], "kinds": r["kinds"], "threat": r["threat"], "breach": r["breach"],
-            "night": r["night"],
+            "night": r["night"], "identifiers": r["identifiers"], "identifier_statuses": r["identifier_statuses"],
         })
     return out
 
