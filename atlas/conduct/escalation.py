@@ -139,8 +139,14 @@ def bursts(conduct: pl.DataFrame, options: ConductOptions) -> list[dict[str, Any
 
 
 def profile(contacts: pl.DataFrame, options: ConductOptions) -> dict[str, Any]:
-    """Counts by channel and direction, unanswered calls, unreplied messages, night, reciprocity."""
-    conduct = contacts.filter(pl.col("role") == "conduct")
+    """Counts by channel and direction, unanswered calls, unreplied messages, night, reciprocity.
+
+    Counts of the suspect's contact leave out contact in two-way weeks unless counted
+    (column ``mutual``, see :mod:`.reciprocity`); channel/direction counts and
+    reciprocity describe all the contact between them.
+    """
+    every = contacts.filter(pl.col("role") == "conduct")
+    conduct = every.filter(~pl.col("mutual")) if "mutual" in every.columns and not options.count_mutual else every
     replies = contacts.filter((pl.col("role") == "reply") & pl.col("stop_request").is_null())
     both = contacts.filter(pl.col("role").is_in(["conduct", "reply"]))  # counts include requests to stop
     by = both.with_columns(
@@ -162,11 +168,12 @@ def profile(contacts: pl.DataFrame, options: ConductOptions) -> dict[str, Any]:
     n_known = answered.height + unanswered.height
     night = conduct.filter(pl.col("night")).height
     started_by_targets = replies.height
-    total_two_way = conduct.height + replies.height
+    total_two_way = every.height + replies.height
     share = started_by_targets / total_two_way if total_two_way else 0.0
     return {
         "by_channel_direction": by.to_dicts(),
         "conduct_contacts": conduct.height,
+        "conduct_contacts_in_two_way_weeks": every.height - conduct.height,
         "records": int(conduct.get_column("event_ids").list.len().sum() or 0),
         "corroborated_by_several_sources": conduct.filter(pl.col("n_sources") > 1).height,
         "calls": {"total": calls.height, "answered": answered.height, "unanswered": unanswered.height,
@@ -178,7 +185,7 @@ def profile(contacts: pl.DataFrame, options: ConductOptions) -> dict[str, Any]:
                      "rule": f"unreplied = nothing from that person to the suspect within {options.reply_window_hours:g} h"},
         "night": {"hours": options.night_label, "contacts": night,
                   "share": round(night / conduct.height, 3) if conduct.height else None},
-        "reciprocity": {"suspect_to_targets": conduct.height, "targets_to_suspect": replies.height,
+        "reciprocity": {"suspect_to_targets": every.height, "targets_to_suspect": replies.height,
                         "requests_to_stop": contacts.filter(pl.col("stop_request").is_not_null()).height,
                         "targets_share": round(share, 3),
                         "two_way": bool(total_two_way and share >= options.mutual_share)},
