@@ -100,12 +100,34 @@ def _graph_step(case: Case, out_dir: Path, result: DemoResult) -> None:
                             f"{', '.join(r['channels'])}")
 
 
+def _online_step(case: Case, out_dir: Path, result: DemoResult) -> None:
+    """Accounts seen on social/messaging platforms and the location histories held (outputs/online.json)."""
+    from atlas.cli.output import dumps
+    from atlas.online import online_summary
+
+    data = online_summary(case)
+    path = out_dir / "online.json"
+    path.write_text(dumps(data) + "\n", encoding="utf-8")
+    result.outputs.append(path)
+    accounts = data["accounts"]
+    result.lines.append(f"online: {len(accounts)} account(s) sending on "
+                        f"{', '.join(sorted({a['channel'] for a in accounts})) or 'no platform'}; "
+                        f"{len(data['location_histories'])} location source(s)")
+    for a in accounts[:6]:
+        result.lines.append(f"    {a['channel']} {a['shown_as']!r}: {a['contacts']} contact(s) ({a['to_source_owner']} to the "
+                            f"source's owner), {a['first']} to {a['last']}")
+    for h in data["location_histories"][:3]:
+        result.lines.append(f"    {h['parser']} {h['source']}: {h['records']} record(s), {h['first']} to {h['last']}, "
+                            f"median accuracy {h['median_accuracy_m']} m")
+
+
 def _steps() -> list[tuple[str, Step]]:
     """Analysis and report steps, in order. Each adds lines and outputs to the result."""
     steps: list[tuple[str, Step]] = []
     steps.append(("identity", _identity_step))  # before conduct: it reads the proposals
     steps.append(("graph", _graph_step))
     steps.append(("conduct", _conduct_step))
+    steps.append(("online", _online_step))
     return steps
 
 

@@ -180,3 +180,25 @@ def test_generated_sources_say_how_their_times_were_read(generated: dict[str, An
         if row["parser"].startswith("google-"):
             assert "UTC" in text or "offset" in text or "inferences" in text
     assert sources.height == len(generated["mine"])
+
+
+def test_online_summary_lists_each_account_with_its_contacts_and_each_location_history(generated: dict[str, Any]) -> None:
+    from atlas.online import online_summary
+
+    if generated["scenario"] not in ("rejected-ex", "covert"):
+        pytest.skip("rejected-ex (accounts) and covert (two location histories) only")
+    data = online_summary(Case.open(generated["case_dir"]))
+    truth = generated["truth"]
+    if generated["scenario"] == "rejected-ex":
+        json_sources = {sid for sid, src in generated["mine"].items() if src["parser"] == "meta-dyi-json"}
+        for handle, shown in (("d4n.watching", "D"), ("not.dan.2026", "not dan")):
+            expected = sum(1 for c in truth["contacts"] if c["from_id"] == f"instagram:{handle}"
+                           for a in c["sources"] if a["source_id"] in json_sources)
+            [row] = [a for a in data["accounts"] if a["shown_as"] == shown]
+            assert (row["channel"], row["contacts"], row["to_source_owner"]) == ("instagram", expected, expected)
+            assert row["sources"] and row["sources"][0].endswith("/message_1.json")
+    else:
+        owners = {h["owner"] for h in data["location_histories"]}
+        assert len(owners) == 2  # his Takeout and her phone's Timeline: what co-location needs
+        timeline = [h for h in data["location_histories"] if h["parser"] == "google-timeline-json"]
+        assert len(timeline) == 1 and timeline[0]["records"] > 100 and timeline[0]["stays"] > 0
