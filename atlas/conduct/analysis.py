@@ -187,7 +187,7 @@ def _items(contacts: pl.DataFrame, presences: list[dict[str, Any]], near: list[d
                 "ts_utc": ep["start"], "local_date": local.date(), "item": kind,
                 "ref": f"{kind}:{ep.get('place') or 'victim'}:{ep['start'].isoformat()}",
                 "channel": "/".join(ep.get("channels") or []) or "location", "target": victim,
-                "place": ep.get("place") or "victim's location", "event_ids": ep["event_ids"], "threat": False,
+                "place": ep.get("place") or ("near the victim" if kind == "near-victim" else None), "event_ids": ep["event_ids"], "threat": False,
                 "breach": bool(set(ep["event_ids"]) & breach_events), "night": bool(night(local.hour)),
                 "identifiers": [], "identifier_status": None,
             })

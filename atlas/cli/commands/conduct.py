@@ -173,10 +173,12 @@ def _print(result: ConductResult, data: dict[str, Any], limit: int) -> None:
         [display(i["identifier"]), i["status"], _uk(i["first_seen"]), _uk(i["last_seen"]), i["contacts"], "; ".join(i["after"])]
         for i in ids["identifiers"]])
     if ids["unattributed_to_victim"]:
+        leads = sorted(ids["unattributed_to_victim"], key=lambda u: (not u["like_the_suspect"], -u["contacts"]))
         print_table("Identifiers attributed to nobody that contacted the victim (leads, not counted)",
-                    ["identifier", "first", "last", "contacts", "channels"], [
-                        [display(u["identifier"]), _uk(u["first_seen"]), _uk(u["last_seen"]), u["contacts"], ", ".join(u["channels"])]
-                        for u in ids["unattributed_to_victim"][:limit]])
+                    ["identifier", "first", "last", "contacts", "her replies", "channels", "one-way, after the conduct began"], [
+                        [display(u["identifier"]), _uk(u["first_seen"]), _uk(u["last_seen"]), u["contacts"], u["from_victim"],
+                         ", ".join(u["channels"]), "YES" if u["like_the_suspect"] else "-"]
+                        for u in leads[:limit]])
     print_table("Acts associated with stalking shown by the data (s2A(3))", ["behaviour", "shown", "count", "basis", "citation"], [
         [b["id"], "yes" if b["shown"] else "-", b["count"], b["basis"], b["citation"]] for b in data["behaviours"]])
     for w in data["warnings"]:
