@@ -81,6 +81,15 @@ def head_keys(text: str) -> set[str]:
     return set(_JSON_KEY.findall(text))
 
 
+def has_array(text: str, key: str) -> bool:
+    """True if ``text`` has ``"key": [`` (a key holding a list), not just the word.
+
+    Detection by *structure*: a JSON Schema or a README that mentions ``"locations"``
+    describes the format but is not an instance of it.
+    """
+    return re.search(r'"' + re.escape(key) + r'"\s*:\s*\[', text) is not None
+
+
 # --- time -------------------------------------------------------------------------
 
 def iso_instant(values: pl.Expr) -> pl.Expr:

@@ -34,6 +34,7 @@ accuracy, not who carried it (see DOMAIN.md).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Final
@@ -42,7 +43,7 @@ import ijson
 import polars as pl
 
 from atlas.errors import FormatError
-from parsers._exports import epoch_ms_utc, excerpt, iso_basis, with_iso_instant
+from parsers._exports import epoch_ms_utc, excerpt, has_array, iso_basis, with_iso_instant
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
 INFO: Final = ParserInfo(
@@ -68,9 +69,9 @@ def detect(probe: Probe) -> int:
     head = text[:65536]
     if "latitudeE7" not in head or "timelineObjects" in head or "placeVisit" in head:
         return 0
-    if text.startswith("{") and '"locations"' in head:
+    if text.startswith("{") and has_array(head, "locations"):
         return 92
-    if text.startswith("[") and ("timestampMs" in head or '"timestamp"' in head):
+    if re.match(r"\[\s*\{", text) and ("timestampMs" in head or '"timestamp"' in head):
         return 88
     return 0
 

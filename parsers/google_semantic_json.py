@@ -44,7 +44,7 @@ from typing import Any, Final
 import polars as pl
 
 from atlas.errors import FormatError
-from parsers._exports import epoch_ms_utc, excerpt, head_keys, iso_basis, iso_instant, load_json, rejects
+from parsers._exports import epoch_ms_utc, excerpt, has_array, head_keys, iso_basis, iso_instant, load_json, rejects
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
 INFO: Final = ParserInfo(
@@ -62,10 +62,10 @@ def detect(probe: Probe) -> int:
     text = probe.text.lstrip()
     if not text.startswith("{"):
         return 0
-    keys = head_keys(text[:65536])
-    if "timelineObjects" in keys and keys & {"placeVisit", "activitySegment"}:
-        return 95
-    return 70 if "timelineObjects" in keys else 0
+    head = text[:65536]
+    if not has_array(head, "timelineObjects"):
+        return 0
+    return 95 if head_keys(head) & {"placeVisit", "activitySegment"} else 70
 
 
 def _num(v: Any) -> float | None:

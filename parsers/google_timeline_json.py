@@ -44,6 +44,7 @@ Records:
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
@@ -51,7 +52,7 @@ from typing import Any, Final
 import polars as pl
 
 from atlas.errors import FormatError
-from parsers._exports import excerpt, head_keys, iso_basis, iso_instant, load_json, rejects
+from parsers._exports import excerpt, has_array, head_keys, iso_basis, iso_instant, load_json, rejects
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
 INFO: Final = ParserInfo(
@@ -68,9 +69,9 @@ LATLNG: Final = r"^\s*(?:geo:)?\s*(-?\d+(?:\.\d+)?)\s*°?\s*,\s*(-?\d+(?:\.\d+)?
 def detect(probe: Probe) -> int:
     text = probe.text.lstrip()
     keys = head_keys(text[:65536])
-    if text.startswith("{") and keys & {"semanticSegments", "rawSignals"}:
+    if text.startswith("{") and (has_array(text[:65536], "semanticSegments") or has_array(text[:65536], "rawSignals")):
         return 95
-    if text.startswith("[") and {"startTime", "endTime"} <= keys and '"geo:' in text[:65536]:
+    if re.match(r"\[\s*\{", text) and {"startTime", "endTime"} <= keys and '"geo:' in text[:65536]:
         return 90
     return 0
 

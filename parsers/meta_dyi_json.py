@@ -75,6 +75,7 @@ from parsers._exports import (
     epoch_ms_utc,
     epoch_s_utc,
     excerpt,
+    has_array,
     head_keys,
     is_mojibake_document,
     load_json,
@@ -108,9 +109,10 @@ def detect(probe: Probe) -> int:
     keys = head_keys(text[:65536])
     if "date_unixtime" in keys or "semanticSegments" in keys or "timelineObjects" in keys:
         return 0
-    if {"sender_name", "timestamp_ms"} <= keys:
+    head = text[:65536]
+    if {"sender_name", "timestamp_ms"} <= keys and has_array(head, "messages"):
         return 90
-    if {"senderName", "timestamp", "messages"} <= keys:
+    if {"senderName", "timestamp"} <= keys and has_array(head, "messages"):
         return 90
     if keys & {"comments_v2", "profile_v2", "profile_user"}:
         return 85

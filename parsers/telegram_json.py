@@ -62,7 +62,7 @@ import polars as pl
 
 from atlas.errors import FormatError
 from atlas.model import NAIVE_TS_TYPE
-from parsers._exports import epoch_s_utc, excerpt, head_keys, load_json, raw_events, rejects
+from parsers._exports import epoch_s_utc, excerpt, has_array, head_keys, load_json, raw_events, rejects
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
 INFO: Final = ParserInfo(
@@ -88,11 +88,12 @@ def detect(probe: Probe) -> int:
     keys = head_keys(text[:65536])
     if "sender_name" in keys or "senderName" in keys:
         return 0
-    if "messages" in keys and "date_unixtime" in keys:
+    head = text[:65536]
+    if has_array(head, "messages") and "date_unixtime" in keys:
         return 92
-    if "chats" in keys and "list" in keys and ("personal_information" in keys or "date" in keys):
+    if "chats" in keys and has_array(head, "list") and ("personal_information" in keys or "date" in keys):
         return 90
-    if "messages" in keys and "date" in keys and ("from_id" in keys or "actor_id" in keys) and '"type"' in text:
+    if has_array(head, "messages") and "date" in keys and ("from_id" in keys or "actor_id" in keys) and '"type"' in text:
         return 85
     return 0
 

@@ -256,3 +256,15 @@ def test_generated_records_and_semantic_files_match_the_public_schemas(tmp_path:
     assert [e.validator for e in records_schema.iter_errors(doc)] == ["type"]
     month["timelineObjects"][0]["activitySegment"]["activityType"] = "TELEPORTING"
     assert list(semantic_schema.iter_errors(month))
+
+
+def test_a_schema_describing_the_format_is_not_taken_for_the_format() -> None:
+    if not SCHEMAS.is_dir():
+        pytest.skip("schemas not found")
+    for name in ("Records.schema.json", "Semantic.schema.json"):
+        path = SCHEMAS / name
+        probe = parsers.Probe(path)
+        assert '"locations"' in probe.text or '"timelineObjects"' in probe.text  # the words are there ...
+        assert google_records_json.detect(probe) == google_semantic_json.detect(probe) == 0  # ... the structure is not
+        with pytest.raises(FormatError, match="format not recognised"):
+            parsers.detect(path)
