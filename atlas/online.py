@@ -56,7 +56,7 @@ def online_summary(case: Case) -> dict[str, Any]:
         locations.group_by("source_id", "name", "parser", "owner")
         .agg(pl.len().alias("records"), pl.col("ts_utc").min().alias("first"), pl.col("ts_utc").max().alias("last"),
              pl.col("ts_end_utc").is_not_null().sum().alias("stays"), pl.col("accuracy_m").median().alias("median_accuracy_m"))
-        .sort("owner", "name", nulls_last=True)
+        .sort(["records", "name"], descending=[True, False], nulls_last=True)
     )
     return {
         "accounts": accounts,
