@@ -34,6 +34,8 @@ Decisions:
   replied to and the users mentioned; ``sender`` is the archive's owner when
   ``--owner`` is given (tweets do not name their author). The tweet id and what it
   replies to (tweet id, user id, handle) are kept in the ``tweets`` reference table.
+  ``deleted-tweets.js`` (tweets the owner deleted, kept by X) gives the same notes with
+  status ``deleted-by-sender`` and ``deleted`` true.
 * ``account.js`` gives an ``account`` event and the archive owner.
 * ``source_ref`` is the JSON path: ``[3].dmConversation.messages[12]``,
   ``[40].tweet``.
@@ -182,7 +184,8 @@ def _dms(doc: list[Any], ctx: ParseContext) -> ParseResult:
 
 
 def _tweets(doc: list[Any], ctx: ParseContext, name: str) -> ParseResult:
-    cols: dict[str, list[Any]] = {k: [] for k in ("source_ref", "kind", "sender", "recipients", "text", "attachments", "status")}
+    cols: dict[str, list[Any]] = {k: [] for k in (
+        "source_ref", "kind", "sender", "recipients", "text", "attachments", "status", "deleted")}
     stamps: list[str | None] = []
     bad: list[tuple[str, str, str]] = []
     ev_rows: list[tuple[str, str, str, str]] = []
@@ -222,7 +225,8 @@ def _tweets(doc: list[Any], ctx: ParseContext, name: str) -> ParseResult:
         cols["recipients"].append(recips)
         cols["text"].append(str(text) if text else None)
         cols["attachments"].append(media)
-        cols["status"].append("deleted" if name == "deleted_tweets" else None)
+        cols["status"].append("deleted-by-sender" if name == "deleted_tweets" else None)
+        cols["deleted"].append(name == "deleted_tweets")
         stamps.append(str(tweet["created_at"]) if tweet.get("created_at") else None)
         replies.append((ref, str(tweet.get("id_str") or tweet.get("id") or ""), tweet.get("in_reply_to_status_id_str"),
                         reply_id, reply_name))

@@ -355,3 +355,11 @@ def test_x_file_that_is_not_an_archive_assignment_is_refused(tmp_path: Path) -> 
     path.write_text("window.YTD.tweets.part0 = [ {")
     with pytest.raises(FormatError, match="not valid JSON for a X archive tweets file"):
         parse(x_archive, path)
+
+
+def test_x_deleted_tweets_are_kept_as_deleted_by_sender(tmp_path: Path) -> None:
+    path = tmp_path / "deleted-tweets.js"
+    path.write_text(_js("deleted_tweets", [{"tweet": {"id_str": "9", "full_text": "she deserves it",
+                                                      "created_at": "Mon Mar 02 22:00:00 +0000 2026", "deleted_at": "x"}}]))
+    row = parse(x_archive, path).events.row(0, named=True)
+    assert (row["kind"], row["status"], row["deleted"], row["text"]) == ("note", "deleted-by-sender", True, "she deserves it")
