@@ -407,6 +407,9 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, option
         f"dates are UK local dates ({zone}); times are stored in UTC and converted with the zone rules in force (GMT/BST)",
         f"night-time = {options.night_label}",
         f"as-of date {as_of.isoformat()}: {as_of_basis}",
+        "the s2A clock applies to the summary-only offence; " + "; ".join(
+            f"{o.section} is {o.mode_of_trial} with no such limit" for o in rules.offences
+            if o.mode_of_trial == "either-way" and o.id != "pha-s4"),
         f"legal rules: {rules.meta.name} version {rules.version} ({rules.provenance()['rules_file']}, sha256 {rules.sha256[:16]}…)",
         f"threat lexicon version {lexicon.version} (sha256 {lexicon.sha256[:16]}…): only 'strong' patterns count; idioms are blanked first; every hit needs a person to confirm it",
         f"presence: a position counts when its reported point is inside the place's radius and it states an accuracy; each episode says whether the accuracy circles lie wholly inside or straddle the boundary; positions with no stated accuracy, or just outside with a circle reaching in, are possible presence only; positions with stated accuracy worse than {options.max_accuracy_m:.0f} m are not used",
