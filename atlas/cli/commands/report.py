@@ -1,0 +1,71 @@
+"""Write the reports for people: the interactive HTML report, the MG11 statement draft
+(DOCX and HTML), the exhibit schedule (CSV and XLSX), events.csv, and the charts and
+tables exhibited with the statement.
+
+Outputs are deterministic for the same case and decisions: no current time appears
+in them unless set with --as-of (the statement's date and the s2A "days left").
+Exhibit numbers are assigned once, kept in the case, and never renumbered.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from pathlib import Path
+
+from atlas.cli.output import print_json, print_table
+from atlas.errors import AtlasError
+from atlas.store import Case
+
+NAME = "report"
+HELP = "write report.html, the statement draft (DOCX/HTML) and the exhibit schedule"
+ORDER = 40
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("case_dir", type=Path, metavar="CASE_DIR")
+    p.add_argument("--out", type=Path, help="output folder (default CASE_DIR/outputs)")
+    p.add_argument("--as-of", dest="as_of", help="the date the statement speaks as of (YYYY-MM-DD): its date and "
+                                                 "the s2A days left; without it no current date appears in the outputs")
+    p.add_argument("--include-proposed", action="store_true",
+                   help="also run the analysis with identity links still awaiting a decision and state the difference "
+                        "(done anyway when such links exist; the findings always use confirmed links only)")
+    p.add_argument("--json", action="store_true", help="print the outputs and exhibits as JSON")
+
+
+def _as_of(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise AtlasError(f"--as-of {value!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def run(args: argparse.Namespace) -> int:
+    from reports.build import build_reports
+
+    case = Case.open(args.case_dir)
+    out = args.out or (args.case_dir / "outputs")
+    result = build_reports(case, out, as_of=_as_of(args.as_of), include_proposed=args.include_proposed)
+    if args.json:
+        print_json({
+            "out_dir": str(result.out_dir),
+            "outputs": {k: str(v) for k, v in sorted(result.paths.items())},
+            "exhibits": [e.row() for e in result.exhibits],
+            "facts": result.statement.facts,
+            "unavailable": result.inputs.unavailable,
+        })
+        return 0
+    print_table(
+        f"Exhibits ({case.manifest.reference})", ["ref", "description", "file", "sha256"],
+        [[e.reference, e.description, e.filename, e.sha256[:16] + "…"] for e in result.exhibits],
+    )
+    print(f"Wrote to {result.out_dir}:")
+    for key in ("report", "statement.docx", "statement.html", "exhibits.csv", "exhibits.xlsx", "events"):
+        if key in result.paths:
+            print(f"  {result.paths[key]}")
+    for note in result.notes:
+        print(f"note: {note}")
+    print("The statement is a DRAFT for the officer to review and sign. Decision support, not legal advice.")
+    return 0

@@ -1,0 +1,207 @@
+"""``atlas report``: every output for people, from one case, in one pass.
+
+Order matters and is fixed: gather the inputs and findings; declare what will be
+produced and give every source and product its exhibit number (kept in the case,
+never renumbered); write the figures, tables and ``events.csv`` and hash them; write
+``report.html``; then the statement, which quotes those hashes and references; and
+last the exhibit schedule, which lists them all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import Any, Final
+
+import polars as pl
+
+from atlas import __version__
+from atlas.store import Case
+
+from . import citations as cite
+from . import figures, graph_view, html_report, limitations, statement, statement_docx, statement_html
+from . import findings as find
+from .exhibits import Exhibit, Product, assign_numbers, hashed, product_exhibits, source_exhibits, source_order, write_schedule
+from .inputs import ReportInputs, gather
+from .style import uk_date, uk_time
+
+FIRST_COLUMNS: Final = ("date", "uk_date", "order", "kind", "ts", "uk_time", "place", "start", "end", "channels",
+                        "matched")
+
+
+@dataclass
+class ReportResult:
+    out_dir: Path
+    paths: dict[str, Path]
+    exhibits: list[Exhibit]
+    statement: statement.Statement
+    inputs: ReportInputs
+    findings: find.Findings
+    notes: list[str] = field(default_factory=list)
+
+
+def _flat_rows(items: Sequence[dict[str, Any]]) -> pl.DataFrame:
+    """A list of finding dicts as a CSV-ready frame: lists joined with '; ', ids last."""
+    keys: list[str] = []
+    for item in items:
+        for k in item:
+            if k not in keys and not k.startswith("_"):
+                keys.append(k)
+    order = [k for k in FIRST_COLUMNS if k in keys] + sorted(k for k in keys if k not in FIRST_COLUMNS and k != "event_ids")
+    if "event_ids" in keys:
+        order.append("event_ids")
+    data: dict[str, list[str]] = {k: [] for k in order}
+    for item in items:
+        for k in order:
+            v = item.get(k)
+            if isinstance(v, list | tuple):
+                v = "; ".join(map(str, v))
+            elif isinstance(v, dict):
+                v = "; ".join(f"{a}={b}" for a, b in sorted(v.items()))
+            data[k].append("" if v is None else str(v))
+    if "event_ids" in data:
+        data["records"] = [str(len(item.get("event_ids") or [])) for item in items]
+    return pl.DataFrame(data, schema={k: pl.String for k in data})
+
+
+def _contacts_frame(inputs: ReportInputs) -> pl.DataFrame:
+    c = inputs.contacts
+    names = {p.id: (p.name or p.id) for p in inputs.manifest.parties}
+    keys, vals = list(names), list(names.values())
+    return c.select(
+        "contact_id",
+        pl.col("ts_utc").dt.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").alias("ts_utc"),
+        pl.col("ts_utc").dt.convert_time_zone("Europe/London").dt.strftime("%d/%m/%Y %H:%M:%S %Z").alias("uk_time"),
+        "kind", "channel", "way",
+        pl.col("sender").replace(keys, vals).alias("from"), pl.col("recipient").replace(keys, vals).alias("to"),
+        "status", pl.col("event_ids").list.len().alias("records"), pl.col("event_ids").list.join("; "),
+    )
+
+
+def _products(inputs: ReportInputs, fnd: find.Findings) -> list[Product]:
+    out = [Product(f"figure:{n}", f"figures/{figures.FIGURES[n][0]}", figures.FIGURES[n][1])
+           for n in figures.planned(inputs, fnd)]
+    out.append(Product("table:contacts", "contacts.csv",
+                       "Table: contacts between the suspect and the victim's side, each with the records that show it",
+                       kind="table"))
+    if fnd.conduct is not None:
+        out.append(Product("table:incidents", "incidents.csv", "Table: incidents of the course of conduct (one per UK day)",
+                           kind="table"))
+        if fnd.threats:
+            out.append(Product("table:threats", "threats.csv", "Table: threat occasions (s4A indicator) with matched words",
+                               kind="table"))
+        if fnd.breaches:
+            out.append(Product("table:breaches", "breaches.csv", "Table: breaches of orders", kind="table"))
+        if fnd.colocations:
+            out.append(Product("table:colocations", "colocations.csv", "Table: co-locations with their precision",
+                               kind="table"))
+    out.append(Product("events", "events.csv", "Schedule of every source record cited in the statement and charts",
+                       kind="table"))
+    out.append(Product("report", "report.html", "Interactive report (self-contained HTML, opens offline)", kind="report"))
+    return out
+
+
+def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, include_proposed: bool = False) -> ReportResult:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "figures").mkdir(exist_ok=True)
+    inputs = gather(case, as_of=as_of, include_proposed=include_proposed)
+    fnd = find.build(inputs)
+    suspect_id = inputs.suspect.id if inputs.suspect else None
+    victim_id = inputs.victim.id if inputs.victim else None
+    gv = graph_view.view(case, inputs.graph, suspect_id, victim_id, inputs.suspect_ids, include_proposed)
+
+    products = _products(inputs, fnd)
+    order = source_order(inputs.sources, inputs.audit)
+    sha = dict(inputs.sources.select("source_id", "sha256").iter_rows())
+    keys = [(f"source:{sha[s]}", "source") for s in order] + [(f"product:{p.name}", p.kind) for p in products]
+    numbers = assign_numbers(case, keys)
+    names = {uri: (inputs.manifest.party(pid).name or pid) for uri, pid in inputs.owners.items()}
+    sources = source_exhibits(case, inputs.sources, inputs.audit, names, numbers)
+    made = {e.key.removeprefix("product:"): e for e in product_exhibits(case, products, numbers, __version__)}
+    src_refs = {e.source_id: e.reference for e in sources}
+    ref_span = f"{sources[0].reference}\u2013{sources[-1].reference}" if len(sources) > 1 else (
+        sources[0].reference if sources else "none")
+
+    citations = cite.Citations()
+    paths: dict[str, Path] = {}
+    fig_exhibits: list[tuple[str, Exhibit]] = []
+    for p in products:
+        if not p.name.startswith("figure:"):
+            continue
+        e = made[p.name]
+        name = p.name.removeprefix("figure:")
+        footer = (f"Exhibit {e.reference} \u2013 {inputs.manifest.reference} \u2013 drawn by atlas {__version__} from "
+                  f"exhibits {ref_span}; every bar traces to event ids in events.csv ({made['events'].reference})")
+        path = figures.render(name, inputs, fnd, out_dir / p.filename, footer)
+        ids = fnd.contact_event_ids
+        if name == "weekly-rate":
+            ids = inputs.contacts.get_column("event_ids").explode().drop_nulls().unique().sort().to_list()
+        if name == "locations":
+            ids = sorted({i for c in fnd.colocations for i in c["event_ids"]})
+        citations.add(f"{e.reference} {name}", ids)
+        made[p.name] = hashed(e, path, len(ids))
+        fig_exhibits.append((name, made[p.name]))
+        paths[p.name] = path
+
+    tables: dict[str, tuple[pl.DataFrame, list[tuple[str, list[str]]]]] = {
+        "table:contacts": (_contacts_frame(inputs), []),
+    }
+    if fnd.conduct is not None:
+        tables["table:incidents"] = (_flat_rows(fnd.incidents), [(f"incident {i['uk_date']}", i["event_ids"])
+                                                                 for i in fnd.incidents])
+        tables["table:threats"] = (_flat_rows(fnd.threats), [(f"threat occasion {t['uk_date']}", t["event_ids"])
+                                                             for t in fnd.threats])
+        tables["table:breaches"] = (_flat_rows(fnd.breaches), [(f"breach {b.get('order')} {b['uk_time']}", b["event_ids"])
+                                                               for b in fnd.breaches])
+        tables["table:colocations"] = (_flat_rows(fnd.colocations), [
+            (f"co-location {c.get('place') or ''} {uk_time(c.get('start') or c.get('ts'))}".strip(), c["event_ids"])
+            for c in fnd.colocations])
+    for name, (frame, cites) in tables.items():
+        if name not in made:
+            continue
+        e = made[name]
+        path = out_dir / e.filename
+        frame.write_csv(path)
+        if name == "table:contacts":
+            all_ids = inputs.contacts.get_column("event_ids").explode().drop_nulls()
+            citations.add(f"{e.reference} contacts", all_ids)
+            n = all_ids.n_unique()
+        else:
+            citations.add_many(cites)
+            n = len({i for _, idl in cites for i in idl})
+        made[name] = hashed(e, path, n)
+        paths[name] = path
+
+    cited = cite.cited_events(case, citations, src_refs)
+    per_source = dict(cited.group_by("source_exhibit").len().iter_rows())
+    sources = [replace(e, events_cited=int(per_source.get(e.reference, 0))) for e in sources]
+    events_path = cite.write_events_csv(cited, out_dir / made["events"].filename)
+    made["events"] = hashed(made["events"], events_path, cited.height)
+    paths["events"] = events_path
+
+    exhibits_so_far = sorted(sources + [made[p.name] for p in products if p.name != "report"], key=lambda e: e.number)
+    report_path = html_report.write(inputs, fnd, gv, exhibits_so_far, cite.for_display(cited), out_dir / "report.html")
+    made["report"] = hashed(made["report"], report_path, cited.height)
+    paths["report"] = report_path
+
+    limits = limitations.build(case, inputs.sources, src_refs, inputs.suspect_ids, inputs.identity_links,
+                               inputs.dedupe_rule, inputs.suspect.name if inputs.suspect else "the suspect")
+    produced = statement.Produced(by_name=made)
+    st = statement.build(inputs, fnd, limits, sources, produced, fig_exhibits)
+    paths["statement.docx"] = statement_docx.render(st, out_dir / "statement.docx")
+    paths["statement.html"] = statement_html.render(st, out_dir / "statement.html")
+
+    exhibits = sorted(sources + [made[p.name] for p in products], key=lambda e: e.number)
+    created = statement.created_at(inputs)
+    write_schedule(exhibits, out_dir / "exhibits.csv", out_dir / "exhibits.xlsx",
+                   title=f"Exhibit schedule {inputs.manifest.reference}", created=created)
+    paths["exhibits.csv"] = out_dir / "exhibits.csv"
+    paths["exhibits.xlsx"] = out_dir / "exhibits.xlsx"
+    notes = [f"{k}: {v}" for k, v in sorted(inputs.unavailable.items())]
+    return ReportResult(out_dir=out_dir, paths=paths, exhibits=exhibits, statement=st,
+                        inputs=inputs, findings=fnd, notes=notes)
+
+
+__all__ = ["ReportResult", "build_reports", "uk_date"]

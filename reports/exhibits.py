@@ -1,0 +1,230 @@
+"""The exhibit schedule: every source file and every produced chart or table, numbered.
+
+An exhibit reference is the officer's prefix and a number (``JA/1``). Once a statement
+has referred to ``JA/3`` that reference must keep meaning the same thing, so numbers
+are decisions kept in the case database (table ``report_exhibits``), assigned the
+first time an item is exhibited and never reused: adding a source later gives it the
+next number instead of renumbering everything. Sources are numbered in the order
+they were received (the audit log's ingest order), produced items after them in a
+fixed order.
+
+For each exhibit the schedule gives the description, file name, SHA-256, size, how
+and when it was received (from the audit log) and the parser that read it; produced
+exhibits are hashed after they are written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+import polars as pl
+
+from atlas.normalise.times import uk_display
+from atlas.store import Case
+
+_SCHEMA: Final = """
+CREATE TABLE IF NOT EXISTS report_exhibits (
+    key TEXT PRIMARY KEY,
+    number INTEGER NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    assigned_at TEXT NOT NULL
+);
+"""
+
+SCHEDULE_COLUMNS: Final = (
+    "reference", "kind", "description", "filename", "sha256", "size_bytes", "received", "parser", "produced_by",
+    "events_cited",
+)
+
+
+@dataclass(frozen=True)
+class Exhibit:
+    """One exhibit: a source the officer received, or something Atlas produced from them."""
+
+    key: str
+    """``source:<sha256>`` or ``product:<name>``: what the number was assigned to."""
+    reference: str
+    number: int
+    kind: str
+    description: str
+    filename: str
+    sha256: str = ""
+    size: int = 0
+    received: str = ""
+    parser: str = ""
+    produced_by: str = ""
+    events_cited: int = 0
+    path: Path | None = None
+    """Where the produced file is (not part of the schedule: the filename is)."""
+    source_id: str = ""
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "reference": self.reference, "kind": self.kind, "description": self.description,
+            "filename": self.filename, "sha256": self.sha256, "size_bytes": self.size, "received": self.received,
+            "parser": self.parser, "produced_by": self.produced_by, "events_cited": self.events_cited,
+        }
+
+
+@dataclass(frozen=True)
+class Product:
+    """A chart or table the report will produce, declared before it is written."""
+
+    name: str
+    filename: str
+    description: str
+    kind: str = "chart"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def assign_numbers(case: Case, keys: Sequence[tuple[str, str]]) -> dict[str, int]:
+    """Exhibit numbers for ``keys`` (``(key, kind)`` in exhibiting order), assigning new ones.
+
+    Existing numbers are never changed; new keys get the next free numbers in the
+    order given, and each assignment is written to the audit log.
+    """
+    with case.db() as con:
+        con.executescript(_SCHEMA)
+        known = dict(con.execute("SELECT key, number FROM report_exhibits").fetchall())
+        top = max(known.values(), default=0)
+        for key, kind in keys:
+            if key in known:
+                continue
+            top += 1
+            try:
+                con.execute("INSERT INTO report_exhibits (key, number, kind, assigned_at) VALUES (?, ?, ?, ?)",
+                            (key, top, kind, _now()))
+            except sqlite3.IntegrityError:  # pragma: no cover - a concurrent report assigned it first
+                top = con.execute("SELECT MAX(number) FROM report_exhibits").fetchone()[0] + 1
+                con.execute("INSERT INTO report_exhibits (key, number, kind, assigned_at) VALUES (?, ?, ?, ?)",
+                            (key, top, kind, _now()))
+            known[key] = top
+            case.audit("exhibit-number", {"key": key, "number": top, "prefix": case.manifest.exhibit_prefix}, con)
+    return {k: known[k] for k, _ in keys}
+
+
+def _ingest_records(audit: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """SHA-256 → the first audit record of its ingest (the moment the source was received)."""
+    out: dict[str, dict[str, Any]] = {}
+    for rec in audit:
+        detail = rec.get("detail") or {}
+        if rec.get("action") == "ingest" and isinstance(detail, dict) and detail.get("sha256"):
+            out.setdefault(str(detail["sha256"]), rec)
+    return out
+
+
+def _received(rec: dict[str, Any] | None, fallback_path: str) -> str:
+    if rec is None:
+        return f"read from {fallback_path} (no ingest record in the audit log)"
+    at = datetime.fromisoformat(str(rec["at"]))
+    detail = rec.get("detail") or {}
+    return (f"ingested into the case store with atlas ingest by {rec.get('actor', '?')} on {uk_display(at)} "
+            f"({at.astimezone(UTC).strftime('%Y-%m-%d %H:%M:%S')} UTC) from {detail.get('path', fallback_path)}; "
+            "file opened read-only and hashed before and after reading")
+
+
+def source_order(sources: pl.DataFrame, audit: Iterable[dict[str, Any]]) -> list[str]:
+    """Source ids in the order they were received (audit sequence), then by id."""
+    seq = {sha: int(rec["seq"]) for sha, rec in _ingest_records(audit).items()}
+    rows = sources.select("source_id", "sha256").iter_rows()
+    return [sid for sid, _ in sorted(rows, key=lambda r: (seq.get(r[1], 1 << 62), r[0]))]
+
+
+def source_exhibits(
+    case: Case, sources: pl.DataFrame, audit: list[dict[str, Any]], owner_names: dict[str, str], numbers: dict[str, int],
+) -> list[Exhibit]:
+    """One exhibit per source file, described from the store and the audit log."""
+    prefix = case.manifest.exhibit_prefix
+    ingests = _ingest_records(audit)
+    by_id = {r["source_id"]: r for r in sources.iter_rows(named=True)}
+    out = []
+    for sid in source_order(sources, audit):
+        r = by_id[sid]
+        key = f"source:{r['sha256']}"
+        owner = r["owner"] or ""
+        whose = owner_names.get(owner, owner) if owner else ""
+        desc = f"{r['format']}: {r['name']}" + (f" ({whose}'s device or account, {owner})" if whose and whose != owner
+                                                  else (f" (owner {owner})" if owner else ""))
+        out.append(Exhibit(
+            key=key, reference=f"{prefix}/{numbers[key]}", number=numbers[key], kind="source", description=desc,
+            filename=str(r["name"]), sha256=str(r["sha256"]), size=int(r["size"] or 0),
+            received=_received(ingests.get(str(r["sha256"])), str(r["path"])),
+            parser=f"{r['parser']} {r['parser_version']}", source_id=sid,
+            events_cited=int(r["events"] or 0),
+        ))
+    return out
+
+
+def product_exhibits(case: Case, products: Sequence[Product], numbers: dict[str, int], version: str) -> list[Exhibit]:
+    prefix = case.manifest.exhibit_prefix
+    out = []
+    for p in products:
+        key = f"product:{p.name}"
+        out.append(Exhibit(key=key, reference=f"{prefix}/{numbers[key]}", number=numbers[key], kind=p.kind,
+                           description=p.description, filename=p.filename, produced_by=f"atlas {version} (atlas report)"))
+    return out
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def hashed(exhibit: Exhibit, path: Path, events_cited: int) -> Exhibit:
+    """The exhibit with the produced file's hash and size filled in."""
+    data = path.read_bytes()
+    return replace(exhibit, sha256=sha256_bytes(data), size=len(data), path=path, events_cited=events_cited)
+
+
+def schedule_frame(exhibits: Sequence[Exhibit]) -> pl.DataFrame:
+    rows = [e.row() for e in sorted(exhibits, key=lambda e: e.number)]
+    return pl.DataFrame(rows, schema={c: (pl.Int64 if c in ("size_bytes", "events_cited") else pl.String)
+                                      for c in SCHEDULE_COLUMNS}, orient="row")
+
+
+def write_schedule(exhibits: Sequence[Exhibit], csv_path: Path, xlsx_path: Path, *, title: str,
+                   created: datetime) -> None:
+    """``exhibits.csv`` and ``exhibits.xlsx`` (the same rows; the workbook dated ``created``)."""
+    frame = schedule_frame(exhibits)
+    frame.write_csv(csv_path)
+    write_xlsx(frame, xlsx_path, sheet="Exhibits", title=title, created=created)
+
+
+def write_xlsx(frame: pl.DataFrame, path: Path, *, sheet: str, title: str, created: datetime) -> None:
+    """A workbook with fixed document properties, so the same rows give the same bytes."""
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    wb.set_properties({"title": title, "author": "Atlas", "created": created.replace(tzinfo=None),
+                       "comments": "Generated by atlas report"})
+    ws = wb.add_worksheet(sheet)
+    head = wb.add_format({"bold": True, "bg_color": "#DDE4EE", "border": 1, "text_wrap": True, "valign": "top"})
+    wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+    mono = wb.add_format({"font_name": "Consolas", "valign": "top", "font_size": 9})
+    widths = {"reference": 10, "kind": 9, "description": 48, "filename": 30, "sha256": 66, "size_bytes": 11,
+              "received": 60, "parser": 20, "produced_by": 24, "events_cited": 12}
+    for c, name in enumerate(frame.columns):
+        ws.write_string(0, c, name, head)
+        ws.set_column(c, c, widths.get(name, 18), mono if name == "sha256" else wrap)
+    for r, row in enumerate(frame.iter_rows(), start=1):
+        for c, value in enumerate(row):
+            if value is None:
+                continue
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                ws.write_number(r, c, value)
+            else:
+                ws.write_string(r, c, str(value))  # text, always: hashes and numbers keep their digits
+    ws.freeze_panes(1, 0)
+    ws.autofilter(0, 0, max(frame.height, 1), max(frame.width - 1, 0))
+    wb.close()
+    path.write_bytes(buf.getvalue())

@@ -1,0 +1,250 @@
+"""The statement's charts as PNG files, rendered with matplotlib (Agg).
+
+Route chosen: matplotlib, which renders in-process with no browser, so the figures
+are produced on any machine (a police workstation without Chromium, a CI runner)
+and identically each time. Bokeh's own PNG export needs a browser and a driver
+(DESIGN.md, known traps); the interactive charts live in ``report.html`` instead.
+
+Each figure is an exhibit in its own right: its footer names its exhibit
+reference, the exhibits it was drawn from and the software, and it is drawn only
+from the aggregated frames in :class:`~reports.findings.Findings`, so its bars are
+the counts in the statement.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import polars as pl
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Ellipse, Patch
+from matplotlib.ticker import MaxNLocator
+
+from .aggregate import WEEKDAYS
+from .findings import Findings, Period
+from .inputs import ReportInputs
+from .style import ORDER_FILL, PLACE_COLOUR, S2A_FILL, SUSPECT_COLOUR, channel_colours
+
+DPI = 150
+WIDTH_IN = 9.0
+BAR_DAYS = 120
+"""Up to this many days the daily chart has a bar per day; beyond, a filled step area per channel."""
+
+plt.rcParams.update({
+    "font.family": "DejaVu Sans", "font.size": 9, "axes.titlesize": 11, "axes.titleweight": "bold",
+    "axes.spines.top": False, "axes.spines.right": False, "svg.hashsalt": "atlas",
+})
+
+
+def _save(fig: Figure, path: Path, footer: str) -> Path:
+    fig.text(0.01, 0.01, footer, fontsize=7, color="#555555", ha="left", va="bottom")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=DPI, metadata={"Software": None})  # no version string: same bytes across runs
+    plt.close(fig)
+    return path
+
+
+def _span(findings: Findings) -> tuple[date, date] | None:
+    days = findings.daily.get_column("day").to_list() if findings.daily.height else []
+    points = list(days)
+    for p in findings.orders:
+        points.append(p.start)
+    if findings.s2a_window:
+        points += [findings.s2a_window.start, findings.s2a_window.end or findings.s2a_window.start]
+    if not points:
+        return None
+    return min(points) - timedelta(days=2), max(points) + timedelta(days=2)
+
+
+def _shade(ax: Axes, periods: list[Period], end: date, colour: str, hatch: str | None = None) -> None:
+    for p in periods:
+        stop = (p.end or end) + timedelta(days=1)
+        ax.axvspan(mdates.date2num(p.start), mdates.date2num(stop), color=colour, alpha=0.13, lw=0, hatch=hatch)
+
+
+def _date_axis(ax: Axes, lo: date, hi: date) -> None:
+    days = (hi - lo).days
+    if days <= 45:
+        ax.xaxis.set_major_locator(mdates.DayLocator(interval=max(1, days // 10)))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d/%m/%Y"))
+    else:
+        ax.xaxis.set_major_locator(mdates.MonthLocator(interval=max(1, days // 300)))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+    ax.set_xlim(mdates.date2num(lo), mdates.date2num(hi))
+    for label in ax.get_xticklabels():
+        label.set_rotation(0)
+
+
+def _legend_below(ax: Axes, handles: list[Any] | None = None) -> None:
+    kwargs: dict[str, Any] = {"handles": handles} if handles else {}
+    n = len(handles) if handles else len(ax.get_legend_handles_labels()[0])
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), frameon=False, fontsize=8, ncol=min(5, max(n, 1)), **kwargs)
+
+
+def contacts_per_day(findings: Findings, path: Path, footer: str, subject: str) -> Path:
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 4.0))
+    span = _span(findings)
+    colours = channel_colours(findings.channels)
+    handles: list[Any] = []
+    if span is not None:
+        lo, hi = span
+        _shade(ax, findings.orders, hi, ORDER_FILL)
+        if findings.s2a_window:
+            _shade(ax, [findings.s2a_window], hi, S2A_FILL)
+        days = [mdates.date2num(d) for d in findings.daily.get_column("day").to_list()]
+        bottom = [0] * len(days)
+        many = len(days) > BAR_DAYS
+        if many:  # one filled step area per channel: thousands of bar patches are slow and unreadable
+            full = pl.DataFrame({"day": pl.date_range(lo, hi, "1d", eager=True)}).join(
+                findings.daily, on="day", how="left").fill_null(0)
+            days = [mdates.date2num(d) for d in full.get_column("day").to_list()]
+            bottom = [0] * len(days)
+        for c in findings.channels:
+            values = (full if many else findings.daily).get_column(c).to_list()
+            top = [b + v for b, v in zip(bottom, values, strict=True)]
+            if many:
+                ax.fill_between(days, bottom, top, step="post", color=colours[c], lw=0)
+            else:
+                ax.bar(days, values, width=0.9, bottom=bottom, color=colours[c], label=c, align="edge", lw=0)
+            bottom = top
+        _date_axis(ax, lo, hi)
+        handles = [Patch(color=colours[c], label=c) for c in findings.channels]
+        if findings.orders:
+            handles.append(Patch(color=ORDER_FILL, alpha=0.25, label="order in force"))
+        if findings.s2a_window:
+            handles.append(Patch(color=S2A_FILL, alpha=0.25, label="s2A window (last incident to deadline)"))
+    ax.set_title(f"Contacts per day from {subject}, by channel (UK local days)", loc="left")
+    ax.set_ylabel("contacts")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    if handles:
+        _legend_below(ax, handles)
+    ax.grid(axis="y", color="#DDDDDD", lw=0.6)
+    fig.subplots_adjust(left=0.07, right=0.98, top=0.9, bottom=0.24)
+    return _save(fig, path, footer)
+
+
+def hour_weekday(findings: Findings, path: Path, footer: str, subject: str) -> Path:
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 3.4))
+    grid = [[0] * 24 for _ in range(7)]
+    for r in findings.heat.iter_rows(named=True):
+        grid[int(r["weekday"])][int(r["hour"])] = int(r["n"])
+    top = max(max(row) for row in grid)
+    im = ax.imshow(grid, aspect="auto", cmap="Reds", vmin=0, vmax=max(top, 1))
+    for d in range(7):
+        for h in range(24):
+            if grid[d][h]:
+                ax.text(h, d, str(grid[d][h]), ha="center", va="center", fontsize=7,
+                        color="white" if grid[d][h] > top * 0.6 else "#222222")
+    ax.set_xticks(range(24), [f"{h:02d}" for h in range(24)])
+    ax.set_yticks(range(7), list(WEEKDAYS))
+    ax.set_xlabel("hour of day (UK local time)")
+    ax.set_title(f"Contacts from {subject} by hour and weekday", loc="left")
+    bar = fig.colorbar(im, ax=ax, fraction=0.025, pad=0.01, label="contacts")
+    bar.locator = MaxNLocator(integer=True)
+    bar.update_ticks()
+    fig.subplots_adjust(left=0.06, right=0.99, top=0.88, bottom=0.2)
+    return _save(fig, path, footer)
+
+
+def weekly_rate(findings: Findings, path: Path, footer: str, subject: str) -> Path:
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 3.6))
+    weeks = findings.weeks
+    if weeks.height:
+        x = [mdates.date2num(d) for d in weeks.get_column("week").to_list()]
+        ax.bar(x, weeks.get_column("from_suspect").to_list(), width=6, align="edge", color="#B2182B", alpha=0.8,
+               label=f"from {subject}", lw=0)
+        mean = weeks.get_column("from_suspect").cast(pl.Float64).rolling_mean(4, min_samples=1).to_list()
+        ax.plot([v + 3.5 for v in x], mean, color="#222222", lw=1.5, label="4-week average (from)")
+        ax.plot([v + 3.5 for v in x], weeks.get_column("to_suspect").to_list(), color="#2166AC", lw=1.2,
+                ls="--", marker="o", ms=2.5, label=f"to {subject}")
+        lo = weeks.get_column("week").min()
+        hi = weeks.get_column("week").max()
+        assert isinstance(lo, date) and isinstance(hi, date)
+        _date_axis(ax, lo - timedelta(days=3), hi + timedelta(days=10))
+        _legend_below(ax)
+    ax.set_title("Escalation: contacts per week (weeks start Monday, UK local time)", loc="left")
+    ax.set_ylabel("contacts per week")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.grid(axis="y", color="#DDDDDD", lw=0.6)
+    fig.subplots_adjust(left=0.07, right=0.98, top=0.88, bottom=0.25)
+    return _save(fig, path, footer)
+
+
+def _metres_to_deg(lat: float, metres: float) -> tuple[float, float]:
+    return metres / (111_320 * math.cos(math.radians(lat))), metres / 110_540
+
+
+def locations(inputs: ReportInputs, findings: Findings, path: Path, footer: str, subject: str) -> Path:
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 6.0))
+    pos = inputs.positions
+    if pos.height:
+        sizes = [6 + 4 * math.log1p(n) for n in pos.get_column("n").to_list()]
+        ax.scatter(pos.get_column("lon").to_list(), pos.get_column("lat").to_list(), s=sizes, color=SUSPECT_COLOUR,
+                   alpha=0.35, lw=0, label=f"{subject}'s device positions (~100 m grid)")
+    for place in inputs.manifest.places:
+        w, h = _metres_to_deg(place.lat, place.radius_m)
+        ax.add_patch(Ellipse((place.lon, place.lat), 2 * w, 2 * h, fill=True, color=PLACE_COLOUR, alpha=0.25, lw=1))
+        ax.plot([place.lon], [place.lat], marker="P", color=PLACE_COLOUR, ms=8)
+        ax.annotate(f"{place.name} ({place.radius_m:g} m)", (place.lon, place.lat), xytext=(6, 6),
+                    textcoords="offset points", fontsize=8)
+    cl = [c for c in findings.colocations if isinstance(c.get("lat"), int | float) and isinstance(c.get("lon"), int | float)]
+    if cl:
+        ax.scatter([c["lon"] for c in cl], [c["lat"] for c in cl], marker="x", color="#B2182B", s=30,
+                   label="co-location / presence found by the analysis")
+    lats = [p.lat for p in inputs.manifest.places] + pos.get_column("lat").to_list() + [c["lat"] for c in cl]
+    if lats:
+        mid = sum(lats) / len(lats)
+        ax.set_aspect(1 / math.cos(math.radians(mid)))
+    ax.set_xlabel("longitude (WGS84)")
+    ax.set_ylabel("latitude (WGS84)")
+    ax.set_title("Protected places, co-locations and device positions (no map: plain coordinates)", loc="left")
+    ax.grid(color="#EEEEEE", lw=0.6)
+    if pos.height or cl:
+        ax.legend(loc="best", frameon=False, fontsize=8)
+    ax.ticklabel_format(useOffset=False)
+    fig.subplots_adjust(left=0.09, right=0.98, top=0.93, bottom=0.1)
+    return _save(fig, path, footer)
+
+
+FigureFn = Callable[[Findings, Path, str, str], Path]
+
+FIGURES: dict[str, tuple[str, str]] = {
+    "contacts-per-day": ("figure-contacts-per-day.png",
+                         "Chart: contacts per day from the suspect, by channel, with order periods and the s2A window shaded"),
+    "hour-weekday": ("figure-hour-weekday.png", "Chart: contacts from the suspect by hour of day and weekday (heat map)"),
+    "weekly-rate": ("figure-weekly-rate.png", "Chart: escalation, contacts per week each way with a 4-week average"),
+    "locations": ("figure-locations.png", "Chart: protected places, co-locations and the suspect's device positions"),
+}
+"""Figure name → (file name, exhibit description)."""
+
+
+def planned(inputs: ReportInputs, findings: Findings) -> list[str]:
+    """The figures this case has data for, in exhibit order."""
+    names = ["contacts-per-day", "hour-weekday", "weekly-rate"]
+    if inputs.positions.height or findings.colocations:
+        names.append("locations")
+    return names
+
+
+def render(name: str, inputs: ReportInputs, findings: Findings, path: Path, footer: str) -> Path:
+    subject = inputs.suspect.name if inputs.suspect and inputs.suspect.name else "the suspect"
+    if name == "contacts-per-day":
+        return contacts_per_day(findings, path, footer, subject)
+    if name == "hour-weekday":
+        return hour_weekday(findings, path, footer, subject)
+    if name == "weekly-rate":
+        return weekly_rate(findings, path, footer, subject)
+    if name == "locations":
+        return locations(inputs, findings, path, footer, subject)
+    raise ValueError(f"unknown figure {name!r}")

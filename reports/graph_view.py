@@ -1,0 +1,166 @@
+"""The contact graph as the report draws it: people, their aliases, who contacts whom.
+
+The graph comes from :mod:`atlas.graph` (a NetworkX MultiDiGraph whose edges keep the
+event ids that support them). When that module is not installed, the same kind of
+graph is built here from the store, aggregated in Polars first (one edge per
+sender, recipient and channel), so a line on the chart still leads back to records.
+
+Positions are computed, not random: the suspect on the left, the victim on the
+right, the suspect's identifiers in an arc around him (the alias links, dashed,
+labelled with their basis and status), the victim's network around her, everyone
+else in an outer ring in a sorted order. The same case always gives the same
+picture, and the picture puts the question (suspect → victim) in the middle.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+import networkx as nx
+import polars as pl
+
+from atlas.model import CONTACT_KINDS, NOT_CONTACT_STATUSES
+from atlas.normalise.identifiers import display
+from atlas.store import Case
+
+from .inputs import IdentifierClaim
+
+MAX_NODES: Final = 60
+MAX_EDGE_IDS: Final = 50
+"""Event ids kept per edge in the chart (all of them stay in the store and in events.csv)."""
+
+
+@dataclass
+class GraphView:
+    nodes: pl.DataFrame
+    """id, label, role, kind (party|identifier), x, y, contacts."""
+    edges: pl.DataFrame
+    """source, target, channel, contacts, event_ids (first MAX_EDGE_IDS), style (contact|alias), label."""
+    dropped_nodes: int = 0
+
+
+def fallback_graph(case: Case, owners: Mapping[str, str]) -> nx.MultiDiGraph:
+    """A contact multigraph from the store: one edge per (sender, recipient, channel)."""
+    keys = pl.Series(list(owners), dtype=pl.String)
+    vals = pl.Series(list(owners.values()), dtype=pl.String)
+    edges = (
+        case.events()
+        .filter(pl.col("kind").cast(pl.String).is_in(list(CONTACT_KINDS))
+                & (pl.col("status").is_null() | ~pl.col("status").is_in(list(NOT_CONTACT_STATUSES)))
+                & pl.col("sender").is_not_null())
+        .select("event_id", "sender", "recipients", "channel")
+        .explode("recipients")
+        .drop_nulls("recipients")
+        .with_columns(pl.col("sender").replace_strict(keys, vals, default=pl.col("sender")).alias("u"),
+                      pl.col("recipients").replace_strict(keys, vals, default=pl.col("recipients")).alias("v"))
+        .group_by("u", "v", "channel")
+        .agg(pl.len().alias("count"), pl.col("event_id").sort().head(MAX_EDGE_IDS).alias("event_ids"))
+        .sort("u", "v", "channel")
+        .collect()
+    )
+    g = nx.MultiDiGraph()
+    for r in edges.iter_rows(named=True):
+        g.add_edge(r["u"], r["v"], key=r["channel"], channel=r["channel"], count=int(r["count"]), event_ids=r["event_ids"])
+    return g
+
+
+def _nx(graph: Any) -> nx.MultiDiGraph:
+    """The NetworkX graph inside :class:`atlas.graph.ContactGraph` (or the graph itself)."""
+    inner = getattr(graph, "graph", None)
+    return inner if isinstance(inner, nx.Graph) else graph
+
+
+def _node_key(g: nx.MultiDiGraph, node: Any) -> str:
+    """A party node is keyed by its party id (``party:victim`` → ``victim``); others by their id."""
+    data = g.nodes[node] if node in g.nodes else {}  # noqa: SIM401 (NodeView has no .get)
+    return str(data.get("party") or node)
+
+
+def _labels(graph: Any) -> dict[str, str]:
+    g = _nx(graph)
+    return {_node_key(g, n): str(d.get("label") or "") for n, d in g.nodes(data=True) if d.get("label")}
+
+
+def _edge_rows(graph: Any) -> list[dict[str, Any]]:
+    """(u, v, channel) → count and event ids, however the graph spells its edge data."""
+    rows: dict[tuple[str, str, str], dict[str, Any]] = {}
+    g = _nx(graph)
+    for u0, v0, k, data in g.edges(keys=True, data=True):
+        u, v = _node_key(g, u0), _node_key(g, v0)
+        channel = str(data.get("channel") or k or "")
+        ids = [str(i) for i in (data.get("event_ids") or [])]
+        n = int(data.get("contacts") or data.get("count") or data.get("weight") or len(ids) or 1)
+        row = rows.setdefault((str(u), str(v), channel), {"contacts": 0, "event_ids": []})
+        row["contacts"] += n
+        row["event_ids"].extend(ids)
+    return [{"source": u, "target": v, "channel": c, "contacts": r["contacts"],
+             "event_ids": sorted(set(r["event_ids"]))[:MAX_EDGE_IDS]} for (u, v, c), r in sorted(rows.items())]
+
+
+def _arc(centre: tuple[float, float], radius: float, start: float, stop: float, n: int) -> list[tuple[float, float]]:
+    if n == 0:
+        return []
+    angles = [(start + stop) / 2] if n == 1 else [start + (stop - start) * i / (n - 1) for i in range(n)]
+    return [(round(centre[0] + radius * math.cos(a), 6), round(centre[1] + radius * math.sin(a), 6)) for a in angles]
+
+
+def view(case: Case, graph: Any, suspect: str | None, victim: str | None, claims: Mapping[str, IdentifierClaim],
+         include_proposed: bool = False) -> GraphView:
+    """Nodes and edges with positions, the suspect's alias links drawn as dashed edges."""
+    manifest = case.manifest
+    names = {p.id: (p.name or p.id) for p in manifest.parties}
+    roles = {p.id: p.role for p in manifest.parties}
+    edges = _edge_rows(graph)
+    labels = _labels(graph)
+    weight: dict[str, int] = {}
+    for e in edges:
+        weight[e["source"]] = weight.get(e["source"], 0) + e["contacts"]
+        weight[e["target"]] = weight.get(e["target"], 0) + e["contacts"]
+    keep = {n for n in (suspect, victim) if n}
+    keep |= {p for p in names if p in weight}
+    others = sorted((n for n in weight if n not in keep), key=lambda n: (-weight[n], n))
+    room = max(MAX_NODES - len(keep), 0)
+    keep |= set(others[:room])
+    dropped = max(len(others) - room, 0)
+    edges = [e for e in edges if e["source"] in keep and e["target"] in keep]
+
+    alias_ids = [u for u, c in sorted(claims.items()) if c.status != "attributed" or not u.startswith("name:")]
+    alias_ids = [u for u in alias_ids if u not in keep][:24]
+    pos: dict[str, tuple[float, float]] = {}
+    if suspect:
+        pos[suspect] = (-1.0, 0.0)
+    if victim:
+        pos[victim] = (1.0, 0.0)
+    side = sorted(n for n in keep if roles.get(n) in ("witness",) and n not in pos)
+    for n, xy in zip(side, _arc((1.0, 0.0), 0.75, -math.pi / 2.2, math.pi / 2.2, len(side)), strict=True):
+        pos[n] = xy
+    for n, xy in zip(alias_ids, _arc((-1.0, 0.0), 0.9, math.pi * 0.62, math.pi * 1.38, len(alias_ids)), strict=True):
+        pos[n] = xy
+    rest = sorted(n for n in keep if n not in pos)
+    for n, xy in zip(rest, _arc((0.0, 0.0), 2.1, math.pi * 0.15, math.pi * 1.85, len(rest)), strict=True):
+        pos[n] = xy
+
+    node_rows = []
+    for n in sorted(pos):
+        is_party = n in names
+        role = roles.get(n, "identifier" if n in alias_ids else "unresolved")
+        if n in alias_ids:
+            role = "alias"
+        node_rows.append({"id": n, "label": names.get(n) or labels.get(n) or display(n), "role": role,
+                          "kind": "party" if is_party else "identifier", "x": pos[n][0], "y": pos[n][1],
+                          "contacts": weight.get(n, 0)})
+    edge_rows = [{**e, "style": "contact", "label": f"{e['channel']}: {e['contacts']}"} for e in edges]
+    if suspect:
+        for u in alias_ids:
+            c = claims[u]
+            edge_rows.append({"source": suspect, "target": u, "channel": "alias", "contacts": 0, "event_ids": [],
+                              "style": "alias", "label": f"{c.basis} ({c.strength}, {c.status})"})
+    nodes = pl.DataFrame(node_rows, schema={"id": pl.String, "label": pl.String, "role": pl.String, "kind": pl.String,
+                                            "x": pl.Float64, "y": pl.Float64, "contacts": pl.Int64}, orient="row")
+    edge_frame = pl.DataFrame(edge_rows, schema={"source": pl.String, "target": pl.String, "channel": pl.String,
+                                                 "contacts": pl.Int64, "event_ids": pl.List(pl.String),
+                                                 "style": pl.String, "label": pl.String}, orient="row")
+    return GraphView(nodes=nodes, edges=edge_frame, dropped_nodes=dropped)

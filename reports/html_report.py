@@ -1,0 +1,553 @@
+"""``report.html``: one self-contained interactive Bokeh document.
+
+Everything the page needs is inside the file (``bokeh.resources.INLINE``): it opens
+on a machine with no network. Nothing in it asks a CDN for anything at run time: no
+TeX labels (MathJax), no icon fonts (Tabler), no online map tiles; the location view
+uses plain longitude/latitude axes.
+
+Large cases: every chart is drawn from aggregated frames (days × channels, 7 × 24
+cells, weeks, a ~100 m grid of positions, at most ``MAX_NODES`` graph nodes), and the
+tables hold at most ``MAX_TABLE_ROWS`` rows each, shown a page at a time; the
+records behind a selected row are looked up in an embedded table of at most
+``MAX_RECORDS`` cited records (all of them are in ``events.csv``). So a case with
+millions of events still gives a page of a few megabytes that opens quickly.
+
+The file is deterministic: Bokeh's model ids and element ids are made from counters
+reset for each report, so the same case and decisions give the same bytes.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+import polars as pl
+from bokeh.embed import file_html
+from bokeh.layouts import column, row
+from bokeh.models import (
+    BasicTicker,
+    ColumnDataSource,
+    CustomJS,
+    DataRange1d,
+    DatetimeTickFormatter,
+    FactorRange,
+    HoverTool,
+    LinearColorMapper,
+    NumeralTickFormatter,
+    Range1d,
+)
+from bokeh.models.annotations import BoxAnnotation, ColorBar, LabelSet, Legend, LegendItem
+from bokeh.models.layouts import LayoutDOM
+from bokeh.models.widgets import Button, DataTable, Div, TableColumn
+from bokeh.plotting import figure
+from bokeh.resources import INLINE
+
+from atlas import __version__
+
+from .aggregate import WEEKDAYS
+from .exhibits import Exhibit
+from .findings import Findings, Period
+from .graph_view import GraphView
+from .inputs import ReportInputs
+from .style import (
+    ORDER_FILL,
+    PLACE_COLOUR,
+    ROLE_COLOURS,
+    S2A_FILL,
+    SUSPECT_COLOUR,
+    THREAT_COLOUR,
+    channel_colours,
+    uk_date,
+    uk_time,
+)
+
+WIDTH: Final = 1100
+PAGE_SIZE: Final = 15
+MAX_TABLE_ROWS: Final = 5_000
+MAX_RECORDS: Final = 10_000
+MAX_IDS_SHOWN: Final = 6
+TOOLS: Final = "pan,xwheel_zoom,box_zoom,reset,save"
+
+_CSS: Final = """
+:host { font-family: 'DejaVu Sans', Arial, sans-serif; color: #1b1b1b; }
+h1 { font-size: 22px; margin: 0 0 4px 0; } h2 { font-size: 17px; margin: 18px 0 4px 0; border-bottom: 2px solid #2166AC; }
+.draft { background: #fff3cd; border: 1px solid #e0b400; padding: 6px 10px; font-weight: bold; }
+.note { color: #444; font-size: 12px; } table.kv td { padding: 1px 10px 1px 0; vertical-align: top; font-size: 13px; }
+.warn { color: #8a1c1c; font-weight: bold; }
+"""
+
+
+# --- determinism -----------------------------------------------------------------------
+
+_ID_LOCK = threading.Lock()
+
+
+@contextmanager
+def deterministic_ids() -> Iterator[None]:
+    """Bokeh model ids (``p1001``…) and element ids from counters that start afresh.
+
+    Bokeh numbers models from a process-wide counter and names the page's elements
+    with random UUIDs; both are replaced for the duration of one report so that the
+    same case gives the same bytes. Restored afterwards (the counter never goes back).
+    """
+    from bokeh.embed import elements as embed_elements
+    from bokeh.embed import util as embed_util
+    from bokeh.util import serialization
+
+    counter = iter(range(1, 1 << 30))
+
+    def element_id() -> str:
+        return f"atlas-{next(counter):06d}"
+
+    with _ID_LOCK:
+        saved_counter = serialization._simple_id
+        saved = (embed_util.make_globally_unique_id, embed_util.make_globally_unique_css_safe_id,
+                 embed_elements.make_globally_unique_css_safe_id)
+        serialization._simple_id = 999
+        embed_util.make_globally_unique_id = element_id  # type: ignore[assignment]
+        embed_util.make_globally_unique_css_safe_id = element_id  # type: ignore[assignment]
+        embed_elements.make_globally_unique_css_safe_id = element_id  # type: ignore[assignment]
+        try:
+            yield
+        finally:
+            serialization._simple_id = max(saved_counter, serialization._simple_id)
+            (embed_util.make_globally_unique_id, embed_util.make_globally_unique_css_safe_id,
+             embed_elements.make_globally_unique_css_safe_id) = saved
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+def _esc(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _div(body: str, width: int = WIDTH) -> Div:
+    return Div(text=body, width=width, stylesheets=[_CSS])
+
+
+def _day_start(d: date, zone: str) -> datetime:
+    return datetime.combine(d, time(0), tzinfo=ZoneInfo(zone)).replace(tzinfo=None)
+
+
+def _shade(fig: Any, periods: Sequence[Period], end: date, colour: str, zone: str) -> None:
+    for p in periods:
+        fig.add_layout(BoxAnnotation(left=_day_start(p.start, zone),
+                                     right=_day_start((p.end or end) + timedelta(days=1), zone),
+                                     fill_color=colour, fill_alpha=0.12, line_alpha=0))
+
+
+def _ids_short(ids: Sequence[str]) -> str:
+    shown = ", ".join(ids[:MAX_IDS_SHOWN])
+    return shown + (f" … (+{len(ids) - MAX_IDS_SHOWN} more)" if len(ids) > MAX_IDS_SHOWN else "")
+
+
+def _date_formatter() -> DatetimeTickFormatter:
+    return DatetimeTickFormatter(days="%d/%m/%Y", months="%b %Y", years="%Y", hours="%d/%m %H:%M")
+
+
+# --- charts --------------------------------------------------------------------------------
+
+def daily_chart(findings: Findings, zone: str, subject: str) -> Any:
+    """Stacked bars per local day and channel, order periods and the s2A window shaded."""
+    fig = figure(width=WIDTH, height=330, x_axis_type="datetime", tools=TOOLS, toolbar_location="right",
+                 y_range=DataRange1d(start=0),
+                 title=f"Contacts per day from {subject}, by channel (UK local days)")
+    frame = findings.daily
+    days = frame.get_column("day").to_list() if frame.height else []
+    end = max([*days, *(p.start for p in findings.orders)], default=date(2000, 1, 1))
+    if findings.s2a_window and findings.s2a_window.end:
+        end = max(end, findings.s2a_window.end)
+    _shade(fig, findings.orders, end, ORDER_FILL, zone)
+    if findings.s2a_window:
+        _shade(fig, [findings.s2a_window], end, S2A_FILL, zone)
+    data: dict[str, list[Any]] = {"day": [_day_start(d, zone) for d in days], "label": [uk_date(d) for d in days]}
+    for c in findings.channels:
+        data[c] = frame.get_column(c).to_list()
+    data["total"] = [sum(v) for v in zip(*(data[c] for c in findings.channels), strict=True)] if findings.channels else []
+    source = ColumnDataSource(data)
+    colours = channel_colours(findings.channels)
+    if findings.channels:
+        renderers = fig.vbar_stack(findings.channels, x="day", width=0.85 * 86_400_000, source=source,
+                                   color=[colours[c] for c in findings.channels])
+        items = [LegendItem(label=c, renderers=[r]) for c, r in zip(findings.channels, renderers, strict=True)]  # type: ignore[list-item]
+        fig.add_layout(Legend(items=items, location="top_left", orientation="horizontal"), "above")
+        tips = [("day", "@label"), ("total", "@total")] + [(c, f"@{{{c}}}") for c in findings.channels]
+        fig.add_tools(HoverTool(tooltips=tips, renderers=list(renderers)))
+    fig.xaxis.formatter = _date_formatter()
+    fig.yaxis.axis_label = "contacts"
+    return fig
+
+
+def heat_chart(findings: Findings, subject: str) -> Any:
+    heat = findings.heat
+    hours = [f"{h:02d}" for h in range(24)]
+    fig = figure(width=WIDTH, height=300, x_range=FactorRange(factors=hours), y_range=FactorRange(factors=list(reversed(WEEKDAYS))),
+                 tools="hover,save",
+                 toolbar_location="right", title=f"Contacts from {subject} by hour of day and weekday (UK local time)",
+                 tooltips=[("when", "@day_name @hour_label:00"), ("contacts", "@n")])
+    top = int(heat.get_column("n").max() or 0)  # type: ignore[arg-type]
+    mapper = LinearColorMapper(palette=_reds(), low=0, high=max(top, 1))
+    src = ColumnDataSource({
+        "hour_label": [f"{h:02d}" for h in heat.get_column("hour").to_list()],
+        "day_name": heat.get_column("day_name").to_list(), "n": heat.get_column("n").to_list(),
+        "text": [str(n) if n else "" for n in heat.get_column("n").to_list()],
+    })
+    fig.rect(x="hour_label", y="day_name", width=1, height=1, source=src, line_color="white",
+             fill_color={"field": "n", "transform": mapper})
+    fig.text(x="hour_label", y="day_name", text="text", source=src, text_align="center", text_baseline="middle",
+             text_font_size="9px", text_color="#222222")
+    fig.add_layout(ColorBar(color_mapper=mapper, ticker=BasicTicker(desired_num_ticks=5),
+                            formatter=NumeralTickFormatter(format="0"), width=12), "right")
+    fig.xaxis.axis_label = "hour of day"
+    fig.grid.visible = False
+    return fig
+
+
+def _reds() -> list[str]:
+    from bokeh.palettes import Reds9
+
+    return list(reversed(Reds9))
+
+
+def weekly_chart(findings: Findings, zone: str, subject: str) -> Any:
+    weeks = findings.weeks
+    fig = figure(width=WIDTH, height=280, x_axis_type="datetime", tools=TOOLS, y_range=DataRange1d(start=0),
+                 title="Escalation: contacts per week each way (weeks start Monday, UK local time)")
+    ws = weeks.get_column("week").to_list() if weeks.height else []
+    mean = weeks.get_column("from_suspect").cast(pl.Float64).rolling_mean(4, min_samples=1).to_list() if weeks.height else []
+    src = ColumnDataSource({
+        "week": [_day_start(w, zone) for w in ws], "mid": [_day_start(w, zone) + timedelta(days=3.5) for w in ws],
+        "label": [uk_date(w) for w in ws],
+        "from_suspect": weeks.get_column("from_suspect").to_list() if weeks.height else [],
+        "to_suspect": weeks.get_column("to_suspect").to_list() if weeks.height else [],
+        "mean": [round(m, 2) for m in mean],
+    })
+    bars = fig.vbar(x="mid", top="from_suspect", width=6 * 86_400_000, source=src, color="#B2182B", alpha=0.8,
+                    legend_label=f"from {subject}")
+    fig.line(x="mid", y="mean", source=src, color="#222222", line_width=2, legend_label="4-week average (from)")
+    fig.line(x="mid", y="to_suspect", source=src, color="#2166AC", line_dash="dashed", legend_label=f"to {subject}")
+    fig.add_tools(HoverTool(renderers=[bars], tooltips=[("week from", "@label"), ("from", "@from_suspect"),
+                                                        ("to", "@to_suspect"), ("4-week avg", "@mean")]))
+    fig.legend.location = "top_left"
+    fig.xaxis.formatter = _date_formatter()
+    return fig
+
+
+def graph_chart(gv: GraphView) -> Any:
+    fig = figure(width=WIDTH, height=520, tools="pan,wheel_zoom,reset,save", match_aspect=True,
+                 title="Contact graph: who contacts whom (line width ~ contacts), with the suspect's identifiers "
+                       "and the basis of each link (dashed)", x_range=Range1d(start=-3.0, end=3.0), y_range=Range1d(start=-2.4, end=2.4))
+    pos = {r["id"]: (r["x"], r["y"]) for r in gv.nodes.iter_rows(named=True)}
+    contact = gv.edges.filter(pl.col("style") == "contact")
+    alias = gv.edges.filter(pl.col("style") == "alias")
+    top = max(int(contact.get_column("contacts").max() or 1), 1) if contact.height else 1  # type: ignore[arg-type]
+
+    def segs(frame: pl.DataFrame, bend: float) -> dict[str, list[Any]]:
+        xs, ys = [], []
+        for r in frame.iter_rows(named=True):
+            (x0, y0), (x1, y1) = pos[r["source"]], pos[r["target"]]
+            mx, my = (x0 + x1) / 2, (y0 + y1) / 2
+            dx, dy = x1 - x0, y1 - y0
+            xs.append([x0, mx - dy * bend, x1])
+            ys.append([y0, my + dx * bend, y1])
+        return {"xs": xs, "ys": ys}
+
+    data = segs(contact, 0.08)
+    data |= {"from": contact.get_column("source").to_list(), "to": contact.get_column("target").to_list(),
+             "channel": contact.get_column("channel").to_list(), "contacts": contact.get_column("contacts").to_list(),
+             "ids": [_ids_short(i) for i in contact.get_column("event_ids").to_list()],
+             "width": [1 + 7 * math.sqrt(n / top) for n in contact.get_column("contacts").to_list()],
+             "colour": list(channel_colours(sorted(set(contact.get_column("channel").to_list()))).get(c, "#888888")
+                            for c in contact.get_column("channel").to_list())}
+    edges = fig.multi_line(xs="xs", ys="ys", line_width="width", line_color="colour", line_alpha=0.7,
+                           source=ColumnDataSource(data))
+    fig.add_tools(HoverTool(renderers=[edges], tooltips=[("from", "@from"), ("to", "@to"), ("channel", "@channel"),
+                                                         ("contacts", "@contacts"), ("records", "@ids")]))
+    adata = segs(alias, 0.0) | {"label": alias.get_column("label").to_list(), "to": alias.get_column("target").to_list()}
+    alines = fig.multi_line(xs="xs", ys="ys", line_dash="dashed", line_color="#777777", line_width=1.5,
+                            source=ColumnDataSource(adata))
+    fig.add_tools(HoverTool(renderers=[alines], tooltips=[("identifier", "@to"), ("basis", "@label")]))
+    nodes = gv.nodes
+    nsrc = ColumnDataSource({
+        "x": nodes.get_column("x").to_list(), "y": nodes.get_column("y").to_list(),
+        "label": nodes.get_column("label").to_list(), "id": nodes.get_column("id").to_list(),
+        "role": nodes.get_column("role").to_list(), "contacts": nodes.get_column("contacts").to_list(),
+        "size": [14 if k == "identifier" else 18 + 4 * math.log1p(n) for k, n in
+                 zip(nodes.get_column("kind").to_list(), nodes.get_column("contacts").to_list(), strict=True)],
+        "colour": [ROLE_COLOURS.get(r, "#BBBBBB") for r in nodes.get_column("role").to_list()],
+        # identifiers around the suspect are labelled to their left, people below themselves
+        "dx": [-10 if x < -1.0 else (10 if x > 1.0 else 0) for x in nodes.get_column("x").to_list()],
+        "dy": [-4 if k == "identifier" else -26 for k in nodes.get_column("kind").to_list()],
+        "align": ["right" if x < -1.0 else ("left" if x > 1.0 else "center") for x in nodes.get_column("x").to_list()],
+    })
+    dots = fig.scatter(x="x", y="y", size="size", fill_color="colour", line_color="white", source=nsrc)
+    fig.add_layout(LabelSet(x="x", y="y", text="label", source=nsrc, x_offset="dx", y_offset="dy", text_align="align",
+                            text_font_size="11px", background_fill_color="white", background_fill_alpha=0.7))
+    fig.add_tools(HoverTool(renderers=[dots], tooltips=[("", "@label"), ("id", "@id"), ("role", "@role"),
+                                                        ("contacts", "@contacts")]))
+    fig.axis.visible = False
+    fig.grid.visible = False
+    return fig
+
+
+def location_chart(inputs: ReportInputs, findings: Findings, subject: str) -> Any:
+    places = inputs.manifest.places
+    pos = inputs.positions
+    lats = [p.lat for p in places] + pos.get_column("lat").to_list()
+    mid = sum(lats) / len(lats) if lats else 51.5
+    fig = figure(width=WIDTH, height=560, tools="pan,wheel_zoom,box_zoom,reset,save", match_aspect=True,
+                 aspect_scale=1 / math.cos(math.radians(mid)),
+                 title="Protected places, co-locations and device positions (plain WGS84 coordinates; no online map)")
+    if pos.height:
+        psrc = ColumnDataSource({
+            "lon": pos.get_column("lon").to_list(), "lat": pos.get_column("lat").to_list(), "n": pos.get_column("n").to_list(),
+            "size": [4 + 2 * math.log1p(n) for n in pos.get_column("n").to_list()],
+            "first": [uk_time(t) for t in pos.get_column("first").to_list()],
+            "last": [uk_time(t) for t in pos.get_column("last").to_list()],
+            "acc": ["" if a is None else f"{a:.0f} m" for a in pos.get_column("accuracy_m").to_list()],
+        })
+        dots = fig.scatter(x="lon", y="lat", size="size", color=SUSPECT_COLOUR, alpha=0.35, source=psrc,
+                           legend_label=f"{subject}'s device positions (~100 m grid)")
+        fig.add_tools(HoverTool(renderers=[dots], tooltips=[("positions", "@n"), ("first", "@first"), ("last", "@last"),
+                                                            ("median accuracy", "@acc")]))
+    if places:
+        lsrc = ColumnDataSource({
+            "lon": [p.lon for p in places], "lat": [p.lat for p in places], "name": [p.name for p in places],
+            "w": [2 * p.radius_m / (111_320 * math.cos(math.radians(p.lat))) for p in places],
+            "h": [2 * p.radius_m / 110_540 for p in places], "r": [f"{p.radius_m:g} m" for p in places],
+        })
+        zone = fig.ellipse(x="lon", y="lat", width="w", height="h", source=lsrc, fill_color=PLACE_COLOUR, fill_alpha=0.2,
+                           line_color=PLACE_COLOUR, legend_label="protected place (radius)")
+        fig.scatter(x="lon", y="lat", marker="cross", size=12, color=PLACE_COLOUR, source=lsrc)
+        fig.add_layout(LabelSet(x="lon", y="lat", text="name", source=lsrc, x_offset=8, y_offset=8, text_font_size="11px"))
+        fig.add_tools(HoverTool(renderers=[zone], tooltips=[("place", "@name"), ("radius", "@r")]))
+    place_xy = {p.name: (p.lon, p.lat) for p in places}
+    cl_rows = []
+    for c in findings.colocations:
+        lon, lat = c.get("lon"), c.get("lat")
+        if not isinstance(lon, int | float) or not isinstance(lat, int | float):
+            lon, lat = place_xy.get(str(c.get("place")), (None, None))
+        if lon is None or lat is None:
+            continue
+        cl_rows.append((lon, lat, str(c.get("place") or ""), uk_time(c.get("start") or c.get("ts")),
+                        str(c.get("precision") or c.get("basis") or ""), _ids_short(c["event_ids"])))
+    if cl_rows:
+        csrc = ColumnDataSource({k: [r[i] for r in cl_rows] for i, k in enumerate(("lon", "lat", "place", "when", "how", "ids"))})
+        xs = fig.scatter(x="lon", y="lat", marker="x", size=14, line_width=2, color=THREAT_COLOUR, source=csrc,
+                         legend_label="co-location found by the analysis")
+        fig.add_tools(HoverTool(renderers=[xs], tooltips=[("place", "@place"), ("when", "@when"), ("precision", "@how"),
+                                                          ("records", "@ids")]))
+    fig.xaxis.axis_label = "longitude"
+    fig.yaxis.axis_label = "latitude"
+    if fig.legend:
+        fig.legend.location = "top_left"
+    return fig
+
+
+# --- tables ----------------------------------------------------------------------------------
+
+def _table_source(rows: list[dict[str, Any]], columns: Sequence[str]) -> dict[str, list[Any]]:
+    return {c: [r.get(c, "") for r in rows] for c in columns}
+
+
+_PAGE_JS: Final = """
+const cache = (window.__atlas_tables = window.__atlas_tables || {});
+const all = cache[key] || (cache[key] = JSON.parse(full.data.json[0]));
+const n = all[columns[0]].length; const pages = Math.max(1, Math.ceil(n / size));
+let p = Math.min(Math.max((view.tags[0] || 0) + step, 0), pages - 1);
+const data = {};
+for (const k of columns) { data[k] = all[k].slice(p * size, (p + 1) * size); }
+view.tags = [p]; view.selected.indices = []; view.data = data;
+label.text = "<span class='note'>page " + (p + 1) + " of " + pages + " (" + total + " rows)</span>";
+"""
+
+_RECORDS_JS: Final = """
+const i = view.selected.indices[0]; if (i === undefined) { return; }
+const cache = (window.__atlas_tables = window.__atlas_tables || {});
+const rec = cache["__records"] || (cache["__records"] = JSON.parse(records.data.json[0]));
+const wanted = new Set(String(view.data["_ids"][i]).split("|"));
+const cols = Object.keys(rec); const data = {}; for (const k of cols) { data[k] = []; }
+const ids = rec["event_id"];
+for (let j = 0; j < ids.length; j++) {
+  if (wanted.has(ids[j])) { for (const k of cols) { data[k].push(rec[k][j]); } }
+}
+out.data = data;
+"""
+
+
+def _json_holder(data: object) -> ColumnDataSource:
+    """One JSON string in a model of its own: callbacks refer to it, so it is embedded once."""
+    return ColumnDataSource({"json": [json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)]})
+
+
+def paged_table(key: str, title: str, rows: list[dict[str, Any]], columns: Sequence[tuple[str, str, int]],
+                records: ColumnDataSource | None, records_view: ColumnDataSource | None, note: str = "") -> LayoutDOM:
+    """A DataTable shown ``PAGE_SIZE`` rows at a time, with Previous/Next buttons.
+
+    The rows (at most ``MAX_TABLE_ROWS``) travel as one JSON string, parsed by the
+    browser when a page is first turned: a string is one value for Bokeh to encode,
+    where a column of strings is one value per cell. Selecting a row lists the source
+    records behind it (its ``_ids``) in the records table.
+    """
+    total = len(rows)
+    capped = rows[:MAX_TABLE_ROWS]
+    keys = [c for c, _, _ in columns] + ["_ids"]
+    data = _table_source(capped, keys)
+    full = _json_holder(data)
+    view = ColumnDataSource({k: v[:PAGE_SIZE] for k, v in data.items()}, tags=[0])
+    table = DataTable(source=view, columns=[TableColumn(field=c, title=t, width=w) for c, t, w in columns],
+                      width=WIDTH, height=min(40 + 25 * max(min(len(capped), PAGE_SIZE), 1), 420), index_position=None,
+                      sortable=False, reorderable=False)
+    pages = max(1, math.ceil(len(capped) / PAGE_SIZE))
+    label = _div(f"<span class='note'>page 1 of {pages} ({total} rows)</span>", width=400)
+    buttons = []
+    for text, step in (("\u25c0 Previous", -1), ("Next \u25b6", 1)):
+        b = Button(label=text, width=110)
+        b.js_on_click(CustomJS(args={"full": full, "key": key, "columns": keys, "view": view, "label": label,
+                                     "size": PAGE_SIZE, "step": step, "total": total}, code=_PAGE_JS))
+        buttons.append(b)
+    if records is not None and records_view is not None:
+        view.selected.js_on_change("indices", CustomJS(
+            args={"view": view, "records": records, "out": records_view}, code=_RECORDS_JS))
+    head = f"<h2>{_esc(title)}</h2>"
+    if total > MAX_TABLE_ROWS:
+        head += (f"<p class='note'>The first {MAX_TABLE_ROWS} of {total} rows are in this page; every row is in the "
+                 "CSV exhibit and every record in events.csv.</p>")
+    if note:
+        head += f"<p class='note'>{note}</p>"
+    return column(_div(head), table, row(*buttons, label))
+
+
+def records_table(cited: pl.DataFrame) -> tuple[ColumnDataSource, ColumnDataSource, LayoutDOM]:
+    """The cited source records (at most MAX_RECORDS, as one JSON string) and the table
+    that shows those of a selected row."""
+    cols = [("event_id", "record (event id)", 220), ("exhibit", "exhibit", 60), ("uk_time", "UK time", 140),
+            ("channel", "channel", 80), ("direction", "dir", 40), ("from", "from", 150), ("to", "to", 150),
+            ("status", "status", 70), ("text", "text", 300)]
+    frame = cited.head(MAX_RECORDS).select([pl.col(c).cast(pl.String).fill_null("") if c in cited.columns
+                                            else pl.lit("").alias(c) for c, _, _ in cols])
+    records = _json_holder(frame.to_dict(as_series=False))
+    out = ColumnDataSource({c: [] for c, _, _ in cols})
+    table = DataTable(source=out, columns=[TableColumn(field=c, title=t, width=w) for c, t, w in cols], width=WIDTH,
+                      height=260, index_position=None)
+    note = ("Select a row in any table above to list the source records behind it (exhibit, UK time, the record as "
+            "the source gives it).")
+    if cited.height > MAX_RECORDS:
+        note += f" The first {MAX_RECORDS} of {cited.height} cited records are embedded; all are in events.csv."
+    return records, out, column(_div(f"<h2>Source records of the selected row</h2><p class='note'>{note}</p>"), table)
+
+
+# --- page --------------------------------------------------------------------------------------
+
+def _header(inputs: ReportInputs, findings: Findings, exhibits: Sequence[Exhibit]) -> str:
+    m = inputs.manifest
+    s2a = findings.s2a
+    counts = findings.counts
+    subject = inputs.suspect.name if inputs.suspect else "(no suspect in case.toml)"
+    victim = inputs.victim.name if inputs.victim else "(no victim in case.toml)"
+    as_of = uk_date(inputs.as_of) if inputs.as_of else "not set (use --as-of)"
+    rows = [
+        ("Case", f"{_esc(m.reference)}"), ("Officer", _esc(m.officer)), ("Suspect", _esc(subject)),
+        ("Victim", _esc(victim)), ("As of", _esc(as_of)),
+        ("Contacts from the suspect", f"{counts['from_suspect']} ({counts['from_suspect_messages']} messages, "
+                                      f"{counts['from_suspect_calls']} calls) on {counts['days_with_contact']} days; "
+                                      f"{counts['to_suspect']} the other way"),
+    ]
+    if findings.conduct is not None:
+        rows.append(("Incidents (occasions)", str(len(findings.incidents))))
+        rows.append(("Threat occasions", str(len(findings.threats))))
+        rows.append(("Breaches of orders", str(len(findings.breaches))))
+        if s2a:
+            in_time = s2a.get("in_time")
+            verdict = "in time" if in_time else ("<span class='warn'>out of time</span>" if in_time is False else "not decided")
+            rows.append(("s2A time limit", f"last incident {uk_date(s2a.get('last_incident'))}; last day to lay the "
+                                           f"information {uk_date(s2a.get('deadline'))}; {verdict} "
+                                           f"<span class='note'>({_esc(s2a.get('rule') or '')})</span>"))
+    else:
+        rows.append(("Course of conduct", "<span class='warn'>not analysed in this version: "
+                                          f"{_esc(inputs.unavailable.get('course of conduct', ''))}</span>"))
+    kv = "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows)
+    sources = ", ".join(f"{_esc(e.reference)} {_esc(e.filename)}" for e in exhibits if e.kind == "source")
+    notice = inputs.rules.notice if inputs.rules is not None else "Decision support, not legal advice."
+    return (
+        f"<h1>Atlas report: {_esc(m.reference)}</h1>"
+        "<div class='draft'>DRAFT for the officer's review. Decision support, not legal advice.</div>"
+        f"<table class='kv'>{kv}</table>"
+        f"<p class='note'>Sources: {sources or 'none'}. Times are UK local (GMT/BST); the store keeps UTC. "
+        f"Contacts are counted once across sources where de-duplication applies. {_esc(notice)} "
+        f"Produced by atlas {__version__}; nothing in this page uses the network.</p>"
+    )
+
+
+def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhibits: Sequence[Exhibit],
+                   cited: pl.DataFrame) -> LayoutDOM:
+    subject = inputs.suspect.name if inputs.suspect and inputs.suspect.name else "the suspect"
+    zone = inputs.zone
+    records, records_view, records_layout = records_table(cited)
+    parts: list[Any] = [_div(_header(inputs, findings, exhibits))]
+    parts += [_div("<h2>Contact over time</h2><p class='note'>Shaded red: an order in force. Shaded blue: the s2A "
+                   "window, from the last incident to the last day on which an information can be laid.</p>"),
+              daily_chart(findings, zone, subject), heat_chart(findings, subject), weekly_chart(findings, zone, subject)]
+    parts += [_div("<h2>People, identifiers and aliases</h2><p class='note'>Parties by role (red suspect, blue victim, "
+                   "green the victim's network, grey others). Dashed lines: identifiers taken to be the suspect's, with "
+                   "the basis and status of each link (attributed by the officer, confirmed, or proposed).</p>"
+                   + (f"<p class='note'>{gv.dropped_nodes} less active identifiers are not drawn.</p>"
+                      if gv.dropped_nodes else "")),
+              graph_chart(gv)]
+    parts += [_div("<h2>Places</h2>"), location_chart(inputs, findings, subject)]
+    incident_cols = [("uk_date", "date (UK)", 90), ("channels", "channels", 160), ("n", "records", 60),
+                     ("ids", "event ids", 700)]
+    incidents = [{"uk_date": i["uk_date"], "channels": ", ".join(map(str, i.get("channels") or [])),
+                  "n": len(i["event_ids"]), "ids": _ids_short(i["event_ids"]), "_ids": "|".join(i["event_ids"])}
+                 for i in findings.incidents]
+    threats = [{"uk_date": t["uk_date"], "matched": "; ".join(map(str, t.get("matched") or [])),
+                "n": len(t["event_ids"]), "ids": _ids_short(t["event_ids"]), "_ids": "|".join(t["event_ids"])}
+               for t in findings.threats]
+    breaches = [{"order": str(b.get("order") or ""), "kind": str(b.get("kind") or ""), "uk_time": b["uk_time"],
+                 "identity": str(b.get("identity") or b.get("via") or ""), "ids": _ids_short(b["event_ids"]),
+                 "_ids": "|".join(b["event_ids"])} for b in findings.breaches]
+    missing = "" if findings.conduct is not None else " Not analysed in this version (atlas.conduct unavailable)."
+    parts.append(paged_table("incidents", "Incidents (occasions of the course of conduct)", incidents, incident_cols, records,
+                             records_view, note="One row per UK local day with conduct." + missing))
+    parts.append(paged_table("threats", "Threat occasions (s4A indicator: for a person to confirm)", threats,
+                             [("uk_date", "date (UK)", 90), ("matched", "matched words / patterns", 300),
+                              ("n", "records", 60), ("ids", "event ids", 560)], records, records_view, note=missing.strip()))
+    parts.append(paged_table("breaches", "Breaches of orders", breaches,
+                             [("order", "order", 150), ("kind", "kind", 110), ("uk_time", "when (UK)", 140),
+                              ("identity", "identifier", 160), ("ids", "event ids", 450)], records, records_view,
+                             note=missing.strip()))
+    parts.append(records_layout)
+    exh = [{"ref": e.reference, "description": e.description, "file": e.filename, "sha": e.sha256,
+            "_ids": ""} for e in exhibits]
+    parts.append(paged_table("exhibits", "Exhibits", exh, [("ref", "ref", 60), ("description", "description", 420),
+                                               ("file", "file", 220), ("sha", "SHA-256", 420)], None, None,
+                             note="Produced exhibits are hashed after they are written; see exhibits.csv."))
+    return column(*parts)
+
+
+def write(inputs: ReportInputs, findings: Findings, gv: GraphView, exhibits: Sequence[Exhibit], cited: pl.DataFrame,
+          path: Path) -> Path:
+    """Write ``report.html`` (self-contained, deterministic)."""
+    with deterministic_ids():
+        layout = build_document(inputs, findings, gv, exhibits, cited)
+        page = file_html(layout, INLINE, title=f"Atlas report {inputs.manifest.reference} (DRAFT)")
+    page = page.replace("<head>", f'<head>\n    <meta name="atlas-plots" content="{count_plots(layout)}">', 1)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(page, encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def count_plots(layout: LayoutDOM) -> int:
+    """How many plots the document holds (the browser test expects this many rendered)."""
+    from bokeh.models import Plot
+
+    return sum(1 for m in layout.references() if isinstance(m, Plot))

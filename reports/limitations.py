@@ -1,0 +1,225 @@
+""""What this data can and cannot show": written from the sources actually used.
+
+The statement must tell a reader the limits of each kind of data it relies on
+(``shared/DOMAIN.md``: a call record shows a SIM was used, not who used it; a cell
+site shows the serving cell, not a position; a handset download shows what was
+stored, with the device clock). Nothing here is boilerplate for its own sake: a
+paragraph appears only when a source of that kind is in the case, and the facts
+in it (how many records were recovered deleted, which zone wall-clock times were
+read in, how many fell in a clock-change hour, the accuracy of positions, the basis
+of each alias link) are counted from the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+import polars as pl
+
+from atlas.store import Case
+
+from .inputs import IdentifierClaim
+
+
+@dataclass(frozen=True)
+class DataKind:
+    id: str
+    title: str
+    keywords: tuple[str, ...]
+    can: str
+    cannot: str
+
+
+DATA_KINDS: Final[tuple[DataKind, ...]] = (
+    DataKind("chat-export", "Chat export made on a handset", ("whatsapp-text", "chat export", "whatsapp chat"),
+             "the messages the exporting phone held for that chat when the export was made, with the times the "
+             "phone displayed",
+             "messages deleted before the export, or left out of it (exports can be limited in size and omit media); "
+             "that the phone's clock was right; who typed a message: a display name is how the phone's owner saved "
+             "the contact, not proof of identity"),
+    DataKind("cdr", "Call data record (communications data)", ("cdr", "call data", "communications data", "call detail"),
+             "that a SIM/handset made or received a call or SMS at a time, to a number, for a duration",
+             "who was holding the phone; what was said; for an SMS, its content"),
+    DataKind("cell-sites", "Cell-site list", ("cell site", "cell-site", "cellsite", "cell list", "mast"),
+             "where a network says its cells are, and which way they point",
+             "where a phone was: a cell serves an area, which can be large (kilometres) in the countryside"),
+    DataKind("subscriber", "Subscriber record", ("subscriber",),
+             "who the network recorded as the account holder of a number, and the handsets (IMEI) it was used in",
+             "who used the number at a given time; registration details are often unchecked"),
+    DataKind("location", "Location history", ("location", "gps", "timeline", "semantic"),
+             "a position with a stated accuracy, as the device or service recorded it",
+             "who carried the device; where the device was when accuracy is poor, or between recorded points"),
+    DataKind("social", "Social-media or messaging return / export",
+             ("instagram", "facebook", "messenger", "snapchat", "telegram", "twitter", "x-", "tiktok", "return",
+              "signal"),
+             "activity on an account as the platform recorded it",
+             "who operated the account, unless other evidence links it to a person"),
+    DataKind("handset", "Handset download", ("cellebrite", "ufdr", "android", "ios", "mmssms", "sms.db", "handset",
+                                            "download", "msgstore", "chatstorage", "xry", "axiom", "whatsapp"),
+             "messages and calls as stored on that device, with the device clock",
+             "records deleted and not recovered; that the device clock was right; who used the device"),
+)
+
+UNKNOWN_KIND: Final = DataKind("other", "Other source", (), "the records as the source presents them",
+                               "anything the source does not itself record")
+
+
+def classify(parser: str, description: str) -> DataKind:
+    """The kind of data a source is, from its parser's name and description."""
+    text = f"{parser} {description}".lower()
+    for kind in DATA_KINDS:
+        if any(k in text for k in kind.keywords):
+            return kind
+    return UNKNOWN_KIND
+
+
+@dataclass
+class SourceLimits:
+    reference: str
+    filename: str
+    kind: DataKind
+    timing: str
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Limitations:
+    general: list[str]
+    sources: list[SourceLimits]
+    identity: list[str]
+
+
+_BASIS_WORDS: Final = {
+    "utc": "given by the source in UTC",
+    "offset": "given by the source with a UTC offset",
+    "local": "read as wall-clock times",
+    "ambiguous": "in the repeated hour when clocks went back (the earlier instant was taken, and flagged)",
+    "nonexistent": "in the skipped hour when clocks went forward (read as if the clock had not yet changed, and flagged)",
+}
+
+
+def source_facts(case: Case) -> pl.DataFrame:
+    """Per source: counts the limits depend on, in one pass over the events."""
+    ev = case.events()
+    return (
+        ev.group_by("source_id")
+        .agg(
+            pl.len().alias("events"),
+            pl.col("deleted").fill_null(False).sum().alias("deleted"),
+            pl.col("cell_id").is_not_null().sum().alias("with_cell"),
+            (pl.col("lat").is_not_null() & pl.col("lon").is_not_null()).sum().alias("with_position"),
+            pl.col("accuracy_m").median().alias("accuracy_median"),
+            (pl.col("accuracy_m") > 100).sum().alias("accuracy_over_100"),
+            (pl.col("ts_basis") == "utc").sum().alias("basis_utc"),
+            (pl.col("ts_basis") == "offset").sum().alias("basis_offset"),
+            (pl.col("ts_basis") == "local").sum().alias("basis_local"),
+            (pl.col("ts_basis") == "ambiguous").sum().alias("basis_ambiguous"),
+            (pl.col("ts_basis") == "nonexistent").sum().alias("basis_nonexistent"),
+            pl.col("ts_utc").is_not_null().sum().alias("timed"),
+            ((pl.col("ts_utc").dt.second() == 0) & (pl.col("ts_utc").dt.microsecond() == 0)).sum().alias("whole_minute"),
+        )
+        .sort("source_id")
+        .collect()
+    )
+
+
+def _timing(row: Mapping[str, object], zone: str) -> str:
+    parts = []
+    for basis in ("utc", "offset", "local", "ambiguous", "nonexistent"):
+        n = int(row.get(f"basis_{basis}") or 0)  # type: ignore[call-overload]
+        if n:
+            words = _BASIS_WORDS[basis]
+            if basis in ("local", "ambiguous", "nonexistent"):
+                words += f" in {zone}"
+            parts.append(f"{n} {words}")
+    if not parts:
+        return "no timed records"
+    return "; ".join(parts)
+
+
+def build(
+    case: Case,
+    sources: pl.DataFrame,
+    references: Mapping[str, str],
+    claims: Mapping[str, IdentifierClaim],
+    links: Sequence[Mapping[str, object]] = (),
+    dedupe_rule: str | None = None,
+    suspect_name: str = "the suspect",
+) -> Limitations:
+    """The limits of this case's data; ``references`` maps source id → exhibit reference."""
+    facts = {r["source_id"]: r for r in source_facts(case).iter_rows(named=True)}
+    per_source: list[SourceLimits] = []
+    kinds_seen: dict[str, DataKind] = {}
+    for r in sources.sort("source_id").iter_rows(named=True):
+        sid = r["source_id"]
+        kind = classify(str(r["parser"]), str(r["format"]))
+        kinds_seen[kind.id] = kind
+        f = facts.get(sid, {})
+        zone = str(r["timezone"] or case.manifest.timezone)
+        notes: list[str] = []
+        for a in r["assumptions"] or []:
+            notes.append(f"Assumption recorded at ingest: {a}.")
+        deleted = int(f.get("deleted") or 0)
+        if deleted:
+            notes.append(f"{deleted} record(s) were recovered as deleted: their content may be incomplete, and records "
+                         "deleted and not recovered cannot be shown.")
+        amb, gap = int(f.get("basis_ambiguous") or 0), int(f.get("basis_nonexistent") or 0)
+        if amb or gap:
+            notes.append(f"{amb + gap} time(s) fell in a clock-change hour ({amb} repeated, {gap} skipped); each is "
+                         "flagged in the schedule of events and its exact instant is uncertain by up to one hour.")
+        timed, whole = int(f.get("timed") or 0), int(f.get("whole_minute") or 0)
+        if timed and whole == timed:
+            notes.append("Times are given to the minute only; the order of records within a minute is the source's.")
+        cells = int(f.get("with_cell") or 0)
+        if cells:
+            notes.append(f"{cells} record(s) carry a cell identifier: this shows the cell that served the phone (an area), "
+                         "not the phone's position, and not that its user was at an address.")
+        positions = int(f.get("with_position") or 0)
+        if positions:
+            med = f.get("accuracy_median")
+            over = int(f.get("accuracy_over_100") or 0)
+            acc = f"median stated accuracy {float(med):.0f} m" if isinstance(med, int | float) else "no stated accuracy"
+            notes.append(f"{positions} position(s), {acc}; {over} with a stated accuracy worse than 100 m. A position "
+                         "shows where the device was recorded, within its accuracy; not who carried it.")
+        rejects = int(r["rejects"] or 0)
+        if rejects:
+            notes.append(f"{rejects} record(s) could not be read and are listed with their reasons as rejects "
+                         "(atlas rejects); they are not in any count.")
+        per_source.append(SourceLimits(
+            reference=references.get(sid, sid), filename=str(r["name"]), kind=kind,
+            timing=f"Times: {_timing(f, zone)}; converted to UTC and shown in UK local time (GMT/BST).", notes=notes,
+        ))
+
+    general = [
+        "Times in this statement are UK local times (GMT in winter, BST in summer), stated with the zone; the case "
+        "store keeps every time in UTC together with the time exactly as the source wrote it and how it was "
+        "converted.",
+        "A record shows that a device, SIM or account was used; it does not show who was using it. Attribution of "
+        "each identifier to a person is set out below with its basis.",
+    ]
+    general += [f"{k.title}: can show {k.can}; cannot show on its own {k.cannot}." for k in kinds_seen.values()]
+    if dedupe_rule:
+        general.append("Each contact is counted once, however many sources record it. " + dedupe_rule)
+    else:
+        general.append("Contacts are counted per source record: the same contact seen in two sources would be counted "
+                       "twice (de-duplication across sources was not available).")
+
+    identity: list[str] = []
+    for uri, claim in sorted(claims.items()):
+        if claim.status == "attributed":
+            identity.append(f"{uri}: attributed to {suspect_name} by the officer in the case manifest (not derived from "
+                            "the data).")
+        else:
+            strength = "documentary (proven)" if claim.strength == "proven" else "statistical (inferred)"
+            state = "confirmed by an officer" if claim.status == "confirmed" else "proposed, not yet confirmed"
+            detail = f" {claim.detail}." if claim.detail else ""
+            identity.append(f"{uri}: linked to {suspect_name} on the basis '{claim.basis}', {strength}, {state}.{detail}")
+    for link in links:
+        if str(link.get("status")) == "proposed":
+            identity.append(f"Proposed link {link.get('a')} \u2194 {link.get('b')} (basis '{link.get('basis')}', "
+                            f"{link.get('strength')}): not used in the findings unless stated; awaiting an officer's decision.")
+    if not any(c.status != "attributed" for c in claims.values()):
+        identity.append("No alias link beyond the officer's attribution was used in the findings.")
+    return Limitations(general=general, sources=per_source, identity=identity)

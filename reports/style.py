@@ -1,0 +1,89 @@
+"""One look for every output: channel colours, shading and date formats.
+
+The HTML report and the statement's PNG figures use the same colours for the same
+channel, so an officer who has seen one recognises the other. Colours are from the
+colour-blind-safe Okabe-Ito and Tableau palettes.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Final
+from zoneinfo import ZoneInfo
+
+CHANNEL_COLOURS: Final[dict[str, str]] = {
+    "sms": "#0072B2",
+    "mms": "#56B4E9",
+    "imessage": "#4E79A7",
+    "voice": "#D55E00",
+    "video": "#E69F00",
+    "facetime": "#F0A35E",
+    "whatsapp": "#009E73",
+    "whatsapp-call": "#2CA25F",
+    "instagram": "#CC79A7",
+    "facebook": "#3B5998",
+    "messenger": "#7F8FC2",
+    "snapchat": "#D4B500",
+    "telegram": "#2AA1DA",
+    "signal": "#3A76F0",
+    "x": "#555555",
+    "email": "#8C564B",
+}
+FALLBACK: Final = ("#B07AA1", "#9C755F", "#76B7B2", "#EDC948", "#FF9DA7", "#BAB0AC", "#59A14F", "#E15759")
+
+ORDER_FILL: Final = "#E15759"
+"""Order periods (no-contact / exclusion): a light red band."""
+S2A_FILL: Final = "#4E79A7"
+"""The s2A window (last incident → last day to lay the information): a light blue band."""
+THREAT_COLOUR: Final = "#B2182B"
+PLACE_COLOUR: Final = "#E15759"
+SUSPECT_COLOUR: Final = "#333333"
+
+ROLE_COLOURS: Final[dict[str, str]] = {
+    "suspect": "#B2182B", "victim": "#2166AC", "witness": "#5AAE61", "other": "#999999", "unresolved": "#CCCCCC",
+}
+
+UK: Final = ZoneInfo("Europe/London")
+
+
+def channel_colours(channels: list[str]) -> dict[str, str]:
+    """A colour per channel: fixed for known channels, then the fallback palette in order."""
+    out: dict[str, str] = {}
+    spare = iter(FALLBACK * (1 + len(channels) // len(FALLBACK)))
+    for c in channels:
+        out[c] = CHANNEL_COLOURS.get(c) or CHANNEL_COLOURS.get(c.split("/")[0]) or next(spare)
+    return out
+
+
+def uk_date(d: date | datetime | str | None) -> str:
+    """``22/11/2026`` (a date) for people."""
+    if d is None or d == "":
+        return ""
+    if isinstance(d, str):
+        d = date.fromisoformat(d[:10])
+    if isinstance(d, datetime):
+        d = d.astimezone(UK).date() if d.tzinfo else d.date()
+    return d.strftime("%d/%m/%Y")
+
+
+def uk_time(ts: datetime | str | None) -> str:
+    """``22/11/2026 14:05 GMT`` from an aware datetime or an ISO string (``Z`` allowed)."""
+    if ts is None or ts == "":
+        return ""
+    if isinstance(ts, str):
+        ts = datetime.fromisoformat(ts.replace("Z", "+00:00"))
+    if ts.tzinfo is None:
+        ts = ts.replace(tzinfo=ZoneInfo("UTC"))
+    local = ts.astimezone(UK)
+    return local.strftime("%d/%m/%Y %H:%M ") + (local.tzname() or "")
+
+
+def utc_time(ts: datetime | str | None) -> str:
+    """``2026-11-22 14:05:00 UTC``: for the schedules, next to the UK time."""
+    if ts is None or ts == "":
+        return ""
+    if isinstance(ts, str):
+        ts = datetime.fromisoformat(ts.replace("Z", "+00:00"))
+    if ts.tzinfo is None:
+        ts = ts.replace(tzinfo=ZoneInfo("UTC"))
+    return ts.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%d %H:%M:%S UTC")
