@@ -224,9 +224,9 @@ def aggregate(rows: pl.DataFrame, *, zone: str = "Europe/London") -> tuple[pl.Da
         (pl.col("answered_call") | ((pl.col("back").struct.field("p") == pl.col("pair"))
                                     & (pl.col("back").struct.field("t") - pl.col("t") <= window_us))).alias("responded")
     ).drop("n0", "n1", "back", "pair", "fwd")
-    coded = coded.sort("s", "d", "c", "t", "r")
+    # Rows are in (pair, time) order, so each edge's rows keep time order inside its group.
     edges = (
-        coded.group_by("s", "d", "c", maintain_order=True)
+        coded.group_by("s", "d", "c")
         .agg(
             pl.len().cast(pl.UInt32).alias("contacts"),
             pl.col("n_events").sum().cast(pl.UInt32).alias("events"),
@@ -236,13 +236,9 @@ def aggregate(rows: pl.DataFrame, *, zone: str = "Europe/London") -> tuple[pl.Da
             pl.col("is_night").sum().cast(pl.UInt32).alias("night"),
             pl.col("t").min().alias("first"),
             pl.col("t").max().alias("last"),
-            pl.col("r").first().alias("r"),
+            pl.col("r").alias("rows"),
         )
-        .with_columns(
-            (pl.col("events").cum_sum() - pl.col("events")).cast(pl.UInt64).alias("offset"),
-            pl.from_epoch("first", "us").dt.replace_time_zone("UTC"),
-            pl.from_epoch("last", "us").dt.replace_time_zone("UTC"),
-        )
+        .with_columns(pl.col("rows").list.first().alias("r"))
     )
     first_rows = edges.get_column("r")
     edges = (
@@ -251,11 +247,16 @@ def aggregate(rows: pl.DataFrame, *, zone: str = "Europe/London") -> tuple[pl.Da
             rows.get_column("dst").gather(first_rows).alias("dst"),
             channel.gather(first_rows).alias("channel"),
         )
-        .sort("src", "dst", "channel")  # offsets still point into ``flat``: order is for people
-        .select(EDGE_SCHEMA.names())
-        .cast(dict(EDGE_SCHEMA))  # type: ignore[arg-type]
+        .sort("src", "dst", "channel")
+        .with_columns(
+            (pl.col("events").cum_sum() - pl.col("events")).cast(pl.UInt64).alias("offset"),
+            pl.from_epoch("first", "us").dt.replace_time_zone("UTC"),
+            pl.from_epoch("last", "us").dt.replace_time_zone("UTC"),
+        )
     )
-    flat = rows.get_column("event_ids").gather(coded.get_column("r")).explode(keep_nulls=False, empty_as_null=False)
+    order = edges.get_column("rows").explode()
+    flat = rows.get_column("event_ids").gather(order).explode(keep_nulls=False, empty_as_null=False)
+    edges = edges.select(EDGE_SCHEMA.names()).cast(dict(EDGE_SCHEMA))  # type: ignore[arg-type]
     return edges, flat.rename("event_id")
 
 
