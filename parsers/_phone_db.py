@@ -347,3 +347,24 @@ def mode_region(values: pl.Series) -> str | None:
     if codes.len() == 0:
         return None
     return str(codes.mode().sort().first())
+
+
+def tidy_evidence(evidence: pl.DataFrame | None, region: str) -> pl.DataFrame | None:
+    """Drop evidence rows that would link an identifier to itself once normalised (a
+    card listing ``07700 900002`` and WhatsApp's ``+447700900002`` for it), and
+    repeats of the same link, keeping the first (its source_ref and detail)."""
+    from atlas.normalise.identifiers import identifier_uri
+
+    if evidence is None or evidence.height == 0:
+        return evidence
+    raw = pl.concat([evidence.get_column("identifier"), evidence.get_column("related")]).drop_nulls().unique().sort()
+    uris = {v: identifier_uri(v, source_id="", region=region) for v in raw.to_list()}
+    keys, vals = pl.Series(list(uris), dtype=pl.String), pl.Series(list(uris.values()), dtype=pl.String)
+    a = pl.col("identifier").replace_strict(keys, vals, default=None)
+    b = pl.col("related").replace_strict(keys, vals, default=None)
+    return (
+        evidence.with_columns(a.alias("_a"), b.alias("_b"))
+        .filter(pl.col("_a") != pl.col("_b"))
+        .unique(["_a", "_b"], keep="first", maintain_order=True)
+        .drop("_a", "_b")
+    )

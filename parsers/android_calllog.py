@@ -50,6 +50,7 @@ from parsers._phone_db import (
     require,
     select_sql,
     table_columns,
+    tidy_evidence,
 )
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
@@ -159,4 +160,4 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     if ctx.owner is None:
         notes.append("the owner's own number is not recorded in the call log: give --owner to name the handset's owner")
     return ParseResult(events=events, rejects=empty_rejects(), records_read=events.height, region=region,
-                       assumptions=notes, evidence=evidence)
+                       assumptions=notes, evidence=tidy_evidence(evidence, region or ctx.region))

@@ -50,6 +50,7 @@ from parsers._phone_db import (
     select_sql,
     star_evidence,
     table_columns,
+    tidy_evidence,
 )
 from parsers.android_calllog import is_call_log, read_calls
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
@@ -196,4 +197,4 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         notes.append(f"national numbers read with region {region}, the country the call log records (countryiso)")
     events = pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame({"source_ref": pl.Series([], dtype=pl.String)})
     return ParseResult(events=events, rejects=bad, records_read=events.height + bad.height, region=region,
-                       assumptions=notes, evidence=evidence)
+                       assumptions=notes, evidence=tidy_evidence(evidence, region or ctx.region))

@@ -24,7 +24,17 @@ import polars as pl
 
 from atlas.model import TS_TYPE
 from atlas.normalise.times import from_epoch
-from parsers._phone_db import has_columns, open_evidence, read_frame, rejects, require, select_sql, star_evidence, table_columns
+from parsers._phone_db import (
+    has_columns,
+    open_evidence,
+    read_frame,
+    rejects,
+    require,
+    select_sql,
+    star_evidence,
+    table_columns,
+    tidy_evidence,
+)
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
 INFO: Final = ParserInfo(
@@ -113,4 +123,4 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         ctx.source_id, "the iPhone's address book links these in the entry")
     notes.append("a contact card's time is its last modification (ABPerson.ModificationDate), not a contact")
     return ParseResult(events=events, rejects=bad, records_read=events.height + bad.height, assumptions=notes,
-                       evidence=evidence)
+                       evidence=tidy_evidence(evidence, ctx.region))

@@ -47,6 +47,7 @@ from parsers._phone_db import (
     require,
     select_sql,
     table_columns,
+    tidy_evidence,
 )
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
@@ -178,4 +179,4 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         pl.format("the call history recorded the contact name '{}' (ZCALLRECORD {})", pl.col("name"), pl.col("pk")).alias("detail"),
     )
     return ParseResult(events=events, rejects=empty_rejects(), records_read=events.height, region=region,
-                       assumptions=notes, evidence=evidence)
+                       assumptions=notes, evidence=tidy_evidence(evidence, region or ctx.region))

@@ -34,6 +34,7 @@ from parsers._phone_db import (
     require,
     select_sql,
     table_columns,
+    tidy_evidence,
 )
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
@@ -114,4 +115,4 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         notes.append(f"national numbers read with region {region}: the JIDs (international numbers) show the saved "
                      "numbers' country calling code")
     return ParseResult(events=events, rejects=empty_rejects(), records_read=events.height, region=region,
-                       assumptions=notes, evidence=evidence)
+                       assumptions=notes, evidence=tidy_evidence(evidence, region or ctx.region))

@@ -37,6 +37,7 @@ from parsers._phone_db import (
     select_sql,
     star_evidence,
     table_columns,
+    tidy_evidence,
 )
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
@@ -100,4 +101,4 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         notes.append(f"national numbers read with region {region}: the WhatsApp IDs (international numbers) show the saved "
                      "numbers' country calling code")
     return ParseResult(events=events, rejects=empty_rejects(), records_read=events.height, region=region,
-                       assumptions=notes, evidence=evidence)
+                       assumptions=notes, evidence=tidy_evidence(evidence, region or ctx.region))

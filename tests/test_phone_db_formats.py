@@ -241,7 +241,9 @@ def test_one_contacts2_database_is_one_source_with_its_cards_and_its_calls(tmp_p
     assert result.rejects.select("source_ref", "reason").rows() == [
         ("raw_contact 3", "contact card with no name, number, e-mail or app identity")]
     links = {(r["identifier"], r["related"]) for r in result.evidence.iter_rows(named=True)}  # type: ignore[union-attr]
-    assert ("name:Dan", "phone:07700 900002") in links and ("name:Dan", "phone:+447700900002") in links
+    # The card's number and its WhatsApp JID are one number: one link, not two.
+    assert ("name:Dan", "phone:07700 900002") in links and ("name:Dan", "phone:+447700900002") not in links
+    assert ("name:Dan", "email:dan@example.org") in links
     assert ("name:Old Number", "phone:07700 900099") in links
     assert {r["basis"] for r in result.evidence.iter_rows(named=True)} == {"contact-card"}  # type: ignore[union-attr]
 
@@ -424,6 +426,7 @@ def test_whatsapp_android_legacy_layout_reads_group_senders_and_text_typed_media
 
 
 def test_wa_db_links_saved_names_profile_names_and_numbers(tmp_path: Path) -> None:
+    """The saved number and the JID are one number in GB: no self-link is kept."""
     path = db(tmp_path, "wa.db", whatsapp_db.WA_DDL, [
         ("INSERT INTO wa_contacts (jid, is_whatsapp_user, number, display_name, wa_name) VALUES (?, ?, ?, ?, ?)", [
             ("447700900002@s.whatsapp.net", 1, "07700 900002", "Dan", "Daniel Sample"),
@@ -435,7 +438,6 @@ def test_wa_db_links_saved_names_profile_names_and_numbers(tmp_path: Path) -> No
     rows = {(r["basis"], r["identifier"], r["related"]) for r in result.evidence.iter_rows(named=True)}  # type: ignore[union-attr]
     assert rows == {
         ("contact-card", "name:Dan", "phone:+447700900002"),
-        ("contact-card", "phone:+447700900002", "phone:07700 900002"),
         ("account-profile", "name:Daniel Sample", "phone:+447700900002"),
         ("account-profile", "name:not dan", "phone:+447700900013"),
     }
