@@ -179,6 +179,21 @@ def contacts_frame(case: Case, mapping: dict[str, str], *, dedupe: bool = True) 
     return rows, "events (one per source record and recipient; not de-duplicated)"
 
 
+def _pair_time_key(coded: pl.DataFrame, n: int) -> pl.Expr | list[str]:
+    """One unsigned 64-bit sort key (pair, then time): a single-key sort is several times
+    faster than sorting by two columns. The pair takes the high bits; time fills the rest at
+    the finest resolution that fits (microseconds to milliseconds for a case of a few years;
+    ties keep input order). Falls back to a two-column sort if the pairs need > 48 bits."""
+    pair_bits = max(1, (n * n - 1).bit_length()) if n else 1
+    if coded.height == 0 or pair_bits > 48:
+        return ["pair", "t"]
+    t0 = int(coded.get_column("t").min())  # type: ignore[arg-type]
+    span = int(coded.get_column("t").max()) - t0 + 1  # type: ignore[arg-type]
+    time_bits = 64 - pair_bits
+    step = max(1, -(-span // (1 << time_bits)))
+    return pl.col("pair").cast(pl.UInt64) * (1 << time_bits) + ((pl.col("t") - t0) // step).cast(pl.UInt64)
+
+
 def aggregate(rows: pl.DataFrame, *, zone: str = "Europe/London") -> tuple[pl.DataFrame, pl.Series]:
     """Contact rows → (one row per (src, dst, channel), the flat event ids).
 
@@ -211,8 +226,8 @@ def aggregate(rows: pl.DataFrame, *, zone: str = "Europe/London") -> tuple[pl.Da
     # Replies: sort by unordered pair then time; the next contact the other way is a
     # backward fill of its time within the pair (no per-pair Python, no string keys).
     lo, hi = pl.min_horizontal("s", "d"), pl.max_horizontal("s", "d")
-    coded = coded.with_columns((lo * n + hi).alias("pair"), (pl.col("s") < pl.col("d")).alias("fwd")).sort(
-        "pair", "t", maintain_order=True)
+    coded = coded.with_columns((lo * n + hi).alias("pair"), (pl.col("s") < pl.col("d")).alias("fwd"))
+    coded = coded.sort(_pair_time_key(coded, n), maintain_order=True)
     nxt = []
     for way in (True, False):
         nxt.append(
