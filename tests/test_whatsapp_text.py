@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -405,7 +404,8 @@ def test_the_owner_is_the_recipient_of_a_one_sided_chat(tmp_path: Path) -> None:
     assert result.events.get_column("recipients").to_list() == [["tel:+447700900001"]]
 
 
-def test_parse_is_fast_on_a_hundred_thousand_messages(tmp_path: Path) -> None:
+def test_a_hundred_thousand_messages_parse_completely(tmp_path: Path) -> None:
+    """Every message of a large chat survives, multi-line bodies intact (speed is in `make bench`)."""
     start = datetime(2024, 1, 1)
     authors = ["Alice", "Dan 🤓", "+44 7700 900123", "Bob Smith"]
     lines = []
@@ -415,9 +415,7 @@ def test_parse_is_fast_on_a_hundred_thousand_messages(tmp_path: Path) -> None:
         lines.append(f"{t:%d/%m/%y, %H:%M} - {authors[i % 4]}: {body}")
     path = tmp_path / "big.txt"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    began = time.perf_counter()
     result = whatsapp_text.parse(path, ParseContext(source_id="s", path=path))
-    elapsed = time.perf_counter() - began
-    assert result.events.height == 100_000
+    assert result.events.height == 100_000 and result.records_read == 100_000
     assert result.events.row(10, named=True)["text"] == "line one 10\nline two"
-    assert elapsed < 2.0, f"parse took {elapsed:.2f} s"
+    assert result.events.row(99_999, named=True)["text"] == "message 99999: lorem ipsum"
