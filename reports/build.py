@@ -133,7 +133,7 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
         e = made[p.name]
         name = p.name.removeprefix("figure:")
         footer = (f"Exhibit {e.reference} \u2013 {inputs.manifest.reference} \u2013 drawn by atlas {__version__} from "
-                  f"exhibits {ref_span}; every bar traces to event ids in events.csv ({made['events'].reference})")
+                  f"exhibits {ref_span}; the records behind it are listed in events.csv ({made['events'].reference})")
         path = figures.render(name, inputs, fnd, out_dir / p.filename, footer)
         ids = fnd.contact_event_ids
         if name == "weekly-rate":

@@ -67,13 +67,12 @@ def cited_events(case: Case, citations: Citations, source_refs: Mapping[str, str
     from .style import UK
 
     cites = citations.frame()
-    ids = cites.get_column("event_id")
     names = case.sources().select("source_id", pl.col("name").alias("source_file"))
     refs = pl.DataFrame({"source_id": list(source_refs), "source_exhibit": list(source_refs.values())},
                         schema={"source_id": pl.String, "source_exhibit": pl.String})
     frame = (
         case.events()
-        .filter(pl.col("event_id").is_in(ids))
+        .join(cites.lazy().select("event_id"), on="event_id", how="semi")
         .collect()
         .join(cites, on="event_id", how="left")
         .join(names, on="source_id", how="left")

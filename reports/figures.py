@@ -70,7 +70,11 @@ def _span(findings: Findings) -> tuple[date, date] | None:
 def _shade(ax: Axes, periods: list[Period], end: date, colour: str, hatch: str | None = None) -> None:
     for p in periods:
         stop = (p.end or end) + timedelta(days=1)
-        ax.axvspan(mdates.date2num(p.start), mdates.date2num(stop), color=colour, alpha=0.13, lw=0, hatch=hatch)
+        if hatch:  # hatched, unfilled: stays readable where it overlaps an order band
+            ax.axvspan(mdates.date2num(p.start), mdates.date2num(stop), facecolor="none", edgecolor=colour, alpha=0.45,
+                       lw=0, hatch=hatch)
+        else:
+            ax.axvspan(mdates.date2num(p.start), mdates.date2num(stop), color=colour, alpha=0.13, lw=0)
 
 
 def _date_axis(ax: Axes, lo: date, hi: date) -> None:
@@ -79,8 +83,8 @@ def _date_axis(ax: Axes, lo: date, hi: date) -> None:
         ax.xaxis.set_major_locator(mdates.DayLocator(interval=max(1, days // 10)))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%d/%m/%Y"))
     else:
-        ax.xaxis.set_major_locator(mdates.MonthLocator(interval=max(1, days // 300)))
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+        ax.xaxis.set_major_locator(mdates.MonthLocator(interval=max(1, math.ceil(days / 240))))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
     ax.set_xlim(mdates.date2num(lo), mdates.date2num(hi))
     for label in ax.get_xticklabels():
         label.set_rotation(0)
@@ -101,7 +105,7 @@ def contacts_per_day(findings: Findings, path: Path, footer: str, subject: str) 
         lo, hi = span
         _shade(ax, findings.orders, hi, ORDER_FILL)
         if findings.s2a_window:
-            _shade(ax, [findings.s2a_window], hi, S2A_FILL)
+            _shade(ax, [findings.s2a_window], hi, S2A_FILL, hatch="//")
         days = [mdates.date2num(d) for d in findings.daily.get_column("day").to_list()]
         bottom = [0] * len(days)
         many = len(days) > BAR_DAYS
@@ -123,7 +127,8 @@ def contacts_per_day(findings: Findings, path: Path, footer: str, subject: str) 
         if findings.orders:
             handles.append(Patch(color=ORDER_FILL, alpha=0.25, label="order in force"))
         if findings.s2a_window:
-            handles.append(Patch(color=S2A_FILL, alpha=0.25, label="s2A window (last incident to deadline)"))
+            handles.append(Patch(facecolor="none", edgecolor=S2A_FILL, hatch="//", alpha=0.6,
+                                 label="s2A window (last incident to deadline)"))
     ax.set_title(f"Contacts per day from {subject}, by channel (UK local days)", loc="left")
     ax.set_ylabel("contacts")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -181,6 +186,19 @@ def weekly_rate(findings: Findings, path: Path, footer: str, subject: str) -> Pa
     return _save(fig, path, footer)
 
 
+def colocation_points(inputs: ReportInputs, findings: Findings) -> list[tuple[float, float, dict[str, Any]]]:
+    """(lon, lat, co-location) for each co-location: its own coordinates, else its place's."""
+    places = {p.name: (p.lon, p.lat) for p in inputs.manifest.places}
+    out = []
+    for c in findings.colocations:
+        lon, lat = c.get("lon"), c.get("lat")
+        if not isinstance(lon, int | float) or not isinstance(lat, int | float):
+            lon, lat = places.get(str(c.get("place")), (None, None))
+        if isinstance(lon, int | float) and isinstance(lat, int | float):
+            out.append((float(lon), float(lat), c))
+    return out
+
+
 def _metres_to_deg(lat: float, metres: float) -> tuple[float, float]:
     return metres / (111_320 * math.cos(math.radians(lat))), metres / 110_540
 
@@ -198,11 +216,17 @@ def locations(inputs: ReportInputs, findings: Findings, path: Path, footer: str,
         ax.plot([place.lon], [place.lat], marker="P", color=PLACE_COLOUR, ms=8)
         ax.annotate(f"{place.name} ({place.radius_m:g} m)", (place.lon, place.lat), xytext=(6, 6),
                     textcoords="offset points", fontsize=8)
-    cl = [c for c in findings.colocations if isinstance(c.get("lat"), int | float) and isinstance(c.get("lon"), int | float)]
+    cl = colocation_points(inputs, findings)
     if cl:
-        ax.scatter([c["lon"] for c in cl], [c["lat"] for c in cl], marker="x", color="#B2182B", s=30,
-                   label="co-location / presence found by the analysis")
-    lats = [p.lat for p in inputs.manifest.places] + pos.get_column("lat").to_list() + [c["lat"] for c in cl]
+        by_xy: dict[tuple[float, float], int] = {}
+        for lon, lat, _ in cl:
+            by_xy[(lon, lat)] = by_xy.get((lon, lat), 0) + 1
+        ax.scatter([x for x, _ in by_xy], [y for _, y in by_xy], marker="X", color="#B2182B", s=90, zorder=5,
+                   label="co-locations found by the analysis (count beside)")
+        for (x, y), n in sorted(by_xy.items()):
+            ax.annotate(str(n), (x, y), xytext=(-14, -4), textcoords="offset points", fontsize=9, color="#B2182B",
+                        ha="right", fontweight="bold")
+    lats = [p.lat for p in inputs.manifest.places] + pos.get_column("lat").to_list() + [c[1] for c in cl]
     if lats:
         mid = sum(lats) / len(lats)
         ax.set_aspect(1 / math.cos(math.radians(mid)))

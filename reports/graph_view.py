@@ -140,7 +140,10 @@ def view(case: Case, graph: Any, suspect: str | None, victim: str | None, claims
     for n, xy in zip(alias_ids, _arc((-1.0, 0.0), 0.9, math.pi * 0.62, math.pi * 1.38, len(alias_ids)), strict=True):
         pos[n] = xy
     rest = sorted(n for n in keep if n not in pos)
-    for n, xy in zip(rest, _arc((0.0, 0.0), 2.1, math.pi * 0.15, math.pi * 1.85, len(rest)), strict=True):
+    top, bottom = rest[0::2], rest[1::2]  # above and below the suspect-victim axis, clear of both arcs
+    for n, xy in zip(top, _arc((0.0, -0.4), 2.2, math.pi * 0.78, math.pi * 0.22, len(top)), strict=True):
+        pos[n] = xy
+    for n, xy in zip(bottom, _arc((0.0, 0.4), 2.2, math.pi * 1.22, math.pi * 1.78, len(bottom)), strict=True):
         pos[n] = xy
 
     node_rows = []

@@ -329,16 +329,11 @@ def location_chart(inputs: ReportInputs, findings: Findings, subject: str) -> An
         fig.scatter(x="lon", y="lat", marker="cross", size=12, color=PLACE_COLOUR, source=lsrc)
         fig.add_layout(LabelSet(x="lon", y="lat", text="name", source=lsrc, x_offset=8, y_offset=8, text_font_size="11px"))
         fig.add_tools(HoverTool(renderers=[zone], tooltips=[("place", "@name"), ("radius", "@r")]))
-    place_xy = {p.name: (p.lon, p.lat) for p in places}
-    cl_rows = []
-    for c in findings.colocations:
-        lon, lat = c.get("lon"), c.get("lat")
-        if not isinstance(lon, int | float) or not isinstance(lat, int | float):
-            lon, lat = place_xy.get(str(c.get("place")), (None, None))
-        if lon is None or lat is None:
-            continue
-        cl_rows.append((lon, lat, str(c.get("place") or ""), uk_time(c.get("start") or c.get("ts")),
-                        str(c.get("precision") or c.get("basis") or ""), _ids_short(c["event_ids"])))
+    from .figures import colocation_points
+
+    cl_rows = [(lon, lat, str(c.get("place") or c.get("kind") or ""), uk_time(c.get("start") or c.get("ts")),
+                str(c.get("precision") or c.get("basis") or ""), _ids_short(c["event_ids"]))
+               for lon, lat, c in colocation_points(inputs, findings)]
     if cl_rows:
         csrc = ColumnDataSource({k: [r[i] for r in cl_rows] for i, k in enumerate(("lon", "lat", "place", "when", "how", "ids"))})
         xs = fig.scatter(x="lon", y="lat", marker="x", size=14, line_width=2, color=THREAT_COLOUR, source=csrc,

@@ -185,7 +185,7 @@ def _contact_events(case: Case, touching: Iterable[str]) -> pl.LazyFrame:
 
     Drafts and unsent messages are excluded (they never reached anyone).
     """
-    ids = pl.Series(sorted(set(touching)), dtype=pl.String)
+    ids = sorted(set(touching))
     return case.events().filter(
         pl.col("kind").cast(pl.String).is_in(list(CONTACT_KINDS))
         & (pl.col("status").is_null() | ~pl.col("status").is_in(list(NOT_CONTACT_STATUSES)))
@@ -196,7 +196,7 @@ def _contact_events(case: Case, touching: Iterable[str]) -> pl.LazyFrame:
 
 def _scope(frame: pl.DataFrame, suspect: str, victim_side: Iterable[str]) -> pl.DataFrame:
     """Keep contacts between the suspect and the victim's side, saying which way each went."""
-    side = pl.Series(sorted(set(victim_side)), dtype=pl.String)
+    side = sorted(set(victim_side))
     to_side = pl.col("party_to").list.eval(pl.element().is_in(side))
     from_s = (pl.col("party_from") == suspect) & to_side.list.any()
     to_s = pl.col("party_from").is_in(side) & pl.col("party_to").list.contains(suspect)
@@ -250,7 +250,7 @@ def contacts_between(
 
 def _positions(case: Case, suspect_ids: Iterable[str]) -> pl.DataFrame:
     """The suspect's device positions on a ~100 m grid: a footprint, never millions of points."""
-    owners = pl.Series(sorted(set(suspect_ids)), dtype=pl.String)
+    owners = sorted(set(suspect_ids))
     srcs = case.sources().filter(pl.col("owner").is_in(owners)).get_column("source_id").to_list()
     frame = (
         case.events()
