@@ -145,9 +145,11 @@ def test_reading_the_ledger_of_a_case_without_decisions_creates_nothing(tmp_path
 
 def test_cli_link_confirm_reject_and_people(case: Case, atlas: Callable[..., Any]) -> None:
     root = case.root
-    r = atlas("link", root, "tel:+447700900013", "suspect", "--basis", "same-imei", "--note", "CDR AB/3")
+    r = atlas("link", root, "tel:+447700900013", "suspect", "--basis", "same-imei", "--note", "CDR AB/3",
+              "--support", "exhibit AB/3 row 12")
     assert r.code == 0, r.err
     lid = read_links(case)[0].link_id
+    assert read_links(case)[0].support == ("exhibit AB/3 row 12",)
     assert lid in r.out
     r = atlas("people", root, "--json")
     import json

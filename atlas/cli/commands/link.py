@@ -29,11 +29,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--basis", required=True, choices=choices,
                    help="the evidential basis: " + "; ".join(f"{b} = {BASES[b][1]}" for b in choices))
     p.add_argument("--note", default="", help="why (the record you relied on); kept in the ledger and audit log")
+    p.add_argument("--support", action="append", default=[], metavar="REF",
+                   help="a source record behind the link (event id, evidence ref or exhibit reference); repeatable")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
 def run(args: argparse.Namespace) -> int:
-    link = officer_link(Case.open(args.case_dir), args.a, args.b, args.basis, note=args.note)
+    link = officer_link(Case.open(args.case_dir), args.a, args.b, args.basis, note=args.note, support=args.support)
     if args.json:
         print_json(link.as_dict())
         return 0
