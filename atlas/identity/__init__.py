@@ -38,6 +38,10 @@ from atlas.identity.resolve import ClaimStatus, IdentifierClaim, Resolution, res
 from atlas.store import Case
 
 
+list_links = read_links
+"""The ledger's links (every status), ordered by link id: same as :func:`read_links`."""
+
+
 def party_identifiers(case: Case, party_id: str, *, include_proposed: bool = False) -> dict[str, IdentifierClaim]:
     """Every identifier taken to belong to ``party_id``, keyed by URI.
 
@@ -63,5 +67,5 @@ def identifier_owner_map(case: Case, *, include_proposed: bool = False) -> dict[
 
 __all__ = [
     "BASES", "DOCUMENTARY", "INFERRED", "ClaimStatus", "IdentifierClaim", "Link", "Resolution", "Strength", "decide",
-    "describe", "identifier_owner_map", "officer_link", "party_identifiers", "read_links", "resolve", "strength_of",
+    "describe", "identifier_owner_map", "list_links", "officer_link", "party_identifiers", "read_links", "resolve", "strength_of",
 ]

@@ -45,6 +45,7 @@ from atlas.identity.bases import BASES, describe
 from atlas.identity.ledger import PARTY_PREFIX, Link, ensure_schema, propose, read_links
 from atlas.identity.resolve import resolve
 from atlas.normalise.identifiers import display
+from atlas.normalise.times import uk_display
 from atlas.store import Case
 from atlas.store.manifest import attributed_uris
 
@@ -377,7 +378,7 @@ def succession_score(c: Behaviour, s: Behaviour, window_days: float) -> tuple[fl
     score = sum(w * v for w, v in parts) / sum(w for w, _ in parts)
     what = "was blocked" if s.blocked and s.blocked <= s.last else "went quiet"
     why = [
-        f"first contact {c.first:%d/%m/%Y} is {gap_days:.1f} day(s) after {s.uri} {what} ({s.end:%d/%m/%Y})",
+        f"first contact {uk_display(c.first)} is {gap_days:.1f} day(s) after {display(s.uri)} {what} ({uk_display(s.end)})",
         f"{c.n} contact(s), {c.one_sided:.0%} one-sided, {c.unanswered:.0%} unanswered (predecessor {s.unanswered:.0%})",
         f"{c.night:.0%} at night (predecessor {s.night:.0%})",
     ]

@@ -84,6 +84,11 @@ class Link:
     decided_by: str | None = None
     note: str = ""
 
+    @property
+    def detail(self) -> str:
+        """The reason, under the name some readers use."""
+        return self.reason
+
     def other(self, end: str) -> str:
         return self.b if end == self.a else self.a
 
