@@ -37,7 +37,6 @@ from atlas.identity.ledger import Link, decide, officer_link, read_links
 from atlas.identity.resolve import ClaimStatus, IdentifierClaim, Resolution, resolve
 from atlas.store import Case
 
-
 list_links = read_links
 """The ledger's links (every status), ordered by link id: same as :func:`read_links`."""
 
