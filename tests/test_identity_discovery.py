@@ -5,7 +5,7 @@ are checked on the scenarios' real shapes whatever formats the generator writes.
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -144,8 +144,8 @@ def test_a_new_number_taking_over_after_a_block_is_proposed_with_its_reasons(tmp
     assert set(link.support) >= {f"src0000000000001/row {i}" for i in range(14, 22)}
     claim = resolve(case, include_proposed=True).claims["suspect"]["tel:+447700900013"]
     assert (claim.status, claim.basis, claim.strength) == ("proposed", "temporal-succession", "inferred")
-    assert T0 + timedelta(days=2) > T0  # times in the reason are UK dates
-    assert "03/03/2026" in link.reason
+    assert T0 + timedelta(days=2) == datetime(2026, 3, 3, 12, tzinfo=UTC)
+    assert "first contact 03/03/2026 12:00 GMT" in link.reason  # UK local time with its zone
 
 
 # --- every scenario's world as one complete record ---------------------------------------------
