@@ -140,11 +140,14 @@ def view(case: Case, graph: Any, suspect: str | None, victim: str | None, claims
     for n, xy in zip(alias_ids, _arc((-1.0, 0.0), 0.9, math.pi * 0.62, math.pi * 1.38, len(alias_ids)), strict=True):
         pos[n] = xy
     rest = sorted(n for n in keep if n not in pos)
-    top, bottom = rest[0::2], rest[1::2]  # above and below the suspect-victim axis, clear of both arcs
-    for n, xy in zip(top, _arc((0.0, -0.4), 2.2, math.pi * 0.78, math.pi * 0.22, len(top)), strict=True):
-        pos[n] = xy
-    for n, xy in zip(bottom, _arc((0.0, 0.4), 2.2, math.pi * 1.22, math.pi * 1.78, len(bottom)), strict=True):
-        pos[n] = xy
+    # Everyone else above and below the suspect-victim axis, clear of both arcs; crowded
+    # rows are staggered over two radii so that neighbouring labels do not collide.
+    top, bottom = rest[0::2], rest[1::2]
+    for group, centre, start, stop in ((top, (0.0, -0.6), 0.68, 0.32), (bottom, (0.0, 0.6), 1.32, 1.68)):
+        points = _arc(centre, 2.3, math.pi * start, math.pi * stop, len(group))
+        for k, (n, (x, y)) in enumerate(zip(group, points, strict=True)):
+            shrink = 0.35 if (len(group) > 6 and k % 2) else 0.0
+            pos[n] = (round(x * (1 - shrink / 2.3), 6), round(y - (shrink if y > 0 else -shrink), 6))
 
     node_rows = []
     for n in sorted(pos):

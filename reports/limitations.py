@@ -94,9 +94,10 @@ class Limitations:
 _BASIS_WORDS: Final = {
     "utc": "given by the source in UTC",
     "offset": "given by the source with a UTC offset",
-    "local": "read as wall-clock times",
-    "ambiguous": "in the repeated hour when clocks went back (the earlier instant was taken, and flagged)",
-    "nonexistent": "in the skipped hour when clocks went forward (read as if the clock had not yet changed, and flagged)",
+    "local": "read as wall-clock times in {zone}",
+    "ambiguous": "in the repeated hour when clocks went back in {zone} (the earlier instant was taken, and flagged)",
+    "nonexistent": "in the skipped hour when clocks went forward in {zone} (read as if the clock had not yet changed, "
+                   "and flagged)",
 }
 
 
@@ -130,10 +131,7 @@ def _timing(row: Mapping[str, object], zone: str) -> str:
     for basis in ("utc", "offset", "local", "ambiguous", "nonexistent"):
         n = int(row.get(f"basis_{basis}") or 0)  # type: ignore[call-overload]
         if n:
-            words = _BASIS_WORDS[basis]
-            if basis in ("local", "ambiguous", "nonexistent"):
-                words += f" in {zone}"
-            parts.append(f"{n} {words}")
+            parts.append(f"{n} {_BASIS_WORDS[basis].format(zone=zone)}")
     if not parts:
         return "no timed records"
     return "; ".join(parts)

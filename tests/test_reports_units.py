@@ -1,0 +1,193 @@
+"""The reports' building blocks on small hand-built cases: UK days, limits of the data,
+exhibit numbering, de-duplicated counting, and what the statement says when an
+analysis is missing."""
+
+from __future__ import annotations
+
+import csv
+import zipfile
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from _conduct_cases import SUSPECT, VICTIM, make_case, msg
+from docx import Document
+
+from atlas.model import EVENT_SCHEMA, conform, empty_evidence, empty_rejects
+from atlas.store import Case, StagedSource
+from reports import aggregate, exhibits, limitations
+from reports.citations import Citations
+from reports.inputs import gather
+
+
+def test_a_contact_at_0030_bst_counts_on_the_uk_day_not_the_utc_day(tmp_path: Path) -> None:
+    case = make_case(tmp_path / "c", {VICTIM: [
+        msg("2026-06-30 23:30", SUSPECT, VICTIM),   # 00:30 BST on Wednesday 1 July
+        msg("2026-07-01 12:00", SUSPECT, VICTIM),
+        msg("2026-07-20 12:00", VICTIM, SUSPECT),   # the other way, three weeks on
+    ]})
+    contacts = gather(case).contacts
+    daily = aggregate.daily_by_channel(contacts, "Europe/London")
+    assert daily.to_dicts() == [{"day": datetime(2026, 7, 1).date(), "channel": "sms", "n": 2}]
+    heat = aggregate.hour_weekday(contacts, "Europe/London")
+    assert heat.height == 168 and heat.get_column("n").sum() == 2
+    assert heat.filter(pl.col("n") > 0).select("day_name", "hour", "n").to_dicts() == [
+        {"day_name": "Wed", "hour": 0, "n": 1}, {"day_name": "Wed", "hour": 13, "n": 1}]
+    weeks = aggregate.weekly(contacts, "Europe/London")
+    assert weeks.to_dicts() == [  # every week in the span, empty ones as zero
+        {"week": datetime(2026, 6, 29).date(), "from_suspect": 2, "to_suspect": 0},
+        {"week": datetime(2026, 7, 6).date(), "from_suspect": 0, "to_suspect": 0},
+        {"week": datetime(2026, 7, 13).date(), "from_suspect": 0, "to_suspect": 0},
+        {"week": datetime(2026, 7, 20).date(), "from_suspect": 0, "to_suspect": 1},
+    ]
+
+
+def test_a_contact_in_two_handsets_is_counted_once_with_both_records(tmp_path: Path) -> None:
+    case = make_case(tmp_path / "c", {
+        VICTIM: [msg("2026-03-01 21:00:05", SUSPECT, VICTIM, "Answer me")],
+        SUSPECT: [msg("2026-03-01 21:00:00", SUSPECT, VICTIM, "Answer me"), msg("2026-03-01 21:00:30", SUSPECT, VICTIM, "x")],
+    })
+    inputs = gather(case)
+    assert inputs.contacts.height == 2
+    assert sorted(inputs.contacts.get_column("event_ids").list.len().to_list()) == [1, 2]
+    assert inputs.dedupe_rule and "120 s" in inputs.dedupe_rule
+
+
+def test_a_draft_is_never_counted_as_a_contact(tmp_path: Path) -> None:
+    case = make_case(tmp_path / "c", {SUSPECT: [
+        msg("2026-03-01 21:00", SUSPECT, VICTIM, "never sent", status="draft"),
+        msg("2026-03-02 21:00", SUSPECT, VICTIM, "sent"),
+    ]})
+    assert gather(case).contacts.height == 1
+
+
+@pytest.mark.parametrize(("parser", "description", "kind"), [
+    ("cdr", "Call data records (CSV/XLSX)", "cdr"),
+    ("cell-sites", "Cell-site list from a communications provider", "cell-sites"),
+    ("whatsapp-text", "WhatsApp 'Export chat' text file", "chat-export"),
+    ("google-records-json", "Google Location History Records.json", "location"),
+    ("meta-dyi-json", "Instagram 'Download your information' return", "social"),
+    ("cellebrite-xml", "Cellebrite Physical Analyzer report", "handset"),
+    ("subscriber", "Subscriber (entity) data return", "subscriber"),
+])
+def test_each_source_is_described_by_the_kind_of_data_it_is(parser: str, description: str, kind: str) -> None:
+    assert limitations.classify(parser, description).id == kind
+
+
+def _store_with(tmp_path: Path, rows: list[dict[str, Any]], *, parser: str, fmt: str) -> Case:
+    case = make_case(tmp_path / "c", {})
+    sid = "ab" * 8
+    frame = pl.DataFrame(rows, schema_overrides={"ts_utc": pl.Datetime("us", "UTC")}, infer_schema_length=None)
+    frame = frame.with_columns(
+        pl.concat_str(pl.lit(sid + "/row "), pl.int_range(pl.len()).cast(pl.String)).alias("event_id"),
+        pl.concat_str(pl.lit("row "), pl.int_range(pl.len()).cast(pl.String)).alias("source_ref"),
+        pl.lit(sid).alias("source_id"), pl.lit([], pl.List(pl.String)).alias("attachments"),
+    )
+    frame = conform(frame, EVENT_SCHEMA)
+    source = {"source_id": sid, "path": "/e/phone.xml", "name": "phone.xml", "size": 1, "sha256": sid * 4,
+              "format": fmt, "parser": parser, "parser_version": "2.0", "owner": SUSPECT, "region": "GB",
+              "timezone": "Europe/London", "assumptions": ["day/month order taken as day first (GB)"],
+              "records_read": frame.height + 1, "events": frame.height, "rejects": 1}
+    case.commit([StagedSource(source, frame, empty_rejects(), empty_evidence())])
+    return Case.open(case.root)
+
+
+def test_limits_state_deleted_records_clock_changes_cells_and_rejects_counted_from_the_store(tmp_path: Path) -> None:
+    base = {"kind": "message", "channel": "sms", "sender": SUSPECT, "recipients": [VICTIM], "direction": "out"}
+    rows = [
+        {**base, "ts_utc": datetime(2026, 10, 25, 0, 30, tzinfo=UTC), "ts_basis": "ambiguous", "deleted": True},
+        {**base, "ts_utc": datetime(2026, 10, 26, 9, 0, 5, tzinfo=UTC), "ts_basis": "local", "deleted": False,
+         "cell_id": "234-10-1-1"},
+    ]
+    case = _store_with(tmp_path, rows, parser="cellebrite-xml", fmt="Cellebrite report")
+    limits = limitations.build(case, case.sources(), {"abababababababab": "TO/1"}, {}, dedupe_rule=None)
+    (src,) = limits.sources
+    assert src.reference == "TO/1" and src.kind.id == "handset"
+    assert "1 read as wall-clock times in Europe/London" in src.timing
+    assert "1 in the repeated hour when clocks went back in Europe/London" in src.timing
+    notes = " ".join(src.notes)
+    assert "1 record(s) were recovered as deleted" in notes
+    assert "1 time(s) fell in a clock-change hour (1 repeated, 0 skipped)" in notes
+    assert "1 record(s) carry a cell identifier" in notes and "not the phone's position" in notes
+    assert "1 record(s) could not be read" in notes
+    assert "Assumption recorded at ingest: day/month order taken as day first (GB)." in notes
+    assert any("Handset download: can show messages and calls as stored" in g for g in limits.general)
+    assert not any("Call data record" in g for g in limits.general)  # no CDR in this case, so no CDR paragraph
+    assert any("counted per source record" in g for g in limits.general)
+
+
+def test_exhibit_numbers_are_decisions_kept_in_the_case_and_never_renumbered(tmp_path: Path) -> None:
+    case = make_case(tmp_path / "c", {})
+    first = exhibits.assign_numbers(case, [("source:aa", "source"), ("product:chart", "chart")])
+    assert first == {"source:aa": 1, "product:chart": 2}
+    later = exhibits.assign_numbers(case, [("source:aa", "source"), ("source:bb", "source"), ("product:chart", "chart")])
+    assert later == {"source:aa": 1, "source:bb": 3, "product:chart": 2}
+    assigned = [r["detail"] for r in case.audit_log() if r["action"] == "exhibit-number"]
+    assert [(d["key"], d["number"]) for d in assigned] == [("source:aa", 1), ("product:chart", 2), ("source:bb", 3)]
+
+
+def test_a_source_added_after_a_report_gets_the_next_reference(tmp_path: Path, atlas: Callable[..., Any],
+                                                               whatsapp_samples: Path) -> None:
+    case = tmp_path / "case"
+    assert atlas("init", case).code == 0
+    assert atlas("ingest", case, whatsapp_samples / "test_ddmmyy_24hrs.txt", "--owner", "victim").code == 0
+    assert atlas("report", case, "--out", tmp_path / "one").code == 0
+    one = {r["filename"]: r["reference"] for r in csv.DictReader((tmp_path / "one" / "exhibits.csv").open())}
+    assert one["test_ddmmyy_24hrs.txt"] == "AO/1"
+    assert atlas("ingest", case, whatsapp_samples / "test_yyyymmdd_24hrs.txt", "--owner", "victim").code == 0
+    assert atlas("report", case, "--out", tmp_path / "two").code == 0
+    two = {r["filename"]: r["reference"] for r in csv.DictReader((tmp_path / "two" / "exhibits.csv").open())}
+    assert {k: two[k] for k in one} == one  # nothing already exhibited changes its reference
+    assert two["test_yyyymmdd_24hrs.txt"] == f"AO/{len(one) + 1}"
+
+
+def test_the_statement_says_so_when_the_conduct_analysis_is_missing(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import reports.inputs as inputs_mod
+
+    real = inputs_mod._optional
+
+    def without_conduct(module: str, attribute: str, unavailable: dict[str, str], label: str) -> Any:
+        if module == "atlas.conduct":
+            unavailable[label] = "atlas.conduct is not installed in this version (test)"
+            return None
+        return real(module, attribute, unavailable, label)
+
+    monkeypatch.setattr(inputs_mod, "_optional", without_conduct)
+    case = make_case(tmp_path / "c", {VICTIM: [msg("2026-03-01 21:00", SUSPECT, VICTIM),
+                                               msg("2026-03-02 21:00", SUSPECT, VICTIM)]})
+    from reports.build import build_reports
+
+    result = build_reports(case, tmp_path / "out")
+    text = "\n".join(p.text for p in Document(str(tmp_path / "out" / "statement.docx")).paragraphs)
+    assert "was not available in this version of the software. No finding on those matters is made" in text
+    assert "The s2A time limit" not in [p.text for p in Document(str(tmp_path / "out" / "statement.docx")).paragraphs]
+    assert "incidents" not in result.statement.facts
+    assert result.statement.facts["contacts_from_suspect"] == 2
+    assert not (tmp_path / "out" / "incidents.csv").exists()
+
+
+def test_citations_keep_every_label_once_in_first_cited_order() -> None:
+    c = Citations()
+    c.add("TO/4 contacts-per-day", ["s/2", "s/1"])
+    c.add_many([("incident 01/03/2026", ["s/1"]), ("incident 01/03/2026", ["s/1"]), ("breach RO-1", ["s/2"])])
+    assert c.frame().to_dicts() == [{"event_id": "s/1", "cited_by": "TO/4 contacts-per-day; incident 01/03/2026"},
+                                    {"event_id": "s/2", "cited_by": "TO/4 contacts-per-day; breach RO-1"}]
+
+
+def test_docx_zip_entries_carry_a_fixed_time(tmp_path: Path) -> None:
+    from reports.statement_docx import ZIP_TIME, stable_zip
+
+    doc = Document()
+    doc.add_paragraph("x")
+    doc.save(str(tmp_path / "a.docx"))
+    fixed = stable_zip((tmp_path / "a.docx").read_bytes())
+    (tmp_path / "b.docx").write_bytes(fixed)
+    with zipfile.ZipFile(tmp_path / "b.docx") as z:
+        assert {i.date_time for i in z.infolist()} == {ZIP_TIME}
+        assert z.testzip() is None
+    assert stable_zip(fixed) == fixed
+    Document(str(tmp_path / "b.docx"))  # still a document python-docx (and Word) can open
