@@ -375,26 +375,77 @@ def _no_template_error(path: Path, blocks: list[Block], templates: list[Template
 
 # --- turning a table into events ------------------------------------------------------
 
-def _text(frame: pl.DataFrame, cols: dict[str, str], key: str) -> pl.Expr:
-    if key not in cols:
-        return pl.lit(None, pl.String)
-    c = pl.col(cols[key]).cast(pl.String).str.strip_chars()
-    return pl.when(c == "").then(None).otherwise(c)
+# Big returns (millions of rows) are read column by column with the work done once per
+# *distinct* value where a column has few of them (event types, directions, durations,
+# cells), and string clean-up done only on columns that need it (checked once).
 
 
-def _duration(raw: pl.Expr, fmt: str) -> pl.Expr:
-    if fmt == "seconds":
-        return raw.cast(pl.Float64, strict=False).round(0).cast(pl.Int64)
-    parts = raw.str.split(":")
-    n = parts.list.len()
-    h = pl.when(n == 3).then(parts.list.get(0, null_on_oob=True)).otherwise(pl.lit("0")).cast(pl.Int64, strict=False)
-    m = parts.list.get(-2, null_on_oob=True).cast(pl.Int64, strict=False)
-    s = parts.list.get(-1, null_on_oob=True).cast(pl.Float64, strict=False).round(0).cast(pl.Int64)
-    return pl.when(n >= 2).then(h * 3600 + m * 60 + s).otherwise(raw.cast(pl.Int64, strict=False))
+def _text_columns(frame: pl.DataFrame, cols: dict[str, str]) -> pl.DataFrame:
+    """The mapped columns under their template keys, as read (no per-row clean-up: the
+    readers give empty cells as null, distinct-value maps strip what they read, and
+    times and numbers are retried stripped only where a value failed to parse)."""
+    return frame.select([pl.col(name).cast(pl.String).alias(key) for key, name in cols.items()])
+
+
+def _retry_stripped(t: pl.DataFrame, parsed: pl.Series, raw: pl.Expr, parse: Any) -> pl.Series:
+    """``parsed`` with values that failed re-parsed from the stripped text (computed only
+    when some value failed, so clean returns pay nothing)."""
+    raw_s = t.select(raw).to_series()
+    if not (parsed.is_null() & raw_s.is_not_null()).any():
+        return parsed
+    again = t.select(parse(raw.str.strip_chars())).to_series()
+    return parsed.fill_null(again)
+
+
+def _col(t: pl.DataFrame, key: str) -> pl.Expr:
+    return pl.col(key) if key in t.columns else pl.lit(None, pl.String)
+
+
+def _map_distinct(t: pl.DataFrame, key: str, fn: Any, dtype: pl.DataType) -> pl.Expr:
+    """``fn`` applied to each distinct value of column ``key`` (Python, once per value),
+    joined back with a hash lookup."""
+    if key not in t.columns:
+        return pl.lit(None, dtype)
+    distinct = t.get_column(key).drop_nulls().unique().to_list()
+    mapped = {v: fn(v) for v in distinct}
+    keys = [k for k, v in mapped.items() if v is not None]
+    return pl.col(key).replace_strict(
+        pl.Series(keys, dtype=pl.String), pl.Series([mapped[k] for k in keys], dtype=dtype), default=None,
+        return_dtype=dtype,
+    )
+
+
+def hms_seconds(value: str) -> int | None:
+    """``hh:mm:ss`` / ``mm:ss`` / seconds → seconds (``None`` if unreadable)."""
+    parts = value.strip().split(":")
+    try:
+        nums = [float(p) for p in parts]
+    except ValueError:
+        return None
+    if len(nums) > 3 or any(n < 0 for n in nums):
+        return None
+    total = 0.0
+    for n in nums:
+        total = total * 60 + n
+    return round(total)
+
+
+def cell_key(lac: str | None, cell: str | None) -> str | None:
+    """``LAC-CI`` / ``TAC-ECI`` from the parts; a whole CGI/ECGI (``MCC-MNC-LAC-CI``) is
+    cut to its last two parts. Spaces are removed; digits are kept as written."""
+    if cell is None:
+        return None
+    c = "".join(cell.split())
+    if c.count("-") >= 3:
+        parts = c.split("-")
+        return "-".join(parts[-2:])
+    if lac:
+        return "".join(lac.split()) + "-" + c
+    return c
 
 
 def _cell(lac: pl.Expr, cell: pl.Expr) -> pl.Expr:
-    """``LAC-CI`` / ``TAC-ECI`` from the parts; a whole CGI/ECGI is cut to its last two parts."""
+    """:func:`cell_key` as an expression (for small tables such as cell-site lists)."""
     cgi = cell.str.replace_all(r"\s", "").str.split("-")
     from_cgi = pl.when(cgi.list.len() >= 4).then(cgi.list.slice(-2, 2).list.join("-"))
     cleaned = cell.str.replace_all(r"\s", "")
@@ -406,6 +457,20 @@ def _cell(lac: pl.Expr, cell: pl.Expr) -> pl.Expr:
     )
 
 
+def _cells(t: pl.DataFrame, lac_keys: tuple[str, ...], cell_key_name: str) -> pl.Expr:
+    """The cell key column: a plain ``LAC-CI`` concatenation when no value is a whole CGI
+    (checked once), else :func:`cell_key` per distinct (LAC, cell) pair."""
+    if cell_key_name not in t.columns:
+        return pl.lit(None, pl.String)
+    lacs = [k for k in lac_keys if k in t.columns]
+    lac = pl.coalesce([pl.col(k) for k in lacs]) if lacs else pl.lit(None, pl.String)
+    cells = t.get_column(cell_key_name)
+    if not cells.str.contains("-", literal=True).any() and not cells.str.contains(" ", literal=True).any():
+        return pl.when(lac.is_not_null()).then(pl.concat_str([lac, pl.lit("-"), pl.col(cell_key_name)])).otherwise(
+            pl.col(cell_key_name))
+    return _cell(lac, pl.col(cell_key_name))
+
+
 @dataclass
 class _Parsed:
     events: list[pl.DataFrame] = field(default_factory=list)
@@ -415,21 +480,50 @@ class _Parsed:
     assumptions: list[str] = field(default_factory=list)
 
 
-def _timestamps(tpl: Template, cols: dict[str, str], frame: pl.DataFrame) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
-    """(naive start, raw text, naive end) expressions."""
-    if "start" in cols and tpl.datetime_format:
-        raw = _text(frame, cols, "start")
-        start = raw.str.to_datetime(tpl.datetime_format, strict=False, time_unit="us", cache=True)
+def _timestamps(tpl: Template, t: pl.DataFrame) -> tuple[pl.Series, pl.Expr, pl.Series]:
+    """(naive start, raw text expression, naive end)."""
+    null_ts = pl.Series([None] * t.height, dtype=pl.Datetime("us"))
+    if tpl.datetime_format and "start" in t.columns:
+        fmt = tpl.datetime_format
+
+        def parse(e: pl.Expr) -> pl.Expr:
+            return e.str.to_datetime(fmt, strict=False, time_unit="us", cache=False)
+
+        raw = pl.col("start")
+        start = _retry_stripped(t, t.select(parse(raw)).to_series(), raw, parse)
     else:
-        d, t = _text(frame, cols, "date"), _text(frame, cols, "time")
-        raw = pl.concat_str(d, t, separator=" ")
-        day = d.str.to_date(tpl.date_format or "%Y-%m-%d", strict=False, cache=True)
-        tod = t.str.to_time(tpl.time_format or "%H:%M:%S", strict=False, cache=True)
-        start = day.dt.combine(tod, time_unit="us")
-    end = pl.lit(None, pl.Datetime("us"))
-    if "end" in cols and tpl.datetime_format:
-        end = _text(frame, cols, "end").str.to_datetime(tpl.datetime_format, strict=False, time_unit="us", cache=True)
-    return start, raw, end
+        dfmt, tfmt = tpl.date_format or "%Y-%m-%d", tpl.time_format or "%H:%M:%S"
+
+        def parse_split(e: pl.Expr) -> pl.Expr:
+            parts = e.str.split_exact(" ", 1)
+            day = parts.struct.field("field_0").str.to_date(dfmt, strict=False, cache=True)
+            tod = parts.struct.field("field_1").str.to_time(tfmt, strict=False, cache=True)
+            return day.dt.combine(tod, time_unit="us")
+
+        d, tm = _col(t, "date"), _col(t, "time")
+        raw = pl.concat_str([d, tm], separator=" ")
+        day = d.str.to_date(dfmt, strict=False, cache=True)
+        tod = tm.str.to_time(tfmt, strict=False, cache=True)
+        start = t.select(day.dt.combine(tod, time_unit="us")).to_series()
+        if (start.is_null() & t.select(raw.is_not_null()).to_series()).any():
+            stripped = pl.concat_str([d.str.strip_chars(), tm.str.strip_chars()], separator=" ")
+            start = start.fill_null(t.select(parse_split(stripped)).to_series())
+    end = null_ts
+    if "end" in t.columns and tpl.datetime_format:
+        efmt = tpl.datetime_format
+
+        def parse_end(e: pl.Expr) -> pl.Expr:
+            return e.str.to_datetime(efmt, strict=False, time_unit="us", cache=False)
+
+        end = _retry_stripped(t, t.select(parse_end(pl.col("end"))).to_series(), pl.col("end"), parse_end)
+    return start.alias("_start"), raw, end.alias("_end")
+
+
+def _seconds(v: str) -> int | None:
+    try:
+        return round(float(v.strip()))
+    except ValueError:
+        return None
 
 
 def _block_events(block: Block, frame: pl.DataFrame, header_idx: int, tpl: Template, target: str | None,
@@ -443,107 +537,106 @@ def _block_events(block: Block, frame: pl.DataFrame, header_idx: int, tpl: Templ
     index_of = {h: i for i, h in reversed(list(enumerate(headers)))}
     cols = {k: names[index_of[h]] for k, h in cols_by_header.items() if index_of.get(h, 10**9) < len(names)}
     first = block.first_row + header_idx + 1
-    frame = frame.with_row_index("_i").with_columns(
-        (pl.lit(f"{block.label}row ") + (pl.col("_i") + first).cast(pl.String)).alias("source_ref")
-    )
-    blank = pl.all_horizontal(pl.col(n).is_null() | (pl.col(n).cast(pl.String).str.strip_chars() == "") for n in names)
-    frame = frame.filter(~blank)
-    if frame.height == 0:
+    keep = ~pl.all_horizontal([pl.col(n).is_null() for n in names])
+    rows = frame.with_row_index("_i").filter(keep)
+    if rows.height == 0:
         return
-    out.records += frame.height
+    out.records += rows.height
+    t = _text_columns(rows, cols).with_columns(rows.get_column("_i"))
 
-    etype_raw = _text(frame, cols, "event_type")
-    keys = pl.Series(list(tpl.event_types), dtype=pl.String)
-    vals = pl.Series(list(tpl.event_types.values()), dtype=pl.String)
-    meaning = etype_raw.str.to_lowercase().str.replace_all(r"\s+", " ").replace_strict(keys, vals, default=None)
-    if "event_type" not in cols:
-        meaning = pl.lit("voice")
-    start, ts_raw, end = _timestamps(tpl, cols, frame)
-    dir_keys = pl.Series(list(tpl.directions), dtype=pl.String)
-    dir_vals = pl.Series(list(tpl.directions.values()), dtype=pl.String)
-    direction = pl.coalesce(
-        _text(frame, cols, "direction").str.to_lowercase().replace_strict(dir_keys, dir_vals, default=None)
-        if tpl.directions else pl.lit(None, pl.String),
-        meaning.str.split(":").list.get(1, null_on_oob=True),
-    )
-    etype = meaning.str.split(":").list.get(0, null_on_oob=True)
-    duration = _duration(_text(frame, cols, "duration"), tpl.duration_format)
-    roam_keys = pl.Series(list(tpl.roaming), dtype=pl.String)
-    roam_vals = pl.Series(list(tpl.roaming.values()), dtype=pl.Boolean)
-    roaming = (_text(frame, cols, "roaming").str.to_lowercase().replace_strict(roam_keys, roam_vals, default=None)
-               if tpl.roaming else pl.lit(None, pl.Boolean))
-    lac_first = pl.coalesce(*(_text(frame, cols, k) for k in ("first_lac", "first_tac", "lac", "tac")))
-    lac_last = pl.coalesce(*(_text(frame, cols, k) for k in ("last_lac", "last_tac", "lac", "tac")))
+    def event_type(v: str) -> str | None:
+        return tpl.event_types.get(_norm(v))
 
-    if tpl.parties == "a-b":
-        a, b = _text(frame, cols, "a_party"), _text(frame, cols, "b_party")
+    def split(i: int) -> Any:
+        return lambda v: ([*m.split(":"), None])[i] if (m := event_type(v)) else None
+
+    if "event_type" in cols:
+        etype = _map_distinct(t, "event_type", split(0), pl.String())
+        type_dir = _map_distinct(t, "event_type", split(1), pl.String())
     else:
-        subj, other = _text(frame, cols, "subject"), _text(frame, cols, "other")
-        a = pl.when(direction == "in").then(other).otherwise(subj)
-        b = pl.when(direction == "in").then(subj).otherwise(other)
-    target_lit = pl.lit(target, pl.String)
-    work = frame.select(
-        "source_ref",
-        etype_raw.alias("etype_raw"), etype.alias("etype"), direction.alias("direction"),
-        start.alias("start"), end.alias("end_given"), ts_raw.alias("ts_raw"), duration.alias("duration_s"),
-        a.alias("a"), b.alias("b"), roaming.alias("roaming"),
-        _cell(lac_first, _text(frame, cols, "first_cell")).alias("first_cell"),
-        _cell(lac_last, _text(frame, cols, "last_cell")).alias("last_cell"),
-        _text(frame, cols, "mcc_mnc").alias("mcc_mnc"), _text(frame, cols, "imei").alias("imei"),
-        _text(frame, cols, "imsi").alias("imsi"),
-        (_text(frame, cols, "subject") if "subject" in cols else _text(frame, cols, "target")).alias("subject"),
-        _text(frame, cols, "duration").alias("duration_raw"),
+        etype, type_dir = pl.lit("voice"), pl.lit(None, pl.String)
+    given_dir = (_map_distinct(t, "direction", lambda v: tpl.directions.get(_norm(v)), pl.String())
+                 if tpl.directions else pl.lit(None, pl.String))
+    start, ts_raw, end = _timestamps(tpl, t)
+    t = t.with_columns(start, end)
+    duration = _map_distinct(t, "duration", _seconds if tpl.duration_format == "seconds" else hms_seconds, pl.Int64())
+    roaming = (_map_distinct(t, "roaming", lambda v: tpl.roaming.get(_norm(v)), pl.Boolean())
+               if tpl.roaming else pl.lit(None, pl.Boolean))
+    base = t.select(
+        (pl.lit(f"{block.label}row ") + (pl.col("_i") + first).cast(pl.String)).alias("source_ref"),
+        _col(t, "event_type").alias("etype_raw"), etype.alias("etype"), type_dir.alias("type_dir"),
+        given_dir.alias("given_dir"),
+        pl.col("_start").alias("start"), pl.col("_end").alias("end_given"), ts_raw.alias("ts_raw"),
+        duration.alias("duration_s"),
+        _col(t, "duration").alias("duration_raw"), roaming.alias("roaming"),
+        _cells(t, ("first_lac", "first_tac", "lac", "tac"), "first_cell").alias("first_cell"),
+        _cells(t, ("last_lac", "last_tac", "lac", "tac"), "last_cell").alias("last_cell"),
+        _col(t, "mcc_mnc").alias("mcc_mnc"), _col(t, "imei").alias("imei"), _col(t, "imsi").alias("imsi"),
+        (_col(t, "subject") if "subject" in t.columns else _col(t, "target")).alias("subject"),
+        _col(t, "a_party").alias("a_party"), _col(t, "b_party").alias("b_party"), _col(t, "other").alias("other"),
+    ).with_columns(pl.coalesce("given_dir", "type_dir").alias("direction"))
+    if tpl.parties == "a-b":
+        base = base.with_columns(pl.col("a_party").alias("a"), pl.col("b_party").alias("b"))
+    else:
+        inbound = pl.col("direction") == "in"
+        base = base.with_columns(
+            pl.when(inbound).then(pl.col("other")).otherwise(pl.col("subject")).alias("a"),
+            pl.when(inbound).then(pl.col("subject")).otherwise(pl.col("other")).alias("b"),
+        )
+    ok = (
+        pl.col("etype").is_not_null() & pl.col("start").is_not_null()
+        & (pl.col("duration_raw").is_null() | pl.col("duration_s").is_not_null())
+        & (pl.col("a").is_not_null() | pl.col("b").is_not_null() | (pl.col("etype") == "data"))
     )
-    reason = (
-        pl.when(pl.col("etype_raw").is_null() & pl.col("ts_raw").is_null())
-        .then(pl.lit("not a call record (footer or note line)"))
-        .when(pl.col("etype").is_null())
-        .then(pl.lit(f"unknown event type for template {tpl.name} (known: {', '.join(sorted(tpl.event_types))}): ")
-              + pl.col("etype_raw").fill_null("(empty)"))
-        .when(pl.col("ts_raw").is_null()).then(pl.lit("no start time"))
-        .when(pl.col("start").is_null())
-        .then(pl.lit(f"cannot read the time with {tpl.datetime_format or (tpl.date_format or '') + ' ' + (tpl.time_format or '')}: ")
-              + pl.col("ts_raw"))
-        .when(pl.col("duration_raw").is_not_null() & pl.col("duration_s").is_null())
-        .then(pl.lit("cannot read the duration: ") + pl.col("duration_raw"))
-        .when(pl.col("a").is_null() & pl.col("b").is_null() & (pl.col("etype") != "data"))
-        .then(pl.lit("no party numbers"))
-    )
-    work = work.with_columns(reason.alias("reason"))
-    bad = work.filter(pl.col("reason").is_not_null())
-    if bad.height:
+    base = base.with_columns(ok.alias("ok"))
+    if not base.get_column("ok").all():
+        bad = base.filter(~pl.col("ok"))
+        reason = (
+            pl.when(pl.col("etype_raw").is_null() & pl.col("ts_raw").is_null())
+            .then(pl.lit("not a call record (footer or note line)"))
+            .when(pl.col("etype").is_null())
+            .then(pl.lit(f"unknown event type for template {tpl.name} (known: {', '.join(sorted(tpl.event_types))}): ")
+                  + pl.col("etype_raw").fill_null("(empty)"))
+            .when(pl.col("ts_raw").is_null()).then(pl.lit("no start time"))
+            .when(pl.col("start").is_null())
+            .then(pl.lit("cannot read the time with "
+                         + (tpl.datetime_format or (tpl.date_format or "") + " " + (tpl.time_format or ""))
+                         + ": ") + pl.col("ts_raw"))
+            .when(pl.col("duration_raw").is_not_null() & pl.col("duration_s").is_null())
+            .then(pl.lit("cannot read the duration: ") + pl.col("duration_raw"))
+            .otherwise(pl.lit("no party numbers"))
+        )
         excerpt = pl.concat_str(
             [pl.col(c).fill_null("") for c in ("etype_raw", "ts_raw", "a", "b", "duration_raw")], separator=" | ")
         out.rejects.append(bad.select(
-            pl.lit(ctx.source_id).alias("source_id"), "source_ref", "reason", excerpt.str.slice(0, 120).alias("excerpt")))
-    good = work.filter(pl.col("reason").is_null())
-    if good.height == 0:
+            pl.lit(ctx.source_id).alias("source_id"), "source_ref", reason.alias("reason"),
+            excerpt.str.slice(0, 120).alias("excerpt")))
+        base = base.filter(pl.col("ok"))
+    if base.height == 0:
         return
     if tpl.timezone == "UTC":
         ts_utc = pl.col("start").dt.replace_time_zone("UTC")
         end_utc = pl.col("end_given").dt.replace_time_zone("UTC")
-        basis = pl.lit("utc")
+        basis: pl.Expr = pl.lit("utc")
     else:
         ts_utc, basis = wall_clock_to_utc(pl.col("start"), tpl.timezone)
         end_utc, _ = wall_clock_to_utc(pl.col("end_given"), tpl.timezone)
     is_data = pl.col("etype") == "data"
-    phone_a = pl.lit("phone:") + pl.col("a").fill_null("unknown")
-    phone_b = pl.lit("phone:") + pl.col("b").fill_null("unknown")
-    owner_phone = (pl.lit("phone:") + pl.coalesce(pl.col("subject"), target_lit)) if target else (
-        pl.lit("phone:") + pl.col("subject"))
+    is_msg = pl.col("etype").is_in(["sms", "mms"])
+    owner = pl.coalesce(pl.col("subject"), pl.lit(target, pl.String))
     status = (
         pl.when(pl.col("etype") == "voicemail").then(pl.lit("voicemail"))
         .when(pl.col("etype") == "call-forward").then(pl.lit("forwarded"))
         .when(pl.col("etype") == "voice")
         .then(pl.when(pl.col("duration_s") > 0).then(pl.lit("answered")).otherwise(pl.lit("missed")))
     )
-    events = good.with_columns(ts_utc.cast(TS_TYPE).alias("ts_utc")).select(
+    base = base.with_columns(ts_utc.cast(TS_TYPE).alias("ts_utc"))
+    events = base.select(
         "source_ref",
-        pl.when(is_data).then(pl.lit("location"))
-        .when(pl.col("etype").is_in(["sms", "mms"])).then(pl.lit("message"))
+        pl.when(is_data).then(pl.lit("location")).when(is_msg).then(pl.lit("message"))
         .otherwise(pl.lit("call")).alias("kind"),
-        pl.when(is_data).then(pl.lit("data")).when(pl.col("etype").is_in(["sms", "mms"])).then(pl.col("etype"))
-        .otherwise(pl.lit("voice")).alias("channel"),
+        pl.when(is_data).then(pl.lit("data")).when(is_msg).then(pl.col("etype")).otherwise(pl.lit("voice"))
+        .alias("channel"),
         "ts_utc",
         pl.coalesce(
             end_utc.cast(TS_TYPE),
@@ -552,18 +645,19 @@ def _block_events(block: Block, frame: pl.DataFrame, header_idx: int, tpl: Templ
         ).alias("ts_end_utc"),
         basis.alias("ts_basis"),
         "ts_raw",
-        pl.col("direction"),
-        pl.when(is_data).then(owner_phone).otherwise(phone_a).alias("sender"),
-        pl.when(is_data).then(pl.lit([], pl.List(pl.String))).otherwise(pl.concat_list(phone_b)).alias("recipients"),
+        "direction",
+        (pl.lit("phone:") + pl.when(is_data).then(owner).otherwise(pl.col("a").fill_null("unknown"))).alias("sender"),
+        pl.when(is_data).then(pl.lit([], pl.List(pl.String)))
+        .otherwise(pl.concat_list(pl.lit("phone:") + pl.col("b").fill_null("unknown"))).alias("recipients"),
         status.alias("status"),
         pl.when(is_data).then(None).otherwise(pl.col("duration_s")).alias("duration_s"),
         pl.col("first_cell").alias("cell_id"),
     )
     out.events.append(events)
-    out.detail.append(good.select(
+    out.detail.append(base.select(
         pl.lit(ctx.source_id).alias("source_id"), "source_ref", pl.lit(tpl.name).alias("template"),
         pl.col("etype_raw").alias("event_type"), "first_cell", "last_cell", "mcc_mnc", "imei", "imsi", "roaming",
-        pl.coalesce(pl.col("subject"), target_lit).alias("target"),
+        owner.alias("target"), "ts_utc",
     ))
 
 
@@ -656,7 +750,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         if events.height:  # data sessions are the target's own: name it where the layout did not
             events = events.with_columns(pl.col("sender").fill_null(f"phone:{target}"))
     rejects = pl.concat(out.rejects) if out.rejects else pl.DataFrame(schema=REJECT_SCHEMA)
-    evidence = _imei_evidence(detail, events, ctx) if detail is not None and events.height else None
+    evidence = _imei_evidence(detail, ctx) if detail is not None and events.height else None
     if events.height == 0:
         events = pl.DataFrame(schema={"source_ref": pl.String})
     return ParseResult(
@@ -702,9 +796,8 @@ def _infer_target(events: pl.DataFrame) -> str | None:
     return str(best["raw"]) if best["n"] * 2 > contacts.height else None
 
 
-def _imei_evidence(detail: pl.DataFrame, events: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame | None:
-    rows = detail.filter(pl.col("imei").is_not_null() & pl.col("target").is_not_null()).join(
-        events.select("source_ref", "ts_utc"), on="source_ref", how="left")
+def _imei_evidence(detail: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame | None:
+    rows = detail.filter(pl.col("imei").is_not_null() & pl.col("target").is_not_null())
     if rows.height == 0:
         return None
     grouped = rows.group_by("target", "imei").agg(
