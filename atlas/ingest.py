@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from atlas.normalise.times import check_zone
 from atlas.store import Case, StagedSource
 from atlas.store.hashing import sha256_file, source_id_for
 from atlas.store.manifest import Manifest
-from parsers.base import ParseContext, ParserModule
+from parsers.base import ParseContext, ParseResult, ParserModule
 
 
 @dataclass
@@ -148,6 +149,21 @@ def ingest_file(case: Case, path: Path, opts: IngestOptions, debug: bool = False
     except Exception as exc:  # a parser bug or data it did not foresee: name the file
         detail = traceback.format_exc() if debug else f"{type(exc).__name__}: {exc}"
         raise FormatError(f"{path}: {parser.INFO.name} parser failed: {detail}") from exc
+    # The parser has finished reading: hash the file again while normalising (hashlib and
+    # Polars both release the GIL, so on a big source the two overlap).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        after = pool.submit(sha256_file, path)
+        return _finish(case, path, opts, parser, result, outcome, ctx, owner_uri, owner_uris, owner_names,
+                       sha_before, after)
+
+
+def _finish(
+    case: Case, path: Path, opts: IngestOptions, parser: ParserModule, result: ParseResult, outcome: SourceOutcome,
+    ctx: ParseContext, owner_uri: str | None, owner_uris: list[str], owner_names: list[str], sha_before: str,
+    after: Future[str],
+) -> tuple[SourceOutcome, StagedSource | None]:
+    manifest, source_id, zone = case.manifest, ctx.source_id, ctx.timezone
+    region = ctx.region
     region = (result.region or region).upper()
     assumptions = list(result.assumptions)
     if result.owner and not owner_uri:
@@ -173,7 +189,7 @@ def ingest_file(case: Case, path: Path, opts: IngestOptions, debug: bool = False
             f"{path}: accounting failed: {result.records_read} records read but {n_events} events + "
             f"{n_rejects} rejects (parser {parser.INFO.name} {parser.INFO.version} bug; nothing was stored)"
         )
-    sha_after = sha256_file(path)
+    sha_after = after.result()
     if sha_after != sha_before:
         raise StoreError(f"{path}: the file changed while it was being read (SHA-256 before {sha_before}, after {sha_after})")
     outcome.sha256_after = sha_after
