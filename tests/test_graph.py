@@ -73,19 +73,33 @@ def test_a_confirmed_alias_moves_its_contacts_onto_the_persons_node(case: Case) 
     assert NEW in after.nodes["party:suspect"]["identifiers"]
 
 
+def _propose(case: Case, a: str, b: str, basis: str) -> None:
+    from atlas.identity.ledger import ensure_schema, propose
+
+    with case.db() as con:
+        ensure_schema(con)
+        propose(case, con, a, b, basis, reason="test", support=[], score=1.0, origin="discovery:test")
+
+
 def test_exports_carry_the_same_graph_and_say_which_links_were_followed(case: Case, tmp_path: Path) -> None:
+    _propose(case, NEW, S, "same-imei")
     cg = build_graph(case, include_proposed=True, dedupe=False)
+    assert cg.graph.nodes["party:suspect"]["proposed_identifiers"] == [NEW]
+    assert build_graph(case, dedupe=False).graph.nodes["party:suspect"]["proposed_identifiers"] == []
     g = nx.read_graphml(write(cg, tmp_path / "g.graphml"), force_multigraph=True)
     assert g.graph["identity"] == "case.toml + confirmed and proposed links"
+    assert g.nodes["party:suspect"]["proposed_identifiers"] == NEW
     assert sorted((u, v, k) for u, v, k in g.edges(keys=True)) == sorted(cg.graph.edges(keys=True))
-    assert g.edges["party:suspect", "party:victim", "sms"]["event_ids"].split() [0] == "src0000000000001/row"
+    expected = [f"src0000000000001/row {i}" for i in (1, 2, 3, 4, 5, 9, 10, 11)]  # time order
+    assert g.edges["party:suspect", "party:victim", "sms"]["event_ids"].split("; ") == expected
     data = json.loads(write(cg, tmp_path / "g.json").read_text())
     edge = next(e for e in data["edges"] if (e["source"], e["target"], e["key"]) == ("party:suspect", "party:victim", "sms"))
-    assert edge["event_ids"] == [f"src0000000000001/row {i}" for i in range(1, 6)] and edge["first"] == "2026-03-01T12:00:00Z"
+    assert edge["event_ids"] == expected and edge["first"] == "2026-03-01T12:00:00Z"
     with write(cg, tmp_path / "e.csv").open(newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     row = next(r for r in rows if (r["from_id"], r["to_id"], r["channel"]) == ("party:suspect", "party:victim", "sms"))
-    assert (row["from_label"], row["contacts"], row["first_uk"]) == ("Daniel Sample", "5", "01/03/2026 12:00 GMT")
+    assert (row["from_label"], row["contacts"], row["first_uk"]) == ("Daniel Sample", "8", "01/03/2026 12:00 GMT")
+    assert row["event_ids"].split("; ") == expected
 
 
 def test_communities_do_not_depend_on_insertion_order() -> None:

@@ -304,21 +304,24 @@ def _nodes(case: Case, resolution: Resolution, seen: set[str]) -> pl.DataFrame:
     rows: list[dict[str, Any]] = []
     for p in case.manifest.parties:
         # display names are attributed in every source; list only those a source shows
-        ids = sorted(u for u in resolution.claims.get(p.id, {}) if not u.startswith("name:") or u in used)
+        claims = resolution.claims.get(p.id, {})
+        ids = sorted(u for u in claims if not u.startswith("name:") or u in used)
         rows.append({"node": PARTY_PREFIX + p.id, "label": p.name or p.id, "kind": "party", "role": p.role,
-                     "party": p.id, "identifiers": ids, "n_identifiers": len(ids)})
+                     "party": p.id, "identifiers": ids, "n_identifiers": len(ids),
+                     "proposed_identifiers": [u for u in ids if claims[u].status == "proposed"]})
     groups: dict[str, list[str]] = {}
     for uri, g in resolution.groups.items():
         groups.setdefault(g, []).append(uri)
     for g, members in sorted(groups.items()):
         rows.append({"node": g, "label": display(g) + f" (+{len(members) - 1} linked)", "kind": "group", "role": "",
-                     "party": "", "identifiers": sorted(members), "n_identifiers": len(members)})
+                     "party": "", "identifiers": sorted(members), "n_identifiers": len(members),
+                     "proposed_identifiers": sorted(members) if resolution.include_proposed else []})
     have = {r["node"] for r in rows}
     for n in sorted(seen - have):
         rows.append({"node": n, "label": display(n), "kind": "identifier", "role": "", "party": "",
-                     "identifiers": [n], "n_identifiers": 1})
+                     "identifiers": [n], "n_identifiers": 1, "proposed_identifiers": []})
     schema: dict[str, Any] = {"node": pl.String, "label": pl.String, "kind": pl.String, "role": pl.String, "party": pl.String,
-              "identifiers": pl.List(pl.String), "n_identifiers": pl.Int64}
+              "identifiers": pl.List(pl.String), "n_identifiers": pl.Int64, "proposed_identifiers": pl.List(pl.String)}
     return pl.DataFrame(rows, schema=schema).sort("node")
 
 

@@ -6,7 +6,7 @@ edge with both ends' labels and identifiers, the channel, counts, first/last con
 (UTC and UK local) and the event ids.
 
 GraphML holds only scalar attributes, so lists (event ids, identifiers, channels) are
-written as space- or semicolon-separated text and times as ISO 8601 UTC. The JSON is
+written as ``; ``-separated text and times as ISO 8601 UTC. The JSON is
 NetworkX's node-link form with the same attributes as real lists, plus a header saying
 which identity links were followed and how contacts were counted. Both are written in
 sorted order, so the same case and decisions give byte-identical files.
@@ -25,15 +25,19 @@ import polars as pl
 from atlas.graph import ContactGraph, EventIds
 from atlas.normalise.times import uk_display
 
+LIST_SEPARATOR = "; "
+"""Lists in GraphML and CSV cells. Not a space: source references contain spaces
+(``line 12``, ``sms rowid 57``)."""
+
 
 def _scalar(value: Any) -> Any:
     if isinstance(value, EventIds):
-        return " ".join(value.to_list())
+        return LIST_SEPARATOR.join(value.to_list())
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%dT%H:%M:%SZ")
     if isinstance(value, list | tuple | set | frozenset):
         items = sorted(value) if isinstance(value, set | frozenset) else list(value)
-        return " ".join(str(v) for v in items)
+        return LIST_SEPARATOR.join(str(v) for v in items)
     if value is None:
         return ""
     return value
