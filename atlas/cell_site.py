@@ -179,12 +179,12 @@ def unknown_cells(case: Case) -> pl.DataFrame:
                         "last_seen": pl.Datetime("us", "UTC"), "sources": pl.List(pl.String)})
     if detail is None:
         return pl.DataFrame(schema=schema)
-    times = case.events().select("event_id", "ts_utc").filter(
+    events = case.events().select("event_id", "ts_utc", "cell_id").filter(
         pl.col("event_id").is_in(detail.get_column("event_id").implode())).collect()
-    used = pl.concat([
-        detail.select("event_id", "source_id", pl.col("first_cell").alias("cell_id")),
-        detail.select("event_id", "source_id", pl.col("last_cell").alias("cell_id")),
-    ]).drop_nulls("cell_id").unique(["event_id", "cell_id"]).join(times, on="event_id", how="left")
+    last = detail.select("event_id", "source_id", pl.col("last_cell").alias("cell_id"))
+    first = events.join(detail.select("event_id", "source_id"), on="event_id").select("event_id", "source_id", "cell_id")
+    used = pl.concat([first, last]).drop_nulls("cell_id").unique(["event_id", "cell_id"]).join(
+        events.select("event_id", "ts_utc"), on="event_id", how="left")
     located = _locate(used, "cell_id", cell_table(case), "c_")
     missing = located.filter(pl.col("c_match") == "not in any cell-site list")
     return missing.group_by("cell_id").agg(

@@ -33,10 +33,10 @@ Format notes, and where they come from:
   the event type (MOC/MTC), else from the target.
 * Times are network times, in the zone the template states; UK-local returns are
   converted by the shared wall-clock rules (the repeated autumn hour flagged).
-* Each record keeps its cells, IMEI, IMSI, MCC-MNC and roaming flag in the extra table
-  ``cdr`` (joined to cell-site lists at read time by :mod:`atlas.cell_site`); the first
-  cell is the event's ``cell_id`` as ``LAC-CI`` / ``TAC-ECI`` (a whole CGI is cut to
-  its last two parts). Each (target number, IMEI) pair is identity evidence
+* The first cell is the event's ``cell_id`` as ``LAC-CI`` / ``TAC-ECI`` (a whole CGI
+  is cut to its last two parts); what the event schema has no column for (last cell,
+  IMEI, IMSI, MCC-MNC, roaming flag, the event type as written) is kept per record in
+  the extra table ``cdr``, joined at read time by :mod:`atlas.cell_site`. Each (target number, IMEI) pair is identity evidence
   (basis ``same-imei``): two numbers used in one handset share an IMEI.
 * Data sessions become ``location`` events on channel ``data`` (they show where the
   handset was, through the cell), not contacts. Voice calls with a duration are
@@ -656,7 +656,7 @@ def _block_events(block: Block, frame: pl.DataFrame, header_idx: int, tpl: Templ
     out.events.append(events)
     out.detail.append(base.select(
         pl.lit(ctx.source_id).alias("source_id"), "source_ref", pl.lit(tpl.name).alias("template"),
-        pl.col("etype_raw").alias("event_type"), "first_cell", "last_cell", "mcc_mnc", "imei", "imsi", "roaming",
+        pl.col("etype_raw").alias("event_type"), "last_cell", "mcc_mnc", "imei", "imsi", "roaming",
         owner.alias("target"), "ts_utc",
     ))
 
@@ -751,6 +751,8 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
             events = events.with_columns(pl.col("sender").fill_null(f"phone:{target}"))
     rejects = pl.concat(out.rejects) if out.rejects else pl.DataFrame(schema=REJECT_SCHEMA)
     evidence = _imei_evidence(detail, ctx) if detail is not None and events.height else None
+    if detail is not None:
+        detail = detail.drop("ts_utc")  # the event has it; the table keeps what the event cannot
     if events.height == 0:
         events = pl.DataFrame(schema={"source_ref": pl.String})
     return ParseResult(

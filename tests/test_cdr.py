@@ -237,7 +237,7 @@ def test_cdr_rows_in_the_store_keep_their_cells_for_the_read_time_join(tmp_path:
     case = ingest_one(case_dir, write_csv(tmp_path / "a.csv", CALLING_CALLED))
     detail = case.extra("cdr")
     assert detail is not None and detail.height == 3
-    assert set(detail.columns) >= {"source_id", "source_ref", "first_cell", "last_cell", "imei", "imsi", "target"}
+    assert set(detail.columns) >= {"source_id", "source_ref", "last_cell", "imei", "imsi", "target"}
     assert case.rejects().collect().height == 3
     assert case.evidence().collect().get_column("identifier").to_list() == ["tel:+447700900002"]
     assert case.events().select(pl.len()).collect().item() == 3
