@@ -121,6 +121,21 @@ def _online_step(case: Case, out_dir: Path, result: DemoResult) -> None:
                             f"median accuracy {h['median_accuracy_m']} m")
 
 
+def _report_step(case: Case, out_dir: Path, result: DemoResult) -> None:
+    """The reports for people: report.html, the MG11 statement draft (DOCX/HTML), the exhibit schedule."""
+    from reports.build import build_reports
+
+    built = build_reports(case, out_dir / "report")
+    for key in ("report", "statement.docx", "statement.html", "exhibits.xlsx", "events"):
+        result.outputs.append(built.paths[key])
+    refs = [e.reference for e in built.exhibits]
+    facts = built.statement.facts
+    result.lines.append(f"report: {len(refs)} exhibits ({refs[0]} to {refs[-1]}); statement draft states "
+                        f"{facts.get('contacts_from_suspect', 0)} contacts from the suspect, "
+                        f"{facts.get('incidents', 'no')} incidents, {facts.get('breaches', 'no')} breaches "
+                        "(a DRAFT for the officer to review and sign)")
+
+
 def _steps() -> list[tuple[str, Step]]:
     """Analysis and report steps, in order. Each adds lines and outputs to the result."""
     steps: list[tuple[str, Step]] = []
@@ -128,6 +143,7 @@ def _steps() -> list[tuple[str, Step]]:
     steps.append(("graph", _graph_step))
     steps.append(("conduct", _conduct_step))
     steps.append(("online", _online_step))
+    steps.append(("report", _report_step))  # last: it exhibits what the analyses found
     return steps
 
 

@@ -1,0 +1,72 @@
+"""A large case still gives a report that opens quickly: bounded size, capped tables.
+
+Tens of thousands of contacts, hundreds of incident days and thousands of breaches: the
+charts are drawn from aggregates, the tables carry at most ``MAX_TABLE_ROWS`` rows and
+the page at most ``MAX_RECORDS`` cited records, the statement at most ``MAX_ROWS`` rows
+per table; everything else is in the CSV exhibits. (Timings at millions of events are
+in ``bench/bench_report.py``, not here.)
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import pytest
+from _report_cases import large_case
+from docx import Document
+
+from reports import html_report, statement
+from reports.build import ReportResult, build_reports
+
+pytestmark = pytest.mark.slow
+
+N_EVENTS = 40_000
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory: pytest.TempPathFactory) -> ReportResult:
+    root = tmp_path_factory.mktemp("scale")
+    case = large_case(root / "case", N_EVENTS)
+    return build_reports(case, root / "out")
+
+
+def test_report_html_stays_small_for_a_large_case(big: ReportResult) -> None:
+    size = (big.out_dir / "report.html").stat().st_size
+    assert size < 10 * 1024 * 1024
+    contacts = sum(1 for _ in csv.DictReader((big.out_dir / "contacts.csv").open(encoding="utf-8")))
+    assert contacts == len(range(0, N_EVENTS, 3))  # every third record is suspect → victim (see large_case)
+
+
+def test_long_tables_are_capped_in_the_page_and_complete_in_their_csv(big: ReportResult) -> None:
+    breaches = len(big.findings.breaches)
+    assert breaches > html_report.MAX_TABLE_ROWS
+    html = (big.out_dir / "report.html").read_text(encoding="utf-8")
+    assert f"The first {html_report.MAX_TABLE_ROWS} of {breaches} rows are in this page" in html
+    assert f"page 1 of {html_report.MAX_TABLE_ROWS // html_report.PAGE_SIZE + 1} ({breaches} rows)" in html
+    with (big.out_dir / "breaches.csv").open(encoding="utf-8") as fh:
+        assert sum(1 for _ in csv.DictReader(fh)) == breaches
+    embedded = re.search(r"The first (\d+) of (\d+) cited records are embedded", html)
+    assert embedded and int(embedded.group(1)) == html_report.MAX_RECORDS
+
+
+def test_statement_tables_and_appendix_are_capped_with_a_pointer_to_the_exhibit(big: ReportResult) -> None:
+    doc = Document(str(big.out_dir / "statement.docx"))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    n_inc = len(big.findings.incidents)
+    assert f"The first {statement.MAX_ROWS} of {n_inc} incidents are shown; all are listed in the table (exhibit" in text
+    labels = [c.text for c in doc.tables[-1].column_cells(0)]
+    shown = statement.MAX_APPENDIX_ROWS - 1  # one row for the charts, then incidents until the budget is spent
+    assert len(labels) == 1 + 1 + shown + 1 + 1  # header, charts, incidents shown, the rest of them, all breaches
+    assert labels[-2].startswith(f"{n_inc - shown} further incidents (Incident ")
+    assert labels[-1].startswith(f"{len(big.findings.breaches)} further breaches (Breach RO-SCALE-1 ")
+
+
+def test_facts_match_the_aggregates(big: ReportResult) -> None:
+    facts = json.loads(json.dumps(big.statement.facts))
+    assert facts["contacts_from_suspect"] == big.findings.counts["from_suspect"]
+    assert facts["incidents"] == len(big.findings.incidents)
+    assert sum(big.findings.daily.drop("day").sum().row(0)) == facts["contacts_from_suspect"]
+    assert Path(big.out_dir / "figures" / "figure-contacts-per-day.png").stat().st_size > 10_000
