@@ -401,13 +401,19 @@ def _col(t: pl.DataFrame, key: str) -> pl.Expr:
     return pl.col(key) if key in t.columns else pl.lit(None, pl.String)
 
 
-def _map_distinct(t: pl.DataFrame, key: str, fn: Any, dtype: pl.DataType) -> pl.Expr:
+def _map_distinct(t: pl.DataFrame, key: str, fn: Any, dtype: pl.DataType,
+                  distinct: dict[str, list[str]] | None = None) -> pl.Expr:
     """``fn`` applied to each distinct value of column ``key`` (Python, once per value),
-    joined back with a hash lookup."""
+    joined back with a hash lookup. ``distinct`` caches a column's distinct values."""
     if key not in t.columns:
         return pl.lit(None, dtype)
-    distinct = t.get_column(key).drop_nulls().unique().to_list()
-    mapped = {v: fn(v) for v in distinct}
+    if distinct is not None and key in distinct:
+        values = distinct[key]
+    else:
+        values = t.get_column(key).drop_nulls().unique().to_list()
+        if distinct is not None:
+            distinct[key] = values
+    mapped = {v: fn(v) for v in values}
     keys = [k for k, v in mapped.items() if v is not None]
     return pl.col(key).replace_strict(
         pl.Series(keys, dtype=pl.String), pl.Series([mapped[k] for k in keys], dtype=dtype), default=None,
@@ -550,9 +556,10 @@ def _block_events(block: Block, frame: pl.DataFrame, header_idx: int, tpl: Templ
     def split(i: int) -> Any:
         return lambda v: ([*m.split(":"), None])[i] if (m := event_type(v)) else None
 
+    seen: dict[str, list[str]] = {}
     if "event_type" in cols:
-        etype = _map_distinct(t, "event_type", split(0), pl.String())
-        type_dir = _map_distinct(t, "event_type", split(1), pl.String())
+        etype = _map_distinct(t, "event_type", split(0), pl.String(), seen)
+        type_dir = _map_distinct(t, "event_type", split(1), pl.String(), seen)
     else:
         etype, type_dir = pl.lit("voice"), pl.lit(None, pl.String)
     given_dir = (_map_distinct(t, "direction", lambda v: tpl.directions.get(_norm(v)), pl.String())

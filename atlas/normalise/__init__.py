@@ -41,8 +41,10 @@ def event_ids(source_id: str, refs: pl.Expr) -> pl.Expr:
 
 
 def _map_identifiers(frame: pl.DataFrame, *, source_id: str, region: str) -> pl.DataFrame:
+    # Distinct values of each column first: hashing two columns separately is cheaper than
+    # concatenating millions of strings and hashing the copy.
     raw = pl.concat(
-        [frame.get_column("sender"), frame.get_column("recipients").explode()], how="vertical"
+        [frame.get_column("sender").unique(), frame.get_column("recipients").explode().unique()], how="vertical"
     ).rename("raw")
     mapping = identifier_map(raw, source_id=source_id, region=region)
     lookup = dict(zip(mapping["raw"].to_list(), mapping["uri"].to_list(), strict=True))
