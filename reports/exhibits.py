@@ -129,8 +129,7 @@ def _received(rec: dict[str, Any] | None, fallback_path: str) -> str:
     at = datetime.fromisoformat(str(rec["at"]))
     detail = rec.get("detail") or {}
     return (f"ingested into the case store with atlas ingest by {rec.get('actor', '?')} on {uk_display(at)} "
-            f"({at.astimezone(UTC).strftime('%Y-%m-%d %H:%M:%S')} UTC) from {detail.get('path', fallback_path)}; "
-            "file opened read-only and hashed before and after reading")
+            f"({at.astimezone(UTC).strftime('%Y-%m-%d %H:%M:%S')} UTC) from {detail.get('path', fallback_path)}")
 
 
 def source_order(sources: pl.DataFrame, audit: Iterable[dict[str, Any]]) -> list[str]:

@@ -101,6 +101,34 @@ _BASIS_WORDS: Final = {
 }
 
 
+def describe_identifier(uri: str, references: Mapping[str, str]) -> str:
+    """An identifier as a reader can find it: ``name:<source>:Dan`` → ``display name 'Dan' in JA/3``."""
+    if uri.startswith("name:"):
+        _, sid, name = uri.split(":", 2)
+        return f"display name '{name}' in {references.get(sid, sid)}"
+    return uri
+
+
+def identifier_rows(claims: Mapping[str, IdentifierClaim], references: Mapping[str, str]) -> list[tuple[str, str, str, str]]:
+    """(identifier, status, basis, strength) per identifier, strongest status first.
+
+    The officer's display names are attributed once per source (``name:<source>:Dan``
+    in every source): they are shown once per name, with how many sources show it.
+    """
+    rows: list[tuple[str, str, str, str]] = []
+    names: dict[str, list[str]] = {}
+    for uri, c in sorted(claims.items()):
+        if c.status == "attributed" and uri.startswith("name:"):
+            names.setdefault(uri.split(":", 2)[2], []).append(uri)
+            continue
+        rows.append((describe_identifier(uri, references), c.status, c.basis, c.strength))
+    for name, uris in sorted(names.items()):
+        rows.append((f"display name '{name}' (in any of the {len(uris)} sources)", "attributed",
+                     "a display name case.toml gives for the party", "officer"))
+    order = {"attributed": 0, "confirmed": 1, "proposed": 2}
+    return sorted(rows, key=lambda r: (order.get(r[1], 3), r[0]))
+
+
 def source_facts(case: Case) -> pl.DataFrame:
     """Per source: counts the limits depend on, in one pass over the events."""
     ev = case.events()
@@ -171,24 +199,29 @@ def build(
         if timed and whole == timed:
             notes.append("Times are given to the minute only; the order of records within a minute is the source's.")
         cells = int(f.get("with_cell") or 0)
-        if cells:
-            notes.append(f"{cells} record(s) carry a cell identifier: this shows the cell that served the phone (an area), "
-                         "not the phone's position, and not that its user was at an address.")
         positions = int(f.get("with_position") or 0)
-        if positions:
-            med = f.get("accuracy_median")
-            over = int(f.get("accuracy_over_100") or 0)
-            acc = f"median stated accuracy {float(med):.0f} m" if isinstance(med, int | float) else "no stated accuracy"
-            notes.append(f"{positions} position(s), {acc}; {over} with a stated accuracy worse than 100 m. A position "
-                         "shows where the device was recorded, within its accuracy; not who carried it.")
+        if kind.id == "cell-sites":
+            if cells or positions:
+                notes.append(f"{max(cells, positions)} cell(s) listed with coordinates: where a mast is, not where any "
+                             "phone was; a cell serves an area around it, often large outside towns.")
+        else:
+            if cells:
+                notes.append(f"{cells} record(s) carry a cell identifier: this shows the cell that served the phone (an "
+                             "area), not the phone's position, and not that its user was at an address.")
+            if positions:
+                med = f.get("accuracy_median")
+                over = int(f.get("accuracy_over_100") or 0)
+                acc = f"median stated accuracy {float(med):.0f} m" if isinstance(med, int | float) else "no stated accuracy"
+                notes.append(f"{positions} position(s), {acc}; {over} with a stated accuracy worse than 100 m. A position "
+                             "shows where the device was recorded, within its accuracy; not who carried it.")
         rejects = int(r["rejects"] or 0)
         if rejects:
             notes.append(f"{rejects} record(s) could not be read and are listed with their reasons as rejects "
                          "(atlas rejects); they are not in any count.")
-        per_source.append(SourceLimits(
-            reference=references.get(sid, sid), filename=str(r["name"]), kind=kind,
-            timing=f"Times: {_timing(f, zone)}; converted to UTC and shown in UK local time (GMT/BST).", notes=notes,
-        ))
+        timing = (f"Times: {_timing(f, zone)}; converted to UTC and shown in UK local time (GMT/BST)."
+                  if int(f.get("timed") or 0) else "Times: none (reference data without times).")
+        per_source.append(SourceLimits(reference=references.get(sid, sid), filename=str(r["name"]), kind=kind,
+                                       timing=timing, notes=notes))
 
     general = [
         "Times in this statement are UK local times (GMT in winter, BST in summer), stated with the zone; the case "
@@ -205,19 +238,19 @@ def build(
                        "twice (de-duplication across sources was not available).")
 
     identity: list[str] = []
-    for uri, claim in sorted(claims.items()):
-        if claim.status == "attributed":
-            identity.append(f"{uri}: attributed to {suspect_name} by the officer in the case manifest (not derived from "
-                            "the data).")
+    for row in identifier_rows(claims, references):
+        label, status, basis, strength = row
+        if status == "attributed":
+            identity.append(f"{label}: attributed to {suspect_name} by the officer in the case manifest (not derived "
+                            "from the data).")
         else:
-            strength = "documentary (proven)" if claim.strength == "proven" else "statistical (inferred)"
-            state = "confirmed by an officer" if claim.status == "confirmed" else "proposed, not yet confirmed"
-            detail = f" {claim.detail}." if claim.detail else ""
-            identity.append(f"{uri}: linked to {suspect_name} on the basis '{claim.basis}', {strength}, {state}.{detail}")
+            evidence = "documentary (proven)" if strength == "proven" else "statistical (inferred)"
+            state = "confirmed by an officer" if status == "confirmed" else "proposed, not yet confirmed"
+            identity.append(f"{label}: linked to {suspect_name} on the basis '{basis}', {evidence}, {state}.")
     for link in links:
         if str(link.get("status")) == "proposed":
             identity.append(f"Proposed link {link.get('a')} \u2194 {link.get('b')} (basis '{link.get('basis')}', "
                             f"{link.get('strength')}): not used in the findings unless stated; awaiting an officer's decision.")
-    if not any(c.status != "attributed" for c in claims.values()):
+    if not any(c.status == "confirmed" for c in claims.values()):
         identity.append("No alias link beyond the officer's attribution was used in the findings.")
     return Limitations(general=general, sources=per_source, identity=identity)

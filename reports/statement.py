@@ -27,13 +27,13 @@ from atlas import __version__
 from .exhibits import Exhibit
 from .findings import Findings
 from .inputs import ReportInputs
-from .limitations import Limitations
+from .limitations import Limitations, identifier_rows
 from .style import uk_date, uk_time
 
 MAX_ROWS: Final = 60
 """Rows of a table printed in the statement; the full table is its CSV exhibit."""
-MAX_IDS: Final = 60
-"""Event ids printed per finding in the appendix; beyond that events.csv lists them."""
+MAX_IDS: Final = 8
+"""Event ids printed per finding in the appendix; events.csv lists them all."""
 MAX_APPENDIX_ROWS: Final = 150
 """Findings listed one by one in the appendix; the rest are summarised per kind (events.csv has them all)."""
 
@@ -130,6 +130,11 @@ def created_at(inputs: ReportInputs) -> datetime:
     if ingests:
         return datetime.fromisoformat(max(ingests)).astimezone(ZoneInfo("UTC")).replace(microsecond=0)
     return datetime(2000, 1, 1, tzinfo=ZoneInfo("UTC"))
+
+
+def _ref_key(reference: str) -> tuple[str, int]:
+    prefix, _, number = reference.partition("/")
+    return prefix, int(number) if number.isdigit() else 0
 
 
 def _get(data: Any, *path: str, default: Any = None) -> Any:
@@ -272,21 +277,25 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources
         facts.update(conduct_facts)
 
     # aliases
+    refs = {e.source_id: e.reference for e in sources}
     ids = Section("Identifiers attributed to the suspect")
+    ids.blocks.append(Para(
+        f"The findings treat the following identifiers as used by {subject}. 'Attributed' identifiers are the officer's "
+        "attribution in the case; 'confirmed' ones were linked by an officer on the basis shown; 'proposed' ones await a "
+        "decision and are not used in the findings."))
     ids.blocks.append(Table(
-        ["Identifier", "Status", "Basis", "Strength"],
-        [[c.uri, c.status, c.basis, c.strength] for c in sorted(inputs.suspect_ids.values(), key=lambda c: (c.status, c.uri))],
-        caption=f"Identifiers taken to be used by {subject}", widths=[2.6, 1.1, 3.0, 1.0], mono=(0,)))
+        ["Identifier", "Status", "Basis", "Strength"], [list(r) for r in identifier_rows(inputs.suspect_ids, refs)],
+        caption=f"Identifiers taken to be used by {subject}", widths=[3.0, 1.1, 2.8, 1.0], mono=(0,)))
     sections.append(ids)
 
     # limits
     lim = Section("What this data can and cannot show")
     lim.blocks.append(Bullets(list(limits.general)))
-    for s in limits.sources:
-        lim.blocks.append(Para(f"Exhibit {s.reference} ({s.filename}), {s.kind.title.lower()}: can show {s.kind.can}; "
-                               f"cannot show on its own {s.kind.cannot}. {s.timing}"))
-        if s.notes:
-            lim.blocks.append(Bullets(list(s.notes)))
+    lim.blocks.append(Table(
+        ["Exhibit", "Kind of data", "How its times were read", "Points to note"],
+        [[s.reference, s.kind.title, s.timing.removeprefix("Times: "), " ".join(s.notes) or "none"]
+         for s in sorted(limits.sources, key=lambda s: _ref_key(s.reference))],
+        caption="Each exhibit: its kind of data, its times, and what to bear in mind", widths=[1.0, 1.7, 2.8, 3.4]))
     lim.blocks.append(Para("Attribution of identifiers:", numbered=False, emphasis=True))
     lim.blocks.append(Bullets(list(limits.identity)))
     if findings.assumptions:
@@ -314,11 +323,8 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources
         shown, rest = trace[:max(budget, 0)], trace[max(budget, 0):]
         budget -= len(shown)
         for label, idlist in shown:
-            if len(idlist) <= MAX_IDS:
-                rows.append([label, str(len(idlist)), ", ".join(idlist)])
-            else:
-                rows.append([label, str(len(idlist)), f"{len(idlist)} records: see events.csv (exhibit {events_ref}), "
-                                                      f"column cited_by"])
+            more = f", and {len(idlist) - MAX_IDS} more in events.csv" if len(idlist) > MAX_IDS else ""
+            rows.append([label, str(len(idlist)), ", ".join(idlist[:MAX_IDS]) + more])
         if rest:
             n = sum(len(i) for _, i in rest)
             rows.append([f"{len(rest)} further {what} ({rest[0][0]} to {rest[-1][0]})", str(n),

@@ -23,6 +23,7 @@ from docx import Document
 
 from atlas import __version__
 from atlas.store import Case
+from reports.limitations import describe_identifier
 from reports.style import uk_date
 
 MG11_SECTIONS = (
@@ -212,18 +213,37 @@ def test_statement_html_says_the_same_as_the_docx(reported: Reported,
 
 def test_limits_are_written_from_the_sources_used(statement: tuple[str, list[str], list[list[list[str]]]],
                                                   reported: Reported) -> None:
-    text, _, _ = statement
+    text, _, tables = statement
     limits = text.split("What this data can and cannot show", 1)[1]
     parsers = {s["parser"] for s in reported.truth["sources"]}
     assert ("Call data record (communications data): can show that a SIM/handset made or received a call" in limits) \
         == ("cdr" in parsers)
-    assert "not the phone's position" in limits  # CDR rows carry cell ids here
     assert "Location history: can show a position with a stated accuracy" in limits
-    assert "read as wall-clock times in Europe/London" in limits
+    per_source = next(t for t in tables if t[0] == ["Exhibit", "Kind of data", "How its times were read", "Points to note"])
+    kinds = {row[0]: row for row in per_source[1:]}
+    refs = {e["source_id"]: e["reference"] for e in _sources_with_refs(reported)}
+    assert len(kinds) == len(reported.truth["sources"])
+    for src in reported.truth["sources"]:
+        ref, parser = refs[src["source_id"]], src["parser"]
+        row = kinds[ref]
+        if parser == "cdr":
+            assert row[1] == "Call data record (communications data)"
+            assert "not the phone's position" in row[3]  # the CDRs here carry cell ids
+        if parser == "cell-sites":
+            assert row[2] == "none (reference data without times)." and "where a mast is, not where any phone was" in row[3]
+        if parser.startswith("google"):
+            assert row[1] == "Location history" and "median stated accuracy" in row[3]
+    assert any("read as wall-clock times in Europe/London" in row[2] for row in per_source[1:])
     confirmed = [a for p in reported.truth["parties"].values() if p["role"] == "suspect" for a in p["aliases"]]
     for alias in confirmed:
-        assert f"{alias}: linked to Daniel Sample on the basis 'officer-decision'" in limits
+        shown = describe_identifier(alias, refs)
+        assert f"{shown}: linked to Daniel Sample on the basis 'officer-decision'" in limits
     assert "confirmed by an officer" in limits
+
+
+def _sources_with_refs(reported: Reported) -> list[dict[str, str]]:
+    by_sha = {r["sha256"]: r["reference"] for r in _schedule(reported.out) if r["kind"] == "source"}
+    return [{"source_id": s["source_id"], "reference": by_sha[s["sha256"]]} for s in reported.truth["sources"]]
 
 
 def test_docx_properties_are_fixed_by_as_of_not_the_clock(reported: Reported) -> None:
