@@ -129,6 +129,18 @@ def test_deduplicated_contacts_equal_the_truth(cases: dict[str, tuple[Case, dict
     assert corroborated.height > 0  # CDR records meet the handset records of the same contacts
 
 
+def test_the_suspect_handset_clock_is_measured_against_network_time(
+        cases: dict[str, tuple[Case, dict[str, Any]]]) -> None:
+    from fixtures.writers.cellebrite_xml import DEVICE_CLOCK_SKEW
+
+    case, _ = cases["rejected-ex"]
+    offsets: dict[str, tuple[float, int]] = {}
+    case_contacts(case, clock_offsets=offsets)
+    handset = case.sources().filter(pl.col("parser") == "cellebrite-xml").get_column("source_id").to_list()
+    assert handset and offsets[handset[0]][0] == DEVICE_CLOCK_SKEW.total_seconds()
+    assert all(offsets[s] == (0.0, 0) for s in _network(case)[:1])  # the reference clock
+
+
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_before_identity_resolution_contacts_are_never_mixed_and_only_unattributed_aliases_split(
         cases: dict[str, tuple[Case, dict[str, Any]]], scenario: str) -> None:

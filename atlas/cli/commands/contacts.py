@@ -52,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
     case = Case.open(args.case_dir)
     if args.party and ":" not in args.party:
         case.manifest.party(args.party)  # a clear error for an unknown party id
-    contacts = case_contacts(case, tolerance_s=args.tolerance, include_proposed=args.proposed)
+    offsets: dict[str, tuple[float, int]] = {}
+    contacts = case_contacts(case, tolerance_s=args.tolerance, include_proposed=args.proposed, clock_offsets=offsets)
     records = int(contacts.get_column("event_ids").list.len().sum()) if contacts.height else 0
     if args.party:
         contacts = filter_party(contacts, args.party)
@@ -66,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
         print_json({
             "rule": rule, "tolerance_s": args.tolerance, "identity": "proposed links followed" if args.proposed
             else "case.toml attribution and confirmed links only",
+            "clock_offsets": {sid: {"seconds_ahead": off, "pairs": n} for sid, (off, n) in sorted(offsets.items())},
             "contacts": contacts.to_dicts(),
             "cdr_cells_not_in_any_list": missing.to_dicts() if missing is not None else [],
         })
@@ -83,6 +85,10 @@ def run(args: argparse.Namespace) -> int:
     print_table(title, ["when (UK)", "channel", "from", "to", "status", "sources", "event ids"], rows,
                 caption=None if contacts.height <= args.limit else f"{contacts.height - args.limit} more: use --json or --limit")
     print(f"Matching rule: {rule}")
+    for sid, (off, n) in sorted(offsets.items()):
+        if off:
+            print(f"Source {sid}: clock estimated {off:+.0f} s against the reference (median of {n} unambiguous "
+                  "matches); removed before matching, times shown as the source wrote them.")
     if missing is not None and missing.height:
         print(f"{missing.height} cell(s) in call data records are not in any cell-site list "
               f"(events kept, no location): see `atlas cells {args.case_dir}`")
