@@ -275,6 +275,15 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     authors = msgs.filter(~pl.col("is_note")).get_column("author").unique().sort().to_list()
     ident = {a: (f"phone:{a}" if looks_like_phone(a) else f"name:{a}") for a in authors}
     participants = sorted(ident.values())
+    chat_name = _CHAT_NAME.match(path.name)
+    if chat_name and len(authors) < 2:
+        # One voice in the chat: the file name says who the other end was ("WhatsApp Chat
+        # with Dan.txt"), so the owner's own messages still have a recipient.
+        partner = chat_name.group(1)
+        partner_id = f"phone:{partner}" if looks_like_phone(partner) else f"name:{partner}"
+        if partner_id not in participants:
+            participants = sorted([*participants, partner_id])
+            assumptions.append(f"only one author writes in this chat; the other participant taken from the file name: {partner!r}")
     keys = pl.Series(list(ident.keys()), dtype=pl.String)
     vals = pl.Series(list(ident.values()), dtype=pl.String)
 
@@ -318,15 +327,15 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         .otherwise(attached).alias("attachments"),
     )
     if ctx.owner:
-        # A one-sided chat (the other party never replied) still had the owner as recipient.
+        # A one-sided chat with no partner named in the file name: the owner was the recipient
+        # (the shared normaliser drops the owner from a message the owner sent).
         events = events.with_columns(
             pl.when((pl.col("kind") != "note") & (pl.col("recipients").list.len() == 0))
             .then(pl.lit(pl.Series([[ctx.owner]], dtype=pl.List(pl.String))))
             .otherwise(pl.col("recipients")).alias("recipients")
         )
-    match = _CHAT_NAME.match(path.name)
-    if match:
-        assumptions.append(f"chat name taken from the file name: {match.group(1)!r}")
+    if chat_name:
+        assumptions.append(f"chat name taken from the file name: {chat_name.group(1)!r}")
     rejects = pl.concat([orphan_rejects, bad_time]).cast(REJECT_SCHEMA)
     return ParseResult(
         events=events,

@@ -419,3 +419,29 @@ def test_a_hundred_thousand_messages_parse_completely(tmp_path: Path) -> None:
     assert result.events.height == 100_000 and result.records_read == 100_000
     assert result.events.row(10, named=True)["text"] == "line one 10\nline two"
     assert result.events.row(99_999, named=True)["text"] == "message 99999: lorem ipsum"
+
+
+@pytest.mark.parametrize(("author", "direction"), [("Alice", "out"), ("Dan", "in")])
+def test_a_one_sided_chat_never_makes_the_owner_contact_herself(tmp_path: Path, author: str, direction: str) -> None:
+    """Only one voice in the export: the file name names the other end, and the owner is
+    never both sender and recipient."""
+    case = tmp_path / "case"
+    case.mkdir()
+    (case / "case.toml").write_text(
+        '[case]\nreference = "T"\nofficer = "DC 1"\nexhibit_prefix = "T"\n\n'
+        '[[party]]\nid = "victim"\nrole = "victim"\nidentifiers = ["tel:+447700900001"]\ndisplay_names = ["Alice"]\n',
+        encoding="utf-8",
+    )
+    chat = tmp_path / "WhatsApp Chat with Dan.txt"
+    chat.write_text(f"13/01/2026, 10:00 - {author}: hello\n13/01/2026, 10:05 - {author}: are you there\n", encoding="utf-8")
+    from atlas.ingest import IngestOptions, ingest
+    from atlas.store import Case
+
+    opened = Case.open(case)
+    [outcome] = ingest(opened, [chat], IngestOptions(owner="victim"))
+    events = opened.events().collect()
+    sid = outcome.source_id
+    assert events.get_column("direction").cast(str).to_list() == [direction, direction]
+    for row in events.iter_rows(named=True):
+        assert row["sender"] not in row["recipients"]
+        assert row["recipients"] == ([f"name:{sid}:Dan"] if author == "Alice" else ["tel:+447700900001"])

@@ -109,6 +109,16 @@ def to_events(
         raise ValueError(f"parser produced duplicate source_ref values, e.g. {dup}")
     frame = _map_identifiers(frame, source_id=source_id, region=region)
     frame = _times(frame, timezone)
+    if owner_uris:
+        # The owner never contacts themself: a recipient list that names the owner on a
+        # message the owner sent (one-sided chat exports) keeps only the other parties.
+        owners = pl.Series(sorted(owner_uris), dtype=pl.String).implode()
+        frame = frame.with_columns(
+            pl.when(pl.col("sender").is_in(owners))
+            .then(pl.col("recipients").list.eval(pl.element().filter(~pl.element().is_in(owners))))
+            .otherwise(pl.col("recipients"))
+            .alias("recipients")
+        )
     frame = frame.with_columns(
         _direction(frame, owner_uris).alias("direction"),
         event_ids(source_id, pl.col("source_ref")).alias("event_id"),
