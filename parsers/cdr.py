@@ -60,12 +60,13 @@ from typing import Any, Final
 import polars as pl
 
 from atlas.errors import FormatError
-from atlas.model import IDENTITY_EVIDENCE_SCHEMA, REJECT_SCHEMA, TS_TYPE
+from atlas.model import EVENT_SCHEMA, IDENTITY_EVIDENCE_SCHEMA, REJECT_SCHEMA, TS_TYPE
 from atlas.normalise.times import check_zone, wall_clock_to_utc
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
 TEMPLATES_PATH: Final = Path(__file__).resolve().parent / "templates" / "cdr_templates.toml"
 HEADER_SCAN_ROWS: Final = 40
+KIND: Final = EVENT_SCHEMA["kind"]
 
 INFO: Final = ParserInfo(
     name="cdr",
@@ -640,8 +641,8 @@ def _block_events(block: Block, frame: pl.DataFrame, header_idx: int, tpl: Templ
     base = base.with_columns(ts_utc.cast(TS_TYPE).alias("ts_utc"))
     events = base.select(
         "source_ref",
-        pl.when(is_data).then(pl.lit("location")).when(is_msg).then(pl.lit("message"))
-        .otherwise(pl.lit("call")).alias("kind"),
+        pl.when(is_data).then(pl.lit("location", KIND)).when(is_msg).then(pl.lit("message", KIND))
+        .otherwise(pl.lit("call", KIND)).alias("kind"),
         pl.when(is_data).then(pl.lit("data")).when(is_msg).then(pl.col("etype")).otherwise(pl.lit("voice"))
         .alias("channel"),
         "ts_utc",
@@ -650,9 +651,9 @@ def _block_events(block: Block, frame: pl.DataFrame, header_idx: int, tpl: Templ
             pl.when(pl.col("duration_s").is_not_null() & ~is_data)
             .then(pl.col("ts_utc") + pl.duration(seconds=pl.col("duration_s"))),
         ).alias("ts_end_utc"),
-        basis.alias("ts_basis"),
+        basis.cast(EVENT_SCHEMA["ts_basis"]).alias("ts_basis"),
         "ts_raw",
-        "direction",
+        pl.col("direction").cast(EVENT_SCHEMA["direction"]),
         (pl.lit("phone:") + pl.when(is_data).then(owner).otherwise(pl.col("a").fill_null("unknown"))).alias("sender"),
         pl.when(is_data).then(pl.lit([], pl.List(pl.String)))
         .otherwise(pl.concat_list(pl.lit("phone:") + pl.col("b").fill_null("unknown"))).alias("recipients"),
