@@ -152,8 +152,9 @@ def source_exhibits(
         key = f"source:{r['sha256']}"
         owner = r["owner"] or ""
         whose = owner_names.get(owner, owner) if owner else ""
-        desc = f"{r['format']}: {r['name']}" + (f" ({whose}'s device or account, {owner})" if whose and whose != owner
-                                                  else (f" (owner {owner})" if owner else ""))
+        # the source's owner (a handset's user, a CDR's target number, an account holder) as attributed in the case
+        desc = f"{r['format']}: {r['name']}" + (f" (subject: {whose}, {owner})" if whose and whose != owner
+                                                  else (f" (subject: {owner})" if owner else ""))
         out.append(Exhibit(
             key=key, reference=f"{prefix}/{numbers[key]}", number=numbers[key], kind="source", description=desc,
             filename=str(r["name"]), sha256=str(r["sha256"]), size=int(r["size"] or 0),

@@ -95,10 +95,34 @@ def _rows(conduct: dict[str, Any] | None, key: str) -> list[dict[str, Any]]:
     return [dict(i) for i in items if isinstance(i, dict)]
 
 
+def _without_clock(conduct: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The conduct result with every sentence that quotes the analysis date removed.
+
+    Without ``--as-of`` the analysis measures "days left" from today; the outputs must
+    not change from day to day, so statements relative to that date are left out (the
+    s2A section then compares the deadline with the planned charge date only).
+    """
+    if conduct is None or not conduct.get("as_of"):
+        return conduct
+    day = str(conduct["as_of"])[:10]
+    marks = (day, uk_date(day))
+    out = dict(conduct)
+    for key in ("warnings", "assumptions"):
+        out[key] = [w for w in conduct.get(key) or [] if not any(m in str(w) for m in marks)]
+    s2a = dict(conduct.get("s2a") or {})
+    s2a["warnings"] = [w for w in s2a.get("warnings") or [] if not any(m in str(w) for m in marks)]
+    for key in ("as_of", "as_of_basis", "days_left", "in_time_as_of"):
+        s2a.pop(key, None)
+    out["s2a"] = s2a
+    out.pop("as_of", None)
+    out.pop("as_of_basis", None)
+    return out
+
+
 def build(inputs: ReportInputs) -> Findings:
     contacts, zone = inputs.contacts, inputs.zone
     channels = aggregate.channel_order(contacts)
-    conduct = inputs.conduct
+    conduct = inputs.conduct if inputs.as_of is not None else _without_clock(inputs.conduct)
     s2a = dict((conduct or {}).get("s2a") or {})
     last, deadline = _iso_date(s2a.get("last_incident")), _iso_date(s2a.get("deadline"))
     window = Period("s2A: last incident to last day to lay the information", last, deadline) if last and deadline else None

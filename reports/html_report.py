@@ -73,6 +73,7 @@ WIDTH: Final = 1100
 PAGE_SIZE: Final = 15
 MAX_TABLE_ROWS: Final = 5_000
 MAX_RECORDS: Final = 10_000
+MAX_POSITIONS: Final = 5_000
 MAX_IDS_SHOWN: Final = 6
 TOOLS: Final = "pan,xwheel_zoom,box_zoom,reset,save"
 
@@ -301,11 +302,15 @@ def graph_chart(gv: GraphView) -> Any:
 def location_chart(inputs: ReportInputs, findings: Findings, subject: str) -> Any:
     places = inputs.manifest.places
     pos = inputs.positions
+    dropped = max(pos.height - MAX_POSITIONS, 0)
+    if dropped:  # the most visited cells; the rest are in the store (a footprint, not a track)
+        pos = pos.sort(["n", "lat", "lon"], descending=[True, False, False]).head(MAX_POSITIONS).sort("lat", "lon")
     lats = [p.lat for p in places] + pos.get_column("lat").to_list()
     mid = sum(lats) / len(lats) if lats else 51.5
     fig = figure(width=WIDTH, height=560, tools="pan,wheel_zoom,box_zoom,reset,save", match_aspect=True,
                  aspect_scale=1 / math.cos(math.radians(mid)),
-                 title="Protected places, co-locations and device positions (plain WGS84 coordinates; no online map)")
+                 title="Protected places, co-locations and device positions (plain WGS84 coordinates; no online map)"
+                       + (f"; the {MAX_POSITIONS} most visited ~100 m cells of {MAX_POSITIONS + dropped}" if dropped else ""))
     if pos.height:
         psrc = ColumnDataSource({
             "lon": pos.get_column("lon").to_list(), "lat": pos.get_column("lat").to_list(), "n": pos.get_column("n").to_list(),
@@ -421,9 +426,32 @@ def paged_table(key: str, title: str, rows: list[dict[str, Any]], columns: Seque
     return column(_div(head), table, row(*buttons, label))
 
 
-def records_table(cited: pl.DataFrame) -> tuple[ColumnDataSource, ColumnDataSource, LayoutDOM]:
-    """The cited source records (at most MAX_RECORDS, as one JSON string) and the table
-    that shows those of a selected row."""
+def embed_budget(tables: Sequence[list[dict[str, Any]]]) -> tuple[set[str], int]:
+    """Which cited records the page carries for the row look-up, within ``MAX_RECORDS``.
+
+    Each table gets an equal share; each of its (shown) rows the same number of its
+    records, at least a few, so that every row leads to some records and a table of
+    thousands of rows, or a row of thousands of records, cannot grow the page. Each
+    row's ``_ids`` becomes the records embedded for it. Returns the embedded ids and
+    the per-row allowance of the fullest table.
+    """
+    share = MAX_RECORDS // max(len(tables), 1)
+    embedded: set[str] = set()
+    most = 0
+    for rows in tables:
+        shown = rows[:MAX_TABLE_ROWS]
+        k = max(3, share // max(len(shown), 1))
+        most = max(most, k)
+        for i, r in enumerate(rows):
+            ids = list(r.pop("_all", []))[:k] if i < len(shown) else []
+            r["_ids"] = "|".join(ids)
+            embedded.update(ids)
+    return embedded, most
+
+
+def records_table(cited: pl.DataFrame, total: int | None = None, per_row: int | None = None,
+                  ) -> tuple[ColumnDataSource, ColumnDataSource, LayoutDOM]:
+    """The embedded cited records (as one JSON string) and the table that shows those of a selected row."""
     cols = [("event_id", "record (event id)", 220), ("exhibit", "exhibit", 60), ("uk_time", "UK time", 140),
             ("channel", "channel", 80), ("direction", "dir", 40), ("from", "from", 150), ("to", "to", 150),
             ("status", "status", 70), ("text", "text", 300)]
@@ -435,8 +463,10 @@ def records_table(cited: pl.DataFrame) -> tuple[ColumnDataSource, ColumnDataSour
                       height=260, index_position=None)
     note = ("Select a row in any table above to list the source records behind it (exhibit, UK time, the record as "
             "the source gives it).")
-    if cited.height > MAX_RECORDS:
-        note += f" The first {MAX_RECORDS} of {cited.height} cited records are embedded; all are in events.csv."
+    total = cited.height if total is None else total
+    if total > frame.height:
+        note += (f" {frame.height} of the {total} cited records are embedded in this page"
+                 + (f" (up to {per_row} for each row)" if per_row else "") + "; all of them are in events.csv.")
     return records, out, column(_div(f"<h2>Source records of the selected row</h2><p class='note'>{note}</p>"), table)
 
 
@@ -486,7 +516,6 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
                    cited: pl.DataFrame) -> LayoutDOM:
     subject = inputs.suspect.name if inputs.suspect and inputs.suspect.name else "the suspect"
     zone = inputs.zone
-    records, records_view, records_layout = records_table(cited)
     parts: list[Any] = [_div(_header(inputs, findings, exhibits))]
     parts += [_div("<h2>Contact over time</h2><p class='note'>Shaded red: an order in force. Shaded blue: the s2A "
                    "window, from the last incident to the last day on which an information can be laid.</p>"),
@@ -501,14 +530,17 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
     incident_cols = [("uk_date", "date (UK)", 90), ("channels", "channels", 160), ("n", "records", 60),
                      ("ids", "event ids", 700)]
     incidents = [{"uk_date": i["uk_date"], "channels": ", ".join(map(str, i.get("channels") or [])),
-                  "n": len(i["event_ids"]), "ids": _ids_short(i["event_ids"]), "_ids": "|".join(i["event_ids"])}
+                  "n": len(i["event_ids"]), "ids": _ids_short(i["event_ids"]), "_all": i["event_ids"]}
                  for i in findings.incidents]
     threats = [{"uk_date": t["uk_date"], "matched": "; ".join(map(str, t.get("matched") or [])),
-                "n": len(t["event_ids"]), "ids": _ids_short(t["event_ids"]), "_ids": "|".join(t["event_ids"])}
+                "n": len(t["event_ids"]), "ids": _ids_short(t["event_ids"]), "_all": t["event_ids"]}
                for t in findings.threats]
     breaches = [{"order": str(b.get("order") or ""), "kind": str(b.get("kind") or ""), "uk_time": b["uk_time"],
                  "identity": str(b.get("identity") or b.get("via") or ""), "ids": _ids_short(b["event_ids"]),
-                 "_ids": "|".join(b["event_ids"])} for b in findings.breaches]
+                 "_all": b["event_ids"]} for b in findings.breaches]
+    embedded, per_row = embed_budget([incidents, threats, breaches])
+    records, records_view, records_layout = records_table(cited.filter(pl.col("event_id").is_in(sorted(embedded))),
+                                                          cited.height, per_row)
     missing = "" if findings.conduct is not None else " Not analysed in this version (atlas.conduct unavailable)."
     parts.append(paged_table("incidents", "Incidents (occasions of the course of conduct)", incidents, incident_cols, records,
                              records_view, note="One row per UK local day with conduct." + missing))

@@ -191,3 +191,27 @@ def test_docx_zip_entries_carry_a_fixed_time(tmp_path: Path) -> None:
         assert z.testzip() is None
     assert stable_zip(fixed) == fixed
     Document(str(tmp_path / "b.docx"))  # still a document python-docx (and Word) can open
+
+
+def test_without_as_of_no_output_quotes_the_current_date(tmp_path: Path) -> None:
+    """The s2A "days left" is measured from --as-of only; otherwise the outputs would change daily."""
+    from datetime import date, timedelta
+
+    from dateutil.relativedelta import relativedelta
+
+    from atlas.conduct import analyse
+    from reports.build import build_reports
+
+    today = date.today()
+    last = today - relativedelta(months=6) + timedelta(days=10)  # the deadline is 10 days away: a warning today
+    case = make_case(tmp_path / "c", {VICTIM: [msg(f"{last - timedelta(days=3)} 20:00", SUSPECT, VICTIM),
+                                               msg(f"{last} 12:00", SUSPECT, VICTIM)]})
+    assert any(today.strftime("%d/%m/%Y") in w for w in analyse(case).to_json()["warnings"])  # the trap is armed
+    result = build_reports(case, tmp_path / "out")
+    marks = (today.strftime("%d/%m/%Y"), today.isoformat())
+    texts = ["\n".join(p.text for p in Document(str(tmp_path / "out" / "statement.docx")).paragraphs)]
+    texts += [(tmp_path / "out" / n).read_text(encoding="utf-8") for n in ("statement.html", "report.html")]
+    texts += [p.read_text(encoding="utf-8") for p in (tmp_path / "out").glob("*.csv")]
+    assert not [m for t in texts for m in marks if m in t]
+    assert "s2a_days_left" not in result.statement.facts
+    assert result.statement.facts["s2a_deadline"] == (last + relativedelta(months=6)).isoformat()
