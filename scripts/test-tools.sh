@@ -7,6 +7,7 @@ need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v soffice >/dev/null 2>&1 || command -v libreoffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)  # statement PDF page count and page images (tests/test_reports_office.py)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null 2>&1; then
   echo "test-tools: not root and no sudo; tests needing ${need[*]} will skip"; exit 0
