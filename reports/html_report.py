@@ -138,11 +138,12 @@ def _day_start(d: date, zone: str) -> datetime:
     return datetime.combine(d, time(0), tzinfo=ZoneInfo(zone)).replace(tzinfo=None)
 
 
-def _shade(fig: Any, periods: Sequence[Period], end: date, colour: str, zone: str) -> None:
+def _shade(fig: Any, periods: Sequence[Period], end: date, colour: str, zone: str, hatch: bool = False) -> None:
     for p in periods:
+        extra: dict[str, Any] = ({"fill_alpha": 0.0, "hatch_pattern": "/", "hatch_color": colour, "hatch_alpha": 0.45,
+                                  "hatch_scale": 10} if hatch else {"fill_color": colour, "fill_alpha": 0.12})
         fig.add_layout(BoxAnnotation(left=_day_start(p.start, zone),
-                                     right=_day_start((p.end or end) + timedelta(days=1), zone),
-                                     fill_color=colour, fill_alpha=0.12, line_alpha=0))
+                                     right=_day_start((p.end or end) + timedelta(days=1), zone), line_alpha=0, **extra))
 
 
 def _ids_short(ids: Sequence[str]) -> str:
@@ -166,9 +167,9 @@ def daily_chart(findings: Findings, zone: str, subject: str) -> Any:
     end = max([*days, *(p.start for p in findings.orders)], default=date(2000, 1, 1))
     if findings.s2a_window and findings.s2a_window.end:
         end = max(end, findings.s2a_window.end)
+    if findings.s2a_window:  # first, so that an order band drawn over it stays visible
+        _shade(fig, [findings.s2a_window], end, S2A_FILL, zone, hatch=True)
     _shade(fig, findings.orders, end, ORDER_FILL, zone)
-    if findings.s2a_window:
-        _shade(fig, [findings.s2a_window], end, S2A_FILL, zone)
     data: dict[str, list[Any]] = {"day": [_day_start(d, zone) for d in days], "label": [uk_date(d) for d in days]}
     for c in findings.channels:
         data[c] = frame.get_column(c).to_list()
@@ -200,11 +201,12 @@ def heat_chart(findings: Findings, subject: str) -> Any:
         "hour_label": [f"{h:02d}" for h in heat.get_column("hour").to_list()],
         "day_name": heat.get_column("day_name").to_list(), "n": heat.get_column("n").to_list(),
         "text": [str(n) if n else "" for n in heat.get_column("n").to_list()],
+        "ink": ["white" if n > 0.6 * top else "#222222" for n in heat.get_column("n").to_list()],
     })
     fig.rect(x="hour_label", y="day_name", width=1, height=1, source=src, line_color="white",
              fill_color={"field": "n", "transform": mapper})
     fig.text(x="hour_label", y="day_name", text="text", source=src, text_align="center", text_baseline="middle",
-             text_font_size="9px", text_color="#222222")
+             text_font_size="9px", text_color="ink")
     fig.add_layout(ColorBar(color_mapper=mapper, ticker=BasicTicker(desired_num_ticks=5),
                             formatter=NumeralTickFormatter(format="0"), width=12), "right")
     fig.xaxis.axis_label = "hour of day"
@@ -517,7 +519,7 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
     subject = inputs.suspect.name if inputs.suspect and inputs.suspect.name else "the suspect"
     zone = inputs.zone
     parts: list[Any] = [_div(_header(inputs, findings, exhibits))]
-    parts += [_div("<h2>Contact over time</h2><p class='note'>Shaded red: an order in force. Shaded blue: the s2A "
+    parts += [_div("<h2>Contact over time</h2><p class='note'>Shaded red: an order in force. Hatched blue: the s2A "
                    "window, from the last incident to the last day on which an information can be laid.</p>"),
               daily_chart(findings, zone, subject), heat_chart(findings, subject), weekly_chart(findings, zone, subject)]
     parts += [_div("<h2>People, identifiers and aliases</h2><p class='note'>Parties by role (red suspect, blue victim, "
@@ -538,7 +540,10 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
     breaches = [{"order": str(b.get("order") or ""), "kind": str(b.get("kind") or ""), "uk_time": b["uk_time"],
                  "identity": str(b.get("identity") or b.get("via") or ""), "ids": _ids_short(b["event_ids"]),
                  "_all": b["event_ids"]} for b in findings.breaches]
-    embedded, per_row = embed_budget([incidents, threats, breaches])
+    colocations = [{"place": str(c.get("place") or c.get("kind") or ""), "uk_time": uk_time(c.get("start") or c.get("ts")),
+                    "precision": str(c.get("precision") or c.get("certainty") or ""), "n": len(c["event_ids"]),
+                    "ids": _ids_short(c["event_ids"]), "_all": c["event_ids"]} for c in findings.colocations]
+    embedded, per_row = embed_budget([incidents, threats, breaches, colocations])
     records, records_view, records_layout = records_table(cited.filter(pl.col("event_id").is_in(sorted(embedded))),
                                                           cited.height, per_row)
     missing = "" if findings.conduct is not None else " Not analysed in this version (atlas.conduct unavailable)."
@@ -551,6 +556,10 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
                              [("order", "order", 150), ("kind", "kind", 110), ("uk_time", "when (UK)", 140),
                               ("identity", "identifier", 160), ("ids", "event ids", 450)], records, records_view,
                              note=missing.strip()))
+    parts.append(paged_table("colocations", "Co-locations (the suspect's device near her or a protected place)",
+                             colocations, [("place", "place", 130), ("uk_time", "from (UK)", 140),
+                                           ("precision", "precision", 430), ("n", "records", 60),
+                                           ("ids", "event ids", 330)], records, records_view, note=missing.strip()))
     parts.append(records_layout)
     exh = [{"ref": e.reference, "description": e.description, "file": e.filename, "sha": e.sha256,
             "_ids": ""} for e in exhibits]
