@@ -43,6 +43,7 @@ note (it has no ``": "`` separator).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
@@ -145,6 +146,11 @@ def _date_order(parts: pl.DataFrame, ctx: ParseContext, path: Path) -> tuple[str
         return "ymd", None
     a_big = int((parts["a"].cast(pl.Int32) > 12).sum())
     b_big = int((parts["b"].cast(pl.Int32) > 12).sum())
+    return _order_from_counts(a_big, b_big, ctx, path)
+
+
+def _order_from_counts(a_big: int, b_big: int, ctx: ParseContext, path: Path) -> tuple[str, str | None]:
+    """Day/month order from how many dates have a first (a_big) or second (b_big) number > 12."""
     if a_big and b_big:
         raise FormatError(
             f"{path}: dates are inconsistent ({a_big} with a first number > 12 and {b_big} with a second number > 12); "
@@ -190,15 +196,17 @@ def _blocks(text: str) -> pl.DataFrame:
     )
 
 
-def _local_times(msgs: pl.DataFrame, ctx: ParseContext, path: Path, assumptions: list[str]) -> pl.DataFrame:
+def _local_times(msgs: pl.DataFrame, ctx: ParseContext, path: Path, assumptions: list[str],
+                 order: str | None = None) -> pl.DataFrame:
     msgs = msgs.with_columns(
         pl.col("d").str.extract_groups(r"^(?P<a>\d+)[./\-](?P<b>\d+)[./\-](?P<c>\d+)$").alias("dp"),
         pl.col("t").str.extract_groups(r"^(?P<hh>\d+)[:.](?P<mi>\d+)(?:[:.](?P<ss>\d+))?$").alias("tp"),
         pl.col("ap").str.to_lowercase().str.replace_all(r"[.\s]", "").alias("ampm"),
     ).unnest("dp", "tp")
-    order, assumption = _date_order(msgs.select("a", "b"), ctx, path)
-    if assumption:
-        assumptions.append(assumption)
+    if order is None:
+        order, assumption = _date_order(msgs.select("a", "b"), ctx, path)
+        if assumption:
+            assumptions.append(assumption)
     y, m, d = {"ymd": ("a", "b", "c"), "dmy": ("c", "b", "a"), "mdy": ("c", "a", "b")}[order]
     year = pl.col(y).cast(pl.Int32)
     hh = pl.col("hh").cast(pl.Int32)
@@ -223,71 +231,208 @@ def _local_times(msgs: pl.DataFrame, ctx: ParseContext, path: Path, assumptions:
     )
 
 
-def parse(path: Path, ctx: ParseContext) -> ParseResult:
-    text, assumptions = _read_text(path)
-    blocks = _blocks(text)
-    orphan = blocks.filter(pl.col("block") == 0)
-    orphan_rejects = orphan.filter(
-        pl.concat_list(pl.col("first_line"), pl.col("more")).list.eval(pl.element().str.strip_chars() != "").list.any()
-    ).select(
-        pl.lit(ctx.source_id).alias("source_id"),
-        pl.format("line {}", pl.col("lineno")).alias("source_ref"),
-        pl.lit("text before the first message header").alias("reason"),
-        pl.col("first_line").str.slice(0, 120).alias("excerpt"),
-    )
-    msgs = blocks.filter(pl.col("block") > 0)
-    if msgs.height == 0:
-        raise FormatError(f"{path}: no WhatsApp message header found (expected lines like '01/01/2024, 11:25 - Name: text')")
-    msgs = _local_times(msgs, ctx, path, assumptions)
-    bad_time = msgs.filter(pl.col("ts_local").is_null()).select(
-        pl.lit(ctx.source_id).alias("source_id"),
-        pl.format("line {}", pl.col("lineno")).alias("source_ref"),
-        pl.lit("header date/time is not a real date").alias("reason"),
-        pl.col("first_line").str.slice(0, 120).alias("excerpt"),
-    )
-    msgs = msgs.filter(pl.col("ts_local").is_not_null())
+@dataclass(frozen=True)
+class _Layout:
+    """One file's header layout, sniffed from its first headers, so the whole file can be
+    read with two vectorised string operations and an explicit strptime format."""
 
-    # The header remainder plus continuation lines, verbatim; trailing blank lines dropped.
-    def verbatim(first: pl.Expr) -> pl.Expr:
-        return (
-            pl.concat_list(first, pl.col("more")).list.join("\n")
-            .str.replace(_LEADING_MARK, "").str.replace(r"\n\s*$", "")
+    bracket: bool
+    sep: str
+    fmt_dmy: str
+    fmt_mdy: str | None
+    ampm: bool
+
+
+_DATE_START: Final = r"^\[?\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}"
+
+
+def _sniff(lines: list[str]) -> _Layout | None:
+    """The layout if the first headers agree on one; None sends the file down the slow path."""
+    feats: set[tuple[object, ...]] = set()
+    seen = 0
+    for line in lines[:2000]:
+        m = _HEADER_RE.match(line)
+        if not m:
+            continue
+        seen += 1
+        if seen > 100:
+            break
+        bracket = line.lstrip("\u200e\u200f\ufeff").startswith("[")
+        between = line[m.end("stamp"):m.start("rest")]
+        if bracket:
+            if not between.startswith("]"):
+                return None
+            sep = "]"
+        elif between in (" - ", " \u2013 "):
+            sep = between
+        else:
+            return None
+        d, t, stamp = m.group("d"), m.group("t"), m.group("stamp")
+        joiner = stamp[len(d):stamp.index(t, len(d))]
+        if joiner not in (", ", " ", ","):
+            return None
+        dsep = re.search(r"\D", d)
+        tsep = re.search(r"\D", t)
+        if not dsep or not tsep:
+            return None
+        fields = re.split(r"[./\-]", d)
+        ymd = len(fields[0]) == 4
+        ywidth = 4 if ymd else len(fields[2])
+        if ywidth not in (2, 4) or len(set(re.findall(r"\D", d))) != 1:
+            return None
+        secs = len(re.split(r"[:.]", t)) == 3
+        feats.add((bracket, sep, joiner, dsep.group(0), tsep.group(0), ymd, ywidth, secs, m.group("ap") is not None))
+        if len(feats) > 1:
+            return None
+    if len(feats) != 1:
+        return None
+    bracket, sep, joiner, dsep_c, tsep_c, ymd, ywidth, secs, ampm = feats.pop()
+    year = "%Y" if ywidth == 4 else "%y"
+    clock = ("%I" if ampm else "%H") + f"{tsep_c}%M" + (f"{tsep_c}%S" if secs else "") + (" %p" if ampm else "")
+    if ymd:
+        return _Layout(bool(bracket), str(sep), f"%Y{dsep_c}%m{dsep_c}%d{joiner}{clock}", None, bool(ampm))
+    return _Layout(bool(bracket), str(sep), f"%d{dsep_c}%m{dsep_c}{year}{joiner}{clock}",
+                   f"%m{dsep_c}%d{dsep_c}{year}{joiner}{clock}", bool(ampm))
+
+
+def _fast_blocks(text: str, ctx: ParseContext, path: Path, assumptions: list[str]) -> pl.DataFrame | None:
+    """Header lines found by splitting at the layout's separator and parsing the stamp with
+    one strptime format: the whole file in a handful of column operations. Lines that look
+    like a header but do not parse fall back to the full regex, so nothing is lost."""
+    layout = _sniff(text[:200_000].split("\n")[:-1] or [text])
+    if layout is None:
+        return None
+    frame = (
+        pl.DataFrame({"line": pl.Series([text], dtype=pl.String).str.split("\n").explode()})
+        .with_row_index("lineno", offset=1)
+        .with_columns(pl.col("line").str.strip_chars_end("\r"))
+    )
+    lead = pl.col("line").str.strip_chars_start("\u200e\u200f\ufeff")
+    if layout.bracket:
+        parts = pl.when(lead.str.starts_with("[")).then(lead.str.slice(1)).otherwise(None).str.splitn("]", 2)
+        rest = parts.struct.field("field_1").str.strip_chars_start()
+    else:
+        parts = lead.str.splitn(layout.sep, 2)
+        rest = parts.struct.field("field_1")
+    stamp = parts.struct.field("field_0")
+    norm = stamp
+    if layout.ampm:
+        # "9:05\u202fp. m." → "9:05 pm". Without AM/PM a stamp with odd spaces simply does not
+        # parse here and goes to the full regex below.
+        norm = norm.str.replace_all(r"\s+", " ").str.replace(r"(?i)\s*([ap])\.?\s?m\.?$", " ${1}m")
+    frame = frame.with_columns(
+        stamp.alias("stamp"), rest.alias("rest"),
+        norm.str.to_datetime(layout.fmt_dmy, strict=False, time_unit="us").alias("_t1"),
+        (norm.str.to_datetime(layout.fmt_mdy, strict=False, time_unit="us") if layout.fmt_mdy
+         else pl.lit(None, pl.Datetime("us"))).alias("_t2"),
+    ).with_columns(pl.col("rest").is_not_null().alias("_split"))
+    if layout.fmt_mdy is None:
+        order = "ymd"
+        frame = frame.with_columns(pl.col("_t1").alias("ts_local"))
+    else:
+        n = frame.select(
+            d=pl.col("_t1").is_not_null().sum(), m=pl.col("_t2").is_not_null().sum(),
+            u=(pl.col("_t1").is_not_null() | pl.col("_t2").is_not_null()).sum(),
+        ).row(0, named=True)
+        order, assumption = _order_from_counts(n["u"] - n["m"], n["u"] - n["d"], ctx, path)
+        if assumption:
+            assumptions.append(assumption)
+        frame = frame.with_columns(pl.col("_t1" if order == "dmy" else "_t2").alias("ts_local"))
+    frame = frame.with_columns(pl.when(pl.col("_split")).then(pl.col("ts_local")).alias("ts_local"))
+    if "%y" in layout.fmt_dmy:
+        # strptime's %y puts 69-99 in the 1900s; WhatsApp (2009-) means 20yy, as the slow path does.
+        frame = frame.with_columns(
+            pl.when(pl.col("ts_local").dt.year() < 2000).then(pl.col("ts_local").dt.offset_by("100y"))
+            .otherwise(pl.col("ts_local")).alias("ts_local")
         )
+    # Lines that start like a header but did not parse: the full regex decides (another
+    # layout, or a header whose date is not a real date: a reject, never a lost line).
+    doubtful = frame.filter(pl.col("ts_local").is_null() & lead.str.contains(_DATE_START))
+    slow = (
+        doubtful.select("lineno", pl.col("line").str.extract_groups(HEADER).alias("h")).unnest("h")
+        .filter(pl.col("d").is_not_null())
+    )
+    if slow.height:
+        slow = _local_times(slow, ctx, path, assumptions, order=order)
+    else:
+        slow = slow.with_columns(pl.lit(None, pl.Datetime("us")).alias("ts_local"))
+    frame = frame.join(
+        slow.select("lineno", pl.col("stamp").alias("_s_stamp"), pl.col("rest").alias("_s_rest"),
+                    pl.col("ts_local").alias("_s_ts"), pl.lit(True).alias("_slow")),
+        on="lineno", how="left", maintain_order="left",
+    ).with_columns(
+        (pl.col("ts_local").is_not_null() | pl.col("_slow").fill_null(False)).alias("_header"),
+        pl.coalesce("_s_stamp", "stamp").alias("stamp"),
+        pl.when(pl.col("_slow")).then(pl.col("_s_rest")).otherwise(pl.col("rest")).alias("rest"),
+        pl.when(pl.col("_slow")).then(pl.col("_s_ts")).otherwise(pl.col("ts_local")).alias("ts_local"),
+    ).with_columns(pl.col("_header").cum_sum().alias("block"))
+    heads = frame.filter(pl.col("_header")).select(
+        "block", "lineno", "stamp", "rest", pl.col("line").alias("first_line"), "ts_local",
+    )
+    cont = frame.filter(~pl.col("_header")).group_by("block", maintain_order=True).agg(
+        pl.col("lineno").first().alias("_first_no"), pl.col("line").alias("_lines"),
+    )
+    msgs = heads.join(cont.filter(pl.col("block") > 0).select("block", _tail(pl.col("_lines")).alias("tail")),
+                      on="block", how="left", maintain_order="left")
+    orphan = cont.filter(pl.col("block") == 0).select(
+        "block", pl.col("_first_no").alias("lineno"), pl.lit(None, pl.String).alias("stamp"),
+        pl.lit(None, pl.String).alias("rest"), pl.col("_lines").list.first().alias("first_line"),
+        pl.lit(None, pl.Datetime("us")).alias("ts_local"), _tail(pl.col("_lines").list.slice(1)).alias("tail"),
+    )
+    return pl.concat([orphan.select(msgs.columns), msgs], how="vertical")
 
-    split = pl.col("rest").str.splitn(": ", 2)
-    msgs = msgs.with_columns(
-        verbatim(pl.col("rest")).alias("whole"),
-        split.struct.field("field_0").str.replace_all(_INVISIBLE, "").str.strip_chars().alias("author"),
-        split.struct.field("field_1").alias("body_first"),
+
+def _tail(lines: pl.Expr) -> pl.Expr:
+    """Continuation lines as the text they add to a message ("\\n" + lines), with trailing
+    blank lines dropped; null when there are none."""
+    return (
+        pl.when(lines.list.len() > 0)
+        .then(pl.concat_str(pl.lit("\n"), lines.list.join("\n")).str.replace(r"\n\s*$", ""))
+        .otherwise(None)
     )
-    body_first = pl.col("body_first")
-    ios_marked = body_first.str.starts_with("\u200e")
-    msgs = msgs.with_columns(
-        pl.when(body_first.is_null()).then(None).otherwise(verbatim(body_first)).alias("body"),
-    )
-    clean_body = pl.col("body").str.replace_all(_INVISIBLE, "")
+
+
+def _messages(text: str, ctx: ParseContext, path: Path, assumptions: list[str]) -> pl.DataFrame:
+    """Every block (block 0 = text before any header) with its local time; fast path first."""
+    fast = _fast_blocks(text, ctx, path, assumptions)
+    if fast is not None:
+        return fast
+    blocks = _blocks(text)
+    msgs = blocks.filter(pl.col("block") > 0)
+    if msgs.height:
+        msgs = _local_times(msgs, ctx, path, assumptions)
+    keep = ["block", "lineno", "stamp", "rest", "first_line", "ts_local", "tail"]
+    blocks = blocks.with_columns(_tail(pl.col("more")).alias("tail"))
+    msgs = msgs.with_columns(_tail(pl.col("more")).alias("tail")) if msgs.height else msgs
+    orphan = blocks.filter(pl.col("block") == 0).with_columns(pl.lit(None, pl.Datetime("us")).alias("ts_local"))
+    return pl.concat([orphan.select(keep), msgs.select(keep) if msgs.height else msgs.with_columns(
+        pl.lit(None, pl.Datetime("us")).alias("ts_local")).select(keep)], how="vertical")
+
+
+_SPECIAL_WORDS: Final = (
+    "end-to-end encrypted", "are now secured", "Your security code with", "You were added", "created group",
+    "changed the subject", "changed this group's icon", "changed the group description", "changed their phone number",
+    "changed to ", "joined using this group's invite link", "<attached:", "(file attached)", " omitted",
+    "Missed ", "This message was deleted", "You deleted this message", "<Media", "<Médias", "<Medien",
+    "<Multimedia", "\u200e", "\u200f", "\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067",
+    "\u2068", "\u2069", "\ufeff",
+)
+"""Literal markers of everything the regex rules below look for: a message containing none
+of them is plain text, and is classified without running a single regex."""
+_SPECIAL_RE: Final = "|".join(re.escape(w) for w in _SPECIAL_WORDS)
+"""One alternation of literals: the regex engine's SIMD literal search beats Aho-Corasick here."""
+
+
+def _classify(msgs: pl.DataFrame) -> pl.DataFrame:
+    """Notes, missed calls, deleted messages and attachments, by the full rules."""
+    body = pl.col("body")
+    clean_body = body.str.replace_all(_INVISIBLE, "")
+    ios_marked = pl.col("body_first").str.starts_with("\u200e")
     is_note = (
-        pl.col("body").is_null()
+        body.is_null()
         | pl.col("whole").str.replace_all(_INVISIBLE, "").str.contains(_SYSTEM)
         | (ios_marked & clean_body.str.contains(_SYSTEM))
     )
-    msgs = msgs.with_columns(is_note.alias("is_note"))
-    authors = msgs.filter(~pl.col("is_note")).get_column("author").unique().sort().to_list()
-    ident = {a: (f"phone:{a}" if looks_like_phone(a) else f"name:{a}") for a in authors}
-    participants = sorted(ident.values())
-    chat_name = _CHAT_NAME.match(path.name)
-    if chat_name and len(authors) < 2:
-        # One voice in the chat: the file name says who the other end was ("WhatsApp Chat
-        # with Dan.txt"), so the owner's own messages still have a recipient.
-        partner = chat_name.group(1)
-        partner_id = f"phone:{partner}" if looks_like_phone(partner) else f"name:{partner}"
-        if partner_id not in participants:
-            participants = sorted([*participants, partner_id])
-            assumptions.append(f"only one author writes in this chat; the other participant taken from the file name: {partner!r}")
-    keys = pl.Series(list(ident.keys()), dtype=pl.String)
-    vals = pl.Series(list(ident.values()), dtype=pl.String)
-
-    body = pl.col("body")
     attached = body.str.extract_all(_ATTACHED).list.eval(pl.element().str.extract(_ATTACHED, 1))
     file_attached = body.str.extract(_FILE_ATTACHED, 1)
     ios_omitted = clean_body.str.extract(_IOS_OMITTED, 1)
@@ -302,29 +447,109 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     # An iOS attachment marker is the whole line: what is left is only whitespace. An
     # Android caption follows the "(file attached)" line and is kept as written.
     remaining_text = pl.when(file_attached.is_null() & (attached.list.len() > 0)).then(remaining.str.strip_chars()).otherwise(remaining)
-    sender = pl.when(pl.col("is_note")).then(None).otherwise(pl.col("author").replace_strict(keys, vals, default=None))
-    recipients = (
-        pl.when(pl.col("is_note"))
-        .then(pl.lit([], pl.List(pl.String)))
-        .otherwise(pl.lit(pl.Series([participants], dtype=pl.List(pl.String))).list.set_difference(pl.concat_list(sender)).list.sort())
-    )
-    events = msgs.select(
-        pl.format("line {}", pl.col("lineno")).alias("source_ref"),
-        pl.when(pl.col("is_note")).then(pl.lit("note")).when(missed).then(pl.lit("call")).otherwise(pl.lit("message")).alias("kind"),
-        pl.lit("whatsapp").alias("channel"),
-        pl.col("ts_local"),
-        pl.col("stamp").alias("ts_raw"),
-        sender.alias("sender"),
-        recipients.alias("recipients"),
-        pl.when(missed).then(pl.lit("missed")).when(deleted).then(pl.lit("deleted-by-sender")).otherwise(None).alias("status"),
-        pl.when(pl.col("is_note")).then(pl.col("whole"))
+    note = pl.col("is_note")
+    return msgs.with_columns(
+        is_note.alias("is_note"), pl.col("author").str.replace_all(_INVISIBLE, "").str.strip_chars().alias("author"),
+    ).with_columns(
+        pl.when(note).then(pl.lit("note")).when(missed).then(pl.lit("call")).otherwise(pl.lit("message")).alias("kind"),
+        pl.when(note).then(None).when(missed).then(pl.lit("missed")).when(deleted).then(pl.lit("deleted-by-sender"))
+        .otherwise(None).alias("status"),
+        pl.when(note).then(pl.col("whole"))
         .when(omitted | ios_omitted.is_not_null()).then(None)
         .otherwise(pl.when(remaining_text == "").then(None).otherwise(remaining_text)).alias("text"),
-        pl.when(pl.col("is_note")).then(pl.lit([], pl.List(pl.String)))
+        pl.when(note).then(pl.lit([], pl.List(pl.String)))
         .when(omitted).then(pl.lit(["<Media omitted>"], pl.List(pl.String)))
         .when(ios_omitted.is_not_null()).then(pl.concat_list(pl.format("<{} omitted>", ios_omitted)))
         .when(file_attached.is_not_null()).then(pl.concat_list(file_attached))
         .otherwise(attached).alias("attachments"),
+    )
+
+
+def _plain(msgs: pl.DataFrame) -> pl.DataFrame:
+    """Messages with no marker at all: text as written, nothing attached."""
+    return msgs.with_columns(
+        pl.col("author").str.strip_chars(),
+        pl.lit(False).alias("is_note"), pl.lit("message").alias("kind"), pl.lit(None, pl.String).alias("status"),
+        pl.when(pl.col("body") == "").then(None).otherwise(pl.col("body")).alias("text"),
+        pl.lit([], pl.List(pl.String)).alias("attachments"),
+    )
+
+
+def parse(path: Path, ctx: ParseContext) -> ParseResult:
+    text, assumptions = _read_text(path)
+    blocks = _messages(text, ctx, path, assumptions)
+    orphan = blocks.filter(pl.col("block") == 0)
+    orphan_rejects = orphan.filter(
+        (pl.col("first_line").str.strip_chars() != "") | (pl.col("tail").fill_null("").str.strip_chars() != "")
+    ).select(
+        pl.lit(ctx.source_id).alias("source_id"),
+        pl.format("line {}", pl.col("lineno")).alias("source_ref"),
+        pl.lit("text before the first message header").alias("reason"),
+        pl.col("first_line").str.slice(0, 120).alias("excerpt"),
+    )
+    msgs = blocks.filter(pl.col("block") > 0)
+    if msgs.height == 0:
+        raise FormatError(f"{path}: no WhatsApp message header found (expected lines like '01/01/2024, 11:25 - Name: text')")
+    bad_time = msgs.filter(pl.col("ts_local").is_null()).select(
+        pl.lit(ctx.source_id).alias("source_id"),
+        pl.format("line {}", pl.col("lineno")).alias("source_ref"),
+        pl.lit("header date/time is not a real date").alias("reason"),
+        pl.col("first_line").str.slice(0, 120).alias("excerpt"),
+    )
+    msgs = msgs.filter(pl.col("ts_local").is_not_null())
+
+    # The header remainder plus continuation lines (``tail``), verbatim; trailing blank
+    # lines were already dropped from the tail.
+    def verbatim(first: pl.Expr) -> pl.Expr:
+        joined = pl.when(pl.col("tail").is_null()).then(first).otherwise(pl.concat_str(first, pl.col("tail")))
+        return joined.str.strip_chars_start("\u200e\u200f")
+
+    split = pl.col("rest").str.splitn(": ", 2)
+    msgs = msgs.with_columns(
+        verbatim(pl.col("rest")).alias("whole"),
+        split.struct.field("field_0").alias("author"),
+        split.struct.field("field_1").alias("body_first"),
+    ).with_columns(
+        pl.when(pl.col("body_first").is_null()).then(None).otherwise(verbatim(pl.col("body_first"))).alias("body"),
+    )
+    special = pl.col("body").is_null() | pl.col("whole").str.contains(_SPECIAL_RE)
+    msgs = msgs.with_columns(special.alias("_special"))
+    msgs = pl.concat([_classify(msgs.filter(pl.col("_special"))), _plain(msgs.filter(~pl.col("_special")))],
+                     how="vertical").sort("lineno")
+
+    authors = msgs.filter(~pl.col("is_note")).get_column("author").unique().sort().to_list()
+    ident = {a: (f"phone:{a}" if looks_like_phone(a) else f"name:{a}") for a in authors}
+    participants = sorted(ident.values())
+    chat_name = _CHAT_NAME.match(path.name)
+    if chat_name and len(authors) < 2:
+        # One voice in the chat: the file name says who the other end was ("WhatsApp Chat
+        # with Dan.txt"), so the owner's own messages still have a recipient.
+        partner = chat_name.group(1)
+        partner_id = f"phone:{partner}" if looks_like_phone(partner) else f"name:{partner}"
+        if partner_id not in participants:
+            participants = sorted([*participants, partner_id])
+            assumptions.append(f"only one author writes in this chat; the other participant taken from the file name: {partner!r}")
+    keys = pl.Series(list(ident.keys()), dtype=pl.String)
+    vals = pl.Series(list(ident.values()), dtype=pl.String)
+    sender = pl.when(pl.col("is_note")).then(None).otherwise(pl.col("author").replace_strict(keys, vals, default=None))
+    # Recipients: everyone else in the chat. Worked out once per author, not once per message.
+    others = {v: sorted(set(participants) - {v}) for v in ident.values()}
+    by_sender = pl.DataFrame(
+        {"_sender": list(others), "recipients": list(others.values())},
+        schema={"_sender": pl.String, "recipients": pl.List(pl.String)},
+    )
+    events = msgs.with_columns(sender.alias("_sender")).join(by_sender, on="_sender", how="left", maintain_order="left")
+    events = events.select(
+        pl.format("line {}", pl.col("lineno")).alias("source_ref"),
+        pl.col("kind"),
+        pl.lit("whatsapp").alias("channel"),
+        pl.col("ts_local"),
+        pl.col("stamp").alias("ts_raw"),
+        pl.col("_sender").alias("sender"),
+        pl.col("recipients").fill_null(pl.lit([], pl.List(pl.String))),
+        pl.col("status"),
+        pl.col("text"),
+        pl.col("attachments"),
     )
     if ctx.owner:
         # A one-sided chat with no partner named in the file name: the owner was the recipient

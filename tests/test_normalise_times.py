@@ -186,3 +186,40 @@ def test_date_only_columns() -> None:
     assert sniff_datetime_format(pl.Series(["04/13/2024"]), date_only=True).fmt == "%m/%d/%Y"
     assert _sniff(["13.04.2024"], date_only=True)[2] == [datetime(2024, 4, 13)]
     assert date(2024, 4, 13) == _sniff(["13.04.2024"], date_only=True)[2][0].date()  # type: ignore[union-attr]
+
+
+def test_column_localise_gives_the_same_answers_as_the_expression_form() -> None:
+    from datetime import datetime as dt
+
+    import polars as pl
+
+    from atlas.normalise.times import localise, wall_clock_to_utc
+
+    naive = pl.Series("ts_local", [dt(2026, 10, 25, 1, 30), dt(2026, 3, 29, 1, 30), dt(2026, 6, 1, 12), None],
+                      dtype=pl.Datetime("us"))
+    for series in (naive, naive.filter(naive != dt(2026, 3, 29, 1, 30))):
+        utc, basis = localise(series, "Europe/London")
+        want_utc, want_basis = pl.DataFrame({"t": series}).select(*wall_clock_to_utc(pl.col("t"), "Europe/London")).get_columns()
+        assert utc.to_list() == want_utc.to_list()
+        assert basis.to_list() == want_basis.to_list()
+    utc, basis = localise(pl.Series("ts_local", [None, None], dtype=pl.Datetime("us")), "Europe/London")
+    assert utc.to_list() == [None, None] and basis.to_list() == [None, None]
+
+
+@pytest.mark.parametrize("zone", ["Europe/London", "America/New_York", "Australia/Lord_Howe", "America/St_Johns",
+                                  "Asia/Kathmandu", "Pacific/Chatham"])
+def test_bucketed_localise_matches_per_row_conversion_in_odd_zones(zone: str) -> None:
+    """Quarter-hour buckets are exact even where clocks move by 30 minutes (Lord Howe), at
+    02:45 (Chatham), or sit at odd offsets (Newfoundland, Nepal): every 7th minute over two years."""
+    from datetime import datetime as dt
+
+    import polars as pl
+
+    from atlas.normalise.times import localise, wall_clock_to_utc
+
+    minutes = pl.datetime_range(dt(2025, 1, 1), dt(2026, 12, 31, 23, 59), "7m", eager=True).cast(pl.Datetime("us"))
+    utc, basis = localise(minutes.alias("ts_local"), zone)
+    want_utc, want_basis = pl.DataFrame({"t": minutes}).select(*wall_clock_to_utc(pl.col("t"), zone)).get_columns()
+    assert (utc == want_utc).all() and (basis == want_basis).all()
+    if zone != "Asia/Kathmandu":  # no daylight saving there
+        assert set(basis.unique().to_list()) >= {"local", "ambiguous", "nonexistent"}

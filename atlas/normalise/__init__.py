@@ -22,7 +22,7 @@ from atlas.model import (
     conform,
 )
 from atlas.normalise.identifiers import identifier_map
-from atlas.normalise.times import wall_clock_to_utc
+from atlas.normalise.times import localise
 
 
 @dataclass(frozen=True)
@@ -59,15 +59,15 @@ def _map_identifiers(frame: pl.DataFrame, *, source_id: str, region: str) -> pl.
 
 
 def _times(frame: pl.DataFrame, zone: str) -> pl.DataFrame:
-    local_utc, local_basis = wall_clock_to_utc(pl.col("ts_local"), zone)
-    end_utc, _ = wall_clock_to_utc(pl.col("ts_end_local"), zone)
+    local_utc, local_basis = localise(frame.get_column("ts_local"), zone)
+    end_utc, _ = localise(frame.get_column("ts_end_local"), zone)
     return frame.with_columns(
-        pl.when(pl.col("ts_utc").is_not_null()).then(pl.col("ts_utc")).otherwise(local_utc).cast(TS_TYPE).alias("ts_utc"),
+        pl.when(pl.col("ts_utc").is_not_null()).then(pl.col("ts_utc")).otherwise(pl.lit(local_utc)).cast(TS_TYPE).alias("ts_utc"),
         pl.when(pl.col("ts_utc").is_not_null())
         .then(pl.col("ts_basis").cast(pl.String).fill_null("utc"))
-        .otherwise(local_basis)
+        .otherwise(pl.lit(local_basis))
         .alias("ts_basis"),
-        pl.when(pl.col("ts_end_utc").is_not_null()).then(pl.col("ts_end_utc")).otherwise(end_utc).cast(TS_TYPE).alias("ts_end_utc"),
+        pl.when(pl.col("ts_end_utc").is_not_null()).then(pl.col("ts_end_utc")).otherwise(pl.lit(end_utc)).cast(TS_TYPE).alias("ts_end_utc"),
     )
 
 

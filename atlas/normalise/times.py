@@ -135,6 +135,44 @@ def wall_clock_to_utc(naive: pl.Expr, zone: str) -> tuple[pl.Expr, pl.Expr]:
     return utc, basis
 
 
+def localise(naive: pl.Series, zone: str) -> tuple[pl.Series, pl.Series]:
+    """:func:`wall_clock_to_utc` for a whole column, with the zone arithmetic done once per
+    distinct quarter hour rather than once per row.
+
+    Offsets change only at transitions, and every zone's transitions fall on a quarter
+    hour of local time (Chatham moves at 02:45), so within one 15-minute bucket the offset (and whether the time is
+    ambiguous or in a gap) is the same for every row. Same results as the expression form
+    (tested), several times faster on big sources.
+    """
+    n = naive.len()
+    if naive.null_count() == n:
+        return (pl.repeat(None, n, dtype=TS_TYPE, eager=True).alias(naive.name),
+                pl.repeat(None, n, dtype=pl.String, eager=True).alias("ts_basis"))
+    frame = pl.DataFrame({"t": naive}).with_columns(pl.col("t").dt.truncate("15m").alias("b"))
+    b = pl.col("b")
+
+    def as_naive_utc(e: pl.Expr) -> pl.Expr:
+        return e.dt.convert_time_zone(UTC).dt.replace_time_zone(None)
+
+    buckets = frame.select(b.drop_nulls().unique()).with_columns(
+        as_naive_utc(b.dt.replace_time_zone(zone, ambiguous="earliest", non_existent="null")).alias("e"),
+        as_naive_utc(b.dt.replace_time_zone(zone, ambiguous="latest", non_existent="null")).alias("l"),
+        (as_naive_utc((b - _GAP_PROBE).dt.replace_time_zone(zone, ambiguous="earliest", non_existent="null"))
+         + _GAP_PROBE).alias("pre"),
+    ).select(
+        "b",
+        pl.when(pl.col("e").is_not_null()).then(b - pl.col("e")).otherwise(b - pl.col("pre")).alias("offset"),
+        pl.when(pl.col("e").is_null()).then(pl.lit("nonexistent"))
+        .when(pl.col("e") != pl.col("l")).then(pl.lit("ambiguous"))
+        .otherwise(pl.lit("local")).alias("ts_basis"),
+    )
+    out = frame.join(buckets, on="b", how="left", maintain_order="left").select(
+        (pl.col("t") - pl.col("offset")).dt.replace_time_zone(UTC).cast(TS_TYPE).alias(naive.name),
+        pl.col("ts_basis"),
+    )
+    return out.get_column(naive.name), out.get_column("ts_basis")
+
+
 # --- date strings -----------------------------------------------------------------
 
 _TIME_PARTS: Final = ("%H:%M:%S%.f", "%H:%M:%S", "%H:%M", "%I:%M:%S %p", "%I:%M %p")
