@@ -22,7 +22,7 @@ def write_chat(path: Path, n: int = N, seed: int = 7) -> None:
     rng = random.Random(seed)
     t = datetime(2025, 1, 1, 8, 0)
     authors = ["Alice Example", "Dan", "+44 7700 900123"]
-    words = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor".split()
+    words = ["lorem", "ipsum", "dolor", "sit", "amet", "consectetur", "adipiscing", "elit", "sed", "do", "eiusmod", "tempor"]
     lines = []
     for i in range(n):
         t += timedelta(seconds=rng.randrange(20, 400))

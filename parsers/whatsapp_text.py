@@ -248,7 +248,7 @@ _DATE_START: Final = r"^\[?\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}"
 
 def _sniff(lines: list[str]) -> _Layout | None:
     """The layout if the first headers agree on one; None sends the file down the slow path."""
-    feats: set[tuple[object, ...]] = set()
+    feats: set[tuple[bool, str, str, str, str, bool, int, bool, bool]] = set()
     seen = 0
     for line in lines[:2000]:
         m = _HEADER_RE.match(line)
@@ -286,13 +286,13 @@ def _sniff(lines: list[str]) -> _Layout | None:
             return None
     if len(feats) != 1:
         return None
-    bracket, sep, joiner, dsep_c, tsep_c, ymd, ywidth, secs, ampm = feats.pop()
+    bracket, sep, joiner, dsep_c, tsep_c, ymd_, ywidth, secs, ampm = feats.pop()
     year = "%Y" if ywidth == 4 else "%y"
     clock = ("%I" if ampm else "%H") + f"{tsep_c}%M" + (f"{tsep_c}%S" if secs else "") + (" %p" if ampm else "")
-    if ymd:
-        return _Layout(bool(bracket), str(sep), f"%Y{dsep_c}%m{dsep_c}%d{joiner}{clock}", None, bool(ampm))
-    return _Layout(bool(bracket), str(sep), f"%d{dsep_c}%m{dsep_c}{year}{joiner}{clock}",
-                   f"%m{dsep_c}%d{dsep_c}{year}{joiner}{clock}", bool(ampm))
+    if ymd_:
+        return _Layout(bracket, sep, f"%Y{dsep_c}%m{dsep_c}%d{joiner}{clock}", None, ampm)
+    return _Layout(bracket, sep, f"%d{dsep_c}%m{dsep_c}{year}{joiner}{clock}",
+                   f"%m{dsep_c}%d{dsep_c}{year}{joiner}{clock}", ampm)
 
 
 def _fast_blocks(text: str, ctx: ParseContext, path: Path, assumptions: list[str]) -> pl.DataFrame | None:
