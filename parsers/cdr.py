@@ -489,7 +489,7 @@ class _Parsed:
 
 def _timestamps(tpl: Template, t: pl.DataFrame) -> tuple[pl.Series, pl.Expr, pl.Series]:
     """(naive start, raw text expression, naive end)."""
-    null_ts = pl.Series([None] * t.height, dtype=pl.Datetime("us"))
+    null_ts = pl.repeat(None, t.height, dtype=pl.Datetime("us"), eager=True)
     if tpl.datetime_format and "start" in t.columns:
         fmt = tpl.datetime_format
 

@@ -43,13 +43,41 @@ def identifier_uri(raw: str, *, source_id: str, region: str) -> str:
     return f"{scheme}:{value}"
 
 
+GB_FAST_PATTERNS: Final = (
+    (r"^phone:0([1237]\d{9})$", "tel:+44$1"),
+    (r"^phone:\+?44([1237]\d{9})$", "tel:+44$1"),
+    (r"^phone:0044([1237]\d{9})$", "tel:+44$1"),
+)
+"""Clean UK numbers as providers' returns write them, 11 digits from 01/02/03/07 (or
+their +44/44/0044 forms): E.164 is +44 and the ten national digits, which is exactly what
+``phonenumbers`` gives for them (property-tested). Everything else goes to ``phonenumbers``."""
+
+
+def _gb_fast(values: pl.Series) -> pl.Series:
+    """URIs for the values a pattern above fits; null for the rest."""
+    out = pl.repeat(None, values.len(), dtype=pl.String, eager=True)
+    frame = pl.DataFrame({"v": values})
+    for pattern, replacement in GB_FAST_PATTERNS:
+        hit = frame.select(
+            pl.when(pl.col("v").str.contains(pattern)).then(pl.col("v").str.replace(pattern, replacement))
+        ).to_series()
+        out = out.fill_null(hit)
+    return out
+
+
 def identifier_map(raw_values: pl.Series, *, source_id: str, region: str) -> pl.DataFrame:
-    """Distinct raw identifiers → URIs, as a ``raw``/``uri`` frame to join back."""
-    distinct = raw_values.drop_nulls().unique().sort().to_list()
-    return pl.DataFrame(
-        {"raw": distinct, "uri": [identifier_uri(v, source_id=source_id, region=region) for v in distinct]},
-        schema={"raw": pl.String, "uri": pl.String},
-    )
+    """Distinct raw identifiers → URIs, as a ``raw``/``uri`` frame to join back.
+
+    In a GB case, clean UK numbers are converted with column expressions; only the other
+    distinct values pay for ``phonenumbers`` (about 33 k values a second)."""
+    distinct = raw_values.drop_nulls().unique().sort()
+    fast = _gb_fast(distinct) if region.upper() == "GB" else pl.repeat(None, distinct.len(), dtype=pl.String, eager=True)
+    slow = distinct.filter(fast.is_null()).to_list()
+    slow_uris = {v: identifier_uri(v, source_id=source_id, region=region) for v in slow}
+    uris = fast.to_list()
+    if slow_uris:
+        uris = [u if u is not None else slow_uris[v] for u, v in zip(uris, distinct.to_list(), strict=True)]
+    return pl.DataFrame({"raw": distinct, "uri": uris}, schema={"raw": pl.String, "uri": pl.String})
 
 
 def scheme_of(uri: pl.Expr) -> pl.Expr:
