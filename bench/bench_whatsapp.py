@@ -47,7 +47,7 @@ def run(work: Path) -> dict[str, object]:
     out: dict[str, object] = {"messages": N, "repeats": REPEATS, "atlas_s": round(atlas_s, 3), "atlas_events": events.height,
                               "what": "parse + shared normalisation (identifiers, times to UTC), best of the repeats"}
     try:
-        from whatstk import df_from_whatsapp  # type: ignore[import-not-found]
+        from whatstk import df_from_whatsapp
     except ImportError:
         out["whatstk"] = "not installed (pip install '.[bench]')"
         return out

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from atlas.store.manifest import load_manifest
 from fixtures.generate import generate, main
 from fixtures.scenarios import SCENARIOS, build
 from fixtures.truth import six_months_after
 from fixtures.world import LONDON
-from atlas.store.manifest import load_manifest
 
 
 def _digest(folder: Path) -> dict[str, str]:
@@ -72,7 +73,7 @@ def test_time_limit_last_incident_is_31_august_and_deadline_28_february() -> Non
     assert six_months_after(date(2026, 8, 31)) == date(2027, 2, 28)
     assert world.charge_date == date(2027, 2, 26)
     conduct_days = sorted({c.ts.astimezone(LONDON).date() for c in world.contacts if c.conduct})
-    longest = max((b - a).days for a, b in zip(conduct_days, conduct_days[1:], strict=False))
+    longest = max((b - a).days for a, b in itertools.pairwise(conduct_days))
     assert longest > 90
 
 
