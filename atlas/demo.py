@@ -123,8 +123,10 @@ def _contacts_step(case: Case, out_dir: Path, result: DemoResult) -> None:
     skewed = {k: v for k, v in offsets.items() if v[0]}
     result.lines.append(f"contacts: {contacts.height} real contacts from {records} source records "
                         f"({multi} corroborated by 2+ sources); {missing.height} CDR cell(s) in no cell-site list")
-    for sid, (off, n) in sorted(skewed.items()):
-        result.lines.append(f"    source {sid}: clock {off:+.0f} s against network time ({n} unambiguous matches)")
+    names = dict(case.sources().select("source_id", "name").iter_rows())
+    for sid, (off, n) in sorted(skewed.items(), key=lambda kv: names.get(kv[0], kv[0])):
+        result.lines.append(f"    {names.get(sid, sid)}: clock {off:+.0f} s against network time "
+                            f"({n} unambiguous matches; corrected before matching)")
 
 
 def _online_step(case: Case, out_dir: Path, result: DemoResult) -> None:

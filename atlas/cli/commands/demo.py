@@ -42,5 +42,11 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {p}")
     timings = ", ".join(f"{k} {v:.1f}s" for k, v in result.seconds.items())
     print(f"\nTimings: {timings}")
-    print(f"Explore: atlas timeline {result.case_dir} --party suspect | atlas sources {result.case_dir}")
+    d = result.case_dir
+    print("\nNext, as an analyst would:")
+    print(f"  atlas people {d}              review the proposed alias links; atlas confirm / reject them")
+    print(f"  atlas conduct {d} --with-proposed   see what the proposed links would add")
+    print(f"  atlas tui {d}                 timeline, people, s2A clock and sources in the terminal")
+    print(f"  open {d / 'outputs' / 'report' / 'report.html'} and statement.docx (a DRAFT for the officer)")
+    print("Synthetic case: fictional people, numbers from Ofcom's drama ranges. Decision support, not legal advice.")
     return 0
