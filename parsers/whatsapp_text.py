@@ -42,6 +42,7 @@ note (it has no ``": "`` separator).
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -295,6 +296,16 @@ def _sniff(lines: list[str]) -> _Layout | None:
                    f"%m{dsep_c}%d{dsep_c}{year}{joiner}{clock}", ampm)
 
 
+def _lines(text: str) -> pl.DataFrame:
+    """The file's lines, split by Polars' CSV reader with NUL as the (never present: binary
+    files are refused) separator and no quoting: several times quicker than ``str.split``.
+    Line endings ``\n`` and ``\r\n`` both end a line; a final newline adds no line."""
+    return pl.read_csv(
+        io.BytesIO(text.encode("utf-8")), has_header=False, separator="\x00", quote_char=None,
+        infer_schema=False, new_columns=["line"], encoding="utf8",
+    ).with_columns(pl.col("line").fill_null(""))
+
+
 def _fast_blocks(text: str, ctx: ParseContext, path: Path, assumptions: list[str]) -> pl.DataFrame | None:
     """Header lines found by splitting at the layout's separator and parsing the stamp with
     one strptime format: the whole file in a handful of column operations. Lines that look
@@ -302,11 +313,7 @@ def _fast_blocks(text: str, ctx: ParseContext, path: Path, assumptions: list[str
     layout = _sniff(text[:200_000].split("\n")[:-1] or [text])
     if layout is None:
         return None
-    frame = (
-        pl.DataFrame({"line": pl.Series([text], dtype=pl.String).str.split("\n").explode()})
-        .with_row_index("lineno", offset=1)
-        .with_columns(pl.col("line").str.strip_chars_end("\r"))
-    )
+    frame = _lines(text).with_row_index("lineno", offset=1)
     lead = pl.col("line").str.strip_chars_start("\u200e\u200f\ufeff")
     if layout.bracket:
         parts = pl.when(lead.str.starts_with("[")).then(lead.str.slice(1)).otherwise(None).str.splitn("]", 2)
