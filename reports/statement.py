@@ -104,6 +104,17 @@ class Statement:
 
 # --- helpers ------------------------------------------------------------------------------
 
+def _stop_note(conduct: object) -> str:
+    """Why the two findings paragraphs can differ in the reverse direction: requests to stop
+    are contact from her, but never make the contact two-way."""
+    stops = _get(conduct, "requests_to_stop", default=[]) or []
+    if not stops:
+        return ""
+    n = len(stops)
+    return (f" (not counting {n} message{'s' if n != 1 else ''} asking him to stop, which the analysis treats as "
+            "requests to stop, not as two-way contact)")
+
+
 def _plural(n: int, word: str, plural: str | None = None) -> str:
     return f"{n} {word if n == 1 else (plural or word + 's')}"
 
@@ -249,7 +260,7 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources
         f"messages and {counts['from_suspect_calls']} calls, {counts['from_suspect_unanswered_calls']} of the calls "
         f"unanswered), on {_plural(counts['days_with_contact'], 'day')}{first_last}. "
         f"{_plural(counts['to_suspect'], 'contact')} went the other way. {counts['from_suspect_night']} of the contacts "
-        "from the suspect were made at night (23:00 to 05:59 UK time). These counts rest on "
+        "from the suspect were made at night (23:00 to 05:59 UK time). These counts, both ways, rest on "
         f"{_plural(counts['records'], 'source record')}."))
     rows = [[str(r["channel"]), str(r["from_suspect"]), str(r["to_suspect"])] for r in findings.per_channel.iter_rows(named=True)]
     fnd.blocks.append(Table(["Channel", f"From {subject}", f"To {subject}"], rows, caption="Contacts by channel",
@@ -384,7 +395,7 @@ def _conduct_sections(inputs: ReportInputs, findings: Findings, produced: Produc
             f"were unanswered; of {_plural(int(_get(msgs, 'total', default=0)), 'message')}, {_get(msgs, 'unreplied', default=0)} "
             f"had no reply within the reply window. {_get(night, 'contacts', default=0)} contacts were at night "
             f"({_get(night, 'hours', default='23:00-06:00')}). {_get(recip, 'targets_to_suspect', default=0)} contacts went "
-            f"from them to {subject}."))
+            f"from them to {subject}{_stop_note(conduct)}."))
     esc = _get(conduct, "escalation", default={})
     if esc and _get(esc, "n_weeks"):
         coc.blocks.append(Para(
