@@ -45,6 +45,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Final
 
@@ -113,9 +114,11 @@ def detect(probe: Probe) -> int:
     return score
 
 
-def _read_text(path: Path) -> tuple[str, list[str]]:
+def _read_text(path: Path) -> tuple[str, bytes, list[str]]:
+    """The text, and its UTF-8 bytes (BOM dropped) for Polars: the file's own bytes when they
+    decode cleanly, so the 100,000-line case never re-encodes what it just decoded."""
     data = path.read_bytes()
-    if not data.strip():
+    if not data or data.isspace():  # as ``not data.strip()``, without copying the file
         raise FormatError(f"{path}: the file is empty")
     if b"\x00" in data:
         offset = data.index(b"\x00")
@@ -136,7 +139,8 @@ def _read_text(path: Path) -> tuple[str, list[str]]:
         if bad > max(16, len(data) // 100):
             raise FormatError(f"{path}: not UTF-8 text (invalid byte at offset {exc.start}); not a WhatsApp export") from exc
         notes.append(f"{bad} invalid UTF-8 byte sequence(s) replaced with U+FFFD, first at byte offset {exc.start}")
-    return text, notes
+        data = text.encode("utf-8")
+    return text, data, notes
 
 
 def _date_order(parts: pl.DataFrame, ctx: ParseContext, path: Path) -> tuple[str, str | None]:
@@ -242,15 +246,20 @@ class _Layout:
     fmt_dmy: str
     fmt_mdy: str | None
     ampm: bool
+    guess: str = "dmy"
+    """The day/month order the sampled headers suggest (``ymd`` when the year comes first):
+    the whole file is parsed in this order first, and in the other only if the file says so."""
 
 
 _DATE_START: Final = r"^\[?\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}"
+_LEAD_MARKS: Final = "\u200e\u200f\ufeff"
 
 
 def _sniff(lines: list[str]) -> _Layout | None:
     """The layout if the first headers agree on one; None sends the file down the slow path."""
     feats: set[tuple[bool, str, str, str, str, bool, int, bool, bool]] = set()
     seen = 0
+    first_big = second_big = False
     for line in lines[:2000]:
         m = _HEADER_RE.match(line)
         if not m:
@@ -281,6 +290,8 @@ def _sniff(lines: list[str]) -> _Layout | None:
         ywidth = 4 if ymd else len(fields[2])
         if ywidth not in (2, 4) or len(set(re.findall(r"\D", d))) != 1:
             return None
+        first_big |= int(fields[0]) > 12
+        second_big |= int(fields[1]) > 12
         secs = len(re.split(r"[:.]", t)) == 3
         feats.add((bracket, sep, joiner, dsep.group(0), tsep.group(0), ymd, ywidth, secs, m.group("ap") is not None))
         if len(feats) > 1:
@@ -291,102 +302,134 @@ def _sniff(lines: list[str]) -> _Layout | None:
     year = "%Y" if ywidth == 4 else "%y"
     clock = ("%I" if ampm else "%H") + f"{tsep_c}%M" + (f"{tsep_c}%S" if secs else "") + (" %p" if ampm else "")
     if ymd_:
-        return _Layout(bracket, sep, f"%Y{dsep_c}%m{dsep_c}%d{joiner}{clock}", None, ampm)
+        return _Layout(bracket, sep, f"%Y{dsep_c}%m{dsep_c}%d{joiner}{clock}", None, ampm, "ymd")
     return _Layout(bracket, sep, f"%d{dsep_c}%m{dsep_c}{year}{joiner}{clock}",
-                   f"%m{dsep_c}%d{dsep_c}{year}{joiner}{clock}", ampm)
+                   f"%m{dsep_c}%d{dsep_c}{year}{joiner}{clock}", ampm,
+                   "mdy" if second_big and not first_big else "dmy")
 
 
-def _lines(text: str) -> pl.DataFrame:
+def _lines(data: bytes) -> pl.DataFrame:
     """The file's lines, split by Polars' CSV reader with NUL as the (never present: binary
     files are refused) separator and no quoting: several times quicker than ``str.split``.
     Line endings ``\n`` and ``\r\n`` both end a line; a final newline adds no line."""
     return pl.read_csv(
-        io.BytesIO(text.encode("utf-8")), has_header=False, separator="\x00", quote_char=None,
+        io.BytesIO(data), has_header=False, separator="\x00", quote_char=None,
         infer_schema=False, new_columns=["line"], encoding="utf8",
     ).with_columns(pl.col("line").fill_null(""))
 
 
-def _fast_blocks(text: str, ctx: ParseContext, path: Path, assumptions: list[str]) -> pl.DataFrame | None:
+_BLOCK_COLUMNS: Final = ("lineno", "stamp", "rest", "first_line", "ts_local", "tail")
+
+
+def _fast_blocks(text: str, data: bytes, ctx: ParseContext, path: Path,
+                 assumptions: list[str]) -> tuple[pl.DataFrame, pl.DataFrame] | None:
     """Header lines found by splitting at the layout's separator and parsing the stamp with
     one strptime format: the whole file in a handful of column operations. Lines that look
-    like a header but do not parse fall back to the full regex, so nothing is lost."""
+    like a header but do not parse fall back to the full regex, so nothing is lost.
+
+    Returns the text before the first header (0 or 1 row) and the headers with their
+    continuation lines, as ``_BLOCK_COLUMNS``."""
     layout = _sniff(text[:200_000].split("\n")[:-1] or [text])
     if layout is None:
         return None
-    frame = _lines(text).with_row_index("lineno", offset=1)
-    lead = pl.col("line").str.strip_chars_start("\u200e\u200f\ufeff")
+    frame = _lines(data).with_row_index("lineno", offset=1)
+    # Stripping leading marks costs a pass over every line: only when the file has any (all
+    # three marks start with byte E2 or EF: one memchr each rules them out in most files).
+    marked = any(mark.encode() in data for mark in _LEAD_MARKS) if b"\xe2" in data or b"\xef" in data else False
+    lead = pl.col("line").str.strip_chars_start(_LEAD_MARKS) if marked else pl.col("line")
     if layout.bracket:
         parts = pl.when(lead.str.starts_with("[")).then(lead.str.slice(1)).otherwise(None).str.splitn("]", 2)
-        rest = parts.struct.field("field_1").str.strip_chars_start()
     else:
         parts = lead.str.splitn(layout.sep, 2)
-        rest = parts.struct.field("field_1")
-    stamp = parts.struct.field("field_0")
-    norm = stamp
+    frame = frame.with_columns(parts.alias("_parts")).unnest("_parts").rename({"field_0": "stamp", "field_1": "rest"})
+    if layout.bracket:
+        frame = frame.with_columns(pl.col("rest").str.strip_chars_start())
+    norm = pl.col("stamp")
     if layout.ampm:
         # "9:05\u202fp. m." → "9:05 pm". Without AM/PM a stamp with odd spaces simply does not
         # parse here and goes to the full regex below.
         norm = norm.str.replace_all(r"\s+", " ").str.replace(r"(?i)\s*([ap])\.?\s?m\.?$", " ${1}m")
-    frame = frame.with_columns(
-        stamp.alias("stamp"), rest.alias("rest"),
-        norm.str.to_datetime(layout.fmt_dmy, strict=False, time_unit="us").alias("_t1"),
-        (norm.str.to_datetime(layout.fmt_mdy, strict=False, time_unit="us") if layout.fmt_mdy
-         else pl.lit(None, pl.Datetime("us"))).alias("_t2"),
-    ).with_columns(pl.col("rest").is_not_null().alias("_split"))
-    if layout.fmt_mdy is None:
-        order = "ymd"
-        frame = frame.with_columns(pl.col("_t1").alias("ts_local"))
-    else:
-        n = frame.select(
-            d=pl.col("_t1").is_not_null().sum(), m=pl.col("_t2").is_not_null().sum(),
-            u=(pl.col("_t1").is_not_null() | pl.col("_t2").is_not_null()).sum(),
-        ).row(0, named=True)
-        order, assumption = _order_from_counts(n["u"] - n["m"], n["u"] - n["d"], ctx, path)
+
+    def stamp_time(order: str) -> pl.Expr:
+        """The header's wall-clock time read in one day/month order; null on other lines."""
+        fmt = layout.fmt_mdy if order == "mdy" and layout.fmt_mdy else layout.fmt_dmy
+        return (pl.when(pl.col("rest").is_not_null())
+                .then(norm.str.to_datetime(fmt, strict=False, time_unit="us", cache=False)).alias("ts_local"))
+
+    # Parsed once, in the order the first headers suggest. The day/month counts the order
+    # rule needs follow without a second full parse: a date read day-first fails month-first
+    # exactly when its day is > 12 (the month, <= 12, is always a valid day), and the same
+    # holds the other way round; dates that fail the first reading are few (continuation
+    # lines cannot parse), and only they are tried in the other order.
+    frame = frame.with_columns(stamp_time(layout.guess))
+    order = layout.guess
+    if layout.fmt_mdy is not None:
+        other = "mdy" if layout.guess == "dmy" else "dmy"
+        only_guess = int((frame.get_column("ts_local").dt.day() > 12).sum())
+        only_other = int(frame.filter(pl.col("ts_local").is_null() & pl.col("rest").is_not_null())
+                         .select(stamp_time(other).is_not_null().sum()).item())
+        a_big, b_big = (only_guess, only_other) if layout.guess == "dmy" else (only_other, only_guess)
+        order, assumption = _order_from_counts(a_big, b_big, ctx, path)
         if assumption:
             assumptions.append(assumption)
-        frame = frame.with_columns(pl.col("_t1" if order == "dmy" else "_t2").alias("ts_local"))
-    frame = frame.with_columns(pl.when(pl.col("_split")).then(pl.col("ts_local")).alias("ts_local"))
+        if order != layout.guess:
+            frame = frame.with_columns(stamp_time(order))
     if "%y" in layout.fmt_dmy:
-        # strptime's %y puts 69-99 in the 1900s; WhatsApp (2009-) means 20yy, as the slow path does.
-        frame = frame.with_columns(
-            pl.when(pl.col("ts_local").dt.year() < 2000).then(pl.col("ts_local").dt.offset_by("100y"))
-            .otherwise(pl.col("ts_local")).alias("ts_local")
-        )
+        earliest = frame.get_column("ts_local").min()
+        if earliest is not None and earliest < datetime(2000, 1, 1):  # type: ignore[operator]
+            # strptime's %y puts 69-99 in the 1900s; WhatsApp (2009-) means 20yy, as the slow path does.
+            frame = frame.with_columns(
+                pl.when(pl.col("ts_local").dt.year() < 2000).then(pl.col("ts_local").dt.offset_by("100y"))
+                .otherwise(pl.col("ts_local")).alias("ts_local")
+            )
     # Lines that start like a header but did not parse: the full regex decides (another
     # layout, or a header whose date is not a real date: a reject, never a lost line).
-    doubtful = frame.filter(pl.col("ts_local").is_null() & lead.str.contains(_DATE_START))
+    doubtful = frame.filter(pl.col("ts_local").is_null()).filter(lead.str.contains(_DATE_START))
     slow = (
         doubtful.select("lineno", pl.col("line").str.extract_groups(HEADER).alias("h")).unnest("h")
         .filter(pl.col("d").is_not_null())
     )
     if slow.height:
         slow = _local_times(slow, ctx, path, assumptions, order=order)
+        frame = frame.join(
+            slow.select("lineno", pl.col("stamp").alias("_s_stamp"), pl.col("rest").alias("_s_rest"),
+                        pl.col("ts_local").alias("_s_ts"), pl.lit(True).alias("_slow")),
+            on="lineno", how="left", maintain_order="left",
+        ).with_columns(
+            (pl.col("ts_local").is_not_null() | pl.col("_slow").fill_null(False)).alias("_header"),
+            pl.coalesce("_s_stamp", "stamp").alias("stamp"),
+            pl.when(pl.col("_slow")).then(pl.col("_s_rest")).otherwise(pl.col("rest")).alias("rest"),
+            pl.when(pl.col("_slow")).then(pl.col("_s_ts")).otherwise(pl.col("ts_local")).alias("ts_local"),
+        )
     else:
-        slow = slow.with_columns(pl.lit(None, pl.Datetime("us")).alias("ts_local"))
-    frame = frame.join(
-        slow.select("lineno", pl.col("stamp").alias("_s_stamp"), pl.col("rest").alias("_s_rest"),
-                    pl.col("ts_local").alias("_s_ts"), pl.lit(True).alias("_slow")),
-        on="lineno", how="left", maintain_order="left",
-    ).with_columns(
-        (pl.col("ts_local").is_not_null() | pl.col("_slow").fill_null(False)).alias("_header"),
-        pl.coalesce("_s_stamp", "stamp").alias("stamp"),
-        pl.when(pl.col("_slow")).then(pl.col("_s_rest")).otherwise(pl.col("rest")).alias("rest"),
-        pl.when(pl.col("_slow")).then(pl.col("_s_ts")).otherwise(pl.col("ts_local")).alias("ts_local"),
-    ).with_columns(pl.col("_header").cum_sum().alias("block"))
+        frame = frame.with_columns(pl.col("ts_local").is_not_null().alias("_header"))
+    frame = frame.with_columns(pl.col("_header").cum_sum().alias("block"))
     heads = frame.filter(pl.col("_header")).select(
-        "block", "lineno", "stamp", "rest", pl.col("line").alias("first_line"), "ts_local",
+        "lineno", "stamp", "rest", pl.col("line").alias("first_line"), "ts_local",
     )
     cont = frame.filter(~pl.col("_header")).group_by("block", maintain_order=True).agg(
         pl.col("lineno").first().alias("_first_no"), pl.col("line").alias("_lines"),
     )
-    msgs = heads.join(cont.filter(pl.col("block") > 0).select("block", _tail(pl.col("_lines")).alias("tail")),
-                      on="block", how="left", maintain_order="left")
-    orphan = cont.filter(pl.col("block") == 0).select(
-        "block", pl.col("_first_no").alias("lineno"), pl.lit(None, pl.String).alias("stamp"),
+    return _orphan(cont), _with_tails(heads, cont)
+
+
+def _orphan(cont: pl.DataFrame) -> pl.DataFrame:
+    """Lines before the first header (block 0), as one block row without a header."""
+    return cont.filter(pl.col("block") == 0).select(
+        pl.col("_first_no").alias("lineno"), pl.lit(None, pl.String).alias("stamp"),
         pl.lit(None, pl.String).alias("rest"), pl.col("_lines").list.first().alias("first_line"),
         pl.lit(None, pl.Datetime("us")).alias("ts_local"), _tail(pl.col("_lines").list.slice(1)).alias("tail"),
     )
-    return pl.concat([orphan.select(msgs.columns), msgs], how="vertical")
+
+
+def _with_tails(heads: pl.DataFrame, cont: pl.DataFrame) -> pl.DataFrame:
+    """Each header's continuation lines as its ``tail``. Header k (1-based) opens block k, so
+    the few tails are scattered into place by position: no join over every message."""
+    more = cont.filter(pl.col("block") > 0).select((pl.col("block") - 1).alias("at"), _tail(pl.col("_lines")).alias("tail"))
+    tail = pl.repeat(None, heads.height, dtype=pl.String, eager=True).alias("tail")
+    if more.height:
+        tail = tail.scatter(more.get_column("at"), more.get_column("tail"))
+    return heads.with_columns(tail)
 
 
 def _tail(lines: pl.Expr) -> pl.Expr:
@@ -399,21 +442,23 @@ def _tail(lines: pl.Expr) -> pl.Expr:
     )
 
 
-def _messages(text: str, ctx: ParseContext, path: Path, assumptions: list[str]) -> pl.DataFrame:
-    """Every block (block 0 = text before any header) with its local time; fast path first."""
-    fast = _fast_blocks(text, ctx, path, assumptions)
+def _messages(text: str, data: bytes, ctx: ParseContext, path: Path,
+              assumptions: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The text before any header (0 or 1 row) and every header block with its local time;
+    fast path first."""
+    fast = _fast_blocks(text, data, ctx, path, assumptions)
     if fast is not None:
         return fast
     blocks = _blocks(text)
     msgs = blocks.filter(pl.col("block") > 0)
     if msgs.height:
         msgs = _local_times(msgs, ctx, path, assumptions)
-    keep = ["block", "lineno", "stamp", "rest", "first_line", "ts_local", "tail"]
-    blocks = blocks.with_columns(_tail(pl.col("more")).alias("tail"))
-    msgs = msgs.with_columns(_tail(pl.col("more")).alias("tail")) if msgs.height else msgs
+    else:
+        msgs = msgs.with_columns(pl.lit(None, pl.Datetime("us")).alias("ts_local"))
     orphan = blocks.filter(pl.col("block") == 0).with_columns(pl.lit(None, pl.Datetime("us")).alias("ts_local"))
-    return pl.concat([orphan.select(keep), msgs.select(keep) if msgs.height else msgs.with_columns(
-        pl.lit(None, pl.Datetime("us")).alias("ts_local")).select(keep)], how="vertical")
+    return tuple(  # type: ignore[return-value]
+        f.with_columns(_tail(pl.col("more")).alias("tail")).select(_BLOCK_COLUMNS) for f in (orphan, msgs)
+    )
 
 
 _SPECIAL_WORDS: Final = (
@@ -482,10 +527,27 @@ def _plain(msgs: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _verbatim(first: pl.Expr) -> pl.Expr:
+    """The header remainder plus continuation lines (``tail``), verbatim; only a leading iOS
+    mark is dropped (trailing blank lines were already dropped from the tail)."""
+    joined = pl.when(pl.col("tail").is_null()).then(first).otherwise(pl.concat_str(first, pl.col("tail")))
+    return joined.str.strip_chars_start("\u200e\u200f")
+
+
+def _resolve_marked(maybe: pl.DataFrame) -> pl.DataFrame:
+    """Rows that may carry a marker, by the exact rule (a marker in the verbatim text, or no
+    ``Name: ``): the full rules for those that do, plain text for the rest."""
+    maybe = maybe.with_columns(
+        _verbatim(pl.col("rest")).alias("whole"),
+        pl.when(pl.col("body_first").is_null()).then(None).otherwise(_verbatim(pl.col("body_first"))).alias("body"),
+    )
+    special = pl.col("body").is_null() | pl.col("whole").str.contains(_SPECIAL_RE)
+    return pl.concat([_classify(maybe.filter(special)), _plain(maybe.filter(~special))], how="vertical").sort("lineno")
+
+
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
-    text, assumptions = _read_text(path)
-    blocks = _messages(text, ctx, path, assumptions)
-    orphan = blocks.filter(pl.col("block") == 0)
+    text, data, assumptions = _read_text(path)
+    orphan, msgs = _messages(text, data, ctx, path, assumptions)
     orphan_rejects = orphan.filter(
         (pl.col("first_line").str.strip_chars() != "") | (pl.col("tail").fill_null("").str.strip_chars() != "")
     ).select(
@@ -494,7 +556,6 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         pl.lit("text before the first message header").alias("reason"),
         pl.col("first_line").str.slice(0, 120).alias("excerpt"),
     )
-    msgs = blocks.filter(pl.col("block") > 0)
     if msgs.height == 0:
         raise FormatError(f"{path}: no WhatsApp message header found (expected lines like '01/01/2024, 11:25 - Name: text')")
     bad_time = msgs.filter(pl.col("ts_local").is_null()).select(
@@ -503,28 +564,50 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         pl.lit("header date/time is not a real date").alias("reason"),
         pl.col("first_line").str.slice(0, 120).alias("excerpt"),
     )
-    msgs = msgs.filter(pl.col("ts_local").is_not_null())
+    if bad_time.height:
+        msgs = msgs.filter(pl.col("ts_local").is_not_null())
 
-    # The header remainder plus continuation lines (``tail``), verbatim; trailing blank
-    # lines were already dropped from the tail.
-    def verbatim(first: pl.Expr) -> pl.Expr:
-        joined = pl.when(pl.col("tail").is_null()).then(first).otherwise(pl.concat_str(first, pl.col("tail")))
-        return joined.str.strip_chars_start("\u200e\u200f")
-
-    split = pl.col("rest").str.splitn(": ", 2)
-    msgs = msgs.with_columns(
-        verbatim(pl.col("rest")).alias("whole"),
-        split.struct.field("field_0").alias("author"),
-        split.struct.field("field_1").alias("body_first"),
-    ).with_columns(
-        pl.when(pl.col("body_first").is_null()).then(None).otherwise(verbatim(pl.col("body_first"))).alias("body"),
+    msgs = (
+        msgs.with_columns(pl.col("rest").str.splitn(": ", 2).alias("_split")).unnest("_split")
+        .rename({"field_0": "author", "field_1": "body_first"})
     )
-    special = pl.col("body").is_null() | pl.col("whole").str.contains(_SPECIAL_RE)
-    msgs = msgs.with_columns(special.alias("_special"))
-    msgs = pl.concat([_classify(msgs.filter(pl.col("_special"))), _plain(msgs.filter(~pl.col("_special")))],
-                     how="vertical").sort("lineno")
+    # Rows that may be special: no "Name: ", or a marker in the header line or the tail. A
+    # marker cannot straddle the two (the tail starts with a line break, no marker has one),
+    # so this is a superset of the exact rule, which runs on these few rows only.
+    maybe = (
+        pl.col("body_first").is_null() | pl.col("rest").str.contains(_SPECIAL_RE)
+        | pl.col("tail").str.contains(_SPECIAL_RE).fill_null(False)
+    )
+    msgs = msgs.with_columns(maybe.alias("_maybe"))
+    marked = _resolve_marked(msgs.filter(pl.col("_maybe")))
+    # Everything else is a plain message: the text as written, nothing attached.
+    plain_text = pl.concat_str("body_first", "tail", ignore_nulls=True)
+    if marked.height:
+        # Row k of ``marked`` is the k-th row that may be special: gathered into place by
+        # position, so the 100,000 plain rows are neither re-sorted nor joined.
+        at = pl.when(pl.col("_maybe")).then(pl.col("_maybe").cast(pl.Int64).cum_sum() - 1)
 
-    authors = msgs.filter(~pl.col("is_note")).get_column("author").unique().sort().to_list()
+        def take(name: str, plain: pl.Expr) -> pl.Expr:
+            return pl.when(pl.col("_maybe")).then(pl.lit(marked.get_column(name)).gather(at)).otherwise(plain).alias(name)
+
+        msgs = msgs.with_columns(plain_text.alias("_plain_text")).with_columns(
+            take("author", pl.col("author")), take("is_note", pl.lit(False)), take("kind", pl.lit("message")),
+            take("status", pl.lit(None, pl.String)),
+            take("text", pl.when(pl.col("_plain_text") == "").then(None).otherwise(pl.col("_plain_text"))),
+            take("attachments", pl.lit([], pl.List(pl.String))),
+        )
+    else:
+        msgs = msgs.with_columns(plain_text.alias("text")).with_columns(
+            pl.lit(False).alias("is_note"), pl.lit("message").alias("kind"), pl.lit(None, pl.String).alias("status"),
+            pl.when(pl.col("text") == "").then(None).otherwise(pl.col("text")).alias("text"),
+            pl.lit([], pl.List(pl.String)).alias("attachments"),
+        )
+
+    # Authors as written (plain rows keep their spacing until here): stripped and turned
+    # into identifiers once per distinct value.
+    raw_authors = msgs.select(pl.col("author").filter(~pl.col("is_note")).unique(maintain_order=True)).to_series()
+    stripped = raw_authors.str.strip_chars()
+    authors = stripped.unique().sort().to_list()
     ident = {a: (f"phone:{a}" if looks_like_phone(a) else f"name:{a}") for a in authors}
     participants = sorted(ident.values())
     chat_name = _CHAT_NAME.match(path.name)
@@ -536,24 +619,22 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         if partner_id not in participants:
             participants = sorted([*participants, partner_id])
             assumptions.append(f"only one author writes in this chat; the other participant taken from the file name: {partner!r}")
-    keys = pl.Series(list(ident.keys()), dtype=pl.String)
-    vals = pl.Series(list(ident.values()), dtype=pl.String)
-    sender = pl.when(pl.col("is_note")).then(None).otherwise(pl.col("author").replace_strict(keys, vals, default=None))
-    # Recipients: everyone else in the chat. Worked out once per author, not once per message.
-    others = {v: sorted(set(participants) - {v}) for v in ident.values()}
-    by_sender = pl.DataFrame(
-        {"_sender": list(others), "recipients": list(others.values())},
-        schema={"_sender": pl.String, "recipients": pl.List(pl.String)},
-    )
-    events = msgs.with_columns(sender.alias("_sender")).join(by_sender, on="_sender", how="left", maintain_order="left")
-    events = events.select(
+    # Sender and recipients (everyone else in the chat) by the author's index: worked out
+    # once per author, gathered per message.
+    senders = [ident[a] for a in stripped.to_list()]
+    index = (pl.when(pl.col("is_note")).then(None)
+             .otherwise(pl.col("author").replace_strict(raw_authors, pl.int_range(raw_authors.len(), dtype=pl.UInt32,
+                                                                                  eager=True), default=None)))
+    sender_of = pl.Series(senders, dtype=pl.String)
+    recipients_of = pl.Series([sorted(set(participants) - {v}) for v in senders], dtype=pl.List(pl.String))
+    events = msgs.select(
         pl.format("line {}", pl.col("lineno")).alias("source_ref"),
         pl.col("kind"),
         pl.lit("whatsapp").alias("channel"),
         pl.col("ts_local"),
         pl.col("stamp").alias("ts_raw"),
-        pl.col("_sender").alias("sender"),
-        pl.col("recipients").fill_null(pl.lit([], pl.List(pl.String))),
+        pl.lit(sender_of).gather(index).alias("sender"),
+        pl.lit(recipients_of).gather(index).fill_null(pl.lit([], pl.List(pl.String))).alias("recipients"),
         pl.col("status"),
         pl.col("text"),
         pl.col("attachments"),
