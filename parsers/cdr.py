@@ -376,9 +376,18 @@ def _no_template_error(path: Path, blocks: list[Block], templates: list[Template
 
 # --- turning a table into events ------------------------------------------------------
 
-# Big returns (millions of rows) are read column by column with the work done once per
+# Big returns (millions of rows) are turned into events by one lazy Polars query per
+# block: Polars runs its expressions on both cores and materialises each column once
+# (an eager ``select`` runs its expressions one after another). Work is done once per
 # *distinct* value where a column has few of them (event types, directions, durations,
-# cells), and string clean-up done only on columns that need it (checked once).
+# roaming flags; whether a cell column holds whole CGIs): those facts are gathered in
+# one parallel pass first. Times are parsed as written; only if some row then fails a
+# check is the block done again the careful way (padded times retried stripped, failing
+# rows turned into rejects), so a clean return pays for one pass and the output is the
+# same either way.
+
+_DISTINCT_KEYS: Final[tuple[str, ...]] = ("event_type", "direction", "duration", "roaming")
+_CELL_KEYS: Final[tuple[str, ...]] = ("first_cell", "last_cell")
 
 
 def _text_columns(frame: pl.DataFrame, cols: dict[str, str]) -> pl.DataFrame:
@@ -392,7 +401,7 @@ def _retry_stripped(t: pl.DataFrame, parsed: pl.Series, raw: pl.Expr, parse: Any
     """``parsed`` with values that failed re-parsed from the stripped text (computed only
     when some value failed, so clean returns pay nothing)."""
     raw_s = t.select(raw).to_series()
-    if not (parsed.is_null() & raw_s.is_not_null()).any():
+    if parsed.null_count() == raw_s.null_count():  # a parse is null wherever the text is
         return parsed
     again = t.select(parse(raw.str.strip_chars())).to_series()
     return parsed.fill_null(again)
@@ -400,6 +409,19 @@ def _retry_stripped(t: pl.DataFrame, parsed: pl.Series, raw: pl.Expr, parse: Any
 
 def _col(t: pl.DataFrame, key: str) -> pl.Expr:
     return pl.col(key) if key in t.columns else pl.lit(None, pl.String)
+
+
+def _column_facts(t: pl.DataFrame) -> tuple[dict[str, list[str]], dict[str, bool]]:
+    """(distinct values of the low-cardinality columns, whether each cell column has a
+    value with a ``-`` or a space), from one parallel pass of distinct values."""
+    keys: list[str] = [k for k in (*_DISTINCT_KEYS, *_CELL_KEYS) if k in t.columns]
+    if not keys:
+        return {}, {}
+    row = t.lazy().select([pl.col(k).drop_nulls().unique().implode() for k in keys]).collect(engine="in-memory").row(0)
+    found = {k: list(v) for k, v in zip(keys, row, strict=True)}
+    distinct = {k: v for k, v in found.items() if k in _DISTINCT_KEYS}
+    irregular = {k: any("-" in c or " " in c for c in v) for k, v in found.items() if k in _CELL_KEYS}
+    return distinct, irregular
 
 
 def _map_distinct(t: pl.DataFrame, key: str, fn: Any, dtype: pl.DataType,
@@ -416,6 +438,10 @@ def _map_distinct(t: pl.DataFrame, key: str, fn: Any, dtype: pl.DataType,
             distinct[key] = values
     mapped = {v: fn(v) for v in values}
     keys = [k for k, v in mapped.items() if v is not None]
+    if not keys:
+        return pl.lit(None, dtype)
+    if len(values) == 1:  # one value throughout (a roaming flag, say): no lookup per row
+        return pl.when(pl.col(key).is_not_null()).then(pl.lit(mapped[keys[0]], dtype))
     return pl.col(key).replace_strict(
         pl.Series(keys, dtype=pl.String), pl.Series([mapped[k] for k in keys], dtype=dtype), default=None,
         return_dtype=dtype,
@@ -464,15 +490,14 @@ def _cell(lac: pl.Expr, cell: pl.Expr) -> pl.Expr:
     )
 
 
-def _cells(t: pl.DataFrame, lac_keys: tuple[str, ...], cell_key_name: str) -> pl.Expr:
+def _cells(t: pl.DataFrame, lac_keys: tuple[str, ...], cell_key_name: str, irregular: dict[str, bool]) -> pl.Expr:
     """The cell key column: a plain ``LAC-CI`` concatenation when no value is a whole CGI
-    (checked once), else :func:`cell_key` per distinct (LAC, cell) pair."""
+    or has spaces (``irregular``, checked once), else :func:`cell_key` as an expression."""
     if cell_key_name not in t.columns:
         return pl.lit(None, pl.String)
     lacs = [k for k in lac_keys if k in t.columns]
     lac = pl.coalesce([pl.col(k) for k in lacs]) if lacs else pl.lit(None, pl.String)
-    cells = t.get_column(cell_key_name)
-    if not cells.str.contains("-", literal=True).any() and not cells.str.contains(" ", literal=True).any():
+    if not irregular.get(cell_key_name, True):
         return pl.when(lac.is_not_null()).then(pl.concat_str([lac, pl.lit("-"), pl.col(cell_key_name)])).otherwise(
             pl.col(cell_key_name))
     return _cell(lac, pl.col(cell_key_name))
@@ -487,8 +512,28 @@ class _Parsed:
     assumptions: list[str] = field(default_factory=list)
 
 
+def _time_exprs(tpl: Template, t: pl.DataFrame) -> tuple[pl.Expr, pl.Expr, pl.Expr, pl.Expr]:
+    """(naive start, raw text, naive end, end read) as expressions on the values as
+    written; ``end read`` is false where an end time is given but did not parse."""
+    if tpl.datetime_format and "start" in t.columns:
+        start = pl.col("start").str.to_datetime(tpl.datetime_format, strict=False, time_unit="us", cache=False)
+        raw = pl.col("start")
+    else:
+        dfmt, tfmt = tpl.date_format or "%Y-%m-%d", tpl.time_format or "%H:%M:%S"
+        d, tm = _col(t, "date"), _col(t, "time")
+        raw = pl.concat_str([d, tm], separator=" ")
+        start = d.str.to_date(dfmt, strict=False, cache=True).dt.combine(
+            tm.str.to_time(tfmt, strict=False, cache=True), time_unit="us")
+    end: pl.Expr = pl.lit(None, pl.Datetime("us"))
+    end_read: pl.Expr = pl.lit(True)
+    if "end" in t.columns and tpl.datetime_format:
+        end = pl.col("end").str.to_datetime(tpl.datetime_format, strict=False, time_unit="us", cache=False)
+        end_read = pl.col("end").is_null() | end.is_not_null()
+    return start, raw, end, end_read
+
+
 def _timestamps(tpl: Template, t: pl.DataFrame) -> tuple[pl.Series, pl.Expr, pl.Series]:
-    """(naive start, raw text expression, naive end)."""
+    """(naive start, raw text expression, naive end), padded values retried stripped."""
     null_ts = pl.repeat(None, t.height, dtype=pl.Datetime("us"), eager=True)
     if tpl.datetime_format and "start" in t.columns:
         fmt = tpl.datetime_format
@@ -533,61 +578,34 @@ def _seconds(v: str) -> int | None:
         return None
 
 
-def _block_events(block: Block, frame: pl.DataFrame, header_idx: int, tpl: Template, target: str | None,
-                  ctx: ParseContext, out: _Parsed) -> None:
-    headers = [str(c) for c in block.rows[header_idx]]
-    frame = frame.slice(1)  # the frame starts at the header row
-    names = [f"c{i}" for i in range(frame.width)]
-    frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
-    # Header names as written → positional column names (headers may repeat or be blank).
-    cols_by_header = tpl.resolve(headers)
-    index_of = {h: i for i, h in reversed(list(enumerate(headers)))}
-    cols = {k: names[index_of[h]] for k, h in cols_by_header.items() if index_of.get(h, 10**9) < len(names)}
-    first = block.first_row + header_idx + 1
-    keep = ~pl.all_horizontal([pl.col(n).is_null() for n in names])
-    rows = frame.with_row_index("_i").filter(keep)
-    if rows.height == 0:
-        return
-    out.records += rows.height
-    t = _text_columns(rows, cols).with_columns(rows.get_column("_i"))
+_EVENT_COLUMNS: Final = ("source_ref", "kind", "channel", "ts_utc", "ts_end_utc", "ts_basis", "ts_raw", "direction",
+                         "sender", "recipients", "status", "duration_s", "cell_id")
 
-    def event_type(v: str) -> str | None:
-        return tpl.event_types.get(_norm(v))
 
-    def split(i: int) -> Any:
-        return lambda v: ([*m.split(":"), None])[i] if (m := event_type(v)) else None
-
-    seen: dict[str, list[str]] = {}
-    if "event_type" in cols:
-        etype = _map_distinct(t, "event_type", split(0), pl.String(), seen)
-        type_dir = _map_distinct(t, "event_type", split(1), pl.String(), seen)
-    else:
-        etype, type_dir = pl.lit("voice"), pl.lit(None, pl.String)
-    given_dir = (_map_distinct(t, "direction", lambda v: tpl.directions.get(_norm(v)), pl.String())
-                 if tpl.directions else pl.lit(None, pl.String))
-    start, ts_raw, end = _timestamps(tpl, t)
-    t = t.with_columns(start, end)
-    duration = _map_distinct(t, "duration", _seconds if tpl.duration_format == "seconds" else hms_seconds, pl.Int64())
-    roaming = (_map_distinct(t, "roaming", lambda v: tpl.roaming.get(_norm(v)), pl.Boolean())
-               if tpl.roaming else pl.lit(None, pl.Boolean))
-    base = t.select(
-        (pl.lit(f"{block.label}row ") + (pl.col("_i") + first).cast(pl.String)).alias("source_ref"),
-        _col(t, "event_type").alias("etype_raw"), etype.alias("etype"), type_dir.alias("type_dir"),
-        given_dir.alias("given_dir"),
-        pl.col("_start").alias("start"), pl.col("_end").alias("end_given"), ts_raw.alias("ts_raw"),
-        duration.alias("duration_s"),
-        _col(t, "duration").alias("duration_raw"), roaming.alias("roaming"),
-        _cells(t, ("first_lac", "first_tac", "lac", "tac"), "first_cell").alias("first_cell"),
-        _cells(t, ("last_lac", "last_tac", "lac", "tac"), "last_cell").alias("last_cell"),
+def _derive(t: pl.DataFrame, tpl: Template, label: str, first: int, target: str | None,
+            columns: dict[str, pl.Expr], start: pl.Expr, ts_raw: pl.Expr, end: pl.Expr,
+            end_read: pl.Expr, *, careful: bool) -> pl.LazyFrame:
+    """Every output column of a block (event columns, ``cdr`` detail columns), as one lazy
+    query over the text columns; ``careful`` adds per row ``ok`` and what a reject reason
+    needs, else one ``all_ok`` flag (so a clean block builds no helper columns)."""
+    lf = t.lazy().select(
+        (pl.lit(f"{label}row ") + (pl.col("_i") + first).cast(pl.String)).alias("source_ref"),
+        _col(t, "event_type").alias("etype_raw"), columns["etype"].alias("etype"),
+        columns["type_dir"].alias("type_dir"), columns["given_dir"].alias("given_dir"),
+        start.alias("start"), end.alias("end_given"), ts_raw.alias("ts_raw"),
+        columns["duration"].alias("duration_s"), _col(t, "duration").alias("duration_raw"),
+        columns["roaming"].alias("roaming"), columns["first_cell"].alias("first_cell"),
+        columns["last_cell"].alias("last_cell"),
         _col(t, "mcc_mnc").alias("mcc_mnc"), _col(t, "imei").alias("imei"), _col(t, "imsi").alias("imsi"),
         (_col(t, "subject") if "subject" in t.columns else _col(t, "target")).alias("subject"),
         _col(t, "a_party").alias("a_party"), _col(t, "b_party").alias("b_party"), _col(t, "other").alias("other"),
+        end_read.alias("end_read"),
     ).with_columns(pl.coalesce("given_dir", "type_dir").alias("direction"))
     if tpl.parties == "a-b":
-        base = base.with_columns(pl.col("a_party").alias("a"), pl.col("b_party").alias("b"))
+        lf = lf.with_columns(pl.col("a_party").alias("a"), pl.col("b_party").alias("b"))
     else:
         inbound = pl.col("direction") == "in"
-        base = base.with_columns(
+        lf = lf.with_columns(
             pl.when(inbound).then(pl.col("other")).otherwise(pl.col("subject")).alias("a"),
             pl.when(inbound).then(pl.col("subject")).otherwise(pl.col("other")).alias("b"),
         )
@@ -596,32 +614,6 @@ def _block_events(block: Block, frame: pl.DataFrame, header_idx: int, tpl: Templ
         & (pl.col("duration_raw").is_null() | pl.col("duration_s").is_not_null())
         & (pl.col("a").is_not_null() | pl.col("b").is_not_null() | (pl.col("etype") == "data"))
     )
-    base = base.with_columns(ok.alias("ok"))
-    if not base.get_column("ok").all():
-        bad = base.filter(~pl.col("ok"))
-        reason = (
-            pl.when(pl.col("etype_raw").is_null() & pl.col("ts_raw").is_null())
-            .then(pl.lit("not a call record (footer or note line)"))
-            .when(pl.col("etype").is_null())
-            .then(pl.lit(f"unknown event type for template {tpl.name} (known: {', '.join(sorted(tpl.event_types))}): ")
-                  + pl.col("etype_raw").fill_null("(empty)"))
-            .when(pl.col("ts_raw").is_null()).then(pl.lit("no start time"))
-            .when(pl.col("start").is_null())
-            .then(pl.lit("cannot read the time with "
-                         + (tpl.datetime_format or (tpl.date_format or "") + " " + (tpl.time_format or ""))
-                         + ": ") + pl.col("ts_raw"))
-            .when(pl.col("duration_raw").is_not_null() & pl.col("duration_s").is_null())
-            .then(pl.lit("cannot read the duration: ") + pl.col("duration_raw"))
-            .otherwise(pl.lit("no party numbers"))
-        )
-        excerpt = pl.concat_str(
-            [pl.col(c).fill_null("") for c in ("etype_raw", "ts_raw", "a", "b", "duration_raw")], separator=" | ")
-        out.rejects.append(bad.select(
-            pl.lit(ctx.source_id).alias("source_id"), "source_ref", reason.alias("reason"),
-            excerpt.str.slice(0, 120).alias("excerpt")))
-        base = base.filter(pl.col("ok"))
-    if base.height == 0:
-        return
     if tpl.timezone == "UTC":
         ts_utc = pl.col("start").dt.replace_time_zone("UTC")
         end_utc = pl.col("end_given").dt.replace_time_zone("UTC")
@@ -638,8 +630,8 @@ def _block_events(block: Block, frame: pl.DataFrame, header_idx: int, tpl: Templ
         .when(pl.col("etype") == "voice")
         .then(pl.when(pl.col("duration_s") > 0).then(pl.lit("answered")).otherwise(pl.lit("missed")))
     )
-    base = base.with_columns(ts_utc.cast(TS_TYPE).alias("ts_utc"))
-    events = base.select(
+    lf = lf.with_columns(ok.alias("ok"), ts_utc.cast(TS_TYPE).alias("ts_utc"))
+    return lf.select(
         "source_ref",
         pl.when(is_data).then(pl.lit("location", KIND)).when(is_msg).then(pl.lit("message", KIND))
         .otherwise(pl.lit("call", KIND)).alias("kind"),
@@ -660,13 +652,108 @@ def _block_events(block: Block, frame: pl.DataFrame, header_idx: int, tpl: Templ
         status.alias("status"),
         pl.when(is_data).then(None).otherwise(pl.col("duration_s")).alias("duration_s"),
         pl.col("first_cell").alias("cell_id"),
+        # the cdr detail table
+        "etype_raw", "last_cell", "mcc_mnc", "imei", "imsi", "roaming", owner.alias("target"),
+        # per row, what a reject's reason and excerpt need; else one flag: every row is fine
+        *(["etype", "start", "duration_raw", pl.col("duration_s").alias("duration_read"), "a", "b", "ok"] if careful
+          else [(pl.col("ok") & pl.col("end_read")).all().alias("all_ok")]),
     )
-    out.events.append(events)
-    out.detail.append(base.select(
+
+
+def _collect(lf: pl.LazyFrame) -> pl.DataFrame:
+    """The in-memory engine: its columns come out in one chunk each (the streaming engine
+    leaves them unaligned, and every later select of unaligned columns copies them)."""
+    return lf.collect(engine="in-memory")
+
+
+def _block_events(block: Block, frame: pl.DataFrame, header_idx: int, tpl: Template, target: str | None,
+                  ctx: ParseContext, out: _Parsed) -> None:
+    headers = [str(c) for c in block.rows[header_idx]]
+    frame = frame.slice(1)  # the frame starts at the header row
+    names = [f"c{i}" for i in range(frame.width)]
+    frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
+    # Header names as written → positional column names (headers may repeat or be blank).
+    cols_by_header = tpl.resolve(headers)
+    index_of = {h: i for i, h in reversed(list(enumerate(headers)))}
+    cols = {k: names[index_of[h]] for k, h in cols_by_header.items() if index_of.get(h, 10**9) < len(names)}
+    first = block.first_row + header_idx + 1
+    rows = frame.with_row_index("_i")
+    # A row blank in every column is not a record. If some column has no blank cell, no
+    # row can be blank throughout (null counts are free), so the filter is skipped.
+    if all(frame.get_column(n).null_count() for n in names):
+        rows = rows.filter(~pl.all_horizontal([pl.col(n).is_null() for n in names]))
+    if rows.height == 0:
+        return
+    out.records += rows.height
+    t = _text_columns(rows, cols).with_columns(rows.get_column("_i"))
+    distinct, irregular = _column_facts(t)
+
+    def event_type(v: str) -> str | None:
+        return tpl.event_types.get(_norm(v))
+
+    def split(i: int) -> Any:
+        return lambda v: ([*m.split(":"), None])[i] if (m := event_type(v)) else None
+
+    if "event_type" in cols:
+        etype = _map_distinct(t, "event_type", split(0), pl.String(), distinct)
+        type_dir = _map_distinct(t, "event_type", split(1), pl.String(), distinct)
+    else:
+        etype, type_dir = pl.lit("voice"), pl.lit(None, pl.String)
+    columns = {
+        "etype": etype, "type_dir": type_dir,
+        "given_dir": (_map_distinct(t, "direction", lambda v: tpl.directions.get(_norm(v)), pl.String(), distinct)
+                      if tpl.directions else pl.lit(None, pl.String)),
+        "duration": _map_distinct(t, "duration", _seconds if tpl.duration_format == "seconds" else hms_seconds,
+                                  pl.Int64(), distinct),
+        "roaming": (_map_distinct(t, "roaming", lambda v: tpl.roaming.get(_norm(v)), pl.Boolean(), distinct)
+                    if tpl.roaming else pl.lit(None, pl.Boolean)),
+        "first_cell": _cells(t, ("first_lac", "first_tac", "lac", "tac"), "first_cell", irregular),
+        "last_cell": _cells(t, ("last_lac", "last_tac", "lac", "tac"), "last_cell", irregular),
+    }
+    start, ts_raw, end, end_read = _time_exprs(tpl, t)
+    derived = _collect(_derive(t, tpl, block.label, first, target, columns, start, ts_raw, end, end_read,
+                               careful=False))
+    if not derived.get_column("all_ok")[0]:
+        # The careful way: times retried without padding, then failing rows are rejects.
+        start_s, ts_raw, end_s = _timestamps(tpl, t)
+        t = t.with_columns(start_s, end_s)
+        derived = _collect(_derive(t, tpl, block.label, first, target, columns, pl.col("_start"), ts_raw,
+                                   pl.col("_end"), pl.lit(True), careful=True))
+        bad = derived.filter(~pl.col("ok"))
+        if bad.height:
+            out.rejects.append(_rejects(bad, tpl, ctx))
+            derived = derived.filter(pl.col("ok"))
+    if derived.height == 0:
+        return
+    out.events.append(derived.select(_EVENT_COLUMNS))
+    out.detail.append(derived.select(
         pl.lit(ctx.source_id).alias("source_id"), "source_ref", pl.lit(tpl.name).alias("template"),
-        pl.col("etype_raw").alias("event_type"), "last_cell", "mcc_mnc", "imei", "imsi", "roaming",
-        owner.alias("target"), "ts_utc",
+        pl.col("etype_raw").alias("event_type"), "last_cell", "mcc_mnc", "imei", "imsi", "roaming", "target",
+        "ts_utc",
     ))
+
+
+def _rejects(bad: pl.DataFrame, tpl: Template, ctx: ParseContext) -> pl.DataFrame:
+    reason = (
+        pl.when(pl.col("etype_raw").is_null() & pl.col("ts_raw").is_null())
+        .then(pl.lit("not a call record (footer or note line)"))
+        .when(pl.col("etype").is_null())
+        .then(pl.lit(f"unknown event type for template {tpl.name} (known: {', '.join(sorted(tpl.event_types))}): ")
+              + pl.col("etype_raw").fill_null("(empty)"))
+        .when(pl.col("ts_raw").is_null()).then(pl.lit("no start time"))
+        .when(pl.col("start").is_null())
+        .then(pl.lit("cannot read the time with "
+                     + (tpl.datetime_format or (tpl.date_format or "") + " " + (tpl.time_format or ""))
+                     + ": ") + pl.col("ts_raw"))
+        .when(pl.col("duration_raw").is_not_null() & pl.col("duration_read").is_null())
+        .then(pl.lit("cannot read the duration: ") + pl.col("duration_raw"))
+        .otherwise(pl.lit("no party numbers"))
+    )
+    excerpt = pl.concat_str(
+        [pl.col(c).fill_null("") for c in ("etype_raw", "ts_raw", "a", "b", "duration_raw")], separator=" | ")
+    return bad.select(
+        pl.lit(ctx.source_id).alias("source_id"), "source_ref", reason.alias("reason"),
+        excerpt.str.slice(0, 120).alias("excerpt"))
 
 
 def _cover_targets(rows: list[list[str]]) -> list[str]:
@@ -753,9 +840,10 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
             target_basis = "inference: the number that is a party to the most records (no target stated in the return)"
     if target:
         out.assumptions.append(f"target number {target} from {target_basis}")
-        if detail is not None:
+        if detail is not None and detail.get_column("target").null_count():
             detail = detail.with_columns(pl.col("target").fill_null(target))
-        if events.height:  # data sessions are the target's own: name it where the layout did not
+        if events.height and events.get_column("sender").null_count():
+            # data sessions are the target's own: name it where the layout did not
             events = events.with_columns(pl.col("sender").fill_null(f"phone:{target}"))
     rejects = pl.concat(out.rejects) if out.rejects else pl.DataFrame(schema=REJECT_SCHEMA)
     evidence = _imei_evidence(detail, ctx) if detail is not None and events.height else None
@@ -779,10 +867,18 @@ def _read_csv(path: Path, how: tuple[str, str], *, skip: int) -> pl.DataFrame:
             encoding = "utf8"
         else:
             source = path
-        return pl.read_csv(
-            source, has_header=False, separator=delim, infer_schema=False, skip_rows=skip,
-            truncate_ragged_lines=True, raise_if_empty=False, encoding=encoding,
-        )
+        options: dict[str, Any] = {
+            "has_header": False, "separator": delim, "infer_schema": False, "skip_rows": skip,
+            "truncate_ragged_lines": True, "raise_if_empty": False,
+        }
+        if encoding == "utf8-lossy":
+            # Valid UTF-8 (nearly every return) is read faster by the strict decoder; the
+            # same text comes out. Only a file with an invalid byte is read again, lossily.
+            try:
+                return pl.read_csv(source, encoding="utf8", **options)
+            except pl.exceptions.ComputeError:
+                pass
+        return pl.read_csv(source, encoding=encoding, **options)
     except pl.exceptions.ComputeError as exc:
         raise FormatError(f"{path}: CSV cannot be read ({exc})") from exc
 
@@ -807,14 +903,16 @@ def _infer_target(events: pl.DataFrame) -> str | None:
 
 
 def _imei_evidence(detail: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame | None:
-    rows = detail.filter(pl.col("imei").is_not_null() & pl.col("target").is_not_null())
-    if rows.height == 0:
-        return None
+    rows = detail.lazy()
+    if detail.get_column("imei").null_count() or detail.get_column("target").null_count():
+        rows = rows.filter(pl.col("imei").is_not_null() & pl.col("target").is_not_null())
     grouped = rows.group_by("target", "imei").agg(
         pl.col("source_ref").first().alias("source_ref"), pl.len().alias("n"),
         pl.col("ts_utc").min().alias("first"), pl.col("ts_utc").max().alias("last"),
         pl.col("imsi").drop_nulls().unique().sort().alias("imsis"),
-    ).sort("target", "imei")
+    ).sort("target", "imei").collect(engine="in-memory")
+    if grouped.height == 0:
+        return None
     return grouped.select(
         pl.lit(ctx.source_id).alias("source_id"), "source_ref", pl.lit("same-imei").alias("basis"),
         (pl.lit("phone:") + pl.col("target")).alias("identifier"), (pl.lit("imei:") + pl.col("imei")).alias("related"),
