@@ -1,8 +1,13 @@
 """A 2,000,000-row call data record CSV: a bare ``polars.read_csv`` against Atlas's whole
-ingest of the same file (hash, parse, normalise numbers and times, store), same run.
+ingest of the same file (hash before and after, parse, normalise numbers and times,
+commit to the store), same run.
 
-Issue target: the ingest takes no more than 3× the bare read. Per-stage seconds come
-from a second, instrumented pass through the same functions the ingest uses.
+Issue target: the ingest takes no more than 3× the bare read. The machine is shared, so
+both sides are timed ``REPEATS`` times, interleaved (read, ingest, read, ingest ...) so
+they see the same load, and the ratio is of the best times; the first ingest of a process
+also pays for importing every parser module (reported as ``atlas_ingest_first_s``).
+Per-stage seconds come from a second, instrumented pass through the same functions the
+ingest uses, with the store's own Parquet writer.
 """
 
 from __future__ import annotations
@@ -15,13 +20,15 @@ import polars as pl
 from atlas.ingest import IngestOptions, ingest
 from atlas.model import REJECT_SCHEMA, conform
 from atlas.normalise import to_events
+from atlas.normalise.identifiers import identifier_uri
 from atlas.store import Case
-from atlas.store.case import init_case
+from atlas.store.case import _write_parquet, init_case
 from atlas.store.hashing import sha256_file
 from atlas.store.manifest import TEMPLATE
 from parsers import cdr
 from parsers.base import ParseContext
 
+REPEATS = 3
 N = 2_000_000
 TARGET = "07700900002"
 
@@ -59,8 +66,9 @@ def write_cdr(path: Path, n: int = N, seed: int = 11) -> None:
         out.write_csv(fh)
 
 
-def _stages(path: Path) -> dict[str, float]:
-    """The ingest's steps, timed one by one (the same functions ``ingest_file`` calls)."""
+def _stages(path: Path, work: Path) -> dict[str, float]:
+    """The ingest's steps, timed one by one (the same functions ``ingest_file`` and
+    ``Case.commit`` call; the second hash overlaps normalisation in the real ingest)."""
     out: dict[str, float] = {}
     t = time.perf_counter()
     sha256_file(path)
@@ -69,13 +77,16 @@ def _stages(path: Path) -> dict[str, float]:
     t = time.perf_counter()
     result = cdr.parse(path, ctx)
     out["parse_s"] = time.perf_counter() - t
+    owner = identifier_uri(result.owner, source_id="bench", region="GB") if result.owner else None
     t = time.perf_counter()
     normalised = to_events(result.events, source_id="bench", timezone="Europe/London", region="GB",
-                           owner_uris=["tel:+447700900002"])
+                           owner_uris=[owner] if owner else [])
     conform(result.rejects, REJECT_SCHEMA)
     out["normalise_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    normalised.events.write_parquet(path.with_suffix(".parquet"), compression="zstd", statistics=True)
+    _write_parquet(normalised.events, work / "stage" / "events.parquet")
+    for name, frame in result.extra.items():
+        _write_parquet(frame, work / "stage" / f"{name}.parquet")
     out["write_s"] = time.perf_counter() - t
     return {k: round(v, 3) for k, v in out.items()}
 
@@ -83,22 +94,31 @@ def _stages(path: Path) -> dict[str, float]:
 def run(work: Path) -> dict[str, object]:
     path = work / "cdr.csv"
     write_cdr(path)
-    t = time.perf_counter()
-    baseline = pl.read_csv(path, skip_rows=3)
-    read_s = time.perf_counter() - t
+    reads: list[float] = []
+    ingests: list[float] = []
+    outcome = None
+    for i in range(REPEATS):
+        t = time.perf_counter()
+        baseline = pl.read_csv(path, skip_rows=3)
+        reads.append(time.perf_counter() - t)
+        init_case(work / f"case{i}", TEMPLATE)
+        case = Case.open(work / f"case{i}")
+        t = time.perf_counter()
+        outcome = ingest(case, [path], IngestOptions())[0]
+        ingests.append(time.perf_counter() - t)
+    assert outcome is not None
     t = time.perf_counter()
     pl.read_csv(path, skip_rows=3, infer_schema=False)
     read_text_s = time.perf_counter() - t
-    init_case(work / "case", TEMPLATE)
-    case = Case.open(work / "case")
-    t = time.perf_counter()
-    outcome = ingest(case, [path], IngestOptions())[0]
-    ingest_s = time.perf_counter() - t
-    stages = _stages(path)
+    stages = _stages(path, work)
+    read_s, ingest_s = min(reads), min(ingests)
     return {
         "rows": baseline.height, "file_mb": round(path.stat().st_size / 1e6, 1),
         "polars_read_csv_s": round(read_s, 3), "polars_read_csv_all_text_s": round(read_text_s, 3),
-        "atlas_ingest_s": round(ingest_s, 3), "ratio": round(ingest_s / read_s, 2), "target_ratio": 3,
+        "atlas_ingest_s": round(ingest_s, 3), "atlas_ingest_first_s": round(ingests[0], 3),
+        "ratio": round(ingest_s / read_s, 2), "target_ratio": 3,
+        "what": f"best of {REPEATS} interleaved runs each side",
+        "store_mb": round(sum(f.stat().st_size for f in (work / "case0" / "store").rglob("*.parquet")) / 1e6, 1),
         "events": outcome.events, "rejects": outcome.rejects, "stages": stages,
     }
 

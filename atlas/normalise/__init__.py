@@ -41,23 +41,25 @@ def event_ids(source_id: str, refs: pl.Expr) -> pl.Expr:
     return pl.lit(source_id + "/") + refs
 
 
-def _identifier_lookup(frame: pl.DataFrame, *, source_id: str, region: str) -> pl.DataFrame:
-    """Distinct raw identifiers of the sender and recipient columns → their URIs."""
-    # Distinct values of each column first, in one parallel pass: hashing two columns
-    # separately is cheaper than concatenating millions of strings and hashing the copy.
-    # (``is_first_distinct`` is exact and, on long strings, about twice as fast as ``unique``.)
+def _first_pass(frame: pl.DataFrame) -> tuple[pl.Series, int]:
+    """(distinct raw identifiers of the sender and recipient columns, number of distinct
+    ``source_ref`` hashes), in one parallel pass over the rows."""
+    # Distinct values of each column first: hashing two columns separately is cheaper than
+    # concatenating millions of strings and hashing the copy. (``is_first_distinct`` is
+    # exact and, on long strings, about twice as fast as ``unique``.)
     sender, recipient = pl.col("sender"), pl.col("recipients").explode()
-    distinct = frame.lazy().select(
+    out = frame.lazy().select(
         sender.filter(sender.is_first_distinct()).implode(),
         recipient.filter(recipient.is_first_distinct()).implode(),
+        pl.col("source_ref").hash().n_unique().alias("ref_hashes"),
     ).collect(engine="in-memory")
-    raw = pl.concat([distinct.get_column("sender").explode(), distinct.get_column("recipients").explode()])
-    return identifier_map(raw.rename("raw"), source_id=source_id, region=region)
+    raw = pl.concat([out.get_column("sender").explode(), out.get_column("recipients").explode()]).rename("raw")
+    return raw, int(out.get_column("ref_hashes")[0])
 
 
-def _identifier_exprs(frame: pl.DataFrame, *, source_id: str, region: str) -> list[pl.Expr]:
+def _identifier_exprs(raw: pl.Series, *, source_id: str, region: str) -> list[pl.Expr]:
     """Sender and recipients as URIs (each distinct raw value converted once, then looked up)."""
-    mapping = _identifier_lookup(frame, source_id=source_id, region=region)
+    mapping = identifier_map(raw, source_id=source_id, region=region)
     if mapping.height == 0:
         return []
     keys, values = mapping.get_column("raw"), mapping.get_column("uri")
@@ -164,16 +166,16 @@ def to_events(
         fills.append(pl.col("deleted").fill_null(False))
     if fills:
         frame = frame.with_columns(fills)
-    refs = frame.get_column("source_ref")
+    raw_identifiers, ref_hashes = _first_pass(frame)
     # Equal strings hash equal, so distinct 64-bit hashes prove the refs distinct (one cheap
     # pass); only if some hashes coincide is the exact (slower) test run.
-    if refs.hash().n_unique() != refs.len():
+    if ref_hashes != frame.height:
         dup = frame.filter(pl.col("source_ref").is_duplicated()).get_column("source_ref").head(3).to_list()
         if dup:
             raise ValueError(f"parser produced duplicate source_ref values, e.g. {dup}")
     owners = pl.Series(sorted(owner_uris), dtype=pl.String).implode()
     lf = frame.lazy().with_columns(
-        *_identifier_exprs(frame, source_id=source_id, region=region),
+        *_identifier_exprs(raw_identifiers, source_id=source_id, region=region),
         *_time_exprs(frame, timezone),
         event_ids(source_id, pl.col("source_ref")).alias("event_id"),
         pl.lit(source_id).alias("source_id"),
