@@ -42,14 +42,16 @@ note (it has no ``": "`` separator).
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
+import numpy as np
+import numpy.typing as npt
 import polars as pl
+import pyarrow as pa
 
 from atlas.errors import FormatError
 from atlas.model import REJECT_SCHEMA
@@ -65,6 +67,7 @@ INFO: Final = ParserInfo(
     sample_counts={"chat-miner test_ddmmyy_24hrs.txt": "9 records: 6 messages, 3 notes, 0 rejects"},
 )
 
+_INVISIBLE_CHARS: Final = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"
 _INVISIBLE: Final = "[\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
 _LEADING_MARK: Final = "^[\u200e\u200f]+"
 # ``\s`` is Unicode-aware in both Python's ``re`` and Polars' Rust regex, so it also
@@ -112,35 +115,6 @@ def detect(probe: Probe) -> int:
         # is also how Signal's text export looks: leave room for a parser that knows it.
         score -= 10
     return score
-
-
-def _read_text(path: Path) -> tuple[str, bytes, list[str]]:
-    """The text, and its UTF-8 bytes (BOM dropped) for Polars: the file's own bytes when they
-    decode cleanly, so the 100,000-line case never re-encodes what it just decoded."""
-    data = path.read_bytes()
-    if not data or data.isspace():  # as ``not data.strip()``, without copying the file
-        raise FormatError(f"{path}: the file is empty")
-    if b"\x00" in data:
-        offset = data.index(b"\x00")
-        raise FormatError(f"{path}: binary content (NUL byte at offset {offset}): not a WhatsApp text export")
-    notes: list[str] = []
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.reason == "unexpected end of data" and exc.end >= len(data):
-            raise FormatError(
-                f"{path}: the file is truncated (it ends inside a character, at byte offset {exc.start}); "
-                "acquire a complete copy"
-            ) from exc
-        text = data.decode("utf-8", errors="replace")
-        bad = text.count("\ufffd")
-        if bad > max(16, len(data) // 100):
-            raise FormatError(f"{path}: not UTF-8 text (invalid byte at offset {exc.start}); not a WhatsApp export") from exc
-        notes.append(f"{bad} invalid UTF-8 byte sequence(s) replaced with U+FFFD, first at byte offset {exc.start}")
-        data = text.encode("utf-8")
-    return text, data, notes
 
 
 def _date_order(parts: pl.DataFrame, ctx: ParseContext, path: Path) -> tuple[str, str | None]:
@@ -239,7 +213,7 @@ def _local_times(msgs: pl.DataFrame, ctx: ParseContext, path: Path, assumptions:
 @dataclass(frozen=True)
 class _Layout:
     """One file's header layout, sniffed from its first headers, so the whole file can be
-    read with two vectorised string operations and an explicit strptime format."""
+    read with a few vectorised byte operations and an explicit date format."""
 
     bracket: bool
     sep: str
@@ -248,7 +222,7 @@ class _Layout:
     ampm: bool
     guess: str = "dmy"
     """The day/month order the sampled headers suggest (``ymd`` when the year comes first):
-    the whole file is parsed in this order first, and in the other only if the file says so."""
+    the whole file is read in this order first, and in the other only if the file says so."""
 
 
 _DATE_START: Final = r"^\[?\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}"
@@ -308,35 +282,184 @@ def _sniff(lines: list[str]) -> _Layout | None:
                    "mdy" if second_big and not first_big else "dmy")
 
 
-def _lines(data: bytes) -> pl.DataFrame:
-    """The file's lines, split by Polars' CSV reader with NUL as the (never present: binary
-    files are refused) separator and no quoting: several times quicker than ``str.split``.
-    Line endings ``\n`` and ``\r\n`` both end a line; a final newline adds no line."""
-    return pl.read_csv(
-        io.BytesIO(data), has_header=False, separator="\x00", quote_char=None,
-        infer_schema=False, new_columns=["line"], encoding="utf8",
-    ).with_columns(pl.col("line").fill_null(""))
+_I64 = npt.NDArray[np.int64]
+_I32 = npt.NDArray[np.int32]
+_BOOL = npt.NDArray[np.bool_]
+_LOW_BYTES: Final = np.array([(1 << (8 * k)) - 1 for k in range(9)], dtype=np.uint64)
+_LOW_BYTES32: Final = _LOW_BYTES[:5].astype(np.uint32)
+_PIECE: Final = 8192
+_LEAD_MARK_CODES: Final = np.array([int.from_bytes(m.encode(), "little") for m in _LEAD_MARKS], dtype=np.uint32)
+_ASCII_SPACE: Final = np.array([9, 10, 11, 12, 13, 32], dtype=np.uint8)
+_UNICODE_SPACES: Final = "\u0085\u00a0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
+_UNICODE_SPACE_CODES: Final = np.array(
+    [int.from_bytes(c.encode(), "little") for c in _UNICODE_SPACES], dtype=np.uint32)
+"""Whitespace beyond ASCII as Rust (Polars' ``strip_chars``) sees it, as little-endian UTF-8 codes."""
 
 
-_BLOCK_COLUMNS: Final = ("lineno", "stamp", "rest", "first_line", "ts_local", "tail")
+def _pooled(size: int, dtype: type[np.generic]) -> npt.NDArray[Any]:
+    """An uninitialised array in Arrow's memory pool. The pool keeps freed memory for the
+    next request, where NumPy's own allocations of this size are fresh pages from the
+    system on every parse (a page fault per 4 KB: several ms for a 100,000-line chat)."""
+    item = np.dtype(dtype).itemsize
+    return np.frombuffer(pa.allocate_buffer(max(size * item, 1)), dtype=dtype, count=size)
 
 
-def _fast_blocks(text: str, data: bytes, ctx: ParseContext, path: Path,
-                 assumptions: list[str]) -> tuple[pl.DataFrame, pl.DataFrame] | None:
-    """Header lines found by splitting at the layout's separator and parsing the stamp with
-    one strptime format: the whole file in a handful of column operations. Lines that look
-    like a header but do not parse fall back to the full regex, so nothing is lost.
+class _Bytes:
+    """The file's bytes for vectorised splitting, read once into a zero-padded NumPy buffer
+    (reads a few bytes past any position stay inside). Lines and their parts are (start,
+    length) spans into this buffer, handed to Polars as Arrow string views: no byte is
+    copied and no per-line Python object is made. Spans always start and end at ASCII
+    delimiters (line breaks, the header separator, ``": "``), so they are whole UTF-8
+    characters."""
 
-    Returns the text before the first header (0 or 1 row) and the headers with their
-    continuation lines, as ``_BLOCK_COLUMNS``."""
-    layout = _sniff(text[:200_000].split("\n")[:-1] or [text])
-    if layout is None:
-        return None
-    frame = _lines(data).with_row_index("lineno", offset=1)
-    # Stripping leading marks costs a pass over every line: only when the file has any (all
-    # three marks start with byte E2 or EF: one memchr each rules them out in most files).
-    marked = any(mark.encode() in data for mark in _LEAD_MARKS) if b"\xe2" in data or b"\xef" in data else False
-    lead = pl.col("line").str.strip_chars_start(_LEAD_MARKS) if marked else pl.col("line")
+    def __init__(self, a: npt.NDArray[np.uint8], start: int, end: int) -> None:
+        self.a, self.start, self.end = a, start, end
+        self.buffer = pa.py_buffer(a)
+        self.w4 = np.ndarray((a.size - 4,), dtype="<u4", buffer=a, strides=(1,))
+        self.w8 = np.ndarray((a.size - 8,), dtype="<u8", buffer=a, strides=(1,))
+
+    @staticmethod
+    def padded(size: int) -> npt.NDArray[np.uint8]:
+        return _pooled(size + 32, np.uint8)
+
+    @classmethod
+    def read(cls, path: Path) -> tuple[_Bytes, str | None, list[str]]:
+        """The file (BOM dropped, checked to be UTF-8) and, when it had to be decoded for
+        that check, its text: ASCII needs none, so a plain chat is never decoded whole."""
+        size = path.stat().st_size
+        a = cls.padded(size)
+        with path.open("rb") as handle:
+            size = handle.readinto(a.data[:size])
+        a[size:] = 0  # the padding (and anything a file that shrank since stat() left unread)
+        content = a[:size]
+        if size == 0 or (np.isin(content[:4096], _ASCII_SPACE).all() and np.isin(content, _ASCII_SPACE).all()):
+            raise FormatError(f"{path}: the file is empty")
+        if content.min() == 0:
+            offset = int(np.argmin(content))
+            raise FormatError(f"{path}: binary content (NUL byte at offset {offset}): not a WhatsApp text export")
+        notes: list[str] = []
+        start = 3 if size >= 3 and bytes(content[:3]) == b"\xef\xbb\xbf" else 0
+        if content.max() < 0x80:
+            return cls(a, start, size), None, notes
+        view = a.data[start:size]
+        try:
+            text = str(view, "utf-8")
+        except UnicodeDecodeError as exc:
+            if exc.reason == "unexpected end of data" and exc.end >= len(view):
+                raise FormatError(
+                    f"{path}: the file is truncated (it ends inside a character, at byte offset {exc.start}); "
+                    "acquire a complete copy"
+                ) from exc
+            text = str(view, "utf-8", errors="replace")
+            bad = text.count("\ufffd")
+            if bad > max(16, len(view) // 100):
+                raise FormatError(f"{path}: not UTF-8 text (invalid byte at offset {exc.start}); not a WhatsApp export") from exc
+            notes.append(f"{bad} invalid UTF-8 byte sequence(s) replaced with U+FFFD, first at byte offset {exc.start}")
+            data = text.encode("utf-8")
+            a = cls.padded(len(data))
+            a[: len(data)] = np.frombuffer(data, dtype=np.uint8)
+            a[len(data):] = 0
+            return cls(a, 0, len(data)), text, notes
+        return cls(a, start, size), text, notes
+
+    def text(self, limit: int | None = None) -> str:
+        """The text (the first ``limit`` bytes of it, a character cut at the limit dropped)."""
+        if limit is None:
+            return str(self.a.data[self.start:self.end], "utf-8")
+        return str(self.a.data[self.start:min(self.end, self.start + limit)], "utf-8", errors="ignore")
+
+    def lines(self) -> tuple[_I64, _I64]:
+        """Line spans as Polars' CSV reader splits a file: at ``\\n``, one trailing
+        ``\\r`` dropped, a final line break adding no line (and, like the reader, a second
+        byte-order mark dropped). Scanned in 64 KB pieces so no file-sized mask is made."""
+        piece = 1 << 16
+        scratch = _pooled(piece, np.bool_)
+        found = []
+        for at in range(self.start, self.end, piece):
+            chunk = self.a[at:min(at + piece, self.end)]
+            mask = scratch[: chunk.size]
+            np.equal(chunk, 10, out=mask)
+            hits = np.flatnonzero(mask)
+            hits += at
+            found.append(hits)
+        count = sum(hits.size for hits in found)
+        starts = _pooled(count + 1, np.int64)
+        ends = _pooled(count + 1, np.int64)
+        starts[0] = self.start
+        ends[-1] = self.end
+        if count:
+            np.concatenate(found, out=ends[:-1])
+            np.add(ends[:-1], 1, out=starts[1:])
+        if self.end > self.start and self.a[self.end - 1] == 10:
+            starts, ends = starts[:-1], ends[:-1]
+        if self.end - self.start >= 3 and int(self.code3(starts[:1])[0]) == _LEAD_MARK_CODES[2]:
+            starts[0] += 3
+        last = np.maximum(ends - 1, 0)
+        ends -= (ends > starts) & (self.a[last] == 13)
+        np.maximum(ends, starts, out=ends)
+        return starts, ends
+
+    def strings(self, starts: _I64, lengths: _I64, valid: _BOOL | None = None) -> pl.Series:
+        """A Polars string column of the spans (null where not ``valid``). Worked in pieces
+        of 8,192 so the scratch arrays stay small and reused."""
+        n = starts.size
+        views = _pooled(n * 4, np.uint32).reshape(n, 4)
+        for lo in range(0, n, _PIECE):
+            hi = min(lo + _PIECE, n)
+            at, size, view = starts[lo:hi], lengths[lo:hi], views[lo:hi]
+            view[:, 0] = size
+            view[:, 1] = self.w4[at]  # the 4-byte prefix of a long string
+            view[:, 2] = 0  # buffer index
+            view[:, 3] = at  # offset
+            short = size <= 12  # Arrow keeps these inline, zero-padded
+            if short.any():
+                low = self.w8[at]
+                low &= _LOW_BYTES[np.clip(size, 0, 8)]
+                high = self.w4[at + 8]
+                high &= _LOW_BYTES32[np.clip(size - 8, 0, 4)]
+                np.copyto(view[:, 1], low, where=short, casting="unsafe")
+                low >>= np.uint64(32)
+                np.copyto(view[:, 2], low, where=short, casting="unsafe")
+                np.copyto(view[:, 3], high, where=short)
+            if valid is not None:
+                view[~valid[lo:hi]] = 0
+        validity = None if valid is None else pa.py_buffer(np.packbits(valid, bitorder="little"))
+        array = pa.Array.from_buffers(pa.string_view(), n, [validity, pa.py_buffer(views), self.buffer])
+        series = pl.from_arrow(array)
+        assert isinstance(series, pl.Series)
+        return series
+
+    def code3(self, at: _I64) -> npt.NDArray[np.uint32]:
+        """The three bytes at each position as one little-endian number."""
+        codes: npt.NDArray[np.uint32] = self.w4[at] & np.uint32(0xFFFFFF)
+        return codes
+
+
+def _datetimes(micros: _I64, valid: _BOOL) -> pl.Series:
+    array = pa.Array.from_buffers(pa.timestamp("us"), micros.size,
+                                  [pa.py_buffer(np.packbits(valid, bitorder="little")), pa.py_buffer(micros)])
+    series = pl.from_arrow(array)
+    assert isinstance(series, pl.Series)
+    return series.alias("ts_local")
+
+
+_BLOCK_COLUMNS: Final = ("lineno", "stamp", "author", "body_first", "first_line", "ts_local", "tail", "_marker")
+"""A header block: its line number, stamp as written, ``Name`` and text after ``": "`` (null
+when the line has none), the line as written where it may be needed for a reject excerpt,
+the local time (null: not a real date), continuation lines, and whether a marker of a
+special message occurs anywhere in it (see ``_SPECIAL_WORDS``)."""
+
+
+def _split_rest(frame: pl.DataFrame) -> pl.DataFrame:
+    """``Name: text`` → author and body (null when there is no ``": "``: a system line)."""
+    return (frame.with_columns(pl.col("rest").str.splitn(": ", 2).alias("_ab")).unnest("_ab")
+            .rename({"field_0": "author", "field_1": "body_first"}))
+
+
+def _general_split(frame: pl.DataFrame, layout: _Layout) -> pl.DataFrame:
+    """Stamp and rest of lines the byte path leaves alone (a leading mark, odd spacing after
+    ``]``), by string operations: leading marks dropped, split at the layout's separator."""
+    lead = pl.col("line").str.strip_chars_start(_LEAD_MARKS)
     if layout.bracket:
         parts = pl.when(lead.str.starts_with("[")).then(lead.str.slice(1)).otherwise(None).str.splitn("]", 2)
     else:
@@ -344,80 +467,333 @@ def _fast_blocks(text: str, data: bytes, ctx: ParseContext, path: Path,
     frame = frame.with_columns(parts.alias("_parts")).unnest("_parts").rename({"field_0": "stamp", "field_1": "rest"})
     if layout.bracket:
         frame = frame.with_columns(pl.col("rest").str.strip_chars_start())
+    return frame
+
+
+_FIELD_WIDTH: Final = {"d": 2, "m": 2, "Y": 4, "y": 2, "H": 2, "M": 2, "S": 2}
+
+
+@dataclass(frozen=True)
+class _Fixed:
+    """A zero-padded numeric stamp format ("%d/%m/%Y, %H:%M"): every byte has its place."""
+
+    width: int
+    literals: tuple[tuple[int, int], ...]
+    fields: tuple[tuple[str, int], ...]
+
+    @staticmethod
+    def of(fmt: str) -> _Fixed | None:
+        """None for formats with AM/PM, which strptime reads."""
+        literals: list[tuple[int, int]] = []
+        fields: list[tuple[str, int]] = []
+        at = i = 0
+        while i < len(fmt):
+            if fmt[i] == "%":
+                code = fmt[i + 1]
+                if code not in _FIELD_WIDTH:
+                    return None
+                fields.append((code, at))
+                at += _FIELD_WIDTH[code]
+                i += 2
+            elif fmt[i].isascii():
+                literals.append((at, ord(fmt[i])))
+                at += 1
+                i += 1
+            else:
+                return None
+        return _Fixed(at, tuple(literals), tuple(fields))
+
+
+class _FixedStamps:
+    """Stamps read byte by byte at fixed offsets, vectorised over every line: which lines
+    have the format's shape (digits and literals in place) and, per day/month order, which
+    hold a real date and time and what it is. Lines of any other shape, and real-looking
+    values out of the ordinary range (a leap second), are left to strptime. Small integer
+    types and per-month tables keep the arrays few and small."""
+
+    def __init__(self, a: npt.NDArray[np.uint8], at: _I64, fixed: _Fixed) -> None:
+        """``a`` starts where the stamps' offsets count from; ``at`` are the stamps' starts."""
+        self.fixed = fixed
+        self.shape = np.ones(at.size, dtype=np.bool_)
+        for offset, byte in fixed.literals:
+            self.shape &= np.take(a[offset:], at) == byte
+        self.digits: dict[str, list[npt.NDArray[np.uint8]]] = {}
+        for code, offset in fixed.fields:
+            self.digits[code] = []
+            for k in range(_FIELD_WIDTH[code]):
+                digit = np.take(a[offset + k:], at)
+                digit -= np.uint8(48)  # wraps below '0'
+                self.shape &= digit < 10
+                self.digits[code].append(digit)
+
+    def _value(self, code: str, dtype: type[np.integer[Any]] = np.uint8) -> npt.NDArray[Any]:
+        digits = self.digits[code]
+        value = digits[0].copy() if dtype is np.uint8 else _pooled(digits[0].size, dtype)
+        if dtype is not np.uint8:
+            value[:] = digits[0]
+        for digit in digits[1:]:
+            value *= 10
+            value += digit
+        return value
+
+    def read(self, order: str) -> tuple[_BOOL, _I64, npt.NDArray[np.uint8]]:
+        """Which lines hold a real date and time in this day/month order, its microseconds
+        since 1970 (naive wall clock), and the day of month."""
+        codes = dict(self.fixed.fields)
+        day_code, month_code = ("m", "d") if order == "mdy" else ("d", "m")  # month-first swaps the fields
+        day, month = self._value(day_code), self._value(month_code)
+        hour, minute = self._value("H"), self._value("M")
+        ok = self.shape & (month >= 1) & (month <= 12) & (day >= 1) & (hour <= 23) & (minute <= 59)
+        second = self._value("S") if "S" in codes else None
+        if second is not None:
+            ok &= second <= 59
+        year = self._value("Y", np.int32) if "Y" in codes else self._value("y", np.int32)
+        if "y" in codes:
+            year += 2000
+        # Per (year, month): the day number of its first day and its length, from a small table.
+        first_year = int(year[ok].min()) if ok.any() else 2000
+        years = int(year[ok].max()) - first_year + 1 if ok.any() else 1
+        table_years = np.repeat(np.arange(first_year, first_year + years, dtype=np.int32), 12)
+        table_months = np.tile(np.arange(1, 13, dtype=np.int32), years)
+        leap = (table_years % 4 == 0) & ((table_years % 100 != 0) | (table_years % 400 == 0))
+        lengths = _MONTH_DAYS[table_months] + (leap & (table_months == 2))
+        firsts = _days_from_civil(table_years, table_months, np.ones_like(table_months))
+        slot = year  # reused: year → (year - first_year) * 12 + month - 1, clipped into the table
+        slot -= first_year
+        slot *= 12
+        slot += month
+        slot -= 1
+        np.clip(slot, 0, lengths.size - 1, out=slot)
+        ok &= day <= lengths[slot]
+        days = _pooled(slot.size, np.int32)
+        np.take(firsts, slot, out=days)
+        days += day
+        days -= 1
+        seconds = slot  # reused again
+        seconds[:] = hour
+        seconds *= 60
+        seconds += minute
+        seconds *= 60
+        if second is not None:
+            seconds += second
+        micros = _pooled(days.size, np.int64)
+        micros[:] = days
+        micros *= 86_400
+        micros += seconds
+        micros *= 1_000_000
+        return ok, micros, day
+
+
+_MONTH_DAYS: Final = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int32)
+
+
+def _days_from_civil(y: npt.NDArray[np.int32], m: npt.NDArray[np.int32],
+                     d: npt.NDArray[np.int32]) -> npt.NDArray[np.int32]:
+    """Days since 1970-01-01 of proleptic Gregorian dates (H. Hinnant's algorithm)."""
+    y = y - (m <= 2)
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * (m + np.where(m > 2, -3, 9)) + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    days: npt.NDArray[np.int32] = era * 146097 + doe - 719468
+    return days
+
+
+def _fast_blocks(raw: _Bytes, ascii_only: bool, layout: _Layout, ctx: ParseContext, path: Path,
+                 assumptions: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Header lines found at the byte level and vectorised over the whole file: a zero-padded
+    stamp checked and read at its fixed offsets, the separator after it, the first ``": "``
+    for the author. Lines of another shape are split at the layout's separator and their
+    stamps read by strptime; lines that look like a header but do not parse go to the
+    full regex, so nothing is lost.
+
+    Returns the text before the first header (0 or 1 row) and the headers with their
+    continuation lines, as ``_BLOCK_COLUMNS``."""
+    starts, ends = raw.lines()
+    line = raw.strings(starts, ends - starts)
+    n = starts.size
+    lengths = ends - starts
+    frame = pl.DataFrame([line.alias("line")]).with_row_index("lineno", offset=1)
+    # An ASCII file cannot hold any of the invisible marks.
+    special = _SPECIAL_TEXT_RE if ascii_only else _SPECIAL_RE
+    found = frame.select(
+        pl.col("line").str.find(": ", literal=True).fill_null(-1).cast(pl.Int64).alias("c"),
+        pl.col("line").str.contains(special).alias("marker"),
+    )
+    c = found.get_column("c").to_numpy()
+    sep = "]" if layout.bracket else layout.sep
+    offset = 1 if layout.bracket else 0  # where the stamp starts in the line
+
+    # The first separator of each line: at the fixed width after a stamp of the fixed shape,
+    # found by search in the other lines.
+    p = np.full(n, -1, dtype=np.int64)
+    fixed = None if layout.ampm else _Fixed.of(layout.fmt_dmy)
+    stamps_fixed = None
+    shaped = np.zeros(n, dtype=np.bool_)
+    if fixed is not None:
+        stamps_fixed = _FixedStamps(raw.a[offset:], starts, fixed)
+        shaped = stamps_fixed.shape.copy()
+        if layout.bracket:
+            shaped &= raw.a[starts] == ord("[")
+        for k, byte in enumerate(sep.encode()):
+            shaped &= np.take(raw.a[offset + fixed.width + k:], starts) == byte
+        p[shaped] = offset + fixed.width
+    others = np.flatnonzero(~shaped)
+    if others.size:
+        p[others] = (frame[others].select(pl.col("line").str.find(sep, literal=True).fill_null(-1).cast(pl.Int64))
+                     .to_series().to_numpy())
+
+    # A leading U+200E/U+200F/BOM: those few lines are split by string operations instead.
+    marked = (lengths >= 3) & np.isin(raw.code3(starts), _LEAD_MARK_CODES)
+    if layout.bracket:
+        split = (lengths > 0) & (raw.a[starts] == ord("[")) & (p >= 0)
+        rest_at = starts + p + 1
+        # Polars strips the whitespace after "]" (Unicode-aware): ASCII runs are skipped here,
+        # and a line whose rest starts with a Unicode space goes the string way.
+        while True:
+            space = split & (rest_at < ends) & np.isin(raw.a[rest_at], _ASCII_SPACE)
+            if not space.any():
+                break
+            rest_at = rest_at + space
+        odd = split & (rest_at < ends) & (raw.a[rest_at] >= 0x80) & (
+            np.isin(raw.code3(rest_at), _UNICODE_SPACE_CODES)
+            | np.isin(raw.code3(rest_at) & np.uint32(0xFFFF), _UNICODE_SPACE_CODES))
+    else:
+        split = p >= 0
+        rest_at = starts + p + len(sep.encode())
+        odd = np.zeros(n, dtype=np.bool_)
+    stamp_at, stamp_len = starts + offset, p - offset
+    colon_at = starts + c
+    # The first ": " of the line must be in the rest (it always is after a real stamp).
+    odd |= split & (c >= 0) & (colon_at < rest_at)
+    general = (marked & (p >= 0)) | odd
+    fast = split & ~general
+    shaped &= fast
+    stamp = raw.strings(stamp_at, stamp_len, fast)
+    # Author and text of lines split the string way (and of regex headers, below): by line.
+    parts: list[pl.DataFrame] = []
+
+    generals = np.flatnonzero(general)
+    if generals.size:
+        strings = _split_rest(_general_split(frame[generals], layout).filter(pl.col("rest").is_not_null()))
+        at = strings.get_column("lineno").to_numpy().astype(np.int64) - 1
+        split[at] = True
+        stamp = stamp.scatter(at, strings.get_column("stamp"))
+        parts.append(strings.select("lineno", "author", "body_first", pl.lit(None, pl.String).alias("first_line")))
+
     norm = pl.col("stamp")
     if layout.ampm:
         # "9:05\u202fp. m." → "9:05 pm". Without AM/PM a stamp with odd spaces simply does not
         # parse here and goes to the full regex below.
         norm = norm.str.replace_all(r"\s+", " ").str.replace(r"(?i)\s*([ap])\.?\s?m\.?$", " ${1}m")
+    stamps = pl.DataFrame([stamp.alias("stamp")])
 
-    def stamp_time(order: str) -> pl.Expr:
-        """The header's wall-clock time read in one day/month order; null on other lines."""
-        fmt = layout.fmt_mdy if order == "mdy" and layout.fmt_mdy else layout.fmt_dmy
-        return (pl.when(pl.col("rest").is_not_null())
-                .then(norm.str.to_datetime(fmt, strict=False, time_unit="us", cache=False)).alias("ts_local"))
+    def read(order: str, rows: _BOOL) -> tuple[_BOOL, _I64, int]:
+        """The stamps of ``rows`` read in one day/month order: which are real dates, their
+        times, and how many have a day > 12. Fixed-shape stamps by their bytes, the others
+        by strptime with the layout's format."""
+        ok = np.zeros(n, dtype=np.bool_)
+        micros = np.zeros(n, dtype=np.int64)
+        big_days = 0
+        if stamps_fixed is not None and (rows & shaped).any():
+            ok, micros, days = stamps_fixed.read(order)
+            ok &= rows & shaped
+            big_days += int((days[ok] > 12).sum())
+        left = np.flatnonzero(rows & ~ok)
+        if left.size:
+            fmt = layout.fmt_mdy if order == "mdy" and layout.fmt_mdy else layout.fmt_dmy
+            times = stamps[left].select(norm.str.to_datetime(fmt, strict=False, time_unit="us", cache=False)).to_series()
+            parsed = times.is_not_null().to_numpy()
+            ok[left[parsed]] = True
+            micros[left[parsed]] = times.to_physical().to_numpy()[parsed]
+            big_days += int((times.dt.day() > 12).sum())
+        return ok, micros, big_days
 
-    # Parsed once, in the order the first headers suggest. The day/month counts the order
-    # rule needs follow without a second full parse: a date read day-first fails month-first
+    # Read once, in the order the first headers suggest. The day/month counts the order
+    # rule needs follow without a second full reading: a date read day-first fails month-first
     # exactly when its day is > 12 (the month, <= 12, is always a valid day), and the same
     # holds the other way round; dates that fail the first reading are few (continuation
     # lines cannot parse), and only they are tried in the other order.
-    frame = frame.with_columns(stamp_time(layout.guess))
+    ok, micros, big_days = read(layout.guess, split)
     order = layout.guess
     if layout.fmt_mdy is not None:
         other = "mdy" if layout.guess == "dmy" else "dmy"
-        only_guess = int((frame.get_column("ts_local").dt.day() > 12).sum())
-        only_other = int(frame.filter(pl.col("ts_local").is_null() & pl.col("rest").is_not_null())
-                         .select(stamp_time(other).is_not_null().sum()).item())
-        a_big, b_big = (only_guess, only_other) if layout.guess == "dmy" else (only_other, only_guess)
+        only_other = int(read(other, split & ~ok)[0].sum())
+        a_big, b_big = (big_days, only_other) if layout.guess == "dmy" else (only_other, big_days)
         order, assumption = _order_from_counts(a_big, b_big, ctx, path)
         if assumption:
             assumptions.append(assumption)
         if order != layout.guess:
-            frame = frame.with_columns(stamp_time(order))
+            ok, micros, _ = read(order, split)
+    ts = _datetimes(micros, ok)
     if "%y" in layout.fmt_dmy:
-        earliest = frame.get_column("ts_local").min()
+        earliest = ts.min()
         if earliest is not None and earliest < datetime(2000, 1, 1):  # type: ignore[operator]
             # strptime's %y puts 69-99 in the 1900s; WhatsApp (2009-) means 20yy, as the slow path does.
-            frame = frame.with_columns(
+            ts = ts.to_frame().select(
                 pl.when(pl.col("ts_local").dt.year() < 2000).then(pl.col("ts_local").dt.offset_by("100y"))
                 .otherwise(pl.col("ts_local")).alias("ts_local")
-            )
+            ).to_series()
+
+    header = ok.copy()
     # Lines that start like a header but did not parse: the full regex decides (another
     # layout, or a header whose date is not a real date: a reject, never a lost line).
-    doubtful = frame.filter(pl.col("ts_local").is_null()).filter(lead.str.contains(_DATE_START))
+    unread = np.flatnonzero(~ok)
+    doubtful = frame[unread].filter(pl.col("line").str.strip_chars_start(_LEAD_MARKS).str.contains(_DATE_START))
     slow = (
-        doubtful.select("lineno", pl.col("line").str.extract_groups(HEADER).alias("h")).unnest("h")
+        doubtful.select("lineno", "line", pl.col("line").str.extract_groups(HEADER).alias("h")).unnest("h")
         .filter(pl.col("d").is_not_null())
     )
     if slow.height:
-        slow = _local_times(slow, ctx, path, assumptions, order=order)
-        frame = frame.join(
-            slow.select("lineno", pl.col("stamp").alias("_s_stamp"), pl.col("rest").alias("_s_rest"),
-                        pl.col("ts_local").alias("_s_ts"), pl.lit(True).alias("_slow")),
-            on="lineno", how="left", maintain_order="left",
-        ).with_columns(
-            (pl.col("ts_local").is_not_null() | pl.col("_slow").fill_null(False)).alias("_header"),
-            pl.coalesce("_s_stamp", "stamp").alias("stamp"),
-            pl.when(pl.col("_slow")).then(pl.col("_s_rest")).otherwise(pl.col("rest")).alias("rest"),
-            pl.when(pl.col("_slow")).then(pl.col("_s_ts")).otherwise(pl.col("ts_local")).alias("ts_local"),
-        )
-    else:
-        frame = frame.with_columns(pl.col("ts_local").is_not_null().alias("_header"))
-    frame = frame.with_columns(pl.col("_header").cum_sum().alias("block"))
-    heads = frame.filter(pl.col("_header")).select(
-        "lineno", "stamp", "rest", pl.col("line").alias("first_line"), "ts_local",
-    )
-    cont = frame.filter(~pl.col("_header")).group_by("block", maintain_order=True).agg(
+        slow = _split_rest(_local_times(slow, ctx, path, assumptions, order=order))
+        at = slow.get_column("lineno").to_numpy().astype(np.int64) - 1
+        header[at] = True
+        stamp = stamp.scatter(at, slow.get_column("stamp"))
+        ts = ts.scatter(at, slow.get_column("ts_local"))
+        parts.append(slow.select("lineno", "author", "body_first", pl.col("line").alias("first_line")))
+
+    block = np.cumsum(header)
+    heads = np.flatnonzero(header)
+    # Author ("Name") and text of the byte-split headers as spans; the others scattered in.
+    named = fast[heads] & (c[heads] >= 0)
+    head_rest, head_colon, head_end = rest_at[heads], colon_at[heads], ends[heads]
+    author = raw.strings(head_rest, np.where(named, head_colon, head_end) - head_rest, fast[heads])
+    body = raw.strings(head_colon + 2, head_end - head_colon - 2, named)
+    first_line = pl.repeat(None, heads.size, dtype=pl.String, eager=True)
+    if parts:
+        # Regex headers override string-split lines (concatenated last); lines that are no
+        # header after all are left out.
+        other_rows = pl.concat(parts).unique("lineno", keep="last", maintain_order=True)
+        rows = other_rows.get_column("lineno").to_numpy().astype(np.int64) - 1
+        other_rows, rows = other_rows.filter(header[rows]), rows[header[rows]]
+        where = np.searchsorted(heads, rows)
+        author = author.scatter(where, other_rows.get_column("author"))
+        body = body.scatter(where, other_rows.get_column("body_first"))
+        first_line = first_line.scatter(where, other_rows.get_column("first_line"))
+    rest = np.flatnonzero(~header)
+    # A marker anywhere in a message (its header line or a continuation line) makes it a
+    # candidate for the full rules.
+    marker = found.get_column("marker").to_numpy()
+    in_block = np.zeros(heads.size + 1, dtype=np.bool_)
+    in_block[block[rest[marker[rest]]]] = True
+    msgs = pl.DataFrame([
+        (heads + 1).astype(np.uint32), stamp.gather(heads), author, body, first_line, ts.gather(heads),
+        marker[heads] | in_block[1:],
+    ], schema=["lineno", "stamp", "author", "body_first", "first_line", "ts_local", "_marker"])
+    cont = pl.DataFrame([
+        block[rest].astype(np.uint32), (rest + 1).astype(np.uint32), frame.get_column("line").gather(rest),
+    ], schema=["block", "lineno", "line"]).group_by("block", maintain_order=True).agg(
         pl.col("lineno").first().alias("_first_no"), pl.col("line").alias("_lines"),
     )
-    return _orphan(cont), _with_tails(heads, cont)
+    return _orphan(cont), _with_tails(msgs, cont)
 
 
 def _orphan(cont: pl.DataFrame) -> pl.DataFrame:
     """Lines before the first header (block 0), as one block row without a header."""
     return cont.filter(pl.col("block") == 0).select(
         pl.col("_first_no").alias("lineno"), pl.lit(None, pl.String).alias("stamp"),
-        pl.lit(None, pl.String).alias("rest"), pl.col("_lines").list.first().alias("first_line"),
+        pl.lit(None, pl.String).alias("author"), pl.lit(None, pl.String).alias("body_first"),
+        pl.col("_lines").list.first().alias("first_line"),
         pl.lit(None, pl.Datetime("us")).alias("ts_local"), _tail(pl.col("_lines").list.slice(1)).alias("tail"),
     )
 
@@ -442,22 +818,30 @@ def _tail(lines: pl.Expr) -> pl.Expr:
     )
 
 
-def _messages(text: str, data: bytes, ctx: ParseContext, path: Path,
+def _messages(raw: _Bytes, text: str | None, ctx: ParseContext, path: Path,
               assumptions: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The text before any header (0 or 1 row) and every header block with its local time;
-    fast path first."""
-    fast = _fast_blocks(text, data, ctx, path, assumptions)
-    if fast is not None:
-        return fast
-    blocks = _blocks(text)
+    the byte path when the first headers agree on a layout, the regex path otherwise."""
+    # The first 200,000 characters (at most 4 bytes each) are enough to sniff the layout.
+    head = (raw.text(800_000) if text is None else text)[:200_000]
+    lines = head.split("\n")[:-1]
+    if not lines:
+        text = raw.text() if text is None else text
+        lines = [text]
+    layout = _sniff(lines)
+    if layout is not None:
+        return _fast_blocks(raw, text is None, layout, ctx, path, assumptions)
+    blocks = _blocks(raw.text() if text is None else text)
     msgs = blocks.filter(pl.col("block") > 0)
     if msgs.height:
         msgs = _local_times(msgs, ctx, path, assumptions)
     else:
         msgs = msgs.with_columns(pl.lit(None, pl.Datetime("us")).alias("ts_local"))
     orphan = blocks.filter(pl.col("block") == 0).with_columns(pl.lit(None, pl.Datetime("us")).alias("ts_local"))
+    marker = pl.col("first_line").str.contains(_SPECIAL_RE) | pl.col("tail").str.contains(_SPECIAL_RE).fill_null(False)
     return tuple(  # type: ignore[return-value]
-        f.with_columns(_tail(pl.col("more")).alias("tail")).select(_BLOCK_COLUMNS) for f in (orphan, msgs)
+        _split_rest(f.with_columns(_tail(pl.col("more")).alias("tail"))).with_columns(marker.alias("_marker"))
+        .select(_BLOCK_COLUMNS) for f in (orphan, msgs)
     )
 
 
@@ -472,6 +856,8 @@ _SPECIAL_WORDS: Final = (
 """Literal markers of everything the regex rules below look for: a message containing none
 of them is plain text, and is classified without running a single regex."""
 _SPECIAL_RE: Final = "|".join(re.escape(w) for w in _SPECIAL_WORDS)
+_SPECIAL_TEXT_RE: Final = "|".join(re.escape(w) for w in _SPECIAL_WORDS if w not in _INVISIBLE_CHARS)
+"""The markers without the invisible characters, for files that cannot contain any."""
 """One alternation of literals: the regex engine's SIMD literal search beats Aho-Corasick here."""
 
 
@@ -537,17 +923,45 @@ def _verbatim(first: pl.Expr) -> pl.Expr:
 def _resolve_marked(maybe: pl.DataFrame) -> pl.DataFrame:
     """Rows that may carry a marker, by the exact rule (a marker in the verbatim text, or no
     ``Name: ``): the full rules for those that do, plain text for the rest."""
+    # The header remainder as written: "Name: text", or the whole system line.
+    rest = pl.when(pl.col("body_first").is_null()).then(pl.col("author")).otherwise(
+        pl.concat_str(pl.col("author"), pl.lit(": "), pl.col("body_first")))
     maybe = maybe.with_columns(
-        _verbatim(pl.col("rest")).alias("whole"),
+        _verbatim(rest).alias("whole"),
         pl.when(pl.col("body_first").is_null()).then(None).otherwise(_verbatim(pl.col("body_first"))).alias("body"),
     )
     special = pl.col("body").is_null() | pl.col("whole").str.contains(_SPECIAL_RE)
     return pl.concat([_classify(maybe.filter(special)), _plain(maybe.filter(~special))], how="vertical").sort("lineno")
 
 
+def _line_refs(numbers: npt.NDArray[Any]) -> pl.Series:
+    """``line N`` for each line number. Up to 12 bytes a string is an inline Arrow view:
+    built here with integer arithmetic in runs of equal digit count (the numbers rise),
+    where formatting 100,000 strings one by one costs more than reading the stamps."""
+    numbers = numbers.astype(np.int64)
+    if numbers.size == 0 or numbers[-1] >= 10**7 or numbers[0] < 1 or bool((np.diff(numbers) <= 0).any()):
+        return pl.Series(numbers).to_frame("n").select(pl.format("line {}", pl.col("n"))).to_series()
+    views = np.zeros((numbers.size, 16), dtype=np.uint8)
+    views[:, 4:9] = np.frombuffer(b"line ", dtype=np.uint8)
+    bounds = np.searchsorted(numbers, [10**k for k in range(8)])
+    for width in range(1, 8):
+        lo, hi = bounds[width - 1], bounds[width]
+        if lo == hi:
+            continue
+        views[lo:hi].view(np.uint32)[:, 0] = 5 + width
+        rest = numbers[lo:hi].copy()
+        for k in range(width - 1, -1, -1):
+            views[lo:hi, 9 + k] = rest % 10 + 48
+            rest //= 10
+    array = pa.Array.from_buffers(pa.string_view(), numbers.size, [None, pa.py_buffer(views)])
+    series = pl.from_arrow(array)
+    assert isinstance(series, pl.Series)
+    return series
+
+
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
-    text, data, assumptions = _read_text(path)
-    orphan, msgs = _messages(text, data, ctx, path, assumptions)
+    raw, text, assumptions = _Bytes.read(path)
+    orphan, msgs = _messages(raw, text, ctx, path, assumptions)
     orphan_rejects = orphan.filter(
         (pl.col("first_line").str.strip_chars() != "") | (pl.col("tail").fill_null("").str.strip_chars() != "")
     ).select(
@@ -567,49 +981,48 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     if bad_time.height:
         msgs = msgs.filter(pl.col("ts_local").is_not_null())
 
-    msgs = (
-        msgs.with_columns(pl.col("rest").str.splitn(": ", 2).alias("_split")).unnest("_split")
-        .rename({"field_0": "author", "field_1": "body_first"})
-    )
     # Rows that may be special: no "Name: ", or a marker in the header line or the tail. A
     # marker cannot straddle the two (the tail starts with a line break, no marker has one),
     # so this is a superset of the exact rule, which runs on these few rows only.
-    maybe = (
-        pl.col("body_first").is_null() | pl.col("rest").str.contains(_SPECIAL_RE)
-        | pl.col("tail").str.contains(_SPECIAL_RE).fill_null(False)
-    )
+    maybe = pl.col("body_first").is_null() | pl.col("_marker")
     msgs = msgs.with_columns(maybe.alias("_maybe"))
-    marked = _resolve_marked(msgs.filter(pl.col("_maybe")))
-    # Everything else is a plain message: the text as written, nothing attached.
-    plain_text = pl.concat_str("body_first", "tail", ignore_nulls=True)
+    maybe_rows = msgs.filter(pl.col("_maybe"))
+    marked = _resolve_marked(maybe_rows) if maybe_rows.height else maybe_rows
+    # Everything else is a plain message: the text as written, nothing attached. The few
+    # texts that continue on further lines are joined there and scattered into place.
+    n = msgs.height
+    texts = msgs.select(pl.when(pl.col("body_first") != "").then(pl.col("body_first"))).to_series()
+    continued = msgs.select(pl.arg_where(pl.col("tail").is_not_null())).to_series()
+    if continued.len():
+        joined = msgs.select(pl.concat_str(pl.col("body_first").gather(continued), pl.col("tail").gather(continued),
+                                           ignore_nulls=True).alias("t"))
+        texts = texts.scatter(continued, joined.select(pl.when(pl.col("t") != "").then(pl.col("t"))).to_series())
+    kind = pl.repeat("message", n, dtype=pl.String, eager=True)
+    status = pl.repeat(None, n, dtype=pl.String, eager=True)
+    author = msgs.get_column("author")
+    is_note = np.zeros(n, dtype=np.bool_)
+    attachments = pl.lit([], pl.List(pl.String))
     if marked.height:
-        # Row k of ``marked`` is the k-th row that may be special: gathered into place by
+        # Row k of ``marked`` is the k-th row that may be special: scattered into place by
         # position, so the 100,000 plain rows are neither re-sorted nor joined.
+        rows = pl.Series(np.flatnonzero(msgs.get_column("_maybe").to_numpy()))
+        texts = texts.scatter(rows, marked.get_column("text"))
+        kind = kind.scatter(rows, marked.get_column("kind"))
+        status = status.scatter(rows, marked.get_column("status"))
+        author = author.scatter(rows, marked.get_column("author"))
+        is_note[rows.to_numpy()] = marked.get_column("is_note").to_numpy()
         at = pl.when(pl.col("_maybe")).then(pl.col("_maybe").cast(pl.Int64).cum_sum() - 1)
-
-        def take(name: str, plain: pl.Expr) -> pl.Expr:
-            return pl.when(pl.col("_maybe")).then(pl.lit(marked.get_column(name)).gather(at)).otherwise(plain).alias(name)
-
-        msgs = msgs.with_columns(plain_text.alias("_plain_text")).with_columns(
-            take("author", pl.col("author")), take("is_note", pl.lit(False)), take("kind", pl.lit("message")),
-            take("status", pl.lit(None, pl.String)),
-            take("text", pl.when(pl.col("_plain_text") == "").then(None).otherwise(pl.col("_plain_text"))),
-            take("attachments", pl.lit([], pl.List(pl.String))),
-        )
-    else:
-        msgs = msgs.with_columns(plain_text.alias("text")).with_columns(
-            pl.lit(False).alias("is_note"), pl.lit("message").alias("kind"), pl.lit(None, pl.String).alias("status"),
-            pl.when(pl.col("text") == "").then(None).otherwise(pl.col("text")).alias("text"),
-            pl.lit([], pl.List(pl.String)).alias("attachments"),
-        )
+        attachments = pl.when(pl.col("_maybe")).then(pl.lit(marked.get_column("attachments")).gather(at)).otherwise(attachments)
 
     # Authors as written (plain rows keep their spacing until here): stripped and turned
-    # into identifiers once per distinct value.
-    raw_authors = msgs.select(pl.col("author").filter(~pl.col("is_note")).unique(maintain_order=True)).to_series()
-    stripped = raw_authors.str.strip_chars()
-    authors = stripped.unique().sort().to_list()
-    ident = {a: (f"phone:{a}" if looks_like_phone(a) else f"name:{a}") for a in authors}
-    participants = sorted(ident.values())
+    # into identifiers once per distinct value; each message finds its author's by index.
+    names = author.drop_nulls().unique(maintain_order=True)
+    index = np.where(is_note, -1, author.cast(pl.Enum(names.to_list())).to_physical().cast(pl.Int64).fill_null(-1).to_numpy())
+    used = np.bincount(index[index >= 0], minlength=names.len()) > 0
+    stripped = names.str.strip_chars()
+    authors = sorted(set(stripped.filter(pl.Series(used)).to_list()))
+    ident = {a: (f"phone:{a}" if looks_like_phone(a) else f"name:{a}") for a in stripped.to_list()}
+    participants = sorted({ident[a] for a in authors})
     chat_name = _CHAT_NAME.match(path.name)
     if chat_name and len(authors) < 2:
         # One voice in the chat: the file name says who the other end was ("WhatsApp Chat
@@ -619,26 +1032,27 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         if partner_id not in participants:
             participants = sorted([*participants, partner_id])
             assumptions.append(f"only one author writes in this chat; the other participant taken from the file name: {partner!r}")
-    # Sender and recipients (everyone else in the chat) by the author's index: worked out
-    # once per author, gathered per message.
+    # Sender and recipients (everyone else in the chat): worked out once per author,
+    # gathered per message.
     senders = [ident[a] for a in stripped.to_list()]
-    index = (pl.when(pl.col("is_note")).then(None)
-             .otherwise(pl.col("author").replace_strict(raw_authors, pl.int_range(raw_authors.len(), dtype=pl.UInt32,
-                                                                                  eager=True), default=None)))
-    sender_of = pl.Series(senders, dtype=pl.String)
+    who = pl.Series(np.where(index >= 0, index, 0), dtype=pl.UInt32).to_frame("i").select(
+        pl.when(pl.lit(pl.Series(index >= 0))).then(pl.col("i"))).to_series()
     recipients_of = pl.Series([sorted(set(participants) - {v}) for v in senders], dtype=pl.List(pl.String))
-    events = msgs.select(
-        pl.format("line {}", pl.col("lineno")).alias("source_ref"),
-        pl.col("kind"),
+    events = pl.DataFrame([
+        _line_refs(msgs.get_column("lineno").to_numpy()).alias("source_ref"),
+        kind.alias("kind"),
+        msgs.get_column("ts_local"),
+        msgs.get_column("stamp").alias("ts_raw"),
+        pl.Series(senders, dtype=pl.String).gather(who).alias("sender"),
+        recipients_of.gather(who).alias("recipients"),
+        status.alias("status"),
+        texts.alias("text"),
+    ]).with_columns(
+        pl.col("recipients").fill_null(pl.lit([], pl.List(pl.String))),
         pl.lit("whatsapp").alias("channel"),
-        pl.col("ts_local"),
-        pl.col("stamp").alias("ts_raw"),
-        pl.lit(sender_of).gather(index).alias("sender"),
-        pl.lit(recipients_of).gather(index).fill_null(pl.lit([], pl.List(pl.String))).alias("recipients"),
-        pl.col("status"),
-        pl.col("text"),
-        pl.col("attachments"),
-    )
+        (attachments if not marked.height else msgs.select(attachments).to_series()).alias("attachments"),
+    ).select("source_ref", "kind", "channel", "ts_local", "ts_raw", "sender", "recipients", "status", "text",
+             "attachments")
     if ctx.owner:
         # A one-sided chat with no partner named in the file name: the owner was the recipient
         # (the shared normaliser drops the owner from a message the owner sent).
