@@ -43,6 +43,7 @@ note (it has no ``": "`` separator).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -296,6 +297,18 @@ _UNICODE_SPACE_CODES: Final = np.array(
 """Whitespace beyond ASCII as Rust (Polars' ``strip_chars``) sees it, as little-endian UTF-8 codes."""
 
 
+_ROWS_PER_CHUNK: Final = 1 << 15
+
+
+def _chunked(n: int, make: Callable[[int, int], pa.Array]) -> pl.Series:
+    """A Series of Arrow arrays made for rows [lo, hi) in runs of 32,768: Polars works on
+    the chunks of one column in parallel (a single chunk keeps it to one core)."""
+    arrays = [make(lo, min(lo + _ROWS_PER_CHUNK, n)) for lo in range(0, max(n, 1), _ROWS_PER_CHUNK)]
+    series = pl.from_arrow(pa.chunked_array(arrays))
+    assert isinstance(series, pl.Series)
+    return series
+
+
 def _pooled(size: int, dtype: type[np.generic]) -> npt.NDArray[Any]:
     """An uninitialised array in Arrow's memory pool. The pool keeps freed memory for the
     next request, where NumPy's own allocations of this size are fresh pages from the
@@ -423,11 +436,10 @@ class _Bytes:
                 np.copyto(view[:, 3], high, where=short)
             if valid is not None:
                 view[~valid[lo:hi]] = 0
-        validity = None if valid is None else pa.py_buffer(np.packbits(valid, bitorder="little"))
-        array = pa.Array.from_buffers(pa.string_view(), n, [validity, pa.py_buffer(views), self.buffer])
-        series = pl.from_arrow(array)
-        assert isinstance(series, pl.Series)
-        return series
+        return _chunked(n, lambda lo, hi: pa.Array.from_buffers(pa.string_view(), hi - lo, [
+            None if valid is None else pa.py_buffer(np.packbits(valid[lo:hi], bitorder="little")),
+            pa.py_buffer(views[lo:hi]), self.buffer,
+        ]))
 
     def code3(self, at: _I64) -> npt.NDArray[np.uint32]:
         """The three bytes at each position as one little-endian number."""
@@ -436,11 +448,9 @@ class _Bytes:
 
 
 def _datetimes(micros: _I64, valid: _BOOL) -> pl.Series:
-    array = pa.Array.from_buffers(pa.timestamp("us"), micros.size,
-                                  [pa.py_buffer(np.packbits(valid, bitorder="little")), pa.py_buffer(micros)])
-    series = pl.from_arrow(array)
-    assert isinstance(series, pl.Series)
-    return series.alias("ts_local")
+    return _chunked(micros.size, lambda lo, hi: pa.Array.from_buffers(pa.timestamp("us"), hi - lo, [
+        pa.py_buffer(np.packbits(valid[lo:hi], bitorder="little")), pa.py_buffer(micros[lo:hi]),
+    ])).alias("ts_local")
 
 
 _BLOCK_COLUMNS: Final = ("lineno", "stamp", "author", "body_first", "first_line", "ts_local", "tail", "_marker")
