@@ -67,6 +67,7 @@ from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 TEMPLATES_PATH: Final = Path(__file__).resolve().parent / "templates" / "cdr_templates.toml"
 HEADER_SCAN_ROWS: Final = 40
 KIND: Final = EVENT_SCHEMA["kind"]
+DIRECTION: Final = EVENT_SCHEMA["direction"]
 
 INFO: Final = ParserInfo(
     name="cdr",
@@ -79,6 +80,7 @@ INFO: Final = ParserInfo(
 )
 
 EVENT_TYPES: Final = ("voice", "sms", "mms", "data", "voicemail", "call-forward")
+ETYPE: Final = pl.Enum(EVENT_TYPES)
 COLUMN_KEYS: Final = (
     "target", "a_party", "b_party", "subject", "other", "start", "date", "time", "end", "duration", "event_type",
     "direction", "first_cell", "last_cell", "lac", "tac", "first_lac", "last_lac", "first_tac", "last_tac", "eci",
@@ -424,28 +426,54 @@ def _column_facts(t: pl.DataFrame) -> tuple[dict[str, list[str]], dict[str, bool
     return distinct, irregular
 
 
+_FEW_VALUES: Final = 8
+"""Up to this many distinct values, a row's value is found by comparing it with each (a
+few vectorised equality tests); above, by a categorical lookup (one hash per row)."""
+
+
+def _distinct_values(t: pl.DataFrame, key: str, distinct: dict[str, list[str]] | None) -> list[str]:
+    if distinct is not None and key in distinct:
+        return distinct[key]
+    values: list[str] = t.get_column(key).drop_nulls().unique().to_list()
+    if distinct is not None:
+        distinct[key] = values
+    return values
+
+
+def _codes(key: str, values: list[str]) -> pl.Expr:
+    """Each row's position in ``values`` (the column's distinct values; null stays null)."""
+    if len(values) <= _FEW_VALUES:
+        code: Any = pl
+        for i, v in enumerate(values):
+            code = code.when(pl.col(key) == v).then(pl.lit(i, pl.UInt32))
+        return code
+    return pl.col(key).cast(pl.Enum(values)).to_physical().cast(pl.UInt32)
+
+
+def _per_value(values: list[Any], dtype: pl.DataType, codes: pl.Expr) -> pl.Expr:
+    """``values[code]`` for each row: a gather from a small table, no hashing."""
+    return pl.lit(pl.Series(values, dtype=dtype)).gather(codes)
+
+
 def _map_distinct(t: pl.DataFrame, key: str, fn: Any, dtype: pl.DataType,
-                  distinct: dict[str, list[str]] | None = None) -> pl.Expr:
+                  distinct: dict[str, list[str]] | None = None, vectorised: pl.Expr | None = None) -> pl.Expr:
     """``fn`` applied to each distinct value of column ``key`` (Python, once per value),
-    joined back with a hash lookup. ``distinct`` caches a column's distinct values."""
+    then looked up per row. ``distinct`` caches a column's distinct values. ``vectorised``
+    is a column expression used instead when it gives exactly ``fn``'s answer for every
+    distinct value (checked here, so it gives the same answer for every row)."""
     if key not in t.columns:
         return pl.lit(None, dtype)
-    if distinct is not None and key in distinct:
-        values = distinct[key]
-    else:
-        values = t.get_column(key).drop_nulls().unique().to_list()
-        if distinct is not None:
-            distinct[key] = values
-    mapped = {v: fn(v) for v in values}
-    keys = [k for k, v in mapped.items() if v is not None]
-    if not keys:
+    values = _distinct_values(t, key, distinct)
+    mapped = [fn(v) for v in values]
+    if all(m is None for m in mapped):
         return pl.lit(None, dtype)
     if len(values) == 1:  # one value throughout (a roaming flag, say): no lookup per row
-        return pl.when(pl.col(key).is_not_null()).then(pl.lit(mapped[keys[0]], dtype))
-    return pl.col(key).replace_strict(
-        pl.Series(keys, dtype=pl.String), pl.Series([mapped[k] for k in keys], dtype=dtype), default=None,
-        return_dtype=dtype,
-    )
+        return pl.when(pl.col(key).is_not_null()).then(pl.lit(mapped[0], dtype))
+    if vectorised is not None:
+        check = pl.DataFrame({key: values}, schema={key: pl.String}).select(vectorised).to_series()
+        if check.dtype == dtype and check.to_list() == mapped:
+            return vectorised
+    return _per_value(mapped, dtype, _codes(key, values))
 
 
 def hms_seconds(value: str) -> int | None:
@@ -584,14 +612,15 @@ _EVENT_COLUMNS: Final = ("source_ref", "kind", "channel", "ts_utc", "ts_end_utc"
 
 def _derive(t: pl.DataFrame, tpl: Template, label: str, first: int, target: str | None,
             columns: dict[str, pl.Expr], start: pl.Expr, ts_raw: pl.Expr, end: pl.Expr,
-            end_read: pl.Expr, *, careful: bool) -> pl.LazyFrame:
+            end_read: pl.Expr, *, careful: bool, has_end: bool) -> pl.LazyFrame:
     """Every output column of a block (event columns, ``cdr`` detail columns), as one lazy
     query over the text columns; ``careful`` adds per row ``ok`` and what a reject reason
     needs, else one ``all_ok`` flag (so a clean block builds no helper columns)."""
     lf = t.lazy().select(
         (pl.lit(f"{label}row ") + (pl.col("_i") + first).cast(pl.String)).alias("source_ref"),
-        _col(t, "event_type").alias("etype_raw"), columns["etype"].alias("etype"),
-        columns["type_dir"].alias("type_dir"), columns["given_dir"].alias("given_dir"),
+        _col(t, "event_type").alias("etype_raw"),
+        *[columns[k].alias(k) for k in ("etype", "type_dir", "given_dir", "is_data", "kind", "channel",
+                                         "type_status", "is_voice")],
         start.alias("start"), end.alias("end_given"), ts_raw.alias("ts_raw"),
         columns["duration"].alias("duration_s"), _col(t, "duration").alias("duration_raw"),
         columns["roaming"].alias("roaming"), columns["first_cell"].alias("first_cell"),
@@ -612,7 +641,7 @@ def _derive(t: pl.DataFrame, tpl: Template, label: str, first: int, target: str 
     ok = (
         pl.col("etype").is_not_null() & pl.col("start").is_not_null()
         & (pl.col("duration_raw").is_null() | pl.col("duration_s").is_not_null())
-        & (pl.col("a").is_not_null() | pl.col("b").is_not_null() | (pl.col("etype") == "data"))
+        & (pl.col("a").is_not_null() | pl.col("b").is_not_null() | pl.col("is_data"))
     )
     if tpl.timezone == "UTC":
         ts_utc = pl.col("start").dt.replace_time_zone("UTC")
@@ -621,31 +650,24 @@ def _derive(t: pl.DataFrame, tpl: Template, label: str, first: int, target: str 
     else:
         ts_utc, basis = wall_clock_to_utc(pl.col("start"), tpl.timezone)
         end_utc, _ = wall_clock_to_utc(pl.col("end_given"), tpl.timezone)
-    is_data = pl.col("etype") == "data"
-    is_msg = pl.col("etype").is_in(["sms", "mms"])
-    owner = pl.coalesce(pl.col("subject"), pl.lit(target, pl.String))
+    is_data = pl.col("is_data")
+    # the target: from the row where the layout has a target/subject column
+    owner = (pl.coalesce(pl.col("subject"), pl.lit(target, pl.String)) if {"subject", "target"} & set(t.columns)
+             else pl.lit(target, pl.String))
     status = (
-        pl.when(pl.col("etype") == "voicemail").then(pl.lit("voicemail"))
-        .when(pl.col("etype") == "call-forward").then(pl.lit("forwarded"))
-        .when(pl.col("etype") == "voice")
+        pl.when(pl.col("is_voice"))
         .then(pl.when(pl.col("duration_s") > 0).then(pl.lit("answered")).otherwise(pl.lit("missed")))
+        .otherwise(pl.col("type_status"))
     )
+    from_duration = pl.when(pl.col("duration_s").is_not_null() & ~is_data).then(
+        pl.col("ts_utc") + pl.duration(seconds=pl.col("duration_s")))
     lf = lf.with_columns(ok.alias("ok"), ts_utc.cast(TS_TYPE).alias("ts_utc"))
     return lf.select(
-        "source_ref",
-        pl.when(is_data).then(pl.lit("location", KIND)).when(is_msg).then(pl.lit("message", KIND))
-        .otherwise(pl.lit("call", KIND)).alias("kind"),
-        pl.when(is_data).then(pl.lit("data")).when(is_msg).then(pl.col("etype")).otherwise(pl.lit("voice"))
-        .alias("channel"),
-        "ts_utc",
-        pl.coalesce(
-            end_utc.cast(TS_TYPE),
-            pl.when(pl.col("duration_s").is_not_null() & ~is_data)
-            .then(pl.col("ts_utc") + pl.duration(seconds=pl.col("duration_s"))),
-        ).alias("ts_end_utc"),
+        "source_ref", "kind", "channel", "ts_utc",
+        (pl.coalesce(end_utc.cast(TS_TYPE), from_duration) if has_end else from_duration).alias("ts_end_utc"),
         basis.cast(EVENT_SCHEMA["ts_basis"]).alias("ts_basis"),
         "ts_raw",
-        pl.col("direction").cast(EVENT_SCHEMA["direction"]),
+        "direction",
         (pl.lit("phone:") + pl.when(is_data).then(owner).otherwise(pl.col("a").fill_null("unknown"))).alias("sender"),
         pl.when(is_data).then(pl.lit([], pl.List(pl.String)))
         .otherwise(pl.concat_list(pl.lit("phone:") + pl.col("b").fill_null("unknown"))).alias("recipients"),
@@ -664,6 +686,38 @@ def _collect(lf: pl.LazyFrame) -> pl.DataFrame:
     """The in-memory engine: its columns come out in one chunk each (the streaming engine
     leaves them unaligned, and every later select of unaligned columns copies them)."""
     return lf.collect(engine="in-memory")
+
+
+def _type_columns(t: pl.DataFrame, tpl: Template, distinct: dict[str, list[str]]) -> dict[str, pl.Expr]:
+    """What the event type says, per row: ``etype``, ``type_dir`` (MOC/MTC-style types),
+    ``is_data``, ``kind``, ``channel``, ``type_status`` (the status a type fixes) and
+    ``is_voice``. Worked out once per distinct type as written, then looked up by code."""
+    if "event_type" not in t.columns:  # a layout without a type column: voice calls
+        return {"etype": pl.lit("voice", ETYPE), "type_dir": pl.lit(None, DIRECTION), "is_data": pl.lit(False),
+                "kind": pl.lit("call", KIND), "channel": pl.lit("voice"), "type_status": pl.lit(None, pl.String),
+                "is_voice": pl.lit(True)}
+    values = _distinct_values(t, "event_type", distinct)
+    meanings = [tpl.event_types.get(_norm(v)) for v in values]
+    etypes = [m.split(":")[0] if m else None for m in meanings]
+    if not any(etypes):
+        return {"etype": pl.lit(None, ETYPE), "type_dir": pl.lit(None, DIRECTION), "is_data": pl.lit(None, pl.Boolean),
+                "kind": pl.lit(None, KIND), "channel": pl.lit(None, pl.String), "type_status": pl.lit(None, pl.String),
+                "is_voice": pl.lit(None, pl.Boolean)}
+    codes = _codes("event_type", values)
+    dirs = [m.split(":")[1] if m and ":" in m else None for m in meanings]
+
+    def per_type(rule: Any, dtype: pl.DataType) -> pl.Expr:
+        return _per_value([None if e is None else rule(e) for e in etypes], dtype, codes)
+
+    return {
+        "etype": _per_value(etypes, ETYPE, codes),
+        "type_dir": _per_value(dirs, DIRECTION, codes) if any(dirs) else pl.lit(None, DIRECTION),
+        "is_data": per_type(lambda e: e == "data", pl.Boolean()),
+        "kind": per_type(lambda e: "location" if e == "data" else "message" if e in ("sms", "mms") else "call", KIND),
+        "channel": per_type(lambda e: e if e in ("data", "sms", "mms") else "voice", pl.String()),
+        "type_status": per_type(lambda e: {"voicemail": "voicemail", "call-forward": "forwarded"}.get(e), pl.String()),
+        "is_voice": per_type(lambda e: e == "voice", pl.Boolean()),
+    }
 
 
 def _block_events(block: Block, frame: pl.DataFrame, header_idx: int, tpl: Template, target: str | None,
@@ -688,37 +742,28 @@ def _block_events(block: Block, frame: pl.DataFrame, header_idx: int, tpl: Templ
     t = _text_columns(rows, cols).with_columns(rows.get_column("_i"))
     distinct, irregular = _column_facts(t)
 
-    def event_type(v: str) -> str | None:
-        return tpl.event_types.get(_norm(v))
-
-    def split(i: int) -> Any:
-        return lambda v: ([*m.split(":"), None])[i] if (m := event_type(v)) else None
-
-    if "event_type" in cols:
-        etype = _map_distinct(t, "event_type", split(0), pl.String(), distinct)
-        type_dir = _map_distinct(t, "event_type", split(1), pl.String(), distinct)
-    else:
-        etype, type_dir = pl.lit("voice"), pl.lit(None, pl.String)
-    columns = {
-        "etype": etype, "type_dir": type_dir,
-        "given_dir": (_map_distinct(t, "direction", lambda v: tpl.directions.get(_norm(v)), pl.String(), distinct)
-                      if tpl.directions else pl.lit(None, pl.String)),
-        "duration": _map_distinct(t, "duration", _seconds if tpl.duration_format == "seconds" else hms_seconds,
-                                  pl.Int64(), distinct),
+    columns = _type_columns(t, tpl, distinct) | {
+        "given_dir": (_map_distinct(t, "direction", lambda v: tpl.directions.get(_norm(v)), DIRECTION, distinct)
+                      if tpl.directions else pl.lit(None, DIRECTION)),
+        "duration": (_map_distinct(t, "duration", _seconds, pl.Int64(), distinct,
+                                   vectorised=pl.col("duration").cast(pl.Int64, strict=False))
+                     if tpl.duration_format == "seconds" else
+                     _map_distinct(t, "duration", hms_seconds, pl.Int64(), distinct)),
         "roaming": (_map_distinct(t, "roaming", lambda v: tpl.roaming.get(_norm(v)), pl.Boolean(), distinct)
                     if tpl.roaming else pl.lit(None, pl.Boolean)),
         "first_cell": _cells(t, ("first_lac", "first_tac", "lac", "tac"), "first_cell", irregular),
         "last_cell": _cells(t, ("last_lac", "last_tac", "lac", "tac"), "last_cell", irregular),
     }
     start, ts_raw, end, end_read = _time_exprs(tpl, t)
+    has_end = "end" in t.columns and bool(tpl.datetime_format)
     derived = _collect(_derive(t, tpl, block.label, first, target, columns, start, ts_raw, end, end_read,
-                               careful=False))
+                               careful=False, has_end=has_end))
     if not derived.get_column("all_ok")[0]:
         # The careful way: times retried without padding, then failing rows are rejects.
         start_s, ts_raw, end_s = _timestamps(tpl, t)
         t = t.with_columns(start_s, end_s)
         derived = _collect(_derive(t, tpl, block.label, first, target, columns, pl.col("_start"), ts_raw,
-                                   pl.col("_end"), pl.lit(True), careful=True))
+                                   pl.col("_end"), pl.lit(True), careful=True, has_end=has_end))
         bad = derived.filter(~pl.col("ok"))
         if bad.height:
             out.rejects.append(_rejects(bad, tpl, ctx))
