@@ -327,6 +327,7 @@ class _Bytes:
 
     def __init__(self, a: npt.NDArray[np.uint8], start: int, end: int) -> None:
         self.a, self.start, self.end = a, start, end
+        self.crlf = False  # whether some line ended "\r\n" (set by ``lines``)
         self.buffer = pa.py_buffer(a)
         self.w4 = np.ndarray((a.size - 4,), dtype="<u4", buffer=a, strides=(1,))
         self.w8 = np.ndarray((a.size - 8,), dtype="<u8", buffer=a, strides=(1,))
@@ -408,7 +409,9 @@ class _Bytes:
         if self.end - self.start >= 3 and int(self.code3(starts[:1])[0]) == _LEAD_MARK_CODES[2]:
             starts[0] += 3
         last = np.maximum(ends - 1, 0)
-        ends -= (ends > starts) & (self.a[last] == 13)
+        carriage = (ends > starts) & (self.a[last] == 13)
+        self.crlf = bool(carriage.any())
+        ends -= carriage
         np.maximum(ends, starts, out=ends)
         return starts, ends
 
@@ -653,8 +656,9 @@ def _fast_blocks(raw: _Bytes, ascii_only: bool, layout: _Layout, ctx: ParseConte
         p[others] = (frame[others].select(pl.col("line").str.find(sep, literal=True).fill_null(-1).cast(pl.Int64))
                      .to_series().to_numpy())
 
-    # A leading U+200E/U+200F/BOM: those few lines are split by string operations instead.
-    marked = (lengths >= 3) & np.isin(raw.code3(starts), _LEAD_MARK_CODES)
+    # A leading U+200E/U+200F/BOM: those few lines are split by string operations instead
+    # (an ASCII file has none).
+    marked = np.zeros(n, dtype=np.bool_) if ascii_only else (lengths >= 3) & np.isin(raw.code3(starts), _LEAD_MARK_CODES)
     if layout.bracket:
         split = (lengths > 0) & (raw.a[starts] == ord("[")) & (p >= 0)
         rest_at = starts + p + 1
@@ -792,10 +796,34 @@ def _fast_blocks(raw: _Bytes, ascii_only: bool, layout: _Layout, ctx: ParseConte
     ], schema=["lineno", "stamp", "author", "body_first", "first_line", "ts_local", "_marker"])
     cont = pl.DataFrame([
         block[rest].astype(np.uint32), (rest + 1).astype(np.uint32), frame.get_column("line").gather(rest),
-    ], schema=["block", "lineno", "line"]).group_by("block", maintain_order=True).agg(
+    ], schema=["block", "lineno", "line"])
+    if raw.crlf:
+        return _orphan(_grouped(cont)), _with_tails(msgs, _grouped(cont))
+    # Continuation lines run on from their header in the file itself: without "\r\n" line
+    # ends, a message's tail is the span from its header's line break to the end of its
+    # last non-blank line (trailing blank lines dropped, as ``_tail`` does).
+    in_message = block[rest] > 0
+    rows, owner = rest[in_message], block[rest][in_message]
+    tail_at = np.zeros(heads.size, dtype=np.int64)
+    tail_len = np.zeros(heads.size, dtype=np.int64)
+    has_tail = np.zeros(heads.size, dtype=np.bool_)
+    if rows.size:
+        blank = cont.filter(pl.col("block") > 0).select(pl.col("line").str.strip_chars() == "").to_series().to_numpy()
+        first = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+        message = owner[first] - 1
+        last = np.maximum.reduceat(np.where(blank, -1, rows), first)
+        tail_at[message] = ends[heads[message]]
+        tail_len[message] = np.where(last >= 0, ends[np.maximum(last, 0)] - tail_at[message], 0)
+        has_tail[message] = True
+    msgs = msgs.with_columns(raw.strings(tail_at, tail_len, has_tail).alias("tail"))
+    return _orphan(_grouped(cont.filter(pl.col("block") == 0))), msgs
+
+
+def _grouped(cont: pl.DataFrame) -> pl.DataFrame:
+    """Continuation lines (block, lineno, line) as one row per block."""
+    return cont.group_by("block", maintain_order=True).agg(
         pl.col("lineno").first().alias("_first_no"), pl.col("line").alias("_lines"),
     )
-    return _orphan(cont), _with_tails(msgs, cont)
 
 
 def _orphan(cont: pl.DataFrame) -> pl.DataFrame:
