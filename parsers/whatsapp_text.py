@@ -45,7 +45,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
@@ -53,6 +52,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 import pyarrow as pa
+from numpy.lib.stride_tricks import sliding_window_view
 
 from atlas.errors import FormatError
 from atlas.model import REJECT_SCHEMA
@@ -385,8 +385,8 @@ class _Bytes:
     def lines(self) -> tuple[_I64, _I64]:
         """Line spans as Polars' CSV reader splits a file: at ``\\n``, one trailing
         ``\\r`` dropped, a final line break adding no line (and, like the reader, a second
-        byte-order mark dropped). Scanned in 64 KB pieces so no file-sized mask is made."""
-        piece = 1 << 16
+        byte-order mark dropped). Scanned in 1 MB pieces so no file-sized mask is made."""
+        piece = 1 << 20
         scratch = _pooled(piece, np.bool_)
         found = []
         for at in range(self.start, self.end, piece):
@@ -416,33 +416,46 @@ class _Bytes:
         return starts, ends
 
     def strings(self, starts: _I64, lengths: _I64, valid: _BOOL | None = None) -> pl.Series:
-        """A Polars string column of the spans (null where not ``valid``). Worked in pieces
-        of 8,192 so the scratch arrays stay small and reused."""
+        """A Polars string column of the spans (null where not ``valid``)."""
         n = starts.size
         views = _pooled(n * 4, np.uint32).reshape(n, 4)
-        for lo in range(0, n, _PIECE):
-            hi = min(lo + _PIECE, n)
-            at, size, view = starts[lo:hi], lengths[lo:hi], views[lo:hi]
-            view[:, 0] = size
-            view[:, 1] = self.w4[at]  # the 4-byte prefix of a long string
-            view[:, 2] = 0  # buffer index
-            view[:, 3] = at  # offset
-            short = size <= 12  # Arrow keeps these inline, zero-padded
-            if short.any():
-                low = self.w8[at]
-                low &= _LOW_BYTES[np.clip(size, 0, 8)]
-                high = self.w4[at + 8]
-                high &= _LOW_BYTES32[np.clip(size - 8, 0, 4)]
-                np.copyto(view[:, 1], low, where=short, casting="unsafe")
-                low >>= np.uint64(32)
-                np.copyto(view[:, 2], low, where=short, casting="unsafe")
-                np.copyto(view[:, 3], high, where=short)
-            if valid is not None:
-                view[~valid[lo:hi]] = 0
+        if valid is not None and valid.sum() < n // 2:
+            # Mostly null (continuation tails, say): only the valid rows are looked at.
+            views[:] = 0
+            rows = np.flatnonzero(valid)
+            self._fill(views, rows, starts[rows], lengths[rows])
+        else:
+            for lo in range(0, n, _PIECE):  # pieces of 8,192 keep the scratch arrays small
+                hi = min(lo + _PIECE, n)
+                self._fill(views[lo:hi], None, starts[lo:hi], lengths[lo:hi])
+                if valid is not None:
+                    views[lo:hi][~valid[lo:hi]] = 0
         return _chunked(n, lambda lo, hi: pa.Array.from_buffers(pa.string_view(), hi - lo, [
             None if valid is None else pa.py_buffer(np.packbits(valid[lo:hi], bitorder="little")),
             pa.py_buffer(views[lo:hi]), self.buffer,
         ]))
+
+    def _fill(self, views: npt.NDArray[np.uint32], rows: _I64 | None, at: _I64, size: _I64) -> None:
+        """Arrow string views of the spans (at, size), into ``views`` (at ``rows``, or all):
+        length, 4-byte prefix, buffer 0 and offset; up to 12 bytes the string itself, inline
+        and zero-padded."""
+        target = views if rows is None else views[rows]
+        target[:, 0] = size
+        target[:, 1] = self.w4[at]
+        target[:, 2] = 0
+        target[:, 3] = at
+        short = np.flatnonzero(size <= 12)
+        if short.size:
+            at_s, size_s = at[short], size[short]
+            low = self.w8[at_s]
+            low &= _LOW_BYTES[np.clip(size_s, 0, 8)]
+            high = self.w4[at_s + 8]
+            high &= _LOW_BYTES32[np.clip(size_s - 8, 0, 4)]
+            target[short, 1] = low & np.uint64(0xFFFFFFFF)
+            target[short, 2] = low >> np.uint64(32)
+            target[short, 3] = high
+        if rows is not None:
+            views[rows] = target
 
     def code3(self, at: _I64) -> npt.NDArray[np.uint32]:
         """The three bytes at each position as one little-endian number."""
@@ -524,18 +537,20 @@ class _FixedStamps:
     values out of the ordinary range (a leap second), are left to strptime. Small integer
     types and per-month tables keep the arrays few and small."""
 
-    def __init__(self, a: npt.NDArray[np.uint8], at: _I64, fixed: _Fixed) -> None:
-        """``a`` starts where the stamps' offsets count from; ``at`` are the stamps' starts."""
+    def __init__(self, a: npt.NDArray[np.uint8], at: _I64, fixed: _Fixed, width: int) -> None:
+        """``a`` starts where the stamps' offsets count from; ``at`` are the stamps' starts.
+        The first ``width`` bytes at each start are copied out once (one row each), so the
+        bytes after the stamp (the separator) can be checked from ``self.grid`` too."""
         self.fixed = fixed
+        self.grid = sliding_window_view(a, width)[at]  # the padding keeps every window inside
         self.shape = np.ones(at.size, dtype=np.bool_)
         for offset, byte in fixed.literals:
-            self.shape &= np.take(a[offset:], at) == byte
+            self.shape &= self.grid[:, offset] == byte
         self.digits: dict[str, list[npt.NDArray[np.uint8]]] = {}
         for code, offset in fixed.fields:
             self.digits[code] = []
             for k in range(_FIELD_WIDTH[code]):
-                digit = np.take(a[offset + k:], at)
-                digit -= np.uint8(48)  # wraps below '0'
+                digit = self.grid[:, offset + k] - np.uint8(48)  # wraps below '0'
                 self.shape &= digit < 10
                 self.digits[code].append(digit)
 
@@ -597,6 +612,7 @@ class _FixedStamps:
         return ok, micros, day
 
 
+_MICROS_2000: Final = 946_684_800_000_000  # 2000-01-01 00:00 as microseconds since 1970
 _MONTH_DAYS: Final = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int32)
 
 
@@ -644,12 +660,13 @@ def _fast_blocks(raw: _Bytes, ascii_only: bool, layout: _Layout, ctx: ParseConte
     stamps_fixed = None
     shaped = np.zeros(n, dtype=np.bool_)
     if fixed is not None:
-        stamps_fixed = _FixedStamps(raw.a[offset:], starts, fixed)
+        sep_bytes = sep.encode()
+        stamps_fixed = _FixedStamps(raw.a[offset:], starts, fixed, fixed.width + len(sep_bytes))
         shaped = stamps_fixed.shape.copy()
         if layout.bracket:
             shaped &= raw.a[starts] == ord("[")
-        for k, byte in enumerate(sep.encode()):
-            shaped &= np.take(raw.a[offset + fixed.width + k:], starts) == byte
+        for k, byte in enumerate(sep_bytes):
+            shaped &= stamps_fixed.grid[:, fixed.width + k] == byte
         p[shaped] = offset + fixed.width
     others = np.flatnonzero(~shaped)
     if others.size:
@@ -683,24 +700,31 @@ def _fast_blocks(raw: _Bytes, ascii_only: bool, layout: _Layout, ctx: ParseConte
     general = (marked & (p >= 0)) | odd
     fast = split & ~general
     shaped &= fast
-    stamp = raw.strings(stamp_at, stamp_len, fast)
-    # Author and text of lines split the string way (and of regex headers, below): by line.
+    # Stamp, author and text of lines split the string way (and of regex headers, below),
+    # by line number; the byte-split ones are spans.
     parts: list[pl.DataFrame] = []
-
     generals = np.flatnonzero(general)
     if generals.size:
         strings = _split_rest(_general_split(frame[generals], layout).filter(pl.col("rest").is_not_null()))
-        at = strings.get_column("lineno").to_numpy().astype(np.int64) - 1
-        split[at] = True
-        stamp = stamp.scatter(at, strings.get_column("stamp"))
-        parts.append(strings.select("lineno", "author", "body_first", pl.lit(None, pl.String).alias("first_line")))
+        split[strings.get_column("lineno").to_numpy().astype(np.int64) - 1] = True
+        parts.append(strings.select("lineno", "stamp", "author", "body_first", pl.lit(None, pl.String).alias("first_line")))
 
     norm = pl.col("stamp")
     if layout.ampm:
         # "9:05\u202fp. m." → "9:05 pm". Without AM/PM a stamp with odd spaces simply does not
         # parse here and goes to the full regex below.
         norm = norm.str.replace_all(r"\s+", " ").str.replace(r"(?i)\s*([ap])\.?\s?m\.?$", " ${1}m")
-    stamps = pl.DataFrame([stamp.alias("stamp")])
+    stamps: list[pl.DataFrame] = []
+
+    def stamp_strings() -> pl.DataFrame:
+        """Every line's stamp as a string, made the first time strptime needs any."""
+        if not stamps:
+            stamp = raw.strings(stamp_at, stamp_len, fast)
+            if parts:
+                stamp = stamp.scatter(parts[0].get_column("lineno").to_numpy().astype(np.int64) - 1,
+                                      parts[0].get_column("stamp"))
+            stamps.append(pl.DataFrame([stamp.alias("stamp")]))
+        return stamps[0]
 
     def read(order: str, rows: _BOOL) -> tuple[_BOOL, _I64, int]:
         """The stamps of ``rows`` read in one day/month order: which are real dates, their
@@ -716,7 +740,7 @@ def _fast_blocks(raw: _Bytes, ascii_only: bool, layout: _Layout, ctx: ParseConte
         left = np.flatnonzero(rows & ~ok)
         if left.size:
             fmt = layout.fmt_mdy if order == "mdy" and layout.fmt_mdy else layout.fmt_dmy
-            times = stamps[left].select(norm.str.to_datetime(fmt, strict=False, time_unit="us", cache=False)).to_series()
+            times = stamp_strings()[left].select(norm.str.to_datetime(fmt, strict=False, time_unit="us", cache=False)).to_series()
             parsed = times.is_not_null().to_numpy()
             ok[left[parsed]] = True
             micros[left[parsed]] = times.to_physical().to_numpy()[parsed]
@@ -739,15 +763,13 @@ def _fast_blocks(raw: _Bytes, ascii_only: bool, layout: _Layout, ctx: ParseConte
             assumptions.append(assumption)
         if order != layout.guess:
             ok, micros, _ = read(order, split)
-    ts = _datetimes(micros, ok)
-    if "%y" in layout.fmt_dmy:
-        earliest = ts.min()
-        if earliest is not None and earliest < datetime(2000, 1, 1):  # type: ignore[operator]
-            # strptime's %y puts 69-99 in the 1900s; WhatsApp (2009-) means 20yy, as the slow path does.
-            ts = ts.to_frame().select(
-                pl.when(pl.col("ts_local").dt.year() < 2000).then(pl.col("ts_local").dt.offset_by("100y"))
-                .otherwise(pl.col("ts_local")).alias("ts_local")
-            ).to_series()
+    if "%y" in layout.fmt_dmy and (ok & (micros < _MICROS_2000)).any():
+        # strptime's %y puts 69-99 in the 1900s; WhatsApp (2009-) means 20yy, as the slow path does.
+        fixed_ts = _datetimes(micros, ok).to_frame().select(
+            pl.when(pl.col("ts_local").dt.year() < 2000).then(pl.col("ts_local").dt.offset_by("100y"))
+            .otherwise(pl.col("ts_local")).alias("ts_local")
+        ).to_series()
+        micros = fixed_ts.to_physical().fill_null(0).to_numpy().copy()
 
     header = ok.copy()
     # Lines that start like a header but did not parse: the full regex decides (another
@@ -762,16 +784,20 @@ def _fast_blocks(raw: _Bytes, ascii_only: bool, layout: _Layout, ctx: ParseConte
         slow = _split_rest(_local_times(slow, ctx, path, assumptions, order=order))
         at = slow.get_column("lineno").to_numpy().astype(np.int64) - 1
         header[at] = True
-        stamp = stamp.scatter(at, slow.get_column("stamp"))
-        ts = ts.scatter(at, slow.get_column("ts_local"))
-        parts.append(slow.select("lineno", "author", "body_first", pl.col("line").alias("first_line")))
+        slow_ts = slow.get_column("ts_local")
+        ok[at] = slow_ts.is_not_null().to_numpy()
+        micros[at] = slow_ts.to_physical().fill_null(0).to_numpy()
+        parts.append(slow.select("lineno", "stamp", "author", "body_first", pl.col("line").alias("first_line")))
 
     block = np.cumsum(header)
     heads = np.flatnonzero(header)
-    # Author ("Name") and text of the byte-split headers as spans; the others scattered in.
-    named = fast[heads] & (c[heads] >= 0)
+    # Stamp, author ("Name") and text of the byte-split headers as spans; the others
+    # scattered in.
+    head_fast = fast[heads]
+    named = head_fast & (c[heads] >= 0)
     head_rest, head_colon, head_end = rest_at[heads], colon_at[heads], ends[heads]
-    author = raw.strings(head_rest, np.where(named, head_colon, head_end) - head_rest, fast[heads])
+    stamp = raw.strings(stamp_at[heads], stamp_len[heads], head_fast)
+    author = raw.strings(head_rest, np.where(named, head_colon, head_end) - head_rest, head_fast)
     body = raw.strings(head_colon + 2, head_end - head_colon - 2, named)
     first_line = pl.repeat(None, heads.size, dtype=pl.String, eager=True)
     if parts:
@@ -781,9 +807,11 @@ def _fast_blocks(raw: _Bytes, ascii_only: bool, layout: _Layout, ctx: ParseConte
         rows = other_rows.get_column("lineno").to_numpy().astype(np.int64) - 1
         other_rows, rows = other_rows.filter(header[rows]), rows[header[rows]]
         where = np.searchsorted(heads, rows)
+        stamp = stamp.scatter(where, other_rows.get_column("stamp"))
         author = author.scatter(where, other_rows.get_column("author"))
         body = body.scatter(where, other_rows.get_column("body_first"))
         first_line = first_line.scatter(where, other_rows.get_column("first_line"))
+    ts = _datetimes(micros[heads], ok[heads])
     rest = np.flatnonzero(~header)
     # A marker anywhere in a message (its header line or a continuation line) makes it a
     # candidate for the full rules.
@@ -791,7 +819,7 @@ def _fast_blocks(raw: _Bytes, ascii_only: bool, layout: _Layout, ctx: ParseConte
     in_block = np.zeros(heads.size + 1, dtype=np.bool_)
     in_block[block[rest[marker[rest]]]] = True
     msgs = pl.DataFrame([
-        (heads + 1).astype(np.uint32), stamp.gather(heads), author, body, first_line, ts.gather(heads),
+        (heads + 1).astype(np.uint32), stamp, author, body, first_line, ts,
         marker[heads] | in_block[1:],
     ], schema=["lineno", "stamp", "author", "body_first", "first_line", "ts_local", "_marker"])
     cont = pl.DataFrame([
