@@ -1000,29 +1000,36 @@ def _resolve_marked(maybe: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([_classify(maybe.filter(special)), _plain(maybe.filter(~special))], how="vertical").sort("lineno")
 
 
+_DIGIT_PAIRS: Final = np.frombuffer("".join(f"{i:02d}" for i in range(100)).encode(), dtype="<u2").astype(np.uint64)
+_LINE_WORD: Final = int.from_bytes(b"line", "little") << 32
+
+
 def _line_refs(numbers: npt.NDArray[Any]) -> pl.Series:
-    """``line N`` for each line number. Up to 12 bytes a string is an inline Arrow view:
-    built here with integer arithmetic in runs of equal digit count (the numbers rise),
-    where formatting 100,000 strings one by one costs more than reading the stamps."""
+    """``line N`` for each line number. Up to 12 bytes a string is an inline Arrow view (two
+    64-bit words: length and "line", then " " and the digits), built here with integer
+    arithmetic in runs of equal digit count (the numbers rise), two digits at a time."""
     numbers = numbers.astype(np.int64)
     if numbers.size == 0 or numbers[-1] >= 10**7 or numbers[0] < 1 or bool((np.diff(numbers) <= 0).any()):
         return pl.Series(numbers).to_frame("n").select(pl.format("line {}", pl.col("n"))).to_series()
-    views = np.zeros((numbers.size, 16), dtype=np.uint8)
-    views[:, 4:9] = np.frombuffer(b"line ", dtype=np.uint8)
+    views = _pooled(numbers.size * 2, np.uint64).reshape(-1, 2)
     bounds = np.searchsorted(numbers, [10**k for k in range(8)])
     for width in range(1, 8):
-        lo, hi = bounds[width - 1], bounds[width]
+        lo, hi = int(bounds[width - 1]), int(bounds[width])
         if lo == hi:
             continue
-        views[lo:hi].view(np.uint32)[:, 0] = 5 + width
+        views[lo:hi, 0] = (5 + width) | _LINE_WORD
+        word = np.full(hi - lo, 0x20, dtype=np.uint64)  # the space after "line"
         rest = numbers[lo:hi].copy()
-        for k in range(width - 1, -1, -1):
-            views[lo:hi, 9 + k] = rest % 10 + 48
-            rest //= 10
-    array = pa.Array.from_buffers(pa.string_view(), numbers.size, [None, pa.py_buffer(views)])
-    series = pl.from_arrow(array)
-    assert isinstance(series, pl.Series)
-    return series
+        last = width  # the byte (of the second word) holding the last digit
+        while last >= 2:
+            word |= _DIGIT_PAIRS[rest % 100] << np.uint64(8 * (last - 1))
+            rest //= 100
+            last -= 2
+        if last == 1:
+            word |= (rest.astype(np.uint64) + np.uint64(48)) << np.uint64(8)
+        views[lo:hi, 1] = word
+    return _chunked(numbers.size, lambda lo, hi: pa.Array.from_buffers(
+        pa.string_view(), hi - lo, [None, pa.py_buffer(views[lo:hi])]))
 
 
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
@@ -1101,8 +1108,10 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     # Sender and recipients (everyone else in the chat): worked out once per author,
     # gathered per message.
     senders = [ident[a] for a in stripped.to_list()]
-    who = pl.Series(np.where(index >= 0, index, 0), dtype=pl.UInt32).to_frame("i").select(
-        pl.when(pl.lit(pl.Series(index >= 0))).then(pl.col("i"))).to_series()
+    who = _chunked(n, lambda lo, hi: pa.Array.from_buffers(pa.uint32(), hi - lo, [
+        pa.py_buffer(np.packbits(index[lo:hi] >= 0, bitorder="little")),
+        pa.py_buffer(np.maximum(index[lo:hi], 0).astype(np.uint32)),
+    ]))
     recipients_of = pl.Series([sorted(set(participants) - {v}) for v in senders], dtype=pl.List(pl.String))
     events = pl.DataFrame([
         _line_refs(msgs.get_column("lineno").to_numpy()).alias("source_ref"),
