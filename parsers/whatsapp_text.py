@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -295,6 +296,16 @@ _UNICODE_SPACES: Final = "\u0085\u00a0\u1680" + "".join(map(chr, range(0x2000, 0
 _UNICODE_SPACE_CODES: Final = np.array(
     [int.from_bytes(c.encode(), "little") for c in _UNICODE_SPACES], dtype=np.uint32)
 """Whitespace beyond ASCII as Rust (Polars' ``strip_chars``) sees it, as little-endian UTF-8 codes."""
+
+
+_EXECUTOR: list[ThreadPoolExecutor] = []
+
+
+def _background() -> ThreadPoolExecutor:
+    """One worker thread for Polars work that can overlap NumPy work of the same parse."""
+    if not _EXECUTOR:
+        _EXECUTOR.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="whatsapp-text"))
+    return _EXECUTOR[0]
 
 
 _ROWS_PER_CHUNK: Final = 1 << 15
@@ -645,11 +656,13 @@ def _fast_blocks(raw: _Bytes, ascii_only: bool, layout: _Layout, ctx: ParseConte
     frame = pl.DataFrame([line.alias("line")]).with_row_index("lineno", offset=1)
     # An ASCII file cannot hold any of the invisible marks.
     special = _SPECIAL_TEXT_RE if ascii_only else _SPECIAL_RE
-    found = frame.select(
+    # Where each line's first ": " is, and whether it holds a marker of a special message:
+    # two passes of Polars over every line, run in the background while the stamps are
+    # read here (both release the GIL: on two cores they overlap).
+    found = _background().submit(frame.select,
         pl.col("line").str.find(": ", literal=True).fill_null(-1).cast(pl.Int64).alias("c"),
         pl.col("line").str.contains(special).alias("marker"),
     )
-    c = found.get_column("c").to_numpy()
     sep = "]" if layout.bracket else layout.sep
     offset = 1 if layout.bracket else 0  # where the stamp starts in the line
 
@@ -694,9 +707,12 @@ def _fast_blocks(raw: _Bytes, ascii_only: bool, layout: _Layout, ctx: ParseConte
         rest_at = starts + p + len(sep.encode())
         odd = np.zeros(n, dtype=np.bool_)
     stamp_at, stamp_len = starts + offset, p - offset
-    colon_at = starts + c
-    # The first ": " of the line must be in the rest (it always is after a real stamp).
-    odd |= split & (c >= 0) & (colon_at < rest_at)
+    # The first ": " of the line must be in the rest. It always is after a stamp of the
+    # fixed shape (whose bytes hold no ": "); the other lines are looked at here.
+    loose = np.flatnonzero(split & ~shaped)
+    if loose.size:
+        loose_c = frame[loose].select(pl.col("line").str.find(": ", literal=True).fill_null(-1).cast(pl.Int64)).to_series().to_numpy()
+        odd[loose] |= (loose_c >= 0) & (starts[loose] + loose_c < rest_at[loose])
     general = (marked & (p >= 0)) | odd
     fast = split & ~general
     shaped &= fast
@@ -794,6 +810,9 @@ def _fast_blocks(raw: _Bytes, ascii_only: bool, layout: _Layout, ctx: ParseConte
     # Stamp, author ("Name") and text of the byte-split headers as spans; the others
     # scattered in.
     head_fast = fast[heads]
+    finished = found.result()
+    c = finished.get_column("c").to_numpy()
+    colon_at = starts + c
     named = head_fast & (c[heads] >= 0)
     head_rest, head_colon, head_end = rest_at[heads], colon_at[heads], ends[heads]
     stamp = raw.strings(stamp_at[heads], stamp_len[heads], head_fast)
@@ -815,7 +834,7 @@ def _fast_blocks(raw: _Bytes, ascii_only: bool, layout: _Layout, ctx: ParseConte
     rest = np.flatnonzero(~header)
     # A marker anywhere in a message (its header line or a continuation line) makes it a
     # candidate for the full rules.
-    marker = found.get_column("marker").to_numpy()
+    marker = finished.get_column("marker").to_numpy()
     in_block = np.zeros(heads.size + 1, dtype=np.bool_)
     in_block[block[rest[marker[rest]]]] = True
     msgs = pl.DataFrame([
