@@ -1023,6 +1023,13 @@ _DIGIT_PAIRS: Final = np.frombuffer("".join(f"{i:02d}" for i in range(100)).enco
 _LINE_WORD: Final = int.from_bytes(b"line", "little") << 32
 
 
+def _author_codes(author: pl.Series) -> tuple[pl.Series, _I64]:
+    """The distinct authors, and each row's position among them (-1 where null)."""
+    names = author.drop_nulls().unique(maintain_order=True)
+    codes = author.cast(pl.Enum(names.to_list())).to_physical().cast(pl.Int64).fill_null(-1).to_numpy()
+    return names, codes
+
+
 def _line_refs(numbers: npt.NDArray[Any]) -> pl.Series:
     """``line N`` for each line number. Up to 12 bytes a string is an inline Arrow view (two
     64-bit words: length and "line", then " " and the digits), built here with integer
@@ -1107,9 +1114,12 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         attachments = pl.when(pl.col("_maybe")).then(pl.lit(marked.get_column("attachments")).gather(at)).otherwise(attachments)
 
     # Authors as written (plain rows keep their spacing until here): stripped and turned
-    # into identifiers once per distinct value; each message finds its author's by index.
-    names = author.drop_nulls().unique(maintain_order=True)
-    index = np.where(is_note, -1, author.cast(pl.Enum(names.to_list())).to_physical().cast(pl.Int64).fill_null(-1).to_numpy())
+    # into identifiers once per distinct value; each message finds its author's by index
+    # (worked out in the background while the line references are made here).
+    coded = _background().submit(_author_codes, author)
+    refs = _line_refs(msgs.get_column("lineno").to_numpy()).alias("source_ref")
+    names, codes = coded.result()
+    index = np.where(is_note, -1, codes)
     used = np.bincount(index[index >= 0], minlength=names.len()) > 0
     stripped = names.str.strip_chars()
     authors = sorted(set(stripped.filter(pl.Series(used)).to_list()))
@@ -1133,7 +1143,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     ]))
     recipients_of = pl.Series([sorted(set(participants) - {v}) for v in senders], dtype=pl.List(pl.String))
     events = pl.DataFrame([
-        _line_refs(msgs.get_column("lineno").to_numpy()).alias("source_ref"),
+        refs,
         kind.alias("kind"),
         msgs.get_column("ts_local"),
         msgs.get_column("stamp").alias("ts_raw"),
