@@ -557,11 +557,12 @@ class _FixedStamps:
         self.shape = np.ones(at.size, dtype=np.bool_)
         for offset, byte in fixed.literals:
             self.shape &= self.grid[:, offset] == byte
+        values = self.grid - np.uint8(48)  # digits as their values (uint8 wraps below '0')
         self.digits: dict[str, list[npt.NDArray[np.uint8]]] = {}
         for code, offset in fixed.fields:
             self.digits[code] = []
             for k in range(_FIELD_WIDTH[code]):
-                digit = self.grid[:, offset + k] - np.uint8(48)  # wraps below '0'
+                digit = values[:, offset + k]
                 self.shape &= digit < 10
                 self.digits[code].append(digit)
 
@@ -604,8 +605,7 @@ class _FixedStamps:
         slot -= 1
         np.clip(slot, 0, lengths.size - 1, out=slot)
         ok &= day <= lengths[slot]
-        days = _pooled(slot.size, np.int32)
-        np.take(firsts, slot, out=days)
+        days = firsts[slot]
         days += day
         days -= 1
         seconds = slot  # reused again
