@@ -42,6 +42,7 @@ note (it has no ``": "`` separator).
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -298,14 +299,17 @@ _UNICODE_SPACE_CODES: Final = np.array(
 """Whitespace beyond ASCII as Rust (Polars' ``strip_chars``) sees it, as little-endian UTF-8 codes."""
 
 
-_EXECUTOR: list[ThreadPoolExecutor] = []
+_EXECUTOR: dict[int, ThreadPoolExecutor] = {}
 
 
 def _background() -> ThreadPoolExecutor:
-    """One worker thread for Polars work that can overlap NumPy work of the same parse."""
-    if not _EXECUTOR:
-        _EXECUTOR.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="whatsapp-text"))
-    return _EXECUTOR[0]
+    """One worker thread (per process: a forked child does not inherit the thread) for
+    Polars work that can overlap NumPy work of the same parse."""
+    pid = os.getpid()
+    if pid not in _EXECUTOR:
+        _EXECUTOR.clear()
+        _EXECUTOR[pid] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="whatsapp-text")
+    return _EXECUTOR[pid]
 
 
 _ROWS_PER_CHUNK: Final = 1 << 15
