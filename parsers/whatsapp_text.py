@@ -40,25 +40,42 @@ Public samples: chat-miner ``test/whatsapp/*.txt``: 9 header blocks each, of whi
 note (it has no ``": "`` separator).
 """
 
+# How this module reads a file: the first headers are sniffed for one layout (``_sniff``);
+# when they agree, ``_fast_blocks`` finds every header with byte-level operations from
+# ``parsers/_text_columns.py`` (the format-independent engine: spans, string views, fixed-
+# width stamps); otherwise, or for lines the fast path doubts, the full ``HEADER`` regex
+# decides (``_blocks``, ``_local_times``). ``parse`` then classifies the header blocks
+# (notes, calls, attachments) and assembles the events.
+
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 import pyarrow as pa
-from numpy.lib.stride_tricks import sliding_window_view
 
 from atlas.errors import FormatError
 from atlas.model import REJECT_SCHEMA
 from atlas.normalise.phones import looks_like_phone
+from parsers._text_columns import (
+    ASCII_SPACE,
+    BOOL,
+    I64,
+    UNICODE_SPACE_CODES,
+    FixedFormat,
+    FixedStamps,
+    TextBytes,
+    background,
+    chunked,
+    datetimes,
+    line_refs,
+    utf8_codes,
+)
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
 INFO: Final = ParserInfo(
@@ -70,9 +87,13 @@ INFO: Final = ParserInfo(
     sample_counts={"chat-miner test_ddmmyy_24hrs.txt": "9 records: 6 messages, 3 notes, 0 rejects"},
 )
 
+# --- The format: headers, invisible marks, system lines, special messages -----------------
+
 _INVISIBLE_CHARS: Final = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"
 _INVISIBLE: Final = "[\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
-_LEADING_MARK: Final = "^[\u200e\u200f]+"
+_LEAD_MARKS: Final = "\u200e\u200f\ufeff"
+"""Marks that may come before a header (iOS's U+200E, a byte-order mark)."""
+_LEAD_MARK_CODES: Final = utf8_codes(_LEAD_MARKS)
 # ``\s`` is Unicode-aware in both Python's ``re`` and Polars' Rust regex, so it also
 # matches U+00A0, U+2007 and U+202F (the narrow no-break space iOS puts before AM/PM).
 HEADER: Final = (
@@ -83,6 +104,8 @@ HEADER: Final = (
     r"(?:\]\s*|\s+[-\u2013]\s+)(?P<rest>.*)$"
 )
 _HEADER_RE: Final = re.compile(HEADER)
+_DATE_START: Final = r"^\[?\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}"
+"""A line that starts like a header; those the fast path cannot read go to ``HEADER``."""
 _SYSTEM: Final = (
     r"^(?:Messages and calls are end-to-end encrypted"
     r"|Messages to this group are now secured"
@@ -101,6 +124,23 @@ _ATTACHED: Final = "\u200e?<attached: ([^>]+)>"
 _FILE_ATTACHED: Final = r"^(.+?\.\w{2,5}) \(file attached\)"
 _CHAT_NAME: Final = re.compile(r"^WhatsApp Chat (?:with|mit|avec|con|met) (.+)\.txt$", re.IGNORECASE)
 
+_SPECIAL_WORDS: Final = (
+    "end-to-end encrypted", "are now secured", "Your security code with", "You were added", "created group",
+    "changed the subject", "changed this group's icon", "changed the group description", "changed their phone number",
+    "changed to ", "joined using this group's invite link", "<attached:", "(file attached)", " omitted",
+    "Missed ", "This message was deleted", "You deleted this message", "<Media", "<Médias", "<Medien",
+    "<Multimedia", "\u200e", "\u200f", "\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067",
+    "\u2068", "\u2069", "\ufeff",
+)
+"""Literal markers of everything the regex rules above look for: a message containing none
+of them is plain text, and is classified without running a single regex."""
+_SPECIAL_RE: Final = "|".join(re.escape(w) for w in _SPECIAL_WORDS)
+"""One alternation of literals: the regex engine's SIMD literal search beats Aho-Corasick here."""
+_SPECIAL_TEXT_RE: Final = "|".join(re.escape(w) for w in _SPECIAL_WORDS if w not in _INVISIBLE_CHARS)
+"""The markers without the invisible characters, for files that cannot contain any."""
+
+_MICROS_2000: Final = 946_684_800_000_000  # 2000-01-01 00:00 as microseconds since 1970
+
 
 def detect(probe: Probe) -> int:
     lines = [ln for ln in probe.text.splitlines() if ln.strip()][:30]
@@ -118,6 +158,9 @@ def detect(probe: Probe) -> int:
         # is also how Signal's text export looks: leave room for a parser that knows it.
         score -= 10
     return score
+
+
+# --- Day/month order and the header layout ------------------------------------------------
 
 
 def _date_order(parts: pl.DataFrame, ctx: ParseContext, path: Path) -> tuple[str, str | None]:
@@ -157,62 +200,6 @@ def _order_from_counts(a_big: int, b_big: int, ctx: ParseContext, path: Path) ->
     )
 
 
-def _blocks(text: str) -> pl.DataFrame:
-    """One row per header line (block), with its continuation lines; block 0 is text before any header."""
-    frame = (
-        pl.DataFrame({"line": pl.Series(text.split("\n"), dtype=pl.String)})
-        .with_row_index("lineno", offset=1)
-        .with_columns(pl.col("line").str.strip_chars_end("\r"))
-    )
-    frame = frame.with_columns(pl.col("line").str.extract_groups(HEADER).alias("h")).unnest("h")
-    frame = frame.with_columns(pl.col("d").is_not_null().cum_sum().alias("block"))
-    return frame.group_by("block", maintain_order=True).agg(
-        pl.col("lineno").first(),
-        pl.col("stamp").first(),
-        pl.col("d").first(),
-        pl.col("t").first(),
-        pl.col("ap").first(),
-        pl.col("rest").first(),
-        pl.col("line").slice(1).alias("more"),
-        pl.col("line").first().alias("first_line"),
-    )
-
-
-def _local_times(msgs: pl.DataFrame, ctx: ParseContext, path: Path, assumptions: list[str],
-                 order: str | None = None) -> pl.DataFrame:
-    msgs = msgs.with_columns(
-        pl.col("d").str.extract_groups(r"^(?P<a>\d+)[./\-](?P<b>\d+)[./\-](?P<c>\d+)$").alias("dp"),
-        pl.col("t").str.extract_groups(r"^(?P<hh>\d+)[:.](?P<mi>\d+)(?:[:.](?P<ss>\d+))?$").alias("tp"),
-        pl.col("ap").str.to_lowercase().str.replace_all(r"[.\s]", "").alias("ampm"),
-    ).unnest("dp", "tp")
-    if order is None:
-        order, assumption = _date_order(msgs.select("a", "b"), ctx, path)
-        if assumption:
-            assumptions.append(assumption)
-    y, m, d = {"ymd": ("a", "b", "c"), "dmy": ("c", "b", "a"), "mdy": ("c", "a", "b")}[order]
-    year = pl.col(y).cast(pl.Int32)
-    hh = pl.col("hh").cast(pl.Int32)
-    hour = (
-        pl.when(pl.col("ampm").is_not_null() & (hh > 12)).then(None)  # "13:05 PM" is not a time
-        .when(pl.col("ampm") == "am").then(hh % 12)
-        .when(pl.col("ampm") == "pm").then(hh % 12 + 12)
-        .otherwise(hh)
-    )
-
-    def two(e: pl.Expr) -> pl.Expr:
-        return e.cast(pl.Int32).cast(pl.String).str.zfill(2)
-
-    return msgs.with_columns(
-        pl.format(
-            "{}-{}-{} {}:{}:{}",
-            pl.when(year < 100).then(year + 2000).otherwise(year),
-            two(pl.col(m)), two(pl.col(d)), two(hour), two(pl.col("mi")), two(pl.col("ss").fill_null("0")),
-        )
-        .str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False, time_unit="us")
-        .alias("ts_local")
-    )
-
-
 @dataclass(frozen=True)
 class _Layout:
     """One file's header layout, sniffed from its first headers, so the whole file can be
@@ -226,10 +213,6 @@ class _Layout:
     guess: str = "dmy"
     """The day/month order the sampled headers suggest (``ymd`` when the year comes first):
     the whole file is read in this order first, and in the other only if the file says so."""
-
-
-_DATE_START: Final = r"^\[?\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}"
-_LEAD_MARKS: Final = "\u200e\u200f\ufeff"
 
 
 def _sniff(lines: list[str]) -> _Layout | None:
@@ -285,204 +268,68 @@ def _sniff(lines: list[str]) -> _Layout | None:
                    "mdy" if second_big and not first_big else "dmy")
 
 
-_I64 = npt.NDArray[np.int64]
-_I32 = npt.NDArray[np.int32]
-_BOOL = npt.NDArray[np.bool_]
-_LOW_BYTES: Final = np.array([(1 << (8 * k)) - 1 for k in range(9)], dtype=np.uint64)
-_LOW_BYTES32: Final = _LOW_BYTES[:5].astype(np.uint32)
-_PIECE: Final = 8192
-_LEAD_MARK_CODES: Final = np.array([int.from_bytes(m.encode(), "little") for m in _LEAD_MARKS], dtype=np.uint32)
-_ASCII_SPACE: Final = np.array([9, 10, 11, 12, 13, 32], dtype=np.uint8)
-_UNICODE_SPACES: Final = "\u0085\u00a0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
-_UNICODE_SPACE_CODES: Final = np.array(
-    [int.from_bytes(c.encode(), "little") for c in _UNICODE_SPACES], dtype=np.uint32)
-"""Whitespace beyond ASCII as Rust (Polars' ``strip_chars``) sees it, as little-endian UTF-8 codes."""
+# --- Header blocks: the regex path (any layout) ---------------------------------------------
 
 
-_EXECUTOR: dict[int, ThreadPoolExecutor] = {}
+def _blocks(text: str) -> pl.DataFrame:
+    """One row per header line (block), with its continuation lines; block 0 is text before any header."""
+    frame = (
+        pl.DataFrame({"line": pl.Series(text.split("\n"), dtype=pl.String)})
+        .with_row_index("lineno", offset=1)
+        .with_columns(pl.col("line").str.strip_chars_end("\r"))
+    )
+    frame = frame.with_columns(pl.col("line").str.extract_groups(HEADER).alias("h")).unnest("h")
+    frame = frame.with_columns(pl.col("d").is_not_null().cum_sum().alias("block"))
+    return frame.group_by("block", maintain_order=True).agg(
+        pl.col("lineno").first(),
+        pl.col("stamp").first(),
+        pl.col("d").first(),
+        pl.col("t").first(),
+        pl.col("ap").first(),
+        pl.col("rest").first(),
+        pl.col("line").slice(1).alias("more"),
+        pl.col("line").first().alias("first_line"),
+    )
 
 
-def _background() -> ThreadPoolExecutor:
-    """One worker thread (per process: a forked child does not inherit the thread) for
-    Polars work that can overlap NumPy work of the same parse."""
-    pid = os.getpid()
-    if pid not in _EXECUTOR:
-        _EXECUTOR.clear()
-        _EXECUTOR[pid] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="whatsapp-text")
-    return _EXECUTOR[pid]
+def _local_times(msgs: pl.DataFrame, ctx: ParseContext, path: Path, assumptions: list[str],
+                 order: str | None = None) -> pl.DataFrame:
+    """``ts_local`` from the regex groups ``d``, ``t`` and ``ap``, in ``order`` (decided
+    from these rows when not given)."""
+    msgs = msgs.with_columns(
+        pl.col("d").str.extract_groups(r"^(?P<a>\d+)[./\-](?P<b>\d+)[./\-](?P<c>\d+)$").alias("dp"),
+        pl.col("t").str.extract_groups(r"^(?P<hh>\d+)[:.](?P<mi>\d+)(?:[:.](?P<ss>\d+))?$").alias("tp"),
+        pl.col("ap").str.to_lowercase().str.replace_all(r"[.\s]", "").alias("ampm"),
+    ).unnest("dp", "tp")
+    if order is None:
+        order, assumption = _date_order(msgs.select("a", "b"), ctx, path)
+        if assumption:
+            assumptions.append(assumption)
+    y, m, d = {"ymd": ("a", "b", "c"), "dmy": ("c", "b", "a"), "mdy": ("c", "a", "b")}[order]
+    year = pl.col(y).cast(pl.Int32)
+    hh = pl.col("hh").cast(pl.Int32)
+    hour = (
+        pl.when(pl.col("ampm").is_not_null() & (hh > 12)).then(None)  # "13:05 PM" is not a time
+        .when(pl.col("ampm") == "am").then(hh % 12)
+        .when(pl.col("ampm") == "pm").then(hh % 12 + 12)
+        .otherwise(hh)
+    )
+
+    def two(e: pl.Expr) -> pl.Expr:
+        return e.cast(pl.Int32).cast(pl.String).str.zfill(2)
+
+    return msgs.with_columns(
+        pl.format(
+            "{}-{}-{} {}:{}:{}",
+            pl.when(year < 100).then(year + 2000).otherwise(year),
+            two(pl.col(m)), two(pl.col(d)), two(hour), two(pl.col("mi")), two(pl.col("ss").fill_null("0")),
+        )
+        .str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False, time_unit="us")
+        .alias("ts_local")
+    )
 
 
-_ROWS_PER_CHUNK: Final = 1 << 15
-
-
-def _chunked(n: int, make: Callable[[int, int], pa.Array]) -> pl.Series:
-    """A Series of Arrow arrays made for rows [lo, hi) in runs of 32,768: Polars works on
-    the chunks of one column in parallel (a single chunk keeps it to one core)."""
-    arrays = [make(lo, min(lo + _ROWS_PER_CHUNK, n)) for lo in range(0, max(n, 1), _ROWS_PER_CHUNK)]
-    series = pl.from_arrow(pa.chunked_array(arrays))
-    assert isinstance(series, pl.Series)
-    return series
-
-
-def _pooled(size: int, dtype: type[np.generic]) -> npt.NDArray[Any]:
-    """An uninitialised array in Arrow's memory pool. The pool keeps freed memory for the
-    next request, where NumPy's own allocations of this size are fresh pages from the
-    system on every parse (a page fault per 4 KB: several ms for a 100,000-line chat)."""
-    item = np.dtype(dtype).itemsize
-    return np.frombuffer(pa.allocate_buffer(max(size * item, 1)), dtype=dtype, count=size)
-
-
-class _Bytes:
-    """The file's bytes for vectorised splitting, read once into a zero-padded NumPy buffer
-    (reads a few bytes past any position stay inside). Lines and their parts are (start,
-    length) spans into this buffer, handed to Polars as Arrow string views: no byte is
-    copied and no per-line Python object is made. Spans always start and end at ASCII
-    delimiters (line breaks, the header separator, ``": "``), so they are whole UTF-8
-    characters."""
-
-    def __init__(self, a: npt.NDArray[np.uint8], start: int, end: int) -> None:
-        self.a, self.start, self.end = a, start, end
-        self.crlf = False  # whether some line ended "\r\n" (set by ``lines``)
-        self.buffer = pa.py_buffer(a)
-        self.w4 = np.ndarray((a.size - 4,), dtype="<u4", buffer=a, strides=(1,))
-        self.w8 = np.ndarray((a.size - 8,), dtype="<u8", buffer=a, strides=(1,))
-
-    @staticmethod
-    def padded(size: int) -> npt.NDArray[np.uint8]:
-        return _pooled(size + 32, np.uint8)
-
-    @classmethod
-    def read(cls, path: Path) -> tuple[_Bytes, str | None, list[str]]:
-        """The file (BOM dropped, checked to be UTF-8) and, when it had to be decoded for
-        that check, its text: ASCII needs none, so a plain chat is never decoded whole."""
-        size = path.stat().st_size
-        a = cls.padded(size)
-        with path.open("rb") as handle:
-            size = handle.readinto(a.data[:size])
-        a[size:] = 0  # the padding (and anything a file that shrank since stat() left unread)
-        content = a[:size]
-        if size == 0 or (np.isin(content[:4096], _ASCII_SPACE).all() and np.isin(content, _ASCII_SPACE).all()):
-            raise FormatError(f"{path}: the file is empty")
-        if content.min() == 0:
-            offset = int(np.argmin(content))
-            raise FormatError(f"{path}: binary content (NUL byte at offset {offset}): not a WhatsApp text export")
-        notes: list[str] = []
-        start = 3 if size >= 3 and bytes(content[:3]) == b"\xef\xbb\xbf" else 0
-        if content.max() < 0x80:
-            return cls(a, start, size), None, notes
-        view = a.data[start:size]
-        try:
-            text = str(view, "utf-8")
-        except UnicodeDecodeError as exc:
-            if exc.reason == "unexpected end of data" and exc.end >= len(view):
-                raise FormatError(
-                    f"{path}: the file is truncated (it ends inside a character, at byte offset {exc.start}); "
-                    "acquire a complete copy"
-                ) from exc
-            text = str(view, "utf-8", errors="replace")
-            bad = text.count("\ufffd")
-            if bad > max(16, len(view) // 100):
-                raise FormatError(f"{path}: not UTF-8 text (invalid byte at offset {exc.start}); not a WhatsApp export") from exc
-            notes.append(f"{bad} invalid UTF-8 byte sequence(s) replaced with U+FFFD, first at byte offset {exc.start}")
-            data = text.encode("utf-8")
-            a = cls.padded(len(data))
-            a[: len(data)] = np.frombuffer(data, dtype=np.uint8)
-            a[len(data):] = 0
-            return cls(a, 0, len(data)), text, notes
-        return cls(a, start, size), text, notes
-
-    def text(self, limit: int | None = None) -> str:
-        """The text (the first ``limit`` bytes of it, a character cut at the limit dropped)."""
-        if limit is None:
-            return str(self.a.data[self.start:self.end], "utf-8")
-        return str(self.a.data[self.start:min(self.end, self.start + limit)], "utf-8", errors="ignore")
-
-    def lines(self) -> tuple[_I64, _I64]:
-        """Line spans as Polars' CSV reader splits a file: at ``\\n``, one trailing
-        ``\\r`` dropped, a final line break adding no line (and, like the reader, a second
-        byte-order mark dropped). Scanned in 1 MB pieces so no file-sized mask is made."""
-        piece = 1 << 20
-        scratch = _pooled(piece, np.bool_)
-        found = []
-        for at in range(self.start, self.end, piece):
-            chunk = self.a[at:min(at + piece, self.end)]
-            mask = scratch[: chunk.size]
-            np.equal(chunk, 10, out=mask)
-            hits = np.flatnonzero(mask)
-            hits += at
-            found.append(hits)
-        count = sum(hits.size for hits in found)
-        starts = _pooled(count + 1, np.int64)
-        ends = _pooled(count + 1, np.int64)
-        starts[0] = self.start
-        ends[-1] = self.end
-        if count:
-            np.concatenate(found, out=ends[:-1])
-            np.add(ends[:-1], 1, out=starts[1:])
-        if self.end > self.start and self.a[self.end - 1] == 10:
-            starts, ends = starts[:-1], ends[:-1]
-        if self.end - self.start >= 3 and int(self.code3(starts[:1])[0]) == _LEAD_MARK_CODES[2]:
-            starts[0] += 3
-        last = np.maximum(ends - 1, 0)
-        carriage = (ends > starts) & (self.a[last] == 13)
-        self.crlf = bool(carriage.any())
-        ends -= carriage
-        np.maximum(ends, starts, out=ends)
-        return starts, ends
-
-    def strings(self, starts: _I64, lengths: _I64, valid: _BOOL | None = None) -> pl.Series:
-        """A Polars string column of the spans (null where not ``valid``)."""
-        n = starts.size
-        views = _pooled(n * 4, np.uint32).reshape(n, 4)
-        if valid is not None and valid.sum() < n // 2:
-            # Mostly null (continuation tails, say): only the valid rows are looked at.
-            views[:] = 0
-            rows = np.flatnonzero(valid)
-            self._fill(views, rows, starts[rows], lengths[rows])
-        else:
-            for lo in range(0, n, _PIECE):  # pieces of 8,192 keep the scratch arrays small
-                hi = min(lo + _PIECE, n)
-                self._fill(views[lo:hi], None, starts[lo:hi], lengths[lo:hi])
-                if valid is not None:
-                    views[lo:hi][~valid[lo:hi]] = 0
-        return _chunked(n, lambda lo, hi: pa.Array.from_buffers(pa.string_view(), hi - lo, [
-            None if valid is None else pa.py_buffer(np.packbits(valid[lo:hi], bitorder="little")),
-            pa.py_buffer(views[lo:hi]), self.buffer,
-        ]))
-
-    def _fill(self, views: npt.NDArray[np.uint32], rows: _I64 | None, at: _I64, size: _I64) -> None:
-        """Arrow string views of the spans (at, size), into ``views`` (at ``rows``, or all):
-        length, 4-byte prefix, buffer 0 and offset; up to 12 bytes the string itself, inline
-        and zero-padded."""
-        target = views if rows is None else views[rows]
-        target[:, 0] = size
-        target[:, 1] = self.w4[at]
-        target[:, 2] = 0
-        target[:, 3] = at
-        short = np.flatnonzero(size <= 12)
-        if short.size:
-            at_s, size_s = at[short], size[short]
-            low = self.w8[at_s]
-            low &= _LOW_BYTES[np.clip(size_s, 0, 8)]
-            high = self.w4[at_s + 8]
-            high &= _LOW_BYTES32[np.clip(size_s - 8, 0, 4)]
-            target[short, 1] = low & np.uint64(0xFFFFFFFF)
-            target[short, 2] = low >> np.uint64(32)
-            target[short, 3] = high
-        if rows is not None:
-            views[rows] = target
-
-    def code3(self, at: _I64) -> npt.NDArray[np.uint32]:
-        """The three bytes at each position as one little-endian number."""
-        codes: npt.NDArray[np.uint32] = self.w4[at] & np.uint32(0xFFFFFF)
-        return codes
-
-
-def _datetimes(micros: _I64, valid: _BOOL) -> pl.Series:
-    return _chunked(micros.size, lambda lo, hi: pa.Array.from_buffers(pa.timestamp("us"), hi - lo, [
-        pa.py_buffer(np.packbits(valid[lo:hi], bitorder="little")), pa.py_buffer(micros[lo:hi]),
-    ])).alias("ts_local")
-
+# --- Header blocks: the byte-level path (one sniffed layout) --------------------------------
 
 _BLOCK_COLUMNS: Final = ("lineno", "stamp", "author", "body_first", "first_line", "ts_local", "tail", "_marker")
 """A header block: its line number, stamp as written, ``Name`` and text after ``": "`` (null
@@ -511,139 +358,7 @@ def _general_split(frame: pl.DataFrame, layout: _Layout) -> pl.DataFrame:
     return frame
 
 
-_FIELD_WIDTH: Final = {"d": 2, "m": 2, "Y": 4, "y": 2, "H": 2, "M": 2, "S": 2}
-
-
-@dataclass(frozen=True)
-class _Fixed:
-    """A zero-padded numeric stamp format ("%d/%m/%Y, %H:%M"): every byte has its place."""
-
-    width: int
-    literals: tuple[tuple[int, int], ...]
-    fields: tuple[tuple[str, int], ...]
-
-    @staticmethod
-    def of(fmt: str) -> _Fixed | None:
-        """None for formats with AM/PM, which strptime reads."""
-        literals: list[tuple[int, int]] = []
-        fields: list[tuple[str, int]] = []
-        at = i = 0
-        while i < len(fmt):
-            if fmt[i] == "%":
-                code = fmt[i + 1]
-                if code not in _FIELD_WIDTH:
-                    return None
-                fields.append((code, at))
-                at += _FIELD_WIDTH[code]
-                i += 2
-            elif fmt[i].isascii():
-                literals.append((at, ord(fmt[i])))
-                at += 1
-                i += 1
-            else:
-                return None
-        return _Fixed(at, tuple(literals), tuple(fields))
-
-
-class _FixedStamps:
-    """Stamps read byte by byte at fixed offsets, vectorised over every line: which lines
-    have the format's shape (digits and literals in place) and, per day/month order, which
-    hold a real date and time and what it is. Lines of any other shape, and real-looking
-    values out of the ordinary range (a leap second), are left to strptime. Small integer
-    types and per-month tables keep the arrays few and small."""
-
-    def __init__(self, a: npt.NDArray[np.uint8], at: _I64, fixed: _Fixed, width: int) -> None:
-        """``a`` starts where the stamps' offsets count from; ``at`` are the stamps' starts.
-        The first ``width`` bytes at each start are copied out once (one row each), so the
-        bytes after the stamp (the separator) can be checked from ``self.grid`` too."""
-        self.fixed = fixed
-        self.grid = sliding_window_view(a, width)[at]  # the padding keeps every window inside
-        self.shape = np.ones(at.size, dtype=np.bool_)
-        for offset, byte in fixed.literals:
-            self.shape &= self.grid[:, offset] == byte
-        values = self.grid - np.uint8(48)  # digits as their values (uint8 wraps below '0')
-        self.digits: dict[str, list[npt.NDArray[np.uint8]]] = {}
-        for code, offset in fixed.fields:
-            self.digits[code] = []
-            for k in range(_FIELD_WIDTH[code]):
-                digit = values[:, offset + k]
-                self.shape &= digit < 10
-                self.digits[code].append(digit)
-
-    def _value(self, code: str, dtype: type[np.integer[Any]] = np.uint8) -> npt.NDArray[Any]:
-        digits = self.digits[code]
-        value = digits[0].copy() if dtype is np.uint8 else _pooled(digits[0].size, dtype)
-        if dtype is not np.uint8:
-            value[:] = digits[0]
-        for digit in digits[1:]:
-            value *= 10
-            value += digit
-        return value
-
-    def read(self, order: str) -> tuple[_BOOL, _I64, npt.NDArray[np.uint8]]:
-        """Which lines hold a real date and time in this day/month order, its microseconds
-        since 1970 (naive wall clock), and the day of month."""
-        codes = dict(self.fixed.fields)
-        day_code, month_code = ("m", "d") if order == "mdy" else ("d", "m")  # month-first swaps the fields
-        day, month = self._value(day_code), self._value(month_code)
-        hour, minute = self._value("H"), self._value("M")
-        ok = self.shape & (month >= 1) & (month <= 12) & (day >= 1) & (hour <= 23) & (minute <= 59)
-        second = self._value("S") if "S" in codes else None
-        if second is not None:
-            ok &= second <= 59
-        year = self._value("Y", np.int32) if "Y" in codes else self._value("y", np.int32)
-        if "y" in codes:
-            year += 2000
-        # Per (year, month): the day number of its first day and its length, from a small table.
-        first_year = int(year[ok].min()) if ok.any() else 2000
-        years = int(year[ok].max()) - first_year + 1 if ok.any() else 1
-        table_years = np.repeat(np.arange(first_year, first_year + years, dtype=np.int32), 12)
-        table_months = np.tile(np.arange(1, 13, dtype=np.int32), years)
-        leap = (table_years % 4 == 0) & ((table_years % 100 != 0) | (table_years % 400 == 0))
-        lengths = _MONTH_DAYS[table_months] + (leap & (table_months == 2))
-        firsts = _days_from_civil(table_years, table_months, np.ones_like(table_months))
-        slot = year  # reused: year → (year - first_year) * 12 + month - 1, clipped into the table
-        slot -= first_year
-        slot *= 12
-        slot += month
-        slot -= 1
-        np.clip(slot, 0, lengths.size - 1, out=slot)
-        ok &= day <= lengths[slot]
-        days = firsts[slot]
-        days += day
-        days -= 1
-        seconds = slot  # reused again
-        seconds[:] = hour
-        seconds *= 60
-        seconds += minute
-        seconds *= 60
-        if second is not None:
-            seconds += second
-        micros = _pooled(days.size, np.int64)
-        micros[:] = days
-        micros *= 86_400
-        micros += seconds
-        micros *= 1_000_000
-        return ok, micros, day
-
-
-_MICROS_2000: Final = 946_684_800_000_000  # 2000-01-01 00:00 as microseconds since 1970
-_MONTH_DAYS: Final = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int32)
-
-
-def _days_from_civil(y: npt.NDArray[np.int32], m: npt.NDArray[np.int32],
-                     d: npt.NDArray[np.int32]) -> npt.NDArray[np.int32]:
-    """Days since 1970-01-01 of proleptic Gregorian dates (H. Hinnant's algorithm)."""
-    y = y - (m <= 2)
-    era = y // 400
-    yoe = y - era * 400
-    doy = (153 * (m + np.where(m > 2, -3, 9)) + 2) // 5 + d - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    days: npt.NDArray[np.int32] = era * 146097 + doe - 719468
-    return days
-
-
-def _fast_blocks(raw: _Bytes, ascii_only: bool, layout: _Layout, ctx: ParseContext, path: Path,
+def _fast_blocks(raw: TextBytes, ascii_only: bool, layout: _Layout, ctx: ParseContext, path: Path,
                  assumptions: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Header lines found at the byte level and vectorised over the whole file: a zero-padded
     stamp checked and read at its fixed offsets, the separator after it, the first ``": "``
@@ -663,7 +378,7 @@ def _fast_blocks(raw: _Bytes, ascii_only: bool, layout: _Layout, ctx: ParseConte
     # Where each line's first ": " is, and whether it holds a marker of a special message:
     # two passes of Polars over every line, run in the background while the stamps are
     # read here (both release the GIL: on two cores they overlap).
-    found = _background().submit(frame.select,
+    found = background().submit(frame.select,
         pl.col("line").str.find(": ", literal=True).fill_null(-1).cast(pl.Int64).alias("c"),
         pl.col("line").str.contains(special).alias("marker"),
     )
@@ -673,12 +388,12 @@ def _fast_blocks(raw: _Bytes, ascii_only: bool, layout: _Layout, ctx: ParseConte
     # The first separator of each line: at the fixed width after a stamp of the fixed shape,
     # found by search in the other lines.
     p = np.full(n, -1, dtype=np.int64)
-    fixed = None if layout.ampm else _Fixed.of(layout.fmt_dmy)
+    fixed = None if layout.ampm else FixedFormat.of(layout.fmt_dmy)
     stamps_fixed = None
     shaped = np.zeros(n, dtype=np.bool_)
     if fixed is not None:
         sep_bytes = sep.encode()
-        stamps_fixed = _FixedStamps(raw.a[offset:], starts, fixed, fixed.width + len(sep_bytes))
+        stamps_fixed = FixedStamps(raw.a[offset:], starts, fixed, fixed.width + len(sep_bytes))
         shaped = stamps_fixed.shape.copy()
         if layout.bracket:
             shaped &= raw.a[starts] == ord("[")
@@ -699,13 +414,13 @@ def _fast_blocks(raw: _Bytes, ascii_only: bool, layout: _Layout, ctx: ParseConte
         # Polars strips the whitespace after "]" (Unicode-aware): ASCII runs are skipped here,
         # and a line whose rest starts with a Unicode space goes the string way.
         while True:
-            space = split & (rest_at < ends) & np.isin(raw.a[rest_at], _ASCII_SPACE)
+            space = split & (rest_at < ends) & np.isin(raw.a[rest_at], ASCII_SPACE)
             if not space.any():
                 break
             rest_at = rest_at + space
         odd = split & (rest_at < ends) & (raw.a[rest_at] >= 0x80) & (
-            np.isin(raw.code3(rest_at), _UNICODE_SPACE_CODES)
-            | np.isin(raw.code3(rest_at) & np.uint32(0xFFFF), _UNICODE_SPACE_CODES))
+            np.isin(raw.code3(rest_at), UNICODE_SPACE_CODES)
+            | np.isin(raw.code3(rest_at) & np.uint32(0xFFFF), UNICODE_SPACE_CODES))
     else:
         split = p >= 0
         rest_at = starts + p + len(sep.encode())
@@ -746,7 +461,7 @@ def _fast_blocks(raw: _Bytes, ascii_only: bool, layout: _Layout, ctx: ParseConte
             stamps.append(pl.DataFrame([stamp.alias("stamp")]))
         return stamps[0]
 
-    def read(order: str, rows: _BOOL) -> tuple[_BOOL, _I64, int]:
+    def read(order: str, rows: BOOL) -> tuple[BOOL, I64, int]:
         """The stamps of ``rows`` read in one day/month order: which are real dates, their
         times, and how many have a day > 12. Fixed-shape stamps by their bytes, the others
         by strptime with the layout's format."""
@@ -784,12 +499,7 @@ def _fast_blocks(raw: _Bytes, ascii_only: bool, layout: _Layout, ctx: ParseConte
         if order != layout.guess:
             ok, micros, _ = read(order, split)
     if "%y" in layout.fmt_dmy and (ok & (micros < _MICROS_2000)).any():
-        # strptime's %y puts 69-99 in the 1900s; WhatsApp (2009-) means 20yy, as the slow path does.
-        fixed_ts = _datetimes(micros, ok).to_frame().select(
-            pl.when(pl.col("ts_local").dt.year() < 2000).then(pl.col("ts_local").dt.offset_by("100y"))
-            .otherwise(pl.col("ts_local")).alias("ts_local")
-        ).to_series()
-        micros = fixed_ts.to_physical().fill_null(0).to_numpy().copy()
+        micros = _in_this_century(micros, ok)
 
     header = ok.copy()
     # Lines that start like a header but did not parse: the full regex decides (another
@@ -834,7 +544,7 @@ def _fast_blocks(raw: _Bytes, ascii_only: bool, layout: _Layout, ctx: ParseConte
         author = author.scatter(where, other_rows.get_column("author"))
         body = body.scatter(where, other_rows.get_column("body_first"))
         first_line = first_line.scatter(where, other_rows.get_column("first_line"))
-    ts = _datetimes(micros[heads], ok[heads])
+    ts = datetimes(micros[heads], ok[heads]).alias("ts_local")
     rest = np.flatnonzero(~header)
     # A marker anywhere in a message (its header line or a continuation line) makes it a
     # candidate for the full rules.
@@ -850,11 +560,31 @@ def _fast_blocks(raw: _Bytes, ascii_only: bool, layout: _Layout, ctx: ParseConte
     ], schema=["block", "lineno", "line"])
     if raw.crlf:
         return _orphan(_grouped(cont)), _with_tails(msgs, _grouped(cont))
-    # Continuation lines run on from their header in the file itself: without "\r\n" line
-    # ends, a message's tail is the span from its header's line break to the end of its
-    # last non-blank line (trailing blank lines dropped, as ``_tail`` does).
-    in_message = block[rest] > 0
-    rows, owner = rest[in_message], block[rest][in_message]
+    msgs = msgs.with_columns(_tails_as_spans(raw, cont, block[rest], rest, heads, ends).alias("tail"))
+    return _orphan(_grouped(cont.filter(pl.col("block") == 0))), msgs
+
+
+def _in_this_century(micros: I64, ok: BOOL) -> I64:
+    """Times before 2000 moved on 100 years: strptime's %y puts 69-99 in the 1900s;
+    WhatsApp (2009-) means 20yy, as the regex path does."""
+    fixed_ts = datetimes(micros, ok).alias("ts_local").to_frame().select(
+        pl.when(pl.col("ts_local").dt.year() < 2000).then(pl.col("ts_local").dt.offset_by("100y"))
+        .otherwise(pl.col("ts_local")).alias("ts_local")
+    ).to_series()
+    return fixed_ts.to_physical().fill_null(0).to_numpy().copy()
+
+
+def _tails_as_spans(raw: TextBytes, cont: pl.DataFrame, owner_block: npt.NDArray[Any], rest: I64, heads: I64,
+                    ends: I64) -> pl.Series:
+    """Each header's continuation lines as one span of the file, from its header's line
+    break to the end of its last non-blank line (trailing blank lines dropped, as ``_tail``
+    does); null for a message without any. Only valid when no line ends in "\\r\\n": the
+    lines then run on from their header in the file itself.
+
+    ``cont`` holds the non-header lines (``rest``, 0-based) in file order, with the block
+    (``owner_block``) each belongs to; block k is opened by header ``heads[k - 1]``."""
+    in_message = owner_block > 0
+    rows, owner = rest[in_message], owner_block[in_message]
     tail_at = np.zeros(heads.size, dtype=np.int64)
     tail_len = np.zeros(heads.size, dtype=np.int64)
     has_tail = np.zeros(heads.size, dtype=np.bool_)
@@ -866,8 +596,7 @@ def _fast_blocks(raw: _Bytes, ascii_only: bool, layout: _Layout, ctx: ParseConte
         tail_at[message] = ends[heads[message]]
         tail_len[message] = np.where(last >= 0, ends[np.maximum(last, 0)] - tail_at[message], 0)
         has_tail[message] = True
-    msgs = msgs.with_columns(raw.strings(tail_at, tail_len, has_tail).alias("tail"))
-    return _orphan(_grouped(cont.filter(pl.col("block") == 0))), msgs
+    return raw.strings(tail_at, tail_len, has_tail)
 
 
 def _grouped(cont: pl.DataFrame) -> pl.DataFrame:
@@ -907,7 +636,7 @@ def _tail(lines: pl.Expr) -> pl.Expr:
     )
 
 
-def _messages(raw: _Bytes, text: str | None, ctx: ParseContext, path: Path,
+def _messages(raw: TextBytes, text: str | None, ctx: ParseContext, path: Path,
               assumptions: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The text before any header (0 or 1 row) and every header block with its local time;
     the byte path when the first headers agree on a layout, the regex path otherwise."""
@@ -934,20 +663,7 @@ def _messages(raw: _Bytes, text: str | None, ctx: ParseContext, path: Path,
     )
 
 
-_SPECIAL_WORDS: Final = (
-    "end-to-end encrypted", "are now secured", "Your security code with", "You were added", "created group",
-    "changed the subject", "changed this group's icon", "changed the group description", "changed their phone number",
-    "changed to ", "joined using this group's invite link", "<attached:", "(file attached)", " omitted",
-    "Missed ", "This message was deleted", "You deleted this message", "<Media", "<Médias", "<Medien",
-    "<Multimedia", "\u200e", "\u200f", "\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067",
-    "\u2068", "\u2069", "\ufeff",
-)
-"""Literal markers of everything the regex rules below look for: a message containing none
-of them is plain text, and is classified without running a single regex."""
-_SPECIAL_RE: Final = "|".join(re.escape(w) for w in _SPECIAL_WORDS)
-_SPECIAL_TEXT_RE: Final = "|".join(re.escape(w) for w in _SPECIAL_WORDS if w not in _INVISIBLE_CHARS)
-"""The markers without the invisible characters, for files that cannot contain any."""
-"""One alternation of literals: the regex engine's SIMD literal search beats Aho-Corasick here."""
+# --- What each block is: note, call, message, attachment ----------------------------------
 
 
 def _classify(msgs: pl.DataFrame) -> pl.DataFrame:
@@ -1023,72 +739,22 @@ def _resolve_marked(maybe: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([_classify(maybe.filter(special)), _plain(maybe.filter(~special))], how="vertical").sort("lineno")
 
 
-_DIGIT_PAIRS: Final = np.frombuffer("".join(f"{i:02d}" for i in range(100)).encode(), dtype="<u2").astype(np.uint64)
-_LINE_WORD: Final = int.from_bytes(b"line", "little") << 32
+class _Classified(NamedTuple):
+    """One column per message (``msgs`` order) for the event frame."""
+
+    text: pl.Series
+    kind: pl.Series
+    status: pl.Series
+    author: pl.Series
+    """As written for plain messages (stripped later, once per distinct author)."""
+    is_note: npt.NDArray[np.bool_]
+    attachments: pl.Series | pl.Expr
+    """A column, or an empty list for every row when no message is special."""
 
 
-def _author_codes(author: pl.Series) -> tuple[pl.Series, _I64]:
-    """The distinct authors, and each row's position among them (-1 where null)."""
-    names = author.drop_nulls().unique(maintain_order=True)
-    codes = author.cast(pl.Enum(names.to_list())).to_physical().cast(pl.Int64).fill_null(-1).to_numpy()
-    return names, codes
-
-
-def _line_refs(numbers: npt.NDArray[Any]) -> pl.Series:
-    """``line N`` for each line number. Up to 12 bytes a string is an inline Arrow view (two
-    64-bit words: length and "line", then " " and the digits), built here with integer
-    arithmetic in runs of equal digit count (the numbers rise), two digits at a time."""
-    numbers = numbers.astype(np.int64)
-    if numbers.size == 0 or numbers[-1] >= 10**7 or numbers[0] < 1 or bool((np.diff(numbers) <= 0).any()):
-        return pl.Series(numbers).to_frame("n").select(pl.format("line {}", pl.col("n"))).to_series()
-    views = _pooled(numbers.size * 2, np.uint64).reshape(-1, 2)
-    bounds = np.searchsorted(numbers, [10**k for k in range(8)])
-    for width in range(1, 8):
-        lo, hi = int(bounds[width - 1]), int(bounds[width])
-        if lo == hi:
-            continue
-        views[lo:hi, 0] = (5 + width) | _LINE_WORD
-        word = np.full(hi - lo, 0x20, dtype=np.uint64)  # the space after "line"
-        rest = numbers[lo:hi].copy()
-        last = width  # the byte (of the second word) holding the last digit
-        while last >= 2:
-            word |= _DIGIT_PAIRS[rest % 100] << np.uint64(8 * (last - 1))
-            rest //= 100
-            last -= 2
-        if last == 1:
-            word |= (rest.astype(np.uint64) + np.uint64(48)) << np.uint64(8)
-        views[lo:hi, 1] = word
-    return _chunked(numbers.size, lambda lo, hi: pa.Array.from_buffers(
-        pa.string_view(), hi - lo, [None, pa.py_buffer(views[lo:hi])]))
-
-
-def parse(path: Path, ctx: ParseContext) -> ParseResult:
-    raw, text, assumptions = _Bytes.read(path)
-    orphan, msgs = _messages(raw, text, ctx, path, assumptions)
-    orphan_rejects = orphan.filter(
-        (pl.col("first_line").str.strip_chars() != "") | (pl.col("tail").fill_null("").str.strip_chars() != "")
-    ).select(
-        pl.lit(ctx.source_id).alias("source_id"),
-        pl.format("line {}", pl.col("lineno")).alias("source_ref"),
-        pl.lit("text before the first message header").alias("reason"),
-        pl.col("first_line").str.slice(0, 120).alias("excerpt"),
-    )
-    if msgs.height == 0:
-        raise FormatError(f"{path}: no WhatsApp message header found (expected lines like '01/01/2024, 11:25 - Name: text')")
-    bad_time = msgs.filter(pl.col("ts_local").is_null()).select(
-        pl.lit(ctx.source_id).alias("source_id"),
-        pl.format("line {}", pl.col("lineno")).alias("source_ref"),
-        pl.lit("header date/time is not a real date").alias("reason"),
-        pl.col("first_line").str.slice(0, 120).alias("excerpt"),
-    )
-    if bad_time.height:
-        msgs = msgs.filter(pl.col("ts_local").is_not_null())
-
-    # Rows that may be special: no "Name: ", or a marker in the header line or the tail. A
-    # marker cannot straddle the two (the tail starts with a line break, no marker has one),
-    # so this is a superset of the exact rule, which runs on these few rows only.
-    maybe = pl.col("body_first").is_null() | pl.col("_marker")
-    msgs = msgs.with_columns(maybe.alias("_maybe"))
+def _classified(msgs: pl.DataFrame) -> _Classified:
+    """Kind, status, text, author and attachments of every message. Rows that may be special
+    (``_maybe``) go through the rules; all others are plain messages, handled column-wise."""
     maybe_rows = msgs.filter(pl.col("_maybe"))
     marked = _resolve_marked(maybe_rows) if maybe_rows.height else maybe_rows
     # Everything else is a plain message: the text as written, nothing attached. The few
@@ -1104,7 +770,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     status = pl.repeat(None, n, dtype=pl.String, eager=True)
     author = msgs.get_column("author")
     is_note = np.zeros(n, dtype=np.bool_)
-    attachments = pl.lit([], pl.List(pl.String))
+    attachments: pl.Series | pl.Expr = pl.lit([], pl.List(pl.String))
     if marked.height:
         # Row k of ``marked`` is the k-th row that may be special: scattered into place by
         # position, so the 100,000 plain rows are neither re-sorted nor joined.
@@ -1115,50 +781,107 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         author = author.scatter(rows, marked.get_column("author"))
         is_note[rows.to_numpy()] = marked.get_column("is_note").to_numpy()
         at = pl.when(pl.col("_maybe")).then(pl.col("_maybe").cast(pl.Int64).cum_sum() - 1)
-        attachments = pl.when(pl.col("_maybe")).then(pl.lit(marked.get_column("attachments")).gather(at)).otherwise(attachments)
+        attachments = msgs.select(
+            pl.when(pl.col("_maybe")).then(pl.lit(marked.get_column("attachments")).gather(at)).otherwise(attachments)
+        ).to_series()
+    return _Classified(texts, kind, status, author, is_note, attachments)
 
-    # Authors as written (plain rows keep their spacing until here): stripped and turned
-    # into identifiers once per distinct value; each message finds its author's by index
-    # (worked out in the background while the line references are made here).
-    coded = _background().submit(_author_codes, author)
-    refs = _line_refs(msgs.get_column("lineno").to_numpy()).alias("source_ref")
-    names, codes = coded.result()
-    index = np.where(is_note, -1, codes)
+
+# --- Who wrote to whom, and the events ----------------------------------------------------
+
+
+def _author_codes(author: pl.Series) -> tuple[pl.Series, I64]:
+    """The distinct authors, and each row's position among them (-1 where null)."""
+    names = author.drop_nulls().unique(maintain_order=True)
+    codes = author.cast(pl.Enum(names.to_list())).to_physical().cast(pl.Int64).fill_null(-1).to_numpy()
+    return names, codes
+
+
+def _identifier(name: str) -> str:
+    """A raw identifier for a name as the export writes it: a phone number or a display name."""
+    return f"phone:{name}" if looks_like_phone(name) else f"name:{name}"
+
+
+def _senders_and_recipients(names: pl.Series, index: I64, chat_name: re.Match[str] | None,
+                            assumptions: list[str]) -> tuple[list[str], pl.Series]:
+    """Per distinct author (``names``): the sender identifier, and the recipients (everyone
+    else who writes in the chat, or the partner the file name gives when only one does).
+    ``index`` is each message's position in ``names`` (-1: a note, which has no sender)."""
     used = np.bincount(index[index >= 0], minlength=names.len()) > 0
     stripped = names.str.strip_chars()
     authors = sorted(set(stripped.filter(pl.Series(used)).to_list()))
-    ident = {a: (f"phone:{a}" if looks_like_phone(a) else f"name:{a}") for a in stripped.to_list()}
+    ident = {a: _identifier(a) for a in stripped.to_list()}
     participants = sorted({ident[a] for a in authors})
-    chat_name = _CHAT_NAME.match(path.name)
     if chat_name and len(authors) < 2:
         # One voice in the chat: the file name says who the other end was ("WhatsApp Chat
         # with Dan.txt"), so the owner's own messages still have a recipient.
         partner = chat_name.group(1)
-        partner_id = f"phone:{partner}" if looks_like_phone(partner) else f"name:{partner}"
+        partner_id = _identifier(partner)
         if partner_id not in participants:
             participants = sorted([*participants, partner_id])
             assumptions.append(f"only one author writes in this chat; the other participant taken from the file name: {partner!r}")
-    # Sender and recipients (everyone else in the chat): worked out once per author,
-    # gathered per message.
     senders = [ident[a] for a in stripped.to_list()]
-    who = _chunked(n, lambda lo, hi: pa.Array.from_buffers(pa.uint32(), hi - lo, [
+    recipients_of = pl.Series([sorted(set(participants) - {v}) for v in senders], dtype=pl.List(pl.String))
+    return senders, recipients_of
+
+
+def _rejects(blocks: pl.DataFrame, ctx: ParseContext, reason: str) -> pl.DataFrame:
+    """Reject rows for header blocks, pointing at their first line."""
+    return blocks.select(
+        pl.lit(ctx.source_id).alias("source_id"),
+        pl.format("line {}", pl.col("lineno")).alias("source_ref"),
+        pl.lit(reason).alias("reason"),
+        pl.col("first_line").str.slice(0, 120).alias("excerpt"),
+    )
+
+
+def parse(path: Path, ctx: ParseContext) -> ParseResult:
+    raw, text, assumptions = TextBytes.read(path, "WhatsApp")
+    orphan, msgs = _messages(raw, text, ctx, path, assumptions)
+    orphan_rejects = _rejects(orphan.filter(
+        (pl.col("first_line").str.strip_chars() != "") | (pl.col("tail").fill_null("").str.strip_chars() != "")
+    ), ctx, "text before the first message header")
+    if msgs.height == 0:
+        raise FormatError(f"{path}: no WhatsApp message header found (expected lines like '01/01/2024, 11:25 - Name: text')")
+    bad_time = _rejects(msgs.filter(pl.col("ts_local").is_null()), ctx, "header date/time is not a real date")
+    if bad_time.height:
+        msgs = msgs.filter(pl.col("ts_local").is_not_null())
+
+    # Rows that may be special: no "Name: ", or a marker in the header line or the tail. A
+    # marker cannot straddle the two (the tail starts with a line break, no marker has one),
+    # so this is a superset of the exact rule, which runs on these few rows only.
+    maybe = pl.col("body_first").is_null() | pl.col("_marker")
+    msgs = msgs.with_columns(maybe.alias("_maybe"))
+    classified = _classified(msgs)
+    n = msgs.height
+
+    # Authors as written (plain rows keep their spacing until here): stripped and turned
+    # into identifiers once per distinct value; each message finds its author's by index
+    # (worked out in the background while the line references are made here).
+    coded = background().submit(_author_codes, classified.author)
+    refs = line_refs(msgs.get_column("lineno").to_numpy()).alias("source_ref")
+    names, codes = coded.result()
+    index = np.where(classified.is_note, -1, codes)
+    chat_name = _CHAT_NAME.match(path.name)
+    senders, recipients_of = _senders_and_recipients(names, index, chat_name, assumptions)
+    # Sender and recipients: worked out once per author above, gathered per message here.
+    who = chunked(n, lambda lo, hi: pa.Array.from_buffers(pa.uint32(), hi - lo, [
         pa.py_buffer(np.packbits(index[lo:hi] >= 0, bitorder="little")),
         pa.py_buffer(np.maximum(index[lo:hi], 0).astype(np.uint32)),
     ]))
-    recipients_of = pl.Series([sorted(set(participants) - {v}) for v in senders], dtype=pl.List(pl.String))
     events = pl.DataFrame([
         refs,
-        kind.alias("kind"),
+        classified.kind.alias("kind"),
         msgs.get_column("ts_local"),
         msgs.get_column("stamp").alias("ts_raw"),
         pl.Series(senders, dtype=pl.String).gather(who).alias("sender"),
         recipients_of.gather(who).alias("recipients"),
-        status.alias("status"),
-        texts.alias("text"),
+        classified.status.alias("status"),
+        classified.text.alias("text"),
     ]).with_columns(
         pl.col("recipients").fill_null(pl.lit([], pl.List(pl.String))),
         pl.lit("whatsapp").alias("channel"),
-        (attachments if not marked.height else msgs.select(attachments).to_series()).alias("attachments"),
+        classified.attachments.alias("attachments"),
     ).select("source_ref", "kind", "channel", "ts_local", "ts_raw", "sender", "recipients", "status", "text",
              "attachments")
     if ctx.owner:
