@@ -176,7 +176,8 @@ def _finish(
     elif opts.owner:
         assumptions.append(f"owner {opts.owner} as instructed (--owner)")
     owner_uris = owner_uris + [f"name:{source_id}:{n}" for n in owner_names]
-    normalised = to_events(result.events, source_id=source_id, timezone=zone, region=region, owner_uris=owner_uris)
+    normalised = to_events(result.events, source_id=source_id, timezone=zone, region=region, owner_uris=owner_uris,
+                           identifiers_are_uris=result.identifiers_are_uris, refs_unique=result.refs_unique)
     basis = normalised.events.get_column("ts_basis")  # an Enum: compared without casting 2 M values to text
     if basis.is_in(pl.Series(["local", "ambiguous", "nonexistent"], dtype=basis.dtype).implode()).any():
         assumptions.append(f"wall-clock times read as {zone}")

@@ -148,10 +148,13 @@ def conform(frame: pl.DataFrame, schema: pl.Schema) -> pl.DataFrame:
     unknown = set(frame.columns) - set(schema.names())
     if unknown:
         raise ValueError(f"columns not in schema: {sorted(unknown)}")
+    have = frame.schema
+    if have == schema:
+        return frame
     exprs = []
     for name, dtype in schema.items():
-        if name in frame.columns:
-            exprs.append(pl.col(name).cast(dtype))
+        if name in have:
+            exprs.append(pl.col(name) if have[name] == dtype else pl.col(name).cast(dtype))
         else:
             exprs.append(pl.lit(None, dtype=dtype).alias(name))
     return frame.select(exprs)

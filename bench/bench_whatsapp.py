@@ -56,7 +56,8 @@ def run(work: Path) -> dict[str, object]:
 
     def atlas() -> int:
         result = whatsapp_text.parse(chat, ctx)
-        return to_events(result.events, source_id="bench", timezone="Europe/London", region="GB").events.height
+        return to_events(result.events, source_id="bench", timezone="Europe/London", region="GB",
+                         identifiers_are_uris=result.identifiers_are_uris, refs_unique=result.refs_unique).events.height
 
     try:
         from whatstk import df_from_whatsapp

@@ -69,6 +69,15 @@ class ParseResult:
     """Identity evidence rows (see :data:`atlas.model.IDENTITY_EVIDENCE_SCHEMA`)."""
     extra: dict[str, pl.DataFrame] = field(default_factory=dict)
     """Reference tables a source carries besides events (e.g. ``cells``)."""
+    identifiers_are_uris: bool = False
+    """``sender``/``recipients`` already hold URIs made by
+    :func:`atlas.normalise.identifiers.identifier_map` (a parser whose identifiers are a
+    handful of distinct values, such as a chat's authors, converts them once itself), so
+    the shared normaliser skips its per-row identifier pass. Converting a URI again would
+    leave it unchanged; the flag only saves the work."""
+    refs_unique: bool = False
+    """The parser has proved its ``source_ref`` values distinct (e.g. from strictly
+    increasing line numbers), so the normaliser's duplicate check can be skipped."""
 
 
 class ParserModule(Protocol):

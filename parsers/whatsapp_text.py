@@ -61,6 +61,7 @@ import pyarrow as pa
 
 from atlas.errors import FormatError
 from atlas.model import REJECT_SCHEMA
+from atlas.normalise.identifiers import identifier_map
 from atlas.normalise.phones import looks_like_phone
 from parsers._text_columns import (
     ASCII_SPACE,
@@ -803,10 +804,14 @@ def _identifier(name: str) -> str:
 
 
 def _senders_and_recipients(names: pl.Series, index: I64, chat_name: re.Match[str] | None,
-                            assumptions: list[str]) -> tuple[list[str], pl.Series]:
-    """Per distinct author (``names``): the sender identifier, and the recipients (everyone
-    else who writes in the chat, or the partner the file name gives when only one does).
-    ``index`` is each message's position in ``names`` (-1: a note, which has no sender)."""
+                            assumptions: list[str], ctx: ParseContext) -> tuple[list[str], pl.Series]:
+    """Per distinct author (``names``): the sender, and the recipients (everyone else who
+    writes in the chat, or the partner the file name gives when only one does), as URIs.
+    ``index`` is each message's position in ``names`` (-1: a note, which has no sender).
+
+    A chat has a handful of authors over thousands of messages, so their identifiers are
+    converted here, once each, by the shared :func:`identifier_map`, and the messages
+    gather the answers; the shared normaliser is told, and skips its per-row pass."""
     used = np.bincount(index[index >= 0], minlength=names.len()) > 0
     stripped = names.str.strip_chars()
     authors = sorted(set(stripped.filter(pl.Series(used)).to_list()))
@@ -821,8 +826,12 @@ def _senders_and_recipients(names: pl.Series, index: I64, chat_name: re.Match[st
             participants = sorted([*participants, partner_id])
             assumptions.append(f"only one author writes in this chat; the other participant taken from the file name: {partner!r}")
     senders = [ident[a] for a in stripped.to_list()]
-    recipients_of = pl.Series([sorted(set(participants) - {v}) for v in senders], dtype=pl.List(pl.String))
-    return senders, recipients_of
+    mapping = identifier_map(pl.Series([*senders, *participants], dtype=pl.String), source_id=ctx.source_id,
+                             region=ctx.region)
+    uri = dict(zip(mapping.get_column("raw").to_list(), mapping.get_column("uri").to_list(), strict=True))
+    recipients_of = pl.Series([[uri[r] for r in sorted(set(participants) - {v})] for v in senders],
+                              dtype=pl.List(pl.String))
+    return [uri[v] for v in senders], recipients_of
 
 
 def _rejects(blocks: pl.DataFrame, ctx: ParseContext, reason: str) -> pl.DataFrame:
@@ -859,11 +868,13 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     # into identifiers once per distinct value; each message finds its author's by index
     # (worked out in the background while the line references are made here).
     coded = background().submit(_author_codes, classified.author)
-    refs = line_refs(msgs.get_column("lineno").to_numpy()).alias("source_ref")
+    lineno = msgs.get_column("lineno").to_numpy()
+    refs = line_refs(lineno).alias("source_ref")
+    refs_unique = bool((np.diff(lineno.astype(np.int64)) > 0).all())  # rising line numbers: distinct refs
     names, codes = coded.result()
     index = np.where(classified.is_note, -1, codes)
     chat_name = _CHAT_NAME.match(path.name)
-    senders, recipients_of = _senders_and_recipients(names, index, chat_name, assumptions)
+    senders, recipients_of = _senders_and_recipients(names, index, chat_name, assumptions, ctx)
     # Sender and recipients: worked out once per author above, gathered per message here.
     who = chunked(n, lambda lo, hi: pa.Array.from_buffers(pa.uint32(), hi - lo, [
         pa.py_buffer(np.packbits(index[lo:hi] >= 0, bitorder="little")),
@@ -900,4 +911,6 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         rejects=rejects,
         records_read=msgs.height + bad_time.height + orphan_rejects.height,
         assumptions=assumptions,
+        identifiers_are_uris=True,
+        refs_unique=refs_unique,
     )

@@ -217,7 +217,9 @@ def render(layout: Layout, msgs: list[Msg]) -> str:
 
 def expected(m: Msg) -> dict[str, object]:
     author = m.author.strip("\u202a\u202c")
-    sender = f"phone:{author}" if author.startswith("+44 7700") else f"name:{author}"
+    # The parser hands over URIs (it converts its few authors once): a UK mobile in E.164,
+    # a display name scoped to the source.
+    sender = "tel:" + author.replace(" ", "") if author.startswith("+44 7700") else f"name:src:{author}"
     text: str | None = "\n".join(m.lines)
     attachments: list[str] = []
     if m.attachment:
@@ -325,9 +327,9 @@ def test_a_message_that_mentions_a_system_phrase_stays_a_message(tmp_path: Path)
         tmp_path,
     )
     assert result.events.select("kind", "sender", "text").rows() == [
-        ("message", "name:Dan", 'I created group "Us" for you'),
-        ("message", "name:Dan", "You were added"),
-        ("message", 'name:Dan "the man"', "hi"),
+        ("message", "name:src:Dan", 'I created group "Us" for you'),
+        ("message", "name:src:Dan", "You were added"),
+        ("message", 'name:src:Dan "the man"', "hi"),
         ("note", None, 'Dan changed the subject from "a: b" to "c"'),
     ]
 
@@ -344,8 +346,8 @@ def test_ios_group_system_lines_are_notes(tmp_path: Path) -> None:
         # Notes keep the line as written, marks and all.
         ("note", None, "Family: \u200eMessages and calls are end-to-end encrypted. No one outside of this chat can read them.", []),
         ("note", None, "Family: \u200eDan created group \u201cFamily\u201d", []),
-        ("message", "name:Dan", None, ["<image omitted>"]),
-        ("message", "name:Dan", None, ["00000012-PHOTO-2024-01-20-10-00-03.jpg"]),
+        ("message", "name:src:Dan", None, ["<image omitted>"]),
+        ("message", "name:src:Dan", None, ["00000012-PHOTO-2024-01-20-10-00-03.jpg"]),
     ]
 
 
@@ -359,11 +361,12 @@ def test_calls_deletions_and_captions(tmp_path: Path) -> None:
         tmp_path,
     )
     assert result.events.select("kind", "status", "sender", "text", "attachments").rows() == [
-        ("call", "missed", "name:Dan", "Missed voice call", []),
-        ("message", "deleted-by-sender", "name:Dan", "This message was deleted", []),
-        ("message", None, "name:Dan", "look at you", ["IMG-20240120-WA0003.jpg"]),
-        # The text is kept as written: no-break spaces and trailing spaces survive.
-        ("message", None, "phone:+44\u00a07700\u00a0900123", "text\u00a0with no-break\u202fspaces   ", []),
+        ("call", "missed", "name:src:Dan", "Missed voice call", []),
+        ("message", "deleted-by-sender", "name:src:Dan", "This message was deleted", []),
+        ("message", None, "name:src:Dan", "look at you", ["IMG-20240120-WA0003.jpg"]),
+        # The text is kept as written: no-break spaces and trailing spaces survive; the
+        # number written with no-break spaces is still read as the number.
+        ("message", None, "tel:+447700900123", "text\u00a0with no-break\u202fspaces   ", []),
     ]
     assert result.records_read == 4
 
@@ -389,7 +392,7 @@ def test_windows_line_endings_and_a_bom_are_read_through(tmp_path: Path) -> None
     path = tmp_path / "chat.txt"
     path.write_bytes("\ufeff20/01/24, 10:00 - Dan: one\r\ntwo\r\n20/01/24, 10:01 - Amy: three\r\n".encode())
     result = whatsapp_text.parse(path, ParseContext(source_id="s", path=path))
-    assert result.events.select("sender", "text").rows() == [("name:Dan", "one\ntwo"), ("name:Amy", "three")]
+    assert result.events.select("sender", "text").rows() == [("name:s:Dan", "one\ntwo"), ("name:s:Amy", "three")]
 
 
 def test_a_truncated_file_is_a_clear_error(tmp_path: Path) -> None:

@@ -41,20 +41,25 @@ def event_ids(source_id: str, refs: pl.Expr) -> pl.Expr:
     return pl.lit(source_id + "/") + refs
 
 
-def _first_pass(frame: pl.DataFrame) -> tuple[pl.Series, int]:
+def _first_pass(frame: pl.DataFrame, *, identifiers: bool = True, refs: bool = True) -> tuple[pl.Series, int]:
     """(distinct raw identifiers of the sender and recipient columns, number of distinct
-    ``source_ref`` hashes), in one parallel pass over the rows."""
+    ``source_ref`` hashes), in one parallel pass over the rows. Either part can be skipped:
+    then no identifiers, or ``frame.height`` hashes (refs already proved distinct)."""
     # Distinct values of each column first: hashing two columns separately is cheaper than
     # concatenating millions of strings and hashing the copy. (``is_first_distinct`` is
     # exact and, on long strings, about twice as fast as ``unique``.)
     sender, recipient = pl.col("sender"), pl.col("recipients").explode()
-    out = frame.lazy().select(
-        sender.filter(sender.is_first_distinct()).implode(),
-        recipient.filter(recipient.is_first_distinct()).implode(),
-        pl.col("source_ref").hash().n_unique().alias("ref_hashes"),
-    ).collect(engine="in-memory")
-    raw = pl.concat([out.get_column("sender").explode(), out.get_column("recipients").explode()]).rename("raw")
-    return raw, int(out.get_column("ref_hashes")[0])
+    exprs = []
+    if identifiers:
+        exprs += [sender.filter(sender.is_first_distinct()).implode(), recipient.filter(recipient.is_first_distinct()).implode()]
+    if refs:
+        exprs.append(pl.col("source_ref").hash().n_unique().alias("ref_hashes"))
+    none = pl.Series("raw", [], dtype=pl.String)
+    if not exprs:
+        return none, frame.height
+    out = frame.lazy().select(exprs).collect(engine="in-memory")
+    raw = pl.concat([out.get_column("sender").explode(), out.get_column("recipients").explode()]).rename("raw") if identifiers else none
+    return raw, int(out.get_column("ref_hashes")[0]) if refs else frame.height
 
 
 def _identifier_exprs(raw: pl.Series, *, source_id: str, region: str) -> list[pl.Expr]:
@@ -151,13 +156,17 @@ def to_events(
     timezone: str,
     region: str,
     owner_uris: Collection[str] = (),
+    identifiers_are_uris: bool = False,
+    refs_unique: bool = False,
 ) -> Normalised:
     """Normalise one source's raw rows. Row order is kept (it is the source's order).
 
     Big sources (a 2-million-row call record) go through a few lazy Polars queries, so
     the work runs on every core and each column is built once; facts that decide what
     work is needed (are there wall-clock times, missing times, rows without direction)
-    come from null counts, which cost nothing.
+    come from null counts, which cost nothing. ``identifiers_are_uris`` and
+    ``refs_unique`` pass on what a parser has already done or proved
+    (see :class:`parsers.base.ParseResult`).
     """
     frame = conform(raw, RAW_EVENT_SCHEMA)
     empty_list = pl.lit([], pl.List(pl.String))
@@ -166,7 +175,7 @@ def to_events(
         fills.append(pl.col("deleted").fill_null(False))
     if fills:
         frame = frame.with_columns(fills)
-    raw_identifiers, ref_hashes = _first_pass(frame)
+    raw_identifiers, ref_hashes = _first_pass(frame, identifiers=not identifiers_are_uris, refs=not refs_unique)
     # Equal strings hash equal, so distinct 64-bit hashes prove the refs distinct (one cheap
     # pass); only if some hashes coincide is the exact (slower) test run.
     if ref_hashes != frame.height:

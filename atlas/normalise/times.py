@@ -20,14 +20,15 @@ because it silently reads ``04/13/2024`` as 13 April and ISO dates as day-first.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Final, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import numpy as np
 import polars as pl
 
 from atlas.errors import AtlasError
-from atlas.model import TS_TYPE, UTC
+from atlas.model import TS_BASES, TS_TYPE, UTC
 
 EpochKind = Literal[
     "unix_s", "unix_ms", "unix_us", "unix_ns", "apple_s", "apple_ns", "apple_auto",
@@ -135,26 +136,19 @@ def wall_clock_to_utc(naive: pl.Expr, zone: str) -> tuple[pl.Expr, pl.Expr]:
     return utc, basis
 
 
-def localise(naive: pl.Series, zone: str) -> tuple[pl.Series, pl.Series]:
-    """:func:`wall_clock_to_utc` for a whole column, with the zone arithmetic done once per
-    distinct quarter hour rather than once per row.
+_PROBE_STEP: Final = timedelta(hours=6)
+_QUARTER: Final = timedelta(minutes=15)
 
-    Offsets change only at transitions, and every zone's transitions fall on a quarter
-    hour of local time (Chatham moves at 02:45), so within one 15-minute bucket the offset (and whether the time is
-    ambiguous or in a gap) is the same for every row. Same results as the expression form
-    (tested), several times faster on big sources.
-    """
-    n = naive.len()
-    if naive.null_count() == n:
-        return (pl.repeat(None, n, dtype=TS_TYPE, eager=True).alias(naive.name),
-                pl.repeat(None, n, dtype=pl.String, eager=True).alias("ts_basis"))
-    frame = pl.DataFrame({"t": naive}).with_columns(pl.col("t").dt.truncate("15m").alias("b"))
+
+def _zone_table(points: pl.Series, zone: str) -> pl.DataFrame:
+    """For each naive quarter-hour ``points`` value: the offset to subtract to reach UTC,
+    and the basis, by the rules of :func:`wall_clock_to_utc`."""
     b = pl.col("b")
 
     def as_naive_utc(e: pl.Expr) -> pl.Expr:
         return e.dt.convert_time_zone(UTC).dt.replace_time_zone(None)
 
-    buckets = frame.select(b.drop_nulls().unique()).with_columns(
+    return pl.DataFrame({"b": points}).with_columns(
         as_naive_utc(b.dt.replace_time_zone(zone, ambiguous="earliest", non_existent="null")).alias("e"),
         as_naive_utc(b.dt.replace_time_zone(zone, ambiguous="latest", non_existent="null")).alias("l"),
         (as_naive_utc((b - _GAP_PROBE).dt.replace_time_zone(zone, ambiguous="earliest", non_existent="null"))
@@ -166,11 +160,67 @@ def localise(naive: pl.Series, zone: str) -> tuple[pl.Series, pl.Series]:
         .when(pl.col("e") != pl.col("l")).then(pl.lit("ambiguous"))
         .otherwise(pl.lit("local")).alias("ts_basis"),
     )
-    out = frame.join(buckets, on="b", how="left", maintain_order="left").select(
-        (pl.col("t") - pl.col("offset")).dt.replace_time_zone(UTC).cast(TS_TYPE).alias(naive.name),
-        pl.col("ts_basis"),
-    )
-    return out.get_column(naive.name), out.get_column("ts_basis")
+
+
+def _offset_segments(naive: pl.Series, zone: str) -> pl.DataFrame:
+    """A sorted table of segment starts (naive local times) with the offset and basis in
+    force from each start until the next: enough to read any value of ``naive``.
+
+    Offsets change only at transitions, and every zone's transitions fall on a quarter hour
+    of local time (Chatham moves at 02:45), so within one quarter hour the offset, and
+    whether the time is ambiguous or in a gap, is the same for every value. The zone is
+    probed every six hours over the column's span; only a six-hour stretch whose two ends
+    disagree (or that starts off the plain ``local`` basis) is resolved to quarter hours.
+    That is a few hundred zone look-ups for a year of messages, however many messages. Two
+    transitions less than six hours apart would hide from the probe; no zone has had them.
+    A sparse column spread over centuries (bad data) would need more probes than it has
+    values, so there the distinct quarter hours of the data are used instead (exact too).
+    """
+    lo, hi = naive.min(), naive.max()
+    assert isinstance(lo, datetime) and isinstance(hi, datetime)
+    start = lo.replace(hour=lo.hour - lo.hour % 6, minute=0, second=0, microsecond=0)
+    probes_needed = (hi - start) // _PROBE_STEP + 2
+    if probes_needed > naive.len():
+        table = _zone_table(naive.drop_nulls().dt.truncate("15m").unique().sort(), zone)
+    else:
+        probes = pl.Series(np.arange(np.datetime64(start, "us"), np.datetime64(start + probes_needed * _PROBE_STEP, "us"),
+                                     np.timedelta64(_PROBE_STEP)))
+        table = _zone_table(probes, zone)
+        unsettled = table.filter(
+            (pl.col("offset") != pl.col("offset").shift(-1)).fill_null(False)
+            | (pl.col("ts_basis") != pl.col("ts_basis").shift(-1)).fill_null(False)
+            | (pl.col("ts_basis") != "local")
+        ).get_column("b")
+        if unsettled.len():
+            quarters = pl.select(pl.datetime_ranges(unsettled, unsettled + _PROBE_STEP, _QUARTER, closed="left")
+                                 .explode()).to_series()
+            table = _zone_table(pl.concat([probes, quarters]).unique().sort(), zone)
+    # Only where the offset or basis changes does a segment start.
+    changes = (pl.col("offset") != pl.col("offset").shift(1)) | (pl.col("ts_basis") != pl.col("ts_basis").shift(1))
+    return table.filter(changes.fill_null(True))
+
+
+def localise(naive: pl.Series, zone: str) -> tuple[pl.Series, pl.Series]:
+    """:func:`wall_clock_to_utc` for a whole column, with the zone arithmetic done once per
+    segment of constant offset (see :func:`_offset_segments`) rather than once per row.
+
+    Same results as the expression form (tested in many zones), several times faster on
+    big sources: each row costs one binary search over a handful of segment starts and one
+    subtraction (in NumPy, whose ``searchsorted`` is several times faster than Polars' here).
+    """
+    n = naive.len()
+    if naive.null_count() == n:
+        return (pl.repeat(None, n, dtype=TS_TYPE, eager=True).alias(naive.name),
+                pl.repeat(None, n, dtype=pl.Enum(TS_BASES), eager=True).alias("ts_basis"))
+    segments = _offset_segments(naive.cast(pl.Datetime("us")), zone)
+    values = naive.cast(pl.Datetime("us")).to_numpy()  # nulls become NaT, which sorts last
+    at = np.searchsorted(segments.get_column("b").to_numpy(), values, side="right") - 1
+    offsets = segments.get_column("offset").to_numpy()
+    utc = pl.Series(naive.name, values - offsets[at]).dt.replace_time_zone(UTC).cast(TS_TYPE)
+    basis = segments.get_column("ts_basis").cast(pl.Enum(TS_BASES)).gather(pl.Series(at, dtype=pl.UInt32))
+    if naive.null_count():
+        basis = pl.select(pl.when(naive.is_not_null()).then(basis)).to_series()
+    return utc, basis.alias("ts_basis")
 
 
 # --- date strings -----------------------------------------------------------------
@@ -301,8 +351,6 @@ def parse_datetimes(values: pl.Expr, fmt: DateFormat) -> pl.Expr:
 
 def uk_display(ts: object) -> str:
     """A UTC datetime as people read it in England and Wales: ``22/11/2026 14:05 GMT``."""
-    from datetime import datetime
-
     if not isinstance(ts, datetime):
         return ""
     local = ts.astimezone(ZoneInfo("Europe/London"))
