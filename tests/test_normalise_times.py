@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import polars as pl
@@ -223,3 +223,34 @@ def test_bucketed_localise_matches_per_row_conversion_in_odd_zones(zone: str) ->
     assert (utc == want_utc).all() and (basis == want_basis).all()
     if zone != "Asia/Kathmandu":  # no daylight saving there
         assert set(basis.unique().to_list()) >= {"local", "ambiguous", "nonexistent"}
+
+
+@pytest.mark.parametrize("zone", ["America/Santiago", "Asia/Beirut", "America/Havana", "Africa/Casablanca",
+                                  "America/Sao_Paulo"])
+def test_segment_table_is_exact_where_clocks_move_at_midnight_or_twice_a_year_and_back(zone: str) -> None:
+    """Chile and Lebanon change at midnight (the gap or repeat straddles the date line); Morocco
+    suspends summer time for Ramadan (four changes a year); Brazil changed until 2019. Every
+    13th minute, with seconds and microseconds, from 2017 to 2026, against the per-row form."""
+    from atlas.normalise.times import localise
+
+    minutes = (pl.datetime_range(datetime(2017, 1, 1), datetime(2026, 12, 31), "13m", eager=True)
+               .cast(pl.Datetime("us")) + timedelta(seconds=7, microseconds=501))
+    utc_col, basis = localise(minutes.alias("ts_local"), zone)
+    want_utc, want_basis = pl.DataFrame({"t": minutes}).select(*wall_clock_to_utc(pl.col("t"), zone)).get_columns()
+    assert (utc_col == want_utc).all() and (basis.cast(pl.String) == want_basis).all()
+    assert {"nonexistent", "ambiguous"} <= set(basis.cast(pl.String).to_list())
+
+
+def test_sparse_times_over_centuries_and_nulls_read_the_same_as_per_row() -> None:
+    """A handful of values spread over 300 years (bad data, or a deliberately wrong clock)
+    takes the distinct-quarter-hour route; nulls stay null with no basis."""
+    from atlas.normalise.times import localise
+
+    values = [datetime(1850, 6, 1, 12), None, datetime(1971, 10, 31, 2, 30), datetime(2026, 3, 29, 1, 30),
+              datetime(2026, 10, 25, 1, 59, 59, 999_999), None, datetime(2150, 7, 4, 9, 15)]
+    series = pl.Series("ts_local", values, dtype=pl.Datetime("us"))
+    utc_col, basis = localise(series, "Europe/London")
+    want_utc, want_basis = pl.DataFrame({"t": series}).select(*wall_clock_to_utc(pl.col("t"), "Europe/London")).get_columns()
+    assert utc_col.to_list() == want_utc.to_list()
+    assert basis.cast(pl.String).to_list() == want_basis.to_list()
+    assert basis.cast(pl.String).to_list()[1] is None and basis.cast(pl.String).to_list()[3] == "nonexistent"

@@ -448,3 +448,22 @@ def test_a_one_sided_chat_never_makes_the_owner_contact_herself(tmp_path: Path, 
     for row in events.iter_rows(named=True):
         assert row["sender"] not in row["recipients"]
         assert row["recipients"] == ([f"name:{sid}:Dan"] if author == "Alice" else ["tel:+447700900001"])
+
+
+def test_the_parsers_uris_are_what_the_shared_normaliser_would_make(tmp_path: Path) -> None:
+    """The parser converts its few authors itself and says so, so the shared step skips its
+    per-row pass: normalising again without the shortcut gives exactly the same events."""
+    from atlas.normalise import to_events
+
+    result = parse_text(
+        "20/01/2024, 10:00 - Dan: hi\n20/01/2024, 10:01 - +44\u00a07700\u00a0900123: hello\n"
+        "20/01/2024, 10:02 - 07700 900456: and me\n20/01/2024, 10:03 - Dan created group \"Us\"\n",
+        tmp_path,
+    )
+    assert result.identifiers_are_uris and result.refs_unique
+    common = {"source_id": "src", "timezone": "Europe/London", "region": "GB", "owner_uris": ["tel:+447700900456"]}
+    quick = to_events(result.events, **common, identifiers_are_uris=True, refs_unique=True)  # type: ignore[arg-type]
+    full = to_events(result.events, **common)  # type: ignore[arg-type]
+    assert quick.events.equals(full.events)
+    assert quick.events.get_column("sender").to_list() == ["name:src:Dan", "tel:+447700900123", "tel:+447700900456", None]
+    assert quick.events.get_column("direction").to_list()[2] == "out"
