@@ -23,7 +23,7 @@ from parsers import whatsapp_text
 from parsers.base import ParseContext
 
 N = 100_000
-ROUNDS = 2
+ROUNDS = 3
 PER_ROUND = 3
 REPEATS = ROUNDS * PER_ROUND
 
