@@ -900,6 +900,8 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         events=events, rejects=rejects, records_read=out.records,
         owner=None if ctx.owner or not target else f"phone:{target}", assumptions=out.assumptions,
         evidence=evidence, extra={"cdr": detail} if detail is not None else {},
+        # ``<sheet label>row N``: row numbers within a block, and one block per label.
+        refs_unique=len({block.label for block, _, _ in found}) == len(found),
     )
 
 
