@@ -60,7 +60,7 @@ import polars as pl
 import pyarrow as pa
 
 from atlas.errors import FormatError
-from atlas.model import REJECT_SCHEMA
+from atlas.model import RAW_EVENT_SCHEMA, REJECT_SCHEMA
 from atlas.normalise.identifiers import identifier_map
 from atlas.normalise.phones import looks_like_phone
 from parsers._text_columns import (
@@ -767,7 +767,9 @@ def _classified(msgs: pl.DataFrame) -> _Classified:
         joined = msgs.select(pl.concat_str(pl.col("body_first").gather(continued), pl.col("tail").gather(continued),
                                            ignore_nulls=True).alias("t"))
         texts = texts.scatter(continued, joined.select(pl.when(pl.col("t") != "").then(pl.col("t"))).to_series())
-    kind = pl.repeat("message", n, dtype=pl.String, eager=True)
+    # Made in the event schema's own type: casting 100,000 strings to it later costs more
+    # than this whole column.
+    kind = pl.repeat("message", n, dtype=RAW_EVENT_SCHEMA["kind"], eager=True)
     status = pl.repeat(None, n, dtype=pl.String, eager=True)
     author = msgs.get_column("author")
     is_note = np.zeros(n, dtype=np.bool_)
@@ -777,7 +779,7 @@ def _classified(msgs: pl.DataFrame) -> _Classified:
         # position, so the 100,000 plain rows are neither re-sorted nor joined.
         rows = pl.Series(np.flatnonzero(msgs.get_column("_maybe").to_numpy()))
         texts = texts.scatter(rows, marked.get_column("text"))
-        kind = kind.scatter(rows, marked.get_column("kind"))
+        kind = kind.scatter(rows, marked.get_column("kind").cast(kind.dtype))
         status = status.scatter(rows, marked.get_column("status"))
         author = author.scatter(rows, marked.get_column("author"))
         is_note[rows.to_numpy()] = marked.get_column("is_note").to_numpy()

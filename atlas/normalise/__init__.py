@@ -96,15 +96,23 @@ def _time_exprs(frame: pl.DataFrame, zone: str) -> list[pl.Expr]:
         return [basis.alias("ts_basis")]
     local_utc, local_basis = localise(frame.get_column("ts_local"), zone)
     end_utc, _ = localise(frame.get_column("ts_end_local"), zone)
-    return [
-        pl.when(pl.col("ts_utc").is_not_null()).then(pl.col("ts_utc")).otherwise(pl.lit(local_utc)).cast(TS_TYPE).alias("ts_utc"),
-        pl.when(pl.col("ts_utc").is_not_null())
-        .then(pl.col("ts_basis").cast(pl.String).fill_null("utc"))
-        .otherwise(pl.lit(local_basis))
-        .cast(EVENT_SCHEMA["ts_basis"])
-        .alias("ts_basis"),
-        pl.when(pl.col("ts_end_utc").is_not_null()).then(pl.col("ts_end_utc")).otherwise(pl.lit(end_utc)).cast(TS_TYPE).alias("ts_end_utc"),
-    ]
+    basis_type = EVENT_SCHEMA["ts_basis"]
+    # A source gives wall-clock times or UTC, rarely both: where no row has a UTC time the
+    # converted columns are used as they are (no per-row choice, no casts).
+    if frame.get_column("ts_utc").null_count() == n:
+        start = [pl.lit(local_utc).alias("ts_utc"), pl.lit(local_basis).cast(basis_type).alias("ts_basis")]
+    else:
+        given = pl.col("ts_utc").is_not_null()
+        start = [
+            pl.when(given).then(pl.col("ts_utc")).otherwise(pl.lit(local_utc)).cast(TS_TYPE).alias("ts_utc"),
+            pl.when(given).then(pl.col("ts_basis").cast(basis_type).fill_null(pl.lit("utc", basis_type)))
+            .otherwise(pl.lit(local_basis).cast(basis_type)).alias("ts_basis"),
+        ]
+    if frame.get_column("ts_end_utc").null_count() == n:
+        end = pl.lit(end_utc)
+    else:
+        end = pl.when(pl.col("ts_end_utc").is_not_null()).then(pl.col("ts_end_utc")).otherwise(pl.lit(end_utc))
+    return [*start, end.cast(TS_TYPE).alias("ts_end_utc")]
 
 
 def _direction(frame: pl.DataFrame, owner_uris: Collection[str]) -> pl.Expr:
@@ -184,7 +192,7 @@ def to_events(
             raise ValueError(f"parser produced duplicate source_ref values, e.g. {dup}")
     owners = pl.Series(sorted(owner_uris), dtype=pl.String).implode()
     lf = frame.lazy().with_columns(
-        *_identifier_exprs(raw_identifiers, source_id=source_id, region=region),
+        *([] if identifiers_are_uris else _identifier_exprs(raw_identifiers, source_id=source_id, region=region)),
         *_time_exprs(frame, timezone),
         event_ids(source_id, pl.col("source_ref")).alias("event_id"),
         pl.lit(source_id).alias("source_id"),

@@ -21,10 +21,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Final, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from atlas.errors import AtlasError
@@ -162,47 +164,77 @@ def _zone_table(points: pl.Series, zone: str) -> pl.DataFrame:
     )
 
 
-def _offset_segments(naive: pl.Series, zone: str) -> pl.DataFrame:
-    """A sorted table of segment starts (naive local times) with the offset and basis in
-    force from each start until the next: enough to read any value of ``naive``.
+@dataclass(frozen=True)
+class _Segments:
+    """Segment starts (naive local times, ascending) with the offset to subtract and the
+    basis in force from each start until the next."""
+
+    starts: npt.NDArray[np.datetime64]
+    offsets: npt.NDArray[np.timedelta64]
+    basis: pl.Series
+
+
+def _compress(table: pl.DataFrame) -> _Segments:
+    """Only where the offset or basis changes does a segment start."""
+    changes = (pl.col("offset") != pl.col("offset").shift(1)) | (pl.col("ts_basis") != pl.col("ts_basis").shift(1))
+    runs = table.filter(changes.fill_null(True))
+    starts, offsets = runs.get_column("b").to_numpy(), runs.get_column("offset").to_numpy()
+    starts.flags.writeable = offsets.flags.writeable = False  # shared through the cache below
+    return _Segments(starts, offsets, runs.get_column("ts_basis").cast(pl.Enum(TS_BASES)))
+
+
+@lru_cache(maxsize=64)
+def _zone_segments(zone: str, first_year: int, last_year: int) -> _Segments:
+    """The segments of ``zone`` over whole calendar years: a property of the zone's rules,
+    not of the data, so worked out once per process for each span of years (as ``re``
+    keeps compiled patterns), however many sources share it.
 
     Offsets change only at transitions, and every zone's transitions fall on a quarter hour
     of local time (Chatham moves at 02:45), so within one quarter hour the offset, and
     whether the time is ambiguous or in a gap, is the same for every value. The zone is
-    probed every six hours over the column's span; only a six-hour stretch whose two ends
-    disagree (or that starts off the plain ``local`` basis) is resolved to quarter hours.
-    That is a few hundred zone look-ups for a year of messages, however many messages. Two
-    transitions less than six hours apart would hide from the probe; no zone has had them.
-    A sparse column spread over centuries (bad data) would need more probes than it has
-    values, so there the distinct quarter hours of the data are used instead (exact too).
+    probed every six hours; only a six-hour stretch whose two ends disagree (or that starts
+    off the plain ``local`` basis) is resolved to quarter hours: about 1,500 zone look-ups
+    a year. Two transitions less than six hours apart would hide from the probe; no zone
+    has had them (tested against the per-row form in zones that change at midnight, at
+    02:45, by 30 minutes and four times a year).
     """
+    start, stop = datetime(first_year, 1, 1), datetime(last_year + 1, 1, 1)
+    probes = pl.Series(np.arange(np.datetime64(start, "us"), np.datetime64(stop + _PROBE_STEP, "us"),
+                                 np.timedelta64(_PROBE_STEP)))
+    table = _zone_table(probes, zone)
+    unsettled = table.filter(
+        (pl.col("offset") != pl.col("offset").shift(-1)).fill_null(False)
+        | (pl.col("ts_basis") != pl.col("ts_basis").shift(-1)).fill_null(False)
+        | (pl.col("ts_basis") != "local")
+    ).get_column("b")
+    if unsettled.len():
+        quarters = pl.select(pl.datetime_ranges(unsettled, unsettled + _PROBE_STEP, _QUARTER, closed="left")
+                             .explode()).to_series()
+        table = _zone_table(pl.concat([probes, quarters]).unique().sort(), zone)
+    return _compress(table)
+
+
+_CACHED_YEARS: Final = (1900, 2200)
+"""Years whose zone segments are cached (digital evidence lives well inside them)."""
+
+
+def _offset_segments(naive: pl.Series, zone: str) -> _Segments:
+    """Segments enough to read every value of ``naive`` (see :func:`_zone_segments`).
+
+    A sparse column spread over centuries (bad data, a reset clock) would need more probes
+    than it has values, so there the distinct quarter hours of the data are converted
+    instead (exact too, and not cached)."""
     lo, hi = naive.min(), naive.max()
     assert isinstance(lo, datetime) and isinstance(hi, datetime)
-    start = lo.replace(hour=lo.hour - lo.hour % 6, minute=0, second=0, microsecond=0)
-    probes_needed = (hi - start) // _PROBE_STEP + 2
-    if probes_needed > naive.len():
-        table = _zone_table(naive.drop_nulls().dt.truncate("15m").unique().sort(), zone)
-    else:
-        probes = pl.Series(np.arange(np.datetime64(start, "us"), np.datetime64(start + probes_needed * _PROBE_STEP, "us"),
-                                     np.timedelta64(_PROBE_STEP)))
-        table = _zone_table(probes, zone)
-        unsettled = table.filter(
-            (pl.col("offset") != pl.col("offset").shift(-1)).fill_null(False)
-            | (pl.col("ts_basis") != pl.col("ts_basis").shift(-1)).fill_null(False)
-            | (pl.col("ts_basis") != "local")
-        ).get_column("b")
-        if unsettled.len():
-            quarters = pl.select(pl.datetime_ranges(unsettled, unsettled + _PROBE_STEP, _QUARTER, closed="left")
-                                 .explode()).to_series()
-            table = _zone_table(pl.concat([probes, quarters]).unique().sort(), zone)
-    # Only where the offset or basis changes does a segment start.
-    changes = (pl.col("offset") != pl.col("offset").shift(1)) | (pl.col("ts_basis") != pl.col("ts_basis").shift(1))
-    return table.filter(changes.fill_null(True))
+    years = hi.year - lo.year + 1
+    if lo.year >= _CACHED_YEARS[0] and hi.year <= _CACHED_YEARS[1] and years * 1500 <= max(naive.len(), 20_000):
+        return _zone_segments(zone, lo.year, hi.year)
+    return _compress(_zone_table(naive.drop_nulls().dt.truncate("15m").unique().sort(), zone))
 
 
 def localise(naive: pl.Series, zone: str) -> tuple[pl.Series, pl.Series]:
     """:func:`wall_clock_to_utc` for a whole column, with the zone arithmetic done once per
-    segment of constant offset (see :func:`_offset_segments`) rather than once per row.
+    segment of constant offset (see :func:`_zone_segments`) rather than once per row.
 
     Same results as the expression form (tested in many zones), several times faster on
     big sources: each row costs one binary search over a handful of segment starts and one
@@ -212,12 +244,12 @@ def localise(naive: pl.Series, zone: str) -> tuple[pl.Series, pl.Series]:
     if naive.null_count() == n:
         return (pl.repeat(None, n, dtype=TS_TYPE, eager=True).alias(naive.name),
                 pl.repeat(None, n, dtype=pl.Enum(TS_BASES), eager=True).alias("ts_basis"))
-    segments = _offset_segments(naive.cast(pl.Datetime("us")), zone)
-    values = naive.cast(pl.Datetime("us")).to_numpy()  # nulls become NaT, which sorts last
-    at = np.searchsorted(segments.get_column("b").to_numpy(), values, side="right") - 1
-    offsets = segments.get_column("offset").to_numpy()
-    utc = pl.Series(naive.name, values - offsets[at]).dt.replace_time_zone(UTC).cast(TS_TYPE)
-    basis = segments.get_column("ts_basis").cast(pl.Enum(TS_BASES)).gather(pl.Series(at, dtype=pl.UInt32))
+    naive = naive.cast(pl.Datetime("us"))
+    segments = _offset_segments(naive, zone)
+    values = naive.to_numpy()  # nulls become NaT, which sorts last
+    at = np.searchsorted(segments.starts, values, side="right") - 1
+    utc = pl.Series(naive.name, values - segments.offsets[at]).dt.replace_time_zone(UTC).cast(TS_TYPE)
+    basis = segments.basis.gather(pl.Series(at, dtype=pl.UInt32))
     if naive.null_count():
         basis = pl.select(pl.when(naive.is_not_null()).then(basis)).to_series()
     return utc, basis.alias("ts_basis")
