@@ -72,7 +72,9 @@ RAW_EVENT_SCHEMA: Final = pl.Schema(
     | dict(RAW_EXTRA_COLUMNS)
 )
 """What a parser yields. Identifiers are *raw*: ``phone:<as written>`` for numbers and
-``name:<display name>`` for names; normalisation turns them into URIs."""
+``name:<display name>`` for names; normalisation turns them into URIs. (A parser whose
+identifiers are a few distinct values may convert them itself with the same function and
+say so: ``ParseResult.identifiers_are_uris``.)"""
 
 REJECT_SCHEMA: Final = pl.Schema(
     {
