@@ -143,18 +143,27 @@ _SPECIAL_TEXT_RE: Final = "|".join(re.escape(w) for w in _SPECIAL_WORDS if w not
 _MICROS_2000: Final = 946_684_800_000_000  # 2000-01-01 00:00 as microseconds since 1970
 
 
+_MAX_LEAD_LINES: Final = 3
+
+
 def detect(probe: Probe) -> int:
     lines = [ln for ln in probe.text.splitlines() if ln.strip()][:30]
     if not lines:
         return 0
     matches = [_HEADER_RE.match(ln) for ln in lines]
-    if not matches[0]:
+    # A few lines before the first header (a title a tool or a person added, a note
+    # pasted at the top) are allowed: the parse keeps them as rejects. Such a file scores
+    # lower, and must show three headers with authors to count at all.
+    lead = next((i for i, m in enumerate(matches) if m), None)
+    if lead is None or lead > _MAX_LEAD_LINES:
         return 0
     hits = sum(1 for m in matches if m)
     with_author = sum(1 for m in matches if m and ": " in m.group("rest"))
-    score = 80 if hits >= min(3, len(lines)) and with_author else 60
-    first = matches[0]
-    if lines[0].lstrip("\u200e\u200f").startswith("[") and first.group("t").count(":") + first.group("t").count(".") == 1:
+    if lead and (hits < 3 or not with_author):
+        return 0
+    score = (80 if hits >= min(3, len(lines)) and with_author else 60) - (15 if lead else 0)
+    first = matches[lead]
+    if lines[lead].lstrip("\u200e\u200f").startswith("[") and first.group("t").count(":") + first.group("t").count(".") == 1:
         # iOS writes seconds; a bracketed header without them ("[2019-12-24, 12:23] Jane: ")
         # is also how Signal's text export looks: leave room for a parser that knows it.
         score -= 10

@@ -110,6 +110,33 @@ def test_detect_scores_every_public_layout_and_nothing_else(whatsapp_samples: Pa
     assert whatsapp_text.detect(Probe(whatsapp_samples.parent.parent / "plaso" / "mmssms.db")) == 0
 
 
+def test_a_chat_with_a_title_above_its_first_header_is_detected_and_the_title_kept_as_a_reject(
+    whatsapp_samples: Path, tmp_path: Path, case_dir: Path, atlas: Callable[..., object]
+) -> None:
+    """A title line (added by a tool, or pasted by a person) above a real export: detected
+    with a lower score, ingested without ``--format``, the title a reject, nothing lost.
+    More than three such lines, or a file whose headers have no authors, is not claimed."""
+    from parsers.base import Probe
+
+    real = (whatsapp_samples / "test_ddmmyy_24hrs.txt").read_text(encoding="utf-8")
+    chat = tmp_path / "titled.txt"
+    chat.write_text("Chat exported for JD/3\n\n" + real, encoding="utf-8")
+    assert whatsapp_text.detect(Probe(chat)) == 65
+    run = atlas("ingest", case_dir, chat, "--json")
+    assert run.code == 0, run.err  # type: ignore[attr-defined]
+    outcome = json.loads(run.out)[0]  # type: ignore[attr-defined]
+    plain = parse_text(real, tmp_path)
+    assert outcome["format"].startswith("WhatsApp") and outcome["events"] == plain.events.height
+    assert outcome["rejects"] == plain.rejects.height + 1
+    too_much = tmp_path / "too_much.txt"
+    too_much.write_text("a\nb\nc\nd\n" + real, encoding="utf-8")
+    assert whatsapp_text.detect(Probe(too_much)) == 0
+    no_authors = tmp_path / "no_authors.txt"
+    no_authors.write_text("title\n" + "\n".join(f"20/01/2024, 10:0{i} - something happened" for i in range(5)) + "\n",
+                          encoding="utf-8")
+    assert whatsapp_text.detect(Probe(no_authors)) == 0
+
+
 # --- every header layout, property-tested --------------------------------------------
 
 
