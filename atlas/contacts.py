@@ -32,6 +32,14 @@ The rule (also :data:`MATCH_RULE`, which every output that counts contacts print
 * where both records carry text and the texts differ (compared as letters and digits,
   case-folded), the pair scores as far apart: an agreeing text always wins, but text
   never vetoes a match on its own (exports present text differently).
+* a long SMS travels as several network messages, and a call data record lists each
+  part (a second or so apart); a handset shows one message, which may have matched any
+  of the parts. SMS records of one reference source (CDR) with the same key, each within
+  :data:`SMS_PART_GAP_S` of the last, form a run; in time order, the run's contacts are
+  one message for as long as no other source shows two messages among them, and become
+  one contact when some other source corroborates them. A run no other source
+  corroborates stays as separate contacts (a call data record cannot tell the parts of a
+  long message from texts sent seconds apart), and the rule says so.
 
 Matching is vectorised: sources are processed one after another (most precise clock
 first, then the larger); candidate pairs come from one equi-join on (key, time bucket)
@@ -89,6 +97,11 @@ STATUS_RANK: Final[dict[str, int]] = {
 any source saw (a CDR says answered with a duration, the handset may say missed)."""
 
 
+SMS_PART_GAP_S: Final = 10
+"""Seconds between consecutive records of one call data record within which an
+uncorroborated SMS record may be a further part of a corroborated one."""
+
+
 def match_rule(tolerance_s: int = DEFAULT_TOLERANCE_S) -> str:
     """The matching rule as a sentence, for every output that counts contacts."""
     return (
@@ -98,6 +111,11 @@ def match_rule(tolerance_s: int = DEFAULT_TOLERANCE_S) -> str:
         f"{tolerance_s} s of each other (allowing for handset clock skew and minute-resolution exports); "
         "at most one record per source, the nearest in time (and agreeing text) winning, after removing each "
         "source's clock offset against network time (the median difference over unambiguous matches); "
+        "call data record SMS records of the same sender and recipients, each within "
+        f"{SMS_PART_GAP_S} s of the last, are the parts of one long message (the network lists each part, a "
+        "handset shows one message) when another source corroborates them and no source shows two messages "
+        "among them; where no other source corroborates them, each record is counted (a call data record "
+        "cannot tell the parts of a long message from texts sent seconds apart); "
         "drafts and unsent messages are never contacts."
     )
 
@@ -315,6 +333,53 @@ def _assign(recs: pl.DataFrame, tolerance_us: int, first: Sequence[str] = ()) ->
     return result, offsets
 
 
+def _join_sms_parts(recs: pl.DataFrame, clusters: pl.DataFrame, reference_sources: Sequence[str]) -> pl.DataFrame:
+    """``clusters`` with the parts of multi-part SMS joined (see the module's rule).
+
+    Runs are found per reference source and key by the gaps between consecutive records
+    (vectorised); only runs of two or more records, rare, are walked here: in time order
+    their contacts are gathered while no other source shows two messages among them, and
+    a gathering that some other source corroborates becomes one contact."""
+    if not reference_sources:
+        return clusters
+    reference = pl.Series(list(reference_sources), dtype=pl.String).implode()
+    tagged = recs.join(clusters, on="row", how="inner")
+    gap = SMS_PART_GAP_S * 1_000_000
+    parts = (
+        tagged.filter(pl.col("source_id").is_in(reference) & (pl.col("kind") == "message")
+                      & (pl.col("channel_group") == "cellular"))
+        .sort("source_id", "key", "t_us", "row")
+        .with_columns(((pl.col("t_us").diff().over("source_id", "key").fill_null(gap + 1)) > gap).cum_sum()
+                      .alias("run"))
+        .filter(pl.len().over("source_id", "key", "run") > 1)
+    )
+    if parts.height == 0:
+        return clusters
+    seen_by = tagged.filter(~pl.col("source_id").is_in(reference)).group_by("cluster").agg(
+        pl.col("source_id").unique().alias("seen_by"))
+    parts = parts.join(seen_by, on="cluster", how="left")
+    target: dict[int, int] = {}
+    for _, run in parts.group_by("source_id", "key", "run", maintain_order=True):
+        groups: list[tuple[list[int], set[str]]] = []
+        for cluster, seen in run.unique("cluster", keep="first", maintain_order=True).select("cluster", "seen_by").iter_rows():
+            others = set(seen or ())
+            if groups and not (others & groups[-1][1]):
+                groups[-1][0].append(cluster)
+                groups[-1][1].update(others)
+            else:
+                groups.append(([cluster], others))
+        for members, others in groups:
+            if len(members) > 1 and others:
+                for cluster in members[1:]:
+                    target.setdefault(cluster, members[0])
+    if not target:
+        return clusters
+    moved = pl.DataFrame({"cluster": list(target), "target": list(target.values())},
+                         schema={"cluster": pl.Int64, "target": pl.Int64})
+    return clusters.join(moved, on="cluster", how="left").select(
+        "row", pl.coalesce("target", "cluster").alias("cluster"))
+
+
 def dedupe_contacts(
     events: pl.DataFrame | pl.LazyFrame,
     *,
@@ -344,6 +409,8 @@ def dedupe_contacts(
     recs = recs.with_columns(_norm_text(pl.col("text")).alias("ntext"))
     clusters, offsets = _assign(recs.select("row", "source_id", "key", "t_us", "ntext"), tolerance_s * 1_000_000,
                                 reference_sources)
+    clusters = _join_sms_parts(recs.select("row", "source_id", "key", "t_us", "kind", "channel_group"), clusters,
+                               reference_sources)
     if clock_offsets is not None:
         clock_offsets.update(offsets)
     recs = recs.join(clusters, on="row", how="left")
@@ -413,15 +480,23 @@ def case_contacts(
     with_owner = sources.filter(pl.col("owner").is_not_null())
     owners = dict(zip(with_owner.get_column("source_id").to_list(), with_owner.get_column("owner").to_list(),
                       strict=True))
-    network = sources.filter(pl.col("parser") == "cdr").get_column("source_id").sort().to_list()
     return dedupe_contacts(
         case.events(), tolerance_s=tolerance_s,
         same_person=case_identity_map(case, include_proposed=include_proposed), source_owners=owners,
-        reference_sources=network, clock_offsets=clock_offsets,
+        reference_sources=network_sources(case), clock_offsets=clock_offsets,
     )
+
+
+def network_sources(case: Case) -> list[str]:
+    """The case's call data records: network time, the reference clock of de-duplication,
+    and the sources whose SMS may list a long message part by part. Every analysis that
+    counts contacts passes them, so all count alike."""
+    sources = case.sources()
+    return sources.filter(pl.col("parser") == "cdr").get_column("source_id").sort().to_list()
 
 
 __all__ = [
     "CHANNEL_GROUPS", "DEFAULT_TOLERANCE_S", "MATCH_RULE", "OUTPUT_SCHEMA", "STATUS_RANK",
     "case_contacts", "case_identity_map", "channel_group", "contact_records", "dedupe_contacts", "match_rule",
+    "network_sources",
 ]

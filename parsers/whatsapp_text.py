@@ -163,6 +163,7 @@ def detect(probe: Probe) -> int:
         return 0
     score = (80 if hits >= min(3, len(lines)) and with_author else 60) - (15 if lead else 0)
     first = matches[lead]
+    assert first is not None
     if lines[lead].lstrip("\u200e\u200f").startswith("[") and first.group("t").count(":") + first.group("t").count(".") == 1:
         # iOS writes seconds; a bracketed header without them ("[2019-12-24, 12:23] Jane: ")
         # is also how Signal's text export looks: leave room for a parser that knows it.

@@ -229,8 +229,10 @@ def contacts_between(
     if dedupe is not None:
         owners = {r["source_id"]: r["owner"] for r in case.sources().select("source_id", "owner").iter_rows(named=True)
                   if r["owner"]}
-        grouped = dedupe(events, same_person=dict(owner_map), source_owners=owners)
-        rule = str(getattr(importlib.import_module("atlas.contacts"), "MATCH_RULE", "")) or None
+        contacts_module = importlib.import_module("atlas.contacts")
+        network: list[str] = getattr(contacts_module, "network_sources", lambda _case: [])(case)
+        grouped = dedupe(events, same_person=dict(owner_map), source_owners=owners, reference_sources=network)
+        rule = str(getattr(contacts_module, "MATCH_RULE", "")) or None
         frame = grouped.with_columns(
             pl.col("party_from").replace_strict(keys, vals, default=pl.col("party_from")),
             pl.col("party_to").list.eval(pl.element().replace_strict(keys, vals, default=pl.element())),

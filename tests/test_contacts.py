@@ -143,3 +143,37 @@ def test_half_a_million_records_deduplicate_in_seconds() -> None:
     elapsed = time.perf_counter() - started
     assert out.height == n and out.get_column("n_sources").min() == 2
     assert elapsed < 30, elapsed
+
+
+LONG = "I just want to talk " * 12  # 240 characters: two SMS parts on the network
+
+
+def test_the_parts_of_a_long_sms_in_a_cdr_are_one_contact_with_the_handset_message() -> None:
+    """The network lists each part a second apart; each handset shows one message, and
+    the two handsets may match different parts. One contact, every record kept."""
+    out = dedupe_contacts(frame([
+        ev("cdr", "row 1", 0), ev("cdr", "row 2", 1),
+        ev("susp", "sms 7", 0, text=LONG, status="sent"),
+        ev("vict", "sms 9", 1.4, text=LONG, direction="in"),
+    ]), reference_sources=["cdr"])
+    assert groups(out) == [["cdr/row 1", "cdr/row 2", "susp/sms 7", "vict/sms 9"]]
+    assert out.get_column("n_sources").to_list() == [3]
+
+
+def test_two_texts_seconds_apart_that_a_handset_shows_as_two_stay_two_contacts() -> None:
+    out = dedupe_contacts(frame([
+        ev("cdr", "row 1", 0), ev("cdr", "row 2", 4), ev("cdr", "row 3", 5),
+        ev("susp", "sms 7", 0, text="Answer me"), ev("susp", "sms 8", 4, text="Now"),
+    ]), reference_sources=["cdr"])
+    # sms 7 and sms 8 are two messages; row 3 (uncorroborated, 1 s after row 2) is a part of the second
+    assert groups(out) == [["cdr/row 1", "susp/sms 7"], ["cdr/row 2", "cdr/row 3", "susp/sms 8"]]
+
+
+def test_cdr_records_seconds_apart_that_nothing_corroborates_are_each_counted_and_the_rule_says_so() -> None:
+    out = dedupe_contacts(frame([ev("cdr", "row 1", 0), ev("cdr", "row 2", 1), ev("cdr", "row 3", 30)]),
+                          reference_sources=["cdr"])
+    assert groups(out) == [["cdr/row 1"], ["cdr/row 2"], ["cdr/row 3"]]
+    assert "cannot tell the parts of a long message from texts sent seconds apart" in MATCH_RULE
+    # and without a network reference nothing is treated as parts
+    out = dedupe_contacts(frame([ev("cdr", "row 1", 0), ev("cdr", "row 2", 1), ev("susp", "sms 7", 0, text=LONG)]))
+    assert out.height == 2

@@ -23,7 +23,7 @@ from typing import Final
 
 import polars as pl
 
-from atlas.contacts import dedupe_contacts
+from atlas.contacts import dedupe_contacts, network_sources
 from atlas.model import CONTACT_KINDS
 from atlas.store import Case
 
@@ -77,7 +77,7 @@ def select_contacts(case: Case, cast: Cast, options: ConductOptions, zone: str, 
     if events.height == 0:
         return pl.DataFrame(schema=CONTACT_FRAME)
     contacts = dedupe_contacts(events, tolerance_s=options.dedupe_tolerance_s, same_person=cast.owner_map,
-                               source_owners=cast.source_owner_uri)
+                               source_owners=cast.source_owner_uri, reference_sources=network_sources(case))
     known = set(cast.owner_map.values())
     targets = list(cast.targets)
     role = (

@@ -148,11 +148,12 @@ def contacts_frame(case: Case, mapping: dict[str, str], *, dedupe: bool = True) 
     """One row per contact and recipient node: ``src``, ``dst``, ``channel``, ``kind``,
     ``ts_utc``, ``answered_call``, ``n_events``, ``event_ids`` (and how it was counted)."""
     if dedupe and _dedupe_available():
-        from atlas.contacts import dedupe_contacts, match_rule
+        from atlas.contacts import dedupe_contacts, match_rule, network_sources
 
         sources = case.sources().filter(pl.col("owner").is_not_null())
         owners = dict(zip(sources.get_column("source_id").to_list(), sources.get_column("owner").to_list(), strict=True))
-        contacts = dedupe_contacts(case.events(), same_person=mapping, source_owners=owners)
+        contacts = dedupe_contacts(case.events(), same_person=mapping, source_owners=owners,
+                                   reference_sources=network_sources(case))
         rows = (
             contacts.explode("party_to")
             .filter(pl.col("party_from").is_not_null() & pl.col("party_to").is_not_null())
