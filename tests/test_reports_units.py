@@ -215,3 +215,23 @@ def test_without_as_of_no_output_quotes_the_current_date(tmp_path: Path) -> None
     assert not [m for t in texts for m in marks if m in t]
     assert "s2a_days_left" not in result.statement.facts
     assert result.statement.facts["s2a_deadline"] == (last + relativedelta(months=6)).isoformat()
+
+
+def test_lone_cdr_sms_seconds_apart_are_counted_and_the_limits_say_they_may_be_parts(tmp_path: Path) -> None:
+    """Two CDR SMS a second apart and a third an hour later, no handset: three contacts
+    (a CDR cannot tell parts from quick texts), and the limits say two may be parts."""
+    base = {"kind": "message", "channel": "sms", "sender": SUSPECT, "recipients": [VICTIM], "direction": "out",
+            "ts_basis": "utc", "deleted": False}
+    rows = [{**base, "ts_utc": datetime(2026, 3, 1, 21, 0, s, tzinfo=UTC)} for s in (0, 1)]
+    rows.append({**base, "ts_utc": datetime(2026, 3, 1, 22, 0, 0, tzinfo=UTC)})
+    case = _store_with(tmp_path, rows, parser="cdr", fmt="Call data records")
+    inputs = gather(case)
+    assert inputs.contacts.height == 3
+    n = aggregate.possible_sms_parts(inputs.contacts, [case.source_ids()[0]])
+    assert n == 2
+    assert aggregate.possible_sms_parts(inputs.contacts, []) == 0  # no call data records: nothing to say
+    limits = limitations.build(case, case.sources(), {}, {}, dedupe_rule=inputs.dedupe_rule, possible_sms_parts=n)
+    assert any(g.startswith("2 of the contacts counted are call data record SMS that no handset corroborates")
+               for g in limits.general)
+    assert not any("no handset corroborates" in g
+                   for g in limitations.build(case, case.sources(), {}, {}, dedupe_rule=inputs.dedupe_rule).general)
