@@ -14,6 +14,7 @@ shows how much of the target is left for parsing and normalising.
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -91,6 +92,15 @@ def _stages(path: Path, work: Path) -> dict[str, float]:
     for name, frame in result.extra.items():
         _write_parquet(frame, work / "stage" / f"{name}.parquet")
     out["write_s"] = time.perf_counter() - t
+    # The same file read as a UK-local-time return (the calling-called layout with its zone
+    # changed, via --map): what converting 2 M wall-clock times adds to the parse.
+    local = work / "local_time_template.toml"
+    blocks = re.split(r"(?m)^\[\[template\]\]$", cdr.TEMPLATES_PATH.read_text(encoding="utf-8"))
+    local.write_text("[[template]]" + blocks[1].replace('timezone = "UTC"', 'timezone = "Europe/London"'),
+                     encoding="utf-8")
+    t = time.perf_counter()
+    cdr.parse(path, ParseContext(source_id="bench", path=path, options={"map": str(local)}))
+    out["parse_uk_local_time_s"] = time.perf_counter() - t
     return {k: round(v, 3) for k, v in out.items()}
 
 

@@ -61,7 +61,7 @@ import polars as pl
 
 from atlas.errors import FormatError
 from atlas.model import EVENT_SCHEMA, IDENTITY_EVIDENCE_SCHEMA, REJECT_SCHEMA, TS_TYPE
-from atlas.normalise.times import check_zone, wall_clock_to_utc
+from atlas.normalise.times import check_zone, localise
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
 TEMPLATES_PATH: Final = Path(__file__).resolve().parent / "templates" / "cdr_templates.toml"
@@ -629,6 +629,7 @@ def _derive(t: pl.DataFrame, tpl: Template, label: str, first: int, target: str 
         (_col(t, "subject") if "subject" in t.columns else _col(t, "target")).alias("subject"),
         _col(t, "a_party").alias("a_party"), _col(t, "b_party").alias("b_party"), _col(t, "other").alias("other"),
         end_read.alias("end_read"),
+        *[pl.col(c) for c in ("_ts_utc", "_ts_basis", "_end_utc") if c in t.columns],  # see _localised
     ).with_columns(pl.coalesce("given_dir", "type_dir").alias("direction"))
     if tpl.parties == "a-b":
         lf = lf.with_columns(pl.col("a_party").alias("a"), pl.col("b_party").alias("b"))
@@ -647,9 +648,8 @@ def _derive(t: pl.DataFrame, tpl: Template, label: str, first: int, target: str 
         ts_utc = pl.col("start").dt.replace_time_zone("UTC")
         end_utc = pl.col("end_given").dt.replace_time_zone("UTC")
         basis: pl.Expr = pl.lit("utc")
-    else:
-        ts_utc, basis = wall_clock_to_utc(pl.col("start"), tpl.timezone)
-        end_utc, _ = wall_clock_to_utc(pl.col("end_given"), tpl.timezone)
+    else:  # converted by _localised before this query (once per segment of constant offset)
+        ts_utc, basis, end_utc = pl.col("_ts_utc"), pl.col("_ts_basis"), pl.col("_end_utc")
     is_data = pl.col("is_data")
     # the target: from the row where the layout has a target/subject column
     owner = (pl.coalesce(pl.col("subject"), pl.lit(target, pl.String)) if {"subject", "target"} & set(t.columns)
@@ -680,6 +680,22 @@ def _derive(t: pl.DataFrame, tpl: Template, label: str, first: int, target: str 
         *(["etype", "start", "duration_raw", pl.col("duration_s").alias("duration_read"), "a", "b", "ok"] if careful
           else [(pl.col("ok") & pl.col("end_read")).all().alias("all_ok")]),
     )
+
+
+def _localised(t: pl.DataFrame, tpl: Template, start: pl.Expr, end: pl.Expr) -> tuple[pl.DataFrame, pl.Expr, pl.Expr]:
+    """For a return in wall-clock time: ``t`` with the start and end read (``_start_naive``,
+    ``_end_naive``) and converted to UTC (``_ts_utc``, ``_ts_basis``, ``_end_utc``) by the
+    shared :func:`localise` (the zone arithmetic once per segment of constant offset, not
+    three zone look-ups per row), and the start and end as column expressions over them.
+    A UTC return is returned as it is."""
+    if tpl.timezone == "UTC":
+        return t, start, end
+    naive = t.select(start.alias("_start_naive"), end.cast(pl.Datetime("us")).alias("_end_naive"))
+    ts_utc, ts_basis = localise(naive.get_column("_start_naive"), tpl.timezone)
+    end_utc, _ = localise(naive.get_column("_end_naive"), tpl.timezone)
+    t = t.with_columns(*naive.get_columns(), ts_utc.alias("_ts_utc"), ts_basis.alias("_ts_basis"),
+                       end_utc.alias("_end_utc"))
+    return t, pl.col("_start_naive"), pl.col("_end_naive")
 
 
 def _collect(lf: pl.LazyFrame) -> pl.DataFrame:
@@ -756,14 +772,15 @@ def _block_events(block: Block, frame: pl.DataFrame, header_idx: int, tpl: Templ
     }
     start, ts_raw, end, end_read = _time_exprs(tpl, t)
     has_end = "end" in t.columns and bool(tpl.datetime_format)
-    derived = _collect(_derive(t, tpl, block.label, first, target, columns, start, ts_raw, end, end_read,
-                               careful=False, has_end=has_end))
+    local_t, local_start, local_end = _localised(t, tpl, start, end)
+    derived = _collect(_derive(local_t, tpl, block.label, first, target, columns, local_start, ts_raw, local_end,
+                               end_read, careful=False, has_end=has_end))
     if not derived.get_column("all_ok")[0]:
         # The careful way: times retried without padding, then failing rows are rejects.
         start_s, ts_raw, end_s = _timestamps(tpl, t)
-        t = t.with_columns(start_s, end_s)
-        derived = _collect(_derive(t, tpl, block.label, first, target, columns, pl.col("_start"), ts_raw,
-                                   pl.col("_end"), pl.lit(True), careful=True, has_end=has_end))
+        t, local_start, local_end = _localised(t.with_columns(start_s, end_s), tpl, pl.col("_start"), pl.col("_end"))
+        derived = _collect(_derive(t, tpl, block.label, first, target, columns, local_start, ts_raw,
+                                   local_end, pl.lit(True), careful=True, has_end=has_end))
         bad = derived.filter(~pl.col("ok"))
         if bad.height:
             out.rejects.append(_rejects(bad, tpl, ctx))
