@@ -406,7 +406,7 @@ def dedupe_contacts(
     if recs.height == 0:
         return pl.DataFrame(schema=OUTPUT_SCHEMA)
     recs = recs.sort(["t_us", "event_id"]).with_row_index("row").with_columns(pl.col("row").cast(pl.Int64))
-    recs = recs.with_columns(_norm_text(pl.col("text")).alias("ntext"))
+    recs = _with_ntext(recs)
     clusters, offsets = _assign(recs.select("row", "source_id", "key", "t_us", "ntext"), tolerance_s * 1_000_000,
                                 reference_sources)
     clusters = _join_sms_parts(recs.select("row", "source_id", "key", "t_us", "kind", "channel_group"), clusters,
@@ -422,8 +422,19 @@ def dedupe_contacts(
         (pl.col("row") == pl.col("cluster")).alias("is_anchor"),
         rank.alias("status_rank"),
     )
-    out = (
-        recs.sort(["cluster", "t_us", "event_id"])
+    # Most contacts are one record (a source nothing else saw): those rows are contacts as
+    # they stand, built column-wise; only contacts of several records are grouped.
+    several = pl.len().over("cluster") > 1
+    single = recs.filter(~several).select(
+        pl.col("event_id").alias("first_event"), "ts_utc", "kind", "channel_group",
+        pl.concat_list(pl.col("channel").cast(pl.String)).alias("channels"),
+        "sender", "recipients", "party_from", "party_to", pl.col("direction").alias("direction_hint"), "status",
+        pl.col("duration_s").cast(pl.Int64), "text",
+        pl.concat_list("event_id").alias("event_ids"), pl.concat_list("source_id").alias("source_ids"),
+        pl.lit(0.0).alias("spread_s"),
+    )
+    grouped = (
+        recs.filter(several).sort(["cluster", "t_us", "event_id"])
         .group_by("cluster", maintain_order=True)
         .agg(
             pl.col("event_id").first().alias("first_event"),
@@ -443,13 +454,27 @@ def dedupe_contacts(
             pl.col("source_id").unique().sort().alias("source_ids"),
             ((pl.col("t_us").max() - pl.col("t_us").min()) / 1e6).alias("spread_s"),
         )
-        .with_columns(
-            ("contact/" + pl.col("first_event")).alias("contact_id"),
-            pl.col("source_ids").list.len().cast(pl.Int64).alias("n_sources"),
-        )
-        .sort(["ts_utc", "contact_id"])
+        .drop("cluster")
     )
+    out = pl.concat([single, grouped.select(single.columns).cast(single.schema)]).with_columns(
+        ("contact/" + pl.col("first_event")).alias("contact_id"),
+        pl.col("source_ids").list.len().cast(pl.Int64).alias("n_sources"),
+    ).sort(["ts_utc", "contact_id"])
     return out.select(list(OUTPUT_SCHEMA.names())).cast(dict(OUTPUT_SCHEMA))  # type: ignore[arg-type]
+
+
+def _with_ntext(recs: pl.DataFrame) -> pl.DataFrame:
+    """``ntext`` (:func:`_norm_text`) where it can matter: records whose key more than one
+    source holds. A key only one source has never meets another record, and normalising
+    a million texts by regular expression is most of the cost of a big single source."""
+    need = recs.select((pl.col("source_id").n_unique().over("key") > 1).alias("need")).to_series()
+    if need.all():
+        return recs.with_columns(_norm_text(pl.col("text")).alias("ntext"))
+    if not need.any():
+        return recs.with_columns(pl.lit(None, pl.String).alias("ntext"))
+    rows = need.arg_true()
+    texts = recs.get_column("text").gather(rows).to_frame().select(_norm_text(pl.col("text"))).to_series()
+    return recs.with_columns(pl.repeat(None, recs.height, dtype=pl.String, eager=True).scatter(rows, texts).alias("ntext"))
 
 
 def case_identity_map(case: Case, *, include_proposed: bool = False) -> dict[str, str]:
