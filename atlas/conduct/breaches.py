@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
+from atlas.normalise.times import isoformat_utc
 from atlas.rules import Rules
 from atlas.store.manifest import Manifest, Order
 
@@ -43,11 +44,6 @@ def _window(ts: pl.Expr, order: Order) -> pl.Expr:
     return cond
 
 
-def _iso(ts: pl.Expr) -> pl.Expr:
-    """A UTC time as ``datetime.isoformat`` writes it (microseconds only when there are any)."""
-    return (pl.when(ts.dt.microsecond() == 0).then(ts.dt.strftime("%Y-%m-%dT%H:%M:%S+00:00"))
-            .otherwise(ts.dt.strftime("%Y-%m-%dT%H:%M:%S%.6f+00:00")))
-
 
 def _contact_breaches(direct: pl.DataFrame, order: Order, rule: str, zone: str) -> list[dict[str, Any]]:
     """One breach per contact in ``direct``, built column-wise: a case can hold many
@@ -55,7 +51,7 @@ def _contact_breaches(direct: pl.DataFrame, order: Order, rule: str, zone: str) 
     ts = pl.col("ts_utc").dt.convert_time_zone("UTC")
     return direct.select(
         pl.lit(order_name(order)).alias("order"), pl.lit(order.type).alias("order_type"),
-        pl.lit("contact").alias("kind"), _iso(ts).alias("ts"),
+        pl.lit("contact").alias("kind"), isoformat_utc(ts).alias("ts"),
         pl.col("ts_utc").dt.convert_time_zone(zone).dt.date().cast(pl.String).alias("date"),
         "event_ids", "contact_id", "channel", pl.col("kind").alias("contact_kind"), "identifiers",
         "identifier_status", pl.col("n_sources").alias("sources"), pl.lit(rule).alias("breach_rule"),

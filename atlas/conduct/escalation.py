@@ -16,6 +16,8 @@ from typing import Any, Final
 
 import polars as pl
 
+from atlas.normalise.times import isoformat_utc
+
 from .options import ConductOptions
 
 UNANSWERED: Final = ("missed", "rejected", "voicemail", "blocked", "no-answer", "busy", "cancelled", "declined")
@@ -124,18 +126,21 @@ def bursts(conduct: pl.DataFrame, options: ConductOptions) -> list[dict[str, Any
     starts = starts.with_columns(pl.col("j").cum_max().shift(1).alias("prev_end")).with_columns(
         (pl.col("prev_end").is_null() | (pl.col("i") > pl.col("prev_end"))).cast(pl.Int64).cum_sum().alias("burst"))
     spans = starts.group_by("burst", maintain_order=True).agg(pl.col("i").min(), pl.col("j").max())
-    out = []
-    for b, (i, j) in enumerate(zip(spans.get_column("i").to_list(), spans.get_column("j").to_list(), strict=True)):
-        part = frame.slice(i, j - i + 1)
-        times = part.get_column("ts_utc").to_list()
-        out.append({
-            "burst": b + 1, "start": times[0].isoformat(), "end": times[-1].isoformat(),
-            "contacts": part.height, "channels": sorted(set(part.get_column("channel").to_list())),
-            "night": bool(part.get_column("night").any()), "local_date": str(part.get_column("local_date")[0]),
-            "contact_ids": part.get_column("contact_id").to_list(),
-            "event_ids": sorted({e for ids in part.get_column("event_ids").to_list() for e in ids}),
-        })
-    return out
+    # Each contact's burst by its row (bursts are disjoint runs of rows), then one grouping.
+    member = pl.DataFrame({
+        "i": pl.int_ranges(spans.get_column("i"), spans.get_column("j") + 1, eager=True).explode().cast(pl.Int64),
+        "burst": spans.get_column("burst").cast(pl.Int64).repeat_by(spans.get_column("j") - spans.get_column("i") + 1)
+        .explode(),
+    })
+    grouped = frame.join(member, on="i", how="inner").sort("i").group_by("burst", maintain_order=True).agg(
+        isoformat_utc(pl.col("ts_utc").first()).alias("start"), isoformat_utc(pl.col("ts_utc").last()).alias("end"),
+        pl.len().cast(pl.Int64).alias("contacts"), pl.col("channel").unique().sort().alias("channels"),
+        pl.col("night").any().alias("night"), pl.col("local_date").first().cast(pl.String).alias("local_date"),
+        pl.col("contact_id").alias("contact_ids"), pl.col("event_ids").list.explode(keep_nulls=False, empty_as_null=False).unique().sort().alias("event_ids"),
+    )
+    return grouped.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("burst")).select(
+        "burst", "start", "end", "contacts", "channels", "night", "local_date", "contact_ids", "event_ids").to_dicts()
+
 
 
 def profile(contacts: pl.DataFrame, options: ConductOptions) -> dict[str, Any]:

@@ -387,3 +387,12 @@ def uk_display(ts: object) -> str:
         return ""
     local = ts.astimezone(ZoneInfo("Europe/London"))
     return local.strftime("%d/%m/%Y %H:%M ") + (local.tzname() or "")
+
+
+def isoformat_utc(ts: pl.Expr) -> pl.Expr:
+    """A time column as ``datetime.isoformat`` writes a UTC datetime (``+00:00``, microseconds
+    only when there are any): for JSON built column-wise to read exactly as the per-row
+    Python it replaced."""
+    ts = ts.dt.convert_time_zone(UTC)
+    return (pl.when(ts.dt.microsecond() == 0).then(ts.dt.strftime("%Y-%m-%dT%H:%M:%S+00:00"))
+            .otherwise(ts.dt.strftime("%Y-%m-%dT%H:%M:%S%.6f+00:00")))
