@@ -347,7 +347,7 @@ def _join_sms_parts(recs: pl.DataFrame, clusters: pl.DataFrame, reference_source
     gap = SMS_PART_GAP_S * 1_000_000
     parts = (
         tagged.filter(pl.col("source_id").is_in(reference) & (pl.col("kind") == "message")
-                      & (pl.col("channel_group") == "cellular"))
+                      & (pl.col("channel").cast(pl.String).str.to_lowercase() == "sms"))
         .sort("source_id", "key", "t_us", "row")
         .with_columns(((pl.col("t_us").diff().over("source_id", "key").fill_null(gap + 1)) > gap).cum_sum()
                       .alias("run"))
@@ -409,7 +409,7 @@ def dedupe_contacts(
     recs = _with_ntext(recs)
     clusters, offsets = _assign(recs.select("row", "source_id", "key", "t_us", "ntext"), tolerance_s * 1_000_000,
                                 reference_sources)
-    clusters = _join_sms_parts(recs.select("row", "source_id", "key", "t_us", "kind", "channel_group"), clusters,
+    clusters = _join_sms_parts(recs.select("row", "source_id", "key", "t_us", "kind", "channel"), clusters,
                                reference_sources)
     if clock_offsets is not None:
         clock_offsets.update(offsets)
