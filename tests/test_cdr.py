@@ -101,6 +101,31 @@ def test_bad_rows_are_rejects_with_reasons_and_every_record_is_accounted_for(tmp
     assert res.records_read == res.events.height + res.rejects.height == 6
 
 
+def test_a_return_in_uk_local_time_reads_every_hour_of_a_year_as_the_per_row_conversion_does(tmp_path: Path) -> None:
+    """A UK-local-time return is converted per segment of constant offset: every 37 minutes
+    through 2026, the spring gap and the repeated autumn hour included, it gives the same
+    UTC times and bases as the per-row rule."""
+    from datetime import datetime as dt
+    from datetime import timedelta
+
+    import polars as pl
+
+    from atlas.normalise.times import wall_clock_to_utc
+
+    header = ["A Party", "B Party", "Date", "Time", "Duration", "Event Type"]
+    times = [dt(2026, 1, 1) + timedelta(minutes=37 * i) for i in range(365 * 24 * 60 // 37)]
+    times += [dt(2026, 3, 29, 1, 30), dt(2026, 10, 25, 1, 30)]
+    rows = [header] + [["447700900013", "447700900001", f"{t:%d-%b-%y}", f"{t:%H:%M:%S}", "00:00:10", "MOC"]
+                       for t in times]
+    res = run(write_csv(tmp_path / "local.csv", rows))
+    assert res.rejects.height == 0 and res.events.height == len(times)
+    naive = pl.DataFrame({"t": times}, schema={"t": pl.Datetime("us")})
+    want_utc, want_basis = naive.select(*wall_clock_to_utc(pl.col("t"), "Europe/London")).get_columns()
+    assert res.events.get_column("ts_utc").to_list() == want_utc.to_list()
+    assert res.events.get_column("ts_basis").cast(pl.String).to_list() == want_basis.to_list()
+    assert res.events.get_column("ts_basis").cast(pl.String).to_list()[-2:] == ["nonexistent", "ambiguous"]
+
+
 def test_the_same_imei_in_a_cdr_is_identity_evidence(tmp_path: Path) -> None:
     res = run(write_csv(tmp_path / "a.csv", CALLING_CALLED))
     ev = res.evidence.row(0, named=True)
