@@ -234,11 +234,11 @@ def build(
     general += [f"{k.title}: can show {k.can}; cannot show on its own {k.cannot}." for k in kinds_seen.values()]
     if dedupe_rule:
         general.append("Each contact is counted once, however many sources record it. " + dedupe_rule)
-    if possible_sms_parts:
-        general.append(
-            f"{possible_sms_parts} of the contacts counted are call data record SMS that no handset corroborates, each "
-            "within seconds of another between the same people: some may be parts of one long message (the network "
-            "lists each part), and where they are, the count of messages is overstated.")
+        if possible_sms_parts:
+            general.append(
+                f"{possible_sms_parts} of the contacts counted are call data record SMS that no handset corroborates, "
+                "each within seconds of another between the same people: some may be parts of one long message (the "
+                "network lists each part), and where they are, the count of messages is overstated.")
     else:
         general.append("Contacts are counted per source record: the same contact seen in two sources would be counted "
                        "twice (de-duplication across sources was not available).")

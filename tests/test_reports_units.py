@@ -235,3 +235,8 @@ def test_lone_cdr_sms_seconds_apart_are_counted_and_the_limits_say_they_may_be_p
                for g in limits.general)
     assert not any("no handset corroborates" in g
                    for g in limitations.build(case, case.sources(), {}, {}, dedupe_rule=inputs.dedupe_rule).general)
+    # with de-duplication available the limits never say it was not, whatever the count
+    for count in (0, n):
+        general = limitations.build(case, case.sources(), {}, {}, dedupe_rule=inputs.dedupe_rule,
+                                    possible_sms_parts=count).general
+        assert not any("de-duplication across sources was not available" in g for g in general)
