@@ -21,6 +21,7 @@ from atlas.model import (
     TIMED_KINDS,
     TS_TYPE,
     conform,
+    empty_rejects,
 )
 from atlas.normalise.identifiers import identifier_map
 from atlas.normalise.times import localise
@@ -41,7 +42,7 @@ def event_ids(source_id: str, refs: pl.Expr) -> pl.Expr:
     return pl.lit(source_id + "/") + refs
 
 
-def _first_pass(frame: pl.DataFrame, *, identifiers: bool = True, refs: bool = True) -> tuple[pl.Series, int]:
+def _first_pass(frame: pl.DataFrame, *, identifiers: bool, refs: bool) -> tuple[pl.Series, int]:
     """(distinct raw identifiers of the sender and recipient columns, number of distinct
     ``source_ref`` hashes), in one parallel pass over the rows. Either part can be skipped:
     then no identifiers, or ``frame.height`` hashes (refs already proved distinct)."""
@@ -215,8 +216,7 @@ def to_events(
             frame = frame.with_columns(_put(recipients, rows, fixed))
     frame = frame.drop("ts_local", "ts_end_local")
     if frame.get_column("ts_utc").null_count() == 0:  # the usual case: every row is timed
-        return Normalised(events=conform(frame, EVENT_SCHEMA), rejects=conform(frame.clear().select("source_ref").with_columns(
-            pl.lit(source_id).alias("source_id"), pl.lit("").alias("reason"), pl.lit("").alias("excerpt")), REJECT_SCHEMA))
+        return Normalised(events=conform(frame, EVENT_SCHEMA), rejects=empty_rejects())
     missing_time = pl.col("ts_utc").is_null() & pl.col("kind").cast(pl.String).is_in(TIMED_KINDS)
     rejects = frame.filter(missing_time).select(
         pl.lit(source_id).alias("source_id"),

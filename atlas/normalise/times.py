@@ -144,24 +144,11 @@ _QUARTER: Final = timedelta(minutes=15)
 
 def _zone_table(points: pl.Series, zone: str) -> pl.DataFrame:
     """For each naive quarter-hour ``points`` value: the offset to subtract to reach UTC,
-    and the basis, by the rules of :func:`wall_clock_to_utc`."""
+    and the basis, by :func:`wall_clock_to_utc` itself (the one statement of the rule)."""
     b = pl.col("b")
-
-    def as_naive_utc(e: pl.Expr) -> pl.Expr:
-        return e.dt.convert_time_zone(UTC).dt.replace_time_zone(None)
-
-    return pl.DataFrame({"b": points}).with_columns(
-        as_naive_utc(b.dt.replace_time_zone(zone, ambiguous="earliest", non_existent="null")).alias("e"),
-        as_naive_utc(b.dt.replace_time_zone(zone, ambiguous="latest", non_existent="null")).alias("l"),
-        (as_naive_utc((b - _GAP_PROBE).dt.replace_time_zone(zone, ambiguous="earliest", non_existent="null"))
-         + _GAP_PROBE).alias("pre"),
-    ).select(
-        "b",
-        pl.when(pl.col("e").is_not_null()).then(b - pl.col("e")).otherwise(b - pl.col("pre")).alias("offset"),
-        pl.when(pl.col("e").is_null()).then(pl.lit("nonexistent"))
-        .when(pl.col("e") != pl.col("l")).then(pl.lit("ambiguous"))
-        .otherwise(pl.lit("local")).alias("ts_basis"),
-    )
+    utc, basis = wall_clock_to_utc(b, zone)
+    return pl.DataFrame({"b": points}).select(
+        "b", (b - utc.dt.replace_time_zone(None)).alias("offset"), basis.alias("ts_basis"))
 
 
 @dataclass(frozen=True)
