@@ -333,6 +333,32 @@ def _assign(recs: pl.DataFrame, tolerance_us: int, first: Sequence[str] = ()) ->
     return result, offsets
 
 
+def _in_runs(frame: pl.DataFrame, t_us: pl.Expr, by: Sequence[str]) -> pl.DataFrame:
+    """The rows of ``frame`` (sorted by ``by`` then time) that are in a run of two or more
+    records, each within :data:`SMS_PART_GAP_S` of the last, with the run's number
+    (``run``): the shape of a multi-part SMS in a call data record."""
+    gap = SMS_PART_GAP_S * 1_000_000
+    return frame.with_columns(((t_us.diff().over(*by).fill_null(gap + 1)) > gap).cum_sum().alias("run")).filter(
+        pl.len().over(*by, "run") > 1)
+
+
+def possible_sms_parts(contacts: pl.DataFrame, reference_sources: Sequence[str]) -> int:
+    """How many of ``contacts`` (:data:`OUTPUT_SCHEMA`) are a lone call-data-record SMS in a
+    run of such contacts between the same people: perhaps parts of one long message,
+    counted separately because no other source corroborates them (see the module's rule).
+    Outputs that count contacts give this number, so a reader knows how far the count of
+    messages may overstate."""
+    if contacts.height == 0 or not reference_sources:
+        return 0
+    reference = pl.Series(sorted(set(reference_sources)), dtype=pl.String).implode()
+    lone = contacts.filter(
+        (pl.col("kind") == "message") & (pl.col("n_sources") == 1) & (pl.col("event_ids").list.len() == 1)
+        & pl.col("source_ids").list.first().is_in(reference)
+        & (pl.col("channels").list.join("/").str.to_lowercase() == "sms")
+    ).with_columns(pl.col("party_to").list.join("\x1f").alias("_to")).sort("party_from", "_to", "ts_utc")
+    return _in_runs(lone, pl.col("ts_utc").dt.epoch("us"), ("party_from", "_to")).height
+
+
 def _join_sms_parts(recs: pl.DataFrame, clusters: pl.DataFrame, reference_sources: Sequence[str]) -> pl.DataFrame:
     """``clusters`` with the parts of multi-part SMS joined (see the module's rule).
 
@@ -344,15 +370,10 @@ def _join_sms_parts(recs: pl.DataFrame, clusters: pl.DataFrame, reference_source
         return clusters
     reference = pl.Series(list(reference_sources), dtype=pl.String).implode()
     tagged = recs.join(clusters, on="row", how="inner")
-    gap = SMS_PART_GAP_S * 1_000_000
-    parts = (
+    parts = _in_runs(
         tagged.filter(pl.col("source_id").is_in(reference) & (pl.col("kind") == "message")
-                      & (pl.col("channel").cast(pl.String).str.to_lowercase() == "sms"))
-        .sort("source_id", "key", "t_us", "row")
-        .with_columns(((pl.col("t_us").diff().over("source_id", "key").fill_null(gap + 1)) > gap).cum_sum()
-                      .alias("run"))
-        .filter(pl.len().over("source_id", "key", "run") > 1)
-    )
+                      & (pl.col("channel").cast(pl.String).str.to_lowercase() == "sms")).sort("source_id", "key", "t_us", "row"),
+        pl.col("t_us"), ("source_id", "key"))
     if parts.height == 0:
         return clusters
     seen_by = tagged.filter(~pl.col("source_id").is_in(reference)).group_by("cluster").agg(
@@ -523,5 +544,5 @@ def network_sources(case: Case) -> list[str]:
 __all__ = [
     "CHANNEL_GROUPS", "DEFAULT_TOLERANCE_S", "MATCH_RULE", "OUTPUT_SCHEMA", "STATUS_RANK",
     "case_contacts", "case_identity_map", "channel_group", "contact_records", "dedupe_contacts", "match_rule",
-    "network_sources",
+    "network_sources", "possible_sms_parts",
 ]

@@ -10,13 +10,10 @@ local to the case's zone (UK local time for an England and Wales case): a messag
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 from typing import Final
 
 import polars as pl
-
-from atlas.contacts import SMS_PART_GAP_S
 
 WEEKDAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 NIGHT_HOURS: Final = frozenset({23, 0, 1, 2, 3, 4, 5})
@@ -29,26 +26,6 @@ def _local(zone: str) -> pl.Expr:
 
 def from_suspect(contacts: pl.DataFrame) -> pl.DataFrame:
     return contacts.filter(pl.col("way") == "from-suspect")
-
-
-def possible_sms_parts(contacts: pl.DataFrame, network: Sequence[str], gap_s: int = SMS_PART_GAP_S) -> int:
-    """Contacts that are a lone call-data-record SMS within ``gap_s`` of another such contact
-    between the same people: perhaps parts of one long message (the network lists each
-    part), counted separately because no handset corroborates them. The statement gives
-    the number so a reader knows how far the count may overstate."""
-    if contacts.height == 0 or not network:
-        return 0
-    sources = pl.Series(sorted(set(network)), dtype=pl.String).implode()
-    lone = contacts.filter(
-        (pl.col("kind") == "message") & (pl.col("channel") == "sms") & (pl.col("event_ids").list.len() == 1)
-        & pl.col("event_ids").list.first().str.split("/").list.first().is_in(sources)
-    ).sort("sender", "recipient", "ts_utc")
-    gap = pl.duration(seconds=gap_s)
-    near = (
-        (pl.col("ts_utc").diff().over("sender", "recipient") <= gap).fill_null(False)
-        | (pl.col("ts_utc").diff(-1).abs().over("sender", "recipient") <= gap).fill_null(False)
-    )
-    return int(lone.select(near.sum()).item())
 
 
 def channel_order(contacts: pl.DataFrame) -> list[str]:

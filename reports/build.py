@@ -18,11 +18,10 @@ from typing import Any, Final
 import polars as pl
 
 from atlas import __version__
-from atlas.contacts import network_sources
 from atlas.store import Case
 
-from . import aggregate, figures, graph_view, html_report, limitations, statement, statement_docx, statement_html
 from . import citations as cite
+from . import figures, graph_view, html_report, limitations, statement, statement_docx, statement_html
 from . import findings as find
 from .exhibits import Exhibit, Product, assign_numbers, hashed, product_exhibits, source_exhibits, source_order, write_schedule
 from .inputs import ReportInputs, gather
@@ -187,10 +186,9 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
     made["report"] = hashed(made["report"], report_path, cited.height)
     paths["report"] = report_path
 
-    network = network_sources(case)
     limits = limitations.build(case, inputs.sources, src_refs, inputs.suspect_ids, inputs.identity_links,
                                inputs.dedupe_rule, inputs.suspect.name if inputs.suspect else "the suspect",
-                               possible_sms_parts=aggregate.possible_sms_parts(inputs.contacts, network))
+                               possible_sms_parts=inputs.possible_sms_parts)
     produced = statement.Produced(by_name=made)
     st = statement.build(inputs, fnd, limits, sources, produced, fig_exhibits)
     paths["statement.docx"] = statement_docx.render(st, out_dir / "statement.docx")

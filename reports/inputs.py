@@ -70,6 +70,8 @@ class ReportInputs:
     """Identifier → the party id it belongs to, for the victim and her network."""
     contacts: pl.DataFrame
     dedupe_rule: str | None
+    possible_sms_parts: int
+    """Contacts counted that may be parts of one long SMS (:func:`atlas.contacts.possible_sms_parts`)."""
     positions: pl.DataFrame
     """The suspect's device positions, aggregated to a grid (lat, lon, n, first, last)."""
     conduct: dict[str, Any] | None
@@ -213,8 +215,9 @@ def _scope(frame: pl.DataFrame, suspect: str, victim_side: Iterable[str]) -> pl.
 def contacts_between(
     case: Case, owner_map: Mapping[str, str], suspect: str, victim_side: Iterable[str],
     unavailable: dict[str, str],
-) -> tuple[pl.DataFrame, str | None]:
-    """Contacts between the suspect and the victim's side, counted once across sources.
+) -> tuple[pl.DataFrame, str | None, int]:
+    """Contacts between the suspect and the victim's side, counted once across sources,
+    the matching rule, and how many may be parts of one long SMS.
 
     ``owner_map`` is identifier → party id (identity resolution); ``sender`` and
     ``recipient`` of the result are party ids. With :mod:`atlas.contacts` the records
@@ -229,10 +232,10 @@ def contacts_between(
     if dedupe is not None:
         owners = {r["source_id"]: r["owner"] for r in case.sources().select("source_id", "owner").iter_rows(named=True)
                   if r["owner"]}
-        contacts_module = importlib.import_module("atlas.contacts")
-        network: list[str] = getattr(contacts_module, "network_sources", lambda _case: [])(case)
+        contacts_module = importlib.import_module("atlas.contacts")  # loaded: dedupe_contacts is in it
+        network = contacts_module.network_sources(case)
         grouped = dedupe(events, same_person=dict(owner_map), source_owners=owners, reference_sources=network)
-        rule = str(getattr(contacts_module, "MATCH_RULE", "")) or None
+        rule = contacts_module.MATCH_RULE
         frame = grouped.with_columns(
             pl.col("party_from").replace_strict(keys, vals, default=pl.col("party_from")),
             pl.col("party_to").list.eval(pl.element().replace_strict(keys, vals, default=pl.element())),
@@ -247,7 +250,11 @@ def contacts_between(
             pl.concat_list(pl.col("event_id")).alias("event_ids"),
         ).collect()
     out = _scope(frame, suspect, victim_side)
-    return out.select(CONTACT_COLUMNS.names()).cast(CONTACT_COLUMNS).sort("ts_utc", "contact_id"), rule
+    parts = 0
+    if dedupe is not None:  # lone CDR SMS in runs among the contacts the report counts
+        counted = grouped.filter(pl.col("contact_id").is_in(out.get_column("contact_id").implode()))
+        parts = contacts_module.possible_sms_parts(counted, network)
+    return out.select(CONTACT_COLUMNS.names()).cast(CONTACT_COLUMNS).sort("ts_utc", "contact_id"), rule, parts
 
 
 def _positions(case: Case, suspect_ids: Iterable[str]) -> pl.DataFrame:
@@ -284,10 +291,10 @@ def gather(case: Case, *, as_of: date | None = None, include_proposed: bool = Fa
     side_parties = sorted(p.id for p in manifest.parties if p.role in ("victim", "witness"))
     victim_side = {uri: pid for uri, pid in owners.items() if pid in side_parties}
     if suspect is not None:
-        contacts, rule = contacts_between(case, owners, suspect.id, side_parties, unavailable)
+        contacts, rule, sms_parts = contacts_between(case, owners, suspect.id, side_parties, unavailable)
     else:
         unavailable["contacts"] = "no party with role 'suspect' in case.toml"
-        contacts, rule = pl.DataFrame(schema=CONTACT_COLUMNS), None
+        contacts, rule, sms_parts = pl.DataFrame(schema=CONTACT_COLUMNS), None, 0
 
     conduct = conduct_proposed = None
     analyse = _optional("atlas.conduct", "analyse", unavailable, "course of conduct")
@@ -318,7 +325,7 @@ def gather(case: Case, *, as_of: date | None = None, include_proposed: bool = Fa
     return ReportInputs(
         case=case, as_of=as_of, include_proposed=include_proposed, sources=case.sources(), audit=case.audit_log(),
         suspect=suspect, victim=victim, suspect_ids=suspect_ids, victim_side_ids=victim_side, owners=owners,
-        contacts=contacts, dedupe_rule=rule, positions=_positions(case, suspect_ids), conduct=conduct,
+        contacts=contacts, dedupe_rule=rule, possible_sms_parts=sms_parts, positions=_positions(case, suspect_ids), conduct=conduct,
         conduct_proposed=conduct_proposed, rules=rules, graph=graph,
         identity_links=_identity_links(case, unavailable), unavailable=unavailable,
     )

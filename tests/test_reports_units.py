@@ -16,6 +16,7 @@ import pytest
 from _conduct_cases import SUSPECT, VICTIM, make_case, msg
 from docx import Document
 
+from atlas.contacts import dedupe_contacts, possible_sms_parts
 from atlas.model import EVENT_SCHEMA, conform, empty_evidence, empty_rejects
 from atlas.store import Case, StagedSource
 from reports import aggregate, exhibits, limitations
@@ -227,9 +228,10 @@ def test_lone_cdr_sms_seconds_apart_are_counted_and_the_limits_say_they_may_be_p
     case = _store_with(tmp_path, rows, parser="cdr", fmt="Call data records")
     inputs = gather(case)
     assert inputs.contacts.height == 3
-    n = aggregate.possible_sms_parts(inputs.contacts, [case.source_ids()[0]])
+    n = inputs.possible_sms_parts
     assert n == 2
-    assert aggregate.possible_sms_parts(inputs.contacts, []) == 0  # no call data records: nothing to say
+    deduped = dedupe_contacts(case.events(), reference_sources=case.source_ids())
+    assert possible_sms_parts(deduped, []) == 0  # no call data records: nothing to say
     limits = limitations.build(case, case.sources(), {}, {}, dedupe_rule=inputs.dedupe_rule, possible_sms_parts=n)
     assert any(g.startswith("2 of the contacts counted are call data record SMS that no handset corroborates")
                for g in limits.general)
