@@ -48,10 +48,9 @@ def _window(ts: pl.Expr, order: Order) -> pl.Expr:
 def _contact_breaches(direct: pl.DataFrame, order: Order, rule: str, zone: str) -> list[dict[str, Any]]:
     """One breach per contact in ``direct``, built column-wise: a case can hold many
     thousands, and a Python function per row was most of the analysis time."""
-    ts = pl.col("ts_utc").dt.convert_time_zone("UTC")
     return direct.select(
         pl.lit(order_name(order)).alias("order"), pl.lit(order.type).alias("order_type"),
-        pl.lit("contact").alias("kind"), isoformat_utc(ts).alias("ts"),
+        pl.lit("contact").alias("kind"), isoformat_utc(pl.col("ts_utc")).alias("ts"),
         pl.col("ts_utc").dt.convert_time_zone(zone).dt.date().cast(pl.String).alias("date"),
         "event_ids", "contact_id", "channel", pl.col("kind").alias("contact_kind"), "identifiers",
         "identifier_status", pl.col("n_sources").alias("sources"), pl.lit(rule).alias("breach_rule"),

@@ -127,19 +127,15 @@ def bursts(conduct: pl.DataFrame, options: ConductOptions) -> list[dict[str, Any
         (pl.col("prev_end").is_null() | (pl.col("i") > pl.col("prev_end"))).cast(pl.Int64).cum_sum().alias("burst"))
     spans = starts.group_by("burst", maintain_order=True).agg(pl.col("i").min(), pl.col("j").max())
     # Each contact's burst by its row (bursts are disjoint runs of rows), then one grouping.
-    member = pl.DataFrame({
-        "i": pl.int_ranges(spans.get_column("i"), spans.get_column("j") + 1, eager=True).explode().cast(pl.Int64),
-        "burst": spans.get_column("burst").cast(pl.Int64).repeat_by(spans.get_column("j") - spans.get_column("i") + 1)
-        .explode(),
-    })
-    grouped = frame.join(member, on="i", how="inner").sort("i").group_by("burst", maintain_order=True).agg(
+    member = spans.select("burst", pl.int_ranges("i", pl.col("j") + 1, dtype=pl.Int64).alias("i")).explode("i")
+    # bursts are numbered 1, 2, ... in time order by the cumulative sum above
+    return frame.join(member, on="i", how="inner").sort("i").group_by("burst", maintain_order=True).agg(
         isoformat_utc(pl.col("ts_utc").first()).alias("start"), isoformat_utc(pl.col("ts_utc").last()).alias("end"),
         pl.len().cast(pl.Int64).alias("contacts"), pl.col("channel").unique().sort().alias("channels"),
         pl.col("night").any().alias("night"), pl.col("local_date").first().cast(pl.String).alias("local_date"),
-        pl.col("contact_id").alias("contact_ids"), pl.col("event_ids").list.explode(keep_nulls=False, empty_as_null=False).unique().sort().alias("event_ids"),
-    )
-    return grouped.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("burst")).select(
-        "burst", "start", "end", "contacts", "channels", "night", "local_date", "contact_ids", "event_ids").to_dicts()
+        pl.col("contact_id").alias("contact_ids"),
+        pl.col("event_ids").list.explode(keep_nulls=False, empty_as_null=False).unique().sort().alias("event_ids"),
+    ).to_dicts()
 
 
 
