@@ -37,6 +37,17 @@ ISO_INSTANT_FORMATS: Final = (
 ``2026-03-01T11:00:00.000+01:00``, ``+0100``. ``%.f`` also reads no fraction."""
 
 
+def raise_if_truncated(path: Path, exc: UnicodeDecodeError, size: int) -> None:
+    """Raise the "file is truncated" error if decoding ``size`` bytes failed only because
+    they end inside a character (a copy cut short); otherwise return, for the caller's own
+    error or repair."""
+    if exc.reason == "unexpected end of data" and exc.end >= size:
+        raise FormatError(
+            f"{path}: the file is truncated (it ends inside a character, at byte offset {exc.start}); "
+            "acquire a complete copy"
+        ) from exc
+
+
 def read_bytes_text(path: Path, what: str) -> str:
     """A UTF-8 document (BOM allowed) as text, or a clear error naming the file."""
     data = path.read_bytes()
@@ -45,11 +56,7 @@ def read_bytes_text(path: Path, what: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        if exc.reason == "unexpected end of data" and exc.end >= len(data):
-            raise FormatError(
-                f"{path}: the file is truncated (it ends inside a character, at byte offset {exc.start}); "
-                "acquire a complete copy"
-            ) from exc
+        raise_if_truncated(path, exc, len(data))
         raise FormatError(f"{path}: not UTF-8 text (invalid byte at offset {exc.start}); not a {what}") from exc
 
 

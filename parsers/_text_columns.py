@@ -51,10 +51,11 @@ import pyarrow as pa
 from numpy.lib.stride_tricks import sliding_window_view
 
 from atlas.errors import FormatError
+from parsers._exports import raise_if_truncated
 
 __all__ = [
     "ASCII_SPACE", "BOOL", "I64", "UNICODE_SPACE_CODES", "FixedFormat", "FixedStamps", "TextBytes", "background",
-    "chunked", "datetimes", "days_from_civil", "line_refs", "pooled", "utf8_codes",
+    "chunked", "datetimes", "line_refs", "pooled", "utf8_codes",
 ]
 
 I64 = npt.NDArray[np.int64]
@@ -153,11 +154,7 @@ class TextBytes:
         try:
             text = str(view, "utf-8")
         except UnicodeDecodeError as exc:
-            if exc.reason == "unexpected end of data" and exc.end >= len(view):
-                raise FormatError(
-                    f"{path}: the file is truncated (it ends inside a character, at byte offset {exc.start}); "
-                    "acquire a complete copy"
-                ) from exc
+            raise_if_truncated(path, exc, len(view))
             text = str(view, "utf-8", errors="replace")
             bad = text.count("\ufffd")
             if bad > max(16, len(view) // 100):
@@ -357,11 +354,14 @@ class FixedStamps:
         # Per (year, month): the day number of its first day and its length, from a small table.
         first_year = int(year[ok].min()) if ok.any() else 2000
         years = int(year[ok].max()) - first_year + 1 if ok.any() else 1
-        table_years = np.repeat(np.arange(first_year, first_year + years, dtype=np.int32), 12)
-        table_months = np.tile(np.arange(1, 13, dtype=np.int32), years)
-        leap = (table_years % 4 == 0) & ((table_years % 100 != 0) | (table_years % 400 == 0))
-        lengths = _MONTH_DAYS[table_months] + (leap & (table_months == 2))
-        firsts = days_from_civil(table_years, table_months, np.ones_like(table_months))
+        # NumPy's calendar: month numbers since 1970-01 → their first days (days since 1970),
+        # one more month at the end so that each month's length is a difference.
+        month_starts = (
+            np.arange((first_year - 1970) * 12, (first_year + years - 1970) * 12 + 1)
+            .astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+        )
+        firsts = month_starts[:-1]
+        lengths = np.diff(month_starts).astype(np.int32)
         slot = year  # reused: year → (year - first_year) * 12 + month - 1, clipped into the table
         slot -= first_year
         slot *= 12
@@ -385,21 +385,6 @@ class FixedStamps:
         micros += seconds
         micros *= 1_000_000
         return ok, micros, day
-
-
-_MONTH_DAYS: Final = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int32)
-
-
-def days_from_civil(y: npt.NDArray[np.int32], m: npt.NDArray[np.int32],
-                    d: npt.NDArray[np.int32]) -> npt.NDArray[np.int32]:
-    """Days since 1970-01-01 of proleptic Gregorian dates (H. Hinnant's algorithm)."""
-    y = y - (m <= 2)
-    era = y // 400
-    yoe = y - era * 400
-    doy = (153 * (m + np.where(m > 2, -3, 9)) + 2) // 5 + d - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    days: npt.NDArray[np.int32] = era * 146097 + doe - 719468
-    return days
 
 
 _DIGIT_PAIRS: Final = np.frombuffer("".join(f"{i:02d}" for i in range(100)).encode(), dtype="<u2").astype(np.uint64)

@@ -52,7 +52,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, NamedTuple
+from typing import Final, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -91,14 +91,15 @@ INFO: Final = ParserInfo(
 # --- The format: headers, invisible marks, system lines, special messages -----------------
 
 _INVISIBLE_CHARS: Final = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"
-_INVISIBLE: Final = "[\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+_INVISIBLE: Final = f"[{_INVISIBLE_CHARS}]"
+"""Any one of ``_INVISIBLE_CHARS``, as a regex."""
 _LEAD_MARKS: Final = "\u200e\u200f\ufeff"
 """Marks that may come before a header (iOS's U+200E, a byte-order mark)."""
 _LEAD_MARK_CODES: Final = utf8_codes(_LEAD_MARKS)
 # ``\s`` is Unicode-aware in both Python's ``re`` and Polars' Rust regex, so it also
 # matches U+00A0, U+2007 and U+202F (the narrow no-break space iOS puts before AM/PM).
 HEADER: Final = (
-    r"^[\u200e\u200f\ufeff]*\[?"
+    rf"^[{_LEAD_MARKS}]*\[?"
     r"(?P<stamp>(?P<d>\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}),?\s+"
     r"(?P<t>\d{1,2}[:.]\d{2}(?:[:.]\d{2})?)"
     r"(?:\s*(?P<ap>[aApP]\.?\s?[mM]\.?))?)"
@@ -130,8 +131,7 @@ _SPECIAL_WORDS: Final = (
     "changed the subject", "changed this group's icon", "changed the group description", "changed their phone number",
     "changed to ", "joined using this group's invite link", "<attached:", "(file attached)", " omitted",
     "Missed ", "This message was deleted", "You deleted this message", "<Media", "<Médias", "<Medien",
-    "<Multimedia", "\u200e", "\u200f", "\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067",
-    "\u2068", "\u2069", "\ufeff",
+    "<Multimedia", *_INVISIBLE_CHARS,
 )
 """Literal markers of everything the regex rules above look for: a message containing none
 of them is plain text, and is classified without running a single regex."""
@@ -238,7 +238,7 @@ def _sniff(lines: list[str]) -> _Layout | None:
         seen += 1
         if seen > 100:
             break
-        bracket = line.lstrip("\u200e\u200f\ufeff").startswith("[")
+        bracket = line.lstrip(_LEAD_MARKS).startswith("[")
         between = line[m.end("stamp"):m.start("rest")]
         if bracket:
             if not between.startswith("]"):
@@ -571,7 +571,7 @@ def _fast_blocks(raw: TextBytes, ascii_only: bool, layout: _Layout, ctx: ParseCo
     ], schema=["block", "lineno", "line"])
     if raw.crlf:
         return _orphan(_grouped(cont)), _with_tails(msgs, _grouped(cont))
-    msgs = msgs.with_columns(_tails_as_spans(raw, cont, block[rest], rest, heads, ends).alias("tail"))
+    msgs = msgs.with_columns(_tails_as_spans(raw, cont, heads, ends).alias("tail"))
     return _orphan(_grouped(cont.filter(pl.col("block") == 0))), msgs
 
 
@@ -585,17 +585,18 @@ def _in_this_century(micros: I64, ok: BOOL) -> I64:
     return fixed_ts.to_physical().fill_null(0).to_numpy().copy()
 
 
-def _tails_as_spans(raw: TextBytes, cont: pl.DataFrame, owner_block: npt.NDArray[Any], rest: I64, heads: I64,
-                    ends: I64) -> pl.Series:
+def _tails_as_spans(raw: TextBytes, cont: pl.DataFrame, heads: I64, ends: I64) -> pl.Series:
     """Each header's continuation lines as one span of the file, from its header's line
     break to the end of its last non-blank line (trailing blank lines dropped, as ``_tail``
     does); null for a message without any. Only valid when no line ends in "\\r\\n": the
     lines then run on from their header in the file itself.
 
-    ``cont`` holds the non-header lines (``rest``, 0-based) in file order, with the block
-    (``owner_block``) each belongs to; block k is opened by header ``heads[k - 1]``."""
+    ``cont`` holds the non-header lines (1-based ``lineno``) in file order, with the block
+    each belongs to; block k is opened by header ``heads[k - 1]``."""
+    owner_block = cont.get_column("block").to_numpy().astype(np.int64)
     in_message = owner_block > 0
-    rows, owner = rest[in_message], owner_block[in_message]
+    owner = owner_block[in_message]
+    rows = cont.get_column("lineno").to_numpy()[in_message].astype(np.int64) - 1
     tail_at = np.zeros(heads.size, dtype=np.int64)
     tail_len = np.zeros(heads.size, dtype=np.int64)
     has_tail = np.zeros(heads.size, dtype=np.bool_)
