@@ -431,15 +431,6 @@ _FEW_VALUES: Final = 8
 few vectorised equality tests); above, by a categorical lookup (one hash per row)."""
 
 
-def _distinct_values(t: pl.DataFrame, key: str, distinct: dict[str, list[str]] | None) -> list[str]:
-    if distinct is not None and key in distinct:
-        return distinct[key]
-    values: list[str] = t.get_column(key).drop_nulls().unique().to_list()
-    if distinct is not None:
-        distinct[key] = values
-    return values
-
-
 def _codes(key: str, values: list[str]) -> pl.Expr:
     """Each row's position in ``values`` (the column's distinct values; null stays null)."""
     if len(values) <= _FEW_VALUES:
@@ -456,14 +447,15 @@ def _per_value(values: list[Any], dtype: pl.DataType, codes: pl.Expr) -> pl.Expr
 
 
 def _map_distinct(t: pl.DataFrame, key: str, fn: Any, dtype: pl.DataType,
-                  distinct: dict[str, list[str]] | None = None, vectorised: pl.Expr | None = None) -> pl.Expr:
+                  distinct: dict[str, list[str]], vectorised: pl.Expr | None = None) -> pl.Expr:
     """``fn`` applied to each distinct value of column ``key`` (Python, once per value),
-    then looked up per row. ``distinct`` caches a column's distinct values. ``vectorised``
-    is a column expression used instead when it gives exactly ``fn``'s answer for every
-    distinct value (checked here, so it gives the same answer for every row)."""
+    then looked up per row. ``distinct`` holds the column's distinct values (from
+    :func:`_column_facts`). ``vectorised`` is a column expression used instead when it
+    gives exactly ``fn``'s answer for every distinct value (checked here, so it gives the
+    same answer for every row)."""
     if key not in t.columns:
         return pl.lit(None, dtype)
-    values = _distinct_values(t, key, distinct)
+    values = distinct[key]
     mapped = [fn(v) for v in values]
     if all(m is None for m in mapped):
         return pl.lit(None, dtype)
@@ -491,22 +483,10 @@ def hms_seconds(value: str) -> int | None:
     return round(total)
 
 
-def cell_key(lac: str | None, cell: str | None) -> str | None:
-    """``LAC-CI`` / ``TAC-ECI`` from the parts; a whole CGI/ECGI (``MCC-MNC-LAC-CI``) is
-    cut to its last two parts. Spaces are removed; digits are kept as written."""
-    if cell is None:
-        return None
-    c = "".join(cell.split())
-    if c.count("-") >= 3:
-        parts = c.split("-")
-        return "-".join(parts[-2:])
-    if lac:
-        return "".join(lac.split()) + "-" + c
-    return c
-
-
 def _cell(lac: pl.Expr, cell: pl.Expr) -> pl.Expr:
-    """:func:`cell_key` as an expression (for small tables such as cell-site lists)."""
+    """``LAC-CI`` / ``TAC-ECI`` from the parts; a whole CGI/ECGI (``MCC-MNC-LAC-CI``) is
+    cut to its last two parts. Whitespace is removed; digits are kept as written. An
+    expression, used for the CDR cell columns and for cell-site lists."""
     cgi = cell.str.replace_all(r"\s", "").str.split("-")
     from_cgi = pl.when(cgi.list.len() >= 4).then(cgi.list.slice(-2, 2).list.join("-"))
     cleaned = cell.str.replace_all(r"\s", "")
@@ -520,7 +500,7 @@ def _cell(lac: pl.Expr, cell: pl.Expr) -> pl.Expr:
 
 def _cells(t: pl.DataFrame, lac_keys: tuple[str, ...], cell_key_name: str, irregular: dict[str, bool]) -> pl.Expr:
     """The cell key column: a plain ``LAC-CI`` concatenation when no value is a whole CGI
-    or has spaces (``irregular``, checked once), else :func:`cell_key` as an expression."""
+    or has spaces (``irregular``, checked once), else :func:`_cell`."""
     if cell_key_name not in t.columns:
         return pl.lit(None, pl.String)
     lacs = [k for k in lac_keys if k in t.columns]
@@ -540,9 +520,8 @@ class _Parsed:
     assumptions: list[str] = field(default_factory=list)
 
 
-def _time_exprs(tpl: Template, t: pl.DataFrame) -> tuple[pl.Expr, pl.Expr, pl.Expr, pl.Expr]:
-    """(naive start, raw text, naive end, end read) as expressions on the values as
-    written; ``end read`` is false where an end time is given but did not parse."""
+def _time_exprs(tpl: Template, t: pl.DataFrame) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """(naive start, raw text, naive end) as expressions on the values as written."""
     if tpl.datetime_format and "start" in t.columns:
         start = pl.col("start").str.to_datetime(tpl.datetime_format, strict=False, time_unit="us", cache=False)
         raw = pl.col("start")
@@ -553,11 +532,9 @@ def _time_exprs(tpl: Template, t: pl.DataFrame) -> tuple[pl.Expr, pl.Expr, pl.Ex
         start = d.str.to_date(dfmt, strict=False, cache=True).dt.combine(
             tm.str.to_time(tfmt, strict=False, cache=True), time_unit="us")
     end: pl.Expr = pl.lit(None, pl.Datetime("us"))
-    end_read: pl.Expr = pl.lit(True)
     if "end" in t.columns and tpl.datetime_format:
         end = pl.col("end").str.to_datetime(tpl.datetime_format, strict=False, time_unit="us", cache=False)
-        end_read = pl.col("end").is_null() | end.is_not_null()
-    return start, raw, end, end_read
+    return start, raw, end
 
 
 def _timestamps(tpl: Template, t: pl.DataFrame) -> tuple[pl.Series, pl.Expr, pl.Series]:
@@ -612,10 +589,14 @@ _EVENT_COLUMNS: Final = ("source_ref", "kind", "channel", "ts_utc", "ts_end_utc"
 
 def _derive(t: pl.DataFrame, tpl: Template, label: str, first: int, target: str | None,
             columns: dict[str, pl.Expr], start: pl.Expr, ts_raw: pl.Expr, end: pl.Expr,
-            end_read: pl.Expr, *, careful: bool, has_end: bool) -> pl.LazyFrame:
+            *, careful: bool, has_end: bool) -> pl.LazyFrame:
     """Every output column of a block (event columns, ``cdr`` detail columns), as one lazy
     query over the text columns; ``careful`` adds per row ``ok`` and what a reject reason
-    needs, else one ``all_ok`` flag (so a clean block builds no helper columns)."""
+    needs, else one ``all_ok`` flag (so a clean block builds no helper columns), false
+    also where an end time is given but did not read."""
+    # an end time given but not read; ``end`` is the parse of the end text, or on the
+    # local-time path the column _localised parsed it into (not parsed again here)
+    end_read = (_col(t, "end").is_null() | end.is_not_null()) if has_end and not careful else pl.lit(True)
     lf = t.lazy().select(
         (pl.lit(f"{label}row ") + (pl.col("_i") + first).cast(pl.String)).alias("source_ref"),
         _col(t, "event_type").alias("etype_raw"),
@@ -712,7 +693,7 @@ def _type_columns(t: pl.DataFrame, tpl: Template, distinct: dict[str, list[str]]
         return {"etype": pl.lit("voice", ETYPE), "type_dir": pl.lit(None, DIRECTION), "is_data": pl.lit(False),
                 "kind": pl.lit("call", KIND), "channel": pl.lit("voice"), "type_status": pl.lit(None, pl.String),
                 "is_voice": pl.lit(True)}
-    values = _distinct_values(t, "event_type", distinct)
+    values = distinct["event_type"]
     meanings = [tpl.event_types.get(_norm(v)) for v in values]
     etypes = [m.split(":")[0] if m else None for m in meanings]
     if not any(etypes):
@@ -770,17 +751,17 @@ def _block_events(block: Block, frame: pl.DataFrame, header_idx: int, tpl: Templ
         "first_cell": _cells(t, ("first_lac", "first_tac", "lac", "tac"), "first_cell", irregular),
         "last_cell": _cells(t, ("last_lac", "last_tac", "lac", "tac"), "last_cell", irregular),
     }
-    start, ts_raw, end, end_read = _time_exprs(tpl, t)
+    start, ts_raw, end = _time_exprs(tpl, t)
     has_end = "end" in t.columns and bool(tpl.datetime_format)
     local_t, local_start, local_end = _localised(t, tpl, start, end)
     derived = _collect(_derive(local_t, tpl, block.label, first, target, columns, local_start, ts_raw, local_end,
-                               end_read, careful=False, has_end=has_end))
+                               careful=False, has_end=has_end))
     if not derived.get_column("all_ok")[0]:
         # The careful way: times retried without padding, then failing rows are rejects.
         start_s, ts_raw, end_s = _timestamps(tpl, t)
         t, local_start, local_end = _localised(t.with_columns(start_s, end_s), tpl, pl.col("_start"), pl.col("_end"))
         derived = _collect(_derive(t, tpl, block.label, first, target, columns, local_start, ts_raw,
-                                   local_end, pl.lit(True), careful=True, has_end=has_end))
+                                   local_end, careful=True, has_end=has_end))
         bad = derived.filter(~pl.col("ok"))
         if bad.height:
             out.rejects.append(_rejects(bad, tpl, ctx))
