@@ -390,6 +390,11 @@ def _no_template_error(path: Path, blocks: list[Block], templates: list[Template
 
 _DISTINCT_KEYS: Final[tuple[str, ...]] = ("event_type", "direction", "duration", "roaming")
 _CELL_KEYS: Final[tuple[str, ...]] = ("first_cell", "last_cell")
+_LAC_KEYS: Final[tuple[str, ...]] = ("first_lac", "last_lac", "first_tac", "last_tac", "lac", "tac")
+_IRREGULAR: Final[dict[str, str]] = {**dict.fromkeys(_CELL_KEYS, r"[\s-]"), **dict.fromkeys(_LAC_KEYS, r"\s")}
+"""What a plain ``LAC-CI`` concatenation would get wrong, per column (see :func:`_cells`):
+whitespace (which :func:`_cell` removes, by this regex) anywhere, or a ``-`` in a cell
+value (a whole CGI, which :func:`_cell` cuts)."""
 
 
 def _text_columns(frame: pl.DataFrame, cols: dict[str, str]) -> pl.DataFrame:
@@ -414,15 +419,16 @@ def _col(t: pl.DataFrame, key: str) -> pl.Expr:
 
 
 def _column_facts(t: pl.DataFrame) -> tuple[dict[str, list[str]], dict[str, bool]]:
-    """(distinct values of the low-cardinality columns, whether each cell column has a
-    value with a ``-`` or a space), from one parallel pass of distinct values."""
-    keys: list[str] = [k for k in (*_DISTINCT_KEYS, *_CELL_KEYS) if k in t.columns]
+    """(distinct values of the low-cardinality columns, whether each cell and LAC/TAC
+    column has a value its :data:`_IRREGULAR` pattern matches), from one parallel pass of
+    distinct values."""
+    keys: list[str] = [k for k in (*_DISTINCT_KEYS, *_IRREGULAR) if k in t.columns]
     if not keys:
         return {}, {}
     row = t.lazy().select([pl.col(k).drop_nulls().unique().implode() for k in keys]).collect(engine="in-memory").row(0)
     found = {k: list(v) for k, v in zip(keys, row, strict=True)}
     distinct = {k: v for k, v in found.items() if k in _DISTINCT_KEYS}
-    irregular = {k: any("-" in c or " " in c for c in v) for k, v in found.items() if k in _CELL_KEYS}
+    irregular = {k: any(re.search(_IRREGULAR[k], c) for c in v) for k, v in found.items() if k in _IRREGULAR}
     return distinct, irregular
 
 
@@ -499,13 +505,14 @@ def _cell(lac: pl.Expr, cell: pl.Expr) -> pl.Expr:
 
 
 def _cells(t: pl.DataFrame, lac_keys: tuple[str, ...], cell_key_name: str, irregular: dict[str, bool]) -> pl.Expr:
-    """The cell key column: a plain ``LAC-CI`` concatenation when no value is a whole CGI
-    or has spaces (``irregular``, checked once), else :func:`_cell`."""
+    """The cell key column: a plain ``LAC-CI`` concatenation when no value of the cell
+    column or of its LAC/TAC columns is irregular (``irregular``, checked once by
+    :func:`_column_facts`), else :func:`_cell`."""
     if cell_key_name not in t.columns:
         return pl.lit(None, pl.String)
     lacs = [k for k in lac_keys if k in t.columns]
     lac = pl.coalesce([pl.col(k) for k in lacs]) if lacs else pl.lit(None, pl.String)
-    if not irregular.get(cell_key_name, True):
+    if not any(irregular.get(k, True) for k in (cell_key_name, *lacs)):
         return pl.when(lac.is_not_null()).then(pl.concat_str([lac, pl.lit("-"), pl.col(cell_key_name)])).otherwise(
             pl.col(cell_key_name))
     return _cell(lac, pl.col(cell_key_name))

@@ -92,6 +92,17 @@ def test_calling_called_csv_reads_network_time_parties_cells_and_keeps_leading_z
     assert any("target number 07700900002 from the return's cover information" in a for a in res.assumptions)
 
 
+def test_a_padded_lac_gives_the_clean_cell_id(tmp_path: Path) -> None:
+    """Whitespace around a LAC is removed as it is from a cell id, also where no cell value
+    has any (so the cells alone do not call for the clean-up)."""
+    rows = [list(r) for r in CALLING_CALLED]
+    rows[4][6:10] = [" 1000", "20001", "1001\t", "20452"]
+    res = run(write_csv(tmp_path / "a.csv", rows))
+    assert res.events.sort("source_ref").get_column("cell_id").to_list() == ["1000-20001", "1001-020451",
+                                                                            "1001-20453"]
+    assert res.extra["cdr"].sort("source_ref").get_column("last_cell").to_list() == ["1001-20452", None, None]
+
+
 def test_bad_rows_are_rejects_with_reasons_and_every_record_is_accounted_for(tmp_path: Path) -> None:
     res = run(write_csv(tmp_path / "a.csv", CALLING_CALLED))
     reasons = dict(zip(res.rejects["source_ref"], res.rejects["reason"], strict=True))
