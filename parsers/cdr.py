@@ -48,6 +48,7 @@ Format notes, and where they come from:
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
@@ -926,10 +927,8 @@ def _read_csv(path: Path, how: tuple[str, str], *, skip: int) -> pl.DataFrame:
         if encoding == "utf8-lossy":
             # Valid UTF-8 (nearly every return) is read faster by the strict decoder; the
             # same text comes out. Only a file with an invalid byte is read again, lossily.
-            try:
+            with contextlib.suppress(pl.exceptions.ComputeError):
                 return pl.read_csv(source, encoding="utf8", **options)
-            except pl.exceptions.ComputeError:
-                pass
         return pl.read_csv(source, encoding=encoding, **options)
     except pl.exceptions.ComputeError as exc:
         raise FormatError(f"{path}: CSV cannot be read ({exc})") from exc
