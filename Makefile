@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 DEMO_DIR ?= demo-case
 
-.PHONY: demo test bench lint install clean
+.PHONY: demo test bench lint install clean catalogue
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench.run --out bench-results.json
+
+# parsers/catalogue.json: what `atlas formats` lists without importing any parser (tests/test_startup.py checks it)
+catalogue: $(STAMP)
+	$(PY) -m parsers._catalogue --write
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check atlas parsers reports fixtures tests bench

@@ -12,14 +12,13 @@ import argparse
 import json
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from atlas.cli.output import console, dumps, print_json, print_table
-from atlas.conduct import ConductOptions, ConductResult, analyse
 from atlas.errors import AtlasError
-from atlas.normalise.identifiers import display
-from atlas.normalise.times import uk_display
-from atlas.store import Case
+
+if TYPE_CHECKING:
+    from atlas.conduct import ConductOptions, ConductResult
 
 NAME = "conduct"
 HELP = "course of conduct, s2A time limit, s4A indicators, order breaches, co-location"
@@ -67,6 +66,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def options_from(args: argparse.Namespace) -> ConductOptions:
+    from atlas.conduct import ConductOptions
+
     return ConductOptions(
         occasion=args.occasion, session_gap_hours=args.session_hours, night_start_hour=args.night[0],
         night_end_hour=args.night[1], gap_days=args.gap_days, warn_days=args.warn_days, near_m=args.near_m,
@@ -76,6 +77,8 @@ def options_from(args: argparse.Namespace) -> ConductOptions:
 
 
 def _uk(iso: str | None) -> str:
+    from atlas.normalise.times import uk_display
+
     return uk_display(datetime.fromisoformat(iso)) if iso else ""
 
 
@@ -94,6 +97,8 @@ def _charge(s: dict[str, Any]) -> str:
 
 
 def _print(result: ConductResult, data: dict[str, Any], limit: int) -> None:
+    from atlas.normalise.identifiers import display
+
     out = console()
     out.print(f"[bold]Course of conduct: {data['case']}[/bold] ({data['view']} identities; as of {_d(data['as_of'])}: "
               f"{data['as_of_basis']})")
@@ -199,6 +204,9 @@ def _print(result: ConductResult, data: dict[str, Any], limit: int) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from atlas.conduct import analyse
+    from atlas.store import Case
+
     case = Case.open(args.case_dir)
     try:
         options = options_from(args)

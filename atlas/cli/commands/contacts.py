@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from atlas.cli.output import print_json, print_table
-from atlas.contacts import DEFAULT_TOLERANCE_S, case_contacts, match_rule
-from atlas.normalise.identifiers import display
-from atlas.normalise.times import uk_display
-from atlas.store import Case
+
+if TYPE_CHECKING:
+    import polars as pl
 
 NAME = "contacts"
 HELP = "list de-duplicated contacts with the source records that corroborate each"
@@ -25,6 +23,8 @@ ORDER = 12
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    from atlas.contacts import DEFAULT_TOLERANCE_S
+
     p.add_argument("case_dir", type=Path, metavar="CASE_DIR")
     p.add_argument("--party", metavar="ID", help="only contacts to or from this party (id from case.toml) or identifier URI")
     p.add_argument("--tolerance", type=int, default=DEFAULT_TOLERANCE_S, metavar="SECONDS",
@@ -35,6 +35,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _who(canonical: str | None, raw: str | None) -> str:
+    from atlas.normalise.identifiers import display
+
     if canonical and raw and canonical != raw:
         return f"{canonical} ({display(raw)})"
     return display(canonical or raw or "?")
@@ -42,6 +44,8 @@ def _who(canonical: str | None, raw: str | None) -> str:
 
 def filter_party(contacts: pl.DataFrame, party: str) -> pl.DataFrame:
     """Contacts whose sender or a recipient is ``party`` (a party id or an identifier URI)."""
+    import polars as pl
+
     return contacts.filter(
         (pl.col("party_from") == party) | pl.col("party_to").list.contains(party)
         | (pl.col("sender") == party) | pl.col("recipients").list.contains(party)
@@ -49,6 +53,10 @@ def filter_party(contacts: pl.DataFrame, party: str) -> pl.DataFrame:
 
 
 def run(args: argparse.Namespace) -> int:
+    from atlas.contacts import case_contacts, match_rule
+    from atlas.normalise.times import uk_display
+    from atlas.store import Case
+
     case = Case.open(args.case_dir)
     if args.party and ":" not in args.party:
         case.manifest.party(args.party)  # a clear error for an unknown party id

@@ -10,7 +10,6 @@ import argparse
 from pathlib import Path
 
 from atlas.cli.output import print_table
-from atlas.demo import run_demo
 
 NAME = "demo"
 HELP = "run the whole pipeline on a synthetic case"
@@ -26,6 +25,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from atlas.demo import run_demo
+
     result = run_demo(args.case_dir, scenario=args.scenario, seed=args.seed, scale=args.scale)
     print_table(
         f"Demo case {args.scenario} (synthetic) in {result.case_dir}",

@@ -12,15 +12,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from atlas.cli.output import console, print_json, print_table
-from atlas.graph import build_graph, communities, pairs, third_party_contacts
-from atlas.graph.export import write
-from atlas.normalise.identifiers import display
-from atlas.normalise.times import uk_display
-from atlas.store import Case
+
+if TYPE_CHECKING:
+    import polars as pl
 
 NAME = "graph"
 HELP = "build the contact graph; export GraphML/JSON (i2, Gephi); who contacts whom"
@@ -39,16 +36,25 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _who(node: str, labels: dict[str, str]) -> str:
+    from atlas.normalise.identifiers import display
+
     return labels.get(node) or display(node)
 
 
 def _rows(frame: pl.DataFrame, labels: dict[str, str]) -> list[list[object]]:
+    from atlas.normalise.times import uk_display
+
     return [[_who(r["src"], labels), _who(r["dst"], labels), r["contacts"], r["contacts_back"],
              f"{r['unanswered_rate']:.0%}", uk_display(r["first"]), uk_display(r["last"]), ", ".join(r["channels"]),
              r["events"]] for r in frame.iter_rows(named=True)]
 
 
 def run(args: argparse.Namespace) -> int:
+    from atlas.graph import build_graph, communities, pairs, third_party_contacts
+    from atlas.graph.export import write
+    from atlas.normalise.identifiers import display
+    from atlas.store import Case
+
     case = Case.open(args.case_dir)
     cg = build_graph(case, include_proposed=args.with_proposed, dedupe=not args.no_dedupe)
     written = [str(write(cg, out)) for out in args.out]

@@ -10,11 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
 from atlas.cli.output import print_json, print_table
-from atlas.ingest import IngestOptions, ingest
-from atlas.store import Case
 
 NAME = "ingest"
 HELP = "ingest source files into a case"
@@ -40,6 +36,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from atlas.ingest import IngestOptions, ingest
+    from atlas.store import Case
+
     case = Case.open(args.case_dir)
     opts = IngestOptions(
         format=args.format, owner=args.owner, timezone=args.tz, region=args.region, dayfirst=args.dayfirst,

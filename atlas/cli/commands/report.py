@@ -15,7 +15,6 @@ from pathlib import Path
 
 from atlas.cli.output import print_json, print_table
 from atlas.errors import AtlasError
-from atlas.store import Case
 
 NAME = "report"
 HELP = "write report.html, the statement draft (DOCX/HTML) and the exhibit schedule"
@@ -43,6 +42,7 @@ def _as_of(value: str | None) -> date | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from atlas.store import Case
     from reports.build import build_reports
 
     case = Case.open(args.case_dir)

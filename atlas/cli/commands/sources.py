@@ -6,7 +6,6 @@ import argparse
 from pathlib import Path
 
 from atlas.cli.output import print_json, print_table
-from atlas.store import Case
 
 NAME = "sources"
 HELP = "list the case's sources with their hashes and counts"
@@ -19,6 +18,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from atlas.store import Case
+
     sources = Case.open(args.case_dir).sources()
     if args.json:
         print_json(sources.to_dicts())

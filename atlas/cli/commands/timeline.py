@@ -6,11 +6,6 @@ import argparse
 from pathlib import Path
 
 from atlas.cli.output import print_table
-from atlas.normalise.identifiers import display
-from atlas.normalise.times import uk_display
-from atlas.store import Case
-from atlas.store.manifest import attributed_uris
-from atlas.timeline import day_bound, filter_events, write_frame
 
 NAME = "timeline"
 HELP = "show or export the timeline of events"
@@ -29,6 +24,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _to(recipients: list[str]) -> str:
+    from atlas.normalise.identifiers import display
+
     if not recipients:
         return ""
     more = f" +{len(recipients) - 1}" if len(recipients) > 1 else ""
@@ -36,6 +33,12 @@ def _to(recipients: list[str]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from atlas.normalise.identifiers import display
+    from atlas.normalise.times import uk_display
+    from atlas.store import Case
+    from atlas.store.manifest import attributed_uris
+    from atlas.timeline import day_bound, filter_events, write_frame
+
     case = Case.open(args.case_dir)
     zone = case.manifest.timezone
     identifiers = None

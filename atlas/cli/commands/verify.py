@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from atlas.cli.output import print_json
-from atlas.store import Case
-from atlas.store.hashing import sha256_file
+
+if TYPE_CHECKING:
+    from atlas.store import Case
 
 NAME = "verify"
 HELP = "re-hash sources and re-check records read = events + rejects"
@@ -23,6 +23,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def verify(case: Case) -> list[str]:
     """Every problem found, as sentences; empty when the case is intact."""
+    import polars as pl
+
+    from atlas.store.hashing import sha256_file
+
     problems: list[str] = []
     for row in case.sources().iter_rows(named=True):
         path = Path(row["path"])
@@ -49,6 +53,8 @@ def verify(case: Case) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from atlas.store import Case
+
     case = Case.open(args.case_dir)
     problems = verify(case)
     n = case.sources().height
