@@ -11,7 +11,7 @@ DEMO_DIR ?= demo-case
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	$(PY) -m pip install --quiet -e '.[dev,bench,cluster]'
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 

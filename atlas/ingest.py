@@ -212,43 +212,42 @@ def _finish(
     return outcome, staged
 
 
-def ingest(
-    case: Case,
-    paths: Iterable[Path],
-    opts: IngestOptions,
-    *,
-    debug: bool = False,
-    on_file: Callable[[Path], None] | None = None,
-) -> list[SourceOutcome]:
-    """Ingest files (folders are walked); commit all of them, or none on error."""
+def stage_one(case: Case, path: Path, explicit: bool, opts: IngestOptions,
+              debug: bool = False) -> tuple[SourceOutcome, StagedSource | None]:
+    """One file of an ingest, parsed and normalised, not committed: what ``atlas ingest``
+    does per file, and what ``atlas batch`` runs as one task per source (see :mod:`atlas.batch`).
+
+    A file found in a folder (``explicit`` False) that no parser recognises, or that is
+    empty or an SQLite companion, is skipped and said so; any other failure raises, or with
+    ``keep_going`` is an outcome with status ``failed``.
+    """
+    companion = sqlite_companion_of(path)
+    if companion is not None and not explicit:
+        return SourceOutcome(path=str(path), status="skipped", message=(
+            f"SQLite {path.name.rsplit('-', 1)[1]} file of {companion.name}: not a source on its own "
+            "(the database's parser says whether it was present and that it was not replayed)")), None
+    try:
+        return ingest_file(case, path, opts, debug=debug)
+    except FormatError as exc:
+        if not explicit and ("format not recognised" in str(exc) or "the file is empty" in str(exc)):
+            reason = "empty file" if "the file is empty" in str(exc) else "format not recognised"
+            return SourceOutcome(path=str(path), status="skipped", message=reason), None
+        if not opts.keep_going:
+            raise
+        return SourceOutcome(path=str(path), status="failed", message=str(exc)), None
+    except AtlasError as exc:
+        if not opts.keep_going:
+            raise
+        return SourceOutcome(path=str(path), status="failed", message=str(exc)), None
+
+
+def commit_staged(case: Case, staged_files: Iterable[tuple[SourceOutcome, StagedSource | None]],
+                  replace: bool = False) -> list[SourceOutcome]:
+    """Commit the staged files of one ingest together (in the order given) and audit each."""
     outcomes: list[SourceOutcome] = []
     staged: list[StagedSource] = []
     seen: set[str] = set()
-    for path, explicit in expand_paths(paths):
-        if on_file:
-            on_file(path)
-        companion = sqlite_companion_of(path)
-        if companion is not None and not explicit:
-            outcomes.append(SourceOutcome(path=str(path), status="skipped", message=(
-                f"SQLite {path.name.rsplit('-', 1)[1]} file of {companion.name}: not a source on its own "
-                "(the database's parser says whether it was present and that it was not replayed)")))
-            continue
-        try:
-            outcome, stage = ingest_file(case, path, opts, debug=debug)
-        except FormatError as exc:
-            if not explicit and ("format not recognised" in str(exc) or "the file is empty" in str(exc)):
-                reason = "empty file" if "the file is empty" in str(exc) else "format not recognised"
-                outcomes.append(SourceOutcome(path=str(path), status="skipped", message=reason))
-                continue
-            if not opts.keep_going:
-                raise
-            outcomes.append(SourceOutcome(path=str(path), status="failed", message=str(exc)))
-            continue
-        except AtlasError as exc:
-            if not opts.keep_going:
-                raise
-            outcomes.append(SourceOutcome(path=str(path), status="failed", message=str(exc)))
-            continue
+    for outcome, stage in staged_files:
         if stage is not None and stage.source_id in seen:
             outcome.status, outcome.message = "already", "same content as another file in this ingest"
             stage = None
@@ -256,7 +255,7 @@ def ingest(
             seen.add(stage.source_id)
             staged.append(stage)
         outcomes.append(outcome)
-    case.commit(staged, replace=opts.replace)
+    case.commit(staged, replace=replace)
     if staged:
         with case.db() as con:
             for o in outcomes:
@@ -268,3 +267,20 @@ def ingest(
                         "events": o.events, "rejects": o.rejects,
                     }, con)
     return outcomes
+
+
+def ingest(
+    case: Case,
+    paths: Iterable[Path],
+    opts: IngestOptions,
+    *,
+    debug: bool = False,
+    on_file: Callable[[Path], None] | None = None,
+) -> list[SourceOutcome]:
+    """Ingest files (folders are walked); commit all of them, or none on error."""
+    staged: list[tuple[SourceOutcome, StagedSource | None]] = []
+    for path, explicit in expand_paths(paths):
+        if on_file:
+            on_file(path)
+        staged.append(stage_one(case, path, explicit, opts, debug=debug))
+    return commit_staged(case, staged, replace=opts.replace)

@@ -263,7 +263,7 @@ def _csv(text: str, path: Path, ctx: ParseContext) -> ParseResult:
         t.select(pl.col("_sender").alias("u"), pl.col("_sender_id").alias("i"), "row"),
         t.select(pl.col("_recipient").alias("u"), pl.col("_recipient_id").alias("i"), "row"),
     ]).drop_nulls().filter((pl.col("u").str.strip_chars() != "") & (pl.col("i").str.strip_chars() != "")
-                           & ~pl.col("u").str.contains(";")).group_by("u", "i").agg(pl.col("row").min()).sort("row")
+                           & ~pl.col("u").str.contains(";")).group_by("u", "i").agg(pl.col("row").min()).sort("row", "u", "i")
     evidence = pairs.select(
         pl.format("row {}", "row").alias("source_ref"), pl.lit("account-profile").alias("basis"),
         (pl.lit("snapchat:") + pl.col("u").str.strip_chars()).alias("identifier"),
