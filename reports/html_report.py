@@ -492,12 +492,13 @@ def _header(inputs: ReportInputs, findings: Findings, exhibits: Sequence[Exhibit
         rows.append(("Incidents (occasions)", str(len(findings.incidents))))
         rows.append(("Threat occasions", str(len(findings.threats))))
         rows.append(("Breaches of orders", str(len(findings.breaches))))
-        if s2a:
-            in_time = s2a.get("in_time")
-            verdict = "in time" if in_time else ("<span class='warn'>out of time</span>" if in_time is False else "not decided")
-            rows.append(("s2A time limit", f"last incident {uk_date(s2a.get('last_incident'))}; last day to lay the "
-                                           f"information {uk_date(s2a.get('deadline'))}; {verdict} "
-                                           f"<span class='note'>({_esc(s2a.get('rule') or '')})</span>"))
+        if s2a is not None:
+            verdict = _esc(s2a.headline)
+            if s2a.severity in ("bad", "warn"):
+                verdict = f"<span class='warn'>{verdict}</span>"
+            last = (f"last incident {uk_date(s2a.last_incident.day)}; " if s2a.last_incident else "")
+            rows.append(("s2A time limit", f"<b>{verdict}</b>. {last}"
+                                           f"<span class='note'>({_esc(s2a.rule)})</span>"))
     else:
         rows.append(("Course of conduct", "<span class='warn'>not analysed in this version: "
                                           f"{_esc(inputs.unavailable.get('course of conduct', ''))}</span>"))

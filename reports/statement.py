@@ -23,6 +23,7 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from atlas import __version__
+from atlas.conduct.time_limit import uk_day
 
 from .exhibits import Exhibit
 from .findings import Findings
@@ -433,32 +434,25 @@ def _conduct_sections(inputs: ReportInputs, findings: Findings, produced: Produc
     # s2A
     s2a = findings.s2a
     s2 = Section("The s2A time limit")
-    if s2a.get("last_incident") and s2a.get("deadline"):
-        facts.update({"s2a_last_incident": s2a.get("last_incident"), "s2a_deadline": s2a.get("deadline"),
-                      "s2a_in_time": s2a.get("in_time")})
-        charge = m.charge_date
-        in_time = s2a.get("in_time")
-        verdict = ("on or before that date, so an information laid then would be in time" if in_time
-                   else "after that date, so an information laid then would be out of time" if in_time is False
-                   else "not set, so no comparison is made")
-        last_ts = uk_time(s2a.get("last_incident_ts")) if s2a.get("last_incident_ts") else uk_date(s2a.get("last_incident"))
+    if s2a is not None and s2a.last_incident is not None and s2a.deadline is not None:
+        li = s2a.last_incident
+        facts.update({"s2a_last_incident": li.day.isoformat(), "s2a_deadline": s2a.deadline.isoformat(),
+                      "s2a_state": s2a.state.value, "s2a_in_time_at_charge_date": s2a.in_time_at_charge_date})
+        last_ts = uk_time(li.ts) if li.ts else uk_date(li.day)
         s2.blocks.append(Para(
-            f"The last incident found was on {uk_date(s2a.get('last_incident'))} (at {last_ts}). An offence under s2A "
+            f"The last incident found was on {uk_date(li.day)} (at {last_ts}). An offence under s2A "
             "of the Protection from Harassment Act 1997 is triable summarily only, and an information must be laid "
             "within six calendar months; for a course of conduct time runs from the last incident. The last day on which "
-            f"an information can be laid is therefore {uk_date(s2a.get('deadline'))}. The planned charge date in the "
-            f"case is {uk_date(charge) if charge else 'not set'}: {verdict}."))
-        if inputs.as_of is not None and isinstance(s2a.get("days_left"), int):
-            left = int(s2a["days_left"])
-            facts["s2a_days_left"] = left
-            s2.blocks.append(Para(
-                f"As of {uk_date(s2a.get('as_of'))} ({s2a.get('as_of_basis', 'as of date')}), "
-                + (f"{_plural(left, 'day')} remain before that date." if left >= 0
-                   else f"that date passed {_plural(-left, 'day')} ago.")))
-        for w in s2a.get("warnings") or []:
+            f"an information can be laid is therefore {uk_day(s2a.deadline)}. The planned charge date in the "
+            f"case is {uk_date(s2a.charge_date) if s2a.charge_date else 'not set'}."))
+        verdict = s2a.headline[:1].upper() + s2a.headline[1:]
+        if s2a.as_of is not None and s2a.days_left is not None:
+            facts["s2a_days_left"] = s2a.days_left
+            verdict = f"As of {uk_date(s2a.as_of)} ({s2a.as_of_basis}): {verdict}"
+        s2.blocks.append(Para(f"{verdict}."))
+        for w in s2a.warnings:
             s2.blocks.append(Para(f"Warning: {w}.", numbered=False, emphasis=True))
-        rule_text = str(s2a.get("rule") or (rules.time_limit_for("pha-s2a").full_citation if rules is not None else ""))
-        s2.blocks.append(Para(f"Rule applied: {rule_text}. {notice}", numbered=False, emphasis=True))
+        s2.blocks.append(Para(f"Rule applied: {s2a.rule}. {notice}", numbered=False, emphasis=True))
         if rules is not None:
             s2.blocks.append(Para("An offence under s4A is triable either way and has no such time limit "
                                   f"({rules.time_limit_for('pha-s4a').citation})."))

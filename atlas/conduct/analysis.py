@@ -22,6 +22,7 @@ from atlas.contacts import match_rule
 from atlas.rules import Rules, load_rules
 from atlas.store import Case
 from atlas.store.manifest import Place
+from atlas.wording import plural
 
 from .behaviours import behaviours, publications
 from .breaches import find_breaches
@@ -35,7 +36,7 @@ from .parties import Cast, build_cast
 from .reciprocity import mark_mutual, mutual_periods, mutual_weeks, requests_to_stop
 from .selection import night_expr, select_contacts
 from .threats import HIT_SCHEMA, Lexicon, load_lexicon, scan_texts
-from .time_limit import S2AClock, s2a_clock
+from .time_limit import LastIncident, S2AVerdict, s2a_verdict
 
 FORMAT = "atlas-conduct/1"
 
@@ -50,7 +51,8 @@ class ConductResult:
     as_of_basis: str
     suspect: dict[str, Any]
     targets: list[dict[str, Any]]
-    s2a: S2AClock
+    s2a: S2AVerdict
+    """The s2A verdict on ``as_of``: what the CLI, the reports and the TUI show."""
     s4a: dict[str, Any]
     course_of_conduct: dict[str, Any]
     incidents: list[dict[str, Any]]
@@ -77,6 +79,9 @@ class ConductResult:
     options: dict[str, Any]
     contacts: pl.DataFrame = field(repr=False)
     """The de-duplicated contacts with their roles (not in the JSON; for reports)."""
+    s2a_undated: S2AVerdict | None = field(default=None, repr=False)
+    """The same verdict with no as-of day (the planned date against the deadline only), for
+    outputs that must not change from day to day (a report made without ``--as-of``)."""
     with_proposed: ConductResult | None = None
     proposed_identifiers: list[dict[str, Any]] = field(default_factory=list)
 
@@ -138,8 +143,7 @@ def differences(confirmed: ConductResult, proposed: ConductResult) -> dict[str, 
         "extra_breaches": [b for b in proposed.breaches if (b["order"], b["kind"], b["ts"]) not in c_breach],
         "extra_threat_dates": sorted({t["date"] for t in proposed.threat_occasions}
                                      - {t["date"] for t in confirmed.threat_occasions}),
-        "last_incident": {"confirmed": confirmed.s2a.last_incident.isoformat() if confirmed.s2a.last_incident else None,
-                          "with_proposed": proposed.s2a.last_incident.isoformat() if proposed.s2a.last_incident else None},
+        "last_incident": {"confirmed": _day(confirmed.s2a.last_incident), "with_proposed": _day(proposed.s2a.last_incident)},
         "deadline": {"confirmed": confirmed.s2a.deadline.isoformat() if confirmed.s2a.deadline else None,
                      "with_proposed": proposed.s2a.deadline.isoformat() if proposed.s2a.deadline else None},
         "note": "these differences rest on identity links still awaiting a decision: confirm or reject them "
@@ -148,6 +152,10 @@ def differences(confirmed: ConductResult, proposed: ConductResult) -> dict[str, 
 
 
 # --- helpers -------------------------------------------------------------------------
+
+def _day(last: LastIncident | None) -> str | None:
+    return last.day.isoformat() if last else None
+
 
 def _iso(v: Any) -> Any:
     if isinstance(v, datetime | date):
@@ -287,25 +295,32 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, option
     dates = [date.fromisoformat(i["date"]) for i in incident_list]
     gaps = long_gaps(dates, options.gap_days)
     last_date, last_ts, last_events = last_item(items)
-    clock = s2a_clock(rules, last_incident=last_date, last_incident_ts=last_ts, last_incident_event_ids=last_events,
-                      as_of=as_of, as_of_basis=as_of_basis, charge_date=manifest.charge_date, warn_days=options.warn_days,
-                      threat_occasions=len(threat_occ))
+    last = LastIncident(day=last_date, ts=last_ts, event_ids=tuple(sorted(last_events))) if last_date else None
+    notes: list[str] = []
     if last_ts is not None:
         local = last_ts.astimezone(tz)
         if local.date() != last_ts.date():
-            clock.warnings.append(
+            notes.append(
                 f"the last incident is at {local:%H:%M} {local.tzname()} on {local:%d/%m/%Y}, which is "
                 f"{last_ts:%d/%m/%Y} in UTC: the UK local date is used")
         bases = contacts.filter(pl.col("event_ids").list.set_intersection(pl.lit(last_events)).list.len() > 0) \
             .get_column("ts_bases").explode().drop_nulls().unique().to_list() if contacts.height else []
         if set(bases) & {"local", "ambiguous", "nonexistent"} and (local.hour == 0 or local.hour == 23):
-            clock.warnings.append(
+            notes.append(
                 "the last incident is within an hour of midnight and its time was converted from a wall-clock "
                 "time with an assumed zone: check the source's time zone before relying on its date")
     if gaps:
-        clock.warnings.append(
-            f"{len(gaps)} gap(s) longer than {options.gap_days} days between incidents: if a court found the course "
-            "of conduct broken, the earlier incidents would not be part of it (the deadline still runs from the last incident)")
+        notes.append(
+            f"{plural(len(gaps), 'gap')} longer than {options.gap_days} days between incidents: if a court found the "
+            "course of conduct broken, the earlier incidents would not be part of it (the deadline still runs from "
+            "the last incident)")
+
+    def verdict(day: date | None) -> S2AVerdict:
+        return s2a_verdict(rules, last_incident=last, charge_date=manifest.charge_date, as_of=day,
+                           as_of_basis=as_of_basis if day else "", warn_days=options.warn_days,
+                           threat_occasions=len(threat_occ)).with_warnings(*notes)
+
+    clock, undated = verdict(as_of), verdict(None)
 
     prof = profile(contacts, options)
     per_target = per_target_occasions(items)
@@ -420,7 +435,7 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, option
     ]
     return ConductResult(
         view=cast.view, case_reference=manifest.reference, as_of=as_of, as_of_basis=as_of_basis, suspect=suspect,
-        targets=targets, s2a=clock, s4a=s4a_section, course_of_conduct=coc, incidents=incident_list,
+        targets=targets, s2a=clock, s2a_undated=undated, s4a=s4a_section, course_of_conduct=coc, incidents=incident_list,
         threat_occasions=threat_occ, threat_hits_for_review=review, breaches=breaches, possible_breaches=possible,
         orders=order_summaries, colocations=colocations, covert_pattern=covert.to_json(),
         cell_site=[_iso(c) for c in serving], gaps=gaps, contact_profile=prof, escalation=trend(

@@ -68,6 +68,8 @@ class TimeLimit:
     month_end: str | None = None
     runs_from_citation: str = ""
     month_citation: str = ""
+    last_day_note: str = ""
+    """What to do when the last day is a weekend or a bank holiday (the law gives no extension)."""
 
     @property
     def limited(self) -> bool:
@@ -197,7 +199,8 @@ _SPECS: Final[dict[str, tuple[type, dict[str, type], tuple[str, ...]]]] = {
     "time_limit": (
         TimeLimit,
         {"id": str, "title": str, "applies_to_mode": str, "citation": str, "description": str, "months": int,
-         "unit": str, "runs_from": str, "month_end": str, "runs_from_citation": str, "month_citation": str},
+         "unit": str, "runs_from": str, "month_end": str, "runs_from_citation": str, "month_citation": str,
+         "last_day_note": str},
         ("id", "title", "applies_to_mode", "citation", "description"),
     ),
     "offence": (
@@ -297,8 +300,9 @@ def parse_rules(text: str, path: Path) -> Rules:
                 raise RulesError(f"{path}: time limit {t.id!r}: runs_from must be one of {', '.join(RUNS_FROM)}")
             if t.month_end not in MONTH_END_POLICIES:
                 raise RulesError(f"{path}: time limit {t.id!r}: month_end must be one of {', '.join(MONTH_END_POLICIES)}")
-            if not t.runs_from_citation or not t.month_citation:
-                raise RulesError(f"{path}: time limit {t.id!r}: a limit needs runs_from_citation and month_citation")
+            if not t.runs_from_citation or not t.month_citation or not t.last_day_note:
+                raise RulesError(f"{path}: time limit {t.id!r}: a limit needs runs_from_citation, month_citation "
+                                 "and last_day_note")
     for o in tables["offence"]:
         if o.mode_of_trial not in modes:
             raise RulesError(f"{path}: offence {o.id!r}: unknown mode of trial {o.mode_of_trial!r}")

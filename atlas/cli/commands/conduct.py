@@ -14,25 +14,20 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from atlas.cli.output import console, dumps, print_json, print_table
+from rich.markup import escape
+
+from atlas.cli.output import as_of_date, console, dumps, print_json, print_table
 from atlas.conduct import ConductOptions, ConductResult, analyse
+from atlas.conduct.time_limit import S2AVerdict, uk_day
 from atlas.errors import AtlasError
 from atlas.normalise.identifiers import display
 from atlas.normalise.times import uk_display
 from atlas.store import Case
+from atlas.wording import plural
 
 NAME = "conduct"
 HELP = "course of conduct, s2A time limit, s4A indicators, order breaches, co-location"
 ORDER = 40
-
-
-def _date(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise AtlasError(f"--as-of {value!r} is not a date (YYYY-MM-DD, e.g. 2026-11-22)") from exc
 
 
 def _hours(value: str) -> tuple[int, int]:
@@ -83,14 +78,32 @@ def _d(iso: str | None) -> str:
     return date.fromisoformat(iso).strftime("%d/%m/%Y") if iso else "-"
 
 
-def _charge(s: dict[str, Any]) -> str:
-    if not s["charge_date"]:
-        return "not in case.toml"
-    n = s["days_left_at_charge_date"]
-    if n is None:
-        return _d(s["charge_date"])
-    return f"{_d(s['charge_date'])} ({n} days before the deadline)" if n >= 0 else \
-        f"{_d(s['charge_date'])} ({-n} days AFTER the deadline)"
+COLOURS = {"ok": "green", "warn": "yellow", "bad": "red"}
+
+
+def s2a_rows(v: S2AVerdict) -> list[list[object]]:
+    """The s2A verdict as the table's rows (the same verdict the reports and the TUI show)."""
+    colour = COLOURS.get(v.severity)
+    verdict = f"[{colour}]{escape(v.headline)}[/{colour}]" if colour else escape(v.headline)
+    li = v.last_incident
+    charge = "not in case.toml"
+    if v.charge_date is not None and v.days_left_at_charge_date is not None:
+        n = v.days_left_at_charge_date
+        charge = f"{v.charge_date:%d/%m/%Y} ({plural(n, 'day')} before the deadline)" if n >= 0 else \
+            f"{v.charge_date:%d/%m/%Y} ({plural(-n, 'day')} AFTER the deadline)"
+    elif v.charge_date is not None:
+        charge = f"{v.charge_date:%d/%m/%Y}"
+    deadline = uk_day(v.deadline) if v.deadline else "-"
+    if v.deadline_not_a_working_day and v.last_working_day:
+        deadline += f" ({v.deadline_not_a_working_day}; last working day {uk_day(v.last_working_day)})"
+    return [
+        ["verdict", f"[bold]{verdict}[/bold]"],
+        ["last incident (UK date)", f"{li.day:%d/%m/%Y}  ({uk_display(li.ts)})" if li else "-"],
+        ["last day to lay an information", deadline],
+        [f"days left as of {v.as_of:%d/%m/%Y}" if v.as_of else "days left", "-" if v.days_left is None else v.days_left],
+        ["planned charge date", charge],
+        ["rule", v.rule],
+    ]
 
 
 def _print(result: ConductResult, data: dict[str, Any], limit: int) -> None:
@@ -98,17 +111,8 @@ def _print(result: ConductResult, data: dict[str, Any], limit: int) -> None:
     out.print(f"[bold]Course of conduct: {data['case']}[/bold] ({data['view']} identities; as of {_d(data['as_of'])}: "
               f"{data['as_of_basis']})")
     out.print(f"[bold]{data['notice']}[/bold]")
-    s = data["s2a"]
     coc = data["course_of_conduct"]
-    verdict = {True: "[green]in time[/green]", False: "[red]OUT OF TIME[/red]", None: "-"}[s["in_time"]]
-    print_table("s2A time limit", ["", ""], [
-        ["last incident (UK date)", f"{_d(s['last_incident'])}  ({_uk(s['last_incident_ts'])})"],
-        ["last day to lay an information", _d(s["deadline"])],
-        [f"days left as of {_d(s['as_of'])}", s["days_left"]],
-        ["planned charge date", _charge(s)],
-        ["in time", f"{verdict} ({s['in_time_basis']})"],
-        ["rule", s["rule"]],
-    ])
+    print_table("s2A time limit", ["", ""], s2a_rows(result.s2a))
     print_table("Course of conduct", ["", ""], [
         ["occasions", f"{coc['occasions']} (at least {coc['min_occasions']} needed: {coc['citation']})"],
         ["occasion rule", coc["occasion_rule"]],
@@ -205,7 +209,7 @@ def run(args: argparse.Namespace) -> int:
         options.validate()
     except ValueError as exc:
         raise AtlasError(str(exc)) from exc
-    result = analyse(case, as_of=_date(args.as_of), include_proposed=args.with_proposed, options=options)
+    result = analyse(case, as_of=as_of_date(args.as_of), include_proposed=args.with_proposed, options=options)
     data = result.to_json()
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
