@@ -109,7 +109,7 @@ def build(inputs: ReportInputs) -> Findings:
     channels = aggregate.channel_order(contacts)
     conduct = inputs.conduct if inputs.as_of is not None else _without_clock(inputs.conduct)
     s2a = inputs.s2a
-    window = (Period("s2A: last incident to last day to lay the information", s2a.last_incident.day, s2a.deadline)
+    window = (Period(f"{s2a.short}: last incident to last day to lay the information", s2a.last_incident.day, s2a.deadline)
               if s2a is not None and s2a.last_incident is not None and s2a.deadline is not None else None)
     incidents = _rows(conduct, "incidents")
     for i in incidents:

@@ -20,6 +20,7 @@ import polars as pl
 
 from atlas.conduct.time_limit import S2AVerdict
 from atlas.model import CONTACT_KINDS, NOT_CONTACT_STATUSES
+from atlas.rules import Rules, load_rules
 from atlas.store import Case
 from atlas.store.manifest import Manifest, Party, attributed_uris
 
@@ -77,8 +78,8 @@ class ReportInputs:
     """The suspect's device positions, aggregated to a grid (lat, lon, n, first, last)."""
     conduct: dict[str, Any] | None
     conduct_proposed: dict[str, Any] | None
-    rules: Any | None
-    """:class:`atlas.rules.Rules` (each rule with its citation), when installed."""
+    rules: Rules
+    """The legal rules applied (each with its citation): every legal phrase a report prints comes from here."""
     graph: Any | None
     s2a: S2AVerdict | None = None
     """The s2A verdict the conduct analysis gave: on ``as_of`` when given, else the undated
@@ -315,10 +316,7 @@ def gather(case: Case, *, as_of: date | None = None, include_proposed: bool = Fa
         if isinstance(proposed, dict) and proposed.get("included"):
             conduct_proposed = proposed
 
-    rules = None
-    load_rules = _optional("atlas.rules", "load_rules", unavailable, "legal rules")
-    if load_rules is not None:
-        rules = load_rules()
+    rules = load_rules()
 
     build_graph = _optional("atlas.graph", "build_graph", unavailable, "contact graph")
     if build_graph is not None:

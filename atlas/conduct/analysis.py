@@ -342,7 +342,7 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, option
     distress[2] |= {"value": len(burst_list), "detail": f"{len(burst_list)} burst(s) of at least "
                     f"{options.burst_min_contacts} contacts within {options.burst_window_minutes} min"}
     s4a_section = {
-        "offence": s4a.section, "mode_of_trial": s4a.mode_of_trial,
+        "offence": s4a.section, "short": s4a.short, "mode_of_trial": s4a.mode_of_trial,
         "threat_occasions": len(threat_occ), "threshold": threshold,
         "threat_indicator_met": len(threat_occ) >= threshold,
         "citation": s4a.threat_occasions_citation,
@@ -370,6 +370,7 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, option
     }
 
     warnings = list(clock.warnings)
+    warnings += [o["law_warning"] for o in order_summaries if o.get("law_warning")]
     if prof["reciprocity"]["two_way"]:
         warnings.append(
             f"the contact is largely two-way: the victim or her network started {prof['reciprocity']['targets_to_suspect']} "
@@ -413,6 +414,7 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, option
     colocations.sort(key=lambda c: (c["start"], c["kind"]))
     covert = covert_pattern(near, lambda t: t.astimezone(tz).date(), options)
 
+    s2a_rule = rules.offence("pha-s2a")
     assumptions = [
         f"identity view: {cast.view} ({'case.toml attributions and confirmed links only' if cast.view == 'confirmed' else 'including links still only proposed: not findings until confirmed'})",
         f"the conduct analysed is from {cast.suspect} to {cast.target_basis}; calls to {', '.join(options.authority_identifiers) or 'no police numbers'} are listed as possible vexatious reports",
@@ -422,9 +424,9 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, option
         f"dates are UK local dates ({zone}); times are stored in UTC and converted with the zone rules in force (GMT/BST)",
         f"night-time = {options.night_label}",
         f"as-of date {as_of.isoformat()}: {as_of_basis}",
-        "the s2A clock applies to the summary-only offence; " + "; ".join(
-            f"{o.section} is {o.mode_of_trial} with no such limit" for o in rules.offences
-            if o.mode_of_trial == "either-way" and o.id != "pha-s4"),
+        f"the {s2a_rule.short} clock applies to {s2a_rule.section}, {rules.mode(s2a_rule.mode_of_trial).plain}; " + "; ".join(
+            f"{o.section} is {rules.mode(o.mode_of_trial).plain} with {rules.time_limit(o.time_limit).plain}"
+            for o in rules.offences if not rules.time_limit(o.time_limit).limited and o.id != "pha-s4"),
         f"legal rules: {rules.meta.name} version {rules.version} ({rules.provenance()['rules_file']}, sha256 {rules.sha256[:16]}…)",
         f"threat lexicon version {lexicon.version} (sha256 {lexicon.sha256[:16]}…): only 'strong' patterns count; idioms are blanked first; every hit needs a person to confirm it",
         f"presence: a position counts when its reported point is inside the place's radius and it states an accuracy; each episode says whether the accuracy circles lie wholly inside or straddle the boundary; positions with no stated accuracy, or just outside with a circle reaching in, are possible presence only; positions with stated accuracy worse than {options.max_accuracy_m:.0f} m are not used",

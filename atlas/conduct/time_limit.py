@@ -116,8 +116,12 @@ class S2AVerdict:
 
     state: S2AState
     offence: str
+    short: str
+    """The offence's short name from the rules file (``s2A``), for headings."""
     rule: str
     """The full citation of the time limit applied (rules file)."""
+    limit: str
+    """The time limit in words, from the rules file (``an information must be laid within six calendar months …``)."""
     notice: str
     last_incident: LastIncident | None
     deadline: date | None
@@ -136,6 +140,8 @@ class S2AVerdict:
     days_left_at_charge_date: int | None
     warn_days: int
     warnings: tuple[str, ...]
+    law: tuple[str, ...] = ()
+    """What the rules file says about whether this limit has changed (each with its citation)."""
 
     # --- what the state means, for renderers ---------------------------------------------
 
@@ -186,7 +192,7 @@ class S2AVerdict:
                 else plural(self.days_left, "day") + " left")
         planned = f"{self.charge_date:%d/%m/%Y}" if self.charge_date else ""
         if s is S2AState.NO_INCIDENT:
-            return "no incident: the s2A clock has not started"
+            return f"no incident: the {self.short} clock has not started"
         if s is S2AState.NO_TIME_LIMIT:
             return f"no time limit applies to {self.offence} under the rules file ({self.rule})"
         assert d is not None
@@ -225,7 +231,9 @@ class S2AVerdict:
             "label": self.label,
             "headline": self.headline,
             "offence": self.offence,
+            "short": self.short,
             "rule": self.rule,
+            "limit": self.limit,
             "notice": self.notice,
             "last_incident": li.day.isoformat() if li else None,
             "last_incident_ts": li.ts.isoformat() if li and li.ts else None,
@@ -246,6 +254,7 @@ class S2AVerdict:
             "in_time_at_charge_date": self.in_time_at_charge_date,
             "warn_days": self.warn_days,
             "warnings": list(self.warnings),
+            "law": list(self.law),
         }
 
     def with_warnings(self, *more: str) -> S2AVerdict:
@@ -301,13 +310,14 @@ def s2a_verdict(
             f"({s4a.threat_occasions_citation}), which is {s4a.mode_of_trial} and has no such time limit "
             f"({s4a_limit.citation})")
     return S2AVerdict(
-        state=state, offence=offence, rule=limit.full_citation, notice=rules.notice, last_incident=last_incident,
+        state=state, offence=offence, short=rules.offence("pha-s2a").short, rule=limit.full_citation,
+        limit=limit.plain, notice=rules.notice, last_incident=last_incident,
         deadline=deadline, deadline_not_a_working_day=not_a_working_day(deadline) if deadline else None,
         last_working_day=last_working_day_on_or_before(deadline) if deadline else None,
         last_day_note=limit.last_day_note, as_of=as_of, as_of_basis=as_of_basis,
         days_left=(deadline - as_of).days if deadline and as_of else None, charge_date=charge_date,
         days_left_at_charge_date=(deadline - charge_date).days if deadline and charge_date else None,
-        warn_days=warn_days, warnings=tuple(warnings),
+        warn_days=warn_days, warnings=tuple(warnings), law=tuple(rules.provision(p).summary for p in limit.provisions),
     )
 
 

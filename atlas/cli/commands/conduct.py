@@ -22,6 +22,7 @@ from atlas.conduct.time_limit import S2AVerdict, uk_day
 from atlas.errors import AtlasError
 from atlas.normalise.identifiers import display
 from atlas.normalise.times import uk_display
+from atlas.rules import Rules, load_rules
 from atlas.store import Case
 from atlas.wording import plural
 
@@ -96,23 +97,26 @@ def s2a_rows(v: S2AVerdict) -> list[list[object]]:
     deadline = uk_day(v.deadline) if v.deadline else "-"
     if v.deadline_not_a_working_day and v.last_working_day:
         deadline += f" ({v.deadline_not_a_working_day}; last working day {uk_day(v.last_working_day)})"
-    return [
+    rows: list[list[object]] = [
         ["verdict", f"[bold]{verdict}[/bold]"],
         ["last incident (UK date)", f"{li.day:%d/%m/%Y}  ({uk_display(li.ts)})" if li else "-"],
         ["last day to lay an information", deadline],
         [f"days left as of {v.as_of:%d/%m/%Y}" if v.as_of else "days left", "-" if v.days_left is None else v.days_left],
         ["planned charge date", charge],
+        ["the limit", v.limit],
         ["rule", v.rule],
     ]
+    return rows + [["law", text] for text in v.law]
 
 
-def _print(result: ConductResult, data: dict[str, Any], limit: int) -> None:
+def _print(result: ConductResult, data: dict[str, Any], limit: int, rules: Rules) -> None:
+    s2a_rule, s4a_rule = rules.offence("pha-s2a"), rules.offence("pha-s4a")
     out = console()
     out.print(f"[bold]Course of conduct: {data['case']}[/bold] ({data['view']} identities; as of {_d(data['as_of'])}: "
               f"{data['as_of_basis']})")
     out.print(f"[bold]{data['notice']}[/bold]")
     coc = data["course_of_conduct"]
-    print_table("s2A time limit", ["", ""], s2a_rows(result.s2a))
+    print_table(f"{s2a_rule.short} time limit", ["", ""], s2a_rows(result.s2a))
     print_table("Course of conduct", ["", ""], [
         ["occasions", f"{coc['occasions']} (at least {coc['min_occasions']} needed: {coc['citation']})"],
         ["occasion rule", coc["occasion_rule"]],
@@ -128,7 +132,7 @@ def _print(result: ConductResult, data: dict[str, Any], limit: int) -> None:
     print_table(f"Incidents ({len(rows)})", ["date", "contacts", "channels", "to", "flags", "records"], rows[-limit:],
                 caption=f"latest {limit} shown; --json for all" if len(rows) > limit else None)
     s4a = data["s4a"]
-    out.print(f"\n[bold]s4A indicators[/bold] ({s4a['label']})")
+    out.print(f"\n[bold]{s4a_rule.short} indicators[/bold] ({s4a['label']})")
     out.print(f"threat occasions: {s4a['threat_occasions']} (≥ {s4a['threshold']} matters: {s4a['citation']})")
     print_table("Threat occasions (each to be confirmed by a person)", ["date", "matched", "in context", "records"], [
         [_d(t["date"]), "; ".join(t["matched"]), " | ".join(t["contexts"]), len(t["event_ids"])] for t in data["threat_occasions"]])
@@ -139,6 +143,10 @@ def _print(result: ConductResult, data: dict[str, Any], limit: int) -> None:
                   f"{' to ' + _uk(o['end']) if o['end'] else ''}): {o['breach_rule']}")
         if "note" in o:
             out.print(o["note"])
+        for law in o["law"]:
+            out.print(f"law: {escape(law)}")
+        if o.get("law_warning"):
+            out.print(f"[yellow]warning:[/yellow] {escape(o['law_warning'])}")
     print_table(f"Breaches ({len(data['breaches'])})", ["when (UK)", "order", "kind", "how", "identifier", "records"], [
         [_uk(b["ts"]), b["order"], b["kind"],
          b.get("channel") or f"{b.get('place')}: {b.get('certainty')}",
@@ -183,7 +191,8 @@ def _print(result: ConductResult, data: dict[str, Any], limit: int) -> None:
                         [display(u["identifier"]), _uk(u["first_seen"]), _uk(u["last_seen"]), u["contacts"], u["from_victim"],
                          ", ".join(u["channels"]), "YES" if u["like_the_suspect"] else "-"]
                         for u in leads[:limit]])
-    print_table("Acts associated with stalking shown by the data (s2A(3))", ["behaviour", "shown", "count", "basis", "citation"], [
+    print_table(f"Acts associated with stalking shown by the data ({s2a_rule.examples_citation})",
+                ["behaviour", "shown", "count", "basis", "citation"], [
         [b["id"], "yes" if b["shown"] else "-", b["count"], b["basis"], b["citation"]] for b in data["behaviours"]])
     for w in data["warnings"]:
         out.print(f"[yellow]warning:[/yellow] {w}")
@@ -219,7 +228,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(json.loads(dumps(data)))
     else:
-        _print(result, data, args.limit)
+        _print(result, data, args.limit, load_rules(options.rules))
         if args.out:
             console().print(f"\nwrote {args.out}")
     return 0

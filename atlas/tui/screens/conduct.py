@@ -55,7 +55,7 @@ def clock_text(result: ConductResult) -> str:
     if v.deadline_not_a_working_day:
         deadline += f" ({escape(v.deadline_not_a_working_day)})"
     lines = [
-        f"[b]s2A time limit[/b]  ({escape(v.offence)})",
+        f"[b]{escape(v.short)} time limit[/b]  ({escape(v.offence)})",
         f"  [{style}]{headline}[/{style}]" if style else f"  {headline}",
         f"  last incident       {li.day:%d/%m/%Y}" if li else "  last incident       -",
         f"  last day to lay     [b]{deadline}[/b]",
@@ -112,7 +112,7 @@ class ConductScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = "Course of conduct, s2A clock, s4A indicators, breaches"
+        self.sub_title = "Course of conduct, time limit, indicators, breaches"
         self.run_worker(self._analyse, thread=True, exclusive=True)
 
     def _analyse(self) -> None:
@@ -124,10 +124,10 @@ class ConductScreen(Screen[None]):
 
     def _show(self, result: ConductResult) -> None:
         v = result.s2a
-        self.sub_title = f"s2A: {v.label.upper()}" + (f" · last day {uk_day(v.deadline)}" if v.deadline else "")
+        self.sub_title = f"{v.short}: {v.label.upper()}" + (f" · last day {uk_day(v.deadline)}" if v.deadline else "")
         self.query_one("#clock", Static).update(clock_text(result))
         self.query_one("#threats", Static).update(
-            table_text("s4A: occasions with threats of violence (each for a person to confirm)",
+            table_text(f"{result.s4a['short']}: occasions with threats of violence (each for a person to confirm)",
                        result.threat_occasions, ["date", "matched", "event_ids"]))
         self.query_one("#breaches", Static).update(
             table_text("Breaches of orders", result.breaches, ["order", "kind", "ts", "event_ids"]))
