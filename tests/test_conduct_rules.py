@@ -140,7 +140,7 @@ def test_changing_a_rule_in_a_copy_of_the_rules_file_changes_every_output_that_u
     uses = {  # which changed rules each output prints
         "rules": MARKS[1:],
         "conduct json": MARKS,
-        "conduct text": MARKS[:2] + ("Stalking protection order (TEST)", "TEST-UNCHANGED", "TEST-NOTICE"),
+        "conduct text": (*MARKS[:2], "Stalking protection order (TEST)", "TEST-UNCHANGED", "TEST-NOTICE"),
         "report.html": ("s2A-TEST", "TEST-NOTICE"),
         "statement.html": MARKS,
         "tui": ("s2A-TEST", "TEST-NOTICE"),
