@@ -18,6 +18,7 @@ from typing import Any, Final
 import polars as pl
 
 from atlas import __version__
+from atlas.spreadsheet_safety import neutralise
 from atlas.store import Case
 
 from . import citations as cite
@@ -163,7 +164,7 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
             continue
         e = made[name]
         path = out_dir / e.filename
-        frame.write_csv(path)
+        neutralise(frame).write_csv(path)
         if name == "table:contacts":
             all_ids = inputs.contacts.get_column("event_ids").explode().drop_nulls()
             citations.add(f"{e.reference} contacts", all_ids)
