@@ -55,6 +55,9 @@ def one_line(exc: BaseException) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from atlas.permissions import owner_only
+
+    owner_only()  # everything this process writes is owner-only, whatever the umask it started with
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
