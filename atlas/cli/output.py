@@ -22,6 +22,18 @@ def _default(value: object) -> object:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+def as_of_date(value: str | None) -> date | None:
+    """``--as-of YYYY-MM-DD`` as a date (None when not given); a bad value is a one-line error."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        from atlas.errors import AtlasError
+
+        raise AtlasError(f"--as-of {value!r} is not a date (YYYY-MM-DD, e.g. 2026-11-22)") from exc
+
+
 def dumps(data: Any) -> str:
     """Deterministic JSON: sorted keys, ISO dates, UTF-8 kept readable."""
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=_default)
