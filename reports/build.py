@@ -144,8 +144,8 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
         name = p.name.removeprefix("figure:")
         footer = (f"Exhibit {e.reference} \u2013 {inputs.manifest.reference} \u2013 drawn by atlas {__version__} from "
                   f"exhibits {ref_span}; the records behind it are listed in events.csv ({made['events'].reference})")
-        if integrity_notice:
-            footer = f"{integrity_notice} \u2013 {footer}"
+        if integrity_notice:  # a footer has room for one word: the statement and report say the rest
+            footer = f"UNVERIFIED \u2013 {footer}"
         path = figures.render(name, inputs, fnd, out_dir / p.filename, footer)
         ids = fnd.contact_event_ids
         if name == "weekly-rate":

@@ -59,6 +59,7 @@ from atlas.model import (
     SOURCE_SCHEMA,
     conform,
 )
+from atlas.permissions import owner_only, restrict_folder
 from atlas.store.hashing import sha256_file
 from atlas.store.integrity import (
     MANIFEST_FILE,
@@ -173,6 +174,7 @@ class Case:
     @classmethod
     def open(cls, root: Path | str) -> Case:
         root = Path(root)
+        owner_only()  # partitions, the database and its journals: owner-only whatever the umask
         if not root.is_dir():
             raise StoreError(f"{root}: no such case folder (create one with `atlas init {root}`)")
         case = cls(root, load_manifest(root / MANIFEST_NAME))
@@ -580,7 +582,9 @@ def _crash_point(name: str) -> None:
 
 def init_case(root: Path, template: str) -> Path:
     """Create a case folder with a commented manifest; never overwrite one."""
+    owner_only()
     root.mkdir(parents=True, exist_ok=True)
+    restrict_folder(root)  # also when the officer made the folder first
     manifest = root / MANIFEST_NAME
     if manifest.exists():
         raise StoreError(f"{manifest}: already exists; not overwritten")
