@@ -267,4 +267,7 @@ def ingest(
                         "parser_version": o.parser_version, "records_read": o.records_read,
                         "events": o.events, "rejects": o.rejects,
                     }, con)
+        from atlas.exhibits import source_refs
+
+        source_refs(case)  # number the new sources as exhibits, in the order received
     return outcomes
