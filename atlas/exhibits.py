@@ -140,6 +140,12 @@ def exhibit_ref(case: Case, source_id: str, source_ref: str | None) -> str:
     return record_ref(refs[source_id], source_ref)
 
 
+def event_ref(refs: Mapping[str, str], event_id: str) -> str:
+    """``JA/7, sms rowid 477`` for an event id (``<source_id>/<source_ref>``, DESIGN.md)."""
+    source_id, _, source_ref = event_id.partition("/")
+    return record_ref(refs[source_id], source_ref)
+
+
 def with_exhibit(frame: pl.DataFrame, refs: Mapping[str, str], *, after: str = "source_id") -> pl.DataFrame:
     """``frame`` with an ``exhibit`` column (``JA/7, sms rowid 477``) placed right after ``after``."""
     out = frame.with_columns(record_ref_expr(refs).alias("exhibit"))
@@ -149,6 +155,6 @@ def with_exhibit(frame: pl.DataFrame, refs: Mapping[str, str], *, after: str = "
 
 
 __all__ = [
-    "SCHEMA", "assign_numbers", "exhibit_ref", "ingest_records", "record_ref", "record_ref_expr", "source_order",
+    "SCHEMA", "assign_numbers", "event_ref", "exhibit_ref", "ingest_records", "record_ref", "record_ref_expr", "source_order",
     "source_refs", "with_exhibit",
 ]
