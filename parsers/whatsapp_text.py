@@ -147,7 +147,7 @@ _MAX_LEAD_LINES: Final = 3
 
 
 def detect(probe: Probe) -> int:
-    lines = [ln for ln in probe.text.splitlines() if ln.strip()][:30]
+    lines = [ln for ln in probe.lines if ln.strip()][:30]
     if not lines:
         return 0
     matches = [_HEADER_RE.match(ln) for ln in lines]

@@ -50,7 +50,16 @@ from typing import Any, Final
 import polars as pl
 
 from atlas.errors import FormatError
-from parsers._exports import excerpt, iso_basis, iso_instant, load_json_text, raw_events, read_bytes_text, rejects
+from parsers._exports import (
+    excerpt,
+    iso_basis,
+    iso_instant,
+    load_json_text,
+    raw_events,
+    read_bytes_text,
+    rejects,
+    rejects_lone_surrogates,
+)
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
 INFO: Final = ParserInfo(
@@ -79,6 +88,7 @@ def _uid(value: Any) -> str | None:
     return f"x:id:{value}" if value not in (None, "", 0) else None
 
 
+@rejects_lone_surrogates
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
     text = read_bytes_text(path, "X archive file")
     m = _WRAPPER.match(text)
