@@ -237,6 +237,8 @@ def read_csv(path: Path, layout: CsvLayout, *, skip: int) -> pl.DataFrame:
     options: dict[str, Any] = {
         "has_header": False, "separator": layout.delimiter, "infer_schema": False, "skip_rows": skip,
         "truncate_ragged_lines": True, "raise_if_empty": False,
+        # an empty cell is missing however it is written: ``,,`` and ``,"",`` alike
+        "null_values": [""],
     }
     try:
         if layout.encoding == "utf-8" and layout.endings not in ("cr", "mixed"):

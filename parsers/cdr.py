@@ -13,8 +13,17 @@ Format notes, and where they come from:
   dd-MMM-yy; UTC or UK local time; duration as seconds or hh:mm:ss). Columns are
   therefore mapped **by header name** through templates in the readable data file
   ``parsers/templates/cdr_templates.toml`` (see its header), and ``--map FILE`` adds a
-  template of the same shape for a new layout. Headers that fit no template are a
-  clear error listing the headers seen and the nearest template. (Layouts follow the
+  template of the same shape for a new layout. Headers that fit no template are mapped
+  **by meaning** (:mod:`parsers._cdr_meaning`, vocabulary in
+  ``parsers/templates/cdr_vocabulary.toml``: header names, units and zones written in the
+  headers, checks of a sample of values); an unambiguous mapping is read exactly as a
+  template would be, printed and recorded on the source, and ``atlas map FILE`` writes it
+  as a template to review. An ambiguous one is a clear error listing the headers seen,
+  the nearest template and the best partial mapping.
+* Cell ids written in hexadecimal (``cell_ids = "hex"``, or a header saying "hex", or hex
+  letters in the values when mapped by meaning) are read as decimal, as cell-site lists
+  give them. A call-forwarding target (``forwarded_to``, the C party) is kept in the
+  ``cdr`` table and said in the event's text. (Layouts follow the
   fields UK practitioners' guides to communications data describe, e.g. the Home
   Office Communications Data Code of Practice categories "traffic data" and "entity
   data", and what analysts report receiving; no real return is shipped.)
@@ -26,7 +35,9 @@ Format notes, and where they come from:
 * Returns often carry a cover block or sheet (request reference, target number, date
   range) above or before the data, and one sheet per service (voice, SMS, data) each
   with its own header row. The header row is found by content in the first 40 rows of
-  each sheet; sheets without call records are noted, not read as records.
+  each sheet; sheets without call records are noted, not read as records. Files are read
+  by the shared tabular reader (:mod:`parsers._tabular`: BOM, encoding, delimiter, every
+  line-ending convention).
 * The **target** (owner) is, in order: ``--owner``; a "Target Number"/"MSISDN" column;
   a "Target ..." line in the cover block; else the number that is a party to the most
   records (an assumption, recorded). Direction is taken from the direction column or
@@ -70,10 +81,11 @@ DIRECTION: Final = EVENT_SCHEMA["direction"]
 
 INFO: Final = ParserInfo(
     name="cdr",
-    version="1.0.0",
+    version="1.1.0",
     description="Call data records from a communications provider (CSV or XLSX, mapped by header templates)",
-    detects="a CSV or XLSX whose header row fits a CDR template (cdr_templates.toml or --map), "
-            "or looks like call data (calling/called parties, duration, cell, IMEI columns)",
+    detects="a CSV or XLSX whose header row fits a CDR template (cdr_templates.toml or --map), or whose "
+            "columns map by meaning without doubt (cdr_vocabulary.toml), or looks like call data "
+            "(calling/called parties, duration, cell, IMEI columns)",
     notes=__doc__ or "",
     sample_counts={"no public CDR sample exists": "tested on the synthetic generator's returns in all shipped templates"},
 )

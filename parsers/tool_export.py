@@ -14,8 +14,9 @@ Format notes, and where they come from:
 * The templates follow the exports as examiners know them; vendors change headers
   between versions, so a real export that does not match gets a clear error listing
   the headers seen and the nearest template, and is read with ``--map``.
-* Every cell is read as text (XLSX through calamine, every sheet; CSV with
-  ``infer_schema=False``) so ``07700 900123`` keeps its zero. Where an Excel number
+* Files are read by the shared tabular reader (:mod:`parsers._tabular`: BOM, encoding,
+  delimiter, every line-ending convention). Every cell is read as text (XLSX through
+  calamine, every sheet; CSV with ``infer_schema=False``) so ``07700 900123`` keeps its zero. Where an Excel number
   cell has already lost it (``7700900123``), a GB case repairs ten-digit values
   starting 1, 2 or 7 by prefixing ``0``: the stated rule, counted in the assumptions.
   Excel date cells (serial day numbers) are converted as the wall clock shown.

@@ -228,3 +228,10 @@ def test_a_template_still_wins_over_meaning_for_every_shipped_layout(tmp_path: P
     result = run(path)
     assert not any("mapped by meaning" in a for a in result.assumptions)
     assert result.extra["cdr"].get_column("template").to_list() == ["calling-called"]
+
+
+def test_the_unseen_layout_bench_runs_at_a_tiny_scale_and_both_sides_agree(tmp_path: Path) -> None:
+    from bench.bench_cdr_unseen import run as bench_run
+
+    numbers = bench_run(tmp_path, n=2000, repeats=1)
+    assert numbers["same_counts"] is True and numbers["events_rejects"] == [(2000, 0)]
