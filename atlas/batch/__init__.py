@@ -56,17 +56,20 @@ class _Plan:
     report: Any
 
 
-def _files(case: CaseSpec) -> list[tuple[Path, bool, Any]]:
-    from atlas.ingest import IngestOptions, expand_paths
+def _files(case: CaseSpec) -> list[tuple[Path, bool, str, bool, Any]]:
+    """Each file a case's sources name or hold (folders walked as ``atlas ingest`` walks
+    them): path, named explicitly, why it is not read ("" if it is), notable, options."""
+    from atlas.ingest import IngestOptions
+    from atlas.source_walk import walk
 
-    out: list[tuple[Path, bool, Any]] = []
+    out: list[tuple[Path, bool, str, bool, Any]] = []
     for src in case.sources:
         options = dict(src.options)
         if src.map is not None:
             options["map"] = str(src.map)
         opts = IngestOptions(format=src.format, owner=src.owner, timezone=src.tz, region=src.region,
                              dayfirst=src.dayfirst, replace=case.replace, keep_going=case.keep_going, options=options)
-        out += [(path, explicit, opts) for path, explicit in expand_paths([src.path])]
+        out += [(e.path, e.explicit, e.skip or "", e.notable, opts) for e in walk([src.path])]
     return out
 
 
@@ -74,14 +77,20 @@ def run_batch(manifest: BatchManifest, executor: Executor,
               on_done: Callable[[str, str], None] | None = None) -> list[CaseResult]:
     """Run every case of ``manifest`` on ``executor``; ``on_done(stage, case_dir)`` as each task ends."""
     from atlas.batch import tasks
+    from atlas.ingest import skipped_entry
 
     token = uuid.uuid4().hex[:8]  # Dask keys are unique per run
     plans: list[_Plan] = []
     for n, case in enumerate(manifest.cases):
         tag = f"{n}-{case.dir.name}-{token}"
+        files = _files(case)
         stage = [executor.submit(f"ingest-{tag}-{i}", tasks.stage_source, case.dir, path, explicit, opts)
-                 for i, (path, explicit, opts) in enumerate(_files(case))]
-        commit = executor.submit(f"commit-{tag}", tasks.commit_case, case.dir, stage, case.replace)
+                 for i, (path, explicit, skip, _notable, opts) in enumerate(files) if not skip]
+        parts: list[Any] = []  # in walk order: a task's result, or an entry not read
+        tasks_left = iter(stage)
+        for path, _explicit, skip, notable, _opts in files:
+            parts.append(skipped_entry(path, skip, notable) if skip else next(tasks_left))
+        commit = executor.submit(f"commit-{tag}", tasks.commit_case, case.dir, parts, case.replace)
         analysis = executor.submit(f"analysis-{tag}", tasks.analyse_case, case.dir, commit, case.discover, case.conduct,
                                    case.out_dir, manifest.as_of)
         report = executor.submit(f"reports-{tag}", tasks.report_case, case.dir, analysis, case.out_dir,
@@ -122,6 +131,6 @@ def _result(plan: _Plan, executor: Executor) -> CaseResult:
 
 def stage_totals(manifest: BatchManifest) -> dict[str, int]:
     """How many tasks each stage has (for progress bars)."""
-    files = sum(len(_files(c)) for c in manifest.cases)
+    files = sum(1 for c in manifest.cases for f in _files(c) if not f[2])
     return {"ingest": files, "commit": len(manifest.cases), "analysis": len(manifest.cases),
             "reports": sum(1 for c in manifest.cases if c.reports)}

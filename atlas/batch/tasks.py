@@ -64,9 +64,12 @@ def analyse_case(case_dir: Path, committed: list[SourceOutcome], discover: bool,
 
 
 def report_case(case_dir: Path, analysed: CaseAnalysis, out_dir: Path, as_of: date | None) -> list[str]:
-    """The reports (``atlas report``): HTML report, statement draft, exhibit schedule."""
+    """The reports (``atlas report``): HTML report, statement draft, exhibit schedule; as
+    ``atlas report`` does, nothing is written unless the case verifies."""
     del analysed  # an input only so that this runs after the analysis
+    from atlas.cli.commands.report import integrity_notice
     from reports.build import build_reports
 
-    result = build_reports(Case.open(case_dir), out_dir, as_of=as_of)
+    case = Case.open(case_dir)
+    result = build_reports(case, out_dir, as_of=as_of, integrity_notice=integrity_notice(case, write_anyway=False))
     return [str(p) for _, p in sorted(result.paths.items())]
