@@ -63,11 +63,11 @@ each top-level model, each chat message, each ``taggedFiles/file`` and ``extraIn
 is cleared once read, and rows are compacted into Polars chunks as they accumulate,
 so a multi-gigabyte report parses in bounded memory (``bench/bench_cellebrite.py``).
 
-Speed: a report of ``PARALLEL_MIN_BYTES`` or more is read by :mod:`parsers._cellebrite_parallel`,
-which cuts the byte stream at top-level ``<model>`` boundaries and has worker processes
-read the pieces with this module's own code; it gives this module's sequential result
-(tested equal on every fixture) and falls back to the sequential read whenever anything
-in the stream is not as it assumed.
+Speed: a report of ``PARALLEL_MIN_BYTES`` or more, on a machine with an idle core, is read
+by :mod:`parsers._cellebrite_parallel`, which cuts the byte stream at top-level ``<model>``
+boundaries and has a worker process read pieces with this module's own code; it gives this
+module's sequential result (tested equal on every fixture) and falls back to the
+sequential read whenever anything in the stream is not as it assumed.
 """
 
 from __future__ import annotations

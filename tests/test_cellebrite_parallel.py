@@ -200,3 +200,18 @@ def test_parse_reads_a_large_report_in_parallel_and_a_small_one_in_one_process(
     assert calls == [1]
     monkeypatch.setenv(_cellebrite_parallel.WORKERS_ENV, "0")  # e.g. inside a Dask worker: one process
     assert not _cellebrite_parallel.worth_it(path, 1)
+
+
+def test_a_busy_machine_reads_sequentially_unless_told(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path, REPORT)
+    monkeypatch.delenv(_cellebrite_parallel.WORKERS_ENV, raising=False)
+    monkeypatch.setattr(_cellebrite_parallel, "workers", lambda: 1)
+    monkeypatch.setattr(_cellebrite_parallel.os, "sched_getaffinity", lambda _pid: {0, 1})
+    monkeypatch.setattr(_cellebrite_parallel.os, "getloadavg", lambda: (12.0, 12.0, 12.0))
+    assert not _cellebrite_parallel.worth_it(path, 1)  # no idle core: cutting only adds work
+    monkeypatch.setattr(_cellebrite_parallel.os, "getloadavg", lambda: (0.3, 0.3, 0.3))
+    assert _cellebrite_parallel.worth_it(path, 1)
+    assert not _cellebrite_parallel.worth_it(path, path.stat().st_size + 1)  # too small to be worth a worker
+    monkeypatch.setattr(_cellebrite_parallel.os, "getloadavg", lambda: (12.0, 12.0, 12.0))
+    monkeypatch.setenv(_cellebrite_parallel.WORKERS_ENV, "1")
+    assert _cellebrite_parallel.worth_it(path, 1)  # asked for: parallel whatever the load
