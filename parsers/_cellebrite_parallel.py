@@ -470,7 +470,7 @@ def _merge(skeleton: _Skeleton, pieces: list[_Piece], ctx: ParseContext) -> tupl
         merged.attachments += part.attachments
         merged.cells += part.cells
     frames = [part.raw for part in segments if part.raw.height]
-    raw = pl.concat(frames, rechunk=True) if frames else ske_raw.clear()
+    raw = pl.concat(frames, rechunk=False) if frames else ske_raw.clear()  # no second copy of every row at once
     return merged, raw
 
 
