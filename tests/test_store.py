@@ -61,7 +61,10 @@ def test_timeline_export_round_trips_the_store(
     exported = pl.read_parquet(out)
     stored = Case.open(case_dir).events().sort("ts_utc", "event_id").collect()
     assert stored.height == 18
-    assert_frame_equal(exported, stored)  # same rows, same order, same dtypes (enums included)
+    # the store's columns, plus each record's exhibit reference right after its source id
+    assert exported.columns.index("exhibit") == exported.columns.index("source_id") + 1
+    assert exported.get_column("exhibit").str.contains(r"^[A-Z]+/\d+, line \d+$").all()
+    assert_frame_equal(exported.drop("exhibit"), stored)  # same rows, same order, same dtypes (enums included)
 
 
 def test_event_ids_are_source_hash_and_record_place(case_dir: Path, whatsapp_samples: Path, atlas: Callable[..., object]) -> None:

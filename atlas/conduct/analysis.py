@@ -1,8 +1,9 @@
 """The course-of-conduct analysis of a case: one pure function, :func:`analyse`.
 
 It reads the case (events, manifest, identity ledger), the legal rules file and the
-threat lexicon, and returns a :class:`ConductResult`; it writes nothing and uses no
-clock unless ``as_of`` is left out (then "today" in the case's zone, said so in the
+threat lexicon, and returns a :class:`ConductResult`; it writes nothing (beyond giving an
+exhibit number to a source an older store left unnumbered, :func:`atlas.exhibits.source_refs`)
+and uses no clock unless ``as_of`` is left out (then "today" in the case's zone, said so in the
 assumptions). The result is always computed with **confirmed** identities (case.toml
 attributions and confirmed links); with ``include_proposed=True`` a second, separate
 result with proposed links as well is attached as ``with_proposed``, and the two are
@@ -19,6 +20,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from atlas.contacts import match_rule
+from atlas.exhibits import event_refs, source_refs
 from atlas.rules import Rules, load_rules
 from atlas.store import Case
 from atlas.store.manifest import Place
@@ -259,7 +261,7 @@ def _clean_episode(ep: dict[str, Any], zone: str) -> dict[str, Any]:
 # --- the analysis of one view ----------------------------------------------------------
 
 def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, options: ConductOptions, as_of: date,
-                  as_of_basis: str) -> ConductResult:
+                  as_of_basis: str, refs: dict[str, str]) -> ConductResult:
     manifest = case.manifest
     zone = manifest.timezone
     tz = ZoneInfo(zone)
@@ -306,7 +308,8 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, option
     dates = [date.fromisoformat(i["date"]) for i in incident_list]
     gaps = long_gaps(dates, options.gap_days)
     last_date, last_ts, last_events = last_item(items)
-    last = LastIncident(day=last_date, ts=last_ts, event_ids=tuple(sorted(last_events))) if last_date else None
+    last = (LastIncident(day=last_date, ts=last_ts, event_ids=tuple(sorted(last_events)),
+                         exhibits=event_refs(refs, sorted(last_events))) if last_date else None)
     notes: list[str] = []
     if last_ts is not None:
         local = last_ts.astimezone(tz)
@@ -449,11 +452,13 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, option
     return ConductResult(
         view=cast.view, case_reference=manifest.reference, as_of=as_of, as_of_basis=as_of_basis, suspect=suspect,
         targets=targets, s2a=clock, s2a_undated=undated, s4a=s4a_section, course_of_conduct=coc,
-        incidents=tuple(Incident.of(i) for i in incident_list),
-        threat_occasions=tuple(ThreatOccasion.of(t) for t in threat_occ),
-        threat_hits_for_review=tuple(ThreatHit.of(h) for h in review),
-        breaches=tuple(Breach.of(b) for b in breaches), possible_breaches=tuple(PossibleBreach.of(b) for b in possible),
-        orders=tuple(OrderSummary.of(o) for o in order_summaries), colocations=tuple(Colocation.of(c) for c in colocations),
+        incidents=tuple(Incident.of(i, refs) for i in incident_list),
+        threat_occasions=tuple(ThreatOccasion.of(t, refs) for t in threat_occ),
+        threat_hits_for_review=tuple(ThreatHit.of(h, refs) for h in review),
+        breaches=tuple(Breach.of(b, refs) for b in breaches),
+        possible_breaches=tuple(PossibleBreach.of(b, refs) for b in possible),
+        orders=tuple(OrderSummary.of(o) for o in order_summaries),
+        colocations=tuple(Colocation.of(c, refs) for c in colocations),
         covert_pattern=covert.to_json(), cell_site=[_iso(c) for c in serving], gaps=tuple(Gap.of(g) for g in gaps), contact_profile=prof, escalation=trend(
             counted.filter(pl.col("role") == "conduct")),
         bursts=burst_list, identity_changes=ident, behaviours=behaviour_list, mutual_periods=mutual,
@@ -482,12 +487,13 @@ def analyse(case: Case, *, as_of: date | None = None, include_proposed: bool = F
         return build_cast(case, suspect=options.suspect, targets=tuple(options.targets),
                           authority_identifiers=tuple(options.authority_identifiers), include_proposed=include)
 
-    confirmed = _analyse_view(case, cast(False), rules, lexicon, options, day, basis)
+    refs = source_refs(case)  # every record is named by its exhibit (numbers any source not yet numbered)
+    confirmed = _analyse_view(case, cast(False), rules, lexicon, options, day, basis, refs)
     proposed_cast = cast(True)
     confirmed.proposed_identifiers = [
         {"uri": c.uri, "basis": c.basis, "strength": c.strength, "link_ids": list(c.link_ids)}
         for c in sorted(proposed_cast.suspect_claims.values(), key=lambda c: c.uri) if c.status == "proposed"
     ]
     if include_proposed:
-        confirmed.with_proposed = _analyse_view(case, proposed_cast, rules, lexicon, options, day, basis)
+        confirmed.with_proposed = _analyse_view(case, proposed_cast, rules, lexicon, options, day, basis, refs)
     return confirmed

@@ -99,7 +99,8 @@ def s2a_rows(v: S2AVerdict) -> list[list[object]]:
         deadline += f" ({v.deadline_not_a_working_day}; last working day {uk_day(v.last_working_day)})"
     rows: list[list[object]] = [
         ["verdict", f"[bold]{verdict}[/bold]"],
-        ["last incident (UK date)", f"{li.day:%d/%m/%Y}  ({uk_display(li.ts)})" if li else "-"],
+        ["last incident (UK date)", f"{li.day:%d/%m/%Y}  ({uk_display(li.ts)}; {'; '.join(li.exhibits[:3])}"
+                                    + (f" +{len(li.exhibits) - 3} more" if len(li.exhibits) > 3 else "") + ")" if li else "-"],
         ["last day to lay an information", deadline],
         [f"days left as of {v.as_of:%d/%m/%Y}" if v.as_of else "days left", "-" if v.days_left is None else v.days_left],
         ["planned charge date", charge],
