@@ -236,16 +236,18 @@ class PossibleBreach(_Record):
     min_distance_m: float
     certainty: str
     precision: str
+    basis: str
+    """Exactly what it rests on (which records, and why they cannot show presence)."""
 
     KEYS: ClassVar[Mapping[str, tuple[str, ...]]] = {"*": ("order", "kind", "ts", "end", "place", "event_ids", "exhibits",
-                                                           "min_distance_m", "certainty", "precision")}
+                                                           "min_distance_m", "certainty", "precision", "basis")}
 
     @classmethod
     def of(cls, d: Mapping[str, Any], refs: Mapping[str, str]) -> PossibleBreach:
         return cls(order=str(d["order"]), kind=str(d["kind"]), ts=_instant(d["ts"]), end=_instant(d["end"]),
                    place=str(d["place"]), event_ids=_strs(d["event_ids"]), exhibits=event_refs(refs, d["event_ids"]),
                    min_distance_m=float(d["min_distance_m"]),
-                   certainty=str(d["certainty"]), precision=str(d["precision"]))
+                   certainty=str(d["certainty"]), precision=str(d["precision"]), basis=str(d["basis"]))
 
 
 _COLOC_COMMON: Final = ("kind", "place", "start", "end", "date", "event_ids", "exhibits", "points", "min_distance_m", "certainty",
@@ -325,6 +327,8 @@ class OrderSummary(_Record):
     indirect_contacts: int = 0
     indirect_contact_targets: tuple[str, ...] = ()
     indirect_note: str = ""
+    possible_within_breaches: int = 0
+    """Possible-presence records (no stated accuracy) of visits already counted as breaches."""
     note: str | None = None
     law_warning: str | None = None
 
@@ -335,7 +339,7 @@ class OrderSummary(_Record):
             keys.append("law_warning")
         if self.analysed:
             keys += ["contact_breaches", "zone_breaches", "by_identifier_status", "indirect_contacts",
-                     "indirect_contact_targets", "indirect_note"]
+                     "indirect_contact_targets", "indirect_note", "possible_within_breaches"]
         if self.note is not None:
             keys.append("note")
         out = {k: _plain(getattr(self, k)) for k in keys}
@@ -355,7 +359,9 @@ class OrderSummary(_Record):
                    contact_breaches=int(d.get("contact_breaches", 0)), zone_breaches=int(d.get("zone_breaches", 0)),
                    by_identifier_status=d.get("by_identifier_status"), indirect_contacts=int(d.get("indirect_contacts", 0)),
                    indirect_contact_targets=_strs(d.get("indirect_contact_targets")),
-                   indirect_note=str(d.get("indirect_note", "")), note=d.get("note"), law_warning=d.get("law_warning"))
+                   indirect_note=str(d.get("indirect_note", "")),
+                   possible_within_breaches=int(d.get("possible_within_breaches", 0)), note=d.get("note"),
+                   law_warning=d.get("law_warning"))
 
 
 __all__ = [
