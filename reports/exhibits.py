@@ -28,6 +28,7 @@ import polars as pl
 from atlas.exhibits import assign_numbers as assign_numbers  # re-exported: the numbers live in atlas.exhibits
 from atlas.exhibits import ingest_records, source_order
 from atlas.normalise.times import uk_display
+from atlas.spreadsheet_safety import neutralise
 from atlas.store import Case
 
 SCHEDULE_COLUMNS: Final = (
@@ -137,9 +138,13 @@ def schedule_frame(exhibits: Sequence[Exhibit]) -> pl.DataFrame:
 
 
 def write_schedule(exhibits: Sequence[Exhibit], csv_path: Path, xlsx_path: Path, *, title: str,
-                   created: datetime) -> None:
-    """``exhibits.csv`` and ``exhibits.xlsx`` (the same rows; the workbook dated ``created``)."""
+                   created: datetime, integrity_notice: str | None = None) -> None:
+    """``exhibits.csv`` and ``exhibits.xlsx`` (the same rows; the workbook dated ``created``).
+    With ``integrity_notice`` every row carries it (a ``store_verification`` column)."""
     frame = schedule_frame(exhibits)
+    if integrity_notice:
+        frame = frame.with_columns(pl.lit(integrity_notice).alias("store_verification"))
+    frame = neutralise(frame)
     frame.write_csv(csv_path)
     write_xlsx(frame, xlsx_path, sheet="Exhibits", title=title, created=created)
 

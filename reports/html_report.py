@@ -478,7 +478,7 @@ def records_table(cited: pl.DataFrame, total: int | None = None, per_row: int | 
 
 # --- page --------------------------------------------------------------------------------------
 
-def _header(inputs: ReportInputs, findings: Findings, exhibits: Sequence[Exhibit]) -> str:
+def _header(inputs: ReportInputs, findings: Findings, exhibits: Sequence[Exhibit], integrity_notice: str | None = None) -> str:
     m = inputs.manifest
     s2a = findings.s2a
     counts = findings.counts
@@ -512,6 +512,7 @@ def _header(inputs: ReportInputs, findings: Findings, exhibits: Sequence[Exhibit
     return (
         f"<h1>Atlas report: {_esc(m.reference)}</h1>"
         "<div class='draft'>DRAFT for the officer's review. Decision support, not legal advice.</div>"
+        + (f"<div class='draft integrity'>{_esc(integrity_notice)}</div>" if integrity_notice else "") +
         f"<table class='kv'>{kv}</table>"
         f"<p class='note'>Sources: {sources or 'none'}. Times are UK local (GMT/BST); the store keeps UTC. "
         f"Contacts are counted once across sources where de-duplication applies. {_esc(notice)} "
@@ -520,10 +521,10 @@ def _header(inputs: ReportInputs, findings: Findings, exhibits: Sequence[Exhibit
 
 
 def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhibits: Sequence[Exhibit],
-                   cited: pl.DataFrame) -> LayoutDOM:
+                   cited: pl.DataFrame, integrity_notice: str | None = None) -> LayoutDOM:
     subject = inputs.suspect.name if inputs.suspect and inputs.suspect.name else "the suspect"
     zone = inputs.zone
-    parts: list[Any] = [_div(_header(inputs, findings, exhibits))]
+    parts: list[Any] = [_div(_header(inputs, findings, exhibits, integrity_notice))]
     parts += [_div("<h2>Contact over time</h2><p class='note'>Shaded red: an order in force. Hatched blue: the "
                    f"{_esc(inputs.rules.offence('pha-s2a').short)} "
                    "window, from the last incident to the last day on which an information can be laid.</p>"),
@@ -581,10 +582,10 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
 
 
 def write(inputs: ReportInputs, findings: Findings, gv: GraphView, exhibits: Sequence[Exhibit], cited: pl.DataFrame,
-          path: Path) -> Path:
-    """Write ``report.html`` (self-contained, deterministic)."""
+          path: Path, integrity_notice: str | None = None) -> Path:
+    """Write ``report.html`` (self-contained, deterministic); ``integrity_notice`` heads the page when set."""
     with deterministic_ids():
-        layout = build_document(inputs, findings, gv, exhibits, cited)
+        layout = build_document(inputs, findings, gv, exhibits, cited, integrity_notice)
         page = file_html(layout, INLINE, title=f"Atlas report {inputs.manifest.reference} (DRAFT)")
     page = page.replace("<head>", f'<head>\n    <meta name="atlas-plots" content="{count_plots(layout)}">', 1)
     tmp = path.with_name(f".{path.name}.tmp")

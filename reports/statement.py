@@ -103,6 +103,9 @@ class Statement:
     reference: str
     facts: dict[str, Any] = field(default_factory=dict)
     """The numbers the statement states (tests compare them with the analyses)."""
+    integrity_notice: str | None = None
+    """Set when the report was written although the case did not verify (``--unverified``):
+    every page says so (the DOCX header, the HTML banner)."""
 
 
 # --- helpers ------------------------------------------------------------------------------

@@ -15,6 +15,8 @@ from rich.table import Table
 def _default(value: object) -> object:
     if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, bytes):  # a path kept as bytes: shown with what is not UTF-8 escaped
+        return value.decode("utf-8", "backslashreplace")
     if isinstance(value, set | frozenset | tuple):
         return sorted(value) if isinstance(value, set | frozenset) else list(value)
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
