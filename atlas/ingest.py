@@ -291,4 +291,8 @@ def ingest(
             staged.append(stage)
         outcomes.append(outcome)
     case.commit(staged, replace=opts.replace)  # with each source's ingest audit row, atomically
+    if staged:
+        from atlas.exhibits import source_refs
+
+        source_refs(case)  # number the new sources as exhibits, in the order received
     return outcomes

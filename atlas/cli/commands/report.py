@@ -83,7 +83,6 @@ def run(args: argparse.Namespace) -> int:
             "outputs": {k: str(v) for k, v in sorted(result.paths.items())},
             "exhibits": [e.row() for e in result.exhibits],
             "facts": result.statement.facts,
-            "unavailable": result.inputs.unavailable,
         })
         return 0
     print_table(
