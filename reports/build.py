@@ -19,10 +19,12 @@ import polars as pl
 
 from atlas import __version__
 from atlas.store import Case
+from atlas.store import continuity as continuity_store
 
+from . import annex, chronology, figures, graph_view, html_report, limitations, statement, statement_docx, statement_html
 from . import citations as cite
-from . import figures, graph_view, html_report, limitations, statement, statement_docx, statement_html
 from . import findings as find
+from .document import Document
 from .exhibits import Exhibit, Product, assign_numbers, hashed, product_exhibits, source_exhibits, source_order, write_schedule
 from .inputs import ReportInputs, gather
 from .style import uk_date, uk_time
@@ -36,7 +38,7 @@ class ReportResult:
     out_dir: Path
     paths: dict[str, Path]
     exhibits: list[Exhibit]
-    statement: statement.Statement
+    statement: Document
     inputs: ReportInputs
     findings: find.Findings
     notes: list[str] = field(default_factory=list)
@@ -66,6 +68,15 @@ def _flat_rows(items: Sequence[dict[str, Any]]) -> pl.DataFrame:
     return pl.DataFrame(data, schema={k: pl.String for k in data})
 
 
+ADVICE_KEYS: Final = frozenset({"threat", "breach_rule", "order_citation", "certainty_rule", "citation"})
+"""Keys of a finding that are advice or unconfirmed candidates (a word list's threat flag, a
+rule's legal wording): left out of the tables exhibited with the statement."""
+
+
+def _facts_only(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if k not in ADVICE_KEYS}
+
+
 def _contacts_frame(inputs: ReportInputs) -> pl.DataFrame:
     c = inputs.contacts
     names = {p.id: (p.name or p.id) for p in inputs.manifest.parties}
@@ -87,19 +98,26 @@ def _products(inputs: ReportInputs, fnd: find.Findings) -> list[Product]:
                        "Table: contacts between the suspect and the victim's side, each with the records that show it",
                        kind="table"))
     if fnd.conduct is not None:
-        out.append(Product("table:incidents", "incidents.csv", "Table: incidents of the course of conduct (one per UK day)",
+        out.append(Product("table:incidents", "incidents.csv",
+                           "Table: days with contact from the suspect or a recorded presence (one row per UK day)",
                            kind="table"))
-        if fnd.threats:
-            out.append(Product("table:threats", "threats.csv", "Table: threat occasions (s4A indicator) with matched words",
-                               kind="table"))
         if fnd.breaches:
-            out.append(Product("table:breaches", "breaches.csv", "Table: breaches of orders", kind="table"))
+            out.append(Product("table:breaches", "breaches.csv",
+                               "Table: contacts and presences while an order was in force", kind="table"))
         if fnd.colocations:
-            out.append(Product("table:colocations", "colocations.csv", "Table: co-locations with their precision",
-                               kind="table"))
+            out.append(Product("table:colocations", "colocations.csv",
+                               "Table: occasions the suspect's device was recorded near a place named in the case, "
+                               "with distance and accuracy", kind="table"))
     out.append(Product("events", "events.csv", "Schedule of every source record cited in the statement and charts",
                        kind="table"))
-    out.append(Product("report", "report.html", "Interactive report (self-contained HTML, opens offline)", kind="report"))
+    # Not exhibits: report.html (the reviewer's working view: s2A clock, candidates, pending
+    # decisions) and the threat candidates (a word list's matches, until an officer confirms them).
+    out.append(Product("table:chronology", "chronology.csv",
+                       "Table: chronology of every contact relied on, with the full text of each message and its "
+                       "exhibit record", kind="table"))
+    out.append(Product("annex", "technical-annex.docx",
+                       "Technical annex: software and library versions, rules file hash, contact-matching rule, "
+                       "clock corrections and time conversion of each exhibit", kind="annex"))
     return out
 
 
@@ -118,7 +136,8 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
     keys = [(f"source:{sha[s]}", "source") for s in order] + [(f"product:{p.name}", p.kind) for p in products]
     numbers = assign_numbers(case, keys)
     names = {uri: (inputs.manifest.party(pid).name or pid) for uri, pid in inputs.owners.items()}
-    sources = source_exhibits(case, inputs.sources, inputs.audit, names, numbers)
+    received = continuity_store.read_all(case)
+    sources = source_exhibits(case, inputs.sources, inputs.audit, names, numbers, received)
     made = {e.key.removeprefix("product:"): e for e in product_exhibits(case, products, numbers, __version__)}
     src_refs = {e.source_id: e.reference for e in sources}
     ref_span = f"{sources[0].reference}\u2013{sources[-1].reference}" if len(sources) > 1 else (
@@ -145,15 +164,17 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
         fig_exhibits.append((name, made[p.name]))
         paths[p.name] = path
 
+    party_names = {p.id: (p.name or p.id) for p in inputs.manifest.parties}
+    network = frozenset(inputs.sources.filter(pl.col("parser") == "cdr").get_column("source_id").to_list())
+    chron = chronology.build(case, inputs.contacts, party_names, src_refs, network)
     tables: dict[str, tuple[pl.DataFrame, list[tuple[str, list[str]]]]] = {
         "table:contacts": (_contacts_frame(inputs), []),
+        "table:chronology": (chronology.frame(chron), [("chronology", list(r.event_ids)) for r in chron]),
     }
     if fnd.conduct is not None:
-        tables["table:incidents"] = (_flat_rows(fnd.incidents), [(f"incident {i['uk_date']}", i["event_ids"])
+        tables["table:incidents"] = (_flat_rows([_facts_only(i) for i in fnd.incidents]), [(f"incident {i['uk_date']}", i["event_ids"])
                                                                  for i in fnd.incidents])
-        tables["table:threats"] = (_flat_rows(fnd.threats), [(f"threat occasion {t['uk_date']}", t["event_ids"])
-                                                             for t in fnd.threats])
-        tables["table:breaches"] = (_flat_rows(fnd.breaches), [(f"breach {b.get('order')} {b['uk_time']}", b["event_ids"])
+        tables["table:breaches"] = (_flat_rows([_facts_only(b) for b in fnd.breaches]), [(f"breach {b.get('order')} {b['uk_time']}", b["event_ids"])
                                                                for b in fnd.breaches])
         tables["table:colocations"] = (_flat_rows(fnd.colocations), [
             (f"co-location {c.get('place') or ''} {uk_time(c.get('start') or c.get('ts'))}".strip(), c["event_ids"])
@@ -163,7 +184,7 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
             continue
         e = made[name]
         path = out_dir / e.filename
-        frame.write_csv(path)
+        frame.write_csv(path)  # TODO(i17): neutralise
         if name == "table:contacts":
             all_ids = inputs.contacts.get_column("event_ids").explode().drop_nulls()
             citations.add(f"{e.reference} contacts", all_ids)
@@ -181,16 +202,29 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
     made["events"] = hashed(made["events"], events_path, cited.height)
     paths["events"] = events_path
 
-    exhibits_so_far = sorted(sources + [made[p.name] for p in products if p.name != "report"], key=lambda e: e.number)
-    report_path = html_report.write(inputs, fnd, gv, exhibits_so_far, cite.for_display(cited), out_dir / "report.html")
-    made["report"] = hashed(made["report"], report_path, cited.height)
-    paths["report"] = report_path
-
     limits = limitations.build(case, inputs.sources, src_refs, inputs.suspect_ids, inputs.identity_links,
                                inputs.dedupe_rule, inputs.suspect.name if inputs.suspect else "the suspect",
                                possible_sms_parts=inputs.possible_sms_parts)
-    produced = statement.Produced(by_name=made)
-    st = statement.build(inputs, fnd, limits, sources, produced, fig_exhibits)
+    offsets: dict[str, tuple[float, int]] = {}
+    if inputs.dedupe_rule:
+        from atlas.contacts import case_contacts
+
+        case_contacts(case, clock_offsets=offsets)
+    annex_doc = annex.build(inputs, fnd, limits, sources, offsets, made["annex"])
+    annex_path = statement_docx.render(annex_doc, out_dir / made["annex"].filename)
+    made["annex"] = hashed(made["annex"], annex_path, 0)
+    paths["annex"] = annex_path
+
+    exhibits_so_far = sorted(sources + [made[p.name] for p in products], key=lambda e: e.number)
+    paths["report"] = html_report.write(inputs, fnd, gv, exhibits_so_far, cite.for_display(cited),
+                                        out_dir / "report.html")
+
+    records = {str(r["event_id"]): chronology.record_ref(str(r["source_exhibit"]), str(r["source_ref"]))
+               for r in cited.select("event_id", "source_exhibit", "source_ref").iter_rows(named=True)}
+    produced = statement.Produced(by_name={k: v for k, v in made.items()})
+    parts = statement.StatementParts(sources=sources, produced=produced, figures=fig_exhibits, chronology=chron,
+                                     continuity=received, records=records)
+    st = statement.build(inputs, fnd, limits, parts)
     paths["statement.docx"] = statement_docx.render(st, out_dir / "statement.docx")
     paths["statement.html"] = statement_html.render(st, out_dir / "statement.html")
 

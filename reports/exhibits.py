@@ -9,7 +9,8 @@ they were received (the audit log's ingest order), produced items after them in 
 fixed order.
 
 For each exhibit the schedule gives the description, file name, SHA-256, size, how
-and when it was received (from the audit log) and the parser that read it; produced
+and when it was received (the continuity the officer recorded: who supplied it, the date,
+the seal or bag number; never the machine's user) and the parser that read it; produced
 exhibits are hashed after they are written.
 """
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import io
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,8 +27,8 @@ from typing import Any, Final
 
 import polars as pl
 
-from atlas.normalise.times import uk_display
 from atlas.store import Case
+from atlas.store.continuity import Continuity
 
 _SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS report_exhibits (
@@ -123,13 +124,13 @@ def _ingest_records(audit: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]
     return out
 
 
-def _received(rec: dict[str, Any] | None, fallback_path: str) -> str:
-    if rec is None:
-        return f"read from {fallback_path} (no ingest record in the audit log)"
-    at = datetime.fromisoformat(str(rec["at"]))
-    detail = rec.get("detail") or {}
-    return (f"ingested into the case store with atlas ingest by {rec.get('actor', '?')} on {uk_display(at)} "
-            f"({at.astimezone(UTC).strftime('%Y-%m-%d %H:%M:%S')} UTC) from {detail.get('path', fallback_path)}")
+def continuity_text(c: Continuity | None) -> str:
+    """Continuity as the schedule gives it: what the officer recorded, and what is missing."""
+    if c is None or not (c.supplied_by or c.received or c.seal):
+        return "not recorded (atlas exhibit continuity)"
+    return "; ".join([f"supplied by {c.supplied_by or '(not recorded)'}",
+                      f"received {c.received.strftime('%d/%m/%Y') if c.received else '(not recorded)'}",
+                      f"seal/bag {c.seal or '(not recorded)'}"])
 
 
 def source_order(sources: pl.DataFrame, audit: Iterable[dict[str, Any]]) -> list[str]:
@@ -141,10 +142,11 @@ def source_order(sources: pl.DataFrame, audit: Iterable[dict[str, Any]]) -> list
 
 def source_exhibits(
     case: Case, sources: pl.DataFrame, audit: list[dict[str, Any]], owner_names: dict[str, str], numbers: dict[str, int],
+    continuity: Mapping[str, Continuity] | None = None,
 ) -> list[Exhibit]:
-    """One exhibit per source file, described from the store and the audit log."""
+    """One exhibit per source file, described from the store, with the continuity the officer recorded."""
     prefix = case.manifest.exhibit_prefix
-    ingests = _ingest_records(audit)
+    continuity = continuity or {}
     by_id = {r["source_id"]: r for r in sources.iter_rows(named=True)}
     out = []
     for sid in source_order(sources, audit):
@@ -158,7 +160,7 @@ def source_exhibits(
         out.append(Exhibit(
             key=key, reference=f"{prefix}/{numbers[key]}", number=numbers[key], kind="source", description=desc,
             filename=str(r["name"]), sha256=str(r["sha256"]), size=int(r["size"] or 0),
-            received=_received(ingests.get(str(r["sha256"])), str(r["path"])),
+            received=continuity_text(continuity.get(str(r["sha256"]))),
             parser=f"{r['parser']} {r['parser_version']}", source_id=sid,
             events_cited=int(r["events"] or 0),
         ))

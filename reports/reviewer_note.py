@@ -1,0 +1,362 @@
+"""The reviewer's note: what the sergeant and the CPS lawyer need that is not evidence.
+
+Everything the MG11 must not say lives here (``shared/DOMAIN.md``, "Disclosure and the
+CPS file"): the s2A clock, the s4A indicators with every candidate message quoted in full
+for a person to confirm, breaches per order with the rule that makes them an offence,
+gaps that may break the course of conduct, identity links awaiting a decision and what
+confirming them would change, warnings, and points to review. It is marked NOT EVIDENCE
+and not for service on every page. Each legal statement cites its rule as the rules file
+gives it (:mod:`atlas.rules`); nothing legal is written here in words of its own.
+
+Numbers come from the same analysis the statement used (the confirmed view), and the
+"after" of a pending link from the same analysis run with proposed links
+(``inputs.conduct_proposed``): the note never recomputes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Final
+
+import polars as pl
+
+from atlas.store import Case
+
+from .chronology import channel_name, record_ref
+from .document import Bullets, Document, Para, Section, Table
+from .findings import Findings
+from .inputs import ReportInputs
+from .style import uk_date, uk_time
+
+MARKING: Final = "NOT EVIDENCE \u2013 NOT FOR SERVICE"
+BANNER: Final = ("For the reviewing officer and the CPS (with the MG3), not for service on the defence. Not evidence: "
+                 "the statement (MG11) holds the evidence.")
+MAX_CANDIDATES: Final = 400
+"""Candidate messages quoted one by one; beyond this the note says how many more there are."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A message a word list flagged, for a person to read and confirm or dismiss."""
+
+    key: tuple[str, str]
+    """``(kind, event_id)``: the decisions ledger's candidate key."""
+    uk_time: str
+    channel: str
+    sender: str
+    text: str
+    exhibit: str
+    matched: str
+    strength: str
+
+
+def _get(data: Any, *path: str, default: Any = None) -> Any:
+    for key in path:
+        if not isinstance(data, dict) or key not in data:
+            return default
+        data = data[key]
+    return default if data is None else data
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (plural or word + 's')}"
+
+
+def weekday_date(value: Any) -> str:
+    """``Sunday 14/02/2027``."""
+    if not value:
+        return "not known"
+    day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+    return f"{day.strftime('%A')} {uk_date(day)}"
+
+
+def _records(case: Case, ids: Sequence[str], refs: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    """The named records (text, time, channel, sender) with their exhibit record reference."""
+    if not ids:
+        return {}
+    frame = (case.events().filter(pl.col("event_id").is_in(sorted(set(ids))))
+             .select("event_id", "source_id", "source_ref", "ts_utc", "channel", "sender", "text").collect())
+    return {r["event_id"]: {**r, "ref": record_ref(refs.get(r["source_id"], r["source_id"]), r["source_ref"])}
+            for r in frame.iter_rows(named=True)}
+
+
+def candidates(case: Case, conduct: Mapping[str, Any] | None, refs: Mapping[str, str],
+               names: Mapping[str, str]) -> list[Candidate]:
+    """Every threat candidate (strong matches and weaker indicators), one per message, with its full text."""
+    hits = [h for h in _get(conduct, "threat_hits_for_review", default=[]) if isinstance(h, dict)]
+    occasions = [t for t in _get(conduct, "threat_occasions", default=[]) if isinstance(t, dict)]
+    wanted: list[tuple[list[str], str, str]] = [(list(t.get("event_ids") or []), "; ".join(t.get("matched") or []),
+                                                 "threat of violence") for t in occasions]
+    wanted += [(list(h.get("event_ids") or []), str(h.get("matched") or ""), str(h.get("strength") or h.get("category")))
+               for h in hits]
+    recs = _records(case, [i for ids, _, _ in wanted for i in ids], refs)
+    out: dict[str, Candidate] = {}
+    for ids, matched, strength in wanted:
+        with_text = sorted((recs[i] for i in ids if i in recs and recs[i]["text"]),
+                           key=lambda r: (-len(r["text"]), len(r["ref"]), r["ref"]))
+        if not with_text:
+            continue
+        r = with_text[0]
+        key = str(r["event_id"])
+        if key in out:
+            continue
+        out[key] = Candidate(key=("threat", key), uk_time=uk_time(r["ts_utc"]), channel=channel_name(str(r["channel"])),
+                             sender=names.get(str(r["sender"]), _display(str(r["sender"]))), text=str(r["text"]),
+                             exhibit=str(r["ref"]), matched=matched, strength=strength)
+    return sorted(out.values(), key=lambda c: (c.uk_time[6:10] + c.uk_time[3:5] + c.uk_time[0:2] + c.uk_time[11:16],
+                                               c.exhibit))
+
+
+def _display(uri: str) -> str:
+    return uri.split(":", 2)[2] if uri.startswith("name:") else uri
+
+
+def build(inputs: ReportInputs, findings: Findings, case: Case, refs: Mapping[str, str],
+          warnings: Sequence[str] = (), missing_continuity: Sequence[str] = ()) -> Document:
+    """The note for ``inputs`` (``refs``: source id → exhibit reference)."""
+    m = inputs.manifest
+    rules = inputs.rules
+    conduct = inputs.conduct  # with the clock: the note is where the date matters
+    subject = inputs.suspect.name if inputs.suspect and inputs.suspect.name else "the suspect"
+    names: dict[str, str] = {}
+    for uri, pid in inputs.owners.items():
+        names[uri] = m.party(pid).name or pid
+    facts: dict[str, Any] = {}
+    sections: list[Section] = []
+    prov = rules.provenance() if rules is not None else {}
+    notice = rules.notice if rules is not None else "Decision support, not legal advice."
+
+    intro = Section("About this note")
+    intro.blocks.append(Para(
+        f"{notice} Rules are applied from {prov.get('rules_file', 'the rules file')} version "
+        f"{prov.get('rules_version', '?')} (SHA-256 {prov.get('rules_sha256', '?')}); each point below cites its rule.",
+        numbered=False))
+    intro.blocks.append(Para(
+        f"As of: {uk_date(inputs.as_of) if inputs.as_of else 'not given (run atlas report with --as-of DATE): days left are not stated'}.",
+        numbered=False))
+    sections.append(intro)
+
+    if conduct is None:
+        none = Section("Course of conduct")
+        none.blocks.append(Para("The course-of-conduct analysis was not available: no time limit, indicator or "
+                                f"breach is assessed ({inputs.unavailable.get('course of conduct', '')})."))
+        sections.append(none)
+    else:
+        sections += [_s2a(inputs, conduct, case, refs, facts), _gaps(conduct, facts),
+                     _s4a(inputs, conduct, case, refs, names, facts), _orders(inputs, conduct, refs, facts)]
+    sections.append(_pending(inputs, findings, conduct, facts))
+    warn = Section("Warnings")
+    items = [str(w) for w in _get(conduct, "warnings", default=[])] + list(warnings)
+    items += [f"{k} not available: {v}" for k, v in sorted(inputs.unavailable.items())]
+    if items:
+        warn.blocks.append(Bullets(items))
+    else:
+        warn.blocks.append(Para("No warning.", numbered=False))
+    facts["warnings"] = len(items)
+    sections.append(warn)
+    sections.append(_points(inputs, conduct, case, refs, subject, missing_continuity))
+
+    from .statement import created_at
+
+    return Document(title="REVIEWER'S NOTE", reference=m.reference, sections=sections, created=created_at(inputs),
+                    author=m.analyst or m.officer, marking=MARKING, banner=BANNER,
+                    subject="Reviewer's note produced by Atlas (not evidence)", facts=facts)
+
+
+def _s2a(inputs: ReportInputs, conduct: Mapping[str, Any], case: Case, refs: Mapping[str, str],
+         facts: dict[str, Any]) -> Section:
+    s2a = dict(_get(conduct, "s2a", default={}))
+    sec = Section("The s2A time limit")
+    last, deadline = s2a.get("last_incident"), s2a.get("deadline")
+    facts.update({"s2a_last_incident": last, "s2a_deadline": deadline, "s2a_in_time": s2a.get("in_time")})
+    if not (last and deadline):
+        sec.blocks.append(Para("No incident was found, so the time limit has not started."))
+        return sec
+    recs = _records(case, list(s2a.get("last_incident_event_ids") or []), refs)
+    shown = "; ".join(sorted(r["ref"] for r in recs.values())) or "not recorded"
+    when = uk_time(s2a.get("last_incident_ts")) if s2a.get("last_incident_ts") else uk_date(last)
+    rows = [["Last incident", f"{when} ({shown})"], ["Last day to lay the information", weekday_date(deadline)]]
+    days_left = s2a.get("days_left")
+    if inputs.as_of is not None and isinstance(days_left, int):
+        facts["s2a_days_left"] = days_left
+        rows.append(["As of", weekday_date(inputs.as_of)])
+        rows.append(["Days left", str(days_left) if days_left >= 0 else f"none: the last day passed {-days_left} day(s) ago"])
+    charge = inputs.manifest.charge_date
+    rows.append(["Planned charge date (case.toml)", weekday_date(charge) if charge else "not set"])
+    # TODO(i13-verdict): the verdict's state and wording from the typed s2A verdict once it lands.
+    if inputs.as_of is not None and isinstance(days_left, int) and days_left < 0:
+        state = "expired: the last day to lay an information has passed"
+    elif inputs.as_of is not None and s2a.get("in_time_as_of") is not None:
+        state = "in time as of the date above" if s2a.get("in_time_as_of") else "not in time as of the date above"
+        if charge is not None and s2a.get("in_time_at_charge_date") is False:
+            state += "; the planned charge date is after the last day"
+    elif s2a.get("in_time") is not None:
+        state = ("an information laid on the planned charge date would be in time" if s2a.get("in_time")
+                 else "an information laid on the planned charge date would be out of time")
+    else:
+        state = "not assessed (no --as-of date and no planned charge date)"
+    rows.append(["Verdict", state])
+    facts["s2a_state"] = state
+    sec.blocks.append(Table(["", ""], rows, widths=[1.5, 4]))
+    sec.blocks.append(Para(f"Rule: {s2a.get('offence', 'Protection from Harassment Act 1997 s2A')}; "
+                           f"{s2a.get('rule', '')}.", numbered=False, emphasis=True))
+    for w in s2a.get("warnings") or []:
+        sec.blocks.append(Para(f"Warning: {w}.", numbered=False))
+    if inputs.rules is not None:
+        sec.blocks.append(Para(f"An offence under s4A has no such time limit "
+                               f"({inputs.rules.time_limit_for('pha-s4a').citation}).", numbered=False))
+    return sec
+
+
+def _gaps(conduct: Mapping[str, Any], facts: dict[str, Any]) -> Section:
+    sec = Section("Course of conduct and gaps that may break it")
+    cc = _get(conduct, "course_of_conduct", default={})
+    inc = _get(conduct, "incidents", default=[])
+    facts["incidents"] = len(inc)
+    sec.blocks.append(Para(
+        f"{_plural(len(inc), 'incident')} (occasions: {cc.get('occasion_rule', 'one UK calendar day each')}) from "
+        f"{uk_date(cc.get('first_incident'))} to {uk_date(cc.get('last_incident'))}. Rule: {cc.get('citation', '')}."))
+    gaps = _get(conduct, "gaps", default=[])
+    facts["gaps"] = len(gaps)
+    if gaps:
+        sec.blocks.append(Table(["From", "To", "Days without an incident"],
+                                [[uk_date(g.get("from")), uk_date(g.get("to")), str(g.get("days"))] for g in gaps],
+                                widths=[1, 1, 1.5]))
+        sec.blocks.append(Para(str(cc.get("gap_note") or ""), numbered=False, emphasis=True))
+    else:
+        sec.blocks.append(Para(f"No gap between incidents is longer than "
+                               f"{_get(conduct, 'options', 'gap_days', default=28)} days."))
+    if cc.get("occasion_note"):
+        sec.blocks.append(Para(str(cc["occasion_note"]), numbered=False, emphasis=True))
+    return sec
+
+
+def _s4a(inputs: ReportInputs, conduct: Mapping[str, Any], case: Case, refs: Mapping[str, str],
+         names: Mapping[str, str], facts: dict[str, Any]) -> Section:
+    s4a = _get(conduct, "s4a", default={})
+    sec = Section("s4A indicators, for a person to confirm")
+    occasions = _get(conduct, "threat_occasions", default=[])
+    facts["threat_occasions"] = len(occasions)
+    sec.blocks.append(Para(
+        f"A word list flagged possible threats of violence on {_plural(len(occasions), 'day')} "
+        f"(the rule needs fear of violence on at least {s4a.get('threshold', 2)} occasions: {s4a.get('citation', '')}). "
+        "A flagged word is not a threat and not proof of fear: read each message below in full and confirm or dismiss "
+        "it. Until an officer confirms one, the statement quotes none of them."))
+    cands = candidates(case, conduct, refs, names)
+    facts["threat_candidates"] = len(cands)
+    rows = [[c.uk_time, c.channel, c.sender, c.text, c.exhibit, f"{c.matched} ({c.strength})"]
+            for c in cands[:MAX_CANDIDATES]]
+    sec.blocks.append(Table(["When (UK)", "Channel", "From", "Message (in full)", "Exhibit record", "Flagged"], rows,
+                            caption="Every candidate message", widths=[1.1, 0.8, 1.0, 3.0, 1.6, 1.3], small=True))
+    if len(cands) > MAX_CANDIDATES:
+        sec.blocks.append(Para(f"{len(cands) - MAX_CANDIDATES} further candidates are in the interactive report.",
+                               numbered=False))
+    indicators = [f"{d.get('indicator')}: {d.get('detail')}" for d in s4a.get("distress_indicators") or []
+                  if isinstance(d, dict)]
+    if indicators:
+        sec.blocks.append(Para(f"Indicators that may be relevant to serious alarm or distress "
+                               f"({s4a.get('distress_citation', '')}):", numbered=False))
+        sec.blocks.append(Bullets(indicators))
+    shown = [b for b in _get(conduct, "behaviours", default=[]) if isinstance(b, dict) and b.get("shown")]
+    if shown:
+        sec.blocks.append(Para("Behaviours of the kinds listed in s2A(3) that the data shows (the list in the Act is "
+                               "not closed):", numbered=False))
+        sec.blocks.append(Bullets([f"{b.get('title')} ({b.get('citation')}): {b.get('basis')}" for b in shown]))
+    return sec
+
+
+def _orders(inputs: ReportInputs, conduct: Mapping[str, Any], refs: Mapping[str, str], facts: dict[str, Any]) -> Section:
+    sec = Section("Breaches per order")
+    orders = [o for o in _get(conduct, "orders", default=[]) if isinstance(o, dict)]
+    breaches = _get(conduct, "breaches", default=[])
+    facts["breaches"] = len(breaches)
+    if not orders:
+        sec.blocks.append(Para("No order is recorded in case.toml."))
+    for o in orders:
+        mine = [b for b in breaches if str(b.get("order")) == str(o.get("order"))]
+        status = o.get("by_identifier_status") or {}
+        sec.blocks.append(Para(
+            f"{o.get('title', o.get('type'))} {o.get('order')} ({o.get('order_citation', '')}): "
+            f"{_plural(int(o.get('contact_breaches') or 0), 'contact')} and "
+            f"{_plural(int(o.get('zone_breaches') or 0), 'presence')} in an exclusion zone while in force "
+            f"({len(mine)} in all"
+            + (f"; contacts by the status of the identifier used: "
+               + ", ".join(f"{k} {v}" for k, v in sorted(status.items())) if status else "")
+            + f"). {o.get('breach_rule', '')}."))
+        if o.get("indirect_contacts"):
+            sec.blocks.append(Para(f"{_plural(int(o['indirect_contacts']), 'contact')} with others in her network: "
+                                   f"{o.get('indirect_note', '')}.", numbered=False))
+    possible = [p for p in _get(conduct, "possible_breaches", default=[]) if isinstance(p, dict)]
+    facts["possible_breaches"] = len(possible)
+    if possible:
+        sec.blocks.append(Para(f"{_plural(len(possible), 'possible breach', 'possible breaches')}, not counted above; "
+                               "each with what it rests on:"))
+        sec.blocks.append(Table(["When (UK)", "Order", "Kind", "Place", "Closest", "Why only possible"],
+                                [[uk_time(p.get("ts")), str(p.get("order") or ""), str(p.get("kind") or ""),
+                                  str(p.get("place") or ""), f"{p.get('min_distance_m')} m", str(p.get("certainty") or "")]
+                                 for p in possible], widths=[1.2, 1.1, 1.3, 1.0, 0.7, 2.8], small=True))
+    return sec
+
+
+def _pending(inputs: ReportInputs, findings: Findings, conduct: Mapping[str, Any] | None,
+             facts: dict[str, Any]) -> Section:
+    sec = Section("Identity links awaiting a decision")
+    links = [link for link in inputs.identity_links if str(link.get("status")) == "proposed"]
+    facts["pending_links"] = len(links)
+    if not links:
+        sec.blocks.append(Para("No identity link is awaiting a decision."))
+        return sec
+    sec.blocks.append(Table(["Link", "Basis", "Strength", "Score"],
+                            [[f"{_display(str(link.get('a')))} \u2194 {_display(str(link.get('b')))}",
+                              str(link.get("basis")), str(link.get("strength")),
+                              "" if link.get("score") is None else f"{float(link['score']):.2f}"] for link in links],
+                            widths=[3, 1.5, 1, 0.7]))
+    prop = inputs.conduct_proposed
+    if conduct is None or prop is None:
+        sec.blocks.append(Para("What confirming them would change was not computed (the analysis with proposed links "
+                               "is not available)."))
+        return sec
+    rows = []
+    effect: dict[str, tuple[int, int]] = {}
+    for key, label in (("incidents", "Incidents"), ("breaches", "Breaches"), ("threat_occasions", "Threat occasions"),
+                       ("colocations", "Co-locations")):
+        before, after = len(conduct.get(key) or []), len(prop.get(key) or [])
+        effect[key] = (before, after)
+        rows.append([label, str(before), str(after)])
+    for key, label in (("last_incident", "Last incident"), ("deadline", "s2A last day")):
+        before, after = _get(conduct, "s2a", key), _get(prop, "s2a", key)
+        rows.append([label, uk_date(before) if before else "none", uk_date(after) if after else "none"])
+    facts["if_confirmed"] = {k: {"before": b, "after": a} for k, (b, a) in effect.items()}
+    sec.blocks.append(Table(["", "Now (confirmed links only)", "If all links above were confirmed"], rows,
+                            widths=[1.5, 1.5, 2]))
+    sec.blocks.append(Para("Only confirmed links are used in the statement. Confirm or reject each link "
+                           "(atlas link / atlas confirm) before relying on the figures on the right.", numbered=False))
+    return sec
+
+
+def _points(inputs: ReportInputs, conduct: Mapping[str, Any] | None, case: Case, refs: Mapping[str, str],
+            subject: str, missing_continuity: Sequence[str]) -> Section:
+    sec = Section("Points to review")
+    items: list[str] = []
+    stops = [s for s in _get(conduct, "requests_to_stop", default=[]) if isinstance(s, dict)]
+    recs = _records(case, [i for s in stops for i in s.get("event_ids") or []], refs)
+    for s in stops:
+        ref = "; ".join(sorted(recs[i]["ref"] for i in s.get("event_ids") or [] if i in recs)[:2])
+        items.append(f"Request to stop, {uk_time(s.get('ts'))}: \u201c{s.get('text')}\u201d ({ref}): it may show he "
+                     "knew the contact was unwanted; confirm it was received.")
+    for u in _get(conduct, "identity_changes", "unattributed_to_victim", default=[]):
+        if isinstance(u, dict) and u.get("like_the_suspect"):
+            items.append(f"{_display(str(u.get('identifier')))}: {u.get('contacts')} contacts with her between "
+                         f"{uk_time(u.get('first_seen'))} and {uk_time(u.get('last_seen'))}, not attributed to anyone; "
+                         f"behaves like {subject}'s identifiers ({u.get('note', '')}).")
+    if inputs.possible_sms_parts:
+        items.append(f"{inputs.possible_sms_parts} contacts counted are lone call-data-record SMS seconds apart: some may "
+                     "be parts of one long message.")
+    if missing_continuity:
+        items.append("Exhibit continuity (who supplied it, date received, seal) is not complete for "
+                     f"{', '.join(missing_continuity)}: record it with atlas exhibit continuity before the statement "
+                     "is signed.")
+    sec.blocks.append(Bullets(items))
+    return sec
