@@ -21,11 +21,33 @@ from atlas import __version__
 from atlas.store import Case
 from atlas.store import continuity as continuity_store
 
-from . import annex, chronology, figures, graph_view, html_report, limitations, statement, statement_docx, statement_html
+from . import (
+    annex,
+    chronology,
+    figures,
+    graph_view,
+    html_report,
+    limitations,
+    reviewer_note,
+    statement,
+    statement_docx,
+    statement_html,
+    unused,
+)
 from . import citations as cite
 from . import findings as find
 from .document import Document
-from .exhibits import Exhibit, Product, assign_numbers, hashed, product_exhibits, source_exhibits, source_order, write_schedule
+from .exhibits import (
+    Exhibit,
+    Product,
+    assign_numbers,
+    hashed,
+    product_exhibits,
+    source_exhibits,
+    source_order,
+    write_schedule,
+    write_xlsx,
+)
 from .inputs import ReportInputs, gather
 from .style import uk_date, uk_time
 
@@ -39,6 +61,8 @@ class ReportResult:
     paths: dict[str, Path]
     exhibits: list[Exhibit]
     statement: Document
+    reviewer_note: Document
+    accounts: list[unused.SourceAccount]
     inputs: ReportInputs
     findings: find.Findings
     notes: list[str] = field(default_factory=list)
@@ -228,15 +252,36 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
     paths["statement.docx"] = statement_docx.render(st, out_dir / "statement.docx")
     paths["statement.html"] = statement_html.render(st, out_dir / "statement.html")
 
-    exhibits = sorted(sources + [made[p.name] for p in products], key=lambda e: e.number)
     created = statement.created_at(inputs)
+    _day, why = statement.statement_date(inputs, received)
+    missing = [e.reference for e in sources if not (received.get(e.sha256) and received[e.sha256].complete)]
+    note = reviewer_note.build(inputs, fnd, case, src_refs,
+                               warnings=[] if st.front and st.front.signature_date else [f"Statement date: {why}."],
+                               missing_continuity=missing)
+    paths["reviewer-note.docx"] = statement_docx.render(note, out_dir / "reviewer-note.docx")
+    paths["reviewer-note.html"] = statement_html.render(note, out_dir / "reviewer-note.html")
+
+    relied = set(cited.get_column("event_id").to_list())
+    schedule, accounts = unused.build(case, inputs.sources, src_refs, relied, inputs.owners, party_names, lambda u: u)
+    maker = inputs.manifest.analyst or inputs.manifest.officer
+    schedule.write_csv(out_dir / "unused-material.csv")  # TODO(i17): neutralise
+    write_xlsx(schedule, out_dir / "unused-material.xlsx", sheet="MG6C", created=created,
+               title=f"Schedule of unused material {inputs.manifest.reference}")  # TODO(i17): neutralise
+    statement_html.render(unused.document(schedule, inputs.manifest.reference, created, maker,
+                                          "MG6C \u2013 RESTRICTED (when complete)",
+                                          "Draft schedule for the disclosure officer to review, complete and sign."),
+                          out_dir / "unused-material.html")
+    for name in ("unused-material.csv", "unused-material.xlsx", "unused-material.html"):
+        paths[name] = out_dir / name
+
+    exhibits = sorted(sources + [made[p.name] for p in products], key=lambda e: e.number)
     write_schedule(exhibits, out_dir / "exhibits.csv", out_dir / "exhibits.xlsx",
                    title=f"Exhibit schedule {inputs.manifest.reference}", created=created)
     paths["exhibits.csv"] = out_dir / "exhibits.csv"
     paths["exhibits.xlsx"] = out_dir / "exhibits.xlsx"
     notes = [f"{k}: {v}" for k, v in sorted(inputs.unavailable.items())]
-    return ReportResult(out_dir=out_dir, paths=paths, exhibits=exhibits, statement=st,
-                        inputs=inputs, findings=fnd, notes=notes)
+    return ReportResult(out_dir=out_dir, paths=paths, exhibits=exhibits, statement=st, reviewer_note=note,
+                        accounts=accounts, inputs=inputs, findings=fnd, notes=notes)
 
 
 __all__ = ["ReportResult", "build_reports", "uk_date"]

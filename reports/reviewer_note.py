@@ -282,7 +282,7 @@ def _orders(inputs: ReportInputs, conduct: Mapping[str, Any], refs: Mapping[str,
             f"{_plural(int(o.get('contact_breaches') or 0), 'contact')} and "
             f"{_plural(int(o.get('zone_breaches') or 0), 'presence')} in an exclusion zone while in force "
             f"({len(mine)} in all"
-            + (f"; contacts by the status of the identifier used: "
+            + ("; contacts by the status of the identifier used: "
                + ", ".join(f"{k} {v}" for k, v in sorted(status.items())) if status else "")
             + f"). {o.get('breach_rule', '')}."))
         if o.get("indirect_contacts"):

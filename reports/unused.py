@@ -66,6 +66,7 @@ def build(case: Case, sources: pl.DataFrame, refs: Mapping[str, str], relied: se
         .select("event_id", "source_id", "source_ref", "kind", "channel", "ts_utc", "sender", "recipients", "direction")
         .collect()
         .filter(~pl.col("event_id").is_in(sorted(relied)))
+        .sort("ts_utc", "event_id", nulls_last=True)  # each group's first and last record in time order
     )
     src_owner = dict(sources.select("source_id", "owner").iter_rows())
     owner_party = {sid: owners.get(o or "", "") for sid, o in src_owner.items()}
@@ -110,7 +111,8 @@ def build(case: Case, sources: pl.DataFrame, refs: Mapping[str, str], relied: se
     order = sorted(sources.iter_rows(named=True), key=lambda r: _ref_key(refs.get(r["source_id"], "")))
     for src in order:
         sid, ref, fname = src["source_id"], refs.get(src["source_id"], ""), str(src["name"])
-        owner_name = names.get(owner_party.get(sid, ""), "")
+        owner_name = names.get(owner_party.get(sid, ""), "") or (f"the subject ({src_owner[sid]})" if src_owner.get(sid)
+                                                                  else "")
         mine = groups.filter(pl.col("source_id") == sid).sort("category", "counterpart", "other_party", nulls_last=True)
         acct = SourceAccount(ref, fname, int(src["records_read"] or 0), int(relied_per.get(sid, 0)),
                              int(mine.get_column("records").sum() or 0), int(src["rejects"] or 0))

@@ -1,6 +1,8 @@
-"""Write the reports for people: the interactive HTML report, the MG11 statement draft
-(DOCX and HTML), the exhibit schedule (CSV and XLSX), events.csv, and the charts and
-tables exhibited with the statement.
+"""Write the reports for people: the MG11 statement draft (DOCX and HTML: facts only), the
+reviewer's note (DOCX and HTML: the s2A clock, s4A candidates, breaches, pending links and
+what they would change; not evidence), the schedule of unused material (MG6C: CSV, XLSX,
+HTML), the interactive HTML report, the exhibit schedule (CSV and XLSX), events.csv, the
+technical annex, and the charts and tables exhibited with the statement.
 
 Outputs are deterministic for the same case and decisions: no current time appears
 in them unless set with --as-of (the statement's date and the s2A "days left").
@@ -18,7 +20,8 @@ from atlas.errors import AtlasError
 from atlas.store import Case
 
 NAME = "report"
-HELP = "write report.html, the statement draft (DOCX/HTML) and the exhibit schedule"
+HELP = ("write the MG11 statement draft, the reviewer's note, the unused-material schedule (MG6C), report.html "
+        "and the exhibit schedule")
 ORDER = 40
 
 
@@ -54,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
             "outputs": {k: str(v) for k, v in sorted(result.paths.items())},
             "exhibits": [e.row() for e in result.exhibits],
             "facts": result.statement.facts,
+            "reviewer_note": result.reviewer_note.facts,
+            "unused_material": [a.__dict__ for a in result.accounts],
             "unavailable": result.inputs.unavailable,
         })
         return 0
@@ -62,7 +67,9 @@ def run(args: argparse.Namespace) -> int:
         [[e.reference, e.description, e.filename, e.sha256[:16] + "…"] for e in result.exhibits],
     )
     print(f"Wrote to {result.out_dir}:")
-    for key in ("report", "statement.docx", "statement.html", "exhibits.csv", "exhibits.xlsx", "events"):
+    for key in ("report", "statement.docx", "statement.html", "reviewer-note.docx", "reviewer-note.html",
+                "unused-material.xlsx", "unused-material.csv", "unused-material.html", "exhibits.csv", "exhibits.xlsx",
+                "events", "annex"):
         if key in result.paths:
             print(f"  {result.paths[key]}")
     for note in result.notes:
