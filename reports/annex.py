@@ -23,6 +23,7 @@ from .exhibits import Exhibit
 from .findings import Findings
 from .inputs import ReportInputs
 from .limitations import Limitations
+from .redaction import redaction_note
 
 DISTRIBUTION = "atlas-stalking"
 
@@ -60,6 +61,8 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources
     sections: list[Section] = []
 
     sw = Section("Software")
+    if redaction_note(inputs.case):
+        sw.blocks.append(Para(redaction_note(inputs.case), numbered=False, emphasis=True))
     sw.blocks.append(Para(f"Atlas version {__version__}, run with Python {platform.python_version()}. Atlas works "
                           "offline; it opened every exhibit read-only and hashed it (SHA-256) before and after reading."))
     sw.blocks.append(Table(["Library", "Installed version"], [list(r) for r in dependency_versions()],

@@ -49,6 +49,7 @@ from .exhibits import (
     write_xlsx,
 )
 from .inputs import ReportInputs, gather
+from .redaction import RedactedCase, redaction_note
 from .style import uk_date, uk_time
 
 FIRST_COLUMNS: Final = ("date", "uk_date", "order", "kind", "ts", "uk_time", "place", "start", "end", "channels",
@@ -145,9 +146,27 @@ def _products(inputs: ReportInputs, fnd: find.Findings) -> list[Product]:
     return out
 
 
-def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, include_proposed: bool = False) -> ReportResult:
+def _note(redacted: bool) -> str:
+    from .redaction import NOTE
+
+    return NOTE if redacted else ""
+
+
+def _said(frame: pl.DataFrame, redacted: bool) -> pl.DataFrame:
+    """A table written while third parties are redacted says so on every row."""
+    from .redaction import NOTE
+
+    return frame.with_columns(pl.lit(NOTE).alias("redaction")) if redacted else frame
+
+
+def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, include_proposed: bool = False,
+                  redact_third_parties: bool = False) -> ReportResult:
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "figures").mkdir(exist_ok=True)
+    if redact_third_parties:
+        from .redaction import redact
+
+        case = redact(case)  # every output below reads the redacted view: nothing to scrub afterwards
     inputs = gather(case, as_of=as_of, include_proposed=include_proposed)
     fnd = find.build(inputs)
     suspect_id = inputs.suspect.id if inputs.suspect else None
@@ -208,7 +227,7 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
             continue
         e = made[name]
         path = out_dir / e.filename
-        frame.write_csv(path)  # TODO(i17): neutralise
+        _said(frame, redact_third_parties).write_csv(path)  # TODO(i17): neutralise
         if name == "table:contacts":
             all_ids = inputs.contacts.get_column("event_ids").explode().drop_nulls()
             citations.add(f"{e.reference} contacts", all_ids)
@@ -222,7 +241,7 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
     cited = cite.cited_events(case, citations, src_refs)
     per_source = dict(cited.group_by("source_exhibit").len().iter_rows())
     sources = [replace(e, events_cited=int(per_source.get(e.reference, 0))) for e in sources]
-    events_path = cite.write_events_csv(cited, out_dir / made["events"].filename)
+    events_path = cite.write_events_csv(_said(cited, redact_third_parties), out_dir / made["events"].filename)
     made["events"] = hashed(made["events"], events_path, cited.height)
     paths["events"] = events_path
 
@@ -262,21 +281,25 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
     paths["reviewer-note.html"] = statement_html.render(note, out_dir / "reviewer-note.html")
 
     relied = set(cited.get_column("event_id").to_list())
-    schedule, accounts = unused.build(case, inputs.sources, src_refs, relied, inputs.owners, party_names, lambda u: u)
+    label = case.redaction.label if isinstance(case, RedactedCase) else (lambda u: u)
+    schedule, accounts = unused.build(case, inputs.sources, src_refs, relied, inputs.owners, party_names, label)
+    schedule = _said(schedule, redact_third_parties)
     maker = inputs.manifest.analyst or inputs.manifest.officer
     schedule.write_csv(out_dir / "unused-material.csv")  # TODO(i17): neutralise
     write_xlsx(schedule, out_dir / "unused-material.xlsx", sheet="MG6C", created=created,
                title=f"Schedule of unused material {inputs.manifest.reference}")  # TODO(i17): neutralise
     statement_html.render(unused.document(schedule, inputs.manifest.reference, created, maker,
                                           "MG6C \u2013 RESTRICTED (when complete)",
-                                          "Draft schedule for the disclosure officer to review, complete and sign."),
+                                          "Draft schedule for the disclosure officer to review, complete and sign."
+                                          + (" " + redaction_note(case) if redaction_note(case) else "")),
                           out_dir / "unused-material.html")
     for name in ("unused-material.csv", "unused-material.xlsx", "unused-material.html"):
         paths[name] = out_dir / name
 
     exhibits = sorted(sources + [made[p.name] for p in products], key=lambda e: e.number)
     write_schedule(exhibits, out_dir / "exhibits.csv", out_dir / "exhibits.xlsx",
-                   title=f"Exhibit schedule {inputs.manifest.reference}", created=created)
+                   title=f"Exhibit schedule {inputs.manifest.reference}", created=created,
+                   note=_note(redact_third_parties))
     paths["exhibits.csv"] = out_dir / "exhibits.csv"
     paths["exhibits.xlsx"] = out_dir / "exhibits.xlsx"
     notes = [f"{k}: {v}" for k, v in sorted(inputs.unavailable.items())]

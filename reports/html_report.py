@@ -57,6 +57,7 @@ from .exhibits import Exhibit
 from .findings import Findings, Period
 from .graph_view import GraphView
 from .inputs import ReportInputs
+from .redaction import redaction_note
 from .style import (
     ORDER_FILL,
     PLACE_COLOUR,
@@ -501,6 +502,8 @@ def _header(inputs: ReportInputs, findings: Findings, exhibits: Sequence[Exhibit
     else:
         rows.append(("Course of conduct", "<span class='warn'>not analysed in this version: "
                                           f"{_esc(inputs.unavailable.get('course of conduct', ''))}</span>"))
+    if redaction_note(inputs.case):
+        rows.append(("Redaction", f"<span class='warn'>{_esc(redaction_note(inputs.case))}</span>"))
     kv = "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows)
     sources = ", ".join(f"{_esc(e.reference)} {_esc(e.filename)}" for e in exhibits if e.kind == "source")
     notice = inputs.rules.notice if inputs.rules is not None else "Decision support, not legal advice."

@@ -28,6 +28,7 @@ from .chronology import channel_name, record_ref
 from .document import Bullets, Document, Para, Section, Table
 from .findings import Findings
 from .inputs import ReportInputs
+from .redaction import redaction_note
 from .style import uk_date, uk_time
 
 MARKING: Final = "NOT EVIDENCE \u2013 NOT FOR SERVICE"
@@ -133,6 +134,8 @@ def build(inputs: ReportInputs, findings: Findings, case: Case, refs: Mapping[st
         f"{notice} Rules are applied from {prov.get('rules_file', 'the rules file')} version "
         f"{prov.get('rules_version', '?')} (SHA-256 {prov.get('rules_sha256', '?')}); each point below cites its rule.",
         numbered=False))
+    if redaction_note(case):
+        intro.blocks.append(Para(redaction_note(case), numbered=False, emphasis=True))
     intro.blocks.append(Para(
         f"As of: {uk_date(inputs.as_of) if inputs.as_of else 'not given (run atlas report with --as-of DATE): days left are not stated'}.",
         numbered=False))

@@ -34,6 +34,7 @@ from .exhibits import Exhibit
 from .findings import Findings
 from .inputs import ReportInputs
 from .limitations import Limitations, classify, describe_identifier
+from .redaction import redaction_note
 from .style import uk_date, uk_time
 
 __all__ = ["Bullets", "Document", "Figure", "Para", "Produced", "Section", "Statement", "Table", "build", "created_at",
@@ -321,6 +322,9 @@ def _method(inputs: ReportInputs, parts: StatementParts, subject: str) -> Sectio
         f"The software read every record in each exhibit ({read} in all). Each record became an entry on a single "
         f"timeline ({events}) or, where it could not be read, was set aside with the reason ({rejects}); the two always "
         "add up to the records read. Records set aside are not relied on in this statement."))
+    redacted = redaction_note(inputs.case)
+    if redacted:
+        meth.blocks.append(Para(redacted))
     meth.blocks.append(Para(
         "Telephone numbers were written in one international form (for example +44 7700 900123 for 07700 900123), so "
         "that the same number is recognised in every exhibit. Each exhibit records times by its own clock and in its "

@@ -33,6 +33,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--include-proposed", action="store_true",
                    help="also run the analysis with identity links still awaiting a decision and state the difference "
                         "(done anyway when such links exist; the findings always use confirmed links only)")
+    p.add_argument("--redact-third-parties", dest="redact", action="store_true",
+                   help="replace the names, numbers and message texts of people who are not parties with stable "
+                        "pseudonyms (Third party 1, 2, ...) in every output, and say so in each")
     p.add_argument("--json", action="store_true", help="print the outputs and exhibits as JSON")
 
 
@@ -47,10 +50,12 @@ def _as_of(value: str | None) -> date | None:
 
 def run(args: argparse.Namespace) -> int:
     from reports.build import build_reports
+    from reports.redaction import NOTE
 
     case = Case.open(args.case_dir)
     out = args.out or (args.case_dir / "outputs")
-    result = build_reports(case, out, as_of=_as_of(args.as_of), include_proposed=args.include_proposed)
+    result = build_reports(case, out, as_of=_as_of(args.as_of), include_proposed=args.include_proposed,
+                           redact_third_parties=args.redact)
     if args.json:
         print_json({
             "out_dir": str(result.out_dir),
@@ -60,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
             "reviewer_note": result.reviewer_note.facts,
             "unused_material": [a.__dict__ for a in result.accounts],
             "unavailable": result.inputs.unavailable,
+            **({"redaction": NOTE} if args.redact else {}),
         })
         return 0
     print_table(
