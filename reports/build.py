@@ -18,6 +18,7 @@ from typing import Any, Final
 import polars as pl
 
 from atlas import __version__
+from atlas.spreadsheet_safety import neutralise
 from atlas.store import Case
 from atlas.store import continuity as continuity_store
 
@@ -102,6 +103,11 @@ def _facts_only(item: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in item.items() if k not in ADVICE_KEYS}
 
 
+def _marked(frame: pl.DataFrame, integrity_notice: str | None) -> pl.DataFrame:
+    """A table written although the case did not verify carries the notice on every row."""
+    return frame.with_columns(pl.lit(integrity_notice).alias("store_verification")) if integrity_notice else frame
+
+
 def _contacts_frame(inputs: ReportInputs) -> pl.DataFrame:
     c = inputs.contacts
     names = {p.id: (p.name or p.id) for p in inputs.manifest.parties}
@@ -160,7 +166,11 @@ def _said(frame: pl.DataFrame, redacted: bool) -> pl.DataFrame:
 
 
 def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, include_proposed: bool = False,
-                  redact_third_parties: bool = False) -> ReportResult:
+                  redact_third_parties: bool = False, integrity_notice: str | None = None) -> ReportResult:
+    """Write every output. ``integrity_notice`` (set by ``atlas report --unverified`` when the case
+    did not verify) is carried into every output: the documents' pages, the HTML report, the
+    figures' footers and a column of every CSV/XLSX table. ``redact_third_parties`` writes
+    every output from the redacted view of the case (:mod:`reports.redaction`)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "figures").mkdir(exist_ok=True)
     if redact_third_parties:
@@ -196,6 +206,8 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
         name = p.name.removeprefix("figure:")
         footer = (f"Exhibit {e.reference} \u2013 {inputs.manifest.reference} \u2013 drawn by atlas {__version__} from "
                   f"exhibits {ref_span}; the records behind it are listed in events.csv ({made['events'].reference})")
+        if integrity_notice:
+            footer = f"{integrity_notice} \u2013 {footer}"
         path = figures.render(name, inputs, fnd, out_dir / p.filename, footer)
         ids = fnd.contact_event_ids
         if name == "weekly-rate":
@@ -227,7 +239,7 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
             continue
         e = made[name]
         path = out_dir / e.filename
-        _said(frame, redact_third_parties).write_csv(path)  # TODO(i17): neutralise
+        neutralise(_said(_marked(frame, integrity_notice), redact_third_parties)).write_csv(path)
         if name == "table:contacts":
             all_ids = inputs.contacts.get_column("event_ids").explode().drop_nulls()
             citations.add(f"{e.reference} contacts", all_ids)
@@ -241,7 +253,8 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
     cited = cite.cited_events(case, citations, src_refs)
     per_source = dict(cited.group_by("source_exhibit").len().iter_rows())
     sources = [replace(e, events_cited=int(per_source.get(e.reference, 0))) for e in sources]
-    events_path = cite.write_events_csv(_said(cited, redact_third_parties), out_dir / made["events"].filename)
+    events_path = cite.write_events_csv(_said(_marked(cited, integrity_notice), redact_third_parties),
+                                        out_dir / made["events"].filename)
     made["events"] = hashed(made["events"], events_path, cited.height)
     paths["events"] = events_path
 
@@ -253,53 +266,55 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
         from atlas.contacts import case_contacts
 
         case_contacts(case, clock_offsets=offsets)
-    annex_doc = annex.build(inputs, fnd, limits, sources, offsets, made["annex"])
+    annex_doc = replace(annex.build(inputs, fnd, limits, sources, offsets, made["annex"]),
+                        integrity_notice=integrity_notice)
     annex_path = statement_docx.render(annex_doc, out_dir / made["annex"].filename)
     made["annex"] = hashed(made["annex"], annex_path, 0)
     paths["annex"] = annex_path
 
     exhibits_so_far = sorted(sources + [made[p.name] for p in products], key=lambda e: e.number)
     paths["report"] = html_report.write(inputs, fnd, gv, exhibits_so_far, cite.for_display(cited),
-                                        out_dir / "report.html")
+                                        out_dir / "report.html", integrity_notice=integrity_notice)
 
     records = {str(r["event_id"]): chronology.record_ref(str(r["source_exhibit"]), str(r["source_ref"]))
                for r in cited.select("event_id", "source_exhibit", "source_ref").iter_rows(named=True)}
     produced = statement.Produced(by_name={k: v for k, v in made.items()})
     parts = statement.StatementParts(sources=sources, produced=produced, figures=fig_exhibits, chronology=chron,
                                      continuity=received, records=records)
-    st = statement.build(inputs, fnd, limits, parts)
+    st = replace(statement.build(inputs, fnd, limits, parts), integrity_notice=integrity_notice)
     paths["statement.docx"] = statement_docx.render(st, out_dir / "statement.docx")
     paths["statement.html"] = statement_html.render(st, out_dir / "statement.html")
 
     created = statement.created_at(inputs)
     _day, why = statement.statement_date(inputs, received)
     missing = [e.reference for e in sources if not (received.get(e.sha256) and received[e.sha256].complete)]
-    note = reviewer_note.build(inputs, fnd, case, src_refs,
-                               warnings=[] if st.front and st.front.signature_date else [f"Statement date: {why}."],
-                               missing_continuity=missing)
+    note = replace(reviewer_note.build(inputs, fnd, case, src_refs,
+                                       warnings=[] if st.front and st.front.signature_date else [f"Statement date: {why}."],
+                                       missing_continuity=missing), integrity_notice=integrity_notice)
     paths["reviewer-note.docx"] = statement_docx.render(note, out_dir / "reviewer-note.docx")
     paths["reviewer-note.html"] = statement_html.render(note, out_dir / "reviewer-note.html")
 
     relied = set(cited.get_column("event_id").to_list())
     label = case.redaction.label if isinstance(case, RedactedCase) else (lambda u: u)
     schedule, accounts = unused.build(case, inputs.sources, src_refs, relied, inputs.owners, party_names, label)
-    schedule = _said(schedule, redact_third_parties)
     maker = inputs.manifest.analyst or inputs.manifest.officer
-    schedule.write_csv(out_dir / "unused-material.csv")  # TODO(i17): neutralise
+    mg6c = replace(unused.document(schedule, inputs.manifest.reference, created, maker,
+                                   "MG6C \u2013 RESTRICTED (when complete)",
+                                   "Draft schedule for the disclosure officer to review, complete and sign."
+                                   + (" " + redaction_note(case) if redaction_note(case) else "")),
+                   integrity_notice=integrity_notice)
+    statement_html.render(mg6c, out_dir / "unused-material.html")
+    schedule = neutralise(_said(_marked(schedule, integrity_notice), redact_third_parties))
+    schedule.write_csv(out_dir / "unused-material.csv")
     write_xlsx(schedule, out_dir / "unused-material.xlsx", sheet="MG6C", created=created,
-               title=f"Schedule of unused material {inputs.manifest.reference}")  # TODO(i17): neutralise
-    statement_html.render(unused.document(schedule, inputs.manifest.reference, created, maker,
-                                          "MG6C \u2013 RESTRICTED (when complete)",
-                                          "Draft schedule for the disclosure officer to review, complete and sign."
-                                          + (" " + redaction_note(case) if redaction_note(case) else "")),
-                          out_dir / "unused-material.html")
+               title=f"Schedule of unused material {inputs.manifest.reference}")
     for name in ("unused-material.csv", "unused-material.xlsx", "unused-material.html"):
         paths[name] = out_dir / name
 
     exhibits = sorted(sources + [made[p.name] for p in products], key=lambda e: e.number)
     write_schedule(exhibits, out_dir / "exhibits.csv", out_dir / "exhibits.xlsx",
                    title=f"Exhibit schedule {inputs.manifest.reference}", created=created,
-                   note=_note(redact_third_parties))
+                   integrity_notice=integrity_notice, note=_note(redact_third_parties))
     paths["exhibits.csv"] = out_dir / "exhibits.csv"
     paths["exhibits.xlsx"] = out_dir / "exhibits.xlsx"
     notes = [f"{k}: {v}" for k, v in sorted(inputs.unavailable.items())]

@@ -88,3 +88,6 @@ class Document:
     facts: dict[str, Any] = field(default_factory=dict)
     """The numbers the document states (tests compare them with the analyses)."""
     landscape: bool = False
+    integrity_notice: str | None = None
+    """Set when the report was written although the case did not verify (``--unverified``):
+    every page says so (the DOCX header, the HTML banner)."""

@@ -22,6 +22,7 @@ from typing import Any, Final
 
 import polars as pl
 
+from atlas.conduct.time_limit import uk_day
 from atlas.store import Case
 
 from .chronology import channel_name, record_ref
@@ -66,11 +67,10 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
 
 
 def weekday_date(value: Any) -> str:
-    """``Sunday 14/02/2027``."""
+    """``Sunday 14/02/2027`` (:func:`atlas.conduct.time_limit.uk_day`) from a date or an ISO string."""
     if not value:
         return "not known"
-    day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-    return f"{day.strftime('%A')} {uk_date(day)}"
+    return uk_day(value if isinstance(value, date) else date.fromisoformat(str(value)[:10]))
 
 
 def _records(case: Case, ids: Sequence[str], refs: Mapping[str, str]) -> dict[str, dict[str, Any]]:
@@ -126,8 +126,8 @@ def build(inputs: ReportInputs, findings: Findings, case: Case, refs: Mapping[st
         names[uri] = m.party(pid).name or pid
     facts: dict[str, Any] = {}
     sections: list[Section] = []
-    prov = rules.provenance() if rules is not None else {}
-    notice = rules.notice if rules is not None else "Decision support, not legal advice."
+    prov = rules.provenance()
+    notice = rules.notice
 
     intro = Section("About this note")
     intro.blocks.append(Para(
@@ -147,7 +147,7 @@ def build(inputs: ReportInputs, findings: Findings, case: Case, refs: Mapping[st
                                 f"breach is assessed ({inputs.unavailable.get('course of conduct', '')})."))
         sections.append(none)
     else:
-        sections += [_s2a(inputs, conduct, case, refs, facts), _gaps(conduct, facts),
+        sections += [_s2a(inputs, findings, case, refs, facts), _gaps(conduct, facts),
                      _s4a(inputs, conduct, case, refs, names, facts), _orders(inputs, conduct, refs, facts)]
     sections.append(_pending(inputs, findings, conduct, facts))
     warn = Section("Warnings")
@@ -168,48 +168,47 @@ def build(inputs: ReportInputs, findings: Findings, case: Case, refs: Mapping[st
                     subject="Reviewer's note produced by Atlas (not evidence)", facts=facts)
 
 
-def _s2a(inputs: ReportInputs, conduct: Mapping[str, Any], case: Case, refs: Mapping[str, str],
+def _s2a(inputs: ReportInputs, findings: Findings, case: Case, refs: Mapping[str, str],
          facts: dict[str, Any]) -> Section:
-    s2a = dict(_get(conduct, "s2a", default={}))
-    sec = Section("The s2A time limit")
-    last, deadline = s2a.get("last_incident"), s2a.get("deadline")
-    facts.update({"s2a_last_incident": last, "s2a_deadline": deadline, "s2a_in_time": s2a.get("in_time")})
-    if not (last and deadline):
-        sec.blocks.append(Para("No incident was found, so the time limit has not started."))
+    """The s2A clock as the verdict object gives it (:class:`atlas.conduct.time_limit.S2AVerdict`)."""
+    v = findings.s2a
+    sec = Section(f"The {v.short if v else 's2A'} time limit")
+    if v is None or v.last_incident is None or v.deadline is None:
+        sec.blocks.append(Para(v.headline[:1].upper() + v.headline[1:] + "." if v else
+                               "The time limit was not assessed (no course-of-conduct analysis)."))
+        facts["s2a_state"] = v.state.value if v else None
         return sec
-    recs = _records(case, list(s2a.get("last_incident_event_ids") or []), refs)
+    li = v.last_incident
+    facts.update({"s2a_last_incident": li.day.isoformat(), "s2a_deadline": v.deadline.isoformat(),
+                  "s2a_state": v.state.value, "s2a_in_time_at_charge_date": v.in_time_at_charge_date})
+    recs = _records(case, list(li.event_ids), refs)
     shown = "; ".join(sorted(r["ref"] for r in recs.values())) or "not recorded"
-    when = uk_time(s2a.get("last_incident_ts")) if s2a.get("last_incident_ts") else uk_date(last)
-    rows = [["Last incident", f"{when} ({shown})"], ["Last day to lay the information", weekday_date(deadline)]]
-    days_left = s2a.get("days_left")
-    if inputs.as_of is not None and isinstance(days_left, int):
-        facts["s2a_days_left"] = days_left
-        rows.append(["As of", weekday_date(inputs.as_of)])
-        rows.append(["Days left", str(days_left) if days_left >= 0 else f"none: the last day passed {-days_left} day(s) ago"])
-    charge = inputs.manifest.charge_date
-    rows.append(["Planned charge date (case.toml)", weekday_date(charge) if charge else "not set"])
-    # TODO(i13-verdict): the verdict's state and wording from the typed s2A verdict once it lands.
-    if inputs.as_of is not None and isinstance(days_left, int) and days_left < 0:
-        state = "expired: the last day to lay an information has passed"
-    elif inputs.as_of is not None and s2a.get("in_time_as_of") is not None:
-        state = "in time as of the date above" if s2a.get("in_time_as_of") else "not in time as of the date above"
-        if charge is not None and s2a.get("in_time_at_charge_date") is False:
-            state += "; the planned charge date is after the last day"
-    elif s2a.get("in_time") is not None:
-        state = ("an information laid on the planned charge date would be in time" if s2a.get("in_time")
-                 else "an information laid on the planned charge date would be out of time")
-    else:
-        state = "not assessed (no --as-of date and no planned charge date)"
-    rows.append(["Verdict", state])
-    facts["s2a_state"] = state
+    rows = [["Verdict", v.headline[:1].upper() + v.headline[1:]],
+            ["Last incident", f"{uk_time(li.ts) if li.ts else uk_date(li.day)} ({shown})"],
+            ["Last day to lay the information", uk_day(v.deadline) + (
+                f" ({v.deadline_not_a_working_day}; last working day {uk_day(v.last_working_day)})"
+                if v.deadline_not_a_working_day and v.last_working_day else "")]]
+    if v.as_of is not None and v.days_left is not None:
+        facts["s2a_days_left"] = v.days_left
+        rows.append(["As of", f"{uk_day(v.as_of)} ({v.as_of_basis})"])
+        rows.append(["Days left", str(v.days_left) if v.days_left >= 0 else
+                     f"none: the last day passed {_plural(-v.days_left, 'day')} before the as-of date"])
+    rows.append(["Planned charge date (case.toml)", uk_day(v.charge_date) if v.charge_date else "not set"])
     sec.blocks.append(Table(["", ""], rows, widths=[1.5, 4]))
-    sec.blocks.append(Para(f"Rule: {s2a.get('offence', 'Protection from Harassment Act 1997 s2A')}; "
-                           f"{s2a.get('rule', '')}.", numbered=False, emphasis=True))
-    for w in s2a.get("warnings") or []:
+    s2a_offence = inputs.rules.offence("pha-s2a")
+    sec.blocks.append(Para(f"Rule: an offence under {s2a_offence.section} is "
+                           f"{inputs.rules.mode(s2a_offence.mode_of_trial).plain}, and {v.limit} ({v.rule}).",
+                           numbered=False, emphasis=True))
+    if v.deadline_not_a_working_day and v.last_day_note:
+        sec.blocks.append(Para(v.last_day_note, numbered=False))
+    for w in v.warnings:
         sec.blocks.append(Para(f"Warning: {w}.", numbered=False))
-    if inputs.rules is not None:
-        sec.blocks.append(Para(f"An offence under s4A has no such time limit "
-                               f"({inputs.rules.time_limit_for('pha-s4a').citation}).", numbered=False))
+    for text in v.law:
+        sec.blocks.append(Para(text, numbered=False))
+    s4a = inputs.rules.offence("pha-s4a")
+    limit = inputs.rules.time_limit(s4a.time_limit)
+    sec.blocks.append(Para(f"An offence under {s4a.section} is {inputs.rules.mode(s4a.mode_of_trial).plain} and has "
+                           f"{limit.plain} ({limit.citation}).", numbered=False))
     return sec
 
 
@@ -239,7 +238,8 @@ def _gaps(conduct: Mapping[str, Any], facts: dict[str, Any]) -> Section:
 def _s4a(inputs: ReportInputs, conduct: Mapping[str, Any], case: Case, refs: Mapping[str, str],
          names: Mapping[str, str], facts: dict[str, Any]) -> Section:
     s4a = _get(conduct, "s4a", default={})
-    sec = Section("s4A indicators, for a person to confirm")
+    s4a_offence = inputs.rules.offence("pha-s4a")
+    sec = Section(f"{s4a_offence.short} indicators, for a person to confirm")
     occasions = _get(conduct, "threat_occasions", default=[])
     facts["threat_occasions"] = len(occasions)
     sec.blocks.append(Para(
@@ -264,8 +264,8 @@ def _s4a(inputs: ReportInputs, conduct: Mapping[str, Any], case: Case, refs: Map
         sec.blocks.append(Bullets(indicators))
     shown = [b for b in _get(conduct, "behaviours", default=[]) if isinstance(b, dict) and b.get("shown")]
     if shown:
-        sec.blocks.append(Para("Behaviours of the kinds listed in s2A(3) that the data shows (the list in the Act is "
-                               "not closed):", numbered=False))
+        sec.blocks.append(Para("Behaviours of the kinds the Act lists that the data shows "
+                               f"({inputs.rules.offence('pha-s2a').examples_citation}):", numbered=False))
         sec.blocks.append(Bullets([f"{b.get('title')} ({b.get('citation')}): {b.get('basis')}" for b in shown]))
     return sec
 

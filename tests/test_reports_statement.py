@@ -90,6 +90,17 @@ def test_statement_docx_has_the_mg11_header_declaration_and_every_section(
     assert body.count("not legal advice") == 1  # the decision-support notice, once
 
 
+def test_pages_are_counted_by_word_fields_in_the_declaration_and_footer(reported: Reported) -> None:
+    """'Page X of Y' and the declaration's page count are fields, right after the officer edits."""
+    import zipfile
+
+    with zipfile.ZipFile(reported.out / "statement.docx") as z:
+        body = z.read("word/document.xml").decode()
+        footers = [z.read(n).decode() for n in z.namelist() if n.startswith("word/footer")]
+    assert "NUMPAGES" in body  # "consisting of N page(s)"
+    assert any("PAGE" in f and "NUMPAGES" in f and "Page " in f for f in footers)
+
+
 def _all_text(statement: tuple[str, list[str], list[list[list[str]]]]) -> str:
     text, _, tables = statement
     return text + "\n" + "\n".join(c for t in tables for row in t for c in row)
