@@ -29,6 +29,7 @@ from . import (
     graph_view,
     html_report,
     limitations,
+    review_view,
     reviewer_note,
     statement,
     statement_docx,
@@ -272,12 +273,14 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
     made["annex"] = hashed(made["annex"], annex_path, 0)
     paths["annex"] = annex_path
 
-    exhibits_so_far = sorted(sources + [made[p.name] for p in products], key=lambda e: e.number)
-    paths["report"] = html_report.write(inputs, fnd, gv, exhibits_so_far, cite.for_display(cited),
-                                        out_dir / "report.html", integrity_notice=integrity_notice)
-
     records = {str(r["event_id"]): chronology.record_ref(str(r["source_exhibit"]), str(r["source_ref"]))
                for r in cited.select("event_id", "source_exhibit", "source_ref").iter_rows(named=True)}
+    _day, why = statement.statement_date(inputs, received)
+    date_warning = [] if _day else [f"Statement date: {why}."]
+    view = review_view.build(inputs, fnd, case, src_refs, chron, records, date_warning)
+    exhibits_so_far = sorted(sources + [made[p.name] for p in products], key=lambda e: e.number)
+    paths["report"] = html_report.write(inputs, fnd, gv, exhibits_so_far, cite.for_display(cited),
+                                        out_dir / "report.html", integrity_notice=integrity_notice, review=view)
     produced = statement.Produced(by_name={k: v for k, v in made.items()})
     parts = statement.StatementParts(sources=sources, produced=produced, figures=fig_exhibits, chronology=chron,
                                      continuity=received, records=records)
@@ -286,11 +289,9 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
     paths["statement.html"] = statement_html.render(st, out_dir / "statement.html")
 
     created = statement.created_at(inputs)
-    _day, why = statement.statement_date(inputs, received)
     missing = [e.reference for e in sources if not (received.get(e.sha256) and received[e.sha256].complete)]
-    note = replace(reviewer_note.build(inputs, fnd, case, src_refs,
-                                       warnings=[] if st.front and st.front.signature_date else [f"Statement date: {why}."],
-                                       missing_continuity=missing), integrity_notice=integrity_notice)
+    note = replace(reviewer_note.build(inputs, fnd, case, src_refs, warnings=date_warning, missing_continuity=missing),
+                   integrity_notice=integrity_notice)
     paths["reviewer-note.docx"] = statement_docx.render(note, out_dir / "reviewer-note.docx")
     paths["reviewer-note.html"] = statement_html.render(note, out_dir / "reviewer-note.html")
 

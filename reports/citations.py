@@ -92,7 +92,9 @@ def for_display(cited: pl.DataFrame) -> pl.DataFrame:
     """The columns the HTML report's record table shows."""
     shown = r"(^|; )name:[^:;]*:"  # name:<source>:Dan → Dan, as atlas.normalise.identifiers.display does
     return cited.select(
-        "event_id", pl.col("source_exhibit").alias("exhibit"), "uk_time", "channel", "direction",
+        "event_id", pl.col("source_exhibit").alias("exhibit"),
+        pl.concat_str(pl.col("source_exhibit"), pl.lit(", "), pl.col("source_ref")).alias("record"),
+        "uk_time", "channel", "direction",
         pl.col("sender").str.replace_all(shown, "$1").alias("from"),
         pl.col("recipients").str.replace_all(shown, "$1").alias("to"), "status", pl.col("text").str.slice(0, 300),
     )

@@ -51,6 +51,7 @@ from bokeh.plotting import figure
 from bokeh.resources import INLINE
 
 from atlas import __version__
+from atlas.wording import plural
 
 from .aggregate import WEEKDAYS
 from .exhibits import Exhibit
@@ -58,6 +59,7 @@ from .findings import Findings, Period
 from .graph_view import GraphView
 from .inputs import ReportInputs
 from .redaction import redaction_note
+from .review_view import ReviewView, place_label
 from .style import (
     ORDER_FILL,
     PLACE_COLOUR,
@@ -369,7 +371,7 @@ let p = Math.min(Math.max((view.tags[0] || 0) + step, 0), pages - 1);
 const data = {};
 for (const k of columns) { data[k] = all[k].slice(p * size, (p + 1) * size); }
 view.tags = [p]; view.selected.indices = []; view.data = data;
-label.text = "<span class='note'>page " + (p + 1) + " of " + pages + " (" + total + " rows)</span>";
+label.text = "<span class='note'>page " + (p + 1) + " of " + pages + " (" + total + (total === 1 ? " row" : " rows") + ")</span>";
 """
 
 _RECORDS_JS: Final = """
@@ -410,7 +412,7 @@ def paged_table(key: str, title: str, rows: list[dict[str, Any]], columns: Seque
                       width=WIDTH, height=min(40 + 25 * max(min(len(capped), PAGE_SIZE), 1), 420), index_position=None,
                       sortable=False, reorderable=False)
     pages = max(1, math.ceil(len(capped) / PAGE_SIZE))
-    label = _div(f"<span class='note'>page 1 of {pages} ({total} rows)</span>", width=400)
+    label = _div(f"<span class='note'>page 1 of {pages} ({plural(total, 'row')})</span>", width=400)
     buttons = []
     for text, step in (("\u25c0 Previous", -1), ("Next \u25b6", 1)):
         b = Button(label=text, width=110)
@@ -455,13 +457,14 @@ def embed_budget(tables: Sequence[list[dict[str, Any]]]) -> tuple[set[str], int]
 def records_table(cited: pl.DataFrame, total: int | None = None, per_row: int | None = None,
                   ) -> tuple[ColumnDataSource, ColumnDataSource, LayoutDOM]:
     """The embedded cited records (as one JSON string) and the table that shows those of a selected row."""
-    cols = [("event_id", "record (event id)", 220), ("exhibit", "exhibit", 60), ("uk_time", "UK time", 140),
+    cols = [("record", "exhibit record", 230), ("uk_time", "UK time", 140),
             ("channel", "channel", 80), ("direction", "dir", 40), ("from", "from", 150), ("to", "to", 150),
             ("status", "status", 70), ("text", "text", 300)]
+    keep = ["event_id"] + [c for c, _, _ in cols]  # the event id matches rows to records; it is not shown
     frame = cited.head(MAX_RECORDS).select([pl.col(c).cast(pl.String).fill_null("") if c in cited.columns
-                                            else pl.lit("").alias(c) for c, _, _ in cols])
+                                            else pl.lit("").alias(c) for c in keep])
     records = _json_holder(frame.to_dict(as_series=False))
-    out = ColumnDataSource({c: [] for c, _, _ in cols})
+    out = ColumnDataSource({c: [] for c in keep})
     table = DataTable(source=out, columns=[TableColumn(field=c, title=t, width=w) for c, t, w in cols], width=WIDTH,
                       height=260, index_position=None)
     note = ("Select a row in any table above to list the source records behind it (exhibit, UK time, the record as "
@@ -519,11 +522,41 @@ def _header(inputs: ReportInputs, findings: Findings, exhibits: Sequence[Exhibit
     )
 
 
+def _metres(value: Any) -> str:
+    return f"{float(value):.0f} m" if isinstance(value, int | float) else ""
+
+
+def review_html(review: ReviewView) -> str:
+    """Warnings, gaps and pending identity decisions with what confirming them would change."""
+    out = ["<h2>For review: warnings, gaps and decisions awaiting an officer</h2>"]
+    if review.warnings:
+        out.append("<ul>" + "".join(f"<li class='warn'>{_esc(w)}</li>" for w in review.warnings) + "</ul>")
+    else:
+        out.append("<p class='note'>No warning.</p>")
+    if review.gaps:
+        out.append("<p><b>Gaps that may break the course of conduct</b></p><table class='kv'>"
+                   + "".join(f"<tr><td>{_esc(a)} to {_esc(b)}</td><td>{_esc(d)}</td></tr>" for a, b, d in review.gaps)
+                   + f"</table><p class='note'>{_esc(review.gap_note)}</p>")
+    if review.pending:
+        out.append("<p><b>Identity links awaiting a decision</b> (not used in any count)</p><table class='kv'>"
+                   + "".join(f"<tr><td>{_esc(a)}</td><td>{_esc(b)}</td></tr>" for a, b in review.pending) + "</table>")
+        if review.effect:
+            out.append("<table class='kv'><tr><td><b></b></td><td><b>now (confirmed only)</b></td>"
+                       "<td><b>if confirmed</b></td></tr>"
+                       + "".join(f"<tr><td>{_esc(k)}</td><td>{_esc(a)}</td><td>{_esc(b)}</td></tr>"
+                                 for k, a, b in review.effect) + "</table>")
+    else:
+        out.append("<p class='note'>No identity link is awaiting a decision.</p>")
+    return "".join(out)
+
+
 def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhibits: Sequence[Exhibit],
-                   cited: pl.DataFrame, integrity_notice: str | None = None) -> LayoutDOM:
+                   cited: pl.DataFrame, integrity_notice: str | None = None,
+                   review: ReviewView | None = None) -> LayoutDOM:
+    review = review or ReviewView()
     subject = inputs.suspect.name if inputs.suspect and inputs.suspect.name else "the suspect"
     zone = inputs.zone
-    parts: list[Any] = [_div(_header(inputs, findings, exhibits, integrity_notice))]
+    parts: list[Any] = [_div(_header(inputs, findings, exhibits, integrity_notice)), _div(review_html(review))]
     parts += [_div("<h2>Contact over time</h2><p class='note'>Shaded red: an order in force. Hatched blue: the "
                    f"{_esc(inputs.rules.offence('pha-s2a').short)} "
                    "window, from the last incident to the last day on which an information can be laid.</p>"),
@@ -531,42 +564,68 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
     parts += [_div("<h2>People, identifiers and aliases</h2><p class='note'>Parties by role (red suspect, blue victim, "
                    "green the victim's network, grey others). Dashed lines: identifiers taken to be the suspect's, with "
                    "the basis and status of each link (attributed by the officer, confirmed, or proposed).</p>"
-                   + (f"<p class='note'>{gv.dropped_nodes} less active identifiers are not drawn.</p>"
-                      if gv.dropped_nodes else "")),
+                   + (f"<p class='note'>{plural(gv.dropped_nodes, 'less active identifier')} "
+                      f"{'is' if gv.dropped_nodes == 1 else 'are'} not drawn.</p>" if gv.dropped_nodes else "")),
               graph_chart(gv)]
     parts += [_div("<h2>Places</h2>"), location_chart(inputs, findings, subject)]
-    incident_cols = [("uk_date", "date (UK)", 90), ("channels", "channels", 160), ("n", "records", 60),
-                     ("ids", "event ids", 700)]
+    refs = review.records
+
+    def shown(ids: Sequence[str]) -> str:
+        named = [refs[i] for i in ids if i in refs]
+        return "; ".join(named[:MAX_IDS_SHOWN]) + (f" \u2026 (+{len(named) - MAX_IDS_SHOWN} more)"
+                                                  if len(named) > MAX_IDS_SHOWN else "")
+
+    by_day: dict[str, str] = {}
+    for r in review.chronology:
+        if r.kind == "message" and r.way == "from-suspect":
+            by_day.setdefault(r.uk_time[:10], r.content)
     incidents = [{"uk_date": i["uk_date"], "channels": ", ".join(map(str, i.get("channels") or [])),
-                  "n": len(i["event_ids"]), "ids": _ids_short(i["event_ids"]), "_all": i["event_ids"]}
-                 for i in findings.incidents]
-    threats = [{"uk_date": t["uk_date"], "matched": "; ".join(map(str, t.get("matched") or [])),
-                "n": len(t["event_ids"]), "ids": _ids_short(t["event_ids"]), "_all": t["event_ids"]}
-               for t in findings.threats]
+                  "contacts": str(i.get("contacts", "")), "first": by_day.get(i["uk_date"], ""),
+                  "ids": shown(i["event_ids"]), "_all": i["event_ids"]} for i in findings.incidents]
+    threats = [{"when": c.uk_time, "channel": c.channel, "from": c.sender, "text": c.text, "ref": c.exhibit,
+                "matched": f"{c.matched} ({c.strength})", "_all": [c.key[1]]} for c in review.candidates]
     breaches = [{"order": str(b.get("order") or ""), "kind": str(b.get("kind") or ""), "uk_time": b["uk_time"],
-                 "identity": str(b.get("identity") or b.get("via") or ""), "ids": _ids_short(b["event_ids"]),
-                 "_all": b["event_ids"]} for b in findings.breaches]
-    colocations = [{"place": str(c.get("place") or c.get("kind") or ""), "uk_time": uk_time(c.get("start") or c.get("ts")),
-                    "precision": str(c.get("precision") or c.get("certainty") or ""), "n": len(c["event_ids"]),
-                    "ids": _ids_short(c["event_ids"]), "_all": c["event_ids"]} for c in findings.colocations]
-    embedded, per_row = embed_budget([incidents, threats, breaches, colocations])
+                 "where": place_label(inputs, b.get("place"), None) if b.get("place") else str(b.get("channel") or ""),
+                 "identity": ", ".join(map(str, b.get("identifiers") or [])) or str(b.get("identifier_status") or ""),
+                 "distance": _metres(b.get("min_distance_m")), "ids": shown(b["event_ids"]), "_all": b["event_ids"]}
+                for b in findings.breaches]
+    colocations = [{"place": place_label(inputs, c.get("place"), c.get("kind")),
+                    "uk_time": uk_time(c.get("start") or c.get("ts")), "distance": _metres(c.get("min_distance_m")),
+                    "accuracy": _metres(c.get("max_accuracy_m")),
+                    "precision": str(c.get("precision") or c.get("certainty") or ""),
+                    "ids": shown(c["event_ids"]), "_all": c["event_ids"]} for c in findings.colocations]
+    chronology = [{"when": r.uk_time, "channel": r.channel, "who": f"{r.from_name} \u2192 {r.to_name}",
+                   "content": r.content, "ref": r.exhibit_cell, "_all": list(r.event_ids)} for r in review.chronology]
+    embedded, per_row = embed_budget([chronology, incidents, threats, breaches, colocations])
     records, records_view, records_layout = records_table(cited.filter(pl.col("event_id").is_in(sorted(embedded))),
                                                           cited.height, per_row)
     missing = "" if findings.conduct is not None else " Not analysed in this version (atlas.conduct unavailable)."
-    parts.append(paged_table("incidents", "Incidents (occasions of the course of conduct)", incidents, incident_cols, records,
+    parts.append(paged_table("chronology", "Chronology: every contact relied on, with the full message", chronology,
+                             [("when", "when (UK)", 140), ("channel", "channel", 90), ("who", "from \u2192 to", 200),
+                              ("content", "message or call", 420), ("ref", "exhibit record", 250)], records,
+                             records_view, note="The statement's chronology: one row per contact between the suspect "
+                                                "and the victim's side, confirmed identities only."))
+    parts.append(paged_table("incidents", "Incidents (occasions of the course of conduct)", incidents,
+                             [("uk_date", "date (UK)", 90), ("channels", "channels", 150), ("contacts", "contacts", 70),
+                              ("first", "first message that day", 380), ("ids", "exhibit records", 410)], records,
                              records_view, note="One row per UK local day with conduct." + missing))
-    parts.append(paged_table("threats", f"Threat occasions ({inputs.rules.offence('pha-s4a').short} indicator: for a "
-                             "person to confirm)", threats,
-                             [("uk_date", "date (UK)", 90), ("matched", "matched words / patterns", 300),
-                              ("n", "records", 60), ("ids", "event ids", 560)], records, records_view, note=missing.strip()))
+    parts.append(paged_table("threats", f"Threat candidates ({inputs.rules.offence('pha-s4a').short} indicator): every "
+                             "flagged message in full, for a person to confirm", threats,
+                             [("when", "when (UK)", 140), ("channel", "channel", 80), ("from", "from", 120),
+                              ("text", "message", 380), ("ref", "exhibit record", 200), ("matched", "flagged", 180)],
+                             records, records_view, note=("A flagged word is not a threat: read each message and confirm "
+                                                         "or dismiss it. None is stated in the statement until an "
+                                                         "officer confirms it." + missing)))
     parts.append(paged_table("breaches", "Breaches of orders", breaches,
-                             [("order", "order", 150), ("kind", "kind", 110), ("uk_time", "when (UK)", 140),
-                              ("identity", "identifier", 160), ("ids", "event ids", 450)], records, records_view,
+                             [("order", "order", 120), ("kind", "kind", 100), ("uk_time", "when (UK)", 140),
+                              ("where", "place / channel", 180), ("identity", "identifier", 150),
+                              ("distance", "closest", 70), ("ids", "exhibit records", 340)], records, records_view,
                              note=missing.strip()))
     parts.append(paged_table("colocations", "Co-locations (the suspect's device near her or a protected place)",
-                             colocations, [("place", "place", 130), ("uk_time", "from (UK)", 140),
-                                           ("precision", "precision", 430), ("n", "records", 60),
-                                           ("ids", "event ids", 330)], records, records_view, note=missing.strip()))
+                             colocations, [("place", "place", 180), ("uk_time", "from (UK)", 140),
+                                           ("distance", "closest", 70), ("accuracy", "accuracy (up to)", 90),
+                                           ("precision", "precision", 290), ("ids", "exhibit records", 330)],
+                             records, records_view, note=missing.strip()))
     parts.append(records_layout)
     exh = [{"ref": e.reference, "description": e.description, "file": e.filename, "sha": e.sha256,
             "_ids": ""} for e in exhibits]
@@ -577,10 +636,10 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
 
 
 def write(inputs: ReportInputs, findings: Findings, gv: GraphView, exhibits: Sequence[Exhibit], cited: pl.DataFrame,
-          path: Path, integrity_notice: str | None = None) -> Path:
+          path: Path, integrity_notice: str | None = None, review: ReviewView | None = None) -> Path:
     """Write ``report.html`` (self-contained, deterministic); ``integrity_notice`` heads the page when set."""
     with deterministic_ids():
-        layout = build_document(inputs, findings, gv, exhibits, cited, integrity_notice)
+        layout = build_document(inputs, findings, gv, exhibits, cited, integrity_notice, review)
         page = file_html(layout, INLINE, title=f"Atlas report {inputs.manifest.reference} (DRAFT)")
     page = page.replace("<head>", f'<head>\n    <meta name="atlas-plots" content="{count_plots(layout)}">', 1)
     tmp = path.with_name(f".{path.name}.tmp")

@@ -24,12 +24,15 @@ import polars as pl
 
 from atlas.conduct.time_limit import uk_day
 from atlas.store import Case
+from atlas.wording import plural
 
 from .chronology import channel_name, record_ref
 from .document import Bullets, Document, Para, Section, Table
 from .findings import Findings
 from .inputs import ReportInputs
 from .redaction import redaction_note
+from .review_view import pending_effect
+from .review_view import warnings as review_warnings
 from .style import uk_date, uk_time
 
 MARKING: Final = "NOT EVIDENCE \u2013 NOT FOR SERVICE"
@@ -62,8 +65,7 @@ def _get(data: Any, *path: str, default: Any = None) -> Any:
     return default if data is None else data
 
 
-def _plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (plural or word + 's')}"
+_plural = plural
 
 
 def weekday_date(value: Any) -> str:
@@ -119,7 +121,7 @@ def build(inputs: ReportInputs, findings: Findings, case: Case, refs: Mapping[st
     """The note for ``inputs`` (``refs``: source id → exhibit reference)."""
     m = inputs.manifest
     rules = inputs.rules
-    conduct = inputs.conduct  # with the clock: the note is where the date matters
+    conduct = findings.conduct  # without --as-of, the analysis without sentences quoting today (findings)
     subject = inputs.suspect.name if inputs.suspect and inputs.suspect.name else "the suspect"
     names: dict[str, str] = {}
     for uri, pid in inputs.owners.items():
@@ -151,8 +153,7 @@ def build(inputs: ReportInputs, findings: Findings, case: Case, refs: Mapping[st
                      _s4a(inputs, conduct, case, refs, names, facts), _orders(inputs, conduct, refs, facts)]
     sections.append(_pending(inputs, findings, conduct, facts))
     warn = Section("Warnings")
-    items = [str(w) for w in _get(conduct, "warnings", default=[])] + list(warnings)
-    items += [f"{k} not available: {v}" for k, v in sorted(inputs.unavailable.items())]
+    items = review_warnings(inputs, findings, warnings, refs)
     if items:
         warn.blocks.append(Bullets(items))
     else:
@@ -316,23 +317,13 @@ def _pending(inputs: ReportInputs, findings: Findings, conduct: Mapping[str, Any
                               str(link.get("basis")), str(link.get("strength")),
                               "" if link.get("score") is None else f"{float(link['score']):.2f}"] for link in links],
                             widths=[3, 1.5, 1, 0.7]))
-    prop = inputs.conduct_proposed
-    if conduct is None or prop is None:
+    rows, counts = pending_effect(inputs)
+    if not rows:
         sec.blocks.append(Para("What confirming them would change was not computed (the analysis with proposed links "
                                "is not available)."))
         return sec
-    rows = []
-    effect: dict[str, tuple[int, int]] = {}
-    for key, label in (("incidents", "Incidents"), ("breaches", "Breaches"), ("threat_occasions", "Threat occasions"),
-                       ("colocations", "Co-locations")):
-        before, after = len(conduct.get(key) or []), len(prop.get(key) or [])
-        effect[key] = (before, after)
-        rows.append([label, str(before), str(after)])
-    for key, label in (("last_incident", "Last incident"), ("deadline", "s2A last day")):
-        before, after = _get(conduct, "s2a", key), _get(prop, "s2a", key)
-        rows.append([label, uk_date(before) if before else "none", uk_date(after) if after else "none"])
-    facts["if_confirmed"] = {k: {"before": b, "after": a} for k, (b, a) in effect.items()}
-    sec.blocks.append(Table(["", "Now (confirmed links only)", "If all links above were confirmed"], rows,
+    facts["if_confirmed"] = counts
+    sec.blocks.append(Table(["", "Now (confirmed links only)", "If all links above were confirmed"], [list(r) for r in rows],
                             widths=[1.5, 1.5, 2]))
     sec.blocks.append(Para("Only confirmed links are used in the statement. Confirm or reject each link "
                            "(atlas link / atlas confirm) before relying on the figures on the right.", numbered=False))

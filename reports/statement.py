@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 from atlas import __version__
 from atlas.errors import AtlasError
 from atlas.store.continuity import Continuity
+from atlas.wording import plural
 
 from .chronology import ChronologyRow, channel_name
 from .document import Bullets, Document, Figure, MG11Front, Para, Section, Table
@@ -35,6 +36,7 @@ from .findings import Findings
 from .inputs import ReportInputs
 from .limitations import Limitations, classify, describe_identifier
 from .redaction import redaction_note
+from .review_view import place_label
 from .style import uk_date, uk_time
 
 __all__ = ["Bullets", "Document", "Figure", "Para", "Produced", "Section", "Statement", "Table", "build", "created_at",
@@ -114,8 +116,7 @@ def created_at(inputs: ReportInputs) -> datetime:
 
 # --- helpers ---------------------------------------------------------------------------------
 
-def _plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (plural or word + 's')}"
+_plural = plural
 
 
 def _ref_list(refs: Sequence[str]) -> str:
@@ -156,17 +157,7 @@ def _refs(event_ids: Sequence[str], records: Mapping[str, str], limit: int = MAX
     return "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
 
 
-def _place_label(inputs: ReportInputs, place: str | None, kind: str | None) -> str:
-    """A place as a reader knows it: the case's place with whose it is, or what the analysis compared with."""
-    if place:
-        for p in inputs.manifest.places:
-            if p.name == place and p.party:
-                return f"{place} ({inputs.manifest.party(p.party).name or p.party})"
-        return str(place)
-    victim = inputs.victim.name if inputs.victim and inputs.victim.name else "the victim"
-    if kind and "victim" in kind:
-        return f"{victim}'s own recorded position"
-    return str(kind or "")
+_place_label = place_label
 
 
 def _metres(value: Any) -> str:

@@ -177,3 +177,25 @@ def test_numbers_agree_across_cli_json_statement_note_html_and_exports(reported:
     # s2A
     assert nfacts["s2a_deadline"] == conduct["s2a"]["deadline"] and nfacts["s2a_days_left"] == conduct["s2a"]["days_left"]
     assert uk_date(conduct["s2a"]["deadline"]) in html
+
+
+def test_report_html_shows_warnings_gaps_pending_decisions_and_messages(reported: Reported, conduct: dict[str, Any],
+                                                                       with_proposed: dict[str, Any]) -> None:
+    page = unescape(unescape((reported.out / "report.html").read_text(encoding="utf-8")))  # Bokeh escapes Div text twice
+    assert "For review: warnings, gaps and decisions awaiting an officer" in page
+    for w in conduct["warnings"]:
+        if "name:" not in w:
+            assert w in page, w
+    assert not re.search(r"name:[0-9a-f]{16}:", page.split("Contact over time")[0])  # named by exhibit instead
+    for g in conduct["gaps"]:
+        assert f"{uk_date(g['from'])} to {uk_date(g['to'])}" in page
+    assert PENDING_ALIAS in page and "if confirmed" in page
+    after = with_proposed["with_proposed"]
+    assert (f"<tr><td>Incidents</td><td>{len(conduct['incidents'])}</td><td>{len(after['incidents'])}</td></tr>"
+            in page)
+    first = _rows(reported.out / "chronology.csv")[0]
+    assert first["content"] in page and first["exhibit"] in page  # message text and its exhibit record
+    assert "event ids" not in page and "record (event id)" not in page
+    for c in conduct["colocations"]:
+        assert f"{c['place']} (Alice Example)" in page and f"{float(c['min_distance_m']):.0f} m" in page
+    assert " 1 rows)" not in page and " 1 days" not in page

@@ -216,7 +216,8 @@ def test_without_as_of_no_output_quotes_the_current_date(tmp_path: Path, monkeyp
     result = build_reports(case, tmp_path / "out")
     marks = (today.strftime("%d/%m/%Y"), today.isoformat())
     texts = ["\n".join(p.text for p in Document(str(tmp_path / "out" / "statement.docx")).paragraphs)]
-    texts += [(tmp_path / "out" / n).read_text(encoding="utf-8") for n in ("statement.html", "report.html")]
+    texts += [(tmp_path / "out" / n).read_text(encoding="utf-8")
+              for n in ("statement.html", "report.html", "reviewer-note.html", "unused-material.html")]
     texts += [p.read_text(encoding="utf-8") for p in (tmp_path / "out").glob("*.csv")]
     assert not [m for t in texts for m in marks if m in t]
     assert "s2a_days_left" not in result.statement.facts and "s2a_days_left" not in result.reviewer_note.facts
