@@ -48,7 +48,7 @@ MAX_CHRONOLOGY_ROWS: Final = 2_000
 """Chronology rows printed in the statement; the chronology exhibit (CSV) holds every row."""
 MAX_ROWS: Final = 60
 """Rows of the other tables printed in the statement; the full table is its CSV exhibit."""
-MAX_REFS: Final = 3
+MAX_REFS: Final = 2
 """Exhibit records named per presence; the table exhibit and events.csv list them all."""
 
 DECLARATION: Final = (
@@ -448,7 +448,8 @@ def _places_and_orders(inputs: ReportInputs, findings: Findings, parts: Statemen
             f"{_plural(zone_n, 'occasion')} on which his device was recorded inside an area he was not to enter."))
         rows = [[uk_time(b.get("ts")), "inside the area" if b.get("kind") == "exclusion-zone" else str(b.get("kind") or ""),
                  _place_label(inputs, b.get("place"), None) if b.get("place") else
-                 channel_name(str(b.get("channel") or "")), _metres(b.get("min_distance_m")),
+                 channel_name(str(b.get("channel") or "")),
+                 _metres(b.get("min_distance_m")) if b.get("kind") == "exclusion-zone" else "",
                  _refs(b["event_ids"], parts.records)] for b in mine[:MAX_ROWS]]
         if rows:
             sec.blocks.append(Table(["When (UK)", "What", "Where / channel", "Closest", "Exhibit records"], rows,

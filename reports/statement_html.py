@@ -37,6 +37,12 @@ figure { margin: 8px 0; } figure img { width: 100%; } figcaption { font-style: i
 """
 
 
+_LANDSCAPE: Final = """
+@page { size: A4 landscape; } body { max-width: 270mm; }
+"""
+"""A wide schedule (the MG6C) is laid out and printed in landscape."""
+
+
 def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
@@ -64,7 +70,8 @@ def _figure(f: Figure) -> str:
 def render(st: Document, path: Path) -> Path:
     parts = [
         "<!DOCTYPE html>", '<html lang="en-GB">', "<head>", '<meta charset="utf-8">',
-        f"<title>{_e(st.title.capitalize())} ({_e(st.marking)}) {_e(st.reference)}</title>", f"<style>{_CSS}</style>",
+        f"<title>{_e(st.title.capitalize())} ({_e(st.marking)}) {_e(st.reference)}</title>",
+        f"<style>{_CSS}{_LANDSCAPE if st.landscape else ''}</style>",
         "</head>", "<body>", f'<div class="banner">{_e(st.marking)}: {_e(st.banner)}</div>',
         *([f'<div class="banner integrity">{_e(st.integrity_notice)}</div>'] if st.integrity_notice else []),
         f"<h1>{_e(st.title)}</h1>",

@@ -126,7 +126,7 @@ def build(case: Case, sources: pl.DataFrame, refs: Mapping[str, str], relied: se
             if cat == THIRD_PARTY:
                 who = label(str(g["counterpart"]))
                 desc = (f"{g['records']} {g['kinds']} record(s) ({g['channels']}) between {whose}device/account and "
-                        f"{who}, who is not a party in the case; none involves the suspect's attributed identifiers.")
+                        f"{who}, who is not a party in the case.")
             elif cat == BETWEEN_PARTIES:
                 other = names.get(str(g["other_party"] or ""), "") or "an identifier named in the case"
                 desc = (f"{g['records']} {g['kinds']} record(s) ({g['channels']}) with {other} in {whose or 'this '}"
@@ -170,7 +170,7 @@ def document(frame: pl.DataFrame, reference: str, created: object, author: str, 
     sec.blocks.append(Table(["Item", "Exhibit", "Category", "Records", "First (UK)", "Last (UK)", "Description",
                              "Relative location", "Third-party data", "CPS comment"],
                             [[str(v) for v in r] for r in frame.select(shown).iter_rows()],
-                            widths=[0.4, 0.6, 1.4, 0.6, 1.1, 1.1, 3.4, 1.6, 0.7, 1.0], small=True))
+                            widths=[0.4, 0.6, 1.5, 0.6, 1.1, 1.1, 4.2, 1.8, 0.8, 1.2], small=True))
     return Document(title="SCHEDULE OF UNUSED MATERIAL (MG6C)", reference=reference, sections=[sec],
                     created=created, author=author, marking=marking, banner=banner,  # type: ignore[arg-type]
-                    subject="MG6C schedule of unused material produced by Atlas")
+                    subject="MG6C schedule of unused material produced by Atlas", landscape=True)
