@@ -46,8 +46,7 @@ def dependency_versions() -> list[tuple[str, str]]:
     return sorted(out)
 
 
-def _settings(conduct: Mapping[str, Any] | None) -> list[list[str]]:
-    options = (conduct or {}).get("options") or {}
+def _settings(options: Mapping[str, Any]) -> list[list[str]]:
     keep = ("gap_days", "burst_min_contacts", "burst_window_minutes", "night_start_hour", "night_end_hour", "near_m",
             "max_accuracy_m", "colocation_window_minutes", "cell_serving_radius_m", "reply_window_hours",
             "dedupe_tolerance_s", "occasion")
@@ -68,10 +67,9 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources
     sw.blocks.append(Table(["Library", "Installed version"], [list(r) for r in dependency_versions()],
                            caption="Libraries Atlas uses, as installed when the report was made", widths=[2, 1.5]))
     files = []
-    if inputs.rules is not None:
-        prov = inputs.rules.provenance()
-        files.append(["Legal rules", prov["rules_file"], prov["rules_version"], prov["rules_sha256"]])
-    lex = (findings.conduct or {}).get("lexicon") or {}
+    prov = inputs.rules.provenance()
+    files.append(["Legal rules", prov["rules_file"], prov["rules_version"], prov["rules_sha256"]])
+    lex = findings.conduct.lexicon if findings.conduct is not None else {}
     if lex:
         files.append(["Threat word list (candidates for a person to read, never findings)",
                       str(lex.get("lexicon_file")), str(lex.get("lexicon_version")), str(lex.get("lexicon_sha256"))])
@@ -105,8 +103,7 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources
     sections.append(per)
 
     match = Section("Matching the same contact across exhibits")
-    match.blocks.append(Para(inputs.dedupe_rule or "De-duplication across exhibits was not available: each record "
-                             "counted as a contact.", numbered=False))
+    match.blocks.append(Para(inputs.dedupe_rule, numbered=False))
     if inputs.possible_sms_parts:
         match.blocks.append(Para(f"{inputs.possible_sms_parts} contacts counted are call data record SMS within seconds "
                                  "of another between the same people that no handset corroborates: some may be parts "
@@ -116,18 +113,14 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources
     conduct = findings.conduct
     if conduct is not None:
         st = Section("Analysis settings")
-        cc = conduct.get("course_of_conduct") or {}
+        cc = conduct.course_of_conduct
         if cc.get("occasion_rule"):
             st.blocks.append(Para(f"Days: {cc['occasion_rule']}.", numbered=False))
-        st.blocks.append(Table(["Setting", "Value"], _settings(conduct), widths=[2, 2]))
+        st.blocks.append(Table(["Setting", "Value"], _settings(conduct.options), widths=[2, 2]))
         if findings.assumptions:
             st.blocks.append(Para("Assumptions the analysis recorded:", numbered=False, emphasis=True))
             st.blocks.append(Bullets(list(findings.assumptions)))
         sections.append(st)
-    if inputs.unavailable:
-        un = Section("Analyses not available")
-        un.blocks.append(Bullets([f"{k}: {v}" for k, v in sorted(inputs.unavailable.items())]))
-        sections.append(un)
 
     return Document(
         title=f"TECHNICAL ANNEX \u2013 EXHIBIT {ref}", reference=m.reference, sections=sections,

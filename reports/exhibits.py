@@ -18,27 +18,19 @@ from __future__ import annotations
 
 import hashlib
 import io
-import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
 import polars as pl
 
+from atlas.exhibits import assign_numbers as assign_numbers  # re-exported: the numbers live in atlas.exhibits
+from atlas.exhibits import source_order
 from atlas.spreadsheet_safety import neutralise
 from atlas.store import Case
 from atlas.store.continuity import Continuity
-
-_SCHEMA: Final = """
-CREATE TABLE IF NOT EXISTS report_exhibits (
-    key TEXT PRIMARY KEY,
-    number INTEGER NOT NULL UNIQUE,
-    kind TEXT NOT NULL,
-    assigned_at TEXT NOT NULL
-);
-"""
 
 SCHEDULE_COLUMNS: Final = (
     "reference", "kind", "description", "filename", "sha256", "size_bytes", "received", "parser", "produced_by",
@@ -85,48 +77,9 @@ class Product:
     kind: str = "chart"
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def assign_numbers(case: Case, keys: Sequence[tuple[str, str]]) -> dict[str, int]:
-    """Exhibit numbers for ``keys`` (``(key, kind)`` in exhibiting order), assigning new ones.
-
-    Existing numbers are never changed; new keys get the next free numbers in the
-    order given, and each assignment is written to the audit log.
-    """
-    with case.db() as con:
-        con.executescript(_SCHEMA)
-        known = dict(con.execute("SELECT key, number FROM report_exhibits").fetchall())
-        top = max(known.values(), default=0)
-        for key, kind in keys:
-            if key in known:
-                continue
-            top += 1
-            try:
-                con.execute("INSERT INTO report_exhibits (key, number, kind, assigned_at) VALUES (?, ?, ?, ?)",
-                            (key, top, kind, _now()))
-            except sqlite3.IntegrityError:  # pragma: no cover - a concurrent report assigned it first
-                top = con.execute("SELECT MAX(number) FROM report_exhibits").fetchone()[0] + 1
-                con.execute("INSERT INTO report_exhibits (key, number, kind, assigned_at) VALUES (?, ?, ?, ?)",
-                            (key, top, kind, _now()))
-            known[key] = top
-            case.audit("exhibit-number", {"key": key, "number": top, "prefix": case.manifest.exhibit_prefix}, con)
-    return {k: known[k] for k, _ in keys}
-
-
-def _ingest_records(audit: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """SHA-256 → the first audit record of its ingest (the moment the source was received)."""
-    out: dict[str, dict[str, Any]] = {}
-    for rec in audit:
-        detail = rec.get("detail") or {}
-        if rec.get("action") == "ingest" and isinstance(detail, dict) and detail.get("sha256"):
-            out.setdefault(str(detail["sha256"]), rec)
-    return out
-
-
 def continuity_text(c: Continuity | None) -> str:
-    """Continuity as the schedule gives it: what the officer recorded, and what is missing."""
+    """Continuity as the schedule gives it: what the officer recorded, and what is missing
+    (never the machine's user or the time of ingest)."""
     if c is None or not (c.supplied_by or c.received or c.seal):
         return "not recorded (atlas exhibit continuity)"
     return "; ".join([f"supplied by {c.supplied_by or '(not recorded)'}",
@@ -134,20 +87,13 @@ def continuity_text(c: Continuity | None) -> str:
                       f"seal/bag {c.seal or '(not recorded)'}"])
 
 
-def source_order(sources: pl.DataFrame, audit: Iterable[dict[str, Any]]) -> list[str]:
-    """Source ids in the order they were received (audit sequence), then by id."""
-    seq = {sha: int(rec["seq"]) for sha, rec in _ingest_records(audit).items()}
-    rows = sources.select("source_id", "sha256").iter_rows()
-    return [sid for sid, _ in sorted(rows, key=lambda r: (seq.get(r[1], 1 << 62), r[0]))]
-
-
 def source_exhibits(
     case: Case, sources: pl.DataFrame, audit: list[dict[str, Any]], owner_names: dict[str, str], numbers: dict[str, int],
     continuity: Mapping[str, Continuity] | None = None,
 ) -> list[Exhibit]:
     """One exhibit per source file, described from the store, with the continuity the officer recorded."""
-    prefix = case.manifest.exhibit_prefix
     continuity = continuity or {}
+    prefix = case.manifest.exhibit_prefix
     by_id = {r["source_id"]: r for r in sources.iter_rows(named=True)}
     out = []
     for sid in source_order(sources, audit):

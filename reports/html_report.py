@@ -22,7 +22,7 @@ import html
 import json
 import math
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -51,9 +51,12 @@ from bokeh.plotting import figure
 from bokeh.resources import INLINE
 
 from atlas import __version__
+from atlas.exhibits import event_ref
+from atlas.normalise.identifiers import display
 from atlas.wording import plural
 
 from .aggregate import WEEKDAYS
+from .chronology import channel_name
 from .exhibits import Exhibit
 from .findings import Findings, Period
 from .graph_view import GraphView
@@ -149,8 +152,9 @@ def _shade(fig: Any, periods: Sequence[Period], end: date, colour: str, zone: st
                                      right=_day_start((p.end or end) + timedelta(days=1), zone), line_alpha=0, **extra))
 
 
-def _ids_short(ids: Sequence[str]) -> str:
-    shown = ", ".join(ids[:MAX_IDS_SHOWN])
+def _refs_short(refs: Mapping[str, str], ids: Sequence[str]) -> str:
+    """The first records of a finding by exhibit (``JA/7, sms rowid 477``), never by hex id."""
+    shown = "; ".join(event_ref(refs, i) for i in ids[:MAX_IDS_SHOWN])
     return shown + (f" … (+{len(ids) - MAX_IDS_SHOWN} more)" if len(ids) > MAX_IDS_SHOWN else "")
 
 
@@ -247,7 +251,7 @@ def weekly_chart(findings: Findings, zone: str, subject: str) -> Any:
     return fig
 
 
-def graph_chart(gv: GraphView) -> Any:
+def graph_chart(gv: GraphView, refs: Mapping[str, str]) -> Any:
     fig = figure(width=WIDTH, height=520, tools="pan,wheel_zoom,reset,save", match_aspect=True,
                  title="Contact graph: who contacts whom (line width ~ contacts), with the suspect's identifiers "
                        "and the basis of each link (dashed)", x_range=Range1d(start=-3.0, end=3.0), y_range=Range1d(start=-2.4, end=2.4))
@@ -269,7 +273,7 @@ def graph_chart(gv: GraphView) -> Any:
     data = segs(contact, 0.08)
     data |= {"from": contact.get_column("source").to_list(), "to": contact.get_column("target").to_list(),
              "channel": contact.get_column("channel").to_list(), "contacts": contact.get_column("contacts").to_list(),
-             "ids": [_ids_short(i) for i in contact.get_column("event_ids").to_list()],
+             "ids": [_refs_short(refs, i) for i in contact.get_column("event_ids").to_list()],
              "width": [1 + 7 * math.sqrt(n / top) for n in contact.get_column("contacts").to_list()],
              "colour": list(channel_colours(sorted(set(contact.get_column("channel").to_list()))).get(c, "#888888")
                             for c in contact.get_column("channel").to_list())}
@@ -341,8 +345,8 @@ def location_chart(inputs: ReportInputs, findings: Findings, subject: str) -> An
         fig.add_tools(HoverTool(renderers=[zone], tooltips=[("place", "@name"), ("radius", "@r")]))
     from .figures import colocation_points
 
-    cl_rows = [(lon, lat, str(c.get("place") or c.get("kind") or ""), uk_time(c.get("start") or c.get("ts")),
-                str(c.get("precision") or c.get("basis") or ""), _ids_short(c["event_ids"]))
+    refs = inputs.exhibit_refs
+    cl_rows = [(lon, lat, c.place or "near the victim", uk_time(c.start), c.precision, _refs_short(refs, c.event_ids))
                for lon, lat, c in colocation_points(inputs, findings)]
     if cl_rows:
         csrc = ColumnDataSource({k: [r[i] for r in cl_rows] for i, k in enumerate(("lon", "lat", "place", "when", "how", "ids"))})
@@ -457,14 +461,14 @@ def embed_budget(tables: Sequence[list[dict[str, Any]]]) -> tuple[set[str], int]
 def records_table(cited: pl.DataFrame, total: int | None = None, per_row: int | None = None,
                   ) -> tuple[ColumnDataSource, ColumnDataSource, LayoutDOM]:
     """The embedded cited records (as one JSON string) and the table that shows those of a selected row."""
-    cols = [("record", "exhibit record", 230), ("uk_time", "UK time", 140),
+    cols = [("exhibit", "exhibit record", 200), ("uk_time", "UK time", 140),
             ("channel", "channel", 80), ("direction", "dir", 40), ("from", "from", 150), ("to", "to", 150),
             ("status", "status", 70), ("text", "text", 300)]
-    keep = ["event_id"] + [c for c, _, _ in cols]  # the event id matches rows to records; it is not shown
+    # event_id travels with the rows as the look-up key; a person reads the exhibit record
     frame = cited.head(MAX_RECORDS).select([pl.col(c).cast(pl.String).fill_null("") if c in cited.columns
-                                            else pl.lit("").alias(c) for c in keep])
+                                            else pl.lit("").alias(c) for c in ["event_id", *(c for c, _, _ in cols)]])
     records = _json_holder(frame.to_dict(as_series=False))
-    out = ColumnDataSource({c: [] for c in keep})
+    out = ColumnDataSource({c: [] for c in frame.columns})
     table = DataTable(source=out, columns=[TableColumn(field=c, title=t, width=w) for c, t, w in cols], width=WIDTH,
                       height=260, index_position=None)
     note = ("Select a row in any table above to list the source records behind it (exhibit, UK time, the record as "
@@ -504,13 +508,13 @@ def _header(inputs: ReportInputs, findings: Findings, exhibits: Sequence[Exhibit
             rows.append((f"{_esc(s2a.short)} time limit", f"<b>{verdict}</b>. {last}"
                                            f"<span class='note'>({_esc(s2a.rule)})</span>"))
     else:
-        rows.append(("Course of conduct", "<span class='warn'>not analysed in this version: "
-                                          f"{_esc(inputs.unavailable.get('course of conduct', ''))}</span>"))
+        rows.append(("Course of conduct", "<span class='warn'>not analysed: case.toml names no suspect or no "
+                                          "victim</span>"))
     if redaction_note(inputs.case):
         rows.append(("Redaction", f"<span class='warn'>{_esc(redaction_note(inputs.case))}</span>"))
     kv = "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows)
     sources = ", ".join(f"{_esc(e.reference)} {_esc(e.filename)}" for e in exhibits if e.kind == "source")
-    notice = inputs.rules.notice if inputs.rules is not None else "Decision support, not legal advice."
+    notice = inputs.rules.notice
     return (
         f"<h1>Atlas report: {_esc(m.reference)}</h1>"
         "<div class='draft'>DRAFT for the officer's review. Decision support, not legal advice.</div>"
@@ -566,40 +570,38 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
                    "the basis and status of each link (attributed by the officer, confirmed, or proposed).</p>"
                    + (f"<p class='note'>{plural(gv.dropped_nodes, 'less active identifier')} "
                       f"{'is' if gv.dropped_nodes == 1 else 'are'} not drawn.</p>" if gv.dropped_nodes else "")),
-              graph_chart(gv)]
+              graph_chart(gv, inputs.exhibit_refs)]
     parts += [_div("<h2>Places</h2>"), location_chart(inputs, findings, subject)]
-    refs = review.records
+    refs = inputs.exhibit_refs
 
     def shown(ids: Sequence[str]) -> str:
-        named = [refs[i] for i in ids if i in refs]
-        return "; ".join(named[:MAX_IDS_SHOWN]) + (f" \u2026 (+{len(named) - MAX_IDS_SHOWN} more)"
-                                                  if len(named) > MAX_IDS_SHOWN else "")
+        return _refs_short(refs, ids)
 
     by_day: dict[str, str] = {}
     for r in review.chronology:
         if r.kind == "message" and r.way == "from-suspect":
             by_day.setdefault(r.uk_time[:10], r.content)
-    incidents = [{"uk_date": i["uk_date"], "channels": ", ".join(map(str, i.get("channels") or [])),
-                  "contacts": str(i.get("contacts", "")), "first": by_day.get(i["uk_date"], ""),
-                  "ids": shown(i["event_ids"]), "_all": i["event_ids"]} for i in findings.incidents]
+    incidents = [{"uk_date": uk_date(i.date), "channels": ", ".join(i.channels), "contacts": str(i.contacts),
+                  "first": by_day.get(uk_date(i.date), ""), "ids": shown(i.event_ids), "_all": list(i.event_ids)}
+                 for i in findings.incidents]
     threats = [{"when": c.uk_time, "channel": c.channel, "from": c.sender, "text": c.text, "ref": c.exhibit,
                 "matched": f"{c.matched} ({c.strength})", "_all": [c.key[1]]} for c in review.candidates]
-    breaches = [{"order": str(b.get("order") or ""), "kind": str(b.get("kind") or ""), "uk_time": b["uk_time"],
-                 "where": place_label(inputs, b.get("place"), None) if b.get("place") else str(b.get("channel") or ""),
-                 "identity": ", ".join(map(str, b.get("identifiers") or [])) or str(b.get("identifier_status") or ""),
-                 "distance": _metres(b.get("min_distance_m")), "ids": shown(b["event_ids"]), "_all": b["event_ids"]}
+    breaches = [{"order": b.order, "kind": b.kind, "uk_time": uk_time(b.ts),
+                 "where": place_label(inputs, b.place, None) if b.place else channel_name(b.channel or ""),
+                 "identity": ", ".join(display(u) for u in b.identifiers)
+                 + (f" ({b.identifier_status})" if b.identifiers and b.identifier_status else ""),
+                 "distance": _metres(b.min_distance_m), "ids": shown(b.event_ids), "_all": list(b.event_ids)}
                 for b in findings.breaches]
-    colocations = [{"place": place_label(inputs, c.get("place"), c.get("kind")),
-                    "uk_time": uk_time(c.get("start") or c.get("ts")), "distance": _metres(c.get("min_distance_m")),
-                    "accuracy": _metres(c.get("max_accuracy_m")),
-                    "precision": str(c.get("precision") or c.get("certainty") or ""),
-                    "ids": shown(c["event_ids"]), "_all": c["event_ids"]} for c in findings.colocations]
+    colocations = [{"place": place_label(inputs, c.place, c.kind), "uk_time": uk_time(c.start),
+                    "distance": _metres(c.min_distance_m), "accuracy": _metres(c.max_accuracy_m),
+                    "precision": c.precision, "ids": shown(c.event_ids), "_all": list(c.event_ids)}
+                   for c in findings.colocations]
     chronology = [{"when": r.uk_time, "channel": r.channel, "who": f"{r.from_name} \u2192 {r.to_name}",
                    "content": r.content, "ref": r.exhibit_cell, "_all": list(r.event_ids)} for r in review.chronology]
     embedded, per_row = embed_budget([chronology, incidents, threats, breaches, colocations])
     records, records_view, records_layout = records_table(cited.filter(pl.col("event_id").is_in(sorted(embedded))),
                                                           cited.height, per_row)
-    missing = "" if findings.conduct is not None else " Not analysed in this version (atlas.conduct unavailable)."
+    missing = "" if findings.conduct is not None else " Not analysed: case.toml names no suspect or no victim."
     parts.append(paged_table("chronology", "Chronology: every contact relied on, with the full message", chronology,
                              [("when", "when (UK)", 140), ("channel", "channel", 90), ("who", "from \u2192 to", 200),
                               ("content", "message or call", 420), ("ref", "exhibit record", 250)], records,

@@ -68,12 +68,10 @@ def named(text: str, refs: Mapping[str, str]) -> str:
 def warnings(inputs: ReportInputs, findings: Findings, extra: Sequence[str] = (),
              refs: Mapping[str, str] | None = None) -> list[str]:
     """Every warning of the analysis and the verdict, with display names named by exhibit."""
-    conduct = findings.conduct or {}
-    out = [str(w) for w in conduct.get("warnings") or []]
+    out = [str(w) for w in findings.conduct.warnings] if findings.conduct is not None else []
     if findings.s2a is not None:
         out += [str(w) for w in findings.s2a.warnings if str(w) not in out]
     out += list(extra)
-    out += [f"{k} not available: {v}" for k, v in sorted(inputs.unavailable.items())]
     return [named(w, refs or {}) for w in out]
 
 
@@ -83,14 +81,18 @@ def pending_effect(inputs: ReportInputs) -> tuple[list[tuple[str, str, str]], di
     if conduct is None or prop is None:
         return [], {}
     rows, counts = [], {}
-    for key, label in (("incidents", "Incidents"), ("breaches", "Breaches"), ("threat_occasions", "Threat occasions"),
-                       ("colocations", "Co-locations")):
-        before, after = len(conduct.get(key) or []), len(prop.get(key) or [])
-        counts[key] = {"before": before, "after": after}
-        rows.append((label, str(before), str(after)))
-    for key, label in (("last_incident", "Last incident"), ("deadline", "Last day to lay an information")):
-        then, later = (conduct.get("s2a") or {}).get(key), (prop.get("s2a") or {}).get(key)
-        rows.append((label, uk_date(then) if then else "none", uk_date(later) if later else "none"))
+    for key, label, before, after in (
+            ("incidents", "Incidents", conduct.incidents, prop.incidents),
+            ("breaches", "Breaches", conduct.breaches, prop.breaches),
+            ("threat_occasions", "Threat occasions", conduct.threat_occasions, prop.threat_occasions),
+            ("colocations", "Co-locations", conduct.colocations, prop.colocations)):
+        counts[key] = {"before": len(before), "after": len(after)}
+        rows.append((label, str(len(before)), str(len(after))))
+    then, later = conduct.s2a, prop.s2a
+    rows.append(("Last incident", uk_date(then.last_incident.day) if then and then.last_incident else "none",
+                 uk_date(later.last_incident.day) if later and later.last_incident else "none"))
+    rows.append(("Last day to lay an information", uk_date(then.deadline) if then and then.deadline else "none",
+                 uk_date(later.deadline) if later and later.deadline else "none"))
     return rows, counts
 
 
@@ -99,17 +101,16 @@ def build(inputs: ReportInputs, findings: Findings, case: Case, refs: Mapping[st
           extra_warnings: Sequence[str] = ()) -> ReviewView:
     from .reviewer_note import candidates
 
-    conduct = findings.conduct or {}
-    cc = conduct.get("course_of_conduct") or {}
+    cc = findings.conduct.course_of_conduct if findings.conduct is not None else {}
     names = {uri: (inputs.manifest.party(pid).name or pid) for uri, pid in inputs.owners.items()}
-    links = [link for link in inputs.identity_links if str(link.get("status")) == "proposed"]
+    links = [link for link in inputs.identity_links if link.status == "proposed"]
     effect, counts = pending_effect(inputs) if links else ([], {})
     return ReviewView(
         warnings=tuple(warnings(inputs, findings, extra_warnings, refs)),
-        gaps=tuple((uk_date(g.get("from")), uk_date(g.get("to")), f"{g.get('days')} days") for g in findings.gaps),
+        gaps=tuple((uk_date(g.start), uk_date(g.end), f"{g.days} days") for g in findings.gaps),
         gap_note=str(cc.get("gap_note") or inputs.rules.course_of_conduct.gap_note),
-        pending=tuple((f"{_display(str(link.get('a')))} \u2194 {_display(str(link.get('b')))}",
-                       f"{link.get('basis')} ({link.get('strength')})") for link in links),
+        pending=tuple((f"{_display(link.a)} \u2194 {_display(link.b)}", f"{link.basis} ({link.strength})")
+                      for link in links),
         effect=tuple(effect), effect_counts=counts,
         candidates=tuple(candidates(case, findings.conduct, refs, names)) if findings.conduct is not None else (),
         chronology=tuple(chronology), records=dict(records or {}),

@@ -22,6 +22,7 @@ from typing import Any, Final
 
 import polars as pl
 
+from atlas.conduct import ConductResult
 from atlas.conduct.time_limit import uk_day
 from atlas.store import Case
 from atlas.wording import plural
@@ -85,15 +86,14 @@ def _records(case: Case, ids: Sequence[str], refs: Mapping[str, str]) -> dict[st
             for r in frame.iter_rows(named=True)}
 
 
-def candidates(case: Case, conduct: Mapping[str, Any] | None, refs: Mapping[str, str],
+def candidates(case: Case, conduct: ConductResult | None, refs: Mapping[str, str],
                names: Mapping[str, str]) -> list[Candidate]:
     """Every threat candidate (strong matches and weaker indicators), one per message, with its full text."""
-    hits = [h for h in _get(conduct, "threat_hits_for_review", default=[]) if isinstance(h, dict)]
-    occasions = [t for t in _get(conduct, "threat_occasions", default=[]) if isinstance(t, dict)]
-    wanted: list[tuple[list[str], str, str]] = [(list(t.get("event_ids") or []), "; ".join(t.get("matched") or []),
-                                                 "threat of violence") for t in occasions]
-    wanted += [(list(h.get("event_ids") or []), str(h.get("matched") or ""), str(h.get("strength") or h.get("category")))
-               for h in hits]
+    if conduct is None:
+        return []
+    wanted: list[tuple[list[str], str, str]] = [(list(t.event_ids), "; ".join(t.matched), "threat of violence")
+                                                 for t in conduct.threat_occasions]
+    wanted += [(list(h.event_ids), h.matched, h.strength or str(h.category)) for h in conduct.threat_hits_for_review]
     recs = _records(case, [i for ids, _, _ in wanted for i in ids], refs)
     out: dict[str, Candidate] = {}
     for ids, matched, strength in wanted:
@@ -145,8 +145,8 @@ def build(inputs: ReportInputs, findings: Findings, case: Case, refs: Mapping[st
 
     if conduct is None:
         none = Section("Course of conduct")
-        none.blocks.append(Para("The course-of-conduct analysis was not available: no time limit, indicator or "
-                                f"breach is assessed ({inputs.unavailable.get('course of conduct', '')})."))
+        none.blocks.append(Para("The course of conduct was not analysed (case.toml names no suspect or no victim): no "
+                                "time limit, indicator or breach is assessed."))
         sections.append(none)
     else:
         sections += [_s2a(inputs, findings, case, refs, facts), _gaps(conduct, facts),
@@ -213,35 +213,35 @@ def _s2a(inputs: ReportInputs, findings: Findings, case: Case, refs: Mapping[str
     return sec
 
 
-def _gaps(conduct: Mapping[str, Any], facts: dict[str, Any]) -> Section:
+def _gaps(conduct: ConductResult, facts: dict[str, Any]) -> Section:
     sec = Section("Course of conduct and gaps that may break it")
-    cc = _get(conduct, "course_of_conduct", default={})
-    inc = _get(conduct, "incidents", default=[])
+    cc = conduct.course_of_conduct
+    inc = conduct.incidents
     facts["incidents"] = len(inc)
     sec.blocks.append(Para(
         f"{_plural(len(inc), 'incident')} (occasions: {cc.get('occasion_rule', 'one UK calendar day each')}) from "
         f"{uk_date(cc.get('first_incident'))} to {uk_date(cc.get('last_incident'))}. Rule: {cc.get('citation', '')}."))
-    gaps = _get(conduct, "gaps", default=[])
+    gaps = conduct.gaps
     facts["gaps"] = len(gaps)
     if gaps:
         sec.blocks.append(Table(["From", "To", "Days without an incident"],
-                                [[uk_date(g.get("from")), uk_date(g.get("to")), str(g.get("days"))] for g in gaps],
+                                [[uk_date(g.start), uk_date(g.end), str(g.days)] for g in gaps],
                                 widths=[1, 1, 1.5]))
         sec.blocks.append(Para(str(cc.get("gap_note") or ""), numbered=False, emphasis=True))
     else:
         sec.blocks.append(Para(f"No gap between incidents is longer than "
-                               f"{_get(conduct, 'options', 'gap_days', default=28)} days."))
+                               f"{conduct.options.get('gap_days', 28)} days."))
     if cc.get("occasion_note"):
         sec.blocks.append(Para(str(cc["occasion_note"]), numbered=False, emphasis=True))
     return sec
 
 
-def _s4a(inputs: ReportInputs, conduct: Mapping[str, Any], case: Case, refs: Mapping[str, str],
+def _s4a(inputs: ReportInputs, conduct: ConductResult, case: Case, refs: Mapping[str, str],
          names: Mapping[str, str], facts: dict[str, Any]) -> Section:
-    s4a = _get(conduct, "s4a", default={})
+    s4a = conduct.s4a
     s4a_offence = inputs.rules.offence("pha-s4a")
     sec = Section(f"{s4a_offence.short} indicators, for a person to confirm")
-    occasions = _get(conduct, "threat_occasions", default=[])
+    occasions = conduct.threat_occasions
     facts["threat_occasions"] = len(occasions)
     sec.blocks.append(Para(
         f"A word list flagged possible threats of violence on {_plural(len(occasions), 'day')} "
@@ -263,7 +263,7 @@ def _s4a(inputs: ReportInputs, conduct: Mapping[str, Any], case: Case, refs: Map
         sec.blocks.append(Para(f"Indicators that may be relevant to serious alarm or distress "
                                f"({s4a.get('distress_citation', '')}):", numbered=False))
         sec.blocks.append(Bullets(indicators))
-    shown = [b for b in _get(conduct, "behaviours", default=[]) if isinstance(b, dict) and b.get("shown")]
+    shown = [b for b in conduct.behaviours if b.get("shown")]
     if shown:
         sec.blocks.append(Para("Behaviours of the kinds the Act lists that the data shows "
                                f"({inputs.rules.offence('pha-s2a').examples_citation}):", numbered=False))
@@ -271,51 +271,53 @@ def _s4a(inputs: ReportInputs, conduct: Mapping[str, Any], case: Case, refs: Map
     return sec
 
 
-def _orders(inputs: ReportInputs, conduct: Mapping[str, Any], refs: Mapping[str, str], facts: dict[str, Any]) -> Section:
+def _orders(inputs: ReportInputs, conduct: ConductResult, refs: Mapping[str, str], facts: dict[str, Any]) -> Section:
     sec = Section("Breaches per order")
-    orders = [o for o in _get(conduct, "orders", default=[]) if isinstance(o, dict)]
-    breaches = _get(conduct, "breaches", default=[])
+    orders = conduct.orders
+    breaches = conduct.breaches
     facts["breaches"] = len(breaches)
     if not orders:
         sec.blocks.append(Para("No order is recorded in case.toml."))
     for o in orders:
-        mine = [b for b in breaches if str(b.get("order")) == str(o.get("order"))]
-        status = o.get("by_identifier_status") or {}
+        mine = [b for b in breaches if b.order == o.order]
+        status = o.by_identifier_status or {}
         sec.blocks.append(Para(
-            f"{o.get('title', o.get('type'))} {o.get('order')} ({o.get('order_citation', '')}): "
-            f"{_plural(int(o.get('contact_breaches') or 0), 'contact')} and "
-            f"{_plural(int(o.get('zone_breaches') or 0), 'presence')} in an exclusion zone while in force "
+            f"{o.title} {o.order} ({o.order_citation}): "
+            f"{_plural(o.contact_breaches, 'contact')} and "
+            f"{_plural(o.zone_breaches, 'presence')} in an exclusion zone while in force "
             f"({len(mine)} in all"
             + ("; contacts by the status of the identifier used: "
                + ", ".join(f"{k} {v}" for k, v in sorted(status.items())) if status else "")
-            + f"). {o.get('breach_rule', '')}."))
-        if o.get("indirect_contacts"):
-            sec.blocks.append(Para(f"{_plural(int(o['indirect_contacts']), 'contact')} with others in her network: "
-                                   f"{o.get('indirect_note', '')}.", numbered=False))
-    possible = [p for p in _get(conduct, "possible_breaches", default=[]) if isinstance(p, dict)]
+            + f"). {o.breach_rule}."))
+        for text in o.law:
+            sec.blocks.append(Para(text, numbered=False))
+        if o.law_warning:
+            sec.blocks.append(Para(f"Warning: {o.law_warning}", numbered=False))
+        if o.indirect_contacts:
+            sec.blocks.append(Para(f"{_plural(o.indirect_contacts, 'contact')} with others in her network: "
+                                   f"{o.indirect_note}.", numbered=False))
+    possible = conduct.possible_breaches
     facts["possible_breaches"] = len(possible)
     if possible:
         sec.blocks.append(Para(f"{_plural(len(possible), 'possible breach', 'possible breaches')}, not counted above; "
                                "each with what it rests on:"))
         sec.blocks.append(Table(["When (UK)", "Order", "Kind", "Place", "Closest", "Why only possible"],
-                                [[uk_time(p.get("ts")), str(p.get("order") or ""), str(p.get("kind") or ""),
-                                  str(p.get("place") or ""), f"{p.get('min_distance_m')} m", str(p.get("certainty") or "")]
+                                [[uk_time(p.ts), p.order, p.kind, p.place, f"{p.min_distance_m:.0f} m", p.certainty]
                                  for p in possible], widths=[1.2, 1.1, 1.3, 1.0, 0.7, 2.8], small=True))
     return sec
 
 
-def _pending(inputs: ReportInputs, findings: Findings, conduct: Mapping[str, Any] | None,
+def _pending(inputs: ReportInputs, findings: Findings, conduct: ConductResult | None,
              facts: dict[str, Any]) -> Section:
     sec = Section("Identity links awaiting a decision")
-    links = [link for link in inputs.identity_links if str(link.get("status")) == "proposed"]
+    links = [link for link in inputs.identity_links if link.status == "proposed"]
     facts["pending_links"] = len(links)
     if not links:
         sec.blocks.append(Para("No identity link is awaiting a decision."))
         return sec
     sec.blocks.append(Table(["Link", "Basis", "Strength", "Score"],
-                            [[f"{_display(str(link.get('a')))} \u2194 {_display(str(link.get('b')))}",
-                              str(link.get("basis")), str(link.get("strength")),
-                              "" if link.get("score") is None else f"{float(link['score']):.2f}"] for link in links],
+                            [[f"{_display(link.a)} \u2194 {_display(link.b)}", link.basis, link.strength,
+                              "" if link.score is None else f"{link.score:.2f}"] for link in links],
                             widths=[3, 1.5, 1, 0.7]))
     rows, counts = pending_effect(inputs)
     if not rows:
@@ -330,17 +332,18 @@ def _pending(inputs: ReportInputs, findings: Findings, conduct: Mapping[str, Any
     return sec
 
 
-def _points(inputs: ReportInputs, conduct: Mapping[str, Any] | None, case: Case, refs: Mapping[str, str],
+def _points(inputs: ReportInputs, conduct: ConductResult | None, case: Case, refs: Mapping[str, str],
             subject: str, missing_continuity: Sequence[str]) -> Section:
     sec = Section("Points to review")
     items: list[str] = []
-    stops = [s for s in _get(conduct, "requests_to_stop", default=[]) if isinstance(s, dict)]
+    stops = list(conduct.requests_to_stop) if conduct is not None else []
     recs = _records(case, [i for s in stops for i in s.get("event_ids") or []], refs)
     for s in stops:
         ref = "; ".join(sorted(recs[i]["ref"] for i in s.get("event_ids") or [] if i in recs)[:2])
         items.append(f"Request to stop, {uk_time(s.get('ts'))}: \u201c{s.get('text')}\u201d ({ref}): it may show he "
                      "knew the contact was unwanted; confirm it was received.")
-    for u in _get(conduct, "identity_changes", "unattributed_to_victim", default=[]):
+    changes = conduct.identity_changes if conduct is not None else {}
+    for u in changes.get("unattributed_to_victim") or []:
         if isinstance(u, dict) and u.get("like_the_suspect"):
             items.append(f"{_display(str(u.get('identifier')))}: {u.get('contacts')} contacts with her between "
                          f"{uk_time(u.get('first_seen'))} and {uk_time(u.get('last_seen'))}, not attributed to anyone; "

@@ -374,7 +374,7 @@ def _findings(inputs: ReportInputs, findings: Findings, parts: StatementParts, s
     if conduct is not None:
         inc = findings.incidents
         facts["incidents"] = len(inc)
-        dates = [str(i["date"]) for i in inc if i.get("date")]
+        dates = [i.date for i in inc]
         span = f", between {uk_date(min(dates))} and {uk_date(max(dates))}" if dates else ""
         fnd.blocks.append(Para(
             f"Taking each UK calendar day on which there was a contact from {subject} or a recorded presence of his "
@@ -382,13 +382,13 @@ def _findings(inputs: ReportInputs, findings: Findings, parts: StatementParts, s
             f"exhibit {produced.ref('table:incidents')}."))
         gaps = findings.gaps
         if gaps:
-            longest = max(gaps, key=lambda g: int(g.get("days") or 0))
+            longest = max(gaps, key=lambda g: g.days)
             fnd.blocks.append(Para(
-                f"The longest period with no such contact or presence was from {uk_date(longest.get('from'))} to "
-                f"{uk_date(longest.get('to'))} ({longest.get('days')} days)."))
-        bursts = _get(conduct, "bursts", default=[])
+                f"The longest period with no such contact or presence was from {uk_date(longest.start)} to "
+                f"{uk_date(longest.end)} ({longest.days} days)."))
+        bursts = conduct.bursts
         if bursts:
-            opts = _get(conduct, "options", default={})
+            opts = conduct.options
             fnd.blocks.append(Para(
                 f"On {_plural(len(bursts), 'occasion')} {opts.get('burst_min_contacts', 5)} or more contacts were made "
                 f"within {opts.get('burst_window_minutes', 60)} minutes; the largest was "
@@ -420,37 +420,35 @@ def _places_and_orders(inputs: ReportInputs, findings: Findings, parts: Statemen
             f"or near {inputs.victim.name if inputs.victim else 'the victim'}'s own recorded position, counting only "
             "positions whose stated accuracy places them within the distance shown (a cell site is never counted as "
             f"presence). They are listed in exhibit {produced.ref('table:colocations')}:"))
-        rows = [[uk_time(c.get("start") or c.get("ts")), _place_label(inputs, c.get("place"), c.get("kind")),
-                 _metres(c.get("min_distance_m")), _metres(c.get("max_accuracy_m")),
-                 _refs(c["event_ids"], parts.records)] for c in cl[:MAX_ROWS]]
+        rows = [[uk_time(c.start), _place_label(inputs, c.place, c.kind), _metres(c.min_distance_m),
+                 _metres(c.max_accuracy_m), _refs(c.event_ids, parts.records)] for c in cl[:MAX_ROWS]]
         sec.blocks.append(Table(["From (UK)", "Place", "Closest", "Accuracy (up to)", "Exhibit records"], rows,
                                 widths=[1.3, 1.8, 0.8, 1.0, 3.2], small=True))
     else:
         sec.blocks.append(Para(f"No position of a device used by {subject} was recorded near a place named in the case "
                                "within its stated accuracy."))
     facts["breaches"] = len(findings.breaches)
-    orders = {str(o.get("order")): o for o in _get(findings.conduct, "orders", default=[]) if isinstance(o, dict)}
+    orders = {o.order: o for o in findings.conduct.orders} if findings.conduct is not None else {}
     for o in m.orders:
-        info = orders.get(o.reference) or orders.get(o.label) or {}
-        title = str(info.get("title") or o.type.replace("-", " "))
+        info = orders.get(o.reference) or orders.get(o.label)
+        title = info.title if info is not None else inputs.rules.order_type(o.type).title
         end = uk_time(o.end) if o.end else "with no end date recorded"
         conds = (["not to contact " + (m.party(o.protects).name or o.protects)] if o.no_contact else []) + (
             [f"not to enter {', '.join(_place_label(inputs, z, None) for z in o.exclusion_zones)}"]
             if o.exclusion_zones else [])
-        mine = [b for b in findings.breaches if str(b.get("order")) in (o.reference, o.label)]
-        contact_n = sum(1 for b in mine if b.get("kind") == "contact")
-        zone_n = sum(1 for b in mine if b.get("kind") == "exclusion-zone")
+        mine = [b for b in findings.breaches if b.order in (o.reference, o.label)]
+        contact_n = sum(1 for b in mine if b.kind == "contact")
+        zone_n = sum(1 for b in mine if b.kind == "exclusion-zone")
         sec.blocks.append(Para(
             f"The case records a {title.lower()} {o.reference} against {m.party(o.against).name or o.against}, in force "
             f"from {uk_time(o.start)} {('to ' + end) if o.end else end}, with the conditions: "
             f"{'; '.join(conds) or 'as recorded in the order'}. While it was in force, the exhibits record "
             f"{_plural(contact_n, 'contact')} from identifiers attributed to {subject} to the protected person and "
             f"{_plural(zone_n, 'occasion')} on which his device was recorded inside an area he was not to enter."))
-        rows = [[uk_time(b.get("ts")), "inside the area" if b.get("kind") == "exclusion-zone" else str(b.get("kind") or ""),
-                 _place_label(inputs, b.get("place"), None) if b.get("place") else
-                 channel_name(str(b.get("channel") or "")),
-                 _metres(b.get("min_distance_m")) if b.get("kind") == "exclusion-zone" else "",
-                 _refs(b["event_ids"], parts.records)] for b in mine[:MAX_ROWS]]
+        rows = [[uk_time(b.ts), "inside the area" if b.kind == "exclusion-zone" else b.kind,
+                 _place_label(inputs, b.place, None) if b.place else channel_name(b.channel or ""),
+                 _metres(b.min_distance_m) if b.kind == "exclusion-zone" else "",
+                 _refs(b.event_ids, parts.records)] for b in mine[:MAX_ROWS]]
         if rows:
             sec.blocks.append(Table(["When (UK)", "What", "Where / channel", "Closest", "Exhibit records"], rows,
                                     caption=f"While order {o.reference or o.type} was in force (exhibit "

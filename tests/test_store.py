@@ -103,7 +103,7 @@ def test_replace_re_parses_with_the_current_parser(
     after = snapshot(case_dir)
     assert after["sources"].get_column("parser_version").to_list() == ["9.9.9"]
     assert_frame_equal(after["events"], before["events"])  # same file, same events, same ids
-    assert [e["action"] for e in Case.open(case_dir).audit_log()] == ["ingest", "ingest"]
+    assert [e["action"] for e in Case.open(case_dir).audit_log()] == ["ingest", "exhibit-number", "ingest"]  # numbered once, when first received
 
 
 # --- bad files leave the store exactly as it was ----------------------------------------
@@ -357,6 +357,6 @@ def test_a_read_only_source_ingests_and_its_hashes_are_recorded(
     case = Case.open(case_dir)
     row = case.sources().row(0, named=True)
     assert (row["sha256"], row["size"], row["path"]) == (sha, len(content), str(source.resolve()))
-    [entry] = case.audit_log()
-    assert entry["action"] == "ingest"
+    entry, numbered = case.audit_log()
+    assert (entry["action"], numbered["action"]) == ("ingest", "exhibit-number")
     assert entry["detail"]["sha256"] == entry["detail"]["sha256_after"] == sha  # type: ignore[index]

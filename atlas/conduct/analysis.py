@@ -11,7 +11,7 @@ never merged.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,6 +34,7 @@ from .locations import device_records
 from .options import ConductOptions
 from .parties import Cast, build_cast
 from .reciprocity import mark_mutual, mutual_periods, mutual_weeks, requests_to_stop
+from .records import Breach, Colocation, Gap, Incident, OrderSummary, PossibleBreach, ThreatHit, ThreatOccasion
 from .selection import night_expr, select_contacts
 from .threats import HIT_SCHEMA, Lexicon, load_lexicon, scan_texts
 from .time_limit import LastIncident, S2AVerdict, s2a_verdict
@@ -55,16 +56,16 @@ class ConductResult:
     """The s2A verdict on ``as_of``: what the CLI, the reports and the TUI show."""
     s4a: dict[str, Any]
     course_of_conduct: dict[str, Any]
-    incidents: list[dict[str, Any]]
-    threat_occasions: list[dict[str, Any]]
-    threat_hits_for_review: list[dict[str, Any]]
-    breaches: list[dict[str, Any]]
-    possible_breaches: list[dict[str, Any]]
-    orders: list[dict[str, Any]]
-    colocations: list[dict[str, Any]]
+    incidents: tuple[Incident, ...]
+    threat_occasions: tuple[ThreatOccasion, ...]
+    threat_hits_for_review: tuple[ThreatHit, ...]
+    breaches: tuple[Breach, ...]
+    possible_breaches: tuple[PossibleBreach, ...]
+    orders: tuple[OrderSummary, ...]
+    colocations: tuple[Colocation, ...]
     covert_pattern: dict[str, Any]
     cell_site: list[dict[str, Any]]
-    gaps: list[dict[str, Any]]
+    gaps: tuple[Gap, ...]
     contact_profile: dict[str, Any]
     escalation: dict[str, Any]
     bursts: list[dict[str, Any]]
@@ -82,8 +83,18 @@ class ConductResult:
     s2a_undated: S2AVerdict | None = field(default=None, repr=False)
     """The same verdict with no as-of day (the planned date against the deadline only), for
     outputs that must not change from day to day (a report made without ``--as-of``)."""
+    warnings_undated: list[str] = field(default_factory=list, repr=False)
+    """:attr:`warnings` with the undated verdict's instead of the dated one's."""
     with_proposed: ConductResult | None = None
     proposed_identifiers: list[dict[str, Any]] = field(default_factory=list)
+
+    def undated(self) -> ConductResult:
+        """This result as an output that must not change from day to day shows it (a report
+        made without ``--as-of``): the undated s2A verdict and its warnings, and no sentence
+        that quotes the analysis date."""
+        return replace(self, s2a=self.s2a_undated or self.s2a, warnings=list(self.warnings_undated),
+                       assumptions=[a for a in self.assumptions if not a.startswith("as-of date ")],
+                       with_proposed=self.with_proposed.undated() if self.with_proposed is not None else None)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -101,16 +112,16 @@ class ConductResult:
             "s2a": self.s2a.to_json(),
             "s4a": self.s4a,
             "course_of_conduct": self.course_of_conduct,
-            "incidents": self.incidents,
-            "threat_occasions": self.threat_occasions,
-            "threat_hits_for_review": self.threat_hits_for_review,
-            "breaches": self.breaches,
-            "possible_breaches": self.possible_breaches,
-            "orders": self.orders,
-            "colocations": self.colocations,
+            "incidents": [i.to_json() for i in self.incidents],
+            "threat_occasions": [t.to_json() for t in self.threat_occasions],
+            "threat_hits_for_review": [h.to_json() for h in self.threat_hits_for_review],
+            "breaches": [b.to_json() for b in self.breaches],
+            "possible_breaches": [b.to_json() for b in self.possible_breaches],
+            "orders": [o.to_json() for o in self.orders],
+            "colocations": [c.to_json() for c in self.colocations],
             "covert_pattern": self.covert_pattern,
             "cell_site": self.cell_site,
-            "gaps": self.gaps,
+            "gaps": [g.to_json() for g in self.gaps],
             "contact_profile": self.contact_profile,
             "escalation": self.escalation,
             "bursts": self.bursts,
@@ -135,14 +146,14 @@ class ConductResult:
 
 def differences(confirmed: ConductResult, proposed: ConductResult) -> dict[str, Any]:
     """What the proposed links would add: never merged into the confirmed findings."""
-    c_days = {i["date"] for i in confirmed.incidents}
-    p_days = {i["date"] for i in proposed.incidents}
-    c_breach = {(b["order"], b["kind"], b["ts"]) for b in confirmed.breaches}
+    c_days = {i.date.isoformat() for i in confirmed.incidents}
+    p_days = {i.date.isoformat() for i in proposed.incidents}
+    c_breach = {(b.order, b.kind, b.ts) for b in confirmed.breaches}
     return {
         "extra_incident_dates": sorted(p_days - c_days),
-        "extra_breaches": [b for b in proposed.breaches if (b["order"], b["kind"], b["ts"]) not in c_breach],
-        "extra_threat_dates": sorted({t["date"] for t in proposed.threat_occasions}
-                                     - {t["date"] for t in confirmed.threat_occasions}),
+        "extra_breaches": [b.to_json() for b in proposed.breaches if (b.order, b.kind, b.ts) not in c_breach],
+        "extra_threat_dates": sorted({t.date.isoformat() for t in proposed.threat_occasions}
+                                     - {t.date.isoformat() for t in confirmed.threat_occasions}),
         "last_incident": {"confirmed": _day(confirmed.s2a.last_incident), "with_proposed": _day(proposed.s2a.last_incident)},
         "deadline": {"confirmed": confirmed.s2a.deadline.isoformat() if confirmed.s2a.deadline else None,
                      "with_proposed": proposed.s2a.deadline.isoformat() if proposed.s2a.deadline else None},
@@ -369,7 +380,7 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, option
         "notice": rules.notice,
     }
 
-    warnings = list(clock.warnings)
+    warnings: list[str] = []
     warnings += [o["law_warning"] for o in order_summaries if o.get("law_warning")]
     if prof["reciprocity"]["two_way"]:
         warnings.append(
@@ -437,13 +448,17 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, option
     ]
     return ConductResult(
         view=cast.view, case_reference=manifest.reference, as_of=as_of, as_of_basis=as_of_basis, suspect=suspect,
-        targets=targets, s2a=clock, s2a_undated=undated, s4a=s4a_section, course_of_conduct=coc, incidents=incident_list,
-        threat_occasions=threat_occ, threat_hits_for_review=review, breaches=breaches, possible_breaches=possible,
-        orders=order_summaries, colocations=colocations, covert_pattern=covert.to_json(),
-        cell_site=[_iso(c) for c in serving], gaps=gaps, contact_profile=prof, escalation=trend(
+        targets=targets, s2a=clock, s2a_undated=undated, s4a=s4a_section, course_of_conduct=coc,
+        incidents=tuple(Incident.of(i) for i in incident_list),
+        threat_occasions=tuple(ThreatOccasion.of(t) for t in threat_occ),
+        threat_hits_for_review=tuple(ThreatHit.of(h) for h in review),
+        breaches=tuple(Breach.of(b) for b in breaches), possible_breaches=tuple(PossibleBreach.of(b) for b in possible),
+        orders=tuple(OrderSummary.of(o) for o in order_summaries), colocations=tuple(Colocation.of(c) for c in colocations),
+        covert_pattern=covert.to_json(), cell_site=[_iso(c) for c in serving], gaps=tuple(Gap.of(g) for g in gaps), contact_profile=prof, escalation=trend(
             counted.filter(pl.col("role") == "conduct")),
         bursts=burst_list, identity_changes=ident, behaviours=behaviour_list, mutual_periods=mutual,
-        requests_to_stop=requests_to_stop(contacts), warnings=warnings,
+        requests_to_stop=requests_to_stop(contacts), warnings=[*clock.warnings, *warnings],
+        warnings_undated=[*undated.warnings, *warnings],
         assumptions=assumptions, rules=rules.provenance(), lexicon=lexicon.provenance(), options=options.to_json(),
         contacts=contacts,
     )

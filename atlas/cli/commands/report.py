@@ -17,6 +17,7 @@ figures, a column of every table).
 from __future__ import annotations
 
 import argparse
+import re
 from datetime import date
 from pathlib import Path
 
@@ -69,8 +70,9 @@ def integrity_notice(case: Case, *, write_anyway: bool) -> str | None:
         raise StoreError(f"the case does not verify: {problems[0]}{more}; no report was written "
                          "(--unverified writes anyway, and every output then says so)")
     case.allow_new_db = True
+    first = re.sub(r"\b([0-9a-f]{12})[0-9a-f]{52}\b", "\\1…", problems[0])  # hashes shortened: it heads every page
     return (f"UNVERIFIED: when this was produced the case did not verify ({len(problems)} problem(s); first: "
-            f"{problems[0]}). See `atlas verify`.")
+            f"{first}). See `atlas verify`.")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -90,7 +92,6 @@ def run(args: argparse.Namespace) -> int:
             "facts": result.statement.facts,
             "reviewer_note": result.reviewer_note.facts,
             "unused_material": [a.__dict__ for a in result.accounts],
-            "unavailable": result.inputs.unavailable,
             **({"redaction": NOTE} if args.redact else {}),
         })
         return 0
