@@ -195,7 +195,7 @@ def _s2a(inputs: ReportInputs, findings: Findings, case: Case, refs: Mapping[str
         rows.append(["Days left", str(v.days_left) if v.days_left >= 0 else
                      f"none: the last day passed {_plural(-v.days_left, 'day')} before the as-of date"])
     rows.append(["Planned charge date (case.toml)", uk_day(v.charge_date) if v.charge_date else "not set"])
-    sec.blocks.append(Table(["", ""], rows, widths=[1.5, 4]))
+    sec.blocks.append(Table(["The clock", f"As the rules file gives it for {v.offence}"], rows, widths=[1.5, 4]))
     s2a_offence = inputs.rules.offence("pha-s2a")
     sec.blocks.append(Para(f"Rule: an offence under {s2a_offence.section} is "
                            f"{inputs.rules.mode(s2a_offence.mode_of_trial).plain}, and {v.limit} ({v.rule}).",

@@ -220,7 +220,7 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, parts: 
         rows.append([e.reference, source_description(e, str(r.get("parser", "")), str(r.get("format", "")), label),
                      received_text(parts.continuity.get(e.sha256)), e.sha256])
     ex.blocks.append(Table(["Exhibit", "Item", "Continuity", "SHA-256"], rows, caption="Exhibits received",
-                           widths=[0.75, 3.2, 2.2, 2.4], mono=(3,), small=True))
+                           widths=[0.85, 3.1, 2.2, 2.4], mono=(3,), small=True))
     facts["continuity_recorded"] = sum(1 for e in parts.sources if e.sha256 in parts.continuity)
     sections.append(ex)
 
