@@ -296,13 +296,18 @@ def _orders(inputs: ReportInputs, conduct: ConductResult, refs: Mapping[str, str
         if o.indirect_contacts:
             sec.blocks.append(Para(f"{_plural(o.indirect_contacts, 'contact')} with others in her network: "
                                    f"{o.indirect_note}.", numbered=False))
+    within = sum(o.possible_within_breaches for o in orders)
+    if within:
+        sec.blocks.append(Para(f"{_plural(within, 'further location record')} with no stated accuracy fell within visits "
+                               "already counted as breaches from positions that state one; not counted again.",
+                               numbered=False))
     possible = conduct.possible_breaches
     facts["possible_breaches"] = len(possible)
     if possible:
         sec.blocks.append(Para(f"{_plural(len(possible), 'possible breach', 'possible breaches')}, not counted above; "
                                "each with what it rests on:"))
         sec.blocks.append(Table(["When (UK)", "Order", "Kind", "Place", "Closest", "Why only possible"],
-                                [[uk_time(p.ts), p.order, p.kind, p.place, f"{p.min_distance_m:.0f} m", p.certainty]
+                                [[uk_time(p.ts), p.order, p.kind, p.place, f"{p.min_distance_m:.0f} m", p.basis]
                                  for p in possible], widths=[1.2, 1.1, 1.3, 1.0, 0.7, 2.8], small=True))
     return sec
 

@@ -414,6 +414,11 @@ def _places_and_orders(inputs: ReportInputs, findings: Findings, parts: Statemen
     sec = Section("Places and orders")
     cl = findings.colocations
     facts["colocations"] = len(cl)
+    standard = findings.conduct.location_standard if findings.conduct is not None else None
+    if standard is not None:
+        sec.blocks.append(Para("Presence is counted on one standard, applied in the same way to the positions of "
+                               f"{subject}'s devices and to {inputs.victim.name if inputs.victim else 'the victim'}'s: "
+                               f"{standard.text}."))
     if cl:
         sec.blocks.append(Para(
             f"On {_plural(len(cl), 'occasion')} a device used by {subject} was recorded near a place named in the case "
