@@ -271,8 +271,12 @@ def test_verify_passes_on_an_intact_case(case_dir: Path, whatsapp_samples: Path,
     run = atlas("verify", case_dir)
     assert run.code == 0  # type: ignore[attr-defined]
     first, head = run.out.splitlines()  # type: ignore[attr-defined]
-    assert first == ("ok: 2 source(s) re-hashed, unchanged; 7 store file(s) match the manifest; audit log of 2 row(s) "
-                     "intact; records read = events + rejects for each")
+    case = Case.open(case_dir)
+    files = json.loads((case_dir / "store" / "manifest.json").read_text(encoding="utf-8"))["files"]
+    # sources.parquet, then events, rejects, evidence (and any extra table) per source
+    assert "sources.parquet" in files and len(files) >= 1 + 3 * 2
+    assert first == (f"ok: 2 source(s) re-hashed, unchanged; {len(files)} store file(s) match the manifest; audit log of "
+                     f"{len(case.audit_log())} row(s) intact; records read = events + rejects for each")
     assert re.fullmatch(r"audit head: [0-9a-f]{64} \(keep it: it proves later that nothing was rewritten\)", head)
 
 
