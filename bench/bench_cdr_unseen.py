@@ -19,7 +19,8 @@ from atlas.ingest import IngestOptions, ingest
 from atlas.store import Case
 from atlas.store.case import init_case
 from atlas.store.manifest import TEMPLATE
-from bench.common import Stage, repeats, scaled
+from bench.common import Stage, scaled
+from bench.common import repeats as scaled_repeats
 from parsers import cdr
 from parsers._cdr_meaning import propose_for_file
 from parsers.base import ParseContext
@@ -62,9 +63,9 @@ def write_unseen_cdr(path: Path, n: int = N, seed: int = 11) -> None:
     out.write_csv(path)
 
 
-def run(work: Path, n: int | None = None, runs: int | None = None) -> dict[str, object]:
+def run(work: Path, n: int | None = None, repeats: int | None = None) -> dict[str, object]:
     n = n if n is not None else scaled(N, 1000)
-    runs = runs if runs is not None else repeats(REPEATS)
+    runs = repeats if repeats is not None else scaled_repeats(REPEATS)
     path = work / "unseen_cdr.csv"
     write_unseen_cdr(path, n)
     proposal = propose_for_file(path).proposal

@@ -20,6 +20,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import atlas.store.case as case_module
+from atlas.exhibits import source_refs
 from atlas.store import Case
 from parsers import whatsapp_text
 
@@ -62,7 +63,10 @@ def test_timeline_export_round_trips_the_store(
     exported = pl.read_parquet(out)
     stored = Case.open(case_dir).events().sort("ts_utc", "event_id").collect()
     assert stored.height == 18
-    assert_frame_equal(exported, stored)  # same rows, same order, same dtypes (enums included)
+    # the store's columns, plus each record's exhibit reference right after its source id
+    assert exported.columns.index("exhibit") == exported.columns.index("source_id") + 1
+    assert exported.get_column("exhibit").str.contains(r"^[A-Z]+/\d+, line \d+$").all()
+    assert_frame_equal(exported.drop("exhibit"), stored)  # same rows, same order, same dtypes (enums included)
 
 
 def test_event_ids_are_source_hash_and_record_place(case_dir: Path, whatsapp_samples: Path, atlas: Callable[..., object]) -> None:
@@ -343,6 +347,13 @@ def test_every_source_accounts_for_every_record(case_dir: Path, whatsapp_samples
     assert [(r["source_ref"], r["reason"]) for r in json.loads(run.out)] == [  # type: ignore[attr-defined]
         ("line 1", "text before the first message header"), ("line 2", "header date/time is not a real date"),
     ]
+    # a person reads each reject by its exhibit record; machines keep the source id beside it
+    refs = source_refs(Case.open(case_dir))
+    assert [r["exhibit"] for r in json.loads(run.out)] == [  # type: ignore[attr-defined]
+        f"{refs[r['source_id']]}, {r['source_ref']}" for r in json.loads(run.out)]  # type: ignore[attr-defined]
+    text = atlas("rejects", case_dir).out  # type: ignore[attr-defined]
+    assert not any(sid in text for sid in refs)
+    assert all(refs[r["source_id"]] in text for r in json.loads(run.out))  # type: ignore[attr-defined]
 
 
 # --- sources are evidence: read-only, hashed before and after ------------------------------
