@@ -47,15 +47,28 @@ class MatchedRule:
     weight: float
     effective: float
     words: str
+    start: int
+    end: int
     lowered_by: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, hit: Hit) -> MatchedRule:
-        return cls(hit.rule_id, hit.family, hit.weight, hit.effective, hit.words, hit.lowered_by)
+        return cls(hit.rule_id, hit.family, hit.weight, hit.effective, hit.words, hit.start, hit.end, hit.lowered_by)
 
     def to_json(self) -> dict[str, Any]:
         return {"rule": self.rule_id, "family": self.family, "weight": self.weight, "effective": self.effective,
-                "words": self.words, "lowered_by": list(self.lowered_by)}
+                "words": self.words, "start": self.start, "end": self.end, "lowered_by": list(self.lowered_by)}
+
+
+def _explained(hits: Iterable[Hit]) -> tuple[MatchedRule, ...]:
+    """The hits that explain a candidate, strongest first: a hit inside the span of a
+    stronger one adds nothing ("kill you" inside "I'm going to kill you") and is left out."""
+    ordered = sorted(hits, key=lambda h: (-h.effective, h.start, h.rule_id))
+    kept: list[Hit] = []
+    for h in ordered:
+        if not any(k.start <= h.start and h.end <= k.end and k.effective > h.effective for k in kept):
+            kept.append(h)
+    return tuple(MatchedRule.of(h) for h in kept)
 
 
 @dataclass(frozen=True)
@@ -166,10 +179,10 @@ def candidates(contacts: pl.DataFrame, rules: RuleSet) -> list[Candidate]:
                 "target": r.get("target") or ""}
         event_id = _first(ids, r.get("contact_id") or r["text"])
         if a.tier in ("occasion", "review"):
-            rules_hit = tuple(MatchedRule.of(h) for h in sorted(a.threat_hits, key=lambda h: (-h.effective, h.start)))
+            rules_hit = _explained(a.threat_hits)
             out.append(Candidate(kind=THREAT, event_id=event_id, tier=a.tier, score=a.score, rules=rules_hit, **base))
         for behaviour, score in a.behaviours:
-            hits = tuple(MatchedRule.of(h) for h in a.behaviour_hits(behaviour) if not h.lowered_by)
+            hits = _explained(h for h in a.behaviour_hits(behaviour) if not h.lowered_by)
             out.append(Candidate(kind=f"behaviour:{behaviour}", event_id=event_id, tier="behaviour", score=score,
                                  rules=hits, **base))
     out.sort(key=lambda c: (c.kind, -c.score, c.ts_utc or datetime.min, c.event_id))

@@ -112,6 +112,7 @@ def s2a_clock(
     charge_date: date | None,
     warn_days: int,
     threat_occasions: int = 0,
+    candidate_threat_occasions: int = 0,
 ) -> S2AClock:
     """Apply the s2A time limit of ``rules`` to a last incident, as of a day and a charge date."""
     limit = rules.time_limit_for("pha-s2a")
@@ -154,7 +155,13 @@ def s2a_clock(
     threshold = s4a.threat_occasions or 2
     if threat_occasions >= threshold and not s4a_limit.limited:
         clock.warnings.append(
-            f"threats of violence on {threat_occasions} occasions: consider {s4a.section} "
+            f"threats of violence confirmed on {threat_occasions} occasions: consider {s4a.section} "
+            f"({s4a.threat_occasions_citation}), which is {s4a.mode_of_trial} and has no such time limit "
+            f"({s4a_limit.citation})")
+    elif candidate_threat_occasions >= threshold and not s4a_limit.limited:
+        clock.warnings.append(
+            f"{candidate_threat_occasions} candidate threat occasions await a person's confirmation "
+            f"({threat_occasions} confirmed): if at least {threshold} are confirmed, consider {s4a.section} "
             f"({s4a.threat_occasions_citation}), which is {s4a.mode_of_trial} and has no such time limit "
             f"({s4a_limit.citation})")
     return clock
