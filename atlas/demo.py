@@ -57,7 +57,7 @@ def _conduct_step(case: Case, out_dir: Path, result: DemoResult) -> None:
     s2a = data["s2a"]
     wp = data["with_proposed"]
     result.lines.append(
-        f"conduct: {len(data['incidents'])} incidents, {len(data['threat_occasions'])} threat occasions, "
+        f"conduct: {len(data['incidents'])} incidents, {len(data['threat_occasions'])} candidate threat occasions (to confirm), "
         f"{len(data['breaches'])} breaches, {len(data['colocations'])} co-locations (confirmed identities); "
         f"with proposed links: {len(wp['incidents'])} incidents, {len(wp['breaches'])} breaches")
     result.lines.append(

@@ -97,6 +97,17 @@ def quality() -> dict[str, Any]:
             "old_lexicon_occasion_false_alarm": rate(benign, old_strong),
             "old_lexicon_review_recall": rate(threats, old_any),
         }
+    rows = _eval_rows()
+    shown = {r["id"]: {b for b, _ in rules.assess(r["text"]).behaviours} for r in rows}
+    labelled = [r for r in rows if r["behaviour"]]
+    out["behaviours"] = {
+        "messages_with_a_behaviour": len(labelled),
+        "recall": round(sum(r["behaviour"] in shown[r["id"]] for r in labelled) / len(labelled), 4),
+        "other_messages_flagged": round(sum(bool(shown[r["id"]]) for r in rows if not r["behaviour"])
+                                        / sum(1 for r in rows if not r["behaviour"]), 4),
+        "note": "both halves together (21 messages, too few to split); the behaviour rules were written with these "
+                "messages as examples, so this is a check, not an independent measure",
+    }
     out["targets"] = "held-out: occasion recall >= 0.90 with false alarms <= 0.05; review recall >= 0.98"
     return out
 

@@ -186,3 +186,36 @@ def test_removing_an_idiom_that_keeps_a_phrase_out_of_the_threats_is_refused() -
 def test_malformed_rules_are_refused_with_a_clear_error(old: str, new: str, message: str) -> None:
     with pytest.raises(RulesError, match=message):
         parse_rules(_edit(old, new), Path("edited.toml"))
+
+
+def test_screening_stays_exact_on_mangled_messages() -> None:
+    """Typing noise (capitals, curly apostrophes, stretched letters, stray punctuation,
+    text-speak) never lets the screen drop a message the rules would match."""
+    import random
+
+    rng = random.Random(16)
+    with EVAL.open(encoding="utf-8", newline="") as f:
+        texts = [r["text"] for r in csv.DictReader(f)]
+
+    def mangle(text: str) -> str:
+        words = text.split()
+        out = []
+        for w in words:
+            r = rng.random()
+            if r < 0.1:
+                w = w.upper()
+            elif r < 0.2:
+                w = w.replace("'", "’")
+            elif r < 0.3 and len(w) > 2:
+                i = rng.randrange(len(w))
+                w = w[:i] + w[i] * rng.randrange(3, 6) + w[i + 1:]
+            elif r < 0.4:
+                w = {"you": "u", "your": "ur", "to": "2", "for": "4", "going": "goin", "with": "wiv"}.get(w.lower(), w)
+            elif r < 0.45:
+                w += rng.choice(["!!", "...", ",", " 😂", "*", "?!"])
+            out.append(w)
+        return rng.choice([" ", "  ", "\n"]).join(out)
+
+    series = pl.Series([mangle(t) for t in texts for _ in range(2)])
+    rules = load_rules()
+    assert assess_screened(series, rules) == assess_all(series, rules)

@@ -223,7 +223,8 @@ def _threat_occasions(cands: list[Candidate], items: pl.DataFrame, decisions: Ma
     threats = [c for c in cands if c.kind == THREAT]
     occ = {r["ref"]: (r["occasion"], r["occasion_date"]) for r in items.select("ref", "occasion", "occasion_date")
            .iter_rows(named=True)} if items.height else {}
-    count = count_occasions(threats, decisions, {k: v[1] for k, v in occ.items() if v[1] is not None})
+    count = count_occasions(threats, decisions, {k: (int(v[0]), v[1]) for k, v in occ.items()
+                                                 if v[0] is not None and v[1] is not None})
     review = []
     for c in sorted(threats, key=lambda c: (-c.score, c.ts_utc or datetime.min, c.event_id)):
         top = c.rules[0] if c.rules else None

@@ -121,8 +121,8 @@ def screen_expr(rules: RuleSet, column: str = "text") -> pl.Expr:
     """True for every text a rule could match (one vectorised pass; a superset)."""
     low = pl.col(column).str.to_lowercase().str.replace_all("[’‘ʼ`´]", "'").str.replace_all(r"\s+", " ")
     words = "|".join(re.escape(w) for w in sorted(rules.screen_words(), key=lambda w: (-len(w), w)))
+    hit = low.str.contains(f"(?:^|[^a-z0-9&])(?:{words})(?:'[a-z]*)?(?:$|[^a-z0-9&])") | low.str.contains(_RUNS)
     phrases = rules.screen_phrases()
-    hit = low.str.contains(f"(?:^|[^a-z0-9&])(?:{words})") | low.str.contains(_RUNS)
     if phrases:
         hit = hit | low.str.contains_any(phrases)
     return hit.fill_null(False)
@@ -217,27 +217,31 @@ class OccasionCount:
 
 
 def count_occasions(threats: Iterable[Candidate], decisions: Mapping[tuple[str, str], str],
-                    occasion_of: Mapping[str, date] | None = None) -> OccasionCount:
+                    occasion_of: Mapping[str, tuple[int, date]] | None = None) -> OccasionCount:
     """Candidate and confirmed threat occasions. ``occasion_of`` maps a contact id to its
-    occasion date (the conduct analysis's occasion rule); otherwise the local date is used.
-    A dismissed occasion-tier message is not a candidate; a confirmed review-tier message
-    makes a confirmed occasion."""
-    cands: set[date] = set()
-    confirmed: set[date] = set()
+    occasion (number and date, under the conduct analysis's occasion rule); otherwise an
+    occasion is the message's local date. A dismissed occasion-tier message is not a
+    candidate; a confirmed review-tier message makes a confirmed occasion."""
+    cands: dict[object, date] = {}
+    confirmed: dict[object, date] = {}
     dismissed = awaiting = 0
     for c in threats:
         if c.kind != THREAT:
             continue
-        day = (occasion_of or {}).get(c.contact_id) or c.local_date
-        if day is None:
+        key: object
+        if occasion_of and c.contact_id in occasion_of:
+            key, day = occasion_of[c.contact_id]
+        elif c.local_date is not None:
+            key, day = c.local_date, c.local_date
+        else:
             continue
         d = c.decision(decisions)
         if d == "confirmed":
-            confirmed.add(day)
+            confirmed[key] = day
         elif d == "dismissed":
             dismissed += 1
         elif c.tier == "occasion":
             awaiting += 1
         if c.tier == "occasion" and d != "dismissed":
-            cands.add(day)
-    return OccasionCount(tuple(sorted(cands)), tuple(sorted(confirmed)), dismissed, awaiting)
+            cands[key] = day
+    return OccasionCount(tuple(sorted(cands.values())), tuple(sorted(confirmed.values())), dismissed, awaiting)

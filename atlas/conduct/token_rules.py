@@ -250,6 +250,64 @@ def _anchors(node: _Node) -> frozenset[str] | None:
     return min(candidates, key=lambda s: (sum(w in COMMON_WORDS for w in s) / len(s), -min(len(w) for w in s), len(s)))
 
 
+_NOT_WHOLE: Final = frozenset({"will", "would", "are", "have", "am", "not", "is", "i", "'s", "_", ",", ".", "?", QUOTE,
+                                LAUGH, "wink", "gonna"})
+"""Normalised words that can come from part of a typed word ("I'll" → will, "ill" → i will,
+"mum's" → 's, "going to" → gonna): never used to screen raw text."""
+
+VERY_COMMON: Final = frozenset(["you", "your", "ur", "i", "me", "my", "the", "a", "an", "to", "and", "it", "is", "of", "in", "on", "at", "for", "that", "this"])
+
+
+def _whole(word: str) -> bool:
+    """``word`` only ever comes from whole typed words listed by :func:`raw_forms`."""
+    return word not in _NOT_WHOLE and not word.startswith("'") and bool(word)
+
+
+def _loose(node: _Node) -> frozenset[str] | None:
+    """Words (function words allowed) of which every match of a words node holds one."""
+    if node.kind != "words" or node.quant in ("?", "*"):
+        return None
+    found: set[str] = set()
+    for phrase in node.phrases:
+        ok = [w for w in phrase if _whole(w)]
+        if not ok:
+            return None
+        found.add(min(ok, key=lambda w: (w in VERY_COMMON, -len(w))))
+    return frozenset(found)
+
+
+def _commonness(s: frozenset[str]) -> tuple[float, int]:
+    return (sum(w in VERY_COMMON or w in COMMON_WORDS for w in s) / len(s), len(s))
+
+
+def _two_groups(node: _Node) -> tuple[frozenset[str] | None, frozenset[str] | None]:
+    """Two word sets from two different required elements of ``node`` (the first of content
+    words): every match holds a word of each. Either may be None."""
+    if node.quant in ("?", "*") or node.kind in ("gap", "start", "end", "not"):
+        return None, None
+    if node.kind == "words":
+        return _anchors(node), None
+    if node.kind == "alt":
+        pairs = [_two_groups(c) for c in node.children]
+        g0s, g1s = [p[0] for p in pairs], [p[1] for p in pairs]
+        return (frozenset().union(*g0s) if all(g is not None for g in g0s) else None,  # type: ignore[arg-type]
+                frozenset().union(*g1s) if all(g is not None for g in g1s) else None)  # type: ignore[arg-type]
+    elements: list[tuple[frozenset[str] | None, frozenset[str] | None]] = []
+    for child in node.children:
+        if child.kind == "words":
+            elements.append((_anchors(child), _loose(child)))
+        else:
+            g0, g1 = _two_groups(child)
+            elements += [(g0, g0), (None, g1)]
+    contents = [(i, c) for i, (c, _) in enumerate(elements) if c]
+    if not contents:
+        return None, None
+    k, first = min(contents, key=lambda ic: (sum(w in COMMON_WORDS for w in ic[1]) / len(ic[1]),
+                                               -min(len(w) for w in ic[1]), len(ic[1])))
+    others = [lo for i, (_, lo) in enumerate(elements) if i != k and lo]
+    return first, (min(others, key=_commonness) if others else None)
+
+
 def screen_text(text: str) -> str:
     """What the screen searches: the text lower-cased with ASCII apostrophes and runs of
     spaces made one (the plain-Python twin of :func:`screen_expr`'s clean-up)."""
@@ -267,6 +325,8 @@ class Rule:
     weight: float
     regex: re.Pattern[str] = field(repr=False, compare=False)
     anchors: frozenset[str] = frozenset()
+    also: frozenset[str] = frozenset()
+    """A second word set: every match also holds one of these (from another element)."""
     screen: tuple[str, ...] = ()
     behaviour: str = ""
     negatable: bool = True
@@ -395,7 +455,7 @@ class RuleSet:
         picked = set(always)
         for w in present:
             picked.update(by_anchor.get(w, ()))
-        return [self.rules[i] for i in sorted(picked)]
+        return [r for r in (self.rules[i] for i in sorted(picked)) if not r.also or not r.also.isdisjoint(present)]
 
     def _hit(self, rule: Rule, toks: list[Token], a: int, b: int, text: str, lowered: tuple[str, ...]) -> Hit:
         start, end = toks[a].start, toks[b].end
@@ -642,16 +702,17 @@ def _rule(path: Path, i: int, raw: Any, classes: dict[str, tuple[tuple[str, ...]
             if not any(x in screen_text(ex) for x in screen_phrases):
                 raise RulesError(f"{where}: example {ex!r} contains none of the screen phrases {list(screen_phrases)}")
         anchors: frozenset[str] | None = frozenset()
+        also: frozenset[str] | None = frozenset()
     else:
         screen_phrases = ()
-        anchors = _anchors(node)
+        anchors, also = _two_groups(node)
         if kind != "idiom" and not anchors:
             raise RulesError(f"{where}: the pattern needs at least one content word in every match (not only "
                              "pronouns, modal verbs or gaps), so that messages can be screened quickly; or give "
                              "`screen`, the typed phrases a message must contain to be tried")
     return Rule(
         id=rid, kind=kind, pattern=raw["pattern"], family=str(raw.get("family", kind)), weight=float(weight),
-        regex=regex, anchors=anchors or frozenset(), screen=screen_phrases, behaviour=behaviour, negatable=bool(raw.get("negatable", True)),
+        regex=regex, anchors=anchors or frozenset(), also=also or frozenset(), screen=screen_phrases, behaviour=behaviour, negatable=bool(raw.get("negatable", True)),
         boost=float(raw.get("boost", 0.0)), note=str(raw.get("note", "")),
         examples=tuple(raw.get("examples", [])), counter_examples=tuple(raw.get("counter_examples", [])),
     )

@@ -121,7 +121,7 @@ def _print(result: ConductResult, data: dict[str, Any], limit: int) -> None:
         ["first / last", f"{_d(coc['first_incident'])} - {_d(coc['last_incident'])}"],
     ])
     rows = [[_d(i["date"]), i["contacts"], ", ".join(i["channels"]), ", ".join(i["targets"]),
-             " ".join(f for f, on in (("THREAT", i["threat"]), ("BREACH", i["breach"]), ("night", i["night"])) if on)
+             " ".join(f for f, on in (("THREAT?", i["threat"]), ("BREACH", i["breach"]), ("night", i["night"])) if on)
              + ("" if not i["presences"] else " presence: " + ", ".join(sorted({str(p["place"]) for p in i["presences"]}))),
              len(i["event_ids"])] for i in data["incidents"]]
     print_table(f"Incidents ({len(rows)})", ["date", "contacts", "channels", "to", "flags", "records"], rows[-limit:],
