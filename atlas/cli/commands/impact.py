@@ -96,7 +96,7 @@ def _list(case_dir: Path, args: argparse.Namespace) -> int:
     if window < 0:
         raise AtlasError("--window-days must not be negative")
     result = analyse(case)
-    account = link_impacts(case.manifest.impacts, result.incidents, window)
+    account = link_impacts(case.manifest.impacts, [i.to_json() for i in result.incidents], window)
     data: dict[str, Any] = account.to_json()
     if args.json:
         print_json(data)
