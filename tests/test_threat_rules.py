@@ -182,6 +182,8 @@ def test_removing_an_idiom_that_keeps_a_phrase_out_of_the_threats_is_refused() -
     ('pattern = "HARM (YOU|YOUR OWNED)"', 'pattern = "SELF ~2 YOU"', "content word"),
     ('weight = 0.25\npattern = "WEAPON', 'weight = 1.5\npattern = "WEAPON', "weight"),
     ('pattern = "accidents (can', 'pattern = "accidents ~12 (can', "a gap is"),
+    ('counter_examples = ["I\'m on your side", "I\'m on you about the rent"]\n', "", "at least one counter-example"),
+    ('counter_examples = ["I\'ll murder you"]\n', "", "a real threat it must not mask"),
 ])
 def test_malformed_rules_are_refused_with_a_clear_error(old: str, new: str, message: str) -> None:
     with pytest.raises(RulesError, match=message):
@@ -219,3 +221,9 @@ def test_screening_stays_exact_on_mangled_messages() -> None:
     series = pl.Series([mangle(t) for t in texts for _ in range(2)])
     rules = load_rules()
     assert assess_screened(series, rules) == assess_all(series, rules)
+
+
+def test_an_idiom_widened_until_it_masks_a_real_threat_is_refused() -> None:
+    broken = _edit('pattern = "(kill+|smash+|nail+|boss+) it"', 'pattern = "(kill+|smash+|nail+|boss+) (it|you)"')
+    with pytest.raises(RulesError, match=r"counter-example \"I('ll|'m going to) kill you\""):
+        parse_rules(broken, Path("edited.toml"))

@@ -119,12 +119,16 @@ class Candidate:
 
 def screen_expr(rules: RuleSet, column: str = "text") -> pl.Expr:
     """True for every text a rule could match (one vectorised pass; a superset)."""
-    low = pl.col(column).str.to_lowercase().str.replace_all("[’‘ʼ`´]", "'").str.replace_all(r"\s+", " ")
-    words = "|".join(re.escape(w) for w in sorted(rules.screen_words(), key=lambda w: (-len(w), w)))
-    hit = low.str.contains(f"(?:^|[^a-z0-9&])(?:{words})(?:'[a-z]*)?(?:$|[^a-z0-9&])") | low.str.contains(_RUNS)
+    low = pl.col(column).str.to_lowercase()
+    typed = rules.screen_words()
+    if any("'" in w for w in typed):  # only then do curly apostrophes need straightening first
+        low = low.str.replace_all("[’‘ʼ`´]", "'")
+    words = "|".join(re.escape(w) for w in sorted(typed, key=lambda w: (-len(w), w)))
+    hit = low.str.contains(f"(?:^|[^a-z0-9&])(?:{words})") | low.str.contains(_RUNS)
     phrases = rules.screen_phrases()
     if phrases:
-        hit = hit | low.str.contains_any(phrases)
+        tidy = low.str.replace_all("[’‘ʼ`´]", "'").str.replace_all(r"\s+", " ")
+        hit = hit | tidy.str.contains_any(phrases)
     return hit.fill_null(False)
 
 

@@ -684,8 +684,11 @@ def _rule(path: Path, i: int, raw: Any, classes: dict[str, tuple[tuple[str, ...]
     for key in ("examples", "counter_examples"):
         if key in raw and (not isinstance(raw[key], list) or not all(isinstance(x, str) for x in raw[key])):
             raise RulesError(f"{where}: {key} must be a list of strings")
-    if kind != "idiom" and not raw.get("examples"):
+    if not raw.get("examples"):
         raise RulesError(f"{where}: give at least one example the rule must match")
+    if not raw.get("counter_examples"):
+        raise RulesError(f"{where}: give at least one counter-example the rule must not match"
+                         + (" (for an idiom: a real threat it must not mask)" if kind == "idiom" else ""))
     try:
         node = _Parser(raw["pattern"], classes).parse()
         regex = re.compile(r"(?<![^ ])" + _compile(node))
@@ -733,6 +736,9 @@ def _self_test(rs: RuleSet) -> None:
             a = rs.assess(ex)
             if any(h.rule_id == r.id and not h.lowered_by for h in a.hits):
                 raise RulesError(f"{rs.path}: {r.kind} rule {r.id!r} matches its counter-example {ex!r}")
+            if r.kind == "idiom" and a.tier != "occasion":
+                raise RulesError(f"{rs.path}: idiom {r.id!r}: its counter-example {ex!r} (a threat it must not mask) is "
+                                 f"not a threat occasion")
 
 
 DEFAULT_RULES: Final = Path(__file__).with_name("threat_rules.toml")
