@@ -196,14 +196,34 @@ def _word_forms(word: str) -> list[str]:
     return [word]
 
 
-def _phrase_regex(phrase: tuple[str, ...]) -> str:
-    return "".join(re.escape(w) + " " for w in phrase)
+def _trie_regex(strings: Iterable[str]) -> str:
+    """One regular expression for a set of literal strings, factored by common prefixes
+    ("kill ", "kills ", "killed " → ``kill(?:ed|s)? ``): Python's ``re`` tries the
+    alternatives of a plain alternation one by one, which is slow for the hundreds of
+    word forms a class expands to."""
+    trie: dict[str, Any] = {}
+    for text in strings:
+        node = trie
+        for ch in text:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        ends = "" in node
+        alts = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        if ends:
+            return f"(?:{body})?" if len(alts) == 1 and len(alts[0]) > 1 else body + "?"
+        return body
+
+    return build(trie)
 
 
 def _compile(node: _Node) -> str:
     if node.kind == "words":
-        alts = sorted((_phrase_regex(p) for p in node.phrases), key=lambda s: (-len(s), s))
-        body = "(?:" + "|".join(alts) + ")"
+        body = "(?:" + _trie_regex(" ".join(p) + " " for p in node.phrases) + ")"
     elif node.kind == "seq":
         body = "(?:" + "".join(_compile(c) for c in node.children) + ")"
     elif node.kind == "alt":
