@@ -79,3 +79,17 @@ def test_a_decision_on_any_record_of_a_contact_applies_and_a_contradiction_is_no
     assert c.decision({("behaviour:watching", "a/1"): "confirmed"}) is None
     count = count_occasions([c], {("threat", "b/7"): "dismissed"})
     assert (count.candidates, count.confirmed, count.dismissed) == (0, 0, 1)
+
+
+def test_atlas_conduct_prints_candidates_as_candidates_with_their_reasons(tmp_path: Path, atlas, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("COLUMNS", "250")
+    case = make_case(tmp_path / "c", {SUSPECT: [
+        msg("2026-03-01 20:00", SUSPECT, VICTIM, "ur gonna end up in A&E"),
+        msg("2026-03-02 20:00", SUSPECT, VICTIM, "I would never hurt you"),
+    ]})
+    run = atlas("conduct", case.root, "--as-of", "2026-09-01")
+    assert run.code == 0, run.err
+    flat = " ".join(run.out.split())
+    assert "1 candidate(s) awaiting a person's confirmation, 0 confirmed" in flat
+    assert "only confirmed occasions count" in flat and "not findings" in flat
+    assert "act-self-will-harm-target (lowered: negated)" in flat

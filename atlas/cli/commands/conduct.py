@@ -146,7 +146,9 @@ def _print(result: ConductResult, data: dict[str, Any], limit: int, rules: Rules
     review = data["threat_hits_for_review"]
     print_table(f"Review list ({len(review)} message(s), strongest first: read every one)",
                 ["when (UK)", "tier", "score", "rule", "message («matched words»)"], [
-        [_uk(h["ts"]), h["tier"], f"{h['score']:.2f}", h["pattern"], h["marked"]] for h in review[:limit]],
+        [_uk(h["ts"]), h["tier"], f"{h['score']:.2f}",
+         h["pattern"] + "".join(f" (lowered: {', '.join(r['lowered_by'])})" for r in h["rules"][:1] if r["lowered_by"]),
+         h["marked"]] for h in review[:limit]],
                 caption=f"first {limit} shown; --json for all" if len(review) > limit else None)
     print_table("Indicators of serious alarm or distress (not proof)", ["indicator", "detail"],
                 [[d["indicator"], d["detail"]] for d in s4a["distress_indicators"]])
