@@ -96,6 +96,10 @@ def quality() -> dict[str, Any]:
             "old_lexicon_occasion_recall": rate(threats, old_strong),
             "old_lexicon_occasion_false_alarm": rate(benign, old_strong),
             "old_lexicon_review_recall": rate(threats, old_any),
+            "by_kind": {kind: {"messages": len(ts), "occasions": sum(occasion[t] for t in ts),
+                               "review": sum(listed[t] for t in ts)}
+                        for kind in sorted({r["kind"] for r in rows})
+                        for ts in [[r["text"] for r in rows if r["kind"] == kind]]},
         }
     rows = _eval_rows()
     shown = {r["id"]: {b for b, _ in rules.assess(r["text"]).behaviours} for r in rows}
