@@ -93,3 +93,31 @@ def test_atlas_conduct_prints_candidates_as_candidates_with_their_reasons(tmp_pa
     assert "1 candidate(s) awaiting a person's confirmation, 0 confirmed" in flat
     assert "only confirmed occasions count" in flat and "not findings" in flat
     assert "act-self-will-harm-target (lowered: negated)" in flat
+
+
+def test_decisions_are_read_from_the_ledger_when_none_are_given(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The ledger of issue 14 (atlas.decisions.ledger: read_decisions, current -> {(subject, key): decision
+    with .state}) feeds the counts; here a stand-in module with that shape holds the decisions."""
+    import sys
+    import types
+    from dataclasses import dataclass
+
+    case = _case(tmp_path)
+    keys = {c.local_date: c.key for c in analyse(case, as_of=AS_OF).candidates if c.kind == "threat"}
+
+    @dataclass
+    class Decision:
+        subject: str
+        key: str
+        state: str
+
+    rows = [Decision(*keys[date(2026, 3, 1)], "confirmed"), Decision(*keys[date(2026, 3, 4)], "confirmed"),
+            Decision(*keys[date(2026, 3, 5)], "open"), Decision("link", "L1", "confirmed")]
+    ledger = types.ModuleType("atlas.decisions.ledger")
+    ledger.read_decisions = lambda case: rows  # type: ignore[attr-defined]
+    ledger.current = lambda ds: {(d.subject, d.key): d for d in ds}  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "atlas.decisions", types.ModuleType("atlas.decisions"))
+    monkeypatch.setitem(sys.modules, "atlas.decisions.ledger", ledger)
+    s4a = analyse(case, as_of=AS_OF).to_json()["s4a"]
+    assert (s4a["confirmed_threat_occasions"], s4a["candidate_threat_occasions"]) == (2, 3)
+    assert s4a["threat_indicator_met"] is True

@@ -28,7 +28,7 @@ from atlas.wording import plural
 
 from .behaviours import behaviours, publications
 from .breaches import find_breaches
-from .candidates import THREAT, TO_CONFIRM, Candidate, OccasionCount, candidates, count_occasions
+from .candidates import THREAT, TO_CONFIRM, Candidate, OccasionCount, candidates, count_occasions, ledger_decisions
 from .colocation import cell_serving, covert_pattern, place_episodes, place_points, usable, victim_colocations
 from .escalation import bursts, profile, trend
 from .gaps import identity_changes, long_gaps
@@ -516,14 +516,14 @@ def analyse(case: Case, *, as_of: date | None = None, include_proposed: bool = F
     """The course-of-conduct analysis of ``case`` (see the module docstring).
 
     ``decisions`` maps candidate keys ``(kind, event_id)`` to ``confirmed`` or
-    ``dismissed`` (the decisions ledger); without it every candidate awaits a decision
-    and no threat occasion is confirmed."""
+    ``dismissed``; left out, they are read from the case's decisions ledger (none yet:
+    every candidate awaits a decision and no threat occasion is confirmed)."""
     options = options or ConductOptions()
     options.validate()
     rules = load_rules(options.rules)
     lexicon = load_lexicon(options.lexicon)
     threat_rules = load_threat_rules(options.threat_rules)
-    decided = dict(decisions or {})
+    decided = dict(decisions) if decisions is not None else ledger_decisions(case)
     day, basis = resolve_as_of(as_of, case.manifest.timezone)
     def cast(include: bool) -> Cast:
         return build_cast(case, suspect=options.suspect, targets=tuple(options.targets),
