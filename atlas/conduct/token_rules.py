@@ -505,6 +505,8 @@ class RuleSet:
         return tuple(out)
 
     def _score(self, text: str, hits: list[Hit]) -> Assessment:
+        if not hits:
+            return Assessment(text, (), 0.0, "none")
         threat = [h.effective for h in hits if h.kind == "threat"]
         frames = [h for h in hits if h.kind == "frame"]
         boost = max((self.boosts.get(h.rule_id, 0.0) for h in frames if not h.lowered_by), default=0.0)
