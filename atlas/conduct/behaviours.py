@@ -23,6 +23,7 @@ import polars as pl
 
 from atlas.rules import Rules
 from atlas.store import Case
+from atlas.wording import plural
 
 from .candidates import Candidate
 from .parties import Cast
@@ -88,8 +89,8 @@ def behaviours(
                     "candidate_examples": sorted({c.marked for c in waiting})[:5]})
 
     add("contacting", conduct.height > 0, conduct.height, _span(conduct.get_column("ts_utc").to_list()), [],
-        f"{conduct.height} de-duplicated contacts from the suspect to the victim or her network "
-        f"({calls.height} calls, {attempts} unanswered or rejected; {blocked} recorded as blocked); "
+        f"{plural(conduct.height, 'de-duplicated contact')} from the suspect to the victim or her network "
+        f"({plural(calls.height, 'call')}, {attempts} unanswered or rejected; {blocked} recorded as blocked); "
         "the records are listed under incidents")
     follow_ids = sorted({e for c in near_victim for e in c["event_ids"]})
     n, ids, times, ex = text_hits("following")
