@@ -161,3 +161,18 @@ def test_a_store_from_before_manifests_is_sealed_once_at_open(ingested: dict[str
     case = Case.open(case_dir)
     assert [r["action"] for r in case.audit_log() if r["action"] != "exhibit-number"] == ["ingest", "store-sealed"]
     assert verify_store(case).ok
+
+
+def test_an_interrupted_commit_not_yet_recovered_is_named(ingested: dict[str, Any]) -> None:
+    import fcntl
+
+    case_dir = ingested["case"]
+    staging = case_dir / "store" / ".staging-0123"
+    staging.mkdir()
+    with (case_dir / "store" / ".lock").open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)  # another atlas process is writing: the open leaves the staging folder alone
+        problems = verify_store(Case.open(case_dir)).problems
+        fcntl.flock(fh, fcntl.LOCK_UN)
+    assert problems == [f"{staging}: a commit interrupted by a crash is not yet rolled back or forward "
+                        "(it is, at the next open while no other atlas process is writing this case)"]
+    assert verify_store(Case.open(case_dir)).ok and not staging.exists()  # recovered at the next open

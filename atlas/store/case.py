@@ -282,6 +282,7 @@ class Case:
         self._appended.discard(id(con))
         try:
             if appended:
+                _crash_point("before-head")
                 self._record_head(con)
         finally:
             con.close()

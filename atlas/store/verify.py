@@ -144,6 +144,9 @@ def _audit(case: Case, sources: pl.DataFrame, problems: list[str]) -> tuple[int,
 def verify_store(case: Case) -> Verification:
     """Re-hash and re-check everything; the problems name exactly what changed."""
     problems: list[str] = []
+    for staging in sorted(case.store.glob(".staging-*")):  # left when another process held the lock at open
+        problems.append(f"{staging}: a commit interrupted by a crash is not yet rolled back or forward "
+                        "(it is, at the next open while no other atlas process is writing this case)")
     sources = _sources(case, problems)
     files = _store_files(case, problems)
     n_rows, head = _audit(case, sources, problems)
