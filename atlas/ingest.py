@@ -25,6 +25,7 @@ from atlas.normalise.times import check_zone
 from atlas.store import Case, StagedSource
 from atlas.store.hashing import sha256_file, source_id_for
 from atlas.store.manifest import Manifest
+from parsers._sqlite import SQLITE_MAGIC, companions
 from parsers.base import ParseContext, ParseResult, ParserModule
 
 
@@ -57,6 +58,9 @@ class SourceOutcome:
     owner: str | None = None
     assumptions: list[str] = field(default_factory=list)
     message: str = ""
+    companions: list[dict[str, object]] = field(default_factory=list)
+    """Files read with this one as one source (a SQLite ``-wal`` / hot ``-journal``):
+    name, role, size and SHA-256, each checked unchanged before and after reading."""
 
 
 def expand_paths(paths: Iterable[Path]) -> list[tuple[Path, bool]]:
@@ -121,12 +125,30 @@ def _normalise_evidence(frame: pl.DataFrame | None, source_id: str, region: str)
     return conform(frame, IDENTITY_EVIDENCE_SCHEMA)
 
 
+def sqlite_companions(path: Path) -> list[dict[str, object]]:
+    """The ``-wal`` / hot ``-journal`` a SQLite database is read with, hashed (empty for other files)."""
+    with path.open("rb") as fh:
+        if fh.read(len(SQLITE_MAGIC)) != SQLITE_MAGIC:
+            return []
+    return [{"name": c.path.name, "role": c.role, "size": c.size, "sha256": sha256_file(c.path)} for c in companions(path)]
+
+
+def _check_companions_unchanged(path: Path, before: list[dict[str, object]]) -> None:
+    for side in before:
+        side_path = path.with_name(str(side["name"]))
+        now = sha256_file(side_path) if side_path.is_file() else "(missing)"
+        if now != side["sha256"]:
+            raise StoreError(f"{side_path}: the {side['role']} file read with {path.name} changed while it was being read "
+                             f"(SHA-256 before {side['sha256']}, after {now})")
+
+
 def ingest_file(case: Case, path: Path, opts: IngestOptions, debug: bool = False) -> tuple[SourceOutcome, StagedSource | None]:
     """Parse and normalise one file; nothing is written to the store here."""
     manifest = case.manifest
     sha_before = sha256_file(path)
+    sides = sqlite_companions(path)
     source_id = source_id_for(sha_before)
-    outcome = SourceOutcome(path=str(path), status="ingested", source_id=source_id, sha256=sha_before)
+    outcome = SourceOutcome(path=str(path), status="ingested", source_id=source_id, sha256=sha_before, companions=sides)
     if source_id in set(case.source_ids()) and not opts.replace:
         outcome.status = "already"
         row = case.sources().filter(pl.col("source_id") == source_id).row(0, named=True)
@@ -194,6 +216,7 @@ def _finish(
     sha_after = after.result()
     if sha_after != sha_before:
         raise StoreError(f"{path}: the file changed while it was being read (SHA-256 before {sha_before}, after {sha_after})")
+    _check_companions_unchanged(path, outcome.companions)
     outcome.sha256_after = sha_after
     outcome.format = parser.INFO.description
     outcome.parser, outcome.parser_version = parser.INFO.name, parser.INFO.version
@@ -204,6 +227,7 @@ def _finish(
         "sha256": sha_before, "format": parser.INFO.description, "parser": parser.INFO.name,
         "parser_version": parser.INFO.version, "owner": owner_uri, "region": region, "timezone": zone,
         "assumptions": assumptions, "records_read": result.records_read, "events": n_events, "rejects": n_rejects,
+        "companions": outcome.companions,
     }
     staged = StagedSource(
         source=source_row, events=normalised.events, rejects=rejects,
@@ -231,7 +255,7 @@ def ingest(
         if companion is not None and not explicit:
             outcomes.append(SourceOutcome(path=str(path), status="skipped", message=(
                 f"SQLite {path.name.rsplit('-', 1)[1]} file of {companion.name}: not a source on its own "
-                "(the database's parser says whether it was present and that it was not replayed)")))
+                "(a -wal or hot -journal is read and hashed with the database; a -shm is only the WAL's index)")))
             continue
         try:
             outcome, stage = ingest_file(case, path, opts, debug=debug)
@@ -266,5 +290,6 @@ def ingest(
                         "source_id": o.source_id, "parser": o.parser,
                         "parser_version": o.parser_version, "records_read": o.records_read,
                         "events": o.events, "rejects": o.rejects,
+                        **({"companions": o.companions} if o.companions else {}),
                     }, con)
     return outcomes

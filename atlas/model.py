@@ -102,8 +102,12 @@ SOURCE_SCHEMA: Final = pl.Schema(
         "records_read": pl.Int64,
         "events": pl.Int64,
         "rejects": pl.Int64,
+        "companions": pl.List(pl.Struct({"name": pl.String, "role": pl.String, "size": pl.Int64, "sha256": pl.String})),
     }
 )
+"""One row per source file. ``companions``: files read with it as one source (a SQLite
+database's ``-wal`` and hot ``-journal``), each with its size and SHA-256, checked
+unchanged before and after reading exactly as the main file is."""
 
 EVIDENCE_BASES: Final = (
     "contact-card",

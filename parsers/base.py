@@ -28,6 +28,7 @@ import polars as pl
 
 from atlas.errors import FormatError
 from atlas.model import REJECT_SCHEMA
+from parsers._sqlite import probe_schema
 
 PROBE_BYTES = 256 * 1024
 
@@ -120,15 +121,15 @@ class Probe:
 
     @cached_property
     def sqlite_tables(self) -> dict[str, set[str]]:
-        """Table name → column names, read read-only; {} if not a readable database."""
+        """Table name → column names, read read-only; {} if not a readable database.
+
+        Only the schema is read; a ``-wal`` or hot ``-journal`` beside the file is applied
+        on a temporary copy first (a WAL-only database has its tables there), and a table
+        this SQLite cannot open (a virtual table with an unknown tokenizer) has no columns
+        rather than failing the file (see :mod:`parsers._sqlite`)."""
         if not self.is_sqlite:
             return {}
-        try:
-            with readonly_sqlite(self.path) as con:
-                names = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-                return {n: {r[1] for r in con.execute(f'PRAGMA table_info("{n}")')} for n in names}
-        except (sqlite3.DatabaseError, FormatError):
-            return {}
+        return probe_schema(self.path)
 
     @cached_property
     def is_zip(self) -> bool:
@@ -143,34 +144,6 @@ class Probe:
                 return zf.namelist()
         except zipfile.BadZipFile:
             return []
-
-
-class readonly_sqlite:
-    """Open a SQLite evidence file read-only and immutable, with clear errors.
-
-    ``mode=ro&immutable=1`` means SQLite neither writes nor takes locks, so the
-    file's hash cannot change and a ``-wal`` beside it is not replayed into it.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.con: sqlite3.Connection | None = None
-
-    def __enter__(self) -> sqlite3.Connection:
-        uri = f"file:{self.path.resolve().as_posix()}?mode=ro&immutable=1"
-        try:
-            con = sqlite3.connect(uri, uri=True)
-            con.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        except sqlite3.DatabaseError as exc:
-            raise FormatError(
-                f"{self.path}: cannot open as SQLite ({exc}); the file may be encrypted, truncated or not a database"
-            ) from exc
-        self.con = con
-        return con
-
-    def __exit__(self, *exc: object) -> None:
-        if self.con is not None:
-            self.con.close()
 
 
 def sqlite_frame(con: sqlite3.Connection, query: str, path: Path, schema: Mapping[str, type[pl.DataType] | pl.DataType] | None = None) -> pl.DataFrame:

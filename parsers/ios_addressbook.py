@@ -115,7 +115,8 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         pl.coalesce(name_id, pl.col("ids").list.first()).alias("sender"),
         pl.col("ids").alias("recipients"),
         pl.format("address-book entry '{}'{}: {}", pl.col("name").fill_null("(no name)"), extra,
-                  pl.col("lines").list.join("; ")).alias("text"),
+                  pl.when(pl.col("lines").list.len() > 0).then(pl.col("lines").list.join("; "))
+                  .otherwise(pl.lit("no number or e-mail"))).alias("text"),
     )
     evidence = star_evidence(
         cards.with_columns(pl.coalesce(name_id, pl.col("ids").list.first()).alias("hub"),

@@ -32,6 +32,7 @@ SAMPLE_PARSER = {
     "ileapp-josh-ios15-whatsapp/ChatStorage.sqlite": "whatsapp-ios-db",
     "ileapp-josh-ios15-whatsapp/CallHistory.sqlite": "whatsapp-ios-calls",
     "ileapp-josh-ios15-whatsapp/ContactsV2.sqlite": "whatsapp-ios-contacts",
+    "ileapp-josh-ios15-addressbook/AddressBook.sqlitedb": "ios-addressbook",
 }
 
 

@@ -46,6 +46,7 @@ from atlas.model import (
     IDENTITY_EVIDENCE_SCHEMA,
     REJECT_SCHEMA,
     SOURCE_SCHEMA,
+    conform,
 )
 from atlas.store.hashing import sha256_file
 from atlas.store.manifest import Manifest, load_manifest
@@ -119,7 +120,8 @@ class Case:
         path = self.store / "sources.parquet"
         if not path.exists():
             return pl.DataFrame(schema=SOURCE_SCHEMA)
-        return pl.read_parquet(path)
+        # A store written before a column was added reads with that column null.
+        return conform(pl.read_parquet(path), SOURCE_SCHEMA)
 
     def source_ids(self) -> list[str]:
         return self.sources().get_column("source_id").to_list()

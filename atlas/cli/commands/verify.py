@@ -33,6 +33,13 @@ def verify(case: Case) -> list[str]:
             now = sha256_file(path)
             if now != row["sha256"]:
                 problems.append(f"{sid} {path}: SHA-256 changed (ingested {row['sha256']}, now {now})")
+        for side in row.get("companions") or []:  # a SQLite -wal / -journal read with the source
+            side_path = path.with_name(side["name"])
+            if not side_path.is_file():
+                problems.append(f"{sid} {side_path}: {side['role']} file read with the source is missing")
+            elif (now := sha256_file(side_path)) != side["sha256"]:
+                problems.append(f"{sid} {side_path}: SHA-256 of the {side['role']} file read with the source changed "
+                                f"(ingested {side['sha256']}, now {now})")
         if row["records_read"] != row["events"] + row["rejects"]:
             problems.append(f"{sid} {path}: records read {row['records_read']} != events {row['events']} + rejects {row['rejects']}")
         for table in ("events", "rejects", "evidence"):
