@@ -21,6 +21,7 @@ from atlas.errors import AtlasError, FormatError, StoreError
 from atlas.model import IDENTITY_EVIDENCE_SCHEMA, REJECT_SCHEMA, conform, empty_evidence
 from atlas.normalise import to_events
 from atlas.normalise.identifiers import identifier_map, identifier_uri
+from atlas.normalise.region import RegionChoice, RegionEvidence, choose_region
 from atlas.normalise.times import check_zone
 from atlas.store import Case, StagedSource
 from atlas.store.hashing import sha256_file, source_id_for
@@ -88,6 +89,38 @@ def sqlite_companion_of(path: Path) -> Path | None:
             if base.is_file():
                 return base
     return None
+
+
+NATIONAL_SCAN = 100_000
+"""Rows whose numbers are sampled for the national forms when the ingest decides a region."""
+
+
+def region_from_events(result: ParseResult, ctx: ParseContext) -> RegionChoice | None:
+    """The region for a parser that chose none, from the numbers its events hold (None: no numbers).
+
+    Parsers that know more (a SIM's IMSI, a recorded country) choose with the same
+    helper themselves; this is the common floor, so no source reads national numbers
+    with the case's region without saying so."""
+    if result.identifiers_are_uris:
+        return None  # the parser converted its identifiers itself, with ctx.region
+    columns = [result.events.get_column(c) for c in ("sender",) if c in result.events.columns]
+    if "recipients" in result.events.columns:
+        columns.append(result.events.get_column("recipients").explode())
+    # Every internationally written number counts (a cheap prefix test over all rows); the
+    # national ones are sampled (they are only tried against a candidate country).
+    found: list[pl.Series] = []
+    for col in columns:
+        col = col.cast(pl.String)
+        found.append(col.filter(col.str.starts_with("phone:+") | col.str.starts_with("phone:00")))
+        head = col.head(NATIONAL_SCAN)
+        found.append(head.filter(head.str.starts_with("phone:")))
+    if not found:
+        return None
+    phones = pl.concat(found).unique().str.slice(6).to_list()
+    if not phones:
+        return None
+    return choose_region(RegionEvidence(numbers=tuple(sorted(phones))), default=ctx.region,
+                         instructed=ctx.region_instructed)
 
 
 def owner_identity(manifest: Manifest, owner: str | None) -> tuple[str | None, list[str], list[str]]:
@@ -161,7 +194,7 @@ def ingest_file(case: Case, path: Path, opts: IngestOptions, debug: bool = False
     region = (opts.region or manifest.region).upper()
     owner_uri, owner_uris, owner_names = owner_identity(manifest, opts.owner)
     ctx = ParseContext(
-        source_id=source_id, path=path, timezone=zone, region=region, owner=owner_uri,
+        source_id=source_id, path=path, timezone=zone, region=region, region_instructed=bool(opts.region), owner=owner_uri,
         dayfirst=opts.dayfirst, options=dict(opts.options),
     )
     try:
@@ -185,9 +218,14 @@ def _finish(
     after: Future[str],
 ) -> tuple[SourceOutcome, StagedSource | None]:
     manifest, source_id, zone = case.manifest, ctx.source_id, ctx.timezone
-    region = ctx.region
-    region = (result.region or region).upper()
     assumptions = list(result.assumptions)
+    if result.region:
+        region = result.region.upper()
+    else:
+        choice = region_from_events(result, ctx)
+        region = choice.region if choice else ctx.region
+        if choice:
+            assumptions.append(choice.assumption)
     if result.owner and not owner_uri:
         owner_uri = identifier_uri(result.owner, source_id=source_id, region=region)
         owner_uris = [owner_uri]

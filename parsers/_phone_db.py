@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import sqlite3
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -34,8 +34,9 @@ import polars as pl
 
 from atlas.errors import FormatError
 from atlas.model import REJECT_SCHEMA
+from atlas.normalise.region import RegionEvidence, choose_region, numbers_in
 from parsers._sqlite import SQLITE_MAGIC, companions, open_database, read_schema
-from parsers.base import sqlite_frame
+from parsers.base import ParseContext, sqlite_frame
 
 
 def _entropy(data: bytes) -> float:
@@ -324,6 +325,20 @@ def region_from_numbers(pairs: pl.DataFrame) -> str | None:
     cc = codes.mode().sort().first()
     region = phonenumbers.region_code_for_country_code(int(str(cc)))
     return None if region in (None, "ZZ", "001") else str(region)
+
+
+def decide_region(ctx: ParseContext, notes: list[str], *frames: pl.DataFrame | None, imsis: Iterable[str] = (),
+                  countries: pl.Series | None = None, countries_from: str = "", same_numbers: str | None = None,
+                  same_numbers_from: str = "") -> str:
+    """The region for this source's national numbers, from what it shows (see
+    :mod:`atlas.normalise.region`); the reason is appended to ``notes``."""
+    recorded = () if countries is None else tuple(countries.drop_nulls().cast(pl.String).to_list())
+    choice = choose_region(RegionEvidence(
+        imsis=tuple(i for i in imsis if i), countries=recorded, countries_from=countries_from,
+        same_numbers=same_numbers, same_numbers_from=same_numbers_from, numbers=numbers_in(*frames),
+    ), default=ctx.region, instructed=ctx.region_instructed)
+    notes.append(choice.assumption)
+    return choice.region
 
 
 def mode_region(values: pl.Series) -> str | None:

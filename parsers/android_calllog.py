@@ -41,9 +41,9 @@ import polars as pl
 from atlas.model import TS_TYPE
 from atlas.normalise.times import from_epoch
 from parsers._phone_db import (
+    decide_region,
     empty_rejects,
     has_columns,
-    mode_region,
     open_evidence,
     owner_list,
     read_frame,
@@ -83,8 +83,8 @@ def detect(probe: Probe) -> int:
 
 
 def read_calls(con: sqlite3.Connection, path: Path, tables: dict[str, set[str]], owner: str | None,
-               source_id: str) -> tuple[pl.DataFrame, pl.DataFrame, str | None]:
-    """The ``calls`` table → (raw events, identity evidence, region from ``countryiso``)."""
+               source_id: str) -> tuple[pl.DataFrame, pl.DataFrame, pl.Series]:
+    """The ``calls`` table → (raw events, identity evidence, the ``countryiso`` column)."""
     cols = select_sql(tables, "calls", {
         "rowid": "_id", "number": "number", "date": "date", "duration": "duration", "type": "type",
         "presentation": "presentation", "features": "features", "name": "name", "countryiso": "countryiso",
@@ -147,17 +147,16 @@ def read_calls(con: sqlite3.Connection, path: Path, tables: dict[str, set[str]],
         pl.format("the call log recorded the address-book name '{}' for {} (call rowid {})",
                   pl.col("name"), pl.col("number"), pl.col("rowid")).alias("detail"),
     )
-    return events, evidence, mode_region(frame.get_column("countryiso"))
+    return events, evidence, frame.get_column("countryiso")
 
 
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
     with open_evidence(path) as (con, notes):
         tables = table_columns(con, path)
         require(tables, path, "calls", "number", "date", "duration", "type")
-        events, evidence, region = read_calls(con, path, tables, ctx.owner, ctx.source_id)
-    if region:
-        notes.append(f"national numbers read with region {region}, the country the call log records (countryiso)")
+        events, evidence, countries = read_calls(con, path, tables, ctx.owner, ctx.source_id)
+    region = decide_region(ctx, notes, events, evidence, countries=countries, countries_from="calls.countryiso")
     if ctx.owner is None:
         notes.append("the owner's own number is not recorded in the call log: give --owner to name the handset's owner")
     return ParseResult(events=events, rejects=empty_rejects(), records_read=events.height, region=region,
-                       assumptions=notes, evidence=tidy_evidence(evidence, region or ctx.region))
+                       assumptions=notes, evidence=tidy_evidence(evidence, region))

@@ -51,6 +51,10 @@ class ParseContext:
     path: Path
     timezone: str = "Europe/London"
     region: str = "GB"
+    """The case's region, or the one the analyst gave (``region_instructed``)."""
+    region_instructed: bool = False
+    """``--region`` was given: parsers use ``region`` as it is instead of inferring one
+    from the data (:func:`atlas.normalise.region.choose_region`)."""
     owner: str | None = None
     dayfirst: bool | None = None
     options: dict[str, str] = field(default_factory=dict)
@@ -65,6 +69,9 @@ class ParseResult:
     records_read: int
     owner: str | None = None
     region: str | None = None
+    """The region the parser chose for national numbers (with
+    :func:`atlas.normalise.region.choose_region`, its reason in ``assumptions``). None:
+    the ingest decides from the numbers in the events and states it."""
     assumptions: list[str] = field(default_factory=list)
     evidence: pl.DataFrame | None = None
     """Identity evidence rows (see :data:`atlas.model.IDENTITY_EVIDENCE_SCHEMA`)."""

@@ -74,7 +74,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any, Final
 
-import phonenumbers
 import polars as pl
 from lxml import etree
 
@@ -82,6 +81,7 @@ from atlas.errors import FormatError
 from atlas.model import IDENTITY_EVIDENCE_SCHEMA, REJECT_SCHEMA, TIMED_KINDS
 from atlas.normalise.identifiers import identifier_uri
 from atlas.normalise.phones import looks_like_phone
+from atlas.normalise.region import RegionEvidence, choose_region, numbers_in
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
 INFO: Final = ParserInfo(
@@ -173,14 +173,6 @@ _PHONE_CHANNELS: Final = frozenset({"sms", "mms", "voice", "video", "whatsapp", 
 _NATIVE_CHANNELS: Final = frozenset({"sms", "mms", "voice", "video"})
 """Native telephony: whatever the party identifier is (short code, "Withheld"), it is a number field."""
 _HANDLE_CHANNELS: Final = frozenset({"instagram", "facebook", "snapchat", "telegram", "x", "tiktok", "skype"})
-_MCC_REGION: Final[dict[str, str]] = {
-    "234": "GB", "235": "GB", "272": "IE", "310": "US", "311": "US", "312": "US", "313": "US", "314": "US",
-    "315": "US", "316": "US", "302": "CA", "208": "FR", "262": "DE", "214": "ES", "222": "IT", "204": "NL",
-    "206": "BE", "228": "CH", "232": "AT", "238": "DK", "240": "SE", "242": "NO", "244": "FI", "260": "PL",
-    "268": "PT", "226": "RO", "202": "GR", "505": "AU", "530": "NZ", "404": "IN", "405": "IN", "410": "PK",
-    "286": "TR", "724": "BR", "334": "MX", "655": "ZA", "621": "NG",
-}
-"""Mobile country code → region, for the device's home network (ITU-T E.212 list, abridged)."""
 
 _ROW_COLUMNS: Final = (
     "source_ref", "mtype", "kind", "channel", "ts_raw", "direction", "sender", "recipients", "status",
@@ -769,25 +761,15 @@ def _owner(report: _Report, ctx: ParseContext, assumptions: list[str]) -> str | 
     return None
 
 
-def _region(report: _Report, assumptions: list[str]) -> str | None:
+def _region(report: _Report, ctx: ParseContext, frame: pl.DataFrame, assumptions: list[str]) -> str:
+    """The device's region (its MSISDN, its SIM's IMSI, then the numbers it holds), stated."""
     msisdn = next((v for k, v in report.metadata.items() if "msisdn" in k.lower() and v), "")
-    m = msisdn.strip().replace(" ", "")
-    if m.startswith(("+", "00")):
-        try:
-            number = phonenumbers.parse("+" + m.lstrip("+").removeprefix("00") if m.startswith("00") else m)
-            region = phonenumbers.region_code_for_country_code(number.country_code or 0)
-        except phonenumbers.NumberParseException:
-            region = None
-        if region and region != "ZZ":
-            assumptions.append(f"national numbers read as {region} numbers (the device's MSISDN {msisdn} is a {region} number)")
-            return region
     imsi = next((v for k, v in report.metadata.items() if k.upper() == "IMSI" and v), "")
-    mcc = imsi.strip()[:3]
-    if mcc in _MCC_REGION:
-        region = _MCC_REGION[mcc]
-        assumptions.append(f"national numbers read as {region} numbers (the SIM's IMSI {imsi} has country code {mcc})")
-        return region
-    return None
+    choice = choose_region(RegionEvidence(msisdns=(msisdn.replace(" ", ""),) if msisdn else (),
+                                          imsis=(imsi,) if imsi else (), numbers=numbers_in(frame)),
+                           default=ctx.region, instructed=ctx.region_instructed)
+    assumptions.append(choice.assumption)
+    return choice.region
 
 
 def _times(frame: pl.DataFrame, assumptions: list[str]) -> pl.DataFrame:
@@ -842,8 +824,8 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         _stream(report, stream, where)
     assumptions: list[str] = []
     owner = _owner(report, ctx, assumptions)
-    region = _region(report, assumptions)
     frame = _unique_refs(report.rows.frame(), assumptions)
+    region = _region(report, ctx, frame, assumptions)
     frame = _times(frame, assumptions)
 
     timed = pl.col("kind").is_in(list(TIMED_KINDS))
@@ -885,11 +867,11 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     # the same number are one identifier, not a link between two).
     by_uri: dict[str, str] = {}
     for raw in ([fill_owner] if fill_owner else []) + sorted(report.owner_ids):
-        by_uri.setdefault(identifier_uri(raw, source_id=ctx.source_id, region=region or ctx.region), raw)
+        by_uri.setdefault(identifier_uri(raw, source_id=ctx.source_id, region=region), raw)
     owner_ids = list(by_uri.values())
     for ref, account, detail, _entries in report.accounts:
         for oid in owner_ids:
-            if by_uri.get(identifier_uri(account, source_id=ctx.source_id, region=region or ctx.region)) is None:
+            if by_uri.get(identifier_uri(account, source_id=ctx.source_id, region=region)) is None:
                 evidence.append({"source_ref": ref, "basis": "device-owner", "identifier": oid, "related": account,
                                  "detail": f"{detail}; logged in on the device of {oid.split(':', 1)[-1]} (device owner)"})
     if len(owner_ids) > 1:

@@ -25,6 +25,7 @@ import polars as pl
 from atlas.model import TS_TYPE
 from atlas.normalise.times import from_epoch
 from parsers._phone_db import (
+    decide_region,
     has_columns,
     open_evidence,
     read_frame,
@@ -123,5 +124,6 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
                            pl.format("'{}' ({})", pl.col("name").fill_null("(no name)"), pl.col("source_ref")).alias("label")),
         ctx.source_id, "the iPhone's address book links these in the entry")
     notes.append("a contact card's time is its last modification (ABPerson.ModificationDate), not a contact")
+    region = decide_region(ctx, notes, events)
     return ParseResult(events=events, rejects=bad, records_read=events.height + bad.height, assumptions=notes,
-                       evidence=tidy_evidence(evidence, ctx.region))
+                       region=region, evidence=tidy_evidence(evidence, region))

@@ -50,9 +50,9 @@ import polars as pl
 from atlas.model import TS_TYPE
 from atlas.normalise.times import from_epoch
 from parsers._phone_db import (
+    decide_region,
     empty_rejects,
     has_columns,
-    mode_region,
     open_evidence,
     phone_or_email,
     read_frame,
@@ -196,9 +196,6 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     if orphan_joins:
         notes.append(f"chat_message_join refers to {orphan_joins} message row(s) no longer in the message table")
 
-    region = mode_region(frame.get_column("country"))
-    if region:
-        notes.append(f"national numbers read with region {region}, the country the handles are filed under (handle.country)")
 
     from_me = pl.col("is_from_me").fill_null(0) == 1
     service = pl.col("service").str.to_lowercase()
@@ -244,5 +241,6 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         pl.col("attachments").fill_null(pl.lit([], pl.List(pl.String))),
         pl.col("recently_deleted").fill_null(False).alias("deleted"),
     )
+    region = decide_region(ctx, notes, events, countries=frame.get_column("country"), countries_from="handle.country")
     return ParseResult(events=events, rejects=empty_rejects(), records_read=events.height, owner=inferred,
                        region=region, assumptions=notes)

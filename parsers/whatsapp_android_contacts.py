@@ -25,6 +25,7 @@ from typing import Final
 import polars as pl
 
 from parsers._phone_db import (
+    decide_region,
     empty_rejects,
     has_columns,
     jid_expr,
@@ -111,8 +112,6 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     region = region_from_numbers(people.filter(pl.col("number").is_not_null() & pl.col("jid").str.ends_with("@s.whatsapp.net"))
                                  .select(pl.col("number").alias("written"),
                                          pl.col("jid").str.split("@").list.first().alias("e164_digits")))
-    if region:
-        notes.append(f"national numbers read with region {region}: the JIDs (international numbers) show the saved "
-                     "numbers' country calling code")
+    region = decide_region(ctx, notes, events, evidence, same_numbers=region, same_numbers_from="the JIDs (international numbers) beside the saved numbers")
     return ParseResult(events=events, rejects=empty_rejects(), records_read=events.height, region=region,
-                       assumptions=notes, evidence=tidy_evidence(evidence, region or ctx.region))
+                       assumptions=notes, evidence=tidy_evidence(evidence, region))
