@@ -95,13 +95,38 @@ def immutable_uri(path: Path) -> str:
     return path.resolve().as_uri() + "?mode=ro&immutable=1"
 
 
-def _connect(uri: str, path: Path) -> sqlite3.Connection:
+class _Text:
+    """SQLite TEXT as str: UTF-8, and where damaged bytes are not UTF-8, decoded with U+FFFD
+    and counted (a damaged page's text is kept and flagged, not a crash)."""
+
+    def __init__(self) -> None:
+        self.damaged = 0
+
+    def __call__(self, raw: bytes) -> str:
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            self.damaged += 1
+            return raw.decode("utf-8", errors="replace")
+
+    def note(self) -> str | None:
+        if not self.damaged:
+            return None
+        return (f"{self.damaged} text value(s) read are not valid UTF-8 (damaged bytes): shown with the replacement "
+                "character U+FFFD where the bytes could not be read")
+
+
+def _connect(uri: str, path: Path, text: _Text | None = None) -> sqlite3.Connection:
     try:
         con = sqlite3.connect(uri, uri=True)
+        if text is not None:
+            con.text_factory = text
         con.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+        # SQLite's own message can quote damaged schema bytes that are not UTF-8.
+        reason = "malformed database schema (bytes that are not UTF-8)" if isinstance(exc, UnicodeDecodeError) else exc
         raise FormatError(
-            f"{path}: cannot open as SQLite ({exc}); the file may be encrypted, truncated or not a database"
+            f"{path}: cannot open as SQLite ({reason}); the file may be encrypted, truncated or not a database"
         ) from exc
     return con
 
@@ -140,7 +165,7 @@ def read_schema(con: sqlite3.Connection, path: Path) -> tuple[dict[str, set[str]
     """
     try:
         rows = con.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name").fetchall()
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
         raise FormatError(f"{path}: cannot read the database schema ({exc}); the file may be corrupt") from exc
     tables: dict[str, set[str]] = {}
     unreadable: list[str] = []
@@ -148,7 +173,7 @@ def read_schema(con: sqlite3.Connection, path: Path) -> tuple[dict[str, set[str]
         try:
             quoted = str(name).replace('"', '""')
             tables[name] = {r[1] for r in con.execute(f'PRAGMA table_info("{quoted}")')}
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
             tables[name] = set()
             unreadable.append(f"{name} ({exc})")
     return tables, unreadable
@@ -207,8 +232,8 @@ def quick_check(con: sqlite3.Connection, path: Path) -> None:
     """Refuse a database that fails ``PRAGMA quick_check``, quoting SQLite's reasons."""
     try:
         found = [str(r[0]) for r in con.execute(f"PRAGMA quick_check({QUICK_CHECK_LIMIT})").fetchall()]
-    except sqlite3.DatabaseError as exc:
-        found = [str(exc)]
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+        found = [str(exc) if isinstance(exc, sqlite3.DatabaseError) else "damaged bytes that are not UTF-8"]
     if found == ["ok"]:
         return
     found = [line.strip() for row in found for line in row.splitlines()
@@ -229,11 +254,14 @@ def open_database(path: Path, *, check: bool = True) -> Iterator[tuple[sqlite3.C
     """
     sides = companions(path)
     notes: list[str] = []
+    text = _Text()
     if not sides:
-        with closing(_connect(immutable_uri(path), path)) as con:
+        with closing(_connect(immutable_uri(path), path, text)) as con:
             if check:
                 quick_check(con, path)
             yield con, notes
+        if text.note():
+            notes.append(str(text.note()))
         return
     before: dict[str, int] | None = None
     if check:
@@ -242,11 +270,13 @@ def open_database(path: Path, *, check: bool = True) -> Iterator[tuple[sqlite3.C
                 before = _row_counts(main, read_schema(main, path)[0])
         except (sqlite3.DatabaseError, FormatError):
             before = None
-    with _working_copy(path, sides) as copy, closing(_connect(copy.as_uri() + "?mode=ro", path)) as con:
+    with _working_copy(path, sides) as copy, closing(_connect(copy.as_uri() + "?mode=ro", path, text)) as con:
         if check:
             quick_check(con, path)
             notes += _companion_notes(path, sides, _page_size(path), before, _row_counts(con, read_schema(con, path)[0]))
         yield con, notes
+    if text.note():
+        notes.append(str(text.note()))
 
 
 def probe_schema(path: Path) -> dict[str, set[str]]:
@@ -254,5 +284,5 @@ def probe_schema(path: Path) -> dict[str, set[str]]:
     try:
         with open_database(path, check=False) as (con, _):
             return read_schema(con, path)[0]
-    except (sqlite3.DatabaseError, FormatError, OSError):
+    except (sqlite3.DatabaseError, FormatError, OSError, UnicodeDecodeError):
         return {}

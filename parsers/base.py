@@ -159,7 +159,7 @@ def sqlite_frame(con: sqlite3.Connection, query: str, path: Path, schema: Mappin
         cur = con.execute(query)
         names = [d[0] for d in cur.description]
         rows = cur.fetchall()
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
         raise FormatError(f"{path}: database error while reading ({exc}); the file may be truncated or corrupt") from exc
     columns = {n: [r[i] for r in rows] for i, n in enumerate(names)}
     return pl.DataFrame(columns, schema=schema, strict=False) if schema else pl.DataFrame(columns, strict=False)

@@ -67,6 +67,7 @@ so a multi-gigabyte report parses in bounded memory (``bench/bench_cellebrite.py
 from __future__ import annotations
 
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -210,9 +211,13 @@ def detect(probe: Probe) -> int:
         try:
             with zipfile.ZipFile(probe.path) as zf, zf.open(member) as fh:
                 head = fh.read(64 * 1024).decode("utf-8", errors="ignore")
-        except (zipfile.BadZipFile, RuntimeError, OSError, NotImplementedError):
-            return 40  # a UFDR-like zip we cannot open: let parse() give the clear error
-        return 95 if _looks_like_report(head) else 0
+        except (zipfile.BadZipFile, RuntimeError, OSError, NotImplementedError, zlib.error, EOFError):
+            return 40  # a UFDR-like zip we cannot open or decompress: let parse() give the clear error
+        if _looks_like_report(head):
+            return 95
+        # A report.xml member that decompresses to something other than XML: a damaged UFDR,
+        # not another format; parse() names the damage.
+        return 40 if not head.lstrip("\ufeff \t\r\n").startswith("<") else 0
     return 95 if _looks_like_report(probe.text) else 0
 
 
@@ -821,7 +826,12 @@ def _unique_refs(frame: pl.DataFrame, assumptions: list[str]) -> pl.DataFrame:
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
     report = _Report(ctx)
     with _open_report(path) as (stream, where):
-        _stream(report, stream, where)
+        try:
+            _stream(report, stream, where)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            raise FormatError(
+                f"{where}: the compressed report is damaged ({exc}); the UFDR is truncated or corrupt, so nothing "
+                "was read from it: acquire or export it again") from exc
     assumptions: list[str] = []
     owner = _owner(report, ctx, assumptions)
     frame = _unique_refs(report.rows.frame(), assumptions)
