@@ -102,12 +102,15 @@ SOURCE_SCHEMA: Final = pl.Schema(
         "records_read": pl.Int64,
         "events": pl.Int64,
         "rejects": pl.Int64,
+        "path_bytes": pl.Binary,
         "companions": pl.List(pl.Struct({"name": pl.String, "role": pl.String, "size": pl.Int64, "sha256": pl.String})),
     }
 )
-"""One row per source file. ``companions``: files read with it as one source (a SQLite
-database's ``-wal`` and hot ``-journal``), each with its size and SHA-256, checked
-unchanged before and after reading exactly as the main file is."""
+"""One row per source. ``path`` is for people (bytes that are not UTF-8 shown as ``\\xNN``);
+``path_bytes`` is the path exactly as the file system names it, to open the file again
+(null in stores written before it was kept: ``path`` is then used). ``companions``: files
+read with it as one source (a SQLite database's ``-wal`` and hot ``-journal``), each with
+its size and SHA-256, checked unchanged before and after reading exactly as the main file is."""
 
 EVIDENCE_BASES: Final = (
     "contact-card",

@@ -244,6 +244,10 @@ def _open_report(path: Path) -> Iterator[tuple[IO[bytes], str]]:
             stream = zf.open(member)
         except RuntimeError as exc:  # encrypted member
             raise FormatError(f"{path}: cannot open {member} in the UFDR ({exc}); is it password-protected?") from exc
+        except (zipfile.BadZipFile, OSError, NotImplementedError, zlib.error, EOFError) as exc:
+            # The zip's directory points at a damaged entry (bytes inserted or cut before it).
+            raise FormatError(f"{path}: cannot open {member} in the UFDR ({exc}): the package is damaged; "
+                              "acquire or export it again") from exc
         with stream:
             yield stream, f"{path}!{member}"
 

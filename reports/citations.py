@@ -16,6 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
+from atlas.spreadsheet_safety import neutralise
 from atlas.store import Case
 
 EVENTS_COLUMNS = (
@@ -99,5 +100,5 @@ def for_display(cited: pl.DataFrame) -> pl.DataFrame:
 
 def write_events_csv(cited: pl.DataFrame, path: Path) -> Path:
     """``events.csv``: UTC (ISO) and UK time side by side; lists joined with '; '."""
-    cited.with_columns(pl.col("ts_utc").dt.strftime("%Y-%m-%dT%H:%M:%S%.6fZ")).write_csv(path)
+    neutralise(cited.with_columns(pl.col("ts_utc").dt.strftime("%Y-%m-%dT%H:%M:%S%.6fZ"))).write_csv(path)
     return path

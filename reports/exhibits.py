@@ -27,6 +27,7 @@ from typing import Any, Final
 import polars as pl
 
 from atlas.normalise.times import uk_display
+from atlas.spreadsheet_safety import neutralise
 from atlas.store import Case
 
 _SCHEMA: Final = """
@@ -192,9 +193,13 @@ def schedule_frame(exhibits: Sequence[Exhibit]) -> pl.DataFrame:
 
 
 def write_schedule(exhibits: Sequence[Exhibit], csv_path: Path, xlsx_path: Path, *, title: str,
-                   created: datetime) -> None:
-    """``exhibits.csv`` and ``exhibits.xlsx`` (the same rows; the workbook dated ``created``)."""
+                   created: datetime, integrity_notice: str | None = None) -> None:
+    """``exhibits.csv`` and ``exhibits.xlsx`` (the same rows; the workbook dated ``created``).
+    With ``integrity_notice`` every row carries it (a ``store_verification`` column)."""
     frame = schedule_frame(exhibits)
+    if integrity_notice:
+        frame = frame.with_columns(pl.lit(integrity_notice).alias("store_verification"))
+    frame = neutralise(frame)
     frame.write_csv(csv_path)
     write_xlsx(frame, xlsx_path, sheet="Exhibits", title=title, created=created)
 

@@ -128,7 +128,7 @@ def contacts_per_day(findings: Findings, path: Path, footer: str, subject: str) 
             handles.append(Patch(color=ORDER_FILL, alpha=0.25, label="order in force"))
         if findings.s2a_window:
             handles.append(Patch(facecolor="none", edgecolor=S2A_FILL, hatch="//", alpha=0.6,
-                                 label="s2A window (last incident to deadline)"))
+                                 label=f"{findings.s2a_window.label.split(':')[0]} window (last incident to deadline)"))
     ax.set_title(f"Contacts per day from {subject}, by channel (UK local days)", loc="left")
     ax.set_ylabel("contacts")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -245,7 +245,7 @@ FigureFn = Callable[[Findings, Path, str, str], Path]
 
 FIGURES: dict[str, tuple[str, str]] = {
     "contacts-per-day": ("figure-contacts-per-day.png",
-                         "Chart: contacts per day from the suspect, by channel, with order periods and the s2A window shaded"),
+                         "Chart: contacts per day from the suspect, by channel, with order periods and the time-limit window shaded"),
     "hour-weekday": ("figure-hour-weekday.png", "Chart: contacts from the suspect by hour of day and weekday (heat map)"),
     "weekly-rate": ("figure-weekly-rate.png", "Chart: escalation, contacts per week each way with a 4-week average"),
     "locations": ("figure-locations.png", "Chart: protected places, co-locations and the suspect's device positions"),

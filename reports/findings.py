@@ -15,6 +15,8 @@ from typing import Any
 
 import polars as pl
 
+from atlas.conduct.time_limit import S2AVerdict
+
 from . import aggregate
 from .inputs import ReportInputs
 from .style import uk_date, uk_time
@@ -49,10 +51,8 @@ class Findings:
     assumptions: list[str] = field(default_factory=list)
     contact_event_ids: list[str] = field(default_factory=list)
     """Every source record behind the contact charts (from the suspect)."""
-
-    @property
-    def s2a(self) -> dict[str, Any]:
-        return dict((self.conduct or {}).get("s2a") or {})
+    s2a: S2AVerdict | None = None
+    """The s2A verdict (:attr:`ReportInputs.s2a`): rendered, never recomputed."""
 
 
 def _local_day(ts: datetime, zone: str) -> date:
@@ -73,17 +73,6 @@ def _order_periods(inputs: ReportInputs) -> list[Period]:
             end = _local_day(o.end - timedelta(microseconds=1), zone)
         out.append(Period(label=f"{o.label} in force", start=_local_day(o.start, zone), end=end))
     return out
-
-
-def _iso_date(value: Any) -> date | None:
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if isinstance(value, str) and len(value) >= 10:
-        try:
-            return date.fromisoformat(value[:10])
-        except ValueError:
-            return None
-    return None
 
 
 def _ids(value: Any) -> list[str]:
@@ -109,11 +98,7 @@ def _without_clock(conduct: dict[str, Any] | None) -> dict[str, Any] | None:
     out = dict(conduct)
     for key in ("warnings", "assumptions"):
         out[key] = [w for w in conduct.get(key) or [] if not any(m in str(w) for m in marks)]
-    s2a = dict(conduct.get("s2a") or {})
-    s2a["warnings"] = [w for w in s2a.get("warnings") or [] if not any(m in str(w) for m in marks)]
-    for key in ("as_of", "as_of_basis", "days_left", "in_time_as_of"):
-        s2a.pop(key, None)
-    out["s2a"] = s2a
+    out.pop("s2a", None)  # the undated verdict is ReportInputs.s2a
     out.pop("as_of", None)
     out.pop("as_of_basis", None)
     return out
@@ -123,9 +108,9 @@ def build(inputs: ReportInputs) -> Findings:
     contacts, zone = inputs.contacts, inputs.zone
     channels = aggregate.channel_order(contacts)
     conduct = inputs.conduct if inputs.as_of is not None else _without_clock(inputs.conduct)
-    s2a = dict((conduct or {}).get("s2a") or {})
-    last, deadline = _iso_date(s2a.get("last_incident")), _iso_date(s2a.get("deadline"))
-    window = Period("s2A: last incident to last day to lay the information", last, deadline) if last and deadline else None
+    s2a = inputs.s2a
+    window = (Period(f"{s2a.short}: last incident to last day to lay the information", s2a.last_incident.day, s2a.deadline)
+              if s2a is not None and s2a.last_incident is not None and s2a.deadline is not None else None)
     incidents = _rows(conduct, "incidents")
     for i in incidents:
         i["event_ids"] = _ids(i.get("event_ids"))
@@ -149,5 +134,5 @@ def build(inputs: ReportInputs) -> Findings:
         per_channel=aggregate.by_channel(contacts), orders=_order_periods(inputs), s2a_window=window, conduct=conduct,
         incidents=incidents, threats=threats, breaches=breaches, colocations=colocations,
         gaps=_rows(conduct, "gaps"), assumptions=[str(a) for a in (conduct or {}).get("assumptions") or []],
-        contact_event_ids=ids,
+        contact_event_ids=ids, s2a=s2a,
     )

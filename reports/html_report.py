@@ -474,7 +474,7 @@ def records_table(cited: pl.DataFrame, total: int | None = None, per_row: int | 
 
 # --- page --------------------------------------------------------------------------------------
 
-def _header(inputs: ReportInputs, findings: Findings, exhibits: Sequence[Exhibit]) -> str:
+def _header(inputs: ReportInputs, findings: Findings, exhibits: Sequence[Exhibit], integrity_notice: str | None = None) -> str:
     m = inputs.manifest
     s2a = findings.s2a
     counts = findings.counts
@@ -492,12 +492,13 @@ def _header(inputs: ReportInputs, findings: Findings, exhibits: Sequence[Exhibit
         rows.append(("Incidents (occasions)", str(len(findings.incidents))))
         rows.append(("Threat occasions", str(len(findings.threats))))
         rows.append(("Breaches of orders", str(len(findings.breaches))))
-        if s2a:
-            in_time = s2a.get("in_time")
-            verdict = "in time" if in_time else ("<span class='warn'>out of time</span>" if in_time is False else "not decided")
-            rows.append(("s2A time limit", f"last incident {uk_date(s2a.get('last_incident'))}; last day to lay the "
-                                           f"information {uk_date(s2a.get('deadline'))}; {verdict} "
-                                           f"<span class='note'>({_esc(s2a.get('rule') or '')})</span>"))
+        if s2a is not None:
+            verdict = _esc(s2a.headline)
+            if s2a.severity in ("bad", "warn"):
+                verdict = f"<span class='warn'>{verdict}</span>"
+            last = (f"last incident {uk_date(s2a.last_incident.day)}; " if s2a.last_incident else "")
+            rows.append((f"{_esc(s2a.short)} time limit", f"<b>{verdict}</b>. {last}"
+                                           f"<span class='note'>({_esc(s2a.rule)})</span>"))
     else:
         rows.append(("Course of conduct", "<span class='warn'>not analysed in this version: "
                                           f"{_esc(inputs.unavailable.get('course of conduct', ''))}</span>"))
@@ -507,6 +508,7 @@ def _header(inputs: ReportInputs, findings: Findings, exhibits: Sequence[Exhibit
     return (
         f"<h1>Atlas report: {_esc(m.reference)}</h1>"
         "<div class='draft'>DRAFT for the officer's review. Decision support, not legal advice.</div>"
+        + (f"<div class='draft integrity'>{_esc(integrity_notice)}</div>" if integrity_notice else "") +
         f"<table class='kv'>{kv}</table>"
         f"<p class='note'>Sources: {sources or 'none'}. Times are UK local (GMT/BST); the store keeps UTC. "
         f"Contacts are counted once across sources where de-duplication applies. {_esc(notice)} "
@@ -515,11 +517,12 @@ def _header(inputs: ReportInputs, findings: Findings, exhibits: Sequence[Exhibit
 
 
 def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhibits: Sequence[Exhibit],
-                   cited: pl.DataFrame) -> LayoutDOM:
+                   cited: pl.DataFrame, integrity_notice: str | None = None) -> LayoutDOM:
     subject = inputs.suspect.name if inputs.suspect and inputs.suspect.name else "the suspect"
     zone = inputs.zone
-    parts: list[Any] = [_div(_header(inputs, findings, exhibits))]
-    parts += [_div("<h2>Contact over time</h2><p class='note'>Shaded red: an order in force. Hatched blue: the s2A "
+    parts: list[Any] = [_div(_header(inputs, findings, exhibits, integrity_notice))]
+    parts += [_div("<h2>Contact over time</h2><p class='note'>Shaded red: an order in force. Hatched blue: the "
+                   f"{_esc(inputs.rules.offence('pha-s2a').short)} "
                    "window, from the last incident to the last day on which an information can be laid.</p>"),
               daily_chart(findings, zone, subject), heat_chart(findings, subject), weekly_chart(findings, zone, subject)]
     parts += [_div("<h2>People, identifiers and aliases</h2><p class='note'>Parties by role (red suspect, blue victim, "
@@ -549,7 +552,8 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
     missing = "" if findings.conduct is not None else " Not analysed in this version (atlas.conduct unavailable)."
     parts.append(paged_table("incidents", "Incidents (occasions of the course of conduct)", incidents, incident_cols, records,
                              records_view, note="One row per UK local day with conduct." + missing))
-    parts.append(paged_table("threats", "Threat occasions (s4A indicator: for a person to confirm)", threats,
+    parts.append(paged_table("threats", f"Threat occasions ({inputs.rules.offence('pha-s4a').short} indicator: for a "
+                             "person to confirm)", threats,
                              [("uk_date", "date (UK)", 90), ("matched", "matched words / patterns", 300),
                               ("n", "records", 60), ("ids", "event ids", 560)], records, records_view, note=missing.strip()))
     parts.append(paged_table("breaches", "Breaches of orders", breaches,
@@ -570,10 +574,10 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
 
 
 def write(inputs: ReportInputs, findings: Findings, gv: GraphView, exhibits: Sequence[Exhibit], cited: pl.DataFrame,
-          path: Path) -> Path:
-    """Write ``report.html`` (self-contained, deterministic)."""
+          path: Path, integrity_notice: str | None = None) -> Path:
+    """Write ``report.html`` (self-contained, deterministic); ``integrity_notice`` heads the page when set."""
     with deterministic_ids():
-        layout = build_document(inputs, findings, gv, exhibits, cited)
+        layout = build_document(inputs, findings, gv, exhibits, cited, integrity_notice)
         page = file_html(layout, INLINE, title=f"Atlas report {inputs.manifest.reference} (DRAFT)")
     page = page.replace("<head>", f'<head>\n    <meta name="atlas-plots" content="{count_plots(layout)}">', 1)
     tmp = path.with_name(f".{path.name}.tmp")

@@ -18,7 +18,9 @@ from typing import Any, Final
 
 import polars as pl
 
+from atlas.conduct.time_limit import S2AVerdict
 from atlas.model import CONTACT_KINDS, NOT_CONTACT_STATUSES
+from atlas.rules import Rules, load_rules
 from atlas.store import Case
 from atlas.store.manifest import Manifest, Party, attributed_uris
 
@@ -76,9 +78,13 @@ class ReportInputs:
     """The suspect's device positions, aggregated to a grid (lat, lon, n, first, last)."""
     conduct: dict[str, Any] | None
     conduct_proposed: dict[str, Any] | None
-    rules: Any | None
-    """:class:`atlas.rules.Rules` (each rule with its citation), when installed."""
+    rules: Rules
+    """The legal rules applied (each with its citation): every legal phrase a report prints comes from here."""
     graph: Any | None
+    s2a: S2AVerdict | None = None
+    """The s2A verdict the conduct analysis gave: on ``as_of`` when given, else the undated
+    verdict (the planned date against the deadline), so that the report does not change
+    from day to day. Every output of the report renders this one object."""
     identity_links: list[dict[str, Any]] = field(default_factory=list)
     unavailable: dict[str, str] = field(default_factory=dict)
     """Analysis name → why it is missing from this report."""
@@ -297,6 +303,7 @@ def gather(case: Case, *, as_of: date | None = None, include_proposed: bool = Fa
         contacts, rule, sms_parts = pl.DataFrame(schema=CONTACT_COLUMNS), None, 0
 
     conduct = conduct_proposed = None
+    s2a = None
     analyse = _optional("atlas.conduct", "analyse", unavailable, "course of conduct")
     if analyse is not None:
         result = analyse(case, as_of=as_of, include_proposed=False)
@@ -304,14 +311,12 @@ def gather(case: Case, *, as_of: date | None = None, include_proposed: bool = Fa
             # links awaiting a decision exist: the analysis with them is attached, never merged
             result = analyse(case, as_of=as_of, include_proposed=True)
         conduct = _to_json(result)
+        s2a = result.s2a if as_of is not None else result.s2a_undated
         proposed = conduct.get("with_proposed")
         if isinstance(proposed, dict) and proposed.get("included"):
             conduct_proposed = proposed
 
-    rules = None
-    load_rules = _optional("atlas.rules", "load_rules", unavailable, "legal rules")
-    if load_rules is not None:
-        rules = load_rules()
+    rules = load_rules()
 
     build_graph = _optional("atlas.graph", "build_graph", unavailable, "contact graph")
     if build_graph is not None:
@@ -326,6 +331,6 @@ def gather(case: Case, *, as_of: date | None = None, include_proposed: bool = Fa
         case=case, as_of=as_of, include_proposed=include_proposed, sources=case.sources(), audit=case.audit_log(),
         suspect=suspect, victim=victim, suspect_ids=suspect_ids, victim_side_ids=victim_side, owners=owners,
         contacts=contacts, dedupe_rule=rule, possible_sms_parts=sms_parts, positions=_positions(case, suspect_ids), conduct=conduct,
-        conduct_proposed=conduct_proposed, rules=rules, graph=graph,
+        conduct_proposed=conduct_proposed, rules=rules, graph=graph, s2a=s2a,
         identity_links=_identity_links(case, unavailable), unavailable=unavailable,
     )

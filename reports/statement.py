@@ -23,6 +23,7 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from atlas import __version__
+from atlas.conduct.time_limit import uk_day
 
 from .exhibits import Exhibit
 from .findings import Findings
@@ -100,6 +101,9 @@ class Statement:
     reference: str
     facts: dict[str, Any] = field(default_factory=dict)
     """The numbers the statement states (tests compare them with the analyses)."""
+    integrity_notice: str | None = None
+    """Set when the report was written although the case did not verify (``--unverified``):
+    every page says so (the DOCX header, the HTML banner)."""
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -231,11 +235,10 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources
         "converted to UTC as described there and are given in this statement in UK local time (GMT/BST)."))
     if inputs.dedupe_rule:
         meth.blocks.append(Para("A contact recorded by more than one source is counted once. " + inputs.dedupe_rule))
-    if inputs.rules is not None:
-        prov = inputs.rules.provenance()
-        meth.blocks.append(Para(
-            f"Legal rules were applied from the rules file {prov['rules_file']} version {prov['rules_version']} "
-            f"(SHA-256 {prov['rules_sha256']}). {prov['notice']}"))
+    prov = inputs.rules.provenance()
+    meth.blocks.append(Para(
+        f"Legal rules were applied from the rules file {prov['rules_file']} version {prov['rules_version']} "
+        f"(SHA-256 {prov['rules_sha256']}). {prov['notice']}"))
     if inputs.unavailable:
         meth.blocks.append(Para("The following analyses were not available in this version of the software and are "
                                 "not relied on: " + "; ".join(f"{k} ({v})" for k, v in sorted(inputs.unavailable.items()))
@@ -369,16 +372,15 @@ def _conduct_sections(inputs: ReportInputs, findings: Findings, produced: Produc
     cc = _get(conduct, "course_of_conduct", default={})
     dates = [str(i["date"]) for i in inc if i.get("date")]
     span = f" between {uk_date(min(dates))} and {uk_date(max(dates))}" if dates else ""
-    coc_cite = _get(cc, "citation") or (rules.course_of_conduct.citation if rules is not None else
-                                         "Protection from Harassment Act 1997 s7(3)")
+    coc_cite = rules.course_of_conduct.citation
     rule = _get(cc, "occasion_rule", default="occasion = one UK local calendar day")
     coc.blocks.append(Para(
         f"Grouping the contacts and presences into occasions ({rule}), the analysis found "
         f"{_plural(len(inc), 'incident')}{span}. A course of conduct requires conduct on at least "
-        f"{_get(cc, 'min_occasions', default=2)} occasions ({coc_cite}). Whether these occasions form one course of "
+        f"{rules.course_of_conduct.min_occasions} occasions ({coc_cite}). Whether these occasions form one course of "
         "conduct, and whether it amounts to harassment or stalking, are matters for the investigator, the CPS and the "
         "court."))
-    note = _get(cc, "occasion_note") or (rules.course_of_conduct.occasion_note if rules is not None else "")
+    note = rules.course_of_conduct.occasion_note
     if note:
         coc.blocks.append(Para(note, numbered=False, emphasis=True))
     profile = _get(conduct, "contact_profile", default={})
@@ -406,8 +408,8 @@ def _conduct_sections(inputs: ReportInputs, findings: Findings, produced: Produc
             f"See exhibit {produced.ref('figure:weekly-rate')}."))
     shown = [b for b in _get(conduct, "behaviours", default=[]) if isinstance(b, dict) and b.get("shown")]
     if shown:
-        coc.blocks.append(Para("Behaviours of the kind listed in s2A(3) of the Act that the data shows (examples of acts "
-                               "associated with stalking; the list in the Act is not closed):"))
+        coc.blocks.append(Para("Behaviours of the kind the Act lists that the data shows "
+                               f"({rules.offence('pha-s2a').examples_citation}):"))
         coc.blocks.append(Bullets([f"{b.get('title')} ({b.get('citation')}): {b.get('basis')}" for b in shown]))
     inc_rows = [[i["uk_date"], ", ".join(map(str, i.get("channels") or [])), str(i.get("contacts", "")),
                  str(len(i["event_ids"]))] for i in inc]
@@ -421,7 +423,7 @@ def _conduct_sections(inputs: ReportInputs, findings: Findings, produced: Produc
     if gaps:
         gap_text = "; ".join(f"{uk_date(g.get('from') or g.get('start'))} to {uk_date(g.get('to') or g.get('end'))} "
                              f"({g.get('days')} days)" for g in gaps)
-        gap_note = _get(cc, "gap_note") or (rules.course_of_conduct.gap_note if rules is not None else "")
+        gap_note = rules.course_of_conduct.gap_note
         coc.blocks.append(Para(
             f"There {'is' if len(gaps) == 1 else 'are'} {_plural(len(gaps), 'long gap')} between incidents: {gap_text}. "
             f"{gap_note}"))
@@ -432,52 +434,47 @@ def _conduct_sections(inputs: ReportInputs, findings: Findings, produced: Produc
 
     # s2A
     s2a = findings.s2a
-    s2 = Section("The s2A time limit")
-    if s2a.get("last_incident") and s2a.get("deadline"):
-        facts.update({"s2a_last_incident": s2a.get("last_incident"), "s2a_deadline": s2a.get("deadline"),
-                      "s2a_in_time": s2a.get("in_time")})
-        charge = m.charge_date
-        in_time = s2a.get("in_time")
-        verdict = ("on or before that date, so an information laid then would be in time" if in_time
-                   else "after that date, so an information laid then would be out of time" if in_time is False
-                   else "not set, so no comparison is made")
-        last_ts = uk_time(s2a.get("last_incident_ts")) if s2a.get("last_incident_ts") else uk_date(s2a.get("last_incident"))
+    s2a_offence, s4a_offence = rules.offence("pha-s2a"), rules.offence("pha-s4a")
+    s2 = Section(f"The {s2a_offence.short} time limit")
+    if s2a is not None and s2a.last_incident is not None and s2a.deadline is not None:
+        li = s2a.last_incident
+        facts.update({"s2a_last_incident": li.day.isoformat(), "s2a_deadline": s2a.deadline.isoformat(),
+                      "s2a_state": s2a.state.value, "s2a_in_time_at_charge_date": s2a.in_time_at_charge_date})
+        last_ts = uk_time(li.ts) if li.ts else uk_date(li.day)
+        limit = rules.time_limit(s2a_offence.time_limit)
         s2.blocks.append(Para(
-            f"The last incident found was on {uk_date(s2a.get('last_incident'))} (at {last_ts}). An offence under s2A "
-            "of the Protection from Harassment Act 1997 is triable summarily only, and an information must be laid "
-            "within six calendar months; for a course of conduct time runs from the last incident. The last day on which "
-            f"an information can be laid is therefore {uk_date(s2a.get('deadline'))}. The planned charge date in the "
-            f"case is {uk_date(charge) if charge else 'not set'}: {verdict}."))
-        if inputs.as_of is not None and isinstance(s2a.get("days_left"), int):
-            left = int(s2a["days_left"])
-            facts["s2a_days_left"] = left
-            s2.blocks.append(Para(
-                f"As of {uk_date(s2a.get('as_of'))} ({s2a.get('as_of_basis', 'as of date')}), "
-                + (f"{_plural(left, 'day')} remain before that date." if left >= 0
-                   else f"that date passed {_plural(-left, 'day')} ago.")))
-        for w in s2a.get("warnings") or []:
+            f"The last incident found was on {uk_date(li.day)} (at {last_ts}). An offence under "
+            f"{s2a_offence.section} is {rules.mode(s2a_offence.mode_of_trial).plain}, and {limit.plain}. The last day "
+            f"on which an information can be laid is therefore {uk_day(s2a.deadline)}. The planned charge date in the "
+            f"case is {uk_date(s2a.charge_date) if s2a.charge_date else 'not set'}."))
+        verdict = s2a.headline[:1].upper() + s2a.headline[1:]
+        if s2a.as_of is not None and s2a.days_left is not None:
+            facts["s2a_days_left"] = s2a.days_left
+            verdict = f"As of {uk_date(s2a.as_of)} ({s2a.as_of_basis}): {verdict}"
+        s2.blocks.append(Para(f"{verdict}."))
+        for w in s2a.warnings:
             s2.blocks.append(Para(f"Warning: {w}.", numbered=False, emphasis=True))
-        rule_text = str(s2a.get("rule") or (rules.time_limit_for("pha-s2a").full_citation if rules is not None else ""))
-        s2.blocks.append(Para(f"Rule applied: {rule_text}. {notice}", numbered=False, emphasis=True))
-        if rules is not None:
-            s2.blocks.append(Para("An offence under s4A is triable either way and has no such time limit "
-                                  f"({rules.time_limit_for('pha-s4a').citation})."))
+        s2.blocks.append(Para(f"Rule applied: {s2a.rule}. {notice}", numbered=False, emphasis=True))
+        for text in s2a.law:
+            s2.blocks.append(Para(text, numbered=False))
+        s4a_limit = rules.time_limit(s4a_offence.time_limit)
+        s2.blocks.append(Para(f"An offence under {s4a_offence.section} is {rules.mode(s4a_offence.mode_of_trial).plain} "
+                              f"and has {s4a_limit.plain} ({s4a_limit.citation})."))
     else:
-        s2.blocks.append(Para("No incident was found, so the s2A time limit does not start.", emphasis=True))
+        s2.blocks.append(Para(f"No incident was found, so the {s2a_offence.short} time limit does not start.",
+                              emphasis=True))
     out.append(s2)
 
     # s4A
-    s4 = Section("Indicators relevant to s4A")
+    s4 = Section(f"Indicators relevant to {s4a_offence.short}")
     s4a = _get(conduct, "s4a", default={})
     thr = findings.threats
     facts["threat_occasions"] = len(thr)
-    need = _get(s4a, "threshold") or (rules.offence("pha-s4a").threat_occasions if rules is not None else 2)
-    cite = _get(s4a, "citation") or (rules.offence("pha-s4a").threat_occasions_citation if rules is not None
-                                      else "Protection from Harassment Act 1997 s4A(1)(b)(i)")
+    need, cite = s4a_offence.threat_occasions, s4a_offence.threat_occasions_citation
     s4.blocks.append(Para(
         f"Messages containing words or patterns associated with threats of violence were found on "
         f"{_plural(len(thr), 'occasion')} (UK calendar days). Fear of violence on at least {need} occasions is an "
-        f"element of the s4A offence ({cite}). Each match is shown in context for a person to confirm: a matched word "
+        f"element of the offence under {s4a_offence.section} ({cite}). Each match is shown in context for a person to confirm: a matched word "
         "is an indicator, not proof of a threat or of the victim's fear."))
     t_rows = [[t["uk_date"], "; ".join(map(str, t.get("matched") or [])), str(len(t["event_ids"]))] for t in thr]
     t_rows, cap_note = _capped(t_rows, "threat occasions", produced.get("table:threats"))
@@ -492,8 +489,7 @@ def _conduct_sections(inputs: ReportInputs, findings: Findings, produced: Produc
         s4.blocks.append(Para(
             f"A further {_plural(len(review), 'match')} of weaker indicators (for example watching or monitoring "
             "phrases) are listed for review and are not counted as threats."))
-    distress = _get(s4a, "distress_citation") or (rules.offence("pha-s4a").distress_citation if rules is not None
-                                                   else "s4A(1)(b)(ii)")
+    distress = s4a_offence.distress_citation
     indicators = [f"{d.get('indicator')}: {d.get('detail')}" for d in _get(s4a, "distress_indicators", default=[])
                   if isinstance(d, dict)]
     s4.blocks.append(Para(
@@ -514,12 +510,9 @@ def _conduct_sections(inputs: ReportInputs, findings: Findings, produced: Produc
         end = uk_time(o.end) if o.end else "no end date"
         conds = (["no contact"] if o.no_contact else []) + (
             ["exclusion from " + ", ".join(o.exclusion_zones)] if o.exclusion_zones else [])
-        rule_txt = str(info.get("breach_rule") or "")
-        if not rule_txt and rules is not None:
-            try:
-                rule_txt = rules.order_type(o.type).breach_summary
-            except Exception:  # an order type the rules file does not know: say so, do not guess
-                rule_txt = "the rules file has no entry for this order type"
+        ot = rules.order_type(o.type)
+        rule_txt = f"{ot.title}: {ot.breach_summary}"
+        order_law = [rules.provision(p).summary for p in ot.provisions]
         mine = [b for b in findings.breaches if str(b.get("order")) in (o.reference, o.label)]
         contact_n = int(info.get("contact_breaches", sum(1 for b in mine if b.get("kind") == "contact")))
         zone_n = int(info.get("zone_breaches", sum(1 for b in mine if b.get("kind") == "exclusion-zone")))
@@ -530,8 +523,11 @@ def _conduct_sections(inputs: ReportInputs, findings: Findings, produced: Produc
             f"Order {o.label} (against {m.party(o.against).name or o.against}, protecting "
             f"{m.party(o.protects).name or o.protects}) was in force from {uk_time(o.start)} to {end}, with conditions: "
             f"{', '.join(conds) or 'as recorded'}. {rule_txt}. The analysis found {_plural(contact_n, 'contact')} and "
-            f"{_plural(zone_n, 'presence')} in an exclusion zone while it was in force.{status_txt} Each breach is also "
-            "counted as a further incident of the course of conduct."))
+            f"{_plural(zone_n, 'presence')} in an exclusion zone while it was in force.{status_txt}"
+            + (" Each breach is also counted as a further incident of the course of conduct." if ot.breach_is_incident
+               else "")))
+        for text in order_law:
+            br.blocks.append(Para(text, numbered=False))
         if info.get("indirect_contacts"):
             br.blocks.append(Para(f"{_plural(int(info['indirect_contacts']), 'contact')} with others in her network while "
                                   f"the order was in force: {info.get('indirect_note', '')}."))

@@ -194,17 +194,21 @@ def test_docx_zip_entries_carry_a_fixed_time(tmp_path: Path) -> None:
     Document(str(tmp_path / "b.docx"))  # still a document python-docx (and Word) can open
 
 
-def test_without_as_of_no_output_quotes_the_current_date(tmp_path: Path) -> None:
+def test_without_as_of_no_output_quotes_the_current_date(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The s2A "days left" is measured from --as-of only; otherwise the outputs would change daily."""
     from datetime import date, timedelta
 
     from dateutil.relativedelta import relativedelta
 
+    import atlas.store.case as store_case
     from atlas.conduct import analyse
     from reports.build import build_reports
 
     today = date.today()
     last = today - relativedelta(months=6) + timedelta(days=10)  # the deadline is 10 days away: a warning today
+    # The sources were received (their ingest audit rows written) on an earlier day: the exhibit
+    # schedule states that date, which is a recorded fact, not the current date.
+    monkeypatch.setattr(store_case, "_now", lambda: f"{last + timedelta(days=1)}T09:00:00+00:00")
     case = make_case(tmp_path / "c", {VICTIM: [msg(f"{last - timedelta(days=3)} 20:00", SUSPECT, VICTIM),
                                                msg(f"{last} 12:00", SUSPECT, VICTIM)]})
     assert any(today.strftime("%d/%m/%Y") in w for w in analyse(case).to_json()["warnings"])  # the trap is armed

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -108,21 +110,36 @@ def test_people_screen_confirms_a_proposal_and_audits_it(small_case: Path, tmp_p
     assert audit and audit[-1]["detail"]["link_id"] == decided
 
 
-def test_conduct_screen_shows_the_s2a_clock_with_its_rule(small_case: Path) -> None:
-    async def drive() -> str:
-        app = AtlasApp(small_case)
+def _clock(case_dir: Path, as_of: date | None = None) -> tuple[str, str]:
+    """The conduct screen's s2A panel and its header sub-title, once the analysis is shown."""
+    async def drive() -> tuple[str, str]:
+        app = AtlasApp(case_dir, as_of=as_of)
         async with app.run_test(size=(180, 50)) as pilot:
             await pilot.pause()
             await pilot.press("3")
+            text = ""
             for _ in range(100):
                 await pilot.pause(0.1)
                 text = str(app.screen.query_one("#clock").render())
                 if "last incident" in text:
-                    return text
-            return text
+                    break
+            return text, app.screen.sub_title
 
-    text = asyncio.run(drive())
-    truth = __import__("json").loads((small_case / "truth.json").read_text())
-    deadline = __import__("datetime").date.fromisoformat(truth["s2a"]["deadline"]).strftime("%d/%m/%Y")
-    assert f"last day to lay     {deadline}" in text
+    return asyncio.run(drive())
+
+
+def test_conduct_screen_shows_the_s2a_clock_with_its_rule(small_case: Path) -> None:
+    text, sub_title = _clock(small_case)
+    truth = json.loads((small_case / "truth.json").read_text())
+    deadline = date.fromisoformat(truth["s2a"]["deadline"])
+    assert f"last day to lay     {deadline.strftime('%A %d/%m/%Y')}" in text
     assert "s127" in text and "not legal advice" in text
+    assert sub_title.startswith("s2A: ") and f"last day {deadline.strftime('%A %d/%m/%Y')}" in sub_title
+
+
+def test_after_the_deadline_the_tui_header_and_clock_say_expired(small_case: Path) -> None:
+    truth = json.loads((small_case / "truth.json").read_text())
+    deadline = date.fromisoformat(truth["s2a"]["deadline"])
+    text, sub_title = _clock(small_case, as_of=deadline + timedelta(days=1))
+    assert sub_title.startswith("s2A: EXPIRED")
+    assert f"expired on {deadline + timedelta(days=1):%d/%m/%Y}" in text and "in time" not in text.split("rule")[0]

@@ -49,7 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def one_line(exc: BaseException) -> str:
     """An error as one line: messages quoting library errors may span several."""
-    return " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+    from atlas.source_walk import shown
+
+    return shown(" ".join(line.strip() for line in str(exc).splitlines() if line.strip()))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

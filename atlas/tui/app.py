@@ -6,6 +6,7 @@ costs only the timeline.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import ClassVar
 
@@ -31,9 +32,10 @@ class AtlasApp(App[None]):
         Binding("q", "quit", "Quit"),
     ]
 
-    def __init__(self, case_dir: Path) -> None:
+    def __init__(self, case_dir: Path, as_of: date | None = None) -> None:
         super().__init__()
         self.case = Case.open(case_dir)
+        self.as_of = as_of
         self._screens: dict[str, Screen[None]] = {}
 
     def _make(self, name: str) -> Screen[None]:
@@ -44,7 +46,7 @@ class AtlasApp(App[None]):
         if name == "people":
             return PeopleScreen(self.case)
         if name == "conduct":
-            return ConductScreen(self.case)
+            return ConductScreen(self.case, self.as_of)
         raise KeyError(name)
 
     def on_mount(self) -> None:

@@ -7,7 +7,7 @@ shown carries the rule it applies and the notice that this is decision support.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 from rich.markup import escape
@@ -17,8 +17,12 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 from textual.worker import get_current_worker
 
+from atlas.conduct.time_limit import uk_day
 from atlas.normalise.times import uk_display
 from atlas.store import Case
+
+if TYPE_CHECKING:
+    from atlas.conduct.analysis import ConductResult
 
 
 def uk_date(value: object) -> str:
@@ -38,23 +42,33 @@ def uk_ts(value: object) -> str:
         return str(value or "")
 
 
-def clock_text(result: dict[str, Any]) -> str:
-    s2a = result.get("s2a", {})
+SEVERITY_STYLE = {"ok": "green", "warn": "yellow", "bad": "bold red"}
+
+
+def clock_text(result: ConductResult) -> str:
+    """The s2A verdict at the head of the screen: the same verdict ``atlas conduct`` prints."""
+    v = result.s2a
+    style = SEVERITY_STYLE.get(v.severity)
+    headline = escape(v.headline)
+    li = v.last_incident
+    deadline = uk_day(v.deadline) if v.deadline else "-"
+    if v.deadline_not_a_working_day:
+        deadline += f" ({escape(v.deadline_not_a_working_day)})"
     lines = [
-        f"[b]s2A time limit[/b]  ({s2a.get('offence', 'Protection from Harassment Act 1997 s2A')})",
-        f"  last incident       {uk_date(s2a.get('last_incident'))}",
-        f"  last day to lay     [b]{uk_date(s2a.get('deadline'))}[/b]",
-        f"  days left           {s2a.get('days_left', '-')} (as of {uk_date(s2a.get('as_of'))})",
+        f"[b]{escape(v.short)} time limit[/b]  ({escape(v.offence)})",
+        f"  [{style}]{headline}[/{style}]" if style else f"  {headline}",
+        f"  last incident       {li.day:%d/%m/%Y}" if li else "  last incident       -",
+        f"  last day to lay     [b]{deadline}[/b]",
+        f"  days left           {'-' if v.days_left is None else v.days_left} (as of "
+        f"{v.as_of:%d/%m/%Y})" if v.as_of else "  days left           -",
     ]
-    if s2a.get("charge_date"):
-        lines.append(f"  at charge date      {uk_date(s2a['charge_date'])}: "
-                     f"{'IN TIME' if s2a.get('in_time_at_charge_date') else 'OUT OF TIME'} "
-                     f"({s2a.get('days_left_at_charge_date', '-')} days to spare)")
-    lines.append(f"  rule                {escape(str(s2a.get('rule', '')))}")
-    for w in result.get("warnings", []):
-        lines.append(f"  [yellow]WARNING[/yellow]             {escape(str(w if isinstance(w, str) else w.get('text', w)))}")
+    if v.charge_date:
+        lines.append(f"  planned charge date {v.charge_date:%d/%m/%Y}")
+    lines.append(f"  rule                {escape(v.rule)}")
+    for w in result.warnings:
+        lines.append(f"  [yellow]WARNING[/yellow]             {escape(w)}")
     lines.append("")
-    lines.append(f"[i]{escape(result.get('notice', 'Decision support, not legal advice.'))}[/i]")
+    lines.append(f"[i]{escape(v.notice)}[/i]")
     return "\n".join(lines)
 
 
@@ -82,9 +96,11 @@ def _cell(column: str, value: Any) -> str:
 
 
 class ConductScreen(Screen[None]):
-    def __init__(self, case: Case) -> None:
+    def __init__(self, case: Case, as_of: date | None = None) -> None:
         super().__init__()
         self.case = case
+        self.as_of = as_of
+        """The day the s2A verdict is given for (None: today, as ``atlas conduct`` does)."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -96,22 +112,24 @@ class ConductScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = "Course of conduct, s2A clock, s4A indicators, breaches"
+        self.sub_title = "Course of conduct, time limit, indicators, breaches"
         self.run_worker(self._analyse, thread=True, exclusive=True)
 
     def _analyse(self) -> None:
         from atlas.conduct import analyse
 
-        result = analyse(self.case, as_of=None, include_proposed=False).to_json()
+        result = analyse(self.case, as_of=self.as_of, include_proposed=False)
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._show, result)
 
-    def _show(self, result: dict[str, Any]) -> None:
+    def _show(self, result: ConductResult) -> None:
+        v = result.s2a
+        self.sub_title = f"{v.short}: {v.label.upper()}" + (f" · last day {uk_day(v.deadline)}" if v.deadline else "")
         self.query_one("#clock", Static).update(clock_text(result))
         self.query_one("#threats", Static).update(
-            table_text("s4A: occasions with threats of violence (each for a person to confirm)",
-                       result.get("threat_occasions", []), ["date", "matched", "event_ids"]))
+            table_text(f"{result.s4a['short']}: occasions with threats of violence (each for a person to confirm)",
+                       result.threat_occasions, ["date", "matched", "event_ids"]))
         self.query_one("#breaches", Static).update(
-            table_text("Breaches of orders", result.get("breaches", []), ["order", "kind", "ts", "event_ids"]))
+            table_text("Breaches of orders", result.breaches, ["order", "kind", "ts", "event_ids"]))
         self.query_one("#incidents", Static).update(
-            table_text("Incidents (occasions)", result.get("incidents", []), ["date", "channels", "event_ids"]))
+            table_text("Incidents (occasions)", result.incidents, ["date", "channels", "event_ids"]))
