@@ -341,15 +341,6 @@ def decide_region(ctx: ParseContext, notes: list[str], *frames: pl.DataFrame | N
     return choice.region
 
 
-def mode_region(values: pl.Series) -> str | None:
-    """The most common two-letter country code in a column (``countryiso``, ``handle.country``)."""
-    codes = values.drop_nulls().cast(pl.String).str.strip_chars().str.to_uppercase()
-    codes = codes.filter(codes.str.len_chars() == 2)
-    if codes.len() == 0:
-        return None
-    return str(codes.mode().sort().first())
-
-
 def tidy_evidence(evidence: pl.DataFrame | None, region: str) -> pl.DataFrame | None:
     """Drop evidence rows that would link an identifier to itself once normalised (a
     card listing ``07700 900002`` and WhatsApp's ``+447700900002`` for it), and

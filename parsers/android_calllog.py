@@ -38,7 +38,7 @@ from typing import Final
 
 import polars as pl
 
-from atlas.model import TS_TYPE
+from atlas.model import TS_TYPE, Channel, EvidenceCategory
 from atlas.normalise.times import from_epoch
 from parsers._phone_db import (
     decide_region,
@@ -60,7 +60,9 @@ INFO: Final = ParserInfo(
     description="Android call log database (calllog.db)",
     detects="SQLite with a 'calls' table (number, date, duration, type) and no contacts tables",
     notes=__doc__ or "",
-    sample_counts={"plaso android/contacts2.db": "read by android-contacts (its calls table: 3 calls)"},
+    category=EvidenceCategory.HANDSET_DOWNLOAD,
+    channels=frozenset({Channel.VOICE, Channel.VIDEO, Channel.WHATSAPP, Channel.SKYPE, Channel.TELEGRAM, Channel.SIGNAL, Channel.FACEBOOK, Channel.VIBER, Channel.GOOGLE_MEET}),
+    no_public_sample="no public calllog.db in ../shared/samples (plaso's contacts2.db keeps its calls in the contacts database and is read by android-contacts); tested on the generator's calllog.db",
 )
 
 CALL_TYPES: Final = {1: "incoming", 2: "outgoing", 3: "missed", 4: "voicemail", 5: "rejected", 6: "blocked",

@@ -38,7 +38,7 @@ from typing import Final
 
 import polars as pl
 
-from atlas.model import IDENTITY_EVIDENCE_SCHEMA, TS_TYPE
+from atlas.model import IDENTITY_EVIDENCE_SCHEMA, TS_TYPE, Channel, EvidenceCategory
 from atlas.normalise.times import from_epoch
 from parsers._phone_db import (
     decide_region,
@@ -54,7 +54,7 @@ from parsers._phone_db import (
     tidy_evidence,
 )
 from parsers.android_calllog import is_call_log, read_calls
-from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
+from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCount
 
 INFO: Final = ParserInfo(
     name="android-contacts",
@@ -62,7 +62,12 @@ INFO: Final = ParserInfo(
     description="Android contacts database (contacts2.db), with its call log before Android 7",
     detects="SQLite with the contacts provider's tables (raw_contacts / data / mimetypes); its 'calls' table too",
     notes=__doc__ or "",
-    sample_counts={"plaso android/contacts2.db": "3 records: 3 calls (1 missed, 1 outgoing, 1 incoming), 0 contacts, 0 rejects"},
+    category=EvidenceCategory.HANDSET_DOWNLOAD,
+    channels=frozenset({Channel.ADDRESS_BOOK, Channel.VOICE, Channel.VIDEO, Channel.WHATSAPP, Channel.SKYPE, Channel.TELEGRAM, Channel.SIGNAL, Channel.FACEBOOK, Channel.VIBER, Channel.GOOGLE_MEET}),
+    sample_counts=(
+        SampleCount("plaso/contacts2.db", 3, 3, 0, "call rowid 714", "2013-11-06T21:17:16.690000+00:00",
+                    note="plaso test_data/android/contacts2.db: 3 calls (1 missed, 1 outgoing, 1 incoming), no cards"),
+    ),
 )
 
 MIME: Final = "vnd.android.cursor.item/"

@@ -46,7 +46,7 @@ from typing import Final
 
 import polars as pl
 
-from atlas.model import TS_TYPE
+from atlas.model import TS_TYPE, Channel, EvidenceCategory
 from atlas.normalise.phones import phone_uri
 from atlas.normalise.times import from_epoch
 from parsers._phone_db import (
@@ -60,7 +60,7 @@ from parsers._phone_db import (
     select_sql,
     table_columns,
 )
-from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
+from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCount
 
 INFO: Final = ParserInfo(
     name="android-mmssms",
@@ -68,7 +68,12 @@ INFO: Final = ParserInfo(
     description="Android SMS/MMS database (mmssms.db)",
     detects="SQLite with an 'sms' table (address, date, type, body); MMS from pdu/addr/part when present",
     notes=__doc__ or "",
-    sample_counts={"plaso android/mmssms.db": "9 records: 9 SMS (4 in, 5 out), 0 MMS, 0 rejects"},
+    category=EvidenceCategory.HANDSET_DOWNLOAD,
+    channels=frozenset({Channel.SMS, Channel.MMS}),
+    sample_counts=(
+        SampleCount("plaso/mmssms.db", 9, 9, 0, "sms rowid 1", "2013-10-29T16:56:28.038000+00:00",
+                    note="plaso test_data/android/mmssms.db: 9 SMS (4 in, 5 out), no MMS"),
+    ),
 )
 
 SMS_BOX: Final = {1: "inbox", 2: "sent", 3: "draft", 4: "outbox", 5: "failed", 6: "queued"}

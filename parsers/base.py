@@ -27,20 +27,57 @@ from typing import Protocol
 import polars as pl
 
 from atlas.errors import FormatError
-from atlas.model import REJECT_SCHEMA
+from atlas.model import REJECT_SCHEMA, Channel, EvidenceCategory
 from parsers._sqlite import probe_schema
 
 PROBE_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
+class SampleCount:
+    """What a parser yields on one public sample in ``../shared/samples`` (checked by
+    ``tests/test_parser_contracts.py`` through the whole ingest)."""
+
+    sample: str
+    """Path under ``../shared/samples``."""
+    records: int
+    events: int
+    rejects: int
+    first_ref: str
+    """``source_ref`` of the first event the parser gives."""
+    first_ts: str | None
+    """Its ``ts_utc`` in ISO 8601 (``None`` for an untimed record)."""
+    note: str = ""
+    """Where the sample comes from and what the records are."""
+    region: str | None = None
+    """``--region`` the sample needs (none: the parser decides from the data)."""
+
+
+@dataclass(frozen=True)
 class ParserInfo:
+    """A parser's declaration. ``category`` and ``channels`` have no default: a parser
+    that forgets them fails at import, and the statement's limits, colours and channel
+    lists are read from them (never from words in ``description``)."""
+
     name: str
     version: str
     description: str
     detects: str
+    category: EvidenceCategory
+    channels: frozenset[Channel]
     notes: str = ""
-    sample_counts: Mapping[str, str] = field(default_factory=dict)
+    sample_counts: tuple[SampleCount, ...] = ()
+    no_public_sample: str = ""
+    """Why ``sample_counts`` is empty (no public file of this format exists, say), and what
+    the parser is tested on instead."""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.category, EvidenceCategory):
+            raise TypeError(f"parser {self.name}: category must be an EvidenceCategory, not {self.category!r}")
+        if not self.channels or not all(isinstance(c, Channel) for c in self.channels):
+            raise TypeError(f"parser {self.name}: channels must be a non-empty set of Channel values")
+        if not self.sample_counts and not self.no_public_sample:
+            raise TypeError(f"parser {self.name}: declare sample_counts, or say in no_public_sample why there are none")
 
 
 @dataclass

@@ -61,7 +61,7 @@ from typing import Any, Final
 import polars as pl
 
 from atlas.errors import FormatError
-from atlas.model import EVENT_SCHEMA, IDENTITY_EVIDENCE_SCHEMA, REJECT_SCHEMA, TS_TYPE
+from atlas.model import EVENT_SCHEMA, IDENTITY_EVIDENCE_SCHEMA, REJECT_SCHEMA, TS_TYPE, Channel, EvidenceCategory
 from atlas.normalise.times import check_zone, localise
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
@@ -77,7 +77,9 @@ INFO: Final = ParserInfo(
     detects="a CSV or XLSX whose header row fits a CDR template (cdr_templates.toml or --map), "
             "or looks like call data (calling/called parties, duration, cell, IMEI columns)",
     notes=__doc__ or "",
-    sample_counts={"no public CDR sample exists": "tested on the synthetic generator's returns in all shipped templates"},
+    category=EvidenceCategory.COMMUNICATIONS_DATA,
+    channels=frozenset({Channel.VOICE, Channel.SMS, Channel.MMS, Channel.DATA}),
+    no_public_sample="no public CDR sample exists; tested on the synthetic generator's returns in all shipped templates",
 )
 
 EVENT_TYPES: Final = ("voice", "sms", "mms", "data", "voicemail", "call-forward")

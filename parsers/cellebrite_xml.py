@@ -79,7 +79,7 @@ import polars as pl
 from lxml import etree
 
 from atlas.errors import FormatError
-from atlas.model import IDENTITY_EVIDENCE_SCHEMA, REJECT_SCHEMA, TIMED_KINDS
+from atlas.model import IDENTITY_EVIDENCE_SCHEMA, REJECT_SCHEMA, TIMED_KINDS, Channel, EvidenceCategory
 from atlas.normalise.identifiers import identifier_uri
 from atlas.normalise.phones import looks_like_phone
 from atlas.normalise.region import RegionEvidence, choose_region, numbers_in
@@ -92,7 +92,9 @@ INFO: Final = ParserInfo(
     detects="XML whose root is <project> in the namespace http://pa.cellebrite.com/report/2.0, "
             "bare or as report.xml inside a zip (.ufdr)",
     notes=__doc__ or "",
-    sample_counts={"synthetic rejected-ex seed 1 scale 0.2 (suspect's phone)": "see tests/test_cellebrite_xml.py"},
+    category=EvidenceCategory.HANDSET_DOWNLOAD,
+    channels=frozenset({Channel.SMS, Channel.MMS, Channel.VOICE, Channel.VIDEO, Channel.EMAIL, Channel.CHAT, Channel.GPS, Channel.CELL, Channel.PHONEBOOK, Channel.ACCOUNT, Channel.WHATSAPP, Channel.INSTAGRAM, Channel.FACEBOOK, Channel.SNAPCHAT, Channel.TELEGRAM, Channel.SIGNAL, Channel.IMESSAGE, Channel.FACETIME, Channel.X, Channel.TIKTOK, Channel.SKYPE, Channel.VIBER, Channel.WECHAT, Channel.LINE, Channel.KIK, Channel.DISCORD, Channel.OTHER_APP}),
+    no_public_sample="no public Cellebrite report in ../shared/samples; tested on the generator's reports (report.xml, and .ufdr in time-limit and covert): tests/test_cellebrite_xml.py",
 )
 
 NS: Final = "http://pa.cellebrite.com/report/2.0"

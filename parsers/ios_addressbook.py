@@ -22,7 +22,7 @@ from typing import Final
 
 import polars as pl
 
-from atlas.model import TS_TYPE
+from atlas.model import TS_TYPE, Channel, EvidenceCategory
 from atlas.normalise.times import from_epoch
 from parsers._phone_db import (
     decide_region,
@@ -36,7 +36,7 @@ from parsers._phone_db import (
     table_columns,
     tidy_evidence,
 )
-from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
+from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCount
 
 INFO: Final = ParserInfo(
     name="ios-addressbook",
@@ -44,7 +44,12 @@ INFO: Final = ParserInfo(
     description="iOS contacts database (AddressBook.sqlitedb)",
     detects="SQLite with ABPerson and ABMultiValue (record_id, property, value) tables",
     notes=__doc__ or "",
-    sample_counts={},
+    category=EvidenceCategory.HANDSET_DOWNLOAD,
+    channels=frozenset({Channel.ADDRESS_BOOK}),
+    sample_counts=(
+        SampleCount("ileapp-josh-ios15-addressbook/AddressBook.sqlitedb", 9, 9, 0, "ABPerson 1", "2023-04-24T17:59:55+00:00",
+                    note="iLEAPP josh_ios15 AddressBook.sqlitedb read with its -wal: 9 cards, as iLEAPP finds"),
+    ),
 )
 
 PHONE: Final = 3

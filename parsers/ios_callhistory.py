@@ -34,7 +34,7 @@ from typing import Final
 
 import polars as pl
 
-from atlas.model import TS_TYPE
+from atlas.model import TS_TYPE, Channel, EvidenceCategory
 from atlas.normalise.times import from_epoch
 from parsers._phone_db import (
     decide_region,
@@ -57,7 +57,9 @@ INFO: Final = ParserInfo(
     description="iOS call history (CallHistory.storedata): phone, FaceTime and app calls",
     detects="SQLite with a ZCALLRECORD table (ZDATE, ZDURATION, ZORIGINATED, ZADDRESS)",
     notes=__doc__ or "",
-    sample_counts={},
+    category=EvidenceCategory.HANDSET_DOWNLOAD,
+    channels=frozenset({Channel.VOICE, Channel.FACETIME, Channel.WHATSAPP, Channel.FACEBOOK, Channel.TELEGRAM, Channel.SIGNAL, Channel.SKYPE, Channel.VIBER, Channel.INSTAGRAM, Channel.SNAPCHAT, Channel.GOOGLE_MEET, Channel.OTHER_APP}),
+    no_public_sample="no public CallHistory.storedata in ../shared/samples; tested on the generator's iPhones",
 )
 
 SERVICES: Final = {

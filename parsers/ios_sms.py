@@ -47,7 +47,7 @@ from typing import Final
 
 import polars as pl
 
-from atlas.model import TS_TYPE
+from atlas.model import TS_TYPE, Channel, EvidenceCategory
 from atlas.normalise.times import from_epoch
 from parsers._phone_db import (
     decide_region,
@@ -61,7 +61,7 @@ from parsers._phone_db import (
     table_columns,
     typedstream_text,
 )
-from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
+from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCount
 
 INFO: Final = ParserInfo(
     name="ios-sms",
@@ -69,7 +69,12 @@ INFO: Final = ParserInfo(
     description="iOS Messages database (sms.db: iMessage, SMS, MMS, RCS)",
     detects="SQLite with message (is_from_me, date), handle and chat_message_join tables",
     notes=__doc__ or "",
-    sample_counts={"plaso sqlite/imessage_chat.db": "10 records: 10 iMessages (5 sent, 5 received), 0 rejects"},
+    category=EvidenceCategory.HANDSET_DOWNLOAD,
+    channels=frozenset({Channel.IMESSAGE, Channel.SMS, Channel.MMS, Channel.RCS, Channel.OTHER_APP}),
+    sample_counts=(
+        SampleCount("plaso/imessage_chat.db", 10, 10, 0, "message rowid 1", "2015-11-22T18:09:46+00:00",
+                    note="plaso test_data/sqlite/imessage_chat.db: 10 iMessages (5 sent, 5 received)"),
+    ),
 )
 
 MESSAGE_COLUMNS: Final = {

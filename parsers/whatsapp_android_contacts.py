@@ -24,6 +24,7 @@ from typing import Final
 
 import polars as pl
 
+from atlas.model import Channel, EvidenceCategory
 from parsers._phone_db import (
     decide_region,
     empty_rejects,
@@ -45,7 +46,9 @@ INFO: Final = ParserInfo(
     description="WhatsApp Android contacts database (wa.db)",
     detects="SQLite with a wa_contacts table (jid, display_name / wa_name)",
     notes=__doc__ or "",
-    sample_counts={},
+    category=EvidenceCategory.HANDSET_DOWNLOAD,
+    channels=frozenset({Channel.WHATSAPP}),
+    no_public_sample="no public wa.db in ../shared/samples; tested on the generator's databases",
 )
 
 

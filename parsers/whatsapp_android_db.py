@@ -67,7 +67,7 @@ from typing import Final
 
 import polars as pl
 
-from atlas.model import TS_TYPE
+from atlas.model import TS_TYPE, Channel, EvidenceCategory
 from atlas.normalise.times import from_epoch
 from parsers._phone_db import (
     has_columns,
@@ -88,7 +88,9 @@ INFO: Final = ParserInfo(
     description="WhatsApp Android message database (msgstore.db, legacy or current layout)",
     detects="SQLite with 'messages' (key_remote_jid, key_from_me) or 'message' (chat_row_id, from_me, key_id) + 'jid'",
     notes=__doc__ or "",
-    sample_counts={},
+    category=EvidenceCategory.HANDSET_DOWNLOAD,
+    channels=frozenset({Channel.WHATSAPP}),
+    no_public_sample="no public msgstore.db exists (real ones are encrypted backups or private phones); tested on the generator's files in every layout",
 )
 
 SYSTEM_TYPES: Final = (7,)

@@ -26,6 +26,7 @@ from typing import Final
 
 import polars as pl
 
+from atlas.model import Channel, EvidenceCategory
 from parsers._phone_db import (
     decide_region,
     empty_rejects,
@@ -40,7 +41,7 @@ from parsers._phone_db import (
     table_columns,
     tidy_evidence,
 )
-from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
+from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCount
 
 INFO: Final = ParserInfo(
     name="whatsapp-ios-contacts",
@@ -48,7 +49,12 @@ INFO: Final = ParserInfo(
     description="WhatsApp iOS contacts database (ContactsV2.sqlite)",
     detects="SQLite with a ZWAADDRESSBOOKCONTACT table (ZFULLNAME, ZPHONENUMBER, ZWHATSAPPID)",
     notes=__doc__ or "",
-    sample_counts={"iLEAPP josh_ios15 ContactsV2.sqlite": "9 records: 9 contact cards (6 with numbers), 0 rejects"},
+    category=EvidenceCategory.HANDSET_DOWNLOAD,
+    channels=frozenset({Channel.WHATSAPP}),
+    sample_counts=(
+        SampleCount("ileapp-josh-ios15-whatsapp/ContactsV2.sqlite", 9, 9, 0, "ZWAADDRESSBOOKCONTACT 1", None,
+                    note="iLEAPP josh_ios15 ContactsV2.sqlite: 9 contact cards (6 with numbers)"),
+    ),
 )
 
 

@@ -39,7 +39,7 @@ from typing import Final
 
 import polars as pl
 
-from atlas.model import TS_TYPE
+from atlas.model import TS_TYPE, Channel, EvidenceCategory
 from atlas.normalise.times import from_epoch
 from parsers._phone_db import (
     empty_rejects,
@@ -54,7 +54,7 @@ from parsers._phone_db import (
     select_sql,
     table_columns,
 )
-from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
+from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCount
 
 INFO: Final = ParserInfo(
     name="whatsapp-ios-db",
@@ -62,7 +62,12 @@ INFO: Final = ParserInfo(
     description="WhatsApp iOS message database (ChatStorage.sqlite)",
     detects="SQLite with ZWAMESSAGE (ZISFROMME, ZMESSAGEDATE) and ZWACHATSESSION tables",
     notes=__doc__ or "",
-    sample_counts={"iLEAPP josh_ios15 ChatStorage.sqlite": "32 records: 21 messages, 11 notes, 0 rejects"},
+    category=EvidenceCategory.HANDSET_DOWNLOAD,
+    channels=frozenset({Channel.WHATSAPP}),
+    sample_counts=(
+        SampleCount("ileapp-josh-ios15-whatsapp/ChatStorage.sqlite", 32, 32, 0, "ZWAMESSAGE 1", "2022-06-05T00:46:50+00:00",
+                    note="iLEAPP josh_ios15 ChatStorage.sqlite: 21 messages and 11 notes in 5 chats"),
+    ),
 )
 
 MEDIA_KINDS: Final = {1: "image", 2: "video", 3: "audio", 4: "contact card", 8: "document", 11: "GIF", 15: "sticker"}
