@@ -295,7 +295,7 @@ def id_gap_note(ids: pl.Series, what: str) -> str | None:
     sample = sorted(set(range(lo, hi + 1)) - set(ids.to_list()))[:5] if hi - lo < 1_000_000 else []
     shown = f" (e.g. {', '.join(map(str, sample))})" if sample else ""
     return (f"{what}: {missing} id(s) missing between {lo} and {hi}{shown}: rows deleted before acquisition; "
-            "their content may survive in the database's free pages or -wal (not read here)")
+            "their content may survive in the database's free pages (not read here)")
 
 
 def region_from_numbers(pairs: pl.DataFrame) -> str | None:

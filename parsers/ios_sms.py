@@ -30,8 +30,12 @@ Format notes, and where they come from (plaso's ``imessage`` plugin, iLEAPP
   kept and marked deleted. ``deleted_messages`` (older iOS) lists only the GUIDs of
   deleted messages, no content or time: counted in the notes, not events.
 * ``item_type`` ≠ 0 rows are group events (renames, members joining/leaving): notes.
-* The database is usually in WAL mode; it is read as on disk, and the ``-wal`` is not
-  replayed (the notes say whether one was present and how big).
+* The database is usually in WAL mode: a ``-wal`` beside it is read with it as one
+  source, on a temporary copy (:mod:`parsers._sqlite`; the notes say which tables'
+  rows came from it).
+* National numbers: the region is decided from ``handle.country`` (the country the
+  phone filed each handle under), else the numbers themselves
+  (:mod:`atlas.normalise.region`), and stated.
 
 Public sample: plaso ``test_data/sqlite/imessage_chat.db``: 10 messages (all
 iMessage; 5 sent, 5 received), first ``2015-11-22T18:09:46Z``, last

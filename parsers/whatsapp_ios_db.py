@@ -122,7 +122,7 @@ def _deleted_rows(pks: pl.Series, z_max: int | None) -> list[str]:
         return []
     shown = ", ".join(map(str, missing[:5])) + (" …" if len(missing) > 5 else "")
     return [f"ZWAMESSAGE: {len(missing)} Z_PK value(s) issued but absent (Z_MAX {z_max}; missing {shown}): messages "
-            "deleted before acquisition; their content may survive in free pages or the -wal (not read here)"]
+            "deleted before acquisition; their content may survive in the database's free pages (not read here)"]
 
 
 def parse(path: Path, ctx: ParseContext) -> ParseResult:

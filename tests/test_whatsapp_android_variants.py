@@ -130,3 +130,19 @@ def test_lid_accounts_without_jid_map_stay_their_own_identifiers(world: World, t
     assert result.events.filter(pl.col("sender") == f"whatsapp-lid:{lid}").height > 0
     assert any(f"1 hidden-number (LID) account(s) with no mapping in the database (whatsapp-lid:{lid})" in a
                for a in result.assumptions)
+
+
+def test_ios_contacts_pair_each_lid_with_its_number_as_account_profile_evidence(samples: Path, tmp_path: Path) -> None:
+    from parsers import whatsapp_ios_contacts
+
+    path = tmp_path / "ContactsV2.sqlite"
+    shutil.copyfile(samples / "ileapp-josh-ios15-whatsapp" / "ContactsV2.sqlite", path)
+    with sqlite3.connect(path) as con:  # the column newer versions have, as they fill it
+        con.execute("ALTER TABLE ZWAADDRESSBOOKCONTACT ADD COLUMN ZLID VARCHAR")
+        con.execute("UPDATE ZWAADDRESSBOOKCONTACT SET ZLID = '118735712342099@lid' WHERE ZWHATSAPPID = '19198027080@s.whatsapp.net'")
+    result = whatsapp_ios_contacts.parse(path, ParseContext(source_id="src", path=path))
+    assert result.evidence is not None
+    rows = result.evidence.filter(pl.col("basis") == "account-profile").select("identifier", "related").rows()
+    assert rows == [("whatsapp-lid:118735712342099", "phone:+19198027080")]
+    assert "1 contact(s) carry their hidden-number (LID) account beside their WhatsApp number (ZLID): recorded as " \
+           "identity evidence (account-profile)" in result.assumptions
