@@ -102,6 +102,9 @@ def check_database_file(path: Path) -> list[str]:
         if side_size == 0:
             notes.append(f"{side.name} beside the database is empty (0 bytes): nothing was left un-checkpointed"
                          if role == "wal" else f"{side.name} beside the database is empty (0 bytes): nothing to roll back")
+        elif role == "wal" and head[18:20] != b"\x02\x02":
+            notes.append(f"{side.name} beside the database ({side_size} bytes) was not read: the database's header is "
+                         "not in WAL mode, so SQLite would not apply it (it may hold older page images worth carving)")
         else:
             notes.append(f"{side.name} beside the database ({side_size} bytes) has no live header, so SQLite would not "
                          "apply it: not read (it may still hold old page images worth carving)")

@@ -69,11 +69,20 @@ def companion_path(path: Path, role: str) -> Path:
 def companions(path: Path) -> list[Companion]:
     """The ``-wal`` (with a valid header) and hot ``-journal`` beside ``path`` that SQLite would read.
 
-    An empty WAL, a WAL without its magic number, or a journal whose header is zeroed
+    An empty WAL, a WAL without its magic number, a WAL beside a database not in WAL mode
+    (header bytes 18-19 are 2 in WAL mode), or a journal whose header is zeroed
     (``PERSIST`` mode after a commit) hold nothing SQLite would apply: not companions.
     """
     found: list[Companion] = []
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(20)
+    except OSError:
+        return found
+    wal_mode = head[18:20] == b"\x02\x02"
     for role, minimum, magics in (("wal", WAL_HEADER, WAL_MAGICS), ("journal", JOURNAL_MIN, (JOURNAL_MAGIC,))):
+        if role == "wal" and not wal_mode:
+            continue
         side = companion_path(path, role)
         try:
             if not side.is_file():

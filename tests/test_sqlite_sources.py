@@ -195,3 +195,24 @@ def test_a_database_that_fails_its_integrity_check_is_refused_with_sqlites_reaso
     assert run.code != 0  # type: ignore[attr-defined]
     assert "fails SQLite's integrity check" in run.err and ".recover" in run.err  # type: ignore[attr-defined]
     assert Case.open(case_dir).sources().height == 0
+
+
+def test_a_stale_wal_beside_a_database_not_in_wal_mode_is_not_applied_and_says_so(samples: Path, tmp_path: Path) -> None:
+    db = wal_only_mmssms(tmp_path / "live" / "mmssms.db")
+    stale = tmp_path / "old" / "mmssms.db"
+    stale.parent.mkdir()
+    shutil.copyfile(samples / "plaso" / "mmssms.db", stale)  # rollback-journal mode (header bytes 18-19 = 1)
+    shutil.copyfile(db.with_name("mmssms.db-wal"), stale.with_name("mmssms.db-wal"))
+    result = android_mmssms.parse(stale, ParseContext(source_id="s", path=stale, region="US"))
+    assert result.events.height == 9
+    assert any("mmssms.db-wal beside the database" in a and "not in WAL mode" in a for a in result.assumptions)
+
+
+def test_the_real_addressbook_is_read_as_american_without_being_told(
+        samples: Path, case_dir: Path, atlas: Callable[..., object]) -> None:
+    [book] = [o for o in ingest_json(atlas, case_dir, samples / ADDRESSBOOK / "AddressBook.sqlitedb")]
+    assert ("national phone numbers read as US numbers: 1 of the 1 distinct numbers written internationally are US "
+            "numbers (US x1), and 4 of the 4 numbers written nationally are valid US landline or mobile numbers (0 would "
+            "be as GB numbers); nothing in the source records a SIM or country") in book["assumptions"]  # type: ignore[operator]
+    ev = Case.open(case_dir).events().collect()
+    assert "tel:+19198027080" in set(ev.get_column("recipients").explode().drop_nulls())
