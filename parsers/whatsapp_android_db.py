@@ -27,8 +27,13 @@ Mixed generations, and how they are read (the choice is stated in the notes):
   same ``key_id``, chat and direction: a migrated copy is one message, never counted
   twice). Which table each message came from is its ``source_ref``.
 * **dropped or renamed columns** (2024-2025 versions): every column is selected by
-  name; one this version lacks is read as empty, and the notes list the columns absent
-  that this parser would have used.
+  name and qualified by its table (2.24.25 has ``media_caption`` in more than one joined
+  table: an unqualified name is ambiguous); one this version lacks is read as empty, and
+  the notes list the columns absent that this parser would have used. Views are never
+  read (2.24.19 dropped ``raw_string_jid`` from ``chat_view``: the ``chat`` and ``jid``
+  tables are read instead), and the receipt columns 2.24.25 removed from ``message``
+  (``received_timestamp``, ``receipt_server_timestamp``) are not needed. Sources: IPED
+  issue 2326 (2024-10), whatsapp-viewer issue 183 (2025-01).
 * **LID accounts**: newer versions address people by ``…@lid`` ids that hide the
   number. ``jid_map`` (``lid_row_id`` → ``jid_row_id``, both ``jid`` rows) maps a LID to
   the phone-number account WhatsApp knows it as: each mapping becomes identity evidence
