@@ -289,7 +289,19 @@ def open_database(path: Path, *, check: bool = True) -> Iterator[tuple[sqlite3.C
 
 
 def probe_schema(path: Path) -> dict[str, set[str]]:
-    """Table → column names for detection (companions applied; no integrity check); {} if unreadable."""
+    """Table → column names for detection; {} if unreadable. No integrity check.
+
+    The main file alone is read first (no copy): its schema is what detection needs. Only
+    when it has no tables (a WAL-only database) or cannot be opened (a hot journal) are
+    the companions applied on a temporary copy."""
+    try:
+        with closing(_connect(immutable_uri(path), path)) as con:
+            tables = read_schema(con, path)[0]
+        if tables or not companions(path):
+            return tables
+    except (sqlite3.DatabaseError, FormatError, OSError, UnicodeDecodeError):
+        if not companions(path):
+            return {}
     try:
         with open_database(path, check=False) as (con, _):
             return read_schema(con, path)[0]

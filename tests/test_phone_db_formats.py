@@ -107,6 +107,7 @@ def test_a_database_copied_mid_write_is_read_at_its_last_commit_with_its_journal
     journal = path.with_name("contacts2.db-journal")
     try:
         before = [sha(path), sha(journal)]
+        assert parsers.detect(path) is android_contacts
         result = parse(android_contacts, path)
         # The half-written transaction (300 calls) is rolled back on a copy: the 3 committed calls.
         assert result.events.filter(pl.col("kind") == "call").height == 3
