@@ -99,7 +99,8 @@ NATIONAL_SCAN = 100_000
 
 
 def region_from_events(result: ParseResult, ctx: ParseContext) -> RegionChoice | None:
-    """The region for a parser that chose none, from the numbers its events hold (None: no numbers).
+    """The region for a parser that chose none, from the numbers its events and identity
+    evidence hold (None: no numbers).
 
     Parsers that know more (a SIM's IMSI, a recorded country) choose with the same
     helper themselves; this is the common floor, so no source reads national numbers
@@ -109,6 +110,8 @@ def region_from_events(result: ParseResult, ctx: ParseContext) -> RegionChoice |
     columns = [result.events.get_column(c) for c in ("sender",) if c in result.events.columns]
     if "recipients" in result.events.columns:
         columns.append(result.events.get_column("recipients").explode())
+    if result.evidence is not None:  # an account's own number in a profile, a card's numbers
+        columns += [result.evidence.get_column(c) for c in ("identifier", "related") if c in result.evidence.columns]
     # Every internationally written number counts (a cheap prefix test over all rows); the
     # national ones are sampled (they are only tried against a candidate country).
     found: list[pl.Series] = []

@@ -56,7 +56,7 @@ from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
 INFO: Final = ParserInfo(
     name="android-calllog",
-    version="1.0.0",
+    version="1.1.0",
     description="Android call log database (calllog.db)",
     detects="SQLite with a 'calls' table (number, date, duration, type) and no contacts tables",
     notes=__doc__ or "",

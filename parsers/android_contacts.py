@@ -58,7 +58,7 @@ from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCou
 
 INFO: Final = ParserInfo(
     name="android-contacts",
-    version="1.0.0",
+    version="1.1.0",
     description="Android contacts database (contacts2.db), with its call log before Android 7",
     detects="SQLite with the contacts provider's tables (raw_contacts / data / mimetypes); its 'calls' table too",
     notes=__doc__ or "",

@@ -64,7 +64,7 @@ from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCou
 
 INFO: Final = ParserInfo(
     name="android-mmssms",
-    version="1.0.0",
+    version="1.1.0",
     description="Android SMS/MMS database (mmssms.db)",
     detects="SQLite with an 'sms' table (address, date, type, body); MMS from pdu/addr/part when present",
     notes=__doc__ or "",

@@ -87,7 +87,7 @@ from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
 INFO: Final = ParserInfo(
     name="cellebrite-xml",
-    version="1.0.0",
+    version="1.1.0",
     description="Cellebrite Physical Analyzer report (report.xml, or a .ufdr containing it)",
     detects="XML whose root is <project> in the namespace http://pa.cellebrite.com/report/2.0, "
             "bare or as report.xml inside a zip (.ufdr)",

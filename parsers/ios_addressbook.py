@@ -40,7 +40,7 @@ from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCou
 
 INFO: Final = ParserInfo(
     name="ios-addressbook",
-    version="1.0.0",
+    version="1.1.0",
     description="iOS contacts database (AddressBook.sqlitedb)",
     detects="SQLite with ABPerson and ABMultiValue (record_id, property, value) tables",
     notes=__doc__ or "",

@@ -53,7 +53,7 @@ from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
 INFO: Final = ParserInfo(
     name="ios-callhistory",
-    version="1.0.0",
+    version="1.1.0",
     description="iOS call history (CallHistory.storedata): phone, FaceTime and app calls",
     detects="SQLite with a ZCALLRECORD table (ZDATE, ZDURATION, ZORIGINATED, ZADDRESS)",
     notes=__doc__ or "",

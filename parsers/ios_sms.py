@@ -69,7 +69,7 @@ from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCou
 
 INFO: Final = ParserInfo(
     name="ios-sms",
-    version="1.0.0",
+    version="1.1.0",
     description="iOS Messages database (sms.db: iMessage, SMS, MMS, RCS)",
     detects="SQLite with message (is_from_me, date), handle and chat_message_join tables",
     notes=__doc__ or "",

@@ -42,7 +42,7 @@ from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
 INFO: Final = ParserInfo(
     name="whatsapp-android-contacts",
-    version="1.0.0",
+    version="1.1.0",
     description="WhatsApp Android contacts database (wa.db)",
     detects="SQLite with a wa_contacts table (jid, display_name / wa_name)",
     notes=__doc__ or "",

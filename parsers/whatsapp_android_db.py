@@ -89,7 +89,7 @@ from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
 INFO: Final = ParserInfo(
     name="whatsapp-android-db",
-    version="1.0.0",
+    version="1.1.0",
     description="WhatsApp Android message database (msgstore.db, legacy or current layout)",
     detects="SQLite with 'messages' (key_remote_jid, key_from_me) or 'message' (chat_row_id, from_me, key_id) + 'jid'",
     notes=__doc__ or "",

@@ -49,7 +49,7 @@ from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCou
 
 INFO: Final = ParserInfo(
     name="whatsapp-ios-calls",
-    version="1.0.0",
+    version="1.1.0",
     description="WhatsApp iOS call database (CallHistory.sqlite)",
     detects="SQLite with ZWACDCALLEVENT (ZDATE, ZDURATION) and ZWAAGGREGATECALLEVENT tables",
     notes=__doc__ or "",

@@ -49,7 +49,7 @@ from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCou
 
 INFO: Final = ParserInfo(
     name="whatsapp-ios-contacts",
-    version="1.0.0",
+    version="1.1.0",
     description="WhatsApp iOS contacts database (ContactsV2.sqlite)",
     detects="SQLite with a ZWAADDRESSBOOKCONTACT table (ZFULLNAME, ZPHONENUMBER, ZWHATSAPPID)",
     notes=__doc__ or "",

@@ -58,7 +58,7 @@ from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCou
 
 INFO: Final = ParserInfo(
     name="whatsapp-ios-db",
-    version="1.0.0",
+    version="1.1.0",
     description="WhatsApp iOS message database (ChatStorage.sqlite)",
     detects="SQLite with ZWAMESSAGE (ZISFROMME, ZMESSAGEDATE) and ZWACHATSESSION tables",
     notes=__doc__ or "",
