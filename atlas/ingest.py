@@ -22,6 +22,7 @@ from atlas.normalise import to_events
 from atlas.normalise.identifiers import identifier_map, identifier_uri
 from atlas.normalise.region import RegionChoice, RegionEvidence, choose_region
 from atlas.normalise.times import check_zone
+from atlas.provenance import installed_versions
 from atlas.source_walk import check_regular, path_bytes, shown, walk
 from atlas.store import Case, StagedSource
 from atlas.store.hashing import sha256_file, source_id_for
@@ -290,7 +291,7 @@ def _finish(
         audit={
             "path": outcome.path, "sha256": sha_before, "sha256_after": sha_after, "source_id": source_id,
             "parser": parser.INFO.name, "parser_version": parser.INFO.version, "records_read": result.records_read,
-            "events": n_events, "rejects": n_rejects,
+            "events": n_events, "rejects": n_rejects, "software": installed_versions(),
         } | ({"replace": True} if opts.replace else {}) | ({"companions": outcome.companions} if outcome.companions else {}),
     )
     return outcome, staged
@@ -355,4 +356,8 @@ def ingest(
             staged.append(stage)
         outcomes.append(outcome)
     case.commit(staged, replace=opts.replace)  # with each source's ingest audit row, atomically
+    if staged:
+        from atlas.exhibits import source_refs
+
+        source_refs(case)  # number the new sources as exhibits, in the order received
     return outcomes

@@ -35,18 +35,17 @@ import polars as pl
 from atlas.cell_site import CELLS_SCHEMA, grid_ref_to_en, os_to_wgs84, os_transform_description
 from atlas.errors import FormatError
 from atlas.model import REJECT_SCHEMA, Channel, EvidenceCategory
-from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
-from parsers.cdr import (
-    HEADER_SCAN_ROWS,
-    Block,
-    _cell,
-    _csv_head,
-    _decode,
-    _is_xlsx,
-    _norm,
-    _read_csv,
-    _xlsx_blocks,
+from parsers._tabular import (
+    RETURNS_VOCABULARY,
+    Sheet,
+    header_qualifiers,
+    load_vocabulary,
+    probe_sheets,
+    read_sheets,
+    resolve_headers,
 )
+from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
+from parsers.cdr import HEADER_SCAN_ROWS, cell_key, hex_to_decimal
 
 INFO: Final = ParserInfo(
     name="cell-sites",
@@ -60,36 +59,12 @@ INFO: Final = ParserInfo(
     no_public_sample="no public cell-site list exists; tested on the synthetic generator's two lists",
 )
 
-SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
-    "cell": ("cell id", "cellid", "ci", "eci", "cell", "cgi", "ecgi", "cell identity", "cell ref"),
-    "lac": ("lac", "tac", "location area code", "tracking area code", "lac/tac"),
-    "site": ("site id", "site ref", "site", "site number", "mast id"),
-    "site_name": ("site name",),
-    "address": ("address", "site address", "location", "site location"),
-    "postcode": ("postcode", "post code"),
-    "lat": ("latitude", "lat", "lat (wgs84)"),
-    "lon": ("longitude", "long", "lon", "lng", "long (wgs84)"),
-    "easting": ("easting", "eastings", "os easting", "x (osgb)"),
-    "northing": ("northing", "northings", "os northing", "y (osgb)"),
-    "grid_ref": ("grid reference", "grid ref", "os grid reference", "ngr"),
-    "azimuth": ("azimuth", "azimuth (deg)", "azimuth (degrees)", "bearing"),
-    "beamwidth": ("beamwidth", "beam width", "beam width (deg)", "horizontal beamwidth"),
-    "technology": ("technology", "tech", "rat", "network type"),
-    "mcc_mnc": ("mcc-mnc", "mccmnc", "plmn"),
-}
+SYNONYMS: Final[dict[str, tuple[str, ...]]] = load_vocabulary(RETURNS_VOCABULARY, "cell_sites")
+"""Header names per column, from ``parsers/templates/returns_vocabulary.toml``."""
 
 
 def _resolve(headers: list[str]) -> dict[str, int]:
-    by_norm: dict[str, int] = {}
-    for i, h in enumerate(headers):
-        by_norm.setdefault(_norm(h), i)
-    out: dict[str, int] = {}
-    for key, names in SYNONYMS.items():
-        for n in names:
-            if n in by_norm:
-                out[key] = by_norm[n]
-                break
-    return out
+    return resolve_headers(headers, SYNONYMS)
 
 
 def _fits(headers: list[str]) -> bool:
@@ -106,37 +81,11 @@ def _header(rows: list[list[str]]) -> int | None:
 
 
 def detect(probe: Probe) -> int:
-    if _is_xlsx(probe):
-        try:
-            blocks = _xlsx_blocks(probe.path, head_only=True)
-        except FormatError:
-            return 0
-        return 85 if any(_header(b.rows) is not None for b in blocks) else 0
-    text = probe.text
-    if not text:
-        return 0
-    _, rows = _csv_head(text)
-    return 85 if _header(rows) is not None else 0
+    return 85 if any(_header(b.rows) is not None for b in probe_sheets(probe)) else 0
 
 
-def _blocks(path: Path) -> list[tuple[Block, pl.DataFrame, int]]:
-    probe = Probe(path)
-    out = []
-    if _is_xlsx(probe):
-        for b in _xlsx_blocks(path, head_only=False):
-            idx = _header(b.rows)
-            if idx is not None:
-                out.append((b, b.frame_loader.slice(idx), idx))
-        return out
-    with path.open("rb") as fh:
-        head = fh.read(256 * 1024)
-    delim, rows = _csv_head(_decode(head))
-    idx = _header(rows)
-    if idx is not None:
-        encoding = "utf-16" if head.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf8-lossy"
-        block = Block(label="", rows=rows, first_row=1)
-        out.append((block, _read_csv(path, (delim, encoding), skip=idx), idx))
-    return out
+def _blocks(path: Path) -> list[tuple[Sheet, pl.DataFrame, int]]:
+    return [(b, b.frame(idx), idx) for b in read_sheets(path) if (idx := _header(b.rows)) is not None]
 
 
 def _num(col: pl.Expr) -> pl.Expr:
@@ -150,7 +99,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
                           f"in the first {HEADER_SCAN_ROWS} rows")
     tables: list[pl.DataFrame] = []
     rejects: list[pl.DataFrame] = []
-    assumptions: list[str] = []
+    assumptions: list[str] = [n for block, _, _ in blocks for n in block.notes()]
     records = 0
     for block, frame, idx in blocks:
         headers = block.rows[idx]
@@ -170,9 +119,25 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
             c = pl.col(names[found[key]]).str.strip_chars()
             return pl.when(c == "").then(None).otherwise(c)
 
+        # Hexadecimal cell ids / LACs (the header says so, or a value has hex letters) are
+        # keyed in decimal, as the CDRs key them.
+        id_keys = [k for k in ("cell", "lac") if k in found and found[k] < len(names)]
+        said = [headers[found[k]] for k in id_keys if {"hex", "hexadecimal"} & set(header_qualifiers(headers[found[k]]))]
+        seen = [headers[found[k]] for k in id_keys if frame.select(
+            col(k).str.contains(r"(?i)0x|[a-f]").any()).item()]
+        hexed = bool(said or seen)
+        if hexed:
+            assumptions.append(f"{block.label}cell ids written in hexadecimal ("
+                               + (f"the header {', '.join(repr(h) for h in said)} says so" if said else
+                                  f"{', '.join(repr(h) for h in seen)} hold hexadecimal digits")
+                               + "): read as decimal, as CDRs key their cells".strip())
+
+        def cell_part(key: str, hexed: bool = hexed) -> pl.Expr:
+            return hex_to_decimal(col(key)) if hexed else col(key)
+
         t = frame.select(
             "source_ref",
-            _cell(col("lac"), col("cell")).alias("cell_id"),
+            cell_key(cell_part("lac"), cell_part("cell")).alias("cell_id"),
             pl.coalesce(col("site"), col("site_name")).alias("site_id"),
             pl.concat_str([col("site_name"), col("address")], separator=", ", ignore_nulls=True).alias("address"),
             col("postcode").alias("postcode"),

@@ -45,7 +45,17 @@ import polars as pl
 
 from atlas.errors import FormatError
 from atlas.model import Channel, EvidenceCategory
-from parsers._exports import epoch_ms_utc, excerpt, has_array, head_keys, iso_basis, iso_instant, load_json, rejects
+from parsers._exports import (
+    epoch_ms_utc,
+    excerpt,
+    has_array,
+    head_keys,
+    iso_basis,
+    iso_instant,
+    load_json,
+    rejects,
+    rejects_lone_surrogates,
+)
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCount
 
 INFO: Final = ParserInfo(
@@ -156,6 +166,7 @@ def _activity(out: _Out, ref: str, seg: dict[str, Any]) -> None:
     out.points(f"{ref}.simplifiedRawPath", seg.get("simplifiedRawPath"), f"activity {kind}")
 
 
+@rejects_lone_surrogates
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
     doc = load_json(path, "Google Semantic Location History file")
     objects = doc.get("timelineObjects") if isinstance(doc, dict) else None

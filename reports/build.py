@@ -18,6 +18,7 @@ from typing import Any, Final
 import polars as pl
 
 from atlas import __version__
+from atlas.exhibits import event_refs_expr
 from atlas.spreadsheet_safety import neutralise
 from atlas.store import Case
 
@@ -82,7 +83,8 @@ def _contacts_frame(inputs: ReportInputs) -> pl.DataFrame:
         pl.col("ts_utc").dt.convert_time_zone("Europe/London").dt.strftime("%d/%m/%Y %H:%M:%S %Z").alias("uk_time"),
         "kind", "channel", "way",
         pl.col("sender").replace(keys, vals).alias("from"), pl.col("recipient").replace(keys, vals).alias("to"),
-        "status", pl.col("event_ids").list.len().alias("records"), pl.col("event_ids").list.join("; "),
+        "status", pl.col("event_ids").list.len().alias("records"),
+        event_refs_expr(inputs.exhibit_refs).list.join("; ").alias("exhibits"), pl.col("event_ids").list.join("; "),
     )
 
 
@@ -144,14 +146,14 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
         name = p.name.removeprefix("figure:")
         footer = (f"Exhibit {e.reference} \u2013 {inputs.manifest.reference} \u2013 drawn by atlas {__version__} from "
                   f"exhibits {ref_span}; the records behind it are listed in events.csv ({made['events'].reference})")
-        if integrity_notice:
-            footer = f"{integrity_notice} \u2013 {footer}"
+        if integrity_notice:  # a footer has room for one word: the statement and report say the rest
+            footer = f"UNVERIFIED \u2013 {footer}"
         path = figures.render(name, inputs, fnd, out_dir / p.filename, footer)
         ids = fnd.contact_event_ids
         if name == "weekly-rate":
             ids = inputs.contacts.get_column("event_ids").explode().drop_nulls().unique().sort().to_list()
         if name == "locations":
-            ids = sorted({i for c in fnd.colocations for i in c["event_ids"]})
+            ids = sorted({i for c in fnd.colocations for i in c.event_ids})
         citations.add(f"{e.reference} {name}", ids)
         made[p.name] = hashed(e, path, len(ids))
         fig_exhibits.append((name, made[p.name]))
@@ -161,15 +163,19 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
         "table:contacts": (_contacts_frame(inputs), []),
     }
     if fnd.conduct is not None:
-        tables["table:incidents"] = (_flat_rows(fnd.incidents), [(f"incident {i['uk_date']}", i["event_ids"])
-                                                                 for i in fnd.incidents])
-        tables["table:threats"] = (_flat_rows(fnd.threats), [(f"threat occasion {t['uk_date']}", t["event_ids"])
-                                                             for t in fnd.threats])
-        tables["table:breaches"] = (_flat_rows(fnd.breaches), [(f"breach {b.get('order')} {b['uk_time']}", b["event_ids"])
-                                                               for b in fnd.breaches])
-        tables["table:colocations"] = (_flat_rows(fnd.colocations), [
-            (f"co-location {c.get('place') or ''} {uk_time(c.get('start') or c.get('ts'))}".strip(), c["event_ids"])
-            for c in fnd.colocations])
+        # each table is the records' JSON rendering with the UK date or time beside it
+        tables["table:incidents"] = (
+            _flat_rows([{**i.to_json(), "uk_date": uk_date(i.date)} for i in fnd.incidents]),
+            [(f"incident {uk_date(i.date)}", list(i.event_ids)) for i in fnd.incidents])
+        tables["table:threats"] = (
+            _flat_rows([{**t.to_json(), "uk_date": uk_date(t.date)} for t in fnd.threats]),
+            [(f"threat occasion {uk_date(t.date)}", list(t.event_ids)) for t in fnd.threats])
+        tables["table:breaches"] = (
+            _flat_rows([{**b.to_json(), "uk_time": uk_time(b.ts)} for b in fnd.breaches]),
+            [(f"breach {b.order} {uk_time(b.ts)}", list(b.event_ids)) for b in fnd.breaches])
+        tables["table:colocations"] = (
+            _flat_rows([c.to_json() for c in fnd.colocations]),
+            [(f"co-location {c.place or ''} {uk_time(c.start)}".strip(), list(c.event_ids)) for c in fnd.colocations])
     for name, (frame, cites) in tables.items():
         if name not in made:
             continue
@@ -213,7 +219,7 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
                    title=f"Exhibit schedule {inputs.manifest.reference}", created=created, integrity_notice=integrity_notice)
     paths["exhibits.csv"] = out_dir / "exhibits.csv"
     paths["exhibits.xlsx"] = out_dir / "exhibits.xlsx"
-    notes = [f"{k}: {v}" for k, v in sorted(inputs.unavailable.items())]
+    notes: list[str] = []
     return ReportResult(out_dir=out_dir, paths=paths, exhibits=exhibits, statement=st,
                         inputs=inputs, findings=fnd, notes=notes)
 

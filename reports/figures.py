@@ -31,6 +31,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Ellipse, Patch
 from matplotlib.ticker import MaxNLocator
 
+from atlas.conduct.records import Colocation
+
 from .aggregate import WEEKDAYS
 from .findings import Findings, Period
 from .inputs import ReportInputs
@@ -186,15 +188,15 @@ def weekly_rate(findings: Findings, path: Path, footer: str, subject: str) -> Pa
     return _save(fig, path, footer)
 
 
-def colocation_points(inputs: ReportInputs, findings: Findings) -> list[tuple[float, float, dict[str, Any]]]:
+def colocation_points(inputs: ReportInputs, findings: Findings) -> list[tuple[float, float, Colocation]]:
     """(lon, lat, co-location) for each co-location: its own coordinates, else its place's."""
     places = {p.name: (p.lon, p.lat) for p in inputs.manifest.places}
     out = []
     for c in findings.colocations:
-        lon, lat = c.get("lon"), c.get("lat")
-        if not isinstance(lon, int | float) or not isinstance(lat, int | float):
-            lon, lat = places.get(str(c.get("place")), (None, None))
-        if isinstance(lon, int | float) and isinstance(lat, int | float):
+        if c.lon is not None and c.lat is not None:
+            out.append((float(c.lon), float(c.lat), c))
+        elif c.place in places:
+            lon, lat = places[c.place]
             out.append((float(lon), float(lat), c))
     return out
 

@@ -23,7 +23,9 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from atlas import __version__
+from atlas.conduct import ConductResult
 from atlas.conduct.time_limit import uk_day
+from atlas.wording import plural
 
 from .exhibits import Exhibit
 from .findings import Findings
@@ -108,10 +110,10 @@ class Statement:
 
 # --- helpers ------------------------------------------------------------------------------
 
-def _stop_note(conduct: object) -> str:
+def _stop_note(conduct: ConductResult) -> str:
     """Why the two findings paragraphs can differ in the reverse direction: requests to stop
     are contact from her, but never make the contact two-way."""
-    stops = _get(conduct, "requests_to_stop", default=[]) or []
+    stops = conduct.requests_to_stop
     if not stops:
         return ""
     n = len(stops)
@@ -119,8 +121,9 @@ def _stop_note(conduct: object) -> str:
             "requests to stop, not as two-way contact)")
 
 
-def _plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (plural or word + 's')}"
+def _plural(n: int, word: str, plural_form: str | None = None) -> str:
+    """The one plural rule (:func:`atlas.wording.plural`): ``1 day``, ``73 matches``."""
+    return plural(n, word, plural_form)
 
 
 def _ref_list(refs: Sequence[str]) -> str:
@@ -239,10 +242,6 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources
     meth.blocks.append(Para(
         f"Legal rules were applied from the rules file {prov['rules_file']} version {prov['rules_version']} "
         f"(SHA-256 {prov['rules_sha256']}). {prov['notice']}"))
-    if inputs.unavailable:
-        meth.blocks.append(Para("The following analyses were not available in this version of the software and are "
-                                "not relied on: " + "; ".join(f"{k} ({v})" for k, v in sorted(inputs.unavailable.items()))
-                                + "."))
     sections.append(meth)
 
     # 4. findings
@@ -259,8 +258,8 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources
         first_last = f", the first on {uk_time(first)} and the last on {uk_time(last)}"
     fnd.blocks.append(Para(
         f"The exhibits record {_plural(counts['from_suspect'], 'contact')} from identifiers attributed to {subject} to "
-        f"{victim} or her family, friends or colleagues named in the case ({counts['from_suspect_messages']} "
-        f"messages and {counts['from_suspect_calls']} calls, {counts['from_suspect_unanswered_calls']} of the calls "
+        f"{victim} or her family, friends or colleagues named in the case ({_plural(counts['from_suspect_messages'], 'message')} "
+        f"and {_plural(counts['from_suspect_calls'], 'call')}, {counts['from_suspect_unanswered_calls']} of the calls "
         f"unanswered), on {_plural(counts['days_with_contact'], 'day')}{first_last}. "
         f"{_plural(counts['to_suspect'], 'contact')} went the other way. {counts['from_suspect_night']} of the contacts "
         "from the suspect were made at night (23:00 to 05:59 UK time). These counts, both ways, rest on "
@@ -281,8 +280,9 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources
     if findings.conduct is None:
         coc = Section("Course of conduct")
         coc.blocks.append(Para(
-            "The course-of-conduct analysis (incidents, the s2A time limit, s4A indicators and breaches of orders) was "
-            "not available in this version of the software. No finding on those matters is made in this statement.",
+            "The course of conduct (incidents, the time limit, indicators and breaches of orders) was not analysed: the "
+            "case manifest does not name both a suspect and a victim. No finding on those matters is made in this "
+            "statement.",
             emphasis=True))
         sections.append(coc)
     else:
@@ -327,9 +327,9 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources
     groups: list[tuple[str, list[tuple[str, list[str]]]]] = [
         ("charts", [(f"Contacts from {subject} (charts " + _ref_list([e.reference for _, e in figures]) + ")",
                      findings.contact_event_ids)]),
-        ("incidents", [(f"Incident {i['uk_date']}", i["event_ids"]) for i in findings.incidents]),
-        ("threat occasions", [(f"Threat occasion {t['uk_date']}", t["event_ids"]) for t in findings.threats]),
-        ("breaches", [(f"Breach {b.get('order')} {b['uk_time']}", b["event_ids"]) for b in findings.breaches]),
+        ("incidents", [(f"Incident {uk_date(i.date)}", list(i.event_ids)) for i in findings.incidents]),
+        ("threat occasions", [(f"Threat occasion {uk_date(t.date)}", list(t.event_ids)) for t in findings.threats]),
+        ("breaches", [(f"Breach {b.order} {uk_time(b.ts)}", list(b.event_ids)) for b in findings.breaches]),
     ]
     rows = []
     budget = MAX_APPENDIX_ROWS
@@ -361,19 +361,20 @@ def _conduct_sections(inputs: ReportInputs, findings: Findings, produced: Produc
     """Course of conduct, s2A, s4A and orders, as ``atlas conduct --json`` found them."""
     m = inputs.manifest
     rules = inputs.rules
-    conduct = findings.conduct or {}
+    conduct = findings.conduct
+    assert conduct is not None
     facts: dict[str, Any] = {}
     out: list[Section] = []
-    notice = str(_get(conduct, "notice", default="Decision support, not legal advice."))
+    notice = rules.notice
 
     coc = Section("Course of conduct")
     inc = findings.incidents
     facts["incidents"] = len(inc)
-    cc = _get(conduct, "course_of_conduct", default={})
-    dates = [str(i["date"]) for i in inc if i.get("date")]
+    cc = conduct.course_of_conduct
+    dates = [i.date for i in inc]
     span = f" between {uk_date(min(dates))} and {uk_date(max(dates))}" if dates else ""
     coc_cite = rules.course_of_conduct.citation
-    rule = _get(cc, "occasion_rule", default="occasion = one UK local calendar day")
+    rule = cc["occasion_rule"]
     coc.blocks.append(Para(
         f"Grouping the contacts and presences into occasions ({rule}), the analysis found "
         f"{_plural(len(inc), 'incident')}{span}. A course of conduct requires conduct on at least "
@@ -383,7 +384,7 @@ def _conduct_sections(inputs: ReportInputs, findings: Findings, produced: Produc
     note = rules.course_of_conduct.occasion_note
     if note:
         coc.blocks.append(Para(note, numbered=False, emphasis=True))
-    profile = _get(conduct, "contact_profile", default={})
+    profile = conduct.contact_profile
     if profile:
         calls, msgs, night = _get(profile, "calls", default={}), _get(profile, "messages", default={}), \
             _get(profile, "night", default={})
@@ -392,13 +393,13 @@ def _conduct_sections(inputs: ReportInputs, findings: Findings, produced: Produc
         coc.blocks.append(Para(
             f"Those incidents comprise {_plural(int(_get(profile, 'conduct_contacts', default=0)), 'contact')} from "
             f"{subject} to {victim} and her network, shown by {_plural(int(_get(profile, 'records', default=0)), 'source record')} "
-            f"({_get(profile, 'corroborated_by_several_sources', default=0)} contacts are corroborated by more than one "
+            f"({_plural(int(_get(profile, 'corroborated_by_several_sources', default=0)), 'contact')} corroborated by more than one "
             f"source). Of {_plural(int(_get(calls, 'total', default=0)), 'call')}, {_get(calls, 'unanswered', default=0)} "
             f"were unanswered; of {_plural(int(_get(msgs, 'total', default=0)), 'message')}, {_get(msgs, 'unreplied', default=0)} "
-            f"had no reply within the reply window. {_get(night, 'contacts', default=0)} contacts were at night "
-            f"({_get(night, 'hours', default='23:00-06:00')}). {_get(recip, 'targets_to_suspect', default=0)} contacts went "
+            f"had no reply within the reply window. {_plural(int(_get(night, 'contacts', default=0)), 'contact')} at night "
+            f"({_get(night, 'hours', default='23:00-06:00')}). {_plural(int(_get(recip, 'targets_to_suspect', default=0)), 'contact')} went "
             f"from them to {subject}{_stop_note(conduct)}."))
-    esc = _get(conduct, "escalation", default={})
+    esc = conduct.escalation
     if esc and _get(esc, "n_weeks"):
         coc.blocks.append(Para(
             f"Over {_get(esc, 'n_weeks')} weeks the rate averaged {_get(esc, 'mean_per_week')} contacts a week "
@@ -406,13 +407,12 @@ def _conduct_sections(inputs: ReportInputs, findings: Findings, produced: Produc
             f"the busiest week began {uk_date(_get(esc, 'peak_week'))} with {_get(esc, 'peak_contacts')} contacts. "
             f"Described trend: {_get(esc, 'label', default='not assessed')} (method: {_get(esc, 'method', default='weekly counts')}). "
             f"See exhibit {produced.ref('figure:weekly-rate')}."))
-    shown = [b for b in _get(conduct, "behaviours", default=[]) if isinstance(b, dict) and b.get("shown")]
+    shown = [b for b in conduct.behaviours if b["shown"]]
     if shown:
         coc.blocks.append(Para("Behaviours of the kind the Act lists that the data shows "
                                f"({rules.offence('pha-s2a').examples_citation}):"))
         coc.blocks.append(Bullets([f"{b.get('title')} ({b.get('citation')}): {b.get('basis')}" for b in shown]))
-    inc_rows = [[i["uk_date"], ", ".join(map(str, i.get("channels") or [])), str(i.get("contacts", "")),
-                 str(len(i["event_ids"]))] for i in inc]
+    inc_rows = [[uk_date(i.date), ", ".join(i.channels), str(i.contacts), str(len(i.event_ids))] for i in inc]
     inc_rows, cap_note = _capped(inc_rows, "incidents", produced.get("table:incidents"))
     coc.blocks.append(Table(["Date (UK)", "Channels", "Contacts", "Source records"], inc_rows,
                             caption=f"Incidents (exhibit {produced.ref('table:incidents')})", widths=[1.2, 3, 1, 1.2]))
@@ -421,15 +421,14 @@ def _conduct_sections(inputs: ReportInputs, findings: Findings, produced: Produc
     gaps = findings.gaps
     facts["gaps"] = len(gaps)
     if gaps:
-        gap_text = "; ".join(f"{uk_date(g.get('from') or g.get('start'))} to {uk_date(g.get('to') or g.get('end'))} "
-                             f"({g.get('days')} days)" for g in gaps)
+        gap_text = "; ".join(f"{uk_date(g.start)} to {uk_date(g.end)} ({_plural(g.days, 'day')})" for g in gaps)
         gap_note = rules.course_of_conduct.gap_note
         coc.blocks.append(Para(
             f"There {'is' if len(gaps) == 1 else 'are'} {_plural(len(gaps), 'long gap')} between incidents: {gap_text}. "
             f"{gap_note}"))
     else:
         coc.blocks.append(Para("No gap between incidents is longer than the analysis's threshold "
-                               f"({_get(conduct, 'options', 'gap_days', default=28)} days)."))
+                               f"({_plural(int(conduct.options['gap_days']), 'day')})."))
     out.append(coc)
 
     # s2A
@@ -467,7 +466,7 @@ def _conduct_sections(inputs: ReportInputs, findings: Findings, produced: Produc
 
     # s4A
     s4 = Section(f"Indicators relevant to {s4a_offence.short}")
-    s4a = _get(conduct, "s4a", default={})
+    s4a = conduct.s4a
     thr = findings.threats
     facts["threat_occasions"] = len(thr)
     need, cite = s4a_offence.threat_occasions, s4a_offence.threat_occasions_citation
@@ -476,15 +475,14 @@ def _conduct_sections(inputs: ReportInputs, findings: Findings, produced: Produc
         f"{_plural(len(thr), 'occasion')} (UK calendar days). Fear of violence on at least {need} occasions is an "
         f"element of the offence under {s4a_offence.section} ({cite}). Each match is shown in context for a person to confirm: a matched word "
         "is an indicator, not proof of a threat or of the victim's fear."))
-    t_rows = [[t["uk_date"], "; ".join(map(str, t.get("matched") or [])), str(len(t["event_ids"]))] for t in thr]
+    t_rows = [[uk_date(t.date), "; ".join(t.matched), str(len(t.event_ids))] for t in thr]
     t_rows, cap_note = _capped(t_rows, "threat occasions", produced.get("table:threats"))
     if t_rows:
         s4.blocks.append(Table(["Date (UK)", "Matched", "Source records"], t_rows,
                                caption=f"Threat occasions (exhibit {produced.ref('table:threats')})", widths=[1.2, 3.5, 1.2]))
     if cap_note:
         s4.blocks.append(Para(cap_note, numbered=False))
-    review = [h for h in _get(conduct, "threat_hits_for_review", default=[]) if isinstance(h, dict)
-              and not h.get("counts_as_threat")]
+    review = [h for h in conduct.threat_hits_for_review if not h.counts_as_threat]
     if review:
         s4.blocks.append(Para(
             f"A further {_plural(len(review), 'match')} of weaker indicators (for example watching or monitoring "
@@ -502,21 +500,20 @@ def _conduct_sections(inputs: ReportInputs, findings: Findings, produced: Produc
     # orders and breaches
     br = Section("Orders and breaches")
     facts["breaches"] = len(findings.breaches)
-    orders = {str(o.get("order")): o for o in _get(conduct, "orders", default=[]) if isinstance(o, dict)}
+    orders = {o.order: o for o in conduct.orders}
     if not m.orders:
         br.blocks.append(Para("No order is recorded in the case."))
     for o in m.orders:
-        info = orders.get(o.reference) or orders.get(o.label) or {}
+        info = orders.get(o.reference) or orders.get(o.label)
         end = uk_time(o.end) if o.end else "no end date"
         conds = (["no contact"] if o.no_contact else []) + (
             ["exclusion from " + ", ".join(o.exclusion_zones)] if o.exclusion_zones else [])
         ot = rules.order_type(o.type)
         rule_txt = f"{ot.title}: {ot.breach_summary}"
         order_law = [rules.provision(p).summary for p in ot.provisions]
-        mine = [b for b in findings.breaches if str(b.get("order")) in (o.reference, o.label)]
-        contact_n = int(info.get("contact_breaches", sum(1 for b in mine if b.get("kind") == "contact")))
-        zone_n = int(info.get("zone_breaches", sum(1 for b in mine if b.get("kind") == "exclusion-zone")))
-        by_status = info.get("by_identifier_status") or {}
+        contact_n = info.contact_breaches if info else 0
+        zone_n = info.zone_breaches if info else 0
+        by_status = (info.by_identifier_status if info else None) or {}
         status_txt = (" By the status of the identifier used: " + ", ".join(f"{k} {v}" for k, v in sorted(by_status.items()))
                       + ".") if by_status and contact_n else ""
         br.blocks.append(Para(
@@ -528,35 +525,42 @@ def _conduct_sections(inputs: ReportInputs, findings: Findings, produced: Produc
                else "")))
         for text in order_law:
             br.blocks.append(Para(text, numbered=False))
-        if info.get("indirect_contacts"):
-            br.blocks.append(Para(f"{_plural(int(info['indirect_contacts']), 'contact')} with others in her network while "
-                                  f"the order was in force: {info.get('indirect_note', '')}."))
-        for a in list(o.assumptions) + list(info.get("assumptions") or []):
+        if info and info.indirect_contacts:
+            br.blocks.append(Para(f"{_plural(info.indirect_contacts, 'contact')} with others in her network while "
+                                  f"the order was in force: {info.indirect_note}."))
+        for a in list(o.assumptions) + list(info.assumptions if info else ()):
             br.blocks.append(Para(f"Assumption: {a}.", numbered=False, emphasis=True))
-    b_rows = [[str(b.get("order") or ""), str(b.get("kind") or ""), b["uk_time"], str(len(b["event_ids"]))]
-              for b in findings.breaches]
+    b_rows = [[b.order, b.kind, uk_time(b.ts), str(len(b.event_ids))] for b in findings.breaches]
     b_rows, cap_note = _capped(b_rows, "breaches", produced.get("table:breaches"))
     if b_rows:
         br.blocks.append(Table(["Order", "Kind", "When (UK)", "Source records"], b_rows,
                                caption=f"Breaches (exhibit {produced.ref('table:breaches')})", widths=[1.6, 1.4, 1.8, 1.1]))
     if cap_note:
         br.blocks.append(Para(cap_note, numbered=False))
-    possible = _get(conduct, "possible_breaches", default=[])
+    possible = conduct.possible_breaches
     if possible:
         br.blocks.append(Para(
-            f"A further {_plural(len(possible), 'possible breach', 'possible breaches')} rest only on evidence that cannot "
-            "show presence (for example a cell serving the area) or on proposed identity links; they are not counted "
-            "above."))
+            f"A further {_plural(len(possible), 'possible breach', 'possible breaches')} "
+            f"{'is' if len(possible) == 1 else 'are'} listed and not counted above, each for the reason given:"))
+        br.blocks.append(Bullets([f"{uk_time(p.ts)}, {p.place} (order {p.order}): {p.basis}." for p in possible]))
+    within = sum(o.possible_within_breaches for o in conduct.orders)
+    if within:
+        br.blocks.append(Para(
+            f"{_plural(within, 'further location record')} with no stated accuracy fell within visits already counted "
+            "as breaches from positions that state one; they are not counted again."))
     cl = findings.colocations
     facts["colocations"] = len(cl)
     br.blocks.append(Para(
         f"The analysis found {_plural(len(cl), 'occasion')} on which the suspect's device was recorded near the victim or "
         "a protected place" + (f" (exhibit {produced.ref('table:colocations')})" if cl else "") + ". The precision of "
-        "each is stated: a GPS position within its accuracy; a cell site only as the cell serving an area, never as "
-        "presence."))
+        "each is stated. The same standard was applied to the suspect's and the victim's positions: "
+        + (conduct.location_standard.text if conduct.location_standard else "") + "."
+        + (f" A further {_plural(len(conduct.possible_colocations), 'possible co-location')} "
+           "(resting on positions with no stated accuracy) are listed and not counted."
+           if conduct.possible_colocations else "")))
     out.append(br)
 
-    warnings = [str(w) for w in _get(conduct, "warnings", default=[])]
+    warnings = list(conduct.warnings)
     if warnings:
         rev = Section("Points for the reviewer")
         rev.blocks.append(Bullets(warnings))
@@ -565,14 +569,14 @@ def _conduct_sections(inputs: ReportInputs, findings: Findings, produced: Produc
     prop = inputs.conduct_proposed
     if prop is not None:
         diffs = []
-        for key, label in (("incidents", "incidents"), ("threat_occasions", "threat occasions"), ("breaches", "breaches")):
-            a, b = len(conduct.get(key) or []), len(prop.get(key) or [])
-            if a != b:
-                diffs.append(f"{label} {b} instead of {a}")
-        last = _get(prop, "differences", "last_incident", default={})
-        if last and last.get("confirmed") != last.get("with_proposed"):
-            diffs.append(f"the last incident on {uk_date(last.get('with_proposed'))} instead of "
-                         f"{uk_date(last.get('confirmed'))}")
+        for label, n_now, n_with in (("incidents", len(conduct.incidents), len(prop.incidents)),
+                                     ("threat occasions", len(conduct.threat_occasions), len(prop.threat_occasions)),
+                                     ("breaches", len(conduct.breaches), len(prop.breaches))):
+            if n_now != n_with:
+                diffs.append(f"{label} {n_with} instead of {n_now}")
+        mine, theirs = conduct.s2a.last_incident, prop.s2a.last_incident
+        if mine and theirs and mine.day != theirs.day:
+            diffs.append(f"the last incident on {uk_date(theirs.day)} instead of {uk_date(mine.day)}")
         text = ("If the identity links that are proposed but not yet confirmed were accepted, the analysis would find "
                 + "; ".join(diffs) + ". Those links are not relied on above; an officer must confirm or reject them."
                 if diffs else "Identity links proposed but not yet confirmed would not change these findings.")

@@ -149,3 +149,19 @@ def test_debug_lets_the_original_exception_through(
     _patched_parse(monkeypatch, _bad_kind)
     with pytest.raises(ValueError, match="kind 'telegram'"):
         atlas("--debug", "ingest", case_dir, whatsapp_samples / SAMPLE)
+
+
+def test_any_other_bug_in_a_command_is_one_line_with_its_place(
+    case_dir: Path, atlas: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from atlas.cli.commands import sources
+
+    def broken(args: object) -> int:
+        return 1 // 0
+
+    monkeypatch.setattr(sources, "run", broken)
+    run = atlas("sources", case_dir)
+    assert run.code == 70
+    assert run.err == ("atlas: internal error: ZeroDivisionError: integer division or modulo by zero "
+                       f"(at tests/test_error_boundary.py:{broken.__code__.co_firstlineno + 1} in broken); "
+                       "run with --debug for the traceback\n")

@@ -62,7 +62,10 @@ def test_timeline_export_round_trips_the_store(
     exported = pl.read_parquet(out)
     stored = Case.open(case_dir).events().sort("ts_utc", "event_id").collect()
     assert stored.height == 18
-    assert_frame_equal(exported, stored)  # same rows, same order, same dtypes (enums included)
+    # the store's columns, plus each record's exhibit reference right after its source id
+    assert exported.columns.index("exhibit") == exported.columns.index("source_id") + 1
+    assert exported.get_column("exhibit").str.contains(r"^[A-Z]+/\d+, line \d+$").all()
+    assert_frame_equal(exported.drop("exhibit"), stored)  # same rows, same order, same dtypes (enums included)
 
 
 def test_event_ids_are_source_hash_and_record_place(case_dir: Path, whatsapp_samples: Path, atlas: Callable[..., object]) -> None:
@@ -103,7 +106,7 @@ def test_replace_re_parses_with_the_current_parser(
     after = snapshot(case_dir)
     assert after["sources"].get_column("parser_version").to_list() == ["9.9.9"]
     assert_frame_equal(after["events"], before["events"])  # same file, same events, same ids
-    assert [e["action"] for e in Case.open(case_dir).audit_log()] == ["ingest", "ingest"]
+    assert [e["action"] for e in Case.open(case_dir).audit_log()] == ["ingest", "exhibit-number", "ingest"]  # numbered once, when first received
 
 
 # --- bad files leave the store exactly as it was ----------------------------------------
@@ -271,8 +274,12 @@ def test_verify_passes_on_an_intact_case(case_dir: Path, whatsapp_samples: Path,
     run = atlas("verify", case_dir)
     assert run.code == 0  # type: ignore[attr-defined]
     first, head = run.out.splitlines()  # type: ignore[attr-defined]
-    assert first == ("ok: 2 source(s) re-hashed, unchanged; 7 store file(s) match the manifest; audit log of 2 row(s) "
-                     "intact; records read = events + rejects for each")
+    from atlas.store.integrity import read_manifest
+
+    sealed = read_manifest(case_dir / "store")
+    assert sealed is not None and sealed.audit_seq >= 2  # two ingests, then whatever else was recorded (exhibit numbers)
+    assert first == (f"ok: 2 source(s) re-hashed, unchanged; {len(sealed.files)} store file(s) match the manifest; "
+                     f"audit log of {sealed.audit_seq} row(s) intact; records read = events + rejects for each")
     assert re.fullmatch(r"audit head: [0-9a-f]{64} \(keep it: it proves later that nothing was rewritten\)", head)
 
 
@@ -357,6 +364,6 @@ def test_a_read_only_source_ingests_and_its_hashes_are_recorded(
     case = Case.open(case_dir)
     row = case.sources().row(0, named=True)
     assert (row["sha256"], row["size"], row["path"]) == (sha, len(content), str(source.resolve()))
-    [entry] = case.audit_log()
-    assert entry["action"] == "ingest"
+    entry, numbered = case.audit_log()
+    assert (entry["action"], numbered["action"]) == ("ingest", "exhibit-number")
     assert entry["detail"]["sha256"] == entry["detail"]["sha256_after"] == sha  # type: ignore[index]

@@ -59,6 +59,7 @@ from atlas.model import (
     SOURCE_SCHEMA,
     conform,
 )
+from atlas.permissions import owner_only, restrict_folder
 from atlas.store.hashing import sha256_file
 from atlas.store.integrity import (
     MANIFEST_FILE,
@@ -72,6 +73,7 @@ from atlas.store.integrity import (
     write_manifest,
 )
 from atlas.store.manifest import Manifest, load_manifest
+from atlas.wording import plural
 
 MANIFEST_NAME: Final = "case.toml"
 STORE_DIR: Final = "store"
@@ -173,6 +175,7 @@ class Case:
     @classmethod
     def open(cls, root: Path | str) -> Case:
         root = Path(root)
+        owner_only()  # partitions, the database and its journals: owner-only whatever the umask
         if not root.is_dir():
             raise StoreError(f"{root}: no such case folder (create one with `atlas init {root}`)")
         case = cls(root, load_manifest(root / MANIFEST_NAME))
@@ -232,7 +235,7 @@ class Case:
             sealed = read_manifest(self.store)
             if sealed is not None and sealed.audit_seq > 0:
                 raise StoreError(
-                    f"{path}: missing, but the store's manifest records an audit log of {sealed.audit_seq} rows "
+                    f"{path}: missing, but the store's manifest records an audit log of {plural(sealed.audit_seq, 'row')} "
                     "(every decision and the audit trail are gone); restore it from a backup, or run `atlas verify`"
                 )
         self.store.mkdir(parents=True, exist_ok=True)
@@ -279,6 +282,7 @@ class Case:
         self._appended.discard(id(con))
         try:
             if appended:
+                _crash_point("before-head")
                 self._record_head(con)
         finally:
             con.close()
@@ -580,7 +584,9 @@ def _crash_point(name: str) -> None:
 
 def init_case(root: Path, template: str) -> Path:
     """Create a case folder with a commented manifest; never overwrite one."""
+    owner_only()
     root.mkdir(parents=True, exist_ok=True)
+    restrict_folder(root)  # also when the officer made the folder first
     manifest = root / MANIFEST_NAME
     if manifest.exists():
         raise StoreError(f"{manifest}: already exists; not overwritten")

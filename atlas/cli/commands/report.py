@@ -15,6 +15,7 @@ figures, a column of every table).
 from __future__ import annotations
 
 import argparse
+import re
 from datetime import date
 from pathlib import Path
 
@@ -63,8 +64,9 @@ def integrity_notice(case: Case, *, write_anyway: bool) -> str | None:
         raise StoreError(f"the case does not verify: {problems[0]}{more}; no report was written "
                          "(--unverified writes anyway, and every output then says so)")
     case.allow_new_db = True
+    first = re.sub(r"\b([0-9a-f]{12})[0-9a-f]{52}\b", "\\1…", problems[0])  # hashes shortened: it heads every page
     return (f"UNVERIFIED: when this was produced the case did not verify ({len(problems)} problem(s); first: "
-            f"{problems[0]}). See `atlas verify`.")
+            f"{first}). See `atlas verify`.")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -81,7 +83,6 @@ def run(args: argparse.Namespace) -> int:
             "outputs": {k: str(v) for k, v in sorted(result.paths.items())},
             "exhibits": [e.row() for e in result.exhibits],
             "facts": result.statement.facts,
-            "unavailable": result.inputs.unavailable,
         })
         return 0
     print_table(

@@ -6,8 +6,9 @@ shown carries the rule it applies and the notice that this is decision support.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import polars as pl
 from rich.markup import escape
@@ -18,6 +19,8 @@ from textual.widgets import Footer, Header, Static
 from textual.worker import get_current_worker
 
 from atlas.conduct.time_limit import uk_day
+from atlas.exhibits import event_ref
+from atlas.normalise.identifiers import display
 from atlas.normalise.times import uk_display
 from atlas.store import Case
 
@@ -72,27 +75,35 @@ def clock_text(result: ConductResult) -> str:
     return "\n".join(lines)
 
 
-def table_text(title: str, rows: list[dict[str, Any]], columns: list[str], limit: int = 200) -> str:
+def records_cell(refs: Mapping[str, str], event_ids: Sequence[str], shown: int = 3) -> str:
+    """The first records of a finding by exhibit (``JA/7, sms rowid 477``), never by hex id."""
+    first = "; ".join(event_ref(refs, e) for e in event_ids[:shown])
+    return first + (f" (+{len(event_ids) - shown} more)" if len(event_ids) > shown else "")
+
+
+def table_text(title: str, rows: Sequence[Mapping[str, str]], columns: list[str], limit: int = 200) -> str:
     if not rows:
         return f"{title}: none"
-    frame = pl.DataFrame([{c: _cell(c, r.get(c)) for c in columns} for r in rows[:limit]], schema={c: pl.String for c in columns})
-    with pl.Config(tbl_rows=limit, tbl_cols=len(columns), fmt_str_lengths=70, tbl_hide_dataframe_shape=True,
+    frame = pl.DataFrame([{c: r.get(c, "") for c in columns} for r in rows[:limit]], schema={c: pl.String for c in columns})
+    with pl.Config(tbl_rows=limit, tbl_cols=len(columns), fmt_str_lengths=90, tbl_hide_dataframe_shape=True,
                    tbl_formatting="ASCII_MARKDOWN", tbl_hide_column_data_types=True):
         body = str(frame)
     more = f"\n… {len(rows) - limit} more (atlas conduct --json)" if len(rows) > limit else ""
     return f"\n[b]{escape(title)}: {len(rows)}[/b]\n{escape(body)}{more}"
 
 
-def _cell(column: str, value: Any) -> str:
-    if value is None:
-        return ""
-    if column == "date":
-        return uk_date(value)
-    if column == "ts":
-        return uk_ts(value)
-    if isinstance(value, list):
-        return f"{len(value)} record(s)" if value and isinstance(value[0], str) and "/" in value[0] else ", ".join(map(str, value))
-    return str(value)
+def finding_rows(result: ConductResult, refs: Mapping[str, str]) -> dict[str, list[dict[str, str]]]:
+    """The screen's tables from the analysis's typed records, each record named by its exhibit."""
+    return {
+        "threats": [{"date": uk_date(t.date), "matched": "; ".join(t.matched), "records": records_cell(refs, t.event_ids)}
+                    for t in result.threat_occasions],
+        "breaches": [{"order": b.order, "kind": b.kind, "when (UK)": uk_display(b.ts),
+                      "identifier used / where": ", ".join(display(u) for u in b.identifiers) if b.kind == "contact"
+                      else f"{b.place}: {b.certainty}", "records": records_cell(refs, b.event_ids)}
+                     for b in result.breaches],
+        "incidents": [{"date": uk_date(i.date), "channels": ", ".join(i.channels),
+                       "records": records_cell(refs, i.event_ids)} for i in result.incidents],
+    }
 
 
 class ConductScreen(Screen[None]):
@@ -117,19 +128,23 @@ class ConductScreen(Screen[None]):
 
     def _analyse(self) -> None:
         from atlas.conduct import analyse
+        from atlas.exhibits import source_refs
 
         result = analyse(self.case, as_of=self.as_of, include_proposed=False)
+        refs = source_refs(self.case)
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show, result)
+            self.app.call_from_thread(self._show, result, refs)
 
-    def _show(self, result: ConductResult) -> None:
+    def _show(self, result: ConductResult, refs: dict[str, str]) -> None:
         v = result.s2a
         self.sub_title = f"{v.short}: {v.label.upper()}" + (f" · last day {uk_day(v.deadline)}" if v.deadline else "")
         self.query_one("#clock", Static).update(clock_text(result))
+        rows = finding_rows(result, refs)
         self.query_one("#threats", Static).update(
             table_text(f"{result.s4a['short']}: occasions with threats of violence (each for a person to confirm)",
-                       result.threat_occasions, ["date", "matched", "event_ids"]))
+                       rows["threats"], ["date", "matched", "records"]))
         self.query_one("#breaches", Static).update(
-            table_text("Breaches of orders", result.breaches, ["order", "kind", "ts", "event_ids"]))
+            table_text("Breaches of orders", rows["breaches"],
+                       ["order", "kind", "when (UK)", "identifier used / where", "records"]))
         self.query_one("#incidents", Static).update(
-            table_text("Incidents (occasions)", result.incidents, ["date", "channels", "event_ids"]))
+            table_text("Incidents (occasions)", rows["incidents"], ["date", "channels", "records"]))

@@ -33,7 +33,9 @@ class TimelineScreen(Screen[None]):
     def __init__(self, case: Case) -> None:
         super().__init__()
         self.case = case
-        self.view = timeline_view(case.events(), case.sources())
+        from atlas.exhibits import source_refs
+
+        self.view = timeline_view(case.events(), case.sources(), source_refs(case))
         self.shown = self.view
 
     def compose(self) -> ComposeResult:
@@ -92,7 +94,7 @@ class TimelineScreen(Screen[None]):
     @on(DataTable.RowHighlighted)
     def _highlight(self, event: DataTable.RowHighlighted) -> None:
         if 0 <= event.cursor_row < self.shown.height:
-            event_id = self.shown.get_column("event_id")[event.cursor_row]
+            event_id = self.shown.get_column("_event_id")[event.cursor_row]
             self.query_one("#detail", Static).update(event_detail(self.case, event_id))
 
     def action_focus_search(self) -> None:
