@@ -68,7 +68,7 @@ from typing import Any, Final
 import polars as pl
 
 from atlas.errors import FormatError
-from atlas.model import EVENT_SCHEMA, IDENTITY_EVIDENCE_SCHEMA, REJECT_SCHEMA, TS_TYPE
+from atlas.model import EVENT_SCHEMA, IDENTITY_EVIDENCE_SCHEMA, REJECT_SCHEMA, TS_TYPE, Channel, EvidenceCategory
 from atlas.normalise.times import check_zone, localise
 from parsers._cdr_meaning import VOCABULARY_PATH, Proposal, propose
 from parsers._tabular import Sheet, norm_header, probe_sheets, read_sheets
@@ -87,7 +87,9 @@ INFO: Final = ParserInfo(
             "columns map by meaning without doubt (cdr_vocabulary.toml), or looks like call data "
             "(calling/called parties, duration, cell, IMEI columns)",
     notes=__doc__ or "",
-    sample_counts={"no public CDR sample exists": "tested on the synthetic generator's returns in all shipped templates"},
+    category=EvidenceCategory.COMMUNICATIONS_DATA,
+    channels=frozenset({Channel.VOICE, Channel.SMS, Channel.MMS, Channel.DATA}),
+    no_public_sample="no public CDR sample exists; tested on the synthetic generator's returns in all shipped templates",
 )
 
 EVENT_TYPES: Final = ("voice", "sms", "mms", "data", "voicemail", "call-forward")
