@@ -1,0 +1,67 @@
+"""Exhibit continuity: who supplied each source, when it was received, its seal or bag number.
+
+``atlas exhibit continuity CASE_DIR JA/3 --from "DC 4321 Lee" --received 2026-11-20 --seal MPS123456``
+records (or corrects) the continuity the statement gives for that exhibit; without an
+exhibit it lists every source with what is recorded and what is missing. Every change is
+written to the audit log with the values before and after.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from atlas.cli.output import print_json, print_table
+from atlas.store import Case
+
+NAME = "exhibit"
+HELP = "record or list exhibit continuity (supplied by, date received, seal/bag number)"
+ORDER = 41
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="exhibit_action", metavar="ACTION", required=True)
+    c = sub.add_parser("continuity", help="record or list who supplied each exhibit, when, and its seal number")
+    c.add_argument("case_dir", type=Path, metavar="CASE_DIR")
+    c.add_argument("exhibit", nargs="?", metavar="EXHIBIT",
+                   help="exhibit reference (JA/3), source id or file name; omit to list every source")
+    c.add_argument("--from", dest="supplied_by", metavar="NAME", help="who supplied the exhibit")
+    c.add_argument("--received", metavar="DATE", help="date received (YYYY-MM-DD)")
+    c.add_argument("--seal", metavar="REF", help="seal or bag number")
+    c.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def run(args: argparse.Namespace) -> int:
+    from atlas.errors import AtlasError
+    from atlas.store import continuity
+
+    case = Case.open(args.case_dir)
+    if args.exhibit is None:
+        if args.supplied_by is not None or args.received is not None or args.seal is not None:
+            raise AtlasError("name the exhibit to change (e.g. JA/3)")
+        known = continuity.read_all(case)
+        rows = []
+        for r in case.sources().sort("name").iter_rows(named=True):
+            c = known.get(r["sha256"]) or continuity.Continuity(r["sha256"])
+            rows.append({"source_id": r["source_id"], "file": r["name"], "supplied_by": c.supplied_by,
+                         "received": c.received.isoformat() if c.received else "", "seal": c.seal,
+                         "complete": c.complete})
+        if args.json:
+            print_json(rows)
+        else:
+            print_table(f"Exhibit continuity ({case.manifest.reference})",
+                        ["file", "supplied by", "received", "seal"],
+                        [[r["file"], r["supplied_by"] or "(not recorded)", r["received"] or "(not recorded)",
+                          r["seal"] or "(not recorded)"] for r in rows])
+        return 0
+    sha = continuity.resolve_source(case, args.exhibit)
+    received = continuity.parse_received(args.received) if args.received else None
+    rec = continuity.record(case, sha, supplied_by=args.supplied_by, received=received, seal=args.seal)
+    out = {"sha256": rec.sha256, "supplied_by": rec.supplied_by,
+           "received": rec.received.isoformat() if rec.received else "", "seal": rec.seal}
+    if args.json:
+        print_json(out)
+    else:
+        print(f"{args.exhibit}: supplied by {rec.supplied_by or '(not recorded)'}; received "
+              f"{rec.received.strftime('%d/%m/%Y') if rec.received else '(not recorded)'}; seal {rec.seal or '(not recorded)'}")
+    return 0
