@@ -33,13 +33,17 @@ NOT_PARSERS: Final = frozenset({"base"})
 
 @dataclass(frozen=True)
 class FormatEntry:
-    """One parser as ``atlas formats`` lists it: the fields of its ``ParserInfo`` shown there."""
+    """One parser as ``atlas formats`` lists it: the fields of its ``ParserInfo`` shown there
+    (its evidence category, channels and public samples as text)."""
 
     module: str
     name: str
     version: str
     description: str
     detects: str
+    category: str
+    channels: list[str]
+    samples: list[str]
 
 
 def module_names() -> list[str]:
@@ -55,7 +59,8 @@ def describe(module: str) -> FormatEntry | None:
         return None
     info = loaded.INFO
     return FormatEntry(module=module, name=info.name, version=info.version, description=info.description,
-                       detects=info.detects)
+                       detects=info.detects, category=str(info.category),
+                       channels=sorted(str(c) for c in info.channels), samples=[s.sample for s in info.sample_counts])
 
 
 def build() -> dict[str, object]:

@@ -53,9 +53,9 @@ from parsers.cellebrite_xml import (
     STREAM_TAGS,
     _Consumer,
     _open_report,
+    _read_whole,
     _release,
     _Report,
-    _stream,
 )
 
 CHUNK_BYTES: Final = 8 * 1024 * 1024
@@ -147,7 +147,7 @@ def read(path: Path, ctx: ParseContext, *, n_workers: int | None = None, chunk_b
             stats["fallback"] = f"{type(exc).__name__}: {exc}"
     report = _Report(ctx)
     with _open_report(path) as (stream, where):
-        _stream(report, stream, where)
+        _read_whole(report, stream, where)
     return report, report.rows.raw()
 
 

@@ -78,8 +78,10 @@ def test_forcing_a_format_imports_that_parser_only() -> None:
 def test_the_catalogue_matches_every_parsers_info() -> None:
     on_disk = _catalogue.CATALOGUE.read_text(encoding="utf-8")
     assert on_disk == _catalogue.render(_catalogue.build()), "parsers/catalogue.json is out of date: run `make catalogue`"
-    listed = [(e.module, e.name, e.version, e.description, e.detects) for e in parsers.catalogue()]
-    imported = [(p.__name__.split(".")[-1], p.INFO.name, p.INFO.version, p.INFO.description, p.INFO.detects)
+    listed = [(e.module, e.name, e.version, e.description, e.detects, e.category, e.channels, e.samples)
+              for e in parsers.catalogue()]
+    imported = [(p.__name__.split(".")[-1], p.INFO.name, p.INFO.version, p.INFO.description, p.INFO.detects,
+                 str(p.INFO.category), sorted(str(c) for c in p.INFO.channels), [s.sample for s in p.INFO.sample_counts])
                 for p in parsers.all_parsers()]
     assert listed == imported
 

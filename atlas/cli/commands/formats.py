@@ -19,12 +19,14 @@ def run(args: argparse.Namespace) -> int:
     import parsers  # the catalogue only: no parser is imported (parsers._catalogue)
 
     rows = [
-        {"name": p.name, "version": p.version, "description": p.description, "detects": p.detects}
+        {"name": p.name, "version": p.version, "description": p.description, "detects": p.detects,
+         "category": p.category, "channels": p.channels, "samples": p.samples}
         for p in parsers.catalogue()
     ]
     if args.json:
         print_json(rows)
     else:
-        print_table("Formats (use the name with --format to force one)", ["name", "version", "format", "detected by"],
-                    [[r["name"], r["version"], r["description"], r["detects"]] for r in rows])
+        print_table("Formats (use the name with --format to force one)",
+                    ["name", "version", "format", "evidence", "detected by"],
+                    [[r["name"], r["version"], r["description"], r["category"], r["detects"]] for r in rows])
     return 0
