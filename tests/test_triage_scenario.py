@@ -216,3 +216,92 @@ def test_the_triage_record_and_the_reviewers_sign_off_are_audit_rows(fresh: Path
     assert again.code == 2 and "already signed off" in again.err
     missing = atlas("triage", fresh, "--record", "--suitable", "no")
     assert missing.code == 2 and "at least one --reason" in missing.err
+
+
+def _text(doc: Any) -> str:
+    """Every sentence and table cell of a document, one string."""
+    from reports.document import Bullets, Para, Table
+
+    parts: list[str] = []
+    for sec in doc.sections:
+        parts.append(sec.title)
+        for b in sec.blocks:
+            if isinstance(b, Para):
+                parts.append(b.text)
+            elif isinstance(b, Bullets):
+                parts += b.items
+            elif isinstance(b, Table):
+                parts += [b.caption, *b.columns, *(cell for row in b.rows for cell in row)]
+    return "\n".join(parts)
+
+
+def test_the_statement_states_the_requests_and_the_note_what_is_outstanding(ingested: Path, tmp_path: Path) -> None:
+    from reports.build import build_reports
+
+    root = tmp_path / "case"
+    shutil.copytree(ingested, root)
+    case = Case.open(root)
+    from atlas.triage.requests import DataRequest, add_request
+
+    kinds = load_kinds()
+    add_request(case, DataRequest("", "cdr", SUSPECT, "EE", date(2026, 9, 10), "SPOC/2026/0142",
+                                  received=date(2026, 9, 24)), kinds, "DC 0000 Jo Analyst")
+    add_request(case, DataRequest("", "telegram-return", SUSPECT, "Telegram", date(2027, 1, 5), "TG-77"), kinds,
+                "DC 0000 Jo Analyst")
+    result = build_reports(case, tmp_path / "out", as_of=AS_OF)
+    st, note = result.statement, result.reviewer_note
+    assert result.inputs.triage is not None and result.inputs.triage.s2a is result.inputs.conduct.s2a  # type: ignore[union-attr]
+    assert (st.facts["data_requests"], st.facts["data_requests_received"]) == (2, 1)
+    method = next(s for s in st.sections if s.title == "What I did")
+    table = next(b for b in method.blocks if getattr(b, "caption", "") == "Data requested")
+    cdr_exhibit = next(i for i in result.inputs.triage.requests if i.request.request_id == "R1").sources[0].exhibit  # type: ignore[union-attr]
+    assert table.rows == [  # type: ignore[union-attr]
+        ["R1", "Call data records with cell sites", SUSPECT, "EE", "10/09/2026", "SPOC/2026/0142", "24/09/2026",
+         cdr_exhibit],
+        ["R2", "Telegram return", SUSPECT, "Telegram", "05/01/2027", "TG-77", "not received", "none"]]
+    statement = _text(st)
+    for advice in ("request by", "in time", "deadline", "FLAG", "s4A", "overdue", "outstanding"):
+        assert advice not in statement.split("Identifiers relied on")[0].split("What I did")[1], advice
+    assert (note.facts["outstanding_requests"], note.facts["strategy_flags"]) == (1, len(result.inputs.triage.flagged))  # type: ignore[union-attr]
+    text = _text(note)
+    assert "Planned against Friday 26/02/2027" in text
+    assert "FLAG: ready to charge by Friday 19/03/2027: 21 days AFTER the last day Friday 26/02/2027" in text
+    assert "Strategy items not yet requested" in text and "14/01/2027" in text  # the Meta return's request-by date
+
+
+def test_the_tui_triage_screen_shows_request_by_dates_flags_and_the_log(ingested: Path, tmp_path: Path) -> None:
+    import asyncio
+
+    from atlas.triage.requests import DataRequest, add_request
+    from atlas.tui.app import AtlasApp
+    from atlas.tui.screens.triage import request_rows, strategy_rows
+
+    root = tmp_path / "case"
+    shutil.copytree(ingested, root)
+    add_request(Case.open(root), DataRequest("", "telegram-return", SUSPECT, "Telegram", date(2027, 1, 5), "TG-77"),
+                load_kinds(), "DC 0000 Jo Analyst")
+    t = assess(Case.open(root), as_of=AS_OF)
+    rows = strategy_rows(t)
+    tg = next(r for r in rows if r["data"] == "Telegram return")
+    assert tg["status"] == "requested · FLAG" and tg["received / requests"] == "R1"
+    assert next(r for r in rows if r["data"] == "Call data records with cell sites" and r["party"] == "suspect")[
+        "status"] == "received"
+    assert request_rows(t)[0]["effect on the clock"].endswith("this data cannot support a s2A charge in time")
+
+    async def drive() -> tuple[str, str, str]:
+        app = AtlasApp(root, as_of=AS_OF)
+        async with app.run_test(size=(200, 60)) as pilot:
+            await pilot.pause()
+            await pilot.press("5")
+            head = ""
+            for _ in range(200):
+                await pilot.pause(0.1)
+                head = str(app.screen.query_one("#triage-head").render())
+                if "planned against" in head:
+                    break
+            return head, str(app.screen.query_one("#strategy").render()), app.screen.sub_title
+
+    head, strategy, sub_title = asyncio.run(drive())
+    assert "planned against     Friday 26/02/2027" in head and "FLAG R1: cannot arrive in time" in head
+    assert "| Telegram return" in strategy and "30/01/2027" in strategy  # the suspect's CDR request-by date
+    assert sub_title.startswith("s2A: ") and "1 flagged" in sub_title
