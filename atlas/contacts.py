@@ -54,7 +54,7 @@ from typing import TYPE_CHECKING, Final
 
 import polars as pl
 
-from atlas.model import CONTACT_KINDS, NOT_CONTACT_STATUSES, TS_TYPE
+from atlas.model import CONTACT_KINDS, NOT_CONTACT_STATUSES, TS_TYPE, Channel, EvidenceCategory
 from atlas.store.manifest import attributed_uris
 
 if TYPE_CHECKING:
@@ -538,7 +538,13 @@ def network_sources(case: Case) -> list[str]:
     and the sources whose SMS may list a long message part by part. Every analysis that
     counts contacts passes them, so all count alike."""
     sources = case.sources()
-    return sources.filter(pl.col("parser") == "cdr").get_column("source_id").sort().to_list()
+    # Call data records: what their parsers declare (communications data with calls or
+    # texts), not a parser's name.
+    import parsers
+
+    cdr = [p.INFO.name for p in parsers.all_parsers() if p.INFO.category is EvidenceCategory.COMMUNICATIONS_DATA
+           and p.INFO.channels & {Channel.VOICE, Channel.SMS}]
+    return sources.filter(pl.col("parser").is_in(cdr)).get_column("source_id").sort().to_list()
 
 
 __all__ = [

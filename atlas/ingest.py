@@ -20,12 +20,14 @@ from atlas.errors import AtlasError, FormatError, StoreError
 from atlas.model import IDENTITY_EVIDENCE_SCHEMA, REJECT_SCHEMA, conform, empty_evidence
 from atlas.normalise import to_events
 from atlas.normalise.identifiers import identifier_map, identifier_uri
+from atlas.normalise.region import RegionChoice, RegionEvidence, choose_region
 from atlas.normalise.times import check_zone
 from atlas.provenance import installed_versions
 from atlas.source_walk import check_regular, path_bytes, shown, walk
 from atlas.store import Case, StagedSource
 from atlas.store.hashing import sha256_file, source_id_for
 from atlas.store.manifest import Manifest
+from parsers._sqlite import SQLITE_MAGIC, companions
 from parsers.base import ParseContext, ParseResult, ParserModule
 from parsers.conformance import boundary_message, guarded_parse
 
@@ -59,6 +61,9 @@ class SourceOutcome:
     owner: str | None = None
     assumptions: list[str] = field(default_factory=list)
     message: str = ""
+    companions: list[dict[str, object]] = field(default_factory=list)
+    """Files read with this one as one source (a SQLite ``-wal`` / hot ``-journal``):
+    name, role, size and SHA-256, each checked unchanged before and after reading."""
     notable: bool = True
     """For ``skipped``: a skip a person must look at (an expected one, such as a SQLite
     ``-wal`` beside its database or a hidden file, is not)."""
@@ -88,6 +93,41 @@ def sqlite_companion_of(path: Path) -> Path | None:
             if base.is_file():
                 return base
     return None
+
+
+NATIONAL_SCAN = 100_000
+"""Rows whose numbers are sampled for the national forms when the ingest decides a region."""
+
+
+def region_from_events(result: ParseResult, ctx: ParseContext) -> RegionChoice | None:
+    """The region for a parser that chose none, from the numbers its events and identity
+    evidence hold (None: no numbers).
+
+    Parsers that know more (a SIM's IMSI, a recorded country) choose with the same
+    helper themselves; this is the common floor, so no source reads national numbers
+    with the case's region without saying so."""
+    if result.identifiers_are_uris:
+        return None  # the parser converted its identifiers itself, with ctx.region
+    columns = [result.events.get_column(c) for c in ("sender",) if c in result.events.columns]
+    if "recipients" in result.events.columns:
+        columns.append(result.events.get_column("recipients").explode())
+    if result.evidence is not None:  # an account's own number in a profile, a card's numbers
+        columns += [result.evidence.get_column(c) for c in ("identifier", "related") if c in result.evidence.columns]
+    # Every internationally written number counts (a cheap prefix test over all rows); the
+    # national ones are sampled (they are only tried against a candidate country).
+    found: list[pl.Series] = []
+    for col in columns:
+        col = col.cast(pl.String)
+        found.append(col.filter(col.str.starts_with("phone:+") | col.str.starts_with("phone:00")))
+        head = col.head(NATIONAL_SCAN)
+        found.append(head.filter(head.str.starts_with("phone:")))
+    if not found:
+        return None
+    phones = pl.concat(found).unique().str.slice(6).to_list()
+    if not phones:
+        return None
+    return choose_region(RegionEvidence(numbers=tuple(sorted(phones))), default=ctx.region,
+                         instructed=ctx.region_instructed)
 
 
 def owner_identity(manifest: Manifest, owner: str | None) -> tuple[str | None, list[str], list[str]]:
@@ -125,6 +165,23 @@ def _normalise_evidence(frame: pl.DataFrame | None, source_id: str, region: str)
     return conform(frame, IDENTITY_EVIDENCE_SCHEMA)
 
 
+def sqlite_companions(path: Path) -> list[dict[str, object]]:
+    """The ``-wal`` / hot ``-journal`` a SQLite database is read with, hashed (empty for other files)."""
+    with path.open("rb") as fh:
+        if fh.read(len(SQLITE_MAGIC)) != SQLITE_MAGIC:
+            return []
+    return [{"name": c.path.name, "role": c.role, "size": c.size, "sha256": sha256_file(c.path)} for c in companions(path)]
+
+
+def _check_companions_unchanged(path: Path, before: list[dict[str, object]]) -> None:
+    for side in before:
+        side_path = path.with_name(str(side["name"]))
+        now = sha256_file(side_path) if side_path.is_file() else "(missing)"
+        if now != side["sha256"]:
+            raise StoreError(f"{side_path}: the {side['role']} file read with {path.name} changed while it was being read "
+                             f"(SHA-256 before {side['sha256']}, after {now})")
+
+
 def ingest_file(case: Case, path: Path, opts: IngestOptions, debug: bool = False) -> tuple[SourceOutcome, StagedSource | None]:
     """Parse and normalise one file; nothing is written to the store here.
 
@@ -136,10 +193,11 @@ def ingest_file(case: Case, path: Path, opts: IngestOptions, debug: bool = False
     check_regular(path)  # a FIFO or device is refused here, before anything opens it
     try:
         sha_before = sha256_file(path)
+        sides = sqlite_companions(path)
     except OSError as exc:
         raise FormatError(f"{shown(path)}: cannot be read ({exc.strerror or exc})") from exc
     source_id = source_id_for(sha_before)
-    outcome = SourceOutcome(path=shown(path), status="ingested", source_id=source_id, sha256=sha_before)
+    outcome = SourceOutcome(path=shown(path), status="ingested", source_id=source_id, sha256=sha_before, companions=sides)
     if source_id in set(case.source_ids()) and not opts.replace:
         outcome.status = "already"
         row = case.sources().filter(pl.col("source_id") == source_id).row(0, named=True)
@@ -152,7 +210,7 @@ def ingest_file(case: Case, path: Path, opts: IngestOptions, debug: bool = False
     region = (opts.region or manifest.region).upper()
     owner_uri, owner_uris, owner_names = owner_identity(manifest, opts.owner)
     ctx = ParseContext(
-        source_id=source_id, path=path, timezone=zone, region=region, owner=owner_uri,
+        source_id=source_id, path=path, timezone=zone, region=region, region_instructed=bool(opts.region), owner=owner_uri,
         dayfirst=opts.dayfirst, options=dict(opts.options),
     )
     result = guarded_parse(parser, path, ctx, debug=debug)
@@ -177,9 +235,14 @@ def _finish(
     after: Future[str],
 ) -> tuple[SourceOutcome, StagedSource | None]:
     manifest, source_id, zone = case.manifest, ctx.source_id, ctx.timezone
-    region = ctx.region
-    region = (result.region or region).upper()
     assumptions = [shown(a) for a in result.assumptions]
+    if result.region:
+        region = result.region.upper()
+    else:
+        choice = region_from_events(result, ctx)
+        region = choice.region if choice else ctx.region
+        if choice:
+            assumptions.append(choice.assumption)
     if result.owner and not owner_uri:
         owner_uri = identifier_uri(result.owner, source_id=source_id, region=region)
         owner_uris = [owner_uri]
@@ -208,6 +271,7 @@ def _finish(
     sha_after = after.result()
     if sha_after != sha_before:
         raise StoreError(f"{shown(path)}: the file changed while it was being read (SHA-256 before {sha_before}, after {sha_after})")
+    _check_companions_unchanged(path, outcome.companions)
     outcome.sha256_after = sha_after
     outcome.format = parser.INFO.description
     outcome.parser, outcome.parser_version = parser.INFO.name, parser.INFO.version
@@ -219,6 +283,7 @@ def _finish(
         "sha256": sha_before, "format": parser.INFO.description, "parser": parser.INFO.name,
         "parser_version": parser.INFO.version, "owner": owner_uri, "region": region, "timezone": zone,
         "assumptions": assumptions, "records_read": result.records_read, "events": n_events, "rejects": n_rejects,
+        "companions": outcome.companions,
     }
     staged = StagedSource(
         source=source_row, events=normalised.events, rejects=rejects,
@@ -227,7 +292,7 @@ def _finish(
             "path": outcome.path, "sha256": sha_before, "sha256_after": sha_after, "source_id": source_id,
             "parser": parser.INFO.name, "parser_version": parser.INFO.version, "records_read": result.records_read,
             "events": n_events, "rejects": n_rejects, "software": installed_versions(),
-        } | ({"replace": True} if opts.replace else {}),
+        } | ({"replace": True} if opts.replace else {}) | ({"companions": outcome.companions} if outcome.companions else {}),
     )
     return outcome, staged
 
@@ -261,7 +326,7 @@ def ingest(
         if companion is not None and not explicit:
             outcomes.append(SourceOutcome(path=shown(path), status="skipped", notable=False, message=(
                 f"SQLite {path.name.rsplit('-', 1)[1]} file of {shown(companion.name)}: not a source on its own "
-                "(the database's parser says whether it was present and that it was not replayed)")))
+                "(a -wal or hot -journal is read and hashed with the database; a -shm is only the WAL's index)")))
             continue
         try:
             outcome, stage = ingest_file(case, path, opts, debug=debug)

@@ -7,6 +7,7 @@ the names from here rather than spelling column names or enum values themselves.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Final
 
 import polars as pl
@@ -31,6 +32,67 @@ DIRECTIONS: Final = ("out", "in", "unknown")
 
 NOT_CONTACT_STATUSES: Final = ("draft", "unsent", "failed", "queued", "outbox")
 """Message states that never reached anyone: kept as evidence, never counted as contact."""
+
+class EvidenceCategory(StrEnum):
+    """What kind of evidence a source is, as its parser declares it (``ParserInfo.category``).
+
+    The statement's "what this data can and cannot show" is chosen from this, never from
+    words in a parser's description."""
+
+    HANDSET_DOWNLOAD = "handset-download"
+    """Records as stored on a seized or examined device (its databases, a tool's report of it)."""
+    CHAT_EXPORT = "chat-export"
+    """A conversation exported by the app on a handset (WhatsApp 'Export chat', Signal text)."""
+    COMMUNICATIONS_DATA = "communications-data"
+    """A communications provider's return: call data records, cell-site lists, subscriber data."""
+    SOCIAL_MEDIA_RETURN = "social-media-return"
+    """A platform's return or its 'download your information' export."""
+    LOCATION_HISTORY = "location-history"
+    """Positions recorded by a device or a service (Google location history)."""
+    TOOL_EXPORT = "tool-export"
+    """Tables a phone-analysis tool exported (CSV/XLSX from Cellebrite, XRY, AXIOM)."""
+
+
+class Channel(StrEnum):
+    """The ``channel`` values parsers write (``ParserInfo.channels`` declares each parser's)."""
+
+    SMS = "sms"
+    MMS = "mms"
+    IMESSAGE = "imessage"
+    RCS = "rcs"
+    VOICE = "voice"
+    VIDEO = "video"
+    FACETIME = "facetime"
+    DATA = "data"
+    WHATSAPP = "whatsapp"
+    FACEBOOK = "facebook"
+    INSTAGRAM = "instagram"
+    SNAPCHAT = "snapchat"
+    TELEGRAM = "telegram"
+    SIGNAL = "signal"
+    X = "x"
+    TIKTOK = "tiktok"
+    SKYPE = "skype"
+    VIBER = "viber"
+    WECHAT = "wechat"
+    LINE = "line"
+    KIK = "kik"
+    DISCORD = "discord"
+    GOOGLE_MEET = "google-meet"
+    EMAIL = "email"
+    CHAT = "chat"
+    """A chat app the tool did not name."""
+    GOOGLE_LOCATION = "google-location"
+    GPS = "gps"
+    CELL = "cell"
+    SUBSCRIBER = "subscriber"
+    ADDRESS_BOOK = "address-book"
+    PHONEBOOK = "phonebook"
+    ACCOUNT = "account"
+    OTHER_APP = "other-app"
+    """Declared by a parser that also writes an app's name as the source gives it
+    (``line-lite``, ``threema``): its events may carry channels not listed here."""
+
 
 EVENT_SCHEMA: Final = pl.Schema(
     {  # type: ignore[arg-type]  # mixed dtype classes and instances
@@ -103,11 +165,14 @@ SOURCE_SCHEMA: Final = pl.Schema(
         "events": pl.Int64,
         "rejects": pl.Int64,
         "path_bytes": pl.Binary,
+        "companions": pl.List(pl.Struct({"name": pl.String, "role": pl.String, "size": pl.Int64, "sha256": pl.String})),
     }
 )
 """One row per source. ``path`` is for people (bytes that are not UTF-8 shown as ``\\xNN``);
 ``path_bytes`` is the path exactly as the file system names it, to open the file again
-(null in stores written before it was kept: ``path`` is then used)."""
+(null in stores written before it was kept: ``path`` is then used). ``companions``: files
+read with it as one source (a SQLite database's ``-wal`` and hot ``-journal``), each with
+its size and SHA-256, checked unchanged before and after reading exactly as the main file is."""
 
 EVIDENCE_BASES: Final = (
     "contact-card",

@@ -9,12 +9,11 @@ same careful way, and say the same things about it. Before SQLite sees the file:
   as *encrypted* (SQLCipher, a WhatsApp ``.crypt14`` backup), not as "unknown";
 * a file shorter than the page count its own header declares is *truncated* (a
   partial copy), refused rather than read short;
-* a hot rollback journal (``<name>-journal`` with a live header) beside the file
-  means the app held the database *locked* mid-write when it was copied: the main
-  file may be inconsistent, so it is refused with that explanation;
-* a ``-wal`` beside the file is never replayed (the file is opened ``immutable``,
-  see :class:`parsers.base.readonly_sqlite`): its size and frame count are stated as
-  an assumption so the analyst knows to examine it separately.
+* a ``-wal`` or hot ``-journal`` beside the file is read with it as one source, on a
+  temporary copy (:mod:`parsers._sqlite`): the WAL's committed transactions are applied,
+  a half-written transaction is rolled back, the originals never change, and the notes
+  say what the companions changed;
+* a database that fails ``PRAGMA quick_check`` is refused with SQLite's reasons.
 
 It also holds the identifier helpers the WhatsApp and iOS parsers share (a WhatsApp
 JID is a phone number, a group, or a hidden "lid"), and small query helpers that
@@ -27,21 +26,17 @@ from __future__ import annotations
 import math
 import sqlite3
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Final
 
 import polars as pl
 
 from atlas.errors import FormatError
 from atlas.model import REJECT_SCHEMA
-from parsers.base import readonly_sqlite, sqlite_frame
-
-SQLITE_MAGIC: Final = b"SQLite format 3\x00"
-JOURNAL_MAGIC: Final = bytes.fromhex("d9d505f920a163d7")
-WAL_HEADER: Final = 32
-WAL_FRAME_HEADER: Final = 24
+from atlas.normalise.region import RegionEvidence, choose_region, numbers_in
+from parsers._sqlite import SQLITE_MAGIC, companions, open_database, read_schema
+from parsers.base import ParseContext, sqlite_frame
 
 
 def _entropy(data: bytes) -> float:
@@ -54,9 +49,9 @@ def _entropy(data: bytes) -> float:
 
 
 def check_database_file(path: Path) -> list[str]:
-    """Refuse unreadable, encrypted, truncated or locked-mid-write files; return notes.
+    """Refuse unreadable, encrypted or truncated files; return notes.
 
-    The notes are assumptions for the source record (e.g. a WAL that was not replayed).
+    The notes are assumptions for the source record (e.g. an empty WAL beside it).
     """
     try:
         with path.open("rb") as fh:
@@ -98,47 +93,42 @@ def check_database_file(path: Path) -> list[str]:
             f"(it ends {size % page_size} bytes into page {size // page_size + 1}); acquire a complete copy"
         )
     notes: list[str] = []
-    journal = path.with_name(path.name + "-journal")
-    if journal.is_file() and journal.stat().st_size >= 28:
-        with journal.open("rb") as fh:
-            jhead = fh.read(8)
-        if jhead == JOURNAL_MAGIC:
-            raise FormatError(
-                f"{path}: the database was locked mid-write when copied: a hot rollback journal "
-                f"({journal.name}, {journal.stat().st_size} bytes) lies beside it, so the main file may hold a "
-                "half-written transaction. Acquire it again with the app closed, or roll the journal back "
-                "on a working copy (open the copy and its journal together with sqlite3) and ingest that copy"
-            )
-    wal = path.with_name(path.name + "-wal")
-    if wal.is_file():
-        wal_size = wal.stat().st_size
-        if wal_size == 0:
-            notes.append(f"{wal.name} beside the database is empty (0 bytes): nothing was left un-checkpointed")
+    read = {c.role for c in companions(path)}
+    for role in ("wal", "journal"):
+        side = path.with_name(f"{path.name}-{role}")
+        if role in read or not side.is_file():
+            continue
+        side_size = side.stat().st_size
+        if side_size == 0:
+            notes.append(f"{side.name} beside the database is empty (0 bytes): nothing was left un-checkpointed"
+                         if role == "wal" else f"{side.name} beside the database is empty (0 bytes): nothing to roll back")
+        elif role == "wal" and head[18:20] != b"\x02\x02":
+            notes.append(f"{side.name} beside the database ({side_size} bytes) was not read: the database's header is "
+                         "not in WAL mode, so SQLite would not apply it (it may hold older page images worth carving)")
         else:
-            frames = max(0, (wal_size - WAL_HEADER) // (WAL_FRAME_HEADER + page_size))
-            notes.append(
-                f"{wal.name} beside the database ({wal_size} bytes, about {frames} page frames) was NOT replayed: "
-                "the database was read as it is on disk (immutable); the WAL may hold newer or deleted "
-                "records and should be examined separately"
-            )
+            notes.append(f"{side.name} beside the database ({side_size} bytes) has no live header, so SQLite would not "
+                         "apply it: not read (it may still hold old page images worth carving)")
     return notes
 
 
 @contextmanager
 def open_evidence(path: Path) -> Iterator[tuple[sqlite3.Connection, list[str]]]:
-    """Check the file, then open it read-only and immutable: (connection, notes)."""
+    """Check the file, then open it read-only with its companions: (connection, notes).
+
+    The notes are assumptions for the source: companions read or ignored, tables this
+    SQLite cannot open (not read)."""
     notes = check_database_file(path)
-    with readonly_sqlite(path) as con:
+    with open_database(path) as (con, more):
+        _, unreadable = read_schema(con, path)
+        notes += more
+        if unreadable:
+            notes.append(f"{len(unreadable)} table(s) this SQLite cannot open were not read: {'; '.join(unreadable)}")
         yield con, notes
 
 
 def table_columns(con: sqlite3.Connection, path: Path) -> dict[str, set[str]]:
-    """Table → column names, naming the file if the schema cannot be read."""
-    try:
-        names = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        return {n: {r[1] for r in con.execute(f'PRAGMA table_info("{n}")')} for n in names}
-    except sqlite3.DatabaseError as exc:
-        raise FormatError(f"{path}: cannot read the database schema ({exc}); the file may be corrupt") from exc
+    """Table → column names (none for a table this SQLite cannot open), naming the file if the schema cannot be read."""
+    return read_schema(con, path)[0]
 
 
 def has_columns(tables: Mapping[str, set[str]], table: str, *columns: str) -> bool:
@@ -308,7 +298,7 @@ def id_gap_note(ids: pl.Series, what: str) -> str | None:
     sample = sorted(set(range(lo, hi + 1)) - set(ids.to_list()))[:5] if hi - lo < 1_000_000 else []
     shown = f" (e.g. {', '.join(map(str, sample))})" if sample else ""
     return (f"{what}: {missing} id(s) missing between {lo} and {hi}{shown}: rows deleted before acquisition; "
-            "their content may survive in the database's free pages or -wal (not read here)")
+            "their content may survive in the database's free pages (not read here)")
 
 
 def region_from_numbers(pairs: pl.DataFrame) -> str | None:
@@ -340,13 +330,18 @@ def region_from_numbers(pairs: pl.DataFrame) -> str | None:
     return None if region in (None, "ZZ", "001") else str(region)
 
 
-def mode_region(values: pl.Series) -> str | None:
-    """The most common two-letter country code in a column (``countryiso``, ``handle.country``)."""
-    codes = values.drop_nulls().cast(pl.String).str.strip_chars().str.to_uppercase()
-    codes = codes.filter(codes.str.len_chars() == 2)
-    if codes.len() == 0:
-        return None
-    return str(codes.mode().sort().first())
+def decide_region(ctx: ParseContext, notes: list[str], *frames: pl.DataFrame | None, imsis: Iterable[str] = (),
+                  countries: pl.Series | None = None, countries_from: str = "", same_numbers: str | None = None,
+                  same_numbers_from: str = "") -> str:
+    """The region for this source's national numbers, from what it shows (see
+    :mod:`atlas.normalise.region`); the reason is appended to ``notes``."""
+    recorded = () if countries is None else tuple(countries.drop_nulls().cast(pl.String).to_list())
+    choice = choose_region(RegionEvidence(
+        imsis=tuple(i for i in imsis if i), countries=recorded, countries_from=countries_from,
+        same_numbers=same_numbers, same_numbers_from=same_numbers_from, numbers=numbers_in(*frames),
+    ), default=ctx.region, instructed=ctx.region_instructed)
+    notes.append(choice.assumption)
+    return choice.region
 
 
 def tidy_evidence(evidence: pl.DataFrame | None, region: str) -> pl.DataFrame | None:

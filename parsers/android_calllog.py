@@ -38,12 +38,12 @@ from typing import Final
 
 import polars as pl
 
-from atlas.model import TS_TYPE
+from atlas.model import TS_TYPE, Channel, EvidenceCategory
 from atlas.normalise.times import from_epoch
 from parsers._phone_db import (
+    decide_region,
     empty_rejects,
     has_columns,
-    mode_region,
     open_evidence,
     owner_list,
     read_frame,
@@ -56,11 +56,13 @@ from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
 INFO: Final = ParserInfo(
     name="android-calllog",
-    version="1.0.0",
+    version="1.1.0",
     description="Android call log database (calllog.db)",
     detects="SQLite with a 'calls' table (number, date, duration, type) and no contacts tables",
     notes=__doc__ or "",
-    sample_counts={"plaso android/contacts2.db": "read by android-contacts (its calls table: 3 calls)"},
+    category=EvidenceCategory.HANDSET_DOWNLOAD,
+    channels=frozenset({Channel.VOICE, Channel.VIDEO, Channel.WHATSAPP, Channel.SKYPE, Channel.TELEGRAM, Channel.SIGNAL, Channel.FACEBOOK, Channel.VIBER, Channel.GOOGLE_MEET}),
+    no_public_sample="no public calllog.db in ../shared/samples (plaso's contacts2.db keeps its calls in the contacts database and is read by android-contacts); tested on the generator's calllog.db",
 )
 
 CALL_TYPES: Final = {1: "incoming", 2: "outgoing", 3: "missed", 4: "voicemail", 5: "rejected", 6: "blocked",
@@ -83,8 +85,8 @@ def detect(probe: Probe) -> int:
 
 
 def read_calls(con: sqlite3.Connection, path: Path, tables: dict[str, set[str]], owner: str | None,
-               source_id: str) -> tuple[pl.DataFrame, pl.DataFrame, str | None]:
-    """The ``calls`` table → (raw events, identity evidence, region from ``countryiso``)."""
+               source_id: str) -> tuple[pl.DataFrame, pl.DataFrame, pl.Series]:
+    """The ``calls`` table → (raw events, identity evidence, the ``countryiso`` column)."""
     cols = select_sql(tables, "calls", {
         "rowid": "_id", "number": "number", "date": "date", "duration": "duration", "type": "type",
         "presentation": "presentation", "features": "features", "name": "name", "countryiso": "countryiso",
@@ -147,17 +149,16 @@ def read_calls(con: sqlite3.Connection, path: Path, tables: dict[str, set[str]],
         pl.format("the call log recorded the address-book name '{}' for {} (call rowid {})",
                   pl.col("name"), pl.col("number"), pl.col("rowid")).alias("detail"),
     )
-    return events, evidence, mode_region(frame.get_column("countryiso"))
+    return events, evidence, frame.get_column("countryiso")
 
 
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
     with open_evidence(path) as (con, notes):
         tables = table_columns(con, path)
         require(tables, path, "calls", "number", "date", "duration", "type")
-        events, evidence, region = read_calls(con, path, tables, ctx.owner, ctx.source_id)
-    if region:
-        notes.append(f"national numbers read with region {region}, the country the call log records (countryiso)")
+        events, evidence, countries = read_calls(con, path, tables, ctx.owner, ctx.source_id)
+    region = decide_region(ctx, notes, events, evidence, countries=countries, countries_from="calls.countryiso")
     if ctx.owner is None:
         notes.append("the owner's own number is not recorded in the call log: give --owner to name the handset's owner")
     return ParseResult(events=events, rejects=empty_rejects(), records_read=events.height, region=region,
-                       assumptions=notes, evidence=tidy_evidence(evidence, region or ctx.region))
+                       assumptions=notes, evidence=tidy_evidence(evidence, region))

@@ -38,9 +38,10 @@ from typing import Final
 
 import polars as pl
 
-from atlas.model import IDENTITY_EVIDENCE_SCHEMA, TS_TYPE
+from atlas.model import IDENTITY_EVIDENCE_SCHEMA, TS_TYPE, Channel, EvidenceCategory
 from atlas.normalise.times import from_epoch
 from parsers._phone_db import (
+    decide_region,
     empty_rejects,
     has_columns,
     jid_expr,
@@ -53,15 +54,20 @@ from parsers._phone_db import (
     tidy_evidence,
 )
 from parsers.android_calllog import is_call_log, read_calls
-from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
+from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCount
 
 INFO: Final = ParserInfo(
     name="android-contacts",
-    version="1.0.0",
+    version="1.1.0",
     description="Android contacts database (contacts2.db), with its call log before Android 7",
     detects="SQLite with the contacts provider's tables (raw_contacts / data / mimetypes); its 'calls' table too",
     notes=__doc__ or "",
-    sample_counts={"plaso android/contacts2.db": "3 records: 3 calls (1 missed, 1 outgoing, 1 incoming), 0 contacts, 0 rejects"},
+    category=EvidenceCategory.HANDSET_DOWNLOAD,
+    channels=frozenset({Channel.ADDRESS_BOOK, Channel.VOICE, Channel.VIDEO, Channel.WHATSAPP, Channel.SKYPE, Channel.TELEGRAM, Channel.SIGNAL, Channel.FACEBOOK, Channel.VIBER, Channel.GOOGLE_MEET}),
+    sample_counts=(
+        SampleCount("plaso/contacts2.db", 3, 3, 0, "call rowid 714", "2013-11-06T21:17:16.690000+00:00",
+                    note="plaso test_data/android/contacts2.db: 3 calls (1 missed, 1 outgoing, 1 incoming), no cards"),
+    ),
 )
 
 MIME: Final = "vnd.android.cursor.item/"
@@ -184,17 +190,16 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
             from atlas.errors import FormatError
             raise FormatError(f"{path}: no contacts tables (raw_contacts/data) and no calls table; not a contacts2.db")
         contacts, bad, evidence, _cards = read_contacts(con, path, tables, ctx.source_id)
-        region = None
+        countries = None
         frames = [contacts] if contacts.height else []
         if is_call_log(tables):
-            calls, call_evidence, region = read_calls(con, path, tables, ctx.owner, ctx.source_id)
+            calls, call_evidence, countries = read_calls(con, path, tables, ctx.owner, ctx.source_id)
             frames.append(calls)
             evidence = pl.concat([evidence, call_evidence], how="vertical_relaxed")
             notes.append(f"this contacts2.db also holds the call log (pre-Android 7 layout): {calls.height} calls read")
     if "raw_contacts" not in tables:
         notes.append("no raw_contacts table: address-book cards (if any) are grouped by data.raw_contact_id only")
-    if region:
-        notes.append(f"national numbers read with region {region}, the country the call log records (countryiso)")
     events = pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame({"source_ref": pl.Series([], dtype=pl.String)})
+    region = decide_region(ctx, notes, events, evidence, countries=countries, countries_from="calls.countryiso")
     return ParseResult(events=events, rejects=bad, records_read=events.height + bad.height, region=region,
-                       assumptions=notes, evidence=tidy_evidence(evidence, region or ctx.region))
+                       assumptions=notes, evidence=tidy_evidence(evidence, region))

@@ -23,9 +23,13 @@ Format notes, and where they come from (the AOSP ``Telephony`` provider contract
 * Drafts, outbox, failed and queued messages are kept with that box as ``status``
   (never counted as contact); the database has no "deleted" flag in AOSP, but an
   OEM ``deleted`` column is honoured where present.
-* Addresses are national or international as written; the case's (or ``--region``)
-  region decides national ones: the plaso sample is a US handset (``1 555-521-5554``
-  is ``+15555215554`` with ``--region US``, and is not a possible British number).
+* Addresses are national or international as written. The region for national ones is
+  decided from the data (:mod:`atlas.normalise.region`) unless ``--region`` is given:
+  the SIM IMSIs some OEM builds record per message (Samsung ``sim_imsi``: the mobile
+  country code is the SIM's country), else the country codes of the numbers written
+  internationally, else the case's region, and the choice is stated. The plaso sample
+  is a US handset with no IMSI and no ``+`` number (``1 555-521-5554`` is
+  ``+15555215554`` with ``--region US``; read as British it is kept as written).
 * Direction is the box (inbox = in, sent/outbox/failed/queued/draft = out). The
   owner's number is not in this file: ``--owner`` supplies it.
 
@@ -42,10 +46,11 @@ from typing import Final
 
 import polars as pl
 
-from atlas.model import TS_TYPE
+from atlas.model import TS_TYPE, Channel, EvidenceCategory
 from atlas.normalise.phones import phone_uri
 from atlas.normalise.times import from_epoch
 from parsers._phone_db import (
+    decide_region,
     empty_rejects,
     has_columns,
     open_evidence,
@@ -55,15 +60,20 @@ from parsers._phone_db import (
     select_sql,
     table_columns,
 )
-from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
+from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCount
 
 INFO: Final = ParserInfo(
     name="android-mmssms",
-    version="1.0.0",
+    version="1.1.0",
     description="Android SMS/MMS database (mmssms.db)",
     detects="SQLite with an 'sms' table (address, date, type, body); MMS from pdu/addr/part when present",
     notes=__doc__ or "",
-    sample_counts={"plaso android/mmssms.db": "9 records: 9 SMS (4 in, 5 out), 0 MMS, 0 rejects"},
+    category=EvidenceCategory.HANDSET_DOWNLOAD,
+    channels=frozenset({Channel.SMS, Channel.MMS}),
+    sample_counts=(
+        SampleCount("plaso/mmssms.db", 9, 9, 0, "sms rowid 1", "2013-10-29T16:56:28.038000+00:00",
+                    note="plaso test_data/android/mmssms.db: 9 SMS (4 in, 5 out), no MMS"),
+    ),
 )
 
 SMS_BOX: Final = {1: "inbox", 2: "sent", 3: "draft", 4: "outbox", 5: "failed", 6: "queued"}
@@ -201,16 +211,34 @@ def _mms(con: sqlite3.Connection, path: Path, tables: dict[str, set[str]], owner
     )
 
 
+def _imsis(con: sqlite3.Connection, path: Path, tables: dict[str, set[str]]) -> list[str]:
+    """The SIM IMSIs an OEM build records per message (Samsung: ``sms.sim_imsi``, ``pdu.sim_imsi``)."""
+    found: list[str] = []
+    for table in ("sms", "pdu"):
+        for column in ("sim_imsi", "imsi"):
+            if has_columns(tables, table, column):
+                found += read_frame(con, path, f'SELECT "{column}" AS imsi FROM "{table}" WHERE "{column}" IS NOT NULL',
+                                    {"imsi": pl.String}).get_column("imsi").str.strip_chars().to_list()
+                break
+    return [i for i in found if i and i.isdigit() and len(i) >= 5]
+
+
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
     with open_evidence(path) as (con, notes):
         tables = table_columns(con, path)
         require(tables, path, "sms", "address", "date", "type", "body")
         owner = ctx.owner
         sms = _sms(con, path, tables, owner)
-        mms = _mms(con, path, tables, owner, ctx.region) if has_columns(tables, "pdu", "_id", "date", "msg_box") else pl.DataFrame()
+        addresses = pl.DataFrame(schema={"sender": pl.String})
+        if has_columns(tables, "addr", "address"):
+            addresses = read_frame(con, path, "SELECT DISTINCT 'phone:' || address AS sender FROM addr "
+                                              f"WHERE address IS NOT NULL AND address != '{OWN_ADDRESS}'", {"sender": pl.String})
+        region = decide_region(ctx, notes, sms, addresses, imsis=_imsis(con, path, tables))
+        mms = _mms(con, path, tables, owner, region) if has_columns(tables, "pdu", "_id", "date", "msg_box") else pl.DataFrame()
     events = pl.concat([sms, mms], how="diagonal_relaxed") if mms.height else sms
     if owner is None:
         notes.append("the owner's own number is not recorded in mmssms.db: sent messages have no sender "
                      "(give --owner to name the handset's owner)")
     notes.append("SMS times are the handset's clock (sms.date, ms); MMS times are pdu.date (s)")
-    return ParseResult(events=events, rejects=empty_rejects(), records_read=events.height, assumptions=notes)
+    return ParseResult(events=events, rejects=empty_rejects(), records_read=events.height, region=region,
+                       assumptions=notes)

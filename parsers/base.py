@@ -28,7 +28,8 @@ from typing import Protocol
 import polars as pl
 
 from atlas.errors import FormatError
-from atlas.model import REJECT_SCHEMA
+from atlas.model import REJECT_SCHEMA, Channel, EvidenceCategory
+from parsers._sqlite import probe_schema
 
 PROBE_BYTES = 256 * 1024
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -48,13 +49,50 @@ def split_lines(text: str) -> list[str]:
 
 
 @dataclass(frozen=True)
+class SampleCount:
+    """What a parser yields on one public sample in ``../shared/samples`` (checked by
+    ``tests/test_parser_contracts.py`` through the whole ingest)."""
+
+    sample: str
+    """Path under ``../shared/samples``."""
+    records: int
+    events: int
+    rejects: int
+    first_ref: str
+    """``source_ref`` of the first event the parser gives."""
+    first_ts: str | None
+    """Its ``ts_utc`` in ISO 8601 (``None`` for an untimed record)."""
+    note: str = ""
+    """Where the sample comes from and what the records are."""
+    region: str | None = None
+    """``--region`` the sample needs (none: the parser decides from the data)."""
+
+
+@dataclass(frozen=True)
 class ParserInfo:
+    """A parser's declaration. ``category`` and ``channels`` have no default: a parser
+    that forgets them fails at import, and the statement's limits, colours and channel
+    lists are read from them (never from words in ``description``)."""
+
     name: str
     version: str
     description: str
     detects: str
+    category: EvidenceCategory
+    channels: frozenset[Channel]
     notes: str = ""
-    sample_counts: Mapping[str, str] = field(default_factory=dict)
+    sample_counts: tuple[SampleCount, ...] = ()
+    no_public_sample: str = ""
+    """Why ``sample_counts`` is empty (no public file of this format exists, say), and what
+    the parser is tested on instead."""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.category, EvidenceCategory):
+            raise TypeError(f"parser {self.name}: category must be an EvidenceCategory, not {self.category!r}")
+        if not self.channels or not all(isinstance(c, Channel) for c in self.channels):
+            raise TypeError(f"parser {self.name}: channels must be a non-empty set of Channel values")
+        if not self.sample_counts and not self.no_public_sample:
+            raise TypeError(f"parser {self.name}: declare sample_counts, or say in no_public_sample why there are none")
 
 
 @dataclass
@@ -65,6 +103,10 @@ class ParseContext:
     path: Path
     timezone: str = "Europe/London"
     region: str = "GB"
+    """The case's region, or the one the analyst gave (``region_instructed``)."""
+    region_instructed: bool = False
+    """``--region`` was given: parsers use ``region`` as it is instead of inferring one
+    from the data (:func:`atlas.normalise.region.choose_region`)."""
     owner: str | None = None
     dayfirst: bool | None = None
     options: dict[str, str] = field(default_factory=dict)
@@ -79,6 +121,9 @@ class ParseResult:
     records_read: int
     owner: str | None = None
     region: str | None = None
+    """The region the parser chose for national numbers (with
+    :func:`atlas.normalise.region.choose_region`, its reason in ``assumptions``). None:
+    the ingest decides from the numbers in the events and states it."""
     assumptions: list[str] = field(default_factory=list)
     evidence: pl.DataFrame | None = None
     """Identity evidence rows (see :data:`atlas.model.IDENTITY_EVIDENCE_SCHEMA`)."""
@@ -141,15 +186,15 @@ class Probe:
 
     @cached_property
     def sqlite_tables(self) -> dict[str, set[str]]:
-        """Table name → column names, read read-only; {} if not a readable database."""
+        """Table name → column names, read read-only; {} if not a readable database.
+
+        Only the schema is read; a ``-wal`` or hot ``-journal`` beside the file is applied
+        on a temporary copy first (a WAL-only database has its tables there), and a table
+        this SQLite cannot open (a virtual table with an unknown tokenizer) has no columns
+        rather than failing the file (see :mod:`parsers._sqlite`)."""
         if not self.is_sqlite:
             return {}
-        try:
-            with readonly_sqlite(self.path) as con:
-                names = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-                return {n: {r[1] for r in con.execute(f'PRAGMA table_info("{n}")')} for n in names}
-        except (sqlite3.DatabaseError, FormatError):
-            return {}
+        return probe_schema(self.path)
 
     @cached_property
     def is_zip(self) -> bool:
@@ -166,41 +211,13 @@ class Probe:
             return []
 
 
-class readonly_sqlite:
-    """Open a SQLite evidence file read-only and immutable, with clear errors.
-
-    ``mode=ro&immutable=1`` means SQLite neither writes nor takes locks, so the
-    file's hash cannot change and a ``-wal`` beside it is not replayed into it.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.con: sqlite3.Connection | None = None
-
-    def __enter__(self) -> sqlite3.Connection:
-        uri = f"file:{self.path.resolve().as_posix()}?mode=ro&immutable=1"
-        try:
-            con = sqlite3.connect(uri, uri=True)
-            con.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        except sqlite3.DatabaseError as exc:
-            raise FormatError(
-                f"{self.path}: cannot open as SQLite ({exc}); the file may be encrypted, truncated or not a database"
-            ) from exc
-        self.con = con
-        return con
-
-    def __exit__(self, *exc: object) -> None:
-        if self.con is not None:
-            self.con.close()
-
-
 def sqlite_frame(con: sqlite3.Connection, query: str, path: Path, schema: Mapping[str, type[pl.DataType] | pl.DataType] | None = None) -> pl.DataFrame:
     """Run a query on an evidence database, naming the file if the database is damaged."""
     try:
         cur = con.execute(query)
         names = [d[0] for d in cur.description]
         rows = cur.fetchall()
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
         raise FormatError(f"{path}: database error while reading ({exc}); the file may be truncated or corrupt") from exc
     columns = {n: [r[i] for r in rows] for i, n in enumerate(names)}
     return pl.DataFrame(columns, schema=schema, strict=False) if schema else pl.DataFrame(columns, strict=False)

@@ -61,16 +61,16 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
 import polars as pl
 
 from atlas.errors import FormatError
-from atlas.model import EVENT_SCHEMA, IDENTITY_EVIDENCE_SCHEMA, REJECT_SCHEMA, TS_TYPE
+from atlas.model import EVENT_SCHEMA, IDENTITY_EVIDENCE_SCHEMA, REJECT_SCHEMA, TS_TYPE, Channel, EvidenceCategory
 from atlas.normalise.times import check_zone, localise
-from parsers._cdr_meaning import VOCABULARY_PATH, Proposal, propose
+from parsers._cdr_meaning import VOCABULARY_PATH, Proposal, propose, vocabulary
 from parsers._tabular import Sheet, norm_header, probe_sheets, read_sheets
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
@@ -87,7 +87,9 @@ INFO: Final = ParserInfo(
             "columns map by meaning without doubt (cdr_vocabulary.toml), or looks like call data "
             "(calling/called parties, duration, cell, IMEI columns)",
     notes=__doc__ or "",
-    sample_counts={"no public CDR sample exists": "tested on the synthetic generator's returns in all shipped templates"},
+    category=EvidenceCategory.COMMUNICATIONS_DATA,
+    channels=frozenset({Channel.VOICE, Channel.SMS, Channel.MMS, Channel.DATA}),
+    no_public_sample="no public CDR sample exists; tested on the synthetic generator's returns in all shipped templates",
 )
 
 EVENT_TYPES: Final = ("voice", "sms", "mms", "data", "voicemail", "call-forward")
@@ -686,6 +688,7 @@ def _block_events(block: Sheet, frame: pl.DataFrame, header_idx: int, tpl: Templ
     if tpl.hex_cells:
         t = t.with_columns(hex_to_decimal(pl.col(k)).alias(k) for k in (*_CELL_KEYS, *_LAC_KEYS) if k in t.columns)
     distinct, irregular = _column_facts(t)
+    tpl = _with_vocabulary_words(tpl, distinct, block.label, out.assumptions)
 
     columns = _type_columns(t, tpl, distinct) | {
         "given_dir": (_map_distinct(t, "direction", lambda v: tpl.directions.get(_norm(v)), DIRECTION, distinct)
@@ -727,6 +730,30 @@ def _block_events(block: Sheet, frame: pl.DataFrame, header_idx: int, tpl: Templ
         pl.col("etype_raw").alias("event_type"), "last_cell", "mcc_mnc", "imei", "imsi", "roaming", "target",
         *forwarded, "ts_utc",
     ))
+
+
+def _with_vocabulary_words(tpl: Template, distinct: dict[str, list[str]], label: str,
+                           assumptions: list[str]) -> Template:
+    """``tpl`` with the event-type and direction words it does not name, but the CDR
+    vocabulary does (``Voice`` in a layout whose template lists only ``MOC``/``MTC``), read
+    by the vocabulary and said; a word neither knows still makes its rows rejects."""
+    vocab = vocabulary()
+    added: dict[str, dict[str, str]] = {"event_types": {}, "directions": {}}
+    for key, mine, theirs, field_ in (("event_type", tpl.event_types, vocab.event_types, "event_types"),
+                                      ("direction", tpl.directions, vocab.directions, "directions")):
+        if key not in distinct or (key == "direction" and not tpl.directions):
+            continue
+        for value in distinct[key]:
+            word = _norm(value)
+            if word not in mine and word in theirs:
+                added[field_][word] = theirs[word]
+    if not any(added.values()):
+        return tpl
+    said = ", ".join(f"{w!r} → {m}" for table in added.values() for w, m in table.items())
+    assumptions.append(f"{label}words the layout '{tpl.name}' does not name, read by the CDR vocabulary "
+                       f"({VOCABULARY_PATH.name}): {said}".strip())
+    return replace(tpl, event_types={**added["event_types"], **tpl.event_types},
+                   directions={**added["directions"], **tpl.directions})
 
 
 def _rejects(bad: pl.DataFrame, tpl: Template, ctx: ParseContext) -> pl.DataFrame:

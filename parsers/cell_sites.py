@@ -34,7 +34,7 @@ import polars as pl
 
 from atlas.cell_site import CELLS_SCHEMA, grid_ref_to_en, os_to_wgs84, os_transform_description
 from atlas.errors import FormatError
-from atlas.model import REJECT_SCHEMA
+from atlas.model import REJECT_SCHEMA, Channel, EvidenceCategory
 from parsers._tabular import (
     RETURNS_VOCABULARY,
     Sheet,
@@ -54,7 +54,9 @@ INFO: Final = ParserInfo(
     detects="a CSV or XLSX with a cell id column, a position (latitude/longitude, easting/northing or grid "
             "reference) and antenna columns (azimuth or beam width)",
     notes=__doc__ or "",
-    sample_counts={"no public cell-site list exists": "tested on the synthetic generator's two lists"},
+    category=EvidenceCategory.COMMUNICATIONS_DATA,
+    channels=frozenset({Channel.CELL}),
+    no_public_sample="no public cell-site list exists; tested on the synthetic generator's two lists",
 )
 
 SYNONYMS: Final[dict[str, tuple[str, ...]]] = load_vocabulary(RETURNS_VOCABULARY, "cell_sites")

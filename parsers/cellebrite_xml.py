@@ -67,6 +67,7 @@ so a multi-gigabyte report parses in bounded memory (``bench/bench_cellebrite.py
 from __future__ import annotations
 
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -74,24 +75,26 @@ from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any, Final
 
-import phonenumbers
 import polars as pl
 from lxml import etree
 
 from atlas.errors import FormatError
-from atlas.model import IDENTITY_EVIDENCE_SCHEMA, REJECT_SCHEMA, TIMED_KINDS
+from atlas.model import IDENTITY_EVIDENCE_SCHEMA, REJECT_SCHEMA, TIMED_KINDS, Channel, EvidenceCategory
 from atlas.normalise.identifiers import identifier_uri
 from atlas.normalise.phones import looks_like_phone
+from atlas.normalise.region import RegionEvidence, choose_region, numbers_in
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
 INFO: Final = ParserInfo(
     name="cellebrite-xml",
-    version="1.0.0",
+    version="1.1.0",
     description="Cellebrite Physical Analyzer report (report.xml, or a .ufdr containing it)",
     detects="XML whose root is <project> in the namespace http://pa.cellebrite.com/report/2.0, "
             "bare or as report.xml inside a zip (.ufdr)",
     notes=__doc__ or "",
-    sample_counts={"synthetic rejected-ex seed 1 scale 0.2 (suspect's phone)": "see tests/test_cellebrite_xml.py"},
+    category=EvidenceCategory.HANDSET_DOWNLOAD,
+    channels=frozenset({Channel.SMS, Channel.MMS, Channel.VOICE, Channel.VIDEO, Channel.EMAIL, Channel.CHAT, Channel.GPS, Channel.CELL, Channel.PHONEBOOK, Channel.ACCOUNT, Channel.WHATSAPP, Channel.INSTAGRAM, Channel.FACEBOOK, Channel.SNAPCHAT, Channel.TELEGRAM, Channel.SIGNAL, Channel.IMESSAGE, Channel.FACETIME, Channel.X, Channel.TIKTOK, Channel.SKYPE, Channel.VIBER, Channel.WECHAT, Channel.LINE, Channel.KIK, Channel.DISCORD, Channel.OTHER_APP}),
+    no_public_sample="no public Cellebrite report in ../shared/samples; tested on the generator's reports (report.xml, and .ufdr in time-limit and covert): tests/test_cellebrite_xml.py",
 )
 
 NS: Final = "http://pa.cellebrite.com/report/2.0"
@@ -173,14 +176,6 @@ _PHONE_CHANNELS: Final = frozenset({"sms", "mms", "voice", "video", "whatsapp", 
 _NATIVE_CHANNELS: Final = frozenset({"sms", "mms", "voice", "video"})
 """Native telephony: whatever the party identifier is (short code, "Withheld"), it is a number field."""
 _HANDLE_CHANNELS: Final = frozenset({"instagram", "facebook", "snapchat", "telegram", "x", "tiktok", "skype"})
-_MCC_REGION: Final[dict[str, str]] = {
-    "234": "GB", "235": "GB", "272": "IE", "310": "US", "311": "US", "312": "US", "313": "US", "314": "US",
-    "315": "US", "316": "US", "302": "CA", "208": "FR", "262": "DE", "214": "ES", "222": "IT", "204": "NL",
-    "206": "BE", "228": "CH", "232": "AT", "238": "DK", "240": "SE", "242": "NO", "244": "FI", "260": "PL",
-    "268": "PT", "226": "RO", "202": "GR", "505": "AU", "530": "NZ", "404": "IN", "405": "IN", "410": "PK",
-    "286": "TR", "724": "BR", "334": "MX", "655": "ZA", "621": "NG",
-}
-"""Mobile country code → region, for the device's home network (ITU-T E.212 list, abridged)."""
 
 _ROW_COLUMNS: Final = (
     "source_ref", "mtype", "kind", "channel", "ts_raw", "direction", "sender", "recipients", "status",
@@ -218,9 +213,13 @@ def detect(probe: Probe) -> int:
         try:
             with zipfile.ZipFile(probe.path) as zf, zf.open(member) as fh:
                 head = fh.read(64 * 1024).decode("utf-8", errors="ignore")
-        except (zipfile.BadZipFile, RuntimeError, OSError, NotImplementedError):
-            return 40  # a UFDR-like zip we cannot open: let parse() give the clear error
-        return 95 if _looks_like_report(head) else 0
+        except (zipfile.BadZipFile, RuntimeError, OSError, NotImplementedError, zlib.error, EOFError):
+            return 40  # a UFDR-like zip we cannot open or decompress: let parse() give the clear error
+        if _looks_like_report(head):
+            return 95
+        # A report.xml member that decompresses to something other than XML: a damaged UFDR,
+        # not another format; parse() names the damage.
+        return 40 if not head.lstrip("\ufeff \t\r\n").startswith("<") else 0
     return 95 if _looks_like_report(probe.text) else 0
 
 
@@ -247,6 +246,10 @@ def _open_report(path: Path) -> Iterator[tuple[IO[bytes], str]]:
             stream = zf.open(member)
         except RuntimeError as exc:  # encrypted member
             raise FormatError(f"{path}: cannot open {member} in the UFDR ({exc}); is it password-protected?") from exc
+        except (zipfile.BadZipFile, OSError, NotImplementedError, zlib.error, EOFError) as exc:
+            # The zip's directory points at a damaged entry (bytes inserted or cut before it).
+            raise FormatError(f"{path}: cannot open {member} in the UFDR ({exc}): the package is damaged; "
+                              "acquire or export it again") from exc
         with stream:
             yield stream, f"{path}!{member}"
 
@@ -769,25 +772,15 @@ def _owner(report: _Report, ctx: ParseContext, assumptions: list[str]) -> str | 
     return None
 
 
-def _region(report: _Report, assumptions: list[str]) -> str | None:
+def _region(report: _Report, ctx: ParseContext, frame: pl.DataFrame, assumptions: list[str]) -> str:
+    """The device's region (its MSISDN, its SIM's IMSI, then the numbers it holds), stated."""
     msisdn = next((v for k, v in report.metadata.items() if "msisdn" in k.lower() and v), "")
-    m = msisdn.strip().replace(" ", "")
-    if m.startswith(("+", "00")):
-        try:
-            number = phonenumbers.parse("+" + m.lstrip("+").removeprefix("00") if m.startswith("00") else m)
-            region = phonenumbers.region_code_for_country_code(number.country_code or 0)
-        except phonenumbers.NumberParseException:
-            region = None
-        if region and region != "ZZ":
-            assumptions.append(f"national numbers read as {region} numbers (the device's MSISDN {msisdn} is a {region} number)")
-            return region
     imsi = next((v for k, v in report.metadata.items() if k.upper() == "IMSI" and v), "")
-    mcc = imsi.strip()[:3]
-    if mcc in _MCC_REGION:
-        region = _MCC_REGION[mcc]
-        assumptions.append(f"national numbers read as {region} numbers (the SIM's IMSI {imsi} has country code {mcc})")
-        return region
-    return None
+    choice = choose_region(RegionEvidence(msisdns=(msisdn.replace(" ", ""),) if msisdn else (),
+                                          imsis=(imsi,) if imsi else (), numbers=numbers_in(frame)),
+                           default=ctx.region, instructed=ctx.region_instructed)
+    assumptions.append(choice.assumption)
+    return choice.region
 
 
 def _times(frame: pl.DataFrame, assumptions: list[str]) -> pl.DataFrame:
@@ -839,11 +832,16 @@ def _unique_refs(frame: pl.DataFrame, assumptions: list[str]) -> pl.DataFrame:
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
     report = _Report(ctx)
     with _open_report(path) as (stream, where):
-        _stream(report, stream, where)
+        try:
+            _stream(report, stream, where)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            raise FormatError(
+                f"{where}: the compressed report is damaged ({exc}); the UFDR is truncated or corrupt, so nothing "
+                "was read from it: acquire or export it again") from exc
     assumptions: list[str] = []
     owner = _owner(report, ctx, assumptions)
-    region = _region(report, assumptions)
     frame = _unique_refs(report.rows.frame(), assumptions)
+    region = _region(report, ctx, frame, assumptions)
     frame = _times(frame, assumptions)
 
     timed = pl.col("kind").is_in(list(TIMED_KINDS))
@@ -885,11 +883,11 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     # the same number are one identifier, not a link between two).
     by_uri: dict[str, str] = {}
     for raw in ([fill_owner] if fill_owner else []) + sorted(report.owner_ids):
-        by_uri.setdefault(identifier_uri(raw, source_id=ctx.source_id, region=region or ctx.region), raw)
+        by_uri.setdefault(identifier_uri(raw, source_id=ctx.source_id, region=region), raw)
     owner_ids = list(by_uri.values())
     for ref, account, detail, _entries in report.accounts:
         for oid in owner_ids:
-            if by_uri.get(identifier_uri(account, source_id=ctx.source_id, region=region or ctx.region)) is None:
+            if by_uri.get(identifier_uri(account, source_id=ctx.source_id, region=region)) is None:
                 evidence.append({"source_ref": ref, "basis": "device-owner", "identifier": oid, "related": account,
                                  "detail": f"{detail}; logged in on the device of {oid.split(':', 1)[-1]} (device owner)"})
     if len(owner_ids) > 1:

@@ -48,9 +48,9 @@ import ijson
 import polars as pl
 
 from atlas.errors import FormatError
-from atlas.model import KINDS, TS_BASES
+from atlas.model import KINDS, TS_BASES, Channel, EvidenceCategory
 from parsers._exports import epoch_ms_utc, excerpt, has_array, iso_basis, with_iso_instant
-from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
+from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCount
 
 INFO: Final = ParserInfo(
     name="google-records-json",
@@ -58,6 +58,12 @@ INFO: Final = ParserInfo(
     description="Google Location History Records.json (Takeout or police return), streamed",
     detects="JSON with a 'locations' array of records with latitudeE7/longitudeE7 (or a bare list of such records)",
     notes=__doc__ or "",
+    category=EvidenceCategory.LOCATION_HISTORY,
+    channels=frozenset({Channel.GOOGLE_LOCATION}),
+    sample_counts=(
+        SampleCount("kgeo-google-location/records.json", 12, 12, 0, "locations[0]", "2015-10-10T18:47:02.597000+00:00",
+                    note="hossain-khan/kgeo-timeline Records.json: 12 fixes, E7 coordinates"),
+    ),
 )
 
 CHUNK: Final = 25_000

@@ -32,7 +32,7 @@ from typing import Final
 import polars as pl
 
 from atlas.errors import FormatError
-from atlas.model import TS_TYPE, UTC
+from atlas.model import TS_TYPE, UTC, Channel, EvidenceCategory
 from parsers._exports import epoch_auto_utc, iso_instant, rejects
 from parsers._tabular import probe_sheets, read_sheets, with_header
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
@@ -44,6 +44,9 @@ INFO: Final = ParserInfo(
     detects="CSV whose header (after any preamble) has 'Timestamp (UTC)' (or Timestamp), Latitude and Longitude, "
     "and a Display Radius / Device Tag column",
     notes=__doc__ or "",
+    category=EvidenceCategory.LOCATION_HISTORY,
+    channels=frozenset({Channel.GOOGLE_LOCATION}),
+    no_public_sample="no public Google location return exists; tested on the generator's return",
 )
 
 ROLES: Final = {

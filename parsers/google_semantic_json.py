@@ -44,6 +44,7 @@ from typing import Any, Final
 import polars as pl
 
 from atlas.errors import FormatError
+from atlas.model import Channel, EvidenceCategory
 from parsers._exports import (
     epoch_ms_utc,
     excerpt,
@@ -55,7 +56,7 @@ from parsers._exports import (
     rejects,
     rejects_lone_surrogates,
 )
-from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
+from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCount
 
 INFO: Final = ParserInfo(
     name="google-semantic-json",
@@ -63,6 +64,12 @@ INFO: Final = ParserInfo(
     description="Google Semantic Location History monthly file (placeVisit / activitySegment)",
     detects="JSON object with 'timelineObjects' holding placeVisit / activitySegment",
     notes=__doc__ or "",
+    category=EvidenceCategory.LOCATION_HISTORY,
+    channels=frozenset({Channel.GOOGLE_LOCATION}),
+    sample_counts=(
+        SampleCount("kgeo-google-location/semantic-2021-august.json", 315, 315, 0, "timelineObjects[0].activitySegment.start", "2021-08-01T00:22:28+00:00",
+                    note="kgeo-timeline August 2021: 61 activity segments (start and end), 64 place visits and 9 child visits, 120 raw-path points"),
+    ),
 )
 
 _COLS: Final = ("source_ref", "lat_e7", "lon_e7", "accuracy_m", "start", "start_ms", "end", "end_ms", "text")

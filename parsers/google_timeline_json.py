@@ -52,6 +52,7 @@ from typing import Any, Final
 import polars as pl
 
 from atlas.errors import FormatError
+from atlas.model import Channel, EvidenceCategory
 from parsers._exports import excerpt, has_array, head_keys, iso_basis, iso_instant, load_json, rejects, rejects_lone_surrogates
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
@@ -61,6 +62,9 @@ INFO: Final = ParserInfo(
     description="Google Maps Timeline exported from the phone (Timeline.json: semanticSegments, rawSignals)",
     detects="JSON with 'semanticSegments' (and/or 'rawSignals'), or an iOS list of segments with 'geo:' coordinates",
     notes=__doc__ or "",
+    category=EvidenceCategory.LOCATION_HISTORY,
+    channels=frozenset({Channel.GOOGLE_LOCATION}),
+    no_public_sample="no public on-device Timeline.json in ../shared/samples; tested on the generator's files (Android and iOS layouts)",
 )
 
 LATLNG: Final = r"^\s*(?:geo:)?\s*(-?\d+(?:\.\d+)?)\s*°?\s*,\s*(-?\d+(?:\.\d+)?)\s*°?\s*$"

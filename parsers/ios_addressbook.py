@@ -22,9 +22,10 @@ from typing import Final
 
 import polars as pl
 
-from atlas.model import TS_TYPE
+from atlas.model import TS_TYPE, Channel, EvidenceCategory
 from atlas.normalise.times import from_epoch
 from parsers._phone_db import (
+    decide_region,
     has_columns,
     open_evidence,
     read_frame,
@@ -35,15 +36,20 @@ from parsers._phone_db import (
     table_columns,
     tidy_evidence,
 )
-from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
+from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCount
 
 INFO: Final = ParserInfo(
     name="ios-addressbook",
-    version="1.0.0",
+    version="1.1.0",
     description="iOS contacts database (AddressBook.sqlitedb)",
     detects="SQLite with ABPerson and ABMultiValue (record_id, property, value) tables",
     notes=__doc__ or "",
-    sample_counts={},
+    category=EvidenceCategory.HANDSET_DOWNLOAD,
+    channels=frozenset({Channel.ADDRESS_BOOK}),
+    sample_counts=(
+        SampleCount("ileapp-josh-ios15-addressbook/AddressBook.sqlitedb", 9, 9, 0, "ABPerson 1", "2023-04-24T17:59:55+00:00",
+                    note="iLEAPP josh_ios15 AddressBook.sqlitedb read with its -wal: 9 cards, as iLEAPP finds"),
+    ),
 )
 
 PHONE: Final = 3
@@ -115,12 +121,14 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         pl.coalesce(name_id, pl.col("ids").list.first()).alias("sender"),
         pl.col("ids").alias("recipients"),
         pl.format("address-book entry '{}'{}: {}", pl.col("name").fill_null("(no name)"), extra,
-                  pl.col("lines").list.join("; ")).alias("text"),
+                  pl.when(pl.col("lines").list.len() > 0).then(pl.col("lines").list.join("; "))
+                  .otherwise(pl.lit("no number or e-mail"))).alias("text"),
     )
     evidence = star_evidence(
         cards.with_columns(pl.coalesce(name_id, pl.col("ids").list.first()).alias("hub"),
                            pl.format("'{}' ({})", pl.col("name").fill_null("(no name)"), pl.col("source_ref")).alias("label")),
         ctx.source_id, "the iPhone's address book links these in the entry")
     notes.append("a contact card's time is its last modification (ABPerson.ModificationDate), not a contact")
+    region = decide_region(ctx, notes, events)
     return ParseResult(events=events, rejects=bad, records_read=events.height + bad.height, assumptions=notes,
-                       evidence=tidy_evidence(evidence, ctx.region))
+                       region=region, evidence=tidy_evidence(evidence, region))

@@ -34,13 +34,13 @@ from typing import Final
 
 import polars as pl
 
-from atlas.model import TS_TYPE
+from atlas.model import TS_TYPE, Channel, EvidenceCategory
 from atlas.normalise.times import from_epoch
 from parsers._phone_db import (
+    decide_region,
     empty_rejects,
     has_columns,
     jid_expr,
-    mode_region,
     open_evidence,
     owner_list,
     read_frame,
@@ -53,11 +53,13 @@ from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
 INFO: Final = ParserInfo(
     name="ios-callhistory",
-    version="1.0.0",
+    version="1.1.0",
     description="iOS call history (CallHistory.storedata): phone, FaceTime and app calls",
     detects="SQLite with a ZCALLRECORD table (ZDATE, ZDURATION, ZORIGINATED, ZADDRESS)",
     notes=__doc__ or "",
-    sample_counts={},
+    category=EvidenceCategory.HANDSET_DOWNLOAD,
+    channels=frozenset({Channel.VOICE, Channel.FACETIME, Channel.WHATSAPP, Channel.FACEBOOK, Channel.TELEGRAM, Channel.SIGNAL, Channel.SKYPE, Channel.VIBER, Channel.INSTAGRAM, Channel.SNAPCHAT, Channel.GOOGLE_MEET, Channel.OTHER_APP}),
+    no_public_sample="no public CallHistory.storedata in ../shared/samples; tested on the generator's iPhones",
 )
 
 SERVICES: Final = {
@@ -162,9 +164,6 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         seconds.alias("duration_s"),
         text.alias("text"),
     )
-    region = mode_region(frame.get_column("iso"))
-    if region:
-        notes.append(f"national numbers read with region {region}, the network country the calls record (ZISO_COUNTRY_CODE)")
     if ctx.owner is None:
         notes.append("the owner's own number is not recorded in CallHistory.storedata: give --owner")
     named = frame.filter(pl.col("name").is_not_null() & (pl.col("name").str.strip_chars() != "") & pl.col("address").is_not_null()
@@ -178,5 +177,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         pl.col("ident").alias("related"),
         pl.format("the call history recorded the contact name '{}' (ZCALLRECORD {})", pl.col("name"), pl.col("pk")).alias("detail"),
     )
+    region = decide_region(ctx, notes, events, evidence, countries=frame.get_column("iso"),
+                           countries_from="ZCALLRECORD.ZISO_COUNTRY_CODE")
     return ParseResult(events=events, rejects=empty_rejects(), records_read=events.height, region=region,
-                       assumptions=notes, evidence=tidy_evidence(evidence, region or ctx.region))
+                       assumptions=notes, evidence=tidy_evidence(evidence, region))

@@ -30,8 +30,12 @@ Format notes, and where they come from (plaso's ``imessage`` plugin, iLEAPP
   kept and marked deleted. ``deleted_messages`` (older iOS) lists only the GUIDs of
   deleted messages, no content or time: counted in the notes, not events.
 * ``item_type`` ≠ 0 rows are group events (renames, members joining/leaving): notes.
-* The database is usually in WAL mode; it is read as on disk, and the ``-wal`` is not
-  replayed (the notes say whether one was present and how big).
+* The database is usually in WAL mode: a ``-wal`` beside it is read with it as one
+  source, on a temporary copy (:mod:`parsers._sqlite`; the notes say which tables'
+  rows came from it).
+* National numbers: the region is decided from ``handle.country`` (the country the
+  phone filed each handle under), else the numbers themselves
+  (:mod:`atlas.normalise.region`), and stated.
 
 Public sample: plaso ``test_data/sqlite/imessage_chat.db``: 10 messages (all
 iMessage; 5 sent, 5 received), first ``2015-11-22T18:09:46Z``, last
@@ -47,12 +51,12 @@ from typing import Final
 
 import polars as pl
 
-from atlas.model import TS_TYPE
+from atlas.model import TS_TYPE, Channel, EvidenceCategory
 from atlas.normalise.times import from_epoch
 from parsers._phone_db import (
+    decide_region,
     empty_rejects,
     has_columns,
-    mode_region,
     open_evidence,
     phone_or_email,
     read_frame,
@@ -61,15 +65,20 @@ from parsers._phone_db import (
     table_columns,
     typedstream_text,
 )
-from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
+from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCount
 
 INFO: Final = ParserInfo(
     name="ios-sms",
-    version="1.0.0",
+    version="1.1.0",
     description="iOS Messages database (sms.db: iMessage, SMS, MMS, RCS)",
     detects="SQLite with message (is_from_me, date), handle and chat_message_join tables",
     notes=__doc__ or "",
-    sample_counts={"plaso sqlite/imessage_chat.db": "10 records: 10 iMessages (5 sent, 5 received), 0 rejects"},
+    category=EvidenceCategory.HANDSET_DOWNLOAD,
+    channels=frozenset({Channel.IMESSAGE, Channel.SMS, Channel.MMS, Channel.RCS, Channel.OTHER_APP}),
+    sample_counts=(
+        SampleCount("plaso/imessage_chat.db", 10, 10, 0, "message rowid 1", "2015-11-22T18:09:46+00:00",
+                    note="plaso test_data/sqlite/imessage_chat.db: 10 iMessages (5 sent, 5 received)"),
+    ),
 )
 
 MESSAGE_COLUMNS: Final = {
@@ -196,9 +205,6 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     if orphan_joins:
         notes.append(f"chat_message_join refers to {orphan_joins} message row(s) no longer in the message table")
 
-    region = mode_region(frame.get_column("country"))
-    if region:
-        notes.append(f"national numbers read with region {region}, the country the handles are filed under (handle.country)")
 
     from_me = pl.col("is_from_me").fill_null(0) == 1
     service = pl.col("service").str.to_lowercase()
@@ -244,5 +250,6 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         pl.col("attachments").fill_null(pl.lit([], pl.List(pl.String))),
         pl.col("recently_deleted").fill_null(False).alias("deleted"),
     )
+    region = decide_region(ctx, notes, events, countries=frame.get_column("country"), countries_from="handle.country")
     return ParseResult(events=events, rejects=empty_rejects(), records_read=events.height, owner=inferred,
                        region=region, assumptions=notes)

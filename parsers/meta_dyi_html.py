@@ -41,6 +41,7 @@ import polars as pl
 from lxml import etree
 
 from atlas.errors import AtlasError, FormatError
+from atlas.model import Channel, EvidenceCategory
 from atlas.normalise.times import parse_datetimes, sniff_datetime_format
 from parsers._exports import others, raw_events, rejects
 from parsers._meta import decide_platform
@@ -52,6 +53,9 @@ INFO: Final = ParserInfo(
     description="Facebook / Messenger / Instagram 'Download your information' HTML message page",
     detects="HTML with Meta's message boxes ('uiBoxWhite noborder' with _a6-o / _2lem time elements)",
     notes=__doc__ or "",
+    category=EvidenceCategory.SOCIAL_MEDIA_RETURN,
+    channels=frozenset({Channel.FACEBOOK, Channel.INSTAGRAM}),
+    no_public_sample="no public 'Download your information' HTML page in ../shared/samples; tested on the generator's pages",
 )
 
 _BOX: Final = '//div[contains(concat(" ", normalize-space(@class), " "), " uiBoxWhite ") and contains(concat(" ", normalize-space(@class), " "), " noborder ")]'

@@ -71,6 +71,7 @@ from typing import Any, Final
 import polars as pl
 
 from atlas.errors import FormatError
+from atlas.model import Channel, EvidenceCategory
 from parsers._exports import (
     epoch_ms_utc,
     epoch_s_utc,
@@ -87,7 +88,7 @@ from parsers._exports import (
     repair_value,
 )
 from parsers._meta import decide_platform
-from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
+from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCount
 
 INFO: Final = ParserInfo(
     name="meta-dyi-json",
@@ -96,7 +97,12 @@ INFO: Final = ParserInfo(
     detects="JSON with participants/messages and sender_name + timestamp_ms (or camelCase senderName + timestamp), "
     "or Meta's posts, comments_v2, string_map_data comments, profile_user / profile_v2",
     notes=__doc__ or "",
-    sample_counts={"chat-miner instagram/test_export.json": "2 records: 2 messages, 0 rejects"},
+    category=EvidenceCategory.SOCIAL_MEDIA_RETURN,
+    channels=frozenset({Channel.FACEBOOK, Channel.INSTAGRAM}),
+    sample_counts=(
+        SampleCount("chat-miner/instagram/test_export.json", 2, 2, 0, "messages[0]", "2020-01-17T20:49:00+00:00",
+                    note="joweich/chat-miner Instagram export: 2 messages"),
+    ),
 )
 
 MEDIA_KEYS: Final = ("photos", "videos", "audio_files", "files", "gifs")

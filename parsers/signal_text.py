@@ -36,9 +36,10 @@ from typing import Final
 import polars as pl
 
 from atlas.errors import FormatError
+from atlas.model import Channel, EvidenceCategory
 from atlas.normalise.phones import looks_like_phone
 from parsers._exports import read_bytes_text, rejects
-from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
+from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCount
 
 INFO: Final = ParserInfo(
     name="signal-text",
@@ -46,7 +47,12 @@ INFO: Final = ParserInfo(
     description="Signal chat exported as plain text ('[YYYY-MM-DD, HH:MM] Name: text')",
     detects="text whose message headers are all '[YYYY-MM-DD, HH:MM] ' (bracketed ISO date, minutes, no seconds)",
     notes=__doc__ or "",
-    sample_counts={"chat-miner signal/test_export.txt": "2 records: 2 messages, 0 rejects"},
+    category=EvidenceCategory.CHAT_EXPORT,
+    channels=frozenset({Channel.SIGNAL}),
+    sample_counts=(
+        SampleCount("chat-miner/signal/test_export.txt", 2, 2, 0, "line 1", "2019-12-24T12:23:00+00:00",
+                    note="joweich/chat-miner Signal text export: 2 messages"),
+    ),
 )
 
 HEADER: Final = r"^\ufeff?\[(?P<d>\d{4}-\d{2}-\d{2}), (?P<t>\d{2}:\d{2})\] (?P<rest>.*)$"

@@ -51,7 +51,7 @@ from typing import Any, Final
 import polars as pl
 
 from atlas.errors import FormatError
-from atlas.model import TS_TYPE, UTC
+from atlas.model import TS_TYPE, UTC, Channel, EvidenceCategory
 from parsers._exports import (
     epoch_auto_utc,
     excerpt,
@@ -73,6 +73,9 @@ INFO: Final = ParserInfo(
     detects="JSON whose records have 'Media Type' and 'Created' with 'From'/'To'; or CSV (after any preamble) whose "
     "header names a sender (sender_username/from), a recipient and a timestamp",
     notes=__doc__ or "",
+    category=EvidenceCategory.SOCIAL_MEDIA_RETURN,
+    channels=frozenset({Channel.SNAPCHAT}),
+    no_public_sample="no public Snapchat export or return in ../shared/samples; tested on the generator's files",
 )
 
 OLD_SECTIONS: Final = {

@@ -29,7 +29,7 @@ from typing import Final
 import polars as pl
 
 from atlas.errors import FormatError
-from atlas.model import IDENTITY_EVIDENCE_SCHEMA
+from atlas.model import IDENTITY_EVIDENCE_SCHEMA, Channel, EvidenceCategory
 from parsers._tabular import RETURNS_VOCABULARY, Sheet, load_vocabulary, probe_sheets, read_sheets, resolve_headers
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 from parsers.cdr import HEADER_SCAN_ROWS
@@ -41,7 +41,9 @@ INFO: Final = ParserInfo(
     detects="a CSV or XLSX with a number column (MSISDN) and subscriber columns (name, address or account) "
             "and handset/SIM columns (IMEI or IMSI)",
     notes=__doc__ or "",
-    sample_counts={"no public subscriber return exists": "tested on the synthetic generator's return"},
+    category=EvidenceCategory.COMMUNICATIONS_DATA,
+    channels=frozenset({Channel.SUBSCRIBER}),
+    no_public_sample="no public subscriber return exists; tested on the synthetic generator's return",
 )
 
 SYNONYMS: Final[dict[str, tuple[str, ...]]] = load_vocabulary(RETURNS_VOCABULARY, "subscriber")

@@ -61,9 +61,9 @@ from typing import Any, Final
 import polars as pl
 
 from atlas.errors import FormatError
-from atlas.model import NAIVE_TS_TYPE
+from atlas.model import NAIVE_TS_TYPE, Channel, EvidenceCategory
 from parsers._exports import epoch_s_utc, excerpt, has_array, head_keys, load_json, raw_events, rejects, rejects_lone_surrogates
-from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
+from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCount
 
 INFO: Final = ParserInfo(
     name="telegram-json",
@@ -72,10 +72,14 @@ INFO: Final = ParserInfo(
     detects="JSON with 'messages' whose records have 'date_unixtime' or 'date' with 'from'/'type', or a full "
     "export with 'chats': {'list': [...]}",
     notes=__doc__ or "",
-    sample_counts={
-        "chat-miner telegram/test_single_export.json": "2 records: 2 messages, 0 rejects",
-        "chat-miner telegram/test_batch_export.json": "2 records: 2 messages, 0 rejects",
-    },
+    category=EvidenceCategory.SOCIAL_MEDIA_RETURN,
+    channels=frozenset({Channel.TELEGRAM}),
+    sample_counts=(
+        SampleCount("chat-miner/telegram/test_single_export.json", 2, 2, 0, "messages[0]", "2018-12-05T10:39:10+00:00",
+                    note="joweich/chat-miner Telegram Desktop single-chat export: 2 messages"),
+        SampleCount("chat-miner/telegram/test_batch_export.json", 2, 2, 0, "chats.list[0].messages[0]", "2018-12-05T10:39:10+00:00",
+                    note="joweich/chat-miner Telegram Desktop full export: 2 messages"),
+    ),
 )
 
 CALL_ACTIONS: Final = ("phone_call", "group_call")

@@ -52,7 +52,7 @@ from typing import Any, Final
 import polars as pl
 
 from atlas.errors import AtlasError, FormatError
-from atlas.model import IDENTITY_EVIDENCE_SCHEMA, REJECT_SCHEMA
+from atlas.model import IDENTITY_EVIDENCE_SCHEMA, REJECT_SCHEMA, Channel, EvidenceCategory
 from atlas.normalise.times import parse_datetimes, sniff_datetime_format
 from parsers._tabular import probe_sheets, read_sheets
 from parsers._tool_meaning import VOCABULARY_PATH as MEANING_VOCABULARY
@@ -67,7 +67,9 @@ INFO: Final = ParserInfo(
     detects="CSV or XLSX whose header row (within the first 15 rows) matches a template in "
             "parsers/templates/tool_exports.toml (Cellebrite Excel, XRY, AXIOM CSV), or --map FILE",
     notes=__doc__ or "",
-    sample_counts={"synthetic rejected-ex victim phone (Cellebrite Excel)": "see tests/test_tool_export.py"},
+    category=EvidenceCategory.TOOL_EXPORT,
+    channels=frozenset({Channel.SMS, Channel.MMS, Channel.VOICE, Channel.VIDEO, Channel.EMAIL, Channel.PHONEBOOK, Channel.ACCOUNT, Channel.WHATSAPP, Channel.INSTAGRAM, Channel.FACEBOOK, Channel.SNAPCHAT, Channel.TELEGRAM, Channel.SIGNAL, Channel.IMESSAGE, Channel.FACETIME, Channel.X, Channel.TIKTOK, Channel.SKYPE, Channel.VIBER, Channel.WECHAT, Channel.LINE, Channel.KIK, Channel.DISCORD, Channel.OTHER_APP}),
+    no_public_sample="no public tool export in ../shared/samples; tested on the generator's exports (tests/test_tool_export.py)",
 )
 
 TEMPLATES_FILE: Final = Path(__file__).with_name("templates") / "tool_exports.toml"

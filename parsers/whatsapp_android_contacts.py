@@ -24,7 +24,9 @@ from typing import Final
 
 import polars as pl
 
+from atlas.model import Channel, EvidenceCategory
 from parsers._phone_db import (
+    decide_region,
     empty_rejects,
     has_columns,
     jid_expr,
@@ -40,11 +42,13 @@ from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
 INFO: Final = ParserInfo(
     name="whatsapp-android-contacts",
-    version="1.0.0",
+    version="1.1.0",
     description="WhatsApp Android contacts database (wa.db)",
     detects="SQLite with a wa_contacts table (jid, display_name / wa_name)",
     notes=__doc__ or "",
-    sample_counts={},
+    category=EvidenceCategory.HANDSET_DOWNLOAD,
+    channels=frozenset({Channel.WHATSAPP}),
+    no_public_sample="no public wa.db in ../shared/samples; tested on the generator's databases",
 )
 
 
@@ -111,8 +115,6 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     region = region_from_numbers(people.filter(pl.col("number").is_not_null() & pl.col("jid").str.ends_with("@s.whatsapp.net"))
                                  .select(pl.col("number").alias("written"),
                                          pl.col("jid").str.split("@").list.first().alias("e164_digits")))
-    if region:
-        notes.append(f"national numbers read with region {region}: the JIDs (international numbers) show the saved "
-                     "numbers' country calling code")
+    region = decide_region(ctx, notes, events, evidence, same_numbers=region, same_numbers_from="the JIDs (international numbers) beside the saved numbers")
     return ParseResult(events=events, rejects=empty_rejects(), records_read=events.height, region=region,
-                       assumptions=notes, evidence=tidy_evidence(evidence, region or ctx.region))
+                       assumptions=notes, evidence=tidy_evidence(evidence, region))

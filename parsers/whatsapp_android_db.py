@@ -1,7 +1,6 @@
 """WhatsApp for Android: the decrypted message database ``msgstore.db``.
 
-Two layouts are in circulation and both are read (the newer wins where a migrated
-database still carries the old table; the old table's size is then stated):
+Two layouts are in circulation and both are read, from whichever tables hold the data:
 
 * **legacy** (to 2022): ``messages``: ``key_remote_jid`` (the chat), ``key_from_me``,
   ``key_id``, ``status``, ``data`` (text), ``timestamp`` (**ms** since 1970 UTC),
@@ -18,6 +17,28 @@ Both have ``call_log`` (``jid_row_id`` → ``jid``, ``from_me``, ``timestamp`` m
 ``video_call``, ``duration`` s, ``call_result``: 2 unanswered, 3 unavailable,
 4 rejected, 5 answered, 6 answered on another device, 7 busy;
 ``group_jid_row_id`` ≠ 0 for a group call).
+
+Mixed generations, and how they are read (the choice is stated in the notes):
+
+* **mid-migration**: WhatsApp 2.22 moved messages from ``messages`` to ``message`` in
+  batches. A database caught part-way has both tables; the new one may hold only
+  WhatsApp's placeholder row (``key_id`` '-1', no chat). Both are read: every real row
+  of ``message``, and every row of ``messages`` that ``message`` does not also hold (the
+  same ``key_id``, chat and direction: a migrated copy is one message, never counted
+  twice). Which table each message came from is its ``source_ref``.
+* **dropped or renamed columns** (2024-2025 versions): every column is selected by
+  name and qualified by its table (2.24.25 has ``media_caption`` in more than one joined
+  table: an unqualified name is ambiguous); one this version lacks is read as empty, and
+  the notes list the columns absent that this parser would have used. Views are never
+  read (2.24.19 dropped ``raw_string_jid`` from ``chat_view``: the ``chat`` and ``jid``
+  tables are read instead), and the receipt columns 2.24.25 removed from ``message``
+  (``received_timestamp``, ``receipt_server_timestamp``) are not needed. Sources: IPED
+  issue 2326 (2024-10), whatsapp-viewer issue 183 (2025-01).
+* **LID accounts**: newer versions address people by ``…@lid`` ids that hide the
+  number. ``jid_map`` (``lid_row_id`` → ``jid_row_id``, both ``jid`` rows) maps a LID to
+  the phone-number account WhatsApp knows it as: each mapping becomes identity evidence
+  (``account-profile``, documentary) so alias resolution links the two; a LID with no
+  mapping stays its own identifier (``whatsapp-lid:<id>``), counted in the notes.
 
 Format notes, and where they come from (frozenspider/chat-history-manager's msgstore
 test schemas; thebinaryhick.blog "New msgstore, who dis?" (2022); ALEAPP/IPED
@@ -38,7 +59,9 @@ WhatsApp extractors):
 
 No public msgstore.db is in the shared samples (real ones are encrypted ``.crypt14``
 backups or extractions of private phones); the tests use the generator's files in
-both layouts.
+every layout (current, legacy, mid-migration, WAL-only, LIDs with and without
+``jid_map``). The ``jid_map`` table and its ``lid_row_id`` column are named in
+WhatsApp's own SQL (decompiled Android builds).
 """
 
 from __future__ import annotations
@@ -49,7 +72,7 @@ from typing import Final
 
 import polars as pl
 
-from atlas.model import TS_TYPE
+from atlas.model import TS_TYPE, Channel, EvidenceCategory
 from atlas.normalise.times import from_epoch
 from parsers._phone_db import (
     has_columns,
@@ -66,11 +89,13 @@ from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
 INFO: Final = ParserInfo(
     name="whatsapp-android-db",
-    version="1.0.0",
+    version="1.1.0",
     description="WhatsApp Android message database (msgstore.db, legacy or current layout)",
     detects="SQLite with 'messages' (key_remote_jid, key_from_me) or 'message' (chat_row_id, from_me, key_id) + 'jid'",
     notes=__doc__ or "",
-    sample_counts={},
+    category=EvidenceCategory.HANDSET_DOWNLOAD,
+    channels=frozenset({Channel.WHATSAPP}),
+    no_public_sample="no public msgstore.db exists (real ones are encrypted backups or private phones); tested on the generator's files in every layout",
 )
 
 SYSTEM_TYPES: Final = (7,)
@@ -80,10 +105,27 @@ MEDIA_KINDS: Final = {1: "image", 2: "audio", 3: "video", 4: "contact card", 5: 
 CALL_RESULTS: Final = {2: "missed", 3: "missed", 4: "rejected", 5: "answered", 6: "answered", 7: "missed"}
 
 MSG_SCHEMA: Final = {
-    "rowid": pl.Int64, "chat_jid": pl.String, "from_me": pl.Int64, "sender_jid": pl.String, "status": pl.Int64,
+    "rowid": pl.Int64, "key_id": pl.String, "chat_jid": pl.String, "from_me": pl.Int64, "sender_jid": pl.String, "status": pl.Int64,
     "timestamp": pl.Int64, "mtype": pl.Int64, "text": pl.String, "media_name": pl.String, "file_path": pl.String,
     "caption": pl.String, "mime": pl.String, "lat": pl.Float64, "lon": pl.Float64, "revoked": pl.Int64, "subject": pl.String,
 }
+
+
+CURRENT_MESSAGE: Final = {"rowid": "_id", "key_id": "key_id", "from_me": "from_me", "status": "status",
+                           "timestamp": "timestamp", "mtype": "message_type", "text": "text_data"}
+LEGACY_MESSAGES: Final = {
+    "rowid": "_id", "key_id": "key_id", "chat_jid": "key_remote_jid", "from_me": "key_from_me",
+    "sender_jid": "remote_resource", "status": "status", "timestamp": "timestamp", "mtype": "media_wa_type", "text": "data",
+    "media_name": "media_name", "file_path": "media_url", "caption": "media_caption", "mime": "media_mime_type",
+    "lat": "latitude", "lon": "longitude",
+}
+EXPECTED_COLUMNS: Final = {
+    "message": (*CURRENT_MESSAGE.values(), "chat_row_id", "sender_jid_row_id"),
+    "message_media": ("message_row_id", "media_name", "file_path", "media_caption", "mime_type"),
+    "chat": ("jid_row_id", "subject"),
+    "jid": ("user", "server", "raw_string"),
+}
+"""Columns of the current layout this parser reads: those a version lacks are named in the notes."""
 
 
 def is_current(tables: dict[str, set[str]]) -> bool:
@@ -106,12 +148,14 @@ def _jid_sql(alias: str, tables: dict[str, set[str]]) -> str:
 
 
 def _current(con: sqlite3.Connection, path: Path, tables: dict[str, set[str]]) -> pl.DataFrame:
-    m = select_sql(tables, "message", {"rowid": "_id", "from_me": "from_me", "status": "status", "timestamp": "timestamp",
-                                       "mtype": "message_type", "text": "text_data"}, alias="m")
-    joins = ["LEFT JOIN chat c ON c._id = m.chat_row_id", "LEFT JOIN jid cj ON cj._id = c.jid_row_id",
-             "LEFT JOIN jid sj ON sj._id = m.sender_jid_row_id"]
+    m = select_sql(tables, "message", CURRENT_MESSAGE, alias="m")
+    joins = ["LEFT JOIN chat c ON c._id = m.chat_row_id", "LEFT JOIN jid cj ON cj._id = c.jid_row_id"]
+    sender = "NULL"
+    if "sender_jid_row_id" in tables["message"]:
+        joins.append("LEFT JOIN jid sj ON sj._id = m.sender_jid_row_id")
+        sender = f"CASE WHEN m.sender_jid_row_id > 0 THEN {_jid_sql('sj', tables)} END"
     media = "NULL AS media_name, NULL AS file_path, NULL AS caption, NULL AS mime"
-    if "message_media" in tables:
+    if has_columns(tables, "message_media", "message_row_id"):
         media = select_sql(tables, "message_media", {"media_name": "media_name", "file_path": "file_path",
                                                      "caption": "media_caption", "mime": "mime_type"}, alias="mm")
         joins.append("LEFT JOIN message_media mm ON mm.message_row_id = m._id")
@@ -124,18 +168,13 @@ def _current(con: sqlite3.Connection, path: Path, tables: dict[str, set[str]]) -
         revoked = "(mr.message_row_id IS NOT NULL) AS revoked"
         joins.append("LEFT JOIN message_revoked mr ON mr.message_row_id = m._id")
     subject = "c.subject" if "subject" in tables.get("chat", set()) else "NULL"
-    query = (f"SELECT {m}, {_jid_sql('cj', tables)} AS chat_jid, "
-             f"CASE WHEN m.sender_jid_row_id > 0 THEN {_jid_sql('sj', tables)} END AS sender_jid, "
+    query = (f"SELECT {m}, {_jid_sql('cj', tables)} AS chat_jid, {sender} AS sender_jid, "
              f"{media}, {loc}, {revoked}, {subject} AS subject FROM message m {' '.join(joins)} ORDER BY m._id")
     return read_frame(con, path, query, MSG_SCHEMA)
 
 
 def _legacy(con: sqlite3.Connection, path: Path, tables: dict[str, set[str]]) -> pl.DataFrame:
-    cols = select_sql(tables, "messages", {
-        "rowid": "_id", "chat_jid": "key_remote_jid", "from_me": "key_from_me", "sender_jid": "remote_resource",
-        "status": "status", "timestamp": "timestamp", "mtype": "media_wa_type", "text": "data", "media_name": "media_name",
-        "file_path": "media_url", "caption": "media_caption", "mime": "media_mime_type", "lat": "latitude", "lon": "longitude",
-    }, alias="m")
+    cols = select_sql(tables, "messages", LEGACY_MESSAGES, alias="m")
     subject_join, subject = "", "NULL"
     if has_columns(tables, "chat_list", "key_remote_jid", "subject"):
         subject_join, subject = "LEFT JOIN chat_list cl ON cl.key_remote_jid = m.key_remote_jid", "cl.subject"
@@ -249,37 +288,112 @@ def _calls(con: sqlite3.Connection, path: Path, tables: dict[str, set[str]], own
     )
 
 
+def _placeholder(frame: pl.DataFrame, ref: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(real rows, WhatsApp's placeholder rows): a row with key_id / key_remote_jid '-1', or
+    (new layout) no chat, written when the table was created."""
+    mark = (pl.col("key_id") == "-1") | (pl.col("chat_jid") == "-1")
+    if ref == "message":
+        mark = mark | pl.col("chat_jid").is_null() & (pl.col("timestamp").fill_null(0) <= 0)
+    mark = mark.fill_null(False)
+    return frame.filter(~mark), frame.filter(mark)
+
+
+def _choose(tables: dict[str, set[str]], new: pl.DataFrame | None, old: pl.DataFrame | None,
+            notes: list[str]) -> list[tuple[pl.DataFrame, str, bool]]:
+    """Which rows of which table become messages: (rows, ref, legacy) parts, and why (in ``notes``)."""
+    if new is None and old is not None:
+        notes.append("WhatsApp legacy (messages table) layout")
+        return [(old, "messages", True)]
+    if old is None and new is not None:
+        notes.append("WhatsApp current (message table) layout")
+        return [(new, "message", False)]
+    assert new is not None and old is not None
+    key = ["key_id", "from_me", "chat_jid"]
+    duplicate = old.join(new.select(key).unique(), on=key, how="semi", nulls_equal=False)
+    only_old = old.join(duplicate.select("rowid"), on="rowid", how="anti")
+    if new.height == 0:
+        notes.append(f"both WhatsApp layouts present, mid-migration: the new 'message' table holds no message (only "
+                     f"WhatsApp's placeholder row, if any), so the {old.height} message(s) were read from the legacy "
+                     "'messages' table, which holds them because the database had not finished migrating")
+    else:
+        notes.append(f"both WhatsApp layouts present, mid-migration: {new.height} message(s) read from the new 'message' "
+                     f"table and {only_old.height} from the legacy 'messages' table that the new one does not hold; "
+                     f"{duplicate.height} legacy row(s) are migrated copies of rows in 'message' (same key_id, chat and "
+                     "direction) and were not counted again")
+    return [(new, "message", False), (only_old, "messages", True)]
+
+
+def _lid_evidence(con: sqlite3.Connection, path: Path, tables: dict[str, set[str]], source_id: str) -> pl.DataFrame | None:
+    """``jid_map``: LID account → phone-number account, as ``account-profile`` evidence."""
+    if not (has_columns(tables, "jid_map", "lid_row_id", "jid_row_id") and "jid" in tables):
+        return None
+    pairs = read_frame(con, path, f"SELECT m.lid_row_id, {_jid_sql('l', tables)} AS lid, {_jid_sql('p', tables)} AS phone "
+                                  "FROM jid_map m JOIN jid l ON l._id = m.lid_row_id JOIN jid p ON p._id = m.jid_row_id "
+                                  "ORDER BY m.lid_row_id", {"lid_row_id": pl.Int64, "lid": pl.String, "phone": pl.String})
+    pairs = pairs.with_columns(jid_expr(pl.col("lid")).alias("a"), jid_expr(pl.col("phone")).alias("b")).filter(
+        pl.col("a").str.starts_with("whatsapp-lid:") & pl.col("b").str.starts_with("phone:"))
+    return pairs.select(
+        pl.lit(source_id).alias("source_id"),
+        pl.format("jid_map lid_row_id {}", pl.col("lid_row_id")).alias("source_ref"),
+        pl.lit("account-profile").alias("basis"),
+        pl.col("a").alias("identifier"),
+        pl.col("b").alias("related"),
+        pl.format("WhatsApp's jid_map maps the hidden-number (LID) account {} to the phone-number account {}",
+                  pl.col("lid"), pl.col("phone")).alias("detail"),
+    )
+
+
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
     with open_evidence(path) as (con, notes):
         tables = table_columns(con, path)
         if not (is_current(tables) or is_legacy(tables)):
             from atlas.errors import FormatError
             raise FormatError(f"{path}: neither the current (message/chat/jid) nor the legacy (messages) WhatsApp layout")
+        placeholders: list[tuple[pl.DataFrame, str]] = []
+        ids: dict[str, pl.Series] = {}
+        new = old = None
         if is_current(tables):
             raw = _current(con, path, tables)
-            ref, legacy = "message", False
-            if is_legacy(tables):
-                n_old = int(con.execute("SELECT count(*) FROM messages").fetchone()[0])
-                notes.append(f"current layout read (message/chat/jid); the legacy 'messages' table also present "
-                             f"({n_old} rows, the pre-migration copy) was not read")
-        else:
+            ids["message"] = raw.get_column("rowid")
+            new, held = _placeholder(raw, "message")
+            placeholders.append((held, "message"))
+            absent = [f"{t}.{c}" for t, cols in EXPECTED_COLUMNS.items() if t in tables for c in cols if c not in tables[t]]
+            if absent:
+                notes.append(f"columns this WhatsApp version does not have, read as empty: {', '.join(absent)}")
+        if is_legacy(tables):
             raw = _legacy(con, path, tables)
-            ref, legacy = "messages", True
+            ids["messages"] = raw.get_column("rowid")
+            old, held = _placeholder(raw, "messages")
+            placeholders.append((held, "messages"))
         calls = pl.DataFrame()
         if has_columns(tables, "call_log", "_id", "jid_row_id", "from_me", "timestamp") and "jid" in tables:
             calls = _calls(con, path, tables, ctx.owner)
-    notes.append(f"WhatsApp {'legacy (messages table)' if legacy else 'current (message table)'} layout")
-    gap = id_gap_note(raw.get_column("rowid"), f"{ref} table")
-    if gap:
-        notes.append(gap)
+        evidence = _lid_evidence(con, path, tables, ctx.source_id)
+    parts = _choose(tables, new, old, notes)
+    for rows, ref, _ in parts:
+        gap = id_gap_note(ids[ref], f"{ref} table") if rows.height else None
+        if gap:
+            notes.append(gap)
     if ctx.owner is None:
         notes.append("msgstore.db does not record the owner's own number: sent messages have no sender (give --owner)")
-    placeholder = pl.col("chat_jid") == "-1"
-    bad = rejects(ctx.source_id, raw.filter(placeholder).select(
+    bad = pl.concat([rejects(ctx.source_id, held.select(
         pl.format("{} rowid {}", pl.lit(ref), pl.col("rowid")).alias("source_ref"),
-        pl.format("key_remote_jid -1, timestamp {}", pl.col("timestamp")).alias("excerpt")),
-        "WhatsApp's placeholder row (key_remote_jid '-1'), written when the database was created: not a message")
-    events = _messages(raw.filter(~placeholder | placeholder.is_null()), ctx.owner, ref, legacy)
+        pl.format("key_id {}, timestamp {}", pl.col("key_id").fill_null("(none)"), pl.col("timestamp")).alias("excerpt")),
+        f"WhatsApp's placeholder row ({'key_remote_jid' if ref == 'messages' else 'key_id'} '-1'), written when the "
+        "database was created: not a message") for held, ref in placeholders])
+    events = pl.concat([_messages(rows, ctx.owner, ref, legacy) for rows, ref, legacy in parts], how="diagonal_relaxed")
     if calls.height:
         events = pl.concat([events, calls], how="diagonal_relaxed")
-    return ParseResult(events=events, rejects=bad, records_read=events.height + bad.height, assumptions=notes)
+    shown = events.select(pl.concat_list("sender", "recipients")).to_series().explode().drop_nulls()
+    lids = set(shown.filter(shown.str.starts_with("whatsapp-lid:")).to_list())
+    mapped = set(evidence.get_column("identifier")) if evidence is not None else set()
+    if mapped:
+        notes.append(f"{len(mapped)} hidden-number (LID) account(s) mapped to phone numbers by jid_map: recorded as "
+                     "identity evidence (account-profile), so each is linked to its number; the records keep the LID "
+                     "as the source wrote it")
+    if lids - mapped:
+        notes.append(f"{len(lids - mapped)} hidden-number (LID) account(s) with no mapping in the database "
+                     f"({', '.join(sorted(lids - mapped)[:5])}): kept as their own identifiers (whatsapp-lid:…); "
+                     "the number behind each is unknown from this source")
+    return ParseResult(events=events, rejects=bad, records_read=events.height + bad.height, assumptions=notes,
+                       evidence=evidence)

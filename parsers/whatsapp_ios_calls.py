@@ -31,7 +31,7 @@ from typing import Final
 
 import polars as pl
 
-from atlas.model import TS_TYPE
+from atlas.model import TS_TYPE, Channel, EvidenceCategory
 from atlas.normalise.times import from_epoch
 from parsers._phone_db import (
     empty_rejects,
@@ -45,15 +45,20 @@ from parsers._phone_db import (
     select_sql,
     table_columns,
 )
-from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
+from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCount
 
 INFO: Final = ParserInfo(
     name="whatsapp-ios-calls",
-    version="1.0.0",
+    version="1.1.0",
     description="WhatsApp iOS call database (CallHistory.sqlite)",
     detects="SQLite with ZWACDCALLEVENT (ZDATE, ZDURATION) and ZWAAGGREGATECALLEVENT tables",
     notes=__doc__ or "",
-    sample_counts={"iLEAPP josh_ios15 CallHistory.sqlite": "4 records: 4 calls (2 voice, 2 video), 0 rejects"},
+    category=EvidenceCategory.HANDSET_DOWNLOAD,
+    channels=frozenset({Channel.WHATSAPP}),
+    sample_counts=(
+        SampleCount("ileapp-josh-ios15-whatsapp/CallHistory.sqlite", 4, 4, 0, "ZWACDCALLEVENT 1", "2023-05-02T16:12:10.067211+00:00",
+                    note="iLEAPP josh_ios15 CallHistory.sqlite: 4 calls (2 voice, 2 video)"),
+    ),
 )
 
 SCHEMA: Final = {"pk": pl.Int64, "date": pl.Float64, "duration": pl.Float64, "creator": pl.String, "group_jid": pl.String,

@@ -11,6 +11,10 @@ and rows of the public iLEAPP test database from Josh Hickman's iOS 15 image):
   sharing it), ``ZABOUTTEXT`` (the person's "about" line).
 * Each row becomes a ``contact`` event and ``contact-card`` evidence linking the
   saved name with the number as saved and with the WhatsApp number.
+* ``ZLID`` (newer versions): the contact's hidden-number account (``…@lid``), the id
+  group messages in ``ChatStorage.sqlite`` name members by. WhatsApp itself pairs it
+  with ``ZWHATSAPPID`` here: ``account-profile`` evidence (documentary), so alias
+  resolution links the LID to the number.
 * The JIDs beside the saved numbers reveal the country calling code of the national
   numbers: the region is taken from them (the public sample is ``US``: ``(919)
   802-7080`` is ``+19198027080``), stated as an assumption.
@@ -26,7 +30,9 @@ from typing import Final
 
 import polars as pl
 
+from atlas.model import Channel, EvidenceCategory
 from parsers._phone_db import (
+    decide_region,
     empty_rejects,
     has_columns,
     jid_expr,
@@ -39,15 +45,20 @@ from parsers._phone_db import (
     table_columns,
     tidy_evidence,
 )
-from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
+from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCount
 
 INFO: Final = ParserInfo(
     name="whatsapp-ios-contacts",
-    version="1.0.0",
+    version="1.1.0",
     description="WhatsApp iOS contacts database (ContactsV2.sqlite)",
     detects="SQLite with a ZWAADDRESSBOOKCONTACT table (ZFULLNAME, ZPHONENUMBER, ZWHATSAPPID)",
     notes=__doc__ or "",
-    sample_counts={"iLEAPP josh_ios15 ContactsV2.sqlite": "9 records: 9 contact cards (6 with numbers), 0 rejects"},
+    category=EvidenceCategory.HANDSET_DOWNLOAD,
+    channels=frozenset({Channel.WHATSAPP}),
+    sample_counts=(
+        SampleCount("ileapp-josh-ios15-whatsapp/ContactsV2.sqlite", 9, 9, 0, "ZWAADDRESSBOOKCONTACT 1", None,
+                    note="iLEAPP josh_ios15 ContactsV2.sqlite: 9 contact cards (6 with numbers)"),
+    ),
 )
 
 
@@ -62,10 +73,11 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         cols = select_sql(tables, "ZWAADDRESSBOOKCONTACT", {
             "pk": "Z_PK", "full": "ZFULLNAME", "given": "ZGIVENNAME", "number": "ZPHONENUMBER",
             "label": "ZPHONENUMBERLABEL", "jid": "ZWHATSAPPID", "contact": "ZIDENTIFIER", "about": "ZABOUTTEXT",
+            "lid": "ZLID",
         })
         frame = read_frame(con, path, f"SELECT {cols} FROM ZWAADDRESSBOOKCONTACT ORDER BY Z_PK", {
             "pk": pl.Int64, "full": pl.String, "given": pl.String, "number": pl.String, "label": pl.String,
-            "jid": pl.String, "contact": pl.String, "about": pl.String,
+            "jid": pl.String, "contact": pl.String, "about": pl.String, "lid": pl.String,
         })
     number = pl.col("number").str.strip_chars()
     typed = pl.when(number.is_null() | (number == "")).then(None).otherwise(pl.lit("phone:") + number)
@@ -95,10 +107,19 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         frame.with_columns(pl.coalesce(name_id, pl.col("ids").list.first()).alias("hub"),
                            pl.format("'{}' ({})", pl.col("name").fill_null("(no name)"), pl.col("source_ref")).alias("label")),
         ctx.source_id, "WhatsApp's copy of the iPhone address book links these in the entry")
+    lid = pl.when(pl.col("lid").str.contains("@")).then(pl.col("lid")).otherwise(pl.col("lid") + "@lid")
+    lid_rows = frame.filter(pl.col("lid").is_not_null() & (pl.col("lid").str.strip_chars() != "")
+                            & pl.col("jid").str.ends_with("@s.whatsapp.net")).select(
+        pl.lit(ctx.source_id).alias("source_id"), "source_ref", pl.lit("account-profile").alias("basis"),
+        jid_expr(lid).alias("identifier"), jid_expr(pl.col("jid")).alias("related"),
+        pl.format("WhatsApp pairs the hidden-number (LID) account {} with {} (ZLID / ZWHATSAPPID)", lid, pl.col("jid"))
+        .alias("detail"))
+    if lid_rows.height:
+        evidence = pl.concat([evidence, lid_rows])
+        notes.append(f"{lid_rows.height} contact(s) carry their hidden-number (LID) account beside their WhatsApp number "
+                     "(ZLID): recorded as identity evidence (account-profile)")
     region = region_from_numbers(frame.filter(number.is_not_null() & pl.col("jid").str.ends_with("@s.whatsapp.net")).select(
         pl.col("number").alias("written"), pl.col("jid").str.split("@").list.first().alias("e164_digits")))
-    if region:
-        notes.append(f"national numbers read with region {region}: the WhatsApp IDs (international numbers) show the saved "
-                     "numbers' country calling code")
+    region = decide_region(ctx, notes, events, evidence, same_numbers=region, same_numbers_from="the WhatsApp IDs (international numbers) beside the saved numbers")
     return ParseResult(events=events, rejects=empty_rejects(), records_read=events.height, region=region,
-                       assumptions=notes, evidence=tidy_evidence(evidence, region or ctx.region))
+                       assumptions=notes, evidence=tidy_evidence(evidence, region))

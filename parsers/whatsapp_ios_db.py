@@ -39,7 +39,7 @@ from typing import Final
 
 import polars as pl
 
-from atlas.model import TS_TYPE
+from atlas.model import TS_TYPE, Channel, EvidenceCategory
 from atlas.normalise.times import from_epoch
 from parsers._phone_db import (
     empty_rejects,
@@ -54,15 +54,20 @@ from parsers._phone_db import (
     select_sql,
     table_columns,
 )
-from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
+from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCount
 
 INFO: Final = ParserInfo(
     name="whatsapp-ios-db",
-    version="1.0.0",
+    version="1.1.0",
     description="WhatsApp iOS message database (ChatStorage.sqlite)",
     detects="SQLite with ZWAMESSAGE (ZISFROMME, ZMESSAGEDATE) and ZWACHATSESSION tables",
     notes=__doc__ or "",
-    sample_counts={"iLEAPP josh_ios15 ChatStorage.sqlite": "32 records: 21 messages, 11 notes, 0 rejects"},
+    category=EvidenceCategory.HANDSET_DOWNLOAD,
+    channels=frozenset({Channel.WHATSAPP}),
+    sample_counts=(
+        SampleCount("ileapp-josh-ios15-whatsapp/ChatStorage.sqlite", 32, 32, 0, "ZWAMESSAGE 1", "2022-06-05T00:46:50+00:00",
+                    note="iLEAPP josh_ios15 ChatStorage.sqlite: 21 messages and 11 notes in 5 chats"),
+    ),
 )
 
 MEDIA_KINDS: Final = {1: "image", 2: "video", 3: "audio", 4: "contact card", 8: "document", 11: "GIF", 15: "sticker"}
@@ -117,7 +122,7 @@ def _deleted_rows(pks: pl.Series, z_max: int | None) -> list[str]:
         return []
     shown = ", ".join(map(str, missing[:5])) + (" …" if len(missing) > 5 else "")
     return [f"ZWAMESSAGE: {len(missing)} Z_PK value(s) issued but absent (Z_MAX {z_max}; missing {shown}): messages "
-            "deleted before acquisition; their content may survive in free pages or the -wal (not read here)"]
+            "deleted before acquisition; their content may survive in the database's free pages (not read here)"]
 
 
 def parse(path: Path, ctx: ParseContext) -> ParseResult:

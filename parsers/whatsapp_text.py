@@ -67,7 +67,7 @@ import polars as pl
 import pyarrow as pa
 
 from atlas.errors import FormatError
-from atlas.model import RAW_EVENT_SCHEMA, REJECT_SCHEMA
+from atlas.model import RAW_EVENT_SCHEMA, REJECT_SCHEMA, Channel, EvidenceCategory
 from atlas.normalise.identifiers import identifier_map
 from atlas.normalise.phones import looks_like_phone
 from parsers._group_membership import SYSTEM_PHRASES, Change, changes, history, members_over_time
@@ -85,7 +85,7 @@ from parsers._text_columns import (
     line_refs,
     utf8_codes,
 )
-from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
+from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCount
 
 INFO: Final = ParserInfo(
     name="whatsapp-text",
@@ -93,7 +93,20 @@ INFO: Final = ParserInfo(
     description="WhatsApp 'Export chat' text file (Android or iOS)",
     detects="text whose lines start with a WhatsApp date/time header, e.g. '01/01/19, 11:25 - Name: ' or '[01/01/2019, 11:25:03] Name: '",
     notes=__doc__ or "",
-    sample_counts={"chat-miner test_ddmmyy_24hrs.txt": "9 records: 6 messages, 3 notes, 0 rejects"},
+    category=EvidenceCategory.CHAT_EXPORT,
+    channels=frozenset({Channel.WHATSAPP}),
+    sample_counts=(
+        SampleCount("chat-miner/whatsapp/test_ddmmyy_24hrs.txt", 9, 9, 0, "line 1", "2019-01-01T11:25:00+00:00",
+                    note="joweich/chat-miner WhatsApp export (test_ddmmyy_24hrs.txt): 6 messages, 3 notes"),
+        SampleCount("chat-miner/whatsapp/test_mmddyy_24hrs.txt", 9, 9, 0, "line 1", "2019-01-01T11:25:00+00:00",
+                    note="joweich/chat-miner WhatsApp export (test_mmddyy_24hrs.txt): 6 messages, 3 notes"),
+        SampleCount("chat-miner/whatsapp/test_mmddyyyy_12hrs.txt", 9, 9, 0, "line 1", "2019-01-01T11:25:00+00:00",
+                    note="joweich/chat-miner WhatsApp export (test_mmddyyyy_12hrs.txt): 6 messages, 3 notes"),
+        SampleCount("chat-miner/whatsapp/test_[mmddyy]_24hrs.txt", 9, 9, 0, "line 1", "2019-01-01T11:25:00+00:00",
+                    note="joweich/chat-miner WhatsApp export (test_[mmddyy]_24hrs.txt): 6 messages, 3 notes"),
+        SampleCount("chat-miner/whatsapp/test_yyyymmdd_24hrs.txt", 9, 9, 0, "line 1", "2019-01-01T11:25:00+00:00",
+                    note="joweich/chat-miner WhatsApp export (test_yyyymmdd_24hrs.txt): 6 messages, 3 notes"),
+    ),
 )
 
 # --- The format: headers, invisible marks, system lines, special messages -----------------

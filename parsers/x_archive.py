@@ -64,6 +64,7 @@ from typing import Any, Final
 import polars as pl
 
 from atlas.errors import FormatError
+from atlas.model import Channel, EvidenceCategory
 from parsers._exports import (
     excerpt,
     iso_basis,
@@ -83,6 +84,9 @@ INFO: Final = ParserInfo(
     description="X (Twitter) archive data file: direct messages, tweets or account (window.YTD.… = JSON)",
     detects="a JavaScript file starting 'window.YTD.<direct_messages|direct_messages_group|tweets|tweet|account>.partN = '",
     notes=__doc__ or "",
+    category=EvidenceCategory.SOCIAL_MEDIA_RETURN,
+    channels=frozenset({Channel.X}),
+    no_public_sample="no public X archive in ../shared/samples; tested on the generator's archive files",
 )
 
 _WRAPPER: Final = re.compile(r"^\s*window\.YTD\.(?P<name>[A-Za-z0-9_]+)\.part(?P<part>\d+)\s*=\s*")

@@ -18,6 +18,7 @@ from typing import Any, Final
 import polars as pl
 
 from atlas import __version__
+from atlas.contacts import network_sources
 from atlas.exhibits import event_refs_expr
 from atlas.spreadsheet_safety import neutralise
 from atlas.store import Case
@@ -223,7 +224,7 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
         paths[p.name] = path
 
     party_names = {p.id: (p.name or p.id) for p in inputs.manifest.parties}
-    network = frozenset(inputs.sources.filter(pl.col("parser") == "cdr").get_column("source_id").to_list())
+    network = frozenset(network_sources(case))  # the parsers that declare call data records
     chron = chronology.build(case, inputs.contacts, party_names, src_refs, network)
     tables: dict[str, tuple[pl.DataFrame, list[tuple[str, list[str]]]]] = {
         "table:contacts": (_contacts_frame(inputs), []),

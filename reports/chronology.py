@@ -22,6 +22,7 @@ from typing import Final
 
 import polars as pl
 
+import atlas.exhibits as exhibits_rule
 from atlas.store import Case
 
 from .style import UK
@@ -84,11 +85,9 @@ def duration_words(seconds: int | None) -> str:
 
 
 def record_ref(exhibit: str, source_ref: str) -> str:
-    """``JA/25, sms rowid 8``: the exhibit and the place in it.
-
-    TODO(i13-verdict): replace with ``atlas.exhibits.exhibit_ref`` once it lands.
-    """
-    return f"{exhibit}, {source_ref}"
+    """``JA/25, sms rowid 8``: the exhibit and the place in it (the one rule,
+    :func:`atlas.exhibits.record_ref`, which every output uses)."""
+    return exhibits_rule.record_ref(exhibit, source_ref)
 
 
 def _ref_number(ref: str) -> int:

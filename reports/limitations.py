@@ -19,6 +19,7 @@ from typing import Final
 import polars as pl
 
 from atlas.identity import Link
+from atlas.model import Channel, EvidenceCategory
 from atlas.store import Case
 
 from .inputs import IdentifierClaim
@@ -26,54 +27,68 @@ from .inputs import IdentifierClaim
 
 @dataclass(frozen=True)
 class DataKind:
+    """A paragraph of limits, for the sources whose parser declares ``category`` (and, for
+    communications data, ``channel``: a cell-site list or a subscriber return)."""
+
     id: str
     title: str
-    keywords: tuple[str, ...]
+    category: EvidenceCategory | None
     can: str
     cannot: str
+    channel: Channel | None = None
 
 
 DATA_KINDS: Final[tuple[DataKind, ...]] = (
-    DataKind("chat-export", "Chat export made on a handset", ("whatsapp-text", "chat export", "whatsapp chat"),
+    DataKind("chat-export", "Chat export made on a handset", EvidenceCategory.CHAT_EXPORT,
              "the messages the exporting phone held for that chat when the export was made, with the times the "
              "phone displayed",
              "messages deleted before the export, or left out of it (exports can be limited in size and omit media); "
              "that the phone's clock was right; who typed a message: a display name is how the phone's owner saved "
              "the contact, not proof of identity"),
-    DataKind("cdr", "Call data record (communications data)", ("cdr", "call data", "communications data", "call detail"),
+    DataKind("cdr", "Call data record (communications data)", EvidenceCategory.COMMUNICATIONS_DATA,
              "that a SIM/handset made or received a call or SMS at a time, to a number, for a duration",
              "who was holding the phone; what was said; for an SMS, its content"),
-    DataKind("cell-sites", "Cell-site list", ("cell site", "cell-site", "cellsite", "cell list", "mast"),
+    DataKind("cell-sites", "Cell-site list", EvidenceCategory.COMMUNICATIONS_DATA,
              "where a network says its cells are, and which way they point",
-             "where a phone was: a cell serves an area, which can be large (kilometres) in the countryside"),
-    DataKind("subscriber", "Subscriber record", ("subscriber",),
+             "where a phone was: a cell serves an area, which can be large (kilometres) in the countryside",
+             Channel.CELL),
+    DataKind("subscriber", "Subscriber record", EvidenceCategory.COMMUNICATIONS_DATA,
              "who the network recorded as the account holder of a number, and the handsets (IMEI) it was used in",
-             "who used the number at a given time; registration details are often unchecked"),
-    DataKind("location", "Location history", ("location", "gps", "timeline", "semantic"),
+             "who used the number at a given time; registration details are often unchecked", Channel.SUBSCRIBER),
+    DataKind("location", "Location history", EvidenceCategory.LOCATION_HISTORY,
              "a position with a stated accuracy, as the device or service recorded it",
              "who carried the device; where the device was when accuracy is poor, or between recorded points"),
     DataKind("social", "Social-media or messaging return / export",
-             ("instagram", "facebook", "messenger", "snapchat", "telegram", "twitter", "x-", "tiktok", "return",
-              "signal"),
+             EvidenceCategory.SOCIAL_MEDIA_RETURN,
              "activity on an account as the platform recorded it",
              "who operated the account, unless other evidence links it to a person"),
-    DataKind("handset", "Handset download", ("cellebrite", "ufdr", "android", "ios", "mmssms", "sms.db", "handset",
-                                            "download", "msgstore", "chatstorage", "xry", "axiom", "whatsapp"),
+    DataKind("handset", "Handset download", EvidenceCategory.HANDSET_DOWNLOAD,
              "messages and calls as stored on that device, with the device clock",
              "records deleted and not recovered; that the device clock was right; who used the device"),
+    DataKind("tool-export", "Phone-analysis tool export", EvidenceCategory.TOOL_EXPORT,
+             "the records a forensic tool extracted from a device, as the tool exported them, with the device clock",
+             "records the tool did not extract or the export left out; that the device clock was right; who used "
+             "the device"),
 )
 
-UNKNOWN_KIND: Final = DataKind("other", "Other source", (), "the records as the source presents them",
+UNKNOWN_KIND: Final = DataKind("other", "Other source", None, "the records as the source presents them",
                                "anything the source does not itself record")
 
 
-def classify(parser: str, description: str) -> DataKind:
-    """The kind of data a source is, from its parser's name and description."""
-    text = f"{parser} {description}".lower()
-    for kind in DATA_KINDS:
-        if any(k in text for k in kind.keywords):
-            return kind
-    return UNKNOWN_KIND
+def classify(parser: str) -> DataKind:
+    """The kind of data a source is, from what its parser declares (``ParserInfo.category``
+    and ``channels``); a parser this version does not know is "other"."""
+    import parsers
+    from atlas.errors import FormatError
+
+    try:
+        info = parsers.by_name(parser).INFO
+    except FormatError:
+        return UNKNOWN_KIND
+    kinds = [k for k in DATA_KINDS if k.category is info.category]
+    special = [k for k in kinds if k.channel is not None and info.channels == {k.channel}]
+    plain = [k for k in kinds if k.channel is None]
+    return (special or plain or [UNKNOWN_KIND])[0]
 
 
 @dataclass
@@ -182,7 +197,7 @@ def build(
     kinds_seen: dict[str, DataKind] = {}
     for r in sources.sort("source_id").iter_rows(named=True):
         sid = r["source_id"]
-        kind = classify(str(r["parser"]), str(r["format"]))
+        kind = classify(str(r["parser"]))
         kinds_seen[kind.id] = kind
         f = facts.get(sid, {})
         zone = str(r["timezone"] or case.manifest.timezone)

@@ -33,7 +33,7 @@ from .document import Bullets, Document, Para, Section, Table
 from .findings import Findings
 from .inputs import ReportInputs
 from .redaction import redaction_note
-from .review_view import pending_effect
+from .review_view import pending_effect, place_label
 from .review_view import warnings as review_warnings
 from .style import uk_date, uk_time
 
@@ -311,6 +311,14 @@ def _orders(inputs: ReportInputs, conduct: ConductResult, refs: Mapping[str, str
         sec.blocks.append(Table(["When (UK)", "Order", "Kind", "Place", "Closest", "Why only possible"],
                                 [[uk_time(p.ts), p.order, p.kind, p.place, f"{p.min_distance_m:.0f} m", p.basis]
                                  for p in possible], widths=[1.2, 1.1, 1.3, 1.0, 0.7, 2.8], small=True))
+    maybe = conduct.possible_colocations
+    facts["possible_colocations"] = len(maybe)
+    if maybe:
+        sec.blocks.append(Para(f"{_plural(len(maybe), 'possible co-location')}, not counted (positions with no stated "
+                               "accuracy):"))
+        sec.blocks.append(Table(["From (UK)", "Place", "Closest", "Why only possible"],
+                                [[uk_time(c.start), place_label(inputs, c.place, c.kind), f"{c.min_distance_m:.0f} m",
+                                  c.certainty] for c in maybe], widths=[1.2, 1.8, 0.7, 3.2], small=True))
     return sec
 
 

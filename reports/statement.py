@@ -146,7 +146,7 @@ def received_text(c: Continuity | None) -> str:
 
 def source_description(e: Exhibit, parser: str, fmt: str, owner_label: str) -> str:
     """``Call data record (communications data): file.csv, for tel:+44... (Daniel Sample)``."""
-    kind = classify(parser, fmt)
+    kind = classify(parser)
     what = kind.title if kind.id != "other" else fmt.split(":")[0]
     return f"{what}: {e.filename}" + (f", relating to {owner_label}" if owner_label else "")
 

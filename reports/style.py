@@ -11,24 +11,47 @@ from datetime import date, datetime
 from typing import Final
 from zoneinfo import ZoneInfo
 
+from atlas.model import Channel
+
 CHANNEL_COLOURS: Final[dict[str, str]] = {
-    "sms": "#0072B2",
-    "mms": "#56B4E9",
-    "imessage": "#4E79A7",
-    "voice": "#D55E00",
-    "video": "#E69F00",
-    "facetime": "#F0A35E",
-    "whatsapp": "#009E73",
+    Channel.SMS: "#0072B2",
+    Channel.MMS: "#56B4E9",
+    Channel.IMESSAGE: "#4E79A7",
+    Channel.RCS: "#2F6690",
+    Channel.VOICE: "#D55E00",
+    Channel.VIDEO: "#E69F00",
+    Channel.FACETIME: "#F0A35E",
+    Channel.DATA: "#A0522D",
+    Channel.WHATSAPP: "#009E73",
     "whatsapp-call": "#2CA25F",
-    "instagram": "#CC79A7",
-    "facebook": "#3B5998",
+    Channel.INSTAGRAM: "#CC79A7",
+    Channel.FACEBOOK: "#3B5998",
     "messenger": "#7F8FC2",
-    "snapchat": "#D4B500",
-    "telegram": "#2AA1DA",
-    "signal": "#3A76F0",
-    "x": "#555555",
-    "email": "#8C564B",
+    Channel.SNAPCHAT: "#D4B500",
+    Channel.TELEGRAM: "#2AA1DA",
+    Channel.SIGNAL: "#3A76F0",
+    Channel.X: "#555555",
+    Channel.TIKTOK: "#25C2B8",
+    Channel.SKYPE: "#00A2D9",
+    Channel.VIBER: "#7360F2",
+    Channel.WECHAT: "#7BB32E",
+    Channel.LINE: "#06A94D",
+    Channel.KIK: "#5DCD3E",
+    Channel.DISCORD: "#5865F2",
+    Channel.GOOGLE_MEET: "#00897B",
+    Channel.EMAIL: "#8C564B",
+    Channel.CHAT: "#9467BD",
+    Channel.GOOGLE_LOCATION: "#17BECF",
+    Channel.GPS: "#1B9E77",
+    Channel.CELL: "#7F7F7F",
+    Channel.SUBSCRIBER: "#BCBD22",
+    Channel.ADDRESS_BOOK: "#C49C94",
+    Channel.PHONEBOOK: "#C7C7C7",
+    Channel.ACCOUNT: "#AEC7E8",
 }
+"""A fixed colour for every channel a parser declares (``ParserInfo.channels``: a test checks
+none is missing), so the same channel looks the same in every case; channels a tool names
+itself (``Channel.OTHER_APP``) take the fallback palette in order."""
 FALLBACK: Final = ("#B07AA1", "#9C755F", "#76B7B2", "#EDC948", "#FF9DA7", "#BAB0AC", "#59A14F", "#E15759")
 
 ORDER_FILL: Final = "#E15759"

@@ -235,3 +235,16 @@ def test_the_unseen_layout_bench_runs_at_a_tiny_scale_and_both_sides_agree(tmp_p
 
     numbers = bench_run(tmp_path, n=2000, repeats=1)
     assert numbers["same_counts"] is True and numbers["events_rejects"] == [(2000, 0)]
+
+
+def test_a_template_that_fits_by_headers_reads_words_it_does_not_name_by_the_vocabulary(tmp_path: Path) -> None:
+    # the a-party-b-party layout's headers, but 'Voice'/'SMS' where its template lists MOC/MTC
+    header = ["A Party", "B Party", "Date", "Time", "Duration", "Event Type"]
+    path = write_csv(tmp_path / "ab.csv", [header,
+                                           [TARGET, "07700900001", "01-Mar-26", "12:00:00", "00:01:02", "Voice"],
+                                           [TARGET, "07700900001", "01-Mar-26", "12:05:00", "00:00:00", "SMS"],
+                                           [TARGET, "07700900001", "01-Mar-26", "12:06:00", "00:00:00", "Teleservice 9"]])
+    result = run(path)
+    assert result.events.sort("source_ref").get_column("kind").to_list() == ["call", "message"]
+    assert result.rejects.get_column("reason").str.contains("unknown event type").to_list() == [True]
+    assert any("does not name, read by the CDR vocabulary" in a and "'voice' → voice" in a for a in result.assumptions)

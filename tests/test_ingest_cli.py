@@ -28,6 +28,8 @@ def test_formats_json_lists_whatsapp_text_with_its_version(atlas: Callable[..., 
     assert entry["version"] == whatsapp_text.INFO.version == "1.2.0"
     assert re.fullmatch(r"\d+\.\d+\.\d+", entry["version"])
     assert entry["description"] == "WhatsApp 'Export chat' text file (Android or iOS)"
+    assert (entry["category"], entry["channels"]) == ("chat-export", ["whatsapp"])
+    assert formats["whatsapp-ios-calls"]["category"] == "handset-download"
 
 
 @pytest.mark.parametrize(

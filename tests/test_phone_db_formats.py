@@ -8,6 +8,7 @@ behaviour: a withheld caller, a FaceTime call, a message deleted for everyone â€
 
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 import shutil
@@ -15,6 +16,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 import parsers
@@ -54,6 +56,10 @@ def by_ref(result: ParseResult) -> dict[str, dict[str, object]]:
     return {r["source_ref"]: r for r in result.events.iter_rows(named=True)}
 
 
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def uri(raw: str | None, region: str = "GB") -> str | None:
     return None if raw is None else identifier_uri(raw, source_id="src", region=region)
 
@@ -89,7 +95,7 @@ def test_an_encrypted_database_is_named_as_encrypted(tmp_path: Path) -> None:
         parse(ios_sms, sqlcipher)
 
 
-def test_a_database_locked_mid_write_is_refused_until_acquired_cleanly(samples: Path, tmp_path: Path) -> None:
+def test_a_database_copied_mid_write_is_read_at_its_last_commit_with_its_journal(samples: Path, tmp_path: Path) -> None:
     path = tmp_path / "contacts2.db"
     shutil.copyfile(samples / "plaso" / "contacts2.db", path)
     writer = sqlite3.connect(path, isolation_level=None)
@@ -98,17 +104,24 @@ def test_a_database_locked_mid_write_is_refused_until_acquired_cleanly(samples: 
     writer.execute("BEGIN EXCLUSIVE")
     for i in range(300):
         writer.execute("INSERT INTO calls (number, date, type, name) VALUES (?, ?, 1, ?)", ("07700900002", i, "x" * 500))
+    journal = path.with_name("contacts2.db-journal")
     try:
-        assert path.with_name("contacts2.db-journal").exists()
-        with pytest.raises(FormatError, match=r"contacts2\.db: the database was locked mid-write .*hot rollback journal"):
-            parse(android_contacts, path)
+        before = [sha(path), sha(journal)]
+        assert parsers.detect(path) is android_contacts
+        result = parse(android_contacts, path)
+        # The half-written transaction (300 calls) is rolled back on a copy: the 3 committed calls.
+        assert result.events.filter(pl.col("kind") == "call").height == 3
+        notes = "\n".join(result.assumptions)
+        assert "contacts2.db-journal (" in notes and "is a hot rollback journal" in notes
+        assert "read at its last committed transaction" in notes
+        assert [sha(path), sha(journal)] == before
     finally:
         writer.execute("ROLLBACK")
         writer.close()
     assert parse(android_contacts, path).events.height == 3
 
 
-def test_a_wal_with_frames_is_not_replayed_and_says_so(samples: Path, tmp_path: Path) -> None:
+def test_a_wal_with_frames_is_read_with_the_database_and_says_which_rows_came_from_it(samples: Path, tmp_path: Path) -> None:
     path = tmp_path / "mmssms.db"
     shutil.copyfile(samples / "plaso" / "mmssms.db", path)
     con = sqlite3.connect(path)
@@ -119,11 +132,14 @@ def test_a_wal_with_frames_is_not_replayed_and_says_so(samples: Path, tmp_path: 
     try:
         wal = path.with_name("mmssms.db-wal")
         assert wal.stat().st_size > 0
-        before = wal.read_bytes()
+        before = [sha(path), sha(wal)]
         result = parse(android_mmssms, path, region="US")
-        assert result.events.height == 9  # the main file's rows; the WAL's new row is not replayed
-        assert any("mmssms.db-wal beside the database" in a and "was NOT replayed" in a for a in result.assumptions)
-        assert wal.read_bytes() == before
+        assert result.events.height == 10
+        assert result.events.filter(pl.col("text") == "only in the WAL").get_column("source_ref").to_list() == ["sms rowid 10"]
+        notes = "\n".join(result.assumptions)
+        assert "mmssms.db-wal (" in notes and "read with mmssms.db as one source" in notes
+        assert "sms 9 -> 10" in notes
+        assert [sha(path), sha(wal)] == before
     finally:
         con.close()
 

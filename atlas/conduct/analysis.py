@@ -13,10 +13,10 @@ never merged.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import polars as pl
@@ -192,6 +192,20 @@ def differences(confirmed: ConductResult, proposed: ConductResult) -> dict[str, 
 
 
 # --- helpers -------------------------------------------------------------------------
+
+R = TypeVar("R")
+
+
+def _records(of: Callable[[dict[str, Any], Sequence[str]], R], items: list[dict[str, Any]],
+             refs: dict[str, str]) -> tuple[R, ...]:
+    """Typed records from the analysis's rows, each with its records by exhibit."""
+    return tuple(of(i, event_refs(refs, i["event_ids"])) for i in items)
+
+
+def _with_victim_exhibits(items: list[dict[str, Any]], refs: dict[str, str]) -> list[dict[str, Any]]:
+    return [i | {"victim_exhibits": list(event_refs(refs, i["victim_event_ids"]))} if "victim_event_ids" in i else i
+            for i in items]
+
 
 def _day(last: LastIncident | None) -> str | None:
     return last.day.isoformat() if last else None
@@ -509,14 +523,14 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
     return ConductResult(
         view=cast.view, case_reference=manifest.reference, as_of=as_of, as_of_basis=as_of_basis, suspect=suspect,
         targets=targets, s2a=clock, s2a_undated=undated, s4a=s4a_section, course_of_conduct=coc,
-        incidents=tuple(Incident.of(i, refs) for i in incident_list),
-        threat_occasions=tuple(ThreatOccasion.of(t, refs) for t in threat_occ),
-        threat_hits_for_review=tuple(ThreatHit.of(h, refs) for h in review),
-        breaches=tuple(Breach.of(b, refs) for b in breaches),
-        possible_breaches=tuple(PossibleBreach.of(b, refs) for b in possible),
+        incidents=_records(Incident.of, incident_list, refs),
+        threat_occasions=_records(ThreatOccasion.of, threat_occ, refs),
+        threat_hits_for_review=_records(ThreatHit.of, review, refs),
+        breaches=_records(Breach.of, breaches, refs),
+        possible_breaches=_records(PossibleBreach.of, possible, refs),
         orders=tuple(OrderSummary.of(o) for o in order_summaries),
-        colocations=tuple(Colocation.of(c, refs) for c in colocations),
-        possible_colocations=tuple(Colocation.of(c, refs) for c in possible_colocations),
+        colocations=_records(Colocation.of, _with_victim_exhibits(colocations, refs), refs),
+        possible_colocations=_records(Colocation.of, _with_victim_exhibits(possible_colocations, refs), refs),
         location_standard=LocationStandard.of(options),
         covert_pattern=covert.to_json(), cell_site=[_iso(c) for c in serving], gaps=tuple(Gap.of(g) for g in gaps), contact_profile=prof, escalation=trend(
             counted.filter(pl.col("role") == "conduct")),

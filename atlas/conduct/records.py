@@ -13,12 +13,10 @@ Times stay as the aware UTC datetimes the analysis computed; dates are UK local 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any, ClassVar, Final
-
-from atlas.exhibits import event_refs
 
 
 def _plain(value: Any) -> Any:
@@ -44,7 +42,8 @@ def _opt_instant(value: Any) -> datetime | None:
 
 
 def _strs(value: Iterable[Any] | None) -> tuple[str, ...]:
-    return tuple(str(v) for v in value or ())
+    """A list of text as a tuple (the analysis's lists hold text already: no per-item work)."""
+    return tuple(value) if value else ()
 
 
 class _Record:
@@ -93,10 +92,10 @@ class Incident(_Record):
     identifier_statuses: tuple[str, ...]
 
     @classmethod
-    def of(cls, d: Mapping[str, Any], refs: Mapping[str, str]) -> Incident:
+    def of(cls, d: Mapping[str, Any], exhibits: Sequence[str]) -> Incident:
         return cls(date=_day(d["date"]), first_ts=_instant(d["first_ts"]), last_ts=_instant(d["last_ts"]),
                    channels=_strs(d["channels"]), event_ids=_strs(d["event_ids"]),
-                   exhibits=event_refs(refs, d["event_ids"]), contacts=int(d["contacts"]),
+                   exhibits=tuple(exhibits), contacts=int(d["contacts"]),
                    contact_ids=_strs(d["contact_ids"]),
                    presences=tuple(PresenceRef(p["kind"], p["place"]) for p in d["presences"]),
                    targets=_strs(d["targets"]), kinds=_strs(d["kinds"]), threat=bool(d["threat"]),
@@ -128,9 +127,9 @@ class ThreatOccasion(_Record):
     confirmed_keys: tuple[tuple[str, str], ...] = ()
 
     @classmethod
-    def of(cls, d: Mapping[str, Any], refs: Mapping[str, str]) -> ThreatOccasion:
+    def of(cls, d: Mapping[str, Any], exhibits: Sequence[str]) -> ThreatOccasion:
         return cls(date=_day(d["date"]), first_ts=_instant(d["first_ts"]), event_ids=_strs(d["event_ids"]),
-                   exhibits=event_refs(refs, d["event_ids"]), matched=_strs(d["matched"]), patterns=_strs(d["patterns"]), contact_ids=_strs(d["contact_ids"]),
+                   exhibits=tuple(exhibits), matched=_strs(d["matched"]), patterns=_strs(d["patterns"]), contact_ids=_strs(d["contact_ids"]),
                    contexts=_strs(d["contexts"]), texts=_strs(d["texts"]), channels=_strs(d["channels"]),
                    to_confirm=str(d["to_confirm"]), score=float(d.get("score", 0.0)),
                    status=str(d.get("status", "candidate")),
@@ -175,9 +174,9 @@ class ThreatHit(_Record):
         return (self.kind, self.event_id)
 
     @classmethod
-    def of(cls, d: Mapping[str, Any], refs: Mapping[str, str]) -> ThreatHit:
+    def of(cls, d: Mapping[str, Any], exhibits: Sequence[str]) -> ThreatHit:
         return cls(date=_day(d["date"]), ts=_instant(d["ts"]), contact_id=str(d["contact_id"]),
-                   event_ids=_strs(d["event_ids"]), exhibits=event_refs(refs, d["event_ids"]), pattern=str(d["pattern"]), kind=str(d["kind"]),
+                   event_ids=_strs(d["event_ids"]), exhibits=tuple(exhibits), pattern=str(d["pattern"]), kind=str(d["kind"]),
                    category=d["category"], strength=str(d["strength"]), matched=str(d["matched"]),
                    context=str(d["context"]), counts_as_threat=bool(d["counts_as_threat"]),
                    event_id=str(d.get("event_id", "")), tier=str(d.get("tier", "")), score=float(d.get("score", 0.0)),
@@ -241,9 +240,9 @@ class Breach(_Record):
     }
 
     @classmethod
-    def of(cls, d: Mapping[str, Any], refs: Mapping[str, str]) -> Breach:
+    def of(cls, d: Mapping[str, Any], exhibits: Sequence[str]) -> Breach:
         return cls(order=str(d["order"]), order_type=str(d["order_type"]), kind=str(d["kind"]), ts=_instant(d["ts"]),
-                   date=_day(d["date"]), event_ids=_strs(d["event_ids"]), exhibits=event_refs(refs, d["event_ids"]),
+                   date=_day(d["date"]), event_ids=_strs(d["event_ids"]), exhibits=tuple(exhibits),
                    identifier_status=d.get("identifier_status"),
                    breach_rule=str(d["breach_rule"]), contact_id=d.get("contact_id"), channel=d.get("channel"),
                    contact_kind=d.get("contact_kind"), identifiers=_strs(d.get("identifiers")), sources=d.get("sources"),
@@ -272,9 +271,9 @@ class PossibleBreach(_Record):
                                                            "min_distance_m", "certainty", "precision", "basis")}
 
     @classmethod
-    def of(cls, d: Mapping[str, Any], refs: Mapping[str, str]) -> PossibleBreach:
+    def of(cls, d: Mapping[str, Any], exhibits: Sequence[str]) -> PossibleBreach:
         return cls(order=str(d["order"]), kind=str(d["kind"]), ts=_instant(d["ts"]), end=_instant(d["end"]),
-                   place=str(d["place"]), event_ids=_strs(d["event_ids"]), exhibits=event_refs(refs, d["event_ids"]),
+                   place=str(d["place"]), event_ids=_strs(d["event_ids"]), exhibits=tuple(exhibits),
                    min_distance_m=float(d["min_distance_m"]),
                    certainty=str(d["certainty"]), precision=str(d["precision"]), basis=str(d["basis"]))
 
@@ -317,16 +316,16 @@ class Colocation(_Record):
     }
 
     @classmethod
-    def of(cls, d: Mapping[str, Any], refs: Mapping[str, str]) -> Colocation:
+    def of(cls, d: Mapping[str, Any], exhibits: Sequence[str]) -> Colocation:
         return cls(kind=str(d["kind"]), place=d.get("place"), start=_instant(d["start"]), end=_instant(d["end"]),
-                   date=_day(d["date"]), event_ids=_strs(d["event_ids"]), exhibits=event_refs(refs, d["event_ids"]),
+                   date=_day(d["date"]), event_ids=_strs(d["event_ids"]), exhibits=tuple(exhibits),
                    points=int(d["points"]),
                    min_distance_m=float(d["min_distance_m"]), certainty=str(d["certainty"]),
                    precision=str(d["precision"]), channels=_strs(d.get("channels")), radius_m=d.get("radius_m"),
                    max_accuracy_m=d.get("max_accuracy_m"), statuses=_strs(d.get("statuses")), lat=d.get("lat"),
                    lon=d.get("lon"), max_time_apart_s=d.get("max_time_apart_s"),
                    victim_event_ids=_strs(d.get("victim_event_ids")),
-                   victim_exhibits=event_refs(refs, d.get("victim_event_ids") or ()))
+                   victim_exhibits=_strs(d.get("victim_exhibits")))
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,13 @@ def _sources(case: Case, problems: list[str]) -> pl.DataFrame:
             else:
                 if now != row["sha256"]:
                     problems.append(f"source {sid} {shown}: SHA-256 changed (ingested {row['sha256']}, now {now})")
+        for side in row.get("companions") or []:  # a SQLite -wal / -journal read with the source
+            side_path = path.with_name(side["name"])
+            if not side_path.is_file():
+                problems.append(f"source {sid} {side_path}: the {side['role']} file read with the source is missing")
+            elif (now := sha256_file(side_path)) != side["sha256"]:
+                problems.append(f"source {sid} {side_path}: SHA-256 of the {side['role']} file read with the source "
+                                f"changed (ingested {side['sha256']}, now {now})")
         if row["records_read"] != row["events"] + row["rejects"]:
             problems.append(f"source {sid} {shown}: records read {row['records_read']} != events {row['events']} "
                             f"+ rejects {row['rejects']}")

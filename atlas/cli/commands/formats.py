@@ -18,12 +18,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     rows = [
-        {"name": p.INFO.name, "version": p.INFO.version, "description": p.INFO.description, "detects": p.INFO.detects}
+        {"name": p.INFO.name, "version": p.INFO.version, "description": p.INFO.description, "detects": p.INFO.detects,
+         "category": str(p.INFO.category), "channels": sorted(str(c) for c in p.INFO.channels),
+         "samples": [s.sample for s in p.INFO.sample_counts]}
         for p in parsers.all_parsers()
     ]
     if args.json:
         print_json(rows)
     else:
-        print_table("Formats (use the name with --format to force one)", ["name", "version", "format", "detected by"],
-                    [[r["name"], r["version"], r["description"], r["detects"]] for r in rows])
+        print_table("Formats (use the name with --format to force one)",
+                    ["name", "version", "format", "evidence", "detected by"],
+                    [[r["name"], r["version"], r["description"], r["category"], r["detects"]] for r in rows])
     return 0
