@@ -161,3 +161,23 @@ def test_the_s4a_route_is_worded_from_the_rules_file() -> None:
     edited = DEFAULT_RULES.read_text(encoding="utf-8").replace(
         'plain = "no time limit for laying an information"', 'plain = "NO LIMIT AT ALL"')
     assert "has NO LIMIT AT ALL" in s4a_route(parse_rules(edited, DEFAULT_RULES))
+
+
+def test_every_parser_named_in_the_kinds_exists_and_every_handset_or_location_parser_is_named() -> None:
+    """A source is linked to a request by its parser: a misspelt or missing parser would leave a
+    received download or return looking outstanding."""
+    import parsers
+
+    by_category: dict[str, set[str]] = {}
+    for p in parsers.all_parsers():
+        by_category.setdefault(p.INFO.category.value, set()).add(p.INFO.name)
+    known = set().union(*by_category.values())
+    kinds = load_kinds()
+    for k in kinds.kinds:
+        assert set(k.parsers) <= known, (k.id, set(k.parsers) - known)
+    handset = by_category.get("handset-download", set()) | by_category.get("chat-export", set()) | by_category.get(
+        "tool-export", set())
+    for kind in ("handset-victim", "handset-suspect"):
+        assert handset <= set(kinds.kind(kind).parsers), (kind, handset - set(kinds.kind(kind).parsers))
+    assert by_category["location-history"] <= set(kinds.kind("location-history").parsers)
+    assert {"cdr"} == set(kinds.kind("cdr").parsers) and {"subscriber"} == set(kinds.kind("subscriber").parsers)
