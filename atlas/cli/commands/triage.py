@@ -93,6 +93,7 @@ def render(t: TriageResult, limit: int = 60) -> None:
     from atlas.cli.output import console, print_table
     from atlas.conduct.time_limit import uk_day
     from atlas.normalise.identifiers import display
+    from atlas.normalise.times import uk_display
 
     out = console()
     v = t.s2a
@@ -111,8 +112,12 @@ def render(t: TriageResult, limit: int = 60) -> None:
             if r.source:
                 parts.append(f"({r.source})")
         out.print(escape("; ".join(parts)))
+    rows = s2a_rows(v)
+    if t.clock_basis == "reported" and v.last_incident is not None:  # her date: no time, no exhibit
+        rows = [r if r[0] != "last incident (UK date)" else [r[0], f"{v.last_incident.day:%d/%m/%Y} (as she reported it)"]
+                for r in rows]
     print_table(f"{v.short} time limit: clock {t.clock_basis}", ["", ""],
-                [["clock runs", escape(t.clock_basis_text)], *s2a_rows(v),
+                [["clock runs", escape(t.clock_basis_text)], *rows,
                  ["planned against", f"{uk_day(t.last_day)}: {escape(t.last_day_basis)}" if t.last_day
                   else escape(t.last_day_basis)]])
     s4a = t.s4a
@@ -127,7 +132,7 @@ def render(t: TriageResult, limit: int = 60) -> None:
     if t.orders:
         print_table("Orders", ["order", "title", "in force on the as-of date", "from", "to", "breach"], [
             [escape(o.label), escape(o.title), {True: "[green]yes[/green]", False: "no", None: "-"}[o.in_force],
-             f"{o.start:%d/%m/%Y}", f"{o.end:%d/%m/%Y}" if o.end else "open", escape(o.breach)] for o in t.orders])
+             uk_display(o.start), uk_display(o.end) if o.end else "open", escape(o.breach)] for o in t.orders])
     else:
         out.print("Orders: none in case.toml")
 
@@ -157,7 +162,8 @@ def render(t: TriageResult, limit: int = 60) -> None:
                 + "lead days = turnaround + Atlas's processing, review and charging allowances")
     for i in t.strategy:
         if i.flag:
-            out.print(f"[red]flag[/red] {escape(i.kind.title)} ({escape(display(i.identifier))}): {escape(i.flag)}")
+            flag = i.flag.replace(s4a.route, "the s4A route above") if s4a.route else i.flag
+            out.print(f"[red]flag[/red] {escape(i.kind.title)} ({escape(display(i.identifier))}): {escape(flag)}")
     out.print("[bold]Why each source[/bold]")
     seen: set[tuple[str, str]] = set()
     for i in t.strategy:
