@@ -47,7 +47,7 @@ def method_blocks(triage: TriageResult | None, label: Callable[[str], str], fact
              "give what was asked for and about which identifier, to whom it was sent, when, its reference, when the "
              "data was received and the exhibit that holds it."),
         Table(["Request", "Data", "Identifier", "Sent to", "Requested", "Reference", "Received", "Exhibit"], rows,
-              caption="Data requested", widths=[0.6, 1.6, 1.6, 1.1, 0.9, 1.1, 1.2, 0.9], small=True),
+              caption="Data requested", widths=[0.85, 1.5, 1.6, 1.0, 1.1, 1.0, 1.3, 0.8], small=True),
     ]
 
 
@@ -86,20 +86,25 @@ def note_section(triage: TriageResult | None, facts: dict[str, Any]) -> Section:
                          expected or "-",
                          ("FLAG: " if r.plan.flagged else "") + r.effect])
         sec.blocks.append(Table(["Request", "Data", "Sent to", "Status", "Expected", "Effect on the clock"], rows,
-                                caption="The request log", widths=[0.6, 2.0, 1.0, 1.0, 1.0, 2.6], small=True))
+                                caption="The request log", widths=[0.7, 2.0, 1.0, 1.0, 1.2, 2.4], small=True))
         sec.blocks.append(Para(triage.clock_effect[:1].upper() + triage.clock_effect[1:] + ".", numbered=False,
                                emphasis=bool(triage.outstanding)))
     else:
         sec.blocks.append(Para("No data request is recorded in the request log (atlas request add)."))
     todo = [i for i in triage.strategy if i.plan.progress is Progress.NOT_REQUESTED]
+
+    def flag(text: str) -> str:  # the route is set out once, below the table
+        text = text.replace(triage.s4a.route, "the s4A route below") if triage.s4a.route else text
+        return text[:1].upper() + text[1:]
+
     if todo:
         sec.blocks.append(Table(
             ["Data", "Identifier", "Provider", "Request by", "Can it arrive in time?"],
             [[i.kind.title, f"{i.party}: {i.identifier}", i.provider.name or "not known (subscriber check)",
               uk_date(i.plan.request_by) if i.plan.request_by else "-",
-              i.flag.upper()[:1] + i.flag[1:] if i.flag else (
+              flag(i.flag) if i.flag else (
                   "yes, if requested by that date" if i.plan.request_by else "no deadline")] for i in todo],
-            caption="Strategy items not yet requested", widths=[1.6, 1.8, 1.1, 0.9, 3.0], small=True))
+            caption="Strategy items not yet requested", widths=[1.5, 1.8, 1.0, 1.1, 2.9], small=True))
     if triage.s4a.present:
         sec.blocks.append(Para("s4A indicators exist:", numbered=False, emphasis=True))
         sec.blocks.append(Bullets([*triage.s4a.indicators, triage.s4a.route]))
