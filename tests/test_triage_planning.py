@@ -181,3 +181,37 @@ def test_every_parser_named_in_the_kinds_exists_and_every_handset_or_location_pa
         assert handset <= set(kinds.kind(kind).parsers), (kind, handset - set(kinds.kind(kind).parsers))
     assert by_category["location-history"] <= set(kinds.kind("location-history").parsers)
     assert {"cdr"} == set(kinds.kind("cdr").parsers) and {"subscriber"} == set(kinds.kind("subscriber").parsers)
+
+
+def test_the_link_rule_matches_a_source_by_its_parser_and_what_it_is_about() -> None:
+    """A request is answered by a source its kind's parsers read that is about its identifier:
+    the owner, or for a source with no owner (a subscriber return) its evidence's identifiers."""
+    import polars as pl
+
+    from atlas.triage.requests import SourceIndex
+
+    sources = pl.DataFrame({
+        "source_id": ["s-cdr", "s-cdr-other", "s-sub", "s-phone", "s-phone2"],
+        "parser": ["cdr", "cdr", "subscriber", "cellebrite-xml", "android-mmssms"],
+        "name": ["a.csv", "b.csv", "sub.csv", "x.ufdr", "mmssms.db"],
+        "owner": ["tel:+447700900002", "tel:+447700900009", None, "tel:+447700900002", "tel:+447700900001"],
+    })
+    evidence = pl.DataFrame({"source_id": ["s-sub", "s-sub", "s-phone"],
+                             "identifier": ["tel:+447700900002", "tel:+447700900002", "tel:+447700900077"]})
+    index = SourceIndex.of(sources, evidence, {"s-cdr": "JA/10", "s-sub": "JA/2", "s-phone": "JA/7", "s-phone2": "JA/9"},
+                           {"s-cdr": date(2026, 9, 20), "s-sub": date(2026, 9, 12)})
+    kinds = load_kinds()
+    found = {(k, u): [s.exhibit for s in index.answering(kinds.kind(k), u)] for k, u in [
+        ("cdr", "tel:+447700900002"), ("subscriber", "tel:+447700900002"), ("handset-suspect", "tel:+447700900002"),
+        ("cdr", "tel:+447700900001"), ("handset-victim", "tel:+447700900001"),
+        ("handset-suspect", "tel:+447700900077"), ("subscriber", "tel:+447700900009")]}
+    assert found == {
+        ("cdr", "tel:+447700900002"): ["JA/10"],  # the other number's CDR is not his
+        ("subscriber", "tel:+447700900002"): ["JA/2"],  # no owner: the number its records are about
+        ("handset-suspect", "tel:+447700900002"): ["JA/7"],
+        ("cdr", "tel:+447700900001"): [],  # her handset is not a CDR
+        ("handset-victim", "tel:+447700900001"): ["JA/9"],
+        ("handset-suspect", "tel:+447700900077"): [],  # an owned source is about its owner only
+        ("subscriber", "tel:+447700900009"): [],
+    }
+    assert index.answering(kinds.kind("cdr"), "tel:+447700900002")[0].ingested == date(2026, 9, 20)

@@ -145,6 +145,7 @@ def add_request(case: Case, req: DataRequest, kinds: PlanningData, officer: str)
     _check(req, kinds)
     with case.db() as con:
         con.executescript(SCHEMA)
+        con.execute("BEGIN IMMEDIATE")  # two officers adding at once get R<n> and R<n+1>, never the same id
         top = max((_number(r[0]) for r in con.execute("SELECT request_id FROM data_requests")), default=0)
         new = replace(req, request_id=f"R{top + 1}", recorded_by=officer)
         values = new.values()
@@ -163,6 +164,7 @@ def update_request(case: Case, request_id: str, changes: Mapping[str, str], kind
         raise AtlasError(f"unknown request field(s) {', '.join(unknown)} (fields: {', '.join(FIELDS)})")
     with case.db() as con:
         con.executescript(SCHEMA)
+        con.execute("BEGIN IMMEDIATE")  # read and write the row under one lock
         row = con.execute(_SELECT + " WHERE request_id = ?", (request_id,)).fetchone()
         if row is None:
             known = [r[0] for r in con.execute("SELECT request_id FROM data_requests")]
