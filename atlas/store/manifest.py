@@ -45,8 +45,12 @@ _ORDER_KEYS: Final = {
 }
 _IMPACT_KEYS: Final = {"date": date, "what": str, "category": str, "source": str, "recorded_by": str, "party": str,
                        "notes": str}
+_REPORTED_KEYS: Final = {"first_incident": date, "latest_incident": date, "summary": str, "threat_occasions": int,
+                          "source": str}
+"""``[reported]``: the conduct as the victim first reported it, entered before any data arrives."""
 _REQUIRED: Final = {
     "case": ("reference", "officer", "exhibit_prefix"),
+    "reported": (),
     "party": ("id", "role"),
     "place": ("name", "lat", "lon", "radius_m"),
     "order": ("type", "against", "protects", "start"),
@@ -108,6 +112,23 @@ class Impact:
 
 
 @dataclass(frozen=True)
+class Reported:
+    """The conduct as the victim reported it, entered at triage before any data arrives.
+
+    Her account, never something the data shows: it starts the s2A clock only until the
+    data shows an incident (:mod:`atlas.triage`), and says whether she reports fear of
+    violence (s4A indicators) before anything is analysed."""
+
+    first_incident: date | None = None
+    latest_incident: date | None = None
+    summary: str = ""
+    threat_occasions: int = 0
+    """Occasions on which she reports fearing that violence would be used against her."""
+    source: str = ""
+    """Where her account is recorded (``initial account 02/09/2026``, ``crime report``)."""
+
+
+@dataclass(frozen=True)
 class Manifest:
     reference: str
     officer: str
@@ -131,6 +152,8 @@ class Manifest:
     impacts: tuple[Impact, ...] = ()
     impact_window_days: int = DEFAULT_IMPACT_WINDOW_DAYS
     """An impact entry is linked to the incidents on this many days up to and including its date."""
+    reported: Reported | None = None
+    """``[reported]``: the incidents as the victim reported them (triage, before any data)."""
     path: Path | None = field(default=None, compare=False)
 
     def party(self, party_id: str) -> Party:
@@ -182,7 +205,7 @@ class _Reader:
 
     def fail(self, table: str, index: int, key: str | None, message: str) -> ManifestError:
         line = _line_of(self.text, table, index, key)
-        where = f"[{table}]" if table == "case" else f"[[{table}]] #{index + 1}"
+        where = f"[{table}]" if table in ("case", "reported") else f"[[{table}]] #{index + 1}"
         what = f"{where} {key}" if key else where
         return ManifestError(f"{self.path}:{line}: {what}: {message}")
 
@@ -237,9 +260,10 @@ def parse_manifest(text: str, path: Path) -> Manifest:
         raise ManifestError(f"{path}{':' + at.group(1) if at else ''}: not valid TOML: {exc}") from exc
     reader = _Reader(path, text)
     for key, value in data.items():
-        if key not in ("case", "party", "place", "order", "impact"):
+        if key not in ("case", "reported", "party", "place", "order", "impact"):
             if isinstance(value, dict | list):
-                raise ManifestError(f"{path}:{_line_of(text, key, 0, None)}: unknown table [{key}] (known: case, party, place, order, impact)")
+                raise ManifestError(f"{path}:{_line_of(text, key, 0, None)}: unknown table [{key}] "
+                                    "(known: case, reported, party, place, order, impact)")
             keyline = next((i + 1 for i, line in enumerate(text.splitlines()) if re.match(rf"\s*{re.escape(key)}\s*=", line)), 1)
             raise ManifestError(f"{path}:{keyline}: {key}: unknown key outside any table (put it under [case])")
     for key in ("party", "place", "order", "impact"):
@@ -258,6 +282,8 @@ def parse_manifest(text: str, path: Path) -> Manifest:
         check_zone(zone)
     except Exception as exc:
         raise reader.fail("case", 0, "timezone", str(exc)) from exc
+
+    reported = _reported(reader, data, path, text)
 
     parties: list[Party] = []
     for i, raw in enumerate(data.get("party", [])):
@@ -338,8 +364,26 @@ def parse_manifest(text: str, path: Path) -> Manifest:
         analyst=case.get("analyst", ""),
         maker_age=case.get("maker_age", "Over 18"), experience=case.get("experience", ""),
         statement_date=case.get("statement_date"), parties=tuple(parties), places=tuple(places), orders=tuple(orders),
-        impacts=tuple(impacts), impact_window_days=window, path=path,
+        impacts=tuple(impacts), impact_window_days=window, reported=reported, path=path,
     )
+
+
+def _reported(reader: _Reader, data: dict[str, Any], path: Path, text: str) -> Reported | None:
+    """``[reported]``, checked: dates in order, a count that cannot be negative."""
+    if "reported" not in data:
+        return None
+    if not isinstance(data["reported"], dict):
+        raise ManifestError(f"{path}:{_line_of(text, 'reported', 0, None)}: [reported] must be one table, "
+                            "written [reported]")
+    r = reader.check("reported", 0, data["reported"], _REPORTED_KEYS)
+    first, latest = r.get("first_incident"), r.get("latest_incident")
+    if first is not None and latest is not None and latest < first:
+        raise reader.fail("reported", 0, "latest_incident", f"{latest.isoformat()} is before first_incident "
+                          f"{first.isoformat()}")
+    if r.get("threat_occasions", 0) < 0:
+        raise reader.fail("reported", 0, "threat_occasions", "must not be negative")
+    return Reported(first_incident=first, latest_incident=latest, summary=r.get("summary", "").strip(),
+                    threat_occasions=r.get("threat_occasions", 0), source=r.get("source", "").strip())
 
 
 def load_manifest(path: Path) -> Manifest:
@@ -368,6 +412,15 @@ region = "GB"                        # default country for national phone number
 # experience = "I have worked in the Digital Forensics Unit since 2019 ..."  # the maker's own words
 # statement_date = 2026-12-01        # date of the statement (default: the report's --as-of date)
 # impact_window_days = 14            # an impact entry is linked to incidents on this many days up to its date
+
+# The conduct as the victim reported it, before any data (atlas triage starts the s2A clock
+# from latest_incident until the data shows an incident; her account, never data).
+# [reported]
+# first_incident = 2026-05-02
+# latest_incident = 2026-08-30
+# summary = "Calls and texts from his number and new accounts since she ended the relationship"
+# threat_occasions = 0               # occasions on which she reports fearing violence (s4A)
+# source = "initial account 02/09/2026"
 
 [[party]]
 id = "victim"                        # free-text id, referred to below

@@ -19,6 +19,7 @@ from atlas.tui.screens.conduct import ConductScreen
 from atlas.tui.screens.people import PeopleScreen
 from atlas.tui.screens.sources import SourcesScreen
 from atlas.tui.screens.timeline import TimelineScreen
+from atlas.tui.screens.triage import TriageScreen
 
 
 class AtlasApp(App[None]):
@@ -29,6 +30,7 @@ class AtlasApp(App[None]):
         Binding("2", "show('people')", "People"),
         Binding("3", "show('conduct')", "Clock & conduct"),
         Binding("4", "show('sources')", "Sources"),
+        Binding("5", "show('triage')", "Triage & requests"),
         Binding("q", "quit", "Quit"),
     ]
 
@@ -47,6 +49,8 @@ class AtlasApp(App[None]):
             return PeopleScreen(self.case)
         if name == "conduct":
             return ConductScreen(self.case, self.as_of)
+        if name == "triage":
+            return TriageScreen(self.case, self.as_of)
         raise KeyError(name)
 
     def on_mount(self) -> None:
