@@ -26,6 +26,7 @@ from atlas.store.manifest import Place
 from .behaviours import behaviours, publications
 from .breaches import find_breaches
 from .colocation import cell_serving, covert_pattern, place_episodes, place_points, usable, victim_colocations
+from .decided import candidate_decisions, mark_hits
 from .escalation import bursts, profile, trend
 from .gaps import identity_changes, long_gaps
 from .incidents import ITEM_FRAME, assign_occasions, incidents, last_item, occasion_rule, per_target_occasions
@@ -206,9 +207,11 @@ def _threat_occasions(hits: pl.DataFrame, items: pl.DataFrame) -> tuple[list[dic
         "ts": r["ts_utc"].isoformat(), "contact_id": r["contact_id"], "event_ids": r["event_ids"],
         "pattern": r["pattern_id"], "kind": r["kind"], "category": r["category"] or r["behaviour"],
         "strength": r["strength"] or "indicator", "matched": r["matched"], "context": r["context"],
-        "counts_as_threat": r["kind"] == "threat" and r["strength"] == "strong",
+        "counts_as_threat": bool(r["counts"]),
+        "candidate": {"kind": r["candidate_kind"], "event_id": r["candidate_event_id"]},
+        "decision": {"state": r["decision"], "by": r["decided_by"], "at": r["decided_at"], "note": r["decision_note"]},
     } for r in h.sort("ts_utc", "contact_id", "pattern_id").iter_rows(named=True)]
-    strong = h.filter((pl.col("kind") == "threat") & (pl.col("strength") == "strong"))
+    strong = h.filter(pl.col("counts"))
     if strong.height == 0:
         return [], review
     grouped = strong.sort("ts_utc").group_by("occasion", maintain_order=True).agg(
@@ -221,12 +224,16 @@ def _threat_occasions(hits: pl.DataFrame, items: pl.DataFrame) -> tuple[list[dic
         pl.col("text").unique(maintain_order=True).alias("texts"),
         pl.col("channel").unique(maintain_order=True).alias("channels"),
         pl.col("ts_utc").min().alias("first_ts"),
+        (pl.col("decision") == "confirmed").any().alias("confirmed"),
+        pl.struct(pl.col("candidate_kind").alias("kind"), pl.col("candidate_event_id").alias("event_id"))
+        .unique(maintain_order=True).alias("candidates"),
     ).sort("occasion")
     occasions = [{
         "date": r["date"].isoformat(), "first_ts": r["first_ts"].isoformat(), "event_ids": r["event_ids"],
         "matched": r["matched"], "patterns": r["patterns"], "contact_ids": r["contact_ids"], "contexts": r["contexts"],
-        "texts": r["texts"], "channels": r["channels"],
-        "to_confirm": "a person must read each message in context and confirm it is a threat of violence",
+        "texts": r["texts"], "channels": r["channels"], "confirmed": bool(r["confirmed"]), "candidates": r["candidates"],
+        "to_confirm": "confirmed by an officer (decisions ledger)" if r["confirmed"] else
+        "a person must read each message in context and confirm it is a threat of violence",
     } for r in grouped.iter_rows(named=True)]
     return occasions, review
 
@@ -255,8 +262,8 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, option
             "row", "contact_id", "ts_utc", "local_date", "event_ids", "target", "channel", "text"),
         on="row", how="left",
     )
-    strong_ids = set(hits.filter((pl.col("kind") == "threat") & (pl.col("strength") == "strong"))
-                     .get_column("contact_id").to_list())
+    hits = mark_hits(hits, candidate_decisions(case))  # officers' confirmations and dismissals
+    strong_ids = set(hits.filter(pl.col("counts")).get_column("contact_id").to_list())
 
     # location: presence at protected places, near the victim, cell serving the area
     positions, cells = device_records(case, cast, {cast.suspect, *cast.victims}, options.cell_serving_radius_m)
@@ -329,6 +336,7 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, option
     s4a_section = {
         "offence": s4a.section, "mode_of_trial": s4a.mode_of_trial,
         "threat_occasions": len(threat_occ), "threshold": threshold,
+        "confirmed_threat_occasions": sum(1 for t in threat_occ if t["confirmed"]),
         "threat_indicator_met": len(threat_occ) >= threshold,
         "citation": s4a.threat_occasions_citation,
         "distress_citation": s4a.distress_citation,

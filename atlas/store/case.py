@@ -25,7 +25,6 @@ cases can be spread across workers by the same functions that run here.
 from __future__ import annotations
 
 import fcntl
-import getpass
 import json
 import os
 import shutil
@@ -49,6 +48,7 @@ from atlas.model import (
 )
 from atlas.store.hashing import sha256_file
 from atlas.store.manifest import Manifest, load_manifest
+from atlas.store.officer import Officer, current_officer
 
 MANIFEST_NAME: Final = "case.toml"
 STORE_DIR: Final = "store"
@@ -99,19 +99,25 @@ class StagedSource:
 class Case:
     """An opened case folder: read frames, record decisions, commit ingests."""
 
-    def __init__(self, root: Path, manifest: Manifest) -> None:
+    def __init__(self, root: Path, manifest: Manifest, officer: str | None = None) -> None:
         self.root = root
         self.manifest = manifest
         self.store = root / STORE_DIR
+        self.officer_override = officer
+        """``--officer``: who decides when it is not the officer of case.toml (atlas.store.officer)."""
 
     @classmethod
-    def open(cls, root: Path | str) -> Case:
+    def open(cls, root: Path | str, *, officer: str | None = None) -> Case:
         root = Path(root)
         if not root.is_dir():
             raise StoreError(f"{root}: no such case folder (create one with `atlas init {root}`)")
-        case = cls(root, load_manifest(root / MANIFEST_NAME))
+        case = cls(root, load_manifest(root / MANIFEST_NAME), officer)
         case.recover()
         return case
+
+    def officer(self) -> Officer:
+        """The officer this case's decisions and audit records are attributed to."""
+        return current_officer(self, self.officer_override)
 
     # --- reading -------------------------------------------------------------------
 
@@ -173,10 +179,10 @@ class Case:
             con.close()
 
     def audit(self, action: str, detail: dict[str, object], con: sqlite3.Connection | None = None) -> None:
-        """Append to the audit log (never updated, never deleted)."""
+        """Append to the audit log (never updated, never deleted), in the officer's name."""
         row = (
             datetime.now(UTC).isoformat(timespec="seconds"),
-            os.environ.get("ATLAS_USER") or getpass.getuser(),
+            self.officer().label,
             action,
             json.dumps(detail, sort_keys=True, default=str),
         )

@@ -26,7 +26,7 @@ ORDER_TYPES: Final = (
 
 _CASE_KEYS: Final = {
     "reference": str, "officer": str, "exhibit_prefix": str, "timezone": str, "charge_date": date,
-    "report_date": date, "region": str, "force": str, "occupation": str, "analyst": str,
+    "report_date": date, "region": str, "force": str, "occupation": str, "analyst": str, "collar_number": str,
 }
 _PARTY_KEYS: Final = {"id": str, "role": str, "name": str, "identifiers": list, "display_names": list, "notes": str}
 _PLACE_KEYS: Final = {"name": str, "party": str, "lat": float, "lon": float, "radius_m": float, "notes": str}
@@ -93,6 +93,8 @@ class Manifest:
     force: str = ""
     occupation: str = ""
     analyst: str = ""
+    collar_number: str = ""
+    """The officer's collar number when ``officer`` does not carry it (see atlas.store.officer)."""
     parties: tuple[Party, ...] = ()
     places: tuple[Place, ...] = ()
     orders: tuple[Order, ...] = ()
@@ -284,7 +286,7 @@ def parse_manifest(text: str, path: Path) -> Manifest:
         reference=case["reference"], officer=case["officer"], exhibit_prefix=case["exhibit_prefix"],
         timezone=zone, region=case.get("region", "GB").upper(), charge_date=case.get("charge_date"),
         report_date=case.get("report_date"), force=case.get("force", ""), occupation=case.get("occupation", ""),
-        analyst=case.get("analyst", ""), parties=tuple(parties), places=tuple(places), orders=tuple(orders), path=path,
+        analyst=case.get("analyst", ""), collar_number=case.get("collar_number", ""), parties=tuple(parties), places=tuple(places), orders=tuple(orders), path=path,
     )
 
 
@@ -302,7 +304,8 @@ TEMPLATE: Final = '''\
 
 [case]
 reference = "OP-ATLAS-0001"          # crime / operation reference
-officer = "DC 1234 A. Officer"       # maker of the statement
+officer = "DC 1234 A. Officer"       # maker of the statement: rank, collar number, name
+# collar_number = "1234"             # if officer above does not give it; decisions record it
 exhibit_prefix = "AO"                # officer's initials: exhibits become AO/1, AO/2 ...
 timezone = "Europe/London"           # zone for wall-clock times that state none
 region = "GB"                        # default country for national phone numbers

@@ -1,117 +1,149 @@
-"""The reviewer's view: the s2A clock, s4A indicators, breaches and incidents.
-
-The analysis runs in a worker thread so the screen appears at once; every number
-shown carries the rule it applies and the notice that this is decision support.
-"""
+"""The reviewer's view: the s2A clock, incidents, threat and behaviour candidates in
+context (``c`` confirm, ``x`` dismiss, ``o`` re-open: each asks first, with a note),
+breaches, co-locations and gaps; Enter on any row opens its source records, ``t`` tags
+the finding as an exhibit. Everything is recomputed from the ledger after a decision."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any
+from collections.abc import Callable
+from typing import ClassVar
 
 import polars as pl
 from rich.markup import escape
+from textual import on
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
-from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
-from textual.worker import get_current_worker
+from textual.binding import Binding, BindingType
+from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+from textual_fastdatatable import DataTable
 
-from atlas.normalise.times import uk_display
-from atlas.store import Case
+from atlas.review import Review, uk_date
+from atlas.tui import views
+from atlas.tui.base import ReviewScreen, guarded
+from atlas.tui.widgets import DecisionPrompt, FrameTable, RecordsView, ask
 
-
-def uk_date(value: object) -> str:
-    """``2026-08-14`` → ``14/08/2026``; anything else unchanged."""
-    text = str(value or "-")
-    try:
-        return date.fromisoformat(text).strftime("%d/%m/%Y")
-    except ValueError:
-        return text
-
-
-def uk_ts(value: object) -> str:
-    """An ISO timestamp → ``23/05/2026 21:20 BST``."""
-    try:
-        return uk_display(datetime.fromisoformat(str(value)))
-    except ValueError:
-        return str(value or "")
+TABS: dict[str, tuple[str, Callable[[Review], pl.DataFrame]]] = {
+    "incidents": ("Incidents", views.incidents_frame),
+    "candidates": ("Threats & behaviours", views.candidates_frame),
+    "breaches": ("Breaches", views.breaches_frame),
+    "colocations": ("Co-location", views.colocations_frame),
+    "gaps": ("Gaps", views.gaps_frame),
+}
 
 
-def clock_text(result: dict[str, Any]) -> str:
-    s2a = result.get("s2a", {})
-    lines = [
-        f"[b]s2A time limit[/b]  ({s2a.get('offence', 'Protection from Harassment Act 1997 s2A')})",
-        f"  last incident       {uk_date(s2a.get('last_incident'))}",
-        f"  last day to lay     [b]{uk_date(s2a.get('deadline'))}[/b]",
-        f"  days left           {s2a.get('days_left', '-')} (as of {uk_date(s2a.get('as_of'))})",
+class ConductScreen(ReviewScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open_records", "Records"),
+        Binding("c", "decide('confirmed')", "Confirm candidate…"),
+        Binding("x", "decide('dismissed')", "Dismiss candidate…"),
+        Binding("o", "decide('open')", "Re-open…"),
+        Binding("t", "tag", "Tag finding…"),
     ]
-    if s2a.get("charge_date"):
-        lines.append(f"  at charge date      {uk_date(s2a['charge_date'])}: "
-                     f"{'IN TIME' if s2a.get('in_time_at_charge_date') else 'OUT OF TIME'} "
-                     f"({s2a.get('days_left_at_charge_date', '-')} days to spare)")
-    lines.append(f"  rule                {escape(str(s2a.get('rule', '')))}")
-    for w in result.get("warnings", []):
-        lines.append(f"  [yellow]WARNING[/yellow]             {escape(str(w if isinstance(w, str) else w.get('text', w)))}")
-    lines.append("")
-    lines.append(f"[i]{escape(result.get('notice', 'Decision support, not legal advice.'))}[/i]")
-    return "\n".join(lines)
 
-
-def table_text(title: str, rows: list[dict[str, Any]], columns: list[str], limit: int = 200) -> str:
-    if not rows:
-        return f"{title}: none"
-    frame = pl.DataFrame([{c: _cell(c, r.get(c)) for c in columns} for r in rows[:limit]], schema={c: pl.String for c in columns})
-    with pl.Config(tbl_rows=limit, tbl_cols=len(columns), fmt_str_lengths=70, tbl_hide_dataframe_shape=True,
-                   tbl_formatting="ASCII_MARKDOWN", tbl_hide_column_data_types=True):
-        body = str(frame)
-    more = f"\n… {len(rows) - limit} more (atlas conduct --json)" if len(rows) > limit else ""
-    return f"\n[b]{escape(title)}: {len(rows)}[/b]\n{escape(body)}{more}"
-
-
-def _cell(column: str, value: Any) -> str:
-    if value is None:
-        return ""
-    if column == "date":
-        return uk_date(value)
-    if column == "ts":
-        return uk_ts(value)
-    if isinstance(value, list):
-        return f"{len(value)} record(s)" if value and isinstance(value[0], str) and "/" in value[0] else ", ".join(map(str, value))
-    return str(value)
-
-
-class ConductScreen(Screen[None]):
-    def __init__(self, case: Case) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.case = case
+        self.frames: dict[str, pl.DataFrame] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with VerticalScroll():
-            yield Static("Analysing the course of conduct…", id="clock")
-            yield Static(id="threats")
-            yield Static(id="breaches")
-            yield Static(id="incidents")
+        yield self.headline_widget()
+        yield Static("Analysing the course of conduct…", id="clock")
+        with TabbedContent(id="tabs"):
+            for key, (label, _) in TABS.items():
+                with TabPane(label, id=f"tab-{key}"):
+                    yield FrameTable(pl.DataFrame({"": []}, schema={"": pl.String}), id=key)
         yield Footer()
 
-    def on_mount(self) -> None:
-        self.sub_title = "Course of conduct, s2A clock, s4A indicators, breaches"
-        self.run_worker(self._analyse, thread=True, exclusive=True)
+    async def load(self) -> None:
+        self.sub_title = "Course of conduct, s2A clock, candidates, breaches (decision support, not legal advice)"
+        self.run_worker(self._compute, thread=True, group="conduct", exclusive=True, exit_on_error=False)
 
-    def _analyse(self) -> None:
-        from atlas.conduct import analyse
+    def _compute(self) -> None:
+        result = self.review.conduct()
+        frames = {key: build(self.review) for key, (_, build) in TABS.items()}
+        s = result.s2a
+        d = uk_date
+        verdict = {True: "IN TIME", False: "OUT OF TIME", None: "no incident"}[s.in_time]
+        clock = (f"[b]s2A[/b] last incident {d(s.last_incident)} · last day to lay [b]{d(s.deadline)}[/b] · "
+                 f"{s.days_left} days left as of {d(s.as_of)} · [b]{verdict}[/b] ({escape(s.in_time_basis)}) · "
+                 f"s4A threat occasions {result.s4a['threat_occasions']} (≥ {result.s4a['threshold']} matters; "
+                 f"{result.s4a.get('confirmed_threat_occasions', 0)} confirmed)\n[i]{escape(result.rules.get('notice', ''))[:150]}[/i]")
+        self.app.call_from_thread(lambda: self.run_worker(self._show(frames, clock), group="show", exclusive=True))
 
-        result = analyse(self.case, as_of=None, include_proposed=False).to_json()
-        if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show, result)
+    async def _show(self, frames: dict[str, pl.DataFrame], clock: str) -> None:
+        self.frames = frames
+        self.query_one("#clock", Static).update(clock)
+        for key, frame in frames.items():
+            old = self.query_one(f"#{key}", FrameTable)
+            row = old.cursor_row
+            pane = self.query_one(f"#tab-{key}", TabPane)
+            await old.remove()
+            new = FrameTable(frame, id=key)
+            await pane.mount(new)
+            if 0 <= row < frame.height:
+                new.move_cursor(row=row)
+        for key, (label, _) in TABS.items():
+            self.query_one("#tabs", TabbedContent).get_tab(f"tab-{key}").label = f"{label} ({frames[key].height})"
 
-    def _show(self, result: dict[str, Any]) -> None:
-        self.query_one("#clock", Static).update(clock_text(result))
-        self.query_one("#threats", Static).update(
-            table_text("s4A: occasions with threats of violence (each for a person to confirm)",
-                       result.get("threat_occasions", []), ["date", "matched", "event_ids"]))
-        self.query_one("#breaches", Static).update(
-            table_text("Breaches of orders", result.get("breaches", []), ["order", "kind", "ts", "event_ids"]))
-        self.query_one("#incidents", Static).update(
-            table_text("Incidents (occasions)", result.get("incidents", []), ["date", "channels", "event_ids"]))
+    def _active(self) -> tuple[str, FrameTable]:
+        pane = self.query_one("#tabs", TabbedContent).active or "tab-incidents"
+        key = pane.removeprefix("tab-")
+        return key, self.query_one(f"#{key}", FrameTable)
+
+    @on(DataTable.RowSelected)
+    async def _selected(self) -> None:
+        await self.action_open_records()
+
+    @guarded
+    async def action_open_records(self) -> None:
+        key, table = self._active()
+        row = table.current()
+        if row is None:
+            self.notify("No row selected", severity="warning")
+            return
+        ids = [str(e) for e in row.get("_event_ids") or []]  # type: ignore[attr-defined]
+        if not ids:
+            self.notify("This row has no records of its own (a gap between incidents)")
+            return
+        self.app.push_screen(RecordsView(f"Records of this {TABS[key][0].lower()} row",
+                                         views.records_frame(self.review, ids), self.atlas.record_text))
+
+    @guarded
+    async def action_decide(self, state: str) -> None:
+        key, table = self._active()
+        if key != "candidates":
+            self.notify("Confirm / dismiss applies to threat and behaviour candidates (their tab)", severity="warning")
+            return
+        row = table.current()
+        if row is None:
+            self.notify("No candidate selected", severity="warning")
+            return
+        from atlas.decisions.candidates import candidates_from, decide_candidate, find_candidate
+
+        cid = str(row["_id"])
+        verb = {"confirmed": "Confirm", "dismissed": "Dismiss", "open": "Re-open"}[state]
+        subject = (f"{row['id']}  {row['kind']} (tier {row['tier']})  {row['when (UK)']}  {row['record']}\n"
+                   f"in context: {row['in context']}\nnow: {row['state']}")
+
+        def record(note: str) -> object:
+            cand = find_candidate(candidates_from(self.review.conduct()), cid)
+            return decide_candidate(self.review.case, cand, state, note=note)  # type: ignore[arg-type]
+
+        prompt = DecisionPrompt(f"{verb} candidate {cid}", subject, note_required=state != "open",
+                                officer=self.review.case.officer().label)
+        await ask(self.app, prompt, lambda note: self.atlas.record(lambda: record(note), f"{cid}: {state}"))
+
+    @guarded
+    async def action_tag(self) -> None:
+        _key, table = self._active()
+        row = table.current()
+        if row is None:
+            self.notify("No row selected", severity="warning")
+            return
+        from atlas.decisions.exhibits import tag
+
+        finding = str(row.get("_finding") or f"candidate:{row.get('_id')}")
+        text = "  ".join(f"{k}: {v}" for k, v in row.items() if not k.startswith("_"))
+        prompt = DecisionPrompt("Tag this finding as an exhibit", text, note_required=True,
+                                officer=self.review.case.officer().label)
+        await ask(self.app, prompt, lambda note: self.atlas.record(
+            lambda: tag(self.review.case, f"finding:{finding}", note=note, description=text[:120]), "tagged as exhibit"))
