@@ -46,6 +46,8 @@ class Headline:
     deadline: date | None
     in_time: bool | None
     verdict: str
+    """``in time``, ``OUT OF TIME`` or ``no incident``."""
+    verdict_basis: str = ""
 
     def rows(self) -> list[tuple[str, str]]:
         return [
@@ -55,7 +57,7 @@ class Headline:
             ("breaches of orders", str(self.breaches)),
             ("last incident", uk_date(self.last_incident)),
             ("s2A: last day to lay", uk_date(self.deadline)),
-            ("s2A verdict", self.verdict),
+            ("s2A verdict", f"{self.verdict} ({self.verdict_basis})" if self.verdict_basis else self.verdict),
         ]
 
 
@@ -69,7 +71,7 @@ def headline_of(result: ConductResult) -> Headline:
         confirmed_threat_occasions=sum(1 for t in result.threat_occasions if t.get("confirmed")),
         breaches=len(result.breaches),
         last_incident=s2a.last_incident, deadline=s2a.deadline, in_time=s2a.in_time,
-        verdict=f"{verdict} ({s2a.in_time_basis})" if s2a.in_time is not None else verdict,
+        verdict=verdict, verdict_basis=s2a.in_time_basis if s2a.in_time is not None else "",
     )
 
 

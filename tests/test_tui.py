@@ -345,3 +345,14 @@ def test_the_deadline_moves_on_every_screen_when_the_alias_is_confirmed(tmp_path
     before, after = run(tmp_path / "case", script, as_of=date(2026, 10, 1))
     assert all("last day to lay 03/09/2026" in h and "OUT OF TIME" in h for h in before.values())
     assert all("last day to lay 02/11/2026" in h and "in time" in h for h in after.values())
+
+
+def test_the_workbench_bench_runs_at_a_tiny_scale(tmp_path: Path) -> None:
+    from bench.bench_workbench import run as bench
+
+    numbers = bench(tmp_path, 3000)
+    assert numbers["events"] == 3000 and 0 < numbers["filter_rows"] < numbers["contacts"]  # type: ignore[operator]
+    assert numbers["headline_after"] != numbers["headline_before"]  # the decision changed the findings
+    for key in ("first_screen_s", "filter_change_s", "busiest_pair_open_s", "recompute_after_decision_s",
+                "filtered_timeline_arrow_table_s", "filtered_timeline_textual_datatable_s"):
+        assert isinstance(numbers[key], float) and numbers[key] >= 0

@@ -53,7 +53,7 @@ def headline_text(h: Headline) -> str:
     last = h.last_incident.strftime("%d/%m/%Y") if h.last_incident else "-"
     deadline = h.deadline.strftime("%d/%m/%Y") if h.deadline else "-"
     return (f"incidents {h.incidents} · contacts {h.contacts} · threat occasions {threats} · breaches {h.breaches} · "
-            f"last incident {last} · s2A last day to lay [b]{deadline}[/b] · {escape(h.verdict)}")
+            f"last incident {last} · s2A last day to lay [b]{deadline}[/b] · [b]{escape(h.verdict)}[/b]")
 
 
 class ReviewScreen(Screen[None]):

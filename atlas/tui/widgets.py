@@ -22,6 +22,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.coordinate import Coordinate
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 from textual_fastdatatable import ArrowBackend, DataTable
@@ -36,12 +37,36 @@ class FrameTable(DataTable, inherit_bindings=False):
         b for b in DataTable.BINDINGS if not (isinstance(b, Binding) and b.key in _NO_TAB)
     ]
 
-    def __init__(self, frame: pl.DataFrame, *, id: str | None = None, max_width: int = 60,
+    def __init__(self, frame: pl.DataFrame, *, id: str | None = None, max_width: int = 60,  # noqa: A002
                  zebra: bool = False) -> None:
-        shown = frame.select([c for c in frame.columns if not c.startswith("_")])
-        super().__init__(backend=ArrowBackend(shown.to_arrow()), id=id, cursor_type="row",
+        super().__init__(backend=self._backend(frame), id=id, cursor_type="row",
                          max_column_content_width=max_width, zebra_stripes=zebra, render_markup=False)
         self.frame = frame
+
+    @staticmethod
+    def _backend(frame: pl.DataFrame) -> ArrowBackend:
+        shown = frame.select([c for c in frame.columns if not c.startswith("_")])
+        backend = ArrowBackend(shown.to_arrow())
+        backend.render_markup = False
+        return backend
+
+    def set_frame(self, frame: pl.DataFrame) -> None:
+        """Show another frame with the same columns in place (a filter change): the widget,
+        its focus and the key map stay, so nothing but the rows is rebuilt."""
+        if [c for c in frame.columns if not c.startswith("_")] != [c for c in self.frame.columns if not c.startswith("_")]:
+            raise ValueError("set_frame needs the same visible columns; mount a new table instead")
+        self.backend = self._backend(frame)
+        self.frame = frame
+        self._ordered_columns = None
+        self._clear_caches()
+        self._require_update_dimensions = True
+        self._update_count += 1
+        self.cursor_coordinate = Coordinate(0, 0)
+        self.scroll_home(animate=False)
+        self.refresh()
+        self.check_idle()
+        if frame.height:
+            self.post_message(DataTable.RowHighlighted(self, 0))
 
     def current(self) -> dict[str, object] | None:
         """The row under the cursor (with hidden columns), or None for an empty table."""

@@ -43,6 +43,7 @@ class ConversationScreen(ReviewScreen):
         self.sub_title = "Conversations (one thread per pair of people, all channels and identities)"
         self.view = views.contacts_view(self.review)
         self.pairs = views.conversations(self.view, views.party_names(self.review))
+        await self.query_one("#thread-box", Vertical).remove_children()
         box = self.query_one("#pairs-box", Vertical)
         await box.remove_children()
         table = FrameTable(self.pairs, id="pairs")
@@ -55,9 +56,11 @@ class ConversationScreen(ReviewScreen):
 
     async def open_pair(self, pair: str) -> None:
         self.thread = views.thread(self.view, pair)
-        box = self.query_one("#thread-box", Vertical)
-        await box.remove_children()
-        await box.mount(FrameTable(self.thread, id="thread", zebra=True))
+        existing = list(self.query("#thread").results(FrameTable))
+        if existing:
+            existing[0].set_frame(self.thread)
+        else:
+            await self.query_one("#thread-box", Vertical).mount(FrameTable(self.thread, id="thread", zebra=True))
         between = self.pairs.filter(pl.col("_pair") == pair).get_column("between")
         self.query_one("#thread-caption", Static).update(
             f"Thread: {between[0] if between.len() else pair}: {self.thread.height} contact(s)")

@@ -75,15 +75,19 @@ class TimelineScreen(ReviewScreen):
             self.view, text=text, party=selection.party if selection else None,
             identifiers=selection.identifiers if selection else None,
             channel=channel if isinstance(channel, str) else None)
-        box = self.query_one("#table-box", Vertical)
-        await box.remove_children()
-        table = FrameTable(self.shown, id="events", zebra=True)
-        await box.mount(table)
+        existing = list(self.query("#events").results(FrameTable))
+        if existing and existing[0].frame.columns == self.shown.columns:
+            existing[0].set_frame(self.shown)  # a filter change: the rows change, nothing else
+        else:
+            box = self.query_one("#table-box", Vertical)
+            await box.remove_children()
+            table = FrameTable(self.shown, id="events", zebra=True)
+            await box.mount(table)
+            table.focus()
         what = "records" if self.raw else "contacts"
         basis = f"  Person: {selection.basis}." if selection else ""
         self.query_one("#count", Static).update(
             f"{self.shown.height:,} of {self.view.height:,} {what}. Times UK local (GMT/BST); stored in UTC.{escape(basis)}")
-        table.focus()
 
     @on(Input.Submitted, "#search")
     @on(Input.Submitted, "#who")
@@ -91,6 +95,7 @@ class TimelineScreen(ReviewScreen):
     @guarded
     async def _filters(self) -> None:
         await self.refilter()
+        self.query_one("#events", FrameTable).focus()
 
     @on(DataTable.RowHighlighted, "#events")
     def _highlight(self, event: DataTable.RowHighlighted) -> None:
