@@ -37,7 +37,7 @@ class FrameTable(DataTable, inherit_bindings=False):
         b for b in DataTable.BINDINGS if not (isinstance(b, Binding) and b.key in _NO_TAB)
     ]
 
-    def __init__(self, frame: pl.DataFrame, *, id: str | None = None, max_width: int = 60,  # noqa: A002
+    def __init__(self, frame: pl.DataFrame, *, id: str | None = None, max_width: int = 60,
                  zebra: bool = False) -> None:
         super().__init__(backend=self._backend(frame), id=id, cursor_type="row",
                          max_column_content_width=max_width, zebra_stripes=zebra, render_markup=False)
