@@ -50,9 +50,9 @@ def contacts_view(review: Review) -> pl.DataFrame:
         who_expr("party_from", names).fill_null("").alias("from"),
         pl.col("party_to").list.eval(who_expr("", names)).list.join("; ").alias("to"),
         pl.col("status").fill_null(""),
-        pl.col("text").fill_null("").str.replace_all("\n", " ").str.slice(0, 120).alias("text"),
         pl.col("n_sources").alias("sources"),
         review.record_ref_expr("_first_event").alias("record"),
+        pl.col("text").fill_null("").str.replace_all("\n", " ").str.slice(0, 120).alias("text"),
         pl.col("contact_id").alias("_contact_id"),
         pl.col("event_ids").alias("_event_ids"),
         pl.col("party_from").alias("_from"),
@@ -70,20 +70,34 @@ def _haystack() -> pl.Expr:
     return pl.concat_str(["from", "to", "text", "record"], separator=" ").str.to_lowercase().alias("_haystack")
 
 
-def filter_contacts(view: pl.DataFrame, *, text: str = "", party: str | None = None,
-                    identifiers: frozenset[str] | None = None, channel: str | None = None) -> pl.DataFrame:
-    out = view
+def contact_filter(*, text: str = "", party: str | None = None, identifiers: frozenset[str] | None = None,
+                   channel: str | None = None) -> pl.Expr | None:
+    """The timeline's filters as one predicate (None: no filter)."""
+    parts = []
     if party is not None or identifiers is not None:
         ids = pl.Series(sorted(identifiers or ()), dtype=pl.String).implode()
         hit = pl.col("_sender").is_in(ids) | pl.col("_recipients").list.eval(pl.element().is_in(ids)).list.any()
         if party is not None:
             hit = hit | (pl.col("_from") == party) | pl.col("_to").list.contains(party)
-        out = out.filter(hit)
+        parts.append(hit)
     if channel:
-        out = out.filter(pl.col("_channels").list.contains(channel))
+        parts.append(pl.col("_channels").list.contains(channel))
     if text:
-        out = out.filter(pl.col("_haystack").str.contains(text.lower(), literal=True))
-    return out
+        parts.append(pl.col("_haystack").str.contains(text.lower(), literal=True))
+    return pl.all_horizontal(parts) if parts else None
+
+
+def filter_rows(view: pl.DataFrame, **filters: object) -> pl.Series | None:
+    """Row numbers of ``view`` the filters keep (None: all of them)."""
+    predicate = contact_filter(**filters)  # type: ignore[arg-type]
+    if predicate is None:
+        return None
+    return view.select(pl.arg_where(predicate)).to_series().cast(pl.Int64)
+
+
+def filter_contacts(view: pl.DataFrame, **filters: object) -> pl.DataFrame:
+    rows = filter_rows(view, **filters)
+    return view if rows is None else view[rows]
 
 
 def conversations(view: pl.DataFrame, names: dict[str, str]) -> pl.DataFrame:
@@ -102,10 +116,17 @@ def conversations(view: pl.DataFrame, names: dict[str, str]) -> pl.DataFrame:
     )
 
 
+THREAD_COLUMNS = ("when (UK)", "from", "channel", "kind", "status", "sources", "record", "text",
+                  "_event_ids", "_contact_id", "_first_event")
+
+
 def thread(view: pl.DataFrame, pair: str) -> pl.DataFrame:
-    return view.filter(pl.col("_pair") == pair).select(
-        "when (UK)", "from", "channel", "kind", "status", "text", "sources", "record",
-        "_event_ids", "_contact_id", "_first_event")
+    return view.filter(pl.col("_pair") == pair).select(THREAD_COLUMNS)
+
+
+def thread_rows(view: pl.DataFrame, pair: str) -> pl.Series:
+    """Row numbers of ``view`` in the conversation of ``pair`` (in time order)."""
+    return view.select(pl.arg_where(pl.col("_pair") == pair)).to_series().cast(pl.Int64)
 
 
 def records_frame(review: Review, event_ids: list[str]) -> pl.DataFrame:
@@ -213,6 +234,6 @@ def raw_view(review: Review) -> pl.DataFrame:
         pl.lit(None, pl.String).alias("_pair"),
         pl.col("_event_id").alias("_first_event"),
         pl.lit(None, pl.String).alias("_contact_id"),
-    ).select("when (UK)", "kind", "channel", "from", "to", "status", "text", "sources", "record", "_contact_id",
+    ).select("when (UK)", "kind", "channel", "from", "to", "status", "sources", "record", "text", "_contact_id",
              "_event_ids", "_from", "_to", "_sender", "_recipients", "_channels", "_pair", "_first_event").with_columns(
         _haystack())

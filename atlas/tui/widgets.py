@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import ClassVar, Final
+from typing import Any, ClassVar, Final
 
 import polars as pl
 from rich.markup import escape
@@ -30,8 +30,53 @@ from textual_fastdatatable import ArrowBackend, DataTable
 _NO_TAB: Final = ("tab", "shift+tab")
 
 
+class RowsBackend(ArrowBackend):
+    """An Arrow backend showing some rows of a table, by row number.
+
+    The whole frame is converted to Arrow (and its column widths measured) once; a filter
+    change then only hands over the row numbers it keeps, so showing 800 k of a million
+    rows costs a Polars filter, not a copy of the rows."""
+
+    def __init__(self, data: object, rows: object | None = None) -> None:
+        import pyarrow as pa
+
+        super().__init__(data)
+        self.rows: pa.Array | None = None if rows is None else pa.array(rows, type=pa.int64())
+
+    def with_rows(self, rows: object | None) -> RowsBackend:
+        import copy
+
+        import pyarrow as pa
+
+        other = copy.copy(self)
+        other.rows = None if rows is None else pa.array(rows, type=pa.int64())
+        return other
+
+    def _row(self, index: int) -> int:
+        return index if self.rows is None else int(self.rows[index].as_py())
+
+    @property
+    def row_count(self) -> int:
+        return self.data.num_rows if self.rows is None else len(self.rows)
+
+    @property
+    def source_row_count(self) -> int:
+        return self.row_count
+
+    def get_row_at(self, index: int) -> list[object]:
+        return list(super().get_row_at(self._row(index)))
+
+    def get_cell_at(self, row_index: int, column_index: int) -> object:
+        return super().get_cell_at(self._row(row_index), column_index)
+
+    def get_column_at(self, column_index: int) -> list[object]:
+        values = super().get_column_at(column_index)
+        return values if self.rows is None else [values[i] for i in self.rows.to_pylist()]
+
+
 class FrameTable(DataTable, inherit_bindings=False):
-    """A virtual table over a Polars frame; columns starting ``_`` are hidden."""
+    """A virtual table over a Polars frame; columns starting ``_`` are hidden. It can show
+    a subset of the frame's rows (:meth:`show_rows`) without rebuilding anything else."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         b for b in DataTable.BINDINGS if not (isinstance(b, Binding) and b.key in _NO_TAB)
@@ -39,25 +84,42 @@ class FrameTable(DataTable, inherit_bindings=False):
 
     def __init__(self, frame: pl.DataFrame, *, id: str | None = None, max_width: int = 60,
                  zebra: bool = False) -> None:
-        super().__init__(backend=self._backend(frame), id=id, cursor_type="row",
+        self._full = self._backend(frame)
+        super().__init__(backend=self._full, id=id, cursor_type="row",
                          max_column_content_width=max_width, zebra_stripes=zebra, render_markup=False)
-        self.frame = frame
+        self.all_rows = frame
+        self.rows: pl.Series | None = None
 
     @staticmethod
-    def _backend(frame: pl.DataFrame) -> ArrowBackend:
+    def _backend(frame: pl.DataFrame) -> RowsBackend:
         shown = frame.select([c for c in frame.columns if not c.startswith("_")])
-        backend = ArrowBackend(shown.to_arrow())
+        backend = RowsBackend(shown.to_arrow())
         backend.render_markup = False
         return backend
 
-    def set_frame(self, frame: pl.DataFrame) -> None:
-        """Show another frame with the same columns in place (a filter change): the widget,
-        its focus and the key map stay, so nothing but the rows is rebuilt."""
-        if [c for c in frame.columns if not c.startswith("_")] != [c for c in self.frame.columns if not c.startswith("_")]:
-            raise ValueError("set_frame needs the same visible columns; mount a new table instead")
-        self.backend = self._backend(frame)
-        self.frame = frame
-        self._ordered_columns = None
+    @property
+    def frame(self) -> pl.DataFrame:
+        """The rows shown, with hidden columns (built on demand: tests and exports)."""
+        return self.all_rows if self.rows is None else self.all_rows[self.rows]
+
+    @property
+    def shown_count(self) -> int:
+        return self.all_rows.height if self.rows is None else self.rows.len()
+
+    def row_at(self, index: int) -> dict[str, Any] | None:
+        if not 0 <= index < self.shown_count:
+            return None
+        return self.all_rows.row(index if self.rows is None else int(self.rows[index]), named=True)
+
+    def current(self) -> dict[str, Any] | None:
+        """The row under the cursor (with hidden columns), or None for an empty table."""
+        return self.row_at(self.cursor_row)
+
+    def show_rows(self, rows: pl.Series | None) -> None:
+        """Show only these row numbers of the frame (None: all) in place: the widget, its
+        focus and the key map stay, so a filter change rebuilds nothing but the row map."""
+        self.rows = rows
+        self.backend = self._full.with_rows(None if rows is None else rows.to_arrow())
         self._clear_caches()
         self._require_update_dimensions = True
         self._update_count += 1
@@ -65,15 +127,18 @@ class FrameTable(DataTable, inherit_bindings=False):
         self.scroll_home(animate=False)
         self.refresh()
         self.check_idle()
-        if frame.height:
+        if self.shown_count:
             self.post_message(DataTable.RowHighlighted(self, 0))
 
-    def current(self) -> dict[str, object] | None:
-        """The row under the cursor (with hidden columns), or None for an empty table."""
-        row = self.cursor_row
-        if self.frame.height == 0 or not 0 <= row < self.frame.height:
-            return None
-        return self.frame.row(row, named=True)
+    def set_frame(self, frame: pl.DataFrame) -> None:
+        """Show another frame with the same visible columns, in place."""
+        if [c for c in frame.columns if not c.startswith("_")] != \
+                [c for c in self.all_rows.columns if not c.startswith("_")]:
+            raise ValueError("set_frame needs the same visible columns; mount a new table instead")
+        self._full = self._backend(frame)
+        self.all_rows = frame
+        self._ordered_columns = None
+        self.show_rows(None)
 
 
 class DecisionPrompt(ModalScreen[str | None]):

@@ -100,7 +100,7 @@ class ConductScreen(ReviewScreen):
         if row is None:
             self.notify("No row selected", severity="warning")
             return
-        ids = [str(e) for e in row.get("_event_ids") or []]  # type: ignore[attr-defined]
+        ids = [str(e) for e in row.get("_event_ids") or []]
         if not ids:
             self.notify("This row has no records of its own (a gap between incidents)")
             return

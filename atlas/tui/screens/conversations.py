@@ -28,7 +28,12 @@ class ConversationScreen(ReviewScreen):
         super().__init__()
         self.view = pl.DataFrame()
         self.pairs = pl.DataFrame()
-        self.thread = pl.DataFrame()
+
+    @property
+    def thread(self) -> pl.DataFrame:
+        """The contacts of the open thread (built on demand)."""
+        tables = list(self.query("#thread").results(FrameTable))
+        return tables[0].frame if tables else pl.DataFrame()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -55,15 +60,16 @@ class ConversationScreen(ReviewScreen):
             await self.open_pair(str(self.pairs.get_column("_pair")[0]))
 
     async def open_pair(self, pair: str) -> None:
-        self.thread = views.thread(self.view, pair)
         existing = list(self.query("#thread").results(FrameTable))
         if existing:
-            existing[0].set_frame(self.thread)
+            table = existing[0]
         else:
-            await self.query_one("#thread-box", Vertical).mount(FrameTable(self.thread, id="thread", zebra=True))
+            table = FrameTable(self.view.select(views.THREAD_COLUMNS), id="thread", zebra=True)
+            await self.query_one("#thread-box", Vertical).mount(table)
+        table.show_rows(views.thread_rows(self.view, pair))
         between = self.pairs.filter(pl.col("_pair") == pair).get_column("between")
         self.query_one("#thread-caption", Static).update(
-            f"Thread: {between[0] if between.len() else pair}: {self.thread.height} contact(s)")
+            f"Thread: {between[0] if between.len() else pair}: {table.shown_count} contact(s)")
 
     @on(DataTable.RowSelected, "#pairs")
     @guarded
@@ -75,8 +81,8 @@ class ConversationScreen(ReviewScreen):
     @on(DataTable.RowSelected, "#thread")
     @guarded
     async def _message_selected(self, event: DataTable.RowSelected) -> None:
-        if 0 <= event.cursor_row < self.thread.height:
-            row = self.thread.row(event.cursor_row, named=True)
+        row = self.query_one("#thread", FrameTable).row_at(event.cursor_row)
+        if row is not None:
             self.app.push_screen(RecordsView(f"Records of the contact at {row['when (UK)']}",
                                              views.records_frame(self.review, list(row["_event_ids"])),
                                              self.atlas.record_text))

@@ -36,7 +36,12 @@ class TimelineScreen(ReviewScreen):
         super().__init__()
         self.raw = False
         self.view = pl.DataFrame()
-        self.shown = pl.DataFrame()
+
+    @property
+    def shown(self) -> pl.DataFrame:
+        """The rows the filters keep (built on demand)."""
+        tables = list(self.query("#events").results(FrameTable))
+        return tables[0].frame if tables else self.view
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -58,9 +63,17 @@ class TimelineScreen(ReviewScreen):
         self.view = views.raw_view(self.review) if self.raw else views.contacts_view(self.review)
         channels = sorted(set(self.view.get_column("_channels").explode().drop_nulls().to_list())) if self.view.height else []
         self.query_one("#channel", Select).set_options([(c, c) for c in channels])
+        existing = list(self.query("#events").results(FrameTable))
+        if existing:
+            existing[0].set_frame(self.view)
+        else:
+            table = FrameTable(self.view, id="events", zebra=True)
+            await self.query_one("#table-box", Vertical).mount(table)
+            table.focus()
         await self.refilter()
 
     async def refilter(self) -> None:
+        """Apply the filters: only the row numbers change (see FrameTable.show_rows)."""
         text = self.query_one("#search", Input).value.strip()
         who = self.query_one("#who", Input).value.strip()
         party = self.query_one("#party", Select).value
@@ -71,23 +84,16 @@ class TimelineScreen(ReviewScreen):
             from atlas.identity.select import select_party
 
             selection = select_party(self.review.case, chosen)
-        self.shown = views.filter_contacts(
+        rows = views.filter_rows(
             self.view, text=text, party=selection.party if selection else None,
             identifiers=selection.identifiers if selection else None,
             channel=channel if isinstance(channel, str) else None)
-        existing = list(self.query("#events").results(FrameTable))
-        if existing and existing[0].frame.columns == self.shown.columns:
-            existing[0].set_frame(self.shown)  # a filter change: the rows change, nothing else
-        else:
-            box = self.query_one("#table-box", Vertical)
-            await box.remove_children()
-            table = FrameTable(self.shown, id="events", zebra=True)
-            await box.mount(table)
-            table.focus()
+        table = self.query_one("#events", FrameTable)
+        table.show_rows(rows)
         what = "records" if self.raw else "contacts"
         basis = f"  Person: {selection.basis}." if selection else ""
         self.query_one("#count", Static).update(
-            f"{self.shown.height:,} of {self.view.height:,} {what}. Times UK local (GMT/BST); stored in UTC.{escape(basis)}")
+            f"{table.shown_count:,} of {self.view.height:,} {what}. Times UK local (GMT/BST); stored in UTC.{escape(basis)}")
 
     @on(Input.Submitted, "#search")
     @on(Input.Submitted, "#who")
@@ -99,9 +105,9 @@ class TimelineScreen(ReviewScreen):
 
     @on(DataTable.RowHighlighted, "#events")
     def _highlight(self, event: DataTable.RowHighlighted) -> None:
-        if 0 <= event.cursor_row < self.shown.height:
-            row = self.shown.row(event.cursor_row, named=True)
-            refs = [self.review.record_ref(e) for e in row["_event_ids"]]
+        row = self.query_one("#events", FrameTable).row_at(event.cursor_row)
+        if row is not None:
+            refs = [self.review.record_ref(str(e)) for e in row["_event_ids"]]
             head = (f"[b]{escape(row['when (UK)'])}[/b] {escape(row['from'])} → {escape(row['to'])} "
                     f"({escape(row['channel'])}, {escape(row['status'])})\n")
             body = f"{escape(row['text'])}\n" if row["text"] else ""
