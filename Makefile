@@ -3,15 +3,19 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha256sum | cut -c1-12)
 DEMO_DIR ?= demo-case
 
-.PHONY: demo test bench lint install clean
+FUZZ_EXAMPLES ?= 3000
 
-$(STAMP): pyproject.toml
+.PHONY: demo test bench lint install clean fuzz constraints
+
+# constraints.txt pins every package to the version the tests passed with (evidence must be
+# reproducible: an install today and in a year give the same software).
+$(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,bench]'
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
@@ -23,6 +27,15 @@ demo: $(STAMP)
 test: $(STAMP)
 	@./scripts/test-tools.sh || true
 	$(PY) -m pytest
+
+# The fuzz suite of `make test`, with many more inputs and fresh randomness each run.
+fuzz: $(STAMP)
+	ATLAS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) ATLAS_FUZZ_RANDOM=1 $(PY) -m pytest tests/test_fuzz.py -p no:cacheprovider
+
+# After changing a dependency in pyproject.toml: pin what is installed now, then run the tests.
+constraints: $(VENV)/bin/python
+	{ sed -n '1,3p' constraints.txt; echo "# Generated from a working .venv on Python $$($(PY) -c 'import platform; print(platform.python_version())')."; \
+	  $(PY) -m pip freeze --exclude-editable; } > constraints.txt.new && mv constraints.txt.new constraints.txt
 
 bench: $(STAMP)
 	$(PY) -m bench.run --out bench-results.json

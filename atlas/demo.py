@@ -18,6 +18,7 @@ import polars as pl
 from atlas.errors import AtlasError
 from atlas.ingest import IngestOptions, SourceOutcome, ingest
 from atlas.store import Case
+from atlas.wording import plural
 
 
 @dataclass
@@ -54,15 +55,14 @@ def _conduct_step(case: Case, out_dir: Path, result: DemoResult) -> None:
     path = out_dir / "conduct.json"
     path.write_text(dumps(data) + "\n", encoding="utf-8")
     result.outputs.append(path)
-    s2a = data["s2a"]
     wp = data["with_proposed"]
     result.lines.append(
         f"conduct: {len(data['incidents'])} incidents, {len(data['threat_occasions'])} threat occasions, "
         f"{len(data['breaches'])} breaches, {len(data['colocations'])} co-locations (confirmed identities); "
         f"with proposed links: {len(wp['incidents'])} incidents, {len(wp['breaches'])} breaches")
     result.lines.append(
-        f"s2A: last incident {s2a['last_incident']}, deadline {s2a['deadline']}, in time: {s2a['in_time']} "
-        f"({s2a['in_time_basis']}); {len(data['warnings'])} warning(s); decision support, not legal advice")
+        f"s2A: {conduct.s2a.headline} (as of {conduct.as_of:%d/%m/%Y}: {conduct.as_of_basis}); "
+        f"{plural(len(data['warnings']), 'warning')}; decision support, not legal advice")
 
 
 def _identity_step(case: Case, out_dir: Path, result: DemoResult) -> None:

@@ -7,6 +7,9 @@ so the CLI can print one clear line instead of a traceback.
 
 from __future__ import annotations
 
+import traceback
+from pathlib import Path
+
 
 class AtlasError(Exception):
     """A problem with the user's input or case that they can fix."""
@@ -22,3 +25,34 @@ class FormatError(AtlasError):
 
 class StoreError(AtlasError):
     """The case store is missing, inconsistent, or its sources have changed."""
+
+
+def failure_place(exc: BaseException) -> str:
+    """Where an unexpected exception came from: ``parsers/cdr.py:412 in _sniff``.
+
+    The innermost frame of Atlas's own code (atlas/, parsers/, reports/) the exception
+    passed through, or the innermost frame at all: enough for a one-line error that a
+    maintainer can act on without a traceback.
+    """
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return "unknown place"
+    root = Path(__file__).resolve().parents[1]
+    own = [f for f in frames if _is_own(Path(f.filename).resolve(), root)]
+    frame = (own or frames)[-1]
+    where = Path(frame.filename).resolve()
+    shown = where.relative_to(root).as_posix() if where.is_relative_to(root) else where.name
+    return f"{shown}:{frame.lineno} in {frame.name}"
+
+
+def _is_own(path: Path, root: Path) -> bool:
+    """Atlas's own code: under the repository, but not an installed library (a venv inside it)."""
+    return path.is_relative_to(root) and "site-packages" not in path.parts
+
+
+def describe_failure(exc: BaseException) -> str:
+    """An unexpected exception as one line: type, message and :func:`failure_place`."""
+    message = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+    if len(message) > 300:
+        message = message[:300] + "…"
+    return f"{type(exc).__name__}{': ' + message if message else ''} (at {failure_place(exc)})"

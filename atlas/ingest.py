@@ -8,7 +8,6 @@ if any file fails, the store is left exactly as it was and the error names the f
 
 from __future__ import annotations
 
-import traceback
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -22,10 +21,13 @@ from atlas.model import IDENTITY_EVIDENCE_SCHEMA, REJECT_SCHEMA, conform, empty_
 from atlas.normalise import to_events
 from atlas.normalise.identifiers import identifier_map, identifier_uri
 from atlas.normalise.times import check_zone
+from atlas.provenance import installed_versions
+from atlas.source_walk import check_regular, path_bytes, shown, walk
 from atlas.store import Case, StagedSource
 from atlas.store.hashing import sha256_file, source_id_for
 from atlas.store.manifest import Manifest
 from parsers.base import ParseContext, ParseResult, ParserModule
+from parsers.conformance import boundary_message, guarded_parse
 
 
 @dataclass
@@ -57,20 +59,22 @@ class SourceOutcome:
     owner: str | None = None
     assumptions: list[str] = field(default_factory=list)
     message: str = ""
+    notable: bool = True
+    """For ``skipped``: a skip a person must look at (an expected one, such as a SQLite
+    ``-wal`` beside its database or a hidden file, is not)."""
+
+
+def needs_attention(outcomes: Iterable[SourceOutcome]) -> bool:
+    """True when a file failed or was skipped for a reason a person must look at."""
+    return any(o.status == "failed" or (o.status == "skipped" and o.notable) for o in outcomes)
 
 
 def expand_paths(paths: Iterable[Path]) -> list[tuple[Path, bool]]:
-    """Files to ingest, with whether each was named explicitly (folders are walked)."""
-    out: list[tuple[Path, bool]] = []
-    for p in paths:
-        if p.is_dir():
-            out.extend((f, False) for f in sorted(p.rglob("*")) if f.is_file() and not any(
-                part.startswith(".") for part in f.relative_to(p).parts))
-        elif p.exists():
-            out.append((p, True))
-        else:
-            raise AtlasError(f"{p}: no such file or folder")
-    return out
+    """Files to ingest, with whether each was named explicitly (folders are walked).
+
+    Only the files to read; :func:`atlas.source_walk.walk` also lists what is not read.
+    """
+    return [(e.path, e.explicit) for e in walk(paths) if not e.skip]
 
 
 SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
@@ -122,11 +126,20 @@ def _normalise_evidence(frame: pl.DataFrame | None, source_id: str, region: str)
 
 
 def ingest_file(case: Case, path: Path, opts: IngestOptions, debug: bool = False) -> tuple[SourceOutcome, StagedSource | None]:
-    """Parse and normalise one file; nothing is written to the store here."""
+    """Parse and normalise one file; nothing is written to the store here.
+
+    Everything the parser does, and the check and normalisation of what it returns, runs
+    inside one error boundary (:mod:`parsers.conformance`): a failure is a
+    :class:`FormatError` of one line naming the file, the parser and the place.
+    """
     manifest = case.manifest
-    sha_before = sha256_file(path)
+    check_regular(path)  # a FIFO or device is refused here, before anything opens it
+    try:
+        sha_before = sha256_file(path)
+    except OSError as exc:
+        raise FormatError(f"{shown(path)}: cannot be read ({exc.strerror or exc})") from exc
     source_id = source_id_for(sha_before)
-    outcome = SourceOutcome(path=str(path), status="ingested", source_id=source_id, sha256=sha_before)
+    outcome = SourceOutcome(path=shown(path), status="ingested", source_id=source_id, sha256=sha_before)
     if source_id in set(case.source_ids()) and not opts.replace:
         outcome.status = "already"
         row = case.sources().filter(pl.col("source_id") == source_id).row(0, named=True)
@@ -142,19 +155,20 @@ def ingest_file(case: Case, path: Path, opts: IngestOptions, debug: bool = False
         source_id=source_id, path=path, timezone=zone, region=region, owner=owner_uri,
         dayfirst=opts.dayfirst, options=dict(opts.options),
     )
-    try:
-        result = parser.parse(path, ctx)
-    except AtlasError:
-        raise
-    except Exception as exc:  # a parser bug or data it did not foresee: name the file
-        detail = traceback.format_exc() if debug else f"{type(exc).__name__}: {exc}"
-        raise FormatError(f"{path}: {parser.INFO.name} parser failed: {detail}") from exc
+    result = guarded_parse(parser, path, ctx, debug=debug)
     # The parser has finished reading: hash the file again while normalising (hashlib and
     # Polars both release the GIL, so on a big source the two overlap).
     with ThreadPoolExecutor(max_workers=1) as pool:
         after = pool.submit(sha256_file, path)
-        return _finish(case, path, opts, parser, result, outcome, ctx, owner_uri, owner_uris, owner_names,
-                       sha_before, after)
+        try:
+            return _finish(case, path, opts, parser, result, outcome, ctx, owner_uri, owner_uris, owner_names,
+                           sha_before, after)
+        except AtlasError:
+            raise
+        except Exception as exc:  # still the boundary: duplicate refs, values the schema refuses
+            if debug:
+                raise
+            raise FormatError(boundary_message(path, parser, "in its output (normalisation)", exc)) from exc
 
 
 def _finish(
@@ -165,7 +179,7 @@ def _finish(
     manifest, source_id, zone = case.manifest, ctx.source_id, ctx.timezone
     region = ctx.region
     region = (result.region or region).upper()
-    assumptions = list(result.assumptions)
+    assumptions = [shown(a) for a in result.assumptions]
     if result.owner and not owner_uri:
         owner_uri = identifier_uri(result.owner, source_id=source_id, region=region)
         owner_uris = [owner_uri]
@@ -188,19 +202,20 @@ def _finish(
     n_events, n_rejects = normalised.events.height, rejects.height
     if result.records_read != n_events + n_rejects:
         raise AtlasError(
-            f"{path}: accounting failed: {result.records_read} records read but {n_events} events + "
+            f"{shown(path)}: accounting failed: {result.records_read} records read but {n_events} events + "
             f"{n_rejects} rejects (parser {parser.INFO.name} {parser.INFO.version} bug; nothing was stored)"
         )
     sha_after = after.result()
     if sha_after != sha_before:
-        raise StoreError(f"{path}: the file changed while it was being read (SHA-256 before {sha_before}, after {sha_after})")
+        raise StoreError(f"{shown(path)}: the file changed while it was being read (SHA-256 before {sha_before}, after {sha_after})")
     outcome.sha256_after = sha_after
     outcome.format = parser.INFO.description
     outcome.parser, outcome.parser_version = parser.INFO.name, parser.INFO.version
     outcome.records_read, outcome.events, outcome.rejects = result.records_read, n_events, n_rejects
     outcome.owner, outcome.assumptions = owner_uri, assumptions
     source_row: dict[str, object] = {
-        "source_id": source_id, "path": str(path.resolve()), "name": path.name, "size": path.stat().st_size,
+        "source_id": source_id, "path": shown(path.resolve()), "path_bytes": path_bytes(path.resolve()),
+        "name": shown(path.name), "size": path.stat().st_size,
         "sha256": sha_before, "format": parser.INFO.description, "parser": parser.INFO.name,
         "parser_version": parser.INFO.version, "owner": owner_uri, "region": region, "timezone": zone,
         "assumptions": assumptions, "records_read": result.records_read, "events": n_events, "rejects": n_rejects,
@@ -208,6 +223,11 @@ def _finish(
     staged = StagedSource(
         source=source_row, events=normalised.events, rejects=rejects,
         evidence=_normalise_evidence(result.evidence, source_id, region), extra=dict(result.extra),
+        audit={
+            "path": outcome.path, "sha256": sha_before, "sha256_after": sha_after, "source_id": source_id,
+            "parser": parser.INFO.name, "parser_version": parser.INFO.version, "records_read": result.records_read,
+            "events": n_events, "rejects": n_rejects, "software": installed_versions(),
+        } | ({"replace": True} if opts.replace else {}),
     )
     return outcome, staged
 
@@ -220,34 +240,48 @@ def ingest(
     debug: bool = False,
     on_file: Callable[[Path], None] | None = None,
 ) -> list[SourceOutcome]:
-    """Ingest files (folders are walked); commit all of them, or none on error."""
+    """Ingest files (folders are walked); commit all of them, or none on error.
+
+    Every entry of a walked folder that is not read is listed as ``skipped`` with the
+    reason (a special file, a symbolic link, a name that cannot be read, an unknown
+    format, an empty file, a detector that failed); :func:`needs_attention` says whether
+    any of them is one a person must look at.
+    """
     outcomes: list[SourceOutcome] = []
     staged: list[StagedSource] = []
     seen: set[str] = set()
-    for path, explicit in expand_paths(paths):
+    for entry in walk(paths):
+        path, explicit = entry.path, entry.explicit
+        if entry.skip:
+            outcomes.append(SourceOutcome(path=shown(path), status="skipped", message=entry.skip, notable=entry.notable))
+            continue
         if on_file:
             on_file(path)
         companion = sqlite_companion_of(path)
         if companion is not None and not explicit:
-            outcomes.append(SourceOutcome(path=str(path), status="skipped", message=(
-                f"SQLite {path.name.rsplit('-', 1)[1]} file of {companion.name}: not a source on its own "
+            outcomes.append(SourceOutcome(path=shown(path), status="skipped", notable=False, message=(
+                f"SQLite {path.name.rsplit('-', 1)[1]} file of {shown(companion.name)}: not a source on its own "
                 "(the database's parser says whether it was present and that it was not replayed)")))
             continue
         try:
             outcome, stage = ingest_file(case, path, opts, debug=debug)
         except FormatError as exc:
-            if not explicit and ("format not recognised" in str(exc) or "the file is empty" in str(exc)):
-                reason = "empty file" if "the file is empty" in str(exc) else "format not recognised"
-                outcomes.append(SourceOutcome(path=str(path), status="skipped", message=reason))
+            text = shown(str(exc))
+            if not explicit and ("format not recognised" in text or "the file is empty" in text
+                                 or "not a regular file" in text or "cannot be read" in text):
+                reason = "empty file" if "the file is empty" in text else text.removeprefix(f"{shown(path)}: ")
+                if "format not recognised" in text and "detector failed" not in text:
+                    reason = "format not recognised"
+                outcomes.append(SourceOutcome(path=shown(path), status="skipped", message=reason))
                 continue
             if not opts.keep_going:
                 raise
-            outcomes.append(SourceOutcome(path=str(path), status="failed", message=str(exc)))
+            outcomes.append(SourceOutcome(path=shown(path), status="failed", message=text))
             continue
         except AtlasError as exc:
             if not opts.keep_going:
                 raise
-            outcomes.append(SourceOutcome(path=str(path), status="failed", message=str(exc)))
+            outcomes.append(SourceOutcome(path=shown(path), status="failed", message=shown(str(exc))))
             continue
         if stage is not None and stage.source_id in seen:
             outcome.status, outcome.message = "already", "same content as another file in this ingest"
@@ -256,15 +290,9 @@ def ingest(
             seen.add(stage.source_id)
             staged.append(stage)
         outcomes.append(outcome)
-    case.commit(staged, replace=opts.replace)
+    case.commit(staged, replace=opts.replace)  # with each source's ingest audit row, atomically
     if staged:
-        with case.db() as con:
-            for o in outcomes:
-                if o.status == "ingested":
-                    case.audit("ingest", {
-                        "path": o.path, "sha256": o.sha256, "sha256_after": o.sha256_after,
-                        "source_id": o.source_id, "parser": o.parser,
-                        "parser_version": o.parser_version, "records_read": o.records_read,
-                        "events": o.events, "rejects": o.rejects,
-                    }, con)
+        from atlas.exhibits import source_refs
+
+        source_refs(case)  # number the new sources as exhibits, in the order received
     return outcomes

@@ -102,8 +102,12 @@ SOURCE_SCHEMA: Final = pl.Schema(
         "records_read": pl.Int64,
         "events": pl.Int64,
         "rejects": pl.Int64,
+        "path_bytes": pl.Binary,
     }
 )
+"""One row per source. ``path`` is for people (bytes that are not UTF-8 shown as ``\\xNN``);
+``path_bytes`` is the path exactly as the file system names it, to open the file again
+(null in stores written before it was kept: ``path`` is then used)."""
 
 EVIDENCE_BASES: Final = (
     "contact-card",

@@ -62,16 +62,17 @@ class Headline:
 
 
 def headline_of(result: ConductResult) -> Headline:
+    """The headline of a conduct result; the verdict is the analysis's own (never recomputed)."""
     s2a = result.s2a
-    verdict = {True: "in time", False: "OUT OF TIME", None: "no incident"}[s2a.in_time]
     return Headline(
         incidents=len(result.incidents),
         contacts=int(result.course_of_conduct.get("conduct_contacts", 0)),
         threat_occasions=len(result.threat_occasions),
-        confirmed_threat_occasions=sum(1 for t in result.threat_occasions if t.get("confirmed")),
+        confirmed_threat_occasions=sum(1 for t in result.threat_occasions if t.confirmed),
         breaches=len(result.breaches),
-        last_incident=s2a.last_incident, deadline=s2a.deadline, in_time=s2a.in_time,
-        verdict=verdict, verdict_basis=s2a.in_time_basis if s2a.in_time is not None else "",
+        last_incident=s2a.last_incident.day if s2a.last_incident else None, deadline=s2a.deadline,
+        in_time=s2a.in_time, verdict=s2a.label.upper() if s2a.severity == "bad" else s2a.label,
+        verdict_basis=s2a.headline,
     )
 
 
@@ -167,28 +168,27 @@ class Review:
     # --- naming records for people -----------------------------------------------------
 
     def source_refs(self) -> dict[str, str]:
-        """source id → its exhibit reference (``JA/3``) once numbered, else its file name."""
+        """source id → its exhibit reference (``JA/3``): every source is numbered (once, for
+        good) the first time the case is reviewed, as the reports number them."""
         if self._source_refs is None:
-            sources = self.case.sources()
-            numbers = _exhibit_numbers(self.case)
-            prefix = self.case.manifest.exhibit_prefix
-            self._source_refs = {
-                sid: (f"{prefix}/{numbers[f'source:{sha}']}" if f"source:{sha}" in numbers else str(name))
-                for sid, sha, name in sources.select("source_id", "sha256", "name").iter_rows()
-            }
+            from atlas.exhibits import source_refs
+
+            with self._lock:
+                self._source_refs = source_refs(self.case)
         return self._source_refs
 
     def record_ref(self, event_id: str) -> str:
         """``JA/7, sms rowid 477`` for an event id (``<source_id>/<source_ref>``)."""
-        sid, _, ref = event_id.partition("/")
-        return f"{self.source_refs().get(sid, sid)}, {ref}"
+        from atlas.exhibits import event_ref
+
+        return event_ref(self.source_refs(), event_id)
 
     def record_ref_expr(self, col: str) -> pl.Expr:
         """:meth:`record_ref` over a column of event ids, vectorised."""
-        refs = self.source_refs()
-        sid = pl.col(col).str.extract(r"^([^/]*)/", 1)
-        return (sid.replace_strict(list(refs), list(refs.values()), default=sid, return_dtype=pl.String)
-                + pl.lit(", ") + pl.col(col).str.replace(r"^[^/]*/", ""))
+        from atlas.exhibits import record_ref_expr
+
+        return record_ref_expr(self.source_refs(), pl.col(col).str.extract(r"^([^/]*)/", 1),
+                               pl.col(col).str.replace(r"^[^/]*/", ""))
 
     @staticmethod
     def uk(ts: object) -> str:
@@ -200,14 +200,3 @@ class Review:
             except ValueError:
                 return ts
         return uk_display(ts)
-
-
-def _exhibit_numbers(case: Case) -> dict[str, int]:
-    """Exhibit numbers already assigned (read only: numbering is the report's decision)."""
-    if not (case.store / "atlas.sqlite").exists():
-        return {}
-    with case.db() as con:
-        has = con.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='report_exhibits'").fetchone()
-        if not has:
-            return {}
-        return {str(k): int(n) for k, n in con.execute("SELECT key, number FROM report_exhibits").fetchall()}

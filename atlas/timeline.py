@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from atlas.errors import AtlasError
+from atlas.spreadsheet_safety import neutralise
 
 
 def day_bound(value: str, zone: str, *, end: bool) -> datetime:
@@ -74,7 +75,7 @@ def write_frame(frame: pl.DataFrame, out: Path) -> None:
     tmp = out.with_name(f".{out.name}.tmp")
     out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".csv":
-        flat(frame).write_csv(tmp)
+        neutralise(flat(frame)).write_csv(tmp)
     elif suffix == ".parquet":
         frame.write_parquet(tmp, compression="zstd")
     elif suffix in (".jsonl", ".ndjson"):

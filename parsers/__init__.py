@@ -13,10 +13,10 @@ from functools import cache
 from pathlib import Path
 from typing import cast
 
-from atlas.errors import FormatError
+from atlas.errors import FormatError, describe_failure
 from parsers.base import ParseContext, ParseResult, ParserInfo, ParserModule, Probe
 
-__all__ = ["ParseContext", "ParseResult", "ParserInfo", "Probe", "all_parsers", "by_name", "detect"]
+__all__ = ["ParseContext", "ParseResult", "ParserInfo", "Probe", "all_parsers", "by_name", "detect", "scores"]
 
 MIN_CONFIDENCE = 30
 
@@ -42,21 +42,48 @@ def by_name(name: str) -> ParserModule:
     raise FormatError(f"no parser named {name!r} (known: {names}; see `atlas formats`)")
 
 
+def scores(probe: Probe) -> tuple[list[tuple[int, str, ParserModule]], list[str]]:
+    """Every parser's score for ``probe``, best first, and the detectors that failed.
+
+    The error boundary around detection: a detector that raises (a corrupt zip inside a
+    ``.ufdr``, a line longer than a CSV sniffer allows, a bug) scores 0 for that file and
+    its failure is kept, as one line naming the parser and the place, so that the file is
+    reported, never a traceback and never the end of a folder walk.
+    """
+    scored: list[tuple[int, str, ParserModule]] = []
+    failures: list[str] = []
+    for p in all_parsers():
+        try:
+            score = int(p.detect(probe))
+        except Exception as exc:  # the boundary: any detector failure becomes a reported score of 0
+            failures.append(f"{p.INFO.name} detector failed: {describe_failure(exc)}")
+            score = 0
+        scored.append((score, p.INFO.name, p))
+    scored.sort(key=lambda t: (-t[0], t[1]))
+    return scored, failures
+
+
 def detect(path: Path) -> ParserModule:
     """The parser for ``path`` by content, or a clear error saying why none fits."""
     probe = Probe(path)
-    if probe.size == 0:
+    try:
+        size = probe.size
+        probe.head  # noqa: B018  (read once here so an unreadable file is named, not a detector failure)
+    except OSError as exc:
+        raise FormatError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    if size == 0:
         raise FormatError(f"{path}: the file is empty")
-    scores = sorted(((p.detect(probe), p.INFO.name, p) for p in all_parsers()), key=lambda t: (-t[0], t[1]))
-    best_score, best_name, best = scores[0]
+    ranked, failures = scores(probe)
+    best_score, best_name, best = ranked[0]
     if best_score < MIN_CONFIDENCE:
         kind = "binary" if not probe.text else "text"
+        failed = f"; {'; '.join(failures)}" if failures else ""
         raise FormatError(
-            f"{path}: format not recognised ({kind} file, {probe.size} bytes); "
+            f"{path}: format not recognised ({kind} file, {size} bytes){failed}; "
             "see `atlas formats`, or force one with --format NAME"
         )
-    if len(scores) > 1 and scores[1][0] == best_score:
+    if len(ranked) > 1 and ranked[1][0] == best_score:
         raise FormatError(
-            f"{path}: could be {best_name} or {scores[1][1]} (equal confidence); choose with --format"
+            f"{path}: could be {best_name} or {ranked[1][1]} (equal confidence); choose with --format"
         )
     return best

@@ -14,17 +14,22 @@ parser.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import polars as pl
 
 from atlas.errors import FormatError
 from atlas.model import RAW_EVENT_SCHEMA, REJECT_SCHEMA, TS_TYPE, UTC
 from atlas.normalise.times import from_epoch
+
+if TYPE_CHECKING:
+    from parsers.base import ParseContext, ParseResult
 
 ISO_INSTANT_FORMATS: Final = (
     "%Y-%m-%dT%H:%M:%S%.fZ",
@@ -61,15 +66,127 @@ def read_bytes_text(path: Path, what: str) -> str:
 
 
 def load_json_text(text: str, path: Path, what: str) -> Any:
-    """Parse JSON text, naming the file, line and column if it is malformed or cut short."""
+    """Parse JSON text, naming the file, line and column if it is malformed or cut short.
+
+    A string holding a lone UTF-16 surrogate (``"\\ud800"``: valid JSON, but not a
+    character, so no UTF-8 table can store it) comes back marked (see
+    :func:`rejects_lone_surrogates`), so the record that holds it becomes one reject
+    instead of failing the whole file."""
     try:
-        return json.loads(text)
+        doc = json.loads(text)
     except json.JSONDecodeError as exc:
         cut = exc.pos >= len(text.rstrip()) - 1
         hint = "; the file looks truncated (it ends before the JSON is closed)" if cut else ""
         raise FormatError(
             f"{path}: not valid JSON for a {what} ({exc.msg} at line {exc.lineno}, column {exc.colno}){hint}"
         ) from exc
+    if _LONE_SURROGATE_ESCAPE.search(text):  # the walk below only for a file that may need it
+        doc = _mark_surrogates(doc)
+    return doc
+
+
+# --- lone surrogates -------------------------------------------------------------------
+
+SURROGATE_MARK: Final = "\U000f0000"
+"""Put at the start of a JSON string that held a lone surrogate (a private-use character no
+export writes); the surrogate itself is replaced by its escape as text (``\\ud800``)."""
+_LONE_SURROGATE_ESCAPE: Final = re.compile(
+    r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
+"""A ``\\uD800``-``\\uDFFF`` escape that is not half of a pair (a pair is one character)."""
+_LONE_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+_MARKED: ContextVar[list[bool] | None] = ContextVar("lone_surrogates_marked", default=None)
+
+
+def _mark_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        if not _LONE_SURROGATE.search(value):
+            return value
+        flag = _MARKED.get()
+        if flag is not None:
+            flag[0] = True
+        return SURROGATE_MARK + _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", value)
+    if isinstance(value, list):
+        return [_mark_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {_mark_surrogates(k): _mark_surrogates(v) for k, v in value.items()}
+    return value
+
+
+def _marked_rows(frame: pl.DataFrame) -> pl.Expr | None:
+    """True for rows with a marked string in any text or list-of-text column."""
+    tests = []
+    for name, dtype in frame.schema.items():
+        if dtype == pl.String:
+            tests.append(pl.col(name).str.contains(SURROGATE_MARK, literal=True).fill_null(False))
+        elif dtype == pl.List(pl.String):
+            tests.append(pl.col(name).list.eval(pl.element().str.contains(SURROGATE_MARK, literal=True)).list.any()
+                         .fill_null(False))
+    return pl.any_horizontal(tests) if tests else None
+
+
+def _without_marked(frame: pl.DataFrame | None) -> pl.DataFrame | None:
+    if frame is None or frame.height == 0:
+        return frame
+    marked = _marked_rows(frame)
+    return frame if marked is None else frame.filter(~marked)
+
+
+def rejects_lone_surrogates(parse: Callable[[Path, ParseContext], ParseResult]) -> Callable[[Path, ParseContext], ParseResult]:
+    """Wrap a JSON parser's ``parse``: every event made from a record that held a lone
+    surrogate becomes a reject (the record, not the file, is what cannot be stored), and
+    reference rows derived from it are left out. Costs nothing for a file without one."""
+
+    @functools.wraps(parse)
+    def wrapper(path: Path, ctx: ParseContext) -> ParseResult:
+        token = _MARKED.set([False])
+        try:
+            result = parse(path, ctx)
+            if not (_MARKED.get() or [False])[0]:
+                return result
+        finally:
+            _MARKED.reset(token)
+        events = result.events
+        # An identifier (a participant's name in a thread's list, say) is on every row of
+        # its conversation: it is kept, the surrogate written as its escape, and stated;
+        # a record's own text, time or attachment with one makes that record a reject.
+        ids = [c for c in ("sender", "recipients") if c in events.columns]
+        named = _marked_rows(events.select(ids)) if ids else None
+        if named is not None and events.select(named.any()).item():
+            result.assumptions.append("an identifier held an unpaired UTF-16 surrogate (not a character): kept with "
+                                      "it written as its escape (\\uXXXX)")
+            events = events.with_columns(
+                pl.col(c).str.replace_all(SURROGATE_MARK, "", literal=True) if events.schema[c] == pl.String
+                else pl.col(c).list.eval(pl.element().str.replace_all(SURROGATE_MARK, "", literal=True)) for c in ids)
+            result.events = events
+        marked = _marked_rows(events)
+        if marked is None:
+            return result
+        text_cols = [n for n, t in events.schema.items() if t == pl.String and n != "source_ref"]
+        first_marked = pl.coalesce([
+            pl.when(pl.col(n).str.contains(SURROGATE_MARK, literal=True)).then(pl.col(n)) for n in text_cols
+        ]) if text_cols else pl.lit(None, pl.String)
+        bad = events.filter(marked).select(
+            pl.lit(ctx.source_id).alias("source_id"), pl.col("source_ref").cast(pl.String),
+            pl.lit("a text holds an unpaired UTF-16 surrogate (a \\uD800-\\uDFFF escape that is not a character), "
+                   "so the record cannot be stored as written").alias("reason"),
+            first_marked.fill_null("").str.replace_all(SURROGATE_MARK, "", literal=True).str.slice(0, 160).alias("excerpt"),
+        )
+        result.events = events.filter(~marked)
+        result.rejects = pl.concat([result.rejects.cast(REJECT_SCHEMA), bad.cast(REJECT_SCHEMA)]).with_columns(
+            pl.col("excerpt").str.replace_all(SURROGATE_MARK, "", literal=True))
+        if result.evidence is not None:  # identity facts: identifiers, kept like those of the events
+            result.evidence = result.evidence.with_columns(
+                pl.col(n).str.replace_all(SURROGATE_MARK, "", literal=True)
+                for n, t in result.evidence.schema.items() if t == pl.String)
+        result.extra = {k: v for k, v in ((k, _without_marked(v)) for k, v in result.extra.items()) if v is not None}
+        result.assumptions = [a.replace(SURROGATE_MARK, "") for a in result.assumptions]
+        if result.owner and SURROGATE_MARK in result.owner:
+            result.owner = None
+        return result
+
+    return wrapper
 
 
 def load_json(path: Path, what: str) -> Any:
@@ -215,7 +332,7 @@ def repair_mojibake(frame: pl.DataFrame, text_columns: Sequence[str], list_colum
     if not pieces:
         return frame, 0
     values = pl.concat([p.cast(pl.String).rename("v") for p in pieces]).drop_nulls().unique()
-    if values.str.contains(r"[^\x00-\xff]").any():
+    if values.str.replace_all(SURROGATE_MARK, "", literal=True).str.contains(r"[^\x00-\xff]").any():
         return frame, 0
     suspects = values.filter(values.str.contains(r"[\x80-\xff]")).to_list()
     mapping = {v: fixed for v in suspects if (fixed := _unmojibake(v)) != v}
@@ -239,7 +356,7 @@ def is_mojibake_document(strings: Iterable[str]) -> bool:
     """True if no string has a character above U+00FF and at least one repairs to new text."""
     changed = False
     for s in strings:
-        if re.search(r"[^\x00-\xff]", s):
+        if re.search(r"[^\x00-\xff]", s.replace(SURROGATE_MARK, "")):
             return False
         if not changed and re.search(r"[\x80-\xff]", s) and _unmojibake(s) != s:
             changed = True

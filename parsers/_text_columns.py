@@ -148,6 +148,7 @@ class TextBytes:
             raise FormatError(f"{path}: binary content (NUL byte at offset {offset}): not a {format_name} text export")
         notes: list[str] = []
         start = 3 if size >= 3 and bytes(content[:3]) == b"\xef\xbb\xbf" else 0
+        cls._lone_cr_to_lf(a, content, notes)
         if content.max() < 0x80:
             return cls(a, start, size), None, notes
         view = a.data[start:size]
@@ -168,6 +169,20 @@ class TextBytes:
             a[len(data):] = 0
             return cls(a, 0, len(data)), text, notes
         return cls(a, start, size), text, notes
+
+    @staticmethod
+    def _lone_cr_to_lf(a: npt.NDArray[np.uint8], content: npt.NDArray[np.uint8], notes: list[str]) -> None:
+        """Every line-ending convention is a line break: a CR not followed by LF (CR-only
+        files, classic Mac; mixed files) is made LF in the buffer, in place (same length, so
+        every byte offset stays the file's), and counted in the notes. CRLF is left for
+        :meth:`lines`. One vectorised count when the file has no CR at all."""
+        if not np.count_nonzero(content == 13):
+            return
+        at = np.flatnonzero(content == 13)
+        lone = at[a[at + 1] != 10]  # the zero padding makes a final CR lone too
+        if lone.size:
+            a[lone] = 10
+            notes.append(f"{lone.size} line break(s) written as a lone CR (CR-only or mixed line endings) read as line breaks")
 
     def text(self, limit: int | None = None) -> str:
         """The text (the first ``limit`` bytes of it, a character cut at the limit dropped)."""

@@ -16,6 +16,7 @@ one file and its tests.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import zipfile
 from collections.abc import Mapping
@@ -30,6 +31,20 @@ from atlas.errors import FormatError
 from atlas.model import REJECT_SCHEMA
 
 PROBE_BYTES = 256 * 1024
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines split at LF, CRLF or a lone CR, and nothing else: form feed, vertical tab,
+    the separators ``\\x1c``-``\\x1e``, NEL and U+2028/U+2029 are characters of a line, as
+    the CSV reader and the chat exports treat them (``str.splitlines`` splits at all of
+    them). A final line break adds no line."""
+    if not text:
+        return []
+    lines = _LINE_BREAK.split(text)
+    if len(lines) > 1 and lines[-1] == "":
+        lines.pop()
+    return lines
 
 
 @dataclass(frozen=True)
@@ -113,6 +128,12 @@ class Probe:
             if data.startswith(bom):
                 return data[len(bom):].decode(enc, errors="ignore")
         return data.decode("utf-8", errors="ignore")
+
+    @cached_property
+    def lines(self) -> list[str]:
+        """:attr:`text` split into lines by :func:`split_lines` (every line-ending
+        convention; control and separator characters stay data)."""
+        return split_lines(self.text)
 
     @cached_property
     def is_sqlite(self) -> bool:

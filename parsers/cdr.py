@@ -13,8 +13,17 @@ Format notes, and where they come from:
   dd-MMM-yy; UTC or UK local time; duration as seconds or hh:mm:ss). Columns are
   therefore mapped **by header name** through templates in the readable data file
   ``parsers/templates/cdr_templates.toml`` (see its header), and ``--map FILE`` adds a
-  template of the same shape for a new layout. Headers that fit no template are a
-  clear error listing the headers seen and the nearest template. (Layouts follow the
+  template of the same shape for a new layout. Headers that fit no template are mapped
+  **by meaning** (:mod:`parsers._cdr_meaning`, vocabulary in
+  ``parsers/templates/cdr_vocabulary.toml``: header names, units and zones written in the
+  headers, checks of a sample of values); an unambiguous mapping is read exactly as a
+  template would be, printed and recorded on the source, and ``atlas map FILE`` writes it
+  as a template to review. An ambiguous one is a clear error listing the headers seen,
+  the nearest template and the best partial mapping.
+* Cell ids written in hexadecimal (``cell_ids = "hex"``, or a header saying "hex", or hex
+  letters in the values when mapped by meaning) are read as decimal, as cell-site lists
+  give them. A call-forwarding target (``forwarded_to``, the C party) is kept in the
+  ``cdr`` table and said in the event's text. (Layouts follow the
   fields UK practitioners' guides to communications data describe, e.g. the Home
   Office Communications Data Code of Practice categories "traffic data" and "entity
   data", and what analysts report receiving; no real return is shipped.)
@@ -26,7 +35,9 @@ Format notes, and where they come from:
 * Returns often carry a cover block or sheet (request reference, target number, date
   range) above or before the data, and one sheet per service (voice, SMS, data) each
   with its own header row. The header row is found by content in the first 40 rows of
-  each sheet; sheets without call records are noted, not read as records.
+  each sheet; sheets without call records are noted, not read as records. Files are read
+  by the shared tabular reader (:mod:`parsers._tabular`: BOM, encoding, delimiter, every
+  line-ending convention).
 * The **target** (owner) is, in order: ``--owner``; a "Target Number"/"MSISDN" column;
   a "Target ..." line in the cover block; else the number that is a party to the most
   records (an assumption, recorded). Direction is taken from the direction column or
@@ -48,12 +59,8 @@ Format notes, and where they come from:
 
 from __future__ import annotations
 
-import contextlib
-import csv
-import io
 import re
 import tomllib
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -63,6 +70,8 @@ import polars as pl
 from atlas.errors import FormatError
 from atlas.model import EVENT_SCHEMA, IDENTITY_EVIDENCE_SCHEMA, REJECT_SCHEMA, TS_TYPE
 from atlas.normalise.times import check_zone, localise
+from parsers._cdr_meaning import VOCABULARY_PATH, Proposal, propose
+from parsers._tabular import Sheet, norm_header, probe_sheets, read_sheets
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
 TEMPLATES_PATH: Final = Path(__file__).resolve().parent / "templates" / "cdr_templates.toml"
@@ -72,10 +81,11 @@ DIRECTION: Final = EVENT_SCHEMA["direction"]
 
 INFO: Final = ParserInfo(
     name="cdr",
-    version="1.0.0",
+    version="1.1.0",
     description="Call data records from a communications provider (CSV or XLSX, mapped by header templates)",
-    detects="a CSV or XLSX whose header row fits a CDR template (cdr_templates.toml or --map), "
-            "or looks like call data (calling/called parties, duration, cell, IMEI columns)",
+    detects="a CSV or XLSX whose header row fits a CDR template (cdr_templates.toml or --map), or whose "
+            "columns map by meaning without doubt (cdr_vocabulary.toml), or looks like call data "
+            "(calling/called parties, duration, cell, IMEI columns)",
     notes=__doc__ or "",
     sample_counts={"no public CDR sample exists": "tested on the synthetic generator's returns in all shipped templates"},
 )
@@ -85,7 +95,7 @@ ETYPE: Final = pl.Enum(EVENT_TYPES)
 COLUMN_KEYS: Final = (
     "target", "a_party", "b_party", "subject", "other", "start", "date", "time", "end", "duration", "event_type",
     "direction", "first_cell", "last_cell", "lac", "tac", "first_lac", "last_lac", "first_tac", "last_tac", "eci",
-    "mcc_mnc", "imei", "imsi", "roaming",
+    "mcc_mnc", "imei", "imsi", "roaming", "forwarded_to",
 )
 _CDR_WORDS: Final = (
     "calling", "called", "a party", "b party", "a-party", "b-party", "originating", "terminating", "msisdn",
@@ -96,8 +106,7 @@ _PARTY_WORDS: Final = ("calling", "called", "party", "originating", "terminating
 _TARGET_LINE: Final = re.compile(r"(?i)\b(target|subject|msisdn|requested number)\b[^0-9+]{0,30}(\+?\d[\d ]{6,18}\d)")
 
 
-def _norm(header: object) -> str:
-    return " ".join(str(header or "").replace("\ufeff", "").strip().lower().split())
+_norm = norm_header
 
 
 @dataclass(frozen=True)
@@ -116,6 +125,9 @@ class Template:
     date_format: str | None = None
     time_format: str | None = None
     origin: str = ""
+    hex_cells: bool = False
+    """LAC/TAC and cell ids are written in hexadecimal (``cell_ids = "hex"``): read as decimal,
+    the form cell-site lists use."""
 
     def resolve(self, headers: list[str]) -> dict[str, str]:
         """Template key → the header as written in the file, for the keys present."""
@@ -172,7 +184,7 @@ def _template(raw: dict[str, Any], origin: str) -> Template:
             required=tuple(raw.get("required", ())), columns=columns, event_types=event_types, directions=directions,
             roaming={_norm(k): bool(v) for k, v in dict(raw.get("roaming", {})).items()},
             datetime_format=raw.get("datetime_format"), date_format=raw.get("date_format"),
-            time_format=raw.get("time_format"), origin=origin,
+            time_format=raw.get("time_format"), origin=origin, hex_cells=_cell_ids(raw, where),
         )
     except KeyError as exc:
         raise FormatError(f"{where}: missing key {exc}") from exc
@@ -194,6 +206,13 @@ def _template(raw: dict[str, Any], origin: str) -> Template:
     if "event_type" in tpl.columns and not tpl.event_types:
         raise FormatError(f"{where}: an event_type column needs an [template.event_types] table")
     return tpl
+
+
+def _cell_ids(raw: dict[str, Any], where: str) -> bool:
+    value = str(raw.get("cell_ids", "decimal"))
+    if value not in ("decimal", "hex"):
+        raise FormatError(f"{where}: cell_ids must be 'decimal' or 'hex', not {value!r}")
+    return value == "hex"
 
 
 def load_templates(path: Path) -> list[Template]:
@@ -223,18 +242,8 @@ def builtin_templates() -> list[Template]:
 
 
 # --- reading rows ---------------------------------------------------------------------
-
-@dataclass
-class Block:
-    """One table of a return: a CSV, or one sheet of a workbook."""
-
-    label: str
-    """``""`` for a CSV, ``"sheet NAME "`` for a workbook sheet (prefix of source refs)."""
-    rows: list[list[str]]
-    """The first rows as text (for finding the header and the cover block)."""
-    first_row: int
-    """Spreadsheet row number of ``rows[0]``."""
-    frame_loader: Any = None
+# Files are read by the shared tabular reader (:mod:`parsers._tabular`): encoding, line
+# endings, delimiter, the first rows of each table, and the table from its header row on.
 
 
 def _looks_like_cdr(headers: list[str]) -> bool:
@@ -254,107 +263,19 @@ def _find_header(rows: list[list[str]], templates: list[Template]) -> tuple[int,
     return None
 
 
-def _sniff_delimiter(lines: list[str]) -> str:
-    best, best_n = ",", 0
-    for d in (",", ";", "\t", "|"):
-        n = max((len(next(csv.reader([ln], delimiter=d))) for ln in lines if ln.strip()), default=0)
-        if n > best_n:
-            best, best_n = d, n
-    return best
-
-
-def _decode(data: bytes) -> str:
-    for bom, enc in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
-        if data.startswith(bom):
-            return data[len(bom):].decode(enc, errors="replace")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
-
-
-def _csv_head(text: str) -> tuple[str, list[list[str]]]:
-    lines = text.splitlines()[:HEADER_SCAN_ROWS]
-    if text and not text.endswith(("\n", "\r")) and len(lines) > 1:
-        lines = lines[:-1] if len(text.splitlines()) > HEADER_SCAN_ROWS else lines
-    delim = _sniff_delimiter(lines)
-    return delim, [next(csv.reader([ln], delimiter=delim), []) for ln in lines]
-
-
-def _is_xlsx(probe: Probe) -> bool:
-    return probe.is_zip and "xl/workbook.xml" in probe.zip_names
-
-
-def _sheet_first_rows(path: Path) -> dict[str, int]:
-    """Sheet name → the row number of its first used row (calamine starts its range
-    there, so this turns frame positions back into the row numbers Excel shows)."""
-    out: dict[str, int] = {}
-    try:
-        with zipfile.ZipFile(path) as zf:
-            wb = zf.read("xl/workbook.xml").decode("utf-8", errors="replace")
-            rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", errors="replace")
-            targets = dict(re.findall(r'<Relationship[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"', rels))
-            targets |= {i: t for t, i in re.findall(r'<Relationship[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"', rels)}
-            for m in re.finditer(r"<sheet\b[^>]*>", wb):
-                tag = m.group(0)
-                name_m = re.search(r'name="([^"]*)"', tag)
-                rid_m = re.search(r'r:id="([^"]*)"', tag)
-                if not name_m or not rid_m or rid_m.group(1) not in targets:
-                    continue
-                target = targets[rid_m.group(1)].lstrip("/")
-                member = target if target.startswith("xl/") else f"xl/{target}"
-                with zf.open(member) as fh:
-                    head = fh.read(256 * 1024).decode("utf-8", errors="replace")
-                name = name_m.group(1).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
-                cell = re.search(r'<c r="[A-Z]+(\d+)"[^>]*?>\s*<(?:v|is)\b', head)
-                out[name] = int(cell.group(1)) if cell else 1
-    except (KeyError, zipfile.BadZipFile, OSError):
-        return out
-    return out
-
-
-def _xlsx_blocks(path: Path, *, head_only: bool) -> list[Block]:
-    try:
-        import fastexcel
-
-        reader = fastexcel.read_excel(path)
-    except Exception as exc:
-        raise FormatError(f"{path}: cannot open as an Excel workbook ({exc})") from exc
-    starts = _sheet_first_rows(path)
-    blocks = []
-    for name in reader.sheet_names:
-        try:
-            sheet = reader.load_sheet(name, header_row=None, dtypes="string",
-                                      n_rows=HEADER_SCAN_ROWS if head_only else None)
-            frame = sheet.to_polars()
-        except Exception as exc:
-            raise FormatError(f"{path}: sheet {name!r} cannot be read ({exc})") from exc
-        rows = [[("" if v is None else str(v)) for v in r] for r in frame.head(HEADER_SCAN_ROWS).iter_rows()]
-        blocks.append(Block(label=f"sheet {name} ", rows=rows, first_row=starts.get(name, 1), frame_loader=frame))
-    return blocks
-
-
 def detect(probe: Probe) -> int:
     templates = builtin_templates()
-    if _is_xlsx(probe):
-        try:
-            blocks = _xlsx_blocks(probe.path, head_only=True)
-        except FormatError:
-            return 0
-        rows = [r for b in blocks for r in b.rows]
-        if any(_find_header(b.rows, templates) for b in blocks):
-            return 90
-        return 40 if any(_looks_like_cdr(r) for r in rows) else 0
-    text = probe.text
-    if not text or "\x00" in text[:1000]:
-        return 0
-    _, rows = _csv_head(text)
-    if _find_header(rows, templates):
+    sheets = probe_sheets(probe)
+    if any(_find_header(b.rows, templates) for b in sheets):
         return 90
-    return 40 if any(_looks_like_cdr(r) for r in rows) else 0
+    if not any(_looks_like_cdr(r) for b in sheets for r in b.rows[:HEADER_SCAN_ROWS]):
+        return 0
+    # call data in a layout no template names: certain when its meaning maps without doubt
+    return 80 if any((p := propose(b.rows)) is not None and p.ok for b in sheets) else 40
 
 
-def _no_template_error(path: Path, blocks: list[Block], templates: list[Template]) -> FormatError:
+def _no_template_error(path: Path, blocks: list[Sheet], templates: list[Template],
+                       partial: list[tuple[Sheet, Proposal]] | None = None) -> FormatError:
     candidates = []
     for b in blocks:
         for i, row in enumerate(b.rows[:HEADER_SCAN_ROWS]):
@@ -369,10 +290,16 @@ def _no_template_error(path: Path, blocks: list[Block], templates: list[Template
     found, total, missing = best.overlap(row)
     seen = ", ".join(repr(c) for c in row if c.strip())
     where = f"{block.label}row {block.first_row + i}".strip()
+    meaning = ""
+    if partial:
+        _, prop = max(partial, key=lambda bp: len(bp[1].mapping))
+        meaning = (f"Mapping them by meaning is not certain: {'; '.join(prop.problems)}. "
+                   f"Best partial mapping: {prop.describe() or 'none'}. "
+                   f"`atlas map {path.name}` writes it as a template to complete. ")
     return FormatError(
         f"{path}: the headers fit no CDR template. Headers seen ({where}): {seen}. "
         f"Nearest template: {best.name!r} ({best.description}; {found} of {total} columns found, "
-        f"missing required: {', '.join(missing) or 'none'}). Write a mapping file of the same shape as "
+        f"missing required: {', '.join(missing) or 'none'}). {meaning}Write a mapping file of the same shape as "
         f"parsers/templates/cdr_templates.toml and ingest with --map FILE."
     )
 
@@ -394,8 +321,18 @@ _CELL_KEYS: Final[tuple[str, ...]] = ("first_cell", "last_cell")
 _LAC_KEYS: Final[tuple[str, ...]] = ("first_lac", "last_lac", "first_tac", "last_tac", "lac", "tac")
 _IRREGULAR: Final[dict[str, str]] = {**dict.fromkeys(_CELL_KEYS, r"[\s-]"), **dict.fromkeys(_LAC_KEYS, r"\s")}
 """What a plain ``LAC-CI`` concatenation would get wrong, per column (see :func:`_cells`):
-whitespace (which :func:`_cell` removes, by this regex) anywhere, or a ``-`` in a cell
-value (a whole CGI, which :func:`_cell` cuts)."""
+whitespace (which :func:`cell_key` removes, by this regex) anywhere, or a ``-`` in a cell
+value (a whole CGI, which :func:`cell_key` cuts)."""
+
+
+def _hex_to_decimal(value: pl.Expr) -> pl.Expr:
+    """A hexadecimal LAC, CI or ``LAC-CI`` (``03E8-4E21``, ``0x3e8``) in decimal (``1000-20001``),
+    part by part; a value with a part that is not hexadecimal is kept as written."""
+    parts = value.str.replace_all(r"\s", "").str.split("-")
+    decimal = parts.list.eval(
+        pl.element().str.strip_prefix("0x").str.strip_prefix("0X").str.to_integer(base=16, strict=False).cast(pl.String))
+    return pl.when(value.is_null()).then(None).when(decimal.list.eval(pl.element().is_null()).list.any()).then(value) \
+        .otherwise(decimal.list.join("-"))
 
 
 def _text_columns(frame: pl.DataFrame, cols: dict[str, str]) -> pl.DataFrame:
@@ -490,7 +427,7 @@ def hms_seconds(value: str) -> int | None:
     return round(total)
 
 
-def _cell(lac: pl.Expr, cell: pl.Expr) -> pl.Expr:
+def cell_key(lac: pl.Expr, cell: pl.Expr) -> pl.Expr:
     """``LAC-CI`` / ``TAC-ECI`` from the parts; a whole CGI/ECGI (``MCC-MNC-LAC-CI``) is
     cut to its last two parts. Whitespace is removed; digits are kept as written. An
     expression, used for the CDR cell columns and for cell-site lists."""
@@ -508,7 +445,7 @@ def _cell(lac: pl.Expr, cell: pl.Expr) -> pl.Expr:
 def _cells(t: pl.DataFrame, lac_keys: tuple[str, ...], cell_key_name: str, irregular: dict[str, bool]) -> pl.Expr:
     """The cell key column: a plain ``LAC-CI`` concatenation when no value of the cell
     column or of its LAC/TAC columns is irregular (``irregular``, checked once by
-    :func:`_column_facts`), else :func:`_cell`."""
+    :func:`_column_facts`), else :func:`cell_key`."""
     if cell_key_name not in t.columns:
         return pl.lit(None, pl.String)
     lacs = [k for k in lac_keys if k in t.columns]
@@ -516,7 +453,7 @@ def _cells(t: pl.DataFrame, lac_keys: tuple[str, ...], cell_key_name: str, irreg
     if not any(irregular.get(k, True) for k in (cell_key_name, *lacs)):
         return pl.when(lac.is_not_null()).then(pl.concat_str([lac, pl.lit("-"), pl.col(cell_key_name)])).otherwise(
             pl.col(cell_key_name))
-    return _cell(lac, pl.col(cell_key_name))
+    return cell_key(lac, pl.col(cell_key_name))
 
 
 @dataclass
@@ -615,6 +552,7 @@ def _derive(t: pl.DataFrame, tpl: Template, label: str, first: int, target: str 
         columns["roaming"].alias("roaming"), columns["first_cell"].alias("first_cell"),
         columns["last_cell"].alias("last_cell"),
         _col(t, "mcc_mnc").alias("mcc_mnc"), _col(t, "imei").alias("imei"), _col(t, "imsi").alias("imsi"),
+        _col(t, "forwarded_to").alias("forwarded_to"),
         (_col(t, "subject") if "subject" in t.columns else _col(t, "target")).alias("subject"),
         _col(t, "a_party").alias("a_party"), _col(t, "b_party").alias("b_party"), _col(t, "other").alias("other"),
         end_read.alias("end_read"),
@@ -664,7 +602,7 @@ def _derive(t: pl.DataFrame, tpl: Template, label: str, first: int, target: str 
         pl.when(is_data).then(None).otherwise(pl.col("duration_s")).alias("duration_s"),
         pl.col("first_cell").alias("cell_id"),
         # the cdr detail table
-        "etype_raw", "last_cell", "mcc_mnc", "imei", "imsi", "roaming", owner.alias("target"),
+        "etype_raw", "last_cell", "mcc_mnc", "imei", "imsi", "roaming", owner.alias("target"), "forwarded_to",
         # per row, what a reject's reason and excerpt need; else one flag: every row is fine
         *(["etype", "start", "duration_raw", pl.col("duration_s").alias("duration_read"), "a", "b", "ok"] if careful
           else [(pl.col("ok") & pl.col("end_read")).all().alias("all_ok")]),
@@ -725,7 +663,7 @@ def _type_columns(t: pl.DataFrame, tpl: Template, distinct: dict[str, list[str]]
     }
 
 
-def _block_events(block: Block, frame: pl.DataFrame, header_idx: int, tpl: Template, target: str | None,
+def _block_events(block: Sheet, frame: pl.DataFrame, header_idx: int, tpl: Template, target: str | None,
                   ctx: ParseContext, out: _Parsed) -> None:
     headers = [str(c) for c in block.rows[header_idx]]
     frame = frame.slice(1)  # the frame starts at the header row
@@ -745,6 +683,8 @@ def _block_events(block: Block, frame: pl.DataFrame, header_idx: int, tpl: Templ
         return
     out.records += rows.height
     t = _text_columns(rows, cols).with_columns(rows.get_column("_i"))
+    if tpl.hex_cells:
+        t = t.with_columns(_hex_to_decimal(pl.col(k)).alias(k) for k in (*_CELL_KEYS, *_LAC_KEYS) if k in t.columns)
     distinct, irregular = _column_facts(t)
 
     columns = _type_columns(t, tpl, distinct) | {
@@ -776,11 +716,16 @@ def _block_events(block: Block, frame: pl.DataFrame, header_idx: int, tpl: Templ
             derived = derived.filter(pl.col("ok"))
     if derived.height == 0:
         return
-    out.events.append(derived.select(_EVENT_COLUMNS))
+    # A call-forwarding target (the C party) is kept in the ``cdr`` table and said in the
+    # event's text; only layouts that have the column get either (others are unchanged).
+    forwarded = ["forwarded_to"] if "forwarded_to" in t.columns else []
+    text = [pl.when(pl.col("forwarded_to").is_not_null()).then(pl.lit("call forwarded to ") + pl.col("forwarded_to"))
+            .alias("text")] if forwarded else []
+    out.events.append(derived.select(*_EVENT_COLUMNS, *text))
     out.detail.append(derived.select(
         pl.lit(ctx.source_id).alias("source_id"), "source_ref", pl.lit(tpl.name).alias("template"),
         pl.col("etype_raw").alias("event_type"), "last_cell", "mcc_mnc", "imei", "imsi", "roaming", "target",
-        "ts_utc",
+        *forwarded, "ts_utc",
     ))
 
 
@@ -827,30 +772,32 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     user_map = ctx.options.get("map")
     if user_map:
         templates = load_templates(Path(user_map))
-    probe = Probe(path)
-    xlsx = _is_xlsx(probe)
-    if xlsx:
-        blocks = _xlsx_blocks(path, head_only=False)
-    else:
-        with path.open("rb") as fh:
-            head = fh.read(256 * 1024)
-        text = _decode(head)
-        if not text.strip():
-            raise FormatError(f"{path}: the file is empty")
-        delim, rows = _csv_head(text)
-        encoding = "utf-16" if head.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf8-lossy"
-        blocks = [Block(label="", rows=rows, first_row=1, frame_loader=(delim, encoding))]
+    blocks = read_sheets(path)
+    xlsx = not (len(blocks) == 1 and blocks[0].csv is not None)
     out = _Parsed()
-    found: list[tuple[Block, int, Template]] = []
+    out.assumptions += [n for block in blocks for n in block.notes()]
+    found: list[tuple[Sheet, int, Template]] = []
     cover_targets: list[str] = []
+    partial: list[tuple[Sheet, Proposal]] = []
     for block in blocks:
-        hit = _find_header(block.rows, templates)
+        head = block.rows[:HEADER_SCAN_ROWS]  # header, cover block and target values: the first rows
+        hit = _find_header(head, templates)
+        if hit is None and not user_map:
+            # No template names this layout: map it by meaning (header + the head's rows).
+            proposal = propose(block.rows, default_zone=ctx.timezone, dayfirst=ctx.dayfirst)
+            if proposal is not None and proposal.ok:
+                hit = (proposal.header_row, proposal.template(VOCABULARY_PATH.name))
+                out.assumptions.append(f"{block.label}no template fits: columns mapped by meaning "
+                                       f"({VOCABULARY_PATH.name}): {proposal.describe()}; "
+                                       + "; ".join(proposal.notes) + "; `atlas map` writes this as a template")
+            elif proposal is not None:
+                partial.append((block, proposal))
         if hit is None:
-            cover_targets += _cover_targets(block.rows)
-            if xlsx and block.rows:
+            cover_targets += _cover_targets(head)
+            if xlsx and head:
                 out.assumptions.append(f"{block.label.strip()} holds no call records (read for the target number only)")
             continue
-        cover_targets += _cover_targets(block.rows[: hit[0]])
+        cover_targets += _cover_targets(head[: hit[0]])
         found.append((block, hit[0], hit[1]))
     if not found:
         if user_map:
@@ -859,7 +806,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
             raise FormatError(
                 f"{path}: the mapping {user_map} does not fit: required columns missing: "
                 f"{', '.join(tpl.overlap(row)[2])}; headers seen: {', '.join(repr(c) for c in row if c.strip())}")
-        raise _no_template_error(path, blocks, templates)
+        raise _no_template_error(path, blocks, templates, partial)
 
     target = _owner_digits(ctx.owner)
     target_basis = "--owner" if target else ""
@@ -868,7 +815,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
             cols = tpl.resolve(block.rows[idx])
             key = "target" if "target" in cols else ("subject" if "subject" in cols else None)
             if key:
-                values = [r[block.rows[idx].index(cols[key])] for r in block.rows[idx + 1:]
+                values = [r[block.rows[idx].index(cols[key])] for r in block.rows[idx + 1:HEADER_SCAN_ROWS]
                           if len(r) > block.rows[idx].index(cols[key]) and r[block.rows[idx].index(cols[key])].strip()]
                 if values:
                     target, target_basis = max(set(values), key=values.count), f"the '{cols[key]}' column"
@@ -876,10 +823,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     if not target and cover_targets:
         target, target_basis = cover_targets[0], "the return's cover information"
     for block, idx, tpl in found:
-        if xlsx:
-            frame: pl.DataFrame = block.frame_loader.slice(idx)
-        else:
-            frame = _read_csv(path, block.frame_loader, skip=idx)
+        frame = block.frame(idx)
         _block_events(block, frame, idx, tpl, target, ctx, out)
         zone = "UTC" if tpl.timezone == "UTC" else f"{tpl.timezone} wall-clock time (clock-change hours flagged)"
         out.assumptions.append(f"{block.label}layout '{tpl.name}' ({tpl.origin.rsplit('/', 1)[-1]}): times read as {zone}".strip())
@@ -909,29 +853,6 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         # ``<sheet label>row N``: row numbers within a block, and one block per label.
         refs_unique=len({block.label for block, _, _ in found}) == len(found),
     )
-
-
-def _read_csv(path: Path, how: tuple[str, str], *, skip: int) -> pl.DataFrame:
-    """Every field as text, from the header row on (``skip`` lines of cover block before it)."""
-    delim, encoding = how
-    try:
-        if encoding == "utf-16":
-            source: Path | io.StringIO = io.StringIO(_decode(path.read_bytes()))
-            encoding = "utf8"
-        else:
-            source = path
-        options: dict[str, Any] = {
-            "has_header": False, "separator": delim, "infer_schema": False, "skip_rows": skip,
-            "truncate_ragged_lines": True, "raise_if_empty": False,
-        }
-        if encoding == "utf8-lossy":
-            # Valid UTF-8 (nearly every return) is read faster by the strict decoder; the
-            # same text comes out. Only a file with an invalid byte is read again, lossily.
-            with contextlib.suppress(pl.exceptions.ComputeError):
-                return pl.read_csv(source, encoding="utf8", **options)
-        return pl.read_csv(source, encoding=encoding, **options)
-    except pl.exceptions.ComputeError as exc:
-        raise FormatError(f"{path}: CSV cannot be read ({exc})") from exc
 
 
 def _owner_digits(owner: str | None) -> str | None:

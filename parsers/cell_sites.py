@@ -35,18 +35,10 @@ import polars as pl
 from atlas.cell_site import CELLS_SCHEMA, grid_ref_to_en, os_to_wgs84, os_transform_description
 from atlas.errors import FormatError
 from atlas.model import REJECT_SCHEMA
+from parsers._tabular import Sheet, probe_sheets, read_sheets
+from parsers._tabular import norm_header as _norm
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
-from parsers.cdr import (
-    HEADER_SCAN_ROWS,
-    Block,
-    _cell,
-    _csv_head,
-    _decode,
-    _is_xlsx,
-    _norm,
-    _read_csv,
-    _xlsx_blocks,
-)
+from parsers.cdr import HEADER_SCAN_ROWS, cell_key
 
 INFO: Final = ParserInfo(
     name="cell-sites",
@@ -104,37 +96,11 @@ def _header(rows: list[list[str]]) -> int | None:
 
 
 def detect(probe: Probe) -> int:
-    if _is_xlsx(probe):
-        try:
-            blocks = _xlsx_blocks(probe.path, head_only=True)
-        except FormatError:
-            return 0
-        return 85 if any(_header(b.rows) is not None for b in blocks) else 0
-    text = probe.text
-    if not text:
-        return 0
-    _, rows = _csv_head(text)
-    return 85 if _header(rows) is not None else 0
+    return 85 if any(_header(b.rows) is not None for b in probe_sheets(probe)) else 0
 
 
-def _blocks(path: Path) -> list[tuple[Block, pl.DataFrame, int]]:
-    probe = Probe(path)
-    out = []
-    if _is_xlsx(probe):
-        for b in _xlsx_blocks(path, head_only=False):
-            idx = _header(b.rows)
-            if idx is not None:
-                out.append((b, b.frame_loader.slice(idx), idx))
-        return out
-    with path.open("rb") as fh:
-        head = fh.read(256 * 1024)
-    delim, rows = _csv_head(_decode(head))
-    idx = _header(rows)
-    if idx is not None:
-        encoding = "utf-16" if head.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf8-lossy"
-        block = Block(label="", rows=rows, first_row=1)
-        out.append((block, _read_csv(path, (delim, encoding), skip=idx), idx))
-    return out
+def _blocks(path: Path) -> list[tuple[Sheet, pl.DataFrame, int]]:
+    return [(b, b.frame(idx), idx) for b in read_sheets(path) if (idx := _header(b.rows)) is not None]
 
 
 def _num(col: pl.Expr) -> pl.Expr:
@@ -148,7 +114,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
                           f"in the first {HEADER_SCAN_ROWS} rows")
     tables: list[pl.DataFrame] = []
     rejects: list[pl.DataFrame] = []
-    assumptions: list[str] = []
+    assumptions: list[str] = [n for block, _, _ in blocks for n in block.notes()]
     records = 0
     for block, frame, idx in blocks:
         headers = block.rows[idx]
@@ -170,7 +136,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
 
         t = frame.select(
             "source_ref",
-            _cell(col("lac"), col("cell")).alias("cell_id"),
+            cell_key(col("lac"), col("cell")).alias("cell_id"),
             pl.coalesce(col("site"), col("site_name")).alias("site_id"),
             pl.concat_str([col("site_name"), col("address")], separator=", ", ignore_nulls=True).alias("address"),
             col("postcode").alias("postcode"),

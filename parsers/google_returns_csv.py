@@ -25,7 +25,6 @@ Format notes:
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 from typing import Final
@@ -34,7 +33,8 @@ import polars as pl
 
 from atlas.errors import FormatError
 from atlas.model import TS_TYPE, UTC
-from parsers._exports import epoch_auto_utc, iso_instant, read_bytes_text, rejects
+from parsers._exports import epoch_auto_utc, iso_instant, rejects
+from parsers._tabular import probe_sheets, read_sheets, with_header
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
 INFO: Final = ParserInfo(
@@ -61,9 +61,9 @@ def _norm(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")
 
 
-def _header_index(lines: list[str]) -> int | None:
-    for i, line in enumerate(lines[:50]):
-        cols = {_norm(c) for c in line.split(",")}
+def _header_index(rows: list[list[str]]) -> int | None:
+    for i, row in enumerate(rows[:50]):
+        cols = {_norm(c) for c in row}
         if cols & set(ROLES["ts"]) and cols & set(ROLES["lat"]) and cols & set(ROLES["lon"]) and (
             cols & set(ROLES["radius"]) or cols & set(ROLES["device"])
         ):
@@ -75,7 +75,7 @@ def detect(probe: Probe) -> int:
     text = probe.text
     if not text or text.lstrip().startswith(("{", "[")):
         return 0
-    return 92 if _header_index(text.splitlines()) is not None else 0
+    return 92 if any(_header_index(sheet.rows) is not None for sheet in probe_sheets(probe) if sheet.csv) else 0
 
 
 def _utc(values: pl.Expr) -> pl.Expr:
@@ -90,15 +90,11 @@ def _utc(values: pl.Expr) -> pl.Expr:
 
 
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
-    text = read_bytes_text(path, "Google location return CSV")
-    lines = text.splitlines()
-    start = _header_index(lines)
+    sheet = read_sheets(path)[0]
+    start = _header_index(sheet.rows) if sheet.csv else None
     if start is None:
         raise FormatError(f"{path}: no header with Timestamp (UTC), Latitude, Longitude in the first 50 lines")
-    try:
-        table = pl.read_csv(io.StringIO("\n".join(lines[start:])), infer_schema=False, truncate_ragged_lines=True)
-    except pl.exceptions.PolarsError as exc:
-        raise FormatError(f"{path}: CSV after the header on line {start + 1} cannot be read ({exc})") from exc
+    table = with_header(sheet.frame(start))
     names = {_norm(c): c for c in table.columns}
     found = {role: next((names[a] for a in aliases if a in names), None) for role, aliases in ROLES.items()}
     t = table.select(
@@ -128,5 +124,5 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     mapped = ", ".join(f"{r}={c}" for r, c in found.items() if c)
     return ParseResult(
         events=events, rejects=rejects(ctx.source_id, bad), records_read=table.height,
-        assumptions=[f"Google return CSV: header on line {start + 1}; columns mapped by name: {mapped}; times UTC per the header"],
+        assumptions=[*sheet.notes(), f"Google return CSV: header on line {start + 1}; columns mapped by name: {mapped}; times UTC per the header"],
     )

@@ -44,7 +44,17 @@ from typing import Any, Final
 import polars as pl
 
 from atlas.errors import FormatError
-from parsers._exports import epoch_ms_utc, excerpt, has_array, head_keys, iso_basis, iso_instant, load_json, rejects
+from parsers._exports import (
+    epoch_ms_utc,
+    excerpt,
+    has_array,
+    head_keys,
+    iso_basis,
+    iso_instant,
+    load_json,
+    rejects,
+    rejects_lone_surrogates,
+)
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
 INFO: Final = ParserInfo(
@@ -149,6 +159,7 @@ def _activity(out: _Out, ref: str, seg: dict[str, Any]) -> None:
     out.points(f"{ref}.simplifiedRawPath", seg.get("simplifiedRawPath"), f"activity {kind}")
 
 
+@rejects_lone_surrogates
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
     doc = load_json(path, "Google Semantic Location History file")
     objects = doc.get("timelineObjects") if isinstance(doc, dict) else None

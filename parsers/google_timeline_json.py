@@ -52,7 +52,7 @@ from typing import Any, Final
 import polars as pl
 
 from atlas.errors import FormatError
-from parsers._exports import excerpt, has_array, head_keys, iso_basis, iso_instant, load_json, rejects
+from parsers._exports import excerpt, has_array, head_keys, iso_basis, iso_instant, load_json, rejects, rejects_lone_surrogates
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
 INFO: Final = ParserInfo(
@@ -144,6 +144,7 @@ def _segment(out: _Out, ref: str, seg: dict[str, Any]) -> None:
             out.bad.append((f"{ref}.timelinePath[{j}]", "not a path point", excerpt(point)))
 
 
+@rejects_lone_surrogates
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
     doc = load_json(path, "Google Timeline export")
     out = _Out()

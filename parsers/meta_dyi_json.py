@@ -82,6 +82,7 @@ from parsers._exports import (
     others,
     raw_events,
     rejects,
+    rejects_lone_surrogates,
     repair_mojibake,
     repair_value,
 )
@@ -125,6 +126,7 @@ def detect(probe: Probe) -> int:
     return 0
 
 
+@rejects_lone_surrogates
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
     doc = load_json(path, "Meta 'Download your information' export")
     if isinstance(doc, dict) and isinstance(doc.get("messages"), list):

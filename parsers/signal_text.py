@@ -51,11 +51,12 @@ INFO: Final = ParserInfo(
 
 HEADER: Final = r"^\ufeff?\[(?P<d>\d{4}-\d{2}-\d{2}), (?P<t>\d{2}:\d{2})\] (?P<rest>.*)$"
 _HEADER_RE: Final = re.compile(HEADER)
+_LINE_BREAK: Final = re.compile(r"\r\n|\r|\n")
 _ANY_BRACKET_STAMP: Final = re.compile(r"^\ufeff?[\u200e\u200f]*\[\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4},?\s+\d{1,2}[:.]\d{2}")
 
 
 def detect(probe: Probe) -> int:
-    lines = [ln for ln in probe.text.splitlines() if ln.strip()][:200]
+    lines = [ln for ln in probe.lines if ln.strip()][:200]
     if not lines or not _HEADER_RE.match(lines[0]):
         return 0
     stamped = [ln for ln in lines if _ANY_BRACKET_STAMP.match(ln)]
@@ -69,9 +70,8 @@ def detect(probe: Probe) -> int:
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
     text = read_bytes_text(path, "Signal text export")
     frame = (
-        pl.DataFrame({"line": pl.Series(text.split("\n"), dtype=pl.String)})
+        pl.DataFrame({"line": pl.Series(_LINE_BREAK.split(text), dtype=pl.String)})  # every line ending
         .with_row_index("lineno", offset=1)
-        .with_columns(pl.col("line").str.strip_chars_end("\r"))
         .with_columns(pl.col("line").str.extract_groups(HEADER).alias("h"))
         .unnest("h")
         .with_columns(pl.col("d").is_not_null().cum_sum().alias("block"))
@@ -123,4 +123,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
             .then(pl.lit(pl.Series([[ctx.owner]], dtype=pl.List(pl.String)))).otherwise(pl.col("recipients")).alias("recipients")
         )
     bad = [(f"line {r['lineno']}", "text before the first message header", r["first_line"]) for r in orphan.iter_rows(named=True)]
-    return ParseResult(events=events, rejects=rejects(ctx.source_id, bad), records_read=msgs.height + len(bad))
+    lone_cr = text.count("\r") - text.count("\r\n")
+    notes = [f"{lone_cr} line break(s) written as a lone CR (CR-only or mixed line endings) read as line breaks"] if lone_cr else []
+    return ParseResult(events=events, rejects=rejects(ctx.source_id, bad), records_read=msgs.height + len(bad),
+                       assumptions=notes)

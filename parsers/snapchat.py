@@ -44,7 +44,6 @@ true, which is used (and stated); otherwise sent items take ``--owner`` as sende
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 from typing import Any, Final
@@ -53,7 +52,18 @@ import polars as pl
 
 from atlas.errors import FormatError
 from atlas.model import TS_TYPE, UTC
-from parsers._exports import epoch_auto_utc, excerpt, head_keys, iso_instant, load_json_text, raw_events, read_bytes_text, rejects
+from parsers._exports import (
+    epoch_auto_utc,
+    excerpt,
+    head_keys,
+    iso_instant,
+    load_json_text,
+    raw_events,
+    read_bytes_text,
+    rejects,
+    rejects_lone_surrogates,
+)
+from parsers._tabular import probe_sheets, read_sheets, with_header
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
 INFO: Final = ParserInfo(
@@ -89,9 +99,9 @@ def _norm(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")
 
 
-def _header_index(lines: list[str]) -> int | None:
-    for i, line in enumerate(lines[:100]):
-        cols = {_norm(c) for c in line.split(",")}
+def _header_index(rows: list[list[str]]) -> int | None:
+    for i, row in enumerate(rows[:100]):
+        cols = {_norm(c) for c in row}
         if cols & set(ALIASES["sender"]) and cols & set(ALIASES["ts"]) and cols & set(ALIASES["recipient"]):
             return i
     return None
@@ -106,14 +116,17 @@ def detect(probe: Probe) -> int:
         return 0
     if not text or "," not in text:
         return 0
-    return 90 if _header_index(text.splitlines()) is not None else 0
+    return 90 if any(_header_index(sheet.rows) is not None for sheet in probe_sheets(probe) if sheet.csv) else 0
 
 
+@rejects_lone_surrogates
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
-    text = read_bytes_text(path, "Snapchat export")
-    if text.lstrip().startswith("{"):
+    with path.open("rb") as fh:
+        start = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    if start == b"{":
+        text = read_bytes_text(path, "Snapchat export")
         return _json(load_json_text(text, path, "Snapchat chat_history.json"), path, ctx)
-    return _csv(text, path, ctx)
+    return _csv(path, ctx)
 
 
 def utc_text(values: pl.Expr) -> pl.Expr:
@@ -211,16 +224,12 @@ def _json(doc: Any, path: Path, ctx: ParseContext) -> ParseResult:
                        owner=file_owner)
 
 
-def _csv(text: str, path: Path, ctx: ParseContext) -> ParseResult:
-    lines = text.splitlines()
-    start = _header_index(lines)
+def _csv(path: Path, ctx: ParseContext) -> ParseResult:
+    sheet = read_sheets(path)[0]
+    start = _header_index(sheet.rows) if sheet.csv else None
     if start is None:
         raise FormatError(f"{path}: no Snapchat conversation header (sender, recipient and timestamp columns) in the first 100 lines")
-    body = "\n".join(lines[start:])
-    try:
-        table = pl.read_csv(io.StringIO(body), infer_schema=False, truncate_ragged_lines=True)
-    except pl.exceptions.PolarsError as exc:
-        raise FormatError(f"{path}: CSV after the header on line {start + 1} cannot be read ({exc})") from exc
+    table = with_header(sheet.frame(start))
     names = {_norm(c): c for c in table.columns}
     found: dict[str, str] = {}
     for role, aliases in ALIASES.items():
@@ -263,14 +272,14 @@ def _csv(text: str, path: Path, ctx: ParseContext) -> ParseResult:
         t.select(pl.col("_sender").alias("u"), pl.col("_sender_id").alias("i"), "row"),
         t.select(pl.col("_recipient").alias("u"), pl.col("_recipient_id").alias("i"), "row"),
     ]).drop_nulls().filter((pl.col("u").str.strip_chars() != "") & (pl.col("i").str.strip_chars() != "")
-                           & ~pl.col("u").str.contains(";")).group_by("u", "i").agg(pl.col("row").min()).sort("row")
+                           & ~pl.col("u").str.contains(";")).group_by("u", "i").agg(pl.col("row").min()).sort("row", "u", "i")  # deterministic: ties broken by name
     evidence = pairs.select(
         pl.format("row {}", "row").alias("source_ref"), pl.lit("account-profile").alias("basis"),
         (pl.lit("snapchat:") + pl.col("u").str.strip_chars()).alias("identifier"),
         (pl.lit("snapchat:id:") + pl.col("i").str.strip_chars()).alias("related"),
         pl.lit("Snapchat return: user id of this username").alias("detail"),
     )
-    assumptions = [f"Snapchat return CSV: header on line {start + 1}; columns mapped by name: "
+    assumptions = [*sheet.notes(), f"Snapchat return CSV: header on line {start + 1}; columns mapped by name: "
                    + ", ".join(f"{k}={v}" for k, v in sorted(found.items()))]
     if "sender" not in found or "recipient" not in found:
         raise FormatError(f"{path}: the header on line {start + 1} has no sender or recipient column")

@@ -30,8 +30,10 @@ import polars as pl
 
 from atlas.errors import FormatError
 from atlas.model import IDENTITY_EVIDENCE_SCHEMA
+from parsers._tabular import Sheet, probe_sheets, read_sheets
+from parsers._tabular import norm_header as _norm
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
-from parsers.cdr import HEADER_SCAN_ROWS, Block, _csv_head, _decode, _is_xlsx, _norm, _read_csv, _xlsx_blocks
+from parsers.cdr import HEADER_SCAN_ROWS
 
 INFO: Final = ParserInfo(
     name="subscriber",
@@ -86,30 +88,11 @@ def _header(rows: list[list[str]]) -> int | None:
 
 
 def detect(probe: Probe) -> int:
-    if _is_xlsx(probe):
-        try:
-            blocks = _xlsx_blocks(probe.path, head_only=True)
-        except FormatError:
-            return 0
-        return 85 if any(_header(b.rows) is not None for b in blocks) else 0
-    if not probe.text:
-        return 0
-    _, rows = _csv_head(probe.text)
-    return 85 if _header(rows) is not None else 0
+    return 85 if any(_header(b.rows) is not None for b in probe_sheets(probe)) else 0
 
 
-def _tables(path: Path) -> list[tuple[Block, pl.DataFrame, int]]:
-    if _is_xlsx(Probe(path)):
-        return [(b, b.frame_loader.slice(i), i) for b in _xlsx_blocks(path, head_only=False)
-                if (i := _header(b.rows)) is not None]
-    with path.open("rb") as fh:
-        head = fh.read(256 * 1024)
-    delim, rows = _csv_head(_decode(head))
-    idx = _header(rows)
-    if idx is None:
-        return []
-    encoding = "utf-16" if head.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf8-lossy"
-    return [(Block(label="", rows=rows, first_row=1), _read_csv(path, (delim, encoding), skip=idx), idx)]
+def _tables(path: Path) -> list[tuple[Sheet, pl.DataFrame, int]]:
+    return [(b, b.frame(i), i) for b in read_sheets(path) if (i := _header(b.rows)) is not None]
 
 
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
@@ -186,5 +169,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
                                pl.lit("no number (MSISDN) in the row").alias("reason"),
                                pl.coalesce("name", "account", pl.lit("")).str.slice(0, 80).alias("excerpt"))
     unregistered = rows.filter(~registered).get_column("msisdn").unique().sort().to_list()
-    assumptions = [f"no registered subscriber for {', '.join(unregistered)} (blank or 'unregistered' name)"] if unregistered else []
+    assumptions = [n for block, _, _ in tables for n in block.notes()]
+    if unregistered:
+        assumptions.append(f"no registered subscriber for {', '.join(unregistered)} (blank or 'unregistered' name)")
     return ParseResult(events=events, rejects=rejects, records_read=records, evidence=evidence, assumptions=assumptions)

@@ -62,7 +62,7 @@ import polars as pl
 
 from atlas.errors import FormatError
 from atlas.model import NAIVE_TS_TYPE
-from parsers._exports import epoch_s_utc, excerpt, has_array, head_keys, load_json, raw_events, rejects
+from parsers._exports import epoch_s_utc, excerpt, has_array, head_keys, load_json, raw_events, rejects, rejects_lone_surrogates
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
 INFO: Final = ParserInfo(
@@ -211,6 +211,7 @@ def _chat(chat: dict[str, Any], base: str, rows: _Rows, owner: str | None) -> No
         assert len(rows.cols["recipients"]) == index + 1
 
 
+@rejects_lone_surrogates
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
     doc = load_json(path, "Telegram Desktop export")
     if not isinstance(doc, dict):

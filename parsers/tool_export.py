@@ -14,8 +14,9 @@ Format notes, and where they come from:
 * The templates follow the exports as examiners know them; vendors change headers
   between versions, so a real export that does not match gets a clear error listing
   the headers seen and the nearest template, and is read with ``--map``.
-* Every cell is read as text (XLSX through calamine, every sheet; CSV with
-  ``infer_schema=False``) so ``07700 900123`` keeps its zero. Where an Excel number
+* Files are read by the shared tabular reader (:mod:`parsers._tabular`: BOM, encoding,
+  delimiter, every line-ending convention). Every cell is read as text (XLSX through
+  calamine, every sheet; CSV with ``infer_schema=False``) so ``07700 900123`` keeps its zero. Where an Excel number
   cell has already lost it (``7700900123``), a GB case repairs ten-digit values
   starting 1, 2 or 7 by prefixing ``0``: the stated rule, counted in the assumptions.
   Excel date cells (serial day numbers) are converted as the wall clock shown.
@@ -36,8 +37,6 @@ Format notes, and where they come from:
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -51,6 +50,7 @@ import polars as pl
 from atlas.errors import AtlasError, FormatError
 from atlas.model import IDENTITY_EVIDENCE_SCHEMA, REJECT_SCHEMA
 from atlas.normalise.times import parse_datetimes, sniff_datetime_format
+from parsers._tabular import probe_sheets, read_sheets
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 from parsers.cellebrite_xml import channel_of
 
@@ -199,83 +199,9 @@ def _nearest(tables: list[Table], rows: list[list[str]]) -> str:
 
 # --- reading -------------------------------------------------------------------------------
 
-def _is_xlsx(head: bytes, names: list[str]) -> bool:
-    return head.startswith(b"PK\x03\x04") and any(n == "xl/workbook.xml" for n in names)
-
-
-def _csv_text(path: Path) -> str:
-    data = path.read_bytes()
-    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise FormatError(f"{path}: binary content: not a CSV export")
-    for bom, enc in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
-        if data.startswith(bom):
-            return data[len(bom):].decode(enc, errors="replace")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")  # Excel "CSV" on Windows
-
-
-def _delimiter(text: str) -> str:
-    lines = [ln for ln in text.splitlines()[:HEADER_SCAN_ROWS] if ln.strip()]
-    best, best_n = ",", 0
-    for d in (",", ";", "\t", "|"):
-        try:
-            n = max((len(next(csv.reader([ln], delimiter=d))) for ln in lines), default=0)
-        except csv.Error:
-            continue
-        if n > best_n:
-            best, best_n = d, n
-    return best
-
-
-def _head_rows(text: str) -> list[list[str]]:
-    lines = text.splitlines()[: HEADER_SCAN_ROWS * 4]
-    try:
-        return [r for _, r in zip(range(HEADER_SCAN_ROWS), csv.reader(io.StringIO("\n".join(lines)), delimiter=_delimiter(text)),
-                                  strict=False)]
-    except csv.Error:
-        return []
-
-
-def _read_tables(path: Path, *, n_rows: int | None = None) -> dict[str, pl.DataFrame]:
-    """Every table in the file as all-text columns without a header (``column_0`` …)."""
-    with path.open("rb") as fh:
-        head = fh.read(8)
-    if head.startswith(b"PK\x03\x04"):
-        opts: dict[str, Any] = {"n_rows": n_rows} if n_rows else {}
-        try:
-            sheets = pl.read_excel(path, sheet_id=0, engine="calamine", has_header=False, infer_schema_length=0,
-                                   read_options=opts)
-        except Exception as exc:  # calamine's errors name neither file nor cause consistently
-            raise FormatError(f"{path}: cannot read as XLSX ({type(exc).__name__}: {exc})") from exc
-        return {name: df.cast(pl.String) for name, df in sheets.items()}
-    text = _csv_text(path)
-    if n_rows:
-        text = "\n".join(text.splitlines()[: n_rows * 4])
-    frame = pl.read_csv(io.StringIO(text), has_header=False, infer_schema=False, separator=_delimiter(text),
-                        truncate_ragged_lines=True, n_rows=n_rows, quote_char='"')
-    return {path.stem: frame}
-
-
-def _rows_of(frame: pl.DataFrame, n: int) -> list[list[str]]:
-    return [[("" if v is None else str(v)) for v in row] for row in frame.head(n).iter_rows()]
-
-
 def detect(probe: Probe) -> int:
     tables = list(builtin_templates())
-    if probe.is_zip:
-        if not _is_xlsx(probe.head, probe.zip_names):
-            return 0
-        try:
-            sheets = _read_tables(probe.path, n_rows=HEADER_SCAN_ROWS)
-        except FormatError:
-            return 0
-        return 85 if any(_best(tables, _rows_of(df, HEADER_SCAN_ROWS)) for df in sheets.values()) else 0
-    text = probe.text
-    if not text or ("\n" not in text and len(text) >= len(probe.head)):
-        return 0
-    return 85 if _best(tables, _head_rows(text)) else 0
+    return 85 if any(_best(tables, sheet.rows[:HEADER_SCAN_ROWS]) for sheet in probe_sheets(probe)) else 0
 
 
 # --- one table → raw rows ----------------------------------------------------------------------
@@ -390,8 +316,10 @@ def _vocab(expr: pl.Expr, vocab: dict[str, Any], part: int | None) -> pl.Expr:
     return expr.str.strip_chars().str.to_lowercase().replace_strict(keys, vals, default=None, return_dtype=pl.String)
 
 
-def _table_events(frame: pl.DataFrame, header_row: int, table: Table, sheet: str | None, ctx: ParseContext,
+def _table_events(frame: pl.DataFrame, first_row: int, table: Table, sheet: str | None, ctx: ParseContext,
                   assumptions: list[str]) -> tuple[pl.DataFrame, pl.DataFrame, int, pl.DataFrame]:
+    """Events of one table; ``frame`` starts at its header row, which is spreadsheet row ``first_row``."""
+    header_row = 0
     headers = [("" if v is None else str(v)) for v in frame.row(header_row)]
     cols: dict[str, list[tuple[str, re.Match[str] | bool]]] = {}
     for name, header in zip(frame.columns, headers, strict=True):
@@ -401,7 +329,7 @@ def _table_events(frame: pl.DataFrame, header_row: int, table: Table, sheet: str
             if match:
                 cols.setdefault(c.target, []).append((name, match))
                 break
-    first_excel_row = header_row + 2  # 1-based, the row after the header
+    first_excel_row = first_row + 1  # the row after the header, as the spreadsheet shows it
     body = frame.slice(header_row + 1).with_row_index("_i")
     used = [n for targets in cols.values() for n, _ in targets]
     body = body.filter(pl.any_horizontal(pl.col(c).str.strip_chars().fill_null("") != "" for c in used)) if used else body
@@ -409,7 +337,7 @@ def _table_events(frame: pl.DataFrame, header_row: int, table: Table, sheet: str
     prefix = f"{sheet} row " if sheet else "row "
     ref = pl.format(prefix + "{}", pl.col("_i") + first_excel_row)
     n = body.height
-    assumptions.append(f"{where}: read as the {table.label} template ({n} rows, header on row {header_row + 1})")
+    assumptions.append(f"{where}: read as the {table.label} template ({n} rows, header on row {first_row})")
 
     def text_of(target: str) -> pl.Expr:
         if target not in cols:
@@ -628,23 +556,23 @@ def _contacts(body: pl.DataFrame, ref: pl.Expr, table: Table, all_of: Any, text_
 
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
     templates = _templates(ctx)
-    tables = _read_tables(path)
-    assumptions: list[str] = []
+    sheets = read_sheets(path)
+    assumptions: list[str] = [n for sheet in sheets for n in sheet.notes()]
     events, rejects, evidence = [], [], []
     read = 0
     unmatched: list[str] = []
     nearest: list[str] = []
-    xlsx = len(tables) > 1 or path.suffix.lower() in (".xlsx", ".xlsm")
-    for sheet, frame in tables.items():
-        head = _rows_of(frame, HEADER_SCAN_ROWS)
+    for sheet in sheets:
+        head = sheet.rows[:HEADER_SCAN_ROWS]
         found = _best(templates, head)
         if found is None:
             seen = next((r for r in head if any(c.strip() for c in r)), [])
-            unmatched.append(f"{sheet!r} (headers seen: {[c for c in seen if c.strip()]})")
+            unmatched.append(f"{sheet.name!r} (headers seen: {[c for c in seen if c.strip()]})")
             nearest.append(_nearest(templates, head))
             continue
         table, header_row = found
-        ev, rj, n, evd = _table_events(frame, header_row, table, sheet if xlsx else None, ctx, assumptions)
+        ev, rj, n, evd = _table_events(sheet.frame(header_row), sheet.first_row + header_row, table,
+                                       sheet.name if sheet.csv is None else None, ctx, assumptions)
         events.append(ev)
         rejects.append(rj)
         evidence.append(evd)

@@ -34,6 +34,13 @@ Format notes, and where they come from:
   end) is a truncated copy: a clear error, not a silent partial ingest.
 * The export does not say who the phone's owner is: ``--owner`` (and the owner's
   ``display_names`` in case.toml) say so; otherwise direction is ``unknown``.
+* Group chats: the system lines saying who joined and left ("Dan added Ann", "Ann left",
+  "Dan removed Ann", "Ann joined using this group's invite link", Android and iOS
+  phrasings, :mod:`parsers._group_membership`) make each message's recipients the members
+  at that moment, not everyone ever seen; the history stays as notes, in the
+  ``group_membership`` reference table and in the source's assumptions.
+* Every line ending is a line break: CRLF, and a lone CR (CR-only or mixed files) too,
+  said in the assumptions.
 
 Public samples: chat-miner ``test/whatsapp/*.txt``: 9 header blocks each, of which
 6 messages (chat-miner's targets), 2 system notes and 1 "Name:." line kept as a
@@ -63,6 +70,7 @@ from atlas.errors import FormatError
 from atlas.model import RAW_EVENT_SCHEMA, REJECT_SCHEMA
 from atlas.normalise.identifiers import identifier_map
 from atlas.normalise.phones import looks_like_phone
+from parsers._group_membership import SYSTEM_PHRASES, Change, changes, history, members_over_time
 from parsers._text_columns import (
     ASCII_SPACE,
     BOOL,
@@ -81,7 +89,7 @@ from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
 INFO: Final = ParserInfo(
     name="whatsapp-text",
-    version="1.1.0",
+    version="1.2.0",
     description="WhatsApp 'Export chat' text file (Android or iOS)",
     detects="text whose lines start with a WhatsApp date/time header, e.g. '01/01/19, 11:25 - Name: ' or '[01/01/2019, 11:25:03] Name: '",
     notes=__doc__ or "",
@@ -114,7 +122,8 @@ _SYSTEM: Final = (
     r"|Your security code with "
     r"|You were added$"
     r"|[^:]{1,100}? (?:created group|changed the subject|changed this group's icon|changed the group description"
-    r"|changed their phone number|changed to |joined using this group's invite link))"
+    r"|changed their phone number|changed to |joined using this group's invite link)"
+    rf"|{SYSTEM_PHRASES})"
 )
 """System texts. The actor before the phrase may not contain ':', so "Dan: I created
 group chats" (a message) is never taken for a system line."""
@@ -147,7 +156,7 @@ _MAX_LEAD_LINES: Final = 3
 
 
 def detect(probe: Probe) -> int:
-    lines = [ln for ln in probe.text.splitlines() if ln.strip()][:30]
+    lines = [ln for ln in probe.lines if ln.strip()][:30]
     if not lines:
         return 0
     matches = [_HEADER_RE.match(ln) for ln in lines]
@@ -857,6 +866,53 @@ def _rejects(blocks: pl.DataFrame, ctx: ParseContext, reason: str) -> pl.DataFra
     )
 
 
+def _membership(msgs: pl.DataFrame, classified: _Classified, lineno: npt.NDArray[np.int64]) -> list[Change]:
+    """Joins and leaves read from the system lines (notes), in file order; [] for a chat
+    without any (a one-to-one chat, or a group export that never recorded one)."""
+    notes = np.flatnonzero(classified.is_note)
+    if not notes.size:
+        return []
+    texts = classified.text.gather(pl.Series(notes)).fill_null("").to_list()
+    lines = lineno[notes].astype(np.int64).tolist()
+    return changes(lines, texts, [f"line {x}" for x in lines])
+
+
+def _group_senders_and_recipients(names: pl.Series, index: I64, lineno: npt.NDArray[np.int64], group: list[Change],
+                                  assumptions: list[str], ctx: ParseContext) -> tuple[list[str], pl.Series, I64]:
+    """For a group whose system lines say who joined and left: the sender per distinct author,
+    the recipients per (membership period, author) (the members at that time but the author),
+    and each message's period. The periods are few (one per system line at most), so the
+    work is per period and author, gathered per message by the caller."""
+    used = np.bincount(index[index >= 0], minlength=names.len()) > 0
+    stripped = names.str.strip_chars().to_list()
+    writers = {a for a, u in zip(stripped, used.tolist(), strict=True) if u}
+    starts, members = members_over_time(group, writers)
+    everyone = sorted(writers | {m for period in members for m in period})
+    ident = {a: _identifier(a) for a in {*stripped, *everyone}}
+    raw = [ident[a] for a in stripped] + [ident[m] for m in everyone]
+    mapping = identifier_map(pl.Series(raw, dtype=pl.String), source_id=ctx.source_id, region=ctx.region)
+    uri = dict(zip(mapping.get_column("raw").to_list(), mapping.get_column("uri").to_list(), strict=True))
+    senders = [uri[ident[a]] for a in stripped]
+    recipients = [sorted({uri[ident[m]] for m in period} - {uri[ident[a]]}) for period in members for a in stripped]
+    segment = (np.searchsorted(np.asarray(starts, dtype=np.int64), lineno.astype(np.int64), side="right") - 1)
+    always = sorted(p for p in writers if not any(c.member == p for c in group))
+    assumptions.append(
+        f"group membership over time from {len({c.line for c in group})} system line(s): each message's recipients are "
+        f"the members at that time (not everyone ever seen). History: {history(group)}"
+        + (f". No join or leave line for {', '.join(always)}: taken as members throughout" if always else ""))
+    return senders, pl.Series(recipients, dtype=pl.List(pl.String)), segment.astype(np.int64)
+
+
+def _membership_table(group: list[Change], ctx: ParseContext) -> pl.DataFrame:
+    """The membership history as a reference table (one row per person per change)."""
+    return pl.DataFrame(
+        {"source_id": [ctx.source_id] * len(group), "source_ref": [c.source_ref for c in group],
+         "action": [c.action for c in group], "member": [c.member for c in group], "by": [c.by for c in group]},
+        schema={"source_id": pl.String, "source_ref": pl.String, "action": pl.String, "member": pl.String,
+                "by": pl.String},
+    )
+
+
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
     raw, text, assumptions = TextBytes.read(path, "WhatsApp")
     orphan, msgs = _messages(raw, text, ctx, path, assumptions)
@@ -887,19 +943,30 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     names, codes = coded.result()
     index = np.where(classified.is_note, -1, codes)
     chat_name = _CHAT_NAME.match(path.name)
-    senders, recipients_of = _senders_and_recipients(names, index, chat_name, assumptions, ctx)
-    # Sender and recipients: worked out once per author above, gathered per message here.
-    who = chunked(n, lambda lo, hi: pa.Array.from_buffers(pa.uint32(), hi - lo, [
-        pa.py_buffer(np.packbits(index[lo:hi] >= 0, bitorder="little")),
-        pa.py_buffer(np.maximum(index[lo:hi], 0).astype(np.uint32)),
-    ]))
+    group = _membership(msgs, classified, lineno)
+    if group:
+        senders, recipients_of, segment = _group_senders_and_recipients(names, index, lineno, group, assumptions, ctx)
+        at = np.where(index >= 0, segment * names.len() + index, -1)
+    else:
+        senders, recipients_of = _senders_and_recipients(names, index, chat_name, assumptions, ctx)
+        at = index
+    # Sender and recipients: worked out once per author (and membership period) above,
+    # gathered per message here.
+    def positions(ix: I64) -> pl.Series:
+        return chunked(n, lambda lo, hi: pa.Array.from_buffers(pa.uint32(), hi - lo, [
+            pa.py_buffer(np.packbits(ix[lo:hi] >= 0, bitorder="little")),
+            pa.py_buffer(np.maximum(ix[lo:hi], 0).astype(np.uint32)),
+        ]))
+
+    who = positions(index)
+    whom = positions(at) if group else who
     events = pl.DataFrame([
         refs,
         classified.kind.alias("kind"),
         msgs.get_column("ts_local"),
         msgs.get_column("stamp").alias("ts_raw"),
         pl.Series(senders, dtype=pl.String).gather(who).alias("sender"),
-        recipients_of.gather(who).alias("recipients"),
+        recipients_of.gather(whom).alias("recipients"),
         classified.status.alias("status"),
         classified.text.alias("text"),
     ]).with_columns(
@@ -926,4 +993,5 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         assumptions=assumptions,
         identifiers_are_uris=True,
         refs_unique=refs_unique,
+        extra={"group_membership": _membership_table(group, ctx)} if group else {},
     )

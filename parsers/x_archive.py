@@ -25,14 +25,25 @@ Decisions:
   people only by id); handles → ``x:<handle>``. Where the archive pairs an id with a
   handle or a display name (``account.js``, a tweet's reply target, a mention), that
   is ``account-profile`` identity evidence, so the two identifiers can be linked.
-* Direct messages are ``message`` events (``createdAt``: basis ``utc``); in group
-  conversations the recipients are the conversation's other known participants.
+* Direct messages are ``message`` events (``createdAt``: basis ``utc``). The archive is
+  its owner's, so the owner is a party to every conversation in it: the owner is
+  ``--owner``, else the ``accountId`` of ``account.js`` in the same ``data`` folder (X
+  writes it beside the messages; its name and hash are stated), else the one user id
+  every one-to-one conversation id holds (an inference, stated). Direction then follows
+  from the owner for every message, group ones included.
+* A one-to-one conversation id is the two user ids (``111-222``); a group's is one number
+  and is **not a person**: the group is recorded in the ``dm_conversations`` reference
+  table (id, group or one-to-one, name, participants). A group message's recipients are
+  the members at that moment (the owner included): ``joinConversation`` (the owner joining,
+  with a ``participantsSnapshot``), ``participantsJoin`` and ``participantsLeave`` (with
+  ``userIds``) say who was there when, read in time order (the archive lists newest first).
   Joins, leaves and renames are notes. Reactions (which do carry a time) are
   kept in the ``reactions`` reference table with the message they react to.
 * Tweets are ``note`` events (publishing, not contact) with the text, the time
   (``created_at`` carries ``+0000``: basis ``offset``), and as recipients the user
   replied to and the users mentioned; ``sender`` is the archive's owner when
-  ``--owner`` is given (tweets do not name their author). The tweet id and what it
+  ``--owner`` is given, else the owner ``account.js`` beside the file names (tweets do not
+  name their author). The tweet id and what it
   replies to (tweet id, user id, handle) are kept in the ``tweets`` reference table.
   ``deleted-tweets.js`` (tweets the owner deleted, kept by X) gives the same notes with
   status ``deleted-by-sender`` and ``deleted`` true.
@@ -43,6 +54,9 @@ Decisions:
 
 from __future__ import annotations
 
+import bisect
+import hashlib
+import json
 import re
 from pathlib import Path
 from typing import Any, Final
@@ -50,12 +64,22 @@ from typing import Any, Final
 import polars as pl
 
 from atlas.errors import FormatError
-from parsers._exports import excerpt, iso_basis, iso_instant, load_json_text, raw_events, read_bytes_text, rejects
+from parsers._exports import (
+    excerpt,
+    iso_basis,
+    iso_instant,
+    load_json_text,
+    raw_events,
+    read_bytes_text,
+    rejects,
+    rejects_lone_surrogates,
+)
+from parsers._group_membership import Change, members_over_time
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
 INFO: Final = ParserInfo(
     name="x-archive",
-    version="1.0.0",
+    version="1.1.0",
     description="X (Twitter) archive data file: direct messages, tweets or account (window.YTD.… = JSON)",
     detects="a JavaScript file starting 'window.YTD.<direct_messages|direct_messages_group|tweets|tweet|account>.partN = '",
     notes=__doc__ or "",
@@ -79,6 +103,7 @@ def _uid(value: Any) -> str | None:
     return f"x:id:{value}" if value not in (None, "", 0) else None
 
 
+@rejects_lone_surrogates
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
     text = read_bytes_text(path, "X archive file")
     m = _WRAPPER.match(text)
@@ -89,9 +114,9 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     if not isinstance(doc, list):
         raise FormatError(f"{path}: the JSON after 'window.YTD.{name}.part{m.group('part')} =' is not a list")
     if name in DM_NAMES:
-        return _dms(doc, ctx)
+        return _dms(doc, ctx, path)
     if name in TWEET_NAMES:
-        return _tweets(doc, ctx, name)
+        return _tweets(doc, ctx, name, path)
     if name in ACCOUNT_NAMES:
         return _account(doc, ctx)
     raise FormatError(f"{path}: X archive file 'window.YTD.{name}' is not one Atlas reads (direct messages, tweets, account)")
@@ -118,30 +143,130 @@ def _finish(cols: dict[str, list[Any]], stamps: list[str | None], bad: list[tupl
     return ParseResult(events=frame, rejects=rejects(ctx.source_id, bad), records_read=read, **kw)
 
 
-def _dms(doc: list[Any], ctx: ParseContext) -> ParseResult:
+def _owner_from_account(path: Path) -> tuple[str, str] | None:
+    """``(x:id:N, how)`` from ``account.js`` beside a data file, if it is there and readable."""
+    account = path.with_name("account.js")
+    if account == path or not account.is_file():
+        return None
+    try:
+        data = account.read_bytes()
+        text = data.decode("utf-8-sig")
+        m = _WRAPPER.match(text)
+        doc = json.loads(text[m.end():]) if m and m.group("name") in ACCOUNT_NAMES else None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    accounts = [i.get("account") for i in doc if isinstance(i, dict)] if isinstance(doc, list) else []
+    ids = {str(a["accountId"]) for a in accounts if isinstance(a, dict) and a.get("accountId")}
+    if len(ids) != 1:
+        return None
+    (uid,) = ids
+    handle = next((a.get("username") for a in accounts if isinstance(a, dict) and a.get("username")), None)
+    digest = hashlib.sha256(data).hexdigest()
+    who = f"x:id:{uid}" + (f" (@{handle})" if handle else "")
+    return f"x:id:{uid}", f"archive owner {who} from account.js beside this file (SHA-256 {digest})"
+
+
+def _owner_by_inference(doc: list[Any]) -> tuple[str, str] | None:
+    """The one user id that every one-to-one conversation id holds (the owner is a party to
+    each), when there are at least two such conversations."""
+    pairs = []
+    for item in doc:
+        conv = item.get("dmConversation") if isinstance(item, dict) else None
+        cid = str(conv.get("conversationId") or "") if isinstance(conv, dict) else ""
+        parts = cid.split("-")
+        if len(parts) == 2 and all(p.isdigit() for p in parts):
+            pairs.append(set(parts))
+    if len(pairs) < 2:
+        return None
+    common = set.intersection(*pairs)
+    if len(common) != 1:
+        return None
+    (uid,) = common
+    return f"x:id:{uid}", (f"archive owner x:id:{uid} by inference: the only user id in all {len(pairs)} one-to-one "
+                           "conversation ids (no --owner, no account.js beside the file)")
+
+
+def _ids(values: Any) -> list[str]:
+    return [f"x:id:{v}" for v in (values or []) if _uid(v)] if isinstance(values, list) else []
+
+
+def _group_members(conv: dict[str, Any], owner: str | None) -> tuple[list[str], list[frozenset[str]], list[Change]]:
+    """For a group conversation: the membership changes in time order and the members
+    from each (``starts`` are times as ISO text; members before the first change first)."""
+    events: list[tuple[str, int, dict[str, Any], str]] = []
+    for k, entry in enumerate(conv["messages"]):
+        if isinstance(entry, dict) and len(entry) == 1:
+            (etype, ev), = entry.items()
+            if isinstance(ev, dict) and etype in ("joinConversation", "participantsJoin", "participantsLeave"):
+                events.append((str(ev.get("createdAt") or ""), k, ev, etype))
+    events.sort(key=lambda e: (e[0], -e[1]))  # time order; the archive lists newest first
+    changes_: list[Change] = []
+    always: set[str] = set()
+    for rank, (_, k, ev, etype) in enumerate(events, start=1):
+        ref = f"messages[{k}]"
+        if etype == "joinConversation":
+            always |= set(_ids(ev.get("participantsSnapshot"))) - ({owner} if owner else set())
+            if owner:
+                changes_.append(Change(rank, "joined", owner, _uid(ev.get("initiatingUserId")), ref))
+        else:
+            action = "joined" if etype == "participantsJoin" else "left"
+            changes_ += [Change(rank, action, m, _uid(ev.get("initiatingUserId")), ref) for m in _ids(ev.get("userIds"))]
+    writers = {f"x:id:{v['senderId']}" for e in conv["messages"] if isinstance(e, dict)
+               for v in e.values() if isinstance(v, dict) and _uid(v.get("senderId"))} | always
+    if owner:
+        writers.add(owner)
+    starts, members = members_over_time(changes_, writers)
+    stamps = [""] + [events[s - 1][0] for s in starts[1:]]
+    return stamps, members, changes_
+
+
+def _dms(doc: list[Any], ctx: ParseContext, path: Path) -> ParseResult:
     cols: dict[str, list[Any]] = {k: [] for k in ("source_ref", "kind", "sender", "recipients", "text", "attachments")}
     stamps: list[str | None] = []
     bad: list[tuple[str, str, str]] = []
     reactions: list[tuple[str, str | None, str, str | None]] = []
+    conversations: list[dict[str, Any]] = []
+    assumptions = ["X direct messages: people are named by numeric user id only (x:id:…)"]
+    owner, found_owner = ctx.owner, None
+    if not owner:
+        found = _owner_from_account(path) or _owner_by_inference(doc)
+        if found:
+            owner, found_owner = found[0], found[0]
+            assumptions.append(found[1])
+        else:
+            assumptions.append("the archive's owner is not known (no --owner, no account.js beside the file): "
+                               "direction is unknown")
     read = 0
+    groups = 0
     for c, item in enumerate(doc):
         conv = item.get("dmConversation") if isinstance(item, dict) else None
         if not isinstance(conv, dict) or not isinstance(conv.get("messages"), list):
             read += 1
             bad.append((f"[{c}]", "not a dmConversation", excerpt(item)))
             continue
-        members: set[str] = set()
-        for part in str(conv.get("conversationId") or "").split("-"):
-            if part.isdigit():
-                members.add(f"x:id:{part}")
+        cid = str(conv.get("conversationId") or "")
+        parts = cid.split("-")
+        one_to_one = len(parts) == 2 and all(p.isdigit() for p in parts)
+        members: set[str] = {f"x:id:{p}" for p in parts} if one_to_one else set()
         for entry in conv["messages"]:
             for value in (entry or {}).values() if isinstance(entry, dict) else ():
                 if isinstance(value, dict):
                     for key in ("senderId", "recipientId", "initiatingUserId"):
                         if _uid(value.get(key)):
                             members.add(f"x:id:{value[key]}")
-                    for uid in value.get("userIds") or []:
+                    for uid in (value.get("userIds") or []) + (value.get("participantsSnapshot") or []):
                         members.add(f"x:id:{uid}")
+        over_time: tuple[list[str], list[frozenset[str]], list[Change]] | None = None
+        if not one_to_one:
+            groups += 1
+            if owner:
+                members.add(owner)
+            over_time = _group_members(conv, owner)
+        names = [str(v["name"]) for e in conv["messages"] if isinstance(e, dict)
+                 for k, v in e.items() if k == "conversationNameUpdate" and isinstance(v, dict) and v.get("name")]
+        conversations.append({"source_ref": f"[{c}].dmConversation", "conversation_id": cid,
+                              "type": "one-to-one" if one_to_one else "group",
+                              "name": names[0] if names else None, "participants": sorted(members)})
         for k, entry in enumerate(conv["messages"]):
             read += 1
             ref = f"[{c}].dmConversation.messages[{k}]"
@@ -155,7 +280,14 @@ def _dms(doc: list[Any], ctx: ParseContext) -> ParseResult:
             sender = _uid(ev.get("senderId") or ev.get("initiatingUserId"))
             if etype == "messageCreate":
                 recipient = _uid(ev.get("recipientId"))
-                recips = [recipient] if recipient else sorted(members - {sender} if sender else members)
+                if recipient:
+                    recips = [recipient]
+                elif over_time is not None:
+                    starts, periods, _ = over_time
+                    at = bisect.bisect_right(starts, str(ev.get("createdAt") or "")) - 1
+                    recips = sorted(periods[max(at, 0)] - ({sender} if sender else set()))
+                else:
+                    recips = sorted(members - {sender} if sender else members)
                 files = [str(u) for u in ev.get("mediaUrls") or []]
                 files += [str(u.get("expanded") or u.get("url")) for u in ev.get("urls") or [] if isinstance(u, dict)]
                 for r in ev.get("reactions") or []:
@@ -179,17 +311,25 @@ def _dms(doc: list[Any], ctx: ParseContext) -> ParseResult:
          "reaction": [r[2] for r in reactions], "created_at": [r[3] for r in reactions]},
         schema={"source_ref": pl.String, "actor": pl.String, "reaction": pl.String, "created_at": pl.String},
     )
-    return _finish(cols, stamps, bad, read, ctx, extra={"reactions": reaction_frame} if reactions else {},
-                   assumptions=["X direct messages: people are named by numeric user id only (x:id:…)"])
+    extra = {"reactions": reaction_frame} if reactions else {}
+    if groups:
+        extra["dm_conversations"] = pl.DataFrame(conversations, schema={
+            "source_ref": pl.String, "conversation_id": pl.String, "type": pl.String, "name": pl.String,
+            "participants": pl.List(pl.String)})
+        assumptions.append(f"{groups} group conversation(s): recorded as groups in dm_conversations (a group's id is "
+                           "not a person); each group message goes to the members at that time, the owner included")
+    return _finish(cols, stamps, bad, read, ctx, extra=extra, assumptions=assumptions, owner=found_owner)
 
 
-def _tweets(doc: list[Any], ctx: ParseContext, name: str) -> ParseResult:
+def _tweets(doc: list[Any], ctx: ParseContext, name: str, path: Path) -> ParseResult:
     cols: dict[str, list[Any]] = {k: [] for k in (
         "source_ref", "kind", "sender", "recipients", "text", "attachments", "status", "deleted")}
     stamps: list[str | None] = []
     bad: list[tuple[str, str, str]] = []
     ev_rows: list[tuple[str, str, str, str]] = []
     replies: list[tuple[str, str, Any, Any, Any]] = []
+    found = None if ctx.owner else _owner_from_account(path)
+    author = ctx.owner or (found[0] if found else None)
     for i, item in enumerate(doc):
         ref = f"[{i}].tweet"
         tweet = item.get("tweet", item) if isinstance(item, dict) else None
@@ -221,7 +361,7 @@ def _tweets(doc: list[Any], ctx: ParseContext, name: str) -> ParseResult:
         text = tweet.get("full_text") or tweet.get("text")
         cols["source_ref"].append(ref)
         cols["kind"].append("note")
-        cols["sender"].append(ctx.owner)
+        cols["sender"].append(author)
         cols["recipients"].append(recips)
         cols["text"].append(str(text) if text else None)
         cols["attachments"].append(media)
@@ -245,7 +385,9 @@ def _tweets(doc: list[Any], ctx: ParseContext, name: str) -> ParseResult:
                                        "in_reply_to_screen_name")},
     )
     assumptions = ["tweets: created_at carries +0000 (basis offset); reply targets and mentions are the recipients"]
-    if not ctx.owner:
+    if found:
+        assumptions.append(f"tweets do not name their author: the {found[1]}")
+    elif not ctx.owner:
         assumptions.append("tweets do not name their author: sender left empty (give --owner)")
     return ParseResult(events=frame, rejects=rejects(ctx.source_id, bad), records_read=len(doc), assumptions=assumptions,
                        evidence=_evidence(ev_rows), extra={"tweets": tweets})

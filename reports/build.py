@@ -18,6 +18,7 @@ from typing import Any, Final
 import polars as pl
 
 from atlas import __version__
+from atlas.spreadsheet_safety import neutralise
 from atlas.store import Case
 
 from . import citations as cite
@@ -66,6 +67,11 @@ def _flat_rows(items: Sequence[dict[str, Any]]) -> pl.DataFrame:
     return pl.DataFrame(data, schema={k: pl.String for k in data})
 
 
+def _marked(frame: pl.DataFrame, integrity_notice: str | None) -> pl.DataFrame:
+    """A table written although the case did not verify carries the notice on every row."""
+    return frame.with_columns(pl.lit(integrity_notice).alias("store_verification")) if integrity_notice else frame
+
+
 def _contacts_frame(inputs: ReportInputs) -> pl.DataFrame:
     c = inputs.contacts
     names = {p.id: (p.name or p.id) for p in inputs.manifest.parties}
@@ -103,7 +109,11 @@ def _products(inputs: ReportInputs, fnd: find.Findings) -> list[Product]:
     return out
 
 
-def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, include_proposed: bool = False) -> ReportResult:
+def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, include_proposed: bool = False,
+                  integrity_notice: str | None = None) -> ReportResult:
+    """Write every output. ``integrity_notice`` (set by ``atlas report --unverified`` when the case
+    did not verify) is carried into every output: the statement's pages, the HTML report, the
+    figures' footers and a column of every CSV/XLSX table."""
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "figures").mkdir(exist_ok=True)
     inputs = gather(case, as_of=as_of, include_proposed=include_proposed)
@@ -134,12 +144,14 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
         name = p.name.removeprefix("figure:")
         footer = (f"Exhibit {e.reference} \u2013 {inputs.manifest.reference} \u2013 drawn by atlas {__version__} from "
                   f"exhibits {ref_span}; the records behind it are listed in events.csv ({made['events'].reference})")
+        if integrity_notice:  # a footer has room for one word: the statement and report say the rest
+            footer = f"UNVERIFIED \u2013 {footer}"
         path = figures.render(name, inputs, fnd, out_dir / p.filename, footer)
         ids = fnd.contact_event_ids
         if name == "weekly-rate":
             ids = inputs.contacts.get_column("event_ids").explode().drop_nulls().unique().sort().to_list()
         if name == "locations":
-            ids = sorted({i for c in fnd.colocations for i in c["event_ids"]})
+            ids = sorted({i for c in fnd.colocations for i in c.event_ids})
         citations.add(f"{e.reference} {name}", ids)
         made[p.name] = hashed(e, path, len(ids))
         fig_exhibits.append((name, made[p.name]))
@@ -149,21 +161,25 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
         "table:contacts": (_contacts_frame(inputs), []),
     }
     if fnd.conduct is not None:
-        tables["table:incidents"] = (_flat_rows(fnd.incidents), [(f"incident {i['uk_date']}", i["event_ids"])
-                                                                 for i in fnd.incidents])
-        tables["table:threats"] = (_flat_rows(fnd.threats), [(f"threat occasion {t['uk_date']}", t["event_ids"])
-                                                             for t in fnd.threats])
-        tables["table:breaches"] = (_flat_rows(fnd.breaches), [(f"breach {b.get('order')} {b['uk_time']}", b["event_ids"])
-                                                               for b in fnd.breaches])
-        tables["table:colocations"] = (_flat_rows(fnd.colocations), [
-            (f"co-location {c.get('place') or ''} {uk_time(c.get('start') or c.get('ts'))}".strip(), c["event_ids"])
-            for c in fnd.colocations])
+        # each table is the records' JSON rendering with the UK date or time beside it
+        tables["table:incidents"] = (
+            _flat_rows([{**i.to_json(), "uk_date": uk_date(i.date)} for i in fnd.incidents]),
+            [(f"incident {uk_date(i.date)}", list(i.event_ids)) for i in fnd.incidents])
+        tables["table:threats"] = (
+            _flat_rows([{**t.to_json(), "uk_date": uk_date(t.date)} for t in fnd.threats]),
+            [(f"threat occasion {uk_date(t.date)}", list(t.event_ids)) for t in fnd.threats])
+        tables["table:breaches"] = (
+            _flat_rows([{**b.to_json(), "uk_time": uk_time(b.ts)} for b in fnd.breaches]),
+            [(f"breach {b.order} {uk_time(b.ts)}", list(b.event_ids)) for b in fnd.breaches])
+        tables["table:colocations"] = (
+            _flat_rows([c.to_json() for c in fnd.colocations]),
+            [(f"co-location {c.place or ''} {uk_time(c.start)}".strip(), list(c.event_ids)) for c in fnd.colocations])
     for name, (frame, cites) in tables.items():
         if name not in made:
             continue
         e = made[name]
         path = out_dir / e.filename
-        frame.write_csv(path)
+        neutralise(_marked(frame, integrity_notice)).write_csv(path)
         if name == "table:contacts":
             all_ids = inputs.contacts.get_column("event_ids").explode().drop_nulls()
             citations.add(f"{e.reference} contacts", all_ids)
@@ -177,12 +193,13 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
     cited = cite.cited_events(case, citations, src_refs)
     per_source = dict(cited.group_by("source_exhibit").len().iter_rows())
     sources = [replace(e, events_cited=int(per_source.get(e.reference, 0))) for e in sources]
-    events_path = cite.write_events_csv(cited, out_dir / made["events"].filename)
+    events_path = cite.write_events_csv(_marked(cited, integrity_notice), out_dir / made["events"].filename)
     made["events"] = hashed(made["events"], events_path, cited.height)
     paths["events"] = events_path
 
     exhibits_so_far = sorted(sources + [made[p.name] for p in products if p.name != "report"], key=lambda e: e.number)
-    report_path = html_report.write(inputs, fnd, gv, exhibits_so_far, cite.for_display(cited), out_dir / "report.html")
+    report_path = html_report.write(inputs, fnd, gv, exhibits_so_far, cite.for_display(cited), out_dir / "report.html",
+                                    integrity_notice=integrity_notice)
     made["report"] = hashed(made["report"], report_path, cited.height)
     paths["report"] = report_path
 
@@ -190,17 +207,17 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
                                inputs.dedupe_rule, inputs.suspect.name if inputs.suspect else "the suspect",
                                possible_sms_parts=inputs.possible_sms_parts)
     produced = statement.Produced(by_name=made)
-    st = statement.build(inputs, fnd, limits, sources, produced, fig_exhibits)
+    st = replace(statement.build(inputs, fnd, limits, sources, produced, fig_exhibits), integrity_notice=integrity_notice)
     paths["statement.docx"] = statement_docx.render(st, out_dir / "statement.docx")
     paths["statement.html"] = statement_html.render(st, out_dir / "statement.html")
 
     exhibits = sorted(sources + [made[p.name] for p in products], key=lambda e: e.number)
     created = statement.created_at(inputs)
     write_schedule(exhibits, out_dir / "exhibits.csv", out_dir / "exhibits.xlsx",
-                   title=f"Exhibit schedule {inputs.manifest.reference}", created=created)
+                   title=f"Exhibit schedule {inputs.manifest.reference}", created=created, integrity_notice=integrity_notice)
     paths["exhibits.csv"] = out_dir / "exhibits.csv"
     paths["exhibits.xlsx"] = out_dir / "exhibits.xlsx"
-    notes = [f"{k}: {v}" for k, v in sorted(inputs.unavailable.items())]
+    notes: list[str] = []
     return ReportResult(out_dir=out_dir, paths=paths, exhibits=exhibits, statement=st,
                         inputs=inputs, findings=fnd, notes=notes)
 

@@ -16,10 +16,12 @@ from pathlib import Path
 
 import polars as pl
 
+from atlas.exhibits import record_ref_expr
+from atlas.spreadsheet_safety import neutralise
 from atlas.store import Case
 
 EVENTS_COLUMNS = (
-    "event_id", "source_exhibit", "source_file", "source_ref", "ts_utc", "uk_time", "ts_basis", "ts_raw", "kind",
+    "event_id", "exhibit", "source_exhibit", "source_file", "source_ref", "ts_utc", "uk_time", "ts_basis", "ts_raw", "kind",
     "channel", "direction", "sender", "recipients", "status", "duration_s", "deleted", "lat", "lon", "accuracy_m",
     "cell_id", "text", "cited_by",
 )
@@ -81,6 +83,7 @@ def cited_events(case: Case, citations: Citations, source_refs: Mapping[str, str
             pl.col("ts_utc").dt.convert_time_zone(str(UK)).dt.strftime("%d/%m/%Y %H:%M:%S %Z").alias("uk_time"),
             pl.col("kind").cast(pl.String), pl.col("ts_basis").cast(pl.String), pl.col("direction").cast(pl.String),
             pl.col("recipients").list.join("; "),
+            record_ref_expr(source_refs).alias("exhibit"),
         )
         .sort("ts_utc", "event_id", nulls_last=True)
     )
@@ -91,7 +94,7 @@ def for_display(cited: pl.DataFrame) -> pl.DataFrame:
     """The columns the HTML report's record table shows."""
     shown = r"(^|; )name:[^:;]*:"  # name:<source>:Dan → Dan, as atlas.normalise.identifiers.display does
     return cited.select(
-        "event_id", pl.col("source_exhibit").alias("exhibit"), "uk_time", "channel", "direction",
+        "event_id", "exhibit", "uk_time", "channel", "direction",
         pl.col("sender").str.replace_all(shown, "$1").alias("from"),
         pl.col("recipients").str.replace_all(shown, "$1").alias("to"), "status", pl.col("text").str.slice(0, 300),
     )
@@ -99,5 +102,5 @@ def for_display(cited: pl.DataFrame) -> pl.DataFrame:
 
 def write_events_csv(cited: pl.DataFrame, path: Path) -> Path:
     """``events.csv``: UTC (ISO) and UK time side by side; lists joined with '; '."""
-    cited.with_columns(pl.col("ts_utc").dt.strftime("%Y-%m-%dT%H:%M:%S%.6fZ")).write_csv(path)
+    neutralise(cited.with_columns(pl.col("ts_utc").dt.strftime("%Y-%m-%dT%H:%M:%S%.6fZ"))).write_csv(path)
     return path

@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,17 +25,11 @@ from typing import Any, Final
 
 import polars as pl
 
+from atlas.exhibits import assign_numbers as assign_numbers  # re-exported: the numbers live in atlas.exhibits
+from atlas.exhibits import ingest_records, source_order
 from atlas.normalise.times import uk_display
+from atlas.spreadsheet_safety import neutralise
 from atlas.store import Case
-
-_SCHEMA: Final = """
-CREATE TABLE IF NOT EXISTS report_exhibits (
-    key TEXT PRIMARY KEY,
-    number INTEGER NOT NULL UNIQUE,
-    kind TEXT NOT NULL,
-    assigned_at TEXT NOT NULL
-);
-"""
 
 SCHEDULE_COLUMNS: Final = (
     "reference", "kind", "description", "filename", "sha256", "size_bytes", "received", "parser", "produced_by",
@@ -83,46 +76,6 @@ class Product:
     kind: str = "chart"
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def assign_numbers(case: Case, keys: Sequence[tuple[str, str]]) -> dict[str, int]:
-    """Exhibit numbers for ``keys`` (``(key, kind)`` in exhibiting order), assigning new ones.
-
-    Existing numbers are never changed; new keys get the next free numbers in the
-    order given, and each assignment is written to the audit log.
-    """
-    with case.db() as con:
-        con.executescript(_SCHEMA)
-        known = dict(con.execute("SELECT key, number FROM report_exhibits").fetchall())
-        top = max(known.values(), default=0)
-        for key, kind in keys:
-            if key in known:
-                continue
-            top += 1
-            try:
-                con.execute("INSERT INTO report_exhibits (key, number, kind, assigned_at) VALUES (?, ?, ?, ?)",
-                            (key, top, kind, _now()))
-            except sqlite3.IntegrityError:  # pragma: no cover - a concurrent report assigned it first
-                top = con.execute("SELECT MAX(number) FROM report_exhibits").fetchone()[0] + 1
-                con.execute("INSERT INTO report_exhibits (key, number, kind, assigned_at) VALUES (?, ?, ?, ?)",
-                            (key, top, kind, _now()))
-            known[key] = top
-            case.audit("exhibit-number", {"key": key, "number": top, "prefix": case.manifest.exhibit_prefix}, con)
-    return {k: known[k] for k, _ in keys}
-
-
-def _ingest_records(audit: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """SHA-256 → the first audit record of its ingest (the moment the source was received)."""
-    out: dict[str, dict[str, Any]] = {}
-    for rec in audit:
-        detail = rec.get("detail") or {}
-        if rec.get("action") == "ingest" and isinstance(detail, dict) and detail.get("sha256"):
-            out.setdefault(str(detail["sha256"]), rec)
-    return out
-
-
 def _received(rec: dict[str, Any] | None, fallback_path: str) -> str:
     if rec is None:
         return f"read from {fallback_path} (no ingest record in the audit log)"
@@ -132,19 +85,12 @@ def _received(rec: dict[str, Any] | None, fallback_path: str) -> str:
             f"({at.astimezone(UTC).strftime('%Y-%m-%d %H:%M:%S')} UTC) from {detail.get('path', fallback_path)}")
 
 
-def source_order(sources: pl.DataFrame, audit: Iterable[dict[str, Any]]) -> list[str]:
-    """Source ids in the order they were received (audit sequence), then by id."""
-    seq = {sha: int(rec["seq"]) for sha, rec in _ingest_records(audit).items()}
-    rows = sources.select("source_id", "sha256").iter_rows()
-    return [sid for sid, _ in sorted(rows, key=lambda r: (seq.get(r[1], 1 << 62), r[0]))]
-
-
 def source_exhibits(
     case: Case, sources: pl.DataFrame, audit: list[dict[str, Any]], owner_names: dict[str, str], numbers: dict[str, int],
 ) -> list[Exhibit]:
     """One exhibit per source file, described from the store and the audit log."""
     prefix = case.manifest.exhibit_prefix
-    ingests = _ingest_records(audit)
+    ingests = ingest_records(audit)
     by_id = {r["source_id"]: r for r in sources.iter_rows(named=True)}
     out = []
     for sid in source_order(sources, audit):
@@ -192,9 +138,13 @@ def schedule_frame(exhibits: Sequence[Exhibit]) -> pl.DataFrame:
 
 
 def write_schedule(exhibits: Sequence[Exhibit], csv_path: Path, xlsx_path: Path, *, title: str,
-                   created: datetime) -> None:
-    """``exhibits.csv`` and ``exhibits.xlsx`` (the same rows; the workbook dated ``created``)."""
+                   created: datetime, integrity_notice: str | None = None) -> None:
+    """``exhibits.csv`` and ``exhibits.xlsx`` (the same rows; the workbook dated ``created``).
+    With ``integrity_notice`` every row carries it (a ``store_verification`` column)."""
     frame = schedule_frame(exhibits)
+    if integrity_notice:
+        frame = frame.with_columns(pl.lit(integrity_notice).alias("store_verification"))
+    frame = neutralise(frame)
     frame.write_csv(csv_path)
     write_xlsx(frame, xlsx_path, sheet="Exhibits", title=title, created=created)
 

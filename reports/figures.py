@@ -31,6 +31,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Ellipse, Patch
 from matplotlib.ticker import MaxNLocator
 
+from atlas.conduct.records import Colocation
+
 from .aggregate import WEEKDAYS
 from .findings import Findings, Period
 from .inputs import ReportInputs
@@ -128,7 +130,7 @@ def contacts_per_day(findings: Findings, path: Path, footer: str, subject: str) 
             handles.append(Patch(color=ORDER_FILL, alpha=0.25, label="order in force"))
         if findings.s2a_window:
             handles.append(Patch(facecolor="none", edgecolor=S2A_FILL, hatch="//", alpha=0.6,
-                                 label="s2A window (last incident to deadline)"))
+                                 label=f"{findings.s2a_window.label.split(':')[0]} window (last incident to deadline)"))
     ax.set_title(f"Contacts per day from {subject}, by channel (UK local days)", loc="left")
     ax.set_ylabel("contacts")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -186,15 +188,15 @@ def weekly_rate(findings: Findings, path: Path, footer: str, subject: str) -> Pa
     return _save(fig, path, footer)
 
 
-def colocation_points(inputs: ReportInputs, findings: Findings) -> list[tuple[float, float, dict[str, Any]]]:
+def colocation_points(inputs: ReportInputs, findings: Findings) -> list[tuple[float, float, Colocation]]:
     """(lon, lat, co-location) for each co-location: its own coordinates, else its place's."""
     places = {p.name: (p.lon, p.lat) for p in inputs.manifest.places}
     out = []
     for c in findings.colocations:
-        lon, lat = c.get("lon"), c.get("lat")
-        if not isinstance(lon, int | float) or not isinstance(lat, int | float):
-            lon, lat = places.get(str(c.get("place")), (None, None))
-        if isinstance(lon, int | float) and isinstance(lat, int | float):
+        if c.lon is not None and c.lat is not None:
+            out.append((float(c.lon), float(c.lat), c))
+        elif c.place in places:
+            lon, lat = places[c.place]
             out.append((float(lon), float(lat), c))
     return out
 
@@ -245,7 +247,7 @@ FigureFn = Callable[[Findings, Path, str, str], Path]
 
 FIGURES: dict[str, tuple[str, str]] = {
     "contacts-per-day": ("figure-contacts-per-day.png",
-                         "Chart: contacts per day from the suspect, by channel, with order periods and the s2A window shaded"),
+                         "Chart: contacts per day from the suspect, by channel, with order periods and the time-limit window shaded"),
     "hour-weekday": ("figure-hour-weekday.png", "Chart: contacts from the suspect by hour of day and weekday (heat map)"),
     "weekly-rate": ("figure-weekly-rate.png", "Chart: escalation, contacts per week each way with a 4-week average"),
     "locations": ("figure-locations.png", "Chart: protected places, co-locations and the suspect's device positions"),

@@ -2,22 +2,23 @@
 
 The HTML report, the PNG figures, the statement and the schedules all read one
 :class:`Findings`, so a number cannot differ between them. Course-of-conduct results
-are taken as ``atlas conduct --json`` gives them (the same dictionary), read
-tolerantly: a key the analysis does not provide is shown as not available, never
-guessed.
+are the analysis's typed records (:mod:`atlas.conduct.records`), the same objects
+``atlas conduct --json`` renders.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 
 import polars as pl
 
+from atlas.conduct import ConductResult
+from atlas.conduct.records import Breach, Colocation, Gap, Incident, ThreatOccasion
+from atlas.conduct.time_limit import S2AVerdict
+
 from . import aggregate
 from .inputs import ReportInputs
-from .style import uk_date, uk_time
 
 
 @dataclass(frozen=True)
@@ -30,8 +31,11 @@ class Period:
     """Inclusive last local day; None = open-ended (shown to the chart's end)."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class Findings:
+    """What the charts and documents show, from :class:`ReportInputs`: aggregates of the
+    contacts, and the conduct analysis's own typed records (never copies of them)."""
+
     channels: list[str]
     daily: pl.DataFrame
     heat: pl.DataFrame
@@ -40,19 +44,39 @@ class Findings:
     per_channel: pl.DataFrame
     orders: list[Period]
     s2a_window: Period | None
-    conduct: dict[str, Any] | None
-    incidents: list[dict[str, Any]] = field(default_factory=list)
-    threats: list[dict[str, Any]] = field(default_factory=list)
-    breaches: list[dict[str, Any]] = field(default_factory=list)
-    colocations: list[dict[str, Any]] = field(default_factory=list)
-    gaps: list[dict[str, Any]] = field(default_factory=list)
-    assumptions: list[str] = field(default_factory=list)
+    conduct: ConductResult | None
+    """The analysis (``inputs.conduct``): dated on ``--as-of``, else undated."""
     contact_event_ids: list[str] = field(default_factory=list)
     """Every source record behind the contact charts (from the suspect)."""
 
     @property
-    def s2a(self) -> dict[str, Any]:
-        return dict((self.conduct or {}).get("s2a") or {})
+    def incidents(self) -> tuple[Incident, ...]:
+        return self.conduct.incidents if self.conduct is not None else ()
+
+    @property
+    def threats(self) -> tuple[ThreatOccasion, ...]:
+        return self.conduct.threat_occasions if self.conduct is not None else ()
+
+    @property
+    def breaches(self) -> tuple[Breach, ...]:
+        return self.conduct.breaches if self.conduct is not None else ()
+
+    @property
+    def colocations(self) -> tuple[Colocation, ...]:
+        return self.conduct.colocations if self.conduct is not None else ()
+
+    @property
+    def gaps(self) -> tuple[Gap, ...]:
+        return self.conduct.gaps if self.conduct is not None else ()
+
+    @property
+    def assumptions(self) -> list[str]:
+        return list(self.conduct.assumptions) if self.conduct is not None else []
+
+    @property
+    def s2a(self) -> S2AVerdict | None:
+        """The s2A verdict (:attr:`ReportInputs.s2a`): rendered, never recomputed."""
+        return self.conduct.s2a if self.conduct is not None else None
 
 
 def _local_day(ts: datetime, zone: str) -> date:
@@ -75,79 +99,17 @@ def _order_periods(inputs: ReportInputs) -> list[Period]:
     return out
 
 
-def _iso_date(value: Any) -> date | None:
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if isinstance(value, str) and len(value) >= 10:
-        try:
-            return date.fromisoformat(value[:10])
-        except ValueError:
-            return None
-    return None
-
-
-def _ids(value: Any) -> list[str]:
-    return [str(v) for v in value] if isinstance(value, list | tuple) else []
-
-
-def _rows(conduct: dict[str, Any] | None, key: str) -> list[dict[str, Any]]:
-    items = (conduct or {}).get(key) or []
-    return [dict(i) for i in items if isinstance(i, dict)]
-
-
-def _without_clock(conduct: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The conduct result with every sentence that quotes the analysis date removed.
-
-    Without ``--as-of`` the analysis measures "days left" from today; the outputs must
-    not change from day to day, so statements relative to that date are left out (the
-    s2A section then compares the deadline with the planned charge date only).
-    """
-    if conduct is None or not conduct.get("as_of"):
-        return conduct
-    day = str(conduct["as_of"])[:10]
-    marks = (day, uk_date(day))
-    out = dict(conduct)
-    for key in ("warnings", "assumptions"):
-        out[key] = [w for w in conduct.get(key) or [] if not any(m in str(w) for m in marks)]
-    s2a = dict(conduct.get("s2a") or {})
-    s2a["warnings"] = [w for w in s2a.get("warnings") or [] if not any(m in str(w) for m in marks)]
-    for key in ("as_of", "as_of_basis", "days_left", "in_time_as_of"):
-        s2a.pop(key, None)
-    out["s2a"] = s2a
-    out.pop("as_of", None)
-    out.pop("as_of_basis", None)
-    return out
-
-
 def build(inputs: ReportInputs) -> Findings:
     contacts, zone = inputs.contacts, inputs.zone
     channels = aggregate.channel_order(contacts)
-    conduct = inputs.conduct if inputs.as_of is not None else _without_clock(inputs.conduct)
-    s2a = dict((conduct or {}).get("s2a") or {})
-    last, deadline = _iso_date(s2a.get("last_incident")), _iso_date(s2a.get("deadline"))
-    window = Period("s2A: last incident to last day to lay the information", last, deadline) if last and deadline else None
-    incidents = _rows(conduct, "incidents")
-    for i in incidents:
-        i["event_ids"] = _ids(i.get("event_ids"))
-        i["uk_date"] = uk_date(i.get("date"))
-    threats = _rows(conduct, "threat_occasions")
-    for t in threats:
-        t["event_ids"] = _ids(t.get("event_ids"))
-        t["uk_date"] = uk_date(t.get("date"))
-    breaches = _rows(conduct, "breaches")
-    for b in breaches:
-        b["event_ids"] = _ids(b.get("event_ids"))
-        b["uk_time"] = uk_time(b.get("ts"))
-    colocations = _rows(conduct, "colocations")
-    for c in colocations:
-        c["event_ids"] = _ids(c.get("event_ids"))
+    s2a = inputs.s2a
+    window = (Period(f"{s2a.short}: last incident to last day to lay the information", s2a.last_incident.day, s2a.deadline)
+              if s2a is not None and s2a.last_incident is not None and s2a.deadline is not None else None)
     fs = aggregate.from_suspect(contacts)
     ids = fs.get_column("event_ids").explode().drop_nulls().unique().sort().to_list() if fs.height else []
     return Findings(
         channels=channels, daily=aggregate.daily_wide(contacts, zone, channels), heat=aggregate.hour_weekday(contacts, zone),
         weeks=aggregate.weekly(contacts, zone), counts=aggregate.summary(contacts, zone),
-        per_channel=aggregate.by_channel(contacts), orders=_order_periods(inputs), s2a_window=window, conduct=conduct,
-        incidents=incidents, threats=threats, breaches=breaches, colocations=colocations,
-        gaps=_rows(conduct, "gaps"), assumptions=[str(a) for a in (conduct or {}).get("assumptions") or []],
-        contact_event_ids=ids,
+        per_channel=aggregate.by_channel(contacts), orders=_order_periods(inputs), s2a_window=window,
+        conduct=inputs.conduct, contact_event_ids=ids,
     )

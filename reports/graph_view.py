@@ -1,9 +1,7 @@
 """The contact graph as the report draws it: people, their aliases, who contacts whom.
 
 The graph comes from :mod:`atlas.graph` (a NetworkX MultiDiGraph whose edges keep the
-event ids that support them). When that module is not installed, the same kind of
-graph is built here from the store, aggregated in Polars first (one edge per
-sender, recipient and channel), so a line on the chart still leads back to records.
+event ids that support them), so a line on the chart leads back to records.
 
 Positions are computed, not random: the suspect on the left, the victim on the
 right, the suspect's identifiers in an arc around him (the alias links, dashed,
@@ -19,10 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-import networkx as nx
 import polars as pl
 
-from atlas.model import CONTACT_KINDS, NOT_CONTACT_STATUSES
+from atlas.graph import ContactGraph
 from atlas.normalise.identifiers import display
 from atlas.store import Case
 
@@ -42,60 +39,26 @@ class GraphView:
     dropped_nodes: int = 0
 
 
-def fallback_graph(case: Case, owners: Mapping[str, str]) -> nx.MultiDiGraph:
-    """A contact multigraph from the store: one edge per (sender, recipient, channel)."""
-    keys = pl.Series(list(owners), dtype=pl.String)
-    vals = pl.Series(list(owners.values()), dtype=pl.String)
-    edges = (
-        case.events()
-        .filter(pl.col("kind").cast(pl.String).is_in(list(CONTACT_KINDS))
-                & (pl.col("status").is_null() | ~pl.col("status").is_in(list(NOT_CONTACT_STATUSES)))
-                & pl.col("sender").is_not_null())
-        .select("event_id", "sender", "recipients", "channel")
-        .explode("recipients")
-        .drop_nulls("recipients")
-        .with_columns(pl.col("sender").replace_strict(keys, vals, default=pl.col("sender")).alias("u"),
-                      pl.col("recipients").replace_strict(keys, vals, default=pl.col("recipients")).alias("v"))
-        .group_by("u", "v", "channel")
-        .agg(pl.len().alias("count"), pl.col("event_id").sort().head(MAX_EDGE_IDS).alias("event_ids"))
-        .sort("u", "v", "channel")
-        .collect()
-    )
-    g = nx.MultiDiGraph()
-    for r in edges.iter_rows(named=True):
-        g.add_edge(r["u"], r["v"], key=r["channel"], channel=r["channel"], count=int(r["count"]), event_ids=r["event_ids"])
-    return g
-
-
-def _nx(graph: Any) -> nx.MultiDiGraph:
-    """The NetworkX graph inside :class:`atlas.graph.ContactGraph` (or the graph itself)."""
-    inner = getattr(graph, "graph", None)
-    return inner if isinstance(inner, nx.Graph) else graph
-
-
-def _node_key(g: nx.MultiDiGraph, node: Any) -> str:
+def _node_keys(graph: ContactGraph) -> dict[str, str]:
     """A party node is keyed by its party id (``party:victim`` → ``victim``); others by their id."""
-    data = g.nodes[node] if node in g.nodes else {}  # noqa: SIM401 (NodeView has no .get)
-    return str(data.get("party") or node)
+    return {n: (p or n) for n, p in graph.nodes.select("node", "party").iter_rows()} if graph.nodes.height else {}
 
 
-def _labels(graph: Any) -> dict[str, str]:
-    g = _nx(graph)
-    return {_node_key(g, n): str(d.get("label") or "") for n, d in g.nodes(data=True) if d.get("label")}
+def _labels(graph: ContactGraph) -> dict[str, str]:
+    keys = _node_keys(graph)
+    return {keys[n]: label for n, label in graph.nodes.select("node", "label").iter_rows() if label}
 
 
-def _edge_rows(graph: Any) -> list[dict[str, Any]]:
-    """(u, v, channel) → count and event ids, however the graph spells its edge data."""
+def _edge_rows(graph: ContactGraph) -> list[dict[str, Any]]:
+    """(u, v, channel) → contacts and the first event ids, from the graph's edge frame."""
+    keys = _node_keys(graph)
     rows: dict[tuple[str, str, str], dict[str, Any]] = {}
-    g = _nx(graph)
-    for u0, v0, k, data in g.edges(keys=True, data=True):
-        u, v = _node_key(g, u0), _node_key(g, v0)
-        channel = str(data.get("channel") or k or "")
-        ids = [str(i) for i in (data.get("event_ids") or [])]
-        n = int(data.get("contacts") or data.get("count") or data.get("weight") or len(ids) or 1)
-        row = rows.setdefault((str(u), str(v), channel), {"contacts": 0, "event_ids": []})
-        row["contacts"] += n
-        row["event_ids"].extend(ids)
+    flat = graph.flat_ids
+    for u0, v0, channel, contacts, n, offset in graph.edges.select(
+            "src", "dst", "channel", "contacts", "events", "offset").iter_rows():
+        row = rows.setdefault((keys.get(u0, u0), keys.get(v0, v0), str(channel)), {"contacts": 0, "event_ids": []})
+        row["contacts"] += int(contacts)
+        row["event_ids"].extend(flat.slice(offset, n).to_list())
     return [{"source": u, "target": v, "channel": c, "contacts": r["contacts"],
              "event_ids": sorted(set(r["event_ids"]))[:MAX_EDGE_IDS]} for (u, v, c), r in sorted(rows.items())]
 
@@ -107,7 +70,7 @@ def _arc(centre: tuple[float, float], radius: float, start: float, stop: float, 
     return [(round(centre[0] + radius * math.cos(a), 6), round(centre[1] + radius * math.sin(a), 6)) for a in angles]
 
 
-def view(case: Case, graph: Any, suspect: str | None, victim: str | None, claims: Mapping[str, IdentifierClaim],
+def view(case: Case, graph: ContactGraph, suspect: str | None, victim: str | None, claims: Mapping[str, IdentifierClaim],
          include_proposed: bool = False) -> GraphView:
     """Nodes and edges with positions, the suspect's alias links drawn as dashed edges."""
     manifest = case.manifest

@@ -22,7 +22,7 @@ import html
 import json
 import math
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -51,6 +51,8 @@ from bokeh.plotting import figure
 from bokeh.resources import INLINE
 
 from atlas import __version__
+from atlas.exhibits import event_ref
+from atlas.normalise.identifiers import display
 
 from .aggregate import WEEKDAYS
 from .exhibits import Exhibit
@@ -146,8 +148,9 @@ def _shade(fig: Any, periods: Sequence[Period], end: date, colour: str, zone: st
                                      right=_day_start((p.end or end) + timedelta(days=1), zone), line_alpha=0, **extra))
 
 
-def _ids_short(ids: Sequence[str]) -> str:
-    shown = ", ".join(ids[:MAX_IDS_SHOWN])
+def _refs_short(refs: Mapping[str, str], ids: Sequence[str]) -> str:
+    """The first records of a finding by exhibit (``JA/7, sms rowid 477``), never by hex id."""
+    shown = "; ".join(event_ref(refs, i) for i in ids[:MAX_IDS_SHOWN])
     return shown + (f" … (+{len(ids) - MAX_IDS_SHOWN} more)" if len(ids) > MAX_IDS_SHOWN else "")
 
 
@@ -244,7 +247,7 @@ def weekly_chart(findings: Findings, zone: str, subject: str) -> Any:
     return fig
 
 
-def graph_chart(gv: GraphView) -> Any:
+def graph_chart(gv: GraphView, refs: Mapping[str, str]) -> Any:
     fig = figure(width=WIDTH, height=520, tools="pan,wheel_zoom,reset,save", match_aspect=True,
                  title="Contact graph: who contacts whom (line width ~ contacts), with the suspect's identifiers "
                        "and the basis of each link (dashed)", x_range=Range1d(start=-3.0, end=3.0), y_range=Range1d(start=-2.4, end=2.4))
@@ -266,7 +269,7 @@ def graph_chart(gv: GraphView) -> Any:
     data = segs(contact, 0.08)
     data |= {"from": contact.get_column("source").to_list(), "to": contact.get_column("target").to_list(),
              "channel": contact.get_column("channel").to_list(), "contacts": contact.get_column("contacts").to_list(),
-             "ids": [_ids_short(i) for i in contact.get_column("event_ids").to_list()],
+             "ids": [_refs_short(refs, i) for i in contact.get_column("event_ids").to_list()],
              "width": [1 + 7 * math.sqrt(n / top) for n in contact.get_column("contacts").to_list()],
              "colour": list(channel_colours(sorted(set(contact.get_column("channel").to_list()))).get(c, "#888888")
                             for c in contact.get_column("channel").to_list())}
@@ -338,8 +341,8 @@ def location_chart(inputs: ReportInputs, findings: Findings, subject: str) -> An
         fig.add_tools(HoverTool(renderers=[zone], tooltips=[("place", "@name"), ("radius", "@r")]))
     from .figures import colocation_points
 
-    cl_rows = [(lon, lat, str(c.get("place") or c.get("kind") or ""), uk_time(c.get("start") or c.get("ts")),
-                str(c.get("precision") or c.get("basis") or ""), _ids_short(c["event_ids"]))
+    refs = inputs.exhibit_refs
+    cl_rows = [(lon, lat, c.place or "near the victim", uk_time(c.start), c.precision, _refs_short(refs, c.event_ids))
                for lon, lat, c in colocation_points(inputs, findings)]
     if cl_rows:
         csrc = ColumnDataSource({k: [r[i] for r in cl_rows] for i, k in enumerate(("lon", "lat", "place", "when", "how", "ids"))})
@@ -454,13 +457,14 @@ def embed_budget(tables: Sequence[list[dict[str, Any]]]) -> tuple[set[str], int]
 def records_table(cited: pl.DataFrame, total: int | None = None, per_row: int | None = None,
                   ) -> tuple[ColumnDataSource, ColumnDataSource, LayoutDOM]:
     """The embedded cited records (as one JSON string) and the table that shows those of a selected row."""
-    cols = [("event_id", "record (event id)", 220), ("exhibit", "exhibit", 60), ("uk_time", "UK time", 140),
+    cols = [("exhibit", "exhibit record", 200), ("uk_time", "UK time", 140),
             ("channel", "channel", 80), ("direction", "dir", 40), ("from", "from", 150), ("to", "to", 150),
             ("status", "status", 70), ("text", "text", 300)]
+    # event_id travels with the rows as the look-up key; a person reads the exhibit record
     frame = cited.head(MAX_RECORDS).select([pl.col(c).cast(pl.String).fill_null("") if c in cited.columns
-                                            else pl.lit("").alias(c) for c, _, _ in cols])
+                                            else pl.lit("").alias(c) for c in ["event_id", *(c for c, _, _ in cols)]])
     records = _json_holder(frame.to_dict(as_series=False))
-    out = ColumnDataSource({c: [] for c, _, _ in cols})
+    out = ColumnDataSource({c: [] for c in frame.columns})
     table = DataTable(source=out, columns=[TableColumn(field=c, title=t, width=w) for c, t, w in cols], width=WIDTH,
                       height=260, index_position=None)
     note = ("Select a row in any table above to list the source records behind it (exhibit, UK time, the record as "
@@ -474,7 +478,7 @@ def records_table(cited: pl.DataFrame, total: int | None = None, per_row: int | 
 
 # --- page --------------------------------------------------------------------------------------
 
-def _header(inputs: ReportInputs, findings: Findings, exhibits: Sequence[Exhibit]) -> str:
+def _header(inputs: ReportInputs, findings: Findings, exhibits: Sequence[Exhibit], integrity_notice: str | None = None) -> str:
     m = inputs.manifest
     s2a = findings.s2a
     counts = findings.counts
@@ -492,21 +496,23 @@ def _header(inputs: ReportInputs, findings: Findings, exhibits: Sequence[Exhibit
         rows.append(("Incidents (occasions)", str(len(findings.incidents))))
         rows.append(("Threat occasions", str(len(findings.threats))))
         rows.append(("Breaches of orders", str(len(findings.breaches))))
-        if s2a:
-            in_time = s2a.get("in_time")
-            verdict = "in time" if in_time else ("<span class='warn'>out of time</span>" if in_time is False else "not decided")
-            rows.append(("s2A time limit", f"last incident {uk_date(s2a.get('last_incident'))}; last day to lay the "
-                                           f"information {uk_date(s2a.get('deadline'))}; {verdict} "
-                                           f"<span class='note'>({_esc(s2a.get('rule') or '')})</span>"))
+        if s2a is not None:
+            verdict = _esc(s2a.headline)
+            if s2a.severity in ("bad", "warn"):
+                verdict = f"<span class='warn'>{verdict}</span>"
+            last = (f"last incident {uk_date(s2a.last_incident.day)}; " if s2a.last_incident else "")
+            rows.append((f"{_esc(s2a.short)} time limit", f"<b>{verdict}</b>. {last}"
+                                           f"<span class='note'>({_esc(s2a.rule)})</span>"))
     else:
-        rows.append(("Course of conduct", "<span class='warn'>not analysed in this version: "
-                                          f"{_esc(inputs.unavailable.get('course of conduct', ''))}</span>"))
+        rows.append(("Course of conduct", "<span class='warn'>not analysed: case.toml names no suspect or no "
+                                          "victim</span>"))
     kv = "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows)
     sources = ", ".join(f"{_esc(e.reference)} {_esc(e.filename)}" for e in exhibits if e.kind == "source")
-    notice = inputs.rules.notice if inputs.rules is not None else "Decision support, not legal advice."
+    notice = inputs.rules.notice
     return (
         f"<h1>Atlas report: {_esc(m.reference)}</h1>"
         "<div class='draft'>DRAFT for the officer's review. Decision support, not legal advice.</div>"
+        + (f"<div class='draft integrity'>{_esc(integrity_notice)}</div>" if integrity_notice else "") +
         f"<table class='kv'>{kv}</table>"
         f"<p class='note'>Sources: {sources or 'none'}. Times are UK local (GMT/BST); the store keeps UTC. "
         f"Contacts are counted once across sources where de-duplication applies. {_esc(notice)} "
@@ -515,11 +521,12 @@ def _header(inputs: ReportInputs, findings: Findings, exhibits: Sequence[Exhibit
 
 
 def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhibits: Sequence[Exhibit],
-                   cited: pl.DataFrame) -> LayoutDOM:
+                   cited: pl.DataFrame, integrity_notice: str | None = None) -> LayoutDOM:
     subject = inputs.suspect.name if inputs.suspect and inputs.suspect.name else "the suspect"
     zone = inputs.zone
-    parts: list[Any] = [_div(_header(inputs, findings, exhibits))]
-    parts += [_div("<h2>Contact over time</h2><p class='note'>Shaded red: an order in force. Hatched blue: the s2A "
+    parts: list[Any] = [_div(_header(inputs, findings, exhibits, integrity_notice))]
+    parts += [_div("<h2>Contact over time</h2><p class='note'>Shaded red: an order in force. Hatched blue: the "
+                   f"{_esc(inputs.rules.offence('pha-s2a').short)} "
                    "window, from the last incident to the last day on which an information can be laid.</p>"),
               daily_chart(findings, zone, subject), heat_chart(findings, subject), weekly_chart(findings, zone, subject)]
     parts += [_div("<h2>People, identifiers and aliases</h2><p class='note'>Parties by role (red suspect, blue victim, "
@@ -527,39 +534,44 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
                    "the basis and status of each link (attributed by the officer, confirmed, or proposed).</p>"
                    + (f"<p class='note'>{gv.dropped_nodes} less active identifiers are not drawn.</p>"
                       if gv.dropped_nodes else "")),
-              graph_chart(gv)]
+              graph_chart(gv, inputs.exhibit_refs)]
     parts += [_div("<h2>Places</h2>"), location_chart(inputs, findings, subject)]
+    refs = inputs.exhibit_refs
     incident_cols = [("uk_date", "date (UK)", 90), ("channels", "channels", 160), ("n", "records", 60),
-                     ("ids", "event ids", 700)]
-    incidents = [{"uk_date": i["uk_date"], "channels": ", ".join(map(str, i.get("channels") or [])),
-                  "n": len(i["event_ids"]), "ids": _ids_short(i["event_ids"]), "_all": i["event_ids"]}
-                 for i in findings.incidents]
-    threats = [{"uk_date": t["uk_date"], "matched": "; ".join(map(str, t.get("matched") or [])),
-                "n": len(t["event_ids"]), "ids": _ids_short(t["event_ids"]), "_all": t["event_ids"]}
-               for t in findings.threats]
-    breaches = [{"order": str(b.get("order") or ""), "kind": str(b.get("kind") or ""), "uk_time": b["uk_time"],
-                 "identity": str(b.get("identity") or b.get("via") or ""), "ids": _ids_short(b["event_ids"]),
-                 "_all": b["event_ids"]} for b in findings.breaches]
-    colocations = [{"place": str(c.get("place") or c.get("kind") or ""), "uk_time": uk_time(c.get("start") or c.get("ts")),
-                    "precision": str(c.get("precision") or c.get("certainty") or ""), "n": len(c["event_ids"]),
-                    "ids": _ids_short(c["event_ids"]), "_all": c["event_ids"]} for c in findings.colocations]
+                     ("ids", "exhibit records", 700)]
+    incidents = [{"uk_date": uk_date(i.date), "channels": ", ".join(i.channels), "n": len(i.event_ids),
+                  "ids": _refs_short(refs, i.event_ids), "_all": list(i.event_ids)} for i in findings.incidents]
+    threats = [{"uk_date": uk_date(t.date), "matched": "; ".join(t.matched), "n": len(t.event_ids),
+                "ids": _refs_short(refs, t.event_ids), "_all": list(t.event_ids)} for t in findings.threats]
+    breaches = [{"order": b.order, "kind": b.kind, "uk_time": uk_time(b.ts),
+                 "identity": ", ".join(display(u) for u in b.identifiers)
+                 + (f" ({b.identifier_status})" if b.identifiers and b.identifier_status else "")
+                 if b.kind == "contact" else f"{b.place}: {b.certainty}",
+                 "ids": _refs_short(refs, b.event_ids), "_all": list(b.event_ids)} for b in findings.breaches]
+    colocations = [{"place": c.place or "near the victim", "uk_time": uk_time(c.start), "precision": c.precision,
+                    "n": len(c.event_ids), "ids": _refs_short(refs, c.event_ids), "_all": list(c.event_ids)}
+                   for c in findings.colocations]
     embedded, per_row = embed_budget([incidents, threats, breaches, colocations])
     records, records_view, records_layout = records_table(cited.filter(pl.col("event_id").is_in(sorted(embedded))),
                                                           cited.height, per_row)
-    missing = "" if findings.conduct is not None else " Not analysed in this version (atlas.conduct unavailable)."
+    missing = "" if findings.conduct is not None else " Not analysed: case.toml names no suspect or no victim."
     parts.append(paged_table("incidents", "Incidents (occasions of the course of conduct)", incidents, incident_cols, records,
                              records_view, note="One row per UK local day with conduct." + missing))
-    parts.append(paged_table("threats", "Threat occasions (s4A indicator: for a person to confirm)", threats,
+    parts.append(paged_table("threats", f"Threat occasions ({inputs.rules.offence('pha-s4a').short} indicator: for a "
+                             "person to confirm)", threats,
                              [("uk_date", "date (UK)", 90), ("matched", "matched words / patterns", 300),
-                              ("n", "records", 60), ("ids", "event ids", 560)], records, records_view, note=missing.strip()))
+                              ("n", "records", 60), ("ids", "exhibit records", 560)], records, records_view,
+                             note=missing.strip()))
     parts.append(paged_table("breaches", "Breaches of orders", breaches,
                              [("order", "order", 150), ("kind", "kind", 110), ("uk_time", "when (UK)", 140),
-                              ("identity", "identifier", 160), ("ids", "event ids", 450)], records, records_view,
+                              ("identity", "identifier used / where", 200), ("ids", "exhibit records", 410)],
+                             records, records_view,
                              note=missing.strip()))
     parts.append(paged_table("colocations", "Co-locations (the suspect's device near her or a protected place)",
                              colocations, [("place", "place", 130), ("uk_time", "from (UK)", 140),
                                            ("precision", "precision", 430), ("n", "records", 60),
-                                           ("ids", "event ids", 330)], records, records_view, note=missing.strip()))
+                                           ("ids", "exhibit records", 330)], records, records_view,
+                             note=missing.strip()))
     parts.append(records_layout)
     exh = [{"ref": e.reference, "description": e.description, "file": e.filename, "sha": e.sha256,
             "_ids": ""} for e in exhibits]
@@ -570,10 +582,10 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
 
 
 def write(inputs: ReportInputs, findings: Findings, gv: GraphView, exhibits: Sequence[Exhibit], cited: pl.DataFrame,
-          path: Path) -> Path:
-    """Write ``report.html`` (self-contained, deterministic)."""
+          path: Path, integrity_notice: str | None = None) -> Path:
+    """Write ``report.html`` (self-contained, deterministic); ``integrity_notice`` heads the page when set."""
     with deterministic_ids():
-        layout = build_document(inputs, findings, gv, exhibits, cited)
+        layout = build_document(inputs, findings, gv, exhibits, cited, integrity_notice)
         page = file_html(layout, INLINE, title=f"Atlas report {inputs.manifest.reference} (DRAFT)")
     page = page.replace("<head>", f'<head>\n    <meta name="atlas-plots" content="{count_plots(layout)}">', 1)
     tmp = path.with_name(f".{path.name}.tmp")

@@ -18,6 +18,7 @@ from typing import Final
 
 import polars as pl
 
+from atlas.identity import Link
 from atlas.store import Case
 
 from .inputs import IdentifierClaim
@@ -170,7 +171,7 @@ def build(
     sources: pl.DataFrame,
     references: Mapping[str, str],
     claims: Mapping[str, IdentifierClaim],
-    links: Sequence[Mapping[str, object]] = (),
+    links: Sequence[Link] = (),
     dedupe_rule: str | None = None,
     suspect_name: str = "the suspect",
     possible_sms_parts: int = 0,
@@ -254,9 +255,9 @@ def build(
             state = "confirmed by an officer" if status == "confirmed" else "proposed, not yet confirmed"
             identity.append(f"{label}: linked to {suspect_name} on the basis '{basis}', {evidence}, {state}.")
     for link in links:
-        if str(link.get("status")) == "proposed":
-            identity.append(f"Proposed link {link.get('a')} \u2194 {link.get('b')} (basis '{link.get('basis')}', "
-                            f"{link.get('strength')}): not used in the findings unless stated; awaiting an officer's decision.")
+        if link.status == "proposed":
+            identity.append(f"Proposed link {link.a} \u2194 {link.b} (basis '{link.basis}', "
+                            f"{link.strength}): not used in the findings unless stated; awaiting an officer's decision.")
     if not any(c.status == "confirmed" for c in claims.values()):
         identity.append("No alias link beyond the officer's attribution was used in the findings.")
     return Limitations(general=general, sources=per_source, identity=identity)

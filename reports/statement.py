@@ -23,6 +23,8 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from atlas import __version__
+from atlas.conduct import ConductResult
+from atlas.conduct.time_limit import uk_day
 
 from .exhibits import Exhibit
 from .findings import Findings
@@ -100,14 +102,17 @@ class Statement:
     reference: str
     facts: dict[str, Any] = field(default_factory=dict)
     """The numbers the statement states (tests compare them with the analyses)."""
+    integrity_notice: str | None = None
+    """Set when the report was written although the case did not verify (``--unverified``):
+    every page says so (the DOCX header, the HTML banner)."""
 
 
 # --- helpers ------------------------------------------------------------------------------
 
-def _stop_note(conduct: object) -> str:
+def _stop_note(conduct: ConductResult) -> str:
     """Why the two findings paragraphs can differ in the reverse direction: requests to stop
     are contact from her, but never make the contact two-way."""
-    stops = _get(conduct, "requests_to_stop", default=[]) or []
+    stops = conduct.requests_to_stop
     if not stops:
         return ""
     n = len(stops)
@@ -231,15 +236,10 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources
         "converted to UTC as described there and are given in this statement in UK local time (GMT/BST)."))
     if inputs.dedupe_rule:
         meth.blocks.append(Para("A contact recorded by more than one source is counted once. " + inputs.dedupe_rule))
-    if inputs.rules is not None:
-        prov = inputs.rules.provenance()
-        meth.blocks.append(Para(
-            f"Legal rules were applied from the rules file {prov['rules_file']} version {prov['rules_version']} "
-            f"(SHA-256 {prov['rules_sha256']}). {prov['notice']}"))
-    if inputs.unavailable:
-        meth.blocks.append(Para("The following analyses were not available in this version of the software and are "
-                                "not relied on: " + "; ".join(f"{k} ({v})" for k, v in sorted(inputs.unavailable.items()))
-                                + "."))
+    prov = inputs.rules.provenance()
+    meth.blocks.append(Para(
+        f"Legal rules were applied from the rules file {prov['rules_file']} version {prov['rules_version']} "
+        f"(SHA-256 {prov['rules_sha256']}). {prov['notice']}"))
     sections.append(meth)
 
     # 4. findings
@@ -278,8 +278,9 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources
     if findings.conduct is None:
         coc = Section("Course of conduct")
         coc.blocks.append(Para(
-            "The course-of-conduct analysis (incidents, the s2A time limit, s4A indicators and breaches of orders) was "
-            "not available in this version of the software. No finding on those matters is made in this statement.",
+            "The course of conduct (incidents, the time limit, indicators and breaches of orders) was not analysed: the "
+            "case manifest does not name both a suspect and a victim. No finding on those matters is made in this "
+            "statement.",
             emphasis=True))
         sections.append(coc)
     else:
@@ -324,9 +325,9 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources
     groups: list[tuple[str, list[tuple[str, list[str]]]]] = [
         ("charts", [(f"Contacts from {subject} (charts " + _ref_list([e.reference for _, e in figures]) + ")",
                      findings.contact_event_ids)]),
-        ("incidents", [(f"Incident {i['uk_date']}", i["event_ids"]) for i in findings.incidents]),
-        ("threat occasions", [(f"Threat occasion {t['uk_date']}", t["event_ids"]) for t in findings.threats]),
-        ("breaches", [(f"Breach {b.get('order')} {b['uk_time']}", b["event_ids"]) for b in findings.breaches]),
+        ("incidents", [(f"Incident {uk_date(i.date)}", list(i.event_ids)) for i in findings.incidents]),
+        ("threat occasions", [(f"Threat occasion {uk_date(t.date)}", list(t.event_ids)) for t in findings.threats]),
+        ("breaches", [(f"Breach {b.order} {uk_time(b.ts)}", list(b.event_ids)) for b in findings.breaches]),
     ]
     rows = []
     budget = MAX_APPENDIX_ROWS
@@ -358,30 +359,30 @@ def _conduct_sections(inputs: ReportInputs, findings: Findings, produced: Produc
     """Course of conduct, s2A, s4A and orders, as ``atlas conduct --json`` found them."""
     m = inputs.manifest
     rules = inputs.rules
-    conduct = findings.conduct or {}
+    conduct = findings.conduct
+    assert conduct is not None
     facts: dict[str, Any] = {}
     out: list[Section] = []
-    notice = str(_get(conduct, "notice", default="Decision support, not legal advice."))
+    notice = rules.notice
 
     coc = Section("Course of conduct")
     inc = findings.incidents
     facts["incidents"] = len(inc)
-    cc = _get(conduct, "course_of_conduct", default={})
-    dates = [str(i["date"]) for i in inc if i.get("date")]
+    cc = conduct.course_of_conduct
+    dates = [i.date for i in inc]
     span = f" between {uk_date(min(dates))} and {uk_date(max(dates))}" if dates else ""
-    coc_cite = _get(cc, "citation") or (rules.course_of_conduct.citation if rules is not None else
-                                         "Protection from Harassment Act 1997 s7(3)")
-    rule = _get(cc, "occasion_rule", default="occasion = one UK local calendar day")
+    coc_cite = rules.course_of_conduct.citation
+    rule = cc["occasion_rule"]
     coc.blocks.append(Para(
         f"Grouping the contacts and presences into occasions ({rule}), the analysis found "
         f"{_plural(len(inc), 'incident')}{span}. A course of conduct requires conduct on at least "
-        f"{_get(cc, 'min_occasions', default=2)} occasions ({coc_cite}). Whether these occasions form one course of "
+        f"{rules.course_of_conduct.min_occasions} occasions ({coc_cite}). Whether these occasions form one course of "
         "conduct, and whether it amounts to harassment or stalking, are matters for the investigator, the CPS and the "
         "court."))
-    note = _get(cc, "occasion_note") or (rules.course_of_conduct.occasion_note if rules is not None else "")
+    note = rules.course_of_conduct.occasion_note
     if note:
         coc.blocks.append(Para(note, numbered=False, emphasis=True))
-    profile = _get(conduct, "contact_profile", default={})
+    profile = conduct.contact_profile
     if profile:
         calls, msgs, night = _get(profile, "calls", default={}), _get(profile, "messages", default={}), \
             _get(profile, "night", default={})
@@ -396,7 +397,7 @@ def _conduct_sections(inputs: ReportInputs, findings: Findings, produced: Produc
             f"had no reply within the reply window. {_get(night, 'contacts', default=0)} contacts were at night "
             f"({_get(night, 'hours', default='23:00-06:00')}). {_get(recip, 'targets_to_suspect', default=0)} contacts went "
             f"from them to {subject}{_stop_note(conduct)}."))
-    esc = _get(conduct, "escalation", default={})
+    esc = conduct.escalation
     if esc and _get(esc, "n_weeks"):
         coc.blocks.append(Para(
             f"Over {_get(esc, 'n_weeks')} weeks the rate averaged {_get(esc, 'mean_per_week')} contacts a week "
@@ -404,13 +405,12 @@ def _conduct_sections(inputs: ReportInputs, findings: Findings, produced: Produc
             f"the busiest week began {uk_date(_get(esc, 'peak_week'))} with {_get(esc, 'peak_contacts')} contacts. "
             f"Described trend: {_get(esc, 'label', default='not assessed')} (method: {_get(esc, 'method', default='weekly counts')}). "
             f"See exhibit {produced.ref('figure:weekly-rate')}."))
-    shown = [b for b in _get(conduct, "behaviours", default=[]) if isinstance(b, dict) and b.get("shown")]
+    shown = [b for b in conduct.behaviours if b["shown"]]
     if shown:
-        coc.blocks.append(Para("Behaviours of the kind listed in s2A(3) of the Act that the data shows (examples of acts "
-                               "associated with stalking; the list in the Act is not closed):"))
+        coc.blocks.append(Para("Behaviours of the kind the Act lists that the data shows "
+                               f"({rules.offence('pha-s2a').examples_citation}):"))
         coc.blocks.append(Bullets([f"{b.get('title')} ({b.get('citation')}): {b.get('basis')}" for b in shown]))
-    inc_rows = [[i["uk_date"], ", ".join(map(str, i.get("channels") or [])), str(i.get("contacts", "")),
-                 str(len(i["event_ids"]))] for i in inc]
+    inc_rows = [[uk_date(i.date), ", ".join(i.channels), str(i.contacts), str(len(i.event_ids))] for i in inc]
     inc_rows, cap_note = _capped(inc_rows, "incidents", produced.get("table:incidents"))
     coc.blocks.append(Table(["Date (UK)", "Channels", "Contacts", "Source records"], inc_rows,
                             caption=f"Incidents (exhibit {produced.ref('table:incidents')})", widths=[1.2, 3, 1, 1.2]))
@@ -419,81 +419,73 @@ def _conduct_sections(inputs: ReportInputs, findings: Findings, produced: Produc
     gaps = findings.gaps
     facts["gaps"] = len(gaps)
     if gaps:
-        gap_text = "; ".join(f"{uk_date(g.get('from') or g.get('start'))} to {uk_date(g.get('to') or g.get('end'))} "
-                             f"({g.get('days')} days)" for g in gaps)
-        gap_note = _get(cc, "gap_note") or (rules.course_of_conduct.gap_note if rules is not None else "")
+        gap_text = "; ".join(f"{uk_date(g.start)} to {uk_date(g.end)} ({_plural(g.days, 'day')})" for g in gaps)
+        gap_note = rules.course_of_conduct.gap_note
         coc.blocks.append(Para(
             f"There {'is' if len(gaps) == 1 else 'are'} {_plural(len(gaps), 'long gap')} between incidents: {gap_text}. "
             f"{gap_note}"))
     else:
         coc.blocks.append(Para("No gap between incidents is longer than the analysis's threshold "
-                               f"({_get(conduct, 'options', 'gap_days', default=28)} days)."))
+                               f"({_plural(int(conduct.options['gap_days']), 'day')})."))
     out.append(coc)
 
     # s2A
     s2a = findings.s2a
-    s2 = Section("The s2A time limit")
-    if s2a.get("last_incident") and s2a.get("deadline"):
-        facts.update({"s2a_last_incident": s2a.get("last_incident"), "s2a_deadline": s2a.get("deadline"),
-                      "s2a_in_time": s2a.get("in_time")})
-        charge = m.charge_date
-        in_time = s2a.get("in_time")
-        verdict = ("on or before that date, so an information laid then would be in time" if in_time
-                   else "after that date, so an information laid then would be out of time" if in_time is False
-                   else "not set, so no comparison is made")
-        last_ts = uk_time(s2a.get("last_incident_ts")) if s2a.get("last_incident_ts") else uk_date(s2a.get("last_incident"))
+    s2a_offence, s4a_offence = rules.offence("pha-s2a"), rules.offence("pha-s4a")
+    s2 = Section(f"The {s2a_offence.short} time limit")
+    if s2a is not None and s2a.last_incident is not None and s2a.deadline is not None:
+        li = s2a.last_incident
+        facts.update({"s2a_last_incident": li.day.isoformat(), "s2a_deadline": s2a.deadline.isoformat(),
+                      "s2a_state": s2a.state.value, "s2a_in_time_at_charge_date": s2a.in_time_at_charge_date})
+        last_ts = uk_time(li.ts) if li.ts else uk_date(li.day)
+        limit = rules.time_limit(s2a_offence.time_limit)
         s2.blocks.append(Para(
-            f"The last incident found was on {uk_date(s2a.get('last_incident'))} (at {last_ts}). An offence under s2A "
-            "of the Protection from Harassment Act 1997 is triable summarily only, and an information must be laid "
-            "within six calendar months; for a course of conduct time runs from the last incident. The last day on which "
-            f"an information can be laid is therefore {uk_date(s2a.get('deadline'))}. The planned charge date in the "
-            f"case is {uk_date(charge) if charge else 'not set'}: {verdict}."))
-        if inputs.as_of is not None and isinstance(s2a.get("days_left"), int):
-            left = int(s2a["days_left"])
-            facts["s2a_days_left"] = left
-            s2.blocks.append(Para(
-                f"As of {uk_date(s2a.get('as_of'))} ({s2a.get('as_of_basis', 'as of date')}), "
-                + (f"{_plural(left, 'day')} remain before that date." if left >= 0
-                   else f"that date passed {_plural(-left, 'day')} ago.")))
-        for w in s2a.get("warnings") or []:
+            f"The last incident found was on {uk_date(li.day)} (at {last_ts}). An offence under "
+            f"{s2a_offence.section} is {rules.mode(s2a_offence.mode_of_trial).plain}, and {limit.plain}. The last day "
+            f"on which an information can be laid is therefore {uk_day(s2a.deadline)}. The planned charge date in the "
+            f"case is {uk_date(s2a.charge_date) if s2a.charge_date else 'not set'}."))
+        verdict = s2a.headline[:1].upper() + s2a.headline[1:]
+        if s2a.as_of is not None and s2a.days_left is not None:
+            facts["s2a_days_left"] = s2a.days_left
+            verdict = f"As of {uk_date(s2a.as_of)} ({s2a.as_of_basis}): {verdict}"
+        s2.blocks.append(Para(f"{verdict}."))
+        for w in s2a.warnings:
             s2.blocks.append(Para(f"Warning: {w}.", numbered=False, emphasis=True))
-        rule_text = str(s2a.get("rule") or (rules.time_limit_for("pha-s2a").full_citation if rules is not None else ""))
-        s2.blocks.append(Para(f"Rule applied: {rule_text}. {notice}", numbered=False, emphasis=True))
-        if rules is not None:
-            s2.blocks.append(Para("An offence under s4A is triable either way and has no such time limit "
-                                  f"({rules.time_limit_for('pha-s4a').citation})."))
+        s2.blocks.append(Para(f"Rule applied: {s2a.rule}. {notice}", numbered=False, emphasis=True))
+        for text in s2a.law:
+            s2.blocks.append(Para(text, numbered=False))
+        s4a_limit = rules.time_limit(s4a_offence.time_limit)
+        s2.blocks.append(Para(f"An offence under {s4a_offence.section} is {rules.mode(s4a_offence.mode_of_trial).plain} "
+                              f"and has {s4a_limit.plain} ({s4a_limit.citation})."))
     else:
-        s2.blocks.append(Para("No incident was found, so the s2A time limit does not start.", emphasis=True))
+        s2.blocks.append(Para(f"No incident was found, so the {s2a_offence.short} time limit does not start.",
+                              emphasis=True))
     out.append(s2)
 
     # s4A
-    s4 = Section("Indicators relevant to s4A")
-    s4a = _get(conduct, "s4a", default={})
+    s4 = Section(f"Indicators relevant to {s4a_offence.short}")
+    s4a = conduct.s4a
     thr = findings.threats
     facts["threat_occasions"] = len(thr)
-    need = _get(s4a, "threshold") or (rules.offence("pha-s4a").threat_occasions if rules is not None else 2)
-    cite = _get(s4a, "citation") or (rules.offence("pha-s4a").threat_occasions_citation if rules is not None
-                                      else "Protection from Harassment Act 1997 s4A(1)(b)(i)")
+    need, cite = s4a_offence.threat_occasions, s4a_offence.threat_occasions_citation
     s4.blocks.append(Para(
         f"Messages containing words or patterns associated with threats of violence were found on "
         f"{_plural(len(thr), 'occasion')} (UK calendar days). Fear of violence on at least {need} occasions is an "
-        f"element of the s4A offence ({cite}). Each match is shown in context for a person to confirm: a matched word "
+        f"element of the offence under {s4a_offence.section} ({cite}). Each match is shown in context for a person to confirm: a matched word "
         "is an indicator, not proof of a threat or of the victim's fear."))
-    t_rows = [[t["uk_date"], "; ".join(map(str, t.get("matched") or [])), str(len(t["event_ids"]))] for t in thr]
+    t_rows = [[uk_date(t.date), "; ".join(t.matched), str(len(t.event_ids))] for t in thr]
     t_rows, cap_note = _capped(t_rows, "threat occasions", produced.get("table:threats"))
     if t_rows:
         s4.blocks.append(Table(["Date (UK)", "Matched", "Source records"], t_rows,
                                caption=f"Threat occasions (exhibit {produced.ref('table:threats')})", widths=[1.2, 3.5, 1.2]))
     if cap_note:
         s4.blocks.append(Para(cap_note, numbered=False))
-    review = [h for h in _get(conduct, "threat_hits_for_review", default=[]) if isinstance(h, dict)
-              and not h.get("counts_as_threat")]
+    review = [h for h in conduct.threat_hits_for_review if not h.counts_as_threat]
     if review:
         s4.blocks.append(Para(
             f"A further {_plural(len(review), 'match')} of weaker indicators (for example watching or monitoring "
             "phrases) are listed for review and are not counted as threats."))
-    distress = _get(s4a, "distress_citation") or (rules.offence("pha-s4a").distress_citation if rules is not None
-                                                   else "s4A(1)(b)(ii)")
+    distress = s4a_offence.distress_citation
     indicators = [f"{d.get('indicator')}: {d.get('detail')}" for d in _get(s4a, "distress_indicators", default=[])
                   if isinstance(d, dict)]
     s4.blocks.append(Para(
@@ -506,46 +498,44 @@ def _conduct_sections(inputs: ReportInputs, findings: Findings, produced: Produc
     # orders and breaches
     br = Section("Orders and breaches")
     facts["breaches"] = len(findings.breaches)
-    orders = {str(o.get("order")): o for o in _get(conduct, "orders", default=[]) if isinstance(o, dict)}
+    orders = {o.order: o for o in conduct.orders}
     if not m.orders:
         br.blocks.append(Para("No order is recorded in the case."))
     for o in m.orders:
-        info = orders.get(o.reference) or orders.get(o.label) or {}
+        info = orders.get(o.reference) or orders.get(o.label)
         end = uk_time(o.end) if o.end else "no end date"
         conds = (["no contact"] if o.no_contact else []) + (
             ["exclusion from " + ", ".join(o.exclusion_zones)] if o.exclusion_zones else [])
-        rule_txt = str(info.get("breach_rule") or "")
-        if not rule_txt and rules is not None:
-            try:
-                rule_txt = rules.order_type(o.type).breach_summary
-            except Exception:  # an order type the rules file does not know: say so, do not guess
-                rule_txt = "the rules file has no entry for this order type"
-        mine = [b for b in findings.breaches if str(b.get("order")) in (o.reference, o.label)]
-        contact_n = int(info.get("contact_breaches", sum(1 for b in mine if b.get("kind") == "contact")))
-        zone_n = int(info.get("zone_breaches", sum(1 for b in mine if b.get("kind") == "exclusion-zone")))
-        by_status = info.get("by_identifier_status") or {}
+        ot = rules.order_type(o.type)
+        rule_txt = f"{ot.title}: {ot.breach_summary}"
+        order_law = [rules.provision(p).summary for p in ot.provisions]
+        contact_n = info.contact_breaches if info else 0
+        zone_n = info.zone_breaches if info else 0
+        by_status = (info.by_identifier_status if info else None) or {}
         status_txt = (" By the status of the identifier used: " + ", ".join(f"{k} {v}" for k, v in sorted(by_status.items()))
                       + ".") if by_status and contact_n else ""
         br.blocks.append(Para(
             f"Order {o.label} (against {m.party(o.against).name or o.against}, protecting "
             f"{m.party(o.protects).name or o.protects}) was in force from {uk_time(o.start)} to {end}, with conditions: "
             f"{', '.join(conds) or 'as recorded'}. {rule_txt}. The analysis found {_plural(contact_n, 'contact')} and "
-            f"{_plural(zone_n, 'presence')} in an exclusion zone while it was in force.{status_txt} Each breach is also "
-            "counted as a further incident of the course of conduct."))
-        if info.get("indirect_contacts"):
-            br.blocks.append(Para(f"{_plural(int(info['indirect_contacts']), 'contact')} with others in her network while "
-                                  f"the order was in force: {info.get('indirect_note', '')}."))
-        for a in list(o.assumptions) + list(info.get("assumptions") or []):
+            f"{_plural(zone_n, 'presence')} in an exclusion zone while it was in force.{status_txt}"
+            + (" Each breach is also counted as a further incident of the course of conduct." if ot.breach_is_incident
+               else "")))
+        for text in order_law:
+            br.blocks.append(Para(text, numbered=False))
+        if info and info.indirect_contacts:
+            br.blocks.append(Para(f"{_plural(info.indirect_contacts, 'contact')} with others in her network while "
+                                  f"the order was in force: {info.indirect_note}."))
+        for a in list(o.assumptions) + list(info.assumptions if info else ()):
             br.blocks.append(Para(f"Assumption: {a}.", numbered=False, emphasis=True))
-    b_rows = [[str(b.get("order") or ""), str(b.get("kind") or ""), b["uk_time"], str(len(b["event_ids"]))]
-              for b in findings.breaches]
+    b_rows = [[b.order, b.kind, uk_time(b.ts), str(len(b.event_ids))] for b in findings.breaches]
     b_rows, cap_note = _capped(b_rows, "breaches", produced.get("table:breaches"))
     if b_rows:
         br.blocks.append(Table(["Order", "Kind", "When (UK)", "Source records"], b_rows,
                                caption=f"Breaches (exhibit {produced.ref('table:breaches')})", widths=[1.6, 1.4, 1.8, 1.1]))
     if cap_note:
         br.blocks.append(Para(cap_note, numbered=False))
-    possible = _get(conduct, "possible_breaches", default=[])
+    possible = conduct.possible_breaches
     if possible:
         br.blocks.append(Para(
             f"A further {_plural(len(possible), 'possible breach', 'possible breaches')} rest only on evidence that cannot "
@@ -560,7 +550,7 @@ def _conduct_sections(inputs: ReportInputs, findings: Findings, produced: Produc
         "presence."))
     out.append(br)
 
-    warnings = [str(w) for w in _get(conduct, "warnings", default=[])]
+    warnings = list(conduct.warnings)
     if warnings:
         rev = Section("Points for the reviewer")
         rev.blocks.append(Bullets(warnings))
@@ -569,14 +559,14 @@ def _conduct_sections(inputs: ReportInputs, findings: Findings, produced: Produc
     prop = inputs.conduct_proposed
     if prop is not None:
         diffs = []
-        for key, label in (("incidents", "incidents"), ("threat_occasions", "threat occasions"), ("breaches", "breaches")):
-            a, b = len(conduct.get(key) or []), len(prop.get(key) or [])
-            if a != b:
-                diffs.append(f"{label} {b} instead of {a}")
-        last = _get(prop, "differences", "last_incident", default={})
-        if last and last.get("confirmed") != last.get("with_proposed"):
-            diffs.append(f"the last incident on {uk_date(last.get('with_proposed'))} instead of "
-                         f"{uk_date(last.get('confirmed'))}")
+        for label, n_now, n_with in (("incidents", len(conduct.incidents), len(prop.incidents)),
+                                     ("threat occasions", len(conduct.threat_occasions), len(prop.threat_occasions)),
+                                     ("breaches", len(conduct.breaches), len(prop.breaches))):
+            if n_now != n_with:
+                diffs.append(f"{label} {n_with} instead of {n_now}")
+        mine, theirs = conduct.s2a.last_incident, prop.s2a.last_incident
+        if mine and theirs and mine.day != theirs.day:
+            diffs.append(f"the last incident on {uk_date(theirs.day)} instead of {uk_date(mine.day)}")
         text = ("If the identity links that are proposed but not yet confirmed were accepted, the analysis would find "
                 + "; ".join(diffs) + ". Those links are not relied on above; an officer must confirm or reject them."
                 if diffs else "Identity links proposed but not yet confirmed would not change these findings.")

@@ -133,6 +133,11 @@ def _setup(doc: DocxDocument, st: Statement) -> None:
     red.font.color.rgb = RGBColor(0xB2, 0x18, 0x2B)
     right = header.add_run(f"    MG 11    URN {st.reference}")
     right.font.size = Pt(8)
+    if st.integrity_notice:  # the header is on every page
+        warn = section.header.add_paragraph().add_run(st.integrity_notice)
+        warn.bold = True
+        warn.font.size = Pt(8)
+        warn.font.color.rgb = RGBColor(0xB2, 0x18, 0x2B)
     footer = section.footer.paragraphs[0]
     footer.text = ""
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -159,6 +164,10 @@ def _setup(doc: DocxDocument, st: Statement) -> None:
 
 
 def _front(doc: DocxDocument, st: Statement) -> None:
+    if st.integrity_notice:
+        warn = doc.add_paragraph().add_run(st.integrity_notice)
+        warn.bold = True
+        warn.font.color.rgb = RGBColor(0xB2, 0x18, 0x2B)
     title = doc.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     r = title.add_run(st.title)

@@ -19,6 +19,7 @@ _CSS: Final = """
 body { font-family: Arial, 'Liberation Sans', 'DejaVu Sans', sans-serif; font-size: 10.5pt; color: #111;
        max-width: 180mm; margin: 0 auto; padding: 12px; line-height: 1.38; }
 .banner { background: #fdecea; border: 2px solid #b2182b; color: #8a1c1c; padding: 6px 10px; font-weight: bold; }
+@media print { .banner.integrity { position: fixed; top: 0; left: 0; right: 0; font-size: 8pt; } }
 .mg { border-collapse: collapse; width: 100%; margin: 8px 0; }
 .mg td { border: 1px solid #777; padding: 4px 8px; } .mg td.l { background: #e8edf3; font-weight: bold; width: 28%; }
 h1 { text-align: center; font-size: 16pt; margin: 10px 0 0 0; } .auth { text-align: center; font-size: 8.5pt; }
@@ -63,6 +64,7 @@ def render(st: Statement, path: Path) -> Path:
         "<!DOCTYPE html>", '<html lang="en-GB">', "<head>", '<meta charset="utf-8">',
         f"<title>Witness statement (DRAFT) {_e(st.reference)}</title>", f"<style>{_CSS}</style>", "</head>", "<body>",
         f'<div class="banner">{_e(DRAFT_NOTICE)}</div>',
+        *([f'<div class="banner integrity">{_e(st.integrity_notice)}</div>'] if st.integrity_notice else []),
         f"<h1>{_e(st.title)}</h1>", f'<div class="auth">({_e(st.authority)})</div>', '<table class="mg">',
     ]
     parts += [f'<tr><td class="l">{_e(k)}</td><td>{_e(v)}</td></tr>' for k, v in st.header]

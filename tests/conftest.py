@@ -91,3 +91,16 @@ def tree_digest(root: Path) -> dict[str, str]:
 def digest() -> Callable[[Path], dict[str, str]]:
     """``digest(folder)``: relative path → SHA-256 of every file under it."""
     return tree_digest
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The fuzz tests' outcomes (how many inputs, and what became of them), when they ran."""
+    import sys
+
+    stats = sys.modules.get("tests._fuzz_stats")
+    if stats is not None:
+        lines = stats.summary()
+        if lines:
+            terminalreporter.section("fuzz outcomes")
+            for line in lines:
+                terminalreporter.write_line(line)

@@ -198,14 +198,16 @@ def test_msisdn_other_party_cuts_a_whole_cgi_to_tac_eci(tmp_path: Path) -> None:
 
 
 def test_headers_that_fit_no_template_are_an_error_listing_them_and_the_nearest_template(tmp_path: Path) -> None:
-    rows = [["Calling Number", "Called Number", "Call Start", "Duration (s)", "Call Type", "IMEI"],
+    # "When" names no time role, so the meaning cannot be mapped either
+    rows = [["Calling Number", "Called Number", "When", "Duration (s)", "Call Type", "IMEI"],
             [TARGET, "07700900001", "01/03/2026 12:00", "5", "Voice", "1"]]
     path = write_csv(tmp_path / "odd.csv", rows)
     assert parsers.detect(path).INFO.name == "cdr"  # it looks like call data, so the CDR parser explains
     with pytest.raises(FormatError) as err:
         run(path)
     msg = str(err.value)
-    assert "'Call Start'" in msg and "'Calling Number'" in msg and "row 1" in msg
+    assert "'When'" in msg and "'Calling Number'" in msg and "row 1" in msg
+    assert "not certain: time:" in msg and "Best partial mapping: 'Calling Number' → a_party" in msg
     assert "Nearest template: 'calling-called'" in msg and "missing required: Start Date Time" in msg
     assert "--map FILE" in msg
 

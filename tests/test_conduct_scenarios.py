@@ -147,7 +147,7 @@ def test_the_s2a_deadline_is_exact(scenarios: dict[str, Scenario], name: str) ->
     if expected[-1]["date"] == s.truth["s2a"]["last_incident"]:
         assert s2a["last_incident"] == s.truth["s2a"]["last_incident"]
         assert s2a["deadline"] == s.truth["s2a"]["deadline"]
-        assert s2a["in_time"] == s.truth["s2a"]["in_time"]
+        assert s2a["in_time_at_charge_date"] == s.truth["s2a"]["in_time_at_charge_date"]
         assert s2a["charge_date"] == s.truth["s2a"]["charge_date"]
     assert s2a["last_incident"] == expected[-1]["date"]
     assert "DPP v Baker" in s2a["rule"] and "not legal advice" in s2a["notice"]

@@ -127,22 +127,22 @@ def test_a_confirmed_threat_counts_and_a_dismissed_one_never_does(case_dir: Path
     cands = [c for c in candidates_from(review.conduct()) if c.kind == "threat"]
     weak = next(c for c in cands if c.tier == 2)
     strong = next(c for c in cands if c.tier == 1)
-    dates = {t["date"] for t in review.conduct().threat_occasions}
+    dates = {t.date.isoformat() for t in review.conduct().threat_occasions}
     assert strong.date in dates and weak.date not in dates
     with pytest.raises(AtlasError, match="note is required"):
         decide_candidate(case, weak, "confirmed", note="")
     decide_candidate(case, weak, "confirmed", note="read in context: a threat to come to her home")
     decide_candidate(case, strong, "dismissed", note="quoting a film, per victim's statement")
     result = review.conduct()
-    occ = {t["date"]: t for t in result.threat_occasions}
-    assert occ[weak.date]["confirmed"] is True
-    assert strong.date not in occ or strong.event_id not in occ[strong.date]["event_ids"]
+    occ = {t.date.isoformat(): t for t in result.threat_occasions}
+    assert occ[weak.date].confirmed is True
+    assert strong.date not in occ or strong.event_id not in occ[strong.date].event_ids
     assert result.s4a["confirmed_threat_occasions"] >= 1
     again = {c.key: c for c in candidates_from(result)}
     assert again[weak.key].state == "confirmed" and again[strong.key].state == "dismissed"
     assert again[weak.key].decided_by == "DC 0000 Jo Analyst"
     decide_candidate(case, again[strong.key], "open", note="")
-    assert strong.date in {t["date"] for t in review.conduct().threat_occasions}
+    assert strong.date in {t.date.isoformat() for t in review.conduct().threat_occasions}
     assert find_candidate(list(again.values()), weak.id[:6]).key == weak.key
     assert find_candidate(list(again.values()), f"threat@{weak.event_ids[-1]}").key == weak.key
 

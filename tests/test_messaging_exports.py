@@ -318,8 +318,9 @@ def test_x_direct_messages_one_to_one_and_group(tmp_path: Path) -> None:
         {"messageCreate": {"reactions": [], "urls": [], "text": "who is this", "mediaUrls": [], "senderId": "3003",
                            "id": "3", "createdAt": "2026-03-01T09:02:00.000Z"}}]}}]))
     rows = parse(x_archive, group).events.select("kind", "sender", "recipients").rows()
-    assert rows == [("note", "x:id:2002", []), ("message", "x:id:2002", ["x:id:3003"]),
-                    ("message", "x:id:3003", ["x:id:2002"])]
+    # the snapshot names who was there when the owner joined: 1001 receives too
+    assert rows == [("note", "x:id:2002", []), ("message", "x:id:2002", ["x:id:1001", "x:id:3003"]),
+                    ("message", "x:id:3003", ["x:id:1001", "x:id:2002"])]
 
 
 def test_x_tweets_are_notes_with_reply_targets_and_id_handle_evidence(tmp_path: Path) -> None:

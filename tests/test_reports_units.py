@@ -145,31 +145,32 @@ def test_a_source_added_after_a_report_gets_the_next_reference(tmp_path: Path, a
     assert two["test_yyyymmdd_24hrs.txt"] == f"AO/{len(one) + 1}"
 
 
-def test_the_statement_says_so_when_the_conduct_analysis_is_missing(tmp_path: Path,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    import reports.inputs as inputs_mod
+def test_report_inputs_are_the_analyses_typed_results_with_no_fallback(tmp_path: Path) -> None:
+    """One door, typed fields: the conduct result, the graph, the ledger's links, the rules and
+    the exhibit numbers, as their own types; no 'unavailable' analyses, no import circle."""
+    import ast
 
-    real = inputs_mod._optional
+    from atlas.conduct import ConductResult
+    from atlas.conduct.records import Incident
+    from atlas.graph import ContactGraph
+    from atlas.rules import Rules
 
-    def without_conduct(module: str, attribute: str, unavailable: dict[str, str], label: str) -> Any:
-        if module == "atlas.conduct":
-            unavailable[label] = "atlas.conduct is not installed in this version (test)"
-            return None
-        return real(module, attribute, unavailable, label)
-
-    monkeypatch.setattr(inputs_mod, "_optional", without_conduct)
     case = make_case(tmp_path / "c", {VICTIM: [msg("2026-03-01 21:00", SUSPECT, VICTIM),
                                                msg("2026-03-02 21:00", SUSPECT, VICTIM)]})
-    from reports.build import build_reports
-
-    result = build_reports(case, tmp_path / "out")
-    text = "\n".join(p.text for p in Document(str(tmp_path / "out" / "statement.docx")).paragraphs)
-    assert "was not available in this version of the software. No finding on those matters is made" in text
-    assert "The s2A time limit" not in [p.text for p in Document(str(tmp_path / "out" / "statement.docx")).paragraphs]
-    assert "incidents" not in result.statement.facts
-    assert result.statement.facts["contacts_from_suspect"] == 2
-    assert not (tmp_path / "out" / "incidents.csv").exists()
-
+    inputs = gather(case)
+    assert isinstance(inputs.conduct, ConductResult) and isinstance(inputs.graph, ContactGraph)
+    assert isinstance(inputs.rules, Rules) and all(isinstance(i, Incident) for i in inputs.conduct.incidents)
+    assert inputs.s2a is inputs.conduct.s2a and inputs.s2a.as_of is None  # no --as-of: the undated verdict
+    assert set(inputs.exhibit_refs) == set(case.source_ids())
+    assert not hasattr(inputs, "unavailable")
+    reports = Path(__file__).resolve().parents[1] / "reports"
+    for name in ("inputs.py", "findings.py", "graph_view.py"):
+        tree = ast.parse((reports / name).read_text(encoding="utf-8"))
+        imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+        assert "importlib" not in {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}, name
+        if name == "inputs.py":
+            assert "graph_view" not in imported, "reports/inputs.py must not import reports/graph_view.py"
+    assert "fallback_graph" not in (reports / "graph_view.py").read_text(encoding="utf-8")
 
 def test_citations_keep_every_label_once_in_first_cited_order() -> None:
     c = Citations()
@@ -194,17 +195,21 @@ def test_docx_zip_entries_carry_a_fixed_time(tmp_path: Path) -> None:
     Document(str(tmp_path / "b.docx"))  # still a document python-docx (and Word) can open
 
 
-def test_without_as_of_no_output_quotes_the_current_date(tmp_path: Path) -> None:
+def test_without_as_of_no_output_quotes_the_current_date(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The s2A "days left" is measured from --as-of only; otherwise the outputs would change daily."""
     from datetime import date, timedelta
 
     from dateutil.relativedelta import relativedelta
 
+    import atlas.store.case as store_case
     from atlas.conduct import analyse
     from reports.build import build_reports
 
     today = date.today()
     last = today - relativedelta(months=6) + timedelta(days=10)  # the deadline is 10 days away: a warning today
+    # The sources were received (their ingest audit rows written) on an earlier day: the exhibit
+    # schedule states that date, which is a recorded fact, not the current date.
+    monkeypatch.setattr(store_case, "_now", lambda: f"{last + timedelta(days=1)}T09:00:00+00:00")
     case = make_case(tmp_path / "c", {VICTIM: [msg(f"{last - timedelta(days=3)} 20:00", SUSPECT, VICTIM),
                                                msg(f"{last} 12:00", SUSPECT, VICTIM)]})
     assert any(today.strftime("%d/%m/%Y") in w for w in analyse(case).to_json()["warnings"])  # the trap is armed

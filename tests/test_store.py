@@ -10,6 +10,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import stat
 from collections.abc import Callable
 from pathlib import Path
@@ -102,7 +103,7 @@ def test_replace_re_parses_with_the_current_parser(
     after = snapshot(case_dir)
     assert after["sources"].get_column("parser_version").to_list() == ["9.9.9"]
     assert_frame_equal(after["events"], before["events"])  # same file, same events, same ids
-    assert [e["action"] for e in Case.open(case_dir).audit_log()] == ["ingest", "ingest"]
+    assert [e["action"] for e in Case.open(case_dir).audit_log()] == ["ingest", "exhibit-number", "ingest"]  # numbered once, when first received
 
 
 # --- bad files leave the store exactly as it was ----------------------------------------
@@ -186,8 +187,11 @@ def test_a_folder_skips_what_it_cannot_read_but_a_named_file_must_be_read(
     (folder / "notes.txt").write_text("Shopping list\n", encoding="utf-8")
     (folder / "empty.txt").write_bytes(b"")
     (folder / ".hidden").write_text("x", encoding="utf-8")
-    outcomes = ingest_json(atlas, case_dir, folder)
+    run = atlas("ingest", case_dir, folder, "--json")
+    assert run.code == 3, run.err  # type: ignore[attr-defined]  # committed, but files were not read: listed
+    outcomes = json.loads(run.out)  # type: ignore[attr-defined]
     assert [(Path(str(o["path"])).name, o["status"], o["message"]) for o in outcomes] == [
+        (".hidden", "skipped", "hidden (the name begins with '.'): not read"),
         ("chat.txt", "ingested", ""),
         ("empty.txt", "skipped", "empty file"),
         ("notes.txt", "skipped", "format not recognised"),
@@ -265,7 +269,11 @@ def test_a_crash_after_the_swap_keeps_the_new_commit(case_dir: Path, whatsapp_sa
 def test_verify_passes_on_an_intact_case(case_dir: Path, whatsapp_samples: Path, atlas: Callable[..., object]) -> None:
     ingest_json(atlas, case_dir, whatsapp_samples / SAMPLE, whatsapp_samples / "test_mmddyy_24hrs.txt")
     run = atlas("verify", case_dir)
-    assert (run.code, run.out) == (0, "ok: 2 source(s) re-hashed, unchanged; records read = events + rejects for each\n")  # type: ignore[attr-defined]
+    assert run.code == 0  # type: ignore[attr-defined]
+    first, head = run.out.splitlines()  # type: ignore[attr-defined]
+    assert first == ("ok: 2 source(s) re-hashed, unchanged; 7 store file(s) match the manifest; audit log of 2 row(s) "
+                     "intact; records read = events + rejects for each")
+    assert re.fullmatch(r"audit head: [0-9a-f]{64} \(keep it: it proves later that nothing was rewritten\)", head)
 
 
 def test_verify_names_a_source_changed_after_ingest(
@@ -280,7 +288,7 @@ def test_verify_names_a_source_changed_after_ingest(
     report = json.loads(run.out)  # type: ignore[attr-defined]
     assert report["ok"] is False
     [problem] = report["problems"]
-    assert problem.startswith(f"{outcome['source_id']} {source}: SHA-256 changed (ingested {outcome['sha256']}, now ")
+    assert problem.startswith(f"source {outcome['source_id']} {source}: SHA-256 changed (ingested {outcome['sha256']}, now ")
 
 
 def test_verify_names_a_deleted_partition_and_reading_refuses_a_short_timeline(
@@ -291,7 +299,8 @@ def test_verify_names_a_deleted_partition_and_reading_refuses_a_short_timeline(
     partition.unlink()
     run = atlas("verify", case_dir)
     assert run.code == 1  # type: ignore[attr-defined]
-    assert run.out == f"CHANGED: {outcome['source_id']} {partition}: events partition is missing\n"  # type: ignore[attr-defined]
+    assert run.out == (f"CHANGED: {partition}: events partition of source {outcome['source_id']} is missing\n"  # type: ignore[attr-defined]
+                       f"CHANGED: {partition}: recorded in the manifest but missing\n")
     run = atlas("timeline", case_dir)
     assert run.code == 2  # type: ignore[attr-defined]
     assert run.err == (  # type: ignore[attr-defined]
@@ -348,6 +357,6 @@ def test_a_read_only_source_ingests_and_its_hashes_are_recorded(
     case = Case.open(case_dir)
     row = case.sources().row(0, named=True)
     assert (row["sha256"], row["size"], row["path"]) == (sha, len(content), str(source.resolve()))
-    [entry] = case.audit_log()
-    assert entry["action"] == "ingest"
+    entry, numbered = case.audit_log()
+    assert (entry["action"], numbered["action"]) == ("ingest", "exhibit-number")
     assert entry["detail"]["sha256"] == entry["detail"]["sha256_after"] == sha  # type: ignore[index]

@@ -4,9 +4,10 @@ on a small case whose s2A deadline depends on one alias link."""
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -273,10 +274,11 @@ def test_confirming_a_threat_candidate_reaches_the_conduct_result(case_copy: Pat
     from atlas.conduct import analyse  # what the statement and reports read
 
     result = analyse(Case.open(case_copy), as_of=AS_OF)
-    confirmed = [t for t in result.threat_occasions if t["confirmed"]]
+    confirmed = [t for t in result.threat_occasions if t.confirmed]
     assert len(confirmed) == 1 and result.s4a["confirmed_threat_occasions"] == 1
-    hit = next(h for h in result.threat_hits_for_review if h["decision"]["state"] == "confirmed")
-    assert hit["decision"]["by"] == "DC 0000 Jo Analyst" and cid.startswith("T")
+    hit = next(h for h in result.threat_hits_for_review if h.decision.state == "confirmed")
+    assert hit.decision.by == "DC 0000 Jo Analyst" and cid.startswith("T")
+    assert result.to_json()["threat_occasions"][0]["confirmed"] in (True, False)  # in the JSON every output reads
 
 
 def test_tagging_an_exhibit_numbers_it_and_the_exhibits_screen_lists_it(case_copy: Path) -> None:
@@ -311,6 +313,35 @@ def test_conversations_put_the_busiest_pair_first_and_open_its_thread(small_case
     assert "Daniel Sample (suspect)" in pairs.get_column("between")[0]
 
 
+# --- the s2A clock: the analysis's own verdict ------------------------------------------------
+
+def _clock(case_dir: Path, as_of: date) -> tuple[str, str]:
+    """The conduct screen's s2A panel and its header sub-title, once the analysis is shown."""
+    async def script(app: AtlasApp, pilot: Pilot[None]) -> tuple[str, str]:
+        await show(app, pilot, "5")
+        await until(pilot, lambda: "last incident" in text(app, "#clock"))
+        return text(app, "#clock"), app.screen.sub_title
+
+    return run(case_dir, script, as_of=as_of)  # type: ignore[no-any-return]
+
+
+def test_conduct_screen_shows_the_s2a_clock_with_its_rule(small_case: Path) -> None:
+    text_, sub_title = _clock(small_case, AS_OF)
+    truth = json.loads((small_case / "truth.json").read_text())
+    deadline = date.fromisoformat(truth["s2a"]["deadline"])
+    assert f"last day to lay     {deadline.strftime('%A %d/%m/%Y')}" in text_
+    assert "s127" in text_ and "not legal advice" in text_
+    assert sub_title.startswith("s2A: ") and f"last day {deadline.strftime('%A %d/%m/%Y')}" in sub_title
+
+
+def test_after_the_deadline_the_tui_header_and_clock_say_expired(small_case: Path) -> None:
+    truth = json.loads((small_case / "truth.json").read_text())
+    deadline = date.fromisoformat(truth["s2a"]["deadline"])
+    text_, sub_title = _clock(small_case, deadline + timedelta(days=1))
+    assert sub_title.startswith("s2A: EXPIRED")
+    assert f"expired on {deadline + timedelta(days=1):%d/%m/%Y}" in text_ and "in time" not in text_.split("rule")[0]
+
+
 # --- a case whose deadline turns on one link ------------------------------------------------
 
 def test_the_deadline_moves_on_every_screen_when_the_alias_is_confirmed(tmp_path: Path) -> None:
@@ -333,7 +364,7 @@ def test_the_deadline_moves_on_every_screen_when_the_alias_is_confirmed(tmp_path
         await until(pilot, lambda: "→" in text(app, "#impact"))
         impact = text(app, "#impact")
         assert "03/09/2026  →  02/11/2026   *" in impact  # s2A: last day to lay, before → after
-        assert "OUT OF TIME" in impact.split("verdict")[1].split("→")[0] and "in time" in impact.split("→")[-1]
+        assert "EXPIRED" in impact.split("verdict")[1].split("→")[0] and "in time" in impact.split("→")[-1]
         await pilot.press(*"same IMEI", "enter")
         await until(pilot, lambda: "02/11/2026" in text(app, "#headline"))
         after = {}
@@ -343,7 +374,7 @@ def test_the_deadline_moves_on_every_screen_when_the_alias_is_confirmed(tmp_path
         return before, after
 
     before, after = run(tmp_path / "case", script, as_of=date(2026, 10, 1))
-    assert all("last day to lay 03/09/2026" in h and "OUT OF TIME" in h for h in before.values())
+    assert all("last day to lay 03/09/2026" in h and "EXPIRED" in h for h in before.values())
     assert all("last day to lay 02/11/2026" in h and "in time" in h for h in after.values())
 
 

@@ -55,8 +55,14 @@ def test_public_sample_gives_chat_miners_messages_and_keeps_what_it_drops(
     assert run.code == 0, run.err  # type: ignore[attr-defined]
     [outcome] = json.loads(run.out)  # type: ignore[attr-defined]
     assert (outcome["status"], outcome["records_read"], outcome["events"], outcome["rejects"]) == ("ingested", 9, 9, 0)
-    # The data decides the day/month order in every layout: nothing assumed but the zone.
-    assert outcome["assumptions"] == ["wall-clock times read as Europe/London"]
+    # The data decides the day/month order in every layout: nothing assumed but the zone,
+    # and the group's membership from its two system lines (the creator is a member from
+    # the line that says so; the five who only write are members throughout).
+    assert outcome["assumptions"] == [
+        "group membership over time from 2 system line(s): each message's recipients are the members at that time "
+        "(not everyone ever seen). History: +12 345 578 created the group (line 6); You were added (line 7). No join "
+        "or leave line for Jahn Doe, John Doe, John Doe 🤓, John-John Doe, 🤓: taken as members throughout",
+        "wall-clock times read as Europe/London"]
 
     case = Case.open(case_dir)
     events = case.events().sort("source_ref").collect()
@@ -96,6 +102,12 @@ def test_public_sample_gives_chat_miners_messages_and_keeps_what_it_drops(
     first = messages.row(0, named=True)
     assert first["sender"] == f"name:{sid}:John Doe"
     assert first["recipients"] == [f"name:{sid}:{n}" for n in ("Jahn Doe", "John Doe 🤓", "John-John Doe", "🤓")]
+    # after the group was created, its creator (who never writes) receives the messages too
+    last = messages.filter(pl.col("source_ref") == "line 8").row(0, named=True)
+    assert last["recipients"] == [f"{p}:{sid}:{n}" for p, n in (
+        ("name", "Jahn Doe"), ("name", "John Doe"), ("name", "John-John Doe"), ("name", "🤓"))] + [
+        r for r in last["recipients"] if r.startswith("tel:")]
+    assert any(r.startswith("tel:") for r in last["recipients"])
     assert first["direction"] == "unknown"
 
 

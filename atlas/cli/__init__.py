@@ -53,10 +53,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def one_line(exc: BaseException) -> str:
     """An error as one line: messages quoting library errors may span several."""
-    return " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+    from atlas.source_walk import shown
+
+    return shown(" ".join(line.strip() for line in str(exc).splitlines() if line.strip()))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from atlas.permissions import owner_only
+
+    owner_only()  # everything this process writes is owner-only, whatever the umask it started with
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
@@ -75,6 +80,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("atlas: interrupted; the case store is unchanged by the interrupted step", file=sys.stderr)
         return 130
+    except Exception as exc:  # the last boundary: a bug is one line naming the place, never a traceback
+        if args.debug:
+            raise
+        from atlas.errors import describe_failure
+
+        print(f"atlas: internal error: {describe_failure(exc)}; run with --debug for the traceback", file=sys.stderr)
+        return 70
     finally:
         SESSION_OFFICER.reset(token)
 

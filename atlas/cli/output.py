@@ -15,9 +15,23 @@ from rich.table import Table
 def _default(value: object) -> object:
     if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, bytes):  # a path kept as bytes: shown with what is not UTF-8 escaped
+        return value.decode("utf-8", "backslashreplace")
     if isinstance(value, set | frozenset | tuple):
         return sorted(value) if isinstance(value, set | frozenset) else list(value)
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def as_of_date(value: str | None) -> date | None:
+    """``--as-of YYYY-MM-DD`` as a date (None when not given); a bad value is a one-line error."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        from atlas.errors import AtlasError
+
+        raise AtlasError(f"--as-of {value!r} is not a date (YYYY-MM-DD, e.g. 2026-11-22)") from exc
 
 
 def dumps(data: Any) -> str:

@@ -11,7 +11,7 @@ never merged.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,6 +22,7 @@ from atlas.contacts import match_rule
 from atlas.rules import Rules, load_rules
 from atlas.store import Case
 from atlas.store.manifest import Place
+from atlas.wording import plural
 
 from .behaviours import behaviours, publications
 from .breaches import find_breaches
@@ -34,9 +35,10 @@ from .locations import device_records
 from .options import ConductOptions
 from .parties import Cast, build_cast
 from .reciprocity import mark_mutual, mutual_periods, mutual_weeks, requests_to_stop
+from .records import Breach, Colocation, Gap, Incident, OrderSummary, PossibleBreach, ThreatHit, ThreatOccasion
 from .selection import night_expr, select_contacts
 from .threats import HIT_SCHEMA, Lexicon, load_lexicon, scan_texts
-from .time_limit import S2AClock, s2a_clock
+from .time_limit import LastIncident, S2AVerdict, s2a_verdict
 
 FORMAT = "atlas-conduct/1"
 
@@ -51,19 +53,20 @@ class ConductResult:
     as_of_basis: str
     suspect: dict[str, Any]
     targets: list[dict[str, Any]]
-    s2a: S2AClock
+    s2a: S2AVerdict
+    """The s2A verdict on ``as_of``: what the CLI, the reports and the TUI show."""
     s4a: dict[str, Any]
     course_of_conduct: dict[str, Any]
-    incidents: list[dict[str, Any]]
-    threat_occasions: list[dict[str, Any]]
-    threat_hits_for_review: list[dict[str, Any]]
-    breaches: list[dict[str, Any]]
-    possible_breaches: list[dict[str, Any]]
-    orders: list[dict[str, Any]]
-    colocations: list[dict[str, Any]]
+    incidents: tuple[Incident, ...]
+    threat_occasions: tuple[ThreatOccasion, ...]
+    threat_hits_for_review: tuple[ThreatHit, ...]
+    breaches: tuple[Breach, ...]
+    possible_breaches: tuple[PossibleBreach, ...]
+    orders: tuple[OrderSummary, ...]
+    colocations: tuple[Colocation, ...]
     covert_pattern: dict[str, Any]
     cell_site: list[dict[str, Any]]
-    gaps: list[dict[str, Any]]
+    gaps: tuple[Gap, ...]
     contact_profile: dict[str, Any]
     escalation: dict[str, Any]
     bursts: list[dict[str, Any]]
@@ -78,8 +81,21 @@ class ConductResult:
     options: dict[str, Any]
     contacts: pl.DataFrame = field(repr=False)
     """The de-duplicated contacts with their roles (not in the JSON; for reports)."""
+    s2a_undated: S2AVerdict | None = field(default=None, repr=False)
+    """The same verdict with no as-of day (the planned date against the deadline only), for
+    outputs that must not change from day to day (a report made without ``--as-of``)."""
+    warnings_undated: list[str] = field(default_factory=list, repr=False)
+    """:attr:`warnings` with the undated verdict's instead of the dated one's."""
     with_proposed: ConductResult | None = None
     proposed_identifiers: list[dict[str, Any]] = field(default_factory=list)
+
+    def undated(self) -> ConductResult:
+        """This result as an output that must not change from day to day shows it (a report
+        made without ``--as-of``): the undated s2A verdict and its warnings, and no sentence
+        that quotes the analysis date."""
+        return replace(self, s2a=self.s2a_undated or self.s2a, warnings=list(self.warnings_undated),
+                       assumptions=[a for a in self.assumptions if not a.startswith("as-of date ")],
+                       with_proposed=self.with_proposed.undated() if self.with_proposed is not None else None)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -97,16 +113,16 @@ class ConductResult:
             "s2a": self.s2a.to_json(),
             "s4a": self.s4a,
             "course_of_conduct": self.course_of_conduct,
-            "incidents": self.incidents,
-            "threat_occasions": self.threat_occasions,
-            "threat_hits_for_review": self.threat_hits_for_review,
-            "breaches": self.breaches,
-            "possible_breaches": self.possible_breaches,
-            "orders": self.orders,
-            "colocations": self.colocations,
+            "incidents": [i.to_json() for i in self.incidents],
+            "threat_occasions": [t.to_json() for t in self.threat_occasions],
+            "threat_hits_for_review": [h.to_json() for h in self.threat_hits_for_review],
+            "breaches": [b.to_json() for b in self.breaches],
+            "possible_breaches": [b.to_json() for b in self.possible_breaches],
+            "orders": [o.to_json() for o in self.orders],
+            "colocations": [c.to_json() for c in self.colocations],
             "covert_pattern": self.covert_pattern,
             "cell_site": self.cell_site,
-            "gaps": self.gaps,
+            "gaps": [g.to_json() for g in self.gaps],
             "contact_profile": self.contact_profile,
             "escalation": self.escalation,
             "bursts": self.bursts,
@@ -131,16 +147,15 @@ class ConductResult:
 
 def differences(confirmed: ConductResult, proposed: ConductResult) -> dict[str, Any]:
     """What the proposed links would add: never merged into the confirmed findings."""
-    c_days = {i["date"] for i in confirmed.incidents}
-    p_days = {i["date"] for i in proposed.incidents}
-    c_breach = {(b["order"], b["kind"], b["ts"]) for b in confirmed.breaches}
+    c_days = {i.date.isoformat() for i in confirmed.incidents}
+    p_days = {i.date.isoformat() for i in proposed.incidents}
+    c_breach = {(b.order, b.kind, b.ts) for b in confirmed.breaches}
     return {
         "extra_incident_dates": sorted(p_days - c_days),
-        "extra_breaches": [b for b in proposed.breaches if (b["order"], b["kind"], b["ts"]) not in c_breach],
-        "extra_threat_dates": sorted({t["date"] for t in proposed.threat_occasions}
-                                     - {t["date"] for t in confirmed.threat_occasions}),
-        "last_incident": {"confirmed": confirmed.s2a.last_incident.isoformat() if confirmed.s2a.last_incident else None,
-                          "with_proposed": proposed.s2a.last_incident.isoformat() if proposed.s2a.last_incident else None},
+        "extra_breaches": [b.to_json() for b in proposed.breaches if (b.order, b.kind, b.ts) not in c_breach],
+        "extra_threat_dates": sorted({t.date.isoformat() for t in proposed.threat_occasions}
+                                     - {t.date.isoformat() for t in confirmed.threat_occasions}),
+        "last_incident": {"confirmed": _day(confirmed.s2a.last_incident), "with_proposed": _day(proposed.s2a.last_incident)},
         "deadline": {"confirmed": confirmed.s2a.deadline.isoformat() if confirmed.s2a.deadline else None,
                      "with_proposed": proposed.s2a.deadline.isoformat() if proposed.s2a.deadline else None},
         "note": "these differences rest on identity links still awaiting a decision: confirm or reject them "
@@ -149,6 +164,10 @@ def differences(confirmed: ConductResult, proposed: ConductResult) -> dict[str, 
 
 
 # --- helpers -------------------------------------------------------------------------
+
+def _day(last: LastIncident | None) -> str | None:
+    return last.day.isoformat() if last else None
+
 
 def _iso(v: Any) -> Any:
     if isinstance(v, datetime | date):
@@ -294,25 +313,32 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, option
     dates = [date.fromisoformat(i["date"]) for i in incident_list]
     gaps = long_gaps(dates, options.gap_days)
     last_date, last_ts, last_events = last_item(items)
-    clock = s2a_clock(rules, last_incident=last_date, last_incident_ts=last_ts, last_incident_event_ids=last_events,
-                      as_of=as_of, as_of_basis=as_of_basis, charge_date=manifest.charge_date, warn_days=options.warn_days,
-                      threat_occasions=len(threat_occ))
+    last = LastIncident(day=last_date, ts=last_ts, event_ids=tuple(sorted(last_events))) if last_date else None
+    notes: list[str] = []
     if last_ts is not None:
         local = last_ts.astimezone(tz)
         if local.date() != last_ts.date():
-            clock.warnings.append(
+            notes.append(
                 f"the last incident is at {local:%H:%M} {local.tzname()} on {local:%d/%m/%Y}, which is "
                 f"{last_ts:%d/%m/%Y} in UTC: the UK local date is used")
         bases = contacts.filter(pl.col("event_ids").list.set_intersection(pl.lit(last_events)).list.len() > 0) \
             .get_column("ts_bases").explode().drop_nulls().unique().to_list() if contacts.height else []
         if set(bases) & {"local", "ambiguous", "nonexistent"} and (local.hour == 0 or local.hour == 23):
-            clock.warnings.append(
+            notes.append(
                 "the last incident is within an hour of midnight and its time was converted from a wall-clock "
                 "time with an assumed zone: check the source's time zone before relying on its date")
     if gaps:
-        clock.warnings.append(
-            f"{len(gaps)} gap(s) longer than {options.gap_days} days between incidents: if a court found the course "
-            "of conduct broken, the earlier incidents would not be part of it (the deadline still runs from the last incident)")
+        notes.append(
+            f"{plural(len(gaps), 'gap')} longer than {options.gap_days} days between incidents: if a court found the "
+            "course of conduct broken, the earlier incidents would not be part of it (the deadline still runs from "
+            "the last incident)")
+
+    def verdict(day: date | None) -> S2AVerdict:
+        return s2a_verdict(rules, last_incident=last, charge_date=manifest.charge_date, as_of=day,
+                           as_of_basis=as_of_basis if day else "", warn_days=options.warn_days,
+                           threat_occasions=len(threat_occ)).with_warnings(*notes)
+
+    clock, undated = verdict(as_of), verdict(None)
 
     prof = profile(contacts, options)
     per_target = per_target_occasions(items)
@@ -334,7 +360,7 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, option
     distress[2] |= {"value": len(burst_list), "detail": f"{len(burst_list)} burst(s) of at least "
                     f"{options.burst_min_contacts} contacts within {options.burst_window_minutes} min"}
     s4a_section = {
-        "offence": s4a.section, "mode_of_trial": s4a.mode_of_trial,
+        "offence": s4a.section, "short": s4a.short, "mode_of_trial": s4a.mode_of_trial,
         "threat_occasions": len(threat_occ), "threshold": threshold,
         "confirmed_threat_occasions": sum(1 for t in threat_occ if t["confirmed"]),
         "threat_indicator_met": len(threat_occ) >= threshold,
@@ -362,7 +388,8 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, option
         "notice": rules.notice,
     }
 
-    warnings = list(clock.warnings)
+    warnings: list[str] = []
+    warnings += [o["law_warning"] for o in order_summaries if o.get("law_warning")]
     if prof["reciprocity"]["two_way"]:
         warnings.append(
             f"the contact is largely two-way: the victim or her network started {prof['reciprocity']['targets_to_suspect']} "
@@ -406,6 +433,7 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, option
     colocations.sort(key=lambda c: (c["start"], c["kind"]))
     covert = covert_pattern(near, lambda t: t.astimezone(tz).date(), options)
 
+    s2a_rule = rules.offence("pha-s2a")
     assumptions = [
         f"identity view: {cast.view} ({'case.toml attributions and confirmed links only' if cast.view == 'confirmed' else 'including links still only proposed: not findings until confirmed'})",
         f"the conduct analysed is from {cast.suspect} to {cast.target_basis}; calls to {', '.join(options.authority_identifiers) or 'no police numbers'} are listed as possible vexatious reports",
@@ -415,9 +443,9 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, option
         f"dates are UK local dates ({zone}); times are stored in UTC and converted with the zone rules in force (GMT/BST)",
         f"night-time = {options.night_label}",
         f"as-of date {as_of.isoformat()}: {as_of_basis}",
-        "the s2A clock applies to the summary-only offence; " + "; ".join(
-            f"{o.section} is {o.mode_of_trial} with no such limit" for o in rules.offences
-            if o.mode_of_trial == "either-way" and o.id != "pha-s4"),
+        f"the {s2a_rule.short} clock applies to {s2a_rule.section}, {rules.mode(s2a_rule.mode_of_trial).plain}; " + "; ".join(
+            f"{o.section} is {rules.mode(o.mode_of_trial).plain} with {rules.time_limit(o.time_limit).plain}"
+            for o in rules.offences if not rules.time_limit(o.time_limit).limited and o.id != "pha-s4"),
         f"legal rules: {rules.meta.name} version {rules.version} ({rules.provenance()['rules_file']}, sha256 {rules.sha256[:16]}…)",
         f"threat lexicon version {lexicon.version} (sha256 {lexicon.sha256[:16]}…): only 'strong' patterns count; idioms are blanked first; every hit needs a person to confirm it",
         f"presence: a position counts when its reported point is inside the place's radius and it states an accuracy; each episode says whether the accuracy circles lie wholly inside or straddle the boundary; positions with no stated accuracy, or just outside with a circle reaching in, are possible presence only; positions with stated accuracy worse than {options.max_accuracy_m:.0f} m are not used",
@@ -428,13 +456,17 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, option
     ]
     return ConductResult(
         view=cast.view, case_reference=manifest.reference, as_of=as_of, as_of_basis=as_of_basis, suspect=suspect,
-        targets=targets, s2a=clock, s4a=s4a_section, course_of_conduct=coc, incidents=incident_list,
-        threat_occasions=threat_occ, threat_hits_for_review=review, breaches=breaches, possible_breaches=possible,
-        orders=order_summaries, colocations=colocations, covert_pattern=covert.to_json(),
-        cell_site=[_iso(c) for c in serving], gaps=gaps, contact_profile=prof, escalation=trend(
+        targets=targets, s2a=clock, s2a_undated=undated, s4a=s4a_section, course_of_conduct=coc,
+        incidents=tuple(Incident.of(i) for i in incident_list),
+        threat_occasions=tuple(ThreatOccasion.of(t) for t in threat_occ),
+        threat_hits_for_review=tuple(ThreatHit.of(h) for h in review),
+        breaches=tuple(Breach.of(b) for b in breaches), possible_breaches=tuple(PossibleBreach.of(b) for b in possible),
+        orders=tuple(OrderSummary.of(o) for o in order_summaries), colocations=tuple(Colocation.of(c) for c in colocations),
+        covert_pattern=covert.to_json(), cell_site=[_iso(c) for c in serving], gaps=tuple(Gap.of(g) for g in gaps), contact_profile=prof, escalation=trend(
             counted.filter(pl.col("role") == "conduct")),
         bursts=burst_list, identity_changes=ident, behaviours=behaviour_list, mutual_periods=mutual,
-        requests_to_stop=requests_to_stop(contacts), warnings=warnings,
+        requests_to_stop=requests_to_stop(contacts), warnings=[*clock.warnings, *warnings],
+        warnings_undated=[*undated.warnings, *warnings],
         assumptions=assumptions, rules=rules.provenance(), lexicon=lexicon.provenance(), options=options.to_json(),
         contacts=contacts,
     )

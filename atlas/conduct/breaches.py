@@ -77,7 +77,15 @@ def find_breaches(
             "exclusion_zones": list(order.exclusion_zones), "conditions": order.conditions,
             "breach_rule": rule, "order_citation": ot.citation, "breach_counts_as_incident": ot.breach_is_incident,
             "assumptions": list(order.assumptions),
+            "law": [rules.provision(p).summary for p in ot.provisions],
         }
+        if ot.depends_on:
+            needed = rules.provision(ot.depends_on)
+            if needed.in_force_on(order.start.astimezone(ZoneInfo(zone)).date()) is False:
+                summary["law_warning"] = (
+                    f"the order starts on {order.start.astimezone(ZoneInfo(zone)):%d/%m/%Y}, before {needed.title} "
+                    f"applied anywhere ({needed.status} from {needed.in_force_from:%d/%m/%Y}; {needed.citation}): "
+                    "check the order's type and date")
         if order.against != cast.suspect:
             summary["note"] = f"not analysed: the order is against {order.against}, the analysis is of {cast.suspect}"
             summaries.append(summary)

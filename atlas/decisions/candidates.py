@@ -21,6 +21,7 @@ from atlas.store import Case
 
 if TYPE_CHECKING:
     from atlas.conduct import ConductResult
+    from atlas.conduct.records import ThreatHit
 
 CandidateState = Literal["open", "confirmed", "dismissed"]
 CANDIDATE_STATES: Final = ("confirmed", "dismissed", "open")
@@ -72,24 +73,21 @@ class Candidate:
 
 def candidates_from(result: ConductResult) -> list[Candidate]:
     """The candidates of a conduct result (one per key; several patterns on one record merge)."""
-    merged: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    merged: dict[tuple[str, str], list[ThreatHit]] = {}
     for hit in result.threat_hits_for_review:
-        cand = hit.get("candidate") or {}
-        if not cand.get("kind") or not cand.get("event_id"):
-            continue
-        merged.setdefault((cand["kind"], cand["event_id"]), []).append(hit)
+        if hit.candidate is not None:
+            merged.setdefault((hit.candidate.kind, hit.candidate.event_id), []).append(hit)
     out = []
     for (kind, event_id), hits in merged.items():
         first = hits[0]
-        tier = 1 if any(h["kind"] == "threat" and h["strength"] == "strong" for h in hits) else 2
-        decision = first.get("decision") or {}
+        tier = 1 if any(h.kind == "threat" and h.strength == "strong" for h in hits) else 2
         explanation = "; ".join(dict.fromkeys(
-            f"lexicon pattern {h['pattern']} ({h['category']}, {h['strength']}) matched «{h['matched']}»" for h in hits))
+            f"lexicon pattern {h.pattern} ({h.category}, {h.strength}) matched «{h.matched}»" for h in hits))
         out.append(Candidate(
-            kind=kind, event_id=event_id, event_ids=tuple(first["event_ids"]), tier=tier, score=None,
-            explanation=explanation, ts=first["ts"], date=first["date"], context=first["context"],
-            state=decision.get("state") or "open", decided_by=decision.get("by"), decided_at=decision.get("at"),
-            note=decision.get("note") or "", patterns=tuple(dict.fromkeys(h["pattern"] for h in hits)),
+            kind=kind, event_id=event_id, event_ids=tuple(first.event_ids), tier=tier, score=None,
+            explanation=explanation, ts=first.ts.isoformat(), date=first.date.isoformat(), context=first.context,
+            state=first.decision.state, decided_by=first.decision.by,  # type: ignore[arg-type]
+            decided_at=first.decision.at, note=first.decision.note, patterns=tuple(dict.fromkeys(h.pattern for h in hits)),
         ))
     return sorted(out, key=lambda c: (c.ts, c.kind, c.event_id))
 

@@ -64,7 +64,7 @@ def target_of(case: Case, value: str) -> str:
 
 
 def _number(case: Case, target: str) -> int:
-    from reports.exhibits import assign_numbers  # the one numbering of exhibits (sources, products, tags)
+    from atlas.exhibits import assign_numbers  # the one numbering of exhibits (sources, products, tags)
 
     return assign_numbers(case, [(target, "tagged-" + target.split(":", 1)[0])])[target]
 

@@ -24,6 +24,7 @@ import polars as pl
 
 from atlas.graph import ContactGraph, EventIds
 from atlas.normalise.times import uk_display
+from atlas.spreadsheet_safety import neutralise
 
 LIST_SEPARATOR = "; "
 """Lists in GraphML and CSV cells. Not a space: source references contain spaces
@@ -103,7 +104,7 @@ def write_csv(cg: ContactGraph, path: Path) -> Path:
             "last_utc": _scalar(d["last"]), "first_uk": uk_display(d["first"]), "last_uk": uk_display(d["last"]),
             "event_ids": _scalar(d["event_ids"]),
         })
-    pl.DataFrame(rows, schema=_CSV_SCHEMA).write_csv(path)
+    neutralise(pl.DataFrame(rows, schema=_CSV_SCHEMA)).write_csv(path)
     return path
 
 

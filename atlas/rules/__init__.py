@@ -33,6 +33,9 @@ BREACH_KINDS: Final = ("offence", "contempt", "not-an-offence")
 MONTH_END_POLICIES: Final = ("clamp",)
 RUNS_FROM: Final = ("last-incident",)
 OCCASION_GROUPINGS: Final = ("calendar-day", "session")
+PROVISION_STATUSES: Final = ("in-force", "piloted", "commenced-in-stages", "unchanged", "not-enacted")
+"""What a [[provision]] says about the law: in force, in force in pilot areas only, commenced in stages,
+a rule stated as unchanged (to answer a question users ask), or proposed and not enacted."""
 
 
 class RulesError(AtlasError):
@@ -53,6 +56,8 @@ class ModeOfTrial:
     id: str
     description: str
     citation: str
+    plain: str = ""
+    """How a sentence says it: ``triable summarily only``."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,12 @@ class TimeLimit:
     month_end: str | None = None
     runs_from_citation: str = ""
     month_citation: str = ""
+    last_day_note: str = ""
+    """What to do when the last day is a weekend or a bank holiday (the law gives no extension)."""
+    plain: str = ""
+    """The rule in a sentence: ``an information must be laid within six calendar months …``."""
+    provisions: tuple[str, ...] = ()
+    """[[provision]] ids that say whether this limit has changed (e.g. that it has not)."""
 
     @property
     def limited(self) -> bool:
@@ -92,6 +103,10 @@ class Offence:
     threat_occasions: int | None = None
     threat_occasions_citation: str = ""
     distress_citation: str = ""
+    examples_citation: str = ""
+    """Where the Act lists examples of the conduct (s2A(3) for stalking)."""
+    short: str = ""
+    """The name people use in headings: ``s2A``."""
 
 
 @dataclass(frozen=True)
@@ -124,12 +139,60 @@ class OrderType:
     breach_citation: str
     breach_max_penalty: str
     breach_is_incident: bool
+    provisions: tuple[str, ...] = ()
+    """[[provision]] ids that bear on this order (a new way of making it, a pilot), with when they apply."""
+    depends_on: str = ""
+    """The [[provision]] without which this order type does not exist (an order dated before it is flagged)."""
 
     @property
     def breach_summary(self) -> str:
         what = {"offence": "a criminal offence", "contempt": "dealt with as contempt, not an offence",
                 "not-an-offence": "not itself an offence (evidence of risk)"}[self.breach]
         return f"breach is {what} ({self.breach_citation})"
+
+
+@dataclass(frozen=True)
+class Provision:
+    """A provision of the law and whether (and from when) it is in force, as data."""
+
+    id: str
+    title: str
+    act: str
+    status: str
+    citation: str
+    note: str
+    royal_assent: date | None = None
+    in_force_from: date | None = None
+    commencement: str = ""
+    areas: str = ""
+
+    @property
+    def summary(self) -> str:
+        """One sentence: what, whether in force and from when, and the citation."""
+        when = {
+            "in-force": f"in force{f' from {self.in_force_from:%d/%m/%Y}' if self.in_force_from else ''}",
+            "piloted": f"piloted from {self.in_force_from:%d/%m/%Y}" if self.in_force_from else "piloted",
+            "commenced-in-stages": (f"commenced in stages from {self.in_force_from:%d/%m/%Y}" if self.in_force_from
+                                    else "commenced in stages"),
+            "unchanged": "unchanged",
+            "not-enacted": "not enacted",
+        }[self.status]
+        parts = [f"{self.title}: {when}"]
+        if self.areas:
+            parts.append(f"in {self.areas}")
+        if self.royal_assent:
+            parts.append(f"(Royal Assent {self.royal_assent:%d/%m/%Y})")
+        return " ".join(parts) + f". {self.note} ({self.citation})"
+
+    def in_force_on(self, day: date) -> bool | None:
+        """Whether the provision was in force on ``day`` (None: the file cannot say)."""
+        if self.status in ("not-enacted",):
+            return False
+        if self.status == "unchanged":
+            return True
+        if self.in_force_from is None:
+            return None
+        return day >= self.in_force_from
 
 
 @dataclass(frozen=True)
@@ -143,6 +206,7 @@ class Rules:
     order_types: tuple[OrderType, ...]
     path: str
     sha256: str
+    provisions: tuple[Provision, ...] = ()
 
     @property
     def version(self) -> str:
@@ -173,6 +237,18 @@ class Rules:
                 return o
         raise RulesError(f"{self.path}: no rule for order type {order_type!r}")
 
+    def provision(self, provision_id: str) -> Provision:
+        for p in self.provisions:
+            if p.id == provision_id:
+                return p
+        raise RulesError(f"{self.path}: no provision {provision_id!r}")
+
+    def mode(self, mode_id: str) -> ModeOfTrial:
+        for m in self.modes:
+            if m.id == mode_id:
+                return m
+        raise RulesError(f"{self.path}: no mode of trial {mode_id!r}")
+
     def behaviour(self, behaviour_id: str) -> Behaviour:
         for b in self.behaviours:
             if b.id == behaviour_id:
@@ -187,32 +263,43 @@ class Rules:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["meta"]["reviewed"] = self.meta.reviewed.isoformat()
+        for p in data["provisions"]:
+            for key in ("royal_assent", "in_force_from"):
+                p[key] = p[key].isoformat() if p[key] else None
         return data
 
 
 # --- loading and validation ------------------------------------------------------------
 
 _SPECS: Final[dict[str, tuple[type, dict[str, type], tuple[str, ...]]]] = {
-    "mode_of_trial": (ModeOfTrial, {"id": str, "description": str, "citation": str}, ("id", "description", "citation")),
+    "mode_of_trial": (ModeOfTrial, {"id": str, "description": str, "citation": str, "plain": str},
+                      ("id", "description", "citation", "plain")),
     "time_limit": (
         TimeLimit,
         {"id": str, "title": str, "applies_to_mode": str, "citation": str, "description": str, "months": int,
-         "unit": str, "runs_from": str, "month_end": str, "runs_from_citation": str, "month_citation": str},
-        ("id", "title", "applies_to_mode", "citation", "description"),
+         "unit": str, "runs_from": str, "month_end": str, "runs_from_citation": str, "month_citation": str,
+         "last_day_note": str, "plain": str, "provisions": list},
+        ("id", "title", "applies_to_mode", "citation", "description", "plain"),
     ),
     "offence": (
         Offence,
         {"id": str, "title": str, "section": str, "mode_of_trial": str, "time_limit": str, "max_penalty": str,
          "citation": str, "elements": str, "threat_occasions": int, "threat_occasions_citation": str,
-         "distress_citation": str},
-        ("id", "title", "section", "mode_of_trial", "time_limit", "max_penalty", "citation", "elements"),
+         "distress_citation": str, "examples_citation": str, "short": str},
+        ("id", "title", "section", "mode_of_trial", "time_limit", "max_penalty", "citation", "elements", "short"),
     ),
     "behaviour": (Behaviour, {"id": str, "title": str, "citation": str}, ("id", "title", "citation")),
     "order_type": (
         OrderType,
         {"type": str, "title": str, "made_by": str, "citation": str, "breach": str, "breach_citation": str,
-         "breach_max_penalty": str, "breach_is_incident": bool},
+         "breach_max_penalty": str, "breach_is_incident": bool, "provisions": list, "depends_on": str},
         ("type", "title", "made_by", "citation", "breach", "breach_citation", "breach_max_penalty", "breach_is_incident"),
+    ),
+    "provision": (
+        Provision,
+        {"id": str, "title": str, "act": str, "status": str, "citation": str, "note": str, "royal_assent": date,
+         "in_force_from": date, "commencement": str, "areas": str},
+        ("id", "title", "act", "status", "citation", "note"),
     ),
 }
 _META: Final = {"name": str, "version": str, "reviewed": date, "jurisdiction": str, "notice": str}
@@ -237,11 +324,14 @@ def _checked(path: Path, where: str, raw: object, spec: dict[str, type], require
         ok = isinstance(value, want) and not (want is not bool and isinstance(value, bool))
         if want is date and not isinstance(value, date):
             ok = False
+        if want is list and ok and not all(isinstance(v, str) and v.strip() for v in value):
+            ok = False
         if not ok:
-            raise RulesError(f"{path}: {where}: {key} should be {want.__name__}, got {value!r}")
+            kind = "a list of ids" if want is list else want.__name__
+            raise RulesError(f"{path}: {where}: {key} should be {kind}, got {value!r}")
         if isinstance(value, str) and not value.strip():
             raise RulesError(f"{path}: {where}: {key} is empty")
-    return dict(raw)
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()}
 
 
 def parse_rules(text: str, path: Path) -> Rules:
@@ -283,6 +373,20 @@ def parse_rules(text: str, path: Path) -> Rules:
             out.append(cls(**entry))
         tables[table] = out
 
+    provision_ids = {p.id for p in tables["provision"]}
+    for p in tables["provision"]:
+        if p.status not in PROVISION_STATUSES:
+            raise RulesError(f"{path}: provision {p.id!r}: status must be one of {', '.join(PROVISION_STATUSES)}")
+        if p.status in ("piloted", "commenced-in-stages") and p.in_force_from is None:
+            raise RulesError(f"{path}: provision {p.id!r}: a {p.status} provision needs in_force_from")
+    linked = [(f"time limit {t.id!r}", t.provisions) for t in tables["time_limit"]]
+    linked += [(f"order type {o.type!r}", (*o.provisions, *([o.depends_on] if o.depends_on else [])))
+               for o in tables["order_type"]]
+    for where, ids in linked:
+        unknown = [i for i in ids if i not in provision_ids]
+        if unknown:
+            raise RulesError(f"{path}: {where}: unknown provision(s) {', '.join(unknown)}")
+
     modes = {m.id for m in tables["mode_of_trial"]}
     limits = {t.id: t for t in tables["time_limit"]}
     for t in limits.values():
@@ -297,8 +401,9 @@ def parse_rules(text: str, path: Path) -> Rules:
                 raise RulesError(f"{path}: time limit {t.id!r}: runs_from must be one of {', '.join(RUNS_FROM)}")
             if t.month_end not in MONTH_END_POLICIES:
                 raise RulesError(f"{path}: time limit {t.id!r}: month_end must be one of {', '.join(MONTH_END_POLICIES)}")
-            if not t.runs_from_citation or not t.month_citation:
-                raise RulesError(f"{path}: time limit {t.id!r}: a limit needs runs_from_citation and month_citation")
+            if not t.runs_from_citation or not t.month_citation or not t.last_day_note:
+                raise RulesError(f"{path}: time limit {t.id!r}: a limit needs runs_from_citation, month_citation "
+                                 "and last_day_note")
     for o in tables["offence"]:
         if o.mode_of_trial not in modes:
             raise RulesError(f"{path}: offence {o.id!r}: unknown mode of trial {o.mode_of_trial!r}")
@@ -327,7 +432,7 @@ def parse_rules(text: str, path: Path) -> Rules:
     return Rules(
         meta=meta, modes=tuple(tables["mode_of_trial"]), time_limits=tuple(tables["time_limit"]),
         offences=tuple(tables["offence"]), course_of_conduct=coc, behaviours=tuple(tables["behaviour"]),
-        order_types=tuple(tables["order_type"]), path=str(path),
+        order_types=tuple(tables["order_type"]), provisions=tuple(tables["provision"]), path=str(path),
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
     )
 
@@ -348,6 +453,6 @@ def load_rules(path: Path | str | None = None) -> Rules:
 
 
 __all__ = [
-    "DEFAULT_RULES", "Behaviour", "CourseOfConduct", "Meta", "ModeOfTrial", "Offence", "OrderType", "Rules",
+    "DEFAULT_RULES", "Behaviour", "CourseOfConduct", "Meta", "ModeOfTrial", "Offence", "OrderType", "Provision", "Rules",
     "RulesError", "TimeLimit", "load_rules", "parse_rules",
 ]

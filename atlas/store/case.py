@@ -8,7 +8,9 @@ Layout of a case folder::
     store/rejects/<source_id>.parquet
     store/evidence/<source_id>.parquet  identity evidence found in the source
     store/extra/<table>/<source_id>.parquet  reference tables (e.g. cell sites)
-    store/atlas.sqlite             decisions (links, exhibits, tags) + audit log
+    store/atlas.sqlite             decisions (links, exhibits, tags) + audit log (a hash chain)
+    store/manifest.json            SHA-256 of sources.parquet and every partition, and the
+                                   audit chain's head (atlas.store.integrity)
 
 A partition counts only once ``sources.parquet`` lists its source: new partitions
 are written under a staging folder, moved into place, and only then is a new
@@ -20,6 +22,14 @@ if the swap of ``sources.parquet`` never happened, the next open of the case put
 them back (as SQLite does with a hot journal), so even a replace interrupted by a
 crash reads exactly as before. Each source is its own partition so a batch of
 cases can be spread across workers by the same functions that run here.
+
+The audit rows of a commit (one ``ingest`` row per source) are part of the commit: they
+are written to the journal before anything becomes visible, inserted in a SQLite
+transaction opened (with a timeout, before anything moves) ahead of the swap, and
+committed right after it. If a crash falls between the swap and that SQLite commit,
+the next open finds the journal, sees the swap happened, and writes the rows (roll
+forward): committed data never lacks its audit row, and a locked database stops a
+commit before it becomes visible, with a clear message, never after.
 """
 
 from __future__ import annotations
@@ -29,13 +39,14 @@ import json
 import os
 import shutil
 import sqlite3
+import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final
+from typing import Final, cast
 
 import polars as pl
 
@@ -45,8 +56,21 @@ from atlas.model import (
     IDENTITY_EVIDENCE_SCHEMA,
     REJECT_SCHEMA,
     SOURCE_SCHEMA,
+    conform,
 )
+from atlas.permissions import owner_only, restrict_folder
 from atlas.store.hashing import sha256_file
+from atlas.store.integrity import (
+    MANIFEST_FILE,
+    StoreManifest,
+    append_row,
+    chain_end,
+    ensure_chain_columns,
+    manifest_lock,
+    read_manifest,
+    with_head,
+    write_manifest,
+)
 from atlas.store.manifest import Manifest, load_manifest
 from atlas.store.officer import Officer, current_officer
 
@@ -60,7 +84,10 @@ CREATE TABLE IF NOT EXISTS audit (
     at TEXT NOT NULL,
     actor TEXT NOT NULL,
     action TEXT NOT NULL,
-    detail TEXT NOT NULL
+    detail TEXT NOT NULL,
+    commit_hash TEXT NOT NULL DEFAULT '',
+    prev_hash TEXT NOT NULL DEFAULT '',
+    row_hash TEXT NOT NULL DEFAULT ''
 );
 """
 
@@ -71,14 +98,44 @@ instead of 26 MB at Polars' default level 3, and the write takes ~20 % less time
 store write is the largest single step of a big ingest). Readers are unaffected."""
 
 
-def _write_parquet(frame: pl.DataFrame, path: Path) -> None:
+SEALED_KEY: Final = "atlas.sealed"
+"""Metadata in ``sources.parquet`` written by a store that keeps ``manifest.json``: without
+it a missing manifest is a store from before sealing; with it, a deleted manifest."""
+
+
+def db_timeout() -> float:
+    """How long to wait for a locked ``atlas.sqlite`` (``ATLAS_DB_TIMEOUT`` seconds, default 30)."""
+    try:
+        return max(0.0, float(os.environ.get("ATLAS_DB_TIMEOUT", "30")))
+    except ValueError:
+        return 30.0
+
+
+def lock_timeout() -> float:
+    """How long a commit waits for another atlas process writing the same case (``ATLAS_LOCK_TIMEOUT``, default 60 s)."""
+    try:
+        return max(0.0, float(os.environ.get("ATLAS_LOCK_TIMEOUT", "60")))
+    except ValueError:
+        return 60.0
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _is_locked(exc: sqlite3.Error) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc).lower()
+
+
+def _write_parquet(frame: pl.DataFrame, path: Path, metadata: dict[str, str] | None = None) -> None:
     """zstd keeps a case small (1/7 of a CDR CSV); column statistics are left out because
     each source is its own partition and analyses read whole cases (saves ~30 % of the write).
     Same frame, same bytes: the writer is deterministic."""
     path.parent.mkdir(parents=True, exist_ok=True)
     # One chunk per column first: a column in many chunks (as a CSV reader leaves it) writes
     # slower by more than the copy costs (2 M CDR events: 0.64 s as read, 0.56 s rechunked).
-    frame.rechunk().write_parquet(path, compression="zstd", compression_level=ZSTD_LEVEL, statistics=False)
+    frame.rechunk().write_parquet(path, compression="zstd", compression_level=ZSTD_LEVEL, statistics=False,
+                                  metadata=metadata)
 
 
 @dataclass
@@ -90,6 +147,8 @@ class StagedSource:
     rejects: pl.DataFrame
     evidence: pl.DataFrame
     extra: dict[str, pl.DataFrame] = field(default_factory=dict)
+    audit: dict[str, object] | None = None
+    """The detail of this source's ``ingest`` audit row (default: from the source row)."""
 
     @property
     def source_id(self) -> str:
@@ -105,10 +164,15 @@ class Case:
         self.store = root / STORE_DIR
         self.officer_override = officer
         """``--officer``: who decides when it is not the officer of case.toml (atlas.store.officer)."""
+        self.allow_new_db = False
+        """Let :meth:`db` create a new ``atlas.sqlite`` although the manifest records an audit
+        log (set by ``atlas report --unverified``: the outputs then say the store did not verify)."""
+        self._appended: set[int] = set()
 
     @classmethod
     def open(cls, root: Path | str, *, officer: str | None = None) -> Case:
         root = Path(root)
+        owner_only()  # partitions, the database and its journals: owner-only whatever the umask
         if not root.is_dir():
             raise StoreError(f"{root}: no such case folder (create one with `atlas init {root}`)")
         case = cls(root, load_manifest(root / MANIFEST_NAME), officer)
@@ -125,7 +189,7 @@ class Case:
         path = self.store / "sources.parquet"
         if not path.exists():
             return pl.DataFrame(schema=SOURCE_SCHEMA)
-        return pl.read_parquet(path)
+        return conform(pl.read_parquet(path), SOURCE_SCHEMA)  # a store from before a column was added reads as null
 
     def source_ids(self) -> list[str]:
         return self.sources().get_column("source_id").to_list()
@@ -163,36 +227,94 @@ class Case:
 
     # --- decisions and audit ----------------------------------------------------------
 
-    @contextmanager
-    def db(self) -> Iterator[sqlite3.Connection]:
-        """The case's decision database, committed on success, rolled back on error."""
+    def _db_path(self) -> Path:
+        return self.store / "atlas.sqlite"
+
+    def _connect(self) -> sqlite3.Connection:
+        path = self._db_path()
+        if not path.exists() and not self.allow_new_db:
+            sealed = read_manifest(self.store)
+            if sealed is not None and sealed.audit_seq > 0:
+                raise StoreError(
+                    f"{path}: missing, but the store's manifest records an audit log of {sealed.audit_seq} rows "
+                    "(every decision and the audit trail are gone); restore it from a backup, or run `atlas verify`"
+                )
         self.store.mkdir(parents=True, exist_ok=True)
-        con = sqlite3.connect(self.store / "atlas.sqlite")
+        con = sqlite3.connect(path, timeout=db_timeout())
         try:
             con.executescript(_SQLITE_SCHEMA)
+            ensure_chain_columns(con)
+            con.commit()
+        except sqlite3.Error as exc:
+            con.close()
+            raise self._db_error(exc, "opening it") from exc
+        return con
+
+    def _db_error(self, exc: sqlite3.Error, doing: str) -> StoreError:
+        if _is_locked(exc):
+            return StoreError(f"{self._db_path()}: locked by another process (waited {db_timeout():g} s while {doing}); "
+                              "nothing was changed by this step: try again when the other atlas command has finished "
+                              "(ATLAS_DB_TIMEOUT sets the wait)")
+        return StoreError(f"{self._db_path()}: {exc} (while {doing})")
+
+    @contextmanager
+    def db(self) -> Iterator[sqlite3.Connection]:
+        """The case's decision database, committed on success, rolled back on error.
+
+        A locked database is waited for (:func:`db_timeout`), then a :class:`StoreError`
+        of one line. If audit rows were appended through this connection, the chain's
+        head in the store manifest is moved on once the database has committed.
+        """
+        con = self._connect()
+        try:
             yield con
             con.commit()
+        except sqlite3.Error as exc:
+            con.rollback()
+            self._appended.discard(id(con))
+            con.close()
+            raise self._db_error(exc, "writing") from exc
         except BaseException:
             con.rollback()
+            self._appended.discard(id(con))
+            con.close()
             raise
+        appended = id(con) in self._appended
+        self._appended.discard(id(con))
+        try:
+            if appended:
+                self._record_head(con)
         finally:
             con.close()
 
+    def _record_head(self, con: sqlite3.Connection) -> None:
+        """Write the audit chain's head into the store manifest (the database has committed)."""
+        with manifest_lock(self.store):
+            seq, head = chain_end(con)
+            sealed = read_manifest(self.store) or StoreManifest()
+            if seq >= sealed.audit_seq:
+                write_manifest(self.store, with_head(sealed, seq, head))
+
+    def _commit_hash(self) -> str:
+        sealed = read_manifest(self.store)
+        return sealed.commit_hash() if sealed else ""
+
     def audit(self, action: str, detail: dict[str, object], con: sqlite3.Connection | None = None) -> None:
-        """Append to the audit log (never updated, never deleted), in the officer's name."""
-        row = (
-            datetime.now(UTC).isoformat(timespec="seconds"),
-            self.officer().label,
-            action,
-            json.dumps(detail, sort_keys=True, default=str),
-        )
+        """Append to the audit log (never updated, never deleted): one row of the hash chain,
+        recording the commit of the store it was written against, in the officer's name
+        (atlas.store.officer: case.toml or --officer, never the computer's login)."""
+        text = json.dumps(detail, sort_keys=True, default=str)
         if con is not None:
-            con.execute("INSERT INTO audit (at, actor, action, detail) VALUES (?, ?, ?, ?)", row)
+            append_row(con, _now(), self.officer().label, action, text, self._commit_hash())
+            self._appended.add(id(con))
             return
         with self.db() as own:
-            own.execute("INSERT INTO audit (at, actor, action, detail) VALUES (?, ?, ?, ?)", row)
+            append_row(own, _now(), self.officer().label, action, text, self._commit_hash())
+            self._appended.add(id(own))
 
     def audit_log(self) -> list[dict[str, object]]:
+        if not self._db_path().exists():
+            return []  # reading never creates the decision database
         with self.db() as con:
             rows = con.execute("SELECT seq, at, actor, action, detail FROM audit ORDER BY seq").fetchall()
         return [{"seq": s, "at": a, "actor": u, "action": act, "detail": json.loads(d)} for s, a, u, act, d in rows]
@@ -200,13 +322,21 @@ class Case:
     # --- writing ---------------------------------------------------------------------
 
     @contextmanager
-    def _lock(self) -> Iterator[None]:
+    def _lock(self, wait: float | None = None) -> Iterator[None]:
+        """The case's writer lock: a second writer waits (up to :func:`lock_timeout`), then a clear error."""
         self.store.mkdir(parents=True, exist_ok=True)
-        with (self.store / ".lock").open("w") as fh:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError as exc:
-                raise StoreError(f"{self.store}: another atlas process is writing this case") from exc
+        limit = lock_timeout() if wait is None else wait
+        with (self.store / ".lock").open("a") as fh:
+            deadline = time.monotonic() + limit
+            while True:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError as exc:
+                    if time.monotonic() >= deadline:
+                        raise StoreError(f"{self.store}: another atlas process is writing this case "
+                                         f"(waited {limit:g} s; ATLAS_LOCK_TIMEOUT sets the wait)") from exc
+                    time.sleep(0.05)
             try:
                 yield
             finally:
@@ -228,12 +358,39 @@ class Case:
     def _journal_path(self, staging: Path) -> Path:
         return staging / "journal.json"
 
+    def _live_files(self) -> dict[str, str]:
+        """Hashes of every file a commit covers, read from disk (sealing a store from before manifests)."""
+        out: dict[str, str] = {}
+        ids = set(self.source_ids())
+        sources = self.store / "sources.parquet"
+        if sources.exists():
+            out["sources.parquet"] = sha256_file(sources)
+        for folder in [self.store / t for t in PARTITIONS] + sorted((self.store / "extra").glob("*")):
+            for f in sorted(folder.glob("*.parquet")) if folder.is_dir() else []:
+                if f.stem in ids:
+                    out[f.relative_to(self.store).as_posix()] = sha256_file(f)
+        return out
+
+    def _write_journal_rows(self, entry: dict[str, object], sealed: StoreManifest) -> None:
+        """Roll forward: the audit rows of a commit whose swap happened, unless already written."""
+        rows = cast(list[list[str]], entry.get("audit", []))
+        with self.db() as con:
+            present = con.execute("SELECT count(*) FROM audit WHERE commit_hash = ?", (sealed.commit_hash(),)).fetchone()[0]
+            if present < len(rows):
+                for at, actor, action, detail in rows[present:]:
+                    append_row(con, at, actor, action, detail, sealed.commit_hash())
+                self._appended.add(id(con))
+        with manifest_lock(self.store), self.db() as con:
+            seq, head = chain_end(con)
+            write_manifest(self.store, with_head(sealed, seq, head))
+
     def _roll_back(self, staging: Path) -> None:
-        """Undo an interrupted commit from its journal, then drop its staging folder.
+        """Finish an interrupted commit from its journal, then drop its staging folder.
 
         If ``sources.parquet`` is still the one the commit started from, the swap never
-        happened: partitions it superseded are moved back. Otherwise the commit
-        completed and only the staging folder is left to remove.
+        happened: partitions it superseded are moved back (roll back). If it is the one the
+        commit wrote, the swap happened: its audit rows and manifest are written if they
+        are not yet (roll forward).
         """
         journal = self._journal_path(staging)
         if journal.exists():
@@ -245,21 +402,71 @@ class Case:
                     backup, dst = staging / backup_rel, self.store / dst_rel
                     if backup.exists():
                         os.replace(backup, dst)
+            elif entry.get("manifest") and now == entry.get("new_sources_sha256"):
+                m = entry["manifest"]
+                self._write_journal_rows(entry, StoreManifest(commit=m["commit"], files=dict(m["files"])))
         shutil.rmtree(staging, ignore_errors=True)
 
+    def _sources_sealed(self) -> bool:
+        path = self.store / "sources.parquet"
+        return path.exists() and pl.read_parquet_metadata(path).get(SEALED_KEY) == MANIFEST_FILE
+
+    def _seal_legacy(self) -> None:
+        """A store from before manifests: record its files as found, once, with an audit row saying so."""
+        sealed = StoreManifest(commit=f"sealed-{uuid.uuid4().hex}", files=self._live_files())
+        with manifest_lock(self.store):
+            write_manifest(self.store, sealed)
+        self.audit("store-sealed", {"files": len(sealed.files), "note": "store written before manifests: "
+                                    "sealed as found; changes made before this row are not covered"})
+
     def recover(self) -> None:
-        """Roll back any commit a crash interrupted (no-op when none was, or one is running)."""
-        if not self.store.is_dir() or not any(self.store.glob(".staging-*")):
+        """Finish any commit a crash interrupted, move the audit head on after an interrupted
+        head write, and seal a store from before manifests (no-op when none applies, or when
+        another process is writing)."""
+        if not self.store.is_dir():
+            return
+        staged = any(self.store.glob(".staging-*"))
+        legacy = (self.store / "sources.parquet").exists() and not (self.store / MANIFEST_FILE).exists() \
+            and not self._sources_sealed()
+        behind = False
+        sealed = read_manifest(self.store)
+        if sealed is not None and self._db_path().exists():
+            with closing(sqlite3.connect(self._db_path(), timeout=db_timeout())) as con, suppress(sqlite3.Error):
+                behind = chain_end(con)[0] > sealed.audit_seq
+        if not (staged or legacy or behind):
             return
         try:
-            with self._lock():
+            with self._lock(wait=0):
                 for staging in sorted(self.store.glob(".staging-*")):
                     self._roll_back(staging)
+                if legacy:
+                    self._seal_legacy()
+                if behind:
+                    self._advance_head_if_chained()
         except StoreError:
             return  # another process is writing: its staging folder is live
 
+    def _advance_head_if_chained(self) -> None:
+        """Rows after the recorded head that chain on from it: a head write a crash interrupted."""
+        from atlas.store.integrity import chain_problems
+
+        with manifest_lock(self.store), closing(sqlite3.connect(self._db_path(), timeout=db_timeout())) as con:
+            sealed = read_manifest(self.store) or StoreManifest()
+            rows = con.execute("SELECT seq, at, actor, action, detail, commit_hash, prev_hash, row_hash "
+                               "FROM audit ORDER BY seq").fetchall()
+            if rows and not chain_problems(rows, sealed.audit_seq, sealed.audit_head):
+                write_manifest(self.store, with_head(sealed, rows[-1][0], rows[-1][7]))
+
     def commit(self, staged: list[StagedSource], *, replace: bool = False) -> None:
-        """Make staged sources visible, all or nothing."""
+        """Make staged sources visible, all or nothing, with their ``ingest`` audit rows.
+
+        The order (see the module's docstring): partitions and ``sources.parquet`` written
+        to a staging folder with a journal holding the new manifest and the audit rows; the
+        audit database's write lock taken (waiting up to :func:`db_timeout`; if it cannot be
+        had, nothing becomes visible); the rows inserted; partitions moved and
+        ``sources.parquet`` swapped (the commit point); the database committed; the
+        manifest written. A crash after the swap is rolled forward at the next open.
+        """
         if not staged:
             return
         with self._lock():
@@ -271,10 +478,18 @@ class Case:
             if clash:
                 raise StoreError(f"sources already in the case: {', '.join(clash)} (use --replace to re-parse)")
             self._sweep(existing)
+            previous = read_manifest(self.store)
+            if previous is None and existing and self._sources_sealed():
+                raise StoreError(f"{self.store / MANIFEST_FILE}: missing (deleted?) although this store was sealed; "
+                                 "nothing was committed: run `atlas verify`")
+            base_files = dict(previous.files) if previous is not None and previous.commit else self._live_files()
             staging = self.store / f".staging-{uuid.uuid4().hex}"
-            committed = False
+            committed = finished = False
+            con: sqlite3.Connection | None = None
             try:
                 moves: list[tuple[Path, Path]] = []
+                replaced = {s.source_id for s in staged}
+                files = {k: v for k, v in base_files.items() if Path(k).stem not in replaced and k != "sources.parquet"}
                 for s in staged:
                     tables: dict[str, pl.DataFrame] = {
                         "events": s.events, "rejects": s.rejects, "evidence": s.evidence,
@@ -284,12 +499,17 @@ class Case:
                         tmp = staging / table / f"{s.source_id}.parquet"
                         _write_parquet(frame, tmp)
                         moves.append((tmp, self.store / table / f"{s.source_id}.parquet"))
+                        files[f"{table}/{s.source_id}.parquet"] = sha256_file(tmp)
                 new_rows = pl.DataFrame([s.source for s in staged], schema=SOURCE_SCHEMA, orient="row")
-                replaced = {s.source_id for s in staged}
                 sources = pl.concat([current.filter(~pl.col("source_id").is_in(sorted(replaced))), new_rows])
                 sources = sources.sort("source_id")
                 tmp_sources = staging / "sources.parquet"
-                _write_parquet(sources, tmp_sources)
+                _write_parquet(sources, tmp_sources, metadata={SEALED_KEY: MANIFEST_FILE})
+                files["sources.parquet"] = sha256_file(tmp_sources)
+                sealed = StoreManifest(commit=uuid.uuid4().hex, files=dict(sorted(files.items())))
+                at, actor = _now(), self.officer().label
+                rows = [[at, actor, "ingest", json.dumps(_audit_detail(s, replace), sort_keys=True, default=str)]
+                        for s in staged]
                 # The roll-back journal: written before anything visible moves.
                 superseded = [
                     (str(Path("replaced") / dst.relative_to(self.store)), str(dst.relative_to(self.store)))
@@ -298,29 +518,76 @@ class Case:
                 old_sources = self.store / "sources.parquet"
                 self._journal_path(staging).write_text(json.dumps({
                     "sources_sha256": sha256_file(old_sources) if old_sources.exists() else None,
+                    "new_sources_sha256": files["sources.parquet"],
                     "replaced": superseded,
+                    "manifest": {"commit": sealed.commit, "files": sealed.files},
+                    "audit": rows,
                 }), encoding="utf-8")
+                # The audit database's write lock, before anything is visible.
+                con = self._connect()
+                try:
+                    con.execute("BEGIN IMMEDIATE")
+                    for at, actor, action, detail in rows:
+                        append_row(con, at, actor, action, detail, sealed.commit_hash())
+                except sqlite3.Error as exc:
+                    raise self._db_error(exc, "starting the commit") from exc
+                _crash_point("before-moves")
                 for backup_rel, dst_rel in superseded:
                     (staging / backup_rel).parent.mkdir(parents=True, exist_ok=True)
                     os.replace(self.store / dst_rel, staging / backup_rel)
                 for src, dst in moves:
                     dst.parent.mkdir(parents=True, exist_ok=True)
                     os.replace(src, dst)
+                    _crash_point("mid-moves")
                 os.replace(tmp_sources, old_sources)
                 committed = True
+                _crash_point("after-swap")
+                try:
+                    con.commit()
+                except sqlite3.Error as exc:
+                    raise StoreError(
+                        f"{self._db_path()}: the data was committed but its audit rows could not be ({exc}); they are "
+                        f"kept in {self._journal_path(staging)} and written at the next open of the case") from exc
+                _crash_point("after-audit")
+                with manifest_lock(self.store):
+                    seq, head = chain_end(con)
+                    write_manifest(self.store, with_head(sealed, seq, head))
+                finished = True
             finally:
-                if committed or not staging.exists():
-                    shutil.rmtree(staging, ignore_errors=True)
-                else:
+                if con is not None:
+                    with suppress(sqlite3.Error):
+                        con.rollback()
+                    con.close()
+                if not committed and staging.exists():
                     # If even the roll-back fails, the journal stays and the next open rolls back.
                     with suppress(Exception):
                         self._roll_back(staging)
+                elif finished:
+                    shutil.rmtree(staging, ignore_errors=True)
+                # committed but not finished: the journal stays; the next open rolls forward
             self._sweep(set(sources.get_column("source_id").to_list()))
+
+
+
+def _audit_detail(staged: StagedSource, replace: bool) -> dict[str, object]:
+    if staged.audit is not None:
+        return staged.audit
+    s = staged.source
+    keys = ("path", "sha256", "source_id", "parser", "parser_version", "records_read", "events", "rejects")
+    return {k: s.get(k) for k in keys} | ({"replace": True} if replace else {})
+
+
+def _crash_point(name: str) -> None:
+    """Tests kill the process here (``ATLAS_TEST_CRASH_AT=<name>``) to prove recovery."""
+    if os.environ.get("ATLAS_TEST_CRASH_AT") == name:
+        os._exit(137)
 
 
 def init_case(root: Path, template: str) -> Path:
     """Create a case folder with a commented manifest; never overwrite one."""
+    owner_only()
     root.mkdir(parents=True, exist_ok=True)
+    restrict_folder(root)  # also when the officer made the folder first
     manifest = root / MANIFEST_NAME
     if manifest.exists():
         raise StoreError(f"{manifest}: already exists; not overwritten")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from pathlib import Path
 
 CHUNK = 1 << 20
@@ -11,7 +13,12 @@ CHUNK = 1 << 20
 def sha256_file(path: Path) -> str:
     """SHA-256 of a file, read in 1 MiB chunks through a read-only handle."""
     digest = hashlib.sha256()
-    with path.open("rb") as fh:
+    # O_NONBLOCK: if the name has been swapped for a FIFO since it was checked, opening it
+    # must not wait forever for a writer; the fstat below then refuses it.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{path}: not a regular file")
         while chunk := fh.read(CHUNK):
             digest.update(chunk)
     return digest.hexdigest()

@@ -21,7 +21,7 @@ from atlas.normalise.times import check_zone
 
 ROLES: Final = ("victim", "suspect", "witness", "other")
 ORDER_TYPES: Final = (
-    "spo", "interim-spo", "restraining-order", "non-molestation-order", "bail", "dvpn", "dvpo",
+    "spo", "interim-spo", "restraining-order", "non-molestation-order", "bail", "dvpn", "dvpo", "dapn", "dapo",
 )
 
 _CASE_KEYS: Final = {
@@ -334,7 +334,7 @@ identifiers = ["tel:+447700900002"]
 # radius_m = 200
 
 # [[order]]
-# type = "restraining-order"         # spo | interim-spo | restraining-order | non-molestation-order | bail | dvpn | dvpo
+# type = "restraining-order"         # spo | interim-spo | restraining-order | non-molestation-order | bail | dvpn | dvpo | dapn | dapo
 # against = "suspect"
 # protects = "victim"
 # start = 2026-03-01T10:00:00Z       # a date alone means 00:00 local time

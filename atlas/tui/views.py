@@ -153,12 +153,11 @@ def _rows(rows: list[dict[str, Any]], schema: dict[str, type[pl.DataType] | pl.D
 def incidents_frame(review: Review) -> pl.DataFrame:
     from atlas.review import uk_date
 
-    rows = [{"date": uk_date(_d(i["date"])), "contacts": int(i.get("contacts") or 0), "channels": ", ".join(i.get("channels", [])),
-             "to": ", ".join(i.get("targets", [])),
-             "flags": " ".join(f for f, on in (("THREAT", i.get("threat")), ("BREACH", i.get("breach")),
-                                               ("night", i.get("night"))) if on),
-             "records": len(i.get("event_ids", [])), "_event_ids": list(i.get("event_ids", [])),
-             "_finding": f"incident:{i['date']}"} for i in review.conduct().incidents]
+    rows = [{"date": uk_date(i.date), "contacts": i.contacts, "channels": ", ".join(i.channels), "to": ", ".join(i.targets),
+             "flags": " ".join(f for f, on in (("THREAT", i.threat), ("BREACH", i.breach), ("night", i.night)) if on)
+             + ("" if not i.presences else " presence: " + ", ".join(sorted({str(p.place) for p in i.presences}))),
+             "records": len(i.event_ids), "_event_ids": list(i.event_ids),
+             "_finding": f"incident:{i.date.isoformat()}"} for i in review.conduct().incidents]
     return _rows(rows, {"date": pl.String, "contacts": pl.Int64, "channels": pl.String, "to": pl.String, "flags": pl.String,
                         "records": pl.Int64, "_event_ids": pl.List(pl.String), "_finding": pl.String})
 
@@ -176,37 +175,38 @@ def candidates_frame(review: Review) -> pl.DataFrame:
 
 
 def breaches_frame(review: Review) -> pl.DataFrame:
-    rows = [{"when (UK)": review.uk(b["ts"]), "order": str(b["order"]), "kind": str(b["kind"]),
-             "how": str(b.get("channel") or f"{b.get('place')}: {b.get('certainty')}"),
-             "identifier": ", ".join(str(u) for u in b.get("identifiers", [])),
-             "records": len(b["event_ids"]), "_event_ids": list(b["event_ids"]),
-             "_finding": f"breach:{b['order']}:{b['ts']}"} for b in review.conduct().breaches]
+    from atlas.normalise.identifiers import display
+
+    rows = [{"when (UK)": review.uk(b.ts), "order": b.order, "kind": b.kind,
+             "how": b.channel or f"{b.place}: {b.certainty}",
+             "identifier used": ", ".join(display(u) for u in b.identifiers)
+             + (f" ({b.identifier_status})" if b.identifier_status else ""),
+             "records": len(b.event_ids), "first record": review.record_ref(b.event_ids[0]) if b.event_ids else "",
+             "_event_ids": list(b.event_ids), "_finding": f"breach:{b.order}:{b.ts.isoformat()}"}
+            for b in review.conduct().breaches]
     return _rows(rows, {"when (UK)": pl.String, "order": pl.String, "kind": pl.String, "how": pl.String,
-                        "identifier": pl.String, "records": pl.Int64, "_event_ids": pl.List(pl.String), "_finding": pl.String})
+                        "identifier used": pl.String, "records": pl.Int64, "first record": pl.String,
+                        "_event_ids": pl.List(pl.String), "_finding": pl.String})
 
 
 def colocations_frame(review: Review) -> pl.DataFrame:
-    rows = [{"start (UK)": review.uk(c["start"]), "kind": str(c["kind"]), "place": str(c.get("place") or "-"),
-             "closest": f"{c.get('min_distance_m')} m", "precision": str(c.get("precision", "")),
-             "records": len(c.get("event_ids", [])), "_event_ids": list(c.get("event_ids", [])),
-             "_finding": f"colocation:{c['start']}"} for c in review.conduct().colocations]
+    rows = [{"start (UK)": review.uk(c.start), "kind": c.kind, "place": c.place or "-",
+             "closest": f"{c.min_distance_m} m", "certainty": c.certainty, "precision": c.precision,
+             "records": len(c.event_ids), "_event_ids": list(c.event_ids),
+             "_finding": f"colocation:{c.start.isoformat()}"} for c in review.conduct().colocations]
     return _rows(rows, {"start (UK)": pl.String, "kind": pl.String, "place": pl.String, "closest": pl.String,
-                        "precision": pl.String, "records": pl.Int64, "_event_ids": pl.List(pl.String), "_finding": pl.String})
+                        "certainty": pl.String, "precision": pl.String, "records": pl.Int64,
+                        "_event_ids": pl.List(pl.String), "_finding": pl.String})
 
 
 def gaps_frame(review: Review) -> pl.DataFrame:
     from atlas.review import uk_date
 
-    rows = [{"from": uk_date(_d(g["from"])), "to": uk_date(_d(g["to"])), "days": int(g["days"]),
-             "_event_ids": [], "_finding": f"gap:{g['from']}:{g['to']}"} for g in review.conduct().gaps]
-    return _rows(rows, {"from": pl.String, "to": pl.String, "days": pl.Int64, "_event_ids": pl.List(pl.String),
-                        "_finding": pl.String})
-
-
-def _d(value: object) -> Any:
-    from datetime import date
-
-    return date.fromisoformat(str(value)) if value else None
+    rows = [{"from": uk_date(g.start), "to": uk_date(g.end), "days": g.days, "note": g.note,
+             "_event_ids": [], "_finding": f"gap:{g.start.isoformat()}:{g.end.isoformat()}"}
+            for g in review.conduct().gaps]
+    return _rows(rows, {"from": pl.String, "to": pl.String, "days": pl.Int64, "note": pl.String,
+                        "_event_ids": pl.List(pl.String), "_finding": pl.String})
 
 
 def raw_view(review: Review) -> pl.DataFrame:

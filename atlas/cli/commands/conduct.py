@@ -14,25 +14,21 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from atlas.cli.output import console, dumps, print_json, print_table
+from rich.markup import escape
+
+from atlas.cli.output import as_of_date, console, dumps, print_json, print_table
 from atlas.conduct import ConductOptions, ConductResult, analyse
+from atlas.conduct.time_limit import S2AVerdict, uk_day
 from atlas.errors import AtlasError
 from atlas.normalise.identifiers import display
 from atlas.normalise.times import uk_display
+from atlas.rules import Rules, load_rules
 from atlas.store import Case
+from atlas.wording import plural
 
 NAME = "conduct"
 HELP = "course of conduct, s2A time limit, s4A indicators, order breaches, co-location"
 ORDER = 40
-
-
-def _date(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise AtlasError(f"--as-of {value!r} is not a date (YYYY-MM-DD, e.g. 2026-11-22)") from exc
 
 
 def _hours(value: str) -> tuple[int, int]:
@@ -86,32 +82,44 @@ def _d(iso: str | None) -> str:
     return date.fromisoformat(iso).strftime("%d/%m/%Y") if iso else "-"
 
 
-def _charge(s: dict[str, Any]) -> str:
-    if not s["charge_date"]:
-        return "not in case.toml"
-    n = s["days_left_at_charge_date"]
-    if n is None:
-        return _d(s["charge_date"])
-    return f"{_d(s['charge_date'])} ({n} days before the deadline)" if n >= 0 else \
-        f"{_d(s['charge_date'])} ({-n} days AFTER the deadline)"
+COLOURS = {"ok": "green", "warn": "yellow", "bad": "red"}
 
 
-def _print(result: ConductResult, data: dict[str, Any], limit: int) -> None:
+def s2a_rows(v: S2AVerdict) -> list[list[object]]:
+    """The s2A verdict as the table's rows (the same verdict the reports and the TUI show)."""
+    colour = COLOURS.get(v.severity)
+    verdict = f"[{colour}]{escape(v.headline)}[/{colour}]" if colour else escape(v.headline)
+    li = v.last_incident
+    charge = "not in case.toml"
+    if v.charge_date is not None and v.days_left_at_charge_date is not None:
+        n = v.days_left_at_charge_date
+        charge = f"{v.charge_date:%d/%m/%Y} ({plural(n, 'day')} before the deadline)" if n >= 0 else \
+            f"{v.charge_date:%d/%m/%Y} ({plural(-n, 'day')} AFTER the deadline)"
+    elif v.charge_date is not None:
+        charge = f"{v.charge_date:%d/%m/%Y}"
+    deadline = uk_day(v.deadline) if v.deadline else "-"
+    if v.deadline_not_a_working_day and v.last_working_day:
+        deadline += f" ({v.deadline_not_a_working_day}; last working day {uk_day(v.last_working_day)})"
+    rows: list[list[object]] = [
+        ["verdict", f"[bold]{verdict}[/bold]"],
+        ["last incident (UK date)", f"{li.day:%d/%m/%Y}  ({uk_display(li.ts)})" if li else "-"],
+        ["last day to lay an information", deadline],
+        [f"days left as of {v.as_of:%d/%m/%Y}" if v.as_of else "days left", "-" if v.days_left is None else v.days_left],
+        ["planned charge date", charge],
+        ["the limit", v.limit],
+        ["rule", v.rule],
+    ]
+    return rows + [["law", text] for text in v.law]
+
+
+def _print(result: ConductResult, data: dict[str, Any], limit: int, rules: Rules) -> None:
+    s2a_rule, s4a_rule = rules.offence("pha-s2a"), rules.offence("pha-s4a")
     out = console()
     out.print(f"[bold]Course of conduct: {data['case']}[/bold] ({data['view']} identities; as of {_d(data['as_of'])}: "
               f"{data['as_of_basis']})")
     out.print(f"[bold]{data['notice']}[/bold]")
-    s = data["s2a"]
     coc = data["course_of_conduct"]
-    verdict = {True: "[green]in time[/green]", False: "[red]OUT OF TIME[/red]", None: "-"}[s["in_time"]]
-    print_table("s2A time limit", ["", ""], [
-        ["last incident (UK date)", f"{_d(s['last_incident'])}  ({_uk(s['last_incident_ts'])})"],
-        ["last day to lay an information", _d(s["deadline"])],
-        [f"days left as of {_d(s['as_of'])}", s["days_left"]],
-        ["planned charge date", _charge(s)],
-        ["in time", f"{verdict} ({s['in_time_basis']})"],
-        ["rule", s["rule"]],
-    ])
+    print_table(f"{s2a_rule.short} time limit", ["", ""], s2a_rows(result.s2a))
     print_table("Course of conduct", ["", ""], [
         ["occasions", f"{coc['occasions']} (at least {coc['min_occasions']} needed: {coc['citation']})"],
         ["occasion rule", coc["occasion_rule"]],
@@ -127,7 +135,7 @@ def _print(result: ConductResult, data: dict[str, Any], limit: int) -> None:
     print_table(f"Incidents ({len(rows)})", ["date", "contacts", "channels", "to", "flags", "records"], rows[-limit:],
                 caption=f"latest {limit} shown; --json for all" if len(rows) > limit else None)
     s4a = data["s4a"]
-    out.print(f"\n[bold]s4A indicators[/bold] ({s4a['label']})")
+    out.print(f"\n[bold]{s4a_rule.short} indicators[/bold] ({s4a['label']})")
     out.print(f"threat occasions: {s4a['threat_occasions']} (≥ {s4a['threshold']} matters: {s4a['citation']})")
     print_table("Threat occasions (each to be confirmed by a person)", ["date", "matched", "in context", "records"], [
         [_d(t["date"]), "; ".join(t["matched"]), " | ".join(t["contexts"]), len(t["event_ids"])] for t in data["threat_occasions"]])
@@ -138,6 +146,10 @@ def _print(result: ConductResult, data: dict[str, Any], limit: int) -> None:
                   f"{' to ' + _uk(o['end']) if o['end'] else ''}): {o['breach_rule']}")
         if "note" in o:
             out.print(o["note"])
+        for law in o["law"]:
+            out.print(f"law: {escape(law)}")
+        if o.get("law_warning"):
+            out.print(f"[yellow]warning:[/yellow] {escape(o['law_warning'])}")
     print_table(f"Breaches ({len(data['breaches'])})", ["when (UK)", "order", "kind", "how", "identifier", "records"], [
         [_uk(b["ts"]), b["order"], b["kind"],
          b.get("channel") or f"{b.get('place')}: {b.get('certainty')}",
@@ -182,7 +194,8 @@ def _print(result: ConductResult, data: dict[str, Any], limit: int) -> None:
                         [display(u["identifier"]), _uk(u["first_seen"]), _uk(u["last_seen"]), u["contacts"], u["from_victim"],
                          ", ".join(u["channels"]), "YES" if u["like_the_suspect"] else "-"]
                         for u in leads[:limit]])
-    print_table("Acts associated with stalking shown by the data (s2A(3))", ["behaviour", "shown", "count", "basis", "citation"], [
+    print_table(f"Acts associated with stalking shown by the data ({s2a_rule.examples_citation})",
+                ["behaviour", "shown", "count", "basis", "citation"], [
         [b["id"], "yes" if b["shown"] else "-", b["count"], b["basis"], b["citation"]] for b in data["behaviours"]])
     for w in data["warnings"]:
         out.print(f"[yellow]warning:[/yellow] {w}")
@@ -222,7 +235,7 @@ def run(args: argparse.Namespace) -> int:
         options.validate()
     except ValueError as exc:
         raise AtlasError(str(exc)) from exc
-    result = analyse(case, as_of=_date(args.as_of), include_proposed=args.with_proposed, options=options)
+    result = analyse(case, as_of=as_of_date(args.as_of), include_proposed=args.with_proposed, options=options)
     data = result.to_json()
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -232,7 +245,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(json.loads(dumps(data)))
     else:
-        _print(result, data, args.limit)
+        _print(result, data, args.limit, load_rules(options.rules))
         if args.out:
             console().print(f"\nwrote {args.out}")
     return 0

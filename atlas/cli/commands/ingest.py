@@ -1,7 +1,11 @@
 """Read source files (or folders of them) into the case: hash, parse, normalise, store.
 
 All files of one call are committed together or not at all (``--keep-going``
-commits the good ones and lists the failures).
+commits the good ones and lists the failures). Every entry of a folder that is not
+read is listed with the reason. Exit status: 0 every file was read (or is a SQLite
+companion or hidden file, listed); 1 a file failed (``--keep-going``); 3 the ingest was
+committed but a file in a folder was skipped for a reason to look at (an unknown
+format, an empty or special file, a symbolic link, a detector failure).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from pathlib import Path
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from atlas.cli.output import print_json, print_table
-from atlas.ingest import IngestOptions, ingest
+from atlas.ingest import IngestOptions, ingest, needs_attention
 from atlas.store import Case
 
 NAME = "ingest"
@@ -68,4 +72,10 @@ def run(args: argparse.Namespace) -> int:
                 print(f"  {Path(o.path).name}: assumed: {a}")
             if o.message and o.status != "ingested":
                 print(f"  {Path(o.path).name}: {o.message}")
-    return 1 if any(o.status == "failed" for o in outcomes) else 0
+    if any(o.status == "failed" for o in outcomes):
+        return 1
+    if needs_attention(outcomes):
+        if not args.json:
+            print("  some files were not read (listed above): exit status 3")
+        return 3
+    return 0

@@ -5,16 +5,22 @@ tables exhibited with the statement.
 Outputs are deterministic for the same case and decisions: no current time appears
 in them unless set with --as-of (the statement's date and the s2A "days left").
 Exhibit numbers are assigned once, kept in the case, and never renumbered.
+
+The case is verified first (``atlas verify``): if a source or the store has changed, no
+output is written and the error names what changed; ``--unverified`` writes anyway and
+every output then carries that notice (the statement's pages, the HTML report, the
+figures, a column of every table).
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 from datetime import date
 from pathlib import Path
 
 from atlas.cli.output import print_json, print_table
-from atlas.errors import AtlasError
+from atlas.errors import AtlasError, StoreError
 from atlas.store import Case
 
 NAME = "report"
@@ -30,6 +36,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--include-proposed", action="store_true",
                    help="also run the analysis with identity links still awaiting a decision and state the difference "
                         "(done anyway when such links exist; the findings always use confirmed links only)")
+    p.add_argument("--unverified", action="store_true",
+                   help="write even though a source or the case store no longer verifies (see `atlas verify`); every "
+                        "output then says so")
     p.add_argument("--json", action="store_true", help="print the outputs and exhibits as JSON")
 
 
@@ -42,19 +51,38 @@ def _as_of(value: str | None) -> date | None:
         raise AtlasError(f"--as-of {value!r} is not a date (YYYY-MM-DD)") from exc
 
 
+def integrity_notice(case: Case, *, write_anyway: bool) -> str | None:
+    """None when the case verifies; else a refusal naming what changed, or (``write_anyway``)
+    the notice every output carries."""
+    from atlas.store.verify import verify_store
+
+    problems = verify_store(case).problems
+    if not problems:
+        return None
+    more = f" (and {len(problems) - 1} more problem(s): see `atlas verify`)" if len(problems) > 1 else ""
+    if not write_anyway:
+        raise StoreError(f"the case does not verify: {problems[0]}{more}; no report was written "
+                         "(--unverified writes anyway, and every output then says so)")
+    case.allow_new_db = True
+    first = re.sub(r"\b([0-9a-f]{12})[0-9a-f]{52}\b", "\\1…", problems[0])  # hashes shortened: it heads every page
+    return (f"UNVERIFIED: when this was produced the case did not verify ({len(problems)} problem(s); first: "
+            f"{first}). See `atlas verify`.")
+
+
 def run(args: argparse.Namespace) -> int:
     from reports.build import build_reports
 
     case = Case.open(args.case_dir)
+    notice = integrity_notice(case, write_anyway=args.unverified)
     out = args.out or (args.case_dir / "outputs")
-    result = build_reports(case, out, as_of=_as_of(args.as_of), include_proposed=args.include_proposed)
+    result = build_reports(case, out, as_of=_as_of(args.as_of), include_proposed=args.include_proposed,
+                           integrity_notice=notice)
     if args.json:
         print_json({
             "out_dir": str(result.out_dir),
             "outputs": {k: str(v) for k, v in sorted(result.paths.items())},
             "exhibits": [e.row() for e in result.exhibits],
             "facts": result.statement.facts,
-            "unavailable": result.inputs.unavailable,
         })
         return 0
     print_table(
@@ -68,4 +96,6 @@ def run(args: argparse.Namespace) -> int:
     for note in result.notes:
         print(f"note: {note}")
     print("The statement is a DRAFT for the officer to review and sign. Decision support, not legal advice.")
+    if notice:
+        print(f"warning: {notice}")
     return 0

@@ -34,9 +34,8 @@ def run(args: argparse.Namespace) -> int:
     out.print(f"[bold]{rules.notice}[/bold]\n")
     limits = {t.id: t for t in rules.time_limits}
     print_table("Offences", ["offence", "mode of trial", "time limit", "maximum", "citation"], [
-        [f"{o.title} ({o.section})", o.mode_of_trial,
-         f"{limits[o.time_limit].months} calendar months" if limits[o.time_limit].limited else "none",
-         o.max_penalty, o.citation]
+        [f"{o.title} ({o.section})", rules.mode(o.mode_of_trial).plain, limits[o.time_limit].plain, o.max_penalty,
+         o.citation]
         for o in rules.offences
     ])
     print_table("Time limits", ["rule", "what Atlas does", "citation"], [
@@ -61,5 +60,13 @@ def run(args: argparse.Namespace) -> int:
     print_table("Orders and breaches", ["order", "made by", "breach", "maximum on breach", "order citation"], [
         [f"{o.title} ({o.type})", o.made_by, o.breach_summary, o.breach_max_penalty, o.citation]
         for o in rules.order_types
+    ])
+    print_table("The law in force, from when, and what has not changed",
+                ["provision", "status", "in force from", "where / commencement", "what it means", "citation"], [
+        [p.title, p.status, f"{p.in_force_from:%d/%m/%Y}" if p.in_force_from else "-",
+         "; ".join(x for x in (p.areas, p.commencement) if x) or "-", p.note,
+         p.citation + (f" (Royal Assent {p.royal_assent:%d/%m/%Y})" if p.royal_assent and "Royal Assent" not in p.citation
+                       else "")]
+        for p in rules.provisions
     ])
     return 0

@@ -6,10 +6,7 @@ Every decision asks for confirmation and a note, in the name of the officer of c
 from __future__ import annotations
 
 import argparse
-from datetime import date
 from pathlib import Path
-
-from atlas.errors import AtlasError
 
 NAME = "tui"
 HELP = "open the review workbench in the terminal"
@@ -18,15 +15,13 @@ ORDER = 40
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("case_dir", type=Path, metavar="CASE_DIR")
-    p.add_argument("--as-of", dest="as_of", metavar="YYYY-MM-DD", help="the day the s2A clock counts from (default today)")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD",
+                   help="the day the s2A verdict is given for (default: today, stated on the screen)")
 
 
 def run(args: argparse.Namespace) -> int:
+    from atlas.cli.output import as_of_date
     from atlas.tui.app import AtlasApp
 
-    try:
-        as_of = date.fromisoformat(args.as_of) if args.as_of else None
-    except ValueError as exc:
-        raise AtlasError(f"--as-of {args.as_of!r} is not a date (YYYY-MM-DD)") from exc
-    AtlasApp(args.case_dir, as_of=as_of).run()
+    AtlasApp(args.case_dir, as_of=as_of_date(args.as_of)).run()
     return 0

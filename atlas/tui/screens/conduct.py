@@ -9,16 +9,17 @@ from collections.abc import Callable
 from typing import ClassVar
 
 import polars as pl
-from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 from textual_fastdatatable import DataTable
 
-from atlas.review import Review, uk_date
+from atlas.review import Review
 from atlas.tui import views
 from atlas.tui.base import ReviewScreen, guarded
+from atlas.tui.clock import clock_text as clock_text  # the verdict panel, also imported from here
+from atlas.tui.clock import sub_title
 from atlas.tui.widgets import DecisionPrompt, FrameTable, RecordsView, ask
 
 TABS: dict[str, tuple[str, Callable[[Review], pl.DataFrame]]] = {
@@ -54,23 +55,22 @@ class ConductScreen(ReviewScreen):
         yield Footer()
 
     async def load(self) -> None:
-        self.sub_title = "Course of conduct, s2A clock, candidates, breaches (decision support, not legal advice)"
+        self.sub_title = "Course of conduct, time limit, candidates, breaches (decision support, not legal advice)"
         self.run_worker(self._compute, thread=True, group="conduct", exclusive=True, exit_on_error=False)
 
     def _compute(self) -> None:
         result = self.review.conduct()
         frames = {key: build(self.review) for key, (_, build) in TABS.items()}
-        s = result.s2a
-        d = uk_date
-        verdict = {True: "IN TIME", False: "OUT OF TIME", None: "no incident"}[s.in_time]
-        clock = (f"[b]s2A[/b] last incident {d(s.last_incident)} · last day to lay [b]{d(s.deadline)}[/b] · "
-                 f"{s.days_left} days left as of {d(s.as_of)} · [b]{verdict}[/b] ({escape(s.in_time_basis)}) · "
-                 f"s4A threat occasions {result.s4a['threat_occasions']} (≥ {result.s4a['threshold']} matters; "
-                 f"{result.s4a.get('confirmed_threat_occasions', 0)} confirmed)\n[i]{escape(result.rules.get('notice', ''))[:150]}[/i]")
-        self.app.call_from_thread(lambda: self.run_worker(self._show(frames, clock), group="show", exclusive=True))
+        s4a = result.s4a
+        clock = (clock_text(result, warnings=False)
+                 + f"\n[b]s4A[/b] threat occasions {s4a['threat_occasions']} (≥ {s4a['threshold']} matters; "
+                   f"{s4a.get('confirmed_threat_occasions', 0)} confirmed by an officer)")
+        title = sub_title(result)
+        self.app.call_from_thread(lambda: self.run_worker(self._show(frames, clock, title), group="show", exclusive=True))
 
-    async def _show(self, frames: dict[str, pl.DataFrame], clock: str) -> None:
+    async def _show(self, frames: dict[str, pl.DataFrame], clock: str, title: str) -> None:
         self.frames = frames
+        self.sub_title = title
         self.query_one("#clock", Static).update(clock)
         for key, frame in frames.items():
             old = self.query_one(f"#{key}", FrameTable)

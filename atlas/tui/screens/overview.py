@@ -9,7 +9,6 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Header, Static
 
-from atlas.review import uk_date
 from atlas.tui.base import ReviewScreen
 from atlas.tui.widgets import FrameTable
 
@@ -30,8 +29,9 @@ class OverviewScreen(ReviewScreen):
     def _sources(self) -> pl.DataFrame:
         refs = self.review.source_refs()
         s = self.case_sources()
-        return s.select(
-            pl.col("source_id").replace_strict(list(refs), list(refs.values()), default="").alias("exhibit / file"),
+        return s.sort(pl.col("source_id").replace_strict(list(refs), [int(r.split("/")[-1]) for r in refs.values()],
+                                                        default=0, return_dtype=pl.Int64)).select(
+            pl.col("source_id").replace_strict(list(refs), list(refs.values()), default="").alias("exhibit"),
             pl.col("name").alias("file"), pl.col("parser"), pl.col("owner").fill_null(""),
             pl.col("records_read").alias("read"), pl.col("events"), pl.col("rejects"),
             pl.when(pl.col("records_read") == pl.col("events") + pl.col("rejects")).then(pl.lit("yes"))
@@ -54,7 +54,7 @@ class OverviewScreen(ReviewScreen):
         s = self.case_sources()
         self.query_one("#sources-caption", Static).update(
             f"{s.height} source(s); {int(s.get_column('events').sum() or 0):,} events; "
-            "exhibit numbers once the report has numbered them, else the file name")
+            "each source is an exhibit, numbered in the order it was received")
         lines = ["[b]Parties[/b]"]
         for p in m.parties:
             lines.append(f"  {escape(p.id)} ({p.role}) {escape(p.name)}: {len(p.identifiers)} identifier(s) in case.toml")
@@ -68,12 +68,13 @@ class OverviewScreen(ReviewScreen):
         self.run_worker(self._clock, thread=True, group="clock", exclusive=True, exit_on_error=False)
 
     def _clock(self) -> None:
+        from atlas.tui.clock import clock_text, sub_title
+
         result = self.review.conduct()
-        s = result.s2a
-        d = uk_date
-        verdict = {True: "IN TIME", False: "OUT OF TIME", None: "no incident"}[s.in_time]
-        text = (f"[b]s2A time limit[/b] ({escape(s.offence)})\n  last incident     {d(s.last_incident)}\n"
-                f"  last day to lay   [b]{d(s.deadline)}[/b]\n  days left         {s.days_left} (as of {d(s.as_of)})\n"
-                f"  verdict           [b]{verdict}[/b] ({escape(s.in_time_basis)})\n"
-                f"  [i]{escape(result.rules.get('notice', 'Decision support, not legal advice.'))[:160]}[/i]")
-        self.app.call_from_thread(self.query_one("#clock", Static).update, text)
+        text, title = clock_text(result, warnings=False, rule=False), sub_title(result)
+
+        def show() -> None:
+            self.query_one("#clock", Static).update(text)
+            self.sub_title = f"Case overview · {title}"
+
+        self.app.call_from_thread(show)

@@ -16,7 +16,7 @@ class SourcesScreen(ReviewScreen):
         yield self.headline_widget()
         refs = self.review.source_refs()
         sources = self.review.case.sources().select(
-            pl.col("source_id").replace_strict(list(refs), list(refs.values()), default="").alias("exhibit / file"),
+            pl.col("source_id").replace_strict(list(refs), list(refs.values()), default="").alias("exhibit"),
             "name", "parser", "parser_version", "owner", "timezone", "records_read", "events", "rejects",
             pl.col("assumptions").list.join("; "), "sha256",
         )
@@ -26,7 +26,7 @@ class SourcesScreen(ReviewScreen):
         rejects = rejects.with_columns(
             pl.col("source_id").replace_strict(list(refs), list(refs.values()), default="").alias("source_id"))
         yield Static(f"{rejects.height} reject(s), each kept with its reason.", classes="caption")
-        yield FrameTable(rejects.rename({"source_id": "exhibit / file"}), id="rejects")
+        yield FrameTable(rejects.rename({"source_id": "exhibit"}), id="rejects")
         yield Footer()
 
     async def load(self) -> None:

@@ -1,0 +1,381 @@
+"""The findings of the conduct analysis as typed records: what reports and the TUI read.
+
+Each list in :class:`~atlas.conduct.analysis.ConductResult` that an output renders is a
+tuple of one of these frozen records, not of dictionaries read with ``.get``: a renderer
+that asks for a field the analysis does not give fails in the type checker, not in front
+of a reader. ``to_json()`` gives exactly what ``atlas conduct --json`` has always
+printed for the record (the same keys for the same kind of record), so the JSON is a
+rendering of the record, and :func:`from_json`-style constructors (``of``) read the
+analysis's column-wise output once.
+
+Times stay as the aware UTC datetimes the analysis computed; dates are UK local dates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from typing import Any, ClassVar, Final
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if hasattr(value, "to_json"):
+        return value.to_json()
+    return value
+
+
+def _day(value: Any) -> date:
+    return value if isinstance(value, date) and not isinstance(value, datetime) else date.fromisoformat(str(value))
+
+
+def _instant(value: Any) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+def _opt_instant(value: Any) -> datetime | None:
+    return None if value is None else _instant(value)
+
+
+def _strs(value: Iterable[Any] | None) -> tuple[str, ...]:
+    return tuple(str(v) for v in value or ())
+
+
+class _Record:
+    """``to_json`` from the dataclass fields named in ``KEYS`` (per kind where kinds differ)."""
+
+    KEYS: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+    JSON_NAMES: ClassVar[Mapping[str, str]] = {}
+
+    def _keys(self) -> tuple[str, ...]:
+        kind = str(getattr(self, "kind", ""))
+        return self.KEYS.get(kind) or self.KEYS.get("*") or tuple(f.name for f in fields(self))  # type: ignore[arg-type]
+
+    def to_json(self) -> dict[str, Any]:
+        return {self.JSON_NAMES.get(k, k): _plain(getattr(self, k)) for k in self._keys()}
+
+
+@dataclass(frozen=True)
+class PresenceRef:
+    kind: str
+    place: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "place": self.place}
+
+
+@dataclass(frozen=True)
+class CandidateKey:
+    """A threat or behaviour candidate's key in the decisions ledger: ``(kind, event_id)``."""
+
+    kind: str
+    event_id: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "event_id": self.event_id}
+
+
+@dataclass(frozen=True)
+class Decision:
+    """An officer's latest decision on a candidate (``open`` when none was made)."""
+
+    state: str = "open"
+    by: str | None = None
+    at: str | None = None
+    note: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"state": self.state, "by": self.by, "at": self.at, "note": self.note}
+
+
+@dataclass(frozen=True)
+class Incident(_Record):
+    """One occasion of the course of conduct (a UK local day, or a session)."""
+
+    date: date
+    first_ts: datetime
+    last_ts: datetime
+    channels: tuple[str, ...]
+    event_ids: tuple[str, ...]
+    contacts: int
+    contact_ids: tuple[str, ...]
+    presences: tuple[PresenceRef, ...]
+    targets: tuple[str, ...]
+    kinds: tuple[str, ...]
+    threat: bool
+    breach: bool
+    night: bool
+    identifiers: tuple[str, ...]
+    identifier_statuses: tuple[str, ...]
+
+    @classmethod
+    def of(cls, d: Mapping[str, Any]) -> Incident:
+        return cls(date=_day(d["date"]), first_ts=_instant(d["first_ts"]), last_ts=_instant(d["last_ts"]),
+                   channels=_strs(d["channels"]), event_ids=_strs(d["event_ids"]), contacts=int(d["contacts"]),
+                   contact_ids=_strs(d["contact_ids"]),
+                   presences=tuple(PresenceRef(p["kind"], p["place"]) for p in d["presences"]),
+                   targets=_strs(d["targets"]), kinds=_strs(d["kinds"]), threat=bool(d["threat"]),
+                   breach=bool(d["breach"]), night=bool(d["night"]), identifiers=_strs(d["identifiers"]),
+                   identifier_statuses=_strs(d["identifier_statuses"]))
+
+
+@dataclass(frozen=True)
+class ThreatOccasion(_Record):
+    """An occasion (day) with at least one strong threat pattern: for a person to confirm."""
+
+    date: date
+    first_ts: datetime
+    event_ids: tuple[str, ...]
+    matched: tuple[str, ...]
+    patterns: tuple[str, ...]
+    contact_ids: tuple[str, ...]
+    contexts: tuple[str, ...]
+    texts: tuple[str, ...]
+    channels: tuple[str, ...]
+    to_confirm: str
+    confirmed: bool = False
+    """An officer confirmed at least one of its threats (decisions ledger); else still to confirm."""
+    candidates: tuple[CandidateKey, ...] = ()
+
+    @classmethod
+    def of(cls, d: Mapping[str, Any]) -> ThreatOccasion:
+        return cls(date=_day(d["date"]), first_ts=_instant(d["first_ts"]), event_ids=_strs(d["event_ids"]),
+                   matched=_strs(d["matched"]), patterns=_strs(d["patterns"]), contact_ids=_strs(d["contact_ids"]),
+                   contexts=_strs(d["contexts"]), texts=_strs(d["texts"]), channels=_strs(d["channels"]),
+                   to_confirm=str(d["to_confirm"]), confirmed=bool(d.get("confirmed", False)),
+                   candidates=tuple(CandidateKey(str(c["kind"]), str(c["event_id"])) for c in d.get("candidates") or ()))
+
+
+@dataclass(frozen=True)
+class ThreatHit(_Record):
+    """One lexicon match in one message, strong or only an indicator, for review."""
+
+    date: date
+    ts: datetime
+    contact_id: str
+    event_ids: tuple[str, ...]
+    pattern: str
+    kind: str
+    category: str | None
+    strength: str
+    matched: str
+    context: str
+    counts_as_threat: bool
+    candidate: CandidateKey | None = None
+    """Its key in the decisions ledger (``threat`` or ``behaviour:<type>``, the contact's first record)."""
+    decision: Decision = Decision()
+
+    KEYS: ClassVar[Mapping[str, tuple[str, ...]]] = {"*": ("date", "ts", "contact_id", "event_ids", "pattern", "kind", "category", "strength", "matched",
+                         "context", "counts_as_threat", "candidate", "decision")}
+
+    @classmethod
+    def of(cls, d: Mapping[str, Any]) -> ThreatHit:
+        cand, dec = d.get("candidate"), d.get("decision") or {}
+        return cls(date=_day(d["date"]), ts=_instant(d["ts"]), contact_id=str(d["contact_id"]),
+                   event_ids=_strs(d["event_ids"]), pattern=str(d["pattern"]), kind=str(d["kind"]),
+                   category=d["category"], strength=str(d["strength"]), matched=str(d["matched"]),
+                   context=str(d["context"]), counts_as_threat=bool(d["counts_as_threat"]),
+                   candidate=CandidateKey(str(cand["kind"]), str(cand["event_id"])) if cand else None,
+                   decision=Decision(str(dec.get("state") or "open"), dec.get("by"), dec.get("at"), str(dec.get("note") or "")))
+
+
+@dataclass(frozen=True)
+class Gap(_Record):
+    """A quiet spell between incidents longer than the threshold: a person judges it."""
+
+    start: date
+    end: date
+    days: int
+    note: str
+
+    KEYS: ClassVar[Mapping[str, tuple[str, ...]]] = {"*": ("start", "end", "days", "note")}
+    JSON_NAMES: ClassVar[Mapping[str, str]] = {"start": "from", "end": "to"}
+
+    @classmethod
+    def of(cls, d: Mapping[str, Any]) -> Gap:
+        return cls(start=_day(d["from"]), end=_day(d["to"]), days=int(d["days"]), note=str(d["note"]))
+
+
+_BREACH_COMMON: Final = ("order", "order_type", "kind", "ts", "date", "event_ids", "identifier_status", "breach_rule")
+
+
+@dataclass(frozen=True)
+class Breach(_Record):
+    """A contact inside an order's window, or presence inside one of its exclusion zones."""
+
+    order: str
+    order_type: str
+    kind: str
+    """``contact`` or ``exclusion-zone``."""
+    ts: datetime
+    date: date
+    event_ids: tuple[str, ...]
+    identifier_status: str | None
+    breach_rule: str
+    # a contact
+    contact_id: str | None = None
+    channel: str | None = None
+    contact_kind: str | None = None
+    identifiers: tuple[str, ...] = ()
+    """The suspect's identifiers the contact used (a contact breach)."""
+    sources: int | None = None
+    # presence in an exclusion zone
+    end: datetime | None = None
+    place: str | None = None
+    points: int | None = None
+    min_distance_m: float | None = None
+    certainty: str | None = None
+    precision: str | None = None
+
+    KEYS: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "contact": (*_BREACH_COMMON, "contact_id", "channel", "contact_kind", "identifiers", "sources"),
+        "exclusion-zone": (*_BREACH_COMMON, "end", "place", "points", "min_distance_m", "certainty", "precision"),
+    }
+
+    @classmethod
+    def of(cls, d: Mapping[str, Any]) -> Breach:
+        return cls(order=str(d["order"]), order_type=str(d["order_type"]), kind=str(d["kind"]), ts=_instant(d["ts"]),
+                   date=_day(d["date"]), event_ids=_strs(d["event_ids"]), identifier_status=d.get("identifier_status"),
+                   breach_rule=str(d["breach_rule"]), contact_id=d.get("contact_id"), channel=d.get("channel"),
+                   contact_kind=d.get("contact_kind"), identifiers=_strs(d.get("identifiers")), sources=d.get("sources"),
+                   end=_opt_instant(d.get("end")), place=d.get("place"), points=d.get("points"),
+                   min_distance_m=d.get("min_distance_m"), certainty=d.get("certainty"), precision=d.get("precision"))
+
+
+@dataclass(frozen=True)
+class PossibleBreach(_Record):
+    """Evidence near an exclusion zone that cannot show presence: listed, never counted."""
+
+    order: str
+    kind: str
+    ts: datetime
+    end: datetime
+    place: str
+    event_ids: tuple[str, ...]
+    min_distance_m: float
+    certainty: str
+    precision: str
+
+    KEYS: ClassVar[Mapping[str, tuple[str, ...]]] = {"*": ("order", "kind", "ts", "end", "place", "event_ids", "min_distance_m", "certainty", "precision")}
+
+    @classmethod
+    def of(cls, d: Mapping[str, Any]) -> PossibleBreach:
+        return cls(order=str(d["order"]), kind=str(d["kind"]), ts=_instant(d["ts"]), end=_instant(d["end"]),
+                   place=str(d["place"]), event_ids=_strs(d["event_ids"]), min_distance_m=float(d["min_distance_m"]),
+                   certainty=str(d["certainty"]), precision=str(d["precision"]))
+
+
+_COLOC_COMMON: Final = ("kind", "place", "start", "end", "date", "event_ids", "points", "min_distance_m", "certainty",
+                        "precision", "channels")
+
+
+@dataclass(frozen=True)
+class Colocation(_Record):
+    """The suspect's device at a protected place, or near the victim's own position."""
+
+    kind: str
+    """``protected-place`` or ``victim-location``."""
+    place: str | None
+    start: datetime
+    end: datetime
+    date: date
+    event_ids: tuple[str, ...]
+    points: int
+    min_distance_m: float
+    certainty: str
+    precision: str
+    channels: tuple[str, ...]
+    # at a place
+    radius_m: float | None = None
+    max_accuracy_m: float | None = None
+    statuses: tuple[str, ...] = ()
+    # near the victim
+    lat: float | None = None
+    lon: float | None = None
+    max_time_apart_s: int | None = None
+    victim_event_ids: tuple[str, ...] = ()
+
+    KEYS: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "protected-place": (*_COLOC_COMMON, "radius_m", "max_accuracy_m", "statuses"),
+        "victim-location": (*_COLOC_COMMON, "lat", "lon", "max_time_apart_s", "victim_event_ids"),
+    }
+
+    @classmethod
+    def of(cls, d: Mapping[str, Any]) -> Colocation:
+        return cls(kind=str(d["kind"]), place=d.get("place"), start=_instant(d["start"]), end=_instant(d["end"]),
+                   date=_day(d["date"]), event_ids=_strs(d["event_ids"]), points=int(d["points"]),
+                   min_distance_m=float(d["min_distance_m"]), certainty=str(d["certainty"]),
+                   precision=str(d["precision"]), channels=_strs(d.get("channels")), radius_m=d.get("radius_m"),
+                   max_accuracy_m=d.get("max_accuracy_m"), statuses=_strs(d.get("statuses")), lat=d.get("lat"),
+                   lon=d.get("lon"), max_time_apart_s=d.get("max_time_apart_s"),
+                   victim_event_ids=_strs(d.get("victim_event_ids")))
+
+
+@dataclass(frozen=True)
+class OrderSummary(_Record):
+    """An order in case.toml, what a breach of it is (rules file), and what the analysis found."""
+
+    order: str
+    type: str
+    title: str
+    against: str
+    protects: str
+    start: datetime
+    end: datetime | None
+    no_contact: bool
+    exclusion_zones: tuple[str, ...]
+    conditions: str
+    breach_rule: str
+    order_citation: str
+    breach_counts_as_incident: bool
+    assumptions: tuple[str, ...]
+    law: tuple[str, ...]
+    analysed: bool
+    """False when the order is against someone other than the suspect analysed."""
+    contact_breaches: int = 0
+    zone_breaches: int = 0
+    by_identifier_status: Mapping[str, int] | None = None
+    indirect_contacts: int = 0
+    indirect_contact_targets: tuple[str, ...] = ()
+    indirect_note: str = ""
+    note: str | None = None
+    law_warning: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        keys = ["order", "type", "title", "against", "protects", "start", "end", "no_contact", "exclusion_zones",
+                "conditions", "breach_rule", "order_citation", "breach_counts_as_incident", "assumptions", "law"]
+        if self.law_warning is not None:
+            keys.append("law_warning")
+        if self.analysed:
+            keys += ["contact_breaches", "zone_breaches", "by_identifier_status", "indirect_contacts",
+                     "indirect_contact_targets", "indirect_note"]
+        if self.note is not None:
+            keys.append("note")
+        out = {k: _plain(getattr(self, k)) for k in keys}
+        if self.by_identifier_status is not None and "by_identifier_status" in out:
+            out["by_identifier_status"] = dict(self.by_identifier_status)
+        return out
+
+    @classmethod
+    def of(cls, d: Mapping[str, Any]) -> OrderSummary:
+        analysed = "contact_breaches" in d
+        return cls(order=str(d["order"]), type=str(d["type"]), title=str(d["title"]), against=str(d["against"]),
+                   protects=str(d["protects"]), start=_instant(d["start"]), end=_opt_instant(d.get("end")),
+                   no_contact=bool(d["no_contact"]), exclusion_zones=_strs(d["exclusion_zones"]),
+                   conditions=str(d["conditions"]), breach_rule=str(d["breach_rule"]),
+                   order_citation=str(d["order_citation"]), breach_counts_as_incident=bool(d["breach_counts_as_incident"]),
+                   assumptions=_strs(d["assumptions"]), law=_strs(d.get("law")), analysed=analysed,
+                   contact_breaches=int(d.get("contact_breaches", 0)), zone_breaches=int(d.get("zone_breaches", 0)),
+                   by_identifier_status=d.get("by_identifier_status"), indirect_contacts=int(d.get("indirect_contacts", 0)),
+                   indirect_contact_targets=_strs(d.get("indirect_contact_targets")),
+                   indirect_note=str(d.get("indirect_note", "")), note=d.get("note"), law_warning=d.get("law_warning"))
+
+
+__all__ = [
+    "Breach", "Colocation", "Gap", "Incident", "OrderSummary", "PossibleBreach", "PresenceRef", "ThreatHit",
+    "ThreatOccasion",
+]

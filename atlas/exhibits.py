@@ -1,0 +1,160 @@
+"""Exhibit references: how every output names a record for a person (``JA/7, sms rowid 477``).
+
+A person must be able to go from any finding to the exhibit that proves it, so no output
+shows the 16-hex source id a record is stored under: it shows the source's exhibit
+reference (the officer's prefix and a number) and the place in it (``source_ref``).
+Machines keep ``source_id``; an ``exhibit`` field sits beside it.
+
+Exhibit numbers are decisions kept in the case database (table ``report_exhibits``):
+assigned the first time an item is exhibited, never changed and never reused, so that
+``JA/3`` keeps meaning the same file once a statement has cited it. Sources are numbered
+in the order they were received (the audit log's ingest order); :func:`ingest` numbers
+new sources as it commits them, and :func:`source_refs` numbers any source a store
+made before that had (in the same order), so the CLI, the TUI and the reports all read
+the same numbers.
+
+One rule, two forms: :func:`record_ref` formats one record; :func:`record_ref_expr` is
+the same rule as a Polars expression over whole columns, built from it and tested equal
+to it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, Final
+
+import polars as pl
+
+from atlas.store import Case
+
+SCHEMA: Final = """
+CREATE TABLE IF NOT EXISTS report_exhibits (
+    key TEXT PRIMARY KEY,
+    number INTEGER NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    assigned_at TEXT NOT NULL
+);
+"""
+SEPARATOR: Final = ", "
+BLANK: Final = " \t\r\n"
+"""Characters trimmed from a place (the same set in both forms of the rule)."""
+
+
+# --- the rule --------------------------------------------------------------------------
+
+def record_ref(exhibit: str, source_ref: str | None) -> str:
+    """``JA/7, sms rowid 477``: the exhibit and the place in it (the exhibit alone when the
+    source gives no place)."""
+    ref = (source_ref or "").strip(BLANK)
+    return f"{exhibit}{SEPARATOR}{ref}" if ref else exhibit
+
+
+def record_ref_expr(refs: Mapping[str, str], source_id: str | pl.Expr = "source_id",
+                    source_ref: str | pl.Expr = "source_ref") -> pl.Expr:
+    """:func:`record_ref` over columns: the exhibit of each row's source, then its place.
+
+    A source with no exhibit number gives null (never its hex id). Built from the same
+    separator and the same "no place" rule as the plain function, and tested equal to it.
+    """
+    sid = pl.col(source_id) if isinstance(source_id, str) else source_id
+    place = (pl.col(source_ref) if isinstance(source_ref, str) else source_ref).cast(pl.String).str.strip_chars(BLANK)
+    exhibit = sid.replace_strict(list(refs), list(refs.values()), default=None, return_dtype=pl.String)
+    return (pl.when(place.is_null() | (place == "")).then(exhibit)
+            .otherwise(pl.concat_str([exhibit, pl.lit(SEPARATOR), place])))
+
+
+# --- numbers kept in the case ---------------------------------------------------------------
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def assign_numbers(case: Case, keys: Sequence[tuple[str, str]]) -> dict[str, int]:
+    """Exhibit numbers for ``keys`` (``(key, kind)`` in exhibiting order), assigning new ones.
+
+    Existing numbers are never changed; new keys get the next free numbers in the order
+    given, and each assignment is written to the audit log.
+    """
+    with case.db() as con:
+        con.executescript(SCHEMA)
+        known = dict(con.execute("SELECT key, number FROM report_exhibits").fetchall())
+        top = max(known.values(), default=0)
+        for key, kind in keys:
+            if key in known:
+                continue
+            top += 1
+            try:
+                con.execute("INSERT INTO report_exhibits (key, number, kind, assigned_at) VALUES (?, ?, ?, ?)",
+                            (key, top, kind, _now()))
+            except sqlite3.IntegrityError:  # pragma: no cover - a concurrent run assigned it first
+                top = con.execute("SELECT MAX(number) FROM report_exhibits").fetchone()[0] + 1
+                con.execute("INSERT INTO report_exhibits (key, number, kind, assigned_at) VALUES (?, ?, ?, ?)",
+                            (key, top, kind, _now()))
+            known[key] = top
+            case.audit("exhibit-number", {"key": key, "number": top, "prefix": case.manifest.exhibit_prefix}, con)
+    return {k: known[k] for k, _ in keys}
+
+
+def ingest_records(audit: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """SHA-256 → the first audit record of its ingest (the moment the source was received)."""
+    out: dict[str, dict[str, Any]] = {}
+    for rec in audit:
+        detail = rec.get("detail") or {}
+        if rec.get("action") == "ingest" and isinstance(detail, dict) and detail.get("sha256"):
+            out.setdefault(str(detail["sha256"]), rec)
+    return out
+
+
+def source_order(sources: pl.DataFrame, audit: Iterable[dict[str, Any]]) -> list[str]:
+    """Source ids in the order they were received (audit sequence), then by id."""
+    seq = {sha: int(rec["seq"]) for sha, rec in ingest_records(audit).items()}
+    rows = sources.select("source_id", "sha256").iter_rows()
+    return [sid for sid, _ in sorted(rows, key=lambda r: (seq.get(r[1], 1 << 62), r[0]))]
+
+
+def source_refs(case: Case) -> dict[str, str]:
+    """Source id → its exhibit reference (``JA/7``), numbering any source not yet numbered.
+
+    Every source of the case has one afterwards; numbers already given never change.
+    """
+    sources = case.sources()
+    if sources.height == 0:
+        return {}
+    sha = dict(sources.select("source_id", "sha256").iter_rows())
+    order = source_order(sources, case.audit_log())
+    numbers = assign_numbers(case, [(f"source:{sha[s]}", "source") for s in order])
+    prefix = case.manifest.exhibit_prefix
+    return {s: f"{prefix}/{numbers[f'source:{sha[s]}']}" for s in order}
+
+
+def exhibit_ref(case: Case, source_id: str, source_ref: str | None) -> str:
+    """``JA/7, sms rowid 477`` for one record of ``case`` (see :func:`record_ref`).
+
+    For many records use :func:`source_refs` once and :func:`record_ref_expr`.
+    """
+    refs = source_refs(case)
+    if source_id not in refs:
+        raise KeyError(f"no source {source_id!r} in the case")
+    return record_ref(refs[source_id], source_ref)
+
+
+def event_ref(refs: Mapping[str, str], event_id: str) -> str:
+    """``JA/7, sms rowid 477`` for an event id (``<source_id>/<source_ref>``, DESIGN.md)."""
+    source_id, _, source_ref = event_id.partition("/")
+    return record_ref(refs[source_id], source_ref)
+
+
+def with_exhibit(frame: pl.DataFrame, refs: Mapping[str, str], *, after: str = "source_id") -> pl.DataFrame:
+    """``frame`` with an ``exhibit`` column (``JA/7, sms rowid 477``) placed right after ``after``."""
+    out = frame.with_columns(record_ref_expr(refs).alias("exhibit"))
+    cols = [c for c in frame.columns if c != "exhibit"]
+    at = cols.index(after) + 1 if after in cols else len(cols)
+    return out.select([*cols[:at], "exhibit", *cols[at:]])
+
+
+__all__ = [
+    "SCHEMA", "assign_numbers", "event_ref", "exhibit_ref", "ingest_records", "record_ref", "record_ref_expr", "source_order",
+    "source_refs", "with_exhibit",
+]

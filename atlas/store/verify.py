@@ -1,0 +1,151 @@
+"""Does the case still verify? Every source re-hashed, every store file against the manifest,
+the audit chain walked, and each source's hash checked against its ingest row.
+
+Each problem is one sentence naming the file (or audit row) and what changed, so that
+``atlas verify`` can list them and ``atlas report`` can refuse naming the first.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from atlas.store.case import PARTITIONS, Case
+from atlas.store.hashing import sha256_file
+from atlas.store.integrity import MANIFEST_FILE, chain_problems, read_manifest
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What ``verify`` found: problems (empty when intact) and the anchors worth keeping."""
+
+    problems: list[str]
+    sources: int
+    files: int
+    audit_rows: int
+    audit_head: str
+    commit_hash: str
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _source_path(row: dict[str, object]) -> Path:
+    raw = row.get("path_bytes")
+    return Path(os.fsdecode(raw)) if isinstance(raw, bytes) and raw else Path(str(row["path"]))
+
+
+def _sources(case: Case, problems: list[str]) -> pl.DataFrame:
+    sources = case.sources()
+    for row in sources.iter_rows(named=True):
+        sid, path = row["source_id"], _source_path(row)
+        shown = row["path"]
+        if not path.exists():
+            problems.append(f"source {sid} {shown}: the source file is missing")
+        else:
+            try:
+                now = sha256_file(path)
+            except OSError as exc:
+                problems.append(f"source {sid} {shown}: cannot be read ({exc})")
+            else:
+                if now != row["sha256"]:
+                    problems.append(f"source {sid} {shown}: SHA-256 changed (ingested {row['sha256']}, now {now})")
+        if row["records_read"] != row["events"] + row["rejects"]:
+            problems.append(f"source {sid} {shown}: records read {row['records_read']} != events {row['events']} "
+                            f"+ rejects {row['rejects']}")
+        for table in ("events", "rejects", "evidence"):
+            partition = case.store / table / f"{sid}.parquet"
+            if not partition.exists():
+                problems.append(f"{partition}: {table} partition of source {sid} is missing")
+                continue
+            if table == "evidence":
+                continue
+            try:
+                held = pl.scan_parquet(partition).select(pl.len()).collect().item()
+            except Exception as exc:  # a damaged Parquet file is a finding, not a crash
+                problems.append(f"{partition}: cannot be read as Parquet ({type(exc).__name__})")
+                continue
+            if held != row[table]:
+                problems.append(f"{partition}: store holds {held} {table}, source row says {row[table]}")
+    return sources
+
+
+def _store_files(case: Case, problems: list[str]) -> int:
+    sealed = read_manifest(case.store)
+    has_data = (case.store / "sources.parquet").exists()
+    if sealed is None:
+        if has_data:
+            problems.append(f"{case.store / MANIFEST_FILE}: missing: the hashes of the store's files cannot be checked "
+                            "(deleted, or the store was copied without it)")
+        return 0
+    if has_data and not sealed.commit:
+        problems.append(f"{case.store / MANIFEST_FILE}: records no commit although the store holds sources")
+    for rel, want in sorted(sealed.files.items()):
+        path = case.store / rel
+        if not path.exists():
+            problems.append(f"{path}: recorded in the manifest but missing")
+            continue
+        now = sha256_file(path)
+        if now != want:
+            problems.append(f"{path}: changed since it was committed (SHA-256 recorded {want}, now {now})")
+    recorded = set(sealed.files)
+    tables = [case.store / t for t in PARTITIONS] + sorted((case.store / "extra").glob("*"))
+    for folder in tables:
+        for f in sorted(folder.glob("*.parquet")) if folder.is_dir() else []:
+            if f.relative_to(case.store).as_posix() not in recorded:
+                problems.append(f"{f}: not recorded in the manifest (added after the last commit)")
+    return len(sealed.files)
+
+
+def _audit(case: Case, sources: pl.DataFrame, problems: list[str]) -> tuple[int, str]:
+    sealed = read_manifest(case.store)
+    db = case.store / "atlas.sqlite"
+    if not db.exists():
+        if sealed is not None and sealed.audit_seq:
+            problems.append(f"{db}: missing: the manifest records an audit log of {sealed.audit_seq} rows "
+                            f"(head {sealed.audit_head[:16]}…); every decision and the audit trail are gone")
+        elif sources.height:
+            problems.append(f"{db}: missing: the sources have no audit rows")
+        return 0, ""
+    with closing(sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)) as con:
+        try:
+            rows = con.execute("SELECT seq, at, actor, action, detail, commit_hash, prev_hash, row_hash "
+                               "FROM audit ORDER BY seq").fetchall()
+        except sqlite3.Error as exc:
+            problems.append(f"{db}: the audit log cannot be read ({exc})")
+            return 0, ""
+    head_seq, head = (sealed.audit_seq, sealed.audit_head) if sealed is not None else (0, "")
+    problems.extend(f"{db}: {p}" for p in chain_problems(rows, head_seq, head))
+    ingested: dict[str, tuple[int, str]] = {}
+    for seq, _at, _actor, action, detail, *_ in rows:
+        if action == "ingest":
+            with_detail = json.loads(detail)
+            if isinstance(with_detail, dict) and with_detail.get("source_id"):
+                ingested[str(with_detail["source_id"])] = (seq, str(with_detail.get("sha256", "")))
+    for row in sources.iter_rows(named=True):
+        sid = row["source_id"]
+        if sid not in ingested:
+            problems.append(f"source {sid} {row['path']}: no ingest row in the audit log")
+        elif ingested[sid][1] != row["sha256"]:
+            seq, logged = ingested[sid]
+            problems.append(f"source {sid} {row['path']}: sources.parquet records SHA-256 {row['sha256']} but its "
+                            f"ingest row (audit row {seq}) recorded {logged}: the source row was rewritten")
+    return len(rows), (rows[-1][7] if rows else "")
+
+
+def verify_store(case: Case) -> Verification:
+    """Re-hash and re-check everything; the problems name exactly what changed."""
+    problems: list[str] = []
+    sources = _sources(case, problems)
+    files = _store_files(case, problems)
+    n_rows, head = _audit(case, sources, problems)
+    sealed = read_manifest(case.store)
+    return Verification(problems=problems, sources=sources.height, files=files, audit_rows=n_rows, audit_head=head,
+                        commit_hash=sealed.commit_hash() if sealed else "")

@@ -1,0 +1,366 @@
+"""One reader for the tables the tabular parsers read: CSV (any BOM, encoding, delimiter and
+line ending) and XLSX (every sheet), every field as text.
+
+CDRs, cell-site lists, subscriber returns, tool exports, Snapchat and Google return CSVs
+all need the same things before they can look at a single header name: the file decoded,
+its rows split the way the CSV reader will split them, the header row found by content
+among the first rows (returns and exports put cover blocks and titles above it), and then
+the whole table from that row on, with every value as text (``07…`` numbers, 15-digit
+IMEIs and cell ids keep their digits). This module does those steps once, the same way
+for every parser.
+
+Rules, and why:
+
+* **Encoding**: a byte-order mark decides (UTF-8, UTF-16 LE/BE); else UTF-8 when the head
+  of the file is valid UTF-8 (a character cut at the head's end does not count against
+  it), and an invalid byte later is replaced (U+FFFD) rather than failing a 2 GB return;
+  else Windows-1252 ("CSV" saved by Excel on Windows), stated in the notes.
+* **Line endings**: LF, CRLF, CR-only (classic Mac) and mixed are all line breaks, and
+  nothing else is: form feed, vertical tab, the file/group/record separators
+  (``\\x1c``-``\\x1e``), NEL and U+2028/U+2029 are data inside a field, as the CSV reader
+  treats them (``str.splitlines`` splits on all of them, which shifted every row after
+  one by a line). Polars splits at ``\\n`` only, so a file whose head shows CR-only or
+  mixed endings is handed over with each lone CR made LF (same length, so byte offsets
+  are unchanged), and that is stated.
+* **No field-size limit**: the head is split line by line with :mod:`csv` where a line is
+  short enough for its field-size limit (131,072 characters) and by a plain quote-aware
+  splitter otherwise, so one huge line (a minified JSON file probed by every detector)
+  cannot throw.
+* **Delimiter**: of ``, ; TAB |``, the one that gives the most fields on a head line.
+* **XLSX**: each sheet through calamine (``fastexcel``) with every cell as text; the
+  sheet's first used row is read from its XML so references are the row numbers Excel
+  shows.
+
+Detection reads only the probe's head of a file (and at most
+:data:`HEAD_ROWS` rows of each sheet); the answer is cached per probe, so the six tabular
+detectors share one read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import re
+import weakref
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import polars as pl
+
+from atlas.errors import FormatError
+from parsers.base import Probe, split_lines
+
+HEAD_ROWS: Final = 100
+"""Rows of each table kept for finding the header (parsers look at fewer)."""
+DELIMITERS: Final = (",", ";", "\t", "|")
+_CSV_FIELD_LIMIT: Final = 131_072
+"""The :mod:`csv` module's default field-size limit: longer lines are split without it."""
+_LONE_CR: Final = re.compile(rb"\r(?!\n)")
+_BOMS: Final = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+
+
+# --- text --------------------------------------------------------------------------------
+
+
+def decode(data: bytes, *, complete: bool = True) -> tuple[str, str]:
+    """``(text, encoding)`` of a file's bytes (the whole file, or its head when ``complete``
+    is false: a character cut at the end is then dropped, not taken for bad UTF-8).
+    ``encoding`` is ``utf-8``, ``utf-16`` or ``cp1252``."""
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            body = data[len(bom):]
+            if enc.startswith("utf-16") and not complete and len(body) % 2:
+                body = body[:-1]
+            return body.decode(enc, errors="replace"), "utf-16" if enc.startswith("utf-16") else "utf-8"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        if not complete and exc.reason == "unexpected end of data" and exc.start >= len(data) - 3:
+            with contextlib.suppress(UnicodeDecodeError):
+                return data[: exc.start].decode("utf-8"), "utf-8"
+        return data.decode("cp1252", errors="replace"), "cp1252"
+
+
+def line_endings(text: str) -> str:
+    """``lf``, ``crlf``, ``cr`` or ``mixed``: the line-ending convention of ``text``."""
+    crlf = text.count("\r\n")
+    cr = text.count("\r") - crlf
+    lf = text.count("\n") - crlf
+    kinds = [k for k, n in (("lf", lf), ("crlf", crlf), ("cr", cr)) if n]
+    if not kinds:
+        return "lf"
+    if len(kinds) == 1:
+        return kinds[0]
+    return "crlf" if kinds == ["lf", "crlf"] else "mixed"
+
+
+def _split_plain(line: str, delim: str) -> list[str]:
+    """A CSV line's fields, quote-aware, with no field-size limit (for lines too long for
+    :mod:`csv`): a doubled quote inside a quoted field is one quote; text after a closing
+    quote is kept."""
+    out: list[str] = []
+    i, n = 0, len(line)
+    while True:
+        if i < n and line[i] == '"':
+            parts: list[str] = []
+            j = i + 1
+            while True:
+                k = line.find('"', j)
+                if k < 0:
+                    parts.append(line[j:])
+                    j = n
+                    break
+                parts.append(line[j:k])
+                if k + 1 < n and line[k + 1] == '"':
+                    parts.append('"')
+                    j = k + 2
+                    continue
+                j = k + 1
+                break
+            end = line.find(delim, j)
+            end = n if end < 0 else end
+            out.append("".join(parts) + line[j:end])
+        else:
+            end = line.find(delim, i)
+            end = n if end < 0 else end
+            out.append(line[i:end])
+        if end >= n:
+            return out
+        i = end + 1
+
+
+def split_row(line: str, delim: str) -> list[str]:
+    """One line's fields (``[]`` for an empty line), never raising on a long line or a NUL."""
+    if len(line) < _CSV_FIELD_LIMIT:
+        with contextlib.suppress(csv.Error):
+            return next(csv.reader([line], delimiter=delim), [])
+    return _split_plain(line, delim) if line else []
+
+
+def sniff_delimiter(lines: list[str]) -> str:
+    """The delimiter giving the most fields on some line (ties: the earlier in
+    :data:`DELIMITERS`). Lines are looked at through their first 64 KB: a header is never
+    longer, and a huge line must not make detection slow."""
+    best, best_n = ",", 0
+    sample = [ln[:65_536] for ln in lines if ln.strip()]
+    for d in DELIMITERS:
+        n = max((len(split_row(ln, d)) for ln in sample), default=0)
+        if n > best_n:
+            best, best_n = d, n
+    return best
+
+
+def norm_header(header: object) -> str:
+    """A header as compared with a vocabulary: BOM dropped, lower case, spacing collapsed."""
+    return " ".join(str(header or "").replace("\ufeff", "").strip().lower().split())
+
+
+# --- tables --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CsvLayout:
+    """How the CSV reader must read the file: its delimiter, encoding and line endings."""
+
+    delimiter: str
+    encoding: str
+    """``utf-8``, ``utf-16`` or ``cp1252``."""
+    endings: str
+    """``lf``, ``crlf``, ``cr`` or ``mixed`` (as the head shows)."""
+
+    def notes(self) -> list[str]:
+        out = []
+        if self.encoding == "cp1252":
+            out.append("not UTF-8: read as Windows-1252 (Excel's 'CSV' on Windows)")
+        if self.endings in ("cr", "mixed"):
+            what = "CR-only (classic Mac)" if self.endings == "cr" else "mixed (LF, CRLF and lone CR)"
+            out.append(f"line endings {what}: every CR, LF and CRLF read as a line break")
+        return out
+
+
+@dataclass
+class Sheet:
+    """One table of a file: a CSV, or one sheet of a workbook."""
+
+    label: str
+    """``""`` for a CSV, ``"sheet NAME "`` for a workbook sheet (the prefix of source refs)."""
+    name: str
+    """The sheet's name, or the CSV file's stem."""
+    rows: list[list[str]]
+    """The first rows (up to :data:`HEAD_ROWS`) as text, for finding the header and cover block."""
+    first_row: int
+    """The spreadsheet row number of ``rows[0]`` (as Excel shows it)."""
+    csv: CsvLayout | None = None
+    """How the rest is read (CSV only)."""
+    _load: Callable[[int], pl.DataFrame] | None = field(default=None, repr=False)
+
+    def frame(self, skip: int = 0) -> pl.DataFrame:
+        """The table from row ``skip`` of :attr:`rows` on (usually the header row), every
+        field as text, without a header (columns ``column_1`` … as the reader names them)."""
+        if self._load is None:
+            raise FormatError(f"{self.name}: only the head of this table was read")
+        return self._load(skip)
+
+    def notes(self) -> list[str]:
+        return self.csv.notes() if self.csv else []
+
+
+def is_xlsx(probe: Probe) -> bool:
+    return probe.is_zip and "xl/workbook.xml" in probe.zip_names
+
+
+def _is_binary(head: bytes) -> bool:
+    return b"\x00" in head[:4096] and not head.startswith((b"\xff\xfe", b"\xfe\xff"))
+
+
+def _csv_sheet(path: Path, head: bytes, complete: bool, *, loader: bool) -> Sheet | None:
+    if _is_binary(head):
+        return None
+    text, encoding = decode(head, complete=complete)
+    lines = split_lines(text)
+    if not complete and len(lines) > 1 and not text.endswith(("\n", "\r")):
+        lines.pop()  # the head cut a line short
+    lines = lines[:HEAD_ROWS]
+    delim = sniff_delimiter(lines)
+    layout = CsvLayout(delim, encoding, line_endings(text))
+    rows = [split_row(ln, delim) for ln in lines]
+    load = (lambda skip: read_csv(path, layout, skip=skip)) if loader else None
+    return Sheet(label="", name=path.stem, rows=rows, first_row=1, csv=layout, _load=load)
+
+
+def read_csv(path: Path, layout: CsvLayout, *, skip: int) -> pl.DataFrame:
+    """Every field as text, from line ``skip`` on (the lines before are a cover block)."""
+    options: dict[str, Any] = {
+        "has_header": False, "separator": layout.delimiter, "infer_schema": False, "skip_rows": skip,
+        "truncate_ragged_lines": True, "raise_if_empty": False,
+        # an empty cell is missing however it is written: ``,,`` and ``,"",`` alike
+        "null_values": [""],
+    }
+    try:
+        if layout.encoding == "utf-8" and layout.endings not in ("cr", "mixed"):
+            # Valid UTF-8 (nearly every return) is read faster by the strict decoder; the
+            # same text comes out. Only a file with an invalid byte is read again, lossily.
+            with contextlib.suppress(pl.exceptions.ComputeError):
+                return pl.read_csv(path, encoding="utf8", **options)
+            return pl.read_csv(path, encoding="utf8-lossy", **options)
+        data = path.read_bytes()
+        if layout.encoding == "utf-8":
+            data = data.replace(b"\r", b"\n") if layout.endings == "cr" else _LONE_CR.sub(b"\n", data)
+            return pl.read_csv(io.BytesIO(data), encoding="utf8-lossy", **options)
+        text, _ = decode(data)
+        if layout.endings in ("cr", "mixed"):
+            text = re.sub(r"\r(?!\n)", "\n", text)
+        return pl.read_csv(io.StringIO(text), encoding="utf8", **options)
+    except pl.exceptions.PolarsError as exc:
+        raise FormatError(f"{path}: CSV cannot be read ({exc})") from exc
+
+
+def _sheet_first_rows(path: Path) -> dict[str, int]:
+    """Sheet name → the row number of its first used row (calamine starts its range
+    there, so this turns frame positions back into the row numbers Excel shows)."""
+    out: dict[str, int] = {}
+    try:
+        with zipfile.ZipFile(path) as zf:
+            wb = zf.read("xl/workbook.xml").decode("utf-8", errors="replace")
+            rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", errors="replace")
+            targets = dict(re.findall(r'<Relationship[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"', rels))
+            targets |= {i: t for t, i in re.findall(r'<Relationship[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"', rels)}
+            for m in re.finditer(r"<sheet\b[^>]*>", wb):
+                tag = m.group(0)
+                name_m = re.search(r'name="([^"]*)"', tag)
+                rid_m = re.search(r'r:id="([^"]*)"', tag)
+                if not name_m or not rid_m or rid_m.group(1) not in targets:
+                    continue
+                target = targets[rid_m.group(1)].lstrip("/")
+                member = target if target.startswith("xl/") else f"xl/{target}"
+                with zf.open(member) as fh:
+                    head = fh.read(256 * 1024).decode("utf-8", errors="replace")
+                name = name_m.group(1).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+                cell = re.search(r'<c r="[A-Z]+(\d+)"[^>]*?>\s*<(?:v|is)\b', head)
+                out[name] = int(cell.group(1)) if cell else 1
+    except (KeyError, zipfile.BadZipFile, OSError):
+        return out
+    return out
+
+
+def _xlsx_sheets(path: Path, *, head_only: bool) -> list[Sheet]:
+    try:
+        import fastexcel
+
+        reader = fastexcel.read_excel(path)
+    except Exception as exc:  # calamine's errors name neither the file nor the cause consistently
+        raise FormatError(f"{path}: cannot open as an Excel workbook ({exc})") from exc
+    starts = _sheet_first_rows(path)
+    sheets = []
+    for name in reader.sheet_names:
+        try:
+            sheet = reader.load_sheet(name, header_row=None, dtypes="string", n_rows=HEAD_ROWS if head_only else None)
+            frame = sheet.to_polars()
+        except Exception as exc:
+            raise FormatError(f"{path}: sheet {name!r} cannot be read ({exc})") from exc
+        rows = [[("" if v is None else str(v)) for v in r] for r in frame.head(HEAD_ROWS).iter_rows()]
+
+        def load(skip: int, frame: pl.DataFrame = frame) -> pl.DataFrame:
+            return frame.slice(skip)
+
+        sheets.append(Sheet(label=f"sheet {name} ", name=name, rows=rows, first_row=starts.get(name, 1),
+                            _load=None if head_only else load))
+    return sheets
+
+
+def read_sheets(path: Path) -> list[Sheet]:
+    """Every table of the file (a CSV's one, or each sheet of a workbook), ready to load."""
+    probe = Probe(path)
+    if is_xlsx(probe):
+        return _xlsx_sheets(path, head_only=False)
+    head = probe.head
+    if not head.strip():
+        raise FormatError(f"{path}: the file is empty")
+    if _is_binary(head):
+        raise FormatError(f"{path}: binary content: not a CSV or XLSX table")
+    sheet = _csv_sheet(path, head, complete=probe.size <= len(head), loader=True)
+    assert sheet is not None
+    return [sheet]
+
+
+_PROBED: weakref.WeakKeyDictionary[Probe, list[Sheet]] = weakref.WeakKeyDictionary()
+
+
+def probe_sheets(probe: Probe) -> list[Sheet]:
+    """The first rows of every table in a probed file, for detection ([] if it is neither
+    a text table nor a workbook). Cached per probe: every tabular detector shares one read."""
+    if probe in _PROBED:
+        return _PROBED[probe]
+    sheets: list[Sheet] = []
+    if is_xlsx(probe):
+        with contextlib.suppress(FormatError):
+            sheets = _xlsx_sheets(probe.path, head_only=True)
+    elif not probe.is_zip and not probe.is_sqlite:
+        head = probe.head
+        found = _csv_sheet(probe.path, head, complete=probe.size <= len(head), loader=False) if head.strip() else None
+        sheets = [found] if found else []
+    _PROBED[probe] = sheets
+    return sheets
+
+
+def with_header(frame: pl.DataFrame) -> pl.DataFrame:
+    """A frame read without a header (from its header row on) with its first row as the
+    column names, as the CSV reader names them: a blank header is ``column_N`` (1-based),
+    a repeated one ``NAME_duplicated_K``."""
+    if frame.height == 0:
+        return frame
+    seen: dict[str, int] = {}
+    names = []
+    for i, value in enumerate(frame.row(0)):
+        name = str(value) if value not in (None, "") else f"column_{i + 1}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}_duplicated_{seen[name] - 1}"
+        else:
+            seen[name] = 0
+        names.append(name)
+    return frame.slice(1).rename(dict(zip(frame.columns, names, strict=True)))

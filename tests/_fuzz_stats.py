@@ -1,0 +1,27 @@
+"""Outcomes of the fuzz tests, printed at the end of the run (see ``conftest.pytest_terminal_summary``)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+OUTCOMES: defaultdict[str, Counter[str]] = defaultdict(Counter)
+"""family → outcome → count (ingested, refused, parser failure caught, …)."""
+
+CAUGHT: defaultdict[str, list[str]] = defaultdict(list)
+"""family → the first few failures inside a parser that the boundary turned into clean errors."""
+
+
+def record(family: str, outcome: str, detail: str = "") -> None:
+    OUTCOMES[family][outcome] += 1
+    if detail and len(CAUGHT[family]) < 6 and detail not in CAUGHT[family]:
+        CAUGHT[family].append(detail)
+
+
+def summary() -> list[str]:
+    lines = []
+    for family in sorted(OUTCOMES):
+        counts = OUTCOMES[family]
+        parts = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+        lines.append(f"fuzz {family}: {sum(counts.values())} inputs tried: {parts}")
+        lines.extend(f"    caught: {d}" for d in CAUGHT[family])
+    return lines
