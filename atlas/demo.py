@@ -57,9 +57,10 @@ def _conduct_step(case: Case, out_dir: Path, result: DemoResult) -> None:
     result.outputs.append(path)
     wp = data["with_proposed"]
     result.lines.append(
-        f"conduct: {len(data['incidents'])} incidents, {len(data['threat_occasions'])} threat occasions, "
-        f"{len(data['breaches'])} breaches, {len(data['colocations'])} co-locations (confirmed identities); "
-        f"with proposed links: {len(wp['incidents'])} incidents, {len(wp['breaches'])} breaches")
+        f"conduct: {plural(len(data['incidents']), 'incident')}, {plural(len(data['threat_occasions']), 'threat occasion')}, "
+        f"{plural(len(data['breaches']), 'breach')}, {plural(len(data['colocations']), 'co-location')} (confirmed "
+        f"identities); with proposed links: {plural(len(wp['incidents']), 'incident')}, "
+        f"{plural(len(wp['breaches']), 'breach')}")
     result.lines.append(
         f"s2A: {conduct.s2a.headline} (as of {conduct.as_of:%d/%m/%Y}: {conduct.as_of_basis}); "
         f"{plural(len(data['warnings']), 'warning')}; decision support, not legal advice")
@@ -71,7 +72,7 @@ def _identity_step(case: Case, out_dir: Path, result: DemoResult) -> None:
     from atlas.identity.candidates import discover
 
     report = discover(case)
-    result.lines.append(f"identity: {len(report.new)} alias link(s) proposed for review (none confirmed by Atlas)")
+    result.lines.append(f"identity: {plural(len(report.new), 'alias link')} proposed for review (none confirmed by Atlas)")
     for party in case.manifest.parties_with_role("suspect"):
         confirmed = party_identifiers(case, party.id)
         claims = party_identifiers(case, party.id, include_proposed=True)
@@ -97,7 +98,7 @@ def _graph_step(case: Case, out_dir: Path, result: DemoResult) -> None:
                         f"({cg.graph.graph['identity']}); top pairs:")
     label = {n: str(d.get("label") or display(n)) for n, d in cg.graph.nodes(data=True)}
     for r in pairs(cg).head(5).iter_rows(named=True):
-        result.lines.append(f"    {label[r['src']]} -> {label[r['dst']]}: {r['contacts']} contacts "
+        result.lines.append(f"    {label[r['src']]} -> {label[r['dst']]}: {plural(r['contacts'], 'contact')} "
                             f"({r['contacts_back']} back, {r['unanswered_rate']:.0%} unanswered) on "
                             f"{', '.join(r['channels'])}")
 

@@ -146,6 +146,39 @@ def event_ref(refs: Mapping[str, str], event_id: str) -> str:
     return record_ref(refs[source_id], source_ref)
 
 
+def cited_ref(refs: Mapping[str, str], value: str) -> str:
+    """A record cited by id (``<source_id>/<place>``) as its exhibit record; anything else (an
+    officer's own words, e.g. ``exhibit AB/3 row 12``) as written."""
+    source_id, sep, _ = value.partition("/")
+    return event_ref(refs, value) if sep and source_id in refs else value
+
+
+def event_refs(refs: Mapping[str, str], event_ids: Iterable[str]) -> tuple[str, ...]:
+    """:func:`event_ref` of each id, in order."""
+    return tuple(event_ref(refs, e) for e in event_ids)
+
+
+def event_ref_expr(refs: Mapping[str, str], event_id: pl.Expr) -> pl.Expr:
+    """:func:`event_ref` over a column of event ids (split at the first ``/``, as the plain rule does)."""
+    parts = event_id.str.splitn("/", 2)
+    return record_ref_expr(refs, parts.struct.field("field_0"), parts.struct.field("field_1"))
+
+
+def event_refs_expr(refs: Mapping[str, str], event_ids: str | pl.Expr = "event_ids") -> pl.Expr:
+    """:func:`event_refs` over a list column of event ids."""
+    col = pl.col(event_ids) if isinstance(event_ids, str) else event_ids
+    return col.list.eval(event_ref_expr(refs, pl.element()))
+
+
+def identifier_label(refs: Mapping[str, str], uri: str) -> str:
+    """An identifier as a person reads it: a display name says which exhibit shows it
+    (``name:<source_id>:Dan`` → ``Dan (name in JA/7)``); other URIs are shown as they are."""
+    if uri.startswith("name:"):
+        _, source_id, name = uri.split(":", 2)
+        return f"{name} (name in {refs[source_id]})" if source_id in refs else name
+    return uri
+
+
 def with_exhibit(frame: pl.DataFrame, refs: Mapping[str, str], *, after: str = "source_id") -> pl.DataFrame:
     """``frame`` with an ``exhibit`` column (``JA/7, sms rowid 477``) placed right after ``after``."""
     out = frame.with_columns(record_ref_expr(refs).alias("exhibit"))
@@ -155,6 +188,7 @@ def with_exhibit(frame: pl.DataFrame, refs: Mapping[str, str], *, after: str = "
 
 
 __all__ = [
-    "SCHEMA", "assign_numbers", "event_ref", "exhibit_ref", "ingest_records", "record_ref", "record_ref_expr", "source_order",
+    "SCHEMA", "assign_numbers", "cited_ref", "event_ref", "event_ref_expr", "event_refs", "event_refs_expr", "exhibit_ref",
+    "identifier_label", "ingest_records", "record_ref", "record_ref_expr", "source_order",
     "source_refs", "with_exhibit",
 ]

@@ -42,8 +42,10 @@ import contextlib
 import csv
 import io
 import re
+import tomllib
 import weakref
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -157,6 +159,44 @@ def sniff_delimiter(lines: list[str]) -> str:
 def norm_header(header: object) -> str:
     """A header as compared with a vocabulary: BOM dropped, lower case, spacing collapsed."""
     return " ".join(str(header or "").replace("\ufeff", "").strip().lower().split())
+
+
+_BRACKETED = re.compile(r"\s*[\(\[][^\)\]]*[\)\]]")
+
+
+def header_qualifiers(header: object) -> list[str]:
+    """What a header writes in brackets, normalised ("Cell ID (hex)" → ["hex"])."""
+    return [norm_header(q) for q in re.findall(r"[\(\[]([^\)\]]*)[\)\]]", str(header or ""))]
+
+
+def resolve_headers(headers: list[str], names: dict[str, tuple[str, ...]]) -> dict[str, int]:
+    """Key → the position of its column: for each key, its names in order, each compared
+    with the headers as written and then without their bracketed qualifiers (the first
+    column wins a name two columns share)."""
+    by_norm: dict[str, int] = {}
+    for i, h in enumerate(headers):
+        by_norm.setdefault(norm_header(h), i)
+    for i, h in enumerate(headers):
+        by_norm.setdefault(norm_header(_BRACKETED.sub(" ", str(h or ""))), i)
+    out: dict[str, int] = {}
+    for key, options in names.items():
+        for n in options:
+            if n in by_norm:
+                out[key] = by_norm[n]
+                break
+    return out
+
+
+def load_vocabulary(path: Path, table: str) -> dict[str, tuple[str, ...]]:
+    """``[table]`` of a vocabulary TOML file: key → header names (normalised)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return {k: tuple(norm_header(n) for n in v) for k, v in data[table].items()}
+    except (OSError, KeyError, tomllib.TOMLDecodeError) as exc:
+        raise FormatError(f"{path}: cannot read the [{table}] header vocabulary ({exc})") from exc
+
+
+RETURNS_VOCABULARY: Final = Path(__file__).resolve().parent / "templates" / "returns_vocabulary.toml"
 
 
 # --- tables --------------------------------------------------------------------------------
@@ -282,8 +322,8 @@ def _sheet_first_rows(path: Path) -> dict[str, int]:
                 name = name_m.group(1).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
                 cell = re.search(r'<c r="[A-Z]+(\d+)"[^>]*?>\s*<(?:v|is)\b', head)
                 out[name] = int(cell.group(1)) if cell else 1
-    except (KeyError, zipfile.BadZipFile, OSError):
-        return out
+    except (KeyError, zipfile.BadZipFile, OSError, EOFError, zlib.error):
+        return out  # a damaged member: the workbook reader says what is wrong with it
     return out
 
 

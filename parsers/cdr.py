@@ -325,7 +325,7 @@ whitespace (which :func:`cell_key` removes, by this regex) anywhere, or a ``-`` 
 value (a whole CGI, which :func:`cell_key` cuts)."""
 
 
-def _hex_to_decimal(value: pl.Expr) -> pl.Expr:
+def hex_to_decimal(value: pl.Expr) -> pl.Expr:
     """A hexadecimal LAC, CI or ``LAC-CI`` (``03E8-4E21``, ``0x3e8``) in decimal (``1000-20001``),
     part by part; a value with a part that is not hexadecimal is kept as written."""
     parts = value.str.replace_all(r"\s", "").str.split("-")
@@ -684,7 +684,7 @@ def _block_events(block: Sheet, frame: pl.DataFrame, header_idx: int, tpl: Templ
     out.records += rows.height
     t = _text_columns(rows, cols).with_columns(rows.get_column("_i"))
     if tpl.hex_cells:
-        t = t.with_columns(_hex_to_decimal(pl.col(k)).alias(k) for k in (*_CELL_KEYS, *_LAC_KEYS) if k in t.columns)
+        t = t.with_columns(hex_to_decimal(pl.col(k)).alias(k) for k in (*_CELL_KEYS, *_LAC_KEYS) if k in t.columns)
     distinct, irregular = _column_facts(t)
 
     columns = _type_columns(t, tpl, distinct) | {

@@ -35,10 +35,17 @@ import polars as pl
 from atlas.cell_site import CELLS_SCHEMA, grid_ref_to_en, os_to_wgs84, os_transform_description
 from atlas.errors import FormatError
 from atlas.model import REJECT_SCHEMA
-from parsers._tabular import Sheet, probe_sheets, read_sheets
-from parsers._tabular import norm_header as _norm
+from parsers._tabular import (
+    RETURNS_VOCABULARY,
+    Sheet,
+    header_qualifiers,
+    load_vocabulary,
+    probe_sheets,
+    read_sheets,
+    resolve_headers,
+)
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
-from parsers.cdr import HEADER_SCAN_ROWS, cell_key
+from parsers.cdr import HEADER_SCAN_ROWS, cell_key, hex_to_decimal
 
 INFO: Final = ParserInfo(
     name="cell-sites",
@@ -50,36 +57,12 @@ INFO: Final = ParserInfo(
     sample_counts={"no public cell-site list exists": "tested on the synthetic generator's two lists"},
 )
 
-SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
-    "cell": ("cell id", "cellid", "ci", "eci", "cell", "cgi", "ecgi", "cell identity", "cell ref"),
-    "lac": ("lac", "tac", "location area code", "tracking area code", "lac/tac"),
-    "site": ("site id", "site ref", "site", "site number", "mast id"),
-    "site_name": ("site name",),
-    "address": ("address", "site address", "location", "site location"),
-    "postcode": ("postcode", "post code"),
-    "lat": ("latitude", "lat", "lat (wgs84)"),
-    "lon": ("longitude", "long", "lon", "lng", "long (wgs84)"),
-    "easting": ("easting", "eastings", "os easting", "x (osgb)"),
-    "northing": ("northing", "northings", "os northing", "y (osgb)"),
-    "grid_ref": ("grid reference", "grid ref", "os grid reference", "ngr"),
-    "azimuth": ("azimuth", "azimuth (deg)", "azimuth (degrees)", "bearing"),
-    "beamwidth": ("beamwidth", "beam width", "beam width (deg)", "horizontal beamwidth"),
-    "technology": ("technology", "tech", "rat", "network type"),
-    "mcc_mnc": ("mcc-mnc", "mccmnc", "plmn"),
-}
+SYNONYMS: Final[dict[str, tuple[str, ...]]] = load_vocabulary(RETURNS_VOCABULARY, "cell_sites")
+"""Header names per column, from ``parsers/templates/returns_vocabulary.toml``."""
 
 
 def _resolve(headers: list[str]) -> dict[str, int]:
-    by_norm: dict[str, int] = {}
-    for i, h in enumerate(headers):
-        by_norm.setdefault(_norm(h), i)
-    out: dict[str, int] = {}
-    for key, names in SYNONYMS.items():
-        for n in names:
-            if n in by_norm:
-                out[key] = by_norm[n]
-                break
-    return out
+    return resolve_headers(headers, SYNONYMS)
 
 
 def _fits(headers: list[str]) -> bool:
@@ -134,9 +117,25 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
             c = pl.col(names[found[key]]).str.strip_chars()
             return pl.when(c == "").then(None).otherwise(c)
 
+        # Hexadecimal cell ids / LACs (the header says so, or a value has hex letters) are
+        # keyed in decimal, as the CDRs key them.
+        id_keys = [k for k in ("cell", "lac") if k in found and found[k] < len(names)]
+        said = [headers[found[k]] for k in id_keys if {"hex", "hexadecimal"} & set(header_qualifiers(headers[found[k]]))]
+        seen = [headers[found[k]] for k in id_keys if frame.select(
+            col(k).str.contains(r"(?i)0x|[a-f]").any()).item()]
+        hexed = bool(said or seen)
+        if hexed:
+            assumptions.append(f"{block.label}cell ids written in hexadecimal ("
+                               + (f"the header {', '.join(repr(h) for h in said)} says so" if said else
+                                  f"{', '.join(repr(h) for h in seen)} hold hexadecimal digits")
+                               + "): read as decimal, as CDRs key their cells".strip())
+
+        def cell_part(key: str, hexed: bool = hexed) -> pl.Expr:
+            return hex_to_decimal(col(key)) if hexed else col(key)
+
         t = frame.select(
             "source_ref",
-            cell_key(col("lac"), col("cell")).alias("cell_id"),
+            cell_key(cell_part("lac"), cell_part("cell")).alias("cell_id"),
             pl.coalesce(col("site"), col("site_name")).alias("site_id"),
             pl.concat_str([col("site_name"), col("address")], separator=", ", ignore_nulls=True).alias("address"),
             col("postcode").alias("postcode"),

@@ -30,8 +30,7 @@ import polars as pl
 
 from atlas.errors import FormatError
 from atlas.model import IDENTITY_EVIDENCE_SCHEMA
-from parsers._tabular import Sheet, probe_sheets, read_sheets
-from parsers._tabular import norm_header as _norm
+from parsers._tabular import RETURNS_VOCABULARY, Sheet, load_vocabulary, probe_sheets, read_sheets, resolve_headers
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 from parsers.cdr import HEADER_SCAN_ROWS
 
@@ -45,37 +44,13 @@ INFO: Final = ParserInfo(
     sample_counts={"no public subscriber return exists": "tested on the synthetic generator's return"},
 )
 
-SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
-    "msisdn": ("msisdn", "telephone number", "phone number", "subscriber number", "mobile number", "number"),
-    "name": ("subscriber name", "customer name", "registered name", "account holder", "name"),
-    "address": ("address", "subscriber address", "billing address", "registered address"),
-    "postcode": ("postcode", "post code"),
-    "dob": ("date of birth", "dob"),
-    "email": ("email", "e-mail", "email address"),
-    "alt_number": ("alternative contact number", "contact number", "other contact number"),
-    "account": ("account number", "account no", "account id", "account"),
-    "account_type": ("account type", "tariff type", "payment type", "contract type"),
-    "activated": ("activation date", "connection date", "start date"),
-    "deactivated": ("deactivation date", "disconnection date", "end date"),
-    "imsi": ("imsi",),
-    "imei": ("imei", "handset imei"),
-    "imei_first": ("imei first seen", "handset first seen", "first seen"),
-    "imei_last": ("imei last seen", "handset last seen", "last seen"),
-}
+SYNONYMS: Final[dict[str, tuple[str, ...]]] = load_vocabulary(RETURNS_VOCABULARY, "subscriber")
+"""Header names per column, from ``parsers/templates/returns_vocabulary.toml``."""
 UNREGISTERED: Final = re.compile(r"(?i)^\s*(unregistered|not registered|unknown|n/?a|none|payg unregistered|-)?\s*$")
 
 
 def _resolve(headers: list[str]) -> dict[str, int]:
-    by_norm: dict[str, int] = {}
-    for i, h in enumerate(headers):
-        by_norm.setdefault(_norm(h), i)
-    out: dict[str, int] = {}
-    for key, names in SYNONYMS.items():
-        for n in names:
-            if n in by_norm:
-                out[key] = by_norm[n]
-                break
-    return out
+    return resolve_headers(headers, SYNONYMS)
 
 
 def _fits(headers: list[str]) -> bool:

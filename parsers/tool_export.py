@@ -12,8 +12,12 @@ layout in the same shape.
 Format notes, and where they come from:
 
 * The templates follow the exports as examiners know them; vendors change headers
-  between versions, so a real export that does not match gets a clear error listing
-  the headers seen and the nearest template, and is read with ``--map``.
+  between versions, so a table that fits no template is mapped **by meaning**
+  (:mod:`parsers._tool_meaning`, vocabulary ``parsers/templates/tool_export_vocabulary.toml``)
+  when its kind, time and parties are certain (printed and recorded on the source; zones
+  and date orders in brackets honoured); otherwise a clear error lists the headers seen,
+  the nearest template and the best partial mapping, and ``atlas map FILE`` writes a
+  template to complete and pass with ``--map``.
 * Files are read by the shared tabular reader (:mod:`parsers._tabular`: BOM, encoding,
   delimiter, every line-ending convention). Every cell is read as text (XLSX through
   calamine, every sheet; CSV with ``infer_schema=False``) so ``07700 900123`` keeps its zero. Where an Excel number
@@ -51,6 +55,8 @@ from atlas.errors import AtlasError, FormatError
 from atlas.model import IDENTITY_EVIDENCE_SCHEMA, REJECT_SCHEMA
 from atlas.normalise.times import parse_datetimes, sniff_datetime_format
 from parsers._tabular import probe_sheets, read_sheets
+from parsers._tool_meaning import VOCABULARY_PATH as MEANING_VOCABULARY
+from parsers._tool_meaning import propose
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 from parsers.cellebrite_xml import channel_of
 
@@ -126,6 +132,10 @@ def load_templates(path: Path) -> list[Table]:
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise AtlasError(f"{path}: cannot read the template file ({exc})") from exc
     shared = data.get("values", {})
+    if path.resolve() != TEMPLATES_FILE.resolve():
+        # a --map file inherits the shipped value vocabularies; its own [values] add to them
+        builtin = tomllib.loads(TEMPLATES_FILE.read_text(encoding="utf-8")).get("values", {})
+        shared = {k: {**builtin.get(k, {}), **shared.get(k, {})} for k in {*builtin, *shared}}
     tables: list[Table] = []
     for name, spec in data.items():
         if name == "values" or not isinstance(spec, dict):
@@ -154,6 +164,14 @@ def load_templates(path: Path) -> list[Table]:
 @cache
 def builtin_templates() -> tuple[Table, ...]:
     return tuple(load_templates(TEMPLATES_FILE))
+
+
+@cache
+def shared_values() -> dict[str, dict[str, Any]]:
+    """The value vocabularies every template shares (``[values]`` of tool_exports.toml)."""
+    shared = tomllib.loads(TEMPLATES_FILE.read_text(encoding="utf-8")).get("values", {})
+    return {k: {str(w).casefold(): v for w, v in shared.get(k, {}).items()}
+            for k in ("direction", "call_type", "folder", "status")}
 
 
 def _templates(ctx: ParseContext | None) -> list[Table]:
@@ -201,7 +219,12 @@ def _nearest(tables: list[Table], rows: list[list[str]]) -> str:
 
 def detect(probe: Probe) -> int:
     tables = list(builtin_templates())
-    return 85 if any(_best(tables, sheet.rows[:HEADER_SCAN_ROWS]) for sheet in probe_sheets(probe)) else 0
+    sheets = probe_sheets(probe)
+    if any(_best(tables, sheet.rows[:HEADER_SCAN_ROWS]) for sheet in sheets):
+        return 85
+    # A layout no template names whose meaning maps without doubt: low, so that any parser
+    # that knows the file (a CDR that only looks like call data scores 40) wins.
+    return 35 if any((p := propose(sheet.rows, shared_values())) is not None and p.ok for sheet in sheets) else 0
 
 
 # --- one table → raw rows ----------------------------------------------------------------------
@@ -248,6 +271,8 @@ def _time_strings(frame: pl.DataFrame, cols: dict[str, list[tuple[str, re.Match[
                 sign, rest = gd["offset"][0], gd["offset"][1:]
                 hh, _, mm = rest.partition(":")
                 offset = f"{sign}{int(hh):02d}:{mm or '00'}"
+            elif gd.get("utc"):  # a header stating UTC/GMT with no offset
+                offset = "+00:00"
             order = (gd.get("order") or "").lower()
             if order:
                 dayfirst = order.index("d") < order.index("m") if "d" in order and "m" in order else None
@@ -565,10 +590,20 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     for sheet in sheets:
         head = sheet.rows[:HEADER_SCAN_ROWS]
         found = _best(templates, head)
+        proposal = None if found is not None or ctx.options.get("map") else propose(sheet.rows, shared_values())
+        if proposal is not None and proposal.ok:
+            found = (proposal.table(shared_values()), proposal.header_row)
+            where = f"sheet {sheet.name!r}" if sheet.csv is None else "file"
+            assumptions.append(
+                f"{where}: no template fits: columns mapped by meaning ({MEANING_VOCABULARY.name}), read as "
+                f"{proposal.kind}: {proposal.describe()}"
+                + (f"; not read: {', '.join(repr(h) for h in proposal.unread)}" if proposal.unread else ""))
         if found is None:
             seen = next((r for r in head if any(c.strip() for c in r)), [])
             unmatched.append(f"{sheet.name!r} (headers seen: {[c for c in seen if c.strip()]})")
-            nearest.append(_nearest(templates, head))
+            nearest.append(_nearest(templates, head) + (
+                f"; by meaning not certain: {'; '.join(proposal.problems)} (best partial mapping: "
+                f"{proposal.describe() or 'none'})" if proposal is not None else ""))
             continue
         table, header_row = found
         ev, rj, n, evd = _table_events(sheet.frame(header_row), sheet.first_row + header_row, table,

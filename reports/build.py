@@ -18,6 +18,7 @@ from typing import Any, Final
 import polars as pl
 
 from atlas import __version__
+from atlas.exhibits import event_refs_expr
 from atlas.spreadsheet_safety import neutralise
 from atlas.store import Case
 
@@ -82,7 +83,8 @@ def _contacts_frame(inputs: ReportInputs) -> pl.DataFrame:
         pl.col("ts_utc").dt.convert_time_zone("Europe/London").dt.strftime("%d/%m/%Y %H:%M:%S %Z").alias("uk_time"),
         "kind", "channel", "way",
         pl.col("sender").replace(keys, vals).alias("from"), pl.col("recipient").replace(keys, vals).alias("to"),
-        "status", pl.col("event_ids").list.len().alias("records"), pl.col("event_ids").list.join("; "),
+        "status", pl.col("event_ids").list.len().alias("records"),
+        event_refs_expr(inputs.exhibit_refs).list.join("; ").alias("exhibits"), pl.col("event_ids").list.join("; "),
     )
 
 

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from atlas import __version__
 from atlas.conduct import ConductResult
 from atlas.conduct.time_limit import uk_day
+from atlas.wording import plural
 
 from .exhibits import Exhibit
 from .findings import Findings
@@ -120,8 +121,9 @@ def _stop_note(conduct: ConductResult) -> str:
             "requests to stop, not as two-way contact)")
 
 
-def _plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (plural or word + 's')}"
+def _plural(n: int, word: str, plural_form: str | None = None) -> str:
+    """The one plural rule (:func:`atlas.wording.plural`): ``1 day``, ``73 matches``."""
+    return plural(n, word, plural_form)
 
 
 def _ref_list(refs: Sequence[str]) -> str:
@@ -256,8 +258,8 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources
         first_last = f", the first on {uk_time(first)} and the last on {uk_time(last)}"
     fnd.blocks.append(Para(
         f"The exhibits record {_plural(counts['from_suspect'], 'contact')} from identifiers attributed to {subject} to "
-        f"{victim} or her family, friends or colleagues named in the case ({counts['from_suspect_messages']} "
-        f"messages and {counts['from_suspect_calls']} calls, {counts['from_suspect_unanswered_calls']} of the calls "
+        f"{victim} or her family, friends or colleagues named in the case ({_plural(counts['from_suspect_messages'], 'message')} "
+        f"and {_plural(counts['from_suspect_calls'], 'call')}, {counts['from_suspect_unanswered_calls']} of the calls "
         f"unanswered), on {_plural(counts['days_with_contact'], 'day')}{first_last}. "
         f"{_plural(counts['to_suspect'], 'contact')} went the other way. {counts['from_suspect_night']} of the contacts "
         "from the suspect were made at night (23:00 to 05:59 UK time). These counts, both ways, rest on "
@@ -391,11 +393,11 @@ def _conduct_sections(inputs: ReportInputs, findings: Findings, produced: Produc
         coc.blocks.append(Para(
             f"Those incidents comprise {_plural(int(_get(profile, 'conduct_contacts', default=0)), 'contact')} from "
             f"{subject} to {victim} and her network, shown by {_plural(int(_get(profile, 'records', default=0)), 'source record')} "
-            f"({_get(profile, 'corroborated_by_several_sources', default=0)} contacts are corroborated by more than one "
+            f"({_plural(int(_get(profile, 'corroborated_by_several_sources', default=0)), 'contact')} corroborated by more than one "
             f"source). Of {_plural(int(_get(calls, 'total', default=0)), 'call')}, {_get(calls, 'unanswered', default=0)} "
             f"were unanswered; of {_plural(int(_get(msgs, 'total', default=0)), 'message')}, {_get(msgs, 'unreplied', default=0)} "
-            f"had no reply within the reply window. {_get(night, 'contacts', default=0)} contacts were at night "
-            f"({_get(night, 'hours', default='23:00-06:00')}). {_get(recip, 'targets_to_suspect', default=0)} contacts went "
+            f"had no reply within the reply window. {_plural(int(_get(night, 'contacts', default=0)), 'contact')} at night "
+            f"({_get(night, 'hours', default='23:00-06:00')}). {_plural(int(_get(recip, 'targets_to_suspect', default=0)), 'contact')} went "
             f"from them to {subject}{_stop_note(conduct)}."))
     esc = conduct.escalation
     if esc and _get(esc, "n_weeks"):
@@ -538,16 +540,24 @@ def _conduct_sections(inputs: ReportInputs, findings: Findings, produced: Produc
     possible = conduct.possible_breaches
     if possible:
         br.blocks.append(Para(
-            f"A further {_plural(len(possible), 'possible breach', 'possible breaches')} rest only on evidence that cannot "
-            "show presence (for example a cell serving the area) or on proposed identity links; they are not counted "
-            "above."))
+            f"A further {_plural(len(possible), 'possible breach', 'possible breaches')} "
+            f"{'is' if len(possible) == 1 else 'are'} listed and not counted above, each for the reason given:"))
+        br.blocks.append(Bullets([f"{uk_time(p.ts)}, {p.place} (order {p.order}): {p.basis}." for p in possible]))
+    within = sum(o.possible_within_breaches for o in conduct.orders)
+    if within:
+        br.blocks.append(Para(
+            f"{_plural(within, 'further location record')} with no stated accuracy fell within visits already counted "
+            "as breaches from positions that state one; they are not counted again."))
     cl = findings.colocations
     facts["colocations"] = len(cl)
     br.blocks.append(Para(
         f"The analysis found {_plural(len(cl), 'occasion')} on which the suspect's device was recorded near the victim or "
         "a protected place" + (f" (exhibit {produced.ref('table:colocations')})" if cl else "") + ". The precision of "
-        "each is stated: a GPS position within its accuracy; a cell site only as the cell serving an area, never as "
-        "presence."))
+        "each is stated. The same standard was applied to the suspect's and the victim's positions: "
+        + (conduct.location_standard.text if conduct.location_standard else "") + "."
+        + (f" A further {_plural(len(conduct.possible_colocations), 'possible co-location')} "
+           "(resting on positions with no stated accuracy) are listed and not counted."
+           if conduct.possible_colocations else "")))
     out.append(br)
 
     warnings = list(conduct.warnings)

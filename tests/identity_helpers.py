@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,10 @@ def make_case(root: Path, events: list[dict[str, Any]], evidence: list[dict[str,
     ev = [{"source_id": source_id, **r} for r in evidence]
     evf = conform(pl.DataFrame(ev, infer_schema_length=None), IDENTITY_EVIDENCE_SCHEMA) if ev else \
         pl.DataFrame(schema=IDENTITY_EVIDENCE_SCHEMA)
-    source = {"source_id": source_id, "path": str(root / "x"), "name": "x", "size": 0, "sha256": source_id * 4,
+    evidence = root / "x"  # a real file stands for the source, so the case verifies
+    evidence.write_text(f"{source_id}: {frame.height} rows\n", encoding="utf-8")
+    source = {"source_id": source_id, "path": str(evidence), "name": "x", "size": evidence.stat().st_size,
+              "sha256": hashlib.sha256(evidence.read_bytes()).hexdigest(),
               "format": "test rows", "parser": "test", "parser_version": "0", "owner": owner, "region": "GB",
               "timezone": "Europe/London", "assumptions": [], "records_read": frame.height, "events": frame.height,
               "rejects": 0}

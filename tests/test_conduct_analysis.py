@@ -86,7 +86,7 @@ def test_exclusion_zone_presence_is_honest_about_accuracy(tmp_path: Path) -> Non
     assert "possible presence only" in r["possible_breaches"][0]["certainty"]
     assert [i["date"] for i in r["incidents"]] == ["2026-05-09", "2026-05-16"]   # each breach is a further incident
     assert all(i["breach"] for i in r["incidents"])
-    assert any("1 location point(s) with stated accuracy worse than 250 m" in w for w in r["warnings"])
+    assert any("1 location point with stated accuracy worse than 250 m" in w for w in r["warnings"])
     colocs = r["colocations"]
     assert {c["kind"] for c in colocs} == {"protected-place"} and len(colocs) == 2
     assert colocs[0]["statuses"] == [INSIDE] and colocs[1]["statuses"] == [INSIDE_STRADDLES]

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
 
-from atlas.conduct import ConductResult, analyse
+from atlas.conduct import ConductOptions, ConductResult, analyse
 from atlas.demo import ingest_generated
 from atlas.identity.ledger import officer_link
 from atlas.store import Case
@@ -51,11 +51,36 @@ class Scenario:
         return self.case.events().filter(
             pl.col("source_id").is_in(sids) & (pl.col("kind").cast(pl.String) == "location")).collect().height > 0
 
-    def detectable_visits(self) -> set[str]:
-        """Visits some source can show: at a case.toml place, or near her when her positions are in the case."""
+    def her_stated_times(self) -> list[datetime]:
+        """When her own positions state an accuracy precise enough to compare with his."""
+        victim = self.case.manifest.party("victim")
+        owners = attributed_uris(victim, self.case.source_ids())
+        sids = self.case.sources().filter(pl.col("owner").is_in(sorted(owners))).get_column("source_id").to_list()
+        opts = ConductOptions()
+        return self.case.events().filter(
+            pl.col("source_id").is_in(sids) & (pl.col("kind").cast(pl.String) == "location")
+            & pl.col("accuracy_m").is_not_null() & (pl.col("accuracy_m") <= opts.near_m)).collect().get_column(
+            "ts_utc").to_list()
+
+    def detectable_visits(self, *, definite: bool = True) -> set[str]:
+        """Visits some source can show, graded by the one location standard: at a case.toml place
+        (definite); near her when her positions are in the case, definite only where one of hers
+        states an accuracy within the comparison window (else possible: the same rule as for his)."""
         places = {p.name for p in self.case.manifest.places}
         near_her = self.victim_positions_visible()
-        return {v["vid"] for v in self.truth["colocations"] if v["place"] in places or near_her}
+        window = timedelta(minutes=ConductOptions().colocation_window_minutes)
+        stated = self.her_stated_times()
+        out = set()
+        for v in self.truth["colocations"]:
+            if v["place"] in places:
+                if definite:
+                    out.add(v["vid"])
+            elif near_her:
+                start = datetime.fromisoformat(v["start"].replace("Z", "+00:00")) - window
+                end = datetime.fromisoformat(v["end"].replace("Z", "+00:00")) + window
+                if any(start <= t <= end for t in stated) == definite:
+                    out.add(v["vid"])
+        return out
 
 
 @pytest.fixture(scope="module")
@@ -198,6 +223,12 @@ def test_colocations_match_the_truth(scenarios: dict[str, Scenario], name: str) 
     assert overlap_match(found, expected) == (1.0, 1.0), name
     for c in found:
         assert c["precision"] and ("±" in c["precision"] or "not stated" in c["precision"])
+    # near her where her positions state no accuracy: found, but possible only (the same standard as his)
+    possible = [v for v in s.truth["colocations"] if v["vid"] in s.detectable_visits(definite=False)]
+    found_possible = [c for c in s.json["possible_colocations"] if c["kind"] == "victim-location"]
+    assert overlap_match(found_possible, possible) == (1.0, 1.0), name
+    assert all("no stated accuracy: possible co-location only" in c["certainty"] for c in found_possible)
+    assert "no stated accuracy supports a possible finding only" in s.json["location_standard"]["rule"]
 
 
 def test_clean_has_no_breaches_threats_or_incidents_and_says_the_contact_is_two_way(scenarios: dict[str, Scenario]) -> None:

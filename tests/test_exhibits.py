@@ -62,3 +62,12 @@ def test_atlas_ingest_numbers_each_new_source_as_it_commits_it(tmp_path: Path) -
         rows = con.execute("SELECT key, number, kind FROM report_exhibits").fetchall()
     sha = case.sources().get_column("sha256").item()
     assert rows == [(f"source:{sha}", 1, "source")]
+
+
+def test_one_plural_rule_for_every_output() -> None:
+    from atlas.wording import plural
+
+    assert [plural(1, "day"), plural(2, "day"), plural(0, "contact")] == ["1 day", "2 days", "0 contacts"]
+    assert [plural(73, "match"), plural(1, "match"), plural(5, "breach"), plural(2, "possible breach")] == [
+        "73 matches", "1 match", "5 breaches", "2 possible breaches"]
+    assert plural(3, "person", "people") == "3 people"

@@ -62,7 +62,10 @@ def test_timeline_export_round_trips_the_store(
     exported = pl.read_parquet(out)
     stored = Case.open(case_dir).events().sort("ts_utc", "event_id").collect()
     assert stored.height == 18
-    assert_frame_equal(exported, stored)  # same rows, same order, same dtypes (enums included)
+    # the store's columns, plus each record's exhibit reference right after its source id
+    assert exported.columns.index("exhibit") == exported.columns.index("source_id") + 1
+    assert exported.get_column("exhibit").str.contains(r"^[A-Z]+/\d+, line \d+$").all()
+    assert_frame_equal(exported.drop("exhibit"), stored)  # same rows, same order, same dtypes (enums included)
 
 
 def test_event_ids_are_source_hash_and_record_place(case_dir: Path, whatsapp_samples: Path, atlas: Callable[..., object]) -> None:
@@ -271,8 +274,12 @@ def test_verify_passes_on_an_intact_case(case_dir: Path, whatsapp_samples: Path,
     run = atlas("verify", case_dir)
     assert run.code == 0  # type: ignore[attr-defined]
     first, head = run.out.splitlines()  # type: ignore[attr-defined]
-    assert first == ("ok: 2 source(s) re-hashed, unchanged; 7 store file(s) match the manifest; audit log of 2 row(s) "
-                     "intact; records read = events + rejects for each")
+    from atlas.store.integrity import read_manifest
+
+    sealed = read_manifest(case_dir / "store")
+    assert sealed is not None and sealed.audit_seq >= 2  # two ingests, then whatever else was recorded (exhibit numbers)
+    assert first == (f"ok: 2 source(s) re-hashed, unchanged; {len(sealed.files)} store file(s) match the manifest; "
+                     f"audit log of {sealed.audit_seq} row(s) intact; records read = events + rejects for each")
     assert re.fullmatch(r"audit head: [0-9a-f]{64} \(keep it: it proves later that nothing was rewritten\)", head)
 
 

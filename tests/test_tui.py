@@ -19,12 +19,13 @@ from textual.pilot import Pilot
 from atlas.decisions.exhibits import tagged
 from atlas.decisions.ledger import read_decisions
 from atlas.demo import ingest_generated
+from atlas.exhibits import source_refs
 from atlas.identity import read_links
 from atlas.identity.candidates import discover
 from atlas.identity.ledger import ensure_schema, propose
 from atlas.store import Case
 from atlas.tui.app import AtlasApp
-from atlas.tui.frames import search, timeline_view
+from atlas.tui.frames import search, timeline_view, visible
 from atlas.tui.widgets import DecisionPrompt, FrameTable, RecordsView
 from fixtures.generate import generate
 
@@ -89,10 +90,14 @@ def _proposed(case_dir: Path, a: str, b: str) -> str:
 
 def test_timeline_view_has_one_row_per_event_in_time_order(small_case: Path) -> None:
     case = Case.open(small_case)
-    view = timeline_view(case.events(), case.sources())
+    refs = source_refs(case)
+    view = timeline_view(case.events(), case.sources(), refs)
     assert view.height == case.events().select(pl.len()).collect().item()
+    shown = visible(view)  # what a person reads: records by exhibit, no 16-hex source id
+    assert shown.get_column("exhibit").str.contains(rf"^{case.manifest.exhibit_prefix}/\d+(, .+)?$").all()
+    assert not shown.select(pl.concat_str(pl.all(), separator=" ").str.contains(r"\b[0-9a-f]{16}\b").any()).item()
     times = case.events().sort("ts_utc", "event_id", nulls_last=True).collect().get_column("event_id").to_list()
-    assert view.get_column("event_id").to_list() == times
+    assert view.get_column("_event_id").to_list() == times
     dated = view.filter(pl.col("when (UK)") != "")
     assert dated.height > 0.5 * view.height
     assert dated.get_column("when (UK)").str.contains(r"^\d\d/\d\d/\d{4} \d\d:\d\d:\d\d (GMT|BST)$").all()
@@ -104,6 +109,8 @@ def test_search_matches_text_and_party(small_case: Path) -> None:
     word = view.filter(pl.col("text").str.len_chars() > 8).get_column("text")[0].split()[-1]
     hits = search(view, text=word.upper())
     assert hits.height > 0
+    assert hits.select(pl.concat_str(["from", "to", "text", "exhibit", "_event_id"], separator=" ").str.to_lowercase()
+                       .str.contains(word.lower(), literal=True).all()).item()
     suspect_ids = {"tel:+447700900002"} | {f"name:{s}:Dan" for s in case.source_ids()}
     mine = search(view, identifiers=suspect_ids)
     assert 0 < mine.height < view.height

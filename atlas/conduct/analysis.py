@@ -1,8 +1,9 @@
 """The course-of-conduct analysis of a case: one pure function, :func:`analyse`.
 
 It reads the case (events, manifest, identity ledger), the legal rules file and the
-threat lexicon, and returns a :class:`ConductResult`; it writes nothing and uses no
-clock unless ``as_of`` is left out (then "today" in the case's zone, said so in the
+threat lexicon, and returns a :class:`ConductResult`; it writes nothing (beyond giving an
+exhibit number to a source an older store left unnumbered, :func:`atlas.exhibits.source_refs`)
+and uses no clock unless ``as_of`` is left out (then "today" in the case's zone, said so in the
 assumptions). The result is always computed with **confirmed** identities (case.toml
 attributions and confirmed links); with ``include_proposed=True`` a second, separate
 result with proposed links as well is attached as ``with_proposed``, and the two are
@@ -19,6 +20,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from atlas.contacts import match_rule
+from atlas.exhibits import event_refs, source_refs
 from atlas.rules import Rules, load_rules
 from atlas.store import Case
 from atlas.store.manifest import Place
@@ -31,6 +33,7 @@ from .decided import candidate_decisions, mark_hits
 from .escalation import bursts, profile, trend
 from .gaps import identity_changes, long_gaps
 from .incidents import ITEM_FRAME, assign_occasions, incidents, last_item, occasion_rule, per_target_occasions
+from .location_standard import LocationStandard
 from .locations import device_records
 from .options import ConductOptions
 from .parties import Cast, build_cast
@@ -64,6 +67,7 @@ class ConductResult:
     possible_breaches: tuple[PossibleBreach, ...]
     orders: tuple[OrderSummary, ...]
     colocations: tuple[Colocation, ...]
+    """Definite presence at a protected place or near the victim (:attr:`location_standard`)."""
     covert_pattern: dict[str, Any]
     cell_site: list[dict[str, Any]]
     gaps: tuple[Gap, ...]
@@ -81,6 +85,11 @@ class ConductResult:
     options: dict[str, Any]
     contacts: pl.DataFrame = field(repr=False)
     """The de-duplicated contacts with their roles (not in the JSON; for reports)."""
+    possible_colocations: tuple[Colocation, ...] = ()
+    """Listed, never counted: resting on a position with no stated accuracy, or an accuracy
+    circle that only reaches a place (the same standard for his and her positions)."""
+    location_standard: LocationStandard | None = None
+    """The one rule, with its thresholds, for definite versus possible presence and co-location."""
     s2a_undated: S2AVerdict | None = field(default=None, repr=False)
     """The same verdict with no as-of day (the planned date against the deadline only), for
     outputs that must not change from day to day (a report made without ``--as-of``)."""
@@ -120,6 +129,8 @@ class ConductResult:
             "possible_breaches": [b.to_json() for b in self.possible_breaches],
             "orders": [o.to_json() for o in self.orders],
             "colocations": [c.to_json() for c in self.colocations],
+            "possible_colocations": [c.to_json() for c in self.possible_colocations],
+            "location_standard": self.location_standard.to_json() if self.location_standard else None,
             "covert_pattern": self.covert_pattern,
             "cell_site": self.cell_site,
             "gaps": [g.to_json() for g in self.gaps],
@@ -266,7 +277,7 @@ def _clean_episode(ep: dict[str, Any], zone: str) -> dict[str, Any]:
 # --- the analysis of one view ----------------------------------------------------------
 
 def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, options: ConductOptions, as_of: date,
-                  as_of_basis: str) -> ConductResult:
+                  as_of_basis: str, refs: dict[str, str]) -> ConductResult:
     manifest = case.manifest
     zone = manifest.timezone
     tz = ZoneInfo(zone)
@@ -291,7 +302,10 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, option
     protected = _protected_places(case, cast)
     pairs = place_points(s_points, protected)
     presences = place_episodes(pairs, options)
-    near = victim_colocations(s_points, v_points, list(manifest.places), options)
+    near, near_possible = victim_colocations(s_points, v_points, list(manifest.places), options)
+    zone_names = {z for o in manifest.orders for z in o.exclusion_zones}
+    # possible presence at a protected place (exclusion zones: see possible breaches)
+    place_possible = [e for e in place_episodes(pairs, options, present=False) if e["place"] not in zone_names]
     serving = cell_serving(cells.filter(pl.col("party") == cast.suspect), protected, options)
 
     breaches, possible, order_summaries = find_breaches(manifest, cast, rules, contacts, pairs, options)
@@ -313,7 +327,8 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, option
     dates = [date.fromisoformat(i["date"]) for i in incident_list]
     gaps = long_gaps(dates, options.gap_days)
     last_date, last_ts, last_events = last_item(items)
-    last = LastIncident(day=last_date, ts=last_ts, event_ids=tuple(sorted(last_events))) if last_date else None
+    last = (LastIncident(day=last_date, ts=last_ts, event_ids=tuple(sorted(last_events)),
+                         exhibits=event_refs(refs, sorted(last_events))) if last_date else None)
     notes: list[str] = []
     if last_ts is not None:
         local = last_ts.astimezone(tz)
@@ -348,16 +363,17 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, option
     n_presence = len(presences) + len(near)
     distress = [
         {"indicator": "volume", "value": prof["conduct_contacts"],
-         "detail": f"{prof['conduct_contacts']} contacts on {occasions} occasions; at most {prof['per_day_max']} in one day"},
+         "detail": f"{plural(prof['conduct_contacts'], 'contact')} on {plural(occasions, 'occasion')}; at most "
+                   f"{prof['per_day_max']} in one day"},
         {"indicator": "night-time contact", "value": prof["night"]["contacts"],
-         "detail": f"{prof['night']['contacts']} contacts during {options.night_label}"},
+         "detail": f"{plural(prof['night']['contacts'], 'contact')} during {options.night_label}"},
         {"indicator": "bursts", "value": 0, "detail": ""},
         {"indicator": "proximity", "value": n_presence,
-         "detail": f"{len(presences)} presence episode(s) at protected places, {len(near)} near her own positions"},
-        {"indicator": "breaches of orders", "value": len(breaches), "detail": f"{len(breaches)} breach(es) listed"},
+         "detail": f"{plural(len(presences), 'presence episode')} at protected places, {len(near)} near her own positions"},
+        {"indicator": "breaches of orders", "value": len(breaches), "detail": f"{plural(len(breaches), 'breach')} listed"},
     ]
     burst_list = bursts(counted.filter(pl.col("role") == "conduct"), options)
-    distress[2] |= {"value": len(burst_list), "detail": f"{len(burst_list)} burst(s) of at least "
+    distress[2] |= {"value": len(burst_list), "detail": f"{plural(len(burst_list), 'burst')} of at least "
                     f"{options.burst_min_contacts} contacts within {options.burst_window_minutes} min"}
     s4a_section = {
         "offence": s4a.section, "short": s4a.short, "mode_of_trial": s4a.mode_of_trial,
@@ -397,19 +413,20 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, option
             "the suspect; the data cannot show that his contact was unwanted")
     if mutual["weeks"]:
         warnings.append(
-            f"{len(mutual['weeks'])} two-way week(s): {mutual['contacts_not_counted']} contact(s) from the suspect in them "
+            f"{plural(len(mutual['weeks']), 'two-way week')}: {plural(mutual['contacts_not_counted'], 'contact')} from the suspect in them "
             f"are {'counted' if options.count_mutual else 'not counted'} as incidents ({mutual['rule']}); see mutual_periods")
     if coc["authority_contacts"]:
-        warnings.append(f"{coc['authority_contacts']} call(s) from the suspect to police numbers are counted as incidents "
+        n_authority = int(contacts.get_column("role").eq("authority").sum()) if contacts.height else 0
+        warnings.append(f"{plural(n_authority, 'call')} from the suspect to police numbers are counted as incidents "
                         "(possible vexatious reports): confirm with the police call records what each was about")
     ident = identity_changes(contacts, gaps, list(manifest.orders), cast.status_of)
     like = [u["identifier"] for u in ident["unattributed_to_victim"] if u["like_the_suspect"]]
     if like:
-        warnings.append(f"{len(like)} identifier(s) attributed to nobody contacted the victim one-way after the conduct "
+        warnings.append(f"{plural(len(like), 'identifier')} attributed to nobody contacted the victim one-way after the conduct "
                         f"began ({', '.join(like[:5])}): possible new identities of the suspect, not counted until "
                         "linked (see identity_changes.unattributed_to_victim)")
     if s_poor or v_poor:
-        warnings.append(f"{s_poor + v_poor} location point(s) with stated accuracy worse than {options.max_accuracy_m:.0f} m "
+        warnings.append(f"{plural(s_poor + v_poor, 'location point')} with stated accuracy worse than {options.max_accuracy_m:.0f} m "
                         "were not used for presence or co-location")
 
     texts_posts = publications(case, cast, [manifest.party(v).name for v in cast.victims]
@@ -431,6 +448,9 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, option
 
     colocations = [_clean_episode(p, zone) for p in presences] + [_clean_episode(c, zone) for c in near]
     colocations.sort(key=lambda c: (c["start"], c["kind"]))
+    possible_colocations = [_clean_episode(p, zone) for p in place_possible] + [_clean_episode(c, zone)
+                                                                               for c in near_possible]
+    possible_colocations.sort(key=lambda c: (c["start"], c["kind"]))
     covert = covert_pattern(near, lambda t: t.astimezone(tz).date(), options)
 
     s2a_rule = rules.offence("pha-s2a")
@@ -448,8 +468,7 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, option
             for o in rules.offences if not rules.time_limit(o.time_limit).limited and o.id != "pha-s4"),
         f"legal rules: {rules.meta.name} version {rules.version} ({rules.provenance()['rules_file']}, sha256 {rules.sha256[:16]}…)",
         f"threat lexicon version {lexicon.version} (sha256 {lexicon.sha256[:16]}…): only 'strong' patterns count; idioms are blanked first; every hit needs a person to confirm it",
-        f"presence: a position counts when its reported point is inside the place's radius and it states an accuracy; each episode says whether the accuracy circles lie wholly inside or straddle the boundary; positions with no stated accuracy, or just outside with a circle reaching in, are possible presence only; positions with stated accuracy worse than {options.max_accuracy_m:.0f} m are not used",
-        f"near the victim: reported positions within {options.near_m:.0f} m of each other allowing for both stated accuracies (positions less precise than {options.near_m:.0f} m not used), at most {options.colocation_window_minutes} min apart",
+        f"location standard: {LocationStandard.of(options).text}",
         f"cell-site records are shown only as 'cell serving the area' (assumed reach {options.cell_serving_radius_m:.0f} m where the data gives none), never as presence",
         f"gaps longer than {options.gap_days} days are listed for a person to judge; the s2A warning threshold is {options.warn_days} days",
         "indicators (volume, night-time, bursts, proximity, text patterns) are not proof of fear, alarm or distress",
@@ -457,11 +476,15 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, option
     return ConductResult(
         view=cast.view, case_reference=manifest.reference, as_of=as_of, as_of_basis=as_of_basis, suspect=suspect,
         targets=targets, s2a=clock, s2a_undated=undated, s4a=s4a_section, course_of_conduct=coc,
-        incidents=tuple(Incident.of(i) for i in incident_list),
-        threat_occasions=tuple(ThreatOccasion.of(t) for t in threat_occ),
-        threat_hits_for_review=tuple(ThreatHit.of(h) for h in review),
-        breaches=tuple(Breach.of(b) for b in breaches), possible_breaches=tuple(PossibleBreach.of(b) for b in possible),
-        orders=tuple(OrderSummary.of(o) for o in order_summaries), colocations=tuple(Colocation.of(c) for c in colocations),
+        incidents=tuple(Incident.of(i, refs) for i in incident_list),
+        threat_occasions=tuple(ThreatOccasion.of(t, refs) for t in threat_occ),
+        threat_hits_for_review=tuple(ThreatHit.of(h, refs) for h in review),
+        breaches=tuple(Breach.of(b, refs) for b in breaches),
+        possible_breaches=tuple(PossibleBreach.of(b, refs) for b in possible),
+        orders=tuple(OrderSummary.of(o) for o in order_summaries),
+        colocations=tuple(Colocation.of(c, refs) for c in colocations),
+        possible_colocations=tuple(Colocation.of(c, refs) for c in possible_colocations),
+        location_standard=LocationStandard.of(options),
         covert_pattern=covert.to_json(), cell_site=[_iso(c) for c in serving], gaps=tuple(Gap.of(g) for g in gaps), contact_profile=prof, escalation=trend(
             counted.filter(pl.col("role") == "conduct")),
         bursts=burst_list, identity_changes=ident, behaviours=behaviour_list, mutual_periods=mutual,
@@ -490,12 +513,13 @@ def analyse(case: Case, *, as_of: date | None = None, include_proposed: bool = F
         return build_cast(case, suspect=options.suspect, targets=tuple(options.targets),
                           authority_identifiers=tuple(options.authority_identifiers), include_proposed=include)
 
-    confirmed = _analyse_view(case, cast(False), rules, lexicon, options, day, basis)
+    refs = source_refs(case)  # every record is named by its exhibit (numbers any source not yet numbered)
+    confirmed = _analyse_view(case, cast(False), rules, lexicon, options, day, basis, refs)
     proposed_cast = cast(True)
     confirmed.proposed_identifiers = [
         {"uri": c.uri, "basis": c.basis, "strength": c.strength, "link_ids": list(c.link_ids)}
         for c in sorted(proposed_cast.suspect_claims.values(), key=lambda c: c.uri) if c.status == "proposed"
     ]
     if include_proposed:
-        confirmed.with_proposed = _analyse_view(case, proposed_cast, rules, lexicon, options, day, basis)
+        confirmed.with_proposed = _analyse_view(case, proposed_cast, rules, lexicon, options, day, basis, refs)
     return confirmed

@@ -18,6 +18,7 @@ import polars as pl
 
 from atlas.rules import Rules
 from atlas.store import Case
+from atlas.wording import plural
 
 from .parties import Cast
 
@@ -72,8 +73,8 @@ def behaviours(
                     "examples": examples or []})
 
     add("contacting", conduct.height > 0, conduct.height, _span(conduct.get_column("ts_utc").to_list()), [],
-        f"{conduct.height} de-duplicated contacts from the suspect to the victim or her network "
-        f"({calls.height} calls, {attempts} unanswered or rejected; {blocked} recorded as blocked); "
+        f"{plural(conduct.height, 'de-duplicated contact')} from the suspect to the victim or her network "
+        f"({plural(calls.height, 'call')}, {attempts} unanswered or rejected; {blocked} recorded as blocked); "
         "the records are listed under incidents")
     follow_ids = sorted({e for c in near_victim for e in c["event_ids"]})
     add("following", bool(near_victim), len(near_victim), _span([c["start"] for c in near_victim]), follow_ids,

@@ -19,6 +19,7 @@ separately: whether the order forbids indirect contact depends on its wording.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -106,11 +107,20 @@ def find_breaches(
                 "certainty": ep["certainty"], "precision": ep["precision"], "identifier_status": None,
                 "breach_rule": rule,
             })
+        # a possible point within one episode gap of a counted breach is the same visit, already counted
+        gap = timedelta(minutes=options.episode_gap_minutes)
+        counted = [(b["place"], datetime.fromisoformat(b["ts"]) - gap, datetime.fromisoformat(b["end"]) + gap)
+                   for b in found if b["kind"] == "exclusion-zone"]
+        within = 0
         for ep in place_episodes(pairs, options, present=False):
+            start, end = ep["start"].isoformat(), ep["end"].isoformat()
+            if any(p == ep["place"] and s <= ep["start"] and ep["end"] <= e for p, s, e in counted):
+                within += 1
+                continue
             possible.append({
-                "order": order_name(order), "kind": "exclusion-zone (possible)", "ts": ep["start"].isoformat(),
-                "end": ep["end"].isoformat(), "place": ep["place"], "event_ids": ep["event_ids"],
-                "min_distance_m": ep["min_distance_m"], "certainty": ep["certainty"], "precision": ep["precision"],
+                "order": order_name(order), "kind": "exclusion-zone (possible)", "ts": start, "end": end,
+                "place": ep["place"], "event_ids": ep["event_ids"], "min_distance_m": ep["min_distance_m"],
+                "certainty": ep["certainty"], "precision": ep["precision"], "basis": ep["basis"],
             })
         summary |= {
             "contact_breaches": sum(1 for b in found if b["kind"] == "contact"),
@@ -121,6 +131,7 @@ def find_breaches(
             "indirect_contact_targets": sorted(set(indirect.get_column("target").drop_nulls().to_list())),
             "indirect_note": "contact with others in her network while the order was in force: whether this breaches "
                              "the order depends on its terms (e.g. 'directly or indirectly'); not counted as breaches",
+            "possible_within_breaches": within,
         }
         if not order.no_contact:
             summary["note"] = "the order has no no-contact condition (no_contact = false): contacts are not breaches"

@@ -35,6 +35,7 @@ from .geo import (
     episodes,
     haversine_m,
 )
+from .location_standard import DEFINITE, LocationStandard
 from .options import ConductOptions
 
 PRESENT: Final = (INSIDE, INSIDE_STRADDLES)
@@ -115,10 +116,26 @@ def place_episodes(pairs: pl.DataFrame, options: ConductOptions, *, present: boo
             "certainty": _certainty(r["statuses"]) if present else _possible(r["statuses"]),
             "statuses": sorted(set(r["statuses"])), "channels": r["channels"],
             "times": r["times"],
-            "precision": f"{'/'.join(r['channels']) or 'location'} positions, stated accuracy up to "
-                         f"{f'±{acc:.0f} m' if acc is not None else 'not stated'}; place radius {r['radius_m']:.0f} m",
+            "precision": f"{'/'.join(r['channels']) or 'location'} positions, "
+                         f"{f'stated accuracy up to ±{acc:.0f} m' if acc is not None else 'no stated accuracy'}; "
+                         f"place radius {r['radius_m']:.0f} m",
         })
+        if not present:
+            out[-1]["basis"] = _possible_basis(r)
     return out
+
+
+def _possible_basis(r: dict[str, Any]) -> str:
+    """Exactly what a possible presence rests on: which records, and why they cannot show presence."""
+    why = []
+    if ACCURACY_UNKNOWN in r["statuses"]:
+        why.append("reported inside the radius but with no stated accuracy")
+    if OUTSIDE_STRADDLES in r["statuses"]:
+        why.append("reported outside the radius, with an accuracy circle reaching inside")
+    what = "/".join(r["channels"]) or "location"
+    n = len(r["event_ids"])
+    return (f"{n} {what} position{'s' if n != 1 else ''} {' or '.join(why)}, closest {r['min_distance_m']:.0f} m from "
+            f"the centre of {r['place']} (radius {r['radius_m']:.0f} m): not a cell site, not a proposed link")
 
 
 def _near_pairs(suspect: pl.DataFrame, victim: pl.DataFrame, options: ConductOptions) -> pl.DataFrame:
@@ -146,19 +163,33 @@ def _near_pairs(suspect: pl.DataFrame, victim: pl.DataFrame, options: ConductOpt
         ((pl.max_horizontal("s0", "v0") - pl.min_horizontal("s1", "v1")).clip(lower_bound=0) / 1e6).alias("dt_s"),
     ).filter(pl.col("dt_s") <= options.colocation_window_minutes * 60)
     slack = pl.col("accuracy_m").fill_null(0.0) + pl.col("v_acc").fill_null(0.0)
+    standard = LocationStandard.of(options)
     near = pairs.with_columns(
         haversine_m(pl.col("lat"), pl.col("lon"), pl.col("v_lat"), pl.col("v_lon")).alias("distance_m"),
+        # the same grade for his position and hers: a pair is definite only when both are
+        ((standard.grade_expr(pl.col("accuracy_m")) == DEFINITE)
+         & (standard.grade_expr(pl.col("v_acc")) == DEFINITE)).alias("definite"),
     ).filter(pl.col("distance_m") - slack <= options.near_m)
-    return near.sort(["event_id", "distance_m", "v_event_id"]).unique("event_id", keep="first").drop("bucket").sort(
-        ["ts_utc", "event_id"])
+    # for each of his positions, her nearest position that makes a definite pair, else her nearest
+    return near.sort(["event_id", "definite", "distance_m", "v_event_id"], descending=[False, True, False, False]).unique(
+        "event_id", keep="first").drop("bucket").sort(["ts_utc", "event_id"])
 
 
 def victim_colocations(suspect: pl.DataFrame, victim: pl.DataFrame, places: list[Place],
-                       options: ConductOptions) -> list[dict[str, Any]]:
-    """Episodes when his reported positions were near hers at about the same time."""
+                       options: ConductOptions) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Episodes when his reported positions were near hers at about the same time: (definite,
+    possible), graded by :class:`~.location_standard.LocationStandard` (a pair resting on a
+    position with no stated accuracy, his or hers, is possible only)."""
     if suspect.height == 0 or victim.height == 0:
-        return []
+        return [], []
     near = _near_pairs(suspect, victim, options)
+    definite = _victim_episodes(near.filter(pl.col("definite")), places, options, definite=True)
+    possible = _victim_episodes(near.filter(~pl.col("definite")), places, options, definite=False)
+    return definite, possible
+
+
+def _victim_episodes(near: pl.DataFrame, places: list[Place], options: ConductOptions, *,
+                     definite: bool) -> list[dict[str, Any]]:
     if near.height == 0:
         return []
     near = episodes(near.with_columns(pl.lit("victim").alias("with")), by=["with"], gap_minutes=options.episode_gap_minutes)
@@ -167,6 +198,7 @@ def victim_colocations(suspect: pl.DataFrame, victim: pl.DataFrame, places: list
         pl.col("event_id").unique().sort().alias("event_ids"), pl.col("v_event_id").unique().sort().alias("victim_event_ids"),
         pl.col("distance_m").min().alias("min_distance_m"), pl.col("dt_s").max().alias("max_dt_s"),
         pl.col("accuracy_m").max().alias("acc"), pl.col("v_acc").max().alias("v_acc"),
+        pl.col("accuracy_m").is_null().any().alias("his_unstated"), pl.col("v_acc").is_null().any().alias("her_unstated"),
         pl.col("v_lat").mean().alias("lat"), pl.col("v_lon").mean().alias("lon"),
         pl.col("channel").drop_nulls().unique().sort().alias("channels"),
         pl.col("v_channel").drop_nulls().unique().sort().alias("v_channels"),
@@ -182,12 +214,22 @@ def victim_colocations(suspect: pl.DataFrame, victim: pl.DataFrame, places: list
             "event_ids": r["event_ids"], "victim_event_ids": r["victim_event_ids"], "points": len(r["event_ids"]),
             "min_distance_m": round(r["min_distance_m"], 1), "max_time_apart_s": round(r["max_dt_s"]),
             "lat": round(r["lat"], 5), "lon": round(r["lon"], 5), "channels": r["channels"], "times": r["times"],
-            "certainty": f"reported positions within {options.near_m:.0f} m of each other allowing for their stated "
-                         f"accuracy, at most {options.colocation_window_minutes} min apart",
+            "certainty": (f"reported positions within {options.near_m:.0f} m of each other allowing for their stated "
+                          f"accuracy, at most {options.colocation_window_minutes} min apart") if definite else
+                         (f"reported positions within {options.near_m:.0f} m of each other, at most "
+                          f"{options.colocation_window_minutes} min apart, but "
+                          + _unstated(r["his_unstated"], r["her_unstated"]) + ": possible co-location only"),
             "precision": f"suspect: {'/'.join(r['channels']) or 'location'} ({acc}); victim: "
                          f"{'/'.join(r['v_channels']) or 'location'} ({v_acc})",
         })
     return out
+
+
+def _unstated(his: bool, hers: bool) -> str:
+    """Whose positions lack a stated accuracy, in words."""
+    if his and hers:
+        return "positions of both have no stated accuracy"
+    return "a position of his has no stated accuracy" if his else "a position of hers has no stated accuracy"
 
 
 @dataclass

@@ -19,6 +19,7 @@ from typing import Any, Final
 import polars as pl
 
 from atlas.store.manifest import Order
+from atlas.wording import plural
 
 ONE_WAY_SHARE: Final = 0.1
 """An unattributed identifier is 'one-way' when the victim started at most this share of the contact with it."""
@@ -31,7 +32,7 @@ def long_gaps(dates: list[date], gap_days: int) -> list[dict[str, Any]]:
     ordered = sorted(set(dates))
     return [
         {"from": a.isoformat(), "to": b.isoformat(), "days": (b - a).days,
-         "note": f"{(b - a).days} days without an incident: a person must judge whether the incidents either side "
+         "note": f"{plural((b - a).days, 'day')} without an incident: a person must judge whether the incidents either side "
                  "form one course of conduct"}
         for a, b in itertools.pairwise(ordered) if (b - a).days > gap_days
     ]
@@ -44,16 +45,16 @@ def _after(first: datetime, *, blocks: list[tuple[datetime, str]], gaps: list[di
     earlier_blocks = [(t, who) for t, who in blocks if t <= first]
     if earlier_blocks:
         t, who = earlier_blocks[-1]
-        reasons.append(f"after a blocked contact from {who} on {t:%d/%m/%Y} ({(first - t).days} days before)")
+        reasons.append(f"after a blocked contact from {who} on {t:%d/%m/%Y} ({plural((first - t).days, 'day')} before)")
     for g in gaps:
         if g["to"] == first_date.isoformat():
-            reasons.append(f"first contact after a gap of {g['days']} days")
+            reasons.append(f"first contact after a gap of {plural(g['days'], 'day')}")
     for o in orders:
         if o.start <= first and (o.end is None or first < o.end):
             reasons.append(f"while {o.reference or o.type} was in force (made {o.start:%d/%m/%Y})")
     for other, last in quiet:
         if timedelta(0) <= first - last <= SUCCESSION:
-            reasons.append(f"{(first - last).days} days after {other} was last used ({last:%d/%m/%Y}), which is not used again")
+            reasons.append(f"{plural((first - last).days, 'day')} after {other} was last used ({last:%d/%m/%Y}), which is not used again")
     return reasons
 
 

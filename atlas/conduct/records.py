@@ -18,6 +18,8 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any, ClassVar, Final
 
+from atlas.exhibits import event_refs
+
 
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime | date):
@@ -101,6 +103,8 @@ class Incident(_Record):
     last_ts: datetime
     channels: tuple[str, ...]
     event_ids: tuple[str, ...]
+    exhibits: tuple[str, ...]
+    """The records by exhibit (``JA/7, sms rowid 477``), in the order of ``event_ids``."""
     contacts: int
     contact_ids: tuple[str, ...]
     presences: tuple[PresenceRef, ...]
@@ -113,9 +117,10 @@ class Incident(_Record):
     identifier_statuses: tuple[str, ...]
 
     @classmethod
-    def of(cls, d: Mapping[str, Any]) -> Incident:
+    def of(cls, d: Mapping[str, Any], refs: Mapping[str, str]) -> Incident:
         return cls(date=_day(d["date"]), first_ts=_instant(d["first_ts"]), last_ts=_instant(d["last_ts"]),
-                   channels=_strs(d["channels"]), event_ids=_strs(d["event_ids"]), contacts=int(d["contacts"]),
+                   channels=_strs(d["channels"]), event_ids=_strs(d["event_ids"]),
+                   exhibits=event_refs(refs, d["event_ids"]), contacts=int(d["contacts"]),
                    contact_ids=_strs(d["contact_ids"]),
                    presences=tuple(PresenceRef(p["kind"], p["place"]) for p in d["presences"]),
                    targets=_strs(d["targets"]), kinds=_strs(d["kinds"]), threat=bool(d["threat"]),
@@ -130,6 +135,7 @@ class ThreatOccasion(_Record):
     date: date
     first_ts: datetime
     event_ids: tuple[str, ...]
+    exhibits: tuple[str, ...]
     matched: tuple[str, ...]
     patterns: tuple[str, ...]
     contact_ids: tuple[str, ...]
@@ -142,9 +148,9 @@ class ThreatOccasion(_Record):
     candidates: tuple[CandidateKey, ...] = ()
 
     @classmethod
-    def of(cls, d: Mapping[str, Any]) -> ThreatOccasion:
+    def of(cls, d: Mapping[str, Any], refs: Mapping[str, str]) -> ThreatOccasion:
         return cls(date=_day(d["date"]), first_ts=_instant(d["first_ts"]), event_ids=_strs(d["event_ids"]),
-                   matched=_strs(d["matched"]), patterns=_strs(d["patterns"]), contact_ids=_strs(d["contact_ids"]),
+                   exhibits=event_refs(refs, d["event_ids"]), matched=_strs(d["matched"]), patterns=_strs(d["patterns"]), contact_ids=_strs(d["contact_ids"]),
                    contexts=_strs(d["contexts"]), texts=_strs(d["texts"]), channels=_strs(d["channels"]),
                    to_confirm=str(d["to_confirm"]), confirmed=bool(d.get("confirmed", False)),
                    candidates=tuple(CandidateKey(str(c["kind"]), str(c["event_id"])) for c in d.get("candidates") or ()))
@@ -158,6 +164,7 @@ class ThreatHit(_Record):
     ts: datetime
     contact_id: str
     event_ids: tuple[str, ...]
+    exhibits: tuple[str, ...]
     pattern: str
     kind: str
     category: str | None
@@ -169,14 +176,14 @@ class ThreatHit(_Record):
     """Its key in the decisions ledger (``threat`` or ``behaviour:<type>``, the contact's first record)."""
     decision: Decision = Decision()
 
-    KEYS: ClassVar[Mapping[str, tuple[str, ...]]] = {"*": ("date", "ts", "contact_id", "event_ids", "pattern", "kind", "category", "strength", "matched",
+    KEYS: ClassVar[Mapping[str, tuple[str, ...]]] = {"*": ("date", "ts", "contact_id", "event_ids", "exhibits", "pattern", "kind", "category", "strength", "matched",
                          "context", "counts_as_threat", "candidate", "decision")}
 
     @classmethod
-    def of(cls, d: Mapping[str, Any]) -> ThreatHit:
+    def of(cls, d: Mapping[str, Any], refs: Mapping[str, str]) -> ThreatHit:
         cand, dec = d.get("candidate"), d.get("decision") or {}
         return cls(date=_day(d["date"]), ts=_instant(d["ts"]), contact_id=str(d["contact_id"]),
-                   event_ids=_strs(d["event_ids"]), pattern=str(d["pattern"]), kind=str(d["kind"]),
+                   event_ids=_strs(d["event_ids"]), exhibits=event_refs(refs, d["event_ids"]), pattern=str(d["pattern"]), kind=str(d["kind"]),
                    category=d["category"], strength=str(d["strength"]), matched=str(d["matched"]),
                    context=str(d["context"]), counts_as_threat=bool(d["counts_as_threat"]),
                    candidate=CandidateKey(str(cand["kind"]), str(cand["event_id"])) if cand else None,
@@ -200,7 +207,8 @@ class Gap(_Record):
         return cls(start=_day(d["from"]), end=_day(d["to"]), days=int(d["days"]), note=str(d["note"]))
 
 
-_BREACH_COMMON: Final = ("order", "order_type", "kind", "ts", "date", "event_ids", "identifier_status", "breach_rule")
+_BREACH_COMMON: Final = ("order", "order_type", "kind", "ts", "date", "event_ids", "exhibits", "identifier_status",
+                          "breach_rule")
 
 
 @dataclass(frozen=True)
@@ -214,6 +222,7 @@ class Breach(_Record):
     ts: datetime
     date: date
     event_ids: tuple[str, ...]
+    exhibits: tuple[str, ...]
     identifier_status: str | None
     breach_rule: str
     # a contact
@@ -237,9 +246,10 @@ class Breach(_Record):
     }
 
     @classmethod
-    def of(cls, d: Mapping[str, Any]) -> Breach:
+    def of(cls, d: Mapping[str, Any], refs: Mapping[str, str]) -> Breach:
         return cls(order=str(d["order"]), order_type=str(d["order_type"]), kind=str(d["kind"]), ts=_instant(d["ts"]),
-                   date=_day(d["date"]), event_ids=_strs(d["event_ids"]), identifier_status=d.get("identifier_status"),
+                   date=_day(d["date"]), event_ids=_strs(d["event_ids"]), exhibits=event_refs(refs, d["event_ids"]),
+                   identifier_status=d.get("identifier_status"),
                    breach_rule=str(d["breach_rule"]), contact_id=d.get("contact_id"), channel=d.get("channel"),
                    contact_kind=d.get("contact_kind"), identifiers=_strs(d.get("identifiers")), sources=d.get("sources"),
                    end=_opt_instant(d.get("end")), place=d.get("place"), points=d.get("points"),
@@ -256,20 +266,25 @@ class PossibleBreach(_Record):
     end: datetime
     place: str
     event_ids: tuple[str, ...]
+    exhibits: tuple[str, ...]
     min_distance_m: float
     certainty: str
     precision: str
+    basis: str
+    """Exactly what it rests on (which records, and why they cannot show presence)."""
 
-    KEYS: ClassVar[Mapping[str, tuple[str, ...]]] = {"*": ("order", "kind", "ts", "end", "place", "event_ids", "min_distance_m", "certainty", "precision")}
+    KEYS: ClassVar[Mapping[str, tuple[str, ...]]] = {"*": ("order", "kind", "ts", "end", "place", "event_ids", "exhibits",
+                                                           "min_distance_m", "certainty", "precision", "basis")}
 
     @classmethod
-    def of(cls, d: Mapping[str, Any]) -> PossibleBreach:
+    def of(cls, d: Mapping[str, Any], refs: Mapping[str, str]) -> PossibleBreach:
         return cls(order=str(d["order"]), kind=str(d["kind"]), ts=_instant(d["ts"]), end=_instant(d["end"]),
-                   place=str(d["place"]), event_ids=_strs(d["event_ids"]), min_distance_m=float(d["min_distance_m"]),
-                   certainty=str(d["certainty"]), precision=str(d["precision"]))
+                   place=str(d["place"]), event_ids=_strs(d["event_ids"]), exhibits=event_refs(refs, d["event_ids"]),
+                   min_distance_m=float(d["min_distance_m"]),
+                   certainty=str(d["certainty"]), precision=str(d["precision"]), basis=str(d["basis"]))
 
 
-_COLOC_COMMON: Final = ("kind", "place", "start", "end", "date", "event_ids", "points", "min_distance_m", "certainty",
+_COLOC_COMMON: Final = ("kind", "place", "start", "end", "date", "event_ids", "exhibits", "points", "min_distance_m", "certainty",
                         "precision", "channels")
 
 
@@ -284,6 +299,7 @@ class Colocation(_Record):
     end: datetime
     date: date
     event_ids: tuple[str, ...]
+    exhibits: tuple[str, ...]
     points: int
     min_distance_m: float
     certainty: str
@@ -298,21 +314,24 @@ class Colocation(_Record):
     lon: float | None = None
     max_time_apart_s: int | None = None
     victim_event_ids: tuple[str, ...] = ()
+    victim_exhibits: tuple[str, ...] = ()
 
     KEYS: ClassVar[Mapping[str, tuple[str, ...]]] = {
         "protected-place": (*_COLOC_COMMON, "radius_m", "max_accuracy_m", "statuses"),
-        "victim-location": (*_COLOC_COMMON, "lat", "lon", "max_time_apart_s", "victim_event_ids"),
+        "victim-location": (*_COLOC_COMMON, "lat", "lon", "max_time_apart_s", "victim_event_ids", "victim_exhibits"),
     }
 
     @classmethod
-    def of(cls, d: Mapping[str, Any]) -> Colocation:
+    def of(cls, d: Mapping[str, Any], refs: Mapping[str, str]) -> Colocation:
         return cls(kind=str(d["kind"]), place=d.get("place"), start=_instant(d["start"]), end=_instant(d["end"]),
-                   date=_day(d["date"]), event_ids=_strs(d["event_ids"]), points=int(d["points"]),
+                   date=_day(d["date"]), event_ids=_strs(d["event_ids"]), exhibits=event_refs(refs, d["event_ids"]),
+                   points=int(d["points"]),
                    min_distance_m=float(d["min_distance_m"]), certainty=str(d["certainty"]),
                    precision=str(d["precision"]), channels=_strs(d.get("channels")), radius_m=d.get("radius_m"),
                    max_accuracy_m=d.get("max_accuracy_m"), statuses=_strs(d.get("statuses")), lat=d.get("lat"),
                    lon=d.get("lon"), max_time_apart_s=d.get("max_time_apart_s"),
-                   victim_event_ids=_strs(d.get("victim_event_ids")))
+                   victim_event_ids=_strs(d.get("victim_event_ids")),
+                   victim_exhibits=event_refs(refs, d.get("victim_event_ids") or ()))
 
 
 @dataclass(frozen=True)
@@ -342,6 +361,8 @@ class OrderSummary(_Record):
     indirect_contacts: int = 0
     indirect_contact_targets: tuple[str, ...] = ()
     indirect_note: str = ""
+    possible_within_breaches: int = 0
+    """Possible-presence records (no stated accuracy) of visits already counted as breaches."""
     note: str | None = None
     law_warning: str | None = None
 
@@ -352,7 +373,7 @@ class OrderSummary(_Record):
             keys.append("law_warning")
         if self.analysed:
             keys += ["contact_breaches", "zone_breaches", "by_identifier_status", "indirect_contacts",
-                     "indirect_contact_targets", "indirect_note"]
+                     "indirect_contact_targets", "indirect_note", "possible_within_breaches"]
         if self.note is not None:
             keys.append("note")
         out = {k: _plain(getattr(self, k)) for k in keys}
@@ -372,7 +393,9 @@ class OrderSummary(_Record):
                    contact_breaches=int(d.get("contact_breaches", 0)), zone_breaches=int(d.get("zone_breaches", 0)),
                    by_identifier_status=d.get("by_identifier_status"), indirect_contacts=int(d.get("indirect_contacts", 0)),
                    indirect_contact_targets=_strs(d.get("indirect_contact_targets")),
-                   indirect_note=str(d.get("indirect_note", "")), note=d.get("note"), law_warning=d.get("law_warning"))
+                   indirect_note=str(d.get("indirect_note", "")),
+                   possible_within_breaches=int(d.get("possible_within_breaches", 0)), note=d.get("note"),
+                   law_warning=d.get("law_warning"))
 
 
 __all__ = [

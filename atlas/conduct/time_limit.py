@@ -108,6 +108,8 @@ class LastIncident:
     day: date
     ts: datetime | None = None
     event_ids: tuple[str, ...] = ()
+    exhibits: tuple[str, ...] = ()
+    """Its records by exhibit (``JA/7, sms rowid 477``), in the order of ``event_ids``."""
 
 
 @dataclass(frozen=True)
@@ -238,6 +240,7 @@ class S2AVerdict:
             "last_incident": li.day.isoformat() if li else None,
             "last_incident_ts": li.ts.isoformat() if li and li.ts else None,
             "last_incident_event_ids": list(li.event_ids) if li else [],
+            "last_incident_exhibits": list(li.exhibits) if li else [],
             "deadline": self.deadline.isoformat() if self.deadline else None,
             "deadline_weekday": self.deadline_weekday,
             "deadline_not_a_working_day": self.deadline_not_a_working_day,

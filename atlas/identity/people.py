@@ -41,6 +41,9 @@ def people_view(case: Case) -> dict[str, Any]:
     confirmed = resolve(case, include_proposed=False, links=links)
     proposed = resolve(case, include_proposed=True, links=links)
     counts = identifier_counts(case)
+    from atlas.exhibits import cited_ref, identifier_label, source_refs
+
+    refs = source_refs(case)
     parties = []
     for p in case.manifest.parties:
         claims = proposed.claims.get(p.id, {})
@@ -50,12 +53,17 @@ def people_view(case: Case) -> dict[str, Any]:
             if claim.status == "attributed" and uri.startswith("name:") and n == 0:
                 continue  # a display name expanded to a source that never shows it
             rows.append({
-                "uri": uri, "status": claim.status, "basis": claim.basis, "strength": claim.strength,
+                "uri": uri, "shown_as": identifier_label(refs, uri), "status": claim.status, "basis": claim.basis, "strength": claim.strength,
                 "link_ids": list(claim.link_ids), "events": n,
                 "in_confirmed_results": uri in confirmed.claims.get(p.id, {}),
             })
         parties.append({"id": p.id, "role": p.role, "name": p.name, "identifiers": rows})
-    pending = [lk.as_dict() | {"basis_meaning": describe(lk.basis)} for lk in links if lk.status == "proposed"]
+    def with_exhibits(link: dict[str, Any]) -> dict[str, Any]:
+        """The link's supporting records by exhibit (``JA/7, sms rowid 477``) beside their ids."""
+        return link | {"support_exhibits": [cited_ref(refs, str(s)) for s in link["support"]]}
+
+    pending = [with_exhibits(lk.as_dict()) | {"basis_meaning": describe(lk.basis)} for lk in links
+               if lk.status == "proposed"]
     for item in pending:
         for end in ("a", "b"):
             uri = str(item[end])
@@ -72,7 +80,7 @@ def people_view(case: Case) -> dict[str, Any]:
         "contested": [{"uri": u, "parties": list(ps), "events": counts.get(u, 0)}
                       for u, ps in sorted(proposed.contested.items())],
         "unresolved_groups": [{"name": g, "identifiers": sorted(ms)} for g, ms in sorted(groups.items())],
-        "links": [lk.as_dict() for lk in links],
+        "links": [with_exhibits(lk.as_dict()) for lk in links],
         "decided": {"confirmed": sum(lk.status == "confirmed" for lk in links),
                     "rejected": sum(lk.status == "rejected" for lk in links),
                     "proposed": len(pending)},

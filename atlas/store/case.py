@@ -73,6 +73,7 @@ from atlas.store.integrity import (
 )
 from atlas.store.manifest import Manifest, load_manifest
 from atlas.store.officer import Officer, current_officer
+from atlas.wording import plural
 
 MANIFEST_NAME: Final = "case.toml"
 STORE_DIR: Final = "store"
@@ -236,7 +237,7 @@ class Case:
             sealed = read_manifest(self.store)
             if sealed is not None and sealed.audit_seq > 0:
                 raise StoreError(
-                    f"{path}: missing, but the store's manifest records an audit log of {sealed.audit_seq} rows "
+                    f"{path}: missing, but the store's manifest records an audit log of {plural(sealed.audit_seq, 'row')} "
                     "(every decision and the audit trail are gone); restore it from a backup, or run `atlas verify`"
                 )
         self.store.mkdir(parents=True, exist_ok=True)
@@ -283,6 +284,7 @@ class Case:
         self._appended.discard(id(con))
         try:
             if appended:
+                _crash_point("before-head")
                 self._record_head(con)
         finally:
             con.close()

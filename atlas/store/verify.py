@@ -19,6 +19,7 @@ import polars as pl
 from atlas.store.case import PARTITIONS, Case
 from atlas.store.hashing import sha256_file
 from atlas.store.integrity import MANIFEST_FILE, chain_problems, read_manifest
+from atlas.wording import plural
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ def _audit(case: Case, sources: pl.DataFrame, problems: list[str]) -> tuple[int,
     db = case.store / "atlas.sqlite"
     if not db.exists():
         if sealed is not None and sealed.audit_seq:
-            problems.append(f"{db}: missing: the manifest records an audit log of {sealed.audit_seq} rows "
+            problems.append(f"{db}: missing: the manifest records an audit log of {plural(sealed.audit_seq, 'row')} "
                             f"(head {sealed.audit_head[:16]}…); every decision and the audit trail are gone")
         elif sources.height:
             problems.append(f"{db}: missing: the sources have no audit rows")
@@ -143,6 +144,9 @@ def _audit(case: Case, sources: pl.DataFrame, problems: list[str]) -> tuple[int,
 def verify_store(case: Case) -> Verification:
     """Re-hash and re-check everything; the problems name exactly what changed."""
     problems: list[str] = []
+    for staging in sorted(case.store.glob(".staging-*")):  # left when another process held the lock at open
+        problems.append(f"{staging}: a commit interrupted by a crash is not yet rolled back or forward "
+                        "(it is, at the next open while no other atlas process is writing this case)")
     sources = _sources(case, problems)
     files = _store_files(case, problems)
     n_rows, head = _audit(case, sources, problems)

@@ -6,8 +6,11 @@ screens stay thin.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import polars as pl
 
+from atlas.exhibits import exhibit_ref, record_ref_expr
 from atlas.store import Case
 
 UK = "Europe/London"
@@ -38,9 +41,14 @@ def short_uri(uri: str, source_names: dict[str, str] | None = None) -> str:
     return uri
 
 
-def timeline_view(events: pl.LazyFrame, sources: pl.DataFrame) -> pl.DataFrame:
-    """One display row per event, in time order, with the columns the timeline shows."""
+def timeline_view(events: pl.LazyFrame, sources: pl.DataFrame, refs: Mapping[str, str] | None = None) -> pl.DataFrame:
+    """One display row per event, in time order, with the columns the timeline shows.
+
+    Each record is named by its exhibit (``JA/7, sms rowid 477``, from ``refs``: source id →
+    exhibit reference); the event id is kept hidden, for the detail pane.
+    """
     names = sources.select("source_id", pl.col("name").alias("source_file"))
+    refs = refs or {}
     return (
         events.join(names.lazy(), on="source_id", how="left")
         .sort("ts_utc", "event_id", nulls_last=True)
@@ -54,8 +62,9 @@ def timeline_view(events: pl.LazyFrame, sources: pl.DataFrame) -> pl.DataFrame:
             pl.col("status").fill_null(""),
             pl.col("text").fill_null("").str.replace_all("\n", " ").str.slice(0, 120).alias("text"),
             pl.col("source_file").fill_null(""),
-            pl.col("event_id"),
+            record_ref_expr(refs).fill_null("").alias("exhibit"),
             # Hidden columns for filters and the detail pane.
+            pl.col("event_id").alias("_event_id"),
             pl.col("sender").alias("_sender"),
             pl.col("recipients").alias("_recipients"),
         )
@@ -74,7 +83,7 @@ def search(view: pl.DataFrame, *, text: str = "", identifiers: set[str] | None =
     if text:
         needle = text.lower()
         out = out.filter(
-            pl.concat_str(["from", "to", "text", "event_id"], separator=" ").str.to_lowercase().str.contains(needle, literal=True)
+            pl.concat_str(["from", "to", "text", "exhibit", "_event_id"], separator=" ").str.to_lowercase().str.contains(needle, literal=True)
         )
     return out
 
@@ -92,7 +101,7 @@ def event_detail(case: Case, event_id: str) -> str:
     src = case.sources().filter(pl.col("source_id") == r["source_id"])
     s = src.row(0, named=True) if src.height else {}
     lines = [
-        f"event       {r['event_id']}",
+        f"exhibit     {exhibit_ref(case, r['source_id'], r['source_ref'])}",
         f"source      {s.get('name', '?')}  ({s.get('parser', '?')} {s.get('parser_version', '')}; sha256 {s.get('sha256', '?')[:16]}…)",
         f"where       {r['source_ref']}",
         f"time (UTC)  {r['ts_utc']}   basis: {r['ts_basis']}   as written: {r['ts_raw']!r}",

@@ -102,7 +102,8 @@ def s2a_rows(v: S2AVerdict) -> list[list[object]]:
         deadline += f" ({v.deadline_not_a_working_day}; last working day {uk_day(v.last_working_day)})"
     rows: list[list[object]] = [
         ["verdict", f"[bold]{verdict}[/bold]"],
-        ["last incident (UK date)", f"{li.day:%d/%m/%Y}  ({uk_display(li.ts)})" if li else "-"],
+        ["last incident (UK date)", f"{li.day:%d/%m/%Y}  ({uk_display(li.ts)}; {'; '.join(li.exhibits[:3])}"
+                                    + (f" +{len(li.exhibits) - 3} more" if len(li.exhibits) > 3 else "") + ")" if li else "-"],
         ["last day to lay an information", deadline],
         [f"days left as of {v.as_of:%d/%m/%Y}" if v.as_of else "days left", "-" if v.days_left is None else v.days_left],
         ["planned charge date", charge],
@@ -156,14 +157,20 @@ def _print(result: ConductResult, data: dict[str, Any], limit: int, rules: Rules
          ", ".join(display(u) for u in b.get("identifiers", [])) + (f" ({b['identifier_status']})" if b.get("identifier_status") else ""),
          len(b["event_ids"])] for b in data["breaches"][-limit:]])
     if data["possible_breaches"]:
-        print_table("Possible (accuracy straddles the boundary; not counted)", ["when (UK)", "order", "place", "detail"], [
-            [_uk(b["ts"]), b["order"], b["place"], b["certainty"]] for b in data["possible_breaches"]])
+        print_table("Possible breaches (listed, not counted): what each rests on", ["when (UK)", "order", "basis", "records"], [
+            [_uk(b["ts"]), b["order"], b["basis"], "; ".join(b["exhibits"])] for b in data["possible_breaches"]])
+    out.print(f"[bold]Location standard[/bold]: {escape(data['location_standard']['rule'])}")
     print_table(f"Co-location ({len(data['colocations'])})", ["start (UK)", "kind", "place", "closest", "precision"], [
         [_uk(c["start"]), c["kind"], c.get("place") or "-", f"{c['min_distance_m']} m", c["precision"]]
         for c in data["colocations"][-limit:]])
+    if data["possible_colocations"]:
+        print_table(f"Possible co-locations (listed, not counted) ({len(data['possible_colocations'])})",
+                    ["start (UK)", "kind", "place", "closest", "why possible only"], [
+                        [_uk(c["start"]), c["kind"], c.get("place") or "-", f"{c['min_distance_m']} m", c["certainty"]]
+                        for c in data["possible_colocations"][-limit:]])
     cp = data["covert_pattern"]
     if cp["flagged"]:
-        out.print(f"[bold]Covert-tracking pattern[/bold]: near the victim on {cp['occasions']} days at "
+        out.print(f"[bold]Covert-tracking pattern[/bold]: near the victim on {plural(cp['occasions'], 'day')} at "
                   f"{cp['distinct_locations']} distinct locations ({cp['rule']})")
     if data["cell_site"]:
         out.print(f"{len(data['cell_site'])} cell-site episode(s) with a cell serving the area of a protected place "
@@ -206,8 +213,8 @@ def _print(result: ConductResult, data: dict[str, Any], limit: int, rules: Rules
     if wp.get("included"):
         d = wp["differences"]
         out.print(f"\n[bold]With proposed identity links (not findings until confirmed)[/bold]: "
-                  f"{len(wp['incidents'])} incidents, {len(wp['breaches'])} breaches, {len(wp['threat_occasions'])} "
-                  f"threat occasions; last incident {_d(d['last_incident']['with_proposed'])}, deadline "
+                  f"{plural(len(wp['incidents']), 'incident')}, {plural(len(wp['breaches']), 'breach')}, "
+                  f"{plural(len(wp['threat_occasions']), 'threat occasion')}; last incident {_d(d['last_incident']['with_proposed'])}, deadline "
                   f"{_d(d['deadline']['with_proposed'])}; extra breaches {len(d['extra_breaches'])}. {d['note']}")
     elif wp.get("proposed_identifiers"):
         out.print(f"\n{len(wp['proposed_identifiers'])} proposed identifier(s) of the suspect are not used: "

@@ -57,6 +57,9 @@ def run(args: argparse.Namespace) -> int:
         from atlas.identity.select import select_party
 
         selection = select_party(case, args.party, include_proposed=args.proposed)
+    from atlas.exhibits import event_refs, event_refs_expr, source_refs
+
+    refs = source_refs(case)
     offsets: dict[str, tuple[float, int]] = {}
     contacts = case_contacts(case, tolerance_s=args.tolerance, include_proposed=args.proposed, clock_offsets=offsets)
     records = int(contacts.get_column("event_ids").list.len().sum()) if contacts.height else 0
@@ -75,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
             "clock_offsets": {sid: {"seconds_ahead": off, "pairs": n} for sid, (off, n) in sorted(offsets.items())},
             "party": None if selection is None else {"asked": selection.asked, "party": selection.party,
                                                       "identifiers": sorted(selection.identifiers), "basis": selection.basis},
-            "contacts": contacts.to_dicts(),
+            "contacts": contacts.with_columns(event_refs_expr(refs).alias("exhibits")).to_dicts(),
             "cdr_cells_not_in_any_list": missing.to_dicts() if missing is not None else [],
         })
         return 0
@@ -83,20 +86,20 @@ def run(args: argparse.Namespace) -> int:
     rows = [
         [uk_display(r["ts_utc"]), f"{r['kind']} {'/'.join(r['channels'])}", _who(r["party_from"], r["sender"]),
          ", ".join(_who(c, None) for c in r["party_to"]), r["status"] or "", r["n_sources"],
-         "\n".join(r["event_ids"])]
+         "\n".join(event_refs(refs, r["event_ids"]))]
         for r in shown.iter_rows(named=True)
     ]
     title = f"Contacts: {contacts.height} de-duplicated" + (f" involving {args.party}" if args.party else "")
     if not args.party:
         title += f" from {records} source records"
-    print_table(title, ["when (UK)", "channel", "from", "to", "status", "sources", "event ids"], rows,
+    print_table(title, ["when (UK)", "channel", "from", "to", "status", "sources", "exhibit records"], rows,
                 caption=None if contacts.height <= args.limit else f"{contacts.height - args.limit} more: use --json or --limit")
     print(f"Matching rule: {rule}")
     if selection is not None:
         print(f"--party {args.party}: {selection.basis}")
     for sid, (off, n) in sorted(offsets.items()):
         if off:
-            print(f"Source {sid}: clock estimated {off:+.0f} s against the reference (median of {n} unambiguous "
+            print(f"Source {refs.get(sid, sid)}: clock estimated {off:+.0f} s against the reference (median of {n} unambiguous "
                   "matches); removed before matching, times shown as the source wrote them.")
     if missing is not None and missing.height:
         print(f"{missing.height} cell(s) in call data records are not in any cell-site list "

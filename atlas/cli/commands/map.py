@@ -1,10 +1,12 @@
-"""Propose a column mapping for a call data record in a layout no template names.
+"""Propose a column mapping for a CDR or tool export in a layout no template names.
 
 Reads the header and the first rows of FILE (nothing else), maps its columns by meaning
-(``parsers/templates/cdr_vocabulary.toml``: header names, units and zones in the headers,
-checks of the values) and writes the proposal as a template file an officer reviews and
-passes to ``atlas ingest --map``. Where the meaning is not certain the file is still
-written, with ``TO DO`` lines naming what to decide, and the exit status is 1.
+(``parsers/templates/cdr_vocabulary.toml`` for call data records: header names, units and
+zones in the headers, checks of the values; ``tool_export_vocabulary.toml`` for messages,
+calls and contacts exported by phone-analysis tools) and writes the proposal as a template
+file an officer reviews and passes to ``atlas ingest --map``. Where the meaning is not
+certain the file is still written, with ``TO DO`` lines naming what to decide, and the exit
+status is 1.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 from atlas.errors import AtlasError
 
 NAME = "map"
-HELP = "propose a --map template for a CDR in an unseen layout"
+HELP = "propose a --map template for a CDR or tool export in an unseen layout"
 ORDER = 3
 
 
@@ -43,8 +45,7 @@ def run(args: argparse.Namespace) -> int:
               "no mapping needed")
         return 0
     if found.proposal is None:
-        raise AtlasError(f"{path}: no row in the first 40 of any table looks like a CDR header (three columns naming "
-                         "call data roles, one of them a party number)")
+        return _tool_export(path, args)
     out: Path = args.out or Path.cwd() / f"{path.stem}.map.toml"
     if out.exists() and not args.force:
         raise AtlasError(f"{out}: exists; choose another --out or add --force")
@@ -57,6 +58,43 @@ def run(args: argparse.Namespace) -> int:
         print(f"  how: {note}")
     if not proposal.ok:
         for problem in proposal.problems:
+            print(f"  TO DO: {problem}")
+        print(f"Complete the TO DO lines in {out}, then: atlas ingest CASE {path.name} --map {out}")
+        return 1
+    load_templates(out)  # what was written reads back as a template
+    print(f"Review it, then: atlas ingest CASE {path.name} --map {out}")
+    return 0
+
+
+def _tool_export(path: Path, args: argparse.Namespace) -> int:
+    """The same for a tool export (no CDR header found)."""
+    from parsers._tabular import read_sheets
+    from parsers._tool_meaning import propose
+    from parsers.tool_export import _best, builtin_templates, load_templates, shared_values
+
+    best = None
+    for sheet in read_sheets(path):
+        fits = _best(list(builtin_templates()), sheet.rows[:15])
+        if fits is not None:
+            print(f"{path.name}: {sheet.name!r} already fits the shipped tool-export template {fits[0].label!r}; "
+                  "no mapping needed")
+            return 0
+        prop = propose(sheet.rows, shared_values())
+        if prop is not None and (best is None or (prop.ok, len(prop.mapping)) > (best.ok, len(best.mapping))):
+            best = prop
+    if best is None:
+        raise AtlasError(f"{path}: no row in the first 40 of any table looks like a CDR header or a tool-export "
+                         "header (three columns whose names the vocabularies know)")
+    out: Path = args.out or Path.cwd() / f"{path.stem}.map.toml"
+    if out.exists() and not args.force:
+        raise AtlasError(f"{out}: exists; choose another --out or add --force")
+    out.write_text(best.toml(path.name), encoding="utf-8")
+    print(f"{path.name}: a tool-export {best.kind or 'table'} (header row {best.header_row + 1}); "
+          f"proposed mapping written to {out}")
+    for header, key in best.mapping.items():
+        print(f"  {header!r:32} -> {key}")
+    if not best.ok:
+        for problem in best.problems:
             print(f"  TO DO: {problem}")
         print(f"Complete the TO DO lines in {out}, then: atlas ingest CASE {path.name} --map {out}")
         return 1

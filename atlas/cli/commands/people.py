@@ -17,6 +17,7 @@ from atlas.cli.output import console, print_json, print_table
 from atlas.identity.people import people_view
 from atlas.normalise.identifiers import display
 from atlas.store import Case
+from atlas.wording import plural
 
 NAME = "people"
 HELP = "parties, their identifiers and alias links (status, basis, strength), and proposals to review"
@@ -44,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         print_table(
             f"{party['id']} ({party['role']}) {party['name']}".rstrip(),
             ["identifier", "status", "basis", "strength", "links", "events"],
-            [[r["uri"], r["status"] + ("" if r["in_confirmed_results"] else " (not in confirmed results)"),
+            [[r["shown_as"], r["status"] + ("" if r["in_confirmed_results"] else " (not in confirmed results)"),
               r["basis"], r["strength"], " ".join(r["link_ids"]), r["events"]] for r in party["identifiers"]],
         )
     if view["proposals"]:
@@ -53,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
             ["link", "a", "b", "basis", "strength", "score", "why", "support"],
             [[x["link_id"], _end(x, "a"), _end(x, "b"), x["basis"], x["strength"],
               "" if x["score"] is None else f"{x['score']:.2f}", x["reason"],
-              f"{len(x['support'])} record(s)" + (f", e.g. {x['support'][0]}" if x["support"] else "")]
+              plural(len(x["support"]), "record") + (f", e.g. {x['support_exhibits'][0]}" if x["support"] else "")]
              for x in view["proposals"]],
         )
     if view["contested"]:

@@ -51,6 +51,9 @@ def run(args: argparse.Namespace) -> int:
         end=day_bound(args.end, zone, end=True) if args.end else None,
         identifiers=identifiers, channels=args.channel, kinds=args.kind,
     ).collect()
+    from atlas.exhibits import source_refs, with_exhibit
+
+    frame = with_exhibit(frame, source_refs(case))  # JA/7, sms rowid 477 beside source_id
     if args.out:
         write_frame(frame, args.out)
         print(f"wrote {frame.height} events to {args.out} (times in UTC; ts_basis says how each was obtained)")
@@ -60,12 +63,12 @@ def run(args: argparse.Namespace) -> int:
     shown = frame.head(args.limit)
     rows = [
         [uk_display(r["ts_utc"]), r["ts_basis"], r["kind"], r["channel"], r["direction"], display(r["sender"] or ""),
-         _to(r["recipients"] or []), (r["text"] or "")[:60], r["event_id"]]
+         _to(r["recipients"] or []), (r["text"] or "")[:60], r["exhibit"]]
         for r in shown.iter_rows(named=True)
     ]
     print_table(
         f"Timeline: {frame.height} events (UK local time shown; stored in UTC)",
-        ["when (UK)", "basis", "kind", "channel", "dir", "from", "to", "text", "event"], rows,
+        ["when (UK)", "basis", "kind", "channel", "dir", "from", "to", "text", "exhibit record"], rows,
         caption=None if frame.height <= args.limit else f"{frame.height - args.limit} more: use --out FILE or --limit",
     )
     if selection is not None:

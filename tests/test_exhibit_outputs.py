@@ -1,0 +1,77 @@
+"""Every output a person reads names records by exhibit (`JA/7, sms rowid 477`), never by a
+16-hex source id; JSON keeps source_id/event_ids for machines with an exhibit field beside."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from _conduct_cases import HOME, SUSPECT, VICTIM, make_case, msg, pos
+
+from atlas.exhibits import event_ref, source_refs
+from atlas.store import Case
+
+
+@pytest.fixture
+def case_dir(tmp_path: Path) -> Path:
+    make_case(tmp_path / "c", {
+        VICTIM: [msg("2026-08-30 20:00", SUSPECT, VICTIM, "where are you"), msg("2026-08-31 12:00", SUSPECT, VICTIM)],
+        SUSPECT: [pos("2026-08-31 21:00", *HOME, 10.0), msg("2026-08-31 12:00", SUSPECT, VICTIM)],
+    }, orders=[{"type": "restraining-order", "start": "2026-08-01", "reference": "RO-1"}])
+    return tmp_path / "c"
+
+
+def test_cli_text_names_records_by_exhibit_never_by_hex_id(case_dir: Path, atlas: Callable[..., object],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "400")
+    case = Case.open(case_dir)
+    prefix, ids = case.manifest.exhibit_prefix, case.source_ids()
+    for args in (("conduct", case_dir, "--as-of", "2026-11-22"), ("contacts", case_dir), ("timeline", case_dir),
+                 ("people", case_dir)):
+        out = atlas(*args).out  # type: ignore[attr-defined]
+        assert not [i for i in ids if i in out], args[0]
+        if args[0] != "people":
+            assert re.search(rf"{prefix}/\d+, row \d+", out), args[0]
+
+
+def test_json_keeps_ids_for_machines_with_exhibits_beside_them(case_dir: Path, atlas: Callable[..., object],
+                                                              tmp_path: Path) -> None:
+    case = Case.open(case_dir)
+    refs = source_refs(case)
+    conduct = json.loads(atlas("conduct", case_dir, "--as-of", "2026-11-22", "--json").out)  # type: ignore[attr-defined]
+    for key in ("incidents", "breaches", "colocations"):
+        assert conduct[key], key
+        for item in conduct[key]:
+            assert item["exhibits"] == [event_ref(refs, e) for e in item["event_ids"]]
+    s2a = conduct["s2a"]
+    assert s2a["last_incident_exhibits"] == [event_ref(refs, e) for e in s2a["last_incident_event_ids"]]
+    contacts = json.loads(atlas("contacts", case_dir, "--json").out)["contacts"]  # type: ignore[attr-defined]
+    assert contacts and all(c["exhibits"] == [event_ref(refs, e) for e in c["event_ids"]] for c in contacts)
+    out = tmp_path / "t.csv"
+    assert atlas("timeline", case_dir, "--out", out).code == 0  # type: ignore[attr-defined]
+    with out.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    header = list(rows[0])
+    assert header.index("exhibit") == header.index("source_id") + 1
+    assert all(r["exhibit"] == event_ref(refs, r["event_id"]) for r in rows)
+    people = json.loads(atlas("people", case_dir, "--json").out)  # type: ignore[attr-defined]
+    ids = case.source_ids()
+    assert all(not any(i in r["shown_as"] for i in ids) for p in people["parties"] for r in p["identifiers"])
+
+
+def test_report_tables_carry_exhibits_and_events_csv_names_each_record(case_dir: Path, atlas: Callable[..., object],
+                                                                      tmp_path: Path) -> None:
+    assert atlas("report", case_dir, "--out", tmp_path / "r", "--as-of", "2026-11-22").code == 0  # type: ignore[attr-defined]
+    refs = source_refs(Case.open(case_dir))
+    with (tmp_path / "r" / "events.csv").open(encoding="utf-8") as fh:
+        events = list(csv.DictReader(fh))
+    assert events and all(e["exhibit"] == event_ref(refs, e["event_id"]) for e in events)
+    for name in ("contacts.csv", "incidents.csv"):
+        with (tmp_path / "r" / name).open(encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        assert rows and all(r["exhibits"] == "; ".join(event_ref(refs, e) for e in r["event_ids"].split("; "))
+                            for r in rows), name
