@@ -156,7 +156,8 @@ def _report_step(case: Case, out_dir: Path, result: DemoResult) -> None:
     from reports.build import build_reports
 
     built = build_reports(case, out_dir / "report")
-    for key in ("report", "statement.docx", "statement.html", "exhibits.xlsx", "events"):
+    for key in ("report", "statement.docx", "statement.html", "reviewer-note.docx", "unused-material.xlsx",
+                "exhibits.xlsx", "events"):
         result.outputs.append(built.paths[key])
     refs = [e.reference for e in built.exhibits]
     facts = built.statement.facts

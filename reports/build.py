@@ -21,12 +21,38 @@ from atlas import __version__
 from atlas.exhibits import event_refs_expr
 from atlas.spreadsheet_safety import neutralise
 from atlas.store import Case
+from atlas.store import continuity as continuity_store
 
+from . import (
+    annex,
+    chronology,
+    figures,
+    graph_view,
+    html_report,
+    limitations,
+    review_view,
+    reviewer_note,
+    statement,
+    statement_docx,
+    statement_html,
+    unused,
+)
 from . import citations as cite
-from . import figures, graph_view, html_report, limitations, statement, statement_docx, statement_html
 from . import findings as find
-from .exhibits import Exhibit, Product, assign_numbers, hashed, product_exhibits, source_exhibits, source_order, write_schedule
+from .document import Document
+from .exhibits import (
+    Exhibit,
+    Product,
+    assign_numbers,
+    hashed,
+    product_exhibits,
+    source_exhibits,
+    source_order,
+    write_schedule,
+    write_xlsx,
+)
 from .inputs import ReportInputs, gather
+from .redaction import RedactedCase, redaction_note
 from .style import uk_date, uk_time
 
 FIRST_COLUMNS: Final = ("date", "uk_date", "order", "kind", "ts", "uk_time", "place", "start", "end", "channels",
@@ -38,7 +64,9 @@ class ReportResult:
     out_dir: Path
     paths: dict[str, Path]
     exhibits: list[Exhibit]
-    statement: statement.Statement
+    statement: Document
+    reviewer_note: Document
+    accounts: list[unused.SourceAccount]
     inputs: ReportInputs
     findings: find.Findings
     notes: list[str] = field(default_factory=list)
@@ -68,6 +96,15 @@ def _flat_rows(items: Sequence[dict[str, Any]]) -> pl.DataFrame:
     return pl.DataFrame(data, schema={k: pl.String for k in data})
 
 
+ADVICE_KEYS: Final = frozenset({"threat", "breach_rule", "order_citation", "certainty_rule", "citation"})
+"""Keys of a finding that are advice or unconfirmed candidates (a word list's threat flag, a
+rule's legal wording): left out of the tables exhibited with the statement."""
+
+
+def _facts_only(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if k not in ADVICE_KEYS}
+
+
 def _marked(frame: pl.DataFrame, integrity_notice: str | None) -> pl.DataFrame:
     """A table written although the case did not verify carries the notice on every row."""
     return frame.with_columns(pl.lit(integrity_notice).alias("store_verification")) if integrity_notice else frame
@@ -95,29 +132,54 @@ def _products(inputs: ReportInputs, fnd: find.Findings) -> list[Product]:
                        "Table: contacts between the suspect and the victim's side, each with the records that show it",
                        kind="table"))
     if fnd.conduct is not None:
-        out.append(Product("table:incidents", "incidents.csv", "Table: incidents of the course of conduct (one per UK day)",
+        out.append(Product("table:incidents", "incidents.csv",
+                           "Table: days with contact from the suspect or a recorded presence (one row per UK day)",
                            kind="table"))
-        if fnd.threats:
-            out.append(Product("table:threats", "threats.csv", "Table: threat occasions (s4A indicator) with matched words",
-                               kind="table"))
         if fnd.breaches:
-            out.append(Product("table:breaches", "breaches.csv", "Table: breaches of orders", kind="table"))
+            out.append(Product("table:breaches", "breaches.csv",
+                               "Table: contacts and presences while an order was in force", kind="table"))
         if fnd.colocations:
-            out.append(Product("table:colocations", "colocations.csv", "Table: co-locations with their precision",
-                               kind="table"))
+            out.append(Product("table:colocations", "colocations.csv",
+                               "Table: occasions the suspect's device was recorded near a place named in the case, "
+                               "with distance and accuracy", kind="table"))
     out.append(Product("events", "events.csv", "Schedule of every source record cited in the statement and charts",
                        kind="table"))
-    out.append(Product("report", "report.html", "Interactive report (self-contained HTML, opens offline)", kind="report"))
+    # Not exhibits: report.html (the reviewer's working view: s2A clock, candidates, pending
+    # decisions) and the threat candidates (a word list's matches, until an officer confirms them).
+    out.append(Product("table:chronology", "chronology.csv",
+                       "Table: chronology of every contact relied on, with the full text of each message and its "
+                       "exhibit record", kind="table"))
+    out.append(Product("annex", "technical-annex.docx",
+                       "Technical annex: software and library versions, rules file hash, contact-matching rule, "
+                       "clock corrections and time conversion of each exhibit", kind="annex"))
     return out
 
 
+def _note(redacted: bool) -> str:
+    from .redaction import NOTE
+
+    return NOTE if redacted else ""
+
+
+def _said(frame: pl.DataFrame, redacted: bool) -> pl.DataFrame:
+    """A table written while third parties are redacted says so on every row."""
+    from .redaction import NOTE
+
+    return frame.with_columns(pl.lit(NOTE).alias("redaction")) if redacted else frame
+
+
 def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, include_proposed: bool = False,
-                  integrity_notice: str | None = None) -> ReportResult:
+                  redact_third_parties: bool = False, integrity_notice: str | None = None) -> ReportResult:
     """Write every output. ``integrity_notice`` (set by ``atlas report --unverified`` when the case
-    did not verify) is carried into every output: the statement's pages, the HTML report, the
-    figures' footers and a column of every CSV/XLSX table."""
+    did not verify) is carried into every output: the documents' pages, the HTML report, the
+    figures' footers and a column of every CSV/XLSX table. ``redact_third_parties`` writes
+    every output from the redacted view of the case (:mod:`reports.redaction`)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "figures").mkdir(exist_ok=True)
+    if redact_third_parties:
+        from .redaction import redact
+
+        case = redact(case)  # every output below reads the redacted view: nothing to scrub afterwards
     inputs = gather(case, as_of=as_of, include_proposed=include_proposed)
     fnd = find.build(inputs)
     suspect_id = inputs.suspect.id if inputs.suspect else None
@@ -130,7 +192,8 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
     keys = [(f"source:{sha[s]}", "source") for s in order] + [(f"product:{p.name}", p.kind) for p in products]
     numbers = assign_numbers(case, keys)
     names = {uri: (inputs.manifest.party(pid).name or pid) for uri, pid in inputs.owners.items()}
-    sources = source_exhibits(case, inputs.sources, inputs.audit, names, numbers)
+    received = continuity_store.read_all(case)
+    sources = source_exhibits(case, inputs.sources, inputs.audit, names, numbers, received)
     made = {e.key.removeprefix("product:"): e for e in product_exhibits(case, products, numbers, __version__)}
     src_refs = {e.source_id: e.reference for e in sources}
     ref_span = f"{sources[0].reference}\u2013{sources[-1].reference}" if len(sources) > 1 else (
@@ -159,19 +222,21 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
         fig_exhibits.append((name, made[p.name]))
         paths[p.name] = path
 
+    party_names = {p.id: (p.name or p.id) for p in inputs.manifest.parties}
+    network = frozenset(inputs.sources.filter(pl.col("parser") == "cdr").get_column("source_id").to_list())
+    chron = chronology.build(case, inputs.contacts, party_names, src_refs, network)
     tables: dict[str, tuple[pl.DataFrame, list[tuple[str, list[str]]]]] = {
         "table:contacts": (_contacts_frame(inputs), []),
+        "table:chronology": (chronology.frame(chron), [("chronology", list(r.event_ids)) for r in chron]),
     }
     if fnd.conduct is not None:
-        # each table is the records' JSON rendering with the UK date or time beside it
+        # each table is the records' JSON rendering with the UK date or time beside it, less what is
+        # advice or an unconfirmed candidate (exhibited with the statement, served on the defence)
         tables["table:incidents"] = (
-            _flat_rows([{**i.to_json(), "uk_date": uk_date(i.date)} for i in fnd.incidents]),
+            _flat_rows([_facts_only({**i.to_json(), "uk_date": uk_date(i.date)}) for i in fnd.incidents]),
             [(f"incident {uk_date(i.date)}", list(i.event_ids)) for i in fnd.incidents])
-        tables["table:threats"] = (
-            _flat_rows([{**t.to_json(), "uk_date": uk_date(t.date)} for t in fnd.threats]),
-            [(f"threat occasion {uk_date(t.date)}", list(t.event_ids)) for t in fnd.threats])
         tables["table:breaches"] = (
-            _flat_rows([{**b.to_json(), "uk_time": uk_time(b.ts)} for b in fnd.breaches]),
+            _flat_rows([_facts_only({**b.to_json(), "uk_time": uk_time(b.ts)}) for b in fnd.breaches]),
             [(f"breach {b.order} {uk_time(b.ts)}", list(b.event_ids)) for b in fnd.breaches])
         tables["table:colocations"] = (
             _flat_rows([c.to_json() for c in fnd.colocations]),
@@ -181,7 +246,7 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
             continue
         e = made[name]
         path = out_dir / e.filename
-        neutralise(_marked(frame, integrity_notice)).write_csv(path)
+        neutralise(_said(_marked(frame, integrity_notice), redact_third_parties)).write_csv(path)
         if name == "table:contacts":
             all_ids = inputs.contacts.get_column("event_ids").explode().drop_nulls()
             citations.add(f"{e.reference} contacts", all_ids)
@@ -195,33 +260,73 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
     cited = cite.cited_events(case, citations, src_refs)
     per_source = dict(cited.group_by("source_exhibit").len().iter_rows())
     sources = [replace(e, events_cited=int(per_source.get(e.reference, 0))) for e in sources]
-    events_path = cite.write_events_csv(_marked(cited, integrity_notice), out_dir / made["events"].filename)
+    events_path = cite.write_events_csv(_said(_marked(cited, integrity_notice), redact_third_parties),
+                                        out_dir / made["events"].filename)
     made["events"] = hashed(made["events"], events_path, cited.height)
     paths["events"] = events_path
-
-    exhibits_so_far = sorted(sources + [made[p.name] for p in products if p.name != "report"], key=lambda e: e.number)
-    report_path = html_report.write(inputs, fnd, gv, exhibits_so_far, cite.for_display(cited), out_dir / "report.html",
-                                    integrity_notice=integrity_notice)
-    made["report"] = hashed(made["report"], report_path, cited.height)
-    paths["report"] = report_path
 
     limits = limitations.build(case, inputs.sources, src_refs, inputs.suspect_ids, inputs.identity_links,
                                inputs.dedupe_rule, inputs.suspect.name if inputs.suspect else "the suspect",
                                possible_sms_parts=inputs.possible_sms_parts)
-    produced = statement.Produced(by_name=made)
-    st = replace(statement.build(inputs, fnd, limits, sources, produced, fig_exhibits), integrity_notice=integrity_notice)
+    offsets: dict[str, tuple[float, int]] = {}
+    if inputs.dedupe_rule:
+        from atlas.contacts import case_contacts
+
+        case_contacts(case, clock_offsets=offsets)
+    annex_doc = replace(annex.build(inputs, fnd, limits, sources, offsets, made["annex"]),
+                        integrity_notice=integrity_notice)
+    annex_path = statement_docx.render(annex_doc, out_dir / made["annex"].filename)
+    made["annex"] = hashed(made["annex"], annex_path, 0)
+    paths["annex"] = annex_path
+
+    records = {str(r["event_id"]): chronology.record_ref(str(r["source_exhibit"]), str(r["source_ref"]))
+               for r in cited.select("event_id", "source_exhibit", "source_ref").iter_rows(named=True)}
+    _day, why = statement.statement_date(inputs, received)
+    date_warning = [] if _day else [f"Statement date: {why}."]
+    view = review_view.build(inputs, fnd, case, src_refs, chron, records, date_warning)
+    exhibits_so_far = sorted(sources + [made[p.name] for p in products], key=lambda e: e.number)
+    paths["report"] = html_report.write(inputs, fnd, gv, exhibits_so_far, cite.for_display(cited),
+                                        out_dir / "report.html", integrity_notice=integrity_notice, review=view)
+    produced = statement.Produced(by_name={k: v for k, v in made.items()})
+    parts = statement.StatementParts(sources=sources, produced=produced, figures=fig_exhibits, chronology=chron,
+                                     continuity=received, records=records)
+    st = replace(statement.build(inputs, fnd, limits, parts), integrity_notice=integrity_notice)
     paths["statement.docx"] = statement_docx.render(st, out_dir / "statement.docx")
     paths["statement.html"] = statement_html.render(st, out_dir / "statement.html")
 
-    exhibits = sorted(sources + [made[p.name] for p in products], key=lambda e: e.number)
     created = statement.created_at(inputs)
+    missing = [e.reference for e in sources if not (received.get(e.sha256) and received[e.sha256].complete)]
+    note = replace(reviewer_note.build(inputs, fnd, case, src_refs, warnings=date_warning, missing_continuity=missing),
+                   integrity_notice=integrity_notice)
+    paths["reviewer-note.docx"] = statement_docx.render(note, out_dir / "reviewer-note.docx")
+    paths["reviewer-note.html"] = statement_html.render(note, out_dir / "reviewer-note.html")
+
+    relied = set(cited.get_column("event_id").to_list())
+    label = case.redaction.label if isinstance(case, RedactedCase) else (lambda u: u)
+    schedule, accounts = unused.build(case, inputs.sources, src_refs, relied, inputs.owners, party_names, label)
+    maker = inputs.manifest.analyst or inputs.manifest.officer
+    mg6c = replace(unused.document(schedule, inputs.manifest.reference, created, maker,
+                                   "MG6C \u2013 RESTRICTED (when complete)",
+                                   "Draft schedule for the disclosure officer to review, complete and sign."
+                                   + (" " + redaction_note(case) if redaction_note(case) else "")),
+                   integrity_notice=integrity_notice)
+    statement_html.render(mg6c, out_dir / "unused-material.html")
+    schedule = neutralise(_said(_marked(schedule, integrity_notice), redact_third_parties))
+    schedule.write_csv(out_dir / "unused-material.csv")
+    write_xlsx(schedule, out_dir / "unused-material.xlsx", sheet="MG6C", created=created,
+               title=f"Schedule of unused material {inputs.manifest.reference}")
+    for name in ("unused-material.csv", "unused-material.xlsx", "unused-material.html"):
+        paths[name] = out_dir / name
+
+    exhibits = sorted(sources + [made[p.name] for p in products], key=lambda e: e.number)
     write_schedule(exhibits, out_dir / "exhibits.csv", out_dir / "exhibits.xlsx",
-                   title=f"Exhibit schedule {inputs.manifest.reference}", created=created, integrity_notice=integrity_notice)
+                   title=f"Exhibit schedule {inputs.manifest.reference}", created=created,
+                   integrity_notice=integrity_notice, note=_note(redact_third_parties))
     paths["exhibits.csv"] = out_dir / "exhibits.csv"
     paths["exhibits.xlsx"] = out_dir / "exhibits.xlsx"
     notes: list[str] = []
-    return ReportResult(out_dir=out_dir, paths=paths, exhibits=exhibits, statement=st,
-                        inputs=inputs, findings=fnd, notes=notes)
+    return ReportResult(out_dir=out_dir, paths=paths, exhibits=exhibits, statement=st, reviewer_note=note,
+                        accounts=accounts, inputs=inputs, findings=fnd, notes=notes)
 
 
 __all__ = ["ReportResult", "build_reports", "uk_date"]

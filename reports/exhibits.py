@@ -9,7 +9,8 @@ they were received (the audit log's ingest order), produced items after them in 
 fixed order.
 
 For each exhibit the schedule gives the description, file name, SHA-256, size, how
-and when it was received (from the audit log) and the parser that read it; produced
+and when it was received (the continuity the officer recorded: who supplied it, the date,
+the seal or bag number; never the machine's user) and the parser that read it; produced
 exhibits are hashed after they are written.
 """
 
@@ -17,19 +18,19 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
 import polars as pl
 
 from atlas.exhibits import assign_numbers as assign_numbers  # re-exported: the numbers live in atlas.exhibits
-from atlas.exhibits import ingest_records, source_order
-from atlas.normalise.times import uk_display
+from atlas.exhibits import source_order
 from atlas.spreadsheet_safety import neutralise
 from atlas.store import Case
+from atlas.store.continuity import Continuity
 
 SCHEDULE_COLUMNS: Final = (
     "reference", "kind", "description", "filename", "sha256", "size_bytes", "received", "parser", "produced_by",
@@ -76,21 +77,23 @@ class Product:
     kind: str = "chart"
 
 
-def _received(rec: dict[str, Any] | None, fallback_path: str) -> str:
-    if rec is None:
-        return f"read from {fallback_path} (no ingest record in the audit log)"
-    at = datetime.fromisoformat(str(rec["at"]))
-    detail = rec.get("detail") or {}
-    return (f"ingested into the case store with atlas ingest by {rec.get('actor', '?')} on {uk_display(at)} "
-            f"({at.astimezone(UTC).strftime('%Y-%m-%d %H:%M:%S')} UTC) from {detail.get('path', fallback_path)}")
+def continuity_text(c: Continuity | None) -> str:
+    """Continuity as the schedule gives it: what the officer recorded, and what is missing
+    (never the machine's user or the time of ingest)."""
+    if c is None or not (c.supplied_by or c.received or c.seal):
+        return "not recorded (atlas exhibit continuity)"
+    return "; ".join([f"supplied by {c.supplied_by or '(not recorded)'}",
+                      f"received {c.received.strftime('%d/%m/%Y') if c.received else '(not recorded)'}",
+                      f"seal/bag {c.seal or '(not recorded)'}"])
 
 
 def source_exhibits(
     case: Case, sources: pl.DataFrame, audit: list[dict[str, Any]], owner_names: dict[str, str], numbers: dict[str, int],
+    continuity: Mapping[str, Continuity] | None = None,
 ) -> list[Exhibit]:
-    """One exhibit per source file, described from the store and the audit log."""
+    """One exhibit per source file, described from the store, with the continuity the officer recorded."""
+    continuity = continuity or {}
     prefix = case.manifest.exhibit_prefix
-    ingests = ingest_records(audit)
     by_id = {r["source_id"]: r for r in sources.iter_rows(named=True)}
     out = []
     for sid in source_order(sources, audit):
@@ -104,7 +107,7 @@ def source_exhibits(
         out.append(Exhibit(
             key=key, reference=f"{prefix}/{numbers[key]}", number=numbers[key], kind="source", description=desc,
             filename=str(r["name"]), sha256=str(r["sha256"]), size=int(r["size"] or 0),
-            received=_received(ingests.get(str(r["sha256"])), str(r["path"])),
+            received=continuity_text(continuity.get(str(r["sha256"]))),
             parser=f"{r['parser']} {r['parser_version']}", source_id=sid,
             events_cited=int(r["events"] or 0),
         ))
@@ -138,12 +141,15 @@ def schedule_frame(exhibits: Sequence[Exhibit]) -> pl.DataFrame:
 
 
 def write_schedule(exhibits: Sequence[Exhibit], csv_path: Path, xlsx_path: Path, *, title: str,
-                   created: datetime, integrity_notice: str | None = None) -> None:
+                   created: datetime, integrity_notice: str | None = None, note: str = "") -> None:
     """``exhibits.csv`` and ``exhibits.xlsx`` (the same rows; the workbook dated ``created``).
-    With ``integrity_notice`` every row carries it (a ``store_verification`` column)."""
+    With ``integrity_notice`` every row carries it (a ``store_verification`` column); ``note``
+    (that third parties are redacted) likewise, in a ``redaction`` column."""
     frame = schedule_frame(exhibits)
     if integrity_notice:
         frame = frame.with_columns(pl.lit(integrity_notice).alias("store_verification"))
+    if note:
+        frame = frame.with_columns(pl.lit(note).alias("redaction"))
     frame = neutralise(frame)
     frame.write_csv(csv_path)
     write_xlsx(frame, xlsx_path, sheet="Exhibits", title=title, created=created)

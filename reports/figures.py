@@ -247,10 +247,10 @@ FigureFn = Callable[[Findings, Path, str, str], Path]
 
 FIGURES: dict[str, tuple[str, str]] = {
     "contacts-per-day": ("figure-contacts-per-day.png",
-                         "Chart: contacts per day from the suspect, by channel, with order periods and the time-limit window shaded"),
+                         "Chart: contacts per day from the suspect, by channel, with the periods orders were in force shaded"),
     "hour-weekday": ("figure-hour-weekday.png", "Chart: contacts from the suspect by hour of day and weekday (heat map)"),
-    "weekly-rate": ("figure-weekly-rate.png", "Chart: escalation, contacts per week each way with a 4-week average"),
-    "locations": ("figure-locations.png", "Chart: protected places, co-locations and the suspect's device positions"),
+    "weekly-rate": ("figure-weekly-rate.png", "Chart: contacts per week each way, with a 4-week average"),
+    "locations": ("figure-locations.png", "Chart: the places named in the case, the suspect's device positions and the occasions it was recorded near them"),
 }
 """Figure name → (file name, exhibit description)."""
 
@@ -264,6 +264,12 @@ def planned(inputs: ReportInputs, findings: Findings) -> list[str]:
 
 
 def render(name: str, inputs: ReportInputs, findings: Findings, path: Path, footer: str) -> Path:
+    """Draw one exhibited chart. Charts are exhibits served with the statement: they show the
+    records and the orders in force, never the s2A window (time-limit advice is for the
+    reviewer's note and the interactive report)."""
+    from dataclasses import replace
+
+    findings = replace(findings, s2a_window=None)
     subject = inputs.suspect.name if inputs.suspect and inputs.suspect.name else "the suspect"
     if name == "contacts-per-day":
         return contacts_per_day(findings, path, footer, subject)

@@ -53,12 +53,16 @@ from bokeh.resources import INLINE
 from atlas import __version__
 from atlas.exhibits import event_ref
 from atlas.normalise.identifiers import display
+from atlas.wording import plural
 
 from .aggregate import WEEKDAYS
+from .chronology import channel_name
 from .exhibits import Exhibit
 from .findings import Findings, Period
 from .graph_view import GraphView
 from .inputs import ReportInputs
+from .redaction import redaction_note
+from .review_view import ReviewView, place_label
 from .style import (
     ORDER_FILL,
     PLACE_COLOUR,
@@ -371,7 +375,7 @@ let p = Math.min(Math.max((view.tags[0] || 0) + step, 0), pages - 1);
 const data = {};
 for (const k of columns) { data[k] = all[k].slice(p * size, (p + 1) * size); }
 view.tags = [p]; view.selected.indices = []; view.data = data;
-label.text = "<span class='note'>page " + (p + 1) + " of " + pages + " (" + total + " rows)</span>";
+label.text = "<span class='note'>page " + (p + 1) + " of " + pages + " (" + total + (total === 1 ? " row" : " rows") + ")</span>";
 """
 
 _RECORDS_JS: Final = """
@@ -412,7 +416,7 @@ def paged_table(key: str, title: str, rows: list[dict[str, Any]], columns: Seque
                       width=WIDTH, height=min(40 + 25 * max(min(len(capped), PAGE_SIZE), 1), 420), index_position=None,
                       sortable=False, reorderable=False)
     pages = max(1, math.ceil(len(capped) / PAGE_SIZE))
-    label = _div(f"<span class='note'>page 1 of {pages} ({total} rows)</span>", width=400)
+    label = _div(f"<span class='note'>page 1 of {pages} ({plural(total, 'row')})</span>", width=400)
     buttons = []
     for text, step in (("\u25c0 Previous", -1), ("Next \u25b6", 1)):
         b = Button(label=text, width=110)
@@ -506,6 +510,8 @@ def _header(inputs: ReportInputs, findings: Findings, exhibits: Sequence[Exhibit
     else:
         rows.append(("Course of conduct", "<span class='warn'>not analysed: case.toml names no suspect or no "
                                           "victim</span>"))
+    if redaction_note(inputs.case):
+        rows.append(("Redaction", f"<span class='warn'>{_esc(redaction_note(inputs.case))}</span>"))
     kv = "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows)
     sources = ", ".join(f"{_esc(e.reference)} {_esc(e.filename)}" for e in exhibits if e.kind == "source")
     notice = inputs.rules.notice
@@ -520,11 +526,41 @@ def _header(inputs: ReportInputs, findings: Findings, exhibits: Sequence[Exhibit
     )
 
 
+def _metres(value: Any) -> str:
+    return f"{float(value):.0f} m" if isinstance(value, int | float) else ""
+
+
+def review_html(review: ReviewView) -> str:
+    """Warnings, gaps and pending identity decisions with what confirming them would change."""
+    out = ["<h2>For review: warnings, gaps and decisions awaiting an officer</h2>"]
+    if review.warnings:
+        out.append("<ul>" + "".join(f"<li class='warn'>{_esc(w)}</li>" for w in review.warnings) + "</ul>")
+    else:
+        out.append("<p class='note'>No warning.</p>")
+    if review.gaps:
+        out.append("<p><b>Gaps that may break the course of conduct</b></p><table class='kv'>"
+                   + "".join(f"<tr><td>{_esc(a)} to {_esc(b)}</td><td>{_esc(d)}</td></tr>" for a, b, d in review.gaps)
+                   + f"</table><p class='note'>{_esc(review.gap_note)}</p>")
+    if review.pending:
+        out.append("<p><b>Identity links awaiting a decision</b> (not used in any count)</p><table class='kv'>"
+                   + "".join(f"<tr><td>{_esc(a)}</td><td>{_esc(b)}</td></tr>" for a, b in review.pending) + "</table>")
+        if review.effect:
+            out.append("<table class='kv'><tr><td><b></b></td><td><b>now (confirmed only)</b></td>"
+                       "<td><b>if confirmed</b></td></tr>"
+                       + "".join(f"<tr><td>{_esc(k)}</td><td>{_esc(a)}</td><td>{_esc(b)}</td></tr>"
+                                 for k, a, b in review.effect) + "</table>")
+    else:
+        out.append("<p class='note'>No identity link is awaiting a decision.</p>")
+    return "".join(out)
+
+
 def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhibits: Sequence[Exhibit],
-                   cited: pl.DataFrame, integrity_notice: str | None = None) -> LayoutDOM:
+                   cited: pl.DataFrame, integrity_notice: str | None = None,
+                   review: ReviewView | None = None) -> LayoutDOM:
+    review = review or ReviewView()
     subject = inputs.suspect.name if inputs.suspect and inputs.suspect.name else "the suspect"
     zone = inputs.zone
-    parts: list[Any] = [_div(_header(inputs, findings, exhibits, integrity_notice))]
+    parts: list[Any] = [_div(_header(inputs, findings, exhibits, integrity_notice)), _div(review_html(review))]
     parts += [_div("<h2>Contact over time</h2><p class='note'>Shaded red: an order in force. Hatched blue: the "
                    f"{_esc(inputs.rules.offence('pha-s2a').short)} "
                    "window, from the last incident to the last day on which an information can be laid.</p>"),
@@ -532,46 +568,66 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
     parts += [_div("<h2>People, identifiers and aliases</h2><p class='note'>Parties by role (red suspect, blue victim, "
                    "green the victim's network, grey others). Dashed lines: identifiers taken to be the suspect's, with "
                    "the basis and status of each link (attributed by the officer, confirmed, or proposed).</p>"
-                   + (f"<p class='note'>{gv.dropped_nodes} less active identifiers are not drawn.</p>"
-                      if gv.dropped_nodes else "")),
+                   + (f"<p class='note'>{plural(gv.dropped_nodes, 'less active identifier')} "
+                      f"{'is' if gv.dropped_nodes == 1 else 'are'} not drawn.</p>" if gv.dropped_nodes else "")),
               graph_chart(gv, inputs.exhibit_refs)]
     parts += [_div("<h2>Places</h2>"), location_chart(inputs, findings, subject)]
     refs = inputs.exhibit_refs
-    incident_cols = [("uk_date", "date (UK)", 90), ("channels", "channels", 160), ("n", "records", 60),
-                     ("ids", "exhibit records", 700)]
-    incidents = [{"uk_date": uk_date(i.date), "channels": ", ".join(i.channels), "n": len(i.event_ids),
-                  "ids": _refs_short(refs, i.event_ids), "_all": list(i.event_ids)} for i in findings.incidents]
-    threats = [{"uk_date": uk_date(t.date), "matched": "; ".join(t.matched), "n": len(t.event_ids),
-                "ids": _refs_short(refs, t.event_ids), "_all": list(t.event_ids)} for t in findings.threats]
+
+    def shown(ids: Sequence[str]) -> str:
+        return _refs_short(refs, ids)
+
+    by_day: dict[str, str] = {}
+    for r in review.chronology:
+        if r.kind == "message" and r.way == "from-suspect":
+            by_day.setdefault(r.uk_time[:10], r.content)
+    incidents = [{"uk_date": uk_date(i.date), "channels": ", ".join(i.channels), "contacts": str(i.contacts),
+                  "first": by_day.get(uk_date(i.date), ""), "ids": shown(i.event_ids), "_all": list(i.event_ids)}
+                 for i in findings.incidents]
+    threats = [{"when": c.uk_time, "channel": c.channel, "from": c.sender, "text": c.text, "ref": c.exhibit,
+                "matched": f"{c.matched} ({c.strength})", "_all": [c.key[1]]} for c in review.candidates]
     breaches = [{"order": b.order, "kind": b.kind, "uk_time": uk_time(b.ts),
+                 "where": place_label(inputs, b.place, None) if b.place else channel_name(b.channel or ""),
                  "identity": ", ".join(display(u) for u in b.identifiers)
-                 + (f" ({b.identifier_status})" if b.identifiers and b.identifier_status else "")
-                 if b.kind == "contact" else f"{b.place}: {b.certainty}",
-                 "ids": _refs_short(refs, b.event_ids), "_all": list(b.event_ids)} for b in findings.breaches]
-    colocations = [{"place": c.place or "near the victim", "uk_time": uk_time(c.start), "precision": c.precision,
-                    "n": len(c.event_ids), "ids": _refs_short(refs, c.event_ids), "_all": list(c.event_ids)}
+                 + (f" ({b.identifier_status})" if b.identifiers and b.identifier_status else ""),
+                 "distance": _metres(b.min_distance_m), "ids": shown(b.event_ids), "_all": list(b.event_ids)}
+                for b in findings.breaches]
+    colocations = [{"place": place_label(inputs, c.place, c.kind), "uk_time": uk_time(c.start),
+                    "distance": _metres(c.min_distance_m), "accuracy": _metres(c.max_accuracy_m),
+                    "precision": c.precision, "ids": shown(c.event_ids), "_all": list(c.event_ids)}
                    for c in findings.colocations]
-    embedded, per_row = embed_budget([incidents, threats, breaches, colocations])
+    chronology = [{"when": r.uk_time, "channel": r.channel, "who": f"{r.from_name} \u2192 {r.to_name}",
+                   "content": r.content, "ref": r.exhibit_cell, "_all": list(r.event_ids)} for r in review.chronology]
+    embedded, per_row = embed_budget([chronology, incidents, threats, breaches, colocations])
     records, records_view, records_layout = records_table(cited.filter(pl.col("event_id").is_in(sorted(embedded))),
                                                           cited.height, per_row)
     missing = "" if findings.conduct is not None else " Not analysed: case.toml names no suspect or no victim."
-    parts.append(paged_table("incidents", "Incidents (occasions of the course of conduct)", incidents, incident_cols, records,
+    parts.append(paged_table("chronology", "Chronology: every contact relied on, with the full message", chronology,
+                             [("when", "when (UK)", 140), ("channel", "channel", 90), ("who", "from \u2192 to", 200),
+                              ("content", "message or call", 420), ("ref", "exhibit record", 250)], records,
+                             records_view, note="The statement's chronology: one row per contact between the suspect "
+                                                "and the victim's side, confirmed identities only."))
+    parts.append(paged_table("incidents", "Incidents (occasions of the course of conduct)", incidents,
+                             [("uk_date", "date (UK)", 90), ("channels", "channels", 150), ("contacts", "contacts", 70),
+                              ("first", "first message that day", 380), ("ids", "exhibit records", 410)], records,
                              records_view, note="One row per UK local day with conduct." + missing))
-    parts.append(paged_table("threats", f"Threat occasions ({inputs.rules.offence('pha-s4a').short} indicator: for a "
-                             "person to confirm)", threats,
-                             [("uk_date", "date (UK)", 90), ("matched", "matched words / patterns", 300),
-                              ("n", "records", 60), ("ids", "exhibit records", 560)], records, records_view,
-                             note=missing.strip()))
+    parts.append(paged_table("threats", f"Threat candidates ({inputs.rules.offence('pha-s4a').short} indicator): every "
+                             "flagged message in full, for a person to confirm", threats,
+                             [("when", "when (UK)", 140), ("channel", "channel", 80), ("from", "from", 120),
+                              ("text", "message", 380), ("ref", "exhibit record", 200), ("matched", "flagged", 180)],
+                             records, records_view, note=("A flagged word is not a threat: read each message and confirm "
+                                                         "or dismiss it. None is stated in the statement until an "
+                                                         "officer confirms it." + missing)))
     parts.append(paged_table("breaches", "Breaches of orders", breaches,
-                             [("order", "order", 150), ("kind", "kind", 110), ("uk_time", "when (UK)", 140),
-                              ("identity", "identifier used / where", 200), ("ids", "exhibit records", 410)],
-                             records, records_view,
+                             [("order", "order", 120), ("kind", "kind", 100), ("uk_time", "when (UK)", 140),
+                              ("where", "place / channel", 180), ("identity", "identifier", 150),
+                              ("distance", "closest", 70), ("ids", "exhibit records", 340)], records, records_view,
                              note=missing.strip()))
     parts.append(paged_table("colocations", "Co-locations (the suspect's device near her or a protected place)",
-                             colocations, [("place", "place", 130), ("uk_time", "from (UK)", 140),
-                                           ("precision", "precision", 430), ("n", "records", 60),
-                                           ("ids", "exhibit records", 330)], records, records_view,
-                             note=missing.strip()))
+                             colocations, [("place", "place", 180), ("uk_time", "from (UK)", 140),
+                                           ("distance", "closest", 70), ("accuracy", "accuracy (up to)", 90),
+                                           ("precision", "precision", 290), ("ids", "exhibit records", 330)],
+                             records, records_view, note=missing.strip()))
     parts.append(records_layout)
     exh = [{"ref": e.reference, "description": e.description, "file": e.filename, "sha": e.sha256,
             "_ids": ""} for e in exhibits]
@@ -582,10 +638,10 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
 
 
 def write(inputs: ReportInputs, findings: Findings, gv: GraphView, exhibits: Sequence[Exhibit], cited: pl.DataFrame,
-          path: Path, integrity_notice: str | None = None) -> Path:
+          path: Path, integrity_notice: str | None = None, review: ReviewView | None = None) -> Path:
     """Write ``report.html`` (self-contained, deterministic); ``integrity_notice`` heads the page when set."""
     with deterministic_ids():
-        layout = build_document(inputs, findings, gv, exhibits, cited, integrity_notice)
+        layout = build_document(inputs, findings, gv, exhibits, cited, integrity_notice, review)
         page = file_html(layout, INLINE, title=f"Atlas report {inputs.manifest.reference} (DRAFT)")
     page = page.replace("<head>", f'<head>\n    <meta name="atlas-plots" content="{count_plots(layout)}">', 1)
     tmp = path.with_name(f".{path.name}.tmp")

@@ -218,8 +218,8 @@ def build(
                              "shows where the device was recorded, within its accuracy; not who carried it.")
         rejects = int(r["rejects"] or 0)
         if rejects:
-            notes.append(f"{rejects} record(s) could not be read and are listed with their reasons as rejects "
-                         "(atlas rejects); they are not in any count.")
+            notes.append(f"{rejects} record(s) could not be read and were set aside with the reason; they are not in "
+                         "any count and are not relied on.")
         timing = (f"Times: {_timing(f, zone)}; converted to UTC and shown in UK local time (GMT/BST)."
                   if int(f.get("timed") or 0) else "Times: none (reference data without times).")
         per_source.append(SourceLimits(reference=references.get(sid, sid), filename=str(r["name"]), kind=kind,
@@ -234,7 +234,8 @@ def build(
     ]
     general += [f"{k.title}: can show {k.can}; cannot show on its own {k.cannot}." for k in kinds_seen.values()]
     if dedupe_rule:
-        general.append("Each contact is counted once, however many sources record it. " + dedupe_rule)
+        general.append("Each contact is counted once, however many exhibits record it; every exhibit record that "
+                       "shows it is named. The matching rule is set out in the technical annex.")
         if possible_sms_parts:
             general.append(
                 f"{possible_sms_parts} of the contacts counted are call data record SMS that no handset corroborates, "

@@ -1,44 +1,55 @@
-"""The MG11-style witness statement, as one model rendered to DOCX and to HTML.
+"""The MG11 witness statement of the analyst or officer in the case: facts only.
 
-The statement is a draft for the officer to review, complete and sign: Atlas writes
-what the data shows and how it was obtained, and marks plainly what the officer must
-add (their experience) or decide. Its structure follows what an analyst's statement
-gives (``shared/DOMAIN.md``, "The MG11 witness statement"): the s9 declaration, the
-maker's role, the exhibits received with their hashes and how they were received, the
-method and software versions, the findings with exhibited charts and tables, the s2A
-time limit and s4A indicators with their rule citations, breaches of orders, what
-the data can and cannot show, and an appendix tracing every figure to event ids.
+The statement is evidence, served on the defence (``shared/DOMAIN.md``, "The MG11
+witness statement", "Disclosure and the CPS file"). It says who the maker is, what they
+received and from whom (continuity: supplier, date received, seal, SHA-256), what they
+did in plain English, what the records show (counts, days, presences with distances, a
+chronology of every relied-on contact with the full text of each message and its
+exhibit record), and what the data can and cannot show. It never holds advice: no time
+limit, no charging view, nothing from a proposed identity link, no lexicon candidate an
+officer has not confirmed, no "points for the reviewer". Those go to the reviewer's note
+(:mod:`reports.reviewer_note`). Software detail (de-duplication rule, clock offsets,
+zone conversion, versions and hashes) is the technical annex, a separate exhibit
+(:mod:`reports.annex`), referred to by number; charts likewise.
 
-The renderers (:mod:`reports.statement_docx`, :mod:`reports.statement_html`) only lay
-the model out; every sentence is written here, once.
+Every sentence is written here, once; :mod:`reports.statement_docx` and
+:mod:`reports.statement_html` lay the :class:`~reports.document.Document` out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, time
-from pathlib import Path
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from atlas import __version__
-from atlas.conduct import ConductResult
-from atlas.conduct.time_limit import uk_day
+from atlas.errors import AtlasError
+from atlas.store.continuity import Continuity
 from atlas.wording import plural
 
+from .chronology import ChronologyRow, channel_name
+from .document import Bullets, Document, Figure, MG11Front, Para, Section, Table
 from .exhibits import Exhibit
 from .findings import Findings
 from .inputs import ReportInputs
-from .limitations import Limitations, identifier_rows
+from .limitations import Limitations, classify, describe_identifier
+from .redaction import redaction_note
+from .review_view import place_label
 from .style import uk_date, uk_time
 
+__all__ = ["Bullets", "Document", "Figure", "Para", "Produced", "Section", "Statement", "Table", "build", "created_at",
+           "statement_date"]
+
+Statement = Document
+
+MAX_CHRONOLOGY_ROWS: Final = 2_000
+"""Chronology rows printed in the statement; the chronology exhibit (CSV) holds every row."""
 MAX_ROWS: Final = 60
-"""Rows of a table printed in the statement; the full table is its CSV exhibit."""
-MAX_IDS: Final = 8
-"""Event ids printed per finding in the appendix; events.csv lists them all."""
-MAX_APPENDIX_ROWS: Final = 150
-"""Findings listed one by one in the appendix; the rest are summarised per kind (events.csv has them all)."""
+"""Rows of the other tables printed in the statement; the full table is its CSV exhibit."""
+MAX_REFS: Final = 2
+"""Exhibit records named per presence; the table exhibit and events.csv list them all."""
 
 DECLARATION: Final = (
     "This statement (consisting of {pages} page(s) each signed by me) is true to the best of my knowledge and "
@@ -48,127 +59,9 @@ DECLARATION: Final = (
 AUTHORITY: Final = "Criminal Procedure Rules 2020, r 16.2; Criminal Justice Act 1967, s. 9; Magistrates' Courts Act 1980, s. 5B"
 DRAFT_NOTICE: Final = ("DRAFT produced by Atlas for the officer to review, correct, complete and sign. It is not a "
                        "statement until the maker has checked every paragraph and signed it.")
+MARKING: Final = "DRAFT \u2013 NOT SIGNED"
+TO_COMPLETE: Final = "[Officer to complete: {what}]"
 
-
-@dataclass
-class Para:
-    text: str
-    numbered: bool = True
-    emphasis: bool = False
-
-
-@dataclass
-class Bullets:
-    items: list[str]
-
-
-@dataclass
-class Table:
-    columns: list[str]
-    rows: list[list[str]]
-    caption: str = ""
-    widths: list[float] | None = None
-    """Relative column widths."""
-    mono: tuple[int, ...] = ()
-    """Columns shown in a fixed-width font (hashes, event ids)."""
-
-
-@dataclass
-class Figure:
-    reference: str
-    path: Path
-    caption: str
-
-
-Block = Para | Bullets | Table | Figure
-
-
-@dataclass
-class Section:
-    title: str
-    blocks: list[Block] = field(default_factory=list)
-    level: int = 1
-
-
-@dataclass
-class Statement:
-    title: str
-    header: list[tuple[str, str]]
-    declaration: str
-    authority: str
-    sections: list[Section]
-    signature_date: str
-    created: datetime
-    author: str
-    reference: str
-    facts: dict[str, Any] = field(default_factory=dict)
-    """The numbers the statement states (tests compare them with the analyses)."""
-    integrity_notice: str | None = None
-    """Set when the report was written although the case did not verify (``--unverified``):
-    every page says so (the DOCX header, the HTML banner)."""
-
-
-# --- helpers ------------------------------------------------------------------------------
-
-def _stop_note(conduct: ConductResult) -> str:
-    """Why the two findings paragraphs can differ in the reverse direction: requests to stop
-    are contact from her, but never make the contact two-way."""
-    stops = conduct.requests_to_stop
-    if not stops:
-        return ""
-    n = len(stops)
-    return (f" (not counting {n} message{'s' if n != 1 else ''} asking him to stop, which the analysis treats as "
-            "requests to stop, not as two-way contact)")
-
-
-def _plural(n: int, word: str, plural_form: str | None = None) -> str:
-    """The one plural rule (:func:`atlas.wording.plural`): ``1 day``, ``73 matches``."""
-    return plural(n, word, plural_form)
-
-
-def _ref_list(refs: Sequence[str]) -> str:
-    return ", ".join(refs) if refs else "none"
-
-
-def _capped(rows: list[list[str]], what: str, exhibit: Exhibit | None) -> tuple[list[list[str]], str]:
-    if len(rows) <= MAX_ROWS:
-        return rows, ""
-    where = f" (exhibit {exhibit.reference}, {exhibit.filename})" if exhibit else ""
-    return rows[:MAX_ROWS], f"The first {MAX_ROWS} of {len(rows)} {what} are shown; all are listed in the table{where}."
-
-
-def created_at(inputs: ReportInputs) -> datetime:
-    """The statement's document date: ``--as-of`` if given, else the last ingest in the audit log.
-
-    Never the current time, so the same case gives the same files.
-    """
-    if inputs.as_of is not None:
-        return datetime.combine(inputs.as_of, time(12, 0), tzinfo=ZoneInfo("UTC"))
-    ingests = [str(r["at"]) for r in inputs.audit if r.get("action") == "ingest"]
-    if ingests:
-        return datetime.fromisoformat(max(ingests)).astimezone(ZoneInfo("UTC")).replace(microsecond=0)
-    return datetime(2000, 1, 1, tzinfo=ZoneInfo("UTC"))
-
-
-def _ref_key(reference: str) -> tuple[str, int]:
-    prefix, _, number = reference.partition("/")
-    return prefix, int(number) if number.isdigit() else 0
-
-
-def _get(data: Any, *path: str, default: Any = None) -> Any:
-    """``data[path[0]][path[1]]...`` or ``default``: the conduct JSON is read tolerantly."""
-    for key in path:
-        if not isinstance(data, dict) or key not in data:
-            return default
-        data = data[key]
-    return default if data is None else data
-
-
-def _pct(value: Any) -> str:
-    return f"{100 * float(value):.0f}%" if isinstance(value, int | float) else "not known"
-
-
-# --- the statement --------------------------------------------------------------------------
 
 @dataclass
 class Produced:
@@ -184,72 +77,275 @@ class Produced:
         return e.reference if e else "(not produced)"
 
 
-def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources: Sequence[Exhibit],
-          produced: Produced, figures: Sequence[tuple[str, Exhibit]]) -> Statement:
+# --- dates -----------------------------------------------------------------------------------
+
+def statement_date(inputs: ReportInputs, received: Mapping[str, Continuity]) -> tuple[date | None, str]:
+    """The date the statement is made, and why, or None with the reason it is left blank.
+
+    ``statement_date`` in case.toml, else the date the report is made (``--as-of``). A
+    statement cannot be made before its exhibits were received: a case.toml date before a
+    recorded received date is an error; an ``--as-of`` date before one leaves the date for
+    the officer (the reviewer's note says why).
+    """
+    latest = max((c.received for c in received.values() if c.received), default=None)
+    chosen = inputs.manifest.statement_date
+    if chosen is not None:
+        if latest is not None and chosen < latest:
+            raise AtlasError(f"case.toml statement_date {uk_date(chosen)} is before an exhibit was received "
+                             f"({uk_date(latest)}); a statement cannot be made before its exhibits were received")
+        return chosen, "statement_date in case.toml"
+    if inputs.as_of is None:
+        return None, "no --as-of date and no statement_date in case.toml: the officer dates the statement"
+    if latest is not None and inputs.as_of < latest:
+        return None, (f"the report's date {uk_date(inputs.as_of)} is before an exhibit was received "
+                      f"({uk_date(latest)}): the officer dates the statement")
+    return inputs.as_of, "the date the report was made (--as-of)"
+
+
+def created_at(inputs: ReportInputs) -> datetime:
+    """The documents' date property: ``statement_date`` or ``--as-of`` if given, else the last
+    ingest in the audit log. Never the current time, so the same case gives the same files."""
+    day = inputs.manifest.statement_date or inputs.as_of
+    if day is not None:
+        return datetime.combine(day, time(12, 0), tzinfo=ZoneInfo("UTC"))
+    ingests = [str(r["at"]) for r in inputs.audit if r.get("action") == "ingest"]
+    if ingests:
+        return datetime.fromisoformat(max(ingests)).astimezone(ZoneInfo("UTC")).replace(microsecond=0)
+    return datetime(2000, 1, 1, tzinfo=ZoneInfo("UTC"))
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+_plural = plural
+
+
+def _ref_list(refs: Sequence[str]) -> str:
+    return ", ".join(refs) if refs else "none"
+
+
+def _get(data: Any, *path: str, default: Any = None) -> Any:
+    """``data[path[0]][path[1]]...`` or ``default`` (the conduct result is read as it is given)."""
+    for key in path:
+        if not isinstance(data, dict) or key not in data:
+            return default
+        data = data[key]
+    return default if data is None else data
+
+
+def received_text(c: Continuity | None) -> str:
+    """Continuity as the statement gives it; what is not recorded is left for the officer."""
+    c = c or Continuity("")
+    if not (c.supplied_by or c.received or c.seal):
+        return TO_COMPLETE.format(what="supplied by; date received; seal or bag number")
+    parts = [f"from {c.supplied_by}" if c.supplied_by else TO_COMPLETE.format(what="supplied by"),
+             f"on {uk_date(c.received)}" if c.received else TO_COMPLETE.format(what="date received"),
+             f"seal/bag {c.seal}" if c.seal else TO_COMPLETE.format(what="seal or bag number")]
+    return "Received " + ", ".join(parts)
+
+
+def source_description(e: Exhibit, parser: str, fmt: str, owner_label: str) -> str:
+    """``Call data record (communications data): file.csv, for tel:+44... (Daniel Sample)``."""
+    kind = classify(parser, fmt)
+    what = kind.title if kind.id != "other" else fmt.split(":")[0]
+    return f"{what}: {e.filename}" + (f", relating to {owner_label}" if owner_label else "")
+
+
+def _refs(event_ids: Sequence[str], records: Mapping[str, str], limit: int = MAX_REFS) -> str:
+    shown = [records.get(i, "") for i in event_ids[:limit]]
+    shown = [s for s in shown if s]
+    more = len(event_ids) - limit
+    return "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
+
+
+_place_label = place_label
+
+
+def _metres(value: Any) -> str:
+    return f"{float(value):.0f} m" if isinstance(value, int | float) else "not stated"
+
+
+# --- the statement ------------------------------------------------------------------------------
+
+@dataclass
+class StatementParts:
+    """Everything the statement draws on besides the inputs and findings."""
+
+    sources: Sequence[Exhibit]
+    produced: Produced
+    figures: Sequence[tuple[str, Exhibit]]
+    chronology: Sequence[ChronologyRow]
+    continuity: Mapping[str, Continuity]
+    records: Mapping[str, str]
+    """event id → ``JA/7, sms rowid 477`` for every record the statement names."""
+    confirmed_threats: Sequence[ChronologyRow] = ()
+    """Messages an officer confirmed as threats (the decisions ledger); none until it exists."""
+
+
+def build(inputs: ReportInputs, findings: Findings, limits: Limitations, parts: StatementParts) -> Document:
     m = inputs.manifest
     subject = inputs.suspect.name if inputs.suspect and inputs.suspect.name else "the suspect"
     victim = inputs.victim.name if inputs.victim and inputs.victim.name else "the victim"
     occupation = m.occupation or "Police officer"
     maker = m.analyst or m.officer
+    produced = parts.produced
     facts: dict[str, Any] = {}
     sections: list[Section] = []
+    day, _why = statement_date(inputs, parts.continuity)
 
-    # 1. role
-    role = Section("Role and instructions")
+    # 1. the maker
+    role = Section("Role and experience")
     role.blocks.append(Para(
-        f"I am {maker}, {occupation}{' with ' + m.force if m.force else ''}. I make this statement about the analysis "
-        f"of digital evidence in investigation {m.reference}, concerning contact by {subject} with {victim}."))
-    role.blocks.append(Para(
-        "[Officer to complete: my training and experience in the analysis of communications data, handset downloads "
-        "and social-media returns, and the instructions I received.]", emphasis=True))
-    role.blocks.append(Para(
-        f"I used the Atlas software (version {__version__}) to read the exhibits listed below, to put their records on "
-        "one timeline, and to produce the charts and tables I exhibit. The software produced a draft of this statement; "
-        "I have checked each paragraph against the exhibits."))
+        f"I am {maker}, {occupation}{' with ' + m.force if m.force else ''}. I make this statement about my examination "
+        f"of digital material in investigation {m.reference}, concerning contact by {subject} with {victim} and the "
+        "people close to her."))
+    role.blocks.append(Para(m.experience or TO_COMPLETE.format(
+        what="my role, my training and experience in the examination of communications data, handset downloads and "
+             "online account records, and the instructions I received"), emphasis=not m.experience))
     sections.append(role)
 
     # 2. exhibits received
     ex = Section("Exhibits received")
     ex.blocks.append(Para(
-        f"I received the following {_plural(len(sources), 'item')}. Each file was opened read-only and its SHA-256 hash "
-        "was computed before and after it was read; the two values were the same for every file, so the file was not "
-        "changed by the analysis."))
-    ex.blocks.append(Table(
-        ["Exhibit", "Description", "SHA-256", "How and when received"],
-        [[e.reference, e.description, e.sha256, e.received] for e in sources],
-        caption="Exhibits received (SHA-256 of each file as received)", widths=[0.9, 3.0, 2.6, 3.2], mono=(2,)))
+        f"I received the {_plural(len(parts.sources), 'item')} listed below. For each I give who supplied it, the date I "
+        "received it and the seal or bag number, and the SHA-256 value of the file (a digital fingerprint: any change "
+        "to the file would change it). I computed that value before and after I examined each file; the values were the "
+        "same each time, so my examination did not change any file."))
+    by_id = {r["source_id"]: r for r in inputs.sources.iter_rows(named=True)}
+    owner_names = {uri: (m.party(pid).name or pid) for uri, pid in inputs.owners.items()}
+    rows = []
+    for e in parts.sources:
+        r = by_id.get(e.source_id, {})
+        owner = str(r.get("owner") or "")
+        label = f"{owner} ({owner_names[owner]})" if owner in owner_names else owner
+        rows.append([e.reference, source_description(e, str(r.get("parser", "")), str(r.get("format", "")), label),
+                     received_text(parts.continuity.get(e.sha256)), e.sha256])
+    ex.blocks.append(Table(["Exhibit", "Item", "Continuity", "SHA-256"], rows, caption="Exhibits received",
+                           widths=[0.85, 3.1, 2.2, 2.4], mono=(3,), small=True))
+    facts["continuity_recorded"] = sum(1 for e in parts.sources if e.sha256 in parts.continuity)
     sections.append(ex)
 
     # 3. method
-    meth = Section("Method and software")
-    meth.blocks.append(Para(
-        f"Atlas version {__version__} is open-source software for the analysis of digital evidence in stalking "
-        "investigations. It works offline. Each exhibit was read by a parser for its format, named with its version "
-        "below; every record read became either an event on the timeline or a listed reject with its reason, and the "
-        "numbers were checked to add up (records read = events + rejects) before anything was stored."))
-    meth.blocks.append(Table(
-        ["Exhibit", "Parser (version)", "Records read", "Events", "Rejects", "Time zone used"],
-        [[e.reference, e.parser, str(r["records_read"]), str(r["events"]), str(r["rejects"]), str(r["timezone"])]
-         for e in sources for r in inputs.sources.filter(inputs.sources["source_id"] == e.source_id).iter_rows(named=True)],
-        caption="Parsers and record counts", widths=[0.9, 2.2, 1.1, 1.0, 1.0, 1.6]))
-    meth.blocks.append(Para(
-        "Identifiers (telephone numbers, account names, e-mail addresses) were normalised (numbers to the international "
-        "E.164 form) and attributed to people as set out under 'What this data can and cannot show'. Times were "
-        "converted to UTC as described there and are given in this statement in UK local time (GMT/BST)."))
-    if inputs.dedupe_rule:
-        meth.blocks.append(Para("A contact recorded by more than one source is counted once. " + inputs.dedupe_rule))
-    prov = inputs.rules.provenance()
-    meth.blocks.append(Para(
-        f"Legal rules were applied from the rules file {prov['rules_file']} version {prov['rules_version']} "
-        f"(SHA-256 {prov['rules_sha256']}). {prov['notice']}"))
-    sections.append(meth)
+    sections.append(_method(inputs, parts, subject))
 
-    # 4. findings
+    # 4. identifiers relied on
+    refs = {e.source_id: e.reference for e in parts.sources}
+    ids = Section("Identifiers relied on")
+    ids.blocks.append(Para(
+        f"In what follows I treat the identifiers below as used by {subject}. I rely on no other identifier: where the "
+        "data suggested a further link that no officer has confirmed, I have not used it."))
+    id_rows = []
+    for uri, claim in sorted(inputs.suspect_ids.items(), key=lambda kv: (kv[1].status != "attributed", kv[0])):
+        if claim.status not in ("attributed", "confirmed") or uri.startswith("name:"):
+            continue
+        basis = ("attributed to him in the case by the officer in the case" if claim.status == "attributed"
+                 else f"linked by an officer on the basis: {claim.basis}")
+        id_rows.append([describe_identifier(uri, refs), basis])
+    names = sorted({u.split(":", 2)[2] for u, c in inputs.suspect_ids.items()
+                    if u.startswith("name:") and c.status == "attributed"})
+    if names:
+        id_rows.append([", ".join(f"'{n}'" for n in names), "names under which the exhibits show him (the case's "
+                        "attribution, by display name)"])
+    confirmed_names = sorted({describe_identifier(u, refs) for u, c in inputs.suspect_ids.items()
+                              if u.startswith("name:") and c.status == "confirmed"})
+    for n in confirmed_names:
+        id_rows.append([n, "linked by an officer"])
+    ids.blocks.append(Table(["Identifier", "Why it is taken to be his"], id_rows, widths=[3, 4]))
+    sections.append(ids)
+
+    # 5. findings
+    sections += _findings(inputs, findings, parts, subject, victim, facts)
+
+    # 6. limits
+    lim = Section("What this data can and cannot show")
+    lim.blocks.append(Bullets(list(limits.general)))
+    notes = []
+    for s in sorted(limits.sources, key=lambda s: _ref_key(s.reference)):
+        kept = [n for n in s.notes if not n.startswith("Assumption recorded at ingest")]  # in the annex
+        if kept:
+            notes.append(f"{s.reference}: {' '.join(kept)}")
+    if notes:
+        lim.blocks.append(Para("Points to note about particular exhibits:", numbered=False, emphasis=True))
+        lim.blocks.append(Bullets(notes))
+    lim.blocks.append(Bullets([line for line in limits.identity if "Proposed link" not in line and
+                               "proposed, not yet confirmed" not in line]))
+    sections.append(lim)
+
+    # 7. chronology
+    sections.append(_chronology(parts, subject, facts))
+
+    # 8. exhibits produced
+    prod = Section("Exhibits I produce")
+    prod.blocks.append(Para("I produce the following exhibits, made from the exhibits I received. Each is a separate "
+                            "document; its SHA-256 value is given in the exhibit schedule."))
+    made = sorted(produced.by_name.values(), key=lambda e: e.number)
+    prod.blocks.append(Table(["Exhibit", "Description", "File"], [[e.reference, e.description, e.filename] for e in made],
+                             widths=[0.8, 4.5, 2.0]))
+    sections.append(prod)
+
+    facts["statement_date"] = day.isoformat() if day else None
+    header = [("URN", m.reference), ("Statement of", maker), ("Age if under 18", m.maker_age or "Over 18"),
+              ("Occupation", occupation)]
+    return Document(
+        title="WITNESS STATEMENT", reference=m.reference, sections=sections, created=created_at(inputs), author=maker,
+        marking=MARKING, banner=DRAFT_NOTICE, subject="MG11 witness statement draft produced by Atlas",
+        front=MG11Front(header=header, declaration=DECLARATION, authority=AUTHORITY,
+                        signature_date=uk_date(day) if day else ""),
+        closing="End of statement. Signature: ..............................................", facts=facts,
+    )
+
+
+def _ref_key(reference: str) -> tuple[str, int]:
+    prefix, _, number = reference.partition("/")
+    return prefix, int(number) if number.isdigit() else 0
+
+
+def _method(inputs: ReportInputs, parts: StatementParts, subject: str) -> Section:
+    meth = Section("What I did")
+    annex = parts.produced.ref("annex")
+    read = int(inputs.sources.get_column("records_read").sum() or 0) if inputs.sources.height else 0
+    events = int(inputs.sources.get_column("events").sum() or 0) if inputs.sources.height else 0
+    rejects = int(inputs.sources.get_column("rejects").sum() or 0) if inputs.sources.height else 0
+    meth.blocks.append(Para(
+        f"I examined the exhibits with Atlas, open-source software for the analysis of digital evidence (version "
+        f"{__version__}). It works without any network connection and opens each file read-only. It is decision "
+        "support, not legal advice: it sets out what the records show; what they prove is for the court."))
+    meth.blocks.append(Para(
+        f"The software read every record in each exhibit ({read} in all). Each record became an entry on a single "
+        f"timeline ({events}) or, where it could not be read, was set aside with the reason ({rejects}); the two always "
+        "add up to the records read. Records set aside are not relied on in this statement."))
+    redacted = redaction_note(inputs.case)
+    if redacted:
+        meth.blocks.append(Para(redacted))
+    meth.blocks.append(Para(
+        "Telephone numbers were written in one international form (for example +44 7700 900123 for 07700 900123), so "
+        "that the same number is recognised in every exhibit. Each exhibit records times by its own clock and in its "
+        "own way; every time was converted to Coordinated Universal Time (UTC) and is given in this statement in UK "
+        "local time, with GMT or BST stated."))
+    meth.blocks.append(Para(
+        "The same message or call is often recorded by more than one exhibit: on the sender's phone, on the "
+        "recipient's phone and in the network's call data records. I have counted each such contact once, and named "
+        "every exhibit record that shows it. Records were matched as the same contact only where they have the same "
+        "kind and channel, the same sender and recipients, and times within two minutes of each other; where texts "
+        "differ they were not treated as the same message."))
+    meth.blocks.append(Para(
+        f"I then selected the contacts between identifiers attributed to {subject} and {inputs.victim.name if inputs.victim else 'the victim'}"
+        " or the family, friends and colleagues named in the case, in either direction, and the positions recorded by "
+        f"{subject}'s devices near the places named in the case. The charts and tables I produce were drawn from those "
+        "records only. The detail of the software (its version, the versions of the libraries it uses, the matching "
+        "rule, the clock correction of each exhibit and how each exhibit's times were read) is set out in the "
+        f"technical annex, exhibit {annex}."))
+    return meth
+
+
+def _findings(inputs: ReportInputs, findings: Findings, parts: StatementParts, subject: str, victim: str,
+              facts: dict[str, Any]) -> list[Section]:
+    produced = parts.produced
     counts = findings.counts
     facts["contacts_from_suspect"] = counts["from_suspect"]
     facts["contacts_to_suspect"] = counts["to_suspect"]
     facts["days_with_contact"] = counts["days_with_contact"]
-    fnd = Section("Findings: contact between the suspect and the victim's side")
+    out: list[Section] = []
+    fnd = Section("Contact between them")
     first_last = ""
     fs = inputs.contacts.filter(inputs.contacts["way"] == "from-suspect")
     if fs.height:
@@ -258,329 +354,128 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources
         first_last = f", the first on {uk_time(first)} and the last on {uk_time(last)}"
     fnd.blocks.append(Para(
         f"The exhibits record {_plural(counts['from_suspect'], 'contact')} from identifiers attributed to {subject} to "
-        f"{victim} or her family, friends or colleagues named in the case ({_plural(counts['from_suspect_messages'], 'message')} "
-        f"and {_plural(counts['from_suspect_calls'], 'call')}, {counts['from_suspect_unanswered_calls']} of the calls "
-        f"unanswered), on {_plural(counts['days_with_contact'], 'day')}{first_last}. "
-        f"{_plural(counts['to_suspect'], 'contact')} went the other way. {counts['from_suspect_night']} of the contacts "
-        "from the suspect were made at night (23:00 to 05:59 UK time). These counts, both ways, rest on "
-        f"{_plural(counts['records'], 'source record')}."))
-    rows = [[str(r["channel"]), str(r["from_suspect"]), str(r["to_suspect"])] for r in findings.per_channel.iter_rows(named=True)]
+        f"{victim} or the people close to her named in the case ({counts['from_suspect_messages']} messages and "
+        f"{counts['from_suspect_calls']} calls, {counts['from_suspect_unanswered_calls']} of the calls not answered), "
+        f"on {_plural(counts['days_with_contact'], 'day')}{first_last}. {_plural(counts['to_suspect'], 'contact')} "
+        f"went the other way. {counts['from_suspect_night']} of the contacts from {subject} were made between 23:00 and "
+        "05:59 UK time. Every one of these contacts is listed in the chronology at the end of this statement."))
+    rows = [[channel_name(str(r["channel"])), str(r["from_suspect"]), str(r["to_suspect"])]
+            for r in findings.per_channel.iter_rows(named=True)]
     fnd.blocks.append(Table(["Channel", f"From {subject}", f"To {subject}"], rows, caption="Contacts by channel",
                             widths=[2, 1, 1]))
-    for _name, exhibit in figures:
-        fnd.blocks.append(Figure(exhibit.reference, exhibit.path or Path(exhibit.filename),
-                                 f"Exhibit {exhibit.reference}: {exhibit.description}"))
+    if parts.figures:
+        fnd.blocks.append(Para("I produce these charts of the same contacts: " + "; ".join(
+            f"{e.reference}, {e.description[0].lower() + e.description[1:]}" for _, e in parts.figures) + "."))
     fnd.blocks.append(Para(
-        f"I produce these charts as exhibits {_ref_list([e.reference for _, e in figures])}. The contacts they show are "
-        f"listed, each with every source record that shows it, in exhibit {produced.ref('table:contacts')}; the records "
-        f"themselves in exhibit {produced.ref('events')}."))
-    sections.append(fnd)
-
-    # course of conduct
-    if findings.conduct is None:
-        coc = Section("Course of conduct")
-        coc.blocks.append(Para(
-            "The course of conduct (incidents, the time limit, indicators and breaches of orders) was not analysed: the "
-            "case manifest does not name both a suspect and a victim. No finding on those matters is made in this "
-            "statement.",
-            emphasis=True))
-        sections.append(coc)
-    else:
-        conduct_sections, conduct_facts = _conduct_sections(inputs, findings, produced, subject, victim)
-        sections += conduct_sections
-        facts.update(conduct_facts)
-
-    # aliases
-    refs = {e.source_id: e.reference for e in sources}
-    ids = Section("Identifiers attributed to the suspect")
-    ids.blocks.append(Para(
-        f"The findings treat the following identifiers as used by {subject}. 'Attributed' identifiers are the officer's "
-        "attribution in the case; 'confirmed' ones were linked by an officer on the basis shown; 'proposed' ones await a "
-        "decision and are not used in the findings."))
-    ids.blocks.append(Table(
-        ["Identifier", "Status", "Basis", "Strength"], [list(r) for r in identifier_rows(inputs.suspect_ids, refs)],
-        caption=f"Identifiers taken to be used by {subject}", widths=[3.0, 1.1, 2.8, 1.0], mono=(0,)))
-    sections.append(ids)
-
-    # limits
-    lim = Section("What this data can and cannot show")
-    lim.blocks.append(Bullets(list(limits.general)))
-    lim.blocks.append(Table(
-        ["Exhibit", "Kind of data", "How its times were read", "Points to note"],
-        [[s.reference, s.kind.title, s.timing.removeprefix("Times: "), " ".join(s.notes) or "none"]
-         for s in sorted(limits.sources, key=lambda s: _ref_key(s.reference))],
-        caption="Each exhibit: its kind of data, its times, and what to bear in mind", widths=[1.0, 1.7, 2.8, 3.4]))
-    lim.blocks.append(Para("Attribution of identifiers:", numbered=False, emphasis=True))
-    lim.blocks.append(Bullets(list(limits.identity)))
-    if findings.assumptions:
-        lim.blocks.append(Para("Assumptions made by the course-of-conduct analysis:", numbered=False, emphasis=True))
-        lim.blocks.append(Bullets(list(findings.assumptions)))
-    sections.append(lim)
-
-    # appendix
-    app = Section("Appendix: source records behind each figure")
-    app.blocks.append(Para(
-        f"Every count above rests on the source records listed here by event id (source id / place in the source). "
-        f"Exhibit {produced.ref('events')} (events.csv) lists every record cited, with its exhibit, its time in UTC and "
-        "UK time, the time exactly as the source wrote it, and which findings cite it (column cited_by).", numbered=False))
-    events_ref = produced.ref("events")
-    groups: list[tuple[str, list[tuple[str, list[str]]]]] = [
-        ("charts", [(f"Contacts from {subject} (charts " + _ref_list([e.reference for _, e in figures]) + ")",
-                     findings.contact_event_ids)]),
-        ("incidents", [(f"Incident {uk_date(i.date)}", list(i.event_ids)) for i in findings.incidents]),
-        ("threat occasions", [(f"Threat occasion {uk_date(t.date)}", list(t.event_ids)) for t in findings.threats]),
-        ("breaches", [(f"Breach {b.order} {uk_time(b.ts)}", list(b.event_ids)) for b in findings.breaches]),
-    ]
-    rows = []
-    budget = MAX_APPENDIX_ROWS
-    for what, trace in groups:
-        shown, rest = trace[:max(budget, 0)], trace[max(budget, 0):]
-        budget -= len(shown)
-        for label, idlist in shown:
-            more = f", and {len(idlist) - MAX_IDS} more in events.csv" if len(idlist) > MAX_IDS else ""
-            rows.append([label, str(len(idlist)), ", ".join(idlist[:MAX_IDS]) + more])
-        if rest:
-            n = sum(len(i) for _, i in rest)
-            rows.append([f"{len(rest)} further {what} ({rest[0][0]} to {rest[-1][0]})", str(n),
-                         f"listed in events.csv (exhibit {events_ref}), column cited_by, and in the {what} table"])
-    app.blocks.append(Table(["Figure or finding", "Records", "Event ids"], rows, widths=[2.0, 0.8, 5.0], mono=(2,)))
-    sections.append(app)
-
-    signature_date = uk_date(inputs.as_of) if inputs.as_of else ""
-    header = [
-        ("URN", m.reference), ("Statement of", maker), ("Age if under 18", "Over 18"), ("Occupation", occupation),
-    ]
-    return Statement(
-        title="WITNESS STATEMENT", header=header, declaration=DECLARATION, authority=AUTHORITY, sections=sections,
-        signature_date=signature_date, created=created_at(inputs), author=maker, reference=m.reference, facts=facts,
-    )
-
-
-def _conduct_sections(inputs: ReportInputs, findings: Findings, produced: Produced, subject: str,
-                      victim: str) -> tuple[list[Section], dict[str, Any]]:
-    """Course of conduct, s2A, s4A and orders, as ``atlas conduct --json`` found them."""
-    m = inputs.manifest
-    rules = inputs.rules
+        f"The contacts are listed, each with every exhibit record that shows it, in exhibit "
+        f"{produced.ref('table:contacts')}; every record relied on, with its exhibit and its place in the exhibit, in "
+        f"exhibit {produced.ref('events')}."))
     conduct = findings.conduct
-    assert conduct is not None
-    facts: dict[str, Any] = {}
-    out: list[Section] = []
-    notice = rules.notice
+    if conduct is not None:
+        inc = findings.incidents
+        facts["incidents"] = len(inc)
+        dates = [i.date for i in inc]
+        span = f", between {uk_date(min(dates))} and {uk_date(max(dates))}" if dates else ""
+        fnd.blocks.append(Para(
+            f"Taking each UK calendar day on which there was a contact from {subject} or a recorded presence of his "
+            f"device at a place named below, there are {_plural(len(inc), 'such day')}{span}. They are listed in "
+            f"exhibit {produced.ref('table:incidents')}."))
+        gaps = findings.gaps
+        if gaps:
+            longest = max(gaps, key=lambda g: g.days)
+            fnd.blocks.append(Para(
+                f"The longest period with no such contact or presence was from {uk_date(longest.start)} to "
+                f"{uk_date(longest.end)} ({longest.days} days)."))
+        bursts = conduct.bursts
+        if bursts:
+            opts = conduct.options
+            fnd.blocks.append(Para(
+                f"On {_plural(len(bursts), 'occasion')} {opts.get('burst_min_contacts', 5)} or more contacts were made "
+                f"within {opts.get('burst_window_minutes', 60)} minutes; the largest was "
+                f"{max(int(b.get('contacts') or 0) for b in bursts)} contacts on "
+                f"{uk_date(max(bursts, key=lambda b: int(b.get('contacts') or 0)).get('local_date'))}."))
+    out.append(fnd)
+    if parts.confirmed_threats:
+        thr = Section("Messages confirmed as threats")
+        thr.blocks.append(Para("The following messages were read in full and confirmed by an officer:"))
+        for row in parts.confirmed_threats:
+            thr.blocks.append(Para(f"On {row.uk_time}, {row.channel} from {row.from_name} to {row.to_name} "
+                                   f"({row.exhibit}): \u201c{row.content}\u201d", numbered=False))
+        out.append(thr)
+    if conduct is not None:
+        out.append(_places_and_orders(inputs, findings, parts, subject, facts))
+    return out
 
-    coc = Section("Course of conduct")
-    inc = findings.incidents
-    facts["incidents"] = len(inc)
-    cc = conduct.course_of_conduct
-    dates = [i.date for i in inc]
-    span = f" between {uk_date(min(dates))} and {uk_date(max(dates))}" if dates else ""
-    coc_cite = rules.course_of_conduct.citation
-    rule = cc["occasion_rule"]
-    coc.blocks.append(Para(
-        f"Grouping the contacts and presences into occasions ({rule}), the analysis found "
-        f"{_plural(len(inc), 'incident')}{span}. A course of conduct requires conduct on at least "
-        f"{rules.course_of_conduct.min_occasions} occasions ({coc_cite}). Whether these occasions form one course of "
-        "conduct, and whether it amounts to harassment or stalking, are matters for the investigator, the CPS and the "
-        "court."))
-    note = rules.course_of_conduct.occasion_note
-    if note:
-        coc.blocks.append(Para(note, numbered=False, emphasis=True))
-    profile = conduct.contact_profile
-    if profile:
-        calls, msgs, night = _get(profile, "calls", default={}), _get(profile, "messages", default={}), \
-            _get(profile, "night", default={})
-        recip = _get(profile, "reciprocity", default={})
-        facts["conduct_contacts"] = _get(profile, "conduct_contacts")
-        coc.blocks.append(Para(
-            f"Those incidents comprise {_plural(int(_get(profile, 'conduct_contacts', default=0)), 'contact')} from "
-            f"{subject} to {victim} and her network, shown by {_plural(int(_get(profile, 'records', default=0)), 'source record')} "
-            f"({_plural(int(_get(profile, 'corroborated_by_several_sources', default=0)), 'contact')} corroborated by more than one "
-            f"source). Of {_plural(int(_get(calls, 'total', default=0)), 'call')}, {_get(calls, 'unanswered', default=0)} "
-            f"were unanswered; of {_plural(int(_get(msgs, 'total', default=0)), 'message')}, {_get(msgs, 'unreplied', default=0)} "
-            f"had no reply within the reply window. {_plural(int(_get(night, 'contacts', default=0)), 'contact')} at night "
-            f"({_get(night, 'hours', default='23:00-06:00')}). {_plural(int(_get(recip, 'targets_to_suspect', default=0)), 'contact')} went "
-            f"from them to {subject}{_stop_note(conduct)}."))
-    esc = conduct.escalation
-    if esc and _get(esc, "n_weeks"):
-        coc.blocks.append(Para(
-            f"Over {_get(esc, 'n_weeks')} weeks the rate averaged {_get(esc, 'mean_per_week')} contacts a week "
-            f"({_get(esc, 'first_half_mean')} a week in the first half, {_get(esc, 'second_half_mean')} in the second); "
-            f"the busiest week began {uk_date(_get(esc, 'peak_week'))} with {_get(esc, 'peak_contacts')} contacts. "
-            f"Described trend: {_get(esc, 'label', default='not assessed')} (method: {_get(esc, 'method', default='weekly counts')}). "
-            f"See exhibit {produced.ref('figure:weekly-rate')}."))
-    shown = [b for b in conduct.behaviours if b["shown"]]
-    if shown:
-        coc.blocks.append(Para("Behaviours of the kind the Act lists that the data shows "
-                               f"({rules.offence('pha-s2a').examples_citation}):"))
-        coc.blocks.append(Bullets([f"{b.get('title')} ({b.get('citation')}): {b.get('basis')}" for b in shown]))
-    inc_rows = [[uk_date(i.date), ", ".join(i.channels), str(i.contacts), str(len(i.event_ids))] for i in inc]
-    inc_rows, cap_note = _capped(inc_rows, "incidents", produced.get("table:incidents"))
-    coc.blocks.append(Table(["Date (UK)", "Channels", "Contacts", "Source records"], inc_rows,
-                            caption=f"Incidents (exhibit {produced.ref('table:incidents')})", widths=[1.2, 3, 1, 1.2]))
-    if cap_note:
-        coc.blocks.append(Para(cap_note, numbered=False))
-    gaps = findings.gaps
-    facts["gaps"] = len(gaps)
-    if gaps:
-        gap_text = "; ".join(f"{uk_date(g.start)} to {uk_date(g.end)} ({_plural(g.days, 'day')})" for g in gaps)
-        gap_note = rules.course_of_conduct.gap_note
-        coc.blocks.append(Para(
-            f"There {'is' if len(gaps) == 1 else 'are'} {_plural(len(gaps), 'long gap')} between incidents: {gap_text}. "
-            f"{gap_note}"))
-    else:
-        coc.blocks.append(Para("No gap between incidents is longer than the analysis's threshold "
-                               f"({_plural(int(conduct.options['gap_days']), 'day')})."))
-    out.append(coc)
 
-    # s2A
-    s2a = findings.s2a
-    s2a_offence, s4a_offence = rules.offence("pha-s2a"), rules.offence("pha-s4a")
-    s2 = Section(f"The {s2a_offence.short} time limit")
-    if s2a is not None and s2a.last_incident is not None and s2a.deadline is not None:
-        li = s2a.last_incident
-        facts.update({"s2a_last_incident": li.day.isoformat(), "s2a_deadline": s2a.deadline.isoformat(),
-                      "s2a_state": s2a.state.value, "s2a_in_time_at_charge_date": s2a.in_time_at_charge_date})
-        last_ts = uk_time(li.ts) if li.ts else uk_date(li.day)
-        limit = rules.time_limit(s2a_offence.time_limit)
-        s2.blocks.append(Para(
-            f"The last incident found was on {uk_date(li.day)} (at {last_ts}). An offence under "
-            f"{s2a_offence.section} is {rules.mode(s2a_offence.mode_of_trial).plain}, and {limit.plain}. The last day "
-            f"on which an information can be laid is therefore {uk_day(s2a.deadline)}. The planned charge date in the "
-            f"case is {uk_date(s2a.charge_date) if s2a.charge_date else 'not set'}."))
-        verdict = s2a.headline[:1].upper() + s2a.headline[1:]
-        if s2a.as_of is not None and s2a.days_left is not None:
-            facts["s2a_days_left"] = s2a.days_left
-            verdict = f"As of {uk_date(s2a.as_of)} ({s2a.as_of_basis}): {verdict}"
-        s2.blocks.append(Para(f"{verdict}."))
-        for w in s2a.warnings:
-            s2.blocks.append(Para(f"Warning: {w}.", numbered=False, emphasis=True))
-        s2.blocks.append(Para(f"Rule applied: {s2a.rule}. {notice}", numbered=False, emphasis=True))
-        for text in s2a.law:
-            s2.blocks.append(Para(text, numbered=False))
-        s4a_limit = rules.time_limit(s4a_offence.time_limit)
-        s2.blocks.append(Para(f"An offence under {s4a_offence.section} is {rules.mode(s4a_offence.mode_of_trial).plain} "
-                              f"and has {s4a_limit.plain} ({s4a_limit.citation})."))
-    else:
-        s2.blocks.append(Para(f"No incident was found, so the {s2a_offence.short} time limit does not start.",
-                              emphasis=True))
-    out.append(s2)
-
-    # s4A
-    s4 = Section(f"Indicators relevant to {s4a_offence.short}")
-    s4a = conduct.s4a
-    thr = findings.threats
-    facts["threat_occasions"] = len(thr)
-    need, cite = s4a_offence.threat_occasions, s4a_offence.threat_occasions_citation
-    s4.blocks.append(Para(
-        f"Messages containing words or patterns associated with threats of violence were found on "
-        f"{_plural(len(thr), 'occasion')} (UK calendar days). Fear of violence on at least {need} occasions is an "
-        f"element of the offence under {s4a_offence.section} ({cite}). Each match is shown in context for a person to confirm: a matched word "
-        "is an indicator, not proof of a threat or of the victim's fear."))
-    t_rows = [[uk_date(t.date), "; ".join(t.matched), str(len(t.event_ids))] for t in thr]
-    t_rows, cap_note = _capped(t_rows, "threat occasions", produced.get("table:threats"))
-    if t_rows:
-        s4.blocks.append(Table(["Date (UK)", "Matched", "Source records"], t_rows,
-                               caption=f"Threat occasions (exhibit {produced.ref('table:threats')})", widths=[1.2, 3.5, 1.2]))
-    if cap_note:
-        s4.blocks.append(Para(cap_note, numbered=False))
-    review = [h for h in conduct.threat_hits_for_review if not h.counts_as_threat]
-    if review:
-        s4.blocks.append(Para(
-            f"A further {_plural(len(review), 'match')} of weaker indicators (for example watching or monitoring "
-            "phrases) are listed for review and are not counted as threats."))
-    distress = s4a_offence.distress_citation
-    indicators = [f"{d.get('indicator')}: {d.get('detail')}" for d in _get(s4a, "distress_indicators", default=[])
-                  if isinstance(d, dict)]
-    s4.blocks.append(Para(
-        f"Indicators that may be relevant to serious alarm or distress ({distress}) are listed below. "
-        + str(_get(s4a, "label", default="They are indicators, not proof.")).capitalize() + f". {notice}"))
-    if indicators:
-        s4.blocks.append(Bullets(indicators))
-    out.append(s4)
-
-    # orders and breaches
-    br = Section("Orders and breaches")
-    facts["breaches"] = len(findings.breaches)
-    orders = {o.order: o for o in conduct.orders}
-    if not m.orders:
-        br.blocks.append(Para("No order is recorded in the case."))
-    for o in m.orders:
-        info = orders.get(o.reference) or orders.get(o.label)
-        end = uk_time(o.end) if o.end else "no end date"
-        conds = (["no contact"] if o.no_contact else []) + (
-            ["exclusion from " + ", ".join(o.exclusion_zones)] if o.exclusion_zones else [])
-        ot = rules.order_type(o.type)
-        rule_txt = f"{ot.title}: {ot.breach_summary}"
-        order_law = [rules.provision(p).summary for p in ot.provisions]
-        contact_n = info.contact_breaches if info else 0
-        zone_n = info.zone_breaches if info else 0
-        by_status = (info.by_identifier_status if info else None) or {}
-        status_txt = (" By the status of the identifier used: " + ", ".join(f"{k} {v}" for k, v in sorted(by_status.items()))
-                      + ".") if by_status and contact_n else ""
-        br.blocks.append(Para(
-            f"Order {o.label} (against {m.party(o.against).name or o.against}, protecting "
-            f"{m.party(o.protects).name or o.protects}) was in force from {uk_time(o.start)} to {end}, with conditions: "
-            f"{', '.join(conds) or 'as recorded'}. {rule_txt}. The analysis found {_plural(contact_n, 'contact')} and "
-            f"{_plural(zone_n, 'presence')} in an exclusion zone while it was in force.{status_txt}"
-            + (" Each breach is also counted as a further incident of the course of conduct." if ot.breach_is_incident
-               else "")))
-        for text in order_law:
-            br.blocks.append(Para(text, numbered=False))
-        if info and info.indirect_contacts:
-            br.blocks.append(Para(f"{_plural(info.indirect_contacts, 'contact')} with others in her network while "
-                                  f"the order was in force: {info.indirect_note}."))
-        for a in list(o.assumptions) + list(info.assumptions if info else ()):
-            br.blocks.append(Para(f"Assumption: {a}.", numbered=False, emphasis=True))
-    b_rows = [[b.order, b.kind, uk_time(b.ts), str(len(b.event_ids))] for b in findings.breaches]
-    b_rows, cap_note = _capped(b_rows, "breaches", produced.get("table:breaches"))
-    if b_rows:
-        br.blocks.append(Table(["Order", "Kind", "When (UK)", "Source records"], b_rows,
-                               caption=f"Breaches (exhibit {produced.ref('table:breaches')})", widths=[1.6, 1.4, 1.8, 1.1]))
-    if cap_note:
-        br.blocks.append(Para(cap_note, numbered=False))
-    possible = conduct.possible_breaches
-    if possible:
-        br.blocks.append(Para(
-            f"A further {_plural(len(possible), 'possible breach', 'possible breaches')} "
-            f"{'is' if len(possible) == 1 else 'are'} listed and not counted above, each for the reason given:"))
-        br.blocks.append(Bullets([f"{uk_time(p.ts)}, {p.place} (order {p.order}): {p.basis}." for p in possible]))
-    within = sum(o.possible_within_breaches for o in conduct.orders)
-    if within:
-        br.blocks.append(Para(
-            f"{_plural(within, 'further location record')} with no stated accuracy fell within visits already counted "
-            "as breaches from positions that state one; they are not counted again."))
+def _places_and_orders(inputs: ReportInputs, findings: Findings, parts: StatementParts, subject: str,
+                       facts: dict[str, Any]) -> Section:
+    m = inputs.manifest
+    produced = parts.produced
+    sec = Section("Places and orders")
     cl = findings.colocations
     facts["colocations"] = len(cl)
-    br.blocks.append(Para(
-        f"The analysis found {_plural(len(cl), 'occasion')} on which the suspect's device was recorded near the victim or "
-        "a protected place" + (f" (exhibit {produced.ref('table:colocations')})" if cl else "") + ". The precision of "
-        "each is stated. The same standard was applied to the suspect's and the victim's positions: "
-        + (conduct.location_standard.text if conduct.location_standard else "") + "."
-        + (f" A further {_plural(len(conduct.possible_colocations), 'possible co-location')} "
-           "(resting on positions with no stated accuracy) are listed and not counted."
-           if conduct.possible_colocations else "")))
-    out.append(br)
+    standard = findings.conduct.location_standard if findings.conduct is not None else None
+    if standard is not None:
+        sec.blocks.append(Para("Presence is counted on one standard, applied in the same way to the positions of "
+                               f"{subject}'s devices and to {inputs.victim.name if inputs.victim else 'the victim'}'s: "
+                               f"{standard.text}."))
+    if cl:
+        sec.blocks.append(Para(
+            f"On {_plural(len(cl), 'occasion')} a device used by {subject} was recorded near a place named in the case "
+            f"or near {inputs.victim.name if inputs.victim else 'the victim'}'s own recorded position, counting only "
+            "positions whose stated accuracy places them within the distance shown (a cell site is never counted as "
+            f"presence). They are listed in exhibit {produced.ref('table:colocations')}:"))
+        rows = [[uk_time(c.start), _place_label(inputs, c.place, c.kind), _metres(c.min_distance_m),
+                 _metres(c.max_accuracy_m), _refs(c.event_ids, parts.records)] for c in cl[:MAX_ROWS]]
+        sec.blocks.append(Table(["From (UK)", "Place", "Closest", "Accuracy (up to)", "Exhibit records"], rows,
+                                widths=[1.3, 1.8, 0.8, 1.0, 3.2], small=True))
+    else:
+        sec.blocks.append(Para(f"No position of a device used by {subject} was recorded near a place named in the case "
+                               "within its stated accuracy."))
+    facts["breaches"] = len(findings.breaches)
+    orders = {o.order: o for o in findings.conduct.orders} if findings.conduct is not None else {}
+    for o in m.orders:
+        info = orders.get(o.reference) or orders.get(o.label)
+        title = info.title if info is not None else inputs.rules.order_type(o.type).title
+        end = uk_time(o.end) if o.end else "with no end date recorded"
+        conds = (["not to contact " + (m.party(o.protects).name or o.protects)] if o.no_contact else []) + (
+            [f"not to enter {', '.join(_place_label(inputs, z, None) for z in o.exclusion_zones)}"]
+            if o.exclusion_zones else [])
+        mine = [b for b in findings.breaches if b.order in (o.reference, o.label)]
+        contact_n = sum(1 for b in mine if b.kind == "contact")
+        zone_n = sum(1 for b in mine if b.kind == "exclusion-zone")
+        sec.blocks.append(Para(
+            f"The case records a {title.lower()} {o.reference} against {m.party(o.against).name or o.against}, in force "
+            f"from {uk_time(o.start)} {('to ' + end) if o.end else end}, with the conditions: "
+            f"{'; '.join(conds) or 'as recorded in the order'}. While it was in force, the exhibits record "
+            f"{_plural(contact_n, 'contact')} from identifiers attributed to {subject} to the protected person and "
+            f"{_plural(zone_n, 'occasion')} on which his device was recorded inside an area he was not to enter."))
+        rows = [[uk_time(b.ts), "inside the area" if b.kind == "exclusion-zone" else b.kind,
+                 _place_label(inputs, b.place, None) if b.place else channel_name(b.channel or ""),
+                 _metres(b.min_distance_m) if b.kind == "exclusion-zone" else "",
+                 _refs(b.event_ids, parts.records)] for b in mine[:MAX_ROWS]]
+        if rows:
+            sec.blocks.append(Table(["When (UK)", "What", "Where / channel", "Closest", "Exhibit records"], rows,
+                                    caption=f"While order {o.reference or o.type} was in force (exhibit "
+                                            f"{produced.ref('table:breaches')})", widths=[1.4, 1.1, 1.8, 0.8, 3.0],
+                                    small=True))
+    return sec
 
-    warnings = list(conduct.warnings)
-    if warnings:
-        rev = Section("Points for the reviewer")
-        rev.blocks.append(Bullets(warnings))
-        out.append(rev)
 
-    prop = inputs.conduct_proposed
-    if prop is not None:
-        diffs = []
-        for label, n_now, n_with in (("incidents", len(conduct.incidents), len(prop.incidents)),
-                                     ("threat occasions", len(conduct.threat_occasions), len(prop.threat_occasions)),
-                                     ("breaches", len(conduct.breaches), len(prop.breaches))):
-            if n_now != n_with:
-                diffs.append(f"{label} {n_with} instead of {n_now}")
-        mine, theirs = conduct.s2a.last_incident, prop.s2a.last_incident
-        if mine and theirs and mine.day != theirs.day:
-            diffs.append(f"the last incident on {uk_date(theirs.day)} instead of {uk_date(mine.day)}")
-        text = ("If the identity links that are proposed but not yet confirmed were accepted, the analysis would find "
-                + "; ".join(diffs) + ". Those links are not relied on above; an officer must confirm or reject them."
-                if diffs else "Identity links proposed but not yet confirmed would not change these findings.")
-        prop_section = Section("Identity links awaiting a decision")
-        prop_section.blocks.append(Para(text))
-        out.append(prop_section)
-    return out, facts
+def _chronology(parts: StatementParts, subject: str, facts: dict[str, Any]) -> Section:
+    chron = parts.chronology
+    facts["chronology_rows"] = len(chron)
+    sec = Section("Chronology")
+    sec.blocks.append(Para(
+        f"The table below lists every contact between {subject} and the people named in the case that I rely on, in "
+        "order of time: the UK date and time with the zone, the channel, who it was from and to, the full text of each "
+        "message as the exhibit records it, or the duration and outcome of each call, and the exhibit record that "
+        "shows it (with the other exhibits that record the same contact)."
+        + (f" The first {MAX_CHRONOLOGY_ROWS} of {len(chron)} contacts are printed here; all of them are in exhibit "
+           f"{parts.produced.ref('table:chronology')}." if len(chron) > MAX_CHRONOLOGY_ROWS else
+           f" The same table is exhibit {parts.produced.ref('table:chronology')}.")))
+    rows = [[r.uk_time, r.channel, f"{r.from_name} \u2192 {r.to_name}", r.content, r.exhibit_cell]
+            for r in chron[:MAX_CHRONOLOGY_ROWS]]
+    sec.blocks.append(Table(["Date and time", "Channel", "From \u2192 to", "Message or call", "Exhibit record"], rows,
+                            widths=[1.1, 1.0, 1.35, 3.45, 1.9], small=True))
+    return sec

@@ -1,9 +1,11 @@
-"""The statement as ``statement.docx`` (python-docx), laid out like form MG11.
+"""A :class:`~reports.document.Document` as DOCX (python-docx): the statement laid out
+like form MG11, and the reviewer's note and annex in the same house style.
 
-Page 1 carries the MG11 heading block (URN, statement of, age, occupation), the
-declaration with the page count as a Word field (``NUMPAGES``, so it is right after
-the officer edits the draft), and a signature line; every page has "Page X of Y"
-and a signature box in the footer, and a DRAFT marking in the header.
+For the statement, page 1 carries the MG11 heading block (URN, statement of, age,
+occupation), the declaration with the page count as a Word field (``NUMPAGES``, so it
+is right after the officer edits the draft), and a signature line; every page has
+"Page X of Y" and a signature box in the footer. Every document carries its marking
+(DRAFT, or NOT EVIDENCE) in the page header.
 
 Same statement, same bytes: the document's core properties are set from the
 statement's date (never the clock), and the package is re-zipped with fixed entry
@@ -18,7 +20,7 @@ import zipfile
 from pathlib import Path
 from typing import Final
 
-from docx import Document
+from docx import Document as new_docx
 from docx.document import Document as DocxDocument
 from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
@@ -30,7 +32,7 @@ from docx.shared import Cm, Pt, RGBColor
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 
-from .statement import DRAFT_NOTICE, Bullets, Figure, Para, Statement, Table
+from .document import Bullets, Document, Figure, Para, Table
 
 FONT: Final = "Arial"
 MONO: Final = "Courier New"
@@ -89,7 +91,7 @@ def _cell_text(cell: _Cell, text: str, style: str) -> None:
 
 def _table_styles(doc: DocxDocument) -> None:
     for name, size, bold, font in (("Atlas Cell", 8.5, False, FONT), ("Atlas Cell Head", 8.5, True, FONT),
-                                   ("Atlas Cell Mono", 7.5, False, MONO), ("Atlas Cell Large", 10, False, FONT),
+                                   ("Atlas Cell Mono", 7.5, False, MONO), ("Atlas Cell Small", 8, False, FONT), ("Atlas Cell Large", 10, False, FONT),
                                    ("Atlas Cell Large Head", 10, True, FONT)):
         style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
         style.base_style = doc.styles["Normal"]
@@ -108,7 +110,7 @@ def _fixed_layout(table: object) -> None:
     tbl_pr.append(layout)
 
 
-def _setup(doc: DocxDocument, st: Statement) -> None:
+def _setup(doc: DocxDocument, st: Document) -> None:
     section = doc.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = Cm(21.0), Cm(29.7)
@@ -125,13 +127,13 @@ def _setup(doc: DocxDocument, st: Statement) -> None:
         style.font.color.rgb = RGBColor(0x1F, 0x3A, 0x5F)
     header = section.header.paragraphs[0]
     header.text = ""
-    left = header.add_run("RESTRICTED (when complete)    ")
+    left = header.add_run("RESTRICTED (when complete)    " if st.front else "OFFICIAL-SENSITIVE    ")
     left.font.size = Pt(8)
-    red = header.add_run("DRAFT \u2013 NOT SIGNED")
+    red = header.add_run(st.marking)
     red.bold = True
     red.font.size = Pt(8)
     red.font.color.rgb = RGBColor(0xB2, 0x18, 0x2B)
-    right = header.add_run(f"    MG 11    URN {st.reference}")
+    right = header.add_run(f"    {'MG 11    ' if st.front else ''}URN {st.reference}")
     right.font.size = Pt(8)
     if st.integrity_notice:  # the header is on every page
         warn = section.header.add_paragraph().add_run(st.integrity_notice)
@@ -142,7 +144,7 @@ def _setup(doc: DocxDocument, st: Statement) -> None:
     footer.text = ""
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
     sig = footer.add_run("Signature: ...................................    Signature witnessed by: "
-                         "...................................    Page ")
+                         "...................................    Page " if st.front else "Page ")
     sig.font.size = Pt(8)
     _field(footer, "PAGE")
     footer.add_run(" of ").font.size = Pt(8)
@@ -152,10 +154,10 @@ def _setup(doc: DocxDocument, st: Statement) -> None:
     core = doc.core_properties
     core.author = st.author
     core.last_modified_by = st.author
-    core.title = f"Witness statement (draft), {st.reference}"
-    core.subject = "MG11 witness statement draft produced by Atlas"
-    core.comments = DRAFT_NOTICE
-    core.keywords = "DRAFT; MG11; Atlas"
+    core.title = f"{st.title.capitalize()}, {st.reference}"
+    core.subject = st.subject or st.title
+    core.comments = st.banner
+    core.keywords = f"{st.marking}; Atlas"
     core.revision = 1
     when = st.created.replace(tzinfo=None)
     core.created = when
@@ -163,7 +165,15 @@ def _setup(doc: DocxDocument, st: Statement) -> None:
     core.last_printed = when
 
 
-def _front(doc: DocxDocument, st: Statement) -> None:
+def _banner(doc: DocxDocument, text: str) -> None:
+    notice = doc.add_paragraph()
+    n = notice.add_run(text)
+    n.bold = True
+    n.font.size = Pt(9)
+    n.font.color.rgb = RGBColor(0xB2, 0x18, 0x2B)
+
+
+def _front(doc: DocxDocument, st: Document) -> None:
     if st.integrity_notice:
         warn = doc.add_paragraph().add_run(st.integrity_notice)
         warn.bold = True
@@ -173,9 +183,13 @@ def _front(doc: DocxDocument, st: Statement) -> None:
     r = title.add_run(st.title)
     r.bold = True
     r.font.size = Pt(15)
+    front = st.front
+    if front is None:
+        _banner(doc, st.banner)
+        return
     auth = doc.add_paragraph()
     auth.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    a = auth.add_run(f"({st.authority})")
+    a = auth.add_run(f"({front.authority})")
     a.font.size = Pt(8.5)
     table = doc.add_table(rows=0, cols=2)
     table.style = "Table Grid"
@@ -183,25 +197,21 @@ def _front(doc: DocxDocument, st: Statement) -> None:
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.columns[0].width, table.columns[1].width = Cm(4.5), Cm(12.5)
     _fixed_layout(table)
-    for label, value in st.header:
+    for label, value in front.header:
         cells = table.add_row().cells
         _cell_text(cells[0], label, "Atlas Cell Large Head")
         _cell_text(cells[1], value, "Atlas Cell Large")
         _shade(cells[0], "E8EDF3")
     decl = doc.add_paragraph()
     decl.paragraph_format.space_before = Pt(8)
-    pre, _, post = st.declaration.partition("{pages}")
+    pre, _, post = front.declaration.partition("{pages}")
     decl.add_run(pre)
     _field(decl, "NUMPAGES")
     decl.add_run(post)
     sig = doc.add_paragraph()
     sig.add_run("Signature: ..............................................................    Date: ")
-    sig.add_run(st.signature_date or "....................")
-    notice = doc.add_paragraph()
-    n = notice.add_run(DRAFT_NOTICE)
-    n.bold = True
-    n.font.size = Pt(9)
-    n.font.color.rgb = RGBColor(0xB2, 0x18, 0x2B)
+    sig.add_run(front.signature_date or "....................")
+    _banner(doc, st.banner)
 
 
 def _table(doc: DocxDocument, t: Table) -> None:
@@ -228,16 +238,17 @@ def _table(doc: DocxDocument, t: Table) -> None:
         row = table.add_row()
         merged = row.cells[0].merge(row.cells[-1])
         _cell_text(merged, "none", "Atlas Cell")
+    plain = "Atlas Cell Small" if t.small else "Atlas Cell"
     for values in t.rows:
         cells = table.add_row().cells
         for i, value in enumerate(values):
-            _cell_text(cells[i], value, "Atlas Cell Mono" if i in t.mono else "Atlas Cell")
+            _cell_text(cells[i], value, "Atlas Cell Mono" if i in t.mono else plain)
     doc.add_paragraph().paragraph_format.space_after = Pt(2)
 
 
-def render(st: Statement, path: Path) -> Path:
+def render(st: Document, path: Path) -> Path:
     """Write the DOCX; the same statement gives the same bytes."""
-    doc = Document()
+    doc = new_docx()
     _setup(doc, st)
     _table_styles(doc)
     _front(doc, st)
@@ -269,10 +280,11 @@ def render(st: Statement, path: Path) -> Path:
                 c = cap.add_run(block.caption)
                 c.italic = True
                 c.font.size = Pt(9)
-    end = doc.add_paragraph()
-    end.paragraph_format.space_before = Pt(12)
-    e = end.add_run("End of statement. Signature: ..............................................")
-    e.bold = True
+    if st.closing:
+        end = doc.add_paragraph()
+        end.paragraph_format.space_before = Pt(12)
+        e = end.add_run(st.closing)
+        e.bold = True
     buf = io.BytesIO()
     doc.save(buf)
     path.write_bytes(stable_zip(buf.getvalue()))

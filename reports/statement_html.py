@@ -1,4 +1,4 @@
-"""The statement as ``statement.html``: the same model as the DOCX, for reading on screen.
+"""A :class:`~reports.document.Document` as HTML: the same model as the DOCX, for reading on screen.
 
 Self-contained (styles inline, figures embedded as data URIs) and printable (A4 page
 rules). HTML has no reliable page count, so the declaration leaves the number of pages
@@ -12,7 +12,7 @@ import html
 from pathlib import Path
 from typing import Final
 
-from .statement import DRAFT_NOTICE, Bullets, Figure, Para, Statement, Table
+from .document import Bullets, Document, Figure, Para, Table
 
 _CSS: Final = """
 @page { size: A4; margin: 20mm 18mm 22mm 18mm; }
@@ -27,6 +27,7 @@ h2 { font-size: 13pt; color: #1f3a5f; border-bottom: 1px solid #1f3a5f; margin-t
 p.n { padding-left: 2.2em; text-indent: -2.2em; } p.n span.num { display: inline-block; width: 2.2em; text-indent: 0; }
 p.em { font-style: italic; }
 table.t { border-collapse: collapse; width: 100%; font-size: 8.5pt; margin: 2px 0 10px 0; }
+table.t.small { font-size: 8pt; }
 table.t th { background: #dde4ee; text-align: left; } table.t th, table.t td { border: 1px solid #999; padding: 2px 4px;
   vertical-align: top; overflow-wrap: anywhere; }
 td.mono { font-family: 'Courier New', 'DejaVu Sans Mono', monospace; font-size: 7.5pt; }
@@ -34,6 +35,12 @@ td.mono { font-family: 'Courier New', 'DejaVu Sans Mono', monospace; font-size: 
 figure { margin: 8px 0; } figure img { width: 100%; } figcaption { font-style: italic; font-size: 9pt; }
 .sig { margin-top: 10px; } ul { margin-top: 2px; } li { font-size: 9.5pt; }
 """
+
+
+_LANDSCAPE: Final = """
+@page { size: A4 landscape; } body { max-width: 270mm; }
+"""
+"""A wide schedule (the MG6C) is laid out and printed in landscape."""
 
 
 def _e(text: object) -> str:
@@ -50,7 +57,8 @@ def _table(t: Table) -> str:
         for r in t.rows
     ) or f'<tr><td colspan="{len(t.columns)}">none</td></tr>'
     cap = f'<div class="cap">{_e(t.caption)}</div>' if t.caption else ""
-    return f'{cap}<table class="t"><colgroup>{cols}</colgroup><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    cls = "t small" if t.small else "t"
+    return f'{cap}<table class="{cls}"><colgroup>{cols}</colgroup><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def _figure(f: Figure) -> str:
@@ -59,19 +67,23 @@ def _figure(f: Figure) -> str:
             f"<figcaption>{_e(f.caption)}</figcaption></figure>")
 
 
-def render(st: Statement, path: Path) -> Path:
+def render(st: Document, path: Path) -> Path:
     parts = [
         "<!DOCTYPE html>", '<html lang="en-GB">', "<head>", '<meta charset="utf-8">',
-        f"<title>Witness statement (DRAFT) {_e(st.reference)}</title>", f"<style>{_CSS}</style>", "</head>", "<body>",
-        f'<div class="banner">{_e(DRAFT_NOTICE)}</div>',
+        f"<title>{_e(st.title.capitalize())} ({_e(st.marking)}) {_e(st.reference)}</title>",
+        f"<style>{_CSS}{_LANDSCAPE if st.landscape else ''}</style>",
+        "</head>", "<body>", f'<div class="banner">{_e(st.marking)}: {_e(st.banner)}</div>',
         *([f'<div class="banner integrity">{_e(st.integrity_notice)}</div>'] if st.integrity_notice else []),
-        f"<h1>{_e(st.title)}</h1>", f'<div class="auth">({_e(st.authority)})</div>', '<table class="mg">',
+        f"<h1>{_e(st.title)}</h1>",
     ]
-    parts += [f'<tr><td class="l">{_e(k)}</td><td>{_e(v)}</td></tr>' for k, v in st.header]
-    parts.append("</table>")
-    parts.append(f"<p>{_e(st.declaration.replace('{pages}', '____'))}</p>")
-    parts.append(f'<p class="sig">Signature: ......................................... Date: '
-                 f"{_e(st.signature_date or '..................')}</p>")
+    front = st.front
+    if front is not None:
+        parts += [f'<div class="auth">({_e(front.authority)})</div>', '<table class="mg">']
+        parts += [f'<tr><td class="l">{_e(k)}</td><td>{_e(v)}</td></tr>' for k, v in front.header]
+        parts.append("</table>")
+        parts.append(f"<p>{_e(front.declaration.replace('{pages}', '____'))}</p>")
+        parts.append(f'<p class="sig">Signature: ......................................... Date: '
+                     f"{_e(front.signature_date or '..................')}</p>")
     number = 0
     for section in st.sections:
         parts.append(f"<h2>{_e(section.title)}</h2>")
@@ -90,7 +102,8 @@ def render(st: Statement, path: Path) -> Path:
                 parts.append(_table(block))
             elif isinstance(block, Figure):
                 parts.append(_figure(block))
-    parts.append('<p class="sig"><b>End of statement.</b> Signature: .........................................</p>')
+    if st.closing:
+        parts.append(f'<p class="sig"><b>{_e(st.closing)}</b></p>')
     parts += ["</body>", "</html>"]
     path.write_text("\n".join(parts) + "\n", encoding="utf-8")
     return path

@@ -17,7 +17,7 @@ from typing import Any
 from atlas.store import Case
 from fixtures.report_scale import large_case
 
-__all__ = ["AS_OF", "Reported", "artifacts_dir", "large_case", "rejected_ex_reported"]
+__all__ = ["AS_OF", "CONTINUITY", "PENDING_ALIAS", "Reported", "artifacts_dir", "large_case", "rejected_ex_reported"]
 
 
 # --- the rejected-ex scenario, generated once per test session -----------------------------
@@ -36,13 +36,22 @@ class Reported:
     """What ``atlas report --json`` printed (outputs, exhibits, the statement's facts)."""
 
 
+CONTINUITY: dict[str, str] = {"from": "DC 4321 Lee, Digital Forensics Unit", "received": "2026-11-20",
+                              "seal": "MPS-0042-A", "sha256": ""}
+"""Continuity recorded (``atlas exhibit continuity``) for the first source of the case; ``sha256`` filled in."""
+PENDING_ALIAS = "tel:+447700900013"
+"""The suspect's second SIM: left as a proposed link (awaiting an officer) so that the MG11 must not
+use it and the reviewer's note must show what confirming it would change."""
+
+
 @functools.cache
 def rejected_ex_reported() -> Reported:
     """The ``rejected-ex`` case generated, ingested, its true aliases confirmed by an officer
-    (as an OIC would after review), and ``atlas report --as-of`` run on it. Built once."""
+    (as an OIC would after review) except :data:`PENDING_ALIAS`, proposed and awaiting a
+    decision, continuity recorded for one source, and ``atlas report --as-of`` run on it. Built once."""
     from atlas.cli import main
     from atlas.demo import ingest_generated
-    from atlas.identity.ledger import officer_link
+    from atlas.identity.ledger import ensure_schema, officer_link, propose
     from fixtures.generate import generate
 
     root = Path(tempfile.mkdtemp(prefix="atlas-report-test-"))
@@ -56,7 +65,18 @@ def rejected_ex_reported() -> Reported:
     for pid, party in sorted(truth["parties"].items()):
         if pid in parties:
             for alias in party["aliases"]:
+                if alias == PENDING_ALIAS:
+                    with case.db() as con:
+                        ensure_schema(con)
+                        propose(case, con, "party:suspect", alias, "same-imei", reason="test: awaiting a decision",
+                                support=(), score=None, origin="test")
+                    continue
                 officer_link(case, f"party:{pid}", alias, "officer-decision", note="test: confirmed after review")
+    first = truth["sources"][0]
+    CONTINUITY["sha256"] = first["sha256"]
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["exhibit", "continuity", str(case_dir), first["source_id"], "--from", CONTINUITY["from"],
+                     "--received", CONTINUITY["received"], "--seal", CONTINUITY["seal"]]) == 0
     out = root / "out"
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):

@@ -131,6 +131,7 @@ def test_changing_a_rule_in_a_copy_of_the_rules_file_changes_every_output_that_u
         # the synthetic case has no source files on disk, so it cannot verify: --unverified
         assert atlas("report", case_dir, "--out", tmp_path / out, "--as-of", "2026-11-22", "--unverified").code == 0  # type: ignore[attr-defined]
         got["report.html"] = (tmp_path / out / "report.html").read_text(encoding="utf-8")
+        got["reviewer-note.html"] = (tmp_path / out / "reviewer-note.html").read_text(encoding="utf-8")
         got["statement.html"] = (tmp_path / out / "statement.html").read_text(encoding="utf-8")
         got["tui"] = clock_text(analyse(Case.open(case_dir), as_of=__import__("datetime").date(2026, 11, 22)))
         return got
@@ -143,7 +144,7 @@ def test_changing_a_rule_in_a_copy_of_the_rules_file_changes_every_output_that_u
         "conduct json": MARKS,
         "conduct text": (*MARKS[:2], "Stalking protection order (TEST)", "TEST-UNCHANGED", "TEST-NOTICE"),
         "report.html": ("s2A-TEST", "TEST-NOTICE"),
-        "statement.html": MARKS,
+        "reviewer-note.html": MARKS,
         "tui": ("s2A-TEST", "TEST-NOTICE"),
     }
     for name, marks in uses.items():
@@ -153,7 +154,11 @@ def test_changing_a_rule_in_a_copy_of_the_rules_file_changes_every_output_that_u
     # nine calendar months from 31/08/2026: the deadline itself follows the rule
     data = json.loads(after["conduct json"])
     assert data["s2a"]["deadline"] == "2027-05-31" and json.loads(before["conduct json"])["s2a"]["deadline"] == "2027-02-28"
-    assert "six calendar months" not in after["statement.html"] and "six calendar months" in before["statement.html"]
+    assert ("six calendar months" not in after["reviewer-note.html"]
+            and "six calendar months" in before["reviewer-note.html"])
+    for mark in MARKS:  # the statement is evidence: no legal wording, before or after
+        assert mark not in after["statement.html"], mark
+    assert "six calendar months" not in before["statement.html"]
 
 
 def test_da_protection_notices_and_orders_and_the_2026_spo_provisions_are_in_the_rules() -> None:

@@ -81,8 +81,8 @@ def _line(text: str, needle: str) -> int:
     ("edit", "needle", "message"),
     [
         (lambda t: t.replace('region = "GB"', 'region = "GB"\nrefrence = "x"'), "refrence",
-         "[case] refrence: unknown key (known keys: analyst, charge_date, collar_number, exhibit_prefix, force, occupation, officer, "
-         "reference, region, report_date, timezone)"),
+         "[case] refrence: unknown key (known keys: analyst, charge_date, collar_number, exhibit_prefix, experience, force, maker_age, "
+         "occupation, officer, reference, region, report_date, statement_date, timezone)"),
         (lambda t: t.replace('# display_names = ["Dan"]', 'display_name = ["Dan"]'), "display_name =",
          "[[party]] #2 display_name: unknown key"),
         (lambda t: t.replace('[case]\n', '[case]\nextra.x = 1\n'), "extra.x", "[case] extra: unknown key"),
@@ -165,3 +165,19 @@ def test_collar_number_is_an_optional_case_key_and_the_template_documents_it(tmp
     m = parse_manifest(text, tmp_path / "case.toml")
     assert m.collar_number == "4321"
     assert parse_officer(m.officer, collar_number=m.collar_number).label == "4321 A. Officer"
+
+
+def test_the_statement_maker_keys_are_optional_and_read_from_the_template_comments() -> None:
+    """The MG11 maker's age line, experience and statement date (commented in the template)."""
+    plain = parse_manifest(TEMPLATE, P)
+    assert (plain.maker_age, plain.experience, plain.statement_date) == ("Over 18", "", None)
+    text = TEMPLATE
+    for key in ("analyst", "occupation", "maker_age", "experience", "statement_date"):
+        assert f"# {key} = " in text, key
+        text = text.replace(f"# {key} = ", f"{key} = ")
+    m = parse_manifest(text, P)
+    assert m.analyst == "Jo Analyst" and m.occupation == "Digital investigator" and m.maker_age == "Over 18"
+    assert m.experience.startswith("I have worked in the Digital Forensics Unit")
+    assert m.statement_date == date(2026, 12, 1)
+    with pytest.raises(ManifestError, match=r"\[case\] statement_date: expected a date"):
+        parse_manifest(text.replace("statement_date = 2026-12-01", "statement_date = 2026-12-01T10:00:00"), P)

@@ -2,8 +2,8 @@
 
 Tens of thousands of contacts, hundreds of incident days and thousands of breaches: the
 charts are drawn from aggregates, the tables carry at most ``MAX_TABLE_ROWS`` rows and
-the page at most ``MAX_RECORDS`` cited records, the statement at most ``MAX_ROWS`` rows
-per table; everything else is in the CSV exhibits. (Timings at millions of events are
+the page at most ``MAX_RECORDS`` cited records, the statement at most ``MAX_CHRONOLOGY_ROWS`` chronology rows and
+``MAX_ROWS`` rows per other table; everything else is in the CSV exhibits. (Timings at millions of events are
 in ``bench/bench_report.py``, not here.)
 """
 
@@ -53,16 +53,20 @@ def test_long_tables_are_capped_in_the_page_and_complete_in_their_csv(big: Repor
     assert int(embedded.group(1)) <= html_report.MAX_RECORDS < int(embedded.group(2))
 
 
-def test_statement_tables_and_appendix_are_capped_with_a_pointer_to_the_exhibit(big: ReportResult) -> None:
+def test_statement_tables_are_capped_with_a_pointer_to_the_exhibit(big: ReportResult) -> None:
     doc = Document(str(big.out_dir / "statement.docx"))
     text = "\n".join(p.text for p in doc.paragraphs)
-    n_inc = len(big.findings.incidents)
-    assert f"The first {statement.MAX_ROWS} of {n_inc} incidents are shown; all are listed in the table (exhibit" in text
-    labels = [c.text for c in doc.tables[-1].column_cells(0)]
-    shown = statement.MAX_APPENDIX_ROWS - 1  # one row for the charts, then incidents until the budget is spent
-    assert len(labels) == 1 + 1 + shown + 1 + 1  # header, charts, incidents shown, the rest of them, all breaches
-    assert labels[-2].startswith(f"{n_inc - shown} further incidents (Incident ")
-    assert labels[-1].startswith(f"{len(big.findings.breaches)} further breaches (Breach RO-SCALE-1 ")
+    n = big.statement.facts["chronology_rows"]
+    assert n == big.findings.counts["contacts"] > statement.MAX_CHRONOLOGY_ROWS
+    ref = next(e.reference for e in big.exhibits if e.filename == "chronology.csv")
+    assert (f"The first {statement.MAX_CHRONOLOGY_ROWS} of {n} contacts are printed here; all of them are in exhibit "
+            f"{ref}.") in text
+    chron = next(t for t in doc.tables if t.rows[0].cells[0].text == "Date and time")
+    assert len(chron.rows) == 1 + statement.MAX_CHRONOLOGY_ROWS
+    with (big.out_dir / "chronology.csv").open(encoding="utf-8") as fh:
+        assert sum(1 for _ in csv.DictReader(fh)) == n
+    during = next(t for t in doc.tables if t.rows[0].cells[0].text == "When (UK)")
+    assert len(during.rows) == 1 + statement.MAX_ROWS < len(big.findings.breaches)
 
 
 def test_facts_match_the_aggregates(big: ReportResult) -> None:

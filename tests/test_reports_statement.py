@@ -18,20 +18,25 @@ from typing import Any
 
 import openpyxl
 import pytest
-from _report_cases import AS_OF, Reported, rejected_ex_reported
+from _report_cases import AS_OF, CONTINUITY, PENDING_ALIAS, Reported, rejected_ex_reported
 from docx import Document
 
-from atlas import __version__
 from atlas.store import Case
 from reports.limitations import describe_identifier
 from reports.style import uk_date
 
 MG11_SECTIONS = (
-    "Role and instructions", "Exhibits received", "Method and software",
-    "Findings: contact between the suspect and the victim's side", "Course of conduct", "The s2A time limit",
-    "Indicators relevant to s4A", "Orders and breaches", "Identifiers attributed to the suspect",
-    "What this data can and cannot show", "Appendix: source records behind each figure",
+    "Role and experience", "Exhibits received", "What I did", "Identifiers relied on", "Contact between them",
+    "Places and orders", "What this data can and cannot show", "Chronology", "Exhibits I produce",
 )
+ADVICE = (
+    "s2A", "s4A", "time limit", "charge", "information must be laid", "in time", "out of time", "deadline",
+    "days remain", "consider", "reviewer", "proposed", "awaiting a decision", "threat occasion", "matched word",
+    "course of conduct", "harassment", "offence", "criminal offence", "recommend", "should be charged", "lexicon",
+)
+"""Advice, charging, time-limit and unconfirmed-candidate wording: never in the MG11 (it goes to the reviewer's note)."""
+HEX_ID = re.compile(r"(?<![0-9a-f])[0-9a-f]{16}(?![0-9a-f])")
+"""A source id (16 hex characters): people see exhibit references instead."""
 
 
 @pytest.fixture(scope="module")
@@ -80,10 +85,9 @@ def test_statement_docx_has_the_mg11_header_declaration_and_every_section(
     assert "liable to prosecution if I have wilfully stated in it anything which I know to be false" in text
     assert "DRAFT produced by Atlas for the officer to review" in text
     assert f"Date: {uk_date(date.fromisoformat(AS_OF))}" in text
-    for section in MG11_SECTIONS:
-        assert section in headings, section
-    assert [h for h in headings if h in MG11_SECTIONS] == list(MG11_SECTIONS)  # in the order an MG11 gives them
-    assert "Decision support, not legal advice" in text
+    assert headings == list(MG11_SECTIONS)  # in the order an analyst's MG11 gives them, and nothing else
+    body = _all_text(statement)
+    assert body.count("not legal advice") == 1  # the decision-support notice, once
 
 
 def test_pages_are_counted_by_word_fields_in_the_declaration_and_footer(reported: Reported) -> None:
@@ -97,56 +101,108 @@ def test_pages_are_counted_by_word_fields_in_the_declaration_and_footer(reported
     assert any("PAGE" in f and "NUMPAGES" in f and "Page " in f for f in footers)
 
 
-def test_every_source_is_exhibited_with_its_hash_how_received_and_parser(
+def _all_text(statement: tuple[str, list[str], list[list[list[str]]]]) -> str:
+    text, _, tables = statement
+    return text + "\n" + "\n".join(c for t in tables for row in t for c in row)
+
+
+def test_the_mg11_holds_no_advice_no_candidates_and_no_internal_ids(
+        statement: tuple[str, list[str], list[list[list[str]]]], reported: Reported) -> None:
+    body = _all_text(statement)
+    html = (reported.out / "statement.html").read_text(encoding="utf-8")
+    for phrase in ADVICE:
+        assert phrase.lower() not in body.lower(), phrase
+        assert phrase.lower() not in html.lower(), phrase
+    assert not HEX_ID.findall(body) and not HEX_ID.findall(html)
+    # nothing from a proposed link: the pending (unconfirmed) aliases of the generated case never appear
+    case = Case.open(reported.case_dir)
+    from atlas.identity import party_identifiers
+
+    pending = {u for u, c in party_identifiers(case, "suspect", include_proposed=True).items() if c.status == "proposed"}
+    assert pending == {PENDING_ALIAS}
+    _, _, tables = statement
+    relied = next(t for t in tables if t[0] == ["Identifier", "Why it is taken to be his"])
+    chron = next(t for t in tables if t[0][0] == "Date and time")
+    for uri in pending:  # the number is named as what a return relates to, never as his
+        assert not any(uri in c for row in relied + chron for c in row), uri
+        assert f"{uri} (Daniel Sample)" not in body
+
+
+def test_every_source_is_exhibited_with_its_hash_and_continuity(
         statement: tuple[str, list[str], list[list[list[str]]]], reported: Reported) -> None:
     _, _, tables = statement
-    received = next(t for t in tables if t[0] == ["Exhibit", "Description", "SHA-256", "How and when received"])
-    by_sha = {row[2]: row for row in received[1:]}
+    received = next(t for t in tables if t[0] == ["Exhibit", "Item", "Continuity", "SHA-256"])
+    by_sha = {row[3]: row for row in received[1:]}
     case = Case.open(reported.case_dir)
     prefix = case.manifest.exhibit_prefix
-    assert len(by_sha) == len(reported.truth["sources"])
-    for src in reported.truth["sources"]:
-        row = by_sha[src["sha256"]]
+    assert set(by_sha) == {s["sha256"] for s in reported.truth["sources"]}
+    recorded = {s["sha256"]: s for s in reported.truth["sources"]}
+    for sha, row in by_sha.items():
         assert re.fullmatch(rf"{prefix}/\d+", row[0])
-        assert "ingested into the case store with atlas ingest" in row[3]
-        assert re.search(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2} (GMT|BST)", row[3])
-    parsers = next(t for t in tables if t[0][:2] == ["Exhibit", "Parser (version)"])
-    stored = {f"{r['parser']} {r['parser_version']}" for r in case.sources().iter_rows(named=True)}
-    assert {row[1] for row in parsers[1:]} == stored
-    assert f"Atlas version {__version__}" in statement[0]
+        assert recorded[sha]["path"].rsplit("/", 1)[-1] in row[1]
+        assert "ingested" not in row[2] and "root" not in row[2]  # never the machine's user
+        if sha == CONTINUITY["sha256"]:
+            assert row[2] == (f"Received from {CONTINUITY['from']}, on {uk_date(CONTINUITY['received'])}, "
+                              f"seal/bag {CONTINUITY['seal']}")
+        else:
+            assert row[2] == "[Officer to complete: supplied by; date received; seal or bag number]"
+
+
+def test_the_statement_is_never_dated_before_an_exhibit_was_received(reported: Reported, tmp_path: Path) -> None:
+    from atlas.cli import main
+
+    assert main(["report", str(reported.case_dir), "--out", str(tmp_path / "early"), "--as-of", "2026-01-01"]) == 0
+    text, _, _ = docx_text(tmp_path / "early" / "statement.docx")
+    assert "Date: ...................." in text and "Date: 01/01/2026" not in text
+
+
+def test_the_chronology_has_one_row_per_relied_on_contact_with_its_exhibit_record_and_full_text(
+        statement: tuple[str, list[str], list[list[list[str]]]], reported: Reported) -> None:
+    _, _, tables = statement
+    chron = next(t for t in tables if t[0] == ["Date and time", "Channel", "From \u2192 to", "Message or call",
+                                                 "Exhibit record"])[1:]
+    with (reported.out / "contacts.csv").open(encoding="utf-8") as fh:
+        contacts = list(csv.DictReader(fh))
+    assert len(chron) == len(contacts) == reported.report_json["facts"]["chronology_rows"]
+    case = Case.open(reported.case_dir)
+    refs = {r["source_id"]: r["reference"] for r in _sources_with_refs(reported)}
+    events = {r["event_id"]: r for r in case.events().collect().iter_rows(named=True)}
+    names = {p.id: p.name for p in case.manifest.parties}
+    for row, contact in zip(chron, contacts, strict=True):
+        assert re.fullmatch(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2} (GMT|BST)", row[0])
+        assert row[0] == contact["uk_time"][:16] + contact["uk_time"][19:]
+        assert row[2] == f"{contact['from']} \u2192 {contact['to']}" and contact["from"] in names.values()
+        quoted = re.match(rf"({case.manifest.exhibit_prefix}/\d+), ([^(]+?)(?: \(also .*\))?$", row[4])
+        assert quoted, row[4]
+        ids = contact["event_ids"].split("; ")
+        record = next(events[i] for i in ids if refs[events[i]["source_id"]] == quoted.group(1)
+                      and events[i]["source_ref"] == quoted.group(2))
+        if record["kind"] == "message" and any(events[i]["text"] for i in ids):
+            assert row[3] == max((events[i]["text"] or "" for i in ids), key=len)  # verbatim, the fullest copy
+            assert row[3] == record["text"]
+        elif record["kind"] == "call":
+            assert row[3].startswith("Call, ")
+
+
+def test_every_exhibit_in_the_schedule_is_produced_in_the_statement(
+        statement: tuple[str, list[str], list[list[list[str]]]], reported: Reported) -> None:
+    body = _all_text(statement)
+    for row in _schedule(reported.out):
+        assert re.search(rf"{re.escape(row['reference'])}(?!\d)", body), row["reference"]
+    assert "report.html" not in {r["filename"] for r in _schedule(reported.out)}  # the reviewer's view, not an exhibit
 
 
 def test_statement_numbers_equal_atlas_conduct_json(reported: Reported, conduct_json: dict[str, Any],
                                                     statement: tuple[str, list[str], list[list[list[str]]]]) -> None:
-    text, _, tables = statement
-    s2a = conduct_json["s2a"]
-    n_inc, n_thr, n_br = len(conduct_json["incidents"]), len(conduct_json["threat_occasions"]), len(conduct_json["breaches"])
-    assert f"the analysis found {n_inc} incident" in text
-    assert f"The last incident found was on {uk_date(s2a['last_incident'])}" in text
-    assert f"an information can be laid is therefore {s2a['deadline_weekday']} {uk_date(s2a['deadline'])}" in text
-    assert s2a["headline"][1:] in text and s2a["state"] == "in-time-if-laid-by-planned-date"
-    assert f"were found on {n_thr} occasion" in text
+    text = _all_text(statement)
+    n_inc = len(conduct_json["incidents"])
+    assert f"there are {n_inc} such days" in text
     order = conduct_json["orders"][0]
-    assert f"The analysis found {order['contact_breaches']} contact" in text
-    assert f"and {order['zone_breaches']} presence" in text
-    assert order["contact_breaches"] + order["zone_breaches"] == n_br
-    incidents = next(t for t in tables if t[0] == ["Date (UK)", "Channels", "Contacts", "Source records"])
-    shown = min(n_inc, 60)
-    assert [r[0] for r in incidents[1:]] == [uk_date(i["date"]) for i in conduct_json["incidents"][:shown]]
-    assert [int(r[3]) for r in incidents[1:]] == [len(i["event_ids"]) for i in conduct_json["incidents"][:shown]]
-    assert f"comprise {conduct_json['contact_profile']['conduct_contacts']} contacts" in text
-
-
-def test_statement_counts_equal_truth_on_the_rejected_ex_scenario(reported: Reported) -> None:
-    truth, facts = reported.truth, reported.report_json["facts"]
-    assert facts["incidents"] == len(truth["incidents"])
-    assert facts["s2a_last_incident"] == truth["s2a"]["last_incident"]
-    assert facts["s2a_deadline"] == truth["s2a"]["deadline"]
-    assert facts["s2a_in_time_at_charge_date"] == truth["s2a"]["in_time_at_charge_date"]
-    assert facts["threat_occasions"] == len(truth["threat_occasions"])
-    assert facts["breaches"] == len(truth["breaches"])
-    assert facts["conduct_contacts"] == truth["conduct_contacts"]
-    assert facts["contacts_from_suspect"] == truth["conduct_contacts"]
+    assert (f"the exhibits record {order['contact_breaches']} contact" in text
+            and f"and {order['zone_breaches']} occasion" in text)
+    assert f"On {len(conduct_json['colocations'])} occasion" in text
+    facts = reported.report_json["facts"]
+    assert facts["incidents"] == n_inc and facts["breaches"] == len(conduct_json["breaches"])
 
 
 def test_every_figure_and_finding_traces_to_event_ids_in_events_csv(reported: Reported,
@@ -155,7 +211,7 @@ def test_every_figure_and_finding_traces_to_event_ids_in_events_csv(reported: Re
         rows = {r["event_id"]: r for r in csv.DictReader(fh)}
     exhibits = _schedule(reported.out)
     source_refs = {e["reference"] for e in exhibits if e["kind"] == "source"}
-    for key in ("incidents", "threat_occasions", "breaches", "colocations"):
+    for key in ("incidents", "breaches", "colocations"):
         for item in conduct_json[key]:
             assert set(item["event_ids"]) <= set(rows), key
     for inc in conduct_json["incidents"]:
@@ -211,32 +267,35 @@ def test_statement_html_says_the_same_as_the_docx(reported: Reported,
 
 def test_limits_are_written_from_the_sources_used(statement: tuple[str, list[str], list[list[list[str]]]],
                                                   reported: Reported) -> None:
-    text, _, tables = statement
-    limits = text.split("What this data can and cannot show", 1)[1]
+    text, _, _ = statement
+    limits = text.split("What this data can and cannot show", 1)[1].split("\nChronology\n", 1)[0]
     parsers = {s["parser"] for s in reported.truth["sources"]}
     assert ("Call data record (communications data): can show that a SIM/handset made or received a call" in limits) \
         == ("cdr" in parsers)
     assert "Location history: can show a position with a stated accuracy" in limits
-    per_source = next(t for t in tables if t[0] == ["Exhibit", "Kind of data", "How its times were read", "Points to note"])
-    kinds = {row[0]: row for row in per_source[1:]}
     refs = {e["source_id"]: e["reference"] for e in _sources_with_refs(reported)}
-    assert len(kinds) == len(reported.truth["sources"])
+    notes = {line.split(":", 1)[0]: line for line in limits.splitlines() if re.match(r"[A-Z]+/\d+: ", line)}
     for src in reported.truth["sources"]:
         ref, parser = refs[src["source_id"]], src["parser"]
-        row = kinds[ref]
         if parser == "cdr":
-            assert row[1] == "Call data record (communications data)"
-            assert "not the phone's position" in row[3]  # the CDRs here carry cell ids
+            assert "not the phone's position" in notes[ref]  # the CDRs here carry cell ids
         if parser == "cell-sites":
-            assert row[2] == "none (reference data without times)." and "where a mast is, not where any phone was" in row[3]
-        if parser.startswith("google"):
-            assert row[1] == "Location history" and "median stated accuracy" in row[3]
-    assert any("read as wall-clock times in Europe/London" in row[2] for row in per_source[1:])
-    confirmed = [a for p in reported.truth["parties"].values() if p["role"] == "suspect" for a in p["aliases"]]
+            assert "where a mast is, not where any phone was" in notes[ref]
+        if parser == "google-records-json":
+            assert "median stated accuracy" in notes[ref]
+    assert "Assumption recorded at ingest" not in limits  # software detail: in the technical annex
+    annex, _, annex_tables = docx_text(reported.out / "technical-annex.docx")
+    per_source = next(t for t in annex_tables if t[0][:2] == ["Exhibit", "Parser (version)"])
+    assert {row[0] for row in per_source[1:]} == set(refs.values())
+    assert any("read as wall-clock times in Europe/London" in row[6] for row in per_source[1:])
+    assert "Assumptions recorded when each exhibit was read" in annex
+    confirmed = [a for p in reported.truth["parties"].values() if p["role"] == "suspect" for a in p["aliases"]
+                 if a != PENDING_ALIAS]
     for alias in confirmed:
         shown = describe_identifier(alias, refs)
         assert f"{shown}: linked to Daniel Sample on the basis 'officer-decision'" in limits
     assert "confirmed by an officer" in limits
+    assert PENDING_ALIAS not in limits
 
 
 def _sources_with_refs(reported: Reported) -> list[dict[str, str]]:

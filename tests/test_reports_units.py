@@ -216,11 +216,29 @@ def test_without_as_of_no_output_quotes_the_current_date(tmp_path: Path, monkeyp
     result = build_reports(case, tmp_path / "out")
     marks = (today.strftime("%d/%m/%Y"), today.isoformat())
     texts = ["\n".join(p.text for p in Document(str(tmp_path / "out" / "statement.docx")).paragraphs)]
-    texts += [(tmp_path / "out" / n).read_text(encoding="utf-8") for n in ("statement.html", "report.html")]
+    texts += [(tmp_path / "out" / n).read_text(encoding="utf-8")
+              for n in ("statement.html", "report.html", "reviewer-note.html", "unused-material.html")]
     texts += [p.read_text(encoding="utf-8") for p in (tmp_path / "out").glob("*.csv")]
     assert not [m for t in texts for m in marks if m in t]
-    assert "s2a_days_left" not in result.statement.facts
-    assert result.statement.facts["s2a_deadline"] == (last + relativedelta(months=6)).isoformat()
+    assert "s2a_days_left" not in result.statement.facts and "s2a_days_left" not in result.reviewer_note.facts
+    assert result.reviewer_note.facts["s2a_deadline"] == (last + relativedelta(months=6)).isoformat()
+
+
+def test_after_the_deadline_the_reviewers_note_says_expired_and_the_statement_says_nothing(tmp_path: Path) -> None:
+    from datetime import date
+
+    from reports.build import build_reports
+
+    case = make_case(tmp_path / "c", {VICTIM: [msg("2026-08-01 20:00", SUSPECT, VICTIM),
+                                               msg("2026-08-31 12:00", SUSPECT, VICTIM)]})
+    result = build_reports(case, tmp_path / "out", as_of=date(2027, 3, 1))
+    note = "\n".join(c.text for t in Document(str(tmp_path / "out" / "reviewer-note.docx")).tables
+                     for r in t.rows for c in r.cells)
+    assert "Sunday 28/02/2027" in note  # 31 August + six calendar months, with its weekday
+    assert result.reviewer_note.facts["s2a_state"] == "expired" and "Expired on 01/03/2027" in note
+    assert "none: the last day passed 1 day before the as-of date" in note
+    statement = "\n".join(p.text for p in Document(str(tmp_path / "out" / "statement.docx")).paragraphs)
+    assert "expired" not in statement and "28/02/2027" not in statement
 
 
 def test_lone_cdr_sms_seconds_apart_are_counted_and_the_limits_say_they_may_be_parts(tmp_path: Path) -> None:

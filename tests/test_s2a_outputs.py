@@ -1,5 +1,6 @@
-"""One s2A verdict, every output: the CLI text, its JSON, the HTML report and the statement
-all say "expired" after the deadline, and all say the same thing before it."""
+"""One s2A verdict, every output: the CLI text, its JSON, the HTML report and the reviewer's
+note all say "expired" after the deadline, and all say the same thing before it; the statement
+(evidence) never states it."""
 
 from __future__ import annotations
 
@@ -42,8 +43,10 @@ def test_every_output_renders_the_same_verdict(case_dir: Path, tmp_path: Path, a
     assert run.code == 0, run.err  # type: ignore[attr-defined]
     page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert says in page
+    note = (tmp_path / "out" / "reviewer-note.html").read_text(encoding="utf-8")
+    assert says[1:] in note
     statement = (tmp_path / "out" / "statement.html").read_text(encoding="utf-8")
-    assert says[1:] in statement
+    assert says[1:] not in statement and "expired" not in statement  # the time limit is advice, not evidence
 
 
 def test_a_report_without_as_of_gives_the_undated_verdict_and_no_days_left(case_dir: Path) -> None:

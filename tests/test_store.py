@@ -20,6 +20,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import atlas.store.case as case_module
+from atlas.exhibits import source_refs
 from atlas.store import Case
 from parsers import whatsapp_text
 
@@ -346,6 +347,13 @@ def test_every_source_accounts_for_every_record(case_dir: Path, whatsapp_samples
     assert [(r["source_ref"], r["reason"]) for r in json.loads(run.out)] == [  # type: ignore[attr-defined]
         ("line 1", "text before the first message header"), ("line 2", "header date/time is not a real date"),
     ]
+    # a person reads each reject by its exhibit record; machines keep the source id beside it
+    refs = source_refs(Case.open(case_dir))
+    assert [r["exhibit"] for r in json.loads(run.out)] == [  # type: ignore[attr-defined]
+        f"{refs[r['source_id']]}, {r['source_ref']}" for r in json.loads(run.out)]  # type: ignore[attr-defined]
+    text = atlas("rejects", case_dir).out  # type: ignore[attr-defined]
+    assert not any(sid in text for sid in refs)
+    assert all(refs[r["source_id"]] in text for r in json.loads(run.out))  # type: ignore[attr-defined]
 
 
 # --- sources are evidence: read-only, hashed before and after ------------------------------

@@ -27,6 +27,7 @@ ORDER_TYPES: Final = (
 _CASE_KEYS: Final = {
     "reference": str, "officer": str, "exhibit_prefix": str, "timezone": str, "charge_date": date,
     "report_date": date, "region": str, "force": str, "occupation": str, "analyst": str, "collar_number": str,
+    "maker_age": str, "experience": str, "statement_date": date,
 }
 _PARTY_KEYS: Final = {"id": str, "role": str, "name": str, "identifiers": list, "display_names": list, "notes": str}
 _PLACE_KEYS: Final = {"name": str, "party": str, "lat": float, "lon": float, "radius_m": float, "notes": str}
@@ -95,6 +96,12 @@ class Manifest:
     analyst: str = ""
     collar_number: str = ""
     """The officer's collar number when ``officer`` does not carry it (see atlas.store.officer)."""
+    maker_age: str = "Over 18"
+    """The MG11's age line ("Over 18" is usual for officers and staff)."""
+    experience: str = ""
+    """The maker's role, training and experience, as the statement gives it (their own words)."""
+    statement_date: date | None = None
+    """The date the statement is made; default: the date the report is made (``--as-of``)."""
     parties: tuple[Party, ...] = ()
     places: tuple[Place, ...] = ()
     orders: tuple[Order, ...] = ()
@@ -286,7 +293,9 @@ def parse_manifest(text: str, path: Path) -> Manifest:
         reference=case["reference"], officer=case["officer"], exhibit_prefix=case["exhibit_prefix"],
         timezone=zone, region=case.get("region", "GB").upper(), charge_date=case.get("charge_date"),
         report_date=case.get("report_date"), force=case.get("force", ""), occupation=case.get("occupation", ""),
-        analyst=case.get("analyst", ""), collar_number=case.get("collar_number", ""), parties=tuple(parties), places=tuple(places), orders=tuple(orders), path=path,
+        analyst=case.get("analyst", ""), collar_number=case.get("collar_number", ""),
+        maker_age=case.get("maker_age", "Over 18"), experience=case.get("experience", ""),
+        statement_date=case.get("statement_date"), parties=tuple(parties), places=tuple(places), orders=tuple(orders), path=path,
     )
 
 
@@ -311,6 +320,11 @@ timezone = "Europe/London"           # zone for wall-clock times that state none
 region = "GB"                        # default country for national phone numbers
 # charge_date = 2026-12-01           # planned date to lay the information (s2A clock)
 # report_date = 2026-06-01           # date the victim reported
+# analyst = "Jo Analyst"             # maker of the statement when not the officer
+# occupation = "Digital investigator"
+# maker_age = "Over 18"              # the MG11 age line
+# experience = "I have worked in the Digital Forensics Unit since 2019 ..."  # the maker's own words
+# statement_date = 2026-12-01        # date of the statement (default: the report's --as-of date)
 
 [[party]]
 id = "victim"                        # free-text id, referred to below

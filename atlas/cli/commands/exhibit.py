@@ -1,7 +1,14 @@
-"""Tag an event or a finding as an exhibit (numbered with the case's prefix), untag it, or
-list what is tagged. Numbers come from the same schedule as the sources and the report's
-products: assigned on first tagging, never reused. Every tag names the officer and is
-audited; untagging is a further decision (the ledger is append-only).
+"""Exhibits: tag an event or a finding as an exhibit (numbered with the case's prefix),
+untag it, list what is tagged; and record or list exhibit continuity (who supplied each
+source, when it was received, its seal or bag number).
+
+``atlas exhibit tag CASE_DIR EVENT_ID --note "..."`` numbers the item from the same
+schedule as the sources and the report's products (assigned on first tagging, never
+reused); every tag names the officer and is audited, and untagging is a further decision
+(the ledger is append-only). ``atlas exhibit continuity CASE_DIR JA/3 --from "DC 4321 Lee"
+--received 2026-11-20 --seal MPS123456`` records (or corrects) the continuity the statement
+gives for that exhibit; without an exhibit it lists every source with what is recorded and
+what is missing. Every change is written to the audit log with the values before and after.
 """
 
 from __future__ import annotations
@@ -9,39 +16,94 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from atlas.cli.output import console, print_json, print_table
+from atlas.cli.output import print_json, print_table
+from atlas.store import Case
 
 NAME = "exhibit"
-HELP = "tag, untag or list exhibits (events or findings; audited)"
-ORDER = 42
+HELP = "tag, untag or list exhibits (events or findings; audited); record or list exhibit continuity"
+ORDER = 41
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("action", choices=("tag", "untag", "list"))
-    p.add_argument("case_dir", type=Path, metavar="CASE_DIR")
-    p.add_argument("target", nargs="?", metavar="ITEM", help="an event id (as `atlas timeline` shows) or finding:<id>")
-    p.add_argument("--note", default="", help="why it is exhibited (kept with the decision)")
-    p.add_argument("--description", default="", help="how the exhibit is described in the schedule")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    sub = p.add_subparsers(dest="exhibit_action", metavar="ACTION", required=True)
+    c = sub.add_parser("continuity", help="record or list who supplied each exhibit, when, and its seal number")
+    c.add_argument("case_dir", type=Path, metavar="CASE_DIR")
+    c.add_argument("exhibit", nargs="?", metavar="EXHIBIT",
+                   help="exhibit reference (JA/3), source id or file name; omit to list every source")
+    c.add_argument("--from", dest="supplied_by", metavar="NAME", help="who supplied the exhibit")
+    c.add_argument("--received", metavar="DATE", help="date received (YYYY-MM-DD)")
+    c.add_argument("--seal", metavar="REF", help="seal or bag number")
+    c.add_argument("--json", action="store_true", help="machine-readable output")
+    for action, helptext in (("tag", "tag an event or a finding as an exhibit (numbered; note required)"),
+                             ("untag", "untag an exhibit (its number stays reserved; note required)"),
+                             ("list", "list the tagged exhibits")):
+        t = sub.add_parser(action, help=helptext)
+        t.add_argument("case_dir", type=Path, metavar="CASE_DIR")
+        if action != "list":
+            t.add_argument("target", metavar="ITEM", help="an event id (as `atlas timeline` shows) or finding:<id>")
+            t.add_argument("--note", default="", help="why (kept with the decision and in the audit log)")
+        if action == "tag":
+            t.add_argument("--description", default="", help="how the exhibit is described in the schedule")
+        t.add_argument("--json", action="store_true", help="machine-readable output")
 
 
 def run(args: argparse.Namespace) -> int:
-    from atlas.decisions.exhibits import tag, tagged, untag
+    if args.exhibit_action in ("tag", "untag", "list"):
+        return _tags(args)
     from atlas.errors import AtlasError
-    from atlas.review import Review
-    from atlas.store import Case
+    from atlas.store import continuity
 
     case = Case.open(args.case_dir)
-    if args.action != "list" and not args.target:
-        raise AtlasError(f"atlas exhibit {args.action} needs an ITEM (an event id or finding:<id>)")
-    if args.action == "tag":
-        ex = tag(case, args.target, note=args.note, description=args.description)
-        print_json(ex.as_dict()) if args.json else console().print(f"{ex.reference}: {ex.target} tagged by {ex.tagged_by}")
+    if args.exhibit is None:
+        if args.supplied_by is not None or args.received is not None or args.seal is not None:
+            raise AtlasError("name the exhibit to change (e.g. JA/3)")
+        known = continuity.read_all(case)
+        rows = []
+        for r in case.sources().sort("name").iter_rows(named=True):
+            c = known.get(r["sha256"]) or continuity.Continuity(r["sha256"])
+            rows.append({"source_id": r["source_id"], "file": r["name"], "supplied_by": c.supplied_by,
+                         "received": c.received.isoformat() if c.received else "", "seal": c.seal,
+                         "complete": c.complete})
+        if args.json:
+            print_json(rows)
+        else:
+            print_table(f"Exhibit continuity ({case.manifest.reference})",
+                        ["file", "supplied by", "received", "seal"],
+                        [[r["file"], r["supplied_by"] or "(not recorded)", r["received"] or "(not recorded)",
+                          r["seal"] or "(not recorded)"] for r in rows])
         return 0
-    if args.action == "untag":
+    sha = continuity.resolve_source(case, args.exhibit)
+    received = continuity.parse_received(args.received) if args.received else None
+    rec = continuity.record(case, sha, supplied_by=args.supplied_by, received=received, seal=args.seal)
+    out = {"sha256": rec.sha256, "supplied_by": rec.supplied_by,
+           "received": rec.received.isoformat() if rec.received else "", "seal": rec.seal}
+    if args.json:
+        print_json(out)
+    else:
+        print(f"{args.exhibit}: supplied by {rec.supplied_by or '(not recorded)'}; received "
+              f"{rec.received.strftime('%d/%m/%Y') if rec.received else '(not recorded)'}; seal {rec.seal or '(not recorded)'}")
+    return 0
+
+
+def _tags(args: argparse.Namespace) -> int:
+    from atlas.cli.output import console
+    from atlas.decisions.exhibits import tag, tagged, untag
+    from atlas.review import Review
+
+    case = Case.open(args.case_dir)
+    if args.exhibit_action == "tag":
+        ex = tag(case, args.target, note=args.note, description=args.description)
+        if args.json:
+            print_json(ex.as_dict())
+        else:
+            console().print(f"{ex.reference}: {ex.target} tagged by {ex.tagged_by}")
+        return 0
+    if args.exhibit_action == "untag":
         d = untag(case, args.target, note=args.note)
-        print_json(d.as_dict()) if args.json else console().print(
-            f"{d.detail.get('reference')}: {d.key} untagged by {d.officer} (the number stays reserved)")
+        if args.json:
+            print_json(d.as_dict())
+        else:
+            console().print(f"{d.detail.get('reference')}: {d.key} untagged by {d.officer} (the number stays reserved)")
         return 0
     items = tagged(case)
     if args.json:

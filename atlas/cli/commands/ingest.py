@@ -40,11 +40,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--map", help="column mapping file for a new CSV/XLSX layout")
     p.add_argument("--replace", action="store_true", help="re-parse sources already in the case")
     p.add_argument("--keep-going", action="store_true", help="commit the files that parse; list the ones that fail")
+    p.add_argument("--exhibit-from", dest="exhibit_from", metavar="NAME",
+                   help="continuity: who supplied these exhibits (person, unit or provider), for the statement")
+    p.add_argument("--received", metavar="DATE", help="continuity: the date the exhibits were received (YYYY-MM-DD)")
+    p.add_argument("--seal", metavar="REF", help="continuity: the seal or bag number on the exhibit label")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
 def run(args: argparse.Namespace) -> int:
+    from atlas.store import continuity
+
     case = Case.open(args.case_dir)
+    received = continuity.parse_received(args.received) if args.received else None  # checked before any work
     opts = IngestOptions(
         format=args.format, owner=args.owner, timezone=args.tz, region=args.region, dayfirst=args.dayfirst,
         replace=args.replace, keep_going=args.keep_going, options={"map": args.map} if args.map else {},
@@ -57,6 +64,10 @@ def run(args: argparse.Namespace) -> int:
                               on_file=lambda p: bar.update(task, description=f"reading {p.name}"))
     else:
         outcomes = ingest(case, args.paths, opts, debug=args.debug)
+    if args.exhibit_from is not None or received is not None or args.seal is not None:
+        for o in outcomes:
+            if o.status == "ingested" and o.sha256:
+                continuity.record(case, o.sha256, supplied_by=args.exhibit_from, received=received, seal=args.seal)
     if args.json:
         print_json([o.__dict__ for o in outcomes])
     else:

@@ -20,10 +20,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     case = Case.open(args.case_dir)
-    frame = case.rejects().sort("source_id", "source_ref").collect()
+    from atlas.exhibits import source_refs, with_exhibit
+
+    frame = with_exhibit(case.rejects().sort("source_id", "source_ref").collect(), source_refs(case))
     if args.json:
         print_json(frame.to_dicts())
         return 0
-    print_table(f"Rejects: {frame.height}", ["source", "where", "reason", "excerpt"],
-                [[r["source_id"], r["source_ref"], r["reason"], r["excerpt"]] for r in frame.iter_rows(named=True)])
+    print_table(f"Rejects: {frame.height}", ["exhibit record", "reason", "excerpt"],
+                [[r["exhibit"], r["reason"], r["excerpt"]] for r in frame.iter_rows(named=True)])
     return 0

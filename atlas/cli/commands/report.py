@@ -1,6 +1,8 @@
-"""Write the reports for people: the interactive HTML report, the MG11 statement draft
-(DOCX and HTML), the exhibit schedule (CSV and XLSX), events.csv, and the charts and
-tables exhibited with the statement.
+"""Write the reports for people: the MG11 statement draft (DOCX and HTML: facts only), the
+reviewer's note (DOCX and HTML: the s2A clock, s4A candidates, breaches, pending links and
+what they would change; not evidence), the schedule of unused material (MG6C: CSV, XLSX,
+HTML), the interactive HTML report, the exhibit schedule (CSV and XLSX), events.csv, the
+technical annex, and the charts and tables exhibited with the statement.
 
 Outputs are deterministic for the same case and decisions: no current time appears
 in them unless set with --as-of (the statement's date and the s2A "days left").
@@ -24,7 +26,8 @@ from atlas.errors import AtlasError, StoreError
 from atlas.store import Case
 
 NAME = "report"
-HELP = "write report.html, the statement draft (DOCX/HTML) and the exhibit schedule"
+HELP = ("write the MG11 statement draft, the reviewer's note, the unused-material schedule (MG6C), report.html "
+        "and the exhibit schedule")
 ORDER = 40
 
 
@@ -36,6 +39,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--include-proposed", action="store_true",
                    help="also run the analysis with identity links still awaiting a decision and state the difference "
                         "(done anyway when such links exist; the findings always use confirmed links only)")
+    p.add_argument("--redact-third-parties", dest="redact", action="store_true",
+                   help="replace the names, numbers and message texts of people who are not parties with stable "
+                        "pseudonyms (Third party 1, 2, ...) in every output, and say so in each")
     p.add_argument("--unverified", action="store_true",
                    help="write even though a source or the case store no longer verifies (see `atlas verify`); every "
                         "output then says so")
@@ -71,18 +77,22 @@ def integrity_notice(case: Case, *, write_anyway: bool) -> str | None:
 
 def run(args: argparse.Namespace) -> int:
     from reports.build import build_reports
+    from reports.redaction import NOTE
 
     case = Case.open(args.case_dir)
     notice = integrity_notice(case, write_anyway=args.unverified)
     out = args.out or (args.case_dir / "outputs")
     result = build_reports(case, out, as_of=_as_of(args.as_of), include_proposed=args.include_proposed,
-                           integrity_notice=notice)
+                           redact_third_parties=args.redact, integrity_notice=notice)
     if args.json:
         print_json({
             "out_dir": str(result.out_dir),
             "outputs": {k: str(v) for k, v in sorted(result.paths.items())},
             "exhibits": [e.row() for e in result.exhibits],
             "facts": result.statement.facts,
+            "reviewer_note": result.reviewer_note.facts,
+            "unused_material": [a.__dict__ for a in result.accounts],
+            **({"redaction": NOTE} if args.redact else {}),
         })
         return 0
     print_table(
@@ -90,7 +100,9 @@ def run(args: argparse.Namespace) -> int:
         [[e.reference, e.description, e.filename, e.sha256[:16] + "…"] for e in result.exhibits],
     )
     print(f"Wrote to {result.out_dir}:")
-    for key in ("report", "statement.docx", "statement.html", "exhibits.csv", "exhibits.xlsx", "events"):
+    for key in ("report", "statement.docx", "statement.html", "reviewer-note.docx", "reviewer-note.html",
+                "unused-material.xlsx", "unused-material.csv", "unused-material.html", "exhibits.csv", "exhibits.xlsx",
+                "events", "annex"):
         if key in result.paths:
             print(f"  {result.paths[key]}")
     for note in result.notes:

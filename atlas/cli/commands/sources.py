@@ -19,14 +19,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    sources = Case.open(args.case_dir).sources()
+    from atlas.exhibits import source_refs
+
+    case = Case.open(args.case_dir)
+    refs = source_refs(case)
+    sources = case.sources()
     if args.json:
-        print_json(sources.to_dicts())
+        print_json([{**r, "exhibit": refs.get(r["source_id"])} for r in sources.to_dicts()])
         return 0
     print_table(
         "Sources",
-        ["source", "file", "sha256", "parser", "owner", "zone", "read", "events", "rejects", "assumptions"],
-        [[r["source_id"], r["name"], r["sha256"], f"{r['parser']} {r['parser_version']}", r["owner"], r["timezone"],
+        ["exhibit", "file", "sha256", "parser", "owner", "zone", "read", "events", "rejects", "assumptions"],
+        [[refs.get(r["source_id"], ""), r["name"], r["sha256"], f"{r['parser']} {r['parser_version']}", r["owner"], r["timezone"],
           r["records_read"], r["events"], r["rejects"], "; ".join(r["assumptions"] or [])]
          for r in sources.iter_rows(named=True)],
     )

@@ -1,0 +1,141 @@
+"""The technical annex: the software detail behind the statement, as an exhibit of its own.
+
+A witness statement should say in plain words what was done and point to where the
+detail is; the detail itself (the software and library versions, the rules and lexicon
+files with their hashes, the contact-matching rule, each exhibit's clock correction and
+how its times were read, the analysis settings) is for an expert who wants to check or
+repeat the work. It is produced as a numbered exhibit (``technical-annex.docx``) that the
+statement refers to by number, and it names records by exhibit, never by internal id.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata as metadata
+import platform
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from atlas import __version__
+
+from .document import Bullets, Document, Para, Section, Table
+from .exhibits import Exhibit
+from .findings import Findings
+from .inputs import ReportInputs
+from .limitations import Limitations
+from .redaction import redaction_note
+
+DISTRIBUTION = "atlas-stalking"
+
+
+def dependency_versions() -> list[tuple[str, str]]:
+    """(library, installed version) for every runtime dependency Atlas declares."""
+    try:
+        required = metadata.requires(DISTRIBUTION) or []
+    except metadata.PackageNotFoundError:
+        return []
+    out = []
+    for req in required:
+        if "extra ==" in req:
+            continue
+        name = re.split(r"[<>=!~;\[ ]", req, maxsplit=1)[0]
+        try:
+            out.append((name, metadata.version(name)))
+        except metadata.PackageNotFoundError:
+            out.append((name, "not installed"))
+    return sorted(out)
+
+
+def _settings(options: Mapping[str, Any]) -> list[list[str]]:
+    keep = ("gap_days", "burst_min_contacts", "burst_window_minutes", "night_start_hour", "night_end_hour", "near_m",
+            "max_accuracy_m", "colocation_window_minutes", "cell_serving_radius_m", "reply_window_hours",
+            "dedupe_tolerance_s", "occasion")
+    return [[k.replace("_", " "), str(options[k])] for k in keep if k in options]
+
+
+def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources: Sequence[Exhibit],
+          clock_offsets: Mapping[str, tuple[float, int]], exhibit: Exhibit | None) -> Document:
+    m = inputs.manifest
+    ref = exhibit.reference if exhibit else "(not produced)"
+    sections: list[Section] = []
+
+    sw = Section("Software")
+    if redaction_note(inputs.case):
+        sw.blocks.append(Para(redaction_note(inputs.case), numbered=False, emphasis=True))
+    sw.blocks.append(Para(f"Atlas version {__version__}, run with Python {platform.python_version()}. Atlas works "
+                          "offline; it opened every exhibit read-only and hashed it (SHA-256) before and after reading."))
+    sw.blocks.append(Table(["Library", "Installed version"], [list(r) for r in dependency_versions()],
+                           caption="Libraries Atlas uses, as installed when the report was made", widths=[2, 1.5]))
+    files = []
+    prov = inputs.rules.provenance()
+    files.append(["Legal rules", prov["rules_file"], prov["rules_version"], prov["rules_sha256"]])
+    lex = findings.conduct.lexicon if findings.conduct is not None else {}
+    if lex:
+        files.append(["Threat word list (candidates for a person to read, never findings)",
+                      str(lex.get("lexicon_file")), str(lex.get("lexicon_version")), str(lex.get("lexicon_sha256"))])
+    if files:
+        sw.blocks.append(Table(["File", "Name", "Version", "SHA-256"], files, caption="Data files the analysis read",
+                               widths=[2.2, 1.6, 0.9, 3.2], mono=(3,), small=True))
+    sections.append(sw)
+
+    per = Section("Each exhibit: parser, record counts and times")
+    by_id = {r["source_id"]: r for r in inputs.sources.iter_rows(named=True)}
+    timing = {s.reference: s.timing.removeprefix("Times: ") for s in limits.sources}
+    rows = []
+    for e in sources:
+        r = by_id.get(e.source_id, {})
+        offset = clock_offsets.get(e.source_id)
+        clock = (f"{offset[0]:+.0f} s ({offset[1]} matches)" if offset and offset[0] else
+                 "none" if offset else "not estimated")
+        rows.append([e.reference, e.parser, str(r.get("records_read", "")), str(r.get("events", "")),
+                     str(r.get("rejects", "")), str(r.get("timezone") or m.timezone), timing.get(e.reference, ""), clock])
+    per.blocks.append(Table(["Exhibit", "Parser (version)", "Read", "Events", "Set aside", "Zone", "How times were read",
+                             "Clock correction"], rows, widths=[0.7, 1.6, 0.6, 0.6, 0.6, 1.0, 3.0, 1.1], small=True))
+    per.blocks.append(Para(
+        "Records read = events + records set aside, for every exhibit. The clock correction is the median difference "
+        "between the exhibit's times and network time (call data records) over contacts matched without ambiguity; it "
+        "is removed before matching and never changes a stored time.", numbered=False, emphasis=True))
+    assumed = [f"{s.reference}: {n.removeprefix('Assumption recorded at ingest: ')}" for s in limits.sources
+               for n in s.notes if n.startswith("Assumption recorded at ingest")]
+    if assumed:
+        per.blocks.append(Para("Assumptions recorded when each exhibit was read:", numbered=False, emphasis=True))
+        per.blocks.append(Bullets(sorted(assumed, key=_by_reference)))
+    sections.append(per)
+
+    match = Section("Matching the same contact across exhibits")
+    match.blocks.append(Para(inputs.dedupe_rule, numbered=False))
+    if inputs.possible_sms_parts:
+        match.blocks.append(Para(f"{inputs.possible_sms_parts} contacts counted are call data record SMS within seconds "
+                                 "of another between the same people that no handset corroborates: some may be parts "
+                                 "of one long message.", numbered=False))
+    sections.append(match)
+
+    conduct = findings.conduct
+    if conduct is not None:
+        st = Section("Analysis settings")
+        cc = conduct.course_of_conduct
+        if cc.get("occasion_rule"):
+            st.blocks.append(Para(f"Days: {cc['occasion_rule']}.", numbered=False))
+        st.blocks.append(Table(["Setting", "Value"], _settings(conduct.options), widths=[2, 2]))
+        if findings.assumptions:
+            st.blocks.append(Para("Assumptions the analysis recorded:", numbered=False, emphasis=True))
+            st.blocks.append(Bullets(list(findings.assumptions)))
+        sections.append(st)
+
+    return Document(
+        title=f"TECHNICAL ANNEX \u2013 EXHIBIT {ref}", reference=m.reference, sections=sections,
+        created=_created(inputs), author=m.analyst or m.officer, marking=f"EXHIBIT {ref}",
+        banner=f"Exhibit {ref} to the statement of {m.analyst or m.officer}: the software detail behind it.",
+        subject="Technical annex produced by Atlas",
+    )
+
+
+def _by_reference(line: str) -> tuple[int, str]:
+    head = line.split(":", 1)[0].rsplit("/", 1)[-1]
+    return (int(head) if head.isdigit() else 1 << 30, line)
+
+
+def _created(inputs: ReportInputs) -> Any:
+    from .statement import created_at
+
+    return created_at(inputs)

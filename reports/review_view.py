@@ -1,0 +1,117 @@
+"""What the reviewer needs to see, gathered once for the reviewer's note and report.html.
+
+Both show the warnings, the gaps that may break the course of conduct, the identity
+links awaiting a decision with what confirming them would change, the threat
+candidates quoted in full and the chronology; :func:`build` assembles them from the
+inputs and findings (the analysis run with and without proposed links), so the two
+outputs cannot disagree and neither recomputes anything.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from atlas.store import Case
+
+from .chronology import ChronologyRow
+from .findings import Findings
+from .inputs import ReportInputs
+from .style import uk_date
+
+
+@dataclass(frozen=True)
+class ReviewView:
+    warnings: tuple[str, ...] = ()
+    gaps: tuple[tuple[str, str, str], ...] = ()
+    """(from, to, days) of each long gap between incidents (UK dates)."""
+    gap_note: str = ""
+    pending: tuple[tuple[str, str], ...] = ()
+    """(link, basis and strength) of each identity link awaiting a decision."""
+    effect: tuple[tuple[str, str, str], ...] = ()
+    """(what, now, if the pending links were confirmed)."""
+    effect_counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    candidates: tuple[Any, ...] = ()
+    """:class:`reports.reviewer_note.Candidate`: every flagged message, in full."""
+    chronology: tuple[ChronologyRow, ...] = ()
+    records: Mapping[str, str] = field(default_factory=dict)
+    """Event id → exhibit record (``JA/25, sms rowid 8``) for every record a person sees."""
+
+
+def _display(uri: str) -> str:
+    return uri.split(":", 2)[2] if uri.startswith("name:") else uri
+
+
+def place_label(inputs: ReportInputs, place: str | None, kind: str | None) -> str:
+    """A place as a reader knows it: the case's place with whose it is, or what the analysis compared with."""
+    if place:
+        for p in inputs.manifest.places:
+            if p.name == place and p.party:
+                return f"{place} ({inputs.manifest.party(p.party).name or p.party})"
+        return str(place)
+    victim = inputs.victim.name if inputs.victim and inputs.victim.name else "the victim"
+    if kind and "victim" in kind:
+        return f"{victim}'s own recorded position"
+    return str(kind or "")
+
+
+_NAME_URI = re.compile(r"name:([0-9a-f]{16}):([^,;)\]]+)")
+
+
+def named(text: str, refs: Mapping[str, str]) -> str:
+    """``name:<source id>:D`` in a sentence → ``'D' in JA/16``: a reader never sees a source id."""
+    return _NAME_URI.sub(lambda m: f"'{m.group(2)}' in {refs.get(m.group(1), 'an exhibit')}", text)
+
+
+def warnings(inputs: ReportInputs, findings: Findings, extra: Sequence[str] = (),
+             refs: Mapping[str, str] | None = None) -> list[str]:
+    """Every warning of the analysis and the verdict, with display names named by exhibit."""
+    out = [str(w) for w in findings.conduct.warnings] if findings.conduct is not None else []
+    if findings.s2a is not None:
+        out += [str(w) for w in findings.s2a.warnings if str(w) not in out]
+    out += list(extra)
+    return [named(w, refs or {}) for w in out]
+
+
+def pending_effect(inputs: ReportInputs) -> tuple[list[tuple[str, str, str]], dict[str, dict[str, int]]]:
+    """What confirming every pending link would change: rows for people, counts for tests and JSON."""
+    conduct, prop = inputs.conduct, inputs.conduct_proposed
+    if conduct is None or prop is None:
+        return [], {}
+    rows, counts = [], {}
+    for key, label, before, after in (
+            ("incidents", "Incidents", conduct.incidents, prop.incidents),
+            ("breaches", "Breaches", conduct.breaches, prop.breaches),
+            ("threat_occasions", "Threat occasions", conduct.threat_occasions, prop.threat_occasions),
+            ("colocations", "Co-locations", conduct.colocations, prop.colocations)):
+        counts[key] = {"before": len(before), "after": len(after)}
+        rows.append((label, str(len(before)), str(len(after))))
+    then, later = conduct.s2a, prop.s2a
+    rows.append(("Last incident", uk_date(then.last_incident.day) if then and then.last_incident else "none",
+                 uk_date(later.last_incident.day) if later and later.last_incident else "none"))
+    rows.append(("Last day to lay an information", uk_date(then.deadline) if then and then.deadline else "none",
+                 uk_date(later.deadline) if later and later.deadline else "none"))
+    return rows, counts
+
+
+def build(inputs: ReportInputs, findings: Findings, case: Case, refs: Mapping[str, str],
+          chronology: Sequence[ChronologyRow] = (), records: Mapping[str, str] | None = None,
+          extra_warnings: Sequence[str] = ()) -> ReviewView:
+    from .reviewer_note import candidates
+
+    cc = findings.conduct.course_of_conduct if findings.conduct is not None else {}
+    names = {uri: (inputs.manifest.party(pid).name or pid) for uri, pid in inputs.owners.items()}
+    links = [link for link in inputs.identity_links if link.status == "proposed"]
+    effect, counts = pending_effect(inputs) if links else ([], {})
+    return ReviewView(
+        warnings=tuple(warnings(inputs, findings, extra_warnings, refs)),
+        gaps=tuple((uk_date(g.start), uk_date(g.end), f"{g.days} days") for g in findings.gaps),
+        gap_note=str(cc.get("gap_note") or inputs.rules.course_of_conduct.gap_note),
+        pending=tuple((f"{_display(link.a)} \u2194 {_display(link.b)}", f"{link.basis} ({link.strength})")
+                      for link in links),
+        effect=tuple(effect), effect_counts=counts,
+        candidates=tuple(candidates(case, findings.conduct, refs, names)) if findings.conduct is not None else (),
+        chronology=tuple(chronology), records=dict(records or {}),
+    )

@@ -1,0 +1,364 @@
+"""The reviewer's note: what the sergeant and the CPS lawyer need that is not evidence.
+
+Everything the MG11 must not say lives here (``shared/DOMAIN.md``, "Disclosure and the
+CPS file"): the s2A clock, the s4A indicators with every candidate message quoted in full
+for a person to confirm, breaches per order with the rule that makes them an offence,
+gaps that may break the course of conduct, identity links awaiting a decision and what
+confirming them would change, warnings, and points to review. It is marked NOT EVIDENCE
+and not for service on every page. Each legal statement cites its rule as the rules file
+gives it (:mod:`atlas.rules`); nothing legal is written here in words of its own.
+
+Numbers come from the same analysis the statement used (the confirmed view), and the
+"after" of a pending link from the same analysis run with proposed links
+(``inputs.conduct_proposed``): the note never recomputes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Final
+
+import polars as pl
+
+from atlas.conduct import ConductResult
+from atlas.conduct.time_limit import uk_day
+from atlas.store import Case
+from atlas.wording import plural
+
+from .chronology import channel_name, record_ref
+from .document import Bullets, Document, Para, Section, Table
+from .findings import Findings
+from .inputs import ReportInputs
+from .redaction import redaction_note
+from .review_view import pending_effect
+from .review_view import warnings as review_warnings
+from .style import uk_date, uk_time
+
+MARKING: Final = "NOT EVIDENCE \u2013 NOT FOR SERVICE"
+BANNER: Final = ("For the reviewing officer and the CPS (with the MG3), not for service on the defence. Not evidence: "
+                 "the statement (MG11) holds the evidence.")
+MAX_CANDIDATES: Final = 400
+"""Candidate messages quoted one by one; beyond this the note says how many more there are."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A message a word list flagged, for a person to read and confirm or dismiss."""
+
+    key: tuple[str, str]
+    """``(kind, event_id)``: the decisions ledger's candidate key."""
+    uk_time: str
+    channel: str
+    sender: str
+    text: str
+    exhibit: str
+    matched: str
+    strength: str
+
+
+def _get(data: Any, *path: str, default: Any = None) -> Any:
+    for key in path:
+        if not isinstance(data, dict) or key not in data:
+            return default
+        data = data[key]
+    return default if data is None else data
+
+
+_plural = plural
+
+
+def weekday_date(value: Any) -> str:
+    """``Sunday 14/02/2027`` (:func:`atlas.conduct.time_limit.uk_day`) from a date or an ISO string."""
+    if not value:
+        return "not known"
+    return uk_day(value if isinstance(value, date) else date.fromisoformat(str(value)[:10]))
+
+
+def _records(case: Case, ids: Sequence[str], refs: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    """The named records (text, time, channel, sender) with their exhibit record reference."""
+    if not ids:
+        return {}
+    frame = (case.events().filter(pl.col("event_id").is_in(sorted(set(ids))))
+             .select("event_id", "source_id", "source_ref", "ts_utc", "channel", "sender", "text").collect())
+    return {r["event_id"]: {**r, "ref": record_ref(refs.get(r["source_id"], r["source_id"]), r["source_ref"])}
+            for r in frame.iter_rows(named=True)}
+
+
+def candidates(case: Case, conduct: ConductResult | None, refs: Mapping[str, str],
+               names: Mapping[str, str]) -> list[Candidate]:
+    """Every threat candidate (strong matches and weaker indicators), one per message, with its full text."""
+    if conduct is None:
+        return []
+    wanted: list[tuple[list[str], str, str]] = [(list(t.event_ids), "; ".join(t.matched), "threat of violence")
+                                                 for t in conduct.threat_occasions]
+    wanted += [(list(h.event_ids), h.matched, h.strength or str(h.category)) for h in conduct.threat_hits_for_review]
+    recs = _records(case, [i for ids, _, _ in wanted for i in ids], refs)
+    out: dict[str, Candidate] = {}
+    for ids, matched, strength in wanted:
+        with_text = sorted((recs[i] for i in ids if i in recs and recs[i]["text"]),
+                           key=lambda r: (-len(r["text"]), len(r["ref"]), r["ref"]))
+        if not with_text:
+            continue
+        r = with_text[0]
+        key = str(r["event_id"])
+        if key in out:
+            continue
+        out[key] = Candidate(key=("threat", key), uk_time=uk_time(r["ts_utc"]), channel=channel_name(str(r["channel"])),
+                             sender=names.get(str(r["sender"]), _display(str(r["sender"]))), text=str(r["text"]),
+                             exhibit=str(r["ref"]), matched=matched, strength=strength)
+    return sorted(out.values(), key=lambda c: (c.uk_time[6:10] + c.uk_time[3:5] + c.uk_time[0:2] + c.uk_time[11:16],
+                                               c.exhibit))
+
+
+def _display(uri: str) -> str:
+    return uri.split(":", 2)[2] if uri.startswith("name:") else uri
+
+
+def build(inputs: ReportInputs, findings: Findings, case: Case, refs: Mapping[str, str],
+          warnings: Sequence[str] = (), missing_continuity: Sequence[str] = ()) -> Document:
+    """The note for ``inputs`` (``refs``: source id → exhibit reference)."""
+    m = inputs.manifest
+    rules = inputs.rules
+    conduct = findings.conduct  # without --as-of, the analysis without sentences quoting today (findings)
+    subject = inputs.suspect.name if inputs.suspect and inputs.suspect.name else "the suspect"
+    names: dict[str, str] = {}
+    for uri, pid in inputs.owners.items():
+        names[uri] = m.party(pid).name or pid
+    facts: dict[str, Any] = {}
+    sections: list[Section] = []
+    prov = rules.provenance()
+    notice = rules.notice
+
+    intro = Section("About this note")
+    intro.blocks.append(Para(
+        f"{notice} Rules are applied from {prov.get('rules_file', 'the rules file')} version "
+        f"{prov.get('rules_version', '?')} (SHA-256 {prov.get('rules_sha256', '?')}); each point below cites its rule.",
+        numbered=False))
+    if redaction_note(case):
+        intro.blocks.append(Para(redaction_note(case), numbered=False, emphasis=True))
+    intro.blocks.append(Para(
+        f"As of: {uk_date(inputs.as_of) if inputs.as_of else 'not given (run atlas report with --as-of DATE): days left are not stated'}.",
+        numbered=False))
+    sections.append(intro)
+
+    if conduct is None:
+        none = Section("Course of conduct")
+        none.blocks.append(Para("The course of conduct was not analysed (case.toml names no suspect or no victim): no "
+                                "time limit, indicator or breach is assessed."))
+        sections.append(none)
+    else:
+        sections += [_s2a(inputs, findings, case, refs, facts), _gaps(conduct, facts),
+                     _s4a(inputs, conduct, case, refs, names, facts), _orders(inputs, conduct, refs, facts)]
+    sections.append(_pending(inputs, findings, conduct, facts))
+    warn = Section("Warnings")
+    items = review_warnings(inputs, findings, warnings, refs)
+    if items:
+        warn.blocks.append(Bullets(items))
+    else:
+        warn.blocks.append(Para("No warning.", numbered=False))
+    facts["warnings"] = len(items)
+    sections.append(warn)
+    sections.append(_points(inputs, conduct, case, refs, subject, missing_continuity))
+
+    from .statement import created_at
+
+    return Document(title="REVIEWER'S NOTE", reference=m.reference, sections=sections, created=created_at(inputs),
+                    author=m.analyst or m.officer, marking=MARKING, banner=BANNER,
+                    subject="Reviewer's note produced by Atlas (not evidence)", facts=facts)
+
+
+def _s2a(inputs: ReportInputs, findings: Findings, case: Case, refs: Mapping[str, str],
+         facts: dict[str, Any]) -> Section:
+    """The s2A clock as the verdict object gives it (:class:`atlas.conduct.time_limit.S2AVerdict`)."""
+    v = findings.s2a
+    sec = Section(f"The {v.short if v else 's2A'} time limit")
+    if v is None or v.last_incident is None or v.deadline is None:
+        sec.blocks.append(Para(v.headline[:1].upper() + v.headline[1:] + "." if v else
+                               "The time limit was not assessed (no course-of-conduct analysis)."))
+        facts["s2a_state"] = v.state.value if v else None
+        return sec
+    li = v.last_incident
+    facts.update({"s2a_last_incident": li.day.isoformat(), "s2a_deadline": v.deadline.isoformat(),
+                  "s2a_state": v.state.value, "s2a_in_time_at_charge_date": v.in_time_at_charge_date})
+    recs = _records(case, list(li.event_ids), refs)
+    shown = "; ".join(sorted(r["ref"] for r in recs.values())) or "not recorded"
+    rows = [["Verdict", v.headline[:1].upper() + v.headline[1:]],
+            ["Last incident", f"{uk_time(li.ts) if li.ts else uk_date(li.day)} ({shown})"],
+            ["Last day to lay the information", uk_day(v.deadline) + (
+                f" ({v.deadline_not_a_working_day}; last working day {uk_day(v.last_working_day)})"
+                if v.deadline_not_a_working_day and v.last_working_day else "")]]
+    if v.as_of is not None and v.days_left is not None:
+        facts["s2a_days_left"] = v.days_left
+        rows.append(["As of", f"{uk_day(v.as_of)} ({v.as_of_basis})"])
+        rows.append(["Days left", str(v.days_left) if v.days_left >= 0 else
+                     f"none: the last day passed {_plural(-v.days_left, 'day')} before the as-of date"])
+    rows.append(["Planned charge date (case.toml)", uk_day(v.charge_date) if v.charge_date else "not set"])
+    sec.blocks.append(Table(["The clock", f"As the rules file gives it for {v.offence}"], rows, widths=[1.5, 4]))
+    s2a_offence = inputs.rules.offence("pha-s2a")
+    sec.blocks.append(Para(f"Rule: an offence under {s2a_offence.section} is "
+                           f"{inputs.rules.mode(s2a_offence.mode_of_trial).plain}, and {v.limit} ({v.rule}).",
+                           numbered=False, emphasis=True))
+    if v.deadline_not_a_working_day and v.last_day_note:
+        sec.blocks.append(Para(v.last_day_note, numbered=False))
+    for w in v.warnings:
+        sec.blocks.append(Para(f"Warning: {w}.", numbered=False))
+    for text in v.law:
+        sec.blocks.append(Para(text, numbered=False))
+    s4a = inputs.rules.offence("pha-s4a")
+    limit = inputs.rules.time_limit(s4a.time_limit)
+    sec.blocks.append(Para(f"An offence under {s4a.section} is {inputs.rules.mode(s4a.mode_of_trial).plain} and has "
+                           f"{limit.plain} ({limit.citation}).", numbered=False))
+    return sec
+
+
+def _gaps(conduct: ConductResult, facts: dict[str, Any]) -> Section:
+    sec = Section("Course of conduct and gaps that may break it")
+    cc = conduct.course_of_conduct
+    inc = conduct.incidents
+    facts["incidents"] = len(inc)
+    sec.blocks.append(Para(
+        f"{_plural(len(inc), 'incident')} (occasions: {cc.get('occasion_rule', 'one UK calendar day each')}) from "
+        f"{uk_date(cc.get('first_incident'))} to {uk_date(cc.get('last_incident'))}. Rule: {cc.get('citation', '')}."))
+    gaps = conduct.gaps
+    facts["gaps"] = len(gaps)
+    if gaps:
+        sec.blocks.append(Table(["From", "To", "Days without an incident"],
+                                [[uk_date(g.start), uk_date(g.end), str(g.days)] for g in gaps],
+                                widths=[1, 1, 1.5]))
+        sec.blocks.append(Para(str(cc.get("gap_note") or ""), numbered=False, emphasis=True))
+    else:
+        sec.blocks.append(Para(f"No gap between incidents is longer than "
+                               f"{conduct.options.get('gap_days', 28)} days."))
+    if cc.get("occasion_note"):
+        sec.blocks.append(Para(str(cc["occasion_note"]), numbered=False, emphasis=True))
+    return sec
+
+
+def _s4a(inputs: ReportInputs, conduct: ConductResult, case: Case, refs: Mapping[str, str],
+         names: Mapping[str, str], facts: dict[str, Any]) -> Section:
+    s4a = conduct.s4a
+    s4a_offence = inputs.rules.offence("pha-s4a")
+    sec = Section(f"{s4a_offence.short} indicators, for a person to confirm")
+    occasions = conduct.threat_occasions
+    facts["threat_occasions"] = len(occasions)
+    sec.blocks.append(Para(
+        f"A word list flagged possible threats of violence on {_plural(len(occasions), 'day')} "
+        f"(the rule needs fear of violence on at least {s4a.get('threshold', 2)} occasions: {s4a.get('citation', '')}). "
+        "A flagged word is not a threat and not proof of fear: read each message below in full and confirm or dismiss "
+        "it. Until an officer confirms one, the statement quotes none of them."))
+    cands = candidates(case, conduct, refs, names)
+    facts["threat_candidates"] = len(cands)
+    rows = [[c.uk_time, c.channel, c.sender, c.text, c.exhibit, f"{c.matched} ({c.strength})"]
+            for c in cands[:MAX_CANDIDATES]]
+    sec.blocks.append(Table(["When (UK)", "Channel", "From", "Message (in full)", "Exhibit record", "Flagged"], rows,
+                            caption="Every candidate message", widths=[1.1, 0.8, 1.0, 3.0, 1.6, 1.3], small=True))
+    if len(cands) > MAX_CANDIDATES:
+        sec.blocks.append(Para(f"{len(cands) - MAX_CANDIDATES} further candidates are in the interactive report.",
+                               numbered=False))
+    indicators = [f"{d.get('indicator')}: {d.get('detail')}" for d in s4a.get("distress_indicators") or []
+                  if isinstance(d, dict)]
+    if indicators:
+        sec.blocks.append(Para(f"Indicators that may be relevant to serious alarm or distress "
+                               f"({s4a.get('distress_citation', '')}):", numbered=False))
+        sec.blocks.append(Bullets(indicators))
+    shown = [b for b in conduct.behaviours if b.get("shown")]
+    if shown:
+        sec.blocks.append(Para("Behaviours of the kinds the Act lists that the data shows "
+                               f"({inputs.rules.offence('pha-s2a').examples_citation}):", numbered=False))
+        sec.blocks.append(Bullets([f"{b.get('title')} ({b.get('citation')}): {b.get('basis')}" for b in shown]))
+    return sec
+
+
+def _orders(inputs: ReportInputs, conduct: ConductResult, refs: Mapping[str, str], facts: dict[str, Any]) -> Section:
+    sec = Section("Breaches per order")
+    orders = conduct.orders
+    breaches = conduct.breaches
+    facts["breaches"] = len(breaches)
+    if not orders:
+        sec.blocks.append(Para("No order is recorded in case.toml."))
+    for o in orders:
+        mine = [b for b in breaches if b.order == o.order]
+        status = o.by_identifier_status or {}
+        sec.blocks.append(Para(
+            f"{o.title} {o.order} ({o.order_citation}): "
+            f"{_plural(o.contact_breaches, 'contact')} and "
+            f"{_plural(o.zone_breaches, 'presence')} in an exclusion zone while in force "
+            f"({len(mine)} in all"
+            + ("; contacts by the status of the identifier used: "
+               + ", ".join(f"{k} {v}" for k, v in sorted(status.items())) if status else "")
+            + f"). {o.breach_rule}."))
+        for text in o.law:
+            sec.blocks.append(Para(text, numbered=False))
+        if o.law_warning:
+            sec.blocks.append(Para(f"Warning: {o.law_warning}", numbered=False))
+        if o.indirect_contacts:
+            sec.blocks.append(Para(f"{_plural(o.indirect_contacts, 'contact')} with others in her network: "
+                                   f"{o.indirect_note}.", numbered=False))
+    within = sum(o.possible_within_breaches for o in orders)
+    if within:
+        sec.blocks.append(Para(f"{_plural(within, 'further location record')} with no stated accuracy fell within visits "
+                               "already counted as breaches from positions that state one; not counted again.",
+                               numbered=False))
+    possible = conduct.possible_breaches
+    facts["possible_breaches"] = len(possible)
+    if possible:
+        sec.blocks.append(Para(f"{_plural(len(possible), 'possible breach', 'possible breaches')}, not counted above; "
+                               "each with what it rests on:"))
+        sec.blocks.append(Table(["When (UK)", "Order", "Kind", "Place", "Closest", "Why only possible"],
+                                [[uk_time(p.ts), p.order, p.kind, p.place, f"{p.min_distance_m:.0f} m", p.basis]
+                                 for p in possible], widths=[1.2, 1.1, 1.3, 1.0, 0.7, 2.8], small=True))
+    return sec
+
+
+def _pending(inputs: ReportInputs, findings: Findings, conduct: ConductResult | None,
+             facts: dict[str, Any]) -> Section:
+    sec = Section("Identity links awaiting a decision")
+    links = [link for link in inputs.identity_links if link.status == "proposed"]
+    facts["pending_links"] = len(links)
+    if not links:
+        sec.blocks.append(Para("No identity link is awaiting a decision."))
+        return sec
+    sec.blocks.append(Table(["Link", "Basis", "Strength", "Score"],
+                            [[f"{_display(link.a)} \u2194 {_display(link.b)}", link.basis, link.strength,
+                              "" if link.score is None else f"{link.score:.2f}"] for link in links],
+                            widths=[3, 1.5, 1, 0.7]))
+    rows, counts = pending_effect(inputs)
+    if not rows:
+        sec.blocks.append(Para("What confirming them would change was not computed (the analysis with proposed links "
+                               "is not available)."))
+        return sec
+    facts["if_confirmed"] = counts
+    sec.blocks.append(Table(["", "Now (confirmed links only)", "If all links above were confirmed"], [list(r) for r in rows],
+                            widths=[1.5, 1.5, 2]))
+    sec.blocks.append(Para("Only confirmed links are used in the statement. Confirm or reject each link "
+                           "(atlas link / atlas confirm) before relying on the figures on the right.", numbered=False))
+    return sec
+
+
+def _points(inputs: ReportInputs, conduct: ConductResult | None, case: Case, refs: Mapping[str, str],
+            subject: str, missing_continuity: Sequence[str]) -> Section:
+    sec = Section("Points to review")
+    items: list[str] = []
+    stops = list(conduct.requests_to_stop) if conduct is not None else []
+    recs = _records(case, [i for s in stops for i in s.get("event_ids") or []], refs)
+    for s in stops:
+        ref = "; ".join(sorted(recs[i]["ref"] for i in s.get("event_ids") or [] if i in recs)[:2])
+        items.append(f"Request to stop, {uk_time(s.get('ts'))}: \u201c{s.get('text')}\u201d ({ref}): it may show he "
+                     "knew the contact was unwanted; confirm it was received.")
+    changes = conduct.identity_changes if conduct is not None else {}
+    for u in changes.get("unattributed_to_victim") or []:
+        if isinstance(u, dict) and u.get("like_the_suspect"):
+            items.append(f"{_display(str(u.get('identifier')))}: {u.get('contacts')} contacts with her between "
+                         f"{uk_time(u.get('first_seen'))} and {uk_time(u.get('last_seen'))}, not attributed to anyone; "
+                         f"behaves like {subject}'s identifiers ({u.get('note', '')}).")
+    if inputs.possible_sms_parts:
+        items.append(f"{inputs.possible_sms_parts} contacts counted are lone call-data-record SMS seconds apart: some may "
+                     "be parts of one long message.")
+    if missing_continuity:
+        items.append("Exhibit continuity (who supplied it, date received, seal) is not complete for "
+                     f"{', '.join(missing_continuity)}: record it with atlas exhibit continuity before the statement "
+                     "is signed.")
+    sec.blocks.append(Bullets(items))
+    return sec

@@ -1,0 +1,101 @@
+"""The MG11 of every generated scenario: it converts with LibreOffice to PDF, has the MG11's
+sections, a chronology row per relied-on contact with its exhibit record and full text, and no
+advice, candidate or internal id (the rejected-ex case, the demo's scenario, is checked in
+``test_reports_statement`` and ``test_reports_office``).
+
+Tiny scales: the chronology and the counts do not depend on the background volume.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from _report_cases import artifacts_dir
+from docx import Document
+from test_reports_statement import ADVICE, HEX_ID, MG11_SECTIONS
+
+pytestmark = pytest.mark.office
+
+SCENARIOS = ("time-limit", "third-parties", "covert", "clean")
+SCALE = 0.02
+
+
+@pytest.fixture(scope="module")
+def reported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    from datetime import date
+
+    from atlas.demo import ingest_generated
+    from atlas.store import Case
+    from fixtures.generate import generate
+    from reports.build import build_reports
+
+    out: dict[str, Path] = {}
+    root = tmp_path_factory.mktemp("scenarios")
+    for name in SCENARIOS:
+        generate(name, 1, SCALE, root / name)
+        ingest_generated(root / name)
+        build_reports(Case.open(root / name), root / name / "out", as_of=date(2026, 11, 22))
+        out[name] = root / name / "out"
+    return out
+
+
+@pytest.fixture(scope="module")
+def pdfs(reported: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice not installed (Debian libreoffice-writer-nogui; scripts/test-tools.sh installs it)")
+    work = tmp_path_factory.mktemp("scenario-pdfs")
+    docs = []
+    for name, out in reported.items():
+        docs.append(work / f"statement-{name}.docx")
+        shutil.copyfile(out / "statement.docx", docs[-1])
+    run = subprocess.run([soffice, "--headless", "--norestore", f"-env:UserInstallation={(work / 'profile').as_uri()}",
+                          "--convert-to", "pdf", "--outdir", str(work), *map(str, docs)],
+                         capture_output=True, text=True, timeout=400)  # one LibreOffice start for all of them
+    assert run.returncode == 0, run.stderr
+    found = {name: work / f"statement-{name}.pdf" for name in reported}
+    for name, pdf in found.items():
+        assert pdf.exists(), f"{name}: {run.stdout}\n{run.stderr}"
+        shutil.copyfile(pdf, artifacts_dir() / pdf.name)
+    return found
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_the_mg11_of_each_scenario_converts_to_pdf_with_its_page_count(pdfs: dict[str, Path], name: str) -> None:
+    pdfinfo, pdftotext = shutil.which("pdfinfo"), shutil.which("pdftotext")
+    if pdfinfo is None or pdftotext is None:
+        pytest.skip("poppler-utils not installed")
+    info = subprocess.run([pdfinfo, str(pdfs[name])], capture_output=True, text=True, check=True).stdout
+    pages = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))  # type: ignore[union-attr]
+    first = subprocess.run([pdftotext, "-f", "1", "-l", "1", "-layout", str(pdfs[name]), "-"],
+                           capture_output=True, text=True, check=True).stdout
+    assert "WITNESS STATEMENT" in first and f"Page 1 of {pages}" in first
+    assert re.search(rf"consisting\s+of\s+{pages}\s+page\(s\)", first)
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_each_scenario_mg11_has_its_sections_a_full_chronology_and_no_advice(reported: dict[str, Path],
+                                                                            name: str) -> None:
+    doc = Document(str(reported[name] / "statement.docx"))
+    headings = [p.text for p in doc.paragraphs if p.style is not None and p.style.name.startswith("Heading")]
+    expected = [h for h in MG11_SECTIONS if h != "Places and orders" or h in headings]
+    assert headings == expected
+    text = "\n".join([p.text for p in doc.paragraphs] + [c.text for t in doc.tables for r in t.rows for c in r.cells])
+    for phrase in ADVICE:
+        assert phrase.lower() not in text.lower(), (name, phrase)
+    assert not HEX_ID.findall(text)
+    chron = next(t for t in doc.tables if t.rows[0].cells[0].text == "Date and time")
+    with (reported[name] / "chronology.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    with (reported[name] / "contacts.csv").open(encoding="utf-8") as fh:
+        assert len(rows) == sum(1 for _ in csv.DictReader(fh))
+    assert len(chron.rows) - 1 == len(rows)
+    for row, want in zip(list(chron.rows)[1:], rows, strict=True):
+        cells = [c.text for c in row.cells]
+        assert cells[0] == want["uk_time"] and cells[3] == want["content"]
+        assert re.match(r"JA/\d+, \S", cells[4]) and cells[4].startswith(want["exhibit"])
