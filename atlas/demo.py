@@ -57,7 +57,7 @@ def _conduct_step(case: Case, out_dir: Path, result: DemoResult) -> None:
     result.outputs.append(path)
     wp = data["with_proposed"]
     result.lines.append(
-        f"conduct: {plural(len(data['incidents']), 'incident')}, {plural(len(data['threat_occasions']), 'threat occasion')}, "
+        f"conduct: {plural(len(data['incidents']), 'incident')}, {plural(len(data['threat_occasions']), 'candidate threat occasion')} (to confirm), "
         f"{plural(len(data['breaches']), 'breach')}, {plural(len(data['colocations']), 'co-location')} (confirmed "
         f"identities); with proposed links: {plural(len(wp['incidents']), 'incident')}, "
         f"{plural(len(wp['breaches']), 'breach')}")

@@ -68,7 +68,7 @@ def headline_of(result: ConductResult) -> Headline:
         incidents=len(result.incidents),
         contacts=int(result.course_of_conduct.get("conduct_contacts", 0)),
         threat_occasions=len(result.threat_occasions),
-        confirmed_threat_occasions=sum(1 for t in result.threat_occasions if t.confirmed),
+        confirmed_threat_occasions=sum(1 for t in result.threat_occasions if t.status == "confirmed"),
         breaches=len(result.breaches),
         last_incident=s2a.last_incident.day if s2a.last_incident else None, deadline=s2a.deadline,
         in_time=s2a.in_time, verdict=s2a.label.upper() if s2a.severity == "bad" else s2a.label,

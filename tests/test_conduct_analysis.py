@@ -181,8 +181,9 @@ def test_night_bursts_unanswered_calls_and_threat_occasions(tmp_path: Path) -> N
     assert (prof["calls"]["total"], prof["calls"]["unanswered"], prof["calls"]["answered"]) == (6, 5, 1)
     assert len(r["bursts"]) == 1 and r["bursts"][0]["contacts"] == 5 and r["bursts"][0]["night"] is True
     assert [(t["date"], sorted(t["matched"])) for t in r["threat_occasions"]] == [
-        ("2026-02-09", ["I know where you live", "kill you"])]   # two threats, one occasion
+        ("2026-02-09", ["I know where you live", "I'm going to kill you"])]   # two threats, one occasion
     assert r["s4a"]["threat_occasions"] == 1 and r["s4a"]["threat_indicator_met"] is False
+    assert r["threat_occasions"][0]["status"] == "candidate" and r["s4a"]["confirmed_threat_occasions"] == 0
     assert all("not proof" in r["s4a"]["label"] for _ in [0])
 
 

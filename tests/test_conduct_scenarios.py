@@ -25,7 +25,7 @@ from atlas.identity.ledger import officer_link
 from atlas.store import Case
 from atlas.store.manifest import attributed_uris
 from fixtures.generate import generate
-from fixtures.scenarios import SCENARIOS
+from fixtures.scenarios import SCENARIOS, VARIED_THREATS
 
 AS_OF = date(2026, 11, 22)
 SCALE = 0.15
@@ -199,6 +199,35 @@ def test_threat_occasions_match_the_truth_and_traps_never_count(scenarios: dict[
     traps = set(s.truth["threat_free_traps"])
     counted = {h["context"] for h in s.json["threat_hits_for_review"] if h["counts_as_threat"]}
     assert not any(t in c.replace("«", "").replace("»", "") for t in traps for c in counted)
+
+
+def test_threats_in_varied_phrasing_are_candidate_occasions(scenarios: dict[str, Scenario]) -> None:
+    sent = [(name, c) for name, s in scenarios.items() for c in s.truth["contacts"] if c["threat"] and c["text"] in VARIED_THREATS]
+    assert len({c["text"] for _, c in sent}) == len(VARIED_THREATS)
+    found = [any(c["text"] in t["texts"] and c["uk_date"] == t["date"] for t in scenarios[name].json["threat_occasions"])
+             for name, c in sent]
+    assert sum(found) / len(found) >= 0.9, [c["text"] for (_, c), f in zip(sent, found, strict=True) if not f]
+    for s in scenarios.values():
+        for t in s.json["threat_occasions"]:
+            assert t["status"] == "candidate" and "confirm" in t["to_confirm"]
+        assert s.json["s4a"]["confirmed_threat_occasions"] == 0
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_impact_entries_are_linked_to_the_incidents_before_them_and_reported(scenarios: dict[str, Scenario], name: str) -> None:
+    s = scenarios[name]
+    truth, found = s.truth["impact"], s.json["impact"]["entries"]
+    assert [(e["date"], e["what"], e["category"], e["source"]) for e in found] == [
+        (t["date"], t["what"], t["category"], t["source"]) for t in truth]
+    expected_dates = [i["date"] for i in expected_incidents(s)]
+    for e, t in zip(found, truth, strict=True):
+        start = date.fromisoformat(t["date"]) - timedelta(days=t["window_days"])
+        assert [i["date"] for i in e["incidents"]] == [
+            d for d in expected_dates if start <= date.fromisoformat(d) <= date.fromisoformat(t["date"])]
+        assert e["account"] == "victim"
+    assert s.json["s4a"]["victim_account_of_impact"]["entries"] == len(truth)
+    if name == "rejected-ex":
+        assert len(truth) == 4 and all(t["linked_incident_dates"] for t in truth)
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -124,9 +124,9 @@ def test_confirming_a_link_changes_the_conduct_and_rejecting_it_restores_it(case
 def test_a_confirmed_threat_counts_and_a_dismissed_one_never_does(case_dir: Path) -> None:
     case = Case.open(case_dir)
     review = Review(case)
-    cands = [c for c in candidates_from(review.conduct()) if c.kind == "threat"]
-    weak = next(c for c in cands if c.tier == 2)
-    strong = next(c for c in cands if c.tier == 1)
+    cands = [c for c in candidates_from(review.conduct(), review.case) if c.kind == "threat"]
+    weak = next(c for c in cands if c.tier == "review")
+    strong = next(c for c in cands if c.tier == "occasion")
     dates = {t.date.isoformat() for t in review.conduct().threat_occasions}
     assert strong.date in dates and weak.date not in dates
     with pytest.raises(AtlasError, match="note is required"):
@@ -135,10 +135,10 @@ def test_a_confirmed_threat_counts_and_a_dismissed_one_never_does(case_dir: Path
     decide_candidate(case, strong, "dismissed", note="quoting a film, per victim's statement")
     result = review.conduct()
     occ = {t.date.isoformat(): t for t in result.threat_occasions}
-    assert occ[weak.date].confirmed is True
+    assert occ[weak.date].status == "confirmed"
     assert strong.date not in occ or strong.event_id not in occ[strong.date].event_ids
     assert result.s4a["confirmed_threat_occasions"] >= 1
-    again = {c.key: c for c in candidates_from(result)}
+    again = {c.key: c for c in candidates_from(result, case)}
     assert again[weak.key].state == "confirmed" and again[strong.key].state == "dismissed"
     assert again[weak.key].decided_by == "DC 0000 Jo Analyst"
     decide_candidate(case, again[strong.key], "open", note="")

@@ -86,10 +86,11 @@ def test_third_parties_last_incident_is_1_july_in_uk_but_30_june_in_utc() -> Non
     assert {"mother", "sister", "friend", "manager", "police101"} <= targets
 
 
-def test_rejected_ex_has_threats_on_three_days_a_block_and_a_new_number_in_the_same_handset() -> None:
+def test_rejected_ex_has_threats_on_seven_days_a_block_and_a_new_number_in_the_same_handset() -> None:
     world = build("rejected-ex", 1, 0.2)
     threat_days = {c.ts.astimezone(LONDON).date() for c in world.contacts if c.threat}
-    assert len(threat_days) == 3
+    assert len(threat_days) == 7   # three plainly worded, four as real cases phrase them (VARIED_THREATS)
+    assert [i.category for i in world.impacts] == ["routine", "changed-number", "sleep", "home-security"]
     suspect = world.person("suspect")
     assert len(suspect.numbers) == 2 and suspect.numbers[0].imei == suspect.numbers[1].imei
     assert world.blocks and [a.handle for a in suspect.accounts if a.alias] == ["d4n.watching", "not.dan.2026"]

@@ -81,8 +81,8 @@ def _line(text: str, needle: str) -> int:
     ("edit", "needle", "message"),
     [
         (lambda t: t.replace('region = "GB"', 'region = "GB"\nrefrence = "x"'), "refrence",
-         "[case] refrence: unknown key (known keys: analyst, charge_date, collar_number, exhibit_prefix, experience, force, maker_age, "
-         "occupation, officer, reference, region, report_date, statement_date, timezone)"),
+         "[case] refrence: unknown key (known keys: analyst, charge_date, collar_number, exhibit_prefix, experience, force, "
+         "impact_window_days, maker_age, occupation, officer, reference, region, report_date, statement_date, timezone)"),
         (lambda t: t.replace('# display_names = ["Dan"]', 'display_name = ["Dan"]'), "display_name =",
          "[[party]] #2 display_name: unknown key"),
         (lambda t: t.replace('[case]\n', '[case]\nextra.x = 1\n'), "extra.x", "[case] extra: unknown key"),
@@ -114,7 +114,7 @@ def _line(text: str, needle: str) -> int:
          "[[order]] #1 end: order ends before it starts"),
         (lambda t: t + ORDER + "no_contact = \"yes\"\n", 'no_contact = "yes"',
          "[[order]] #1 no_contact: expected bool, got str 'yes'"),
-        (lambda t: t + "\n[places]\nname = \"x\"\n", "[places]", "unknown table [places] (known: case, party, place, order)"),
+        (lambda t: t + "\n[places]\nname = \"x\"\n", "[places]", "unknown table [places] (known: case, party, place, order, impact)"),
         (lambda t: 'reference = "x"\n' + t, 'reference = "x"', "reference: unknown key outside any table"),
         (lambda t: t + "\nfoo = \n", "foo = ", "not valid TOML: Invalid value"),
     ],

@@ -1,7 +1,8 @@
 """The course-of-conduct analysis of a case: one pure function, :func:`analyse`.
 
-It reads the case (events, manifest, identity ledger), the legal rules file and the
-threat lexicon, and returns a :class:`ConductResult`; it writes nothing (beyond giving an
+It reads the case (events, manifest, identity ledger), the legal rules file, the
+threat rules (:mod:`.token_rules`) and the decisions a person made on threat and
+behaviour candidates, and returns a :class:`ConductResult`; it writes nothing (beyond giving an
 exhibit number to a source an older store left unnumbered, :func:`atlas.exhibits.source_refs`)
 and uses no clock unless ``as_of`` is left out (then "today" in the case's zone, said so in the
 assumptions). The result is always computed with **confirmed** identities (case.toml
@@ -12,6 +13,7 @@ never merged.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
@@ -28,10 +30,11 @@ from atlas.wording import plural
 
 from .behaviours import behaviours, publications
 from .breaches import find_breaches
+from .candidates import THREAT, TO_CONFIRM, Candidate, OccasionCount, candidates, count_occasions, ledger_decisions
 from .colocation import cell_serving, covert_pattern, place_episodes, place_points, usable, victim_colocations
-from .decided import candidate_decisions, mark_hits
 from .escalation import bursts, profile, trend
 from .gaps import identity_changes, long_gaps
+from .impact import ImpactAccount, link_impacts
 from .incidents import ITEM_FRAME, assign_occasions, incidents, last_item, occasion_rule, per_target_occasions
 from .location_standard import LocationStandard
 from .locations import device_records
@@ -40,8 +43,10 @@ from .parties import Cast, build_cast
 from .reciprocity import mark_mutual, mutual_periods, mutual_weeks, requests_to_stop
 from .records import Breach, Colocation, Gap, Incident, OrderSummary, PossibleBreach, ThreatHit, ThreatOccasion
 from .selection import night_expr, select_contacts
-from .threats import HIT_SCHEMA, Lexicon, load_lexicon, scan_texts
+from .threats import Lexicon, load_lexicon
 from .time_limit import LastIncident, S2AVerdict, s2a_verdict
+from .token_rules import RuleSet
+from .token_rules import load_rules as load_threat_rules
 
 FORMAT = "atlas-conduct/1"
 
@@ -62,7 +67,10 @@ class ConductResult:
     course_of_conduct: dict[str, Any]
     incidents: tuple[Incident, ...]
     threat_occasions: tuple[ThreatOccasion, ...]
+    """Candidate threat occasions (days with a message the rules rank as a likely threat),
+    each awaiting a person's confirmation; ``status`` says whether one was confirmed."""
     threat_hits_for_review: tuple[ThreatHit, ...]
+    """The review list: every threat candidate (both tiers), strongest first."""
     breaches: tuple[Breach, ...]
     possible_breaches: tuple[PossibleBreach, ...]
     orders: tuple[OrderSummary, ...]
@@ -95,6 +103,12 @@ class ConductResult:
     outputs that must not change from day to day (a report made without ``--as-of``)."""
     warnings_undated: list[str] = field(default_factory=list, repr=False)
     """:attr:`warnings` with the undated verdict's instead of the dated one's."""
+    candidates: list[Candidate] = field(default_factory=list)
+    """Typed threat and behaviour candidates, keyed (kind, event_id) for the decisions ledger."""
+    occasion_count: OccasionCount | None = None
+    """Candidate and confirmed threat occasions, counted separately."""
+    impact: ImpactAccount | None = None
+    """The victim's account of impact (case.toml [[impact]]) with the incidents before each entry."""
     with_proposed: ConductResult | None = None
     proposed_identifiers: list[dict[str, Any]] = field(default_factory=list)
 
@@ -125,6 +139,9 @@ class ConductResult:
             "incidents": [i.to_json() for i in self.incidents],
             "threat_occasions": [t.to_json() for t in self.threat_occasions],
             "threat_hits_for_review": [h.to_json() for h in self.threat_hits_for_review],
+            "threat_occasion_count": self.occasion_count.to_json() if self.occasion_count else None,
+            "behaviour_candidates": [c.to_json() for c in self.candidates if c.kind != THREAT],
+            "impact": self.impact.to_json() if self.impact else None,
             "breaches": [b.to_json() for b in self.breaches],
             "possible_breaches": [b.to_json() for b in self.possible_breaches],
             "orders": [o.to_json() for o in self.orders],
@@ -226,46 +243,54 @@ def _items(contacts: pl.DataFrame, presences: list[dict[str, Any]], near: list[d
     return pl.concat([c_items.cast(dict(ITEM_FRAME)), p_items], how="vertical")  # type: ignore[arg-type]
 
 
-def _threat_occasions(hits: pl.DataFrame, items: pl.DataFrame) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(threat occasions from strong hits, every hit for review), each hit in context."""
-    if hits.height == 0:
-        return [], []
-    occ = items.select(pl.col("ref").alias("contact_id"), "occasion", "occasion_date")
-    h = hits.join(occ, on="contact_id", how="left")
-    review = [{
-        "date": r["occasion_date"].isoformat() if r["occasion_date"] else r["local_date"].isoformat(),
-        "ts": r["ts_utc"].isoformat(), "contact_id": r["contact_id"], "event_ids": r["event_ids"],
-        "pattern": r["pattern_id"], "kind": r["kind"], "category": r["category"] or r["behaviour"],
-        "strength": r["strength"] or "indicator", "matched": r["matched"], "context": r["context"],
-        "counts_as_threat": bool(r["counts"]),
-        "candidate": {"kind": r["candidate_kind"], "event_id": r["candidate_event_id"]},
-        "decision": {"state": r["decision"], "by": r["decided_by"], "at": r["decided_at"], "note": r["decision_note"]},
-    } for r in h.sort("ts_utc", "contact_id", "pattern_id").iter_rows(named=True)]
-    strong = h.filter(pl.col("counts"))
-    if strong.height == 0:
-        return [], review
-    grouped = strong.sort("ts_utc").group_by("occasion", maintain_order=True).agg(
-        pl.col("occasion_date").first().alias("date"),
-        pl.col("event_ids").list.explode(keep_nulls=False, empty_as_null=False).unique().sort().alias("event_ids"),
-        pl.col("matched").unique(maintain_order=True).alias("matched"),
-        pl.col("contact_id").unique(maintain_order=True).alias("contact_ids"),
-        pl.col("pattern_id").unique(maintain_order=True).alias("patterns"),
-        pl.col("context").unique(maintain_order=True).alias("contexts"),
-        pl.col("text").unique(maintain_order=True).alias("texts"),
-        pl.col("channel").unique(maintain_order=True).alias("channels"),
-        pl.col("ts_utc").min().alias("first_ts"),
-        (pl.col("decision") == "confirmed").any().alias("confirmed"),
-        pl.struct(pl.col("candidate_kind").alias("kind"), pl.col("candidate_event_id").alias("event_id"))
-        .unique(maintain_order=True).alias("candidates"),
-    ).sort("occasion")
-    occasions = [{
-        "date": r["date"].isoformat(), "first_ts": r["first_ts"].isoformat(), "event_ids": r["event_ids"],
-        "matched": r["matched"], "patterns": r["patterns"], "contact_ids": r["contact_ids"], "contexts": r["contexts"],
-        "texts": r["texts"], "channels": r["channels"], "confirmed": bool(r["confirmed"]), "candidates": r["candidates"],
-        "to_confirm": "confirmed by an officer (decisions ledger)" if r["confirmed"] else
-        "a person must read each message in context and confirm it is a threat of violence",
-    } for r in grouped.iter_rows(named=True)]
-    return occasions, review
+def _threat_occasions(cands: list[Candidate], items: pl.DataFrame, decisions: Mapping[tuple[str, str], str]
+                      ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], OccasionCount]:
+    """(candidate threat occasions, the review list ranked by score, the two counts).
+
+    An occasion is a day (or session) with at least one occasion-tier candidate that a
+    person has not dismissed; it is ``confirmed`` once a person confirmed one of its
+    messages (a confirmed review-tier message also makes a confirmed occasion)."""
+    threats = [c for c in cands if c.kind == THREAT]
+    occ = {r["ref"]: (r["occasion"], r["occasion_date"]) for r in items.select("ref", "occasion", "occasion_date")
+           .iter_rows(named=True)} if items.height else {}
+    count = count_occasions(threats, decisions, {k: (int(v[0]), v[1]) for k, v in occ.items()
+                                                 if v[0] is not None and v[1] is not None})
+    review = []
+    for c in sorted(threats, key=lambda c: (-c.score, c.ts_utc or datetime.min, c.event_id)):
+        top = c.rules[0] if c.rules else None
+        day = occ.get(c.contact_id, (None, c.local_date))[1] or c.local_date
+        review.append(c.to_json() | {
+            "date": day.isoformat() if day else None, "pattern": top.rule_id if top else "", "kind": THREAT,
+            "candidate_kind": c.kind, "category": top.family if top else "", "strength": c.tier,
+            "matched": top.words if top else "", "context": c.marked, "counts_as_threat": c.tier == "occasion",
+            "decision": c.decision(decisions)})
+    groups: dict[int, list[Candidate]] = {}
+    for c in threats:
+        d = c.decision(decisions)
+        if (c.tier == "occasion" and d != "dismissed") or d == "confirmed":
+            number = occ.get(c.contact_id, (None, None))[0]
+            if number is not None:
+                groups.setdefault(int(number), []).append(c)
+    occasions = []
+    for number in sorted(groups):
+        cs = sorted(groups[number], key=lambda c: (c.ts_utc or datetime.min, c.event_id))
+        day = occ[cs[0].contact_id][1]
+        confirmed = [c for c in cs if c.decision(decisions) == "confirmed"]
+        occasions.append({
+            "date": day.isoformat(), "first_ts": cs[0].ts_utc.isoformat() if cs[0].ts_utc else None,
+            "event_ids": sorted({e for c in cs for e in c.event_ids}),
+            "matched": list(dict.fromkeys(w for c in cs for w in c.words)),
+            "patterns": list(dict.fromkeys(r.rule_id for c in cs for r in c.rules)),
+            "contact_ids": list(dict.fromkeys(c.contact_id for c in cs)),
+            "contexts": list(dict.fromkeys(c.marked for c in cs)),
+            "texts": list(dict.fromkeys(c.text for c in cs)),
+            "channels": list(dict.fromkeys(c.channel for c in cs)),
+            "candidate_keys": [list(c.key) for c in cs], "score": max(c.score for c in cs),
+            "status": "confirmed" if confirmed else "candidate",
+            "confirmed_keys": [list(c.key) for c in confirmed],
+            "to_confirm": TO_CONFIRM,
+        })
+    return occasions, review, count
 
 
 def _clean_episode(ep: dict[str, Any], zone: str) -> dict[str, Any]:
@@ -276,8 +301,9 @@ def _clean_episode(ep: dict[str, Any], zone: str) -> dict[str, Any]:
 
 # --- the analysis of one view ----------------------------------------------------------
 
-def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, options: ConductOptions, as_of: date,
-                  as_of_basis: str, refs: dict[str, str]) -> ConductResult:
+def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat_rules: RuleSet, options: ConductOptions,
+                  as_of: date, as_of_basis: str, refs: dict[str, str], decisions: Mapping[tuple[str, str], str]
+                  ) -> ConductResult:
     manifest = case.manifest
     zone = manifest.timezone
     tz = ZoneInfo(zone)
@@ -285,15 +311,10 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, option
     contacts = select_contacts(case, cast, options, zone, lexicon)
     conduct_all = contacts.filter(pl.col("role").is_in(["conduct", "authority"]))
 
-    # threats and text indicators, screened over every conduct text at once
-    raw_hits = scan_texts(conduct_all.get_column("text"), lexicon) if conduct_all.height else pl.DataFrame(schema=HIT_SCHEMA)
-    hits = raw_hits.join(
-        conduct_all.with_row_index("row").with_columns(pl.col("row").cast(pl.Int64)).select(
-            "row", "contact_id", "ts_utc", "local_date", "event_ids", "target", "channel", "text"),
-        on="row", how="left",
-    )
-    hits = mark_hits(hits, candidate_decisions(case))  # officers' confirmations and dismissals
-    strong_ids = set(hits.filter(pl.col("counts")).get_column("contact_id").to_list())
+    # threat and behaviour candidates: every conduct text screened at once, plausible ones matched
+    cands = candidates(conduct_all, threat_rules)
+    strong_ids = {c.contact_id for c in cands if c.kind == THREAT and
+                  ((c.tier == "occasion" and c.decision(decisions) != "dismissed") or c.decision(decisions) == "confirmed")}
 
     # location: presence at protected places, near the victim, cell serving the area
     positions, cells = device_records(case, cast, {cast.suspect, *cast.victims}, options.cell_serving_radius_m)
@@ -321,7 +342,8 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, option
                    night=lambda h: h in night_hours)
     items = assign_occasions(items, options)
     incident_list = incidents(items)
-    threat_occ, review = _threat_occasions(hits, items)
+    threat_occ, review, occasion_count = _threat_occasions(cands, items, decisions)
+    impact = link_impacts(manifest.impacts, incident_list, manifest.impact_window_days)
 
     coc_rule = rules.course_of_conduct
     dates = [date.fromisoformat(i["date"]) for i in incident_list]
@@ -351,7 +373,8 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, option
     def verdict(day: date | None) -> S2AVerdict:
         return s2a_verdict(rules, last_incident=last, charge_date=manifest.charge_date, as_of=day,
                            as_of_basis=as_of_basis if day else "", warn_days=options.warn_days,
-                           threat_occasions=len(threat_occ)).with_warnings(*notes)
+                           threat_occasions=occasion_count.confirmed,
+                           candidate_threat_occasions=occasion_count.candidates).with_warnings(*notes)
 
     clock, undated = verdict(as_of), verdict(None)
 
@@ -378,11 +401,17 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, option
     s4a_section = {
         "offence": s4a.section, "short": s4a.short, "mode_of_trial": s4a.mode_of_trial,
         "threat_occasions": len(threat_occ), "threshold": threshold,
-        "confirmed_threat_occasions": sum(1 for t in threat_occ if t["confirmed"]),
-        "threat_indicator_met": len(threat_occ) >= threshold,
+        "threat_occasions_status": "candidates awaiting a person's confirmation (confirmed ones are counted separately)",
+        "candidate_threat_occasions": occasion_count.candidates,
+        "confirmed_threat_occasions": occasion_count.confirmed,
+        "threat_indicator_met": occasion_count.confirmed >= threshold,
+        "threat_indicator_met_if_confirmed": occasion_count.candidates >= threshold,
         "citation": s4a.threat_occasions_citation,
         "distress_citation": s4a.distress_citation,
         "distress_indicators": distress,
+        "victim_account_of_impact": {
+            "entries": len(impact.links), "categories": list(impact.categories),
+            "linked_incidents": sum(len(lk.incidents) for lk in impact.links), "label": impact.label},
         "label": "indicators, not proof: fear of violence and serious alarm or distress are proved by the victim's "
                  "evidence; the data can only show what was sent and where devices were",
         "notice": rules.notice,
@@ -432,8 +461,8 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, option
     texts_posts = publications(case, cast, [manifest.party(v).name for v in cast.victims]
                                + [u.split(":", 1)[1] for v in cast.victims for u in manifest.party(v).identifiers
                                   if u.split(":", 1)[0] in ("instagram", "x", "tiktok", "snapchat")])
-    behaviour_list = behaviours(rules, contacts=counted, hits=hits, presences=presences, near_victim=near,
-                                posts=texts_posts)
+    behaviour_list = behaviours(rules, contacts=counted, candidates=[c for c in cands if c.kind != THREAT],
+                                presences=presences, near_victim=near, posts=texts_posts, decisions=decisions)
 
     suspect_party = manifest.party(cast.suspect)
     used = {i["identifier"] for i in ident["identifiers"]}
@@ -467,7 +496,11 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, option
             f"{o.section} is {rules.mode(o.mode_of_trial).plain} with {rules.time_limit(o.time_limit).plain}"
             for o in rules.offences if not rules.time_limit(o.time_limit).limited and o.id != "pha-s4"),
         f"legal rules: {rules.meta.name} version {rules.version} ({rules.provenance()['rules_file']}, sha256 {rules.sha256[:16]}…)",
-        f"threat lexicon version {lexicon.version} (sha256 {lexicon.sha256[:16]}…): only 'strong' patterns count; idioms are blanked first; every hit needs a person to confirm it",
+        f"threat rules version {threat_rules.version} (sha256 {threat_rules.sha256[:16]}…): structural rules over normalised words "
+        f"(text-speak and spelling spelled out; idioms masked; negated, reported or joking words lowered); a message scoring at least "
+        f"{threat_rules.occasion_threshold:g} is a candidate threat occasion, at least {threat_rules.review_threshold:g} goes on the review list; "
+        "every candidate needs a person to confirm it, and only confirmed occasions count towards s4A",
+        f"requests to stop are recognised with lexicon version {lexicon.version} (sha256 {lexicon.sha256[:16]}…)",
         f"location standard: {LocationStandard.of(options).text}",
         f"cell-site records are shown only as 'cell serving the area' (assumed reach {options.cell_serving_radius_m:.0f} m where the data gives none), never as presence",
         f"gaps longer than {options.gap_days} days are listed for a person to judge; the s2A warning threshold is {options.warn_days} days",
@@ -490,8 +523,8 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, option
         bursts=burst_list, identity_changes=ident, behaviours=behaviour_list, mutual_periods=mutual,
         requests_to_stop=requests_to_stop(contacts), warnings=[*clock.warnings, *warnings],
         warnings_undated=[*undated.warnings, *warnings],
-        assumptions=assumptions, rules=rules.provenance(), lexicon=lexicon.provenance(), options=options.to_json(),
-        contacts=contacts,
+        assumptions=assumptions, rules=rules.provenance(), lexicon=lexicon.provenance() | threat_rules.provenance(),
+        options=options.to_json(), contacts=contacts, candidates=cands, occasion_count=occasion_count, impact=impact,
     )
 
 
@@ -502,24 +535,32 @@ def resolve_as_of(as_of: date | None, zone: str) -> tuple[date, str]:
 
 
 def analyse(case: Case, *, as_of: date | None = None, include_proposed: bool = False,
-            options: ConductOptions | None = None) -> ConductResult:
-    """The course-of-conduct analysis of ``case`` (see the module docstring)."""
+            options: ConductOptions | None = None,
+            decisions: Mapping[tuple[str, str], str] | None = None) -> ConductResult:
+    """The course-of-conduct analysis of ``case`` (see the module docstring).
+
+    ``decisions`` maps candidate keys ``(kind, event_id)`` to ``confirmed`` or
+    ``dismissed``; left out, they are read from the case's decisions ledger (none yet:
+    every candidate awaits a decision and no threat occasion is confirmed)."""
     options = options or ConductOptions()
     options.validate()
     rules = load_rules(options.rules)
     lexicon = load_lexicon(options.lexicon)
+    threat_rules = load_threat_rules(options.threat_rules)
+    decided = dict(decisions) if decisions is not None else ledger_decisions(case)
     day, basis = resolve_as_of(as_of, case.manifest.timezone)
     def cast(include: bool) -> Cast:
         return build_cast(case, suspect=options.suspect, targets=tuple(options.targets),
                           authority_identifiers=tuple(options.authority_identifiers), include_proposed=include)
 
     refs = source_refs(case)  # every record is named by its exhibit (numbers any source not yet numbered)
-    confirmed = _analyse_view(case, cast(False), rules, lexicon, options, day, basis, refs)
+    confirmed = _analyse_view(case, cast(False), rules, lexicon, threat_rules, options, day, basis, refs, decided)
     proposed_cast = cast(True)
     confirmed.proposed_identifiers = [
         {"uri": c.uri, "basis": c.basis, "strength": c.strength, "link_ids": list(c.link_ids)}
         for c in sorted(proposed_cast.suspect_claims.values(), key=lambda c: c.uri) if c.status == "proposed"
     ]
     if include_proposed:
-        confirmed.with_proposed = _analyse_view(case, proposed_cast, rules, lexicon, options, day, basis, refs)
+        confirmed.with_proposed = _analyse_view(case, proposed_cast, rules, lexicon, threat_rules, options, day, basis,
+                                                refs, decided)
     return confirmed

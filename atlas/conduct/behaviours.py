@@ -8,10 +8,15 @@ places); loitering and watching (his device at her home or work; texts such as "
 you today"); monitoring (texts such as "I know you're reading these"); publishing
 (posts by his accounts naming her, texts threatening to post). Interfering with
 property is not something these records can show.
+
+Texts are behaviour **candidates** (:mod:`.candidates`, kind ``behaviour:<type>``),
+found by the structural rules and explained; they are counted as shown only once a
+person has confirmed them (``confirmed``); until then they are listed as candidates.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import polars as pl
@@ -20,6 +25,7 @@ from atlas.rules import Rules
 from atlas.store import Case
 from atlas.wording import plural
 
+from .candidates import Candidate
 from .parties import Cast
 
 
@@ -47,39 +53,53 @@ def behaviours(
     rules: Rules,
     *,
     contacts: pl.DataFrame,
-    hits: pl.DataFrame,
+    candidates: list[Candidate],
     presences: list[dict[str, Any]],
     near_victim: list[dict[str, Any]],
     posts: pl.DataFrame,
+    decisions: Mapping[tuple[str, str], str] | None = None,
 ) -> list[dict[str, Any]]:
     conduct = contacts.filter(pl.col("role") == "conduct")
     calls = conduct.filter(pl.col("kind") == "call")
     attempts = calls.filter(pl.col("status").is_in(["missed", "rejected", "blocked", "voicemail", "no-answer"])).height
     blocked = conduct.filter(pl.col("status") == "blocked").height
 
+    decided = decisions or {}
+
     def text_hits(behaviour: str) -> tuple[int, list[str], list[Any], list[str]]:
-        h = hits.filter((pl.col("kind") == "indicator") & (pl.col("behaviour") == behaviour))
-        ids = sorted({e for ids in h.get_column("event_ids").to_list() for e in ids}) if h.height else []
-        examples = sorted(set(h.get_column("context").to_list()))[:5] if h.height else []
-        return h.height, ids, h.get_column("ts_utc").to_list() if h.height else [], examples
+        """Confirmed behaviour candidates (count, records, times, examples); candidates still
+        awaiting a decision are in ``pending`` below."""
+        cs = [c for c in candidates if c.kind == f"behaviour:{behaviour}" and c.decision(decided) == "confirmed"]
+        ids = sorted({e for c in cs for e in c.event_ids})
+        return len(cs), ids, [c.ts_utc for c in cs], sorted({c.marked for c in cs})[:5]
+
+    def pending(behaviour: str) -> list[Candidate]:
+        return [c for c in candidates if c.kind == f"behaviour:{behaviour}" and c.decision(decided) is None]
 
     out: list[dict[str, Any]] = []
 
     def add(bid: str, shown: bool, count: int, first_last: tuple[str | None, str | None], event_ids: list[str],
             basis: str, examples: list[str] | None = None) -> None:
         b = rules.behaviour(bid)
+        waiting = pending(bid)
         out.append({"id": b.id, "title": b.title, "citation": b.citation, "shown": shown, "count": count,
                     "first": first_last[0], "last": first_last[1], "event_ids": event_ids, "basis": basis,
-                    "examples": examples or []})
+                    "examples": examples or [], "candidates_awaiting_decision": len(waiting),
+                    "candidate_keys": [list(c.key) for c in waiting],
+                    "candidate_examples": sorted({c.marked for c in waiting})[:5]})
 
     add("contacting", conduct.height > 0, conduct.height, _span(conduct.get_column("ts_utc").to_list()), [],
         f"{plural(conduct.height, 'de-duplicated contact')} from the suspect to the victim or her network "
         f"({plural(calls.height, 'call')}, {attempts} unanswered or rejected; {blocked} recorded as blocked); "
         "the records are listed under incidents")
     follow_ids = sorted({e for c in near_victim for e in c["event_ids"]})
-    add("following", bool(near_victim), len(near_victim), _span([c["start"] for c in near_victim]), follow_ids,
+    n, ids, times, ex = text_hits("following")
+    add("following", bool(near_victim or n), len(near_victim) + n, _span([c["start"] for c in near_victim] + times),
+        sorted(set(follow_ids) | set(ids)),
         "episodes of the suspect's device positions near the victim's own positions at about the same time "
-        "(her changing locations); location shows where a device was, not who carried it")
+        "(her changing locations); location shows where a device was, not who carried it; "
+        f"{n} message(s) a person confirmed as showing he followed her ({len(pending('following'))} candidate(s) "
+        "awaiting a decision)", ex)
     loiter_ids = sorted({e for p in presences for e in p["event_ids"]})
     add("loitering", bool(presences), len(presences), _span([p["start"] for p in presences]), loiter_ids,
         "episodes of the suspect's device positions inside the radius of a place protecting the victim "
@@ -87,17 +107,19 @@ def behaviours(
     n, ids, times, ex = text_hits("watching")
     add("watching", bool(n or presences), n + len(presences),
         _span(times + [p["start"] for p in presences]), sorted(set(ids) | set(loiter_ids)),
-        f"{n} message(s) suggesting he watched her (lexicon indicators, shown in context) and "
-        f"{len(presences)} presence episode(s) at protected places", ex)
+        f"{n} message(s) a person confirmed as showing he watched her ({len(pending('watching'))} candidate(s) "
+        f"awaiting a decision) and {len(presences)} presence episode(s) at protected places", ex)
     n, ids, times, ex = text_hits("monitoring")
     add("monitoring", bool(n), n, _span(times), ids,
-        f"{n} message(s) suggesting he monitored her communications or online activity (lexicon indicators); "
+        f"{n} message(s) a person confirmed as showing he monitored her communications or online activity "
+        f"({len(pending('monitoring'))} candidate(s) awaiting a decision); "
         "logins to her accounts or tracking apps would need account or device evidence", ex)
     n, ids, times, ex = text_hits("publishing")
     post_ids = posts.get_column("event_id").to_list() if posts.height else []
     add("publishing", bool(n or post_ids), n + len(post_ids),
         _span((posts.get_column("ts_utc").to_list() if posts.height else []) + times),
         sorted(set(ids) | set(post_ids)),
-        f"{len(post_ids)} post(s) by his accounts naming her; {n} message(s) threatening to publish material", ex)
+        f"{len(post_ids)} post(s) by his accounts naming her; {n} message(s) a person confirmed as publishing or "
+        f"threatening to publish material ({len(pending('publishing'))} candidate(s) awaiting a decision)", ex)
     add("interfering", False, 0, (None, None), [], "not shown by communications or location records")
     return out

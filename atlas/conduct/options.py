@@ -70,7 +70,9 @@ class ConductOptions:
     count_mutual: bool = False
     """Count contact in two-way weeks as incidents anyway."""
     lexicon: str | None = None
-    """Path of another threat lexicon (default atlas/conduct/threat_lexicon.toml)."""
+    """Path of another lexicon for requests to stop (default atlas/conduct/threat_lexicon.toml)."""
+    threat_rules: str | None = None
+    """Path of another threat and behaviour rules file (default atlas/conduct/threat_rules.toml)."""
     rules: str | None = None
     """Path of another legal rules file (default atlas/rules/legal_rules.toml)."""
     extra: dict[str, Any] = field(default_factory=dict)

@@ -71,30 +71,6 @@ class PresenceRef:
 
 
 @dataclass(frozen=True)
-class CandidateKey:
-    """A threat or behaviour candidate's key in the decisions ledger: ``(kind, event_id)``."""
-
-    kind: str
-    event_id: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "event_id": self.event_id}
-
-
-@dataclass(frozen=True)
-class Decision:
-    """An officer's latest decision on a candidate (``open`` when none was made)."""
-
-    state: str = "open"
-    by: str | None = None
-    at: str | None = None
-    note: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        return {"state": self.state, "by": self.by, "at": self.at, "note": self.note}
-
-
-@dataclass(frozen=True)
 class Incident(_Record):
     """One occasion of the course of conduct (a UK local day, or a session)."""
 
@@ -130,7 +106,10 @@ class Incident(_Record):
 
 @dataclass(frozen=True)
 class ThreatOccasion(_Record):
-    """An occasion (day) with at least one strong threat pattern: for a person to confirm."""
+    """A candidate threat occasion (a day with a message the threat rules rank as a likely
+    threat): for a person to confirm. ``status`` is ``candidate`` until a person confirms
+    one of its messages (``confirmed``); ``contexts`` are the whole messages with the
+    matched words in «guillemets»; ``candidate_keys`` are the decisions ledger's keys."""
 
     date: date
     first_ts: datetime
@@ -143,22 +122,29 @@ class ThreatOccasion(_Record):
     texts: tuple[str, ...]
     channels: tuple[str, ...]
     to_confirm: str
-    confirmed: bool = False
-    """An officer confirmed at least one of its threats (decisions ledger); else still to confirm."""
-    candidates: tuple[CandidateKey, ...] = ()
+    score: float = 0.0
+    status: str = "candidate"
+    candidate_keys: tuple[tuple[str, str], ...] = ()
+    confirmed_keys: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def of(cls, d: Mapping[str, Any], refs: Mapping[str, str]) -> ThreatOccasion:
         return cls(date=_day(d["date"]), first_ts=_instant(d["first_ts"]), event_ids=_strs(d["event_ids"]),
                    exhibits=event_refs(refs, d["event_ids"]), matched=_strs(d["matched"]), patterns=_strs(d["patterns"]), contact_ids=_strs(d["contact_ids"]),
                    contexts=_strs(d["contexts"]), texts=_strs(d["texts"]), channels=_strs(d["channels"]),
-                   to_confirm=str(d["to_confirm"]), confirmed=bool(d.get("confirmed", False)),
-                   candidates=tuple(CandidateKey(str(c["kind"]), str(c["event_id"])) for c in d.get("candidates") or ()))
+                   to_confirm=str(d["to_confirm"]), score=float(d.get("score", 0.0)),
+                   status=str(d.get("status", "candidate")),
+                   candidate_keys=tuple((str(k), str(e)) for k, e in d.get("candidate_keys", ())),
+                   confirmed_keys=tuple((str(k), str(e)) for k, e in d.get("confirmed_keys", ())))
 
 
 @dataclass(frozen=True)
 class ThreatHit(_Record):
-    """One lexicon match in one message, strong or only an indicator, for review."""
+    """One threat candidate on the review list (either tier), for a person to read: the
+    strongest rule (``pattern``, ``category``, ``matched``), every rule that matched
+    (``rules``), the whole message (``text``, and ``marked`` / ``context`` with the matched
+    words in «guillemets»), its ``score`` and ``tier`` (``occasion`` or ``review``; only
+    the occasion tier ``counts_as_threat`` as a candidate), and the ledger ``key``."""
 
     date: date
     ts: datetime
@@ -172,22 +158,31 @@ class ThreatHit(_Record):
     matched: str
     context: str
     counts_as_threat: bool
-    candidate: CandidateKey | None = None
-    """Its key in the decisions ledger (``threat`` or ``behaviour:<type>``, the contact's first record)."""
-    decision: Decision = Decision()
+    event_id: str = ""
+    tier: str = ""
+    score: float = 0.0
+    rules: tuple[Mapping[str, Any], ...] = ()
+    text: str = ""
+    marked: str = ""
+    decision: str | None = None
 
     KEYS: ClassVar[Mapping[str, tuple[str, ...]]] = {"*": ("date", "ts", "contact_id", "event_ids", "exhibits", "pattern", "kind", "category", "strength", "matched",
-                         "context", "counts_as_threat", "candidate", "decision")}
+                         "context", "counts_as_threat", "event_id", "key", "tier", "score", "rules", "text", "marked",
+                         "decision")}
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.kind, self.event_id)
 
     @classmethod
     def of(cls, d: Mapping[str, Any], refs: Mapping[str, str]) -> ThreatHit:
-        cand, dec = d.get("candidate"), d.get("decision") or {}
         return cls(date=_day(d["date"]), ts=_instant(d["ts"]), contact_id=str(d["contact_id"]),
                    event_ids=_strs(d["event_ids"]), exhibits=event_refs(refs, d["event_ids"]), pattern=str(d["pattern"]), kind=str(d["kind"]),
                    category=d["category"], strength=str(d["strength"]), matched=str(d["matched"]),
                    context=str(d["context"]), counts_as_threat=bool(d["counts_as_threat"]),
-                   candidate=CandidateKey(str(cand["kind"]), str(cand["event_id"])) if cand else None,
-                   decision=Decision(str(dec.get("state") or "open"), dec.get("by"), dec.get("at"), str(dec.get("note") or "")))
+                   event_id=str(d.get("event_id", "")), tier=str(d.get("tier", "")), score=float(d.get("score", 0.0)),
+                   rules=tuple(d.get("rules", ())), text=str(d.get("text", "")), marked=str(d.get("marked", "")),
+                   decision=d.get("decision"))
 
 
 @dataclass(frozen=True)

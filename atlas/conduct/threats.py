@@ -1,4 +1,10 @@
-"""Threats of violence and stalking behaviours in message text, for a person to confirm.
+"""The phrase lexicon: requests to stop (used by the conduct analysis) and the old threat phrases.
+
+Threats of violence and s2A(3) behaviours are now found by the structural rules
+(:mod:`.token_rules`, :file:`threat_rules.toml`); this lexicon's ``[[threat]]`` and
+``[[indicator]]`` patterns are kept as the reference the threat benchmark measures the
+rules against (``bench/bench_threats.py``), and its ``[[request_to_stop]]`` patterns are
+still what recognises the victim asking the suspect to stop.
 
 The words and patterns live in :file:`threat_lexicon.toml`, a documented file an
 investigator can read and edit; this module loads it (refusing an edit that breaks

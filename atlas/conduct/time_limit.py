@@ -286,11 +286,14 @@ def s2a_verdict(
     as_of_basis: str = "",
     warn_days: int = 28,
     threat_occasions: int = 0,
+    candidate_threat_occasions: int = 0,
 ) -> S2AVerdict:
     """The s2A verdict on ``as_of`` (None: no day, e.g. a report that must not change daily).
 
     Pure: the same dates and rules give the same verdict. Nothing is extended for a
     weekend or a bank holiday; the verdict says when the last day is one.
+    ``threat_occasions`` are occasions a person confirmed as threats of violence;
+    ``candidate_threat_occasions`` are those the threat rules found, still awaiting a person.
     """
     limit = rules.time_limit_for("pha-s2a")
     offence = rules.offence("pha-s2a").section
@@ -307,9 +310,16 @@ def s2a_verdict(
         warnings += _warnings(limit, offence, last_incident.day, deadline, as_of, charge_date, state, warn_days)
     s4a = rules.offence("pha-s4a")
     s4a_limit = rules.time_limit(s4a.time_limit)
-    if deadline is not None and threat_occasions >= (s4a.threat_occasions or 2) and not s4a_limit.limited:
+    threshold = s4a.threat_occasions or 2
+    if deadline is not None and threat_occasions >= threshold and not s4a_limit.limited:
         warnings.append(
-            f"threats of violence on {plural(threat_occasions, 'occasion')}: consider {s4a.section} "
+            f"threats of violence confirmed on {plural(threat_occasions, 'occasion')}: consider {s4a.section} "
+            f"({s4a.threat_occasions_citation}), which is {s4a.mode_of_trial} and has no such time limit "
+            f"({s4a_limit.citation})")
+    elif deadline is not None and candidate_threat_occasions >= threshold and not s4a_limit.limited:
+        warnings.append(
+            f"{plural(candidate_threat_occasions, 'candidate threat occasion')} await a person's confirmation "
+            f"({threat_occasions} confirmed): if at least {threshold} are confirmed, consider {s4a.section} "
             f"({s4a.threat_occasions_citation}), which is {s4a.mode_of_trial} and has no such time limit "
             f"({s4a_limit.citation})")
     return S2AVerdict(

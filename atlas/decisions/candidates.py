@@ -1,11 +1,11 @@
 """Threat and behaviour candidates as typed objects, and the officer's decision on each.
 
 A candidate is something the analysis flags for a person to judge: key
-``(kind, event_id)``, kind ``threat`` or ``behaviour:<type>``. Until the structural
-detector lands, candidates come from the threat lexicon's hits in the conduct result
-(tier 1 = a strong threat pattern, tier 2 = a weak one or a behaviour indicator); the
-decisions (confirm, dismiss, re-open) are rows of the decisions ledger and flow back into
-the conduct analysis (:mod:`atlas.conduct.decided`).
+``(kind, event_id)``, kind ``threat`` or ``behaviour:<type>``. The conduct analysis makes
+them (:mod:`atlas.conduct.candidates`: structural threat rules, two tiers, a score and the
+rules that matched); here each is joined to its latest decision in the ledger (confirm,
+dismiss, re-open are rows of the decisions ledger, and the analysis reads them back:
+a dismissed candidate never counts, a confirmed one counts as confirmed).
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from atlas.store import Case
 
 if TYPE_CHECKING:
     from atlas.conduct import ConductResult
-    from atlas.conduct.records import ThreatHit
 
 CandidateState = Literal["open", "confirmed", "dismissed"]
 CANDIDATE_STATES: Final = ("confirmed", "dismissed", "open")
@@ -35,16 +34,17 @@ def candidate_id(kind: str, event_id: str) -> str:
 
 @dataclass(frozen=True)
 class Candidate:
-    """One flagged record for an officer to confirm or dismiss."""
+    """One flagged record for an officer to confirm or dismiss, with its current decision."""
 
     kind: str
     """``threat`` or ``behaviour:<type>``."""
     event_id: str
-    """The candidate's record (the first of the contact's corroborating records)."""
+    """The candidate's record (the ledger key's event id)."""
     event_ids: tuple[str, ...]
     """Every source record of the same contact."""
-    tier: int
-    """1: strong (counts until dismissed); 2: weak or an indicator (shown, counts only when confirmed)."""
+    tier: str
+    """``occasion`` (counts as a candidate threat occasion until dismissed) or ``review``
+    (shown; counts only once confirmed)."""
     score: float | None
     explanation: str
     ts: str
@@ -71,23 +71,22 @@ class Candidate:
                 "decided_at": self.decided_at, "note": self.note, "patterns": list(self.patterns)}
 
 
-def candidates_from(result: ConductResult) -> list[Candidate]:
-    """The candidates of a conduct result (one per key; several patterns on one record merge)."""
-    merged: dict[tuple[str, str], list[ThreatHit]] = {}
-    for hit in result.threat_hits_for_review:
-        if hit.candidate is not None:
-            merged.setdefault((hit.candidate.kind, hit.candidate.event_id), []).append(hit)
+def candidates_from(result: ConductResult, case: Case) -> list[Candidate]:
+    """The analysis's candidates (threats and behaviours), each with its latest ledger decision."""
+    from atlas.decisions.ledger import current, read_decisions
+
+    latest = current(read_decisions(case))
     out = []
-    for (kind, event_id), hits in merged.items():
-        first = hits[0]
-        tier = 1 if any(h.kind == "threat" and h.strength == "strong" for h in hits) else 2
-        explanation = "; ".join(dict.fromkeys(
-            f"lexicon pattern {h.pattern} ({h.category}, {h.strength}) matched «{h.matched}»" for h in hits))
+    for c in result.candidates:
+        d = latest.get(c.key)
+        rules = "; ".join(f"{r.rule_id} ({r.family})" for r in c.rules)
         out.append(Candidate(
-            kind=kind, event_id=event_id, event_ids=tuple(first.event_ids), tier=tier, score=None,
-            explanation=explanation, ts=first.ts.isoformat(), date=first.date.isoformat(), context=first.context,
-            state=first.decision.state, decided_by=first.decision.by,  # type: ignore[arg-type]
-            decided_at=first.decision.at, note=first.decision.note, patterns=tuple(dict.fromkeys(h.pattern for h in hits)),
+            kind=c.kind, event_id=c.event_id, event_ids=tuple(c.event_ids), tier=str(c.tier), score=c.score,
+            explanation=f"score {c.score:.2f}; rules: {rules}" if rules else f"score {c.score:.2f}",
+            ts=c.ts_utc.isoformat() if c.ts_utc else "", date=c.local_date.isoformat() if c.local_date else "",
+            context=c.marked or c.text, state=d.state if d is not None else "open",  # type: ignore[arg-type]
+            decided_by=d.officer if d is not None else None, decided_at=d.at if d is not None else None,
+            note=d.note if d is not None else "", patterns=tuple(r.rule_id for r in c.rules),
         ))
     return sorted(out, key=lambda c: (c.ts, c.kind, c.event_id))
 

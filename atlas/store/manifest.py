@@ -7,6 +7,7 @@ hide a breach. The analysis never invents parties, places or orders; it asks her
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from collections.abc import Mapping
@@ -23,11 +24,18 @@ ROLES: Final = ("victim", "suspect", "witness", "other")
 ORDER_TYPES: Final = (
     "spo", "interim-spo", "restraining-order", "non-molestation-order", "bail", "dvpn", "dvpo", "dapn", "dapo",
 )
+IMPACT_CATEGORIES: Final = (
+    "routine", "work", "home-security", "sleep", "health", "moved-home", "changed-number", "social", "online",
+    "finances", "children", "other",
+)
+"""How the victim says the conduct changed her day-to-day life (s4A(1)(b)(ii): a substantial
+adverse effect on her usual day-to-day activities)."""
+DEFAULT_IMPACT_WINDOW_DAYS: Final = 14
 
 _CASE_KEYS: Final = {
     "reference": str, "officer": str, "exhibit_prefix": str, "timezone": str, "charge_date": date,
     "report_date": date, "region": str, "force": str, "occupation": str, "analyst": str, "collar_number": str,
-    "maker_age": str, "experience": str, "statement_date": date,
+    "maker_age": str, "experience": str, "statement_date": date, "impact_window_days": int,
 }
 _PARTY_KEYS: Final = {"id": str, "role": str, "name": str, "identifiers": list, "display_names": list, "notes": str}
 _PLACE_KEYS: Final = {"name": str, "party": str, "lat": float, "lon": float, "radius_m": float, "notes": str}
@@ -35,11 +43,14 @@ _ORDER_KEYS: Final = {
     "type": str, "against": str, "protects": str, "start": datetime, "end": datetime, "no_contact": bool,
     "exclusion_zones": list, "reference": str, "conditions": str,
 }
+_IMPACT_KEYS: Final = {"date": date, "what": str, "category": str, "source": str, "recorded_by": str, "party": str,
+                       "notes": str}
 _REQUIRED: Final = {
     "case": ("reference", "officer", "exhibit_prefix"),
     "party": ("id", "role"),
     "place": ("name", "lat", "lon", "radius_m"),
     "order": ("type", "against", "protects", "start"),
+    "impact": ("date", "what", "category", "source", "recorded_by"),
 }
 _URI = re.compile(r"^[a-z][a-z0-9\-]*:.+")
 
@@ -83,6 +94,20 @@ class Order:
 
 
 @dataclass(frozen=True)
+class Impact:
+    """One change the victim describes to her day-to-day life, as she gave it and as
+    recorded by an officer: her account, never something the data shows."""
+
+    date: date
+    what: str
+    category: str
+    source: str
+    recorded_by: str
+    party: str | None = None
+    notes: str = ""
+
+
+@dataclass(frozen=True)
 class Manifest:
     reference: str
     officer: str
@@ -105,6 +130,9 @@ class Manifest:
     parties: tuple[Party, ...] = ()
     places: tuple[Place, ...] = ()
     orders: tuple[Order, ...] = ()
+    impacts: tuple[Impact, ...] = ()
+    impact_window_days: int = DEFAULT_IMPACT_WINDOW_DAYS
+    """An impact entry is linked to the incidents on this many days up to and including its date."""
     path: Path | None = field(default=None, compare=False)
 
     def party(self, party_id: str) -> Party:
@@ -211,12 +239,12 @@ def parse_manifest(text: str, path: Path) -> Manifest:
         raise ManifestError(f"{path}{':' + at.group(1) if at else ''}: not valid TOML: {exc}") from exc
     reader = _Reader(path, text)
     for key, value in data.items():
-        if key not in ("case", "party", "place", "order"):
+        if key not in ("case", "party", "place", "order", "impact"):
             if isinstance(value, dict | list):
-                raise ManifestError(f"{path}:{_line_of(text, key, 0, None)}: unknown table [{key}] (known: case, party, place, order)")
+                raise ManifestError(f"{path}:{_line_of(text, key, 0, None)}: unknown table [{key}] (known: case, party, place, order, impact)")
             keyline = next((i + 1 for i, line in enumerate(text.splitlines()) if re.match(rf"\s*{re.escape(key)}\s*=", line)), 1)
             raise ManifestError(f"{path}:{keyline}: {key}: unknown key outside any table (put it under [case])")
-    for key in ("party", "place", "order"):
+    for key in ("party", "place", "order", "impact"):
         if key in data and not (isinstance(data[key], list) and all(isinstance(t, dict) for t in data[key])):
             raise ManifestError(
                 f"{path}:{_line_of(text, key, 0, None)}: [{key}] must be written [[{key}]] (one block per {key})"
@@ -225,6 +253,9 @@ def parse_manifest(text: str, path: Path) -> Manifest:
         raise ManifestError(f"{path}: missing the [case] table")
     case = reader.check("case", 0, data["case"], _CASE_KEYS)
     zone = case.get("timezone", "Europe/London")
+    window = case.get("impact_window_days", DEFAULT_IMPACT_WINDOW_DAYS)
+    if not 0 <= window <= 366:
+        raise reader.fail("case", 0, "impact_window_days", "must be a number of days from 0 to 366")
     try:
         check_zone(zone)
     except Exception as exc:
@@ -289,13 +320,27 @@ def parse_manifest(text: str, path: Path) -> Manifest:
             reference=o.get("reference", ""), conditions=o.get("conditions", ""), assumptions=tuple(assumptions),
         ))
 
+    impacts: list[Impact] = []
+    for i, raw in enumerate(data.get("impact", [])):
+        m = reader.check("impact", i, raw, _IMPACT_KEYS)
+        if m["category"] not in IMPACT_CATEGORIES:
+            raise reader.fail("impact", i, "category", f"must be one of {', '.join(IMPACT_CATEGORIES)}")
+        for key in ("what", "source", "recorded_by"):
+            if not m[key].strip():
+                raise reader.fail("impact", i, key, "must not be empty")
+        if "party" in m and m["party"] not in party_ids:
+            raise reader.fail("impact", i, "party", f"no party {m['party']!r}")
+        impacts.append(Impact(date=m["date"], what=m["what"].strip(), category=m["category"], source=m["source"].strip(),
+                              recorded_by=m["recorded_by"].strip(), party=m.get("party"), notes=m.get("notes", "")))
+
     return Manifest(
         reference=case["reference"], officer=case["officer"], exhibit_prefix=case["exhibit_prefix"],
         timezone=zone, region=case.get("region", "GB").upper(), charge_date=case.get("charge_date"),
         report_date=case.get("report_date"), force=case.get("force", ""), occupation=case.get("occupation", ""),
         analyst=case.get("analyst", ""), collar_number=case.get("collar_number", ""),
         maker_age=case.get("maker_age", "Over 18"), experience=case.get("experience", ""),
-        statement_date=case.get("statement_date"), parties=tuple(parties), places=tuple(places), orders=tuple(orders), path=path,
+        statement_date=case.get("statement_date"), parties=tuple(parties), places=tuple(places), orders=tuple(orders),
+        impacts=tuple(impacts), impact_window_days=window, path=path,
     )
 
 
@@ -325,6 +370,7 @@ region = "GB"                        # default country for national phone number
 # maker_age = "Over 18"              # the MG11 age line
 # experience = "I have worked in the Digital Forensics Unit since 2019 ..."  # the maker's own words
 # statement_date = 2026-12-01        # date of the statement (default: the report's --as-of date)
+# impact_window_days = 14            # an impact entry is linked to incidents on this many days up to its date
 
 [[party]]
 id = "victim"                        # free-text id, referred to below
@@ -356,7 +402,42 @@ identifiers = ["tel:+447700900002"]
 # no_contact = true
 # exclusion_zones = ["victim home"]  # names of places above
 # reference = "court ref"
+
+# The victim's account of the impact on her day-to-day life (s4A(1)(b)(ii)): her words,
+# as recorded by an officer; Atlas shows them beside the incidents, never as data.
+# Add with `atlas impact add CASE_DIR --date ... --what ... --source ...`.
+# [[impact]]
+# date = 2026-03-12
+# what = "Stopped walking home from work; her brother drives her"
+# category = "routine"               # routine | work | home-security | sleep | health | moved-home |
+#                                    # changed-number | social | online | finances | children | other
+# source = "victim statement 12/03/2026"
+# recorded_by = "DC 1234 A. Officer"
 '''
+
+
+def impact_block(entry: Impact) -> str:
+    """``entry`` as a ``[[impact]]`` block to append to case.toml (strings escaped for TOML)."""
+    def q(value: str) -> str:
+        return json.dumps(value, ensure_ascii=False)
+    lines = ["", "[[impact]]", f"date = {entry.date.isoformat()}", f"what = {q(entry.what)}",
+             f"category = {q(entry.category)}", f"source = {q(entry.source)}", f"recorded_by = {q(entry.recorded_by)}"]
+    if entry.party:
+        lines.append(f"party = {q(entry.party)}")
+    if entry.notes:
+        lines.append(f"notes = {q(entry.notes)}")
+    return "\n".join(lines) + "\n"
+
+
+def with_impact(text: str, path: Path, entry: Impact) -> tuple[str, Manifest]:
+    """case.toml ``text`` with ``entry`` appended, and the manifest it parses to (so a
+    bad entry is refused before anything is written)."""
+    new = text if text.endswith("\n") else text + "\n"
+    new += impact_block(entry)
+    manifest = parse_manifest(new, path)
+    if entry not in manifest.impacts:
+        raise ManifestError(f"{path}: the new impact entry did not read back as written")
+    return new, manifest
 
 
 def attributed_uris(party: Party, source_ids: list[str]) -> set[str]:

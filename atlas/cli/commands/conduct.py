@@ -60,7 +60,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--warn-days", type=int, default=28, help="warn when the s2A deadline is this close (default 28)")
     p.add_argument("--near-m", type=float, default=100.0, help="distance that counts as 'near' the victim (default 100 m)")
     p.add_argument("--rules", type=Path, help="another legal rules file (default: the packaged one)")
-    p.add_argument("--lexicon", type=Path, help="another threat lexicon (default: atlas/conduct/threat_lexicon.toml)")
+    p.add_argument("--lexicon", type=Path, help="another lexicon for requests to stop (default: atlas/conduct/threat_lexicon.toml)")
+    p.add_argument("--threat-rules", type=Path,
+                   help="another threat and behaviour rules file (default: atlas/conduct/threat_rules.toml)")
     p.add_argument("--out", type=Path, help="also write the full JSON result to this file")
     p.add_argument("--limit", type=int, default=40, help="rows per table when printing (default 40)")
 
@@ -71,6 +73,7 @@ def options_from(args: argparse.Namespace) -> ConductOptions:
         night_end_hour=args.night[1], gap_days=args.gap_days, warn_days=args.warn_days, near_m=args.near_m,
         targets=tuple(args.target), suspect=args.suspect, rules=str(args.rules) if args.rules else None,
         lexicon=str(args.lexicon) if args.lexicon else None,
+        threat_rules=str(args.threat_rules) if args.threat_rules else None,
     )
 
 
@@ -130,16 +133,27 @@ def _print(result: ConductResult, data: dict[str, Any], limit: int, rules: Rules
         ["first / last", f"{_d(coc['first_incident'])} - {_d(coc['last_incident'])}"],
     ])
     rows = [[_d(i["date"]), i["contacts"], ", ".join(i["channels"]), ", ".join(i["targets"]),
-             " ".join(f for f, on in (("THREAT", i["threat"]), ("BREACH", i["breach"]), ("night", i["night"])) if on)
+             " ".join(f for f, on in (("THREAT?", i["threat"]), ("BREACH", i["breach"]), ("night", i["night"])) if on)
              + ("" if not i["presences"] else " presence: " + ", ".join(sorted({str(p["place"]) for p in i["presences"]}))),
              len(i["event_ids"])] for i in data["incidents"]]
     print_table(f"Incidents ({len(rows)})", ["date", "contacts", "channels", "to", "flags", "records"], rows[-limit:],
                 caption=f"latest {limit} shown; --json for all" if len(rows) > limit else None)
     s4a = data["s4a"]
     out.print(f"\n[bold]{s4a_rule.short} indicators[/bold] ({s4a['label']})")
-    out.print(f"threat occasions: {s4a['threat_occasions']} (≥ {s4a['threshold']} matters: {s4a['citation']})")
-    print_table("Threat occasions (each to be confirmed by a person)", ["date", "matched", "in context", "records"], [
-        [_d(t["date"]), "; ".join(t["matched"]), " | ".join(t["contexts"]), len(t["event_ids"])] for t in data["threat_occasions"]])
+    out.print(f"threat occasions: {s4a['candidate_threat_occasions']} candidate(s) awaiting a person's confirmation, "
+              f"{s4a['confirmed_threat_occasions']} confirmed (≥ {s4a['threshold']} matters: {s4a['citation']}); "
+              "only confirmed occasions count")
+    print_table("Candidate threat occasions (not findings: a person must read and confirm each message)",
+                ["date", "status", "score", "rules", "message («matched words»)", "records"], [
+        [_d(t["date"]), t["status"], f"{t['score']:.2f}", ", ".join(t["patterns"]), " | ".join(t["contexts"]),
+         len(t["event_ids"])] for t in data["threat_occasions"]])
+    review = data["threat_hits_for_review"]
+    print_table(f"Review list ({len(review)} message(s), strongest first: read every one)",
+                ["when (UK)", "tier", "score", "rule", "message («matched words»)"], [
+        [_uk(h["ts"]), h["tier"], f"{h['score']:.2f}",
+         h["pattern"] + "".join(f" (lowered: {', '.join(r['lowered_by'])})" for r in h["rules"][:1] if r["lowered_by"]),
+         h["marked"]] for h in review[:limit]],
+                caption=f"first {limit} shown; --json for all" if len(review) > limit else None)
     print_table("Indicators of serious alarm or distress (not proof)", ["indicator", "detail"],
                 [[d["indicator"], d["detail"]] for d in s4a["distress_indicators"]])
     for o in data["orders"]:

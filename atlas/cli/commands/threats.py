@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
 
     case = Case.open(args.case_dir)
     review = Review(case)
-    cands = candidates_from(review.conduct())
+    cands = candidates_from(review.conduct(), review.case)
     handle, state = next(((h, s) for h, s in ((args.confirm, "confirmed"), (args.dismiss, "dismissed"),
                                                 (args.reopen, "open")) if h), (None, None))
     if handle is not None and state is not None:

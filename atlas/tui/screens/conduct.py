@@ -125,7 +125,7 @@ class ConductScreen(ReviewScreen):
                    f"in context: {row['in context']}\nnow: {row['state']}")
 
         def record(note: str) -> object:
-            cand = find_candidate(candidates_from(self.review.conduct()), cid)
+            cand = find_candidate(candidates_from(self.review.conduct(), self.review.case), cid)
             return decide_candidate(self.review.case, cand, state, note=note)  # type: ignore[arg-type]
 
         prompt = DecisionPrompt(f"{verb} candidate {cid}", subject, note_required=state != "open",

@@ -1,0 +1,263 @@
+"""Threat and behaviour candidates: messages a person must read and confirm or dismiss.
+
+Nothing the rules find is a fact. A message whose threat score reaches the occasion
+threshold is a **candidate threat occasion**; one that reaches only the review
+threshold goes on the **review list**, ranked by score, so that a person who reads
+everything surfaced misses almost nothing. Messages matched by an s2A(3) behaviour
+rule (watching, monitoring, following, publishing) are **behaviour candidates**.
+
+Each candidate is keyed ``(kind, event_id)`` (kind = ``threat`` or
+``behaviour:<type>``), the key the decisions ledger uses: a person's confirm or
+dismiss decision is recorded against it, and :func:`count_occasions` counts
+*confirmed* threat occasions from confirmed keys, separately from candidate ones.
+A contact seen in several sources has several event ids; its candidate is keyed by
+the first (sorted), and a decision recorded against any of them applies to it.
+
+Speed: :func:`screen` marks, with one vectorised Polars pass, the messages any rule
+could match (:meth:`RuleSet.screen_words`); only those distinct texts are tokenised and
+matched. :func:`assess_all` is the plain rule (every message matched), and the tests
+check that both give the same result.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Final, Literal
+
+import polars as pl
+
+from .token_rules import Assessment, Hit, RuleSet
+
+Tier = Literal["occasion", "review", "behaviour"]
+Decision = Literal["confirmed", "dismissed"]
+THREAT: Final = "threat"
+TO_CONFIRM: Final = "a candidate: a person must read the whole message in context and confirm or dismiss it"
+_RUNS: Final = "(?:" + "|".join(f"{c}{{3}}" for c in "abcdefghijklmnopqrstuvwxyz") + ")"
+
+
+@dataclass(frozen=True)
+class MatchedRule:
+    """Which rule matched which words (as typed), its weight, and what lowered it."""
+
+    rule_id: str
+    family: str
+    weight: float
+    effective: float
+    words: str
+    start: int
+    end: int
+    lowered_by: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, hit: Hit) -> MatchedRule:
+        return cls(hit.rule_id, hit.family, hit.weight, hit.effective, hit.words, hit.start, hit.end, hit.lowered_by)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"rule": self.rule_id, "family": self.family, "weight": self.weight, "effective": self.effective,
+                "words": self.words, "start": self.start, "end": self.end, "lowered_by": list(self.lowered_by)}
+
+
+def _explained(hits: Iterable[Hit]) -> tuple[MatchedRule, ...]:
+    """The hits that explain a candidate, strongest first: a hit inside the span of a
+    stronger one adds nothing ("kill you" inside "I'm going to kill you") and is left out."""
+    ordered = sorted(hits, key=lambda h: (-h.effective, h.start, h.rule_id))
+    kept: list[Hit] = []
+    for h in ordered:
+        if not any(k.start <= h.start and h.end <= k.end and k.effective > h.effective for k in kept):
+            kept.append(h)
+    return tuple(MatchedRule.of(h) for h in kept)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One message surfaced for a person's decision."""
+
+    kind: str
+    event_id: str
+    tier: Tier
+    score: float
+    rules: tuple[MatchedRule, ...]
+    text: str
+    marked: str
+    event_ids: tuple[str, ...] = ()
+    contact_id: str = ""
+    ts_utc: datetime | None = None
+    local_date: date | None = None
+    channel: str = ""
+    target: str = ""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.kind, self.event_id)
+
+    @property
+    def keys(self) -> tuple[tuple[str, str], ...]:
+        return tuple((self.kind, e) for e in (self.event_ids or (self.event_id,)))
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(r.words for r in self.rules))
+
+    def decision(self, decisions: Mapping[tuple[str, str], str]) -> str | None:
+        """The person's decision on this candidate: any of its keys; a contradiction is no decision."""
+        found = {decisions[k] for k in self.keys if k in decisions}
+        return found.pop() if len(found) == 1 else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind, "event_id": self.event_id, "key": list(self.key), "tier": self.tier, "score": self.score,
+            "rules": [r.to_json() for r in self.rules], "words": list(self.words), "text": self.text,
+            "marked": self.marked, "event_ids": list(self.event_ids), "contact_id": self.contact_id,
+            "ts": self.ts_utc.isoformat() if self.ts_utc else None,
+            "date": self.local_date.isoformat() if self.local_date else None, "channel": self.channel,
+            "target": self.target, "status": TO_CONFIRM,
+        }
+
+
+def screen_expr(rules: RuleSet, column: str = "text") -> pl.Expr:
+    """True for every text a rule could match (one vectorised pass; a superset)."""
+    low = pl.col(column).str.to_lowercase()
+    typed = rules.screen_words()
+    if any("'" in w for w in typed):  # only then do curly apostrophes need straightening first
+        low = low.str.replace_all("[’‘ʼ`´]", "'")
+    words = "|".join(re.escape(w) for w in sorted(typed, key=lambda w: (-len(w), w)))
+    hit = low.str.contains(f"(?:^|[^a-z0-9&])(?:{words})") | low.str.contains(_RUNS)
+    phrases = rules.screen_phrases()
+    if phrases:
+        tidy = low.str.replace_all("[’‘ʼ`´]", "'").str.replace_all(r"\s+", " ")
+        hit = hit | tidy.str.contains_any(phrases)
+    return hit.fill_null(False)
+
+
+def screen(texts: pl.Series, rules: RuleSet) -> pl.Series:
+    """For each text, whether it passes the screen."""
+    return pl.DataFrame({"text": texts.cast(pl.String)}).select(screen_expr(rules)).to_series().alias("screened")
+
+
+def assess_distinct(texts: Iterable[str | None], rules: RuleSet) -> dict[str, Assessment]:
+    """Each distinct non-empty text assessed once."""
+    return {t: rules.assess(t) for t in sorted({t for t in texts if t})}
+
+
+def assess_all(texts: pl.Series, rules: RuleSet) -> dict[str, Assessment]:
+    """The plain rule: every distinct text matched (no screen). For tests and benchmarks."""
+    return {t: a for t, a in assess_distinct(texts.to_list(), rules).items() if _found(a)}
+
+
+def assess_screened(texts: pl.Series, rules: RuleSet) -> dict[str, Assessment]:
+    """The speed path: only texts that pass :func:`screen` are matched."""
+    frame = pl.DataFrame({"text": texts.cast(pl.String)}).filter(screen_expr(rules)).unique()
+    return {t: a for t, a in assess_distinct(frame.get_column("text").to_list(), rules).items() if _found(a)}
+
+
+def _found(a: Assessment) -> bool:
+    return any(h.kind != "idiom" for h in a.hits)
+
+
+def _first(ids: list[str] | None, fallback: str) -> str:
+    return sorted(ids)[0] if ids else fallback
+
+
+def candidates(contacts: pl.DataFrame, rules: RuleSet) -> list[Candidate]:
+    """Threat (occasion and review tiers) and behaviour candidates among ``contacts``.
+
+    ``contacts`` needs ``text``; ``contact_id``, ``event_ids``, ``ts_utc``,
+    ``local_date``, ``channel`` and ``target`` are carried when present.
+    """
+    if contacts.height == 0 or "text" not in contacts.columns:
+        return []
+    found = assess_screened(contacts.get_column("text"), rules)
+    if not found:
+        return []
+    cols = [c for c in ("contact_id", "event_ids", "ts_utc", "local_date", "channel", "target", "text") if c in contacts.columns]
+    out: list[Candidate] = []
+    rows = contacts.filter(pl.col("text").is_in(list(found))).select(cols)
+    for r in rows.iter_rows(named=True):
+        a = found[r["text"]]
+        ids = sorted(r.get("event_ids") or [])
+        base = {"text": r["text"], "marked": a.marked(), "event_ids": tuple(ids), "contact_id": r.get("contact_id") or "",
+                "ts_utc": r.get("ts_utc"), "local_date": r.get("local_date"), "channel": r.get("channel") or "",
+                "target": r.get("target") or ""}
+        event_id = _first(ids, r.get("contact_id") or r["text"])
+        if a.tier in ("occasion", "review"):
+            rules_hit = _explained(a.threat_hits)
+            out.append(Candidate(kind=THREAT, event_id=event_id, tier=a.tier, score=a.score, rules=rules_hit, **base))
+        for behaviour, score in a.behaviours:
+            hits = _explained(h for h in a.behaviour_hits(behaviour) if not h.lowered_by)
+            out.append(Candidate(kind=f"behaviour:{behaviour}", event_id=event_id, tier="behaviour", score=score,
+                                 rules=hits, **base))
+    out.sort(key=lambda c: (c.kind, -c.score, c.ts_utc or datetime.min, c.event_id))
+    return out
+
+
+def ledger_decisions(case: Any) -> dict[tuple[str, str], str]:
+    """The latest decision on every threat and behaviour candidate in the case's decisions
+    ledger (``atlas.decisions.ledger``, issue 14), keyed ``(kind, event_id)``; empty while
+    that ledger is not installed or holds none. ``open`` is no decision."""
+    try:
+        from atlas.decisions.ledger import current, read_decisions  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return {}
+    return {(subject, key): d.state for (subject, key), d in current(read_decisions(case)).items()
+            if (subject == THREAT or subject.startswith("behaviour:")) and d.state in ("confirmed", "dismissed")}
+
+
+@dataclass(frozen=True)
+class OccasionCount:
+    """Threat occasions counted two ways, never merged: candidates (awaiting a person)
+    and confirmed (a person confirmed at least one threat message that day)."""
+
+    candidate_dates: tuple[date, ...]
+    confirmed_dates: tuple[date, ...]
+    dismissed: int
+    awaiting: int
+
+    @property
+    def candidates(self) -> int:
+        return len(self.candidate_dates)
+
+    @property
+    def confirmed(self) -> int:
+        return len(self.confirmed_dates)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"candidate_occasions": self.candidates, "confirmed_occasions": self.confirmed,
+                "candidate_dates": [d.isoformat() for d in self.candidate_dates],
+                "confirmed_dates": [d.isoformat() for d in self.confirmed_dates],
+                "candidates_dismissed": self.dismissed, "candidates_awaiting_decision": self.awaiting,
+                "note": "candidate occasions are days with a message the rules rank as a likely threat; only "
+                        "confirmed occasions (a person confirmed a threat message that day) may be counted as threats"}
+
+
+def count_occasions(threats: Iterable[Candidate], decisions: Mapping[tuple[str, str], str],
+                    occasion_of: Mapping[str, tuple[int, date]] | None = None) -> OccasionCount:
+    """Candidate and confirmed threat occasions. ``occasion_of`` maps a contact id to its
+    occasion (number and date, under the conduct analysis's occasion rule); otherwise an
+    occasion is the message's local date. A dismissed occasion-tier message is not a
+    candidate; a confirmed review-tier message makes a confirmed occasion."""
+    cands: dict[object, date] = {}
+    confirmed: dict[object, date] = {}
+    dismissed = awaiting = 0
+    for c in threats:
+        if c.kind != THREAT:
+            continue
+        key: object
+        if occasion_of and c.contact_id in occasion_of:
+            key, day = occasion_of[c.contact_id]
+        elif c.local_date is not None:
+            key, day = c.local_date, c.local_date
+        else:
+            continue
+        d = c.decision(decisions)
+        if d == "confirmed":
+            confirmed[key] = day
+        elif d == "dismissed":
+            dismissed += 1
+        elif c.tier == "occasion":
+            awaiting += 1
+        if c.tier == "occasion" and d != "dismissed":
+            cands[key] = day
+    return OccasionCount(tuple(sorted(cands.values())), tuple(sorted(confirmed.values())), dismissed, awaiting)
