@@ -81,7 +81,7 @@ def _line(text: str, needle: str) -> int:
     ("edit", "needle", "message"),
     [
         (lambda t: t.replace('region = "GB"', 'region = "GB"\nrefrence = "x"'), "refrence",
-         "[case] refrence: unknown key (known keys: analyst, charge_date, exhibit_prefix, experience, force, "
+         "[case] refrence: unknown key (known keys: analyst, charge_date, collar_number, exhibit_prefix, experience, force, "
          "impact_window_days, maker_age, occupation, officer, reference, region, report_date, statement_date, timezone)"),
         (lambda t: t.replace('# display_names = ["Dan"]', 'display_name = ["Dan"]'), "display_name =",
          "[[party]] #2 display_name: unknown key"),
@@ -154,6 +154,17 @@ def test_bad_manifest_through_the_cli_is_one_line_with_exit_2(case_dir: Path, at
     line = _line(path.read_text(encoding="utf-8"), "regoin")
     assert run.err.startswith(f"atlas: error: {path}:{line}: [case] regoin: unknown key")  # type: ignore[attr-defined]
     assert run.err.count("\n") == 1  # type: ignore[attr-defined]
+
+
+def test_collar_number_is_an_optional_case_key_and_the_template_documents_it(tmp_path: Path) -> None:
+    from atlas.store.manifest import TEMPLATE, parse_manifest
+    from atlas.store.officer import parse_officer
+
+    assert "# collar_number = " in TEMPLATE
+    text = TEMPLATE.replace('officer = "DC 1234 A. Officer"', 'officer = "A. Officer"\ncollar_number = "4321"')
+    m = parse_manifest(text, tmp_path / "case.toml")
+    assert m.collar_number == "4321"
+    assert parse_officer(m.officer, collar_number=m.collar_number).label == "4321 A. Officer"
 
 
 def test_the_statement_maker_keys_are_optional_and_read_from_the_template_comments() -> None:

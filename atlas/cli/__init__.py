@@ -56,11 +56,15 @@ def build_parser(only: str | None = "*") -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"atlas {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on error")
+    parser.add_argument("--officer", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in _commands():
         p = sub.add_parser(module.NAME, help=module.HELP, description=module.__doc__)
         # SUPPRESS: a sub-command's own default must not undo `atlas --debug COMMAND`.
         p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        p.add_argument("--officer", default=argparse.SUPPRESS, metavar='"RANK COLLAR NAME"',
+                       help="who is deciding, when not the officer of case.toml (e.g. \"DS 5678 B. Reviewer\"); "
+                            "recorded with every decision and audit entry")
         if only in ("*", module.NAME):
             module.add_arguments(p)
         p.set_defaults(_run=module.run)
@@ -84,6 +88,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "_run", None):
         parser.print_help()
         return 2
+    from atlas.store.officer import SESSION_OFFICER
+
+    token = SESSION_OFFICER.set(getattr(args, "officer", None))
     try:
         return int(args._run(args) or 0)
     except (AtlasError, OSError) as exc:
@@ -101,6 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(f"atlas: internal error: {describe_failure(exc)}; run with --debug for the traceback", file=sys.stderr)
         return 70
+    finally:
+        SESSION_OFFICER.reset(token)
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ DEFAULT_IMPACT_WINDOW_DAYS: Final = 14
 
 _CASE_KEYS: Final = {
     "reference": str, "officer": str, "exhibit_prefix": str, "timezone": str, "charge_date": date,
-    "report_date": date, "region": str, "force": str, "occupation": str, "analyst": str,
+    "report_date": date, "region": str, "force": str, "occupation": str, "analyst": str, "collar_number": str,
     "maker_age": str, "experience": str, "statement_date": date, "impact_window_days": int,
 }
 _PARTY_KEYS: Final = {"id": str, "role": str, "name": str, "identifiers": list, "display_names": list, "notes": str}
@@ -140,6 +140,8 @@ class Manifest:
     force: str = ""
     occupation: str = ""
     analyst: str = ""
+    collar_number: str = ""
+    """The officer's collar number when ``officer`` does not carry it (see atlas.store.officer)."""
     maker_age: str = "Over 18"
     """The MG11's age line ("Over 18" is usual for officers and staff)."""
     experience: str = ""
@@ -361,7 +363,7 @@ def parse_manifest(text: str, path: Path) -> Manifest:
         reference=case["reference"], officer=case["officer"], exhibit_prefix=case["exhibit_prefix"],
         timezone=zone, region=case.get("region", "GB").upper(), charge_date=case.get("charge_date"),
         report_date=case.get("report_date"), force=case.get("force", ""), occupation=case.get("occupation", ""),
-        analyst=case.get("analyst", ""),
+        analyst=case.get("analyst", ""), collar_number=case.get("collar_number", ""),
         maker_age=case.get("maker_age", "Over 18"), experience=case.get("experience", ""),
         statement_date=case.get("statement_date"), parties=tuple(parties), places=tuple(places), orders=tuple(orders),
         impacts=tuple(impacts), impact_window_days=window, reported=reported, path=path,
@@ -400,7 +402,8 @@ TEMPLATE: Final = '''\
 
 [case]
 reference = "OP-ATLAS-0001"          # crime / operation reference
-officer = "DC 1234 A. Officer"       # maker of the statement
+officer = "DC 1234 A. Officer"       # maker of the statement: rank, collar number, name
+# collar_number = "1234"             # if officer above does not give it; decisions record it
 exhibit_prefix = "AO"                # officer's initials: exhibits become AO/1, AO/2 ...
 timezone = "Europe/London"           # zone for wall-clock times that state none
 region = "GB"                        # default country for national phone numbers

@@ -32,6 +32,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="also follow alias links awaiting a decision (shown as such; never a finding on its own)")
     p.add_argument("--no-dedupe", action="store_true", help="count source records instead of de-duplicated contacts")
     p.add_argument("--top", type=int, default=15, help="pairs to print (default 15)")
+    p.add_argument("--party", metavar="WHO", help="only pairs involving this person: a party id or name from case.toml, "
+                   "or any identifier (its party via case.toml and confirmed links)")
     p.add_argument("--json", action="store_true", help="machine-readable summary on stdout")
 
 
@@ -61,11 +63,22 @@ def run(args: argparse.Namespace) -> int:
     labels = {n: str(d.get("label") or display(n)) for n, d in cg.graph.nodes(data=True)}
     top = pairs(cg)
     third = third_party_contacts(cg)
+    selection = None
+    if args.party:
+        from atlas.identity.select import select_party
+
+        selection = select_party(case, args.party, include_proposed=args.with_proposed)
+        # a person node is party:<id>, or for an unknown person its group's smallest identifier
+        nodes = sorted({"party:" + selection.party} if selection.party else set(selection.identifiers))
+        mine = pl.col("src").is_in(nodes) | pl.col("dst").is_in(nodes)
+        top, third = top.filter(mine), third.filter(mine)
     comms = communities(cg)
     if args.json:
         print_json({
             "case": case.manifest.reference, "identity": cg.graph.graph["identity"], "counting": cg.counting,
             "nodes": cg.graph.number_of_nodes(), "edges": cg.graph.number_of_edges(), "written": written,
+            "party": None if selection is None else {"asked": selection.asked, "party": selection.party,
+                                                      "basis": selection.basis},
             "pairs": top.head(args.top).to_dicts(), "third_parties": third.to_dicts(),
             "communities": comms, "victim_network": sorted(cg.network),
         })
@@ -79,6 +92,8 @@ def run(args: argparse.Namespace) -> int:
         print_table("Suspect's contact with the victim's network (third parties)", columns, _rows(third, labels))
     print_table("Communities (Louvain, fixed seed, sorted input)", ["#", "members"],
                 [[i, ", ".join(_who(n, labels) for n in c)] for i, c in enumerate(comms) if len(c) > 1])
+    if selection is not None:
+        out.print(f"--party {args.party}: {selection.basis}")
     for path in written:
         out.print(f"wrote {path}")
     if not args.with_proposed:

@@ -7,6 +7,7 @@ worker thread so the screen appears at once. Rows are shaped by plain functions
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -21,13 +22,25 @@ from textual.worker import get_current_worker
 from atlas.conduct.time_limit import uk_day
 from atlas.normalise.identifiers import display
 from atlas.store import Case
-from atlas.tui.screens.conduct import SEVERITY_STYLE, table_text
+from atlas.tui.clock import SEVERITY_STYLE
 
 if TYPE_CHECKING:
     from atlas.triage.assess import TriageResult
     from atlas.triage.planning import Plan
 
 STATUS = {"not-requested": "to request", "requested": "requested", "overdue": "OVERDUE", "received": "received"}
+
+
+def table_text(title: str, rows: Sequence[Mapping[str, str]], columns: list[str], limit: int = 200) -> str:
+    """A titled plain-text table (the screen scrolls; a row is never folded)."""
+    if not rows:
+        return f"{title}: none"
+    frame = pl.DataFrame([{c: r.get(c, "") for c in columns} for r in rows[:limit]], schema={c: pl.String for c in columns})
+    with pl.Config(tbl_rows=limit, tbl_cols=len(columns), fmt_str_lengths=90, tbl_hide_dataframe_shape=True,
+                   tbl_formatting="ASCII_MARKDOWN", tbl_hide_column_data_types=True):
+        body = str(frame)
+    more = f"\n… {len(rows) - limit} more (atlas triage --json)" if len(rows) > limit else ""
+    return f"\n[b]{escape(title)}: {len(rows)}[/b]\n{escape(body)}{more}"
 
 
 def _d(day: date | None) -> str:
@@ -89,10 +102,21 @@ def head_text(t: TriageResult) -> str:
 
 
 class TriageScreen(Screen[None]):
-    def __init__(self, case: Case, as_of: date | None = None) -> None:
-        super().__init__()
-        self.case = case
-        self.as_of = as_of
+    """Screen 8 of the workbench: the case and the as-of date are the workbench's own."""
+
+    @property
+    def case(self) -> Case:
+        from atlas.tui.app import AtlasApp
+
+        assert isinstance(self.app, AtlasApp)
+        return self.app.case
+
+    @property
+    def as_of(self) -> date | None:
+        from atlas.tui.app import AtlasApp
+
+        assert isinstance(self.app, AtlasApp)
+        return self.app.review.as_of
 
     def compose(self) -> ComposeResult:
         yield Header()
