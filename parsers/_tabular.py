@@ -45,7 +45,6 @@ import re
 import tomllib
 import weakref
 import zipfile
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,7 +53,7 @@ from typing import Any, Final
 import polars as pl
 
 from atlas.errors import FormatError
-from parsers.base import Probe, split_lines
+from parsers.base import ZIP_ERRORS, Probe, split_lines
 
 HEAD_ROWS: Final = 100
 """Rows of each table kept for finding the header (parsers look at fewer)."""
@@ -338,7 +337,7 @@ def _sheet_first_rows(path: Path) -> dict[str, int]:
                 name = name_m.group(1).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
                 cell = re.search(r'<c r="[A-Z]+(\d+)"[^>]*?>\s*<(?:v|is)\b', head)
                 out[name] = int(cell.group(1)) if cell else 1
-    except (KeyError, zipfile.BadZipFile, OSError, EOFError, zlib.error):
+    except ZIP_ERRORS:
         return out  # a damaged member: the workbook reader says what is wrong with it
     return out
 

@@ -80,3 +80,57 @@ def ingest_or_error(case: Case, path: Path, fmt: str | None = None) -> tuple[int
         return str(exc)
     assert staged is not None
     return staged.source["records_read"], staged.events.height, staged.rejects.height
+
+
+def _damaged_zip(members: dict[str, bytes], damage: str) -> bytes:
+    """A zip as a device or Excel writes it, then damaged the ways the fuzzer found: an
+    unsupported 'version needed' in the central directory, a directory pointing before the
+    start of the file, a member whose deflate data is garbage, a truncated tail."""
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    data = bytearray(buf.getvalue())
+    central = data.index(b"PK\x01\x02")
+    if damage == "version":
+        data[central + 6] = 138  # "zip file version 13.8": NotImplementedError
+    elif damage == "offset":
+        end = data.rindex(b"PK\x05\x06")
+        data[end + 16:end + 20] = (len(data) * 3).to_bytes(4, "little")  # the directory beyond the end
+    elif damage == "deflate":
+        start = 30 + len(next(iter(members)))
+        for i in range(start + 2, start + 12):
+            data[i] ^= 0x5A
+    elif damage == "truncated":
+        data = data[: central + 10]
+    return bytes(data)
+
+
+XLSX_MEMBERS = {"xl/workbook.xml": b'<workbook><sheets><sheet name="CDR" sheetId="1" r:id="rId1"/></sheets></workbook>',
+                "xl/_rels/workbook.xml.rels": b'<Relationships><Relationship Id="rId1" Target="worksheets/sheet1.xml"/>'
+                                              b"</Relationships>",
+                "xl/worksheets/sheet1.xml": b'<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>MSISDN'
+                                            b"</t></is></c></row></sheetData></worksheet>",
+                "[Content_Types].xml": b"<Types/>"}
+UFDR_MEMBERS = {"report.xml": b'<?xml version="1.0"?><project xmlns="http://pa.cellebrite.com/report/2.0">'
+                              + b"<metadata/>" * 400 + b"</project>",
+                "files/a.jpg": b"\xff\xd8" + b"x" * 100}
+
+
+@pytest.mark.parametrize("damage", ["version", "offset", "deflate", "truncated"])
+@pytest.mark.parametrize(("name", "members", "fmt"), [
+    ("return.xlsx", XLSX_MEMBERS, "cdr"), ("return.xlsx", XLSX_MEMBERS, None),
+    ("phone.ufdr", UFDR_MEMBERS, "cellebrite-xml"), ("phone.ufdr", UFDR_MEMBERS, None),
+])
+def test_a_damaged_zip_is_one_clear_error_in_detection_and_parsing(
+        tmp_path: Path, fuzz_case: Case, name: str, members: dict[str, bytes], fmt: str | None, damage: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(_damaged_zip(members, damage))
+    answer = ingest_or_error(fuzz_case, path, fmt)
+    assert isinstance(answer, str), answer
+    assert answer.startswith(str(path)) and "failed" not in answer, answer  # not a failure the boundary caught
+    if damage in ("version", "truncated") and fmt is None:
+        assert "a zip file of" in answer and "whose directory cannot be read" in answer
