@@ -215,7 +215,7 @@ def with_exhibit(frame: pl.DataFrame, refs: Mapping[str, str], *, after: str = "
 
 
 __all__ = [
-    "SCHEMA", "assign_numbers", "assign_within", "number_sources_within", "cited_ref", "event_ref", "event_ref_expr", "event_refs", "event_refs_expr", "exhibit_ref",
-    "identifier_label", "ingest_records", "record_ref", "record_ref_expr", "source_order",
-    "source_refs", "with_exhibit",
+    "SCHEMA", "assign_numbers", "assign_within", "cited_ref", "event_ref", "event_ref_expr", "event_refs",
+    "event_refs_expr", "exhibit_ref", "identifier_label", "ingest_records", "number_sources_within", "record_ref",
+    "record_ref_expr", "source_order", "source_refs", "with_exhibit",
 ]
