@@ -134,3 +134,39 @@ def test_a_damaged_zip_is_one_clear_error_in_detection_and_parsing(
     assert answer.startswith(str(path)) and "failed" not in answer, answer  # not a failure the boundary caught
     if damage in ("version", "truncated") and fmt is None:
         assert "a zip file of" in answer and "whose directory cannot be read" in answer
+
+
+@pytest.mark.parametrize("damage", ["\x04", "\x0e", "\u2028", "\x00"])
+def test_one_damaged_time_in_a_tool_export_is_a_reject_not_the_files_refusal(
+        tmp_path: Path, fuzz_case: Case, damage: str) -> None:
+    """One control character in one of 25 timestamps (found by byte insertion) used to make
+    'cannot recognise the date format' refuse every record of the export."""
+    rows = [f"{i},Outgoing,{i:02d}/01/2026 10:{i:02d}:05,00:01:00,+447700900{i:03d},Sam,No" for i in range(1, 26)]
+    rows[11] = rows[11].replace("12/01/2026 10:12", f"12/01/2026 1{damage}0:12")
+    folder = tmp_path / "XRY export"
+    folder.mkdir()
+    path = folder / "Calls.csv"
+    path.write_text("Index,Call Type,Time,Duration,Number,Name,Deleted\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    answer = ingest_or_error(fuzz_case, path, "tool-export")
+    if damage == "\x00":  # a NUL in the head: not a text table at all, said as such
+        assert isinstance(answer, str) and answer.startswith(f"{path}: binary content")
+        return
+    assert answer == (25, 24, 1)
+    _, staged = ingest_file(fuzz_case, path, IngestOptions(format="tool-export"))
+    assert staged is not None
+    [(ref, reason)] = staged.rejects.select("source_ref", "reason").iter_rows()
+    assert ref == "row 13" and "time" in reason
+
+
+def test_a_format_shared_by_too_few_values_is_still_refused() -> None:
+    """The tolerance is for damage among many values, not for guessing on a handful."""
+    import polars as pl
+
+    from atlas.normalise.times import sniff_datetime_format
+
+    values = pl.Series([f"{d:02d}/01/2026 10:00:00" for d in range(13, 20)] + ["garbage"])
+    with pytest.raises(AtlasError, match="cannot recognise the date format"):
+        sniff_datetime_format(values)
+    ambiguous = pl.Series([f"{d:02d}/{m:02d}/2026 10:00:00" for d in range(1, 13) for m in (1, 2)] + ["1\x04/01/2026"])
+    fmt = sniff_datetime_format(ambiguous)
+    assert fmt.fmt.startswith("%d/%m") and fmt.assumption and "not decidable" in fmt.assumption
