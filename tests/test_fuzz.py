@@ -19,7 +19,12 @@ listed in the summary for the parser's owner.
 
 ``make test`` runs a bounded number of examples (``ATLAS_FUZZ_EXAMPLES``, default 200 per
 family, derandomised so CI is repeatable); ``make fuzz`` runs many more with fresh
-randomness. The outcomes are printed at the end of the run.
+randomness. The outcomes are printed at the end of the run; ``ATLAS_FUZZ_LOG=FILE`` also
+writes every failure the boundary caught (not only the first few) to ``FILE``.
+
+A second property (:func:`test_what_keeps_every_record_loses_none`) catches a silently smaller
+result: changes that keep every record (another line-ending convention, blank lines between
+rows, a byte-order mark, UTF-16) must give exactly the seed's records.
 """
 
 from __future__ import annotations
