@@ -8,14 +8,14 @@ DEMO_DIR ?= demo-case
 
 FUZZ_EXAMPLES ?= 3000
 
-.PHONY: demo test bench lint install clean fuzz constraints
+.PHONY: demo test bench lint install clean fuzz constraints catalogue
 
 # constraints.txt pins every package to the version the tests passed with (evidence must be
 # reproducible: an install today and in a year give the same software).
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,bench]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,bench,cluster]'
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
@@ -39,6 +39,10 @@ constraints: $(VENV)/bin/python
 
 bench: $(STAMP)
 	$(PY) -m bench.run --out bench-results.json
+
+# parsers/catalogue.json: what `atlas formats` lists without importing any parser (tests/test_startup.py checks it)
+catalogue: $(STAMP)
+	$(PY) -m parsers._catalogue --write
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check atlas parsers reports fixtures tests bench

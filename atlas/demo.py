@@ -66,6 +66,24 @@ def _conduct_step(case: Case, out_dir: Path, result: DemoResult) -> None:
         f"{plural(len(data['warnings']), 'warning')}; decision support, not legal advice")
 
 
+def _triage_step(case: Case, out_dir: Path, result: DemoResult) -> None:
+    """Triage against the s2A clock: where the clock runs from, the data strategy and its flags."""
+    from atlas.cli.output import dumps
+    from atlas.conduct.analysis import resolve_as_of
+    from atlas.triage.assess import assess
+
+    day, basis = resolve_as_of(None, case.manifest.timezone)
+    triage = assess(case, as_of=day, as_of_basis=basis)
+    path = out_dir / "triage.json"
+    path.write_text(dumps(triage.to_json()) + "\n", encoding="utf-8")
+    result.outputs.append(path)
+    received = sum(1 for i in triage.strategy if i.sources)
+    result.lines.append(
+        f"triage: clock from the {triage.clock_basis}; {plural(len(triage.strategy), 'strategy item')} "
+        f"({received} already received, {len(triage.flagged)} flagged as unable to arrive in time)"
+        + ("; s4A indicators: review the classification" if triage.s4a.present else ""))
+
+
 def _identity_step(case: Case, out_dir: Path, result: DemoResult) -> None:
     """Alias discovery (proposals only), then the suspect's identifiers with how we know."""
     from atlas.identity import party_identifiers
@@ -174,6 +192,7 @@ def _steps() -> list[tuple[str, Step]]:
     steps.append(("contacts", _contacts_step))
     steps.append(("graph", _graph_step))
     steps.append(("conduct", _conduct_step))
+    steps.append(("triage", _triage_step))
     steps.append(("online", _online_step))
     steps.append(("report", _report_step))  # last: it exhibits what the analyses found
     return steps

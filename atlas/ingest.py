@@ -297,6 +297,67 @@ def _finish(
     return outcome, staged
 
 
+def stage_one(case: Case, path: Path, explicit: bool, opts: IngestOptions,
+              debug: bool = False) -> tuple[SourceOutcome, StagedSource | None]:
+    """One file of an ingest, parsed and normalised, not committed: what ``atlas ingest``
+    does per file, and what ``atlas batch`` runs as one task per source (:mod:`atlas.batch`).
+
+    A file found in a folder (``explicit`` False) that no parser recognises, that is
+    empty, special or unreadable, or that is an SQLite companion, is skipped with the
+    reason; any other failure raises, or with ``keep_going`` is an outcome ``failed``.
+    """
+    companion = sqlite_companion_of(path)
+    if companion is not None and not explicit:
+        return SourceOutcome(path=shown(path), status="skipped", notable=False, message=(
+            f"SQLite {path.name.rsplit('-', 1)[1]} file of {shown(companion.name)}: not a source on its own "
+            "(a -wal or hot -journal is read and hashed with the database; a -shm is only the WAL's index)")), None
+    try:
+        return ingest_file(case, path, opts, debug=debug)
+    except FormatError as exc:
+        text = shown(str(exc))
+        if not explicit and ("format not recognised" in text or "the file is empty" in text
+                             or "not a regular file" in text or "cannot be read" in text):
+            reason = "empty file" if "the file is empty" in text else text.removeprefix(f"{shown(path)}: ")
+            if "format not recognised" in text and "detector failed" not in text:
+                reason = "format not recognised"
+            return SourceOutcome(path=shown(path), status="skipped", message=reason), None
+        if not opts.keep_going:
+            raise
+        return SourceOutcome(path=shown(path), status="failed", message=text), None
+    except AtlasError as exc:
+        if not opts.keep_going:
+            raise
+        return SourceOutcome(path=shown(path), status="failed", message=shown(str(exc))), None
+
+
+def commit_staged(case: Case, staged_files: Iterable[tuple[SourceOutcome, StagedSource | None]],
+                  replace: bool = False) -> list[SourceOutcome]:
+    """Commit the staged files of one ingest together, in the order given (with each
+    source's ingest audit row, atomically), and number the new sources as exhibits."""
+    outcomes: list[SourceOutcome] = []
+    staged: list[StagedSource] = []
+    seen: set[str] = set()
+    for outcome, stage in staged_files:
+        if stage is not None and stage.source_id in seen:
+            outcome.status, outcome.message = "already", "same content as another file in this ingest"
+            stage = None
+        if stage is not None:
+            seen.add(stage.source_id)
+            staged.append(stage)
+        outcomes.append(outcome)
+    case.commit(staged, replace=replace)  # with each source's ingest audit row, atomically
+    if staged:
+        from atlas.exhibits import source_refs
+
+        source_refs(case)  # number the new sources as exhibits, in the order received
+    return outcomes
+
+
+def skipped_entry(path: Path, reason: str, notable: bool) -> tuple[SourceOutcome, None]:
+    """A walked entry that is not read (a special file, a symbolic link ...), as an outcome."""
+    return SourceOutcome(path=shown(path), status="skipped", message=reason, notable=notable), None
+
+
 def ingest(
     case: Case,
     paths: Iterable[Path],
@@ -312,52 +373,12 @@ def ingest(
     format, an empty file, a detector that failed); :func:`needs_attention` says whether
     any of them is one a person must look at.
     """
-    outcomes: list[SourceOutcome] = []
-    staged: list[StagedSource] = []
-    seen: set[str] = set()
+    staged: list[tuple[SourceOutcome, StagedSource | None]] = []
     for entry in walk(paths):
-        path, explicit = entry.path, entry.explicit
         if entry.skip:
-            outcomes.append(SourceOutcome(path=shown(path), status="skipped", message=entry.skip, notable=entry.notable))
+            staged.append(skipped_entry(entry.path, entry.skip, entry.notable))
             continue
         if on_file:
-            on_file(path)
-        companion = sqlite_companion_of(path)
-        if companion is not None and not explicit:
-            outcomes.append(SourceOutcome(path=shown(path), status="skipped", notable=False, message=(
-                f"SQLite {path.name.rsplit('-', 1)[1]} file of {shown(companion.name)}: not a source on its own "
-                "(a -wal or hot -journal is read and hashed with the database; a -shm is only the WAL's index)")))
-            continue
-        try:
-            outcome, stage = ingest_file(case, path, opts, debug=debug)
-        except FormatError as exc:
-            text = shown(str(exc))
-            if not explicit and ("format not recognised" in text or "the file is empty" in text
-                                 or "not a regular file" in text or "cannot be read" in text):
-                reason = "empty file" if "the file is empty" in text else text.removeprefix(f"{shown(path)}: ")
-                if "format not recognised" in text and "detector failed" not in text:
-                    reason = "format not recognised"
-                outcomes.append(SourceOutcome(path=shown(path), status="skipped", message=reason))
-                continue
-            if not opts.keep_going:
-                raise
-            outcomes.append(SourceOutcome(path=shown(path), status="failed", message=text))
-            continue
-        except AtlasError as exc:
-            if not opts.keep_going:
-                raise
-            outcomes.append(SourceOutcome(path=shown(path), status="failed", message=shown(str(exc))))
-            continue
-        if stage is not None and stage.source_id in seen:
-            outcome.status, outcome.message = "already", "same content as another file in this ingest"
-            stage = None
-        if stage is not None:
-            seen.add(stage.source_id)
-            staged.append(stage)
-        outcomes.append(outcome)
-    case.commit(staged, replace=opts.replace)  # with each source's ingest audit row, atomically
-    if staged:
-        from atlas.exhibits import source_refs
-
-        source_refs(case)  # number the new sources as exhibits, in the order received
-    return outcomes
+            on_file(entry.path)
+        staged.append(stage_one(case, entry.path, entry.explicit, opts, debug=debug))
+    return commit_staged(case, staged, replace=opts.replace)

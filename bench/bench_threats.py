@@ -144,5 +144,12 @@ def speed(n: int) -> dict[str, Any]:
     }
 
 
-def run(work: Path, n: int = 1_000_000) -> dict[str, Any]:
-    return {"quality": quality(), "speed": speed(n)}
+def run(work: Path, n: int | None = None) -> dict[str, Any]:
+    from bench.common import Stage, scaled
+
+    messages = n if n is not None else scaled(1_000_000, 2_000)
+    fast = speed(messages)
+    rules_s = messages / fast["rules_messages_per_s"]
+    stage = Stage("threat rules over messages", rules_s, "the old lexicon scan of the same messages",
+                  messages / fast["old_lexicon_messages_per_s"], records=messages)
+    return {"quality": quality(), "speed": fast, "stages": [stage.as_dict()]}

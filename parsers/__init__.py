@@ -3,6 +3,12 @@
 Detection is by content: each parser scores a :class:`~parsers.base.Probe` of the
 file (0 = not mine, 100 = certain). The highest score wins; a tie between two
 parsers is an error that asks for ``--format``, never a silent guess.
+
+The registry is loaded lazily (issue 18, start-up): importing this package imports
+no parser and not Polars. :func:`catalogue` lists the parsers from the generated
+``catalogue.json`` (see :mod:`parsers._catalogue`); :func:`by_name` imports the one
+parser named; only :func:`detect` and :func:`all_parsers` import them all, because
+detection asks each of them about the file's content.
 """
 
 from __future__ import annotations
@@ -11,31 +17,63 @@ import importlib
 import pkgutil
 from functools import cache
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, Any, cast
 
 from atlas.errors import FormatError, describe_failure
-from parsers.base import ParseContext, ParseResult, ParserInfo, ParserModule, Probe
 
-__all__ = ["ParseContext", "ParseResult", "ParserInfo", "Probe", "all_parsers", "by_name", "detect", "scores"]
+if TYPE_CHECKING:
+    from parsers._catalogue import FormatEntry
+    from parsers.base import ParseContext, ParseResult, ParserInfo, ParserModule, Probe
+
+__all__ = ["FormatEntry", "ParseContext", "ParseResult", "ParserInfo", "Probe", "all_parsers", "by_name",
+           "catalogue", "detect", "scores"]
 
 MIN_CONFIDENCE = 30
+_FROM_BASE = frozenset({"ParseContext", "ParseResult", "ParserInfo", "ParserModule", "Probe"})
+
+
+def __getattr__(name: str) -> Any:
+    """``from parsers import ParseContext`` still works, importing :mod:`parsers.base` only then."""
+    if name in _FROM_BASE:
+        from parsers import base
+
+        return getattr(base, name)
+    if name == "FormatEntry":
+        from parsers import _catalogue
+
+        return _catalogue.FormatEntry
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@cache
+def catalogue() -> tuple[FormatEntry, ...]:
+    """Every parser's name, version and description, sorted by name, without importing them."""
+    from parsers import _catalogue
+
+    return _catalogue.load()
 
 
 @cache
 def all_parsers() -> tuple[ParserModule, ...]:
-    """All parser modules, sorted by name (deterministic detection order)."""
+    """All parser modules, imported, sorted by name (deterministic detection order)."""
     found: list[ParserModule] = []
     for mod in pkgutil.iter_modules(__path__):
         if mod.name.startswith("_") or mod.name in ("base",):
             continue
         module = importlib.import_module(f"{__name__}.{mod.name}")
         if hasattr(module, "INFO") and hasattr(module, "detect") and hasattr(module, "parse"):
-            found.append(cast(ParserModule, module))
+            found.append(cast("ParserModule", module))
     return tuple(sorted(found, key=lambda m: m.INFO.name))
 
 
 def by_name(name: str) -> ParserModule:
-    for parser in all_parsers():
+    """The parser called ``name`` (its ``INFO.name``), importing only that one."""
+    for entry in catalogue():
+        if entry.name == name:
+            module = cast("ParserModule", importlib.import_module(f"{__name__}.{entry.module}"))
+            if module.INFO.name == name:
+                return module
+    for parser in all_parsers():  # a catalogue out of step with the code: ask the modules themselves
         if parser.INFO.name == name:
             return parser
     names = ", ".join(p.INFO.name for p in all_parsers())
@@ -65,6 +103,8 @@ def scores(probe: Probe) -> tuple[list[tuple[int, str, ParserModule]], list[str]
 
 def detect(path: Path) -> ParserModule:
     """The parser for ``path`` by content, or a clear error saying why none fits."""
+    from parsers.base import Probe
+
     probe = Probe(path)
     try:
         size = probe.size

@@ -62,6 +62,12 @@ Memory: lxml ``iterparse`` (entities not resolved, no network, huge trees allowe
 each top-level model, each chat message, each ``taggedFiles/file`` and ``extraInfo``
 is cleared once read, and rows are compacted into Polars chunks as they accumulate,
 so a multi-gigabyte report parses in bounded memory (``bench/bench_cellebrite.py``).
+
+Speed: a report of ``PARALLEL_MIN_BYTES`` or more, on a machine with an idle core, is read
+by :mod:`parsers._cellebrite_parallel`, which cuts the byte stream at top-level ``<model>``
+boundaries and has a worker process read pieces with this module's own code; it gives this
+module's sequential result (tested equal on every fixture) and falls back to the
+sequential read whenever anything in the stream is not as it assumed.
 """
 
 from __future__ import annotations
@@ -378,13 +384,19 @@ class _Rows:
             self.chunks.append(pl.DataFrame(self.cols, schema=_CHUNK_SCHEMA, strict=False))
             self.cols = {c: [] for c in _ROW_COLUMNS}
 
-    def frame(self) -> pl.DataFrame:
+    def raw(self) -> pl.DataFrame:
+        """The rows so far as one frame, list columns still joined (see :func:`split_lists`)."""
         self.flush()
         frame = pl.concat(self.chunks, rechunk=True) if self.chunks else pl.DataFrame(schema=_CHUNK_SCHEMA)
         self.chunks = []
-        return frame.with_columns(
-            pl.col(c).str.split(_SEP).fill_null(pl.lit([], pl.List(pl.String))) for c in _LIST_COLUMNS
-        )
+        return frame
+
+    def frame(self) -> pl.DataFrame:
+        return split_lists(self.raw())
+
+
+def split_lists(raw: pl.DataFrame) -> pl.DataFrame:
+    return raw.with_columns(pl.col(c).str.split(_SEP).fill_null(pl.lit([], pl.List(pl.String))) for c in _LIST_COLUMNS)
 
 
 class _Report:
@@ -407,12 +419,17 @@ class _Report:
         self.attachments: list[tuple[str, str, str | None, str | None]] = []
         self.cells: list[dict[str, Any]] = []
         self.ordinal = 0
+        self.numbered = False
+        """A model without an id was named by its ordinal (which only a whole-stream read knows)."""
 
     # -- helpers --
     def ref(self, model: Any) -> str:
         self.ordinal += 1
         mid = model.get("id")
-        return f"{REPORT_REF} model {mid}" if mid else f"{REPORT_REF} model #{self.ordinal}"
+        if mid:
+            return f"{REPORT_REF} model {mid}"
+        self.numbered = True
+        return f"{REPORT_REF} model #{self.ordinal}"
 
     def deleted(self, model: Any) -> bool:
         state = (model.get("deleted_state") or "").strip().lower()
@@ -685,57 +702,82 @@ _CONTAINERS: Final = frozenset({"Chat"})
 """Models that hold records rather than being one (a Chat holds its InstantMessages)."""
 
 
+STREAM_TAGS: Final = (_MODEL, _ITEM, _FILE, _EXTRAINFO)
+"""The elements whose end events the reader acts on (everything else is parsed, not seen)."""
+PARSER_OPTIONS: Final[dict[str, Any]] = {"resolve_entities": False, "no_network": True, "huge_tree": True,
+                                          "recover": False, "remove_comments": True}
+"""lxml options for every read of a report: no entities, no network, huge trees allowed."""
+
+
+class _Consumer:
+    """What the reader does with each end event, in document order (one per report stream)."""
+
+    def __init__(self, report: _Report, where: str) -> None:
+        self.report = report
+        self.where = where
+        self.chat: dict[str, Any] | None = None
+        self.root_seen = False
+
+    def end(self, elem: Any) -> None:
+        report = self.report
+        if not self.root_seen:
+            root = elem.getroottree().getroot()
+            if root.tag != _PROJECT:
+                raise FormatError(f"{self.where}: root element is {root.tag!r}, not a Cellebrite <project> in {NS}")
+            self.root_seen = True
+        tag = elem.tag
+        if tag == _MODEL:
+            parent = elem.getparent()
+            if parent is None:
+                return
+            mtype = elem.get("type") or ""
+            if parent.tag == _MODELTYPE:
+                if mtype in _CONTAINERS:
+                    self.chat = None
+                else:
+                    report.model(elem, mtype)
+                _release(elem)
+            elif parent.tag == _MULTI and parent.get("name") in ("Messages", "Message"):
+                holder = parent.getparent()
+                if holder is None or holder.get("type") not in _CONTAINERS or holder.getparent() is None \
+                        or holder.getparent().tag != _MODELTYPE:
+                    return
+                if self.chat is None or self.chat["elem"] is not holder:
+                    self.chat = _chat_context(holder, report)
+                report.model(elem, mtype or "InstantMessage", self.chat)
+                _release(elem)
+        elif tag == _ITEM:
+            section_el = elem.getparent()
+            grand = section_el.getparent() if section_el is not None else None
+            if section_el is not None and section_el.tag == _METADATA and grand is not None and grand.tag == _PROJECT:
+                name, value = elem.get("name") or "", (elem.text or "").strip()
+                report.meta_rows.append((section_el.get("section") or "", name, value))
+                if value and name not in report.metadata:
+                    report.metadata[name] = value
+        else:  # taggedFiles/file and extraInfos/extraInfo: not read, only released
+            _release(elem)
+
+    def finish(self) -> None:
+        if not self.root_seen:
+            raise FormatError(f"{self.where}: no Cellebrite report content (models or metadata) found")
+
+
+def syntax_error(where: str, exc: etree.XMLSyntaxError) -> FormatError:
+    return FormatError(
+        f"{where}: XML error at line {exc.lineno}: {' '.join(str(exc.msg).split())}; "
+        "the report may be truncated or damaged"
+    )
+
+
 def _stream(report: _Report, stream: IO[bytes], where: str) -> None:
-    tags = (_MODEL, _ITEM, _FILE, _EXTRAINFO)
-    context = etree.iterparse(stream, events=("end",), tag=tags, resolve_entities=False, no_network=True,
-                              huge_tree=True, recover=False, remove_comments=True)
-    chat: dict[str, Any] | None = None
-    root_seen = False
+    consumer = _Consumer(report, where)
+    context = etree.iterparse(stream, events=("end",), tag=STREAM_TAGS, **PARSER_OPTIONS)
     try:
         for _event, elem in context:
-            if not root_seen:
-                root = elem.getroottree().getroot()
-                if root.tag != _PROJECT:
-                    raise FormatError(f"{where}: root element is {root.tag!r}, not a Cellebrite <project> in {NS}")
-                root_seen = True
-            tag = elem.tag
-            if tag == _MODEL:
-                parent = elem.getparent()
-                if parent is None:
-                    continue
-                mtype = elem.get("type") or ""
-                if parent.tag == _MODELTYPE:
-                    if mtype in _CONTAINERS:
-                        chat = None
-                    else:
-                        report.model(elem, mtype)
-                    _release(elem)
-                elif parent.tag == _MULTI and parent.get("name") in ("Messages", "Message"):
-                    holder = parent.getparent()
-                    if holder is None or holder.get("type") not in _CONTAINERS or holder.getparent() is None \
-                            or holder.getparent().tag != _MODELTYPE:
-                        continue
-                    if chat is None or chat["elem"] is not holder:
-                        chat = _chat_context(holder, report)
-                    report.model(elem, mtype or "InstantMessage", chat)
-                    _release(elem)
-            elif tag == _ITEM:
-                section_el = elem.getparent()
-                grand = section_el.getparent() if section_el is not None else None
-                if section_el is not None and section_el.tag == _METADATA and grand is not None and grand.tag == _PROJECT:
-                    name, value = elem.get("name") or "", (elem.text or "").strip()
-                    report.meta_rows.append((section_el.get("section") or "", name, value))
-                    if value and name not in report.metadata:
-                        report.metadata[name] = value
-            else:  # taggedFiles/file and extraInfos/extraInfo: not read, only released
-                _release(elem)
+            consumer.end(elem)
     except etree.XMLSyntaxError as exc:
-        raise FormatError(
-            f"{where}: XML error at line {exc.lineno}: {' '.join(str(exc.msg).split())}; "
-            "the report may be truncated or damaged"
-        ) from exc
-    if not root_seen:
-        raise FormatError(f"{where}: no Cellebrite report content (models or metadata) found")
+        raise syntax_error(where, exc) from exc
+    consumer.finish()
 
 
 def _chat_context(elem: Any, report: _Report) -> dict[str, Any]:
@@ -829,18 +871,42 @@ def _unique_refs(frame: pl.DataFrame, assumptions: list[str]) -> pl.DataFrame:
     )
 
 
+PARALLEL_MIN_BYTES: Final = 64 * 1024 * 1024
+"""Reports at least this big are read in parallel (below it, starting worker processes costs more than it saves)."""
+
+
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
+    from parsers import _cellebrite_parallel
+
+    if _cellebrite_parallel.worth_it(path, PARALLEL_MIN_BYTES):
+        report, raw = _cellebrite_parallel.read(path, ctx)
+        return result(report, raw, ctx)
+    return parse_sequential(path, ctx)
+
+
+def parse_sequential(path: Path, ctx: ParseContext) -> ParseResult:
+    """The plain rule: one stream, one process (the parallel reader is tested equal to it)."""
     report = _Report(ctx)
     with _open_report(path) as (stream, where):
-        try:
-            _stream(report, stream, where)
-        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-            raise FormatError(
-                f"{where}: the compressed report is damaged ({exc}); the UFDR is truncated or corrupt, so nothing "
-                "was read from it: acquire or export it again") from exc
+        _read_whole(report, stream, where)
+    return result(report, report.rows.raw(), ctx)
+
+
+def _read_whole(report: _Report, stream: IO[bytes], where: str) -> None:
+    """The sequential read of one report stream, a damaged compressed member named as such."""
+    try:
+        _stream(report, stream, where)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise FormatError(
+            f"{where}: the compressed report is damaged ({exc}); the UFDR is truncated or corrupt, so nothing "
+            "was read from it: acquire or export it again") from exc
+
+
+def result(report: _Report, rows: pl.DataFrame, ctx: ParseContext) -> ParseResult:
+    """The parse result from a read report and its rows (list columns still joined)."""
     assumptions: list[str] = []
     owner = _owner(report, ctx, assumptions)
-    frame = _unique_refs(report.rows.frame(), assumptions)
+    frame = _unique_refs(split_lists(rows), assumptions)
     region = _region(report, ctx, frame, assumptions)
     frame = _times(frame, assumptions)
 

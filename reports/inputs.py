@@ -28,6 +28,7 @@ from atlas.model import CONTACT_KINDS, NOT_CONTACT_STATUSES
 from atlas.rules import Rules, load_rules
 from atlas.store import Case
 from atlas.store.manifest import Manifest, Party, attributed_uris
+from atlas.triage.assess import TriageResult, assess
 
 CONTACT_COLUMNS: Final = pl.Schema(
     {  # type: ignore[arg-type]
@@ -96,6 +97,9 @@ class ReportInputs:
     """Every alias link in the ledger, whatever its status (the limits section says which count)."""
     exhibit_refs: dict[str, str]
     """Source id → exhibit reference (``JA/7``) from :func:`atlas.exhibits.source_refs`."""
+    triage: TriageResult | None = None
+    """Triage, the data strategy and the request log (:func:`atlas.triage.assess.assess`), made
+    with :attr:`conduct`, so its s2A verdict is the one the reviewer's note shows."""
 
     @property
     def manifest(self) -> Manifest:
@@ -242,10 +246,12 @@ def gather(case: Case, *, as_of: date | None = None, include_proposed: bool = Fa
         if as_of is None:
             conduct = conduct.undated()  # the report must not change from day to day
 
+    triage = assess(case, as_of=as_of, as_of_basis=conduct.as_of_basis if conduct is not None and as_of else "",
+                    conduct=conduct)
     return ReportInputs(
         case=case, as_of=as_of, include_proposed=include_proposed, sources=case.sources(), audit=case.audit_log(),
         suspect=suspect, victim=victim, suspect_ids=suspect_ids, victim_side_ids=victim_side, owners=owners,
         contacts=contacts, dedupe_rule=rule, possible_sms_parts=sms_parts, positions=_positions(case, suspect_ids),
         conduct=conduct, rules=load_rules(), graph=build_graph(case, include_proposed=False),
-        identity_links=tuple(read_links(case)), exhibit_refs=source_refs(case),
+        identity_links=tuple(read_links(case)), exhibit_refs=source_refs(case), triage=triage,
     )

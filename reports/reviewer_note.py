@@ -27,6 +27,7 @@ from atlas.conduct.time_limit import uk_day
 from atlas.store import Case
 from atlas.wording import plural
 
+from . import data_requests
 from .chronology import channel_name, record_ref
 from .document import Bullets, Document, Para, Section, Table
 from .findings import Findings
@@ -151,6 +152,7 @@ def build(inputs: ReportInputs, findings: Findings, case: Case, refs: Mapping[st
     else:
         sections += [_s2a(inputs, findings, case, refs, facts), _gaps(conduct, facts),
                      _s4a(inputs, conduct, case, refs, names, facts), _orders(inputs, conduct, refs, facts)]
+    sections.append(data_requests.note_section(inputs.triage, facts))
     sections.append(_pending(inputs, findings, conduct, facts))
     warn = Section("Warnings")
     items = review_warnings(inputs, findings, warnings, refs)

@@ -18,7 +18,7 @@ Every sentence is written here, once; :mod:`reports.statement_docx` and
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any, Final
@@ -29,6 +29,7 @@ from atlas.errors import AtlasError
 from atlas.store.continuity import Continuity
 from atlas.wording import plural
 
+from . import data_requests
 from .chronology import ChronologyRow, channel_name
 from .document import Bullets, Document, Figure, MG11Front, Para, Section, Table
 from .exhibits import Exhibit
@@ -225,7 +226,7 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, parts: 
     sections.append(ex)
 
     # 3. method
-    sections.append(_method(inputs, parts, subject))
+    sections.append(_method(inputs, parts, subject, facts))
 
     # 4. identifiers relied on
     refs = {e.source_id: e.reference for e in parts.sources}
@@ -299,7 +300,7 @@ def _ref_key(reference: str) -> tuple[str, int]:
     return prefix, int(number) if number.isdigit() else 0
 
 
-def _method(inputs: ReportInputs, parts: StatementParts, subject: str) -> Section:
+def _method(inputs: ReportInputs, parts: StatementParts, subject: str, facts: dict[str, Any]) -> Section:
     meth = Section("What I did")
     annex = parts.produced.ref("annex")
     read = int(inputs.sources.get_column("records_read").sum() or 0) if inputs.sources.height else 0
@@ -334,7 +335,16 @@ def _method(inputs: ReportInputs, parts: StatementParts, subject: str) -> Sectio
         "records only. The detail of the software (its version, the versions of the libraries it uses, the matching "
         "rule, the clock correction of each exhibit and how each exhibit's times were read) is set out in the "
         f"technical annex, exhibit {annex}."))
+    meth.blocks += data_requests.method_blocks(inputs.triage, _label(inputs), facts)
     return meth
+
+
+def _label(inputs: ReportInputs) -> Callable[[str], str]:
+    """How the statement names an identifier (a third party's pseudonym when redacted)."""
+    from .redaction import RedactedCase
+
+    case = inputs.case
+    return case.redaction.label if isinstance(case, RedactedCase) else (lambda uri: uri)
 
 
 def _findings(inputs: ReportInputs, findings: Findings, parts: StatementParts, subject: str, victim: str,

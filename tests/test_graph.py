@@ -66,7 +66,7 @@ def test_third_party_contacts_are_the_suspects_contacts_with_her_network(case: C
 def test_a_confirmed_alias_moves_its_contacts_onto_the_persons_node(case: Case) -> None:
     before = build_graph(case, dedupe=False).graph
     assert before.edges[NEW, "party:victim", "sms"]["contacts"] == 3
-    officer_link(case, NEW, "suspect", "same-imei")
+    officer_link(case, NEW, "suspect", "same-imei", note="test decision")
     after = build_graph(case, dedupe=False).graph
     assert not after.has_node(NEW)
     assert after.edges["party:suspect", "party:victim", "sms"]["contacts"] == 8

@@ -97,7 +97,7 @@ def test_discover_is_idempotent_and_never_resurrects_a_rejection(tmp_path: Path)
     lid = first.new[0]
     again = discover(case)
     assert (again.new, again.unchanged) == ([], [lid])
-    decide(case, lid, "rejected")
+    decide(case, lid, "rejected", note="test decision")
     third = discover(case)
     assert third.new == [] and [lk.status for lk in read_links(case)] == ["rejected"]
     assert "tel:+447700900013" not in identifier_owner_map(case, include_proposed=True)

@@ -17,8 +17,8 @@ from atlas.store import Case
 
 
 @pytest.fixture
-def case(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Case:
-    monkeypatch.setenv("ATLAS_USER", "DC 1 Test")
+def case(tmp_path: Path) -> Case:
+    # decisions are attributed to the officer of case.toml ("DC 1 Test"), never the login
     events = [msg("tel:+447700900002", "tel:+447700900001", i) for i in range(3)]
     events += [msg("tel:+447700900013", "tel:+447700900001", 100 + i) for i in range(4)]
     events += [msg("tel:+447700900001", "tel:+447700900003", 200)]
@@ -56,7 +56,7 @@ def test_confirming_makes_the_link_count_in_confirmed_results_and_is_audited(cas
 
 def test_rejecting_removes_the_link_everywhere_and_keeps_the_decision_in_the_audit_log(case: Case) -> None:
     lid = _propose(case, "tel:+447700900002", "tel:+447700900013", "temporal-succession", 0.8)
-    decide(case, lid, "confirmed")
+    decide(case, lid, "confirmed", note="test decision")
     assert build_graph(case).graph.has_edge("party:suspect", "party:victim")
     before = build_graph(case).graph.edges["party:suspect", "party:victim", "sms"]["contacts"]
     assert before == 7
@@ -75,7 +75,7 @@ def test_rejecting_removes_the_link_everywhere_and_keeps_the_decision_in_the_aud
 
 def test_a_rejected_link_is_never_resurrected_by_a_new_proposal(case: Case) -> None:
     lid = _propose(case, "tel:+447700900002", "tel:+447700900013", "same-imei")
-    decide(case, lid, "rejected")
+    decide(case, lid, "rejected", note="test decision")
     assert _propose(case, "tel:+447700900013", "tel:+447700900002", "same-imei") == lid
     assert [lk.status for lk in read_links(case)] == ["rejected"]
 
@@ -89,17 +89,17 @@ def test_an_officer_link_is_confirmed_with_their_name_and_a_party_can_be_an_endp
 
 
 def test_an_inferred_basis_stays_inferred_after_confirmation(case: Case) -> None:
-    link = officer_link(case, "tel:+447700900013", "tel:+447700900002", "temporal-succession")
+    link = officer_link(case, "tel:+447700900013", "tel:+447700900002", "temporal-succession", note="test decision")
     assert party_identifiers(case, "suspect")["tel:+447700900013"].strength == "inferred"
     assert link.strength == "inferred"
 
 
 def test_links_never_merge_two_parties(case: Case) -> None:
     with pytest.raises(AtlasError, match="different people"):
-        officer_link(case, "victim", "suspect", "officer-decision")
+        officer_link(case, "victim", "suspect", "officer-decision", note="test decision")
     # a chain through an identifier attributed to another party does not carry over
-    officer_link(case, "tel:+447700900013", "tel:+447700900002", "same-imei")
-    officer_link(case, "tel:+447700900013", "tel:+447700900001", "officer-decision")
+    officer_link(case, "tel:+447700900013", "tel:+447700900002", "same-imei", note="test decision")
+    officer_link(case, "tel:+447700900013", "tel:+447700900001", "officer-decision", note="test decision")
     res = resolve(case)
     assert res.owner["tel:+447700900001"] == "victim"
     assert res.owner["tel:+447700900002"] == "suspect"
@@ -108,7 +108,7 @@ def test_links_never_merge_two_parties(case: Case) -> None:
 
 
 def test_a_confirmed_path_beats_a_proposed_one_from_another_party(case: Case) -> None:
-    officer_link(case, "tel:+447700900013", "tel:+447700900002", "same-imei")
+    officer_link(case, "tel:+447700900013", "tel:+447700900002", "same-imei", note="test decision")
     _propose(case, "tel:+447700900013", "tel:+447700900003", "display-name", 0.8)
     assert identifier_owner_map(case, include_proposed=True)["tel:+447700900013"] == "suspect"
 
@@ -123,16 +123,16 @@ def test_unresolved_identifiers_linked_together_form_one_group(case: Case) -> No
 def test_link_ids_come_from_content_and_prefixes_resolve(case: Case) -> None:
     lid = _propose(case, "tel:+447700900013", "tel:+447700900002", "same-imei")
     assert lid == link_id_for("tel:+447700900002", "tel:+447700900013", "same-imei")
-    assert decide(case, lid[:6], "confirmed").link_id == lid
+    assert decide(case, lid[:6], "confirmed", note="test decision").link_id == lid
     with pytest.raises(AtlasError, match="no identity link"):
-        decide(case, "Lnothere", "confirmed")
+        decide(case, "Lnothere", "confirmed", note="test decision")
 
 
 def test_unknown_basis_and_attributed_basis_are_refused(case: Case) -> None:
     with pytest.raises(AtlasError, match="unknown basis"):
-        officer_link(case, "tel:+447700900013", "suspect", "gut-feeling")
+        officer_link(case, "tel:+447700900013", "suspect", "gut-feeling", note="test decision")
     with pytest.raises(AtlasError, match=r"case\.toml"):
-        officer_link(case, "tel:+447700900013", "suspect", "attributed")
+        officer_link(case, "tel:+447700900013", "suspect", "attributed", note="test decision")
 
 
 def test_reading_the_ledger_of_a_case_without_decisions_creates_nothing(tmp_path: Path) -> None:

@@ -81,7 +81,7 @@ def _line(text: str, needle: str) -> int:
     ("edit", "needle", "message"),
     [
         (lambda t: t.replace('region = "GB"', 'region = "GB"\nrefrence = "x"'), "refrence",
-         "[case] refrence: unknown key (known keys: analyst, charge_date, exhibit_prefix, experience, force, "
+         "[case] refrence: unknown key (known keys: analyst, charge_date, collar_number, exhibit_prefix, experience, force, "
          "impact_window_days, maker_age, occupation, officer, reference, region, report_date, statement_date, timezone)"),
         (lambda t: t.replace('# display_names = ["Dan"]', 'display_name = ["Dan"]'), "display_name =",
          "[[party]] #2 display_name: unknown key"),
@@ -114,7 +114,7 @@ def _line(text: str, needle: str) -> int:
          "[[order]] #1 end: order ends before it starts"),
         (lambda t: t + ORDER + "no_contact = \"yes\"\n", 'no_contact = "yes"',
          "[[order]] #1 no_contact: expected bool, got str 'yes'"),
-        (lambda t: t + "\n[places]\nname = \"x\"\n", "[places]", "unknown table [places] (known: case, party, place, order, impact)"),
+        (lambda t: t + "\n[places]\nname = \"x\"\n", "[places]", "unknown table [places] (known: case, reported, party, place, order, impact)"),
         (lambda t: 'reference = "x"\n' + t, 'reference = "x"', "reference: unknown key outside any table"),
         (lambda t: t + "\nfoo = \n", "foo = ", "not valid TOML: Invalid value"),
     ],
@@ -156,6 +156,17 @@ def test_bad_manifest_through_the_cli_is_one_line_with_exit_2(case_dir: Path, at
     assert run.err.count("\n") == 1  # type: ignore[attr-defined]
 
 
+def test_collar_number_is_an_optional_case_key_and_the_template_documents_it(tmp_path: Path) -> None:
+    from atlas.store.manifest import TEMPLATE, parse_manifest
+    from atlas.store.officer import parse_officer
+
+    assert "# collar_number = " in TEMPLATE
+    text = TEMPLATE.replace('officer = "DC 1234 A. Officer"', 'officer = "A. Officer"\ncollar_number = "4321"')
+    m = parse_manifest(text, tmp_path / "case.toml")
+    assert m.collar_number == "4321"
+    assert parse_officer(m.officer, collar_number=m.collar_number).label == "4321 A. Officer"
+
+
 def test_the_statement_maker_keys_are_optional_and_read_from_the_template_comments() -> None:
     """The MG11 maker's age line, experience and statement date (commented in the template)."""
     plain = parse_manifest(TEMPLATE, P)
@@ -170,3 +181,27 @@ def test_the_statement_maker_keys_are_optional_and_read_from_the_template_commen
     assert m.statement_date == date(2026, 12, 1)
     with pytest.raises(ManifestError, match=r"\[case\] statement_date: expected a date"):
         parse_manifest(text.replace("statement_date = 2026-12-01", "statement_date = 2026-12-01T10:00:00"), P)
+
+
+def test_the_reported_table_from_the_template_comments_and_its_checks() -> None:
+    """``[reported]``: the incidents as the victim reported them, before any data (atlas triage)."""
+    assert parse_manifest(TEMPLATE, P).reported is None
+    text = TEMPLATE.replace("# [reported]", "[reported]")
+    for key in ("first_incident", "latest_incident", "summary", "threat_occasions", "source"):
+        assert f"# {key} = " in text, key
+        text = text.replace(f"# {key} = ", f"{key} = ", 1)  # the first: [reported] comes before [[impact]]
+    r = parse_manifest(text, P).reported
+    assert r is not None
+    assert (r.first_incident, r.latest_incident, r.threat_occasions) == (date(2026, 5, 2), date(2026, 8, 30), 0)
+    assert r.summary.startswith("Calls and texts") and r.source == "initial account 02/09/2026"
+    bad = text.replace("latest_incident = 2026-08-30", "latest_incident = 2026-04-30")
+    with pytest.raises(ManifestError, match=rf"^case.toml:{_line(bad, 'latest_incident = 2026-04-30')}: "
+                                            r"\[reported\] latest_incident: 2026-04-30 is before first_incident"):
+        parse_manifest(bad, P)
+    typo = text.replace("threat_occasions = 0", "threats = 0")
+    with pytest.raises(ManifestError, match=r"\[reported\] threats: unknown key"):
+        parse_manifest(typo, P)
+    with pytest.raises(ManifestError, match=r"\[reported\] threat_occasions: must not be negative"):
+        parse_manifest(text.replace("threat_occasions = 0", "threat_occasions = -1"), P)
+    with pytest.raises(ManifestError, match=r"\[reported\] first_incident: expected a date"):
+        parse_manifest(text.replace("first_incident = 2026-05-02", "first_incident = 2026-05-02T10:00:00"), P)

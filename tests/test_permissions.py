@@ -38,7 +38,7 @@ def test_every_file_atlas_writes_is_owner_only_under_umask_022(tmp_path: Path, w
     (tmp_path / "existing-case").mkdir(mode=0o755)  # a folder the officer made, then `atlas init` on it
     _atlas_022([
         ["init", "case"], ["init", "existing-case"], ["ingest", "case", str(evidence)],
-        ["link", "case", "tel:+447700900013", "suspect", "--basis", "same-imei"],
+        ["link", "case", "tel:+447700900013", "suspect", "--basis", "same-imei", "--note", "CDR exhibit"],
         ["timeline", "case", "--out", "exports/timeline.csv"], ["timeline", "case", "--out", "exports/timeline.parquet"],
         ["graph", "case", "--out", "exports/graph.csv", "--out", "exports/graph.graphml"],
         ["report", "case", "--out", "reports-out"],

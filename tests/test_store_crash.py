@@ -93,7 +93,7 @@ def test_a_locked_decision_database_stops_the_commit_before_anything_is_visible(
                            "nothing was changed by this step: try again when the other atlas command has finished "
                            "(ATLAS_DB_TIMEOUT sets the wait)\n")
         assert Case.open(case_dir).source_ids() == []
-        run = atlas("link", case_dir, "tel:+447700900013", "suspect", "--basis", "same-imei")
+        run = atlas("link", case_dir, "tel:+447700900013", "suspect", "--basis", "same-imei", "--note", "CDR exhibit")
         assert run.code == 2 and "locked by another process" in run.err
         holder.execute("ROLLBACK")
     assert atlas("ingest", case_dir, whatsapp_samples / SAMPLES[0]).code == 0
@@ -125,7 +125,7 @@ def test_a_kill_between_a_decision_and_the_head_update_is_caught_up_at_the_next_
 
     assert atlas("ingest", case_dir, whatsapp_samples / SAMPLES[0]).code == 0
     before = read_manifest(case_dir / "store").audit_seq  # type: ignore[union-attr]
-    proc = _atlas_process("link", case_dir, "tel:+447700900013", "suspect", "--basis", "same-imei",
+    proc = _atlas_process("link", case_dir, "tel:+447700900013", "suspect", "--basis", "same-imei", "--note", "CDR exhibit",
                           env={"ATLAS_TEST_CRASH_AT": "before-head"})
     proc.communicate(timeout=120)
     assert proc.returncode == 137

@@ -104,7 +104,7 @@ def test_a_deleted_decision_database_is_named_and_never_silently_recreated(
     db.unlink()
     [problem] = _problems(atlas, case_dir)
     assert problem.startswith(f"{db}: missing: the manifest records an audit log of ")
-    run = atlas("link", case_dir, "tel:+447700900013", "suspect", "--basis", "same-imei")
+    run = atlas("link", case_dir, "tel:+447700900013", "suspect", "--basis", "same-imei", "--note", "CDR exhibit")
     assert run.code == 2 and "atlas.sqlite: missing, but the store's manifest records an audit log" in run.err
     assert not db.exists()
 

@@ -1,21 +1,37 @@
-"""The review TUI, driven with Textual's Pilot on a generated case."""
+"""The review workbench, driven with Textual's Pilot: on the generated rejected-ex case and
+on a small case whose s2A deadline depends on one alias link."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import shutil
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
+from identity_helpers import make_case, msg
+from textual.pilot import Pilot
 
+from atlas.decisions.exhibits import tagged
+from atlas.decisions.ledger import read_decisions
 from atlas.demo import ingest_generated
 from atlas.exhibits import source_refs
+from atlas.identity import read_links
+from atlas.identity.candidates import discover
+from atlas.identity.ledger import ensure_schema, propose
 from atlas.store import Case
 from atlas.tui.app import AtlasApp
 from atlas.tui.frames import search, timeline_view, visible
+from atlas.tui.widgets import DecisionPrompt, FrameTable, RecordsView
 from fixtures.generate import generate
+
+AS_OF = date(2026, 11, 22)
+SCREEN_KEYS = ("1", "2", "3", "4", "5", "6", "7")
+SIZE = (180, 50)
 
 
 @pytest.fixture(scope="module")
@@ -23,8 +39,54 @@ def small_case(tmp_path_factory: pytest.TempPathFactory) -> Path:
     case_dir = tmp_path_factory.mktemp("tui") / "case"
     generate("rejected-ex", 3, 0.2, case_dir)
     ingest_generated(case_dir)
+    discover(Case.open(case_dir))
     return case_dir
 
+
+@pytest.fixture
+def case_copy(small_case: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "copy"
+    shutil.copytree(small_case, out)
+    return out
+
+
+def run(case_dir: Path, script: Callable[[AtlasApp, Pilot[None]], Any], **kw: Any) -> Any:
+    kw.setdefault("as_of", AS_OF)
+
+    async def drive() -> Any:
+        app = AtlasApp(case_dir, **kw)
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: "incidents" in text(app, "#headline"))
+            return await script(app, pilot)
+
+    return asyncio.run(drive())
+
+
+async def until(pilot: Pilot[None], ok: Callable[[], bool], timeout: float = 60.0) -> None:
+    for _ in range(int(timeout / 0.05)):
+        await pilot.pause(0.05)
+        try:
+            if ok():
+                return
+        except Exception:  # the widget is being rebuilt
+            pass
+    raise AssertionError("condition not reached in time")
+
+
+def text(app: AtlasApp, selector: str) -> str:
+    return str(app.screen.query_one(selector).render())
+
+
+async def show(app: AtlasApp, pilot: Pilot[None], key: str) -> None:
+    await pilot.press(key)
+    await until(pilot, lambda: "incidents" in text(app, "#headline"))
+
+
+def _proposed(case_dir: Path, a: str, b: str) -> str:
+    return next(lk.link_id for lk in read_links(Case.open(case_dir)) if {lk.a, lk.b} == {a, b})
+
+
+# --- frames (no terminal) -----------------------------------------------------------------
 
 def test_timeline_view_has_one_row_per_event_in_time_order(small_case: Path) -> None:
     case = Case.open(small_case)
@@ -54,97 +116,281 @@ def test_search_matches_text_and_party(small_case: Path) -> None:
     assert 0 < mine.height < view.height
 
 
-def test_app_filters_shows_detail_and_switches_screens(small_case: Path) -> None:
-    async def drive() -> None:
-        app = AtlasApp(small_case)
-        async with app.run_test(size=(160, 45)) as pilot:
-            await pilot.pause()
-            total = Case.open(small_case).events().select(pl.len()).collect().item()
-            assert f"{total:,} of {total:,} events" in str(app.screen.query_one("#count").render())
-            await pilot.press("/")
-            for ch in "dan":
-                await pilot.press(ch)
-            await pilot.press("enter")
-            await pilot.pause()
-            count = str(app.screen.query_one("#count").render())
-            assert count.startswith(tuple(str(n) for n in range(1, 10))) and f"of {total:,}" in count
-            await pilot.press("down")
-            await pilot.pause()
-            detail = str(app.screen.query_one("#detail").render())
-            assert "source " in detail and "where " in detail and "basis:" in detail
-            await pilot.press("4")
-            await pilot.pause()
-            assert type(app.screen).__name__ == "SourcesScreen"
-            await pilot.press("1")
-            await pilot.pause()
-            assert type(app.screen).__name__ == "TimelineScreen"
+# --- the timeline -----------------------------------------------------------------------
 
-    asyncio.run(drive())
+def test_the_timeline_shows_contacts_filters_them_and_opens_a_record(small_case: Path) -> None:
+    async def script(app: AtlasApp, pilot: Pilot[None]) -> None:
+        await show(app, pilot, "2")
+        await until(pilot, lambda: "contacts" in text(app, "#count"))
+        total = app.screen.view.height  # type: ignore[attr-defined]
+        events = Case.open(small_case).events().select(pl.len()).collect().item()
+        assert 0 < total < events  # de-duplicated: fewer contacts than records
+        assert f"{total:,} of {total:,} contacts" in text(app, "#count")
+        table = app.screen.query_one("#events", FrameTable)
+        names = set(table.frame.get_column("from").to_list())
+        assert "Daniel Sample (suspect)" in names and not any(n.startswith("party:") for n in names)
+        await pilot.press("slash", *"block", "enter")
+        await until(pilot, lambda: f"of {total:,} contacts" in text(app, "#count")
+                    and not text(app, "#count").startswith(f"{total:,}"))
+        shown = app.screen.shown  # type: ignore[attr-defined]
+        assert 0 < shown.height < total and shown.get_column("text").str.to_lowercase().str.contains("block").all()
+        await pilot.press("down", "enter")
+        await until(pilot, lambda: isinstance(app.screen, RecordsView))
+        detail = text(app, "#record-text")
+        assert "record " in detail and "basis" in detail
+        source_id = app.screen.records.get_column("_event_id")[0].split("/")[0]  # type: ignore[attr-defined]
+        assert source_id not in detail.split("\n")[0]  # the record is named by its file/exhibit, not a hex id
+        await pilot.press("escape")
+        await pilot.press("r")
+        await until(pilot, lambda: "records" in text(app, "#count"))
+        assert f"of {events:,} records" in text(app, "#count")
 
-
-def test_people_screen_confirms_a_proposal_and_audits_it(small_case: Path, tmp_path: Path) -> None:
-    import shutil
-
-    from atlas.identity import read_links
-    from atlas.identity.candidates import discover
-
-    case_dir = tmp_path / "copy"
-    shutil.copytree(small_case, case_dir)
-    case = Case.open(case_dir)
-    discover(case)
-    pending = [lk for lk in read_links(case) if lk.status == "proposed"]
-    assert pending, "discovery should propose links on the rejected-ex case"
-
-    async def drive() -> str:
-        app = AtlasApp(case_dir)
-        async with app.run_test(size=(180, 50)) as pilot:
-            await pilot.pause()
-            await pilot.press("2")
-            await pilot.pause()
-            caption = str(app.screen.query_one("#people-caption").render())
-            assert f"{len(pending)} awaiting review" in caption
-            first = str(app.screen.links.get_column("link")[0])  # type: ignore[attr-defined]
-            await pilot.press("c")
-            await pilot.pause()
-            return first
-
-    decided = asyncio.run(drive())
-    links = {lk.link_id: lk for lk in read_links(case)}
-    assert links[decided].status == "confirmed"
-    audit = [e for e in case.audit_log() if e["action"] == "identity.confirm"]
-    assert audit and audit[-1]["detail"]["link_id"] == decided
+    run(small_case, script)
 
 
-def _clock(case_dir: Path, as_of: date | None = None) -> tuple[str, str]:
+def test_a_person_filter_accepts_an_identifier_and_a_bad_one_is_a_message(small_case: Path) -> None:
+    async def script(app: AtlasApp, pilot: Pilot[None]) -> None:
+        await show(app, pilot, "2")
+        app.screen.query_one("#who").focus()
+        await pilot.press(*"07700900013", "enter")
+        await until(pilot, lambda: "Person:" in text(app, "#count"))
+        assert "attributed to no party" in text(app, "#count")
+        app.screen.query_one("#who").focus()
+        await pilot.press("ctrl+a", *"zzz", "enter")  # not a party, a name or an identifier
+        await pilot.pause(0.5)
+        assert app.is_running and any("zzz" in n.message for n in app._notifications)
+
+    run(small_case, script)
+
+
+# --- decisions: never on one key, always the row under the cursor, with a note ------------
+
+def test_no_decision_happens_on_a_single_key_press(case_copy: Path) -> None:
+    async def script(app: AtlasApp, pilot: Pilot[None]) -> None:
+        for key, decide, note_required in (("4", "c", True), ("4", "x", True), ("4", "o", False), ("5", "c", True),
+                                           ("5", "x", True), ("2", "t", True), ("2", "b", False), ("6", "w", False)):
+            await show(app, pilot, key)
+            if key == "5":
+                await until(pilot, lambda: app.screen.query_one("#candidates", FrameTable).frame.height > 0)
+                app.screen.query_one("#tabs").active = "tab-candidates"  # type: ignore[attr-defined]
+                await pilot.pause(0.2)
+                app.screen.query_one("#candidates", FrameTable).focus()
+            await pilot.press(decide)
+            await until(pilot, lambda: isinstance(app.screen, DecisionPrompt))
+            assert read_decisions(app.case) == []
+            if note_required:
+                await pilot.press("enter")  # an empty note where one is required: refused, still nothing
+                await pilot.pause(0.2)
+                assert isinstance(app.screen, DecisionPrompt) and "note is required" in text(app, "#error")
+            await pilot.press("escape")
+            await until(pilot, lambda: not isinstance(app.screen, DecisionPrompt))
+            assert read_decisions(app.case) == []
+
+    run(case_copy, script)
+
+
+def test_tab_into_a_table_keeps_the_row_and_the_prompt_names_it(case_copy: Path) -> None:
+    async def script(app: AtlasApp, pilot: Pilot[None]) -> None:
+        await show(app, pilot, "4")
+        links = app.screen.query_one("#links", FrameTable)
+        await pilot.press("down", "down")
+        assert links.cursor_row == 2
+        await pilot.press("tab")
+        assert app.focused is not links and links.cursor_row == 2  # Tab moves focus, never the cursor
+        await pilot.press("shift+tab")
+        assert app.focused is links and links.cursor_row == 2
+        wanted = str(links.frame.get_column("link")[2])
+        await pilot.press("c")
+        await until(pilot, lambda: isinstance(app.screen, DecisionPrompt))
+        assert wanted in text(app, "#subject")
+        await pilot.press("escape")
+
+    run(case_copy, script)
+
+
+def test_confirming_a_link_updates_every_screen_and_rejecting_restores_them(case_copy: Path) -> None:
+    lid = _proposed(case_copy, "tel:+447700900002", "tel:+447700900013")  # same handset: the new number
+
+    async def headlines(app: AtlasApp, pilot: Pilot[None]) -> dict[str, str]:
+        out = {}
+        for key in SCREEN_KEYS:
+            await show(app, pilot, key)
+            out[key] = text(app, "#headline")
+        return out
+
+    async def script(app: AtlasApp, pilot: Pilot[None]) -> tuple[dict[str, str], ...]:
+        before = await headlines(app, pilot)
+        await show(app, pilot, "4")
+        links = app.screen.query_one("#links", FrameTable)
+        links.move_cursor(row=links.frame.get_column("link").to_list().index(lid))
+        await pilot.press("c")
+        await until(pilot, lambda: isinstance(app.screen, DecisionPrompt))
+        await until(pilot, lambda: "→" in text(app, "#impact"), timeout=60)
+        impact = text(app, "#impact")
+        await pilot.press(*"same IMEI in both CDRs", "enter")
+        await until(pilot, lambda: not isinstance(app.screen, DecisionPrompt))
+        await until(pilot, lambda: text(app, "#headline") != before["4"])
+        after = await headlines(app, pilot)
+        await show(app, pilot, "5")
+        await until(pilot, lambda: "incidents" in text(app, "#headline"))
+        await show(app, pilot, "4")
+        links = app.screen.query_one("#links", FrameTable)
+        links.move_cursor(row=links.frame.get_column("link").to_list().index(lid))
+        await pilot.press("x")
+        await until(pilot, lambda: isinstance(app.screen, DecisionPrompt))
+        await pilot.press(*"second look", "enter")
+        await until(pilot, lambda: text(app, "#headline") == before["4"])
+        restored = await headlines(app, pilot)
+        return before, after, restored, {"impact": impact}
+
+    before, after, restored, extra = run(case_copy, script)
+    b_inc = int(before["1"].split("incidents ")[1].split()[0])
+    a_inc = int(after["1"].split("incidents ")[1].split()[0])
+    assert a_inc > b_inc
+    assert len(set(before.values())) == 1 and len(set(after.values())) == 1  # every screen agrees
+    assert restored == before
+    assert f"{b_inc}  →  {a_inc}" in extra["impact"]  # the prompt said what it would change
+    assert "14/02/2027" in after["1"]  # the truth's deadline (the last incident is a presence, not the alias)
+    case = Case.open(case_copy)
+    rows = [(d.key, d.state, d.note, d.officer) for d in read_decisions(case)]
+    assert rows == [(lid, "confirmed", "same IMEI in both CDRs", "DC 0000 Jo Analyst"),
+                    (lid, "rejected", "second look", "DC 0000 Jo Analyst")]
+    assert [(e["action"], e["actor"]) for e in case.audit_log()][-2:] == [
+        ("identity.confirm", "DC 0000 Jo Analyst"), ("identity.reject", "DC 0000 Jo Analyst")]
+
+
+def test_confirming_a_threat_candidate_reaches_the_conduct_result(case_copy: Path) -> None:
+    async def script(app: AtlasApp, pilot: Pilot[None]) -> str:
+        await show(app, pilot, "5")
+        await until(pilot, lambda: app.screen.query_one("#candidates", FrameTable).frame.height > 0)
+        app.screen.query_one("#tabs").active = "tab-candidates"  # type: ignore[attr-defined]
+        await pilot.pause(0.2)
+        table = app.screen.query_one("#candidates", FrameTable)
+        table.focus()
+        frame = table.frame
+        row = frame.with_row_index().filter((pl.col("kind") == "threat") & (pl.col("tier") == "review")).row(0, named=True)
+        table.move_cursor(row=row["index"])
+        await pilot.press("c")
+        await until(pilot, lambda: isinstance(app.screen, DecisionPrompt))
+        assert row["id"] in text(app, "#subject")
+        await pilot.press(*"read in context: a threat to come round", "enter")
+        await until(pilot, lambda: "1 confirmed" in text(app, "#headline"))
+        return str(row["id"])
+
+    cid = run(case_copy, script)
+    from atlas.conduct import analyse  # what the statement and reports read
+
+    result = analyse(Case.open(case_copy), as_of=AS_OF)
+    confirmed = [t for t in result.threat_occasions if t.status == "confirmed"]
+    assert len(confirmed) == 1 and result.s4a["confirmed_threat_occasions"] == 1
+    hit = next(h for h in result.threat_hits_for_review if h.decision == "confirmed")
+    assert cid.startswith("T") and hit.key[0] == "threat"
+    assert any(t["status"] == "confirmed" for t in result.to_json()["threat_occasions"])  # in the JSON every output reads
+
+
+def test_tagging_an_exhibit_numbers_it_and_the_exhibits_screen_lists_it(case_copy: Path) -> None:
+    async def script(app: AtlasApp, pilot: Pilot[None]) -> str:
+        await show(app, pilot, "2")
+        await until(pilot, lambda: "contacts" in text(app, "#count"))
+        await pilot.press("down", "t")
+        await until(pilot, lambda: isinstance(app.screen, DecisionPrompt))
+        await pilot.press(*"first contact after the block", "enter")
+        await until(pilot, lambda: not isinstance(app.screen, DecisionPrompt))
+        await show(app, pilot, "6")
+        await until(pilot, lambda: app.screen.query_one("#exhibits", FrameTable).frame.height == 1)
+        return str(app.screen.query_one("#exhibits", FrameTable).frame.get_column("exhibit")[0])
+
+    reference = run(case_copy, script, officer="DS 5678 B. Reviewer")
+    items = tagged(Case.open(case_copy))
+    assert [t.reference for t in items] == [reference] and reference.startswith("JA/")
+    assert items[0].tagged_by == "DS 5678 B. Reviewer"
+    audit = Case.open(case_copy).audit_log()
+    assert audit[-1]["action"] == "exhibit.tag" and audit[-1]["actor"] == "DS 5678 B. Reviewer"
+
+
+def test_conversations_put_the_busiest_pair_first_and_open_its_thread(small_case: Path) -> None:
+    async def script(app: AtlasApp, pilot: Pilot[None]) -> tuple[pl.DataFrame, pl.DataFrame]:
+        await show(app, pilot, "3")
+        await until(pilot, lambda: app.screen.query_one("#thread", FrameTable).frame.height > 0)
+        return app.screen.pairs, app.screen.thread  # type: ignore[attr-defined]
+
+    pairs, thread = run(small_case, script)
+    counts = pairs.get_column("contacts").to_list()
+    assert counts == sorted(counts, reverse=True) and thread.height == counts[0]
+    assert "Daniel Sample (suspect)" in pairs.get_column("between")[0]
+
+
+# --- the s2A clock: the analysis's own verdict ------------------------------------------------
+
+def _clock(case_dir: Path, as_of: date) -> tuple[str, str]:
     """The conduct screen's s2A panel and its header sub-title, once the analysis is shown."""
-    async def drive() -> tuple[str, str]:
-        app = AtlasApp(case_dir, as_of=as_of)
-        async with app.run_test(size=(180, 50)) as pilot:
-            await pilot.pause()
-            await pilot.press("3")
-            text = ""
-            for _ in range(100):
-                await pilot.pause(0.1)
-                text = str(app.screen.query_one("#clock").render())
-                if "last incident" in text:
-                    break
-            return text, app.screen.sub_title
+    async def script(app: AtlasApp, pilot: Pilot[None]) -> tuple[str, str]:
+        await show(app, pilot, "5")
+        await until(pilot, lambda: "last incident" in text(app, "#clock"))
+        return text(app, "#clock"), app.screen.sub_title
 
-    return asyncio.run(drive())
+    return run(case_dir, script, as_of=as_of)  # type: ignore[no-any-return]
 
 
 def test_conduct_screen_shows_the_s2a_clock_with_its_rule(small_case: Path) -> None:
-    text, sub_title = _clock(small_case)
+    text_, sub_title = _clock(small_case, AS_OF)
     truth = json.loads((small_case / "truth.json").read_text())
     deadline = date.fromisoformat(truth["s2a"]["deadline"])
-    assert f"last day to lay     {deadline.strftime('%A %d/%m/%Y')}" in text
-    assert "s127" in text and "not legal advice" in text
+    assert f"last day to lay     {deadline.strftime('%A %d/%m/%Y')}" in text_
+    assert "s127" in text_ and "not legal advice" in text_
     assert sub_title.startswith("s2A: ") and f"last day {deadline.strftime('%A %d/%m/%Y')}" in sub_title
 
 
 def test_after_the_deadline_the_tui_header_and_clock_say_expired(small_case: Path) -> None:
     truth = json.loads((small_case / "truth.json").read_text())
     deadline = date.fromisoformat(truth["s2a"]["deadline"])
-    text, sub_title = _clock(small_case, as_of=deadline + timedelta(days=1))
+    text_, sub_title = _clock(small_case, deadline + timedelta(days=1))
     assert sub_title.startswith("s2A: EXPIRED")
-    assert f"expired on {deadline + timedelta(days=1):%d/%m/%Y}" in text and "in time" not in text.split("rule")[0]
+    assert f"expired on {deadline + timedelta(days=1):%d/%m/%Y}" in text_ and "in time" not in text_.split("rule")[0]
+
+
+# --- a case whose deadline turns on one link ------------------------------------------------
+
+def test_the_deadline_moves_on_every_screen_when_the_alias_is_confirmed(tmp_path: Path) -> None:
+    events = [msg("tel:+447700900002", "tel:+447700900001", 60 * 24 * d, "answer me") for d in range(3)]
+    events += [msg("tel:+447700900013", "tel:+447700900001", 60 * 24 * (60 + d), "new number, answer me") for d in range(3)]
+    case = make_case(tmp_path / "case", events)
+    with case.db() as con:
+        ensure_schema(con)
+        _lid, _ = propose(case, con, "tel:+447700900002", "tel:+447700900013", "same-imei", reason="same IMEI in the CDRs",
+                         support=["src0000000000001/row 4"], score=None, origin="discovery:test")
+
+    async def script(app: AtlasApp, pilot: Pilot[None]) -> tuple[dict[str, str], dict[str, str]]:
+        before = {}
+        for key in SCREEN_KEYS:
+            await show(app, pilot, key)
+            before[key] = text(app, "#headline")
+        await show(app, pilot, "4")
+        await pilot.press("c")
+        await until(pilot, lambda: isinstance(app.screen, DecisionPrompt))
+        await until(pilot, lambda: "→" in text(app, "#impact"))
+        impact = text(app, "#impact")
+        assert "03/09/2026  →  02/11/2026   *" in impact  # s2A: last day to lay, before → after
+        assert "EXPIRED" in impact.split("verdict")[1].split("→")[0] and "in time" in impact.split("→")[-1]
+        await pilot.press(*"same IMEI", "enter")
+        await until(pilot, lambda: "02/11/2026" in text(app, "#headline"))
+        after = {}
+        for key in SCREEN_KEYS:
+            await show(app, pilot, key)
+            after[key] = text(app, "#headline")
+        return before, after
+
+    before, after = run(tmp_path / "case", script, as_of=date(2026, 10, 1))
+    assert all("last day to lay 03/09/2026" in h and "EXPIRED" in h for h in before.values())
+    assert all("last day to lay 02/11/2026" in h and "in time" in h for h in after.values())
+
+
+def test_the_workbench_bench_runs_at_a_tiny_scale(tmp_path: Path) -> None:
+    from bench.bench_workbench import run as bench
+
+    numbers = bench(tmp_path, 3000)
+    assert numbers["events"] == 3000 and 0 < numbers["filter_rows"] < numbers["contacts"]  # type: ignore[operator]
+    assert numbers["headline_after"] != numbers["headline_before"]  # the decision changed the findings
+    for key in ("first_screen_s", "filter_change_s", "busiest_pair_open_s", "recompute_after_decision_s",
+                "filtered_timeline_arrow_table_s", "filtered_timeline_textual_datatable_s"):
+        assert isinstance(numbers[key], float) and numbers[key] >= 0

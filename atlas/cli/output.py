@@ -1,4 +1,8 @@
-"""Writing results for people (rich tables) and machines (stable JSON)."""
+"""Writing results for people (rich tables) and machines (stable JSON).
+
+Every command module imports this at its top, so rich is imported only when something
+is printed (start-up, see :mod:`atlas.cli`).
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,10 @@ import json
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.table import Table
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def _default(value: object) -> object:
@@ -44,10 +48,14 @@ def print_json(data: Any) -> None:
 
 
 def console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
     return Console(stderr=stderr, highlight=False, soft_wrap=False)
 
 
 def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]], *, caption: str | None = None) -> None:
+    from rich.table import Table
+
     table = Table(title=title, caption=caption, show_lines=False, title_justify="left")
     for col in columns:
         table.add_column(col, overflow="fold")

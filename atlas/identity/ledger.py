@@ -3,10 +3,13 @@ the case's ``atlas.sqlite`` next to the audit log.
 
 A link is never an edit of the data: it is a claim, with a basis from
 :data:`atlas.identity.bases.BASES`, the source records that support it, a strength and a
-status. Every change of status is written to the append-only audit log with who and
-when; the row keeps the current state (and the latest decision) so analyses can read it
-quickly. Analyses never cache what the ledger implies: they derive it at read time, so a
-rejection removes a link's effect everywhere on the next read.
+status. The ``identity_links`` row holds the claim as proposed; every decision on it
+(confirm, reject, re-open) is a row of the append-only decisions ledger
+(:mod:`atlas.decisions.ledger`, subject ``link``) naming the officer and their note, and
+the link's status is the latest of them. Analyses never cache what the ledger implies:
+they derive it at read time, so a rejection removes a link's effect everywhere on the
+next read. :func:`hypothetical` lets a view ask "what if this link were confirmed?"
+without writing anything.
 
 Link ids are derived from the link's content (``L`` + 10 hex digits of the SHA-256 of
 its two endpoints and basis), so re-running discovery on the same case finds the same
@@ -15,17 +18,18 @@ ids, and the same pair with the same basis is one link however often it is propo
 
 from __future__ import annotations
 
-import getpass
 import hashlib
 import json
-import os
 import re
 import sqlite3
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Final, Literal
 
+from atlas.decisions import ledger as decisions
 from atlas.errors import AtlasError
 from atlas.identity.bases import BASES, Strength, strength_of
 from atlas.store import Case
@@ -101,9 +105,18 @@ class Link:
         }
 
 
-def actor() -> str:
-    """Who is deciding: the same rule the audit log uses (``ATLAS_USER`` or the login)."""
-    return os.environ.get("ATLAS_USER") or getpass.getuser()
+_HYPOTHESIS: ContextVar[Mapping[str, LinkStatus] | None] = ContextVar("atlas_link_hypothesis", default=None)
+
+
+@contextmanager
+def hypothetical(statuses: Mapping[str, LinkStatus]) -> Iterator[None]:
+    """Within the block, :func:`read_links` reads these links with these statuses: the
+    impact of a decision is computed by the same analysis, and nothing is written."""
+    token = _HYPOTHESIS.set(dict(statuses))
+    try:
+        yield
+    finally:
+        _HYPOTHESIS.reset(token)
 
 
 def _now() -> str:
@@ -144,11 +157,26 @@ def read_links(case: Case, *, statuses: Iterable[str] | None = None) -> list[Lin
     with case.db() as con:
         ensure_schema(con)
         rows = con.execute(f"SELECT {_COLUMNS} FROM identity_links ORDER BY link_id").fetchall()
-    links = [_row_to_link(r) for r in rows]
+    links = _with_decisions(case, [_row_to_link(r) for r in rows])
+    what_if = _HYPOTHESIS.get()
+    if what_if:
+        links = [replace(lk, status=what_if[lk.link_id]) if lk.link_id in what_if else lk for lk in links]
     if statuses is not None:
         wanted = set(statuses)
         links = [lk for lk in links if lk.status in wanted]
     return links
+
+
+def _with_decisions(case: Case, links: list[Link], con: sqlite3.Connection | None = None) -> list[Link]:
+    """Each link with the status its latest ledger decision gives it (a row decided before
+    the ledger existed keeps the status its row recorded)."""
+    latest = decisions.current(decisions.read_decisions(case, subjects=["link"], con=con))
+    out = []
+    for lk in links:
+        d = latest.get(("link", lk.link_id))
+        out.append(lk if d is None else replace(lk, status=d.state, decided_at=d.at,  # type: ignore[arg-type]
+                                                 decided_by=d.officer, note=d.note))
+    return out
 
 
 def get_link(case: Case, link_id: str) -> Link:
@@ -159,7 +187,7 @@ def get_link(case: Case, link_id: str) -> Link:
             close = [r[0] for r in con.execute("SELECT link_id FROM identity_links WHERE link_id LIKE ? ORDER BY link_id",
                                                (link_id + "%",)).fetchall()]
     if row is not None:
-        return _row_to_link(row)
+        return _with_decisions(case, [_row_to_link(row)])[0]
     if len(close) == 1:
         return get_link(case, close[0])
     hint = f" (did you mean {', '.join(close[:5])}?)" if close else " (see `atlas people CASE_DIR`)"
@@ -233,13 +261,14 @@ def propose(
     if row is None:
         con.execute(
             f"INSERT INTO identity_links ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, 'proposed', ?, ?, ?, ?, ?, ?, NULL, NULL, '')",
-            (lid, a, b, basis, strength_of(basis), score, reason, support_json, origin, _now(), actor()),
+            (lid, a, b, basis, strength_of(basis), score, reason, support_json, origin, _now(), case.officer().label),
         )
         case.audit("identity.propose", {"link_id": lid, "a": a, "b": b, "basis": basis, "strength": strength_of(basis),
                                         "score": score, "reason": reason, "support": sorted(set(support)),
                                         "origin": origin}, con)
         return lid, "new"
-    status, old_support, old_score, old_reason = row
+    _, old_support, old_score, old_reason = row
+    status = _with_decisions(case, [get_link_row(con, lid)], con)[0].status
     if status != "proposed" or (old_support == support_json and old_score == score and old_reason == reason):
         return lid, "unchanged"
     con.execute("UPDATE identity_links SET support = ?, score = ?, reason = ? WHERE link_id = ?",
@@ -248,46 +277,62 @@ def propose(
     return lid, "updated"
 
 
-def officer_link(case: Case, a: str, b: str, basis: str, *, note: str = "", support: Sequence[str] = ()) -> Link:
+def get_link_row(con: sqlite3.Connection, link_id: str) -> Link:
+    """The ``identity_links`` row as proposed (no decisions applied)."""
+    return _row_to_link(con.execute(f"SELECT {_COLUMNS} FROM identity_links WHERE link_id = ?", (link_id,)).fetchone())
+
+
+def officer_link(case: Case, a: str, b: str, basis: str, *, note: str, support: Sequence[str] = ()) -> Link:
     """An officer asserts a link: recorded as confirmed, by them, now, with their note.
 
     If discovery had already proposed (or someone rejected) the same pair on the same
-    basis, that link is confirmed rather than duplicated; the audit log keeps both events.
+    basis, that link is confirmed rather than duplicated; the ledger and the audit log keep
+    every step.
     """
     a, b = sorted((endpoint(case, a), endpoint(case, b)))
     _check_pair(a, b, basis)
     lid = link_id_for(a, b, basis)
-    who, when = actor(), _now()
+    officer = case.officer().require_collar()
+    if not note.strip():
+        raise AtlasError(f"{lid}: a note is required to confirm a link (say why: --note \"...\")")
     with case.db() as con:
         ensure_schema(con)
         exists = con.execute("SELECT status FROM identity_links WHERE link_id = ?", (lid,)).fetchone()
+        previous = None
         if exists is None:
-            reason = note or BASES[basis][1]
             con.execute(
-                f"INSERT INTO identity_links ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, 'confirmed', NULL, ?, ?, 'officer', ?, ?, ?, ?, ?)",
-                (lid, a, b, basis, strength_of(basis), reason, json.dumps(sorted(set(support))), when, who, when, who, note),
+                f"INSERT INTO identity_links ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, 'proposed', NULL, ?, ?, 'officer', ?, ?, NULL, NULL, '')",
+                (lid, a, b, basis, strength_of(basis), note or BASES[basis][1], json.dumps(sorted(set(support))), _now(),
+                 officer.label),
             )
         else:
-            con.execute("UPDATE identity_links SET status = 'confirmed', decided_at = ?, decided_by = ?, note = ? "
-                        "WHERE link_id = ?", (when, who, note, lid))
-        case.audit("identity.link", {"link_id": lid, "a": a, "b": b, "basis": basis, "strength": strength_of(basis),
-                                     "status": "confirmed", "previous": exists[0] if exists else None, "note": note}, con)
+            previous = _with_decisions(case, [get_link_row(con, lid)], con)[0].status
+        decisions.record(case, con, "link", lid, "confirmed", note=note, officer=officer,
+                         detail={"a": a, "b": b, "basis": basis, "previous": previous, "origin": "officer"},
+                         audit_action="identity.link",
+                         audit_detail={"link_id": lid, "a": a, "b": b, "basis": basis, "strength": strength_of(basis),
+                                       "status": "confirmed", "previous": previous})
     return get_link(case, lid)
 
 
-def decide(case: Case, link_id: str, status: Literal["confirmed", "rejected", "proposed"], *, note: str = "") -> Link:
-    """Confirm or reject a link (or re-open it as proposed); audited with who and when.
+_ACTIONS: Final = {"confirmed": "identity.confirm", "rejected": "identity.reject", "proposed": "identity.reopen"}
 
-    Decisions can be changed (an officer may learn more); every change is in the audit log,
-    which is never rewritten.
+
+def decide(case: Case, link_id: str, status: Literal["confirmed", "rejected", "proposed"], *, note: str = "") -> Link:
+    """Confirm or reject a link (or re-open it as proposed): a new row of the decisions
+    ledger, with the officer and their note (required to confirm or reject), audited.
+
+    Decisions can be changed (an officer may learn more) by a further decision; nothing
+    earlier is rewritten.
     """
+    if status not in _ACTIONS:
+        raise AtlasError(f"{link_id}: {status!r} is not a link decision (confirmed, rejected, proposed)")
     current = get_link(case, link_id)
-    who, when = actor(), _now()
     with case.db() as con:
         ensure_schema(con)
-        con.execute("UPDATE identity_links SET status = ?, decided_at = ?, decided_by = ?, note = ? WHERE link_id = ?",
-                    (status, when, who, note, current.link_id))
-        action = {"confirmed": "identity.confirm", "rejected": "identity.reject", "proposed": "identity.reopen"}[status]
-        case.audit(action, {"link_id": current.link_id, "a": current.a, "b": current.b, "basis": current.basis,
-                            "previous": current.status, "status": status, "note": note}, con)
+        decisions.record(case, con, "link", current.link_id, status, note=note,
+                         detail={"a": current.a, "b": current.b, "basis": current.basis, "previous": current.status},
+                         audit_action=_ACTIONS[status],
+                         audit_detail={"link_id": current.link_id, "a": current.a, "b": current.b,
+                                       "basis": current.basis, "previous": current.status, "status": status})
     return get_link(case, current.link_id)

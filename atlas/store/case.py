@@ -35,7 +35,6 @@ commit before it becomes visible, with a clear message, never after.
 from __future__ import annotations
 
 import fcntl
-import getpass
 import json
 import os
 import shutil
@@ -73,6 +72,7 @@ from atlas.store.integrity import (
     write_manifest,
 )
 from atlas.store.manifest import Manifest, load_manifest
+from atlas.store.officer import Officer, current_officer
 from atlas.wording import plural
 
 MANIFEST_NAME: Final = "case.toml"
@@ -120,10 +120,6 @@ def lock_timeout() -> float:
         return 60.0
 
 
-def _actor() -> str:
-    return os.environ.get("ATLAS_USER") or getpass.getuser()
-
-
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -163,24 +159,30 @@ class StagedSource:
 class Case:
     """An opened case folder: read frames, record decisions, commit ingests."""
 
-    def __init__(self, root: Path, manifest: Manifest) -> None:
+    def __init__(self, root: Path, manifest: Manifest, officer: str | None = None) -> None:
         self.root = root
         self.manifest = manifest
         self.store = root / STORE_DIR
+        self.officer_override = officer
+        """``--officer``: who decides when it is not the officer of case.toml (atlas.store.officer)."""
         self.allow_new_db = False
         """Let :meth:`db` create a new ``atlas.sqlite`` although the manifest records an audit
         log (set by ``atlas report --unverified``: the outputs then say the store did not verify)."""
         self._appended: set[int] = set()
 
     @classmethod
-    def open(cls, root: Path | str) -> Case:
+    def open(cls, root: Path | str, *, officer: str | None = None) -> Case:
         root = Path(root)
         owner_only()  # partitions, the database and its journals: owner-only whatever the umask
         if not root.is_dir():
             raise StoreError(f"{root}: no such case folder (create one with `atlas init {root}`)")
-        case = cls(root, load_manifest(root / MANIFEST_NAME))
+        case = cls(root, load_manifest(root / MANIFEST_NAME), officer)
         case.recover()
         return case
+
+    def officer(self) -> Officer:
+        """The officer this case's decisions and audit records are attributed to."""
+        return current_officer(self, self.officer_override)
 
     # --- reading -------------------------------------------------------------------
 
@@ -301,14 +303,15 @@ class Case:
 
     def audit(self, action: str, detail: dict[str, object], con: sqlite3.Connection | None = None) -> None:
         """Append to the audit log (never updated, never deleted): one row of the hash chain,
-        recording the commit of the store it was written against."""
+        recording the commit of the store it was written against, in the officer's name
+        (atlas.store.officer: case.toml or --officer, never the computer's login)."""
         text = json.dumps(detail, sort_keys=True, default=str)
         if con is not None:
-            append_row(con, _now(), _actor(), action, text, self._commit_hash())
+            append_row(con, _now(), self.officer().label, action, text, self._commit_hash())
             self._appended.add(id(con))
             return
         with self.db() as own:
-            append_row(own, _now(), _actor(), action, text, self._commit_hash())
+            append_row(own, _now(), self.officer().label, action, text, self._commit_hash())
             self._appended.add(id(own))
 
     def audit_log(self) -> list[dict[str, object]]:
@@ -506,7 +509,7 @@ class Case:
                 _write_parquet(sources, tmp_sources, metadata={SEALED_KEY: MANIFEST_FILE})
                 files["sources.parquet"] = sha256_file(tmp_sources)
                 sealed = StoreManifest(commit=uuid.uuid4().hex, files=dict(sorted(files.items())))
-                at, actor = _now(), _actor()
+                at, actor = _now(), self.officer().label
                 rows = [[at, actor, "ingest", json.dumps(_audit_detail(s, replace), sort_keys=True, default=str)]
                         for s in staged]
                 # The roll-back journal: written before anything visible moves.

@@ -34,7 +34,7 @@ DEFAULT_IMPACT_WINDOW_DAYS: Final = 14
 
 _CASE_KEYS: Final = {
     "reference": str, "officer": str, "exhibit_prefix": str, "timezone": str, "charge_date": date,
-    "report_date": date, "region": str, "force": str, "occupation": str, "analyst": str,
+    "report_date": date, "region": str, "force": str, "occupation": str, "analyst": str, "collar_number": str,
     "maker_age": str, "experience": str, "statement_date": date, "impact_window_days": int,
     "cross_case_search": bool,
 }
@@ -46,8 +46,12 @@ _ORDER_KEYS: Final = {
 }
 _IMPACT_KEYS: Final = {"date": date, "what": str, "category": str, "source": str, "recorded_by": str, "party": str,
                        "notes": str}
+_REPORTED_KEYS: Final = {"first_incident": date, "latest_incident": date, "summary": str, "threat_occasions": int,
+                          "source": str}
+"""``[reported]``: the conduct as the victim first reported it, entered before any data arrives."""
 _REQUIRED: Final = {
     "case": ("reference", "officer", "exhibit_prefix"),
+    "reported": (),
     "party": ("id", "role"),
     "place": ("name", "lat", "lon", "radius_m"),
     "order": ("type", "against", "protects", "start"),
@@ -109,6 +113,23 @@ class Impact:
 
 
 @dataclass(frozen=True)
+class Reported:
+    """The conduct as the victim reported it, entered at triage before any data arrives.
+
+    Her account, never something the data shows: it starts the s2A clock only until the
+    data shows an incident (:mod:`atlas.triage`), and says whether she reports fear of
+    violence (s4A indicators) before anything is analysed."""
+
+    first_incident: date | None = None
+    latest_incident: date | None = None
+    summary: str = ""
+    threat_occasions: int = 0
+    """Occasions on which she reports fearing that violence would be used against her."""
+    source: str = ""
+    """Where her account is recorded (``initial account 02/09/2026``, ``crime report``)."""
+
+
+@dataclass(frozen=True)
 class Manifest:
     reference: str
     officer: str
@@ -120,6 +141,8 @@ class Manifest:
     force: str = ""
     occupation: str = ""
     analyst: str = ""
+    collar_number: str = ""
+    """The officer's collar number when ``officer`` does not carry it (see atlas.store.officer)."""
     maker_age: str = "Over 18"
     """The MG11's age line ("Over 18" is usual for officers and staff)."""
     experience: str = ""
@@ -132,6 +155,8 @@ class Manifest:
     impacts: tuple[Impact, ...] = ()
     impact_window_days: int = DEFAULT_IMPACT_WINDOW_DAYS
     """An impact entry is linked to the incidents on this many days up to and including its date."""
+    reported: Reported | None = None
+    """``[reported]``: the incidents as the victim reported them (triage, before any data)."""
     cross_case_search: bool = True
     """False: ``atlas search-cases`` never scans this case (a sensitive case: a protected
     witness, an officer as victim); the search says only that a case excluded itself."""
@@ -186,7 +211,7 @@ class _Reader:
 
     def fail(self, table: str, index: int, key: str | None, message: str) -> ManifestError:
         line = _line_of(self.text, table, index, key)
-        where = f"[{table}]" if table == "case" else f"[[{table}]] #{index + 1}"
+        where = f"[{table}]" if table in ("case", "reported") else f"[[{table}]] #{index + 1}"
         what = f"{where} {key}" if key else where
         return ManifestError(f"{self.path}:{line}: {what}: {message}")
 
@@ -241,9 +266,10 @@ def parse_manifest(text: str, path: Path) -> Manifest:
         raise ManifestError(f"{path}{':' + at.group(1) if at else ''}: not valid TOML: {exc}") from exc
     reader = _Reader(path, text)
     for key, value in data.items():
-        if key not in ("case", "party", "place", "order", "impact"):
+        if key not in ("case", "reported", "party", "place", "order", "impact"):
             if isinstance(value, dict | list):
-                raise ManifestError(f"{path}:{_line_of(text, key, 0, None)}: unknown table [{key}] (known: case, party, place, order, impact)")
+                raise ManifestError(f"{path}:{_line_of(text, key, 0, None)}: unknown table [{key}] "
+                                    "(known: case, reported, party, place, order, impact)")
             keyline = next((i + 1 for i, line in enumerate(text.splitlines()) if re.match(rf"\s*{re.escape(key)}\s*=", line)), 1)
             raise ManifestError(f"{path}:{keyline}: {key}: unknown key outside any table (put it under [case])")
     for key in ("party", "place", "order", "impact"):
@@ -262,6 +288,8 @@ def parse_manifest(text: str, path: Path) -> Manifest:
         check_zone(zone)
     except Exception as exc:
         raise reader.fail("case", 0, "timezone", str(exc)) from exc
+
+    reported = _reported(reader, data, path, text)
 
     parties: list[Party] = []
     for i, raw in enumerate(data.get("party", [])):
@@ -339,12 +367,30 @@ def parse_manifest(text: str, path: Path) -> Manifest:
         reference=case["reference"], officer=case["officer"], exhibit_prefix=case["exhibit_prefix"],
         timezone=zone, region=case.get("region", "GB").upper(), charge_date=case.get("charge_date"),
         report_date=case.get("report_date"), force=case.get("force", ""), occupation=case.get("occupation", ""),
-        analyst=case.get("analyst", ""),
+        analyst=case.get("analyst", ""), collar_number=case.get("collar_number", ""),
         maker_age=case.get("maker_age", "Over 18"), experience=case.get("experience", ""),
         statement_date=case.get("statement_date"), parties=tuple(parties), places=tuple(places), orders=tuple(orders),
-        impacts=tuple(impacts), impact_window_days=window, cross_case_search=case.get("cross_case_search", True),
-        path=path,
+        impacts=tuple(impacts), impact_window_days=window, reported=reported,
+        cross_case_search=case.get("cross_case_search", True), path=path,
     )
+
+
+def _reported(reader: _Reader, data: dict[str, Any], path: Path, text: str) -> Reported | None:
+    """``[reported]``, checked: dates in order, a count that cannot be negative."""
+    if "reported" not in data:
+        return None
+    if not isinstance(data["reported"], dict):
+        raise ManifestError(f"{path}:{_line_of(text, 'reported', 0, None)}: [reported] must be one table, "
+                            "written [reported]")
+    r = reader.check("reported", 0, data["reported"], _REPORTED_KEYS)
+    first, latest = r.get("first_incident"), r.get("latest_incident")
+    if first is not None and latest is not None and latest < first:
+        raise reader.fail("reported", 0, "latest_incident", f"{latest.isoformat()} is before first_incident "
+                          f"{first.isoformat()}")
+    if r.get("threat_occasions", 0) < 0:
+        raise reader.fail("reported", 0, "threat_occasions", "must not be negative")
+    return Reported(first_incident=first, latest_incident=latest, summary=r.get("summary", "").strip(),
+                    threat_occasions=r.get("threat_occasions", 0), source=r.get("source", "").strip())
 
 
 def load_manifest(path: Path) -> Manifest:
@@ -361,7 +407,8 @@ TEMPLATE: Final = '''\
 
 [case]
 reference = "OP-ATLAS-0001"          # crime / operation reference
-officer = "DC 1234 A. Officer"       # maker of the statement
+officer = "DC 1234 A. Officer"       # maker of the statement: rank, collar number, name
+# collar_number = "1234"             # if officer above does not give it; decisions record it
 exhibit_prefix = "AO"                # officer's initials: exhibits become AO/1, AO/2 ...
 timezone = "Europe/London"           # zone for wall-clock times that state none
 region = "GB"                        # default country for national phone numbers
@@ -374,6 +421,15 @@ region = "GB"                        # default country for national phone number
 # statement_date = 2026-12-01        # date of the statement (default: the report's --as-of date)
 # impact_window_days = 14            # an impact entry is linked to incidents on this many days up to its date
 # cross_case_search = false          # a sensitive case: `atlas search-cases` never looks inside it
+
+# The conduct as the victim reported it, before any data (atlas triage starts the s2A clock
+# from latest_incident until the data shows an incident; her account, never data).
+# [reported]
+# first_incident = 2026-05-02
+# latest_incident = 2026-08-30
+# summary = "Calls and texts from his number and new accounts since she ended the relationship"
+# threat_occasions = 0               # occasions on which she reports fearing violence (s4A)
+# source = "initial account 02/09/2026"
 
 [[party]]
 id = "victim"                        # free-text id, referred to below

@@ -1,59 +1,128 @@
-"""The Atlas review app: one screen per view, switched with single keys.
+"""The Atlas workbench: review a case, decide, and see every view follow the decision.
 
-Screens are built lazily the first time they are shown, so opening a large case
-costs only the timeline.
+One :class:`~atlas.review.Review` serves every screen (the same recomputation path as
+the command line): after any decision each screen reloads when it is next shown (it
+compares the ledger's generation), the current one at once. Screens are Textual modes,
+switched with the number keys or the command palette (ctrl+p); the footer shows the keys
+of the screen in front. Decisions are only ever made through the prompt
+(:class:`~atlas.tui.widgets.DecisionPrompt`), in the name of the officer of case.toml or
+``--officer``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from textual.app import App
+import polars as pl
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from atlas.review import Review
 from atlas.store import Case
+from atlas.store.officer import SESSION_OFFICER
 from atlas.tui.screens.conduct import ConductScreen
+from atlas.tui.screens.conversations import ConversationScreen
+from atlas.tui.screens.exhibits import ExhibitsScreen
+from atlas.tui.screens.overview import OverviewScreen
 from atlas.tui.screens.people import PeopleScreen
 from atlas.tui.screens.sources import SourcesScreen
 from atlas.tui.screens.timeline import TimelineScreen
+from atlas.tui.screens.triage import TriageScreen
+
+SCREENS_BY_KEY: dict[str, tuple[str, str, type[Screen[Any]]]] = {
+    "1": ("overview", "Overview", OverviewScreen),
+    "2": ("timeline", "Timeline", TimelineScreen),
+    "3": ("conversations", "Conversations", ConversationScreen),
+    "4": ("people", "People", PeopleScreen),
+    "5": ("conduct", "Conduct", ConductScreen),
+    "6": ("exhibits", "Exhibits", ExhibitsScreen),
+    "7": ("sources", "Sources", SourcesScreen),
+    "8": ("triage", "Triage & requests", TriageScreen),
+}
 
 
 class AtlasApp(App[None]):
     CSS_PATH = "atlas.tcss"
     TITLE = "Atlas"
+    MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {
+        name: cls for name, _, cls in SCREENS_BY_KEY.values()
+    }
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1", "show('timeline')", "Timeline"),
-        Binding("2", "show('people')", "People"),
-        Binding("3", "show('conduct')", "Clock & conduct"),
-        Binding("4", "show('sources')", "Sources"),
+        *(Binding(key, f"show('{name}')", label) for key, (name, label, _) in SCREENS_BY_KEY.items()),
         Binding("q", "quit", "Quit"),
     ]
 
-    def __init__(self, case_dir: Path, as_of: date | None = None) -> None:
+    def __init__(self, case_dir: Path, *, as_of: date | None = None, officer: str | None = None) -> None:
         super().__init__()
-        self.case = Case.open(case_dir)
-        self.as_of = as_of
-        self._screens: dict[str, Screen[None]] = {}
-
-    def _make(self, name: str) -> Screen[None]:
-        if name == "timeline":
-            return TimelineScreen(self.case)
-        if name == "sources":
-            return SourcesScreen(self.case)
-        if name == "people":
-            return PeopleScreen(self.case)
-        if name == "conduct":
-            return ConductScreen(self.case, self.as_of)
-        raise KeyError(name)
+        case = Case.open(case_dir, officer=officer if officer is not None else SESSION_OFFICER.get())
+        case.officer()  # a malformed --officer fails before the screen opens
+        self.review = Review(case, as_of=as_of)
+        self.case = case
 
     def on_mount(self) -> None:
-        self.action_show("timeline")
+        self.title = f"Atlas: {self.case.manifest.reference}  ·  deciding: {self.case.officer().label}"
+        self.switch_mode("overview")
 
     def action_show(self, name: str) -> None:
-        if name not in self._screens:
-            self._screens[name] = self._make(name)
-            self.install_screen(self._screens[name], name=name)
-        self.switch_screen(name) if self.screen_stack and len(self.screen_stack) > 1 else self.push_screen(name)
+        if self.current_mode != name:
+            self.switch_mode(name)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for key, (name, label, _) in SCREENS_BY_KEY.items():
+            yield SystemCommand(f"Go to {label}", f"Show the {label.lower()} screen (key {key})",
+                                lambda n=name: self.action_show(n))
+        yield SystemCommand("Write the reports", "Statement draft, exhibit schedule and HTML report (Exhibits screen, w)",
+                            self._write_reports)
+
+    def _write_reports(self) -> None:
+        self.action_show("exhibits")
+        self.call_later(lambda: self.screen.run_action("write_reports"))
+
+    async def record(self, decide: Callable[[], object], message: str) -> None:
+        """Record a decision the officer confirmed in a prompt, then bring every view up to date."""
+        try:
+            decide()
+        except Exception as exc:  # a refused decision is a message, never a crash
+            self.notify(f"Not recorded: {exc}", severity="error", timeout=10)
+            return
+        self.review.refresh()
+        self.notify(f"{message} (recorded in the ledger and the audit log as {self.case.officer().label})")
+        screen = self.screen
+        reload = getattr(screen, "reload", None)
+        if reload is not None:
+            await reload()
+
+    def record_text(self, event_id: str) -> str:
+        """Everything the store knows about one record, named by its exhibit."""
+        row = self.case.events().filter(pl.col("event_id") == event_id).collect()
+        ref = self.review.record_ref(event_id)
+        if row.height == 0:
+            return f"{ref}: not in the store"
+        r = row.row(0, named=True)
+        src = self.case.sources().filter(pl.col("source_id") == r["source_id"])
+        s = src.row(0, named=True) if src.height else {}
+        lines = [
+            f"record      {ref}",
+            f"source      {s.get('name', '?')}  ({s.get('parser', '?')} {s.get('parser_version', '')}; "
+            f"sha256 {str(s.get('sha256', '?'))[:16]}…)",
+            f"time        {self.review.uk(r['ts_utc'])}  (UTC {r['ts_utc']}; basis {r['ts_basis']}; as written {r['ts_raw']!r})",
+            f"kind        {r['kind']} / {r['channel']} / {r['direction']}   status: {r['status'] or '-'}   deleted: {r['deleted']}",
+            f"from        {r['sender'] or '-'}",
+            f"to          {'; '.join(r['recipients'] or []) or '-'}",
+        ]
+        if r["duration_s"] is not None:
+            lines.append(f"duration    {r['duration_s']} s")
+        if r["lat"] is not None:
+            lines.append(f"position    {r['lat']:.6f}, {r['lon']:.6f}  ± {r['accuracy_m'] or '?'} m")
+        if r["cell_id"]:
+            lines.append(f"cell        {r['cell_id']}")
+        if r["attachments"]:
+            lines.append(f"attachments {'; '.join(r['attachments'])}")
+        if r["text"]:
+            lines.append(f"text        {r['text']}")
+        return "\n".join(lines)

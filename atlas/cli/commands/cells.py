@@ -10,12 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import polars as pl
-
-from atlas.cell_site import cdr_events_with_cells, cell_table, unknown_cells
 from atlas.cli.output import print_json, print_table
-from atlas.normalise.times import uk_display
-from atlas.store import Case
 
 NAME = "cells"
 HELP = "cell-site coverage of the CDRs: located records and cells not in any list"
@@ -28,6 +23,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from atlas.cell_site import cdr_events_with_cells, cell_table, unknown_cells
+    from atlas.normalise.times import uk_display
+    from atlas.store import Case
+
     case = Case.open(args.case_dir)
     cells = cell_table(case)
     events = cdr_events_with_cells(case)

@@ -12,19 +12,17 @@ import argparse
 import json
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
-
-from rich.markup import escape
+from typing import TYPE_CHECKING, Any
 
 from atlas.cli.output import as_of_date, console, dumps, print_json, print_table
-from atlas.conduct import ConductOptions, ConductResult, analyse
-from atlas.conduct.time_limit import S2AVerdict, uk_day
 from atlas.errors import AtlasError
-from atlas.normalise.identifiers import display
-from atlas.normalise.times import uk_display
-from atlas.rules import Rules, load_rules
-from atlas.store import Case
 from atlas.wording import plural
+
+if TYPE_CHECKING:  # imported where used: start-up stays light (atlas.cli)
+    from atlas.conduct import ConductOptions, ConductResult
+    from atlas.conduct.time_limit import S2AVerdict
+    from atlas.rules import Rules
+    from atlas.store import Case
 
 NAME = "conduct"
 HELP = "course of conduct, s2A time limit, s4A indicators, order breaches, co-location"
@@ -45,9 +43,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--as-of", metavar="YYYY-MM-DD", help="the day to count the s2A clock from (default: today, stated in the output)")
     p.add_argument("--with-proposed", action="store_true",
                    help="also analyse with identity links still only proposed (shown separately, never merged)")
-    p.add_argument("--suspect", help="the suspect's party id (default: the only party with role 'suspect')")
-    p.add_argument("--target", action="append", default=[], metavar="PARTY",
-                   help="a party the conduct is aimed at, beyond the victim (repeatable; default: the victim and every 'witness')")
+    p.add_argument("--suspect", "--party", dest="suspect", metavar="WHO",
+                   help="whose conduct: a party id or name from case.toml, or any identifier of theirs (via case.toml "
+                        "and confirmed links); default the only party with role 'suspect'")
+    p.add_argument("--target", action="append", default=[], metavar="WHO",
+                   help="a party the conduct is aimed at, beyond the victim (party id, name or identifier; repeatable; "
+                        "default: the victim and every 'witness')")
     p.add_argument("--occasion", choices=("calendar-day", "session"), default="calendar-day",
                    help="how contacts are grouped into occasions (default: one UK local calendar day)")
     p.add_argument("--session-hours", type=float, default=3.0, help="quiet spell that ends a session (with --occasion session)")
@@ -65,6 +66,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def options_from(args: argparse.Namespace) -> ConductOptions:
+    from atlas.conduct import ConductOptions
+
     return ConductOptions(
         occasion=args.occasion, session_gap_hours=args.session_hours, night_start_hour=args.night[0],
         night_end_hour=args.night[1], gap_days=args.gap_days, warn_days=args.warn_days, near_m=args.near_m,
@@ -75,6 +78,8 @@ def options_from(args: argparse.Namespace) -> ConductOptions:
 
 
 def _uk(iso: str | None) -> str:
+    from atlas.normalise.times import uk_display
+
     return uk_display(datetime.fromisoformat(iso)) if iso else ""
 
 
@@ -87,6 +92,11 @@ COLOURS = {"ok": "green", "warn": "yellow", "bad": "red"}
 
 def s2a_rows(v: S2AVerdict) -> list[list[object]]:
     """The s2A verdict as the table's rows (the same verdict the reports and the TUI show)."""
+    from rich.markup import escape
+
+    from atlas.conduct.time_limit import uk_day
+    from atlas.normalise.times import uk_display
+
     colour = COLOURS.get(v.severity)
     verdict = f"[{colour}]{escape(v.headline)}[/{colour}]" if colour else escape(v.headline)
     li = v.last_incident
@@ -114,6 +124,10 @@ def s2a_rows(v: S2AVerdict) -> list[list[object]]:
 
 
 def _print(result: ConductResult, data: dict[str, Any], limit: int, rules: Rules) -> None:
+    from rich.markup import escape
+
+    from atlas.normalise.identifiers import display
+
     s2a_rule, s4a_rule = rules.offence("pha-s2a"), rules.offence("pha-s4a")
     out = console()
     out.print(f"[bold]Course of conduct: {data['case']}[/bold] ({data['view']} identities; as of {_d(data['as_of'])}: "
@@ -232,8 +246,26 @@ def _print(result: ConductResult, data: dict[str, Any], limit: int, rules: Rules
                   "run with --with-proposed to see their effect separately")
 
 
+def party_id(case: Case, value: str, flag: str) -> str:
+    """A party id from ``--party``-style input; an identifier must belong to a party here."""
+    from atlas.identity.select import select_party
+
+    selection = select_party(case, value)
+    if selection.party is None:
+        raise AtlasError(f"{flag} {value!r}: {selection.basis}; the conduct analysis needs a party "
+                         "(link the identifier with `atlas link` / `atlas confirm` first)")
+    return selection.party
+
+
 def run(args: argparse.Namespace) -> int:
+    from atlas.conduct import analyse
+    from atlas.rules import load_rules
+    from atlas.store import Case
+
     case = Case.open(args.case_dir)
+    if args.suspect:
+        args.suspect = party_id(case, args.suspect, "--party")
+    args.target = [party_id(case, t, "--target") for t in args.target]
     try:
         options = options_from(args)
         options.validate()

@@ -12,8 +12,6 @@ from pathlib import Path
 
 from atlas.cli.output import console, print_json
 from atlas.errors import AtlasError
-from atlas.identity.ledger import decide, read_links
-from atlas.store import Case
 
 NAME = "confirm"
 HELP = "confirm proposed alias links (audited)"
@@ -34,6 +32,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def apply(args: argparse.Namespace, status: str) -> int:
+    from atlas.identity.ledger import decide, read_links
+    from atlas.store import Case
+
     case = Case.open(args.case_dir)
     ids = list(args.link_ids)
     if getattr(args, "all_proven", False):

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from atlas.cli.output import print_json, print_table
-from atlas.contacts import DEFAULT_TOLERANCE_S, case_contacts, match_rule
-from atlas.normalise.identifiers import display
-from atlas.normalise.times import uk_display
-from atlas.store import Case
+
+if TYPE_CHECKING:
+    import polars as pl
 
 NAME = "contacts"
 HELP = "list de-duplicated contacts with the source records that corroborate each"
@@ -25,8 +23,11 @@ ORDER = 12
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    from atlas.contacts import DEFAULT_TOLERANCE_S
+
     p.add_argument("case_dir", type=Path, metavar="CASE_DIR")
-    p.add_argument("--party", metavar="ID", help="only contacts to or from this party (id from case.toml) or identifier URI")
+    p.add_argument("--party", metavar="WHO", help="only contacts to or from this person: a party id or name from case.toml, "
+                   "or any identifier (its party's identifiers via case.toml and confirmed links)")
     p.add_argument("--tolerance", type=int, default=DEFAULT_TOLERANCE_S, metavar="SECONDS",
                    help=f"time tolerance for matching records (default {DEFAULT_TOLERANCE_S})")
     p.add_argument("--proposed", action="store_true", help="also follow identity links still awaiting a decision")
@@ -35,31 +36,43 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _who(canonical: str | None, raw: str | None) -> str:
+    from atlas.normalise.identifiers import display
+
     if canonical and raw and canonical != raw:
         return f"{canonical} ({display(raw)})"
     return display(canonical or raw or "?")
 
 
-def filter_party(contacts: pl.DataFrame, party: str) -> pl.DataFrame:
-    """Contacts whose sender or a recipient is ``party`` (a party id or an identifier URI)."""
-    return contacts.filter(
-        (pl.col("party_from") == party) | pl.col("party_to").list.contains(party)
-        | (pl.col("sender") == party) | pl.col("recipients").list.contains(party)
-    )
+def filter_party(contacts: pl.DataFrame, party: str | None, identifiers: frozenset[str] | set[str] = frozenset()) -> pl.DataFrame:
+    """Contacts whose sender or a recipient is ``party`` (a party id) or one of ``identifiers``."""
+    import polars as pl
+
+    ids = pl.Series(sorted(identifiers), dtype=pl.String).implode()
+    hit = pl.col("sender").is_in(ids) | pl.col("recipients").list.eval(pl.element().is_in(ids)).list.any()
+    if party is not None:
+        hit = hit | (pl.col("party_from") == party) | pl.col("party_to").list.contains(party)
+    return contacts.filter(hit)
 
 
 def run(args: argparse.Namespace) -> int:
+    from atlas.contacts import case_contacts, match_rule
+    from atlas.normalise.times import uk_display
+    from atlas.store import Case
+
     case = Case.open(args.case_dir)
-    if args.party and ":" not in args.party:
-        case.manifest.party(args.party)  # a clear error for an unknown party id
+    selection = None
+    if args.party:
+        from atlas.identity.select import select_party
+
+        selection = select_party(case, args.party, include_proposed=args.proposed)
     from atlas.exhibits import event_refs, event_refs_expr, source_refs
 
     refs = source_refs(case)
     offsets: dict[str, tuple[float, int]] = {}
     contacts = case_contacts(case, tolerance_s=args.tolerance, include_proposed=args.proposed, clock_offsets=offsets)
     records = int(contacts.get_column("event_ids").list.len().sum()) if contacts.height else 0
-    if args.party:
-        contacts = filter_party(contacts, args.party)
+    if selection is not None:
+        contacts = filter_party(contacts, selection.party, selection.identifiers)
     rule = match_rule(args.tolerance)
     try:
         from atlas.cell_site import unknown_cells
@@ -71,6 +84,8 @@ def run(args: argparse.Namespace) -> int:
             "rule": rule, "tolerance_s": args.tolerance, "identity": "proposed links followed" if args.proposed
             else "case.toml attribution and confirmed links only",
             "clock_offsets": {sid: {"seconds_ahead": off, "pairs": n} for sid, (off, n) in sorted(offsets.items())},
+            "party": None if selection is None else {"asked": selection.asked, "party": selection.party,
+                                                      "identifiers": sorted(selection.identifiers), "basis": selection.basis},
             "contacts": contacts.with_columns(event_refs_expr(refs).alias("exhibits")).to_dicts(),
             "cdr_cells_not_in_any_list": missing.to_dicts() if missing is not None else [],
         })
@@ -88,6 +103,8 @@ def run(args: argparse.Namespace) -> int:
     print_table(title, ["when (UK)", "channel", "from", "to", "status", "sources", "exhibit records"], rows,
                 caption=None if contacts.height <= args.limit else f"{contacts.height - args.limit} more: use --json or --limit")
     print(f"Matching rule: {rule}")
+    if selection is not None:
+        print(f"--party {args.party}: {selection.basis}")
     for sid, (off, n) in sorted(offsets.items()):
         if off:
             print(f"Source {refs.get(sid, sid)}: clock estimated {off:+.0f} s against the reference (median of {n} unambiguous "

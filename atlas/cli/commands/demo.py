@@ -10,7 +10,6 @@ import argparse
 from pathlib import Path
 
 from atlas.cli.output import print_table
-from atlas.demo import run_demo
 
 NAME = "demo"
 HELP = "run the whole pipeline on a synthetic case"
@@ -26,6 +25,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from atlas.demo import run_demo
+
     result = run_demo(args.case_dir, scenario=args.scenario, seed=args.seed, scale=args.scale)
     print_table(
         f"Demo case {args.scenario} (synthetic) in {result.case_dir}",
@@ -46,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
     print("\nNext, as an analyst would:")
     print(f"  atlas people {d}              review the proposed alias links; atlas confirm / reject them")
     print(f"  atlas conduct {d} --with-proposed   see what the proposed links would add")
-    print(f"  atlas tui {d}                 timeline, people, s2A clock and sources in the terminal")
+    print(f"  atlas triage {d}              the s2A clock, the data strategy with request-by dates, the request log")
+    print(f"  atlas tui {d}                 timeline, people, s2A clock, sources and triage in the terminal")
     print(f"  open {d / 'outputs' / 'report' / 'report.html'} and statement.docx (a DRAFT for the officer)")
     print("Synthetic case: fictional people, numbers from Ofcom's drama ranges. Decision support, not legal advice.")
     return 0

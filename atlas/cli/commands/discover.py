@@ -13,8 +13,6 @@ import argparse
 from pathlib import Path
 
 from atlas.cli.output import console, print_json
-from atlas.identity.candidates import discover
-from atlas.store import Case
 
 NAME = "discover"
 HELP = "propose alias links from the case's data (idempotent; nothing is confirmed)"
@@ -30,6 +28,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from atlas.identity.candidates import discover
+    from atlas.store import Case
+
     case = Case.open(args.case_dir)
     report = discover(case, window_days=args.window_days, min_contacts=args.min_contacts)
     if args.json:

@@ -1,9 +1,14 @@
-"""Exhibit continuity: who supplied each source, when it was received, its seal or bag number.
+"""Exhibits: tag an event or a finding as an exhibit (numbered with the case's prefix),
+untag it, list what is tagged; and record or list exhibit continuity (who supplied each
+source, when it was received, its seal or bag number).
 
-``atlas exhibit continuity CASE_DIR JA/3 --from "DC 4321 Lee" --received 2026-11-20 --seal MPS123456``
-records (or corrects) the continuity the statement gives for that exhibit; without an
-exhibit it lists every source with what is recorded and what is missing. Every change is
-written to the audit log with the values before and after.
+``atlas exhibit tag CASE_DIR EVENT_ID --note "..."`` numbers the item from the same
+schedule as the sources and the report's products (assigned on first tagging, never
+reused); every tag names the officer and is audited, and untagging is a further decision
+(the ledger is append-only). ``atlas exhibit continuity CASE_DIR JA/3 --from "DC 4321 Lee"
+--received 2026-11-20 --seal MPS123456`` records (or corrects) the continuity the statement
+gives for that exhibit; without an exhibit it lists every source with what is recorded and
+what is missing. Every change is written to the audit log with the values before and after.
 """
 
 from __future__ import annotations
@@ -12,10 +17,9 @@ import argparse
 from pathlib import Path
 
 from atlas.cli.output import print_json, print_table
-from atlas.store import Case
 
 NAME = "exhibit"
-HELP = "record or list exhibit continuity (supplied by, date received, seal/bag number)"
+HELP = "tag, untag or list exhibits (events or findings; audited); record or list exhibit continuity"
 ORDER = 41
 
 
@@ -29,11 +33,24 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     c.add_argument("--received", metavar="DATE", help="date received (YYYY-MM-DD)")
     c.add_argument("--seal", metavar="REF", help="seal or bag number")
     c.add_argument("--json", action="store_true", help="machine-readable output")
+    for action, helptext in (("tag", "tag an event or a finding as an exhibit (numbered; note required)"),
+                             ("untag", "untag an exhibit (its number stays reserved; note required)"),
+                             ("list", "list the tagged exhibits")):
+        t = sub.add_parser(action, help=helptext)
+        t.add_argument("case_dir", type=Path, metavar="CASE_DIR")
+        if action != "list":
+            t.add_argument("target", metavar="ITEM", help="an event id (as `atlas timeline` shows) or finding:<id>")
+            t.add_argument("--note", default="", help="why (kept with the decision and in the audit log)")
+        if action == "tag":
+            t.add_argument("--description", default="", help="how the exhibit is described in the schedule")
+        t.add_argument("--json", action="store_true", help="machine-readable output")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.exhibit_action in ("tag", "untag", "list"):
+        return _tags(args)
     from atlas.errors import AtlasError
-    from atlas.store import continuity
+    from atlas.store import Case, continuity
 
     case = Case.open(args.case_dir)
     if args.exhibit is None:
@@ -64,4 +81,36 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"{args.exhibit}: supplied by {rec.supplied_by or '(not recorded)'}; received "
               f"{rec.received.strftime('%d/%m/%Y') if rec.received else '(not recorded)'}; seal {rec.seal or '(not recorded)'}")
+    return 0
+
+
+def _tags(args: argparse.Namespace) -> int:
+    from atlas.cli.output import console
+    from atlas.decisions.exhibits import tag, tagged, untag
+    from atlas.review import Review
+    from atlas.store import Case
+
+    case = Case.open(args.case_dir)
+    if args.exhibit_action == "tag":
+        ex = tag(case, args.target, note=args.note, description=args.description)
+        if args.json:
+            print_json(ex.as_dict())
+        else:
+            console().print(f"{ex.reference}: {ex.target} tagged by {ex.tagged_by}")
+        return 0
+    if args.exhibit_action == "untag":
+        d = untag(case, args.target, note=args.note)
+        if args.json:
+            print_json(d.as_dict())
+        else:
+            console().print(f"{d.detail.get('reference')}: {d.key} untagged by {d.officer} (the number stays reserved)")
+        return 0
+    items = tagged(case)
+    if args.json:
+        print_json({"case": case.manifest.reference, "exhibits": [e.as_dict() for e in items]})
+        return 0
+    review = Review(case)
+    print_table(f"Tagged exhibits: {len(items)}", ["exhibit", "item", "description", "note", "tagged by", "at"],
+                [[e.reference, review.record_ref(e.item) if e.kind == "event" else e.target, e.description, e.note,
+                  e.tagged_by, e.tagged_at] for e in items])
     return 0

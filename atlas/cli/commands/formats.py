@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-import parsers
 from atlas.cli.output import print_json, print_table
 
 NAME = "formats"
@@ -17,11 +16,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import parsers  # the catalogue only: no parser is imported (parsers._catalogue)
+
     rows = [
-        {"name": p.INFO.name, "version": p.INFO.version, "description": p.INFO.description, "detects": p.INFO.detects,
-         "category": str(p.INFO.category), "channels": sorted(str(c) for c in p.INFO.channels),
-         "samples": [s.sample for s in p.INFO.sample_counts]}
-        for p in parsers.all_parsers()
+        {"name": p.name, "version": p.version, "description": p.description, "detects": p.detects,
+         "category": p.category, "channels": p.channels, "samples": p.samples}
+        for p in parsers.catalogue()
     ]
     if args.json:
         print_json(rows)

@@ -12,15 +12,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from atlas.cli.output import console, print_json, print_table
-from atlas.graph import build_graph, communities, pairs, third_party_contacts
-from atlas.graph.export import write
-from atlas.normalise.identifiers import display
-from atlas.normalise.times import uk_display
-from atlas.store import Case
+
+if TYPE_CHECKING:
+    import polars as pl
 
 NAME = "graph"
 HELP = "build the contact graph; export GraphML/JSON (i2, Gephi); who contacts whom"
@@ -35,31 +32,53 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="also follow alias links awaiting a decision (shown as such; never a finding on its own)")
     p.add_argument("--no-dedupe", action="store_true", help="count source records instead of de-duplicated contacts")
     p.add_argument("--top", type=int, default=15, help="pairs to print (default 15)")
+    p.add_argument("--party", metavar="WHO", help="only pairs involving this person: a party id or name from case.toml, "
+                   "or any identifier (its party via case.toml and confirmed links)")
     p.add_argument("--json", action="store_true", help="machine-readable summary on stdout")
 
 
 def _who(node: str, labels: dict[str, str]) -> str:
+    from atlas.normalise.identifiers import display
+
     return labels.get(node) or display(node)
 
 
 def _rows(frame: pl.DataFrame, labels: dict[str, str]) -> list[list[object]]:
+    from atlas.normalise.times import uk_display
+
     return [[_who(r["src"], labels), _who(r["dst"], labels), r["contacts"], r["contacts_back"],
              f"{r['unanswered_rate']:.0%}", uk_display(r["first"]), uk_display(r["last"]), ", ".join(r["channels"]),
              r["events"]] for r in frame.iter_rows(named=True)]
 
 
 def run(args: argparse.Namespace) -> int:
+    from atlas.graph import build_graph, communities, pairs, third_party_contacts
+    from atlas.graph.export import write
+    from atlas.normalise.identifiers import display
+    from atlas.store import Case
+
     case = Case.open(args.case_dir)
     cg = build_graph(case, include_proposed=args.with_proposed, dedupe=not args.no_dedupe)
     written = [str(write(cg, out)) for out in args.out]
     labels = {n: str(d.get("label") or display(n)) for n, d in cg.graph.nodes(data=True)}
     top = pairs(cg)
     third = third_party_contacts(cg)
+    selection = None
+    if args.party:
+        from atlas.identity.select import select_party
+
+        selection = select_party(case, args.party, include_proposed=args.with_proposed)
+        # a person node is party:<id>, or for an unknown person its group's smallest identifier
+        nodes = sorted({"party:" + selection.party} if selection.party else set(selection.identifiers))
+        mine = pl.col("src").is_in(nodes) | pl.col("dst").is_in(nodes)
+        top, third = top.filter(mine), third.filter(mine)
     comms = communities(cg)
     if args.json:
         print_json({
             "case": case.manifest.reference, "identity": cg.graph.graph["identity"], "counting": cg.counting,
             "nodes": cg.graph.number_of_nodes(), "edges": cg.graph.number_of_edges(), "written": written,
+            "party": None if selection is None else {"asked": selection.asked, "party": selection.party,
+                                                      "basis": selection.basis},
             "pairs": top.head(args.top).to_dicts(), "third_parties": third.to_dicts(),
             "communities": comms, "victim_network": sorted(cg.network),
         })
@@ -73,6 +92,8 @@ def run(args: argparse.Namespace) -> int:
         print_table("Suspect's contact with the victim's network (third parties)", columns, _rows(third, labels))
     print_table("Communities (Louvain, fixed seed, sorted input)", ["#", "members"],
                 [[i, ", ".join(_who(n, labels) for n in c)] for i, c in enumerate(comms) if len(c) > 1])
+    if selection is not None:
+        out.print(f"--party {args.party}: {selection.basis}")
     for path in written:
         out.print(f"wrote {path}")
     if not args.with_proposed:

@@ -37,8 +37,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--category", default="other", help="add: routine, work, home-security, sleep, health, moved-home, "
                    "changed-number, social, online, finances, children or other (default other)")
     p.add_argument("--source", help="add: where the account is recorded, e.g. 'victim statement 12/03/2026'")
-    p.add_argument("--recorded-by", "--officer", dest="recorded_by",
-                   help="add: the officer recording it (default: the officer in case.toml)")
+    p.add_argument("--recorded-by", dest="recorded_by",
+                   help="add: the officer recording it (default: --officer, else the officer in case.toml)")
     p.add_argument("--party", help="add: the party whose account it is (default: the victim)")
     p.add_argument("--notes", default="", help="add: anything else the officer wants kept with it")
 
@@ -65,9 +65,8 @@ def _add(case_dir: Path, args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise AtlasError(f"--date {args.date!r} is not a date (YYYY-MM-DD, e.g. 2026-03-12)") from exc
     case = Case.open(case_dir)
-    # TODO(i14): recorded_by from atlas.store.officer.current_officer(case, args.recorded_by) once it lands
     entry = Impact(date=when, what=args.what.strip(), category=args.category, source=args.source.strip(),
-                   recorded_by=(args.recorded_by or case.manifest.officer).strip(), party=args.party,
+                   recorded_by=(args.recorded_by or case.officer().label).strip(), party=args.party,
                    notes=args.notes.strip())
     path = case.root / MANIFEST_NAME
     text, manifest = with_impact(path.read_text(encoding="utf-8"), path, entry)

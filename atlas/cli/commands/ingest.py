@@ -14,11 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
 from atlas.cli.output import print_json, print_table
-from atlas.ingest import IngestOptions, ingest, needs_attention
-from atlas.store import Case
 
 NAME = "ingest"
 HELP = "ingest source files into a case"
@@ -48,7 +44,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from atlas.store import continuity
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from atlas.ingest import IngestOptions, ingest, needs_attention
+    from atlas.store import Case, continuity
 
     case = Case.open(args.case_dir)
     received = continuity.parse_received(args.received) if args.received else None  # checked before any work

@@ -5,9 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from atlas.store import init_case
-from atlas.store.manifest import TEMPLATE
-
 NAME = "init"
 HELP = "create a case folder with a case.toml template"
 ORDER = 1
@@ -18,6 +15,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from atlas.store import init_case
+    from atlas.store.manifest import TEMPLATE
+
     manifest = init_case(args.case_dir, TEMPLATE)
     print(f"created {manifest}: fill in the case, parties, places and orders, then `atlas ingest {args.case_dir} FILES...`")
     return 0

@@ -12,9 +12,6 @@ import argparse
 from pathlib import Path
 
 from atlas.cli.output import console, print_json
-from atlas.identity.bases import BASES
-from atlas.identity.ledger import officer_link
-from atlas.store import Case
 
 NAME = "link"
 HELP = "record an officer's alias link (A and B: identifier URIs or party ids)"
@@ -22,6 +19,8 @@ ORDER = 32
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    from atlas.identity.bases import BASES
+
     p.add_argument("case_dir", type=Path, metavar="CASE_DIR")
     p.add_argument("a", metavar="A", help="identifier URI (tel:+44..., instagram:handle) or party id")
     p.add_argument("b", metavar="B", help="identifier URI or party id")
@@ -35,6 +34,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from atlas.identity.ledger import officer_link
+    from atlas.store import Case
+
     link = officer_link(Case.open(args.case_dir), args.a, args.b, args.basis, note=args.note, support=args.support)
     if args.json:
         print_json(link.as_dict())

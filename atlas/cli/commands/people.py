@@ -14,9 +14,6 @@ import argparse
 from pathlib import Path
 
 from atlas.cli.output import console, print_json, print_table
-from atlas.identity.people import people_view
-from atlas.normalise.identifiers import display
-from atlas.store import Case
 from atlas.wording import plural
 
 NAME = "people"
@@ -31,6 +28,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from atlas.identity.people import people_view
+    from atlas.store import Case
+
     case = Case.open(args.case_dir)
     if args.party:
         case.manifest.party(args.party)  # a clear error for an unknown id
@@ -71,6 +71,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _end(item: dict[str, object], end: str) -> str:
+    from atlas.normalise.identifiers import display
+
     uri = str(item[end])
     party = item.get(f"{end}_party")
     shown = display(uri) if uri.startswith("name:") else uri

@@ -6,7 +6,6 @@ import argparse
 from pathlib import Path
 
 from atlas.cli.output import print_json, print_table
-from atlas.store import Case
 
 NAME = "rejects"
 HELP = "list rejected records with their reasons"
@@ -19,6 +18,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from atlas.store import Case
+
     case = Case.open(args.case_dir)
     from atlas.exhibits import source_refs, with_exhibit
 

@@ -20,10 +20,13 @@ import argparse
 import re
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from atlas.cli.output import print_json, print_table
 from atlas.errors import AtlasError, StoreError
-from atlas.store import Case
+
+if TYPE_CHECKING:
+    from atlas.store import Case
 
 NAME = "report"
 HELP = ("write the MG11 statement draft, the reviewer's note, the unused-material schedule (MG6C), report.html "
@@ -76,6 +79,7 @@ def integrity_notice(case: Case, *, write_anyway: bool) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from atlas.store import Case
     from reports.build import build_reports
     from reports.redaction import NOTE
 

@@ -10,7 +10,6 @@ import argparse
 from pathlib import Path
 
 from atlas.cli.output import console, print_json, print_table
-from atlas.rules import load_rules
 
 NAME = "rules"
 HELP = "show the legal rules applied, with citations"
@@ -23,6 +22,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from atlas.rules import load_rules
+
     rules = load_rules(args.rules)
     if args.json:
         print_json(rules.to_dict())

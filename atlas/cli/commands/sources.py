@@ -6,7 +6,6 @@ import argparse
 from pathlib import Path
 
 from atlas.cli.output import print_json, print_table
-from atlas.store import Case
 
 NAME = "sources"
 HELP = "list the case's sources with their hashes and counts"
@@ -20,6 +19,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from atlas.exhibits import source_refs
+    from atlas.store import Case
 
     case = Case.open(args.case_dir)
     refs = source_refs(case)

@@ -6,11 +6,6 @@ import argparse
 from pathlib import Path
 
 from atlas.cli.output import print_table
-from atlas.normalise.identifiers import display
-from atlas.normalise.times import uk_display
-from atlas.store import Case
-from atlas.store.manifest import attributed_uris
-from atlas.timeline import day_bound, filter_events, write_frame
 
 NAME = "timeline"
 HELP = "show or export the timeline of events"
@@ -21,7 +16,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("case_dir", type=Path, metavar="CASE_DIR")
     p.add_argument("--from", dest="start", help="first day (YYYY-MM-DD, case time zone) or ISO date-time")
     p.add_argument("--to", dest="end", help="last day, inclusive, or ISO date-time (exclusive)")
-    p.add_argument("--party", help="only events involving this party's identifiers (case.toml)")
+    p.add_argument("--party", help="only events involving this person: a party id or name from case.toml, or any "
+                   "identifier (its party's identifiers via case.toml and confirmed links)")
     p.add_argument("--channel", action="append", help="only this channel (repeatable)")
     p.add_argument("--kind", action="append", help="only this kind: call, message, location, ... (repeatable)")
     p.add_argument("--out", type=Path, help="write to FILE (.csv, .parquet, .jsonl) instead of printing")
@@ -29,6 +25,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _to(recipients: list[str]) -> str:
+    from atlas.normalise.identifiers import display
+
     if not recipients:
         return ""
     more = f" +{len(recipients) - 1}" if len(recipients) > 1 else ""
@@ -36,11 +34,20 @@ def _to(recipients: list[str]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from atlas.normalise.identifiers import display
+    from atlas.normalise.times import uk_display
+    from atlas.store import Case
+    from atlas.timeline import day_bound, filter_events, write_frame
+
     case = Case.open(args.case_dir)
     zone = case.manifest.timezone
     identifiers = None
+    selection = None
     if args.party:
-        identifiers = attributed_uris(case.manifest.party(args.party), case.source_ids())
+        from atlas.identity.select import select_party
+
+        selection = select_party(case, args.party)
+        identifiers = selection.identifiers
     frame = filter_events(
         case.events(),
         start=day_bound(args.start, zone, end=False) if args.start else None,
@@ -53,6 +60,8 @@ def run(args: argparse.Namespace) -> int:
     if args.out:
         write_frame(frame, args.out)
         print(f"wrote {frame.height} events to {args.out} (times in UTC; ts_basis says how each was obtained)")
+        if selection is not None:
+            print(f"--party {args.party}: {selection.basis}")
         return 0
     shown = frame.head(args.limit)
     rows = [
@@ -65,4 +74,6 @@ def run(args: argparse.Namespace) -> int:
         ["when (UK)", "basis", "kind", "channel", "dir", "from", "to", "text", "exhibit record"], rows,
         caption=None if frame.height <= args.limit else f"{frame.height - args.limit} more: use --out FILE or --limit",
     )
+    if selection is not None:
+        print(f"--party {args.party}: {selection.basis}")
     return 0

@@ -1,4 +1,7 @@
-"""Review the case interactively: timeline, sources and rejects (and more as analyses land)."""
+"""The review workbench in the terminal: overview, timeline of contacts, conversations,
+people and aliases, conduct (with threat/behaviour candidates), exhibits, sources.
+Every decision asks for confirmation and a note, in the name of the officer of case.toml
+(or --officer), and every screen follows it."""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ import argparse
 from pathlib import Path
 
 NAME = "tui"
-HELP = "open the review app in the terminal"
+HELP = "open the review workbench in the terminal"
 ORDER = 40
 
 

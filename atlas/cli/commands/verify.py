@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from atlas.cli.output import print_json
-from atlas.store import Case
+
+if TYPE_CHECKING:
+    from atlas.store import Case
 
 NAME = "verify"
 HELP = "re-hash sources and the store, walk the audit chain, re-check records read = events + rejects"
@@ -35,6 +38,7 @@ def verify(case: Case) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from atlas.store import Case
     from atlas.store.verify import verify_store
 
     case = Case.open(args.case_dir)

@@ -1,119 +1,134 @@
-"""People and aliases: who uses which identifier, on what evidence, and the review queue.
-
-Proposals are decided here with single keys (``c`` confirm, ``x`` reject, ``o`` re-open);
-each decision goes through :func:`atlas.identity.decide`, so it is audited exactly as
-``atlas confirm`` / ``atlas reject`` would be, and every analysis reads it next time.
-"""
+"""People and aliases: who uses which identifier, with basis, score and source records;
+the links awaiting review. ``c`` confirm, ``x`` reject, ``o`` re-open: each opens a
+prompt that names the link under the cursor, shows what the decision changes (incidents,
+contacts, threat occasions, breaches, last incident, s2A deadline: before → after) and
+asks for the note. Nothing is decided on a single key press."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import polars as pl
+from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.screen import Screen
+from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Footer, Header, Static
-from textual_fastdatatable import ArrowBackend, DataTable
+from textual_fastdatatable import DataTable
 
-from atlas.identity import decide
-from atlas.identity.people import people_view
-from atlas.store import Case
+from atlas.tui.base import ReviewScreen, guarded
 from atlas.tui.frames import short_uri
+from atlas.tui.widgets import DecisionPrompt, FrameTable, ask
 
 
-def identifier_rows(view: dict[str, Any], source_names: dict[str, str] | None = None) -> pl.DataFrame:
+def identifier_rows(view: dict[str, object], source_names: dict[str, str] | None = None) -> pl.DataFrame:
     rows = [
         {"party": p["id"], "role": p["role"], "identifier": short_uri(i["uri"], source_names), "status": i["status"],
          "basis": i["basis"] or "", "strength": i["strength"] or "", "events": i["events"],
          "in confirmed results": "yes" if i["in_confirmed_results"] else "no (proposed only)"}
-        for p in view["parties"] for i in p["identifiers"]
+        for p in view["parties"] for i in p["identifiers"]  # type: ignore[attr-defined]
     ]
     schema = {"party": pl.String, "role": pl.String, "identifier": pl.String, "status": pl.String, "basis": pl.String,
               "strength": pl.String, "events": pl.Int64, "in confirmed results": pl.String}
     return pl.DataFrame(rows, schema=schema)
 
 
-def link_rows(view: dict[str, Any], source_names: dict[str, str] | None = None) -> pl.DataFrame:
+def link_rows(view: dict[str, object], source_names: dict[str, str] | None = None) -> pl.DataFrame:
     order = {"proposed": 0, "confirmed": 1, "rejected": 2}
-    links = sorted(view["links"], key=lambda lk: (order.get(lk["status"], 3), -(lk["score"] or 0), lk["link_id"]))
+    links = sorted(view["links"], key=lambda lk: (order.get(lk["status"], 3), -(lk["score"] or 0), lk["link_id"]))  # type: ignore[call-overload]
     rows = [
         {"link": lk["link_id"], "status": lk["status"], "strength": lk["strength"], "basis": lk["basis"],
          "a": short_uri(lk["a"], source_names), "b": short_uri(lk["b"], source_names),
          "score": "" if lk["score"] is None else f"{lk['score']:.2f}", "why": lk["reason"],
-         "decided": f"{lk['decided_by'] or ''} {lk['decided_at'] or ''}".strip()}
+         "records": len(lk["support"]),
+         "decided": f"{lk['decided_by'] or ''} {lk['note'] or ''}".strip(), "_support": list(lk["support"])}
         for lk in links
     ]
-    schema = {k: pl.String for k in ("link", "status", "strength", "basis", "a", "b", "score", "why", "decided")}
+    schema: dict[str, pl.DataType | type[pl.DataType]] = {
+        **{k: pl.String for k in ("link", "status", "strength", "basis", "a", "b", "score", "why")},
+        "records": pl.Int64, "decided": pl.String, "_support": pl.List(pl.String)}
     return pl.DataFrame(rows, schema=schema)
 
 
-class PeopleScreen(Screen[None]):
+_VERB = {"confirmed": "Confirm", "rejected": "Reject", "proposed": "Re-open"}
+
+
+class PeopleScreen(ReviewScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("c", "decide('confirmed')", "Confirm link"),
-        Binding("x", "decide('rejected')", "Reject link"),
-        Binding("o", "decide('proposed')", "Re-open link"),
+        Binding("c", "decide('confirmed')", "Confirm link…"),
+        Binding("x", "decide('rejected')", "Reject link…"),
+        Binding("o", "decide('proposed')", "Re-open link…"),
     ]
 
-    def __init__(self, case: Case) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.case = case
         self.links = pl.DataFrame()
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield self.headline_widget()
         yield Static(id="people-caption", classes="caption")
         yield Vertical(id="identifiers-box")
-        yield Static("Links (proposed first). Select one and press c to confirm, x to reject, o to re-open.",
+        yield Static("Links (proposed first). c confirm, x reject, o re-open: each asks first, with its impact.",
                      classes="caption")
         yield Vertical(id="links-box")
-        yield Static(id="link-detail")
+        with VerticalScroll(id="link-detail"):
+            yield Static(id="link-detail-text")
         yield Footer()
 
-    async def on_mount(self) -> None:
+    async def load(self) -> None:
         self.sub_title = "People and aliases (inferred links are never merged silently)"
-        await self.refresh_view()
-
-    async def refresh_view(self) -> None:
-        view = people_view(self.case)
-        names = dict(self.case.sources().select("source_id", "name").iter_rows())
+        view = self.review.people()
+        names = dict(self.review.case.sources().select("source_id", "name").iter_rows())
         idents = identifier_rows(view, names)
         self.links = link_rows(view, names)
         decided = view["decided"]
         self.query_one("#people-caption", Static).update(
-            f"{len(view['parties'])} parties; links: {decided['proposed']} awaiting review, {decided['confirmed']} confirmed, "
-            f"{decided['rejected']} rejected. Findings use attributed + confirmed identifiers; proposed ones are shown separately."
-        )
+            f"{len(view['parties'])} parties; links: {decided['proposed']} awaiting review, {decided['confirmed']} "
+            f"confirmed, {decided['rejected']} rejected. Findings use attributed + confirmed identifiers only.")
+        keep = self._cursor()
         for name, frame in (("identifiers", idents), ("links", self.links)):
             box = self.query_one(f"#{name}-box", Vertical)
             await box.remove_children()
-            await box.mount(DataTable(backend=ArrowBackend(frame.to_arrow()), id=name, cursor_type="row",
-                                      max_column_content_width=60))
-        self.query_one("#links", DataTable).focus()
+            await box.mount(FrameTable(frame, id=name))
+        table = self.query_one("#links", FrameTable)
+        if keep is not None:
+            ids = self.links.get_column("link").to_list()
+            if keep in ids:
+                table.move_cursor(row=ids.index(keep))
+        table.focus()
 
-    def _current_link(self) -> str | None:
-        table = self.query_one("#links", DataTable)
-        row = table.cursor_row
-        if self.links.height == 0 or not 0 <= row < self.links.height:
-            return None
-        return str(self.links.get_column("link")[row])
+    def _cursor(self) -> str | None:
+        for t in self.query("#links").results(FrameTable):
+            row = t.current()
+            return None if row is None else str(row["link"])
+        return None
 
     @on(DataTable.RowHighlighted, "#links")
     def _show(self, event: DataTable.RowHighlighted) -> None:
         if 0 <= event.cursor_row < self.links.height:
             r = self.links.row(event.cursor_row, named=True)
-            self.query_one("#link-detail", Static).update(
+            records = "; ".join(self.review.record_ref(e) for e in r["_support"][:6])
+            more = f" and {len(r['_support']) - 6} more" if len(r["_support"]) > 6 else ""
+            self.query_one("#link-detail-text", Static).update(escape(
                 f"{r['link']}: {r['a']} ↔ {r['b']}\nbasis {r['basis']} ({r['strength']}), status {r['status']}"
-                f"{', score ' + r['score'] if r['score'] else ''}\n{r['why']}"
-            )
+                f"{', score ' + r['score'] if r['score'] else ''}; {r['why']}\nsource records: {records}{more}"))
 
+    @guarded
     async def action_decide(self, status: str) -> None:
-        link_id = self._current_link()
-        if link_id is None:
+        table = self.query_one("#links", FrameTable)
+        row = table.current()
+        if row is None:
             self.notify("No link selected", severity="warning")
             return
-        link = decide(self.case, link_id, status, note="decided in the Atlas TUI")  # type: ignore[arg-type]
-        self.notify(f"{link.link_id}: {link.status} (audited)")
-        await self.refresh_view()
+        from atlas.identity.ledger import decide
+
+        lid = str(row["link"])
+        subject = (f"{lid}  {row['a']} ↔ {row['b']}\nbasis {row['basis']} ({row['strength']}), now {row['status']}"
+                   f"{', score ' + str(row['score']) if row['score'] else ''}: {row['why']}")
+        prompt = DecisionPrompt(f"{_VERB[status]} link {lid}", subject, note_required=status != "proposed",
+                                impact=lambda: self.review.impact(lid, status).text(),  # type: ignore[arg-type]
+                                officer=self.review.case.officer().label)
+        await ask(self.app, prompt, lambda note: self.atlas.record(
+            lambda: decide(self.review.case, lid, status, note=note), f"{lid}: {status}"))  # type: ignore[arg-type]

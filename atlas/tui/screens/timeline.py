@@ -1,108 +1,194 @@
-"""The timeline: every event, filterable, with the full source record of the one selected.
-
-The table is an Arrow-backed virtual table (textual-fastdatatable): Textual's own
-DataTable took 33 s for 100 k rows on these machines; this shows a million in about
-a second because only the visible rows are rendered.
-"""
+"""The timeline of contacts (each real-world call or message once, however many sources
+hold it), with party names, exhibit references and the corroborating records in the
+detail pane; ``r`` switches to the raw records. Filters: text, person (party, name or any
+identifier, following confirmed links), channel. Enter opens the records of a row."""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
 import polars as pl
+from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Header, Input, Select, Static
-from textual_fastdatatable import ArrowBackend, DataTable
+from textual_fastdatatable import DataTable
 
-from atlas.store import Case
-from atlas.store.manifest import attributed_uris
-from atlas.tui.frames import event_detail, search, timeline_view, visible
+from atlas.tui import views
+from atlas.tui.base import ReviewScreen, guarded
+from atlas.tui.widgets import DecisionPrompt, FrameTable, RecordsView, ask
 
 
-class TimelineScreen(Screen[None]):
+class TimelineScreen(ReviewScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("/", "focus_search", "Search"),
+        Binding("slash", "focus_search", "Search"),
+        Binding("r", "toggle_raw", "Contacts/raw"),
+        Binding("enter", "open_records", "Records"),
+        Binding("t", "tag", "Tag exhibit"),
+        Binding("b", "bookmark", "Bookmark"),
+        Binding("n", "note", "Note"),
         Binding("escape", "clear_search", "Clear", show=False),
-        Binding("enter", "show_detail", "Detail", show=False),
     ]
 
-    def __init__(self, case: Case) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.case = case
-        from atlas.exhibits import source_refs
+        self.raw = False
+        self.view = pl.DataFrame()
 
-        self.view = timeline_view(case.events(), case.sources(), source_refs(case))
-        self.shown = self.view
+    @property
+    def shown(self) -> pl.DataFrame:
+        """The rows the filters keep (built on demand)."""
+        tables = list(self.query("#events").results(FrameTable))
+        return tables[0].frame if tables else self.view
 
     def compose(self) -> ComposeResult:
         yield Header()
-        parties = [(f"{p.id} ({p.role})", p.id) for p in self.case.manifest.parties]
-        channels = sorted({c for c in self.view.get_column("channel").unique().to_list() if c})
+        yield self.headline_widget()
+        parties = [(f"{p.name or p.id} ({p.id})", p.id) for p in self.review.case.manifest.parties]
         with Horizontal(id="filters"):
-            yield Input(placeholder="search text, names, numbers, event ids  ( / )", id="search")
+            yield Input(placeholder="search text, names, numbers, exhibits  ( / )", id="search")
+            yield Input(placeholder="person: party, name or identifier", id="who")
             yield Select(parties, prompt="any party", id="party")
-            yield Select([(c, c) for c in channels], prompt="any channel", id="channel")
-        yield Static(id="count")
-        with Vertical(id="table-box"):
-            yield self._table(self.shown)
-        yield Static("Select an event to see its source record.", id="detail")
+            yield Select([], prompt="any channel", id="channel")
+        yield Static(id="count", classes="caption")
+        yield Vertical(id="table-box")
+        with VerticalScroll(id="detail"):
+            yield Static("Select a row to see its records.", id="detail-text")
         yield Footer()
 
-    def _table(self, frame: pl.DataFrame) -> DataTable:
-        table = DataTable(backend=ArrowBackend(visible(frame).to_arrow()), cursor_type="row", id="events",
-                          max_column_content_width=60, zebra_stripes=True)
-        return table
+    async def load(self) -> None:
+        self.sub_title = "Timeline of contacts (de-duplicated; r: raw records)"
+        self.view = views.raw_view(self.review) if self.raw else views.contacts_view(self.review)
+        channels = sorted(set(self.view.get_column("_channels").explode().drop_nulls().to_list())) if self.view.height else []
+        self.query_one("#channel", Select).set_options([(c, c) for c in channels])
+        existing = list(self.query("#events").results(FrameTable))
+        if existing:
+            existing[0].set_frame(self.view)
+        else:
+            table = FrameTable(self.view, id="events", zebra=True)
+            await self.query_one("#table-box", Vertical).mount(table)
+            table.focus()
+        await self.refilter()
 
-    def on_mount(self) -> None:
-        self.title = f"Atlas: {self.case.manifest.reference}"
-        self.sub_title = "Timeline (UK local time shown; stored in UTC)"
-        self._update_count()
-        self.query_one("#events", DataTable).focus()
-
-    def _update_count(self) -> None:
-        self.query_one("#count", Static).update(
-            f"{self.shown.height:,} of {self.view.height:,} events. Times: UK local (GMT/BST); each record keeps its UTC time and basis."
-        )
-
-    async def _refilter(self) -> None:
+    async def refilter(self) -> None:
+        """Apply the filters: only the row numbers change (see FrameTable.show_rows)."""
         text = self.query_one("#search", Input).value.strip()
+        who = self.query_one("#who", Input).value.strip()
         party = self.query_one("#party", Select).value
         channel = self.query_one("#channel", Select).value
-        identifiers = None
-        if isinstance(party, str):
-            identifiers = attributed_uris(self.case.manifest.party(party), self.case.source_ids())
-        self.shown = search(self.view, text=text, identifiers=identifiers,
-                            channel=channel if isinstance(channel, str) else None)
-        box = self.query_one("#table-box", Vertical)
-        await box.remove_children()
-        await box.mount(self._table(self.shown))
-        self._update_count()
+        selection = None
+        chosen = who or (party if isinstance(party, str) else "")
+        if chosen:
+            from atlas.identity.select import select_party
+
+            selection = select_party(self.review.case, chosen)
+        rows = views.filter_rows(
+            self.view, text=text, party=selection.party if selection else None,
+            identifiers=selection.identifiers if selection else None,
+            channel=channel if isinstance(channel, str) else None)
+        table = self.query_one("#events", FrameTable)
+        table.show_rows(rows)
+        what = "records" if self.raw else "contacts"
+        basis = f"  Person: {selection.basis}." if selection else ""
+        self.query_one("#count", Static).update(
+            f"{table.shown_count:,} of {self.view.height:,} {what}. Times UK local (GMT/BST); stored in UTC.{escape(basis)}")
 
     @on(Input.Submitted, "#search")
-    async def _search(self) -> None:
-        await self._refilter()
-        self.query_one("#events", DataTable).focus()
-
+    @on(Input.Submitted, "#who")
     @on(Select.Changed)
-    async def _select(self) -> None:
-        await self._refilter()
+    @guarded
+    async def _filters(self) -> None:
+        await self.refilter()
+        self.query_one("#events", FrameTable).focus()
 
-    @on(DataTable.RowHighlighted)
+    @on(DataTable.RowHighlighted, "#events")
     def _highlight(self, event: DataTable.RowHighlighted) -> None:
-        if 0 <= event.cursor_row < self.shown.height:
-            event_id = self.shown.get_column("_event_id")[event.cursor_row]
-            self.query_one("#detail", Static).update(event_detail(self.case, event_id))
+        row = self.query_one("#events", FrameTable).row_at(event.cursor_row)
+        if row is not None:
+            refs = [self.review.record_ref(str(e)) for e in row["_event_ids"]]
+            head = (f"[b]{escape(row['when (UK)'])}[/b] {escape(row['from'])} → {escape(row['to'])} "
+                    f"({escape(row['channel'])}, {escape(row['status'])})\n")
+            body = f"{escape(row['text'])}\n" if row["text"] else ""
+            self.query_one("#detail-text", Static).update(
+                head + body + f"[b]{len(refs)} corroborating record(s)[/b]: " + escape("; ".join(refs)))
+
+    @on(DataTable.RowSelected, "#events")
+    async def _selected(self) -> None:
+        await self.action_open_records()
+
+    def _row(self) -> dict[str, object] | None:
+        table = self.query("#events").results(FrameTable)
+        for t in table:
+            return t.current()
+        return None
 
     def action_focus_search(self) -> None:
         self.query_one("#search", Input).focus()
 
+    @guarded
     async def action_clear_search(self) -> None:
         self.query_one("#search", Input).value = ""
-        await self._refilter()
+        self.query_one("#who", Input).value = ""
+        await self.refilter()
 
-    def action_show_detail(self) -> None:
-        self.query_one("#events", DataTable).focus()
+    @guarded
+    async def action_toggle_raw(self) -> None:
+        self.raw = not self.raw
+        await self.load()
+
+    @guarded
+    async def action_open_records(self) -> None:
+        row = self._row()
+        if row is None:
+            self.notify("No row selected", severity="warning")
+            return
+        ids = [str(e) for e in row["_event_ids"]]  # type: ignore[attr-defined]
+        self.app.push_screen(RecordsView(f"Records of the {'record' if self.raw else 'contact'} at {row['when (UK)']}",
+                                         views.records_frame(self.review, ids), self.atlas.record_text))
+
+    def _subject(self, row: dict[str, object]) -> str:
+        return f"{row['when (UK)']}  {row['from']} → {row['to']}  {row['channel']}  {row['record']}\n{row['text']}"
+
+    @guarded
+    async def action_tag(self) -> None:
+        row = self._row()
+        if row is None:
+            self.notify("No row selected", severity="warning")
+            return
+        from atlas.decisions.exhibits import tag
+
+        event = str(row["_first_event"])
+        prompt = DecisionPrompt("Tag this record as an exhibit", self._subject(row), note_required=True,
+                                officer=self.review.case.officer().label)
+        await ask(self.app, prompt, lambda note: self.atlas.record(
+            lambda: tag(self.review.case, event, note=note, description=str(row["text"])[:80]), "tagged as exhibit"))
+
+    @guarded
+    async def action_bookmark(self) -> None:
+        row = self._row()
+        if row is None:
+            self.notify("No row selected", severity="warning")
+            return
+        from atlas.decisions.notes import set_bookmark
+
+        event = str(row["_first_event"])
+        prompt = DecisionPrompt("Bookmark this record", self._subject(row), note_required=False,
+                                officer=self.review.case.officer().label)
+        await ask(self.app, prompt, lambda note: self.atlas.record(
+            lambda: set_bookmark(self.review.case, event, note=note), "bookmarked"))
+
+    @guarded
+    async def action_note(self) -> None:
+        row = self._row()
+        if row is None:
+            self.notify("No row selected", severity="warning")
+            return
+        from atlas.decisions.notes import add_note
+
+        event = str(row["_first_event"])
+        prompt = DecisionPrompt("Write a note on this record", self._subject(row), note_required=True,
+                                officer=self.review.case.officer().label)
+        await ask(self.app, prompt, lambda note: self.atlas.record(
+            lambda: add_note(self.review.case, f"event:{event}", note), "note kept"))

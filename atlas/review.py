@@ -1,0 +1,202 @@
+"""One case under review: every view the workbench and the CLI show, computed from the
+store and the decisions ledger by one path, and recomputed when a decision changes it.
+
+:class:`Review` caches the conduct analysis and the de-duplicated contacts against the
+ledger's *generation* (the last decision and audit sequence numbers): after any
+decision (here, in another window, or by ``atlas confirm``) the next read sees a new
+generation and recomputes, so no screen can show a count the ledger no longer implies.
+:meth:`Review.impact` answers "what would this decision change?" with the same analysis
+run under a hypothetical ledger (nothing written): incidents, contacts, threat
+occasions, breaches, last incident and the s2A deadline, before → after.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+import polars as pl
+
+from atlas.decisions.ledger import generation
+from atlas.store import Case
+
+if TYPE_CHECKING:
+    from atlas.conduct import ConductOptions, ConductResult
+
+UK: Final = "Europe/London"
+
+
+def uk_date(value: date | None) -> str:
+    return value.strftime("%d/%m/%Y") if value else "-"
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The numbers an officer watches change as they decide."""
+
+    incidents: int
+    contacts: int
+    threat_occasions: int
+    confirmed_threat_occasions: int
+    breaches: int
+    last_incident: date | None
+    deadline: date | None
+    in_time: bool | None
+    verdict: str
+    """``in time``, ``OUT OF TIME`` or ``no incident``."""
+    verdict_basis: str = ""
+
+    def rows(self) -> list[tuple[str, str]]:
+        return [
+            ("incidents (occasions)", str(self.incidents)),
+            ("contacts in the conduct", str(self.contacts)),
+            ("threat occasions", f"{self.threat_occasions} ({self.confirmed_threat_occasions} confirmed)"),
+            ("breaches of orders", str(self.breaches)),
+            ("last incident", uk_date(self.last_incident)),
+            ("s2A: last day to lay", uk_date(self.deadline)),
+            ("s2A verdict", f"{self.verdict} ({self.verdict_basis})" if self.verdict_basis else self.verdict),
+        ]
+
+
+def headline_of(result: ConductResult) -> Headline:
+    """The headline of a conduct result; the verdict is the analysis's own (never recomputed)."""
+    s2a = result.s2a
+    return Headline(
+        incidents=len(result.incidents),
+        contacts=int(result.course_of_conduct.get("conduct_contacts", 0)),
+        threat_occasions=len(result.threat_occasions),
+        confirmed_threat_occasions=sum(1 for t in result.threat_occasions if t.status == "confirmed"),
+        breaches=len(result.breaches),
+        last_incident=s2a.last_incident.day if s2a.last_incident else None, deadline=s2a.deadline,
+        in_time=s2a.in_time, verdict=s2a.label.upper() if s2a.severity == "bad" else s2a.label,
+        verdict_basis=s2a.headline,
+    )
+
+
+@dataclass(frozen=True)
+class Impact:
+    """What a decision changes, before → after (computed, not written)."""
+
+    decision: str
+    before: Headline
+    after: Headline
+
+    def changes(self) -> list[tuple[str, str, str]]:
+        return [(label, b, a) for (label, b), (_, a) in zip(self.before.rows(), self.after.rows(), strict=True)]
+
+    @property
+    def changed(self) -> bool:
+        return any(b != a for _, b, a in self.changes())
+
+    def text(self) -> str:
+        width = max(len(label) for label, _, _ in self.changes())
+        lines = [f"{label:<{width}}  {b}  →  {a}{'' if a == b else '   *'}" for label, b, a in self.changes()]
+        return "\n".join(lines)
+
+
+class Review:
+    """A case under review (see the module docstring)."""
+
+    def __init__(self, case: Case, *, as_of: date | None = None, options: ConductOptions | None = None) -> None:
+        self.case = case
+        self.as_of = as_of
+        self.options = options
+        self._generation: tuple[int, int] | None = None
+        self._cache: dict[str, Any] = {}
+        self._source_refs: dict[str, str] | None = None
+        self._lock = threading.RLock()  # screens compute in worker threads: one computation per view
+
+    # --- freshness -----------------------------------------------------------------------
+
+    def generation(self) -> tuple[int, int]:
+        return generation(self.case)
+
+    def refresh(self) -> bool:
+        """Drop cached views if the ledger changed since they were computed; True if it did."""
+        with self._lock:
+            now = self.generation()
+            if now != self._generation:
+                self._cache.clear()
+                self._generation = now
+                return True
+            return False
+
+    def _cached(self, name: str, build: Callable[[], Any]) -> Any:
+        with self._lock:
+            self.refresh()
+            if name not in self._cache:
+                self._cache[name] = build()
+            return self._cache[name]
+
+    # --- the views -----------------------------------------------------------------------
+
+    def conduct(self) -> ConductResult:
+        """The course-of-conduct analysis with confirmed identities and the current decisions."""
+        from atlas.conduct import analyse
+
+        return self._cached("conduct", lambda: analyse(self.case, as_of=self.as_of, options=self.options))
+
+    def contacts(self) -> pl.DataFrame:
+        """De-duplicated contacts of the whole case (confirmed identities)."""
+        from atlas.contacts import case_contacts
+
+        return self._cached("contacts", lambda: case_contacts(self.case))
+
+    def people(self) -> dict[str, Any]:
+        from atlas.identity.people import people_view
+
+        return self._cached("people", lambda: people_view(self.case))
+
+    def headline(self) -> Headline:
+        return headline_of(self.conduct())
+
+    def impact(self, link_id: str, status: Literal["confirmed", "rejected", "proposed"] = "confirmed") -> Impact:
+        """The headline now and as it would be with ``link_id`` decided ``status``."""
+        from atlas.conduct import analyse
+        from atlas.identity.ledger import get_link, hypothetical
+
+        link = get_link(self.case, link_id)
+        before = self.headline()
+        with hypothetical({link.link_id: status}):
+            after = headline_of(analyse(self.case, as_of=self.as_of, options=self.options))
+        verb = {"confirmed": "confirm", "rejected": "reject", "proposed": "re-open"}[status]
+        return Impact(f"{verb} {link.link_id}", before, after)
+
+    # --- naming records for people -----------------------------------------------------
+
+    def source_refs(self) -> dict[str, str]:
+        """source id → its exhibit reference (``JA/3``): every source is numbered (once, for
+        good) the first time the case is reviewed, as the reports number them."""
+        if self._source_refs is None:
+            from atlas.exhibits import source_refs
+
+            with self._lock:
+                self._source_refs = source_refs(self.case)
+        return self._source_refs
+
+    def record_ref(self, event_id: str) -> str:
+        """``JA/7, sms rowid 477`` for an event id (``<source_id>/<source_ref>``)."""
+        from atlas.exhibits import event_ref
+
+        return event_ref(self.source_refs(), event_id)
+
+    def record_ref_expr(self, col: str) -> pl.Expr:
+        """:meth:`record_ref` over a column of event ids, vectorised."""
+        from atlas.exhibits import record_ref_expr
+
+        return record_ref_expr(self.source_refs(), pl.col(col).str.extract(r"^([^/]*)/", 1),
+                               pl.col(col).str.replace(r"^[^/]*/", ""))
+
+    @staticmethod
+    def uk(ts: object) -> str:
+        from atlas.normalise.times import uk_display
+
+        if isinstance(ts, str):
+            try:
+                return uk_display(datetime.fromisoformat(ts))
+            except ValueError:
+                return ts
+        return uk_display(ts)

@@ -1,0 +1,108 @@
+"""What every workbench screen shares: the headline that follows every decision, reloading
+when the decisions ledger moved on, and errors shown as messages instead of crashes."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from rich.markup import escape
+from textual.screen import Screen
+from textual.widgets import Static
+from textual.worker import Worker, WorkerState
+
+from atlas.review import Headline, Review
+
+if TYPE_CHECKING:
+    from atlas.tui.app import AtlasApp
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def guarded(fn: F) -> F:
+    """Run an action; any error becomes a notification (never a crash of the workbench)."""
+    if _is_async(fn):
+        @functools.wraps(fn)
+        async def run_async(self: Screen[Any], *args: Any, **kwargs: Any) -> Any:
+            try:
+                return await fn(self, *args, **kwargs)
+            except Exception as exc:
+                self.app.notify(f"{type(exc).__name__}: {exc}", severity="error", timeout=10)
+                return None
+        return cast(F, run_async)
+
+    @functools.wraps(fn)
+    def run(self: Screen[Any], *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(self, *args, **kwargs)
+        except Exception as exc:
+            self.app.notify(f"{type(exc).__name__}: {exc}", severity="error", timeout=10)
+            return None
+    return cast(F, run)
+
+
+def _is_async(fn: Callable[..., Any]) -> bool:
+    import inspect
+
+    return inspect.iscoroutinefunction(fn)
+
+
+def headline_text(h: Headline) -> str:
+    threats = f"{h.threat_occasions} ({h.confirmed_threat_occasions} confirmed)"
+    last = h.last_incident.strftime("%d/%m/%Y") if h.last_incident else "-"
+    deadline = h.deadline.strftime("%d/%m/%Y") if h.deadline else "-"
+    return (f"incidents {h.incidents} · contacts {h.contacts} · threat occasions {threats} · breaches {h.breaches} · "
+            f"last incident {last} · s2A last day to lay [b]{deadline}[/b] · [b]{escape(h.verdict)}[/b]")
+
+
+class ReviewScreen(Screen[None]):
+    """A screen of the workbench. Subclasses implement :meth:`load` (called on mount and
+    whenever the ledger's generation changed since the last load)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: tuple[int, int] | None = None
+
+    @property
+    def atlas(self) -> AtlasApp:
+        from atlas.tui.app import AtlasApp
+
+        assert isinstance(self.app, AtlasApp)
+        return self.app
+
+    @property
+    def review(self) -> Review:
+        return self.atlas.review
+
+    def headline_widget(self) -> Static:
+        return Static("computing the course of conduct…", id="headline", classes="headline")
+
+    async def on_mount(self) -> None:
+        await self.reload()
+
+    async def on_screen_resume(self) -> None:
+        if self.seen is not None and self.seen != self.review.generation():
+            await self.reload()
+
+    @guarded
+    async def reload(self) -> None:
+        self.seen = self.review.generation()
+        self.run_worker(self._headline, thread=True, group="headline", exclusive=True, exit_on_error=False)
+        await self.load()
+
+    async def load(self) -> None:
+        """Fill the screen from :attr:`review` (override)."""
+
+    def _headline(self) -> None:
+        h = self.review.headline()
+        self.app.call_from_thread(self._show_headline, h)
+
+    def _show_headline(self, h: Headline) -> None:
+        for w in self.query("#headline").results(Static):
+            w.update(headline_text(h))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            err = event.worker.error
+            self.app.notify(f"{type(err).__name__}: {err}", severity="error", timeout=10)

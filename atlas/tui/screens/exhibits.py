@@ -1,0 +1,96 @@
+"""Exhibits and notes: what the officer tagged (events and findings, numbered with the
+case prefix), their notes and bookmarks; ``u`` untags (asks first), ``w`` writes the
+reports (statement, schedule, HTML) from the workbench."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+import polars as pl
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.widgets import Footer, Header, Static
+
+from atlas.tui.base import ReviewScreen, guarded
+from atlas.tui.widgets import DecisionPrompt, FrameTable, ask
+
+
+class ExhibitsScreen(ReviewScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("u", "untag", "Untag…"),
+        Binding("w", "write_reports", "Write reports…"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield self.headline_widget()
+        yield Static(id="exhibits-caption", classes="caption")
+        yield Vertical(id="exhibits-box")
+        yield Static(id="notes-caption", classes="caption")
+        yield Vertical(id="notes-box")
+        yield Footer()
+
+    async def load(self) -> None:
+        from atlas.decisions.exhibits import tagged
+        from atlas.decisions.notes import bookmarks, notes
+
+        self.sub_title = "Exhibits, notes and bookmarks"
+        case = self.review.case
+        items = tagged(case)
+        ex = pl.DataFrame(
+            [{"exhibit": e.reference, "kind": e.kind,
+              "item": self.review.record_ref(e.item) if e.kind == "event" else e.item,
+              "description": e.description, "note": e.note, "tagged by": e.tagged_by, "at": e.tagged_at,
+              "_target": e.target} for e in items],
+            schema={"exhibit": pl.String, "kind": pl.String, "item": pl.String, "description": pl.String,
+                    "note": pl.String, "tagged by": pl.String, "at": pl.String, "_target": pl.String})
+        marks = bookmarks(case)
+        ns = notes(case)
+        nf = pl.DataFrame(
+            [{"#": n.seq, "about": n.about if not n.about.startswith("event:") else self.review.record_ref(n.about[6:]),
+              "note": n.text, "by": n.by, "at": n.at} for n in ns]
+            + [{"#": 0, "about": self.review.record_ref(b), "note": "(bookmark)", "by": "", "at": ""} for b in marks],
+            schema={"#": pl.Int64, "about": pl.String, "note": pl.String, "by": pl.String, "at": pl.String})
+        self.query_one("#exhibits-caption", Static).update(
+            f"{len(items)} tagged exhibit(s), numbered with the prefix {case.manifest.exhibit_prefix} (never reused). "
+            "u untags; w writes the reports.")
+        self.query_one("#notes-caption", Static).update(f"{len(ns)} note(s), {len(marks)} bookmark(s)")
+        for box_id, frame, tid in (("#exhibits-box", ex, "exhibits"), ("#notes-box", nf, "notes")):
+            box = self.query_one(box_id, Vertical)
+            await box.remove_children()
+            await box.mount(FrameTable(frame, id=tid))
+        self.query_one("#exhibits", FrameTable).focus()
+
+    @guarded
+    async def action_untag(self) -> None:
+        row = self.query_one("#exhibits", FrameTable).current()
+        if row is None:
+            self.notify("No exhibit selected", severity="warning")
+            return
+        from atlas.decisions.exhibits import untag
+
+        target = str(row["_target"])
+        prompt = DecisionPrompt(f"Untag exhibit {row['exhibit']}", f"{row['exhibit']}  {row['item']}  {row['description']}",
+                                note_required=True, officer=self.review.case.officer().label)
+        await ask(self.app, prompt, lambda note: self.atlas.record(
+            lambda: untag(self.review.case, target, note=note), f"{row['exhibit']} untagged"))
+
+    @guarded
+    async def action_write_reports(self) -> None:
+        out = self.review.case.root / "outputs"
+        prompt = DecisionPrompt("Write the reports", f"statement draft, exhibit schedule and HTML report into {out}",
+                                note_required=False, officer=self.review.case.officer().label)
+        await ask(self.app, prompt, lambda note: self._write(out))
+
+    def _write(self, out: Path) -> None:
+        self.notify(f"Writing the reports to {out}…")
+        self.run_worker(lambda: self._build(out), thread=True, group="reports", exclusive=True, exit_on_error=False)
+
+    def _build(self, out: Path) -> None:
+        from reports.build import build_reports
+
+        result = build_reports(self.review.case, out, as_of=self.review.as_of)
+        paths = ", ".join(str(p.name) for p in result.paths.values())
+        self.app.call_from_thread(self.notify, f"Wrote {paths} to {out}", timeout=10)

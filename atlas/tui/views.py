@@ -1,0 +1,239 @@
+"""Polars frames shaped for the workbench's tables: contacts, conversations, conduct
+findings, candidates, exhibits. Pure functions of the review's typed results, kept apart
+from the widgets so they are testable (and timed) without a terminal.
+
+People never see a hex id: records are named by exhibit (``JA/7, sms rowid 477``, or
+the file name until the sources are numbered), identifiers by party name where case.toml
+or a confirmed link attributes them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from atlas.review import Review
+
+UK = "Europe/London"
+
+
+def uk_time(col: str) -> pl.Expr:
+    return pl.col(col).dt.convert_time_zone(UK).dt.strftime("%d/%m/%Y %H:%M:%S %Z")
+
+
+def who_expr(col: str, names: dict[str, str]) -> pl.Expr:
+    """A party id → ``Daniel Sample (suspect)``; a URI → as people read it (``name:…:Dan`` → ``Dan``)."""
+    shown = pl.col(col).str.replace(r"^name:[^:]*:", "")
+    if not names:
+        return shown
+    return pl.col(col).replace_strict(list(names), list(names.values()), default=shown, return_dtype=pl.String)
+
+
+def party_names(review: Review) -> dict[str, str]:
+    return {p.id: f"{p.name or p.id} ({p.id})" for p in review.case.manifest.parties}
+
+
+def contacts_view(review: Review) -> pl.DataFrame:
+    """One row per de-duplicated contact, in time order, with the pair it belongs to."""
+    contacts = review.contacts()
+    names = party_names(review)
+    first_to = pl.col("party_to").list.first()
+    pair = pl.concat_str([pl.min_horizontal(pl.col("party_from"), first_to),
+                          pl.max_horizontal(pl.col("party_from"), first_to)], separator=" ↔ ")
+    return contacts.sort("ts_utc", "contact_id").with_columns(
+        pl.col("event_ids").list.first().alias("_first_event"),
+    ).select(
+        uk_time("ts_utc").fill_null("").alias("when (UK)"),
+        pl.col("kind"),
+        pl.col("channels").list.join("/").alias("channel"),
+        who_expr("party_from", names).fill_null("").alias("from"),
+        pl.col("party_to").list.eval(who_expr("", names)).list.join("; ").alias("to"),
+        pl.col("status").fill_null(""),
+        pl.col("n_sources").alias("sources"),
+        review.record_ref_expr("_first_event").alias("record"),
+        pl.col("text").fill_null("").str.replace_all("\n", " ").str.slice(0, 120).alias("text"),
+        pl.col("contact_id").alias("_contact_id"),
+        pl.col("event_ids").alias("_event_ids"),
+        pl.col("party_from").alias("_from"),
+        pl.col("party_to").alias("_to"),
+        pl.col("sender").alias("_sender"),
+        pl.col("recipients").alias("_recipients"),
+        pl.col("channels").alias("_channels"),
+        pl.when(pl.col("party_to").list.len() == 1).then(pair).otherwise(None).alias("_pair"),
+        pl.col("_first_event"),
+    ).with_columns(_haystack())
+
+
+def _haystack() -> pl.Expr:
+    """What the search box searches, lower-cased once so a filter change is one scan."""
+    return pl.concat_str(["from", "to", "text", "record"], separator=" ").str.to_lowercase().alias("_haystack")
+
+
+def contact_filter(*, text: str = "", party: str | None = None, identifiers: frozenset[str] | None = None,
+                   channel: str | None = None) -> pl.Expr | None:
+    """The timeline's filters as one predicate (None: no filter)."""
+    parts = []
+    if party is not None or identifiers is not None:
+        ids = pl.Series(sorted(identifiers or ()), dtype=pl.String).implode()
+        hit = pl.col("_sender").is_in(ids) | pl.col("_recipients").list.eval(pl.element().is_in(ids)).list.any()
+        if party is not None:
+            hit = hit | (pl.col("_from") == party) | pl.col("_to").list.contains(party)
+        parts.append(hit)
+    if channel:
+        parts.append(pl.col("_channels").list.contains(channel))
+    if text:
+        parts.append(pl.col("_haystack").str.contains(text.lower(), literal=True))
+    return pl.all_horizontal(parts) if parts else None
+
+
+def filter_rows(view: pl.DataFrame, **filters: object) -> pl.Series | None:
+    """Row numbers of ``view`` the filters keep (None: all of them)."""
+    predicate = contact_filter(**filters)  # type: ignore[arg-type]
+    if predicate is None:
+        return None
+    return view.select(pl.arg_where(predicate)).to_series().cast(pl.Int64)
+
+
+def filter_contacts(view: pl.DataFrame, **filters: object) -> pl.DataFrame:
+    rows = filter_rows(view, **filters)
+    return view if rows is None else view[rows]
+
+
+def conversations(view: pl.DataFrame, names: dict[str, str]) -> pl.DataFrame:
+    """One row per pair of people (parties, or identifiers no one is linked to), across
+    channels and identities, busiest first; group messages are left out (no pair)."""
+    pairs = view.filter(pl.col("_pair").is_not_null())
+    return (
+        pairs.group_by("_pair")
+        .agg(pl.len().alias("contacts"), pl.col("when (UK)").first().alias("first (UK)"),
+             pl.col("when (UK)").last().alias("last (UK)"),
+             pl.col("_channels").list.explode(keep_nulls=False, empty_as_null=False).unique().sort().alias("_ch"))
+        .with_columns(pl.col("_ch").list.join(", ").alias("channels"),
+                      pl.col("_pair").str.split(" ↔ ").list.eval(who_expr("", names)).list.join(" ↔ ").alias("between"))
+        .sort(["contacts", "_pair"], descending=[True, False])
+        .select("between", "contacts", "channels", "first (UK)", "last (UK)", "_pair")
+    )
+
+
+THREAD_COLUMNS = ("when (UK)", "from", "channel", "kind", "status", "sources", "record", "text",
+                  "_event_ids", "_contact_id", "_first_event")
+
+
+def thread(view: pl.DataFrame, pair: str) -> pl.DataFrame:
+    return view.filter(pl.col("_pair") == pair).select(THREAD_COLUMNS)
+
+
+def thread_rows(view: pl.DataFrame, pair: str) -> pl.Series:
+    """Row numbers of ``view`` in the conversation of ``pair`` (in time order)."""
+    return view.select(pl.arg_where(pl.col("_pair") == pair)).to_series().cast(pl.Int64)
+
+
+def records_frame(review: Review, event_ids: list[str]) -> pl.DataFrame:
+    """The source records behind a finding, each named by exhibit, with its text."""
+    if not event_ids:
+        return pl.DataFrame(schema={"record": pl.String, "when (UK)": pl.String, "channel": pl.String,
+                                    "text": pl.String, "_event_id": pl.String})
+    ev = review.case.events().filter(pl.col("event_id").is_in(sorted(set(event_ids)))).collect()
+    return ev.sort("ts_utc", "event_id").select(
+        review.record_ref_expr("event_id").alias("record"),
+        uk_time("ts_utc").fill_null("").alias("when (UK)"),
+        pl.col("channel").fill_null(""),
+        pl.col("kind").cast(pl.String),
+        pl.col("direction").cast(pl.String).alias("dir"),
+        pl.col("text").fill_null("").str.replace_all("\n", " ").str.slice(0, 120).alias("text"),
+        pl.col("event_id").alias("_event_id"),
+    )
+
+
+def _rows(rows: list[dict[str, Any]], schema: dict[str, type[pl.DataType] | pl.DataType]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=schema) if rows else pl.DataFrame(schema=schema)
+
+
+def incidents_frame(review: Review) -> pl.DataFrame:
+    from atlas.review import uk_date
+
+    rows = [{"date": uk_date(i.date), "contacts": i.contacts, "channels": ", ".join(i.channels), "to": ", ".join(i.targets),
+             "flags": " ".join(f for f, on in (("THREAT", i.threat), ("BREACH", i.breach), ("night", i.night)) if on)
+             + ("" if not i.presences else " presence: " + ", ".join(sorted({str(p.place) for p in i.presences}))),
+             "records": len(i.event_ids), "_event_ids": list(i.event_ids),
+             "_finding": f"incident:{i.date.isoformat()}"} for i in review.conduct().incidents]
+    return _rows(rows, {"date": pl.String, "contacts": pl.Int64, "channels": pl.String, "to": pl.String, "flags": pl.String,
+                        "records": pl.Int64, "_event_ids": pl.List(pl.String), "_finding": pl.String})
+
+
+def candidates_frame(review: Review) -> pl.DataFrame:
+    from atlas.decisions.candidates import candidates_from
+
+    rows = [{"id": c.id, "kind": c.kind, "tier": c.tier, "score": round(c.score or 0.0, 2), "when (UK)": review.uk(c.ts), "record": review.record_ref(c.event_id),
+             "in context": c.context.replace("\n", " "), "state": c.state,
+             "decided": f"{c.decided_by or ''} {c.note}".strip(), "_event_ids": list(c.event_ids), "_id": c.id}
+            for c in candidates_from(review.conduct(), review.case)]
+    return _rows(rows, {"id": pl.String, "kind": pl.String, "tier": pl.String, "score": pl.Float64, "when (UK)": pl.String, "record": pl.String,
+                        "in context": pl.String, "state": pl.String, "decided": pl.String,
+                        "_event_ids": pl.List(pl.String), "_id": pl.String})
+
+
+def breaches_frame(review: Review) -> pl.DataFrame:
+    from atlas.normalise.identifiers import display
+
+    rows = [{"when (UK)": review.uk(b.ts), "order": b.order, "kind": b.kind,
+             "how": b.channel or f"{b.place}: {b.certainty}",
+             "identifier used": ", ".join(display(u) for u in b.identifiers)
+             + (f" ({b.identifier_status})" if b.identifier_status else ""),
+             "records": len(b.event_ids), "first record": review.record_ref(b.event_ids[0]) if b.event_ids else "",
+             "_event_ids": list(b.event_ids), "_finding": f"breach:{b.order}:{b.ts.isoformat()}"}
+            for b in review.conduct().breaches]
+    return _rows(rows, {"when (UK)": pl.String, "order": pl.String, "kind": pl.String, "how": pl.String,
+                        "identifier used": pl.String, "records": pl.Int64, "first record": pl.String,
+                        "_event_ids": pl.List(pl.String), "_finding": pl.String})
+
+
+def colocations_frame(review: Review) -> pl.DataFrame:
+    rows = [{"start (UK)": review.uk(c.start), "kind": c.kind, "place": c.place or "-",
+             "closest": f"{c.min_distance_m} m", "certainty": c.certainty, "precision": c.precision,
+             "records": len(c.event_ids), "_event_ids": list(c.event_ids),
+             "_finding": f"colocation:{c.start.isoformat()}"} for c in review.conduct().colocations]
+    return _rows(rows, {"start (UK)": pl.String, "kind": pl.String, "place": pl.String, "closest": pl.String,
+                        "certainty": pl.String, "precision": pl.String, "records": pl.Int64,
+                        "_event_ids": pl.List(pl.String), "_finding": pl.String})
+
+
+def gaps_frame(review: Review) -> pl.DataFrame:
+    from atlas.review import uk_date
+
+    rows = [{"from": uk_date(g.start), "to": uk_date(g.end), "days": g.days, "note": g.note,
+             "_event_ids": [], "_finding": f"gap:{g.start.isoformat()}:{g.end.isoformat()}"}
+            for g in review.conduct().gaps]
+    return _rows(rows, {"from": pl.String, "to": pl.String, "days": pl.Int64, "note": pl.String,
+                        "_event_ids": pl.List(pl.String), "_finding": pl.String})
+
+
+def raw_view(review: Review) -> pl.DataFrame:
+    """Every source record (duplicates across sources included), shaped like
+    :func:`contacts_view` so the same filters and detail pane apply."""
+    ev = review.case.events()
+    return ev.sort("ts_utc", "event_id", nulls_last=True).select(
+        uk_time("ts_utc").fill_null("").alias("when (UK)"),
+        pl.col("kind").cast(pl.String),
+        pl.col("channel").fill_null(""),
+        pl.col("sender").fill_null("").str.replace(r"^name:[^:]*:", "").alias("from"),
+        pl.col("recipients").list.eval(pl.element().str.replace(r"^name:[^:]*:", "")).list.join("; ").alias("to"),
+        pl.col("status").fill_null(""),
+        pl.col("text").fill_null("").str.replace_all("\n", " ").str.slice(0, 120).alias("text"),
+        pl.lit(1, pl.Int64).alias("sources"),
+        pl.col("event_id").alias("_event_id"),
+        pl.col("sender").alias("_sender"),
+        pl.col("recipients").alias("_recipients"),
+    ).collect().with_columns(
+        review.record_ref_expr("_event_id").alias("record"),
+        pl.concat_list("_event_id").alias("_event_ids"),
+        pl.col("_sender").alias("_from"),
+        pl.col("_recipients").alias("_to"),
+        pl.concat_list(pl.col("channel")).alias("_channels"),
+        pl.lit(None, pl.String).alias("_pair"),
+        pl.col("_event_id").alias("_first_event"),
+        pl.lit(None, pl.String).alias("_contact_id"),
+    ).select("when (UK)", "kind", "channel", "from", "to", "status", "sources", "record", "text", "_contact_id",
+             "_event_ids", "_from", "_to", "_sender", "_recipients", "_channels", "_pair", "_first_event").with_columns(
+        _haystack())

@@ -1,0 +1,54 @@
+"""``make bench``'s runner works and writes valid results (a tiny scale: numbers, not a timing).
+
+The runner is run as ``make bench`` runs it (``python -m bench.run``), on a few of the
+cheaper benchmarks at a tiny scale; each benchmark runs in its own process and every
+stage it reports must carry its time, records per second, peak memory and a reference
+measured in the same run. (``python -m bench.run --scale 0.001`` runs all of them in about a
+minute on the shared development machine.)
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.common import STAGE_KEYS
+from bench.run import modules
+
+REPO = Path(__file__).resolve().parents[1]
+CHEAP = ("bench_startup", "bench_cellebrite", "bench_whatsapp", "bench_graph", "bench_phone_db")
+
+
+def test_the_runner_writes_every_stage_beside_its_reference(tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+    proc = subprocess.run([sys.executable, "-m", "bench.run", "--scale", "0.0005", "--only", ",".join(CHEAP),
+                           "--out", str(out)], cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    results = json.loads(out.read_text(encoding="utf-8"))
+    assert results["scale"] == 0.0005
+    assert set(CHEAP) <= set(results) and set(CHEAP) <= set(modules())
+    for name in CHEAP:
+        numbers = results[name]
+        assert "error" not in numbers, (name, numbers.get("error"))
+        assert numbers["stages"] and numbers["process_peak_rss_mb"] > 0, name
+        for stage in numbers["stages"]:
+            assert set(stage) == STAGE_KEYS, (name, stage)
+            assert stage["seconds"] > 0 and stage["reference"], (name, stage)
+    summary = results["summary"]
+    assert {r["benchmark"] for r in summary} == set(CHEAP)
+    for row in summary:
+        assert row["peak_rss_mb"] is not None and row["peak_rss_mb"] > 0, row
+        if row["reference_seconds"] >= 0.01:  # figures are rounded when written: compare loosely
+            assert row["ratio"] == pytest.approx(row["seconds"] / row["reference_seconds"], rel=0.02, abs=0.01), row
+        if row["records"] and row["seconds"] >= 0.01:
+            assert row["records_per_s"] == pytest.approx(row["records"] / row["seconds"], rel=0.02), row
+    startup = {r["stage"]: r for r in summary if r["benchmark"] == "bench_startup"}
+    assert set(startup) == {"startup: atlas --help", "startup: atlas formats"}
+    assert all(r["target_ratio"] == 1.3 for r in startup.values())
+    cellebrite = results["bench_cellebrite"]
+    assert cellebrite["same_counts"] is True and cellebrite["parallel"]["fallback"] is None
+    assert "startup: atlas --help" in proc.stdout  # the summary table is printed
