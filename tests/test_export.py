@@ -251,3 +251,33 @@ def test_cli_export_says_what_it_followed(case_dir: Path, tmp_path: Path, atlas:
     assert "1 contact record(s) have no time" in run.out
     run = atlas("export", case_dir, "--to", "geojson", tmp_path, "--json")
     assert run.code == 2 and "is a folder" in run.err
+
+
+def test_i2_chart_passes_the_writers_validation_which_refuses_a_dangling_link(case_dir: Path) -> None:
+    from atlas.contacts import case_contacts
+    from atlas.export.i2 import build, validate
+    from atlas.export.inputs import gather
+
+    case = Case.open(case_dir)
+    built = build(case_contacts(case), gather(case, include_proposed=False), created="2026-06-01T00:00:00")
+    assert validate(built.chart) == []
+    built.chart.add_link(from_id=SUSPECT, to_id="tel:+440000000000", type="Call")  # no such entity
+    assert any("not found" in p for p in validate(built.chart))
+
+
+def test_export_refuses_a_case_that_no_longer_verifies_unless_asked_and_then_says_so(
+        case_dir: Path, tmp_path: Path, atlas: Callable[..., Run]) -> None:
+    import polars as pl
+
+    partition = sorted((case_dir / "store" / "events").glob("*.parquet"))[0]
+    pl.read_parquet(partition).head(1).write_parquet(partition)  # a valid file, one event fewer: tampered
+    out = tmp_path / "map.geojson"
+    run = atlas("export", case_dir, "--to", "geojson", out)
+    assert run.code == 2 and "does not verify" in run.err and "nothing was exported" in run.err
+    assert not out.exists()
+    run = atlas("export", case_dir, "--to", "geojson", out, "--unverified", "--json")
+    assert run.code == 0, run.err
+    assert json.loads(out.read_text(encoding="utf-8"))["atlas"]["integrity"].startswith("UNVERIFIED")
+    assert json.loads(run.out)["notes"][0].startswith("UNVERIFIED")
+    row = [r for r in Case.open(case_dir).audit_log() if r["action"] == "export"][-1]
+    assert row["detail"]["verified"] is False  # type: ignore[index]

@@ -159,9 +159,12 @@ def _features(geo: GeoInputs) -> list[_Feature]:
 
 def _header(geo: GeoInputs, ctx: ExportContext) -> dict[str, Any]:
     contact_breaches = sum(1 for b in geo.breaches if b.kind != "exclusion-zone")
-    return {"case": ctx.case_reference, "written_by": f"Atlas {ctx.atlas_version}", "identity": ctx.policy.to_json(),
-            "coordinates": "WGS 84 longitude, latitude", "times": "UTC",
-            "not_drawn": f"{contact_breaches} contact breach(es) (no place)"}
+    header = {"case": ctx.case_reference, "written_by": f"Atlas {ctx.atlas_version}", "identity": ctx.policy.to_json(),
+              "coordinates": "WGS 84 longitude, latitude", "times": "UTC",
+              "not_drawn": f"{contact_breaches} contact breach(es) (no place)"}
+    if ctx.integrity:
+        header["integrity"] = ctx.integrity
+    return header
 
 
 def geojson_document(geo: GeoInputs, ctx: ExportContext) -> dict[str, Any]:
@@ -221,7 +224,7 @@ def kml_document(geo: GeoInputs, ctx: ExportContext) -> bytes:
     doc = etree.SubElement(root, _k("Document"))
     etree.SubElement(doc, _k("name")).text = xml_safe(f"Atlas: {ctx.case_reference}")
     etree.SubElement(doc, _k("description")).text = xml_safe(
-        f"Written by {header['written_by']}. Identity links followed: {ctx.policy.describe()}. Times in UTC. "
+        (f"{ctx.integrity}. " if ctx.integrity else "") + f"Written by {header['written_by']}. Identity links followed: {ctx.policy.describe()}. Times in UTC. "
         f"Not drawn: {header['not_drawn']}.")
     features = _features(geo)
     for kind, title in _FOLDERS:

@@ -65,7 +65,8 @@ def build(contacts: pl.DataFrame, ctx: ExportContext, *, created: str) -> I2Char
     from anxwritter import ANXChart, DotStyle, TimeZone
 
     chart = ANXChart(settings={"summary": {"created": created, "title": f"Atlas contacts: {ctx.case_reference}",
-                                           "comments": f"Identity links followed: {ctx.policy.describe()}",
+                                           "comments": xml_safe((f"{ctx.integrity}. " if ctx.integrity else "")
+                                                                   + f"Identity links followed: {ctx.policy.describe()}"),
                                            "author": f"Atlas {ctx.atlas_version}"}})
     chart.add_strength(name="Proposed", dot_style=DotStyle.DASHED)
     utc = TimeZone(id=UTC_ZONE_ID, name="UTC")
@@ -98,7 +99,7 @@ def build(contacts: pl.DataFrame, ctx: ExportContext, *, created: str) -> I2Char
             continue
         date, time = _when(row["ts_utc"])
         attrs = {
-            "contact": row["contact_id"], "kind": row["kind"], "channel": "; ".join(row["channels"] or []),
+            "kind": row["kind"], "channel": "; ".join(row["channels"] or []),
             "exhibits": "; ".join(row["exhibits"] or []), "records": len(row["event_ids"] or []),
             "utc": row["ts_utc"].strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "identity links": ctx.policy.name,
         }

@@ -91,6 +91,8 @@ class ExportContext:
     parties: Mapping[str, PartyInfo]
     policy: IdentityPolicy
     atlas_version: str
+    integrity: str | None = None
+    """None when the case verified before the export; else the ``UNVERIFIED`` notice the document carries."""
 
     def who(self, uri: str | None) -> str:
         """An identifier as a person reads it, with its party: ``tel:+44… (suspect)``;

@@ -12,15 +12,15 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from atlas.errors import AtlasError
+from atlas.errors import AtlasError, StoreError
 
-from . import TARGETS
+from . import SUFFIXES, TARGETS
 from .inputs import ExportContext, gather
 
 if TYPE_CHECKING:
@@ -140,13 +140,31 @@ def _geo(case: Case, ctx: ExportContext, kml: bool) -> tuple[bytes, dict[str, in
     return data, counts, ()
 
 
-def export(case: Case, target: str, out: Path, *, include_proposed: bool = False) -> ExportOutcome:
+def integrity(case: Case, *, unverified: bool) -> str | None:
+    """None when the case verifies (:func:`atlas.store.verify.verify_store`); else a refusal
+    naming the first problem, or (``unverified``) the notice every exported document carries:
+    what leaves the case is evidence, as a report is."""
+    from atlas.store.verify import verify_store
+
+    problems = verify_store(case).problems
+    if not problems:
+        return None
+    more = f" (and {len(problems) - 1} more: see `atlas verify`)" if len(problems) > 1 else ""
+    if not unverified:
+        raise StoreError(f"the case does not verify: {problems[0]}{more}; nothing was exported "
+                         "(--unverified exports anyway, and the document then says so)")
+    return f"UNVERIFIED: when this was exported the case did not verify ({len(problems)} problem(s); first: {problems[0]})"
+
+
+def export(case: Case, target: str, out: Path, *, include_proposed: bool = False,
+           unverified: bool = False) -> ExportOutcome:
     """Write ``case`` as ``target`` to ``out`` and record it in the audit log."""
     if target not in TARGETS:
         raise AtlasError(f"--to {target!r}: not a target (choose from {', '.join(TARGETS)})")
     if out.is_dir():
         raise AtlasError(f"{out}: is a folder; give the file to write")
-    ctx = gather(case, include_proposed=include_proposed)
+    notice = integrity(case, unverified=unverified)
+    ctx = replace(gather(case, include_proposed=include_proposed), integrity=notice)
     if target == "timesketch":
         data, counts, notes = _timesketch(case, ctx)
     elif target == "case":
@@ -155,11 +173,16 @@ def export(case: Case, target: str, out: Path, *, include_proposed: bool = False
         data, counts, notes = _i2(case, ctx)
     else:
         data, counts, notes = _geo(case, ctx, kml=target == "kml")
+    if out.suffix.lower() != SUFFIXES[target]:
+        notes += (f"{SUFFIXES[target]} is the suffix {target} readers expect (the file was written as named)",)
+    if notice:
+        notes = (notice, *notes)
     sha = write_atomic(out, data)
     outcome = ExportOutcome(target, out, sha, ctx.policy.describe(), counts, notes)
     case.audit("export", {"target": target, "path": str(out), "sha256": sha, "identity": ctx.policy.name,
-                          "links_followed": [lk.link_id for lk in ctx.policy.links], "counts": counts})
+                          "links_followed": [lk.link_id for lk in ctx.policy.links], "counts": counts,
+                          "verified": notice is None})
     return outcome
 
 
-__all__ = ["ExportOutcome", "export", "geo_inputs", "write_atomic"]
+__all__ = ["ExportOutcome", "export", "geo_inputs", "integrity", "write_atomic"]

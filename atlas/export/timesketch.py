@@ -122,12 +122,12 @@ def build(events: pl.DataFrame, sources: pl.DataFrame, ctx: ExportContext) -> Ti
             "recipient_party_status": [s for p, s in rec_owners if p],
             "identity_links": ctx.policy.name,
             "exhibit": row["exhibit"], "record": row["record"], "source_ref": row["source_ref"],
-            "source_id": row["source_id"], "source_file": row["source_file"], "source_sha256": row["source_sha256"],
+            "source_file": row["source_file"], "source_sha256": row["source_sha256"],
             "event_id": row["event_id"],
             "time_basis": row["ts_basis"], "time_as_written": row["ts_raw"], "end_datetime": row["end_datetime"],
             "duration_s": row["duration_s"], "text": row["text"], "attachments": list(row["attachments"] or []) or None,
             "latitude": row["lat"], "longitude": row["lon"], "accuracy_m": row["accuracy_m"], "cell_id": row["cell_id"],
-            "deleted": row["deleted"],
+            "deleted": row["deleted"], "integrity_notice": ctx.integrity,
         }
         clean = {k: v for k, v in line.items() if v is not None and v != []}
         out.append(json.dumps(clean, sort_keys=True, ensure_ascii=False, separators=(",", ":")))

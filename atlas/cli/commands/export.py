@@ -28,6 +28,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("out", type=Path, metavar="OUT", help="the file to write")
     p.add_argument("--with-proposed", action="store_true",
                    help="also follow identity links awaiting a decision (marked proposed; never a finding)")
+    p.add_argument("--unverified", action="store_true",
+                   help="export even though a source or the case store no longer verifies (see `atlas verify`); the "
+                        "document then says so")
     p.add_argument("--json", action="store_true", help="machine-readable summary on stdout")
 
 
@@ -35,7 +38,8 @@ def run(args: argparse.Namespace) -> int:
     from atlas.export.run import export
 
     case = Case.open(args.case_dir)
-    outcome = export(case, args.to, args.out, include_proposed=args.with_proposed)
+    outcome = export(case, args.to, args.out, include_proposed=args.with_proposed,
+                     unverified=args.unverified)
     if args.json:
         print_json(outcome.to_json())
         return 0
