@@ -13,7 +13,6 @@ import argparse
 from pathlib import Path
 
 from atlas.cli.output import console, print_json
-from atlas.store import Case
 
 NAME = "export"
 HELP = "export for Timesketch, CASE/UCO, i2 Analyst's Notebook, GeoJSON or KML"
@@ -36,6 +35,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from atlas.export.run import export
+    from atlas.store import Case
 
     case = Case.open(args.case_dir)
     outcome = export(case, args.to, args.out, include_proposed=args.with_proposed,
