@@ -152,3 +152,16 @@ def test_cli_search_cases(root: Path, atlas: Callable[..., Run]) -> None:
     assert "found in 1" in text and "excluded themselves 1" in text and "restraining-order RO-1" in text
     run = atlas("search-cases", root / "nowhere", "--identifier", SUSPECT)
     assert run.code == 2 and "no such folder" in run.err
+
+
+def test_the_bench_runs_at_a_tiny_scale_and_agrees_with_its_reference(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from bench import bench_search_cases
+    from bench.common import SCALE_ENV, STAGE_KEYS
+
+    monkeypatch.setenv(SCALE_ENV, "0.001")
+    numbers = bench_search_cases.run(tmp_path)
+    assert numbers["cases"] == 3 and numbers["cases_found"] == 1 and numbers["same_records"] is True
+    assert numbers["records_found"] == 1   # row 0 of case 0 (one row in fifty is the suspect's)
+    [stage] = numbers["stages"]  # type: ignore[misc]
+    assert set(stage) == STAGE_KEYS and stage["reference_seconds"] > 0
