@@ -22,7 +22,7 @@ from lxml import etree
 from atlas.exhibits import source_refs
 from atlas.export.run import export
 from atlas.export.timesketch import REQUIRED, RESERVED
-from atlas.identity.ledger import ensure_schema, propose
+from atlas.identity.ledger import ensure_schema, officer_link, propose
 from atlas.store import Case
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # case-utils and rdflib call deprecated APIs
@@ -114,6 +114,9 @@ def test_case_uco_document_passes_case_validate_and_a_broken_one_does_not(case_d
     from case_utils.case_validate import validate
 
     case = Case.open(case_dir)
+    first_event = case.events().sort("ts_utc").collect().row(0, named=True)["event_id"]
+    officer_link(case, SUSPECT, "tel:+447700900777", "same-imei", note="test: handset return",
+                 support=[first_event])
     out = tmp_path / "provenance.jsonld"
     export(case, "case", out)
     doc = json.loads(out.read_text(encoding="utf-8"))
@@ -129,6 +132,17 @@ def test_case_uco_document_passes_case_validate_and_a_broken_one_does_not(case_d
         sorted(source_refs(case).values())
     names = sorted(str(a["uco-core:name"]) for a in by_type["case-investigation:InvestigativeAction"])
     assert sum(n.startswith("ingest of ") for n in names) == sources.height and "export as CASE/UCO" in names
+    [linked] = [a for a in by_type["case-investigation:InvestigativeAction"]
+                if a["uco-core:name"] == "identity link recorded by an officer"]
+    said = str(linked["uco-core:description"])
+    assert "DC 0002 Test Officer" in said and first_event not in said   # the record by exhibit, never its id
+    from atlas.export.case_uco import _facts
+    from atlas.export.inputs import gather
+
+    sid, _, place = first_event.partition("/")
+    ref = f"{source_refs(case)[sid]}, {place}"
+    assert _facts(gather(case, include_proposed=False), {"event_id": first_event, "candidate_id": "c0ffee"}) == \
+        f"event id: {ref}"
     result = validate(str(out), case_version="case-1.5.0")
     assert result.conforms, result.text
     # The validator is not a rubber stamp: a hash without its value is refused.

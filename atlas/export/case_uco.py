@@ -31,6 +31,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from atlas.exhibits import cited_ref
+
 from .inputs import ExportContext
 
 CONTEXT: Final = {
@@ -50,6 +52,9 @@ ANALYSIS_ACTIONS: Final = {
     "identity.confirm": "identity link confirmed by an officer",
     "identity.reject": "identity link rejected by an officer",
     "identity.reopen": "identity link re-opened for a decision",
+    "candidate.confirm": "threat or behaviour candidate confirmed by an officer",
+    "candidate.dismiss": "threat or behaviour candidate dismissed by an officer",
+    "candidate.reopen": "threat or behaviour candidate re-opened for a decision",
 }
 """Audit actions described as investigative actions besides ingests (proposals and updates are
 part of a discovery run; exports and searches are not part of how the evidence was analysed)."""
@@ -145,6 +150,27 @@ def _action(ctx: ExportContext, key: str, name: str, description: str, *, at: st
     return node
 
 
+_MACHINE_KEYS: Final = frozenset({"candidate_id", "decision_seq"})
+"""Audit detail keys that are internal handles, not facts for a reader."""
+
+
+def _fact(ctx: ExportContext, value: Any) -> str:
+    """One audit value as a reader sees it: records by exhibit (``JA/7, sms rowid 477``),
+    never an event id; an officer by their label."""
+    if isinstance(value, Mapping):
+        if "collar_number" in value:   # an officer (atlas.store.officer.Officer.as_dict)
+            return " ".join(str(value[k]) for k in ("rank", "collar_number", "name") if value.get(k))
+        return json.dumps(value, sort_keys=True, default=str)
+    if isinstance(value, list | tuple):
+        return ", ".join(_fact(ctx, v) for v in value)
+    return cited_ref(ctx.refs, value) if isinstance(value, str) else str(value)
+
+
+def _facts(ctx: ExportContext, detail: Mapping[str, Any]) -> str:
+    return "; ".join(f"{k.replace('_', ' ')}: {_fact(ctx, detail[k])}" for k in sorted(detail)
+                     if k not in _MACHINE_KEYS and detail[k] not in (None, "", [], {}))
+
+
 def build(ctx: ExportContext, sources: Iterable[SourceFile], audit: Iterable[AuditEntry],
           store_files: Mapping[str, str], continuity: Mapping[str, ContinuityNote]) -> dict[str, Any]:
     """The JSON-LD document (a dict; :func:`dumps` writes it deterministically).
@@ -219,7 +245,7 @@ def build(ctx: ExportContext, sources: Iterable[SourceFile], audit: Iterable[Aud
                 objects=source_files[s.source_id], results=results)
         elif entry.action in ANALYSIS_ACTIONS:
             what = ANALYSIS_ACTIONS[entry.action]
-            facts = "; ".join(f"{k}: {detail[k]}" for k in sorted(detail) if detail[k] not in (None, "", [], {}))
+            facts = _facts(ctx, detail)
             node = _action(ctx, f"audit:{entry.seq}", what, facts or what, at=entry.at, instruments=[atlas_tool],
                            objects=[i for s in srcs for i in source_files[s.source_id]])
         else:
