@@ -295,3 +295,21 @@ def test_export_refuses_a_case_that_no_longer_verifies_unless_asked_and_then_say
     assert json.loads(run.out)["notes"][0].startswith("UNVERIFIED")
     row = [r for r in Case.open(case_dir).audit_log() if r["action"] == "export"][-1]
     assert row["detail"]["verified"] is False  # type: ignore[index]
+
+
+def test_gdal_opens_both_maps_as_a_gis_does(case_dir: Path, tmp_path: Path) -> None:
+    """GDAL/OGR is what QGIS (and most GIS) read these formats with."""
+    from pyogrio import list_layers, read_info
+    from pyogrio.raw import read
+
+    gj, kml_file = tmp_path / "map.geojson", tmp_path / "map.kml"
+    export(Case.open(case_dir), "geojson", gj)
+    export(Case.open(case_dir), "kml", kml_file)
+    [[layer, _]] = list_layers(gj)
+    info = read_info(gj, layer=layer)
+    assert info["features"] == 6 and info["crs"] == "EPSG:4326" and "exhibit" in list(info["fields"])
+    meta, _, _, fields = read(gj, layer=layer)
+    exhibits = [v for v in fields[list(meta["fields"]).index("exhibit")] if v]
+    assert len(exhibits) == 3 and all(", row " in v for v in exhibits)
+    layers = {str(name): read_info(kml_file, layer=str(name))["features"] for name, _ in list_layers(kml_file)}
+    assert layers == {"Protected places": 1, "Positions": 3, "Co-locations": 1, "Exclusion-zone breaches": 1}
