@@ -165,3 +165,14 @@ def test_the_bench_runs_at_a_tiny_scale_and_agrees_with_its_reference(tmp_path: 
     assert numbers["records_found"] == 1   # row 0 of case 0 (one row in fifty is the suspect's)
     [stage] = numbers["stages"]  # type: ignore[misc]
     assert set(stage) == STAGE_KEYS and stage["reference_seconds"] > 0
+
+
+def test_cross_case_search_key_is_a_boolean_defaulting_to_true(root: Path) -> None:
+    from atlas.errors import ManifestError
+    from atlas.store.manifest import load_manifest, parse_manifest
+
+    assert load_manifest(root / "a" / "case.toml").cross_case_search is True
+    assert load_manifest(root / "e" / "case.toml").cross_case_search is False
+    text = (root / "a" / "case.toml").read_text(encoding="utf-8").replace("[case]\n", '[case]\ncross_case_search = "no"\n', 1)
+    with pytest.raises(ManifestError, match="cross_case_search"):
+        parse_manifest(text, root / "a" / "case.toml")
