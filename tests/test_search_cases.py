@@ -96,12 +96,15 @@ def test_linked_follows_confirmed_links_only_and_says_why(root: Path) -> None:
 
 
 def test_every_searched_case_audits_the_search_and_the_excluded_one_is_not_opened(root: Path) -> None:
-    (root / "e" / "store" / "atlas.sqlite").chmod(0o000)   # opening it would fail: it must not be opened
-    try:
-        report = search(root, Query(SUSPECT, as_of=AS_OF))
-    finally:
-        (root / "e" / "store" / "atlas.sqlite").chmod(0o600)
+    store = root / "e" / "store"
+    kept = {p: p.read_bytes() for p in (store / "sources.parquet", store / "atlas.sqlite")}
+    for p in kept:
+        p.write_bytes(b"not a store")   # opening the excluded case would make it unreadable
+    report = search(root, Query(SUSPECT, as_of=AS_OF))
     assert report.excluded == 1 and report.count("unreadable") == 0
+    assert all(p.read_bytes() == b"not a store" for p in kept)
+    for p, data in kept.items():
+        p.write_bytes(data)
     for name in "abcd":
         rows = [r for r in Case.open(root / name).audit_log() if r["action"] == "search-cases"]
         assert len(rows) == 1 and rows[0]["detail"]["identifier"] == SUSPECT  # type: ignore[index]
@@ -124,7 +127,7 @@ def test_tampered_and_broken_cases_are_reported_and_the_search_goes_on(root: Pat
 def test_batch_manifest_as_root_and_identifier_normalised(root: Path, tmp_path: Path) -> None:
     manifest = tmp_path / "batch.toml"
     manifest.write_text(f'[[case]]\ndir = "{root / "a"}"\n\n[[case]]\ndir = "{root / "e"}"\n', encoding="utf-8")
-    assert case_dirs(manifest) == [root / "a", root / "e"]
+    assert case_dirs(manifest).dirs == (root / "a", root / "e")
     assert identifier_of("07700 900102") == SUSPECT
     with pytest.raises(AtlasError, match="not an identifier"):
         identifier_of("Simon")
@@ -176,3 +179,21 @@ def test_cross_case_search_key_is_a_boolean_defaulting_to_true(root: Path) -> No
     text = (root / "a" / "case.toml").read_text(encoding="utf-8").replace("[case]\n", '[case]\ncross_case_search = "no"\n', 1)
     with pytest.raises(ManifestError, match="cross_case_search"):
         parse_manifest(text, root / "a" / "case.toml")
+
+
+def test_the_walk_says_what_it_did_not_look_into(root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (root / "linked").symlink_to(root / "a", target_is_directory=True)
+    found = case_dirs(root)
+    assert [p.name for p in found.dirs] == ["a", "b", "c", "d", "e"]
+    assert found.skipped == ((str(root / "linked"), "symbolic link, not followed (search its target instead)"),)
+    import os
+
+    real = os.walk
+
+    def walk(top: str, **kw: object) -> object:   # a folder that cannot be listed (tests run as root: no chmod)
+        kw["onerror"](PermissionError(13, "Permission denied", str(root / "locked")))  # type: ignore[operator]
+        return real(top, **kw)  # type: ignore[call-overload]
+
+    monkeypatch.setattr("atlas.search.cases.os.walk", walk)
+    data = search(root, Query(SUSPECT, as_of=AS_OF)).to_json()
+    assert {"path": str(root / "locked"), "why": "cannot be listed (Permission denied)"} in data["not_searched"]

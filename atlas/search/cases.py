@@ -160,6 +160,8 @@ class SearchReport:
     root: str
     results: tuple[CaseResult, ...]
     engine: str = "local"
+    skipped: tuple[tuple[str, str], ...] = ()
+    """What the walk of the root could not look into (path, why)."""
 
     def count(self, status: Status) -> int:
         return sum(1 for r in self.results if r.status == status)
@@ -179,6 +181,7 @@ class SearchReport:
             "not_found": sum(1 for r in shown if not r.found and r.status in ("not-found", "unverified")),
             "unverified": self.count("unverified"), "unreadable": self.count("unreadable"),
             "excluded_themselves": self.excluded,
+            "not_searched": [{"path": p, "why": why} for p, why in self.skipped],
             "results": [r.to_json() for r in shown],
         }
 
@@ -186,7 +189,16 @@ class SearchReport:
 # --- finding the cases -------------------------------------------------------------
 
 
-def case_dirs(root: Path) -> list[Path]:
+@dataclass(frozen=True)
+class Found:
+    """The case folders a root holds, and what the walk could not look into (never silently)."""
+
+    dirs: tuple[Path, ...]
+    skipped: tuple[tuple[str, str], ...] = ()
+    """(path, why): folders that could not be listed, symbolic links not followed."""
+
+
+def case_dirs(root: Path) -> Found:
     """Every case folder (one holding ``case.toml``) under ``root``, not looking inside a
     case folder; or, when ``root`` is a file, the cases of that batch manifest."""
     if root.is_file():
@@ -196,17 +208,25 @@ def case_dirs(root: Path) -> list[Path]:
             text = root.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise AtlasError(f"{root}: cannot be read as a batch manifest ({exc})") from exc
-        return [spec.dir for spec in parse_batch(text, root).cases]
+        return Found(tuple(spec.dir for spec in parse_batch(text, root).cases))
     if not root.is_dir():
         raise AtlasError(f"{root}: no such folder or batch manifest")
     found: list[Path] = []
-    for here, dirs, files in os.walk(root, followlinks=False, onerror=None):
+    skipped: list[tuple[str, str]] = []
+
+    def unreadable(exc: OSError) -> None:
+        skipped.append((str(exc.filename), f"cannot be listed ({exc.strerror or exc})"))
+
+    for here, dirs, files in os.walk(root, followlinks=False, onerror=unreadable):
         if CASE_FILE in files:
             found.append(Path(here))
             dirs[:] = []   # a case's own folders (store, evidence, outputs) hold no cases
             continue
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-    return sorted(found)
+        for d in dirs:
+            if os.path.islink(os.path.join(here, d)):
+                skipped.append((os.path.join(here, d), "symbolic link, not followed (search its target instead)"))
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not os.path.islink(os.path.join(here, d)))
+    return Found(tuple(sorted(found)), tuple(sorted(skipped)))
 
 
 # --- one case ----------------------------------------------------------------------
@@ -338,7 +358,8 @@ def search(root: Path, query: Query, *, engine: str = "local", address: str | No
     """Search every case under ``root`` (or of the batch manifest ``root``), one task per case."""
     from atlas.batch.executors import make_executor
 
-    targets = sorted(dirs) if dirs is not None else case_dirs(root)
+    found = Found(tuple(sorted(dirs))) if dirs is not None else case_dirs(root)
+    targets = list(found.dirs)
     executor = make_executor(engine, address, workers)
     try:
         handles = [executor.submit(f"search-{i}", search_case, d, query) for i, d in enumerate(targets)]
@@ -350,8 +371,8 @@ def search(root: Path, query: Query, *, engine: str = "local", address: str | No
                                                        reason=f"{type(value).__name__}: {value}"[:500]))
     finally:
         executor.close()
-    return SearchReport(query, str(root), tuple(sorted(results, key=lambda r: r.dir)), executor.name)
+    return SearchReport(query, str(root), tuple(sorted(results, key=lambda r: r.dir)), executor.name, found.skipped)
 
 
-__all__ = ["CaseResult", "IdentifierHit", "OrderInfo", "Query", "SearchReport", "case_dirs", "identifier_of",
+__all__ = ["CaseResult", "Found", "IdentifierHit", "OrderInfo", "Query", "SearchReport", "case_dirs", "identifier_of",
            "search", "search_case"]

@@ -50,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
               f"{data['cases']} case(s) under {args.root}; found in {data['found']}, not found in {data['not_found']}, "
               f"unreadable {data['unreadable']}, excluded themselves {data['excluded_themselves']}.")
     out.print(f"Links followed: {data['links_followed']}. Orders: in force on {query.as_of:%d/%m/%Y} (search date).")
+    for skipped in data["not_searched"]:
+        out.print(f"Not searched: {skipped['path']}: {skipped['why']}.", markup=False, highlight=False)
     for r in data["results"]:
         if r["status"] == "unreadable":
             out.print(f"{r['dir']}: unreadable: {r['reason']}", markup=False, highlight=False)
