@@ -153,6 +153,10 @@ def test_cli_search_cases(root: Path, atlas: Callable[..., Run]) -> None:
     assert run.code == 0, run.err
     text = " ".join(run.out.split())
     assert "found in 1" in text and "excluded themselves 1" in text and "restraining-order RO-1" in text
+    run = atlas("search-cases", root, "--identifier", SUSPECT, "--officer", "DS 5678 B. Reviewer", "--json")
+    assert run.code == 0, run.err
+    last = Case.open(root / "d").audit_log()[-1]
+    assert last["action"] == "search-cases" and "5678" in str(last["actor"])
     run = atlas("search-cases", root / "nowhere", "--identifier", SUSPECT)
     assert run.code == 2 and "no such folder" in run.err
 
