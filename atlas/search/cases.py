@@ -281,6 +281,9 @@ def search_case(case_dir: Path, query: Query) -> CaseResult:
     except (AtlasError, OSError, sqlite3.Error, pl.exceptions.PolarsError, ValueError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return CaseResult(str(case_dir), "unreadable", reason=f"{type(exc).__name__}: {reason}"[:500])
+    except Exception as exc:  # one odd case never stops a search of a hundred: it is named, the rest go on
+        return CaseResult(str(case_dir), "unreadable",
+                          reason=f"unexpected {type(exc).__name__} (a bug: please report it): {exc}"[:500])
 
 
 def _search_case(case_dir: Path, query: Query) -> CaseResult:

@@ -6,7 +6,8 @@ attributions and confirmed links; proposed links are never followed).
 Each case's events are scanned lazily, never loaded whole. A case whose case.toml says
 `cross_case_search = false` is only counted ("excluded itself"), never opened. Every case
 searched records the search in its audit log. A case that cannot be read, or whose store
-files no longer match their seal, is reported as such and the search goes on.
+files no longer match their seal, is reported as such and the search goes on; the exit
+status is then 1 (also when a folder under ROOT could not be looked into).
 """
 
 from __future__ import annotations
@@ -41,10 +42,11 @@ def run(args: argparse.Namespace) -> int:
     query = Query(identifier_of(args.identifier, region=args.region.upper()), linked=args.linked,
                   officer=getattr(args, "officer", None))
     report = search(args.root, query, engine=args.engine, address=args.address, workers=args.workers)
-    if args.json:
-        print_json(report.to_json())
-        return 0
     data = report.to_json()
+    incomplete = 1 if data["unreadable"] or data["not_searched"] else 0
+    if args.json:
+        print_json(data)
+        return incomplete
     out = console()
     out.print(f"{query.identifier}{' and identifiers confirmed-linked to it' if query.linked else ''}: "
               f"{data['cases']} case(s) under {args.root}; found in {data['found']}, not found in {data['not_found']}, "
@@ -76,4 +78,4 @@ def run(args: argparse.Namespace) -> int:
             out.print(f"  order against {o['against']}: {o['order']} from {o['start_uk']}"
                       f"{' to ' + o['end_uk'] if o['end_uk'] else ''} ({state} on the search date)",
                       markup=False, highlight=False)
-    return 0
+    return incomplete
