@@ -16,6 +16,7 @@ import argparse
 from pathlib import Path
 
 from atlas.cli.output import console, print_json
+from atlas.wording import plural
 
 NAME = "search-cases"
 HELP = "find an identifier (and, with --linked, what it is confirmed-linked to) across many cases"
@@ -60,18 +61,19 @@ def run(args: argparse.Namespace) -> int:
             continue
         if not r["records"] and not r["identifiers"] and not r["reason"]:
             continue
-        head = f"{r['dir']} ({r['reference']}): {r['records']} record(s)"
+        head = f"{r['dir']} ({r['reference']}): {plural(r['records'], 'record')}"
         if r["records"]:
             head += f", {r['first_uk']} to {r['last_uk']}"
         out.print(head + (f". {r['reason']}" if r["reason"] else ""), markup=False, highlight=False)
         for h in r["identifiers"]:
             party = (f"{h['party_name'] or h['party']} ({h['party_role']}, {h['party_basis']})" if h["party"]
                      else "no party in that case")
-            line = f"  {h['identifier']}: {h['records']} record(s) ({h['as_sender']} from, {h['as_recipient']} to); {party}"
+            line = f"  {h['label']}: {plural(h['records'], 'record')} ({h['as_sender']} from, {h['as_recipient']} to); {party}"
             if h["how"] != "searched":
                 line += f"; searched because: {h['how']}"
             if h["own_sources"]:
-                line += f"; {h['own_sources']} source(s) are its own device or account"
+                line += (f"; {plural(h['own_sources'], 'source')} {'is' if h['own_sources'] == 1 else 'are'} "
+                         "its own device or account")
             out.print(line, markup=False, highlight=False)
         for o in r["orders"]:
             state = "in force" if o["in_force_on_search_date"] else "not in force"
