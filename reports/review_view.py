@@ -38,6 +38,8 @@ class ReviewView:
     chronology: tuple[ChronologyRow, ...] = ()
     records: Mapping[str, str] = field(default_factory=dict)
     """Event id → exhibit record (``JA/25, sms rowid 8``) for every record a person sees."""
+    decided: Any = None
+    """:class:`reports.decided.Decided`: every candidate with its decision, and the one occasion count."""
 
 
 def _display(uri: str) -> str:
