@@ -272,7 +272,8 @@ def _s4a(inputs: ReportInputs, conduct: ConductResult, decided: Decided, facts: 
                   "threat_candidates_confirmed": len(confirmed), "threat_candidates_dismissed": len(dismissed),
                   "threat_occasions_confirmed": count.confirmed if count else 0,
                   "threat_occasions_pending": count.pending if count else 0,
-                  "threat_occasions_if_all_confirmed": count.if_all_confirmed if count else 0})
+                  "threat_occasions_if_all_confirmed": count.if_all_confirmed if count else 0,
+                  "threat_occasions": count.if_all_confirmed if count else 0})
     likely = sum(1 for m in threats if m.tier == "occasion")
     sec.blocks.append(Para(
         f"Atlas's threat rules flagged {_plural(len(threats), 'message')} as possible threats of violence "
