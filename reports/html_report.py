@@ -533,17 +533,14 @@ def _metres(value: Any) -> str:
 def conduct_impact_rows(findings: Findings) -> list[dict[str, Any]]:
     """The impact log's entries with the incidents linked to each (dates only: her account, not data)."""
     acc = findings.conduct.impact if findings.conduct is not None else None
-    rows = []
-    for lk in acc.links if acc else ():
-        e, inc = lk.entry, lk.incidents
-        threats = [uk_date(i.date) for i in inc if i.threat_candidate]
-        rows.append({"date": uk_date(e.date), "what": f"{e.what} ({e.category})",
-                     "source": f"{e.source}; recorded by {e.recorded_by}",
-                     "linked": plural(len(inc), "incident") + (f": {', '.join(uk_date(i.date) for i in inc)}" if inc
-                                                                else "")
-                     + (f"; threat candidates on {', '.join(threats)}" if threats else "") + f" ({lk.basis})",
-                     "_all": [x for i in inc for x in i.event_ids]})
-    return rows
+    from .reviewer_note import linked_incidents
+
+    count = findings.conduct.occasion_count if findings.conduct is not None else None
+    confirmed = set(count.confirmed_dates) if count else set()
+    return [{"date": uk_date(lk.entry.date), "what": f"{lk.entry.what} ({lk.entry.category})",
+             "source": f"{lk.entry.source}; recorded by {lk.entry.recorded_by}",
+             "linked": f"{linked_incidents(lk, confirmed)} ({lk.basis})",
+             "_all": [x for i in lk.incidents for x in i.event_ids]} for lk in (acc.links if acc else ())]
 
 
 def s4a_html(review: ReviewView) -> str:
@@ -646,7 +643,7 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
     parts.append(paged_table("threats", f"Threat and behaviour candidates ({inputs.rules.offence('pha-s4a').short} and "
                              f"{inputs.rules.offence('pha-s2a').short}(3) indicators): every flagged message in full, "
                              "with the officer's decision", threats,
-                             [("id", "id", 80), ("kind", "kind", 120), ("when", "when (UK)", 140),
+                             [("id", "id (atlas threats)", 90), ("kind", "kind", 120), ("when", "when (UK)", 140),
                               ("channel", "channel", 80), ("who", "from \u2192 to", 160), ("text", "message", 360),
                               ("ref", "exhibit record", 180), ("matched", "flagged (rule)", 180),
                               ("decision", "tier; decision", 260)],

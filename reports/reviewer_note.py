@@ -23,6 +23,7 @@ from typing import Any, Final
 import polars as pl
 
 from atlas.conduct import ConductResult
+from atlas.conduct.impact import ImpactLink
 from atlas.conduct.time_limit import uk_day
 from atlas.store import Case
 from atlas.wording import plural
@@ -248,13 +249,14 @@ def _dates(days: Sequence[date]) -> str:
 
 
 def _candidate_rows(msgs: Sequence[DecidedMessage]) -> list[list[str]]:
-    return [[m.handle, m.uk_time, f"{m.from_name} \u2192 {m.to_name}", m.text, m.exhibit, m.flagged,
-             f"{m.tier}; {m.state_text}"] for m in msgs[:MAX_CANDIDATES]]
+    return [[m.uk_time, f"{m.from_name} \u2192 {m.to_name}", m.text, m.exhibit, m.flagged,
+             f"{TIER_WORDS.get(m.tier, m.tier)}; {m.state_text}"] for m in msgs[:MAX_CANDIDATES]]
 
 
-CANDIDATE_HEAD: Final = ["Id", "When (UK)", "From \u2192 to", "Message (in full)", "Exhibit record", "Flagged (rule)",
-                         "Tier; decision"]
-CANDIDATE_WIDTHS: Final = [0.85, 1.2, 1.0, 2.3, 1.1, 1.1, 1.45]
+TIER_WORDS: Final = {"occasion": "likely threat", "review": "review list", "behaviour": "behaviour"}
+CANDIDATE_HEAD: Final = ["When (UK)", "From \u2192 to", "Message (in full)", "Exhibit record", "Flagged (rule)",
+                         "Rank; decision"]
+CANDIDATE_WIDTHS: Final = [1.2, 1.1, 2.5, 1.15, 1.25, 1.6]
 
 
 def _s4a(inputs: ReportInputs, conduct: ConductResult, decided: Decided, facts: dict[str, Any]) -> Section:
@@ -281,8 +283,8 @@ def _s4a(inputs: ReportInputs, conduct: ConductResult, decided: Decided, facts: 
         f"{len(confirmed)} confirmed by an officer, {len(dismissed)} dismissed, {len(open_)} awaiting a decision. "
         "A flag is not a threat and not proof of fear. Only confirmed messages are quoted in the statement; a "
         "dismissed one is stated nowhere as a finding and is listed on the MG6C (an officer's reasoned view that a "
-        "flagged message is not a threat may assist the defence). Decide with "
-        "atlas threats CASE --confirm ID --note \"why\" (or --dismiss)."))
+        "flagged message is not a threat may assist the defence). atlas threats CASE lists each with the id to "
+        "confirm or dismiss it (--confirm ID --note \"why\")."))
     if count is not None:
         rows = [["Confirmed by an officer", f"{count.confirmed} ({_dates(count.confirmed_dates)})"],
                 ["Awaiting a decision (an open likely-threat message, none confirmed that day)",
@@ -355,19 +357,26 @@ def _impact(inputs: ReportInputs, conduct: ConductResult, facts: dict[str, Any])
         f"{_plural(len(acc.links), 'entry', 'entries')}: {acc.label}. Each is shown beside the incidents on the "
         f"{acc.window_days} days before it and on its date. Rule: {s4a.distress_citation}. The statement does not "
         "state her account (it belongs in her own statement, which each entry names as its source)."))
-    rows = []
-    for lk in acc.links:
-        e, inc = lk.entry, lk.incidents
-        threats = [uk_date(i.date) for i in inc if i.threat_candidate]
-        breaches = [uk_date(i.date) for i in inc if i.breach]
-        linked = (f"{_plural(len(inc), 'incident')}" + (f", {uk_date(inc[0].date)} to {uk_date(inc[-1].date)}" if inc
-                                                        else "")
-                  + (f"; threat candidates on {', '.join(threats)}" if threats else "")
-                  + (f"; breaches on {', '.join(breaches)}" if breaches else ""))
-        rows.append([uk_date(e.date), f"{e.what} ({e.category})", f"{e.source}; recorded by {e.recorded_by}", linked])
+    confirmed = set(conduct.occasion_count.confirmed_dates) if conduct.occasion_count else set()
+    rows = [[uk_date(lk.entry.date), f"{lk.entry.what} ({lk.entry.category})",
+             f"{lk.entry.source}; recorded by {lk.entry.recorded_by}", linked_incidents(lk, confirmed)]
+            for lk in acc.links]
     sec.blocks.append(Table(["Date", "What she describes", "Source", f"Incidents in the {acc.window_days} days before"],
-                            rows, widths=[0.9, 2.4, 1.8, 2.6], small=True))
+                            rows, widths=[1.0, 2.3, 1.8, 2.6], small=True))
     return sec
+
+
+def linked_incidents(link: ImpactLink, confirmed: set[date]) -> str:
+    """``11 incidents, 10/02/2026 to 23/02/2026; threats confirmed on …; threat candidates on …; breaches on …``."""
+    inc = link.incidents
+    span = "" if not inc else (f", {uk_date(inc[0].date)}" if len(inc) == 1 else
+                               f", {uk_date(inc[0].date)} to {uk_date(inc[-1].date)}")
+    sure = [uk_date(i.date) for i in inc if i.date in confirmed]
+    maybe = [uk_date(i.date) for i in inc if i.threat_candidate and i.date not in confirmed]
+    breaches = [uk_date(i.date) for i in inc if i.breach]
+    return (_plural(len(inc), "incident") + span + (f"; threats confirmed on {', '.join(sure)}" if sure else "")
+            + (f"; threat candidates (awaiting a decision) on {', '.join(maybe)}" if maybe else "")
+            + (f"; breaches on {', '.join(breaches)}" if breaches else ""))
 
 
 def _about(about: str, refs: Mapping[str, str]) -> str:
@@ -394,12 +403,15 @@ def _decisions(case: Case, refs: Mapping[str, str], facts: dict[str, Any]) -> Se
     ns, tags = notes(case), tagged(case)
     facts["notes"], facts["tagged_exhibits"] = len(ns), len(tags)
     if tags:
-        sec.blocks.append(Para(f"{_plural(len(tags), 'item')} tagged as exhibits, each produced in the statement:"))
+        sec.blocks.append(Para(f"{_plural(len(tags), 'item')} tagged as "
+                               f"{'an exhibit, produced' if len(tags) == 1 else 'exhibits, each produced'} in the "
+                               "statement:"))
         sec.blocks.append(Table(["Exhibit", "Item", "Tagged by", "Reason"],
                                 [[t.reference, _about(t.target, refs) + (f": {t.description}" if t.description else ""),
                                   f"{t.tagged_by}, {uk_time(t.tagged_at)}", t.note] for t in tags],
                                 widths=[0.7, 3.2, 1.6, 2.0], small=True))
     if ns:
+        sec.blocks.append(Para(f"{_plural(len(ns), 'note')} by officers (not evidence; not in the statement):"))
         sec.blocks.append(Table(["About", "Note", "By"], [[_about(n.about, refs), n.text, f"{n.by}, {uk_time(n.at)}"]
                                                           for n in ns], widths=[2.0, 3.5, 2.0], small=True))
     if not tags and not ns:

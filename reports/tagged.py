@@ -64,10 +64,10 @@ def write(case: Case, out_dir: Path, refs: Mapping[str, str], owners: Mapping[st
                    "channel": channel_name(str(r["channel"])), "from": _name(str(r["sender"] or ""), owners, names),
                    "to": to, "text": str(r["text"] or ""),
                    "duration_s": "" if r["duration_s"] is None else str(r["duration_s"])}
-            description = f"Record selected by the officer: {what}"
+            description = f"Extract of one record: {what}"
             event_ids: tuple[str, ...] = (t.item,)
         else:
-            description = f"Finding selected by the officer: {t.description or t.item}"
+            description = f"Finding: {t.description or t.item}"
             row = {"exhibit": t.reference, "record": "", "uk_time": "", "kind": "finding", "channel": "", "from": "",
                    "to": "", "text": t.description, "duration_s": ""}
             event_ids = ()

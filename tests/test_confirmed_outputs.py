@@ -120,7 +120,7 @@ def test_with_no_decision_the_mg11_states_no_threat_and_the_note_lists_every_can
     assert note.count("awaiting a decision") >= 5
     impact = _section(note, "The victim's account of impact", "Breaches per order")
     assert "06/03/2026" in impact and "Stopped walking home from work alone (routine)" in impact
-    assert "5 incidents, 01/03/2026 to 05/03/2026; threat candidates on 02/03/2026, 03/03/2026, 04/03/2026" in impact
+    assert "5 incidents, 01/03/2026 to 05/03/2026; threat candidates (awaiting a decision) on 02/03/2026, 03/03/2026, 04/03/2026" in impact
     assert "not derived from the data" in impact
     page = _text(result.paths["report"])
     assert "Stopped walking home from work alone" in html.unescape(result.paths["report"].read_text(encoding="utf-8"))
@@ -155,7 +155,7 @@ def test_confirmed_dismissed_tagged_and_noted_reach_exactly_the_right_documents(
     assert "DS 5678" not in statement and "property only" not in statement and "read in full: a threat" not in statement
     assert "Ask her whether" not in statement
     assert result.statement.facts["confirmed_threat_occasions"] == 2
-    assert re.search(rf"{re.escape(tagged.reference)} Record selected by the officer: SMS message from Simon Suspect to "
+    assert re.search(rf"{re.escape(tagged.reference)} Extract of one record: SMS message from Simon Suspect to "
                      r"Vera Victim, 05/03/2026 21:00 GMT \(TO/1, row 5\) tagged/TO-\d+\.csv", statement), statement
     schedule = (result.out_dir / "exhibits.csv").read_text(encoding="utf-8")
     assert tagged.reference in schedule and (result.out_dir / f"tagged/TO-{tagged.number}.csv").is_file()
@@ -168,6 +168,8 @@ def test_confirmed_dismissed_tagged_and_noted_reach_exactly_the_right_documents(
     assert "dismissed by DS 5678 B. Reviewer" in s4a and "property only, reviewed with CPS" in s4a
     assert result.reviewer_note.facts["threat_occasions_confirmed"] == 2
     assert result.reviewer_note.facts["threat_candidates_dismissed"] == 1
+    impact = _section(note, "The victim's account of impact", "Breaches per order")
+    assert "threats confirmed on 02/03/2026, 03/03/2026" in impact and "04/03/2026" not in impact.split("threats")[1]
     decisions = _section(note, "Officers' notes and tagged exhibits", "Points to review")
     assert "Ask her whether he came round that night" in decisions and "TO/1, row 5" in decisions
     assert tagged.reference in decisions
