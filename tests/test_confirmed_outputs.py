@@ -192,3 +192,12 @@ def test_one_confirmed_occasion_reads_in_the_singular_and_a_reopened_one_leaves_
     threats = _section(_text(result.paths["statement.html"]), "Messages containing threats of violence",
                        "Places and orders")
     assert "sent on 1 occasion (02/03/2026)" in threats and "1 occasions" not in threats and DEAD not in threats
+
+
+def test_tagging_on_the_command_line_names_the_record_by_its_exhibit(built: Path, tmp_path: Path, atlas) -> None:  # type: ignore[no-untyped-def]
+    case = _copy(built, tmp_path)
+    event = _candidate(case, COME_ROUND).event_id
+    run = atlas("exhibit", "tag", case.root, event, "--note", "first implied menace")
+    assert run.code == 0, run.err
+    assert "TO/1, row 5 tagged by DC 0002 Test Officer" in " ".join(run.out.split())
+    assert event.split("/", 1)[0] not in run.out  # never the source's hex id
