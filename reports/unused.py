@@ -37,6 +37,7 @@ THIRD_PARTY: Final = "communications with a person who is not a party in the cas
 BETWEEN_PARTIES: Final = "communications between people named in the case, not relied on"
 ACCOUNTING: Final = "accounting for the exhibit"
 DECISIONS: Final = "flagged message dismissed by an officer"
+UNDECIDED: Final = "flagged message awaiting an officer's decision"
 
 
 @dataclass(frozen=True)
@@ -144,14 +145,15 @@ def build(case: Case, sources: pl.DataFrame, refs: Mapping[str, str], relied: se
                              f"{r['records']} record(s) set aside when the exhibit was read: {r['reason']}.",
                              f"within {ref}: {r['ref_first']}" + (f" \u2026 {r['ref_last']}" if r["records"] > 1 else ""),
                              "N"))
-    rows += decision_rows(decided)
+    files = {r["exhibit"]: r["source_file"] for r in rows if r["category"] == ACCOUNTING}
+    rows += [r | {"source_file": files.get(r["exhibit"], "")} for r in decision_rows(decided)]
     for i, r in enumerate(rows, start=1):
         r["item"] = str(i)
     return pl.DataFrame(rows, schema={c: pl.String for c in COLUMNS}, orient="row").select(COLUMNS), accounts
 
 
 def decision_rows(decided: Decided | None) -> list[dict[str, str]]:
-    """One row per flagged message an officer dismissed: the decision is relevant unused material
+    """One row per flagged message an officer dismissed or has not decided: relevant unused material
     (an officer's reasoned view that a message the software flagged is not a threat, or does not show
     watching or monitoring, may assist the defence). The message itself is a contact the statement
     relies on (it is in the chronology); what is unused is the flag and the decision, so these rows
@@ -159,13 +161,16 @@ def decision_rows(decided: Decided | None) -> list[dict[str, str]]:
     if decided is None:
         return []
     rows = []
-    for m in decided.dismissed:
+    flagged = [*decided.threats, *decided.behaviours]
+    for m in [m for m in flagged if m.state == "dismissed"] + [m for m in flagged if m.state is None]:
         what = "a threat of violence" if m.kind == "threat" else f"behaviour ({m.behaviour})"
-        rows.append(_row(m.exhibit.split(",", 1)[0], "", DECISIONS, 1, m.uk_time, m.uk_time,
+        decision = (f"dismissed by {m.decided_by} on {m.decided_at}: {m.reason or 'no reason recorded'}"
+                    if m.state == "dismissed" else "no officer has yet confirmed or dismissed it")
+        rows.append(_row(m.exhibit.split(",", 1)[0], "", DECISIONS if m.state == "dismissed" else UNDECIDED, 1,
+                         m.uk_time, m.uk_time,
                          f"{m.channel} message from {m.from_name} to {m.to_name}: \u201c{m.text}\u201d. Flagged by "
-                         f"Atlas's rules as possibly {what} ({m.flagged}); dismissed by {m.decided_by} on "
-                         f"{m.decided_at}: {m.reason or 'no reason recorded'}. Not stated as a finding in the "
-                         "statement; the message appears there only as a contact in the chronology.",
+                         f"Atlas's rules as possibly {what} ({m.flagged}); {decision}. Not stated as a finding in "
+                         "the statement; the message appears there only as a contact in the chronology.",
                          m.exhibit, "N"))
     return rows
 

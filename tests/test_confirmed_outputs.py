@@ -178,6 +178,9 @@ def test_confirmed_dismissed_tagged_and_noted_reach_exactly_the_right_documents(
     dismissed = [r for r in rows if r["category"] == "flagged message dismissed by an officer"]
     assert len(dismissed) == 1 and TYRES in dismissed[0]["description"]
     assert "DS 5678 B. Reviewer" in dismissed[0]["description"] and dismissed[0]["relative_location"] == "TO/1, row 4"
+    undecided = [r for r in rows if r["category"] == "flagged message awaiting an officer's decision"]
+    assert [COME_ROUND in r["description"] for r in undecided] == [True]
+    assert not any(WAITING in r["description"] or READING in r["description"] for r in dismissed + undecided)
     page = html.unescape(result.paths["report"].read_text(encoding="utf-8"))
     assert "2 confirmed by an officer, 0 more awaiting a decision" in " ".join(re.sub(r"<[^>]+>", " ", page).split())
 
