@@ -498,7 +498,10 @@ def _header(inputs: ReportInputs, findings: Findings, exhibits: Sequence[Exhibit
     ]
     if findings.conduct is not None:
         rows.append(("Incidents (occasions)", str(len(findings.incidents))))
-        rows.append(("Threat occasions", str(len(findings.threats))))
+        count = findings.conduct.occasion_count  # the one count: confirmed, and what awaits a decision
+        if count is not None:
+            rows.append(("Threat occasions", f"{count.confirmed} confirmed by an officer; {count.pending} more "
+                                             "awaiting a decision"))
         rows.append(("Breaches of orders", str(len(findings.breaches))))
         if s2a is not None:
             verdict = _esc(s2a.headline)

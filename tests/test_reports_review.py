@@ -170,7 +170,11 @@ def test_numbers_agree_across_cli_json_statement_note_html_and_exports(reported:
     # threat occasions: in the note and the page (for review), never in the statement
     n_thr = len(conduct["threat_occasions"])
     assert nfacts["threat_occasions"] == n_thr and "threat_occasions" not in facts
-    assert f"<tr><td><b>Threat occasions</b></td><td>{n_thr}</td></tr>" in html
+    count = conduct["threat_occasion_count"]
+    assert count["occasions_if_all_confirmed"] == n_thr
+    assert nfacts["threat_occasions_confirmed"] == count["confirmed_occasions"]
+    assert (f"<tr><td><b>Threat occasions</b></td><td>{count['confirmed_occasions']} confirmed by an officer; "
+            f"{count['pending_occasions']} more awaiting a decision</td></tr>") in html
     # contacts
     contacts = _rows(reported.out / "contacts.csv")
     assert facts["chronology_rows"] == len(contacts) == len(_rows(reported.out / "chronology.csv"))
