@@ -614,8 +614,7 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
                  for i in findings.incidents]
     decided = review.decided
     flagged = [*decided.threats, *decided.behaviours] if decided is not None else []
-    threats = [{"id": m.handle, "kind": m.kind, "when": m.uk_time, "channel": m.channel,
-                "who": f"{m.from_name} \u2192 {m.to_name}", "text": m.text, "ref": m.exhibit, "matched": m.flagged,
+    threats = [{"id": m.handle, "kind": m.kind.replace("behaviour:", ""), "when": m.uk_time, "text": m.text, "ref": m.exhibit, "matched": m.flagged,
                 "decision": f"{m.tier}; {m.state_text}", "_all": list(m.event_ids)} for m in flagged]
     impact = conduct_impact_rows(findings)
     breaches = [{"order": b.order, "kind": b.kind, "uk_time": uk_time(b.ts),
@@ -646,19 +645,18 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
     parts.append(paged_table("threats", f"Threat and behaviour candidates ({inputs.rules.offence('pha-s4a').short} and "
                              f"{inputs.rules.offence('pha-s2a').short}(3) indicators): every flagged message in full, "
                              "with the officer's decision", threats,
-                             [("id", "id (atlas threats)", 90), ("kind", "kind", 120), ("when", "when (UK)", 140),
-                              ("channel", "channel", 80), ("who", "from \u2192 to", 160), ("text", "message", 360),
-                              ("ref", "exhibit record", 180), ("matched", "flagged (rule)", 180),
-                              ("decision", "tier; decision", 260)],
+                             [("id", "id", 75), ("kind", "kind", 95), ("when", "when (UK)", 125),
+                              ("text", "message", 300), ("ref", "exhibit record", 130), ("matched", "flagged (rule)", 150),
+                              ("decision", "tier; decision", 225)],
                              records, records_view, note=("A flag is not a threat: read each message and confirm or "
-                                                         "dismiss it (atlas threats). Only confirmed messages are "
+                                                         "dismiss it (atlas threats CASE --confirm ID). Only confirmed messages are "
                                                          "stated in the statement; dismissed ones nowhere as findings."
                                                          + missing)))
     acc = findings.conduct.impact if findings.conduct is not None else None
     parts.append(paged_table("impact", "The victim's account of impact, beside the incidents before each entry",
-                             impact, [("date", "date", 90), ("what", "what she describes", 300),
-                                      ("source", "source (recorded by)", 260),
-                                      ("linked", f"incidents in the {acc.window_days if acc else 14} days before", 420)],
+                             impact, [("date", "date", 85), ("what", "what she describes", 280),
+                                      ("source", "source (recorded by)", 230),
+                                      ("linked", f"incidents in the {acc.window_days if acc else 14} days before", 500)],
                              records, records_view,
                              note=(acc.label if acc else "") + ("" if impact else " No impact entry is recorded "
                                                                 "(case.toml [[impact]], atlas impact add).")))
