@@ -312,7 +312,7 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
     created = statement.created_at(inputs)
     missing = [e.reference for e in sources if not (received.get(e.sha256) and received[e.sha256].complete)]
     note = replace(reviewer_note.build(inputs, fnd, case, src_refs, warnings=date_warning, missing_continuity=missing,
-                                       decided=dec, records=records),
+                                       decided=dec),
                    integrity_notice=integrity_notice)
     paths["reviewer-note.docx"] = statement_docx.render(note, out_dir / "reviewer-note.docx")
     paths["reviewer-note.html"] = statement_html.render(note, out_dir / "reviewer-note.html")

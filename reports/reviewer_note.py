@@ -16,7 +16,6 @@ Numbers come from the same analysis the statement used (the confirmed view), and
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
 
@@ -29,7 +28,7 @@ from atlas.store import Case
 from atlas.wording import plural
 
 from . import data_requests
-from .chronology import channel_name, record_ref
+from .chronology import record_ref
 from .decided import Decided, DecidedMessage
 from .document import Bullets, Document, Para, Section, Table
 from .findings import Findings
@@ -44,21 +43,6 @@ BANNER: Final = ("For the reviewing officer and the CPS (with the MG3), not for 
                  "the statement (MG11) holds the evidence.")
 MAX_CANDIDATES: Final = 400
 """Candidate messages quoted one by one; beyond this the note says how many more there are."""
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A message a word list flagged, for a person to read and confirm or dismiss."""
-
-    key: tuple[str, str]
-    """``(kind, event_id)``: the decisions ledger's candidate key."""
-    uk_time: str
-    channel: str
-    sender: str
-    text: str
-    exhibit: str
-    matched: str
-    strength: str
 
 
 def _get(data: Any, *path: str, default: Any = None) -> Any:
@@ -89,47 +73,17 @@ def _records(case: Case, ids: Sequence[str], refs: Mapping[str, str]) -> dict[st
             for r in frame.iter_rows(named=True)}
 
 
-def candidates(case: Case, conduct: ConductResult | None, refs: Mapping[str, str],
-               names: Mapping[str, str]) -> list[Candidate]:
-    """Every threat candidate (strong matches and weaker indicators), one per message, with its full text."""
-    if conduct is None:
-        return []
-    wanted: list[tuple[list[str], str, str]] = [(list(t.event_ids), "; ".join(t.matched), "threat of violence")
-                                                 for t in conduct.threat_occasions]
-    wanted += [(list(h.event_ids), h.matched, h.strength or str(h.category)) for h in conduct.threat_hits_for_review]
-    recs = _records(case, [i for ids, _, _ in wanted for i in ids], refs)
-    out: dict[str, Candidate] = {}
-    for ids, matched, strength in wanted:
-        with_text = sorted((recs[i] for i in ids if i in recs and recs[i]["text"]),
-                           key=lambda r: (-len(r["text"]), len(r["ref"]), r["ref"]))
-        if not with_text:
-            continue
-        r = with_text[0]
-        key = str(r["event_id"])
-        if key in out:
-            continue
-        out[key] = Candidate(key=("threat", key), uk_time=uk_time(r["ts_utc"]), channel=channel_name(str(r["channel"])),
-                             sender=names.get(str(r["sender"]), _display(str(r["sender"]))), text=str(r["text"]),
-                             exhibit=str(r["ref"]), matched=matched, strength=strength)
-    return sorted(out.values(), key=lambda c: (c.uk_time[6:10] + c.uk_time[3:5] + c.uk_time[0:2] + c.uk_time[11:16],
-                                               c.exhibit))
-
-
 def _display(uri: str) -> str:
     return uri.split(":", 2)[2] if uri.startswith("name:") else uri
 
 
 def build(inputs: ReportInputs, findings: Findings, case: Case, refs: Mapping[str, str],
-          warnings: Sequence[str] = (), missing_continuity: Sequence[str] = (), decided: Decided | None = None,
-          records: Mapping[str, str] | None = None) -> Document:
+          warnings: Sequence[str] = (), missing_continuity: Sequence[str] = (), decided: Decided | None = None) -> Document:
     """The note for ``inputs`` (``refs``: source id → exhibit reference)."""
     m = inputs.manifest
     rules = inputs.rules
     conduct = findings.conduct  # without --as-of, the analysis without sentences quoting today (findings)
     subject = inputs.suspect.name if inputs.suspect and inputs.suspect.name else "the suspect"
-    names: dict[str, str] = {}
-    for uri, pid in inputs.owners.items():
-        names[uri] = m.party(pid).name or pid
     facts: dict[str, Any] = {}
     sections: list[Section] = []
     prov = rules.provenance()
