@@ -37,6 +37,7 @@ from .redaction import redaction_note
 from .review_view import pending_effect, place_label
 from .review_view import warnings as review_warnings
 from .style import uk_date, uk_time
+from .tagged import describe_finding
 
 MARKING: Final = "NOT EVIDENCE \u2013 NOT FOR SERVICE"
 BANNER: Final = ("For the reviewing officer and the CPS (with the MG3), not for service on the defence. Not evidence: "
@@ -121,7 +122,7 @@ def build(inputs: ReportInputs, findings: Findings, case: Case, refs: Mapping[st
         warn.blocks.append(Para("No warning.", numbered=False))
     facts["warnings"] = len(items)
     sections.append(warn)
-    sections.append(_decisions(case, refs, facts))
+    sections.append(_decisions(case, refs, facts, conduct, decided, subject))
     sections.append(_points(inputs, conduct, case, refs, subject, missing_continuity))
 
     from .statement import created_at
@@ -348,7 +349,8 @@ def _about(about: str, refs: Mapping[str, str]) -> str:
     return about
 
 
-def _decisions(case: Case, refs: Mapping[str, str], facts: dict[str, Any]) -> Section:
+def _decisions(case: Case, refs: Mapping[str, str], facts: dict[str, Any], conduct: ConductResult | None = None,
+               decided: Decided | None = None, subject: str = "the suspect") -> Section:
     """Officers' notes and the exhibits they tagged (who and when): for the reviewer, not evidence."""
     from atlas.decisions.exhibits import tagged
     from atlas.decisions.notes import notes
@@ -361,7 +363,9 @@ def _decisions(case: Case, refs: Mapping[str, str], facts: dict[str, Any]) -> Se
                                f"{'an exhibit, produced' if len(tags) == 1 else 'exhibits, each produced'} in the "
                                "statement:"))
         sec.blocks.append(Table(["Exhibit", "Item", "Tagged by", "Reason"],
-                                [[t.reference, _about(t.target, refs) + (f": {t.description}" if t.description else ""),
+                                [[t.reference, (_about(t.target, refs) + (f": {t.description}" if t.description else "")
+                                                if t.kind == "event" else
+                                                describe_finding(t.item, conduct, decided, refs, subject)[0]),
                                   f"{t.tagged_by}, {uk_time(t.tagged_at)}", t.note] for t in tags],
                                 widths=[0.7, 3.2, 1.6, 2.0], small=True))
     if ns:

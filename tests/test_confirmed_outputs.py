@@ -204,3 +204,23 @@ def test_tagging_on_the_command_line_names_the_record_by_its_exhibit(built: Path
     assert run.code == 0, run.err
     assert "TO/1, row 5 tagged by DC 0002 Test Officer" in " ".join(run.out.split())
     assert event.split("/", 1)[0] not in run.out  # never the source's hex id
+
+
+def test_a_finding_tagged_in_the_workbench_is_produced_in_neutral_words(built: Path, tmp_path: Path) -> None:
+    """The workbench tags a row with its screen text (id, score, state): the MG11 describes the finding
+    from the analysis's own records instead, and cites the records behind it."""
+    case = _copy(built, tmp_path)
+    cand = _candidate(case, TYRES)
+    row_text = f"id: {cand.id}  kind: threat  tier: occasion  score: 0.93  state: open"
+    on_candidate = tag(case, f"finding:candidate:{cand.id}", note="property threat", description=row_text)
+    on_day = tag(case, "finding:incident:2026-03-02", note="the first threat day", description="date: 02/03/2026 ...")
+    result = _report(case, tmp_path / "out")
+    statement = _text(result.paths["statement.html"])
+    produced = _section(statement, "Exhibits I produce", "End of statement")
+    assert (f"{on_candidate.reference} Finding: SMS message from Simon Suspect to Vera Victim, 04/03/2026 21:00 GMT "
+            "(TO/1, row 4)") in produced
+    assert f"{on_day.reference} Finding: Contacts and presences on 02/03/2026: 1 contact from Simon Suspect (1 record)" \
+        in produced
+    assert cand.id not in statement and "score" not in produced and "state: open" not in statement
+    rows = list(csv.DictReader((result.out_dir / f"tagged/TO-{on_candidate.number}.csv").open(encoding="utf-8")))
+    assert [r["text"] for r in rows] == [TYRES] and rows[0]["record"] == "TO/1, row 4"
