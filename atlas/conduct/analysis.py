@@ -404,7 +404,7 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
         return s2a_verdict(rules, last_incident=last, charge_date=manifest.charge_date, as_of=day,
                            as_of_basis=as_of_basis if day else "", warn_days=options.warn_days,
                            threat_occasions=occasion_count.confirmed,
-                           candidate_threat_occasions=occasion_count.candidates).with_warnings(*notes)
+                           candidate_threat_occasions=occasion_count.if_all_confirmed).with_warnings(*notes)
 
     clock, undated = verdict(as_of), verdict(None)
 
@@ -436,7 +436,7 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
         "candidate_threat_occasions": occasion_count.candidates,
         "confirmed_threat_occasions": occasion_count.confirmed,
         "threat_indicator_met": occasion_count.confirmed >= threshold,
-        "threat_indicator_met_if_confirmed": occasion_count.candidates >= threshold,
+        "threat_indicator_met_if_confirmed": occasion_count.met_if_confirmed,
         "citation": s4a.threat_occasions_citation,
         "distress_citation": s4a.distress_citation,
         "distress_indicators": distress,
