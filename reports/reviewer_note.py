@@ -470,6 +470,13 @@ def _points(inputs: ReportInputs, conduct: ConductResult | None, case: Case, ref
     if inputs.possible_sms_parts:
         items.append(f"{inputs.possible_sms_parts} contacts counted are lone call-data-record SMS seconds apart: some may "
                      "be parts of one long message.")
+    if conduct is not None:
+        waiting = [c for c in conduct.candidates if conduct.decision_of(c) is None]
+        threats = sum(1 for c in waiting if c.kind == "threat")
+        if waiting:
+            items.append(f"{plural(threats, 'threat candidate')} and {plural(len(waiting) - threats, 'behaviour candidate')} "
+                         "await an officer's decision (atlas threats): the statement states none of them until "
+                         "confirmed, and the MG6C lists them as flagged but undecided.")
     if missing_continuity:
         items.append("Exhibit continuity (who supplied it, date received, seal) is not complete for "
                      f"{', '.join(missing_continuity)}: record it with atlas exhibit continuity before the statement "
