@@ -94,3 +94,20 @@ def test_the_large_report_opens_in_a_browser_without_errors(big: ReportResult) -
     assert page.exceptions == [] and page.console_errors == [] and page.network_requests == []
     assert page.values["plots"] == 5
     assert seconds < 45  # generous for a shared 2-core machine; typically a few seconds
+
+
+def test_the_graphs_clock_offsets_are_those_of_the_case_wide_de_duplication() -> None:
+    """The report's annex takes each source's clock offset from the graph's de-duplication
+    instead of de-duplicating the whole case a second time: they must be the same figures."""
+    from _report_cases import rejected_ex_reported
+
+    from atlas.contacts import case_contacts
+    from atlas.graph import build_graph
+    from atlas.store import Case
+
+    case = Case.open(rejected_ex_reported().case_dir)
+    offsets: dict[str, tuple[float, int]] = {}
+    case_contacts(case, clock_offsets=offsets)
+    graph = build_graph(case, include_proposed=False)
+    assert graph.clock_offsets == offsets
+    assert any(off != 0 and n > 0 for off, n in offsets.values())  # the scenario's skewed handset clocks
