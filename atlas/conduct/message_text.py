@@ -255,8 +255,10 @@ def token_string(toks: Iterable[Token]) -> str:
     return "".join(t.norm + " " for t in toks)
 
 
-def raw_forms(word: str) -> set[str]:
-    """Every typed form that normalises to ``word`` (for screening raw text quickly)."""
+@lru_cache(maxsize=20_000)
+def raw_forms(word: str) -> frozenset[str]:
+    """Every typed form that normalises to ``word`` (cached: loading the rules asks for the
+    same words thousands of times)."""
     forms = {word}
     for table in (CONTRACTIONS, TEXT_SPEAK, NUMBER_WORDS):
         for typed, full in table.items():
@@ -267,4 +269,4 @@ def raw_forms(word: str) -> set[str]:
     if word == "gonna":
         forms.add("going")
         forms.add("goin")
-    return forms
+    return frozenset(forms)

@@ -222,9 +222,15 @@ def _trie_regex(strings: Iterable[str]) -> str:
     return build(trie)
 
 
+@lru_cache(maxsize=4096)
+def _words_regex(phrases: tuple[tuple[str, ...], ...]) -> str:
+    """The regular expression of one word class (cached: rules reuse the same classes)."""
+    return "(?:" + _trie_regex(" ".join(p) + " " for p in phrases) + ")"
+
+
 def _compile(node: _Node) -> str:
     if node.kind == "words":
-        body = "(?:" + _trie_regex(" ".join(p) + " " for p in node.phrases) + ")"
+        body = _words_regex(node.phrases)
     elif node.kind == "seq":
         body = "(?:" + "".join(_compile(c) for c in node.children) + ")"
     elif node.kind == "alt":
