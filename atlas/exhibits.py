@@ -20,8 +20,9 @@ to it.
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -75,26 +76,52 @@ def assign_numbers(case: Case, keys: Sequence[tuple[str, str]]) -> dict[str, int
     """Exhibit numbers for ``keys`` (``(key, kind)`` in exhibiting order), assigning new ones.
 
     Existing numbers are never changed; new keys get the next free numbers in the order
-    given, and each assignment is written to the audit log.
+    given, and each assignment is written to the audit log (in the same transaction).
     """
     with case.db() as con:
-        con.executescript(SCHEMA)
-        known = dict(con.execute("SELECT key, number FROM report_exhibits").fetchall())
-        top = max(known.values(), default=0)
-        for key, kind in keys:
-            if key in known:
-                continue
-            top += 1
-            try:
-                con.execute("INSERT INTO report_exhibits (key, number, kind, assigned_at) VALUES (?, ?, ?, ?)",
-                            (key, top, kind, _now()))
-            except sqlite3.IntegrityError:  # pragma: no cover - a concurrent run assigned it first
-                top = con.execute("SELECT MAX(number) FROM report_exhibits").fetchone()[0] + 1
-                con.execute("INSERT INTO report_exhibits (key, number, kind, assigned_at) VALUES (?, ?, ?, ?)",
-                            (key, top, kind, _now()))
-            known[key] = top
-            case.audit("exhibit-number", {"key": key, "number": top, "prefix": case.manifest.exhibit_prefix}, con)
+        return assign_within(con, keys, lambda detail: case.audit("exhibit-number", detail, con),
+                             case.manifest.exhibit_prefix)
+
+
+def assign_within(con: sqlite3.Connection, keys: Sequence[tuple[str, str]],
+                  audit: Callable[[dict[str, object]], None], prefix: str) -> dict[str, int]:
+    """:func:`assign_numbers` inside the caller's open transaction: ``audit`` writes each
+    assignment's audit row through the same connection, so a number and its row commit (or
+    roll back) together, and with whatever else the transaction holds (an ingest's data)."""
+    for statement in SCHEMA.split(";"):
+        if statement.strip():
+            con.execute(statement)  # not executescript: that would commit the caller's transaction
+    known = dict(con.execute("SELECT key, number FROM report_exhibits").fetchall())
+    top = max(known.values(), default=0)
+    for key, kind in keys:
+        if key in known:
+            continue
+        top += 1
+        try:
+            con.execute("INSERT INTO report_exhibits (key, number, kind, assigned_at) VALUES (?, ?, ?, ?)",
+                        (key, top, kind, _now()))
+        except sqlite3.IntegrityError:  # pragma: no cover - a concurrent run assigned it first
+            top = con.execute("SELECT MAX(number) FROM report_exhibits").fetchone()[0] + 1
+            con.execute("INSERT INTO report_exhibits (key, number, kind, assigned_at) VALUES (?, ?, ?, ?)",
+                        (key, top, kind, _now()))
+        known[key] = top
+        audit({"key": key, "number": top, "prefix": prefix})
     return {k: known[k] for k, _ in keys}
+
+
+def number_sources_within(con: sqlite3.Connection, sources: pl.DataFrame,
+                          audit: Callable[[dict[str, object]], None], prefix: str) -> dict[str, int]:
+    """Number every source of ``sources`` not yet numbered, in the order received (the
+    ingest rows of the audit log as this connection sees them, uncommitted ones included):
+    how a commit numbers its new sources in its own transaction (see
+    :meth:`atlas.store.Case.commit`)."""
+    if sources.height == 0:
+        return {}
+    rows = con.execute("SELECT seq, action, detail FROM audit WHERE action = 'ingest' ORDER BY seq").fetchall()
+    audit_rows = [{"seq": seq, "action": action, "detail": json.loads(detail)} for seq, action, detail in rows]
+    sha = dict(sources.select("source_id", "sha256").iter_rows())
+    order = source_order(sources, audit_rows)
+    return assign_within(con, [(f"source:{sha[s]}", "source") for s in order], audit, prefix)
 
 
 def ingest_records(audit: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -188,7 +215,7 @@ def with_exhibit(frame: pl.DataFrame, refs: Mapping[str, str], *, after: str = "
 
 
 __all__ = [
-    "SCHEMA", "assign_numbers", "cited_ref", "event_ref", "event_ref_expr", "event_refs", "event_refs_expr", "exhibit_ref",
-    "identifier_label", "ingest_records", "record_ref", "record_ref_expr", "source_order",
-    "source_refs", "with_exhibit",
+    "SCHEMA", "assign_numbers", "assign_within", "cited_ref", "event_ref", "event_ref_expr", "event_refs",
+    "event_refs_expr", "exhibit_ref", "identifier_label", "ingest_records", "number_sources_within", "record_ref",
+    "record_ref_expr", "source_order", "source_refs", "with_exhibit",
 ]

@@ -333,7 +333,7 @@ def stage_one(case: Case, path: Path, explicit: bool, opts: IngestOptions,
 def commit_staged(case: Case, staged_files: Iterable[tuple[SourceOutcome, StagedSource | None]],
                   replace: bool = False) -> list[SourceOutcome]:
     """Commit the staged files of one ingest together, in the order given (with each
-    source's ingest audit row, atomically), and number the new sources as exhibits."""
+    source's ingest audit row and its exhibit number, atomically)."""
     outcomes: list[SourceOutcome] = []
     staged: list[StagedSource] = []
     seen: set[str] = set()
@@ -345,11 +345,7 @@ def commit_staged(case: Case, staged_files: Iterable[tuple[SourceOutcome, Staged
             seen.add(stage.source_id)
             staged.append(stage)
         outcomes.append(outcome)
-    case.commit(staged, replace=replace)  # with each source's ingest audit row, atomically
-    if staged:
-        from atlas.exhibits import source_refs
-
-        source_refs(case)  # number the new sources as exhibits, in the order received
+    case.commit(staged, replace=replace)  # with each source's ingest audit row and exhibit number, atomically
     return outcomes
 
 

@@ -116,10 +116,12 @@ def detect(path: Path) -> ParserModule:
     ranked, failures = scores(probe)
     best_score, best_name, best = ranked[0]
     if best_score < MIN_CONFIDENCE:
-        kind = "binary" if not probe.text else "text"
+        what = f"{'binary' if not probe.text else 'text'} file, {size} bytes"
+        if probe.zip_damage:  # a .ufdr or .xlsx whose zip directory cannot be read: say so
+            what = f"a zip file of {size} bytes whose directory cannot be read, damaged or truncated: {probe.zip_damage}"
         failed = f"; {'; '.join(failures)}" if failures else ""
         raise FormatError(
-            f"{path}: format not recognised ({kind} file, {size} bytes){failed}; "
+            f"{path}: format not recognised ({what}){failed}; "
             "see `atlas formats`, or force one with --format NAME"
         )
     if len(ranked) > 1 and ranked[1][0] == best_score:

@@ -45,7 +45,6 @@ import re
 import tomllib
 import weakref
 import zipfile
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,7 +53,7 @@ from typing import Any, Final
 import polars as pl
 
 from atlas.errors import FormatError
-from parsers.base import Probe, split_lines
+from parsers.base import ZIP_ERRORS, Probe, split_lines
 
 HEAD_ROWS: Final = 100
 """Rows of each table kept for finding the header (parsers look at fewer)."""
@@ -237,13 +236,25 @@ class Sheet:
     csv: CsvLayout | None = None
     """How the rest is read (CSV only)."""
     _load: Callable[[int], pl.DataFrame] | None = field(default=None, repr=False)
+    path: Path | None = None
+    """The file the table is in (named in errors)."""
 
     def frame(self, skip: int = 0) -> pl.DataFrame:
         """The table from row ``skip`` of :attr:`rows` on (usually the header row), every
-        field as text, without a header (columns ``column_1`` … as the reader names them)."""
+        field as text, without a header (columns ``column_1`` … as the reader names them).
+
+        The head showed a row there; a reader that finds nothing from it on disagrees with
+        the head about where rows begin (a quote above that never closes): an error naming
+        the line, never an empty table read as "0 records"."""
         if self._load is None:
-            raise FormatError(f"{self.name}: only the head of this table was read")
-        return self._load(skip)
+            raise FormatError(f"{self.path or self.name}: only the head of this table was read")
+        frame = self._load(skip)
+        if frame.height == 0 and skip < len(self.rows) and any(c.strip() for c in self.rows[skip]):
+            where = f"{self.label}row {self.first_row + skip}" if self.label else f"line {skip + 1}"
+            raise FormatError(
+                f"{self.path or self.name}: {where}: the header row found there was not read by the table reader (a quote "
+                "opened above it that never closes would make the rest of the file one field); nothing was read")
+        return frame
 
     def notes(self) -> list[str]:
         return self.csv.notes() if self.csv else []
@@ -269,13 +280,17 @@ def _csv_sheet(path: Path, head: bytes, complete: bool, *, loader: bool) -> Shee
     layout = CsvLayout(delim, encoding, line_endings(text))
     rows = [split_row(ln, delim) for ln in lines]
     load = (lambda skip: read_csv(path, layout, skip=skip)) if loader else None
-    return Sheet(label="", name=path.stem, rows=rows, first_row=1, csv=layout, _load=load)
+    return Sheet(label="", name=path.stem, rows=rows, first_row=1, csv=layout, _load=load, path=path)
 
 
 def read_csv(path: Path, layout: CsvLayout, *, skip: int) -> pl.DataFrame:
-    """Every field as text, from line ``skip`` on (the lines before are a cover block)."""
+    """Every field as text, from line ``skip`` on (the lines before are a cover block).
+
+    ``skip`` counts physical lines, as the head was split (``skip_lines``), not CSV records
+    (``skip_rows``): a stray quote in a cover block would otherwise open a field that runs to
+    the end of the file, and the reader would skip the header and every row with it."""
     options: dict[str, Any] = {
-        "has_header": False, "separator": layout.delimiter, "infer_schema": False, "skip_rows": skip,
+        "has_header": False, "separator": layout.delimiter, "infer_schema": False, "skip_lines": skip,
         "truncate_ragged_lines": True, "raise_if_empty": False,
         # an empty cell is missing however it is written: ``,,`` and ``,"",`` alike
         "null_values": [""],
@@ -322,7 +337,7 @@ def _sheet_first_rows(path: Path) -> dict[str, int]:
                 name = name_m.group(1).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
                 cell = re.search(r'<c r="[A-Z]+(\d+)"[^>]*?>\s*<(?:v|is)\b', head)
                 out[name] = int(cell.group(1)) if cell else 1
-    except (KeyError, zipfile.BadZipFile, OSError, EOFError, zlib.error):
+    except ZIP_ERRORS:
         return out  # a damaged member: the workbook reader says what is wrong with it
     return out
 
@@ -348,7 +363,7 @@ def _xlsx_sheets(path: Path, *, head_only: bool) -> list[Sheet]:
             return frame.slice(skip)
 
         sheets.append(Sheet(label=f"sheet {name} ", name=name, rows=rows, first_row=starts.get(name, 1),
-                            _load=None if head_only else load))
+                            _load=None if head_only else load, path=path))
     return sheets
 
 

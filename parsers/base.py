@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import zipfile
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -32,6 +33,15 @@ from atlas.model import REJECT_SCHEMA, Channel, EvidenceCategory
 from parsers._sqlite import probe_schema
 
 PROBE_BYTES = 256 * 1024
+
+ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, OSError, EOFError,
+              zlib.error, ValueError, KeyError, UnicodeDecodeError)
+"""Everything reading a damaged or unusual zip (a ``.ufdr``, an ``.xlsx``) can raise: zipfile's
+own error, an unsupported "version needed" or compression method (``NotImplementedError``), an
+encrypted member (``RuntimeError``), a directory pointing before the start of the file
+(``ValueError``/``OSError``), damaged deflate data (``zlib.error``), a cut stream
+(``EOFError``), a member the directory names but the file lacks (``KeyError``). Every reader
+of a zip catches this one tuple, so a damage the fuzzer finds next is not a new traceback."""
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
@@ -201,14 +211,24 @@ class Probe:
         return self.head.startswith(b"PK\x03\x04")
 
     @cached_property
-    def zip_names(self) -> list[str]:
+    def _zip_listing(self) -> tuple[list[str], str | None]:
         if not self.is_zip:
-            return []
+            return [], None
         try:
             with zipfile.ZipFile(self.path) as zf:
-                return zf.namelist()
-        except zipfile.BadZipFile:
-            return []
+                return zf.namelist(), None
+        except ZIP_ERRORS as exc:
+            return [], f"{type(exc).__name__}: {exc}"
+
+    @property
+    def zip_names(self) -> list[str]:
+        """The members of a zip ([] if it is not one, or its directory cannot be read)."""
+        return self._zip_listing[0]
+
+    @property
+    def zip_damage(self) -> str | None:
+        """Why a file that starts like a zip cannot be listed (None if it can, or is no zip)."""
+        return self._zip_listing[1]
 
 
 def sqlite_frame(con: sqlite3.Connection, query: str, path: Path, schema: Mapping[str, type[pl.DataType] | pl.DataType] | None = None) -> pl.DataFrame:

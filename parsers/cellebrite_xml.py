@@ -89,7 +89,7 @@ from atlas.model import IDENTITY_EVIDENCE_SCHEMA, REJECT_SCHEMA, TIMED_KINDS, Ch
 from atlas.normalise.identifiers import identifier_uri
 from atlas.normalise.phones import looks_like_phone
 from atlas.normalise.region import RegionEvidence, choose_region, numbers_in
-from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
+from parsers.base import ZIP_ERRORS, ParseContext, ParseResult, ParserInfo, Probe
 
 INFO: Final = ParserInfo(
     name="cellebrite-xml",
@@ -219,7 +219,7 @@ def detect(probe: Probe) -> int:
         try:
             with zipfile.ZipFile(probe.path) as zf, zf.open(member) as fh:
                 head = fh.read(64 * 1024).decode("utf-8", errors="ignore")
-        except (zipfile.BadZipFile, RuntimeError, OSError, NotImplementedError, zlib.error, EOFError):
+        except ZIP_ERRORS:
             return 40  # a UFDR-like zip we cannot open or decompress: let parse() give the clear error
         if _looks_like_report(head):
             return 95
@@ -242,8 +242,9 @@ def _open_report(path: Path) -> Iterator[tuple[IO[bytes], str]]:
         return
     try:
         zf = zipfile.ZipFile(path)
-    except zipfile.BadZipFile as exc:
-        raise FormatError(f"{path}: not a readable UFDR/zip ({exc}); the file may be truncated") from exc
+    except ZIP_ERRORS as exc:
+        raise FormatError(f"{path}: not a readable UFDR/zip ({type(exc).__name__}: {exc}); the file may be truncated "
+                          "or damaged") from exc
     with zf:
         member = _report_member(zf.namelist())
         if member is None:
@@ -252,7 +253,7 @@ def _open_report(path: Path) -> Iterator[tuple[IO[bytes], str]]:
             stream = zf.open(member)
         except RuntimeError as exc:  # encrypted member
             raise FormatError(f"{path}: cannot open {member} in the UFDR ({exc}); is it password-protected?") from exc
-        except (zipfile.BadZipFile, OSError, NotImplementedError, zlib.error, EOFError) as exc:
+        except ZIP_ERRORS as exc:
             # The zip's directory points at a damaged entry (bytes inserted or cut before it).
             raise FormatError(f"{path}: cannot open {member} in the UFDR ({exc}): the package is damaged; "
                               "acquire or export it again") from exc
@@ -896,7 +897,7 @@ def _read_whole(report: _Report, stream: IO[bytes], where: str) -> None:
     """The sequential read of one report stream, a damaged compressed member named as such."""
     try:
         _stream(report, stream, where)
-    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
         raise FormatError(
             f"{where}: the compressed report is damaged ({exc}); the UFDR is truncated or corrupt, so nothing "
             "was read from it: acquire or export it again") from exc

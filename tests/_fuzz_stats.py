@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter, defaultdict
 
 OUTCOMES: defaultdict[str, Counter[str]] = defaultdict(Counter)
@@ -13,6 +14,10 @@ CAUGHT: defaultdict[str, list[str]] = defaultdict(list)
 
 def record(family: str, outcome: str, detail: str = "") -> None:
     OUTCOMES[family][outcome] += 1
+    log = os.environ.get("ATLAS_FUZZ_LOG")  # `make fuzz` keeps every caught failure, not only the first few
+    if detail and log:
+        with open(log, "a", encoding="utf-8") as out:
+            out.write(f"{family}\t{outcome}\t{detail}\n")
     if detail and len(CAUGHT[family]) < 6 and detail not in CAUGHT[family]:
         CAUGHT[family].append(detail)
 

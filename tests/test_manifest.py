@@ -81,7 +81,8 @@ def _line(text: str, needle: str) -> int:
     ("edit", "needle", "message"),
     [
         (lambda t: t.replace('region = "GB"', 'region = "GB"\nrefrence = "x"'), "refrence",
-         "[case] refrence: unknown key (known keys: analyst, charge_date, collar_number, exhibit_prefix, experience, force, "
+         "[case] refrence: unknown key (known keys: analyst, charge_date, collar_number, cross_case_search, exhibit_prefix, "
+         "experience, force, "
          "impact_window_days, maker_age, occupation, officer, reference, region, report_date, statement_date, timezone)"),
         (lambda t: t.replace('# display_names = ["Dan"]', 'display_name = ["Dan"]'), "display_name =",
          "[[party]] #2 display_name: unknown key"),

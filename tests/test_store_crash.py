@@ -134,3 +134,44 @@ def test_a_kill_between_a_decision_and_the_head_update_is_caught_up_at_the_next_
     log = case.audit_log()
     assert log[-1]["action"] == "identity.link"
     assert read_manifest(case_dir / "store").audit_seq == log[-1]["seq"] > before  # type: ignore[union-attr]
+
+
+def _numbers(case_dir: Path) -> tuple[dict[str, int], list[tuple[str, int]]]:
+    """The exhibit numbers as stored, and the ``exhibit-number`` audit rows (read directly:
+    nothing that would number a source on the way)."""
+    with closing(sqlite3.connect(case_dir / "store" / "atlas.sqlite")) as con:
+        has_table = con.execute("SELECT count(*) FROM sqlite_master WHERE name = 'report_exhibits'").fetchone()[0]
+        stored = dict(con.execute("SELECT key, number FROM report_exhibits").fetchall()) if has_table else {}
+        logged = [(json.loads(d)["key"], json.loads(d)["number"])
+                  for (d,) in con.execute("SELECT detail FROM audit WHERE action = 'exhibit-number' ORDER BY seq")]
+    return stored, logged
+
+
+@pytest.mark.parametrize(("point", "committed"), [
+    ("before-moves", False), ("mid-moves", False), ("after-swap", True), ("after-audit", True)])
+def test_exhibit_numbers_are_part_of_the_ingest_commit(point: str, committed: bool, case_dir: Path,
+                                                      whatsapp_samples: Path) -> None:
+    """A kill anywhere leaves every committed source numbered, with its audit row, and no
+    number for a source that was not committed (numbering used to be a second transaction
+    after the commit: a kill between the two left sources without numbers)."""
+    proc = _atlas_process("ingest", case_dir, *(whatsapp_samples / s for s in SAMPLES), env={"ATLAS_TEST_CRASH_AT": point})
+    proc.communicate(timeout=120)
+    assert proc.returncode == 137
+    case = _assert_consistent(case_dir)
+    stored, logged = _numbers(case_dir)
+    shas = [json.loads(json.dumps(r["detail"]))["sha256"] for r in case.audit_log() if r["action"] == "ingest"]
+    expected = {f"source:{sha}": i for i, sha in enumerate(shas, start=1)}  # in the order received
+    assert stored == (expected if committed else {})
+    assert sorted(logged) == sorted(expected.items()) if committed else logged == []
+
+
+def test_a_numbering_failure_undoes_the_whole_ingest(case_dir: Path, whatsapp_samples: Path,
+                                                     atlas: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_: object, **__: object) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr("atlas.exhibits.number_sources_within", broken)
+    run = atlas("ingest", case_dir, whatsapp_samples / SAMPLES[0])
+    assert run.code == 2 and "disk I/O error" in run.err and "Traceback" not in run.err
+    case = _assert_consistent(case_dir)
+    assert case.source_ids() == [] and case.audit_log() == [] and _numbers(case_dir) == ({}, [])

@@ -292,7 +292,7 @@ def test_the_tui_triage_screen_shows_request_by_dates_flags_and_the_log(ingested
         app = AtlasApp(root, as_of=AS_OF)
         async with app.run_test(size=(200, 60)) as pilot:
             await pilot.pause()
-            await pilot.press("5")
+            await pilot.press("8")
             head = ""
             for _ in range(200):
                 await pilot.pause(0.1)

@@ -78,23 +78,26 @@ def run_batch(manifest: BatchManifest, executor: Executor,
     """Run every case of ``manifest`` on ``executor``; ``on_done(stage, case_dir)`` as each task ends."""
     from atlas.batch import tasks
     from atlas.ingest import skipped_entry
+    from atlas.session import SESSION_OFFICER
 
     token = uuid.uuid4().hex[:8]  # Dask keys are unique per run
+    officer = SESSION_OFFICER.get()  # --officer: passed to each task (a worker does not share this context)
     plans: list[_Plan] = []
     for n, case in enumerate(manifest.cases):
         tag = f"{n}-{case.dir.name}-{token}"
         files = _files(case)
-        stage = [executor.submit(f"ingest-{tag}-{i}", tasks.stage_source, case.dir, path, explicit, opts)
+        stage = [executor.submit(f"ingest-{tag}-{i}", tasks.stage_source, case.dir, path, explicit, opts,
+                                officer)
                  for i, (path, explicit, skip, _notable, opts) in enumerate(files) if not skip]
         parts: list[Any] = []  # in walk order: a task's result, or an entry not read
         tasks_left = iter(stage)
         for path, _explicit, skip, notable, _opts in files:
             parts.append(skipped_entry(path, skip, notable) if skip else next(tasks_left))
-        commit = executor.submit(f"commit-{tag}", tasks.commit_case, case.dir, parts, case.replace)
+        commit = executor.submit(f"commit-{tag}", tasks.commit_case, case.dir, parts, case.replace, officer)
         analysis = executor.submit(f"analysis-{tag}", tasks.analyse_case, case.dir, commit, case.discover, case.conduct,
-                                   case.out_dir, manifest.as_of)
+                                   case.out_dir, manifest.as_of, officer)
         report = executor.submit(f"reports-{tag}", tasks.report_case, case.dir, analysis, case.out_dir,
-                                 manifest.as_of) if case.reports else None
+                                 manifest.as_of, officer) if case.reports else None
         plans.append(_Plan(case, stage, commit, analysis, report))
     where: dict[str, tuple[str, str]] = {}  # task key -> (stage, case folder)
     for plan in plans:

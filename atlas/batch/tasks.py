@@ -18,15 +18,20 @@ from atlas.ingest import IngestOptions, SourceOutcome, commit_staged, stage_one
 from atlas.store import Case, StagedSource
 
 
-def stage_source(case_dir: Path, path: Path, explicit: bool, opts: IngestOptions) -> tuple[SourceOutcome, StagedSource | None]:
-    """Parse and normalise one source file of a case (nothing is written)."""
-    return stage_one(Case.open(case_dir), path, explicit, opts)
+def stage_source(case_dir: Path, path: Path, explicit: bool, opts: IngestOptions,
+                 officer: str | None = None) -> tuple[SourceOutcome, StagedSource | None]:
+    """Parse and normalise one source file of a case (nothing is written).
+
+    ``officer`` (each task's): the ``--officer`` of the run. A task may run in another
+    thread or process, where the run's context variable is not set, so it is passed
+    explicitly and every audit row names the officer who ran the batch."""
+    return stage_one(Case.open(case_dir, officer=officer), path, explicit, opts)
 
 
 def commit_case(case_dir: Path, staged: list[tuple[SourceOutcome, StagedSource | None]],
-                replace: bool) -> list[SourceOutcome]:
+                replace: bool, officer: str | None = None) -> list[SourceOutcome]:
     """Commit a case's staged sources together, in the order given, and audit each."""
-    return commit_staged(Case.open(case_dir), staged, replace=replace)
+    return commit_staged(Case.open(case_dir, officer=officer), staged, replace=replace)
 
 
 @dataclass
@@ -36,10 +41,10 @@ class CaseAnalysis:
 
 
 def analyse_case(case_dir: Path, committed: list[SourceOutcome], discover: bool, conduct: bool, out_dir: Path,
-                 as_of: date | None) -> CaseAnalysis:
+                 as_of: date | None, officer: str | None = None) -> CaseAnalysis:
     """Alias discovery (proposals only) and the course-of-conduct analysis (``conduct.json``)."""
     del committed  # an input only so that this runs after the commit
-    case = Case.open(case_dir)
+    case = Case.open(case_dir, officer=officer)
     result = CaseAnalysis()
     if discover:
         from atlas.identity.candidates import discover as propose
@@ -63,13 +68,14 @@ def analyse_case(case_dir: Path, committed: list[SourceOutcome], discover: bool,
     return result
 
 
-def report_case(case_dir: Path, analysed: CaseAnalysis, out_dir: Path, as_of: date | None) -> list[str]:
+def report_case(case_dir: Path, analysed: CaseAnalysis, out_dir: Path, as_of: date | None,
+                officer: str | None = None) -> list[str]:
     """The reports (``atlas report``): HTML report, statement draft, exhibit schedule; as
     ``atlas report`` does, nothing is written unless the case verifies."""
     del analysed  # an input only so that this runs after the analysis
     from atlas.cli.commands.report import integrity_notice
     from reports.build import build_reports
 
-    case = Case.open(case_dir)
+    case = Case.open(case_dir, officer=officer)
     result = build_reports(case, out_dir, as_of=as_of, integrity_notice=integrity_notice(case, write_anyway=False))
     return [str(p) for _, p in sorted(result.paths.items())]

@@ -88,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "_run", None):
         parser.print_help()
         return 2
-    from atlas.store.officer import SESSION_OFFICER
+    from atlas.session import SESSION_OFFICER
 
     token = SESSION_OFFICER.set(getattr(args, "officer", None))
     try:

@@ -23,7 +23,8 @@ them back (as SQLite does with a hot journal), so even a replace interrupted by 
 crash reads exactly as before. Each source is its own partition so a batch of
 cases can be spread across workers by the same functions that run here.
 
-The audit rows of a commit (one ``ingest`` row per source) are part of the commit: they
+The audit rows of a commit (one ``ingest`` row per source, and the ``exhibit-number`` row
+of each new source with its number in ``report_exhibits``) are part of the commit: they
 are written to the journal before anything becomes visible, inserted in a SQLite
 transaction opened (with a timeout, before anything moves) ahead of the swap, and
 committed right after it. If a crash falls between the swap and that SQLite commit,
@@ -377,14 +378,27 @@ class Case:
         """Roll forward: the audit rows of a commit whose swap happened, unless already written."""
         rows = cast(list[list[str]], entry.get("audit", []))
         with self.db() as con:
-            present = con.execute("SELECT count(*) FROM audit WHERE commit_hash = ?", (sealed.commit_hash(),)).fetchone()[0]
+            present = con.execute("SELECT count(*) FROM audit WHERE commit_hash = ? AND action = 'ingest'",
+                                  (sealed.commit_hash(),)).fetchone()[0]
             if present < len(rows):
                 for at, actor, action, detail in rows[present:]:
                     append_row(con, at, actor, action, detail, sealed.commit_hash())
+                self._number_sources(con, self.sources(), sealed.commit_hash(), rows[0][1] if rows else self.officer().label)
                 self._appended.add(id(con))
         with manifest_lock(self.store), self.db() as con:
             seq, head = chain_end(con)
             write_manifest(self.store, with_head(sealed, seq, head))
+
+    def _number_sources(self, con: sqlite3.Connection, sources: pl.DataFrame, commit_hash: str, actor: str) -> None:
+        """Exhibit numbers for the sources not yet numbered, with their ``exhibit-number``
+        audit rows, inside ``con``'s open transaction (the commit's own): a source is never
+        committed without its number, nor a number written for data that was not committed."""
+        from atlas.exhibits import number_sources_within
+
+        def audit(detail: dict[str, object]) -> None:
+            append_row(con, _now(), actor, "exhibit-number", json.dumps(detail, sort_keys=True, default=str), commit_hash)
+
+        number_sources_within(con, sources, audit, self.manifest.exhibit_prefix)
 
     def _roll_back(self, staging: Path) -> None:
         """Finish an interrupted commit from its journal, then drop its staging folder.
@@ -531,6 +545,8 @@ class Case:
                     con.execute("BEGIN IMMEDIATE")
                     for at, actor, action, detail in rows:
                         append_row(con, at, actor, action, detail, sealed.commit_hash())
+                    # The new sources' exhibit numbers, in the same transaction as their ingest rows.
+                    self._number_sources(con, sources, sealed.commit_hash(), actor)
                 except sqlite3.Error as exc:
                     raise self._db_error(exc, "starting the commit") from exc
                 _crash_point("before-moves")

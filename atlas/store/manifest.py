@@ -36,6 +36,7 @@ _CASE_KEYS: Final = {
     "reference": str, "officer": str, "exhibit_prefix": str, "timezone": str, "charge_date": date,
     "report_date": date, "region": str, "force": str, "occupation": str, "analyst": str, "collar_number": str,
     "maker_age": str, "experience": str, "statement_date": date, "impact_window_days": int,
+    "cross_case_search": bool,
 }
 _PARTY_KEYS: Final = {"id": str, "role": str, "name": str, "identifiers": list, "display_names": list, "notes": str}
 _PLACE_KEYS: Final = {"name": str, "party": str, "lat": float, "lon": float, "radius_m": float, "notes": str}
@@ -156,6 +157,9 @@ class Manifest:
     """An impact entry is linked to the incidents on this many days up to and including its date."""
     reported: Reported | None = None
     """``[reported]``: the incidents as the victim reported them (triage, before any data)."""
+    cross_case_search: bool = True
+    """False: ``atlas search-cases`` never scans this case (a sensitive case: a protected
+    witness, an officer as victim); the search says only that a case excluded itself."""
     path: Path | None = field(default=None, compare=False)
 
     def party(self, party_id: str) -> Party:
@@ -366,7 +370,8 @@ def parse_manifest(text: str, path: Path) -> Manifest:
         analyst=case.get("analyst", ""), collar_number=case.get("collar_number", ""),
         maker_age=case.get("maker_age", "Over 18"), experience=case.get("experience", ""),
         statement_date=case.get("statement_date"), parties=tuple(parties), places=tuple(places), orders=tuple(orders),
-        impacts=tuple(impacts), impact_window_days=window, reported=reported, path=path,
+        impacts=tuple(impacts), impact_window_days=window, reported=reported,
+        cross_case_search=case.get("cross_case_search", True), path=path,
     )
 
 
@@ -415,6 +420,7 @@ region = "GB"                        # default country for national phone number
 # experience = "I have worked in the Digital Forensics Unit since 2019 ..."  # the maker's own words
 # statement_date = 2026-12-01        # date of the statement (default: the report's --as-of date)
 # impact_window_days = 14            # an impact entry is linked to incidents on this many days up to its date
+# cross_case_search = false          # a sensitive case: `atlas search-cases` never looks inside it
 
 # The conduct as the victim reported it, before any data (atlas triage starts the s2A clock
 # from latest_incident until the data shows an incident; her account, never data).

@@ -17,11 +17,11 @@ in case.toml wins over the number in the string.
 from __future__ import annotations
 
 import re
-from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal
 
 from atlas.errors import AtlasError
+from atlas.session import SESSION_OFFICER  # set once per run by atlas.cli.main; re-exported here
 
 if TYPE_CHECKING:
     from atlas.store.case import Case
@@ -30,9 +30,6 @@ OfficerSource = Literal["case.toml", "--officer"]
 
 _OFFICER: Final = re.compile(r"^\s*(?:(?P<rank>[A-Za-z][A-Za-z/.]*)\s+)?(?P<collar>\d{1,8})\s+(?P<name>\S.*?)\s*$")
 
-SESSION_OFFICER: ContextVar[str | None] = ContextVar("atlas_session_officer", default=None)
-"""The ``--officer`` of this command-line run (set once by :func:`atlas.cli.main`); a
-:class:`~atlas.store.case.Case` opened without an explicit officer uses it."""
 
 
 @dataclass(frozen=True)

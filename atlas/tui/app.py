@@ -41,7 +41,7 @@ SCREENS_BY_KEY: dict[str, tuple[str, str, type[Screen[Any]]]] = {
     "5": ("conduct", "Conduct", ConductScreen),
     "6": ("exhibits", "Exhibits", ExhibitsScreen),
     "7": ("sources", "Sources", SourcesScreen),
-    "8": ("triage", "Triage & requests", TriageScreen),
+    "8": ("triage", "Triage", TriageScreen),
 }
 
 

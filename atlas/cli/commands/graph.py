@@ -65,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
     third = third_party_contacts(cg)
     selection = None
     if args.party:
+        import polars as pl
+
         from atlas.identity.select import select_party
 
         selection = select_party(case, args.party, include_proposed=args.with_proposed)

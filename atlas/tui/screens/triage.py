@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 from rich.markup import escape
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.containers import ScrollableContainer
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 from textual.worker import get_current_worker
@@ -120,7 +120,7 @@ class TriageScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with VerticalScroll():
+        with ScrollableContainer(id="triage-scroll"):
             yield Static("Assessing the case against the s2A clock…", id="triage-head")
             yield Static(id="strategy")
             yield Static(id="requests")

@@ -1,0 +1,188 @@
+"""The edge of the exports: read the case, call one exporter, write the file, audit it.
+
+Files are written to a temporary file beside the target and moved into place, so a
+failed export never leaves half a file; they are owner-only like everything Atlas writes
+(the process umask, :mod:`atlas.permissions`). Each export is one ``export`` row in the
+case's audit log: the target, the file, its SHA-256, the identity links followed and the
+counts, so what left the case is on record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from atlas.errors import AtlasError, StoreError
+
+from . import SUFFIXES, TARGETS
+from .inputs import ExportContext, gather
+
+if TYPE_CHECKING:
+    from atlas.store import Case
+
+
+@dataclass(frozen=True)
+class ExportOutcome:
+    target: str
+    path: Path
+    sha256: str
+    identity: str
+    counts: dict[str, int] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"target": self.target, "path": str(self.path), "sha256": self.sha256, "identity": self.identity,
+                "counts": self.counts, "notes": list(self.notes)}
+
+
+def write_atomic(path: Path, data: bytes) -> str:
+    """Write ``data`` to ``path`` all or nothing; returns its SHA-256."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return hashlib.sha256(data).hexdigest()
+
+
+def _timesketch(case: Case, ctx: ExportContext) -> tuple[bytes, dict[str, int], tuple[str, ...]]:
+    from .timesketch import build
+
+    doc = build(case.events().collect(), case.sources(), ctx)
+    notes = tuple(f"{n} {kind} record(s) have no time and are not on the timeline" for kind, n in doc.untimed.items())
+    return doc.text.encode("utf-8"), {"events": doc.lines, "untimed": sum(doc.untimed.values())}, notes
+
+
+def _case_uco(case: Case, ctx: ExportContext) -> tuple[bytes, dict[str, int], tuple[str, ...]]:
+    from atlas.store.continuity import read_all
+    from atlas.store.integrity import read_manifest
+
+    from .case_uco import AuditEntry, ContinuityNote, SourceFile, build, dumps
+
+    sources = []
+    for r in case.sources().iter_rows(named=True):
+        comps = tuple((str(c["name"]), str(c["role"]), int(c["size"]), str(c["sha256"])) for c in r["companions"] or [])
+        sources.append(SourceFile(r["source_id"], r["name"], r["path"], int(r["size"]), r["sha256"], r["parser"],
+                                  r["parser_version"], int(r["records_read"]), int(r["events"]), int(r["rejects"]), comps))
+    audit = [AuditEntry(int(str(a["seq"])), str(a["at"]), str(a["action"]), dict(a["detail"]))
+             for a in case.audit_log() if isinstance(a["detail"], dict)]
+    sealed = read_manifest(case.store)
+    files = {k: v for k, v in (sealed.files if sealed else {}).items() if k != "sources.parquet"}
+    continuity = {sha: ContinuityNote(c.supplied_by, c.received.isoformat() if c.received else "", c.seal)
+                  for sha, c in read_all(case).items()}
+    doc = build(ctx, sources, audit, files, continuity)
+    graph = doc["@graph"]
+    counts = {"nodes": len(graph), "files": sum(1 for n in graph if n["@type"] == "uco-observable:File"),
+              "actions": sum(1 for n in graph if n["@type"] == "case-investigation:InvestigativeAction")}
+    return dumps(doc).encode("utf-8"), counts, ()
+
+
+def _i2(case: Case, ctx: ExportContext) -> tuple[bytes, dict[str, int], tuple[str, ...]]:
+    from atlas.contacts import case_contacts
+
+    from .i2 import build, to_bytes, validate
+
+    contacts = case_contacts(case, include_proposed=ctx.policy.include_proposed)
+    ingests = [str(a["at"]) for a in case.audit_log() if a["action"] == "ingest"]
+    created = max(ingests)[:19] if ingests else "2000-01-01T00:00:00"
+    built = build(contacts, ctx, created=created)
+    problems = validate(built.chart)
+    if problems:
+        raise AtlasError(f"the i2 chart did not pass the writer's validation: {problems[0]} ({len(problems)} problem(s))")
+    return to_bytes(built.chart), {"contacts": contacts.height, "entities": built.entities, "links": built.links}, ()
+
+
+def geo_inputs(case: Case, ctx: ExportContext) -> tuple[Any, int]:
+    """The typed inputs of the GIS exports (and how many positions the case has)."""
+    from atlas.conduct.analysis import analyse
+
+    from .geo import GeoInputs, Position
+
+    result = analyse(case, include_proposed=ctx.policy.include_proposed)
+    view = result.with_proposed if ctx.policy.include_proposed and result.with_proposed is not None else result
+    owners = dict(case.sources().select("source_id", "owner").iter_rows())
+    from atlas.exhibits import record_ref_expr
+
+    pos = (case.events().filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null())
+           .select("event_id", "source_id", "source_ref", pl.col("kind").cast(pl.String), "channel", "ts_utc", "lat", "lon",
+                   "accuracy_m")
+           .collect().with_columns(record_ref_expr(ctx.refs).alias("record")))
+    positions = []
+    for r in pos.iter_rows(named=True):
+        owner = ctx.owners.get(owners.get(r["source_id"]) or "")
+        positions.append(Position(r["event_id"], r["record"] or r["event_id"], r["kind"], r["channel"], r["ts_utc"],
+                                  float(r["lat"]), float(r["lon"]), r["accuracy_m"],
+                                  owner.party if owner else None, owner.status if owner else None))
+    points = {r[0]: (float(r[1]), float(r[2])) for r in pos.select("event_id", "lat", "lon").iter_rows()}
+    geo = GeoInputs(tuple(positions), case.manifest.places, case.manifest.orders, view.colocations, view.breaches, points)
+    return geo, len(positions)
+
+
+def _geo(case: Case, ctx: ExportContext, kml: bool) -> tuple[bytes, dict[str, int], tuple[str, ...]]:
+    from .geo import geojson_document, geojson_text, kml_document
+
+    geo, n = geo_inputs(case, ctx)
+    data = kml_document(geo, ctx) if kml else geojson_text(geojson_document(geo, ctx)).encode("utf-8")
+    counts = {"positions": n, "places": len(geo.places), "co_locations": len(geo.colocations),
+              "zone_breaches": sum(1 for b in geo.breaches if b.kind == "exclusion-zone")}
+    return data, counts, ()
+
+
+def integrity(case: Case, *, unverified: bool) -> str | None:
+    """None when the case verifies (:func:`atlas.store.verify.verify_store`); else a refusal
+    naming the first problem, or (``unverified``) the notice every exported document carries:
+    what leaves the case is evidence, as a report is."""
+    from atlas.store.verify import verify_store
+
+    problems = verify_store(case).problems
+    if not problems:
+        return None
+    more = f" (and {len(problems) - 1} more: see `atlas verify`)" if len(problems) > 1 else ""
+    if not unverified:
+        raise StoreError(f"the case does not verify: {problems[0]}{more}; nothing was exported "
+                         "(--unverified exports anyway, and the document then says so)")
+    return f"UNVERIFIED: when this was exported the case did not verify ({len(problems)} problem(s); first: {problems[0]})"
+
+
+def export(case: Case, target: str, out: Path, *, include_proposed: bool = False,
+           unverified: bool = False) -> ExportOutcome:
+    """Write ``case`` as ``target`` to ``out`` and record it in the audit log."""
+    if target not in TARGETS:
+        raise AtlasError(f"--to {target!r}: not a target (choose from {', '.join(TARGETS)})")
+    if out.is_dir():
+        raise AtlasError(f"{out}: is a folder; give the file to write")
+    notice = integrity(case, unverified=unverified)
+    ctx = replace(gather(case, include_proposed=include_proposed), integrity=notice)
+    if target == "timesketch":
+        data, counts, notes = _timesketch(case, ctx)
+    elif target == "case":
+        data, counts, notes = _case_uco(case, ctx)
+    elif target == "i2":
+        data, counts, notes = _i2(case, ctx)
+    else:
+        data, counts, notes = _geo(case, ctx, kml=target == "kml")
+    if out.suffix.lower() != SUFFIXES[target]:
+        notes += (f"{SUFFIXES[target]} is the suffix {target} readers expect (the file was written as named)",)
+    if notice:
+        notes = (notice, *notes)
+    sha = write_atomic(out, data)
+    outcome = ExportOutcome(target, out, sha, ctx.policy.describe(), counts, notes)
+    case.audit("export", {"target": target, "path": str(out), "sha256": sha, "identity": ctx.policy.name,
+                          "links_followed": [lk.link_id for lk in ctx.policy.links], "counts": counts,
+                          "verified": notice is None})
+    return outcome
+
+
+__all__ = ["ExportOutcome", "export", "geo_inputs", "integrity", "write_atomic"]

@@ -1,0 +1,136 @@
+"""What the fuzz suite (``tests/test_fuzz.py``, ``make fuzz``) found, each kept as a class of
+input in a real layout: every one must end as events and rejects that add up to what was
+read, or as one clear error naming the file and the place, never a traceback and never a
+silently smaller result.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from atlas.errors import AtlasError, FormatError
+from atlas.ingest import IngestOptions, ingest_file
+from atlas.store import Case
+from parsers import google_returns_csv, subscriber
+from parsers.base import ParseContext
+
+GOOGLE_HEADER = "Timestamp (UTC),Latitude,Longitude,Display Radius (Meters),Source,Device Tag,Platform\n"
+GOOGLE_ROWS = [f"2026-01-0{d} 06:01:00 UTC,51.55634{d},-0.204841{d},30,WIFI,78965647,ANDROID\n" for d in range(1, 6)]
+
+
+def _google_return(cover: str) -> str:
+    return cover + GOOGLE_HEADER + "".join(GOOGLE_ROWS)
+
+
+@pytest.mark.parametrize("cover", [
+    '"Google LLC - Location History\nAccount: daniel.sample@example.com\n\n',  # a quote opened, never closed
+    'Google LLC - "Location History\nAccount: "daniel.sample@example.com\n\n',
+    '"Google LLC\n"Account: x"\n"\n',
+])
+def test_a_quote_in_the_cover_block_does_not_swallow_the_table(tmp_path: Path, cover: str) -> None:
+    """The header is found on a line of the file's head; the table must be read from that
+    line, not from the CSV reader's Nth record (a quote above the header made the whole
+    file one record: 0 records read, then a phantom reject)."""
+    path = tmp_path / "Location History.csv"
+    path.write_text(_google_return(cover), encoding="utf-8")
+    result = google_returns_csv.parse(path, ParseContext(source_id="s", path=path))
+    assert (result.records_read, result.events.height, result.rejects.height) == (5, 5, 0)
+
+
+def test_a_subscriber_return_with_a_quote_in_its_cover_block_reads_every_row(tmp_path: Path) -> None:
+    path = tmp_path / "subscriber.csv"
+    path.write_text('"Operator X subscriber check\nRef: 2026/001\n'
+                    "MSISDN,Subscriber Name,Address,IMSI,IMEI,Start Date,End Date\n"
+                    "447700900123,Jane Smith,1 High St,234150000000001,356789012345678,2025-01-01,\n"
+                    "447700900124,unregistered,,234150000000002,356789012345679,2025-02-01,\n", encoding="utf-8")
+    result = subscriber.parse(path, ParseContext(source_id="s", path=path))
+    assert result.records_read == 2 and result.events.height + result.rejects.height == 2
+
+
+def test_a_table_the_reader_cannot_find_below_its_header_is_a_clear_error(tmp_path: Path) -> None:
+    """Whatever makes the reader and the head disagree, the answer is an error naming the
+    file and the line, never '0 records read'."""
+    from parsers._tabular import read_sheets
+
+    path = tmp_path / "Location History.csv"
+    path.write_text(_google_return("Cover\n"), encoding="utf-8")
+    sheet = read_sheets(path)[0]
+    broken = type(sheet)(label=sheet.label, name=sheet.name, rows=sheet.rows, first_row=1, csv=sheet.csv,
+                         _load=lambda skip: sheet.frame(skip).clear(), path=path)
+    with pytest.raises(FormatError, match=r"^" + re.escape(str(path)) + r": line 2: .*header row"):
+        broken.frame(1)
+
+
+@pytest.fixture
+def fuzz_case(tmp_path: Path) -> Case:
+    from atlas.store import init_case
+    from atlas.store.manifest import TEMPLATE
+
+    init_case(tmp_path / "case", TEMPLATE)
+    return Case.open(tmp_path / "case")
+
+
+def ingest_or_error(case: Case, path: Path, fmt: str | None = None) -> tuple[int, int, int] | str:
+    try:
+        _, staged = ingest_file(case, path, IngestOptions(format=fmt))
+    except AtlasError as exc:
+        return str(exc)
+    assert staged is not None
+    return staged.source["records_read"], staged.events.height, staged.rejects.height
+
+
+def _damaged_zip(members: dict[str, bytes], damage: str) -> bytes:
+    """A zip as a device or Excel writes it, then damaged the ways the fuzzer found: an
+    unsupported 'version needed' in the central directory, a directory pointing before the
+    start of the file, a member whose deflate data is garbage, a truncated tail."""
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    data = bytearray(buf.getvalue())
+    central = data.index(b"PK\x01\x02")
+    if damage == "version":
+        data[central + 6] = 138  # "zip file version 13.8": NotImplementedError
+    elif damage == "offset":
+        end = data.rindex(b"PK\x05\x06")
+        data[end + 16:end + 20] = (len(data) * 3).to_bytes(4, "little")  # the directory beyond the end
+    elif damage == "deflate":
+        start = 30 + len(next(iter(members)))
+        for i in range(start + 2, start + 12):
+            data[i] ^= 0x5A
+    elif damage == "truncated":
+        data = data[: central + 10]
+    return bytes(data)
+
+
+XLSX_MEMBERS = {"xl/workbook.xml": b'<workbook><sheets><sheet name="CDR" sheetId="1" r:id="rId1"/></sheets></workbook>',
+                "xl/_rels/workbook.xml.rels": b'<Relationships><Relationship Id="rId1" Target="worksheets/sheet1.xml"/>'
+                                              b"</Relationships>",
+                "xl/worksheets/sheet1.xml": b'<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>MSISDN'
+                                            b"</t></is></c></row></sheetData></worksheet>",
+                "[Content_Types].xml": b"<Types/>"}
+UFDR_MEMBERS = {"report.xml": b'<?xml version="1.0"?><project xmlns="http://pa.cellebrite.com/report/2.0">'
+                              + b"<metadata/>" * 400 + b"</project>",
+                "files/a.jpg": b"\xff\xd8" + b"x" * 100}
+
+
+@pytest.mark.parametrize("damage", ["version", "offset", "deflate", "truncated"])
+@pytest.mark.parametrize(("name", "members", "fmt"), [
+    ("return.xlsx", XLSX_MEMBERS, "cdr"), ("return.xlsx", XLSX_MEMBERS, None),
+    ("phone.ufdr", UFDR_MEMBERS, "cellebrite-xml"), ("phone.ufdr", UFDR_MEMBERS, None),
+])
+def test_a_damaged_zip_is_one_clear_error_in_detection_and_parsing(
+        tmp_path: Path, fuzz_case: Case, name: str, members: dict[str, bytes], fmt: str | None, damage: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(_damaged_zip(members, damage))
+    answer = ingest_or_error(fuzz_case, path, fmt)
+    assert isinstance(answer, str), answer
+    assert answer.startswith(str(path)) and "failed" not in answer, answer  # not a failure the boundary caught
+    if damage in ("version", "truncated") and fmt is None:
+        assert "a zip file of" in answer and "whose directory cannot be read" in answer
