@@ -100,9 +100,9 @@ def could_surface(texts: pl.Series, rules: RuleSet) -> pl.Series:
     """For each text, whether any rule that can surface a message could match it (False for
     null and empty texts). A superset of the texts with a candidate.
 
-    Each text is reduced to its *relevant* typed words (those that normalise to a word
-    some rule needs), and each distinct set of relevant words is judged once in Python:
-    messages repeat the same few relevant words far more than they repeat whole texts."""
+    Each text holding an anchor word is reduced to its *relevant* typed words (those that
+    normalise to a word some rule needs), and each distinct set of relevant words is judged
+    once in Python: messages repeat the same few relevant words far more than whole texts."""
     index = _index(rules)
     frame = pl.DataFrame({"text": texts.cast(pl.String)})
     if index.everywhere:
@@ -116,12 +116,20 @@ def could_surface(texts: pl.Series, rules: RuleSet) -> pl.Series:
     words = pl.concat([words, *virtual])
     typed = words.get_column("w").unique().to_list()
     norms = {w: _norms(w, rules) for w in typed}
-    relevant = pl.Series("w", [w for w in typed if not norms[w].isdisjoint(index.relevant)], dtype=pl.String)
-    keyed = (words.filter(pl.col("w").is_in(relevant.implode())).group_by("i")
-             .agg(pl.col("w").unique().sort().str.join(" ").alias("key")))
-    passing = [key for key in keyed.get_column("key").unique().to_list()
-               if index.may_surface(frozenset().union(*(norms[w] for w in key.split(" "))))]
-    passed = keyed.filter(pl.col("key").is_in(pl.Series(passing, dtype=pl.String).implode())).get_column("i")
+    relevant = [w for w in typed if not norms[w].isdisjoint(index.relevant)]
+    anchoring = pl.Series("w", [w for w in relevant if any(n in index.by_anchor for n in norms[w])], dtype=pl.String)
+    ids = pl.DataFrame({"w": relevant, "id": range(len(relevant))}, schema={"w": pl.String, "id": pl.UInt32})
+    # only texts holding an anchor word can have a rule tried; each is keyed by the sorted
+    # ids of its relevant words, and each distinct key is judged once
+    anchored = words.filter(pl.col("w").is_in(anchoring.implode())).select(pl.col("i").unique())
+    keyed = (words.join(anchored, on="i", how="semi").join(ids, on="w").group_by("i")
+             .agg(pl.col("id").unique().sort().alias("key")))
+    keys = keyed.get_column("key").unique()
+    passing = pl.Series("key", [k for k in keys.to_list()
+                                if index.may_surface(frozenset().union(*(norms[relevant[j]] for j in k)))],
+                        dtype=keys.dtype)
+    # matched by hash: a collision could only let an extra text through, never drop one
+    passed = keyed.filter(pl.col("key").hash().is_in(passing.hash().implode())).get_column("i")
     # "'em" is read as one token ("them") by the tokeniser, which can leave a letter the
     # word pattern reads differently ("'em's"): such messages are simply tried.
     flagged = pl.col("i").is_in(passed.implode()) | pl.col("low").str.contains("'em", literal=True)
