@@ -239,10 +239,8 @@ def gather(case: Case, *, as_of: date | None = None, include_proposed: bool = Fa
 
     conduct: ConductResult | None = None
     if suspect is not None and victim is not None:
-        conduct = analyse(case, as_of=as_of, include_proposed=False)
-        if include_proposed or conduct.proposed_identifiers:
-            # links awaiting a decision exist: the analysis with them is attached, never merged
-            conduct = analyse(case, as_of=as_of, include_proposed=True)
+        # where links await a decision, the analysis with them is attached, never merged
+        conduct = analyse(case, as_of=as_of, include_proposed=True if include_proposed else "if-any")
         if as_of is None:
             conduct = conduct.undated()  # the report must not change from day to day
 

@@ -52,3 +52,19 @@ def test_the_runner_writes_every_stage_beside_its_reference(tmp_path: Path) -> N
     cellebrite = results["bench_cellebrite"]
     assert cellebrite["same_counts"] is True and cellebrite["parallel"]["fallback"] is None
     assert "startup: atlas --help" in proc.stdout  # the summary table is printed
+
+
+def test_the_end_to_end_benchmark_measures_every_stage_at_a_tiny_scale(tmp_path: Path) -> None:
+    """Raw files to MG11, reviewer note and HTML report, stage by stage, beside the floors."""
+    from bench.bench_end_to_end import run
+
+    numbers = run(tmp_path, records=4_000)
+    names = [s["stage"] for s in numbers["stages"]]
+    assert [n.split(": ")[1].split(" ")[0] for n in names] == ["ingest", "alias", "conduct", "report", "raw"]
+    for stage in numbers["stages"]:
+        assert set(stage) == STAGE_KEYS and stage["seconds"] > 0 and stage["reference_seconds"] > 0, stage
+        assert stage["peak_rss_mb"] > 0, stage
+    total = numbers["stages"][-1]
+    assert total["seconds"] == pytest.approx(sum(s["seconds"] for s in numbers["stages"][:-1]), rel=0.01)
+    assert numbers["records_read"] == numbers["events"] + numbers["rejects"]
+    assert 0 < numbers["report_html_mb"] < numbers["report_html_target_mb"]

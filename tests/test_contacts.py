@@ -177,3 +177,25 @@ def test_cdr_records_seconds_apart_that_nothing_corroborates_are_each_counted_an
     # and without a network reference nothing is treated as parts
     out = dedupe_contacts(frame([ev("cdr", "row 1", 0), ev("cdr", "row 2", 1), ev("susp", "sms 7", 0, text=LONG)]))
     assert out.height == 2
+
+
+def test_candidate_pairs_are_exactly_the_pairs_within_the_tolerance() -> None:
+    """The bucketed join (which lists only contacts of the source's keys and time span) gives
+    every (record, contact) pair with the same key within the tolerance, and no other."""
+    import random
+
+    from atlas.contacts import _candidates
+
+    rng = random.Random(7)
+    tol = 120_000_000
+    pending = pl.DataFrame({"row": list(range(300)), "key": [rng.choice("abcd") for _ in range(300)],
+                            "t_us": [rng.randrange(0, 10**10) for _ in range(300)],
+                            "ntext": [rng.choice([None, "x", "y"]) for _ in range(300)]})
+    anchors = pl.DataFrame({"cluster": list(range(1000, 1800)), "key": [rng.choice("abcdef") for _ in range(800)],
+                            "anchor_us": [rng.randrange(-10**9, 2 * 10**10) for _ in range(800)],
+                            "ntext": [rng.choice([None, "x", "y"]) for _ in range(800)]})
+    got = _candidates(pending, anchors, tol).sort("row", "cluster")
+    brute = (pending.join(anchors, on="key", suffix="_c").filter((pl.col("t_us") - pl.col("anchor_us")).abs() <= tol)
+             .select("row", "cluster").sort("row", "cluster"))
+    assert brute.height > 20 and got.select("row", "cluster").equals(brute)
+    assert _candidates(pending.head(0), anchors, tol).height == 0

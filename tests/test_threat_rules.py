@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from atlas.conduct.candidates import assess_all, assess_screened, screen
+from atlas.conduct.candidates import assess_all, assess_screened, candidates, screen
 from atlas.conduct.message_text import tokens
 from atlas.conduct.token_rules import DEFAULT_RULES, RulesError, inflections, load_rules, parse_rules
 from fixtures.scenarios import BENIGN, PURSUIT, THREATS
@@ -227,3 +227,42 @@ def test_an_idiom_widened_until_it_masks_a_real_threat_is_refused() -> None:
     broken = _edit('pattern = "(kill+|smash+|nail+|boss+) it"', 'pattern = "(kill+|smash+|nail+|boss+) (it|you)"')
     with pytest.raises(RulesError, match=r"counter-example \"I('ll|'m going to) kill you\""):
         parse_rules(broken, Path("edited.toml"))
+
+
+# --- the speed path equals the plain rule ------------------------------------------------
+
+EDGE_CASES = [
+    "do\x1cyou in", "do you\u2003in tonight", "I\u2019m on you", "ill be on u",  # phrase rules, odd spaces
+    "knock 'em's dead", "get 'em", "\u212aILL u", "\u0130'll kill you",  # 'em, case folding to ASCII
+    "I'll hurt you ;)", "you'll see \U0001F609", "gonna get u \U0001F602", "going to kill u", "goin 2 kill u",
+    "ill kill u", "she's been ill", "u go 2 da police", "kiiiiilll u", "I\u2019LL K I L L YOU", "",
+    "\u201cI'll kill you\u201d he said", "i know where u live", "i know where u live.", "wait outside ur house",
+]
+
+
+def _plain_vs_fast(texts: list[str]) -> None:
+    rules = load_rules()
+    series = pl.Series("text", texts)
+    assert assess_screened(series, rules) == assess_all(series, rules)
+    frame = pl.DataFrame({"text": texts, "contact_id": [f"c{i}" for i in range(len(texts))],
+                          "event_ids": [[f"e{i}"] for i in range(len(texts))]})
+    fast, plain = candidates(frame, rules), candidates(frame, rules, plain=True)
+    assert [c.to_json() for c in fast] == [c.to_json() for c in plain]  # same candidates, tiers, explanations
+
+
+def test_the_speed_path_equals_the_plain_rule_on_the_evaluation_set_and_edge_cases() -> None:
+    with EVAL.open(encoding="utf-8", newline="") as f:
+        texts = [r["text"] for r in csv.DictReader(f)]
+    texts += [*EDGE_CASES, *BENIGN, *PURSUIT, *THREATS]
+    _plain_vs_fast(texts)
+    passed = screen(pl.Series(texts), load_rules())
+    assert 0 < passed.sum() < len(texts)
+
+
+def test_the_speed_path_equals_the_plain_rule_on_a_generated_case_and_skips_most_everyday_messages() -> None:
+    from bench.bench_threats import generated_messages
+
+    texts = generated_messages(3000, seed=18)
+    _plain_vs_fast(texts)
+    everyday = pl.Series([t for t in texts if not assess_all(pl.Series([t]), load_rules())][:1000])
+    assert screen(everyday, load_rules()).mean() < 0.25  # the screen does screen (0.07 measured)

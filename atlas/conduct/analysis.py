@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 import polars as pl
@@ -566,12 +566,14 @@ def resolve_as_of(as_of: date | None, zone: str) -> tuple[date, str]:
     return datetime.now(ZoneInfo(zone)).date(), "today's date on this computer (no --as-of given): the result changes from day to day"
 
 
-def analyse(case: Case, *, as_of: date | None = None, include_proposed: bool = False,
+def analyse(case: Case, *, as_of: date | None = None, include_proposed: bool | Literal["if-any"] = False,
             options: ConductOptions | None = None,
             decisions: Mapping[tuple[str, str], str] | None = None) -> ConductResult:
     """The course-of-conduct analysis of ``case`` (see the module docstring).
 
-    ``decisions`` maps candidate keys ``(kind, event_id)`` to ``confirmed`` or
+    ``include_proposed`` attaches the analysis with proposed links (``with_proposed``);
+    ``"if-any"`` attaches it only when the suspect has proposed identifiers (what the
+    report does, without analysing the confirmed view twice). ``decisions`` maps candidate keys ``(kind, event_id)`` to ``confirmed`` or
     ``dismissed``; left out, they are read from the case's decisions ledger (none yet:
     every candidate awaits a decision and no threat occasion is confirmed)."""
     options = options or ConductOptions()
@@ -592,7 +594,7 @@ def analyse(case: Case, *, as_of: date | None = None, include_proposed: bool = F
         {"uri": c.uri, "basis": c.basis, "strength": c.strength, "link_ids": list(c.link_ids)}
         for c in sorted(proposed_cast.suspect_claims.values(), key=lambda c: c.uri) if c.status == "proposed"
     ]
-    if include_proposed:
+    if include_proposed is True or (include_proposed == "if-any" and confirmed.proposed_identifiers):
         confirmed.with_proposed = _analyse_view(case, proposed_cast, rules, lexicon, threat_rules, options, day, basis,
                                                 refs, decided)
     return confirmed

@@ -13,15 +13,14 @@ dismiss decision is recorded against it, and :func:`count_occasions` counts
 A contact seen in several sources has several event ids; its candidate is keyed by
 the first (sorted), and a decision recorded against any of them applies to it.
 
-Speed: :func:`screen` marks, with one vectorised Polars pass, the messages any rule
-could match (:meth:`RuleSet.screen_words`); only those distinct texts are tokenised and
-matched. :func:`assess_all` is the plain rule (every message matched), and the tests
-check that both give the same result.
+Speed: :func:`screen` marks, with a few vectorised Polars passes, the messages a rule
+that can surface them would be tried on (:mod:`.threat_screen`); only those distinct
+texts are tokenised and matched. :func:`assess_all` is the plain rule (every message
+assessed), and the tests check that both give the same result.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -29,13 +28,13 @@ from typing import Any, Final, Literal
 
 import polars as pl
 
+from .threat_screen import could_surface, surfacing_texts
 from .token_rules import Assessment, Hit, RuleSet
 
 Tier = Literal["occasion", "review", "behaviour"]
 Decision = Literal["confirmed", "dismissed"]
 THREAT: Final = "threat"
 TO_CONFIRM: Final = "a candidate: a person must read the whole message in context and confirm or dismiss it"
-_RUNS: Final = "(?:" + "|".join(f"{c}{{3}}" for c in "abcdefghijklmnopqrstuvwxyz") + ")"
 
 
 @dataclass(frozen=True)
@@ -117,24 +116,9 @@ class Candidate:
         }
 
 
-def screen_expr(rules: RuleSet, column: str = "text") -> pl.Expr:
-    """True for every text a rule could match (one vectorised pass; a superset)."""
-    low = pl.col(column).str.to_lowercase()
-    typed = rules.screen_words()
-    if any("'" in w for w in typed):  # only then do curly apostrophes need straightening first
-        low = low.str.replace_all("[’‘ʼ`´]", "'")
-    words = "|".join(re.escape(w) for w in sorted(typed, key=lambda w: (-len(w), w)))
-    hit = low.str.contains(f"(?:^|[^a-z0-9&])(?:{words})") | low.str.contains(_RUNS)
-    phrases = rules.screen_phrases()
-    if phrases:
-        tidy = low.str.replace_all("[’‘ʼ`´]", "'").str.replace_all(r"\s+", " ")
-        hit = hit | tidy.str.contains_any(phrases)
-    return hit.fill_null(False)
-
-
 def screen(texts: pl.Series, rules: RuleSet) -> pl.Series:
-    """For each text, whether it passes the screen."""
-    return pl.DataFrame({"text": texts.cast(pl.String)}).select(screen_expr(rules)).to_series().alias("screened")
+    """For each text, whether the speed path tries it (:func:`.threat_screen.could_surface`)."""
+    return could_surface(texts, rules)
 
 
 def assess_distinct(texts: Iterable[str | None], rules: RuleSet) -> dict[str, Assessment]:
@@ -143,33 +127,35 @@ def assess_distinct(texts: Iterable[str | None], rules: RuleSet) -> dict[str, As
 
 
 def assess_all(texts: pl.Series, rules: RuleSet) -> dict[str, Assessment]:
-    """The plain rule: every distinct text matched (no screen). For tests and benchmarks."""
-    return {t: a for t, a in assess_distinct(texts.to_list(), rules).items() if _found(a)}
+    """The plain rule: every distinct text assessed (no screen), those with a candidate kept.
+    For tests and benchmarks."""
+    return {t: a for t, a in assess_distinct(texts.to_list(), rules).items() if surfaces(a)}
 
 
 def assess_screened(texts: pl.Series, rules: RuleSet) -> dict[str, Assessment]:
-    """The speed path: only texts that pass :func:`screen` are matched."""
-    frame = pl.DataFrame({"text": texts.cast(pl.String)}).filter(screen_expr(rules)).unique()
-    return {t: a for t, a in assess_distinct(frame.get_column("text").to_list(), rules).items() if _found(a)}
+    """The speed path: only texts that pass :func:`screen` are assessed; equal to :func:`assess_all`."""
+    return {t: a for t, a in assess_distinct(surfacing_texts(texts, rules), rules).items() if surfaces(a)}
 
 
-def _found(a: Assessment) -> bool:
-    return any(h.kind != "idiom" for h in a.hits)
+def surfaces(a: Assessment) -> bool:
+    """Whether an assessment makes a candidate: a threat tier, or a behaviour."""
+    return a.tier != "none" or bool(a.behaviours)
 
 
 def _first(ids: list[str] | None, fallback: str) -> str:
     return sorted(ids)[0] if ids else fallback
 
 
-def candidates(contacts: pl.DataFrame, rules: RuleSet) -> list[Candidate]:
+def candidates(contacts: pl.DataFrame, rules: RuleSet, *, plain: bool = False) -> list[Candidate]:
     """Threat (occasion and review tiers) and behaviour candidates among ``contacts``.
 
     ``contacts`` needs ``text``; ``contact_id``, ``event_ids``, ``ts_utc``,
-    ``local_date``, ``channel`` and ``target`` are carried when present.
+    ``local_date``, ``channel`` and ``target`` are carried when present. ``plain``
+    assesses every message without the speed path (for the tests that prove them equal).
     """
     if contacts.height == 0 or "text" not in contacts.columns:
         return []
-    found = assess_screened(contacts.get_column("text"), rules)
+    found = (assess_all if plain else assess_screened)(contacts.get_column("text"), rules)
     if not found:
         return []
     cols = [c for c in ("contact_id", "event_ids", "ts_utc", "local_date", "channel", "target", "text") if c in contacts.columns]

@@ -39,17 +39,23 @@ WINK: Final = "wink"
 
 APOSTROPHES: Final = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'", "“": '"', "”": '"', "„": '"'})
 
+WORD: Final = r"[a-z0-9]+(?:&[a-z0-9]+)*(?:'[a-z]+)*"
+"""A typed word (ASCII only, after lower-casing): the threat screen extracts words with it too."""
+
+_WINK: Final = ";-?\\)|\U0001F609|\U0001F608|\U0001F52A"
+_LAUGH_EMOJI: Final = "[\U0001F602\U0001F923\U0001F606\U0001F605\U0001F639]+"
+# (emoji as characters, not escapes: Polars' regex engine reads these patterns too)
+
 # words, numbers-with-letters ("b4", "a&e", "2moro"), contractions, punctuation and emoji
 _TOKEN: Final = re.compile(
-    r"(?P<word>[a-z0-9]+(?:&[a-z0-9]+)*(?:'[a-z]+)*)"
+    rf"(?P<word>{WORD})"
     r"|(?P<em>'em\b)"
-    r"|(?P<wink>;-?\)|\U0001F609|\U0001F608|\U0001F52A)"
+    rf"|(?P<wink>{_WINK})"
     r"|(?P<smile>:-?[)D(P]|\(:)"
     r"|(?P<end>[.!;:\n]+|\?+[!?]*)"
     r"|(?P<comma>[,\-–—]+)"
     r"|(?P<quote>[\"']+)"
-    r"|(?P<laugh>[\U0001F602\U0001F923\U0001F606\U0001F605\U0001F639]+)"
-
+    rf"|(?P<laugh>{_LAUGH_EMOJI})"
 )
 
 CONTRACTIONS: Final[dict[str, str]] = {
@@ -222,13 +228,37 @@ def _join_going_to(toks: list[Token]) -> list[Token]:
     return out
 
 
+NON_WORD_SOURCES: Final[dict[str, str]] = {
+    SENTENCE_END: "[.!;:\n]", QUESTION: "\\?", ",": "[,\\-–—]", QUOTE: "[\"']", LAUGH: _LAUGH_EMOJI, WINK: _WINK,
+    "them": "'em",
+}
+"""Normalised tokens that can come from something other than a typed word, each with a
+pattern (valid in Python's ``re`` and in Polars) found in every text that can yield it:
+a screen that looks at typed words adds these where the pattern is found."""
+
+
+def word_norms(word: str, vocabulary: frozenset[str]) -> frozenset[str]:
+    """Every normalised token a typed ``word`` (a :data:`WORD` match, lower-cased) can
+    become in any message, whatever its neighbours: what :func:`tokens` gives for it in
+    context is always a subset ("ill" gives ill, i and will; "going" also gonna)."""
+    if word in _CONTEXTUAL:
+        found = {p for prev, nxt in ((None, None), ("x", "x"), ("be", "x")) for p in _expand(word, prev, nxt)}
+    else:
+        found = set(_parts(word, vocabulary))
+    if found & {"going", "goin"}:
+        found.add("gonna")
+    return frozenset(found)
+
+
 def token_string(toks: Iterable[Token]) -> str:
     """Tokens joined for matching: each token followed by one space."""
     return "".join(t.norm + " " for t in toks)
 
 
-def raw_forms(word: str) -> set[str]:
-    """Every typed form that normalises to ``word`` (for screening raw text quickly)."""
+@lru_cache(maxsize=20_000)
+def raw_forms(word: str) -> frozenset[str]:
+    """Every typed form that normalises to ``word`` (cached: loading the rules asks for the
+    same words thousands of times)."""
     forms = {word}
     for table in (CONTRACTIONS, TEXT_SPEAK, NUMBER_WORDS):
         for typed, full in table.items():
@@ -239,4 +269,4 @@ def raw_forms(word: str) -> set[str]:
     if word == "gonna":
         forms.add("going")
         forms.add("goin")
-    return forms
+    return frozenset(forms)

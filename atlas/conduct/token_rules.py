@@ -15,11 +15,12 @@ come out unchanged). Text-speak has to be normalised first anyway, and the rules
 only need the inflections of a few hundred verbs, which :func:`inflections`
 generates; so the engine stays in the standard library.
 
-Speed path: :func:`RuleSet.screen_expr` is a Polars expression over raw text that is
-true for every message a rule could match (each rule names at least one content word
-it needs; every typed form of those words is searched for at once). Only messages
-that pass are tokenised and matched. ``tests/test_threat_rules.py`` checks that the
-screened result equals matching every message.
+Which rules are tried on a message is decided by its normalised words: each rule
+names content words every match holds (``anchors``, and sometimes a second set,
+``also``), or typed ``screen`` phrases (:meth:`RuleSet._rules_for`). The speed path
+(:mod:`.threat_screen`) applies that same test to a whole column at once, word by
+distinct typed word, so only messages some rule could match are tokenised;
+``tests/test_threat_rules.py`` checks it equals assessing every message.
 """
 
 from __future__ import annotations
@@ -221,9 +222,15 @@ def _trie_regex(strings: Iterable[str]) -> str:
     return build(trie)
 
 
+@lru_cache(maxsize=4096)
+def _words_regex(phrases: tuple[tuple[str, ...], ...]) -> str:
+    """The regular expression of one word class (cached: rules reuse the same classes)."""
+    return "(?:" + _trie_regex(" ".join(p) + " " for p in phrases) + ")"
+
+
 def _compile(node: _Node) -> str:
     if node.kind == "words":
-        body = "(?:" + _trie_regex(" ".join(p) + " " for p in node.phrases) + ")"
+        body = _words_regex(node.phrases)
     elif node.kind == "seq":
         body = "(?:" + "".join(_compile(c) for c in node.children) + ")"
     elif node.kind == "alt":
@@ -328,10 +335,46 @@ def _two_groups(node: _Node) -> tuple[frozenset[str] | None, frozenset[str] | No
     return first, (min(others, key=_commonness) if others else None)
 
 
+SPACES: Final = r"[\s\x1c-\x1f]+"
+"""Runs of white space, spelled so that Python's ``re`` and Polars' regex engine agree
+(Python counts the separators \\x1c-\\x1f as space; Rust's ``\\s`` does not)."""
+
+
+def _one_of(node: _Node) -> frozenset[str] | None:
+    """Words of which every match of ``node`` holds one (one word per phrase, the rarest), or None."""
+    if node.quant in ("?", "*"):
+        return None
+    if node.kind == "words":
+        return frozenset(min(p, key=lambda w: (w in VERY_COMMON, w in FUNCTION_WORDS, -len(w))) for p in node.phrases)
+    if node.kind == "alt":
+        sets = [_needs(c) for c in node.children]
+        if not all(sets):
+            return None
+        return frozenset().union(*[min(s, key=_commonness) for s in sets])
+    return None
+
+
+def _needs(node: _Node) -> list[frozenset[str]]:
+    """Word sets of which every match of ``node`` holds one word each (one set per required element)."""
+    if node.quant in ("?", "*") or node.kind in ("gap", "start", "end", "not"):
+        return []
+    if node.kind == "seq":
+        return [s for c in node.children for s in _needs(c)]
+    one = _one_of(node)
+    return [one] if one else []
+
+
+def branch_needs(node: _Node) -> tuple[tuple[frozenset[str], ...], ...]:
+    """For each top-level alternative of a pattern, the word sets every match of it holds one
+    word of each."""
+    branches = node.children if node.kind == "alt" and not node.quant else (node,)
+    return tuple(tuple(_needs(b)) for b in branches)
+
+
 def screen_text(text: str) -> str:
-    """What the screen searches: the text lower-cased with ASCII apostrophes and runs of
-    spaces made one (the plain-Python twin of :func:`screen_expr`'s clean-up)."""
-    return re.sub(r"\s+", " ", text.translate(APOSTROPHES).lower())
+    """What a rule's ``screen`` phrases are searched in: the text lower-cased with ASCII
+    apostrophes and runs of space made one (:mod:`.threat_screen` does the same in Polars)."""
+    return re.sub(SPACES, " ", text.translate(APOSTROPHES).lower())
 
 
 # --- rules ---------------------------------------------------------------------------
@@ -347,6 +390,9 @@ class Rule:
     anchors: frozenset[str] = frozenset()
     also: frozenset[str] = frozenset()
     """A second word set: every match also holds one of these (from another element)."""
+    needs: tuple[tuple[frozenset[str], ...], ...] = field(default=(), compare=False, repr=False)
+    """For each top-level alternative of the pattern, word sets of which every match of
+    that alternative holds one word each (:func:`branch_needs`; used by the speed path)."""
     screen: tuple[str, ...] = ()
     behaviour: str = ""
     negatable: bool = True
@@ -447,7 +493,8 @@ class RuleSet:
         hits: list[Hit] = []
         masked = False
         string, starts = _token_string(norms)
-        chosen = self._rules_for(present)
+        typed = screen_text(text) if self.phrase_rules else ""
+        chosen = self._rules_for(present, typed)
         for rule in chosen:
             if rule.kind != "idiom":
                 continue
@@ -459,7 +506,7 @@ class RuleSet:
         if masked:
             string, starts = _token_string(norms)
             present = set(norms)
-            chosen = self._rules_for(present)
+            chosen = self._rules_for(present, typed)
         laugh = LAUGH in present
         for rule in chosen:
             if rule.kind == "idiom":
@@ -469,13 +516,22 @@ class RuleSet:
                 hits.append(self._hit(rule, toks, a, b, text, lowered))
         return self._score(text, hits)
 
-    def _rules_for(self, present: set[str]) -> list[Rule]:
-        """The rules that could match a message holding the words ``present``, in file order."""
+    @property
+    def phrase_rules(self) -> bool:
+        return any(r.screen for r in self.rules)
+
+    def _rules_for(self, present: set[str], typed: str) -> list[Rule]:
+        """The rules tried on a message holding the normalised words ``present`` and, as
+        typed, ``typed`` (:func:`screen_text`), in file order: a rule with anchors needs one
+        of them (and one of its ``also`` words, if any); a rule with ``screen`` phrases
+        needs one of those. This is part of the rule, not only a shortcut: the speed path
+        (:mod:`.threat_screen`) applies the same test to whole columns at once."""
         by_anchor, always = self.anchor_index
         picked = set(always)
         for w in present:
             picked.update(by_anchor.get(w, ()))
-        return [r for r in (self.rules[i] for i in sorted(picked)) if not r.also or not r.also.isdisjoint(present)]
+        return [r for r in (self.rules[i] for i in sorted(picked))
+                if (not r.also or not r.also.isdisjoint(present)) and (not r.screen or any(p in typed for p in r.screen))]
 
     def _hit(self, rule: Rule, toks: list[Token], a: int, b: int, text: str, lowered: tuple[str, ...]) -> Hit:
         start, end = toks[a].start, toks[b].end
@@ -527,22 +583,10 @@ class RuleSet:
         return next(r for r in self.rules if r.id == rule_id)
 
     # -- screening -----------------------------------------------------------------
-    def screen_words(self) -> list[str]:
-        """Every typed form of every rule's content words: a message containing none of
-        them (and no stretched letters) cannot match any rule."""
-        words: set[str] = set()
-        for r in self._screened_rules():
-            for a in r.anchors:
-                words |= raw_forms(a)
-        return sorted(words)
-
-    def screen_phrases(self) -> list[str]:
-        """The typed phrases of rules that screen on phrases instead of words."""
-        return sorted({p for r in self._screened_rules() for p in r.screen})
-
-    def _screened_rules(self) -> list[Rule]:
-        """Rules that can surface a message on their own: a frame weaker than the review
-        threshold only ever raises a threat hit, so it needs no screening of its own."""
+    def surfacing_rules(self) -> list[Rule]:
+        """Rules that can surface a message on their own (make it a threat or behaviour
+        candidate): not idioms, and not frames weaker than the review threshold, which
+        only ever raise a threat hit (alone they score below the review list)."""
         return [r for r in self.rules if r.kind != "idiom" and not (r.kind == "frame" and r.weight < self.review_threshold)]
 
     def provenance(self) -> dict[str, str]:
@@ -737,7 +781,7 @@ def _rule(path: Path, i: int, raw: Any, classes: dict[str, tuple[tuple[str, ...]
                              "`screen`, the typed phrases a message must contain to be tried")
     return Rule(
         id=rid, kind=kind, pattern=raw["pattern"], family=str(raw.get("family", kind)), weight=float(weight),
-        regex=regex, anchors=anchors or frozenset(), also=also or frozenset(), screen=screen_phrases, behaviour=behaviour, negatable=bool(raw.get("negatable", True)),
+        regex=regex, anchors=anchors or frozenset(), also=also or frozenset(), needs=branch_needs(node), screen=screen_phrases, behaviour=behaviour, negatable=bool(raw.get("negatable", True)),
         boost=float(raw.get("boost", 0.0)), note=str(raw.get("note", "")),
         examples=tuple(raw.get("examples", [])), counter_examples=tuple(raw.get("counter_examples", [])),
     )

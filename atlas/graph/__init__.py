@@ -108,6 +108,10 @@ class ContactGraph:
     resolution: Resolution | None = None
     network: set[str] = field(default_factory=set)
     """The victim and her network (node ids)."""
+    clock_offsets: dict[str, tuple[float, int]] = field(default_factory=dict)
+    """Each source's clock offset against network time, as the de-duplication estimated it
+    (:func:`atlas.contacts.dedupe_contacts`; empty when contacts were not de-duplicated).
+    The report's annex states them, so it need not de-duplicate the whole case again."""
 
     def event_ids(self, src: str, dst: str, channel: str) -> list[str]:
         return list(self.graph.edges[src, dst, channel]["event_ids"])
@@ -144,16 +148,18 @@ def _dedupe_available() -> bool:
     return True
 
 
-def contacts_frame(case: Case, mapping: dict[str, str], *, dedupe: bool = True) -> tuple[pl.DataFrame, str]:
+def contacts_frame(case: Case, mapping: dict[str, str], *, dedupe: bool = True,
+                   clock_offsets: dict[str, tuple[float, int]] | None = None) -> tuple[pl.DataFrame, str]:
     """One row per contact and recipient node: ``src``, ``dst``, ``channel``, ``kind``,
-    ``ts_utc``, ``answered_call``, ``n_events``, ``event_ids`` (and how it was counted)."""
+    ``ts_utc``, ``answered_call``, ``n_events``, ``event_ids`` (and how it was counted).
+    ``clock_offsets``, if given, is filled as :func:`atlas.contacts.dedupe_contacts` fills it."""
     if dedupe and _dedupe_available():
         from atlas.contacts import dedupe_contacts, match_rule, network_sources
 
         sources = case.sources().filter(pl.col("owner").is_not_null())
         owners = dict(zip(sources.get_column("source_id").to_list(), sources.get_column("owner").to_list(), strict=True))
         contacts = dedupe_contacts(case.events(), same_person=mapping, source_owners=owners,
-                                   reference_sources=network_sources(case))
+                                   reference_sources=network_sources(case), clock_offsets=clock_offsets)
         rows = (
             contacts.explode("party_to")
             .filter(pl.col("party_from").is_not_null() & pl.col("party_to").is_not_null())
@@ -331,7 +337,8 @@ def build_graph(case: Case, *, include_proposed: bool = False, dedupe: bool = Tr
     unless ``include_proposed``)."""
     resolution = resolve(case, include_proposed=include_proposed)
     mapping = node_map(resolution)
-    rows, counting = contacts_frame(case, mapping, dedupe=dedupe)
+    offsets: dict[str, tuple[float, int]] = {}
+    rows, counting = contacts_frame(case, mapping, dedupe=dedupe, clock_offsets=offsets)
     edges, flat = aggregate(rows, zone=case.manifest.timezone)
     seen = set(edges.get_column("src").to_list()) | set(edges.get_column("dst").to_list())
     nodes = _nodes(case, resolution, seen)
@@ -341,7 +348,7 @@ def build_graph(case: Case, *, include_proposed: bool = False, dedupe: bool = Tr
     g.graph.update({"case": case.manifest.reference, "include_proposed": include_proposed, "counting": counting,
                     "identity": "case.toml + confirmed and proposed links" if include_proposed
                     else "case.toml + confirmed links only"})
-    cg = ContactGraph(g, edges, flat, nodes, include_proposed, counting, resolution, network)
+    cg = ContactGraph(g, edges, flat, nodes, include_proposed, counting, resolution, network, offsets)
     communities(cg)
     return cg
 
