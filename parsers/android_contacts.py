@@ -139,6 +139,14 @@ def read_contacts(con: sqlite3.Connection, path: Path, tables: dict[str, set[str
         .when(mime.str.contains("whatsapp") & value.str.contains("@")).then(pl.format("WhatsApp {}", value))
         .otherwise(None).alias("line"),
     )
+    # A data row whose raw_contact_id is not a card id (NULL, text) belongs to no card: a reject
+    # named by its own row id, never a card without a reference.
+    orphans = data.filter(pl.col("raw_contact_id").is_null())
+    data = data.filter(pl.col("raw_contact_id").is_not_null())
+    orphan_bad = rejects(source_id, orphans.with_columns(
+        pl.format("data {}", pl.col("data_id")).alias("source_ref"),
+        pl.concat_str([pl.col("mimetype").fill_null("?"), pl.col("data1")], separator=" ", ignore_nulls=True)
+        .alias("excerpt")), "data row whose raw_contact_id is not a contact card id (belongs to no card)")
     per_card = data.group_by("raw_contact_id", maintain_order=True).agg(
         pl.col("data1").filter(mime == "name").first().alias("data_name"),
         pl.col("ident").drop_nulls().unique(maintain_order=True).alias("ids"),
@@ -179,6 +187,7 @@ def read_contacts(con: sqlite3.Connection, path: Path, tables: dict[str, set[str
         cards.with_columns(pl.coalesce(name_id, pl.col("ids").list.first()).alias("hub"),
                            pl.format("'{}' ({})", pl.col("name").fill_null("(no name)"), pl.col("source_ref")).alias("label")),
         source_id, "the phone's address book links these in the entry")
+    bad = pl.concat([bad, orphan_bad])
     return events, bad, evidence, cards.height + bad.height
 
 

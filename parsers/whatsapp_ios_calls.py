@@ -61,6 +61,8 @@ INFO: Final = ParserInfo(
     ),
 )
 
+MAX_DURATION_S: Final = 30 * 86_400
+"""A call duration beyond this (30 days) is damage, not a call."""
 SCHEMA: Final = {"pk": pl.Int64, "date": pl.Float64, "duration": pl.Float64, "creator": pl.String, "group_jid": pl.String,
                  "incoming": pl.Int64, "missed": pl.Int64, "video": pl.Int64, "other": pl.String}
 
@@ -113,6 +115,14 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     incoming = incoming.fill_null(True)
     party = jid_expr(pl.coalesce(pl.col("other"), pl.when(pl.col("incoming") == 1).then(pl.col("creator"))))
     group = jid_expr(pl.col("group_jid").replace("", None))
+    # A duration that is not a number of seconds (NaN, infinite, absurdly large: a damaged
+    # value) is unknown for that call, said in the notes, not the end of the whole file.
+    readable = pl.col("duration").is_finite() & (pl.col("duration").abs() <= MAX_DURATION_S)
+    unreadable = frame.filter(pl.col("duration").is_not_null() & ~readable.fill_null(False)).height
+    if unreadable:
+        notes.append(f"{unreadable} call duration(s) (ZDURATION) are not a number of seconds (NaN, infinite or over "
+                     f"{MAX_DURATION_S // 86_400} days): left unknown for those calls")
+        frame = frame.with_columns(pl.when(readable).then(pl.col("duration")).otherwise(None).alias("duration"))
     start = from_epoch(pl.col("date"), "apple_s").cast(TS_TYPE)
     seconds = pl.col("duration").fill_null(0).round(0).cast(pl.Int64)
     status = pl.when(pl.col("missed") == 1).then(pl.lit("missed")).when(seconds > 0).then(pl.lit("answered")).otherwise(pl.lit("missed"))

@@ -213,3 +213,49 @@ def test_a_schema_with_bytes_that_are_not_utf8_is_one_clear_error(tmp_path: Path
             assert answer.startswith(str(db)) and "failed" not in answer, answer
         else:
             assert answer[0] == answer[1] + answer[2]
+
+
+def test_a_call_duration_that_is_not_a_number_leaves_that_duration_unknown(samples: Path, tmp_path: Path,
+                                                                          fuzz_case: Case) -> None:
+    """The real iOS WhatsApp CallHistory.sqlite with ZDURATION damaged to text 'NaN', infinity
+    or 1e308 in some rows (fuzz: 'conversion from f64 to i64 failed' failed the whole file)."""
+    import shutil
+    import sqlite3
+    from contextlib import closing
+
+    found = sorted((samples / "ileapp-josh-ios15-whatsapp").rglob("CallHistory.sqlite"))
+    if not found:
+        pytest.skip("the iLEAPP iOS 15 WhatsApp sample is not present")
+    base = ingest_or_error(fuzz_case, found[0], "whatsapp-ios-calls")
+    assert isinstance(base, tuple)
+    for value in ("NaN", float("inf"), 1e308):
+        db = tmp_path / f"CallHistory-{value}.sqlite"
+        shutil.copyfile(found[0], db)
+        with closing(sqlite3.connect(db)) as con:
+            con.execute("UPDATE ZWACDCALLEVENT SET ZDURATION = ? WHERE Z_PK % 2 = 0", (value,))
+            con.commit()
+        _, staged = ingest_file(fuzz_case, db, IngestOptions(format="whatsapp-ios-calls"))
+        assert staged is not None
+        assert (staged.source["records_read"], staged.events.height) == (base[0], base[1])
+        assert any("are not a number of seconds" in a for a in staged.source["assumptions"])
+
+
+def test_a_contact_data_row_that_belongs_to_no_card_is_a_reject(tmp_path: Path, fuzz_case: Case) -> None:
+    """contacts2.db with one data row whose raw_contact_id is '' (fuzz: the card had no
+    source_ref and the whole address book failed the schema check)."""
+    import sqlite3
+    from contextlib import closing
+
+    from fixtures.generate import generate
+
+    generate("clean", 1, 0.02, tmp_path / "gen")
+    [db] = sorted((tmp_path / "gen").rglob("contacts2.db"))
+    base = ingest_or_error(fuzz_case, db, "android-contacts")
+    assert isinstance(base, tuple)
+    with closing(sqlite3.connect(db)) as con:
+        con.execute("UPDATE data SET raw_contact_id = '' WHERE _id = (SELECT MIN(_id) FROM data)")
+        con.commit()
+    _, staged = ingest_file(fuzz_case, db, IngestOptions(format="android-contacts"))
+    assert staged is not None and staged.source["records_read"] == staged.events.height + staged.rejects.height
+    reasons = dict(staged.rejects.select("source_ref", "reason").iter_rows())
+    assert any(ref.startswith("data ") and "belongs to no card" in why for ref, why in reasons.items())
