@@ -40,6 +40,7 @@ class Headline:
     incidents: int
     contacts: int
     threat_occasions: int
+    """Occasions if every open candidate were confirmed (confirmed + awaiting a decision)."""
     confirmed_threat_occasions: int
     breaches: int
     last_incident: date | None
@@ -67,8 +68,9 @@ def headline_of(result: ConductResult) -> Headline:
     return Headline(
         incidents=len(result.incidents),
         contacts=int(result.course_of_conduct.get("conduct_contacts", 0)),
-        threat_occasions=len(result.threat_occasions),
-        confirmed_threat_occasions=sum(1 for t in result.threat_occasions if t.status == "confirmed"),
+        # the one count of threat occasions (atlas.conduct.candidates.OccasionCount), never recounted here
+        threat_occasions=result.occasion_count.if_all_confirmed if result.occasion_count else 0,
+        confirmed_threat_occasions=result.occasion_count.confirmed if result.occasion_count else 0,
         breaches=len(result.breaches),
         last_incident=s2a.last_incident.day if s2a.last_incident else None, deadline=s2a.deadline,
         in_time=s2a.in_time, verdict=s2a.label.upper() if s2a.severity == "bad" else s2a.label,

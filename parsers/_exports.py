@@ -54,10 +54,15 @@ def raise_if_truncated(path: Path, exc: UnicodeDecodeError, size: int) -> None:
 
 
 def read_bytes_text(path: Path, what: str) -> str:
-    """A UTF-8 document (BOM allowed) as text, or a clear error naming the file."""
+    """A UTF-8 document (BOM allowed) as text, or a clear error naming the file. UTF-16
+    with its byte-order mark (a file re-saved by Windows Notepad as "Unicode") is the same
+    text and is read too."""
     data = path.read_bytes()
     if not data.strip():
         raise FormatError(f"{path}: the file is empty")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data[2:len(data) - len(data) % 2].decode("utf-16-le" if data[:2] == b"\xff\xfe" else "utf-16-be",
+                                                         errors="replace")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

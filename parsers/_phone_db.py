@@ -121,9 +121,13 @@ def open_evidence(path: Path) -> Iterator[tuple[sqlite3.Connection, list[str]]]:
     with open_database(path) as (con, more):
         _, unreadable = read_schema(con, path)
         notes += more
+        seen = len(more)
         if unreadable:
             notes.append(f"{len(unreadable)} table(s) this SQLite cannot open were not read: {'; '.join(unreadable)}")
         yield con, notes
+    # What is known only once reading is over (text values that were not valid UTF-8), into
+    # the same list the parser hands on as the source's assumptions.
+    notes += more[seen:]
 
 
 def table_columns(con: sqlite3.Connection, path: Path) -> dict[str, set[str]]:

@@ -402,6 +402,15 @@ def probe_sheets(probe: Probe) -> list[Sheet]:
     return sheets
 
 
+def without_blank_rows(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """``frame`` without the rows whose ``columns`` are all empty: a blank line between rows
+    is no record (number the rows first, so each keeps the number it has in the file)."""
+    if not columns:
+        return frame
+    blank = pl.all_horizontal(pl.col(c).is_null() | (pl.col(c).cast(pl.String).str.strip_chars() == "") for c in columns)
+    return frame.filter(~blank)
+
+
 def with_header(frame: pl.DataFrame) -> pl.DataFrame:
     """A frame read without a header (from its header row on) with its first row as the
     column names, as the CSV reader names them: a blank header is ``column_N`` (1-based),

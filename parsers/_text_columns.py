@@ -141,12 +141,23 @@ class TextBytes:
             size = handle.readinto(a.data[:size])
         a[size:] = 0  # the padding (and anything a file that shrank since stat() left unread)
         content = a[:size]
+        notes: list[str] = []
+        if size >= 2 and bytes(content[:2]) in (b"\xff\xfe", b"\xfe\xff"):
+            # UTF-16 with its byte-order mark (an export re-saved by Windows Notepad as
+            # "Unicode"): the same text, so converted to UTF-8 rather than refused for its NULs.
+            encoding = "utf-16-le" if bytes(content[:2]) == b"\xff\xfe" else "utf-16-be"
+            data = bytes(content[2:size - (size % 2)]).decode(encoding, errors="replace").encode("utf-8")
+            notes.append(f"UTF-16 text ({encoding.upper()}, byte-order mark): read as UTF-16 and converted to UTF-8")
+            size = len(data)
+            a = cls.padded(size)
+            a[:size] = np.frombuffer(data, dtype=np.uint8)
+            a[size:] = 0
+            content = a[:size]
         if size == 0 or (np.isin(content[:4096], ASCII_SPACE).all() and np.isin(content, ASCII_SPACE).all()):
             raise FormatError(f"{path}: the file is empty")
         if content.min() == 0:
             offset = int(np.argmin(content))
             raise FormatError(f"{path}: binary content (NUL byte at offset {offset}): not a {format_name} text export")
-        notes: list[str] = []
         start = 3 if size >= 3 and bytes(content[:3]) == b"\xef\xbb\xbf" else 0
         cls._lone_cr_to_lf(a, content, notes)
         if content.max() < 0x80:

@@ -69,6 +69,7 @@ import polars as pl
 
 from atlas.errors import FormatError
 from atlas.model import EVENT_SCHEMA, IDENTITY_EVIDENCE_SCHEMA, REJECT_SCHEMA, TS_TYPE, Channel, EvidenceCategory
+from atlas.normalise.region import RegionEvidence, choose_region, numbers_in
 from atlas.normalise.times import check_zone, localise
 from parsers._cdr_meaning import VOCABULARY_PATH, Proposal, propose, vocabulary
 from parsers._tabular import Sheet, norm_header, probe_sheets, read_sheets
@@ -869,17 +870,38 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
             events = events.with_columns(pl.col("sender").fill_null(f"phone:{target}"))
     rejects = pl.concat(out.rejects) if out.rejects else pl.DataFrame(schema=REJECT_SCHEMA)
     evidence = _imei_evidence(detail, ctx) if detail is not None and events.height else None
+    region = _region(target, detail, ctx, events if events.height else None, evidence, out.assumptions)
     if detail is not None:
         detail = detail.drop("ts_utc")  # the event has it; the table keeps what the event cannot
     if events.height == 0:
         events = pl.DataFrame(schema={"source_ref": pl.String})
     return ParseResult(
-        events=events, rejects=rejects, records_read=out.records,
+        events=events, rejects=rejects, records_read=out.records, region=region,
         owner=None if ctx.owner or not target else f"phone:{target}", assumptions=out.assumptions,
         evidence=evidence, extra={"cdr": detail} if detail is not None else {},
         # ``<sheet label>row N``: row numbers within a block, and one block per label.
         refs_unique=len({block.label for block, _, _ in found}) == len(found),
     )
+
+
+def _region(target: str | None, detail: pl.DataFrame | None, ctx: ParseContext, events: pl.DataFrame | None,
+            evidence: pl.DataFrame | None, assumptions: list[str]) -> str | None:
+    """The country of the return's national numbers, from the target's SIM (the IMSI column:
+    its MCC), the target number when written internationally, then the numbers it holds
+    (:func:`atlas.normalise.region.choose_region`), stated. None when the return holds no
+    phone number at all (nothing needs a region)."""
+    imsis: tuple[str, ...] = ()
+    if detail is not None and "imsi" in detail.columns:
+        # distinct SIMs (a 2 M-row return has a handful): "3 IMSIs, all CH"
+        imsis = tuple(detail.get_column("imsi").drop_nulls().cast(pl.String).str.strip_chars().unique().sort().to_list())
+    numbers = numbers_in(events, evidence)
+    if not numbers and not imsis and not target:
+        return None
+    msisdn = target if target and target.strip().startswith(("+", "00")) else None
+    choice = choose_region(RegionEvidence(msisdns=(msisdn,) if msisdn else (), imsis=imsis, numbers=numbers),
+                           default=ctx.region, instructed=ctx.region_instructed)
+    assumptions.append(choice.assumption)
+    return choice.region
 
 
 def _owner_digits(owner: str | None) -> str | None:

@@ -39,6 +39,7 @@ times the file's size before the first record can be read.
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -88,9 +89,42 @@ def detect(probe: Probe) -> int:
     return 0
 
 
+_UTF16_BOMS: Final = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
+
+
+class _ReadOnly:
+    """Only ``read``: the recoder passes other attributes (``readinto``) to the raw file,
+    which would hand the streamer UTF-16 bytes."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def read(self, size: int = -1) -> bytes:
+        return bytes(self._stream.read(size))
+
+
 def _records(path: Path, prefix: str) -> Iterator[Any]:
+    """The records under ``prefix``, streamed; a UTF-8 byte-order mark is skipped and UTF-16
+    with its mark (a file re-saved as "Unicode") is recoded to UTF-8 on the fly (the JSON
+    streamer reads UTF-8 only)."""
     with path.open("rb") as fh:
-        yield from ijson.items(fh, prefix, use_float=True, buf_size=1 << 20)
+        head = fh.read(3)
+        stream: Any = fh
+        if head[:2] in _UTF16_BOMS:
+            fh.seek(2)
+            stream = _ReadOnly(codecs.EncodedFile(fh, "utf-8", _UTF16_BOMS[head[:2]]))
+        else:
+            fh.seek(3 if head == b"\xef\xbb\xbf" else 0)
+        yield from ijson.items(stream, prefix, use_float=True, buf_size=1 << 20)
+
+
+def _first_char(path: Path) -> bytes:
+    """The first character that is not white space (UTF-8, or UTF-16 with its mark), as bytes."""
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    if head[:2] in _UTF16_BOMS:
+        head = head[2:len(head) - len(head) % 2].decode(_UTF16_BOMS[head[:2]], errors="ignore").encode("utf-8")
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
 
 
 def _chunk(batch: list[dict[str, Any]]) -> pl.DataFrame:
@@ -115,8 +149,7 @@ def _chunk(batch: list[dict[str, Any]]) -> pl.DataFrame:
 
 
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
-    with path.open("rb") as fh:
-        first = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    first = _first_char(path)
     if first not in (b"{", b"["):
         raise FormatError(f"{path}: not JSON (it must start with '{{' or '[')")
     prefix, base = ("locations.item", "locations") if first == b"{" else ("item", "")

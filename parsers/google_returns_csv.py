@@ -34,7 +34,7 @@ import polars as pl
 from atlas.errors import FormatError
 from atlas.model import TS_TYPE, UTC, Channel, EvidenceCategory
 from parsers._exports import epoch_auto_utc, iso_instant, rejects
-from parsers._tabular import probe_sheets, read_sheets, with_header
+from parsers._tabular import probe_sheets, read_sheets, with_header, without_blank_rows
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
 INFO: Final = ParserInfo(
@@ -100,9 +100,11 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     table = with_header(sheet.frame(start))
     names = {_norm(c): c for c in table.columns}
     found = {role: next((names[a] for a in aliases if a in names), None) for role, aliases in ROLES.items()}
+    # A blank line between rows is no record (rows keep their numbers as counted in the file).
+    table = without_blank_rows(table.with_row_index("row", offset=1), table.columns)
     t = table.select(
-        *(pl.col(c).alias(f"_{r}") if c else pl.lit(None, pl.String).alias(f"_{r}") for r, c in found.items())
-    ).with_row_index("row", offset=1)
+        "row", *(pl.col(c).alias(f"_{r}") if c else pl.lit(None, pl.String).alias(f"_{r}") for r, c in found.items())
+    )
     t = t.with_columns(
         _utc(pl.col("_ts")).alias("ts_utc"),
         pl.col("_lat").str.strip_chars().cast(pl.Float64, strict=False).alias("lat"),
@@ -126,6 +128,6 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     )
     mapped = ", ".join(f"{r}={c}" for r, c in found.items() if c)
     return ParseResult(
-        events=events, rejects=rejects(ctx.source_id, bad), records_read=table.height,
+        events=events, rejects=rejects(ctx.source_id, bad), records_read=t.height,
         assumptions=[*sheet.notes(), f"Google return CSV: header on line {start + 1}; columns mapped by name: {mapped}; times UTC per the header"],
     )

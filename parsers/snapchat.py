@@ -63,7 +63,7 @@ from parsers._exports import (
     rejects,
     rejects_lone_surrogates,
 )
-from parsers._tabular import probe_sheets, read_sheets, with_header
+from parsers._tabular import probe_sheets, read_sheets, with_header, without_blank_rows
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
 INFO: Final = ParserInfo(
@@ -240,7 +240,10 @@ def _csv(path: Path, ctx: ParseContext) -> ParseResult:
             if a in names:
                 found[role] = names[a]
                 break
-    t = table.rename({v: f"_{k}" for k, v in found.items()}).with_row_index("row", offset=1)
+    # A blank line between rows is no record (rows keep their numbers as counted in the file).
+    renamed = table.rename({v: f"_{k}" for k, v in found.items()})
+    t = without_blank_rows(renamed.with_row_index("row", offset=1), renamed.columns)
+    records = t.height
     for role in ALIASES:
         if f"_{role}" not in t.columns:
             t = t.with_columns(pl.lit(None, pl.String).alias(f"_{role}"))
@@ -286,5 +289,5 @@ def _csv(path: Path, ctx: ParseContext) -> ParseResult:
                    + ", ".join(f"{k}={v}" for k, v in sorted(found.items()))]
     if "sender" not in found or "recipient" not in found:
         raise FormatError(f"{path}: the header on line {start + 1} has no sender or recipient column")
-    return ParseResult(events=events, rejects=rejects(ctx.source_id, bad), records_read=table.height,
+    return ParseResult(events=events, rejects=rejects(ctx.source_id, bad), records_read=records,
                        assumptions=assumptions, evidence=evidence)

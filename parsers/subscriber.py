@@ -30,6 +30,7 @@ import polars as pl
 
 from atlas.errors import FormatError
 from atlas.model import IDENTITY_EVIDENCE_SCHEMA, Channel, EvidenceCategory
+from atlas.normalise.region import RegionEvidence, choose_region, numbers_in
 from parsers._tabular import RETURNS_VOCABULARY, Sheet, load_vocabulary, probe_sheets, read_sheets, resolve_headers
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 from parsers.cdr import HEADER_SCAN_ROWS
@@ -149,4 +150,11 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     assumptions = [n for block, _, _ in tables for n in block.notes()]
     if unregistered:
         assumptions.append(f"no registered subscriber for {', '.join(unregistered)} (blank or 'unregistered' name)")
-    return ParseResult(events=events, rejects=rejects, records_read=records, evidence=evidence, assumptions=assumptions)
+    # The country of national numbers: the SIMs' IMSIs (their MCC), then the numbers written
+    # internationally; decided once for the return and stated.
+    imsis = tuple(rows.get_column("imsi").drop_nulls().unique().sort().to_list())
+    choice = choose_region(RegionEvidence(imsis=imsis, numbers=numbers_in(events, evidence)), default=ctx.region,
+                           instructed=ctx.region_instructed)
+    assumptions.append(choice.assumption)
+    return ParseResult(events=events, rejects=rejects, records_read=records, evidence=evidence, assumptions=assumptions,
+                       region=choice.region)

@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -53,8 +53,9 @@ import polars as pl
 
 from atlas.errors import AtlasError, FormatError
 from atlas.model import IDENTITY_EVIDENCE_SCHEMA, REJECT_SCHEMA, Channel, EvidenceCategory
+from atlas.normalise.region import RegionEvidence, choose_region
 from atlas.normalise.times import parse_datetimes, sniff_datetime_format
-from parsers._tabular import probe_sheets, read_sheets
+from parsers._tabular import Sheet, probe_sheets, read_sheets
 from parsers._tool_meaning import VOCABULARY_PATH as MEANING_VOCABULARY
 from parsers._tool_meaning import propose
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
@@ -343,11 +344,9 @@ def _vocab(expr: pl.Expr, vocab: dict[str, Any], part: int | None) -> pl.Expr:
     return expr.str.strip_chars().str.to_lowercase().replace_strict(keys, vals, default=None, return_dtype=pl.String)
 
 
-def _table_events(frame: pl.DataFrame, first_row: int, table: Table, sheet: str | None, ctx: ParseContext,
-                  assumptions: list[str]) -> tuple[pl.DataFrame, pl.DataFrame, int, pl.DataFrame]:
-    """Events of one table; ``frame`` starts at its header row, which is spreadsheet row ``first_row``."""
-    header_row = 0
-    headers = [("" if v is None else str(v)) for v in frame.row(header_row)]
+def _columns(frame: pl.DataFrame, table: Table) -> dict[str, list[tuple[str, re.Match[str] | bool]]]:
+    """Target → the frame's columns the template maps to it (``frame`` starts at its header row)."""
+    headers = [("" if v is None else str(v)) for v in frame.row(0)]
     cols: dict[str, list[tuple[str, re.Match[str] | bool]]] = {}
     for name, header in zip(frame.columns, headers, strict=True):
         h = _norm(header)
@@ -356,6 +355,52 @@ def _table_events(frame: pl.DataFrame, first_row: int, table: Table, sheet: str 
             if match:
                 cols.setdefault(c.target, []).append((name, match))
                 break
+    return cols
+
+
+PHONE_TARGETS: Final = ("party", "from", "to", "parties", "phone")
+"""Template targets whose cells hold phone numbers (a party of a call or message, a card's numbers)."""
+
+
+def _phone_numbers(frame: pl.DataFrame, table: Table) -> set[str]:
+    """The distinct phone numbers a table's party and number columns write, as written (no
+    repair): what the region is decided from, before any rule that depends on it."""
+    cols = _columns(frame, table)
+    found: set[str] = set()
+    for target in PHONE_TARGETS:
+        for name, _ in cols.get(target, []):
+            for cell in frame.get_column(name).slice(1).drop_nulls().unique().to_list():
+                for part in re.split(r"[\n;]", str(cell)):
+                    part = re.sub(r"(?i)^[\w ]{1,20}:\s*", "", part.strip()) if ":" in part and "@" not in part else part.strip()
+                    ident = _ident_of(re.sub(r"^(\d+)\.0+$", r"\1", part))[0] if part else None
+                    if ident and ident.startswith("phone:"):
+                        found.add(ident[6:])
+    return found
+
+
+def _region(tables: list[tuple[pl.DataFrame, Table]], ctx: ParseContext, assumptions: list[str]) -> str | None:
+    """The country of the export's national numbers, from the numbers it holds (the shared
+    rule, :func:`atlas.normalise.region.choose_region`), stated; None when it holds none.
+
+    Decided before anything reads the numbers: the lost-zero repair (a GB rule) must not
+    turn a foreign handset's numbers into British ones, and the numbers it would repair
+    are read as written here."""
+    numbers: set[str] = set()
+    for frame, table in tables:
+        numbers |= _phone_numbers(frame, table)
+    if not numbers:
+        return None
+    choice = choose_region(RegionEvidence(numbers=tuple(sorted(numbers))), default=ctx.region,
+                           instructed=ctx.region_instructed)
+    assumptions.append(choice.assumption)
+    return choice.region
+
+
+def _table_events(frame: pl.DataFrame, first_row: int, table: Table, sheet: str | None, ctx: ParseContext,
+                  assumptions: list[str]) -> tuple[pl.DataFrame, pl.DataFrame, int, pl.DataFrame]:
+    """Events of one table; ``frame`` starts at its header row, which is spreadsheet row ``first_row``."""
+    header_row = 0
+    cols = _columns(frame, table)
     first_excel_row = first_row + 1  # the row after the header, as the spreadsheet shows it
     body = frame.slice(header_row + 1).with_row_index("_i")
     used = [n for targets in cols.values() for n, _ in targets]
@@ -589,6 +634,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     read = 0
     unmatched: list[str] = []
     nearest: list[str] = []
+    matched: list[tuple[Sheet, Table, int, pl.DataFrame]] = []
     for sheet in sheets:
         head = sheet.rows[:HEADER_SCAN_ROWS]
         found = _best(templates, head)
@@ -608,7 +654,12 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
                 f"{proposal.describe() or 'none'})" if proposal is not None else ""))
             continue
         table, header_row = found
-        ev, rj, n, evd = _table_events(sheet.frame(header_row), sheet.first_row + header_row, table,
+        matched.append((sheet, table, header_row, sheet.frame(header_row)))
+    region = _region([(frame, table) for _, table, _, frame in matched], ctx, assumptions)
+    if region is not None:
+        ctx = replace(ctx, region=region)
+    for sheet, table, header_row, frame in matched:
+        ev, rj, n, evd = _table_events(frame, sheet.first_row + header_row, table,
                                        sheet.name if sheet.csv is None else None, ctx, assumptions)
         events.append(ev)
         rejects.append(rj)
@@ -625,5 +676,5 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     out = pl.concat(events, how="diagonal_relaxed")
     return ParseResult(
         events=out, rejects=pl.concat(rejects).cast(REJECT_SCHEMA), records_read=read,
-        assumptions=assumptions, evidence=pl.concat(evidence),
+        assumptions=assumptions, evidence=pl.concat(evidence), region=region,
     )

@@ -57,7 +57,7 @@ note (it has no ``": "`` separator).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Final, NamedTuple
 
@@ -70,6 +70,7 @@ from atlas.errors import FormatError
 from atlas.model import RAW_EVENT_SCHEMA, REJECT_SCHEMA, Channel, EvidenceCategory
 from atlas.normalise.identifiers import identifier_map
 from atlas.normalise.phones import looks_like_phone
+from atlas.normalise.region import RegionEvidence, choose_region
 from parsers._group_membership import SYSTEM_PHRASES, Change, changes, history, members_over_time
 from parsers._text_columns import (
     ASCII_SPACE,
@@ -838,6 +839,24 @@ def _identifier(name: str) -> str:
     return f"phone:{name}" if looks_like_phone(name) else f"name:{name}"
 
 
+def _region(names: pl.Series, group: list[Change], chat_name: re.Match[str] | None, ctx: ParseContext,
+            assumptions: list[str]) -> str | None:
+    """The country of the chat's national numbers, from the numbers it shows (authors, group
+    members, the partner in the file name) by the shared rule
+    (:func:`atlas.normalise.region.choose_region`), stated; None when the chat names no
+    number (then nothing needs a region). An export holds no SIM or country, so unless
+    ``--region`` is given this rests on the numbers written internationally."""
+    candidates = {*names.str.strip_chars().to_list(), *(c.member for c in group), *(c.by for c in group if c.by)}
+    if chat_name:
+        candidates.add(chat_name.group(1).strip())
+    numbers = tuple(sorted(c for c in candidates if c and looks_like_phone(c)))
+    if not numbers:
+        return None
+    choice = choose_region(RegionEvidence(numbers=numbers), default=ctx.region, instructed=ctx.region_instructed)
+    assumptions.append(choice.assumption)
+    return choice.region
+
+
 def _senders_and_recipients(names: pl.Series, index: I64, chat_name: re.Match[str] | None,
                             assumptions: list[str], ctx: ParseContext) -> tuple[list[str], pl.Series]:
     """Per distinct author (``names``): the sender, and the recipients (everyone else who
@@ -957,6 +976,9 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     index = np.where(classified.is_note, -1, codes)
     chat_name = _CHAT_NAME.match(path.name)
     group = _membership(msgs, classified, lineno)
+    region = _region(names, group, chat_name, ctx, assumptions)
+    if region is not None:
+        ctx = replace(ctx, region=region)
     if group:
         senders, recipients_of, segment = _group_senders_and_recipients(names, index, lineno, group, assumptions, ctx)
         at = np.where(index >= 0, segment * names.len() + index, -1)
@@ -1004,6 +1026,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         rejects=rejects,
         records_read=msgs.height + bad_time.height + orphan_rejects.height,
         assumptions=assumptions,
+        region=region,
         identifiers_are_uris=True,
         refs_unique=refs_unique,
         extra={"group_membership": _membership_table(group, ctx)} if group else {},

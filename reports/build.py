@@ -27,6 +27,7 @@ from atlas.store import continuity as continuity_store
 from . import (
     annex,
     chronology,
+    decided,
     figures,
     graph_view,
     html_report,
@@ -40,6 +41,7 @@ from . import (
 )
 from . import citations as cite
 from . import findings as find
+from . import tagged as tagged_exhibits
 from .document import Document
 from .exhibits import (
     Exhibit,
@@ -258,6 +260,18 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
         made[name] = hashed(e, path, n)
         paths[name] = path
 
+    party_ids = {uri: pid for uri, pid in inputs.owners.items()}
+    subject = inputs.suspect.name if inputs.suspect and inputs.suspect.name else "the suspect"
+    # the candidates' decisions, joined once for every output (no chronology needed to name a tagged finding)
+    early = decided.build(case, fnd.conduct, chron, {}, party_names, subject)
+    for tp in tagged_exhibits.write(case, out_dir, src_refs, party_ids, party_names, fnd.conduct, early, subject):
+        name = tp.exhibit.key
+        if tp.event_ids:
+            citations.add(f"{tp.exhibit.reference} tagged", list(tp.event_ids))
+        made[name] = hashed(tp.exhibit, out_dir / tp.exhibit.filename, len(tp.event_ids))
+        paths[name] = out_dir / tp.exhibit.filename
+    tagged_names = [k for k in made if k.startswith("tagged:")]
+
     cited = cite.cited_events(case, citations, src_refs)
     per_source = dict(cited.group_by("source_exhibit").len().iter_rows())
     sources = [replace(e, events_cited=int(per_source.get(e.reference, 0))) for e in sources]
@@ -290,27 +304,31 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
                for r in cited.select("event_id", "source_exhibit", "source_ref").iter_rows(named=True)}
     _day, why = statement.statement_date(inputs, received)
     date_warning = [] if _day else [f"Statement date: {why}."]
-    view = review_view.build(inputs, fnd, case, src_refs, chron, records, date_warning)
-    exhibits_so_far = sorted(sources + [made[p.name] for p in products], key=lambda e: e.number)
+    dec = decided.build(case, fnd.conduct, chron, records, party_names, subject)
+    view = replace(review_view.build(inputs, fnd, case, src_refs, chron, records, date_warning), decided=dec)
+    exhibits_so_far = sorted(sources + [made[p.name] for p in products] + [made[n] for n in tagged_names],
+                             key=lambda e: e.number)
     paths["report"] = html_report.write(inputs, fnd, gv, exhibits_so_far, cite.for_display(cited),
                                         out_dir / "report.html", integrity_notice=integrity_notice, review=view)
     produced = statement.Produced(by_name={k: v for k, v in made.items()})
     parts = statement.StatementParts(sources=sources, produced=produced, figures=fig_exhibits, chronology=chron,
-                                     continuity=received, records=records)
+                                     continuity=received, records=records, decided=dec)
     st = replace(statement.build(inputs, fnd, limits, parts), integrity_notice=integrity_notice)
     paths["statement.docx"] = statement_docx.render(st, out_dir / "statement.docx")
     paths["statement.html"] = statement_html.render(st, out_dir / "statement.html")
 
     created = statement.created_at(inputs)
     missing = [e.reference for e in sources if not (received.get(e.sha256) and received[e.sha256].complete)]
-    note = replace(reviewer_note.build(inputs, fnd, case, src_refs, warnings=date_warning, missing_continuity=missing),
+    note = replace(reviewer_note.build(inputs, fnd, case, src_refs, warnings=date_warning, missing_continuity=missing,
+                                       decided=dec),
                    integrity_notice=integrity_notice)
     paths["reviewer-note.docx"] = statement_docx.render(note, out_dir / "reviewer-note.docx")
     paths["reviewer-note.html"] = statement_html.render(note, out_dir / "reviewer-note.html")
 
     relied = set(cited.get_column("event_id").to_list())
     label = case.redaction.label if isinstance(case, RedactedCase) else (lambda u: u)
-    schedule, accounts = unused.build(case, inputs.sources, src_refs, relied, inputs.owners, party_names, label)
+    schedule, accounts = unused.build(case, inputs.sources, src_refs, relied, inputs.owners, party_names, label,
+                                      decided=dec)
     maker = inputs.manifest.analyst or inputs.manifest.officer
     mg6c = replace(unused.document(schedule, inputs.manifest.reference, created, maker,
                                    "MG6C \u2013 RESTRICTED (when complete)",
@@ -325,7 +343,8 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
     for name in ("unused-material.csv", "unused-material.xlsx", "unused-material.html"):
         paths[name] = out_dir / name
 
-    exhibits = sorted(sources + [made[p.name] for p in products], key=lambda e: e.number)
+    exhibits = sorted(sources + [made[p.name] for p in products] + [made[n] for n in tagged_names],
+                      key=lambda e: e.number)
     write_schedule(exhibits, out_dir / "exhibits.csv", out_dir / "exhibits.xlsx",
                    title=f"Exhibit schedule {inputs.manifest.reference}", created=created,
                    integrity_notice=integrity_notice, note=_note(redact_third_parties))

@@ -498,7 +498,10 @@ def _header(inputs: ReportInputs, findings: Findings, exhibits: Sequence[Exhibit
     ]
     if findings.conduct is not None:
         rows.append(("Incidents (occasions)", str(len(findings.incidents))))
-        rows.append(("Threat occasions", str(len(findings.threats))))
+        count = findings.conduct.occasion_count  # the one count: confirmed, and what awaits a decision
+        if count is not None:
+            rows.append(("Threat occasions", f"{count.confirmed} confirmed by an officer; {count.pending} more "
+                                             "awaiting a decision"))
         rows.append(("Breaches of orders", str(len(findings.breaches))))
         if s2a is not None:
             verdict = _esc(s2a.headline)
@@ -530,9 +533,34 @@ def _metres(value: Any) -> str:
     return f"{float(value):.0f} m" if isinstance(value, int | float) else ""
 
 
+def conduct_impact_rows(findings: Findings) -> list[dict[str, Any]]:
+    """The impact log's entries with the incidents linked to each (dates only: her account, not data)."""
+    acc = findings.conduct.impact if findings.conduct is not None else None
+    from .reviewer_note import linked_incidents
+
+    count = findings.conduct.occasion_count if findings.conduct is not None else None
+    confirmed = set(count.confirmed_dates) if count else set()
+    return [{"date": uk_date(lk.entry.date), "what": f"{lk.entry.what} ({lk.entry.category})",
+             "source": f"{lk.entry.source}; recorded by {lk.entry.recorded_by}",
+             "linked": f"{linked_incidents(lk, confirmed)} ({lk.basis})",
+             "_all": [x for i in lk.incidents for x in i.event_ids]} for lk in (acc.links if acc else ())]
+
+
+def s4a_html(review: ReviewView) -> str:
+    """The s4A threat occasions from the one count: confirmed, awaiting a decision, if all confirmed."""
+    count = review.decided.count if review.decided is not None else None
+    if count is None:
+        return ""
+    state = ("met on confirmed messages" if count.met else
+             "would be met if the open candidates were confirmed" if count.met_if_confirmed else "not met")
+    return (f"<p><b>Threat occasions</b>: {count.confirmed} confirmed by an officer, {count.pending} more awaiting a "
+            f"decision ({count.if_all_confirmed} if every open candidate were confirmed); at least {count.threshold} "
+            f"needed: {_esc(state)}.</p>")
+
+
 def review_html(review: ReviewView) -> str:
     """Warnings, gaps and pending identity decisions with what confirming them would change."""
-    out = ["<h2>For review: warnings, gaps and decisions awaiting an officer</h2>"]
+    out = ["<h2>For review: warnings, gaps and decisions awaiting an officer</h2>", s4a_html(review)]
     if review.warnings:
         out.append("<ul>" + "".join(f"<li class='warn'>{_esc(w)}</li>" for w in review.warnings) + "</ul>")
     else:
@@ -584,8 +612,11 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
     incidents = [{"uk_date": uk_date(i.date), "channels": ", ".join(i.channels), "contacts": str(i.contacts),
                   "first": by_day.get(uk_date(i.date), ""), "ids": shown(i.event_ids), "_all": list(i.event_ids)}
                  for i in findings.incidents]
-    threats = [{"when": c.uk_time, "channel": c.channel, "from": c.sender, "text": c.text, "ref": c.exhibit,
-                "matched": f"{c.matched} ({c.strength})", "_all": [c.key[1]]} for c in review.candidates]
+    decided = review.decided
+    flagged = [*decided.threats, *decided.behaviours] if decided is not None else []
+    threats = [{"id": m.handle, "kind": m.kind.replace("behaviour:", ""), "when": m.uk_time, "text": m.text, "ref": m.exhibit, "matched": m.flagged,
+                "decision": f"{m.tier}; {m.state_text}", "_all": list(m.event_ids)} for m in flagged]
+    impact = conduct_impact_rows(findings)
     breaches = [{"order": b.order, "kind": b.kind, "uk_time": uk_time(b.ts),
                  "where": place_label(inputs, b.place, None) if b.place else channel_name(b.channel or ""),
                  "identity": ", ".join(display(u) for u in b.identifiers)
@@ -598,7 +629,7 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
                    for c in findings.colocations]
     chronology = [{"when": r.uk_time, "channel": r.channel, "who": f"{r.from_name} \u2192 {r.to_name}",
                    "content": r.content, "ref": r.exhibit_cell, "_all": list(r.event_ids)} for r in review.chronology]
-    embedded, per_row = embed_budget([chronology, incidents, threats, breaches, colocations])
+    embedded, per_row = embed_budget([chronology, incidents, threats, breaches, colocations, impact])
     records, records_view, records_layout = records_table(cited.filter(pl.col("event_id").is_in(sorted(embedded))),
                                                           cited.height, per_row)
     missing = "" if findings.conduct is not None else " Not analysed: case.toml names no suspect or no victim."
@@ -611,13 +642,24 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
                              [("uk_date", "date (UK)", 90), ("channels", "channels", 150), ("contacts", "contacts", 70),
                               ("first", "first message that day", 380), ("ids", "exhibit records", 410)], records,
                              records_view, note="One row per UK local day with conduct." + missing))
-    parts.append(paged_table("threats", f"Threat candidates ({inputs.rules.offence('pha-s4a').short} indicator): every "
-                             "flagged message in full, for a person to confirm", threats,
-                             [("when", "when (UK)", 140), ("channel", "channel", 80), ("from", "from", 120),
-                              ("text", "message", 380), ("ref", "exhibit record", 200), ("matched", "flagged", 180)],
-                             records, records_view, note=("A flagged word is not a threat: read each message and confirm "
-                                                         "or dismiss it. None is stated in the statement until an "
-                                                         "officer confirms it." + missing)))
+    parts.append(paged_table("threats", f"Threat and behaviour candidates ({inputs.rules.offence('pha-s4a').short} and "
+                             f"{inputs.rules.offence('pha-s2a').short}(3) indicators): every flagged message in full, "
+                             "with the officer's decision", threats,
+                             [("id", "id", 75), ("kind", "kind", 95), ("when", "when (UK)", 125),
+                              ("text", "message", 300), ("ref", "exhibit record", 130), ("matched", "flagged (rule)", 150),
+                              ("decision", "tier; decision", 225)],
+                             records, records_view, note=("A flag is not a threat: read each message and confirm or "
+                                                         "dismiss it (atlas threats CASE --confirm ID). Only confirmed messages are "
+                                                         "stated in the statement; dismissed ones nowhere as findings."
+                                                         + missing)))
+    acc = findings.conduct.impact if findings.conduct is not None else None
+    parts.append(paged_table("impact", "The victim's account of impact, beside the incidents before each entry",
+                             impact, [("date", "date", 85), ("what", "what she describes", 280),
+                                      ("source", "source (recorded by)", 230),
+                                      ("linked", f"incidents in the {acc.window_days if acc else 14} days before", 500)],
+                             records, records_view,
+                             note=(acc.label if acc else "") + ("" if impact else " No impact entry is recorded "
+                                                                "(case.toml [[impact]], atlas impact add).")))
     parts.append(paged_table("breaches", "Breaches of orders", breaches,
                              [("order", "order", 120), ("kind", "kind", 100), ("uk_time", "when (UK)", 140),
                               ("where", "place / channel", 180), ("identity", "identifier", 150),

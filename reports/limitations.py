@@ -21,8 +21,14 @@ import polars as pl
 from atlas.identity import Link
 from atlas.model import Channel, EvidenceCategory
 from atlas.store import Case
+from atlas.wording import plural
 
 from .inputs import IdentifierClaim
+
+
+def _n(n: int, noun: str, one: str, many: str) -> str:
+    """``1 record was`` / ``3 records were``: a count with its noun and verb agreeing."""
+    return f"{plural(n, noun)} {one if n == 1 else many}"
 
 
 @dataclass(frozen=True)
@@ -206,11 +212,11 @@ def build(
             notes.append(f"Assumption recorded at ingest: {a}.")
         deleted = int(f.get("deleted") or 0)
         if deleted:
-            notes.append(f"{deleted} record(s) were recovered as deleted: their content may be incomplete, and records "
+            notes.append(f"{_n(deleted, 'record', 'was', 'were')} recovered as deleted: their content may be incomplete, and records "
                          "deleted and not recovered cannot be shown.")
         amb, gap = int(f.get("basis_ambiguous") or 0), int(f.get("basis_nonexistent") or 0)
         if amb or gap:
-            notes.append(f"{amb + gap} time(s) fell in a clock-change hour ({amb} repeated, {gap} skipped); each is "
+            notes.append(f"{plural(amb + gap, 'time')} fell in a clock-change hour ({amb} repeated, {gap} skipped); each is "
                          "flagged in the schedule of events and its exact instant is uncertain by up to one hour.")
         timed, whole = int(f.get("timed") or 0), int(f.get("whole_minute") or 0)
         if timed and whole == timed:
@@ -219,22 +225,23 @@ def build(
         positions = int(f.get("with_position") or 0)
         if kind.id == "cell-sites":
             if cells or positions:
-                notes.append(f"{max(cells, positions)} cell(s) listed with coordinates: where a mast is, not where any "
+                notes.append(f"{plural(max(cells, positions), 'cell')} listed with coordinates: where a mast is, not where any "
                              "phone was; a cell serves an area around it, often large outside towns.")
         else:
             if cells:
-                notes.append(f"{cells} record(s) carry a cell identifier: this shows the cell that served the phone (an "
+                notes.append(f"{_n(cells, 'record', 'carries', 'carry')} a cell identifier: this shows the cell that served the phone (an "
                              "area), not the phone's position, and not that its user was at an address.")
             if positions:
                 med = f.get("accuracy_median")
                 over = int(f.get("accuracy_over_100") or 0)
                 acc = f"median stated accuracy {float(med):.0f} m" if isinstance(med, int | float) else "no stated accuracy"
-                notes.append(f"{positions} position(s), {acc}; {over} with a stated accuracy worse than 100 m. A position "
+                notes.append(f"{plural(positions, 'position')}, {acc}; {over} with a stated accuracy worse than 100 m. A position "
                              "shows where the device was recorded, within its accuracy; not who carried it.")
         rejects = int(r["rejects"] or 0)
         if rejects:
-            notes.append(f"{rejects} record(s) could not be read and were set aside with the reason; they are not in "
-                         "any count and are not relied on.")
+            notes.append(f"{plural(rejects, 'record')} could not be read and "
+                         f"{'was' if rejects == 1 else 'were'} set aside with the reason; "
+                         f"{'it is' if rejects == 1 else 'they are'} not in any count and not relied on.")
         timing = (f"Times: {_timing(f, zone)}; converted to UTC and shown in UK local time (GMT/BST)."
                   if int(f.get("timed") or 0) else "Times: none (reference data without times).")
         per_source.append(SourceLimits(reference=references.get(sid, sid), filename=str(r["name"]), kind=kind,

@@ -33,11 +33,11 @@ class ReviewView:
     effect: tuple[tuple[str, str, str], ...] = ()
     """(what, now, if the pending links were confirmed)."""
     effect_counts: dict[str, dict[str, int]] = field(default_factory=dict)
-    candidates: tuple[Any, ...] = ()
-    """:class:`reports.reviewer_note.Candidate`: every flagged message, in full."""
     chronology: tuple[ChronologyRow, ...] = ()
     records: Mapping[str, str] = field(default_factory=dict)
     """Event id → exhibit record (``JA/25, sms rowid 8``) for every record a person sees."""
+    decided: Any = None
+    """:class:`reports.decided.Decided`: every candidate with its decision, and the one occasion count."""
 
 
 def _display(uri: str) -> str:
@@ -99,10 +99,7 @@ def pending_effect(inputs: ReportInputs) -> tuple[list[tuple[str, str, str]], di
 def build(inputs: ReportInputs, findings: Findings, case: Case, refs: Mapping[str, str],
           chronology: Sequence[ChronologyRow] = (), records: Mapping[str, str] | None = None,
           extra_warnings: Sequence[str] = ()) -> ReviewView:
-    from .reviewer_note import candidates
-
     cc = findings.conduct.course_of_conduct if findings.conduct is not None else {}
-    names = {uri: (inputs.manifest.party(pid).name or pid) for uri, pid in inputs.owners.items()}
     links = [link for link in inputs.identity_links if link.status == "proposed"]
     effect, counts = pending_effect(inputs) if links else ([], {})
     return ReviewView(
@@ -112,6 +109,5 @@ def build(inputs: ReportInputs, findings: Findings, case: Case, refs: Mapping[st
         pending=tuple((f"{_display(link.a)} \u2194 {_display(link.b)}", f"{link.basis} ({link.strength})")
                       for link in links),
         effect=tuple(effect), effect_counts=counts,
-        candidates=tuple(candidates(case, findings.conduct, refs, names)) if findings.conduct is not None else (),
         chronology=tuple(chronology), records=dict(records or {}),
     )

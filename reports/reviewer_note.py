@@ -16,19 +16,20 @@ Numbers come from the same analysis the statement used (the confirmed view), and
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
 
 import polars as pl
 
 from atlas.conduct import ConductResult
+from atlas.conduct.impact import ImpactLink
 from atlas.conduct.time_limit import uk_day
 from atlas.store import Case
 from atlas.wording import plural
 
 from . import data_requests
-from .chronology import channel_name, record_ref
+from .chronology import record_ref
+from .decided import Decided, DecidedMessage
 from .document import Bullets, Document, Para, Section, Table
 from .findings import Findings
 from .inputs import ReportInputs
@@ -36,27 +37,13 @@ from .redaction import redaction_note
 from .review_view import pending_effect, place_label
 from .review_view import warnings as review_warnings
 from .style import uk_date, uk_time
+from .tagged import describe_finding
 
 MARKING: Final = "NOT EVIDENCE \u2013 NOT FOR SERVICE"
 BANNER: Final = ("For the reviewing officer and the CPS (with the MG3), not for service on the defence. Not evidence: "
                  "the statement (MG11) holds the evidence.")
 MAX_CANDIDATES: Final = 400
 """Candidate messages quoted one by one; beyond this the note says how many more there are."""
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A message a word list flagged, for a person to read and confirm or dismiss."""
-
-    key: tuple[str, str]
-    """``(kind, event_id)``: the decisions ledger's candidate key."""
-    uk_time: str
-    channel: str
-    sender: str
-    text: str
-    exhibit: str
-    matched: str
-    strength: str
 
 
 def _get(data: Any, *path: str, default: Any = None) -> Any:
@@ -87,46 +74,17 @@ def _records(case: Case, ids: Sequence[str], refs: Mapping[str, str]) -> dict[st
             for r in frame.iter_rows(named=True)}
 
 
-def candidates(case: Case, conduct: ConductResult | None, refs: Mapping[str, str],
-               names: Mapping[str, str]) -> list[Candidate]:
-    """Every threat candidate (strong matches and weaker indicators), one per message, with its full text."""
-    if conduct is None:
-        return []
-    wanted: list[tuple[list[str], str, str]] = [(list(t.event_ids), "; ".join(t.matched), "threat of violence")
-                                                 for t in conduct.threat_occasions]
-    wanted += [(list(h.event_ids), h.matched, h.strength or str(h.category)) for h in conduct.threat_hits_for_review]
-    recs = _records(case, [i for ids, _, _ in wanted for i in ids], refs)
-    out: dict[str, Candidate] = {}
-    for ids, matched, strength in wanted:
-        with_text = sorted((recs[i] for i in ids if i in recs and recs[i]["text"]),
-                           key=lambda r: (-len(r["text"]), len(r["ref"]), r["ref"]))
-        if not with_text:
-            continue
-        r = with_text[0]
-        key = str(r["event_id"])
-        if key in out:
-            continue
-        out[key] = Candidate(key=("threat", key), uk_time=uk_time(r["ts_utc"]), channel=channel_name(str(r["channel"])),
-                             sender=names.get(str(r["sender"]), _display(str(r["sender"]))), text=str(r["text"]),
-                             exhibit=str(r["ref"]), matched=matched, strength=strength)
-    return sorted(out.values(), key=lambda c: (c.uk_time[6:10] + c.uk_time[3:5] + c.uk_time[0:2] + c.uk_time[11:16],
-                                               c.exhibit))
-
-
 def _display(uri: str) -> str:
     return uri.split(":", 2)[2] if uri.startswith("name:") else uri
 
 
 def build(inputs: ReportInputs, findings: Findings, case: Case, refs: Mapping[str, str],
-          warnings: Sequence[str] = (), missing_continuity: Sequence[str] = ()) -> Document:
+          warnings: Sequence[str] = (), missing_continuity: Sequence[str] = (), decided: Decided | None = None) -> Document:
     """The note for ``inputs`` (``refs``: source id → exhibit reference)."""
     m = inputs.manifest
     rules = inputs.rules
     conduct = findings.conduct  # without --as-of, the analysis without sentences quoting today (findings)
     subject = inputs.suspect.name if inputs.suspect and inputs.suspect.name else "the suspect"
-    names: dict[str, str] = {}
-    for uri, pid in inputs.owners.items():
-        names[uri] = m.party(pid).name or pid
     facts: dict[str, Any] = {}
     sections: list[Section] = []
     prov = rules.provenance()
@@ -150,8 +108,10 @@ def build(inputs: ReportInputs, findings: Findings, case: Case, refs: Mapping[st
                                 "time limit, indicator or breach is assessed."))
         sections.append(none)
     else:
+        dec = decided or Decided()
         sections += [_s2a(inputs, findings, case, refs, facts), _gaps(conduct, facts),
-                     _s4a(inputs, conduct, case, refs, names, facts), _orders(inputs, conduct, refs, facts)]
+                     _s4a(inputs, conduct, dec, facts), _impact(inputs, conduct, facts),
+                     _orders(inputs, conduct, refs, facts)]
     sections.append(data_requests.note_section(inputs.triage, facts))
     sections.append(_pending(inputs, findings, conduct, facts))
     warn = Section("Warnings")
@@ -162,6 +122,7 @@ def build(inputs: ReportInputs, findings: Findings, case: Case, refs: Mapping[st
         warn.blocks.append(Para("No warning.", numbered=False))
     facts["warnings"] = len(items)
     sections.append(warn)
+    sections.append(_decisions(case, refs, facts, conduct, decided, subject))
     sections.append(_points(inputs, conduct, case, refs, subject, missing_continuity))
 
     from .statement import created_at
@@ -238,27 +199,90 @@ def _gaps(conduct: ConductResult, facts: dict[str, Any]) -> Section:
     return sec
 
 
-def _s4a(inputs: ReportInputs, conduct: ConductResult, case: Case, refs: Mapping[str, str],
-         names: Mapping[str, str], facts: dict[str, Any]) -> Section:
+def _dates(days: Sequence[date]) -> str:
+    return ", ".join(uk_date(d) for d in days) if days else "none"
+
+
+def _candidate_rows(msgs: Sequence[DecidedMessage]) -> list[list[str]]:
+    return [[m.uk_time, f"{m.from_name} \u2192 {m.to_name}", m.text, m.exhibit, m.flagged,
+             f"{TIER_WORDS.get(m.tier, m.tier)}; {m.state_text}"] for m in msgs[:MAX_CANDIDATES]]
+
+
+TIER_WORDS: Final = {"occasion": "likely threat", "review": "review list", "behaviour": "behaviour"}
+CANDIDATE_HEAD: Final = ["When (UK)", "From \u2192 to", "Message (in full)", "Exhibit record", "Flagged (rule)",
+                         "Rank; decision"]
+CANDIDATE_WIDTHS: Final = [1.2, 1.1, 2.5, 1.15, 1.25, 1.6]
+
+
+def _s4a(inputs: ReportInputs, conduct: ConductResult, decided: Decided, facts: dict[str, Any]) -> Section:
+    """The s4A threat indicator from the one count (:class:`~atlas.conduct.candidates.OccasionCount`),
+    every candidate with its decision, and what confirming the open ones would change."""
     s4a = conduct.s4a
-    s4a_offence = inputs.rules.offence("pha-s4a")
-    sec = Section(f"{s4a_offence.short} indicators, for a person to confirm")
-    occasions = conduct.threat_occasions
-    facts["threat_occasions"] = len(occasions)
+    off = inputs.rules.offence("pha-s4a")
+    sec = Section(f"{off.short} indicators, for a person to confirm")
+    count = decided.count or conduct.occasion_count
+    threshold = count.threshold if count is not None else int(s4a.get("threshold", 2))
+    threats = list(decided.threats)
+    open_, confirmed, dismissed = (decided.threats_in(None), decided.threats_in("confirmed"),
+                                   decided.threats_in("dismissed"))
+    facts.update({"threat_candidates": len(threats), "threat_candidates_open": len(open_),
+                  "threat_candidates_confirmed": len(confirmed), "threat_candidates_dismissed": len(dismissed),
+                  "threat_occasions_confirmed": count.confirmed if count else 0,
+                  "threat_occasions_pending": count.pending if count else 0,
+                  "threat_occasions_if_all_confirmed": count.if_all_confirmed if count else 0,
+                  "threat_occasions": count.if_all_confirmed if count else 0})
+    likely = sum(1 for m in threats if m.tier == "occasion")
     sec.blocks.append(Para(
-        f"A word list flagged possible threats of violence on {_plural(len(occasions), 'day')} "
-        f"(the rule needs fear of violence on at least {s4a.get('threshold', 2)} occasions: {s4a.get('citation', '')}). "
-        "A flagged word is not a threat and not proof of fear: read each message below in full and confirm or dismiss "
-        "it. Until an officer confirms one, the statement quotes none of them."))
-    cands = candidates(case, conduct, refs, names)
-    facts["threat_candidates"] = len(cands)
-    rows = [[c.uk_time, c.channel, c.sender, c.text, c.exhibit, f"{c.matched} ({c.strength})"]
-            for c in cands[:MAX_CANDIDATES]]
-    sec.blocks.append(Table(["When (UK)", "Channel", "From", "Message (in full)", "Exhibit record", "Flagged"], rows,
-                            caption="Every candidate message", widths=[1.1, 0.8, 1.0, 3.0, 1.6, 1.3], small=True))
-    if len(cands) > MAX_CANDIDATES:
-        sec.blocks.append(Para(f"{len(cands) - MAX_CANDIDATES} further candidates are in the interactive report.",
-                               numbered=False))
+        f"Atlas's threat rules flagged {_plural(len(threats), 'message')} as possible threats of violence "
+        f"({likely} ranked as likely threats, {len(threats) - likely} on the wider review list): "
+        f"{len(confirmed)} confirmed by an officer, {len(dismissed)} dismissed, {len(open_)} awaiting a decision. "
+        "A flag is not a threat and not proof of fear. Only confirmed messages are quoted in the statement; a "
+        "dismissed one is stated nowhere as a finding and is listed on the MG6C (an officer's reasoned view that a "
+        "flagged message is not a threat may assist the defence). atlas threats CASE lists each with the id to "
+        "confirm or dismiss it (--confirm ID --note \"why\")."))
+    if count is not None:
+        rows = [["Confirmed by an officer", f"{count.confirmed} ({_dates(count.confirmed_dates)})"],
+                ["Awaiting a decision (an open likely-threat message, none confirmed that day)",
+                 f"{count.pending} ({_dates(count.pending_dates)})"],
+                ["If every open likely-threat candidate were confirmed", str(count.if_all_confirmed)],
+                ["Further days with only a review-list message awaiting a decision",
+                 f"{len(count.review_dates)} ({_dates(count.review_dates)})"],
+                ["Needed", f"at least {threshold} ({s4a.get('citation', off.threat_occasions_citation)})"]]
+        sec.blocks.append(Table(["Threat occasions", "Count (UK dates)"], rows, widths=[3, 3.5]))
+        limit = inputs.rules.time_limit(off.time_limit)
+        if count.met:
+            verdict = (f"On confirmed messages the threat indicator is met: {_plural(count.confirmed, 'occasion')}, at "
+                       f"least {threshold} needed. {off.section} is {inputs.rules.mode(off.mode_of_trial).plain} and has "
+                       f"{limit.plain} ({limit.citation}): review the classification.")
+        elif count.met_if_confirmed:
+            verdict = (f"On confirmed messages the threat indicator is not met ({_plural(count.confirmed, 'occasion')}, "
+                       f"at least {threshold} needed). Confirming the open likely-threat candidates on "
+                       f"{_plural(count.pending, 'further occasion')} would make {count.if_all_confirmed}: it would "
+                       f"then be met, and {off.section} ({inputs.rules.mode(off.mode_of_trial).plain}, {limit.plain}) "
+                       "would need to be considered. Read each open message below first.")
+        else:
+            verdict = (f"The threat indicator is not met ({_plural(count.confirmed, 'confirmed occasion')}, at least "
+                       f"{threshold} needed), and would not be met even if every open candidate were confirmed "
+                       f"({count.if_all_confirmed}).")
+        sec.blocks.append(Para(verdict, numbered=False, emphasis=True))
+    if threats:
+        sec.blocks.append(Table(CANDIDATE_HEAD, _candidate_rows(threats), caption="Every threat candidate",
+                                widths=CANDIDATE_WIDTHS, small=True))
+        if len(threats) > MAX_CANDIDATES:
+            sec.blocks.append(Para(f"{len(threats) - MAX_CANDIDATES} further candidates are in the interactive report "
+                                   "and atlas threats.", numbered=False))
+    behaviours = list(decided.behaviours)
+    if behaviours:
+        b_open = decided.behaviours_in(None)
+        facts["behaviour_candidates"] = len(behaviours)
+        facts["behaviour_candidates_open"] = len(b_open)
+        sec.blocks.append(Para(
+            f"{_plural(len(behaviours), 'message')} flagged as referring to acts the Act lists as associated with "
+            f"stalking ({inputs.rules.offence('pha-s2a').examples_citation}): "
+            f"{len(decided.behaviours_in('confirmed'))} confirmed, {len(decided.behaviours_in('dismissed'))} dismissed, "
+            f"{len(b_open)} awaiting a decision. Only confirmed ones are quoted in the statement."))
+        sec.blocks.append(Table(CANDIDATE_HEAD, _candidate_rows(behaviours), caption="Every behaviour candidate",
+                                widths=CANDIDATE_WIDTHS, small=True))
     indicators = [f"{d.get('indicator')}: {d.get('detail')}" for d in s4a.get("distress_indicators") or []
                   if isinstance(d, dict)]
     if indicators:
@@ -270,6 +294,86 @@ def _s4a(inputs: ReportInputs, conduct: ConductResult, case: Case, refs: Mapping
         sec.blocks.append(Para("Behaviours of the kinds the Act lists that the data shows "
                                f"({inputs.rules.offence('pha-s2a').examples_citation}):", numbered=False))
         sec.blocks.append(Bullets([f"{b.get('title')} ({b.get('citation')}): {b.get('basis')}" for b in shown]))
+    return sec
+
+
+def _impact(inputs: ReportInputs, conduct: ConductResult, facts: dict[str, Any]) -> Section:
+    """The victim's account of impact beside the incidents before each entry: her account, not data."""
+    sec = Section("The victim's account of impact")
+    acc = conduct.impact
+    s4a = inputs.rules.offence("pha-s4a")
+    facts["impact_entries"] = len(acc.links) if acc else 0
+    if acc is None or not acc.links:
+        sec.blocks.append(Para("No impact entry is recorded (case.toml [[impact]], atlas impact add). Her account of "
+                               f"the effect on her day-to-day life is the key evidence for {s4a.short} "
+                               f"({s4a.distress_citation})."))
+        return sec
+    sec.blocks.append(Para(
+        f"{_plural(len(acc.links), 'entry', 'entries')}: {acc.label}. Each is shown beside the incidents on the "
+        f"{acc.window_days} days before it and on its date. Rule: {s4a.distress_citation}. The statement does not "
+        "state her account (it belongs in her own statement, which each entry names as its source)."))
+    confirmed = set(conduct.occasion_count.confirmed_dates) if conduct.occasion_count else set()
+    rows = [[uk_date(lk.entry.date), f"{lk.entry.what} ({lk.entry.category})",
+             f"{lk.entry.source}; recorded by {lk.entry.recorded_by}", linked_incidents(lk, confirmed)]
+            for lk in acc.links]
+    sec.blocks.append(Table(["Date", "What she describes", "Source", f"Incidents in the {acc.window_days} days before"],
+                            rows, widths=[1.0, 2.3, 1.8, 2.6], small=True))
+    return sec
+
+
+def linked_incidents(link: ImpactLink, confirmed: set[date]) -> str:
+    """``11 incidents, 10/02/2026 to 23/02/2026; threats confirmed on …; threat candidates on …; breaches on …``."""
+    inc = link.incidents
+    span = "" if not inc else (f", {uk_date(inc[0].date)}" if len(inc) == 1 else
+                               f", {uk_date(inc[0].date)} to {uk_date(inc[-1].date)}")
+    sure = [uk_date(i.date) for i in inc if i.date in confirmed]
+    maybe = [uk_date(i.date) for i in inc if i.threat_candidate and i.date not in confirmed]
+    breaches = [uk_date(i.date) for i in inc if i.breach]
+    return (_plural(len(inc), "incident") + span + (f"; threats confirmed on {', '.join(sure)}" if sure else "")
+            + (f"; threat candidates (awaiting a decision) on {', '.join(maybe)}" if maybe else "")
+            + (f"; breaches on {', '.join(breaches)}" if breaches else ""))
+
+
+def _about(about: str, refs: Mapping[str, str]) -> str:
+    """What a note is about, for people (a record by its exhibit, never an id)."""
+    from atlas.exhibits import cited_ref
+
+    kind, _, item = about.partition(":")
+    if about == "case":
+        return "the case"
+    if kind == "event":
+        return cited_ref(refs, item)
+    if "@" in about:
+        k, _, event = about.partition("@")
+        return f"{k} candidate, {cited_ref(refs, event)}"
+    return about
+
+
+def _decisions(case: Case, refs: Mapping[str, str], facts: dict[str, Any], conduct: ConductResult | None = None,
+               decided: Decided | None = None, subject: str = "the suspect") -> Section:
+    """Officers' notes and the exhibits they tagged (who and when): for the reviewer, not evidence."""
+    from atlas.decisions.exhibits import tagged
+    from atlas.decisions.notes import notes
+
+    sec = Section("Officers' notes and tagged exhibits")
+    ns, tags = notes(case), tagged(case)
+    facts["notes"], facts["tagged_exhibits"] = len(ns), len(tags)
+    if tags:
+        sec.blocks.append(Para(f"{_plural(len(tags), 'item')} tagged as "
+                               f"{'an exhibit, produced' if len(tags) == 1 else 'exhibits, each produced'} in the "
+                               "statement:"))
+        sec.blocks.append(Table(["Exhibit", "Item", "Tagged by", "Reason"],
+                                [[t.reference, (_about(t.target, refs) + (f": {t.description}" if t.description else "")
+                                                if t.kind == "event" else
+                                                describe_finding(t.item, conduct, decided, refs, subject)[0]),
+                                  f"{t.tagged_by}, {uk_time(t.tagged_at)}", t.note] for t in tags],
+                                widths=[0.7, 3.2, 1.6, 2.0], small=True))
+    if ns:
+        sec.blocks.append(Para(f"{_plural(len(ns), 'note')} by officers (not evidence; not in the statement):"))
+        sec.blocks.append(Table(["About", "Note", "By"], [[_about(n.about, refs), n.text, f"{n.by}, {uk_time(n.at)}"]
+                                                          for n in ns], widths=[2.0, 3.5, 2.0], small=True))
+    if not tags and not ns:
+        sec.blocks.append(Para("No note and no tagged exhibit."))
     return sec
 
 
@@ -366,6 +470,13 @@ def _points(inputs: ReportInputs, conduct: ConductResult | None, case: Case, ref
     if inputs.possible_sms_parts:
         items.append(f"{inputs.possible_sms_parts} contacts counted are lone call-data-record SMS seconds apart: some may "
                      "be parts of one long message.")
+    if conduct is not None:
+        waiting = [c for c in conduct.candidates if conduct.decision_of(c) is None]
+        threats = sum(1 for c in waiting if c.kind == "threat")
+        if waiting:
+            items.append(f"{plural(threats, 'threat candidate')} and {plural(len(waiting) - threats, 'behaviour candidate')} "
+                         "await an officer's decision (atlas threats): the statement states none of them until "
+                         "confirmed, and the MG6C lists them as flagged but undecided.")
     if missing_continuity:
         items.append("Exhibit continuity (who supplied it, date received, seal) is not complete for "
                      f"{', '.join(missing_continuity)}: record it with atlas exhibit continuity before the statement "

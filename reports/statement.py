@@ -31,6 +31,7 @@ from atlas.wording import plural
 
 from . import data_requests
 from .chronology import ChronologyRow, channel_name
+from .decided import BEHAVIOUR_WORDS, Decided, DecidedMessage, occasions_sentence
 from .document import Bullets, Document, Figure, MG11Front, Para, Section, Table
 from .exhibits import Exhibit
 from .findings import Findings
@@ -178,8 +179,8 @@ class StatementParts:
     continuity: Mapping[str, Continuity]
     records: Mapping[str, str]
     """event id → ``JA/7, sms rowid 477`` for every record the statement names."""
-    confirmed_threats: Sequence[ChronologyRow] = ()
-    """Messages an officer confirmed as threats (the decisions ledger); none until it exists."""
+    decided: Decided | None = None
+    """The candidates with their decisions (:mod:`reports.decided`): only confirmed ones are stated."""
 
 
 def build(inputs: ReportInputs, findings: Findings, limits: Limitations, parts: StatementParts) -> Document:
@@ -405,15 +406,61 @@ def _findings(inputs: ReportInputs, findings: Findings, parts: StatementParts, s
                 f"{max(int(b.get('contacts') or 0) for b in bursts)} contacts on "
                 f"{uk_date(max(bursts, key=lambda b: int(b.get('contacts') or 0)).get('local_date'))}."))
     out.append(fnd)
-    if parts.confirmed_threats:
-        thr = Section("Messages confirmed as threats")
-        thr.blocks.append(Para("The following messages were read in full and confirmed by an officer:"))
-        for row in parts.confirmed_threats:
-            thr.blocks.append(Para(f"On {row.uk_time}, {row.channel} from {row.from_name} to {row.to_name} "
-                                   f"({row.exhibit}): \u201c{row.content}\u201d", numbered=False))
-        out.append(thr)
+    out += _confirmed(inputs, parts.decided, victim, facts)
     if conduct is not None:
         out.append(_places_and_orders(inputs, findings, parts, subject, facts))
+    return out
+
+
+def _quoted(m: DecidedMessage) -> Para:
+    also = m.exhibit_cell.removeprefix(m.exhibit).strip().removeprefix("(also ").removesuffix(")")
+    where = m.exhibit + (f"; also recorded in {also}" if also else "")
+    return Para(f"{m.uk_time}, {m.channel} from {m.from_name} to {m.to_name} ({where}): \u201c{m.text}\u201d",
+                numbered=False)
+
+
+def _by_whom(inputs: ReportInputs, msgs: Sequence[DecidedMessage]) -> str:
+    """``I`` when the maker made every decision, else ``an officer in the case`` (never a name here:
+    who decided and when is in the reviewer's note, the audit log and the MG6C)."""
+    maker = inputs.manifest.analyst or inputs.manifest.officer
+    return "I" if msgs and all(m.decided_by == maker for m in msgs) else "an officer in the case"
+
+
+def _confirmed(inputs: ReportInputs, decided: Decided | None, victim: str, facts: dict[str, Any]) -> list[Section]:
+    """Only messages an officer confirmed, quoted in full; the number of occasions from the one count."""
+    facts["confirmed_threat_occasions"] = decided.count.confirmed if decided and decided.count else 0
+    facts["confirmed_threat_messages"] = len(decided.threats_in("confirmed")) if decided else 0
+    facts["confirmed_behaviour_messages"] = len(decided.behaviours_in("confirmed")) if decided else 0
+    if decided is None:
+        return []
+    out: list[Section] = []
+    occasions = decided.confirmed_occasions
+    if occasions:
+        msgs = [m for _, day_msgs in occasions for m in day_msgs]
+        who = _by_whom(inputs, msgs)
+        sec = Section("Messages containing threats of violence")
+        sec.blocks.append(Para(
+            f"Of the messages in the chronology, {who} read each of the following in full and confirmed that it "
+            f"contains a threat of violence to {victim} or to people or things close to her. They were sent {occasions_sentence(decided.count)}"
+            + (", counting each UK calendar day once" if "calendar day" in decided.occasion_rule else
+               ", counting occasions as the technical annex sets out")
+            + ". Each is quoted in full as the exhibit records it."))
+        for _day, day_msgs in occasions:
+            for m in day_msgs:
+                sec.blocks.append(_quoted(m))
+        out.append(sec)
+    shown = decided.behaviours_in("confirmed")
+    if shown:
+        who = _by_whom(inputs, shown)
+        sec = Section("Messages about watching, following or monitoring")
+        for kind in dict.fromkeys(m.behaviour for m in shown):
+            mine = [m for m in shown if m.behaviour == kind]
+            sec.blocks.append(Para(
+                f"{who[:1].upper() + who[1:]} read the following "
+                f"{'message' if len(mine) == 1 else str(len(mine)) + ' messages'} in full and confirmed "
+                f"{'it' if len(mine) == 1 else 'them'} as referring to {BEHAVIOUR_WORDS.get(kind, kind)}:"))
+            sec.blocks += [_quoted(m) for m in mine]
+        out.append(sec)
     return out
 
 

@@ -26,6 +26,7 @@ import polars as pl
 
 from atlas.store import Case
 
+from .decided import Decided
 from .document import Document, Para, Section, Table
 from .style import UK
 
@@ -35,6 +36,8 @@ COLUMNS: Final = ("item", "exhibit", "source_file", "category", "records", "firs
 THIRD_PARTY: Final = "communications with a person who is not a party in the case"
 BETWEEN_PARTIES: Final = "communications between people named in the case, not relied on"
 ACCOUNTING: Final = "accounting for the exhibit"
+DECISIONS: Final = "flagged message dismissed by an officer"
+UNDECIDED: Final = "flagged message awaiting an officer's decision"
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,8 @@ def _fmt(col: str) -> pl.Expr:
 
 
 def build(case: Case, sources: pl.DataFrame, refs: Mapping[str, str], relied: set[str], owners: Mapping[str, str],
-          names: Mapping[str, str], label: Callable[[str], str]) -> tuple[pl.DataFrame, list[SourceAccount]]:
+          names: Mapping[str, str], label: Callable[[str], str], decided: Decided | None = None
+          ) -> tuple[pl.DataFrame, list[SourceAccount]]:
     """The schedule rows and the per-source accounting.
 
     ``relied``: event ids the statement relies on (events.csv); ``owners``: identifier →
@@ -141,9 +145,34 @@ def build(case: Case, sources: pl.DataFrame, refs: Mapping[str, str], relied: se
                              f"{r['records']} record(s) set aside when the exhibit was read: {r['reason']}.",
                              f"within {ref}: {r['ref_first']}" + (f" \u2026 {r['ref_last']}" if r["records"] > 1 else ""),
                              "N"))
+    files = {r["exhibit"]: r["source_file"] for r in rows if r["category"] == ACCOUNTING}
+    rows += [r | {"source_file": files.get(r["exhibit"], "")} for r in decision_rows(decided)]
     for i, r in enumerate(rows, start=1):
         r["item"] = str(i)
     return pl.DataFrame(rows, schema={c: pl.String for c in COLUMNS}, orient="row").select(COLUMNS), accounts
+
+
+def decision_rows(decided: Decided | None) -> list[dict[str, str]]:
+    """One row per flagged message an officer dismissed or has not decided: relevant unused material
+    (an officer's reasoned view that a message the software flagged is not a threat, or does not show
+    watching or monitoring, may assist the defence). The message itself is a contact the statement
+    relies on (it is in the chronology); what is unused is the flag and the decision, so these rows
+    are outside the per-exhibit accounting."""
+    if decided is None:
+        return []
+    rows = []
+    flagged = [*decided.threats, *decided.behaviours]
+    for m in [m for m in flagged if m.state == "dismissed"] + [m for m in flagged if m.state is None]:
+        what = "a threat of violence" if m.kind == "threat" else f"behaviour ({m.behaviour})"
+        decision = (f"dismissed by {m.decided_by} on {m.decided_at}: {m.reason or 'no reason recorded'}"
+                    if m.state == "dismissed" else "no officer has yet confirmed or dismissed it")
+        rows.append(_row(m.exhibit.split(",", 1)[0], "", DECISIONS if m.state == "dismissed" else UNDECIDED, 1,
+                         m.uk_time, m.uk_time,
+                         f"{m.channel} message from {m.from_name} to {m.to_name}: \u201c{m.text}\u201d. Flagged by "
+                         f"Atlas's rules as possibly {what} ({m.flagged}); {decision}. Not stated as a finding in "
+                         "the statement; the message appears there only as a contact in the chronology.",
+                         m.exhibit, "N"))
+    return rows
 
 
 def _row(ref: str, fname: str, cat: str, records: int, first: str, last: str, desc: str, where: str,

@@ -12,8 +12,8 @@ CAUGHT: defaultdict[str, list[str]] = defaultdict(list)
 """family → the first few failures inside a parser that the boundary turned into clean errors."""
 
 
-def record(family: str, outcome: str, detail: str = "") -> None:
-    OUTCOMES[family][outcome] += 1
+def record(family: str, outcome: str, detail: str = "", count: int = 1) -> None:
+    OUTCOMES[family][outcome] += count
     log = os.environ.get("ATLAS_FUZZ_LOG")  # `make fuzz` keeps every caught failure, not only the first few
     if detail and log:
         with open(log, "a", encoding="utf-8") as out:

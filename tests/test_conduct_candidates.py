@@ -90,7 +90,7 @@ def test_atlas_conduct_prints_candidates_as_candidates_with_their_reasons(tmp_pa
     run = atlas("conduct", case.root, "--as-of", "2026-09-01")
     assert run.code == 0, run.err
     flat = " ".join(run.out.split())
-    assert "1 candidate(s) awaiting a person's confirmation, 0 confirmed" in flat
+    assert "threat occasions: 0 confirmed, 1 more awaiting a person's confirmation" in flat
     assert "only confirmed occasions count" in flat and "not findings" in flat
     assert "act-self-will-harm-target (lowered: negated)" in flat
 

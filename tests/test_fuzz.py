@@ -19,7 +19,12 @@ listed in the summary for the parser's owner.
 
 ``make test`` runs a bounded number of examples (``ATLAS_FUZZ_EXAMPLES``, default 200 per
 family, derandomised so CI is repeatable); ``make fuzz`` runs many more with fresh
-randomness. The outcomes are printed at the end of the run.
+randomness. The outcomes are printed at the end of the run; ``ATLAS_FUZZ_LOG=FILE`` also
+writes every failure the boundary caught (not only the first few) to ``FILE``.
+
+A second property (:func:`test_what_keeps_every_record_loses_none`) catches a silently smaller
+result: changes that keep every record (another line-ending convention, blank lines between
+rows, a byte-order mark, UTF-16) must give exactly the seed's records.
 """
 
 from __future__ import annotations
@@ -239,3 +244,43 @@ def test_the_fuzz_summary_counts_what_was_tried(seeds: dict[str, list[tuple[str,
     assert {f for f, s in seeds.items() if s} == set(FAMILIES)
     covered: Callable[[str], int] = lambda f: len(seeds[f])  # noqa: E731
     assert covered("sqlite") >= 6 and covered("json") >= 4 and covered("tabular") >= 4
+
+
+# Changes that keep every record: the same table or chat with another line-ending convention,
+# blank lines between rows, a UTF-8 byte-order mark, UTF-16 with its BOM. A parser must read
+# exactly as many records from each as from the seed (the fuzz property above only checks
+# that what was read is accounted for; this one catches a silently smaller result).
+PRESERVING: dict[str, Callable[[bytes], bytes]] = {
+    "CRLF": lambda b: b.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"),
+    "CR only": lambda b: b.replace(b"\r\n", b"\n").replace(b"\n", b"\r"),
+    "blank lines": lambda b: b.replace(b"\r\n", b"\n").replace(b"\n", b"\n\n"),
+    "UTF-8 BOM": lambda b: b"\xef\xbb\xbf" + b.removeprefix(b"\xef\xbb\xbf"),
+    "UTF-16 LE BOM": lambda b: b"\xff\xfe" + b.removeprefix(b"\xef\xbb\xbf").decode("utf-8").encode("utf-16-le"),
+}
+
+
+@pytest.mark.parametrize("family", ["text", "tabular", "json"])
+def test_what_keeps_every_record_loses_none(family: str, seeds: dict[str, list[tuple[str, Path]]], fuzz_case: Case,
+                                            tmp_path: Path) -> None:
+    tried = 0
+    for parser, seed in seeds[family]:
+        if seed.suffix == ".xlsx":
+            continue
+        _, base = ingest_file(fuzz_case, seed, IngestOptions(format=parser))
+        assert base is not None
+        expected = base.source["records_read"]
+        for name, change in PRESERVING.items():
+            if name == "blank lines" and parser in ("whatsapp-text", "signal-text"):
+                continue  # a blank line inside a chat is part of a message's text, not a record boundary
+            target = tmp_path / f"{name}{seed.suffix}"
+            target.write_bytes(change(seed.read_bytes()))
+            for forced in (parser, None):
+                try:
+                    _, staged = ingest_file(fuzz_case, target, IngestOptions(format=forced))
+                except AtlasError as exc:
+                    pytest.fail(f"{parser} {name} ({'forced' if forced else 'detected'}): {exc}")
+                assert staged is not None
+                got = (staged.source["parser"], staged.source["records_read"])
+                assert got == (parser, expected), f"{parser} {name} ({'forced' if forced else 'detected'})"
+                tried += 1
+    _fuzz_stats.record(family, "record-preserving changes read in full", count=tried)

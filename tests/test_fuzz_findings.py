@@ -134,3 +134,82 @@ def test_a_damaged_zip_is_one_clear_error_in_detection_and_parsing(
     assert answer.startswith(str(path)) and "failed" not in answer, answer  # not a failure the boundary caught
     if damage in ("version", "truncated") and fmt is None:
         assert "a zip file of" in answer and "whose directory cannot be read" in answer
+
+
+@pytest.mark.parametrize("damage", ["\x04", "\x0e", "\u2028", "\x00"])
+def test_one_damaged_time_in_a_tool_export_is_a_reject_not_the_files_refusal(
+        tmp_path: Path, fuzz_case: Case, damage: str) -> None:
+    """One control character in one of 25 timestamps (found by byte insertion) used to make
+    'cannot recognise the date format' refuse every record of the export."""
+    rows = [f"{i},Outgoing,{i:02d}/01/2026 10:{i:02d}:05,00:01:00,+447700900{i:03d},Sam,No" for i in range(1, 26)]
+    rows[11] = rows[11].replace("12/01/2026 10:12", f"12/01/2026 1{damage}0:12")
+    folder = tmp_path / "XRY export"
+    folder.mkdir()
+    path = folder / "Calls.csv"
+    path.write_text("Index,Call Type,Time,Duration,Number,Name,Deleted\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    answer = ingest_or_error(fuzz_case, path, "tool-export")
+    if damage == "\x00":  # a NUL in the head: not a text table at all, said as such
+        assert isinstance(answer, str) and answer.startswith(f"{path}: binary content")
+        return
+    assert answer == (25, 24, 1)
+    _, staged = ingest_file(fuzz_case, path, IngestOptions(format="tool-export"))
+    assert staged is not None
+    [(ref, reason)] = staged.rejects.select("source_ref", "reason").iter_rows()
+    assert ref == "row 13" and "time" in reason
+
+
+def test_a_format_shared_by_too_few_values_is_still_refused() -> None:
+    """The tolerance is for damage among many values, not for guessing on a handful."""
+    import polars as pl
+
+    from atlas.normalise.times import sniff_datetime_format
+
+    values = pl.Series([f"{d:02d}/01/2026 10:00:00" for d in range(13, 20)] + ["garbage"])
+    with pytest.raises(AtlasError, match="cannot recognise the date format"):
+        sniff_datetime_format(values)
+    ambiguous = pl.Series([f"{d:02d}/{m:02d}/2026 10:00:00" for d in range(1, 13) for m in (1, 2)] + ["1\x04/01/2026"])
+    fmt = sniff_datetime_format(ambiguous)
+    assert fmt.fmt.startswith("%d/%m") and fmt.assumption and "not decidable" in fmt.assumption
+
+
+def _mmssms(tmp_path: Path) -> Path:
+    from fixtures.writers.android_phone import foreign_mmssms
+
+    db = tmp_path / "mmssms.db"
+    t0 = 1_733_400_000_000
+    foreign_mmssms(db, "234150000000001", [("07911123456", t0 + i * 60_000, 1 + i % 2, f"message {i}") for i in range(6)])
+    return db
+
+
+def test_text_that_is_not_utf8_in_a_phone_database_is_kept_and_counted(tmp_path: Path, fuzz_case: Case) -> None:
+    """SQLite hands back TEXT as stored; damaged bytes used to raise UnicodeDecodeError out of
+    the reader. The record is kept (U+FFFD where the bytes cannot be read) and the source says so."""
+    import sqlite3
+    from contextlib import closing
+
+    db = _mmssms(tmp_path)
+    with closing(sqlite3.connect(db)) as con:
+        con.execute("UPDATE sms SET body = CAST(X'48656cff6c6f' AS TEXT) WHERE _id = (SELECT MIN(_id) FROM sms)")
+        con.commit()
+    _, staged = ingest_file(fuzz_case, db, IngestOptions())
+    assert staged is not None and staged.source["records_read"] == staged.events.height == 6
+    assert "Hel\ufffdlo" in staged.events.get_column("text").to_list()
+    assert any("not valid UTF-8" in a for a in staged.source["assumptions"])
+
+
+def test_a_schema_with_bytes_that_are_not_utf8_is_one_clear_error(tmp_path: Path, fuzz_case: Case) -> None:
+    import sqlite3
+    from contextlib import closing
+
+    db = _mmssms(tmp_path)
+    with closing(sqlite3.connect(db)) as con:
+        con.execute("PRAGMA writable_schema = ON")
+        con.execute("UPDATE sqlite_master SET sql = CAST(X'435245415445205441424c4520ff28782029' AS TEXT), "
+                    "name = CAST(X'ff' AS TEXT), tbl_name = CAST(X'ff' AS TEXT) WHERE name = 'threads'")
+        con.commit()
+    for fmt in ("android-mmssms", None):
+        answer = ingest_or_error(fuzz_case, db, fmt)
+        if isinstance(answer, str):
+            assert answer.startswith(str(db)) and "failed" not in answer, answer
+        else:
+            assert answer[0] == answer[1] + answer[2]

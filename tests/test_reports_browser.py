@@ -110,7 +110,7 @@ def test_every_plot_in_the_report_is_rendered(report_page: PageReport, reported:
 
 def test_tables_are_paged_in_the_browser(report_page: PageReport) -> None:
     tables = report_page.values["tables"]
-    assert tables["buttons"] == 6  # chronology, incidents, threat candidates, breaches, co-locations, exhibits
+    assert tables["buttons"] == 7  # chronology, incidents, candidates, impact log, breaches, co-locations, exhibits
     assert report_page.values["next"] == 1  # the incidents table turned to page 2
 
 

@@ -135,7 +135,9 @@ def test_the_unused_material_schedule_accounts_for_every_record_of_every_source(
         account = [r for r in mine if r["category"] == "accounting for the exhibit"]
         assert len(account) == 1 and int(account[0]["records"]) == src["records_read"]
         unused = sum(int(r["records"]) for r in mine if r["category"] not in ("accounting for the exhibit",
-                                                                              "records that could not be read"))
+                                                                              "records that could not be read",
+                                                                              "flagged message dismissed by an officer",
+                                                                              "flagged message awaiting an officer's decision"))
         rejects = sum(int(r["records"]) for r in mine if r["category"] == "records that could not be read")
         relied_here = sum(1 for e in relied if e.split("/", 1)[0] == src["source_id"])
         assert relied_here + unused + rejects == src["records_read"], ref
@@ -168,7 +170,11 @@ def test_numbers_agree_across_cli_json_statement_note_html_and_exports(reported:
     # threat occasions: in the note and the page (for review), never in the statement
     n_thr = len(conduct["threat_occasions"])
     assert nfacts["threat_occasions"] == n_thr and "threat_occasions" not in facts
-    assert f"<tr><td><b>Threat occasions</b></td><td>{n_thr}</td></tr>" in html
+    count = conduct["threat_occasion_count"]
+    assert count["occasions_if_all_confirmed"] == n_thr
+    assert nfacts["threat_occasions_confirmed"] == count["confirmed_occasions"]
+    assert (f"<tr><td><b>Threat occasions</b></td><td>{count['confirmed_occasions']} confirmed by an officer; "
+            f"{count['pending_occasions']} more awaiting a decision</td></tr>") in html
     # contacts
     contacts = _rows(reported.out / "contacts.csv")
     assert facts["chronology_rows"] == len(contacts) == len(_rows(reported.out / "chronology.csv"))

@@ -153,6 +153,13 @@ def test_cli_search_cases(root: Path, atlas: Callable[..., Run]) -> None:
     assert run.code == 0, run.err
     text = " ".join(run.out.split())
     assert "found in 1" in text and "excluded themselves 1" in text and "restraining-order RO-1" in text
+    run = atlas("search-cases", root, "--identifier", SUSPECT, "--officer", "DS 5678 B. Reviewer", "--json")
+    assert run.code == 0, run.err
+    last = Case.open(root / "d").audit_log()[-1]
+    assert last["action"] == "search-cases" and "5678" in str(last["actor"])
+    (root / "d" / "case.toml").write_text("[case\nbroken", encoding="utf-8")
+    run = atlas("search-cases", root, "--identifier", SUSPECT)
+    assert run.code == 1 and "unreadable 1" in " ".join(run.out.split())
     run = atlas("search-cases", root / "nowhere", "--identifier", SUSPECT)
     assert run.code == 2 and "no such folder" in run.err
 
@@ -197,3 +204,20 @@ def test_the_walk_says_what_it_did_not_look_into(root: Path, tmp_path: Path, mon
     monkeypatch.setattr("atlas.search.cases.os.walk", walk)
     data = search(root, Query(SUSPECT, as_of=AS_OF)).to_json()
     assert {"path": str(root / "locked"), "why": "cannot be listed (Permission denied)"} in data["not_searched"]
+
+
+def test_an_unexpected_error_in_one_case_is_named_and_the_others_are_searched(
+        root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import atlas.search.cases as cases
+
+    real = cases._search_case
+
+    def flaky(case_dir: Path, query: Query) -> cases.CaseResult:
+        if case_dir.name == "b":
+            raise KeyError("boom")
+        return real(case_dir, query)
+
+    monkeypatch.setattr(cases, "_search_case", flaky)
+    got = _by_dir(search(root, Query(SUSPECT, as_of=AS_OF)).to_json())
+    assert got["b"]["status"] == "unreadable" and "unexpected KeyError" in str(got["b"]["reason"])
+    assert got["a"]["status"] == "found"

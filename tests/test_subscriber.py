@@ -27,7 +27,9 @@ def test_a_registered_number_links_to_its_name_and_both_numbers_to_one_imei(tmp_
     assert ("same-imei", "phone:07700900013", "imei:356938035643809") in ev
     # an unregistered pay-as-you-go SIM names nobody: no name link is made
     assert not any(b == "subscriber-record" and i == "phone:07700900013" and r.startswith("name:") for b, i, r in ev)
-    assert res.assumptions == ["no registered subscriber for 07700900013 (blank or 'unregistered' name)"]
+    assert res.assumptions[0] == "no registered subscriber for 07700900013 (blank or 'unregistered' name)"
+    assert res.assumptions[1].startswith("national phone numbers read as GB numbers: the SIM's IMSI has mobile country "
+                                         "code 234 (GB)") and res.region == "GB"
     texts = res.events.sort("source_ref").get_column("text").to_list()
     assert texts[0].startswith("subscriber record for 07700900002; registered to Daniel Sample")
     assert "no registered subscriber" in texts[1]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -109,8 +109,23 @@ class ConductResult:
     """Candidate and confirmed threat occasions, counted separately."""
     impact: ImpactAccount | None = None
     """The victim's account of impact (case.toml [[impact]]) with the incidents before each entry."""
+    decisions: Mapping[tuple[str, str], str] = field(default_factory=dict, repr=False)
+    """The candidate decisions this result was computed with (``(kind, event_id)`` →
+    ``confirmed``/``dismissed``): every output asks :meth:`decision_of`, never the ledger again."""
     with_proposed: ConductResult | None = None
     proposed_identifiers: list[dict[str, Any]] = field(default_factory=list)
+
+    def decision_of(self, candidate: Candidate) -> str | None:
+        """``confirmed``, ``dismissed`` or None (awaiting a decision), as this result counted it."""
+        return candidate.decision(self.decisions)
+
+    def candidates_in(self, state: str | None, kind: str | None = None) -> list[Candidate]:
+        """Candidates in a decision state (None = awaiting), optionally of one kind
+        (``threat``, ``behaviour:watching``, or ``behaviour`` for every behaviour)."""
+        def of_kind(c: Candidate) -> bool:
+            return kind is None or c.kind == kind or (kind == "behaviour" and c.kind.startswith("behaviour:"))
+        return sorted((c for c in self.candidates if of_kind(c) and self.decision_of(c) == state),
+                      key=lambda c: (c.ts_utc or datetime.min.replace(tzinfo=UTC), c.kind, c.event_id))
 
     def undated(self) -> ConductResult:
         """This result as an output that must not change from day to day shows it (a report
@@ -257,8 +272,8 @@ def _items(contacts: pl.DataFrame, presences: list[dict[str, Any]], near: list[d
     return pl.concat([c_items.cast(dict(ITEM_FRAME)), p_items], how="vertical")  # type: ignore[arg-type]
 
 
-def _threat_occasions(cands: list[Candidate], items: pl.DataFrame, decisions: Mapping[tuple[str, str], str]
-                      ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], OccasionCount]:
+def _threat_occasions(cands: list[Candidate], items: pl.DataFrame, decisions: Mapping[tuple[str, str], str],
+                      threshold: int = 2) -> tuple[list[dict[str, Any]], list[dict[str, Any]], OccasionCount]:
     """(candidate threat occasions, the review list ranked by score, the two counts).
 
     An occasion is a day (or session) with at least one occasion-tier candidate that a
@@ -268,7 +283,7 @@ def _threat_occasions(cands: list[Candidate], items: pl.DataFrame, decisions: Ma
     occ = {r["ref"]: (r["occasion"], r["occasion_date"]) for r in items.select("ref", "occasion", "occasion_date")
            .iter_rows(named=True)} if items.height else {}
     count = count_occasions(threats, decisions, {k: (int(v[0]), v[1]) for k, v in occ.items()
-                                                 if v[0] is not None and v[1] is not None})
+                                                 if v[0] is not None and v[1] is not None}, threshold)
     review = []
     for c in sorted(threats, key=lambda c: (-c.score, c.ts_utc or datetime.min, c.event_id)):
         top = c.rules[0] if c.rules else None
@@ -356,7 +371,8 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
                    night=lambda h: h in night_hours)
     items = assign_occasions(items, options)
     incident_list = incidents(items)
-    threat_occ, review, occasion_count = _threat_occasions(cands, items, decisions)
+    threat_occ, review, occasion_count = _threat_occasions(cands, items, decisions,
+                                                           rules.offence("pha-s4a").threat_occasions or 2)
     impact = link_impacts(manifest.impacts, incident_list, manifest.impact_window_days)
 
     coc_rule = rules.course_of_conduct
@@ -388,7 +404,7 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
         return s2a_verdict(rules, last_incident=last, charge_date=manifest.charge_date, as_of=day,
                            as_of_basis=as_of_basis if day else "", warn_days=options.warn_days,
                            threat_occasions=occasion_count.confirmed,
-                           candidate_threat_occasions=occasion_count.candidates).with_warnings(*notes)
+                           candidate_threat_occasions=occasion_count.if_all_confirmed).with_warnings(*notes)
 
     clock, undated = verdict(as_of), verdict(None)
 
@@ -414,12 +430,13 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
                     f"{options.burst_min_contacts} contacts within {options.burst_window_minutes} min"}
     s4a_section = {
         "offence": s4a.section, "short": s4a.short, "mode_of_trial": s4a.mode_of_trial,
-        "threat_occasions": len(threat_occ), "threshold": threshold,
+        "threat_occasions": occasion_count.if_all_confirmed, "threshold": threshold,
+        "pending_threat_occasions": occasion_count.pending,
         "threat_occasions_status": "candidates awaiting a person's confirmation (confirmed ones are counted separately)",
         "candidate_threat_occasions": occasion_count.candidates,
         "confirmed_threat_occasions": occasion_count.confirmed,
         "threat_indicator_met": occasion_count.confirmed >= threshold,
-        "threat_indicator_met_if_confirmed": occasion_count.candidates >= threshold,
+        "threat_indicator_met_if_confirmed": occasion_count.met_if_confirmed,
         "citation": s4a.threat_occasions_citation,
         "distress_citation": s4a.distress_citation,
         "distress_indicators": distress,
@@ -539,6 +556,7 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
         warnings_undated=[*undated.warnings, *warnings],
         assumptions=assumptions, rules=rules.provenance(), lexicon=lexicon.provenance() | threat_rules.provenance(),
         options=options.to_json(), contacts=contacts, candidates=cands, occasion_count=occasion_count, impact=impact,
+        decisions=dict(decisions),
     )
 
 

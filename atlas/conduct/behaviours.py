@@ -98,8 +98,8 @@ def behaviours(
         sorted(set(follow_ids) | set(ids)),
         "episodes of the suspect's device positions near the victim's own positions at about the same time "
         "(her changing locations); location shows where a device was, not who carried it; "
-        f"{n} message(s) a person confirmed as showing he followed her ({len(pending('following'))} candidate(s) "
-        "awaiting a decision)", ex)
+        f"{plural(n, 'message')} a person confirmed as showing he followed her "
+        f"({plural(len(pending('following')), 'candidate')} awaiting a decision)", ex)
     loiter_ids = sorted({e for p in presences for e in p["event_ids"]})
     add("loitering", bool(presences), len(presences), _span([p["start"] for p in presences]), loiter_ids,
         "episodes of the suspect's device positions inside the radius of a place protecting the victim "
@@ -107,19 +107,21 @@ def behaviours(
     n, ids, times, ex = text_hits("watching")
     add("watching", bool(n or presences), n + len(presences),
         _span(times + [p["start"] for p in presences]), sorted(set(ids) | set(loiter_ids)),
-        f"{n} message(s) a person confirmed as showing he watched her ({len(pending('watching'))} candidate(s) "
-        f"awaiting a decision) and {len(presences)} presence episode(s) at protected places", ex)
+        f"{plural(n, 'message')} a person confirmed as showing he watched her "
+        f"({plural(len(pending('watching')), 'candidate')} awaiting a decision) and "
+        f"{plural(len(presences), 'presence episode')} at protected places", ex)
     n, ids, times, ex = text_hits("monitoring")
     add("monitoring", bool(n), n, _span(times), ids,
-        f"{n} message(s) a person confirmed as showing he monitored her communications or online activity "
-        f"({len(pending('monitoring'))} candidate(s) awaiting a decision); "
+        f"{plural(n, 'message')} a person confirmed as showing he monitored her communications or online activity "
+        f"({plural(len(pending('monitoring')), 'candidate')} awaiting a decision); "
         "logins to her accounts or tracking apps would need account or device evidence", ex)
     n, ids, times, ex = text_hits("publishing")
     post_ids = posts.get_column("event_id").to_list() if posts.height else []
     add("publishing", bool(n or post_ids), n + len(post_ids),
         _span((posts.get_column("ts_utc").to_list() if posts.height else []) + times),
         sorted(set(ids) | set(post_ids)),
-        f"{len(post_ids)} post(s) by his accounts naming her; {n} message(s) a person confirmed as publishing or "
-        f"threatening to publish material ({len(pending('publishing'))} candidate(s) awaiting a decision)", ex)
+        f"{plural(len(post_ids), 'post')} by his accounts naming her; {plural(n, 'message')} a person confirmed as "
+        f"publishing or threatening to publish material ({plural(len(pending('publishing')), 'candidate')} awaiting "
+        "a decision)", ex)
     add("interfering", False, 0, (None, None), [], "not shown by communications or location records")
     return out

@@ -200,6 +200,14 @@ class OccasionCount:
     confirmed_dates: tuple[date, ...]
     dismissed: int
     awaiting: int
+    pending_dates: tuple[date, ...] = ()
+    """Occasions with no confirmed threat message but an occasion-tier candidate still
+    awaiting a decision: what confirming the open candidates could add."""
+    threshold: int = 2
+    """Occasions the law needs (the rules file's s4A ``threat_occasions``)."""
+    review_dates: tuple[date, ...] = ()
+    """Further occasions with only a review-list message awaiting a decision (weaker flags: a
+    person reading everything surfaced may still confirm one)."""
 
     @property
     def candidates(self) -> int:
@@ -209,23 +217,46 @@ class OccasionCount:
     def confirmed(self) -> int:
         return len(self.confirmed_dates)
 
+    @property
+    def pending(self) -> int:
+        return len(self.pending_dates)
+
+    @property
+    def if_all_confirmed(self) -> int:
+        """Confirmed occasions if every open occasion-tier candidate were confirmed."""
+        return self.confirmed + self.pending
+
+    @property
+    def met(self) -> bool:
+        return self.confirmed >= self.threshold
+
+    @property
+    def met_if_confirmed(self) -> bool:
+        return self.if_all_confirmed >= self.threshold
+
     def to_json(self) -> dict[str, Any]:
         return {"candidate_occasions": self.candidates, "confirmed_occasions": self.confirmed,
+                "pending_occasions": self.pending, "occasions_if_all_confirmed": self.if_all_confirmed,
+                "threshold": self.threshold, "met": self.met, "met_if_all_confirmed": self.met_if_confirmed,
                 "candidate_dates": [d.isoformat() for d in self.candidate_dates],
                 "confirmed_dates": [d.isoformat() for d in self.confirmed_dates],
+                "pending_dates": [d.isoformat() for d in self.pending_dates],
+                "review_only_dates": [d.isoformat() for d in self.review_dates],
                 "candidates_dismissed": self.dismissed, "candidates_awaiting_decision": self.awaiting,
                 "note": "candidate occasions are days with a message the rules rank as a likely threat; only "
                         "confirmed occasions (a person confirmed a threat message that day) may be counted as threats"}
 
 
 def count_occasions(threats: Iterable[Candidate], decisions: Mapping[tuple[str, str], str],
-                    occasion_of: Mapping[str, tuple[int, date]] | None = None) -> OccasionCount:
+                    occasion_of: Mapping[str, tuple[int, date]] | None = None, threshold: int = 2) -> OccasionCount:
     """Candidate and confirmed threat occasions. ``occasion_of`` maps a contact id to its
     occasion (number and date, under the conduct analysis's occasion rule); otherwise an
     occasion is the message's local date. A dismissed occasion-tier message is not a
     candidate; a confirmed review-tier message makes a confirmed occasion."""
     cands: dict[object, date] = {}
     confirmed: dict[object, date] = {}
+    open_: dict[object, date] = {}
+    review: dict[object, date] = {}
     dismissed = awaiting = 0
     for c in threats:
         if c.kind != THREAT:
@@ -244,6 +275,12 @@ def count_occasions(threats: Iterable[Candidate], decisions: Mapping[tuple[str, 
             dismissed += 1
         elif c.tier == "occasion":
             awaiting += 1
+            open_[key] = day
+        else:
+            review[key] = day
         if c.tier == "occasion" and d != "dismissed":
             cands[key] = day
-    return OccasionCount(tuple(sorted(cands.values())), tuple(sorted(confirmed.values())), dismissed, awaiting)
+    pending = {k: v for k, v in open_.items() if k not in confirmed}
+    review_only = {k: v for k, v in review.items() if k not in confirmed and k not in pending}
+    return OccasionCount(tuple(sorted(cands.values())), tuple(sorted(confirmed.values())), dismissed, awaiting,
+                         tuple(sorted(pending.values())), threshold, tuple(sorted(review_only.values())))

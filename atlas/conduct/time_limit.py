@@ -293,7 +293,8 @@ def s2a_verdict(
     Pure: the same dates and rules give the same verdict. Nothing is extended for a
     weekend or a bank holiday; the verdict says when the last day is one.
     ``threat_occasions`` are occasions a person confirmed as threats of violence;
-    ``candidate_threat_occasions`` are those the threat rules found, still awaiting a person.
+    ``candidate_threat_occasions`` are the occasions there would be if every open likely-threat
+    candidate were confirmed (:attr:`~atlas.conduct.candidates.OccasionCount.if_all_confirmed`).
     """
     limit = rules.time_limit_for("pha-s2a")
     offence = rules.offence("pha-s2a").section
@@ -317,9 +318,10 @@ def s2a_verdict(
             f"({s4a.threat_occasions_citation}), which is {s4a.mode_of_trial} and has no such time limit "
             f"({s4a_limit.citation})")
     elif deadline is not None and candidate_threat_occasions >= threshold and not s4a_limit.limited:
+        waiting = max(candidate_threat_occasions - threat_occasions, 0)
         warnings.append(
-            f"{plural(candidate_threat_occasions, 'candidate threat occasion')} await a person's confirmation "
-            f"({threat_occasions} confirmed): if at least {threshold} are confirmed, consider {s4a.section} "
+            f"{plural(waiting, 'candidate threat occasion')} {'awaits' if waiting == 1 else 'await'} a person's "
+            f"confirmation ({threat_occasions} confirmed): if at least {threshold} are confirmed, consider {s4a.section} "
             f"({s4a.threat_occasions_citation}), which is {s4a.mode_of_trial} and has no such time limit "
             f"({s4a_limit.citation})")
     return S2AVerdict(

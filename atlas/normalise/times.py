@@ -297,6 +297,11 @@ def _parse_share(values: pl.Series, fmt: str, *, aware: bool) -> float:
     return 1.0 if n == 0 else read / n
 
 
+DAMAGE_MIN_VALUES: Final = 20
+"""Distinct values a column needs before one unreadable value among them is taken for damage
+(a reject) rather than a sign that the format is not the one the others share."""
+
+
 def sniff_datetime_format(
     values: pl.Series,
     *,
@@ -354,7 +359,18 @@ def sniff_datetime_format(
             )
         return DateFormat(best[group][1], has_offset=False)
     share, fmt = max(best.values())
-    if share >= 0.99:
+    # Damage is not a format: in a column of at least DAMAGE_MIN_VALUES distinct values, one
+    # value no format reads (a control character, a cut cell) leaves the format the others
+    # share; that value is the parser's reject, with its reason, not the whole file's refusal.
+    unread = round((1 - share) * sample.len())
+    if share >= 0.99 or (sample.len() >= DAMAGE_MIN_VALUES and unread <= 1):
+        if best["dmy"][0] == best["mdy"][0] == share and best["dmy"][1] != best["mdy"][1]:
+            chosen_dayfirst = True if dayfirst is None else dayfirst
+            fmt = best["dmy" if chosen_dayfirst else "mdy"][1]
+            why = "assumed day-first (UK default)" if dayfirst is None else (
+                "day-first as instructed" if dayfirst else "month-first as instructed")
+            return DateFormat(fmt, has_offset=False, assumption=f"day/month order of {what} not decidable from the "
+                              f"data (no day > 12); {why}: {fmt}")
         return DateFormat(fmt, has_offset=False)
     examples = ", ".join(repr(v) for v in sample.head(3).to_list())
     raise AtlasError(f"cannot recognise the date format of {what} (e.g. {examples})")

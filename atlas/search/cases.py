@@ -113,11 +113,13 @@ class IdentifierHit:
     """``attributed`` (case.toml) or ``confirmed`` (links, see ``how``)."""
     own_sources: int
     """Sources of the case that are this identifier's own device or account."""
+    label: str = ""
+    """The identifier as a person reads it (a display name names its exhibit: ``Dan (name in JA/7)``)."""
 
     def to_json(self) -> dict[str, Any]:
         from atlas.normalise.times import uk_display
 
-        return {"identifier": self.uri, "how": self.how, "records": self.records, "as_sender": self.as_sender,
+        return {"identifier": self.uri, "label": self.label or self.uri, "how": self.how, "records": self.records, "as_sender": self.as_sender,
                 "as_recipient": self.as_recipient,
                 "first_utc": self.first.isoformat() if self.first else None, "first_uk": uk_display(self.first) or None,
                 "last_utc": self.last.isoformat() if self.last else None, "last_uk": uk_display(self.last) or None,
@@ -281,6 +283,9 @@ def search_case(case_dir: Path, query: Query) -> CaseResult:
     except (AtlasError, OSError, sqlite3.Error, pl.exceptions.PolarsError, ValueError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return CaseResult(str(case_dir), "unreadable", reason=f"{type(exc).__name__}: {reason}"[:500])
+    except Exception as exc:  # one odd case never stops a search of a hundred: it is named, the rest go on
+        return CaseResult(str(case_dir), "unreadable",
+                          reason=f"unexpected {type(exc).__name__} (a bug: please report it): {exc}"[:500])
 
 
 def _search_case(case_dir: Path, query: Query) -> CaseResult:
@@ -320,6 +325,9 @@ def _search_case(case_dir: Path, query: Query) -> CaseResult:
     counts = {r["who"]: r for r in per.iter_rows(named=True)}
     owned = {o: n for o, n in sources.group_by("owner").len().iter_rows() if o in reasons}
     parties = {p.id: p for p in case.manifest.parties}
+    from atlas.exhibits import identifier_label, source_refs
+
+    refs = source_refs(case)
     hits = []
     for u in ids:
         c = counts.get(u)
@@ -332,7 +340,7 @@ def _search_case(case_dir: Path, query: Query) -> CaseResult:
             u, reasons[u], int(c["records"]) if c else 0, int(c["as_sender"]) if c else 0,
             int(c["as_recipient"]) if c else 0, c["first"] if c else None, c["last"] if c else None,
             owner, p.role if p else None, (p.name or None) if p else None, held.status if held else None,
-            int(owned.get(u, 0))))
+            int(owned.get(u, 0)), identifier_label(refs, u)))
     found_parties = {h.party for h in hits if h.party}
     orders = tuple(sorted(
         (OrderInfo(o.label, o.against, o.protects, o.start, o.end, _in_force(o.start, o.end, query.as_of))

@@ -263,7 +263,7 @@ def s4a_indicators(rules: Rules, reported: Reported | None, impacts: int, conduc
     threshold = s4a.threat_occasions or 2
     said = reported.threat_occasions if reported else 0
     count = conduct.occasion_count if conduct is not None else None
-    confirmed, candidates = (count.confirmed, count.candidates) if count is not None else (0, 0)
+    confirmed, candidates = (count.confirmed, count.if_all_confirmed) if count is not None else (0, 0)
     out: list[str] = []
     if said >= threshold:
         out.append(f"she reports fearing violence on {plural(said, 'occasion')} (at least {threshold}: "
@@ -275,8 +275,10 @@ def s4a_indicators(rules: Rules, reported: Reported | None, impacts: int, conduc
         out.append(f"threats of violence confirmed by a person on {plural(confirmed, 'occasion')} in the data "
                    f"({s4a.threat_occasions_citation})")
     elif candidates >= threshold:
-        out.append(f"{plural(candidates, 'candidate threat occasion')} in the data await a person's confirmation "
-                   f"({confirmed} confirmed; at least {threshold} needed: {s4a.threat_occasions_citation})")
+        waiting = candidates - confirmed
+        out.append(f"{plural(waiting, 'candidate threat occasion')} in the data {'awaits' if waiting == 1 else 'await'} "
+                   f"a person's confirmation ({confirmed} confirmed; at least {threshold} needed: "
+                   f"{s4a.threat_occasions_citation})")
     return S4AIndicators(threshold=threshold, reported_threat_occasions=said, reported_impacts=impacts,
                          confirmed_threat_occasions=confirmed, candidate_threat_occasions=candidates,
                          indicators=tuple(out), route=s4a_route(rules) if out else "")
@@ -427,7 +429,7 @@ def assess(case: Case, *, as_of: date | None, as_of_basis: str = "", conduct: Co
         return s2a_verdict(rules, last_incident=LastIncident(day=reported.latest_incident),
                            charge_date=manifest.charge_date, as_of=as_of, as_of_basis=as_of_basis if as_of else "",
                            warn_days=warn_days, threat_occasions=count.confirmed if count else 0,
-                           candidate_threat_occasions=count.candidates if count else 0)
+                           candidate_threat_occasions=count.if_all_confirmed if count else 0)
 
     alternative: S2AVerdict | None = None
     if conduct is not None and conduct.s2a.last_incident is not None:

@@ -151,8 +151,8 @@ def _print(result: ConductResult, data: dict[str, Any], limit: int, rules: Rules
                 caption=f"latest {limit} shown; --json for all" if len(rows) > limit else None)
     s4a = data["s4a"]
     out.print(f"\n[bold]{s4a_rule.short} indicators[/bold] ({s4a['label']})")
-    out.print(f"threat occasions: {s4a['candidate_threat_occasions']} candidate(s) awaiting a person's confirmation, "
-              f"{s4a['confirmed_threat_occasions']} confirmed (≥ {s4a['threshold']} matters: {s4a['citation']}); "
+    out.print(f"threat occasions: {s4a['confirmed_threat_occasions']} confirmed, {s4a['pending_threat_occasions']} more "
+              f"awaiting a person's confirmation (≥ {s4a['threshold']} matters: {s4a['citation']}); "
               "only confirmed occasions count")
     print_table("Candidate threat occasions (not findings: a person must read and confirm each message)",
                 ["date", "status", "score", "rules", "message («matched words»)", "records"], [

@@ -96,14 +96,17 @@ def _tags(args: argparse.Namespace) -> int:
         if args.json:
             print_json(ex.as_dict())
         else:
-            console().print(f"{ex.reference}: {ex.target} tagged by {ex.tagged_by}")
+            what = Review(case).record_ref(ex.item) if ex.kind == "event" else ex.target  # a record by its exhibit
+            console().print(f"{ex.reference}: {what} tagged by {ex.tagged_by}; produced by the next atlas report")
         return 0
     if args.exhibit_action == "untag":
         d = untag(case, args.target, note=args.note)
         if args.json:
             print_json(d.as_dict())
         else:
-            console().print(f"{d.detail.get('reference')}: {d.key} untagged by {d.officer} (the number stays reserved)")
+            kind, _, item = d.key.partition(":")
+            what = Review(case).record_ref(item) if kind == "event" else d.key
+            console().print(f"{d.detail.get('reference')}: {what} untagged by {d.officer} (the number stays reserved)")
         return 0
     items = tagged(case)
     if args.json:
@@ -112,5 +115,5 @@ def _tags(args: argparse.Namespace) -> int:
     review = Review(case)
     print_table(f"Tagged exhibits: {len(items)}", ["exhibit", "item", "description", "note", "tagged by", "at"],
                 [[e.reference, review.record_ref(e.item) if e.kind == "event" else e.target, e.description, e.note,
-                  e.tagged_by, e.tagged_at] for e in items])
+                  e.tagged_by, review.uk(e.tagged_at)] for e in items])
     return 0

@@ -6,7 +6,8 @@ attributions and confirmed links; proposed links are never followed).
 Each case's events are scanned lazily, never loaded whole. A case whose case.toml says
 `cross_case_search = false` is only counted ("excluded itself"), never opened. Every case
 searched records the search in its audit log. A case that cannot be read, or whose store
-files no longer match their seal, is reported as such and the search goes on.
+files no longer match their seal, is reported as such and the search goes on; the exit
+status is then 1 (also when a folder under ROOT could not be looked into).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import argparse
 from pathlib import Path
 
 from atlas.cli.output import console, print_json
+from atlas.wording import plural
 
 NAME = "search-cases"
 HELP = "find an identifier (and, with --linked, what it is confirmed-linked to) across many cases"
@@ -41,10 +43,11 @@ def run(args: argparse.Namespace) -> int:
     query = Query(identifier_of(args.identifier, region=args.region.upper()), linked=args.linked,
                   officer=getattr(args, "officer", None))
     report = search(args.root, query, engine=args.engine, address=args.address, workers=args.workers)
-    if args.json:
-        print_json(report.to_json())
-        return 0
     data = report.to_json()
+    incomplete = 1 if data["unreadable"] or data["not_searched"] else 0
+    if args.json:
+        print_json(data)
+        return incomplete
     out = console()
     out.print(f"{query.identifier}{' and identifiers confirmed-linked to it' if query.linked else ''}: "
               f"{data['cases']} case(s) under {args.root}; found in {data['found']}, not found in {data['not_found']}, "
@@ -58,22 +61,23 @@ def run(args: argparse.Namespace) -> int:
             continue
         if not r["records"] and not r["identifiers"] and not r["reason"]:
             continue
-        head = f"{r['dir']} ({r['reference']}): {r['records']} record(s)"
+        head = f"{r['dir']} ({r['reference']}): {plural(r['records'], 'record')}"
         if r["records"]:
             head += f", {r['first_uk']} to {r['last_uk']}"
         out.print(head + (f". {r['reason']}" if r["reason"] else ""), markup=False, highlight=False)
         for h in r["identifiers"]:
             party = (f"{h['party_name'] or h['party']} ({h['party_role']}, {h['party_basis']})" if h["party"]
                      else "no party in that case")
-            line = f"  {h['identifier']}: {h['records']} record(s) ({h['as_sender']} from, {h['as_recipient']} to); {party}"
+            line = f"  {h['label']}: {plural(h['records'], 'record')} ({h['as_sender']} from, {h['as_recipient']} to); {party}"
             if h["how"] != "searched":
                 line += f"; searched because: {h['how']}"
             if h["own_sources"]:
-                line += f"; {h['own_sources']} source(s) are its own device or account"
+                line += (f"; {plural(h['own_sources'], 'source')} {'is' if h['own_sources'] == 1 else 'are'} "
+                         "its own device or account")
             out.print(line, markup=False, highlight=False)
         for o in r["orders"]:
             state = "in force" if o["in_force_on_search_date"] else "not in force"
             out.print(f"  order against {o['against']}: {o['order']} from {o['start_uk']}"
                       f"{' to ' + o['end_uk'] if o['end_uk'] else ''} ({state} on the search date)",
                       markup=False, highlight=False)
-    return 0
+    return incomplete

@@ -61,10 +61,12 @@ class ConductScreen(ReviewScreen):
     def _compute(self) -> None:
         result = self.review.conduct()
         frames = {key: build(self.review) for key, (_, build) in TABS.items()}
-        s4a = result.s4a
-        clock = (clock_text(result, warnings=False)
-                 + f"\n[b]s4A[/b] threat occasions {s4a['threat_occasions']} (≥ {s4a['threshold']} matters; "
-                   f"{s4a.get('confirmed_threat_occasions', 0)} confirmed by an officer)")
+        count = result.occasion_count  # the one count every output renders
+        clock = clock_text(result, warnings=False)
+        if count is not None:
+            clock += (f"\n[b]s4A[/b] threat occasions: {count.confirmed} confirmed by an officer, {count.pending} more "
+                      f"awaiting a decision (≥ {count.threshold} matters; "
+                      f"{'met' if count.met else 'met if confirmed' if count.met_if_confirmed else 'not met'})")
         title = sub_title(result)
         self.app.call_from_thread(lambda: self.run_worker(self._show(frames, clock, title), group="show", exclusive=True))
 
