@@ -166,7 +166,7 @@ def _s2a(inputs: ReportInputs, findings: Findings, case: Case, refs: Mapping[str
     if v.deadline_not_a_working_day and v.last_day_note:
         sec.blocks.append(Para(v.last_day_note, numbered=False))
     for w in v.warnings:
-        sec.blocks.append(Para(f"Warning: {w}.", numbered=False))
+        sec.blocks.append(Para(f"Warning: {w.rstrip('.')}.", numbered=False))
     for text in v.law:
         sec.blocks.append(Para(text, numbered=False))
     s4a = inputs.rules.offence("pha-s4a")

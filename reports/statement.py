@@ -475,7 +475,7 @@ def _places_and_orders(inputs: ReportInputs, findings: Findings, parts: Statemen
     if standard is not None:
         sec.blocks.append(Para("Presence is counted on one standard, applied in the same way to the positions of "
                                f"{subject}'s devices and to {inputs.victim.name if inputs.victim else 'the victim'}'s: "
-                               f"{standard.text}."))
+                               f"{standard.rule}."))
     if cl:
         sec.blocks.append(Para(
             f"On {_plural(len(cl), 'occasion')} a device used by {subject} was recorded near a place named in the case "

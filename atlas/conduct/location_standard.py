@@ -66,9 +66,13 @@ class LocationStandard:
     @property
     def text(self) -> str:
         """The rule as every output prints it."""
+        return "one standard for every position, the suspect's and the victim's: " + self.rule
+
+    @property
+    def rule(self) -> str:
+        """The rule alone, for a sentence that already says it applies to both parties (the MG11)."""
         return (
-            f"one standard for every position, the suspect's and the victim's: a stated accuracy worse than "
-            f"{self.max_accuracy_m:.0f} m is not used; a position with no stated accuracy supports a possible finding "
+            f"a stated accuracy worse than {self.max_accuracy_m:.0f} m is not used; a position with no stated accuracy supports a possible finding "
             f"only (listed, never counted); a position with a stated accuracy up to {self.max_accuracy_m:.0f} m supports "
             "a definite finding, judged with its accuracy circle: presence at a place when the reported point is inside "
             "the place's radius (possible when it is outside but its circle reaches in); near the victim when his and "
