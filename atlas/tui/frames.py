@@ -10,8 +10,7 @@ from collections.abc import Mapping
 
 import polars as pl
 
-from atlas.exhibits import exhibit_ref, record_ref_expr
-from atlas.store import Case
+from atlas.exhibits import record_ref_expr
 
 UK = "Europe/London"
 
@@ -90,33 +89,3 @@ def search(view: pl.DataFrame, *, text: str = "", identifiers: set[str] | None =
 
 def visible(view: pl.DataFrame) -> pl.DataFrame:
     return view.select([c for c in view.columns if not c.startswith("_")])
-
-
-def event_detail(case: Case, event_id: str) -> str:
-    """Everything the store knows about one event, as labelled lines."""
-    row = case.events().filter(pl.col("event_id") == event_id).collect()
-    if row.height == 0:
-        return f"{event_id}: not in the store"
-    r = row.row(0, named=True)
-    src = case.sources().filter(pl.col("source_id") == r["source_id"])
-    s = src.row(0, named=True) if src.height else {}
-    lines = [
-        f"exhibit     {exhibit_ref(case, r['source_id'], r['source_ref'])}",
-        f"source      {s.get('name', '?')}  ({s.get('parser', '?')} {s.get('parser_version', '')}; sha256 {s.get('sha256', '?')[:16]}…)",
-        f"where       {r['source_ref']}",
-        f"time (UTC)  {r['ts_utc']}   basis: {r['ts_basis']}   as written: {r['ts_raw']!r}",
-        f"kind        {r['kind']} / {r['channel']} / {r['direction']}   status: {r['status'] or '-'}   deleted: {r['deleted']}",
-        f"from        {r['sender'] or '-'}",
-        f"to          {'; '.join(r['recipients'] or []) or '-'}",
-    ]
-    if r["duration_s"] is not None:
-        lines.append(f"duration    {r['duration_s']} s")
-    if r["lat"] is not None:
-        lines.append(f"position    {r['lat']:.6f}, {r['lon']:.6f}  ± {r['accuracy_m'] or '?'} m")
-    if r["cell_id"]:
-        lines.append(f"cell        {r['cell_id']}")
-    if r["attachments"]:
-        lines.append(f"attachments {'; '.join(r['attachments'])}")
-    if r["text"]:
-        lines.append(f"text        {r['text']}")
-    return "\n".join(lines)
