@@ -425,8 +425,10 @@ def _table_events(frame: pl.DataFrame, first_row: int, table: Table, sheet: str 
     ts_text, offset, dayfirst_header = _time_strings(body, cols, assumptions, where)
     if ts_text is None:
         raise FormatError(f"{ctx.path}: {where}: the {table.label} template maps no date/time column")
-    wall, minutes = _zone_split(ts_text)
-    body = body.with_columns(ts_text.alias("_ts_raw"), wall.alias("_ts_txt"), minutes.alias("_off"))
+    # the raw text is built once, then split (built inside each use, it was worked out again for each)
+    body = body.with_columns(ts_text.alias("_ts_raw"))
+    wall, minutes = _zone_split(pl.col("_ts_raw"))
+    body = body.with_columns(wall.alias("_ts_txt"), minutes.alias("_off"))
     if offset:
         sign = -1 if offset.startswith("-") else 1
         hh, _, mm = offset[1:].partition(":")
