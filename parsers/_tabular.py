@@ -342,29 +342,70 @@ def _sheet_first_rows(path: Path) -> dict[str, int]:
     return out
 
 
-def _xlsx_sheets(path: Path, *, head_only: bool) -> list[Sheet]:
+_WHOLE: dict[tuple[str, int, int, int], list[Sheet]] = {}
+"""The last workbook detection read whole, for the parse that follows (at most one)."""
+
+
+def _identity(path: Path) -> tuple[str, int, int, int] | None:
+    """The file as it is now (path, size, modification time, inode): a cached read of it is
+    used only while all four are unchanged."""
+    try:
+        st = path.stat()
+        return str(path.resolve()), st.st_size, st.st_mtime_ns, st.st_ino
+    except OSError:
+        return None
+
+
+def _load_sheets(path: Path, n_rows: int | None) -> list[tuple[str, pl.DataFrame]]:
     try:
         import fastexcel
 
         reader = fastexcel.read_excel(path)
     except Exception as exc:  # calamine's errors name neither the file nor the cause consistently
         raise FormatError(f"{path}: cannot open as an Excel workbook ({exc})") from exc
-    starts = _sheet_first_rows(path)
-    sheets = []
+    out = []
     for name in reader.sheet_names:
         try:
-            sheet = reader.load_sheet(name, header_row=None, dtypes="string", n_rows=HEAD_ROWS if head_only else None)
-            frame = sheet.to_polars()
+            out.append((name, reader.load_sheet(name, header_row=None, dtypes="string", n_rows=n_rows).to_polars()))
         except Exception as exc:
             raise FormatError(f"{path}: sheet {name!r} cannot be read ({exc})") from exc
+    return out
+
+
+def _as_sheets(path: Path, frames: list[tuple[str, pl.DataFrame]], *, loadable: bool) -> list[Sheet]:
+    starts = _sheet_first_rows(path)
+    sheets = []
+    for name, frame in frames:
         rows = [[("" if v is None else str(v)) for v in r] for r in frame.head(HEAD_ROWS).iter_rows()]
 
         def load(skip: int, frame: pl.DataFrame = frame) -> pl.DataFrame:
             return frame.slice(skip)
 
         sheets.append(Sheet(label=f"sheet {name} ", name=name, rows=rows, first_row=starts.get(name, 1),
-                            _load=None if head_only else load, path=path))
+                            _load=load if loadable else None, path=path))
     return sheets
+
+
+def _xlsx_sheets(path: Path, *, head_only: bool) -> list[Sheet]:
+    """Every sheet of a workbook (only the first rows of each when ``head_only``).
+
+    calamine parses a whole sheet even when asked for its first rows, so detection reads
+    each sheet whole once and keeps that read (one workbook at most) for the parse that
+    follows it: an ingest reads the workbook once, not twice. The kept read is used only
+    while the file's size, modification time and inode are unchanged (the ingest also
+    hashes the file before detection and after the parse)."""
+    key = _identity(path)
+    if not head_only:
+        cached = _WHOLE.pop(key, None) if key is not None else None
+        return cached if cached is not None else _as_sheets(path, _load_sheets(path, None), loadable=True)
+    try:
+        frames = _load_sheets(path, None)
+    except FormatError:  # as detection always read it: the first rows, and the error they give
+        return _as_sheets(path, _load_sheets(path, HEAD_ROWS), loadable=False)
+    _WHOLE.clear()
+    if key is not None:
+        _WHOLE[key] = _as_sheets(path, frames, loadable=True)
+    return _as_sheets(path, [(name, frame.head(HEAD_ROWS)) for name, frame in frames], loadable=False)
 
 
 def read_sheets(path: Path) -> list[Sheet]:

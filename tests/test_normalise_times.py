@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from atlas.errors import AtlasError
-from atlas.normalise import to_events
+from atlas.normalise import times, to_events
 from atlas.normalise.times import (
     check_zone,
     from_epoch,
@@ -254,3 +254,46 @@ def test_sparse_times_over_centuries_and_nulls_read_the_same_as_per_row() -> Non
     assert utc_col.to_list() == want_utc.to_list()
     assert basis.cast(pl.String).to_list() == want_basis.to_list()
     assert basis.cast(pl.String).to_list()[1] is None and basis.cast(pl.String).to_list()[3] == "nonexistent"
+
+
+def _sniff_every_format(values: pl.Series) -> times.DateFormat:
+    """The plain rule the sniffer's shortcut must agree with: every candidate format tried
+    on the whole column, in order, each share worked out (the sniffer before it tried a
+    format on the column's first distinct values first)."""
+    sample = values.drop_nulls().str.strip_chars()
+    sample = sample.filter(sample != "").unique(maintain_order=True)
+    for fmt in times._OFFSET_FORMATS:
+        if times._parse_share(sample, fmt, aware=True) == 1.0:
+            return times.DateFormat(fmt, has_offset=True)
+    # with no offset format reading everything, the sniffer's answer depends only on each
+    # group's shares, which this loop computes over the whole column
+    groups = {"iso": times._joined(times._ISO_DATES), "dmy": times._joined(times._DAY_FIRST_DATES),
+              "mdy": times._joined(times._MONTH_FIRST_DATES)}
+    best = {}
+    for group, formats in groups.items():
+        shares = [(times._parse_share(sample, f, aware=False), -i, f) for i, f in enumerate(formats)]
+        share, _, fmt = max(shares)
+        best[group] = (share, fmt)
+    if best["iso"][0] == 1.0:
+        return times.DateFormat(best["iso"][1], has_offset=False)
+    dmy_ok, mdy_ok = best["dmy"][0] == 1.0, best["mdy"][0] == 1.0
+    assert not (dmy_ok and mdy_ok), "undecidable columns are not compared here"
+    if dmy_ok or mdy_ok:
+        return times.DateFormat(best["dmy" if dmy_ok else "mdy"][1], has_offset=False)
+    raise AssertionError("every column here has a format that reads it whole")
+
+
+@pytest.mark.parametrize("late", ["25/12/2026 10:00:00", "12/25/2026 10:00:00", "2026-12-25 10:00:00+01:00"])
+def test_a_value_past_the_sniffers_first_distinct_values_still_decides_the_format(late: str) -> None:
+    """The sniffer tries each format on the first SNIFF_HEAD_VALUES distinct values before
+    the whole column; a value after those (a day > 12, an offset) must still count."""
+    head = [f"{d:02d}/{m:02d}/2026 {h:02d}:{mi:02d}:00" for d in range(1, 13) for m in range(1, 13)
+            for h in (9, 21) for mi in (0, 30)]
+    assert len(head) > times.SNIFF_HEAD_VALUES
+    values = pl.Series([*head, late])
+    got = sniff_datetime_format(values)
+    if "+" in late:  # one offset among naive values: no offset format reads them all; the naive rule decides
+        assert not got.has_offset
+    else:
+        assert got == _sniff_every_format(values)
+        assert got.fmt.startswith("%d/%m" if late.startswith("25") else "%m/%d") and got.assumption is None
