@@ -23,7 +23,9 @@ def test_the_spreadsheet_bench_runs_at_a_tiny_scale_and_both_sides_read_every_ro
         assert part["events"] == 300 and part["rejects"] == 0
         assert part["rows"] == 300 + extra_rows
     stages = numbers["stages"]
-    assert isinstance(stages, list) and len(stages) == 2
+    assert isinstance(stages, list) and len(stages) == 4
     for stage in stages:
         assert set(stage) == STAGE_KEYS
-        assert stage["reference_seconds"] > 0 and stage["seconds"] > 0 and stage["target_ratio"] == 1.5
+        assert stage["reference_seconds"] > 0 and stage["seconds"] > 0
+    # the parse has issue 18's target; detection + parse is reported beside it
+    assert [s["target_ratio"] for s in stages] == [1.5, None, 1.5, None]
