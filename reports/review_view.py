@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from atlas.exhibits import identifier_label
 from atlas.store import Case
 
 from .chronology import ChronologyRow
@@ -38,10 +39,6 @@ class ReviewView:
     """Event id → exhibit record (``JA/25, sms rowid 8``) for every record a person sees."""
     decided: Any = None
     """:class:`reports.decided.Decided`: every candidate with its decision, and the one occasion count."""
-
-
-def _display(uri: str) -> str:
-    return uri.split(":", 2)[2] if uri.startswith("name:") else uri
 
 
 def place_label(inputs: ReportInputs, place: str | None, kind: str | None) -> str:
@@ -106,7 +103,7 @@ def build(inputs: ReportInputs, findings: Findings, case: Case, refs: Mapping[st
         warnings=tuple(warnings(inputs, findings, extra_warnings, refs)),
         gaps=tuple((uk_date(g.start), uk_date(g.end), f"{g.days} days") for g in findings.gaps),
         gap_note=str(cc.get("gap_note") or inputs.rules.course_of_conduct.gap_note),
-        pending=tuple((f"{_display(link.a)} \u2194 {_display(link.b)}", f"{link.basis} ({link.strength})")
+        pending=tuple((f"{identifier_label(refs, link.a)} \u2194 {identifier_label(refs, link.b)}", f"{link.basis} ({link.strength})")
                       for link in links),
         effect=tuple(effect), effect_counts=counts,
         chronology=tuple(chronology), records=dict(records or {}),

@@ -24,6 +24,7 @@ import polars as pl
 from atlas.conduct import ConductResult
 from atlas.conduct.impact import ImpactLink
 from atlas.conduct.time_limit import uk_day
+from atlas.exhibits import identifier_label
 from atlas.store import Case
 from atlas.wording import plural
 
@@ -74,8 +75,9 @@ def _records(case: Case, ids: Sequence[str], refs: Mapping[str, str]) -> dict[st
             for r in frame.iter_rows(named=True)}
 
 
-def _display(uri: str) -> str:
-    return uri.split(":", 2)[2] if uri.startswith("name:") else uri
+def _display(uri: str, refs: Mapping[str, str]) -> str:
+    """A display name with the exhibit that shows it (two sources may both hold 'Gordon (work)')."""
+    return identifier_label(refs, uri)
 
 
 def build(inputs: ReportInputs, findings: Findings, case: Case, refs: Mapping[str, str],
@@ -113,7 +115,7 @@ def build(inputs: ReportInputs, findings: Findings, case: Case, refs: Mapping[st
                      _s4a(inputs, conduct, dec, facts), _impact(inputs, conduct, facts),
                      _orders(inputs, conduct, refs, facts)]
     sections.append(data_requests.note_section(inputs.triage, facts))
-    sections.append(_pending(inputs, findings, conduct, facts))
+    sections.append(_pending(inputs, findings, conduct, facts, refs))
     warn = Section("Warnings")
     items = review_warnings(inputs, findings, warnings, refs)
     if items:
@@ -429,7 +431,7 @@ def _orders(inputs: ReportInputs, conduct: ConductResult, refs: Mapping[str, str
 
 
 def _pending(inputs: ReportInputs, findings: Findings, conduct: ConductResult | None,
-             facts: dict[str, Any]) -> Section:
+             facts: dict[str, Any], refs: Mapping[str, str]) -> Section:
     sec = Section("Identity links awaiting a decision")
     links = [link for link in inputs.identity_links if link.status == "proposed"]
     facts["pending_links"] = len(links)
@@ -437,7 +439,7 @@ def _pending(inputs: ReportInputs, findings: Findings, conduct: ConductResult | 
         sec.blocks.append(Para("No identity link is awaiting a decision."))
         return sec
     sec.blocks.append(Table(["Link", "Basis", "Strength", "Score"],
-                            [[f"{_display(link.a)} \u2194 {_display(link.b)}", link.basis, link.strength,
+                            [[f"{_display(link.a, refs)} \u2194 {_display(link.b, refs)}", link.basis, link.strength,
                               "" if link.score is None else f"{link.score:.2f}"] for link in links],
                             widths=[3, 1.5, 1, 0.7]))
     rows, counts = pending_effect(inputs)
@@ -466,7 +468,7 @@ def _points(inputs: ReportInputs, conduct: ConductResult | None, case: Case, ref
     changes = conduct.identity_changes if conduct is not None else {}
     for u in changes.get("unattributed_to_victim") or []:
         if isinstance(u, dict) and u.get("like_the_suspect"):
-            items.append(f"{_display(str(u.get('identifier')))}: {u.get('contacts')} contacts with her between "
+            items.append(f"{_display(str(u.get('identifier')), refs)}: {u.get('contacts')} contacts with her between "
                          f"{uk_time(u.get('first_seen'))} and {uk_time(u.get('last_seen'))}, not attributed to anyone; "
                          f"behaves like {subject}'s identifiers ({u.get('note', '')}).")
     if inputs.possible_sms_parts:
