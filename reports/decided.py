@@ -32,6 +32,7 @@ from atlas.decisions.candidates import candidate_id
 from atlas.store import Case
 
 from .chronology import ChronologyRow, channel_name
+from .redaction import free_text
 from .style import uk_date, uk_time
 
 BEHAVIOUR_WORDS: Final = {
@@ -121,7 +122,7 @@ def _ledger(case: Case) -> dict[tuple[str, str], tuple[str, str, str]]:
     out = {}
     for (subject, key), d in current(read_decisions(case)).items():
         if subject == THREAT or subject.startswith("behaviour:"):
-            out[(subject, key)] = (d.officer, uk_time(d.at), d.note)
+            out[(subject, key)] = (d.officer, uk_time(d.at), free_text(case, d.note))  # officer's words
     return out
 
 

@@ -16,11 +16,17 @@ bystander). Everyone else is a third party. Pseudonyms are numbered once and kep
 the case database (table ``redaction_pseudonyms``), so "Third party 3" is the same
 person in every output and every later report.
 
+Officers' free text (``atlas note``, decision reasons, tag notes and descriptions) is
+typed by a person, so it can name a third party the data never linked to it: outputs pass
+it through :func:`free_text`, which replaces each mention of a third party's number
+(in any written form), display name or other identifier with the same pseudonym.
+
 Not redacted: the file names of the exhibits (they identify the exhibit as received).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -49,9 +55,43 @@ class Redaction:
     pseudonyms: dict[str, str]
     """Third-party identifier URI → pseudonym URI (``name:redacted:Third party 3``)."""
 
+    region: str = "GB"
+    """Country for numbers an officer wrote in national form (``07700 900013``)."""
+
     def label(self, uri: str) -> str:
         """How an identifier is shown: its pseudonym's name, or itself."""
         return self.pseudonyms.get(uri, uri).removeprefix(PSEUDONYM_PREFIX)
+
+    def text(self, text: str) -> str:
+        """``text`` (a person's free text) with every third party it mentions replaced by its pseudonym.
+
+        Numbers are found as phone numbers in any written form (spaces, national or
+        international) and compared in E.164, as identifiers are stored; display names and
+        other identifiers are matched as whole words, ignoring case. Longer values first,
+        so a full name is replaced before a first name it contains.
+        """
+        import phonenumbers
+
+        if not self.pseudonyms or not text:
+            return text
+        tel = {u.removeprefix("tel:"): self.label(u) for u in self.pseudonyms if u.startswith("tel:")}
+        out, end = [], 0
+        if tel:
+            for m in phonenumbers.PhoneNumberMatcher(text, self.region, leniency=phonenumbers.Leniency.POSSIBLE):
+                e164 = phonenumbers.format_number(m.number, phonenumbers.PhoneNumberFormat.E164)
+                if e164 in tel:
+                    out += [text[end:m.start], tel[e164]]
+                    end = m.end
+        text = "".join(out) + text[end:]
+        words: dict[str, str] = {}
+        for uri in self.pseudonyms:
+            value = uri.split(":", 2)[2] if uri.startswith("name:") else uri.partition(":")[2] or uri
+            for v in {uri, value} - {""}:
+                words.setdefault(v.casefold(), self.label(uri))
+        for value in sorted(words, key=len, reverse=True):
+            literal = words[value].replace("\\", "\\\\")  # a replacement string, taken as written
+            text = re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", literal, text, flags=re.IGNORECASE)
+        return text
 
 
 def third_parties(case: Case, parties: Iterable[str], pending: Iterable[str]) -> list[str]:
@@ -63,7 +103,7 @@ def third_parties(case: Case, parties: Iterable[str], pending: Iterable[str]) ->
     return sorted(i for i in ids.get_column("id").to_list() if i and i not in exempt)
 
 
-def assign(case: Case, uris: Iterable[str]) -> Redaction:
+def assign(case: Case, uris: Iterable[str], region: str = "GB") -> Redaction:
     """Pseudonym numbers for ``uris``: existing ones kept, new ones the next numbers (in URI order)."""
     with case.db() as con:
         con.executescript(_SCHEMA)
@@ -77,7 +117,7 @@ def assign(case: Case, uris: Iterable[str]) -> Redaction:
                         (uri, top, datetime.now(UTC).isoformat(timespec="seconds")))
             known[uri] = top
     wanted = set(uris)
-    return Redaction({u: f"{PSEUDONYM_PREFIX}Third party {n}" for u, n in known.items() if u in wanted})
+    return Redaction({u: f"{PSEUDONYM_PREFIX}Third party {n}" for u, n in known.items() if u in wanted}, region)
 
 
 class RedactedCase(Case):
@@ -110,6 +150,12 @@ class RedactedCase(Case):
         return super().rejects().with_columns(pl.lit("[withheld]").alias("excerpt"))
 
 
+def free_text(case: Case, text: str) -> str:
+    """An officer's free text as an output shows it: third parties replaced when ``case`` is
+    redacted, else as written."""
+    return case.redaction.text(text) if isinstance(case, RedactedCase) else text
+
+
 def redaction_note(case: Case) -> str:
     """What an output says about redaction: the note when ``case`` is redacted, else nothing."""
     return NOTE if isinstance(case, RedactedCase) else ""
@@ -122,4 +168,4 @@ def redact(case: Case) -> RedactedCase:
 
     parties = identifier_owner_map(case, include_proposed=False)
     pending = [e for link in read_links(case, statuses=["proposed"]) for e in (link.a, link.b)]
-    return RedactedCase(case, assign(case, third_parties(case, parties, pending)))
+    return RedactedCase(case, assign(case, third_parties(case, parties, pending), case.manifest.region))

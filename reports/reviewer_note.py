@@ -34,7 +34,7 @@ from .decided import Decided, DecidedMessage
 from .document import Bullets, Document, Para, Section, Table
 from .findings import Findings
 from .inputs import ReportInputs
-from .redaction import redaction_note
+from .redaction import free_text, redaction_note
 from .review_view import pending_effect, place_label
 from .review_view import warnings as review_warnings
 from .style import uk_date, uk_time
@@ -365,14 +365,16 @@ def _decisions(case: Case, refs: Mapping[str, str], facts: dict[str, Any], condu
                                f"{'an exhibit, produced' if len(tags) == 1 else 'exhibits, each produced'} in the "
                                "statement:"))
         sec.blocks.append(Table(["Exhibit", "Item", "Tagged by", "Reason"],
-                                [[t.reference, (_about(t.target, refs) + (f": {t.description}" if t.description else "")
+                                [[t.reference, (_about(t.target, refs)
+                                                + (f": {free_text(case, t.description)}" if t.description else "")
                                                 if t.kind == "event" else
                                                 describe_finding(t.item, conduct, decided, refs, subject)[0]),
-                                  f"{t.tagged_by}, {uk_time(t.tagged_at)}", t.note] for t in tags],
+                                  f"{t.tagged_by}, {uk_time(t.tagged_at)}", free_text(case, t.note)] for t in tags],
                                 widths=[0.7, 3.2, 1.6, 2.0], small=True))
     if ns:
         sec.blocks.append(Para(f"{_plural(len(ns), 'note')} by officers (not evidence; not in the statement):"))
-        sec.blocks.append(Table(["About", "Note", "By"], [[_about(n.about, refs), n.text, f"{n.by}, {uk_time(n.at)}"]
+        sec.blocks.append(Table(["About", "Note", "By"], [[_about(n.about, refs), free_text(case, n.text),
+                                                           f"{n.by}, {uk_time(n.at)}"]
                                                           for n in ns], widths=[2.0, 3.5, 2.0], small=True))
     if not tags and not ns:
         sec.blocks.append(Para("No note and no tagged exhibit."))

@@ -98,3 +98,43 @@ def test_every_output_says_it_is_redacted_and_pseudonyms_are_stable(
         assert main(["report", str(reported.case_dir), "--out", str(again), "--as-of", AS_OF,
                      "--redact-third-parties"]) == 0
     assert (again / "unused-material.csv").read_text(encoding="utf-8") == schedule  # same pseudonyms
+
+
+def test_a_third_party_named_in_an_officers_note_or_decision_is_redacted(tmp_path: Path) -> None:
+    """Officers type names and numbers the data never tied to anyone: a note and a dismissal
+    reason naming a bystander show the pseudonym when redacted, the words when not."""
+    import shutil
+
+    from atlas.cli import main
+
+    reported = rejected_ex_reported()
+    case_dir = tmp_path / "case"
+    shutil.copytree(reported.case_dir, case_dir)
+    person = min((p for p in reported.truth["parties"].values() if p["group"] == "background"),
+                 key=lambda p: p["name"])
+    number = min(i.removeprefix("tel:") for i in person["identifiers"] if i.startswith("tel:"))
+    national = "0" + number.removeprefix("+44")
+    written = f"{national[:5]} {national[5:]}"  # as an officer types it, not as the data stores it
+    said = f"Spoke to {person['name']} on {written} about the party"
+    listed = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["note", str(case_dir), said]) == 0
+    with contextlib.redirect_stdout(listed):
+        assert main(["threats", str(case_dir), "--json"]) == 0
+    first = json.loads(listed.getvalue())["candidates"][0]
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["threats", str(case_dir), "--dismiss", first["id"], "--note", f"banter: {said}"]) == 0
+    outs = {}
+    for flag in ([], ["--redact-third-parties"]):
+        out = tmp_path / ("redacted" if flag else "plain")
+        with contextlib.redirect_stdout(io.StringIO()):
+            assert main(["report", str(case_dir), "--out", str(out), "--as-of", AS_OF, *flag]) == 0
+        outs[bool(flag)] = _texts(out, {})
+    assert said in outs[False]["reviewer-note.html"] and said in outs[False]["reviewer-note.docx"]
+    assert f"banter: {said}" in outs[False]["unused-material.csv"]  # the MG6C row of the dismissed flag
+    for where in ("reviewer-note.html", "reviewer-note.docx", "unused-material.csv", "unused-material.html",
+                  "unused-material.xlsx", "report.html"):
+        for form in (person["name"], written, number):
+            assert form not in outs[True][where], (where, form)
+    assert "Spoke to Third party " in outs[True]["reviewer-note.html"]
+    assert "banter: Spoke to Third party " in outs[True]["unused-material.csv"]

@@ -176,3 +176,41 @@ def test_an_interrupted_commit_not_yet_recovered_is_named(ingested: dict[str, An
     assert problems == [f"{staging}: a commit interrupted by a crash is not yet rolled back or forward "
                         "(it is, at the next open while no other atlas process is writing this case)"]
     assert verify_store(Case.open(case_dir)).ok and not staging.exists()  # recovered at the next open
+
+
+def test_a_deleted_exhibit_number_is_named_and_report_refuses(
+    ingested: dict[str, Any], atlas: Callable[..., Any], tmp_path: Path
+) -> None:
+    case_dir, source, sid, sha = ingested["case"], ingested["source"], ingested["sid"], ingested["sha"]
+    db, prefix = case_dir / "store" / "atlas.sqlite", Case.open(case_dir).manifest.exhibit_prefix
+    with closing(_db(case_dir)) as con, con:
+        [number] = con.execute("SELECT number FROM report_exhibits WHERE key = ?", (f"source:{sha}",)).fetchone()
+        con.execute("DELETE FROM report_exhibits WHERE key = ?", (f"source:{sha}",))
+    [problem] = _problems(atlas, case_dir)
+    assert problem.startswith(f"source {sid} {source}: has no exhibit number in {db} although audit row ")
+    assert problem.endswith(f"recorded {prefix}/{number} for it: the number was deleted")
+    run = atlas("report", case_dir, "--out", tmp_path / "out")
+    assert run.code == 2 and f"the case does not verify: source {sid} {source}: has no exhibit number" in run.err
+    with closing(_db(case_dir)) as con, con:  # put back under another number: named as changed
+        con.execute("INSERT INTO report_exhibits (key, number, kind, assigned_at) VALUES (?, ?, 'source', 'x')",
+                    (f"source:{sha}", number + 5))
+    [problem] = _problems(atlas, case_dir)
+    assert problem.startswith(f"source {sid} {source}: exhibit number {prefix}/{number + 5} in {db} but audit row ")
+    assert problem.endswith(f"recorded {prefix}/{number}: the number was changed")
+
+
+def test_a_source_of_an_older_store_never_numbered_is_a_warning_not_a_refusal(
+    case_dir: Path, whatsapp_samples: Path, atlas: Callable[..., Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    with monkeypatch.context() as m:  # as stores did before ingest numbered its sources
+        m.setattr("atlas.exhibits.number_sources_within", lambda *_a, **_k: {})
+        assert atlas("ingest", case_dir, whatsapp_samples / SAMPLE).code == 0
+    run = atlas("verify", case_dir, "--json")
+    data = json.loads(run.out)
+    assert run.code == 0 and data["problems"] == []
+    [warning] = data["warnings"]
+    assert warning.endswith("has no exhibit number yet (a store made before ingest numbered its sources); "
+                            "the next `atlas report` numbers it")
+    assert atlas("report", case_dir, "--out", tmp_path / "out").code == 0  # numbers it, as it always did
+    data = json.loads(atlas("verify", case_dir, "--json").out)
+    assert data["problems"] == [] and data["warnings"] == []

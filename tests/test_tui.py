@@ -349,6 +349,20 @@ def test_after_the_deadline_the_tui_header_and_clock_say_expired(small_case: Pat
     assert f"expired on {deadline + timedelta(days=1):%d/%m/%Y}" in text_ and "in time" not in text_.split("rule")[0]
 
 
+def test_the_s4a_occasion_count_is_in_view_without_scrolling(small_case: Path) -> None:
+    """The s4A line sits under the s2A box (which scrolls past its 11 lines), never inside it."""
+    async def script(app: AtlasApp, pilot: Pilot[None]) -> tuple[str, str, Any, Any]:
+        await show(app, pilot, "5")
+        await until(pilot, lambda: "s4A" in text(app, "#s4a") and "last incident" in text(app, "#clock"))
+        await pilot.pause(0.2)
+        line, clock = app.screen.query_one("#s4a"), app.screen.query_one("#clock")
+        return text(app, "#s4a"), text(app, "#clock"), line.region, clock.region
+
+    s4a, clock, line, box = run(small_case, script)
+    assert s4a.startswith("s4A threat occasions: ") and "confirmed by an officer" in s4a and "s4A" not in clock
+    assert line.height >= 1 and line.y >= box.bottom and line.bottom <= SIZE[1]  # drawn, below the box, on screen
+
+
 # --- a case whose deadline turns on one link ------------------------------------------------
 
 def test_the_deadline_moves_on_every_screen_when_the_alias_is_confirmed(tmp_path: Path) -> None:

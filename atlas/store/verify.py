@@ -1,5 +1,6 @@
 """Does the case still verify? Every source re-hashed, every store file against the manifest,
-the audit chain walked, and each source's hash checked against its ingest row.
+the audit chain walked, each source's hash checked against its ingest row, and each
+source's exhibit number against the audit row that assigned it.
 
 Each problem is one sentence naming the file (or audit row) and what changed, so that
 ``atlas verify`` can list them and ``atlas report`` can refuse naming the first.
@@ -11,7 +12,7 @@ import json
 import os
 import sqlite3
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -32,6 +33,8 @@ class Verification:
     audit_rows: int
     audit_head: str
     commit_hash: str
+    warnings: list[str] = field(default_factory=list)
+    """Gaps that are not tampering (see :func:`_exhibit_numbers`): listed, never a refusal."""
 
     @property
     def ok(self) -> bool:
@@ -112,7 +115,7 @@ def _store_files(case: Case, problems: list[str]) -> int:
     return len(sealed.files)
 
 
-def _audit(case: Case, sources: pl.DataFrame, problems: list[str]) -> tuple[int, str]:
+def _audit(case: Case, sources: pl.DataFrame, problems: list[str], warnings: list[str]) -> tuple[int, str]:
     sealed = read_manifest(case.store)
     db = case.store / "atlas.sqlite"
     if not db.exists():
@@ -129,6 +132,7 @@ def _audit(case: Case, sources: pl.DataFrame, problems: list[str]) -> tuple[int,
         except sqlite3.Error as exc:
             problems.append(f"{db}: the audit log cannot be read ({exc})")
             return 0, ""
+        numbered = _numbers_held(con, db, problems)
     head_seq, head = (sealed.audit_seq, sealed.audit_head) if sealed is not None else (0, "")
     problems.extend(f"{db}: {p}" for p in chain_problems(rows, head_seq, head))
     ingested: dict[str, tuple[int, str]] = {}
@@ -145,18 +149,77 @@ def _audit(case: Case, sources: pl.DataFrame, problems: list[str]) -> tuple[int,
             seq, logged = ingested[sid]
             problems.append(f"source {sid} {row['path']}: sources.parquet records SHA-256 {row['sha256']} but its "
                             f"ingest row (audit row {seq}) recorded {logged}: the source row was rewritten")
+    if numbered is not None:
+        _exhibit_numbers(db, rows, sources, numbered, case.manifest.exhibit_prefix, problems, warnings)
     return len(rows), (rows[-1][7] if rows else "")
+
+
+def _numbers_held(con: sqlite3.Connection, db: Path, problems: list[str]) -> dict[str, int] | None:
+    """Exhibit key → number as the case database holds them (none when the table was never made)."""
+    try:
+        return {str(k): int(n) for k, n in con.execute("SELECT key, number FROM report_exhibits").fetchall()}
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):
+            return {}
+        problems.append(f"{db}: the exhibit numbers cannot be read ({exc})")
+        return None
+    except sqlite3.Error as exc:
+        problems.append(f"{db}: the exhibit numbers cannot be read ({exc})")
+        return None
+
+
+def _exhibit_numbers(db: Path, rows: list[tuple[object, ...]], sources: pl.DataFrame, numbered: dict[str, int],
+                     prefix: str, problems: list[str], warnings: list[str]) -> None:
+    """Every committed source has its exhibit number, and it is the one the audit log recorded.
+
+    A number is a decision a statement may already cite (``JA/3``), and its assignment is
+    an ``exhibit-number`` audit row written in the same transaction. So the audit log (whose
+    chain is checked above) is the authority, as for every other check here:
+
+    - the audit log records a number for the source but the database no longer holds it,
+      or holds another: the store contradicts its own record, an **error** like every other
+      problem (``atlas report`` refuses), because outputs would renumber or misname exhibits;
+    - no number and no audit row ever recorded one: a store made before ingest numbered its
+      sources (they were numbered lazily, by the first report), so nothing was altered: a
+      **warning** only; the next ``atlas report`` numbers it in received order, as it always
+      did. Refusing would leave such a store unable ever to report.
+    """
+    recorded: dict[str, tuple[int, int]] = {}  # key -> (audit seq, number), the last assignment recorded
+    for seq, _at, _actor, action, detail, *_ in rows:
+        if action != "exhibit-number":
+            continue
+        try:
+            d = json.loads(str(detail))
+        except ValueError:
+            continue  # an unreadable row is the chain check's finding
+        if isinstance(d, dict) and isinstance(d.get("key"), str) and isinstance(d.get("number"), int):
+            recorded[d["key"]] = (int(str(seq)), d["number"])
+    for row in sources.iter_rows(named=True):
+        sid, key = row["source_id"], f"source:{row['sha256']}"
+        held = numbered.get(key)
+        if key in recorded:
+            seq, number = recorded[key]
+            if held is None:
+                problems.append(f"source {sid} {row['path']}: has no exhibit number in {db} although audit row {seq} "
+                                f"recorded {prefix}/{number} for it: the number was deleted")
+            elif held != number:
+                problems.append(f"source {sid} {row['path']}: exhibit number {prefix}/{held} in {db} but audit row "
+                                f"{seq} recorded {prefix}/{number}: the number was changed")
+        elif held is None:
+            warnings.append(f"source {sid} {row['path']}: has no exhibit number yet (a store made before ingest "
+                            "numbered its sources); the next `atlas report` numbers it")
 
 
 def verify_store(case: Case) -> Verification:
     """Re-hash and re-check everything; the problems name exactly what changed."""
     problems: list[str] = []
+    warnings: list[str] = []
     for staging in sorted(case.store.glob(".staging-*")):  # left when another process held the lock at open
         problems.append(f"{staging}: a commit interrupted by a crash is not yet rolled back or forward "
                         "(it is, at the next open while no other atlas process is writing this case)")
     sources = _sources(case, problems)
     files = _store_files(case, problems)
-    n_rows, head = _audit(case, sources, problems)
+    n_rows, head = _audit(case, sources, problems, warnings)
     sealed = read_manifest(case.store)
     return Verification(problems=problems, sources=sources.height, files=files, audit_rows=n_rows, audit_head=head,
-                        commit_hash=sealed.commit_hash() if sealed else "")
+                        commit_hash=sealed.commit_hash() if sealed else "", warnings=warnings)

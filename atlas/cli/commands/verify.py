@@ -46,12 +46,16 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"sources": result.sources, "ok": result.ok, "problems": result.problems,
                     "store_files": result.files, "audit_rows": result.audit_rows, "audit_head": result.audit_head,
-                    "commit_hash": result.commit_hash})
+                    "commit_hash": result.commit_hash, "warnings": result.warnings})
     elif result.problems:
         for p in result.problems:
             print(f"CHANGED: {p}")
+        for w in result.warnings:
+            print(f"warning: {w}")
     else:
         print(f"ok: {result.sources} source(s) re-hashed, unchanged; {result.files} store file(s) match the manifest; "
               f"audit log of {result.audit_rows} row(s) intact; records read = events + rejects for each")
         print(f"audit head: {result.audit_head} (keep it: it proves later that nothing was rewritten)")
+        for w in result.warnings:
+            print(f"warning: {w}")
     return 1 if result.problems else 0

@@ -48,6 +48,9 @@ class ConductScreen(ReviewScreen):
         yield Header()
         yield self.headline_widget()
         yield Static("Analysing the course of conduct…", id="clock")
+        s4a = Static("", id="s4a")  # outside the clock's scrolling box: always in view
+        s4a.display = False  # until the analysis has counted the occasions
+        yield s4a
         with TabbedContent(id="tabs"):
             for key, (label, _) in TABS.items():
                 with TabPane(label, id=f"tab-{key}"):
@@ -63,17 +66,21 @@ class ConductScreen(ReviewScreen):
         frames = {key: build(self.review) for key, (_, build) in TABS.items()}
         count = result.occasion_count  # the one count every output renders
         clock = clock_text(result, warnings=False)
-        if count is not None:
-            clock += (f"\n[b]s4A[/b] threat occasions: {count.confirmed} confirmed by an officer, {count.pending} more "
-                      f"awaiting a decision (≥ {count.threshold} matters; "
-                      f"{'met' if count.met else 'met if confirmed' if count.met_if_confirmed else 'not met'})")
+        s4a = "" if count is None else (
+            f"[b]s4A[/b] threat occasions: {count.confirmed} confirmed by an officer, {count.pending} more "
+            f"awaiting a decision (≥ {count.threshold} matters; "
+            f"{'met' if count.met else 'met if confirmed' if count.met_if_confirmed else 'not met'})")
         title = sub_title(result)
-        self.app.call_from_thread(lambda: self.run_worker(self._show(frames, clock, title), group="show", exclusive=True))
+        self.app.call_from_thread(lambda: self.run_worker(self._show(frames, clock, s4a, title), group="show",
+                                                          exclusive=True))
 
-    async def _show(self, frames: dict[str, pl.DataFrame], clock: str, title: str) -> None:
+    async def _show(self, frames: dict[str, pl.DataFrame], clock: str, s4a: str, title: str) -> None:
         self.frames = frames
         self.sub_title = title
         self.query_one("#clock", Static).update(clock)
+        line = self.query_one("#s4a", Static)
+        line.update(s4a)
+        line.display = bool(s4a)
         for key, frame in frames.items():
             old = self.query_one(f"#{key}", FrameTable)
             row = old.cursor_row
