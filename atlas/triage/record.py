@@ -10,7 +10,6 @@ clock said when the decision was made.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -24,18 +23,11 @@ SIGN_OFF: Final = "triage-sign-off"
 
 
 def officer_label(case: Case, override: str | None = None) -> str:
-    """Who is acting: ``atlas.store.officer.current_officer`` once it is on main (i14), else
-    ``override`` (``--officer``) or the officer of case.toml. Never the OS user."""
-    try:
-        module = importlib.import_module("atlas.store.officer")
-    except ImportError:
-        module = None
-    if module is not None:
-        return str(module.current_officer(case, override).label)
-    label = " ".join((override if override is not None else case.manifest.officer).split())
-    if not label:
-        raise AtlasError("no officer: give --officer \"PS 1234 Name\" or set officer in case.toml")
-    return label
+    """Who is acting: ``--officer`` or the officer of case.toml, by the one rule of
+    :func:`atlas.store.officer.current_officer`. Never the OS user."""
+    from atlas.store.officer import current_officer
+
+    return current_officer(case, override).label
 
 
 @dataclass(frozen=True)
