@@ -47,17 +47,6 @@ MAX_CANDIDATES: Final = 400
 """Candidate messages quoted one by one; beyond this the note says how many more there are."""
 
 
-def _get(data: Any, *path: str, default: Any = None) -> Any:
-    for key in path:
-        if not isinstance(data, dict) or key not in data:
-            return default
-        data = data[key]
-    return default if data is None else data
-
-
-_plural = plural
-
-
 def weekday_date(value: Any) -> str:
     """``Sunday 14/02/2027`` (:func:`atlas.conduct.time_limit.uk_day`) from a date or an ISO string."""
     if not value:
@@ -158,7 +147,7 @@ def _s2a(inputs: ReportInputs, findings: Findings, case: Case, refs: Mapping[str
         facts["s2a_days_left"] = v.days_left
         rows.append(["As of", f"{uk_day(v.as_of)} ({v.as_of_basis})"])
         rows.append(["Days left", str(v.days_left) if v.days_left >= 0 else
-                     f"none: the last day passed {_plural(-v.days_left, 'day')} before the as-of date"])
+                     f"none: the last day passed {plural(-v.days_left, 'day')} before the as-of date"])
     rows.append(["Planned charge date (case.toml)", uk_day(v.charge_date) if v.charge_date else "not set"])
     sec.blocks.append(Table(["The clock", f"As the rules file gives it for {v.offence}"], rows, widths=[1.5, 4]))
     s2a_offence = inputs.rules.offence("pha-s2a")
@@ -184,7 +173,7 @@ def _gaps(conduct: ConductResult, facts: dict[str, Any]) -> Section:
     inc = conduct.incidents
     facts["incidents"] = len(inc)
     sec.blocks.append(Para(
-        f"{_plural(len(inc), 'incident')} (occasions: {cc.get('occasion_rule', 'one UK calendar day each')}) from "
+        f"{plural(len(inc), 'incident')} (occasions: {cc.get('occasion_rule', 'one UK calendar day each')}) from "
         f"{uk_date(cc.get('first_incident'))} to {uk_date(cc.get('last_incident'))}. Rule: {cc.get('citation', '')}."))
     gaps = conduct.gaps
     facts["gaps"] = len(gaps)
@@ -235,7 +224,7 @@ def _s4a(inputs: ReportInputs, conduct: ConductResult, decided: Decided, facts: 
                   "threat_occasions": count.if_all_confirmed if count else 0})
     likely = sum(1 for m in threats if m.tier == "occasion")
     sec.blocks.append(Para(
-        f"Atlas's threat rules flagged {_plural(len(threats), 'message')} as possible threats of violence "
+        f"Atlas's threat rules flagged {plural(len(threats), 'message')} as possible threats of violence "
         f"({likely} ranked as likely threats, {len(threats) - likely} on the wider review list): "
         f"{len(confirmed)} confirmed by an officer, {len(dismissed)} dismissed, {len(open_)} awaiting a decision. "
         "A flag is not a threat and not proof of fear. Only confirmed messages are quoted in the statement; a "
@@ -253,17 +242,17 @@ def _s4a(inputs: ReportInputs, conduct: ConductResult, decided: Decided, facts: 
         sec.blocks.append(Table(["Threat occasions", "Count (UK dates)"], rows, widths=[3, 3.5]))
         limit = inputs.rules.time_limit(off.time_limit)
         if count.met:
-            verdict = (f"On confirmed messages the threat indicator is met: {_plural(count.confirmed, 'occasion')}, at "
+            verdict = (f"On confirmed messages the threat indicator is met: {plural(count.confirmed, 'occasion')}, at "
                        f"least {threshold} needed. {off.section} is {inputs.rules.mode(off.mode_of_trial).plain} and has "
                        f"{limit.plain} ({limit.citation}): review the classification.")
         elif count.met_if_confirmed:
-            verdict = (f"On confirmed messages the threat indicator is not met ({_plural(count.confirmed, 'occasion')}, "
+            verdict = (f"On confirmed messages the threat indicator is not met ({plural(count.confirmed, 'occasion')}, "
                        f"at least {threshold} needed). Confirming the open likely-threat candidates on "
-                       f"{_plural(count.pending, 'further occasion')} would make {count.if_all_confirmed}: it would "
+                       f"{plural(count.pending, 'further occasion')} would make {count.if_all_confirmed}: it would "
                        f"then be met, and {off.section} ({inputs.rules.mode(off.mode_of_trial).plain}, {limit.plain}) "
                        "would need to be considered. Read each open message below first.")
         else:
-            verdict = (f"The threat indicator is not met ({_plural(count.confirmed, 'confirmed occasion')}, at least "
+            verdict = (f"The threat indicator is not met ({plural(count.confirmed, 'confirmed occasion')}, at least "
                        f"{threshold} needed), and would not be met even if every open candidate were confirmed "
                        f"({count.if_all_confirmed}).")
         sec.blocks.append(Para(verdict, numbered=False, emphasis=True))
@@ -279,7 +268,7 @@ def _s4a(inputs: ReportInputs, conduct: ConductResult, decided: Decided, facts: 
         facts["behaviour_candidates"] = len(behaviours)
         facts["behaviour_candidates_open"] = len(b_open)
         sec.blocks.append(Para(
-            f"{_plural(len(behaviours), 'message')} flagged as referring to acts the Act lists as associated with "
+            f"{plural(len(behaviours), 'message')} flagged as referring to acts the Act lists as associated with "
             f"stalking ({inputs.rules.offence('pha-s2a').examples_citation}): "
             f"{len(decided.behaviours_in('confirmed'))} confirmed, {len(decided.behaviours_in('dismissed'))} dismissed, "
             f"{len(b_open)} awaiting a decision. Only confirmed ones are quoted in the statement."))
@@ -311,7 +300,7 @@ def _impact(inputs: ReportInputs, conduct: ConductResult, facts: dict[str, Any])
                                f"({s4a.distress_citation})."))
         return sec
     sec.blocks.append(Para(
-        f"{_plural(len(acc.links), 'entry', 'entries')}: {acc.label}. Each is shown beside the incidents on the "
+        f"{plural(len(acc.links), 'entry', 'entries')}: {acc.label}. Each is shown beside the incidents on the "
         f"{acc.window_days} days before it and on its date. Rule: {s4a.distress_citation}. The statement does not "
         "state her account (it belongs in her own statement, which each entry names as its source)."))
     confirmed = set(conduct.occasion_count.confirmed_dates) if conduct.occasion_count else set()
@@ -331,7 +320,7 @@ def linked_incidents(link: ImpactLink, confirmed: set[date]) -> str:
     sure = [uk_date(i.date) for i in inc if i.date in confirmed]
     maybe = [uk_date(i.date) for i in inc if i.threat_candidate and i.date not in confirmed]
     breaches = [uk_date(i.date) for i in inc if i.breach]
-    return (_plural(len(inc), "incident") + span + (f"; threats confirmed on {', '.join(sure)}" if sure else "")
+    return (plural(len(inc), "incident") + span + (f"; threats confirmed on {', '.join(sure)}" if sure else "")
             + (f"; threat candidates (awaiting a decision) on {', '.join(maybe)}" if maybe else "")
             + (f"; breaches on {', '.join(breaches)}" if breaches else ""))
 
@@ -361,7 +350,7 @@ def _decisions(case: Case, refs: Mapping[str, str], facts: dict[str, Any], condu
     ns, tags = notes(case), tagged(case)
     facts["notes"], facts["tagged_exhibits"] = len(ns), len(tags)
     if tags:
-        sec.blocks.append(Para(f"{_plural(len(tags), 'item')} tagged as "
+        sec.blocks.append(Para(f"{plural(len(tags), 'item')} tagged as "
                                f"{'an exhibit, produced' if len(tags) == 1 else 'exhibits, each produced'} in the "
                                "statement:"))
         sec.blocks.append(Table(["Exhibit", "Item", "Tagged by", "Reason"],
@@ -372,7 +361,7 @@ def _decisions(case: Case, refs: Mapping[str, str], facts: dict[str, Any], condu
                                   f"{t.tagged_by}, {uk_time(t.tagged_at)}", free_text(case, t.note)] for t in tags],
                                 widths=[0.7, 3.2, 1.6, 2.0], small=True))
     if ns:
-        sec.blocks.append(Para(f"{_plural(len(ns), 'note')} by officers (not evidence; not in the statement):"))
+        sec.blocks.append(Para(f"{plural(len(ns), 'note')} by officers (not evidence; not in the statement):"))
         sec.blocks.append(Table(["About", "Note", "By"], [[_about(n.about, refs), free_text(case, n.text),
                                                            f"{n.by}, {uk_time(n.at)}"]
                                                           for n in ns], widths=[2.0, 3.5, 2.0], small=True))
@@ -393,8 +382,8 @@ def _orders(inputs: ReportInputs, conduct: ConductResult, refs: Mapping[str, str
         status = o.by_identifier_status or {}
         sec.blocks.append(Para(
             f"{o.title} {o.order} ({o.order_citation}): "
-            f"{_plural(o.contact_breaches, 'contact')} and "
-            f"{_plural(o.zone_breaches, 'presence')} in an exclusion zone while in force "
+            f"{plural(o.contact_breaches, 'contact')} and "
+            f"{plural(o.zone_breaches, 'presence')} in an exclusion zone while in force "
             f"({len(mine)} in all"
             + ("; contacts by the status of the identifier used: "
                + ", ".join(f"{k} {v}" for k, v in sorted(status.items())) if status else "")
@@ -404,17 +393,17 @@ def _orders(inputs: ReportInputs, conduct: ConductResult, refs: Mapping[str, str
         if o.law_warning:
             sec.blocks.append(Para(f"Warning: {o.law_warning}", numbered=False))
         if o.indirect_contacts:
-            sec.blocks.append(Para(f"{_plural(o.indirect_contacts, 'contact')} with others in her network: "
+            sec.blocks.append(Para(f"{plural(o.indirect_contacts, 'contact')} with others in her network: "
                                    f"{o.indirect_note}.", numbered=False))
     within = sum(o.possible_within_breaches for o in orders)
     if within:
-        sec.blocks.append(Para(f"{_plural(within, 'further location record')} with no stated accuracy fell within visits "
+        sec.blocks.append(Para(f"{plural(within, 'further location record')} with no stated accuracy fell within visits "
                                "already counted as breaches from positions that state one; not counted again.",
                                numbered=False))
     possible = conduct.possible_breaches
     facts["possible_breaches"] = len(possible)
     if possible:
-        sec.blocks.append(Para(f"{_plural(len(possible), 'possible breach', 'possible breaches')}, not counted above; "
+        sec.blocks.append(Para(f"{plural(len(possible), 'possible breach', 'possible breaches')}, not counted above; "
                                "each with what it rests on:"))
         sec.blocks.append(Table(["When (UK)", "Order", "Kind", "Place", "Closest", "Why only possible"],
                                 [[uk_time(p.ts), p.order, p.kind, p.place, f"{p.min_distance_m:.0f} m", p.basis]
@@ -422,7 +411,7 @@ def _orders(inputs: ReportInputs, conduct: ConductResult, refs: Mapping[str, str
     maybe = conduct.possible_colocations
     facts["possible_colocations"] = len(maybe)
     if maybe:
-        sec.blocks.append(Para(f"{_plural(len(maybe), 'possible co-location')}, not counted (positions with no stated "
+        sec.blocks.append(Para(f"{plural(len(maybe), 'possible co-location')}, not counted (positions with no stated "
                                "accuracy):"))
         sec.blocks.append(Table(["From (UK)", "Place", "Closest", "Why only possible"],
                                 [[uk_time(c.start), place_label(inputs, c.place, c.kind), f"{c.min_distance_m:.0f} m",
