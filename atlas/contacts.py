@@ -180,6 +180,17 @@ def contact_records(
     ``source_owners`` (source id → owner URI) fills a missing side of a record whose
     direction is known but whose parser could not name the owner.
     """
+    return contact_records_lazy(events, same_person=same_person, source_owners=source_owners).collect()
+
+
+def contact_records_lazy(
+    events: pl.DataFrame | pl.LazyFrame,
+    *,
+    same_person: Mapping[str, str] | None = None,
+    source_owners: Mapping[str, str] | None = None,
+) -> pl.LazyFrame:
+    """:func:`contact_records` as a query not yet run: the streaming path
+    (:mod:`atlas.stream.scan`) aggregates it over a case bigger than memory."""
     lf = events.lazy() if isinstance(events, pl.DataFrame) else events
     present = lf.collect_schema().names()
     lf = lf.select([c for c in _NEEDED if c in present])
@@ -223,16 +234,29 @@ def contact_records(
             pl.col("party_to").list.join(","), separator="|",
         ).alias("key"),
     )
-    return lf.collect()
+    return lf
+
+
+def source_stats(recs: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame | pl.LazyFrame:
+    """Per source, what its place in the matching order rests on: records (``n``) and
+    whether every time is on a whole minute (``minute_only``)."""
+    return recs.group_by("source_id").agg(
+        pl.len().alias("n"),
+        ((pl.col("t_us") % 60_000_000) == 0).all().alias("minute_only"),
+    )
 
 
 def _source_order(recs: pl.DataFrame, first: Sequence[str] = ()) -> list[str]:
     """Sources in matching order: ``first`` (e.g. call data records: network time), then
     the most precise clocks (seconds before minute-only), then the larger."""
-    stats = recs.group_by("source_id").agg(
-        pl.len().alias("n"),
-        ((pl.col("t_us") % 60_000_000) == 0).all().alias("minute_only"),
-    ).with_columns(
+    stats = source_stats(recs)
+    assert isinstance(stats, pl.DataFrame)
+    return order_from_stats(stats, first)
+
+
+def order_from_stats(stats: pl.DataFrame, first: Sequence[str] = ()) -> list[str]:
+    """The matching order from :func:`source_stats` (see :func:`_source_order`)."""
+    stats = stats.with_columns(
         (pl.col("minute_only") & (pl.col("n") >= 3)).alias("minute_only"),
         (~pl.col("source_id").is_in(list(first))).alias("not_first"),
     )
@@ -297,7 +321,8 @@ def _clock_offset(cand: pl.DataFrame) -> tuple[int, int]:
     return int(round(float(median) / 1e6) * 1e6) if median is not None else 0, clear.height  # type: ignore[arg-type]
 
 
-def _assign(recs: pl.DataFrame, tolerance_us: int, first: Sequence[str] = ()) -> tuple[pl.DataFrame, dict[str, tuple[float, int]]]:
+def _assign(recs: pl.DataFrame, tolerance_us: int, first: Sequence[str] = (),
+            order: Sequence[str] | None = None) -> tuple[pl.DataFrame, dict[str, tuple[float, int]]]:
     """``row`` → ``cluster`` (the row number of the cluster's anchor record), and each
     source's estimated clock offset (seconds, pairs it rests on).
 
@@ -310,7 +335,8 @@ def _assign(recs: pl.DataFrame, tolerance_us: int, first: Sequence[str] = ()) ->
     anchors = pl.DataFrame(schema={"cluster": pl.Int64, "key": pl.String, "anchor_us": pl.Int64, "ntext": pl.String})
     assigned: list[pl.DataFrame] = []
     offsets: dict[str, tuple[float, int]] = {}
-    for sid in _source_order(recs, first):
+    present = set(recs.get_column("source_id").unique().to_list()) if order is not None else set()
+    for sid in _source_order(recs, first) if order is None else [s for s in order if s in present]:
         pending = recs.filter(pl.col("source_id") == sid).select("row", "key", "t_us", "ntext")
         matched: list[pl.DataFrame] = []
         offset, pairs = 0, 0
@@ -418,6 +444,7 @@ def dedupe_contacts(
     source_owners: Mapping[str, str] | None = None,
     reference_sources: Sequence[str] = (),
     clock_offsets: dict[str, tuple[float, int]] | None = None,
+    source_order: Sequence[str] | None = None,
 ) -> pl.DataFrame:
     """One row per real-world contact, with every source record that corroborates it.
 
@@ -429,6 +456,10 @@ def dedupe_contacts(
     source's clock runs ahead, unambiguous pairs the estimate rests on).
     The result is sorted by time, then ``contact_id``; ``contact_id`` is
     ``contact/<event id of the earliest record>``, stable for the same records.
+    ``source_order`` (default: from these records) is the order sources are matched in: the
+    streaming path (:mod:`atlas.stream.scan`) de-duplicates only the records whose key more
+    than one source holds and passes the whole case's order, so they match exactly as
+    within the whole case.
     """
     if tolerance_s < 0:
         raise ValueError("tolerance_s must be >= 0")
@@ -438,7 +469,7 @@ def dedupe_contacts(
     recs = recs.sort(["t_us", "event_id"]).with_row_index("row").with_columns(pl.col("row").cast(pl.Int64))
     recs = _with_ntext(recs)
     clusters, offsets = _assign(recs.select("row", "source_id", "key", "t_us", "ntext"), tolerance_s * 1_000_000,
-                                reference_sources)
+                                reference_sources, source_order)
     clusters = _join_sms_parts(recs.select("row", "source_id", "key", "t_us", "kind", "channel"), clusters,
                                reference_sources)
     if clock_offsets is not None:
@@ -558,6 +589,6 @@ def network_sources(case: Case) -> list[str]:
 
 __all__ = [
     "CHANNEL_GROUPS", "DEFAULT_TOLERANCE_S", "MATCH_RULE", "OUTPUT_SCHEMA", "STATUS_RANK",
-    "case_contacts", "case_identity_map", "channel_group", "contact_records", "dedupe_contacts", "match_rule",
-    "network_sources", "possible_sms_parts",
+    "case_contacts", "case_identity_map", "channel_group", "contact_records", "contact_records_lazy", "dedupe_contacts",
+    "match_rule", "network_sources", "order_from_stats", "possible_sms_parts", "source_stats",
 ]

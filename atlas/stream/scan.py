@@ -1,0 +1,143 @@
+"""Whole-case aggregates computed from the store's Parquet partitions with Polars'
+streaming engine: never more than a morsel of events and the aggregate in memory.
+
+* :func:`accounting`: per source, the records its partitions hold against what its
+  commit recorded (``sources.parquet``): the store's accounting on any size of case.
+* :func:`pair_counts`: the contact graph's edge weights, contacts counted once under the
+  de-duplication rule (:data:`atlas.contacts.MATCH_RULE`), from a streaming group-by.
+
+Why the streaming group-by counts contacts exactly as :func:`atlas.contacts.dedupe_contacts`
+does over the whole case: records are only ever matched with records of the same *key*
+(kind, channel group, sender and recipients after identity resolution) held by another
+source; a record whose key only one source holds is a contact on its own (the long-SMS
+rule joins a call data record's parts only where another source corroborates them). So
+the records of single-source keys are counted one contact each by the group-by, and only
+the records of keys that several sources hold (the suspect's and the victim's returns
+seeing the same texts) are collected and de-duplicated, in the whole case's source order
+(:func:`atlas.contacts.source_stats`, also a streaming aggregate), so they match exactly
+as they would within the whole case. ``tests/test_stream.py`` checks both against the
+in-memory path on fixtures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+import polars as pl
+
+from atlas.contacts import (
+    contact_records_lazy,
+    dedupe_contacts,
+    network_sources,
+    order_from_stats,
+    source_stats,
+)
+from atlas.store import Case
+
+ENGINE: Final = "streaming"
+
+PAIR_SCHEMA: Final = pl.Schema({
+    "src": pl.String(), "dst": pl.String(), "channel": pl.String(), "kind": pl.String(),
+    "contacts": pl.Int64(), "events": pl.Int64(), "answered_calls": pl.Int64(),
+    "first": pl.Datetime("us", "UTC"), "last": pl.Datetime("us", "UTC"),
+})
+"""One row per (src, dst, channel, kind): contacts counted once, the source records
+behind them, answered calls, first and last contact."""
+
+
+def accounting(case: Case) -> pl.DataFrame:
+    """Per committed source: events and rejects in its partitions (counted by streaming
+    scans) beside the counts its commit recorded, and whether they agree."""
+    sources = case.sources().select("source_id", "records_read", pl.col("events").alias("events_recorded"),
+                                    pl.col("rejects").alias("rejects_recorded"))
+    counted = [
+        lf.group_by("source_id").agg(pl.len().cast(pl.Int64).alias(name))
+        for lf, name in ((case.events().select("source_id"), "events_stored"),
+                         (case.rejects().select("source_id"), "rejects_stored"))
+    ]
+    events, rejects = pl.collect_all(counted, engine=ENGINE)
+    out = sources.join(events, on="source_id", how="left").join(rejects, on="source_id", how="left").with_columns(
+        pl.col("events_stored").fill_null(0), pl.col("rejects_stored").fill_null(0),
+    )
+    return out.with_columns(
+        ((pl.col("events_stored") == pl.col("events_recorded")) & (pl.col("rejects_stored") == pl.col("rejects_recorded"))
+         & (pl.col("events_recorded") + pl.col("rejects_recorded") == pl.col("records_read"))).alias("agrees"),
+    ).sort("source_id")
+
+
+def _owners(case: Case) -> dict[str, str]:
+    with_owner = case.sources().filter(pl.col("owner").is_not_null())
+    return dict(zip(with_owner.get_column("source_id").to_list(), with_owner.get_column("owner").to_list(), strict=True))
+
+
+def _channel(channels: pl.Expr, group: pl.Expr) -> pl.Expr:
+    """As :func:`atlas.graph.contacts_frame` names an edge's channel: the one channel, or the group."""
+    return pl.when(channels.list.len() == 1).then(channels.list.first()).otherwise(group)
+
+
+def _answered(kind: pl.Expr, status: pl.Expr, duration: pl.Expr) -> pl.Expr:
+    return (kind == "call") & ((status == "answered") | (status.is_null() & (duration.fill_null(0) > 0)))
+
+
+def _per_pair(rows: pl.LazyFrame) -> pl.LazyFrame:
+    """Contacts (one row each, ``party_to`` a list) → one row per (src, dst, channel, kind)."""
+    return (
+        rows.explode("party_to")
+        .filter(pl.col("party_from").is_not_null() & pl.col("party_to").is_not_null())
+        .group_by(pl.col("party_from").alias("src"), pl.col("party_to").alias("dst"), "channel", "kind")
+        .agg(pl.len().cast(pl.Int64).alias("contacts"), pl.col("n_events").sum().cast(pl.Int64).alias("events"),
+             pl.col("answered").sum().cast(pl.Int64).alias("answered_calls"),
+             pl.col("ts_utc").min().alias("first"), pl.col("ts_utc").max().alias("last"))
+    )
+
+
+def pair_counts(case: Case, mapping: Mapping[str, str]) -> pl.DataFrame:
+    """Contacts per (src, dst, channel, kind) over the whole case (:data:`PAIR_SCHEMA`),
+    counted once as :func:`atlas.graph.contacts_frame` counts them with ``mapping``
+    (identifier → node), in memory bounded by the number of pairs and by the records of
+    keys several sources hold (see the module's docstring)."""
+    recs = contact_records_lazy(case.events(), same_person=dict(mapping), source_owners=_owners(case))
+    per_key = recs.group_by("key").agg(pl.col("source_id").n_unique().alias("n_sources"))
+    stats_q = source_stats(recs)
+    assert isinstance(stats_q, pl.LazyFrame)
+    stats, keys = pl.collect_all([stats_q, per_key.filter(pl.col("n_sources") > 1).select("key")], engine=ENGINE)
+    shared = keys.get_column("key").implode()
+    single = recs.filter(~pl.col("key").is_in(shared)).select(
+        "party_from", "party_to", pl.col("channel").cast(pl.String).alias("channel"), "kind", "ts_utc",
+        pl.lit(1, pl.Int64).alias("n_events"),
+        _answered(pl.col("kind"), pl.col("status").cast(pl.String), pl.col("duration_s")).alias("answered"),
+    )
+    parts = [_per_pair(single).collect(engine=ENGINE)]
+    if keys.height:
+        network = network_sources(case)
+        subset = case.events().join(
+            recs.filter(pl.col("key").is_in(shared)).select("event_id"), on="event_id", how="semi",
+        ).collect(engine=ENGINE)
+        contacts = dedupe_contacts(subset, same_person=dict(mapping), source_owners=_owners(case),
+                                   reference_sources=network, source_order=order_from_stats(stats, network))
+        parts.append(_per_pair(contacts.lazy().select(
+            "party_from", "party_to", _channel(pl.col("channels"), pl.col("channel_group")).alias("channel"), "kind",
+            "ts_utc", pl.col("event_ids").list.len().cast(pl.Int64).alias("n_events"),
+            _answered(pl.col("kind"), pl.col("status"), pl.col("duration_s")).alias("answered"),
+        )).collect())
+    out = pl.concat([p.cast(dict(PAIR_SCHEMA)) for p in parts])  # type: ignore[arg-type]
+    out = out.group_by("src", "dst", "channel", "kind").agg(
+        pl.col("contacts").sum(), pl.col("events").sum(), pl.col("answered_calls").sum(),
+        pl.col("first").min(), pl.col("last").max(),
+    )
+    return out.select(PAIR_SCHEMA.names()).cast(dict(PAIR_SCHEMA)).sort("src", "dst", "channel", "kind")  # type: ignore[arg-type]
+
+
+def pairs_from_contacts(rows: pl.DataFrame) -> pl.DataFrame:
+    """The same aggregate from :func:`atlas.graph.contacts_frame`'s rows (the in-memory
+    plain rule the streaming :func:`pair_counts` is tested equal to)."""
+    out = rows.group_by("src", "dst", "channel", "kind").agg(
+        pl.len().cast(pl.Int64).alias("contacts"), pl.col("n_events").sum().cast(pl.Int64).alias("events"),
+        pl.col("answered_call").sum().cast(pl.Int64).alias("answered_calls"),
+        pl.col("ts_utc").min().alias("first"), pl.col("ts_utc").max().alias("last"),
+    )
+    return out.select(PAIR_SCHEMA.names()).cast(dict(PAIR_SCHEMA)).sort("src", "dst", "channel", "kind")  # type: ignore[arg-type]
+
+
+__all__ = ["ENGINE", "PAIR_SCHEMA", "accounting", "pair_counts", "pairs_from_contacts"]
