@@ -20,7 +20,7 @@ from bench.common import STAGE_KEYS
 from bench.run import modules
 
 REPO = Path(__file__).resolve().parents[1]
-CHEAP = ("bench_startup", "bench_cellebrite", "bench_whatsapp", "bench_graph", "bench_phone_db")
+CHEAP = ("bench_startup", "bench_cellebrite", "bench_whatsapp", "bench_graph", "bench_phone_db", "bench_stream")
 
 
 def test_the_runner_writes_every_stage_beside_its_reference(tmp_path: Path) -> None:
@@ -52,6 +52,10 @@ def test_the_runner_writes_every_stage_beside_its_reference(tmp_path: Path) -> N
     cellebrite = results["bench_cellebrite"]
     assert cellebrite["same_counts"] is True and cellebrite["parallel"]["fallback"] is None
     assert "startup: atlas --help" in proc.stdout  # the summary table is printed
+    stream = results["bench_stream"]  # bigger than memory: every size ingested whole, analysed, accounted for
+    assert [s["events"] for s in stream["per_size"]] == stream["sizes"] and len(stream["sizes"]) == 2
+    assert all(s["ingested"] == s["events"] and s["accounting_agrees"] and s["incidents"] > 0
+               for s in stream["per_size"])
 
 
 def test_the_end_to_end_benchmark_measures_every_stage_at_a_tiny_scale(tmp_path: Path) -> None:
