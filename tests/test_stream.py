@@ -87,11 +87,14 @@ def test_streaming_conduct_and_reports_are_byte_identical_to_in_memory(which: st
 def test_streaming_pair_counts_equal_the_in_memory_graph_rows(which: str, request: pytest.FixtureRequest) -> None:
     case = Case.open(request.getfixturevalue(which))
     mapping = node_map(resolve(case, include_proposed=False))
-    rows, counting = contacts_frame(case, mapping)
+    plain_offsets: dict[str, tuple[float, int]] = {}
+    fast_offsets: dict[str, tuple[float, int]] = {}
+    rows, counting = contacts_frame(case, mapping, clock_offsets=plain_offsets)
     plain = pairs_from_contacts(rows)
-    fast = pair_counts(case, mapping)
+    fast = pair_counts(case, mapping, clock_offsets=fast_offsets)
     assert counting.startswith("de-duplicated")
     assert fast.equals(plain)
+    assert fast_offsets == plain_offsets and len(plain_offsets) >= 3
     # the case has contacts that several sources hold: de-duplication changed the count
     assert int(plain.get_column("events").sum()) > int(plain.get_column("contacts").sum())
 
@@ -126,3 +129,10 @@ def test_committing_one_file_at_a_time_stores_what_one_ingest_stores(cdr_case: P
     assert a.sources().select(keep).equals(b.sources().select(keep))
     # each file was its own commit, with its own ingest audit row
     assert sum(1 for e in a.audit_log() if e["action"] == "ingest") == len(a.source_ids())
+
+
+def test_the_demo_case_has_a_handset_clock_the_streaming_offsets_correct(demo_case: Path) -> None:
+    case = Case.open(demo_case)
+    offsets: dict[str, tuple[float, int]] = {}
+    pair_counts(case, node_map(resolve(case, include_proposed=False)), clock_offsets=offsets)
+    assert any(seconds != 0.0 and pairs > 0 for seconds, pairs in offsets.values()), offsets

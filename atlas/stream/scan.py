@@ -92,11 +92,14 @@ def _per_pair(rows: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def pair_counts(case: Case, mapping: Mapping[str, str]) -> pl.DataFrame:
+def pair_counts(case: Case, mapping: Mapping[str, str],
+                clock_offsets: dict[str, tuple[float, int]] | None = None) -> pl.DataFrame:
     """Contacts per (src, dst, channel, kind) over the whole case (:data:`PAIR_SCHEMA`),
     counted once as :func:`atlas.graph.contacts_frame` counts them with ``mapping``
     (identifier → node), in memory bounded by the number of pairs and by the records of
-    keys several sources hold (see the module's docstring)."""
+    keys several sources hold (see the module's docstring). ``clock_offsets``, if given,
+    is filled as the whole-case de-duplication fills it: a source none of whose keys
+    another source holds has no pair to estimate from, so its offset is (0.0, 0) there too."""
     recs = contact_records_lazy(case.events(), same_person=dict(mapping), source_owners=_owners(case))
     per_key = recs.group_by("key").agg(pl.col("source_id").n_unique().alias("n_sources"))
     stats_q = source_stats(recs)
@@ -115,12 +118,16 @@ def pair_counts(case: Case, mapping: Mapping[str, str]) -> pl.DataFrame:
             recs.filter(pl.col("key").is_in(shared)).select("event_id"), on="event_id", how="semi",
         ).collect(engine=ENGINE)
         contacts = dedupe_contacts(subset, same_person=dict(mapping), source_owners=_owners(case),
-                                   reference_sources=network, source_order=order_from_stats(stats, network))
+                                   reference_sources=network, source_order=order_from_stats(stats, network),
+                                   clock_offsets=clock_offsets)
         parts.append(_per_pair(contacts.lazy().select(
             "party_from", "party_to", _channel(pl.col("channels"), pl.col("channel_group")).alias("channel"), "kind",
             "ts_utc", pl.col("event_ids").list.len().cast(pl.Int64).alias("n_events"),
             _answered(pl.col("kind"), pl.col("status"), pl.col("duration_s")).alias("answered"),
         )).collect())
+    if clock_offsets is not None:
+        for sid in stats.get_column("source_id").to_list():
+            clock_offsets.setdefault(sid, (0.0, 0))
     out = pl.concat([p.cast(dict(PAIR_SCHEMA)) for p in parts])  # type: ignore[arg-type]
     out = out.group_by("src", "dst", "channel", "kind").agg(
         pl.col("contacts").sum(), pl.col("events").sum(), pl.col("answered_calls").sum(),
