@@ -16,8 +16,10 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -136,3 +138,25 @@ def test_the_demo_case_has_a_handset_clock_the_streaming_offsets_correct(demo_ca
     offsets: dict[str, tuple[float, int]] = {}
     pair_counts(case, node_map(resolve(case, include_proposed=False)), clock_offsets=offsets)
     assert any(seconds != 0.0 and pairs > 0 for seconds, pairs in offsets.values()), offsets
+
+
+def test_atlas_ingest_commit_each_commits_file_by_file_and_a_failure_keeps_the_earlier_ones(
+        tmp_path: Path, atlas: Callable[..., Any]) -> None:
+    root = tmp_path / "case"
+    write_case(root, 3_000, file_rows=1_000)
+    files = sorted((root / "sources").iterdir())
+    got = atlas("ingest", root, *files, "--commit-each", "--json")
+    assert got.code == 0, got.err
+    outcomes = json.loads(got.out)
+    assert [o["status"] for o in outcomes] == ["ingested"] * len(files)
+    case = Case.open(root)
+    assert sum(1 for e in case.audit_log() if e["action"] == "ingest") == len(files)
+    # a file no parser reads, named after a good one: the good one stays committed, the error names the bad one
+    bad = tmp_path / "notes.bin"
+    bad.write_bytes(b"\x00\x01 not evidence")
+    more = tmp_path / "more"
+    write_case(more, 500, file_rows=1_000, seed=9)
+    fresh = sorted((more / "sources").iterdir())[0]
+    failed = atlas("ingest", root, fresh, bad, "--commit-each")
+    assert failed.code == 2 and "notes.bin" in failed.err
+    assert len(Case.open(root).source_ids()) == len(files) + 1

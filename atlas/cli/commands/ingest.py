@@ -1,7 +1,8 @@
 """Read source files (or folders of them) into the case: hash, parse, normalise, store.
 
 All files of one call are committed together or not at all (``--keep-going``
-commits the good ones and lists the failures). Every entry of a folder that is not
+commits the good ones and lists the failures; ``--commit-each`` commits each file on its
+own as soon as it is read, so memory holds one file, not the call: :mod:`atlas.stream`). Every entry of a folder that is not
 read is listed with the reason. Exit status: 0 every file was read (or is a SQLite
 companion or hidden file, listed); 1 a file failed (``--keep-going``); 3 the ingest was
 committed but a file in a folder was skipped for a reason to look at (an unknown
@@ -36,6 +37,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--map", help="column mapping file for a new CSV/XLSX layout")
     p.add_argument("--replace", action="store_true", help="re-parse sources already in the case")
     p.add_argument("--keep-going", action="store_true", help="commit the files that parse; list the ones that fail")
+    p.add_argument("--commit-each", action="store_true",
+                   help="commit each file as soon as it is read (memory for one file, not the whole call: for "
+                        "cases bigger than memory); a failure leaves the files before it committed")
     p.add_argument("--exhibit-from", dest="exhibit_from", metavar="NAME",
                    help="continuity: who supplied these exhibits (person, unit or provider), for the statement")
     p.add_argument("--received", metavar="DATE", help="continuity: the date the exhibits were received (YYYY-MM-DD)")
@@ -56,7 +60,11 @@ def run(args: argparse.Namespace) -> int:
         replace=args.replace, keep_going=args.keep_going, options={"map": args.map} if args.map else {},
     )
     show_progress = sys.stderr.isatty() and not args.json
-    if show_progress:
+    if args.commit_each:  # atlas.stream.ingest: one atomic commit per file
+        from atlas.stream.ingest import ingest_bounded
+
+        outcomes = ingest_bounded(case, args.paths, opts, debug=args.debug)
+    elif show_progress:
         with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), transient=True) as bar:
             task = bar.add_task("ingesting", total=None)
             outcomes = ingest(case, args.paths, opts, debug=args.debug,
