@@ -92,44 +92,76 @@ def _per_pair(rows: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
+def _partitions(case: Case) -> list[pl.LazyFrame]:
+    """Each committed source's event partition, scanned on its own (a missing one is an
+    error, as :meth:`atlas.store.Case.events` makes it)."""
+    case.events()  # raises StoreError naming a missing partition
+    return [pl.scan_parquet(case.store / "events" / f"{sid}.parquet") for sid in case.source_ids()]
+
+
 def pair_counts(case: Case, mapping: Mapping[str, str],
                 clock_offsets: dict[str, tuple[float, int]] | None = None) -> pl.DataFrame:
     """Contacts per (src, dst, channel, kind) over the whole case (:data:`PAIR_SCHEMA`),
     counted once as :func:`atlas.graph.contacts_frame` counts them with ``mapping``
-    (identifier → node), in memory bounded by the number of pairs and by the records of
-    keys several sources hold (see the module's docstring). ``clock_offsets``, if given,
-    is filled as the whole-case de-duplication fills it: a source none of whose keys
-    another source holds has no pair to estimate from, so its offset is (0.0, 0) there too."""
-    recs = contact_records_lazy(case.events(), same_person=dict(mapping), source_owners=_owners(case))
-    per_key = recs.group_by("key").agg(pl.col("source_id").n_unique().alias("n_sources"))
-    stats_q = source_stats(recs)
-    assert isinstance(stats_q, pl.LazyFrame)
-    stats, keys = pl.collect_all([stats_q, per_key.filter(pl.col("n_sources") > 1).select("key")], engine=ENGINE)
-    shared = keys.get_column("key").implode()
-    single = recs.filter(~pl.col("key").is_in(shared)).select(
-        "party_from", "party_to", pl.col("channel").cast(pl.String).alias("channel"), "kind", "ts_utc",
-        pl.lit(1, pl.Int64).alias("n_events"),
-        _answered(pl.col("kind"), pl.col("status").cast(pl.String), pl.col("duration_s")).alias("answered"),
-    )
-    parts = [_per_pair(single).collect(engine=ENGINE)]
-    if keys.height:
+    (identifier → node), in memory bounded by one source's records, the case's distinct
+    keys (as 64-bit hashes) and the pairs (see the module's docstring). ``clock_offsets``,
+    if given, is filled as the whole-case de-duplication fills it: a source none of whose
+    keys another source holds has no pair to estimate from, so its offset is (0.0, 0) there too.
+
+    One source at a time: its keys' hashes and its place in the matching order first; then
+    the keys more than one source holds (a hash collision only sends a few more records to
+    the exact de-duplication below, which compares the keys themselves); then, per source,
+    the pair counts of its other records, and the records of shared keys, de-duplicated
+    together in the whole case's source order."""
+    owners = _owners(case)
+    parts = [contact_records_lazy(lf, same_person=dict(mapping), source_owners=owners) for lf in _partitions(case)]
+    hashed: list[pl.DataFrame] = []
+    stats: list[pl.DataFrame] = []
+    for recs in parts:
+        stats_q = source_stats(recs)
+        assert isinstance(stats_q, pl.LazyFrame)
+        keys_q = recs.select("source_id", pl.col("key").hash().alias("h")).unique()
+        got_stats, got_keys = pl.collect_all([stats_q, keys_q], engine=ENGINE)
+        stats.append(got_stats)
+        hashed.append(got_keys)
+    all_stats = pl.concat(stats) if stats else pl.DataFrame(schema={"source_id": pl.String, "n": pl.UInt32,
+                                                                    "minute_only": pl.Boolean})
+    shared = pl.concat(hashed).group_by("h").len().filter(pl.col("len") > 1).get_column("h") if hashed else pl.Series(
+        "h", [], pl.UInt64)
+    del hashed
+    shared_list = shared.implode()
+    is_shared = pl.col("key").hash().is_in(shared_list)
+    counted: list[pl.DataFrame] = []
+    subset: list[pl.DataFrame] = []
+    for lf, recs in zip(_partitions(case), parts, strict=True):
+        single = recs.filter(~is_shared).select(
+            "party_from", "party_to", pl.col("channel").cast(pl.String).alias("channel"), "kind", "ts_utc",
+            pl.lit(1, pl.Int64).alias("n_events"),
+            _answered(pl.col("kind"), pl.col("status").cast(pl.String), pl.col("duration_s")).alias("answered"),
+        )
+        queries = [_per_pair(single)]
+        if shared.len():
+            queries.append(lf.join(recs.filter(is_shared).select("event_id"), on="event_id", how="semi"))
+        got = pl.collect_all(queries, engine=ENGINE)
+        counted.append(got[0].cast(dict(PAIR_SCHEMA)))  # type: ignore[arg-type]
+        if len(got) > 1 and got[1].height:
+            subset.append(got[1])
+    if subset:
         network = network_sources(case)
-        subset = case.events().join(
-            recs.filter(pl.col("key").is_in(shared)).select("event_id"), on="event_id", how="semi",
-        ).collect(engine=ENGINE)
-        contacts = dedupe_contacts(subset, same_person=dict(mapping), source_owners=_owners(case),
-                                   reference_sources=network, source_order=order_from_stats(stats, network),
+        contacts = dedupe_contacts(pl.concat(subset), same_person=dict(mapping), source_owners=owners,
+                                   reference_sources=network, source_order=order_from_stats(all_stats, network),
                                    clock_offsets=clock_offsets)
-        parts.append(_per_pair(contacts.lazy().select(
+        counted.append(_per_pair(contacts.lazy().select(
             "party_from", "party_to", _channel(pl.col("channels"), pl.col("channel_group")).alias("channel"), "kind",
             "ts_utc", pl.col("event_ids").list.len().cast(pl.Int64).alias("n_events"),
             _answered(pl.col("kind"), pl.col("status"), pl.col("duration_s")).alias("answered"),
-        )).collect())
+        )).collect().cast(dict(PAIR_SCHEMA)))  # type: ignore[arg-type]
     if clock_offsets is not None:
-        for sid in stats.get_column("source_id").to_list():
+        for sid in all_stats.get_column("source_id").to_list():
             clock_offsets.setdefault(sid, (0.0, 0))
-    out = pl.concat([p.cast(dict(PAIR_SCHEMA)) for p in parts])  # type: ignore[arg-type]
-    out = out.group_by("src", "dst", "channel", "kind").agg(
+    if not counted:
+        return pl.DataFrame(schema=PAIR_SCHEMA)
+    out = pl.concat(counted).group_by("src", "dst", "channel", "kind").agg(
         pl.col("contacts").sum(), pl.col("events").sum(), pl.col("answered_calls").sum(),
         pl.col("first").min(), pl.col("last").max(),
     )
