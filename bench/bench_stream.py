@@ -110,6 +110,9 @@ def _child(name: str, root: Path) -> dict[str, Any]:
     got = run_child(CHILD, name, str(root), timeout=6 * 3600)
     got["process_wall_s"] = got.pop("wall_s")  # run_child's own: includes start-up and imports
     got["wall_s"] = got["stage_s"]
+    # each stage's figures as soon as it ends: a long run that fails later keeps them
+    with (root.parent / "progress.jsonl").open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"case": root.name, "stage": name, "load": os.getloadavg(), **got}) + "\n")
     return got
 
 
