@@ -70,10 +70,16 @@ def _cell_table(case: Case) -> pl.DataFrame | None:
 
 def device_records(case: Case, cast: Cast, parties: set[str], default_cell_radius_m: float) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(positions, cell-site records) of the devices of ``parties``, in time order."""
+    # Only rows whose source or sender belongs to one of ``parties`` can pass the party filter
+    # below: said first, as a plain filter the scan applies, so a case bigger than memory is
+    # never mapped row by row (atlas.stream; the same rows pass).
+    sources = sorted(s for s, p in cast.source_owner_party.items() if p in parties)
+    senders = sorted(u for u, p in cast.owner_map.items() if p in parties)
     events = case.events().filter(
         pl.col("ts_utc").is_not_null()
         & ((pl.col("kind").cast(pl.String).is_in(["location", "cell"])) | pl.col("cell_id").is_not_null()
            | pl.col("lat").is_not_null())
+        & (pl.col("source_id").is_in(sources) | pl.col("sender").is_in(senders))
     ).with_columns(_party_expr(cast).alias("party")).filter(
         pl.col("party").is_in(sorted(parties))
     ).collect()
