@@ -71,7 +71,7 @@ def headline_of(result: ConductResult) -> Headline:
         # the one count of threat occasions (atlas.conduct.candidates.OccasionCount), never recounted here
         threat_occasions=result.occasion_count.if_all_confirmed if result.occasion_count else 0,
         confirmed_threat_occasions=result.occasion_count.confirmed if result.occasion_count else 0,
-        breaches=len(result.breaches),
+        breaches=result.breach_count,  # counted without making 166,000 records (ConductResult.breach_records)
         last_incident=s2a.last_incident.day if s2a.last_incident else None, deadline=s2a.deadline,
         in_time=s2a.in_time, verdict=s2a.label.upper() if s2a.severity == "bad" else s2a.label,
         verdict_basis=s2a.headline,

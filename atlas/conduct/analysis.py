@@ -41,7 +41,7 @@ from .locations import device_records
 from .options import ConductOptions
 from .parties import Cast, build_cast
 from .reciprocity import mark_mutual, mutual_periods, mutual_weeks, requests_to_stop
-from .records import Breach, Colocation, Gap, Incident, OrderSummary, PossibleBreach, ThreatHit, ThreatOccasion
+from .records import Breach, Colocation, Deferred, Gap, Incident, OrderSummary, PossibleBreach, ThreatHit, ThreatOccasion
 from .selection import night_expr, select_contacts
 from .threats import Lexicon, load_lexicon
 from .time_limit import LastIncident, S2AVerdict, s2a_verdict
@@ -71,7 +71,8 @@ class ConductResult:
     each awaiting a person's confirmation; ``status`` says whether one was confirmed."""
     threat_hits_for_review: tuple[ThreatHit, ...]
     """The review list: every threat candidate (both tiers), strongest first."""
-    breaches: tuple[Breach, ...]
+    breach_records: Deferred[Breach] = field(repr=False)
+    """The breaches, counted at once and made as records when first read (:attr:`breaches`)."""
     possible_breaches: tuple[PossibleBreach, ...]
     orders: tuple[OrderSummary, ...]
     colocations: tuple[Colocation, ...]
@@ -114,6 +115,16 @@ class ConductResult:
     ``confirmed``/``dismissed``): every output asks :meth:`decision_of`, never the ledger again."""
     with_proposed: ConductResult | None = None
     proposed_identifiers: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def breaches(self) -> tuple[Breach, ...]:
+        """Every breach as a typed record, in time order (made the first time it is read)."""
+        return self.breach_records.get()
+
+    @property
+    def breach_count(self) -> int:
+        """How many breaches (without making their records)."""
+        return len(self.breach_records)
 
     def decision_of(self, candidate: Candidate) -> str | None:
         """``confirmed``, ``dismissed`` or None (awaiting a decision), as this result counted it."""
@@ -280,8 +291,11 @@ def _threat_occasions(cands: list[Candidate], items: pl.DataFrame, decisions: Ma
     person has not dismissed; it is ``confirmed`` once a person confirmed one of its
     messages (a confirmed review-tier message also makes a confirmed occasion)."""
     threats = [c for c in cands if c.kind == THREAT]
-    occ = {r["ref"]: (r["occasion"], r["occasion_date"]) for r in items.select("ref", "occasion", "occasion_date")
-           .iter_rows(named=True)} if items.height else {}
+    # only the candidates' own items are ever looked up: the rest of the items (every contact
+    # of a large case) are not turned into Python rows
+    asked = sorted({c.contact_id for c in threats})
+    occ = {r["ref"]: (r["occasion"], r["occasion_date"]) for r in items.filter(pl.col("ref").is_in(asked))
+           .select("ref", "occasion", "occasion_date").iter_rows(named=True)} if items.height and asked else {}
     count = count_occasions(threats, decisions, {k: (int(v[0]), v[1]) for k, v in occ.items()
                                                  if v[0] is not None and v[1] is not None}, threshold)
     review = []
@@ -359,8 +373,8 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
     serving = cell_serving(cells.filter(pl.col("party") == cast.suspect), protected, options)
 
     breaches, possible, order_summaries = find_breaches(manifest, cast, rules, contacts, pairs, options)
-    breach_contacts = {b["contact_id"] for b in breaches if b["kind"] == "contact"}
-    breach_events = {e for b in breaches if b["kind"] == "exclusion-zone" for e in b["event_ids"]}
+    breach_contacts = breaches.contact_ids()
+    breach_events = breaches.zone_event_ids()
 
     weeks = mutual_weeks(contacts, options)
     contacts = mark_mutual(contacts, weeks, strong_ids | breach_contacts)
@@ -543,7 +557,7 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
         incidents=_records(Incident.of, incident_list, refs),
         threat_occasions=_records(ThreatOccasion.of, threat_occ, refs),
         threat_hits_for_review=_records(ThreatHit.of, review, refs),
-        breaches=_records(Breach.of, breaches, refs),
+        breach_records=Deferred(len(breaches), lambda: _records(Breach.of, breaches.dicts(), refs)),
         possible_breaches=_records(PossibleBreach.of, possible, refs),
         orders=tuple(OrderSummary.of(o) for o in order_summaries),
         colocations=_records(Colocation.of, _with_victim_exhibits(colocations, refs), refs),
