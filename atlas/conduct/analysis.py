@@ -38,6 +38,7 @@ from .impact import ImpactAccount, link_impacts
 from .incidents import ITEM_FRAME, assign_occasions, incidents, last_item, occasion_rule, per_target_occasions
 from .location_standard import LocationStandard
 from .locations import device_records
+from .memo import Memo, cast_key, data_key, options_key
 from .options import ConductOptions
 from .parties import Cast, build_cast
 from .reciprocity import mark_mutual, mutual_periods, mutual_weeks, requests_to_stop
@@ -345,22 +346,30 @@ def _clean_episode(ep: dict[str, Any], zone: str) -> dict[str, Any]:
 # --- the analysis of one view ----------------------------------------------------------
 
 def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat_rules: RuleSet, options: ConductOptions,
-                  as_of: date, as_of_basis: str, refs: dict[str, str], decisions: Mapping[tuple[str, str], str]
-                  ) -> ConductResult:
+                  as_of: date, as_of_basis: str, refs: dict[str, str], decisions: Mapping[tuple[str, str], str],
+                  memo: Memo | None = None) -> ConductResult:
     manifest = case.manifest
     zone = manifest.timezone
     tz = ZoneInfo(zone)
     victim = cast.victims[0]
-    contacts = select_contacts(case, cast, options, zone, lexicon)
+    # the parts a decision other than a link cannot change: kept by the caller's memo under
+    # everything they are computed from (atlas.conduct.memo)
+    inputs = (data_key(case), cast_key(cast), options_key(options), lexicon.sha256) if memo is not None else ()
+
+    def kept(part: str, build: Callable[[], R], *more: Any) -> R:
+        return memo.get((part, *inputs, *more), build) if memo is not None else build()
+
+    contacts = kept("contacts", lambda: select_contacts(case, cast, options, zone, lexicon))
     conduct_all = contacts.filter(pl.col("role").is_in(["conduct", "authority"]))
 
     # threat and behaviour candidates: every conduct text screened at once, plausible ones matched
-    cands = candidates(conduct_all, threat_rules)
+    cands = list(kept("candidates", lambda: candidates(conduct_all, threat_rules), threat_rules.sha256))
     strong_ids = {c.contact_id for c in cands if c.kind == THREAT and
                   ((c.tier == "occasion" and c.decision(decisions) != "dismissed") or c.decision(decisions) == "confirmed")}
 
     # location: presence at protected places, near the victim, cell serving the area
-    positions, cells = device_records(case, cast, {cast.suspect, *cast.victims}, options.cell_serving_radius_m)
+    positions, cells = kept("device records", lambda: device_records(case, cast, {cast.suspect, *cast.victims},
+                                                                      options.cell_serving_radius_m))
     s_points, s_poor = usable(positions.filter(pl.col("party") == cast.suspect), options)
     v_points, v_poor = usable(positions.filter(pl.col("party").is_in(list(cast.victims))), options)
     protected = _protected_places(case, cast)
@@ -582,14 +591,16 @@ def resolve_as_of(as_of: date | None, zone: str) -> tuple[date, str]:
 
 def analyse(case: Case, *, as_of: date | None = None, include_proposed: bool | Literal["if-any"] = False,
             options: ConductOptions | None = None,
-            decisions: Mapping[tuple[str, str], str] | None = None) -> ConductResult:
+            decisions: Mapping[tuple[str, str], str] | None = None, memo: Memo | None = None) -> ConductResult:
     """The course-of-conduct analysis of ``case`` (see the module docstring).
 
     ``include_proposed`` attaches the analysis with proposed links (``with_proposed``);
     ``"if-any"`` attaches it only when the suspect has proposed identifiers (what the
     report does, without analysing the confirmed view twice). ``decisions`` maps candidate keys ``(kind, event_id)`` to ``confirmed`` or
     ``dismissed``; left out, they are read from the case's decisions ledger (none yet:
-    every candidate awaits a decision and no threat occasion is confirmed)."""
+    every candidate awaits a decision and no threat occasion is confirmed). ``memo`` keeps the
+    parts a decision other than a link cannot change between calls (:mod:`.memo`): the result
+    is the same with or without it."""
     options = options or ConductOptions()
     options.validate()
     rules = load_rules(options.rules)
@@ -602,7 +613,7 @@ def analyse(case: Case, *, as_of: date | None = None, include_proposed: bool | L
                           authority_identifiers=tuple(options.authority_identifiers), include_proposed=include)
 
     refs = source_refs(case)  # every record is named by its exhibit (numbers any source not yet numbered)
-    confirmed = _analyse_view(case, cast(False), rules, lexicon, threat_rules, options, day, basis, refs, decided)
+    confirmed = _analyse_view(case, cast(False), rules, lexicon, threat_rules, options, day, basis, refs, decided, memo)
     proposed_cast = cast(True)
     confirmed.proposed_identifiers = [
         {"uri": c.uri, "basis": c.basis, "strength": c.strength, "link_ids": list(c.link_ids)}
@@ -610,5 +621,5 @@ def analyse(case: Case, *, as_of: date | None = None, include_proposed: bool | L
     ]
     if include_proposed is True or (include_proposed == "if-any" and confirmed.proposed_identifiers):
         confirmed.with_proposed = _analyse_view(case, proposed_cast, rules, lexicon, threat_rules, options, day, basis,
-                                                refs, decided)
+                                                refs, decided, memo)
     return confirmed
