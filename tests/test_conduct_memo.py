@@ -59,7 +59,7 @@ def test_kept_parts_give_the_plain_result_decision_after_decision(case_dir: Path
     def kept() -> str:
         return json.dumps(analyse(case, as_of=AS_OF, include_proposed=True, memo=memo).to_json(), sort_keys=True)
 
-    assert kept() == _plain(case_dir) and memo.misses > 0 and memo.hits == 0
+    assert kept() == _plain(case_dir) and memo.misses > 0  # (the two views share the case's calls and messages as read)
     # a note and a threat decision: the contacts are kept, the result is still the plain one
     add_note(case, "case", "a note changes no finding")
     misses = memo.misses

@@ -43,7 +43,7 @@ from .options import ConductOptions
 from .parties import Cast, build_cast
 from .reciprocity import mark_mutual, mutual_periods, mutual_weeks, requests_to_stop
 from .records import Breach, Colocation, Deferred, Gap, Incident, OrderSummary, PossibleBreach, ThreatHit, ThreatOccasion
-from .selection import night_expr, select_contacts
+from .selection import contact_events, night_expr, select_contacts
 from .threats import Lexicon, load_lexicon
 from .time_limit import LastIncident, S2AVerdict, s2a_verdict
 from .token_rules import RuleSet
@@ -354,12 +354,20 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
     victim = cast.victims[0]
     # the parts a decision other than a link cannot change: kept by the caller's memo under
     # everything they are computed from (atlas.conduct.memo)
-    inputs = (data_key(case), cast_key(cast), options_key(options), lexicon.sha256) if memo is not None else ()
+    data = data_key(case) if memo is not None else None
+    inputs = (data, cast_key(cast), options_key(options), lexicon.sha256) if memo is not None else ()
 
     def kept(part: str, build: Callable[[], R], *more: Any) -> R:
         return memo.get((part, *inputs, *more), build) if memo is not None else build()
 
-    contacts = kept("contacts", lambda: select_contacts(case, cast, options, zone, lexicon))
+    def contacts_of() -> pl.DataFrame:
+        if memo is None:
+            return select_contacts(case, cast, options, zone, lexicon)
+        # the case's calls and messages as read from the store: the same for every identity view
+        read = memo.get(("contact events", data), lambda: contact_events(case).collect())
+        return select_contacts(case, cast, options, zone, lexicon, events=read)
+
+    contacts = kept("contacts", contacts_of)
     conduct_all = contacts.filter(pl.col("role").is_in(["conduct", "authority"]))
 
     # threat and behaviour candidates: every conduct text screened at once, plausible ones matched

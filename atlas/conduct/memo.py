@@ -32,10 +32,11 @@ T = TypeVar("T")
 
 
 class Memo:
-    """A few parts of the analysis, most recently used kept (``size`` per memo: the view
-    as it stands, with proposed links, and an impact preview's hypothetical view)."""
+    """A few parts of the analysis, most recently used kept (``size`` per memo: the case's
+    calls and messages as read, and three parts for each of the view as it stands and an
+    impact preview's hypothetical view)."""
 
-    def __init__(self, size: int = 6) -> None:
+    def __init__(self, size: int = 8) -> None:
         self._size = size
         self._items: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()

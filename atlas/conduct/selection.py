@@ -114,15 +114,24 @@ def identifiers_by_contact(contacts: pl.DataFrame, events: pl.DataFrame, cast: C
     return pl.concat([single, several.select(single.columns).cast(single.schema)])
 
 
-def select_contacts(case: Case, cast: Cast, options: ConductOptions, zone: str, lexicon: Lexicon) -> pl.DataFrame:
-    """De-duplicated contacts with a role (see module docstring), in time order."""
+def contact_events(case: Case) -> pl.LazyFrame:
+    """Every record of the case of a kind that can be a contact (calls and messages), in
+    store order: what :func:`select_contacts` narrows to the people of a view."""
+    return case.events().filter(pl.col("kind").cast(pl.String).is_in(list(CONTACT_KINDS)))
+
+
+def select_contacts(case: Case, cast: Cast, options: ConductOptions, zone: str, lexicon: Lexicon, *,
+                    events: pl.DataFrame | None = None) -> pl.DataFrame:
+    """De-duplicated contacts with a role (see module docstring), in time order.
+
+    ``events`` is :func:`contact_events` of ``case`` already read (a caller that keeps it
+    across recomputations: the same rows in the same order, so the same result)."""
     parties = {cast.suspect, *cast.targets, *cast.authorities}
     relevant = sorted(u for u, p in cast.owner_map.items() if p in parties)
     owned = sorted(sid for sid, u in cast.source_owner_uri.items() if cast.owner_map.get(u) in parties)
     rel = relevant
     events = (
-        case.events()
-        .filter(pl.col("kind").cast(pl.String).is_in(list(CONTACT_KINDS)))
+        (events.lazy() if events is not None else contact_events(case))
         .filter(
             pl.col("sender").is_in(rel)
             | pl.col("recipients").list.eval(pl.element().is_in(rel)).list.any()
