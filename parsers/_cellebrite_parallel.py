@@ -35,6 +35,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
+import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -105,8 +106,10 @@ def worth_it(path: Path, min_bytes: int) -> bool:
     1 GB report took 272 s and 63 CPU-s against 202 s and 48 CPU-s sequentially, and its
     peak memory was higher (this process 945 MB + a worker 125 MB, against 693 MB): with
     no idle core, cutting and handing over pieces only adds work. So unless
-    ``ATLAS_PARSE_WORKERS`` asks for it, a busy machine (one-minute load average above the
-    CPUs less one) reads sequentially.
+    ``ATLAS_PARSE_WORKERS`` asks for it, the report is read sequentially unless the machine
+    has been quiet (one-minute load average at most the CPUs less one) *and* is quiet now:
+    over :data:`IDLE_SAMPLE_S`, at least :data:`IDLE_CORES_NEEDED` cores' worth of CPU time
+    went unused (this process, sleeping meanwhile, is one of them; its worker needs the other).
     """
     try:
         if path.stat().st_size < min_bytes or workers() < 1:
@@ -117,9 +120,37 @@ def worth_it(path: Path, min_bytes: int) -> bool:
         return True
     try:
         cpus = len(os.sched_getaffinity(0))
-        return os.getloadavg()[0] <= cpus - 1
+        if os.getloadavg()[0] > cpus - 1:
+            return False
     except (AttributeError, OSError):  # pragma: no cover - not Linux
         return False
+    return idle_cores(IDLE_SAMPLE_S) >= IDLE_CORES_NEEDED
+
+
+IDLE_SAMPLE_S: Final = 0.25
+IDLE_CORES_NEEDED: Final = 1.6
+"""Cores' worth of idle CPU time needed to start a worker: this process's own core and most of another."""
+
+
+def _cpu_times() -> tuple[int, int]:
+    """(idle, total) jiffies of all CPUs since boot, from ``/proc/stat``."""
+    with open("/proc/stat", encoding="ascii") as fh:
+        fields = [int(x) for x in fh.readline().split()[1:]]
+    return fields[3] + fields[4], sum(fields[:8])  # idle + iowait; user .. steal (guest time is inside user)
+
+
+def idle_cores(seconds: float) -> float:
+    """How many cores' worth of CPU time went unused over the next ``seconds`` (0 when unknown)."""
+    try:
+        idle0, total0 = _cpu_times()
+        time.sleep(seconds)
+        idle1, total1 = _cpu_times()
+        cpus = os.cpu_count() or 1
+    except (OSError, ValueError, IndexError):  # pragma: no cover - not Linux
+        return 0.0
+    if total1 <= total0:
+        return 0.0
+    return cpus * (idle1 - idle0) / (total1 - total0)
 
 
 def read(path: Path, ctx: ParseContext, *, n_workers: int | None = None, chunk_bytes: int = CHUNK_BYTES,

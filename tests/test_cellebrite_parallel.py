@@ -202,15 +202,24 @@ def test_parse_reads_a_large_report_in_parallel_and_a_small_one_in_one_process(
     assert not _cellebrite_parallel.worth_it(path, 1)
 
 
+def test_the_idle_cores_are_measured_from_the_cpu_times() -> None:
+    assert 0.0 <= _cellebrite_parallel.idle_cores(0.05) <= (multiprocessing.cpu_count() or 1) + 0.01
+
+
 def test_a_busy_machine_reads_sequentially_unless_told(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = write(tmp_path, REPORT)
     monkeypatch.delenv(_cellebrite_parallel.WORKERS_ENV, raising=False)
     monkeypatch.setattr(_cellebrite_parallel, "workers", lambda: 1)
     monkeypatch.setattr(_cellebrite_parallel.os, "sched_getaffinity", lambda _pid: {0, 1})
+    idle = {"cores": 1.9}
+    monkeypatch.setattr(_cellebrite_parallel, "idle_cores", lambda _seconds: idle["cores"])
     monkeypatch.setattr(_cellebrite_parallel.os, "getloadavg", lambda: (12.0, 12.0, 12.0))
     assert not _cellebrite_parallel.worth_it(path, 1)  # no idle core: cutting only adds work
     monkeypatch.setattr(_cellebrite_parallel.os, "getloadavg", lambda: (0.3, 0.3, 0.3))
     assert _cellebrite_parallel.worth_it(path, 1)
+    idle["cores"] = 1.0  # quiet for the last minute, but busy now: only this process's own core is free
+    assert not _cellebrite_parallel.worth_it(path, 1)
+    idle["cores"] = 1.9
     assert not _cellebrite_parallel.worth_it(path, path.stat().st_size + 1)  # too small to be worth a worker
     monkeypatch.setattr(_cellebrite_parallel.os, "getloadavg", lambda: (12.0, 12.0, 12.0))
     monkeypatch.setenv(_cellebrite_parallel.WORKERS_ENV, "1")
