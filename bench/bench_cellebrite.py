@@ -79,6 +79,7 @@ children = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"records_read": result.records_read, "events": events.height, "rejects": result.rejects.height,
                   "seconds": parsed, "cpu_s": parsed_cpu + children.ru_utime + children.ru_stime,
                   "parse_and_normalise_s": time.perf_counter() - t, "peak_mb": own_peak_mb(),
+                  "own_cpu_s": parsed_cpu, "workers_cpu_s": stats.get("workers_cpu_s", []),
                   "workers_peak_mb": stats.get("workers_peak_kb", 0) / 1024, "pieces": stats.get("pieces", 0),
                   "workers": stats.get("workers", 0), "fallback": stats.get("fallback")}))
 """
@@ -190,11 +191,15 @@ def run(work: Path) -> dict[str, object]:
     floor_cpu = min(r["cpu_s"] for r in runs["floor"])
     seq_cpu, par_cpu = min(r["cpu_s"] for r in runs["sequential"]), min(r["cpu_s"] for r in runs["parallel"])
     load = f"load average {min(loads):.1f}-{max(loads):.1f} on {os.cpu_count()} CPUs"
+    # On idle cores the parallel read's wall time is bounded below by its busiest process's CPU time:
+    # the load-independent part of its figure (the reading process's, or a worker's, start-up included).
+    busiest = min(max([r["own_cpu_s"], *r["workers_cpu_s"]]) for r in runs["parallel"])
     stages = [
         Stage(f"cellebrite report.xml parse, parallel ({parallel['workers']} workers)", parallel["seconds"], what,
               floor["seconds"], records=records, peak_rss_mb=par_peak, reference_peak_rss_mb=floor["peak_mb"],
               target_ratio=TARGET, note=f"{parallel['pieces']} pieces; CPU {par_cpu:.1f} s against {floor_cpu:.1f} s "
-                                        f"(x{par_cpu / floor_cpu:.2f}); {load}; peak = this process + each worker's own"),
+                                        f"(x{par_cpu / floor_cpu:.2f}), busiest process {busiest:.1f} s "
+                                        f"(x{busiest / floor_cpu:.2f}); {load}; peak = this process + each worker's own"),
         Stage("cellebrite report.xml parse, sequential (the plain rule)", sequential["seconds"], what, floor["seconds"],
               records=int(sequential["records_read"]), peak_rss_mb=sequential["peak_mb"],
               reference_peak_rss_mb=floor["peak_mb"], target_ratio=TARGET,
@@ -205,7 +210,8 @@ def run(work: Path) -> dict[str, object]:
         "floor": _rounded(floor), "sequential": _rounded(sequential), "parallel": _rounded(parallel),
         "runs": {how: [_rounded(r) for r in rs] for how, rs in runs.items()},
         "load_1min": [round(x, 2) for x in loads],
-        "cpu_ratio": {"sequential": round(seq_cpu / floor_cpu, 2), "parallel": round(par_cpu / floor_cpu, 2)},
+        "cpu_ratio": {"sequential": round(seq_cpu / floor_cpu, 2), "parallel": round(par_cpu / floor_cpu, 2),
+                      "parallel_busiest_process": round(busiest / floor_cpu, 2)},
         "same_counts": sequential["records_read"] == parallel["records_read"] == n
         and sequential["events"] == parallel["events"],
         "mb_per_s_parallel": round(actual_mb / max(parallel["seconds"], 1e-9), 1),

@@ -159,7 +159,8 @@ def read(path: Path, ctx: ParseContext, *, n_workers: int | None = None, chunk_b
     """The report's state and raw rows, as :func:`parsers.cellebrite_xml._stream` would leave them.
 
     ``stats`` (for the benchmark and tests) receives ``pieces``, ``workers``,
-    ``workers_peak_kb`` (each worker's own high-water mark, summed) and ``fallback``
+    ``workers_peak_kb`` (each worker's own high-water mark, summed), ``workers_cpu_s`` (each
+    worker's CPU seconds by its last piece, start-up included) and ``fallback``
     (why the report was read sequentially, if it was). ``pool``: worker processes to use
     instead of starting ``n_workers`` new ones (tests share one pool).
     """
@@ -205,6 +206,8 @@ class _Piece:
     nsmap: dict[str | None, str] = field(default_factory=dict)
     peak_kb: int = 0
     pid: int = 0
+    cpu_s: float = 0.0
+    """The reading process's CPU seconds so far (a worker's grow piece by piece)."""
 
 
 def _own_peak_kb() -> int:
@@ -234,7 +237,7 @@ def _work(head: bytes, type_tag: bytes, body: bytes) -> _Piece:
     return _Piece(report.rows.raw(), report.rows.n, report.reject_refs, report.reject_reasons, report.reject_excerpts,
                   dict(report.types), dict(report.unknown_labels), report.deleted_unknown, dict(report.owner_ids),
                   report.accounts, report.evidence, report.attachments, report.cells, report.numbered, nsmap or {},
-                  _own_peak_kb(), os.getpid())
+                  _own_peak_kb(), os.getpid(), time.process_time())
 
 
 # --- this process's side -----------------------------------------------------------------
@@ -458,11 +461,14 @@ def _read_split(stream: IO[bytes], where: str, ctx: ParseContext, pool: Executor
         for future in pending:
             future.cancel()
     peaks: dict[int, int] = {}
+    cpu: dict[int, float] = {}
     for piece in pieces:
         if piece.pid != os.getpid():  # the workers' own high-water marks (this process's is its own VmHWM)
             peaks[piece.pid] = max(peaks.get(piece.pid, 0), piece.peak_kb)
+            cpu[piece.pid] = max(cpu.get(piece.pid, 0.0), piece.cpu_s)
     stats.update(pieces=len(pieces), workers_peak_kb=sum(peaks.values()),
-                 pieces_here=sum(p.pid == os.getpid() for p in pieces))
+                 pieces_here=sum(p.pid == os.getpid() for p in pieces),
+                 workers_cpu_s=sorted(cpu.values(), reverse=True))
     return _merge(skeleton, pieces, ctx)
 
 
