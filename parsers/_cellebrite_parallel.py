@@ -100,7 +100,13 @@ def workers() -> int:
 
 
 def worth_it(path: Path, min_bytes: int) -> bool:
-    """Read in parallel only a big report, with a worker allowed, and a core actually idle.
+    """Whether to read this report in parallel at all (see :func:`workers_for`)."""
+    return workers_for(path, min_bytes) > 0
+
+
+def workers_for(path: Path, min_bytes: int) -> int:
+    """Worker processes to read this report with now: 0 (read it sequentially) unless it is big,
+    a worker is allowed, and cores are actually idle.
 
     Measured on the shared 2-core machine (load average 11-13): the parallel read of a
     1 GB report took 272 s and 63 CPU-s against 202 s and 48 CPU-s sequentially, and its
@@ -110,21 +116,26 @@ def worth_it(path: Path, min_bytes: int) -> bool:
     has been quiet (one-minute load average at most the CPUs less one) *and* is quiet now:
     over :data:`IDLE_SAMPLE_S`, at least :data:`IDLE_CORES_NEEDED` cores' worth of CPU time
     went unused (this process, sleeping meanwhile, is one of them; its worker needs the other).
+    No more workers are started than there are idle cores besides this process's own.
     """
     try:
-        if path.stat().st_size < min_bytes or workers() < 1:
-            return False
+        allowed = workers()
+        if path.stat().st_size < min_bytes or allowed < 1:
+            return 0
     except OSError:
-        return False
+        return 0
     if os.environ.get(WORKERS_ENV) is not None:
-        return True
+        return allowed
     try:
         cpus = len(os.sched_getaffinity(0))
         if os.getloadavg()[0] > cpus - 1:
-            return False
+            return 0
     except (AttributeError, OSError):  # pragma: no cover - not Linux
-        return False
-    return idle_cores(IDLE_SAMPLE_S) >= IDLE_CORES_NEEDED
+        return 0
+    idle = idle_cores(IDLE_SAMPLE_S)
+    if idle < IDLE_CORES_NEEDED:
+        return 0
+    return max(1, min(allowed, round(idle) - 1))
 
 
 IDLE_SAMPLE_S: Final = 0.25
@@ -522,4 +533,4 @@ def _segment(report: _Report, raw: pl.DataFrame, a: tuple[int, ...], b: tuple[in
     )
 
 
-__all__ = ["CHUNK_BYTES", "MAX_MODEL_BYTES", "WORKERS_ENV", "read", "workers", "worth_it"]
+__all__ = ["CHUNK_BYTES", "MAX_MODEL_BYTES", "WORKERS_ENV", "read", "workers", "workers_for", "worth_it"]

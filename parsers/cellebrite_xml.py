@@ -942,8 +942,9 @@ PARALLEL_MIN_BYTES: Final = 64 * 1024 * 1024
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
     from parsers import _cellebrite_parallel
 
-    if _cellebrite_parallel.worth_it(path, PARALLEL_MIN_BYTES):
-        report, raw = _cellebrite_parallel.read(path, ctx)
+    n_workers = _cellebrite_parallel.workers_for(path, PARALLEL_MIN_BYTES)
+    if n_workers:
+        report, raw = _cellebrite_parallel.read(path, ctx, n_workers=n_workers)
         return result(report, raw, ctx)
     return parse_sequential(path, ctx)
 

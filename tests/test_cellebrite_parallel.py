@@ -219,6 +219,13 @@ def test_a_busy_machine_reads_sequentially_unless_told(tmp_path: Path, monkeypat
     assert _cellebrite_parallel.worth_it(path, 1)
     idle["cores"] = 1.0  # quiet for the last minute, but busy now: only this process's own core is free
     assert not _cellebrite_parallel.worth_it(path, 1)
+    monkeypatch.setattr(_cellebrite_parallel, "workers", lambda: 3)  # a bigger machine: as many workers as idle cores
+    monkeypatch.setattr(_cellebrite_parallel.os, "sched_getaffinity", lambda _pid: set(range(8)))
+    for cores, expected in ((1.7, 1), (2.4, 1), (3.2, 2), (7.5, 3)):
+        idle["cores"] = cores
+        assert _cellebrite_parallel.workers_for(path, 1) == expected, cores
+    monkeypatch.setattr(_cellebrite_parallel, "workers", lambda: 1)
+    monkeypatch.setattr(_cellebrite_parallel.os, "sched_getaffinity", lambda _pid: {0, 1})
     idle["cores"] = 1.9
     assert not _cellebrite_parallel.worth_it(path, path.stat().st_size + 1)  # too small to be worth a worker
     monkeypatch.setattr(_cellebrite_parallel.os, "getloadavg", lambda: (12.0, 12.0, 12.0))
