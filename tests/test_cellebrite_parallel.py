@@ -81,12 +81,12 @@ def write(tmp_path: Path, text: str, name: str = "report.xml") -> Path:
 def test_the_hand_written_report_bare_and_in_a_ufdr(tmp_path: Path, pool: ProcessPoolExecutor) -> None:
     path = write(tmp_path, REPORT)
     stats = same_both_ways(path, pool)
-    assert stats["fallback"] is None and stats["pieces"] == 14  # every top-level model read by a worker
+    assert stats["fallback"] is None and stats["pieces"] == 16  # every top-level model, file and extraInfo: a worker's
     ufdr = tmp_path / "handset.ufdr"
     with zipfile.ZipFile(ufdr, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("files/a.jpg", b"\xff\xd8")
         zf.writestr("report.xml", REPORT.encode("utf-8"))
-    assert same_both_ways(ufdr, pool)["pieces"] == 14
+    assert same_both_ways(ufdr, pool)["pieces"] == 16
     # bigger pieces and blocks cut the same report differently, with the same result
     assert same_both_ways(path, pool, chunk_bytes=2000, block_bytes=4096)["pieces"] < 14
 
@@ -150,6 +150,15 @@ HOSTILE = {
     "a fake piece marker": _doc('<modelType type="SMS">' + _sms("s1", "a")
                                 + '<piece xmlns="urn:x-atlas:cellebrite-piece" n="0"/>' + _sms("s2", "b") + "</modelType>"),
     "no modelType at all": _doc(""),
+    "files and extra infos, some odd": _doc(
+        '<modelType type="SMS">' + _sms("s1", "a") + "</modelType>").replace(
+        "<decodedData>", '<taggedFiles><file id="f1"><metadata section="File"><item name="Local Path">'
+        '<![CDATA[</file></taggedFiles>]]></item></metadata></file><file id="f2"/>'
+        '<file id="f3"><model type="SMS" id="inside-a-file"/></file></taggedFiles><decodedData>').replace(
+        "</decodedData>", '</decodedData><extraInfos><extraInfo id="e1"><nodeInfos><nodeInfo id="n1"/></nodeInfos>'
+        '</extraInfo><extraInfo id="e2"><extraInfos/></extraInfo></extraInfos>'),
+    "a file inside a model": _doc('<modelType type="SMS">' + _sms("s1", "a").replace(
+        "</model>", '<taggedFiles><file id="f"/></taggedFiles></model>', 1) + _sms("s2", "b") + "</modelType>"),
 }
 
 
