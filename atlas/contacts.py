@@ -49,7 +49,7 @@ per record.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Final
 
 import polars as pl
@@ -394,7 +394,28 @@ def possible_sms_parts(contacts: pl.DataFrame, reference_sources: Sequence[str])
     return _in_runs(lone, pl.col("ts_utc").dt.epoch("us"), ("party_from", "_to")).height
 
 
-def _join_sms_parts(recs: pl.DataFrame, clusters: pl.DataFrame, reference_sources: Sequence[str]) -> pl.DataFrame:
+def _runs_plain(parts: pl.DataFrame) -> Iterator[list[tuple[int, list[str] | None]]]:
+    """Each run of ``parts`` (by source, key and run number, in order of first appearance):
+    its contacts (``cluster``, ``seen_by``), each once, in the order first seen."""
+    for _, run in parts.group_by("source_id", "key", "run", maintain_order=True):
+        yield list(run.unique("cluster", keep="first", maintain_order=True).select("cluster", "seen_by").iter_rows())
+
+
+def _runs(parts: pl.DataFrame) -> Iterator[list[tuple[int, list[str] | None]]]:
+    """:func:`_runs_plain` in one pass over the rows: a large case has thousands of runs, and
+    three Polars calls per run cost ~1 s a million records (tests/test_contacts_speed.py)."""
+    runs: dict[tuple[object, ...], list[tuple[int, list[str] | None]]] = {}
+    seen: set[tuple[object, ...]] = set()
+    for sid, key, run, cluster, seen_by in parts.select("source_id", "key", "run", "cluster", "seen_by").iter_rows():
+        if (sid, key, run, cluster) in seen:
+            continue
+        seen.add((sid, key, run, cluster))
+        runs.setdefault((sid, key, run), []).append((cluster, seen_by))
+    yield from runs.values()
+
+
+def _join_sms_parts(recs: pl.DataFrame, clusters: pl.DataFrame, reference_sources: Sequence[str], *,
+                    plain: bool = False) -> pl.DataFrame:
     """``clusters`` with the parts of multi-part SMS joined (see the module's rule).
 
     Runs are found per reference source and key by the gaps between consecutive records
@@ -415,9 +436,9 @@ def _join_sms_parts(recs: pl.DataFrame, clusters: pl.DataFrame, reference_source
         pl.col("source_id").unique().alias("seen_by"))
     parts = parts.join(seen_by, on="cluster", how="left")
     target: dict[int, int] = {}
-    for _, run in parts.group_by("source_id", "key", "run", maintain_order=True):
+    for run in (_runs_plain(parts) if plain else _runs(parts)):
         groups: list[tuple[list[int], set[str]]] = []
-        for cluster, seen in run.unique("cluster", keep="first", maintain_order=True).select("cluster", "seen_by").iter_rows():
+        for cluster, seen in run:
             others = set(seen or ())
             if groups and not (others & groups[-1][1]):
                 groups[-1][0].append(cluster)
@@ -489,7 +510,7 @@ def _dedupe(events: pl.DataFrame | pl.LazyFrame, tolerance_s: int, same_person: 
     clusters, offsets = _assign(recs.select("row", "source_id", key, "t_us", "ntext"), tolerance_s * 1_000_000,
                                 reference_sources)
     clusters = _join_sms_parts(recs.select("row", "source_id", "key", "t_us", "kind", "channel"), clusters,
-                               reference_sources)
+                               reference_sources, plain=plain)
     if clock_offsets is not None:
         clock_offsets.update(offsets)
     recs = recs.join(clusters, on="row", how="left")

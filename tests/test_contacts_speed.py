@@ -87,3 +87,22 @@ def test_gather_builds_the_graph_it_would_build_alone(cases: dict[str, Case]) ->
     assert inputs.graph.nodes.equals(alone.nodes)
     assert inputs.graph.clock_offsets == alone.clock_offsets
     assert sorted(inputs.graph.graph.nodes(data="community")) == sorted(alone.graph.nodes(data="community"))
+
+
+def test_sms_part_runs_in_one_pass_equal_the_plain_rule() -> None:
+    """Runs as :func:`_runs_plain` walks them (group by source, key and run in order of first
+    appearance; each contact once, first seen first), including a run whose rows are not
+    contiguous and contacts seen twice in a run."""
+    from atlas.contacts import _runs, _runs_plain
+
+    parts = pl.DataFrame({
+        "source_id": ["cdr1", "cdr1", "cdr1", "cdr2", "cdr1", "cdr1", "cdr2", "cdr1"],
+        "key": ["k1", "k1", "k1", "k1", "k2", "k1", "k1", "k1"],
+        "run": [1, 1, 1, 2, 3, 4, 2, 1],
+        "cluster": [10, 11, 10, 12, 13, 14, 12, 15],
+        "seen_by": [["h1"], None, ["h1"], ["h2"], [], ["h1", "h2"], ["h2"], None],
+    }, schema={"source_id": pl.String, "key": pl.String, "run": pl.Int64, "cluster": pl.Int64,
+               "seen_by": pl.List(pl.String)})
+    fast, plain = list(_runs(parts)), list(_runs_plain(parts))
+    assert fast == plain
+    assert fast[0] == [(10, ["h1"]), (11, None), (15, None)]
