@@ -513,7 +513,8 @@ def _dedupe(events: pl.DataFrame | pl.LazyFrame, tolerance_s: int, same_person: 
                                reference_sources, plain=plain)
     if clock_offsets is not None:
         clock_offsets.update(offsets)
-    recs = recs.join(clusters, on="row", how="left")
+    # the matching's own columns are done with: the grouping below sorts and moves every column it carries
+    recs = (recs if plain else recs.drop("key", "ntext")).join(clusters, on="row", how="left")
     rank = pl.col("status").replace_strict(
         pl.Series(list(STATUS_RANK), dtype=pl.String), pl.Series(list(STATUS_RANK.values()), dtype=pl.Int64),
         default=99,
