@@ -240,7 +240,7 @@ def canonical_recipients(recipients: pl.Series, same_person: Mapping[str, str] |
     message) is that recipient's canonical id alone, made column-wise; only longer or empty
     lists go through the per-list evaluation, which cost ~1 s a million records
     (tests/test_contacts_speed.py checks the two agree)."""
-    one = recipients.list.len() == 1
+    one = (recipients.list.len() == 1).fill_null(False)  # a missing list goes the plain way
     if not one.any():
         return canonical_recipients_plain(recipients, same_person)
     fast = recipients.to_frame().select(

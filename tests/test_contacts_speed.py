@@ -47,8 +47,8 @@ def cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Case]:
 @pytest.mark.parametrize("mapping", [None, {}, {"tel:+1": "p", "tel:+2": "p", "tel:+3": "q"}])
 def test_canonical_recipients_equal_the_plain_rule(mapping: dict[str, str] | None) -> None:
     mixed = pl.Series("recipients", [["tel:+2"], [], [None], ["tel:+3", "tel:+1", "tel:+2"], ["x"], ["tel:+1"],
-                                     ["tel:+1", "tel:+1"], ["b", "a"]], dtype=pl.List(pl.String))
-    for series in (mixed, mixed.gather([0, 4, 5]), mixed.gather([1, 3, 7]), mixed.gather([3, 0])):
+                                     ["tel:+1", "tel:+1"], ["b", "a"], None], dtype=pl.List(pl.String))
+    for series in (mixed, mixed.gather([0, 4, 5]), mixed.gather([1, 3, 7]), mixed.gather([3, 0]), mixed.gather([8, 0])):
         fast, plain = canonical_recipients(series, mapping), canonical_recipients_plain(series, mapping)
         assert fast.name == plain.name == "party_to"
         assert fast.to_list() == plain.to_list()
