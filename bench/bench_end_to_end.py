@@ -66,7 +66,9 @@ def stage(name, fn):
     stages[name] = {"seconds": time.perf_counter() - t, "cpu_s": cpu() - c, "peak_mb": own_peak_mb()}
     return value
 
-outcomes = stage("ingest", lambda: ingest_generated(case_dir))
+from atlas.ingest import step_times
+with step_times() as ingest_steps:
+    outcomes = stage("ingest", lambda: ingest_generated(case_dir))
 case = Case.open(case_dir)
 
 def discover():
@@ -90,7 +92,7 @@ t, c = time.perf_counter(), cpu()
 events = case.events().collect()
 scan = {"seconds": time.perf_counter() - t, "cpu_s": cpu() - c, "peak_mb": own_peak_mb()}
 sizes = {name: path.stat().st_size for name, path in built.paths.items() if path.is_file()}
-print(json.dumps({"stages": stages, "scan": scan, "events": events.height,
+print(json.dumps({"stages": stages, "scan": scan, "events": events.height, "ingest_steps": ingest_steps,
                   "records_read": sum(o.records_read for o in outcomes),
                   "rejects": sum(o.rejects for o in outcomes), "sizes": sizes}))
 """
@@ -115,6 +117,22 @@ def _load() -> list[float] | None:
         return [round(x, 2) for x in os.getloadavg()]
     except OSError:
         return None
+
+
+def _ingest_split(steps: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The ingest stage by parser and by step (wall and CPU seconds), largest first
+    (from :func:`atlas.ingest.step_times`)."""
+    by_parser: dict[str, dict[str, list[float]]] = {}
+    for entry in steps.values():
+        into = by_parser.setdefault(entry["parser"] or "(no parser)", {})
+        for step, (wall, cpu) in entry["steps"].items():
+            into.setdefault(step, [0.0, 0.0])
+            into[step][0] += wall
+            into[step][1] += cpu
+    walls = {parser: sum(w for w, _ in parts.values()) for parser, parts in by_parser.items()}
+    return {parser: {"wall_s": round(walls[parser], 2), "cpu_s": round(sum(c for _, c in parts.values()), 2),
+                     "steps": {k: [round(w, 2), round(c, 2)] for k, (w, c) in parts.items()}}
+            for parser, parts in sorted(by_parser.items(), key=lambda kv: -walls[kv[0]])}
 
 
 def run(work: Path, records: int | None = None) -> dict[str, Any]:
@@ -155,6 +173,7 @@ def run(work: Path, records: int | None = None) -> dict[str, Any]:
                              f"{TARGET_PEAK_MB / 1024:.0f} GB at 2.5 M records"))
     sizes = got["sizes"]
     return {
+        "ingest_by_source": _ingest_split(got["ingest_steps"]),
         "records_read": n, "events": got["events"], "rejects": got["rejects"], "generator_scale": round(gen_scale, 2),
         "generate_s": round(generate_s, 1), "source_mb": round(source_bytes / 1e6, 1),
         "report_xml_mb": round(sum(p.stat().st_size for p in xml) / 1e6, 1),
