@@ -49,7 +49,7 @@ per record.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Final
 
 import polars as pl
@@ -180,7 +180,7 @@ def contact_records(
     ``source_owners`` (source id → owner URI) fills a missing side of a record whose
     direction is known but whose parser could not name the owner.
     """
-    return contact_records_lazy(events, same_person=same_person, source_owners=source_owners).collect()
+    return _contact_records(events, same_person, source_owners, plain=False)
 
 
 def contact_records_lazy(
@@ -189,8 +189,33 @@ def contact_records_lazy(
     same_person: Mapping[str, str] | None = None,
     source_owners: Mapping[str, str] | None = None,
 ) -> pl.LazyFrame:
-    """:func:`contact_records` as a query not yet run: the streaming path
+    """:func:`contact_records` as a query not yet run (``party_to`` by the plain rule,
+    :func:`canonical_recipients_plain`, as an expression): the streaming path
     (:mod:`atlas.stream.scan`) aggregates it over a case bigger than memory."""
+    return _contact_query(events, same_person, source_owners).with_columns(
+        pl.col("recipients").list.eval(_canon(pl.element(), same_person)).list.unique().list.sort().alias("party_to"),
+    ).with_columns(_key())
+
+
+def _key() -> pl.Expr:
+    """The matching key: kind, channel group, sender and recipients after identity resolution."""
+    return pl.concat_str(
+        pl.col("kind"), pl.col("channel_group"), pl.col("party_from").fill_null("?"),
+        pl.col("party_to").list.join(","), separator="|",
+    ).alias("key")
+
+
+def _contact_records(events: pl.DataFrame | pl.LazyFrame, same_person: Mapping[str, str] | None,
+                     source_owners: Mapping[str, str] | None, *, plain: bool) -> pl.DataFrame:
+    frame = _contact_query(events, same_person, source_owners).collect()
+    party_to = (canonical_recipients_plain if plain else canonical_recipients)(frame.get_column("recipients"),
+                                                                              same_person)
+    return frame.with_columns(party_to).with_columns(_key())
+
+
+def _contact_query(events: pl.DataFrame | pl.LazyFrame, same_person: Mapping[str, str] | None,
+                   source_owners: Mapping[str, str] | None) -> pl.LazyFrame:
+    """The contact records up to their recipients' canonical ids, as a query."""
     lf = events.lazy() if isinstance(events, pl.DataFrame) else events
     present = lf.collect_schema().names()
     lf = lf.select([c for c in _NEEDED if c in present])
@@ -219,22 +244,11 @@ def contact_records_lazy(
             .then(pl.concat_list(owner))
             .otherwise(pl.col("recipients")).alias("recipients"),
         )
-    lf = lf.with_columns(
+    return lf.with_columns(
         channel_group(pl.col("channel")).fill_null("unknown").alias("channel_group"),
         _canon(pl.col("sender"), same_person).alias("party_from"),
-        pl.col("recipients")
-        .list.eval(_canon(pl.element(), same_person))
-        .list.unique()
-        .list.sort()
-        .alias("party_to"),
         pl.col("ts_utc").dt.epoch("us").alias("t_us"),
-    ).with_columns(
-        pl.concat_str(
-            pl.col("kind"), pl.col("channel_group"), pl.col("party_from").fill_null("?"),
-            pl.col("party_to").list.join(","), separator="|",
-        ).alias("key"),
     )
-    return lf
 
 
 def source_stats(recs: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame | pl.LazyFrame:
@@ -244,6 +258,30 @@ def source_stats(recs: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame | pl.LazyFra
         pl.len().alias("n"),
         ((pl.col("t_us") % 60_000_000) == 0).all().alias("minute_only"),
     )
+
+
+def canonical_recipients_plain(recipients: pl.Series, same_person: Mapping[str, str] | None) -> pl.Series:
+    """The plain rule: each list of recipients as canonical ids, each once, sorted (``party_to``)."""
+    return recipients.to_frame().select(
+        pl.col(recipients.name).list.eval(_canon(pl.element(), same_person)).list.unique().list.sort().alias("party_to")
+    ).to_series()
+
+
+def canonical_recipients(recipients: pl.Series, same_person: Mapping[str, str] | None) -> pl.Series:
+    """:func:`canonical_recipients_plain`, fast: a list of one recipient (nearly every call or
+    message) is that recipient's canonical id alone, made column-wise; only longer or empty
+    lists go through the per-list evaluation, which cost ~1 s a million records
+    (tests/test_contacts_speed.py checks the two agree)."""
+    one = (recipients.list.len() == 1).fill_null(False)  # a missing list goes the plain way
+    if not one.any():
+        return canonical_recipients_plain(recipients, same_person)
+    fast = recipients.to_frame().select(
+        pl.concat_list(_canon(pl.col(recipients.name).list.first(), same_person)).alias("party_to")).to_series()
+    if one.all():
+        return fast
+    ones, others = one.arg_true(), (~one).arg_true()
+    parts = pl.concat([fast.gather(ones), canonical_recipients_plain(recipients.gather(others), same_person)])
+    return parts.gather(pl.concat([ones, others]).arg_sort()).alias("party_to")
 
 
 def _source_order(recs: pl.DataFrame, first: Sequence[str] = ()) -> list[str]:
@@ -332,7 +370,7 @@ def _assign(recs: pl.DataFrame, tolerance_us: int, first: Sequence[str] = (),
     round by round, so the globally nearest pairs are fixed first and each contact takes
     at most one record of the source; records left over start new contacts.
     """
-    anchors = pl.DataFrame(schema={"cluster": pl.Int64, "key": pl.String, "anchor_us": pl.Int64, "ntext": pl.String})
+    anchors = pl.DataFrame(schema={"cluster": pl.Int64, "key": recs.schema["key"], "anchor_us": pl.Int64, "ntext": pl.String})
     assigned: list[pl.DataFrame] = []
     offsets: dict[str, tuple[float, int]] = {}
     present = set(recs.get_column("source_id").unique().to_list()) if order is not None else set()
@@ -394,7 +432,28 @@ def possible_sms_parts(contacts: pl.DataFrame, reference_sources: Sequence[str])
     return _in_runs(lone, pl.col("ts_utc").dt.epoch("us"), ("party_from", "_to")).height
 
 
-def _join_sms_parts(recs: pl.DataFrame, clusters: pl.DataFrame, reference_sources: Sequence[str]) -> pl.DataFrame:
+def _runs_plain(parts: pl.DataFrame) -> Iterator[list[tuple[int, list[str] | None]]]:
+    """Each run of ``parts`` (by source, key and run number, in order of first appearance):
+    its contacts (``cluster``, ``seen_by``), each once, in the order first seen."""
+    for _, run in parts.group_by("source_id", "key", "run", maintain_order=True):
+        yield list(run.unique("cluster", keep="first", maintain_order=True).select("cluster", "seen_by").iter_rows())
+
+
+def _runs(parts: pl.DataFrame) -> Iterator[list[tuple[int, list[str] | None]]]:
+    """:func:`_runs_plain` in one pass over the rows: a large case has thousands of runs, and
+    three Polars calls per run cost ~1 s a million records (tests/test_contacts_speed.py)."""
+    runs: dict[tuple[object, ...], list[tuple[int, list[str] | None]]] = {}
+    seen: set[tuple[object, ...]] = set()
+    for sid, key, run, cluster, seen_by in parts.select("source_id", "key", "run", "cluster", "seen_by").iter_rows():
+        if (sid, key, run, cluster) in seen:
+            continue
+        seen.add((sid, key, run, cluster))
+        runs.setdefault((sid, key, run), []).append((cluster, seen_by))
+    yield from runs.values()
+
+
+def _join_sms_parts(recs: pl.DataFrame, clusters: pl.DataFrame, reference_sources: Sequence[str], *,
+                    plain: bool = False) -> pl.DataFrame:
     """``clusters`` with the parts of multi-part SMS joined (see the module's rule).
 
     Runs are found per reference source and key by the gaps between consecutive records
@@ -415,9 +474,9 @@ def _join_sms_parts(recs: pl.DataFrame, clusters: pl.DataFrame, reference_source
         pl.col("source_id").unique().alias("seen_by"))
     parts = parts.join(seen_by, on="cluster", how="left")
     target: dict[int, int] = {}
-    for _, run in parts.group_by("source_id", "key", "run", maintain_order=True):
+    for run in (_runs_plain(parts) if plain else _runs(parts)):
         groups: list[tuple[list[int], set[str]]] = []
-        for cluster, seen in run.unique("cluster", keep="first", maintain_order=True).select("cluster", "seen_by").iter_rows():
+        for cluster, seen in run:
             others = set(seen or ())
             if groups and not (others & groups[-1][1]):
                 groups[-1][0].append(cluster)
@@ -461,20 +520,46 @@ def dedupe_contacts(
     than one source holds and passes the whole case's order, so they match exactly as
     within the whole case.
     """
+    return _dedupe(events, tolerance_s, same_person, source_owners, reference_sources, clock_offsets, plain=False,
+                   source_order=source_order)
+
+
+def dedupe_contacts_plain(
+    events: pl.DataFrame | pl.LazyFrame,
+    *,
+    tolerance_s: int = DEFAULT_TOLERANCE_S,
+    same_person: Mapping[str, str] | None = None,
+    source_owners: Mapping[str, str] | None = None,
+    reference_sources: Sequence[str] = (),
+    clock_offsets: dict[str, tuple[float, int]] | None = None,
+) -> pl.DataFrame:
+    """:func:`dedupe_contacts` by the plain rule, without its speed paths (each recipient
+    list canonicalised one by one, contacts grouped and sorted by time and event id as
+    strings): what tests/test_contacts_speed.py holds the fast one equal to."""
+    return _dedupe(events, tolerance_s, same_person, source_owners, reference_sources, clock_offsets, plain=True)
+
+
+def _dedupe(events: pl.DataFrame | pl.LazyFrame, tolerance_s: int, same_person: Mapping[str, str] | None,
+            source_owners: Mapping[str, str] | None, reference_sources: Sequence[str],
+            clock_offsets: dict[str, tuple[float, int]] | None, *, plain: bool,
+            source_order: Sequence[str] | None = None) -> pl.DataFrame:
     if tolerance_s < 0:
         raise ValueError("tolerance_s must be >= 0")
-    recs = contact_records(events, same_person=same_person, source_owners=source_owners)
+    recs = _contact_records(events, same_person, source_owners, plain=plain)
     if recs.height == 0:
         return pl.DataFrame(schema=OUTPUT_SCHEMA)
     recs = recs.sort(["t_us", "event_id"]).with_row_index("row").with_columns(pl.col("row").cast(pl.Int64))
     recs = _with_ntext(recs)
-    clusters, offsets = _assign(recs.select("row", "source_id", "key", "t_us", "ntext"), tolerance_s * 1_000_000,
+    # matching compares keys only for equality: as integers (a categorical's codes) its joins are cheaper
+    key = pl.col("key") if plain else pl.col("key").cast(pl.Categorical).to_physical()
+    clusters, offsets = _assign(recs.select("row", "source_id", key, "t_us", "ntext"), tolerance_s * 1_000_000,
                                 reference_sources, source_order)
     clusters = _join_sms_parts(recs.select("row", "source_id", "key", "t_us", "kind", "channel"), clusters,
-                               reference_sources)
+                               reference_sources, plain=plain)
     if clock_offsets is not None:
         clock_offsets.update(offsets)
-    recs = recs.join(clusters, on="row", how="left")
+    # the matching's own columns are done with: the grouping below sorts and moves every column it carries
+    recs = (recs if plain else recs.drop("key", "ntext")).join(clusters, on="row", how="left")
     rank = pl.col("status").replace_strict(
         pl.Series(list(STATUS_RANK), dtype=pl.String), pl.Series(list(STATUS_RANK.values()), dtype=pl.Int64),
         default=99,
@@ -482,20 +567,22 @@ def dedupe_contacts(
     recs = recs.with_columns(
         (pl.col("row") == pl.col("cluster")).alias("is_anchor"),
         rank.alias("status_rank"),
+        (pl.len().over("cluster") > 1).alias("several"),
     )
     # Most contacts are one record (a source nothing else saw): those rows are contacts as
-    # they stand, built column-wise; only contacts of several records are grouped.
-    several = pl.len().over("cluster") > 1
-    single = recs.filter(~several).select(
+    # they stand, built column-wise; only contacts of several records are grouped. ``row``
+    # numbers the records in (time, event id) order, so a contact's first row is its
+    # earliest record (its time and its contact id) and the rows sort as the contacts do.
+    single = recs.filter(~pl.col("several")).select(
         pl.col("event_id").alias("first_event"), "ts_utc", "kind", "channel_group",
         pl.concat_list(pl.col("channel").cast(pl.String)).alias("channels"),
         "sender", "recipients", "party_from", "party_to", pl.col("direction").alias("direction_hint"), "status",
         pl.col("duration_s").cast(pl.Int64), "text",
         pl.concat_list("event_id").alias("event_ids"), pl.concat_list("source_id").alias("source_ids"),
-        pl.lit(0.0).alias("spread_s"),
+        pl.lit(0.0).alias("spread_s"), pl.col("row").alias("first_row"),
     )
     grouped = (
-        recs.filter(several).sort(["cluster", "t_us", "event_id"])
+        recs.filter(pl.col("several")).sort(*(["cluster", "t_us", "event_id"] if plain else ["cluster", "row"]))
         .group_by("cluster", maintain_order=True)
         .agg(
             pl.col("event_id").first().alias("first_event"),
@@ -514,13 +601,16 @@ def dedupe_contacts(
             pl.col("event_id").sort().alias("event_ids"),
             pl.col("source_id").unique().sort().alias("source_ids"),
             ((pl.col("t_us").max() - pl.col("t_us").min()) / 1e6).alias("spread_s"),
+            pl.col("row").first().alias("first_row"),
         )
         .drop("cluster")
     )
     out = pl.concat([single, grouped.select(single.columns).cast(single.schema)]).with_columns(
         ("contact/" + pl.col("first_event")).alias("contact_id"),
         pl.col("source_ids").list.len().cast(pl.Int64).alias("n_sources"),
-    ).sort(["ts_utc", "contact_id"])
+    )
+    # the plain rule sorts by time, then contact id (strings); the first rows sort the same way
+    out = out.sort(["ts_utc", "contact_id"]) if plain else out.sort(["ts_utc", "first_row"])
     return out.select(list(OUTPUT_SCHEMA.names())).cast(dict(OUTPUT_SCHEMA))  # type: ignore[arg-type]
 
 
@@ -589,6 +679,7 @@ def network_sources(case: Case) -> list[str]:
 
 __all__ = [
     "CHANNEL_GROUPS", "DEFAULT_TOLERANCE_S", "MATCH_RULE", "OUTPUT_SCHEMA", "STATUS_RANK",
-    "case_contacts", "case_identity_map", "channel_group", "contact_records", "contact_records_lazy", "dedupe_contacts",
-    "match_rule", "network_sources", "order_from_stats", "possible_sms_parts", "source_stats",
+    "canonical_recipients", "canonical_recipients_plain", "case_contacts", "case_identity_map", "channel_group",
+    "contact_records", "contact_records_lazy", "dedupe_contacts", "dedupe_contacts_plain", "match_rule",
+    "network_sources", "order_from_stats", "possible_sms_parts", "source_stats",
 ]

@@ -8,10 +8,13 @@ if any file fails, the store is left exactly as it was and the error names the f
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -30,6 +33,49 @@ from atlas.store.manifest import Manifest
 from parsers._sqlite import SQLITE_MAGIC, companions
 from parsers.base import ParseContext, ParseResult, ParserModule
 from parsers.conformance import boundary_message, guarded_parse
+
+_step_times: dict[str, dict[str, Any]] | None = None
+
+
+@contextmanager
+def step_times() -> Iterator[dict[str, dict[str, Any]]]:
+    """Record where the ingests run inside spend their time, per source file and step (for the
+    benchmarks: ``bench/bench_end_to_end.py`` splits the ingest stage with it).
+
+    Yields ``{path: {"parser": name, "steps": {step: [wall_s, cpu_s]}}}`` filled as files are
+    ingested; steps are ``hash``, ``detect``, ``parse``, ``normalise``, ``hash after`` (waiting
+    for the second hash, which runs beside normalisation) and ``store write`` (a commit of
+    several files is counted under the first). CPU seconds are the whole process's (Polars'
+    and hashlib's threads included). Not for concurrent ingests in one process.
+    """
+    global _step_times
+    outer, _step_times = _step_times, {}
+    try:
+        yield _step_times
+    finally:
+        _step_times = outer
+
+
+@contextmanager
+def _timed(path: Path | str, step: str) -> Iterator[None]:
+    """Add the time spent inside to ``step`` of the source (named as its source row names it)."""
+    if _step_times is None:
+        yield
+        return
+    key = shown(path.resolve()) if isinstance(path, Path) else path
+    wall, cpu = time.perf_counter(), time.process_time()
+    try:
+        yield
+    finally:
+        steps = _step_times.setdefault(key, {"parser": "", "steps": {}})["steps"]
+        spent = steps.setdefault(step, [0.0, 0.0])
+        spent[0] += time.perf_counter() - wall
+        spent[1] += time.process_time() - cpu
+
+
+def _record_parser(path: Path, name: str) -> None:
+    if _step_times is not None:
+        _step_times.setdefault(shown(path.resolve()), {"parser": "", "steps": {}})["parser"] = name
 
 
 @dataclass
@@ -192,8 +238,9 @@ def ingest_file(case: Case, path: Path, opts: IngestOptions, debug: bool = False
     manifest = case.manifest
     check_regular(path)  # a FIFO or device is refused here, before anything opens it
     try:
-        sha_before = sha256_file(path)
-        sides = sqlite_companions(path)
+        with _timed(path, "hash"):
+            sha_before = sha256_file(path)
+            sides = sqlite_companions(path)
     except OSError as exc:
         raise FormatError(f"{shown(path)}: cannot be read ({exc.strerror or exc})") from exc
     source_id = source_id_for(sha_before)
@@ -205,7 +252,9 @@ def ingest_file(case: Case, path: Path, opts: IngestOptions, debug: bool = False
         outcome.records_read, outcome.events, outcome.rejects = row["records_read"], row["events"], row["rejects"]
         outcome.message = f"already in the case as {row['path']}"
         return outcome, None
-    parser: ParserModule = parsers.by_name(opts.format) if opts.format else parsers.detect(path)
+    with _timed(path, "detect"):
+        parser: ParserModule = parsers.by_name(opts.format) if opts.format else parsers.detect(path)
+    _record_parser(path, parser.INFO.name)
     zone = check_zone(opts.timezone or manifest.timezone)
     region = (opts.region or manifest.region).upper()
     owner_uri, owner_uris, owner_names = owner_identity(manifest, opts.owner)
@@ -213,7 +262,8 @@ def ingest_file(case: Case, path: Path, opts: IngestOptions, debug: bool = False
         source_id=source_id, path=path, timezone=zone, region=region, region_instructed=bool(opts.region), owner=owner_uri,
         dayfirst=opts.dayfirst, options=dict(opts.options),
     )
-    result = guarded_parse(parser, path, ctx, debug=debug)
+    with _timed(path, "parse"):
+        result = guarded_parse(parser, path, ctx, debug=debug)
     # The parser has finished reading: hash the file again while normalising (hashlib and
     # Polars both release the GIL, so on a big source the two overlap).
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -253,8 +303,10 @@ def _finish(
     elif opts.owner:
         assumptions.append(f"owner {opts.owner} as instructed (--owner)")
     owner_uris = owner_uris + [f"name:{source_id}:{n}" for n in owner_names]
-    normalised = to_events(result.events, source_id=source_id, timezone=zone, region=region, owner_uris=owner_uris,
-                           identifiers_are_uris=result.identifiers_are_uris, refs_unique=result.refs_unique)
+    with _timed(path, "normalise"):
+        normalised = to_events(result.events, source_id=source_id, timezone=zone, region=region,
+                               owner_uris=owner_uris, identifiers_are_uris=result.identifiers_are_uris,
+                               refs_unique=result.refs_unique)
     basis = normalised.events.get_column("ts_basis")  # an Enum: compared without casting 2 M values to text
     if basis.is_in(pl.Series(["local", "ambiguous", "nonexistent"], dtype=basis.dtype).implode()).any():
         assumptions.append(f"wall-clock times read as {zone}")
@@ -268,7 +320,8 @@ def _finish(
             f"{shown(path)}: accounting failed: {result.records_read} records read but {n_events} events + "
             f"{n_rejects} rejects (parser {parser.INFO.name} {parser.INFO.version} bug; nothing was stored)"
         )
-    sha_after = after.result()
+    with _timed(path, "hash after"):
+        sha_after = after.result()
     if sha_after != sha_before:
         raise StoreError(f"{shown(path)}: the file changed while it was being read (SHA-256 before {sha_before}, after {sha_after})")
     _check_companions_unchanged(path, outcome.companions)
@@ -285,9 +338,11 @@ def _finish(
         "assumptions": assumptions, "records_read": result.records_read, "events": n_events, "rejects": n_rejects,
         "companions": outcome.companions,
     }
+    with _timed(path, "normalise"):
+        evidence = _normalise_evidence(result.evidence, source_id, region)
     staged = StagedSource(
         source=source_row, events=normalised.events, rejects=rejects,
-        evidence=_normalise_evidence(result.evidence, source_id, region), extra=dict(result.extra),
+        evidence=evidence, extra=dict(result.extra),
         audit={
             "path": outcome.path, "sha256": sha_before, "sha256_after": sha_after, "source_id": source_id,
             "parser": parser.INFO.name, "parser_version": parser.INFO.version, "records_read": result.records_read,
@@ -345,7 +400,8 @@ def commit_staged(case: Case, staged_files: Iterable[tuple[SourceOutcome, Staged
             seen.add(stage.source_id)
             staged.append(stage)
         outcomes.append(outcome)
-    case.commit(staged, replace=replace)  # with each source's ingest audit row and exhibit number, atomically
+    with _timed(str(staged[0].source["path"]) if staged else "(nothing staged)", "store write"):
+        case.commit(staged, replace=replace)  # with each source's ingest audit row and exhibit number, atomically
     return outcomes
 
 

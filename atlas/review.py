@@ -25,6 +25,7 @@ from atlas.store import Case
 
 if TYPE_CHECKING:
     from atlas.conduct import ConductOptions, ConductResult
+    from atlas.conduct.memo import Memo
 
 UK: Final = "Europe/London"
 
@@ -71,7 +72,7 @@ def headline_of(result: ConductResult) -> Headline:
         # the one count of threat occasions (atlas.conduct.candidates.OccasionCount), never recounted here
         threat_occasions=result.occasion_count.if_all_confirmed if result.occasion_count else 0,
         confirmed_threat_occasions=result.occasion_count.confirmed if result.occasion_count else 0,
-        breaches=len(result.breaches),
+        breaches=result.breach_count,  # counted without making 166,000 records (ConductResult.breach_records)
         last_incident=s2a.last_incident.day if s2a.last_incident else None, deadline=s2a.deadline,
         in_time=s2a.in_time, verdict=s2a.label.upper() if s2a.severity == "bad" else s2a.label,
         verdict_basis=s2a.headline,
@@ -109,6 +110,7 @@ class Review:
         self._generation: tuple[int, int] | None = None
         self._cache: dict[str, Any] = {}
         self._source_refs: dict[str, str] | None = None
+        self._memo: Memo | None = None  # parts of the analysis a decision cannot change (atlas.conduct.memo)
         self._lock = threading.RLock()  # screens compute in worker threads: one computation per view
 
     # --- freshness -----------------------------------------------------------------------
@@ -135,11 +137,23 @@ class Review:
 
     # --- the views -----------------------------------------------------------------------
 
+    def memo(self) -> Memo:
+        """The parts of the conduct analysis kept across decisions, each under everything it
+        is computed from (never under the ledger's generation: see :mod:`atlas.conduct.memo`)."""
+        if self._memo is None:
+            from atlas.conduct.memo import Memo
+
+            with self._lock:
+                if self._memo is None:
+                    self._memo = Memo()
+        return self._memo
+
     def conduct(self) -> ConductResult:
         """The course-of-conduct analysis with confirmed identities and the current decisions."""
         from atlas.conduct import analyse
 
-        return self._cached("conduct", lambda: analyse(self.case, as_of=self.as_of, options=self.options))
+        return self._cached("conduct", lambda: analyse(self.case, as_of=self.as_of, options=self.options,
+                                                       memo=self.memo()))
 
     def contacts(self) -> pl.DataFrame:
         """De-duplicated contacts of the whole case (confirmed identities)."""
@@ -163,7 +177,7 @@ class Review:
         link = get_link(self.case, link_id)
         before = self.headline()
         with hypothetical({link.link_id: status}):
-            after = headline_of(analyse(self.case, as_of=self.as_of, options=self.options))
+            after = headline_of(analyse(self.case, as_of=self.as_of, options=self.options, memo=self.memo()))
         verb = {"confirmed": "confirm", "rejected": "reject", "proposed": "re-open"}[status]
         return Impact(f"{verb} {link.link_id}", before, after)
 

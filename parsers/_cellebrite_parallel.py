@@ -4,21 +4,22 @@ Why: lxml builds every element of a report, and the Python that reads each model
 fields costs about as much again; one process reads ~30-60 MB/s, and real reports are
 several gigabytes. The work per top-level ``<model>`` is independent, so:
 
-* this process scans the byte stream (a regular expression over ``<model``,
-  ``</model>``, ``<modelType`` and ``</modelType>`` tags, no XML parsing) and cuts it
-  at top-level model boundaries into pieces of about ``CHUNK_BYTES``;
-* each piece goes, wrapped in the report's own root and ``<modelType>`` start tags, to
+* this process scans the byte stream (a regular expression over the start and end
+  tags of ``modelType``/``model``, ``taggedFiles``/``file`` and ``extraInfos``/``extraInfo``,
+  no XML parsing) and cuts each of those containers at the boundaries of the elements
+  it holds into pieces of about ``CHUNK_BYTES`` (the files and extra infos are only
+  released, never read, but in a real report they are often most of its bytes);
+* each piece goes, wrapped in the report's own root and the container's start tag, to
   a worker process, which reads it with the sequential reader's own code
   (:class:`parsers.cellebrite_xml._Consumer`); when every worker already has work
   queued, this process reads the piece itself (so two cores need one worker);
-* everything else (the prolog, metadata, ``taggedFiles``, ``extraInfos``, and any model
-  bigger than ``MAX_MODEL_BYTES``) is the *skeleton*: this process reads it with the
-  same code, where each piece was cut out a marker element stands, so the pieces' rows
-  are put back in document order.
+* everything else (the prolog, metadata, and any model bigger than ``MAX_MODEL_BYTES``)
+  is the *skeleton*: this process reads it with the same code, where each piece was cut
+  out a marker element stands, so the pieces' rows are put back in document order.
 
 The scan is only a guess (a ``<model`` inside a CDATA section would fool it); the XML
-parsers check it. A piece that is not well-formed content, a marker not directly in a
-``modelType`` with the namespaces the worker saw, a model without an ``id`` (its
+parsers check it. A piece that is not well-formed content, a marker not directly in the
+container the worker read the piece in, with the namespaces it saw, a model without an ``id`` (its
 reference is its ordinal in the whole stream), a document type declaration, or any
 error at all: the report is read again sequentially, which gives the sequential
 answer, including its error messages. So the result is always the sequential one;
@@ -35,6 +36,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
+import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -48,7 +50,7 @@ from lxml import etree
 
 from parsers.base import ParseContext
 from parsers.cellebrite_xml import (
-    _MODELTYPE,
+    NS,
     PARSER_OPTIONS,
     STREAM_TAGS,
     _Consumer,
@@ -66,7 +68,12 @@ BLOCK_BYTES: Final = 4 * 1024 * 1024
 WORKERS_ENV: Final = "ATLAS_PARSE_WORKERS"
 """Worker processes for one report besides the reading one (default: the CPUs it may use less one, at most 3; 0 = sequential)."""
 
-_TOKEN: Final = re.compile(rb"<(/?)(model|modelType)\b([^>]*)>")
+_TOKEN: Final = re.compile(rb"<(/?)(model|modelType|file|taggedFiles|extraInfo|extraInfos)\b([^>]*)>")
+_UNITS: Final = {b"modelType": b"model", b"taggedFiles": b"file", b"extraInfos": b"extraInfo"}
+"""The containers cut into pieces, and the element each holds one after another: a modelType's
+models (read), taggedFiles' files and extraInfos' extraInfo elements (only released, but in a
+real report often most of its bytes, so parsed by the workers too)."""
+_CONTAINER_TAGS: Final = frozenset(f"{{{NS}}}{name.decode()}" for name in _UNITS)
 _ROOT: Final = re.compile(rb"<project\b[^>]*>")
 _DECL: Final = re.compile(rb"^(?:\xef\xbb\xbf)?(<\?xml[^>]*\?>)")
 _MARK_NS: Final = "urn:x-atlas:cellebrite-piece"
@@ -99,27 +106,68 @@ def workers() -> int:
 
 
 def worth_it(path: Path, min_bytes: int) -> bool:
-    """Read in parallel only a big report, with a worker allowed, and a core actually idle.
+    """Whether to read this report in parallel at all (see :func:`workers_for`)."""
+    return workers_for(path, min_bytes) > 0
+
+
+def workers_for(path: Path, min_bytes: int) -> int:
+    """Worker processes to read this report with now: 0 (read it sequentially) unless it is big,
+    a worker is allowed, and cores are actually idle.
 
     Measured on the shared 2-core machine (load average 11-13): the parallel read of a
     1 GB report took 272 s and 63 CPU-s against 202 s and 48 CPU-s sequentially, and its
     peak memory was higher (this process 945 MB + a worker 125 MB, against 693 MB): with
     no idle core, cutting and handing over pieces only adds work. So unless
-    ``ATLAS_PARSE_WORKERS`` asks for it, a busy machine (one-minute load average above the
-    CPUs less one) reads sequentially.
+    ``ATLAS_PARSE_WORKERS`` asks for it, the report is read sequentially unless the machine
+    has been quiet (one-minute load average at most the CPUs less one) *and* is quiet now:
+    over :data:`IDLE_SAMPLE_S`, at least :data:`IDLE_CORES_NEEDED` cores' worth of CPU time
+    went unused (this process, sleeping meanwhile, is one of them; its worker needs the other).
+    No more workers are started than there are idle cores besides this process's own.
     """
     try:
-        if path.stat().st_size < min_bytes or workers() < 1:
-            return False
+        allowed = workers()
+        if path.stat().st_size < min_bytes or allowed < 1:
+            return 0
     except OSError:
-        return False
+        return 0
     if os.environ.get(WORKERS_ENV) is not None:
-        return True
+        return allowed
     try:
         cpus = len(os.sched_getaffinity(0))
-        return os.getloadavg()[0] <= cpus - 1
+        if os.getloadavg()[0] > cpus - 1:
+            return 0
     except (AttributeError, OSError):  # pragma: no cover - not Linux
-        return False
+        return 0
+    idle = idle_cores(IDLE_SAMPLE_S)
+    if idle < IDLE_CORES_NEEDED:
+        return 0
+    return max(1, min(allowed, round(idle) - 1))
+
+
+IDLE_SAMPLE_S: Final = 0.25
+IDLE_CORES_NEEDED: Final = 1.6
+"""Cores' worth of idle CPU time needed to start a worker: this process's own core and most of another."""
+
+
+def _cpu_times() -> tuple[int, int]:
+    """(idle, total) jiffies of all CPUs since boot, from ``/proc/stat``."""
+    with open("/proc/stat", encoding="ascii") as fh:
+        fields = [int(x) for x in fh.readline().split()[1:]]
+    return fields[3] + fields[4], sum(fields[:8])  # idle + iowait; user .. steal (guest time is inside user)
+
+
+def idle_cores(seconds: float) -> float:
+    """How many cores' worth of CPU time went unused over the next ``seconds`` (0 when unknown)."""
+    try:
+        idle0, total0 = _cpu_times()
+        time.sleep(seconds)
+        idle1, total1 = _cpu_times()
+        cpus = os.cpu_count() or 1
+    except (OSError, ValueError, IndexError):  # pragma: no cover - not Linux
+        return 0.0
+    if total1 <= total0:
+        return 0.0
+    return cpus * (idle1 - idle0) / (total1 - total0)
 
 
 def read(path: Path, ctx: ParseContext, *, n_workers: int | None = None, chunk_bytes: int = CHUNK_BYTES,
@@ -128,7 +176,8 @@ def read(path: Path, ctx: ParseContext, *, n_workers: int | None = None, chunk_b
     """The report's state and raw rows, as :func:`parsers.cellebrite_xml._stream` would leave them.
 
     ``stats`` (for the benchmark and tests) receives ``pieces``, ``workers``,
-    ``workers_peak_kb`` (each worker's own high-water mark, summed) and ``fallback``
+    ``workers_peak_kb`` (each worker's own high-water mark, summed), ``workers_cpu_s`` (each
+    worker's CPU seconds by its last piece, start-up included) and ``fallback``
     (why the report was read sequentially, if it was). ``pool``: worker processes to use
     instead of starting ``n_workers`` new ones (tests share one pool).
     """
@@ -174,6 +223,10 @@ class _Piece:
     nsmap: dict[str | None, str] = field(default_factory=dict)
     peak_kb: int = 0
     pid: int = 0
+    cpu_s: float = 0.0
+    """The reading process's CPU seconds so far (a worker's grow piece by piece)."""
+    container_tag: str = ""
+    """The tag the piece was read inside, as the parser named it."""
 
 
 def _own_peak_kb() -> int:
@@ -188,22 +241,26 @@ def _own_peak_kb() -> int:
 
 
 def _work(head: bytes, type_tag: bytes, body: bytes) -> _Piece:
-    """Read one piece (complete top-level models) inside the report's root and modelType tags."""
-    doc = head + type_tag + body + b"</modelType></project>"
+    """Read one piece (complete top-level elements of a container) inside the report's root and
+    the container's start tag (a modelType, taggedFiles or extraInfos)."""
+    container = type_tag[1:].split(None, 1)[0].rstrip(b">/")
+    doc = head + type_tag + body + b"</" + container + b"></project>"
     report = _Report(ParseContext(source_id="", path=Path("report.xml")))
     consumer = _Consumer(report, "piece")
     nsmap: dict[str | None, str] | None = None
+    container_tag = ""
     try:
         for _event, elem in etree.iterparse(BytesIO(doc), events=("end",), tag=STREAM_TAGS, **PARSER_OPTIONS):
             if nsmap is None:
-                nsmap = dict(elem.getroottree().getroot()[0].nsmap)
+                holder = elem.getroottree().getroot()[0]
+                nsmap, container_tag = dict(holder.nsmap), holder.tag
             consumer.end(elem)
     except Exception as exc:  # lxml's errors do not pickle: say what it was, the sequential read says where
         raise _Mismatch(f"a piece did not read: {type(exc).__name__}: {exc}") from None
     return _Piece(report.rows.raw(), report.rows.n, report.reject_refs, report.reject_reasons, report.reject_excerpts,
                   dict(report.types), dict(report.unknown_labels), report.deleted_unknown, dict(report.owner_ids),
                   report.accounts, report.evidence, report.attachments, report.cells, report.numbered, nsmap or {},
-                  _own_peak_kb(), os.getpid())
+                  _own_peak_kb(), os.getpid(), time.process_time(), container_tag)
 
 
 # --- this process's side -----------------------------------------------------------------
@@ -213,6 +270,7 @@ class _Cut:
     """Where a piece was cut out of the skeleton, and what the skeleton had read by then."""
 
     parent_ok: bool
+    parent_tag: str
     nsmap: dict[str | None, str]
     counts: tuple[int, int, int, int, int, int]
 
@@ -245,8 +303,9 @@ class _Skeleton:
         for _event, elem in self.parser.read_events():
             if elem.tag == _MARK:
                 parent = elem.getparent()
-                ok = parent is not None and parent.tag == _MODELTYPE and elem.get("n") == str(len(self.cuts))
-                self.cuts.append(_Cut(ok, dict(parent.nsmap) if parent is not None else {}, _counts(self.report)))
+                ok = parent is not None and parent.tag in _CONTAINER_TAGS and elem.get("n") == str(len(self.cuts))
+                self.cuts.append(_Cut(ok, parent.tag if ok else "", dict(parent.nsmap) if parent is not None else {},
+                                      _counts(self.report)))
                 _release(elem)
             else:
                 self.consumer.end(elem)
@@ -270,6 +329,8 @@ class _Splitter:
         self.state = self.OUTSIDE
         self.head = b""  # XML declaration + the root's start tag, for the workers' documents
         self.type_tag = b""
+        self.container = b""  # the open container's name, and the name of the elements it holds
+        self.unit = b""
         self.parts: list[bytes] = []  # the open piece
         self.part_bytes = 0
         self.depth = 0
@@ -323,31 +384,18 @@ class _Splitter:
         last = self.buf.rfind(b"<", self.scan)
         limit = len(self.buf) if final or last < 0 else last
         for m in _TOKEN.finditer(self.buf, self.scan, limit):
-            closing, name, attrs = m.group(1), m.group(2), m.group(3)
-            state = self.state
-            if name == b"modelType":
-                if state == self.OUTSIDE:
-                    if not closing and not attrs.endswith(b"/"):
-                        self._skeleton(m.end())
-                        self.type_tag = m.group(0)
-                        self.state = self.TYPE
-                elif state == self.TYPE and closing:
-                    self._chunk(m.start())
-                    self._close_piece()
-                    self.state = self.OUTSIDE
-                else:  # a modelType inside a model, or nested: not the layout assumed
-                    self._off(self.model_start if state == self.MODEL else m.start())
-                    break
-            elif state == self.TYPE:
-                if closing:
-                    self._off(m.start())
-                    break
-                if not attrs.endswith(b"/"):
-                    self.depth = 1
-                    self.model_start = m.start()
-                    self.state = self.MODEL
-            elif state in (self.MODEL, self.BIG):
-                if closing:
+            closing, name, attrs = m.groups()
+            if name == self.unit:  # an element the open container holds (the commonest tag by far)
+                state = self.state
+                if state == self.TYPE:
+                    if closing:
+                        self._off(m.start())
+                        break
+                    if not attrs.endswith(b"/"):
+                        self.depth = 1
+                        self.model_start = m.start()
+                        self.state = self.MODEL
+                elif closing:  # MODEL or BIG
                     self.depth -= 1
                     if self.depth == 0:
                         if state == self.BIG:
@@ -358,6 +406,23 @@ class _Splitter:
                         self.state = self.TYPE
                 elif not attrs.endswith(b"/"):
                     self.depth += 1
+            elif name in _UNITS:
+                state = self.state
+                if state == self.OUTSIDE:
+                    if not closing and not attrs.endswith(b"/"):
+                        self._skeleton(m.end())
+                        self.type_tag = m.group(0)
+                        self.container, self.unit = name, _UNITS[name]
+                        self.state = self.TYPE
+                elif state == self.TYPE and closing and name == self.container:
+                    self._chunk(m.start())
+                    self._close_piece()
+                    self.container = self.unit = b""
+                    self.state = self.OUTSIDE
+                else:  # a container inside an element it holds, or nested: not the layout assumed
+                    self._off(self.model_start if state == self.MODEL else m.start())
+                    break
+            # anything else (another container's kind of element, or one outside any) is not counted
         self.scan = limit
         # hand on what is settled, keep the rest
         if self.state == self.OFF:
@@ -427,11 +492,14 @@ def _read_split(stream: IO[bytes], where: str, ctx: ParseContext, pool: Executor
         for future in pending:
             future.cancel()
     peaks: dict[int, int] = {}
+    cpu: dict[int, float] = {}
     for piece in pieces:
         if piece.pid != os.getpid():  # the workers' own high-water marks (this process's is its own VmHWM)
             peaks[piece.pid] = max(peaks.get(piece.pid, 0), piece.peak_kb)
+            cpu[piece.pid] = max(cpu.get(piece.pid, 0.0), piece.cpu_s)
     stats.update(pieces=len(pieces), workers_peak_kb=sum(peaks.values()),
-                 pieces_here=sum(p.pid == os.getpid() for p in pieces))
+                 pieces_here=sum(p.pid == os.getpid() for p in pieces),
+                 workers_cpu_s=sorted(cpu.values(), reverse=True))
     return _merge(skeleton, pieces, ctx)
 
 
@@ -441,8 +509,8 @@ def _merge(skeleton: _Skeleton, pieces: list[_Piece], ctx: ParseContext) -> tupl
     if len(cuts) != len(pieces):
         raise _Mismatch(f"{len(cuts)} markers read for {len(pieces)} pieces")
     for cut, piece in zip(cuts, pieces, strict=True):
-        if not cut.parent_ok or cut.nsmap != piece.nsmap:
-            raise _Mismatch("a piece was not cut directly from a modelType with the same namespaces")
+        if not cut.parent_ok or cut.parent_tag != piece.container_tag or cut.nsmap != piece.nsmap:
+            raise _Mismatch("a piece was not cut directly from the container it was read in, with the same namespaces")
     if pieces and (skeleton.report.numbered or any(p.numbered for p in pieces)):
         raise _Mismatch("a model without an id is named by its ordinal in the whole stream")
     ske = skeleton.report
@@ -485,4 +553,4 @@ def _segment(report: _Report, raw: pl.DataFrame, a: tuple[int, ...], b: tuple[in
     )
 
 
-__all__ = ["CHUNK_BYTES", "MAX_MODEL_BYTES", "WORKERS_ENV", "read", "workers", "worth_it"]
+__all__ = ["CHUNK_BYTES", "MAX_MODEL_BYTES", "WORKERS_ENV", "read", "workers", "workers_for", "worth_it"]

@@ -67,7 +67,12 @@ Speed: a report of ``PARALLEL_MIN_BYTES`` or more, on a machine with an idle cor
 by :mod:`parsers._cellebrite_parallel`, which cuts the byte stream at top-level ``<model>``
 boundaries and has a worker process read pieces with this module's own code; it gives this
 module's sequential result (tested equal on every fixture) and falls back to the
-sequential read whenever anything in the stream is not as it assumed.
+sequential read whenever anything in the stream is not as it assumed. The sequential read
+itself costs about 1.7-1.8x a bare lxml iterparse of the same file in CPU time: what is left
+above the floor is mostly lxml's per-element cost of reading each field (an element proxy,
+its ``name``, its ``<value>`` child's text), so the per-model Python around it is kept to one
+pass (rows are tuples, a party's derived facts are cached, a chat's ``Messages`` field is
+checked once). ``scripts/cellebrite_same_output.py`` proves a change leaves the output as it was.
 """
 
 from __future__ import annotations
@@ -262,6 +267,7 @@ def _open_report(path: Path) -> Iterator[tuple[IO[bytes], str]]:
 
 
 def _value(field: Any) -> str | None:
+    """A field's value: the text of its first child if that is a ``<value>`` (stripped), else None."""
     for child in field:
         if child.tag == _VALUE:
             text = child.text
@@ -270,8 +276,16 @@ def _value(field: Any) -> str | None:
     return None
 
 
+_SUB_TAGS: Final = frozenset({_MODELFIELD, _MULTI})
+
+
 def _read(model: Any) -> tuple[dict[str, str], dict[str, list[Any]]]:
-    """A model's direct fields (name → text) and nested models (field name → models)."""
+    """A model's direct fields (name → text) and nested models (field name → models).
+
+    The reader's hot loop (every model and party of a report goes through it): :func:`_value`
+    is written out inline, and each element's ``tag`` (a new string per access in lxml) is
+    read once.
+    """
     fields: dict[str, str] = {}
     subs: dict[str, list[Any]] = {}
     for child in model:
@@ -279,12 +293,21 @@ def _read(model: Any) -> tuple[dict[str, str], dict[str, list[Any]]]:
         if tag == _FIELD:
             name = child.get("name")
             if name and name not in fields:
-                v = _value(child)
-                if v:
-                    fields[name] = v
-        elif tag in (_MODELFIELD, _MULTI):
+                for value in child:
+                    if value.tag == _VALUE:
+                        text = value.text
+                        if text:
+                            text = text.strip()
+                            if text:
+                                fields[name] = text
+                    break
+        elif tag in _SUB_TAGS:
             name = child.get("name") or child.get("type") or ""
-            subs.setdefault(name, []).extend(m for m in child if m.tag == _MODEL)
+            models = [m for m in child if m.tag == _MODEL]
+            if name in subs:
+                subs[name] += models
+            else:
+                subs[name] = models
     return fields, subs
 
 
@@ -313,7 +336,9 @@ def _float(text: str | None) -> float | None:
         return None
 
 
+@lru_cache(maxsize=4096)
 def channel_of(source: str | None, default: str) -> str:
+    """The channel an app's ``Source`` label names (``default`` when none): a handful of labels, read once each."""
     if not source:
         return default
     key = source.strip().lower()
@@ -353,37 +378,41 @@ class _Party:
 
     def __init__(self, model: Any, channel: str, container: str) -> None:
         fields, _ = _read(model)
-        raw = fields.get("Identifier")
-        self.name = fields.get("Name")
-        self.ident = _ident(raw, channel) if raw else (f"name:{self.name}" if self.name else None)
-        role = (fields.get("Role") or "").strip().lower()
-        self.role = _ROLES.get(role) or _ROLES.get(container.lower(), "")
-        self.owner = (fields.get("IsPhoneOwner") or "").strip().lower() in _TRUE
+        self.name = name = fields.get("Name")
+        self.ident, self.role, self.owner = _party_facts(fields.get("Identifier"), name, fields.get("Role"),
+                                                         fields.get("IsPhoneOwner"), channel, container)
+
+
+@lru_cache(maxsize=200_000)
+def _party_facts(raw: str | None, name: str | None, role: str | None, owner: str | None, channel: str,
+                 container: str) -> tuple[str | None, str, bool]:
+    """A party's identifier, role and whether it is the phone's owner, from its fields as written
+    (a report names the same few parties over and over: each distinct one is worked out once)."""
+    ident = _ident(raw, channel) if raw else (f"name:{name}" if name else None)
+    key = (role or "").strip().lower()
+    return ident, _ROLES.get(key) or _ROLES.get(container.lower(), ""), (owner or "").strip().lower() in _TRUE
 
 
 class _Rows:
-    """Column lists compacted into Polars chunks as they fill (bounded memory)."""
+    """Rows (tuples in :data:`_ROW_COLUMNS` order) compacted into Polars chunks as they fill (bounded memory)."""
 
     def __init__(self) -> None:
-        self.cols: dict[str, list[Any]] = {c: [] for c in _ROW_COLUMNS}
+        self.pending: list[tuple[Any, ...]] = []
         self.chunks: list[pl.DataFrame] = []
         self.n = 0
 
-    def add(self, **row: Any) -> None:
-        cols = self.cols
-        for c in _ROW_COLUMNS:
-            v = row.get(c)
-            if c in _LIST_COLUMNS:  # joined here, split in Polars: far cheaper than Python lists
-                v = _SEP.join(v) if v else None
-            cols[c].append(v)
+    def add(self, row: tuple[Any, ...]) -> None:
+        """One row, as :func:`_row` builds it."""
+        self.pending.append(row)
         self.n += 1
-        if len(cols["source_ref"]) >= CHUNK_ROWS:
+        if len(self.pending) >= CHUNK_ROWS:
             self.flush()
 
     def flush(self) -> None:
-        if self.cols["source_ref"]:
-            self.chunks.append(pl.DataFrame(self.cols, schema=_CHUNK_SCHEMA, strict=False))
-            self.cols = {c: [] for c in _ROW_COLUMNS}
+        if self.pending:
+            columns = dict(zip(_ROW_COLUMNS, map(list, zip(*self.pending, strict=True)), strict=True))
+            self.chunks.append(pl.DataFrame(columns, schema=_CHUNK_SCHEMA, strict=False))
+            self.pending = []
 
     def raw(self) -> pl.DataFrame:
         """The rows so far as one frame, list columns still joined (see :func:`split_lists`)."""
@@ -394,6 +423,18 @@ class _Rows:
 
     def frame(self) -> pl.DataFrame:
         return split_lists(self.raw())
+
+
+def _row(source_ref: str, mtype: str, kind: str, channel: str, ts_raw: str | None, *, direction: str | None = None,
+         sender: str | None = None, recipients: list[str] | None = None, status: str | None = None,
+         duration_raw: str | None = None, text: str | None = None, attachments: list[str] | None = None,
+         lat: float | None = None, lon: float | None = None, accuracy_m: float | None = None,
+         cell_id: str | None = None, deleted: bool | None = None) -> tuple[Any, ...]:
+    """One row in :data:`_ROW_COLUMNS` order; the list columns joined with :data:`_SEP` here and
+    split in Polars (far cheaper than Python lists)."""
+    return (source_ref, mtype, kind, channel, ts_raw, direction, sender,
+            _SEP.join(recipients) if recipients else None, status, duration_raw, text,
+            _SEP.join(attachments) if attachments else None, lat, lon, accuracy_m, cell_id, deleted)
 
 
 def split_lists(raw: pl.DataFrame) -> pl.DataFrame:
@@ -424,22 +465,6 @@ class _Report:
         """A model without an id was named by its ordinal (which only a whole-stream read knows)."""
 
     # -- helpers --
-    def ref(self, model: Any) -> str:
-        self.ordinal += 1
-        mid = model.get("id")
-        if mid:
-            return f"{REPORT_REF} model {mid}"
-        self.numbered = True
-        return f"{REPORT_REF} model #{self.ordinal}"
-
-    def deleted(self, model: Any) -> bool:
-        state = (model.get("deleted_state") or "").strip().lower()
-        if state == "deleted":
-            return True
-        if state not in ("intact", ""):
-            self.deleted_unknown += 1
-        return False
-
     def reject(self, ref: str, reason: str, excerpt: str) -> None:
         self.reject_refs.append(ref)
         self.reject_reasons.append(reason)
@@ -460,7 +485,9 @@ class _Report:
             self.unknown_labels[f"{what} {value!r}"] += 1
 
     def attachment_names(self, ref: str, subs: dict[str, list[Any]]) -> list[str]:
-        names = []
+        names: list[str] = []
+        if "Attachments" not in subs and "Attachment" not in subs:
+            return names
         for m in subs.get("Attachments", []) + subs.get("Attachment", []):
             f, _ = _read(m)
             name = f.get("Filename") or f.get("Name") or f.get("Title")
@@ -487,8 +514,23 @@ class _Report:
     def model(self, model: Any, mtype: str, chat: dict[str, Any] | None = None) -> None:
         self.types[mtype] += 1
         handler = _HANDLERS.get(mtype)
-        ref = self.ref(model)
-        deleted = self.deleted(model)
+        # The reference (the model's id, else its ordinal in the stream) and the deleted state,
+        # written out here: this runs for every record.
+        self.ordinal += 1
+        mid = model.get("id")
+        if mid:
+            ref = f"{REPORT_REF} model {mid}"
+        else:
+            self.numbered = True
+            ref = f"{REPORT_REF} model #{self.ordinal}"
+        state = model.get("deleted_state")
+        if state == "Intact" or not state:
+            deleted = False
+        else:
+            state = state.strip().lower()
+            deleted = state == "deleted"
+            if not deleted and state not in ("intact", ""):
+                self.deleted_unknown += 1
         fields, subs = _read(model)
         if handler is None:
             self.other(ref, mtype, fields, deleted)
@@ -524,9 +566,9 @@ class _Report:
             if not p.role:
                 p.role = ("to" if direction == "out" else "from") if not p.owner else ("from" if direction == "out" else "to")
         sender, recips = self.sides(remote + owner_side, direction)
-        self.rows.add(source_ref=ref, mtype="Call", kind="call", channel=channel, ts_raw=f.get("TimeStamp"),
+        self.rows.add(_row(source_ref=ref, mtype="Call", kind="call", channel=channel, ts_raw=f.get("TimeStamp"),
                       direction=direction, sender=sender, recipients=recips, status=status,
-                      duration_raw=f.get("Duration"), deleted=deleted)
+                      duration_raw=f.get("Duration"), deleted=deleted))
 
     def sms(self, ref: str, f: dict[str, str], subs: dict[str, list[Any]], deleted: bool, _chat: Any,
             default_channel: str = "sms") -> None:
@@ -555,37 +597,49 @@ class _Report:
         body = f.get("Body")
         subject = f.get("Subject")
         text = f"{subject}\n{body}" if subject and body else (body or subject)
-        self.rows.add(source_ref=ref, mtype="SMS", kind="message", channel=channel, ts_raw=f.get("TimeStamp"),
+        self.rows.add(_row(source_ref=ref, mtype="SMS", kind="message", channel=channel, ts_raw=f.get("TimeStamp"),
                       direction=direction, sender=sender, recipients=recips, status=status, text=text,
-                      attachments=self.attachment_names(ref, subs), deleted=deleted)
+                      attachments=self.attachment_names(ref, subs), deleted=deleted))
 
     def mms(self, ref: str, f: dict[str, str], subs: dict[str, list[Any]], deleted: bool, chat: Any) -> None:
         self.sms(ref, f, subs, deleted, chat, default_channel="mms")
 
     def instant_message(self, ref: str, f: dict[str, str], subs: dict[str, list[Any]], deleted: bool,
                         chat: dict[str, Any] | None) -> None:
-        channel = channel_of(f.get("Source") or (chat or {}).get("source"), "chat")
+        channel = channel_of(f.get("Source") or (chat["source"] if chat else None), "chat")
         parties = self.parties(subs, channel, ("From", "To", "Parties"))
         st_raw = (f.get("Status") or "").strip()
         status = _STATUSES.get(st_raw.lower()) if st_raw else None
         if st_raw and status is None:
             self.label("Status", st_raw)
-        sender = next((p.ident for p in parties if p.role == "from" and p.ident), None)
-        sender_owner = any(p.owner for p in parties if p.role == "from")
-        recips = [p.ident for p in parties if p.role == "to" and p.ident]
-        participants: list[_Party] = (chat or {}).get("participants", [])
+        # One pass over the parties (the commonest record of a report): the first sender with an
+        # identifier, whether a sender / recipient is the owner, the recipients' identifiers.
+        sender = None
+        sender_owner = to_owner = False
+        recips = []
+        for p in parties:
+            role = p.role
+            if role == "from":
+                if sender is None and p.ident:
+                    sender = p.ident
+                sender_owner = sender_owner or p.owner
+            elif role == "to":
+                if p.ident:
+                    recips.append(p.ident)
+                to_owner = to_owner or p.owner
+        participants: list[_Party] = chat["participants"] if chat else []
         if not recips and participants:
             recips = [p.ident for p in participants if p.ident and p.ident != sender]
-        owner_sent = sender_owner or any(p.owner and p.ident == sender for p in participants if sender)
+        owner_sent = sender_owner or (sender is not None and any(p.owner and p.ident == sender for p in participants))
         direction = None
         if owner_sent or status in ("sent", "delivered", "draft", "unsent", "queued"):
             direction = "out"
-        elif any(p.owner for p in parties if p.role == "to") or (sender is not None and status in ("read", "unread")):
+        elif to_owner or (sender is not None and status in ("read", "unread")):
             direction = "in"
         body = f.get("Body")
-        self.rows.add(source_ref=ref, mtype="InstantMessage", kind="message", channel=channel,
+        self.rows.add(_row(source_ref=ref, mtype="InstantMessage", kind="message", channel=channel,
                       ts_raw=f.get("TimeStamp"), direction=direction, sender=sender, recipients=recips, status=status,
-                      text=body, attachments=self.attachment_names(ref, subs), deleted=deleted)
+                      text=body, attachments=self.attachment_names(ref, subs), deleted=deleted))
 
     def email(self, ref: str, f: dict[str, str], subs: dict[str, list[Any]], deleted: bool, _chat: Any) -> None:
         parties = self.parties(subs, "email", ("From", "To", "Cc", "Bcc", "Parties"))
@@ -596,9 +650,9 @@ class _Report:
         sender, recips = self.sides(parties, direction)
         subject, body = f.get("Subject"), f.get("Body")
         text = f"Subject: {subject}\n{body or ''}".rstrip() if subject else body
-        self.rows.add(source_ref=ref, mtype="Email", kind="message", channel="email", ts_raw=f.get("TimeStamp"),
+        self.rows.add(_row(source_ref=ref, mtype="Email", kind="message", channel="email", ts_raw=f.get("TimeStamp"),
                       direction=direction, sender=sender, recipients=recips, status=status, text=text,
-                      attachments=self.attachment_names(ref, subs), deleted=deleted)
+                      attachments=self.attachment_names(ref, subs), deleted=deleted))
 
     def _entries(self, subs: dict[str, list[Any]], default_channel: str) -> list[str]:
         out: list[str] = []
@@ -627,8 +681,8 @@ class _Report:
         name = f.get("Name")
         entries = self._entries(subs, channel)
         name_id = f"name:{name}" if name else None
-        self.rows.add(source_ref=ref, mtype="Contact", kind="contact", channel=channel, ts_raw=f.get("TimeStamp"),
-                      sender=name_id, recipients=entries, text=name, deleted=deleted)
+        self.rows.add(_row(source_ref=ref, mtype="Contact", kind="contact", channel=channel, ts_raw=f.get("TimeStamp"),
+                      sender=name_id, recipients=entries, text=name, deleted=deleted))
         ids = ([name_id] if name_id else []) + entries
         if len(ids) >= 2:
             shown = f"contact card {name!r}" if name else "contact card"
@@ -645,8 +699,8 @@ class _Report:
         name = f.get("Name")
         detail = f"user account on the device: {service or 'unknown service'}" + (f", username {username}" if username else "") + (
             f", name {name!r}" if name else "")
-        self.rows.add(source_ref=ref, mtype="UserAccount", kind="account", channel=channel, ts_raw=f.get("TimeStamp"),
-                      sender=account, recipients=entries, text=detail, deleted=deleted)
+        self.rows.add(_row(source_ref=ref, mtype="UserAccount", kind="account", channel=channel, ts_raw=f.get("TimeStamp"),
+                      sender=account, recipients=entries, text=detail, deleted=deleted))
         if account:
             self.accounts.append((ref, account, detail, entries))
             for e in entries:
@@ -664,8 +718,8 @@ class _Report:
         if lat is None or lon is None:
             self.reject(ref, "Location without coordinates", what or "Location")
             return
-        self.rows.add(source_ref=ref, mtype="Location", kind="location", channel="gps", ts_raw=f.get("TimeStamp"),
-                      text=what or None, lat=lat, lon=lon, accuracy_m=acc, deleted=deleted)
+        self.rows.add(_row(source_ref=ref, mtype="Location", kind="location", channel="gps", ts_raw=f.get("TimeStamp"),
+                      text=what or None, lat=lat, lon=lon, accuracy_m=acc, deleted=deleted))
 
     def cell_tower(self, ref: str, f: dict[str, str], subs: dict[str, list[Any]], deleted: bool, _chat: Any) -> None:
         lat = lon = None
@@ -681,15 +735,15 @@ class _Report:
             return
         self.cells.append({"source_ref": ref, "cell_id": cell_id, "mcc": parts[0], "mnc": parts[1], "lac": parts[2],
                            "cid": parts[3], "lat": lat, "lon": lon})
-        self.rows.add(source_ref=ref, mtype="CellTower", kind="cell", channel="cell", ts_raw=f.get("TimeStamp"),
-                      cell_id=cell_id, lat=lat, lon=lon, text=f.get("Source"), deleted=deleted)
+        self.rows.add(_row(source_ref=ref, mtype="CellTower", kind="cell", channel="cell", ts_raw=f.get("TimeStamp"),
+                      cell_id=cell_id, lat=lat, lon=lon, text=f.get("Source"), deleted=deleted))
 
     def other(self, ref: str, mtype: str, f: dict[str, str], deleted: bool) -> None:
         ts = f.get("TimeStamp") or f.get("Creation") or f.get("StartTime") or f.get("LastVisited") or f.get("Date")
         summary = "; ".join(f"{k}={v}" for k, v in list(f.items())[:6] if k not in ("UserMapping", "Password"))
         if ts:
-            self.rows.add(source_ref=ref, mtype=mtype, kind="note", channel=channel_of(f.get("Source"), "device"),
-                          ts_raw=ts, text=f"{mtype}: {summary}"[:2000], deleted=deleted)
+            self.rows.add(_row(source_ref=ref, mtype=mtype, kind="note", channel=channel_of(f.get("Source"), "device"),
+                          ts_raw=ts, text=f"{mtype}: {summary}"[:2000], deleted=deleted))
         else:
             self.reject(ref, f"model type {mtype} is not read as evidence by Atlas and has no time", f"{mtype}: {summary}")
 
@@ -717,6 +771,9 @@ class _Consumer:
         self.report = report
         self.where = where
         self.chat: dict[str, Any] | None = None
+        self.messages: Any = None
+        """The ``Messages`` field of the chat being read, once its place was checked (its
+        messages then skip the check: it holds for every one of them)."""
         self.root_seen = False
 
     def end(self, elem: Any) -> None:
@@ -731,21 +788,27 @@ class _Consumer:
             parent = elem.getparent()
             if parent is None:
                 return
-            mtype = elem.get("type") or ""
-            if parent.tag == _MODELTYPE:
+            if parent is self.messages:
+                report.model(elem, elem.get("type") or "InstantMessage", self.chat)
+                _release(elem)
+                return
+            ptag = parent.tag
+            if ptag == _MODELTYPE:
+                mtype = elem.get("type") or ""
                 if mtype in _CONTAINERS:
-                    self.chat = None
+                    self.chat = self.messages = None
                 else:
                     report.model(elem, mtype)
                 _release(elem)
-            elif parent.tag == _MULTI and parent.get("name") in ("Messages", "Message"):
+            elif ptag == _MULTI and parent.get("name") in ("Messages", "Message"):
                 holder = parent.getparent()
                 if holder is None or holder.get("type") not in _CONTAINERS or holder.getparent() is None \
                         or holder.getparent().tag != _MODELTYPE:
                     return
                 if self.chat is None or self.chat["elem"] is not holder:
                     self.chat = _chat_context(holder, report)
-                report.model(elem, mtype or "InstantMessage", self.chat)
+                self.messages = parent
+                report.model(elem, elem.get("type") or "InstantMessage", self.chat)
                 _release(elem)
         elif tag == _ITEM:
             section_el = elem.getparent()
@@ -879,8 +942,9 @@ PARALLEL_MIN_BYTES: Final = 64 * 1024 * 1024
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
     from parsers import _cellebrite_parallel
 
-    if _cellebrite_parallel.worth_it(path, PARALLEL_MIN_BYTES):
-        report, raw = _cellebrite_parallel.read(path, ctx)
+    n_workers = _cellebrite_parallel.workers_for(path, PARALLEL_MIN_BYTES)
+    if n_workers:
+        report, raw = _cellebrite_parallel.read(path, ctx, n_workers=n_workers)
         return result(report, raw, ctx)
     return parse_sequential(path, ctx)
 

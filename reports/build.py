@@ -9,11 +9,12 @@ last the exhibit schedule, which lists them all.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import polars as pl
 
@@ -57,6 +58,8 @@ from .exhibits import (
 from .inputs import ReportInputs, gather
 from .redaction import RedactedCase, redaction_note
 from .style import uk_date, uk_time
+
+T = TypeVar("T")
 
 FIRST_COLUMNS: Final = ("date", "uk_date", "order", "kind", "ts", "uk_time", "place", "start", "end", "channels",
                         "matched")
@@ -171,6 +174,16 @@ def _said(frame: pl.DataFrame, redacted: bool) -> pl.DataFrame:
     return frame.with_columns(pl.lit(NOTE).alias("redaction")) if redacted else frame
 
 
+def _beside(fn: Callable[..., T], *args: Any) -> Future[T]:
+    """``fn(*args)`` in a thread of its own, started now; its result (or exception) when asked.
+    Only for functions that read the case: nothing here waits on a write from the other thread."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="atlas-report")
+    try:
+        return pool.submit(fn, *args)
+    finally:
+        pool.shutdown(wait=False)  # the thread ends when fn returns
+
+
 def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, include_proposed: bool = False,
                   redact_third_parties: bool = False, integrity_notice: str | None = None) -> ReportResult:
     """Write every output. ``integrity_notice`` (set by ``atlas report --unverified`` when the case
@@ -273,6 +286,10 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
     tagged_names = [k for k in made if k.startswith("tagged:")]
 
     cited = cite.cited_events(case, citations, src_refs)
+    relied = set(cited.get_column("event_id").to_list())
+    # the unused-material count is a Polars pass over every event: it runs beside the documents
+    # (Python, holding the GIL) and is waited for where the schedule is written
+    tallied = _beside(unused.tally, case, inputs.sources, relied, inputs.owners)
     per_source = dict(cited.group_by("source_exhibit").len().iter_rows())
     sources = [replace(e, events_cited=int(per_source.get(e.reference, 0))) for e in sources]
     events_path = cite.write_events_csv(_said(_marked(cited, integrity_notice), redact_third_parties),
@@ -325,10 +342,9 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
     paths["reviewer-note.docx"] = statement_docx.render(note, out_dir / "reviewer-note.docx")
     paths["reviewer-note.html"] = statement_html.render(note, out_dir / "reviewer-note.html")
 
-    relied = set(cited.get_column("event_id").to_list())
     label = case.redaction.label if isinstance(case, RedactedCase) else (lambda u: u)
     schedule, accounts = unused.build(case, inputs.sources, src_refs, relied, inputs.owners, party_names, label,
-                                      decided=dec)
+                                      decided=dec, tallied=tallied.result())
     maker = inputs.manifest.analyst or inputs.manifest.officer
     mg6c = replace(unused.document(schedule, inputs.manifest.reference, created, maker,
                                    "MG6C \u2013 RESTRICTED (when complete)",

@@ -12,6 +12,7 @@ Renderers render them: they never recompute a finding and never fall back to a g
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
@@ -220,7 +221,25 @@ def _positions(case: Case, suspect_ids: Iterable[str]) -> pl.DataFrame:
 # --- the one entry point -------------------------------------------------------------
 
 def gather(case: Case, *, as_of: date | None = None, include_proposed: bool = False) -> ReportInputs:
-    """Read the store and run the analyses for the reports, once."""
+    """Read the store and run the analyses for the reports, once.
+
+    The contact graph, then the contacts between the suspect and the victim's side and the
+    suspect's positions, are made in a second thread while the conduct analysis runs in
+    this one: they read the case and share nothing, each is mostly Polars work (which
+    releases the GIL), so on two cores the graph's whole-case de-duplication costs little
+    wall time. The sources are numbered first (the one write either would make, through
+    :func:`source_refs`), so neither thread writes the case; the result does not depend
+    on the threads' timing (tests/test_contacts_speed.py).
+    """
+    exhibit_refs = source_refs(case)  # numbers any source not yet numbered, before the graph's thread starts
+    network_sources(case)  # imports the parsers' declarations here, never from two threads at once
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="atlas-report-inputs") as pool:
+        graph = pool.submit(build_graph, case, include_proposed=False)
+        return _gather(case, as_of, include_proposed, exhibit_refs, graph, pool)
+
+
+def _gather(case: Case, as_of: date | None, include_proposed: bool, exhibit_refs: dict[str, str],
+            graph: Future[ContactGraph], pool: ThreadPoolExecutor) -> ReportInputs:
     manifest = case.manifest
     suspects = manifest.parties_with_role("suspect")
     victims = manifest.parties_with_role("victim")
@@ -232,10 +251,9 @@ def gather(case: Case, *, as_of: date | None = None, include_proposed: bool = Fa
     owners = dict(identifier_owner_map(case, include_proposed=False))
     side_parties = sorted(p.id for p in manifest.parties if p.role in ("victim", "witness"))
     victim_side = {uri: pid for uri, pid in owners.items() if pid in side_parties}
-    if suspect is not None:
-        contacts, rule, sms_parts = contacts_between(case, owners, suspect.id, side_parties)
-    else:
-        contacts, rule, sms_parts = pl.DataFrame(schema=CONTACT_COLUMNS), MATCH_RULE, 0
+    # the graph's thread takes these next (polars work, like the graph), while this one analyses
+    between = pool.submit(contacts_between, case, owners, suspect.id, side_parties) if suspect is not None else None
+    positions = pool.submit(_positions, case, suspect_ids)
 
     conduct: ConductResult | None = None
     if suspect is not None and victim is not None:
@@ -246,10 +264,12 @@ def gather(case: Case, *, as_of: date | None = None, include_proposed: bool = Fa
 
     triage = assess(case, as_of=as_of, as_of_basis=conduct.as_of_basis if conduct is not None and as_of else "",
                     conduct=conduct)
+    contacts, rule, sms_parts = between.result() if between is not None else (
+        pl.DataFrame(schema=CONTACT_COLUMNS), MATCH_RULE, 0)
     return ReportInputs(
         case=case, as_of=as_of, include_proposed=include_proposed, sources=case.sources(), audit=case.audit_log(),
         suspect=suspect, victim=victim, suspect_ids=suspect_ids, victim_side_ids=victim_side, owners=owners,
-        contacts=contacts, dedupe_rule=rule, possible_sms_parts=sms_parts, positions=_positions(case, suspect_ids),
-        conduct=conduct, rules=load_rules(), graph=build_graph(case, include_proposed=False),
-        identity_links=tuple(read_links(case)), exhibit_refs=source_refs(case), triage=triage,
+        contacts=contacts, dedupe_rule=rule, possible_sms_parts=sms_parts, positions=positions.result(),
+        conduct=conduct, rules=load_rules(), graph=graph.result(),
+        identity_links=tuple(read_links(case)), exhibit_refs=exhibit_refs, triage=triage,
     )

@@ -54,15 +54,20 @@ def _fmt(col: str) -> pl.Expr:
     return pl.col(col).dt.convert_time_zone(str(UK)).dt.strftime("%d/%m/%Y %H:%M %Z")
 
 
-def build(case: Case, sources: pl.DataFrame, refs: Mapping[str, str], relied: set[str], owners: Mapping[str, str],
-          names: Mapping[str, str], label: Callable[[str], str], decided: Decided | None = None
-          ) -> tuple[pl.DataFrame, list[SourceAccount]]:
-    """The schedule rows and the per-source accounting.
+@dataclass(frozen=True)
+class Tally:
+    """The records the statement does not rely on, counted per source and group (the Polars
+    part of :func:`build`: a pass over every event of the case)."""
 
-    ``relied``: event ids the statement relies on (events.csv); ``owners``: identifier →
-    party id; ``names``: party id → name; ``label``: how a non-party identifier is shown
-    (its own text, or a pseudonym when third parties are redacted).
-    """
+    groups: pl.DataFrame
+    rejects: pl.DataFrame
+    relied_per: dict[str, int]
+    src_owner: dict[str, str | None]
+    owner_party: dict[str, str]
+
+
+def tally(case: Case, sources: pl.DataFrame, relied: set[str], owners: Mapping[str, str]) -> Tally:
+    """Count what :func:`build` lists: reads the case only (safe beside other readers)."""
     keys = pl.Series(list(owners), dtype=pl.String)
     vals = pl.Series(list(owners.values()), dtype=pl.String)
     ev = (
@@ -110,6 +115,23 @@ def build(case: Case, sources: pl.DataFrame, refs: Mapping[str, str], relied: se
     )
     relied_per = dict(case.events().filter(pl.col("event_id").is_in(sorted(relied))).group_by("source_id").len()
                       .collect().iter_rows())
+    return Tally(groups, rejects, relied_per, src_owner, owner_party)
+
+
+def build(case: Case, sources: pl.DataFrame, refs: Mapping[str, str], relied: set[str], owners: Mapping[str, str],
+          names: Mapping[str, str], label: Callable[[str], str], decided: Decided | None = None,
+          tallied: Tally | None = None) -> tuple[pl.DataFrame, list[SourceAccount]]:
+    """The schedule rows and the per-source accounting.
+
+    ``relied``: event ids the statement relies on (events.csv); ``owners``: identifier →
+    party id; ``names``: party id → name; ``label``: how a non-party identifier is shown
+    (its own text, or a pseudonym when third parties are redacted). ``tallied`` is
+    :func:`tally` of the same case, sources, ``relied`` and ``owners`` when the caller
+    counted them already (``atlas report`` counts them while it writes the documents).
+    """
+    t = tallied if tallied is not None else tally(case, sources, relied, owners)
+    groups, rejects, relied_per, src_owner, owner_party = (t.groups, t.rejects, t.relied_per, t.src_owner,
+                                                           t.owner_party)
     rows: list[dict[str, str]] = []
     accounts: list[SourceAccount] = []
     order = sorted(sources.iter_rows(named=True), key=lambda r: _ref_key(refs.get(r["source_id"], "")))

@@ -81,12 +81,12 @@ def write(tmp_path: Path, text: str, name: str = "report.xml") -> Path:
 def test_the_hand_written_report_bare_and_in_a_ufdr(tmp_path: Path, pool: ProcessPoolExecutor) -> None:
     path = write(tmp_path, REPORT)
     stats = same_both_ways(path, pool)
-    assert stats["fallback"] is None and stats["pieces"] == 14  # every top-level model read by a worker
+    assert stats["fallback"] is None and stats["pieces"] == 16  # every top-level model, file and extraInfo: a worker's
     ufdr = tmp_path / "handset.ufdr"
     with zipfile.ZipFile(ufdr, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("files/a.jpg", b"\xff\xd8")
         zf.writestr("report.xml", REPORT.encode("utf-8"))
-    assert same_both_ways(ufdr, pool)["pieces"] == 14
+    assert same_both_ways(ufdr, pool)["pieces"] == 16
     # bigger pieces and blocks cut the same report differently, with the same result
     assert same_both_ways(path, pool, chunk_bytes=2000, block_bytes=4096)["pieces"] < 14
 
@@ -150,6 +150,15 @@ HOSTILE = {
     "a fake piece marker": _doc('<modelType type="SMS">' + _sms("s1", "a")
                                 + '<piece xmlns="urn:x-atlas:cellebrite-piece" n="0"/>' + _sms("s2", "b") + "</modelType>"),
     "no modelType at all": _doc(""),
+    "files and extra infos, some odd": _doc(
+        '<modelType type="SMS">' + _sms("s1", "a") + "</modelType>").replace(
+        "<decodedData>", '<taggedFiles><file id="f1"><metadata section="File"><item name="Local Path">'
+        '<![CDATA[</file></taggedFiles>]]></item></metadata></file><file id="f2"/>'
+        '<file id="f3"><model type="SMS" id="inside-a-file"/></file></taggedFiles><decodedData>').replace(
+        "</decodedData>", '</decodedData><extraInfos><extraInfo id="e1"><nodeInfos><nodeInfo id="n1"/></nodeInfos>'
+        '</extraInfo><extraInfo id="e2"><extraInfos/></extraInfo></extraInfos>'),
+    "a file inside a model": _doc('<modelType type="SMS">' + _sms("s1", "a").replace(
+        "</model>", '<taggedFiles><file id="f"/></taggedFiles></model>', 1) + _sms("s2", "b") + "</modelType>"),
 }
 
 
@@ -202,15 +211,31 @@ def test_parse_reads_a_large_report_in_parallel_and_a_small_one_in_one_process(
     assert not _cellebrite_parallel.worth_it(path, 1)
 
 
+def test_the_idle_cores_are_measured_from_the_cpu_times() -> None:
+    assert 0.0 <= _cellebrite_parallel.idle_cores(0.05) <= (multiprocessing.cpu_count() or 1) + 0.01
+
+
 def test_a_busy_machine_reads_sequentially_unless_told(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = write(tmp_path, REPORT)
     monkeypatch.delenv(_cellebrite_parallel.WORKERS_ENV, raising=False)
     monkeypatch.setattr(_cellebrite_parallel, "workers", lambda: 1)
     monkeypatch.setattr(_cellebrite_parallel.os, "sched_getaffinity", lambda _pid: {0, 1})
+    idle = {"cores": 1.9}
+    monkeypatch.setattr(_cellebrite_parallel, "idle_cores", lambda _seconds: idle["cores"])
     monkeypatch.setattr(_cellebrite_parallel.os, "getloadavg", lambda: (12.0, 12.0, 12.0))
     assert not _cellebrite_parallel.worth_it(path, 1)  # no idle core: cutting only adds work
     monkeypatch.setattr(_cellebrite_parallel.os, "getloadavg", lambda: (0.3, 0.3, 0.3))
     assert _cellebrite_parallel.worth_it(path, 1)
+    idle["cores"] = 1.0  # quiet for the last minute, but busy now: only this process's own core is free
+    assert not _cellebrite_parallel.worth_it(path, 1)
+    monkeypatch.setattr(_cellebrite_parallel, "workers", lambda: 3)  # a bigger machine: as many workers as idle cores
+    monkeypatch.setattr(_cellebrite_parallel.os, "sched_getaffinity", lambda _pid: set(range(8)))
+    for cores, expected in ((1.7, 1), (2.4, 1), (3.2, 2), (7.5, 3)):
+        idle["cores"] = cores
+        assert _cellebrite_parallel.workers_for(path, 1) == expected, cores
+    monkeypatch.setattr(_cellebrite_parallel, "workers", lambda: 1)
+    monkeypatch.setattr(_cellebrite_parallel.os, "sched_getaffinity", lambda _pid: {0, 1})
+    idle["cores"] = 1.9
     assert not _cellebrite_parallel.worth_it(path, path.stat().st_size + 1)  # too small to be worth a worker
     monkeypatch.setattr(_cellebrite_parallel.os, "getloadavg", lambda: (12.0, 12.0, 12.0))
     monkeypatch.setenv(_cellebrite_parallel.WORKERS_ENV, "1")

@@ -405,6 +405,9 @@ def test_the_workbench_bench_runs_at_a_tiny_scale(tmp_path: Path) -> None:
     numbers = bench(tmp_path, 3000)
     assert numbers["events"] == 3000 and 0 < numbers["filter_rows"] < numbers["contacts"]  # type: ignore[operator]
     assert numbers["headline_after"] != numbers["headline_before"]  # the decision changed the findings
+    assert numbers["previewed_headline_matches"] is True  # the preview said what the decision then did
     for key in ("first_screen_s", "filter_change_s", "busiest_pair_open_s", "recompute_after_decision_s",
+                "recompute_after_note_s", "impact_preview_s", "recompute_after_previewed_link_s",
+                "reference_conduct_analysis_cpu_s",
                 "filtered_timeline_arrow_table_s", "filtered_timeline_textual_datatable_s"):
         assert isinstance(numbers[key], float) and numbers[key] >= 0

@@ -38,11 +38,12 @@ from .impact import ImpactAccount, link_impacts
 from .incidents import ITEM_FRAME, assign_occasions, incidents, last_item, occasion_rule, per_target_occasions
 from .location_standard import LocationStandard
 from .locations import device_records
+from .memo import Memo, cast_key, data_key, options_key
 from .options import ConductOptions
 from .parties import Cast, build_cast
 from .reciprocity import mark_mutual, mutual_periods, mutual_weeks, requests_to_stop
-from .records import Breach, Colocation, Gap, Incident, OrderSummary, PossibleBreach, ThreatHit, ThreatOccasion
-from .selection import night_expr, select_contacts
+from .records import Breach, Colocation, Deferred, Gap, Incident, OrderSummary, PossibleBreach, ThreatHit, ThreatOccasion
+from .selection import contact_events, night_expr, select_contacts
 from .threats import Lexicon, load_lexicon
 from .time_limit import LastIncident, S2AVerdict, s2a_verdict
 from .token_rules import RuleSet
@@ -71,7 +72,8 @@ class ConductResult:
     each awaiting a person's confirmation; ``status`` says whether one was confirmed."""
     threat_hits_for_review: tuple[ThreatHit, ...]
     """The review list: every threat candidate (both tiers), strongest first."""
-    breaches: tuple[Breach, ...]
+    breach_records: Deferred[Breach] = field(repr=False)
+    """The breaches, counted at once and made as records when first read (:attr:`breaches`)."""
     possible_breaches: tuple[PossibleBreach, ...]
     orders: tuple[OrderSummary, ...]
     colocations: tuple[Colocation, ...]
@@ -114,6 +116,16 @@ class ConductResult:
     ``confirmed``/``dismissed``): every output asks :meth:`decision_of`, never the ledger again."""
     with_proposed: ConductResult | None = None
     proposed_identifiers: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def breaches(self) -> tuple[Breach, ...]:
+        """Every breach as a typed record, in time order (made the first time it is read)."""
+        return self.breach_records.get()
+
+    @property
+    def breach_count(self) -> int:
+        """How many breaches (without making their records)."""
+        return len(self.breach_records)
 
     def decision_of(self, candidate: Candidate) -> str | None:
         """``confirmed``, ``dismissed`` or None (awaiting a decision), as this result counted it."""
@@ -280,8 +292,11 @@ def _threat_occasions(cands: list[Candidate], items: pl.DataFrame, decisions: Ma
     person has not dismissed; it is ``confirmed`` once a person confirmed one of its
     messages (a confirmed review-tier message also makes a confirmed occasion)."""
     threats = [c for c in cands if c.kind == THREAT]
-    occ = {r["ref"]: (r["occasion"], r["occasion_date"]) for r in items.select("ref", "occasion", "occasion_date")
-           .iter_rows(named=True)} if items.height else {}
+    # only the candidates' own items are ever looked up: the rest of the items (every contact
+    # of a large case) are not turned into Python rows
+    asked = sorted({c.contact_id for c in threats})
+    occ = {r["ref"]: (r["occasion"], r["occasion_date"]) for r in items.filter(pl.col("ref").is_in(asked))
+           .select("ref", "occasion", "occasion_date").iter_rows(named=True)} if items.height and asked else {}
     count = count_occasions(threats, decisions, {k: (int(v[0]), v[1]) for k, v in occ.items()
                                                  if v[0] is not None and v[1] is not None}, threshold)
     review = []
@@ -331,22 +346,38 @@ def _clean_episode(ep: dict[str, Any], zone: str) -> dict[str, Any]:
 # --- the analysis of one view ----------------------------------------------------------
 
 def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat_rules: RuleSet, options: ConductOptions,
-                  as_of: date, as_of_basis: str, refs: dict[str, str], decisions: Mapping[tuple[str, str], str]
-                  ) -> ConductResult:
+                  as_of: date, as_of_basis: str, refs: dict[str, str], decisions: Mapping[tuple[str, str], str],
+                  memo: Memo | None = None) -> ConductResult:
     manifest = case.manifest
     zone = manifest.timezone
     tz = ZoneInfo(zone)
     victim = cast.victims[0]
-    contacts = select_contacts(case, cast, options, zone, lexicon)
+    # the parts a decision other than a link cannot change: kept by the caller's memo under
+    # everything they are computed from (atlas.conduct.memo)
+    data = data_key(case) if memo is not None else None
+    inputs = (data, cast_key(cast), options_key(options), lexicon.sha256) if memo is not None else ()
+
+    def kept(part: str, build: Callable[[], R], *more: Any) -> R:
+        return memo.get((part, *inputs, *more), build) if memo is not None else build()
+
+    def contacts_of() -> pl.DataFrame:
+        if memo is None:
+            return select_contacts(case, cast, options, zone, lexicon)
+        # the case's calls and messages as read from the store: the same for every identity view
+        read = memo.get(("contact events", data), lambda: contact_events(case).collect())
+        return select_contacts(case, cast, options, zone, lexicon, events=read)
+
+    contacts = kept("contacts", contacts_of)
     conduct_all = contacts.filter(pl.col("role").is_in(["conduct", "authority"]))
 
     # threat and behaviour candidates: every conduct text screened at once, plausible ones matched
-    cands = candidates(conduct_all, threat_rules)
+    cands = list(kept("candidates", lambda: candidates(conduct_all, threat_rules), threat_rules.sha256))
     strong_ids = {c.contact_id for c in cands if c.kind == THREAT and
                   ((c.tier == "occasion" and c.decision(decisions) != "dismissed") or c.decision(decisions) == "confirmed")}
 
     # location: presence at protected places, near the victim, cell serving the area
-    positions, cells = device_records(case, cast, {cast.suspect, *cast.victims}, options.cell_serving_radius_m)
+    positions, cells = kept("device records", lambda: device_records(case, cast, {cast.suspect, *cast.victims},
+                                                                      options.cell_serving_radius_m))
     s_points, s_poor = usable(positions.filter(pl.col("party") == cast.suspect), options)
     v_points, v_poor = usable(positions.filter(pl.col("party").is_in(list(cast.victims))), options)
     protected = _protected_places(case, cast)
@@ -359,8 +390,8 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
     serving = cell_serving(cells.filter(pl.col("party") == cast.suspect), protected, options)
 
     breaches, possible, order_summaries = find_breaches(manifest, cast, rules, contacts, pairs, options)
-    breach_contacts = {b["contact_id"] for b in breaches if b["kind"] == "contact"}
-    breach_events = {e for b in breaches if b["kind"] == "exclusion-zone" for e in b["event_ids"]}
+    breach_contacts = breaches.contact_ids()
+    breach_events = breaches.zone_event_ids()
 
     weeks = mutual_weeks(contacts, options)
     contacts = mark_mutual(contacts, weeks, strong_ids | breach_contacts)
@@ -543,7 +574,7 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
         incidents=_records(Incident.of, incident_list, refs),
         threat_occasions=_records(ThreatOccasion.of, threat_occ, refs),
         threat_hits_for_review=_records(ThreatHit.of, review, refs),
-        breaches=_records(Breach.of, breaches, refs),
+        breach_records=Deferred(len(breaches), lambda: _records(Breach.of, breaches.dicts(), refs)),
         possible_breaches=_records(PossibleBreach.of, possible, refs),
         orders=tuple(OrderSummary.of(o) for o in order_summaries),
         colocations=_records(Colocation.of, _with_victim_exhibits(colocations, refs), refs),
@@ -568,14 +599,16 @@ def resolve_as_of(as_of: date | None, zone: str) -> tuple[date, str]:
 
 def analyse(case: Case, *, as_of: date | None = None, include_proposed: bool | Literal["if-any"] = False,
             options: ConductOptions | None = None,
-            decisions: Mapping[tuple[str, str], str] | None = None) -> ConductResult:
+            decisions: Mapping[tuple[str, str], str] | None = None, memo: Memo | None = None) -> ConductResult:
     """The course-of-conduct analysis of ``case`` (see the module docstring).
 
     ``include_proposed`` attaches the analysis with proposed links (``with_proposed``);
     ``"if-any"`` attaches it only when the suspect has proposed identifiers (what the
     report does, without analysing the confirmed view twice). ``decisions`` maps candidate keys ``(kind, event_id)`` to ``confirmed`` or
     ``dismissed``; left out, they are read from the case's decisions ledger (none yet:
-    every candidate awaits a decision and no threat occasion is confirmed)."""
+    every candidate awaits a decision and no threat occasion is confirmed). ``memo`` keeps the
+    parts a decision other than a link cannot change between calls (:mod:`.memo`): the result
+    is the same with or without it."""
     options = options or ConductOptions()
     options.validate()
     rules = load_rules(options.rules)
@@ -588,7 +621,7 @@ def analyse(case: Case, *, as_of: date | None = None, include_proposed: bool | L
                           authority_identifiers=tuple(options.authority_identifiers), include_proposed=include)
 
     refs = source_refs(case)  # every record is named by its exhibit (numbers any source not yet numbered)
-    confirmed = _analyse_view(case, cast(False), rules, lexicon, threat_rules, options, day, basis, refs, decided)
+    confirmed = _analyse_view(case, cast(False), rules, lexicon, threat_rules, options, day, basis, refs, decided, memo)
     proposed_cast = cast(True)
     confirmed.proposed_identifiers = [
         {"uri": c.uri, "basis": c.basis, "strength": c.strength, "link_ids": list(c.link_ids)}
@@ -596,5 +629,5 @@ def analyse(case: Case, *, as_of: date | None = None, include_proposed: bool | L
     ]
     if include_proposed is True or (include_proposed == "if-any" and confirmed.proposed_identifiers):
         confirmed.with_proposed = _analyse_view(case, proposed_cast, rules, lexicon, threat_rules, options, day, basis,
-                                                refs, decided)
+                                                refs, decided, memo)
     return confirmed

@@ -19,6 +19,7 @@ separately: whether the order forbids indirect contact depends on its wording.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -58,13 +59,62 @@ def _contact_breaches(direct: pl.DataFrame, order: Order, rule: str, zone: str) 
     ).to_dicts()
 
 
+def _sort_key(b: dict[str, Any]) -> tuple[Any, ...]:
+    return (b["ts"], b["kind"], b["order"])
+
+
+@dataclass
+class BreachRows:
+    """The breaches :func:`find_breaches` found, as their rows are made only when asked for.
+
+    What the analysis itself needs (how many, which contacts and zone records) is read
+    from the contact frames column-wise; :meth:`dicts` makes the rows (one dictionary per
+    breach, in time order) exactly as the plain rule always did, the first time an output
+    asks for them: a case with 166,000 breaches spent over a second turning them into
+    Python rows on every recomputation, though a headline only counts them."""
+
+    contact_frames: list[tuple[pl.DataFrame, Order, str]] = field(default_factory=list)
+    """Per order (in case.toml order) the contacts that breach it, its type and breach rule."""
+    zone: str = "UTC"
+    zone_breaches: list[dict[str, Any]] = field(default_factory=list)
+    """Presence in exclusion zones (few: built as rows at once)."""
+    order_sequence: list[tuple[str, int]] = field(default_factory=list)
+    """``("contact", i)`` / ``("zone", j)``: the order the plain rule appended the rows in."""
+    _rows: list[dict[str, Any]] | None = field(default=None, repr=False)
+
+    def __len__(self) -> int:
+        return sum(f.height for f, _, _ in self.contact_frames) + len(self.zone_breaches)
+
+    def contact_ids(self) -> set[str]:
+        """The contacts that breach an order."""
+        return {c for f, _, _ in self.contact_frames for c in f.get_column("contact_id").to_list()}
+
+    def zone_event_ids(self) -> set[str]:
+        """The records of presence in an exclusion zone."""
+        return {e for b in self.zone_breaches for e in b["event_ids"]}
+
+    def dicts(self) -> list[dict[str, Any]]:
+        """Every breach as a row, in time order (then kind, order): the plain rule's rows."""
+        if self._rows is None:
+            rows: list[dict[str, Any]] = []
+            for kind, i in self.order_sequence:
+                if kind == "contact":
+                    frame, order, rule = self.contact_frames[i]
+                    rows.extend(_contact_breaches(frame, order, rule, self.zone))
+                else:
+                    rows.append(self.zone_breaches[i])
+            rows.sort(key=_sort_key)
+            self._rows = rows
+        return self._rows
+
+
 def find_breaches(
     manifest: Manifest, cast: Cast, rules: Rules, contacts: pl.DataFrame, zone_pairs: pl.DataFrame,
     options: ConductOptions,
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+) -> tuple[BreachRows, list[dict[str, Any]], list[dict[str, Any]]]:
     """(breaches, possible breaches, per-order summaries), in time order."""
     zone = manifest.timezone
-    breaches: list[dict[str, Any]] = []
+    breaches = BreachRows(zone=zone)
     possible: list[dict[str, Any]] = []
     summaries: list[dict[str, Any]] = []
     conduct = contacts.filter(pl.col("role") == "conduct")
@@ -93,8 +143,8 @@ def find_breaches(
             continue
         in_window = conduct.filter(_window(pl.col("ts_utc"), order))
         to_protected = pl.col("party_to").list.contains(order.protects)
-        direct = in_window.filter(to_protected)
-        found = _contact_breaches(direct, order, rule, zone) if order.no_contact else []
+        direct = in_window.filter(to_protected) if order.no_contact else in_window.head(0)
+        found: list[dict[str, Any]] = []  # presence in its exclusion zones (contacts stay a frame: BreachRows)
         indirect = in_window.filter(~to_protected)
         zones = list(order.exclusion_zones)
         pairs = zone_pairs.filter(pl.col("place").is_in(zones) & _window(pl.col("ts_utc"), order)) if zones else zone_pairs.head(0)
@@ -122,11 +172,11 @@ def find_breaches(
                 "place": ep["place"], "event_ids": ep["event_ids"], "min_distance_m": ep["min_distance_m"],
                 "certainty": ep["certainty"], "precision": ep["precision"], "basis": ep["basis"],
             })
+        statuses = direct.get_column("identifier_status")
         summary |= {
-            "contact_breaches": sum(1 for b in found if b["kind"] == "contact"),
-            "zone_breaches": sum(1 for b in found if b["kind"] == "exclusion-zone"),
-            "by_identifier_status": {s: sum(1 for b in found if b["kind"] == "contact" and b["identifier_status"] == s)
-                                     for s in ("attributed", "confirmed", "proposed")},
+            "contact_breaches": direct.height,
+            "zone_breaches": len(found),
+            "by_identifier_status": {s: int((statuses == s).sum()) for s in ("attributed", "confirmed", "proposed")},
             "indirect_contacts": indirect.height,
             "indirect_contact_targets": sorted(set(indirect.get_column("target").drop_nulls().to_list())),
             "indirect_note": "contact with others in her network while the order was in force: whether this breaches "
@@ -136,7 +186,11 @@ def find_breaches(
         if not order.no_contact:
             summary["note"] = "the order has no no-contact condition (no_contact = false): contacts are not breaches"
         summaries.append(summary)
-        breaches.extend(found)
-    breaches.sort(key=lambda b: (b["ts"], b["kind"], b["order"]))
+        if direct.height:
+            breaches.order_sequence.append(("contact", len(breaches.contact_frames)))
+            breaches.contact_frames.append((direct, order, rule))
+        for b in found:
+            breaches.order_sequence.append(("zone", len(breaches.zone_breaches)))
+            breaches.zone_breaches.append(b)
     possible.sort(key=lambda b: (b["ts"], b["order"]))
     return breaches, possible, summaries
