@@ -119,7 +119,10 @@ def workers_for(path: Path, min_bytes: int) -> int:
     peak memory was higher (this process 945 MB + a worker 125 MB, against 693 MB): with
     no idle core, cutting and handing over pieces only adds work. So unless
     ``ATLAS_PARSE_WORKERS`` asks for it, the report is read sequentially unless the machine
-    has been quiet (one-minute load average at most the CPUs less one) *and* is quiet now:
+    has not been oversubscribed (one-minute load average at most the CPUs: the ingest's own
+    process counts in it, about one, so "the CPUs less one" kept a quiet 2-core machine
+    reading sequentially: the end-to-end bench's 1 GB report on two idle cores took 28.6 s
+    sequentially against 17.7 s in parallel) *and* is quiet now:
     over :data:`IDLE_SAMPLE_S`, at least :data:`IDLE_CORES_NEEDED` cores' worth of CPU time
     went unused (this process, sleeping meanwhile, is one of them; its worker needs the other).
     No more workers are started than there are idle cores besides this process's own.
@@ -134,7 +137,7 @@ def workers_for(path: Path, min_bytes: int) -> int:
         return allowed
     try:
         cpus = len(os.sched_getaffinity(0))
-        if os.getloadavg()[0] > cpus - 1:
+        if os.getloadavg()[0] > cpus:
             return 0
     except (AttributeError, OSError):  # pragma: no cover - not Linux
         return 0

@@ -44,6 +44,32 @@ def atlas(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
     return run
 
 
+@pytest.fixture(scope="session")
+def _rejected_ex_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The generated rejected-ex case (seed 3, scale 0.2), ingested and with its alias links
+    discovered: built once a run because four modules need it and it takes seconds. Never
+    handed to a test: :func:`rejected_ex_case` gives each module its own copy."""
+    from atlas.demo import ingest_generated
+    from atlas.identity.candidates import discover
+    from atlas.store import Case
+    from fixtures.generate import generate
+
+    root = tmp_path_factory.mktemp("rejected-ex-master") / "case"
+    generate("rejected-ex", 3, 0.2, root)
+    ingest_generated(root)
+    discover(Case.open(root))
+    return root
+
+
+@pytest.fixture(scope="module")
+def rejected_ex_case(_rejected_ex_master: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the generated rejected-ex case for one test module: its tests share it, as
+    they would any module fixture; no other module sees what they write to it."""
+    out = tmp_path_factory.mktemp("rejected-ex") / "case"
+    shutil.copytree(_rejected_ex_master, out)
+    return out
+
+
 @pytest.fixture
 def samples() -> Path:
     if not SAMPLES_DIR.is_dir():

@@ -224,6 +224,10 @@ def test_a_busy_machine_reads_sequentially_unless_told(tmp_path: Path, monkeypat
     monkeypatch.setattr(_cellebrite_parallel, "idle_cores", lambda _seconds: idle["cores"])
     monkeypatch.setattr(_cellebrite_parallel.os, "getloadavg", lambda: (12.0, 12.0, 12.0))
     assert not _cellebrite_parallel.worth_it(path, 1)  # no idle core: cutting only adds work
+    monkeypatch.setattr(_cellebrite_parallel.os, "getloadavg", lambda: (2.5, 2.5, 2.5))
+    assert not _cellebrite_parallel.worth_it(path, 1)  # more runnable work than cores over the last minute
+    monkeypatch.setattr(_cellebrite_parallel.os, "getloadavg", lambda: (1.4, 1.4, 1.4))
+    assert _cellebrite_parallel.worth_it(path, 1)  # the ingest's own process and a little more: quiet enough
     monkeypatch.setattr(_cellebrite_parallel.os, "getloadavg", lambda: (0.3, 0.3, 0.3))
     assert _cellebrite_parallel.worth_it(path, 1)
     idle["cores"] = 1.0  # quiet for the last minute, but busy now: only this process's own core is free

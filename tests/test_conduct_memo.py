@@ -20,24 +20,17 @@ from atlas.conduct.selection import identifiers_by_contact, identifiers_by_conta
 from atlas.contacts import dedupe_contacts, network_sources
 from atlas.decisions.candidates import candidates_from, decide_candidate
 from atlas.decisions.notes import add_note
-from atlas.demo import ingest_generated
 from atlas.identity import decide, read_links
-from atlas.identity.candidates import discover
 from atlas.review import Review
 from atlas.store import Case
-from fixtures.generate import generate
 
 AS_OF = date(2026, 12, 1)
 ALIAS = ("tel:+447700900002", "tel:+447700900013")  # the suspect's second number, same handset
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    case_dir = tmp_path_factory.mktemp("memo") / "case"
-    generate("rejected-ex", 3, 0.2, case_dir)
-    ingest_generated(case_dir)
-    discover(Case.open(case_dir))
-    return case_dir
+def generated(rejected_ex_case: Path) -> Path:
+    return rejected_ex_case
 
 
 @pytest.fixture

@@ -16,25 +16,18 @@ from atlas.decisions.candidates import candidates_from, decide_candidate, find_c
 from atlas.decisions.exhibits import tag, tagged, untag
 from atlas.decisions.ledger import read_decisions
 from atlas.decisions.notes import add_note, bookmarks, notes, set_bookmark, withdraw_note
-from atlas.demo import ingest_generated
 from atlas.errors import AtlasError
 from atlas.identity import decide, read_links
-from atlas.identity.candidates import discover
 from atlas.review import Review
 from atlas.store import Case
 from atlas.store.officer import parse_officer
-from fixtures.generate import generate
 
 ALIAS_LINKS = ("tel:+447700900002", "tel:+447700900013")  # the suspect's second number, same handset
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    case_dir = tmp_path_factory.mktemp("decisions") / "case"
-    generate("rejected-ex", 3, 0.2, case_dir)
-    ingest_generated(case_dir)
-    discover(Case.open(case_dir))
-    return case_dir
+def generated(rejected_ex_case: Path) -> Path:
+    return rejected_ex_case
 
 
 @pytest.fixture

@@ -18,16 +18,13 @@ from textual.pilot import Pilot
 
 from atlas.decisions.exhibits import tagged
 from atlas.decisions.ledger import read_decisions
-from atlas.demo import ingest_generated
 from atlas.exhibits import source_refs
 from atlas.identity import read_links
-from atlas.identity.candidates import discover
 from atlas.identity.ledger import ensure_schema, propose
 from atlas.store import Case
 from atlas.tui.app import AtlasApp
 from atlas.tui.frames import search, timeline_view, visible
 from atlas.tui.widgets import DecisionPrompt, FrameTable, RecordsView
-from fixtures.generate import generate
 
 AS_OF = date(2026, 11, 22)
 SCREEN_KEYS = ("1", "2", "3", "4", "5", "6", "7")
@@ -35,12 +32,8 @@ SIZE = (180, 50)
 
 
 @pytest.fixture(scope="module")
-def small_case(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    case_dir = tmp_path_factory.mktemp("tui") / "case"
-    generate("rejected-ex", 3, 0.2, case_dir)
-    ingest_generated(case_dir)
-    discover(Case.open(case_dir))
-    return case_dir
+def small_case(rejected_ex_case: Path) -> Path:
+    return rejected_ex_case
 
 
 @pytest.fixture

@@ -21,12 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from atlas.demo import ingest_generated
-from atlas.identity.candidates import discover
-from atlas.store import Case
 from atlas.tui.app import AtlasApp
 from atlas.tui.widgets import FrameTable
-from fixtures.generate import generate
 
 SNAPSHOTS = Path(__file__).parent / "snapshots" / "tui"
 SCREENS = {"1": "overview", "2": "timeline", "3": "conversations", "4": "people", "5": "conduct", "6": "exhibits"}
@@ -60,12 +56,8 @@ def test_screen_text_reads_an_export_back() -> None:
 
 
 @pytest.fixture(scope="module")
-def case_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("snap") / "case"
-    generate("rejected-ex", 3, 0.2, root)
-    ingest_generated(root)
-    discover(Case.open(root))
-    return root
+def case_dir(rejected_ex_case: Path) -> Path:
+    return rejected_ex_case
 
 
 def _shots(case_dir: Path) -> dict[str, str]:
