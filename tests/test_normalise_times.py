@@ -297,3 +297,16 @@ def test_a_value_past_the_sniffers_first_distinct_values_still_decides_the_forma
     else:
         assert got == _sniff_every_format(values)
         assert got.fmt.startswith("%d/%m" if late.startswith("25") else "%m/%d") and got.assumption is None
+
+
+def test_the_values_formats_are_first_tried_on_are_a_subset_spread_over_the_column() -> None:
+    """Any subset gives the sniffer the same answer (a format missing one of them misses one
+    of the column); spread over the column, a late day > 12 rules month-first out early."""
+    from atlas.normalise.times import _spread_head
+
+    assert _spread_head(pl.Series([str(i) for i in range(times.SNIFF_HEAD_VALUES)])) is None
+    sample = pl.Series([str(i) for i in range(10_000)])
+    head = _spread_head(sample)
+    assert head is not None and 0 < head.len() <= times.SNIFF_HEAD_VALUES
+    assert set(head.to_list()) <= set(sample.to_list()) and head.n_unique() == head.len()
+    assert int(head.cast(pl.Int64).max() or 0) > 9_000
