@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Final, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -330,17 +330,23 @@ def _first_reading_all(sample: pl.Series, formats: list[str], *, aware: bool, he
     return None
 
 
+@cache
+def _reads_all_exprs(formats: tuple[str, ...], aware: bool) -> list[pl.Expr]:
+    """:func:`_reads_all`'s query, built once per format list (building ~130 expressions
+    in Python cost more than running them on a head of values)."""
+    low, high = PLAUSIBLE_YEARS
+    col = pl.col("v")
+    return [(col.str.to_datetime(fmt, strict=False, time_unit="us", time_zone=UTC) if aware
+             else col.str.to_datetime(fmt, strict=False, time_unit="us")).dt.year().is_between(low, high).sum()
+            .alias(str(i)) for i, fmt in enumerate(formats)]
+
+
 def _reads_all(values: pl.Series, formats: list[str], *, aware: bool) -> list[bool]:
     """For each of ``formats``: does it read every value (as :func:`_parse_share` counts)?
     All formats in one query, so a hundred formats cost one pass, not a hundred."""
     if not formats:
         return []
-    low, high = PLAUSIBLE_YEARS
-    col = pl.col("v")
-    exprs = [(col.str.to_datetime(fmt, strict=False, time_unit="us", time_zone=UTC) if aware
-              else col.str.to_datetime(fmt, strict=False, time_unit="us")).dt.year().is_between(low, high).sum()
-             .alias(str(i)) for i, fmt in enumerate(formats)]
-    counts = pl.DataFrame({"v": values}).select(exprs).row(0)
+    counts = pl.DataFrame({"v": values}).select(_reads_all_exprs(tuple(formats), aware)).row(0)
     n = values.len() - values.null_count()
     return [n == 0 or int(c) == n for c in counts]
 
