@@ -316,14 +316,20 @@ def _time_strings(frame: pl.DataFrame, cols: dict[str, list[tuple[str, re.Match[
     return expr, offset, dayfirst
 
 
-def _zone_split(expr: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+def _zone_groups(expr: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """The named (``(UTC+1)``) and bare (``+01:00``) offset suffixes' groups, as structs."""
+    return expr.str.extract_groups(_ZONE_SUFFIX.pattern), expr.str.extract_groups(_BARE_OFFSET)
+
+
+def _zone_split(expr: pl.Expr, groups: tuple[pl.Expr, pl.Expr] | None = None) -> tuple[pl.Expr, pl.Expr]:
     """'10:00:00(UTC+1)', '10:00:00 +01:00', '10:00:00Z' → (the wall-clock text, offset minutes or null).
 
     The offset is taken off before the format is sniffed, so the date order is decided
     on the wall-clock text alone (the shared offset formats are day-first or ISO only).
+    ``groups``: :func:`_zone_groups` of ``expr`` already in columns (the fast path: an
+    eager query works an expression out again for each struct field it reads).
     """
-    named = expr.str.extract_groups(_ZONE_SUFFIX.pattern)
-    bare = expr.str.extract_groups(_BARE_OFFSET)
+    named, bare = groups if groups is not None else _zone_groups(expr)
     sign = pl.coalesce(named.struct.field("1"), bare.struct.field("bs"))
     hh = pl.coalesce(named.struct.field("2"), bare.struct.field("bh")).cast(pl.Int32)
     mm = pl.coalesce(named.struct.field("3"), bare.struct.field("bm")).cast(pl.Int32).fill_null(0)
@@ -628,8 +634,10 @@ def _table_events_fast(frame: pl.DataFrame, first_row: int, table: Table, sheet:
         raise FormatError(f"{ctx.path}: {where}: the {table.label} template maps no date/time column")
     # the raw text is built once, then split (built inside each use, it was worked out again for each)
     body = body.with_columns(ts_text.alias("_ts_raw"))
-    wall, minutes = _zone_split(pl.col("_ts_raw"))
-    body = body.with_columns(wall.alias("_ts_txt"), minutes.alias("_off"))
+    named, bare = _zone_groups(pl.col("_ts_raw"))
+    body = body.with_columns(named.alias("_zone_named"), bare.alias("_zone_bare"))
+    wall, minutes = _zone_split(pl.col("_ts_raw"), (pl.col("_zone_named"), pl.col("_zone_bare")))
+    body = body.with_columns(wall.alias("_ts_txt"), minutes.alias("_off")).drop("_zone_named", "_zone_bare")
     if offset:
         sign = -1 if offset.startswith("-") else 1
         hh, _, mm = offset[1:].partition(":")
