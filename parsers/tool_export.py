@@ -198,6 +198,9 @@ def _best(tables: list[Table], rows: list[list[str]]) -> tuple[Table, int] | Non
         if not headers:
             continue
         for t in tables:
+            # every required header first: the mapped count is only looked at for a table that has them all
+            if not all(any(c.matches(h) for h in headers) for c in t.required):
+                continue
             req, mapped = _score(t, headers)
             if req == len(t.required) and (best is None or (mapped, -i) > (best[0][1], -best[2])):
                 best = ((req, mapped), t, i)
