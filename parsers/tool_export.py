@@ -659,14 +659,15 @@ def _table_events_fast(frame: pl.DataFrame, first_row: int, table: Table, sheet:
     if fmt.has_offset:  # an offset the zone split did not recognise: the sniffer read it
         parsed_utc = parse_datetimes(pl.col("_ts_txt"), fmt)
         body = body.with_columns(parsed_utc.alias("ts_utc"), pl.lit(None, pl.Datetime("us")).alias("ts_local"))
-    else:
-        naive = parse_datetimes(pl.col("_ts_txt"), fmt)
+    else:  # the wall clock parsed once into a column (each of the two uses below parsed it again)
+        body = body.with_columns(parse_datetimes(pl.col("_ts_txt"), fmt).alias("_naive"))
+        naive = pl.col("_naive")
         body = body.with_columns(
             pl.when(pl.col("_off").is_not_null())
             .then((naive - pl.duration(minutes=pl.col("_off"))).dt.replace_time_zone("UTC"))
             .otherwise(None).alias("ts_utc"),
             pl.when(pl.col("_off").is_null()).then(naive).otherwise(None).alias("ts_local"),
-        )
+        ).drop("_naive")
     bad = body.filter(pl.col("ts_utc").is_null() & pl.col("ts_local").is_null())
     rejects = bad.select(pl.lit(ctx.source_id).alias("source_id"), ref.alias("source_ref"),
                          pl.lit(f"timestamp not readable as {fmt.fmt}").alias("reason"),
