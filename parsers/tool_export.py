@@ -620,7 +620,9 @@ def _table_events_fast(frame: pl.DataFrame, first_row: int, table: Table, sheet:
     first_excel_row = first_row + 1  # the row after the header, as the spreadsheet shows it
     body = frame.slice(header_row + 1).with_row_index("_i")
     used = [n for targets in cols.values() for n, _ in targets]
-    body = body.filter(pl.any_horizontal(pl.col(c).str.strip_chars().fill_null("") != "" for c in used)) if used else body
+    # the plain rule's blank-row filter, skipped when the first mapped column alone shows no row is blank
+    if used and not body.select((pl.col(used[0]).str.strip_chars().fill_null("") != "").all()).item():
+        body = body.filter(pl.any_horizontal(pl.col(c).str.strip_chars().fill_null("") != "" for c in used))
     where = f"sheet {sheet!r}" if sheet else "file"
     prefix = f"{sheet} row " if sheet else "row "
     ref = pl.format(prefix + "{}", pl.col("_i") + first_excel_row)
