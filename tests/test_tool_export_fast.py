@@ -171,3 +171,46 @@ def test_repeated_cells_every_party_shape_and_damage_read_the_same_fast_and_plai
             assert result.rejects.height == 1 and result.events.height == 120
             assert any("numbers had lost their leading 0" in a for a in result.assumptions)
             assert any("words not recognised" in a for a in result.assumptions)
+
+
+def test_tables_read_in_threads_give_what_the_plain_rule_gives_reading_them_in_turn(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bench.bench_tool_export import OWNER, write_tool_export
+
+    path = tmp_path / "bench.xlsx"
+    write_tool_export(path, 900)
+    ctx = ParseContext(source_id="b", path=path, owner=f"tel:{OWNER}")
+    with monkeypatch.context() as m:
+        m.setattr(tool_export, "PARALLEL_MIN_ROWS", 0)
+        m.setattr(tool_export.os, "cpu_count", lambda: 2)
+        threaded = tool_export.parse(path, ctx)
+    with monkeypatch.context() as m:
+        m.setattr(tool_export, "PARALLEL_MIN_ROWS", 10**12)
+        plain = parse_plain(path, ctx, monkeypatch)
+    assert_identical(threaded, plain)
+    assert threaded.events.height == 900
+
+
+def test_the_first_tables_error_is_the_one_raised_when_tables_are_read_in_threads(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import xlsxwriter
+
+    from atlas.errors import FormatError
+
+    path = tmp_path / "two.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    for name, when in (("Calls", "03/04/2026 10:00:00"), ("More calls", "03/04/2026 10:00:00")):
+        ws = wb.add_worksheet(name)
+        ws.write_row(0, 0, ["Index", "Call Type", "Time", "Duration", "Number", "Name"])
+        ws.write_row(1, 0, ["1", "Dialled", when, "00:00:10", "07700900002", ""])
+        ws.write_row(2, 0, ["2", "Dialled", "25/12/2026 10:00:00", "00:00:10", "07700900002", ""])
+    wb.close()
+    errors = []
+    for rows in (0, 10**12):
+        with monkeypatch.context() as m:
+            m.setattr(tool_export, "PARALLEL_MIN_ROWS", rows)
+            m.setattr(tool_export.os, "cpu_count", lambda: 2)
+            with pytest.raises(FormatError) as err:
+                tool_export.parse(path, ParseContext(source_id="t", path=path, dayfirst=False))
+            errors.append(str(err.value))
+    assert errors[0] == errors[1] and "'Calls'" in errors[0]
