@@ -744,7 +744,7 @@ def _row_meaning(body: pl.DataFrame, cols: dict[str, list[tuple[str, re.Match[st
         fixed = sum(int(((before.get_column(c).str.strip_chars().fill_null("") != body.get_column(c).fill_null(""))
                          * body.get_column("_n")).sum()) for c in party_cols)
     distinct: set[str] = set()
-    for col_name in party_cols:
+    for col_name in party_cols if "parties" not in cols else ():  # a parties layout reads its lines below instead
         distinct |= set(body.get_column(col_name).drop_nulls().to_list())
     parsed_ids = {cell: _ident_of(cell) for cell in distinct}
     keys = pl.Series(list(parsed_ids), dtype=pl.String)
