@@ -12,6 +12,7 @@ project's fixture writers (:mod:`fixtures.writers.tool_export`, :mod:`fixtures.w
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -101,15 +102,19 @@ def _measure(name: str, path: Path, parse: Callable[[Path, ParseContext], ParseR
     reads: list[float] = []
     parses: list[float] = []
     detected: list[float] = []
+    read_cpu: list[float] = []
+    parse_cpu: list[float] = []
     rows = events = rejects = 0
     for _ in range(runs):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         frames = pl.read_excel(path, sheet_id=0, engine="calamine")
         reads.append(time.perf_counter() - t)
+        read_cpu.append(time.process_time() - c)
         rows = sum(f.height for f in frames.values())
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         events, rejects = full_read(parse, path)
         parses.append(time.perf_counter() - t)
+        parse_cpu.append(time.process_time() - c)
         t = time.perf_counter()
         parsers.detect(path)  # as the ingest runs them: detection by content, then the parse
         full_read(parse, path)
@@ -120,6 +125,10 @@ def _measure(name: str, path: Path, parse: Callable[[Path, ParseContext], ParseR
         "calamine_read_excel_s": round(read_s, 3), "atlas_parse_normalise_s": round(parse_s, 3),
         "atlas_first_s": round(parses[0], 3), "ratio": round(parse_s / read_s, 2),
         "atlas_detect_parse_normalise_s": round(detect_s, 3), "detect_ratio": round(detect_s / read_s, 2),
+        # CPU seconds (this process, all threads), best of the same runs: less moved by other work on the machine
+        "calamine_read_excel_cpu_s": round(min(read_cpu), 3), "atlas_parse_normalise_cpu_s": round(min(parse_cpu), 3),
+        "cpu_ratio": round(min(parse_cpu) / min(read_cpu), 2) if min(read_cpu) > 0 else None,
+        "load_average_1m": round(os.getloadavg()[0], 2),
     }
     stage = Stage(f"{name} parse + normalise", parse_s, "bare polars.read_excel(engine='calamine'), every sheet "
                   "(same file)", read_s, records=events, target_ratio=1.5,

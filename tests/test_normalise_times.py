@@ -297,3 +297,59 @@ def test_a_value_past_the_sniffers_first_distinct_values_still_decides_the_forma
     else:
         assert got == _sniff_every_format(values)
         assert got.fmt.startswith("%d/%m" if late.startswith("25") else "%m/%d") and got.assumption is None
+
+
+def test_the_values_formats_are_first_tried_on_are_a_subset_spread_over_the_column() -> None:
+    """Any subset gives the sniffer the same answer (a format missing one of them misses one
+    of the column); spread over the column, a late day > 12 rules month-first out early."""
+    from atlas.normalise.times import _spread_head
+
+    assert _spread_head(pl.Series([str(i) for i in range(times.SNIFF_HEAD_VALUES)])) is None
+    sample = pl.Series([str(i) for i in range(10_000)])
+    head = _spread_head(sample)
+    assert head is not None and 0 < head.len() <= times.SNIFF_HEAD_VALUES
+    assert set(head.to_list()) <= set(sample.to_list()) and head.n_unique() == head.len()
+    assert int(head.cast(pl.Int64).max() or 0) > 9_000
+
+
+def _fraction_formats() -> list[str]:
+    from atlas.normalise.times import (
+        _DAY_FIRST_DATES,
+        _ISO_DATES,
+        _MONTH_FIRST_DATES,
+        _OFFSET_FORMATS,
+        _joined,
+    )
+
+    every = [*_OFFSET_FORMATS, *(f for g in (_ISO_DATES, _DAY_FIRST_DATES, _MONTH_FIRST_DATES) for f in _joined(g))]
+    return [f for f in every if "%.f" in f]
+
+
+def _py(fmt: str, when: datetime) -> str:
+    return when.strftime(fmt.replace("%:z", "+01:00").replace("%z", "+0100"))
+
+
+@pytest.mark.parametrize("fmt", _fraction_formats())
+def test_a_format_with_an_optional_fraction_reads_what_it_reads_without_one_the_same(fmt: str) -> None:
+    """The rule :func:`atlas.normalise.times.to_datetimes` rests on: where the format
+    without ``%.f`` reads a value, the format with it reads the same time; values with a
+    fraction, unpadded fields, stray spaces and junk come out as the format itself reads them."""
+    from atlas.normalise.times import to_datetimes, without_fraction
+
+    pre, post = fmt.split("%.f")
+    values: list[str | None] = [None, "", "junk", "2026"]
+    for when in (datetime(2026, 1, 2, 3, 4, 5), datetime(2026, 12, 25, 23, 59, 59), datetime(1999, 7, 9, 0, 0, 0)):
+        for frac in ("", ".5", ".123", ".123456", ".123456789", ".", ",5"):
+            values.append(_py(pre, when) + frac + _py(post, when))
+        plain = _py(pre, when) + _py(post, when)
+        values += [plain + " ", " " + plain, plain + "x", plain.replace("0", "", 1)]
+    series = pl.Series(values, dtype=pl.String)
+    assert without_fraction(fmt) == fmt.replace("%.f", "")
+    for aware in (False, True):
+        if aware != ("%z" in fmt or "%:z" in fmt or fmt.endswith("Z") or "UTC" in fmt):
+            continue
+        direct = (series.str.to_datetime(fmt, strict=False, time_unit="us", time_zone="UTC") if aware
+                  else series.str.to_datetime(fmt, strict=False, time_unit="us"))
+        got = to_datetimes(series, fmt, aware=aware)
+        assert got.dtype == direct.dtype and got.equals(direct, null_equal=True)
+        assert got.drop_nulls().len() >= 3  # the values this format writes are read

@@ -286,11 +286,39 @@ and ``%d/%m/%Y`` (year 24): a format only counts as reading a value if the year 
 gives is plausible for digital evidence."""
 
 
+def without_fraction(fmt: str) -> str | None:
+    """``fmt`` without its optional fractional seconds (``%.f``), or ``None`` if it has none.
+
+    ``%.f`` reads nothing where no ``.`` follows the seconds, so a value the format without
+    it reads, the format with it reads to the same time; the rest (values with a fraction,
+    or none that either reads) need the format itself. Polars reads a fixed format like
+    ``%d/%m/%Y %H:%M:%S`` about three times faster than one with ``%.f``, the first form
+    the sniffer tries for times with seconds (``tests/test_normalise_times.py`` checks the
+    rule on every sniffed format that has ``%.f``)."""
+    return fmt.replace("%.f", "") if "%.f" in fmt else None
+
+
+def to_datetimes(values: pl.Series, fmt: str, *, aware: bool) -> pl.Series:
+    """``values.str.to_datetime(fmt, strict=False, time_unit="us")`` (UTC-aware when
+    ``aware``), the same values read faster where ``fmt`` has an optional fraction
+    (:func:`without_fraction`): the values the shorter format misses are read with ``fmt``."""
+    def parse(v: pl.Series, f: str) -> pl.Series:
+        if aware:
+            return v.str.to_datetime(f, strict=False, time_unit="us", time_zone=UTC)
+        return v.str.to_datetime(f, strict=False, time_unit="us")
+
+    quick_fmt = without_fraction(fmt)
+    if quick_fmt is None:
+        return parse(values, fmt)
+    quick = parse(values, quick_fmt)
+    missed = quick.is_null() & values.is_not_null()
+    if not missed.any():
+        return quick
+    return quick.scatter(missed.arg_true(), parse(values.filter(missed), fmt))
+
+
 def _parse_share(values: pl.Series, fmt: str, *, aware: bool) -> float:
-    if aware:
-        parsed = values.str.to_datetime(fmt, strict=False, time_unit="us", time_zone=UTC)
-    else:
-        parsed = values.str.to_datetime(fmt, strict=False, time_unit="us")
+    parsed = to_datetimes(values, fmt, aware=aware)
     n = values.len() - values.null_count()
     low, high = PLAUSIBLE_YEARS
     read = int(parsed.dt.year().is_between(low, high).sum())
@@ -303,16 +331,54 @@ the whole column, so it is passed over without parsing every value (the sniff tr
 ~130 formats; on a 46,000-row export that was most of the parse)."""
 
 
+SNIFF_FIRST_VALUES: Final = 32
+"""Values of the head every format is tried on first (the survivors then meet the whole head)."""
+
+
+def _spread_head(sample: pl.Series) -> pl.Series | None:
+    """The values formats are tried on first (``None`` when the sample is no bigger): the first
+    half of :data:`SNIFF_HEAD_VALUES` distinct values and the other half spread evenly over
+    the rest, so a day > 12 late in a column (an export starting on the 1st of a month)
+    rules a format out before it is parsed on every value. Any subset of the sample gives
+    :func:`_first_reading_all` the same answer; this one only makes it cheaper more often."""
+    n = sample.len()
+    if n <= SNIFF_HEAD_VALUES:
+        return None
+    first = SNIFF_HEAD_VALUES // 2
+    rest = sample.slice(first)
+    return pl.concat([sample.head(first), rest.gather_every(max(1, rest.len() // (SNIFF_HEAD_VALUES - first)))
+                      .head(SNIFF_HEAD_VALUES - first)])
+
+
 def _first_reading_all(sample: pl.Series, formats: list[str], *, aware: bool, head: pl.Series | None) -> str | None:
     """The first of ``formats`` that reads every value of ``sample`` (as :func:`_parse_share`
     counts), or ``None``. The same answer as trying each on the whole sample in turn:
     ``head`` is a subset of ``sample``, and a format that misses a value of it misses one of
-    ``sample``; only formats that read all of ``head`` are tried on everything."""
-    on_head = _reads_all(head, formats, aware=aware) if head is not None else [True] * len(formats)
+    ``sample``; only formats that read all of ``head`` are tried on everything. The head is
+    itself tried in two steps (every format on :data:`SNIFF_FIRST_VALUES` of it spread
+    evenly, then the few that read those on all of it): a subset again, so the same answer."""
+    on_head = [True] * len(formats)
+    if head is not None:
+        step = max(1, head.len() // SNIFF_FIRST_VALUES)
+        for values in (head.gather_every(step), head) if step > 1 else (head,):
+            alive = [i for i, ok in enumerate(on_head) if ok]
+            for i, ok in zip(alive, _reads_all(values, [formats[i] for i in alive], aware=aware), strict=True):
+                on_head[i] = ok
     for fmt, possible in zip(formats, on_head, strict=True):
         if possible and _parse_share(sample, fmt, aware=aware) == 1.0:
             return fmt
     return None
+
+
+@lru_cache(maxsize=256)
+def _reads_all_exprs(formats: tuple[str, ...], aware: bool) -> list[pl.Expr]:
+    """:func:`_reads_all`'s query, built once per format list (building ~130 expressions
+    in Python cost more than running them on a head of values)."""
+    low, high = PLAUSIBLE_YEARS
+    col = pl.col("v")
+    return [(col.str.to_datetime(fmt, strict=False, time_unit="us", time_zone=UTC) if aware
+             else col.str.to_datetime(fmt, strict=False, time_unit="us")).dt.year().is_between(low, high).sum()
+            .alias(str(i)) for i, fmt in enumerate(formats)]
 
 
 def _reads_all(values: pl.Series, formats: list[str], *, aware: bool) -> list[bool]:
@@ -320,12 +386,7 @@ def _reads_all(values: pl.Series, formats: list[str], *, aware: bool) -> list[bo
     All formats in one query, so a hundred formats cost one pass, not a hundred."""
     if not formats:
         return []
-    low, high = PLAUSIBLE_YEARS
-    col = pl.col("v")
-    exprs = [(col.str.to_datetime(fmt, strict=False, time_unit="us", time_zone=UTC) if aware
-              else col.str.to_datetime(fmt, strict=False, time_unit="us")).dt.year().is_between(low, high).sum()
-             .alias(str(i)) for i, fmt in enumerate(formats)]
-    counts = pl.DataFrame({"v": values}).select(exprs).row(0)
+    counts = pl.DataFrame({"v": values}).select(_reads_all_exprs(tuple(formats), aware)).row(0)
     n = values.len() - values.null_count()
     return [n == 0 or int(c) == n for c in counts]
 
@@ -362,7 +423,7 @@ def sniff_datetime_format(
             "mdy": _joined(_MONTH_FIRST_DATES),
         }
         offset_formats = list(_OFFSET_FORMATS)
-    head = sample.head(SNIFF_HEAD_VALUES) if sample.len() > SNIFF_HEAD_VALUES else None
+    head = _spread_head(sample)
     found = _first_reading_all(sample, offset_formats, aware=True, head=head)
     if found is not None:
         return DateFormat(found, has_offset=True)

@@ -1,0 +1,216 @@
+"""The tool-export parser's fast path (:func:`parsers.tool_export._table_events_fast`) gives
+exactly what the plain rule (:func:`parsers.tool_export._table_events_plain`) gives: the
+same events, rejects and identity evidence (schema and values, row order included), the
+same assumptions in the same order, the same records read and region.
+
+Checked on every input the tool-export tests parse (each of those tests is run again here
+with every parse done twice, fast and plain, and compared), on the generator's tool
+exports, and on the benchmark's Cellebrite export (GMT and BST, repeated parties) at a
+small scale. No file under ../shared/samples is a tool export (none is CSV or XLSX), so
+there is no real sample for this parser to read.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fixtures.generate import generate
+from parsers import tool_export
+from parsers.base import ParseContext, ParseResult
+
+HERE = Path(__file__).resolve().parent
+
+
+def _module(name: str) -> Any:
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, HERE / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def assert_identical(fast: ParseResult, plain: ParseResult) -> None:
+    for what in ("events", "rejects", "evidence"):
+        a, b = getattr(fast, what), getattr(plain, what)
+        assert a.schema == b.schema, what
+        assert a.equals(b, null_equal=True), what
+    assert fast.assumptions == plain.assumptions
+    assert (fast.records_read, fast.region) == (plain.records_read, plain.region)
+
+
+def parse_plain(path: Path, ctx: ParseContext, monkeypatch: pytest.MonkeyPatch,
+                real: Callable[[Path, ParseContext], ParseResult] = tool_export.parse) -> ParseResult:
+    with monkeypatch.context() as m:
+        m.setattr(tool_export, "_table_events_fast", tool_export._table_events_plain)
+        return real(path, ctx)
+
+
+def both(path: Path, ctx: ParseContext, monkeypatch: pytest.MonkeyPatch,
+         real: Callable[[Path, ParseContext], ParseResult] = tool_export.parse) -> ParseResult:
+    fast = real(path, ctx)
+    assert_identical(fast, parse_plain(path, ctx, monkeypatch, real))
+    return fast
+
+
+TEST_MODULES = ("test_tool_export", "test_tool_export_meaning")
+CASES = [(module, name) for module in TEST_MODULES for name, func in vars(_module(module)).items()
+         if name.startswith("test_") and callable(func) and list(inspect.signature(func).parameters) == ["tmp_path"]]
+
+
+@pytest.mark.parametrize(("module", "name"), CASES)
+def test_every_tool_export_test_input_reads_the_same_fast_and_plain(
+        module: str, name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    compared: list[Path] = []
+    real = tool_export.parse
+
+    def checked(path: Path, ctx: ParseContext) -> ParseResult:
+        result = both(path, ctx, monkeypatch, real)
+        compared.append(path)
+        return result
+
+    monkeypatch.setattr(tool_export, "parse", checked)
+    getattr(_module(module), name)(tmp_path)
+    errors_only = {"test_a_map_file_with_an_unknown_field_is_a_clear_error",
+                   "test_an_uncertain_table_is_an_error_with_the_best_partial_mapping"}
+    assert compared or name in errors_only, "the test parsed no export: nothing was compared"
+
+
+def test_the_cases_cover_the_tool_export_tests() -> None:
+    assert len(CASES) >= 10
+
+
+@pytest.mark.parametrize("scenario", ["rejected-ex", "time-limit", "covert"])
+def test_the_generators_tool_exports_read_the_same_fast_and_plain(
+        scenario: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / scenario
+    truth: dict[str, Any] = generate(scenario, 2, 0.2, out)
+    mine = [s for s in truth["sources"] if s["parser"] == "tool-export"]
+    assert mine
+    for src in mine:
+        path = out / src["path"]
+        for owner in (src["owner"], None):
+            result = both(path, ParseContext(source_id="g", path=path, owner=owner), monkeypatch)
+            assert result.events.height > 0
+
+
+def test_the_benchmarks_cellebrite_export_reads_the_same_fast_and_plain(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bench.bench_tool_export import OWNER, write_tool_export
+
+    path = tmp_path / "bench.xlsx"
+    write_tool_export(path, 1_500)  # spans no BST change, but GMT and its own zone suffixes, 300 parties
+    for owner in (f"tel:{OWNER}", None):
+        result = both(path, ParseContext(source_id="b", path=path, owner=owner), monkeypatch)
+        assert result.events.height == 1_500
+
+
+def test_repeated_cells_every_party_shape_and_damage_read_the_same_fast_and_plain(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where sharing work per distinct cell could go wrong: numbers that lost their zero
+    repeated on many rows (the count the assumption states), from/to/party/name columns,
+    folder + status words (one unknown), blank and missing cells, a subject, attachments,
+    a reject, every duration shape, apps, and rows whose key cells are all empty."""
+    import xlsxwriter
+
+    path = tmp_path / "odd.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Messages")
+    ws.write_row(0, 0, ["From", "To", "Number", "Name", "When", "Folder", "State", "Secs", "App", "Subject", "Body",
+                        "Files", "Deleted"])
+    durations = ["61", "00:01:01", "1:02:03", "12.0", "", "abc", "00:00:09.5"]
+    folders = ["Inbox", "Sent", "Draft", "Weird", "", "outbox"]
+    states = ["Read", "Unread", "", "Sent", "Bogus"]
+    apps = ["WhatsApp", "Native Messages", "", "Signal", "Telegram"]
+    for i in range(120):
+        row, j = i + 1, i % 12  # key cells repeat every 12 rows, times and texts do not
+        ws.write_string(row, 0, ["", "Dan <dan@example.com>", "+447700900002", "Withheld"][j % 4])
+        ws.write_string(row, 1, ["", "07700 900003; 07700 900004", "Ali", "123"][j % 3])
+        if j % 5 == 0:
+            ws.write_number(row, 2, 7700900000 + j % 3)  # lost zeros, each repeated on many rows
+        elif j % 5 == 1:
+            ws.write_string(row, 2, "")
+        else:
+            ws.write_string(row, 2, f"07700 90{j % 7:04d}")
+        ws.write_string(row, 3, ["", "Dan", "Ali"][j % 3])
+        ws.write_string(row, 4, "not a time" if i == 17 else f"{1 + i % 28:02d}/03/2026 {i % 24:02d}:05:00")
+        ws.write_string(row, 5, folders[j % len(folders)])
+        ws.write_string(row, 6, states[j % len(states)])
+        ws.write_string(row, 7, durations[j % len(durations)])
+        ws.write_string(row, 8, apps[j % len(apps)])
+        ws.write_string(row, 9, "" if i % 2 else f"subject {i % 3}")
+        ws.write_string(row, 10, f"text {i}")
+        ws.write_string(row, 11, "" if i % 3 else "a.jpg; b.mp4")
+        ws.write_string(row, 12, ["Yes", "No", ""][j % 3])
+    ws.write_row(121, 0, [""] * 4 + ["02/03/2026 10:00:00"])  # only a time: every key cell empty
+    wb.close()
+    mapping = tmp_path / "odd.toml"
+    mapping.write_text(
+        '[odd.messages]\nrequired = ["When", "Body"]\n[odd.messages.columns]\n'
+        '"From" = "from"\n"To" = "to"\n"Number" = "party"\n"Name" = "party_name"\n"When" = "timestamp"\n'
+        '"Folder" = "folder"\n"State" = "status"\n"Secs" = "duration"\n"App" = "app"\n"Subject" = "subject"\n'
+        '"Body" = "text"\n"Files" = "attachments"\n"Deleted" = "deleted"\n'
+        , encoding="utf-8")
+    calls = tmp_path / "calls.toml"
+    calls.write_text(
+        '[odd.calls]\nrequired = ["When", "Secs", "Number"]\n[odd.calls.columns]\n'
+        '"Number" = "party"\n"Name" = "party_name"\n"When" = "timestamp"\n"Folder" = "call_type"\n'
+        '"State" = "status"\n"Secs" = "duration"\n"App" = "app"\n"Deleted" = "deleted"\n', encoding="utf-8")
+    for options in ({"map": str(mapping)}, {"map": str(calls)}):
+        for owner in ("tel:+447700900001", None):
+            result = both(path, ParseContext(source_id="o", path=path, owner=owner, options=options), monkeypatch)
+            assert result.rejects.height == 1 and result.events.height == 120
+            assert any("numbers had lost their leading 0" in a for a in result.assumptions)
+            assert any("words not recognised" in a for a in result.assumptions)
+
+
+def test_tables_read_in_threads_give_what_the_plain_rule_gives_reading_them_in_turn(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bench.bench_tool_export import OWNER, write_tool_export
+
+    path = tmp_path / "bench.xlsx"
+    write_tool_export(path, 900)
+    ctx = ParseContext(source_id="b", path=path, owner=f"tel:{OWNER}")
+    with monkeypatch.context() as m:
+        m.setattr(tool_export, "PARALLEL_MIN_ROWS", 0)
+        m.setattr(tool_export.os, "cpu_count", lambda: 2)
+        threaded = tool_export.parse(path, ctx)
+    with monkeypatch.context() as m:
+        m.setattr(tool_export, "PARALLEL_MIN_ROWS", 10**12)
+        plain = parse_plain(path, ctx, monkeypatch)
+    assert_identical(threaded, plain)
+    assert threaded.events.height == 900
+
+
+def test_the_first_tables_error_is_the_one_raised_when_tables_are_read_in_threads(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import xlsxwriter
+
+    from atlas.errors import FormatError
+
+    path = tmp_path / "two.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    for name, when in (("Calls", "03/04/2026 10:00:00"), ("More calls", "03/04/2026 10:00:00")):
+        ws = wb.add_worksheet(name)
+        ws.write_row(0, 0, ["Index", "Call Type", "Time", "Duration", "Number", "Name"])
+        ws.write_row(1, 0, ["1", "Dialled", when, "00:00:10", "07700900002", ""])
+        ws.write_row(2, 0, ["2", "Dialled", "25/12/2026 10:00:00", "00:00:10", "07700900002", ""])
+    wb.close()
+    errors = []
+    for rows in (0, 10**12):
+        with monkeypatch.context() as m:
+            m.setattr(tool_export, "PARALLEL_MIN_ROWS", rows)
+            m.setattr(tool_export.os, "cpu_count", lambda: 2)
+            with pytest.raises(FormatError) as err:
+                tool_export.parse(path, ParseContext(source_id="t", path=path, dayfirst=False))
+            errors.append(str(err.value))
+    assert errors[0] == errors[1] and "'Calls'" in errors[0]
