@@ -5,8 +5,12 @@ Issue 18's target: about 2.5 million records (the suspect's Cellebrite ``report.
 over 1 GB) in under 60 s on 2 cores, peak memory under 4 GB. The case is generated
 first (not timed as a stage), then one child process runs what an analyst runs, stage
 by stage: ``ingest`` (every source, one call per owner, as ``atlas demo`` does),
-``discover`` (alias proposals), ``conduct`` (the analysis ``atlas conduct`` prints) and
-``report`` (``atlas report``: HTML, MG11 and reviewer's note DOCX, schedules, exports).
+``discover`` (alias proposals) and ``report`` (``atlas report``: HTML, MG11 and reviewer's
+note DOCX, schedules, exports; it runs its own conduct analysis). Those three are the path
+from raw files to the documents, and the total is theirs. ``conduct`` (the analysis
+``atlas conduct`` prints, for an officer who looks before reporting) is timed after them,
+so it warms nothing the report uses, and is reported on its own: until 06/12/2026 it was
+in the total, which so counted the analysis twice.
 Each stage's CPU seconds are reported beside its wall time (and the reference's beside
 the reference's), and its peak memory is its own (the child resets its high-water mark
 between stages through ``/proc/self/clear_refs``); the load average at the end is recorded
@@ -84,8 +88,8 @@ def report():
     return build_reports(case, out_dir)
 
 stage("discover", discover)
-stage("conduct", conduct)
 built = stage("report", report)
+stage("conduct", conduct)  # after the report: it warms nothing the report uses
 
 reset_peak()
 t, c = time.perf_counter(), cpu()
@@ -157,19 +161,23 @@ def run(work: Path, records: int | None = None) -> dict[str, Any]:
     stages = [Stage("end to end: ingest (all sources)", st["ingest"]["seconds"],
                     "read + SHA-256 of every source file", floor_s, records=n, peak_rss_mb=st["ingest"]["peak_mb"],
                     note=f"CPU {st['ingest']['cpu_s']:.1f} s (reference CPU {floor_cpu_s:.1f} s)")]
-    for name, label in (("discover", "alias discovery"), ("conduct", "conduct analysis (with proposed links)"),
-                        ("report", "report: HTML, MG11 + reviewer note DOCX, schedules, exports")):
+    for name, label in (("discover", "alias discovery"),
+                        ("report", "report: HTML, MG11 + reviewer note DOCX, schedules, exports"),
+                        ("conduct", "conduct analysis on its own (atlas conduct; the report runs its own: not in the total)")):
         stages.append(Stage(f"end to end: {label}", st[name]["seconds"], "a bare Polars scan of the case's events",
                             scan["seconds"], records=int(got["events"]), peak_rss_mb=st[name]["peak_mb"],
                             reference_peak_rss_mb=scan["peak_mb"],
                             note=f"CPU {st[name]['cpu_s']:.1f} s (reference CPU {scan['cpu_s']:.1f} s)"))
-    total = sum(v["seconds"] for v in st.values())
-    peak = max(v["peak_mb"] for v in st.values())
-    cpu_total = sum(v["cpu_s"] for v in st.values())
+    path = ("ingest", "discover", "report")  # raw files to the documents
+    total = sum(st[name]["seconds"] for name in path)
+    peak = max(st[name]["peak_mb"] for name in path)
+    cpu_total = sum(st[name]["cpu_s"] for name in path)
+    with_conduct = total + st["conduct"]["seconds"]
     stages.append(Stage("end to end: raw files to MG11, reviewer note and HTML report", total,
                         "the floors: read + hash the sources, then scan the events", floor_s + scan["seconds"],
                         records=n, peak_rss_mb=peak,
-                        note=f"CPU {cpu_total:.1f} s; target: under {TARGET_S:.0f} s and "
+                        note=f"CPU {cpu_total:.1f} s; ingest + discover + report; with a separate atlas conduct "
+                             f"{with_conduct:.1f} s; target: under {TARGET_S:.0f} s and "
                              f"{TARGET_PEAK_MB / 1024:.0f} GB at 2.5 M records"))
     sizes = got["sizes"]
     return {
@@ -177,7 +185,8 @@ def run(work: Path, records: int | None = None) -> dict[str, Any]:
         "records_read": n, "events": got["events"], "rejects": got["rejects"], "generator_scale": round(gen_scale, 2),
         "generate_s": round(generate_s, 1), "source_mb": round(source_bytes / 1e6, 1),
         "report_xml_mb": round(sum(p.stat().st_size for p in xml) / 1e6, 1),
-        "end_to_end_s": round(total, 1), "target_s": TARGET_S, "meets_time_target": total < TARGET_S,
+        "end_to_end_s": round(total, 1), "with_separate_conduct_s": round(with_conduct, 1),
+        "target_s": TARGET_S, "meets_time_target": total < TARGET_S,
         "peak_mb": round(peak, 1), "meets_memory_target": peak < TARGET_PEAK_MB,
         "report_html_mb": round(sizes.get("report", 0) / 1e6, 2),
         "report_html_target_mb": REPORT_HTML_TARGET_MB,
