@@ -179,3 +179,20 @@ def test_confirm_all_proven_confirms_documentary_proposals_only_each_logged(case
     assert status == {proven: "confirmed", inferred: "proposed"}
     confirms = [e for e in case.audit_log() if e["action"] == "identity.confirm"]
     assert [(e["detail"]["link_id"], e["detail"]["note"]) for e in confirms] == [(proven, "reviewed the CDR exhibit")]
+
+
+def test_a_decision_is_printed_as_people_read_it_no_source_hex_id_and_uk_time(case: Case,
+                                                                            atlas: Callable[..., Any]) -> None:
+    """A display name found in one exhibit is named by that exhibit (`Dan (name in JA/1)`), not by
+    the source's internal id, and the decision's time is UK style, as in the reports."""
+    import re
+
+    source_id = case.sources().get_column("source_id")[0]
+    lid = _propose(case, f"name:{source_id}:Dan", "tel:+447700900013", "account-profile")
+    r = atlas("confirm", case.root, lid, "--note", "the handset's own account list")
+    assert r.code == 0, r.err
+    line = " ".join(r.out.split())
+    prefix = case.manifest.exhibit_prefix
+    assert re.search(rf"Dan \(name in {re.escape(prefix)}/\d+\) ↔ tel:\+447700900013", line), line
+    assert source_id not in line and not re.search(r"\b[0-9a-f]{16}\b", line), line
+    assert re.search(r"confirmed by DC 1 Test at \d\d/\d\d/20\d\d \d\d:\d\d (GMT|BST)", line), line

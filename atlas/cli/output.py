@@ -43,6 +43,28 @@ def dumps(data: Any) -> str:
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=_default)
 
 
+def uk_time(iso: str | None) -> str:
+    """A time the ledger stores in ISO 8601 (UTC) as people read it: ``06/12/2026 09:08 GMT``.
+    Text that is not an ISO time is shown as stored."""
+    from atlas.normalise.times import uk_display
+
+    try:
+        return uk_display(datetime.fromisoformat(iso or "")) or (iso or "")
+    except ValueError:
+        return iso or ""
+
+
+def link_line(case: Any, link: Any) -> str:
+    """One identity-link decision as a person reads it: both identifiers named as in the
+    reports (a display name by the exhibit that shows it, never a source's hex id), the
+    basis, who decided and when in UK time."""
+    from atlas.exhibits import identifier_label, source_refs
+
+    refs = source_refs(case)
+    return (f"{link.link_id}: {identifier_label(refs, link.a)} ↔ {identifier_label(refs, link.b)} "
+            f"({link.basis}, {link.strength}) {link.status} by {link.decided_by} at {uk_time(link.decided_at)}")
+
+
 def print_json(data: Any) -> None:
     sys.stdout.write(dumps(data) + "\n")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from atlas.cli.output import console, print_json
+from atlas.cli.output import console, link_line, print_json
 from atlas.errors import AtlasError
 
 NAME = "confirm"
@@ -46,6 +46,5 @@ def apply(args: argparse.Namespace, status: str) -> int:
         print_json([lk.as_dict() for lk in done])
         return 0
     for lk in done:
-        console().print(f"{lk.link_id}: {lk.a} ↔ {lk.b} ({lk.basis}, {lk.strength}) {lk.status} by {lk.decided_by} "
-                        f"at {lk.decided_at}")
+        console().print(link_line(case, lk))
     return 0

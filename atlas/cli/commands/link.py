@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from atlas.cli.output import console, print_json
+from atlas.cli.output import console, link_line, print_json
 
 NAME = "link"
 HELP = "record an officer's alias link (A and B: identifier URIs or party ids)"
@@ -37,10 +37,10 @@ def run(args: argparse.Namespace) -> int:
     from atlas.identity.ledger import officer_link
     from atlas.store import Case
 
-    link = officer_link(Case.open(args.case_dir), args.a, args.b, args.basis, note=args.note, support=args.support)
+    case = Case.open(args.case_dir)
+    link = officer_link(case, args.a, args.b, args.basis, note=args.note, support=args.support)
     if args.json:
         print_json(link.as_dict())
         return 0
-    console().print(f"{link.link_id}: {link.a} ↔ {link.b} ({link.basis}, {link.strength}) confirmed by "
-                    f"{link.decided_by} at {link.decided_at}")
+    console().print(link_line(case, link))
     return 0

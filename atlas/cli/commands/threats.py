@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from atlas.cli.output import console, print_json, print_table
+from atlas.cli.output import console, print_json, print_table, uk_time
 from atlas.errors import AtlasError
 
 NAME = "threats"
@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
             print_json(decision.as_dict() | {"candidate": cand.as_dict()})
         else:
             console().print(f"{cand.id} ({cand.kind}, {review.record_ref(cand.event_id)}): {state} by "
-                            f"{decision.officer} at {decision.at}")
+                            f"{decision.officer} at {uk_time(decision.at)}")
         return 0
     if args.note:
         raise AtlasError("--note goes with --confirm, --dismiss or --reopen")
