@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Header, Static
 
+from atlas.review import uk_date
 from atlas.tui.base import ReviewScreen
 from atlas.tui.widgets import FrameTable
 
@@ -50,7 +51,7 @@ class OverviewScreen(ReviewScreen):
         self.query_one("#case-box", Static).update(
             f"[b]{escape(m.reference)}[/b]\nofficer in the case: {escape(m.officer)}\n"
             f"deciding now: {escape(case.officer().label)}\nexhibit prefix: {escape(m.exhibit_prefix)}\n"
-            f"zone: {escape(m.timezone)}; as of: {self.review.as_of or 'today'}")
+            f"zone: {escape(m.timezone)}; as of: {uk_date(self.review.as_of) if self.review.as_of else 'today'}")
         s = self.case_sources()
         self.query_one("#sources-caption", Static).update(
             f"{s.height} source(s); {int(s.get_column('events').sum() or 0):,} events; "
