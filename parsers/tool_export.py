@@ -475,133 +475,17 @@ def _table_events_plain(frame: pl.DataFrame, first_row: int, table: Table, sheet
                          pl.col("_ts_raw").fill_null("").str.slice(0, 120).alias("excerpt"))
     body = body.filter(pl.col("ts_utc").is_not_null() | pl.col("ts_local").is_not_null())
 
-    # direction and status, from whichever words the layout has
-    v = table.values
-    dir_exprs, status_exprs = [], []
-    unknown: list[str] = []
-    for target, vocab, part_dir, part_status in (("call_type", "call_type", 0, 1), ("folder", "folder", 0, 1),
-                                                 ("direction", "direction", None, None), ("status", "status", None, None)):
-        if target not in cols:
-            continue
-        words = text_of(target)
-        if target == "direction":
-            dir_exprs.append(_vocab(words, v["direction"], None))
-        elif target == "status":
-            status_exprs.append(_vocab(words, v["status"], None))
-        else:
-            dir_exprs.append(_vocab(words, v[vocab], part_dir))
-            status_exprs.append(_vocab(words, v[vocab], part_status))
-        seen = body.select(words.alias("w")).get_column("w").drop_nulls().unique().to_list()
-        unknown += [f"{target} {w!r}" for w in sorted(seen) if w and w.lower() not in v[vocab]]
-    if unknown:
-        assumptions.append(f"{where}: words not recognised (direction/status left open): {', '.join(unknown)}")
-    direction = pl.coalesce(dir_exprs) if dir_exprs else pl.lit(None, pl.String)
-    # A not-a-contact folder (draft, outbox …) wins over a plain status word.
-    status_list = status_exprs[::-1] if len(status_exprs) > 1 else status_exprs
-    status = pl.coalesce(status_list) if status_list else pl.lit(None, pl.String)
-    if len(status_exprs) > 1:
-        folder_status = status_exprs[0]
-        status = pl.when(folder_status.is_in(["draft", "outbox", "failed", "queued", "unsent"])).then(folder_status).otherwise(status)
-    body = body.with_columns(direction.alias("direction"), status.alias("status"))
-
-    # parties: identifiers parsed once per distinct cell, joined back
-    party_cols = [c for t in ("party", "from", "to", "parties") for c, _ in cols.get(t, [])]
-    repair = lambda e: _lost_zero(e, ctx.region)  # noqa: E731
-    before = body.select([pl.col(c).alias(c) for c in party_cols]) if party_cols else None
-    body = body.with_columns([repair(pl.col(c).str.strip_chars()).alias(c) for c in party_cols])
-    if before is not None:
-        fixed = sum(int((before.get_column(c).str.strip_chars().fill_null("") != body.get_column(c).fill_null("")).sum())
-                    for c in party_cols)
-        if fixed:
-            assumptions.append(f"{where}: {fixed} numbers had lost their leading 0 (stored as Excel numbers): "
-                               "restored by the stated rule")
-    distinct: set[str] = set()
-    for col_name in party_cols:
-        distinct |= set(body.get_column(col_name).drop_nulls().to_list())
-    parsed_ids = {cell: _ident_of(cell) for cell in distinct}
-    keys = pl.Series(list(parsed_ids), dtype=pl.String)
-
-    def ident(expr: pl.Expr) -> pl.Expr:
-        return expr.replace_strict(keys, pl.Series([p[0] for p in parsed_ids.values()], dtype=pl.String), default=None)
-
-    def ident_list(expr: pl.Expr) -> pl.Expr:
-        return expr.str.split(";").list.eval(pl.element().str.strip_chars()).list.eval(
-            pl.element().replace_strict(
-                pl.Series([k for k in parsed_ids], dtype=pl.String),
-                pl.Series([p[0] for p in parsed_ids.values()], dtype=pl.String), default=None)).list.drop_nulls()
-
-    if "parties" in cols:  # "From: +44… Dan\nTo: +44… Ali": split the lines, then parse each one
-        pc = cols["parties"][0][0]
-        lines = pl.col(pc).str.split("\n").list.eval(pl.element().str.strip_chars()).list.filter(pl.element() != "")
-        role = r"(?i)^(from|to|cc|bcc)\s*:\s*"
-        line_vals = body.select(lines.alias("l")).get_column("l").explode().drop_nulls().unique().to_list()
-        stripped = {ln: re.sub(role, "", ln) for ln in line_vals}
-        line_ids = {ln: _ident_of(s)[0] for ln, s in stripped.items()}
-        lk = pl.Series(list(line_ids), dtype=pl.String)
-        lv = pl.Series(list(line_ids.values()), dtype=pl.String)
-        froms = lines.list.filter(pl.element().str.contains(r"(?i)^from\s*:")).list.eval(
-            pl.element().replace_strict(lk, lv, default=None))
-        tos = lines.list.filter(pl.element().str.contains(r"(?i)^(to|cc|bcc)\s*:")).list.eval(
-            pl.element().replace_strict(lk, lv, default=None))
-        body = body.with_columns(froms.list.first().alias("sender"), tos.list.drop_nulls().alias("recipients"))
-    else:
-        sender = ident(text_of("from")) if "from" in cols else pl.lit(None, pl.String)
-        recips = ident_list(text_of("to")) if "to" in cols else pl.lit([], pl.List(pl.String))
-        if "party" in cols:
-            party = ident(text_of("party"))
-            if "party_name" in cols:  # a name only where there is no number
-                party = pl.coalesce(party, pl.concat_str([pl.lit("name:"), text_of("party_name")]))
-            sender = pl.when(pl.col("direction") == "in").then(party).otherwise(sender)
-            recips = pl.when(pl.col("direction") == "out").then(pl.concat_list(party).list.drop_nulls()).otherwise(recips)
-        body = body.with_columns(sender.alias("sender"), recips.alias("recipients"))
-    if ctx.owner:
-        body = body.with_columns(
-            pl.when((pl.col("direction") == "out") & pl.col("sender").is_null()).then(pl.lit(ctx.owner))
-            .otherwise(pl.col("sender")).alias("sender"),
-            pl.when((pl.col("direction") == "in") & (pl.col("recipients").list.len() == 0))
-            .then(pl.concat_list(pl.lit(ctx.owner))).otherwise(pl.col("recipients")).alias("recipients"),
-        )
-
-    dur = text_of("duration")
-    hms = dur.str.extract_groups(r"^(?:(\d+):)?(\d{1,2}):(\d{2})(?:[.,]\d+)?$")
-    duration = pl.when(dur.str.contains(r"^\d+(?:[.,]0+)?$")).then(dur.str.replace(r"[.,]0+$", "").cast(pl.Int64, strict=False)).otherwise(
-        hms.struct.field("1").cast(pl.Int64).fill_null(0) * 3600 + hms.struct.field("2").cast(pl.Int64) * 60
-        + hms.struct.field("3").cast(pl.Int64))
-    kind = KINDS[table.kind]
-    app = text_of("app")
-    app_values = body.select(app.alias("a")).get_column("a").drop_nulls().unique().to_list()
-    app_map = {a: channel_of(a, table.channel) for a in app_values}
-    channel = app.replace_strict(pl.Series(list(app_map), dtype=pl.String),
-                                 pl.Series(list(app_map.values()), dtype=pl.String), default=table.channel) if app_map \
-        else pl.lit(table.channel)
-    if kind == "call":
-        channel = pl.when(channel == "sms").then(pl.lit("voice")).otherwise(channel)
-    text = text_of("text")
-    if "subject" in cols:
-        text = pl.when(text_of("subject").is_not_null()).then(pl.concat_str([text_of("subject"), text], separator="\n",
-                                                                             ignore_nulls=True)).otherwise(text)
-    attachments = (text_of("attachments").str.split(r";").list.eval(pl.element().str.strip_chars())
-                   .list.filter(pl.element() != "") if "attachments" in cols else pl.lit([], pl.List(pl.String)))
-    deleted = text_of("deleted").str.to_lowercase().is_in(list(_TRUE)).fill_null(False)
-    end = pl.duration(seconds=pl.col("duration_s"))
-    events = body.with_columns(duration.alias("duration_s")).select(
-        ref.alias("source_ref"),
-        pl.lit(kind).alias("kind"),
-        channel.alias("channel"),
-        "ts_utc", "ts_local",
-        pl.when(pl.col("duration_s") > 0).then(pl.col("ts_utc") + end).otherwise(None).alias("ts_end_utc"),
-        pl.when(pl.col("duration_s") > 0).then(pl.col("ts_local") + end).otherwise(None).alias("ts_end_local"),
-        pl.when(pl.col("ts_utc").is_not_null()).then(pl.lit("offset")).otherwise(None).alias("ts_basis"),
-        pl.col("_ts_raw").alias("ts_raw"),
-        "direction", "sender", "recipients",
-        (pl.when((pl.lit(kind) == "call") & pl.col("status").is_null() & (pl.col("duration_s") > 0))
-         .then(pl.lit("answered")).otherwise(pl.col("status")) if kind == "call" else pl.col("status")).alias("status"),
-        (pl.col("duration_s") if kind == "call" else pl.lit(None, pl.Int64)).alias("duration_s"),
-        text.alias("text"),
-        attachments.alias("attachments"),
-        deleted.alias("deleted"),
-    )
-    return events, rejects, n, pl.DataFrame(schema=IDENTITY_EVIDENCE_SCHEMA)
+    # what each row means (direction, status, parties, the owner's side, duration, channel): the
+    # one rule, :func:`_row_meaning`, applied here row by row; the fast path applies it once per
+    # distinct combination of the same cells and joins it back
+    keys = _key_columns(cols)
+    derived, fixed = _row_meaning(body.select(*keys, pl.repeat(1, body.height, dtype=pl.UInt32).alias("_n")), cols,
+                                  table, ctx, assumptions, where, text_of)
+    if fixed:
+        assumptions.append(f"{where}: {fixed} numbers had lost their leading 0 (stored as Excel numbers): "
+                           "restored by the stated rule")
+    body = body.with_columns(derived.drop(keys).get_columns())
+    return _final_events(body, ref, table, cols, text_of, rejects, n)
 
 
 def _table_events_fast(frame: pl.DataFrame, first_row: int, table: Table, sheet: str | None, ctx: ParseContext,
