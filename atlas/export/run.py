@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from atlas.errors import AtlasError, StoreError
+from atlas.errors import AtlasError
 
 from . import SUFFIXES, TARGETS
 from .inputs import ExportContext, gather
@@ -141,19 +141,13 @@ def _geo(case: Case, ctx: ExportContext, kml: bool) -> tuple[bytes, dict[str, in
 
 
 def integrity(case: Case, *, unverified: bool) -> str | None:
-    """None when the case verifies (:func:`atlas.store.verify.verify_store`); else a refusal
-    naming the first problem, or (``unverified``) the notice every exported document carries:
-    what leaves the case is evidence, as a report is."""
-    from atlas.store.verify import verify_store
+    """None when the case verifies; else a refusal naming the first problem, or (``unverified``)
+    the notice every exported document carries: what leaves the case is evidence, as a report
+    is, so the rule is the report's (:func:`atlas.store.verify.refusal_or_notice`)."""
+    from atlas.store.verify import refusal_or_notice
 
-    problems = verify_store(case).problems
-    if not problems:
-        return None
-    more = f" (and {len(problems) - 1} more: see `atlas verify`)" if len(problems) > 1 else ""
-    if not unverified:
-        raise StoreError(f"the case does not verify: {problems[0]}{more}; nothing was exported "
-                         "(--unverified exports anyway, and the document then says so)")
-    return f"UNVERIFIED: when this was exported the case did not verify ({len(problems)} problem(s); first: {problems[0]})"
+    return refusal_or_notice(case, anyway=unverified, verb="exported",
+                             refused="nothing was exported (--unverified exports anyway, and the document then says so)")
 
 
 def export(case: Case, target: str, out: Path, *, include_proposed: bool = False,

@@ -223,3 +223,24 @@ def verify_store(case: Case) -> Verification:
     sealed = read_manifest(case.store)
     return Verification(problems=problems, sources=sources.height, files=files, audit_rows=n_rows, audit_head=head,
                         commit_hash=sealed.commit_hash() if sealed else "", warnings=warnings)
+
+
+def refusal_or_notice(case: Case, *, anyway: bool, refused: str, verb: str) -> str | None:
+    """What leaves an unverified case: ``None`` when the case verifies; else, unless ``anyway``
+    (``--unverified``), a :class:`StoreError` naming the first problem and saying ``refused``
+    (what was not written and how to write it anyway); with ``anyway``, the notice every output
+    then carries (``UNVERIFIED: when this was <verb> …``). One rule for the report and every
+    export, because what leaves the case is evidence either way."""
+    import re
+
+    from atlas.errors import StoreError
+
+    problems = verify_store(case).problems
+    if not problems:
+        return None
+    more = f" (and {len(problems) - 1} more problem(s): see `atlas verify`)" if len(problems) > 1 else ""
+    if not anyway:
+        raise StoreError(f"the case does not verify: {problems[0]}{more}; {refused}")
+    first = re.sub(r"\b([0-9a-f]{12})[0-9a-f]{52}\b", "\\1…", problems[0])  # hashes shortened: it heads every page
+    return (f"UNVERIFIED: when this was {verb} the case did not verify ({len(problems)} problem(s); first: "
+            f"{first}). See `atlas verify`.")

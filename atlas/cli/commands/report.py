@@ -17,13 +17,12 @@ figures, a column of every table).
 from __future__ import annotations
 
 import argparse
-import re
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from atlas.cli.output import print_json, print_table
-from atlas.errors import AtlasError, StoreError
+from atlas.errors import AtlasError
 
 if TYPE_CHECKING:
     from atlas.store import Case
@@ -62,20 +61,14 @@ def _as_of(value: str | None) -> date | None:
 
 def integrity_notice(case: Case, *, write_anyway: bool) -> str | None:
     """None when the case verifies; else a refusal naming what changed, or (``write_anyway``)
-    the notice every output carries."""
-    from atlas.store.verify import verify_store
+    the notice every output carries (:func:`atlas.store.verify.refusal_or_notice`)."""
+    from atlas.store.verify import refusal_or_notice
 
-    problems = verify_store(case).problems
-    if not problems:
-        return None
-    more = f" (and {len(problems) - 1} more problem(s): see `atlas verify`)" if len(problems) > 1 else ""
-    if not write_anyway:
-        raise StoreError(f"the case does not verify: {problems[0]}{more}; no report was written "
-                         "(--unverified writes anyway, and every output then says so)")
-    case.allow_new_db = True
-    first = re.sub(r"\b([0-9a-f]{12})[0-9a-f]{52}\b", "\\1…", problems[0])  # hashes shortened: it heads every page
-    return (f"UNVERIFIED: when this was produced the case did not verify ({len(problems)} problem(s); first: "
-            f"{first}). See `atlas verify`.")
+    notice = refusal_or_notice(case, anyway=write_anyway, verb="produced",
+                               refused="no report was written (--unverified writes anyway, and every output then says so)")
+    if notice is not None:
+        case.allow_new_db = True
+    return notice
 
 
 def run(args: argparse.Namespace) -> int:
