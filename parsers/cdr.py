@@ -367,7 +367,9 @@ def _column_facts(t: pl.DataFrame) -> tuple[dict[str, list[str]], dict[str, bool
     if not keys:
         return {}, {}
     row = t.lazy().select([pl.col(k).drop_nulls().unique().implode() for k in keys]).collect(engine="in-memory").row(0)
-    found = {k: list(v) for k, v in zip(keys, row, strict=True)}
+    # sorted: ``unique`` gives its values in no fixed order, and what is said about them
+    # (words read by the vocabulary) must read the same at every ingest of the file
+    found = {k: sorted(v) for k, v in zip(keys, row, strict=True)}
     distinct = {k: v for k, v in found.items() if k in _DISTINCT_KEYS}
     irregular = {k: any(re.search(_IRREGULAR[k], c) for c in v) for k, v in found.items() if k in _IRREGULAR}
     return distinct, irregular
@@ -893,7 +895,7 @@ def _region(target: str | None, detail: pl.DataFrame | None, ctx: ParseContext, 
     imsis: tuple[str, ...] = ()
     if detail is not None and "imsi" in detail.columns:
         # distinct SIMs (a 2 M-row return has a handful): "3 IMSIs, all CH"
-        imsis = tuple(detail.get_column("imsi").drop_nulls().cast(pl.String).str.strip_chars().unique().sort().to_list())
+        imsis = _distinct_imsis(detail.get_column("imsi"))
     numbers = numbers_in(events, evidence)
     if not numbers and not imsis and not target:
         return None
@@ -902,6 +904,17 @@ def _region(target: str | None, detail: pl.DataFrame | None, ctx: ParseContext, 
                            default=ctx.region, instructed=ctx.region_instructed)
     assumptions.append(choice.assumption)
     return choice.region
+
+
+def _distinct_imsis_plain(imsi: pl.Series) -> tuple[str, ...]:
+    """The distinct SIMs of a return, stripped and sorted (the plain rule)."""
+    return tuple(imsi.drop_nulls().cast(pl.String).str.strip_chars().unique().sort().to_list())
+
+
+def _distinct_imsis(imsi: pl.Series) -> tuple[str, ...]:
+    """:func:`_distinct_imsis_plain`, the values made distinct as written first (a 2 M-row
+    return has a handful: stripping every row costs 3x more)."""
+    return _distinct_imsis_plain(imsi.drop_nulls().cast(pl.String).unique())
 
 
 def _owner_digits(owner: str | None) -> str | None:
@@ -923,7 +936,10 @@ def _infer_target(events: pl.DataFrame) -> str | None:
     return str(best["raw"]) if best["n"] * 2 > contacts.height else None
 
 
-def _imei_evidence(detail: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame | None:
+def _imei_evidence(detail: pl.DataFrame, ctx: ParseContext, *, plain: bool = False) -> pl.DataFrame | None:
+    """One ``same-imei`` evidence row per (target, IMEI). ``plain`` groups by both columns
+    whatever the data (the plain rule); otherwise a single target or a single handset is
+    not grouped by (the same rows, tested equal in ``tests/test_cdr_fast.py``)."""
     rows = detail.lazy()
     target = detail.get_column("target")
     if detail.get_column("imei").null_count() or target.null_count():
@@ -933,9 +949,17 @@ def _imei_evidence(detail: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame | No
         pl.col("ts_utc").min().alias("first"), pl.col("ts_utc").max().alias("last"),
         pl.col("imsi").drop_nulls().unique().sort().alias("imsis"),
     )
-    if detail.height and not target.null_count() and (target == target[0]).all():
-        # one target throughout (the usual return): grouping by the IMEI alone is half the work
-        by_pair = rows.group_by("imei").agg(*agg).with_columns(pl.lit(target[0], pl.String).alias("target"))
+    imei = detail.get_column("imei")
+    if plain:
+        by_pair = rows.group_by("target", "imei").agg(*agg)
+    elif detail.height and not target.null_count() and (target == target[0]).all():
+        # one target throughout (the usual return): grouping by the IMEI alone is half the work,
+        # and one handset throughout (no IMEI missing) needs no grouping at all
+        one = pl.lit(target[0], pl.String).alias("target")
+        if not imei.null_count() and (imei == imei[0]).all():
+            by_pair = rows.select(pl.col("imei").first(), *agg[:-1], agg[-1].implode()).with_columns(one)
+        else:
+            by_pair = rows.group_by("imei").agg(*agg).with_columns(one)
     else:
         by_pair = rows.group_by("target", "imei").agg(*agg)
     grouped = by_pair.sort("target", "imei").collect(engine="in-memory")
