@@ -179,8 +179,8 @@ def numbers_in(*frames: pl.DataFrame | None) -> tuple[str, ...]:
             continue
         exprs = []
         for name in names:
-            col = pl.col(name).explode() if isinstance(frame.schema[name], pl.List) else pl.col(name)
-            exprs.append(col.filter(col.is_first_distinct()).implode().alias(name))
+            expr = pl.col(name).explode() if isinstance(frame.schema[name], pl.List) else pl.col(name)
+            exprs.append(expr.filter(expr.is_first_distinct()).implode().alias(name))
         distinct = frame.lazy().select(exprs).collect(engine="in-memory")
         for name in names:
             col = distinct.get_column(name).explode().drop_nulls().cast(pl.String)
