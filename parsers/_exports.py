@@ -15,12 +15,13 @@ parser.
 from __future__ import annotations
 
 import functools
+import gc
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
 
 import polars as pl
 
@@ -68,6 +69,32 @@ def read_bytes_text(path: Path, what: str) -> str:
     except UnicodeDecodeError as exc:
         raise_if_truncated(path, exc, len(data))
         raise FormatError(f"{path}: not UTF-8 text (invalid byte at offset {exc.start}); not a {what}") from exc
+
+
+_Parse = TypeVar("_Parse", bound=Callable[..., Any])
+
+
+def without_cycle_collection(parse: _Parse) -> _Parse:
+    """``parse`` with Python's cyclic garbage collector paused while it runs.
+
+    A JSON parser holds a whole decoded document (or a batch of 25,000 streamed records)
+    while it makes many more objects, and every full collection walks all of them: on a
+    100 MB ``Records.json`` the collector took 0.9 of the parse's 2.4 CPU-s, on a Telegram
+    ``result.json`` of 300,000 messages 1.9 of 7.6. Decoded JSON holds no reference cycles,
+    so reference counting frees it all the same; the collector is resumed afterwards (if
+    it was running) and collects whatever cycles were made meanwhile. Values are untouched:
+    the same results with or without it."""
+    @functools.wraps(parse)
+    def paused(path: Path, ctx: Any) -> Any:
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return parse(path, ctx)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    return cast(_Parse, paused)
 
 
 def load_json_text(text: str, path: Path, what: str) -> Any:

@@ -50,7 +50,7 @@ import polars as pl
 
 from atlas.errors import FormatError
 from atlas.model import KINDS, TS_BASES, Channel, EvidenceCategory
-from parsers._exports import epoch_ms_utc, excerpt, has_array, iso_basis, with_iso_instant
+from parsers._exports import epoch_ms_utc, excerpt, has_array, iso_basis, with_iso_instant, without_cycle_collection
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCount
 
 INFO: Final = ParserInfo(
@@ -148,6 +148,7 @@ def _chunk(batch: list[dict[str, Any]]) -> pl.DataFrame:
     )
 
 
+@without_cycle_collection
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
     first = _first_char(path)
     if first not in (b"{", b"["):
