@@ -1,6 +1,7 @@
 """The CDR parser's speed paths give exactly what their plain rules give: the region's
 distinct numbers (:func:`atlas.normalise.region.numbers_in` against ``numbers_in_plain``),
-the distinct SIMs (``_distinct_imsis`` against ``_distinct_imsis_plain``) and the
+the distinct SIMs (``_distinct_imsis`` against ``_distinct_imsis_plain``), each row's
+status looked up by type and answer (``_status_lookup``) against the when/then rule, and the
 ``same-imei`` evidence (one target or one handset not grouped by, against grouping by
 target and IMEI always). Same events, rejects, evidence (schema, values and order),
 assumptions, records read and region.
@@ -63,6 +64,7 @@ def parse_plain(path: Path, ctx: ParseContext, monkeypatch: pytest.MonkeyPatch,
         m.setattr(cdr, "numbers_in", region_module.numbers_in_plain)
         m.setattr(cdr, "_distinct_imsis", cdr._distinct_imsis_plain)
         m.setattr(cdr, "_imei_evidence", functools.partial(cdr._imei_evidence, plain=True))
+        m.setattr(cdr, "_status_lookup", lambda etypes, codes: {})
         return real(path, ctx)
 
 
@@ -149,3 +151,23 @@ def test_several_handsets_targets_and_missing_imeis_give_the_same_evidence() -> 
     events = pl.DataFrame({"sender": ["phone:1", None, "phone:2", "email:x"],
                            "recipients": [["phone:3"], [], None, ["phone:1", "phone:4"]]})
     assert region_module.numbers_in(events, None, base) == region_module.numbers_in_plain(events, None, base)
+
+
+def test_every_status_rule_reads_the_same_fast_and_plain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Voice answered, unanswered (0), with no or unreadable duration; voicemail, call
+    forward, SMS, data; a type the layout does not know and a missing type: the looked-up
+    status equals the when/then rule's on every row (rejects included)."""
+    header = ("Calling Number,Called Number,Start Date Time,Duration (s),Call Type,Direction,First LAC,First Cell ID,"
+              "Last LAC,Last Cell ID,IMEI,IMSI,Roaming")
+    kinds = [("Voice", "62"), ("Voice", "0"), ("Voice", ""), ("Voice", "x"), ("Voicemail", "20"), ("Call Forward", "5"),
+             ("SMS", "0"), ("Data", "600"), ("Fax", "3"), ("", "4"), ("voice", "9"), ("Voice", "-1")]
+    lines = ["Communications data return", "Target Number,07700900002", "", header]
+    for i in range(240):
+        kind, secs = kinds[i % len(kinds)]
+        lines.append(f"07700900002,07700900{i % 7:03d},01/03/2026 12:{i % 60:02d}:00,{secs},{kind},MO,1001,20451,,,"
+                     "356938035643809,234100000000001,N")
+    path = tmp_path / "statuses.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = both(path, ParseContext(source_id="s", path=path), monkeypatch)
+    statuses = set(result.events.get_column("status").to_list())
+    assert {"answered", "missed", "voicemail", "forwarded", None} <= statuses
