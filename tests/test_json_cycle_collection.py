@@ -1,6 +1,6 @@
 """The JSON parsers run with Python's cyclic garbage collector paused
 (:func:`parsers._exports.without_cycle_collection`): the same results as the parse with the
-collector running (the plain rule, ``parse.__wrapped__``), on the real samples under
+collector left running (the plain rule: ``gc.disable`` made a no-op), on the real samples under
 ../shared/samples and the bench's generated files; the collector is running again
 afterwards, also when the parse fails."""
 
@@ -50,7 +50,7 @@ def _inputs(tmp_path: Path) -> list[tuple[str, Path]]:
     return out
 
 
-def test_json_parsers_read_the_same_with_the_collector_paused(tmp_path: Path) -> None:
+def test_json_parsers_read_the_same_with_the_collector_paused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     inputs = _inputs(tmp_path)
     assert {m for m, _ in inputs} == set(JSON_PARSERS)
     assert sum(1 for _, p in inputs if SAMPLES in p.parents) >= 4, "the real samples were not found"
@@ -59,18 +59,29 @@ def test_json_parsers_read_the_same_with_the_collector_paused(tmp_path: Path) ->
         ctx = ParseContext(source_id="s", path=path)
         paused = module.parse(path, ctx)
         assert gc.isenabled()
-        plain = module.parse.__wrapped__(path, ctx)
+        with monkeypatch.context() as m:
+            m.setattr(gc, "disable", lambda: None)  # the collector runs throughout
+            plain = module.parse(path, ctx)
         assert_identical(paused, plain)
 
 
-def test_the_collector_runs_again_after_a_failed_parse(tmp_path: Path) -> None:
+def test_the_collector_is_paused_during_the_parse_and_runs_again_after_a_failed_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from parsers import telegram_json
 
+    seen: list[bool] = []
+    real = telegram_json.load_json
+
+    def load(path: Path, what: str) -> Any:
+        seen.append(gc.isenabled())
+        return real(path, what)
+
+    monkeypatch.setattr(telegram_json, "load_json", load)
     bad = tmp_path / "result.json"
     bad.write_text('{"chats": {"list": [', encoding="utf-8")
     with pytest.raises(FormatError):
         telegram_json.parse(bad, ParseContext(source_id="s", path=bad))
-    assert gc.isenabled()
+    assert seen == [False] and gc.isenabled()
     gc.disable()
     try:  # a collector someone else paused stays paused
         with pytest.raises(FormatError):
