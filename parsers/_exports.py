@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import itertools
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -300,10 +301,40 @@ def epoch_auto_utc(values: pl.Expr) -> pl.Expr:
 
 # --- frames ------------------------------------------------------------------------
 
-def raw_events(columns: Mapping[str, Sequence[Any] | pl.Series]) -> pl.DataFrame:
-    """Python columns → a frame typed as :data:`RAW_EVENT_SCHEMA` for the columns given."""
+def raw_events_plain(columns: Mapping[str, Sequence[Any] | pl.Series]) -> pl.DataFrame:
+    """Python columns → a frame typed as :data:`RAW_EVENT_SCHEMA` for the columns given (the plain rule)."""
     schema = {name: RAW_EVENT_SCHEMA[name] for name in columns}
     return pl.DataFrame(dict(columns), schema=schema, strict=False)
+
+
+def _text_lists(values: Sequence[Any] | pl.Series) -> pl.Series | None:
+    """A Python list of lists of text (or ``None``) as a ``List(String)`` column, built from
+    one flat Arrow array and its offsets: Polars builds such a column one inner list at a
+    time (~6 µs a row: 1.9 of a 300,000-message Telegram parse's CPU-s), Arrow in one pass.
+    ``None`` when the values are anything else (the plain construction then decides)."""
+    if not isinstance(values, list) or not values or not all(v is None or type(v) is list for v in values):
+        return None
+    import numpy as np
+    import pyarrow as pa
+
+    try:
+        flat = pa.array(list(itertools.chain.from_iterable(v for v in values if v)), pa.large_string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # an element that is not text: the plain rule casts it
+        return None
+    offsets = np.zeros(len(values) + 1, dtype=np.int64)
+    np.cumsum([0 if v is None else len(v) for v in values], out=offsets[1:])
+    lists = pa.LargeListArray.from_arrays(pa.array(offsets), flat, mask=pa.array([v is None for v in values], pa.bool_()))
+    return cast(pl.Series, pl.from_arrow(lists))
+
+
+def raw_events(columns: Mapping[str, Sequence[Any] | pl.Series]) -> pl.DataFrame:
+    """:func:`raw_events_plain`'s frame, with its list-of-text columns (recipients,
+    attachments) built by :func:`_text_lists` (the same frame: tests/test_raw_events_fast.py)."""
+    built: dict[str, Sequence[Any] | pl.Series] = {}
+    for name, values in columns.items():
+        fast = _text_lists(values) if RAW_EVENT_SCHEMA[name] == pl.List(pl.String) else None
+        built[name] = values if fast is None else fast.alias(name)
+    return raw_events_plain(built)
 
 
 def others(frame: pl.DataFrame, everyone: Sequence[str], sender: str = "sender") -> pl.Series:
