@@ -49,3 +49,16 @@ def test_json_parsers_read_the_same_with_the_plain_construction(tmp_path: Path, 
         compared += 1
     assert compared >= 3
     assert pl.Series([["x"]]).dtype == pl.List(pl.String)
+
+
+def test_the_surrogate_prefilter_never_rules_out_a_text_the_pattern_matches() -> None:
+    import random
+
+    rng = random.Random(5)
+    pieces = ["\\ud800", "\\uD83D", "\\udc00", "\\uDE00", "\\u00e9", "\\\\", "\\u", "d800", "x", '"', "\\uD83D\\uDE00",
+              "\\ue000", "\\UD800"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(1, 6)))
+        if _exports._LONE_SURROGATE_ESCAPE.search(text):
+            assert _exports._may_hold_surrogate_escape(text), text
+    assert not _exports._may_hold_surrogate_escape('{"a": "\\u00e9 \\UD800"}')
