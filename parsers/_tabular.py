@@ -444,6 +444,15 @@ def read_sheets(path: Path) -> list[Sheet]:
 _PROBED: weakref.WeakKeyDictionary[Probe, list[Sheet]] = weakref.WeakKeyDictionary()
 
 
+_DAMAGE: weakref.WeakKeyDictionary[Probe, str] = weakref.WeakKeyDictionary()
+
+
+def workbook_damage(probe: Probe) -> str | None:
+    """Why a probed file with a workbook's members could not be read as one (None if it
+    could, or was never read as one): a damaged sheet inside a sound zip directory."""
+    return _DAMAGE.get(probe)
+
+
 def probe_sheets(probe: Probe) -> list[Sheet]:
     """The first rows of every table in a probed file, for detection ([] if it is neither
     a text table nor a workbook). Cached per probe: every tabular detector shares one read."""
@@ -451,8 +460,10 @@ def probe_sheets(probe: Probe) -> list[Sheet]:
         return _PROBED[probe]
     sheets: list[Sheet] = []
     if is_xlsx(probe):
-        with contextlib.suppress(FormatError):
+        try:
             sheets = _xlsx_sheets(probe.path, head_only=True)
+        except FormatError as exc:  # kept, so "not recognised" can say why: the workbook is damaged
+            _DAMAGE[probe] = str(exc).removeprefix(f"{probe.path}: ")
     elif not probe.is_zip and not probe.is_sqlite:
         head = probe.head
         found = _csv_sheet(probe.path, head, complete=probe.size <= len(head), loader=False) if head.strip() else None
