@@ -151,6 +151,8 @@ _NEEDED: Final = (
     "event_id", "source_id", "kind", "channel", "ts_utc", "direction", "sender", "recipients",
     "status", "duration_s", "text",
 )
+CONTACT_RECORD_COLUMNS: Final = _NEEDED
+"""The columns of a record :func:`dedupe_contacts` reads (a caller may read only these)."""
 
 
 def channel_group(channel: pl.Expr) -> pl.Expr:
