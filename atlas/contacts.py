@@ -469,15 +469,26 @@ def _join_sms_parts(recs: pl.DataFrame, clusters: pl.DataFrame, reference_source
     if not reference_sources:
         return clusters
     reference = pl.Series(list(reference_sources), dtype=pl.String).implode()
-    tagged = recs.join(clusters, on="row", how="inner")
-    parts = _in_runs(
-        tagged.filter(pl.col("source_id").is_in(reference) & (pl.col("kind") == "message")
-                      & (pl.col("channel").cast(pl.String).str.to_lowercase() == "sms")).sort("source_id", "key", "t_us", "row"),
-        pl.col("t_us"), ("source_id", "key"))
-    if parts.height == 0:
-        return clusters
-    seen_by = tagged.filter(~pl.col("source_id").is_in(reference)).group_by("cluster").agg(
-        pl.col("source_id").unique().alias("seen_by"))
+    sms = (pl.col("source_id").is_in(reference) & (pl.col("kind") == "message")
+           & (pl.col("channel").cast(pl.String).str.to_lowercase() == "sms"))
+    if plain:
+        tagged = recs.join(clusters, on="row", how="inner")
+        parts = _in_runs(tagged.filter(sms).sort("source_id", "key", "t_us", "row"), pl.col("t_us"), ("source_id", "key"))
+        if parts.height == 0:
+            return clusters
+        seen_by = tagged.filter(~pl.col("source_id").is_in(reference)).group_by("cluster").agg(
+            pl.col("source_id").unique().alias("seen_by"))
+    else:
+        # the same parts and, for their contacts only, the same other sources: the records are
+        # narrowed before they are tagged with their contact (a few runs among every record)
+        parts = _in_runs(recs.filter(sms).join(clusters, on="row", how="inner").sort("source_id", "key", "t_us", "row"),
+                         pl.col("t_us"), ("source_id", "key"))
+        if parts.height == 0:
+            return clusters
+        wanted = parts.select(pl.col("cluster").unique())
+        seen_by = (recs.filter(~pl.col("source_id").is_in(reference)).select("row", "source_id")
+                   .join(clusters.join(wanted, on="cluster", how="semi"), on="row", how="inner")
+                   .group_by("cluster").agg(pl.col("source_id").unique().alias("seen_by")))
     parts = parts.join(seen_by, on="cluster", how="left")
     target: dict[int, int] = {}
     for run in (_runs_plain(parts) if plain else _runs(parts)):
