@@ -44,6 +44,7 @@ Records:
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -52,8 +53,9 @@ from typing import Any, Final
 import polars as pl
 
 from atlas.errors import FormatError
-from atlas.model import Channel, EvidenceCategory
+from atlas.model import TS_TYPE, UTC, Channel, EvidenceCategory
 from parsers._exports import (
+    ISO_INSTANT_FORMATS,
     excerpt,
     has_array,
     head_keys,
@@ -158,9 +160,237 @@ def _segment(out: _Out, ref: str, seg: dict[str, Any]) -> None:
             out.bad.append((f"{ref}.timelinePath[{j}]", "not a path point", excerpt(point)))
 
 
-@rejects_lone_surrogates
-@without_cycle_collection
-def parse(path: Path, ctx: ParseContext) -> ParseResult:
+# --- the fast path -----------------------------------------------------------------------
+# The same records read by Polars' JSON reader (Rust) instead of a Python walk of each one.
+# It is taken only where it provably reads what ``json.loads`` reads: a UTF-8 object with no
+# backslash at all (so no escapes, no lone surrogates, and every string is plain text between
+# two quotes), and a scan of the text's keys (each key, with its value's JSON type) matching
+# the frame exactly: every key once per object (Python keeps the last of a repeated key,
+# Polars the first), no null, no value coerced to another type (Polars reads a number among
+# strings as a string), no integer where a float is formatted. Any other shape (the iOS
+# list, activity segments, iOS path offsets) and any input that would give a reject go by the
+# plain rule, so rejects keep its reasons and places. tests/test_timeline_fast.py holds both
+# equal.
+
+_NUMBER_OR_BOOL: Final = r"^(?:true|false|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)$"
+"""What Polars writes for a number or a boolean it read into a text column."""
+_USED_TEXT: Final = frozenset({"point", "time", "startTime", "endTime", "timestamp", "semanticType", "placeId", "source",
+                               "latLng", "LatLng", "placeLocation"})
+
+
+class _NotFast(Exception):
+    """The input is not one the fast path reads exactly: the plain rule reads it."""
+
+
+def _walk(series: pl.Series, name: str, tally: list[int]) -> None:
+    """Tally the keys under ``series`` (a column of the frame) and the colons in its texts."""
+    dtype = series.dtype
+    if not series.len():
+        return
+    if isinstance(dtype, pl.Struct):
+        present = series.filter(series.is_not_null())
+        for field in dtype.fields:
+            sub = present.struct.field(field.name).drop_nulls()
+            tally[0] += sub.len()
+            _walk(sub, field.name, tally)
+    elif isinstance(dtype, pl.List):
+        lists = series.drop_nulls()
+        inner = lists.filter(lists.list.len() > 0).explode()
+        if inner.null_count():
+            raise _NotFast("a null in an array")
+        _walk(inner, name, tally)
+    elif dtype == pl.String:
+        tally[1] += int(series.str.count_matches(":", literal=True).sum() or 0)
+        if name in _USED_TEXT and series.str.contains(_NUMBER_OR_BOOL).any():
+            raise _NotFast(f"{name}: a number or boolean where text is read")
+    elif dtype == pl.Float64:
+        if name == "probability" and (series == series.floor()).any():
+            raise _NotFast("a whole-number probability (Python writes an integer without '.0')")
+    elif dtype not in (pl.Int64, pl.Boolean):
+        raise _NotFast(f"{name}: {dtype}")
+
+
+def _check_keys(data: bytes, frame: pl.DataFrame) -> None:
+    """Every key of the text is a key of the frame: no repeated key (Python keeps the last, Polars the
+    first), none dropped. With no backslash and no ``null`` in the text, its colons are exactly its
+    keys' and those inside its strings; a repeated or dropped key loses at least its own."""
+    if b"null" in data:
+        raise _NotFast("a null")
+    tally = [0, 0]
+    _walk(frame.to_struct("doc"), "doc", tally)
+    if data.count(b":") != tally[0] + tally[1]:
+        raise _NotFast("keys differ")
+
+
+def _nonempty(column: pl.Expr) -> pl.Expr:
+    return pl.when(column != "").then(column)
+
+
+def _coordinates(frame: pl.DataFrame, name: str) -> pl.Expr:
+    """:func:`_latlng` of a column: a string, or an object's first non-empty ``latLng``/``LatLng``/``placeLocation``."""
+    dtype = frame.schema[name]
+    if dtype == pl.String:
+        return pl.col(name)
+    assert isinstance(dtype, pl.Struct)
+    fields = {f.name: f.dtype for f in dtype.fields}
+    keys = [k for k in ("latLng", "LatLng", "placeLocation") if k in fields]
+    if any(fields[k] != pl.String for k in keys):
+        raise _NotFast(f"{name}: coordinates not a string")
+    if not keys:
+        return pl.lit(None, pl.String)
+    return pl.coalesce([_nonempty(pl.col(name).struct.field(k)) for k in keys])
+
+
+def _field(frame: pl.DataFrame, name: str, *dtypes: Any) -> pl.Expr:
+    if name not in frame.columns:
+        return pl.lit(None, pl.String)
+    if frame.schema[name] not in dtypes and not any(isinstance(frame.schema[name], d) for d in dtypes
+                                                      if isinstance(d, type)):
+        raise _NotFast(f"{name}: {frame.schema[name]}")
+    return pl.col(name)
+
+
+def _python_str(frame: pl.DataFrame, column: str) -> pl.Expr:
+    """``str()`` of each number, as Python writes it (Polars writes some floats otherwise)."""
+    values = frame.get_column(column).drop_nulls().unique().to_list()
+    return pl.col(column).replace_strict({v: str(v) for v in values}, default=None, return_dtype=pl.String)
+
+
+_LATLNG_OBJECT: Final = pl.Struct({"latLng": pl.String})
+ANDROID_SCHEMA: Final = pl.Schema({
+    "semanticSegments": pl.List(pl.Struct({
+        "startTime": pl.String, "endTime": pl.String, "startTimeTimezoneUtcOffsetMinutes": pl.Int64,
+        "endTimeTimezoneUtcOffsetMinutes": pl.Int64,
+        "visit": pl.Struct({"hierarchyLevel": pl.Int64, "probability": pl.Float64, "topCandidate": pl.Struct({
+            "placeId": pl.String, "semanticType": pl.String, "probability": pl.Float64,
+            "placeLocation": _LATLNG_OBJECT})}),
+        "timelinePath": pl.List(pl.Struct({"point": pl.String, "time": pl.String}))})),
+    "rawSignals": pl.List(pl.Struct({"position": pl.Struct({
+        "LatLng": pl.String, "accuracyMeters": pl.Float64, "altitudeMeters": pl.Float64, "source": pl.String,
+        "timestamp": pl.String, "speedMetersPerSecond": pl.Float64})})),
+    "userLocationProfile": pl.Struct({"frequentPlaces": pl.List(pl.Struct({
+        "placeId": pl.String, "placeLocation": pl.String, "label": pl.String}))}),
+})
+"""The on-device export's layout as Google writes it (what Polars infers from one), given so the
+reader skips its inference pass."""
+
+
+def _fast_frame(data: bytes) -> pl.DataFrame:
+    if data.lstrip()[:1] != b"{" or b"\\" in data:
+        raise _NotFast("not a plain object")
+    data.decode("utf-8")  # invalid UTF-8: the plain rule names it
+    try:  # the usual layout given (no inference pass); a key it lacks fails the key check
+        doc = pl.read_json(io.BytesIO(data), schema=ANDROID_SCHEMA)
+        _check_keys(data, doc)
+    except Exception:  # any other layout: inferred by Polars, then checked the same way
+        try:
+            doc = pl.read_json(io.BytesIO(data), infer_schema_length=None)
+        except Exception as exc:  # anything Polars does not read: the plain rule reads it or names the fault
+            raise _NotFast("Polars does not read it") from exc
+        _check_keys(data, doc)
+    # no null in the text (checked), so a null column is a key the object lacks
+    present = {k for k in ("semanticSegments", "rawSignals") if k in doc.columns and doc.get_column(k)[0] is not None}
+    if doc.height != 1 or not present:
+        raise _NotFast("not an Android export")
+    parts: list[pl.DataFrame] = []
+    n_segments = 0
+    if "semanticSegments" in present:
+        segs = doc.get_column("semanticSegments")[0]
+        n_segments = segs.len()
+        if not isinstance(segs.dtype, pl.Struct):
+            raise _NotFast("segments")
+        seg = segs.struct.unnest().with_row_index("i")
+        if "activity" in seg.columns:
+            raise _NotFast("activity segments")
+        start = _nonempty(_field(seg, "startTime", pl.String))
+        end = _nonempty(_field(seg, "endTime", pl.String))
+        if "visit" in seg.columns:
+            _field(seg, "visit", pl.Struct)
+            visits = seg.filter(pl.col("visit").is_not_null()).select("i", start.alias("start"), end.alias("end"),
+                                                                        pl.col("visit").struct.field("*"))
+            top = visits.select("i", "start", "end", _field(visits, "topCandidate", pl.Struct).alias("top"))
+            top = top.filter(pl.col("top").is_not_null()).unnest("top") if isinstance(top.schema["top"], pl.Struct) \
+                else top.drop("top")
+            if top.height != visits.height:
+                raise _NotFast("a visit without a top candidate")
+            detail = [(k, _field(top, k, pl.String)) for k in ("semanticType", "placeId")]
+            if "probability" in top.columns:
+                _field(top, "probability", pl.Int64, pl.Float64)
+                detail.append(("probability", _python_str(top, "probability")))
+            parts_ = [pl.when(_nonempty(v).is_not_null()).then(pl.lit(f"{k} ") + v) for k, v in detail]
+            joined = pl.concat_list(parts_).list.drop_nulls().list.join("; ")
+            place = (_coordinates(top, "placeLocation") if "placeLocation" in top.columns else pl.lit(None, pl.String))
+            parts.append(top.select(
+                "i", pl.lit(0, pl.Int64).alias("o"),
+                pl.format("semanticSegments[{}].visit", "i").alias("source_ref"), place.alias("latlng"),
+                pl.lit(None, pl.Float64).alias("accuracy_m"), "start", "end",
+                (pl.lit("visit") + pl.when(joined != "").then(pl.lit(" (") + joined + pl.lit(")")).otherwise(pl.lit("")))
+                .alias("text")))
+        if "timelinePath" in seg.columns and seg.schema["timelinePath"] == pl.List(pl.Null) \
+                and not seg.get_column("timelinePath").list.len().sum():
+            seg = seg.drop("timelinePath")  # only empty paths
+        if "timelinePath" in seg.columns:
+            dtype = seg.schema["timelinePath"]
+            if not (isinstance(dtype, pl.List) and isinstance(dtype.inner, pl.Struct)):
+                raise _NotFast("timelinePath")
+            path = (seg.select("i", "timelinePath").filter(pl.col("timelinePath").list.len() > 0)
+                    .explode("timelinePath").unnest("timelinePath"))
+            if "durationMinutesOffsetFromStartTime" in path.columns:
+                raise _NotFast("iOS path offsets")
+            point = _coordinates(path, "point") if "point" in path.columns else pl.lit(None, pl.String)
+            path = path.with_columns(pl.int_range(pl.len()).over("i").alias("j"))
+            parts.append(path.select(
+                "i", (pl.col("j") + 3).cast(pl.Int64).alias("o"),
+                pl.format("semanticSegments[{}].timelinePath[{}]", "i", "j").alias("source_ref"), point.alias("latlng"),
+                pl.lit(None, pl.Float64).alias("accuracy_m"),
+                _nonempty(_field(path, "time", pl.String)).alias("start"), pl.lit(None, pl.String).alias("end"),
+                pl.lit("path point").alias("text")))
+    if "rawSignals" in present:
+        signals = doc.get_column("rawSignals")[0]
+        if not isinstance(signals.dtype, pl.Struct):
+            raise _NotFast("raw signals")
+        raw = signals.struct.unnest().with_row_index("k")
+        if "position" in raw.columns:
+            _field(raw, "position", pl.Struct)
+            pos = raw.filter(pl.col("position").is_not_null()).select("k", pl.col("position").struct.field("*"))
+            source = _nonempty(_field(pos, "source", pl.String))
+            parts.append(pos.select(
+                (pl.col("k") + n_segments).alias("i"), pl.lit(0, pl.Int64).alias("o"),
+                pl.format("rawSignals[{}].position", "k").alias("source_ref"), _coordinates_struct(pos).alias("latlng"),
+                _field(pos, "accuracyMeters", pl.Int64, pl.Float64).cast(pl.Float64).alias("accuracy_m"),
+                _nonempty(_field(pos, "timestamp", pl.String)).alias("start"), pl.lit(None, pl.String).alias("end"),
+                (pl.lit("raw position") + pl.when(source.is_not_null()).then(pl.lit(", source ") + source)
+                 .otherwise(pl.lit(""))).alias("text")))
+    if not parts:
+        return pl.DataFrame(schema=COLUMNS)
+    frame = pl.concat([p.with_columns(pl.col("i").cast(pl.Int64)) for p in parts], how="vertical_relaxed")
+    return frame.sort("i", "o").select([pl.col(k).cast(v) for k, v in COLUMNS.items()])
+
+
+def _coordinates_struct(frame: pl.DataFrame) -> pl.Expr:
+    """:func:`_latlng` of an unnested object: its first non-empty ``latLng``/``LatLng``/``placeLocation``."""
+    keys = [k for k in ("latLng", "LatLng", "placeLocation") if k in frame.columns]
+    if any(frame.schema[k] != pl.String for k in keys):
+        raise _NotFast("coordinates not a string")
+    return pl.coalesce([_nonempty(pl.col(k)) for k in keys]) if keys else pl.lit(None, pl.String)
+
+
+def _fast_records(path: Path) -> pl.DataFrame | None:
+    """The records' columns by the fast path, or None where only the plain rule reads the file exactly."""
+    try:
+        return _fast_frame(path.read_bytes())
+    except Exception:  # whatever the fast path cannot read, the plain rule reads or names
+        return None
+
+
+COLUMNS: Final = {
+    "source_ref": pl.String, "latlng": pl.String, "accuracy_m": pl.Float64, "start": pl.String, "end": pl.String,
+    "text": pl.String,
+}
+
+
+def _records_plain(path: Path) -> tuple[pl.DataFrame, list[tuple[str, str, str]], int]:
+    """The plain rule: every record walked in Python. Its columns, its rejects so far, records read."""
     doc = load_json(path, "Google Timeline export")
     out = _Out()
     signals: list[Any]
@@ -181,21 +411,67 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         if isinstance(pos, dict):
             out.add(f"rawSignals[{k}].position", _latlng(pos), pos.get("timestamp"), None,
                     "raw position" + (f", source {pos['source']}" if pos.get("source") else ""), pos.get("accuracyMeters"))
-    frame = pl.DataFrame(out.cols, schema={
-        "source_ref": pl.String, "latlng": pl.String, "accuracy_m": pl.Float64, "start": pl.String, "end": pl.String,
-        "text": pl.String,
-    }).with_columns(pl.col("latlng").str.extract_groups(LATLNG).struct.rename_fields(["la", "lo"]).alias("ll")).unnest("ll")
+    return pl.DataFrame(out.cols, schema=COLUMNS), out.bad, out.read
+
+
+def _instant(frame: pl.DataFrame, source: str, target: str) -> pl.DataFrame:
+    """``target`` = :func:`iso_instant` of ``source``, trying first only the export's own presentation
+    (``2026-03-02T19:05:00.000+00:00``) and all of them only if some time is left unread. The same
+    values: every presentation that reads a text reads the same instant from it (the date, the clock
+    and the offset are in the same places), so which one is tried first does not matter."""
+    first = pl.col(source).str.strip_chars().str.to_datetime(ISO_INSTANT_FORMATS[1], strict=False, time_unit="us",
+                                                             time_zone=UTC).cast(TS_TYPE)
+    frame = frame.with_columns(first.alias(target))
+    if frame.select((pl.col(target).is_null() & pl.col(source).is_not_null()).any()).item():
+        frame = frame.with_columns(iso_instant(pl.col(source)).alias(target))
+    return frame
+
+
+def _events(frame: pl.DataFrame, bad: list[tuple[str, str, str]]) -> tuple[pl.DataFrame, list[tuple[str, str, str]]]:
+    """Coordinates read, unreadable ones made rejects, the event columns."""
+    frame = frame.with_columns(
+        pl.col("latlng").str.extract_groups(LATLNG).struct.rename_fields(["la", "lo"]).alias("ll")).unnest("ll")
     frame = frame.with_columns(pl.col("la").cast(pl.Float64).alias("lat"), pl.col("lo").cast(pl.Float64).alias("lon"))
     unreadable = frame.filter(pl.col("lat").is_null() | pl.col("lon").is_null()
                               | ~pl.col("lat").is_between(-90, 90) | ~pl.col("lon").is_between(-180, 180))
-    bad = out.bad + [(r, "coordinates not readable (expected '51.5°, -0.12°' or 'geo:51.5,-0.12')", v)
-                     for r, v in unreadable.select("source_ref", "latlng").iter_rows()]
-    frame = frame.join(unreadable.select("source_ref"), on="source_ref", how="anti")
+    bad = bad + [(r, "coordinates not readable (expected '51.5°, -0.12°' or 'geo:51.5,-0.12')", v)
+                 for r, v in unreadable.select("source_ref", "latlng").iter_rows()]
+    if unreadable.height:
+        frame = frame.join(unreadable.select("source_ref"), on="source_ref", how="anti")
+    frame = _instant(_instant(frame, "start", "ts_utc"), "end", "ts_end_utc")
     events = frame.select(
         "source_ref", pl.lit("location").alias("kind"), pl.lit("google-location").alias("channel"),
-        iso_instant(pl.col("start")).alias("ts_utc"), iso_instant(pl.col("end")).alias("ts_end_utc"),
+        "ts_utc", "ts_end_utc",
         iso_basis(pl.col("start")).alias("ts_basis"), pl.col("start").alias("ts_raw"),
         "lat", "lon", "accuracy_m", "text",
     )
-    return ParseResult(events=events, rejects=rejects(ctx.source_id, bad), records_read=out.read,
-                       assumptions=["Timeline.json: times carry their UTC offset; visits and activities are Google's inferences"])
+    return events, bad
+
+
+ASSUMPTIONS: Final = ["Timeline.json: times carry their UTC offset; visits and activities are Google's inferences"]
+
+
+@rejects_lone_surrogates
+@without_cycle_collection
+def parse(path: Path, ctx: ParseContext) -> ParseResult:
+    fast = _fast_records(path)
+    if fast is not None:
+        events, bad = _events(fast, [])
+        if not bad:
+            return ParseResult(events=events, rejects=rejects(ctx.source_id, bad), records_read=fast.height,
+                               assumptions=list(ASSUMPTIONS))
+    return _parse_plain(path, ctx)
+
+
+@rejects_lone_surrogates
+@without_cycle_collection
+def parse_plain(path: Path, ctx: ParseContext) -> ParseResult:
+    """The plain rule (every record walked in Python); :func:`parse` gives the same result."""
+    return _parse_plain(path, ctx)
+
+
+def _parse_plain(path: Path, ctx: ParseContext) -> ParseResult:
+    frame, bad, read = _records_plain(path)
+    events, bad = _events(frame, bad)
+    return ParseResult(events=events, rejects=rejects(ctx.source_id, bad), records_read=read,
+                       assumptions=list(ASSUMPTIONS))

@@ -1,0 +1,187 @@
+"""Google Timeline.json: the fast path (Polars' JSON reader, the columns built natively) gives
+exactly what the plain rule (every record walked in Python, :func:`parse_plain`) gives: events,
+rejects, records read, assumptions; the same error where the plain rule names one. On the
+bench's generated file (and the generator's own), a version of it with a lone surrogate, and
+odd shapes: missing keys, nulls, wrong types, repeated keys, escapes, empty strings, other
+layouts. Shapes the fast path cannot read exactly must go by the plain rule, never differ."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from atlas.errors import FormatError
+from parsers import google_timeline_json as tl
+from parsers.base import ParseContext
+from tests.test_json_cycle_collection import assert_identical
+
+T0 = "2026-06-02T19:05:00.000+01:00"
+T1 = "2026-06-02T20:05:00.000+01:00"
+
+
+def _visit(**top: Any) -> dict[str, Any]:
+    base = {"placeId": "ChIJx", "semanticType": "UNKNOWN", "probability": 0.8,
+            "placeLocation": {"latLng": "51.5230123°, -0.1010456°"}}
+    base.update(top)
+    return {"startTime": T0, "endTime": T1,
+            "visit": {"hierarchyLevel": 0, "probability": 0.9, "topCandidate": {k: v for k, v in base.items() if v != "-"}}}
+
+
+def _path(*points: Any) -> dict[str, Any]:
+    return {"startTime": T0, "endTime": T1, "timelinePath": list(points)}
+
+
+def _pt(point: Any = "51.5007000°, -0.1246000°", time: Any = "2026-01-02T09:07:00.000+00:00") -> dict[str, Any]:
+    return {k: v for k, v in (("point", point), ("time", time)) if v != "-"}
+
+
+def _raw(**pos: Any) -> dict[str, Any]:
+    base = {"LatLng": "51.5°, -0.12°", "accuracyMeters": 12, "source": "WIFI", "timestamp": "2026-06-02T18:07:00.000Z"}
+    base.update(pos)
+    return {"position": {k: v for k, v in base.items() if v != "-"}}
+
+
+def _doc(segments: Any = None, signals: Any = None) -> dict[str, Any]:
+    return {"semanticSegments": [_visit(), _path(_pt(), _pt(time="2026-01-02T09:08:00.000+00:00"))] if segments is None
+            else segments, "rawSignals": [_raw(), {"wifiScan": {"devicesRecords": []}}] if signals is None else signals}
+
+
+CLEAN: dict[str, Any] = {
+    "android": _doc(),
+    "no raw signals": {"semanticSegments": [_visit(), _path(_pt())]},
+    "raw signals only": {"rawSignals": [_raw(), _raw(source="-", accuracyMeters=7.5), _raw(LatLng="-", latLng="51.4°, 0.1°")]},
+    "visit missing detail": _doc([_visit(semanticType="-", placeId="-", probability="-")]),
+    "visit empty detail": _doc([_visit(semanticType="", placeId="")]),
+    "probability floats": _doc([_visit(probability=1e-05), _visit(probability=0.3333333333333333)]),
+    "empty and missing times": _doc([{"visit": _visit()["visit"]}, _path(_pt(time=""), _pt(time="-"))]),
+    "empty path": _doc([_path(), _visit()]),
+    "unknown keys": {**_doc(), "userLocationProfile": {"frequentPlaces": [{"placeId": "p", "placeLocation": "51.5°, 0°"}]},
+                     "extra": {"a": [1, 2, 3]}},
+    "points in geo form": _doc([_path(_pt("geo:51.5,-0.12"), _pt("51.5, -0.12"))]),
+}
+
+ODD: dict[str, Any] = {
+    "activity": _doc([{"startTime": T0, "endTime": T1, "activity": {
+        "start": {"latLng": "51.5°, -0.12°"}, "end": {"latLng": "51.523°, -0.101°"}, "distanceMeters": 2811.4,
+        "topCandidate": {"type": "IN_PASSENGER_VEHICLE", "probability": 0.9}}}]),
+    "unreadable point": _doc([_path(_pt("somewhere"))]),
+    "point a number": _doc([_path(_pt(51.5), _pt())]),
+    "point missing": _doc([_path(_pt("-"))]),
+    "point null": _doc([_path(_pt(None), _pt())]),
+    "time a number": _doc([_path(_pt(time=5), _pt())]),
+    "time true": _doc([_path(_pt(time=True), _pt())]),
+    "time false": _doc([_path(_pt(time=False), _pt())]),
+    "start true": _doc([{**_visit(), "startTime": True}, _visit()]),
+    "visit null": _doc([{**_visit(), "visit": None}, _visit()]),
+    "visit empty": _doc([{**_visit(), "visit": {}}, _visit()]),
+    "top candidate missing": _doc([{"startTime": T0, "visit": {"probability": 0.5}}, _visit()]),
+    "place missing": _doc([_visit(placeLocation="-"), _visit()]),
+    "place a string": _doc([_visit(placeLocation="geo:51.5,-0.1"), _visit()]),
+    "place LatLng": _doc([_visit(placeLocation={"LatLng": "51.5°, -0.12°"})]),
+    "place empty latLng": _doc([_visit(placeLocation={"latLng": "", "LatLng": "51.5°, -0.12°"})]),
+    "probability whole": _doc([_visit(probability=1), _visit()]),
+    "probability 1.0": _doc([_visit(probability=1.0), _visit()]),
+    "probability text": _doc([_visit(probability="0.8"), _visit()]),
+    "probability mixed": _doc([_visit(probability=1), _visit(probability=0.5)]),
+    "semantic type a number": _doc([_visit(semanticType=7), _visit()]),
+    "place id true": _doc([_visit(placeId=True), _visit()]),
+    "accuracy text": _doc(signals=[_raw(accuracyMeters="12"), _raw()]),
+    "accuracy true": _doc(signals=[_raw(accuracyMeters=True), _raw()]),
+    "accuracy huge": _doc(signals=[_raw(accuracyMeters=2**70), _raw()]),
+    "source empty": _doc(signals=[_raw(source=""), _raw()]),
+    "position null": _doc(signals=[{"position": None}, _raw()]),
+    "position empty": _doc(signals=[{"position": {}}, _raw()]),
+    "signal not an object": _doc(signals=["x", _raw()]),
+    "segment not an object": _doc(["x", _visit()]),
+    "segment null": _doc([None, _visit()]),
+    "path point not an object": _doc([_path("x", _pt())]),
+    "path point null": _doc([_path(None, _pt())]),
+    "path null": _doc([{**_path(), "timelinePath": None}]),
+    "segments null": {"semanticSegments": None, "rawSignals": [_raw()]},
+    "segments empty": {"semanticSegments": [], "rawSignals": [_raw()]},
+    "ios offsets": _doc([_path({"point": "geo:51.5,-0.12", "durationMinutesOffsetFromStartTime": "30"})]),
+    "ios list": [_visit(placeLocation="geo:51.523012,-0.101046"), _path(_pt())],
+    "neither key": {"other": []},
+    "escaped text": _doc([_visit(placeId="caf\u00e9 \"q\"")]),
+    "non-ascii text": _doc([_visit(placeId="café")]),
+    "lat out of range": _doc([_path(_pt("91.0°, 0°"), _pt())]),
+}
+
+RAW_TEXT: dict[str, bytes] = {
+    "repeated key": ('{"semanticSegments": [{"startTime": "2026-01-01T00:00:00.000+00:00", '
+                     '"startTime": "2026-06-02T19:05:00.000+01:00", "timelinePath": '
+                     '[{"point": "51.5°, -0.12°", "point": "52.5°, -0.12°", "time": "2026-01-02T09:07:00.000+00:00"}]}]}'
+                     ).encode(),
+    "space before colon": ('{"semanticSegments" : [{"startTime" : "2026-06-02T19:05:00.000+01:00", "timelinePath" :'
+                           ' [{"point" : "51.5°, -0.12°", "time" : "2026-01-02T09:07:00.000+00:00"}]}]}').encode(),
+    "lone surrogate": b'{"semanticSegments": [{"startTime": "2026-06-02T19:05:00.000+01:00", "visit": {"topCandidate": '
+                      b'{"semanticType": "\\ud800x", "placeLocation": {"latLng": "51.5, 0.1"}}}}]}',
+    "NaN": b'{"semanticSegments": [{"startTime": "2026-06-02T19:05:00.000+01:00", "visit": {"topCandidate": '
+           b'{"probability": NaN, "placeLocation": {"latLng": "51.5, 0.1"}}}}]}',
+    "truncated": json.dumps(_doc()).encode()[:-20],
+    "empty": b"",
+    "not utf-8": json.dumps(_doc()).encode()[:40] + b"\xff\xfe" + json.dumps(_doc()).encode()[40:],
+    "bom": b"\xef\xbb\xbf" + json.dumps(_doc(), ensure_ascii=False).encode(),
+    "utf-16": b"\xff\xfe" + json.dumps(_doc(), ensure_ascii=False).encode("utf-16-le"),
+    "trailing text": json.dumps(_doc()).encode() + b" x",
+    "compact": json.dumps(_doc(), separators=(",", ":"), ensure_ascii=False).encode(),
+}
+
+
+def _same(path: Path) -> None:
+    ctx = ParseContext(source_id="s", path=path)
+    try:
+        plain = tl.parse_plain(path, ctx)
+    except FormatError as exc:
+        with pytest.raises(FormatError) as got:
+            tl.parse(path, ctx)
+        assert str(got.value) == str(exc)
+        return
+    assert_identical(tl.parse(path, ctx), plain)
+
+
+def _write(tmp_path: Path, name: str, doc: Any) -> Path:
+    path = tmp_path / (name.replace(" ", "-") + ".json")
+    path.write_bytes(doc if isinstance(doc, bytes) else json.dumps(doc, indent=2, ensure_ascii=False).encode())
+    return path
+
+
+@pytest.mark.parametrize("name", sorted(CLEAN))
+def test_clean_shapes_take_the_fast_path_and_read_the_same(tmp_path: Path, name: str) -> None:
+    path = _write(tmp_path, name, CLEAN[name])
+    assert tl._fast_records(path) is not None
+    _same(path)
+
+
+@pytest.mark.parametrize("name", sorted(ODD))
+def test_odd_shapes_read_the_same(tmp_path: Path, name: str) -> None:
+    _same(_write(tmp_path, name, ODD[name]))
+
+
+@pytest.mark.parametrize("name", sorted(RAW_TEXT))
+def test_odd_texts_read_the_same(tmp_path: Path, name: str) -> None:
+    path = _write(tmp_path, name, RAW_TEXT[name])
+    if name in ("repeated key", "lone surrogate", "NaN", "bom", "utf-16"):
+        assert tl._fast_records(path) is None
+    _same(path)
+
+
+def test_the_bench_file_and_its_surrogate_version_read_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bench.bench_json_returns import SIZES, write_files
+
+    monkeypatch.setenv("ATLAS_BENCH_SCALE", "0.001")
+    monkeypatch.setenv("ATLAS_BENCH_RECORDS_MB", "1")
+    monkeypatch.setitem(SIZES, "timeline", 2_000)
+    path, _ = write_files(tmp_path / "bench")["google_timeline_json"]
+    assert tl._fast_records(path) is not None
+    _same(path)
+    text = path.read_text(encoding="utf-8")
+    for i, (old, new) in enumerate([('"semanticType": "', '"semanticType": "\\ud800'), ('"point": "', '"point": 5, "x": "'),
+                                    ('"placeId": "', '"placeId": null, "y": "')]):
+        odd = tmp_path / f"odd{i}.json"
+        odd.write_text(text.replace(old, new, 3), encoding="utf-8")
+        assert tl._fast_records(odd) is None
+        _same(odd)
