@@ -278,7 +278,7 @@ reader skips its inference pass."""
 def _fast_frame(data: bytes) -> pl.DataFrame:
     if data.lstrip()[:1] != b"{" or b"\\" in data:
         raise _NotFast("not a plain object")
-    data.decode("utf-8")  # invalid UTF-8: the plain rule names it
+    # not UTF-8: Polars refuses it (it checks the whole text), and the plain rule names the fault
     try:  # the usual layout given (no inference pass); a key it lacks fails the key check
         doc = pl.read_json(io.BytesIO(data), schema=ANDROID_SCHEMA)
         _check_keys(data, doc)
@@ -414,6 +414,17 @@ def _records_plain(path: Path) -> tuple[pl.DataFrame, list[tuple[str, str, str]]
     return pl.DataFrame(out.cols, schema=COLUMNS), out.bad, out.read
 
 
+def _degrees(latlng: pl.Expr) -> pl.Expr:
+    """The two numbers of a coordinate string that :data:`LATLNG` matches (fields ``la``, ``lo``;
+    null where it does not match): what ``extract_groups(LATLNG)`` captures, found by matching
+    (no capture groups: three times faster) and then cutting at the comma and stripping the
+    whitespace, ``geo:`` and degree signs the pattern allows around each number."""
+    parts = latlng.str.replace("geo:", "", literal=True).str.split_exact(",", 1).struct.rename_fields(["la", "lo"])
+    number = [parts.struct.field(k).str.strip_chars().str.strip_chars_end("°").str.strip_chars().alias(k)
+              for k in ("la", "lo")]
+    return pl.when(latlng.str.contains(LATLNG)).then(pl.struct(number))
+
+
 def _instant(frame: pl.DataFrame, source: str, target: str) -> pl.DataFrame:
     """``target`` = :func:`iso_instant` of ``source``, trying first only the export's own presentation
     (``2026-03-02T19:05:00.000+00:00``) and all of them only if some time is left unread. The same
@@ -429,8 +440,7 @@ def _instant(frame: pl.DataFrame, source: str, target: str) -> pl.DataFrame:
 
 def _events(frame: pl.DataFrame, bad: list[tuple[str, str, str]]) -> tuple[pl.DataFrame, list[tuple[str, str, str]]]:
     """Coordinates read, unreadable ones made rejects, the event columns."""
-    frame = frame.with_columns(
-        pl.col("latlng").str.extract_groups(LATLNG).struct.rename_fields(["la", "lo"]).alias("ll")).unnest("ll")
+    frame = frame.with_columns(_degrees(pl.col("latlng")).alias("ll")).unnest("ll")
     frame = frame.with_columns(pl.col("la").cast(pl.Float64).alias("lat"), pl.col("lo").cast(pl.Float64).alias("lon"))
     unreadable = frame.filter(pl.col("lat").is_null() | pl.col("lon").is_null()
                               | ~pl.col("lat").is_between(-90, 90) | ~pl.col("lon").is_between(-180, 180))

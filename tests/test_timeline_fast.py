@@ -185,3 +185,15 @@ def test_the_bench_file_and_its_surrogate_version_read_the_same(tmp_path: Path, 
         odd.write_text(text.replace(old, new, 3), encoding="utf-8")
         assert tl._fast_records(odd) is None
         _same(odd)
+
+
+def test_coordinates_are_cut_as_the_pattern_captures_them() -> None:
+    import polars as pl
+
+    values = ["51.5°, -0.12°", " geo: 51.5 ,\t-0.12 ° ", "geo:51.5,-0.12", "51.5,-0.12,3", "a,b", "51.5° -0.12",
+              "-0.0, 180", "51.5°°, 1", "51.5\u00a0°,1", None, "", "1e5, 2", "+1, 2", "51.5 , geo:1", "geo:geo:1,2",
+              "51.5°,\u2003-0.1°\u2003", "٥١,١"]
+    frame = pl.DataFrame({"x": values})
+    captured = frame.select(pl.col("x").str.extract_groups(tl.LATLNG).struct.rename_fields(["la", "lo"]).alias("ll"))
+    cut = frame.select(tl._degrees(pl.col("x")).alias("ll"))
+    assert captured.unnest("ll").equals(cut.unnest("ll"), null_equal=True)
