@@ -334,11 +334,13 @@ def _fast_frame(data: bytes) -> pl.DataFrame:
             if not (isinstance(dtype, pl.List) and isinstance(dtype.inner, pl.Struct)):
                 raise _NotFast("timelinePath")
             path = (seg.select("i", "timelinePath").filter(pl.col("timelinePath").list.len() > 0)
+                    .with_columns((pl.col("timelinePath").list.len().cum_sum() - pl.col("timelinePath").list.len())
+                                  .cast(pl.Int64).alias("first"))  # the row of each path's first point
                     .explode("timelinePath").unnest("timelinePath"))
             if "durationMinutesOffsetFromStartTime" in path.columns:
                 raise _NotFast("iOS path offsets")
             point = _coordinates(path, "point") if "point" in path.columns else pl.lit(None, pl.String)
-            path = path.with_columns(pl.int_range(pl.len()).over("i").alias("j"))
+            path = path.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) - pl.col("first")).alias("j"))
             parts.append(path.select(
                 "i", (pl.col("j") + 3).cast(pl.Int64).alias("o"),
                 pl.format("semanticSegments[{}].timelinePath[{}]", "i", "j").alias("source_ref"), point.alias("latlng"),
