@@ -31,6 +31,7 @@ from atlas.identity import resolve
 from atlas.ingest import IngestOptions, ingest
 from atlas.store import Case
 from atlas.stream import streaming
+from atlas.stream.graph import build_pair_graph
 from atlas.stream.ingest import ingest_bounded
 from atlas.stream.scan import accounting, pair_counts, pairs_from_contacts
 from fixtures.generate import generate
@@ -160,3 +161,33 @@ def test_atlas_ingest_commit_each_commits_file_by_file_and_a_failure_keeps_the_e
     failed = atlas("ingest", root, fresh, bad, "--commit-each")
     assert failed.code == 2 and "notes.bin" in failed.err
     assert len(Case.open(root).source_ids()) == len(files) + 1
+
+
+@pytest.mark.parametrize("which", ["demo_case", "cdr_case"])
+@pytest.mark.parametrize("limits", [None, (6, 3)])
+def test_the_reports_graph_from_streaming_pair_counts_equals_the_in_memory_graphs(
+        which: str, limits: tuple[int, int] | None, request: pytest.FixtureRequest,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The report's graph view (nodes drawn, their weights and places, edges with their first
+    event ids, how many were left out), counting and clock offsets: the same from the bounded
+    :class:`PairGraph` as from :func:`atlas.graph.build_graph` (the plain rule), also with
+    small caps so that nodes are dropped and edges' ids cut."""
+    from atlas.graph import build_graph
+    from reports import graph_view
+    from reports.inputs import _party_claims
+
+    if limits:
+        monkeypatch.setattr(graph_view, "MAX_NODES", limits[0])
+        monkeypatch.setattr(graph_view, "MAX_EDGE_IDS", limits[1])
+    case = Case.open(request.getfixturevalue(which))
+    suspect, victim = case.manifest.parties_with_role("suspect")[0], case.manifest.parties_with_role("victim")[0]
+    claims = _party_claims(case, suspect, True)
+    plain, fast = build_graph(case), build_pair_graph(case)
+    assert fast.counting == plain.counting and fast.clock_offsets == plain.clock_offsets
+    a = graph_view.view(case, plain, suspect.id, victim.id, claims)
+    b = graph_view.view(case, fast, suspect.id, victim.id, claims)
+    assert a.nodes.equals(b.nodes) and a.edges.equals(b.edges) and a.dropped_nodes == b.dropped_nodes
+    drawn = a.edges.filter(pl.col("style") == "contact")
+    assert drawn.height >= 2 and drawn.get_column("event_ids").list.len().min() >= 1  # type: ignore[operator]
+    if limits:
+        assert a.dropped_nodes > 0 and drawn.get_column("event_ids").list.len().max() == limits[1]
