@@ -191,3 +191,71 @@ def test_the_reports_graph_from_streaming_pair_counts_equals_the_in_memory_graph
     assert drawn.height >= 2 and drawn.get_column("event_ids").list.len().min() >= 1  # type: ignore[operator]
     if limits:
         assert a.dropped_nodes > 0 and drawn.get_column("event_ids").list.len().max() == limits[1]
+
+
+@pytest.mark.parametrize("which", ["demo_case", "cdr_case"])
+def test_the_unused_material_tally_one_source_at_a_time_equals_the_whole_case_tally(
+        which: str, request: pytest.FixtureRequest) -> None:
+    from atlas.identity import identifier_owner_map
+    from reports import unused
+
+    case = Case.open(request.getfixturevalue(which))
+    owners = dict(identifier_owner_map(case, include_proposed=False))
+    relied = set(case.events().select("event_id").head(50).collect().get_column("event_id").to_list())
+    plain = unused.tally_plain(case, case.sources(), relied, owners)
+    fast = unused.tally(case, case.sources(), relied, owners)
+    keys = ["source_id", "category", "counterpart", "other_party"]
+    assert fast.groups.sort(keys, nulls_last=True).equals(plain.groups.sort(keys, nulls_last=True))
+    assert fast.rejects.sort("source_id", "reason").equals(plain.rejects.sort("source_id", "reason"))
+    assert fast.third_party.equals(plain.third_party) and fast.third_party.height >= 1
+    assert (fast.relied_per, fast.src_owner, fast.owner_party) == (plain.relied_per, plain.src_owner, plain.owner_party)
+    assert sum(fast.relied_per.values()) == 50
+
+
+def test_an_exhibit_with_more_counterparts_than_the_schedule_lists_is_one_block_with_each_in_the_companion_csv(
+        cdr_case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above MAX_COUNTERPART_ROWS third-party counterparts, an exhibit's rows for them become one
+    block row (records summed, counterparts counted, first and last, the block's place in the
+    exhibit) and the rows it replaces go to unused-material-counterparts.csv, numbered under
+    the block's item and otherwise exactly as the schedule listed them; below it nothing changes."""
+    from reports import unused
+    from reports.build import build_reports
+
+    case = Case.open(cdr_case)
+    build_reports(case, tmp_path / "listed", as_of=AS_OF)
+    listed = pl.read_csv(tmp_path / "listed" / "unused-material.csv", infer_schema=False)
+    assert not (tmp_path / "listed" / unused.COUNTERPARTS_FILE).exists()
+    per_exhibit = listed.filter(pl.col("category") == unused.THIRD_PARTY).group_by("exhibit").len()
+    cap = 1_000
+    assert per_exhibit.get_column("len").max() > cap >= per_exhibit.get_column("len").min()  # type: ignore[operator]
+    monkeypatch.setattr(unused, "MAX_COUNTERPART_ROWS", cap)
+    with streaming():
+        build_reports(case, tmp_path / "blocked", as_of=AS_OF)
+    blocked = pl.read_csv(tmp_path / "blocked" / "unused-material.csv", infer_schema=False)
+    companion = pl.read_csv(tmp_path / "blocked" / unused.COUNTERPARTS_FILE, infer_schema=False)
+    big = sorted(per_exhibit.filter(pl.col("len") > cap).get_column("exhibit").to_list())
+    blocks = blocked.filter(pl.col("category") == unused.THIRD_PARTY_BLOCK).sort("exhibit")
+    assert blocks.get_column("exhibit").to_list() == big
+    # the rows the blocks replace: the same, numbered under their block's item
+    moved = listed.filter((pl.col("category") == unused.THIRD_PARTY) & pl.col("exhibit").is_in(big))
+    assert companion.drop("item").equals(moved.drop("item").sort("exhibit", maintain_order=True))
+    for b in blocks.iter_rows(named=True):
+        mine = moved.filter(pl.col("exhibit") == b["exhibit"])
+        items = companion.filter(pl.col("exhibit") == b["exhibit"]).get_column("item").to_list()
+        assert items == [f"{b['item']}.{k}" for k in range(1, mine.height + 1)]
+        assert int(b["records"]) == mine.get_column("records").cast(pl.Int64).sum()
+        assert f"{mine.height} people who are not parties in the case" in b["description"]
+        assert f"item {b['item']}.1 to {b['item']}.{mine.height} of {unused.COUNTERPARTS_FILE}" in b["description"]
+        assert b["first_uk"] == min(mine.get_column("first_uk").to_list(), key=_uk_key)
+        assert b["third_party_personal_data"] == "Y" and b["relative_location"].startswith(f"within {b['exhibit']}: ")
+    # every other row as it was, in the same order
+    rest = blocked.filter(pl.col("category") != unused.THIRD_PARTY_BLOCK).drop("item")
+    assert rest.equals(listed.filter(~((pl.col("category") == unused.THIRD_PARTY) & pl.col("exhibit").is_in(big)))
+                       .drop("item"))
+    assert "numbered under that item" in (tmp_path / "blocked" / "unused-material.html").read_text(encoding="utf-8")
+
+
+def _uk_key(text: str) -> tuple[str, ...]:
+    day, clock, _zone = text.split(" ")
+    d, m, y = day.split("/")
+    return (y, m, d, clock)
