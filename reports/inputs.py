@@ -29,6 +29,7 @@ from atlas.model import CONTACT_KINDS, NOT_CONTACT_STATUSES
 from atlas.rules import Rules, load_rules
 from atlas.store import Case
 from atlas.store.manifest import Manifest, Party, attributed_uris
+from atlas.stream import bounded
 from atlas.stream.graph import PairGraph, build_pair_graph
 from atlas.triage.assess import TriageResult, assess
 
@@ -234,8 +235,6 @@ def gather(case: Case, *, as_of: date | None = None, include_proposed: bool = Fa
     :func:`source_refs`), so neither thread writes the case; the result does not depend
     on the threads' timing (tests/test_contacts_speed.py).
     """
-    from atlas.stream import bounded
-
     exhibit_refs = source_refs(case)  # numbers any source not yet numbered, before the graph's thread starts
     network_sources(case)  # imports the parsers' declarations here, never from two threads at once
     # within atlas.stream.streaming() (a case bigger than memory) the graph is the streaming pair counts
@@ -262,6 +261,10 @@ def _gather(case: Case, as_of: date | None, include_proposed: bool, exhibit_refs
     between = pool.submit(contacts_between, case, owners, suspect.id, side_parties) if suspect is not None else None
     positions = pool.submit(_positions, case, suspect_ids)
 
+    if bounded():
+        # a case bigger than memory: the graph's whole-case pair counts first, then the analysis,
+        # so that memory holds one of them at a time, not both
+        graph.result()
     conduct: ConductResult | None = None
     if suspect is not None and victim is not None:
         # where links await a decision, the analysis with them is attached, never merged

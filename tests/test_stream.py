@@ -259,3 +259,24 @@ def _uk_key(text: str) -> tuple[str, ...]:
     day, clock, _zone = text.split(" ")
     d, m, y = day.split("/")
     return (y, m, d, clock)
+
+
+@pytest.mark.parametrize("which", ["demo_case", "cdr_case"])
+def test_alias_discovery_reads_only_the_parties_records_and_the_names_and_finds_what_the_plain_rule_finds(
+        which: str, request: pytest.FixtureRequest) -> None:
+    """``atlas discover``'s two whole-case reads, bounded: the succession rule's behaviours from
+    the records naming a party's identifier only, and the display names picked out while the
+    store is scanned; both equal to the plain rule (every contact record, every sender and
+    recipient collected), also under the streaming engine."""
+    from atlas.identity.candidates import behaviours, shown_names
+
+    case = Case.open(request.getfixturevalue(which))
+    owner = dict(resolve(case, include_proposed=True).owner)
+    evidence = case.evidence().collect()
+    plain_beh, plain_names = behaviours(case, owner, plain=True), sorted(shown_names(case, evidence, plain=True))
+    with streaming():
+        fast_beh, fast_names = behaviours(case, owner), sorted(shown_names(case, evidence))
+    assert fast_beh == plain_beh and fast_names == plain_names
+    assert plain_beh, "the case has contacts to the victim's network to compare"
+    if which == "demo_case":
+        assert plain_names, "the case has display names to compare"

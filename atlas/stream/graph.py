@@ -12,7 +12,7 @@ graph view from this equals the one from :func:`atlas.graph.build_graph` on the 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import polars as pl
 
@@ -60,6 +60,7 @@ def build_pair_graph(case: Case, *, include_proposed: bool = False) -> PairGraph
         .agg(pl.col("contacts").sum(), pl.col("events").sum())
         .sort("src", "dst", "channel")
     )
+    detail = replace(detail, pairs=detail.pairs.clear())  # the edges are all the report reads of them: memory back
     keys = {PARTY_PREFIX + p.id: p.id for p in case.manifest.parties}
     labels = {PARTY_PREFIX + p.id: p.name or p.id for p in case.manifest.parties}
     groups: dict[str, list[str]] = {}

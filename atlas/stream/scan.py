@@ -231,7 +231,7 @@ def edge_event_ids(case: Case, detail: PairDetail, edges: Iterable[tuple[str, st
         .group_by("src", "dst", "channel").agg(ids.unique().sort().head(limit))
         for lf in _partitions(case)
     ]
-    found = pl.collect_all(queries, engine=ENGINE) if queries else []
+    found = [q.collect(engine=ENGINE) for q in queries]  # one source at a time (collect_all would read them together)
     shared = (detail.shared_contacts.lazy().explode("party_to").select(pl.col("event_ids").alias("event_id"), *per_edge)
               .join(wanted.lazy(), on=["src", "dst", "channel"], how="semi").explode("event_id")
               .group_by("src", "dst", "channel").agg(ids.unique().sort().head(limit)).collect())
