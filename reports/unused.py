@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, TypeVar
 
 import polars as pl
 
@@ -82,11 +82,17 @@ and nothing is lost."""
 COUNTERPARTS_FILE: Final = "unused-material-counterparts.csv"
 THIRD_PARTY_BLOCK: Final = "communications with people who are not parties in the case, listed in a block"
 
+F = TypeVar("F", pl.DataFrame, pl.LazyFrame)
+
 _TALLY_COLUMNS: Final = ("event_id", "source_id", "source_ref", "kind", "channel", "ts_utc", "sender", "recipients",
                          "direction")
 
 
-def _categorised(ev: pl.DataFrame, keys: pl.Series, vals: pl.Series, owner_party: Mapping[str, str]) -> pl.DataFrame:
+_GROUP_COLUMNS: Final = ("event_id", "source_id", "source_ref", "kind", "channel", "ts_utc", "category", "counterpart",
+                          "other_party")
+
+
+def _categorised(ev: F, keys: pl.Series, vals: pl.Series, owner_party: Mapping[str, str]) -> F:
     """Events not relied on, in time order, with their category and third-party counterpart."""
     ev = ev.with_columns(
         pl.col("kind").cast(pl.String),
@@ -164,12 +170,13 @@ def tally(case: Case, sources: pl.DataFrame, relied: set[str], owners: Mapping[s
     relied_per: dict[str, int] = {}
     for sid in case.source_ids():
         mine = case.events().filter(pl.col("source_id") == sid)
-        got, n_relied = pl.collect_all([
-            mine.select(_TALLY_COLUMNS).filter(~pl.col("event_id").is_in(relied_ids)),
+        # categorised while the source is read; only what the groups need is kept and sorted
+        ev, n_relied = pl.collect_all([
+            _categorised(mine.select(_TALLY_COLUMNS).filter(~pl.col("event_id").is_in(relied_ids)), keys, vals,
+                         owner_party)
+            .select(_GROUP_COLUMNS).sort("ts_utc", "event_id", nulls_last=True),
             mine.filter(pl.col("event_id").is_in(relied_ids)).select(pl.len()),
         ])
-        ev = _categorised(got.sort("ts_utc", "event_id", nulls_last=True), keys, vals, owner_party)
-        del got
         groups.append(_groups(ev))
         third.append(_third_party(ev))
         del ev
