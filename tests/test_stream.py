@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import zipfile
 from collections.abc import Callable
 from datetime import date
@@ -305,3 +306,21 @@ def test_the_reports_per_source_facts_and_cited_records_equal_the_whole_case_que
     by_join = case.events().join(cites.frame().lazy().select("event_id"), on="event_id", how="semi").collect()
     assert sorted(got.get_column("event_id").unique().to_list()) == sorted(by_join.get_column("event_id").to_list())
     assert got.height >= by_join.height > 10
+
+
+def test_atlas_report_and_discover_stream_write_what_they_write_without_it(
+        cdr_case: Path, tmp_path: Path, atlas: Callable[..., Any]) -> None:
+    """``--stream`` (a case bigger than memory) changes how the store is read, not what is written."""
+    for flags, out in (((), "plain"), (("--stream",), "streamed")):
+        got = atlas("report", cdr_case, "--out", tmp_path / out, "--as-of", "2026-06-01", *flags)
+        assert got.code == 0, got.err
+    plain, streamed = _outputs(tmp_path / "plain"), _outputs(tmp_path / "streamed")
+    assert sorted(plain) == sorted(streamed) and "statement.docx" in plain
+    assert [k for k in plain if plain[k] != streamed[k]] == []
+    found = {}
+    for flags, copy in (((), "a"), (("--stream",), "b")):  # copies: discovery writes proposals into the case
+        shutil.copytree(cdr_case, tmp_path / copy)
+        got = atlas("discover", tmp_path / copy, *flags, "--json")
+        assert got.code == 0, got.err
+        found[copy] = json.loads(got.out)
+    assert found["a"] == found["b"] and found["a"]["new"], "the case has links to propose"
