@@ -112,7 +112,8 @@ def run(args: argparse.Namespace) -> int:
     )
     print(f"Wrote to {result.out_dir}:")
     for key in ("report", "statement.docx", "statement.html", "reviewer-note.docx", "reviewer-note.html",
-                "unused-material.xlsx", "unused-material.csv", "unused-material.html", "exhibits.csv", "exhibits.xlsx",
+                "unused-material.xlsx", "unused-material.csv", "unused-material.html",
+                "unused-material-counterparts.csv", "exhibits.csv", "exhibits.xlsx",
                 "events", "annex"):
         if key in result.paths:
             print(f"  {result.paths[key]}")
