@@ -283,7 +283,8 @@ def _block_row(ref: str, fname: str, whose: str, block: Mapping[str, object]) ->
         f"{n} {block['kinds']} record(s) ({block['channels']}) between {whose}device/account and "
         f"{block['counterparts']} people who are not parties in the case. Listed as one block, as there are more "
         f"than {MAX_COUNTERPART_ROWS:,} of them; each person, with the records, the first and last times and their "
-        f"place in the exhibit, is item {{item}}.1 to {{item}}.{block['counterparts']} of {COUNTERPARTS_FILE}."),
+        f"place in the exhibit, is listed in {COUNTERPARTS_FILE} as item {{item}}.1, {{item}}.2 and so on "
+        f"({block['counterparts']} rows, one a person)."),
         f"within {ref}: {block['ref_first']}" + (f" \u2026 {block['ref_last']}" if n > 1 else ""), "Y")
 
 
