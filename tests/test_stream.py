@@ -325,3 +325,18 @@ def test_atlas_report_and_discover_stream_write_what_they_write_without_it(
         assert got.code == 0, got.err
         found[copy] = json.loads(got.out)
     assert found["a"] == found["b"] and found["a"]["new"], "the case has links to propose"
+
+
+def test_the_companion_csv_of_a_redacted_report_names_third_parties_by_their_pseudonyms(
+        cdr_case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from reports import unused
+    from reports.build import build_reports
+    from reports.redaction import NOTE
+
+    monkeypatch.setattr(unused, "MAX_COUNTERPART_ROWS", 1_000)
+    build_reports(Case.open(cdr_case), tmp_path / "redacted", as_of=AS_OF, redact_third_parties=True)
+    companion = pl.read_csv(tmp_path / "redacted" / unused.COUNTERPARTS_FILE, infer_schema=False)
+    text = "\n".join(companion.get_column("description").to_list())
+    # the counterparts by pseudonym (the exhibit's owner, whose return it is, stays named, as in the schedule)
+    assert companion.height > 1_000 and "and Third party " in text and "and tel:" not in text
+    assert set(companion.get_column("redaction").to_list()) == {NOTE}
