@@ -119,6 +119,11 @@ def detect(path: Path) -> ParserModule:
         what = f"{'binary' if not probe.text else 'text'} file, {size} bytes"
         if probe.zip_damage:  # a .ufdr or .xlsx whose zip directory cannot be read: say so
             what = f"a zip file of {size} bytes whose directory cannot be read, damaged or truncated: {probe.zip_damage}"
+        elif probe.is_zip:
+            from parsers._tabular import workbook_damage
+
+            if damage := workbook_damage(probe):  # the directory reads, a sheet inside does not
+                what = f"an Excel workbook of {size} bytes that cannot be read, damaged or truncated: {damage}"
         failed = f"; {'; '.join(failures)}" if failures else ""
         raise FormatError(
             f"{path}: format not recognised ({what}){failed}; "

@@ -314,6 +314,12 @@ def read_csv(path: Path, layout: CsvLayout, *, skip: int) -> pl.DataFrame:
         raise FormatError(f"{path}: CSV cannot be read ({exc})") from exc
 
 
+_FIRST_VALUE_CELL = re.compile(r'<c r="[A-Z]+(\d+)"[^>]*?>\s*(?:<f\b[^>]*?(?:/>|>.*?</f>)\s*)?<(?:v|is)\b', re.S)
+"""The first cell holding a value: a constant, an inline string, or a formula with its
+cached value (calamine reads formula cells by their cached value, so its range starts at
+one; a title row written as a formula would otherwise shift every row number after it)."""
+
+
 def _sheet_first_rows(path: Path) -> dict[str, int]:
     """Sheet name → the row number of its first used row (calamine starts its range
     there, so this turns frame positions back into the row numbers Excel shows)."""
@@ -335,7 +341,7 @@ def _sheet_first_rows(path: Path) -> dict[str, int]:
                 with zf.open(member) as fh:
                     head = fh.read(256 * 1024).decode("utf-8", errors="replace")
                 name = name_m.group(1).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
-                cell = re.search(r'<c r="[A-Z]+(\d+)"[^>]*?>\s*<(?:v|is)\b', head)
+                cell = _FIRST_VALUE_CELL.search(head)
                 out[name] = int(cell.group(1)) if cell else 1
     except ZIP_ERRORS:
         return out  # a damaged member: the workbook reader says what is wrong with it
@@ -438,6 +444,15 @@ def read_sheets(path: Path) -> list[Sheet]:
 _PROBED: weakref.WeakKeyDictionary[Probe, list[Sheet]] = weakref.WeakKeyDictionary()
 
 
+_DAMAGE: weakref.WeakKeyDictionary[Probe, str] = weakref.WeakKeyDictionary()
+
+
+def workbook_damage(probe: Probe) -> str | None:
+    """Why a probed file with a workbook's members could not be read as one (None if it
+    could, or was never read as one): a damaged sheet inside a sound zip directory."""
+    return _DAMAGE.get(probe)
+
+
 def probe_sheets(probe: Probe) -> list[Sheet]:
     """The first rows of every table in a probed file, for detection ([] if it is neither
     a text table nor a workbook). Cached per probe: every tabular detector shares one read."""
@@ -445,8 +460,10 @@ def probe_sheets(probe: Probe) -> list[Sheet]:
         return _PROBED[probe]
     sheets: list[Sheet] = []
     if is_xlsx(probe):
-        with contextlib.suppress(FormatError):
+        try:
             sheets = _xlsx_sheets(probe.path, head_only=True)
+        except FormatError as exc:  # kept, so "not recognised" can say why: the workbook is damaged
+            _DAMAGE[probe] = str(exc).removeprefix(f"{probe.path}: ")
     elif not probe.is_zip and not probe.is_sqlite:
         head = probe.head
         found = _csv_sheet(probe.path, head, complete=probe.size <= len(head), loader=False) if head.strip() else None

@@ -279,3 +279,24 @@ def test_cdr_rows_in_the_store_keep_their_cells_for_the_read_time_join(tmp_path:
     assert case.rejects().collect().height == 3
     assert case.evidence().collect().get_column("identifier").to_list() == ["tel:+447700900002"]
     assert case.events().select(pl.len()).collect().item() == 3
+
+
+def test_xlsx_row_references_count_from_a_title_row_written_as_a_formula(tmp_path: Path) -> None:
+    """calamine starts a sheet at its first cell holding a value, a formula's cached value
+    included; the row references must still be the rows Excel shows (a title written as a
+    formula once shifted every reference below it by the blank rows that followed)."""
+    path = tmp_path / "f.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Voice")
+    ws.write_formula(2, 0, '="Return for "&"07700900002"', None, "Return for 07700900002")  # row 3
+    for r, row in enumerate(CALLING_CALLED[3:], start=5):  # header in row 6, records from row 7
+        for c, v in enumerate(row):
+            ws.write_string(r, c, v)
+    wb.close()
+    res = run(path, target=TARGET)
+    refs = sorted(res.events.get_column("source_ref").to_list() + res.rejects.get_column("source_ref").to_list(),
+                  key=lambda s: int(s.rsplit(" ", 1)[1]))
+    plain = run(write_csv(tmp_path / "same.csv", CALLING_CALLED[3:]), target=TARGET)  # the header on line 1
+    expected = sorted(int(s.split()[-1]) + 5 for s in plain.events.get_column("source_ref").to_list()
+                      + plain.rejects.get_column("source_ref").to_list())
+    assert refs == [f"sheet Voice row {n}" for n in expected] and refs[0] == "sheet Voice row 7"

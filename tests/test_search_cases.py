@@ -78,6 +78,7 @@ def test_finds_the_identifier_with_counts_dates_party_and_orders(root: Path) -> 
     assert (hit["party"], hit["party_role"], hit["party_basis"]) == ("suspect", "suspect", "attributed")
     [order] = a["orders"]  # type: ignore[misc]
     assert order["order"] == "restraining-order RO-1" and order["in_force_on_search_date"] is True
+    assert order["records_in_order_period"] == 3  # all three after its start on 01/05/2026
     assert got["b"]["records"] == 0 and got["b"]["status"] == "not-found"
 
 
@@ -221,3 +222,21 @@ def test_an_unexpected_error_in_one_case_is_named_and_the_others_are_searched(
     got = _by_dir(search(root, Query(SUSPECT, as_of=AS_OF)).to_json())
     assert got["b"]["status"] == "unreadable" and "unexpected KeyError" in str(got["b"]["reason"])
     assert got["a"]["status"] == "found"
+
+
+def test_each_order_counts_the_records_found_within_its_period_not_on_the_search_date(tmp_path: Path) -> None:
+    """An order that ended before the search is 'not in force' on the search date, but a
+    contact dated while it ran is what an officer needs to see; one dated after it ended is not."""
+    ended = {**ORDER, "reference": "RO-2"}
+    later = {**ORDER, "reference": "RO-3", "start": "2026-05-08T00:00:00Z"}
+    make_case(tmp_path / "cases" / "a", {VICTIM: [msg("2026-05-06 20:00", SUSPECT, VICTIM),
+                                                  call("2026-05-07 21:00", SUSPECT, VICTIM),
+                                                  msg("2026-05-08 07:00", VICTIM, SUSPECT, "stop")]},
+              orders=[ended, later])
+    toml = tmp_path / "cases" / "a" / "case.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('reference = "RO-2"\n',
+                                                             'reference = "RO-2"\nend = 2026-05-07T00:00:00Z\n'),
+                    encoding="utf-8")
+    [a] = search(tmp_path / "cases", Query(SUSPECT, as_of=AS_OF)).to_json()["results"]  # type: ignore[misc]
+    got = {o["order"]: (o["in_force_on_search_date"], o["records_in_order_period"]) for o in a["orders"]}
+    assert got == {"restraining-order RO-2": (False, 1), "restraining-order RO-3": (True, 1)}

@@ -122,16 +122,41 @@ def _bad_files(tmp_path: Path, samples: Path) -> dict[str, Path]:
         "unknown": folder / "notes.txt",
         "truncated-chat": folder / "chat.txt",
         "truncated-db": folder / "mmssms.db",
+        "damaged-sheet": folder / "return.xlsx",
     }
     files["empty"].write_bytes(b"")
     files["binary"].write_bytes(bytes(range(256)) * 64)
     files["unknown"].write_text("Shopping list\nmilk\neggs\n", encoding="utf-8")
     files["truncated-chat"].write_bytes("20/01/24, 10:00 - Dan: see you 🤓".encode()[:-2])
     files["truncated-db"].write_bytes((samples / "plaso" / "mmssms.db").read_bytes()[:5000])
+    files["damaged-sheet"].write_bytes(_workbook_with_a_damaged_sheet(folder / "sound.xlsx"))
     return files
 
 
-@pytest.mark.parametrize("kind", ["empty", "binary", "unknown", "truncated-chat", "truncated-db"])
+def _workbook_with_a_damaged_sheet(path: Path) -> bytes:
+    """A call-data workbook whose zip directory reads but whose sheet's deflate stream is broken."""
+    import zipfile
+
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Voice")
+    for r, row in enumerate([["Calling Number", "Called Number", "Start Date Time", "Duration (s)", "Call Type"],
+                             ["07700900002", "07700900001", "01/03/2026 12:00:00", "62", "Voice"]]):
+        for c, v in enumerate(row):
+            ws.write_string(r, c, v)
+    wb.close()
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo("xl/worksheets/sheet1.xml")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    for i in range(start + 10, start + 40):
+        data[i] ^= 0xFF
+    path.unlink()
+    return bytes(data)
+
+
+@pytest.mark.parametrize("kind", ["empty", "binary", "unknown", "truncated-chat", "truncated-db", "damaged-sheet"])
 def test_a_bad_file_is_one_clear_line_exit_2_and_the_store_is_unchanged(
     kind: str, case_dir: Path, whatsapp_samples: Path, samples: Path, atlas: Callable[..., object],
     digest: Digest, tmp_path: Path,
@@ -149,9 +174,12 @@ def test_a_bad_file_is_one_clear_line_exit_2_and_the_store_is_unchanged(
         "binary": "format not recognised (binary file, 16384 bytes)",
         "unknown": "format not recognised (text file, 24 bytes)",
         "truncated-chat": "the file is truncated",
+        "damaged-sheet": "format not recognised (an Excel workbook of ",
     }
     if kind in expected:
         assert expected[kind] in run.err  # type: ignore[attr-defined]
+    if kind == "damaged-sheet":  # the sheet and the damage named, not "binary file"
+        assert "damaged or truncated: sheet 'Voice' cannot be read" in run.err  # type: ignore[attr-defined]
     assert digest(case_dir) == before
 
 

@@ -17,7 +17,8 @@ For each case folder under a root (or each case of a batch manifest):
 * each identifier found gets its record count, first and last time (UTC, and UK time
   for people), the party it belongs to there (and how we know), the sources that are
   its own device or account, and the orders against that party with whether each is in
-  force on the search date;
+  force on the search date and how many of the records found are dated within its period
+  (a count, never "breaches": that depends on the order's terms);
 * the search is written to the audit log of every case it looked inside (found or not);
 * a case that cannot be read is reported with the reason and the search goes on.
 
@@ -83,6 +84,10 @@ class OrderInfo:
     end: datetime | None
     in_force: bool
     """In force on the search date (started, not ended)."""
+    records_in_period: int = 0
+    """Records of the search (the identifiers searched, in this case) dated within the order's
+    period, start included, end excluded. Said as a count, never as breaches: whether a
+    contact breached the order depends on its terms, which the case's own analysis reads."""
 
     def to_json(self) -> dict[str, Any]:
         from atlas.normalise.times import uk_display
@@ -90,7 +95,7 @@ class OrderInfo:
         return {"order": self.label, "against": self.against, "protects": self.protects,
                 "start_utc": self.start.isoformat(), "start_uk": uk_display(self.start),
                 "end_utc": self.end.isoformat() if self.end else None, "end_uk": uk_display(self.end) if self.end else None,
-                "in_force_on_search_date": self.in_force}
+                "in_force_on_search_date": self.in_force, "records_in_order_period": self.records_in_period}
 
 
 @dataclass(frozen=True)
@@ -254,8 +259,10 @@ def _sealed_problem(store: Path, source_ids: Sequence[str]) -> str | None:
     return None
 
 
-def _scan(files: Sequence[Path], ids: Sequence[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(per identifier: records, as sender, as recipient, first, last; all: records, first, last)."""
+def _scan(files: Sequence[Path], ids: Sequence[str], periods: Sequence[tuple[datetime, datetime | None]] = ()
+          ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(per identifier: records, as sender, as recipient, first, last; all: records, first, last,
+    and ``period_<i>``: the records dated within each of ``periods`` (start included, end not))."""
     lf = pl.scan_parquet(list(files)).select("sender", "recipients", "ts_utc")
     hit = pl.col("sender").is_in(ids) | pl.col("recipients").list.eval(pl.element().is_in(ids)).list.any()
     rows = lf.filter(hit)
@@ -266,8 +273,10 @@ def _scan(files: Sequence[Path], ids: Sequence[str]) -> tuple[pl.DataFrame, pl.D
                 pl.col("recipients").list.contains(pl.col("who")).sum().alias("as_recipient"),
                 pl.col("ts_utc").min().alias("first"), pl.col("ts_utc").max().alias("last"))
            .sort("who"))
+    within = [((pl.col("ts_utc") >= start) & (pl.col("ts_utc") < end) if end is not None
+               else pl.col("ts_utc") >= start).sum().alias(f"period_{i}") for i, (start, end) in enumerate(periods)]
     total = rows.select(pl.len().alias("records"), pl.col("ts_utc").min().alias("first"),
-                        pl.col("ts_utc").max().alias("last"))
+                        pl.col("ts_utc").max().alias("last"), *within)
     a, b = pl.collect_all([per, total])
     return a, b
 
@@ -318,10 +327,12 @@ def _search_case(case_dir: Path, query: Query) -> CaseResult:
                     reasons[other] = "confirmed link(s) to the searched identifier (a person not in case.toml)"
     ids = sorted(reasons)
     files = [case.store / "events" / f"{sid}.parquet" for sid in sids]
+    periods = [(o.start, o.end) for o in case.manifest.orders]
     if files:
-        per, total = _scan(files, ids)
+        per, total = _scan(files, ids, periods)
     else:
-        per, total = pl.DataFrame(), pl.DataFrame({"records": [0], "first": [None], "last": [None]})
+        per, total = pl.DataFrame(), pl.DataFrame({"records": [0], "first": [None], "last": [None],
+                                                   **{f"period_{i}": [0] for i in range(len(periods))}})
     counts = {r["who"]: r for r in per.iter_rows(named=True)}
     owned = {o: n for o, n in sources.group_by("owner").len().iter_rows() if o in reasons}
     parties = {p.id: p for p in case.manifest.parties}
@@ -343,8 +354,9 @@ def _search_case(case_dir: Path, query: Query) -> CaseResult:
             int(owned.get(u, 0)), identifier_label(refs, u)))
     found_parties = {h.party for h in hits if h.party}
     orders = tuple(sorted(
-        (OrderInfo(o.label, o.against, o.protects, o.start, o.end, _in_force(o.start, o.end, query.as_of))
-         for o in case.manifest.orders if o.against in found_parties),
+        (OrderInfo(o.label, o.against, o.protects, o.start, o.end, _in_force(o.start, o.end, query.as_of),
+                   int(total.get_column(f"period_{i}")[0] or 0))
+         for i, o in enumerate(case.manifest.orders) if o.against in found_parties),
         key=lambda o: (o.start, o.label)))
     records = int(total.get_column("records")[0])
     result = CaseResult(

@@ -77,7 +77,10 @@ def run(args: argparse.Namespace) -> int:
             out.print(line, markup=False, highlight=False)
         for o in r["orders"]:
             state = "in force" if o["in_force_on_search_date"] else "not in force"
+            within = o["records_in_order_period"]
             out.print(f"  order against {o['against']}: {o['order']} from {o['start_uk']}"
-                      f"{' to ' + o['end_uk'] if o['end_uk'] else ''} ({state} on the search date)",
+                      f"{' to ' + o['end_uk'] if o['end_uk'] else ''} ({state} on the search date); "
+                      f"{plural(within, 'record')} found dated within its period (whether any breached it "
+                      "depends on its terms: see that case's analysis)",
                       markup=False, highlight=False)
     return incomplete
