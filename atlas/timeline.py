@@ -43,7 +43,21 @@ def filter_events(
     channels: Collection[str] | None = None,
     kinds: Collection[str] | None = None,
 ) -> pl.LazyFrame:
-    """Events in [start, end) touching any of ``identifiers`` (as sender or recipient)."""
+    """Events in [start, end) touching any of ``identifiers`` (as sender or recipient), in time order."""
+    return matching(events, start=start, end=end, identifiers=identifiers, channels=channels, kinds=kinds).sort(
+        "ts_utc", "event_id", nulls_last=True)
+
+
+def matching(
+    events: pl.LazyFrame,
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    identifiers: Collection[str] | None = None,
+    channels: Collection[str] | None = None,
+    kinds: Collection[str] | None = None,
+) -> pl.LazyFrame:
+    """:func:`filter_events` before its sort (for counting)."""
     out = events
     if start is not None:
         out = out.filter(pl.col("ts_utc") >= start)
@@ -58,7 +72,24 @@ def filter_events(
         out = out.filter(pl.col("channel").is_in(sorted(channels)))
     if kinds:
         out = out.filter(pl.col("kind").cast(pl.String).is_in(sorted(kinds)))
-    return out.sort("ts_utc", "event_id", nulls_last=True)
+    return out
+
+
+def page(timeline: pl.LazyFrame, counted: pl.LazyFrame, offset: int, limit: int, *,
+         plain: bool = False) -> tuple[int, pl.DataFrame]:
+    """The number of events of ``counted`` (the filtered, unsorted timeline) and rows
+    ``offset`` .. ``offset + limit`` of ``timeline`` (the same, sorted), each from a
+    streaming scan of the partitions: memory holds the filter's morsels, the count and
+    the ``offset + limit`` earliest rows (a top-k), never every matching event.
+    Equal to ``timeline.collect()``'s height and ``.slice(offset, limit)``
+    (``tests/test_commands_stream.py``); ``plain=True`` is that plain rule (every matching
+    event collected, then sliced)."""
+    if plain:
+        every = timeline.collect()
+        return every.height, every.slice(offset, limit)
+    total = counted.select(pl.len()).collect(engine="streaming").item()
+    rows = timeline.slice(offset, limit).collect(engine="streaming")
+    return int(total), rows
 
 
 def flat(frame: pl.DataFrame) -> pl.DataFrame:
