@@ -140,7 +140,7 @@ def _lines(timed: pl.DataFrame, sources: pl.DataFrame, ctx: ExportContext) -> li
     return out
 
 
-BATCH_EVENTS: Final = 500_000
+BATCH_EVENTS: Final = 100_000
 """Events a bounded Timesketch export holds at once (one time window's, see :func:`build_bounded`)."""
 
 
