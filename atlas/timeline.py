@@ -6,7 +6,7 @@ rows from a case of millions reads only what it needs.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator, Mapping
 from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -100,6 +100,62 @@ def flat(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+BATCH_EVENTS = 200_000
+"""Events :func:`write_bounded` holds at once (one time window's)."""
+
+
+def windows(timeline: pl.LazyFrame, *, batch: int = BATCH_EVENTS) -> Iterator[pl.DataFrame]:
+    """``timeline`` (a :func:`filter_events` frame, sorted by time then event id, events
+    without a time last) collected one time window at a time, in order: the times are read
+    by a streaming scan and cut into windows of about ``batch`` events at distinct times (so
+    the events of one time are in one window), each read by a filtered streaming scan and
+    sorted; the events without a time last, by event id. The frames concatenated are
+    ``timeline.collect()``."""
+    t = pl.col("ts_utc").dt.epoch("us")
+    times = timeline.select(t).drop_nulls().collect(engine="streaming").to_series().sort()
+    cuts = sorted(set(times.gather_every(max(batch, 1)).to_list()[1:]))
+    bounds = list(zip([None, *cuts], [*cuts, None], strict=True)) if times.len() else []
+    del times
+    for lo, hi in bounds:
+        window = timeline.filter(pl.col("ts_utc").is_not_null())
+        if lo is not None:
+            window = window.filter(t >= lo)
+        if hi is not None:
+            window = window.filter(t < hi)
+        yield window.collect(engine="streaming")
+    yield timeline.filter(pl.col("ts_utc").is_null()).collect(engine="streaming")
+
+
+def write_bounded(timeline: pl.LazyFrame, refs: Mapping[str, str], out: Path, *, batch: int = BATCH_EVENTS) -> int:
+    """:func:`write_frame` of ``with_exhibit(timeline.collect(), refs)`` for ``.csv`` and
+    ``.jsonl``, one time window at a time (:func:`windows`): the same bytes, in memory
+    bounded by ``batch`` events. Returns the number of events written."""
+    from atlas.exhibits import with_exhibit
+
+    suffix = out.suffix.lower()
+    if suffix not in (".csv", ".jsonl", ".ndjson"):
+        raise AtlasError(f"{out}: only .csv and .jsonl are written one window at a time")
+    tmp = out.with_name(f".{out.name}.tmp")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    n = 0
+    with tmp.open("wb") as fh:
+        for i, frame in enumerate(windows(timeline, batch=batch)):
+            if i and frame.height == 0:
+                continue
+            frame = with_exhibit(frame, refs)
+            if suffix == ".csv":
+                neutralise(flat(frame)).write_csv(fh, include_header=i == 0)
+            else:
+                _enums_as_text(frame).write_ndjson(fh)
+            n += frame.height
+    tmp.replace(out)
+    return n
+
+
+def _enums_as_text(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_columns([pl.col(c).cast(pl.String) for c, t in frame.schema.items() if isinstance(t, pl.Enum)])
+
+
 def write_frame(frame: pl.DataFrame, out: Path) -> None:
     """Write by extension: .csv, .parquet, .jsonl (atomically, via a temporary file)."""
     suffix = out.suffix.lower()
@@ -110,7 +166,7 @@ def write_frame(frame: pl.DataFrame, out: Path) -> None:
     elif suffix == ".parquet":
         frame.write_parquet(tmp, compression="zstd")
     elif suffix in (".jsonl", ".ndjson"):
-        frame.with_columns([pl.col(c).cast(pl.String) for c, t in frame.schema.items() if isinstance(t, pl.Enum)]).write_ndjson(tmp)
+        _enums_as_text(frame).write_ndjson(tmp)
     else:
         raise AtlasError(f"{out}: unknown output type {suffix!r} (use .csv, .parquet or .jsonl)")
     tmp.replace(out)

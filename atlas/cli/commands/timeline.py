@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
 
     from atlas.errors import AtlasError
     from atlas.store import Case
-    from atlas.timeline import day_bound, filter_events, matching, page, write_frame
+    from atlas.timeline import day_bound, filter_events, matching, page, write_bounded, write_frame
 
     if args.limit < 0 or args.offset < 0:
         raise AtlasError("--limit and --offset must be 0 or more")
@@ -65,9 +65,13 @@ def run(args: argparse.Namespace) -> int:
     from atlas.exhibits import source_refs, with_exhibit
 
     if args.out:
-        frame = with_exhibit(sorted_().collect(), source_refs(case))  # JA/7, sms rowid 477 beside source_id
-        write_frame(frame, args.out)
-        print(f"wrote {frame.height} events to {args.out} (times in UTC; ts_basis says how each was obtained)")
+        if args.out.suffix.lower() in (".csv", ".jsonl", ".ndjson"):  # one time window at a time: any size of case
+            written = write_bounded(sorted_(), source_refs(case), args.out)
+        else:
+            frame = with_exhibit(sorted_().collect(), source_refs(case))  # JA/7, sms rowid 477 beside source_id
+            write_frame(frame, args.out)
+            written = frame.height
+        print(f"wrote {written} events to {args.out} (times in UTC; ts_basis says how each was obtained)")
     else:
         # printed: the count and one page, each from a streaming scan (bounded on any size of case)
         total, shown = page(sorted_(), unsorted(), args.offset, args.limit)
