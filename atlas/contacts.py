@@ -151,6 +151,8 @@ _NEEDED: Final = (
     "event_id", "source_id", "kind", "channel", "ts_utc", "direction", "sender", "recipients",
     "status", "duration_s", "text",
 )
+CONTACT_RECORD_COLUMNS: Final = _NEEDED
+"""The columns of a record :func:`dedupe_contacts` reads (a caller may read only these)."""
 
 
 def channel_group(channel: pl.Expr) -> pl.Expr:
@@ -318,7 +320,7 @@ def _norm_text(text: pl.Expr) -> pl.Expr:
     return pl.when(t == "").then(None).otherwise(t)
 
 
-def _candidates(pending: pl.DataFrame, anchors: pl.DataFrame, tolerance_us: int) -> pl.DataFrame:
+def _candidates(pending: pl.DataFrame, anchors: pl.DataFrame, tolerance_us: int, *, plain: bool = True) -> pl.DataFrame:
     """Every (record, contact) pair with the same key and times within the tolerance.
 
     An equi-join on (key, time bucket) with buckets one tolerance wide, each contact
@@ -336,9 +338,13 @@ def _candidates(pending: pl.DataFrame, anchors: pl.DataFrame, tolerance_us: int)
     lo, hi = int(span[0]), int(span[1])
     anchors = anchors.filter(pl.col("anchor_us").is_between(lo - tolerance_us, hi + tolerance_us)).join(
         pending.select(pl.col("key").unique()), on="key", how="semi")
-    right = anchors.with_columns(
-        pl.concat_list((pl.col("anchor_us") // width) + d for d in (-1, 0, 1)).alias("bucket")
-    ).explode("bucket")
+    if plain:
+        right = anchors.with_columns(
+            pl.concat_list((pl.col("anchor_us") // width) + d for d in (-1, 0, 1)).alias("bucket")
+        ).explode("bucket")
+    else:  # the same rows, each bucket's in one piece: building and exploding a list a row was most of the cost
+        right = pl.concat([anchors.with_columns(((pl.col("anchor_us") // width) + d).alias("bucket"))
+                           for d in (-1, 0, 1)])
     pairs = left.join(right, on=["key", "bucket"], how="inner", suffix="_c")
     mismatch = pl.col("ntext").is_not_null() & pl.col("ntext_c").is_not_null() & (pl.col("ntext") != pl.col("ntext_c"))
     return pairs.with_columns(
@@ -360,7 +366,7 @@ def _clock_offset(cand: pl.DataFrame) -> tuple[int, int]:
 
 
 def _assign(recs: pl.DataFrame, tolerance_us: int, first: Sequence[str] = (),
-            order: Sequence[str] | None = None) -> tuple[pl.DataFrame, dict[str, tuple[float, int]]]:
+            order: Sequence[str] | None = None, *, plain: bool = True) -> tuple[pl.DataFrame, dict[str, tuple[float, int]]]:
     """``row`` → ``cluster`` (the row number of the cluster's anchor record), and each
     source's estimated clock offset (seconds, pairs it rests on).
 
@@ -379,11 +385,11 @@ def _assign(recs: pl.DataFrame, tolerance_us: int, first: Sequence[str] = (),
         matched: list[pl.DataFrame] = []
         offset, pairs = 0, 0
         if anchors.height:
-            cand = _candidates(pending, anchors, tolerance_us)
+            cand = _candidates(pending, anchors, tolerance_us, plain=plain)
             offset, pairs = _clock_offset(cand)
             if offset:
                 pending = pending.with_columns(pl.col("t_us") - offset)
-                cand = _candidates(pending, anchors, tolerance_us)
+                cand = _candidates(pending, anchors, tolerance_us, plain=plain)
             while cand.height:
                 best_rec = cand.sort(["score", "cluster"]).unique("row", keep="first")
                 best_cl = cand.sort(["score", "row"]).unique("cluster", keep="first")
@@ -463,15 +469,26 @@ def _join_sms_parts(recs: pl.DataFrame, clusters: pl.DataFrame, reference_source
     if not reference_sources:
         return clusters
     reference = pl.Series(list(reference_sources), dtype=pl.String).implode()
-    tagged = recs.join(clusters, on="row", how="inner")
-    parts = _in_runs(
-        tagged.filter(pl.col("source_id").is_in(reference) & (pl.col("kind") == "message")
-                      & (pl.col("channel").cast(pl.String).str.to_lowercase() == "sms")).sort("source_id", "key", "t_us", "row"),
-        pl.col("t_us"), ("source_id", "key"))
-    if parts.height == 0:
-        return clusters
-    seen_by = tagged.filter(~pl.col("source_id").is_in(reference)).group_by("cluster").agg(
-        pl.col("source_id").unique().alias("seen_by"))
+    sms = (pl.col("source_id").is_in(reference) & (pl.col("kind") == "message")
+           & (pl.col("channel").cast(pl.String).str.to_lowercase() == "sms"))
+    if plain:
+        tagged = recs.join(clusters, on="row", how="inner")
+        parts = _in_runs(tagged.filter(sms).sort("source_id", "key", "t_us", "row"), pl.col("t_us"), ("source_id", "key"))
+        if parts.height == 0:
+            return clusters
+        seen_by = tagged.filter(~pl.col("source_id").is_in(reference)).group_by("cluster").agg(
+            pl.col("source_id").unique().alias("seen_by"))
+    else:
+        # the same parts and, for their contacts only, the same other sources: the records are
+        # narrowed before they are tagged with their contact (a few runs among every record)
+        parts = _in_runs(recs.filter(sms).join(clusters, on="row", how="inner").sort("source_id", "key", "t_us", "row"),
+                         pl.col("t_us"), ("source_id", "key"))
+        if parts.height == 0:
+            return clusters
+        wanted = parts.select(pl.col("cluster").unique())
+        seen_by = (recs.filter(~pl.col("source_id").is_in(reference)).select("row", "source_id")
+                   .join(clusters.join(wanted, on="cluster", how="semi"), on="row", how="inner")
+                   .group_by("cluster").agg(pl.col("source_id").unique().alias("seen_by")))
     parts = parts.join(seen_by, on="cluster", how="left")
     target: dict[int, int] = {}
     for run in (_runs_plain(parts) if plain else _runs(parts)):
@@ -549,11 +566,11 @@ def _dedupe(events: pl.DataFrame | pl.LazyFrame, tolerance_s: int, same_person: 
     if recs.height == 0:
         return pl.DataFrame(schema=OUTPUT_SCHEMA)
     recs = recs.sort(["t_us", "event_id"]).with_row_index("row").with_columns(pl.col("row").cast(pl.Int64))
-    recs = _with_ntext(recs)
+    recs = _with_ntext(recs, plain=plain)
     # matching compares keys only for equality: as integers (a categorical's codes) its joins are cheaper
     key = pl.col("key") if plain else pl.col("key").cast(pl.Categorical).to_physical()
     clusters, offsets = _assign(recs.select("row", "source_id", key, "t_us", "ntext"), tolerance_s * 1_000_000,
-                                reference_sources, source_order)
+                                reference_sources, source_order, plain=plain)
     clusters = _join_sms_parts(recs.select("row", "source_id", "key", "t_us", "kind", "channel"), clusters,
                                reference_sources, plain=plain)
     if clock_offsets is not None:
@@ -610,21 +627,31 @@ def _dedupe(events: pl.DataFrame | pl.LazyFrame, tolerance_s: int, same_person: 
         pl.col("source_ids").list.len().cast(pl.Int64).alias("n_sources"),
     )
     # the plain rule sorts by time, then contact id (strings); the first rows sort the same way
-    out = out.sort(["ts_utc", "contact_id"]) if plain else out.sort(["ts_utc", "first_row"])
+    # (a contact's time is its first row's, and rows are numbered in time order: the first row alone sorts them so)
+    out = out.sort(["ts_utc", "contact_id"]) if plain else out.sort("first_row")
     return out.select(list(OUTPUT_SCHEMA.names())).cast(dict(OUTPUT_SCHEMA))  # type: ignore[arg-type]
 
 
-def _with_ntext(recs: pl.DataFrame) -> pl.DataFrame:
+def _with_ntext(recs: pl.DataFrame, *, plain: bool = True) -> pl.DataFrame:
     """``ntext`` (:func:`_norm_text`) where it can matter: records whose key more than one
     source holds. A key only one source has never meets another record, and normalising
-    a million texts by regular expression is most of the cost of a big single source."""
+    a million texts by regular expression is most of the cost of a big single source.
+
+    ``plain=False`` evaluates the same expression in a lazy query: the normalised text is
+    used twice (the test for empty text, and the value), and only a query's common
+    subexpression elimination computes it once (an eager ``select`` ran the lowercasing and
+    the regular expression twice; tests/test_contacts_speed.py holds the two equal)."""
+    def norm(frame: pl.DataFrame) -> pl.DataFrame:
+        expr = _norm_text(pl.col("text")).alias("ntext")
+        return frame.with_columns(expr) if plain else frame.lazy().with_columns(expr).collect()
+
     need = recs.select((pl.col("source_id").n_unique().over("key") > 1).alias("need")).to_series()
     if need.all():
-        return recs.with_columns(_norm_text(pl.col("text")).alias("ntext"))
+        return norm(recs)
     if not need.any():
         return recs.with_columns(pl.lit(None, pl.String).alias("ntext"))
     rows = need.arg_true()
-    texts = recs.get_column("text").gather(rows).to_frame().select(_norm_text(pl.col("text"))).to_series()
+    texts = norm(recs.get_column("text").gather(rows).to_frame()).get_column("ntext")
     return recs.with_columns(pl.repeat(None, recs.height, dtype=pl.String, eager=True).scatter(rows, texts).alias("ntext"))
 
 

@@ -246,15 +246,48 @@ def _table(doc: DocxDocument, t: Table) -> None:
     doc.add_paragraph().paragraph_format.space_after = Pt(2)
 
 
+PLAIN_STYLES = False
+"""True: paragraphs take their style through python-docx's ``style`` setter (the plain rule,
+for tests/test_statement_docx_styles.py); otherwise :class:`_Styles`."""
+
+
+class _Styles:
+    """A paragraph style's id, looked up once per document (python-docx's ``style = name``
+    searches every style of the document on each paragraph: a bullet or heading each).
+    Writes exactly what the setter writes: the id it finds, or no style for the default."""
+
+    def __init__(self, doc: DocxDocument) -> None:
+        self.doc = doc
+        self.ids: dict[str, str | None] = {}
+
+    def paragraph(self, style: str, text: str = "") -> Paragraph:
+        if PLAIN_STYLES:
+            return self.doc.add_paragraph(text, style)
+        if style not in self.ids:
+            self.ids[style] = self.doc.part.get_style_id(style, WD_STYLE_TYPE.PARAGRAPH)
+        p = self.doc.add_paragraph(text)
+        p._p.style = self.ids[style]
+        return p
+
+    def heading(self, text: str, level: int) -> Paragraph:
+        """``Document.add_heading``: ``Title`` at level 0, else ``Heading <level>``."""
+        if PLAIN_STYLES:
+            return self.doc.add_heading(text, level=level)
+        if not 0 <= level <= 9:
+            raise ValueError(f"level must be in range 0-9, got {level}")
+        return self.paragraph("Title" if level == 0 else f"Heading {level}", text)
+
+
 def render(st: Document, path: Path) -> Path:
     """Write the DOCX; the same statement gives the same bytes."""
     doc = new_docx()
+    styles = _Styles(doc)
     _setup(doc, st)
     _table_styles(doc)
     _front(doc, st)
     number = 0
     for section in st.sections:
-        doc.add_heading(section.title, level=section.level)
+        styles.heading(section.title, section.level)
         for block in section.blocks:
             if isinstance(block, Para):
                 p = doc.add_paragraph()
@@ -269,7 +302,7 @@ def render(st: Document, path: Path) -> Path:
                     run.italic = True
             elif isinstance(block, Bullets):
                 for item in block.items:
-                    p = doc.add_paragraph(style="List Bullet")
+                    p = styles.paragraph("List Bullet")
                     p.paragraph_format.space_after = Pt(2)
                     p.add_run(item).font.size = Pt(9.5)
             elif isinstance(block, Table):

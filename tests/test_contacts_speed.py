@@ -128,3 +128,33 @@ def test_citations_add_many_equals_the_plain_rule() -> None:
     empty = Citations()
     empty.add_many([("nothing", [])])
     assert empty.parts == []
+
+
+def test_candidate_pairs_and_texts_equal_the_plain_rule() -> None:
+    """The de-duplication's candidate pairs with each bucket's anchors listed in one piece
+    (``plain=False``) are the plain rule's pairs (anchors' bucket lists exploded), and texts
+    normalised in a lazy query are the eager rule's; over keys, times around bucket edges,
+    matching, differing and missing texts."""
+    import random
+
+    from atlas.contacts import _candidates, _with_ntext
+
+    rng = random.Random(18)
+    tol = 60_000_000
+    texts = [None, "", "Hi!", "hi", "hi there", "HI THERE!!", "ça va?", "_", "ok ok", "see you at 8"]
+
+    def frame(n: int, names: tuple[str, ...]) -> pl.DataFrame:
+        return pl.DataFrame({names[0]: list(range(n)), "key": [rng.randrange(4) for _ in range(n)],
+                             names[1]: [rng.randrange(0, 40 * tol) for _ in range(n)],
+                             "ntext": [rng.choice(texts[2:]) if rng.random() < 0.7 else None for _ in range(n)]},
+                            schema={names[0]: pl.Int64, "key": pl.UInt32, names[1]: pl.Int64, "ntext": pl.String})
+
+    for _ in range(5):
+        pending, anchors = frame(400, ("row", "t_us")), frame(300, ("cluster", "anchor_us"))
+        fast = _candidates(pending, anchors, tol, plain=False).sort("row", "cluster")
+        plain = _candidates(pending, anchors, tol, plain=True).sort("row", "cluster")
+        assert plain.height > 0 and fast.equals(plain)
+    recs = pl.DataFrame({"source_id": [rng.choice("ab") for _ in range(300)], "key": [rng.randrange(5) for _ in range(300)],
+                         "text": [rng.choice(texts) for _ in range(300)]})
+    for subset in (recs, recs.filter(pl.col("source_id") == "a"), recs.head(40)):
+        assert _with_ntext(subset, plain=False).equals(_with_ntext(subset, plain=True))

@@ -402,5 +402,7 @@ def test_the_workbench_bench_runs_at_a_tiny_scale(tmp_path: Path) -> None:
     for key in ("first_screen_s", "filter_change_s", "busiest_pair_open_s", "recompute_after_decision_s",
                 "recompute_after_note_s", "impact_preview_s", "recompute_after_previewed_link_s",
                 "reference_conduct_analysis_cpu_s",
-                "filtered_timeline_arrow_table_s", "filtered_timeline_textual_datatable_s"):
+                "filtered_timeline_arrow_table_s", "filtered_timeline_textual_datatable_s",
+                "conduct_screen_open_s", "conduct_screen_open_plain_rule_s", "conduct_screen_breaches_table_cpu_s",
+                "conduct_screen_breaches_table_plain_rule_cpu_s"):
         assert isinstance(numbers[key], float) and numbers[key] >= 0

@@ -29,7 +29,7 @@ from atlas.store.manifest import Place
 from atlas.wording import plural
 
 from .behaviours import behaviours, publications
-from .breaches import find_breaches
+from .breaches import BreachRows, find_breaches
 from .candidates import THREAT, TO_CONFIRM, Candidate, OccasionCount, candidates, count_occasions, ledger_decisions
 from .colocation import cell_serving, covert_pattern, place_episodes, place_points, usable, victim_colocations
 from .escalation import bursts, profile, trend
@@ -116,6 +116,10 @@ class ConductResult:
     ``confirmed``/``dismissed``): every output asks :meth:`decision_of`, never the ledger again."""
     with_proposed: ConductResult | None = None
     proposed_identifiers: list[dict[str, Any]] = field(default_factory=list)
+    breach_rows: BreachRows | None = field(default=None, repr=False)
+    """The rows :attr:`breach_records` are made from, for a table that needs no record per
+    breach (the workbench's: :meth:`BreachRows.contact_rows`); None where the result was
+    made without them (then read :attr:`breaches`)."""
 
     @property
     def breaches(self) -> tuple[Breach, ...]:
@@ -575,6 +579,7 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
         threat_occasions=_records(ThreatOccasion.of, threat_occ, refs),
         threat_hits_for_review=_records(ThreatHit.of, review, refs),
         breach_records=Deferred(len(breaches), lambda: _records(Breach.of, breaches.dicts(), refs)),
+        breach_rows=breaches,
         possible_breaches=_records(PossibleBreach.of, possible, refs),
         orders=tuple(OrderSummary.of(o) for o in order_summaries),
         colocations=_records(Colocation.of, _with_victim_exhibits(colocations, refs), refs),

@@ -59,6 +59,16 @@ def _contact_breaches(direct: pl.DataFrame, order: Order, rule: str, zone: str) 
     ).to_dicts()
 
 
+_SEQ_STRIDE = 1 << 32
+"""Rows one order's contacts may hold in :meth:`BreachRows.contact_rows`' ``seq`` (far more than any case)."""
+
+CONTACT_ROWS = pl.Schema({
+    "order": pl.String(), "kind": pl.String(), "ts": pl.String(), "ts_utc": pl.Datetime("us", "UTC"),
+    "channel": pl.String(), "identifiers": pl.List(pl.String()), "identifier_status": pl.String(),
+    "event_ids": pl.List(pl.String()), "seq": pl.Int64(),
+})
+
+
 def _sort_key(b: dict[str, Any]) -> tuple[Any, ...]:
     return (b["ts"], b["kind"], b["order"])
 
@@ -92,6 +102,35 @@ class BreachRows:
     def zone_event_ids(self) -> set[str]:
         """The records of presence in an exclusion zone."""
         return {e for b in self.zone_breaches for e in b["event_ids"]}
+
+    def contact_rows(self) -> pl.DataFrame:
+        """The contact breaches of :meth:`dicts`, column-wise and unsorted: one frame of every
+        order's contacts with the row's ``order``, ``kind``, ``ts`` (the row's text, which
+        :meth:`dicts` sorts by), ``ts_utc``, ``channel``, ``identifiers``, ``identifier_status``,
+        ``event_ids``, and ``seq``: the place the plain rule appended the row at (with
+        :meth:`zone_rows`' ``seq``, what makes a sort by ``ts``, ``kind``, ``order``, ``seq``
+        the plain rule's stable sort). For tables of many breaches (the workbench's), which
+        need no Python row per breach."""
+        parts = []
+        for at, (kind, i) in enumerate(self.order_sequence):
+            if kind != "contact":
+                continue
+            frame, order, _rule = self.contact_frames[i]
+            parts.append(frame.select(
+                pl.lit(order_name(order)).alias("order"), pl.lit("contact").alias("kind"),
+                isoformat_utc(pl.col("ts_utc")).alias("ts"), pl.col("ts_utc").dt.convert_time_zone("UTC"),
+                pl.col("channel").cast(pl.String), pl.col("identifiers").cast(pl.List(pl.String)),
+                pl.col("identifier_status").cast(pl.String), pl.col("event_ids").cast(pl.List(pl.String)),
+                ((pl.int_range(pl.len(), dtype=pl.Int64)) + at * _SEQ_STRIDE).alias("seq"),
+            ))
+        if not parts:
+            return pl.DataFrame(schema=CONTACT_ROWS)
+        return pl.concat(parts).cast(dict(CONTACT_ROWS))  # type: ignore[arg-type]
+
+    def zone_rows(self) -> list[tuple[int, dict[str, Any]]]:
+        """The exclusion-zone rows of :meth:`dicts` (few), each with its ``seq`` (see :meth:`contact_rows`)."""
+        return [(at * _SEQ_STRIDE, self.zone_breaches[i]) for at, (kind, i) in enumerate(self.order_sequence)
+                if kind != "contact"]
 
     def dicts(self) -> list[dict[str, Any]]:
         """Every breach as a row, in time order (then kind, order): the plain rule's rows."""

@@ -23,7 +23,7 @@ from typing import Final
 
 import polars as pl
 
-from atlas.contacts import dedupe_contacts, network_sources
+from atlas.contacts import CONTACT_RECORD_COLUMNS, dedupe_contacts, network_sources
 from atlas.model import CONTACT_KINDS
 from atlas.store import Case
 
@@ -120,18 +120,29 @@ def contact_events(case: Case) -> pl.LazyFrame:
     return case.events().filter(pl.col("kind").cast(pl.String).is_in(list(CONTACT_KINDS)))
 
 
+READ_COLUMNS: Final = (*CONTACT_RECORD_COLUMNS, "ts_basis")
+"""What :func:`select_contacts` reads of each record: the de-duplication's columns and the time basis."""
+
+
 def select_contacts(case: Case, cast: Cast, options: ConductOptions, zone: str, lexicon: Lexicon, *,
-                    events: pl.DataFrame | None = None) -> pl.DataFrame:
+                    events: pl.DataFrame | None = None, plain: bool = False) -> pl.DataFrame:
     """De-duplicated contacts with a role (see module docstring), in time order.
 
     ``events`` is :func:`contact_events` of ``case`` already read (a caller that keeps it
-    across recomputations: the same rows in the same order, so the same result)."""
+    across recomputations: the same rows in the same order, so the same result).
+    ``plain=True`` reads every column of the records (the plain rule); otherwise only
+    :data:`READ_COLUMNS`, all that the rest reads (the store's other columns, e.g. the raw
+    time text and the source reference, were decoded for nothing: tested equal)."""
     parties = {cast.suspect, *cast.targets, *cast.authorities}
     relevant = sorted(u for u, p in cast.owner_map.items() if p in parties)
     owned = sorted(sid for sid, u in cast.source_owner_uri.items() if cast.owner_map.get(u) in parties)
     rel = relevant
+    query = events.lazy() if events is not None else contact_events(case)
+    if not plain:
+        present = set(query.collect_schema().names())
+        query = query.select([c for c in READ_COLUMNS if c in present])
     events = (
-        (events.lazy() if events is not None else contact_events(case))
+        query
         .filter(
             pl.col("sender").is_in(rel)
             | pl.col("recipients").list.eval(pl.element().is_in(rel)).list.any()
