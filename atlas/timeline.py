@@ -100,7 +100,7 @@ def flat(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-BATCH_EVENTS = 200_000
+BATCH_EVENTS = 500_000
 """Events :func:`write_bounded` holds at once (one time window's)."""
 
 
