@@ -2,20 +2,28 @@
 ingest of the same file (hash before and after, parse, normalise numbers and times,
 commit to the store), same run.
 
-Issue target: the ingest takes no more than 3× the bare read. The machine is shared, so
-both sides are timed ``REPEATS`` times, interleaved (read, ingest, read, ingest ...) so
-they see the same load, and the ratio is of the best times; the first ingest of a process
+Issue 5's target (3x the bare read) is replaced by issue 18's: the ingest within 1.5x the
+I/O floor below. The machine is shared, so every side is timed ``REPEATS`` times,
+interleaved (read, floor, ingest, parses, read ...) so they see the same load, and the
+ratios are of the best times; the first ingest of a process
 also pays for importing every parser module (reported as ``atlas_ingest_first_s``).
 Per-stage seconds come from a second, instrumented pass through the same functions the
-ingest uses, with the store's own Parquet writer. ``io_floor_s`` adds the stages no ingest
-can skip (hash, read every field as text, write the tables): its ratio to the bare read
-shows how much of the target is left for parsing and normalising.
+ingest uses, with the store's own Parquet writer. The I/O floor (issue 18's reference: the
+ingest within 1.5x of it) is what no ingest can skip, run as one timed unit interleaved
+with the ingest and best of the same runs: hash the file, read every field as text, write
+the normalised events and the ``cdr`` table with the store's writer. The parse alone is
+timed in the same loop for the return as written (UTC) and for the same file read as a
+UK-local-time return (``--map`` with the zone changed). CPU seconds (this process, all
+threads) are given beside wall seconds.
 """
 
 from __future__ import annotations
 
+import functools
+import os
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -93,56 +101,96 @@ def _stages(path: Path, work: Path) -> dict[str, float]:
     for name, frame in result.extra.items():
         _write_parquet(frame, work / "stage" / f"{name}.parquet")
     out["write_s"] = time.perf_counter() - t
-    # The same file read as a UK-local-time return (the calling-called layout with its zone
-    # changed, via --map): what converting 2 M wall-clock times adds to the parse.
+    return {k: round(v, 3) for k, v in out.items()}
+
+
+def _floor_frames(path: Path) -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
+    """The tables an ingest of ``path`` writes (the normalised events, the ``cdr`` table),
+    made once: the floor writes these same frames."""
+    result = cdr.parse(path, ParseContext(source_id="bench", path=path))
+    owner = identifier_uri(result.owner, source_id="bench", region="GB") if result.owner else None
+    normalised = to_events(result.events, source_id="bench", timezone="Europe/London", region="GB",
+                           owner_uris=[owner] if owner else [], identifiers_are_uris=result.identifiers_are_uris,
+                           refs_unique=result.refs_unique)
+    return normalised.events, dict(result.extra)
+
+
+def _floor(path: Path, events: pl.DataFrame, extra: dict[str, pl.DataFrame], out: Path) -> None:
+    """What no ingest can avoid: hash the file, read every field as text (provider layouts
+    vary, so types are decided per template, not inferred), write the events and the CDR
+    detail table as the store writes them."""
+    sha256_file(path)
+    pl.read_csv(path, skip_rows=3, infer_schema=False)
+    _write_parquet(events, out / "events.parquet")
+    for name, frame in extra.items():
+        _write_parquet(frame, out / f"{name}.parquet")
+
+
+def _local_template(work: Path) -> Path:
+    """The calling-called layout with its zone changed to UK local time (a ``--map`` file)."""
     local = work / "local_time_template.toml"
     blocks = re.split(r"(?m)^\[\[template\]\]$", cdr.TEMPLATES_PATH.read_text(encoding="utf-8"))
     local.write_text("[[template]]" + blocks[1].replace('timezone = "UTC"', 'timezone = "Europe/London"'),
                      encoding="utf-8")
-    t = time.perf_counter()
-    cdr.parse(path, ParseContext(source_id="bench", path=path, options={"map": str(local)}))
-    out["parse_uk_local_time_s"] = time.perf_counter() - t
-    return {k: round(v, 3) for k, v in out.items()}
+    return local
+
+
+def _timed(fn: Callable[[], object]) -> tuple[float, float]:
+    t, c = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - t, time.process_time() - c
 
 
 def run(work: Path) -> dict[str, object]:
     path = work / "cdr.csv"
     write_cdr(path, scaled(N, 1000))
     runs = repeats(REPEATS)
-    reads: list[float] = []
-    ingests: list[float] = []
+    steps = _stages(path, work)
+    events, extra = _floor_frames(path)
+    local = _local_template(work)
+    sides: dict[str, list[tuple[float, float]]] = {k: [] for k in ("read", "floor", "ingest", "parse_utc", "parse_local")}
     outcome = None
-    for i in range(runs):
+    baseline = pl.DataFrame()
+    for i in range(runs):  # interleaved, so every side sees the same load
         t = time.perf_counter()
+        c = time.process_time()
         baseline = pl.read_csv(path, skip_rows=3)
-        reads.append(time.perf_counter() - t)
+        sides["read"].append((time.perf_counter() - t, time.process_time() - c))
+        floor_dir = work / f"floor{i}"
+        floor_dir.mkdir()
+        sides["floor"].append(_timed(functools.partial(_floor, path, events, extra, floor_dir)))
         init_case(work / f"case{i}", TEMPLATE)
         case = Case.open(work / f"case{i}")
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         outcome = ingest(case, [path], IngestOptions())[0]
-        ingests.append(time.perf_counter() - t)
+        sides["ingest"].append((time.perf_counter() - t, time.process_time() - c))
+        sides["parse_utc"].append(_timed(lambda: cdr.parse(path, ParseContext(source_id="bench", path=path))))
+        sides["parse_local"].append(_timed(lambda: cdr.parse(path, ParseContext(
+            source_id="bench", path=path, options={"map": str(local)}))))
     assert outcome is not None
-    t = time.perf_counter()
-    pl.read_csv(path, skip_rows=3, infer_schema=False)
-    read_text_s = time.perf_counter() - t
-    steps = _stages(path, work)
-    read_s, ingest_s = min(reads), min(ingests)
-    # What no ingest can avoid: hashing the file, reading every field as text (provider
-    # layouts vary, so types are decided per template, not inferred), writing the events
-    # and the CDR detail table. Reported so the ratio can be read against its floor.
-    floor_s = steps["hash_s"] + read_text_s + steps["write_s"]
+    best = {k: (min(w for w, _ in v), min(c for _, c in v)) for k, v in sides.items()}
+    read_s, floor_s, ingest_s = best["read"][0], best["floor"][0], best["ingest"][0]
     return {
         "rows": baseline.height, "file_mb": round(path.stat().st_size / 1e6, 1),
-        "polars_read_csv_s": round(read_s, 3), "polars_read_csv_all_text_s": round(read_text_s, 3),
-        "atlas_ingest_s": round(ingest_s, 3), "atlas_ingest_first_s": round(ingests[0], 3),
-        "ratio": round(ingest_s / read_s, 2), "target_ratio": 3,
-        "io_floor_s": round(floor_s, 3), "io_floor_ratio": round(floor_s / read_s, 2),
-        "what": f"best of {runs} interleaved runs each side",
+        "polars_read_csv_s": round(read_s, 3), "atlas_ingest_s": round(ingest_s, 3),
+        "atlas_ingest_cpu_s": round(best["ingest"][1], 3),
+        "atlas_ingest_first_s": round(sides["ingest"][0][0], 3),
+        "ratio": round(ingest_s / read_s, 2), "target_ratio": 1.5,
+        "io_floor_s": round(floor_s, 3), "io_floor_cpu_s": round(best["floor"][1], 3),
+        "io_floor_ratio": round(floor_s / read_s, 2),
+        "ingest_over_floor": round(ingest_s / floor_s, 2),
+        "ingest_over_floor_cpu": round(best["ingest"][1] / best["floor"][1], 2) if best["floor"][1] > 0 else None,
+        "parse_utc_s": round(best["parse_utc"][0], 3), "parse_utc_cpu_s": round(best["parse_utc"][1], 3),
+        "parse_uk_local_time_s": round(best["parse_local"][0], 3),
+        "parse_uk_local_time_cpu_s": round(best["parse_local"][1], 3),
+        "load_average_1m": round(os.getloadavg()[0], 2),
+        "what": f"best of {runs} interleaved runs each side (bare read, floor, ingest, parse UTC, parse UK local)",
         "store_mb": round(sum(f.stat().st_size for f in (work / "case0" / "store").rglob("*.parquet")) / 1e6, 1),
         "events": outcome.events, "rejects": outcome.rejects, "steps": steps,
         "stages": [
             Stage("CDR CSV ingest (hash, parse, normalise, store)", ingest_s, "the I/O floor: hash + read every field as "
-                  "text + write the tables (same file)", floor_s, records=baseline.height, target_ratio=1.5).as_dict(),
+                  "text + write the tables (same file, interleaved)", floor_s, records=baseline.height, target_ratio=1.5,
+                  note=f"CPU {best['ingest'][1]:.2f} s against {best['floor'][1]:.2f} s").as_dict(),
             Stage("CDR CSV ingest against a bare read", ingest_s, "bare polars.read_csv with inferred types (same file)",
                   read_s, records=baseline.height, note="issue 5's 3x target, replaced by the I/O floor").as_dict(),
         ],

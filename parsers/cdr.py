@@ -367,7 +367,9 @@ def _column_facts(t: pl.DataFrame) -> tuple[dict[str, list[str]], dict[str, bool
     if not keys:
         return {}, {}
     row = t.lazy().select([pl.col(k).drop_nulls().unique().implode() for k in keys]).collect(engine="in-memory").row(0)
-    found = {k: list(v) for k, v in zip(keys, row, strict=True)}
+    # sorted: ``unique`` gives its values in no fixed order, and what is said about them
+    # (words read by the vocabulary) must read the same at every ingest of the file
+    found = {k: sorted(v) for k, v in zip(keys, row, strict=True)}
     distinct = {k: v for k, v in found.items() if k in _DISTINCT_KEYS}
     irregular = {k: any(re.search(_IRREGULAR[k], c) for c in v) for k, v in found.items() if k in _IRREGULAR}
     return distinct, irregular
@@ -559,6 +561,7 @@ def _derive(t: pl.DataFrame, tpl: Template, label: str, first: int, target: str 
         (_col(t, "subject") if "subject" in t.columns else _col(t, "target")).alias("subject"),
         _col(t, "a_party").alias("a_party"), _col(t, "b_party").alias("b_party"), _col(t, "other").alias("other"),
         end_read.alias("end_read"),
+        *([columns["status_row"].alias("status_row")] if "status_table" in columns else []),
         *[pl.col(c) for c in ("_ts_utc", "_ts_basis", "_end_utc") if c in t.columns],  # see _localised
     ).with_columns(pl.coalesce("given_dir", "type_dir").alias("direction"))
     if tpl.parties == "a-b":
@@ -589,6 +592,9 @@ def _derive(t: pl.DataFrame, tpl: Template, label: str, first: int, target: str 
         .then(pl.when(pl.col("duration_s") > 0).then(pl.lit("answered")).otherwise(pl.lit("missed")))
         .otherwise(pl.col("type_status"))
     )
+    if "status_table" in columns:  # the same values, looked up (see _status_lookup)
+        answered = (pl.col("duration_s") > 0).fill_null(False).cast(pl.UInt32)
+        status = columns["status_table"].gather(pl.col("status_row") + answered)
     from_duration = pl.when(pl.col("duration_s").is_not_null() & ~is_data).then(
         pl.col("ts_utc") + pl.duration(seconds=pl.col("duration_s")))
     lf = lf.with_columns(ok.alias("ok"), ts_utc.cast(TS_TYPE).alias("ts_utc"))
@@ -661,9 +667,26 @@ def _type_columns(t: pl.DataFrame, tpl: Template, distinct: dict[str, list[str]]
         "is_data": per_type(lambda e: e == "data", pl.Boolean()),
         "kind": per_type(lambda e: "location" if e == "data" else "message" if e in ("sms", "mms") else "call", KIND),
         "channel": per_type(lambda e: e if e in ("data", "sms", "mms") else "voice", pl.String()),
-        "type_status": per_type(lambda e: {"voicemail": "voicemail", "call-forward": "forwarded"}.get(e), pl.String()),
+        "type_status": per_type(lambda e: STATUS_OF_TYPE.get(e), pl.String()),
         "is_voice": per_type(lambda e: e == "voice", pl.Boolean()),
+        **_status_lookup(etypes, codes),
     }
+
+
+STATUS_OF_TYPE: Final = {"voicemail": "voicemail", "call-forward": "forwarded"}
+
+
+def _status_lookup(etypes: list[str | None], codes: pl.Expr) -> dict[str, pl.Expr]:
+    """The plain rule's status (voice: ``answered`` with a duration over 0, else ``missed``;
+    otherwise the status the type fixes) as a small table of (type, answered) → status and
+    each row's position in it, ``status_row``: :func:`_derive` gathers from ``status_table``
+    at ``status_row`` + 1 where the duration is over 0 (a gather from a few strings, not a
+    when/then building 2 M strings; the same values, tested in ``tests/test_cdr_fast.py``)."""
+    table: list[str | None] = []
+    for e in etypes:
+        fixed = None if e is None else STATUS_OF_TYPE.get(e)
+        table += ["missed", "answered"] if e == "voice" else [fixed, fixed]
+    return {"status_row": codes * 2, "status_table": pl.lit(pl.Series(table, dtype=pl.String))}
 
 
 def _block_events(block: Sheet, frame: pl.DataFrame, header_idx: int, tpl: Template, target: str | None,
@@ -893,7 +916,7 @@ def _region(target: str | None, detail: pl.DataFrame | None, ctx: ParseContext, 
     imsis: tuple[str, ...] = ()
     if detail is not None and "imsi" in detail.columns:
         # distinct SIMs (a 2 M-row return has a handful): "3 IMSIs, all CH"
-        imsis = tuple(detail.get_column("imsi").drop_nulls().cast(pl.String).str.strip_chars().unique().sort().to_list())
+        imsis = _distinct_imsis(detail.get_column("imsi"))
     numbers = numbers_in(events, evidence)
     if not numbers and not imsis and not target:
         return None
@@ -902,6 +925,17 @@ def _region(target: str | None, detail: pl.DataFrame | None, ctx: ParseContext, 
                            default=ctx.region, instructed=ctx.region_instructed)
     assumptions.append(choice.assumption)
     return choice.region
+
+
+def _distinct_imsis_plain(imsi: pl.Series) -> tuple[str, ...]:
+    """The distinct SIMs of a return, stripped and sorted (the plain rule)."""
+    return tuple(imsi.drop_nulls().cast(pl.String).str.strip_chars().unique().sort().to_list())
+
+
+def _distinct_imsis(imsi: pl.Series) -> tuple[str, ...]:
+    """:func:`_distinct_imsis_plain`, the values made distinct as written first (a 2 M-row
+    return has a handful: stripping every row costs 3x more)."""
+    return _distinct_imsis_plain(imsi.drop_nulls().cast(pl.String).unique())
 
 
 def _owner_digits(owner: str | None) -> str | None:
@@ -923,7 +957,10 @@ def _infer_target(events: pl.DataFrame) -> str | None:
     return str(best["raw"]) if best["n"] * 2 > contacts.height else None
 
 
-def _imei_evidence(detail: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame | None:
+def _imei_evidence(detail: pl.DataFrame, ctx: ParseContext, *, plain: bool = False) -> pl.DataFrame | None:
+    """One ``same-imei`` evidence row per (target, IMEI). ``plain`` groups by both columns
+    whatever the data (the plain rule); otherwise a single target or a single handset is
+    not grouped by (the same rows, tested equal in ``tests/test_cdr_fast.py``)."""
     rows = detail.lazy()
     target = detail.get_column("target")
     if detail.get_column("imei").null_count() or target.null_count():
@@ -933,9 +970,17 @@ def _imei_evidence(detail: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame | No
         pl.col("ts_utc").min().alias("first"), pl.col("ts_utc").max().alias("last"),
         pl.col("imsi").drop_nulls().unique().sort().alias("imsis"),
     )
-    if detail.height and not target.null_count() and (target == target[0]).all():
-        # one target throughout (the usual return): grouping by the IMEI alone is half the work
-        by_pair = rows.group_by("imei").agg(*agg).with_columns(pl.lit(target[0], pl.String).alias("target"))
+    imei = detail.get_column("imei")
+    if plain:
+        by_pair = rows.group_by("target", "imei").agg(*agg)
+    elif detail.height and not target.null_count() and (target == target[0]).all():
+        # one target throughout (the usual return): grouping by the IMEI alone is half the work,
+        # and one handset throughout (no IMEI missing) needs no grouping at all
+        one = pl.lit(target[0], pl.String).alias("target")
+        if not imei.null_count() and (imei == imei[0]).all():
+            by_pair = rows.select(pl.col("imei").first(), *agg[:-1], agg[-1].implode()).with_columns(one)
+        else:
+            by_pair = rows.group_by("imei").agg(*agg).with_columns(one)
     else:
         by_pair = rows.group_by("target", "imei").agg(*agg)
     grouped = by_pair.sort("target", "imei").collect(engine="in-memory")

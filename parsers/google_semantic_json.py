@@ -55,6 +55,7 @@ from parsers._exports import (
     load_json,
     rejects,
     rejects_lone_surrogates,
+    without_cycle_collection,
 )
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCount
 
@@ -167,6 +168,7 @@ def _activity(out: _Out, ref: str, seg: dict[str, Any]) -> None:
 
 
 @rejects_lone_surrogates
+@without_cycle_collection
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
     doc = load_json(path, "Google Semantic Location History file")
     objects = doc.get("timelineObjects") if isinstance(doc, dict) else None

@@ -53,7 +53,17 @@ import polars as pl
 
 from atlas.errors import FormatError
 from atlas.model import Channel, EvidenceCategory
-from parsers._exports import excerpt, has_array, head_keys, iso_basis, iso_instant, load_json, rejects, rejects_lone_surrogates
+from parsers._exports import (
+    excerpt,
+    has_array,
+    head_keys,
+    iso_basis,
+    iso_instant,
+    load_json,
+    rejects,
+    rejects_lone_surrogates,
+    without_cycle_collection,
+)
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
 INFO: Final = ParserInfo(
@@ -149,6 +159,7 @@ def _segment(out: _Out, ref: str, seg: dict[str, Any]) -> None:
 
 
 @rejects_lone_surrogates
+@without_cycle_collection
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
     doc = load_json(path, "Google Timeline export")
     out = _Out()

@@ -86,6 +86,7 @@ from parsers._exports import (
     rejects_lone_surrogates,
     repair_mojibake,
     repair_value,
+    without_cycle_collection,
 )
 from parsers._meta import decide_platform
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCount
@@ -133,6 +134,7 @@ def detect(probe: Probe) -> int:
 
 
 @rejects_lone_surrogates
+@without_cycle_collection
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
     doc = load_json(path, "Meta 'Download your information' export")
     if isinstance(doc, dict) and isinstance(doc.get("messages"), list):

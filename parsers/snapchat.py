@@ -62,6 +62,7 @@ from parsers._exports import (
     read_bytes_text,
     rejects,
     rejects_lone_surrogates,
+    without_cycle_collection,
 )
 from parsers._tabular import probe_sheets, read_sheets, with_header, without_blank_rows
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
@@ -123,6 +124,7 @@ def detect(probe: Probe) -> int:
 
 
 @rejects_lone_surrogates
+@without_cycle_collection
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
     with path.open("rb") as fh:
         start = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")[:1]

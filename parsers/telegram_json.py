@@ -62,7 +62,17 @@ import polars as pl
 
 from atlas.errors import FormatError
 from atlas.model import NAIVE_TS_TYPE, Channel, EvidenceCategory
-from parsers._exports import epoch_s_utc, excerpt, has_array, head_keys, load_json, raw_events, rejects, rejects_lone_surrogates
+from parsers._exports import (
+    epoch_s_utc,
+    excerpt,
+    has_array,
+    head_keys,
+    load_json,
+    raw_events,
+    rejects,
+    rejects_lone_surrogates,
+    without_cycle_collection,
+)
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCount
 
 INFO: Final = ParserInfo(
@@ -216,6 +226,7 @@ def _chat(chat: dict[str, Any], base: str, rows: _Rows, owner: str | None) -> No
 
 
 @rejects_lone_surrogates
+@without_cycle_collection
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
     doc = load_json(path, "Telegram Desktop export")
     if not isinstance(doc, dict):

@@ -74,6 +74,7 @@ from parsers._exports import (
     read_bytes_text,
     rejects,
     rejects_lone_surrogates,
+    without_cycle_collection,
 )
 from parsers._group_membership import Change, members_over_time
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
@@ -108,6 +109,7 @@ def _uid(value: Any) -> str | None:
 
 
 @rejects_lone_surrogates
+@without_cycle_collection
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
     text = read_bytes_text(path, "X archive file")
     m = _WRAPPER.match(text)

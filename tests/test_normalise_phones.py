@@ -136,3 +136,28 @@ def test_the_fast_path_for_clean_uk_numbers_agrees_with_phonenumbers() -> None:
     assert mapping.height == len(set(values))
     for raw, uri in mapping.iter_rows():
         assert uri == identifier_uri(raw, source_id="s", region="GB"), raw
+
+
+def test_the_fast_path_for_uk_numbers_written_in_groups_agrees_with_phonenumbers() -> None:
+    """Numbers written with spaces between digit groups (``07700 900123``, ``+44 7700 900123``)
+    take the column-expression path too, and give exactly phonenumbers' URIs; other
+    spacing (two spaces, a space inside the prefix, tabs) goes to phonenumbers."""
+    import random
+
+    from atlas.normalise.identifiers import GB_FAST_SPACED_PATTERN, identifier_map, identifier_uri
+
+    rng = random.Random(11)
+    values = []
+    for _ in range(6000):
+        digits = rng.choice("1237") + "".join(rng.choice("0123456789") for _ in range(9))
+        gaps = ["", " "] if rng.random() < 0.7 else ["", " ", "  ", "\t"]  # most in groups, some oddly
+        spaced = "".join(d + (rng.choice(gaps) if i < 9 else "") for i, d in enumerate(digits))
+        prefix = rng.choice(["0", "+44", "44", "0044", "+44 ", "44 ", "0044 ", "0 ", "+ 44", "0 044", "00 44 "])
+        values.append("phone:" + rng.choice(["", "", " "]) + prefix + spaced + rng.choice(["", "", " "]))
+    values += ["phone:07700 900123", "phone:+44 7700 900123", "phone:0044 20 7946 0123", "phone:020 7946 0123",
+               "phone:07700 90012", "phone:07700 9001234", "ph one:07700 900123", "phone:0 7700 900123"]
+    assert sum(1 for v in values if pl.Series([v]).str.contains(GB_FAST_SPACED_PATTERN)[0]) > 1000
+    mapping = identifier_map(pl.Series(values), source_id="s", region="GB")
+    assert mapping.height == len(set(values))
+    for raw, uri in mapping.iter_rows():
+        assert uri == identifier_uri(raw, source_id="s", region="GB"), raw

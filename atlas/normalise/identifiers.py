@@ -49,9 +49,17 @@ their +44/44/0044 forms): E.164 is +44 and the ten national digits, which is exa
 ``phonenumbers`` gives for them (property-tested). Everything else goes to ``phonenumbers``."""
 
 
+GB_FAST_SPACED_PATTERN: Final = r"^phone:(?:0|\+?44 ?|0044 ?)([1237](?: ?\d){9})$"
+"""The same numbers written in groups with single spaces between digits (``07700 900123``,
+``+44 7700 900123``, as handsets and tool exports show them): ``phonenumbers`` reads only
+the digits of such a number, so the URI is the one of the same digits unspaced
+(property-tested against ``phonenumbers``)."""
+
+
 def _gb_fast(values: pl.Series) -> pl.Series:
-    """URIs for the values the pattern above fits; null for the rest."""
-    return pl.select(pl.lit("tel:+44") + values.str.extract(GB_FAST_PATTERN, 1)).to_series()
+    """URIs for the values the patterns above fit; null for the rest."""
+    spaced = values.str.extract(GB_FAST_SPACED_PATTERN, 1).str.replace_all(" ", "", literal=True)
+    return pl.select(pl.lit("tel:+44") + pl.coalesce(values.str.extract(GB_FAST_PATTERN, 1), spaced)).to_series()
 
 
 _FAST_PATH_MIN: Final = 64

@@ -1,0 +1,224 @@
+"""JSON returns against a bare read of the same file, same run (issue 18: "JSON returns
+against a bare streaming read", target 1.5x).
+
+**The reference ("bare read")** is each parser's own reader, run over every record of the
+same file with nothing built from them:
+
+* Google ``Records.json`` is streamed (it can be several gigabytes; ``json.load`` of it
+  needs about 4 bytes of memory a byte of file): the reference is the same streaming
+  tokeniser the parser uses, ``ijson.items(file, "locations.item", use_float=True,
+  buf_size=1 MiB)`` (the yajl2 C backend), with each record taken and dropped. Anything
+  above it is the parser's own per-record work (batching, the frame, the columns).
+* Every other JSON parser reads its file whole with the standard library's C decoder
+  (``parsers._exports.load_json``: decode, ``json.loads``; an X archive's
+  ``window.YTD.… =`` prefix cut first): the reference is ``json.loads`` of the file's text,
+  which builds only the decoder's own objects. It is also the stricter floor: a streaming
+  tokeniser (ijson) over the same file takes longer than ``json.loads``, so measuring these
+  parsers against it would flatter them.
+
+Measured: each parser's parse plus the shared normalisation (``to_events``, as the ingest
+runs them; hashing and the store write are the same for every format and left out), and
+the parse alone, beside the reference (``ATLAS_BENCH_JSON_ONLY=telegram_json,…`` measures some), **interleaved** (read, parse, read, parse …) so both
+see the same load, best of ``REPEATS``, wall and CPU seconds (this process, all threads).
+
+Sizes are a heavy user's export (scaled by ``--scale``): Records.json 1 GB (as
+``bench_google_records``; ``ATLAS_BENCH_RECORDS_MB`` overrides); a Timeline.json (the phone's own export) of 400,000 points; one
+month of Semantic Location History with 3,000 objects; a Meta message file of 10,000
+messages (Meta cuts a thread into ``message_N.json`` files of at most 10,000); a Telegram
+``result.json`` of 300,000 messages; a Snapchat ``chat_history.json`` of 50,000; an X
+``direct-messages.js`` of 100,000. Each file is written by the fixture writer of its format
+(:mod:`fixtures.writers`) from a generated world whose messages or positions are repeated
+at later times to reach the size (Records.json by ``bench_google_records.write_records``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from bench.common import Stage, repeats, scale, scaled
+
+REPEATS = 3
+RECORDS_MB = 1024
+SIZES = {"timeline": 400_000, "semantic": 1_500, "meta": 10_000, "telegram": 300_000, "snapchat": 50_000,
+         "x": 100_000}
+
+
+def _repeat_contacts(msgs: list[Any], n: int) -> list[Any]:
+    """``n`` messages: ``msgs`` again and again, each copy a day later (new ids)."""
+    span = max(c.ts for c in msgs) - min(c.ts for c in msgs) + timedelta(days=1)
+    return [replace(msgs[i % len(msgs)], ts=msgs[i % len(msgs)].ts + span * (i // len(msgs)),
+                    cid=f"{msgs[i % len(msgs)].cid}-{i}") for i in range(n)]
+
+
+def _repeat_positions(positions: list[Any], n: int) -> list[Any]:
+    span = max(p.ts for p in positions) - min(p.ts for p in positions) + timedelta(days=1)
+    span = timedelta(days=span.days)  # whole days: each copy's points fall on the same clock times
+    return [replace(positions[i % len(positions)], ts=positions[i % len(positions)].ts + span * (i // len(positions)),
+                    pos_id=f"{positions[i % len(positions)].pos_id}-{i}") for i in range(n)]
+
+
+def write_files(work: Path) -> dict[str, tuple[Path, str]]:
+    """Each format's file at this run's scale: name → (path, parser module name)."""
+    from bench.bench_google_records import write_records
+    from fixtures.scenarios import COVERT_PLACES, build
+    from fixtures.writers import google_location, messaging_misc, meta_dyi
+
+    out: dict[str, tuple[Path, str]] = {}
+    work.mkdir(parents=True, exist_ok=True)
+    records = work / "Records.json"
+    write_records(records, max(1, int(float(os.environ.get("ATLAS_BENCH_RECORDS_MB", RECORDS_MB * scale())))))
+    out["google_records_json"] = (records, "google_records_json")
+
+    covert = build("covert", 3, 0.2)
+    mine = [p for p in covert.positions if p.pid == "victim"]
+    covert.positions = _repeat_positions(mine, scaled(SIZES["timeline"], 200))
+    places = [(name, centre) for name, centre, _, _ in COVERT_PLACES]
+    w = google_location._timeline(covert, "victim", work / "timeline", "Timeline.json", places)
+    out["google_timeline_json"] = (work / "timeline" / w.path, "google_timeline_json")
+
+    ex = build("rejected-ex", 3, 0.2)
+    visits = [v for v in ex.visits if v.pid == "suspect"]
+    n_visits = scaled(SIZES["semantic"], 20)
+    # one month made dense: every visit again, a few minutes later each time (a month of a heavy user)
+    copies = [replace(visits[i % len(visits)], vid=f"{visits[i % len(visits)].vid}-{i}",
+                      start=visits[i % len(visits)].start + timedelta(minutes=3 * (i // len(visits))),
+                      end=visits[i % len(visits)].end + timedelta(minutes=3 * (i // len(visits))))
+              for i in range(n_visits)]
+    by_vid = {v.vid: v for v in visits}
+    points = [p for p in ex.positions if p.visit in by_vid]
+    ex.visits = copies
+    ex.positions = [replace(p, visit=c.vid, pos_id=f"{p.pos_id}-{c.vid}",
+                            ts=p.ts + (c.start - by_vid[p.visit].start))
+                    for c in copies for p in points if p.visit == c.vid.rsplit("-", 1)[0]]
+    months = google_location._semantic(ex, "suspect", work / "semantic", "Location History")
+    biggest = max(months, key=lambda m: (work / "semantic" / m.path).stat().st_size)
+    out["google_semantic_json"] = (work / "semantic" / biggest.path, "google_semantic_json")
+
+    ex = build("rejected-ex", 3, 0.2)
+    threads = meta_dyi._threads(ex, "victim", "instagram")
+    other, msgs = max(threads.items(), key=lambda kv: len(kv[1]))
+    thread = meta_dyi._json_thread(ex, "victim", other, _repeat_contacts(msgs, scaled(SIZES["meta"], 50)),
+                                   work / "meta", "your_instagram_activity", "instagram")
+    assert thread is not None
+    out["meta_dyi_json"] = (work / "meta" / thread.path, "meta_dyi_json")
+
+    clean = build("clean", 3, 0.2)
+    made = messaging_misc._exchanges(clean)
+    w = messaging_misc._telegram(clean, _repeat_contacts(made["telegram"], scaled(SIZES["telegram"], 50)),
+                                 work / "telegram")
+    out["telegram_json"] = (work / "telegram" / w.path, "telegram_json")
+    snap = messaging_misc._snapchat(clean, _repeat_contacts(made["snapchat"], scaled(SIZES["snapchat"], 50)),
+                                    work / "snapchat")
+    out["snapchat"] = (work / "snapchat" / snap[0].path, "snapchat")
+    xs = messaging_misc._x(clean, _repeat_contacts(made["x"], scaled(SIZES["x"], 50)), work / "x")
+    out["x_archive"] = (work / "x" / xs[0].path, "x_archive")
+    return out
+
+
+def bare_read(name: str, path: Path) -> int:
+    """The reference: the parser's own reader over every record, nothing built (see the module notes)."""
+    if name == "google_records_json":
+        import ijson
+
+        n = 0
+        with path.open("rb") as fh:
+            for _ in ijson.items(fh, "locations.item", use_float=True, buf_size=1 << 20):
+                n += 1
+        return n
+    text = path.read_text(encoding="utf-8")
+    if name == "x_archive":
+        text = text[text.index("=") + 1:]
+    doc = json.loads(text)
+    return len(doc)
+
+
+def parse_normalise(module: Any, path: Path, *, normalise: bool = True) -> tuple[int, int]:
+    """The parse and the normalisation the ingest runs: (events, rejects)."""
+    from atlas.model import REJECT_SCHEMA, conform
+    from atlas.normalise import to_events
+    from atlas.normalise.identifiers import identifier_uri
+    from parsers.base import ParseContext
+
+    ctx = ParseContext(source_id="bench", path=path)
+    result = module.parse(path, ctx)
+    if not normalise:
+        return result.events.height, result.rejects.height
+    owners = [identifier_uri(result.owner, source_id="bench", region="GB")] if result.owner else []
+    normalised = to_events(result.events, source_id="bench", timezone="Europe/London", region="GB",
+                           owner_uris=owners, identifiers_are_uris=result.identifiers_are_uris,
+                           refs_unique=result.refs_unique)
+    conform(result.rejects, REJECT_SCHEMA)
+    return normalised.events.height, result.rejects.height + normalised.rejects.height
+
+
+def _timed(fn: Callable[[], Any]) -> tuple[float, float, Any]:
+    t, c = time.perf_counter(), time.process_time()
+    value = fn()
+    return time.perf_counter() - t, time.process_time() - c, value
+
+
+def measure(name: str, path: Path, module: Any, runs: int) -> tuple[dict[str, object], list[dict[str, object]]]:
+    sides: dict[str, list[tuple[float, float]]] = {"read": [], "parse": [], "full": []}
+    events = rejects = 0
+    for _ in range(runs):  # interleaved: read, parse, parse + normalise, read, ...
+        wall, cpu, _n = _timed(lambda: bare_read(name, path))
+        sides["read"].append((wall, cpu))
+        wall, cpu, _n = _timed(lambda: parse_normalise(module, path, normalise=False))
+        sides["parse"].append((wall, cpu))
+        wall, cpu, (events, rejects) = _timed(lambda: parse_normalise(module, path))
+        sides["full"].append((wall, cpu))
+    best = {k: (min(w for w, _ in v), min(c for _, c in v)) for k, v in sides.items()}
+    read_s, read_cpu = best["read"]
+    numbers: dict[str, object] = {
+        "file_mb": round(path.stat().st_size / 1e6, 1), "events": events, "rejects": rejects,
+        "bare_read_s": round(read_s, 3), "bare_read_cpu_s": round(read_cpu, 3),
+        "parse_s": round(best["parse"][0], 3), "parse_cpu_s": round(best["parse"][1], 3),
+        "parse_normalise_s": round(best["full"][0], 3), "parse_normalise_cpu_s": round(best["full"][1], 3),
+        "ratio": round(best["full"][0] / read_s, 2) if read_s > 0 else None,
+        "cpu_ratio": round(best["full"][1] / read_cpu, 2) if read_cpu > 0 else None,
+        "parse_only_ratio": round(best["parse"][0] / read_s, 2) if read_s > 0 else None,
+        "load_average_1m": round(os.getloadavg()[0], 2), "what": f"best of {runs} interleaved runs each side",
+    }
+    reference = ("the same ijson stream over every record, nothing built (same file)" if name == "google_records_json"
+                 else "json.loads of the same file's text (the parser's own reader, nothing built)")
+    stage = Stage(f"{name} parse + normalise", best["full"][0], reference, read_s, records=events, target_ratio=1.5,
+                  note=f"CPU {best['full'][1]:.3f} s against {read_cpu:.3f} s; best of {runs} interleaved").as_dict()
+    return numbers, [stage]
+
+
+def run(work: Path) -> dict[str, object]:
+    import importlib
+
+    runs = repeats(REPEATS)
+    out: dict[str, object] = {}
+    stages: list[dict[str, object]] = []
+    t = time.perf_counter()
+    files = write_files(work)
+    out["build_s"] = round(time.perf_counter() - t, 1)
+    only = {n.strip() for n in os.environ.get("ATLAS_BENCH_JSON_ONLY", "").split(",") if n.strip()}
+    for name, (path, module_name) in files.items():
+        if only and name not in only:
+            continue
+        module = importlib.import_module(f"parsers.{module_name}")
+        parse_normalise(module, path)  # the first parse of a process also imports what it uses
+        numbers, measured = measure(name, path, module, runs)
+        out[name] = numbers
+        stages += measured
+    out["stages"] = stages
+    return out
+
+
+if __name__ == "__main__":  # python -m bench.bench_json_returns (ATLAS_BENCH_SCALE=0.1 for a quick run)
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="atlas-bench-json-") as d:
+        print(json.dumps(run(Path(d)), indent=1))
+        sys.exit(0)

@@ -1,0 +1,64 @@
+"""``parsers._exports.raw_events`` builds its list-of-text columns from one Arrow array
+(:func:`parsers._exports._text_lists`): the same frame as the plain construction
+(``raw_events_plain``) for every shape a parser hands over, and for every JSON parser's
+real samples and the bench's generated files (each parse done both ways and compared)."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from parsers import _exports
+from parsers.base import ParseContext
+
+SHAPES: list[list[Any]] = [
+    [["phone:1"], [], None, ["a", None, "b"], ["é", "\U000f0000x"]],
+    [None, None], [[], []], [],
+    [["a"], [1]],  # an element that is not text: the plain rule casts it
+    [("a",), ["b"]],  # a tuple: the plain rule reads it
+]
+
+
+@pytest.mark.parametrize("values", SHAPES)
+def test_list_columns_are_built_as_the_plain_rule_builds_them(values: list[Any]) -> None:
+    columns: dict[str, Any] = {"source_ref": [f"r{i}" for i in range(len(values))], "recipients": values,
+                               "attachments": values}
+    fast, plain = _exports.raw_events(columns), _exports.raw_events_plain(columns)
+    assert fast.schema == plain.schema
+    assert fast.equals(plain, null_equal=True)
+
+
+def test_json_parsers_read_the_same_with_the_plain_construction(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.test_json_cycle_collection import _inputs, assert_identical
+
+    compared = 0
+    for module_name, path in _inputs(tmp_path):
+        module: Any = importlib.import_module(f"parsers.{module_name}")
+        if not hasattr(module, "raw_events"):
+            continue
+        ctx = ParseContext(source_id="s", path=path)
+        fast = module.parse(path, ctx)
+        with monkeypatch.context() as m:
+            m.setattr(module, "raw_events", _exports.raw_events_plain)
+            plain = module.parse(path, ctx)
+        assert_identical(fast, plain)
+        compared += 1
+    assert compared >= 3
+    assert pl.Series([["x"]]).dtype == pl.List(pl.String)
+
+
+def test_the_surrogate_prefilter_never_rules_out_a_text_the_pattern_matches() -> None:
+    import random
+
+    rng = random.Random(5)
+    pieces = ["\\ud800", "\\uD83D", "\\udc00", "\\uDE00", "\\u00e9", "\\\\", "\\u", "d800", "x", '"', "\\uD83D\\uDE00",
+              "\\ue000", "\\UD800"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(1, 6)))
+        if _exports._LONE_SURROGATE_ESCAPE.search(text):
+            assert _exports._may_hold_surrogate_escape(text), text
+    assert not _exports._may_hold_surrogate_escape('{"a": "\\u00e9 \\UD800"}')
