@@ -169,7 +169,7 @@ def tally(case: Case, sources: pl.DataFrame, relied: set[str], owners: Mapping[s
     rejects: list[pl.DataFrame] = []
     relied_per: dict[str, int] = {}
     for sid in case.source_ids():
-        mine = case.events().filter(pl.col("source_id") == sid)
+        mine = case.events(sid)
         # categorised while the source is read; only what the groups need is kept and sorted
         ev, n_relied = pl.collect_all([
             _categorised(mine.select(_TALLY_COLUMNS).filter(~pl.col("event_id").is_in(relied_ids)), keys, vals,
@@ -180,7 +180,7 @@ def tally(case: Case, sources: pl.DataFrame, relied: set[str], owners: Mapping[s
         groups.append(_groups(ev))
         third.append(_third_party(ev))
         del ev
-        rejects.append(_rejects(case.rejects().filter(pl.col("source_id") == sid)))
+        rejects.append(_rejects(case.rejects(sid)))
         if n_relied.item():
             relied_per[sid] = int(n_relied.item())
     return Tally(_concat(groups), _concat(rejects), relied_per, src_owner, owner_party, _concat(third))

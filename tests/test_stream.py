@@ -340,3 +340,17 @@ def test_the_companion_csv_of_a_redacted_report_names_third_parties_by_their_pse
     # the counterparts by pseudonym (the exhibit's owner, whose return it is, stays named, as in the schedule)
     assert companion.height > 1_000 and "and Third party " in text and "and tel:" not in text
     assert set(companion.get_column("redaction").to_list()) == {NOTE}
+
+
+def test_a_redacted_report_is_the_same_under_the_streaming_engine(cdr_case: Path, tmp_path: Path) -> None:
+    """The bounded paths read the case as the report does (its redacted view when third parties
+    are redacted), so the streamed outputs are the in-memory ones, pseudonyms and all."""
+    from reports.build import build_reports
+
+    case = Case.open(cdr_case)
+    build_reports(case, tmp_path / "memory", as_of=AS_OF, redact_third_parties=True)
+    with streaming():
+        build_reports(case, tmp_path / "streamed", as_of=AS_OF, redact_third_parties=True)
+    memory, streamed = _outputs(tmp_path / "memory"), _outputs(tmp_path / "streamed")
+    assert sorted(memory) == sorted(streamed) and b"Third party " in memory["report.html"]
+    assert [k for k in memory if memory[k] != streamed[k]] == []
