@@ -8,12 +8,16 @@ same run, same files: a bare streaming read of every field of the CDR CSVs
 the store's event partitions decoding every text column and the time, for the stages that
 scan the store (the row counts alone, ``pl.scan_parquet(...).select(pl.len())``, are
 recorded as ``count_s``: they read only metadata); each reference is taken before and
-after its stages and the faster kept. The report
-stage runs only up to ``REPORT_MAX`` events: its outputs still grow with the case (see the
-README). Load averages are recorded at the start and end of each size.
+after its stages and the faster kept. The reports (MG11, reviewer's note, HTML report,
+MG6C; :func:`reports.build.build_reports` within :func:`atlas.stream.streaming`) and alias
+discovery (``atlas discover``) run at every size, discovery after the reports (its proposals
+would otherwise add the with-proposed-links view to the report being measured). Load
+averages are recorded at the start and end of each size, and beside each stage.
 
 ``ATLAS_BENCH_STREAM_SIZES`` (comma-separated event counts, e.g. ``1e6,1e7,1e8``) overrides
 the sizes; ``ATLAS_BENCH_SCALE`` scales the published ones (1 M, 10 M) and the file size.
+``python -m bench.bench_stream --case DIR [--stages scan,report,discover,scan]`` measures
+stages on a case already generated and ingested (e.g. a 100 M-event one made once).
 """
 
 from __future__ import annotations
@@ -31,7 +35,6 @@ from bench.common import Stage, run_child, scale, scaled
 
 SIZES = (1_000_000, 10_000_000)
 FILE_ROWS = 2_000_000
-REPORT_MAX = 1_000_000
 AS_OF = date(2026, 6, 1)
 SIZES_ENV = "ATLAS_BENCH_STREAM_SIZES"
 
@@ -109,6 +112,13 @@ def run_stage(name: str, root_text: str) -> dict[str, Any]:
         with streaming():
             build_reports(Case.open(root), root / "reports", as_of=AS_OF)
         out["report_html_mb"] = round((root / "reports" / "report.html").stat().st_size / 1e6, 2)
+        out["outputs_mb"] = round(sum(p.stat().st_size for p in (root / "reports").rglob("*") if p.is_file()) / 1e6, 2)
+    elif name == "discover":
+        from atlas.identity.candidates import discover
+
+        with streaming():
+            found = discover(Case.open(root))
+        out["proposed"] = len(found.new)
     else:  # pragma: no cover - a typo in this module
         raise ValueError(name)
     out["stage_s"], out["cpu_s"] = time.perf_counter() - wall, time.process_time() - cpu
@@ -116,12 +126,14 @@ def run_stage(name: str, root_text: str) -> dict[str, Any]:
 
 
 def _child(name: str, root: Path) -> dict[str, Any]:
+    load_start = os.getloadavg()
     got = run_child(CHILD, name, str(root), timeout=6 * 3600)
+    got["load_start"], got["load"] = [round(x, 2) for x in load_start], [round(x, 2) for x in os.getloadavg()]
     got["process_wall_s"] = got.pop("wall_s")  # run_child's own: includes start-up and imports
     got["wall_s"] = got["stage_s"]
     # each stage's figures as soon as it ends: a long run that fails later keeps them
     with (root.parent / "progress.jsonl").open("a", encoding="utf-8") as fh:
-        fh.write(json.dumps({"case": root.name, "stage": name, "load": os.getloadavg(), **got}) + "\n")
+        fh.write(json.dumps({"case": root.name, "stage": name, **got}) + "\n")
     return got
 
 
@@ -139,9 +151,7 @@ def one_size(events: int, work: Path) -> dict[str, Any]:
     ingest = _child("ingest", root)
     csv_b = _child("read_csv", root)
     scan_a = _child("scan", root)
-    stages = {name: _child(name, root) for name in ("accounting", "pairs", "conduct")}
-    if events <= scaled(REPORT_MAX, 1000):
-        stages["report"] = _child("report", root)
+    stages = {name: _child(name, root) for name in ("accounting", "pairs", "conduct", "report", "discover")}
     scan_b = _child("scan", root)
     csv = min(csv_a, csv_b, key=lambda r: r["wall_s"])
     scan = min(scan_a, scan_b, key=lambda r: r["wall_s"])
@@ -153,12 +163,9 @@ def one_size(events: int, work: Path) -> dict[str, Any]:
     names = {"accounting": "per-source accounting (streaming group-by)",
              "pairs": "graph pair counts, de-duplicated (streaming group-by)",
              "conduct": "conduct analysis (selection pushed down, streaming engine)",
-             "report": "reports (MG11, reviewer note, HTML; streaming engine)"}
-    for name, got in stages.items():
-        rows.append(Stage(f"{events:,} events: {names[name]}", got["wall_s"],
-                          "bare streaming scan of the same store (pl.scan_parquet: every text column and the time decoded)", scan["wall_s"],
-                          records=events, peak_rss_mb=got["peak_mb"], reference_peak_rss_mb=scan["peak_mb"],
-                          note=f"CPU {got['cpu_s']:.1f} s (reference {scan['cpu_s']:.1f} s)").as_dict())
+             "report": "reports (MG11, reviewer note, HTML, MG6C; streaming engine)",
+             "discover": "alias discovery (streaming engine)"}
+    rows += _store_rows(events, stages, scan, names)
     result = {
         "events": events, "files": len(info["files"]), "csv_mb": round(int(str(info["bytes"])) / 1e6, 1),  # type: ignore[arg-type]
         "store_mb": round(store_mb, 1), "generate_s": round(generate_s, 2),
@@ -176,6 +183,34 @@ def one_size(events: int, work: Path) -> dict[str, Any]:
     return result
 
 
+def _store_rows(events: int, stages: dict[str, dict[str, Any]], scan: dict[str, Any],
+                names: dict[str, str]) -> list[dict[str, Any]]:
+    """Each stage that reads the store beside the bare streaming scan of it."""
+    return [Stage(f"{events:,} events: {names.get(name, name)}", got["wall_s"],
+                  "bare streaming scan of the same store (pl.scan_parquet: every text column and the time decoded)",
+                  scan["wall_s"], records=events, peak_rss_mb=got["peak_mb"], reference_peak_rss_mb=scan["peak_mb"],
+                  note=f"CPU {got['cpu_s']:.1f} s (reference {scan['cpu_s']:.1f} s); load {got['load'][0]:.1f}").as_dict()
+            for name, got in stages.items()]
+
+
+def on_case(root: Path, stages: list[str]) -> dict[str, Any]:
+    """Stages measured on a case already generated and ingested, each in its own process,
+    with the bare scan before and after them (e.g. ``--stages scan,report,discover,scan``)."""
+    done: dict[str, dict[str, Any]] = {}
+    scans = []
+    for name in stages:
+        got = _child(name, root)
+        if name == "scan":
+            scans.append(got)
+        else:
+            done[name] = got
+    events = scans[0]["records"] if scans else 0
+    best = min(scans, key=lambda r: r["wall_s"]) if scans else {"wall_s": 0.0, "peak_mb": 0.0, "cpu_s": 0.0}
+    return {"case": str(root), "events": events, "raw": {**done, "scan": scans},
+            "stages": _store_rows(events, done, best, {"report": "reports (streaming engine)",
+                                                       "discover": "alias discovery (streaming engine)"})}
+
+
 def run(work: Path) -> dict[str, Any]:
     per_size = [one_size(n, work) for n in sizes()]
     return {"sizes": [r["events"] for r in per_size], "per_size": per_size,
@@ -185,6 +220,11 @@ def run(work: Path) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[1] == "--case":
+        chosen = sys.argv[4].split(",") if len(sys.argv) > 4 and sys.argv[3] == "--stages" else [
+            "scan", "report", "discover", "scan"]
+        print(json.dumps(on_case(Path(sys.argv[2]), chosen), indent=1, default=str))
+        sys.exit(0)
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("/tmp/stream-bench")
     target.mkdir(parents=True, exist_ok=True)
     print(json.dumps(run(target), indent=1, default=str))

@@ -352,6 +352,13 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
                                    + (" " + redaction_note(case) if redaction_note(case) else "")),
                    integrity_notice=integrity_notice)
     statement_html.render(mg6c, out_dir / "unused-material.html")
+    if schedule.filter(pl.col("category") == unused.THIRD_PARTY_BLOCK).height:
+        # exhibits with too many counterparts to list one by one: each counterpart's row here, one exhibit at a time
+        with (out_dir / unused.COUNTERPARTS_FILE).open("wb") as fh:
+            for k, chunk in enumerate(unused.counterpart_rows(schedule, tallied.result(), src_refs, party_names, label)):
+                neutralise(_said(_marked(chunk, integrity_notice), redact_third_parties)).write_csv(
+                    fh, include_header=k == 0)
+        paths[unused.COUNTERPARTS_FILE] = out_dir / unused.COUNTERPARTS_FILE
     schedule = neutralise(_said(_marked(schedule, integrity_notice), redact_third_parties))
     schedule.write_csv(out_dir / "unused-material.csv")
     write_xlsx(schedule, out_dir / "unused-material.xlsx", sheet="MG6C", created=created,

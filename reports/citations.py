@@ -88,7 +88,8 @@ def cited_events(case: Case, citations: Citations, source_refs: Mapping[str, str
                         schema={"source_id": pl.String, "source_exhibit": pl.String})
     frame = (
         case.events()
-        .join(cites.lazy().select("event_id"), on="event_id", how="semi")
+        # a filter, not a semi join: under the streaming engine it holds the cited records only
+        .filter(pl.col("event_id").is_in(cites.get_column("event_id").unique().implode()))
         .collect()
         .join(cites, on="event_id", how="left")
         .join(names, on="source_id", how="left")

@@ -22,6 +22,7 @@ import polars as pl
 from atlas.graph import ContactGraph
 from atlas.normalise.identifiers import display
 from atlas.store import Case
+from atlas.stream.graph import PairGraph
 
 from .inputs import IdentifierClaim
 
@@ -70,14 +71,19 @@ def _arc(centre: tuple[float, float], radius: float, start: float, stop: float, 
     return [(round(centre[0] + radius * math.cos(a), 6), round(centre[1] + radius * math.sin(a), 6)) for a in angles]
 
 
-def view(case: Case, graph: ContactGraph, suspect: str | None, victim: str | None, claims: Mapping[str, IdentifierClaim],
-         include_proposed: bool = False) -> GraphView:
-    """Nodes and edges with positions, the suspect's alias links drawn as dashed edges."""
+def view(case: Case, graph: ContactGraph | PairGraph, suspect: str | None, victim: str | None,
+         claims: Mapping[str, IdentifierClaim], include_proposed: bool = False) -> GraphView:
+    """Nodes and edges with positions, the suspect's alias links drawn as dashed edges.
+
+    From :class:`~atlas.graph.ContactGraph` (the plain rule: every edge with its event ids
+    in memory) or, for a case bigger than memory, :class:`~atlas.stream.graph.PairGraph`
+    (whole-case pair counts; the event ids fetched for the edges drawn only): the same view
+    (``tests/test_stream.py``)."""
+    if isinstance(graph, PairGraph):
+        return _view_pairs(case, graph, suspect, victim, claims)
     manifest = case.manifest
     names = {p.id: (p.name or p.id) for p in manifest.parties}
-    roles = {p.id: p.role for p in manifest.parties}
     edges = _edge_rows(graph)
-    labels = _labels(graph)
     weight: dict[str, int] = {}
     for e in edges:
         weight[e["source"]] = weight.get(e["source"], 0) + e["contacts"]
@@ -89,6 +95,50 @@ def view(case: Case, graph: ContactGraph, suspect: str | None, victim: str | Non
     keep |= set(others[:room])
     dropped = max(len(others) - room, 0)
     edges = [e for e in edges if e["source"] in keep and e["target"] in keep]
+    return _layout(case, edges, keep, weight, _labels(graph), dropped, suspect, victim, claims)
+
+
+def _view_pairs(case: Case, graph: PairGraph, suspect: str | None, victim: str | None,
+                claims: Mapping[str, IdentifierClaim]) -> GraphView:
+    """:func:`view`'s choice of nodes and edges made in Polars over the whole-case pair counts
+    (millions of pairs), then the event ids fetched for the edges drawn only."""
+    names = {p.id: (p.name or p.id) for p in case.manifest.parties}
+    keys = graph.node_keys
+    key_of = {n: keys.get(n, n) for n in graph.node_keys}
+    keyed = graph.edges.with_columns(
+        pl.col("src").replace(key_of).alias("source"), pl.col("dst").replace(key_of).alias("target"))
+    by_node = pl.concat([keyed.select(pl.col("source").alias("n"), "contacts"),
+                         keyed.select(pl.col("target").alias("n"), "contacts")])
+    weights = by_node.group_by("n").agg(pl.col("contacts").sum().cast(pl.Int64).alias("w"))
+    keep = {n for n in (suspect, victim) if n}
+    present = set(weights.filter(pl.col("n").is_in(list(names))).get_column("n").to_list())
+    keep |= {p for p in names if p in present}
+    others = weights.filter(~pl.col("n").is_in(sorted(keep))).sort(["w", "n"], descending=[True, False])
+    room = max(MAX_NODES - len(keep), 0)
+    keep |= set(others.get_column("n").head(room).to_list())
+    dropped = max(others.height - room, 0)
+    drawn = keyed.filter(pl.col("source").is_in(sorted(keep)) & pl.col("target").is_in(sorted(keep)))
+    # the nodes drawn: those kept and the suspect's other identifiers (drawn on the alias arc)
+    weight = {n: int(w) for n, w in weights.filter(pl.col("n").is_in(sorted(keep | set(claims)))).iter_rows()}
+    ids = graph.event_ids(drawn.select("src", "dst", "channel").iter_rows(), MAX_EDGE_IDS)
+    rows: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for u0, v0, u, v, c, contacts in drawn.select("src", "dst", "source", "target", "channel", "contacts").iter_rows():
+        row = rows.setdefault((u, v, str(c)), {"contacts": 0, "event_ids": []})
+        row["contacts"] += int(contacts)
+        row["event_ids"].extend(ids.get((u0, v0, c), []))
+    edges = [{"source": u, "target": v, "channel": c, "contacts": r["contacts"],
+              "event_ids": sorted(set(r["event_ids"]))[:MAX_EDGE_IDS]} for (u, v, c), r in sorted(rows.items())]
+    labels = {keys.get(n, n): label for n, label in graph.labels.items() if label}
+    return _layout(case, edges, keep, weight, labels, dropped, suspect, victim, claims)
+
+
+def _layout(case: Case, edges: list[dict[str, Any]], keep: set[str], weight: Mapping[str, int],
+            labels: Mapping[str, str], dropped: int, suspect: str | None, victim: str | None,
+            claims: Mapping[str, IdentifierClaim]) -> GraphView:
+    """Positions for the nodes kept and the frames the chart draws."""
+    manifest = case.manifest
+    names = {p.id: (p.name or p.id) for p in manifest.parties}
+    roles = {p.id: p.role for p in manifest.parties}
 
     alias_ids = [u for u, c in sorted(claims.items()) if c.status != "attributed" or not u.startswith("name:")]
     alias_ids = [u for u in alias_ids if u not in keep][:24]

@@ -11,7 +11,7 @@ Renderers render them: they never recompute a finding and never fall back to a g
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -29,6 +29,8 @@ from atlas.model import CONTACT_KINDS, NOT_CONTACT_STATUSES
 from atlas.rules import Rules, load_rules
 from atlas.store import Case
 from atlas.store.manifest import Manifest, Party, attributed_uris
+from atlas.stream import bounded
+from atlas.stream.graph import PairGraph, build_pair_graph
 from atlas.triage.assess import TriageResult, assess
 
 CONTACT_COLUMNS: Final = pl.Schema(
@@ -92,8 +94,10 @@ class ReportInputs:
     case.toml names no suspect or no victim (nothing to analyse)."""
     rules: Rules
     """The legal rules applied: every legal phrase a report prints comes from here."""
-    graph: ContactGraph
-    """The contact graph (:func:`atlas.graph.build_graph`, confirmed identities)."""
+    graph: ContactGraph | PairGraph
+    """The contact graph (:func:`atlas.graph.build_graph`, confirmed identities); within
+    :func:`atlas.stream.streaming` its whole-case pair counts
+    (:func:`atlas.stream.graph.build_pair_graph`: what the report reads of it, in bounded memory)."""
     identity_links: tuple[Link, ...]
     """Every alias link in the ledger, whatever its status (the limits section says which count)."""
     exhibit_refs: dict[str, str]
@@ -233,13 +237,15 @@ def gather(case: Case, *, as_of: date | None = None, include_proposed: bool = Fa
     """
     exhibit_refs = source_refs(case)  # numbers any source not yet numbered, before the graph's thread starts
     network_sources(case)  # imports the parsers' declarations here, never from two threads at once
+    # within atlas.stream.streaming() (a case bigger than memory) the graph is the streaming pair counts
+    build: Callable[..., ContactGraph | PairGraph] = build_pair_graph if bounded() else build_graph
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="atlas-report-inputs") as pool:
-        graph = pool.submit(build_graph, case, include_proposed=False)
+        graph = pool.submit(build, case, include_proposed=False)
         return _gather(case, as_of, include_proposed, exhibit_refs, graph, pool)
 
 
 def _gather(case: Case, as_of: date | None, include_proposed: bool, exhibit_refs: dict[str, str],
-            graph: Future[ContactGraph], pool: ThreadPoolExecutor) -> ReportInputs:
+            graph: Future[ContactGraph | PairGraph], pool: ThreadPoolExecutor) -> ReportInputs:
     manifest = case.manifest
     suspects = manifest.parties_with_role("suspect")
     victims = manifest.parties_with_role("victim")
@@ -255,6 +261,10 @@ def _gather(case: Case, as_of: date | None, include_proposed: bool, exhibit_refs
     between = pool.submit(contacts_between, case, owners, suspect.id, side_parties) if suspect is not None else None
     positions = pool.submit(_positions, case, suspect_ids)
 
+    if bounded():
+        # a case bigger than memory: the graph's whole-case pair counts first, then the analysis,
+        # so that memory holds one of them at a time, not both
+        graph.result()
     conduct: ConductResult | None = None
     if suspect is not None and victim is not None:
         # where links await a decision, the analysis with them is attached, never merged

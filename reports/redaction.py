@@ -127,8 +127,8 @@ class RedactedCase(Case):
         super().__init__(case.root, case.manifest)
         self.redaction = redaction
 
-    def events(self) -> pl.LazyFrame:
-        ev = super().events()
+    def events(self, source_id: str | None = None) -> pl.LazyFrame:
+        ev = super().events(source_id)
         mapping: Mapping[str, str] = self.redaction.pseudonyms
         if not mapping:
             return ev
@@ -145,9 +145,9 @@ class RedactedCase(Case):
             pl.col("recipients").list.eval(pl.element().replace(keys, vals)),
         )
 
-    def rejects(self) -> pl.LazyFrame:
+    def rejects(self, source_id: str | None = None) -> pl.LazyFrame:
         """Rejects keep their place and reason; their excerpt (raw content) is withheld."""
-        return super().rejects().with_columns(pl.lit("[withheld]").alias("excerpt"))
+        return super().rejects(source_id).with_columns(pl.lit("[withheld]").alias("excerpt"))
 
 
 def free_text(case: Case, text: str) -> str:

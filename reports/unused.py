@@ -18,9 +18,9 @@ read (the schedule's accounting row says so and the tests check it).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, TypeVar
 
 import polars as pl
 
@@ -64,21 +64,36 @@ class Tally:
     relied_per: dict[str, int]
     src_owner: dict[str, str | None]
     owner_party: dict[str, str]
+    third_party: pl.DataFrame
+    """Per source, its communications with third parties taken together (records, counterparts,
+    first and last, kinds, channels, first and last record): the block an exhibit with more
+    than :data:`MAX_COUNTERPART_ROWS` counterparts is listed as."""
 
 
-def tally(case: Case, sources: pl.DataFrame, relied: set[str], owners: Mapping[str, str]) -> Tally:
-    """Count what :func:`build` lists: reads the case only (safe beside other readers)."""
-    keys = pl.Series(list(owners), dtype=pl.String)
-    vals = pl.Series(list(owners.values()), dtype=pl.String)
-    ev = (
-        case.events()
-        .select("event_id", "source_id", "source_ref", "kind", "channel", "ts_utc", "sender", "recipients", "direction")
-        .collect()
-        .filter(~pl.col("event_id").is_in(sorted(relied)))
-        .sort("ts_utc", "event_id", nulls_last=True)  # each group's first and last record in time order
-    )
-    src_owner = dict(sources.select("source_id", "owner").iter_rows())
-    owner_party = {sid: owners.get(o or "", "") for sid, o in src_owner.items()}
+MAX_COUNTERPART_ROWS: Final = 5_000
+"""Third-party counterparts an exhibit may have and still be listed one row each. Above it
+(the returns of numbers around the suspect, tens of thousands of counterparts each) the
+schedule lists the exhibit's third-party communications as one block, by quantity and
+description, as the CPIA Code of Practice allows for many items of a similar or repetitive
+nature, and the rows it would have listed go to :data:`COUNTERPARTS_FILE`, numbered under
+the block's item: the schedule stays readable (and within a spreadsheet's 1,048,576 rows)
+and nothing is lost."""
+
+COUNTERPARTS_FILE: Final = "unused-material-counterparts.csv"
+THIRD_PARTY_BLOCK: Final = "communications with people who are not parties in the case, listed in a block"
+
+F = TypeVar("F", pl.DataFrame, pl.LazyFrame)
+
+_TALLY_COLUMNS: Final = ("event_id", "source_id", "source_ref", "kind", "channel", "ts_utc", "sender", "recipients",
+                         "direction")
+
+
+_GROUP_COLUMNS: Final = ("event_id", "source_id", "source_ref", "kind", "channel", "ts_utc", "category", "counterpart",
+                          "other_party")
+
+
+def _categorised(ev: F, keys: pl.Series, vals: pl.Series, owner_party: Mapping[str, str]) -> F:
+    """Events not relied on, in time order, with their category and third-party counterpart."""
     ev = ev.with_columns(
         pl.col("kind").cast(pl.String),
         # the other side of a communication, relative to the exhibit's owner
@@ -90,7 +105,7 @@ def tally(case: Case, sources: pl.DataFrame, relied: set[str], owners: Mapping[s
         pl.col("sender").replace_strict(keys, vals, default=None).alias("sender_party"),
     )
     comm = pl.col("kind").is_in(["call", "message"])
-    ev = ev.with_columns(
+    return ev.with_columns(
         pl.when(comm & pl.col("other").is_not_null() & pl.col("other_party").is_null()).then(pl.lit(THIRD_PARTY))
         .when(comm).then(pl.lit(BETWEEN_PARTIES))
         .when(pl.col("kind").is_in(["location", "cell"])).then(pl.lit("location and cell records not relied on"))
@@ -99,7 +114,10 @@ def tally(case: Case, sources: pl.DataFrame, relied: set[str], owners: Mapping[s
     ).with_columns(
         pl.when(pl.col("category") == THIRD_PARTY).then(pl.col("other")).otherwise(pl.lit("")).alias("counterpart"),
     )
-    groups = (
+
+
+def _groups(ev: pl.DataFrame) -> pl.DataFrame:
+    return (
         ev.group_by("source_id", "category", "counterpart", "other_party")
         .agg(pl.len().alias("records"), pl.col("ts_utc").min().alias("first"), pl.col("ts_utc").max().alias("last"),
              pl.col("kind").unique().sort().str.join("/").alias("kinds"),
@@ -107,15 +125,87 @@ def tally(case: Case, sources: pl.DataFrame, relied: set[str], owners: Mapping[s
              pl.col("source_ref").first().alias("ref_first"), pl.col("source_ref").last().alias("ref_last"))
         .with_columns(_fmt("first").alias("first_uk"), _fmt("last").alias("last_uk"))
     )
-    rejects = (
-        case.rejects().select("source_id", "source_ref", "reason").collect()
+
+
+def _third_party(ev: pl.DataFrame) -> pl.DataFrame:
+    return (
+        ev.filter(pl.col("category") == THIRD_PARTY).group_by("source_id")
+        .agg(pl.len().alias("records"), pl.col("counterpart").n_unique().alias("counterparts"),
+             pl.col("ts_utc").min().alias("first"), pl.col("ts_utc").max().alias("last"),
+             pl.col("kind").unique().sort().str.join("/").alias("kinds"),
+             pl.col("channel").unique().sort().str.join("/").alias("channels"),
+             pl.col("source_ref").first().alias("ref_first"), pl.col("source_ref").last().alias("ref_last"))
+        .with_columns(_fmt("first").alias("first_uk"), _fmt("last").alias("last_uk"))
+        .sort("source_id")
+    )
+
+
+def _rejects(rejects: pl.LazyFrame) -> pl.DataFrame:
+    return (
+        rejects.select("source_id", "source_ref", "reason").collect()
         .group_by("source_id", "reason")
         .agg(pl.len().alias("records"), pl.col("source_ref").first().alias("ref_first"),
              pl.col("source_ref").last().alias("ref_last"))
     )
+
+
+def _maps(sources: pl.DataFrame, owners: Mapping[str, str]) -> tuple[pl.Series, pl.Series, dict[str, str | None],
+                                                                       dict[str, str]]:
+    keys = pl.Series(list(owners), dtype=pl.String)
+    vals = pl.Series(list(owners.values()), dtype=pl.String)
+    src_owner = dict(sources.select("source_id", "owner").iter_rows())
+    owner_party = {sid: owners.get(o or "", "") for sid, o in src_owner.items()}
+    return keys, vals, src_owner, owner_party
+
+
+def tally(case: Case, sources: pl.DataFrame, relied: set[str], owners: Mapping[str, str]) -> Tally:
+    """Count what :func:`build` lists, one source at a time: memory holds one source's
+    records, never the case's (:func:`tally_plain`, the whole case at once, is the plain
+    rule it is tested equal to). Reads the case only (safe beside other readers)."""
+    keys, vals, src_owner, owner_party = _maps(sources, owners)
+    relied_ids = pl.Series(sorted(relied), dtype=pl.String).implode()
+    groups: list[pl.DataFrame] = []
+    third: list[pl.DataFrame] = []
+    rejects: list[pl.DataFrame] = []
+    relied_per: dict[str, int] = {}
+    for sid in case.source_ids():
+        mine = case.events(sid)
+        # categorised while the source is read; only what the groups need is kept and sorted
+        ev, n_relied = pl.collect_all([
+            _categorised(mine.select(_TALLY_COLUMNS).filter(~pl.col("event_id").is_in(relied_ids)), keys, vals,
+                         owner_party)
+            .select(_GROUP_COLUMNS).sort("ts_utc", "event_id", nulls_last=True),
+            mine.filter(pl.col("event_id").is_in(relied_ids)).select(pl.len()),
+        ])
+        groups.append(_groups(ev))
+        third.append(_third_party(ev))
+        del ev
+        rejects.append(_rejects(case.rejects(sid)))
+        if n_relied.item():
+            relied_per[sid] = int(n_relied.item())
+    return Tally(_concat(groups), _concat(rejects), relied_per, src_owner, owner_party, _concat(third))
+
+
+def _concat(frames: list[pl.DataFrame]) -> pl.DataFrame:
+    return pl.concat(frames, how="vertical_relaxed") if frames else pl.DataFrame()
+
+
+def tally_plain(case: Case, sources: pl.DataFrame, relied: set[str], owners: Mapping[str, str]) -> Tally:
+    """:func:`tally` by the plain rule: every event of the case collected and counted at once."""
+    keys, vals, src_owner, owner_party = _maps(sources, owners)
+    ev = (
+        case.events()
+        .select(_TALLY_COLUMNS)
+        .collect()
+        .filter(~pl.col("event_id").is_in(sorted(relied)))
+        .sort("ts_utc", "event_id", nulls_last=True)  # each group's first and last record in time order
+    )
+    ev = _categorised(ev, keys, vals, owner_party)
+    groups = _groups(ev)
+    rejects = _rejects(case.rejects())
     relied_per = dict(case.events().filter(pl.col("event_id").is_in(sorted(relied))).group_by("source_id").len()
                       .collect().iter_rows())
-    return Tally(groups, rejects, relied_per, src_owner, owner_party)
+    return Tally(groups, rejects, relied_per, src_owner, owner_party, _third_party(ev))
 
 
 def build(case: Case, sources: pl.DataFrame, refs: Mapping[str, str], relied: set[str], owners: Mapping[str, str],
@@ -146,9 +236,16 @@ def build(case: Case, sources: pl.DataFrame, refs: Mapping[str, str], relied: se
         rows.append(_row(ref, fname, ACCOUNTING, acct.read, "", "", (
             f"{acct.read} records read from {fname}: {acct.relied} relied on in the statement, {acct.unused} not relied "
             f"on (listed below), {acct.rejects} could not be read (listed below)."), "the whole exhibit", "N"))
-        for g in mine.iter_rows(named=True):
+        whose = f"{owner_name}'s " if owner_name else ""
+        block: dict[str, str] | None = None
+        if mine.filter(pl.col("category") == THIRD_PARTY).height > MAX_COUNTERPART_ROWS:
+            block = _block_row(ref, fname, whose, t.third_party.row(by_predicate=pl.col("source_id") == sid, named=True))
+            mine = mine.filter(pl.col("category") != THIRD_PARTY)
+            at = mine.filter(pl.col("category") < THIRD_PARTY).height  # where its counterparts' rows would stand
+        for k, g in enumerate(mine.iter_rows(named=True)):
+            if block is not None and k == at:
+                rows.append(block)
             cat = str(g["category"])
-            whose = f"{owner_name}'s " if owner_name else ""
             if cat == THIRD_PARTY:
                 who = label(str(g["counterpart"]))
                 desc = (f"{g['records']} {g['kinds']} record(s) ({g['channels']}) between {whose}device/account and "
@@ -162,6 +259,8 @@ def build(case: Case, sources: pl.DataFrame, refs: Mapping[str, str], relied: se
             rows.append(_row(ref, fname, cat, int(g["records"]), str(g["first_uk"] or ""), str(g["last_uk"] or ""), desc,
                              f"within {ref}: {g['ref_first']}" + (f" \u2026 {g['ref_last']}" if g["records"] > 1 else ""),
                              "Y" if cat == THIRD_PARTY else ("Y" if cat == BETWEEN_PARTIES else "N")))
+        if block is not None and at == mine.height:
+            rows.append(block)
         for r in rejects.filter(pl.col("source_id") == sid).sort("reason").iter_rows(named=True):
             rows.append(_row(ref, fname, "records that could not be read", int(r["records"]), "", "",
                              f"{r['records']} record(s) set aside when the exhibit was read: {r['reason']}.",
@@ -171,7 +270,53 @@ def build(case: Case, sources: pl.DataFrame, refs: Mapping[str, str], relied: se
     rows += [r | {"source_file": files.get(r["exhibit"], "")} for r in decision_rows(decided)]
     for i, r in enumerate(rows, start=1):
         r["item"] = str(i)
+        if r["category"] == THIRD_PARTY_BLOCK:
+            r["description"] = r["description"].replace("{item}", str(i))
     return pl.DataFrame(rows, schema={c: pl.String for c in COLUMNS}, orient="row").select(COLUMNS), accounts
+
+
+def _block_row(ref: str, fname: str, whose: str, block: Mapping[str, object]) -> dict[str, str]:
+    """An exhibit's third-party communications as one block (more than :data:`MAX_COUNTERPART_ROWS`
+    counterparts); ``{item}`` is its item number, filled in when the rows are numbered."""
+    n = int(block["records"])  # type: ignore[call-overload]
+    return _row(ref, fname, THIRD_PARTY_BLOCK, n, str(block["first_uk"] or ""), str(block["last_uk"] or ""), (
+        f"{n} {block['kinds']} record(s) ({block['channels']}) between {whose}device/account and "
+        f"{block['counterparts']} people who are not parties in the case. Listed as one block, as there are more "
+        f"than {MAX_COUNTERPART_ROWS:,} of them; each person, with the records, the first and last times and their "
+        f"place in the exhibit, is listed in {COUNTERPARTS_FILE} as item {{item}}.1, {{item}}.2 and so on "
+        f"({block['counterparts']} rows, one a person)."),
+        f"within {ref}: {block['ref_first']}" + (f" \u2026 {block['ref_last']}" if n > 1 else ""), "Y")
+
+
+def counterpart_rows(schedule: pl.DataFrame, tallied: Tally, refs: Mapping[str, str], names: Mapping[str, str],
+                     label: Callable[[str], str]) -> Iterator[pl.DataFrame]:
+    """The rows an exhibit listed as a block (:data:`THIRD_PARTY_BLOCK`) would have had, one
+    frame of :data:`COLUMNS` per such exhibit, numbered under the block's item (``7.1``,
+    ``7.2``, ...), worded as :func:`build` words them: what :data:`COUNTERPARTS_FILE` holds."""
+    by_ref = {r: sid for sid, r in refs.items()}
+    blocks = schedule.filter(pl.col("category") == THIRD_PARTY_BLOCK)
+    for item, ref, fname in blocks.select("item", "exhibit", "source_file").iter_rows():
+        sid = by_ref[ref]
+        owner_name = names.get(tallied.owner_party.get(sid, ""), "") or (
+            f"the subject ({tallied.src_owner[sid]})" if tallied.src_owner.get(sid) else "")
+        whose = f"{owner_name}'s " if owner_name else ""
+        mine = tallied.groups.filter((pl.col("source_id") == sid) & (pl.col("category") == THIRD_PARTY)).sort(
+            "category", "counterpart", "other_party", nulls_last=True)
+        who = {c: label(c) for c in mine.get_column("counterpart").unique().to_list()}
+        records = pl.col("records").cast(pl.String)
+        yield mine.select(
+            (pl.lit(f"{item}.") + pl.int_range(1, pl.len() + 1).cast(pl.String)).alias("item"),
+            pl.lit(ref).alias("exhibit"), pl.lit(fname).alias("source_file"), pl.lit(THIRD_PARTY).alias("category"),
+            records.alias("records"), pl.col("first_uk").fill_null(""), pl.col("last_uk").fill_null(""),
+            pl.format("{} {} record(s) ({}) between {}device/account and {}, who is not a party in the case.",
+                      records, pl.col("kinds").fill_null("None"), pl.col("channels").fill_null("None"), pl.lit(whose),
+                      pl.col("counterpart").replace_strict(who, return_dtype=pl.String)).alias("description"),
+            (pl.lit(f"within {ref}: ") + pl.col("ref_first").fill_null("None")
+             + pl.when(pl.col("records") > 1).then(pl.lit(" \u2026 ") + pl.col("ref_last").fill_null("None"))
+             .otherwise(pl.lit("")))
+            .alias("relative_location"),
+            pl.lit("Y").alias("third_party_personal_data"), pl.lit("").alias("cps_comment"),
+        ).select(COLUMNS)
 
 
 def decision_rows(decided: Decided | None) -> list[dict[str, str]]:
@@ -216,6 +361,11 @@ def document(frame: pl.DataFrame, reference: str, created: object, author: str, 
         "Each exhibit is listed first with its accounting (records read = relied on + not relied on + could not be "
         "read), then the groups of records the statement does not rely on. 'Third-party personal data' marks groups "
         "holding other people's personal data; the CPS comment column is for the prosecutor.", numbered=False))
+    if frame.filter(pl.col("category") == THIRD_PARTY_BLOCK).height:
+        sec.blocks.append(Para(
+            f"An exhibit with more than {MAX_COUNTERPART_ROWS:,} third-party counterparts has its communications with "
+            "them listed as one block item, by quantity and description; each counterpart is listed, numbered under "
+            f"that item, in {COUNTERPARTS_FILE}.", numbered=False))
     shown = ["item", "exhibit", "category", "records", "first_uk", "last_uk", "description", "relative_location",
              "third_party_personal_data", "cps_comment"]
     sec.blocks.append(Table(["Item", "Exhibit", "Category", "Records", "First (UK)", "Last (UK)", "Description",

@@ -304,6 +304,11 @@ def graph_from_edges(edges: pl.DataFrame, flat_ids: pl.Series, nodes: pl.DataFra
     return g
 
 
+def group_label(group: str, members: Sequence[str]) -> str:
+    """How a node of linked identifiers no party reaches is labelled: its id and how many more."""
+    return display(group) + f" (+{len(members) - 1} linked)"
+
+
 def _nodes(case: Case, resolution: Resolution, seen: set[str]) -> pl.DataFrame:
     ev = case.events()
     used = set(pl.concat([ev.select(pl.col("sender").alias("u")), ev.select(pl.col("recipients").explode().alias("u"))])
@@ -320,7 +325,7 @@ def _nodes(case: Case, resolution: Resolution, seen: set[str]) -> pl.DataFrame:
     for uri, g in resolution.groups.items():
         groups.setdefault(g, []).append(uri)
     for g, members in sorted(groups.items()):
-        rows.append({"node": g, "label": display(g) + f" (+{len(members) - 1} linked)", "kind": "group", "role": "",
+        rows.append({"node": g, "label": group_label(g, members), "kind": "group", "role": "",
                      "party": "", "identifiers": sorted(members), "n_identifiers": len(members),
                      "proposed_identifiers": sorted(members) if resolution.include_proposed else []})
     have = {r["node"] for r in rows}

@@ -298,9 +298,20 @@ def victim_network(rows: pl.DataFrame, victims: set[str], witnesses: set[str], s
     return set(vs) | {PARTY_PREFIX + w for w in witnesses} | both
 
 
-def behaviours(case: Case, owner: dict[str, str]) -> dict[str, Behaviour]:
-    """Per sender identifier: its contacts *to* the victim and her network."""
-    rows = contact_rows(case.events()).collect()
+def behaviours(case: Case, owner: dict[str, str], *, plain: bool = False) -> dict[str, Behaviour]:
+    """Per sender identifier: its contacts *to* the victim and her network.
+
+    Every row used below has a party's identifier on one side (the network's pairs, the
+    contacts to it and its contacts back), so only the records naming one of ``owner``'s
+    identifiers are read: filtered while the store is scanned, in memory bounded by them
+    rather than by the case (``plain`` reads every contact record, the rule this is tested
+    equal to)."""
+    events = case.events()
+    if not plain:
+        ids = sorted(owner)
+        events = events.filter(pl.col("sender").is_in(ids)
+                               | pl.col("recipients").list.eval(pl.element().is_in(ids)).list.any())
+    rows = contact_rows(events).collect()
     if rows.height == 0:
         return {}
     keys = pl.Series(list(owner), dtype=pl.String)
@@ -432,6 +443,28 @@ def _record(case: Case, proposals: list[Proposal], report: DiscoveryReport) -> N
             getattr(report, what).append(lid)
 
 
+def shown_names(case: Case, evidence: pl.DataFrame, *, plain: bool = False) -> list[str]:
+    """Every ``name:`` identifier the events or the identity evidence show, each once (in no
+    particular order: :func:`display_name_proposals` sorts them). The names are picked out
+    while the store is scanned, so memory holds the distinct names, not every sender and
+    recipient (``plain`` collects those first: the rule this is tested equal to)."""
+    ev = case.events()
+    named = pl.col("u").str.starts_with("name:")
+    if plain:
+        found = pl.concat([ev.select(pl.col("sender").alias("u")).collect(),
+                           ev.select(pl.col("recipients").explode().alias("u")).collect()])
+    else:
+        found = pl.concat([ev.select(pl.col("sender").alias("u")).filter(named).unique(),
+                           ev.select(pl.col("recipients").explode().alias("u")).filter(named).unique()]).collect()
+    return (
+        pl.concat([found, evidence.select(pl.col("identifier").alias("u")), evidence.select(pl.col("related").alias("u"))])
+        .filter(named)
+        .unique()
+        .get_column("u")
+        .to_list()
+    )
+
+
 def discover(case: Case, *, window_days: float = 42, min_contacts: int = 3) -> DiscoveryReport:
     """Run every rule and record the proposals (idempotent; rejected links stay rejected)."""
     report = DiscoveryReport()
@@ -450,18 +483,7 @@ def discover(case: Case, *, window_days: float = 42, min_contacts: int = 3) -> D
     evidence = case.evidence().collect()
     proposals = evidence_proposals(evidence, report.skipped)
     proposals += device_owner_proposals(case.events(), sources)
-    names = (
-        pl.concat([
-            case.events().select(pl.col("sender").alias("u")).collect(),
-            case.events().select(pl.col("recipients").explode().alias("u")).collect(),
-            evidence.select(pl.col("identifier").alias("u")), evidence.select(pl.col("related").alias("u")),
-        ])
-        .filter(pl.col("u").str.starts_with("name:"))
-        .unique()
-        .get_column("u")
-        .to_list()
-    )
-    proposals += display_name_proposals(names, party_names, attributed_to)
+    proposals += display_name_proposals(shown_names(case, evidence), party_names, attributed_to)
     _record(case, [p for p in proposals if useful(p)], report)
     for _ in range(5):  # successors of successors (a new account after the new number went quiet)
         found = succession_proposals(case, read_links(case), window_days=window_days, min_contacts=min_contacts)

@@ -21,8 +21,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 import polars as pl
+
+_BOUNDED: ContextVar[bool] = ContextVar("atlas_stream_bounded", default=False)
 
 
 @contextmanager
@@ -30,8 +33,19 @@ def streaming() -> Iterator[None]:
     """Within this block every ``LazyFrame.collect()`` that does not name an engine uses
     Polars' streaming engine (scans read and filter the partitions in morsels): the hook
     by which the existing analyses run on a case bigger than memory unchanged."""
-    with pl.Config(engine_affinity="streaming"):
-        yield
+    token = _BOUNDED.set(True)
+    try:
+        with pl.Config(engine_affinity="streaming"):
+            yield
+    finally:
+        _BOUNDED.reset(token)
 
 
-__all__ = ["streaming"]
+def bounded() -> bool:
+    """Whether this code runs inside :func:`streaming`: outputs that would otherwise hold
+    every event (the report's contact graph, its unused-material tally) are then built from
+    streaming aggregates instead (the same outputs, in memory bounded by one source)."""
+    return _BOUNDED.get()
+
+
+__all__ = ["bounded", "streaming"]

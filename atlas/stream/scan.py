@@ -21,7 +21,8 @@ in-memory path on fixtures.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Final
 
 import polars as pl
@@ -44,6 +45,11 @@ PAIR_SCHEMA: Final = pl.Schema({
 })
 """One row per (src, dst, channel, kind): contacts counted once, the source records
 behind them, answered calls, first and last contact."""
+
+SHARED_SCHEMA: Final = pl.Schema({
+    "party_from": pl.String(), "party_to": pl.List(pl.String()), "channel": pl.String(),
+    "event_ids": pl.List(pl.String()),
+})
 
 
 def accounting(case: Case) -> pl.DataFrame:
@@ -95,12 +101,33 @@ def _per_pair(rows: pl.LazyFrame) -> pl.LazyFrame:
 def _partitions(case: Case) -> list[pl.LazyFrame]:
     """Each committed source's event partition, scanned on its own (a missing one is an
     error, as :meth:`atlas.store.Case.events` makes it)."""
-    case.events()  # raises StoreError naming a missing partition
-    return [pl.scan_parquet(case.store / "events" / f"{sid}.parquet") for sid in case.source_ids()]
+    return [case.events(sid) for sid in case.source_ids()]  # as the case reads them (a redacted view redacted)
+
+
+@dataclass(frozen=True)
+class PairDetail:
+    """:func:`pair_counts` with what it found on the way, so the event ids behind a few
+    edges can be fetched later without de-duplicating the case again
+    (:func:`edge_event_ids`)."""
+
+    pairs: pl.DataFrame
+    """:data:`PAIR_SCHEMA`."""
+    mapping: dict[str, str]
+    owners: dict[str, str]
+    shared: pl.Series
+    """Hashes of the keys several sources hold (their records were de-duplicated together)."""
+    shared_contacts: pl.DataFrame
+    """Those records as contacts (``party_from``, ``party_to``, ``channel``, ``event_ids``)."""
 
 
 def pair_counts(case: Case, mapping: Mapping[str, str],
                 clock_offsets: dict[str, tuple[float, int]] | None = None) -> pl.DataFrame:
+    """Contacts per (src, dst, channel, kind) over the whole case: :func:`pair_counts_detail`'s ``pairs``."""
+    return pair_counts_detail(case, mapping, clock_offsets).pairs
+
+
+def pair_counts_detail(case: Case, mapping: Mapping[str, str],
+                       clock_offsets: dict[str, tuple[float, int]] | None = None) -> PairDetail:
     """Contacts per (src, dst, channel, kind) over the whole case (:data:`PAIR_SCHEMA`),
     counted once as :func:`atlas.graph.contacts_frame` counts them with ``mapping``
     (identifier → node), in memory bounded by one source's records, the case's distinct
@@ -146,26 +173,70 @@ def pair_counts(case: Case, mapping: Mapping[str, str],
         counted.append(got[0].cast(dict(PAIR_SCHEMA)))  # type: ignore[arg-type]
         if len(got) > 1 and got[1].height:
             subset.append(got[1])
+    shared_contacts = pl.DataFrame(schema=SHARED_SCHEMA)
     if subset:
         network = network_sources(case)
         contacts = dedupe_contacts(pl.concat(subset), same_person=dict(mapping), source_owners=owners,
                                    reference_sources=network, source_order=order_from_stats(all_stats, network),
                                    clock_offsets=clock_offsets)
+        del subset
         counted.append(_per_pair(contacts.lazy().select(
             "party_from", "party_to", _channel(pl.col("channels"), pl.col("channel_group")).alias("channel"), "kind",
             "ts_utc", pl.col("event_ids").list.len().cast(pl.Int64).alias("n_events"),
             _answered(pl.col("kind"), pl.col("status"), pl.col("duration_s")).alias("answered"),
         )).collect().cast(dict(PAIR_SCHEMA)))  # type: ignore[arg-type]
+        shared_contacts = contacts.select(
+            "party_from", "party_to", _channel(pl.col("channels"), pl.col("channel_group")).alias("channel"),
+            "event_ids").cast(dict(SHARED_SCHEMA))  # type: ignore[arg-type]
     if clock_offsets is not None:
         for sid in all_stats.get_column("source_id").to_list():
             clock_offsets.setdefault(sid, (0.0, 0))
     if not counted:
-        return pl.DataFrame(schema=PAIR_SCHEMA)
-    out = pl.concat(counted).group_by("src", "dst", "channel", "kind").agg(
-        pl.col("contacts").sum(), pl.col("events").sum(), pl.col("answered_calls").sum(),
-        pl.col("first").min(), pl.col("last").max(),
-    )
-    return out.select(PAIR_SCHEMA.names()).cast(dict(PAIR_SCHEMA)).sort("src", "dst", "channel", "kind")  # type: ignore[arg-type]
+        pairs = pl.DataFrame(schema=PAIR_SCHEMA)
+    else:
+        out = pl.concat(counted).group_by("src", "dst", "channel", "kind").agg(
+            pl.col("contacts").sum(), pl.col("events").sum(), pl.col("answered_calls").sum(),
+            pl.col("first").min(), pl.col("last").max(),
+        )
+        pairs = out.select(PAIR_SCHEMA.names()).cast(dict(PAIR_SCHEMA)).sort(  # type: ignore[arg-type]
+            "src", "dst", "channel", "kind")
+    return PairDetail(pairs, dict(mapping), owners, shared, shared_contacts)
+
+
+def edge_event_ids(case: Case, detail: PairDetail, edges: Iterable[tuple[str, str, str]],
+                   limit: int) -> dict[tuple[str, str, str], list[str]]:
+    """The first ``limit`` event ids (sorted, each once) behind each of ``edges``
+    ((src, dst, channel) of :attr:`PairDetail.pairs`, a missing channel as ``"unknown"``, as
+    :func:`atlas.graph.aggregate` names it): every record of every contact on the edge, as
+    :class:`atlas.graph.ContactGraph` keeps them. A streaming scan of each source filtered to
+    the edges' senders, recipients and channels (records of keys one source holds are one
+    contact each), and the de-duplicated contacts of shared keys kept by :func:`pair_counts_detail`;
+    memory holds the edges' records, not the case's."""
+    wanted = pl.DataFrame(sorted(set(edges)), schema={"src": pl.String, "dst": pl.String, "channel": pl.String},
+                          orient="row")
+    if wanted.height == 0:
+        return {}
+    ids = pl.col("event_id")
+    per_edge = [pl.col("party_from").alias("src"), pl.col("party_to").alias("dst"),
+                pl.col("channel").fill_null("unknown")]
+    is_shared = pl.col("key").hash().is_in(detail.shared.implode())
+    srcs = wanted.get_column("src").unique().implode()
+    queries = [
+        contact_records_lazy(lf, same_person=detail.mapping, source_owners=detail.owners)
+        .filter(pl.col("party_from").is_in(srcs) & ~is_shared)
+        .select(ids, pl.col("party_from"), "party_to", pl.col("channel").cast(pl.String))
+        .explode("party_to").select(ids, *per_edge)
+        .join(wanted.lazy(), on=["src", "dst", "channel"], how="semi")
+        .group_by("src", "dst", "channel").agg(ids.unique().sort().head(limit))
+        for lf in _partitions(case)
+    ]
+    found = [q.collect(engine=ENGINE) for q in queries]  # one source at a time (collect_all would read them together)
+    shared = (detail.shared_contacts.lazy().explode("party_to").select(pl.col("event_ids").alias("event_id"), *per_edge)
+              .join(wanted.lazy(), on=["src", "dst", "channel"], how="semi").explode("event_id")
+              .group_by("src", "dst", "channel").agg(ids.unique().sort().head(limit)).collect())
+    got = (pl.concat([*found, shared]).explode("event_id").group_by("src", "dst", "channel")
+           .agg(ids.unique().sort().head(limit)))
+    return {(s, d, c): list(i) for s, d, c, i in got.iter_rows()}
 
 
 def pairs_from_contacts(rows: pl.DataFrame) -> pl.DataFrame:
@@ -179,4 +250,5 @@ def pairs_from_contacts(rows: pl.DataFrame) -> pl.DataFrame:
     return out.select(PAIR_SCHEMA.names()).cast(dict(PAIR_SCHEMA)).sort("src", "dst", "channel", "kind")  # type: ignore[arg-type]
 
 
-__all__ = ["ENGINE", "PAIR_SCHEMA", "accounting", "pair_counts", "pairs_from_contacts"]
+__all__ = ["ENGINE", "PAIR_SCHEMA", "PairDetail", "accounting", "edge_event_ids", "pair_counts", "pair_counts_detail",
+           "pairs_from_contacts"]

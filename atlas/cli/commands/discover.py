@@ -24,6 +24,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--window-days", type=float, default=42.0,
                    help="how soon after a block or a quiet spell a successor must start (default 42)")
     p.add_argument("--min-contacts", type=int, default=3, help="fewest contacts a successor candidate needs (default 3)")
+    p.add_argument("--stream", action="store_true",
+                   help="for a case bigger than memory: scan the store in morsels (Polars streaming); the same "
+                        "proposals, in bounded memory (atlas.stream)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
@@ -32,7 +35,13 @@ def run(args: argparse.Namespace) -> int:
     from atlas.store import Case
 
     case = Case.open(args.case_dir)
-    report = discover(case, window_days=args.window_days, min_contacts=args.min_contacts)
+    if args.stream:
+        from atlas.stream import streaming
+
+        with streaming():
+            report = discover(case, window_days=args.window_days, min_contacts=args.min_contacts)
+    else:
+        report = discover(case, window_days=args.window_days, min_contacts=args.min_contacts)
     if args.json:
         print_json(report.as_dict())
         return 0

@@ -17,6 +17,7 @@ figures, a column of every table).
 from __future__ import annotations
 
 import argparse
+from contextlib import AbstractContextManager, nullcontext
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -47,6 +48,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--unverified", action="store_true",
                    help="write even though a source or the case store no longer verifies (see `atlas verify`); every "
                         "output then says so")
+    p.add_argument("--stream", action="store_true",
+                   help="for a case bigger than memory: scan the store in morsels (Polars streaming) and build the "
+                        "contact graph from streaming aggregates; the same outputs, in bounded memory (atlas.stream)")
     p.add_argument("--json", action="store_true", help="print the outputs and exhibits as JSON")
 
 
@@ -71,6 +75,15 @@ def integrity_notice(case: Case, *, write_anyway: bool) -> str | None:
     return notice
 
 
+def _engine(stream: bool) -> AbstractContextManager[None]:
+    """:func:`atlas.stream.streaming` when asked (``--stream``), else nothing."""
+    if not stream:
+        return nullcontext()
+    from atlas.stream import streaming
+
+    return streaming()
+
+
 def run(args: argparse.Namespace) -> int:
     from atlas.store import Case
     from reports.build import build_reports
@@ -79,8 +92,9 @@ def run(args: argparse.Namespace) -> int:
     case = Case.open(args.case_dir)
     notice = integrity_notice(case, write_anyway=args.unverified)
     out = args.out or (args.case_dir / "outputs")
-    result = build_reports(case, out, as_of=_as_of(args.as_of), include_proposed=args.include_proposed,
-                           redact_third_parties=args.redact, integrity_notice=notice)
+    with _engine(args.stream):
+        result = build_reports(case, out, as_of=_as_of(args.as_of), include_proposed=args.include_proposed,
+                               redact_third_parties=args.redact, integrity_notice=notice)
     if args.json:
         print_json({
             "out_dir": str(result.out_dir),
@@ -98,7 +112,8 @@ def run(args: argparse.Namespace) -> int:
     )
     print(f"Wrote to {result.out_dir}:")
     for key in ("report", "statement.docx", "statement.html", "reviewer-note.docx", "reviewer-note.html",
-                "unused-material.xlsx", "unused-material.csv", "unused-material.html", "exhibits.csv", "exhibits.xlsx",
+                "unused-material.xlsx", "unused-material.csv", "unused-material.html",
+                "unused-material-counterparts.csv", "exhibits.csv", "exhibits.xlsx",
                 "events", "annex"):
         if key in result.paths:
             print(f"  {result.paths[key]}")
