@@ -162,15 +162,15 @@ def _segment(out: _Out, ref: str, seg: dict[str, Any]) -> None:
 
 # --- the fast path -----------------------------------------------------------------------
 # The same records read by Polars' JSON reader (Rust) instead of a Python walk of each one.
-# It is taken only where it provably reads what ``json.loads`` reads: a UTF-8 object with no
-# backslash at all (so no escapes, no lone surrogates, and every string is plain text between
-# two quotes), and a scan of the text's keys (each key, with its value's JSON type) matching
-# the frame exactly: every key once per object (Python keeps the last of a repeated key,
-# Polars the first), no null, no value coerced to another type (Polars reads a number among
-# strings as a string), no integer where a float is formatted. Any other shape (the iOS
-# list, activity segments, iOS path offsets) and any input that would give a reject go by the
-# plain rule, so rejects keep its reasons and places. tests/test_timeline_fast.py holds both
-# equal.
+# It is taken only where it provably reads what ``json.loads`` reads: a UTF-8 object (Polars
+# checks the whole text) with no backslash at all (so no escapes, no lone surrogates, and every
+# string is plain text between two quotes); the text's colons counted against the frame's keys
+# and texts (:func:`_check_keys`: no repeated key, since Python keeps the last and Polars the
+# first; no null; none dropped); no number or boolean where a text is read (Polars reads one
+# among strings as its text); no whole-number probability (Python writes an integer without
+# ``.0``). Any other shape (the iOS list, activity segments, iOS path offsets), any error, and
+# any input that would give a reject go by the plain rule, so rejects keep its reasons and
+# places. tests/test_timeline_fast.py holds both equal.
 
 _NUMBER_OR_BOOL: Final = r"^(?:true|false|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)$"
 """What Polars writes for a number or a boolean it read into a text column."""
@@ -211,11 +211,11 @@ def _walk(series: pl.Series, name: str, tally: list[int]) -> None:
 
 
 def _check_keys(data: bytes, frame: pl.DataFrame) -> None:
-    """Every key of the text is a key of the frame: no repeated key (Python keeps the last, Polars the
-    first), none dropped. With no backslash and no ``null`` in the text, its colons are exactly its
-    keys' and those inside its strings; a repeated or dropped key loses at least its own."""
-    if b"null" in data:
-        raise _NotFast("a null")
+    """Every key of the text is a key of the frame with a value: no repeated key (Python keeps the
+    last, Polars the first), no null value, none dropped. With no backslash in the text, its colons
+    are exactly one per key and those inside its strings; the frame's non-null keys and the colons
+    of its texts can only be fewer (a number or boolean read as text has none), and are fewer by at
+    least one for each repeated, null or dropped key."""
     tally = [0, 0]
     _walk(frame.to_struct("doc"), "doc", tally)
     if data.count(b":") != tally[0] + tally[1]:
@@ -288,7 +288,7 @@ def _fast_frame(data: bytes) -> pl.DataFrame:
         except Exception as exc:  # anything Polars does not read: the plain rule reads it or names the fault
             raise _NotFast("Polars does not read it") from exc
         _check_keys(data, doc)
-    # no null in the text (checked), so a null column is a key the object lacks
+    # no key with a null value (checked), so a null column is a key the object lacks
     present = {k for k in ("semanticSegments", "rawSignals") if k in doc.columns and doc.get_column(k)[0] is not None}
     if doc.height != 1 or not present:
         raise _NotFast("not an Android export")
