@@ -168,14 +168,14 @@ def _segment(out: _Out, ref: str, seg: dict[str, Any]) -> None:
 # and texts (:func:`_check_keys`: no repeated key, since Python keeps the last and Polars the
 # first; no null; none dropped); no number or boolean where a text is read (Polars reads one
 # among strings as its text); no whole-number probability (Python writes an integer without
-# ``.0``). Any other shape (the iOS list, activity segments, iOS path offsets), any error, and
+# ``.0``). Any other shape (the iOS list, iOS path offsets), any error, and
 # any input that would give a reject go by the plain rule, so rejects keep its reasons and
 # places. tests/test_timeline_fast.py holds both equal.
 
 _NUMBER_OR_BOOL: Final = r"^(?:true|false|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)$"
 """What Polars writes for a number or a boolean it read into a text column."""
 _USED_TEXT: Final = frozenset({"point", "time", "startTime", "endTime", "timestamp", "semanticType", "placeId", "source",
-                               "latLng", "LatLng", "placeLocation"})
+                               "latLng", "LatLng", "placeLocation", "type", "start", "end"})
 
 
 class _NotFast(Exception):
@@ -300,10 +300,10 @@ def _fast_frame(data: bytes) -> pl.DataFrame:
         if not isinstance(segs.dtype, pl.Struct):
             raise _NotFast("segments")
         seg = segs.struct.unnest().with_row_index("i")
-        if "activity" in seg.columns:
-            raise _NotFast("activity segments")
         start = _nonempty(_field(seg, "startTime", pl.String))
         end = _nonempty(_field(seg, "endTime", pl.String))
+        if "activity" in seg.columns:
+            parts += _activities(seg, start, end)
         if "visit" in seg.columns:
             _field(seg, "visit", pl.Struct)
             visits = seg.filter(pl.col("visit").is_not_null()).select("i", start.alias("start"), end.alias("end"),
@@ -375,6 +375,44 @@ def _coordinates_struct(frame: pl.DataFrame) -> pl.Expr:
     if any(frame.schema[k] != pl.String for k in keys):
         raise _NotFast("coordinates not a string")
     return pl.coalesce([_nonempty(pl.col(k)) for k in keys]) if keys else pl.lit(None, pl.String)
+
+
+def _activities(seg: pl.DataFrame, start: pl.Expr, end: pl.Expr) -> list[pl.DataFrame]:
+    """An activity's start point at the segment's start and its end point at the segment's end
+    (:func:`_segment`), with its type (``UNKNOWN`` if none) and distance in whole metres."""
+    _field(seg, "activity", pl.Struct)
+    act = seg.filter(pl.col("activity").is_not_null()).select(
+        "i", start.alias("t0"), end.alias("t1"), pl.col("activity").struct.field("*").name.prefix("a_"))
+    kind = pl.lit(None, pl.String)
+    if "a_topCandidate" in act.columns:
+        dtype = act.schema["a_topCandidate"]
+        if not isinstance(dtype, pl.Struct):
+            raise _NotFast("activity topCandidate")
+        fields = {f.name: f.dtype for f in dtype.fields}
+        if "type" in fields:
+            if fields["type"] != pl.String:
+                raise _NotFast("activity type")
+            kind = pl.col("a_topCandidate").struct.field("type")
+    kind = pl.coalesce(_nonempty(kind), pl.lit("UNKNOWN"))
+    if "a_distanceMeters" in act.columns:
+        _field(act, "a_distanceMeters", pl.Int64, pl.Float64)
+        values = act.get_column("a_distanceMeters").drop_nulls().unique()
+        if values.dtype == pl.Float64 and (values.abs() >= 2.0 ** 53).any():
+            raise _NotFast("a distance beyond exact floats")  # an integer there: Python writes it exactly
+        distance = pl.coalesce(pl.lit(", distance ") + pl.col("a_distanceMeters").replace_strict(
+            {v: f"{v:.0f}" for v in values.to_list()}, default=None, return_dtype=pl.String) + pl.lit(" m"), pl.lit(""))
+    else:
+        distance = pl.lit("")
+    out = []
+    for o, side, time in ((1, "start", "t0"), (2, "end", "t1")):
+        column = f"a_{side}"
+        point = _coordinates(act, column) if column in act.columns else pl.lit(None, pl.String)
+        out.append(act.select(
+            "i", pl.lit(o, pl.Int64).alias("o"), pl.format(f"semanticSegments[{{}}].activity.{side}", "i").alias("source_ref"),
+            point.alias("latlng"), pl.lit(None, pl.Float64).alias("accuracy_m"), pl.col(time).alias("start"),
+            pl.lit(None, pl.String).alias("end"),
+            (pl.lit("activity ") + kind + pl.lit(f" {side}") + distance).alias("text")))
+    return out
 
 
 def _fast_records(path: Path) -> pl.DataFrame | None:

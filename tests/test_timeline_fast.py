@@ -49,7 +49,19 @@ def _doc(segments: Any = None, signals: Any = None) -> dict[str, Any]:
             else segments, "rawSignals": [_raw(), {"wifiScan": {"devicesRecords": []}}] if signals is None else signals}
 
 
+def _act(**fields: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {"start": {"latLng": "51.5°, -0.12°"}, "end": {"latLng": "51.523°, -0.101°"},
+                            "distanceMeters": 2811.5, "topCandidate": {"type": "IN_PASSENGER_VEHICLE", "probability": 0.9}}
+    base.update(fields)
+    return {"startTime": T0, "endTime": T1, "activity": {k: v for k, v in base.items() if v != "-"}}
+
+
 CLEAN: dict[str, Any] = {
+    "activity": _doc([_visit(), _act(), _path(_pt()), {**_act(), **_path(_pt())}]),
+    "activity points as strings": _doc([_act(start="geo:51.5,-0.12", end="51.4, 0.1")]),
+    "activity variants": _doc([_act(distanceMeters=12), _act(distanceMeters="-"), _act(topCandidate={"probability": 0.5}),
+                               _act(distanceMeters=0.5),
+                               _act(distanceMeters=1.5), _act(distanceMeters=2.5000001)]),
     "android": _doc(),
     "no raw signals": {"semanticSegments": [_visit(), _path(_pt())]},
     "raw signals only": {"rawSignals": [_raw(), _raw(source="-", accuracyMeters=7.5), _raw(LatLng="-", latLng="51.4°, 0.1°")]},
@@ -64,9 +76,17 @@ CLEAN: dict[str, Any] = {
 }
 
 ODD: dict[str, Any] = {
-    "activity": _doc([{"startTime": T0, "endTime": T1, "activity": {
-        "start": {"latLng": "51.5°, -0.12°"}, "end": {"latLng": "51.523°, -0.101°"}, "distanceMeters": 2811.4,
-        "topCandidate": {"type": "IN_PASSENGER_VEHICLE", "probability": 0.9}}}]),
+    "activity no top candidate": _doc([_act(topCandidate="-"), _act()]),
+    "activity type empty": _doc([_act(topCandidate={"type": ""}), _act()]),
+    "activity type a number": _doc([_act(topCandidate={"type": 5}), _act()]),
+    "activity distance true": _doc([_act(distanceMeters=True), _act()]),
+    "activity distance text": _doc([_act(distanceMeters="12"), _act()]),
+    "activity distance huge": _doc([_act(distanceMeters=2**60 + 1), _act(distanceMeters=0.5)]),
+    "activity start missing": _doc([_act(start="-"), _act()]),
+    "activity end null": _doc([_act(end=None), _act()]),
+    "activity empty": _doc([{"startTime": T0, "activity": {}}, _act()]),
+    "activity a string": _doc([{"startTime": T0, "activity": "x"}, _act()]),
+    "activity points mixed": _doc([_act(start="geo:51.5,-0.12"), _act()]),
     "unreadable point": _doc([_path(_pt("somewhere"))]),
     "point a number": _doc([_path(_pt(51.5), _pt())]),
     "point missing": _doc([_path(_pt("-"))]),
