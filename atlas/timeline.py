@@ -6,7 +6,7 @@ rows from a case of millions reads only what it needs.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator, Mapping
 from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -43,7 +43,21 @@ def filter_events(
     channels: Collection[str] | None = None,
     kinds: Collection[str] | None = None,
 ) -> pl.LazyFrame:
-    """Events in [start, end) touching any of ``identifiers`` (as sender or recipient)."""
+    """Events in [start, end) touching any of ``identifiers`` (as sender or recipient), in time order."""
+    return matching(events, start=start, end=end, identifiers=identifiers, channels=channels, kinds=kinds).sort(
+        "ts_utc", "event_id", nulls_last=True)
+
+
+def matching(
+    events: pl.LazyFrame,
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    identifiers: Collection[str] | None = None,
+    channels: Collection[str] | None = None,
+    kinds: Collection[str] | None = None,
+) -> pl.LazyFrame:
+    """:func:`filter_events` before its sort (for counting)."""
     out = events
     if start is not None:
         out = out.filter(pl.col("ts_utc") >= start)
@@ -58,7 +72,24 @@ def filter_events(
         out = out.filter(pl.col("channel").is_in(sorted(channels)))
     if kinds:
         out = out.filter(pl.col("kind").cast(pl.String).is_in(sorted(kinds)))
-    return out.sort("ts_utc", "event_id", nulls_last=True)
+    return out
+
+
+def page(timeline: pl.LazyFrame, counted: pl.LazyFrame, offset: int, limit: int, *,
+         plain: bool = False) -> tuple[int, pl.DataFrame]:
+    """The number of events of ``counted`` (the filtered, unsorted timeline) and rows
+    ``offset`` .. ``offset + limit`` of ``timeline`` (the same, sorted), each from a
+    streaming scan of the partitions: memory holds the filter's morsels, the count and
+    the ``offset + limit`` earliest rows (a top-k), never every matching event.
+    Equal to ``timeline.collect()``'s height and ``.slice(offset, limit)``
+    (``tests/test_commands_stream.py``); ``plain=True`` is that plain rule (every matching
+    event collected, then sliced)."""
+    if plain:
+        every = timeline.collect()
+        return every.height, every.slice(offset, limit)
+    total = counted.select(pl.len()).collect(engine="streaming").item()
+    rows = timeline.slice(offset, limit).collect(engine="streaming")
+    return int(total), rows
 
 
 def flat(frame: pl.DataFrame) -> pl.DataFrame:
@@ -67,6 +98,62 @@ def flat(frame: pl.DataFrame) -> pl.DataFrame:
         [pl.col(c).list.join("; ") for c, t in frame.schema.items() if isinstance(t, pl.List)]
         + [pl.col(c).cast(pl.String) for c, t in frame.schema.items() if isinstance(t, pl.Enum)]
     )
+
+
+BATCH_EVENTS = 500_000
+"""Events :func:`write_bounded` holds at once (one time window's)."""
+
+
+def windows(timeline: pl.LazyFrame, *, batch: int = BATCH_EVENTS) -> Iterator[pl.DataFrame]:
+    """``timeline`` (a :func:`filter_events` frame, sorted by time then event id, events
+    without a time last) collected one time window at a time, in order: the times are read
+    by a streaming scan and cut into windows of about ``batch`` events at distinct times (so
+    the events of one time are in one window), each read by a filtered streaming scan and
+    sorted; the events without a time last, by event id. The frames concatenated are
+    ``timeline.collect()``."""
+    t = pl.col("ts_utc").dt.epoch("us")
+    times = timeline.select(t).drop_nulls().collect(engine="streaming").to_series().sort()
+    cuts = sorted(set(times.gather_every(max(batch, 1)).to_list()[1:]))
+    bounds = list(zip([None, *cuts], [*cuts, None], strict=True)) if times.len() else []
+    del times
+    for lo, hi in bounds:
+        window = timeline.filter(pl.col("ts_utc").is_not_null())
+        if lo is not None:
+            window = window.filter(t >= lo)
+        if hi is not None:
+            window = window.filter(t < hi)
+        yield window.collect(engine="streaming")
+    yield timeline.filter(pl.col("ts_utc").is_null()).collect(engine="streaming")
+
+
+def write_bounded(timeline: pl.LazyFrame, refs: Mapping[str, str], out: Path, *, batch: int = BATCH_EVENTS) -> int:
+    """:func:`write_frame` of ``with_exhibit(timeline.collect(), refs)`` for ``.csv`` and
+    ``.jsonl``, one time window at a time (:func:`windows`): the same bytes, in memory
+    bounded by ``batch`` events. Returns the number of events written."""
+    from atlas.exhibits import with_exhibit
+
+    suffix = out.suffix.lower()
+    if suffix not in (".csv", ".jsonl", ".ndjson"):
+        raise AtlasError(f"{out}: only .csv and .jsonl are written one window at a time")
+    tmp = out.with_name(f".{out.name}.tmp")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    n = 0
+    with tmp.open("wb") as fh:
+        for i, frame in enumerate(windows(timeline, batch=batch)):
+            if i and frame.height == 0:
+                continue
+            frame = with_exhibit(frame, refs)
+            if suffix == ".csv":
+                neutralise(flat(frame)).write_csv(fh, include_header=i == 0)
+            else:
+                _enums_as_text(frame).write_ndjson(fh)
+            n += frame.height
+    tmp.replace(out)
+    return n
+
+
+def _enums_as_text(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_columns([pl.col(c).cast(pl.String) for c, t in frame.schema.items() if isinstance(t, pl.Enum)])
 
 
 def write_frame(frame: pl.DataFrame, out: Path) -> None:
@@ -79,7 +166,7 @@ def write_frame(frame: pl.DataFrame, out: Path) -> None:
     elif suffix == ".parquet":
         frame.write_parquet(tmp, compression="zstd")
     elif suffix in (".jsonl", ".ndjson"):
-        frame.with_columns([pl.col(c).cast(pl.String) for c, t in frame.schema.items() if isinstance(t, pl.Enum)]).write_ndjson(tmp)
+        _enums_as_text(frame).write_ndjson(tmp)
     else:
         raise AtlasError(f"{out}: unknown output type {suffix!r} (use .csv, .parquet or .jsonl)")
     tmp.replace(out)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,28 +42,43 @@ class ExportOutcome:
                 "counts": self.counts, "notes": list(self.notes)}
 
 
-def write_atomic(path: Path, data: bytes) -> str:
-    """Write ``data`` to ``path`` all or nothing; returns its SHA-256."""
+def write_atomic(path: Path, data: bytes | Iterable[bytes]) -> str:
+    """Write ``data`` (or its chunks, one after the other) to ``path`` all or nothing;
+    returns its SHA-256."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    digest = hashlib.sha256()
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            for chunk in [data] if isinstance(data, bytes) else data:
+                fh.write(chunk)
+                digest.update(chunk)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return hashlib.sha256(data).hexdigest()
+    return digest.hexdigest()
 
 
-def _timesketch(case: Case, ctx: ExportContext) -> tuple[bytes, dict[str, int], tuple[str, ...]]:
-    from .timesketch import build
+def _timesketch(case: Case, ctx: ExportContext, *, plain: bool = False,
+                ) -> tuple[bytes | Iterable[bytes], dict[str, int], tuple[str, ...]]:
+    """The Timesketch JSONL; by default one time window of events at a time
+    (:func:`.timesketch.build_bounded`, for a case of any size), the same bytes as
+    ``plain=True``, the whole case collected and written at once (:func:`.timesketch.build`)."""
+    from .timesketch import build, build_bounded
 
-    doc = build(case.events().collect(), case.sources(), ctx)
-    notes = tuple(f"{n} {kind} record(s) have no time and are not on the timeline" for kind, n in doc.untimed.items())
-    return doc.text.encode("utf-8"), {"events": doc.lines, "untimed": sum(doc.untimed.values())}, notes
+    if plain:
+        doc = build(case.events().collect(), case.sources(), ctx)
+        data: bytes | Iterable[bytes] = doc.text.encode("utf-8")
+        lines, untimed = doc.lines, doc.untimed
+    else:
+        bounded = build_bounded(case.events(), case.sources(), ctx)
+        data = (chunk.encode("utf-8") for chunk in bounded.chunks)
+        lines, untimed = bounded.lines, bounded.untimed
+    notes = tuple(f"{n} {kind} record(s) have no time and are not on the timeline" for kind, n in untimed.items())
+    return data, {"events": lines, "untimed": sum(untimed.values())}, notes
 
 
 def _case_uco(case: Case, ctx: ExportContext) -> tuple[bytes, dict[str, int], tuple[str, ...]]:
@@ -151,8 +167,10 @@ def integrity(case: Case, *, unverified: bool) -> str | None:
 
 
 def export(case: Case, target: str, out: Path, *, include_proposed: bool = False,
-           unverified: bool = False) -> ExportOutcome:
-    """Write ``case`` as ``target`` to ``out`` and record it in the audit log."""
+           unverified: bool = False, plain: bool = False) -> ExportOutcome:
+    """Write ``case`` as ``target`` to ``out`` and record it in the audit log (``plain``:
+    the Timesketch file from every event collected at once, the rule its bounded writing
+    is tested equal to)."""
     if target not in TARGETS:
         raise AtlasError(f"--to {target!r}: not a target (choose from {', '.join(TARGETS)})")
     if out.is_dir():
@@ -160,7 +178,7 @@ def export(case: Case, target: str, out: Path, *, include_proposed: bool = False
     notice = integrity(case, unverified=unverified)
     ctx = replace(gather(case, include_proposed=include_proposed), integrity=notice)
     if target == "timesketch":
-        data, counts, notes = _timesketch(case, ctx)
+        data, counts, notes = _timesketch(case, ctx, plain=plain)
     elif target == "case":
         data, counts, notes = _case_uco(case, ctx)
     elif target == "i2":

@@ -22,6 +22,7 @@ command says so (never a silently smaller export).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -89,10 +90,15 @@ def build(events: pl.DataFrame, sources: pl.DataFrame, ctx: ExportContext) -> Ti
     """The JSONL document for ``events`` (the event schema), in time order (then event id)."""
     untimed_frame = events.filter(pl.col("ts_utc").is_null()).group_by("kind").len()
     untimed = {str(k): int(n) for k, n in sorted(untimed_frame.iter_rows(), key=lambda r: str(r[0]))}
+    out = _lines(events.filter(pl.col("ts_utc").is_not_null()), sources, ctx)
+    return TimesketchExport("".join(f"{line}\n" for line in out), len(out), untimed)
+
+
+def _lines(timed: pl.DataFrame, sources: pl.DataFrame, ctx: ExportContext) -> list[str]:
+    """One JSON line per event of ``timed`` (events with a time), in time order (then event id)."""
     meta = sources.select("source_id", pl.col("name").alias("source_file"), pl.col("sha256").alias("source_sha256"))
     timed = (
-        events.filter(pl.col("ts_utc").is_not_null())
-        .sort("ts_utc", "event_id")
+        timed.sort("ts_utc", "event_id")
         .join(meta, on="source_id", how="left", maintain_order="left")
         .with_columns(
             record_ref_expr(ctx.refs).alias("record"),
@@ -131,7 +137,52 @@ def build(events: pl.DataFrame, sources: pl.DataFrame, ctx: ExportContext) -> Ti
         }
         clean = {k: v for k, v in line.items() if v is not None and v != []}
         out.append(json.dumps(clean, sort_keys=True, ensure_ascii=False, separators=(",", ":")))
-    return TimesketchExport("".join(f"{line}\n" for line in out), len(out), untimed)
+    return out
 
 
-__all__ = ["REQUIRED", "RESERVED", "TimesketchExport", "build", "timestamp_desc"]
+BATCH_EVENTS: Final = 100_000
+"""Events a bounded Timesketch export holds at once (one time window's, see :func:`build_bounded`)."""
+
+
+@dataclass(frozen=True)
+class BoundedTimesketch:
+    """:func:`build`'s document as chunks of text, for a case bigger than memory."""
+
+    chunks: Iterator[str]
+    """The document, one time window's lines at a time (joined, :attr:`TimesketchExport.text`)."""
+    lines: int
+    untimed: dict[str, int]
+
+
+def build_bounded(events: pl.LazyFrame, sources: pl.DataFrame, ctx: ExportContext, *,
+                  batch: int = BATCH_EVENTS) -> BoundedTimesketch:
+    """:func:`build` of ``events`` (the lazy scan of the case) in memory bounded by ``batch``
+    events and the case's times: the times are read (one streaming scan), cut into windows
+    of about ``batch`` events at distinct times (so events of one time are in one window),
+    and each window is read by a filtered scan, sorted and written as :func:`build` writes
+    it. Windows follow each other in time, so the chunks joined are :func:`build`'s text
+    byte for byte (``tests/test_commands_stream.py``)."""
+    untimed_frame = events.filter(pl.col("ts_utc").is_null()).group_by("kind").len().collect(engine="streaming")
+    untimed = {str(k): int(n) for k, n in sorted(untimed_frame.iter_rows(), key=lambda r: str(r[0]))}
+    times = (events.filter(pl.col("ts_utc").is_not_null()).select(pl.col("ts_utc").dt.epoch("us"))
+             .collect(engine="streaming").get_column("ts_utc").sort())
+    cuts = sorted(set(times.gather_every(max(batch, 1)).to_list()[1:]))
+    bounds = list(zip([None, *cuts], [*cuts, None], strict=True)) if times.len() else []
+    del times
+
+    def chunks() -> Iterator[str]:
+        for lo, hi in bounds:
+            window = events.filter(pl.col("ts_utc").is_not_null())
+            if lo is not None:
+                window = window.filter(pl.col("ts_utc").dt.epoch("us") >= lo)
+            if hi is not None:
+                window = window.filter(pl.col("ts_utc").dt.epoch("us") < hi)
+            lines = _lines(window.collect(engine="streaming"), sources, ctx)
+            yield "".join(f"{line}\n" for line in lines)
+
+    n = events.filter(pl.col("ts_utc").is_not_null()).select(pl.len()).collect(engine="streaming").item()
+    return BoundedTimesketch(chunks(), int(n), untimed)
+
+
+__all__ = ["BATCH_EVENTS", "REQUIRED", "RESERVED", "BoundedTimesketch", "TimesketchExport", "build", "build_bounded",
+           "timestamp_desc"]
