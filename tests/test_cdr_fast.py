@@ -15,9 +15,7 @@ and on the benchmark's return at a small scale. No public CDR sample exists (non
 from __future__ import annotations
 
 import functools
-import importlib.util
 import inspect
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,33 +27,13 @@ from atlas.normalise import region as region_module
 from fixtures.generate import generate
 from parsers import cdr
 from parsers.base import ParseContext, ParseResult
+from tests._fast_plain import assert_identical, load_test_module
 
 HERE = Path(__file__).resolve().parent
 
 
-def _module(name: str) -> Any:
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, HERE / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
-def assert_identical(fast: ParseResult, plain: ParseResult) -> None:
-    for what in ("events", "rejects", "evidence"):
-        a, b = getattr(fast, what), getattr(plain, what)
-        if a is None or b is None:
-            assert a is None and b is None, what
-            continue
-        assert a.schema == b.schema, what
-        assert a.equals(b, null_equal=True), what
-    for name in set(fast.extra) | set(plain.extra):
-        assert fast.extra[name].equals(plain.extra[name], null_equal=True), name
-    assert fast.assumptions == plain.assumptions
-    assert (fast.records_read, fast.region, fast.owner) == (plain.records_read, plain.region, plain.owner)
 
 
 def parse_plain(path: Path, ctx: ParseContext, monkeypatch: pytest.MonkeyPatch,
@@ -78,7 +56,7 @@ def both(path: Path, ctx: ParseContext, monkeypatch: pytest.MonkeyPatch,
 TEST_MODULES = ("test_cdr", "test_cdr_meaning")
 NOT_PARSED = {"test_a_broken_map_file_is_a_clear_error", "test_detection_is_by_content_not_name",
               "test_detection_is_confident_only_when_the_meaning_maps_without_doubt"}
-CASES = [(module, name) for module in TEST_MODULES for name, func in vars(_module(module)).items()
+CASES = [(module, name) for module in TEST_MODULES for name, func in vars(load_test_module(module)).items()
          if name.startswith("test_") and callable(func) and list(inspect.signature(func).parameters) == ["tmp_path"]]
 
 
@@ -93,7 +71,7 @@ def test_every_cdr_test_input_reads_the_same_fast_and_plain(
         return both(path, ctx, monkeypatch, real)
 
     monkeypatch.setattr(cdr, "parse", checked)
-    test_module = _module(module)
+    test_module = load_test_module(module)
     if getattr(test_module, "parse", None) is real:
         monkeypatch.setattr(test_module, "parse", checked)
     getattr(test_module, name)(tmp_path)

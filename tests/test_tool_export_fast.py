@@ -12,9 +12,7 @@ there is no real sample for this parser to read.
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,28 +22,13 @@ import pytest
 from fixtures.generate import generate
 from parsers import tool_export
 from parsers.base import ParseContext, ParseResult
+from tests._fast_plain import assert_identical, load_test_module
 
 HERE = Path(__file__).resolve().parent
 
 
-def _module(name: str) -> Any:
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, HERE / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
-def assert_identical(fast: ParseResult, plain: ParseResult) -> None:
-    for what in ("events", "rejects", "evidence"):
-        a, b = getattr(fast, what), getattr(plain, what)
-        assert a.schema == b.schema, what
-        assert a.equals(b, null_equal=True), what
-    assert fast.assumptions == plain.assumptions
-    assert (fast.records_read, fast.region) == (plain.records_read, plain.region)
 
 
 def parse_plain(path: Path, ctx: ParseContext, monkeypatch: pytest.MonkeyPatch,
@@ -63,7 +46,7 @@ def both(path: Path, ctx: ParseContext, monkeypatch: pytest.MonkeyPatch,
 
 
 TEST_MODULES = ("test_tool_export", "test_tool_export_meaning")
-CASES = [(module, name) for module in TEST_MODULES for name, func in vars(_module(module)).items()
+CASES = [(module, name) for module in TEST_MODULES for name, func in vars(load_test_module(module)).items()
          if name.startswith("test_") and callable(func) and list(inspect.signature(func).parameters) == ["tmp_path"]]
 
 
@@ -79,7 +62,7 @@ def test_every_tool_export_test_input_reads_the_same_fast_and_plain(
         return result
 
     monkeypatch.setattr(tool_export, "parse", checked)
-    getattr(_module(module), name)(tmp_path)
+    getattr(load_test_module(module), name)(tmp_path)
     errors_only = {"test_a_map_file_with_an_unknown_field_is_a_clear_error",
                    "test_an_uncertain_table_is_an_error_with_the_best_partial_mapping"}
     assert compared or name in errors_only, "the test parsed no export: nothing was compared"
