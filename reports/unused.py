@@ -279,12 +279,13 @@ def _block_row(ref: str, fname: str, whose: str, block: Mapping[str, object]) ->
     """An exhibit's third-party communications as one block (more than :data:`MAX_COUNTERPART_ROWS`
     counterparts); ``{item}`` is its item number, filled in when the rows are numbered."""
     n = int(block["records"])  # type: ignore[call-overload]
+    people = int(block["counterparts"])  # type: ignore[call-overload]  # counts a person reads: 50,000, not 50000
     return _row(ref, fname, THIRD_PARTY_BLOCK, n, str(block["first_uk"] or ""), str(block["last_uk"] or ""), (
-        f"{n} {block['kinds']} record(s) ({block['channels']}) between {whose}device/account and "
-        f"{block['counterparts']} people who are not parties in the case. Listed as one block, as there are more "
+        f"{n:,} {block['kinds']} record(s) ({block['channels']}) between {whose}device/account and "
+        f"{people:,} people who are not parties in the case. Listed as one block, as there are more "
         f"than {MAX_COUNTERPART_ROWS:,} of them; each person, with the records, the first and last times and their "
         f"place in the exhibit, is listed in {COUNTERPARTS_FILE} as item {{item}}.1, {{item}}.2 and so on "
-        f"({block['counterparts']} rows, one a person)."),
+        f"({people:,} rows, one a person)."),
         f"within {ref}: {block['ref_first']}" + (f" \u2026 {block['ref_last']}" if n > 1 else ""), "Y")
 
 

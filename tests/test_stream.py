@@ -245,9 +245,9 @@ def test_an_exhibit_with_more_counterparts_than_the_schedule_lists_is_one_block_
         items = companion.filter(pl.col("exhibit") == b["exhibit"]).get_column("item").to_list()
         assert items == [f"{b['item']}.{k}" for k in range(1, mine.height + 1)]
         assert int(b["records"]) == mine.get_column("records").cast(pl.Int64).sum()
-        assert f"{mine.height} people who are not parties in the case" in b["description"]
+        assert f"{mine.height:,} people who are not parties in the case" in b["description"]
         assert (f"listed in {unused.COUNTERPARTS_FILE} as item {b['item']}.1, {b['item']}.2 and so on "
-                f"({mine.height} rows, one a person)") in b["description"]
+                f"({mine.height:,} rows, one a person)") in b["description"]
         assert b["first_uk"] == min(mine.get_column("first_uk").to_list(), key=_uk_key)
         assert b["third_party_personal_data"] == "Y" and b["relative_location"].startswith(f"within {b['exhibit']}: ")
     # every other row as it was, in the same order
