@@ -13,11 +13,12 @@ several sources, clock offsets, long SMS) and on a small generated huge-CDR case
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import shutil
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -354,3 +355,38 @@ def test_a_redacted_report_is_the_same_under_the_streaming_engine(cdr_case: Path
     memory, streamed = _outputs(tmp_path / "memory"), _outputs(tmp_path / "streamed")
     assert sorted(memory) == sorted(streamed) and b"Third party " in memory["report.html"]
     assert [k for k in memory if memory[k] != streamed[k]] == []
+
+
+def test_a_case_above_the_threshold_is_streamed_without_being_asked_and_says_so(
+        cdr_case: Path, tmp_path: Path, atlas: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Neither --stream nor --no-stream: the store's event count decides (a user with a
+    100 M-event case should not need to know the flag to avoid running out of memory), the
+    choice is said on stderr, and what is written is what --no-stream writes."""
+    import atlas.stream as stream_module
+
+    entered: list[bool] = []
+    real = stream_module.streaming
+
+    @contextlib.contextmanager
+    def watched() -> Iterator[None]:
+        entered.append(True)
+        with real():
+            yield
+
+    monkeypatch.setattr(stream_module, "streaming", watched)
+    small = atlas("report", cdr_case, "--out", tmp_path / "small", "--as-of", "2026-06-01")
+    assert small.code == 0 and "streaming engine" not in small.err and entered == []
+    monkeypatch.setattr(stream_module, "STREAM_ABOVE_EVENTS", 100)
+    auto = atlas("report", cdr_case, "--out", tmp_path / "auto", "--as-of", "2026-06-01")
+    assert auto.code == 0, auto.err
+    assert "(more than 100): read with the streaming engine" in auto.err and entered == [True]
+    forced = atlas("report", cdr_case, "--out", tmp_path / "memory", "--as-of", "2026-06-01", "--no-stream")
+    assert forced.code == 0 and "streaming engine" not in forced.err and entered == [True]
+    a, b = _outputs(tmp_path / "auto"), _outputs(tmp_path / "memory")
+    assert sorted(a) == sorted(b) and [k for k in a if a[k] != b[k]] == []
+    shutil.copytree(cdr_case, tmp_path / "copy")
+    found = atlas("discover", tmp_path / "copy", "--json")
+    assert found.code == 0 and "streaming engine" in found.err and entered == [True, True]
+    with pytest.raises(SystemExit) as refused:  # one or the other, as argparse says
+        atlas("report", cdr_case, "--stream", "--no-stream")
+    assert refused.value.code == 2

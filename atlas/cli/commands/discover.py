@@ -10,6 +10,7 @@ resurrected and a confirmed one is never demoted.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from atlas.cli.output import console, print_json
@@ -24,9 +25,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--window-days", type=float, default=42.0,
                    help="how soon after a block or a quiet spell a successor must start (default 42)")
     p.add_argument("--min-contacts", type=int, default=3, help="fewest contacts a successor candidate needs (default 3)")
-    p.add_argument("--stream", action="store_true",
-                   help="for a case bigger than memory: scan the store in morsels (Polars streaming); the same "
-                        "proposals, in bounded memory (atlas.stream)")
+    stream = p.add_mutually_exclusive_group()
+    stream.add_argument("--stream", dest="stream", action="store_const", const=True, default=None,
+                        help="for a case bigger than memory: scan the store in morsels (Polars streaming); the same "
+                             "proposals, in bounded memory (atlas.stream). Chosen by itself above 20,000,000 events")
+    stream.add_argument("--no-stream", dest="stream", action="store_const", const=False,
+                        help="read the store in memory whatever its size")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
@@ -35,12 +39,12 @@ def run(args: argparse.Namespace) -> int:
     from atlas.store import Case
 
     case = Case.open(args.case_dir)
-    if args.stream:
-        from atlas.stream import streaming
+    from atlas.stream import engine_for
 
-        with streaming():
-            report = discover(case, window_days=args.window_days, min_contacts=args.min_contacts)
-    else:
+    engine, chosen = engine_for(case, args.stream)
+    if chosen:
+        print(f"atlas: {chosen}", file=sys.stderr)
+    with engine:
         report = discover(case, window_days=args.window_days, min_contacts=args.min_contacts)
     if args.json:
         print_json(report.as_dict())

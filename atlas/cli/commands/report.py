@@ -17,7 +17,7 @@ figures, a column of every table).
 from __future__ import annotations
 
 import argparse
-from contextlib import AbstractContextManager, nullcontext
+import sys
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -48,9 +48,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--unverified", action="store_true",
                    help="write even though a source or the case store no longer verifies (see `atlas verify`); every "
                         "output then says so")
-    p.add_argument("--stream", action="store_true",
-                   help="for a case bigger than memory: scan the store in morsels (Polars streaming) and build the "
-                        "contact graph from streaming aggregates; the same outputs, in bounded memory (atlas.stream)")
+    stream = p.add_mutually_exclusive_group()
+    stream.add_argument("--stream", dest="stream", action="store_const", const=True, default=None,
+                        help="for a case bigger than memory: scan the store in morsels (Polars streaming) and build "
+                             "the contact graph from streaming aggregates; the same outputs, in bounded memory "
+                             "(atlas.stream). Chosen by itself above 20,000,000 events")
+    stream.add_argument("--no-stream", dest="stream", action="store_const", const=False,
+                        help="read the store in memory whatever its size")
     p.add_argument("--json", action="store_true", help="print the outputs and exhibits as JSON")
 
 
@@ -75,15 +79,6 @@ def integrity_notice(case: Case, *, write_anyway: bool) -> str | None:
     return notice
 
 
-def _engine(stream: bool) -> AbstractContextManager[None]:
-    """:func:`atlas.stream.streaming` when asked (``--stream``), else nothing."""
-    if not stream:
-        return nullcontext()
-    from atlas.stream import streaming
-
-    return streaming()
-
-
 def run(args: argparse.Namespace) -> int:
     from atlas.store import Case
     from reports.build import build_reports
@@ -92,7 +87,12 @@ def run(args: argparse.Namespace) -> int:
     case = Case.open(args.case_dir)
     notice = integrity_notice(case, write_anyway=args.unverified)
     out = args.out or (args.case_dir / "outputs")
-    with _engine(args.stream):
+    from atlas.stream import engine_for
+
+    engine, chosen = engine_for(case, args.stream)
+    if chosen:
+        print(f"atlas: {chosen}", file=sys.stderr)
+    with engine:
         result = build_reports(case, out, as_of=_as_of(args.as_of), include_proposed=args.include_proposed,
                                redact_third_parties=args.redact, integrity_notice=notice)
     if args.json:
