@@ -28,7 +28,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     stream = p.add_mutually_exclusive_group()
     stream.add_argument("--stream", dest="stream", action="store_const", const=True, default=None,
                         help="for a case bigger than memory: scan the store in morsels (Polars streaming); the same "
-                             "proposals, in bounded memory (atlas.stream). Chosen by itself above 20,000,000 events")
+                             "proposals, in bounded memory (atlas.stream). Chosen by itself above 5,000,000 events")
     stream.add_argument("--no-stream", dest="stream", action="store_const", const=False,
                         help="read the store in memory whatever its size")
     p.add_argument("--json", action="store_true", help="machine-readable output")
