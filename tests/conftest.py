@@ -70,6 +70,41 @@ def rejected_ex_case(_rejected_ex_master: Path, tmp_path_factory: pytest.TempPat
     return out
 
 
+@pytest.fixture(scope="session")
+def _small_cases_master(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A small generated rejected-ex case (seed 1, scale 0.05) and a generated CDR case of 6,000
+    events in four files, ingested: the streaming tests' two cases, built once a run."""
+    from atlas.demo import ingest_generated
+    from atlas.ingest import IngestOptions
+    from atlas.store import Case
+    from atlas.stream.ingest import ingest_bounded
+    from fixtures.generate import generate
+    from fixtures.huge_cdr import write_case
+
+    root = tmp_path_factory.mktemp("small-cases-master")
+    generate("rejected-ex", 1, 0.05, root / "demo")
+    ingest_generated(root / "demo")
+    write_case(root / "cdr", 6_000, file_rows=1_500)
+    ingest_bounded(Case.open(root / "cdr"), [root / "cdr" / "sources"], IngestOptions())
+    return root / "demo", root / "cdr"
+
+
+@pytest.fixture(scope="module")
+def small_demo_case(_small_cases_master: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the small rejected-ex case for one test module."""
+    out = tmp_path_factory.mktemp("small-demo") / "demo"
+    shutil.copytree(_small_cases_master[0], out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def small_cdr_case(_small_cases_master: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the small generated CDR case for one test module."""
+    out = tmp_path_factory.mktemp("small-cdr") / "cdr"
+    shutil.copytree(_small_cases_master[1], out)
+    return out
+
+
 @pytest.fixture
 def samples() -> Path:
     if not SAMPLES_DIR.is_dir():

@@ -22,30 +22,9 @@ from typing import Any
 import pytest
 from polars.testing import assert_frame_equal
 
-from atlas.demo import ingest_generated
 from atlas.exhibits import source_refs, with_exhibit
-from atlas.ingest import IngestOptions
 from atlas.store import Case
-from atlas.stream.ingest import ingest_bounded
 from atlas.timeline import filter_events, matching, page, write_bounded, write_frame
-from fixtures.generate import generate
-from fixtures.huge_cdr import write_case
-
-
-@pytest.fixture(scope="module")
-def demo_case(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("commands-stream") / "demo"
-    generate("rejected-ex", 1, 0.05, root)
-    ingest_generated(root)
-    return root
-
-
-@pytest.fixture(scope="module")
-def cdr_case(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("commands-stream") / "cdr"
-    write_case(root, 6_000, file_rows=1_500)
-    ingest_bounded(Case.open(root), [root / "sources"], IngestOptions())
-    return root
 
 
 def _identifiers(case: Case) -> set[str]:
@@ -60,7 +39,7 @@ FILTERS: list[Callable[[Case], dict[str, Any]]] = [
 ]
 
 
-@pytest.mark.parametrize("which", ["demo_case", "cdr_case"])
+@pytest.mark.parametrize("which", ["small_demo_case", "small_cdr_case"])
 @pytest.mark.parametrize("how", range(len(FILTERS)))
 def test_the_printed_timeline_page_equals_the_whole_timeline_sliced(which: str, how: int,
                                                                     request: pytest.FixtureRequest) -> None:
@@ -76,18 +55,18 @@ def test_the_printed_timeline_page_equals_the_whole_timeline_sliced(which: str, 
     assert how != 0 or whole.height > 1_000
 
 
-def test_atlas_timeline_prints_a_later_page_with_its_place_in_the_total(demo_case: Path, atlas: Any) -> None:
-    first = atlas("timeline", demo_case, "--limit", "5")
+def test_atlas_timeline_prints_a_later_page_with_its_place_in_the_total(small_demo_case: Path, atlas: Any) -> None:
+    first = atlas("timeline", small_demo_case, "--limit", "5")
     assert first.code == 0 and " more: use --out FILE or --limit" in first.out
-    total = Case.open(demo_case).events().collect().height
-    later = atlas("timeline", demo_case, "--limit", "5", "--offset", "10")
+    total = Case.open(small_demo_case).events().collect().height
+    later = atlas("timeline", small_demo_case, "--limit", "5", "--offset", "10")
     assert later.code == 0
     assert f"showing 11–15 of {total:,}: use --offset, --limit or --out FILE" in later.out
-    past = atlas("timeline", demo_case, "--offset", str(total + 1))
+    past = atlas("timeline", small_demo_case, "--offset", str(total + 1))
     assert past.code == 0 and f"none after the first {total:,}" in past.out
 
 
-@pytest.mark.parametrize("which", ["demo_case", "cdr_case"])
+@pytest.mark.parametrize("which", ["small_demo_case", "small_cdr_case"])
 def test_the_timesketch_document_one_time_window_at_a_time_is_the_whole_document(which: str,
                                                                                   request: pytest.FixtureRequest) -> None:
     from atlas.export.inputs import gather
@@ -101,10 +80,10 @@ def test_the_timesketch_document_one_time_window_at_a_time_is_the_whole_document
         bounded = build_bounded(case.events(), case.sources(), ctx, batch=batch)
         assert (bounded.lines, bounded.untimed) == (whole.lines, whole.untimed)
         assert "".join(bounded.chunks) == whole.text
-    assert which != "demo_case" or whole.untimed  # the demo case has records without a time
+    assert which != "small_demo_case" or whole.untimed  # the demo case has records without a time
 
 
-@pytest.mark.parametrize("which", ["demo_case", "cdr_case"])
+@pytest.mark.parametrize("which", ["small_demo_case", "small_cdr_case"])
 def test_atlas_export_timesketch_writes_the_plain_rules_bytes(which: str, request: pytest.FixtureRequest,
                                                               tmp_path: Path) -> None:
     from atlas.export.run import export
@@ -116,7 +95,7 @@ def test_atlas_export_timesketch_writes_the_plain_rules_bytes(which: str, reques
     assert (bounded.sha256, bounded.counts, bounded.notes) == (plain.sha256, plain.counts, plain.notes)
 
 
-@pytest.mark.parametrize("which", ["demo_case", "cdr_case"])
+@pytest.mark.parametrize("which", ["small_demo_case", "small_cdr_case"])
 @pytest.mark.parametrize("how", range(len(FILTERS)))
 def test_the_timeline_file_one_time_window_at_a_time_is_the_whole_timelines(which: str, how: int, tmp_path: Path,
                                                                              request: pytest.FixtureRequest) -> None:
@@ -130,4 +109,4 @@ def test_the_timeline_file_one_time_window_at_a_time_is_the_whole_timelines(whic
             n = write_bounded(filter_events(case.events(), **criteria), refs, tmp_path / f"b{batch}{suffix}", batch=batch)
             assert n == whole.height
             assert (tmp_path / f"b{batch}{suffix}").read_bytes() == (tmp_path / f"plain{suffix}").read_bytes()
-    assert how != 0 or which != "demo_case" or whole.get_column("ts_utc").null_count()  # events without a time, last
+    assert how != 0 or which != "small_demo_case" or whole.get_column("ts_utc").null_count()  # events without a time, last

@@ -27,35 +27,17 @@ import polars as pl
 import pytest
 
 from atlas.conduct import analyse
-from atlas.demo import ingest_generated
 from atlas.graph import contacts_frame, node_map
 from atlas.identity import resolve
 from atlas.ingest import IngestOptions, ingest
 from atlas.store import Case
 from atlas.stream import streaming
 from atlas.stream.graph import build_pair_graph
-from atlas.stream.ingest import ingest_bounded
 from atlas.stream.scan import accounting, pair_counts, pairs_from_contacts
-from fixtures.generate import generate
 from fixtures.huge_cdr import Plan, write_case
 
 AS_OF = date(2026, 6, 1)
 
-
-@pytest.fixture(scope="module")
-def demo_case(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("stream") / "demo"
-    generate("rejected-ex", 1, 0.05, root)
-    ingest_generated(root)
-    return root
-
-
-@pytest.fixture(scope="module")
-def cdr_case(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("stream") / "cdr"
-    write_case(root, 6_000, file_rows=1_500)
-    ingest_bounded(Case.open(root), [root / "sources"], IngestOptions())
-    return root
 
 
 def _members(path: Path) -> bytes:
@@ -69,7 +51,7 @@ def _outputs(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): _members(p) for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-@pytest.mark.parametrize("which", ["demo_case", "cdr_case"])
+@pytest.mark.parametrize("which", ["small_demo_case", "small_cdr_case"])
 def test_streaming_conduct_and_reports_are_byte_identical_to_in_memory(which: str, request: pytest.FixtureRequest,
                                                                         tmp_path: Path) -> None:
     from reports.build import build_reports
@@ -88,7 +70,7 @@ def test_streaming_conduct_and_reports_are_byte_identical_to_in_memory(which: st
     assert [k for k in memory if memory[k] != streamed[k]] == []
 
 
-@pytest.mark.parametrize("which", ["demo_case", "cdr_case"])
+@pytest.mark.parametrize("which", ["small_demo_case", "small_cdr_case"])
 def test_streaming_pair_counts_equal_the_in_memory_graph_rows(which: str, request: pytest.FixtureRequest) -> None:
     case = Case.open(request.getfixturevalue(which))
     mapping = node_map(resolve(case, include_proposed=False))
@@ -104,26 +86,26 @@ def test_streaming_pair_counts_equal_the_in_memory_graph_rows(which: str, reques
     assert int(plain.get_column("events").sum()) > int(plain.get_column("contacts").sum())
 
 
-def test_the_huge_cdr_case_is_deterministic_and_every_record_is_accounted_for(cdr_case: Path, tmp_path: Path) -> None:
+def test_the_huge_cdr_case_is_deterministic_and_every_record_is_accounted_for(small_cdr_case: Path, tmp_path: Path) -> None:
     again = tmp_path / "again"
     write_case(again, 6_000, file_rows=1_500)
-    files = sorted((cdr_case / "sources").iterdir())
+    files = sorted((small_cdr_case / "sources").iterdir())
     assert [p.name for p in files] == sorted(p.name for p in (again / "sources").iterdir())
     assert all(p.read_bytes() == (again / "sources" / p.name).read_bytes() for p in files)
     plan = Plan(6_000, 1_500)
     assert len(files) == len(plan.files()) >= 5
-    acct = accounting(Case.open(cdr_case))
+    acct = accounting(Case.open(small_cdr_case))
     assert acct.height == len(files) and acct.get_column("agrees").all()
     assert int(acct.get_column("records_read").sum()) == 6_000
     assert int(acct.get_column("events_stored").sum()) == 6_000
 
 
-def test_committing_one_file_at_a_time_stores_what_one_ingest_stores(cdr_case: Path, tmp_path: Path) -> None:
+def test_committing_one_file_at_a_time_stores_what_one_ingest_stores(small_cdr_case: Path, tmp_path: Path) -> None:
     whole = tmp_path / "whole"
     write_case(whole, 6_000, file_rows=1_500)
     outcomes = ingest(Case.open(whole), [whole / "sources"], IngestOptions())
     assert all(o.status == "ingested" for o in outcomes)
-    a, b = Case.open(cdr_case), Case.open(whole)
+    a, b = Case.open(small_cdr_case), Case.open(whole)
     assert a.source_ids() == b.source_ids()
     for table in ("events", "rejects", "evidence"):
         for sid in a.source_ids():
@@ -136,8 +118,8 @@ def test_committing_one_file_at_a_time_stores_what_one_ingest_stores(cdr_case: P
     assert sum(1 for e in a.audit_log() if e["action"] == "ingest") == len(a.source_ids())
 
 
-def test_the_demo_case_has_a_handset_clock_the_streaming_offsets_correct(demo_case: Path) -> None:
-    case = Case.open(demo_case)
+def test_the_demo_case_has_a_handset_clock_the_streaming_offsets_correct(small_demo_case: Path) -> None:
+    case = Case.open(small_demo_case)
     offsets: dict[str, tuple[float, int]] = {}
     pair_counts(case, node_map(resolve(case, include_proposed=False)), clock_offsets=offsets)
     assert any(seconds != 0.0 and pairs > 0 for seconds, pairs in offsets.values()), offsets
@@ -165,7 +147,7 @@ def test_atlas_ingest_commit_each_commits_file_by_file_and_a_failure_keeps_the_e
     assert len(Case.open(root).source_ids()) == len(files) + 1
 
 
-@pytest.mark.parametrize("which", ["demo_case", "cdr_case"])
+@pytest.mark.parametrize("which", ["small_demo_case", "small_cdr_case"])
 @pytest.mark.parametrize("limits", [None, (6, 3)])
 def test_the_reports_graph_from_streaming_pair_counts_equals_the_in_memory_graphs(
         which: str, limits: tuple[int, int] | None, request: pytest.FixtureRequest,
@@ -195,7 +177,7 @@ def test_the_reports_graph_from_streaming_pair_counts_equals_the_in_memory_graph
         assert a.dropped_nodes > 0 and drawn.get_column("event_ids").list.len().max() == limits[1]
 
 
-@pytest.mark.parametrize("which", ["demo_case", "cdr_case"])
+@pytest.mark.parametrize("which", ["small_demo_case", "small_cdr_case"])
 def test_the_unused_material_tally_one_source_at_a_time_equals_the_whole_case_tally(
         which: str, request: pytest.FixtureRequest) -> None:
     from atlas.identity import identifier_owner_map
@@ -215,7 +197,7 @@ def test_the_unused_material_tally_one_source_at_a_time_equals_the_whole_case_ta
 
 
 def test_an_exhibit_with_more_counterparts_than_the_schedule_lists_is_one_block_with_each_in_the_companion_csv(
-        cdr_case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        small_cdr_case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Above MAX_COUNTERPART_ROWS third-party counterparts, an exhibit's rows for them become one
     block row (records summed, counterparts counted, first and last, the block's place in the
     exhibit) and the rows it replaces go to unused-material-counterparts.csv, numbered under
@@ -223,7 +205,7 @@ def test_an_exhibit_with_more_counterparts_than_the_schedule_lists_is_one_block_
     from reports import unused
     from reports.build import build_reports
 
-    case = Case.open(cdr_case)
+    case = Case.open(small_cdr_case)
     build_reports(case, tmp_path / "listed", as_of=AS_OF)
     listed = pl.read_csv(tmp_path / "listed" / "unused-material.csv", infer_schema=False)
     assert not (tmp_path / "listed" / unused.COUNTERPARTS_FILE).exists()
@@ -264,7 +246,7 @@ def _uk_key(text: str) -> tuple[str, ...]:
     return (y, m, d, clock)
 
 
-@pytest.mark.parametrize("which", ["demo_case", "cdr_case"])
+@pytest.mark.parametrize("which", ["small_demo_case", "small_cdr_case"])
 def test_alias_discovery_reads_only_the_parties_records_and_the_names_and_finds_what_the_plain_rule_finds(
         which: str, request: pytest.FixtureRequest) -> None:
     """``atlas discover``'s two whole-case reads, bounded: the succession rule's behaviours from
@@ -281,11 +263,11 @@ def test_alias_discovery_reads_only_the_parties_records_and_the_names_and_finds_
         fast_beh, fast_names = behaviours(case, owner), sorted(shown_names(case, evidence))
     assert fast_beh == plain_beh and fast_names == plain_names
     assert plain_beh, "the case has contacts to the victim's network to compare"
-    if which == "demo_case":
+    if which == "small_demo_case":
         assert plain_names, "the case has display names to compare"
 
 
-@pytest.mark.parametrize("which", ["demo_case", "cdr_case"])
+@pytest.mark.parametrize("which", ["small_demo_case", "small_cdr_case"])
 def test_the_reports_per_source_facts_and_cited_records_equal_the_whole_case_queries(
         which: str, request: pytest.FixtureRequest) -> None:
     """Two whole-case reads of the report that the streaming engine cannot bound as written (a
@@ -311,17 +293,17 @@ def test_the_reports_per_source_facts_and_cited_records_equal_the_whole_case_que
 
 
 def test_atlas_report_and_discover_stream_write_what_they_write_without_it(
-        cdr_case: Path, tmp_path: Path, atlas: Callable[..., Any]) -> None:
+        small_cdr_case: Path, tmp_path: Path, atlas: Callable[..., Any]) -> None:
     """``--stream`` (a case bigger than memory) changes how the store is read, not what is written."""
     for flags, out in (((), "plain"), (("--stream",), "streamed")):
-        got = atlas("report", cdr_case, "--out", tmp_path / out, "--as-of", "2026-06-01", *flags)
+        got = atlas("report", small_cdr_case, "--out", tmp_path / out, "--as-of", "2026-06-01", *flags)
         assert got.code == 0, got.err
     plain, streamed = _outputs(tmp_path / "plain"), _outputs(tmp_path / "streamed")
     assert sorted(plain) == sorted(streamed) and "statement.docx" in plain
     assert [k for k in plain if plain[k] != streamed[k]] == []
     found = {}
     for flags, copy in (((), "a"), (("--stream",), "b")):  # copies: discovery writes proposals into the case
-        shutil.copytree(cdr_case, tmp_path / copy)
+        shutil.copytree(small_cdr_case, tmp_path / copy)
         got = atlas("discover", tmp_path / copy, *flags, "--json")
         assert got.code == 0, got.err
         found[copy] = json.loads(got.out)
@@ -329,13 +311,13 @@ def test_atlas_report_and_discover_stream_write_what_they_write_without_it(
 
 
 def test_the_companion_csv_of_a_redacted_report_names_third_parties_by_their_pseudonyms(
-        cdr_case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        small_cdr_case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from reports import unused
     from reports.build import build_reports
     from reports.redaction import NOTE
 
     monkeypatch.setattr(unused, "MAX_COUNTERPART_ROWS", 1_000)
-    build_reports(Case.open(cdr_case), tmp_path / "redacted", as_of=AS_OF, redact_third_parties=True)
+    build_reports(Case.open(small_cdr_case), tmp_path / "redacted", as_of=AS_OF, redact_third_parties=True)
     companion = pl.read_csv(tmp_path / "redacted" / unused.COUNTERPARTS_FILE, infer_schema=False)
     text = "\n".join(companion.get_column("description").to_list())
     # the counterparts by pseudonym (the exhibit's owner, whose return it is, stays named, as in the schedule)
@@ -343,12 +325,12 @@ def test_the_companion_csv_of_a_redacted_report_names_third_parties_by_their_pse
     assert set(companion.get_column("redaction").to_list()) == {NOTE}
 
 
-def test_a_redacted_report_is_the_same_under_the_streaming_engine(cdr_case: Path, tmp_path: Path) -> None:
+def test_a_redacted_report_is_the_same_under_the_streaming_engine(small_cdr_case: Path, tmp_path: Path) -> None:
     """The bounded paths read the case as the report does (its redacted view when third parties
     are redacted), so the streamed outputs are the in-memory ones, pseudonyms and all."""
     from reports.build import build_reports
 
-    case = Case.open(cdr_case)
+    case = Case.open(small_cdr_case)
     build_reports(case, tmp_path / "memory", as_of=AS_OF, redact_third_parties=True)
     with streaming():
         build_reports(case, tmp_path / "streamed", as_of=AS_OF, redact_third_parties=True)
@@ -358,7 +340,7 @@ def test_a_redacted_report_is_the_same_under_the_streaming_engine(cdr_case: Path
 
 
 def test_a_case_above_the_threshold_is_streamed_without_being_asked_and_says_so(
-        cdr_case: Path, tmp_path: Path, atlas: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
+        small_cdr_case: Path, tmp_path: Path, atlas: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
     """Neither --stream nor --no-stream: the store's event count decides (a user with a
     100 M-event case should not need to know the flag to avoid running out of memory), the
     choice is said on stderr, and what is written is what --no-stream writes."""
@@ -374,19 +356,19 @@ def test_a_case_above_the_threshold_is_streamed_without_being_asked_and_says_so(
             yield
 
     monkeypatch.setattr(stream_module, "streaming", watched)
-    small = atlas("report", cdr_case, "--out", tmp_path / "small", "--as-of", "2026-06-01")
+    small = atlas("report", small_cdr_case, "--out", tmp_path / "small", "--as-of", "2026-06-01")
     assert small.code == 0 and "streaming engine" not in small.err and entered == []
     monkeypatch.setattr(stream_module, "STREAM_ABOVE_EVENTS", 100)
-    auto = atlas("report", cdr_case, "--out", tmp_path / "auto", "--as-of", "2026-06-01")
+    auto = atlas("report", small_cdr_case, "--out", tmp_path / "auto", "--as-of", "2026-06-01")
     assert auto.code == 0, auto.err
     assert "(more than 100): read with the streaming engine" in auto.err and entered == [True]
-    forced = atlas("report", cdr_case, "--out", tmp_path / "memory", "--as-of", "2026-06-01", "--no-stream")
+    forced = atlas("report", small_cdr_case, "--out", tmp_path / "memory", "--as-of", "2026-06-01", "--no-stream")
     assert forced.code == 0 and "streaming engine" not in forced.err and entered == [True]
     a, b = _outputs(tmp_path / "auto"), _outputs(tmp_path / "memory")
     assert sorted(a) == sorted(b) and [k for k in a if a[k] != b[k]] == []
-    shutil.copytree(cdr_case, tmp_path / "copy")
+    shutil.copytree(small_cdr_case, tmp_path / "copy")
     found = atlas("discover", tmp_path / "copy", "--json")
     assert found.code == 0 and "streaming engine" in found.err and entered == [True, True]
     with pytest.raises(SystemExit) as refused:  # one or the other, as argparse says
-        atlas("report", cdr_case, "--stream", "--no-stream")
+        atlas("report", small_cdr_case, "--stream", "--no-stream")
     assert refused.value.code == 2
