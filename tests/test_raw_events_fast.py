@@ -62,3 +62,37 @@ def test_the_surrogate_prefilter_never_rules_out_a_text_the_pattern_matches() ->
         if _exports._LONE_SURROGATE_ESCAPE.search(text):
             assert _exports._may_hold_surrogate_escape(text), text
     assert not _exports._may_hold_surrogate_escape('{"a": "\\u00e9 \\UD800"}')
+
+
+@pytest.mark.parametrize(("senders", "everyone"), [
+    (["a", "b", "a", None, "c", "", "b"], ["b", "a", "c", "a"]),  # a null sender, an empty one, a repeated member
+    (["x"] * 5, ["x"]),  # a note to oneself: nobody else
+    ([None, None], []),
+    (["é", "\U000f0000x", "é"], ["é", "z", "\U000f0000x"]),
+    ([], ["a"]),
+])
+def test_others_per_distinct_sender_is_the_row_by_row_rule(senders: list[str | None], everyone: list[str]) -> None:
+    frame = pl.DataFrame({"sender": senders, "n": list(range(len(senders)))}, schema={"sender": pl.String,
+                                                                                      "n": pl.Int64})
+    fast, plain = _exports.others(frame, everyone), _exports.others_plain(frame, everyone)
+    assert fast.name == plain.name and fast.dtype == plain.dtype
+    assert fast.to_list() == plain.to_list()
+
+
+def test_meta_parsers_read_the_same_with_the_row_by_row_recipients(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                                  ) -> None:
+    from tests.test_json_cycle_collection import _inputs, assert_identical
+
+    compared = 0
+    for module_name, path in _inputs(tmp_path):
+        module: Any = importlib.import_module(f"parsers.{module_name}")
+        if not hasattr(module, "others"):
+            continue
+        ctx = ParseContext(source_id="s", path=path)
+        fast = module.parse(path, ctx)
+        with monkeypatch.context() as m:
+            m.setattr(module, "others", _exports.others_plain)
+            plain = module.parse(path, ctx)
+        assert_identical(fast, plain)
+        compared += 1
+    assert compared >= 1
