@@ -56,7 +56,7 @@ import polars as pl
 from atlas.errors import AtlasError, FormatError
 from atlas.model import IDENTITY_EVIDENCE_SCHEMA, REJECT_SCHEMA, Channel, EvidenceCategory
 from atlas.normalise.region import RegionEvidence, choose_region
-from atlas.normalise.times import parse_datetimes, sniff_datetime_format, to_datetimes
+from atlas.normalise.times import DateFormat, parse_datetimes, sniff_datetime_format, to_datetimes
 from parsers._tabular import Sheet, probe_sheets, read_sheets
 from parsers._tool_meaning import VOCABULARY_PATH as MEANING_VOCABULARY
 from parsers._tool_meaning import propose
@@ -407,6 +407,29 @@ def _region(tables: list[tuple[pl.DataFrame, Table]], ctx: ParseContext, assumpt
     return choice.region
 
 
+def _offset_and_format(body: pl.DataFrame, offset: str | None, dayfirst_header: bool | None, where: str,
+                       ctx: ParseContext, assumptions: list[str]) -> tuple[pl.DataFrame, DateFormat]:
+    """The header's stated UTC offset filled into ``_off`` where the text gave none, and the
+    date format sniffed from ``_ts_txt`` (the header's day/month order winning), each with
+    its assumption: the one step the plain rule and the fast path share."""
+    if offset:
+        sign = -1 if offset.startswith("-") else 1
+        hh, _, mm = offset[1:].partition(":")
+        body = body.with_columns(pl.col("_off").fill_null(sign * (int(hh) * 60 + int(mm or 0))))
+        assumptions.append(f"{where}: times are at UTC{offset}, as the column header states")
+    dayfirst = dayfirst_header if dayfirst_header is not None else ctx.dayfirst
+    candidates = body.get_column("_ts_txt").filter(body.get_column("_ts_txt").str.contains(_LOOKS_LIKE_DATE).fill_null(False))
+    try:
+        fmt = sniff_datetime_format(candidates, dayfirst=dayfirst, what=f"{where} timestamps")
+    except AtlasError as exc:
+        raise FormatError(f"{ctx.path}: {exc}") from exc
+    if fmt.assumption and dayfirst_header is not None:
+        assumptions.append(f"{where}: dates read {'day' if dayfirst_header else 'month'}-first, as the column header states")
+    elif fmt.assumption:
+        assumptions.append(fmt.assumption)
+    return body, fmt
+
+
 def _table_events_plain(frame: pl.DataFrame, first_row: int, table: Table, sheet: str | None, ctx: ParseContext,
                   assumptions: list[str]) -> tuple[pl.DataFrame, pl.DataFrame, int, pl.DataFrame]:
     """Events of one table; ``frame`` starts at its header row, which is spreadsheet row ``first_row``.
@@ -443,21 +466,7 @@ def _table_events_plain(frame: pl.DataFrame, first_row: int, table: Table, sheet
     body = body.with_columns(ts_text.alias("_ts_raw"))
     wall, minutes = _zone_split(pl.col("_ts_raw"))
     body = body.with_columns(wall.alias("_ts_txt"), minutes.alias("_off"))
-    if offset:
-        sign = -1 if offset.startswith("-") else 1
-        hh, _, mm = offset[1:].partition(":")
-        body = body.with_columns(pl.col("_off").fill_null(sign * (int(hh) * 60 + int(mm or 0))))
-        assumptions.append(f"{where}: times are at UTC{offset}, as the column header states")
-    dayfirst = dayfirst_header if dayfirst_header is not None else ctx.dayfirst
-    candidates = body.get_column("_ts_txt").filter(body.get_column("_ts_txt").str.contains(_LOOKS_LIKE_DATE).fill_null(False))
-    try:
-        fmt = sniff_datetime_format(candidates, dayfirst=dayfirst, what=f"{where} timestamps")
-    except AtlasError as exc:
-        raise FormatError(f"{ctx.path}: {exc}") from exc
-    if fmt.assumption and dayfirst_header is not None:
-        assumptions.append(f"{where}: dates read {'day' if dayfirst_header else 'month'}-first, as the column header states")
-    elif fmt.assumption:
-        assumptions.append(fmt.assumption)
+    body, fmt = _offset_and_format(body, offset, dayfirst_header, where, ctx, assumptions)
     if fmt.has_offset:  # an offset the zone split did not recognise: the sniffer read it
         parsed_utc = parse_datetimes(pl.col("_ts_txt"), fmt)
         body = body.with_columns(parsed_utc.alias("ts_utc"), pl.lit(None, pl.Datetime("us")).alias("ts_local"))
@@ -529,21 +538,7 @@ def _table_events_fast(frame: pl.DataFrame, first_row: int, table: Table, sheet:
     body = body.with_columns(named.alias("_zone_named"), bare.alias("_zone_bare"))
     wall, minutes = _zone_split(pl.col("_ts_raw"), (pl.col("_zone_named"), pl.col("_zone_bare")))
     body = body.with_columns(wall.alias("_ts_txt"), minutes.alias("_off")).drop("_zone_named", "_zone_bare")
-    if offset:
-        sign = -1 if offset.startswith("-") else 1
-        hh, _, mm = offset[1:].partition(":")
-        body = body.with_columns(pl.col("_off").fill_null(sign * (int(hh) * 60 + int(mm or 0))))
-        assumptions.append(f"{where}: times are at UTC{offset}, as the column header states")
-    dayfirst = dayfirst_header if dayfirst_header is not None else ctx.dayfirst
-    candidates = body.get_column("_ts_txt").filter(body.get_column("_ts_txt").str.contains(_LOOKS_LIKE_DATE).fill_null(False))
-    try:
-        fmt = sniff_datetime_format(candidates, dayfirst=dayfirst, what=f"{where} timestamps")
-    except AtlasError as exc:
-        raise FormatError(f"{ctx.path}: {exc}") from exc
-    if fmt.assumption and dayfirst_header is not None:
-        assumptions.append(f"{where}: dates read {'day' if dayfirst_header else 'month'}-first, as the column header states")
-    elif fmt.assumption:
-        assumptions.append(fmt.assumption)
+    body, fmt = _offset_and_format(body, offset, dayfirst_header, where, ctx, assumptions)
     # parse_datetimes(_ts_txt, fmt), read by to_datetimes (the same values, faster for a format with %.f)
     parsed = to_datetimes(body.get_column("_ts_txt").str.strip_chars(), fmt.fmt, aware=fmt.has_offset)
     if fmt.has_offset:  # an offset the zone split did not recognise: the sniffer read it
