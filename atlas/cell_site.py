@@ -172,22 +172,62 @@ def cdr_events_with_cells(case: Case) -> pl.DataFrame:
     return out.with_columns(known.alias("cell_known")).sort("ts_utc", "event_id")
 
 
-def unknown_cells(case: Case) -> pl.DataFrame:
-    """CDR cells (first or last) that no cell-site list in the case contains."""
-    detail = _cdr_detail(case)
-    schema = pl.Schema({"cell_id": pl.String(), "records": pl.UInt32(), "first_seen": pl.Datetime("us", "UTC"),
-                        "last_seen": pl.Datetime("us", "UTC"), "sources": pl.List(pl.String)})
-    if detail is None:
-        return pl.DataFrame(schema=schema)
-    events = case.events().select("event_id", "ts_utc", "cell_id").filter(
-        pl.col("event_id").is_in(detail.get_column("event_id").implode())).collect()
+UNKNOWN_SCHEMA: Final = pl.Schema({"cell_id": pl.String(), "records": pl.UInt32(),
+                                   "first_seen": pl.Datetime("us", "UTC"), "last_seen": pl.Datetime("us", "UTC"),
+                                   "sources": pl.List(pl.String)})
+
+
+def _missing_cells(events: pl.DataFrame, detail: pl.DataFrame, cells: pl.DataFrame) -> pl.DataFrame:
+    """One row per (event, cell not in any list): ``cell_id``, ``source_id``, ``ts_utc``."""
     last = detail.select("event_id", "source_id", pl.col("last_cell").alias("cell_id"))
     first = events.join(detail.select("event_id", "source_id"), on="event_id").select("event_id", "source_id", "cell_id")
     used = pl.concat([first, last]).drop_nulls("cell_id").unique(["event_id", "cell_id"]).join(
         events.select("event_id", "ts_utc"), on="event_id", how="left")
-    located = _locate(used, "cell_id", cell_table(case), "c_")
-    missing = located.filter(pl.col("c_match") == "not in any cell-site list")
+    located = _locate(used, "cell_id", cells, "c_")
+    return located.filter(pl.col("c_match") == "not in any cell-site list")
+
+
+def unknown_cells(case: Case) -> pl.DataFrame:
+    """CDR cells (first or last) that no cell-site list in the case contains. Within
+    :func:`atlas.stream.streaming` (a case bigger than memory) one source at a time
+    (:func:`unknown_cells_by_source`, the same frame)."""
+    from atlas.stream import bounded
+
+    if bounded():
+        return unknown_cells_by_source(case)
+    detail = _cdr_detail(case)
+    if detail is None:
+        return pl.DataFrame(schema=UNKNOWN_SCHEMA)
+    events = case.events().select("event_id", "ts_utc", "cell_id").filter(
+        pl.col("event_id").is_in(detail.get_column("event_id").implode())).collect()
+    missing = _missing_cells(events, detail, cell_table(case))
     return missing.group_by("cell_id").agg(
         pl.len().alias("records"), pl.col("ts_utc").min().alias("first_seen"), pl.col("ts_utc").max().alias("last_seen"),
         pl.col("source_id").unique().sort().alias("sources"),
-    ).sort("cell_id").cast(schema)
+    ).sort("cell_id").cast(UNKNOWN_SCHEMA)
+
+
+def unknown_cells_by_source(case: Case) -> pl.DataFrame:
+    """:func:`unknown_cells` read one source's call data records at a time (memory: one
+    source's records and the distinct cells), the counts then added up per cell."""
+    cells = cell_table(case)
+    per_source: list[pl.DataFrame] = []
+    for sid in case.source_ids():
+        path = case.store / "extra" / "cdr" / f"{sid}.parquet"
+        if not path.exists():
+            continue
+        detail = pl.read_parquet(path).with_columns((pl.col("source_id") + "/" + pl.col("source_ref")).alias("event_id"))
+        if detail.height == 0:
+            continue
+        events = case.events(sid).select("event_id", "ts_utc", "cell_id").filter(
+            pl.col("event_id").is_in(detail.get_column("event_id").implode())).collect(engine="streaming")
+        per_source.append(_missing_cells(events, detail, cells).group_by("cell_id").agg(
+            pl.len().cast(pl.Int64).alias("records"), pl.col("ts_utc").min().alias("first_seen"),
+            pl.col("ts_utc").max().alias("last_seen"), pl.col("source_id").unique().alias("sources")))
+        del detail, events
+    if not per_source:
+        return pl.DataFrame(schema=UNKNOWN_SCHEMA)
+    return pl.concat(per_source).group_by("cell_id").agg(
+        pl.col("records").sum(), pl.col("first_seen").min(), pl.col("last_seen").max(),
+        pl.col("sources").explode(keep_nulls=False, empty_as_null=False).unique().sort(),
+    ).sort("cell_id").cast(UNKNOWN_SCHEMA)

@@ -120,6 +120,26 @@ class PairDetail:
     """Those records as contacts (``party_from``, ``party_to``, ``channel``, ``event_ids``)."""
 
 
+def shared_keys(parts: list[pl.LazyFrame]) -> tuple[pl.DataFrame, pl.Series]:
+    """Over every source's contact records (:func:`atlas.contacts.contact_records_lazy`, one
+    query a source): each source's place in the matching order (:func:`atlas.contacts.source_stats`)
+    and the 64-bit hashes of the keys more than one source holds, one source read at a time."""
+    hashed: list[pl.DataFrame] = []
+    stats: list[pl.DataFrame] = []
+    for recs in parts:
+        stats_q = source_stats(recs)
+        assert isinstance(stats_q, pl.LazyFrame)
+        keys_q = recs.select("source_id", pl.col("key").hash().alias("h")).unique()
+        got_stats, got_keys = pl.collect_all([stats_q, keys_q], engine=ENGINE)
+        stats.append(got_stats)
+        hashed.append(got_keys)
+    all_stats = pl.concat(stats) if stats else pl.DataFrame(schema={"source_id": pl.String, "n": pl.UInt32,
+                                                                    "minute_only": pl.Boolean})
+    shared = pl.concat(hashed).group_by("h").len().filter(pl.col("len") > 1).get_column("h") if hashed else pl.Series(
+        "h", [], pl.UInt64)
+    return all_stats, shared
+
+
 def pair_counts(case: Case, mapping: Mapping[str, str],
                 clock_offsets: dict[str, tuple[float, int]] | None = None) -> pl.DataFrame:
     """Contacts per (src, dst, channel, kind) over the whole case: :func:`pair_counts_detail`'s ``pairs``."""
@@ -142,20 +162,7 @@ def pair_counts_detail(case: Case, mapping: Mapping[str, str],
     together in the whole case's source order."""
     owners = _owners(case)
     parts = [contact_records_lazy(lf, same_person=dict(mapping), source_owners=owners) for lf in _partitions(case)]
-    hashed: list[pl.DataFrame] = []
-    stats: list[pl.DataFrame] = []
-    for recs in parts:
-        stats_q = source_stats(recs)
-        assert isinstance(stats_q, pl.LazyFrame)
-        keys_q = recs.select("source_id", pl.col("key").hash().alias("h")).unique()
-        got_stats, got_keys = pl.collect_all([stats_q, keys_q], engine=ENGINE)
-        stats.append(got_stats)
-        hashed.append(got_keys)
-    all_stats = pl.concat(stats) if stats else pl.DataFrame(schema={"source_id": pl.String, "n": pl.UInt32,
-                                                                    "minute_only": pl.Boolean})
-    shared = pl.concat(hashed).group_by("h").len().filter(pl.col("len") > 1).get_column("h") if hashed else pl.Series(
-        "h", [], pl.UInt64)
-    del hashed
+    all_stats, shared = shared_keys(parts)
     shared_list = shared.implode()
     is_shared = pl.col("key").hash().is_in(shared_list)
     counted: list[pl.DataFrame] = []
@@ -251,4 +258,4 @@ def pairs_from_contacts(rows: pl.DataFrame) -> pl.DataFrame:
 
 
 __all__ = ["ENGINE", "PAIR_SCHEMA", "PairDetail", "accounting", "edge_event_ids", "pair_counts", "pair_counts_detail",
-           "pairs_from_contacts"]
+           "pairs_from_contacts", "shared_keys"]

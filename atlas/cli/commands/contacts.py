@@ -15,7 +15,11 @@ from typing import TYPE_CHECKING
 from atlas.cli.output import print_json, print_table
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+
     import polars as pl
+
+    from atlas.store import Case
 
 NAME = "contacts"
 HELP = "list de-duplicated contacts with the source records that corroborate each"
@@ -33,6 +37,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--proposed", action="store_true", help="also follow identity links still awaiting a decision")
     p.add_argument("--limit", type=int, default=200, help="rows to print (default 200)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    stream = p.add_mutually_exclusive_group()
+    stream.add_argument("--stream", dest="stream", action="store_const", const=True, default=None,
+                        help="for a case bigger than memory: count, page and write the contacts one source or one "
+                             "time window at a time (Polars streaming); the same output, in bounded memory "
+                             "(atlas.stream). Chosen by itself above 5,000,000 events")
+    stream.add_argument("--no-stream", dest="stream", action="store_const", const=False,
+                        help="read the store in memory whatever its size")
 
 
 def _who(canonical: str | None, raw: str | None) -> str:
@@ -43,23 +54,65 @@ def _who(canonical: str | None, raw: str | None) -> str:
     return display(canonical or raw or "?")
 
 
-def filter_party(contacts: pl.DataFrame, party: str | None, identifiers: frozenset[str] | set[str] = frozenset()) -> pl.DataFrame:
-    """Contacts whose sender or a recipient is ``party`` (a party id) or one of ``identifiers``."""
+def party_hit(party: str | None, identifiers: frozenset[str] | set[str] = frozenset()) -> pl.Expr:
+    """Whether a contact's sender or a recipient is ``party`` (a party id) or one of ``identifiers``."""
     import polars as pl
 
     ids = pl.Series(sorted(identifiers), dtype=pl.String).implode()
     hit = pl.col("sender").is_in(ids) | pl.col("recipients").list.eval(pl.element().is_in(ids)).list.any()
     if party is not None:
         hit = hit | (pl.col("party_from") == party) | pl.col("party_to").list.contains(party)
-    return contacts.filter(hit)
+    return hit
+
+
+def filter_party(contacts: pl.DataFrame, party: str | None, identifiers: frozenset[str] | set[str] = frozenset()) -> pl.DataFrame:
+    """Contacts whose sender or a recipient is ``party`` (a party id) or one of ``identifiers``."""
+    return contacts.filter(party_hit(party, identifiers))
+
+
+CONTACTS_SLOT = "@@atlas-contacts@@"
+"""Where the contacts go in the ``--json`` document written one window at a time."""
+
+
+def write_json(data: dict[str, object], windows: Iterator[pl.DataFrame], refs: Mapping[str, str]) -> None:
+    """``print_json(data | {"contacts": every contact with its exhibits})`` with the contacts
+    written one time window at a time (the same bytes, in memory bounded by one window)."""
+    import sys
+    import textwrap
+
+    from atlas.cli.output import dumps
+    from atlas.exhibits import event_refs_expr
+
+    head, tail = dumps({**data, "contacts": CONTACTS_SLOT}).split(f'"{CONTACTS_SLOT}"')
+    out = sys.stdout
+    out.write(head)
+    first = True
+    for frame in windows:
+        for row in frame.with_columns(event_refs_expr(refs).alias("exhibits")).to_dicts():
+            out.write(("[\n" if first else ",\n") + textwrap.indent(dumps(row), "    "))
+            first = False
+    out.write("[]" if first else "\n  ]")
+    out.write(tail + "\n")
 
 
 def run(args: argparse.Namespace) -> int:
-    from atlas.contacts import case_contacts, match_rule
-    from atlas.normalise.times import uk_display
+    import sys
+
     from atlas.store import Case
+    from atlas.stream import bounded, engine_for
 
     case = Case.open(args.case_dir)
+    engine, chosen = engine_for(case, args.stream)
+    if chosen:
+        print(f"atlas: {chosen}", file=sys.stderr)
+    with engine:
+        return _run(args, case, streamed=bounded())
+
+
+def _run(args: argparse.Namespace, case: Case, *, streamed: bool) -> int:
+    from atlas.contacts import case_contacts, match_rule
+    from atlas.normalise.times import uk_display
+
     selection = None
     if args.party:
         from atlas.identity.select import select_party
@@ -69,10 +122,22 @@ def run(args: argparse.Namespace) -> int:
 
     refs = source_refs(case)
     offsets: dict[str, tuple[float, int]] = {}
-    contacts = case_contacts(case, tolerance_s=args.tolerance, include_proposed=args.proposed, clock_offsets=offsets)
-    records = int(contacts.get_column("event_ids").list.len().sum()) if contacts.height else 0
-    if selection is not None:
-        contacts = filter_party(contacts, selection.party, selection.identifiers)
+    if streamed:  # a case bigger than memory: per-source queries, the corroborated contacts in memory
+        from atlas.stream.contacts import bounded_contacts
+
+        parts = bounded_contacts(case, tolerance_s=args.tolerance, include_proposed=args.proposed,
+                                 clock_offsets=offsets)
+        height, records = parts.count()
+        if selection is not None:
+            parts = parts.filter(party_hit(selection.party, selection.identifiers))
+            height = parts.count()[0]
+    else:
+        contacts = case_contacts(case, tolerance_s=args.tolerance, include_proposed=args.proposed,
+                                 clock_offsets=offsets)
+        records = int(contacts.get_column("event_ids").list.len().sum()) if contacts.height else 0
+        if selection is not None:
+            contacts = filter_party(contacts, selection.party, selection.identifiers)
+        height = contacts.height
     rule = match_rule(args.tolerance)
     try:
         from atlas.cell_site import unknown_cells
@@ -80,28 +145,31 @@ def run(args: argparse.Namespace) -> int:
     except ImportError:  # pragma: no cover - cell sites are optional
         missing = None
     if args.json:
-        print_json({
+        data = {
             "rule": rule, "tolerance_s": args.tolerance, "identity": "proposed links followed" if args.proposed
             else "case.toml attribution and confirmed links only",
             "clock_offsets": {sid: {"seconds_ahead": off, "pairs": n} for sid, (off, n) in sorted(offsets.items())},
             "party": None if selection is None else {"asked": selection.asked, "party": selection.party,
                                                       "identifiers": sorted(selection.identifiers), "basis": selection.basis},
-            "contacts": contacts.with_columns(event_refs_expr(refs).alias("exhibits")).to_dicts(),
             "cdr_cells_not_in_any_list": missing.to_dicts() if missing is not None else [],
-        })
+        }
+        if streamed:
+            write_json(data, parts.windows(), refs)
+        else:
+            print_json({**data, "contacts": contacts.with_columns(event_refs_expr(refs).alias("exhibits")).to_dicts()})
         return 0
-    shown = contacts.head(args.limit)
+    shown = parts.head(args.limit) if streamed else contacts.head(args.limit)
     rows = [
         [uk_display(r["ts_utc"]), f"{r['kind']} {'/'.join(r['channels'])}", _who(r["party_from"], r["sender"]),
          ", ".join(_who(c, None) for c in r["party_to"]), r["status"] or "", r["n_sources"],
          "\n".join(event_refs(refs, r["event_ids"]))]
         for r in shown.iter_rows(named=True)
     ]
-    title = f"Contacts: {contacts.height} de-duplicated" + (f" involving {args.party}" if args.party else "")
+    title = f"Contacts: {height} de-duplicated" + (f" involving {args.party}" if args.party else "")
     if not args.party:
         title += f" from {records} source records"
     print_table(title, ["when (UK)", "channel", "from", "to", "status", "sources", "exhibit records"], rows,
-                caption=None if contacts.height <= args.limit else f"{contacts.height - args.limit} more: use --json or --limit")
+                caption=None if height <= args.limit else f"{height - args.limit} more: use --json or --limit")
     print(f"Matching rule: {rule}")
     if selection is not None:
         print(f"--party {args.party}: {selection.basis}")
