@@ -243,8 +243,10 @@ def aggregate(rows: pl.DataFrame, *, zone: str = "Europe/London") -> tuple[pl.Da
     coded = coded.with_columns(nxt).with_columns(
         pl.when(pl.col("fwd")).then(pl.col("n0")).otherwise(pl.col("n1")).alias("back")
     ).with_columns(
+        # no contact the other way anywhere after it (the last rows of the sort): not answered
         (pl.col("answered_call") | ((pl.col("back").struct.field("p") == pl.col("pair"))
-                                    & (pl.col("back").struct.field("t") - pl.col("t") <= window_us))).alias("responded")
+                                    & (pl.col("back").struct.field("t") - pl.col("t") <= window_us)).fill_null(False)
+         ).alias("responded")
     ).drop("n0", "n1", "back", "pair", "fwd")
     # Rows are in (pair, time) order, so each edge's rows keep time order inside its group.
     edges = (
