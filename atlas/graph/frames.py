@@ -7,6 +7,7 @@ as evidence but is never a contact: :data:`atlas.model.NOT_CONTACT_STATUSES`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Final
 
 import polars as pl
@@ -26,11 +27,12 @@ CONTACT_COLUMNS: Final = ("event_id", "source_id", "kind", "channel", "ts_utc", 
                           "recipients", "text", "deleted")
 
 
-def contact_rows(events: pl.LazyFrame) -> pl.LazyFrame:
+def contact_rows(events: pl.LazyFrame, keep: Sequence[str] = ()) -> pl.LazyFrame:
     """Events → one row per contact: ``event_id``, ``ts_utc``, ``kind``, ``channel``,
-    ``status``, ``duration_s``, ``text``, ``sender``, ``recipient``, ``answered_call``."""
+    ``status``, ``duration_s``, ``text``, ``sender``, ``recipient``, ``answered_call`` (and
+    the columns named in ``keep``)."""
     return (
-        events.select(CONTACT_COLUMNS)
+        events.select(*CONTACT_COLUMNS, *keep)
         .filter(
             pl.col("kind").cast(pl.String).is_in(list(CONTACT_KINDS))
             & (pl.col("status").is_null() | ~pl.col("status").is_in(list(NOT_CONTACT_STATUSES)))

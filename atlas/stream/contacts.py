@@ -14,7 +14,7 @@ one from :func:`atlas.contacts.case_contacts`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 
 import polars as pl
@@ -99,11 +99,15 @@ class BoundedContacts:
 
 
 def bounded_contacts(case: Case, *, tolerance_s: int = DEFAULT_TOLERANCE_S, include_proposed: bool = False,
-                     clock_offsets: dict[str, tuple[float, int]] | None = None) -> BoundedContacts:
+                     clock_offsets: dict[str, tuple[float, int]] | None = None,
+                     same_person: Mapping[str, str] | None = None) -> BoundedContacts:
     """:func:`atlas.contacts.case_contacts` as :class:`BoundedContacts` (memory: one source's
     keys at a time, the case's distinct keys as 64-bit hashes, and the records of keys several
-    sources hold). ``clock_offsets`` is filled as the whole case's de-duplication fills it."""
-    mapping = case_identity_map(case, include_proposed=include_proposed)
+    sources hold). ``clock_offsets`` is filled as the whole case's de-duplication fills it;
+    ``same_person`` (default: the case's identity map) is the identifier → canonical id map
+    (the contact graph's nodes, :func:`atlas.graph.node_map`)."""
+    mapping = dict(same_person) if same_person is not None else case_identity_map(
+        case, include_proposed=include_proposed)
     owners = _owners(case)
     sids = case.source_ids()
     parts = [contact_records_lazy(case.events(sid), same_person=mapping, source_owners=owners) for sid in sids]

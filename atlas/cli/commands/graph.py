@@ -19,6 +19,8 @@ from atlas.cli.output import console, print_json, print_table
 if TYPE_CHECKING:
     import polars as pl
 
+    from atlas.store import Case
+
 NAME = "graph"
 HELP = "build the contact graph; export GraphML/JSON (i2, Gephi); who contacts whom"
 ORDER = 35
@@ -35,6 +37,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--party", metavar="WHO", help="only pairs involving this person: a party id or name from case.toml, "
                    "or any identifier (its party via case.toml and confirmed links)")
     p.add_argument("--json", action="store_true", help="machine-readable summary on stdout")
+    stream = p.add_mutually_exclusive_group()
+    stream.add_argument("--stream", dest="stream", action="store_const", const=True, default=None,
+                        help="for a case bigger than memory: build the edges from the contacts one source and one "
+                             "bucket of pairs at a time (Polars streaming); the same summary, in bounded memory "
+                             "(atlas.stream); --out is not written this way. Chosen by itself above 5,000,000 events")
+    stream.add_argument("--no-stream", dest="stream", action="store_const", const=False,
+                        help="read the store in memory whatever its size")
 
 
 def _who(node: str, labels: dict[str, str]) -> str:
@@ -51,14 +60,45 @@ def _rows(frame: pl.DataFrame, labels: dict[str, str]) -> list[list[object]]:
              r["events"]] for r in frame.iter_rows(named=True)]
 
 
+def _refuse_out(case: Case, outs: list[Path]) -> None:
+    """``--out`` on the streaming engine: a file of every edge with every event id behind it is
+    not written (what to do instead is said)."""
+    import polars as pl
+
+    from atlas.errors import AtlasError
+
+    events = int(case.events().select(pl.len()).collect(engine="streaming").item())
+    raise AtlasError(
+        f"--out {outs[0]}: the store holds {events:,} events, read with the streaming engine, which prints the graph's "
+        "summary but does not write a GraphML, JSON or CSV file of every edge with the ids of every record behind it "
+        "(on a case of millions of events, hundreds of thousands of edges and millions of record ids, which Gephi and i2 do not "
+        "open usefully). Run without --out for the summary (add --party WHO for one person's pairs), write one "
+        "person's records with `atlas timeline CASE --party WHO --out FILE.csv`, or write the whole graph in memory "
+        "with --no-stream (about 1 GB of memory per million events)")
+
+
 def run(args: argparse.Namespace) -> int:
+    import sys
+
     from atlas.graph import build_graph, communities, pairs, third_party_contacts
     from atlas.graph.export import write
     from atlas.normalise.identifiers import display
     from atlas.store import Case
+    from atlas.stream import bounded, engine_for
 
     case = Case.open(args.case_dir)
-    cg = build_graph(case, include_proposed=args.with_proposed, dedupe=not args.no_dedupe)
+    engine, chosen = engine_for(case, args.stream)
+    if chosen:
+        print(f"atlas: {chosen}", file=sys.stderr)
+    with engine:
+        if bounded():
+            from atlas.stream.graph import build_bounded_graph
+
+            if args.out:
+                _refuse_out(case, args.out)
+            cg = build_bounded_graph(case, include_proposed=args.with_proposed, dedupe=not args.no_dedupe)
+        else:
+            cg = build_graph(case, include_proposed=args.with_proposed, dedupe=not args.no_dedupe)
     written = [str(write(cg, out)) for out in args.out]
     labels = {n: str(d.get("label") or display(n)) for n, d in cg.graph.nodes(data=True)}
     top = pairs(cg)
@@ -78,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json({
             "case": case.manifest.reference, "identity": cg.graph.graph["identity"], "counting": cg.counting,
-            "nodes": cg.graph.number_of_nodes(), "edges": cg.graph.number_of_edges(), "written": written,
+            "nodes": cg.graph.number_of_nodes(), "edges": cg.edges.height, "written": written,
             "party": None if selection is None else {"asked": selection.asked, "party": selection.party,
                                                       "basis": selection.basis},
             "pairs": top.head(args.top).to_dicts(), "third_parties": third.to_dicts(),
@@ -86,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
         })
         return 0
     out = console()
-    out.print(f"{cg.graph.number_of_nodes()} people/identifiers, {cg.graph.number_of_edges()} edges (pair × channel). "
+    out.print(f"{cg.graph.number_of_nodes()} people/identifiers, {cg.edges.height} edges (pair × channel). "
               f"Identity: {cg.graph.graph['identity']}. Counting: {cg.counting}")
     columns = ["from", "to", "contacts", "back", "unanswered", "first", "last", "channels", "records"]
     print_table(f"Who contacts whom (top {args.top})", columns, _rows(top.head(args.top), labels))
