@@ -183,11 +183,12 @@ def test_generated_sources_say_how_their_times_were_read(generated: dict[str, An
 
 
 def test_online_summary_lists_each_account_with_its_contacts_and_each_location_history(generated: dict[str, Any]) -> None:
-    from atlas.online import online_summary
+    from atlas.online import online_summary, online_summary_plain
 
     if generated["scenario"] not in ("rejected-ex", "covert"):
         pytest.skip("rejected-ex (accounts) and covert (two location histories) only")
     data = online_summary(Case.open(generated["case_dir"]))
+    assert data == online_summary_plain(Case.open(generated["case_dir"]))  # streaming aggregates = events collected
     truth = generated["truth"]
     if generated["scenario"] == "rejected-ex":
         json_sources = {sid for sid, src in generated["mine"].items() if src["parser"] == "meta-dyi-json"}
