@@ -690,6 +690,16 @@ def case_contacts(
     )
 
 
+def party_hit(party: str | None, identifiers: frozenset[str] | set[str] = frozenset()) -> pl.Expr:
+    """Whether a contact's sender or a recipient is ``party`` (a party id) or one of
+    ``identifiers`` (``atlas contacts --party``, ``atlas export --to i2 --party``)."""
+    ids = pl.Series(sorted(identifiers), dtype=pl.String).implode()
+    hit = pl.col("sender").is_in(ids) | pl.col("recipients").list.eval(pl.element().is_in(ids)).list.any()
+    if party is not None:
+        hit = hit | (pl.col("party_from") == party) | pl.col("party_to").list.contains(party)
+    return hit
+
+
 def network_sources(case: Case) -> list[str]:
     """The case's call data records: network time, the reference clock of de-duplication,
     and the sources whose SMS may list a long message part by part. Every analysis that
@@ -708,5 +718,5 @@ __all__ = [
     "CHANNEL_GROUPS", "DEFAULT_TOLERANCE_S", "MATCH_RULE", "OUTPUT_SCHEMA", "STATUS_RANK",
     "canonical_recipients", "canonical_recipients_plain", "case_contacts", "case_identity_map", "channel_group",
     "contact_records", "contact_records_lazy", "dedupe_contacts", "dedupe_contacts_plain", "match_rule",
-    "network_sources", "order_from_stats", "possible_sms_parts", "source_stats",
+    "network_sources", "order_from_stats", "party_hit", "possible_sms_parts", "source_stats",
 ]

@@ -191,3 +191,45 @@ def test_a_contact_with_nothing_back_after_it_is_unanswered_wherever_it_falls_in
     # an edge's counts do not depend on the other pairs in the frame
     alone, _ = aggregate(_rows([("c", "d", 2)]))
     assert alone.get_column("unanswered").to_list() == [1]
+
+
+@pytest.mark.parametrize("which", ["small_demo_case", "small_cdr_case"])
+def test_every_export_writes_the_same_file_on_either_engine(which: str, request: pytest.FixtureRequest,
+                                                           tmp_path: Path, atlas: Callable[..., Any]) -> None:
+    import json
+
+    case_dir = request.getfixturevalue(which)
+    for target, extra in (("i2", []), ("i2", ["--party", "suspect"]), ("geojson", []), ("kml", []),
+                          ("timesketch", []), ("case", [])):
+        got = []
+        for engine in ("--no-stream", "--stream"):
+            run = atlas("export", case_dir, "--to", target, tmp_path / f"{target}{engine}", *extra, engine, "--json",
+                        "--unverified")
+            assert run.code == 0, run.err
+            got.append(json.loads(run.out))
+        assert got[0]["sha256"] == got[1]["sha256"] and got[0]["counts"] == got[1]["counts"], (target, extra)
+        assert not extra or "only the contacts involving suspect (--party)" in got[0]["notes"]
+
+
+def test_exports_too_big_to_open_are_refused_with_the_size_and_what_to_do(
+        small_demo_case: Path, tmp_path: Path, atlas: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    import atlas.export.run as run_module
+    from atlas.contacts import case_contacts
+
+    contacts = case_contacts(Case.open(small_demo_case)).height
+    monkeypatch.setattr(run_module, "I2_MAX_CONTACTS", 100)
+    for engine in ("--no-stream", "--stream"):
+        refused = atlas("export", small_demo_case, "--to", "i2", tmp_path / "c.anx", engine, "--unverified")
+        assert refused.code != 0 and not (tmp_path / "c.anx").exists()
+        assert f"the case has {contacts:,} de-duplicated contacts: an i2 chart" in refused.err
+        assert "more than 100 links" in refused.err and "--party WHO" in refused.err
+    positions = Case.open(small_demo_case).events().filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null()
+                                                          ).collect().height
+    assert positions > 10
+    monkeypatch.setattr(run_module, "GEO_MAX_POSITIONS", {"geojson": 10, "kml": 10})
+    for target in ("kml", "geojson"):
+        refused = atlas("export", small_demo_case, "--to", target, tmp_path / "m", "--unverified")
+        assert refused.code != 0 and not (tmp_path / "m").exists()
+        assert f"the case has {positions:,} positions" in refused.err and "atlas timeline" in refused.err
+    wrong = atlas("export", small_demo_case, "--to", "kml", tmp_path / "m", "--party", "suspect", "--unverified")
+    assert wrong.code != 0 and "--party applies to --to i2 only" in wrong.err

@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import polars as pl
 
@@ -105,33 +105,93 @@ def _case_uco(case: Case, ctx: ExportContext) -> tuple[bytes, dict[str, int], tu
     return dumps(doc).encode("utf-8"), counts, ()
 
 
-def _i2(case: Case, ctx: ExportContext) -> tuple[bytes, dict[str, int], tuple[str, ...]]:
-    from atlas.contacts import case_contacts
+I2_MAX_CONTACTS: Final = 250_000
+"""Contacts above which no i2 chart is written: each contact is one link, and a chart of
+hundreds of thousands of links neither opens usefully in Analyst's Notebook nor is read by
+anyone; the refusal names the size and ``--party`` (one person's contacts)."""
 
+GEO_MAX_POSITIONS: Final = {"geojson": 1_000_000, "kml": 100_000}
+"""Positions above which no map file is written (one feature or placemark each): Google
+Earth struggles past about a hundred thousand placemarks, GIS tools past a few million
+features; the refusal names the size and how to write the positions as a table instead."""
+
+
+def _i2_contacts(case: Case, ctx: ExportContext, party: str | None) -> tuple[pl.DataFrame, str]:
+    """The contacts the chart draws (one person's with ``party``), refused above
+    :data:`I2_MAX_CONTACTS`; inside :func:`atlas.stream.streaming` counted per source first,
+    collected only when the chart will be written."""
+    from atlas.contacts import case_contacts, party_hit
+    from atlas.stream import bounded
+
+    hit = None
+    about = ""
+    if party is not None:
+        from atlas.identity.select import select_party
+
+        selection = select_party(case, party, include_proposed=ctx.policy.include_proposed)
+        hit = party_hit(selection.party, selection.identifiers)
+        about = f" involving {party}"
+    if bounded():
+        from atlas.stream.contacts import bounded_contacts
+
+        parts = bounded_contacts(case, include_proposed=ctx.policy.include_proposed)
+        if hit is not None:
+            parts = parts.filter(hit)
+        n = parts.count()[0]
+        _refuse_i2(n, about)
+        return pl.concat(list(parts.windows())), about
+    contacts = case_contacts(case, include_proposed=ctx.policy.include_proposed)
+    if hit is not None:
+        contacts = contacts.filter(hit)
+    _refuse_i2(contacts.height, about)
+    return contacts, about
+
+
+def _refuse_i2(n: int, about: str) -> None:
+    if n > I2_MAX_CONTACTS:
+        raise AtlasError(
+            f"the case has {n:,} de-duplicated contacts{about}: an i2 chart draws one link per contact, and a chart of "
+            f"more than {I2_MAX_CONTACTS:,} links does not open usefully in Analyst's Notebook, so none was written. "
+            "Export one person's contacts with --party WHO (a party id or name from case.toml, or an identifier), "
+            "or see who contacts whom with `atlas graph` (its summary is bounded on any size of case)")
+
+
+def _i2(case: Case, ctx: ExportContext, party: str | None = None) -> tuple[bytes, dict[str, int], tuple[str, ...]]:
     from .i2 import build, to_bytes, validate
 
-    contacts = case_contacts(case, include_proposed=ctx.policy.include_proposed)
+    contacts, about = _i2_contacts(case, ctx, party)
     ingests = [str(a["at"]) for a in case.audit_log() if a["action"] == "ingest"]
     created = max(ingests)[:19] if ingests else "2000-01-01T00:00:00"
     built = build(contacts, ctx, created=created)
     problems = validate(built.chart)
     if problems:
         raise AtlasError(f"the i2 chart did not pass the writer's validation: {problems[0]} ({len(problems)} problem(s))")
-    return to_bytes(built.chart), {"contacts": contacts.height, "entities": built.entities, "links": built.links}, ()
+    notes = (f"only the contacts{about} (--party)",) if about else ()
+    return to_bytes(built.chart), {"contacts": contacts.height, "entities": built.entities, "links": built.links}, notes
 
 
-def geo_inputs(case: Case, ctx: ExportContext) -> tuple[Any, int]:
-    """The typed inputs of the GIS exports (and how many positions the case has)."""
+def geo_inputs(case: Case, ctx: ExportContext, limit: int | None = None) -> tuple[Any, int]:
+    """The typed inputs of the GIS exports (and how many positions the case has); refused
+    (:class:`AtlasError`) when the case has more than ``limit`` positions."""
     from atlas.conduct.analysis import analyse
 
     from .geo import GeoInputs, Position
 
+    located = pl.col("lat").is_not_null() & pl.col("lon").is_not_null()
+    if limit is not None:  # counted before anything is analysed or collected
+        n = int(case.events().filter(located).select(pl.len()).collect(engine="streaming").item())
+        if n > limit:
+            raise AtlasError(
+                f"the case has {n:,} positions: a map file draws each one, and more than {limit:,} do not open usefully "
+                "in a map viewer, so none was written. Write the positions as a table one time window at a time with "
+                "`atlas timeline CASE --kind location --party WHO --from DAY --to DAY --out FILE.csv` (latitude and "
+                "longitude in columns, for a GIS import), narrowing by person or dates as needed")
     result = analyse(case, include_proposed=ctx.policy.include_proposed)
     view = result.with_proposed if ctx.policy.include_proposed and result.with_proposed is not None else result
     owners = dict(case.sources().select("source_id", "owner").iter_rows())
     from atlas.exhibits import record_ref_expr
 
-    pos = (case.events().filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null())
+    pos = (case.events().filter(located)
            .select("event_id", "source_id", "source_ref", pl.col("kind").cast(pl.String), "channel", "ts_utc", "lat", "lon",
                    "accuracy_m")
            .collect().with_columns(record_ref_expr(ctx.refs).alias("record")))
@@ -149,7 +209,7 @@ def geo_inputs(case: Case, ctx: ExportContext) -> tuple[Any, int]:
 def _geo(case: Case, ctx: ExportContext, kml: bool) -> tuple[bytes, dict[str, int], tuple[str, ...]]:
     from .geo import geojson_document, geojson_text, kml_document
 
-    geo, n = geo_inputs(case, ctx)
+    geo, n = geo_inputs(case, ctx, GEO_MAX_POSITIONS["kml" if kml else "geojson"])
     data = kml_document(geo, ctx) if kml else geojson_text(geojson_document(geo, ctx)).encode("utf-8")
     counts = {"positions": n, "places": len(geo.places), "co_locations": len(geo.colocations),
               "zone_breaches": sum(1 for b in geo.breaches if b.kind == "exclusion-zone")}
@@ -167,7 +227,7 @@ def integrity(case: Case, *, unverified: bool) -> str | None:
 
 
 def export(case: Case, target: str, out: Path, *, include_proposed: bool = False,
-           unverified: bool = False, plain: bool = False) -> ExportOutcome:
+           unverified: bool = False, plain: bool = False, party: str | None = None) -> ExportOutcome:
     """Write ``case`` as ``target`` to ``out`` and record it in the audit log (``plain``:
     the Timesketch file from every event collected at once, the rule its bounded writing
     is tested equal to)."""
@@ -175,6 +235,8 @@ def export(case: Case, target: str, out: Path, *, include_proposed: bool = False
         raise AtlasError(f"--to {target!r}: not a target (choose from {', '.join(TARGETS)})")
     if out.is_dir():
         raise AtlasError(f"{out}: is a folder; give the file to write")
+    if party is not None and target != "i2":
+        raise AtlasError(f"--party applies to --to i2 only (a {target} export holds the whole case)")
     notice = integrity(case, unverified=unverified)
     ctx = replace(gather(case, include_proposed=include_proposed), integrity=notice)
     if target == "timesketch":
@@ -182,7 +244,7 @@ def export(case: Case, target: str, out: Path, *, include_proposed: bool = False
     elif target == "case":
         data, counts, notes = _case_uco(case, ctx)
     elif target == "i2":
-        data, counts, notes = _i2(case, ctx)
+        data, counts, notes = _i2(case, ctx, party)
     else:
         data, counts, notes = _geo(case, ctx, kml=target == "kml")
     if out.suffix.lower() != SUFFIXES[target]:
@@ -197,4 +259,4 @@ def export(case: Case, target: str, out: Path, *, include_proposed: bool = False
     return outcome
 
 
-__all__ = ["ExportOutcome", "export", "geo_inputs", "integrity", "write_atomic"]
+__all__ = ["GEO_MAX_POSITIONS", "I2_MAX_CONTACTS", "ExportOutcome", "export", "geo_inputs", "integrity", "write_atomic"]

@@ -54,19 +54,10 @@ def _who(canonical: str | None, raw: str | None) -> str:
     return display(canonical or raw or "?")
 
 
-def party_hit(party: str | None, identifiers: frozenset[str] | set[str] = frozenset()) -> pl.Expr:
-    """Whether a contact's sender or a recipient is ``party`` (a party id) or one of ``identifiers``."""
-    import polars as pl
-
-    ids = pl.Series(sorted(identifiers), dtype=pl.String).implode()
-    hit = pl.col("sender").is_in(ids) | pl.col("recipients").list.eval(pl.element().is_in(ids)).list.any()
-    if party is not None:
-        hit = hit | (pl.col("party_from") == party) | pl.col("party_to").list.contains(party)
-    return hit
-
-
 def filter_party(contacts: pl.DataFrame, party: str | None, identifiers: frozenset[str] | set[str] = frozenset()) -> pl.DataFrame:
     """Contacts whose sender or a recipient is ``party`` (a party id) or one of ``identifiers``."""
+    from atlas.contacts import party_hit
+
     return contacts.filter(party_hit(party, identifiers))
 
 
@@ -129,6 +120,8 @@ def _run(args: argparse.Namespace, case: Case, *, streamed: bool) -> int:
                                  clock_offsets=offsets)
         height, records = parts.count()
         if selection is not None:
+            from atlas.contacts import party_hit
+
             parts = parts.filter(party_hit(selection.party, selection.identifiers))
             height = parts.count()[0]
     else:

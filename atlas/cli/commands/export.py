@@ -30,16 +30,32 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--unverified", action="store_true",
                    help="export even though a source or the case store no longer verifies (see `atlas verify`); the "
                         "document then says so")
+    p.add_argument("--party", metavar="WHO", help="i2 only: only the contacts to or from this person (a party id or "
+                   "name from case.toml, or any identifier); needed on a case of more than 250,000 contacts")
     p.add_argument("--json", action="store_true", help="machine-readable summary on stdout")
+    stream = p.add_mutually_exclusive_group()
+    stream.add_argument("--stream", dest="stream", action="store_const", const=True, default=None,
+                        help="for a case bigger than memory: read the store in morsels (Polars streaming; contacts "
+                             "one source at a time); the same file, in bounded memory (atlas.stream). Chosen by "
+                             "itself above 5,000,000 events")
+    stream.add_argument("--no-stream", dest="stream", action="store_const", const=False,
+                        help="read the store in memory whatever its size")
 
 
 def run(args: argparse.Namespace) -> int:
+    import sys
+
     from atlas.export.run import export
     from atlas.store import Case
+    from atlas.stream import engine_for
 
     case = Case.open(args.case_dir)
-    outcome = export(case, args.to, args.out, include_proposed=args.with_proposed,
-                     unverified=args.unverified)
+    engine, chosen = engine_for(case, args.stream)
+    if chosen:
+        print(f"atlas: {chosen}", file=sys.stderr)
+    with engine:
+        outcome = export(case, args.to, args.out, include_proposed=args.with_proposed,
+                         unverified=args.unverified, party=args.party)
     if args.json:
         print_json(outcome.to_json())
         return 0
