@@ -152,6 +152,42 @@ def write_bounded(timeline: pl.LazyFrame, refs: Mapping[str, str], out: Path, *,
     return n
 
 
+def write_parquet_bounded(timeline: pl.LazyFrame, refs: Mapping[str, str], out: Path, *,
+                          batch: int = BATCH_EVENTS) -> int:
+    """:func:`write_frame` of ``with_exhibit(timeline.collect(), refs)`` for ``.parquet``, one
+    time window at a time (:func:`windows`): each window written to a temporary Parquet file,
+    then those files streamed into one by Polars' streaming sink (a scan and a sink, nothing
+    sorted or held): the same rows, columns and types, in memory bounded by a window (the file's
+    row groups may be cut differently). Returns the number of events written."""
+    import shutil
+    import tempfile
+
+    from atlas.exhibits import with_exhibit
+
+    if out.suffix.lower() != ".parquet":
+        raise AtlasError(f"{out}: only .parquet is written this way")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    parts = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    tmp = out.with_name(f".{out.name}.tmp")
+    n = 0
+    try:
+        files = []
+        for i, frame in enumerate(windows(timeline, batch=batch)):
+            if i and frame.height == 0:
+                continue
+            frame = with_exhibit(frame, refs)
+            files.append(parts / f"{i:06d}.parquet")
+            frame.write_parquet(files[-1], compression="lz4", statistics=False)
+            n += frame.height
+            del frame
+        pl.scan_parquet(files).sink_parquet(tmp, compression="zstd", engine="streaming")
+        tmp.replace(out)
+    finally:
+        shutil.rmtree(parts, ignore_errors=True)
+        tmp.unlink(missing_ok=True)
+    return n
+
+
 def _enums_as_text(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns([pl.col(c).cast(pl.String) for c, t in frame.schema.items() if isinstance(t, pl.Enum)])
 

@@ -233,3 +233,26 @@ def test_exports_too_big_to_open_are_refused_with_the_size_and_what_to_do(
         assert f"the case has {positions:,} positions" in refused.err and "atlas timeline" in refused.err
     wrong = atlas("export", small_demo_case, "--to", "kml", tmp_path / "m", "--party", "suspect", "--unverified")
     assert wrong.code != 0 and "--party applies to --to i2 only" in wrong.err
+
+
+@pytest.mark.parametrize("which", ["small_demo_case", "small_cdr_case"])
+def test_the_timeline_parquet_one_time_window_at_a_time_has_the_whole_timelines_rows(
+        which: str, request: pytest.FixtureRequest, tmp_path: Path, atlas: Callable[..., Any]) -> None:
+    from atlas.exhibits import source_refs, with_exhibit
+    from atlas.timeline import filter_events, write_frame, write_parquet_bounded
+
+    case = Case.open(request.getfixturevalue(which))
+    ids = {i for p in case.manifest.parties for i in p.identifiers}
+    for criteria in ({}, {"identifiers": ids}, {"kinds": ["location"]}, {"channels": ["no-such-channel"]}):
+        whole = with_exhibit(filter_events(case.events(), **criteria).collect(), source_refs(case))
+        write_frame(whole, tmp_path / "plain.parquet")
+        for batch in (1, 333, 10**9):
+            n = write_parquet_bounded(filter_events(case.events(), **criteria), source_refs(case),
+                                      tmp_path / "bounded.parquet", batch=batch)
+            assert n == whole.height
+            assert_frame_equal(pl.read_parquet(tmp_path / "bounded.parquet"), pl.read_parquet(tmp_path / "plain.parquet"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bounded.parquet", "plain.parquet"]  # nothing left behind
+    memory = atlas("timeline", case.root, "--out", tmp_path / "m.parquet", "--no-stream")
+    streamed = atlas("timeline", case.root, "--out", tmp_path / "s.parquet", "--stream")
+    assert memory.out.replace("m.parquet", "") == streamed.out.replace("s.parquet", "")
+    assert_frame_equal(pl.read_parquet(tmp_path / "s.parquet"), pl.read_parquet(tmp_path / "m.parquet"))
