@@ -654,7 +654,7 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
                                                          + missing)))
     acc = findings.conduct.impact if findings.conduct is not None else None
     parts.append(paged_table("impact", "The victim's account of impact, beside the incidents before each entry",
-                             impact, [("date", "date", 85), ("what", "what she describes", 280),
+                             impact, [("date", "date", 85), ("what", "what the victim describes", 280),
                                       ("source", "source (recorded by)", 230),
                                       ("linked", f"incidents in the {acc.window_days if acc else 14} days before", 500)],
                              records, records_view,
@@ -665,7 +665,7 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
                               ("where", "place / channel", 180), ("identity", "identifier", 150),
                               ("distance", "closest", 70), ("ids", "exhibit records", 340)], records, records_view,
                              note=missing.strip()))
-    parts.append(paged_table("colocations", "Co-locations (the suspect's device near her or a protected place)",
+    parts.append(paged_table("colocations", "Co-locations (the suspect's device near the victim or a protected place)",
                              colocations, [("place", "place", 180), ("uk_time", "from (UK)", 140),
                                            ("distance", "closest", 70), ("accuracy", "accuracy (up to)", 90),
                                            ("precision", "precision", 290), ("ids", "exhibit records", 330)],
