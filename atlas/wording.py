@@ -11,9 +11,10 @@ def plural(n: int, singular: str, plural_form: str | None = None) -> str:
 
     The plural is ``plural_form`` when given, else the singular with ``es`` after a
     sibilant ending (``match`` → ``matches``, ``breach`` → ``breaches``, ``box``) and ``s``
-    otherwise. Only the last word of a phrase changes.
+    otherwise. Only the last word of a phrase changes. The number is grouped in thousands as
+    people read it (``2,393,374 contacts``), in every output that says a count in words.
     """
-    return f"{n} {noun(n, singular, plural_form)}"
+    return f"{n:,} {noun(n, singular, plural_form)}" if isinstance(n, int) else f"{n} {noun(n, singular, plural_form)}"
 
 
 def noun(n: int, singular: str, plural_form: str | None = None) -> str:

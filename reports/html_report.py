@@ -375,7 +375,7 @@ let p = Math.min(Math.max((view.tags[0] || 0) + step, 0), pages - 1);
 const data = {};
 for (const k of columns) { data[k] = all[k].slice(p * size, (p + 1) * size); }
 view.tags = [p]; view.selected.indices = []; view.data = data;
-label.text = "<span class='note'>page " + (p + 1) + " of " + pages + " (" + total + (total === 1 ? " row" : " rows") + ")</span>";
+label.text = "<span class='note'>page " + (p + 1) + " of " + pages + " (" + Number(total).toLocaleString("en-GB") + (total === 1 ? " row" : " rows") + ")</span>";
 """
 
 _RECORDS_JS: Final = """
@@ -428,7 +428,7 @@ def paged_table(key: str, title: str, rows: list[dict[str, Any]], columns: Seque
             args={"view": view, "records": records, "out": records_view}, code=_RECORDS_JS))
     head = f"<h2>{_esc(title)}</h2>"
     if total > MAX_TABLE_ROWS:
-        head += (f"<p class='note'>The first {MAX_TABLE_ROWS} of {total} rows are in this page; every row is in the "
+        head += (f"<p class='note'>The first {MAX_TABLE_ROWS:,} of {total:,} rows are in this page; every row is in the "
                  "CSV exhibit and every record in events.csv.</p>")
     if note:
         head += f"<p class='note'>{note}</p>"

@@ -319,8 +319,8 @@ def _method(inputs: ReportInputs, parts: StatementParts, subject: str, facts: di
         f"{__version__}). It works without any network connection and opens each file read-only. It is decision "
         "support, not legal advice: it sets out what the records show; what they prove is for the court."))
     meth.blocks.append(Para(
-        f"The software read every record in each exhibit ({read} in all). Each record became an entry on a single "
-        f"timeline ({events}) or, where it could not be read, was set aside with the reason ({rejects}); the two always "
+        f"The software read every record in each exhibit ({read:,} in all). Each record became an entry on a single "
+        f"timeline ({events:,}) or, where it could not be read, was set aside with the reason ({rejects:,}); the two always "
         "add up to the records read. Records set aside are not relied on in this statement."))
     redacted = redaction_note(inputs.case)
     if redacted:
@@ -373,10 +373,10 @@ def _findings(inputs: ReportInputs, findings: Findings, parts: StatementParts, s
         first_last = f", the first on {uk_time(first)} and the last on {uk_time(last)}"
     fnd.blocks.append(Para(
         f"The exhibits record {_plural(counts['from_suspect'], 'contact')} from identifiers attributed to {subject} to "
-        f"{victim} or the people close to {her.object} named in the case ({counts['from_suspect_messages']} messages and "
-        f"{counts['from_suspect_calls']} calls, {counts['from_suspect_unanswered_calls']} of the calls not answered), "
+        f"{victim} or the people close to {her.object} named in the case ({counts['from_suspect_messages']:,} messages and "
+        f"{counts['from_suspect_calls']:,} calls, {counts['from_suspect_unanswered_calls']:,} of the calls not answered), "
         f"on {_plural(counts['days_with_contact'], 'day')}{first_last}. {_plural(counts['to_suspect'], 'contact')} "
-        f"went the other way. {counts['from_suspect_night']} of the contacts from {subject} were made between 23:00 and "
+        f"went the other way. {counts['from_suspect_night']:,} of the contacts from {subject} were made between 23:00 and "
         "05:59 UK time. Every one of these contacts is listed in the chronology at the end of this statement."))
     rows = [[channel_name(str(r["channel"])), str(r["from_suspect"]), str(r["to_suspect"])]
             for r in findings.per_channel.iter_rows(named=True)]
@@ -539,7 +539,7 @@ def _chronology(parts: StatementParts, subject: str, facts: dict[str, Any]) -> S
         "order of time: the UK date and time with the zone, the channel, who it was from and to, the full text of each "
         "message as the exhibit records it, or the duration and outcome of each call, and the exhibit record that "
         "shows it (with the other exhibits that record the same contact)."
-        + (f" The first {MAX_CHRONOLOGY_ROWS} of {len(chron)} contacts are printed here; all of them are in exhibit "
+        + (f" The first {MAX_CHRONOLOGY_ROWS:,} of {len(chron):,} contacts are printed here; all of them are in exhibit "
            f"{parts.produced.ref('table:chronology')}." if len(chron) > MAX_CHRONOLOGY_ROWS else
            f" The same table is exhibit {parts.produced.ref('table:chronology')}.")))
     rows = [[r.uk_time, r.channel, f"{r.from_name} \u2192 {r.to_name}", r.content, r.exhibit_cell]
