@@ -65,14 +65,16 @@ as ``instagram`` from the path (the sample has no platform marker).
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any, Final
 
 import polars as pl
 
 from atlas.errors import FormatError
-from atlas.model import Channel, EvidenceCategory
+from atlas.model import RAW_EVENT_SCHEMA, Channel, EvidenceCategory
 from parsers._exports import (
+    _unmojibake,
     epoch_ms_utc,
     epoch_s_utc,
     excerpt,
@@ -136,6 +138,18 @@ def detect(probe: Probe) -> int:
 @rejects_lone_surrogates
 @without_cycle_collection
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
+    fast = _fast_thread(path, ctx)
+    return fast if fast is not None else _parse_plain(path, ctx)
+
+
+@rejects_lone_surrogates
+@without_cycle_collection
+def parse_plain(path: Path, ctx: ParseContext) -> ParseResult:
+    """The plain rule (every record walked in Python); :func:`parse` gives the same result."""
+    return _parse_plain(path, ctx)
+
+
+def _parse_plain(path: Path, ctx: ParseContext) -> ParseResult:
     doc = load_json(path, "Meta 'Download your information' export")
     if isinstance(doc, dict) and isinstance(doc.get("messages"), list):
         return _thread(doc, path, ctx)
@@ -235,11 +249,26 @@ def _thread(doc: dict[str, Any], path: Path, ctx: ParseContext) -> ParseResult:
         statuses.append(status)
         durations.append(duration)
 
-    names = [f"name:{p}" for p in participants] or sorted({s for s in senders if s})
     frame = raw_events({
         "source_ref": refs, "kind": kinds, "sender": senders, "text": texts, "attachments": attachments,
         "status": statuses, "duration_s": durations,
     }).with_columns(pl.Series("stamp", [str(s) if s is not None else None for s in stamps], dtype=pl.String))
+    names = [f"name:{p}" for p in participants] or sorted({s for s in senders if s})
+    return _thread_result(
+        frame, names=names, uris=[u for files in attachments for u in files], links=links, keys=keys_seen,
+        camel=camel, mojibake_on=is_mojibake_document(_strings(doc)), reactions=reactions, bad=bad,
+        records=len(messages), path=path, ctx=ctx,
+    )
+
+
+def _thread_result(
+    frame: pl.DataFrame, *, names: list[str], uris: list[str], links: list[str], keys: set[str], camel: bool,
+    mojibake_on: bool, reactions: list[tuple[str, str, str]], bad: list[tuple[str, str, str]], records: int,
+    path: Path, ctx: ParseContext,
+) -> ParseResult:
+    """A thread's result from its messages' columns (``source_ref``, ``kind``, ``sender``, ``text``,
+    ``attachments``, ``status``, ``duration_s``, ``stamp``) and what the walk found: the plain rule and
+    the fast path both end here."""
     frame = frame.with_columns(others(frame, names).alias("all_others")).with_columns(
         pl.when(pl.col("kind") == "note").then(pl.lit([], pl.List(pl.String))).otherwise(pl.col("all_others"))
         .alias("recipients"),
@@ -250,14 +279,12 @@ def _thread(doc: dict[str, Any], path: Path, ctx: ParseContext) -> ParseResult:
             .then(pl.lit(pl.Series([[ctx.owner]], dtype=pl.List(pl.String))))
             .otherwise(pl.col("recipients")).alias("recipients")
         )
-    all_uris = [u for files in attachments for u in files]
     channel, why = decide_platform(
-        uris=all_uris, links=links, keys=keys_seen, path=path, options=ctx.options,
+        uris=uris, links=links, keys=keys, path=path, options=ctx.options,
         default="facebook",
         default_why="Messenger layout with no platform marker in the content or the path" if camel
         else "no platform marker in the content or the path",
     )
-    mojibake_on = is_mojibake_document(_strings(doc))
     frame, repaired = repair_mojibake(frame, ["sender", "text"], ["recipients", "attachments"]) if mojibake_on else (frame, 0)
     events = frame.select(
         "source_ref", "kind", pl.lit(channel).alias("channel"),
@@ -282,10 +309,343 @@ def _thread(doc: dict[str, Any], path: Path, ctx: ParseContext) -> ParseResult:
     return ParseResult(
         events=events,
         rejects=rejects(ctx.source_id, bad),
-        records_read=len(messages),
+        records_read=records,
         assumptions=assumptions,
         extra={"reactions": reaction_frame} if reaction_frame.height else {},
     )
+
+
+# --- the fast path -----------------------------------------------------------------------
+# A classic thread (``participants``, ``messages`` with ``sender_name``/``timestamp_ms``) read by
+# Polars' JSON reader (Rust) instead of ``json.loads`` and a Python walk of every message. It is
+# taken only where Polars provably reads what ``json.loads`` reads (Polars checks the whole text:
+# UTF-8, strict JSON), which is proved by accounting for characters of the text:
+#
+# * the text is ASCII, and its only escapes are ``\n \t \r \" \/ \b \f`` and ``\u0080``-``\u00ff``
+#   (Meta's mojibake): no literal backslash, no escape of an ASCII character or a surrogate, so
+#   every ``:``, ``.``, ``e``, ``E`` and ``"`` of the text is either structure or itself in a string;
+# * its colons, dots and letters ``e``/``E`` (less those inside ``\u00XX`` escapes) are exactly one
+#   colon for each key with a value in the frame, the keys' own letters, the strings' letters, and
+#   one ``e`` for each ``true``/``false``: so no key repeated (Python keeps the last, Polars the
+#   first), none with ``null`` (Python keeps it, and ``"call_duration": null`` makes a call), none
+#   the frame's layout dropped, no float (in an integer column Polars truncates it; Python writes
+#   ``1.0``), no boolean read as an integer;
+# * its quotes are exactly two for each key and each string, plus the escaped ones: so no number
+#   or boolean was read into a text column (Polars writes ``1.0`` as ``"1"``, ``true`` as ``"true"``).
+#
+# Anything else (the camelCase end-to-end-encrypted layout, a message that is not an object, an
+# array holding null, an unexpected type where a value is read, raw non-ASCII text, an empty thread,
+# any Polars error) goes by the plain rule, which also names any fault. From the columns on, both
+# end in :func:`_thread_result`. tests/test_meta_fast.py holds the two equal.
+
+_THREAD_LAYOUT: Final[dict[str, Any]] = {
+    "participants": pl.List(pl.Struct({"name": pl.String})),
+    "messages": pl.List(pl.Struct({
+        "sender_name": pl.String, "timestamp_ms": pl.Int64, "content": pl.String,
+        "is_geoblocked_for_viewer": pl.Boolean, "is_unsent_image_by_messenger_kid_parent": pl.Boolean,
+    })),
+    "title": pl.String, "is_still_participant": pl.Boolean, "thread_path": pl.String, "magic_words": pl.List(pl.String),
+    "image": pl.Struct({"uri": pl.String, "creation_timestamp": pl.Int64}),
+    "joinable_mode": pl.Struct({"mode": pl.Int64, "link": pl.String}),
+}
+THREAD_SCHEMA: Final = pl.Schema(_THREAD_LAYOUT)
+"""The keys Meta writes on every thread and message, given so the reader skips its inference pass. Each
+key declared costs time even where absent, so the optional ones (photos, reactions, share, calls …) are
+not: a file with one is found by the accounting and its layout is then inferred."""
+_COUNTED: Final = b':.eE"'
+_NOT_COUNTED: Final = bytes(b for b in range(256) if b not in _COUNTED)
+_ESCAPES: Final = frozenset(b'ntr"/bfu')
+_HEX_HIGH: Final = frozenset(b"89abcdefABCDEF")
+
+
+class _NotFast(Exception):
+    """The input is not one the fast path reads exactly: the plain rule reads it."""
+
+
+class _Tally:
+    """What the frame holds, for the accounting: class-A characters (``:.eE``) and quotes expected
+    in the text, every string (for the mojibake decision), and each object's non-null counts."""
+
+    def __init__(self) -> None:
+        self.a = 0
+        self.quotes = 0
+        self.strings: list[tuple[str, str]] = []  # (object, key) of every text value
+        self.joined: list[str] = []
+        self.counts: dict[str, dict[str, int]] = {}
+        self.frames: dict[str, pl.DataFrame] = {}
+
+
+def _tally(frame: pl.DataFrame, where: str, tally: _Tally) -> None:
+    """Tally the keys of ``frame`` (one object a row, one key a column, nulls for keys a row lacks): one
+    query for every key's count and every text key's strings joined."""
+    if not frame.height or not frame.width:
+        return
+    texts = [c for c, t in frame.schema.items() if t == pl.String]
+    row = frame.select(pl.all().count(), *(pl.col(c).str.join("").alias(f"\0{c}") for c in texts)).row(0)
+    counts = dict(zip(frame.columns, row[:frame.width], strict=True))
+    tally.counts[where] = counts
+    tally.frames[where] = frame
+    tally.joined += row[frame.width:]
+    for name, n in counts.items():
+        if not n:
+            continue
+        if '"' in name or "\\" in name:
+            raise _NotFast("a key with a quote or a backslash")
+        tally.a += n * (1 + sum(name.count(c) for c in ".eE:"))
+        tally.quotes += 2 * n
+        dtype = frame.schema[name]
+        if dtype == pl.String:
+            tally.quotes += 2 * n
+            tally.strings.append((where, name))
+        elif dtype == pl.Boolean:
+            tally.a += n  # the e of true and of false
+        elif isinstance(dtype, pl.Struct | pl.List):
+            _nested(frame.get_column(name), f"{where}.{name}", tally)
+        elif dtype != pl.Int64:
+            raise _NotFast(f"{name}: {dtype}")
+
+
+def _nested(series: pl.Series, where: str, tally: _Tally) -> None:
+    """Tally an object or array value (``series``: the values of one key, nulls where a row lacks it)."""
+    dtype = series.dtype
+    if isinstance(dtype, pl.Struct):
+        _tally(series.drop_nulls().struct.unnest(), where, tally)
+        return
+    assert isinstance(dtype, pl.List)
+    inner = series.explode(empty_as_null=False, keep_nulls=False)
+    if inner.null_count():
+        raise _NotFast("a null in an array")
+    if not inner.len():
+        return
+    if isinstance(inner.dtype, pl.Struct | pl.List):
+        _nested(inner, f"{where}[]", tally)
+    else:  # an array of scalars: a frame of one unnamed column
+        _tally(inner.rename("").to_frame(), f"{where}[]", tally)
+        tally.a -= inner.len()  # array elements have no key: take back the colon and quotes counted for one
+        tally.quotes -= 2 * inner.len()
+
+
+def _escapes(data: bytes) -> tuple[int, int]:
+    """(``e``/``E`` inside ``\\u00XX`` escapes, escaped quotes); :class:`_NotFast` for any other escape."""
+    import numpy as np
+
+    raw = np.frombuffer(data, np.uint8)
+    at = np.flatnonzero(raw == 0x5C)
+    if at.size == 0:
+        return 0, 0
+    if at[-1] + 1 >= raw.size:
+        raise _NotFast("a backslash at the end")
+    after = raw[at + 1]
+    if not np.isin(after, np.frombuffer(bytes(_ESCAPES), np.uint8)).all():
+        raise _NotFast("a literal backslash or an unknown escape")
+    u = at[after == ord("u")]
+    if u.size and u[-1] + 5 >= raw.size:
+        raise _NotFast("an escape at the end")
+    hexes = raw[u[:, None] + np.arange(2, 6)]
+    if not ((hexes[:, 0] == ord("0")).all() and (hexes[:, 1] == ord("0")).all()
+            and np.isin(hexes[:, 2], np.frombuffer(bytes(_HEX_HIGH), np.uint8)).all()):
+        raise _NotFast("an escape of an ASCII character, or above U+00FF")
+    low = hexes[:, 2:]
+    return int(((low == ord("e")) | (low == ord("E"))).sum()), int((after == ord('"')).sum())
+
+
+def _check(data: bytes, doc: pl.DataFrame) -> _Tally:
+    """The accounting (see above)."""
+    tally = _Tally()
+    _tally(doc, "doc", tally)
+    hex_e, escaped_quotes = _escapes(data) if b"\\" in data else (0, 0)
+    kept = data.translate(None, _NOT_COUNTED)
+    joined = "".join(tally.joined)
+    quotes = kept.count(b'"')
+    if quotes != tally.quotes + escaped_quotes or joined.count('"') != escaped_quotes:
+        raise _NotFast("quotes differ: a number or boolean read as text")
+    if len(kept) - quotes - hex_e != tally.a + sum(joined.count(c) for c in ":.eE"):
+        raise _NotFast("keys or numbers differ")
+    return tally
+
+
+def _read_thread(data: bytes) -> tuple[pl.DataFrame, _Tally]:
+    try:
+        doc = pl.read_json(io.BytesIO(data), schema=THREAD_SCHEMA)
+        return doc, _check(data, doc)
+    except Exception:  # another layout: inferred by Polars, then checked the same way
+        try:
+            doc = pl.read_json(io.BytesIO(data), infer_schema_length=None)
+        except Exception as exc:
+            raise _NotFast("Polars does not read it") from exc
+        return doc, _check(data, doc)
+
+
+def _typed(frame: pl.DataFrame, counts: dict[str, int], name: str, *dtypes: Any) -> pl.Expr | None:
+    """The column of a key some row has, if of one of ``dtypes``; None if no row has it."""
+    if not counts.get(name):
+        return None
+    dtype = frame.schema[name]
+    if dtype not in dtypes:
+        raise _NotFast(f"{name}: {dtype}")
+    return pl.col(name)
+
+
+def _uri_list(frame: pl.DataFrame, tally: _Tally, name: str) -> pl.Expr | None:
+    """:func:`_uris` of a column: the non-empty ``uri`` of each object of a list."""
+    if not tally.counts["doc.messages[]"].get(name):
+        return None
+    dtype = frame.schema[name]
+    if not (isinstance(dtype, pl.List) and isinstance(dtype.inner, (pl.Struct, pl.Null))):
+        raise _NotFast(f"{name}: {dtype}")
+    uri = _typed(frame, tally.counts.get(f"doc.messages[].{name}[]", {}), "uri", pl.String)
+    if uri is None:
+        return None
+    return pl.col(name).list.eval(pl.element().struct.field("uri").filter(pl.element().struct.field("uri") != ""))
+
+
+def _struct_text(frame: pl.DataFrame, tally: _Tally, name: str, field: str) -> pl.Expr | None:
+    """An object's non-empty text ``field`` (``sticker.uri``, ``share.link``), or None if no row has it."""
+    if not tally.counts["doc.messages[]"].get(name):
+        return None
+    if not isinstance(frame.schema[name], pl.Struct):
+        raise _NotFast(f"{name}: {frame.schema[name]}")
+    inner = tally.counts.get(f"doc.messages[].{name}", {})
+    if not inner.get(field):
+        return None
+    if tally.frames[f"doc.messages[].{name}"].schema[field] != pl.String:
+        raise _NotFast(f"{name}.{field}")
+    value = pl.col(name).struct.field(field)
+    return pl.when(value != "").then(value)
+
+
+def _is_mojibake(data: bytes, tally: _Tally) -> bool:
+    """:func:`is_mojibake_document` of the thread's strings. The text is ASCII, so its only characters
+    above U+007F are ``\\u0080``-``\\u00ff`` escapes: none above U+00FF, and the question is only
+    whether some string with one is changed by the repair."""
+    if b"\\" not in data:
+        return False
+    for where, name in tally.strings:
+        series = tally.frames[where].get_column(name).drop_nulls()
+        for value in series.filter(series.str.contains(r"[\x80-\xff]")).unique().to_list():
+            if _unmojibake(value) != value:
+                return True
+    return False
+
+
+def _fast_thread(path: Path, ctx: ParseContext) -> ParseResult | None:
+    """The thread's result by the fast path, or None where only the plain rule reads the file exactly."""
+    try:
+        return _fast_thread_or_raise(path, ctx)
+    except Exception:  # whatever the fast path cannot read, the plain rule reads or names
+        return None
+
+
+def _fast_thread_or_raise(path: Path, ctx: ParseContext) -> ParseResult:
+    data = path.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if data[:4096].lstrip()[:1] != b"{" or not data.isascii():  # a backslash's escape: checked by _escapes
+        raise _NotFast("not a plain ASCII object")
+    doc, tally = _read_thread(data)
+    top = tally.counts.get("doc", {})
+    if doc.height != 1 or not top.get("messages") or "doc.messages[]" not in tally.counts:
+        raise _NotFast("no messages")
+    if not isinstance(doc.schema["messages"], pl.List):
+        raise _NotFast("messages not a list")
+    m = tally.frames["doc.messages[]"]
+    counts = tally.counts["doc.messages[]"]
+    if counts.get("senderName") and m.head(200).get_column("senderName").null_count() < min(200, m.height) \
+            and ("sender_name" not in m.columns or m.head(200).get_column("sender_name").null_count() == min(200, m.height)):
+        raise _NotFast("the camelCase layout")
+    n = m.height
+    sender = _typed(m, counts, "sender_name", pl.String)
+    stamp = _typed(m, counts, "timestamp_ms", pl.Int64, pl.String)
+    text = _typed(m, counts, "content", pl.String)
+    mtype = _typed(m, counts, "type", pl.String)
+    call_duration = _typed(m, counts, "call_duration", pl.Int64)
+    missed = _typed(m, counts, "missed", pl.Boolean)
+    unsent = _typed(m, counts, "is_unsent", pl.Boolean)
+    parts = [e for e in (*(_uri_list(m, tally, k) for k in MEDIA_KEYS), _struct_text(m, tally, "sticker", "uri"))
+             if e is not None]
+    link = _struct_text(m, tally, "share", "link")
+    if link is not None:
+        parts.append(link)
+    none = pl.lit(None, pl.String)
+    is_call: pl.Expr | None = None
+    if mtype is not None:
+        is_call = mtype == "Call"
+    if call_duration is not None:
+        is_call = call_duration.is_not_null() if is_call is None else (is_call.fill_null(False) | call_duration.is_not_null())
+    kind: Any = None
+    status: pl.Expr = none
+    duration: pl.Expr = pl.lit(None, pl.Int64)
+    if is_call is not None:
+        if call_duration is not None:
+            duration = pl.when(is_call).then(call_duration)
+        missed_now = (duration == 0).fill_null(False)
+        if missed is not None:
+            missed_now = missed.fill_null(False) | missed_now
+        status = pl.when(is_call).then(pl.when(missed_now).then(pl.lit("missed")).otherwise(pl.lit("answered")))
+        kind = pl.when(is_call).then(pl.lit("call"))
+    if mtype is not None:
+        subscribe = mtype.is_in(["Subscribe", "Unsubscribe"])
+        kind = pl.when(subscribe).then(pl.lit("note")) if kind is None else kind.when(subscribe).then(pl.lit("note"))
+    kind = pl.lit("message") if kind is None else kind.otherwise(pl.lit("message"))
+    if unsent is not None:
+        status = pl.when(unsent.fill_null(False)).then(pl.lit("deleted-by-sender")).otherwise(status)
+    frame = m.select(
+        pl.format("messages[{}]", pl.int_range(pl.len(), dtype=pl.Int64)).alias("source_ref"), kind.alias("kind"),
+        (pl.when(sender != "").then(pl.lit("name:") + sender) if sender is not None else none).alias("sender"),
+        (pl.when(text != "").then(text) if text is not None else none).alias("text"),
+        (pl.concat_list(parts).list.drop_nulls() if parts else pl.lit([], dtype=pl.List(pl.String))).alias("attachments"),
+        status.alias("status"), duration.alias("duration_s"),
+        (stamp.cast(pl.String) if stamp is not None else none).alias("stamp"),
+    ).cast({"kind": RAW_EVENT_SCHEMA["kind"]})
+    links = m.select(link.alias("l")).get_column("l").drop_nulls().to_list() if link is not None else []
+    uris = frame.get_column("attachments").explode().drop_nulls().to_list() if parts else []
+    reactions = _reactions(m, tally)
+    keys = {k for k, v in top.items() if v} | {k for k, v in counts.items() if v} \
+        | {k for k, v in tally.counts.get("doc.messages[].share", {}).items() if v}
+    names = _participants(tally)
+    if not names:
+        names = sorted(frame.get_column("sender").drop_nulls().unique().to_list())
+    return _thread_result(
+        frame, names=names, uris=uris, links=links, keys=keys, camel=False,
+        mojibake_on=_is_mojibake(data, tally), reactions=reactions, bad=[], records=n, path=path, ctx=ctx,
+    )
+
+
+def _reactions(m: pl.DataFrame, tally: _Tally) -> list[tuple[str, str, str]]:
+    """(message, actor, reaction) of every object in ``reactions``, its missing texts as ``""``."""
+    if not tally.counts["doc.messages[]"].get("reactions"):
+        return []
+    inner = tally.counts.get("doc.messages[].reactions[]")
+    if inner is None:  # only empty lists
+        return []
+    found = tally.frames["doc.messages[].reactions[]"]
+    texts = []
+    for k in ("actor", "reaction"):
+        if not inner.get(k):
+            texts.append(pl.lit("").alias(k))
+        elif found.schema[k] != pl.String:
+            raise _NotFast(f"reactions' {k}")
+        else:
+            texts.append(pl.col(k).fill_null(""))
+    rows = (m.select(pl.format("messages[{}]", pl.int_range(pl.len(), dtype=pl.Int64)).alias("ref"), "reactions")
+            .explode("reactions", empty_as_null=False, keep_nulls=False).unnest("reactions"))
+    return list(rows.select("ref", *texts).iter_rows())
+
+
+def _participants(tally: _Tally) -> list[str]:
+    """``name:`` of each participant: the names of ``[{"name": …}]`` that are not empty, sorted."""
+    if not tally.counts["doc"].get("participants"):
+        return []
+    found = tally.counts.get("doc.participants[]")
+    if found is None:  # an empty list
+        return []
+    if not found.get("name"):
+        return []
+    names = tally.frames["doc.participants[]"].get_column("name")
+    if names.dtype != pl.String:
+        raise _NotFast("participants' names")
+    names = names.drop_nulls()
+    return [f"name:{p}" for p in sorted(set(names.filter(names != "").to_list()))]
 
 
 # --- posts, comments, profile ------------------------------------------------------------
