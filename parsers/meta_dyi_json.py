@@ -358,6 +358,9 @@ _ESCAPES: Final = frozenset(b'ntr"/bfu')
 _HEX_HIGH: Final = frozenset(b"89abcdefABCDEF")
 
 
+_NO_TEXTS: Final = pl.lit([], dtype=pl.List(pl.String))
+
+
 class _NotFast(Exception):
     """The input is not one the fast path reads exactly: the plain rule reads it."""
 
@@ -493,14 +496,16 @@ def _uri_list(frame: pl.DataFrame, tally: _Tally, name: str) -> pl.Expr | None:
     dtype = frame.schema[name]
     if not (isinstance(dtype, pl.List) and isinstance(dtype.inner, (pl.Struct, pl.Null))):
         raise _NotFast(f"{name}: {dtype}")
-    uri = _typed(frame, tally.counts.get(f"doc.messages[].{name}[]", {}), "uri", pl.String)
-    if uri is None:
-        return None
-    return pl.col(name).list.eval(pl.element().struct.field("uri").filter(pl.element().struct.field("uri") != ""))
+    where = f"doc.messages[].{name}[]"
+    if where not in tally.counts or _typed(tally.frames[where], tally.counts[where], "uri", pl.String) is None:
+        return None  # only empty lists, or objects without a uri
+    return pl.col(name).list.eval(pl.element().struct.field("uri").filter(pl.element().struct.field("uri") != "")) \
+        .fill_null(_NO_TEXTS)
 
 
 def _struct_text(frame: pl.DataFrame, tally: _Tally, name: str, field: str) -> pl.Expr | None:
-    """An object's non-empty text ``field`` (``sticker.uri``, ``share.link``), or None if no row has it."""
+    """An object's non-empty text ``field`` (``sticker.uri``, ``share.link``) as a list of it (or none),
+    or None if no row has it."""
     if not tally.counts["doc.messages[]"].get(name):
         return None
     if not isinstance(frame.schema[name], pl.Struct):
@@ -511,7 +516,7 @@ def _struct_text(frame: pl.DataFrame, tally: _Tally, name: str, field: str) -> p
     if tally.frames[f"doc.messages[].{name}"].schema[field] != pl.String:
         raise _NotFast(f"{name}.{field}")
     value = pl.col(name).struct.field(field)
-    return pl.when(value != "").then(value)
+    return pl.when(value != "").then(pl.concat_list(value)).otherwise(_NO_TEXTS)
 
 
 def _is_mojibake(data: bytes, tally: _Tally) -> bool:
@@ -593,11 +598,11 @@ def _fast_thread_or_raise(path: Path, ctx: ParseContext) -> ParseResult:
         pl.format("messages[{}]", pl.int_range(pl.len(), dtype=pl.Int64)).alias("source_ref"), kind.alias("kind"),
         (pl.when(sender != "").then(pl.lit("name:") + sender) if sender is not None else none).alias("sender"),
         (pl.when(text != "").then(text) if text is not None else none).alias("text"),
-        (pl.concat_list(parts).list.drop_nulls() if parts else pl.lit([], dtype=pl.List(pl.String))).alias("attachments"),
+        (pl.concat_list(parts) if parts else _NO_TEXTS).alias("attachments"),
         status.alias("status"), duration.alias("duration_s"),
         (stamp.cast(pl.String) if stamp is not None else none).alias("stamp"),
     ).cast({"kind": RAW_EVENT_SCHEMA["kind"]})
-    links = m.select(link.alias("l")).get_column("l").drop_nulls().to_list() if link is not None else []
+    links = m.select(link.alias("l")).get_column("l").explode().drop_nulls().to_list() if link is not None else []
     uris = frame.get_column("attachments").explode().drop_nulls().to_list() if parts else []
     reactions = _reactions(m, tally)
     keys = {k for k, v in top.items() if v} | {k for k, v in counts.items() if v} \
@@ -636,6 +641,9 @@ def _participants(tally: _Tally) -> list[str]:
     """``name:`` of each participant: the names of ``[{"name": …}]`` that are not empty, sorted."""
     if not tally.counts["doc"].get("participants"):
         return []
+    dtype = tally.frames["doc"].schema["participants"]
+    if not (isinstance(dtype, pl.List) and isinstance(dtype.inner, pl.Struct | pl.Null)):
+        raise _NotFast(f"participants: {dtype}")  # a list of names (camelCase), an object …
     found = tally.counts.get("doc.participants[]")
     if found is None:  # an empty list
         return []
