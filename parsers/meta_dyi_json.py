@@ -65,7 +65,6 @@ as ``instagram`` from the path (the sample has no platform marker).
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any, Final
 
@@ -269,16 +268,14 @@ def _thread_result(
     """A thread's result from its messages' columns (``source_ref``, ``kind``, ``sender``, ``text``,
     ``attachments``, ``status``, ``duration_s``, ``stamp``) and what the walk found: the plain rule and
     the fast path both end here."""
-    frame = frame.with_columns(others(frame, names).alias("all_others")).with_columns(
-        pl.when(pl.col("kind") == "note").then(pl.lit([], pl.List(pl.String))).otherwise(pl.col("all_others"))
-        .alias("recipients"),
-    ).drop("all_others")
+    recipients = pl.when(pl.col("kind") == "note").then(pl.lit([], pl.List(pl.String))).otherwise(
+        pl.lit(others(frame, names)))
     if ctx.owner:
-        frame = frame.with_columns(
-            pl.when((pl.col("kind") != "note") & (pl.col("recipients").list.len() == 0) & (pl.col("sender") != ctx.owner))
-            .then(pl.lit(pl.Series([[ctx.owner]], dtype=pl.List(pl.String))))
-            .otherwise(pl.col("recipients")).alias("recipients")
-        )
+        recipients = pl.when((pl.col("kind") != "note") & (recipients.list.len() == 0) & (pl.col("sender") != ctx.owner)) \
+            .then(pl.lit(pl.Series([[ctx.owner]], dtype=pl.List(pl.String)))).otherwise(recipients)
+    if mojibake_on:
+        frame = frame.with_columns(recipients.alias("recipients"))
+        recipients = pl.col("recipients")
     channel, why = decide_platform(
         uris=uris, links=links, keys=keys, path=path, options=ctx.options,
         default="facebook",
@@ -289,7 +286,8 @@ def _thread_result(
     events = frame.select(
         "source_ref", "kind", pl.lit(channel).alias("channel"),
         epoch_ms_utc(pl.col("stamp")).alias("ts_utc"), pl.lit("utc").alias("ts_basis"),
-        pl.col("stamp").alias("ts_raw"), "sender", "recipients", "status", "duration_s", "text", "attachments",
+        pl.col("stamp").alias("ts_raw"), "sender", recipients.alias("recipients"), "status", "duration_s", "text",
+        "attachments",
     )
     assumptions = [f"platform: {why}"]
     assumptions.append(
@@ -312,6 +310,7 @@ def _thread_result(
         records_read=records,
         assumptions=assumptions,
         extra={"reactions": reaction_frame} if reaction_frame.height else {},
+        refs_unique=True,  # messages[0], messages[1] …: distinct by construction (the normalisation need not check)
     )
 
 
@@ -469,11 +468,11 @@ def _check(data: bytes, doc: pl.DataFrame) -> _Tally:
 
 def _read_thread(data: bytes) -> tuple[pl.DataFrame, _Tally]:
     try:
-        doc = pl.read_json(io.BytesIO(data), schema=THREAD_SCHEMA)
+        doc = pl.read_json(data, schema=THREAD_SCHEMA)
         return doc, _check(data, doc)
     except Exception:  # another layout: inferred by Polars, then checked the same way
         try:
-            doc = pl.read_json(io.BytesIO(data), infer_schema_length=None)
+            doc = pl.read_json(data, infer_schema_length=None)
         except Exception as exc:
             raise _NotFast("Polars does not read it") from exc
         return doc, _check(data, doc)
@@ -595,13 +594,14 @@ def _fast_thread_or_raise(path: Path, ctx: ParseContext) -> ParseResult:
     if unsent is not None:
         status = pl.when(unsent.fill_null(False)).then(pl.lit("deleted-by-sender")).otherwise(status)
     frame = m.select(
-        pl.format("messages[{}]", pl.int_range(pl.len(), dtype=pl.Int64)).alias("source_ref"), kind.alias("kind"),
+        pl.format("messages[{}]", pl.int_range(pl.len(), dtype=pl.Int64)).alias("source_ref"),
+        kind.cast(RAW_EVENT_SCHEMA["kind"]).alias("kind"),
         (pl.when(sender != "").then(pl.lit("name:") + sender) if sender is not None else none).alias("sender"),
         (pl.when(text != "").then(text) if text is not None else none).alias("text"),
         (pl.concat_list(parts) if parts else _NO_TEXTS).alias("attachments"),
         status.alias("status"), duration.alias("duration_s"),
         (stamp.cast(pl.String) if stamp is not None else none).alias("stamp"),
-    ).cast({"kind": RAW_EVENT_SCHEMA["kind"]})
+    )
     links = m.select(link.alias("l")).get_column("l").explode().drop_nulls().to_list() if link is not None else []
     uris = frame.get_column("attachments").explode().drop_nulls().to_list() if parts else []
     reactions = _reactions(m, tally)
