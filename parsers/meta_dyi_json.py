@@ -72,6 +72,7 @@ import polars as pl
 
 from atlas.errors import FormatError
 from atlas.model import RAW_EVENT_SCHEMA, Channel, EvidenceCategory
+from atlas.normalise.times import from_epoch
 from parsers._exports import (
     _unmojibake,
     epoch_ms_utc,
@@ -263,13 +264,14 @@ def _thread(doc: dict[str, Any], path: Path, ctx: ParseContext) -> ParseResult:
 def _thread_result(
     frame: pl.DataFrame, *, names: list[str], uris: list[str], links: list[str], keys: set[str], camel: bool,
     mojibake_on: bool, reactions: list[tuple[str, str, str]], bad: list[tuple[str, str, str]], records: int,
-    path: Path, ctx: ParseContext,
+    path: Path, ctx: ParseContext, all_others: pl.Expr | None = None,
 ) -> ParseResult:
     """A thread's result from its messages' columns (``source_ref``, ``kind``, ``sender``, ``text``,
     ``attachments``, ``status``, ``duration_s``, ``stamp``) and what the walk found: the plain rule and
-    the fast path both end here."""
+    the fast path both end here. The fast path may also give ``all_others`` (each row's
+    :func:`others`, as an expression) and a column ``_ms``: ``stamp`` as the integer it was read from."""
     recipients = pl.when(pl.col("kind") == "note").then(pl.lit([], pl.List(pl.String))).otherwise(
-        pl.lit(others(frame, names)))
+        pl.lit(others(frame, names)) if all_others is None else all_others)
     if ctx.owner:
         recipients = pl.when((pl.col("kind") != "note") & (recipients.list.len() == 0) & (pl.col("sender") != ctx.owner)) \
             .then(pl.lit(pl.Series([[ctx.owner]], dtype=pl.List(pl.String)))).otherwise(recipients)
@@ -285,7 +287,8 @@ def _thread_result(
     frame, repaired = repair_mojibake(frame, ["sender", "text"], ["recipients", "attachments"]) if mojibake_on else (frame, 0)
     events = frame.select(
         "source_ref", "kind", pl.lit(channel).alias("channel"),
-        epoch_ms_utc(pl.col("stamp")).alias("ts_utc"), pl.lit("utc").alias("ts_basis"),
+        (from_epoch(pl.col("_ms"), "unix_ms") if "_ms" in frame.columns else epoch_ms_utc(pl.col("stamp")))
+        .alias("ts_utc"), pl.lit("utc").alias("ts_basis"),
         pl.col("stamp").alias("ts_raw"), "sender", recipients.alias("recipients"), "status", "duration_s", "text",
         "attachments",
     )
@@ -457,11 +460,11 @@ def _check(data: bytes, doc: pl.DataFrame) -> _Tally:
     _tally(doc, "doc", tally)
     hex_e, escaped_quotes = _escapes(data) if b"\\" in data else (0, 0)
     kept = data.translate(None, _NOT_COUNTED)
-    joined = "".join(tally.joined)
     quotes = kept.count(b'"')
-    if quotes != tally.quotes + escaped_quotes or joined.count('"') != escaped_quotes:
+    if quotes != tally.quotes + escaped_quotes:
         raise _NotFast("quotes differ: a number or boolean read as text")
-    if len(kept) - quotes - hex_e != tally.a + sum(joined.count(c) for c in ":.eE"):
+    in_strings = "".join(tally.joined).encode().translate(None, _NOT_COUNTED)
+    if len(kept) - quotes - hex_e != tally.a + len(in_strings) - in_strings.count(b'"'):
         raise _NotFast("keys or numbers differ")
     return tally
 
@@ -601,19 +604,33 @@ def _fast_thread_or_raise(path: Path, ctx: ParseContext) -> ParseResult:
         (pl.concat_list(parts) if parts else _NO_TEXTS).alias("attachments"),
         status.alias("status"), duration.alias("duration_s"),
         (stamp.cast(pl.String) if stamp is not None else none).alias("stamp"),
+        *([stamp.alias("_ms")] if stamp is not None and m.schema["timestamp_ms"] == pl.Int64 else []),
     )
     links = m.select(link.alias("l")).get_column("l").explode().drop_nulls().to_list() if link is not None else []
     uris = frame.get_column("attachments").explode().drop_nulls().to_list() if parts else []
     reactions = _reactions(m, tally)
     keys = {k for k, v in top.items() if v} | {k for k, v in counts.items() if v} \
         | {k for k, v in tally.counts.get("doc.messages[].share", {}).items() if v}
-    names = _participants(tally)
-    if not names:
-        names = sorted(frame.get_column("sender").drop_nulls().unique().to_list())
+    senders = frame.get_column("sender").unique().to_list()
+    names = _participants(tally) or sorted(x for x in senders if x)
     return _thread_result(
         frame, names=names, uris=uris, links=links, keys=keys, camel=False,
         mojibake_on=_is_mojibake(data, tally), reactions=reactions, bad=[], records=n, path=path, ctx=ctx,
+        all_others=_others_by_sender(senders, names),
     )
+
+
+def _others_by_sender(senders: list[str | None], everyone: list[str]) -> pl.Expr | None:
+    """:func:`others` as one expression: for each distinct sender, everyone else, sorted (a sender
+    who is not among ``everyone`` gets everyone, as does a row without one). None for many senders."""
+    if len(senders) > 50:
+        return None
+    chain: Any = None
+    for sender in senders:
+        rest = pl.lit(pl.Series([sorted({e for e in everyone if e != (sender or "")})], dtype=pl.List(pl.String)))
+        test = pl.col("sender").is_null() if sender is None else pl.col("sender") == sender
+        chain = pl.when(test).then(rest) if chain is None else chain.when(test).then(rest)
+    return None if chain is None else chain.otherwise(pl.lit(pl.Series([sorted(set(everyone))], dtype=pl.List(pl.String))))
 
 
 def _reactions(m: pl.DataFrame, tally: _Tally) -> list[tuple[str, str, str]]:
@@ -652,8 +669,7 @@ def _participants(tally: _Tally) -> list[str]:
     names = tally.frames["doc.participants[]"].get_column("name")
     if names.dtype != pl.String:
         raise _NotFast("participants' names")
-    names = names.drop_nulls()
-    return [f"name:{p}" for p in sorted(set(names.filter(names != "").to_list()))]
+    return [f"name:{p}" for p in sorted({x for x in names.to_list() if x})]
 
 
 # --- posts, comments, profile ------------------------------------------------------------
