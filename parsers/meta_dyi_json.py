@@ -65,6 +65,7 @@ as ``instagram`` from the path (the sample has no platform marker).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Final
 
@@ -351,13 +352,20 @@ _THREAD_LAYOUT: Final[dict[str, Any]] = {
     "joinable_mode": pl.Struct({"mode": pl.Int64, "link": pl.String}),
 }
 THREAD_SCHEMA: Final = pl.Schema(_THREAD_LAYOUT)
+_USUAL_KEYS: Final = frozenset({"participants", "name", "messages", "sender_name", "timestamp_ms", "content",
+                                "is_geoblocked_for_viewer", "is_unsent_image_by_messenger_kid_parent", "title",
+                                "is_still_participant", "thread_path", "magic_words", "image", "uri", "creation_timestamp",
+                                "joinable_mode", "mode", "link"})
 """The keys Meta writes on every thread and message, given so the reader skips its inference pass. Each
 key declared costs time even where absent, so the optional ones (photos, reactions, share, calls …) are
 not: a file with one is found by the accounting and its layout is then inferred."""
 _COUNTED: Final = b':.eE"'
 _NOT_COUNTED: Final = bytes(b for b in range(256) if b not in _COUNTED)
-_ESCAPES: Final = frozenset(b'ntr"/bfu')
-_HEX_HIGH: Final = frozenset(b"89abcdefABCDEF")
+_ESCAPE_OK: Final = bytes(c in b'ntr"/bfu' for c in range(256))
+"""The characters that may follow a backslash (``\\\\`` may not: a literal backslash is left to the plain rule)."""
+_HEX_HIGH_OK: Final = bytes(c in b"89abcdefABCDEF" for c in range(256))
+"""The first hex digit of ``\\u0080``-``\\u00ff``."""
+_LAYOUT_KEY: Final = re.compile(rb'"([^"\\]{1,60})"\s*:')
 
 
 _NO_TEXTS: Final = pl.lit([], dtype=pl.List(pl.String))
@@ -441,17 +449,15 @@ def _escapes(data: bytes) -> tuple[int, int]:
     if at[-1] + 1 >= raw.size:
         raise _NotFast("a backslash at the end")
     after = raw[at + 1]
-    if not np.isin(after, np.frombuffer(bytes(_ESCAPES), np.uint8)).all():
+    if not np.frombuffer(_ESCAPE_OK, np.bool_)[after].all():
         raise _NotFast("a literal backslash or an unknown escape")
     u = at[after == ord("u")]
     if u.size and u[-1] + 5 >= raw.size:
         raise _NotFast("an escape at the end")
-    hexes = raw[u[:, None] + np.arange(2, 6)]
-    if not ((hexes[:, 0] == ord("0")).all() and (hexes[:, 1] == ord("0")).all()
-            and np.isin(hexes[:, 2], np.frombuffer(bytes(_HEX_HIGH), np.uint8)).all()):
+    high, low = raw[u + 4], raw[u + 5]
+    if not ((raw[u + 2] == ord("0")).all() and (raw[u + 3] == ord("0")).all() and np.frombuffer(_HEX_HIGH_OK, np.bool_)[high].all()):
         raise _NotFast("an escape of an ASCII character, or above U+00FF")
-    low = hexes[:, 2:]
-    return int(((low == ord("e")) | (low == ord("E"))).sum()), int((after == ord('"')).sum())
+    return int(((high | 0x20) == ord("e")).sum() + ((low | 0x20) == ord("e")).sum()), int((after == ord('"')).sum())
 
 
 def _check(data: bytes, doc: pl.DataFrame) -> _Tally:
@@ -469,8 +475,16 @@ def _check(data: bytes, doc: pl.DataFrame) -> _Tally:
     return tally
 
 
+def _usual_layout(data: bytes) -> bool:
+    """Whether the first 64 KB hold only the keys of :data:`THREAD_SCHEMA` (so it is worth trying: a
+    key it lacks anywhere is found by the accounting all the same, then the layout is inferred)."""
+    return {k.decode("ascii") for k in _LAYOUT_KEY.findall(data, 0, 65536)} <= _USUAL_KEYS
+
+
 def _read_thread(data: bytes) -> tuple[pl.DataFrame, _Tally]:
     try:
+        if not _usual_layout(data):
+            raise _NotFast("other keys")
         doc = pl.read_json(data, schema=THREAD_SCHEMA)
         return doc, _check(data, doc)
     except Exception:  # another layout: inferred by Polars, then checked the same way
