@@ -91,7 +91,7 @@ from parsers._exports import (
     repair_value,
     without_cycle_collection,
 )
-from parsers._meta import decide_platform
+from parsers._meta import FB_PREFIXES, IG_PREFIXES, decide_platform
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCount
 
 INFO: Final = ParserInfo(
@@ -341,24 +341,43 @@ def _thread_result(
 # any Polars error) goes by the plain rule, which also names any fault. From the columns on, both
 # end in :func:`_thread_result`. tests/test_meta_fast.py holds the two equal.
 
-_THREAD_LAYOUT: Final[dict[str, Any]] = {
-    "participants": pl.List(pl.Struct({"name": pl.String})),
-    "messages": pl.List(pl.Struct({
-        "sender_name": pl.String, "timestamp_ms": pl.Int64, "content": pl.String,
-        "is_geoblocked_for_viewer": pl.Boolean, "is_unsent_image_by_messenger_kid_parent": pl.Boolean,
-    })),
-    "title": pl.String, "is_still_participant": pl.Boolean, "thread_path": pl.String, "magic_words": pl.List(pl.String),
-    "image": pl.Struct({"uri": pl.String, "creation_timestamp": pl.Int64}),
-    "joinable_mode": pl.Struct({"mode": pl.Int64, "link": pl.String}),
+_URI: Final = pl.Struct({"uri": pl.String, "creation_timestamp": pl.Int64})
+_MESSAGE: Final[dict[str, Any]] = {
+    "sender_name": pl.String, "timestamp_ms": pl.Int64, "content": pl.String,
+    "is_geoblocked_for_viewer": pl.Boolean, "is_unsent_image_by_messenger_kid_parent": pl.Boolean,
 }
-THREAD_SCHEMA: Final = pl.Schema(_THREAD_LAYOUT)
-_USUAL_KEYS: Final = frozenset({"participants", "name", "messages", "sender_name", "timestamp_ms", "content",
-                                "is_geoblocked_for_viewer", "is_unsent_image_by_messenger_kid_parent", "title",
-                                "is_still_participant", "thread_path", "magic_words", "image", "uri", "creation_timestamp",
-                                "joinable_mode", "mode", "link"})
-"""The keys Meta writes on every thread and message, given so the reader skips its inference pass. Each
-key declared costs time even where absent, so the optional ones (photos, reactions, share, calls …) are
-not: a file with one is found by the accounting and its layout is then inferred."""
+_THREAD: Final[dict[str, Any]] = {
+    "participants": pl.List(pl.Struct({"name": pl.String})), "messages": pl.List(pl.Struct(_MESSAGE)),
+    "title": pl.String, "is_still_participant": pl.Boolean, "thread_path": pl.String, "magic_words": pl.List(pl.String),
+    "image": _URI, "joinable_mode": pl.Struct({"mode": pl.Int64, "link": pl.String}),
+}
+_MESSAGE_MORE: Final[dict[str, Any]] = {
+    "photos": pl.List(_URI), "videos": pl.List(_URI), "audio_files": pl.List(_URI), "files": pl.List(_URI),
+    "gifs": pl.List(_URI), "sticker": pl.Struct({"uri": pl.String}),
+    "share": pl.Struct({"link": pl.String, "share_text": pl.String, "original_content_owner": pl.String}),
+    "reactions": pl.List(pl.Struct({"reaction": pl.String, "actor": pl.String})),
+    "is_unsent": pl.Boolean, "type": pl.String, "call_duration": pl.Int64, "missed": pl.Boolean,
+}
+
+
+def _keys(layout: dict[str, Any]) -> frozenset[str]:
+    out: set[str] = set()
+    for name, dtype in layout.items():
+        out.add(name)
+        while isinstance(dtype, pl.List):
+            dtype = dtype.inner
+        if isinstance(dtype, pl.Struct):
+            out |= _keys({f.name: f.dtype for f in dtype.fields})
+    return frozenset(out)
+
+
+THREAD_SCHEMA: Final = pl.Schema(_THREAD)
+"""The keys Meta writes on every thread and message. Each key declared costs time even where absent."""
+THREAD_SCHEMA_MORE: Final = pl.Schema({**_THREAD, "messages": pl.List(pl.Struct({**_MESSAGE, **_MESSAGE_MORE}))})
+"""With the optional keys of a message (media, stickers, shares, reactions, calls, unsent)."""
+LAYOUTS: Final = ((_keys(dict(THREAD_SCHEMA)), THREAD_SCHEMA), (_keys(dict(THREAD_SCHEMA_MORE)), THREAD_SCHEMA_MORE))
+"""The layouts given to Polars (so it skips its inference pass): the first whose keys hold every key of the
+file's first 64 KB. A key it lacks further on is found by the accounting, and the layout is then inferred."""
 _COUNTED: Final = b':.eE"'
 _NOT_COUNTED: Final = bytes(b for b in range(256) if b not in _COUNTED)
 _ESCAPE_OK: Final = bytes(c in b'ntr"/bfu' for c in range(256))
@@ -468,24 +487,25 @@ def _check(data: bytes, doc: pl.DataFrame) -> _Tally:
     kept = data.translate(None, _NOT_COUNTED)
     quotes = kept.count(b'"')
     if quotes != tally.quotes + escaped_quotes:
-        raise _NotFast("quotes differ: a number or boolean read as text")
+        raise _NotFast("quotes differ: a key dropped or repeated, or a number or boolean read as text")
     in_strings = "".join(tally.joined).encode().translate(None, _NOT_COUNTED)
     if len(kept) - quotes - hex_e != tally.a + len(in_strings) - in_strings.count(b'"'):
         raise _NotFast("keys or numbers differ")
     return tally
 
 
-def _usual_layout(data: bytes) -> bool:
-    """Whether the first 64 KB hold only the keys of :data:`THREAD_SCHEMA` (so it is worth trying: a
-    key it lacks anywhere is found by the accounting all the same, then the layout is inferred)."""
-    return {k.decode("ascii") for k in _LAYOUT_KEY.findall(data, 0, 65536)} <= _USUAL_KEYS
+def _layout(data: bytes) -> pl.Schema:
+    """The first of :data:`LAYOUTS` with every key of the first 64 KB (:class:`_NotFast` if none)."""
+    head = {k.decode("ascii") for k in _LAYOUT_KEY.findall(data, 0, 65536)}
+    for keys, schema in LAYOUTS:
+        if head <= keys:
+            return schema
+    raise _NotFast("other keys")
 
 
 def _read_thread(data: bytes) -> tuple[pl.DataFrame, _Tally]:
     try:
-        if not _usual_layout(data):
-            raise _NotFast("other keys")
-        doc = pl.read_json(data, schema=THREAD_SCHEMA)
+        doc = pl.read_json(data, schema=_layout(data))
         return doc, _check(data, doc)
     except Exception:  # another layout: inferred by Polars, then checked the same way
         try:
@@ -621,7 +641,7 @@ def _fast_thread_or_raise(path: Path, ctx: ParseContext) -> ParseResult:
         *([stamp.alias("_ms")] if stamp is not None and m.schema["timestamp_ms"] == pl.Int64 else []),
     )
     links = m.select(link.alias("l")).get_column("l").explode().drop_nulls().to_list() if link is not None else []
-    uris = frame.get_column("attachments").explode().drop_nulls().to_list() if parts else []
+    uris = _platform_uris(frame.get_column("attachments")) if parts else []
     reactions = _reactions(m, tally)
     keys = {k for k, v in top.items() if v} | {k for k, v in counts.items() if v} \
         | {k for k, v in tally.counts.get("doc.messages[].share", {}).items() if v}
@@ -645,6 +665,13 @@ def _others_by_sender(senders: list[str | None], everyone: list[str]) -> pl.Expr
         test = pl.col("sender").is_null() if sender is None else pl.col("sender") == sender
         chain = pl.when(test).then(rest) if chain is None else chain.when(test).then(rest)
     return None if chain is None else chain.otherwise(pl.lit(pl.Series([sorted(set(everyone))], dtype=pl.List(pl.String))))
+
+
+def _platform_uris(attachments: pl.Series) -> list[str]:
+    """What :func:`decide_platform` needs of the attachments (it asks only whether some start with each
+    platform's root): the first of them under each root."""
+    every = attachments.explode().drop_nulls()
+    return [u for prefix in (*IG_PREFIXES, *FB_PREFIXES) for u in every.filter(every.str.starts_with(prefix)).head(1).to_list()]
 
 
 def _reactions(m: pl.DataFrame, tally: _Tally) -> list[tuple[str, str, str]]:
