@@ -525,8 +525,8 @@ def _typed(frame: pl.DataFrame, counts: dict[str, int], name: str, *dtypes: Any)
     return pl.col(name)
 
 
-def _uri_list(frame: pl.DataFrame, tally: _Tally, name: str) -> pl.Expr | None:
-    """:func:`_uris` of a column: the non-empty ``uri`` of each object of a list."""
+def _uri_list(frame: pl.DataFrame, tally: _Tally, name: str) -> pl.DataFrame | None:
+    """:func:`_uris` of a list column, one row per ``uri`` (``i``: the message), or None if no row has one."""
     if not tally.counts["doc.messages[]"].get(name):
         return None
     dtype = frame.schema[name]
@@ -535,13 +535,13 @@ def _uri_list(frame: pl.DataFrame, tally: _Tally, name: str) -> pl.Expr | None:
     where = f"doc.messages[].{name}[]"
     if where not in tally.counts or _typed(tally.frames[where], tally.counts[where], "uri", pl.String) is None:
         return None  # only empty lists, or objects without a uri
-    return pl.col(name).list.eval(pl.element().struct.field("uri").filter(pl.element().struct.field("uri") != "")) \
-        .fill_null(_NO_TEXTS)
+    return (frame.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("i"), name)
+            .explode(name, empty_as_null=False, keep_nulls=False).select("i", pl.col(name).struct.field("uri")))
 
 
-def _struct_text(frame: pl.DataFrame, tally: _Tally, name: str, field: str) -> pl.Expr | None:
-    """An object's non-empty text ``field`` (``sticker.uri``, ``share.link``) as a list of it (or none),
-    or None if no row has it."""
+def _struct_text(frame: pl.DataFrame, tally: _Tally, name: str, field: str) -> pl.DataFrame | None:
+    """An object's text ``field`` (``sticker.uri``, ``share.link``), one row per message that has it
+    (``i``: the message), or None if no row has it."""
     if not tally.counts["doc.messages[]"].get(name):
         return None
     if not isinstance(frame.schema[name], pl.Struct):
@@ -551,8 +551,30 @@ def _struct_text(frame: pl.DataFrame, tally: _Tally, name: str, field: str) -> p
         return None
     if tally.frames[f"doc.messages[].{name}"].schema[field] != pl.String:
         raise _NotFast(f"{name}.{field}")
-    value = pl.col(name).struct.field(field)
-    return pl.when(value != "").then(pl.concat_list(value)).otherwise(_NO_TEXTS)
+    return frame.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("i"), pl.col(name).struct.field(field).alias("uri"))
+
+
+def _attachments(frame: pl.DataFrame, tally: _Tally) -> tuple[pl.Series | None, list[str], list[str]]:
+    """Each message's attachments as the plain walk lists them (its media's non-empty uris, key by key, then
+    its sticker's, then its share's link), built from one long frame sorted by message; the share links;
+    the attachments :func:`decide_platform` needs. (None, [], []) if no message has any."""
+    parts = [(j, part) for j, part in enumerate((*(_uri_list(frame, tally, k) for k in MEDIA_KEYS),
+                                                 _struct_text(frame, tally, "sticker", "uri"),
+                                                 _struct_text(frame, tally, "share", "link"))) if part is not None]
+    if not parts:
+        return None, [], []
+    import numpy as np
+    import pyarrow as pa
+
+    long = (pl.concat([part.with_columns(pl.lit(j, pl.Int64).alias("j")) for j, part in parts])
+            .filter(pl.col("uri") != "").sort("i", "j", maintain_order=True))
+    offsets = np.zeros(frame.height + 1, dtype=np.int64)
+    np.cumsum(np.bincount(long.get_column("i").to_numpy(), minlength=frame.height), out=offsets[1:])
+    values = long.get_column("uri").rechunk().to_arrow().cast(pa.large_string())
+    lists = pl.from_arrow(pa.LargeListArray.from_arrays(pa.array(offsets), values))
+    assert isinstance(lists, pl.Series)
+    links = long.filter(pl.col("j") == len(MEDIA_KEYS) + 1).get_column("uri").to_list()
+    return lists, links, _platform_uris(long.get_column("uri"))
 
 
 def _is_mojibake(data: bytes, tally: _Tally) -> bool:
@@ -602,11 +624,7 @@ def _fast_thread_or_raise(path: Path, ctx: ParseContext) -> ParseResult:
     call_duration = _typed(m, counts, "call_duration", pl.Int64)
     missed = _typed(m, counts, "missed", pl.Boolean)
     unsent = _typed(m, counts, "is_unsent", pl.Boolean)
-    parts = [e for e in (*(_uri_list(m, tally, k) for k in MEDIA_KEYS), _struct_text(m, tally, "sticker", "uri"))
-             if e is not None]
-    link = _struct_text(m, tally, "share", "link")
-    if link is not None:
-        parts.append(link)
+    attachments, links, uris = _attachments(m, tally)
     none = pl.lit(None, pl.String)
     is_call: pl.Expr | None = None
     if mtype is not None:
@@ -635,13 +653,11 @@ def _fast_thread_or_raise(path: Path, ctx: ParseContext) -> ParseResult:
         kind.cast(RAW_EVENT_SCHEMA["kind"]).alias("kind"),
         (pl.when(sender != "").then(pl.lit("name:") + sender) if sender is not None else none).alias("sender"),
         (pl.when(text != "").then(text) if text is not None else none).alias("text"),
-        (pl.concat_list(parts) if parts else _NO_TEXTS).alias("attachments"),
+        (_NO_TEXTS if attachments is None else pl.lit(attachments)).alias("attachments"),
         status.alias("status"), duration.alias("duration_s"),
         (stamp.cast(pl.String) if stamp is not None else none).alias("stamp"),
         *([stamp.alias("_ms")] if stamp is not None and m.schema["timestamp_ms"] == pl.Int64 else []),
     )
-    links = m.select(link.alias("l")).get_column("l").explode().drop_nulls().to_list() if link is not None else []
-    uris = _platform_uris(frame.get_column("attachments")) if parts else []
     reactions = _reactions(m, tally)
     keys = {k for k, v in top.items() if v} | {k for k, v in counts.items() if v} \
         | {k for k, v in tally.counts.get("doc.messages[].share", {}).items() if v}
@@ -667,10 +683,9 @@ def _others_by_sender(senders: list[str | None], everyone: list[str]) -> pl.Expr
     return None if chain is None else chain.otherwise(pl.lit(pl.Series([sorted(set(everyone))], dtype=pl.List(pl.String))))
 
 
-def _platform_uris(attachments: pl.Series) -> list[str]:
+def _platform_uris(every: pl.Series) -> list[str]:
     """What :func:`decide_platform` needs of the attachments (it asks only whether some start with each
     platform's root): the first of them under each root."""
-    every = attachments.explode().drop_nulls()
     return [u for prefix in (*IG_PREFIXES, *FB_PREFIXES) for u in every.filter(every.str.starts_with(prefix)).head(1).to_list()]
 
 
