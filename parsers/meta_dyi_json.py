@@ -396,65 +396,92 @@ class _NotFast(Exception):
 
 class _Tally:
     """What the frame holds, for the accounting: class-A characters (``:.eE``) and quotes expected
-    in the text, every string (for the mojibake decision), and each object's non-null counts."""
+    in the text, the strings joined, and for each object (``doc``, ``doc.messages[]``,
+    ``doc.messages[].share`` …) its keys' types and non-null counts; every string's expression on the
+    document (for the mojibake decision)."""
 
-    def __init__(self) -> None:
+    def __init__(self, doc: pl.DataFrame) -> None:
+        self.doc = doc
         self.a = 0
         self.quotes = 0
-        self.strings: list[tuple[str, str]] = []  # (object, key) of every text value
         self.joined: list[str] = []
         self.counts: dict[str, dict[str, int]] = {}
-        self.frames: dict[str, pl.DataFrame] = {}
+        self.dtypes: dict[str, dict[str, Any]] = {}
+        self.strings: list[tuple[pl.Expr, bool]] = []  # (expression, on the messages frame)
+        self.messages: pl.DataFrame | None = None
 
 
-def _tally(frame: pl.DataFrame, where: str, tally: _Tally) -> None:
-    """Tally the keys of ``frame`` (one object a row, one key a column, nulls for keys a row lacks): one
-    query for every key's count and every text key's strings joined."""
-    if not frame.height or not frame.width:
-        return
-    texts = [c for c, t in frame.schema.items() if t == pl.String]
-    row = frame.select(pl.all().count(), *(pl.col(c).str.join("").alias(f"\0{c}") for c in texts)).row(0)
-    counts = dict(zip(frame.columns, row[:frame.width], strict=True))
-    tally.counts[where] = counts
-    tally.frames[where] = frame
-    tally.joined += row[frame.width:]
-    for name, n in counts.items():
-        if not n:
-            continue
-        if '"' in name or "\\" in name:
-            raise _NotFast("a key with a quote or a backslash")
-        tally.a += n * (1 + sum(name.count(c) for c in ".eE:"))
-        tally.quotes += 2 * n
-        dtype = frame.schema[name]
-        if dtype == pl.String:
-            tally.quotes += 2 * n
-            tally.strings.append((where, name))
+def _tally(doc: pl.DataFrame) -> _Tally:
+    """Every key and value of the document tallied: a count, a null count or the strings joined for each
+    key at each depth (arrays exploded, objects' keys taken as fields), in one query on the document and
+    one on its messages (exploded once: they are most of it, and the fast path reads them as a frame)."""
+    tally = _Tally(doc)
+    exprs: list[pl.Expr] = []
+    slots: list[tuple[str, str, str]] = []
+    on_messages: list[pl.Expr] = []
+    messages_slots: list[tuple[str, str, str]] = []
+    messages = doc.schema.get("messages")
+    if isinstance(messages, pl.List) and isinstance(messages.inner, pl.Struct) and doc.height == 1:
+        exploded = doc.get_column("messages").explode(empty_as_null=False, keep_nulls=False)
+        if exploded.null_count() or not exploded.len():
+            raise _NotFast("a message null, or none")
+        tally.messages = exploded.struct.unnest()
+
+    def obj(fields: dict[str, Any], field_of: Any, where: str) -> None:
+        tally.dtypes[where] = fields
+        tally.counts[where] = {}
+        for name, dtype in fields.items():
+            if '"' in name or "\\" in name:
+                raise _NotFast("a key with a quote or a backslash")
+            e = field_of(name)
+            exprs.append(e.count())
+            slots.append(("key", where, name))
+            value(e, dtype, f"{where}.{name}")
+
+    def value(e: pl.Expr, dtype: Any, where: str) -> None:
+        nonlocal exprs, slots
+        if where == "doc.messages" and tally.messages is not None:  # the messages frame, its own query
+            outer = (exprs, slots)
+            exprs, slots = on_messages, messages_slots
+            obj(dict(tally.messages.schema), pl.col, "doc.messages[]")
+            exprs, slots = outer
+            return
+        if isinstance(dtype, pl.Struct):
+            obj({f.name: f.dtype for f in dtype.fields}, e.struct.field, where)
+        elif isinstance(dtype, pl.List):
+            inner = e.explode(empty_as_null=False, keep_nulls=False)
+            exprs.append(inner.null_count())
+            slots.append(("null", where, ""))
+            value(inner, dtype.inner, f"{where}[]")
+        elif dtype == pl.String:
+            exprs.extend((e.count(), e.str.join("")))
+            slots.extend((("string", where, ""), ("joined", where, "")))
+            tally.strings.append((e, exprs is on_messages))
         elif dtype == pl.Boolean:
-            tally.a += n  # the e of true and of false
-        elif isinstance(dtype, pl.Struct | pl.List):
-            _nested(frame.get_column(name), f"{where}.{name}", tally)
-        elif dtype != pl.Int64:
-            raise _NotFast(f"{name}: {dtype}")
+            exprs.append(e.count())
+            slots.append(("bool", where, ""))
+        elif dtype not in (pl.Int64, pl.Null):
+            raise _NotFast(f"{where}: {dtype}")
 
-
-def _nested(series: pl.Series, where: str, tally: _Tally) -> None:
-    """Tally an object or array value (``series``: the values of one key, nulls where a row lacks it)."""
-    dtype = series.dtype
-    if isinstance(dtype, pl.Struct):
-        _tally(series.drop_nulls().struct.unnest(), where, tally)
-        return
-    assert isinstance(dtype, pl.List)
-    inner = series.explode(empty_as_null=False, keep_nulls=False)
-    if inner.null_count():
-        raise _NotFast("a null in an array")
-    if not inner.len():
-        return
-    if isinstance(inner.dtype, pl.Struct | pl.List):
-        _nested(inner, f"{where}[]", tally)
-    else:  # an array of scalars: a frame of one unnamed column
-        _tally(inner.rename("").to_frame(), f"{where}[]", tally)
-        tally.a -= inner.len()  # array elements have no key: take back the colon and quotes counted for one
-        tally.quotes -= 2 * inner.len()
+    obj(dict(doc.schema), pl.col, "doc")
+    row = doc.select(e.alias(str(i)) for i, e in enumerate(exprs)).row(0)
+    if on_messages and tally.messages is not None:
+        slots += messages_slots
+        row += tally.messages.select(e.alias(str(i)) for i, e in enumerate(on_messages)).row(0)
+    for (kind, where, name), got in zip(slots, row, strict=True):
+        if kind == "key":
+            tally.counts[where][name] = got
+            tally.a += got * (1 + sum(name.count(c) for c in ".eE:"))
+            tally.quotes += 2 * got
+        elif kind == "null" and got:
+            raise _NotFast("a null in an array")
+        elif kind == "string":
+            tally.quotes += 2 * got
+        elif kind == "joined":
+            tally.joined.append(got)
+        elif kind == "bool":
+            tally.a += got  # the e of true and of false
+    return tally
 
 
 def _escapes(data: bytes) -> tuple[int, int]:
@@ -481,8 +508,7 @@ def _escapes(data: bytes) -> tuple[int, int]:
 
 def _check(data: bytes, doc: pl.DataFrame) -> _Tally:
     """The accounting (see above)."""
-    tally = _Tally()
-    _tally(doc, "doc", tally)
+    tally = _tally(doc)
     hex_e, escaped_quotes = _escapes(data) if b"\\" in data else (0, 0)
     kept = data.translate(None, _NOT_COUNTED)
     quotes = kept.count(b'"')
@@ -515,11 +541,11 @@ def _read_thread(data: bytes) -> tuple[pl.DataFrame, _Tally]:
         return doc, _check(data, doc)
 
 
-def _typed(frame: pl.DataFrame, counts: dict[str, int], name: str, *dtypes: Any) -> pl.Expr | None:
-    """The column of a key some row has, if of one of ``dtypes``; None if no row has it."""
-    if not counts.get(name):
+def _typed(tally: _Tally, where: str, name: str, *dtypes: Any) -> pl.Expr | None:
+    """The column of a key some object at ``where`` has, if of one of ``dtypes``; None if none has it."""
+    if not tally.counts.get(where, {}).get(name):
         return None
-    dtype = frame.schema[name]
+    dtype = tally.dtypes[where][name]
     if dtype not in dtypes:
         raise _NotFast(f"{name}: {dtype}")
     return pl.col(name)
@@ -533,7 +559,7 @@ def _uri_list(frame: pl.DataFrame, tally: _Tally, name: str) -> pl.DataFrame | N
     if not (isinstance(dtype, pl.List) and isinstance(dtype.inner, (pl.Struct, pl.Null))):
         raise _NotFast(f"{name}: {dtype}")
     where = f"doc.messages[].{name}[]"
-    if where not in tally.counts or _typed(tally.frames[where], tally.counts[where], "uri", pl.String) is None:
+    if _typed(tally, where, "uri", pl.String) is None:
         return None  # only empty lists, or objects without a uri
     return (frame.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("i"), name)
             .explode(name, empty_as_null=False, keep_nulls=False).select("i", pl.col(name).struct.field("uri")))
@@ -549,7 +575,7 @@ def _struct_text(frame: pl.DataFrame, tally: _Tally, name: str, field: str) -> p
     inner = tally.counts.get(f"doc.messages[].{name}", {})
     if not inner.get(field):
         return None
-    if tally.frames[f"doc.messages[].{name}"].schema[field] != pl.String:
+    if tally.dtypes[f"doc.messages[].{name}"][field] != pl.String:
         raise _NotFast(f"{name}.{field}")
     return frame.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("i"), pl.col(name).struct.field(field).alias("uri"))
 
@@ -583,9 +609,9 @@ def _is_mojibake(data: bytes, tally: _Tally) -> bool:
     whether some string with one is changed by the repair."""
     if b"\\" not in data:
         return False
-    for where, name in tally.strings:
-        series = tally.frames[where].get_column(name).drop_nulls()
-        for value in series.filter(series.str.contains(r"[\x80-\xff]")).unique().to_list():
+    for e, on_messages in tally.strings:
+        frame = tally.messages if on_messages and tally.messages is not None else tally.doc
+        for value in frame.select(e.filter(e.str.contains(r"[\x80-\xff]")).unique()).to_series().to_list():
             if _unmojibake(value) != value:
                 return True
     return False
@@ -606,24 +632,24 @@ def _fast_thread_or_raise(path: Path, ctx: ParseContext) -> ParseResult:
     if data[:4096].lstrip()[:1] != b"{" or not data.isascii():  # a backslash's escape: checked by _escapes
         raise _NotFast("not a plain ASCII object")
     doc, tally = _read_thread(data)
-    top = tally.counts.get("doc", {})
+    top = tally.counts["doc"]
     if doc.height != 1 or not top.get("messages") or "doc.messages[]" not in tally.counts:
+        raise _NotFast("no messages")  # (or not a list of objects)
+    m = tally.messages
+    if m is None or not m.height:
         raise _NotFast("no messages")
-    if not isinstance(doc.schema["messages"], pl.List):
-        raise _NotFast("messages not a list")
-    m = tally.frames["doc.messages[]"]
     counts = tally.counts["doc.messages[]"]
     if counts.get("senderName") and m.head(200).get_column("senderName").null_count() < min(200, m.height) \
             and ("sender_name" not in m.columns or m.head(200).get_column("sender_name").null_count() == min(200, m.height)):
         raise _NotFast("the camelCase layout")
     n = m.height
-    sender = _typed(m, counts, "sender_name", pl.String)
-    stamp = _typed(m, counts, "timestamp_ms", pl.Int64, pl.String)
-    text = _typed(m, counts, "content", pl.String)
-    mtype = _typed(m, counts, "type", pl.String)
-    call_duration = _typed(m, counts, "call_duration", pl.Int64)
-    missed = _typed(m, counts, "missed", pl.Boolean)
-    unsent = _typed(m, counts, "is_unsent", pl.Boolean)
+    sender = _typed(tally, "doc.messages[]", "sender_name", pl.String)
+    stamp = _typed(tally, "doc.messages[]", "timestamp_ms", pl.Int64, pl.String)
+    text = _typed(tally, "doc.messages[]", "content", pl.String)
+    mtype = _typed(tally, "doc.messages[]", "type", pl.String)
+    call_duration = _typed(tally, "doc.messages[]", "call_duration", pl.Int64)
+    missed = _typed(tally, "doc.messages[]", "missed", pl.Boolean)
+    unsent = _typed(tally, "doc.messages[]", "is_unsent", pl.Boolean)
     attachments, links, uris = _attachments(m, tally)
     none = pl.lit(None, pl.String)
     is_call: pl.Expr | None = None
@@ -696,12 +722,12 @@ def _reactions(m: pl.DataFrame, tally: _Tally) -> list[tuple[str, str, str]]:
     inner = tally.counts.get("doc.messages[].reactions[]")
     if inner is None:  # only empty lists
         return []
-    found = tally.frames["doc.messages[].reactions[]"]
+    found = tally.dtypes["doc.messages[].reactions[]"]
     texts = []
     for k in ("actor", "reaction"):
         if not inner.get(k):
             texts.append(pl.lit("").alias(k))
-        elif found.schema[k] != pl.String:
+        elif found[k] != pl.String:
             raise _NotFast(f"reactions' {k}")
         else:
             texts.append(pl.col(k).fill_null(""))
@@ -714,7 +740,7 @@ def _participants(tally: _Tally) -> list[str]:
     """``name:`` of each participant: the names of ``[{"name": …}]`` that are not empty, sorted."""
     if not tally.counts["doc"].get("participants"):
         return []
-    dtype = tally.frames["doc"].schema["participants"]
+    dtype = tally.dtypes["doc"]["participants"]
     if not (isinstance(dtype, pl.List) and isinstance(dtype.inner, pl.Struct | pl.Null)):
         raise _NotFast(f"participants: {dtype}")  # a list of names (camelCase), an object …
     found = tally.counts.get("doc.participants[]")
@@ -722,7 +748,7 @@ def _participants(tally: _Tally) -> list[str]:
         return []
     if not found.get("name"):
         return []
-    names = tally.frames["doc.participants[]"].get_column("name")
+    names = tally.doc.get_column("participants").explode(empty_as_null=False, keep_nulls=False).struct.field("name")
     if names.dtype != pl.String:
         raise _NotFast("participants' names")
     return [f"name:{p}" for p in sorted({x for x in names.to_list() if x})]
