@@ -520,18 +520,22 @@ def _check(data: bytes, doc: pl.DataFrame) -> _Tally:
     return tally
 
 
-def _layout(data: bytes) -> pl.Schema:
-    """The first of :data:`LAYOUTS` with every key of the first 64 KB (:class:`_NotFast` if none)."""
-    head = {k.decode("ascii") for k in _LAYOUT_KEY.findall(data, 0, 65536)}
+def _head_keys(data: bytes) -> set[str]:
+    """The keys in the first 64 KB of the text."""
+    return {k.decode("ascii") for k in _LAYOUT_KEY.findall(data, 0, 65536)}
+
+
+def _layout(head: set[str]) -> pl.Schema:
+    """The first of :data:`LAYOUTS` with every key of ``head`` (:class:`_NotFast` if none)."""
     for keys, schema in LAYOUTS:
         if head <= keys:
             return schema
     raise _NotFast("other keys")
 
 
-def _read_thread(data: bytes) -> tuple[pl.DataFrame, _Tally]:
+def _read_thread(data: bytes, head: set[str]) -> tuple[pl.DataFrame, _Tally]:
     try:
-        doc = pl.read_json(data, schema=_layout(data))
+        doc = pl.read_json(data, schema=_layout(head))
         return doc, _check(data, doc)
     except Exception:  # another layout: inferred by Polars, then checked the same way
         try:
@@ -631,7 +635,10 @@ def _fast_thread_or_raise(path: Path, ctx: ParseContext) -> ParseResult:
         data = data[3:]
     if data[:4096].lstrip()[:1] != b"{" or not data.isascii():  # a backslash's escape: checked by _escapes
         raise _NotFast("not a plain ASCII object")
-    doc, tally = _read_thread(data)
+    head = _head_keys(data)
+    if "messages" not in head:
+        raise _NotFast("not a thread (or its messages start after the first 64 KB)")
+    doc, tally = _read_thread(data, head)
     top = tally.counts["doc"]
     if doc.height != 1 or not top.get("messages") or "doc.messages[]" not in tally.counts:
         raise _NotFast("no messages")  # (or not a list of objects)
