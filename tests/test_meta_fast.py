@@ -148,7 +148,7 @@ ODD: dict[str, Any] = {
     "comments layout": {"comments_v2": [{"data": [{"comment": {"comment": "x", "author": "A", "timestamp": 1}}]}]},
     "profile layout": {"profile_user": [{"string_map_data": {"Username": {"value": "alice"}, "Name": {"value": "Alice"}}}]},
     "messages beside comments": {"comments_v2": [], **_thread()},
-    "messages after 64 KB": {"participants": [{"name": f"P{i:06d}"} for i in range(5000)], "messages": [_msg(), _msg("P000001")]},
+    "messages after 32 KB": {"participants": [{"name": f"P{i:06d}"} for i in range(5000)], "messages": [_msg(), _msg("P000001")]},
     "a list": [_msg()],
 }
 
@@ -293,7 +293,7 @@ def test_the_bench_file_and_its_variants_read_the_same(tmp_path: Path, monkeypat
 
     monkeypatch.setenv("ATLAS_BENCH_SCALE", "0.001")
     monkeypatch.setenv("ATLAS_BENCH_RECORDS_MB", "1")
-    monkeypatch.setitem(SIZES, "meta", 600_000)  # 600 messages at this scale (past 64 KB)
+    monkeypatch.setitem(SIZES, "meta", 600_000)  # 600 messages at this scale (past 32 KB)
     path, _ = write_files(tmp_path / "bench")["meta_dyi_json"]
     assert _fast(path)
     _same(path)
@@ -313,11 +313,11 @@ def test_the_bench_file_and_its_variants_read_the_same(tmp_path: Path, monkeypat
         odd.write_text(text.replace(old, new, 3), encoding="utf-8")
         assert _fast(odd) == fast, (old, new)
         _same(odd)
-        # the same change in the last message only (past the first 64 KB, which choose the layout given)
+        # the same change in the last message only (past the first 32 KB, which choose the layout given)
         cut = text.rindex(old)
         last = tmp_path / f"last{i}.json"
         last.write_text(text[:cut] + new + text[cut + len(old):], encoding="utf-8")
-        assert len(text[:cut].encode()) > 65536
+        assert len(text[:cut].encode()) > 32768
         assert _fast(last) == fast, (old, new)
         _same(last)
 
