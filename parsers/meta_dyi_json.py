@@ -384,7 +384,7 @@ _ESCAPE_OK: Final = bytes(c in b'ntr"/bfu' for c in range(256))
 """The characters that may follow a backslash (``\\\\`` may not: a literal backslash is left to the plain rule)."""
 _HEX_HIGH_OK: Final = bytes(c in b"89abcdefABCDEF" for c in range(256))
 """The first hex digit of ``\\u0080``-``\\u00ff``."""
-_LAYOUT_KEY: Final = re.compile(rb'"(\w+)":')
+_LAYOUT_KEY: Final = re.compile(rb'"(\w+)"\s*:')
 """A key as Meta writes it (a key written otherwise is not seen: only the layout tried first depends on it)."""
 
 
