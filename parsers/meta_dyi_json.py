@@ -324,9 +324,10 @@ def _thread_result(
 # taken only where Polars provably reads what ``json.loads`` reads (Polars checks the whole text:
 # UTF-8, strict JSON), which is proved by accounting for characters of the text:
 #
-# * the text is ASCII, and its only escapes are ``\n \t \r \" \/ \b \f`` and ``\u0080``-``\u00ff``
-#   (Meta's mojibake): no literal backslash, no escape of an ASCII character or a surrogate, so
-#   every ``:``, ``.``, ``e``, ``E`` and ``"`` of the text is either structure or itself in a string;
+# * the text is ASCII, and its only escapes are ``\n \t \r \" \/ \b \f \\`` and ``\u0080``-``\u00ff``
+#   (Meta's mojibake): no escape of an ASCII character or a surrogate, so every ``:``, ``.``, ``e``,
+#   ``E`` and ``"`` of the text is structure, itself in a string, an escaped quote, or a hex digit of
+#   a ``\u00XX`` escape (those two counted from the escapes);
 # * its colons, dots and letters ``e``/``E`` (less those inside ``\u00XX`` escapes) are exactly one
 #   colon for each key with a value in the frame, the keys' own letters, the strings' letters, and
 #   one ``e`` for each ``true``/``false``: so no key repeated (Python keeps the last, Polars the
@@ -380,8 +381,8 @@ LAYOUTS: Final = ((_keys(dict(THREAD_SCHEMA)), THREAD_SCHEMA), (_keys(dict(THREA
 file's first 32 KB. A key it lacks further on is found by the accounting, and the layout is then inferred."""
 _COUNTED: Final = b':.eE"'
 _NOT_COUNTED: Final = bytes(b for b in range(256) if b not in _COUNTED)
-_ESCAPE_OK: Final = bytes(c in b'ntr"/bfu' for c in range(256))
-"""The characters that may follow a backslash (``\\\\`` may not: a literal backslash is left to the plain rule)."""
+_ESCAPE_OK: Final = bytes(c in b'ntr"/bfu\\' for c in range(256))
+"""The characters that may follow a backslash that starts an escape."""
 _HEX_HIGH_OK: Final = bytes(c in b"89abcdefABCDEF" for c in range(256))
 """The first hex digit of ``\\u0080``-``\\u00ff``."""
 _LAYOUT_KEY: Final = re.compile(rb'"(\w+)"\s*:')
@@ -490,14 +491,18 @@ def _escapes(data: bytes) -> tuple[int, int]:
     import numpy as np
 
     raw = np.frombuffer(data, np.uint8)
-    at = np.flatnonzero(raw == 0x5C)
-    if at.size == 0:
+    backslashes = np.flatnonzero(raw == 0x5C)
+    if backslashes.size == 0:
         return 0, 0
-    if at[-1] + 1 >= raw.size:
+    if backslashes[-1] + 1 >= raw.size:
         raise _NotFast("a backslash at the end")
+    # In a run of backslashes the 1st, 3rd, 5th … start an escape (``\\\\`` is one literal backslash)
+    index = np.arange(backslashes.size)
+    first = np.maximum.accumulate(np.where(np.r_[True, np.diff(backslashes) != 1], index, 0))
+    at = backslashes[(index - first) % 2 == 0]
     after = raw[at + 1]
     if not np.frombuffer(_ESCAPE_OK, np.bool_)[after].all():
-        raise _NotFast("a literal backslash or an unknown escape")
+        raise _NotFast("an unknown escape")
     u = at[after == ord("u")]
     if u.size and u[-1] + 5 >= raw.size:
         raise _NotFast("an escape at the end")

@@ -163,6 +163,12 @@ RAW_TEXT: dict[str, bytes] = {
     "space before colon": b'{"messages" : [{"sender_name" : "A", "timestamp_ms" : 1700000000000, "content" : "a: b"}]}',
     "compact": json.dumps(_thread(), separators=(",", ":")).encode(),
     "literal backslash": b'{"messages": [{"sender_name": "A", "timestamp_ms": 1, "content": "a\\\\b \\\\u00e9"}]}',
+    "literal backslash before a quote": b'{"messages": [{"sender_name": "A\\\\", "timestamp_ms": 1, '
+                                        b'"content": "\\\\\\"q\\\\\\" \\\\\\\\\\""}]}',
+    "literal backslash before u00e9": b'{"messages": [{"sender_name": "A", "timestamp_ms": 1, "content": "\\\\u00e9 \\\\\\u00e9 e"}]}',
+    "literal backslash before ud800": b'{"messages": [{"sender_name": "A", "timestamp_ms": 1, "content": "\\\\ud800"}]}',
+    "shrug": json.dumps(_thread(_msg(content=_moji("¯\\_(ツ)_/¯")), _msg(content="C:\\path\\")), ensure_ascii=True).encode(),
+    "backslash key": b'{"messages": [{"a\\\\b": "x", "sender_name": "A", "timestamp_ms": 1}]}',
     "escaped ascii": b'{"messages": [{"sender_name": "A", "timestamp_ms": 1, "content": "a\\u003a\\u0022\\u0065"}]}',
     "escaped key": b'{"messages": [{"sender\\u005fname": "A", "timestamp_ms": 1, "content": "x"}]}',
     "escaped quote in key": b'{"messages": [{"a\\"b": "A", "sender_name": "A", "timestamp_ms": 1}]}',
@@ -243,10 +249,12 @@ def test_odd_shapes_read_the_same(tmp_path: Path, name: str) -> None:
 @pytest.mark.parametrize("name", sorted(RAW_TEXT))
 def test_odd_texts_read_the_same(tmp_path: Path, name: str) -> None:
     path = _write(tmp_path, name, RAW_TEXT[name])
-    if name in ("repeated key", "repeated top key", "exponent time", "exponent time E", "literal backslash", "escaped ascii",
+    if name in ("repeated key", "repeated top key", "exponent time", "exponent time E", "escaped ascii", "backslash key",
                 "escaped key", "escape above U+00FF", "surrogate pair", "lone surrogate", "raw utf-8", "NaN", "utf-16"):
         assert not _fast(path), name
-    if name in ("space before colon", "compact", "bom", "bom and mojibake", "leading whitespace", "ends in an escape"):
+    if name in ("space before colon", "compact", "bom", "bom and mojibake", "leading whitespace", "ends in an escape",
+                "literal backslash", "literal backslash before a quote", "literal backslash before u00e9",
+                "literal backslash before ud800", "shrug"):
         assert _fast(path), name
     _same(path)
 
@@ -324,7 +332,7 @@ def test_the_bench_file_and_its_variants_read_the_same(tmp_path: Path, monkeypat
 
 def _random_message(rng: random.Random, people: list[str], i: int) -> dict[str, Any]:
     words = ["hi", "where are you", "answer me", "café", "❤️", "“quoted”", "a\nb", 'say "no"', "12", "true", "",
-             "http://x.y/z", "Zoë", "😢", "tab\there", "back/slash", "e.E:.", "ünïcödé"]
+             "http://x.y/z", "Zoë", "😢", "tab\there", "back/slash", "e.E:.", "ünïcödé", "¯\\_(ツ)_/¯", "C:\\x\\"]
     m: dict[str, Any] = {"sender_name": _moji(rng.choice(people)), "timestamp_ms": T - i * 60_000}
     if rng.random() < 0.85:
         m["content"] = _moji(" ".join(rng.choice(words) for _ in range(rng.randint(0, 4))))
