@@ -1,0 +1,168 @@
+"""When Polars' JSON reader reads a document exactly as ``json.loads`` does: the proof a
+column-wise fast path stands on (Snapchat ``chat_history.json``, Semantic Location History).
+
+``pl.read_json`` (Rust) builds a document's columns several times faster than ``json.loads``
+plus a Python walk of every record, but it differs from Python in a few places, each of
+which must send the file to the parser's plain rule instead:
+
+* a **repeated key**: Python keeps the last value, Polars the first;
+* a key whose value is **null** looks, in the frame, like a key that is absent;
+* a **number or boolean among texts** is read by Polars as its text (``5`` → ``"5"``,
+  ``true`` → ``"true"``), where Python keeps the number;
+* a key Polars does not keep (one a given schema lacks);
+* a **lone surrogate escape** (``"\\ud800"``) is read by Polars as another character.
+
+:func:`check_document` proves the first four absent (or, for nulls, counts them) by
+counting the document's text against the frame: with no ``\\u0022`` (quote), ``\\u003a``
+(colon) or escaped letter of ``null`` in the text, and no quote, backslash, colon or
+``null`` in a key's name,
+
+* every colon of the text is a key's or one inside a text: ``colons = keys + nulls +
+  colons of the frame's texts`` (``keys``: the frame's non-null values of object keys;
+  ``nulls``: the text's ``null`` tokens, its ``null`` count less those inside texts);
+* every quote is one of a key's or a text's two, or an escaped quote inside a text:
+  ``quotes = 2 (keys + nulls + texts) + quotes of the frame's texts``.
+
+A repeated or dropped key (unless null) makes the frame's side short of the first; a
+number or boolean read as a text makes it long on the second. Nulls in arrays are refused
+by the walk. What the identities cannot see is a key given twice, a value and then
+``null`` (Python: null, Polars: the value): a parser that allows ``null`` tokens must
+attribute every one of them itself (:func:`null_values`). The lone surrogate is excluded
+before anything (the parser's plain rule marks it). tests/test_snapchat_fast.py and
+tests/test_semantic_fast.py hold each parser's fast path equal to its plain rule.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from typing import Final
+
+import polars as pl
+
+from parsers._exports import _LONE_SURROGATE_ESCAPE
+
+
+class NotFast(Exception):
+    """The input is not one the fast path reads exactly: the plain rule reads it."""
+
+
+_ESCAPED_COUNTED: Final = re.compile(rb"\\u00(?:22|3[aA])")
+"""An escaped quote or colon: the text's counts would not be the frame's."""
+
+
+@dataclass
+class Tally:
+    keys: int = 0
+    texts: int = 0
+    colons: int = 0
+    quotes: int = 0
+    braces: int = 0
+
+
+def _walk(series: pl.Series, tally: Tally) -> None:
+    dtype = series.dtype
+    if not series.len():
+        return
+    if isinstance(dtype, pl.Struct):
+        if len({f.name for f in dtype.fields}) != len(dtype.fields):
+            raise NotFast("a repeated key")  # Polars keeps the first value under both names
+        present = series.filter(series.is_not_null()) if series.null_count() else series
+        for fld in dtype.fields:
+            name = fld.name
+            if any(c in name for c in ('"', "\\", ":")):
+                raise NotFast(f"a key named {name!r}")
+            sub = present.struct.field(name)
+            if sub.null_count():
+                sub = sub.drop_nulls()
+            tally.keys += sub.len()
+            _walk(sub, tally)
+    elif isinstance(dtype, pl.List):
+        lists = series.drop_nulls()
+        inner = lists.filter(lists.list.len() > 0).explode()
+        if inner.null_count():
+            raise NotFast("a null in an array")
+        _walk(inner, tally)
+    elif dtype == pl.String:
+        tally.texts += series.len()
+        tally.colons += int(series.str.count_matches(":", literal=True).sum() or 0)
+        tally.quotes += int(series.str.count_matches('"', literal=True).sum() or 0)
+        tally.braces += int(series.str.contains(r"[{}]").sum() or 0)
+    elif isinstance(dtype, pl.Array | pl.Object):
+        raise NotFast(f"{dtype}")
+
+
+def _count(data: bytes, byte: str) -> int:
+    import numpy as np
+
+    return int(np.count_nonzero(np.frombuffer(data, np.uint8) == ord(byte)))  # 4x bytes.count on one character
+
+
+def check_document(data: bytes, doc: pl.DataFrame) -> tuple[int, Tally]:
+    """Prove ``doc`` (``pl.read_json`` of ``data``) holds every text as a text (module notes) and
+    return how many keys of the text the frame does not hold (``nulls``): ``null`` values, and
+    any key repeated or dropped. The caller must show that many ``null`` values in the text
+    (:func:`null_values`), or take the plain rule."""
+    if _count(data, "\\"):
+        if (b"\\ud" in data or b"\\uD" in data) and _LONE_SURROGATE_ESCAPE.search(data.decode("utf-8", "replace")):
+            raise NotFast("a lone surrogate escape")  # the plain rule marks its record
+        if _ESCAPED_COUNTED.search(data):
+            raise NotFast("an escaped quote or colon")
+    tally = Tally()
+    _walk(doc.to_struct("doc"), tally)
+    nulls = _count(data, ":") - tally.keys - tally.colons
+    if _count(data, '"') != 2 * (tally.keys + nulls + tally.texts) + tally.quotes:
+        raise NotFast("texts differ (a number or boolean read as text)")
+    return nulls, tally
+
+
+def null_values(data: bytes, keys: list[str] | set[str], nulls: int) -> dict[str, int] | None:
+    """The values ``null`` of each of ``keys`` in the text (written ``"key": null`` or
+    ``"key":null``), if they are ``nulls`` in all; else None. The frame's count falls short of
+    the text's by its nulls plus its repeated and dropped keys; each ``null`` found here is one
+    of the first, so finding ``nulls`` of them proves there is none of the second. (Found
+    within an escaped quote they could not be: a key with a quote in its name is refused.)"""
+    found = dict.fromkeys(keys, 0)
+    for sep in (b": ", b":"):
+        for k in found:
+            found[k] += data.count(b'"' + k.encode() + b'"' + sep + b"null")
+        if sum(found.values()) >= nulls:
+            break
+    return found if sum(found.values()) == nulls else None
+
+
+_ESCAPED_KEY: Final = re.compile(rb'\\[^"]*"\s*:')
+"""A backslash in a key's name (or in a text before a quote and a colon: refused the same)."""
+
+
+def repeated_in_records(data: bytes, key: str, tally: Tally) -> bool:
+    """Whether some object of the text gives ``key`` twice (a value then ``null`` is what the
+    counts cannot see). Exact only where records are flat: the caller checks they hold no
+    object or array; texts with a brace and keys written with an escape are refused here, so
+    that between two braces of the text lies one record's keys and nothing else."""
+    if tally.braces:
+        raise NotFast("a brace inside a text")
+    if _count(data, "\\") and _ESCAPED_KEY.search(data):
+        raise NotFast("a key written with an escape")
+    k = re.escape(key)
+    pattern = f'"{k}"\\s*:[^{{}}]*"{k}"\\s*:'
+    return bool(pl.Series([data.decode("utf-8")]).str.contains(pattern).item())
+
+
+def read(data: bytes, schema: pl.Schema | None = None) -> pl.DataFrame:
+    """``pl.read_json`` of a UTF-8 object (Polars checks the whole text is UTF-8), or NotFast."""
+    if data.lstrip()[:1] != b"{":
+        raise NotFast("not an object")
+    try:
+        if schema is not None:
+            return pl.read_json(io.BytesIO(data), schema=schema)
+        return pl.read_json(io.BytesIO(data), infer_schema_length=None)
+    except Exception as exc:  # anything Polars does not read: the plain rule reads it or names the fault
+        raise NotFast("Polars does not read it") from exc
+
+
+def python_str(frame: pl.DataFrame, column: str) -> pl.Expr:
+    """``str()`` of each value, as Python writes it (Polars writes some floats and booleans otherwise)."""
+    values = frame.get_column(column).drop_nulls().unique().to_list()
+    return pl.col(column).replace_strict({v: str(v) for v in values}, default=None, return_dtype=pl.String)
