@@ -286,20 +286,20 @@ def _conversation(key: str, items: pl.Series) -> pl.DataFrame:
                                              *columns)
 
 
-def _kinds(frame: pl.DataFrame, has_body: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+def _kinds(frame: pl.DataFrame, has_body: pl.Expr, mtype: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     """:func:`_kind_text` of each distinct media type (with and without a text): kind, whether a
     note, whether the type is an attachment."""
     kind: dict[bool, dict[str, str]] = {True: {}, False: {}}
     note: dict[bool, dict[str, bool]] = {True: {}, False: {}}
     attach: dict[bool, dict[str, bool]] = {True: {}, False: {}}
-    for mtype in frame.get_column("mtype").unique().to_list():
+    for m in frame.get_column("mtype").unique().to_list():
         for body in (True, False):
-            k, _shown, files = _kind_text(mtype, "x" if body else None)
-            kind[body][mtype], note[body][mtype], attach[body][mtype] = k, k == "note", bool(files)
+            k, _shown, files = _kind_text(m, "x" if body else None)
+            kind[body][m], note[body][m], attach[body][m] = k, k == "note", bool(files)
 
     def pick(table: dict[bool, dict[str, Any]], dtype: Any) -> pl.Expr:
-        return pl.when(has_body).then(pl.col("mtype").replace_strict(table[True], return_dtype=dtype)) \
-            .otherwise(pl.col("mtype").replace_strict(table[False], return_dtype=dtype))
+        return pl.when(has_body).then(mtype.replace_strict(table[True], return_dtype=dtype)) \
+            .otherwise(mtype.replace_strict(table[False], return_dtype=dtype))
 
     return pick(kind, pl.String), pick(note, pl.Boolean), pick(attach, pl.Boolean)
 
@@ -368,38 +368,37 @@ def _fast_result(data: bytes, ctx: ParseContext) -> ParseResult:
     own = sorted(t.filter(pl.col("IsSender") & (pl.col("From") != "")).get_column("From").unique().to_list())
     file_owner = f"snapchat:{own[0]}" if len(own) == 1 else None
     owner = file_owner or ctx.owner
-    t = t.with_columns(pl.col("Media Type").fill_null("").alias("mtype"),
-                       pl.when(pl.col("Content") != "").then(pl.col("Content")).alias("body"))
-    has_body = pl.col("body").is_not_null()
-    kind, note, attach = _kinds(t, has_body)
+    mtype = pl.col("Media Type").fill_null("")
+    body = pl.when(pl.col("Content") != "").then(pl.col("Content"))
+    has_body = body.is_not_null()
+    kind, note, attach = _kinds(t.select(mtype.alias("mtype")), has_body, mtype)
     out = pl.col("IsSender").fill_null(False)
     direction = pl.when(pl.col("IsSender")).then(pl.lit("out")).when(~pl.col("IsSender")).then(pl.lit("in"))
     group = pl.col("Conversation Title").fill_null("") != ""
     sender = pl.when(pl.col("From") != "").then(pl.lit("snapchat:") + pl.col("From")).when(out).then(pl.lit(owner, pl.String))
     to_owner = pl.lit(owner or None, pl.String)
     recipient = pl.when(out & ~group).then(pl.lit("snapchat:") + pl.col("key")).when(~out).then(to_owner)
-    events = t.select(
-        pl.format("{}[{}]", "key", "i").alias("source_ref"), kind.alias("kind"), direction.alias("direction"),
-        sender.alias("sender"), _one_or_none(recipient, [*doc.columns, owner or ""]).alias("recipients"),
-        pl.when(note).then(pl.col("mtype") + pl.when(has_body).then(pl.lit(": ") + pl.col("body")).otherwise(pl.lit("")))
-        .otherwise(pl.col("body")).alias("text"),
-        pl.concat_list(pl.when(attach).then(pl.col("mtype"))).list.drop_nulls().alias("attachments"),
-        pl.lit("snapchat").alias("channel"),
-        pl.when(pl.col("Created") != "").then(pl.col("Created")).alias("created"),
-        pl.when(pl.col("Created(microseconds)") != "").then(pl.col("Created(microseconds)")).alias("micro"),
-    )
-    schema = {k: RAW_EVENT_SCHEMA[k] for k in ("source_ref", "kind", "direction", "sender", "recipients", "text", "attachments")}
-    events = events.cast(schema)  # type: ignore[arg-type]
+    created = pl.when(pl.col("Created") != "").then(pl.col("Created"))
     # The download's own presentation first (whole seconds, no spaces around: 4x faster than the
     # first format of utc_text, and the same instant where it reads one); every format only if
     # some time is left unread.
-    first = pl.col("created").str.to_datetime("%Y-%m-%d %H:%M:%S UTC", strict=False, time_unit="us", time_zone=UTC)
-    events = events.with_columns(first.cast(TS_TYPE).alias("ts_utc"))
-    if events.select(pl.col("ts_utc").is_null().any()).item():
+    first = created.str.to_datetime("%Y-%m-%d %H:%M:%S UTC", strict=False, time_unit="us", time_zone=UTC).cast(TS_TYPE)
+    schema = {k: RAW_EVENT_SCHEMA[k] for k in ("source_ref", "kind", "direction", "sender", "recipients", "text", "attachments")}
+    events = t.lazy().select(
+        pl.format("{}[{}]", "key", "i").alias("source_ref"), kind.cast(schema["kind"]).alias("kind"),
+        direction.cast(schema["direction"]).alias("direction"), sender.alias("sender"),
+        _one_or_none(recipient, [*doc.columns, owner or ""]).alias("recipients"),
+        pl.when(note).then(mtype + pl.when(has_body).then(pl.lit(": ") + body).otherwise(pl.lit(""))).otherwise(body)
+        .alias("text"),
+        pl.concat_list(pl.when(attach).then(mtype)).list.drop_nulls().alias("attachments"),
+        pl.lit("snapchat").alias("channel"), first.alias("ts_utc"), pl.lit("utc").alias("ts_basis"),
+        created.alias("created"),
+        pl.when(pl.col("Created(microseconds)") != "").then(pl.col("Created(microseconds)")).alias("micro"),
+    ).collect()
+    if events.get_column("ts_utc").null_count():
         events = events.with_columns(pl.coalesce(utc_text(pl.col("created")), pl.when(pl.col("micro").is_not_null())
                                                  .then(epoch_auto_utc(pl.col("micro")))).alias("ts_utc"))
-    events = events.select(*schema, "channel", "ts_utc", pl.lit("utc").alias("ts_basis"),
-                           pl.coalesce("created", "micro").alias("ts_raw"))
+    events = events.with_columns(pl.coalesce("created", "micro").alias("ts_raw")).drop("created", "micro")
     assumptions = ["Snapchat 'My Data' chat history: times are UTC as the download states"]
     if file_owner:
         assumptions.append(f"owner's username from the items marked IsSender: {file_owner}")
