@@ -1,35 +1,37 @@
-"""When Polars' JSON reader reads a document exactly as ``json.loads`` does: the proof a
-column-wise fast path stands on (Snapchat ``chat_history.json``, Semantic Location History).
+"""When Polars' JSON reader reads a document exactly as ``json.loads`` does: the proof the
+Snapchat ``chat_history.json`` fast path stands on (:mod:`parsers.snapchat`).
 
-``pl.read_json`` (Rust) builds a document's columns several times faster than ``json.loads``
-plus a Python walk of every record, but it differs from Python in a few places, each of
-which must send the file to the parser's plain rule instead:
+``pl.read_json`` (Rust) builds a document's columns about as fast as ``json.loads`` builds
+Python objects, so a parser that then works column-wise skips the Python walk of every
+record. But it differs from Python in a few places, each of which must send the file to the
+parser's plain rule instead:
 
-* a **repeated key**: Python keeps the last value, Polars the first;
+* a **repeated key**: Python keeps the last value, Polars the first (and its struct then
+  holds the field twice, both with the first value);
 * a key whose value is **null** looks, in the frame, like a key that is absent;
 * a **number or boolean among texts** is read by Polars as its text (``5`` → ``"5"``,
   ``true`` → ``"true"``), where Python keeps the number;
 * a key Polars does not keep (one a given schema lacks);
 * a **lone surrogate escape** (``"\\ud800"``) is read by Polars as another character.
 
-:func:`check_document` proves the first four absent (or, for nulls, counts them) by
-counting the document's text against the frame: with no ``\\u0022`` (quote), ``\\u003a``
-(colon) or escaped letter of ``null`` in the text, and no quote, backslash, colon or
-``null`` in a key's name,
+:func:`check_document` counts the document's text against the frame. With no ``\\u0022``
+(quote) or ``\\u003a`` (colon) escape in the text and no quote, backslash or colon in a
+key's name:
 
-* every colon of the text is a key's or one inside a text: ``colons = keys + nulls +
-  colons of the frame's texts`` (``keys``: the frame's non-null values of object keys;
-  ``nulls``: the text's ``null`` tokens, its ``null`` count less those inside texts);
+* every colon of the text is a key's or one inside a text, so ``colons of the text -
+  keys held by the frame - colons of its texts`` (``nulls``, returned) is the number of keys
+  the frame does not hold: values ``null``, and keys repeated or dropped;
 * every quote is one of a key's or a text's two, or an escaped quote inside a text:
-  ``quotes = 2 (keys + nulls + texts) + quotes of the frame's texts``.
+  ``quotes = 2 (keys + nulls + texts) + quotes of the frame's texts``, which a number or
+  boolean read as a text breaks.
 
-A repeated or dropped key (unless null) makes the frame's side short of the first; a
-number or boolean read as a text makes it long on the second. Nulls in arrays are refused
-by the walk. What the identities cannot see is a key given twice, a value and then
-``null`` (Python: null, Polars: the value): a parser that allows ``null`` tokens must
-attribute every one of them itself (:func:`null_values`). The lone surrogate is excluded
-before anything (the parser's plain rule marks it). tests/test_snapchat_fast.py and
-tests/test_semantic_fast.py hold each parser's fast path equal to its plain rule.
+The caller must then find ``nulls`` values ``null`` in the text (:func:`null_values`, which
+counts ``"key": null`` for the keys it names); finding them all proves no key repeated or
+dropped. What no count can see is a key given twice, a value and then ``null``, in one
+record (Python: null, Polars: the value): where a key with a ``null`` also has values,
+:func:`repeated_in_records` looks for it in the text. Nulls in arrays and repeated field
+names are refused by the walk; a lone surrogate before anything (the plain rule marks its
+record). tests/test_snapchat_fast.py holds the fast path equal to the plain rule.
 """
 
 from __future__ import annotations
