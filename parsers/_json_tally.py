@@ -135,23 +135,24 @@ def null_values(data: bytes, keys: list[str] | set[str], nulls: int) -> dict[str
     return found if sum(found.values()) == nulls else None
 
 
-_ESCAPED_KEY: Final = re.compile(rb'\\[^"]*"\s*:')
-"""A backslash in a key's name (or in a text before a quote and a colon: refused the same)."""
+_ESCAPED_KEY: Final = r'"(?:[^"\\]|\\.)*\\.(?:[^"\\]|\\.)*"\s*:'
+"""A key written with an escape: a whole text holding one, then a colon (a match starting at an
+escaped quote inside a text can only add a refusal, never hide a key)."""
 
 
-def repeated_in_records(data: bytes, key: str, texts: list[pl.Series]) -> bool:
+def repeated_in_records(data: bytes, key: str) -> bool:
     """Whether some object of the text gives ``key`` twice (a value then ``null`` is what the
-    counts cannot see). Exact only where records are flat: the caller checks they hold no
-    object or array and passes every text of the document (``texts``); texts with a brace and
-    keys written with an escape are refused here, so that between two braces of the text lies
-    one record's keys and nothing else."""
-    if any(t.str.contains("[{}]").any() for t in texts):
-        raise NotFast("a brace inside a text")
-    if b"\\" in data and _ESCAPED_KEY.search(data):
+    counts cannot see). Exact where records are flat (the caller checks they hold no object or
+    array): from a key, the pattern steps over whole texts (braces inside them included) and
+    any other character but a brace, so it stays within the record; a text cannot hide a key
+    from it (a key with a quote in its name is refused by the walk), and a key written with an
+    escape, which it would not see, is refused here."""
+    text = pl.Series([data.decode("utf-8")])
+    if b"\\" in data and text.str.contains(_ESCAPED_KEY).item():
         raise NotFast("a key written with an escape")
     k = re.escape(key)
-    pattern = f'"{k}"\\s*:[^{{}}]*"{k}"\\s*:'
-    return bool(pl.Series([data.decode("utf-8")]).str.contains(pattern).item())
+    pattern = f'"{k}"\\s*:(?:[^"{{}}]|"(?:[^"\\\\]|\\\\.)*")*"{k}"\\s*:'
+    return bool(text.str.contains(pattern).item())
 
 
 def read(data: bytes, schema: pl.Schema | None = None) -> pl.DataFrame:

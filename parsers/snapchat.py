@@ -312,16 +312,6 @@ def _one_or_none(value: pl.Expr, values: list[str]) -> pl.Expr:
     return value.str.split("\x00").fill_null(pl.lit(pl.Series([[]], dtype=pl.List(pl.String))))
 
 
-def _texts(doc: pl.DataFrame) -> list[pl.Series]:
-    """Every text of a document of flat records (each conversation's text fields, top-level texts)."""
-    out = [doc.get_column(k) for k, t in doc.schema.items() if t == pl.String]
-    for key, dtype in doc.schema.items():
-        if isinstance(dtype, pl.List) and isinstance(dtype.inner, pl.Struct):
-            items = doc.get_column(key)[0]
-            out += [items.struct.field(f.name) for f in dtype.inner.fields if f.dtype == pl.String]
-    return out
-
-
 def _fast_json(data: bytes, ctx: ParseContext) -> ParseResult | None:
     """:func:`_json`'s result by the fast path, or None where only the plain rule reads the file exactly."""
     try:
@@ -363,7 +353,7 @@ def _fast_result(data: bytes, ctx: ParseContext) -> ParseResult:
     if found is None:
         raise NotFast("a null that is not the value of a record's key")
     for k, n in found.items():
-        if n and nonnull[k] and (not flat or tally.repeated_in_records(data, k, _texts(doc))):
+        if n and nonnull[k] and (not flat or tally.repeated_in_records(data, k)):
             raise NotFast(f"{k}: given twice in a record, or records not flat")
     own = sorted(t.filter(pl.col("IsSender") & (pl.col("From") != "")).get_column("From").unique().to_list())
     file_owner = f"snapchat:{own[0]}" if len(own) == 1 else None
