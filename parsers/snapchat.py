@@ -326,9 +326,8 @@ def _fast_result(data: bytes, ctx: ParseContext) -> ParseResult:
         raise NotFast("not the newer layout")
     nulls, _ = tally.check_document(data, doc)
     parts = []
-    for key, dtype in doc.schema.items():
-        if not isinstance(dtype, pl.List):
-            continue  # not a list of records: not read (the plain rule's too)
+    # not a list of records: not read (the plain rule's too); the lists in the text's order
+    for key in tally.list_keys_in_order(data, [k for k, t in doc.schema.items() if isinstance(t, pl.List)]):
         items = doc.get_column(key)[0]
         if items.len():
             parts.append(_conversation(key, items))

@@ -68,6 +68,10 @@ CLEAN: dict[str, Any] = {
                              _mine(Content="null: null")),
     "unknown keys": _doc(_item(Extra={"a": [1, 2]}, Saved=True), _mine(Other="x")),
     "user called null": _doc(_item(From="null"), _mine(Content="null"), key="null"),
+    # Polars orders many columns its own way: the conversations must come out in the text's order
+    "many conversations": {f"user.{(k * 37) % 41:02d}": [_item(From=f"user.{(k * 37) % 41:02d}"), _mine(Content=str(k))]
+                           for k in range(41)} | {"grp-z": GROUP, "a.first": [_item(From="a.first")], "empty": []},
+    "list-like texts": _doc(_item(Content='x": ["y'), _item(Content="[1, 2]"), _mine(Content=": [")),
 }
 
 ODD: dict[str, Any] = {
@@ -244,3 +248,28 @@ def test_the_generators_download_and_the_bench_file_read_the_same(tmp_path: Path
         odd.write_text(text.replace(old, new, 3), encoding="utf-8")
         assert (_fast(odd) is not None) == fast, (old, new)
         _same(odd)
+
+
+def test_a_heavy_users_download_takes_the_fast_path_and_reads_the_same(tmp_path: Path) -> None:
+    """Shaped like a real download: 60 conversations (6 group chats with a title, so the title is
+    null in some records and set in others), texts with quotes, newlines, braces, accents and
+    emoji (escaped as Python's writer escapes them), media and status items with no text."""
+    import random
+    from datetime import UTC, datetime, timedelta
+
+    r = random.Random(7)
+    texts = ["on my way", 'she said "no"', "line one\nline two", "{not json}", "café ☕", "😀", "", 'x": ["y']
+    types = ["TEXT"] * 6 + ["MEDIA", "SNAP", "STATUSSAVETOCAMERAROLL"]
+    doc: dict[str, Any] = {}
+    for c in range(60):
+        name = f"user.{(c * 7) % 60:02d}" if c >= 6 else f"grp-{c}"
+        doc[name] = [{"From": "me.user" if (mine := r.random() < 0.5) else (name if c >= 6 else f"friend.{r.randrange(5)}"),
+                      "Media Type": (mt := r.choice(types)),
+                      "Created": (ts := datetime(2025, 1, 1, tzinfo=UTC) + timedelta(seconds=r.randrange(10**8)))
+                      .strftime("%Y-%m-%d %H:%M:%S UTC"), "Content": r.choice(texts) if mt == "TEXT" else "",
+                      "Conversation Title": None if c >= 6 else f"Group {c}", "IsSender": mine,
+                      "Created(microseconds)": int(ts.timestamp() * 1000)} for _ in range(50)]
+    for ascii_only in (True, False):
+        path = _write(tmp_path, f"heavy-{ascii_only}", doc, ascii_only)
+        assert _fast(path) is not None
+        _same(path)
