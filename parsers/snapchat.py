@@ -327,8 +327,9 @@ def _fast_result(data: bytes, ctx: ParseContext) -> ParseResult:
     nulls, _ = tally.check_document(data, doc)
     parts = []
     # not a list of records: not read (the plain rule's too); the lists in the text's order
-    for key in tally.list_keys_in_order(data, [k for k, t in doc.schema.items() if isinstance(t, pl.List)]):
-        items = doc.get_column(key)[0]
+    order = tally.list_keys_in_order(data, [k for k, t in doc.schema.items() if isinstance(t, pl.List)])
+    lists = {key: doc.get_column(key)[0] for key, _ in order}
+    for key, items in lists.items():
         if items.len():
             parts.append(_conversation(key, items))
     if not parts:
@@ -348,12 +349,24 @@ def _fast_result(data: bytes, ctx: ParseContext) -> ParseResult:
     t = pl.concat(parts) if len(parts) > 1 else parts[0]
     # Every null of the text must be the value of a record's key that is null in some record;
     # where that key also has values, no record may give it twice (a value, then null).
-    found = tally.null_values(data, [k for k, n in nonnull.items() if n < rows[k]], nulls)
+    # Counted in each conversation's part of the text: where a key is null in every record of a
+    # conversation, or has no null there, none of its records can give it twice as a value then
+    # null; only a conversation where it is both is searched (Snapchat's title is one or the other).
+    bounds = [0, *(at for _, at in order), len(data)]
+    found = tally.null_values_by_part(data, [k for k, n in nonnull.items() if n < rows[k]], bounds, nulls)
     if found is None:
         raise NotFast("a null that is not the value of a record's key")
-    for k, n in found.items():
-        if n and nonnull[k] and (not flat or tally.repeated_in_records(data, k)):
-            raise NotFast(f"{k}: given twice in a record, or records not flat")
+    for k, counts in found.items():
+        for i, items in enumerate(lists.values()):
+            if not counts[i + 1]:
+                continue
+            fields = {f.name for f in items.dtype.fields} if isinstance(items.dtype, pl.Struct) else set()
+            if k not in fields:
+                raise NotFast(f"{k}: null in a part of the text whose records lack it")
+            if items.struct.field(k).null_count() == items.len():
+                continue
+            if not flat or tally.repeated_in_records(data[bounds[i + 1]:bounds[i + 2]], k):
+                raise NotFast(f"{k}: given twice in a record, or records not flat")
     own = sorted(t.filter(pl.col("IsSender") & (pl.col("From") != "")).get_column("From").unique().to_list())
     file_owner = f"snapchat:{own[0]}" if len(own) == 1 else None
     owner = file_owner or ctx.owner

@@ -89,6 +89,7 @@ ODD: dict[str, Any] = {
     "top-level key a record key": {"From": [_item()]},
     "title mixed null": {"grp-1": GROUP, "bob": [_item(), _mine()]},
     "title mixed null, records not flat": {"grp-1": GROUP, "bob": [_item(Extra=[1]), _mine()]},
+    "title mixed in one conversation, records not flat": {"bob": [_item(Extra=[1]), _mine(**{"Conversation Title": "g"})]},
     "content mixed null": _doc(_item(Content=None), _mine()),
     "from null": _doc(_item(From=None), _mine()),
     "from a number": _doc(_item(From=5), _mine()),
@@ -218,7 +219,7 @@ def test_odd_texts_read_the_same(tmp_path: Path, name: str) -> None:
 
 def test_the_fast_path_refuses_what_could_differ(tmp_path: Path) -> None:
     """The shapes where Polars and Python read a value differently are refused, not read."""
-    for name in ("title mixed null, records not flat", "from a number", "content true", "content a float", "micro a float", "Text key",
+    for name in ("title mixed in one conversation, records not flat", "from a number", "content true", "content a float", "micro a float", "Text key",
                  "older layout", "record null", "top-level null", "top-level key a record key", "lone surrogate"):
         assert _fast(_write(tmp_path, name, ODD[name])) is None, name
 
@@ -273,3 +274,19 @@ def test_a_heavy_users_download_takes_the_fast_path_and_reads_the_same(tmp_path:
         path = _write(tmp_path, f"heavy-{ascii_only}", doc, ascii_only)
         assert _fast(path) is not None
         _same(path)
+
+
+def test_lone_surrogates_are_found_as_the_plain_rules_expression_finds_them() -> None:
+    """The NumPy count of surrogate halves says what ``_LONE_SURROGATE_ESCAPE`` says, on every
+    mix of halves, pairs, escaped backslashes and other escapes."""
+    import random
+
+    from parsers._exports import _LONE_SURROGATE_ESCAPE
+    from parsers._json_tally import lone_surrogate_escape
+
+    r = random.Random(1)
+    pieces = [b"\\ud83d", b"\\ude00", b"\\uD800", b"\\uDC00", b"x", b"\\\\", b"\\u00e9", b"\\udbff", b"\\udfff",
+              b"\\ud8", b"\\uDBFF\\uDFFF", b"\\uDz00"]
+    for _ in range(5000):
+        text = b"".join(r.choice(pieces) for _ in range(r.randrange(1, 7)))
+        assert lone_surrogate_escape(text) == bool(_LONE_SURROGATE_ESCAPE.search(text.decode())), text
