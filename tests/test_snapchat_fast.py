@@ -282,11 +282,13 @@ def test_lone_surrogates_are_found_as_the_plain_rules_expression_finds_them() ->
     import random
 
     from parsers._exports import _LONE_SURROGATE_ESCAPE
-    from parsers._json_tally import lone_surrogate_escape
+    from parsers._json_tally import _ESCAPED_COUNTED, _escapes
 
     r = random.Random(1)
     pieces = [b"\\ud83d", b"\\ude00", b"\\uD800", b"\\uDC00", b"x", b"\\\\", b"\\u00e9", b"\\udbff", b"\\udfff",
-              b"\\ud8", b"\\uDBFF\\uDFFF", b"\\uDz00"]
+              b"\\ud8", b"\\uDBFF\\uDFFF", b"\\uDz00", b"\\u0022", b"\\u003a", b"\\u003A", b"\\u003b", b"\\u002"]
     for _ in range(5000):
-        text = b"".join(r.choice(pieces) for _ in range(r.randrange(1, 7)))
-        assert lone_surrogate_escape(text) == bool(_LONE_SURROGATE_ESCAPE.search(text.decode())), text
+        text = b"".join(r.choice(pieces) for _ in range(r.randrange(1, 7))) + b'"}'
+        lone, counted = _escapes(text)
+        assert lone == bool(_LONE_SURROGATE_ESCAPE.search(text.decode())), text
+        assert counted == bool(_ESCAPED_COUNTED.search(text)), text
