@@ -38,6 +38,8 @@ name in particular is a guess (``placeConfidence``), and the statement says so.
 
 from __future__ import annotations
 
+import json
+
 from pathlib import Path
 from typing import Any, Final
 
@@ -110,9 +112,9 @@ class _Out:
             start, end = end, (None, None)
         elif which == "start":
             end = (None, None)
-        c["start"].append(start[0])
+        c["start"].append(_as_text(start[0]))
         c["start_ms"].append(str(start[1]) if start[1] is not None else None)
-        c["end"].append(end[0])
+        c["end"].append(_as_text(end[0]))
         c["end_ms"].append(str(end[1]) if end[1] is not None else None)
         c["text"].append(text)
 
@@ -126,6 +128,13 @@ class _Out:
             stamp = {"startTimestamp": p.get("timestamp"), "startTimestampMs": p.get("timestampMs")}
             self.add(f"{base}.points[{k}]", p.get("latE7"), p.get("lngE7"), p.get("accuracyMeters"), stamp, "start",
                      f"raw path point of {what}")
+
+
+def _as_text(value: Any) -> str | None:
+    """A time as the file gives it, as text: a number or an object where the export writes an ISO
+    text (``"startTimestamp": 5``) is kept as its JSON, so it is read, or rejected with the reason
+    and the value, like any other unreadable time (it used to stop the ingest with a TypeError)."""
+    return value if value is None or isinstance(value, str) else json.dumps(value)
 
 
 def _place_text(visit: dict[str, Any], loc: dict[str, Any]) -> str:
