@@ -39,7 +39,6 @@ name in particular is a guess (``placeConfidence``), and the statement says so.
 from __future__ import annotations
 
 import json
-
 from pathlib import Path
 from typing import Any, Final
 
