@@ -815,8 +815,11 @@ def _block_events(block: Sheet, frame: pl.DataFrame, header_idx: int, tpl: Templ
     text = [pl.when(pl.col("forwarded_to").is_not_null()).then(pl.lit("call forwarded to ") + pl.col("forwarded_to"))
             .alias("text")] if forwarded else []
     if out.parties is not None and party_table is not None:  # block positions → the return's party table
-        where = pl.lit(out.parties.positions(party_table))
-        derived = derived.with_columns(where.gather(pl.col("_snd")).alias("_snd"), where.gather(pl.col("_rcp")).alias("_rcp"))
+        positions = out.parties.positions(party_table)
+        if not positions.equals(pl.int_range(0, positions.len(), dtype=pl.UInt32, eager=True)):  # (the first block's are)
+            where = pl.lit(positions)
+            derived = derived.with_columns(where.gather(pl.col("_snd")).alias("_snd"),
+                                           where.gather(pl.col("_rcp")).alias("_rcp"))
         out.events.append(derived.select(*[{"sender": "_snd", "recipients": "_rcp"}.get(c, c) for c in _EVENT_COLUMNS],
                                          *text))
     else:
@@ -968,11 +971,11 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     rejects = pl.concat(out.rejects) if out.rejects else pl.DataFrame(schema=REJECT_SCHEMA)
     evidence = _imei_evidence(detail, ctx) if detail is not None and events.height else None
     coded = out.parties is not None and "_snd" in events.columns
-    numbers = (_party_numbers(events, out.parties) if coded and out.parties is not None
-               else events if events.height else None)
+    used = _used(events, out.parties) if coded and out.parties is not None else None
+    numbers = _party_numbers(used, out.parties) if used is not None and out.parties is not None else events
     region = _region(target, detail, ctx, numbers if events.height else None, evidence, out.assumptions)
-    if coded and out.parties is not None:
-        events = _party_identifiers(events, out.parties, region, ctx)
+    if used is not None and out.parties is not None:
+        events = _party_identifiers(events, out.parties, used, region, ctx)
     if detail is not None:
         detail = detail.drop("ts_utc")  # the event has it; the table keeps what the event cannot
     if events.height == 0:
@@ -987,22 +990,32 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     )
 
 
-def _party_numbers(events: pl.DataFrame, parties: _Parties) -> pl.DataFrame:
-    """The distinct ``phone:`` texts the events' senders and recipients name, as a ``sender``
-    column: what :func:`atlas.normalise.region.numbers_in` finds in the events' texts."""
-    return pl.DataFrame({"sender": _phone_texts(parties).gather(_used(events))})
+def _party_numbers(used: pl.Series, parties: _Parties) -> pl.DataFrame:
+    """The distinct ``phone:`` texts the events' senders and recipients name (``used``: their
+    positions, :func:`_used`), as a ``sender`` column: what
+    :func:`atlas.normalise.region.numbers_in` finds in the events' texts."""
+    return pl.DataFrame({"sender": _phone_texts(parties).gather(used)})
 
 
-def _used(events: pl.DataFrame) -> pl.Series:
-    """The party-table positions some sender or recipient names, sorted."""
-    return pl.concat([events.get_column("_snd").unique(), events.get_column("_rcp").drop_nulls().unique()]).unique().sort()
+def _used(events: pl.DataFrame, parties: _Parties) -> pl.Series:
+    """The party-table positions some sender or recipient names, ascending (counted over
+    the table's positions: the positions are small whole numbers, so no hashing)."""
+    import numpy as np
+
+    n = len(parties.values)
+    seen = np.zeros(n, dtype=bool)
+    for name in ("_snd", "_rcp"):
+        codes = events.get_column(name).drop_nulls().to_numpy()
+        seen |= np.bincount(codes, minlength=n)[:n] > 0
+    return pl.Series(np.flatnonzero(seen), dtype=pl.UInt32)
 
 
 def _phone_texts(parties: _Parties) -> pl.Series:
     return pl.select(pl.lit("phone:") + pl.lit(pl.Series(parties.values, dtype=pl.String))).to_series()
 
 
-def _party_identifiers(events: pl.DataFrame, parties: _Parties, region: str | None, ctx: ParseContext) -> pl.DataFrame:
+def _party_identifiers(events: pl.DataFrame, parties: _Parties, used: pl.Series, region: str | None,
+                       ctx: ParseContext) -> pl.DataFrame:
     """``events`` with the sender and recipient positions (``_snd``, ``_rcp``) made the
     ``sender`` and ``recipients`` columns: URIs by the shared
     :func:`~atlas.normalise.identifiers.identifier_map` of the distinct ``phone:`` texts they
@@ -1013,7 +1026,6 @@ def _party_identifiers(events: pl.DataFrame, parties: _Parties, region: str | No
 
     texts = _phone_texts(parties)
     if region is not None:
-        used = _used(events)
         mapping = identifier_map(texts.gather(used), source_id=ctx.source_id, region=region.upper())
         uris = pl.DataFrame({"raw": texts.gather(used)}).join(mapping, on="raw", how="left", maintain_order="left")
         texts = pl.Series(texts.len() * [None], dtype=pl.String).scatter(used, uris.get_column("uri"))
