@@ -594,7 +594,8 @@ def _table_events_fast(frame: pl.DataFrame, first_row: int, table: Table, sheet:
         body = body.with_columns(wall.alias("_ts_txt"), minutes.alias("_off")).drop("_zone_named", "_zone_bare")
     body, fmt = _offset_and_format(body, offset, dayfirst_header, where, ctx, assumptions)
     # parse_datetimes(_ts_txt, fmt), read by to_datetimes (the same values, faster for a format with %.f)
-    parsed = to_datetimes(body.get_column("_ts_txt").str.strip_chars(), fmt.fmt, aware=fmt.has_offset)
+    # (``_ts_txt`` is stripped by either zone split: stripping it again would change nothing)
+    parsed = to_datetimes(body.get_column("_ts_txt"), fmt.fmt, aware=fmt.has_offset)
     if fmt.has_offset:  # an offset the zone split did not recognise: the sniffer read it
         body = body.with_columns(parsed.alias("ts_utc"), pl.lit(None, pl.Datetime("us")).alias("ts_local"))
     else:  # the wall clock parsed once into a column (each of the two uses below parsed it again)
