@@ -284,9 +284,14 @@ def _time_strings(frame: pl.DataFrame, cols: dict[str, list[tuple[str, re.Match[
     offset: str | None = None
     dayfirst: bool | None = None
     date_cols = [c for k in ("timestamp", "date") for c, _ in cols.get(k, [])]
-    serial_counts = frame.select(
-        [pl.col(c).str.strip_chars().str.contains(_EXCEL_SERIAL.pattern).fill_null(False).sum().alias(str(i))
-         for i, c in enumerate(date_cols)]).row(0) if date_cols else ()
+    # (fast: whether the time column holds a day fraction, in the same query)
+    time_col = cols["time"][0][0] if fast and "time" in cols and "date" in cols and "timestamp" not in cols else None
+    facts = frame.select(
+        *[pl.col(c).str.strip_chars().str.contains(_EXCEL_SERIAL.pattern).fill_null(False).sum().alias(str(i))
+          for i, c in enumerate(date_cols)],
+        *([pl.col(time_col).str.strip_chars().str.contains(_TIME_FRACTION).any().alias("frac")] if time_col else []),
+    ).row(0) if date_cols or time_col else ()
+    serial_counts = facts[:len(date_cols)]
     has_serial = dict(zip(date_cols, (n > 0 for n in serial_counts), strict=True))
 
     def from_header(match: re.Match[str] | bool) -> None:
@@ -318,13 +323,15 @@ def _time_strings(frame: pl.DataFrame, cols: dict[str, list[tuple[str, re.Match[
     elif "date" in cols:
         dcol, dmatch = cols["date"][0]
         from_header(dmatch)
-        date = serial(pl.col(dcol).str.strip_chars(), dcol).str.replace(r" 00:00:00$", "")
+        date = serial(pl.col(dcol).str.strip_chars(), dcol)
+        # a midnight time part taken off (fast: as a suffix, the same text without a regular expression)
+        date = date.str.strip_suffix(" 00:00:00") if fast else date.str.replace(r" 00:00:00$", "")
         if "time" in cols:
             tcol, _ = cols["time"][0]
             time = pl.col(tcol).str.strip_chars()
             # An Excel time cell is a day fraction.
             frac = time.cast(pl.Float64, strict=False)
-            if not fast or frame.select(time.str.contains(_TIME_FRACTION).any()).item():
+            if not fast or facts[-1]:
                 time = pl.when(time.str.contains(_TIME_FRACTION)).then(
                     (pl.lit(datetime(2000, 1, 1)) + pl.duration(milliseconds=(frac * 86_400_000).round(0)))
                     .dt.strftime("%H:%M:%S")

@@ -229,3 +229,11 @@ def test_a_named_zone_split_in_two_passes_is_the_plain_split(extra: str | None) 
         if alone is not None:
             assert alone.select("_ts_txt", "_off").equals(
                 one.with_columns(wall.alias("_ts_txt"), minutes.alias("_off")).select("_ts_txt", "_off"), null_equal=True)
+
+
+def test_a_midnight_suffix_taken_off_as_a_suffix_is_the_regular_expressions_text() -> None:
+    """The fast path's ``strip_suffix(" 00:00:00")`` against the plain rule's ``replace(r" 00:00:00$", "")``:
+    once only, only at the very end (not before a line break), nothing else touched."""
+    values = pl.Series(["01/01/2026 00:00:00", "01/01/2026 00:00:00 00:00:00", "01/01/2026 00:00:00\n", "00:00:00",
+                        " 00:00:00", "01/01/2026  00:00:00", "01/01/2026 10:00:00", "", None, "x 00:00:000"], dtype=pl.String)
+    assert values.str.strip_suffix(" 00:00:00").equals(values.str.replace(r" 00:00:00$", ""), null_equal=True)
