@@ -382,27 +382,36 @@ suffix ``UTC``/``GMT``/``Z`` (any case) a ``t`` or ``z``."""
 
 def _zone_split_named(body: pl.DataFrame) -> pl.DataFrame | None:
     """:func:`_zone_split` of ``_ts_raw`` into ``_ts_txt`` and ``_off`` for a table whose every
-    time ends in a named zone (``10:00:00(UTC+1)``, as Cellebrite writes them), in two
-    regular-expression passes instead of six; None (the caller splits the plain way) for any
-    other table. Why it is the same: a value a named zone ends cannot also end in a bare
-    offset (both would need the same last sign, after ``UTC``/``GMT`` and after a digit at
-    once), so the offset is the named zone's; once it is taken off, the bare-offset and UTC
-    replacements change nothing where no value holds :data:`_NOT_AFTER_A_NAMED_ZONE`
-    (checked), so the wall-clock text is what is left, stripped."""
+    time ends in a named zone (``10:00:00(UTC+1)``, as Cellebrite writes them), with one
+    regular-expression pass over the rows instead of six; None (the caller splits the plain
+    way) for any other table. Why it is the same:
+
+    * the named zone is a suffix (its pattern ends at ``$``), so the text with it taken off
+      and the suffix make up the value; the suffix read alone gives the same groups (the
+      match starts where the suffix does), so the offset is worked out once per distinct
+      suffix (a handful) and looked up;
+    * a value a named zone ends cannot also end in a bare offset (both would need the same
+      last sign, after ``UTC``/``GMT`` and after a digit at once), so the offset is the named
+      zone's; a value with no named zone has an empty suffix, which sends the table the plain way;
+    * once the named zone is off, the bare-offset and UTC replacements change nothing where no
+      value holds :data:`_NOT_AFTER_A_NAMED_ZONE` (checked), so the wall clock is what is left,
+      stripped."""
     raw = body.get_column("_ts_raw")
-    probe = body.select(pl.col("_ts_raw").str.extract_groups(_ZONE_SUFFIX.pattern).alias("n"),
-                        pl.col("_ts_raw").str.replace(_ZONE_SUFFIX.pattern, "").alias("t"))
-    sign = probe.get_column("n").struct.field("1")
-    if (sign.is_null() & raw.is_not_null()).any():
+    text = raw.str.replace(_ZONE_SUFFIX.pattern, "")
+    if text.str.contains_any(_NOT_AFTER_A_NAMED_ZONE).any():
         return None
-    if probe.get_column("t").str.contains_any(_NOT_AFTER_A_NAMED_ZONE).any():
+    suffix = pl.select(pl.lit(raw).str.slice(pl.lit(text).str.len_chars())).to_series()
+    distinct = suffix.drop_nulls().unique().sort()
+    named = pl.DataFrame({"s": distinct}).select(pl.col("s").str.extract_groups(_ZONE_SUFFIX.pattern).alias("n"))
+    if named.get_column("n").struct.field("1").null_count():
         return None
-    named = pl.col("_zone_named")
-    hh, mm = named.struct.field("2").cast(pl.Int32), named.struct.field("3").cast(pl.Int32).fill_null(0)
-    sign_e = named.struct.field("1")
-    minutes = pl.when(sign_e.is_not_null()).then(pl.when(sign_e == "-").then(-1).otherwise(1) * (hh * 60 + mm)).otherwise(None)
-    return body.with_columns(probe.get_column("n").alias("_zone_named"), probe.get_column("t").str.strip_chars().alias("_ts_txt")
-                             ).with_columns(minutes.alias("_off")).drop("_zone_named")
+    sign = pl.col("n").struct.field("1")
+    hh, mm = pl.col("n").struct.field("2").cast(pl.Int32), pl.col("n").struct.field("3").cast(pl.Int32).fill_null(0)
+    per_suffix = named.select(
+        pl.when(sign.is_not_null()).then(pl.when(sign == "-").then(-1).otherwise(1) * (hh * 60 + mm)).otherwise(None)
+    ).to_series()
+    minutes = suffix.replace_strict(distinct, per_suffix, default=None, return_dtype=per_suffix.dtype)
+    return body.with_columns(text.str.strip_chars().alias("_ts_txt"), minutes.alias("_off"))
 
 
 def _vocab(expr: pl.Expr, vocab: dict[str, Any], part: int | None) -> pl.Expr:
