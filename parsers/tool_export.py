@@ -51,6 +51,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Final
 
+import numpy as np
 import polars as pl
 
 from atlas.errors import AtlasError, FormatError
@@ -629,12 +630,18 @@ def _table_events_fast(frame: pl.DataFrame, first_row: int, table: Table, sheet:
                          pl.col("_ts_raw").fill_null("").str.slice(0, 120).alias("excerpt"))
     if bad.height:  # a filter that keeps every row is the frame itself
         body = body.filter(pl.col("ts_utc").is_not_null() | pl.col("ts_local").is_not_null())
-    derived, fixed = _row_meaning(body.select(keys).group_by(keys, maintain_order=True).len("_n"), cols, table, ctx,
-                                  assumptions, where, text_of)
+    # each distinct combination with the rows that have it, in order of first appearance
+    grouped = body.select(keys).with_row_index("_row").group_by(keys, maintain_order=True).agg(
+        pl.col("_row"), pl.len().alias("_n"))
+    derived, fixed = _row_meaning(grouped.select(*keys, "_n"), cols, table, ctx, assumptions, where, text_of)
     if fixed:
         assumptions.append(f"{where}: {fixed} numbers had lost their leading 0 (stored as Excel numbers): "
                            "restored by the stated rule")
-    body = body.join(derived, on=keys, how="left", nulls_equal=True, maintain_order="left")
+    # each row's combination, put back by position (what a join on the key cells, nulls equal, gives)
+    group_of = np.empty(body.height, dtype=np.uint32)
+    group_of[grouped.get_column("_row").explode().to_numpy()] = np.repeat(
+        np.arange(grouped.height, dtype=np.uint32), grouped.get_column("_n").to_numpy())
+    body = body.hstack(derived.drop(keys)[pl.Series(group_of)].get_columns())
     return _final_events(body, ref, table, cols, text_of, rejects, n)
 
 
