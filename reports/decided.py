@@ -30,16 +30,24 @@ from atlas.conduct import ConductResult
 from atlas.conduct.candidates import THREAT, Candidate, OccasionCount
 from atlas.decisions.candidates import candidate_id
 from atlas.store import Case
+from atlas.wording import Pronouns
 
 from .chronology import ChronologyRow, channel_name
 from .redaction import free_text
 from .style import uk_date, uk_time
 
 BEHAVIOUR_WORDS: Final = {
-    "watching": "watching her", "following": "following her", "monitoring": "monitoring her communications or "
-    "online activity", "publishing": "publishing material about her", "loitering": "loitering where she is",
-    "interfering": "interfering with her property", "contacting": "contacting her",
+    "watching": "watching {obj}", "following": "following {obj}", "monitoring": "monitoring {pos} communications or "
+    "online activity", "publishing": "publishing material about {obj}", "loitering": "loitering where {subj} {is_}",
+    "interfering": "interfering with {pos} property", "contacting": "contacting {obj}",
 }
+"""What a confirmed behaviour message refers to, with the victim's pronouns filled in (:func:`behaviour_words`)."""
+
+
+def behaviour_words(kind: str, victim: Pronouns) -> str:
+    """``watching`` → ``watching her`` (or ``him``, ``them``: as case.toml states the victim's pronouns)."""
+    words = BEHAVIOUR_WORDS.get(kind, kind)
+    return words.format(obj=victim.object, pos=victim.possessive, subj=victim.subject, is_=victim.verb("is", "are"))
 STATE_WORDS: Final = {"confirmed": "confirmed", "dismissed": "dismissed", None: "awaiting a decision"}
 
 

@@ -375,7 +375,7 @@ let p = Math.min(Math.max((view.tags[0] || 0) + step, 0), pages - 1);
 const data = {};
 for (const k of columns) { data[k] = all[k].slice(p * size, (p + 1) * size); }
 view.tags = [p]; view.selected.indices = []; view.data = data;
-label.text = "<span class='note'>page " + (p + 1) + " of " + pages + " (" + total + (total === 1 ? " row" : " rows") + ")</span>";
+label.text = "<span class='note'>page " + (p + 1) + " of " + pages + " (" + Number(total).toLocaleString("en-GB") + (total === 1 ? " row" : " rows") + ")</span>";
 """
 
 _RECORDS_JS: Final = """
@@ -428,7 +428,7 @@ def paged_table(key: str, title: str, rows: list[dict[str, Any]], columns: Seque
             args={"view": view, "records": records, "out": records_view}, code=_RECORDS_JS))
     head = f"<h2>{_esc(title)}</h2>"
     if total > MAX_TABLE_ROWS:
-        head += (f"<p class='note'>The first {MAX_TABLE_ROWS} of {total} rows are in this page; every row is in the "
+        head += (f"<p class='note'>The first {MAX_TABLE_ROWS:,} of {total:,} rows are in this page; every row is in the "
                  "CSV exhibit and every record in events.csv.</p>")
     if note:
         head += f"<p class='note'>{note}</p>"
@@ -654,7 +654,7 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
                                                          + missing)))
     acc = findings.conduct.impact if findings.conduct is not None else None
     parts.append(paged_table("impact", "The victim's account of impact, beside the incidents before each entry",
-                             impact, [("date", "date", 85), ("what", "what she describes", 280),
+                             impact, [("date", "date", 85), ("what", "what the victim describes", 280),
                                       ("source", "source (recorded by)", 230),
                                       ("linked", f"incidents in the {acc.window_days if acc else 14} days before", 500)],
                              records, records_view,
@@ -665,7 +665,7 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
                               ("where", "place / channel", 180), ("identity", "identifier", 150),
                               ("distance", "closest", 70), ("ids", "exhibit records", 340)], records, records_view,
                              note=missing.strip()))
-    parts.append(paged_table("colocations", "Co-locations (the suspect's device near her or a protected place)",
+    parts.append(paged_table("colocations", "Co-locations (the suspect's device near the victim or a protected place)",
                              colocations, [("place", "place", 180), ("uk_time", "from (UK)", 140),
                                            ("distance", "closest", 70), ("accuracy", "accuracy (up to)", 90),
                                            ("precision", "precision", 290), ("ids", "exhibit records", 330)],

@@ -32,6 +32,7 @@ from atlas.store.manifest import Manifest, Party, attributed_uris
 from atlas.stream import bounded
 from atlas.stream.graph import PairGraph, build_pair_graph
 from atlas.triage.assess import TriageResult, assess
+from atlas.wording import UNSTATED, Pronouns
 
 CONTACT_COLUMNS: Final = pl.Schema(
     {  # type: ignore[arg-type]
@@ -113,6 +114,16 @@ class ReportInputs:
     @property
     def zone(self) -> str:
         return self.case.manifest.timezone
+
+    @property
+    def his(self) -> Pronouns:
+        """The suspect's pronouns as case.toml states them (``they`` when it does not: never guessed)."""
+        return self.suspect.pro if self.suspect is not None else UNSTATED
+
+    @property
+    def her(self) -> Pronouns:
+        """The victim's pronouns as case.toml states them (``they`` when it does not: never guessed)."""
+        return self.victim.pro if self.victim is not None else UNSTATED
 
     @property
     def s2a(self) -> S2AVerdict | None:

@@ -154,8 +154,8 @@ def _s2a(inputs: ReportInputs, findings: Findings, case: Case, refs: Mapping[str
     sec.blocks.append(Para(f"Rule: an offence under {s2a_offence.section} is "
                            f"{inputs.rules.mode(s2a_offence.mode_of_trial).plain}, and {v.limit} ({v.rule}).",
                            numbered=False, emphasis=True))
-    if v.deadline_not_a_working_day and v.last_day_note:
-        sec.blocks.append(Para(v.last_day_note, numbered=False))
+    if v.deadline_not_a_working_day and v.last_day_note and not any(v.last_day_note in w for w in v.warnings):
+        sec.blocks.append(Para(v.last_day_note, numbered=False))  # said once: the weekend warning quotes it
     for w in v.warnings:
         sec.blocks.append(Para(f"Warning: {w.rstrip('.')}.", numbered=False))
     for text in v.law:
@@ -295,19 +295,20 @@ def _impact(inputs: ReportInputs, conduct: ConductResult, facts: dict[str, Any])
     s4a = inputs.rules.offence("pha-s4a")
     facts["impact_entries"] = len(acc.links) if acc else 0
     if acc is None or not acc.links:
-        sec.blocks.append(Para("No impact entry is recorded (case.toml [[impact]], atlas impact add). Her account of "
-                               f"the effect on her day-to-day life is the key evidence for {s4a.short} "
+        sec.blocks.append(Para("No impact entry is recorded (case.toml [[impact]], atlas impact add). The victim's "
+                               f"account of the effect on {inputs.her.possessive} day-to-day life is the key evidence for {s4a.short} "
                                f"({s4a.distress_citation})."))
         return sec
     sec.blocks.append(Para(
         f"{plural(len(acc.links), 'entry', 'entries')}: {acc.label}. Each is shown beside the incidents on the "
         f"{acc.window_days} days before it and on its date. Rule: {s4a.distress_citation}. The statement does not "
-        "state her account (it belongs in her own statement, which each entry names as its source)."))
+        f"state {inputs.her.possessive} account (it belongs in {inputs.her.possessive} own statement, which each entry "
+        "names as its source)."))
     confirmed = set(conduct.occasion_count.confirmed_dates) if conduct.occasion_count else set()
     rows = [[uk_date(lk.entry.date), f"{lk.entry.what} ({lk.entry.category})",
              f"{lk.entry.source}; recorded by {lk.entry.recorded_by}", linked_incidents(lk, confirmed)]
             for lk in acc.links]
-    sec.blocks.append(Table(["Date", "What she describes", "Source", f"Incidents in the {acc.window_days} days before"],
+    sec.blocks.append(Table(["Date", f"What {inputs.her.subject} {inputs.her.verb('describes', 'describe')}", "Source", f"Incidents in the {acc.window_days} days before"],
                             rows, widths=[1.0, 2.3, 1.8, 2.6], small=True))
     return sec
 
@@ -393,7 +394,7 @@ def _orders(inputs: ReportInputs, conduct: ConductResult, refs: Mapping[str, str
         if o.law_warning:
             sec.blocks.append(Para(f"Warning: {o.law_warning}", numbered=False))
         if o.indirect_contacts:
-            sec.blocks.append(Para(f"{plural(o.indirect_contacts, 'contact')} with others in her network: "
+            sec.blocks.append(Para(f"{plural(o.indirect_contacts, 'contact')} with others in {inputs.her.possessive} network: "
                                    f"{o.indirect_note}.", numbered=False))
     within = sum(o.possible_within_breaches for o in orders)
     if within:
@@ -452,12 +453,12 @@ def _points(inputs: ReportInputs, conduct: ConductResult | None, case: Case, ref
     recs = _records(case, [i for s in stops for i in s.get("event_ids") or []], refs)
     for s in stops:
         ref = "; ".join(sorted(recs[i]["ref"] for i in s.get("event_ids") or [] if i in recs)[:2])
-        items.append(f"Request to stop, {uk_time(s.get('ts'))}: \u201c{s.get('text')}\u201d ({ref}): it may show he "
+        items.append(f"Request to stop, {uk_time(s.get('ts'))}: \u201c{s.get('text')}\u201d ({ref}): it may show {inputs.his.subject} "
                      "knew the contact was unwanted; confirm it was received.")
     changes = conduct.identity_changes if conduct is not None else {}
     for u in changes.get("unattributed_to_victim") or []:
         if isinstance(u, dict) and u.get("like_the_suspect"):
-            items.append(f"{_display(str(u.get('identifier')), refs)}: {u.get('contacts')} contacts with her between "
+            items.append(f"{_display(str(u.get('identifier')), refs)}: {u.get('contacts')} contacts with {inputs.her.object} between "
                          f"{uk_time(u.get('first_seen'))} and {uk_time(u.get('last_seen'))}, not attributed to anyone; "
                          f"behaves like {subject}'s identifiers ({u.get('note', '')}).")
     if inputs.possible_sms_parts:

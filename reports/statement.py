@@ -26,12 +26,13 @@ from zoneinfo import ZoneInfo
 
 from atlas import __version__
 from atlas.errors import AtlasError
+from atlas.identity.bases import describe as describe_basis
 from atlas.store.continuity import Continuity
-from atlas.wording import plural
+from atlas.wording import Pronouns, plural
 
 from . import data_requests
 from .chronology import ChronologyRow, channel_name
-from .decided import BEHAVIOUR_WORDS, Decided, DecidedMessage, occasions_sentence
+from .decided import Decided, DecidedMessage, behaviour_words, occasions_sentence
 from .document import Bullets, Document, Figure, MG11Front, Para, Section, Table
 from .exhibits import Exhibit
 from .findings import Findings
@@ -183,10 +184,16 @@ class StatementParts:
     """The candidates with their decisions (:mod:`reports.decided`): only confirmed ones are stated."""
 
 
+def _pronouns(inputs: ReportInputs) -> tuple[Pronouns, Pronouns]:
+    """The suspect's and the victim's pronouns as case.toml states them (``they`` when it does not)."""
+    return inputs.his, inputs.her
+
+
 def build(inputs: ReportInputs, findings: Findings, limits: Limitations, parts: StatementParts) -> Document:
     m = inputs.manifest
     subject = inputs.suspect.name if inputs.suspect and inputs.suspect.name else "the suspect"
     victim = inputs.victim.name if inputs.victim and inputs.victim.name else "the victim"
+    his, her = _pronouns(inputs)
     occupation = m.occupation or "Police officer"
     maker = m.analyst or m.officer
     produced = parts.produced
@@ -199,7 +206,7 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, parts: 
     role.blocks.append(Para(
         f"I am {maker}, {occupation}{' with ' + m.force if m.force else ''}. I make this statement about my examination "
         f"of digital material in investigation {m.reference}, concerning contact by {subject} with {victim} and the "
-        "people close to her."))
+        f"people close to {her.object}."))
     role.blocks.append(Para(m.experience or TO_COMPLETE.format(
         what="my role, my training and experience in the examination of communications data, handset downloads and "
              "online account records, and the instructions I received"), emphasis=not m.experience))
@@ -239,19 +246,19 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, parts: 
     for uri, claim in sorted(inputs.suspect_ids.items(), key=lambda kv: (kv[1].status != "attributed", kv[0])):
         if claim.status not in ("attributed", "confirmed") or uri.startswith("name:"):
             continue
-        basis = ("attributed to him in the case by the officer in the case" if claim.status == "attributed"
-                 else f"linked by an officer on the basis: {claim.basis}")
+        basis = (f"attributed to {his.object} in the case by the officer in the case" if claim.status == "attributed"
+                 else f"linked by an officer: {describe_basis(claim.basis)}")
         id_rows.append([describe_identifier(uri, refs), basis])
     names = sorted({u.split(":", 2)[2] for u, c in inputs.suspect_ids.items()
                     if u.startswith("name:") and c.status == "attributed"})
     if names:
-        id_rows.append([", ".join(f"'{n}'" for n in names), "names under which the exhibits show him (the case's "
+        id_rows.append([", ".join(f"'{n}'" for n in names), f"names under which the exhibits show {his.object} (the case's "
                         "attribution, by display name)"])
     confirmed_names = sorted({describe_identifier(u, refs) for u, c in inputs.suspect_ids.items()
                               if u.startswith("name:") and c.status == "confirmed"})
     for n in confirmed_names:
         id_rows.append([n, "linked by an officer"])
-    ids.blocks.append(Table(["Identifier", "Why it is taken to be his"], id_rows, widths=[3, 4]))
+    ids.blocks.append(Table(["Identifier", f"Why it is taken to be used by {his.object}"], id_rows, widths=[3, 4]))
     sections.append(ids)
 
     # 5. findings
@@ -312,8 +319,8 @@ def _method(inputs: ReportInputs, parts: StatementParts, subject: str, facts: di
         f"{__version__}). It works without any network connection and opens each file read-only. It is decision "
         "support, not legal advice: it sets out what the records show; what they prove is for the court."))
     meth.blocks.append(Para(
-        f"The software read every record in each exhibit ({read} in all). Each record became an entry on a single "
-        f"timeline ({events}) or, where it could not be read, was set aside with the reason ({rejects}); the two always "
+        f"The software read every record in each exhibit ({read:,} in all). Each record became an entry on a single "
+        f"timeline ({events:,}) or, where it could not be read, was set aside with the reason ({rejects:,}); the two always "
         "add up to the records read. Records set aside are not relied on in this statement."))
     redacted = redaction_note(inputs.case)
     if redacted:
@@ -350,6 +357,7 @@ def _label(inputs: ReportInputs) -> Callable[[str], str]:
 
 def _findings(inputs: ReportInputs, findings: Findings, parts: StatementParts, subject: str, victim: str,
               facts: dict[str, Any]) -> list[Section]:
+    his, her = _pronouns(inputs)
     produced = parts.produced
     counts = findings.counts
     facts["contacts_from_suspect"] = counts["from_suspect"]
@@ -365,10 +373,10 @@ def _findings(inputs: ReportInputs, findings: Findings, parts: StatementParts, s
         first_last = f", the first on {uk_time(first)} and the last on {uk_time(last)}"
     fnd.blocks.append(Para(
         f"The exhibits record {_plural(counts['from_suspect'], 'contact')} from identifiers attributed to {subject} to "
-        f"{victim} or the people close to her named in the case ({counts['from_suspect_messages']} messages and "
-        f"{counts['from_suspect_calls']} calls, {counts['from_suspect_unanswered_calls']} of the calls not answered), "
+        f"{victim} or the people close to {her.object} named in the case ({counts['from_suspect_messages']:,} messages and "
+        f"{counts['from_suspect_calls']:,} calls, {counts['from_suspect_unanswered_calls']:,} of the calls not answered), "
         f"on {_plural(counts['days_with_contact'], 'day')}{first_last}. {_plural(counts['to_suspect'], 'contact')} "
-        f"went the other way. {counts['from_suspect_night']} of the contacts from {subject} were made between 23:00 and "
+        f"went the other way. {counts['from_suspect_night']:,} of the contacts from {subject} were made between 23:00 and "
         "05:59 UK time. Every one of these contacts is listed in the chronology at the end of this statement."))
     rows = [[channel_name(str(r["channel"])), str(r["from_suspect"]), str(r["to_suspect"])]
             for r in findings.per_channel.iter_rows(named=True)]
@@ -388,7 +396,7 @@ def _findings(inputs: ReportInputs, findings: Findings, parts: StatementParts, s
         dates = [i.date for i in inc]
         span = f", between {uk_date(min(dates))} and {uk_date(max(dates))}" if dates else ""
         fnd.blocks.append(Para(
-            f"Taking each UK calendar day on which there was a contact from {subject} or a recorded presence of his "
+            f"Taking each UK calendar day on which there was a contact from {subject} or a recorded presence of {his.possessive} "
             f"device at a place named below, there are {_plural(len(inc), 'such day')}{span}. They are listed in "
             f"exhibit {produced.ref('table:incidents')}."))
         gaps = findings.gaps
@@ -428,6 +436,7 @@ def _by_whom(inputs: ReportInputs, msgs: Sequence[DecidedMessage]) -> str:
 
 def _confirmed(inputs: ReportInputs, decided: Decided | None, victim: str, facts: dict[str, Any]) -> list[Section]:
     """Only messages an officer confirmed, quoted in full; the number of occasions from the one count."""
+    _, her = _pronouns(inputs)
     facts["confirmed_threat_occasions"] = decided.count.confirmed if decided and decided.count else 0
     facts["confirmed_threat_messages"] = len(decided.threats_in("confirmed")) if decided else 0
     facts["confirmed_behaviour_messages"] = len(decided.behaviours_in("confirmed")) if decided else 0
@@ -441,7 +450,7 @@ def _confirmed(inputs: ReportInputs, decided: Decided | None, victim: str, facts
         sec = Section("Messages containing threats of violence")
         sec.blocks.append(Para(
             f"Of the messages in the chronology, {who} read each of the following in full and confirmed that it "
-            f"contains a threat of violence to {victim} or to people or things close to her. They were sent {occasions_sentence(decided.count)}"
+            f"contains a threat of violence to {victim} or to people or things close to {her.object}. They were sent {occasions_sentence(decided.count)}"
             + (", counting each UK calendar day once" if "calendar day" in decided.occasion_rule else
                ", counting occasions as the technical annex sets out")
             + ". Each is quoted in full as the exhibit records it."))
@@ -458,7 +467,7 @@ def _confirmed(inputs: ReportInputs, decided: Decided | None, victim: str, facts
             sec.blocks.append(Para(
                 f"{who[:1].upper() + who[1:]} read the following "
                 f"{'message' if len(mine) == 1 else str(len(mine)) + ' messages'} in full and confirmed "
-                f"{'it' if len(mine) == 1 else 'them'} as referring to {BEHAVIOUR_WORDS.get(kind, kind)}:"))
+                f"{'it' if len(mine) == 1 else 'them'} as referring to {behaviour_words(kind, her)}:"))
             sec.blocks += [_quoted(m) for m in mine]
         out.append(sec)
     return out
@@ -466,6 +475,7 @@ def _confirmed(inputs: ReportInputs, decided: Decided | None, victim: str, facts
 
 def _places_and_orders(inputs: ReportInputs, findings: Findings, parts: StatementParts, subject: str,
                        facts: dict[str, Any]) -> Section:
+    his, _ = _pronouns(inputs)
     m = inputs.manifest
     produced = parts.produced
     sec = Section("Places and orders")
@@ -506,7 +516,8 @@ def _places_and_orders(inputs: ReportInputs, findings: Findings, parts: Statemen
             f"from {uk_time(o.start)} {('to ' + end) if o.end else end}, with the conditions: "
             f"{'; '.join(conds) or 'as recorded in the order'}. While it was in force, the exhibits record "
             f"{_plural(contact_n, 'contact')} from identifiers attributed to {subject} to the protected person and "
-            f"{_plural(zone_n, 'occasion')} on which his device was recorded inside an area he was not to enter."))
+            f"{_plural(zone_n, 'occasion')} on which {his.possessive} device was recorded inside an area {his.subject} "
+            f"{his.verb('was', 'were')} not to enter."))
         rows = [[uk_time(b.ts), "inside the area" if b.kind == "exclusion-zone" else b.kind,
                  _place_label(inputs, b.place, None) if b.place else channel_name(b.channel or ""),
                  _metres(b.min_distance_m) if b.kind == "exclusion-zone" else "",
@@ -528,7 +539,7 @@ def _chronology(parts: StatementParts, subject: str, facts: dict[str, Any]) -> S
         "order of time: the UK date and time with the zone, the channel, who it was from and to, the full text of each "
         "message as the exhibit records it, or the duration and outcome of each call, and the exhibit record that "
         "shows it (with the other exhibits that record the same contact)."
-        + (f" The first {MAX_CHRONOLOGY_ROWS} of {len(chron)} contacts are printed here; all of them are in exhibit "
+        + (f" The first {MAX_CHRONOLOGY_ROWS:,} of {len(chron):,} contacts are printed here; all of them are in exhibit "
            f"{parts.produced.ref('table:chronology')}." if len(chron) > MAX_CHRONOLOGY_ROWS else
            f" The same table is exhibit {parts.produced.ref('table:chronology')}.")))
     rows = [[r.uk_time, r.channel, f"{r.from_name} \u2192 {r.to_name}", r.content, r.exhibit_cell]

@@ -62,14 +62,15 @@ def describe_finding(item: str, conduct: ConductResult | None, decided: Decided 
         if kind == "breach":
             for b in conduct.breaches:
                 if f"{b.order}:{b.ts.isoformat()}" == rest:
-                    what = "presence inside an area he was not to enter" if b.kind == "exclusion-zone" else (
+                    what = "presence inside an area the order excluded" if b.kind == "exclusion-zone" else (
                         f"{channel_name(b.channel or '')} contact")
                     return (f"{what[:1].upper() + what[1:]} at {uk_time(b.ts)}, while order {b.order} was in force "
                             f"({'; '.join(event_refs(refs, list(b.event_ids))[:3])})", tuple(b.event_ids))
         if kind == "colocation":
             for c in conduct.colocations:
                 if c.start.isoformat() == rest:
-                    return (f"Device used by {subject} recorded near {c.place or 'her recorded position'} from "
+                    near = c.place or "the victim's recorded position"
+                    return (f"Device used by {subject} recorded near {near} from "
                             f"{uk_time(c.start)} (closest {c.min_distance_m:.0f} m)", tuple(c.event_ids))
         if kind == "gap":
             first, _, last = rest.partition(":")

@@ -44,8 +44,8 @@ def test_long_tables_are_capped_in_the_page_and_complete_in_their_csv(big: Repor
     breaches = len(big.findings.breaches)
     assert breaches > html_report.MAX_TABLE_ROWS
     html = (big.out_dir / "report.html").read_text(encoding="utf-8")
-    assert f"The first {html_report.MAX_TABLE_ROWS} of {breaches} rows are in this page" in html
-    assert f"page 1 of {html_report.MAX_TABLE_ROWS // html_report.PAGE_SIZE + 1} ({breaches} rows)" in html
+    assert f"The first {html_report.MAX_TABLE_ROWS:,} of {breaches:,} rows are in this page" in html
+    assert f"page 1 of {html_report.MAX_TABLE_ROWS // html_report.PAGE_SIZE + 1} ({breaches:,} rows)" in html
     with (big.out_dir / "breaches.csv").open(encoding="utf-8") as fh:
         assert sum(1 for _ in csv.DictReader(fh)) == breaches
     embedded = re.search(r"(\d+) of the (\d+) cited records are embedded in this page \(up to (\d+) for each row\)", html)
@@ -59,7 +59,7 @@ def test_statement_tables_are_capped_with_a_pointer_to_the_exhibit(big: ReportRe
     n = big.statement.facts["chronology_rows"]
     assert n == big.findings.counts["contacts"] > statement.MAX_CHRONOLOGY_ROWS
     ref = next(e.reference for e in big.exhibits if e.filename == "chronology.csv")
-    assert (f"The first {statement.MAX_CHRONOLOGY_ROWS} of {n} contacts are printed here; all of them are in exhibit "
+    assert (f"The first {statement.MAX_CHRONOLOGY_ROWS:,} of {n:,} contacts are printed here; all of them are in exhibit "
             f"{ref}.") in text
     chron = next(t for t in doc.tables if t.rows[0].cells[0].text == "Date and time")
     assert len(chron.rows) == 1 + statement.MAX_CHRONOLOGY_ROWS

@@ -121,7 +121,7 @@ def test_the_mg11_holds_no_advice_no_candidates_and_no_internal_ids(
     pending = {u for u, c in party_identifiers(case, "suspect", include_proposed=True).items() if c.status == "proposed"}
     assert pending == {PENDING_ALIAS}
     _, _, tables = statement
-    relied = next(t for t in tables if t[0] == ["Identifier", "Why it is taken to be his"])
+    relied = next(t for t in tables if t[0] == ["Identifier", "Why it is taken to be used by him"])
     chron = next(t for t in tables if t[0][0] == "Date and time")
     for uri in pending:  # the number is named as what a return relates to, never as his
         assert not any(uri in c for row in relied + chron for c in row), uri

@@ -249,6 +249,24 @@ def test_after_the_deadline_the_reviewers_note_says_expired_and_the_statement_sa
     assert "expired" not in statement and "28/02/2027" not in statement
 
 
+def test_a_weekend_last_day_is_explained_once_in_the_reviewers_note(tmp_path: Path) -> None:
+    """The last day (Sunday 28/02/2027) is not a working day: the note on when an information is
+    laid is said once, inside the warning, not again as a paragraph of its own."""
+    from datetime import date
+
+    from atlas.rules import load_rules
+    from reports.build import build_reports
+
+    case = make_case(tmp_path / "c", {VICTIM: [msg("2026-08-01 20:00", SUSPECT, VICTIM),
+                                               msg("2026-08-31 12:00", SUSPECT, VICTIM)]})
+    build_reports(case, tmp_path / "out", as_of=date(2027, 1, 20))
+    paragraphs = [p.text for p in Document(str(tmp_path / "out" / "reviewer-note.docx")).paragraphs]
+    note = load_rules().time_limit_for("pha-s2a").last_day_note
+    warning = [t for t in paragraphs if t.startswith("Warning: the last day, Sunday 28/02/2027, is a Sunday")]
+    assert len(warning) == 1 and note.rstrip(".") in warning[0]
+    assert not [t for t in paragraphs if t.startswith(note[:60])]  # not again on its own
+
+
 def test_lone_cdr_sms_seconds_apart_are_counted_and_the_limits_say_they_may_be_parts(tmp_path: Path) -> None:
     """Two CDR SMS a second apart and a third an hour later, no handset: three contacts
     (a CDR cannot tell parts from quick texts), and the limits say two may be parts."""

@@ -72,7 +72,7 @@ def test_before_any_data_the_clock_runs_from_her_reported_latest_incident(fresh:
     run = atlas("triage", fresh, "--as-of", AS_OF, "--json")
     assert run.code == 0, run.err
     data = json.loads(run.out)
-    assert data["clock_basis"] == "reported" and "from her report" in data["clock_basis_text"]
+    assert data["clock_basis"] == "reported" and "from the victim's report" in data["clock_basis_text"]
     assert (data["s2a"]["last_incident"], data["s2a"]["deadline"], data["last_day"]) == (
         "2026-08-31", DEADLINE.isoformat(), LAST_DAY.isoformat())
     assert data["s2a"]["days_left"] == (DEADLINE - AS_OF).days
@@ -93,7 +93,7 @@ def test_before_any_data_the_clock_runs_from_her_reported_latest_incident(fresh:
     assert not (fresh / "store" / "atlas.sqlite").exists()  # triage reads; it creates nothing
     text = atlas("triage", fresh, "--as-of", AS_OF)
     words = " ".join(text.out.split())  # the console wraps long lines
-    assert text.code == 0 and "from her report" in words
+    assert text.code == 0 and "from the victim's report" in words
     assert "flag Download of the suspect's handset (tel:+447700900002): cannot arrive in time" in words
 
 

@@ -457,7 +457,7 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
          "detail": f"{plural(prof['night']['contacts'], 'contact')} during {options.night_label}"},
         {"indicator": "bursts", "value": 0, "detail": ""},
         {"indicator": "proximity", "value": n_presence,
-         "detail": f"{plural(len(presences), 'presence episode')} at protected places, {len(near)} near her own positions"},
+         "detail": f"{plural(len(presences), 'presence episode')} at protected places, {len(near)} near the victim's own positions"},
         {"indicator": "breaches of orders", "value": len(breaches), "detail": f"{plural(len(breaches), 'breach')} listed"},
     ]
     burst_list = bursts(counted.filter(pl.col("role") == "conduct"), options)
@@ -503,9 +503,9 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
     warnings += [o["law_warning"] for o in order_summaries if o.get("law_warning")]
     if prof["reciprocity"]["two_way"]:
         warnings.append(
-            f"the contact is largely two-way: the victim or her network started {prof['reciprocity']['targets_to_suspect']} "
+            f"the contact is largely two-way: the victim or the victim's network started {prof['reciprocity']['targets_to_suspect']} "
             f"of {prof['reciprocity']['suspect_to_targets'] + prof['reciprocity']['targets_to_suspect']} contacts with "
-            "the suspect; the data cannot show that his contact was unwanted")
+            "the suspect; the data cannot show that the suspect's contact was unwanted")
     if mutual["weeks"]:
         warnings.append(
             f"{plural(len(mutual['weeks']), 'two-way week')}: {plural(mutual['contacts_not_counted'], 'contact')} from the suspect in them "

@@ -89,7 +89,7 @@ def behaviours(
                     "candidate_examples": sorted({c.marked for c in waiting})[:5]})
 
     add("contacting", conduct.height > 0, conduct.height, _span(conduct.get_column("ts_utc").to_list()), [],
-        f"{plural(conduct.height, 'de-duplicated contact')} from the suspect to the victim or her network "
+        f"{plural(conduct.height, 'de-duplicated contact')} from the suspect to the victim or the victim's network "
         f"({plural(calls.height, 'call')}, {attempts} unanswered or rejected; {blocked} recorded as blocked); "
         "the records are listed under incidents")
     follow_ids = sorted({e for c in near_victim for e in c["event_ids"]})
@@ -97,8 +97,8 @@ def behaviours(
     add("following", bool(near_victim or n), len(near_victim) + n, _span([c["start"] for c in near_victim] + times),
         sorted(set(follow_ids) | set(ids)),
         "episodes of the suspect's device positions near the victim's own positions at about the same time "
-        "(her changing locations); location shows where a device was, not who carried it; "
-        f"{plural(n, 'message')} a person confirmed as showing he followed her "
+        "(the victim's changing locations); location shows where a device was, not who carried it; "
+        f"{plural(n, 'message')} a person confirmed as showing the suspect followed the victim "
         f"({plural(len(pending('following')), 'candidate')} awaiting a decision)", ex)
     loiter_ids = sorted({e for p in presences for e in p["event_ids"]})
     add("loitering", bool(presences), len(presences), _span([p["start"] for p in presences]), loiter_ids,
@@ -107,20 +107,21 @@ def behaviours(
     n, ids, times, ex = text_hits("watching")
     add("watching", bool(n or presences), n + len(presences),
         _span(times + [p["start"] for p in presences]), sorted(set(ids) | set(loiter_ids)),
-        f"{plural(n, 'message')} a person confirmed as showing he watched her "
+        f"{plural(n, 'message')} a person confirmed as showing the suspect watched the victim "
         f"({plural(len(pending('watching')), 'candidate')} awaiting a decision) and "
         f"{plural(len(presences), 'presence episode')} at protected places", ex)
     n, ids, times, ex = text_hits("monitoring")
     add("monitoring", bool(n), n, _span(times), ids,
-        f"{plural(n, 'message')} a person confirmed as showing he monitored her communications or online activity "
+        f"{plural(n, 'message')} a person confirmed as showing the suspect monitored the victim's communications or "
+        "online activity "
         f"({plural(len(pending('monitoring')), 'candidate')} awaiting a decision); "
-        "logins to her accounts or tracking apps would need account or device evidence", ex)
+        "logins to the victim's accounts or tracking apps would need account or device evidence", ex)
     n, ids, times, ex = text_hits("publishing")
     post_ids = posts.get_column("event_id").to_list() if posts.height else []
     add("publishing", bool(n or post_ids), n + len(post_ids),
         _span((posts.get_column("ts_utc").to_list() if posts.height else []) + times),
         sorted(set(ids) | set(post_ids)),
-        f"{plural(len(post_ids), 'post')} by his accounts naming her; {plural(n, 'message')} a person confirmed as "
+        f"{plural(len(post_ids), 'post')} by the suspect's accounts naming the victim; {plural(n, 'message')} a person confirmed as "
         f"publishing or threatening to publish material ({plural(len(pending('publishing')), 'candidate')} awaiting "
         "a decision)", ex)
     add("interfering", False, 0, (None, None), [], "not shown by communications or location records")

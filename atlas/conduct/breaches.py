@@ -218,7 +218,7 @@ def find_breaches(
             "by_identifier_status": {s: int((statuses == s).sum()) for s in ("attributed", "confirmed", "proposed")},
             "indirect_contacts": indirect.height,
             "indirect_contact_targets": sorted(set(indirect.get_column("target").drop_nulls().to_list())),
-            "indirect_note": "contact with others in her network while the order was in force: whether this breaches "
+            "indirect_note": "contact with others in the victim's network while the order was in force: whether this breaches "
                              "the order depends on its terms (e.g. 'directly or indirectly'); not counted as breaches",
             "possible_within_breaches": within,
         }

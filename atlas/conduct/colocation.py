@@ -229,7 +229,8 @@ def _unstated(his: bool, hers: bool) -> str:
     """Whose positions lack a stated accuracy, in words."""
     if his and hers:
         return "positions of both have no stated accuracy"
-    return "a position of his has no stated accuracy" if his else "a position of hers has no stated accuracy"
+    return ("a position of the suspect's device has no stated accuracy" if his
+            else "a position of the victim's has no stated accuracy")
 
 
 @dataclass

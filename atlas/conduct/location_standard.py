@@ -75,8 +75,8 @@ class LocationStandard:
             f"a stated accuracy worse than {self.max_accuracy_m:.0f} m is not used; a position with no stated accuracy supports a possible finding "
             f"only (listed, never counted); a position with a stated accuracy up to {self.max_accuracy_m:.0f} m supports "
             "a definite finding, judged with its accuracy circle: presence at a place when the reported point is inside "
-            "the place's radius (possible when it is outside but its circle reaches in); near the victim when his and "
-            f"her reported points are within {self.near_m:.0f} m of each other allowing for both stated accuracies "
+            "the place's radius (possible when it is outside but its circle reaches in); near the victim when the suspect's "
+            f"and the victim's reported points are within {self.near_m:.0f} m of each other allowing for both stated accuracies "
             f"(each no wider than {self.near_m:.0f} m), at most {self.window_minutes} min apart; a co-location resting "
             "on a position with no stated accuracy is possible only; cell sites are never presence"
         )

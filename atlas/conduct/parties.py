@@ -75,7 +75,7 @@ def build_cast(case: Case, *, suspect: str | None, targets: tuple[str, ...], aut
     else:
         witnesses = tuple(p.id for p in manifest.parties_with_role("witness"))
         chosen = (*victims, *witnesses)
-        basis = ("the victim(s) and every party case.toml lists with role 'witness' (her family, friends, employer); "
+        basis = ("the victim(s) and every party case.toml lists with role 'witness' (the victim's family, friends, employer); "
                  "parties with role 'other' are not counted unless chosen with --target")
     chosen = tuple(t for t in chosen if t != suspect_id)
     owner_map = dict(identifier_owner_map(case, include_proposed=include_proposed))

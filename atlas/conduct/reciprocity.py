@@ -59,7 +59,7 @@ def mutual_periods(weeks: pl.DataFrame, options: ConductOptions) -> dict[str, An
                    "share_started_by_them": round(r["share"], 3)} for r in mutual.iter_rows(named=True)],
         "contacts_not_counted": int(mutual.get_column("from_suspect").sum() or 0),
         "counted": options.count_mutual,
-        "rule": (f"a week is two-way when the victim or her network started at least {options.mutual_min_replies} "
+        "rule": (f"a week is two-way when the victim or the victim's network started at least {options.mutual_min_replies} "
                  f"contacts with the suspect and at least {options.mutual_share:.0%} of the contact between them "
                  "(requests to stop excluded)"),
     }

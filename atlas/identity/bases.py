@@ -24,7 +24,7 @@ BASES: Final[dict[str, tuple[Strength, str]]] = {
     "contact-card": ("proven", "the same contact-card entry in a seized phone lists both"),
     "device-owner": ("proven", "the owner of a download and an account used on that device"),
     "display-name": ("inferred", "display names are similar across sources or platforms (fuzzy match)"),
-    "temporal-succession": ("inferred", "a new identifier starts contacting the victim (or her network) right after "
+    "temporal-succession": ("inferred", "a new identifier starts contacting the victim (or the victim's network) right after "
                                         "another was blocked or went quiet, with similar behaviour"),
     "officer-decision": ("proven", "an officer linked them on their own knowledge (see the note)"),
 }

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from atlas.errors import ManifestError
 from atlas.normalise.times import check_zone
+from atlas.wording import UNSTATED, Pronouns, pronouns_named
 
 ROLES: Final = ("victim", "suspect", "witness", "other")
 ORDER_TYPES: Final = (
@@ -38,7 +39,8 @@ _CASE_KEYS: Final = {
     "maker_age": str, "experience": str, "statement_date": date, "impact_window_days": int,
     "cross_case_search": bool,
 }
-_PARTY_KEYS: Final = {"id": str, "role": str, "name": str, "identifiers": list, "display_names": list, "notes": str}
+_PARTY_KEYS: Final = {"id": str, "role": str, "name": str, "identifiers": list, "display_names": list, "notes": str,
+                        "pronouns": str}
 _PLACE_KEYS: Final = {"name": str, "party": str, "lat": float, "lon": float, "radius_m": float, "notes": str}
 _ORDER_KEYS: Final = {
     "type": str, "against": str, "protects": str, "start": datetime, "end": datetime, "no_contact": bool,
@@ -68,6 +70,13 @@ class Party:
     identifiers: tuple[str, ...] = ()
     display_names: tuple[str, ...] = ()
     notes: str = ""
+    pronouns: str = ""
+    """As case.toml gives them (``he``, ``she``, ``they``, or ``he/him`` and the like); empty when not given."""
+
+    @property
+    def pro(self) -> Pronouns:
+        """How outputs refer to this person: the stated pronouns, else ``they`` (never guessed)."""
+        return pronouns_named(self.pronouns) or UNSTATED
 
 
 @dataclass(frozen=True)
@@ -301,9 +310,13 @@ def parse_manifest(text: str, path: Path) -> Manifest:
         for ident in p.get("identifiers", []):
             if not _URI.match(ident):
                 raise reader.fail("party", i, "identifiers", f"{ident!r} is not an identifier URI such as tel:+447700900123")
+        if pronouns_named(p.get("pronouns", "")) is None:
+            raise reader.fail("party", i, "pronouns", f"{p['pronouns']!r} is not one of he, she, they (or he/him, "
+                              "she/her, they/them): how the statement refers to this person")
         parties.append(Party(
             id=p["id"], role=p["role"], name=p.get("name", ""), identifiers=tuple(p.get("identifiers", [])),
             display_names=tuple(p.get("display_names", [])), notes=p.get("notes", ""),
+            pronouns=p.get("pronouns", "").strip(),
         ))
     party_ids = {p.id for p in parties}
 
@@ -437,6 +450,7 @@ role = "victim"                      # victim | suspect | witness | other
 name = "(full name)"
 identifiers = ["tel:+447700900001"]
 # display_names = ["Mum"]            # how this person appears by name in exports
+# pronouns = "she"                   # he | she | they: how the statement refers to them (they when not given)
 
 [[party]]
 id = "suspect"
@@ -444,6 +458,7 @@ role = "suspect"
 name = "(full name)"
 identifiers = ["tel:+447700900002"]
 # display_names = ["Dan"]            # e.g. how the victim saved the suspect
+# pronouns = "he"                    # never guessed from a name
 
 # [[place]]
 # name = "victim home"

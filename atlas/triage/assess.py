@@ -266,10 +266,10 @@ def s4a_indicators(rules: Rules, reported: Reported | None, impacts: int, conduc
     confirmed, candidates = (count.confirmed, count.if_all_confirmed) if count is not None else (0, 0)
     out: list[str] = []
     if said >= threshold:
-        out.append(f"she reports fearing violence on {plural(said, 'occasion')} (at least {threshold}: "
+        out.append(f"the victim reports fearing violence on {plural(said, 'occasion')} (at least {threshold}: "
                    f"{s4a.threat_occasions_citation})")
     if impacts:
-        out.append(f"her account of the impact on her day-to-day life ({plural(impacts, 'entry', 'entries')} in "
+        out.append(f"the victim's account of the impact on day-to-day life ({plural(impacts, 'entry', 'entries')} in "
                    f"case.toml: {s4a.distress_citation})")
     if confirmed >= threshold:
         out.append(f"threats of violence confirmed by a person on {plural(confirmed, 'occasion')} in the data "
@@ -441,23 +441,23 @@ def assess(case: Case, *, as_of: date | None, as_of_basis: str = "", conduct: Co
             alternative = reported_verdict()
             later = reported.latest_incident > li.day
             warnings.append(
-                f"she reported a latest incident on {reported.latest_incident:%d/%m/%Y}, "
+                f"the victim reported a latest incident on {reported.latest_incident:%d/%m/%Y}, "
                 + ("later than the data shows: if evidenced, the deadline would be "
-                   if later else "earlier than the data shows; by her account alone the deadline would be ")
+                   if later else "earlier than the data shows; by the victim's account alone the deadline would be ")
                 + (uk_day(alternative.deadline) if alternative.deadline else "not set")
                 + " (the plan uses the data's)")
     elif reported is not None and reported.latest_incident is not None:
         verdict, basis = reported_verdict(), "reported"
-        text = (f"from her report: the latest incident she reported ({reported.latest_incident:%d/%m/%Y}"
+        text = (f"from the victim's report: the latest incident reported ({reported.latest_incident:%d/%m/%Y}"
                 f"{'; ' + reported.source if reported.source else ''}), until the data shows an incident")
         if case.sources().height:
-            warnings.append("the ingested data shows no incident yet: the clock runs from her reported latest incident")
+            warnings.append("the ingested data shows no incident yet: the clock runs from the victim's reported latest incident")
     else:
         verdict = s2a_verdict(rules, last_incident=None, charge_date=manifest.charge_date, as_of=as_of,
                               as_of_basis=as_of_basis if as_of else "", warn_days=warn_days)
         basis = "none"
         text = ("no incident: the data shows none and case.toml has no [reported] latest_incident: enter the latest "
-                "incident she reported to start the clock")
+                "incident the victim reported to start the clock")
     if not has_cast:
         warnings.append("case.toml names no suspect or no victim: no strategy can be drawn up")
     last_day, last_basis = _planning_day(verdict)

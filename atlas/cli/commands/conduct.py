@@ -222,7 +222,7 @@ def _print(result: ConductResult, data: dict[str, Any], limit: int, rules: Rules
     if ids["unattributed_to_victim"]:
         leads = sorted(ids["unattributed_to_victim"], key=lambda u: (not u["like_the_suspect"], -u["contacts"]))
         print_table("Identifiers attributed to nobody that contacted the victim (leads, not counted)",
-                    ["identifier", "first", "last", "contacts", "her replies", "channels", "one-way, after the conduct began"], [
+                    ["identifier", "first", "last", "contacts", "victim's replies", "channels", "one-way, after the conduct began"], [
                         [display(u["identifier"]), _uk(u["first_seen"]), _uk(u["last_seen"]), u["contacts"], u["from_victim"],
                          ", ".join(u["channels"]), "YES" if u["like_the_suspect"] else "-"]
                         for u in leads[:limit]])

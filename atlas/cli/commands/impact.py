@@ -111,7 +111,7 @@ def _list(case_dir: Path, args: argparse.Namespace) -> int:
         e = lk.entry
         threats = sum(i.threat_candidate for i in lk.incidents)
         out.print(f"[bold]{e.date:%d/%m/%Y}[/bold]  {e.category}  ({e.source}; recorded by {e.recorded_by})", highlight=False)
-        out.print(f"  her account: {e.what}", markup=False, highlight=False)
+        out.print(f"  the victim's account: {e.what}", markup=False, highlight=False)
         out.print(f"  {lk.basis}: "
                   + (", ".join(f"{i.date:%d/%m}" for i in lk.incidents) or "none")
                   + (f" ({threats} with a threat candidate)" if threats else ""), markup=False, highlight=False)

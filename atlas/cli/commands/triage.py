@@ -105,7 +105,7 @@ def render(t: TriageResult, limit: int = 60) -> None:
         parts = [f"reported to police {t.report_date:%d/%m/%Y}" if t.report_date else "date of report not in case.toml"]
         if r is not None:
             if r.first_incident or r.latest_incident:
-                parts.append("incidents she reported: " + " to ".join(
+                parts.append("incidents the victim reported: " + " to ".join(
                     f"{d:%d/%m/%Y}" for d in (r.first_incident, r.latest_incident) if d))
             if r.summary:
                 parts.append(f"\u201c{r.summary}\u201d")
@@ -114,7 +114,7 @@ def render(t: TriageResult, limit: int = 60) -> None:
         out.print(escape("; ".join(parts)))
     rows = s2a_rows(v)
     if t.clock_basis == "reported" and v.last_incident is not None:  # her date: no time, no exhibit
-        rows = [r if r[0] != "last incident (UK date)" else [r[0], f"{v.last_incident.day:%d/%m/%Y} (as she reported it)"]
+        rows = [r if r[0] != "last incident (UK date)" else [r[0], f"{v.last_incident.day:%d/%m/%Y} (as the victim reported it)"]
                 for r in rows]
     print_table(f"{v.short} time limit: clock {t.clock_basis}", ["", ""],
                 [["clock runs", escape(t.clock_basis_text)], *rows,
@@ -128,7 +128,7 @@ def render(t: TriageResult, limit: int = 60) -> None:
         out.print(f"   {escape(s4a.route)}")
     else:
         out.print(f"s4A indicators: none reported or shown by the data so far (threats of violence on at least "
-                  f"{s4a.threshold} occasions, or her account of impact, would be)")
+                  f"{s4a.threshold} occasions, or the victim's account of impact, would be)")
     if t.orders:
         print_table("Orders", ["order", "title", "in force on the as-of date", "from", "to", "breach"], [
             [escape(o.label), escape(o.title), {True: "[green]yes[/green]", False: "no", None: "-"}[o.in_force],
