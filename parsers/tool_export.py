@@ -840,8 +840,8 @@ PARALLEL_MIN_ROWS: Final = 200_000
 """Rows (all tables together) from which the tables of one workbook are read in threads.
 Below it they are read in turn: two threads' Polars work contends for Polars' own thread
 pool, which costs CPU (69,000 rows: 0.344 CPU-s in threads against 0.332 in turn, best of 13
-interleaved, load 10) and on a busy machine wall time too (0.57 against 0.43 s); on an idle
-2-core machine the threads saved some wall time (session 4: ~1.4x against ~1.5x the bare read)."""
+interleaved, load 10) and on a busy machine wall time too (0.57 against 0.43 s); only with a
+second core idle do they save wall time (not measured idle at this size this session)."""
 
 TableEvents = tuple[pl.DataFrame, pl.DataFrame, int, pl.DataFrame]
 
