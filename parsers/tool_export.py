@@ -86,8 +86,10 @@ FIELDS: Final = frozenset({
 KINDS: Final = {"messages": "message", "calls": "call", "contacts": "contact"}
 _TRUE: Final = frozenset({"yes", "true", "deleted", "1", "y", "recovered"})
 _PHONE_IN_TEXT: Final = re.compile(r"\+?\d[\d\s().\-/]{5,}\d")
-_ZONE_SUFFIX: Final = re.compile(r"\s*\(?\s*(?:UTC|GMT)\s*([+-])(\d{1,2})(?::?(\d{2}))?\s*\)?\s*$", re.IGNORECASE)
-_UTC_SUFFIX: Final = re.compile(r"\s*\(?\s*(?:UTC|GMT|Z)\s*\)?\s*$", re.IGNORECASE)
+_ZONE_SUFFIX: Final = re.compile(r"(?i)\s*\(?\s*(?:UTC|GMT)\s*([+-])(\d{1,2})(?::?(\d{2}))?\s*\)?\s*$")
+_UTC_SUFFIX: Final = re.compile(r"(?i)\s*\(?\s*(?:UTC|GMT|Z)\s*\)?\s*$")
+"""Any case, in Python and in Polars alike: the flag is inside the pattern because Polars is handed
+``.pattern`` alone (with ``re.IGNORECASE`` a lowercase ``(utc+1)`` was no zone to Polars)."""
 _BARE_OFFSET: Final = r"(?P<t>\d\d:\d\d(?::\d\d)?(?:\.\d+)?)\s*(?P<bs>[+-])(?P<bh>\d\d):?(?P<bm>\d\d)$"
 _LOOKS_LIKE_DATE: Final = r"\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}|\d{1,2}[ \-][A-Za-z]{3,9}[ \-]\d{2,4}|[A-Za-z]{3,9} \d{1,2},? \d{4}"
 _EXCEL_SERIAL: Final = re.compile(r"^\d{5}(?:\.\d+)?$")

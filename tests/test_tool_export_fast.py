@@ -202,8 +202,8 @@ def test_the_first_tables_error_is_the_one_raised_when_tables_are_read_in_thread
 
 ZONED = ["01/01/2026 10:00:00(UTC+1)", "01/01/2026 10:00:00 (UTC+0)", "01/01/2026 10:00:00(UTC-05:30)",
          "01/01/2026 10:00:00 UTC+1", "01/01/2026 10:00:00GMT+0100", "2026/01/01 10:00(UTC+10)",
-         "01/01/2026 10:00:00.250(UTC+1)", "01.01.2026 10:00:00(GMT-3)", None]
-OTHERS = ["01/01/2026 10:00:00 (utc+1) ", "01/01/2026 10:00:00+01:00 (UTC+1)", "01/01/2026 10:00:00Z", "01/01/2026 10:00:00 UTC", "01-Jan-2026 10:00(UTC+0)",
+         "01/01/2026 10:00:00.250(UTC+1)", "01.01.2026 10:00:00(GMT-3)", "01/01/2026 10:00:00 (utc+1) ", None]
+OTHERS = ["01/01/2026 10:00:00+01:00 (UTC+1)", "01/01/2026 10:00:00Z", "01/01/2026 10:00:00 UTC", "01-Jan-2026 10:00(UTC+0)",
           "2026-01-01T10:00:00(UTC+1)", "01/01/2026 10:00:00+0100", "01/01/2026 10:00:00", "", "01/01/2026 10:00 (UTC+1) Z"]
 
 
@@ -229,6 +229,18 @@ def test_a_named_zone_split_in_two_passes_is_the_plain_split(extra: str | None) 
         if alone is not None:
             assert alone.select("_ts_txt", "_off").equals(
                 one.with_columns(wall.alias("_ts_txt"), minutes.alias("_off")).select("_ts_txt", "_off"), null_equal=True)
+
+
+def test_a_zone_is_read_in_any_case() -> None:
+    """``(utc+1)`` and ``gmt-3`` are the zones ``(UTC+1)`` and ``GMT-3``; ``z`` is UTC (the
+    patterns were compiled case-insensitive in Python but handed to Polars without the flag)."""
+    body = pl.DataFrame({"_ts_raw": ["01/01/2026 10:00:00 (utc+1)", "01/01/2026 10:00:00gmt-3",
+                                     "2026-01-01 10:00:00z", "01/01/2026 10:00:00 (UTC+1)"]})
+    wall, minutes = tool_export._zone_split(pl.col("_ts_raw"))
+    out = body.select(wall.alias("wall"), minutes.alias("off"))
+    assert out.get_column("off").to_list() == [60, -180, 0, 60]
+    assert out.get_column("wall").to_list() == ["01/01/2026 10:00:00", "01/01/2026 10:00:00", "2026-01-01 10:00:00",
+                                                "01/01/2026 10:00:00"]
 
 
 def test_a_midnight_suffix_taken_off_as_a_suffix_is_the_regular_expressions_text() -> None:
