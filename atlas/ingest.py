@@ -260,7 +260,7 @@ def ingest_file(case: Case, path: Path, opts: IngestOptions, debug: bool = False
     owner_uri, owner_uris, owner_names = owner_identity(manifest, opts.owner)
     ctx = ParseContext(
         source_id=source_id, path=path, timezone=zone, region=region, region_instructed=bool(opts.region), owner=owner_uri,
-        dayfirst=opts.dayfirst, options=dict(opts.options),
+        dayfirst=opts.dayfirst, options=dict(opts.options), convert_identifiers=True,
     )
     with _timed(path, "parse"):
         result = guarded_parse(parser, path, ctx, debug=debug)

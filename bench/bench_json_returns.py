@@ -164,8 +164,21 @@ def _timed(fn: Callable[[], Any]) -> tuple[float, float, Any]:
     return time.perf_counter() - t, time.process_time() - c, value
 
 
+class _Plain:
+    """A parser module's plain rule (``parse_plain``) in the place of its ``parse``."""
+
+    def __init__(self, module: Any) -> None:
+        self.parse = module.parse_plain
+
+
 def measure(name: str, path: Path, module: Any, runs: int) -> tuple[dict[str, object], list[dict[str, object]]]:
     sides: dict[str, list[tuple[float, float]]] = {"read": [], "parse": [], "full": []}
+    # ATLAS_BENCH_JSON_PLAIN=1: the plain rule (the per-record walk a fast path is tested equal to)
+    # measured too, interleaved: the before/after of a fast path in one run.
+    plain = _Plain(module) if os.environ.get("ATLAS_BENCH_JSON_PLAIN") and hasattr(module, "parse_plain") else None
+    if plain is not None:
+        sides["plain"] = []
+        parse_normalise(plain, path)
     events = rejects = 0
     for _ in range(runs):  # interleaved: read, parse, parse + normalise, read, ...
         wall, cpu, _n = _timed(lambda: bare_read(name, path))
@@ -174,6 +187,9 @@ def measure(name: str, path: Path, module: Any, runs: int) -> tuple[dict[str, ob
         sides["parse"].append((wall, cpu))
         wall, cpu, (events, rejects) = _timed(lambda: parse_normalise(module, path))
         sides["full"].append((wall, cpu))
+        if plain is not None:
+            wall, cpu, _n = _timed(lambda: parse_normalise(plain, path))
+            sides["plain"].append((wall, cpu))
     best = {k: (min(w for w, _ in v), min(c for _, c in v)) for k, v in sides.items()}
     read_s, read_cpu = best["read"]
     numbers: dict[str, object] = {
@@ -186,6 +202,11 @@ def measure(name: str, path: Path, module: Any, runs: int) -> tuple[dict[str, ob
         "parse_only_ratio": round(best["parse"][0] / read_s, 2) if read_s > 0 else None,
         "load_average_1m": round(os.getloadavg()[0], 2), "what": f"best of {runs} interleaved runs each side",
     }
+    if "plain" in best:
+        numbers.update({"plain_parse_normalise_s": round(best["plain"][0], 3),
+                        "plain_parse_normalise_cpu_s": round(best["plain"][1], 3),
+                        "plain_ratio": round(best["plain"][0] / read_s, 2) if read_s > 0 else None,
+                        "plain_cpu_ratio": round(best["plain"][1] / read_cpu, 2) if read_cpu > 0 else None})
     reference = ("the same ijson stream over every record, nothing built (same file)" if name == "google_records_json"
                  else "json.loads of the same file's text (the parser's own reader, nothing built)")
     stage = Stage(f"{name} parse + normalise", best["full"][0], reference, read_s, records=events, target_ratio=1.5,

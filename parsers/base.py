@@ -120,6 +120,12 @@ class ParseContext:
     owner: str | None = None
     dayfirst: bool | None = None
     options: dict[str, str] = field(default_factory=dict)
+    convert_identifiers: bool = False
+    """The caller normalises the result straight away (the ingest does): a parser that can
+    turn its identifiers into URIs more cheaply than the shared normaliser (from a table of
+    its distinct parties, not row by row) may do so, with the region it returns, and set
+    :attr:`ParseResult.identifiers_are_uris`. The normalised events are the same either way
+    (each parser that does so tests it); left false, parsers give identifiers as written."""
 
 
 @dataclass

@@ -69,6 +69,7 @@ import polars as pl
 
 from atlas.errors import FormatError
 from atlas.model import EVENT_SCHEMA, IDENTITY_EVIDENCE_SCHEMA, REJECT_SCHEMA, TS_TYPE, Channel, EvidenceCategory
+from atlas.normalise.identifiers import identifier_map
 from atlas.normalise.region import RegionEvidence, choose_region, numbers_in
 from atlas.normalise.times import check_zone, localise
 from parsers._cdr_meaning import VOCABULARY_PATH, Proposal, propose, vocabulary
@@ -359,18 +360,22 @@ def _col(t: pl.DataFrame, key: str) -> pl.Expr:
     return pl.col(key) if key in t.columns else pl.lit(None, pl.String)
 
 
-def _column_facts(t: pl.DataFrame) -> tuple[dict[str, list[str]], dict[str, bool]]:
+_PARTY_KEYS: Final[tuple[str, ...]] = ("a_party", "b_party", "subject", "other", "target")
+"""The columns a record's parties are read from (see :class:`_Parties`)."""
+
+
+def _column_facts(t: pl.DataFrame, *, parties: bool = False) -> tuple[dict[str, list[str]], dict[str, bool]]:
     """(distinct values of the low-cardinality columns, whether each cell and LAC/TAC
     column has a value its :data:`_IRREGULAR` pattern matches), from one parallel pass of
-    distinct values."""
-    keys: list[str] = [k for k in (*_DISTINCT_KEYS, *_IRREGULAR) if k in t.columns]
+    distinct values; with ``parties``, the distinct values of the party columns too."""
+    keys: list[str] = [k for k in (*_DISTINCT_KEYS, *_IRREGULAR, *(_PARTY_KEYS if parties else ())) if k in t.columns]
     if not keys:
         return {}, {}
     row = t.lazy().select([pl.col(k).drop_nulls().unique().implode() for k in keys]).collect(engine="in-memory").row(0)
     # sorted: ``unique`` gives its values in no fixed order, and what is said about them
     # (words read by the vocabulary) must read the same at every ingest of the file
     found = {k: sorted(v) for k, v in zip(keys, row, strict=True)}
-    distinct = {k: v for k, v in found.items() if k in _DISTINCT_KEYS}
+    distinct = {k: v for k, v in found.items() if k in _DISTINCT_KEYS or k in _PARTY_KEYS}
     irregular = {k: any(re.search(_IRREGULAR[k], c) for c in v) for k, v in found.items() if k in _IRREGULAR}
     return distinct, irregular
 
@@ -462,7 +467,31 @@ def _cells(t: pl.DataFrame, lac_keys: tuple[str, ...], cell_key_name: str, irreg
 
 
 @dataclass
+class _Parties:
+    """The raw party numbers of a return, each once (the speed path of :func:`parse` when the
+    ingest asks for URIs, ``ctx.convert_identifiers``): each record's sender and recipient are
+    positions in this table, and each distinct number is made a URI once, by the shared
+    :func:`~atlas.normalise.identifiers.identifier_map`, after the region is decided."""
+
+    values: list[str] = field(default_factory=list)
+    index: dict[str, int] = field(default_factory=dict)
+
+    def positions(self, values: list[str]) -> pl.Series:
+        """The table positions of ``values`` (added where new)."""
+        out = []
+        for v in values:
+            if v not in self.index:
+                self.index[v] = len(self.values)
+                self.values.append(v)
+            out.append(self.index[v])
+        return pl.Series(out, dtype=pl.UInt32)
+
+
+@dataclass
 class _Parsed:
+    parties: _Parties | None = None
+    """Set when senders and recipients are kept as positions in a party table (``_snd``,
+    ``_rcp``), not as ``phone:`` texts."""
     events: list[pl.DataFrame] = field(default_factory=list)
     rejects: list[pl.DataFrame] = field(default_factory=list)
     detail: list[pl.DataFrame] = field(default_factory=list)
@@ -539,11 +568,25 @@ _EVENT_COLUMNS: Final = ("source_ref", "kind", "channel", "ts_utc", "ts_end_utc"
 
 def _derive(t: pl.DataFrame, tpl: Template, label: str, first: int, target: str | None,
             columns: dict[str, pl.Expr], start: pl.Expr, ts_raw: pl.Expr, end: pl.Expr,
-            *, careful: bool, has_end: bool) -> pl.LazyFrame:
+            *, careful: bool, has_end: bool, party_table: list[str] | None = None) -> pl.LazyFrame:
     """Every output column of a block (event columns, ``cdr`` detail columns), as one lazy
     query over the text columns; ``careful`` adds per row ``ok`` and what a reject reason
     needs, else one ``all_ok`` flag (so a clean block builds no helper columns), false
-    also where an end time is given but did not read."""
+    also where an end time is given but did not read.
+
+    ``party_table`` (the block's distinct party values, ``unknown`` and the target among
+    them): the sender and recipient are given as positions in it (``_snd``, ``_rcp``: the
+    same party the ``sender``/``recipients`` texts name, or none for a data session's
+    recipient) instead of as ``phone:`` texts."""
+    party_codes: list[pl.Expr] = []
+    if party_table is not None:
+        enum = pl.Enum(party_table)
+
+        def code(key: str) -> pl.Expr:
+            return pl.col(key).cast(enum).to_physical() if key in t.columns else pl.lit(None, pl.UInt32)
+
+        party_codes = [code(k).alias(f"_c_{k}") for k in ("a_party", "b_party", "other")]
+        party_codes.append((code("subject") if "subject" in t.columns else code("target")).alias("_c_subject"))
     # an end time given but not read; ``end`` is the parse of the end text, or on the
     # local-time path the column _localised parsed it into (not parsed again here)
     end_read = (_col(t, "end").is_null() | end.is_not_null()) if has_end and not careful else pl.lit(True)
@@ -563,15 +606,23 @@ def _derive(t: pl.DataFrame, tpl: Template, label: str, first: int, target: str 
         end_read.alias("end_read"),
         *([columns["status_row"].alias("status_row")] if "status_table" in columns else []),
         *[pl.col(c) for c in ("_ts_utc", "_ts_basis", "_end_utc") if c in t.columns],  # see _localised
+        *party_codes,
     ).with_columns(pl.coalesce("given_dir", "type_dir").alias("direction"))
     if tpl.parties == "a-b":
         lf = lf.with_columns(pl.col("a_party").alias("a"), pl.col("b_party").alias("b"))
+        if party_table is not None:
+            lf = lf.with_columns(pl.col("_c_a_party").alias("_c_a"), pl.col("_c_b_party").alias("_c_b"))
     else:
         inbound = pl.col("direction") == "in"
         lf = lf.with_columns(
             pl.when(inbound).then(pl.col("other")).otherwise(pl.col("subject")).alias("a"),
             pl.when(inbound).then(pl.col("subject")).otherwise(pl.col("other")).alias("b"),
         )
+        if party_table is not None:
+            lf = lf.with_columns(
+                pl.when(inbound).then(pl.col("_c_other")).otherwise(pl.col("_c_subject")).alias("_c_a"),
+                pl.when(inbound).then(pl.col("_c_subject")).otherwise(pl.col("_c_other")).alias("_c_b"),
+            )
     ok = (
         pl.col("etype").is_not_null() & pl.col("start").is_not_null()
         & (pl.col("duration_raw").is_null() | pl.col("duration_s").is_not_null())
@@ -598,15 +649,27 @@ def _derive(t: pl.DataFrame, tpl: Template, label: str, first: int, target: str 
     from_duration = pl.when(pl.col("duration_s").is_not_null() & ~is_data).then(
         pl.col("ts_utc") + pl.duration(seconds=pl.col("duration_s")))
     lf = lf.with_columns(ok.alias("ok"), ts_utc.cast(TS_TYPE).alias("ts_utc"))
+    if party_table is None:
+        parties = [
+            (pl.lit("phone:") + pl.when(is_data).then(owner).otherwise(pl.col("a").fill_null("unknown"))).alias("sender"),
+            pl.when(is_data).then(pl.lit([], pl.List(pl.String)))
+            .otherwise(pl.concat_list(pl.lit("phone:") + pl.col("b").fill_null("unknown"))).alias("recipients"),
+        ]
+    else:  # the same parties, as positions in the table (``target`` is in it: the caller checks)
+        unknown = pl.lit(party_table.index("unknown"), pl.UInt32)
+        own = pl.lit(party_table.index(target or ""), pl.UInt32)
+        owner_code = pl.coalesce(pl.col("_c_subject"), own) if {"subject", "target"} & set(t.columns) else own
+        parties = [
+            pl.when(is_data).then(owner_code).otherwise(pl.col("_c_a").fill_null(unknown)).alias("_snd"),
+            pl.when(is_data).then(pl.lit(None, pl.UInt32)).otherwise(pl.col("_c_b").fill_null(unknown)).alias("_rcp"),
+        ]
     return lf.select(
         "source_ref", "kind", "channel", "ts_utc",
         (pl.coalesce(end_utc.cast(TS_TYPE), from_duration) if has_end else from_duration).alias("ts_end_utc"),
         basis.cast(EVENT_SCHEMA["ts_basis"]).alias("ts_basis"),
         "ts_raw",
         "direction",
-        (pl.lit("phone:") + pl.when(is_data).then(owner).otherwise(pl.col("a").fill_null("unknown"))).alias("sender"),
-        pl.when(is_data).then(pl.lit([], pl.List(pl.String)))
-        .otherwise(pl.concat_list(pl.lit("phone:") + pl.col("b").fill_null("unknown"))).alias("recipients"),
+        *parties,
         status.alias("status"),
         pl.when(is_data).then(None).otherwise(pl.col("duration_s")).alias("duration_s"),
         pl.col("first_cell").alias("cell_id"),
@@ -711,8 +774,11 @@ def _block_events(block: Sheet, frame: pl.DataFrame, header_idx: int, tpl: Templ
     t = _text_columns(rows, cols).with_columns(rows.get_column("_i"))
     if tpl.hex_cells:
         t = t.with_columns(hex_to_decimal(pl.col(k)).alias(k) for k in (*_CELL_KEYS, *_LAC_KEYS) if k in t.columns)
-    distinct, irregular = _column_facts(t)
+    distinct, irregular = _column_facts(t, parties=out.parties is not None)
     tpl = _with_vocabulary_words(tpl, distinct, block.label, out.assumptions)
+    party_table = None
+    if out.parties is not None:
+        party_table = sorted({v for k in _PARTY_KEYS for v in distinct.get(k, ())} | {"unknown", target or ""})
 
     columns = _type_columns(t, tpl, distinct) | {
         "given_dir": (_map_distinct(t, "direction", lambda v: tpl.directions.get(_norm(v)), DIRECTION, distinct)
@@ -730,13 +796,13 @@ def _block_events(block: Sheet, frame: pl.DataFrame, header_idx: int, tpl: Templ
     has_end = "end" in t.columns and bool(tpl.datetime_format)
     local_t, local_start, local_end = _localised(t, tpl, start, end)
     derived = _collect(_derive(local_t, tpl, block.label, first, target, columns, local_start, ts_raw, local_end,
-                               careful=False, has_end=has_end))
+                               careful=False, has_end=has_end, party_table=party_table))
     if not derived.get_column("all_ok")[0]:
         # The careful way: times retried without padding, then failing rows are rejects.
         start_s, ts_raw, end_s = _timestamps(tpl, t)
         t, local_start, local_end = _localised(t.with_columns(start_s, end_s), tpl, pl.col("_start"), pl.col("_end"))
         derived = _collect(_derive(t, tpl, block.label, first, target, columns, local_start, ts_raw,
-                                   local_end, careful=True, has_end=has_end))
+                                   local_end, careful=True, has_end=has_end, party_table=party_table))
         bad = derived.filter(~pl.col("ok"))
         if bad.height:
             out.rejects.append(_rejects(bad, tpl, ctx))
@@ -748,7 +814,16 @@ def _block_events(block: Sheet, frame: pl.DataFrame, header_idx: int, tpl: Templ
     forwarded = ["forwarded_to"] if "forwarded_to" in t.columns else []
     text = [pl.when(pl.col("forwarded_to").is_not_null()).then(pl.lit("call forwarded to ") + pl.col("forwarded_to"))
             .alias("text")] if forwarded else []
-    out.events.append(derived.select(*_EVENT_COLUMNS, *text))
+    if out.parties is not None and party_table is not None:  # block positions → the return's party table
+        positions = out.parties.positions(party_table)
+        if not positions.equals(pl.int_range(0, positions.len(), dtype=pl.UInt32, eager=True)):  # (the first block's are)
+            where = pl.lit(positions)
+            derived = derived.with_columns(where.gather(pl.col("_snd")).alias("_snd"),
+                                           where.gather(pl.col("_rcp")).alias("_rcp"))
+        out.events.append(derived.select(*[{"sender": "_snd", "recipients": "_rcp"}.get(c, c) for c in _EVENT_COLUMNS],
+                                         *text))
+    else:
+        out.events.append(derived.select(*_EVENT_COLUMNS, *text))
     out.detail.append(derived.select(
         pl.lit(ctx.source_id).alias("source_id"), "source_ref", pl.lit(tpl.name).alias("template"),
         pl.col("etype_raw").alias("event_type"), "last_cell", "mcc_mnc", "imei", "imsi", "roaming", "target",
@@ -873,6 +948,8 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
                     break
     if not target and cover_targets:
         target, target_basis = cover_targets[0], "the return's cover information"
+    if ctx.convert_identifiers and target:  # (an unknown target is inferred from the parties' texts below)
+        out.parties = _Parties()
     for block, idx, tpl in found:
         frame = block.frame(idx)
         _block_events(block, frame, idx, tpl, target, ctx, out)
@@ -888,12 +965,17 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         out.assumptions.append(f"target number {target} from {target_basis}")
         if detail is not None and detail.get_column("target").null_count():
             detail = detail.with_columns(pl.col("target").fill_null(target))
-        if events.height and events.get_column("sender").null_count():
+        if events.height and "sender" in events.columns and events.get_column("sender").null_count():
             # data sessions are the target's own: name it where the layout did not
             events = events.with_columns(pl.col("sender").fill_null(f"phone:{target}"))
     rejects = pl.concat(out.rejects) if out.rejects else pl.DataFrame(schema=REJECT_SCHEMA)
     evidence = _imei_evidence(detail, ctx) if detail is not None and events.height else None
-    region = _region(target, detail, ctx, events if events.height else None, evidence, out.assumptions)
+    coded = out.parties is not None and "_snd" in events.columns
+    used = _used(events, out.parties) if coded and out.parties is not None else None
+    numbers = _party_numbers(used, out.parties) if used is not None and out.parties is not None else events
+    region = _region(target, detail, ctx, numbers if events.height else None, evidence, out.assumptions)
+    if used is not None and out.parties is not None:
+        events = _party_identifiers(events, out.parties, used, region, ctx)
     if detail is not None:
         detail = detail.drop("ts_utc")  # the event has it; the table keeps what the event cannot
     if events.height == 0:
@@ -904,7 +986,55 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         evidence=evidence, extra={"cdr": detail} if detail is not None else {},
         # ``<sheet label>row N``: row numbers within a block, and one block per label.
         refs_unique=len({block.label for block, _, _ in found}) == len(found),
+        identifiers_are_uris=coded and region is not None,
     )
+
+
+def _party_numbers(used: pl.Series, parties: _Parties) -> pl.DataFrame:
+    """The distinct ``phone:`` texts the events' senders and recipients name (``used``: their
+    positions, :func:`_used`), as a ``sender`` column: what
+    :func:`atlas.normalise.region.numbers_in` finds in the events' texts."""
+    return pl.DataFrame({"sender": _phone_texts(parties).gather(used)})
+
+
+def _used(events: pl.DataFrame, parties: _Parties) -> pl.Series:
+    """The party-table positions some sender or recipient names, ascending (counted over
+    the table's positions: the positions are small whole numbers, so no hashing)."""
+    import numpy as np
+
+    n = len(parties.values)
+    seen = np.zeros(n, dtype=bool)
+    for name in ("_snd", "_rcp"):
+        codes = events.get_column(name).drop_nulls().to_numpy()
+        seen |= np.bincount(codes, minlength=n)[:n] > 0
+    return pl.Series(np.flatnonzero(seen), dtype=pl.UInt32)
+
+
+def _phone_texts(parties: _Parties) -> pl.Series:
+    return pl.select(pl.lit("phone:") + pl.lit(pl.Series(parties.values, dtype=pl.String))).to_series()
+
+
+def _party_identifiers(events: pl.DataFrame, parties: _Parties, used: pl.Series, region: str | None,
+                       ctx: ParseContext) -> pl.DataFrame:
+    """``events`` with the sender and recipient positions (``_snd``, ``_rcp``) made the
+    ``sender`` and ``recipients`` columns: URIs by the shared
+    :func:`~atlas.normalise.identifiers.identifier_map` of the distinct ``phone:`` texts they
+    name (what the normaliser would map: the same values, the same region), or, with no
+    region (nothing to map with), the ``phone:`` texts themselves. A recipient list is empty
+    for a data session, else the one party; built from one flat array and its offsets."""
+    import pyarrow as pa
+
+    texts = _phone_texts(parties)
+    if region is not None:
+        mapping = identifier_map(texts.gather(used), source_id=ctx.source_id, region=region.upper())
+        uris = pl.DataFrame({"raw": texts.gather(used)}).join(mapping, on="raw", how="left", maintain_order="left")
+        texts = pl.Series(texts.len() * [None], dtype=pl.String).scatter(used, uris.get_column("uri"))
+    snd, rcp = events.get_column("_snd"), events.get_column("_rcp")
+    offsets = pl.concat([pl.Series([0], dtype=pl.Int64), rcp.is_not_null().cast(pl.Int64).cum_sum()])
+    flat = texts.gather(rcp.drop_nulls())
+    recipients = pl.Series("recipients", pa.LargeListArray.from_arrays(offsets.to_arrow(), flat.to_arrow()))
+    return events.with_columns(texts.gather(snd).alias("_snd"), recipients.alias("_rcp")).rename(
+        {"_snd": "sender", "_rcp": "recipients"})
 
 
 def _region(target: str | None, detail: pl.DataFrame | None, ctx: ParseContext, events: pl.DataFrame | None,

@@ -65,14 +65,17 @@ as ``instagram`` from the path (the sample has no platform marker).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Final
 
 import polars as pl
 
 from atlas.errors import FormatError
-from atlas.model import Channel, EvidenceCategory
+from atlas.model import RAW_EVENT_SCHEMA, Channel, EvidenceCategory
+from atlas.normalise.times import from_epoch
 from parsers._exports import (
+    _unmojibake,
     epoch_ms_utc,
     epoch_s_utc,
     excerpt,
@@ -88,7 +91,7 @@ from parsers._exports import (
     repair_value,
     without_cycle_collection,
 )
-from parsers._meta import decide_platform
+from parsers._meta import FB_PREFIXES, IG_PREFIXES, decide_platform
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCount
 
 INFO: Final = ParserInfo(
@@ -136,6 +139,18 @@ def detect(probe: Probe) -> int:
 @rejects_lone_surrogates
 @without_cycle_collection
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
+    fast = _fast_thread(path, ctx)
+    return fast if fast is not None else _parse_plain(path, ctx)
+
+
+@rejects_lone_surrogates
+@without_cycle_collection
+def parse_plain(path: Path, ctx: ParseContext) -> ParseResult:
+    """The plain rule (every record walked in Python); :func:`parse` gives the same result."""
+    return _parse_plain(path, ctx)
+
+
+def _parse_plain(path: Path, ctx: ParseContext) -> ParseResult:
     doc = load_json(path, "Meta 'Download your information' export")
     if isinstance(doc, dict) and isinstance(doc.get("messages"), list):
         return _thread(doc, path, ctx)
@@ -235,34 +250,48 @@ def _thread(doc: dict[str, Any], path: Path, ctx: ParseContext) -> ParseResult:
         statuses.append(status)
         durations.append(duration)
 
-    names = [f"name:{p}" for p in participants] or sorted({s for s in senders if s})
     frame = raw_events({
         "source_ref": refs, "kind": kinds, "sender": senders, "text": texts, "attachments": attachments,
         "status": statuses, "duration_s": durations,
     }).with_columns(pl.Series("stamp", [str(s) if s is not None else None for s in stamps], dtype=pl.String))
-    frame = frame.with_columns(others(frame, names).alias("all_others")).with_columns(
-        pl.when(pl.col("kind") == "note").then(pl.lit([], pl.List(pl.String))).otherwise(pl.col("all_others"))
-        .alias("recipients"),
-    ).drop("all_others")
+    names = [f"name:{p}" for p in participants] or sorted({s for s in senders if s})
+    return _thread_result(
+        frame, names=names, uris=[u for files in attachments for u in files], links=links, keys=keys_seen,
+        camel=camel, mojibake_on=is_mojibake_document(_strings(doc)), reactions=reactions, bad=bad,
+        records=len(messages), path=path, ctx=ctx,
+    )
+
+
+def _thread_result(
+    frame: pl.DataFrame, *, names: list[str], uris: list[str], links: list[str], keys: set[str], camel: bool,
+    mojibake_on: bool, reactions: list[tuple[str, str, str]], bad: list[tuple[str, str, str]], records: int,
+    path: Path, ctx: ParseContext, all_others: pl.Expr | None = None,
+) -> ParseResult:
+    """A thread's result from its messages' columns (``source_ref``, ``kind``, ``sender``, ``text``,
+    ``attachments``, ``status``, ``duration_s``, ``stamp``) and what the walk found: the plain rule and
+    the fast path both end here. The fast path may also give ``all_others`` (each row's
+    :func:`others`, as an expression) and a column ``_ms``: ``stamp`` as the integer it was read from."""
+    recipients = pl.when(pl.col("kind") == "note").then(pl.lit([], pl.List(pl.String))).otherwise(
+        pl.lit(others(frame, names)) if all_others is None else all_others)
     if ctx.owner:
-        frame = frame.with_columns(
-            pl.when((pl.col("kind") != "note") & (pl.col("recipients").list.len() == 0) & (pl.col("sender") != ctx.owner))
-            .then(pl.lit(pl.Series([[ctx.owner]], dtype=pl.List(pl.String))))
-            .otherwise(pl.col("recipients")).alias("recipients")
-        )
-    all_uris = [u for files in attachments for u in files]
+        recipients = pl.when((pl.col("kind") != "note") & (recipients.list.len() == 0) & (pl.col("sender") != ctx.owner)) \
+            .then(pl.lit(pl.Series([[ctx.owner]], dtype=pl.List(pl.String)))).otherwise(recipients)
+    if mojibake_on:
+        frame = frame.with_columns(recipients.alias("recipients"))
+        recipients = pl.col("recipients")
     channel, why = decide_platform(
-        uris=all_uris, links=links, keys=keys_seen, path=path, options=ctx.options,
+        uris=uris, links=links, keys=keys, path=path, options=ctx.options,
         default="facebook",
         default_why="Messenger layout with no platform marker in the content or the path" if camel
         else "no platform marker in the content or the path",
     )
-    mojibake_on = is_mojibake_document(_strings(doc))
     frame, repaired = repair_mojibake(frame, ["sender", "text"], ["recipients", "attachments"]) if mojibake_on else (frame, 0)
     events = frame.select(
         "source_ref", "kind", pl.lit(channel).alias("channel"),
-        epoch_ms_utc(pl.col("stamp")).alias("ts_utc"), pl.lit("utc").alias("ts_basis"),
-        pl.col("stamp").alias("ts_raw"), "sender", "recipients", "status", "duration_s", "text", "attachments",
+        (from_epoch(pl.col("_ms"), "unix_ms") if "_ms" in frame.columns else epoch_ms_utc(pl.col("stamp")))
+        .alias("ts_utc"), pl.lit("utc").alias("ts_basis"),
+        pl.col("stamp").alias("ts_raw"), "sender", recipients.alias("recipients"), "status", "duration_s", "text",
+        "attachments",
     )
     assumptions = [f"platform: {why}"]
     assumptions.append(
@@ -282,10 +311,460 @@ def _thread(doc: dict[str, Any], path: Path, ctx: ParseContext) -> ParseResult:
     return ParseResult(
         events=events,
         rejects=rejects(ctx.source_id, bad),
-        records_read=len(messages),
+        records_read=records,
         assumptions=assumptions,
         extra={"reactions": reaction_frame} if reaction_frame.height else {},
+        refs_unique=True,  # messages[0], messages[1] …: distinct by construction (the normalisation need not check)
     )
+
+
+# --- the fast path -----------------------------------------------------------------------
+# A classic thread (``participants``, ``messages`` with ``sender_name``/``timestamp_ms``) read by
+# Polars' JSON reader (Rust) instead of ``json.loads`` and a Python walk of every message. It is
+# taken only where Polars provably reads what ``json.loads`` reads (Polars checks the whole text:
+# UTF-8, strict JSON), which is proved by accounting for characters of the text:
+#
+# * the text is ASCII, and its only escapes are ``\n \t \r \" \/ \b \f \\`` and ``\u0080``-``\u00ff``
+#   (Meta's mojibake): no escape of an ASCII character or a surrogate, so every ``:``, ``.``, ``e``,
+#   ``E`` and ``"`` of the text is structure, itself in a string, an escaped quote, or a hex digit of
+#   a ``\u00XX`` escape (those two counted from the escapes);
+# * its colons, dots and letters ``e``/``E`` (less those inside ``\u00XX`` escapes) are exactly one
+#   colon for each key with a value in the frame, the keys' own letters, the strings' letters, and
+#   one ``e`` for each ``true``/``false``: so no key repeated (Python keeps the last, Polars the
+#   first), none with ``null`` (Python keeps it, and ``"call_duration": null`` makes a call), none
+#   the frame's layout dropped, no float (in an integer column Polars truncates it; Python writes
+#   ``1.0``), no boolean read as an integer;
+# * its quotes are exactly two for each key and each string, plus the escaped ones: so no number
+#   or boolean was read into a text column (Polars writes ``1.0`` as ``"1"``, ``true`` as ``"true"``).
+#
+# Anything else (the camelCase end-to-end-encrypted layout, a message that is not an object, an
+# array holding null, an unexpected type where a value is read, raw non-ASCII text, an empty thread,
+# any Polars error) goes by the plain rule, which also names any fault. From the columns on, both
+# end in :func:`_thread_result`. tests/test_meta_fast.py holds the two equal.
+
+_URI: Final = pl.Struct({"uri": pl.String, "creation_timestamp": pl.Int64})
+_MESSAGE: Final[dict[str, Any]] = {
+    "sender_name": pl.String, "timestamp_ms": pl.Int64, "content": pl.String,
+    "is_geoblocked_for_viewer": pl.Boolean, "is_unsent_image_by_messenger_kid_parent": pl.Boolean,
+}
+_THREAD: Final[dict[str, Any]] = {
+    "participants": pl.List(pl.Struct({"name": pl.String})), "messages": pl.List(pl.Struct(_MESSAGE)),
+    "title": pl.String, "is_still_participant": pl.Boolean, "thread_path": pl.String, "magic_words": pl.List(pl.String),
+    "image": _URI, "joinable_mode": pl.Struct({"mode": pl.Int64, "link": pl.String}),
+}
+_MESSAGE_MORE: Final[dict[str, Any]] = {
+    "photos": pl.List(_URI), "videos": pl.List(_URI), "audio_files": pl.List(_URI), "files": pl.List(_URI),
+    "gifs": pl.List(_URI), "sticker": pl.Struct({"uri": pl.String}),
+    "share": pl.Struct({"link": pl.String, "share_text": pl.String, "original_content_owner": pl.String}),
+    "reactions": pl.List(pl.Struct({"reaction": pl.String, "actor": pl.String})),
+    "is_unsent": pl.Boolean, "type": pl.String, "call_duration": pl.Int64, "missed": pl.Boolean,
+}
+
+
+def _keys(layout: dict[str, Any]) -> frozenset[str]:
+    out: set[str] = set()
+    for name, dtype in layout.items():
+        out.add(name)
+        while isinstance(dtype, pl.List):
+            dtype = dtype.inner
+        if isinstance(dtype, pl.Struct):
+            out |= _keys({f.name: f.dtype for f in dtype.fields})
+    return frozenset(out)
+
+
+THREAD_SCHEMA: Final = pl.Schema(_THREAD)
+"""The keys Meta writes on every thread and message. Each key declared costs time even where absent."""
+THREAD_SCHEMA_MORE: Final = pl.Schema({**_THREAD, "messages": pl.List(pl.Struct({**_MESSAGE, **_MESSAGE_MORE}))})
+"""With the optional keys of a message (media, stickers, shares, reactions, calls, unsent)."""
+LAYOUTS: Final = ((_keys(dict(THREAD_SCHEMA)), THREAD_SCHEMA), (_keys(dict(THREAD_SCHEMA_MORE)), THREAD_SCHEMA_MORE))
+"""The layouts given to Polars (so it skips its inference pass): the first whose keys hold every key of the
+file's first 32 KB. A key it lacks further on is found by the accounting, and the layout is then inferred."""
+_COUNTED: Final = b':.eE"'
+_NOT_COUNTED: Final = bytes(b for b in range(256) if b not in _COUNTED)
+_ESCAPE_OK: Final = bytes(c in b'ntr"/bfu\\' for c in range(256))
+"""The characters that may follow a backslash that starts an escape."""
+_HEX_HIGH_OK: Final = bytes(c in b"89abcdefABCDEF" for c in range(256))
+"""The first hex digit of ``\\u0080``-``\\u00ff``."""
+_LAYOUT_KEY: Final = re.compile(rb'"(\w+)"\s*:')
+"""A key as Meta writes it (a key written otherwise is not seen: only the layout tried first depends on it)."""
+
+
+_NO_TEXTS: Final = pl.lit([], dtype=pl.List(pl.String))
+
+
+class _NotFast(Exception):
+    """The input is not one the fast path reads exactly: the plain rule reads it."""
+
+
+class _Tally:
+    """What the frame holds, for the accounting: class-A characters (``:.eE``) and quotes expected
+    in the text, the strings joined, and for each object (``doc``, ``doc.messages[]``,
+    ``doc.messages[].share`` …) its keys' types and non-null counts; every string's expression on the
+    document (for the mojibake decision)."""
+
+    def __init__(self, doc: pl.DataFrame) -> None:
+        self.doc = doc
+        self.a = 0
+        self.quotes = 0
+        self.joined: list[str] = []
+        self.counts: dict[str, dict[str, int]] = {}
+        self.dtypes: dict[str, dict[str, Any]] = {}
+        self.strings: list[tuple[pl.Expr, bool]] = []  # (expression, on the messages frame)
+        self.messages: pl.DataFrame | None = None
+
+
+def _tally(doc: pl.DataFrame) -> _Tally:
+    """Every key and value of the document tallied: a count, a null count or the strings joined for each
+    key at each depth (arrays exploded, objects' keys taken as fields), in one query on the document and
+    one on its messages (exploded once: they are most of it, and the fast path reads them as a frame)."""
+    tally = _Tally(doc)
+    exprs: list[pl.Expr] = []
+    slots: list[tuple[str, str, str]] = []
+    on_messages: list[pl.Expr] = []
+    messages_slots: list[tuple[str, str, str]] = []
+    messages = doc.schema.get("messages")
+    if isinstance(messages, pl.List) and isinstance(messages.inner, pl.Struct) and doc.height == 1:
+        exploded = doc.get_column("messages").explode(empty_as_null=False, keep_nulls=False)
+        if exploded.null_count() or not exploded.len():
+            raise _NotFast("a message null, or none")
+        tally.messages = exploded.struct.unnest()
+
+    def obj(fields: dict[str, Any], field_of: Any, where: str) -> None:
+        tally.dtypes[where] = fields
+        tally.counts[where] = {}
+        for name, dtype in fields.items():
+            if '"' in name or "\\" in name:
+                raise _NotFast("a key with a quote or a backslash")
+            e = field_of(name)
+            exprs.append(e.count())
+            slots.append(("key", where, name))
+            value(e, dtype, f"{where}.{name}")
+
+    def value(e: pl.Expr, dtype: Any, where: str) -> None:
+        nonlocal exprs, slots
+        if where == "doc.messages" and tally.messages is not None:  # the messages frame, its own query
+            outer = (exprs, slots)
+            exprs, slots = on_messages, messages_slots
+            obj(dict(tally.messages.schema), pl.col, "doc.messages[]")
+            exprs, slots = outer
+            return
+        if isinstance(dtype, pl.Struct):
+            obj({f.name: f.dtype for f in dtype.fields}, e.struct.field, where)
+        elif isinstance(dtype, pl.List):
+            inner = e.explode(empty_as_null=False, keep_nulls=False)
+            exprs.append(inner.null_count())
+            slots.append(("null", where, ""))
+            value(inner, dtype.inner, f"{where}[]")
+        elif dtype == pl.String:
+            exprs.extend((e.count(), e.str.join("")))
+            slots.extend((("string", where, ""), ("joined", where, "")))
+            tally.strings.append((e, exprs is on_messages))
+        elif dtype == pl.Boolean:
+            exprs.append(e.count())
+            slots.append(("bool", where, ""))
+        elif dtype not in (pl.Int64, pl.Null):
+            raise _NotFast(f"{where}: {dtype}")
+
+    obj(dict(doc.schema), pl.col, "doc")
+    row = doc.select(e.alias(str(i)) for i, e in enumerate(exprs)).row(0)
+    if on_messages and tally.messages is not None:
+        slots += messages_slots
+        row += tally.messages.select(e.alias(str(i)) for i, e in enumerate(on_messages)).row(0)
+    for (kind, where, name), got in zip(slots, row, strict=True):
+        if kind == "key":
+            tally.counts[where][name] = got
+            tally.a += got * (1 + sum(name.count(c) for c in ".eE:"))
+            tally.quotes += 2 * got
+        elif kind == "null" and got:
+            raise _NotFast("a null in an array")
+        elif kind == "string":
+            tally.quotes += 2 * got
+        elif kind == "joined":
+            tally.joined.append(got)
+        elif kind == "bool":
+            tally.a += got  # the e of true and of false
+    return tally
+
+
+def _escapes(data: bytes) -> tuple[int, int]:
+    """(``e``/``E`` inside ``\\u00XX`` escapes, escaped quotes); :class:`_NotFast` for any other escape."""
+    import numpy as np
+
+    raw = np.frombuffer(data, np.uint8)
+    backslashes = np.flatnonzero(raw == 0x5C)
+    if backslashes.size == 0:
+        return 0, 0
+    if backslashes[-1] + 1 >= raw.size:
+        raise _NotFast("a backslash at the end")
+    # In a run of backslashes the 1st, 3rd, 5th … start an escape (``\\\\`` is one literal backslash)
+    index = np.arange(backslashes.size)
+    first = np.maximum.accumulate(np.where(np.r_[True, np.diff(backslashes) != 1], index, 0))
+    at = backslashes[(index - first) % 2 == 0]
+    after = raw[at + 1]
+    if not np.frombuffer(_ESCAPE_OK, np.bool_)[after].all():
+        raise _NotFast("an unknown escape")
+    u = at[after == ord("u")]
+    if u.size and u[-1] + 5 >= raw.size:
+        raise _NotFast("an escape at the end")
+    high, low = raw[u + 4], raw[u + 5]
+    if not ((raw[u + 2] == ord("0")).all() and (raw[u + 3] == ord("0")).all() and np.frombuffer(_HEX_HIGH_OK, np.bool_)[high].all()):
+        raise _NotFast("an escape of an ASCII character, or above U+00FF")
+    return int(((high | 0x20) == ord("e")).sum() + ((low | 0x20) == ord("e")).sum()), int((after == ord('"')).sum())
+
+
+def _check(data: bytes, doc: pl.DataFrame) -> _Tally:
+    """The accounting (see above)."""
+    tally = _tally(doc)
+    hex_e, escaped_quotes = _escapes(data) if b"\\" in data else (0, 0)
+    kept = data.translate(None, _NOT_COUNTED)
+    quotes = kept.count(b'"')
+    if quotes != tally.quotes + escaped_quotes:
+        raise _NotFast("quotes differ: a key dropped or repeated, or a number or boolean read as text")
+    in_strings = "".join(tally.joined).encode().translate(None, _NOT_COUNTED)
+    if len(kept) - quotes - hex_e != tally.a + len(in_strings) - in_strings.count(b'"'):
+        raise _NotFast("keys or numbers differ")
+    return tally
+
+
+def _head_keys(data: bytes) -> set[str]:
+    """The keys in the first 32 KB of the text (about 150 messages)."""
+    return {k.decode("ascii") for k in _LAYOUT_KEY.findall(data, 0, 32768)}
+
+
+def _layout(head: set[str]) -> pl.Schema:
+    """The first of :data:`LAYOUTS` with every key of ``head`` (:class:`_NotFast` if none)."""
+    for keys, schema in LAYOUTS:
+        if head <= keys:
+            return schema
+    raise _NotFast("other keys")
+
+
+def _read_thread(data: bytes, head: set[str]) -> tuple[pl.DataFrame, _Tally]:
+    try:
+        doc = pl.read_json(data, schema=_layout(head))
+        return doc, _check(data, doc)
+    except Exception:  # another layout: inferred by Polars, then checked the same way
+        try:
+            doc = pl.read_json(data, infer_schema_length=None)
+        except Exception as exc:
+            raise _NotFast("Polars does not read it") from exc
+        return doc, _check(data, doc)
+
+
+def _typed(tally: _Tally, where: str, name: str, *dtypes: Any) -> pl.Expr | None:
+    """The column of a key some object at ``where`` has, if of one of ``dtypes``; None if none has it."""
+    if not tally.counts.get(where, {}).get(name):
+        return None
+    dtype = tally.dtypes[where][name]
+    if dtype not in dtypes:
+        raise _NotFast(f"{name}: {dtype}")
+    return pl.col(name)
+
+
+def _uri_list(frame: pl.DataFrame, tally: _Tally, name: str) -> pl.DataFrame | None:
+    """:func:`_uris` of a list column, one row per ``uri`` (``i``: the message), or None if no row has one."""
+    if not tally.counts["doc.messages[]"].get(name):
+        return None
+    dtype = frame.schema[name]
+    if not (isinstance(dtype, pl.List) and isinstance(dtype.inner, (pl.Struct, pl.Null))):
+        raise _NotFast(f"{name}: {dtype}")
+    where = f"doc.messages[].{name}[]"
+    if _typed(tally, where, "uri", pl.String) is None:
+        return None  # only empty lists, or objects without a uri
+    return (frame.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("i"), name)
+            .explode(name, empty_as_null=False, keep_nulls=False).select("i", pl.col(name).struct.field("uri")))
+
+
+def _struct_text(frame: pl.DataFrame, tally: _Tally, name: str, field: str) -> pl.DataFrame | None:
+    """An object's text ``field`` (``sticker.uri``, ``share.link``), one row per message that has it
+    (``i``: the message), or None if no row has it."""
+    if not tally.counts["doc.messages[]"].get(name):
+        return None
+    if not isinstance(frame.schema[name], pl.Struct):
+        raise _NotFast(f"{name}: {frame.schema[name]}")
+    inner = tally.counts.get(f"doc.messages[].{name}", {})
+    if not inner.get(field):
+        return None
+    if tally.dtypes[f"doc.messages[].{name}"][field] != pl.String:
+        raise _NotFast(f"{name}.{field}")
+    return frame.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("i"), pl.col(name).struct.field(field).alias("uri"))
+
+
+def _attachments(frame: pl.DataFrame, tally: _Tally) -> tuple[pl.Series | None, list[str], list[str]]:
+    """Each message's attachments as the plain walk lists them (its media's non-empty uris, key by key, then
+    its sticker's, then its share's link), built from one long frame sorted by message; the share links;
+    the attachments :func:`decide_platform` needs. (None, [], []) if no message has any."""
+    parts = [(j, part) for j, part in enumerate((*(_uri_list(frame, tally, k) for k in MEDIA_KEYS),
+                                                 _struct_text(frame, tally, "sticker", "uri"),
+                                                 _struct_text(frame, tally, "share", "link"))) if part is not None]
+    if not parts:
+        return None, [], []
+    import numpy as np
+    import pyarrow as pa
+
+    long = (pl.concat([part.with_columns(pl.lit(j, pl.Int64).alias("j")) for j, part in parts])
+            .filter(pl.col("uri") != "").sort("i", "j", maintain_order=True))
+    offsets = np.zeros(frame.height + 1, dtype=np.int64)
+    np.cumsum(np.bincount(long.get_column("i").to_numpy(), minlength=frame.height), out=offsets[1:])
+    values = long.get_column("uri").rechunk().to_arrow().cast(pa.large_string())
+    lists = pl.from_arrow(pa.LargeListArray.from_arrays(pa.array(offsets), values))
+    assert isinstance(lists, pl.Series)
+    links = long.filter(pl.col("j") == len(MEDIA_KEYS) + 1).get_column("uri").to_list()
+    return lists, links, _platform_uris(long.get_column("uri"))
+
+
+def _is_mojibake(data: bytes, tally: _Tally) -> bool:
+    """:func:`is_mojibake_document` of the thread's strings. The text is ASCII, so its only characters
+    above U+007F are ``\\u0080``-``\\u00ff`` escapes: none above U+00FF, and the question is only
+    whether some string with one is changed by the repair."""
+    if b"\\" not in data:
+        return False
+    for e, on_messages in tally.strings:
+        frame = tally.messages if on_messages and tally.messages is not None else tally.doc
+        for value in frame.select(e.filter(e.str.contains(r"[\x80-\xff]")).unique()).to_series().to_list():
+            if _unmojibake(value) != value:
+                return True
+    return False
+
+
+def _fast_thread(path: Path, ctx: ParseContext) -> ParseResult | None:
+    """The thread's result by the fast path, or None where only the plain rule reads the file exactly."""
+    try:
+        return _fast_thread_or_raise(path, ctx)
+    except Exception:  # whatever the fast path cannot read, the plain rule reads or names
+        return None
+
+
+def _fast_thread_or_raise(path: Path, ctx: ParseContext) -> ParseResult:
+    data = path.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if data[:4096].lstrip()[:1] != b"{" or not data.isascii():  # a backslash's escape: checked by _escapes
+        raise _NotFast("not a plain ASCII object")
+    head = _head_keys(data)
+    if "messages" not in head:
+        raise _NotFast("not a thread (or its messages start after the first 32 KB)")
+    doc, tally = _read_thread(data, head)
+    top = tally.counts["doc"]
+    if doc.height != 1 or not top.get("messages") or "doc.messages[]" not in tally.counts:
+        raise _NotFast("no messages")  # (or not a list of objects)
+    m = tally.messages
+    if m is None or not m.height:
+        raise _NotFast("no messages")
+    counts = tally.counts["doc.messages[]"]
+    if counts.get("senderName") and m.head(200).get_column("senderName").null_count() < min(200, m.height) \
+            and ("sender_name" not in m.columns or m.head(200).get_column("sender_name").null_count() == min(200, m.height)):
+        raise _NotFast("the camelCase layout")
+    n = m.height
+    sender = _typed(tally, "doc.messages[]", "sender_name", pl.String)
+    stamp = _typed(tally, "doc.messages[]", "timestamp_ms", pl.Int64, pl.String)
+    text = _typed(tally, "doc.messages[]", "content", pl.String)
+    mtype = _typed(tally, "doc.messages[]", "type", pl.String)
+    call_duration = _typed(tally, "doc.messages[]", "call_duration", pl.Int64)
+    missed = _typed(tally, "doc.messages[]", "missed", pl.Boolean)
+    unsent = _typed(tally, "doc.messages[]", "is_unsent", pl.Boolean)
+    attachments, links, uris = _attachments(m, tally)
+    none = pl.lit(None, pl.String)
+    is_call: pl.Expr | None = None
+    if mtype is not None:
+        is_call = mtype == "Call"
+    if call_duration is not None:
+        is_call = call_duration.is_not_null() if is_call is None else (is_call.fill_null(False) | call_duration.is_not_null())
+    kind: Any = None
+    status: pl.Expr = none
+    duration: pl.Expr = pl.lit(None, pl.Int64)
+    if is_call is not None:
+        if call_duration is not None:
+            duration = pl.when(is_call).then(call_duration)
+        missed_now = (duration == 0).fill_null(False)
+        if missed is not None:
+            missed_now = missed.fill_null(False) | missed_now
+        status = pl.when(is_call).then(pl.when(missed_now).then(pl.lit("missed")).otherwise(pl.lit("answered")))
+        kind = pl.when(is_call).then(pl.lit("call"))
+    if mtype is not None:
+        subscribe = mtype.is_in(["Subscribe", "Unsubscribe"])
+        kind = pl.when(subscribe).then(pl.lit("note")) if kind is None else kind.when(subscribe).then(pl.lit("note"))
+    kind = pl.lit("message") if kind is None else kind.otherwise(pl.lit("message"))
+    if unsent is not None:
+        status = pl.when(unsent.fill_null(False)).then(pl.lit("deleted-by-sender")).otherwise(status)
+    frame = m.select(
+        pl.format("messages[{}]", pl.int_range(pl.len(), dtype=pl.Int64)).alias("source_ref"),
+        kind.cast(RAW_EVENT_SCHEMA["kind"]).alias("kind"),
+        (pl.when(sender != "").then(pl.lit("name:") + sender) if sender is not None else none).alias("sender"),
+        (pl.when(text != "").then(text) if text is not None else none).alias("text"),
+        (_NO_TEXTS if attachments is None else pl.lit(attachments)).alias("attachments"),
+        status.alias("status"), duration.alias("duration_s"),
+        (stamp.cast(pl.String) if stamp is not None else none).alias("stamp"),
+        *([stamp.alias("_ms")] if stamp is not None and m.schema["timestamp_ms"] == pl.Int64 else []),
+    )
+    reactions = _reactions(m, tally)
+    keys = {k for k, v in top.items() if v} | {k for k, v in counts.items() if v} \
+        | {k for k, v in tally.counts.get("doc.messages[].share", {}).items() if v}
+    senders = frame.get_column("sender").unique().to_list()
+    names = _participants(tally) or sorted(x for x in senders if x)
+    return _thread_result(
+        frame, names=names, uris=uris, links=links, keys=keys, camel=False,
+        mojibake_on=_is_mojibake(data, tally), reactions=reactions, bad=[], records=n, path=path, ctx=ctx,
+        all_others=_others_by_sender(senders, names),
+    )
+
+
+def _others_by_sender(senders: list[str | None], everyone: list[str]) -> pl.Expr | None:
+    """:func:`others` as one expression: for each distinct sender, everyone else, sorted (a sender
+    who is not among ``everyone`` gets everyone, as does a row without one). None for many senders."""
+    if len(senders) > 50:
+        return None
+    chain: Any = None
+    for sender in senders:
+        rest = pl.lit(pl.Series([sorted({e for e in everyone if e != (sender or "")})], dtype=pl.List(pl.String)))
+        test = pl.col("sender").is_null() if sender is None else pl.col("sender") == sender
+        chain = pl.when(test).then(rest) if chain is None else chain.when(test).then(rest)
+    return None if chain is None else chain.otherwise(pl.lit(pl.Series([sorted(set(everyone))], dtype=pl.List(pl.String))))
+
+
+def _platform_uris(every: pl.Series) -> list[str]:
+    """What :func:`decide_platform` needs of the attachments (it asks only whether some start with each
+    platform's root): the first of them under each root."""
+    return [u for prefix in (*IG_PREFIXES, *FB_PREFIXES) for u in every.filter(every.str.starts_with(prefix)).head(1).to_list()]
+
+
+def _reactions(m: pl.DataFrame, tally: _Tally) -> list[tuple[str, str, str]]:
+    """(message, actor, reaction) of every object in ``reactions``, its missing texts as ``""``."""
+    if not tally.counts["doc.messages[]"].get("reactions"):
+        return []
+    inner = tally.counts.get("doc.messages[].reactions[]")
+    if inner is None:  # only empty lists
+        return []
+    found = tally.dtypes["doc.messages[].reactions[]"]
+    texts = []
+    for k in ("actor", "reaction"):
+        if not inner.get(k):
+            texts.append(pl.lit("").alias(k))
+        elif found[k] != pl.String:
+            raise _NotFast(f"reactions' {k}")
+        else:
+            texts.append(pl.col(k).fill_null(""))
+    rows = (m.select(pl.format("messages[{}]", pl.int_range(pl.len(), dtype=pl.Int64)).alias("ref"), "reactions")
+            .explode("reactions", empty_as_null=False, keep_nulls=False).unnest("reactions"))
+    return list(rows.select("ref", *texts).iter_rows())
+
+
+def _participants(tally: _Tally) -> list[str]:
+    """``name:`` of each participant: the names of ``[{"name": …}]`` that are not empty, sorted."""
+    if not tally.counts["doc"].get("participants"):
+        return []
+    dtype = tally.dtypes["doc"]["participants"]
+    if not (isinstance(dtype, pl.List) and isinstance(dtype.inner, pl.Struct | pl.Null)):
+        raise _NotFast(f"participants: {dtype}")  # a list of names (camelCase), an object …
+    found = tally.counts.get("doc.participants[]")
+    if found is None:  # an empty list
+        return []
+    if not found.get("name"):
+        return []
+    names = tally.doc.get_column("participants").explode(empty_as_null=False, keep_nulls=False).struct.field("name")
+    if names.dtype != pl.String:
+        raise _NotFast("participants' names")
+    return [f"name:{p}" for p in sorted({x for x in names.to_list() if x})]
 
 
 # --- posts, comments, profile ------------------------------------------------------------

@@ -47,10 +47,11 @@ import tomllib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Final
 
+import numpy as np
 import polars as pl
 
 from atlas.errors import AtlasError, FormatError
@@ -85,8 +86,10 @@ FIELDS: Final = frozenset({
 KINDS: Final = {"messages": "message", "calls": "call", "contacts": "contact"}
 _TRUE: Final = frozenset({"yes", "true", "deleted", "1", "y", "recovered"})
 _PHONE_IN_TEXT: Final = re.compile(r"\+?\d[\d\s().\-/]{5,}\d")
-_ZONE_SUFFIX: Final = re.compile(r"\s*\(?\s*(?:UTC|GMT)\s*([+-])(\d{1,2})(?::?(\d{2}))?\s*\)?\s*$", re.IGNORECASE)
-_UTC_SUFFIX: Final = re.compile(r"\s*\(?\s*(?:UTC|GMT|Z)\s*\)?\s*$", re.IGNORECASE)
+_ZONE_SUFFIX: Final = re.compile(r"(?i)\s*\(?\s*(?:UTC|GMT)\s*([+-])(\d{1,2})(?::?(\d{2}))?\s*\)?\s*$")
+_UTC_SUFFIX: Final = re.compile(r"(?i)\s*\(?\s*(?:UTC|GMT|Z)\s*\)?\s*$")
+"""Any case, in Python and in Polars alike: the flag is inside the pattern because Polars is handed
+``.pattern`` alone (with ``re.IGNORECASE`` a lowercase ``(utc+1)`` was no zone to Polars)."""
 _BARE_OFFSET: Final = r"(?P<t>\d\d:\d\d(?::\d\d)?(?:\.\d+)?)\s*(?P<bs>[+-])(?P<bh>\d\d):?(?P<bm>\d\d)$"
 _LOOKS_LIKE_DATE: Final = r"\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}|\d{1,2}[ \-][A-Za-z]{3,9}[ \-]\d{2,4}|[A-Za-z]{3,9} \d{1,2},? \d{4}"
 _EXCEL_SERIAL: Final = re.compile(r"^\d{5}(?:\.\d+)?$")
@@ -237,8 +240,11 @@ def detect(probe: Probe) -> int:
 
 # --- one table → raw rows ----------------------------------------------------------------------
 
+@lru_cache(maxsize=65_536)
 def _ident_of(cell: str) -> tuple[str | None, str | None]:
-    """A party cell → (raw identifier, display name)."""
+    """A party cell → (raw identifier, display name). Cached: the region's numbers and each
+    table's parties read the same distinct cells, and a pure function of the text gives the
+    same answer from the cache."""
     t = cell.strip()
     if not t:
         return None, None
@@ -265,11 +271,31 @@ def _lost_zero(values: pl.Expr, region: str) -> pl.Expr:
     return pl.when(cleaned.str.contains(r"^[127]\d{9}$")).then(pl.lit("0") + cleaned).otherwise(cleaned)
 
 
+_TIME_FRACTION: Final = r"^0?\.\d+$"
+"""An Excel time cell read as text: a day fraction (``0.5`` is noon)."""
+
+
 def _time_strings(frame: pl.DataFrame, cols: dict[str, list[tuple[str, re.Match[str] | bool]]],
-                  assumptions: list[str], where: str) -> tuple[pl.Expr | None, str | None, bool | None]:
-    """(timestamp text expression, offset stated by a header, day-first stated by a header)."""
+                  assumptions: list[str], where: str, *,
+                  fast: bool = False) -> tuple[pl.Expr | None, str | None, bool | None]:
+    """(timestamp text expression, offset stated by a header, day-first stated by a header).
+
+    ``fast``: the Excel-serial and day-fraction conversions (a when/then whose other branch
+    formats a date for every row, ~30 % of a table's time) are left out of the expression
+    for a column where no value has that form: the when/then would keep every value as it
+    is, so the text is the same (tested in ``tests/test_tool_export_fast.py``)."""
     offset: str | None = None
     dayfirst: bool | None = None
+    date_cols = [c for k in ("timestamp", "date") for c, _ in cols.get(k, [])]
+    # (fast: whether the time column holds a day fraction, in the same query)
+    time_col = cols["time"][0][0] if fast and "time" in cols and "date" in cols and "timestamp" not in cols else None
+    facts = frame.select(
+        *[pl.col(c).str.strip_chars().str.contains(_EXCEL_SERIAL.pattern).fill_null(False).sum().alias(str(i))
+          for i, c in enumerate(date_cols)],
+        *([pl.col(time_col).str.strip_chars().str.contains(_TIME_FRACTION).any().alias("frac")] if time_col else []),
+    ).row(0) if date_cols or time_col else ()
+    serial_counts = facts[:len(date_cols)]
+    has_serial = dict(zip(date_cols, (n > 0 for n in serial_counts), strict=True))
 
     def from_header(match: re.Match[str] | bool) -> None:
         nonlocal offset, dayfirst
@@ -285,7 +311,9 @@ def _time_strings(frame: pl.DataFrame, cols: dict[str, list[tuple[str, re.Match[
             if order:
                 dayfirst = order.index("d") < order.index("m") if "d" in order and "m" in order else None
 
-    def serial(e: pl.Expr) -> pl.Expr:
+    def serial(e: pl.Expr, column: str) -> pl.Expr:
+        if fast and not has_serial[column]:
+            return e
         days = e.cast(pl.Float64, strict=False)
         as_dt = (pl.lit(datetime(1899, 12, 30)) + pl.duration(milliseconds=(days * 86_400_000).round(0))).dt.strftime(
             "%Y-%m-%d %H:%M:%S")
@@ -294,28 +322,29 @@ def _time_strings(frame: pl.DataFrame, cols: dict[str, list[tuple[str, re.Match[
     if "timestamp" in cols:
         col, match = cols["timestamp"][0]
         from_header(match)
-        expr = serial(pl.col(col).str.strip_chars())
+        expr = serial(pl.col(col).str.strip_chars(), col)
     elif "date" in cols:
         dcol, dmatch = cols["date"][0]
         from_header(dmatch)
-        date = serial(pl.col(dcol).str.strip_chars()).str.replace(r" 00:00:00$", "")
+        date = serial(pl.col(dcol).str.strip_chars(), dcol)
+        # a midnight time part taken off (fast: as a suffix, the same text without a regular expression)
+        date = date.str.strip_suffix(" 00:00:00") if fast else date.str.replace(r" 00:00:00$", "")
         if "time" in cols:
             tcol, _ = cols["time"][0]
             time = pl.col(tcol).str.strip_chars()
             # An Excel time cell is a day fraction.
             frac = time.cast(pl.Float64, strict=False)
-            time = pl.when(time.str.contains(r"^0?\.\d+$")).then(
-                (pl.lit(datetime(2000, 1, 1)) + pl.duration(milliseconds=(frac * 86_400_000).round(0))).dt.strftime("%H:%M:%S")
-            ).otherwise(time)
+            if not fast or facts[-1]:
+                time = pl.when(time.str.contains(_TIME_FRACTION)).then(
+                    (pl.lit(datetime(2000, 1, 1)) + pl.duration(milliseconds=(frac * 86_400_000).round(0)))
+                    .dt.strftime("%H:%M:%S")
+                ).otherwise(time)
             expr = pl.concat_str([date, time], separator=" ")
         else:
             expr = date
     else:
         return None, None, None
-    n_serial = frame.select(
-        sum((pl.col(c).str.strip_chars().str.contains(_EXCEL_SERIAL.pattern).fill_null(False).sum()
-             for k in ("timestamp", "date") for c, _ in cols.get(k, [])), pl.lit(0))
-    ).item()
+    n_serial = sum(serial_counts)
     if n_serial:
         assumptions.append(f"{where}: {n_serial} dates were Excel date cells (serial numbers): read as the wall clock shown")
     return expr, offset, dayfirst
@@ -346,6 +375,46 @@ def _zone_split(expr: pl.Expr, groups: tuple[pl.Expr, pl.Expr] | None = None) ->
     )
     text = expr.str.replace(_ZONE_SUFFIX.pattern, "").str.replace(_BARE_OFFSET, "${t}").str.replace(_UTC_SUFFIX.pattern, "")
     return text.str.strip_chars(), minutes
+
+
+_NOT_AFTER_A_NAMED_ZONE: Final = ["+", "-", "T", "t", "Z", "z"]
+"""Characters without which, once a named zone (``(UTC+1)``) is taken off, neither of
+:func:`_zone_split`'s later replacements can match: a bare offset needs a sign, a UTC
+suffix ``UTC``/``GMT``/``Z`` (any case) a ``t`` or ``z``."""
+
+
+def _zone_split_named(body: pl.DataFrame) -> pl.DataFrame | None:
+    """:func:`_zone_split` of ``_ts_raw`` into ``_ts_txt`` and ``_off`` for a table whose every
+    time ends in a named zone (``10:00:00(UTC+1)``, as Cellebrite writes them), with one
+    regular-expression pass over the rows instead of six; None (the caller splits the plain
+    way) for any other table. Why it is the same:
+
+    * the named zone is a suffix (its pattern ends at ``$``), so the text with it taken off
+      and the suffix make up the value; the suffix read alone gives the same groups (the
+      match starts where the suffix does), so the offset is worked out once per distinct
+      suffix (a handful) and looked up;
+    * a value a named zone ends cannot also end in a bare offset (both would need the same
+      last sign, after ``UTC``/``GMT`` and after a digit at once), so the offset is the named
+      zone's; a value with no named zone has an empty suffix, which sends the table the plain way;
+    * once the named zone is off, the bare-offset and UTC replacements change nothing where no
+      value holds :data:`_NOT_AFTER_A_NAMED_ZONE` (checked), so the wall clock is what is left,
+      stripped."""
+    raw = body.get_column("_ts_raw")
+    text = raw.str.replace(_ZONE_SUFFIX.pattern, "")
+    if text.str.contains_any(_NOT_AFTER_A_NAMED_ZONE).any():
+        return None
+    suffix = pl.select(pl.lit(raw).str.slice(pl.lit(text).str.len_chars())).to_series()
+    distinct = suffix.drop_nulls().unique().sort()
+    named = pl.DataFrame({"s": distinct}).select(pl.col("s").str.extract_groups(_ZONE_SUFFIX.pattern).alias("n"))
+    if named.get_column("n").struct.field("1").null_count():
+        return None
+    sign = pl.col("n").struct.field("1")
+    hh, mm = pl.col("n").struct.field("2").cast(pl.Int32), pl.col("n").struct.field("3").cast(pl.Int32).fill_null(0)
+    per_suffix = named.select(
+        pl.when(sign.is_not_null()).then(pl.when(sign == "-").then(-1).otherwise(1) * (hh * 60 + mm)).otherwise(None)
+    ).to_series()
+    minutes = suffix.replace_strict(distinct, per_suffix, default=None, return_dtype=per_suffix.dtype)
+    return body.with_columns(text.str.strip_chars().alias("_ts_txt"), minutes.alias("_off"))
 
 
 def _vocab(expr: pl.Expr, vocab: dict[str, Any], part: int | None) -> pl.Expr:
@@ -529,18 +598,23 @@ def _table_events_fast(frame: pl.DataFrame, first_row: int, table: Table, sheet:
             return pl.lit(None, pl.String)
         return pl.col(cols[target][0][0]).str.strip_chars()
 
-    ts_text, offset, dayfirst_header = _time_strings(body, cols, assumptions, where)
+    ts_text, offset, dayfirst_header = _time_strings(body, cols, assumptions, where, fast=True)
     if ts_text is None:
         raise FormatError(f"{ctx.path}: {where}: the {table.label} template maps no date/time column")
     # the raw text is built once, then split (built inside each use, it was worked out again for each)
     body = body.with_columns(ts_text.alias("_ts_raw"))
-    named, bare = _zone_groups(pl.col("_ts_raw"))
-    body = body.with_columns(named.alias("_zone_named"), bare.alias("_zone_bare"))
-    wall, minutes = _zone_split(pl.col("_ts_raw"), (pl.col("_zone_named"), pl.col("_zone_bare")))
-    body = body.with_columns(wall.alias("_ts_txt"), minutes.alias("_off")).drop("_zone_named", "_zone_bare")
+    split = _zone_split_named(body)
+    if split is not None:
+        body = split
+    else:
+        named, bare = _zone_groups(pl.col("_ts_raw"))
+        body = body.with_columns(named.alias("_zone_named"), bare.alias("_zone_bare"))
+        wall, minutes = _zone_split(pl.col("_ts_raw"), (pl.col("_zone_named"), pl.col("_zone_bare")))
+        body = body.with_columns(wall.alias("_ts_txt"), minutes.alias("_off")).drop("_zone_named", "_zone_bare")
     body, fmt = _offset_and_format(body, offset, dayfirst_header, where, ctx, assumptions)
     # parse_datetimes(_ts_txt, fmt), read by to_datetimes (the same values, faster for a format with %.f)
-    parsed = to_datetimes(body.get_column("_ts_txt").str.strip_chars(), fmt.fmt, aware=fmt.has_offset)
+    # (``_ts_txt`` is stripped by either zone split: stripping it again would change nothing)
+    parsed = to_datetimes(body.get_column("_ts_txt"), fmt.fmt, aware=fmt.has_offset)
     if fmt.has_offset:  # an offset the zone split did not recognise: the sniffer read it
         body = body.with_columns(parsed.alias("ts_utc"), pl.lit(None, pl.Datetime("us")).alias("ts_local"))
     else:  # the wall clock parsed once into a column (each of the two uses below parsed it again)
@@ -558,12 +632,18 @@ def _table_events_fast(frame: pl.DataFrame, first_row: int, table: Table, sheet:
                          pl.col("_ts_raw").fill_null("").str.slice(0, 120).alias("excerpt"))
     if bad.height:  # a filter that keeps every row is the frame itself
         body = body.filter(pl.col("ts_utc").is_not_null() | pl.col("ts_local").is_not_null())
-    derived, fixed = _row_meaning(body.select(keys).group_by(keys, maintain_order=True).len("_n"), cols, table, ctx,
-                                  assumptions, where, text_of)
+    # each distinct combination with the rows that have it, in order of first appearance
+    grouped = body.select(keys).with_row_index("_row").group_by(keys, maintain_order=True).agg(
+        pl.col("_row"), pl.len().alias("_n"))
+    derived, fixed = _row_meaning(grouped.select(*keys, "_n"), cols, table, ctx, assumptions, where, text_of)
     if fixed:
         assumptions.append(f"{where}: {fixed} numbers had lost their leading 0 (stored as Excel numbers): "
                            "restored by the stated rule")
-    body = body.join(derived, on=keys, how="left", nulls_equal=True, maintain_order="left")
+    # each row's combination, put back by position (what a join on the key cells, nulls equal, gives)
+    group_of = np.empty(body.height, dtype=np.uint32)
+    group_of[grouped.get_column("_row").explode().to_numpy()] = np.repeat(
+        np.arange(grouped.height, dtype=np.uint32), grouped.get_column("_n").to_numpy())
+    body = body.hstack(derived.drop(keys)[pl.Series(group_of)].get_columns())
     return _final_events(body, ref, table, cols, text_of, rejects, n)
 
 
@@ -758,8 +838,12 @@ def _contacts(body: pl.DataFrame, ref: pl.Expr, table: Table, all_of: Any, text_
     return events, pl.DataFrame(schema=REJECT_SCHEMA), len(rows), ev
 
 
-PARALLEL_MIN_ROWS: Final = 20_000
-"""Rows (all tables together) from which the tables of one workbook are read in threads."""
+PARALLEL_MIN_ROWS: Final = 200_000
+"""Rows (all tables together) from which the tables of one workbook are read in threads.
+Below it they are read in turn: two threads' Polars work contends for Polars' own thread
+pool, which costs CPU (69,000 rows: 0.344 CPU-s in threads against 0.332 in turn, best of 13
+interleaved, load 10) and on a busy machine wall time too (0.57 against 0.43 s); only with a
+second core idle do they save wall time (not measured idle at this size this session)."""
 
 TableEvents = tuple[pl.DataFrame, pl.DataFrame, int, pl.DataFrame]
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,8 @@ import polars as pl
 import pytest
 
 from atlas.normalise import region as region_module
+from atlas.normalise import to_events
+from atlas.normalise.identifiers import identifier_uri
 from fixtures.generate import generate
 from parsers import cdr
 from parsers.base import ParseContext, ParseResult
@@ -46,10 +49,34 @@ def parse_plain(path: Path, ctx: ParseContext, monkeypatch: pytest.MonkeyPatch,
         return real(path, ctx)
 
 
+def normalised(result: ParseResult, ctx: ParseContext) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(events, rejects) as the ingest normalises a parse result (its region, its owner)."""
+    region = result.region.upper() if result.region else ctx.region
+    owner = identifier_uri(result.owner, source_id=ctx.source_id, region=region) if result.owner else None
+    out = to_events(result.events, source_id=ctx.source_id, timezone="Europe/London", region=region,
+                    owner_uris=[owner] if owner else [], identifiers_are_uris=result.identifiers_are_uris,
+                    refs_unique=result.refs_unique)
+    return out.events, out.rejects
+
+
+def assert_same_normalised(uris: ParseResult, plain: ParseResult, ctx: ParseContext) -> None:
+    """A parse that made its own URIs (``convert_identifiers``) normalises to exactly what the
+    plain rule's texts normalise to, and says, holds and rejects everything else alike."""
+    (ev_u, rj_u), (ev_p, rj_p) = normalised(uris, ctx), normalised(plain, ctx)
+    assert ev_u.schema == ev_p.schema
+    assert ev_u.equals(ev_p, null_equal=True)
+    assert rj_u.equals(rj_p, null_equal=True)
+    plain_as_uris = replace(plain, events=uris.events, identifiers_are_uris=uris.identifiers_are_uris)
+    assert_identical(uris, plain_as_uris)  # rejects, evidence, extra tables, assumptions, region, owner
+
+
 def both(path: Path, ctx: ParseContext, monkeypatch: pytest.MonkeyPatch,
          real: Callable[[Path, ParseContext], ParseResult] = cdr.parse) -> ParseResult:
     fast = real(path, ctx)
-    assert_identical(fast, parse_plain(path, ctx, monkeypatch, real))
+    plain = parse_plain(path, ctx, monkeypatch, real)
+    assert_identical(fast, plain)
+    # the ingest's way: identifiers made URIs by the parser from its table of parties
+    assert_same_normalised(real(path, replace(ctx, convert_identifiers=True)), plain, ctx)
     return fast
 
 
@@ -100,8 +127,10 @@ def test_the_benchmarks_return_reads_the_same_fast_and_plain(tmp_path: Path, mon
 
     path = tmp_path / "cdr.csv"
     write_cdr(path, 3_000)
-    result = both(path, ParseContext(source_id="b", path=path), monkeypatch)
+    ctx = ParseContext(source_id="b", path=path)
+    result = both(path, ctx, monkeypatch)
     assert result.events.height == 3_000
+    assert cdr.parse(path, replace(ctx, convert_identifiers=True)).identifiers_are_uris  # the ingest's way was compared
 
 
 def test_several_handsets_targets_and_missing_imeis_give_the_same_evidence() -> None:
@@ -149,3 +178,60 @@ def test_every_status_rule_reads_the_same_fast_and_plain(tmp_path: Path, monkeyp
     result = both(path, ParseContext(source_id="s", path=path), monkeypatch)
     statuses = set(result.events.get_column("status").to_list())
     assert {"answered", "missed", "voicemail", "forwarded", None} <= statuses
+
+
+ODD_HEADER = ("Calling Number,Called Number,Start Date Time,Duration (s),Call Type,Direction,First LAC,First Cell ID,"
+              "Last LAC,Last Cell ID,IMEI,IMSI,Roaming")
+
+
+def _odd_return(path: Path, *, bom: bool = False, crlf: bool = False, encoding: str = "utf-8", cover: bool = True,
+                extra_rows: tuple[str, ...] = ()) -> None:
+    lines = (["Communications data return", "Target Number,07700900002", ""] if cover else []) + [ODD_HEADER]
+    for i in range(120):
+        other = ("07700 900123", "+447700900124", "447700900125", "unknown", "", "07700900002", "999")[i % 7]
+        kind = ("Voice", "SMS", "Data", "Voicemail")[i % 4]
+        a, b = ("07700900002", other) if i % 3 else (other, "07700900002")
+        lines.append(f"{a},{b},01/03/2026 12:{i % 60:02d}:00,{i % 5},{kind},{'MO' if i % 3 else 'MT'},1001,20451,,,"
+                     "356938035643809,234100000000001,N")
+    lines += list(extra_rows)
+    text = ("\r\n" if crlf else "\n").join(lines) + "\n"
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode(encoding))
+
+
+@pytest.mark.parametrize("shape", ["plain", "bom-crlf", "cp1252", "no-cover", "odd-rows"])
+def test_party_uris_made_by_the_parser_normalise_as_the_texts_do(
+        shape: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ingest's path (``convert_identifiers``: the parser makes each distinct party a URI
+    once) against the plain rule's ``phone:`` texts normalised by the ingest: national,
+    spaced, international and short numbers, ``unknown`` written as a party, empty parties,
+    the target calling itself, data sessions; a BOM and CRLF, Windows-1252, no cover (the
+    target inferred: the texts are kept), and blank rows, a bad date, a quoted party with a
+    line break, a footer line (rejects)."""
+    path = tmp_path / f"{shape}.csv"
+    odd = ('07700900002,"07700\n900126",01/03/2026 13:00:00,5,Voice,MO,1001,20451,,,1,2,N',
+           "", "07700900002,07700900127,31/02/2026 13:00:00,5,Voice,MO,1001,20451,,,1,2,N",
+           ",,,,,,,,,,,,", "07700900002,07700900128,01/03/2026 13:01:00,7,Fax,MO,1001,20451,,,1,2,N",
+           "End of return")
+    _odd_return(path, bom=shape == "bom-crlf", crlf=shape == "bom-crlf", encoding="cp1252" if shape == "cp1252" else "utf-8",
+                cover=shape != "no-cover", extra_rows=odd if shape == "odd-rows" else ("07700900002,Zoë,01/03/2026 13:00:00,"
+                                                                                         "1,SMS,MO,1,2,,,1,2,N",))
+    ctx = ParseContext(source_id="s", path=path)
+    both(path, ctx, monkeypatch)
+    made = cdr.parse(path, replace(ctx, convert_identifiers=True))
+    assert made.identifiers_are_uris == (shape != "no-cover")
+    if made.identifiers_are_uris:
+        assert set(made.events.get_column("sender").to_list()) >= {"tel:+447700900002"}
+    if shape == "odd-rows":
+        assert made.rejects.height >= 2
+
+
+def test_a_workbook_of_several_sheets_makes_one_party_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blocks of one return (a workbook's Voice/SMS/Data sheets) share one party table: each
+    sheet's positions are carried into it, so the same number is the same URI in every sheet."""
+    from bench.bench_tool_export import write_cdr_xlsx
+
+    path = tmp_path / "cdr.xlsx"
+    write_cdr_xlsx(path, 900)
+    ctx = ParseContext(source_id="x", path=path)
+    both(path, ctx, monkeypatch)
+    assert cdr.parse(path, replace(ctx, convert_identifiers=True)).identifiers_are_uris

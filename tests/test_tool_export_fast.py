@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
 
 from fixtures.generate import generate
@@ -197,3 +198,54 @@ def test_the_first_tables_error_is_the_one_raised_when_tables_are_read_in_thread
                 tool_export.parse(path, ParseContext(source_id="t", path=path, dayfirst=False))
             errors.append(str(err.value))
     assert errors[0] == errors[1] and "'Calls'" in errors[0]
+
+
+ZONED = ["01/01/2026 10:00:00(UTC+1)", "01/01/2026 10:00:00 (UTC+0)", "01/01/2026 10:00:00(UTC-05:30)",
+         "01/01/2026 10:00:00 UTC+1", "01/01/2026 10:00:00GMT+0100", "2026/01/01 10:00(UTC+10)",
+         "01/01/2026 10:00:00.250(UTC+1)", "01.01.2026 10:00:00(GMT-3)", "01/01/2026 10:00:00 (utc+1) ", None]
+OTHERS = ["01/01/2026 10:00:00+01:00 (UTC+1)", "01/01/2026 10:00:00Z", "01/01/2026 10:00:00 UTC", "01-Jan-2026 10:00(UTC+0)",
+          "2026-01-01T10:00:00(UTC+1)", "01/01/2026 10:00:00+0100", "01/01/2026 10:00:00", "", "01/01/2026 10:00 (UTC+1) Z"]
+
+
+@pytest.mark.parametrize("extra", [None, *OTHERS])
+def test_a_named_zone_split_in_two_passes_is_the_plain_split(extra: str | None) -> None:
+    """:func:`parsers.tool_export._zone_split_named` (two regular-expression passes) gives the
+    plain :func:`_zone_split`'s wall-clock text and offset, or leaves the table to it: every
+    named-zone form, and each value that must send the table the plain way (a bare offset left
+    after the named zone, ``Z``/``UTC`` suffixes, month names and ISO ``T``/``-`` separators,
+    no zone at all, an empty cell)."""
+    values = ZONED + ([extra] if extra is not None else [])
+    body = pl.DataFrame({"_ts_raw": values}, schema={"_ts_raw": pl.String})
+    wall, minutes = tool_export._zone_split(pl.col("_ts_raw"))
+    plain = body.with_columns(wall.alias("_ts_txt"), minutes.alias("_off"))
+    quick = tool_export._zone_split_named(body)
+    assert (quick is None) == (extra is not None)  # each of OTHERS sends the table the plain way
+    if quick is not None:
+        assert quick.select("_ts_txt", "_off").equals(plain.select("_ts_txt", "_off"), null_equal=True)
+        assert quick.columns == [*body.columns, "_ts_txt", "_off"]
+    for value in values:  # and value by value, where the quick split takes it
+        one = pl.DataFrame({"_ts_raw": [value]}, schema={"_ts_raw": pl.String})
+        alone = tool_export._zone_split_named(one)
+        if alone is not None:
+            assert alone.select("_ts_txt", "_off").equals(
+                one.with_columns(wall.alias("_ts_txt"), minutes.alias("_off")).select("_ts_txt", "_off"), null_equal=True)
+
+
+def test_a_zone_is_read_in_any_case() -> None:
+    """``(utc+1)`` and ``gmt-3`` are the zones ``(UTC+1)`` and ``GMT-3``; ``z`` is UTC (the
+    patterns were compiled case-insensitive in Python but handed to Polars without the flag)."""
+    body = pl.DataFrame({"_ts_raw": ["01/01/2026 10:00:00 (utc+1)", "01/01/2026 10:00:00gmt-3",
+                                     "2026-01-01 10:00:00z", "01/01/2026 10:00:00 (UTC+1)"]})
+    wall, minutes = tool_export._zone_split(pl.col("_ts_raw"))
+    out = body.select(wall.alias("wall"), minutes.alias("off"))
+    assert out.get_column("off").to_list() == [60, -180, 0, 60]
+    assert out.get_column("wall").to_list() == ["01/01/2026 10:00:00", "01/01/2026 10:00:00", "2026-01-01 10:00:00",
+                                                "01/01/2026 10:00:00"]
+
+
+def test_a_midnight_suffix_taken_off_as_a_suffix_is_the_regular_expressions_text() -> None:
+    """The fast path's ``strip_suffix(" 00:00:00")`` against the plain rule's ``replace(r" 00:00:00$", "")``:
+    once only, only at the very end (not before a line break), nothing else touched."""
+    values = pl.Series(["01/01/2026 00:00:00", "01/01/2026 00:00:00 00:00:00", "01/01/2026 00:00:00\n", "00:00:00",
+                        " 00:00:00", "01/01/2026  00:00:00", "01/01/2026 10:00:00", "", None, "x 00:00:000"], dtype=pl.String)
+    assert values.str.strip_suffix(" 00:00:00").equals(values.str.replace(r" 00:00:00$", ""), null_equal=True)

@@ -1,0 +1,119 @@
+"""Google Semantic Location History: :func:`parse` (times read by ``_instant``: the export's own
+presentation first, the others and epoch milliseconds only where a time is left unread) gives
+exactly what :func:`parse_plain` (every presentation tried on every time) gives: events, rejects,
+records read, assumptions; the same error where the plain rule names one. On the real sample in
+``../shared/samples``, the bench's month, the generator's months, and odd shapes of times and
+records."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from atlas.errors import FormatError
+from parsers import google_semantic_json as sem
+from parsers.base import ParseContext
+from tests.test_snapchat_fast import assert_same
+
+SAMPLE = Path(__file__).resolve().parents[1].parent / "shared" / "samples" / "kgeo-google-location" / "semantic-2021-august.json"
+
+
+def _visit(start: Any = "2026-07-04T20:23:00.000Z", end: Any = "2026-07-04T20:48:00.000Z", **extra: Any) -> dict[str, Any]:
+    duration = {k: v for k, v in (("startTimestamp", start), ("endTimestamp", end)) if v != "-"}
+    duration.update({k: v for k, v in extra.items() if k.endswith("Ms")})
+    return {"placeVisit": {"location": {"latitudeE7": 515076711, "longitudeE7": -1281270, "placeId": "ChIJ",
+                                        "address": "Example Road", "accuracyMetres": 111},
+                           "duration": duration, "placeConfidence": "MEDIUM_CONFIDENCE", "visitConfidence": 80}}
+
+
+def _activity(start: Any = "2026-07-04T19:58:00.000Z", end: Any = "2026-07-04T20:23:00.000Z", **extra: Any) -> dict[str, Any]:
+    duration = {k: v for k, v in (("startTimestamp", start), ("endTimestamp", end)) if v != "-"}
+    duration.update(extra)
+    return {"activitySegment": {"startLocation": {"latitudeE7": 515560000, "longitudeE7": -2050000},
+                                "endLocation": {"latitudeE7": 515076711, "longitudeE7": -1281270},
+                                "duration": duration, "distance": 7560, "activityType": "IN_PASSENGER_VEHICLE",
+                                "simplifiedRawPath": {"points": [{"latE7": 515500000, "lngE7": -2000000,
+                                                                  "timestamp": start, "accuracyMeters": 10}]}}}
+
+
+SHAPES: dict[str, list[Any]] = {
+    "own presentation": [_activity(), _visit()],
+    "no fraction": [_visit("2026-07-04T20:23:00Z", "2026-07-04T20:48:00Z")],
+    "offsets": [_visit("2026-07-04T21:23:00.000+01:00", "2026-07-04T21:48:00+0100"), _activity()],
+    "mixed presentations": [_visit(), _visit("2026-07-04 20:23:00Z", "2026-07-04T20:48:00.5Z"), _activity()],
+    "spaces around": [_visit(" 2026-07-04T20:23:00.000Z ", "2026-07-04T20:48:00.000Z\n")],
+    "epoch milliseconds only": [_visit("-", "-", startTimestampMs="1783196580000", endTimestampMs="1783198080000"),
+                                _activity("-", "-", startTimestampMs="1783195080000", endTimestampMs="1783196580000")],
+    "epoch beside text": [_visit(startTimestampMs="1", endTimestampMs="2")],
+    "text unreadable, epoch there": [_visit("yesterday", "soon", startTimestampMs="1783196580000", endTimestampMs="x")],
+    "unreadable": [_visit("yesterday", ""), _activity("", "-")],
+    "no times": [_visit("-", "-"), _activity("-", "-")],
+    "times not text": [_visit(5, None)],
+    "no coordinates": [{"placeVisit": {"location": {"name": "x"}, "duration": {"startTimestamp": "2026-07-04T20:23:00Z"}}},
+                       _visit()],
+    "neither": [{"other": 1}, "x", None, _visit()],
+    "empty": [],
+}
+
+
+def _same(path: Path) -> None:
+    ctx = ParseContext(source_id="s", path=path)
+    try:
+        plain = sem.parse_plain(path, ctx)
+    except FormatError as exc:
+        with pytest.raises(type(exc)) as got:
+            sem.parse(path, ctx)
+        assert str(got.value) == str(exc)
+        return
+    assert_same(sem.parse(path, ctx), plain)
+
+
+def test_a_time_that_is_not_text_is_kept_as_written_not_a_traceback(tmp_path: Path) -> None:
+    """``"startTimestamp": 5`` stopped the ingest with a TypeError; it is now an undated record
+    with the value as written, like any other unreadable time."""
+    path = tmp_path / "2026_JULY.json"
+    path.write_text(json.dumps({"timelineObjects": [_visit(5, None), _visit(1783196580000, {"a": 1}), _visit()]}),
+                    encoding="utf-8")
+    result = sem.parse(path, ParseContext(source_id="s", path=path))
+    assert result.records_read == result.events.height + result.rejects.height == 3
+    raw = result.events.sort("source_ref").get_column("ts_raw").to_list()
+    assert raw[:2] == ["5", "1783196580000"] and result.events.get_column("ts_utc").null_count() == 2
+
+
+@pytest.mark.parametrize("name", sorted(SHAPES))
+def test_odd_shapes_read_the_same(tmp_path: Path, name: str) -> None:
+    path = tmp_path / "2026_JULY.json"
+    path.write_text(json.dumps({"timelineObjects": SHAPES[name]}, indent=2), encoding="utf-8")
+    _same(path)
+
+
+@pytest.mark.parametrize("text", [b"", b"[]", b'{"timelineObjects": 5}', b'{"timelineObjects": [{"placeVisit": '])
+def test_errors_are_the_same(tmp_path: Path, text: bytes) -> None:
+    path = tmp_path / "odd.json"
+    path.write_bytes(text)
+    _same(path)
+
+
+def test_the_real_sample_reads_the_same() -> None:
+    if not SAMPLE.is_file():
+        pytest.skip("../shared/samples not present")
+    _same(SAMPLE)
+    assert sem.parse(SAMPLE, ParseContext(source_id="s", path=SAMPLE)).events.height == 315
+
+
+def test_the_generators_months_and_the_bench_month_read_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bench.bench_json_returns import SIZES, write_files
+    from fixtures.generate import generate
+
+    generate("rejected-ex", 3, 0.1, tmp_path / "case")
+    months = sorted((tmp_path / "case").rglob("Semantic Location History/*/*.json"))
+    monkeypatch.setenv("ATLAS_BENCH_SCALE", "0.001")
+    monkeypatch.setenv("ATLAS_BENCH_RECORDS_MB", "1")
+    monkeypatch.setitem(SIZES, "semantic", 300)
+    bench, _ = write_files(tmp_path / "bench")["google_semantic_json"]
+    assert months
+    for path in [*months, bench]:
+        _same(path)

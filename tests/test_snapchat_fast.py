@@ -1,0 +1,294 @@
+"""Snapchat chat_history.json: the fast path (Polars' JSON reader, the columns built natively)
+gives exactly what the plain rule (every record walked in Python, :func:`parse_plain`) gives:
+events, rejects, records read, assumptions, owner; the same error where the plain rule names
+one. On the generator's download, the bench's file, and odd shapes: missing keys, nulls,
+wrong types, repeated keys, escapes, empty strings, other layouts. Shapes the fast path cannot
+read exactly must go by the plain rule, never differ; clean shapes must take the fast path."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from atlas.errors import FormatError
+from parsers import snapchat as sc
+from parsers.base import ParseContext, ParseResult
+
+T = "2026-03-01 10:00:00 UTC"
+
+
+def _item(**fields: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {"From": "sam.partner26", "Media Type": "TEXT", "Created": T, "Content": "hello",
+                            "Conversation Title": None, "IsSender": False, "Created(microseconds)": 1772359200000}
+    base.update(fields)
+    return {k: v for k, v in base.items() if v != "-"}
+
+
+def _mine(**fields: Any) -> dict[str, Any]:
+    return _item(**{"From": "alice.ex", "IsSender": True, **fields})
+
+
+def _doc(*items: dict[str, Any], key: str = "sam.partner26") -> dict[str, Any]:
+    return {key: list(items) or [_item(), _mine()]}
+
+
+GROUP = [_item(**{"Conversation Title": "Friends"}), _mine(**{"Conversation Title": "Friends"})]
+
+CLEAN: dict[str, Any] = {
+    "basic": _doc(),
+    "two conversations and an empty one": {"sam.partner26": [_item(), _mine()], "nobody": [],
+                                           "bob": [_item(From="bob"), _mine(Content="hi bob")]},
+    "media types": _doc(*[_item(**{"Media Type": m, "Content": c}) for m in ("MEDIA", "SNAP", "NOTE", "STICKER", "media",
+                                                                            "STATUSSAVETOCAMERAROLL", "status", "WEIRD",
+                                                                            "", "TEXT", "ÉCLAIR")
+                          for c in ("", "words", "-")]),
+    "media type missing": _doc(_item(**{"Media Type": "-"}), _mine()),
+    "no IsSender": _doc(_item(IsSender="-"), _item(IsSender="-", From=""), _mine()),
+    "no From": _doc(_item(From="-"), _mine(From="-"), _mine()),
+    "empty From": _doc(_item(From=""), _mine(From=""), _mine()),
+    "no owner marked": _doc(_item(), _item(From="x")),
+    "two owners marked": _doc(_mine(), _mine(From="other.me")),
+    "content empty or missing": _doc(_item(Content=""), _item(Content="-"), _mine()),
+    "content null everywhere": _doc(_item(Content=None), _mine(Content=None)),
+    "created forms": _doc(_item(Created="Sun Mar 01 10:00:00 UTC 2026"), _item(Created="2026-03-01T10:00:00Z"),
+                          _item(Created=" 2026-03-01 10:00:00.250 UTC "), _item(Created="2026-03-01 10:00:00"),
+                          _item(Created="not a time"), _item(Created=""), _item(Created="-"), _mine()),
+    "micro forms": _doc(_item(Created="-", **{"Created(microseconds)": 1772359200}),
+                        _item(Created="-", **{"Created(microseconds)": 1772359200000000}),
+                        _item(Created="-", **{"Created(microseconds)": "-"}), _mine()),
+    "micro as text": _doc(_item(**{"Created(microseconds)": "1772359200000"}), _item(**{"Created(microseconds)": ""}),
+                          _mine(**{"Created(microseconds)": "-"})),
+    "group chats": {"grp-1": GROUP, "sam.partner26": [_item(), _mine()]},
+    "group chats, braces and quotes in texts": {"grp-1": GROUP, "bob": [_item(Content='{"x": 1} }'), _mine(Content="{")]},
+    "escapes in texts": _doc(_item(Content='say "hi"\nnow \\ there'), _item(Content="café ☕ 😀 {braces}: [x]"),
+                             _mine(Content="null: null")),
+    "unknown keys": _doc(_item(Extra={"a": [1, 2]}, Saved=True), _mine(Other="x")),
+    "user called null": _doc(_item(From="null"), _mine(Content="null"), key="null"),
+    # Polars orders many columns its own way: the conversations must come out in the text's order
+    "many conversations": {f"user.{(k * 37) % 41:02d}": [_item(From=f"user.{(k * 37) % 41:02d}"), _mine(Content=str(k))]
+                           for k in range(41)} | {"grp-z": GROUP, "a.first": [_item(From="a.first")], "empty": []},
+    "list-like texts": _doc(_item(Content='x": ["y'), _item(Content="[1, 2]"), _mine(Content=": [")),
+}
+
+ODD: dict[str, Any] = {
+    "older layout": {"Received Saved Chat History": [{"From": "bob", "Media Type": "TEXT", "Created": T, "Text": "hi"}],
+                     "Sent Saved Chat History": [{"To": "bob", "Media Type": "MEDIA", "Created": T, "Text": ""}]},
+    "older and newer": {"Received Saved Chat History": [{"From": "bob", "Media Type": "TEXT", "Created": T}],
+                        "bob": [_item()]},
+    "Text key": _doc(_item(Text="hi"), _mine()),
+    "Text null beside Content": _doc(_item(Text=None), _mine()),
+    "record not an object": {"bob": ["x", _item()]},
+    "record null": {"bob": [None, _item()]},
+    "top-level text": {"bob": [_item()], "note": "x"},
+    "top-level object": {"bob": [_item()], "meta": {"a": 1}},
+    "top-level null": {"bob": [_item()], "gone": None},
+    "top-level key a record key": {"From": [_item()]},
+    "title mixed null": {"grp-1": GROUP, "bob": [_item(), _mine()]},
+    "title mixed null, records not flat": {"grp-1": GROUP, "bob": [_item(Extra=[1]), _mine()]},
+    "title mixed in one conversation, records not flat": {"bob": [_item(Extra=[1]), _mine(**{"Conversation Title": "g"})]},
+    "content mixed null": _doc(_item(Content=None), _mine()),
+    "from null": _doc(_item(From=None), _mine()),
+    "from a number": _doc(_item(From=5), _mine()),
+    "from zero": _doc(_item(From=0), _mine()),
+    "IsSender text": _doc(_item(IsSender="yes"), _mine()),
+    "IsSender one": _doc(_item(IsSender=1), _mine()),
+    "IsSender null": _doc(_item(IsSender=None), _mine()),
+    "created a number": _doc(_item(Created=5), _mine()),
+    "micro a float": _doc(_item(**{"Created(microseconds)": 1.5}), _mine()),
+    "micro huge": _doc(_item(**{"Created(microseconds)": 2**70}), _mine()),
+    "micro true": _doc(_item(**{"Created(microseconds)": True}), _mine()),
+    "content a number": _doc(_item(Content=5), _mine()),
+    "content true": _doc(_item(Content=True), _mine()),
+    "content a float": _doc(_item(Content=1e-07), _mine()),
+    "content zero": _doc(_item(Content=0), _mine()),
+    "content an object": _doc(_item(Content={"a": 1}), _mine()),
+    "media type a number": _doc(_item(**{"Media Type": 3}), _mine()),
+    "title a number": _doc(_item(**{"Conversation Title": 0}), _mine()),
+    "empty object": {"bob": [{}, _item()]},
+    "only empty objects": {"bob": [{}]},
+    "no records": {"bob": []},
+    "empty document": {},
+    "a list": [_item()],
+    "lone surrogate": _doc(_item(Content="\ud800x"), _mine()),
+}
+
+RAW_TEXT: dict[str, bytes] = {
+    "repeated key": b'{"bob": [{"From": "bob", "From": "eve", "Media Type": "TEXT", "Created": "' + T.encode() + b'"}]}',
+    "repeated key then null": b'{"bob": [{"From": "bob", "Conversation Title": "g", "Conversation Title": null, '
+                              b'"Created": "' + T.encode() + b'"}, {"From": "x", "Created": "' + T.encode() + b'"}]}',
+    "repeated key then null, a brace between": b'{"bob": [{"From": "bob", "Conversation Title": "g", "Content": "} {", '
+                                               b'"Conversation Title": null, "Created": "' + T.encode() + b'"}, '
+                                               b'{"From": "x", "Created": "' + T.encode() + b'"}]}',
+    "repeated key then null, an escaped quote between": b'{"bob": [{"From": "bob", "Conversation Title": "g", '
+                                                        b'"Content": "\\"}\\"", "Conversation Title": null, '
+                                                        b'"Created": "' + T.encode() + b'"}, {"From": "x", "Created": "'
+                                                        + T.encode() + b'"}]}',
+    "null then repeated key": b'{"bob": [{"From": "bob", "Conversation Title": null, "Conversation Title": "g", '
+                              b'"Created": "' + T.encode() + b'"}]}',
+    "repeated conversation": b'{"bob": [{"From": "bob", "Created": "' + T.encode() + b'"}], "bob": []}',
+    "repeated conversation null": b'{"bob": [{"From": "bob", "Created": "' + T.encode() + b'"}], "bob": null}',
+    "space before colon": b'{"bob" : [{"From" : "bob", "Conversation Title" : null, "Created" : "' + T.encode() + b'"}]}',
+    "escaped colon": b'{"bob": [{"From": "bob", "Content": "a\\u003ab", "Created": "' + T.encode() + b'"}]}',
+    "escaped quote": b'{"bob": [{"From": "bob", "Content": "a\\u0022b", "Created": "' + T.encode() + b'"}]}',
+    "escaped key": b'{"bob": [{"Fr\\u006fm": "bob", "Content": "\\u006eull", "Created": "' + T.encode() + b'"}]}',
+    "surrogate pair": b'{"bob": [{"From": "bob", "Content": "\\ud83d\\ude00", "Created": "' + T.encode() + b'"}]}',
+    "control character": b'{"bob": [{"From": "bob", "Content": "a\tb", "Created": "' + T.encode() + b'"}]}',
+    "NaN": b'{"bob": [{"From": "bob", "Created(microseconds)": NaN, "Created": "' + T.encode() + b'"}]}',
+    "truncated": json.dumps(_doc()).encode()[:-20],
+    "empty": b"",
+    "not utf-8": json.dumps(_doc()).encode()[:40] + b"\xff\xfe" + json.dumps(_doc()).encode()[40:],
+    "bom": b"\xef\xbb\xbf" + json.dumps(_doc(), ensure_ascii=False).encode(),
+    "utf-16": b"\xff\xfe" + json.dumps(_doc(), ensure_ascii=False).encode("utf-16-le"),
+    "trailing text": json.dumps(_doc()).encode() + b" x",
+    "compact": json.dumps(_doc(), separators=(",", ":"), ensure_ascii=False).encode(),
+    "null without space": b'{"bob": [{"From": "bob", "Conversation Title":null, "Created": "' + T.encode() + b'"}]}',
+}
+
+
+def _fields(result: ParseResult) -> dict[str, Any]:
+    return {f.name: getattr(result, f.name) for f in dataclasses.fields(result)}
+
+
+def assert_same(a: ParseResult, b: ParseResult) -> None:
+    """Every field of the two results equal: frames with their schemas, nulls equal."""
+    x, y = _fields(a), _fields(b)
+    assert x.keys() == y.keys()
+    for name in x:
+        if name in ("events", "rejects", "evidence"):
+            assert (x[name] is None) == (y[name] is None), name
+            if x[name] is not None:
+                assert x[name].schema == y[name].schema, name
+                assert x[name].equals(y[name], null_equal=True), name
+        elif name == "extra":
+            assert x[name].keys() == y[name].keys()
+            assert all(x[name][k].equals(y[name][k], null_equal=True) for k in x[name])
+        else:
+            assert x[name] == y[name], name
+
+
+def _same(path: Path, owner: str | None = None) -> None:
+    ctx = ParseContext(source_id="s", path=path, owner=owner)
+    try:
+        plain = sc.parse_plain(path, ctx)
+    except FormatError as exc:
+        with pytest.raises(FormatError) as got:
+            sc.parse(path, ctx)
+        assert str(got.value) == str(exc)
+        return
+    assert_same(sc.parse(path, ctx), plain)
+
+
+def _write(tmp_path: Path, name: str, doc: Any, ascii_only: bool = False) -> Path:
+    path = tmp_path / (name.replace(" ", "-") + ".json")
+    path.write_bytes(doc if isinstance(doc, bytes) else json.dumps(doc, indent=2, ensure_ascii=ascii_only).encode(
+        "utf-8", "surrogatepass"))
+    return path
+
+
+def _fast(path: Path) -> ParseResult | None:
+    return sc._fast_json(path.read_bytes(), ParseContext(source_id="s", path=path))
+
+
+@pytest.mark.parametrize("ascii_only", [False, True])
+@pytest.mark.parametrize("name", sorted(CLEAN))
+def test_clean_shapes_take_the_fast_path_and_read_the_same(tmp_path: Path, name: str, ascii_only: bool) -> None:
+    path = _write(tmp_path, name, CLEAN[name], ascii_only)
+    assert _fast(path) is not None
+    _same(path)
+    _same(path, owner="snapchat:officer.given")
+
+
+@pytest.mark.parametrize("name", sorted(ODD))
+def test_odd_shapes_read_the_same(tmp_path: Path, name: str) -> None:
+    path = _write(tmp_path, name, ODD[name])
+    _same(path)
+    _same(path, owner="snapchat:officer.given")
+
+
+@pytest.mark.parametrize("name", sorted(RAW_TEXT))
+def test_odd_texts_read_the_same(tmp_path: Path, name: str) -> None:
+    path = _write(tmp_path, name, RAW_TEXT[name])
+    if name.startswith(("repeated", "null then", "escaped colon", "escaped quote", "NaN", "bom", "utf-16", "control")):
+        assert _fast(path) is None
+    _same(path)
+
+
+def test_the_fast_path_refuses_what_could_differ(tmp_path: Path) -> None:
+    """The shapes where Polars and Python read a value differently are refused, not read."""
+    for name in ("title mixed in one conversation, records not flat", "from a number", "content true", "content a float", "micro a float", "Text key",
+                 "older layout", "record null", "top-level null", "top-level key a record key", "lone surrogate"):
+        assert _fast(_write(tmp_path, name, ODD[name])) is None, name
+
+
+def test_the_generators_download_and_the_bench_file_read_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bench.bench_json_returns import SIZES, write_files
+    from fixtures.generate import generate
+
+    generate("clean", 3, 0.1, tmp_path / "case")
+    downloads = sorted((tmp_path / "case").rglob("chat_history.json"))
+    monkeypatch.setenv("ATLAS_BENCH_SCALE", "0.001")
+    monkeypatch.setenv("ATLAS_BENCH_RECORDS_MB", "1")
+    monkeypatch.setitem(SIZES, "snapchat", 2_000)
+    bench, _ = write_files(tmp_path / "bench")["snapchat"]
+    assert downloads
+    for path in [*downloads, bench]:
+        assert _fast(path) is not None, path
+        _same(path)
+    text = bench.read_text(encoding="utf-8")
+    for i, (old, new, fast) in enumerate([
+            ('"Content": "', '"Content": "\\ud800', False), ('"From": "', '"From": 5, "x": "', False),
+            ('"Conversation Title": null', '"Conversation Title": "g", "Conversation Title": null', False),
+            ('"IsSender": true', '"IsSender": true, "IsSender": null', False),
+            ('"Conversation Title": null', '"Conversation Title": "g"', True),  # a group among one-to-one chats
+            ('"Content": "', '"Content": "{', True)]):
+        odd = tmp_path / f"odd{i}.json"
+        odd.write_text(text.replace(old, new, 3), encoding="utf-8")
+        assert (_fast(odd) is not None) == fast, (old, new)
+        _same(odd)
+
+
+def test_a_heavy_users_download_takes_the_fast_path_and_reads_the_same(tmp_path: Path) -> None:
+    """Shaped like a real download: 60 conversations (6 group chats with a title, so the title is
+    null in some records and set in others), texts with quotes, newlines, braces, accents and
+    emoji (escaped as Python's writer escapes them), media and status items with no text."""
+    import random
+    from datetime import UTC, datetime, timedelta
+
+    r = random.Random(7)
+    texts = ["on my way", 'she said "no"', "line one\nline two", "{not json}", "café ☕", "😀", "", 'x": ["y']
+    types = ["TEXT"] * 6 + ["MEDIA", "SNAP", "STATUSSAVETOCAMERAROLL"]
+    doc: dict[str, Any] = {}
+    for c in range(60):
+        name = f"user.{(c * 7) % 60:02d}" if c >= 6 else f"grp-{c}"
+        doc[name] = [{"From": "me.user" if (mine := r.random() < 0.5) else (name if c >= 6 else f"friend.{r.randrange(5)}"),
+                      "Media Type": (mt := r.choice(types)),
+                      "Created": (ts := datetime(2025, 1, 1, tzinfo=UTC) + timedelta(seconds=r.randrange(10**8)))
+                      .strftime("%Y-%m-%d %H:%M:%S UTC"), "Content": r.choice(texts) if mt == "TEXT" else "",
+                      "Conversation Title": None if c >= 6 else f"Group {c}", "IsSender": mine,
+                      "Created(microseconds)": int(ts.timestamp() * 1000)} for _ in range(50)]
+    for ascii_only in (True, False):
+        path = _write(tmp_path, f"heavy-{ascii_only}", doc, ascii_only)
+        assert _fast(path) is not None
+        _same(path)
+
+
+def test_lone_surrogates_are_found_as_the_plain_rules_expression_finds_them() -> None:
+    """The NumPy count of surrogate halves says what ``_LONE_SURROGATE_ESCAPE`` says, on every
+    mix of halves, pairs, escaped backslashes and other escapes."""
+    import random
+
+    from parsers._exports import _LONE_SURROGATE_ESCAPE
+    from parsers._json_tally import _ESCAPED_COUNTED, _escapes
+
+    r = random.Random(1)
+    pieces = [b"\\ud83d", b"\\ude00", b"\\uD800", b"\\uDC00", b"x", b"\\\\", b"\\u00e9", b"\\udbff", b"\\udfff",
+              b"\\ud8", b"\\uDBFF\\uDFFF", b"\\uDz00", b"\\u0022", b"\\u003a", b"\\u003A", b"\\u003b", b"\\u002"]
+    for _ in range(5000):
+        text = b"".join(r.choice(pieces) for _ in range(r.randrange(1, 7))) + b'"}'
+        lone, counted = _escapes(text)
+        assert lone == bool(_LONE_SURROGATE_ESCAPE.search(text.decode())), text
+        assert counted == bool(_ESCAPED_COUNTED.search(text)), text
