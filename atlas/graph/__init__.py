@@ -29,7 +29,7 @@ from typing import Any, Final, overload
 import networkx as nx
 import polars as pl
 
-from atlas.graph.frames import contact_rows, uk_night
+from atlas.graph.frames import contact_rows, deduped_edge_rows, uk_night
 from atlas.identity.ledger import PARTY_PREFIX
 from atlas.identity.resolve import Resolution, resolve
 from atlas.normalise.identifiers import display
@@ -160,19 +160,7 @@ def contacts_frame(case: Case, mapping: dict[str, str], *, dedupe: bool = True,
         owners = dict(zip(sources.get_column("source_id").to_list(), sources.get_column("owner").to_list(), strict=True))
         contacts = dedupe_contacts(case.events(), same_person=mapping, source_owners=owners,
                                    reference_sources=network_sources(case), clock_offsets=clock_offsets)
-        rows = (
-            contacts.explode("party_to")
-            .filter(pl.col("party_from").is_not_null() & pl.col("party_to").is_not_null())
-            .select(
-                pl.col("party_from").alias("src"), pl.col("party_to").alias("dst"),
-                pl.when(pl.col("channels").list.len() == 1).then(pl.col("channels").list.first())
-                .otherwise(pl.col("channel_group")).alias("channel"),
-                "kind", "ts_utc",
-                ((pl.col("kind") == "call") & ((pl.col("status") == "answered")
-                 | (pl.col("status").is_null() & (pl.col("duration_s").fill_null(0) > 0)))).alias("answered_call"),
-                pl.col("event_ids").list.len().alias("n_events"), "event_ids",
-            )
-        )
+        rows = deduped_edge_rows(contacts)
         return rows, "de-duplicated contacts: " + match_rule()
     rows = (
         contact_rows(case.events())

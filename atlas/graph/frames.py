@@ -8,11 +8,13 @@ as evidence but is never a contact: :data:`atlas.model.NOT_CONTACT_STATUSES`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final
+from typing import Final, TypeVar
 
 import polars as pl
 
 from atlas.model import CONTACT_KINDS, NOT_CONTACT_STATUSES
+
+FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
 
 RESPONSE_WINDOW: Final = "24h"
 """A contact counts as answered if the other side replied (any call or message back on any
@@ -51,6 +53,26 @@ def contact_rows(events: pl.LazyFrame, keep: Sequence[str] = ()) -> pl.LazyFrame
                     | (pl.col("status").is_null() & (pl.col("duration_s").fill_null(0) > 0))
                 )
             ).alias("answered_call"),
+        )
+    )
+
+
+def deduped_edge_rows(contacts: FrameT, *extra: pl.Expr) -> FrameT:
+    """De-duplicated contacts (:func:`atlas.contacts.dedupe_contacts`) → the graph's rows: one per
+    (contact, recipient), ``src``, ``dst``, ``channel`` (the one channel, else the channel group),
+    ``kind``, ``ts_utc``, ``answered_call``, ``n_events``, ``event_ids`` and ``extra``. One
+    definition for the in-memory graph and the streaming engine's buckets, so they cannot drift."""
+    return (
+        contacts.explode("party_to")
+        .filter(pl.col("party_from").is_not_null() & pl.col("party_to").is_not_null())
+        .select(
+            pl.col("party_from").alias("src"), pl.col("party_to").alias("dst"),
+            pl.when(pl.col("channels").list.len() == 1).then(pl.col("channels").list.first())
+            .otherwise(pl.col("channel_group")).alias("channel"),
+            "kind", "ts_utc",
+            ((pl.col("kind") == "call") & ((pl.col("status") == "answered")
+             | (pl.col("status").is_null() & (pl.col("duration_s").fill_null(0) > 0)))).alias("answered_call"),
+            pl.col("event_ids").list.len().alias("n_events"), "event_ids", *extra,
         )
     )
 

@@ -18,6 +18,7 @@ from typing import Final
 import polars as pl
 
 from atlas.graph import ContactGraph, group_label, node_map
+from atlas.graph.frames import deduped_edge_rows
 from atlas.identity.ledger import PARTY_PREFIX
 from atlas.identity.resolve import resolve
 from atlas.store import Case
@@ -83,20 +84,7 @@ folder one source at a time, and each bucket's rows aggregated on their own."""
 def _contact_rows(contacts: pl.LazyFrame) -> pl.LazyFrame:
     """:func:`atlas.graph.contacts_frame`'s rows of de-duplicated contacts, with their place in
     its order (the contacts' ``ts_utc`` and ``contact_id``; a contact's recipients stay in turn)."""
-    return (
-        contacts.explode("party_to")
-        .filter(pl.col("party_from").is_not_null() & pl.col("party_to").is_not_null())
-        .select(
-            pl.col("party_from").alias("src"), pl.col("party_to").alias("dst"),
-            pl.when(pl.col("channels").list.len() == 1).then(pl.col("channels").list.first())
-            .otherwise(pl.col("channel_group")).alias("channel"),
-            "kind", "ts_utc",
-            ((pl.col("kind") == "call") & ((pl.col("status") == "answered")
-             | (pl.col("status").is_null() & (pl.col("duration_s").fill_null(0) > 0)))).alias("answered_call"),
-            pl.col("event_ids").list.len().alias("n_events"), "event_ids",
-            pl.col("ts_utc").dt.epoch("us").alias("_o1"), pl.col("contact_id").alias("_o2"),
-        )
-    )
+    return deduped_edge_rows(contacts, pl.col("ts_utc").dt.epoch("us").alias("_o1"), pl.col("contact_id").alias("_o2"))
 
 
 def _event_rows(events: pl.LazyFrame, mapping: dict[str, str], part: int) -> pl.LazyFrame:
