@@ -69,7 +69,8 @@ def select_party(case: Case, value: str, *, include_proposed: bool = False) -> P
             uri = endpoint(case, value)
         except AtlasError as exc:
             raise AtlasError(f"--party {value!r}: not a party id or name in case.toml "
-                             f"({', '.join(p.id for p in case.manifest.parties)}) nor an identifier: {exc}") from exc
+                             f"({', '.join(p.id for p in case.manifest.parties)}) nor an identifier URI such as "
+                             "tel:+447700900123 or instagram:handle") from exc
         pid = res.owner.get(uri)
         if pid is None:
             group = res.groups.get(uri)
