@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from parsers.base import ParseResult
+import pytest
+
+from atlas.errors import FormatError
+from parsers.base import ParseContext, ParseResult
 
 HERE = Path(__file__).resolve().parent
 
@@ -40,3 +44,30 @@ def assert_identical(fast: ParseResult, plain: ParseResult) -> None:
         assert fast.extra[name].equals(plain.extra[name], null_equal=True), name
     assert fast.assumptions == plain.assumptions
     assert (fast.records_read, fast.region, fast.owner) == (plain.records_read, plain.region, plain.owner)
+
+
+def assert_fast_is_plain(parse: Callable[[Path, ParseContext], ParseResult],
+                         parse_plain: Callable[[Path, ParseContext], ParseResult], path: Path, ctx: ParseContext,
+                         compare: Callable[[ParseResult, ParseResult], None] = assert_identical) -> None:
+    """``parse`` gives what ``parse_plain`` gives on ``path`` (``compare``), or the same
+    refusal with the same words where the plain rule refuses the file."""
+    try:
+        plain = parse_plain(path, ctx)
+    except FormatError as exc:
+        with pytest.raises(FormatError) as got:
+            parse(path, ctx)
+        assert str(got.value) == str(exc)
+        return
+    compare(parse(path, ctx), plain)
+
+
+def bench_json_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, size_key: str, size: int) -> Path:
+    """The JSON-returns bench's file for parser ``name`` at a test's size (``SIZES[size_key]``),
+    written by the bench's own writer (``ATLAS_BENCH_RECORDS_MB=1`` spares the 1 GB Records.json)."""
+    from bench.bench_json_returns import SIZES, write_files
+
+    monkeypatch.setenv("ATLAS_BENCH_SCALE", "0.001")
+    monkeypatch.setenv("ATLAS_BENCH_RECORDS_MB", "1")
+    monkeypatch.setitem(SIZES, size_key, size)
+    path, _ = write_files(tmp_path / "bench")[name]
+    return path

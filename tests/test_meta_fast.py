@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from atlas.errors import FormatError
 from parsers import meta_dyi_json as meta
 from parsers.base import ParseContext, ParseResult
+from tests._fast_plain import assert_fast_is_plain, bench_json_file
 from tests.test_json_cycle_collection import assert_identical
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
@@ -208,15 +208,7 @@ def _ctx(path: Path, **kw: Any) -> ParseContext:
 
 
 def _same(path: Path, **kw: Any) -> None:
-    ctx = _ctx(path, **kw)
-    try:
-        plain = meta.parse_plain(path, ctx)
-    except FormatError as exc:
-        with pytest.raises(FormatError) as got:
-            meta.parse(path, ctx)
-        assert str(got.value) == str(exc)
-        return
-    identical(meta.parse(path, ctx), plain)
+    assert_fast_is_plain(meta.parse, meta.parse_plain, path, _ctx(path, **kw), identical)
 
 
 def _fast(path: Path, **kw: Any) -> bool:
@@ -297,12 +289,7 @@ def test_the_generators_threads_read_the_same(tmp_path: Path) -> None:
 
 
 def test_the_bench_file_and_its_variants_read_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from bench.bench_json_returns import SIZES, write_files
-
-    monkeypatch.setenv("ATLAS_BENCH_SCALE", "0.001")
-    monkeypatch.setenv("ATLAS_BENCH_RECORDS_MB", "1")
-    monkeypatch.setitem(SIZES, "meta", 600_000)  # 600 messages at this scale (past 32 KB)
-    path, _ = write_files(tmp_path / "bench")["meta_dyi_json"]
+    path = bench_json_file(tmp_path, monkeypatch, "meta_dyi_json", "meta", 600_000)  # 600 messages (past 32 KB)
     assert _fast(path)
     _same(path)
     text = path.read_text(encoding="utf-8")

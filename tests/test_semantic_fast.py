@@ -13,12 +13,13 @@ from typing import Any
 
 import pytest
 
-from atlas.errors import FormatError
 from parsers import google_semantic_json as sem
 from parsers.base import ParseContext
+from tests._fast_plain import assert_fast_is_plain, bench_json_file
 from tests.test_snapchat_fast import assert_same
 
-SAMPLE = Path(__file__).resolve().parents[1].parent / "shared" / "samples" / "kgeo-google-location" / "semantic-2021-august.json"
+SAMPLE = Path("kgeo-google-location") / "semantic-2021-august.json"
+"""Within ``../shared/samples`` (the ``samples`` fixture, which says why a test skips when it is absent)."""
 
 
 def _visit(start: Any = "2026-07-04T20:23:00.000Z", end: Any = "2026-07-04T20:48:00.000Z", **extra: Any) -> dict[str, Any]:
@@ -60,15 +61,7 @@ SHAPES: dict[str, list[Any]] = {
 
 
 def _same(path: Path) -> None:
-    ctx = ParseContext(source_id="s", path=path)
-    try:
-        plain = sem.parse_plain(path, ctx)
-    except FormatError as exc:
-        with pytest.raises(type(exc)) as got:
-            sem.parse(path, ctx)
-        assert str(got.value) == str(exc)
-        return
-    assert_same(sem.parse(path, ctx), plain)
+    assert_fast_is_plain(sem.parse, sem.parse_plain, path, ParseContext(source_id="s", path=path), assert_same)
 
 
 def test_a_time_that_is_not_text_is_kept_as_written_not_a_traceback(tmp_path: Path) -> None:
@@ -97,23 +90,18 @@ def test_errors_are_the_same(tmp_path: Path, text: bytes) -> None:
     _same(path)
 
 
-def test_the_real_sample_reads_the_same() -> None:
-    if not SAMPLE.is_file():
-        pytest.skip("../shared/samples not present")
-    _same(SAMPLE)
-    assert sem.parse(SAMPLE, ParseContext(source_id="s", path=SAMPLE)).events.height == 315
+def test_the_real_sample_reads_the_same(samples: Path) -> None:
+    sample = samples / SAMPLE
+    _same(sample)
+    assert sem.parse(sample, ParseContext(source_id="s", path=sample)).events.height == 315
 
 
 def test_the_generators_months_and_the_bench_month_read_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from bench.bench_json_returns import SIZES, write_files
     from fixtures.generate import generate
 
     generate("rejected-ex", 3, 0.1, tmp_path / "case")
     months = sorted((tmp_path / "case").rglob("Semantic Location History/*/*.json"))
-    monkeypatch.setenv("ATLAS_BENCH_SCALE", "0.001")
-    monkeypatch.setenv("ATLAS_BENCH_RECORDS_MB", "1")
-    monkeypatch.setitem(SIZES, "semantic", 300)
-    bench, _ = write_files(tmp_path / "bench")["google_semantic_json"]
+    bench = bench_json_file(tmp_path, monkeypatch, "google_semantic_json", "semantic", 300)
     assert months
     for path in [*months, bench]:
         _same(path)

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from atlas.errors import FormatError
 from parsers import snapchat as sc
 from parsers.base import ParseContext, ParseResult
+from tests._fast_plain import assert_fast_is_plain, bench_json_file
 
 T = "2026-03-01 10:00:00 UTC"
 
@@ -171,15 +171,7 @@ def assert_same(a: ParseResult, b: ParseResult) -> None:
 
 
 def _same(path: Path, owner: str | None = None) -> None:
-    ctx = ParseContext(source_id="s", path=path, owner=owner)
-    try:
-        plain = sc.parse_plain(path, ctx)
-    except FormatError as exc:
-        with pytest.raises(FormatError) as got:
-            sc.parse(path, ctx)
-        assert str(got.value) == str(exc)
-        return
-    assert_same(sc.parse(path, ctx), plain)
+    assert_fast_is_plain(sc.parse, sc.parse_plain, path, ParseContext(source_id="s", path=path, owner=owner), assert_same)
 
 
 def _write(tmp_path: Path, name: str, doc: Any, ascii_only: bool = False) -> Path:
@@ -225,15 +217,11 @@ def test_the_fast_path_refuses_what_could_differ(tmp_path: Path) -> None:
 
 
 def test_the_generators_download_and_the_bench_file_read_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from bench.bench_json_returns import SIZES, write_files
     from fixtures.generate import generate
 
     generate("clean", 3, 0.1, tmp_path / "case")
     downloads = sorted((tmp_path / "case").rglob("chat_history.json"))
-    monkeypatch.setenv("ATLAS_BENCH_SCALE", "0.001")
-    monkeypatch.setenv("ATLAS_BENCH_RECORDS_MB", "1")
-    monkeypatch.setitem(SIZES, "snapchat", 2_000)
-    bench, _ = write_files(tmp_path / "bench")["snapchat"]
+    bench = bench_json_file(tmp_path, monkeypatch, "snapchat", "snapchat", 2_000)
     assert downloads
     for path in [*downloads, bench]:
         assert _fast(path) is not None, path

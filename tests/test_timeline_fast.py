@@ -13,10 +13,9 @@ from typing import Any
 
 import pytest
 
-from atlas.errors import FormatError
 from parsers import google_timeline_json as tl
 from parsers.base import ParseContext
-from tests.test_json_cycle_collection import assert_identical
+from tests._fast_plain import assert_fast_is_plain, bench_json_file
 
 T0 = "2026-06-02T19:05:00.000+01:00"
 T1 = "2026-06-02T20:05:00.000+01:00"
@@ -152,15 +151,7 @@ RAW_TEXT: dict[str, bytes] = {
 
 
 def _same(path: Path) -> None:
-    ctx = ParseContext(source_id="s", path=path)
-    try:
-        plain = tl.parse_plain(path, ctx)
-    except FormatError as exc:
-        with pytest.raises(FormatError) as got:
-            tl.parse(path, ctx)
-        assert str(got.value) == str(exc)
-        return
-    assert_identical(tl.parse(path, ctx), plain)
+    assert_fast_is_plain(tl.parse, tl.parse_plain, path, ParseContext(source_id="s", path=path))
 
 
 def _write(tmp_path: Path, name: str, doc: Any) -> Path:
@@ -190,12 +181,7 @@ def test_odd_texts_read_the_same(tmp_path: Path, name: str) -> None:
 
 
 def test_the_bench_file_and_its_surrogate_version_read_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from bench.bench_json_returns import SIZES, write_files
-
-    monkeypatch.setenv("ATLAS_BENCH_SCALE", "0.001")
-    monkeypatch.setenv("ATLAS_BENCH_RECORDS_MB", "1")
-    monkeypatch.setitem(SIZES, "timeline", 2_000)
-    path, _ = write_files(tmp_path / "bench")["google_timeline_json"]
+    path = bench_json_file(tmp_path, monkeypatch, "google_timeline_json", "timeline", 2_000)
     assert tl._fast_records(path) is not None
     _same(path)
     text = path.read_text(encoding="utf-8")
