@@ -6,6 +6,7 @@ is printed (start-up, see :mod:`atlas.cli`).
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from collections.abc import Sequence
@@ -84,3 +85,13 @@ def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[obje
     for row in rows:
         table.add_row(*("" if v is None else str(v) for v in row))
     console().print(table)
+
+
+def add_stream_options(parser: argparse.ArgumentParser, stream_help: str,
+                       no_stream_help: str = "read the store in memory whatever its size") -> None:
+    """``--stream``/``--no-stream`` (``args.stream``: True, False, or None to let
+    :func:`atlas.stream.engine_for` choose by the store's size), the same pair on every
+    command that can read a case bigger than memory; ``stream_help`` says what it does there."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--stream", dest="stream", action="store_const", const=True, default=None, help=stream_help)
+    group.add_argument("--no-stream", dest="stream", action="store_const", const=False, help=no_stream_help)

@@ -12,7 +12,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from atlas.cli.output import print_json, print_table
+from atlas.cli.output import add_stream_options, print_json, print_table
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
@@ -37,13 +37,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--proposed", action="store_true", help="also follow identity links still awaiting a decision")
     p.add_argument("--limit", type=int, default=200, help="rows to print (default 200)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    stream = p.add_mutually_exclusive_group()
-    stream.add_argument("--stream", dest="stream", action="store_const", const=True, default=None,
-                        help="for a case bigger than memory: count, page and write the contacts one source or one "
-                             "time window at a time (Polars streaming); the same output, in bounded memory "
-                             "(atlas.stream). Chosen by itself above 5,000,000 events")
-    stream.add_argument("--no-stream", dest="stream", action="store_const", const=False,
-                        help="read the store in memory whatever its size")
+    add_stream_options(p, "for a case bigger than memory: count, page and write the contacts one source or one "
+                          "time window at a time (Polars streaming); the same output, in bounded memory "
+                          "(atlas.stream). Chosen by itself above 5,000,000 events")
 
 
 def _who(canonical: str | None, raw: str | None) -> str:

@@ -13,7 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from atlas.cli.output import console, print_json
+from atlas.cli.output import add_stream_options, console, print_json
 
 NAME = "discover"
 HELP = "propose alias links from the case's data (idempotent; nothing is confirmed)"
@@ -25,12 +25,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--window-days", type=float, default=42.0,
                    help="how soon after a block or a quiet spell a successor must start (default 42)")
     p.add_argument("--min-contacts", type=int, default=3, help="fewest contacts a successor candidate needs (default 3)")
-    stream = p.add_mutually_exclusive_group()
-    stream.add_argument("--stream", dest="stream", action="store_const", const=True, default=None,
-                        help="for a case bigger than memory: scan the store in morsels (Polars streaming); the same "
-                             "proposals, in bounded memory (atlas.stream). Chosen by itself above 5,000,000 events")
-    stream.add_argument("--no-stream", dest="stream", action="store_const", const=False,
-                        help="read the store in memory whatever its size")
+    add_stream_options(p, "for a case bigger than memory: scan the store in morsels (Polars streaming); the same "
+                          "proposals, in bounded memory (atlas.stream). Chosen by itself above 5,000,000 events")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from atlas.cli.output import console, print_json
+from atlas.cli.output import add_stream_options, console, print_json
 
 NAME = "export"
 HELP = "export for Timesketch, CASE/UCO, i2 Analyst's Notebook, GeoJSON or KML"
@@ -33,13 +33,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--party", metavar="WHO", help="i2 only: only the contacts to or from this person (a party id or "
                    "name from case.toml, or any identifier); needed on a case of more than 250,000 contacts")
     p.add_argument("--json", action="store_true", help="machine-readable summary on stdout")
-    stream = p.add_mutually_exclusive_group()
-    stream.add_argument("--stream", dest="stream", action="store_const", const=True, default=None,
-                        help="for a case bigger than memory: read the store in morsels (Polars streaming; contacts "
-                             "one source at a time); the same file, in bounded memory (atlas.stream). Chosen by "
-                             "itself above 5,000,000 events")
-    stream.add_argument("--no-stream", dest="stream", action="store_const", const=False,
-                        help="read the store in memory whatever its size")
+    add_stream_options(p, "for a case bigger than memory: read the store in morsels (Polars streaming; contacts "
+                          "one source at a time); the same file, in bounded memory (atlas.stream). Chosen by "
+                          "itself above 5,000,000 events")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -14,7 +14,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from atlas.cli.output import console, print_json, print_table
+from atlas.cli.output import add_stream_options, console, print_json, print_table
 
 if TYPE_CHECKING:
     import polars as pl
@@ -37,13 +37,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--party", metavar="WHO", help="only pairs involving this person: a party id or name from case.toml, "
                    "or any identifier (its party via case.toml and confirmed links)")
     p.add_argument("--json", action="store_true", help="machine-readable summary on stdout")
-    stream = p.add_mutually_exclusive_group()
-    stream.add_argument("--stream", dest="stream", action="store_const", const=True, default=None,
-                        help="for a case bigger than memory: build the edges from the contacts one source and one "
-                             "bucket of pairs at a time (Polars streaming); the same summary, in bounded memory "
-                             "(atlas.stream); --out is not written this way. Chosen by itself above 5,000,000 events")
-    stream.add_argument("--no-stream", dest="stream", action="store_const", const=False,
-                        help="read the store in memory whatever its size")
+    add_stream_options(p, "for a case bigger than memory: build the edges from the contacts one source and one "
+                          "bucket of pairs at a time (Polars streaming); the same summary, in bounded memory "
+                          "(atlas.stream); --out is not written this way. Chosen by itself above 5,000,000 events")
 
 
 def _who(node: str, labels: dict[str, str]) -> str:

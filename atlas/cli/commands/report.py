@@ -22,7 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from atlas.cli.output import print_json, print_table
+from atlas.cli.output import add_stream_options, print_json, print_table
 from atlas.errors import AtlasError
 
 if TYPE_CHECKING:
@@ -48,13 +48,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--unverified", action="store_true",
                    help="write even though a source or the case store no longer verifies (see `atlas verify`); every "
                         "output then says so")
-    stream = p.add_mutually_exclusive_group()
-    stream.add_argument("--stream", dest="stream", action="store_const", const=True, default=None,
-                        help="for a case bigger than memory: scan the store in morsels (Polars streaming) and build "
-                             "the contact graph from streaming aggregates; the same outputs, in bounded memory "
-                             "(atlas.stream). Chosen by itself above 5,000,000 events")
-    stream.add_argument("--no-stream", dest="stream", action="store_const", const=False,
-                        help="read the store in memory whatever its size")
+    add_stream_options(p, "for a case bigger than memory: scan the store in morsels (Polars streaming) and build "
+                          "the contact graph from streaming aggregates; the same outputs, in bounded memory "
+                          "(atlas.stream). Chosen by itself above 5,000,000 events")
     p.add_argument("--json", action="store_true", help="print the outputs and exhibits as JSON")
 
 

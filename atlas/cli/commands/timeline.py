@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from atlas.cli.output import print_table
+from atlas.cli.output import add_stream_options, print_table
 
 if TYPE_CHECKING:
     import polars as pl
@@ -29,13 +29,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, help="write to FILE (.csv, .parquet, .jsonl) instead of printing")
     p.add_argument("--limit", type=int, default=100, help="rows to print (default 100)")
     p.add_argument("--offset", type=int, default=0, help="rows to skip before those printed (default 0): a later page")
-    stream = p.add_mutually_exclusive_group()
-    stream.add_argument("--stream", dest="stream", action="store_const", const=True, default=None,
-                        help="--out .parquet for a case bigger than memory: written one time window at a time (the same "
-                             "rows; row groups cut differently). Chosen by itself above 5,000,000 events; .csv and "
-                             ".jsonl are always written so, and the printed page always read so")
-    stream.add_argument("--no-stream", dest="stream", action="store_const", const=False,
-                        help="--out .parquet: collect the whole timeline in memory whatever its size")
+    add_stream_options(p, "--out .parquet for a case bigger than memory: written one time window at a time (the same "
+                          "rows; row groups cut differently). Chosen by itself above 5,000,000 events; .csv and "
+                          ".jsonl are always written so, and the printed page always read so",
+                          no_stream_help="--out .parquet: collect the whole timeline in memory whatever its size")
 
 
 def _to(recipients: list[str]) -> str:
