@@ -335,11 +335,20 @@ def build_graph(case: Case, *, include_proposed: bool = False, dedupe: bool = Tr
     offsets: dict[str, tuple[float, int]] = {}
     rows, counting = contacts_frame(case, mapping, dedupe=dedupe, clock_offsets=offsets)
     edges, flat = aggregate(rows, zone=case.manifest.timezone)
+    return contact_graph(case, resolution, edges, flat, include_proposed=include_proposed, counting=counting,
+                         offsets=offsets)
+
+
+def contact_graph(case: Case, resolution: Resolution, edges: pl.DataFrame, flat: pl.Series, *, include_proposed: bool,
+                  counting: str, offsets: dict[str, tuple[float, int]], draw_edges: bool = True) -> ContactGraph:
+    """The :class:`ContactGraph` of aggregated ``edges``: their nodes, the victim's network and
+    the communities. ``draw_edges`` false (the streaming engine, whose ``flat`` ids are empty):
+    the NetworkX graph holds the nodes only; the edges stay in the frame."""
     seen = set(edges.get_column("src").to_list()) | set(edges.get_column("dst").to_list())
     nodes = _nodes(case, resolution, seen)
     network = victim_network_nodes(case, edges)
     nodes = nodes.with_columns(pl.col("node").is_in(sorted(network)).alias("victim_network"))
-    g = graph_from_edges(edges, flat, nodes)
+    g = graph_from_edges(edges if draw_edges else edges.clear(), flat, nodes)
     g.graph.update({"case": case.manifest.reference, "include_proposed": include_proposed, "counting": counting,
                     "identity": "case.toml + confirmed and proposed links" if include_proposed
                     else "case.toml + confirmed links only"})

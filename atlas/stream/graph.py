@@ -17,7 +17,7 @@ from typing import Final
 
 import polars as pl
 
-from atlas.graph import ContactGraph, group_label, node_map
+from atlas.graph import ContactGraph, contact_graph, group_label, node_map
 from atlas.graph.frames import deduped_edge_rows
 from atlas.identity.ledger import PARTY_PREFIX
 from atlas.identity.resolve import resolve
@@ -167,23 +167,11 @@ def build_bounded_graph(case: Case, *, include_proposed: bool = False, dedupe: b
     unanswered, night, first and last contact), nodes, victim's network and communities, from
     :func:`bounded_edges`; the NetworkX graph holds the nodes only (a drawing or a file of every
     edge with its event ids is what it leaves out: ``flat_ids`` is empty)."""
-    from atlas.graph import _nodes, communities, graph_from_edges, victim_network_nodes
-
     resolution = resolve(case, include_proposed=include_proposed)
     offsets: dict[str, tuple[float, int]] = {}
     edges, counting = bounded_edges(case, node_map(resolution), dedupe=dedupe, clock_offsets=offsets)
-    seen = set(edges.get_column("src").to_list()) | set(edges.get_column("dst").to_list())
-    nodes = _nodes(case, resolution, seen)
-    network = victim_network_nodes(case, edges)
-    nodes = nodes.with_columns(pl.col("node").is_in(sorted(network)).alias("victim_network"))
-    flat = pl.Series("event_id", [], pl.String)
-    g = graph_from_edges(edges.clear(), flat, nodes)
-    g.graph.update({"case": case.manifest.reference, "include_proposed": include_proposed, "counting": counting,
-                    "identity": "case.toml + confirmed and proposed links" if include_proposed
-                    else "case.toml + confirmed links only"})
-    cg = ContactGraph(g, edges, flat, nodes, include_proposed, counting, resolution, network, offsets)
-    communities(cg)
-    return cg
+    return contact_graph(case, resolution, edges, pl.Series("event_id", [], pl.String),
+                         include_proposed=include_proposed, counting=counting, offsets=offsets, draw_edges=False)
 
 
 __all__ = ["ROWS_PER_BUCKET", "PairGraph", "bounded_edges", "build_bounded_graph", "build_pair_graph"]
