@@ -3,7 +3,8 @@ distinct numbers (:func:`atlas.normalise.region.numbers_in` against ``numbers_in
 the distinct SIMs (``_distinct_imsis`` against ``_distinct_imsis_plain``), each row's
 status looked up by type and answer (``_status_lookup``) against the when/then rule, and the
 ``same-imei`` evidence (one target or one handset not grouped by, against grouping by
-target and IMEI always). Same events, rejects, evidence (schema, values and order),
+target and IMEI always), and each row's index as its position where no row is dropped
+(``_record_rows`` against ``_record_rows_plain``, which always numbers the rows). Same events, rejects, evidence (schema, values and order),
 assumptions, records read and region.
 
 Checked on every input the CDR tests parse (each test taking only ``tmp_path`` is run
@@ -46,6 +47,7 @@ def parse_plain(path: Path, ctx: ParseContext, monkeypatch: pytest.MonkeyPatch,
         m.setattr(cdr, "_distinct_imsis", cdr._distinct_imsis_plain)
         m.setattr(cdr, "_imei_evidence", functools.partial(cdr._imei_evidence, plain=True))
         m.setattr(cdr, "_status_lookup", lambda etypes, codes: {})
+        m.setattr(cdr, "_record_rows", cdr._record_rows_plain)
         return real(path, ctx)
 
 
@@ -235,3 +237,18 @@ def test_a_workbook_of_several_sheets_makes_one_party_table(tmp_path: Path, monk
     ctx = ParseContext(source_id="x", path=path)
     both(path, ctx, monkeypatch)
     assert cdr.parse(path, replace(ctx, convert_identifiers=True)).identifiers_are_uris
+
+
+def test_rows_are_numbered_by_position_only_where_none_is_dropped() -> None:
+    """The index column is left out exactly when no row is blank throughout, and the rows,
+    the text columns and each row's index (its ``source_ref`` number) are the plain rule's."""
+    full = pl.DataFrame({"c0": ["1", "2", "3"], "c1": ["a", None, None]})
+    holed = pl.DataFrame({"c0": ["1", None, "3"], "c1": ["a", None, None]})
+    cols = {"a_party": "c0", "b_party": "c1"}
+    assert "_i" not in cdr._record_rows(full, cols).columns
+    assert cdr._record_rows(holed, cols).equals(cdr._record_rows_plain(holed, cols))
+    assert cdr._record_rows_plain(holed, cols).get_column("_i").to_list() == [0, 2]
+    fast = cdr._record_rows(full, cols)
+    plain = cdr._record_rows_plain(full, cols)
+    assert fast.equals(plain.drop("_i"))
+    assert fast.select(cdr._row_index(fast)).to_series().to_list() == plain.get_column("_i").to_list()

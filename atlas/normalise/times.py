@@ -350,14 +350,58 @@ def _spread_head(sample: pl.Series) -> pl.Series | None:
                       .head(SNIFF_HEAD_VALUES - first)])
 
 
-def _first_reading_all(sample: pl.Series, formats: list[str], *, aware: bool, head: pl.Series | None) -> str | None:
+_SEPARATORS: Final = frozenset("/-.,:")
+"""Characters a format may hold as literals that every value it reads must then contain (a
+literal is matched exactly, never skipped or read by a directive; whitespace, which may be
+matched leniently, and letters are not among them)."""
+
+
+@lru_cache(maxsize=1024)
+def _LITERALS_OF(fmt: str) -> frozenset[str]:  # noqa: N802 (a cached table, read like a constant)
+    """The :data:`_SEPARATORS` ``fmt`` holds as literal characters (outside its ``%`` directives:
+    ``%.f``, ``%:z`` and the like hold a ``.`` or ``:`` that is not a literal)."""
+    found: set[str] = set()
+    i = 0
+    while i < len(fmt):
+        if fmt[i] == "%":
+            i += 1
+            while i < len(fmt) and fmt[i] in ".:-_#0123456789":
+                i += 1
+            i += 1  # the directive's letter (or a second %)
+            continue
+        if fmt[i] in _SEPARATORS:
+            found.add(fmt[i])
+        i += 1
+    return frozenset(found)
+
+
+def _separators_in_all(values: pl.Series) -> frozenset[str]:
+    """The :data:`_SEPARATORS` every one of ``values`` contains."""
+    present = set(_SEPARATORS)
+    for value in values.to_list():
+        present.intersection_update(value)
+        if not present:
+            break
+    return frozenset(present)
+
+
+def _first_reading_all(sample: pl.Series, formats: list[str], *, aware: bool, head: pl.Series | None,
+                       fast: bool = True) -> str | None:
     """The first of ``formats`` that reads every value of ``sample`` (as :func:`_parse_share`
     counts), or ``None``. The same answer as trying each on the whole sample in turn:
     ``head`` is a subset of ``sample``, and a format that misses a value of it misses one of
     ``sample``; only formats that read all of ``head`` are tried on everything. The head is
     itself tried in two steps (every format on :data:`SNIFF_FIRST_VALUES` of it spread
-    evenly, then the few that read those on all of it): a subset again, so the same answer."""
+    evenly, then the few that read those on all of it): a subset again, so the same answer.
+
+    ``fast`` (the default) first passes over, without parsing, every format holding a literal
+    separator (``/``, ``-``, ``.``, ``,``, ``:``) that some value of the head lacks: it cannot
+    read that value (tested equal to ``fast=False``, the plain rule, in
+    ``tests/test_normalise_times.py``)."""
     on_head = [True] * len(formats)
+    if fast:  # formats needing a separator some value lacks cannot read it: not parsed at all
+        present = _separators_in_all(head if head is not None else sample)
+        on_head = [_LITERALS_OF(fmt) <= present for fmt in formats]
     if head is not None:
         step = max(1, head.len() // SNIFF_FIRST_VALUES)
         for values in (head.gather_every(step), head) if step > 1 else (head,):
