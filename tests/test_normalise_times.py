@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -353,3 +354,82 @@ def test_a_format_with_an_optional_fraction_reads_what_it_reads_without_one_the_
         got = to_datetimes(series, fmt, aware=aware)
         assert got.dtype == direct.dtype and got.equals(direct, null_equal=True)
         assert got.drop_nulls().len() >= 3  # the values this format writes are read
+
+
+def _every_format() -> list[tuple[str, bool]]:
+    from atlas.normalise.times import _DAY_FIRST_DATES, _ISO_DATES, _MONTH_FIRST_DATES, _OFFSET_FORMATS, _joined
+
+    return [*((f, True) for f in _OFFSET_FORMATS),
+            *((f, False) for g in (_ISO_DATES, _DAY_FIRST_DATES, _MONTH_FIRST_DATES) for f in _joined(g))]
+
+
+def _odd_values() -> list[str]:
+    """Every sniffed format written out on a few days, and the same texts with their
+    separators swapped, dropped, doubled or padded: shapes a format's literals may or may not fit."""
+    out: set[str] = set()
+    for fmt, _ in _every_format():
+        for when in (datetime(2026, 3, 4, 5, 6, 7), datetime(2024, 12, 25, 23, 59, 1), datetime(2001, 10, 1, 0, 0, 0)):
+            text = _py(fmt.replace("%.f", ".250"), when)
+            out |= {text, text.replace("/", "-"), text.replace("-", "/"), text.replace("-", "."), text.replace(".", ","),
+                    text.replace(":", ""), text.replace("/", ""), text.replace(",", ""), text.replace(" ", "  "),
+                    text.replace(":", "."), f" {text} ", text.lower(), text.replace("T", " ")}
+    return sorted(out)
+
+
+def test_a_format_with_a_literal_separator_a_value_lacks_never_reads_it() -> None:
+    """The premise of the sniffer's pass-over (``_first_reading_all(fast=True)``): a format
+    holding ``/``, ``-``, ``.``, ``,`` or ``:`` as a literal reads no value without that
+    character, checked by Polars itself on every format and hundreds of odd texts."""
+    values = _odd_values()
+    low, high = times.PLAUSIBLE_YEARS
+    v = pl.col("v")
+    reads = pl.DataFrame({"v": values}).select(
+        (v.str.to_datetime(fmt, strict=False, time_unit="us", time_zone="UTC") if aware
+         else v.str.to_datetime(fmt, strict=False, time_unit="us")).dt.year().is_between(low, high).fill_null(False)
+        .alias(str(i)) for i, (fmt, aware) in enumerate(_every_format()))
+    passed_over = 0
+    for i, (fmt, _) in enumerate(_every_format()):
+        for value, ok in zip(values, reads.get_column(str(i)).to_list(), strict=True):
+            if not times._literals_of(fmt) <= set(value):
+                passed_over += 1
+                assert not ok, (fmt, value)
+    assert passed_over > 10_000
+
+
+def test_literals_of_a_format_leave_out_its_directives() -> None:
+    assert times._literals_of("%Y-%m-%dT%H:%M:%S%.f%:z") == frozenset("-:")
+    assert times._literals_of("%d/%m/%Y %H:%M:%S%.f") == frozenset("/:")
+    assert times._literals_of("%b %d, %Y %I:%M %p") == frozenset(",:")
+    assert times._literals_of("%Y%m%d %H%M") == frozenset()
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_sniffers_pass_over_gives_the_plain_rules_answer(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``sniff_datetime_format`` with formats passed over by their literals (the default) gives
+    exactly what trying every format gives (``fast=False``), or the same refusal, on random
+    columns of odd texts (many formats, mixed shapes, more values than the head holds)."""
+    import random
+
+    rng = random.Random(seed)
+    pool = _odd_values()
+    formats = _every_format()
+    base = rng.choice(formats)[0]
+    when = [datetime(2020, 1, 1) + timedelta(minutes=rng.randrange(3_000_000)) for _ in range(rng.choice((3, 40, 400)))]
+    values = [_py(base.replace("%.f", rng.choice(("", ".5", ".123456"))), w) for w in when]
+    values += rng.sample(pool, rng.choice((0, 0, 1, 3)))
+    rng.shuffle(values)
+    series = pl.Series(values)
+
+    def sniff() -> object:
+        try:
+            return sniff_datetime_format(series, dayfirst=rng.choice((None, True, False)) if seed % 3 == 0 else None)
+        except AtlasError as exc:
+            return str(exc)
+
+    state = rng.getstate()
+    fast = sniff()
+    rng.setstate(state)
+    with monkeypatch.context() as m:
+        m.setattr(times, "_first_reading_all", functools.partial(times._first_reading_all, fast=False))
+        plain = sniff()
+    assert fast == plain

@@ -357,7 +357,7 @@ matched leniently, and letters are not among them)."""
 
 
 @lru_cache(maxsize=1024)
-def _LITERALS_OF(fmt: str) -> frozenset[str]:  # noqa: N802 (a cached table, read like a constant)
+def _literals_of(fmt: str) -> frozenset[str]:
     """The :data:`_SEPARATORS` ``fmt`` holds as literal characters (outside its ``%`` directives:
     ``%.f``, ``%:z`` and the like hold a ``.`` or ``:`` that is not a literal)."""
     found: set[str] = set()
@@ -401,7 +401,7 @@ def _first_reading_all(sample: pl.Series, formats: list[str], *, aware: bool, he
     on_head = [True] * len(formats)
     if fast:  # formats needing a separator some value lacks cannot read it: not parsed at all
         present = _separators_in_all(head if head is not None else sample)
-        on_head = [_LITERALS_OF(fmt) <= present for fmt in formats]
+        on_head = [_literals_of(fmt) <= present for fmt in formats]
     if head is not None:
         step = max(1, head.len() // SNIFF_FIRST_VALUES)
         for values in (head.gather_every(step), head) if step > 1 else (head,):
