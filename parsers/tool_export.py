@@ -57,7 +57,7 @@ import polars as pl
 from atlas.errors import AtlasError, FormatError
 from atlas.model import IDENTITY_EVIDENCE_SCHEMA, REJECT_SCHEMA, Channel, EvidenceCategory
 from atlas.normalise.region import RegionEvidence, choose_region
-from atlas.normalise.times import DateFormat, parse_datetimes, sniff_datetime_format, to_datetimes
+from atlas.normalise.times import DateFormat, Readings, parse_datetimes, sniff_datetime_format
 from parsers._tabular import Sheet, probe_sheets, read_sheets
 from parsers._tool_meaning import VOCABULARY_PATH as MEANING_VOCABULARY
 from parsers._tool_meaning import propose
@@ -477,7 +477,8 @@ def _region(tables: list[tuple[pl.DataFrame, Table]], ctx: ParseContext, assumpt
 
 
 def _offset_and_format(body: pl.DataFrame, offset: str | None, dayfirst_header: bool | None, where: str,
-                       ctx: ParseContext, assumptions: list[str]) -> tuple[pl.DataFrame, DateFormat]:
+                       ctx: ParseContext, assumptions: list[str],
+                       readings: Readings | None = None) -> tuple[pl.DataFrame, DateFormat]:
     """The header's stated UTC offset filled into ``_off`` where the text gave none, and the
     date format sniffed from ``_ts_txt`` (the header's day/month order winning), each with
     its assumption: the one step the plain rule and the fast path share."""
@@ -489,7 +490,7 @@ def _offset_and_format(body: pl.DataFrame, offset: str | None, dayfirst_header: 
     dayfirst = dayfirst_header if dayfirst_header is not None else ctx.dayfirst
     candidates = body.get_column("_ts_txt").filter(body.get_column("_ts_txt").str.contains(_LOOKS_LIKE_DATE).fill_null(False))
     try:
-        fmt = sniff_datetime_format(candidates, dayfirst=dayfirst, what=f"{where} timestamps")
+        fmt = sniff_datetime_format(candidates, dayfirst=dayfirst, what=f"{where} timestamps", readings=readings)
     except AtlasError as exc:
         raise FormatError(f"{ctx.path}: {exc}") from exc
     if fmt.assumption and dayfirst_header is not None:
@@ -611,10 +612,12 @@ def _table_events_fast(frame: pl.DataFrame, first_row: int, table: Table, sheet:
         body = body.with_columns(named.alias("_zone_named"), bare.alias("_zone_bare"))
         wall, minutes = _zone_split(pl.col("_ts_raw"), (pl.col("_zone_named"), pl.col("_zone_bare")))
         body = body.with_columns(wall.alias("_ts_txt"), minutes.alias("_off")).drop("_zone_named", "_zone_bare")
-    body, fmt = _offset_and_format(body, offset, dayfirst_header, where, ctx, assumptions)
+    readings = Readings()
+    body, fmt = _offset_and_format(body, offset, dayfirst_header, where, ctx, assumptions, readings)
     # parse_datetimes(_ts_txt, fmt), read by to_datetimes (the same values, faster for a format with %.f)
-    # (``_ts_txt`` is stripped by either zone split: stripping it again would change nothing)
-    parsed = to_datetimes(body.get_column("_ts_txt"), fmt.fmt, aware=fmt.has_offset)
+    # (``_ts_txt`` is stripped by either zone split: stripping it again would change nothing), or
+    # the sniff's own reading where it read exactly these values with that format (Readings.of)
+    parsed = readings.of(body.get_column("_ts_txt"), fmt)
     if fmt.has_offset:  # an offset the zone split did not recognise: the sniffer read it
         body = body.with_columns(parsed.alias("ts_utc"), pl.lit(None, pl.Datetime("us")).alias("ts_local"))
     else:  # the wall clock parsed once into a column (each of the two uses below parsed it again)

@@ -433,3 +433,44 @@ def test_the_sniffers_pass_over_gives_the_plain_rules_answer(seed: int, monkeypa
         m.setattr(times, "_first_reading_all", functools.partial(times._first_reading_all, fast=False))
         plain = sniff()
     assert fast == plain
+
+
+@pytest.mark.parametrize("shape", ["distinct", "repeated", "nulls", "padded", "some-not-dates", "offsets", "fractions",
+                                   "undecidable", "one"])
+def test_a_sniffs_reading_reused_is_the_reading_made_again(shape: str) -> None:
+    """``Readings.of`` gives ``to_datetimes`` of the values with the chosen format, whether the
+    sniff read exactly those values (reused) or not (read again): distinct times, repeated
+    ones, nulls, padding, texts that are not dates, offsets, fractions of a second, a column
+    whose day/month order is undecidable, and a single value."""
+    start = datetime(2026, 1, 1, 0, 0, 0)
+    times_ = [start + timedelta(seconds=397 * i) for i in range(700)]
+    values: list[str | None] = [f"{t:%d/%m/%Y %H:%M:%S}" for t in times_]
+    if shape == "repeated":
+        values = values[:300] + values[:300]
+    elif shape == "nulls":
+        values[5] = None
+    elif shape == "padded":
+        values[7] = f" {values[7]} "
+    elif shape == "some-not-dates":
+        values[9] = "not a date"
+    elif shape == "offsets":
+        values = [f"{t:%Y-%m-%d %H:%M:%S}+01:00" for t in times_]
+    elif shape == "fractions":
+        values = [f"{t:%Y-%m-%dT%H:%M:%S}.{i % 1000:03d}" for i, t in enumerate(times_)]
+    elif shape == "undecidable":
+        values = [f"{t:%d/%m/%Y %H:%M}" for t in times_ if t.day <= 12][:50]
+    elif shape == "one":
+        values = values[:1]
+    series = pl.Series("v", values, dtype=pl.String)
+    candidates = series.filter(series.str.contains(r"\d").fill_null(False))
+    readings = times.Readings()
+    fmt = sniff_datetime_format(candidates, readings=readings)
+    assert fmt == sniff_datetime_format(candidates)
+    want = times.to_datetimes(series, fmt.fmt, aware=fmt.has_offset)
+    reused = shape in ("distinct", "offsets", "fractions", "undecidable", "one")
+    with pytest.MonkeyPatch.context() as m:
+        if reused:  # the sniff's reading is given back: nothing is parsed again
+            m.setattr(times, "to_datetimes", lambda *a, **k: pytest.fail("parsed again"))
+        got = readings.of(series, fmt)
+    assert got.name == want.name and got.dtype == want.dtype
+    assert got.equals(want)

@@ -317,8 +317,33 @@ def to_datetimes(values: pl.Series, fmt: str, *, aware: bool) -> pl.Series:
     return quick.scatter(missed.arg_true(), parse(values.filter(missed), fmt))
 
 
-def _parse_share(values: pl.Series, fmt: str, *, aware: bool) -> float:
+class Readings:
+    """The readings a sniff made of its distinct values in full, per (format, offset-aware),
+    for a caller about to read the same values with the format chosen (:meth:`of`): the
+    sniff's last check of a format parses every distinct value, and a column of distinct
+    times (most exports) is those values, so the caller need not parse them again."""
+
+    def __init__(self) -> None:
+        self.values: pl.Series | None = None
+        self.read: dict[tuple[str, bool], pl.Series] = {}
+
+    def of(self, values: pl.Series, fmt: DateFormat) -> pl.Series:
+        """``to_datetimes(values, fmt.fmt, aware=fmt.has_offset)``: the sniff's own reading
+        where it read exactly ``values`` (same values, same order, no null) with that format,
+        else read now (tested equal in ``tests/test_normalise_times.py``)."""
+        got = self.read.get((fmt.fmt, fmt.has_offset))
+        if (got is not None and self.values is not None and self.values.dtype == values.dtype
+                and self.values.len() == values.len() and not values.null_count()
+                and self.values.equals(values, check_names=False)):
+            return got.alias(values.name)
+        return to_datetimes(values, fmt.fmt, aware=fmt.has_offset)
+
+
+def _parse_share(values: pl.Series, fmt: str, *, aware: bool,
+                 kept: dict[tuple[str, bool], pl.Series] | None = None) -> float:
     parsed = to_datetimes(values, fmt, aware=aware)
+    if kept is not None:
+        kept[(fmt, aware)] = parsed
     n = values.len() - values.null_count()
     low, high = PLAUSIBLE_YEARS
     read = int(parsed.dt.year().is_between(low, high).sum())
@@ -386,7 +411,7 @@ def _separators_in_all(values: pl.Series) -> frozenset[str]:
 
 
 def _first_reading_all(sample: pl.Series, formats: list[str], *, aware: bool, head: pl.Series | None,
-                       fast: bool = True) -> str | None:
+                       fast: bool = True, kept: dict[tuple[str, bool], pl.Series] | None = None) -> str | None:
     """The first of ``formats`` that reads every value of ``sample`` (as :func:`_parse_share`
     counts), or ``None``. The same answer as trying each on the whole sample in turn:
     ``head`` is a subset of ``sample``, and a format that misses a value of it misses one of
@@ -409,7 +434,7 @@ def _first_reading_all(sample: pl.Series, formats: list[str], *, aware: bool, he
             for i, ok in zip(alive, _reads_all(values, [formats[i] for i in alive], aware=aware), strict=True):
                 on_head[i] = ok
     for fmt, possible in zip(formats, on_head, strict=True):
-        if possible and _parse_share(sample, fmt, aware=aware) == 1.0:
+        if possible and _parse_share(sample, fmt, aware=aware, kept=kept) == 1.0:
             return fmt
     return None
 
@@ -446,17 +471,24 @@ def sniff_datetime_format(
     dayfirst: bool | None = None,
     what: str = "timestamps",
     date_only: bool = False,
+    readings: Readings | None = None,
 ) -> DateFormat:
     """Choose the strptime format that reads every value in ``values``.
 
     Day-first and month-first formats are both tried; if both read everything, the
     order is not decidable from the data: ``dayfirst`` decides, defaulting to
     day-first (GB) with the assumption recorded. Raises if no format reads ≥ 99 %.
+
+    ``readings``: filled with the distinct values and what each format tried on all of them
+    read, for :meth:`Readings.of` (the choice is the same with or without it).
     """
     sample = values.drop_nulls().str.strip_chars()
     sample = sample.filter(sample != "").unique(maintain_order=True)
     if sample.len() == 0:
         return DateFormat("%Y-%m-%d %H:%M:%S", has_offset=False)
+    kept = None
+    if readings is not None:
+        readings.values, kept = sample, readings.read
     if date_only:
         groups = {"iso": list(_ISO_DATES), "dmy": list(_DAY_FIRST_DATES), "mdy": list(_MONTH_FIRST_DATES)}
         offset_formats: list[str] = []
@@ -468,14 +500,14 @@ def sniff_datetime_format(
         }
         offset_formats = list(_OFFSET_FORMATS)
     head = _spread_head(sample)
-    found = _first_reading_all(sample, offset_formats, aware=True, head=head)
+    found = _first_reading_all(sample, offset_formats, aware=True, head=head, kept=kept)
     if found is not None:
         return DateFormat(found, has_offset=True)
     # A group's best format counts below only as "reads everything" (share 1.0) unless no
     # group has one; only then is every format's share needed (the damage rule below).
     best: dict[str, tuple[float, str]] = {}
     for group, formats in groups.items():
-        found = _first_reading_all(sample, formats, aware=False, head=head)
+        found = _first_reading_all(sample, formats, aware=False, head=head, kept=kept)
         if found is not None:
             best[group] = (1.0, found)
     partial = not best
