@@ -289,11 +289,7 @@ def _time_strings(frame: pl.DataFrame, cols: dict[str, list[tuple[str, re.Match[
     date_cols = [c for k in ("timestamp", "date") for c, _ in cols.get(k, [])]
     # (fast: whether the time column holds a day fraction, in the same query)
     time_col = cols["time"][0][0] if fast and "time" in cols and "date" in cols and "timestamp" not in cols else None
-    facts = frame.select(
-        *[pl.col(c).str.strip_chars().str.contains(_EXCEL_SERIAL.pattern).fill_null(False).sum().alias(str(i))
-          for i, c in enumerate(date_cols)],
-        *([pl.col(time_col).str.strip_chars().str.contains(_TIME_FRACTION).any().alias("frac")] if time_col else []),
-    ).row(0) if date_cols or time_col else ()
+    facts = (_time_facts if fast else _time_facts_plain)(frame, date_cols, time_col)
     serial_counts = facts[:len(date_cols)]
     has_serial = dict(zip(date_cols, (n > 0 for n in serial_counts), strict=True))
 
@@ -348,6 +344,35 @@ def _time_strings(frame: pl.DataFrame, cols: dict[str, list[tuple[str, re.Match[
     if n_serial:
         assumptions.append(f"{where}: {n_serial} dates were Excel date cells (serial numbers): read as the wall clock shown")
     return expr, offset, dayfirst
+
+
+def _time_facts_plain(frame: pl.DataFrame, date_cols: list[str], time_col: str | None) -> tuple[Any, ...]:
+    """(how many values of each date column are Excel serials, then, with ``time_col``, whether
+    that column holds a day fraction), row by row (the plain rule)."""
+    if not date_cols and not time_col:
+        return ()
+    return frame.select(
+        *[pl.col(c).str.strip_chars().str.contains(_EXCEL_SERIAL.pattern).fill_null(False).sum().alias(str(i))
+          for i, c in enumerate(date_cols)],
+        *([pl.col(time_col).str.strip_chars().str.contains(_TIME_FRACTION).any().alias("frac")] if time_col else []),
+    ).row(0)
+
+
+def _time_facts(frame: pl.DataFrame, date_cols: list[str], time_col: str | None) -> tuple[Any, ...]:
+    """:func:`_time_facts_plain`'s answer, cheaper: a date column is first tested on its
+    distinct values (a few hundred days; rows are counted only if one is a serial), and a
+    time column whose every value holds a ``:`` holds no day fraction (which is digits and
+    one ``.``), so the regular expression runs only where some value lacks one."""
+    if not date_cols and not time_col:
+        return ()
+    first = frame.select(
+        *[pl.col(c).drop_nulls().unique().str.strip_chars().str.contains(_EXCEL_SERIAL.pattern).any().alias(str(i))
+          for i, c in enumerate(date_cols)],
+        *([pl.col(time_col).str.contains(":", literal=True).all().alias("colon")] if time_col else []),
+    ).row(0)
+    if any(first[:len(date_cols)]) or (time_col and not first[-1]):
+        return _time_facts_plain(frame, date_cols, time_col)
+    return (*(0 for _ in date_cols), *((False,) if time_col else ()))
 
 
 def _zone_groups(expr: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
@@ -919,8 +944,15 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         )
     if unmatched:
         assumptions.append(f"tables not matching any template, not read: {'; '.join(unmatched)}")
-    out = pl.concat(events, how="diagonal_relaxed")
+    # one chunk a column: the tables' columns come out of the concatenation unaligned (a
+    # column missing from a table is one chunk, the others one a table), and the
+    # normaliser's first query would copy them all (the same values either way)
+    out = pl.concat(events, how="diagonal_relaxed").rechunk()
     return ParseResult(
         events=out, rejects=pl.concat(rejects).cast(REJECT_SCHEMA), records_read=read,
         assumptions=assumptions, evidence=pl.concat(evidence), region=region,
+        # ``[SHEET ]row N``: one table a sheet, N its distinct rows, and a ref splits back
+        # into its sheet and row at its last " row " (N is digits), so distinct sheets give
+        # distinct refs (the normaliser's duplicate check is then skipped)
+        refs_unique=len({sheet.name for sheet, *_ in matched}) == len(matched),
     )

@@ -43,6 +43,8 @@ def both(path: Path, ctx: ParseContext, monkeypatch: pytest.MonkeyPatch,
          real: Callable[[Path, ParseContext], ParseResult] = tool_export.parse) -> ParseResult:
     fast = real(path, ctx)
     assert_identical(fast, parse_plain(path, ctx, monkeypatch, real))
+    # refs said distinct (so the normaliser does not check) are distinct
+    assert not fast.refs_unique or fast.events.get_column("source_ref").n_unique() == fast.events.height
     return fast
 
 
@@ -249,3 +251,20 @@ def test_a_midnight_suffix_taken_off_as_a_suffix_is_the_regular_expressions_text
     values = pl.Series(["01/01/2026 00:00:00", "01/01/2026 00:00:00 00:00:00", "01/01/2026 00:00:00\n", "00:00:00",
                         " 00:00:00", "01/01/2026  00:00:00", "01/01/2026 10:00:00", "", None, "x 00:00:000"], dtype=pl.String)
     assert values.str.strip_suffix(" 00:00:00").equals(values.str.replace(r" 00:00:00$", ""), null_equal=True)
+
+
+@pytest.mark.parametrize(("dates", "times"), [
+    (["01/02/2026", "02/02/2026", None], ["10:00:00", None, "11:00"]),
+    (["45292", " 45292.5 ", "01/02/2026"], ["10:00:00", "0.5", " .25 "]),
+    (["01/02/2026", "45292"], ["1230", "10:00"]),
+    ([None, None], [None, None]),
+    ([], []),
+    (["2026-01-01 00:00:00", "45292.75"], ["12:00:00(UTC+1)", "0"]),
+])
+def test_time_column_facts_are_the_plain_rules(dates: list[str | None], times: list[str | None]) -> None:
+    """Excel serial counts and the day-fraction flag from distinct dates and a ``:`` test are
+    those counted row by row: serials, fractions, padding, nulls, an empty table."""
+    frame = pl.DataFrame({"d": dates, "t": times}, schema={"d": pl.String, "t": pl.String})
+    for date_cols, time_col in ((["d"], "t"), (["d"], None), ([], "t"), (["d", "t"], None), ([], None)):
+        assert (tool_export._time_facts(frame, date_cols, time_col)
+                == tool_export._time_facts_plain(frame, date_cols, time_col))
