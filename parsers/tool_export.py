@@ -428,7 +428,7 @@ def _zone_split_named(body: pl.DataFrame) -> pl.DataFrame | None:
     text = raw.str.replace(_ZONE_SUFFIX.pattern, "")
     if text.str.contains_any(_NOT_AFTER_A_NAMED_ZONE).any():
         return None
-    suffix = pl.select(pl.lit(raw).str.slice(pl.lit(text).str.len_chars())).to_series()
+    suffix = pl.select(pl.lit(raw).str.strip_prefix(pl.lit(text))).to_series()  # raw is text + suffix
     distinct = suffix.drop_nulls().unique().sort()
     named = pl.DataFrame({"s": distinct}).select(pl.col("s").str.extract_groups(_ZONE_SUFFIX.pattern).alias("n"))
     if named.get_column("n").struct.field("1").null_count():
@@ -438,8 +438,19 @@ def _zone_split_named(body: pl.DataFrame) -> pl.DataFrame | None:
     per_suffix = named.select(
         pl.when(sign.is_not_null()).then(pl.when(sign == "-").then(-1).otherwise(1) * (hh * 60 + mm)).otherwise(None)
     ).to_series()
-    minutes = suffix.replace_strict(distinct, per_suffix, default=None, return_dtype=per_suffix.dtype)
+    if 0 < distinct.len() <= _FEW_SUFFIXES:  # a few equality tests, not a hash of every row
+        lookup: Any = pl
+        for value, off in zip(distinct.to_list(), per_suffix.to_list(), strict=True):
+            lookup = lookup.when(pl.col("s") == value).then(pl.lit(off, per_suffix.dtype))
+        minutes = pl.DataFrame({"s": suffix}).select(lookup.otherwise(pl.lit(None, per_suffix.dtype))).to_series()
+    else:
+        minutes = suffix.replace_strict(distinct, per_suffix, default=None, return_dtype=per_suffix.dtype)
     return body.with_columns(text.str.strip_chars().alias("_ts_txt"), minutes.alias("_off"))
+
+
+_FEW_SUFFIXES: Final = 8
+"""Up to this many distinct zone suffixes, each row's offset is found by comparing its suffix
+with each (an export has one or two: GMT and BST)."""
 
 
 def _vocab(expr: pl.Expr, vocab: dict[str, Any], part: int | None) -> pl.Expr:

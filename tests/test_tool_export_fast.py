@@ -209,13 +209,16 @@ OTHERS = ["01/01/2026 10:00:00+01:00 (UTC+1)", "01/01/2026 10:00:00Z", "01/01/20
           "2026-01-01T10:00:00(UTC+1)", "01/01/2026 10:00:00+0100", "01/01/2026 10:00:00", "", "01/01/2026 10:00 (UTC+1) Z"]
 
 
+@pytest.mark.parametrize("few", [0, 100])
 @pytest.mark.parametrize("extra", [None, *OTHERS])
-def test_a_named_zone_split_in_two_passes_is_the_plain_split(extra: str | None) -> None:
+def test_a_named_zone_split_in_two_passes_is_the_plain_split(extra: str | None, few: int,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """:func:`parsers.tool_export._zone_split_named` (two regular-expression passes) gives the
     plain :func:`_zone_split`'s wall-clock text and offset, or leaves the table to it: every
     named-zone form, and each value that must send the table the plain way (a bare offset left
     after the named zone, ``Z``/``UTC`` suffixes, month names and ISO ``T``/``-`` separators,
-    no zone at all, an empty cell)."""
+    no zone at all, an empty cell); offsets looked up by hash or by equality tests (``few``)."""
+    monkeypatch.setattr(tool_export, "_FEW_SUFFIXES", few)
     values = ZONED + ([extra] if extra is not None else [])
     body = pl.DataFrame({"_ts_raw": values}, schema={"_ts_raw": pl.String})
     wall, minutes = tool_export._zone_split(pl.col("_ts_raw"))
