@@ -1054,7 +1054,9 @@ def _party_identifiers(events: pl.DataFrame, parties: _Parties, used: pl.Series,
     snd, rcp = events.get_column("_snd"), events.get_column("_rcp")
     offsets = pl.concat([pl.Series([0], dtype=pl.Int64), rcp.is_not_null().cast(pl.Int64).cum_sum()])
     flat = texts.gather(rcp.drop_nulls())
-    recipients = pl.Series("recipients", pa.LargeListArray.from_arrays(offsets.to_arrow(), flat.to_arrow()))
+    # (the texts handed over as Arrow string views, Polars' own layout: no copy either way)
+    recipients = pl.Series("recipients", pa.LargeListArray.from_arrays(
+        offsets.to_arrow(), flat.to_arrow(compat_level=pl.CompatLevel.newest())))
     return events.with_columns(texts.gather(snd).alias("_snd"), recipients.alias("_rcp")).rename(
         {"_snd": "sender", "_rcp": "recipients"})
 
