@@ -135,6 +135,12 @@ def ingest_records(audit: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]
     return out
 
 
+def exhibit_key(exhibit: str) -> tuple[str, int]:
+    """Sort key of an exhibit reference: ``JA/7`` before ``JA/10`` (an unnumbered one first)."""
+    prefix, _, number = exhibit.partition("/")
+    return prefix, int(number) if number.isdigit() else 0
+
+
 def source_order(sources: pl.DataFrame, audit: Iterable[dict[str, Any]]) -> list[str]:
     """Source ids in the order they were received (audit sequence), then by id."""
     seq = {sha: int(rec["seq"]) for sha, rec in ingest_records(audit).items()}
