@@ -94,6 +94,11 @@ def test_people_shows_link_reasons_and_unknown_names_by_exhibit(small_demo_case:
     out = atlas("people", small_demo_case).out  # type: ignore[attr-defined]
     assert not [i for i in ids if i in out]
     assert re.search(rf"in source {case.manifest.exhibit_prefix}/\d+", out)
+    # every other listing a person reads on the same case
+    for args in (("cells", small_demo_case), ("conduct", small_demo_case, "--as-of", "2026-11-22", "--with-proposed"),
+                 ("threats", small_demo_case), ("rejects", small_demo_case)):
+        out = atlas(*args).out  # type: ignore[attr-defined]
+        assert not [i for i in ids if i in out], args[0]
 
 
 def test_readable_text_puts_exhibits_for_the_case_source_ids_only() -> None:
