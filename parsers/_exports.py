@@ -374,6 +374,8 @@ def others(frame: pl.DataFrame, everyone: Sequence[str], sender: str = "sender")
 def rejects(source_id: str, rows: Iterable[tuple[str, str, str]]) -> pl.DataFrame:
     """``(source_ref, reason, excerpt)`` rows → a reject frame (excerpts cut to 160 characters)."""
     rows = list(rows)
+    if not rows:  # the same empty frame, made without four empty columns first
+        return pl.DataFrame(schema=REJECT_SCHEMA)
     return pl.DataFrame(
         {
             "source_id": [source_id] * len(rows),
