@@ -432,7 +432,7 @@ def _fast_result(data: bytes, ctx: ParseContext) -> ParseResult:
         t = _declared(data)
     except NotFast:  # another shape: the layout inferred, and proved the other way
         t = _inferred(data)
-    own = sorted(t.filter(pl.col("IsSender") & (pl.col("From") != "")).get_column("From").unique().to_list())
+    own = sorted(t.select(pl.col("From").filter(pl.col("IsSender") & (pl.col("From") != "")).unique()).to_series().to_list())
     file_owner = f"snapchat:{own[0]}" if len(own) == 1 else None
     owner = file_owner or ctx.owner
     mtype = pl.col("Media Type").fill_null("")
@@ -445,7 +445,11 @@ def _fast_result(data: bytes, ctx: ParseContext) -> ParseResult:
     group = pl.col("Conversation Title").fill_null("") != ""
     sender = pl.when(pl.col("From") != "").then(pl.lit("snapchat:") + pl.col("From")).when(out).then(pl.lit(owner, pl.String))
     to_owner = pl.lit(owner or None, pl.String)
-    recipient = pl.when(out & ~group).then(pl.col("to")).when(~out).then(to_owner)
+    titled = t.get_column("Conversation Title")
+    if titled.null_count() < titled.len():
+        recipient = pl.when(out & ~group).then(pl.col("to")).when(~out).then(to_owner)
+    else:  # no group chat (no title anywhere)
+        recipient = pl.when(out).then(pl.col("to")).otherwise(to_owner)
     created = pl.when(pl.col("Created") != "").then(pl.col("Created"))
     # The download's own presentation first (whole seconds, no spaces around: 4x faster than the
     # first format of utc_text, and the same instant where it reads one; no cache of the values
