@@ -446,6 +446,7 @@ def _fast_result(data: bytes, ctx: ParseContext) -> ParseResult:
     sender = pl.when(pl.col("From") != "").then(pl.lit("snapchat:") + pl.col("From")).when(out).then(pl.lit(owner, pl.String))
     to_owner = pl.lit(owner or None, pl.String)
     titled = t.get_column("Conversation Title")
+    recipient: pl.Expr
     if titled.null_count() < titled.len():
         recipient = pl.when(out & ~group).then(pl.col("to")).when(~out).then(to_owner)
     else:  # no group chat (no title anywhere)
