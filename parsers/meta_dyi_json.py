@@ -425,8 +425,8 @@ def _tally(doc: pl.DataFrame) -> _Tally:
     messages_slots: list[tuple[str, str, str]] = []
     messages = doc.schema.get("messages")
     if isinstance(messages, pl.List) and isinstance(messages.inner, pl.Struct) and doc.height == 1:
-        exploded = doc.get_column("messages").explode(empty_as_null=False, keep_nulls=False)
-        if exploded.null_count() or not exploded.len():
+        exploded = doc.get_column("messages")[0]  # the one row's list (its explode took 0.2 ms); None if null
+        if exploded is None or exploded.null_count() or not exploded.len():
             raise _NotFast("a message null, or none")
         tally.messages = exploded.struct.unnest()
 
@@ -768,7 +768,7 @@ def _participants(tally: _Tally) -> list[str]:
         return []
     if not found.get("name"):
         return []
-    names = tally.doc.get_column("participants").explode(empty_as_null=False, keep_nulls=False).struct.field("name")
+    names = tally.doc.get_column("participants")[0].struct.field("name")  # the one row's list (held: counted above)
     if names.dtype != pl.String:
         raise _NotFast("participants' names")
     return [f"name:{p}" for p in sorted({x for x in names.to_list() if x})]
