@@ -410,3 +410,59 @@ def test_escape_letters_are_counted_as_json_reads_the_escapes() -> None:
                 escape_letters(text)
         else:
             assert escape_letters(text) == expected, text
+
+
+def _random_value(r: Any) -> bytes:
+    """A JSON value of any type, written as a download or a hand could write it."""
+    return r.choice([b"null", b"true", b"false", b"0", b"-0", b"7", b"-12", b"45844838413000", b"1.5", b"1.0", b"1e3",
+                     b"2E-2", b"123456789012345678901234", b'""', b'"x"', b'"2026-03-01 10:00:00 UTC"', b'"TEXT"',
+                     b'"MEDIA"', b'"STATUS"', b'"a.e:E \\"q\\""', b'"caf\\u00e9"', b'"\\ud83d\\ude00"', b'"\\u0065"',
+                     b'"\\\\u0065"', b'"1772359200000"', b'{"a": 1}', b"[1, 2]", b"[]", b'"alice.ex"', b'"sam.e"'])
+
+
+def _random_download(r: Any, odd: float) -> bytes:
+    """A download of the newer layout with random values, keys left out, repeated or unknown, spacing varied."""
+    fields = ["From", "Media Type", "Created", "Content", "Conversation Title", "IsSender", "Created(microseconds)"]
+    sep = r.choice([b": ", b":", b" : "])
+    conversations = []
+    for c in range(r.randrange(1, 4)):
+        records = []
+        for _ in range(r.randrange(0, 5)):
+            pairs = []
+            for f in fields:
+                if r.random() < 0.15:
+                    continue
+                clean = {"From": b'"sam.e"', "Media Type": b'"TEXT"', "Created": b'"2026-03-01 10:00:00 UTC"',
+                         "Content": b'"hi"', "Conversation Title": b"null", "IsSender": b"false",
+                         "Created(microseconds)": b"1772359200000"}[f]
+                value = _random_value(r) if r.random() < odd else clean
+                pairs.append(b'"' + f.encode() + b'"' + sep + value)
+                if r.random() < odd / 4:
+                    pairs.append(b'"' + f.encode() + b'"' + sep + _random_value(r))
+            if r.random() < odd / 4:
+                pairs.append(b'"Extra"' + sep + _random_value(r))
+            r.shuffle(pairs)
+            records.append(b"{" + b", ".join(pairs) + b"}")
+        conversations.append(b'"user.' + str(c).encode() + b'"' + sep + b"[" + b",\n ".join(records) + b"]")
+    return b"{" + b", ".join(conversations) + b"}"
+
+
+def test_random_downloads_read_the_same(tmp_path: Path) -> None:
+    """300 downloads with random values where the layout has texts, booleans and integers (floats,
+    exponents, huge numbers, booleans, texts, objects, escapes), keys missing, repeated or unknown:
+    the fast path (either route) gives the plain rule's result, and clean ones take the declared route."""
+    import random
+
+    r = random.Random(18)
+    declared = 0
+    for i in range(300):
+        data = _random_download(r, 0.2 if i % 2 else 0.02)  # many odd values, or one here and there
+        path = _write(tmp_path, f"random-{i}", data)
+        try:
+            sc._declared(data)
+            declared += 1
+        except Exception:
+            pass
+        _same(path)
+        _same(path, owner="snapchat:officer.given")
+    assert declared >= 50  # the clean ones
