@@ -260,6 +260,13 @@ def _json(doc: Any, path: Path, ctx: ParseContext) -> ParseResult:
 # null in every record (a key given twice, a value then null, cannot be told from the counts
 # otherwise), a top-level key that is also a record's key, no records. tests/test_snapchat_fast.py
 # holds it equal to the plain rule.
+#
+# Two routes read the file. First the declared one (:func:`_declared`): Polars is given the
+# record's layout (:data:`_RECORD`), which spares its inference pass, and
+# ``parsers._json_tally.declared_counts`` proves the read (colons, quotes, and dots and letters
+# ``e``/``E``, so no float, exponent or boolean was read into the integer column). A file it
+# cannot prove (other keys or types, a conversation not a list …) is read by the inferred route
+# (:func:`_inferred`, Polars infers the layout; ``check_document``), and else by the plain rule.
 
 _FAST_TYPES: Final = {
     "From": (pl.String, pl.Null), "Media Type": (pl.String, pl.Null), "Created": (pl.String, pl.Null),
