@@ -466,3 +466,31 @@ def test_random_downloads_read_the_same(tmp_path: Path) -> None:
         _same(path)
         _same(path, owner="snapchat:officer.given")
     assert declared >= 50  # the clean ones
+
+
+def test_many_conversations_are_proved_together(tmp_path: Path) -> None:
+    """The declared route handles every conversation at once: a key null in some records and set in
+    others (in several conversations) is read; the same key given twice (a value, then null) in one
+    record of the 38th conversation of 50 is refused (it is only searched for where a conversation has
+    both), and both read as the plain rule reads them."""
+    from parsers._json_tally import NotFast
+
+    def download(twice: bool) -> bytes:
+        parts = []
+        for c in range(50):
+            records = [json.dumps(_item(From=f"u{c}", Content=None if (c + j) % 3 == 0 else f"m{j}",
+                                        **{"Conversation Title": "G" if c % 7 == 0 else None}))
+                       for j in range(4)]
+            if twice and c == 37:
+                records[1] = records[1].replace('"Content": "m1"', '"Content": "m1", "Content": null')
+            parts.append(f'"u{c}": [' + ", ".join(records) + "]")
+        return ("{" + ", ".join(parts) + "}").encode()
+
+    clean = download(False)
+    assert sc._declared(clean).height == 200
+    _same(_write(tmp_path, "many", clean))
+    odd = download(True)
+    assert b'"Content": "m1", "Content": null' in odd
+    with pytest.raises(NotFast):
+        sc._declared(odd)
+    _same(_write(tmp_path, "many-twice", odd))
