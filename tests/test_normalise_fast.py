@@ -160,6 +160,14 @@ ODD: dict[str, tuple[Callable[[], pl.DataFrame], dict[str, Any]]] = {
                                  {"owner_uris": [ME], "identifiers_are_uris": True, "refs_unique": True}),
     "only recipients": (lambda: _msgs(2, ts_utc=[utc(2026, 1, 1)] * 2, recipients=[["phone:07700 900123"], []]), {"owner_uris": [ME]}),
     "recipients all empty": (lambda: _msgs(2, ts_utc=[utc(2026, 1, 1)] * 2, recipients=[[], []]), {}),
+    "identifiers already their URIs": (lambda: _msgs(3, ts_utc=[utc(2026, 1, 1)] * 3, sender=["snapchat:alice.ex", "snapchat:sam", None],
+                                                     recipients=[["snapchat:sam"], ["snapchat:alice.ex"], []]), {"owner_uris": ["snapchat:alice.ex"]}),
+    "one identifier not yet its URI": (lambda: _msgs(2, ts_utc=[utc(2026, 1, 1)] * 2, sender=["snapchat:alice.ex", "snapchat:Sam"],
+                                                     recipients=[["snapchat:Sam"], ["snapchat:alice.ex"]]), {}),
+    "names beyond ASCII": (lambda: _msgs(4, ts_utc=[utc(2026, 1, 1)] * 4, sender=["name:Zoë", "name:Émile", "name:a", "name:\U0001f600x"],
+                                         recipients=[["name:ß"], ["name:Zoë"], ["name:Z"], ["name:ÿ", "name:\uffff"]]), {}),
+    "exactly as many identifiers as the Python map takes": (lambda: _msgs(
+        64, ts_utc=[utc(2026, 1, 1)] * 64, sender=[f"phone:07700 9001{i:02d}" for i in range(64)]), {}),
     "a zone far away": (lambda: _msgs(2, ts_local=[datetime(2026, 4, 5, 2, 30), datetime(2026, 10, 4, 2, 15)]), {"timezone": "Australia/Lord_Howe"}),
 }
 
@@ -212,3 +220,24 @@ def _random_frame(rng: random.Random) -> tuple[pl.DataFrame, dict[str, Any]]:
 def test_random_frames_normalise_the_same(seed: int) -> None:
     raw, kw = _random_frame(random.Random(seed))
     assert_fast_is_plain(raw, **kw)
+
+
+@pytest.mark.parametrize("seed", range(0, 120, 3))
+def test_random_frames_normalise_the_same_with_refs_hashed(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above ``_EXACT_REFS_MAX`` rows the refs are counted by their hashes: forced here on small frames."""
+    monkeypatch.setattr(normalise, "_EXACT_REFS_MAX", 0)
+    raw, kw = _random_frame(random.Random(seed))
+    assert_fast_is_plain(raw, **kw)
+
+
+def test_the_python_map_gives_what_identifier_map_gives() -> None:
+    from atlas.normalise.identifiers import identifier_map
+
+    values = ["name:Zoë", "name:Émile", None, "phone:07700 900123", "phone:+44 7700 900123", "email:A@B.org", "name:a",
+              "instagram:@X", "x:y", "plain", "name:\U0001f600", "name:\uffff", "name:Zoë"]
+    raw = pl.Series("raw", values, dtype=pl.String)
+    exprs = normalise._identifier_exprs_fast(raw, source_id="s1", region="GB")
+    mapping = identifier_map(raw, source_id="s1", region="GB")
+    frame = pl.DataFrame({"sender": raw, "recipients": [[v] for v in values]})
+    assert frame.select(exprs).equals(frame.select(normalise._identifier_exprs(raw, source_id="s1", region="GB")), null_equal=True)
+    assert mapping.get_column("raw").to_list() == sorted(v for v in set(values) if v is not None)

@@ -23,7 +23,7 @@ from atlas.model import (
     conform,
     empty_rejects,
 )
-from atlas.normalise.identifiers import identifier_map
+from atlas.normalise.identifiers import _FAST_PATH_MIN, identifier_map, identifier_uri
 from atlas.normalise.times import localise
 
 
@@ -287,6 +287,51 @@ def _time_exprs_fast(raw: _Raw, zone: str) -> list[pl.Expr]:
     return [*start, end.cast(TS_TYPE).alias("ts_end_utc")]
 
 
+_EXACT_REFS_MAX: Final = 250_000
+"""Up to this many rows the refs are counted exactly (``n_unique`` of the text is quicker there
+than of 64-bit hashes; above it, hashing first is, as in :func:`_first_pass`)."""
+
+
+def _first_pass_fast(frame: pl.LazyFrame, height: int, *, identifiers: bool, refs: bool) -> tuple[pl.Series, bool]:
+    """:func:`_first_pass`: (distinct raw identifiers, whether the refs are proved distinct)."""
+    sender, recipient = pl.col("sender"), pl.col("recipients").explode()
+    exprs = []
+    if identifiers:
+        exprs += [sender.filter(sender.is_first_distinct()).implode(), recipient.filter(recipient.is_first_distinct()).implode()]
+    if refs:
+        ref = pl.col("source_ref")
+        exprs.append((ref.n_unique() if height <= _EXACT_REFS_MAX else ref.hash().n_unique()).alias("ref_hashes"))
+    none = pl.Series("raw", [], dtype=pl.String)
+    if not exprs:
+        return none, True
+    out = frame.select(exprs).collect(engine="in-memory")
+    raw = pl.concat([out.get_column("sender").explode(), out.get_column("recipients").explode()]).rename("raw") if identifiers else none
+    return raw, not refs or int(out.get_column("ref_hashes")[0]) == height
+
+
+def _identifier_exprs_fast(raw: pl.Series, *, source_id: str, region: str) -> list[pl.Expr]:
+    """:func:`_identifier_exprs`, with no replacement where every identifier is already its URI
+    (``snapchat:alice.ex``: the look-up would give every value back). A few distinct values
+    (fewer than :func:`identifier_map` sends down its column path) are mapped in Python: the
+    same values sorted the same way (code point order is UTF-8 byte order), each converted by
+    :func:`identifier_uri` as there."""
+    if raw.len() <= _FAST_PATH_MIN:
+        distinct = sorted({v for v in raw.to_list() if v is not None})
+        uris = [identifier_uri(v, source_id=source_id, region=region) for v in distinct]
+        if uris == distinct:
+            return []
+        keys, values = pl.Series("raw", distinct, dtype=pl.String), pl.Series("uri", uris, dtype=pl.String)
+    else:
+        mapping = identifier_map(raw, source_id=source_id, region=region)
+        keys, values = mapping.get_column("raw"), mapping.get_column("uri")
+        if keys.equals(values):
+            return []
+    return [
+        pl.col("sender").replace_strict(keys, values, default=None),
+        pl.col("recipients").list.eval(pl.element().replace_strict(keys, values, default=None)),
+    ]
+
+
 def _direction_fast(raw: _Raw, owner_uris: Collection[str]) -> pl.Expr:
     """:func:`_direction`, whether every row states its direction read from the parser's column
     (compared as it is: a text equals ``unknown`` exactly where its Enum value does)."""
@@ -330,12 +375,12 @@ def _to_events_fast(
                       for name in RAW_EVENT_SCHEMA.names()).lazy()
     # Identifiers to read only where some row has one (a location history has none).
     identifiers = not identifiers_are_uris and (facts.nulls("sender") < n or facts.nulls("recipients") < n)
-    raw_identifiers, ref_hashes = _first_pass(base, n, identifiers=identifiers, refs=not refs_unique)
-    if ref_hashes != n:
-        return None  # some hashes coincide: the plain rule's exact test names the duplicates
+    raw_identifiers, refs_distinct = _first_pass_fast(base, n, identifiers=identifiers, refs=not refs_unique)
+    if not refs_distinct:
+        return None  # duplicates (or coinciding hashes): the plain rule's exact test names them
     owners = pl.Series(sorted(owner_uris), dtype=pl.String).implode()
     lf = base.with_columns(
-        *(_identifier_exprs(raw_identifiers, source_id=source_id, region=region) if identifiers else []),
+        *(_identifier_exprs_fast(raw_identifiers, source_id=source_id, region=region) if identifiers else []),
         *_time_exprs_fast(facts, timezone),
         event_ids(source_id, pl.col("source_ref")).alias("event_id"),
         pl.lit(source_id).alias("source_id"),
