@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final
 
 import polars as pl
@@ -239,6 +240,26 @@ def _conformed(name: str, have: pl.Schema) -> pl.Expr:
     return pl.lit(None, dtype=dtype).alias(name)
 
 
+@lru_cache(maxsize=256)
+def _conform_exprs(have: tuple[tuple[str, pl.DataType], ...], fills: tuple[str, ...]) -> tuple[pl.Expr, ...]:
+    """:func:`atlas.model.conform` to :data:`RAW_EVENT_SCHEMA` of a frame with the columns
+    ``have``, with :func:`to_events_plain`'s fills of the columns ``fills`` (empty lists, false),
+    as expressions made once per parser's layout (making them cost more than running them on a
+    small file; an expression is immutable, so one can serve every query)."""
+    schema = pl.Schema(dict(have))
+    empty = {"recipients": pl.lit([], pl.List(pl.String)), "attachments": pl.lit([], pl.List(pl.String)),
+             "deleted": pl.lit(False)}
+    return tuple(_conformed(name, schema).fill_null(empty[name]) if name in fills else _conformed(name, schema)
+                 for name in RAW_EVENT_SCHEMA.names())
+
+
+@lru_cache(maxsize=1)
+def _event_columns() -> tuple[pl.Expr, ...]:
+    """The columns of :data:`EVENT_SCHEMA`, in order, as :func:`atlas.model.conform` makes them
+    (a column already of its type is left as it is by its cast)."""
+    return tuple(pl.col(name).cast(dtype) for name, dtype in EVENT_SCHEMA.items())
+
+
 class _Raw:
     """What the one query needs to know of a parser's frame before it runs: null counts (free:
     Arrow keeps them) and conformed time columns, read from the frame as given (a column it
@@ -365,14 +386,10 @@ def _to_events_fast(
         return None
     facts = _Raw(raw)
     n = facts.height
-    empty_list = pl.lit([], pl.List(pl.String))
-    fills: dict[str, pl.Expr] = {c: empty_list for c in ("recipients", "attachments") if facts.nulls(c)}
-    if facts.nulls("deleted"):
-        fills["deleted"] = pl.lit(False)
+    fills = tuple(c for c in ("recipients", "attachments", "deleted") if facts.nulls(c))
     # The conformed frame made first (columns taken as they are, cast or filled where needed):
     # a query over a query ran slower on big sources than the same steps on a frame.
-    base = raw.select(_conformed(name, have).fill_null(fills[name]) if name in fills else _conformed(name, have)
-                      for name in RAW_EVENT_SCHEMA.names()).lazy()
+    base = raw.select(_conform_exprs(tuple(have.items()), fills)).lazy()
     # Identifiers to read only where some row has one (a location history has none).
     identifiers = not identifiers_are_uris and (facts.nulls("sender") < n or facts.nulls("recipients") < n)
     raw_identifiers, refs_distinct = _first_pass_fast(base, n, identifiers=identifiers, refs=not refs_unique)
@@ -385,7 +402,7 @@ def _to_events_fast(
         event_ids(source_id, pl.col("source_ref")).alias("event_id"),
         pl.lit(source_id).alias("source_id"),
     ).with_columns(_direction_fast(facts, owner_uris).alias("direction"))
-    columns = [pl.col(name).cast(dtype) for name, dtype in EVENT_SCHEMA.items()]
+    columns = list(_event_columns())
     if owner_uris:
         lf = lf.with_columns((pl.col("sender").is_in(owners) & pl.any_horizontal(
             [pl.col("recipients").list.contains(pl.lit(o, pl.String)) for o in sorted(owner_uris)])).alias("_self"))
