@@ -387,11 +387,13 @@ def _to_events_fast(
     facts = _Raw(raw)
     n = facts.height
     fills = tuple(c for c in ("recipients", "attachments", "deleted") if facts.nulls(c))
-    # The conformed frame made first (columns taken as they are, cast or filled where needed):
-    # a query over a query ran slower on big sources than the same steps on a frame.
-    base = raw.select(_conform_exprs(tuple(have.items()), fills)).lazy()
+    conformed = _conform_exprs(tuple(have.items()), fills)  # columns as they are, cast or filled where needed
     # Identifiers to read only where some row has one (a location history has none).
     identifiers = not identifiers_are_uris and (facts.nulls("sender") < n or facts.nulls("recipients") < n)
+    # With a first pass to run, the conformed frame is made once for both queries; without, it
+    # is the start of the one query.
+    first_pass = identifiers or not refs_unique
+    base = raw.select(conformed).lazy() if first_pass else raw.lazy().select(conformed)
     raw_identifiers, refs_distinct = _first_pass_fast(base, n, identifiers=identifiers, refs=not refs_unique)
     if not refs_distinct:
         return None  # duplicates (or coinciding hashes): the plain rule's exact test names them
