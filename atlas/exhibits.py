@@ -21,6 +21,7 @@ to it.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -195,6 +196,23 @@ def event_refs_expr(refs: Mapping[str, str], event_ids: str | pl.Expr = "event_i
     """:func:`event_refs` over a list column of event ids."""
     col = pl.col(event_ids) if isinstance(event_ids, str) else event_ids
     return col.list.eval(event_ref_expr(refs, pl.element()))
+
+
+_SOURCE_ID: Final = re.compile(r"\b([0-9a-f]{16})\b(/?)")
+
+
+def readable_text(refs: Mapping[str, str], text: str) -> str:
+    """Free text written when a link was proposed (``… in source 586ad4d5d21525fa``, ``e.g.
+    586ad4d5d21525fa/sms rowid 477``) with each source id of the case put as its exhibit
+    (``JA/13``, ``JA/13, sms rowid 477``): stored reasons keep the ids (they are the audit's
+    words), and a person reads exhibits, never a hex id. Anything else is left as written."""
+    def put(m: re.Match[str]) -> str:
+        exhibit = refs.get(m.group(1))
+        if exhibit is None:
+            return m.group(0)
+        return exhibit + (", " if m.group(2) else "")
+
+    return _SOURCE_ID.sub(put, text)
 
 
 def identifier_label(refs: Mapping[str, str], uri: str) -> str:

@@ -23,7 +23,9 @@ see the same load, best of ``REPEATS``, wall and CPU seconds (this process, all 
 
 Sizes are a heavy user's export (scaled by ``--scale``): Records.json 1 GB (as
 ``bench_google_records``; ``ATLAS_BENCH_RECORDS_MB`` overrides); a Timeline.json (the phone's own export) of 400,000 points; one
-month of Semantic Location History with 3,000 objects; a Meta message file of 10,000
+month of Semantic Location History with 3,000 thin objects (as the generator writes them), the
+first 360 of them again in the shape Google writes (:func:`real_shape_month`: about 3 MB, a heavy
+user's month) and the real August 2021 month in ``../shared/samples`` when it is there; a Meta message file of 10,000
 messages (Meta cuts a thread into ``message_N.json`` files of at most 10,000); a Telegram
 ``result.json`` of 300,000 messages; a Snapchat ``chat_history.json`` of 50,000; an X
 ``direct-messages.js`` of 100,000. Each file is written by the fixture writer of its format
@@ -35,10 +37,11 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +49,7 @@ from bench.common import Stage, repeats, scale, scaled
 
 REPEATS = 3
 RECORDS_MB = 1024
-SIZES = {"timeline": 400_000, "semantic": 1_500, "meta": 10_000, "telegram": 300_000, "snapchat": 50_000,
+SIZES = {"timeline": 400_000, "semantic": 1_500, "semantic_real_shape": 360, "meta": 10_000, "telegram": 300_000, "snapchat": 50_000,
          "x": 100_000}
 
 
@@ -55,6 +58,91 @@ def _repeat_contacts(msgs: list[Any], n: int) -> list[Any]:
     span = max(c.ts for c in msgs) - min(c.ts for c in msgs) + timedelta(days=1)
     return [replace(msgs[i % len(msgs)], ts=msgs[i % len(msgs)].ts + span * (i // len(msgs)),
                     cid=f"{msgs[i % len(msgs)].cid}-{i}") for i in range(n)]
+
+
+def _road_segments(rng: random.Random, n: int) -> list[dict[str, str]]:
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+    return [{"placeId": "ChIJ" + "".join(rng.choice(alphabet) for _ in range(23)), "duration": f"{rng.randint(2, 40)}s"}
+            for _ in range(n)]
+
+
+def _raw_path(rng: random.Random, start: str, lat: int, lng: int, n: int) -> dict[str, Any]:
+    t0 = datetime.fromisoformat(start.replace("Z", "+00:00"))
+    return {"points": [{"latE7": lat + rng.randint(-900, 900), "lngE7": lng + rng.randint(-900, 900),
+                        "accuracyMeters": rng.randint(5, 60),
+                        "timestamp": (t0 + timedelta(seconds=30 * i)).isoformat().replace("+00:00", "Z")}
+                       for i in range(n)]}
+
+
+def _share(i: int, k: int, n: int) -> bool:
+    """Whether the ``i``-th object (from 1) is one of ``k`` in every ``n``: spread evenly, so a
+    small month has its share too."""
+    return (i * k) % n < k
+
+
+def real_shape_month(thin: Path, out: Path, n_objects: int) -> Path:
+    """The generator's Semantic month, its first ``n_objects`` objects given what Google writes beside
+    the fields Atlas reads, in the proportions of the real August 2021 month in ``../shared/samples``
+    (125 objects, 1.1 MB): 15 activity probabilities a segment, a waypoint path with about 100 road
+    segments in 53 of 61, a parking event in 55 of 61, a raw path of about 5 timed points in 22 of 61;
+    a visit with 4 other candidate places, a raw path in 3 of 64, a child visit in 7 of 64; device tags.
+
+    Why: the generator writes only what the parser needs (about 400 bytes an object; Google's are
+    about 9,000), and a file that thin makes the bare ``json.loads`` reference unrealistically
+    cheap beside the per-object work, so its ratio says little about a real month. Deterministic
+    (seeded); the thin month is still measured beside it."""
+    rng = random.Random(20211)
+    doc = json.loads(thin.read_text(encoding="utf-8"))
+    kinds = ["IN_PASSENGER_VEHICLE", "STILL", "WALKING", "MOTORCYCLING", "IN_FERRY", "IN_BUS", "CYCLING", "FLYING",
+             "RUNNING", "SKIING", "IN_TRAIN", "SAILING", "IN_TRAM", "IN_SUBWAY", "IN_VEHICLE"]
+    tag = {"deviceTag": 566860671}
+    objects = doc["timelineObjects"][:n_objects]
+    segments = visits = 0
+    for obj in objects:
+        if "activitySegment" in obj:
+            segments += 1
+            seg = obj["activitySegment"]
+            seg["startLocation"]["sourceInfo"] = dict(tag)
+            seg["endLocation"]["sourceInfo"] = dict(tag)
+            weights = sorted((rng.random() ** 3 for _ in kinds), reverse=True)
+            seg["activities"] = [{"activityType": k, "probability": 100 * w / sum(weights)} for k, w in zip(kinds, weights, strict=True)]
+            end = seg["endLocation"]
+            if _share(segments, 53, 61):
+                seg["waypointPath"] = {"waypoints": [{"latE7": end["latitudeE7"] + rng.randint(-9000, 9000),
+                                                      "lngE7": end["longitudeE7"] + rng.randint(-9000, 9000)}
+                                                     for _ in range(rng.randint(2, 8))],
+                                       "source": "INFERRED", "roadSegment": _road_segments(rng, rng.randint(60, 140)),
+                                       "distanceMeters": rng.uniform(500, 70000), "travelMode": "DRIVE",
+                                       "confidence": rng.random()}
+            if _share(segments, 55, 61):
+                seg["parkingEvent"] = {"location": {"latitudeE7": end["latitudeE7"], "longitudeE7": end["longitudeE7"],
+                                                    "accuracyMetres": rng.randint(5, 80)},
+                                       "method": "END_OF_ACTIVITY_SEGMENT", "locationSource": "UNKNOWN",
+                                       "timestamp": seg["duration"]["endTimestamp"]}
+            if _share(segments, 22, 61):
+                seg["simplifiedRawPath"] = _raw_path(rng, seg["duration"]["startTimestamp"], end["latitudeE7"],
+                                                     end["longitudeE7"], rng.randint(3, 8))
+        elif "placeVisit" in obj:
+            visits += 1
+            visit = obj["placeVisit"]
+            loc = visit["location"]
+            loc.update({"semanticType": "TYPE_SEARCHED_ADDRESS", "sourceInfo": dict(tag),
+                        "calibratedProbability": rng.uniform(40, 99)})
+            visit["otherCandidateLocations"] = [
+                {"latitudeE7": loc["latitudeE7"] + rng.randint(-3000, 3000), "longitudeE7": loc["longitudeE7"] + rng.randint(-3000, 3000),
+                 "placeId": _road_segments(rng, 1)[0]["placeId"], "address": "Example Street, London",
+                 "name": f"Candidate place {i}", "locationConfidence": rng.random(), "calibratedProbability": rng.random()}
+                for i in range(4)]
+            visit["locationConfidence"] = rng.randint(20, 99)
+            if _share(visits, 3, 64):
+                visit["simplifiedRawPath"] = _raw_path(rng, visit["duration"]["startTimestamp"], loc["latitudeE7"],
+                                                       loc["longitudeE7"], rng.randint(3, 8))
+            if _share(visits, 7, 64):
+                child = json.loads(json.dumps(visit))
+                child.pop("childVisits", None)
+                visit["childVisits"] = [child]
+    out.write_text(json.dumps({"timelineObjects": objects}, indent=2), encoding="utf-8")
+    return out
 
 
 def _repeat_positions(positions: list[Any], n: int) -> list[Any]:
@@ -100,6 +188,11 @@ def write_files(work: Path) -> dict[str, tuple[Path, str]]:
     months = google_location._semantic(ex, "suspect", work / "semantic", "Location History")
     biggest = max(months, key=lambda m: (work / "semantic" / m.path).stat().st_size)
     out["google_semantic_json"] = (work / "semantic" / biggest.path, "google_semantic_json")
+    out["google_semantic_json_real_shape"] = (real_shape_month(work / "semantic" / biggest.path, work / "semantic-real-shape.json",
+                                                               scaled(SIZES["semantic_real_shape"], 10)), "google_semantic_json")
+    real = Path(__file__).resolve().parents[2] / "shared" / "samples" / "kgeo-google-location" / "semantic-2021-august.json"
+    if real.is_file():  # the real month Google wrote (../shared/samples), read in place, never copied
+        out["google_semantic_json_real_sample"] = (real, "google_semantic_json")
 
     ex = build("rejected-ex", 3, 0.2)
     threads = meta_dyi._threads(ex, "victim", "instagram")

@@ -10,8 +10,8 @@ import pytest
 
 from bench.common import SCALE_ENV, STAGE_KEYS
 
-FORMATS = ("google_records_json", "google_timeline_json", "google_semantic_json", "meta_dyi_json", "telegram_json",
-           "snapchat", "x_archive")
+FORMATS = ("google_records_json", "google_timeline_json", "google_semantic_json", "google_semantic_json_real_shape",
+           "meta_dyi_json", "telegram_json", "snapchat", "x_archive")
 
 
 def test_the_json_bench_runs_at_a_tiny_scale_and_reads_every_record(
@@ -26,8 +26,11 @@ def test_the_json_bench_runs_at_a_tiny_scale_and_reads_every_record(
         assert isinstance(part, dict), name
         assert isinstance(part["events"], int) and part["events"] > 0 and part["rejects"] == 0, name
         assert part["bare_read_cpu_s"] is not None and part["parse_normalise_cpu_s"] is not None
+    measured = [name for name in numbers if name.startswith(("google_", "meta_", "telegram_", "snapchat", "x_"))]
+    # the real Semantic month is measured where ../shared/samples is beside the repository
+    assert set(measured) - set(FORMATS) <= {"google_semantic_json_real_sample"}
     stages = numbers["stages"]
-    assert isinstance(stages, list) and len(stages) == len(FORMATS)
+    assert isinstance(stages, list) and len(stages) == len(measured)
     for stage in stages:
         assert set(stage) == STAGE_KEYS
         assert stage["reference_seconds"] > 0 and stage["seconds"] > 0 and stage["target_ratio"] == 1.5
@@ -37,3 +40,32 @@ def test_the_json_bench_runs_at_a_tiny_scale_and_reads_every_record(
     records = numbers["google_records_json"]
     assert isinstance(records, dict)
     assert bare_read("google_records_json", path) == records["events"]
+
+
+def test_the_real_shape_semantic_month_carries_what_google_writes_and_reads_the_same_events(tmp_path: Path) -> None:
+    """The bench's real-shape month adds only fields the parser does not turn into events (and
+    timed raw paths, which it does): every visit and activity of the thin month it came from is
+    still there, and the file is about as dense as Google's (thousands of bytes an object, not
+    hundreds)."""
+    import json
+
+    from bench.bench_json_returns import real_shape_month
+    from fixtures.scenarios import build
+    from fixtures.writers import google_location
+    from parsers import google_semantic_json
+    from parsers.base import ParseContext
+
+    months = google_location._semantic(build("rejected-ex", 3, 0.2), "suspect", tmp_path / "thin", "Location History")
+    thin = max((tmp_path / "thin" / m.path for m in months), key=lambda f: f.stat().st_size)
+    objects = json.loads(thin.read_text(encoding="utf-8"))["timelineObjects"]
+    fat = real_shape_month(thin, tmp_path / "fat.json", len(objects))
+    assert fat.stat().st_size / len(objects) > 4 * thin.stat().st_size / len(objects)
+    thin_events = google_semantic_json.parse(thin, ParseContext(source_id="t", path=thin)).events
+    fat_events = google_semantic_json.parse(fat, ParseContext(source_id="t", path=fat)).events
+    kept = fat_events.filter(~fat_events["source_ref"].str.contains("simplifiedRawPath|childVisits"))
+    assert kept.select("source_ref", "ts_utc", "lat", "lon").equals(thin_events.select("source_ref", "ts_utc", "lat", "lon"))
+    added = json.loads(fat.read_text(encoding="utf-8"))["timelineObjects"]
+    points = sum(len(o[k].get("simplifiedRawPath", {}).get("points", [])) for o in added for k in o)
+    children = sum(len(o[k].get("childVisits", [])) for o in added for k in o)
+    assert points and fat_events.height == thin_events.height + points + children  # timed raw paths are events
+    assert real_shape_month(thin, tmp_path / "again.json", len(objects)).read_bytes() == fat.read_bytes()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from _conduct_cases import HOME, SUSPECT, VICTIM, make_case, msg, pos
 
-from atlas.exhibits import event_ref, source_refs
+from atlas.exhibits import event_ref, readable_text, source_refs
 from atlas.store import Case
 
 
@@ -76,3 +76,30 @@ def test_report_tables_carry_exhibits_and_events_csv_names_each_record(case_dir:
             rows = list(csv.DictReader(fh))
         assert rows and all(r["exhibits"] == "; ".join(event_ref(refs, e) for e in r["event_ids"].split("; "))
                             for r in rows), name
+
+
+def test_people_shows_link_reasons_and_unknown_names_by_exhibit(small_demo_case: Path, atlas: Callable[..., object],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A proposal's stored reason names sources by id (``in source 586ad4d5d21525fa``, ``e.g.
+    586ad4d5d21525fa/report.xml model …``); ``atlas people`` shows it by exhibit, and the
+    names no party reaches as ``Dan (name in JA/7)``."""
+    monkeypatch.setenv("COLUMNS", "400")
+    case = Case.open(small_demo_case)
+    ids = case.source_ids()
+    assert atlas("discover", small_demo_case).code == 0  # type: ignore[attr-defined]
+    view = json.loads(atlas("people", small_demo_case, "--json").out)  # type: ignore[attr-defined]
+    assert any(i in p["reason"] for p in view["proposals"] for i in ids)  # the stored words keep the ids
+    assert all(not any(i in p["reason_shown"] for i in ids) for p in view["proposals"] + view["links"])
+    assert any(u.startswith("name:") for g in view["unresolved_groups"] for u in g["identifiers"])
+    out = atlas("people", small_demo_case).out  # type: ignore[attr-defined]
+    assert not [i for i in ids if i in out]
+    assert re.search(rf"in source {case.manifest.exhibit_prefix}/\d+", out)
+
+
+def test_readable_text_puts_exhibits_for_the_case_source_ids_only() -> None:
+    refs = {"586ad4d5d21525fa": "JA/13", "8488e8fe50d51e74": "JA/7"}
+    assert readable_text(refs, "sent 7 record(s) in source 586ad4d5d21525fa, a download") == "sent 7 record(s) in source JA/13, a download"
+    assert (readable_text(refs, "e.g. 8488e8fe50d51e74/wa_contacts rowid 8 (the profile)")
+            == "e.g. JA/7, wa_contacts rowid 8 (the profile)")
+    # an IMEI-like or unknown 16-hex run, and a longer hex run, are not a source of the case
+    assert readable_text(refs, "id 0123456789abcdef and 586ad4d5d21525fa00") == "id 0123456789abcdef and 586ad4d5d21525fa00"

@@ -14,21 +14,12 @@ from typing import Any
 import pytest
 
 from atlas.errors import FormatError
-from parsers.base import ParseContext, ParseResult
+from parsers.base import ParseContext
+from tests._fast_plain import assert_identical
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
 JSON_PARSERS = ("google_records_json", "google_semantic_json", "google_timeline_json", "meta_dyi_json", "telegram_json",
                 "snapchat", "x_archive")
-
-
-def assert_identical(a: ParseResult, b: ParseResult) -> None:
-    for what in ("events", "rejects"):
-        x, y = getattr(a, what), getattr(b, what)
-        assert x.schema == y.schema and x.equals(y, null_equal=True), what
-    assert (a.evidence is None) == (b.evidence is None)
-    if a.evidence is not None and b.evidence is not None:
-        assert a.evidence.equals(b.evidence, null_equal=True)
-    assert (a.assumptions, a.records_read, a.owner, a.region) == (b.assumptions, b.records_read, b.owner, b.region)
 
 
 def _inputs(tmp_path: Path) -> list[tuple[str, Path]]:

@@ -23,6 +23,9 @@ BASES: Final[dict[str, tuple[Strength, str]]] = {
     "account-profile": ("proven", "account or profile data (a return or a download) names the number or email"),
     "contact-card": ("proven", "the same contact-card entry in a seized phone lists both"),
     "device-owner": ("proven", "the owner of a download and an account used on that device"),
+    "same-messages": ("inferred", "the same messages (same words, minutes apart) are in two sources, sent under one "
+                                  "identifier in each (e.g. a display name in a 'Download your information' export and "
+                                  "the account in a phone download)"),
     "display-name": ("inferred", "display names are similar across sources or platforms (fuzzy match)"),
     "temporal-succession": ("inferred", "a new identifier starts contacting the victim (or the victim's network) right after "
                                         "another was blocked or went quiet, with similar behaviour"),

@@ -13,6 +13,13 @@ Rules, documentary first:
 ``device-owner``
     In a download whose owner is known, an account that *sent* messages from the device
     (the parser says "outgoing") is used on the owner's device.
+``same-messages``
+    A display name in one source (``name:<source>:not dan``: a 'Download your information'
+    thread names senders only by their display names) and an account or number in another
+    source that sent the same messages: the same words on the same channel, each within
+    :data:`SAME_MESSAGE_WINDOW_S` of the other (clocks and delivery differ), at least
+    :data:`SAME_MESSAGE_MIN` messages with at least two different texts, most of the name's
+    messages. Inferred: the same words minutes apart are strong, not documentary.
 ``display-name``
     Similar display names in different sources, or a display name similar to a party's
     name in case.toml. Precision over recall: single names ("Dan", "D", "Mum") are never
@@ -52,6 +59,12 @@ from atlas.store.manifest import attributed_uris
 SUPPORT_CAP: Final = 50
 """At most this many supporting record ids are stored per link (the reason gives the total)."""
 
+SAME_MESSAGE_WINDOW_S: Final = 600
+"""How far apart two copies of one message may be: a handset's clock off by minutes, or a
+message stamped when sent in one export and when received in the other."""
+SAME_MESSAGE_MIN: Final = 3
+SAME_MESSAGE_MIN_CHARS: Final = 8
+"""Shorter texts ("ok", "yes", "ring me") are left out: two people send those."""
 SUCCESSION_THRESHOLD: Final = 0.7
 NAME_THRESHOLD: Final = 0.8
 NOT_A_PERSON: Final = ("tel-raw", "tel-short", "group", "whatsapp-group", "device", "imei", "imsi")
@@ -147,6 +160,52 @@ def device_owner_proposals(events: pl.LazyFrame, sources: pl.DataFrame) -> list[
                   f"a download whose owner is {row['owner']}")
         out.append(_proposal(row["owner"], row["sender"], "device-owner", 1.0, reason,
                             _cap(row["event_id"]), "device-owner"))
+    return out
+
+
+def same_message_proposals(events: pl.LazyFrame) -> list[Proposal]:
+    """Display names linked to the account or number that sent the same messages in another
+    source (see the module notes). One proposal per (name, account); a name whose messages
+    match two accounts equally well is left to a person."""
+    text = pl.col("text").str.strip_chars()
+    msgs = (
+        events.filter((pl.col("kind").cast(pl.String) == "message") & pl.col("sender").is_not_null()
+                      & pl.col("ts_utc").is_not_null() & (text.str.len_chars() >= SAME_MESSAGE_MIN_CHARS))
+        .select("source_id", "event_id", "channel", "sender", "ts_utc", text.alias("text"))
+    )
+    named = msgs.filter(pl.col("sender").str.starts_with("name:"))
+    totals = named.group_by("sender").agg(pl.col("event_id").n_unique().alias("sent"))
+    accounts = msgs.filter(~pl.col("sender").str.starts_with("name:")).join(
+        named.select("channel", "text").unique(), on=["channel", "text"], how="semi")
+    matched = (
+        named.join(accounts, on=["channel", "text"], suffix="_b")
+        .filter((pl.col("source_id") != pl.col("source_id_b"))
+                & ((pl.col("ts_utc_b") - pl.col("ts_utc")).dt.total_seconds().abs() <= SAME_MESSAGE_WINDOW_S))
+        .with_columns((pl.col("ts_utc_b") - pl.col("ts_utc")).dt.total_seconds().alias("offset_s"))
+        .group_by("sender", "sender_b")
+        .agg(pl.col("event_id").n_unique().alias("n"), pl.col("text").n_unique().alias("texts"),
+             pl.col("offset_s").median().alias("offset_s"),
+             pl.col("event_id").append(pl.col("event_id_b")).unique().sort().head(SUPPORT_CAP).alias("support"),
+             pl.col("source_id").first().alias("name_source"), pl.col("source_id_b").unique().sort().alias("sources_b"))
+        .join(totals, on="sender")
+        .filter((pl.col("n") >= SAME_MESSAGE_MIN) & (pl.col("texts") >= 2) & (2 * pl.col("n") > pl.col("sent")))
+        .sort("sender", "n", "sender_b", descending=[False, True, False])
+        .collect()
+    )
+    out = []
+    for _, rows in matched.group_by("sender", maintain_order=True):
+        best = rows.filter(pl.col("n") == rows.get_column("n").max())
+        if best.height != 1:
+            continue  # as good a match with two accounts: a person decides
+        row = best.row(0, named=True)
+        where, others = row["name_source"], ", ".join(row["sources_b"])  # shown by exhibit (readable_text)
+        lag = round(row["offset_s"])
+        when = "at the same second" if lag == 0 else f"typically {abs(lag)} s {'later' if lag > 0 else 'earlier'} there"
+        reason = (f"{row['n']} of the {row['sent']} messages sent as {display(row['sender'])!r} in {where} "
+                  f"({row['texts']} different texts) have the same words as messages sent by "
+                  f"{display(row['sender_b'])} in {others}, each within {SAME_MESSAGE_WINDOW_S // 60} minutes ({when})")
+        out.append(_proposal(row["sender"], row["sender_b"], "same-messages", round(row["n"] / row["sent"], 3),
+                             reason, _cap(row["support"]), "same-messages"))
     return out
 
 
@@ -483,6 +542,7 @@ def discover(case: Case, *, window_days: float = 42, min_contacts: int = 3) -> D
     evidence = case.evidence().collect()
     proposals = evidence_proposals(evidence, report.skipped)
     proposals += device_owner_proposals(case.events(), sources)
+    proposals += same_message_proposals(case.events())
     proposals += display_name_proposals(shown_names(case, evidence), party_names, attributed_to)
     _record(case, [p for p in proposals if useful(p)], report)
     for _ in range(5):  # successors of successors (a new account after the new number went quiet)

@@ -41,7 +41,7 @@ def people_view(case: Case) -> dict[str, Any]:
     confirmed = resolve(case, include_proposed=False, links=links)
     proposed = resolve(case, include_proposed=True, links=links)
     counts = identifier_counts(case)
-    from atlas.exhibits import cited_ref, identifier_label, source_refs
+    from atlas.exhibits import cited_ref, identifier_label, readable_text, source_refs
 
     refs = source_refs(case)
     parties = []
@@ -59,8 +59,10 @@ def people_view(case: Case) -> dict[str, Any]:
             })
         parties.append({"id": p.id, "role": p.role, "name": p.name, "identifiers": rows})
     def with_exhibits(link: dict[str, Any]) -> dict[str, Any]:
-        """The link's supporting records by exhibit (``JA/7, sms rowid 477``) beside their ids."""
-        return link | {"support_exhibits": [cited_ref(refs, str(s)) for s in link["support"]]}
+        """The link's supporting records by exhibit (``JA/7, sms rowid 477``) beside their ids, and
+        its reason as a person reads it (exhibits for source ids)."""
+        return link | {"support_exhibits": [cited_ref(refs, str(s)) for s in link["support"]],
+                       "reason_shown": readable_text(refs, str(link["reason"] or ""))}
 
     pending = [with_exhibits(lk.as_dict()) | {"basis_meaning": describe(lk.basis)} for lk in links
                if lk.status == "proposed"]
@@ -77,9 +79,11 @@ def people_view(case: Case) -> dict[str, Any]:
         "case": case.manifest.reference,
         "parties": parties,
         "proposals": pending,
-        "contested": [{"uri": u, "parties": list(ps), "events": counts.get(u, 0)}
+        "contested": [{"uri": u, "shown_as": identifier_label(refs, u), "parties": list(ps), "events": counts.get(u, 0)}
                       for u, ps in sorted(proposed.contested.items())],
-        "unresolved_groups": [{"name": g, "identifiers": sorted(ms)} for g, ms in sorted(groups.items())],
+        "unresolved_groups": [{"name": g, "shown_as": identifier_label(refs, g), "identifiers": sorted(ms),
+                               "identifiers_shown": [identifier_label(refs, m) for m in sorted(ms)]}
+                              for g, ms in sorted(groups.items())],
         "links": [with_exhibits(lk.as_dict()) for lk in links],
         "decided": {"confirmed": sum(lk.status == "confirmed" for lk in links),
                     "rejected": sum(lk.status == "rejected" for lk in links),

@@ -30,7 +30,8 @@ def short_id(col: str) -> pl.Expr:
 
 
 def short_uri(uri: str, source_names: dict[str, str] | None = None) -> str:
-    """One identifier as people read it: ``name:<source>:Dan`` → ``Dan (name in mmssms.db)``."""
+    """One identifier as people read it: ``name:<source>:Dan`` → ``Dan (name in JA/7)`` with
+    ``source_names`` the exhibit of each source (:func:`atlas.exhibits.source_refs`)."""
     if uri.startswith("name:"):
         _, source_id, shown = uri.split(":", 2)
         where = (source_names or {}).get(source_id, source_id)

@@ -53,17 +53,17 @@ def run(args: argparse.Namespace) -> int:
             "Proposed links awaiting a decision (atlas confirm / atlas reject CASE_DIR LINK_ID)",
             ["link", "a", "b", "basis", "strength", "score", "why", "support"],
             [[x["link_id"], _end(x, "a"), _end(x, "b"), x["basis"], x["strength"],
-              "" if x["score"] is None else f"{x['score']:.2f}", x["reason"],
+              "" if x["score"] is None else f"{x['score']:.2f}", x["reason_shown"],
               plural(len(x["support"]), "record") + (f", e.g. {x['support_exhibits'][0]}" if x["support"] else "")]
              for x in view["proposals"]],
         )
     if view["contested"]:
         print_table("Contested: links reach these from more than one party (decide which is wrong)",
                     ["identifier", "parties", "events"],
-                    [[c["uri"], ", ".join(c["parties"]), c["events"]] for c in view["contested"]])
+                    [[c["shown_as"], ", ".join(c["parties"]), c["events"]] for c in view["contested"]])
     if view["unresolved_groups"]:
         print_table("Linked identifiers no party reaches (one unknown person each)", ["group", "identifiers"],
-                    [[g["name"], ", ".join(g["identifiers"])] for g in view["unresolved_groups"]])
+                    [[g["shown_as"], ", ".join(g["identifiers_shown"])] for g in view["unresolved_groups"]])
     d = view["decided"]
     console().print(f"{d['confirmed']} confirmed, {d['rejected']} rejected, {d['proposed']} awaiting a decision. "
                     "Proven = documentary basis; inferred = statistical, never a fact on its own.")

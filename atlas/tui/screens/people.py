@@ -40,7 +40,7 @@ def link_rows(view: dict[str, object], source_names: dict[str, str] | None = Non
     rows = [
         {"link": lk["link_id"], "status": lk["status"], "strength": lk["strength"], "basis": lk["basis"],
          "a": short_uri(lk["a"], source_names), "b": short_uri(lk["b"], source_names),
-         "score": "" if lk["score"] is None else f"{lk['score']:.2f}", "why": lk["reason"],
+         "score": "" if lk["score"] is None else f"{lk['score']:.2f}", "why": lk["reason_shown"],
          "records": len(lk["support"]),
          "decided": f"{lk['decided_by'] or ''} {lk['note'] or ''}".strip(), "_support": list(lk["support"])}
         for lk in links
@@ -80,7 +80,7 @@ class PeopleScreen(ReviewScreen):
     async def load(self) -> None:
         self.sub_title = "People and aliases (inferred links are never merged silently)"
         view = self.review.people()
-        names = dict(self.review.case.sources().select("source_id", "name").iter_rows())
+        names = self.review.source_refs()  # a name is shown with its exhibit (Dan (name in JA/7)), as everywhere
         idents = identifier_rows(view, names)
         self.links = link_rows(view, names)
         decided = view["decided"]
