@@ -282,118 +282,104 @@ def _place_text_fast(visit: dict[str, Any], loc: dict[str, Any]) -> str:
     return "visit" + (f": {where}" if where else "") + (f" ({'; '.join(parts)})" if parts else "")
 
 
-class _FastOut:
-    """:class:`_Out` as rows of tuples (one append a record), with the records that have no
-    coordinates set aside as they come (the plain rule filters them from the frame after)."""
-
-    def __init__(self) -> None:
-        self.rows: list[tuple[Any, ...]] = []
-        self.bad: list[tuple[str, str, str]] = []
-        self.no_coords: list[tuple[str, str, str]] = []
-        self.read = 0
-
-    def add(self, ref: str, lat: Any, lon: Any, acc: Any, start: Any, start_ms: Any, end: Any, end_ms: Any,
-            text: str) -> None:
-        self.read += 1
-        lat = float(lat) if type(lat) in _NUMBER_TYPES else _num(lat)
-        lon = float(lon) if type(lon) in _NUMBER_TYPES else _num(lon)
-        acc = float(acc) if type(acc) in _NUMBER_TYPES else _num(acc)  # (before the test: float() may refuse it)
-        if lat is None or lon is None:
-            self.no_coords.append((ref, _NO_COORDS, text or ""))
-            return
-        self.rows.append((
-            ref, lat, lon, acc,
-            start if start is None or type(start) is str else _as_text(start),
-            None if start_ms is None else str(start_ms),
-            end if end is None or type(end) is str else _as_text(end),
-            None if end_ms is None else str(end_ms),
-            text,
-        ))
-
-    def points(self, base: str, path: Any, what: str) -> None:
-        points = path.get("points") if isinstance(path, dict) else None
-        if not points:
-            return
-        text = f"raw path point of {what}"
-        for k, p in enumerate(points):
-            if not isinstance(p, dict):
-                self.read += 1
-                self.bad.append((f"{base}.points[{k}]", "not a path point", excerpt(p)))
-                continue
-            self.add(f"{base}.points[{k}]", p.get("latE7"), p.get("lngE7"), p.get("accuracyMeters"), p.get("timestamp"),
-                     p.get("timestampMs"), None, None, text)
-
-
-def _visit_fast(out: _FastOut, ref: str, visit: dict[str, Any]) -> None:
-    loc = visit.get("location")
-    if not isinstance(loc, dict):
-        loc = {}
-    dur = visit.get("duration")
-    if not isinstance(dur, dict):
-        dur = {}
-    lat = loc.get("latitudeE7", visit.get("centerLatE7"))
-    lon = loc.get("longitudeE7", visit.get("centerLngE7"))
-    out.add(ref, lat, lon, loc.get("accuracyMetres"), dur.get("startTimestamp"), dur.get("startTimestampMs"),
-            dur.get("endTimestamp"), dur.get("endTimestampMs"), _place_text_fast(visit, loc))
-    children = visit.get("childVisits")
-    if children:
-        for j, child in enumerate(children):
-            if isinstance(child, dict):
-                _visit_fast(out, f"{ref}.childVisits[{j}]", child)
-            else:
-                out.read += 1
-                out.bad.append((f"{ref}.childVisits[{j}]", "not a place visit", excerpt(child)))
-    raw_path = visit.get("simplifiedRawPath")
-    if raw_path is not None:
-        out.points(f"{ref}.simplifiedRawPath", raw_path, "a visit")
-
-
-def _activity_fast(out: _FastOut, ref: str, seg: dict[str, Any]) -> None:
-    dur = seg.get("duration")
-    if not isinstance(dur, dict):
-        dur = {}
-    kind = seg.get("activityType") or "UNKNOWN_ACTIVITY_TYPE"
-    distance = f", distance {seg['distance']} m" if seg.get("distance") is not None else ""
-    loc = seg.get("startLocation")
-    if isinstance(loc, dict):
-        out.add(f"{ref}.start", loc.get("latitudeE7"), loc.get("longitudeE7"), loc.get("accuracyMetres"),
-                dur.get("startTimestamp"), dur.get("startTimestampMs"), None, None, f"activity {kind} start{distance}")
-    loc = seg.get("endLocation")
-    if isinstance(loc, dict):
-        out.add(f"{ref}.end", loc.get("latitudeE7"), loc.get("longitudeE7"), loc.get("accuracyMetres"),
-                dur.get("endTimestamp"), dur.get("endTimestampMs"), None, None, f"activity {kind} end{distance}")
-    raw_path = seg.get("simplifiedRawPath")
-    if raw_path is not None:
-        out.points(f"{ref}.simplifiedRawPath", raw_path, f"activity {kind}")
-
-
 _SCHEMA: Final = {"source_ref": pl.String, "lat_e7": pl.Float64, "lon_e7": pl.Float64, "accuracy_m": pl.Float64,
                   "start": pl.String, "start_ms": pl.String, "end": pl.String, "end_ms": pl.String, "text": pl.String}
 
 
 def _records_fast(path: Path) -> tuple[pl.DataFrame, list[tuple[str, str, str]], int, list[tuple[str, str, str]]]:
-    """:func:`_records` with the records that have coordinates only (the others set aside, as
-    rejects in the order the plain rule finds them)."""
+    """:func:`_records` (with :func:`_visit`, :func:`_activity` and :class:`_Out`), walking the
+    same records in the same order with fewer Python steps: one tuple a record, the walkers
+    closures over the lists they fill, records read counted at the end. Only the records that
+    have coordinates are in the frame; the others are set aside as they come, as the rejects
+    the plain rule finds after (returned last, in the same order)."""
     doc = load_json(path, "Google Semantic Location History file")
     objects = doc.get("timelineObjects") if isinstance(doc, dict) else None
     if not isinstance(objects, list):
         raise FormatError(f"{path}: no 'timelineObjects' list: not a Semantic Location History file")
-    out = _FastOut()
+    rows: list[tuple[Any, ...]] = []
+    bad: list[tuple[str, str, str]] = []
+    no_coords: list[tuple[str, str, str]] = []
+    put = rows.append
+
+    def add(ref: str, lat: Any, lon: Any, acc: Any, start: Any, start_ms: Any, end: Any, end_ms: Any, text: str) -> None:
+        lat = float(lat) if type(lat) in _NUMBER_TYPES else _num(lat)
+        lon = float(lon) if type(lon) in _NUMBER_TYPES else _num(lon)
+        acc = float(acc) if type(acc) in _NUMBER_TYPES else _num(acc)  # (before the test: float() may refuse it)
+        if lat is None or lon is None:
+            no_coords.append((ref, _NO_COORDS, text or ""))
+            return
+        put((ref, lat, lon, acc,
+             start if start is None or type(start) is str else _as_text(start),
+             None if start_ms is None else str(start_ms),
+             end if end is None or type(end) is str else _as_text(end),
+             None if end_ms is None else str(end_ms),
+             text))
+
+    def points(base: str, path: Any, what: str) -> None:
+        points = path.get("points") if isinstance(path, dict) else None
+        if not points:
+            return
+        text = f"raw path point of {what}"
+        for k, p in enumerate(points):
+            if isinstance(p, dict):
+                add(f"{base}.points[{k}]", p.get("latE7"), p.get("lngE7"), p.get("accuracyMeters"), p.get("timestamp"),
+                    p.get("timestampMs"), None, None, text)
+            else:
+                bad.append((f"{base}.points[{k}]", "not a path point", excerpt(p)))
+
+    def visit(ref: str, place: dict[str, Any]) -> None:
+        loc = place.get("location")
+        if not isinstance(loc, dict):
+            loc = {}
+        dur = place.get("duration")
+        if not isinstance(dur, dict):
+            dur = {}
+        add(ref, loc.get("latitudeE7", place.get("centerLatE7")), loc.get("longitudeE7", place.get("centerLngE7")),
+            loc.get("accuracyMetres"), dur.get("startTimestamp"), dur.get("startTimestampMs"), dur.get("endTimestamp"),
+            dur.get("endTimestampMs"), _place_text_fast(place, loc))
+        children = place.get("childVisits")
+        if children:
+            for j, child in enumerate(children):
+                if isinstance(child, dict):
+                    visit(f"{ref}.childVisits[{j}]", child)
+                else:
+                    bad.append((f"{ref}.childVisits[{j}]", "not a place visit", excerpt(child)))
+        raw_path = place.get("simplifiedRawPath")
+        if raw_path is not None:
+            points(f"{ref}.simplifiedRawPath", raw_path, "a visit")
+
+    def activity(ref: str, seg: dict[str, Any]) -> None:
+        dur = seg.get("duration")
+        if not isinstance(dur, dict):
+            dur = {}
+        kind = seg.get("activityType") or "UNKNOWN_ACTIVITY_TYPE"
+        distance = f", distance {seg['distance']} m" if seg.get("distance") is not None else ""
+        loc = seg.get("startLocation")
+        if isinstance(loc, dict):
+            add(f"{ref}.start", loc.get("latitudeE7"), loc.get("longitudeE7"), loc.get("accuracyMetres"),
+                dur.get("startTimestamp"), dur.get("startTimestampMs"), None, None, f"activity {kind} start{distance}")
+        loc = seg.get("endLocation")
+        if isinstance(loc, dict):
+            add(f"{ref}.end", loc.get("latitudeE7"), loc.get("longitudeE7"), loc.get("accuracyMetres"),
+                dur.get("endTimestamp"), dur.get("endTimestampMs"), None, None, f"activity {kind} end{distance}")
+        raw_path = seg.get("simplifiedRawPath")
+        if raw_path is not None:
+            points(f"{ref}.simplifiedRawPath", raw_path, f"activity {kind}")
+
     for i, obj in enumerate(objects):
         if isinstance(obj, dict):
-            visit = obj.get("placeVisit")
-            if isinstance(visit, dict):
-                _visit_fast(out, f"timelineObjects[{i}].placeVisit", visit)
+            place = obj.get("placeVisit")
+            if isinstance(place, dict):
+                visit(f"timelineObjects[{i}].placeVisit", place)
                 continue
             seg = obj.get("activitySegment")
             if isinstance(seg, dict):
-                _activity_fast(out, f"timelineObjects[{i}].activitySegment", seg)
+                activity(f"timelineObjects[{i}].activitySegment", seg)
                 continue
-        out.read += 1
-        out.bad.append((f"timelineObjects[{i}]", "neither placeVisit nor activitySegment", excerpt(obj)))
-    columns: list[tuple[Any, ...]] = list(zip(*out.rows, strict=True)) if out.rows else [() for _ in _SCHEMA]
+        bad.append((f"timelineObjects[{i}]", "neither placeVisit nor activitySegment", excerpt(obj)))
+    columns: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [() for _ in _SCHEMA]
     frame = pl.DataFrame(dict(zip(_SCHEMA, columns, strict=True)), schema=_SCHEMA)
-    return frame, out.bad, out.read, out.no_coords
+    return frame, bad, len(rows) + len(no_coords) + len(bad), no_coords
 
 
 def _events_fast(frame: pl.DataFrame, bad: list[tuple[str, str, str]], read: int, no_coords: list[tuple[str, str, str]],
