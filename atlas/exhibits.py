@@ -135,6 +135,12 @@ def ingest_records(audit: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]
     return out
 
 
+def exhibit_key(exhibit: str) -> tuple[str, int]:
+    """Sort key of an exhibit reference: ``JA/7`` before ``JA/10`` (an unnumbered one first)."""
+    prefix, _, number = exhibit.partition("/")
+    return prefix, int(number) if number.isdigit() else 0
+
+
 def source_order(sources: pl.DataFrame, audit: Iterable[dict[str, Any]]) -> list[str]:
     """Source ids in the order they were received (audit sequence), then by id."""
     seq = {sha: int(rec["seq"]) for sha, rec in ingest_records(audit).items()}
@@ -198,20 +204,24 @@ def event_refs_expr(refs: Mapping[str, str], event_ids: str | pl.Expr = "event_i
     return col.list.eval(event_ref_expr(refs, pl.element()))
 
 
+_NAME_URI: Final = re.compile(r"name:([0-9a-f]{16}):([^,;)\]]+)")
 _SOURCE_ID: Final = re.compile(r"\b([0-9a-f]{16})\b(/?)")
 
 
 def readable_text(refs: Mapping[str, str], text: str) -> str:
-    """Free text written when a link was proposed (``… in source 586ad4d5d21525fa``, ``e.g.
-    586ad4d5d21525fa/sms rowid 477``) with each source id of the case put as its exhibit
-    (``JA/13``, ``JA/13, sms rowid 477``): stored reasons keep the ids (they are the audit's
-    words), and a person reads exhibits, never a hex id. Anything else is left as written."""
+    """A sentence as a person reads it: each display-name identifier put as the name and the
+    exhibit that shows it (``name:<source id>:D`` → ``'D' in JA/16``), then each source id of
+    the case as its exhibit (``in source 586ad4d5d21525fa`` → ``in source JA/13``; ``e.g.
+    586ad4d5d21525fa/sms rowid 477`` → ``e.g. JA/13, sms rowid 477``). Stored texts (a link's
+    reason, an analysis warning) keep the ids, which machines and the audit need; a person
+    reads exhibits, never a hex id. Anything else is left as written."""
     def put(m: re.Match[str]) -> str:
         exhibit = refs.get(m.group(1))
         if exhibit is None:
             return m.group(0)
         return exhibit + (", " if m.group(2) else "")
 
+    text = _NAME_URI.sub(lambda m: f"'{m.group(2)}' in {refs.get(m.group(1), 'an exhibit')}", text)
     return _SOURCE_ID.sub(put, text)
 
 

@@ -9,12 +9,11 @@ outputs cannot disagree and neither recomputes anything.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from atlas.exhibits import identifier_label
+from atlas.exhibits import identifier_label, readable_text
 from atlas.store import Case
 
 from .chronology import ChronologyRow
@@ -54,14 +53,6 @@ def place_label(inputs: ReportInputs, place: str | None, kind: str | None) -> st
     return str(kind or "")
 
 
-_NAME_URI = re.compile(r"name:([0-9a-f]{16}):([^,;)\]]+)")
-
-
-def named(text: str, refs: Mapping[str, str]) -> str:
-    """``name:<source id>:D`` in a sentence → ``'D' in JA/16``: a reader never sees a source id."""
-    return _NAME_URI.sub(lambda m: f"'{m.group(2)}' in {refs.get(m.group(1), 'an exhibit')}", text)
-
-
 def warnings(inputs: ReportInputs, findings: Findings, extra: Sequence[str] = (),
              refs: Mapping[str, str] | None = None) -> list[str]:
     """Every warning of the analysis and the verdict, with display names named by exhibit."""
@@ -69,7 +60,7 @@ def warnings(inputs: ReportInputs, findings: Findings, extra: Sequence[str] = ()
     if findings.s2a is not None:
         out += [str(w) for w in findings.s2a.warnings if str(w) not in out]
     out += list(extra)
-    return [named(w, refs or {}) for w in out]
+    return [readable_text(refs or {}, w) for w in out]
 
 
 def pending_effect(inputs: ReportInputs) -> tuple[list[tuple[str, str, str]], dict[str, dict[str, int]]]:

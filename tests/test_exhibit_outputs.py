@@ -94,6 +94,11 @@ def test_people_shows_link_reasons_and_unknown_names_by_exhibit(small_demo_case:
     out = atlas("people", small_demo_case).out  # type: ignore[attr-defined]
     assert not [i for i in ids if i in out]
     assert re.search(rf"in source {case.manifest.exhibit_prefix}/\d+", out)
+    # every other listing a person reads on the same case
+    for args in (("cells", small_demo_case), ("conduct", small_demo_case, "--as-of", "2026-11-22", "--with-proposed"),
+                 ("threats", small_demo_case), ("rejects", small_demo_case)):
+        out = atlas(*args).out  # type: ignore[attr-defined]
+        assert not [i for i in ids if i in out], args[0]
 
 
 def test_readable_text_puts_exhibits_for_the_case_source_ids_only() -> None:
@@ -103,3 +108,18 @@ def test_readable_text_puts_exhibits_for_the_case_source_ids_only() -> None:
             == "e.g. JA/7, wa_contacts rowid 8 (the profile)")
     # an IMEI-like or unknown 16-hex run, and a longer hex run, are not a source of the case
     assert readable_text(refs, "id 0123456789abcdef and 586ad4d5d21525fa00") == "id 0123456789abcdef and 586ad4d5d21525fa00"
+
+
+def test_sources_are_listed_in_exhibit_order(small_demo_case: Path, atlas: Callable[..., object],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """``atlas sources`` lists the exhibits as the statement does, JA/1, JA/2 … JA/10 (the store's
+    own order is by source id, which reads as random)."""
+    from atlas.exhibits import exhibit_key
+
+    monkeypatch.setenv("COLUMNS", "400")
+    listed = [s["exhibit"] for s in json.loads(atlas("sources", small_demo_case, "--json").out)]  # type: ignore[attr-defined]
+    assert len(listed) >= 10 and listed == sorted(listed, key=exhibit_key)
+    assert listed[:3] == [f"{listed[0].split('/')[0]}/{n}" for n in (1, 2, 3)]
+    table = atlas("sources", small_demo_case).out  # type: ignore[attr-defined]
+    shown = re.findall(r"│ (\w+/\d+) ", table)
+    assert shown == listed

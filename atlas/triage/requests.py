@@ -27,6 +27,7 @@ from typing import Any, Final
 import polars as pl
 
 from atlas.errors import AtlasError
+from atlas.exhibits import exhibit_key
 from atlas.store import Case
 
 from .kinds import PlanningData, RequestKind
@@ -201,12 +202,6 @@ def source_subjects(sources: pl.DataFrame, evidence: pl.DataFrame) -> dict[str, 
     return out
 
 
-def _exhibit_key(exhibit: str) -> tuple[str, int]:
-    """``JA/7`` before ``JA/10``."""
-    prefix, _, number = exhibit.partition("/")
-    return prefix, int(number) if number.isdigit() else 0
-
-
 @dataclass(frozen=True)
 class SourceIndex:
     """The case's sources as the link rule needs them: parser, the identifiers each is about,
@@ -231,7 +226,7 @@ class SourceIndex:
         parsers = set(kind.parsers)
         hits = [LinkedSource(sid, self.exhibits.get(sid, ""), name, self.ingested.get(sid))
                 for sid, parser, name, about in self.rows if parser in parsers and identifier in about]
-        return tuple(sorted(hits, key=lambda s: (s.ingested or date.max, _exhibit_key(s.exhibit), s.source_id)))
+        return tuple(sorted(hits, key=lambda s: (s.ingested or date.max, exhibit_key(s.exhibit), s.source_id)))
 
 
 def link_sources(requests: Iterable[DataRequest], index: SourceIndex,

@@ -26,6 +26,7 @@ def run(args: argparse.Namespace) -> int:
     import polars as pl
 
     from atlas.cell_site import cdr_events_with_cells, cell_table, unknown_cells
+    from atlas.exhibits import source_refs
     from atlas.normalise.times import uk_display
     from atlas.store import Case
 
@@ -49,11 +50,12 @@ def run(args: argparse.Namespace) -> int:
     print(f"{cells.height} cells listed; {located} of {with_cell.height} CDR records with a cell are located "
           f"({events.height} CDR records in all).")
     if missing.height:
+        refs = source_refs(case)
         print_table(
             f"CDR cells not in any cell-site list: {missing.height} (records kept, no location)",
-            ["cell (LAC-CI / TAC-ECI)", "records", "first seen (UK)", "last seen (UK)", "sources"],
-            [[r["cell_id"], r["records"], uk_display(r["first_seen"]), uk_display(r["last_seen"]), ", ".join(r["sources"])]
-             for r in missing.iter_rows(named=True)],
+            ["cell (LAC-CI / TAC-ECI)", "records", "first seen (UK)", "last seen (UK)", "exhibits"],
+            [[r["cell_id"], r["records"], uk_display(r["first_seen"]), uk_display(r["last_seen"]),
+              ", ".join(refs.get(s, s) for s in r["sources"])] for r in missing.iter_rows(named=True)],
         )
     else:
         print("Every CDR cell is in a cell-site list.")

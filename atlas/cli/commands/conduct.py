@@ -123,9 +123,10 @@ def s2a_rows(v: S2AVerdict) -> list[list[object]]:
     return rows + [["law", text] for text in v.law]
 
 
-def _print(result: ConductResult, data: dict[str, Any], limit: int, rules: Rules) -> None:
+def _print(result: ConductResult, data: dict[str, Any], limit: int, rules: Rules, refs: dict[str, str]) -> None:
     from rich.markup import escape
 
+    from atlas.exhibits import readable_text
     from atlas.normalise.identifiers import display
 
     s2a_rule, s4a_rule = rules.offence("pha-s2a"), rules.offence("pha-s4a")
@@ -230,7 +231,7 @@ def _print(result: ConductResult, data: dict[str, Any], limit: int, rules: Rules
                 ["behaviour", "shown", "count", "basis", "citation"], [
         [b["id"], "yes" if b["shown"] else "-", b["count"], b["basis"], b["citation"]] for b in data["behaviours"]])
     for w in data["warnings"]:
-        out.print(f"[yellow]warning:[/yellow] {w}")
+        out.print(f"[yellow]warning:[/yellow] {escape(readable_text(refs, w))}")
     out.print("\n[bold]Assumptions[/bold]")
     for a in data["assumptions"]:
         out.print(f" - {a}")
@@ -281,7 +282,9 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(json.loads(dumps(data)))
     else:
-        _print(result, data, args.limit, load_rules(options.rules))
+        from atlas.exhibits import source_refs
+
+        _print(result, data, args.limit, load_rules(options.rules), source_refs(case))
         if args.out:
             console().print(f"\nwrote {args.out}")
     return 0

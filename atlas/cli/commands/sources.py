@@ -18,20 +18,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from atlas.exhibits import source_refs
+    from atlas.exhibits import exhibit_key, source_refs
     from atlas.store import Case
 
     case = Case.open(args.case_dir)
     refs = source_refs(case)
-    sources = case.sources()
+    order = sorted(case.sources().to_dicts(), key=lambda r: exhibit_key(refs.get(r["source_id"], "")))
     if args.json:
-        print_json([{**r, "exhibit": refs.get(r["source_id"])} for r in sources.to_dicts()])
+        print_json([{**r, "exhibit": refs.get(r["source_id"])} for r in order])
         return 0
     print_table(
         "Sources",
         ["exhibit", "file", "sha256", "parser", "owner", "zone", "read", "events", "rejects", "assumptions"],
         [[refs.get(r["source_id"], ""), r["name"], r["sha256"], f"{r['parser']} {r['parser_version']}", r["owner"], r["timezone"],
           r["records_read"], r["events"], r["rejects"], "; ".join(r["assumptions"] or [])]
-         for r in sources.iter_rows(named=True)],
+         for r in order],  # in exhibit order, as the statement lists them
     )
     return 0
