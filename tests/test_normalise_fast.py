@@ -84,18 +84,23 @@ def test_every_sample_normalises_the_same(samples: Path, case_dir: Path, monkeyp
             assert_fast_is_plain(raw, **each)
 
 
-def test_a_generated_case_normalises_the_same(tmp_path: Path, case_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("scenario", ["rejected-ex", "clean", "covert", "time-limit"])
+def test_a_generated_case_normalises_the_same(scenario: str, tmp_path: Path, case_dir: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the public samples, these scenarios hold a source of every parser (Snapchat, Telegram,
+    X, Signal and the iOS databases in ``clean``; two location histories in ``covert``; a Google
+    returns CSV in ``time-limit``)."""
     import json
 
     from fixtures.generate import generate
 
-    generate("rejected-ex", 5, 0.1, tmp_path / "gen")
+    generate(scenario, 5, 0.1, tmp_path / "gen")
     truth = json.loads((tmp_path / "gen" / "truth.json").read_text(encoding="utf-8"))
     files = [(tmp_path / "gen" / s["path"], IngestOptions(options=dict(s.get("options") or {})))
              for s in truth["sources"]]
     calls = _recorded(monkeypatch, files, case_dir)
-    assert len({parsers.detect(p).INFO.name for p, _ in files}) >= 15
-    assert len(calls) >= 20
+    assert len({parsers.detect(p).INFO.name for p, _ in files}) >= 10
+    assert len(calls) >= 15
     for raw, kw in calls:
         for each in _with_owner(raw, kw):
             assert_fast_is_plain(raw, **each)
