@@ -254,10 +254,12 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, parts: 
     if names:
         id_rows.append([", ".join(f"'{n}'" for n in names), f"names under which the exhibits show {his.object} (the case's "
                         "attribution, by display name)"])
-    confirmed_names = sorted({describe_identifier(u, refs) for u, c in inputs.suspect_ids.items()
-                              if u.startswith("name:") and c.status == "confirmed"})
-    for n in confirmed_names:
-        id_rows.append([n, "linked by an officer"])
+    confirmed_names: dict[str, set[str]] = {}
+    for u, c in inputs.suspect_ids.items():
+        if u.startswith("name:") and c.status == "confirmed":
+            confirmed_names.setdefault(describe_identifier(u, refs), set()).add(describe_basis(c.basis))
+    for n, bases in sorted(confirmed_names.items()):
+        id_rows.append([n, "linked by an officer: " + "; ".join(sorted(bases))])
     ids.blocks.append(Table(["Identifier", f"Why it is taken to be used by {his.object}"], id_rows, widths=[3, 4]))
     sections.append(ids)
 

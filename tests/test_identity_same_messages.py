@@ -81,3 +81,31 @@ def test_discovery_ties_the_instagram_threads_to_the_handset_accounts(small_demo
     meta = {s["source_id"] for s in truth["sources"] if s["parser"] == "meta-dyi-json"}
     assert found and all(b.split(":")[1] in meta and a.startswith("instagram:") for a, b in found)
 
+
+
+def test_a_confirmed_name_is_relied_on_with_its_basis_in_words(small_demo_case: Path, tmp_path: Path) -> None:
+    """Once an officer confirms a same-messages link, the MG11's 'Identifiers relied on' table
+    gives the display name with the basis in words, as for every other confirmed identifier."""
+    import html
+    import re
+    from datetime import date
+
+    from atlas.identity.bases import describe
+    from atlas.identity.candidates import discover
+    from atlas.identity.ledger import decide, read_links
+    from atlas.store import Case
+    from reports.build import build_reports
+
+    case = Case.open(small_demo_case)
+    discover(case)
+    links = [lk for lk in read_links(case) if lk.status == "proposed"
+             and (lk.basis == "same-messages" or lk.strength == "proven")]  # as `atlas confirm --all-proven` and the two
+    assert any(lk.basis == "same-messages" for lk in links)
+    for lk in links:
+        decide(case, lk.link_id, "confirmed", note="the same messages read in both exhibits")
+    build_reports(case, tmp_path / "out", as_of=date(2026, 11, 22))
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", (tmp_path / "out" / "statement.html").read_text(
+        encoding="utf-8"))).split())
+    relied = text.split("Identifiers relied on")[1].split("Contact between them")[0]
+    assert re.search(r"display name '[^']+' in [A-Z]+/\d+ linked by an officer: " + re.escape(describe("same-messages")),
+                     relied), relied
