@@ -131,12 +131,29 @@ _LONE_SURROGATE_ESCAPE: Final = re.compile(
 _LONE_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 
 
+_SURROGATE_ESCAPE_START: Final = re.compile(r"\\u[dD]")
+_BACKSLASHES_LOOKED_AT: Final = 64
+
+
 def _may_hold_surrogate_escape(text: str) -> bool:
     """Whether ``text`` holds ``\\ud`` or ``\\uD``, which every match of
-    :data:`_LONE_SURROGATE_ESCAPE` begins with: two substring searches (0.15 CPU-s on a
-    107 MB Telegram export) rule out what the regular expression took 1.6 CPU-s to, so it
-    runs only on a text that may match (the same answer: tests/test_raw_events_fast.py)."""
-    return "\\ud" in text or "\\uD" in text
+    :data:`_LONE_SURROGATE_ESCAPE` begins with: a quick test (0.15 CPU-s on a 107 MB Telegram
+    export) rules out what the regular expression took 1.6 CPU-s to, so it runs only on a
+    text that may match. Each such text starts at a backslash, and most exports hold few: the
+    first backslashes are found (``find`` of one character, the quickest search there is) and
+    looked at one by one; past :data:`_BACKSLASHES_LOOKED_AT` of them the rest of the text is
+    searched with :data:`_SURROGATE_ESCAPE_START`. Both several times quicker than the two
+    substring searches this replaces (``"\\ud" in text or "\\uD" in text``, 1.5 ms of a 1.1 MB
+    Semantic month, 15 ms of a 13 MB Snapchat file), with the same answer
+    (tests/test_raw_events_fast.py)."""
+    at = text.find("\\")
+    for _ in range(_BACKSLASHES_LOOKED_AT):
+        if at < 0:
+            return False
+        if text.startswith(("\\ud", "\\uD"), at):
+            return True
+        at = text.find("\\", at + 1)
+    return at >= 0 and _SURROGATE_ESCAPE_START.search(text, at) is not None
 
 
 _MARKED: ContextVar[list[bool] | None] = ContextVar("lone_surrogates_marked", default=None)
@@ -374,6 +391,8 @@ def others(frame: pl.DataFrame, everyone: Sequence[str], sender: str = "sender")
 def rejects(source_id: str, rows: Iterable[tuple[str, str, str]]) -> pl.DataFrame:
     """``(source_ref, reason, excerpt)`` rows → a reject frame (excerpts cut to 160 characters)."""
     rows = list(rows)
+    if not rows:  # the same empty frame, made without four empty columns first
+        return pl.DataFrame(schema=REJECT_SCHEMA)
     return pl.DataFrame(
         {
             "source_id": [source_id] * len(rows),

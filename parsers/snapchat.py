@@ -260,6 +260,13 @@ def _json(doc: Any, path: Path, ctx: ParseContext) -> ParseResult:
 # null in every record (a key given twice, a value then null, cannot be told from the counts
 # otherwise), a top-level key that is also a record's key, no records. tests/test_snapchat_fast.py
 # holds it equal to the plain rule.
+#
+# Two routes read the file. First the declared one (:func:`_declared`): Polars is given the
+# record's layout (:data:`_RECORD`), which spares its inference pass, and
+# ``parsers._json_tally.declared_counts`` proves the read (colons, quotes, and dots and letters
+# ``e``/``E``, so no float, exponent or boolean was read into the integer column). A file it
+# cannot prove (other keys or types, a conversation not a list …) is read by the inferred route
+# (:func:`_inferred`, Polars infers the layout; ``check_document``), and else by the plain rule.
 
 _FAST_TYPES: Final = {
     "From": (pl.String, pl.Null), "Media Type": (pl.String, pl.Null), "Created": (pl.String, pl.Null),
@@ -269,7 +276,9 @@ _FAST_TYPES: Final = {
 
 
 def _conversation(key: str, items: pl.Series) -> pl.DataFrame:
-    """One conversation's records: the fields read, typed as :func:`_json` reads them."""
+    """One conversation's records: the fields read, typed as :func:`_json` reads them (``Created(microseconds)``
+    as read: made a text only where it is needed, :func:`_fast_result`), and ``to``: the conversation
+    as a recipient."""
     if not isinstance(items.dtype, pl.Struct):
         raise NotFast(f"{key}: records of {items.dtype}")
     fields = {f.name: f.dtype for f in items.dtype.fields}
@@ -281,14 +290,23 @@ def _conversation(key: str, items: pl.Series) -> pl.DataFrame:
         if dtype not in allowed:
             raise NotFast(f"{key}: {name} is {dtype}")
         value = pl.col("r").struct.field(name) if name in fields else pl.lit(None)
-        columns.append(value.cast(pl.Boolean if name == "IsSender" else pl.String).alias(name))
+        if name != _MICRO:
+            value = value.cast(pl.Boolean if name == "IsSender" else pl.String)
+        columns.append(value.alias(name))
     return pl.DataFrame({"r": items}).select(pl.lit(key).alias("key"), pl.int_range(pl.len(), dtype=pl.Int64).alias("i"),
-                                             *columns)
+                                             pl.lit(f"snapchat:{key}").alias("to"), *columns)
 
 
-def _kinds(types: pl.Series, has_body: pl.Expr, mtype: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+_MICRO: Final = "Created(microseconds)"
+
+
+_NO_TEXTS: Final = pl.lit([], dtype=pl.List(pl.String))
+
+
+def _kinds(types: pl.Series, has_body: pl.Expr, mtype: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr, dict[str, Any]]:
     """:func:`_kind_text` of each distinct media type (with and without a text): kind, whether a
-    note, whether the type is an attachment."""
+    note, whether the type is an attachment; and each of the three that is the same for every
+    type, with and without a text (``literal``: its value; absent where it varies)."""
     kind: dict[bool, dict[str, str]] = {True: {}, False: {}}
     note: dict[bool, dict[str, bool]] = {True: {}, False: {}}
     attach: dict[bool, dict[str, bool]] = {True: {}, False: {}}
@@ -297,11 +315,19 @@ def _kinds(types: pl.Series, has_body: pl.Expr, mtype: pl.Expr) -> tuple[pl.Expr
             k, _shown, files = _kind_text(m, "x" if body else None)
             kind[body][m], note[body][m], attach[body][m] = k, k == "note", bool(files)
 
-    def pick(table: dict[bool, dict[str, Any]], dtype: Any) -> pl.Expr:
+    literal: dict[str, Any] = {}
+    for name, table in (("kind", kind), ("note", note), ("attach", attach)):
+        values = {*table[True].values(), *table[False].values()}
+        if len(values) == 1:
+            literal[name] = values.pop()
+
+    def pick(name: str, table: dict[bool, dict[str, Any]], dtype: Any) -> pl.Expr:
+        if name in literal:
+            return pl.lit(literal[name], dtype)
         return pl.when(has_body).then(mtype.replace_strict(table[True], return_dtype=dtype)) \
             .otherwise(mtype.replace_strict(table[False], return_dtype=dtype))
 
-    return pick(kind, pl.String), pick(note, pl.Boolean), pick(attach, pl.Boolean)
+    return pick("kind", kind, pl.String), pick("note", note, pl.Boolean), pick("attach", attach, pl.Boolean), literal
 
 
 def _one_or_none(value: pl.Expr, values: list[str] | pl.Series) -> pl.Expr:
@@ -320,14 +346,83 @@ def _fast_json(data: bytes, ctx: ParseContext) -> ParseResult | None:
         return None
 
 
-def _fast_result(data: bytes, ctx: ParseContext) -> ParseResult:
+_RECORD: Final = pl.Struct({"From": pl.String, "Media Type": pl.String, "Created": pl.String, "Content": pl.String,
+                            "Conversation Title": pl.String, "IsSender": pl.Boolean, "Created(microseconds)": pl.Int64})
+"""A record as the download writes it: the layout given to Polars (:func:`_declared`), which then skips its
+inference pass (a third of its read)."""
+
+
+def _declared(data: bytes) -> pl.DataFrame:
+    """The records read with the layout given (:data:`_RECORD`), proved by
+    :func:`parsers._json_tally.declared_counts` and the nulls found; :class:`NotFast` where the
+    file has any other shape (then :func:`_inferred` reads it). Every conversation's records are
+    handled at once (one frame, in the text's order), not one conversation at a time: a download
+    has hundreds of conversations, and each Polars call costs about 0.1 ms."""
+    import numpy as np
+
+    order = tally.list_keys(data)
+    if not order or any(k in OLD_SECTIONS for k, _ in order):
+        raise NotFast("not the newer layout")
+    keys = [k for k, _ in order]
+    doc = tally.read(data, pl.Schema({k: pl.List(_RECORD) for k in keys}))
+    if doc.height != 1 or any(doc.null_count().row(0)):
+        raise NotFast("a list's key inside a record, or not one document")
+    lists = pl.concat([doc.get_column(k) for k in keys]) if len(keys) > 1 else doc.get_column(keys[0])
+    lengths = lists.list.len().to_numpy().astype(np.int64)
+    every = lists.explode(empty_as_null=False, keep_nulls=False)
+    if not every.len():
+        raise NotFast("no records")  # the plain rule names the fault
+    if every.null_count():
+        raise NotFast("a record null")  # the plain rule rejects it
+    records = every.struct.unnest()
+    counted = tally.declared_counts(data, keys, records)
+    if set(records.columns) & set(keys):
+        raise NotFast("a top-level key that is also a record's")
+    total = records.height
+    conversation = np.repeat(np.arange(len(keys), dtype=np.int64), lengths)
+    # Every null of the text must be the value of a record's key that is null in some record;
+    # where that key also has values in a conversation, no record of it may give it twice (a value,
+    # then null): as :func:`_records`, counted in each conversation's part of the text.
+    nulls = {k: records.get_column(k).is_null().to_numpy() for k in records.columns if records.get_column(k).null_count()}
+    bounds = [0, *(at for _, at in order), len(data)]
+    nullable = sorted(nulls, key=lambda k: -int(nulls[k].sum()))
+    found = tally.null_values_by_part(data, nullable, bounds, counted.nulls)
+    if found is None:
+        raise NotFast("a null that is not the value of a record's key")
+    if tally.null_letters(found) != counted.letters_left:
+        raise NotFast("dots or letters differ (a float, exponent or boolean read as an integer)")
+    for k, counts in found.items():
+        if not any(counts[1:]):
+            continue
+        null_in = np.bincount(conversation[nulls[k]], minlength=len(keys))
+        for i in range(len(keys)):
+            if counts[i + 1] and null_in[i] != lengths[i] and tally.repeated_in_records(data[bounds[i + 1]:bounds[i + 2]], k):
+                raise NotFast(f"{k}: given twice in a record")
+    starts = np.cumsum(lengths) - lengths
+    return pl.DataFrame([
+        pl.Series("key", keys, dtype=pl.String).gather(conversation),
+        pl.Series("i", np.arange(total, dtype=np.int64) - np.repeat(starts, lengths), dtype=pl.Int64),
+        pl.Series("to", [f"snapchat:{k}" for k in keys], dtype=pl.String).gather(conversation),
+    ]).hstack(records.select(*_FAST_TYPES))
+
+
+def _inferred(data: bytes) -> pl.DataFrame:
+    """The records read with the layout Polars infers, proved by :func:`parsers._json_tally.check_document`."""
     doc = tally.read(data)
     if doc.height != 1 or any(k in OLD_SECTIONS for k in doc.columns):
         raise NotFast("not the newer layout")
     nulls, _ = tally.check_document(data, doc)
-    parts = []
     # not a list of records: not read (the plain rule's too); the lists in the text's order
     order = tally.list_keys_in_order(data, [k for k, t in doc.schema.items() if isinstance(t, pl.List)])
+    return _records(data, doc, order, nulls, None)
+
+
+def _records(data: bytes, doc: pl.DataFrame, order: list[tuple[str, int]], nulls: int,
+             letters_left: int | None) -> pl.DataFrame:
+    """Every record of the lists (``order``: their keys in the text's order), once the ``nulls`` keys of
+    the text the frame does not hold are found to be values ``null`` (and ``letters_left``, where
+    given, their names' dots and letters ``e``/``E``)."""
+    parts = []
     lists = {key: doc.get_column(key)[0] for key, _ in order}
     for key, items in lists.items():
         if items.len():
@@ -346,6 +441,8 @@ def _fast_result(data: bytes, ctx: ParseContext) -> ParseResult:
                 flat = flat and not isinstance(f.dtype, pl.Struct | pl.List)
     if set(nonnull) & set(doc.columns):
         raise NotFast("a top-level key that is also a record's")
+    if len({part.schema[_MICRO] for part in parts}) > 1:  # an integer in some conversations, a text in others
+        parts = [part.with_columns(pl.col(_MICRO).cast(pl.String)) for part in parts]
     t = pl.concat(parts, rechunk=True) if len(parts) > 1 else parts[0]
     # Every null of the text must be the value of a record's key that is null in some record;
     # where that key also has values, no record may give it twice (a value, then null).
@@ -353,9 +450,12 @@ def _fast_result(data: bytes, ctx: ParseContext) -> ParseResult:
     # conversation, or has no null there, none of its records can give it twice as a value then
     # null; only a conversation where it is both is searched (Snapchat's title is one or the other).
     bounds = [0, *(at for _, at in order), len(data)]
-    found = tally.null_values_by_part(data, [k for k, n in nonnull.items() if n < rows[k]], bounds, nulls)
+    nullable = sorted((k for k, n in nonnull.items() if n < rows[k]), key=lambda k: nonnull[k] - rows[k])
+    found = tally.null_values_by_part(data, nullable, bounds, nulls)
     if found is None:
         raise NotFast("a null that is not the value of a record's key")
+    if letters_left is not None and tally.null_letters(found) != letters_left:
+        raise NotFast("dots or letters differ (a float, exponent or boolean read as an integer)")
     for k, counts in found.items():
         for i, items in enumerate(lists.values()):
             if not counts[i + 1]:
@@ -367,41 +467,64 @@ def _fast_result(data: bytes, ctx: ParseContext) -> ParseResult:
                 continue
             if not flat or tally.repeated_in_records(data[bounds[i + 1]:bounds[i + 2]], k):
                 raise NotFast(f"{k}: given twice in a record, or records not flat")
-    own = sorted(t.filter(pl.col("IsSender") & (pl.col("From") != "")).get_column("From").unique().to_list())
+    return t
+
+
+def _fast_result(data: bytes, ctx: ParseContext) -> ParseResult:
+    try:
+        t = _declared(data)
+    except NotFast:  # another shape: the layout inferred, and proved the other way
+        t = _inferred(data)
+    own = sorted(t.select(pl.col("From").filter(pl.col("IsSender") & (pl.col("From") != "")).unique()).to_series().to_list())
     file_owner = f"snapchat:{own[0]}" if len(own) == 1 else None
     owner = file_owner or ctx.owner
     mtype = pl.col("Media Type").fill_null("")
     body = pl.when(pl.col("Content") != "").then(pl.col("Content"))
     has_body = body.is_not_null()
     types = t.select(mtype.alias("mtype")).get_column("mtype").unique()
-    kind, note, attach = _kinds(types, has_body, mtype)
+    kind, note, attach, literal = _kinds(types, has_body, mtype)
     out = pl.col("IsSender").fill_null(False)
     direction = pl.when(pl.col("IsSender")).then(pl.lit("out")).when(~pl.col("IsSender")).then(pl.lit("in"))
     group = pl.col("Conversation Title").fill_null("") != ""
     sender = pl.when(pl.col("From") != "").then(pl.lit("snapchat:") + pl.col("From")).when(out).then(pl.lit(owner, pl.String))
     to_owner = pl.lit(owner or None, pl.String)
-    recipient = pl.when(out & ~group).then(pl.lit("snapchat:") + pl.col("key")).when(~out).then(to_owner)
+    titled = t.get_column("Conversation Title")
+    recipient: pl.Expr
+    if titled.null_count() < titled.len():
+        recipient = pl.when(out & ~group).then(pl.col("to")).when(~out).then(to_owner)
+    else:  # no group chat (no title anywhere)
+        recipient = pl.when(out).then(pl.col("to")).otherwise(to_owner)
     created = pl.when(pl.col("Created") != "").then(pl.col("Created"))
     # The download's own presentation first (whole seconds, no spaces around: 4x faster than the
-    # first format of utc_text, and the same instant where it reads one); every format only if
-    # some time is left unread.
-    first = created.str.to_datetime("%Y-%m-%d %H:%M:%S UTC", strict=False, time_unit="us", time_zone=UTC).cast(TS_TYPE)
+    # first format of utc_text, and the same instant where it reads one; no cache of the values
+    # parsed, which nearly all differ: half the time); every format only if some time is left unread.
+    first = created.str.to_datetime("%Y-%m-%d %H:%M:%S UTC", strict=False, time_unit="us", time_zone=UTC, cache=False) \
+        .cast(TS_TYPE)
     schema = {k: RAW_EVENT_SCHEMA[k] for k in ("source_ref", "kind", "direction", "sender", "recipients", "text", "attachments")}
+    # Where no media type makes a note or an attachment (the kinds worked out per distinct type),
+    # the text is the body and the attachments empty.
+    text = body if literal.get("note") is False else \
+        pl.when(note).then(mtype + pl.when(has_body).then(pl.lit(": ") + body).otherwise(pl.lit(""))).otherwise(body)
+    files = _NO_TEXTS if literal.get("attach") is False else _one_or_none(pl.when(attach).then(mtype), types)
     events = t.lazy().select(
         pl.format("{}[{}]", "key", "i").alias("source_ref"), kind.cast(schema["kind"]).alias("kind"),
         direction.cast(schema["direction"]).alias("direction"), sender.alias("sender"),
-        _one_or_none(recipient, [*doc.columns, owner or ""]).alias("recipients"),
-        pl.when(note).then(mtype + pl.when(has_body).then(pl.lit(": ") + body).otherwise(pl.lit(""))).otherwise(body)
-        .alias("text"),
-        _one_or_none(pl.when(attach).then(mtype), types).alias("attachments"),
+        recipient.alias("recipients"), text.alias("text"), files.alias("attachments"),
         pl.lit("snapchat").alias("channel"), first.alias("ts_utc"), pl.lit("utc").alias("ts_basis"),
-        created.alias("created"),
-        pl.when(pl.col("Created(microseconds)") != "").then(pl.col("Created(microseconds)")).alias("micro"),
+        created.alias("ts_raw"),
     ).collect()
-    if events.get_column("ts_utc").null_count():
-        events = events.with_columns(pl.coalesce(utc_text(pl.col("created")), pl.when(pl.col("micro").is_not_null())
-                                                 .then(epoch_auto_utc(pl.col("micro")))).alias("ts_utc"))
-    events = events.with_columns(pl.coalesce("created", "micro").alias("ts_raw")).drop("created", "micro")
+    # Each recipient as a list: [the one], or [] where there is none (a reshape where every row has one).
+    recipients = pl.col("recipients").reshape((-1, 1)).cast(pl.List(pl.String))
+    if events.get_column("recipients").null_count():
+        recipients = pl.when(pl.col("recipients").is_null()).then(_NO_TEXTS).otherwise(recipients)
+    if events.get_column("ts_utc").null_count() or events.get_column("ts_raw").null_count():
+        # a time not in the download's own presentation, or none: every format, then the epoch
+        micro = pl.col(_MICRO).cast(pl.String)
+        micro = pl.when(micro != "").then(micro)
+        slow = t.select(pl.coalesce(utc_text(created), pl.when(micro.is_not_null()).then(epoch_auto_utc(micro))).alias("ts_utc"),
+                        pl.coalesce(created, micro).alias("ts_raw"))
+        events = events.with_columns(slow.get_column("ts_utc"), slow.get_column("ts_raw"))
+    events = events.with_columns(recipients.alias("recipients"))
     assumptions = ["Snapchat 'My Data' chat history: times are UTC as the download states"]
     if file_owner:
         assumptions.append(f"owner's username from the items marked IsSender: {file_owner}")

@@ -60,6 +60,7 @@ CLEAN: dict[str, Any] = {
     "empty content": _thread(_msg(content=""), _msg("Alice Example")),
     "missing sender": _thread(_msg(sender="-"), _msg("Alice Example")),
     "empty sender": _thread(_msg(sender=""), _msg("Alice Example")),
+    "no sender named anywhere": _thread(_msg(sender=""), _msg(sender="-"), _msg(sender="")),  # senders named by distinct value
     "missing time": _thread(_msg(ts="-"), _msg()),
     "time as text": _thread(_msg(ts="1700000000000"), _msg(ts=" 1700000000001 "), _msg(ts="x")),
     "photos": _thread(_msg(photos=[PHOTO, {"uri": "b.jpg"}]), _msg(content="-", videos=[{"uri": "v.mp4"}])),

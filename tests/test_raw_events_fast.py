@@ -64,6 +64,29 @@ def test_the_surrogate_prefilter_never_rules_out_a_text_the_pattern_matches() ->
     assert not _exports._may_hold_surrogate_escape('{"a": "\\u00e9 \\UD800"}')
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_the_surrogate_prefilter_is_the_two_substring_searches(seed: int) -> None:
+    """The backslash walk (and the search past its first backslashes) answers exactly as
+    ``"\\ud" in text or "\\uD" in text``, on texts with few and with many backslashes, an
+    escape at the end, and characters beyond Latin-1 and beyond the BMP (wider strings)."""
+    import random
+
+    rng = random.Random(seed)
+    pieces = ["\\ud800", "\\uD83D", "\\u00e9", "\\\\", "\\u", "\\", "\\n", "d", "u", "x" * 50, "é", "\u20ac",
+              "\U0001f600", "\\UD800", "\\ue000", '"']
+    for _ in range(2000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.choice([1, 3, 10, 80, 300])))
+        if rng.random() < 0.5:
+            text = text.replace("\\ud", "\\ux").replace("\\uD", "\\uX")  # often none at all
+        if rng.random() < 0.2:
+            text += rng.choice(["\\ud", "\\uD", "\\u", "\\"])
+        assert _exports._may_hold_surrogate_escape(text) == ("\\ud" in text or "\\uD" in text), text
+    many = "\\n" * (_exports._BACKSLASHES_LOOKED_AT + 5)
+    for tail, found in (("", False), ("\\ud800", True), ("\\\\uD800", True), ("\\u00e9", False)):
+        assert _exports._may_hold_surrogate_escape(many + tail) is found
+        assert _exports._may_hold_surrogate_escape(many[:-2] + tail) is found
+
+
 @pytest.mark.parametrize(("senders", "everyone"), [
     (["a", "b", "a", None, "c", "", "b"], ["b", "a", "c", "a"]),  # a null sender, an empty one, a repeated member
     (["x"] * 5, ["x"]),  # a note to oneself: nobody else

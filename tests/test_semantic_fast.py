@@ -57,6 +57,37 @@ SHAPES: dict[str, list[Any]] = {
                        _visit()],
     "neither": [{"other": 1}, "x", None, _visit()],
     "empty": [],
+    # the fast walk (_records_fast) and the one query (_events_fast): each shortcut's edge
+    "place texts": [{"placeVisit": {"location": {"latitudeE7": 1, "longitudeE7": 2, **loc}, "placeConfidence": pc,
+                                    "visitConfidence": vc, "duration": {"startTimestamp": "2026-07-04T20:23:00Z"}}}
+                    for loc, pc, vc in [({"name": "Home"}, None, ""), ({"address": "1 Road"}, "", 0),
+                                        ({"name": "", "address": 5}, False, []), ({"name": 7, "address": {"a": 1}}, {}, 1.5),
+                                        ({"name": "N", "address": "A", "placeId": "", "semanticType": "TYPE_HOME"}, "HIGH", None),
+                                        ({"placeId": 0, "semanticType": None}, None, None)]],
+    "centre only, odd children": [{"placeVisit": {"centerLatE7": 10, "centerLngE7": 20, "childVisits": {"a": 1},
+                                                  "duration": {"startTimestamp": "2026-07-04T20:23:00Z"}}},
+                                  {"placeVisit": {"location": "x", "centerLatE7": 10, "centerLngE7": 20, "childVisits": "ab",
+                                                  "duration": "y"}},
+                                  {"placeVisit": {"centerLatE7": 1, "centerLngE7": 2, "childVisits": [_visit()["placeVisit"], 3],
+                                                  "simplifiedRawPath": {"points": [{"latE7": 1, "lngE7": 2, "timestamp": "2026-07-04T20:00:00Z"}, 7, {}]}}}],
+    "numbers of every kind": [{"placeVisit": {"location": {"latitudeE7": lat, "longitudeE7": 2, "accuracyMetres": acc},
+                                              "duration": {"startTimestamp": "2026-07-04T20:23:00Z"}}}
+                              for lat, acc in [(True, 1), (1.5, "10"), ("515", None), (None, 10**30), (False, 2.5), (0, 0)]],
+    "no coordinates first, then many": [{"placeVisit": {"location": {"name": "x"}}}, _activity(), _visit(),
+                                        {"activitySegment": {"startLocation": {"latitudeE7": 5}, "endLocation": "x",
+                                                             "duration": {"endTimestamp": "2026-07-04T20:23:00Z"}}}],
+    "one epoch among own presentations": [_visit(), _activity(), _visit(startTimestampMs="1783196580000")],
+    "one other presentation among own": [_visit(), _activity(), _visit("2026-07-04T21:23:00+01:00")],
+    "end unreadable only": [_visit(), _visit(end="later")],
+    "activity without a type or distance": [{"activitySegment": {"startLocation": {"latitudeE7": 1, "longitudeE7": 2},
+                                                                 "activityType": "", "distance": None,
+                                                                 "simplifiedRawPath": {"points": []},
+                                                                 "duration": {"startTimestamp": "2026-07-04T20:23:00Z"}}},
+                                            {"activitySegment": {"endLocation": {"latitudeE7": 1, "longitudeE7": 2},
+                                                                 "distance": 0, "simplifiedRawPath": "x", "duration": 5}}],
+    "points with epoch and odd times": [{"activitySegment": {"simplifiedRawPath": {"points": [
+        {"latE7": 1, "lngE7": 2, "timestampMs": 1783196580000}, {"latE7": 1, "lngE7": 2, "timestamp": ["x"]},
+        {"latE7": 1, "lngE7": 2, "timestamp": "2026-07-04T20:23:00.123456Z", "accuracyMeters": 3}]}}}],
 }
 
 
@@ -105,3 +136,26 @@ def test_the_generators_months_and_the_bench_month_read_the_same(tmp_path: Path,
     assert months
     for path in [*months, bench]:
         _same(path)
+
+
+def test_a_number_too_big_for_a_float_fails_alike(tmp_path: Path) -> None:
+    """An accuracy beyond any float stops both rules the same way (the fast walk converts it
+    before setting a record without coordinates aside, as the plain rule converts every field)."""
+    path = tmp_path / "2026_JULY.json"
+    path.write_text(json.dumps({"timelineObjects": [{"placeVisit": {"location": {"accuracyMetres": 10**400}}}]}),
+                    encoding="utf-8")
+    for parse in (sem.parse, sem.parse_plain):
+        with pytest.raises(OverflowError):
+            parse(path, ParseContext(source_id="s", path=path))
+
+
+def test_the_one_query_is_what_the_fast_path_takes_on_the_real_sample_and_the_bench_month(
+        samples: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shortcut is taken where it should be (not the fallback every time)."""
+    def refuse(*_: Any, **__: Any) -> None:
+        raise AssertionError("the fallback ran")
+
+    bench = bench_json_file(tmp_path, monkeypatch, "google_semantic_json", "semantic", 300)
+    monkeypatch.setattr(sem, "_events", refuse)
+    for path in (samples / SAMPLE, bench):
+        assert sem.parse(path, ParseContext(source_id="s", path=path)).events.height > 0

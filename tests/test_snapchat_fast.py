@@ -280,3 +280,217 @@ def test_lone_surrogates_are_found_as_the_plain_rules_expression_finds_them() ->
         lone, counted = _escapes(text)
         assert lone == bool(_LONE_SURROGATE_ESCAPE.search(text.decode())), text
         assert counted == bool(_ESCAPED_COUNTED.search(text)), text
+
+
+# --- the declared route (Polars given the record's layout; parsers._json_tally.declared_counts) ---
+
+DECLARED_REFUSED: dict[str, bytes] = {
+    # an integer column given what Polars reads as an integer but Python does not
+    "micro a float": b"1.5", "micro a whole float": b"1.0", "micro an exponent": b"1e3", "micro an Exponent": b"1E3",
+    "micro true": b"true", "micro false": b"false", "micro huge": str(2**70).encode(), "micro negative float": b"-2.5e-3",
+}
+
+
+def _with_micro(raw: bytes) -> bytes:
+    item = json.dumps(_item(**{"Created(microseconds)": 7})).encode().replace(b": 7}", b": " + raw + b"}")
+    return b'{"bob": [' + item + b", " + json.dumps(_mine()).encode() + b"]}"
+
+
+@pytest.mark.parametrize("name", sorted(DECLARED_REFUSED))
+def test_the_declared_route_refuses_a_number_polars_reads_otherwise(tmp_path: Path, name: str) -> None:
+    """Given the layout, Polars reads 1.5, 1e3 and true into the integer column as 1, 1000 and 1 (and
+    2**70 as null): the count of dots and letters e/E refuses each, and the result is the plain rule's."""
+    from parsers._json_tally import NotFast
+
+    data = _with_micro(DECLARED_REFUSED[name])
+    with pytest.raises(NotFast):
+        sc._declared(data)
+    _same(_write(tmp_path, name, data))
+
+
+DECLARED_TAKEN: dict[str, bytes] = {
+    "micro negative zero": _with_micro(b"-0"),
+    "micro negative": _with_micro(b"-17"),
+    "an accent escaped (hex e)": json.dumps(_doc(_item(Content="caf\u00e9 \u00c9t\u00e9"), _mine()), ensure_ascii=True).encode(),
+    "emoji escaped": json.dumps(_doc(_item(Content="\U0001f600 \u2615"), _mine()), ensure_ascii=True).encode(),
+    "an escaped backslash before u": b'{"bob": [{"From": "bob", "Content": "a\\\\ud800 \\\\u0065", "Created": "' + T.encode()
+                                     + b'", "IsSender": false}]}',
+    "escaped quotes and colons": json.dumps(_doc(_item(Content='a "b": c. e E'), _mine(Content="1.5e3"))).encode(),
+    "no nulls at all": json.dumps({"bob": [{k: v for k, v in _item().items() if v is not None}]}).encode(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DECLARED_TAKEN))
+def test_the_declared_route_reads_what_it_can_prove(tmp_path: Path, name: str) -> None:
+    sc._declared(DECLARED_TAKEN[name])
+    _same(_write(tmp_path, name, DECLARED_TAKEN[name]))
+
+
+DECLARED_ESCAPES_REFUSED: dict[str, bytes] = {
+    "an e escaped in a text": b"caf\\u0065", "an E escaped": b"\\u0045", "a dot escaped": b"1\\u002e5",
+    "a colon escaped": b"a\\u003ab", "a quote escaped": b"a\\u0022b", "a lone high surrogate": b"\\ud83d x",
+    "a lone low surrogate": b"x \\ude00", "two highs": b"\\ud83d\\ud83d\\ude00",
+}
+
+
+@pytest.mark.parametrize("name", sorted(DECLARED_ESCAPES_REFUSED))
+def test_the_declared_route_refuses_escapes_it_cannot_count(tmp_path: Path, name: str) -> None:
+    from parsers._json_tally import NotFast
+
+    data = (b'{"bob": [{"From": "bob", "Content": "' + DECLARED_ESCAPES_REFUSED[name] + b'", "Created": "' + T.encode()
+            + b'", "IsSender": false}]}')
+    with pytest.raises(NotFast):
+        sc._declared(data)
+    _same(_write(tmp_path, name, data))
+
+
+def test_clean_downloads_take_the_declared_route(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bench's file and the clean shapes that hold only the download's own keys are read with the
+    layout given (the route the bench measures), not inferred."""
+    bench = bench_json_file(tmp_path, monkeypatch, "snapchat", "snapchat", 2_000)
+    sc._declared(bench.read_bytes())
+    for name in ("basic", "two conversations and an empty one", "group chats", "escapes in texts", "many conversations",
+                 "list-like texts", "micro as text", "content null everywhere", "no IsSender", "user called null"):
+        for ascii_only in (False, True):
+            path = _write(tmp_path, f"{name}-{ascii_only}", CLEAN[name], ascii_only)
+            if name == "micro as text":  # a text where the layout has an integer: Polars refuses, inferred instead
+                from parsers._json_tally import NotFast
+
+                with pytest.raises(NotFast):
+                    sc._declared(path.read_bytes())
+            else:
+                sc._declared(path.read_bytes())
+
+
+def _escape_letters_by_hand(data: bytes) -> int | None:
+    """The reference for escape_letters: the escapes walked one by one (None: refused)."""
+    codes: list[tuple[int, int]] = []  # (offset, code)
+    i = 0
+    while i < len(data):
+        if data[i] == 0x5C:
+            if i + 1 >= len(data):
+                return None
+            if data[i + 1] == ord("u"):
+                digits = data[i + 2:i + 6]
+                if len(digits) < 4 or any(chr(c) not in "0123456789abcdefABCDEF" for c in digits):
+                    return None
+                codes.append((i, int(digits, 16)))
+                i += 6
+            else:
+                i += 2
+        else:
+            i += 1
+    at = dict(codes)
+    letters = 0
+    for offset, code in codes:
+        if code in set(b':".eE'):
+            return None
+        if 0xD800 <= code < 0xDC00 and not 0xDC00 <= at.get(offset + 6, 0) < 0xE000:
+            return None
+        if 0xDC00 <= code < 0xE000 and not 0xD800 <= at.get(offset - 6, 0) < 0xDC00:
+            return None
+        letters += sum(c in b"eE" for c in data[offset + 2:offset + 6])
+    return letters
+
+
+def test_escape_letters_are_counted_as_json_reads_the_escapes() -> None:
+    import random
+
+    from parsers._json_tally import NotFast, escape_letters
+
+    r = random.Random(3)
+    pieces = [b"\\ud83d", b"\\ude00", b"\\uD800", b"\\uDC00", b"x", b"\\\\", b"\\u00e9", b"\\u00E9", b"\\udbff",
+              b"\\udfff", b"\\uDBFF\\uDFFF", b"\\u0065", b"\\u0045", b"\\u002e", b"\\u003a", b"\\u0022", b"\\n",
+              b"\\\"", b"\\u00ee", b"\\ueeee", b"e", b"\\u2615", b"\\u0041"]
+    for _ in range(5000):
+        text = b'"' + b"".join(r.choice(pieces) for _ in range(r.randrange(1, 7))) + b'"}'
+        expected = _escape_letters_by_hand(text)
+        if expected is None:
+            with pytest.raises(NotFast):
+                escape_letters(text)
+        else:
+            assert escape_letters(text) == expected, text
+
+
+def _random_value(r: Any) -> bytes:
+    """A JSON value of any type, written as a download or a hand could write it."""
+    return r.choice([b"null", b"true", b"false", b"0", b"-0", b"7", b"-12", b"45844838413000", b"1.5", b"1.0", b"1e3",
+                     b"2E-2", b"123456789012345678901234", b'""', b'"x"', b'"2026-03-01 10:00:00 UTC"', b'"TEXT"',
+                     b'"MEDIA"', b'"STATUS"', b'"a.e:E \\"q\\""', b'"caf\\u00e9"', b'"\\ud83d\\ude00"', b'"\\u0065"',
+                     b'"\\\\u0065"', b'"1772359200000"', b'{"a": 1}', b"[1, 2]", b"[]", b'"alice.ex"', b'"sam.e"'])
+
+
+def _random_download(r: Any, odd: float) -> bytes:
+    """A download of the newer layout with random values, keys left out, repeated or unknown, spacing varied."""
+    fields = ["From", "Media Type", "Created", "Content", "Conversation Title", "IsSender", "Created(microseconds)"]
+    sep = r.choice([b": ", b":", b" : "])
+    conversations = []
+    for c in range(r.randrange(1, 4)):
+        records = []
+        for _ in range(r.randrange(0, 5)):
+            pairs = []
+            for f in fields:
+                if r.random() < 0.15:
+                    continue
+                clean = {"From": b'"sam.e"', "Media Type": b'"TEXT"', "Created": b'"2026-03-01 10:00:00 UTC"',
+                         "Content": b'"hi"', "Conversation Title": b"null", "IsSender": b"false",
+                         "Created(microseconds)": b"1772359200000"}[f]
+                value = _random_value(r) if r.random() < odd else clean
+                pairs.append(b'"' + f.encode() + b'"' + sep + value)
+                if r.random() < odd / 4:
+                    pairs.append(b'"' + f.encode() + b'"' + sep + _random_value(r))
+            if r.random() < odd / 4:
+                pairs.append(b'"Extra"' + sep + _random_value(r))
+            r.shuffle(pairs)
+            records.append(b"{" + b", ".join(pairs) + b"}")
+        conversations.append(b'"user.' + str(c).encode() + b'"' + sep + b"[" + b",\n ".join(records) + b"]")
+    return b"{" + b", ".join(conversations) + b"}"
+
+
+def test_random_downloads_read_the_same(tmp_path: Path) -> None:
+    """300 downloads with random values where the layout has texts, booleans and integers (floats,
+    exponents, huge numbers, booleans, texts, objects, escapes), keys missing, repeated or unknown:
+    the fast path (either route) gives the plain rule's result, and clean ones take the declared route."""
+    import random
+
+    r = random.Random(18)
+    declared = 0
+    for i in range(300):
+        data = _random_download(r, 0.2 if i % 2 else 0.02)  # many odd values, or one here and there
+        path = _write(tmp_path, f"random-{i}", data)
+        try:
+            sc._declared(data)
+            declared += 1
+        except Exception:
+            pass
+        _same(path)
+        _same(path, owner="snapchat:officer.given")
+    assert declared >= 50  # the clean ones
+
+
+def test_many_conversations_are_proved_together(tmp_path: Path) -> None:
+    """The declared route handles every conversation at once: a key null in some records and set in
+    others (in several conversations) is read; the same key given twice (a value, then null) in one
+    record of the 38th conversation of 50 is refused (it is only searched for where a conversation has
+    both), and both read as the plain rule reads them."""
+    from parsers._json_tally import NotFast
+
+    def download(twice: bool) -> bytes:
+        parts = []
+        for c in range(50):
+            records = [json.dumps(_item(From=f"u{c}", Content=None if (c + j) % 3 == 0 else f"m{j}",
+                                        **{"Conversation Title": "G" if c % 7 == 0 else None}))
+                       for j in range(4)]
+            if twice and c == 37:
+                records[1] = records[1].replace('"Content": "m1"', '"Content": "m1", "Content": null')
+            parts.append(f'"u{c}": [' + ", ".join(records) + "]")
+        return ("{" + ", ".join(parts) + "}").encode()
+
+    clean = download(False)
+    assert sc._declared(clean).height == 200
+    _same(_write(tmp_path, "many", clean))
+    odd = download(True)
+    assert b'"Content": "m1", "Content": null' in odd
+    with pytest.raises(NotFast):
+        sc._declared(odd)
+    _same(_write(tmp_path, "many-twice", odd))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final
 
 import polars as pl
@@ -23,7 +24,7 @@ from atlas.model import (
     conform,
     empty_rejects,
 )
-from atlas.normalise.identifiers import identifier_map
+from atlas.normalise.identifiers import _FAST_PATH_MIN, identifier_map, identifier_uri
 from atlas.normalise.times import localise
 
 
@@ -42,10 +43,10 @@ def event_ids(source_id: str, refs: pl.Expr) -> pl.Expr:
     return pl.lit(source_id + "/") + refs
 
 
-def _first_pass(frame: pl.DataFrame, *, identifiers: bool, refs: bool) -> tuple[pl.Series, int]:
+def _first_pass(frame: pl.LazyFrame, height: int, *, identifiers: bool, refs: bool) -> tuple[pl.Series, int]:
     """(distinct raw identifiers of the sender and recipient columns, number of distinct
     ``source_ref`` hashes), in one parallel pass over the rows. Either part can be skipped:
-    then no identifiers, or ``frame.height`` hashes (refs already proved distinct)."""
+    then no identifiers, or ``height`` hashes (refs already proved distinct)."""
     # Distinct values of each column first: hashing two columns separately is cheaper than
     # concatenating millions of strings and hashing the copy. (``is_first_distinct`` is
     # exact and, on long strings, about twice as fast as ``unique``.)
@@ -57,10 +58,10 @@ def _first_pass(frame: pl.DataFrame, *, identifiers: bool, refs: bool) -> tuple[
         exprs.append(pl.col("source_ref").hash().n_unique().alias("ref_hashes"))
     none = pl.Series("raw", [], dtype=pl.String)
     if not exprs:
-        return none, frame.height
-    out = frame.lazy().select(exprs).collect(engine="in-memory")
+        return none, height
+    out = frame.select(exprs).collect(engine="in-memory")
     raw = pl.concat([out.get_column("sender").explode(), out.get_column("recipients").explode()]).rename("raw") if identifiers else none
-    return raw, int(out.get_column("ref_hashes")[0]) if refs else frame.height
+    return raw, int(out.get_column("ref_hashes")[0]) if refs else height
 
 
 def _identifier_exprs(raw: pl.Series, *, source_id: str, region: str) -> list[pl.Expr]:
@@ -158,7 +159,7 @@ def _put(column: pl.Series, rows: pl.Series, values: pl.Series) -> pl.Series:
     )
 
 
-def to_events(
+def to_events_plain(
     raw: pl.DataFrame,
     *,
     source_id: str,
@@ -168,7 +169,9 @@ def to_events(
     identifiers_are_uris: bool = False,
     refs_unique: bool = False,
 ) -> Normalised:
-    """Normalise one source's raw rows. Row order is kept (it is the source's order).
+    """The plain rule of :func:`to_events` (each step its own Polars query, as first written;
+    ``tests/test_normalise_fast.py`` holds :func:`to_events` equal to it).
+    Normalise one source's raw rows. Row order is kept (it is the source's order).
 
     Big sources (a 2-million-row call record) go through a few lazy Polars queries, so
     the work runs on every core and each column is built once; facts that decide what
@@ -184,7 +187,8 @@ def to_events(
         fills.append(pl.col("deleted").fill_null(False))
     if fills:
         frame = frame.with_columns(fills)
-    raw_identifiers, ref_hashes = _first_pass(frame, identifiers=not identifiers_are_uris, refs=not refs_unique)
+    raw_identifiers, ref_hashes = _first_pass(frame.lazy(), frame.height, identifiers=not identifiers_are_uris,
+                                              refs=not refs_unique)
     # Equal strings hash equal, so distinct 64-bit hashes prove the refs distinct (one cheap
     # pass); only if some hashes coincide is the exact (slower) test run.
     if ref_hashes != frame.height:
@@ -226,3 +230,233 @@ def to_events(
     )
     events = conform(frame.filter(~missing_time), EVENT_SCHEMA)
     return Normalised(events=events, rejects=conform(rejects, REJECT_SCHEMA))
+
+
+def _conformed(name: str, have: pl.Schema) -> pl.Expr:
+    """The column ``name`` as :func:`atlas.model.conform` gives it to :data:`RAW_EVENT_SCHEMA`."""
+    dtype = RAW_EVENT_SCHEMA[name]
+    if name in have:
+        return pl.col(name) if have[name] == dtype else pl.col(name).cast(dtype)
+    return pl.lit(None, dtype=dtype).alias(name)
+
+
+@lru_cache(maxsize=256)
+def _conform_exprs(have: tuple[tuple[str, pl.DataType], ...], fills: tuple[str, ...]) -> tuple[pl.Expr, ...]:
+    """:func:`atlas.model.conform` to :data:`RAW_EVENT_SCHEMA` of a frame with the columns
+    ``have``, with :func:`to_events_plain`'s fills of the columns ``fills`` (empty lists, false),
+    as expressions made once per parser's layout (making them cost more than running them on a
+    small file; an expression is immutable, so one can serve every query)."""
+    schema = pl.Schema(dict(have))
+    empty = {"recipients": pl.lit([], pl.List(pl.String)), "attachments": pl.lit([], pl.List(pl.String)),
+             "deleted": pl.lit(False)}
+    return tuple(_conformed(name, schema).fill_null(empty[name]) if name in fills else _conformed(name, schema)
+                 for name in RAW_EVENT_SCHEMA.names())
+
+
+@lru_cache(maxsize=1)
+def _event_columns() -> tuple[pl.Expr, ...]:
+    """The columns of :data:`EVENT_SCHEMA`, in order, as :func:`atlas.model.conform` makes them
+    (a column already of its type is left as it is by its cast)."""
+    return tuple(pl.col(name).cast(dtype) for name, dtype in EVENT_SCHEMA.items())
+
+
+class _Raw:
+    """What the one query needs to know of a parser's frame before it runs: null counts (free:
+    Arrow keeps them) and conformed time columns, read from the frame as given (a column it
+    lacks is all null, as :func:`atlas.model.conform` would make it)."""
+
+    def __init__(self, frame: pl.DataFrame) -> None:
+        self.frame, self.height, self.schema = frame, frame.height, frame.schema
+
+    def nulls(self, name: str) -> int:
+        return self.frame.get_column(name).null_count() if name in self.schema else self.height
+
+    def series(self, name: str) -> pl.Series:
+        dtype = RAW_EVENT_SCHEMA[name]
+        if name not in self.schema:
+            return pl.repeat(None, self.height, dtype=dtype, eager=True).alias(name)
+        column = self.frame.get_column(name)
+        return column if column.dtype == dtype else column.cast(dtype)
+
+
+def _time_exprs_fast(raw: _Raw, zone: str) -> list[pl.Expr]:
+    """:func:`_time_exprs`, its facts read from the parser's frame (:class:`_Raw`)."""
+    n = raw.height
+    if raw.nulls("ts_local") == n and raw.nulls("ts_end_local") == n:
+        if raw.nulls("ts_basis") == 0 and raw.nulls("ts_utc") == 0:
+            return []
+        basis = pl.col("ts_basis").fill_null(pl.lit("utc", EVENT_SCHEMA["ts_basis"]))
+        if raw.nulls("ts_utc"):
+            basis = pl.when(pl.col("ts_utc").is_not_null()).then(basis)
+        return [basis.alias("ts_basis")]
+    local_utc, local_basis = localise(raw.series("ts_local"), zone)
+    end_utc, _ = localise(raw.series("ts_end_local"), zone)
+    basis_type = EVENT_SCHEMA["ts_basis"]
+    if raw.nulls("ts_utc") == n:
+        start = [pl.lit(local_utc).alias("ts_utc"), pl.lit(local_basis).cast(basis_type).alias("ts_basis")]
+    else:
+        given = pl.col("ts_utc").is_not_null()
+        start = [
+            pl.when(given).then(pl.col("ts_utc")).otherwise(pl.lit(local_utc)).cast(TS_TYPE).alias("ts_utc"),
+            pl.when(given).then(pl.col("ts_basis").cast(basis_type).fill_null(pl.lit("utc", basis_type)))
+            .otherwise(pl.lit(local_basis).cast(basis_type)).alias("ts_basis"),
+        ]
+    if raw.nulls("ts_end_utc") == n:
+        end = pl.lit(end_utc)
+    else:
+        end = pl.when(pl.col("ts_end_utc").is_not_null()).then(pl.col("ts_end_utc")).otherwise(pl.lit(end_utc))
+    return [*start, end.cast(TS_TYPE).alias("ts_end_utc")]
+
+
+_EXACT_REFS_MAX: Final = 250_000
+"""Up to this many rows the refs are counted exactly (``n_unique`` of the text is quicker there
+than of 64-bit hashes; above it, hashing first is, as in :func:`_first_pass`)."""
+
+
+def _first_pass_fast(frame: pl.LazyFrame, height: int, *, identifiers: bool, refs: bool) -> tuple[pl.Series, bool]:
+    """:func:`_first_pass`: (distinct raw identifiers, whether the refs are proved distinct)."""
+    sender, recipient = pl.col("sender"), pl.col("recipients").explode()
+    exprs = []
+    if identifiers:
+        exprs += [sender.filter(sender.is_first_distinct()).implode(), recipient.filter(recipient.is_first_distinct()).implode()]
+    if refs:
+        ref = pl.col("source_ref")
+        exprs.append((ref.n_unique() if height <= _EXACT_REFS_MAX else ref.hash().n_unique()).alias("ref_hashes"))
+    none = pl.Series("raw", [], dtype=pl.String)
+    if not exprs:
+        return none, True
+    out = frame.select(exprs).collect(engine="in-memory")
+    raw = pl.concat([out.get_column("sender").explode(), out.get_column("recipients").explode()]).rename("raw") if identifiers else none
+    return raw, not refs or int(out.get_column("ref_hashes")[0]) == height
+
+
+def _identifier_exprs_fast(raw: pl.Series, *, source_id: str, region: str) -> list[pl.Expr]:
+    """:func:`_identifier_exprs`, with no replacement where every identifier is already its URI
+    (``snapchat:alice.ex``: the look-up would give every value back). A few distinct values
+    (fewer than :func:`identifier_map` sends down its column path) are mapped in Python: the
+    same values sorted the same way (code point order is UTF-8 byte order), each converted by
+    :func:`identifier_uri` as there."""
+    if raw.len() <= _FAST_PATH_MIN:
+        distinct = sorted({v for v in raw.to_list() if v is not None})
+        uris = [identifier_uri(v, source_id=source_id, region=region) for v in distinct]
+        if uris == distinct:
+            return []
+        keys, values = pl.Series("raw", distinct, dtype=pl.String), pl.Series("uri", uris, dtype=pl.String)
+    else:
+        mapping = identifier_map(raw, source_id=source_id, region=region)
+        keys, values = mapping.get_column("raw"), mapping.get_column("uri")
+        if keys.equals(values):
+            return []
+    return [
+        pl.col("sender").replace_strict(keys, values, default=None),
+        pl.col("recipients").list.eval(pl.element().replace_strict(keys, values, default=None)),
+    ]
+
+
+def _direction_fast(raw: _Raw, owner_uris: Collection[str]) -> pl.Expr:
+    """:func:`_direction`, whether every row states its direction read from the parser's column
+    (compared as it is: a text equals ``unknown`` exactly where its Enum value does)."""
+    direction = EVENT_SCHEMA["direction"]
+    given = pl.col("direction").cast(direction)
+    if not owner_uris:
+        return given.fill_null(pl.lit("unknown", direction))
+    if raw.nulls("direction") == 0 and (
+            "direction" not in raw.schema or not (raw.frame.get_column("direction") == "unknown").any()):
+        return given
+    owners = pl.Series(sorted(owner_uris), dtype=pl.String)
+    by_owner = (
+        pl.when(pl.col("sender").is_in(owners.implode()))
+        .then(pl.lit("out", direction))
+        .when(pl.col("recipients").list.eval(pl.element().is_in(owners.implode())).list.any())
+        .then(pl.lit("in", direction))
+        .otherwise(pl.lit("unknown", direction))
+    )
+    return pl.when(given.is_null() | (given == "unknown")).then(by_owner).otherwise(given)
+
+
+def _to_events_fast(
+    raw: pl.DataFrame, *, source_id: str, timezone: str, region: str, owner_uris: Collection[str],
+    identifiers_are_uris: bool, refs_unique: bool,
+) -> Normalised | None:
+    """:func:`to_events_plain`'s steps as one lazy query (two where identifiers or refs must
+    be read first), or ``None`` where the plain rule must decide (unknown columns, refs whose
+    hashes coincide)."""
+    have = raw.schema
+    if not set(have.names()) <= set(RAW_EVENT_SCHEMA.names()):
+        return None
+    facts = _Raw(raw)
+    n = facts.height
+    fills = tuple(c for c in ("recipients", "attachments", "deleted") if facts.nulls(c))
+    conformed = _conform_exprs(tuple(have.items()), fills)  # columns as they are, cast or filled where needed
+    # Identifiers to read only where some row has one (a location history has none).
+    identifiers = not identifiers_are_uris and (facts.nulls("sender") < n or facts.nulls("recipients") < n)
+    # With a first pass to run, the conformed frame is made once for both queries; without, it
+    # is the start of the one query.
+    first_pass = identifiers or not refs_unique
+    base = raw.select(conformed).lazy() if first_pass else raw.lazy().select(conformed)
+    raw_identifiers, refs_distinct = _first_pass_fast(base, n, identifiers=identifiers, refs=not refs_unique)
+    if not refs_distinct:
+        return None  # duplicates (or coinciding hashes): the plain rule's exact test names them
+    owners = pl.Series(sorted(owner_uris), dtype=pl.String).implode()
+    lf = base.with_columns(
+        *(_identifier_exprs_fast(raw_identifiers, source_id=source_id, region=region) if identifiers else []),
+        *_time_exprs_fast(facts, timezone),
+        event_ids(source_id, pl.col("source_ref")).alias("event_id"),
+        pl.lit(source_id).alias("source_id"),
+    ).with_columns(_direction_fast(facts, owner_uris).alias("direction"))
+    columns = list(_event_columns())
+    if owner_uris:
+        lf = lf.with_columns((pl.col("sender").is_in(owners) & pl.any_horizontal(
+            [pl.col("recipients").list.contains(pl.lit(o, pl.String)) for o in sorted(owner_uris)])).alias("_self"))
+        columns.append(pl.col("_self"))
+    frame = _collect(lf.select(columns))
+    if owner_uris:
+        self_addressed = frame.get_column("_self")
+        frame = frame.drop("_self")  # (get_columns would make each constant column a full one)
+        if self_addressed.any():
+            rows = self_addressed.arg_true().cast(pl.UInt32)
+            recipients = frame.get_column("recipients")
+            fixed = recipients.gather(rows).list.eval(pl.element().filter(~pl.element().is_in(owners)))
+            frame = frame.with_columns(_put(recipients, rows, fixed))
+    if frame.get_column("ts_utc").null_count() == 0:
+        return Normalised(events=frame, rejects=empty_rejects())
+    missing_time = pl.col("ts_utc").is_null() & pl.col("kind").cast(pl.String).is_in(TIMED_KINDS)
+    rejects = frame.filter(missing_time).select(
+        pl.lit(source_id).alias("source_id"),
+        "source_ref",
+        pl.lit("no usable timestamp").alias("reason"),
+        pl.coalesce(pl.col("ts_raw"), pl.col("text").str.slice(0, 80), pl.lit("")).alias("excerpt"),
+    )
+    return Normalised(events=frame.filter(~missing_time), rejects=conform(rejects, REJECT_SCHEMA))
+
+
+def to_events(
+    raw: pl.DataFrame,
+    *,
+    source_id: str,
+    timezone: str,
+    region: str,
+    owner_uris: Collection[str] = (),
+    identifiers_are_uris: bool = False,
+    refs_unique: bool = False,
+) -> Normalised:
+    """Normalise one source's raw rows. Row order is kept (it is the source's order).
+
+    The result of :func:`to_events_plain` (which says what is decided and how), computed with
+    fewer Polars queries: the conformed frame, identifiers, times, ids, direction and the
+    owner's self-addressed rows in one lazy query, what decides the work needed (wall-clock
+    times, missing times, rows without direction, whether any row names anyone) from the null
+    counts of the parser's own frame; the identifiers' and refs' first pass runs only where
+    needed. A small source costs a few Polars calls instead of about fifteen. Anything the one
+    query cannot settle (unknown columns, duplicate refs, any error) goes to the plain rule,
+    which decides and words every refusal (tests/test_normalise_fast.py).
+    """
+    try:
+        fast = _to_events_fast(raw, source_id=source_id, timezone=timezone, region=region, owner_uris=owner_uris,
+                               identifiers_are_uris=identifiers_are_uris, refs_unique=refs_unique)
+    except Exception:  # the plain rule decides, and words the error
+        fast = None
+    if fast is not None:
+        return fast
+    return to_events_plain(raw, source_id=source_id, timezone=timezone, region=region, owner_uris=owner_uris,
+                           identifiers_are_uris=identifiers_are_uris, refs_unique=refs_unique)
