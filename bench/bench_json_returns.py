@@ -19,7 +19,8 @@ same file with nothing built from them:
 Measured: each parser's parse plus the shared normalisation (``to_events``, as the ingest
 runs them; hashing and the store write are the same for every format and left out), and
 the parse alone, beside the reference (``ATLAS_BENCH_JSON_ONLY=telegram_json,…`` measures some), **interleaved** (read, parse, read, parse …) so both
-see the same load, best of ``REPEATS``, wall and CPU seconds (this process, all threads).
+see the same load, best of ``REPEATS`` (more for a file read in milliseconds: :func:`runs_for`), wall and
+CPU seconds (this process, all threads).
 
 Sizes are a heavy user's export (scaled by ``--scale``): Records.json 1 GB (as
 ``bench_google_records``; ``ATLAS_BENCH_RECORDS_MB`` overrides); a Timeline.json (the phone's own export) of 400,000 points; one
@@ -48,6 +49,11 @@ from typing import Any
 from bench.common import Stage, repeats, scale, scaled
 
 REPEATS = 3
+SMALL_FILE_BUDGET_S = 2.0
+SMALL_FILE_MAX_RUNS = 40
+"""A file read in milliseconds is timed more often (about ``SMALL_FILE_BUDGET_S`` of bare reads,
+at most ``SMALL_FILE_MAX_RUNS`` runs each side): the best of 3 runs of a 7 ms read moves by a
+quarter from one run of the bench to the next (Meta's ratio 1.56 to 1.91 on the same code)."""
 RECORDS_MB = 1024
 SIZES = {"timeline": 400_000, "semantic": 1_500, "semantic_real_shape": 360, "meta": 10_000, "telegram": 300_000, "snapchat": 50_000,
          "x": 100_000}
@@ -307,6 +313,15 @@ def measure(name: str, path: Path, module: Any, runs: int) -> tuple[dict[str, ob
     return numbers, [stage]
 
 
+def runs_for(name: str, path: Path, runs: int) -> int:
+    """How many interleaved runs a file gets: ``runs``, or more for a file read in milliseconds
+    (see :data:`SMALL_FILE_BUDGET_S`); only ``runs`` at a check-only scale."""
+    if runs < REPEATS:
+        return runs
+    read_s, _, _ = _timed(lambda: bare_read(name, path))
+    return max(runs, min(SMALL_FILE_MAX_RUNS, int(SMALL_FILE_BUDGET_S / max(read_s, 1e-4))))
+
+
 def run(work: Path) -> dict[str, object]:
     import importlib
 
@@ -322,7 +337,7 @@ def run(work: Path) -> dict[str, object]:
             continue
         module = importlib.import_module(f"parsers.{module_name}")
         parse_normalise(module, path)  # the first parse of a process also imports what it uses
-        numbers, measured = measure(name, path, module, runs)
+        numbers, measured = measure(name, path, module, runs_for(name, path, runs))
         out[name] = numbers
         stages += measured
     out["stages"] = stages

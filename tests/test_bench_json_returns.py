@@ -69,3 +69,12 @@ def test_the_real_shape_semantic_month_carries_what_google_writes_and_reads_the_
     children = sum(len(o[k].get("childVisits", [])) for o in added for k in o)
     assert points and fat_events.height == thin_events.height + points + children  # timed raw paths are events
     assert real_shape_month(thin, tmp_path / "again.json", len(objects)).read_bytes() == fat.read_bytes()
+
+
+def test_a_file_read_in_milliseconds_is_timed_more_often(tmp_path: Path) -> None:
+    from bench.bench_json_returns import REPEATS, SMALL_FILE_MAX_RUNS, runs_for
+
+    small = tmp_path / "small.json"
+    small.write_text('{"messages": []}', encoding="utf-8")
+    assert runs_for("meta_dyi_json", small, REPEATS) == SMALL_FILE_MAX_RUNS  # read in microseconds
+    assert runs_for("meta_dyi_json", small, 2) == 2  # a check-only scale keeps its runs
