@@ -83,57 +83,17 @@ def _collect(lf: pl.LazyFrame) -> pl.DataFrame:
     return lf.collect(engine="in-memory")
 
 
-def _time_exprs(frame: pl.DataFrame, zone: str) -> list[pl.Expr]:
-    """``ts_utc``/``ts_basis``/``ts_end_utc``: wall-clock times converted with ``zone``
-    where the parser gave no UTC time; ``utc`` basis where it gave one but named none."""
-    n = frame.height
-    if frame.get_column("ts_local").null_count() == n and frame.get_column("ts_end_local").null_count() == n:
-        # No wall-clock times (a source that states UTC or offsets): the times stand as
-        # given, so only the basis may need filling (checked from null counts, free).
-        if frame.get_column("ts_basis").null_count() == 0 and frame.get_column("ts_utc").null_count() == 0:
-            return []
-        basis = pl.col("ts_basis").fill_null(pl.lit("utc", EVENT_SCHEMA["ts_basis"]))
-        if frame.get_column("ts_utc").null_count():
-            basis = pl.when(pl.col("ts_utc").is_not_null()).then(basis)
-        return [basis.alias("ts_basis")]
-    local_utc, local_basis = localise(frame.get_column("ts_local"), zone)
-    end_utc, _ = localise(frame.get_column("ts_end_local"), zone)
-    basis_type = EVENT_SCHEMA["ts_basis"]
-    # A source gives wall-clock times or UTC, rarely both: where no row has a UTC time the
-    # converted columns are used as they are (no per-row choice, no casts).
-    if frame.get_column("ts_utc").null_count() == n:
-        start = [pl.lit(local_utc).alias("ts_utc"), pl.lit(local_basis).cast(basis_type).alias("ts_basis")]
-    else:
-        given = pl.col("ts_utc").is_not_null()
-        start = [
-            pl.when(given).then(pl.col("ts_utc")).otherwise(pl.lit(local_utc)).cast(TS_TYPE).alias("ts_utc"),
-            pl.when(given).then(pl.col("ts_basis").cast(basis_type).fill_null(pl.lit("utc", basis_type)))
-            .otherwise(pl.lit(local_basis).cast(basis_type)).alias("ts_basis"),
-        ]
-    if frame.get_column("ts_end_utc").null_count() == n:
-        end = pl.lit(end_utc)
-    else:
-        end = pl.when(pl.col("ts_end_utc").is_not_null()).then(pl.col("ts_end_utc")).otherwise(pl.lit(end_utc))
-    return [*start, end.cast(TS_TYPE).alias("ts_end_utc")]
-
-
-def _direction(frame: pl.DataFrame, owner_uris: Collection[str]) -> pl.Expr:
-    direction = EVENT_SCHEMA["direction"]
-    owners = pl.Series(sorted(owner_uris), dtype=pl.String)
-    given = pl.col("direction").cast(direction)
-    by_owner = (
-        pl.when(pl.col("sender").is_in(owners.implode()))
-        .then(pl.lit("out", direction))
-        .when(pl.col("recipients").list.eval(pl.element().is_in(owners.implode())).list.any())
-        .then(pl.lit("in", direction))
-        .otherwise(pl.lit("unknown", direction))
+def _split_untimed(frame: pl.DataFrame, source_id: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(the rows that can be events, the rejects): a record of a timed kind with no usable time
+    is set aside with the reason and an excerpt (its raw time, else its text)."""
+    missing_time = pl.col("ts_utc").is_null() & pl.col("kind").cast(pl.String).is_in(TIMED_KINDS)
+    rejects = frame.filter(missing_time).select(
+        pl.lit(source_id).alias("source_id"),
+        "source_ref",
+        pl.lit("no usable timestamp").alias("reason"),
+        pl.coalesce(pl.col("ts_raw"), pl.col("text").str.slice(0, 80), pl.lit("")).alias("excerpt"),
     )
-    if not owner_uris:
-        return given.fill_null(pl.lit("unknown", direction))
-    column = frame.get_column("direction").cast(direction)
-    if not (column.null_count() or (column == "unknown").any()):
-        return given  # every row says its direction: skip the per-row owner test
-    return pl.when(given.is_null() | (given == "unknown")).then(by_owner).otherwise(given)
+    return frame.filter(~missing_time), conform(rejects, REJECT_SCHEMA)
 
 
 _MAX_SPLICES: Final = 5000
@@ -198,10 +158,10 @@ def to_events_plain(
     owners = pl.Series(sorted(owner_uris), dtype=pl.String).implode()
     lf = frame.lazy().with_columns(
         *([] if identifiers_are_uris else _identifier_exprs(raw_identifiers, source_id=source_id, region=region)),
-        *_time_exprs(frame, timezone),
+        *_time_exprs(_Raw(frame), timezone),
         event_ids(source_id, pl.col("source_ref")).alias("event_id"),
         pl.lit(source_id).alias("source_id"),
-    ).with_columns(_direction(frame, owner_uris).alias("direction"))
+    ).with_columns(_direction(_Raw(frame), owner_uris).alias("direction"))
     if owner_uris:
         # The owner never contacts themself: a recipient list that names the owner on a
         # message the owner sent (one-sided chat exports) keeps only the other parties.
@@ -221,15 +181,8 @@ def to_events_plain(
     frame = frame.drop("ts_local", "ts_end_local")
     if frame.get_column("ts_utc").null_count() == 0:  # the usual case: every row is timed
         return Normalised(events=conform(frame, EVENT_SCHEMA), rejects=empty_rejects())
-    missing_time = pl.col("ts_utc").is_null() & pl.col("kind").cast(pl.String).is_in(TIMED_KINDS)
-    rejects = frame.filter(missing_time).select(
-        pl.lit(source_id).alias("source_id"),
-        "source_ref",
-        pl.lit("no usable timestamp").alias("reason"),
-        pl.coalesce(pl.col("ts_raw"), pl.col("text").str.slice(0, 80), pl.lit("")).alias("excerpt"),
-    )
-    events = conform(frame.filter(~missing_time), EVENT_SCHEMA)
-    return Normalised(events=events, rejects=conform(rejects, REJECT_SCHEMA))
+    events, rejects = _split_untimed(frame, source_id)
+    return Normalised(events=conform(events, EVENT_SCHEMA), rejects=rejects)
 
 
 def _conformed(name: str, have: pl.Schema) -> pl.Expr:
@@ -279,8 +232,11 @@ class _Raw:
         return column if column.dtype == dtype else column.cast(dtype)
 
 
-def _time_exprs_fast(raw: _Raw, zone: str) -> list[pl.Expr]:
-    """:func:`_time_exprs`, its facts read from the parser's frame (:class:`_Raw`)."""
+def _time_exprs(raw: _Raw, zone: str) -> list[pl.Expr]:
+    """``ts_utc``/``ts_basis``/``ts_end_utc``: wall-clock times converted with ``zone`` where the
+    parser gave no UTC time; ``utc`` basis where it gave one but named none. What is needed is
+    read from null counts (free) of the frame as given (:class:`_Raw`): the plain rule hands it
+    its conformed frame, the fast path the parser's own."""
     n = raw.height
     if raw.nulls("ts_local") == n and raw.nulls("ts_end_local") == n:
         if raw.nulls("ts_basis") == 0 and raw.nulls("ts_utc") == 0:
@@ -353,9 +309,10 @@ def _identifier_exprs_fast(raw: pl.Series, *, source_id: str, region: str) -> li
     ]
 
 
-def _direction_fast(raw: _Raw, owner_uris: Collection[str]) -> pl.Expr:
-    """:func:`_direction`, whether every row states its direction read from the parser's column
-    (compared as it is: a text equals ``unknown`` exactly where its Enum value does)."""
+def _direction(raw: _Raw, owner_uris: Collection[str]) -> pl.Expr:
+    """The direction relative to the owner where a row does not state it. Whether every row
+    states it is read from the frame as given (:class:`_Raw`; a text equals ``unknown`` exactly
+    where its Enum value does)."""
     direction = EVENT_SCHEMA["direction"]
     given = pl.col("direction").cast(direction)
     if not owner_uris:
@@ -400,10 +357,10 @@ def _to_events_fast(
     owners = pl.Series(sorted(owner_uris), dtype=pl.String).implode()
     lf = base.with_columns(
         *(_identifier_exprs_fast(raw_identifiers, source_id=source_id, region=region) if identifiers else []),
-        *_time_exprs_fast(facts, timezone),
+        *_time_exprs(facts, timezone),
         event_ids(source_id, pl.col("source_ref")).alias("event_id"),
         pl.lit(source_id).alias("source_id"),
-    ).with_columns(_direction_fast(facts, owner_uris).alias("direction"))
+    ).with_columns(_direction(facts, owner_uris).alias("direction"))
     columns = list(_event_columns())
     if owner_uris:
         lf = lf.with_columns((pl.col("sender").is_in(owners) & pl.any_horizontal(
@@ -420,14 +377,8 @@ def _to_events_fast(
             frame = frame.with_columns(_put(recipients, rows, fixed))
     if frame.get_column("ts_utc").null_count() == 0:
         return Normalised(events=frame, rejects=empty_rejects())
-    missing_time = pl.col("ts_utc").is_null() & pl.col("kind").cast(pl.String).is_in(TIMED_KINDS)
-    rejects = frame.filter(missing_time).select(
-        pl.lit(source_id).alias("source_id"),
-        "source_ref",
-        pl.lit("no usable timestamp").alias("reason"),
-        pl.coalesce(pl.col("ts_raw"), pl.col("text").str.slice(0, 80), pl.lit("")).alias("excerpt"),
-    )
-    return Normalised(events=frame.filter(~missing_time), rejects=conform(rejects, REJECT_SCHEMA))
+    events, rejects = _split_untimed(frame, source_id)
+    return Normalised(events=events, rejects=rejects)
 
 
 def to_events(
