@@ -101,48 +101,8 @@ def _summary(senders: pl.DataFrame, histories: pl.DataFrame) -> dict[str, Any]:
 
 def online_summary_plain(case: Case) -> dict[str, Any]:
     """:func:`online_summary` by the plain rule: the online and location events collected, then
-    aggregated (what the streaming aggregates are tested equal to)."""
-    sources = case.sources().select(
-        "source_id", "parser", "owner",
-        # The file name alone is often "message_1.json": keep its folder too.
-        pl.col("path").str.replace_all("\\\\", "/").str.split("/").list.slice(-2, 2).list.join("/").alias("name"),
-    )
-    events = case.events().filter(
-        pl.col("channel").is_in(ONLINE_CHANNELS + LOCATION_CHANNELS)
-    ).select("source_id", "kind", "channel", "ts_utc", "ts_end_utc", "direction", "sender", "recipients",
-             "accuracy_m").collect()
-    contacts = events.filter(pl.col("kind").cast(pl.String).is_in(["message", "call"]) & pl.col("sender").is_not_null())
-    senders = (
-        contacts.join(sources, on="source_id", how="left")
-        .group_by("channel", "sender")
-        .agg(
-            pl.len().alias("contacts"),
-            (pl.col("direction").cast(pl.String) == "in").sum().alias("to_owner"),
-            pl.col("ts_utc").min().alias("first"), pl.col("ts_utc").max().alias("last"),
-            pl.col("name").unique().sort().alias("sources"),
-        )
-        .sort("channel", "contacts", "sender", descending=[False, True, False])
-    )
-    accounts = [
-        {"channel": r["channel"], "identifier": r["sender"], "shown_as": display(r["sender"]), "contacts": r["contacts"],
-         "to_source_owner": r["to_owner"], "first": uk_display(r["first"]), "last": uk_display(r["last"]),
-         "sources": r["sources"]}
-        for r in senders.iter_rows(named=True)
-    ]
-    locations = events.filter(pl.col("kind").cast(pl.String) == "location").join(sources, on="source_id", how="left")
-    histories = (
-        locations.group_by("source_id", "name", "parser", "owner")
-        .agg(pl.len().alias("records"), pl.col("ts_utc").min().alias("first"), pl.col("ts_utc").max().alias("last"),
-             pl.col("ts_end_utc").is_not_null().sum().alias("stays"), pl.col("accuracy_m").median().alias("median_accuracy_m"))
-        .sort(["records", "name"], descending=[True, False], nulls_last=True)
-    )
-    return {
-        "accounts": accounts,
-        "location_histories": [
-            {"source": r["name"], "parser": r["parser"], "owner": r["owner"], "records": r["records"],
-             "stays": r["stays"], "first": uk_display(r["first"]), "last": uk_display(r["last"]),
-             "median_accuracy_m": r["median_accuracy_m"]}
-            for r in histories.iter_rows(named=True)
-        ],
-        "note": "An account is shown as the source names it; who operated it is not shown by these records alone.",
-    }
+    aggregated in memory (what the streaming aggregates are tested equal to)."""
+    sources = _sources(case).lazy()
+    events = _events(case).collect().lazy()
+    return _summary(_senders(events.filter(_is_contact()), sources).collect(engine="in-memory"),
+                    _histories(events.filter(_is_location()), sources).collect(engine="in-memory"))
