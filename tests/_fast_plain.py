@@ -5,6 +5,7 @@ results, every frame, extra table, assumption and stated fact."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +17,22 @@ from atlas.errors import FormatError
 from parsers.base import ParseContext, ParseResult
 
 HERE = Path(__file__).resolve().parent
+
+
+def spoiled_texts(doc: object) -> dict[str, bytes]:
+    """``doc`` as a JSON file arrives spoiled (cut short, empty, a byte that is not UTF-8, a BOM,
+    UTF-16, text after the end) or merely compact: inputs every JSON parser's fast path must read
+    as its plain rule does, or refuse in the same words."""
+    text = json.dumps(doc).encode()
+    return {
+        "truncated": text[:-20],
+        "empty": b"",
+        "not utf-8": text[:40] + b"\xff\xfe" + text[40:],
+        "bom": b"\xef\xbb\xbf" + json.dumps(doc, ensure_ascii=False).encode(),
+        "utf-16": b"\xff\xfe" + json.dumps(doc, ensure_ascii=False).encode("utf-16-le"),
+        "trailing text": text + b" x",
+        "compact": json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode(),
+    }
 
 
 def load_test_module(name: str) -> Any:

@@ -17,7 +17,7 @@ import pytest
 from parsers import snapchat as sc
 from parsers._json_tally import NotFast
 from parsers.base import ParseContext, ParseResult
-from tests._fast_plain import assert_fast_is_plain, bench_json_file
+from tests._fast_plain import assert_fast_is_plain, bench_json_file, spoiled_texts
 
 T = "2026-03-01 10:00:00 UTC"
 
@@ -139,13 +139,7 @@ RAW_TEXT: dict[str, bytes] = {
     "surrogate pair": b'{"bob": [{"From": "bob", "Content": "\\ud83d\\ude00", "Created": "' + T.encode() + b'"}]}',
     "control character": b'{"bob": [{"From": "bob", "Content": "a\tb", "Created": "' + T.encode() + b'"}]}',
     "NaN": b'{"bob": [{"From": "bob", "Created(microseconds)": NaN, "Created": "' + T.encode() + b'"}]}',
-    "truncated": json.dumps(_doc()).encode()[:-20],
-    "empty": b"",
-    "not utf-8": json.dumps(_doc()).encode()[:40] + b"\xff\xfe" + json.dumps(_doc()).encode()[40:],
-    "bom": b"\xef\xbb\xbf" + json.dumps(_doc(), ensure_ascii=False).encode(),
-    "utf-16": b"\xff\xfe" + json.dumps(_doc(), ensure_ascii=False).encode("utf-16-le"),
-    "trailing text": json.dumps(_doc()).encode() + b" x",
-    "compact": json.dumps(_doc(), separators=(",", ":"), ensure_ascii=False).encode(),
+    **spoiled_texts(_doc()),
     "null without space": b'{"bob": [{"From": "bob", "Conversation Title":null, "Created": "' + T.encode() + b'"}]}',
 }
 

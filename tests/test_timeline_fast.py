@@ -15,7 +15,7 @@ import pytest
 
 from parsers import google_timeline_json as tl
 from parsers.base import ParseContext
-from tests._fast_plain import assert_fast_is_plain, bench_json_file
+from tests._fast_plain import assert_fast_is_plain, bench_json_file, spoiled_texts
 
 T0 = "2026-06-02T19:05:00.000+01:00"
 T1 = "2026-06-02T20:05:00.000+01:00"
@@ -140,13 +140,7 @@ RAW_TEXT: dict[str, bytes] = {
                       b'{"semanticType": "\\ud800x", "placeLocation": {"latLng": "51.5, 0.1"}}}}]}',
     "NaN": b'{"semanticSegments": [{"startTime": "2026-06-02T19:05:00.000+01:00", "visit": {"topCandidate": '
            b'{"probability": NaN, "placeLocation": {"latLng": "51.5, 0.1"}}}}]}',
-    "truncated": json.dumps(_doc()).encode()[:-20],
-    "empty": b"",
-    "not utf-8": json.dumps(_doc()).encode()[:40] + b"\xff\xfe" + json.dumps(_doc()).encode()[40:],
-    "bom": b"\xef\xbb\xbf" + json.dumps(_doc(), ensure_ascii=False).encode(),
-    "utf-16": b"\xff\xfe" + json.dumps(_doc(), ensure_ascii=False).encode("utf-16-le"),
-    "trailing text": json.dumps(_doc()).encode() + b" x",
-    "compact": json.dumps(_doc(), separators=(",", ":"), ensure_ascii=False).encode(),
+    **spoiled_texts(_doc()),
 }
 
 
