@@ -267,21 +267,6 @@ _NUMBER_TYPES: Final = (int, float)
 _NO_COORDS: Final = "no coordinates (latitudeE7/longitudeE7)"
 
 
-def _place_text_fast(visit: dict[str, Any], loc: dict[str, Any]) -> str:
-    """:func:`_place_text` without generators (the same pieces, in the same order)."""
-    name, address = loc.get("name"), loc.get("address")
-    if name:
-        where = f"{loc['name']!s}, {loc['address']!s}" if address else str(loc["name"])
-    else:
-        where = str(loc["address"]) if address else ""
-    parts = []
-    for key, value in (("placeId", loc.get("placeId")), ("semanticType", loc.get("semanticType")),
-                       ("placeConfidence", visit.get("placeConfidence")), ("visitConfidence", visit.get("visitConfidence"))):
-        if value not in (None, ""):
-            parts.append(f"{key} {value}")
-    return "visit" + (f": {where}" if where else "") + (f" ({'; '.join(parts)})" if parts else "")
-
-
 _SCHEMA: Final = {"source_ref": pl.String, "lat_e7": pl.Float64, "lon_e7": pl.Float64, "accuracy_m": pl.Float64,
                   "start": pl.String, "start_ms": pl.String, "end": pl.String, "end_ms": pl.String, "text": pl.String}
 
@@ -336,7 +321,7 @@ def _records_fast(path: Path) -> tuple[pl.DataFrame, list[tuple[str, str, str]],
             dur = {}
         add(ref, loc.get("latitudeE7", place.get("centerLatE7")), loc.get("longitudeE7", place.get("centerLngE7")),
             loc.get("accuracyMetres"), dur.get("startTimestamp"), dur.get("startTimestampMs"), dur.get("endTimestamp"),
-            dur.get("endTimestampMs"), _place_text_fast(place, loc))
+            dur.get("endTimestampMs"), _place_text(place, loc))
         children = place.get("childVisits")
         if children:
             for j, child in enumerate(children):
