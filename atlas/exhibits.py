@@ -141,6 +141,12 @@ def exhibit_key(exhibit: str) -> tuple[str, int]:
     return prefix, int(number) if number.isdigit() else 0
 
 
+def exhibit_sort_keys(column: str = "exhibit") -> list[pl.Expr]:
+    """:func:`exhibit_key` as Polars sort keys over a column of exhibit references."""
+    return [pl.col(column).str.extract(r"^([^/]*)", 1),
+            pl.col(column).str.extract(r"^[^/]*/(\d+)$", 1).cast(pl.Int64).fill_null(0)]
+
+
 def source_order(sources: pl.DataFrame, audit: Iterable[dict[str, Any]]) -> list[str]:
     """Source ids in the order they were received (audit sequence), then by id."""
     seq = {sha: int(rec["seq"]) for sha, rec in ingest_records(audit).items()}

@@ -123,3 +123,12 @@ def test_sources_are_listed_in_exhibit_order(small_demo_case: Path, atlas: Calla
     table = atlas("sources", small_demo_case).out  # type: ignore[attr-defined]
     shown = re.findall(r"│ (\w+/\d+) ", table)
     assert shown == listed
+
+
+def test_exhibit_sort_keys_order_as_exhibit_key() -> None:
+    import polars as pl
+
+    from atlas.exhibits import exhibit_key, exhibit_sort_keys
+
+    refs = ["JA/10", "JA/2", "", "AB/3", "JA/1", "JA/x", "JA/2/3", "AB/12"]
+    assert pl.DataFrame({"exhibit": refs}).sort(exhibit_sort_keys(), maintain_order=True)["exhibit"].to_list() == sorted(refs, key=exhibit_key)

@@ -406,3 +406,19 @@ def test_the_workbench_bench_runs_at_a_tiny_scale(tmp_path: Path) -> None:
                 "conduct_screen_open_s", "conduct_screen_open_plain_rule_s", "conduct_screen_breaches_table_cpu_s",
                 "conduct_screen_breaches_table_plain_rule_cpu_s"):
         assert isinstance(numbers[key], float) and numbers[key] >= 0
+
+
+def test_the_sources_screen_lists_exhibits_in_exhibit_order(small_case: Path) -> None:
+    """JA/1, JA/2 … JA/10, as the statement lists them (the store's order by source id reads as
+    random), and the rejects grouped by exhibit in the same order."""
+    from atlas.exhibits import exhibit_key
+
+    async def script(app: AtlasApp, pilot: Pilot[None]) -> None:
+        await show(app, pilot, "7")
+        await until(pilot, lambda: app.screen.query_one("#sources", FrameTable).frame.height > 0)
+        listed = app.screen.query_one("#sources", FrameTable).frame.get_column("exhibit").to_list()
+        assert len(listed) >= 10 and listed == sorted(listed, key=exhibit_key) and listed[0].endswith("/1")
+        rejected = app.screen.query_one("#rejects", FrameTable).frame.get_column("exhibit").to_list()
+        assert rejected == sorted(rejected, key=exhibit_key)
+
+    run(small_case, script)

@@ -6,6 +6,7 @@ import polars as pl
 from textual.app import ComposeResult
 from textual.widgets import Footer, Header, Static
 
+from atlas.exhibits import exhibit_sort_keys
 from atlas.tui.base import ReviewScreen
 from atlas.tui.widgets import FrameTable
 
@@ -19,14 +20,14 @@ class SourcesScreen(ReviewScreen):
             pl.col("source_id").replace_strict(list(refs), list(refs.values()), default="").alias("exhibit"),
             "name", "parser", "parser_version", "owner", "timezone", "records_read", "events", "rejects",
             pl.col("assumptions").list.join("; "), "sha256",
-        )
+        ).sort(exhibit_sort_keys(), maintain_order=True)  # in exhibit order, as the statement lists them
         yield Static(f"{sources.height} source(s). Records read = events + rejects for every source.", classes="caption")
         yield FrameTable(sources, id="sources", max_width=50)
-        rejects = self.review.case.rejects().sort("source_id", "source_ref").collect()
-        rejects = rejects.with_columns(
-            pl.col("source_id").replace_strict(list(refs), list(refs.values()), default="").alias("source_id"))
+        rejects = self.review.case.rejects().collect().with_columns(
+            pl.col("source_id").replace_strict(list(refs), list(refs.values()), default="").alias("source_id")
+        ).rename({"source_id": "exhibit"}).sort([*exhibit_sort_keys(), pl.col("source_ref")])
         yield Static(f"{rejects.height} reject(s), each kept with its reason.", classes="caption")
-        yield FrameTable(rejects.rename({"source_id": "exhibit"}), id="rejects")
+        yield FrameTable(rejects, id="rejects")
         yield Footer()
 
     async def load(self) -> None:
