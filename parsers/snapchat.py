@@ -399,18 +399,19 @@ def _declared(data: bytes) -> pl.DataFrame:
     if every.null_count():
         raise NotFast("a record null")  # the plain rule rejects it
     records = every.struct.unnest()
-    counted = tally.declared_counts(data, keys, records)
+    # Every null of the text must be the value of a record's key that is null in some record;
+    # where that key also has values in a conversation, no record of it may give it twice (a value,
+    # then null): as :func:`_records`, counted in each conversation's part of the text (in the same
+    # pass over the text as the count, where that settles it).
+    nulls = {k: records.get_column(k).is_null().to_numpy() for k in records.columns if records.get_column(k).null_count()}
+    bounds = [0, *(at for _, at in order), len(data)]
+    nullable = sorted(nulls, key=lambda k: -int(nulls[k].sum()))
+    counted = tally.declared_counts(data, keys, records, nullable, bounds)
     if set(records.columns) & set(keys):
         raise NotFast("a top-level key that is also a record's")
     total = records.height
     conversation = np.repeat(np.arange(len(keys), dtype=np.int64), lengths)
-    # Every null of the text must be the value of a record's key that is null in some record;
-    # where that key also has values in a conversation, no record of it may give it twice (a value,
-    # then null): as :func:`_records`, counted in each conversation's part of the text.
-    nulls = {k: records.get_column(k).is_null().to_numpy() for k in records.columns if records.get_column(k).null_count()}
-    bounds = [0, *(at for _, at in order), len(data)]
-    nullable = sorted(nulls, key=lambda k: -int(nulls[k].sum()))
-    found = tally.null_values_by_part(data, nullable, bounds, counted.nulls)
+    found = counted.found if counted.found is not None else tally.null_values_by_part(data, nullable, bounds, counted.nulls)
     if found is None:
         raise NotFast("a null that is not the value of a record's key")
     if tally.null_letters(found) != counted.letters_left:
