@@ -500,10 +500,10 @@ def _fast_result(data: bytes, ctx: ParseContext) -> ParseResult:
         t = _declared(data)
     except NotFast:  # another shape: the layout inferred, and proved the other way
         t = _inferred(data)
-    named = pl.col("From") != ""
-    distinct = t.select(pl.col("From").filter(pl.col("IsSender") & named).unique().implode().alias("own"),
-                        pl.col("From").filter(named).unique().implode().alias("froms"),
-                        pl.col("key").unique().implode().alias("keys")).row(0)
+    # the owner's name(s), every From, and each conversation with a record (its first, i 0), at once
+    distinct = t.select(pl.col("From").filter(pl.col("IsSender") & (pl.col("From") != "")).unique().implode().alias("own"),
+                        pl.col("From").unique().implode().alias("froms"),
+                        pl.col("key").filter(pl.col("i") == 0).implode().alias("keys")).row(0)
     own = sorted(distinct[0])
     file_owner = f"snapchat:{own[0]}" if len(own) == 1 else None
     owner = file_owner or ctx.owner
@@ -560,7 +560,7 @@ def _fast_result(data: bytes, ctx: ParseContext) -> ParseResult:
     elif not ctx.owner:
         assumptions.append("the download does not name its owner: sent items have no sender (direction out); give --owner")
     return ParseResult(events=events, rejects=rejects(ctx.source_id, []), records_read=t.height, assumptions=assumptions,
-                       owner=file_owner, identifiers_are_uris=_already_uris(distinct[1], distinct[2], owner, ctx),
+                       owner=file_owner, identifiers_are_uris=_already_uris([v for v in distinct[1] if v], distinct[2], owner, ctx),
                        refs_unique=True)  # <key>[<i>]: the key (each once) before the last "[", then distinct i
 
 
