@@ -62,6 +62,7 @@ from parsers._exports import (
     load_json_text,
     raw_events,
     read_bytes_text,
+    SURROGATE_MARK,
     rejects,
     rejects_lone_surrogates,
     without_cycle_collection,
@@ -267,10 +268,13 @@ def _already_uris(froms: Any, conversations: Any, owner: str | None, ctx: ParseC
     of the same values (all of them, whether or not a row names them), so both state the same.
     Only ``snapchat:`` values: their URI depends on neither the region nor the source, and none is
     a number, so the ingest's choice of region (:func:`atlas.ingest.region_from_events`, skipped
-    where identifiers are URIs) would have found none either."""
+    where identifiers are URIs) would have found none either.
+    A value holding a lone surrogate's mark (:data:`parsers._exports.SURROGATE_MARK`, at the start of
+    the text) is left to it too: the mark is taken out after the parse, and could hide a leading
+    ``@`` or space that the normaliser then takes off."""
     values = [*(f"snapchat:{v}" for v in froms), *(f"snapchat:{k}" for k in conversations), *([owner] if owner else [])]
-    return all(v.startswith("snapchat:") and identifier_uri(v, source_id=ctx.source_id, region=ctx.region) == v
-               for v in values)
+    return all(v.startswith("snapchat:") and SURROGATE_MARK not in v
+               and identifier_uri(v, source_id=ctx.source_id, region=ctx.region) == v for v in values)
 
 
 # --- the fast path -----------------------------------------------------------------------

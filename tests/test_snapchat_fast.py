@@ -562,3 +562,24 @@ def test_an_identifier_not_yet_a_uri_is_left_to_the_normaliser(tmp_path: Path) -
         _same(path)
     path = _write(tmp_path, "clean", _doc())
     assert sc.parse(path, ParseContext(source_id="s", path=path)).identifiers_are_uris
+
+
+@pytest.mark.parametrize("odd", ["@sam\\ud800x", " sam\\ud800x", "sam\\ud800x", "Sam\\udc00", "@sam", " sam ", "SAM",
+                                 "sam\u00e9", "SAM\u00c9", "\u0130stanbul", "sam\\ud83d\\ude00", "sam:x", "phone:07700900123",
+                                 "name:x", "", "sam\\u0040"])
+def test_odd_identifiers_normalise_the_same(tmp_path: Path, odd: str) -> None:
+    """Whatever a From or a conversation's key holds (case, ``@``, spaces, a lone surrogate whose mark hides
+    a leading ``@`` or space until the parse is done, accents, a colon), the result's facts give the
+    normaliser's plain rule's events (told nothing), by either path."""
+    from atlas.normalise import to_events, to_events_plain
+
+    args = {"source_id": "s", "timezone": "Europe/London", "region": "GB", "owner_uris": ["snapchat:alice.ex"]}
+    for where in ("From", "key"):
+        doc = {"KEY": [_item(From="FROM"), _mine()]}
+        text = json.dumps(doc, indent=2).replace('"FROM"' if where == "From" else '"KEY"', '"' + odd + '"')
+        path = _write(tmp_path, f"odd-{where}", text.replace('"KEY"', '"sam.partner26"').replace('"FROM"', '"bob"').encode())
+        _same(path)
+        result = sc.parse(path, ParseContext(source_id="s", path=path))
+        told = to_events(result.events, identifiers_are_uris=result.identifiers_are_uris, refs_unique=result.refs_unique, **args)
+        plain = to_events_plain(result.events, **args)
+        assert told.events.equals(plain.events, null_equal=True), (where, odd)
