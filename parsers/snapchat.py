@@ -55,6 +55,7 @@ from atlas.model import RAW_EVENT_SCHEMA, TS_TYPE, UTC, Channel, EvidenceCategor
 from atlas.normalise.identifiers import identifier_uri
 from parsers import _json_tally as tally
 from parsers._exports import (
+    SURROGATE_MARK,
     epoch_auto_utc,
     excerpt,
     head_keys,
@@ -62,7 +63,6 @@ from parsers._exports import (
     load_json_text,
     raw_events,
     read_bytes_text,
-    SURROGATE_MARK,
     rejects,
     rejects_lone_surrogates,
     without_cycle_collection,
