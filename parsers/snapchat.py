@@ -295,6 +295,12 @@ def _already_uris(froms: Any, conversations: Any, owner: str | None, ctx: ParseC
 # ``e``/``E``, so no float, exponent or boolean was read into the integer column). A file it
 # cannot prove (other keys or types, a conversation not a list …) is read by the inferred route
 # (:func:`_inferred`, Polars infers the layout; ``check_document``), and else by the plain rule.
+#
+# Measured (session 7, the bench's 50,000 messages, 13 MB, CPU, best of 20-25, loaded machine): the
+# declared read 34-47 ms; the proof 12 ms (the byte counts with the nulls' search in the same pass;
+# 15 ms as two passes); the events 8.5 ms; the normaliser 3.4-4.6 ms with identifiers and refs stated
+# (4.7-5.1 without). The bare ``json.loads`` the bench compares with is 46-48 ms in a warm heap and
+# 62-65 ms in a fresh one (12,700 page faults): parse + normalise 75-82 ms, 1.2x fresh, 1.6-1.8x warm.
 
 _FAST_TYPES: Final = {
     "From": (pl.String, pl.Null), "Media Type": (pl.String, pl.Null), "Created": (pl.String, pl.Null),
