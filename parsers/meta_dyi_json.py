@@ -73,8 +73,10 @@ import polars as pl
 
 from atlas.errors import FormatError
 from atlas.model import RAW_EVENT_SCHEMA, Channel, EvidenceCategory
+from atlas.normalise.identifiers import identifier_map
 from atlas.normalise.times import from_epoch
 from parsers._exports import (
+    SURROGATE_MARK,
     _unmojibake,
     epoch_ms_utc,
     epoch_s_utc,
@@ -266,17 +268,25 @@ def _thread(doc: dict[str, Any], path: Path, ctx: ParseContext) -> ParseResult:
 def _thread_result(
     frame: pl.DataFrame, *, names: list[str], uris: list[str], links: list[str], keys: set[str], camel: bool,
     mojibake_on: bool, reactions: list[tuple[str, str, str]], bad: list[tuple[str, str, str]], records: int,
-    path: Path, ctx: ParseContext, all_others: pl.Expr | None = None,
+    path: Path, ctx: ParseContext, senders: list[str | None] | None = None,
 ) -> ParseResult:
     """A thread's result from its messages' columns (``source_ref``, ``kind``, ``sender``, ``text``,
     ``attachments``, ``status``, ``duration_s``, ``stamp``) and what the walk found: the plain rule and
-    the fast path both end here. The fast path may also give ``all_others`` (each row's
-    :func:`others`, as an expression) and a column ``_ms``: ``stamp`` as the integer it was read from."""
+    the fast path both end here. The fast path may also give ``senders`` (the ``sender`` column's
+    distinct values: each row's :func:`others` is then one expression, see :func:`_others_by_sender`)
+    and a column ``_ms``: ``stamp`` as the integer it was read from. With ``senders`` and
+    ``ctx.convert_identifiers``, the identifiers may come out as URIs (:func:`_identifier_uris`)."""
+    uri = _identifier_uris([*senders, *names, ctx.owner], ctx) if (
+        senders is not None and len(senders) <= _MANY_SENDERS and ctx.convert_identifiers and not mojibake_on) else None
+    all_others = _others_by_sender(senders, names, uri) if senders is not None else None
+    if all_others is None:
+        uri = None  # (many senders: each row's others are a column, which the normaliser converts)
     recipients = pl.when(pl.col("kind") == "note").then(pl.lit([], pl.List(pl.String))).otherwise(
         pl.lit(others(frame, names)) if all_others is None else all_others)
     if ctx.owner:
+        owner = uri[ctx.owner] if uri is not None else ctx.owner
         recipients = pl.when((pl.col("kind") != "note") & (recipients.list.len() == 0) & (pl.col("sender") != ctx.owner)) \
-            .then(pl.lit(pl.Series([[ctx.owner]], dtype=pl.List(pl.String)))).otherwise(recipients)
+            .then(pl.lit(pl.Series([[owner]], dtype=pl.List(pl.String)))).otherwise(recipients)
     if mojibake_on:
         frame = frame.with_columns(recipients.alias("recipients"))
         recipients = pl.col("recipients")
@@ -291,8 +301,9 @@ def _thread_result(
         "source_ref", "kind", pl.lit(channel).alias("channel"),
         (from_epoch(pl.col("_ms"), "unix_ms") if "_ms" in frame.columns else epoch_ms_utc(pl.col("stamp")))
         .alias("ts_utc"), pl.lit("utc").alias("ts_basis"),
-        pl.col("stamp").alias("ts_raw"), "sender", recipients.alias("recipients"), "status", "duration_s", "text",
-        "attachments",
+        pl.col("stamp").alias("ts_raw"),
+        pl.col("sender") if uri is None else pl.col("sender").replace_strict(uri, default=None, return_dtype=pl.String),
+        recipients.alias("recipients"), "status", "duration_s", "text", "attachments",
     )
     assumptions = [f"platform: {why}"]
     assumptions.append(
@@ -316,7 +327,36 @@ def _thread_result(
         assumptions=assumptions,
         extra={"reactions": reaction_frame} if reaction_frame is not None else {},
         refs_unique=True,  # messages[0], messages[1] …: distinct by construction (the normalisation need not check)
+        identifiers_are_uris=uri is not None,
     )
+
+
+def _identifier_uris(values: list[str | None], ctx: ParseContext) -> dict[str, str] | None:
+    """Each of a thread's identifiers (its distinct senders, its participants, the owner) → the URI the
+    shared normaliser would make of it (:func:`identifier_map`, with the case's source and region), or
+    None where the normaliser must convert them itself. A thread names a handful of people on thousands
+    of rows: converted here once each, and the recipients' lists made from converted literals, the
+    normaliser's identifier passes over every row (distinct values, then a look-up in each list; 1 of its
+    1.7 ms on the bench's 10,000 messages) are skipped (:attr:`ParseResult.identifiers_are_uris`).
+
+    Left to the normaliser (None) where converting here could differ from it:
+
+    * a ``phone:`` value (an owner given as one): its URI depends on the region, and with URIs the ingest
+      no longer chooses one from the events' numbers (:func:`atlas.ingest.region_from_events` is skipped).
+      Without one, it finds no number either (a thread's identifiers are ``name:`` values and the owner;
+      it has no identity evidence), so it keeps ``ctx.region``, the one used here;
+    * a value holding a lone surrogate's mark (:data:`parsers._exports.SURROGATE_MARK`): the mark is taken
+      out after the parse, and could hide a leading or trailing space the normaliser then strips.
+
+    Mojibake is repaired after the recipients are made, so :func:`_thread_result` asks this only of a
+    thread without it. Each value is mapped where it stands (the sender's column, each list's members in
+    their order), which is what the normaliser does row by row: so the result is the same even where two
+    names give one URI (``Dan`` and ``Dan `` both ``name:<source>:Dan``)."""
+    distinct = sorted({v for v in values if v is not None})
+    if any(SURROGATE_MARK in v or v.partition(":")[0].strip().lower() == "phone" for v in distinct):
+        return None
+    mapping = identifier_map(pl.Series(distinct, dtype=pl.String), source_id=ctx.source_id, region=ctx.region)
+    return dict(zip(mapping.get_column("raw").to_list(), mapping.get_column("uri").to_list(), strict=True))
 
 
 # --- the fast path -----------------------------------------------------------------------
@@ -712,21 +752,31 @@ def _fast_thread_or_raise(path: Path, ctx: ParseContext) -> ParseResult:
     return _thread_result(
         frame, names=names, uris=uris, links=links, keys=keys, camel=False,
         mojibake_on=_is_mojibake(data, tally), reactions=reactions, bad=[], records=n, path=path, ctx=ctx,
-        all_others=_others_by_sender(senders, names),
+        senders=senders,
     )
 
 
-def _others_by_sender(senders: list[str | None], everyone: list[str]) -> pl.Expr | None:
+_MANY_SENDERS: Final = 50
+"""Past this many distinct senders, each row's others are a column (:func:`others`), not one expression."""
+
+
+def _others_by_sender(senders: list[str | None], everyone: list[str], uri: dict[str, str] | None = None) -> pl.Expr | None:
     """:func:`others` as one expression: for each distinct sender, everyone else, sorted (a sender
-    who is not among ``everyone`` gets everyone, as does a row without one). None for many senders."""
-    if len(senders) > 50:
+    who is not among ``everyone`` gets everyone, as does a row without one). None for many senders.
+    With ``uri``, each list's members are then replaced by their URIs, in place (as the normaliser
+    replaces them); the tests still compare the raw ``sender`` column."""
+
+    def listed(names: list[str]) -> pl.Expr:
+        return pl.lit(pl.Series([names if uri is None else [uri[n] for n in names]], dtype=pl.List(pl.String)))
+
+    if len(senders) > _MANY_SENDERS:
         return None
     chain: Any = None
     for sender in senders:
-        rest = pl.lit(pl.Series([sorted({e for e in everyone if e != (sender or "")})], dtype=pl.List(pl.String)))
+        rest = listed(sorted({e for e in everyone if e != (sender or "")}))
         test = pl.col("sender").is_null() if sender is None else pl.col("sender") == sender
         chain = pl.when(test).then(rest) if chain is None else chain.when(test).then(rest)
-    return None if chain is None else chain.otherwise(pl.lit(pl.Series([sorted(set(everyone))], dtype=pl.List(pl.String))))
+    return None if chain is None else chain.otherwise(listed(sorted(set(everyone))))
 
 
 def _platform_uris(every: pl.Series) -> list[str]:
