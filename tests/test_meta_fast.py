@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import random
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import pytest
 
@@ -376,3 +376,157 @@ def test_a_difference_would_be_seen(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert _fast(path)
     with pytest.raises(AssertionError):
         identical(meta.parse(path, _ctx(path)), meta.parse_plain(path, _ctx(path)))
+
+
+# --- identifiers as URIs (ParseContext.convert_identifiers, as the ingest asks) ------------------
+
+def _normalised(result: ParseResult, ctx: ParseContext, owners: list[str], *, plain: bool) -> tuple[Any, str]:
+    """(what the ingest would store of ``result``: the normalised events and rejects, the region it chose)."""
+    from atlas.ingest import region_from_events
+    from atlas.normalise import to_events, to_events_plain
+
+    choice = region_from_events(result, ctx)
+    region = choice.region if choice else ctx.region
+    normalise = to_events_plain if plain else to_events
+    return normalise(result.events, source_id=ctx.source_id, timezone=ctx.timezone, region=region, owner_uris=owners,
+                     identifiers_are_uris=result.identifiers_are_uris, refs_unique=result.refs_unique), region
+
+
+def _same_as_uris(path: Path, owner: str | None = None, **kw: Any) -> bool:
+    """The parse asked for URIs (``parse``), normalised, is what the plain rule's parse as written
+    (``parse_plain``) gives through the normaliser's plain rule: events, rejects, the region the ingest
+    chooses, and every other output. True if the identifiers came as URIs."""
+    from atlas.errors import FormatError
+    from atlas.normalise.identifiers import identifier_uri
+
+    asked, written = _ctx(path, owner=owner, convert_identifiers=True, **kw), _ctx(path, owner=owner, **kw)
+    try:
+        plain = meta.parse_plain(path, written)
+    except FormatError as exc:
+        with pytest.raises(FormatError) as got_error:
+            meta.parse(path, asked)
+        assert str(got_error.value) == str(exc)
+        return False
+    got = meta.parse(path, asked)
+    assert not plain.identifiers_are_uris
+    owners = [] if owner is None else sorted({owner, identifier_uri(owner, source_id="s", region="GB")})
+    (a, region_a), (b, region_b) = _normalised(got, asked, owners, plain=False), _normalised(plain, written, owners, plain=True)
+    assert region_a == region_b
+    for x, y in ((a.events, b.events), (a.rejects, b.rejects), (got.rejects, plain.rejects)):
+        assert x.schema == y.schema and x.equals(y, null_equal=True)
+    assert (got.records_read, got.assumptions, got.owner, got.region, got.refs_unique) == \
+        (plain.records_read, plain.assumptions, plain.owner, plain.region, plain.refs_unique)
+    assert got.extra.keys() == plain.extra.keys()
+    assert all(got.extra[k].equals(plain.extra[k], null_equal=True) for k in got.extra)
+    return got.identifiers_are_uris
+
+
+OWNERS: Final = (None, "name:Alice Example", "name:Dan Sample", "tel:+447700900123", "phone:07700 900123",
+                 "Phone:07700900123", "name:s:Dan", "instagram:@Dan", " name: Alice Example ")
+
+ODD_NAMES: Final = ("", " ", "Dan", " Dan ", "Dan ", "dan", "DAN", "@Dan", "@dan", "s:Dan", "name:Dan", "phone:07700900123",
+                    "+447700900123", "07700 900123", "dan@example.org", "Dan@Example.ORG", "tel:+447700900123",
+                    "email:x@y.z", "Zoë", _moji("Zoë"), "Carol ❤️", ":", "a:b:c", "\t", "Ünder")
+
+
+def _odd_names_thread(rng: random.Random, k: int) -> dict[str, Any]:
+    everyone = rng.sample(ODD_NAMES, rng.randint(1, 6))
+    writers = everyone[: rng.randint(1, len(everyone))]
+    msgs = [_msg(rng.choice([*writers, "-"] if rng.random() < 0.1 else writers), T - i * 1000,
+                 rng.choice(["hi", "", "-"]), **({"type": "Subscribe"} if rng.random() < 0.1 else {}))
+            for i in range(rng.randint(1, 12))]
+    participants: Any = tuple(everyone) if rng.random() < 0.85 else "-"
+    return _thread(*msgs, participants=participants)
+
+
+@pytest.mark.parametrize("name", sorted(CLEAN))
+def test_clean_shapes_as_uris_store_the_same(tmp_path: Path, name: str) -> None:
+    path = _write(tmp_path, name, CLEAN[name])
+    converted = [_same_as_uris(path, owner) for owner in OWNERS]
+    # the flag is set exactly where it may be: never with a phone: owner or Meta's mojibake, else always
+    mojibake = any("mojibake" in a for a in meta.parse_plain(path, _ctx(path)).assumptions)
+    assert converted == [not mojibake and not (o or "").strip().lower().startswith("phone") for o in OWNERS]
+
+
+@pytest.mark.parametrize("name", sorted(ODD))
+def test_odd_shapes_as_uris_store_the_same(tmp_path: Path, name: str) -> None:
+    path = _write(tmp_path, name, ODD[name])
+    for owner in (None, "name:Alice Example", "phone:07700900123"):
+        _same_as_uris(path, owner)
+
+
+@pytest.mark.parametrize("name", sorted(RAW_TEXT))
+def test_odd_texts_as_uris_store_the_same(tmp_path: Path, name: str) -> None:
+    path = _write(tmp_path, name, RAW_TEXT[name])
+    for owner in (None, "name:A"):
+        _same_as_uris(path, owner)
+
+
+def test_odd_names_as_uris_store_the_same(tmp_path: Path) -> None:
+    """Names that strip, fold or look like numbers, e-mail addresses, URIs or this source's scope;
+    Meta's mojibake; owners of every kind: random threads of them, each owner, each layout."""
+    rng = random.Random(7)
+    converted = 0
+    for k in range(80):
+        path = _write(tmp_path, f"names{k}", _odd_names_thread(rng, k), indent=rng.choice([None, 2]))
+        for owner in rng.sample(OWNERS, 3):
+            converted += _same_as_uris(path, owner)
+    assert converted > 80  # most took the URIs path (so this tests it)
+
+
+def test_lone_surrogate_names_as_uris_store_the_same(tmp_path: Path) -> None:
+    """A name with a lone surrogate (marked during the parse, the mark taken out after it): the plain rule
+    reads it (the fast path refuses it), and the identifiers stay as written."""
+    for i, name in enumerate(("\\udc00A", "\\ud800 A ", " \\udfff", "@\\ud800x")):
+        doc = ('{"participants": [{"name": "%s"}, {"name": "B"}], "messages": [{"sender_name": "%s", '
+               '"timestamp_ms": 2, "content": "ok"}, {"sender_name": "B", "timestamp_ms": 3, "content": "x"}]}' % (name, name))
+        path = _write(tmp_path, f"surrogate{i}", doc.encode())
+        for owner in (None, "name:B"):
+            assert not _same_as_uris(path, owner)
+
+
+def test_the_public_sample_generators_and_bench_threads_as_uris_store_the_same(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fixtures.scenarios import build
+    from fixtures.writers import meta_dyi
+
+    sample = SAMPLES / "chat-miner" / "instagram" / "test_export.json"
+    assert _same_as_uris(sample) and _same_as_uris(sample, "name:Dan Sample")
+    bench = bench_json_file(tmp_path, monkeypatch, "meta_dyi_json", "meta", 600_000)
+    assert _same_as_uris(bench) and not _same_as_uris(bench, "phone:07700900123")
+    world = build("rejected-ex", 3, 0.2)
+    converted = 0
+    for channel, root in (("instagram", "your_instagram_activity"), ("facebook", "your_activity_across_facebook")):
+        for owner in ("victim", "suspect"):
+            for other, msgs in meta_dyi._threads(world, owner, channel).items():
+                w = meta_dyi._json_thread(world, owner, other, msgs, tmp_path, root, channel)
+                if w is not None:
+                    converted += _same_as_uris(tmp_path / w.path, "tel:+447700900001")
+    assert converted >= 2
+
+
+def test_generated_threads_as_uris_store_the_same(tmp_path: Path) -> None:
+    rng = random.Random(19)
+    for k in range(40):
+        everyone = ["Dan Sample", "Alice Example", "Zoë Ünder", "Bob", "Carol ❤️"][: rng.randint(2, 5)]
+        writers = everyone[: rng.randint(1, len(everyone))]
+        doc: dict[str, Any] = {"messages": [_random_message(rng, writers, i) for i in range(rng.randint(1, 40))]}
+        if rng.random() < 0.9:
+            doc = {"participants": [{"name": _moji(p)} for p in everyone], **doc}
+        path = _write(tmp_path, f"gen{k}", doc, indent=rng.choice([None, 2]))
+        _same_as_uris(path, rng.choice(OWNERS))
+
+
+def test_a_wrong_flag_would_be_seen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not vacuous: identifiers flagged as URIs but left as written, or converted with another source's
+    scope, fail the comparison."""
+    path = _write(tmp_path, "group", CLEAN["group thread"])
+    assert _same_as_uris(path)
+    monkeypatch.setattr(meta, "_identifier_uris", lambda values, ctx: {v: v for v in values if v is not None})
+    with pytest.raises(AssertionError):
+        _same_as_uris(path)
+    real = meta._identifier_uris
+    monkeypatch.setattr(meta, "_identifier_uris", lambda values, ctx: real(values, _ctx(path)) and {
+        v: f"name:other:{v[5:]}" for v in values if v is not None})
+    with pytest.raises(AssertionError):
+        _same_as_uris(path)
