@@ -478,8 +478,8 @@ def test_lone_surrogate_names_as_uris_store_the_same(tmp_path: Path) -> None:
     """A name with a lone surrogate (marked during the parse, the mark taken out after it): the plain rule
     reads it (the fast path refuses it), and the identifiers stay as written."""
     for i, name in enumerate(("\\udc00A", "\\ud800 A ", " \\udfff", "@\\ud800x")):
-        doc = ('{"participants": [{"name": "%s"}, {"name": "B"}], "messages": [{"sender_name": "%s", '
-               '"timestamp_ms": 2, "content": "ok"}, {"sender_name": "B", "timestamp_ms": 3, "content": "x"}]}' % (name, name))
+        doc = ('{"participants": [{"name": "NAME"}, {"name": "B"}], "messages": [{"sender_name": "NAME", '
+               '"timestamp_ms": 2, "content": "ok"}, {"sender_name": "B", "timestamp_ms": 3, "content": "x"}]}').replace("NAME", name)
         path = _write(tmp_path, f"surrogate{i}", doc.encode())
         for owner in (None, "name:B"):
             assert not _same_as_uris(path, owner)
