@@ -20,7 +20,7 @@ import re
 import sqlite3
 import zipfile
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -126,6 +126,12 @@ class ParseContext:
     its distinct parties, not row by row) may do so, with the region it returns, and set
     :attr:`ParseResult.identifiers_are_uris`. The normalised events are the same either way
     (each parser that does so tests it); left false, parsers give identifiers as written."""
+    finished_reading: Callable[[], None] | None = field(default=None, repr=False, compare=False)
+    """Set by the ingest: a parser that has read all it will read of the source, and works on
+    in memory from then on, may call it so that the source's second hash (which proves the
+    file unchanged by the end of its reading) runs beside that work instead of after it. A
+    parser that calls it must not read the source again; one that never calls it loses
+    nothing (the second hash then starts when it returns). Calling it twice is harmless."""
 
 
 @dataclass

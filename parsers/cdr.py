@@ -618,7 +618,9 @@ def _derive(t: pl.DataFrame, tpl: Template, label: str, first: int, target: str 
     # local-time path the column _localised parsed it into (not parsed again here)
     end_read = (_col(t, "end").is_null() | end.is_not_null()) if has_end and not careful else pl.lit(True)
     lf = t.lazy().select(
-        (pl.lit(f"{label}row ") + (_row_index(t) + first).cast(pl.String)).alias("source_ref"),
+        # (``format`` writes each number straight after the prefix: no column of number texts
+        # made first and copied again, ~0.015 CPU-s a 2 M-row return; the same texts)
+        pl.format("{}{}", pl.lit(f"{label}row "), _row_index(t) + first).alias("source_ref"),
         _col(t, "event_type").alias("etype_raw"),
         *[columns[k].alias(k) for k in ("etype", "type_dir", "given_dir", "is_data", "kind", "channel",
                                          "type_status", "is_voice")],
@@ -972,8 +974,12 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         target, target_basis = cover_targets[0], "the return's cover information"
     if ctx.convert_identifiers and target:  # (an unknown target is inferred from the parties' texts below)
         out.parties = _Parties()
-    for block, idx, tpl in found:
-        frame = block.frame(idx)
+    # Every table is read before any is worked on: the source is then read no more, and the
+    # ingest's second hash of it runs beside the work (``ctx.finished_reading``).
+    frames = [block.frame(idx) for block, idx, _ in found]
+    if ctx.finished_reading is not None:
+        ctx.finished_reading()
+    for (block, idx, tpl), frame in zip(found, frames, strict=True):
         _block_events(block, frame, idx, tpl, target, ctx, out)
         zone = "UTC" if tpl.timezone == "UTC" else f"{tpl.timezone} wall-clock time (clock-change hours flagged)"
         out.assumptions.append(f"{block.label}layout '{tpl.name}' ({tpl.origin.rsplit('/', 1)[-1]}): times read as {zone}".strip())
