@@ -488,6 +488,48 @@ def _cells(t: pl.DataFrame, lac_keys: tuple[str, ...], cell_key_name: str, irreg
     return cell_key(lac, pl.col(cell_key_name))
 
 
+_FIRST_LACS: Final = ("first_lac", "first_tac", "lac", "tac")
+_LAST_LACS: Final = ("last_lac", "last_tac", "lac", "tac")
+
+
+def _cell_columns_plain(t: pl.DataFrame, irregular: dict[str, bool]) -> tuple[pl.DataFrame, dict[str, pl.Expr]]:
+    """(``t``, the first and last cell key expressions, :func:`_cells`): the plain rule, each
+    made for every row."""
+    return t, {"first_cell": _cells(t, _FIRST_LACS, "first_cell", irregular),
+               "last_cell": _cells(t, _LAST_LACS, "last_cell", irregular)}
+
+
+def _lac(t: pl.DataFrame, keys: tuple[str, ...]) -> pl.Expr:
+    lacs = [k for k in keys if k in t.columns]
+    return pl.coalesce([pl.col(k) for k in lacs]) if lacs else pl.lit(None, pl.String)
+
+
+def _cell_columns(t: pl.DataFrame, irregular: dict[str, bool]) -> tuple[pl.DataFrame, dict[str, pl.Expr]]:
+    """:func:`_cell_columns_plain`'s columns, with the last cell's text taken from the first's
+    in the rows whose last LAC and cell are the first's (a record that stayed in one cell: an
+    SMS, a data session, most calls), and made only for the rest, where they are fewer than
+    half the rows (~0.04 CPU-s saved a 2 M-row return whose records all stay in their cell).
+    The same texts: equal parts give equal keys, and where one side's columns are all regular
+    (:func:`_cells`' plain concatenation) the row's parts are regular, for which
+    :func:`cell_key` gives that concatenation too. ``t`` comes back with the texts as the
+    columns ``_first_cell`` / ``_last_cell`` the expressions name. Tested equal in
+    ``tests/test_cdr_fast.py``."""
+    t, plain = _cell_columns_plain(t, irregular)
+    if "first_cell" not in t.columns or "last_cell" not in t.columns:
+        return t, plain
+    same = _lac(t, _FIRST_LACS).eq_missing(_lac(t, _LAST_LACS)) & pl.col("first_cell").eq_missing(pl.col("last_cell"))
+    made = t.lazy().select(plain["first_cell"].alias("_first_cell"), same.alias("_same")).collect(engine="in-memory")
+    first, kept = made.get_column("_first_cell"), made.get_column("_same")
+    rows = (~kept).arg_true()
+    if rows.len() * 2 > t.height:
+        return t.with_columns(first), {"first_cell": pl.col("_first_cell"), "last_cell": plain["last_cell"]}
+    last = first.clone()
+    if rows.len():
+        last.scatter(rows, t[rows].select(plain["last_cell"]).to_series())
+    return t.with_columns(first, last.alias("_last_cell")), {"first_cell": pl.col("_first_cell"),
+                                                             "last_cell": pl.col("_last_cell")}
+
+
 @dataclass
 class _Parties:
     """The raw party numbers of a return, each once (the speed path of :func:`parse` when the
@@ -813,9 +855,9 @@ def _block_events(block: Sheet, frame: pl.DataFrame, header_idx: int, tpl: Templ
                      _map_distinct(t, "duration", hms_seconds, pl.Int64(), distinct)),
         "roaming": (_map_distinct(t, "roaming", lambda v: tpl.roaming.get(_norm(v)), pl.Boolean(), distinct)
                     if tpl.roaming else pl.lit(None, pl.Boolean)),
-        "first_cell": _cells(t, ("first_lac", "first_tac", "lac", "tac"), "first_cell", irregular),
-        "last_cell": _cells(t, ("last_lac", "last_tac", "lac", "tac"), "last_cell", irregular),
     }
+    t, cells = _cell_columns(t, irregular)
+    columns |= cells
     start, ts_raw, end = _time_exprs(tpl, t)
     has_end = "end" in t.columns and bool(tpl.datetime_format)
     local_t, local_start, local_end = _localised(t, tpl, start, end)
@@ -979,8 +1021,11 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     frames = [block.frame(idx) for block, idx, _ in found]
     if ctx.finished_reading is not None:
         ctx.finished_reading()
-    for (block, idx, tpl), frame in zip(found, frames, strict=True):
-        _block_events(block, frame, idx, tpl, target, ctx, out)
+    frames.reverse()
+    for block, idx, tpl in found:
+        # (popped: each table's text is freed once its events are made, and the memory is
+        # used again for what follows instead of fresh pages the kernel must map)
+        _block_events(block, frames.pop(), idx, tpl, target, ctx, out)
         zone = "UTC" if tpl.timezone == "UTC" else f"{tpl.timezone} wall-clock time (clock-change hours flagged)"
         out.assumptions.append(f"{block.label}layout '{tpl.name}' ({tpl.origin.rsplit('/', 1)[-1]}): times read as {zone}".strip())
     events = pl.concat(out.events, how="diagonal_relaxed") if out.events else pl.DataFrame()

@@ -48,6 +48,7 @@ def parse_plain(path: Path, ctx: ParseContext, monkeypatch: pytest.MonkeyPatch,
         m.setattr(cdr, "_imei_evidence", functools.partial(cdr._imei_evidence, plain=True))
         m.setattr(cdr, "_status_lookup", lambda etypes, codes: {})
         m.setattr(cdr, "_record_rows", cdr._record_rows_plain)
+        m.setattr(cdr, "_cell_columns", cdr._cell_columns_plain)
         return real(path, ctx)
 
 
@@ -252,3 +253,41 @@ def test_rows_are_numbered_by_position_only_where_none_is_dropped() -> None:
     plain = cdr._record_rows_plain(full, cols)
     assert fast.equals(plain.drop("_i"))
     assert fast.select(cdr._row_index(fast)).to_series().to_list() == plain.get_column("_i").to_list()
+
+
+LAST_CELL_VALUES = {
+    "none differs": lambda i: None,
+    "a few differ": lambda i: ("1001", "20002") if i % 7 == 0 else None,
+    "most differ": lambda i: ("1002", str(30000 + i)) if i % 5 else None,
+    "irregular": lambda i: [(" 1003", "2 0003"), ("1004", "234-10-1004-20004"), (None, "20005"), ("1006", None),
+                            ("1007", "-")][i % 5] if i % 3 == 0 else None,
+}
+
+
+@pytest.mark.parametrize("shape", sorted(LAST_CELL_VALUES))
+def test_last_cells_taken_from_the_first_are_the_plain_rules(
+        shape: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The last cell's text, taken from the first's where its parts repeat the first's (and
+    made for the other rows, or for every row where most differ), is the plain rule's, with
+    whitespace, whole CGIs, missing LACs and cells on either side."""
+    from bench.bench_cdr import write_cdr
+
+    path = tmp_path / "cdr.csv"
+    write_cdr(path, 600)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = lines[3].split(",")
+    lac, cell = header.index("Last LAC"), header.index("Last Cell ID")
+    for i in range(4, len(lines)):
+        change = LAST_CELL_VALUES[shape](i)
+        if change is not None:
+            fields = lines[i].split(",")
+            fields[lac], fields[cell] = (v or "" for v in change)
+            lines[i] = ",".join(fields)
+    if shape == "irregular":  # and on the first side too, in a few rows
+        fields = lines[10].split(",")
+        fields[header.index("First Cell ID")] = " 20010"
+        lines[10] = ",".join(fields)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = both(path, ParseContext(source_id="c", path=path), monkeypatch)
+    last = result.extra["cdr"].get_column("last_cell")
+    assert last.n_unique() > 1 and last.len() == 600
