@@ -386,11 +386,14 @@ _PARTY_KEYS: Final[tuple[str, ...]] = ("a_party", "b_party", "subject", "other",
 """The columns a record's parties are read from (see :class:`_Parties`)."""
 
 
-def _column_facts(t: pl.DataFrame, *, parties: bool = False) -> tuple[dict[str, list[str]], dict[str, bool]]:
+def _column_facts(t: pl.DataFrame, *, parties: bool = False,
+                  skip: tuple[str, ...] = ()) -> tuple[dict[str, list[str]], dict[str, bool]]:
     """(distinct values of the low-cardinality columns, whether each cell and LAC/TAC
     column has a value its :data:`_IRREGULAR` pattern matches), from one parallel pass of
-    distinct values; with ``parties``, the distinct values of the party columns too."""
-    keys: list[str] = [k for k in (*_DISTINCT_KEYS, *_IRREGULAR, *(_PARTY_KEYS if parties else ())) if k in t.columns]
+    distinct values; with ``parties``, the distinct values of the party columns too; none
+    for the columns ``skip`` names."""
+    keys: list[str] = [k for k in (*_DISTINCT_KEYS, *_IRREGULAR, *(_PARTY_KEYS if parties else ()))
+                       if k in t.columns and k not in skip]
     if not keys:
         return {}, {}
     row = t.lazy().select([pl.col(k).drop_nulls().unique().implode() for k in keys]).collect(engine="in-memory").row(0)
@@ -504,28 +507,48 @@ def _lac(t: pl.DataFrame, keys: tuple[str, ...]) -> pl.Expr:
     return pl.coalesce([pl.col(k) for k in lacs]) if lacs else pl.lit(None, pl.String)
 
 
-def _cell_columns(t: pl.DataFrame, irregular: dict[str, bool]) -> tuple[pl.DataFrame, dict[str, pl.Expr]]:
-    """:func:`_cell_columns_plain`'s columns, with the last cell's text taken from the first's
-    in the rows whose last LAC and cell are the first's (a record that stayed in one cell: an
-    SMS, a data session, most calls), and made only for the rest, where they are fewer than
-    half the rows (~0.04 CPU-s saved a 2 M-row return whose records all stay in their cell).
-    The same texts: equal parts give equal keys, and where one side's columns are all regular
-    (:func:`_cells`' plain concatenation) the row's parts are regular, for which
-    :func:`cell_key` gives that concatenation too. ``t`` comes back with the texts as the
-    columns ``_first_cell`` / ``_last_cell`` the expressions name. Tested equal in
-    ``tests/test_cdr_fast.py``."""
-    t, plain = _cell_columns_plain(t, irregular)
+_LAST_ONLY: Final = ("last_cell", "last_lac", "last_tac")
+"""The columns only the last cell is made from."""
+
+
+def _last_cells_repeat_plain(t: pl.DataFrame) -> pl.Series | None:
+    """The plain rule: no row's last cell is taken from its first (None)."""
+    return None
+
+
+def _last_cells_repeat(t: pl.DataFrame) -> pl.Series | None:
+    """Whether each row's last LAC and cell repeat its first's (a record that stayed in one
+    cell: an SMS, a data session, most calls), when at least half the rows do; else None.
+    :func:`_cell_columns` then takes those rows' last cell text from the first's, and makes
+    it, and reads what :func:`_column_facts` reads of the last cell's columns, only for the
+    other rows (~0.07 CPU-s saved a 2 M-row return whose records all stay in their cell)."""
     if "first_cell" not in t.columns or "last_cell" not in t.columns:
-        return t, plain
+        return None
     same = _lac(t, _FIRST_LACS).eq_missing(_lac(t, _LAST_LACS)) & pl.col("first_cell").eq_missing(pl.col("last_cell"))
-    made = t.lazy().select(plain["first_cell"].alias("_first_cell"), same.alias("_same")).collect(engine="in-memory")
-    first, kept = made.get_column("_first_cell"), made.get_column("_same")
-    rows = (~kept).arg_true()
-    if rows.len() * 2 > t.height:
-        return t.with_columns(first), {"first_cell": pl.col("_first_cell"), "last_cell": plain["last_cell"]}
+    repeat = t.select(same).to_series()
+    return repeat if repeat.sum() * 2 >= t.height else None
+
+
+def _cell_columns(t: pl.DataFrame, irregular: dict[str, bool],
+                  repeat: pl.Series | None) -> tuple[pl.DataFrame, dict[str, pl.Expr]]:
+    """:func:`_cell_columns_plain`'s columns; where the last cell repeats the first in the rows
+    ``repeat`` marks (:func:`_last_cells_repeat`), the last cell's text is the first's there and
+    is made for the other rows alone, with what they hold read from them alone (``irregular``
+    then says nothing of the last cell's own columns). The same texts: equal parts give equal
+    keys; and a column read as regular (:func:`_cells`' plain concatenation) gives what
+    :func:`cell_key` would, because that is so of each regular value, so reading fewer rows
+    for it changes no text. ``t`` comes back with the texts as the columns ``_first_cell`` /
+    ``_last_cell`` the expressions name. Tested equal in ``tests/test_cdr_fast.py``."""
+    t, plain = _cell_columns_plain(t, irregular)
+    if repeat is None:
+        return t, plain
+    first = t.select(plain["first_cell"].alias("_first_cell")).to_series()
     last = first.clone()
+    rows = (~repeat).arg_true()
     if rows.len():
-        last.scatter(rows, t[rows].select(plain["last_cell"]).to_series())
+        apart = t[rows]
+        _, own = _column_facts(apart)
+        last.scatter(rows, apart.select(_cells(apart, _LAST_LACS, "last_cell", own)).to_series())
     return t.with_columns(first, last.alias("_last_cell")), {"first_cell": pl.col("_first_cell"),
                                                              "last_cell": pl.col("_last_cell")}
 
@@ -840,7 +863,8 @@ def _block_events(block: Sheet, frame: pl.DataFrame, header_idx: int, tpl: Templ
     out.records += t.height
     if tpl.hex_cells:
         t = t.with_columns(hex_to_decimal(pl.col(k)).alias(k) for k in (*_CELL_KEYS, *_LAC_KEYS) if k in t.columns)
-    distinct, irregular = _column_facts(t, parties=out.parties is not None)
+    repeat = _last_cells_repeat(t)
+    distinct, irregular = _column_facts(t, parties=out.parties is not None, skip=_LAST_ONLY if repeat is not None else ())
     tpl = _with_vocabulary_words(tpl, distinct, block.label, out.assumptions)
     party_table = None
     if out.parties is not None:
@@ -856,7 +880,7 @@ def _block_events(block: Sheet, frame: pl.DataFrame, header_idx: int, tpl: Templ
         "roaming": (_map_distinct(t, "roaming", lambda v: tpl.roaming.get(_norm(v)), pl.Boolean(), distinct)
                     if tpl.roaming else pl.lit(None, pl.Boolean)),
     }
-    t, cells = _cell_columns(t, irregular)
+    t, cells = _cell_columns(t, irregular, repeat)
     columns |= cells
     start, ts_raw, end = _time_exprs(tpl, t)
     has_end = "end" in t.columns and bool(tpl.datetime_format)

@@ -48,7 +48,7 @@ def parse_plain(path: Path, ctx: ParseContext, monkeypatch: pytest.MonkeyPatch,
         m.setattr(cdr, "_imei_evidence", functools.partial(cdr._imei_evidence, plain=True))
         m.setattr(cdr, "_status_lookup", lambda etypes, codes: {})
         m.setattr(cdr, "_record_rows", cdr._record_rows_plain)
-        m.setattr(cdr, "_cell_columns", cdr._cell_columns_plain)
+        m.setattr(cdr, "_last_cells_repeat", cdr._last_cells_repeat_plain)
         return real(path, ctx)
 
 
@@ -287,6 +287,12 @@ def test_last_cells_taken_from_the_first_are_the_plain_rules(
         fields = lines[10].split(",")
         fields[header.index("First Cell ID")] = " 20010"
         lines[10] = ",".join(fields)
+    if shape == "a few differ":  # irregular values only in rows whose last cell repeats the first
+        for i in range(5, len(lines), 11):
+            fields = lines[i].split(",")
+            fields[header.index("First Cell ID")] = fields[cell] = "2 0011"
+            fields[header.index("First LAC")] = fields[lac]
+            lines[i] = ",".join(fields)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = both(path, ParseContext(source_id="c", path=path), monkeypatch)
     last = result.extra["cdr"].get_column("last_cell")
