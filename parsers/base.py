@@ -132,6 +132,12 @@ class ParseContext:
     file unchanged by the end of its reading) runs beside that work instead of after it. A
     parser that calls it must not read the source again; one that never calls it loses
     nothing (the second hash then starts when it returns). Calling it twice is harmless."""
+    table_ready: Callable[[str, pl.DataFrame], None] | None = field(default=None, repr=False, compare=False)
+    """Set by the ingest: a parser may hand over an extra table (:attr:`ParseResult.extra`,
+    by its name) as soon as it is final, so that the ingest encodes it for the store beside
+    the parser's remaining work and normalisation. The encoding is used only if the result
+    then holds that very frame under that name; otherwise the table is encoded at the commit
+    as always. The frame must not be changed afterwards (Polars frames are not, in place)."""
 
 
 @dataclass

@@ -1065,6 +1065,11 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         if events.height and "sender" in events.columns and events.get_column("sender").null_count():
             # data sessions are the target's own: name it where the layout did not
             events = events.with_columns(pl.col("sender").fill_null(f"phone:{target}"))
+    # The ``cdr`` table as stored (the event has the time; the table keeps what the event
+    # cannot) is final here: the ingest may encode it beside the work that follows.
+    table = detail.drop("ts_utc") if detail is not None else None
+    if table is not None and ctx.table_ready is not None:
+        ctx.table_ready("cdr", table)
     rejects = pl.concat(out.rejects) if out.rejects else pl.DataFrame(schema=REJECT_SCHEMA)
     evidence = _imei_evidence(detail, ctx) if detail is not None and events.height else None
     coded = out.parties is not None and "_snd" in events.columns
@@ -1073,14 +1078,12 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     region = _region(target, detail, ctx, numbers if events.height else None, evidence, out.assumptions)
     if used is not None and out.parties is not None:
         events = _party_identifiers(events, out.parties, used, region, ctx)
-    if detail is not None:
-        detail = detail.drop("ts_utc")  # the event has it; the table keeps what the event cannot
     if events.height == 0:
         events = pl.DataFrame(schema={"source_ref": pl.String})
     return ParseResult(
         events=events, rejects=rejects, records_read=out.records, region=region,
         owner=None if ctx.owner or not target else f"phone:{target}", assumptions=out.assumptions,
-        evidence=evidence, extra={"cdr": detail} if detail is not None else {},
+        evidence=evidence, extra={"cdr": table} if table is not None else {},
         # ``<sheet label>row N``: row numbers within a block, and one block per label.
         refs_unique=len({block.label for block, _, _ in found}) == len(found),
         identifiers_are_uris=coded and region is not None,

@@ -88,3 +88,54 @@ def test_a_parser_that_never_says_it_finished_reading_is_hashed_again_after_it_r
     monkeypatch.setattr(cdr, "parse", silent)
     with pytest.raises(StoreError, match="changed while it was being read"):
         ingest(Case.open(case_dir), [path], IngestOptions())
+
+
+def test_an_extra_table_encoded_beside_the_parse_is_the_bytes_the_commit_would_write(
+        case_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ``cdr`` table the parser hands over early (``ctx.table_ready``) is encoded on the
+    ingest's second worker and the commit writes those bytes: the bytes ``_write_parquet``
+    writes for the frame the result holds."""
+    from atlas.store import case as case_module
+
+    path = _cdr(tmp_path)
+    staged_seen: list[dict[str, bytes]] = []
+    finish = ingest_module._encoded_tables
+
+    def seen(*args: object) -> dict[str, bytes]:
+        out = finish(*args)  # type: ignore[arg-type]
+        staged_seen.append(out)
+        return out
+
+    monkeypatch.setattr(ingest_module, "_encoded_tables", seen)
+    [outcome] = ingest(Case.open(case_dir), [path], IngestOptions())
+    assert outcome.status == "ingested" and set(staged_seen[0]) == {"cdr"}
+    stored = case_dir / "store" / "extra" / "cdr" / f"{outcome.source_id}.parquet"
+    again = tmp_path / "again.parquet"
+    case_module._write_parquet(pl.read_parquet(stored), again)
+    assert stored.read_bytes() == again.read_bytes() == staged_seen[0]["cdr"]
+
+
+def test_parquet_bytes_are_the_writers_bytes(tmp_path: Path) -> None:
+    from atlas.store.case import _write_parquet, parquet_bytes
+
+    frames = [
+        pl.DataFrame({"a": ["x", None, "y" * 40], "b": [[], ["p", "q"], None], "c": [1, None, 3]}),
+        pl.DataFrame({"e": pl.Series(["out", "in", None], dtype=pl.Enum(["out", "in"])), "t": [None, True, False]}),
+        pl.DataFrame({"s": pl.Series([], dtype=pl.String)}),
+        pl.concat([pl.DataFrame({"n": list(range(1000))})] * 3, rechunk=False),
+    ]
+    for i, frame in enumerate(frames):
+        _write_parquet(frame, tmp_path / f"{i}.parquet")
+        assert parquet_bytes(frame) == (tmp_path / f"{i}.parquet").read_bytes()
+
+
+def test_an_encoding_is_used_only_for_the_very_frame_the_result_holds() -> None:
+    from concurrent.futures import Future
+
+    from parsers.base import ParseResult
+
+    handed, other = pl.DataFrame({"a": [1]}), pl.DataFrame({"a": [1]})
+    done: Future[bytes] = Future()
+    done.set_result(b"encoded")
+    result = ParseResult(events=pl.DataFrame(), rejects=pl.DataFrame(), records_read=0, extra={"cdr": other, "x": handed})
+    assert ingest_module._encoded_tables(result, {"cdr": (handed, done), "x": (handed, done)}) == {"x": b"encoded"}
