@@ -1071,11 +1071,12 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     if table is not None and ctx.table_ready is not None:
         ctx.table_ready("cdr", table)
     rejects = pl.concat(out.rejects) if out.rejects else pl.DataFrame(schema=REJECT_SCHEMA)
-    evidence = _imei_evidence(detail, ctx) if detail is not None and events.height else None
+    written = _imsis_written(detail) if detail is not None else None
+    evidence = _imei_evidence(detail, ctx, imsis=written) if detail is not None and events.height else None
     coded = out.parties is not None and "_snd" in events.columns
     used = _used(events, out.parties) if coded and out.parties is not None else None
     numbers = _party_numbers(used, out.parties) if used is not None and out.parties is not None else events
-    region = _region(target, detail, ctx, numbers if events.height else None, evidence, out.assumptions)
+    region = _region(target, detail, ctx, numbers if events.height else None, evidence, out.assumptions, written)
     if used is not None and out.parties is not None:
         events = _party_identifiers(events, out.parties, used, region, ctx)
     if events.height == 0:
@@ -1140,7 +1141,7 @@ def _party_identifiers(events: pl.DataFrame, parties: _Parties, used: pl.Series,
 
 
 def _region(target: str | None, detail: pl.DataFrame | None, ctx: ParseContext, events: pl.DataFrame | None,
-            evidence: pl.DataFrame | None, assumptions: list[str]) -> str | None:
+            evidence: pl.DataFrame | None, assumptions: list[str], written: pl.Series | None = None) -> str | None:
     """The country of the return's national numbers, from the target's SIM (the IMSI column:
     its MCC), the target number when written internationally, then the numbers it holds
     (:func:`atlas.normalise.region.choose_region`), stated. None when the return holds no
@@ -1148,7 +1149,7 @@ def _region(target: str | None, detail: pl.DataFrame | None, ctx: ParseContext, 
     imsis: tuple[str, ...] = ()
     if detail is not None and "imsi" in detail.columns:
         # distinct SIMs (a 2 M-row return has a handful): "3 IMSIs, all CH"
-        imsis = _distinct_imsis(detail.get_column("imsi"))
+        imsis = _distinct_imsis(detail.get_column("imsi") if written is None else written)
     numbers = numbers_in(events, evidence)
     if not numbers and not imsis and not target:
         return None
@@ -1157,6 +1158,13 @@ def _region(target: str | None, detail: pl.DataFrame | None, ctx: ParseContext, 
                            default=ctx.region, instructed=ctx.region_instructed)
     assumptions.append(choice.assumption)
     return choice.region
+
+
+def _imsis_written(detail: pl.DataFrame) -> pl.Series:
+    """The distinct IMSIs of a return as written (nulls left out), found once for the region
+    (:func:`_distinct_imsis`, whose answer is the same from these as from every row) and the
+    ``same-imei`` evidence (:func:`_imei_evidence`)."""
+    return detail.get_column("imsi").drop_nulls().cast(pl.String).unique()
 
 
 def _distinct_imsis_plain(imsi: pl.Series) -> tuple[str, ...]:
@@ -1189,10 +1197,13 @@ def _infer_target(events: pl.DataFrame) -> str | None:
     return str(best["raw"]) if best["n"] * 2 > contacts.height else None
 
 
-def _imei_evidence(detail: pl.DataFrame, ctx: ParseContext, *, plain: bool = False) -> pl.DataFrame | None:
+def _imei_evidence(detail: pl.DataFrame, ctx: ParseContext, *, plain: bool = False,
+                   imsis: pl.Series | None = None) -> pl.DataFrame | None:
     """One ``same-imei`` evidence row per (target, IMEI). ``plain`` groups by both columns
     whatever the data (the plain rule); otherwise a single target or a single handset is
-    not grouped by (the same rows, tested equal in ``tests/test_cdr_fast.py``)."""
+    not grouped by (the same rows, tested equal in ``tests/test_cdr_fast.py``), and then
+    ``imsis``, the distinct IMSIs of every row as written (:func:`_imsis_written`, which the
+    region reads too), gives the handset's SIMs without a second pass over 2 M rows."""
     rows = detail.lazy()
     target = detail.get_column("target")
     if detail.get_column("imei").null_count() or target.null_count():
@@ -1210,7 +1221,8 @@ def _imei_evidence(detail: pl.DataFrame, ctx: ParseContext, *, plain: bool = Fal
         # and one handset throughout (no IMEI missing) needs no grouping at all
         one = pl.lit(target[0], pl.String).alias("target")
         if not imei.null_count() and (imei == imei[0]).all():
-            by_pair = rows.select(pl.col("imei").first(), *agg[:-1], agg[-1].implode()).with_columns(one)
+            sims = agg[-1].implode() if imsis is None else pl.lit(imsis.sort().implode()).alias("imsis")
+            by_pair = rows.select(pl.col("imei").first(), *agg[:-1], sims).with_columns(one)
         else:
             by_pair = rows.group_by("imei").agg(*agg).with_columns(one)
     else:

@@ -45,6 +45,7 @@ def parse_plain(path: Path, ctx: ParseContext, monkeypatch: pytest.MonkeyPatch,
     with monkeypatch.context() as m:
         m.setattr(cdr, "numbers_in", region_module.numbers_in_plain)
         m.setattr(cdr, "_distinct_imsis", cdr._distinct_imsis_plain)
+        m.setattr(cdr, "_imsis_written", lambda detail: detail.get_column("imsi"))  # every row, as written
         m.setattr(cdr, "_imei_evidence", functools.partial(cdr._imei_evidence, plain=True))
         m.setattr(cdr, "_status_lookup", lambda etypes, codes: {})
         m.setattr(cdr, "_record_rows", cdr._record_rows_plain)
@@ -153,11 +154,13 @@ def test_several_handsets_targets_and_missing_imeis_give_the_same_evidence() -> 
     ]
     ctx = ParseContext(source_id="s", path=Path("x.csv"))
     for frame in variants:
-        fast, plain = cdr._imei_evidence(frame, ctx), cdr._imei_evidence(frame, ctx, plain=True)
-        assert (fast is None) == (plain is None)
-        if fast is not None and plain is not None:
-            assert fast.equals(plain, null_equal=True)
+        plain = cdr._imei_evidence(frame, ctx, plain=True)
+        for fast in (cdr._imei_evidence(frame, ctx), cdr._imei_evidence(frame, ctx, imsis=cdr._imsis_written(frame))):
+            assert (fast is None) == (plain is None)
+            if fast is not None and plain is not None:
+                assert fast.equals(plain, null_equal=True)
         assert cdr._distinct_imsis(frame.get_column("imsi")) == cdr._distinct_imsis_plain(frame.get_column("imsi"))
+        assert cdr._distinct_imsis(cdr._imsis_written(frame)) == cdr._distinct_imsis_plain(frame.get_column("imsi"))
     events = pl.DataFrame({"sender": ["phone:1", None, "phone:2", "email:x"],
                            "recipients": [["phone:3"], [], None, ["phone:1", "phone:4"]]})
     assert region_module.numbers_in(events, None, base) == region_module.numbers_in_plain(events, None, base)
