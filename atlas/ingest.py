@@ -45,8 +45,9 @@ def step_times() -> Iterator[dict[str, dict[str, Any]]]:
 
     Yields ``{path: {"parser": name, "steps": {step: [wall_s, cpu_s]}}}`` filled as files are
     ingested; steps are ``hash``, ``detect``, ``parse``, ``normalise``, ``hash after`` (waiting
-    for the second hash, which runs beside the parser's work in memory and normalisation) and ``store write`` (a commit of
-    several files is counted under the first). CPU seconds are the whole process's (Polars'
+    for the second hash, which runs beside the parser's work in memory and normalisation) and
+    ``store write`` (waiting for extra tables encoded beside the parse, and the commit; a commit
+    of several files is counted under the first). CPU seconds are the whole process's (Polars'
     and hashlib's threads included). Not for concurrent ingests in one process.
     """
     global _step_times

@@ -135,19 +135,24 @@ def _write_parquet(frame: pl.DataFrame, path: Path, metadata: dict[str, str] | N
     each source is its own partition and analyses read whole cases (saves ~30 % of the write).
     Same frame, same bytes: the writer is deterministic."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    _encode(frame, path, metadata)
+
+
+def _encode(frame: pl.DataFrame, target: Path | io.BytesIO, metadata: dict[str, str] | None) -> None:
+    """The store's one Parquet encoding (:func:`_write_parquet`, :func:`parquet_bytes`)."""
     # One chunk per column first: a column in many chunks (as a CSV reader leaves it) writes
     # slower by more than the copy costs (2 M CDR events: 0.64 s as read, 0.56 s rechunked).
-    frame.rechunk().write_parquet(path, compression="zstd", compression_level=ZSTD_LEVEL, statistics=False,
+    frame.rechunk().write_parquet(target, compression="zstd", compression_level=ZSTD_LEVEL, statistics=False,
                                   metadata=metadata)
 
 
 def parquet_bytes(frame: pl.DataFrame) -> bytes:
     """The bytes :func:`_write_parquet` writes for ``frame`` (no metadata), made in memory: so
     that a table final before the commit can be encoded beside other work (the ingest does
-    so for a parser's extra tables) and the commit only writes the bytes. Same settings,
-    same writer, so the same bytes (tested in ``tests/test_ingest_hash_after.py``)."""
+    so for a parser's extra tables) and the commit only writes the bytes. The same encoding
+    into a buffer instead of a file: the same bytes (tested in ``tests/test_ingest_hash_after.py``)."""
     buffer = io.BytesIO()
-    frame.rechunk().write_parquet(buffer, compression="zstd", compression_level=ZSTD_LEVEL, statistics=False)
+    _encode(frame, buffer, None)
     return buffer.getvalue()
 
 
