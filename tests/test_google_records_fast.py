@@ -271,3 +271,23 @@ def test_big_file_uses_blocks_and_bounded_copies(tmp_path: Path, monkeypatch: py
     monkeypatch.setattr(gr, "_block", spy)
     _same(path)
     assert len(sizes) > 10 and max(sizes) < 5000 + 1000
+
+
+@pytest.mark.parametrize("count", [1, 2, 8, 9, 15, 22])
+@pytest.mark.parametrize("last", ["plain record", "escaped record", "junk after"])
+def test_a_lone_last_batch_divides_as_the_plain_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, count: int,
+                                                       last: str) -> None:
+    """Polars divides one value by 1e7 but multiplies two or more by 1/1e7 (a last bit apart for
+    437790042): the plain rule's last batch of one record has its own degrees; the fast route
+    gives them to that record wherever its blocks were cut."""
+    monkeypatch.setattr(gr, "CHUNK", 7)
+    recs: list[Any] = [_rec(i, latitudeE7=437790042, longitudeE7=-794176419) for i in range(count)]
+    if last == "escaped record":
+        recs[-1]["source"] = 'a"b'
+    elif last == "junk after":
+        recs.insert(max(0, count - 2), "junk")
+        recs.append(None)
+    path = _write(tmp_path, {"locations": recs})
+    for block in (100, 400, gr.BLOCK):
+        monkeypatch.setattr(gr, "BLOCK", block)
+        _same(path)
