@@ -179,7 +179,11 @@ _NESTED: Final = ("activity", "activitys", "locationMetadata", "inferredLocation
 activity's ``timestamp``, an inferred location's ``latitudeE7`` …): read only to count them."""
 _READ: Final = pl.Schema({name: _SCHEMA[name] for name in _FIELDS}
                          | {name: pl.List(pl.Struct({k: pl.String for k in _FIELDS})) for name in _NESTED})
-_KEYS: Final = '"(?:' + "|".join(sorted(_FIELDS, key=len, reverse=True)) + ')"'
+_KEYS: Final = "(?:" + "|".join(sorted(_FIELDS, key=len, reverse=True)) + ')"'
+"""A field's name and the quote closing it: each ``"name"`` in the text is one match (a name ends
+no other: the longest are tried first), and a text merely ending in one is another (the count
+can only come out higher: the plain rule then reads the block). Without the opening quote the
+search skips ahead on the names' letters: a fifth less time than with it."""
 _WS: Final = rb"[ \t\r\n]*"
 _OPEN: Final = {b"{": re.compile(_WS + rb'\{' + _WS + rb'"locations"' + _WS + rb":" + _WS + rb"\["),
                 b"[": re.compile(_WS + rb"\[")}
