@@ -31,10 +31,22 @@ CarlosBergillos/LocationHistoryFormat, and RLEAPP's ``gooReturnsrec`` artifact):
 A location shows where a device signed in to the account was, with the stated
 accuracy, not who carried it (see DOMAIN.md).
 
-Measured (``bench/bench_google_records.py``, 2-core shared machine): a 1 GB file of
-4.2 million records parsed in 41.5 CPU-seconds (24.7 MB per CPU-second) with a peak
-of 850 MB resident, about 200 bytes per event kept; ``json.load`` needs about 4.2
-times the file's size before the first record can be read.
+Two routes give the same result. The **plain rule** (:func:`parse_plain`) streams the
+records with ijson and turns 5,000 Python dicts at a time into a frame. The **fast route**
+(:func:`parse`, see :func:`_fast_records`) cuts the file into blocks of about 1 MB of whole
+records and reads each with Polars' JSON reader, the fields' types given, without a Python
+object per record; it proves each block's reading equal to the plain rule's (a count of the
+fields' names in the text against the values read) and hands the plain rule whatever it cannot
+prove (a block, or the whole file: another layout, UTF-16, a fault to be named).
+tests/test_google_records_fast.py holds the two equal.
+
+Measured (2-core machine shared with other work, load average 3.5-6.6; same 1 GB file of 4.2
+million records, ``bench/bench_json_returns.py``, best of 3 interleaved): parse and
+normalisation 9.1 CPU-s (9.7 s wall) against 10.0 CPU-s (12.8 s) for the bare ijson stream of
+the file, 0.91x CPU, 0.76x wall; the plain rule 14.9 CPU-s (20.3 s), 1.49x / 1.59x, in the same
+run. ``bench/bench_google_records.py``: 8.9 CPU-s with a peak of 1,012 MB resident (the plain
+rule: 16.4 CPU-s, 917 MB; about 230 bytes per event kept); on a 100 MB slice 206 MB (plain
+194 MB), where ``json.load`` needs 417 MB (about 4.2 times the file's size).
 """
 
 from __future__ import annotations
