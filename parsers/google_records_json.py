@@ -280,7 +280,11 @@ def _fast_records(path: Path) -> tuple[list[pl.DataFrame], list[tuple[int, str, 
             return None
         # A private copy-on-write mapping: each block is framed as a list in place (its ``[`` written
         # over the byte before it, its ``]`` over the byte after) and copied once, not twice.
-        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_COPY) as data:
+        try:
+            mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_COPY)
+        except (OSError, ValueError):  # a file that cannot be mapped (a pipe, some network mounts)
+            return None
+        with mapped as data:
             tail_from = max(opened.end(), len(data) - 4096)
             closed = _CLOSE[first].search(data[tail_from:])
             if closed is None:
@@ -333,7 +337,7 @@ def _blocks(data: Any, start: int, end: int, base: str) -> tuple[list[pl.DataFra
         # The mapping's pages read so far count as this process's memory until given back: without
         # this the whole file would be resident by the end (2.0 GB peak on a 1 GB file, not 0.9).
         done = (start - 1) // mmap.PAGESIZE * mmap.PAGESIZE
-        if done > released:
+        if done > released and hasattr(mmap, "MADV_DONTNEED"):
             data.madvise(mmap.MADV_DONTNEED, released, done - released)
             released = done
     if (n - len(bad)) % CHUNK == 1:  # the plain rule's last batch holds one record: its degrees divided

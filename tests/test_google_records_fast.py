@@ -291,3 +291,31 @@ def test_a_lone_last_batch_divides_as_the_plain_rule(tmp_path: Path, monkeypatch
     for block in (100, 400, gr.BLOCK):
         monkeypatch.setattr(gr, "BLOCK", block)
         _same(path)
+
+
+@pytest.mark.parametrize("indent", [None, 2])
+def test_records_in_another_key_order_than_the_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       indent: int | None) -> None:
+    """The cut looks for the separator the first records show (with the next record's first key);
+    records starting with another key are cut elsewhere, or the rest is read as one block, or a
+    cut between nested objects is refused by the reader: the result is the plain rule's."""
+    recs: list[Any] = []
+    for i in range(60):
+        rec = _rec(i, activity=[{"timestamp": "2026-03-01T10:00:01Z", "activity": [{"type": "STILL"}, {"type": "ON_FOOT"}]}])
+        recs.append(rec if i % 3 else dict(reversed(list(rec.items()))))
+    path = _write(tmp_path, {"locations": recs}, indent=indent)
+    for block in (200, 1000):
+        monkeypatch.setattr(gr, "BLOCK", block)
+        _same(path)
+
+
+def test_a_file_that_cannot_be_mapped_goes_by_the_plain_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import mmap
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise OSError("no mapping here")
+
+    monkeypatch.setattr(mmap, "mmap", refuse)
+    routes = Routes(monkeypatch)
+    _same(_write(tmp_path, {"locations": [_rec(i) for i in range(5)]}))
+    assert routes.route == "whole"
