@@ -26,7 +26,9 @@ CarlosBergillos/LocationHistoryFormat, and RLEAPP's ``gooReturnsrec`` artifact):
 * Nested ``activity`` and ``inferredLocation`` are not read (no position of their own).
 * Each record is a ``location`` event on channel ``google-location``;
   ``source_ref`` is ``locations[N]`` (``[N]`` for a bare list). A record without
-  coordinates or a readable time is a reject with the reason.
+  coordinates or a readable time, or with a field read holding another kind of value (a
+  text that is not a number, an object or a list), is a reject with the reason naming the
+  field and the value; the rest of the file is read as usual.
 
 A location shows where a device signed in to the account was, with the stated
 accuracy, not who carried it (see DOMAIN.md).
@@ -165,6 +167,7 @@ def _columns(raw: pl.DataFrame, *, divide: bool = True) -> pl.DataFrame:
     ts_text = pl.col("timestamp")
     return raw.select(
         pl.col("i"),
+        pl.lit(None, pl.String).alias("bad"),
         degrees(pl.when(lat_e7 > 900_000_000).then(lat_e7 - _E7_WRAP).otherwise(lat_e7)).alias("lat"),
         degrees(pl.when(lon_e7 > 1_800_000_000).then(lon_e7 - _E7_WRAP).otherwise(lon_e7)).alias("lon"),
         ((lat_e7 > 900_000_000) | (lon_e7 > 1_800_000_000)).alias("wrapped"),
@@ -472,12 +475,45 @@ def _walk(records: Iterator[Any], start: int, chunks: list[pl.DataFrame], bad: l
             rec["i"] = n - 1
             batch.append(rec)
             if len(batch) >= CHUNK:
-                chunks.append(chunk(batch))
+                chunks.append(_guarded(chunk, batch))
                 batch = []
     except ijson.JSONError as exc:  # IncompleteJSONError is a subclass
         raise _JSONErrorAfter(n) from exc
-    chunks.append(chunk(batch))
+    chunks.append(_guarded(chunk, batch))
     return n
+
+
+def _guarded(chunk: Callable[[list[dict[str, Any]]], pl.DataFrame], batch: list[dict[str, Any]]) -> pl.DataFrame:
+    """``chunk(batch)``; where a field holds a value it cannot read (a text that is not a number, an
+    object or a list where a number or text is read), that record is kept in its place with the
+    field left empty and the reason in ``bad`` (it becomes a reject naming the field and the value),
+    so one bad value never refuses the rest of the file. The batch keeps its records, so the
+    degrees of every other record are computed exactly as they would have been."""
+    try:
+        return chunk(batch)
+    except (pl.exceptions.PolarsError, TypeError, ValueError, OverflowError):
+        reasons: list[str | None] = []
+        readable: list[dict[str, Any]] = []
+        for rec in batch:
+            unread = [name for name in _FIELDS if not _reads(name, rec.get(name))]
+            reasons.append("; ".join(f"{name} not readable as {_WHAT.get(name, 'a text')}: {excerpt(rec.get(name))}"
+                                     for name in unread) or None)
+            readable.append({k: v for k, v in rec.items() if k not in unread})
+        if not any(reasons):
+            raise  # not a value of one record: the caller names the fault
+        return chunk(readable).with_columns(pl.Series("bad", reasons, dtype=pl.String))
+
+
+_WHAT: Final = {"latitudeE7": "a number", "longitudeE7": "a number", "accuracy": "a number"}
+
+
+def _reads(name: str, value: Any) -> bool:
+    """Whether the plain rule's frame (``from_dicts``, not strict) can hold ``value`` as field ``name``."""
+    try:
+        pl.from_dicts([{name: value}], schema={name: _SCHEMA[name]}, strict=False)
+    except (pl.exceptions.PolarsError, TypeError, ValueError, OverflowError):
+        return False
+    return True
 
 
 def _result(path: Path, ctx: ParseContext, chunks: list[pl.DataFrame], bad: list[tuple[int, str, str]], n: int,
@@ -488,7 +524,8 @@ def _result(path: Path, ctx: ParseContext, chunks: list[pl.DataFrame], bad: list
     ok = pl.col("lat").is_between(-90, 90) & pl.col("lon").is_between(-180, 180)
     no_time = pl.col("ts_utc").is_null()
     reason = (
-        pl.when(pl.col("lat").is_null() | pl.col("lon").is_null()).then(pl.lit("no latitudeE7/longitudeE7"))
+        pl.when(pl.col("bad").is_not_null()).then(pl.col("bad"))
+        .when(pl.col("lat").is_null() | pl.col("lon").is_null()).then(pl.lit("no latitudeE7/longitudeE7"))
         .when(~ok).then(pl.lit("coordinates out of range"))
         .when(no_time & pl.col("ts_raw").is_null()).then(pl.lit("no timestamp or timestampMs"))
         .when(no_time).then(pl.lit("timestamp not readable (expected ISO 8601 with Z/offset, or epoch ms)"))

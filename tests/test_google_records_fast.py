@@ -159,7 +159,8 @@ ODD: dict[str, tuple[Any, str]] = {
     "floats and exponents": ({"locations": [_rec(), _rec(1, accuracy=16.5, latitudeE7=5.15e8, deviceTag=1.5)]}, "fast"),
     "booleans": ({"locations": [_rec(), _rec(1, accuracy=True, source=False)]}, "fast"),
     "coordinate as text": ({"locations": [_rec(), _rec(1, latitudeE7="515074000")]}, "some plain"),
-    "nested object for a scalar": ({"locations": [_rec(), _rec(1, source={"a": 1})]}, "whole"),
+    "nested object for a scalar": ({"locations": [_rec(), _rec(1, source={"a": 1})]}, "some plain"),
+    "text for a number": ({"locations": [_rec(), _rec(1, latitudeE7="abc"), _rec(2, accuracy=[1])]}, "some plain"),
     "null values": ({"locations": [_rec(), _rec(1, source=None, accuracy=None)]}, "some plain"),
     "not an object": ({"locations": [_rec(), "junk", 5, None, [1], _rec(1)]}, "some plain"),
     "first not an object": ({"locations": ["junk", _rec(1)]}, "whole"),
@@ -319,3 +320,35 @@ def test_a_file_that_cannot_be_mapped_goes_by_the_plain_rule(tmp_path: Path, mon
     routes = Routes(monkeypatch)
     _same(_write(tmp_path, {"locations": [_rec(i) for i in range(5)]}))
     assert routes.route == "whole"
+
+
+def test_a_value_that_cannot_be_read_is_a_reject_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A text that is not a number, or an object or list where a number or text is read, refused the
+    whole file (Polars' error from the plain rule's frame); now that record is a reject naming the
+    field and the value, every other record is read as before (the same degrees, batches unchanged)
+    and records read = events + rejects, by both routes, wherever the bad records fall."""
+    monkeypatch.setattr(gr, "CHUNK", 7)
+    recs: list[Any] = [_rec(i, latitudeE7=437790042, longitudeE7=-794176419) for i in range(30)]
+    recs[3]["latitudeE7"] = "abc"
+    recs[11]["source"] = {"a": 1}
+    recs[12]["accuracy"] = [1, 2]
+    recs[29]["longitudeE7"] = "far"
+    clean = [dict(r) for r in recs]
+    for k in (3, 11, 12, 29):
+        clean[k] = _rec(k, latitudeE7=437790042, longitudeE7=-794176419)
+    path = _write(tmp_path, {"locations": recs})
+    good = gr.parse_plain(_write(tmp_path, {"locations": clean}, name="clean.json"), ParseContext(source_id="src", path=path))
+    for block in (100, 400, gr.BLOCK):
+        monkeypatch.setattr(gr, "BLOCK", block)
+        _same(path)
+    result = gr.parse(path, ParseContext(source_id="src", path=path))
+    assert result.records_read == 30 == result.events.height + result.rejects.height
+    reasons = dict(zip(result.rejects.get_column("source_ref"), result.rejects.get_column("reason"), strict=True))
+    assert reasons == {
+        "locations[3]": 'latitudeE7 not readable as a number: "abc"',
+        "locations[11]": 'source not readable as a text: {"a": 1}',
+        "locations[12]": "accuracy not readable as a number: [1, 2]",
+        "locations[29]": 'longitudeE7 not readable as a number: "far"',
+    }
+    kept = good.events.filter(~good.events.get_column("source_ref").is_in(list(reasons)))
+    assert result.events.equals(kept)
