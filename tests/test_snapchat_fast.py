@@ -8,10 +8,12 @@ read exactly must go by the plain rule, never differ; clean shapes must take the
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
 
 from parsers import snapchat as sc
@@ -489,3 +491,95 @@ def test_many_conversations_are_proved_together(tmp_path: Path) -> None:
     with pytest.raises(NotFast):
         sc._declared(odd)
     _same(_write(tmp_path, "many-twice", odd))
+
+
+def test_nulls_counted_with_the_bytes_are_the_searchs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ``"key": null`` counted block by block in the count's pass (:func:`parsers._json_tally._blocked_counts`)
+    are, part by part, what a search of each part finds (``bytes.count``), blocks of every size cutting
+    needles and parts anywhere; and where they account for every null, ``declared_counts`` hands back
+    exactly what :func:`parsers._json_tally.null_values_by_part` gives."""
+    import random
+
+    import numpy as np
+
+    from parsers import _json_tally as tally
+
+    r = random.Random(7)
+    for _ in range(200):
+        pieces = [r.choice([b'"a": null', b'"a":null', b'"bb": null', b'x', b'"a": nul', b'  ', b'"', b'null'])
+                  for _ in range(r.randint(0, 60))]
+        data = b"".join(pieces)
+        cuts = sorted({0, len(data), *(r.randint(0, len(data)) for _ in range(r.randint(0, 4)))})
+        monkeypatch.setattr(tally, "_BLOCK", r.randint(1, 40))
+        needles = [b'"a": null', b'"bb": null']
+        totals, found = tally._blocked_counts([np.frombuffer(data, np.uint8)], b':"', data, needles, cuts)
+        assert totals == [data.count(b":"), data.count(b'"')]
+        assert found == [[data.count(n, a, b) for a, b in itertools.pairwise(cuts)] for n in needles]
+    monkeypatch.undo()
+    doc = {f"u{c}": [_item(From=f"u{c}", **{"Conversation Title": None if j % 2 else "G"}) for j in range(5)]
+           for c in range(4)}
+    data = json.dumps(doc, indent=2).encode()
+    order = tally.list_keys(data)
+    keys = [k for k, _ in order]
+    frame = tally.read(data, pl.Schema({k: pl.List(sc._RECORD) for k in keys}))
+    records = pl.concat([frame.get_column(k) for k in keys]).explode().struct.unnest()
+    bounds = [0, *(at for _, at in order), len(data)]
+    counted = tally.declared_counts(data, keys, records, ["Conversation Title"], bounds)
+    assert counted.found is not None and sum(map(sum, counted.found.values())) == counted.nulls == 8
+    assert counted.found == tally.null_values_by_part(data, ["Conversation Title"], bounds, counted.nulls)
+    compact = json.dumps(doc, separators=(",", ":")).encode()  # "key":null: not counted in the pass, searched
+    order = tally.list_keys(compact)
+    counted = tally.declared_counts(compact, keys, records, ["Conversation Title"], [0, *(at for _, at in order), len(compact)])
+    assert counted.found is None
+
+
+@pytest.mark.parametrize("name", sorted(CLEAN))
+def test_identifiers_stated_as_uris_normalise_the_same(tmp_path: Path, name: str) -> None:
+    """Where a download's result says its identifiers are URIs already (and its refs distinct), the
+    normaliser given those facts makes exactly the events it makes when asked to convert and check
+    everything (the plain rule of the normaliser, told nothing)."""
+    from atlas.normalise import to_events, to_events_plain
+
+    path = _write(tmp_path, name, CLEAN[name])
+    for owner in (None, "snapchat:officer.given", "Officer.Given", "phone:07700900123"):
+        result = sc.parse(path, ParseContext(source_id="s", path=path, owner=owner))
+        assert result.refs_unique
+        args = {"source_id": "s", "timezone": "Europe/London", "region": "GB", "owner_uris": ["snapchat:alice.ex"]}
+        told = to_events(result.events, identifiers_are_uris=result.identifiers_are_uris, refs_unique=True, **args)
+        plain = to_events_plain(result.events, **args)
+        assert told.events.equals(plain.events, null_equal=True) and told.events.schema == plain.events.schema
+        assert told.rejects.equals(plain.rejects, null_equal=True)
+        if result.owner is None and owner is not None and (owner[0].isupper() or owner.startswith("phone:")):
+            assert not result.identifiers_are_uris  # the owner given is a value the normaliser changes: left to it
+
+
+def test_an_identifier_not_yet_a_uri_is_left_to_the_normaliser(tmp_path: Path) -> None:
+    for doc in (_doc(_item(From="Sam.Partner26"), _mine()), _doc(_item(), _mine(), key="Sam.Partner26"),
+                _doc(_item(From="@sam"), _mine()), _doc(_item(From=" sam "), _mine())):
+        path = _write(tmp_path, "upper", doc)
+        result = sc.parse(path, ParseContext(source_id="s", path=path))
+        assert not result.identifiers_are_uris
+        _same(path)
+    path = _write(tmp_path, "clean", _doc())
+    assert sc.parse(path, ParseContext(source_id="s", path=path)).identifiers_are_uris
+
+
+@pytest.mark.parametrize("odd", ["@sam\\ud800x", " sam\\ud800x", "sam\\ud800x", "Sam\\udc00", "@sam", " sam ", "SAM",
+                                 "sam\u00e9", "SAM\u00c9", "\u0130stanbul", "sam\\ud83d\\ude00", "sam:x", "phone:07700900123",
+                                 "name:x", "", "sam\\u0040"])
+def test_odd_identifiers_normalise_the_same(tmp_path: Path, odd: str) -> None:
+    """Whatever a From or a conversation's key holds (case, ``@``, spaces, a lone surrogate whose mark hides
+    a leading ``@`` or space until the parse is done, accents, a colon), the result's facts give the
+    normaliser's plain rule's events (told nothing), by either path."""
+    from atlas.normalise import to_events, to_events_plain
+
+    args = {"source_id": "s", "timezone": "Europe/London", "region": "GB", "owner_uris": ["snapchat:alice.ex"]}
+    for where in ("From", "key"):
+        doc = {"KEY": [_item(From="FROM"), _mine()]}
+        text = json.dumps(doc, indent=2).replace('"FROM"' if where == "From" else '"KEY"', '"' + odd + '"')
+        path = _write(tmp_path, f"odd-{where}", text.replace('"KEY"', '"sam.partner26"').replace('"FROM"', '"bob"').encode())
+        _same(path)
+        result = sc.parse(path, ParseContext(source_id="s", path=path))
+        told = to_events(result.events, identifiers_are_uris=result.identifiers_are_uris, refs_unique=result.refs_unique, **args)
+        plain = to_events_plain(result.events, **args)
+        assert told.events.equals(plain.events, null_equal=True), (where, odd)
