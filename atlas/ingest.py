@@ -28,6 +28,7 @@ from atlas.normalise.times import check_zone
 from atlas.provenance import installed_versions
 from atlas.source_walk import check_regular, path_bytes, shown, walk
 from atlas.store import Case, StagedSource
+from atlas.store.case import parquet_bytes
 from atlas.store.hashing import sha256_file, source_id_for
 from atlas.store.manifest import Manifest
 from parsers._sqlite import SQLITE_MAGIC, companions
@@ -44,8 +45,9 @@ def step_times() -> Iterator[dict[str, dict[str, Any]]]:
 
     Yields ``{path: {"parser": name, "steps": {step: [wall_s, cpu_s]}}}`` filled as files are
     ingested; steps are ``hash``, ``detect``, ``parse``, ``normalise``, ``hash after`` (waiting
-    for the second hash, which runs beside normalisation) and ``store write`` (a commit of
-    several files is counted under the first). CPU seconds are the whole process's (Polars'
+    for the second hash, which runs beside the parser's work in memory and normalisation) and
+    ``store write`` (waiting for extra tables encoded beside the parse, and the commit; a commit
+    of several files is counted under the first). CPU seconds are the whole process's (Polars'
     and hashlib's threads included). Not for concurrent ingests in one process.
     """
     global _step_times
@@ -258,25 +260,54 @@ def ingest_file(case: Case, path: Path, opts: IngestOptions, debug: bool = False
     zone = check_zone(opts.timezone or manifest.timezone)
     region = (opts.region or manifest.region).upper()
     owner_uri, owner_uris, owner_names = owner_identity(manifest, opts.owner)
-    ctx = ParseContext(
-        source_id=source_id, path=path, timezone=zone, region=region, region_instructed=bool(opts.region), owner=owner_uri,
-        dayfirst=opts.dayfirst, options=dict(opts.options), convert_identifiers=True,
-    )
-    with _timed(path, "parse"):
-        result = guarded_parse(parser, path, ctx, debug=debug)
-    # The parser has finished reading: hash the file again while normalising (hashlib and
-    # Polars both release the GIL, so on a big source the two overlap).
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        after = pool.submit(sha256_file, path)
+    # The second hash starts once the parser has finished reading the file: when it says so
+    # (``ctx.finished_reading``; the CDR parser does, once its table is read, and works on in
+    # memory from then on), else when it returns. Either way it begins after the parser's
+    # last read of the file and ends before anything is committed, so an unchanged hash
+    # proves the bytes the parser read are the bytes hashed before it began. It runs beside
+    # the parser's remaining work and normalisation (hashlib and Polars release the GIL).
+    # An extra table the parser says is final (``ctx.table_ready``; the CDR parser's ``cdr``
+    # table) is encoded for the store on the second worker, beside the rest of the parse and
+    # normalisation; the commit then writes its bytes (:func:`_encoded_tables`).
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        started: list[Future[str]] = []
+        tables: dict[str, tuple[pl.DataFrame, Future[bytes]]] = {}
+
+        def finished_reading() -> None:
+            if not started:
+                started.append(pool.submit(sha256_file, path))
+
+        def table_ready(name: str, frame: pl.DataFrame) -> None:
+            tables[name] = (frame, pool.submit(parquet_bytes, frame))
+
+        ctx = ParseContext(
+            source_id=source_id, path=path, timezone=zone, region=region, region_instructed=bool(opts.region),
+            owner=owner_uri, dayfirst=opts.dayfirst, options=dict(opts.options), convert_identifiers=True,
+            finished_reading=finished_reading, table_ready=table_ready,
+        )
+        with _timed(path, "parse"):
+            result = guarded_parse(parser, path, ctx, debug=debug)
+        finished_reading()
+        after = started[0]
         try:
-            return _finish(case, path, opts, parser, result, outcome, ctx, owner_uri, owner_uris, owner_names,
-                           sha_before, after)
+            outcome, staged = _finish(case, path, opts, parser, result, outcome, ctx, owner_uri, owner_uris,
+                                      owner_names, sha_before, after)
+            if staged is not None:
+                with _timed(path, "store write"):
+                    staged.encoded = _encoded_tables(result, tables)
+            return outcome, staged
         except AtlasError:
             raise
         except Exception as exc:  # still the boundary: duplicate refs, values the schema refuses
             if debug:
                 raise
             raise FormatError(boundary_message(path, parser, "in its output (normalisation)", exc)) from exc
+
+
+def _encoded_tables(result: ParseResult, tables: dict[str, tuple[pl.DataFrame, Future[bytes]]]) -> dict[str, bytes]:
+    """The extra tables encoded while the parse went on, by name: only those the result holds
+    as the very frame that was encoded (anything else is encoded at the commit)."""
+    return {name: encoding.result() for name, (frame, encoding) in tables.items() if result.extra.get(name) is frame}
 
 
 def _finish(

@@ -80,7 +80,7 @@ def write_cdr(path: Path, n: int = N, seed: int = 11) -> None:
 
 def _stages(path: Path, work: Path) -> dict[str, float]:
     """The ingest's steps, timed one by one (the same functions ``ingest_file`` and
-    ``Case.commit`` call; the second hash overlaps normalisation in the real ingest)."""
+    ``Case.commit`` call; the second hash overlaps the parse's work in memory and normalisation in the real ingest)."""
     out: dict[str, float] = {}
     t = time.perf_counter()
     sha256_file(path)

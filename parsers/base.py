@@ -20,7 +20,7 @@ import re
 import sqlite3
 import zipfile
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -126,6 +126,18 @@ class ParseContext:
     its distinct parties, not row by row) may do so, with the region it returns, and set
     :attr:`ParseResult.identifiers_are_uris`. The normalised events are the same either way
     (each parser that does so tests it); left false, parsers give identifiers as written."""
+    finished_reading: Callable[[], None] | None = field(default=None, repr=False, compare=False)
+    """Set by the ingest: a parser that has read all it will read of the source, and works on
+    in memory from then on, may call it so that the source's second hash (which proves the
+    file unchanged by the end of its reading) runs beside that work instead of after it. A
+    parser that calls it must not read the source again; one that never calls it loses
+    nothing (the second hash then starts when it returns). Calling it twice is harmless."""
+    table_ready: Callable[[str, pl.DataFrame], None] | None = field(default=None, repr=False, compare=False)
+    """Set by the ingest: a parser may hand over an extra table (:attr:`ParseResult.extra`,
+    by its name) as soon as it is final, so that the ingest encodes it for the store beside
+    the parser's remaining work and normalisation. The encoding is used only if the result
+    then holds that very frame under that name; otherwise the table is encoded at the commit
+    as always. The frame must not be changed afterwards (Polars frames are not, in place)."""
 
 
 @dataclass

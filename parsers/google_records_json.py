@@ -26,22 +26,36 @@ CarlosBergillos/LocationHistoryFormat, and RLEAPP's ``gooReturnsrec`` artifact):
 * Nested ``activity`` and ``inferredLocation`` are not read (no position of their own).
 * Each record is a ``location`` event on channel ``google-location``;
   ``source_ref`` is ``locations[N]`` (``[N]`` for a bare list). A record without
-  coordinates or a readable time is a reject with the reason.
+  coordinates or a readable time, or with a field read holding another kind of value (a
+  text that is not a number, an object or a list), is a reject with the reason naming the
+  field and the value; the rest of the file is read as usual.
 
 A location shows where a device signed in to the account was, with the stated
 accuracy, not who carried it (see DOMAIN.md).
 
-Measured (``bench/bench_google_records.py``, 2-core shared machine): a 1 GB file of
-4.2 million records parsed in 41.5 CPU-seconds (24.7 MB per CPU-second) with a peak
-of 850 MB resident, about 200 bytes per event kept; ``json.load`` needs about 4.2
-times the file's size before the first record can be read.
+Two routes give the same result. The **plain rule** (:func:`parse_plain`) streams the
+records with ijson and turns 5,000 Python dicts at a time into a frame. The **fast route**
+(:func:`parse`, see :func:`_fast_records`) cuts the file into blocks of about 1 MB of whole
+records and reads each with Polars' JSON reader, the fields' types given, without a Python
+object per record; it proves each block's reading equal to the plain rule's (a count of the
+fields' names in the text against the values read) and hands the plain rule whatever it cannot
+prove (a block, or the whole file: another layout, UTF-16, a fault to be named).
+tests/test_google_records_fast.py holds the two equal.
+
+Measured (2-core machine shared with other work, load average 3.5-6.6; same 1 GB file of 4.2
+million records, ``bench/bench_json_returns.py``, best of 3 interleaved): parse and
+normalisation 9.1 CPU-s (9.7 s wall) against 10.0 CPU-s (12.8 s) for the bare ijson stream of
+the file, 0.91x CPU, 0.76x wall; the plain rule 14.9 CPU-s (20.3 s), 1.49x / 1.59x, in the same
+run. ``bench/bench_google_records.py``: 8.9 CPU-s with a peak of 1,012 MB resident (the plain
+rule: 16.4 CPU-s, 917 MB; about 230 bytes per event kept); on a 100 MB slice 206 MB (plain
+194 MB), where ``json.load`` needs 417 MB (about 4.2 times the file's size).
 """
 
 from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Final
 
@@ -132,13 +146,30 @@ def _first_char(path: Path) -> bytes:
 
 
 def _chunk(batch: list[dict[str, Any]]) -> pl.DataFrame:
-    raw = with_iso_instant(pl.from_dicts(batch, schema=_SCHEMA, strict=False), "timestamp", "iso")
+    return _columns(pl.from_dicts(batch, schema=_SCHEMA, strict=False))
+
+
+def _columns(raw: pl.DataFrame, *, divide: bool = True) -> pl.DataFrame:
+    """The events' columns from the record fields read (``_SCHEMA``), whichever route read them.
+
+    ``divide``: degrees as ``E7 / 1e7``, as the plain rule has always written them. Polars divides
+    a column of two or more values by multiplying by ``1 / 1e7`` (a last bit differs from the
+    division for some values, e.g. 437790042), a single value by dividing: so the plain rule's
+    degrees depend on its batches (only a last batch of one record is divided). The fast route's
+    blocks are cut elsewhere, so it multiplies (``divide=False``: what every batch of two or more
+    gives) and divides only the record the plain rule holds in a batch of its own."""
+    raw = with_iso_instant(raw, "timestamp", "iso")
     lat_e7, lon_e7 = pl.col("latitudeE7"), pl.col("longitudeE7")
+
+    def degrees(e7: pl.Expr) -> pl.Expr:
+        return e7.truediv(1e7) if divide else e7 * (1 / 1e7)
+
     ts_text = pl.col("timestamp")
     return raw.select(
         pl.col("i"),
-        pl.when(lat_e7 > 900_000_000).then(lat_e7 - _E7_WRAP).otherwise(lat_e7).truediv(1e7).alias("lat"),
-        pl.when(lon_e7 > 1_800_000_000).then(lon_e7 - _E7_WRAP).otherwise(lon_e7).truediv(1e7).alias("lon"),
+        pl.lit(None, pl.String).alias("bad"),
+        degrees(pl.when(lat_e7 > 900_000_000).then(lat_e7 - _E7_WRAP).otherwise(lat_e7)).alias("lat"),
+        degrees(pl.when(lon_e7 > 1_800_000_000).then(lon_e7 - _E7_WRAP).otherwise(lon_e7)).alias("lon"),
         ((lat_e7 > 900_000_000) | (lon_e7 > 1_800_000_000)).alias("wrapped"),
         pl.col("accuracy").alias("accuracy_m"),
         pl.when(ts_text.is_not_null()).then(pl.col("iso")).otherwise(epoch_ms_utc(pl.col("timestampMs"))).alias("ts_utc"),
@@ -152,40 +183,349 @@ def _chunk(batch: list[dict[str, Any]]) -> pl.DataFrame:
     )
 
 
+# --- the fast route: blocks of whole records read by Polars, proved equal to the plain rule ---
+
+BLOCK: Final = 1 << 20
+"""Bytes of records the fast route reads at a time (cut at a record's end). Polars builds a whole
+document of a block before its columns, several times the text's size: at 1 MB that stays in
+the processor's caches. Measured on the bench's 200 MB file (one run, loaded machine): 16 MB
+blocks 2.48 CPU-s and 535 MB peak, 8 MB 2.29 s, 2 MB 1.81-1.89 s, 1 MB 1.69 s and 291 MB
+(the plain rule: 271 MB), 256 KB 2.61 s (each block's fixed cost)."""
+_FIELDS: Final = tuple(name for name in _SCHEMA if name != "i")
+_NESTED: Final = ("activity", "activitys", "locationMetadata", "inferredLocation")
+"""Lists of objects inside a record whose objects may hold keys named as the fields read (an
+activity's ``timestamp``, an inferred location's ``latitudeE7`` …): read only to count them."""
+_READ: Final = pl.Schema({name: _SCHEMA[name] for name in _FIELDS}
+                         | {name: pl.List(pl.Struct({k: pl.String for k in _FIELDS})) for name in _NESTED})
+_KEYS: Final = "(?:" + "|".join(sorted(_FIELDS, key=len, reverse=True)) + ')"'
+"""A field's name and the quote closing it: each ``"name"`` in the text is one match (a name ends
+no other: the longest are tried first), and a text merely ending in one is another (the count
+can only come out higher: the plain rule then reads the block). Without the opening quote the
+search skips ahead on the names' letters: a fifth less time than with it."""
+_WS: Final = rb"[ \t\r\n]*"
+_OPEN: Final = {b"{": re.compile(_WS + rb'\{' + _WS + rb'"locations"' + _WS + rb":" + _WS + rb"\["),
+                b"[": re.compile(_WS + rb"\[")}
+_CLOSE: Final = {b"{": re.compile(rb"\]" + _WS + rb"\}" + _WS + rb"\Z"), b"[": re.compile(rb"\]" + _WS + rb"\Z")}
+_SEPARATOR: Final = re.compile(rb"\}" + _WS + rb"," + _WS + rb"\{")
+_LEARNED: Final = re.compile(rb"\}" + _WS + rb"," + _WS + rb"\{" + _WS + rb'"[A-Za-z0-9_]{1,64}"')
+_LONG_NUMBER: Final = b"\x01" * 19
+"""19 digits in a row: maybe an integer beyond 64 bits, which ijson refuses (the plain rule's
+error) and Polars reads."""
+
+
+class _Slow(Exception):
+    """A block the fast route cannot prove: the plain rule reads it."""
+
+
+class _WholeFile(Exception):
+    """The plain rule reads the whole file (it names the fault, or reads what the fast route cannot)."""
+
+
+def _first_record_end(data: bytes, start: int) -> int:
+    """The offset of the ``}`` that closes the object starting at ``start`` (a short walk of one
+    record, to learn how records are separated), or -1 if not within ``data``."""
+    depth, in_text, escaped = 0, False, False
+    for k in range(start, len(data)):
+        c = data[k]
+        if in_text:
+            if escaped:
+                escaped = False
+            elif c == 0x5C:
+                escaped = True
+            elif c == 0x22:
+                in_text = False
+        elif c == 0x22:
+            in_text = True
+        elif c in b"{[":
+            depth += 1
+        elif c in b"}]":
+            depth -= 1
+            if depth == 0:
+                return k
+    return -1
+
+
+def _fast_records(path: Path) -> tuple[list[pl.DataFrame], list[tuple[int, str, str]], int, str] | None:
+    """The plain rule's chunks, rejects and count, read block by block with Polars; None where the
+    whole file must go by the plain rule (another layout, UTF-16, an empty list, a fault).
+
+    Why it equals the plain rule (tests/test_google_records_fast.py holds it so):
+
+    * **Cuts.** Blocks are cut at a ``}`` , ``{`` between records (the separator the first two
+      records show, with the next record's first key) and each is read as ``[`` block ``]``. A
+      cut anywhere else (inside a text or a nested object) leaves a block that is not JSON, which
+      Polars refuses; so every block Polars reads holds whole records, and the blocks together
+      are the file's list.
+    * **Values.** Given the fields' types, Polars reads each as ``from_dicts(strict=False)`` reads
+      ijson's value (numbers, booleans, nulls into a text or number column alike; a text in a
+      number column or an object in either is an error: the block goes by the plain rule).
+    * **Keys.** Polars keeps a repeated key's first value, Python its last. Each text in the block
+      spelt as a field's name is counted (one regular expression): if there are as many as the
+      frame holds values of those fields (record level and inside :data:`_NESTED`), no field is
+      repeated, null, or found anywhere else. Otherwise the block goes by the plain rule.
+    * **Left to the plain rule** (per block): a backslash (escapes, lone surrogates, keys written
+      with escapes), 19 digits in a row (an integer beyond 64 bits: ijson's error), anything
+      Polars refuses (then ijson reads the block; if ijson refuses it too, the whole file goes by
+      the plain rule, which names the fault with the record count).
+    """
+    import mmap
+
+    with path.open("rb") as fh:
+        head = fh.read(1 << 16)
+        if head[:2] in _UTF16_BOMS or not head:
+            return None
+        skip = 3 if head.startswith(b"\xef\xbb\xbf") else 0
+        first = head[skip:].lstrip(b" \t\r\n")[:1]
+        if first not in _OPEN:
+            return None
+        opened = _OPEN[first].match(head, skip)
+        if opened is None:
+            return None
+        # A private copy-on-write mapping: each block is framed as a list in place (its ``[`` written
+        # over the byte before it, its ``]`` over the byte after) and copied once, not twice.
+        try:
+            mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_COPY)
+        except (OSError, ValueError):  # a file that cannot be mapped (a pipe, some network mounts)
+            return None
+        with mapped as data:
+            tail_from = max(opened.end(), len(data) - 4096)
+            closed = _CLOSE[first].search(data[tail_from:])
+            if closed is None:
+                return None
+            end = tail_from + closed.start()
+            try:
+                return _blocks(data, opened.end(), end, "locations" if first == b"{" else "")
+            except _WholeFile:
+                return None
+
+
+def _blocks(data: Any, start: int, end: int, base: str) -> tuple[list[pl.DataFrame], list[tuple[int, str, str]], int, str]:
+    import mmap
+
+    import numpy as np
+
+    while start < end and data[start] in b" \t\r\n":
+        start += 1
+    if start >= end or data[start] != ord("{"):
+        raise _WholeFile  # an empty list, or a first record that is not an object
+    learned = None
+    stop = _first_record_end(data[start:min(end, start + (1 << 16))], 0)
+    if stop >= 0:
+        found = _LEARNED.match(data, start + stop)
+        if found is not None:
+            learned = found.group()
+    chunks: list[pl.DataFrame] = []
+    bad: list[tuple[int, str, str]] = []
+    last: list[pl.DataFrame] = []  # the last record (an object) read, as one row of _SCHEMA
+    n = released = 0
+    scratch = np.empty(0, np.uint8)
+    marks = bytearray()
+    while start < end:
+        cut, resume = end, end
+        if end - start > BLOCK:
+            cut, resume = _cut(data, start + BLOCK, end, learned)
+        data[start - 1], data[cut] = ord("["), ord("]")  # separator bytes (or the list's own) of no other block
+        block = data[start - 1:cut + 1]
+        if scratch.size < len(block):
+            scratch = np.empty(len(block), np.uint8)
+            marks = bytearray(len(block))
+        try:
+            frame = _block(block, n, scratch, marks, last)
+        except _Slow:
+            n = _block_plain(block, n, chunks, bad, last)
+        else:
+            chunks.append(frame)
+            n += frame.height
+        start = resume
+        # The mapping's pages read so far count as this process's memory until given back: without
+        # this the whole file would be resident by the end (2.0 GB peak on a 1 GB file, not 0.9).
+        done = (start - 1) // mmap.PAGESIZE * mmap.PAGESIZE
+        if done > released and hasattr(mmap, "MADV_DONTNEED"):
+            data.madvise(mmap.MADV_DONTNEED, released, done - released)
+            released = done
+    if (n - len(bad)) % CHUNK == 1:  # the plain rule's last batch holds one record: its degrees divided
+        at = max(k for k, c in enumerate(chunks) if c.height)
+        chunks[at] = pl.concat([chunks[at].head(-1), _columns(last[0])])
+    return chunks, bad, n, base
+
+
+def _cut(data: Any, at: int, end: int, learned: bytes | None) -> tuple[int, int]:
+    """Where the block ends (after a record's ``}``) and the next begins (its ``{``), looking from
+    ``at``: the separator the first records showed (with the next record's first key, so not one
+    between nested objects); failing that the rest is one block, unless it is more than a few
+    blocks long (memory), when any ``}`` , ``{`` is tried (a wrong one is refused by the reader)."""
+    stop = min(end, at + 4 * BLOCK + (1 << 20))  # the pages searched stay resident until the block is read
+    if learned is not None:
+        found = data.find(learned, at, stop)
+        if found >= 0:
+            return found + 1, found + learned.index(b"{")
+    if end - at <= 8 * BLOCK:
+        return end, end
+    sep = _SEPARATOR.search(data, at, stop)
+    if sep is None:
+        return end, end
+    return sep.start() + 1, sep.end() - 1
+
+
+def _block(block: bytes, n: int, scratch: Any, marks: bytearray, last: list[pl.DataFrame]) -> pl.DataFrame:
+    """One block of records read by Polars (:func:`_fast_records`), or :class:`_Slow`."""
+    import numpy as np
+
+    if b"\\" in block:
+        raise _Slow("a backslash")
+    a = np.frombuffer(block, np.uint8)
+    digits = np.frombuffer(marks, np.bool_, a.size)
+    np.less(np.subtract(a, 48, out=scratch[:a.size]), 10, out=digits)
+    if marks.find(_LONG_NUMBER, 0, a.size) >= 0:
+        raise _Slow("19 digits in a row")
+    try:
+        raw = pl.read_json(block, schema=_READ)
+    except Exception as exc:  # anything Polars does not read: ijson reads it, or names the fault
+        raise _Slow("Polars does not read it") from exc
+    held = sum(raw.get_column(name).count() for name in _FIELDS)
+    for name in _NESTED:
+        inner = raw.get_column(name)
+        if inner.count():
+            nested = inner.explode().struct.unnest()
+            held += sum(nested.get_column(k).count() for k in _FIELDS)
+    if pl.Series([block], dtype=pl.Binary).cast(pl.String).str.count_matches(_KEYS).item() != held:
+        raise _Slow("a field's name elsewhere, repeated or null")
+    raw = raw.select(pl.int_range(n, n + raw.height, dtype=pl.Int64).alias("i"), *_FIELDS)
+    if raw.height:
+        last[:] = [raw.tail(1)]
+    return _columns(raw, divide=False)
+
+
+def _block_plain(block: bytes, n: int, chunks: list[pl.DataFrame], bad: list[tuple[int, str, str]],
+                 last: list[pl.DataFrame]) -> int:
+    """The plain rule over one block (records numbered from ``n``); :class:`_WholeFile` if it fails
+    (the whole file's plain rule then names the fault as it always has)."""
+    import io
+
+    def chunk(batch: list[dict[str, Any]]) -> pl.DataFrame:
+        raw = pl.from_dicts(batch, schema=_SCHEMA, strict=False)
+        if raw.height:
+            last[:] = [raw.tail(1)]
+        return _columns(raw, divide=False)
+
+    try:
+        return _walk(ijson.items(io.BytesIO(block), "item", use_float=True, buf_size=1 << 20), n, chunks, bad, chunk)
+    except Exception as exc:
+        raise _WholeFile from exc
+
+
 @without_cycle_collection
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
+    """The fast route (:func:`_fast_records`) where it proves its reading equal to the plain rule's,
+    else the plain rule (:func:`parse_plain`)."""
+    read = _fast_records(path)
+    if read is None:
+        return _parse_plain(path, ctx)
+    return _result(path, ctx, *read)
+
+
+@without_cycle_collection
+def parse_plain(path: Path, ctx: ParseContext) -> ParseResult:
+    """The plain rule: every record decoded by ijson into a Python dict, 5,000 at a time into a
+    frame. The fast route is tested equal to it (tests/test_google_records_fast.py)."""
+    return _parse_plain(path, ctx)
+
+
+def _parse_plain(path: Path, ctx: ParseContext) -> ParseResult:
     first = _first_char(path)
     if first not in (b"{", b"["):
         raise FormatError(f"{path}: not JSON (it must start with '{{' or '[')")
     prefix, base = ("locations.item", "locations") if first == b"{" else ("item", "")
     chunks: list[pl.DataFrame] = []
     bad: list[tuple[int, str, str]] = []
-    batch: list[dict[str, Any]] = []
-    n = 0
     try:
-        for n, rec in enumerate(_records(path, prefix), start=1):
+        n = _walk(_records(path, prefix), 0, chunks, bad)
+    except _JSONErrorAfter as stop:
+        exc = stop.__cause__
+        n = stop.n
+        raise FormatError(
+            f"{path}: JSON error after {n} location record(s) (the next would be {base}[{n}]): "
+            f"{str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}; "
+            "the file may be truncated or corrupt"
+        ) from exc
+    return _result(path, ctx, chunks, bad, n, base)
+
+
+class _JSONErrorAfter(Exception):
+    """ijson's error after ``n`` records (its cause)."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__(n)
+        self.n = n
+
+
+def _walk(records: Iterator[Any], start: int, chunks: list[pl.DataFrame], bad: list[tuple[int, str, str]],
+          chunk: Callable[[list[dict[str, Any]]], pl.DataFrame] | None = None) -> int:
+    """The plain rule's loop: records numbered from ``start`` into ``chunks`` (``CHUNK`` at a time)
+    and ``bad`` (not an object); returns the number after the last. :class:`_JSONErrorAfter` for
+    ijson's error."""
+    chunk = chunk or _chunk
+    batch: list[dict[str, Any]] = []
+    n = start
+    try:
+        for n, rec in enumerate(records, start=start + 1):
             if not isinstance(rec, dict):
                 bad.append((n - 1, "not a location record", excerpt(rec)))
                 continue
             rec["i"] = n - 1
             batch.append(rec)
             if len(batch) >= CHUNK:
-                chunks.append(_chunk(batch))
+                chunks.append(_guarded(chunk, batch))
                 batch = []
     except ijson.JSONError as exc:  # IncompleteJSONError is a subclass
-        raise FormatError(
-            f"{path}: JSON error after {n} location record(s) (the next would be {base}[{n}]): "
-            f"{str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}; "
-            "the file may be truncated or corrupt"
-        ) from exc
-    chunks.append(_chunk(batch))
+        raise _JSONErrorAfter(n) from exc
+    chunks.append(_guarded(chunk, batch))
+    return n
+
+
+def _guarded(chunk: Callable[[list[dict[str, Any]]], pl.DataFrame], batch: list[dict[str, Any]]) -> pl.DataFrame:
+    """``chunk(batch)``; where a field holds a value it cannot read (a text that is not a number, an
+    object or a list where a number or text is read), that record is kept in its place with the
+    field left empty and the reason in ``bad`` (it becomes a reject naming the field and the value),
+    so one bad value never refuses the rest of the file. The batch keeps its records, so the
+    degrees of every other record are computed exactly as they would have been."""
+    try:
+        return chunk(batch)
+    except (pl.exceptions.PolarsError, TypeError, ValueError, OverflowError):
+        reasons: list[str | None] = []
+        readable: list[dict[str, Any]] = []
+        for rec in batch:
+            unread = [name for name in _FIELDS if not _reads(name, rec.get(name))]
+            reasons.append("; ".join(f"{name} not readable as {_WHAT.get(name, 'a text')}: {excerpt(rec.get(name))}"
+                                     for name in unread) or None)
+            readable.append({k: v for k, v in rec.items() if k not in unread})
+        if not any(reasons):
+            raise  # not a value of one record: the caller names the fault
+        return chunk(readable).with_columns(pl.Series("bad", reasons, dtype=pl.String))
+
+
+_WHAT: Final = {"latitudeE7": "a number", "longitudeE7": "a number", "accuracy": "a number"}
+
+
+def _reads(name: str, value: Any) -> bool:
+    """Whether the plain rule's frame (``from_dicts``, not strict) can hold ``value`` as field ``name``."""
+    try:
+        pl.from_dicts([{name: value}], schema={name: _SCHEMA[name]}, strict=False)
+    except (pl.exceptions.PolarsError, TypeError, ValueError, OverflowError):
+        return False
+    return True
+
+
+def _result(path: Path, ctx: ParseContext, chunks: list[pl.DataFrame], bad: list[tuple[int, str, str]], n: int,
+            base: str) -> ParseResult:
     frame = pl.concat(chunks, rechunk=False)
     if n == 0:
         raise FormatError(f"{path}: no location records (expected a 'locations' array of records with latitudeE7/longitudeE7)")
     ok = pl.col("lat").is_between(-90, 90) & pl.col("lon").is_between(-180, 180)
     no_time = pl.col("ts_utc").is_null()
     reason = (
-        pl.when(pl.col("lat").is_null() | pl.col("lon").is_null()).then(pl.lit("no latitudeE7/longitudeE7"))
+        pl.when(pl.col("bad").is_not_null()).then(pl.col("bad"))
+        .when(pl.col("lat").is_null() | pl.col("lon").is_null()).then(pl.lit("no latitudeE7/longitudeE7"))
         .when(~ok).then(pl.lit("coordinates out of range"))
         .when(no_time & pl.col("ts_raw").is_null()).then(pl.lit("no timestamp or timestampMs"))
         .when(no_time).then(pl.lit("timestamp not readable (expected ISO 8601 with Z/offset, or epoch ms)"))

@@ -45,9 +45,11 @@ def parse_plain(path: Path, ctx: ParseContext, monkeypatch: pytest.MonkeyPatch,
     with monkeypatch.context() as m:
         m.setattr(cdr, "numbers_in", region_module.numbers_in_plain)
         m.setattr(cdr, "_distinct_imsis", cdr._distinct_imsis_plain)
+        m.setattr(cdr, "_imsis_written", lambda detail: detail.get_column("imsi"))  # every row, as written
         m.setattr(cdr, "_imei_evidence", functools.partial(cdr._imei_evidence, plain=True))
         m.setattr(cdr, "_status_lookup", lambda etypes, codes: {})
         m.setattr(cdr, "_record_rows", cdr._record_rows_plain)
+        m.setattr(cdr, "_last_cells_repeat", cdr._last_cells_repeat_plain)
         return real(path, ctx)
 
 
@@ -152,11 +154,13 @@ def test_several_handsets_targets_and_missing_imeis_give_the_same_evidence() -> 
     ]
     ctx = ParseContext(source_id="s", path=Path("x.csv"))
     for frame in variants:
-        fast, plain = cdr._imei_evidence(frame, ctx), cdr._imei_evidence(frame, ctx, plain=True)
-        assert (fast is None) == (plain is None)
-        if fast is not None and plain is not None:
-            assert fast.equals(plain, null_equal=True)
+        plain = cdr._imei_evidence(frame, ctx, plain=True)
+        for fast in (cdr._imei_evidence(frame, ctx), cdr._imei_evidence(frame, ctx, imsis=cdr._imsis_written(frame))):
+            assert (fast is None) == (plain is None)
+            if fast is not None and plain is not None:
+                assert fast.equals(plain, null_equal=True)
         assert cdr._distinct_imsis(frame.get_column("imsi")) == cdr._distinct_imsis_plain(frame.get_column("imsi"))
+        assert cdr._distinct_imsis(cdr._imsis_written(frame)) == cdr._distinct_imsis_plain(frame.get_column("imsi"))
     events = pl.DataFrame({"sender": ["phone:1", None, "phone:2", "email:x"],
                            "recipients": [["phone:3"], [], None, ["phone:1", "phone:4"]]})
     assert region_module.numbers_in(events, None, base) == region_module.numbers_in_plain(events, None, base)
@@ -252,3 +256,47 @@ def test_rows_are_numbered_by_position_only_where_none_is_dropped() -> None:
     plain = cdr._record_rows_plain(full, cols)
     assert fast.equals(plain.drop("_i"))
     assert fast.select(cdr._row_index(fast)).to_series().to_list() == plain.get_column("_i").to_list()
+
+
+LAST_CELL_VALUES = {
+    "none differs": lambda i: None,
+    "a few differ": lambda i: ("1001", "20002") if i % 7 == 0 else None,
+    "most differ": lambda i: ("1002", str(30000 + i)) if i % 5 else None,
+    "irregular": lambda i: [(" 1003", "2 0003"), ("1004", "234-10-1004-20004"), (None, "20005"), ("1006", None),
+                            ("1007", "-")][i % 5] if i % 3 == 0 else None,
+}
+
+
+@pytest.mark.parametrize("shape", sorted(LAST_CELL_VALUES))
+def test_last_cells_taken_from_the_first_are_the_plain_rules(
+        shape: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The last cell's text, taken from the first's where its parts repeat the first's (and
+    made for the other rows, or for every row where most differ), is the plain rule's, with
+    whitespace, whole CGIs, missing LACs and cells on either side."""
+    from bench.bench_cdr import write_cdr
+
+    path = tmp_path / "cdr.csv"
+    write_cdr(path, 600)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = lines[3].split(",")
+    lac, cell = header.index("Last LAC"), header.index("Last Cell ID")
+    for i in range(4, len(lines)):
+        change = LAST_CELL_VALUES[shape](i)
+        if change is not None:
+            fields = lines[i].split(",")
+            fields[lac], fields[cell] = (v or "" for v in change)
+            lines[i] = ",".join(fields)
+    if shape == "irregular":  # and on the first side too, in a few rows
+        fields = lines[10].split(",")
+        fields[header.index("First Cell ID")] = " 20010"
+        lines[10] = ",".join(fields)
+    if shape == "a few differ":  # irregular values only in rows whose last cell repeats the first
+        for i in range(5, len(lines), 11):
+            fields = lines[i].split(",")
+            fields[header.index("First Cell ID")] = fields[cell] = "2 0011"
+            fields[header.index("First LAC")] = fields[lac]
+            lines[i] = ",".join(fields)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = both(path, ParseContext(source_id="c", path=path), monkeypatch)
+    last = result.extra["cdr"].get_column("last_cell")
+    assert last.n_unique() > 1 and last.len() == 600

@@ -104,7 +104,8 @@ def test_records_are_streamed_in_chunks(tmp_path: Path, monkeypatch: pytest.Monk
 
     monkeypatch.setattr(google_records_json, "_chunk", spy)
     recs = [{"latitudeE7": 515074000 + i, "longitudeE7": -1278000, "timestamp": f"2026-03-01T10:00:{i:02d}Z"} for i in range(20)]
-    result = parse(google_records_json, write_json(tmp_path, "Records.json", {"locations": recs}))
+    path = write_json(tmp_path, "Records.json", {"locations": recs})
+    result = google_records_json.parse_plain(path, ParseContext(source_id="src", path=path))  # the plain rule streams
     assert seen == [7, 7, 6]  # never more than a chunk of records held as Python objects
     assert result.events.get_column("source_ref").to_list() == [f"locations[{i}]" for i in range(20)]
 
