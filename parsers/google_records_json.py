@@ -345,7 +345,8 @@ def _blocks(data: Any, start: int, end: int, base: str) -> tuple[list[pl.DataFra
             released = done
     if (n - len(bad)) % CHUNK == 1:  # the plain rule's last batch holds one record: its degrees divided
         at = max(k for k, c in enumerate(chunks) if c.height)
-        chunks[at] = pl.concat([chunks[at].head(-1), _columns(last[0])])
+        lone = _columns(last[0]).with_columns(chunks[at].get_column("bad").tail(1))  # its reject reason, if any (_guarded)
+        chunks[at] = pl.concat([chunks[at].head(-1), lone])
     return chunks, bad, n, base
 
 
