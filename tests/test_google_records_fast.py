@@ -20,8 +20,6 @@ from parsers import google_records_json as gr
 from parsers.base import ParseContext
 from tests._fast_plain import assert_identical, spoiled_texts
 
-SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples" / "kgeo-google-location" / "records.json"
-
 
 def _rec(i: int = 0, **extra: Any) -> dict[str, Any]:
     rec: dict[str, Any] = {"latitudeE7": 515074000 + i, "longitudeE7": -1278000 - i, "accuracy": 16, "source": "WIFI",
@@ -92,15 +90,14 @@ def _raw(tmp_path: Path, text: str | bytes, name: str = "Records.json") -> Path:
 # --- real and generated files ------------------------------------------------------------------
 
 
-def test_real_sample_fast_equals_plain(monkeypatch: pytest.MonkeyPatch) -> None:
-    if not SAMPLE.is_file():
-        pytest.skip(f"sample not found at {SAMPLE}")
+def test_real_sample_fast_equals_plain(samples: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sample = samples / "kgeo-google-location" / "records.json"  # read in place (conftest's samples)
     routes = Routes(monkeypatch)
-    _same(SAMPLE)
+    _same(sample)
     assert routes.route == "fast"
     monkeypatch.setattr(gr, "BLOCK", 300)  # a record straddling every cut
     routes = Routes(monkeypatch)
-    _same(SAMPLE)
+    _same(sample)
     assert routes.route == "fast" and routes.blocks > 5
 
 
