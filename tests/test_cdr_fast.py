@@ -50,6 +50,9 @@ def parse_plain(path: Path, ctx: ParseContext, monkeypatch: pytest.MonkeyPatch,
         m.setattr(cdr, "_status_lookup", lambda etypes, codes: {})
         m.setattr(cdr, "_record_rows", cdr._record_rows_plain)
         m.setattr(cdr, "_last_cells_repeat", cdr._last_cells_repeat_plain)
+        m.setattr(cdr, "_type_codes", cdr._type_codes_plain)
+        m.setattr(cdr, "_joined", cdr._joined_plain)
+        m.setattr(cdr, "_distinct_values", cdr._distinct_values_plain)
         return real(path, ctx)
 
 
@@ -300,3 +303,41 @@ def test_last_cells_taken_from_the_first_are_the_plain_rules(
     result = both(path, ParseContext(source_id="c", path=path), monkeypatch)
     last = result.extra["cdr"].get_column("last_cell")
     assert last.n_unique() > 1 and last.len() == 600
+
+
+ONE_VALUE_SHAPES: dict[str, list[str | None]] = {
+    "one value": ["N"] * 2500,
+    "one value, a null": ["N"] * 1200 + [None] + ["N"] * 1299,
+    "changes after the head": ["N"] * 1500 + ["Y"] + ["N"] * 999,
+    "changes in the head": ["N", "Y"] * 1250,
+    "every value null": [None] * 2500,
+    "padded and not": ["N"] * 2000 + [" N"] + ["N"] * 499,
+    "empty text": [""] * 2500,
+    "no rows": [],
+    "one row": ["234100000000001"],
+}
+
+
+@pytest.mark.parametrize("shape", sorted(ONE_VALUE_SHAPES))
+def test_columns_of_one_value_give_the_plain_rules_distinct_values(shape: str) -> None:
+    """A column holding one value throughout (found by comparing rows with the first) gives the
+    plain rule's distinct values, and the IMSIs as written the plain rule's SIMs, whatever it
+    holds: a null, a change after or within the first rows compared, padding, empty text."""
+    values = ONE_VALUE_SHAPES[shape]
+    t = pl.DataFrame({"roaming": values, "event_type": [f"t{i % 3}" for i in range(len(values))]},
+                     schema={"roaming": pl.String, "event_type": pl.String})
+    keys = ["roaming", "event_type"]
+    assert cdr._distinct_values(t, keys) == cdr._distinct_values_plain(t, keys)
+    detail = t.rename({"roaming": "imsi"})
+    assert cdr._imsis_written(detail).sort().to_list() == \
+        detail.get_column("imsi").drop_nulls().cast(pl.String).unique().sort().to_list()
+    assert cdr._distinct_imsis(cdr._imsis_written(detail)) == cdr._distinct_imsis_plain(detail.get_column("imsi"))
+
+
+def test_cell_texts_joined_by_format_are_the_plain_rules() -> None:
+    """``LAC-CI`` written by ``format`` is ``concat_str``'s text, null where either part is."""
+    frame = pl.DataFrame({"lac": ["1000", None, "03E8", "", "1", None],
+                          "cell": ["20001", "20002", None, "5", "", None]})
+    fast = frame.select(cdr._joined(pl.col("lac"), pl.col("cell")).alias("x")).to_series()
+    plain = frame.select(cdr._joined_plain(pl.col("lac"), pl.col("cell")).alias("x")).to_series()
+    assert fast.equals(plain, null_equal=True)
