@@ -53,6 +53,7 @@ def parse_plain(path: Path, ctx: ParseContext, monkeypatch: pytest.MonkeyPatch,
         m.setattr(cdr, "_type_codes", cdr._type_codes_plain)
         m.setattr(cdr, "_joined", cdr._joined_plain)
         m.setattr(cdr, "_distinct_values", cdr._distinct_values_plain)
+        m.setattr(cdr, "_few_values", cdr._few_values_plain)
         return real(path, ctx)
 
 
@@ -341,3 +342,44 @@ def test_cell_texts_joined_by_format_are_the_plain_rules() -> None:
     fast = frame.select(cdr._joined(pl.col("lac"), pl.col("cell")).alias("x")).to_series()
     plain = frame.select(cdr._joined_plain(pl.col("lac"), pl.col("cell")).alias("x")).to_series()
     assert fast.equals(plain, null_equal=True)
+
+
+FEW_VALUE_SHAPES: dict[str, Callable[[int], tuple[str, str] | None]] = {
+    # (Call Type, Direction) written at line i of the return (None: as generated)
+    "a type and a direction first seen late": lambda i: ("MMS", "MO ") if i in (1600, 2900) else None,
+    "a word no template names, late": lambda i: ("Fax", "Up") if i == 2500 else None,
+    "blank cells in the first rows": lambda i: ("", "") if i < 700 else None,
+    "blank throughout the first rows, then values": lambda i: ("", "") if i < 1100 else None,
+    "many words in the first rows": lambda i: ([f"Type{j}" for j in range(12)][i % 12], "MT") if i < 50 else None,
+    "every type": lambda i: (["Voice", "SMS", "Data", "MMS", "Voicemail", "Call Forward"][i % 6], ["MO", "MT"][i % 2]),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(FEW_VALUE_SHAPES))
+def test_types_and_directions_read_from_the_first_rows_are_the_plain_rules(
+        shape: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The event types and directions found from the first rows and checked on every row
+    (:func:`parsers.cdr._few_values`) give the plain rule's distinct values, codes, events,
+    rejects and words said, with values first seen late, unknown words, blanks and many words."""
+    from bench.bench_cdr import write_cdr
+
+    path = tmp_path / "cdr.csv"
+    write_cdr(path, 3_000)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = lines[3].split(",")
+    kind, way = header.index("Call Type"), header.index("Direction")
+    for i in range(4, len(lines)):
+        change = FEW_VALUE_SHAPES[shape](i)
+        if change is not None:
+            fields = lines[i].split(",")
+            fields[kind], fields[way] = change
+            lines[i] = ",".join(fields)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    both(path, ParseContext(source_id="f", path=path), monkeypatch)
+    frame = pl.read_csv(path, skip_rows=3, infer_schema=False).rename({"Call Type": "event_type", "Direction": "direction"})
+    t, known = cdr._few_values(frame.select("event_type", "direction"))
+    plain = cdr._distinct_values_plain(frame, ["event_type", "direction"])
+    for key, values in known.items():
+        assert values == plain[key]
+        assert t.get_column(f"_code_{key}").equals(
+            frame.select(cdr._codes(key, plain[key]).alias(f"_code_{key}")).to_series())
