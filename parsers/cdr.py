@@ -1242,12 +1242,16 @@ def _party_identifiers(events: pl.DataFrame, parties: _Parties, used: pl.Series,
         mapping = identifier_map(texts.gather(used), source_id=ctx.source_id, region=region.upper())
         uris = pl.DataFrame({"raw": texts.gather(used)}).join(mapping, on="raw", how="left", maintain_order="left")
         texts = pl.Series(texts.len() * [None], dtype=pl.String).scatter(used, uris.get_column("uri"))
+    import numpy as np
+
     snd, rcp = events.get_column("_snd"), events.get_column("_rcp")
-    offsets = pl.concat([pl.Series([0], dtype=pl.Int64), rcp.is_not_null().cast(pl.Int64).cum_sum()])
+    # (the offsets summed into one array: not a column of counts, its sum and a copy behind a 0)
+    offsets = np.zeros(rcp.len() + 1, dtype=np.int64)
+    np.cumsum(rcp.is_not_null().to_numpy(), out=offsets[1:])
     flat = texts.gather(rcp.drop_nulls())
     # (the texts handed over as Arrow string views, Polars' own layout: no copy either way)
     recipients = pl.Series("recipients", pa.LargeListArray.from_arrays(
-        offsets.to_arrow(), flat.to_arrow(compat_level=pl.CompatLevel.newest())))
+        pa.array(offsets), flat.to_arrow(compat_level=pl.CompatLevel.newest())))
     return events.with_columns(texts.gather(snd).alias("_snd"), recipients.alias("_rcp")).rename(
         {"_snd": "sender", "_rcp": "recipients"})
 
