@@ -478,7 +478,7 @@ def _code_of(t: pl.DataFrame, key: str, values: list[str]) -> pl.Expr:
     return pl.col(made) if made in t.columns else _codes(key, values)
 
 
-_FEW_KEYS: Final = ("event_type", "direction")
+_FEW_KEYS: Final = ("event_type", "direction", "roaming")
 """The columns whose distinct values :func:`_few_values` reads from the first rows."""
 
 
@@ -489,15 +489,16 @@ def _few_values_plain(t: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, list[str
 
 
 def _few_values(t: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, list[str]]]:
-    """The distinct values of the event-type and direction columns, found without hashing
-    every row: the values of the first :data:`_HEAD` rows (a few words: ``MO``, ``MT``,
-    ``Voice``, ``SMS`` ...), then each row's code among them (:func:`_codes`, which the
+    """The distinct values of the event-type, direction and roaming columns, found without
+    hashing every row: the values of the first :data:`_HEAD` rows (a few words: ``MO``, ``MT``,
+    ``Voice``, ``SMS``, ``Y``, ``N`` ...), then each row's code among them (:func:`_codes`, which the
     lookups need anyway) made once, as column ``_code_<key>`` of the returned ``t``. A row
     whose value is not among them has no code; then that column is left to
     :func:`_column_facts` (which hashes every row), as is one with more than
     :data:`_FEW_VALUES` values in its first rows. Where every row has a code, the values are
-    exactly the column's distinct values: each was seen, and no row holds another. (~0.03
-    CPU-s a 2 M-row return; tested equal in ``tests/test_cdr_fast.py``.)"""
+    exactly the column's distinct values: each was seen, and no row holds another. A column of
+    one value throughout (no null) is found by :func:`_one_value`, with no codes. (~0.03 CPU-s
+    a 2 M-row return; tested equal in ``tests/test_cdr_fast.py``.)"""
     known: dict[str, list[str]] = {}
     made: list[pl.Series] = []
     for key in _FEW_KEYS:
@@ -506,6 +507,9 @@ def _few_values(t: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, list[str]]]:
         column = t.get_column(key)
         head = sorted(column.head(_HEAD).drop_nulls().unique().to_list())
         if not head or len(head) > _FEW_VALUES:
+            continue
+        if len(head) == 1 and _one_value(column) is not None:  # one value throughout: no code needed
+            known[key] = head
             continue
         codes = t.select(_codes(key, head).alias(f"_code_{key}")).to_series()
         if codes.null_count() != column.null_count():

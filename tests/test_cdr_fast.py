@@ -344,42 +344,55 @@ def test_cell_texts_joined_by_format_are_the_plain_rules() -> None:
     assert fast.equals(plain, null_equal=True)
 
 
-FEW_VALUE_SHAPES: dict[str, Callable[[int], tuple[str, str] | None]] = {
-    # (Call Type, Direction) written at line i of the return (None: as generated)
-    "a type and a direction first seen late": lambda i: ("MMS", "MO ") if i in (1600, 2900) else None,
-    "a word no template names, late": lambda i: ("Fax", "Up") if i == 2500 else None,
-    "blank cells in the first rows": lambda i: ("", "") if i < 700 else None,
-    "blank throughout the first rows, then values": lambda i: ("", "") if i < 1100 else None,
-    "many words in the first rows": lambda i: ([f"Type{j}" for j in range(12)][i % 12], "MT") if i < 50 else None,
-    "every type": lambda i: (["Voice", "SMS", "Data", "MMS", "Voicemail", "Call Forward"][i % 6], ["MO", "MT"][i % 2]),
+FEW_VALUE_SHAPES: dict[str, Callable[[int], tuple[str, str, str] | None]] = {
+    # (Call Type, Direction, Roaming) written at line i of the return (None: as generated)
+    "a type, a direction, a flag first seen late": lambda i: ("MMS", "MO ", "Y") if i in (1600, 2900) else None,
+    "a word no template names, late": lambda i: ("Fax", "Up", "maybe") if i == 2500 else None,
+    "blank cells in the first rows": lambda i: ("", "", "") if i < 700 else None,
+    "blank throughout the first rows, then values": lambda i: ("", "", "") if i < 1100 else None,
+    "many words in the first rows": lambda i: ([f"Type{j}" for j in range(12)][i % 12], "MT", str(i % 10))
+    if i < 50 else None,
+    "every type": lambda i: (["Voice", "SMS", "Data", "MMS", "Voicemail", "Call Forward"][i % 6], ["MO", "MT"][i % 2],
+                             ["Y", "N"][i % 3 == 0]),
 }
 
 
 @pytest.mark.parametrize("shape", sorted(FEW_VALUE_SHAPES))
 def test_types_and_directions_read_from_the_first_rows_are_the_plain_rules(
         shape: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The event types and directions found from the first rows and checked on every row
-    (:func:`parsers.cdr._few_values`) give the plain rule's distinct values, codes, events,
-    rejects and words said, with values first seen late, unknown words, blanks and many words."""
+    """The event types, directions and roaming flags found from the first rows and checked on
+    every row (:func:`parsers.cdr._few_values`) give the plain rule's distinct values, codes,
+    events, rejects and words said, with values first seen late, unknown words, blanks and many
+    words."""
     from bench.bench_cdr import write_cdr
 
     path = tmp_path / "cdr.csv"
     write_cdr(path, 3_000)
     lines = path.read_text(encoding="utf-8").splitlines()
     header = lines[3].split(",")
-    kind, way = header.index("Call Type"), header.index("Direction")
+    kind, way, roaming = header.index("Call Type"), header.index("Direction"), header.index("Roaming")
     for i in range(4, len(lines)):
         change = FEW_VALUE_SHAPES[shape](i)
         if change is not None:
             fields = lines[i].split(",")
-            fields[kind], fields[way] = change
+            fields[kind], fields[way], fields[roaming] = change
             lines[i] = ",".join(fields)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     both(path, ParseContext(source_id="f", path=path), monkeypatch)
-    frame = pl.read_csv(path, skip_rows=3, infer_schema=False).rename({"Call Type": "event_type", "Direction": "direction"})
-    t, known = cdr._few_values(frame.select("event_type", "direction"))
-    plain = cdr._distinct_values_plain(frame, ["event_type", "direction"])
+    frame = pl.read_csv(path, skip_rows=3, infer_schema=False).rename(
+        {"Call Type": "event_type", "Direction": "direction", "Roaming": "roaming"})
+    t, known = cdr._few_values(frame.select("event_type", "direction", "roaming"))
+    plain = cdr._distinct_values_plain(frame, ["event_type", "direction", "roaming"])
     for key, values in known.items():
         assert values == plain[key]
+        if f"_code_{key}" not in t.columns:  # one value throughout: no codes made
+            assert len(values) == 1 and frame.get_column(key).null_count() == 0
+            continue
         assert t.get_column(f"_code_{key}").equals(
             frame.select(cdr._codes(key, plain[key]).alias(f"_code_{key}")).to_series())
+    if shape == "many words in the first rows":  # (the flag as generated after the first rows)
+        assert "roaming" not in known
+    if shape == "every type":
+        assert set(known) == {"event_type", "direction", "roaming"}
+    t, known = cdr._few_values(pl.DataFrame({"roaming": ["N"] * 1500}))
+    assert known == {"roaming": ["N"]} and t.columns == ["roaming"]
