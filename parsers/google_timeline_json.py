@@ -188,14 +188,13 @@ def _walk(series: pl.Series, name: str, tally: list[int]) -> None:
     if not series.len():
         return
     if isinstance(dtype, pl.Struct):
-        present = series.filter(series.is_not_null())
+        present = series.filter(series.is_not_null()) if series.null_count() else series
         for field in dtype.fields:
             sub = present.struct.field(field.name).drop_nulls()
             tally[0] += sub.len()
             _walk(sub, field.name, tally)
     elif isinstance(dtype, pl.List):
-        lists = series.drop_nulls()
-        inner = lists.filter(lists.list.len() > 0).explode()
+        inner = series.explode(empty_as_null=False, keep_nulls=False)  # the elements of the lists that are not null
         if inner.null_count():
             raise _NotFast("a null in an array")
         _walk(inner, name, tally)
@@ -318,7 +317,8 @@ def _fast_frame(data: bytes) -> pl.DataFrame:
                 _field(top, "probability", pl.Int64, pl.Float64)
                 detail.append(("probability", _python_str(top, "probability")))
             parts_ = [pl.when(_nonempty(v).is_not_null()).then(pl.lit(f"{k} ") + v) for k, v in detail]
-            joined = pl.concat_list(parts_).list.drop_nulls().list.join("; ")
+            # the non-null parts joined by "; " ("" where none: then no brackets, as where all are null)
+            joined = pl.concat_str(parts_, separator="; ", ignore_nulls=True)
             place = (_coordinates(top, "placeLocation") if "placeLocation" in top.columns else pl.lit(None, pl.String))
             parts.append(top.select(
                 "i", pl.lit(0, pl.Int64).alias("o"),
@@ -365,8 +365,11 @@ def _fast_frame(data: bytes) -> pl.DataFrame:
                  .otherwise(pl.lit(""))).alias("text")))
     if not parts:
         return pl.DataFrame(schema=COLUMNS)
-    frame = pl.concat([p.with_columns(pl.col("i").cast(pl.Int64)) for p in parts], how="vertical_relaxed")
-    return frame.sort("i", "o").select([pl.col(k).cast(v) for k, v in COLUMNS.items()])
+    # in the plain rule's order: by segment (then signal) and place in it, sorted as one key (i, o distinct
+    # and both below 2**31: i counts records of the text, o its points in one segment)
+    frame = pl.concat([p.select((pl.col("i").cast(pl.Int64) * (1 << 32) + pl.col("o")).alias("key"), *COLUMNS) for p in parts],
+                      how="vertical_relaxed")
+    return frame.sort("key").select([pl.col(k).cast(v) for k, v in COLUMNS.items()])
 
 
 def _coordinates_struct(frame: pl.DataFrame) -> pl.Expr:
