@@ -72,6 +72,14 @@ CLEAN: dict[str, Any] = {
     "unknown keys": {**_doc(), "userLocationProfile": {"frequentPlaces": [{"placeId": "p", "placeLocation": "51.5°, 0°"}]},
                      "extra": {"a": [1, 2, 3]}},
     "points in geo form": _doc([_path(_pt("geo:51.5,-0.12"), _pt("51.5, -0.12"))]),
+    "times with Z and offsets": _doc([_path(_pt(time="2026-01-02T09:07:00.000Z"), _pt(time="2026-01-02T09:07:00.000-05:30"))]),
+    "a day that does not exist": _doc([_path(_pt(time="2026-02-30T09:07:00.000+00:00"), _pt())]),
+    "times in other forms": _doc([_path(_pt(time="2026-01-02T09:07:00+00:00"), _pt(time=" 2026-01-02T09:07:00.000Z"),
+                                        _pt(time="2026-01-02T09:07:00.123456+01:00"), _pt(time="2026-01-02 09:07:00.000+01:00"),
+                                        _pt(time="2026-01-02T24:00:00.000+00:00"), _pt(time="2026-01-02T09:07:60.000+00:00"),
+                                        _pt(time="2026-01-02T09:07:00.000+24:00"), _pt(time="2026-01-02T09:07:00.000+0100"))]),
+    "coordinates in mixed forms": _doc([_path(_pt("51.5°, -0.12°"), _pt("51.5°,-0.12°"), _pt("-51.5°, 0.12"), _pt("1°, 2°"),
+                                              _pt("51.5000000°, -0.1200000°"))]),
 }
 
 ODD: dict[str, Any] = {
@@ -197,3 +205,34 @@ def test_coordinates_are_cut_as_the_pattern_captures_them() -> None:
     captured = frame.select(pl.col("x").str.extract_groups(tl.LATLNG).struct.rename_fields(["la", "lo"]).alias("ll"))
     cut = frame.select(tl._degrees(pl.col("x")).alias("ll"))
     assert captured.unnest("ll").equals(cut.unnest("ll"), null_equal=True)
+
+
+def test_the_export_s_times_read_by_arrow_are_the_instants_polars_reads() -> None:
+    """:func:`tl._instant_fast` (Arrow's ISO 8601 cast) against :func:`tl._instant` (Polars): 200,000
+    random times in the export's form (offsets to ±23:59, ``Z``, years 0000-9999), and times in other
+    forms and impossible days, which :func:`tl._instant` reads."""
+    import random
+
+    import polars as pl
+
+    rng = random.Random(18)
+    values: list[str | None] = [None, "0000-01-01T00:00:00.000+23:59", "9999-12-31T23:59:59.999-23:59", "2024-02-29T00:00:00.000Z"]
+    for _ in range(200_000):
+        zone = "Z" if rng.random() < 0.2 else f"{rng.choice('+-')}{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}"
+        values.append(f"{rng.randint(0, 9999):04d}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T{rng.randint(0, 23):02d}:"
+                      f"{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}.{rng.randint(0, 999):03d}{zone}")
+    frame = pl.DataFrame({"t": values})
+    assert tl._instant_fast(frame, "t", "ts").equals(tl._instant(frame, "t", "ts"))
+    for odd in (["2026-02-30T09:07:00.000+00:00", "2026-01-02T09:07:00.000Z"], ["2026-01-02T09:07:00+00:00"],
+                ["2026-01-02T09:07:60.000+00:00"], [" 2026-01-02T09:07:00.000Z"], [None, None], []):
+        frame = pl.DataFrame({"t": odd}, schema={"t": pl.String})
+        assert tl._instant_fast(frame, "t", "ts").equals(tl._instant(frame, "t", "ts"))
+
+
+def test_the_export_s_coordinates_are_cut_as_the_pattern_captures_them() -> None:
+    import polars as pl
+
+    for values in (["51.5230123°, -0.1010456°", None, "-0.5°, 179.9999999°", "0.0°, -0.0°"],
+                   ["51.5°, -0.12°", "51.5°,-0.12°"], ["51.5°, -0.12", "geo:51.5,-0.12"], ["51.5°°, 1°", "a°, b°"]):
+        frame = pl.DataFrame({"latlng": values}, schema={"latlng": pl.String})
+        assert tl._degrees_fast(frame).equals(frame.with_columns(tl._degrees(pl.col("latlng")).alias("ll")).unnest("ll"))
