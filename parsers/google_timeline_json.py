@@ -262,16 +262,38 @@ ANDROID_SCHEMA: Final = pl.Schema({
         "endTimeTimezoneUtcOffsetMinutes": pl.Int64,
         "visit": pl.Struct({"hierarchyLevel": pl.Int64, "probability": pl.Float64, "topCandidate": pl.Struct({
             "placeId": pl.String, "semanticType": pl.String, "probability": pl.Float64,
-            "placeLocation": _LATLNG_OBJECT})}),
-        "timelinePath": pl.List(pl.Struct({"point": pl.String, "time": pl.String}))})),
-    "rawSignals": pl.List(pl.Struct({"position": pl.Struct({
-        "LatLng": pl.String, "accuracyMeters": pl.Float64, "altitudeMeters": pl.Float64, "source": pl.String,
-        "timestamp": pl.String, "speedMetersPerSecond": pl.Float64})})),
-    "userLocationProfile": pl.Struct({"frequentPlaces": pl.List(pl.Struct({
-        "placeId": pl.String, "placeLocation": pl.String, "label": pl.String}))}),
+            "placeLocation": _LATLNG_OBJECT}), "isTimelessVisit": pl.Boolean}),
+        "activity": pl.Struct({"start": _LATLNG_OBJECT, "end": _LATLNG_OBJECT, "distanceMeters": pl.Float64,
+                               "probability": pl.Float64, "topCandidate": pl.Struct({"type": pl.String, "probability": pl.Float64})}),
+        "timelinePath": pl.List(pl.Struct({"point": pl.String, "time": pl.String})),
+        "timelineMemory": pl.Struct({"trip": pl.Struct({"distanceFromOriginKms": pl.Int64, "destinations": pl.List(pl.Struct({
+            "identifier": pl.Struct({"placeId": pl.String})}))})})})),
+    "rawSignals": pl.List(pl.Struct({
+        "position": pl.Struct({"LatLng": pl.String, "accuracyMeters": pl.Float64, "altitudeMeters": pl.Float64,
+                               "source": pl.String, "timestamp": pl.String, "speedMetersPerSecond": pl.Float64}),
+        "wifiScan": pl.Struct({"deliveryTime": pl.String, "devicesRecords": pl.List(pl.Struct({"mac": pl.Int64, "rawRssi": pl.Int64}))}),
+        "activityRecord": pl.Struct({"probableActivities": pl.List(pl.Struct({"type": pl.String, "confidence": pl.Float64})),
+                                     "timestamp": pl.String})})),
+    "userLocationProfile": pl.Struct({
+        "frequentPlaces": pl.List(pl.Struct({"placeId": pl.String, "placeLocation": pl.String, "label": pl.String})),
+        "frequentTrips": pl.List(pl.Struct({"waypointIds": pl.List(pl.String), "modeDistribution": pl.List(pl.Struct({
+            "mode": pl.String, "rate": pl.Float64})), "startTimeMinutes": pl.Int64, "endTimeMinutes": pl.Int64,
+            "durationMinutes": pl.Int64, "confidence": pl.Float64, "commuteDirection": pl.String})),
+        "persona": pl.Struct({"travelModeAffinities": pl.List(pl.Struct({"mode": pl.String, "affinity": pl.Float64}))})}),
 })
-"""The on-device export's layout as Google writes it (what Polars infers from one), given so the
-reader skips its inference pass."""
+"""The on-device export's layout as Google writes it, given so the reader skips its inference pass:
+what Polars infers from the generator's files, and what real Android exports hold beside it
+(activities with their start, end, distance and top candidate; a trip's memory; Wi-Fi scans and
+activity records among the raw signals; the profile's frequent trips and persona). A field a file
+lacks is null (not counted); a key the layout lacks, or a value of another type, fails the key
+check or the read, and then Polars infers the file's own layout (:func:`_fast_frame`)."""
+
+
+def _declared(data: bytes) -> pl.DataFrame:
+    """The document read with :data:`ANDROID_SCHEMA` given, and proved by :func:`_check_keys`."""
+    doc = pl.read_json(io.BytesIO(data), schema=ANDROID_SCHEMA)
+    _check_keys(data, doc)
+    return doc
 
 
 def _fast_frame(data: bytes) -> pl.DataFrame:
@@ -279,8 +301,7 @@ def _fast_frame(data: bytes) -> pl.DataFrame:
         raise _NotFast("not a plain object")
     # not UTF-8: Polars refuses it (it checks the whole text), and the plain rule names the fault
     try:  # the usual layout given (no inference pass); a key it lacks fails the key check
-        doc = pl.read_json(io.BytesIO(data), schema=ANDROID_SCHEMA)
-        _check_keys(data, doc)
+        doc = _declared(data)
     except Exception:  # any other layout: inferred by Polars, then checked the same way
         try:
             doc = pl.read_json(io.BytesIO(data), infer_schema_length=None)

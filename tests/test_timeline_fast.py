@@ -82,6 +82,41 @@ CLEAN: dict[str, Any] = {
                                               _pt("51.5000000°, -0.1200000°"))]),
 }
 
+def real_shape(doc: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` with what a real Android export holds beside the fields read (public descriptions of
+    the 2024- on-device export): an activity segment after every visit (start, end, distance,
+    probability, top candidate), a trip's memory, ``isTimelessVisit``; a Wi-Fi scan and an activity
+    record after every raw position; the profile's frequent trips and persona."""
+    segments: list[Any] = []
+    for i, seg in enumerate(doc.get("semanticSegments") or []):
+        segments.append(seg)
+        if isinstance(seg, dict) and isinstance(seg.get("visit"), dict):
+            seg["visit"]["isTimelessVisit"] = False
+            segments.append({"startTime": seg.get("startTime"), "endTime": seg.get("endTime"),
+                             "startTimeTimezoneUtcOffsetMinutes": 60, "endTimeTimezoneUtcOffsetMinutes": 60,
+                             "activity": {"start": {"latLng": "51.5230123°, -0.1010456°"}, "end": {"latLng": "51.5°, -0.12°"},
+                                          "distanceMeters": 812.25 + i, "probability": 0.97,
+                                          "topCandidate": {"type": "IN_PASSENGER_VEHICLE", "probability": 0.91}}})
+            if i % 5 == 0:
+                segments.append({"startTime": seg.get("startTime"), "endTime": seg.get("endTime"),
+                                 "timelineMemory": {"trip": {"distanceFromOriginKms": 120, "destinations": [
+                                     {"identifier": {"placeId": "ChIJd8BlQ2BZwokRAFUEcm_qrcA"}}]}}})
+    signals: list[Any] = []
+    for k, signal in enumerate(doc.get("rawSignals") or []):
+        signals.append(signal)
+        signals.append({"wifiScan": {"deliveryTime": "2026-06-02T18:07:00.000Z", "devicesRecords": [
+            {"mac": 176685580046849 + j, "rawRssi": -60 - j} for j in range(4)]}})
+        signals.append({"activityRecord": {"probableActivities": [{"type": "STILL", "confidence": 0.84 + k % 10 / 100},
+                                                                  {"type": "WALKING", "confidence": 0.1}],
+                                           "timestamp": "2026-06-02T18:07:00.000Z"}})
+    profile = {"frequentPlaces": [{"placeId": "ChIJx", "placeLocation": "51.5°, -0.12°", "label": "HOME"}],
+               "frequentTrips": [{"waypointIds": ["ChIJx", "ChIJy"], "modeDistribution": [{"mode": "WALKING", "rate": 0.75}],
+                                  "startTimeMinutes": 480, "endTimeMinutes": 510, "durationMinutes": 30, "confidence": 0.5,
+                                  "commuteDirection": "HOME_TO_WORK"}],
+               "persona": {"travelModeAffinities": [{"mode": "WALKING", "affinity": 0.6}]}}
+    return {"semanticSegments": segments, "rawSignals": signals, "userLocationProfile": profile}
+
+
 ODD: dict[str, Any] = {
     "activity no top candidate": _doc([_act(topCandidate="-"), _act()]),
     "activity type empty": _doc([_act(topCandidate={"type": ""}), _act()]),
@@ -193,6 +228,26 @@ def test_the_bench_file_and_its_surrogate_version_read_the_same(tmp_path: Path, 
         odd.write_text(text.replace(old, new, 3), encoding="utf-8")
         assert tl._fast_records(odd) is None
         _same(odd)
+
+
+def test_a_real_export_s_layout_is_read_with_the_layout_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real export's other keys (:func:`real_shape`) are in the layout given to Polars, so it is read
+    without the inference pass, and proved; the same result as the plain rule. And a key or type the
+    layout does not hold is still read exactly (by the inferred layout, or the plain rule)."""
+    path = bench_json_file(tmp_path, monkeypatch, "google_timeline_json", "timeline", 2_000)
+    doc = real_shape(json.loads(path.read_text(encoding="utf-8")))
+    real = _write(tmp_path, "real-shape", doc)
+    tl._declared(real.read_bytes())
+    assert tl._fast_records(real) is not None
+    _same(real)
+    for i, odd in enumerate([{"x": 1}, {"mac": "ab:cd"}, {"mac": 2**70}, {"rawRssi": 1.5}]):
+        other = json.loads(json.dumps(doc))
+        other["rawSignals"][1]["wifiScan"]["devicesRecords"][0].update(odd)
+        path = _write(tmp_path, f"other-{i}", other)
+        if "rawRssi" not in odd:  # (a float in an integer field not read is cut to an integer: nothing read changes)
+            with pytest.raises(Exception):
+                tl._declared(path.read_bytes())
+        _same(path)
 
 
 def test_coordinates_are_cut_as_the_pattern_captures_them() -> None:
