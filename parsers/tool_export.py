@@ -56,6 +56,7 @@ import polars as pl
 
 from atlas.errors import AtlasError, FormatError
 from atlas.model import IDENTITY_EVIDENCE_SCHEMA, REJECT_SCHEMA, Channel, EvidenceCategory
+from atlas.normalise.identifiers import identifier_map
 from atlas.normalise.region import RegionEvidence, choose_region
 from atlas.normalise.times import DateFormat, Readings, parse_datetimes, sniff_datetime_format
 from parsers._tabular import Sheet, probe_sheets, read_sheets
@@ -803,7 +804,28 @@ def _row_meaning(body: pl.DataFrame, cols: dict[str, list[tuple[str, re.Match[st
     if kind == "call":
         channel = pl.when(channel == "sms").then(pl.lit("voice")).otherwise(channel)
     body = body.with_columns(duration.alias("duration_s"), channel.alias("channel"))
-    return original.hstack(body.select("direction", "status", "sender", "recipients", "duration_s", "channel")), fixed
+    return original.hstack(_as_uris(body.select("direction", "status", "sender", "recipients", "duration_s", "channel"),
+                                    ctx)), fixed
+
+
+def _as_uris(frame: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
+    """``frame``'s ``sender`` and ``recipients`` as identifier URIs when the caller asked for them
+    (``ctx.convert_identifiers``, which :func:`parse` leaves set only once the region is decided):
+    each distinct value converted once by the shared :func:`identifier_map`, with the region the
+    ingest then normalises with (the parser's, upper case), as the normaliser would convert it,
+    row for row (:attr:`ParseResult.identifiers_are_uris`; tested in ``tests/test_tool_export_fast.py``).
+    The fast path converts its few hundred distinct combinations of cells, not every row."""
+    if not ctx.convert_identifiers or frame.height == 0:
+        return frame
+    raw = pl.concat([frame.get_column("sender"), frame.get_column("recipients").explode()]).rename("raw")
+    mapping = identifier_map(raw, source_id=ctx.source_id, region=ctx.region.upper())
+    if mapping.height == 0:
+        return frame
+    keys, values = mapping.get_column("raw"), mapping.get_column("uri")
+    return frame.with_columns(
+        pl.col("sender").replace_strict(keys, values, default=None),
+        pl.col("recipients").list.eval(pl.element().replace_strict(keys, values, default=None)),
+    )
 
 
 def _final_events(body: pl.DataFrame, ref: pl.Expr, table: Table, cols: dict[str, list[tuple[str, re.Match[str] | bool]]],
@@ -871,8 +893,9 @@ def _contacts(body: pl.DataFrame, ref: pl.Expr, table: Table, all_of: Any, text_
         for other in card[1:]:
             evidence.append({"source_id": ctx.source_id, "source_ref": r, "basis": "contact-card", "identifier": card[0],
                              "related": other, "detail": f"contact card {name!r} in the exported contacts lists both"})
-    events = pl.DataFrame(rows, schema={"source_ref": pl.String, "kind": pl.String, "channel": pl.String,
-                                        "sender": pl.String, "recipients": pl.List(pl.String), "text": pl.String})
+    events = _as_uris(pl.DataFrame(rows, schema={"source_ref": pl.String, "kind": pl.String, "channel": pl.String,
+                                                 "sender": pl.String, "recipients": pl.List(pl.String),
+                                                 "text": pl.String}), ctx)
     ev = pl.DataFrame(evidence, schema=IDENTITY_EVIDENCE_SCHEMA) if evidence else pl.DataFrame(schema=IDENTITY_EVIDENCE_SCHEMA)
     return events, pl.DataFrame(schema=REJECT_SCHEMA), len(rows), ev
 
@@ -939,8 +962,8 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         table, header_row = found
         matched.append((sheet, table, header_row, sheet.frame(header_row)))
     region = _region([(frame, table) for _, table, _, frame in matched], ctx, assumptions)
-    if region is not None:
-        ctx = replace(ctx, region=region)
+    # identifiers as URIs (ctx.convert_identifiers) only with the region the ingest will use: the parser's
+    ctx = replace(ctx, region=region) if region is not None else replace(ctx, convert_identifiers=False)
     for (ev, rj, n, evd), notes in _every_table(matched, ctx):
         assumptions += notes
         events.append(ev)
@@ -966,4 +989,5 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         # into its sheet and row at its last " row " (N is digits), so distinct sheets give
         # distinct refs (the normaliser's duplicate check is then skipped)
         refs_unique=len({sheet.name for sheet, *_ in matched}) == len(matched),
+        identifiers_are_uris=ctx.convert_identifiers,
     )

@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
 
+from atlas.normalise import Normalised, to_events
+from atlas.normalise.identifiers import identifier_uri
 from fixtures.generate import generate
 from parsers import tool_export
 from parsers.base import ParseContext, ParseResult
@@ -39,12 +42,29 @@ def parse_plain(path: Path, ctx: ParseContext, monkeypatch: pytest.MonkeyPatch,
         return real(path, ctx)
 
 
+def normalised(result: ParseResult, ctx: ParseContext) -> Normalised:
+    """``result`` normalised as the ingest normalises it (its region, the flags it passes on)."""
+    region = (result.region or ctx.region).upper()
+    owners = [identifier_uri(ctx.owner, source_id=ctx.source_id, region=region)] if ctx.owner else []
+    return to_events(result.events, source_id=ctx.source_id, timezone=ctx.timezone, region=region, owner_uris=owners,
+                     identifiers_are_uris=result.identifiers_are_uris, refs_unique=result.refs_unique)
+
+
 def both(path: Path, ctx: ParseContext, monkeypatch: pytest.MonkeyPatch,
          real: Callable[[Path, ParseContext], ParseResult] = tool_export.parse) -> ParseResult:
     fast = real(path, ctx)
     assert_identical(fast, parse_plain(path, ctx, monkeypatch, real))
     # refs said distinct (so the normaliser does not check) are distinct
     assert not fast.refs_unique or fast.events.get_column("source_ref").n_unique() == fast.events.height
+    # asked for URIs (as the ingest asks), fast and plain alike, and normalised to the same events
+    # as the identifiers as written (converted by the normaliser)
+    ask = replace(ctx, convert_identifiers=True)
+    uris = real(path, ask)
+    assert_identical(uris, parse_plain(path, ask, monkeypatch, real))
+    assert uris.identifiers_are_uris == (fast.region is not None) and not fast.identifiers_are_uris
+    assert uris.region == fast.region and uris.assumptions == fast.assumptions
+    a, b = normalised(uris, ask), normalised(fast, ctx)
+    assert a.events.equals(b.events, null_equal=True) and a.rejects.equals(b.rejects, null_equal=True)
     return fast
 
 
