@@ -426,14 +426,29 @@ def _zone_split_named(body: pl.DataFrame) -> pl.DataFrame | None:
       value holds :data:`_NOT_AFTER_A_NAMED_ZONE` (checked), so the wall clock is what is left,
       stripped."""
     raw = body.get_column("_ts_raw")
+    at_paren = _zone_split_at_paren(body, raw)
+    if at_paren is not None:
+        return at_paren
     text = raw.str.replace(_ZONE_SUFFIX.pattern, "")
     if text.str.contains_any(_NOT_AFTER_A_NAMED_ZONE).any():
         return None
     suffix = pl.select(pl.lit(raw).str.strip_prefix(pl.lit(text))).to_series()  # raw is text + suffix
     distinct = suffix.drop_nulls().unique().sort()
-    named = pl.DataFrame({"s": distinct}).select(pl.col("s").str.extract_groups(_ZONE_SUFFIX.pattern).alias("n"))
-    if named.get_column("n").struct.field("1").null_count():
+    if not distinct.str.contains(_ZONE_SUFFIX.pattern).all():  # a value with no named zone (its suffix is empty)
         return None
+    minutes = _offsets_of(suffix, distinct, distinct)
+    return body.with_columns(text.str.strip_chars().alias("_ts_txt"), minutes.alias("_off"))
+
+
+_FEW_SUFFIXES: Final = 8
+"""Up to this many distinct zone suffixes, each row's offset is found by comparing its suffix
+with each (an export has one or two: GMT and BST)."""
+
+
+def _offsets_of(suffix: pl.Series, distinct: pl.Series, zones: pl.Series) -> pl.Series:
+    """Each row's offset in minutes: ``suffix`` looked up among the ``distinct`` suffixes, whose
+    named zones (``zones``, the written suffixes: ``(UTC+1)``) give the offsets."""
+    named = pl.DataFrame({"s": zones}).select(pl.col("s").str.extract_groups(_ZONE_SUFFIX.pattern).alias("n"))
     sign = pl.col("n").struct.field("1")
     hh, mm = pl.col("n").struct.field("2").cast(pl.Int32), pl.col("n").struct.field("3").cast(pl.Int32).fill_null(0)
     per_suffix = named.select(
@@ -443,15 +458,36 @@ def _zone_split_named(body: pl.DataFrame) -> pl.DataFrame | None:
         lookup: Any = pl
         for value, off in zip(distinct.to_list(), per_suffix.to_list(), strict=True):
             lookup = lookup.when(pl.col("s") == value).then(pl.lit(off, per_suffix.dtype))
-        minutes = pl.DataFrame({"s": suffix}).select(lookup.otherwise(pl.lit(None, per_suffix.dtype))).to_series()
-    else:
-        minutes = suffix.replace_strict(distinct, per_suffix, default=None, return_dtype=per_suffix.dtype)
-    return body.with_columns(text.str.strip_chars().alias("_ts_txt"), minutes.alias("_off"))
+        return pl.DataFrame({"s": suffix}).select(lookup.otherwise(pl.lit(None, per_suffix.dtype))).to_series()
+    return suffix.replace_strict(distinct, per_suffix, default=None, return_dtype=per_suffix.dtype)
 
 
-_FEW_SUFFIXES: Final = 8
-"""Up to this many distinct zone suffixes, each row's offset is found by comparing its suffix
-with each (an export has one or two: GMT and BST)."""
+def _zone_split_at_paren(body: pl.DataFrame, raw: pl.Series) -> pl.DataFrame | None:
+    r""":func:`_zone_split_named`'s answer without a regular expression over the rows, for a table
+    whose every time holds a ``(`` from which on it is a named zone (``10:00:00(UTC+1)``); None
+    (the two-pass split decides) for any other. Each value is cut once at its first ``(``; the
+    distinct parts after it (a handful) are checked to be whole named zones. Why it is the same:
+
+    * the zone pattern can take a ``(`` only at its optional ``\(?`` just before ``UTC``/``GMT``,
+      so no match starts before the first ``(`` but over the whitespace right before it: the
+      pattern's match is that whitespace and the rest of the value, when the rest from the ``(``
+      is a whole match (the distinct rests are checked: the pattern takes all of each);
+    * the text left is then the part before the ``(`` without trailing whitespace, so stripped it
+      is the part before the ``(`` stripped (the pattern's ``\s`` and stripping are both Unicode
+      White_Space), and it holds :data:`_NOT_AFTER_A_NAMED_ZONE` exactly where the part does;
+    * the offset is read from the zone alone, as from the suffix with its whitespace (the
+      pattern's leading ``\s*`` takes it)."""
+    parts = raw.str.splitn("(", 2)  # (the rest kept whole: split_exact would cut it at a second "(")
+    head, rest = parts.struct.field("field_0"), parts.struct.field("field_1")
+    if rest.null_count() != raw.null_count():  # some value holds no "("
+        return None
+    distinct = rest.drop_nulls().unique().sort()
+    zones = pl.select(pl.lit("(") + pl.lit(distinct)).to_series()
+    if not (zones.str.replace(_ZONE_SUFFIX.pattern, "") == "").all():  # some rest is not a whole named zone
+        return None
+    if head.str.contains_any(_NOT_AFTER_A_NAMED_ZONE).any():
+        return None
+    return body.with_columns(head.str.strip_chars().alias("_ts_txt"), _offsets_of(rest, distinct, zones).alias("_off"))
 
 
 def _vocab(expr: pl.Expr, vocab: dict[str, Any], part: int | None) -> pl.Expr:

@@ -227,24 +227,47 @@ ZONED = ["01/01/2026 10:00:00(UTC+1)", "01/01/2026 10:00:00 (UTC+0)", "01/01/202
          "01/01/2026 10:00:00.250(UTC+1)", "01.01.2026 10:00:00(GMT-3)", "01/01/2026 10:00:00 (utc+1) ", None]
 OTHERS = ["01/01/2026 10:00:00+01:00 (UTC+1)", "01/01/2026 10:00:00Z", "01/01/2026 10:00:00 UTC", "01-Jan-2026 10:00(UTC+0)",
           "2026-01-01T10:00:00(UTC+1)", "01/01/2026 10:00:00+0100", "01/01/2026 10:00:00", "", "01/01/2026 10:00 (UTC+1) Z"]
+PARENS = ["01/01/2026 10:00:00\u00a0(UTC+1)", "01/01/2026 10:00:00\t (UTC+1)\u2003", "(UTC+1)", " (UTC+1)", "x(UTC+1)",
+          "01/01/2026 (a) 10:00:00(UTC+1)", "01/01/2026 10:00:00 ((UTC+1)", "01/01/2026 10:00:00(UTC+1)(UTC+2)",
+          "01/01/2026 10:00:00(UTC+1", "01/01/2026 10:00:00 UTC+1)", "01/01/2026 10:00:00(UTC +1)", "01/01/2026 10:00:00( gmt-0930 )",
+          "01/01/2026 10:00:00\x1c(UTC+1)", "01/01/2026 10:00:00(UTC+1)\n", "01/01/2026 10:00:00(UTC+1)x"]
+"""Values the cut at the first ``(`` must read as the pattern does, or leave to the two-pass split:
+Unicode spaces before and after, a zone alone, a ``(`` before the zone or doubled, two zones, an
+unclosed or unopened bracket, spacing inside, a separator that is not whitespace, text after."""
 
 
+@pytest.mark.parametrize("base", ["every form", "in brackets"])
+@pytest.mark.parametrize("at_paren", [True, False])
 @pytest.mark.parametrize("few", [0, 100])
-@pytest.mark.parametrize("extra", [None, *OTHERS])
-def test_a_named_zone_split_in_two_passes_is_the_plain_split(extra: str | None, few: int,
+@pytest.mark.parametrize("extra", [None, *OTHERS, *PARENS])
+def test_a_named_zone_split_in_two_passes_is_the_plain_split(extra: str | None, few: int, at_paren: bool, base: str,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    """:func:`parsers.tool_export._zone_split_named` (two regular-expression passes) gives the
-    plain :func:`_zone_split`'s wall-clock text and offset, or leaves the table to it: every
-    named-zone form, and each value that must send the table the plain way (a bare offset left
-    after the named zone, ``Z``/``UTC`` suffixes, month names and ISO ``T``/``-`` separators,
-    no zone at all, an empty cell); offsets looked up by hash or by equality tests (``few``)."""
+    """:func:`parsers.tool_export._zone_split_named` (a cut at the first ``(``, else two
+    regular-expression passes) gives the plain :func:`_zone_split`'s wall-clock text and offset,
+    or leaves the table to it: every named-zone form, and each value that must send the table
+    the plain way (a bare offset left after the named zone, ``Z``/``UTC`` suffixes, month names
+    and ISO ``T``/``-`` separators, no zone at all, an empty cell); offsets looked up by hash or
+    by equality tests (``few``); with the cut at ``(`` and without it (``at_paren``)."""
     monkeypatch.setattr(tool_export, "_FEW_SUFFIXES", few)
-    values = ZONED + ([extra] if extra is not None else [])
+    cut_at_paren = tool_export._zone_split_at_paren
+    cut: list[bool] = []
+
+    def spied(body: pl.DataFrame, raw: pl.Series) -> pl.DataFrame | None:
+        out = cut_at_paren(body, raw) if at_paren else None
+        cut.append(out is not None)
+        return out
+
+    monkeypatch.setattr(tool_export, "_zone_split_at_paren", spied)
+    zoned = ZONED if base == "every form" else [v for v in ZONED if v is None or "(" in v]
+    values = zoned + ([extra] if extra is not None else [])
     body = pl.DataFrame({"_ts_raw": values}, schema={"_ts_raw": pl.String})
     wall, minutes = tool_export._zone_split(pl.col("_ts_raw"))
     plain = body.with_columns(wall.alias("_ts_txt"), minutes.alias("_off"))
     quick = tool_export._zone_split_named(body)
-    assert (quick is None) == (extra is not None)  # each of OTHERS sends the table the plain way
+    if extra is None or extra in OTHERS:  # each of OTHERS sends the table the plain way
+        assert (quick is None) == (extra is not None)
+    # the cut at "(" reads a table in brackets alone (with none of OTHERS, which it must leave)
+    assert cut[0] == (at_paren and base == "in brackets" and extra is None) or extra in PARENS
     if quick is not None:
         assert quick.select("_ts_txt", "_off").equals(plain.select("_ts_txt", "_off"), null_equal=True)
         assert quick.columns == [*body.columns, "_ts_txt", "_off"]
