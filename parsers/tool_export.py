@@ -277,20 +277,25 @@ _TIME_FRACTION: Final = r"^0?\.\d+$"
 
 
 def _time_strings(frame: pl.DataFrame, cols: dict[str, list[tuple[str, re.Match[str] | bool]]],
-                  assumptions: list[str], where: str, *,
-                  fast: bool = False) -> tuple[pl.Expr | None, str | None, bool | None]:
+                  assumptions: list[str], where: str, *, fast: bool = False,
+                  seen: dict[str, pl.Series] | None = None) -> tuple[pl.Expr | None, str | None, bool | None]:
     """(timestamp text expression, offset stated by a header, day-first stated by a header).
 
     ``fast``: the Excel-serial and day-fraction conversions (a when/then whose other branch
     formats a date for every row, ~30 % of a table's time) are left out of the expression
     for a column where no value has that form: the when/then would keep every value as it
-    is, so the text is the same (tested in ``tests/test_tool_export_fast.py``)."""
+    is, so the text is the same (tested in ``tests/test_tool_export_fast.py``). A table with a
+    date and a time column (fast) has its distinct dates read once: for the serial count, and
+    to see whether the date's text steps (stripping, the serial conversion, a midnight suffix)
+    change any of them; if none, the column is used as it is (each row's value is one of them,
+    or null, which the steps keep null). Those distinct date texts go to ``seen["dates"]``."""
     offset: str | None = None
     dayfirst: bool | None = None
     date_cols = [c for k in ("timestamp", "date") for c, _ in cols.get(k, [])]
     # (fast: whether the time column holds a day fraction, in the same query)
     time_col = cols["time"][0][0] if fast and "time" in cols and "date" in cols and "timestamp" not in cols else None
-    facts = (_time_facts if fast else _time_facts_plain)(frame, date_cols, time_col)
+    dates = frame.get_column(date_cols[0]).drop_nulls().unique() if time_col is not None else None
+    facts = _time_facts(frame, date_cols, time_col, dates) if fast else _time_facts_plain(frame, date_cols, time_col)
     serial_counts = facts[:len(date_cols)]
     has_serial = dict(zip(date_cols, (n > 0 for n in serial_counts), strict=True))
 
@@ -326,6 +331,12 @@ def _time_strings(frame: pl.DataFrame, cols: dict[str, list[tuple[str, re.Match[
         date = serial(pl.col(dcol).str.strip_chars(), dcol)
         # a midnight time part taken off (fast: as a suffix, the same text without a regular expression)
         date = date.str.strip_suffix(" 00:00:00") if fast else date.str.replace(r" 00:00:00$", "")
+        if dates is not None:  # (fast, a date and a time column) the steps on the distinct dates alone
+            texts = pl.DataFrame({dcol: dates}).select(date.alias(dcol)).to_series()
+            if seen is not None:
+                seen["dates"] = texts
+            if texts.equals(dates, null_equal=True):
+                date = pl.col(dcol)
         if "time" in cols:
             tcol, _ = cols["time"][0]
             time = pl.col(tcol).str.strip_chars()
@@ -359,15 +370,21 @@ def _time_facts_plain(frame: pl.DataFrame, date_cols: list[str], time_col: str |
     ).row(0)
 
 
-def _time_facts(frame: pl.DataFrame, date_cols: list[str], time_col: str | None) -> tuple[Any, ...]:
+def _time_facts(frame: pl.DataFrame, date_cols: list[str], time_col: str | None,
+                distinct: pl.Series | None = None) -> tuple[Any, ...]:
     """:func:`_time_facts_plain`'s answer, cheaper: a date column is first tested on its
     distinct values (a few hundred days; rows are counted only if one is a serial), and a
     time column whose every value holds a ``:`` holds no day fraction (which is digits and
-    one ``.``), so the regular expression runs only where some value lacks one."""
+    one ``.``), so the regular expression runs only where some value lacks one. ``distinct``: the
+    first date column's distinct values, where the caller has them already."""
     if not date_cols and not time_col:
         return ()
+
+    def values(i: int, c: str) -> pl.Expr:
+        return pl.lit(distinct) if i == 0 and distinct is not None else pl.col(c).drop_nulls().unique()
+
     first = frame.select(
-        *[pl.col(c).drop_nulls().unique().str.strip_chars().str.contains(_EXCEL_SERIAL.pattern).any().alias(str(i))
+        *[values(i, c).str.strip_chars().str.contains(_EXCEL_SERIAL.pattern).any().alias(str(i))
           for i, c in enumerate(date_cols)],
         *([pl.col(time_col).str.contains(":", literal=True).all().alias("colon")] if time_col else []),
     ).row(0)
@@ -409,7 +426,7 @@ _NOT_AFTER_A_NAMED_ZONE: Final = ["+", "-", "T", "t", "Z", "z"]
 suffix ``UTC``/``GMT``/``Z`` (any case) a ``t`` or ``z``."""
 
 
-def _zone_split_named(body: pl.DataFrame) -> pl.DataFrame | None:
+def _zone_split_named(body: pl.DataFrame, *, paren: bool = True) -> pl.DataFrame | None:
     """:func:`_zone_split` of ``_ts_raw`` into ``_ts_txt`` and ``_off`` for a table whose every
     time ends in a named zone (``10:00:00(UTC+1)``, as Cellebrite writes them), with one
     regular-expression pass over the rows instead of six; None (the caller splits the plain
@@ -426,7 +443,7 @@ def _zone_split_named(body: pl.DataFrame) -> pl.DataFrame | None:
       value holds :data:`_NOT_AFTER_A_NAMED_ZONE` (checked), so the wall clock is what is left,
       stripped."""
     raw = body.get_column("_ts_raw")
-    at_paren = _zone_split_at_paren(body, raw)
+    at_paren = _zone_split_at_paren(body, raw) if paren else None  # (paren=False: the caller tried it)
     if at_paren is not None:
         return at_paren
     text = raw.str.replace(_ZONE_SUFFIX.pattern, "")
@@ -550,18 +567,21 @@ def _region(tables: list[tuple[pl.DataFrame, Table]], ctx: ParseContext, assumpt
 
 
 def _offset_and_format(body: pl.DataFrame, offset: str | None, dayfirst_header: bool | None, where: str,
-                       ctx: ParseContext, assumptions: list[str],
-                       readings: Readings | None = None) -> tuple[pl.DataFrame, DateFormat]:
+                       ctx: ParseContext, assumptions: list[str], readings: Readings | None = None,
+                       dated: bool = False) -> tuple[pl.DataFrame, DateFormat]:
     """The header's stated UTC offset filled into ``_off`` where the text gave none, and the
     date format sniffed from ``_ts_txt`` (the header's day/month order winning), each with
-    its assumption: the one step the plain rule and the fast path share."""
+    its assumption: the one step the plain rule and the fast path share. ``dated``: the caller has
+    proved that every wall-clock text holds a date (:func:`_every_text_dated`), so none is filtered
+    out (the sniff drops the nulls itself)."""
     if offset:
         sign = -1 if offset.startswith("-") else 1
         hh, _, mm = offset[1:].partition(":")
         body = body.with_columns(pl.col("_off").fill_null(sign * (int(hh) * 60 + int(mm or 0))))
         assumptions.append(f"{where}: times are at UTC{offset}, as the column header states")
     dayfirst = dayfirst_header if dayfirst_header is not None else ctx.dayfirst
-    candidates = body.get_column("_ts_txt").filter(body.get_column("_ts_txt").str.contains(_LOOKS_LIKE_DATE).fill_null(False))
+    txt = body.get_column("_ts_txt")
+    candidates = txt if dated else txt.filter(txt.str.contains(_LOOKS_LIKE_DATE).fill_null(False))
     try:
         fmt = sniff_datetime_format(candidates, dayfirst=dayfirst, what=f"{where} timestamps", readings=readings)
     except AtlasError as exc:
@@ -672,12 +692,15 @@ def _table_events_fast(frame: pl.DataFrame, first_row: int, table: Table, sheet:
             return pl.lit(None, pl.String)
         return pl.col(cols[target][0][0]).str.strip_chars()
 
-    ts_text, offset, dayfirst_header = _time_strings(body, cols, assumptions, where, fast=True)
+    seen: dict[str, pl.Series] = {}
+    ts_text, offset, dayfirst_header = _time_strings(body, cols, assumptions, where, fast=True, seen=seen)
     if ts_text is None:
         raise FormatError(f"{ctx.path}: {where}: the {table.label} template maps no date/time column")
     # the raw text is built once, then split (built inside each use, it was worked out again for each)
     body = body.with_columns(ts_text.alias("_ts_raw"))
-    split = _zone_split_named(body)
+    split = _zone_split_at_paren(body, body.get_column("_ts_raw"))
+    dated = split is not None and "dates" in seen and _every_text_dated(seen["dates"])
+    split = split if split is not None else _zone_split_named(body, paren=False)
     if split is not None:
         body = split
     else:
@@ -686,7 +709,7 @@ def _table_events_fast(frame: pl.DataFrame, first_row: int, table: Table, sheet:
         wall, minutes = _zone_split(pl.col("_ts_raw"), (pl.col("_zone_named"), pl.col("_zone_bare")))
         body = body.with_columns(wall.alias("_ts_txt"), minutes.alias("_off")).drop("_zone_named", "_zone_bare")
     readings = Readings()
-    body, fmt = _offset_and_format(body, offset, dayfirst_header, where, ctx, assumptions, readings)
+    body, fmt = _offset_and_format(body, offset, dayfirst_header, where, ctx, assumptions, readings, dated)
     # parse_datetimes(_ts_txt, fmt), read by to_datetimes (the same values, faster for a format with %.f)
     # (``_ts_txt`` is stripped by either zone split: stripping it again would change nothing), or
     # the sniff's own reading where it read exactly these values with that format (Readings.of)
@@ -721,6 +744,18 @@ def _table_events_fast(frame: pl.DataFrame, first_row: int, table: Table, sheet:
         np.arange(grouped.height, dtype=np.uint32), grouped.get_column("_n").to_numpy())
     body = body.hstack(derived.drop(keys)[pl.Series(group_of)].get_columns())
     return _final_events(body, ref, table, cols, text_of, rejects, n)
+
+
+def _every_text_dated(dates: pl.Series) -> bool:
+    """Whether every wall-clock text of a table holds a date (:data:`_LOOKS_LIKE_DATE`), proved from
+    its distinct date texts (``dates``, a date and a time column) for a table whose times were
+    cut at their first ``(`` (:func:`_zone_split_at_paren`): each row's text is its date text, a
+    space and its time text, cut at the first ``(`` and stripped. When no date text holds a ``(``,
+    the cut falls in the time's part, and stripping takes off whitespace only, so the text holds
+    its date text whole, and with it the date's match, which begins and ends with a letter or
+    digit. A row with no date or no time has no text (null), which the sniff drops."""
+    return bool(dates.len()) and not dates.str.contains("(", literal=True).any() and bool(
+        dates.str.contains(_LOOKS_LIKE_DATE).all())
 
 
 def _key_columns(cols: dict[str, list[tuple[str, re.Match[str] | bool]]]) -> list[str]:

@@ -21,6 +21,7 @@ from typing import Any
 import polars as pl
 import pytest
 
+from atlas.errors import FormatError
 from atlas.normalise import Normalised, to_events
 from atlas.normalise.identifiers import identifier_uri
 from fixtures.generate import generate
@@ -314,3 +315,63 @@ def test_time_column_facts_are_the_plain_rules(dates: list[str | None], times: l
     for date_cols, time_col in ((["d"], "t"), (["d"], None), ([], "t"), (["d", "t"], None), ([], None)):
         assert (tool_export._time_facts(frame, date_cols, time_col)
                 == tool_export._time_facts_plain(frame, date_cols, time_col))
+
+
+DATE_SHAPES = {
+    "clean": lambda i: f"{1 + i % 28:02d}/03/2026",
+    "padded": lambda i: f"  {1 + i % 28:02d}/03/2026 " if i % 3 else f"{1 + i % 28:02d}/03/2026",
+    "midnight suffix": lambda i: f"{1 + i % 28:02d}/03/2026 00:00:00",
+    "excel serials": lambda i: str(46082 + i % 28) if i % 4 else f"{1 + i % 28:02d}/03/2026",
+    "a bracket in a date": lambda i: f"{1 + i % 28:02d}/03/2026 (Mon)" if i % 5 == 0 else f"{1 + i % 28:02d}/03/2026",
+    "no date in some": lambda i: "unknown" if i == 7 else f"{1 + i % 28:02d}/03/2026",
+    "month names": lambda i: f"{1 + i % 28} Mar 2026",
+    "blank and missing": lambda i: "" if i == 3 else (None if i == 4 else f"{1 + i % 28:02d}/03/2026"),
+    "only time-like": lambda i: "1 UTC-10" if i == 2 else f"{1 + i % 28:02d}/03/2026",
+}
+TIME_SHAPES = {
+    "zone in brackets": lambda i: f"{i % 24:02d}:{i % 60:02d}:07(UTC+{i % 2})",
+    "spaced zone": lambda i: f"{i % 24:02d}:{i % 60:02d}:07 (UTC+{i % 2})",
+    "zone alone in one": lambda i: "(UTC+1)" if i == 5 else f"{i % 24:02d}:{i % 60:02d}:07(UTC+0)",
+    "no zone in one": lambda i: "10:00:00" if i == 9 else f"{i % 24:02d}:{i % 60:02d}:07(UTC+0)",
+    "missing time": lambda i: None if i == 6 else f"{i % 24:02d}:{i % 60:02d}:07(UTC+1)",
+}
+
+
+@pytest.mark.parametrize("times", list(TIME_SHAPES))
+@pytest.mark.parametrize("dates", list(DATE_SHAPES))
+def test_date_and_time_columns_of_every_shape_read_the_same_fast_and_plain(
+        dates: str, times: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Cellebrite messages sheet (date and time columns) whose dates are padded, end in a midnight
+    time, are Excel serials, hold a bracket or no date at all, name months, are blank or missing,
+    or look like a zone, with times zoned in brackets (spaced, alone, missing, or once with no
+    zone): the fast path's shortcuts (the date column used as it is where its text steps change no
+    distinct date; no date filter where every text is proved to hold a date) give the plain rule's
+    events, rejects and assumptions, or its error."""
+    import xlsxwriter
+
+    from fixtures.writers.tool_export import SMS_HEAD
+
+    path = tmp_path / "dates.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("SMS Messages")
+    ws.write_row(0, 0, SMS_HEAD)
+    for i in range(40):
+        date, time = DATE_SHAPES[dates](i), TIME_SHAPES[times](i)
+        row = [str(i + 1), f"From: 07700 9000{i % 7:02d} Dan", "Inbox", "Read", date, time, f"text {i}", "Native Messages", ""]
+        for j, v in enumerate(row):
+            if v is not None:
+                if dates == "excel serials" and j == 4 and v.isdigit():
+                    ws.write_number(i + 1, j, int(v))
+                else:
+                    ws.write_string(i + 1, j, v)
+    wb.close()
+    ctx = ParseContext(source_id="d", path=path, owner="tel:+447700900001")
+    try:
+        fast = tool_export.parse(path, ctx)
+    except FormatError as exc:
+        with pytest.raises(FormatError) as err:
+            parse_plain(path, ctx, monkeypatch)
+        assert str(err.value) == str(exc)
+        return
+    assert fast.events.height + fast.rejects.height == fast.records_read
+    both(path, ctx, monkeypatch)
