@@ -265,6 +265,8 @@ def _result(events: pl.DataFrame, bad: list[tuple[str, str, str]], read: int, ct
 
 _NUMBER_TYPES: Final = (int, float)
 _NO_COORDS: Final = "no coordinates (latitudeE7/longitudeE7)"
+_ENDS: Final = (("start", "startLocation", "startTimestamp", "startTimestampMs"),
+                ("end", "endLocation", "endTimestamp", "endTimestampMs"))
 
 
 _SCHEMA: Final = {"source_ref": pl.String, "lat_e7": pl.Float64, "lon_e7": pl.Float64, "accuracy_m": pl.Float64,
@@ -273,10 +275,11 @@ _SCHEMA: Final = {"source_ref": pl.String, "lat_e7": pl.Float64, "lon_e7": pl.Fl
 
 def _records_fast(path: Path) -> tuple[pl.DataFrame, list[tuple[str, str, str]], int, list[tuple[str, str, str]]]:
     """:func:`_records` (with :func:`_visit`, :func:`_activity` and :class:`_Out`), walking the
-    same records in the same order with fewer Python steps: one tuple a record, the walkers
-    closures over the lists they fill, records read counted at the end. Only the records that
-    have coordinates are in the frame; the others are set aside as they come, as the rejects
-    the plain rule finds after (returned last, in the same order)."""
+    same records in the same order with fewer Python steps: one tuple a record, the commonest
+    steps written out in the loop (a visit's text, an activity's two ends, each number's
+    test), records read counted at the end. Only the records that have coordinates are in
+    the frame; the others are set aside as they come, as the rejects the plain rule finds
+    after (returned last, in the same order)."""
     doc = load_json(path, "Google Semantic Location History file")
     objects = doc.get("timelineObjects") if isinstance(doc, dict) else None
     if not isinstance(objects, list):
@@ -314,14 +317,42 @@ def _records_fast(path: Path) -> tuple[pl.DataFrame, list[tuple[str, str, str]],
 
     def visit(ref: str, place: dict[str, Any]) -> None:
         loc = place.get("location")
-        if not isinstance(loc, dict):
+        if type(loc) is not dict:
             loc = {}
         dur = place.get("duration")
-        if not isinstance(dur, dict):
+        if type(dur) is not dict:
             dur = {}
-        add(ref, loc.get("latitudeE7", place.get("centerLatE7")), loc.get("longitudeE7", place.get("centerLngE7")),
-            loc.get("accuracyMetres"), dur.get("startTimestamp"), dur.get("startTimestampMs"), dur.get("endTimestamp"),
-            dur.get("endTimestampMs"), _place_text(place, loc))
+        get = loc.get
+        # _place_text, written out: the same text
+        name, address = get("name"), get("address")
+        if name:
+            where = name if type(name) is str else str(name)
+            if address:
+                where = f"{where}, {address if type(address) is str else str(address)}"
+        else:
+            where = (address if type(address) is str else str(address)) if address else ""
+        detail = "; ".join([f"{k} {v}" for k, v in (
+            ("placeId", get("placeId")), ("semanticType", get("semanticType")),
+            ("placeConfidence", place.get("placeConfidence")), ("visitConfidence", place.get("visitConfidence")),
+        ) if v is not None and v != ""])
+        text = "visit" + (f": {where}" if where else "") + (f" ({detail})" if detail else "")
+        lat = get("latitudeE7", place.get("centerLatE7"))
+        lon = get("longitudeE7", place.get("centerLngE7"))
+        acc = get("accuracyMetres")
+        lat = float(lat) if type(lat) in _NUMBER_TYPES else _num(lat)
+        lon = float(lon) if type(lon) in _NUMBER_TYPES else _num(lon)
+        acc = float(acc) if type(acc) in _NUMBER_TYPES else _num(acc)
+        if lat is None or lon is None:
+            no_coords.append((ref, _NO_COORDS, text))
+        else:
+            start, start_ms, end, end_ms = (dur.get("startTimestamp"), dur.get("startTimestampMs"),
+                                            dur.get("endTimestamp"), dur.get("endTimestampMs"))
+            put((ref, lat, lon, acc,
+                 start if start is None or type(start) is str else _as_text(start),
+                 None if start_ms is None else str(start_ms),
+                 end if end is None or type(end) is str else _as_text(end),
+                 None if end_ms is None else str(end_ms),
+                 text))
         children = place.get("childVisits")
         if children:
             for j, child in enumerate(children):
@@ -335,30 +366,39 @@ def _records_fast(path: Path) -> tuple[pl.DataFrame, list[tuple[str, str, str]],
 
     def activity(ref: str, seg: dict[str, Any]) -> None:
         dur = seg.get("duration")
-        if not isinstance(dur, dict):
+        if type(dur) is not dict:
             dur = {}
         kind = seg.get("activityType") or "UNKNOWN_ACTIVITY_TYPE"
-        distance = f", distance {seg['distance']} m" if seg.get("distance") is not None else ""
-        loc = seg.get("startLocation")
-        if isinstance(loc, dict):
-            add(f"{ref}.start", loc.get("latitudeE7"), loc.get("longitudeE7"), loc.get("accuracyMetres"),
-                dur.get("startTimestamp"), dur.get("startTimestampMs"), None, None, f"activity {kind} start{distance}")
-        loc = seg.get("endLocation")
-        if isinstance(loc, dict):
-            add(f"{ref}.end", loc.get("latitudeE7"), loc.get("longitudeE7"), loc.get("accuracyMetres"),
-                dur.get("endTimestamp"), dur.get("endTimestampMs"), None, None, f"activity {kind} end{distance}")
+        distance = seg.get("distance")
+        distance = "" if distance is None else f", distance {distance} m"
+        for which, key, stamp, stamp_ms in _ENDS:
+            loc = seg.get(key)
+            if type(loc) is not dict:
+                continue
+            lat, lon, acc = loc.get("latitudeE7"), loc.get("longitudeE7"), loc.get("accuracyMetres")
+            lat = float(lat) if type(lat) in _NUMBER_TYPES else _num(lat)
+            lon = float(lon) if type(lon) in _NUMBER_TYPES else _num(lon)
+            acc = float(acc) if type(acc) in _NUMBER_TYPES else _num(acc)
+            text = f"activity {kind} {which}{distance}"
+            if lat is None or lon is None:
+                no_coords.append((f"{ref}.{which}", _NO_COORDS, text))
+                continue
+            start, start_ms = dur.get(stamp), dur.get(stamp_ms)
+            put((f"{ref}.{which}", lat, lon, acc,
+                 start if start is None or type(start) is str else _as_text(start),
+                 None if start_ms is None else str(start_ms), None, None, text))
         raw_path = seg.get("simplifiedRawPath")
         if raw_path is not None:
             points(f"{ref}.simplifiedRawPath", raw_path, f"activity {kind}")
 
     for i, obj in enumerate(objects):
-        if isinstance(obj, dict):
+        if type(obj) is dict:
             place = obj.get("placeVisit")
-            if isinstance(place, dict):
+            if type(place) is dict:
                 visit(f"timelineObjects[{i}].placeVisit", place)
                 continue
             seg = obj.get("activitySegment")
-            if isinstance(seg, dict):
+            if type(seg) is dict:
                 activity(f"timelineObjects[{i}].activitySegment", seg)
                 continue
         bad.append((f"timelineObjects[{i}]", "neither placeVisit nor activitySegment", excerpt(obj)))
