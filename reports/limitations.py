@@ -223,7 +223,8 @@ def build(
             notes.append(f"Assumption recorded at ingest: {a}.")
         deleted = int(f.get("deleted") or 0)
         if deleted:
-            notes.append(f"{_n(deleted, 'record', 'was', 'were')} recovered as deleted: their content may be incomplete, and records "
+            notes.append(f"{_n(deleted, 'record', 'was', 'were')} recovered as deleted: "
+                         f"{'its' if deleted == 1 else 'their'} content may be incomplete, and records "
                          "deleted and not recovered cannot be shown.")
         amb, gap = int(f.get("basis_ambiguous") or 0), int(f.get("basis_nonexistent") or 0)
         if amb or gap:

@@ -357,6 +357,16 @@ def _label(inputs: ReportInputs) -> Callable[[str], str]:
     return case.redaction.label if isinstance(case, RedactedCase) else (lambda uri: uri)
 
 
+def _night_clause(night: int, subject: str) -> str:
+    """The night-time count as a sentence that agrees with its number ("1 of the contacts ... were made" read
+    badly in a served statement)."""
+    if night == 0:
+        return f"None of the contacts from {subject} was made between 23:00 and 05:59 UK time."
+    if night == 1:
+        return f"One of the contacts from {subject} was made between 23:00 and 05:59 UK time."
+    return f"{night:,} of the contacts from {subject} were made between 23:00 and 05:59 UK time."
+
+
 def _findings(inputs: ReportInputs, findings: Findings, parts: StatementParts, subject: str, victim: str,
               facts: dict[str, Any]) -> list[Section]:
     his, her = _pronouns(inputs)
@@ -378,8 +388,8 @@ def _findings(inputs: ReportInputs, findings: Findings, parts: StatementParts, s
         f"{victim} or the people close to {her.object} named in the case ({counts['from_suspect_messages']:,} messages and "
         f"{counts['from_suspect_calls']:,} calls, {counts['from_suspect_unanswered_calls']:,} of the calls not answered), "
         f"on {_plural(counts['days_with_contact'], 'day')}{first_last}. {_plural(counts['to_suspect'], 'contact')} "
-        f"went the other way. {counts['from_suspect_night']:,} of the contacts from {subject} were made between 23:00 and "
-        "05:59 UK time. Every one of these contacts is listed in the chronology at the end of this statement."))
+        f"went the other way. {_night_clause(counts['from_suspect_night'], subject)} Every one of these contacts is "
+        "listed in the chronology at the end of this statement."))
     rows = [[channel_name(str(r["channel"])), str(r["from_suspect"]), str(r["to_suspect"])]
             for r in findings.per_channel.iter_rows(named=True)]
     fnd.blocks.append(Table(["Channel", f"From {subject}", f"To {subject}"], rows, caption="Contacts by channel",

@@ -118,7 +118,7 @@ def test_limits_state_deleted_records_clock_changes_cells_and_rejects_counted_fr
     assert "1 read as wall-clock times in Europe/London" in src.timing
     assert "1 in the repeated hour when clocks went back in Europe/London" in src.timing
     notes = " ".join(src.notes)
-    assert "1 record was recovered as deleted" in notes
+    assert "1 record was recovered as deleted: its content may be incomplete" in notes
     assert "1 time fell in a clock-change hour (1 repeated, 0 skipped)" in notes
     assert "1 record carries a cell identifier" in notes and "not the phone's position" in notes
     assert "1 record could not be read and was set aside" in notes
@@ -291,3 +291,15 @@ def test_lone_cdr_sms_seconds_apart_are_counted_and_the_limits_say_they_may_be_p
         general = limitations.build(case, case.sources(), {}, {}, dedupe_rule=inputs.dedupe_rule,
                                     possible_sms_parts=count).general
         assert not any("de-duplication across sources was not available" in g for g in general)
+
+
+@pytest.mark.parametrize(("night", "expected"), [
+    (0, "None of the contacts from Daniel Sample was made between 23:00 and 05:59 UK time."),
+    (1, "One of the contacts from Daniel Sample was made between 23:00 and 05:59 UK time."),
+    (1234, "1,234 of the contacts from Daniel Sample were made between 23:00 and 05:59 UK time."),
+])
+def test_the_night_time_sentence_agrees_with_its_number(night: int, expected: str) -> None:
+    """Seen on an unseen-seed case: "1 of the contacts ... were made" in a statement to be served."""
+    from reports.statement import _night_clause
+
+    assert _night_clause(night, "Daniel Sample") == expected
