@@ -336,9 +336,9 @@ def _records_fast(path: Path) -> tuple[pl.DataFrame, list[tuple[str, str, str]],
             ("placeConfidence", place.get("placeConfidence")), ("visitConfidence", place.get("visitConfidence")),
         ) if v is not None and v != ""])
         text = "visit" + (f": {where}" if where else "") + (f" ({detail})" if detail else "")
-        lat = get("latitudeE7", place.get("centerLatE7"))
-        lon = get("longitudeE7", place.get("centerLngE7"))
-        acc = get("accuracyMetres")
+        lat: Any = get("latitudeE7", place.get("centerLatE7"))
+        lon: Any = get("longitudeE7", place.get("centerLngE7"))
+        acc: Any = get("accuracyMetres")
         lat = float(lat) if type(lat) in _NUMBER_TYPES else _num(lat)
         lon = float(lon) if type(lon) in _NUMBER_TYPES else _num(lon)
         acc = float(acc) if type(acc) in _NUMBER_TYPES else _num(acc)
@@ -371,6 +371,9 @@ def _records_fast(path: Path) -> tuple[pl.DataFrame, list[tuple[str, str, str]],
         kind = seg.get("activityType") or "UNKNOWN_ACTIVITY_TYPE"
         distance = seg.get("distance")
         distance = "" if distance is None else f", distance {distance} m"
+        lat: Any
+        lon: Any
+        acc: Any
         for which, key, stamp, stamp_ms in _ENDS:
             loc = seg.get(key)
             if type(loc) is not dict:
