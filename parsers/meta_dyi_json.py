@@ -93,7 +93,7 @@ from parsers._exports import (
     repair_value,
     without_cycle_collection,
 )
-from parsers._json_tally import byte_counts
+from parsers._json_tally import byte_counts, text_bytes
 from parsers._meta import FB_PREFIXES, IG_PREFIXES, decide_platform
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCount
 
@@ -434,6 +434,8 @@ _LAYOUT_KEY: Final = re.compile(rb'"(\w+)"\s*:')
 
 
 _NO_TEXTS: Final = pl.lit([], dtype=pl.List(pl.String))
+_FLAT: Final = (pl.String, pl.Boolean, pl.Int64, pl.Null)
+"""The types of a message's key tallied from its column (:func:`_tally`)."""
 
 
 class _NotFast(Exception):
@@ -450,7 +452,7 @@ class _Tally:
         self.doc = doc
         self.a = 0
         self.quotes = 0
-        self.joined: list[str] = []
+        self.joined: list[Any] = []  # a text, or a text column's UTF-8 bytes (NumPy)
         self.counts: dict[str, dict[str, int]] = {}
         self.dtypes: dict[str, dict[str, Any]] = {}
         self.strings: list[tuple[pl.Expr, bool]] = []  # (expression, on the messages frame)
@@ -473,13 +475,29 @@ def _tally(doc: pl.DataFrame) -> _Tally:
             raise _NotFast("a message null, or none")
         tally.messages = exploded.struct.unnest()
 
+    direct: list[tuple[tuple[str, str, str], Any]] = []
+
     def obj(fields: dict[str, Any], field_of: Any, where: str) -> None:
         tally.dtypes[where] = fields
         tally.counts[where] = {}
+        # The messages frame's own columns of a plain type are tallied from the columns themselves (a
+        # count is the length less the nulls Arrow keeps; a text column's bytes are read in place), not
+        # by a query: the same numbers, without the query or the texts joined into one Python string.
+        frame = tally.messages if where == "doc.messages[]" else None
         for name, dtype in fields.items():
             if '"' in name or "\\" in name:
                 raise _NotFast("a key with a quote or a backslash")
             e = field_of(name)
+            if frame is not None and dtype in _FLAT:
+                column = frame.get_column(name)
+                got = column.len() - column.null_count()
+                direct.append((("key", where, name), got))
+                if dtype == pl.String:
+                    direct.extend(((("string", f"{where}.{name}", ""), got), (("joined", f"{where}.{name}", ""), text_bytes(column))))
+                    tally.strings.append((e, True))
+                elif dtype == pl.Boolean:
+                    direct.append((("bool", f"{where}.{name}", ""), got))
+                continue
             exprs.append(e.count())
             slots.append(("key", where, name))
             value(e, dtype, f"{where}.{name}")
@@ -514,7 +532,7 @@ def _tally(doc: pl.DataFrame) -> _Tally:
     if on_messages and tally.messages is not None:
         slots += messages_slots
         row += tally.messages.select(e.alias(str(i)) for i, e in enumerate(on_messages)).row(0)
-    for (kind, where, name), got in zip(slots, row, strict=True):
+    for (kind, where, name), got in [*zip(slots, row, strict=True), *direct]:
         if kind == "key":
             tally.counts[where][name] = got
             tally.a += got * (1 + sum(name.count(c) for c in ".eE:"))
@@ -566,8 +584,13 @@ def _check(data: bytes, doc: pl.DataFrame) -> _Tally:
     quotes = kept[_COUNTED.index(b'"')]
     if quotes != tally.quotes + escaped_quotes:
         raise _NotFast("quotes differ: a key dropped or repeated, or a number or boolean read as text")
-    in_strings = "".join(tally.joined).encode().translate(None, _NOT_COUNTED)
-    if sum(kept) - quotes - hex_e != tally.a + len(in_strings) - in_strings.count(b'"'):
+    in_strings = "".join(j for j in tally.joined if isinstance(j, str)).encode().translate(None, _NOT_COUNTED)
+    counted = len(in_strings) - in_strings.count(b'"')  # the counted characters of the texts, but quotes
+    columns = [j for j in tally.joined if not isinstance(j, str)]  # texts' UTF-8 bytes, read in place
+    if columns:
+        in_columns = byte_counts(columns, _COUNTED)
+        counted += sum(in_columns) - in_columns[_COUNTED.index(b'"')]
+    if sum(kept) - quotes - hex_e != tally.a + counted:
         raise _NotFast("keys or numbers differ")
     return tally
 
