@@ -331,10 +331,20 @@ def _records_fast(path: Path) -> tuple[pl.DataFrame, list[tuple[str, str, str]],
                 where = f"{where}, {address if type(address) is str else str(address)}"
         else:
             where = (address if type(address) is str else str(address)) if address else ""
-        detail = "; ".join([f"{k} {v}" for k, v in (
-            ("placeId", get("placeId")), ("semanticType", get("semanticType")),
-            ("placeConfidence", place.get("placeConfidence")), ("visitConfidence", place.get("visitConfidence")),
-        ) if v is not None and v != ""])
+        parts = []
+        v = get("placeId")
+        if v is not None and v != "":
+            parts.append(f"placeId {v}")
+        v = get("semanticType")
+        if v is not None and v != "":
+            parts.append(f"semanticType {v}")
+        v = place.get("placeConfidence")
+        if v is not None and v != "":
+            parts.append(f"placeConfidence {v}")
+        v = place.get("visitConfidence")
+        if v is not None and v != "":
+            parts.append(f"visitConfidence {v}")
+        detail = "; ".join(parts)
         text = "visit" + (f": {where}" if where else "") + (f" ({detail})" if detail else "")
         lat: Any = get("latitudeE7", place.get("centerLatE7"))
         lon: Any = get("longitudeE7", place.get("centerLngE7"))
