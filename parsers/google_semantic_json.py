@@ -263,7 +263,8 @@ def _result(events: pl.DataFrame, bad: list[tuple[str, str, str]], read: int, ct
 
 # --- the fast path -------------------------------------------------------------------------
 
-_NUMBER_TYPES: Final = (int, float)
+_NUMBERS: Final = frozenset((int, float))
+_NUMBERS_OR_NONE: Final = frozenset((int, float, type(None)))
 _NO_COORDS: Final = "no coordinates (latitudeE7/longitudeE7)"
 _ENDS: Final = (("start", "startLocation", "startTimestamp", "startTimestampMs"),
                 ("end", "endLocation", "endTimestamp", "endTimestampMs"))
@@ -278,8 +279,11 @@ def _records_fast(path: Path) -> tuple[pl.DataFrame, list[tuple[str, str, str]],
     same records in the same order with fewer Python steps: one tuple a record, the commonest
     steps written out in the loop (a visit's text, an activity's two ends, each number's
     test), records read counted at the end. Only the records that have coordinates are in
-    the frame; the others are set aside as they come, as the rejects the plain rule finds
-    after (returned last, in the same order)."""
+    the frame; the others are set aside, as the rejects the plain rule finds after (returned
+    last, in the same order). The coordinates and accuracies are taken as the file gives them
+    and made floats by Polars, column by column, where every one is a number (a float of
+    each, as :func:`_num` makes it); otherwise by :func:`_num`, record by record
+    (:func:`_numbers`)."""
     doc = load_json(path, "Google Semantic Location History file")
     objects = doc.get("timelineObjects") if isinstance(doc, dict) else None
     if not isinstance(objects, list):
@@ -290,12 +294,6 @@ def _records_fast(path: Path) -> tuple[pl.DataFrame, list[tuple[str, str, str]],
     put = rows.append
 
     def add(ref: str, lat: Any, lon: Any, acc: Any, start: Any, start_ms: Any, end: Any, end_ms: Any, text: str) -> None:
-        lat = float(lat) if type(lat) in _NUMBER_TYPES else _num(lat)
-        lon = float(lon) if type(lon) in _NUMBER_TYPES else _num(lon)
-        acc = float(acc) if type(acc) in _NUMBER_TYPES else _num(acc)  # (before the test: float() may refuse it)
-        if lat is None or lon is None:
-            no_coords.append((ref, _NO_COORDS, text or ""))
-            return
         put((ref, lat, lon, acc,
              start if start is None or type(start) is str else _as_text(start),
              None if start_ms is None else str(start_ms),
@@ -346,23 +344,15 @@ def _records_fast(path: Path) -> tuple[pl.DataFrame, list[tuple[str, str, str]],
             parts.append(f"visitConfidence {v}")
         detail = "; ".join(parts)
         text = "visit" + (f": {where}" if where else "") + (f" ({detail})" if detail else "")
-        lat: Any = get("latitudeE7", place.get("centerLatE7"))
-        lon: Any = get("longitudeE7", place.get("centerLngE7"))
-        acc: Any = get("accuracyMetres")
-        lat = float(lat) if type(lat) in _NUMBER_TYPES else _num(lat)
-        lon = float(lon) if type(lon) in _NUMBER_TYPES else _num(lon)
-        acc = float(acc) if type(acc) in _NUMBER_TYPES else _num(acc)
-        if lat is None or lon is None:
-            no_coords.append((ref, _NO_COORDS, text))
-        else:
-            start, start_ms, end, end_ms = (dur.get("startTimestamp"), dur.get("startTimestampMs"),
-                                            dur.get("endTimestamp"), dur.get("endTimestampMs"))
-            put((ref, lat, lon, acc,
-                 start if start is None or type(start) is str else _as_text(start),
-                 None if start_ms is None else str(start_ms),
-                 end if end is None or type(end) is str else _as_text(end),
-                 None if end_ms is None else str(end_ms),
-                 text))
+        start, start_ms, end, end_ms = (dur.get("startTimestamp"), dur.get("startTimestampMs"),
+                                        dur.get("endTimestamp"), dur.get("endTimestampMs"))
+        put((ref, get("latitudeE7", place.get("centerLatE7")), get("longitudeE7", place.get("centerLngE7")),
+             get("accuracyMetres"),
+             start if start is None or type(start) is str else _as_text(start),
+             None if start_ms is None else str(start_ms),
+             end if end is None or type(end) is str else _as_text(end),
+             None if end_ms is None else str(end_ms),
+             text))
         children = place.get("childVisits")
         if children:
             for j, child in enumerate(children):
@@ -381,25 +371,14 @@ def _records_fast(path: Path) -> tuple[pl.DataFrame, list[tuple[str, str, str]],
         kind = seg.get("activityType") or "UNKNOWN_ACTIVITY_TYPE"
         distance = seg.get("distance")
         distance = "" if distance is None else f", distance {distance} m"
-        lat: Any
-        lon: Any
-        acc: Any
         for which, key, stamp, stamp_ms in _ENDS:
             loc = seg.get(key)
             if type(loc) is not dict:
                 continue
-            lat, lon, acc = loc.get("latitudeE7"), loc.get("longitudeE7"), loc.get("accuracyMetres")
-            lat = float(lat) if type(lat) in _NUMBER_TYPES else _num(lat)
-            lon = float(lon) if type(lon) in _NUMBER_TYPES else _num(lon)
-            acc = float(acc) if type(acc) in _NUMBER_TYPES else _num(acc)
-            text = f"activity {kind} {which}{distance}"
-            if lat is None or lon is None:
-                no_coords.append((f"{ref}.{which}", _NO_COORDS, text))
-                continue
             start, start_ms = dur.get(stamp), dur.get(stamp_ms)
-            put((f"{ref}.{which}", lat, lon, acc,
+            put((f"{ref}.{which}", loc.get("latitudeE7"), loc.get("longitudeE7"), loc.get("accuracyMetres"),
                  start if start is None or type(start) is str else _as_text(start),
-                 None if start_ms is None else str(start_ms), None, None, text))
+                 None if start_ms is None else str(start_ms), None, None, f"activity {kind} {which}{distance}"))
         raw_path = seg.get("simplifiedRawPath")
         if raw_path is not None:
             points(f"{ref}.simplifiedRawPath", raw_path, f"activity {kind}")
@@ -415,9 +394,34 @@ def _records_fast(path: Path) -> tuple[pl.DataFrame, list[tuple[str, str, str]],
                 activity(f"timelineObjects[{i}].activitySegment", seg)
                 continue
         bad.append((f"timelineObjects[{i}]", "neither placeVisit nor activitySegment", excerpt(obj)))
+    read = len(rows) + len(bad)
     columns: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [() for _ in _SCHEMA]
-    frame = pl.DataFrame(dict(zip(_SCHEMA, columns, strict=True)), schema=_SCHEMA)
-    return frame, bad, len(rows) + len(no_coords) + len(bad), no_coords
+    frame = None
+    if set(map(type, columns[1])) | set(map(type, columns[2])) <= _NUMBERS \
+            and set(map(type, columns[3])) <= _NUMBERS_OR_NONE:  # (no record set aside: every one has both)
+        try:
+            frame = pl.DataFrame(dict(zip(_SCHEMA, columns, strict=True)), schema=_SCHEMA, strict=True)
+        except Exception:  # (a number beyond a float's range: _num says how it fails)
+            frame = None
+    if frame is None:
+        rows = _numbers(rows, no_coords)
+        columns = list(zip(*rows, strict=True)) if rows else [() for _ in _SCHEMA]
+        frame = pl.DataFrame(dict(zip(_SCHEMA, columns, strict=True)), schema=_SCHEMA)
+    return frame, bad, read, no_coords
+
+
+def _numbers(rows: list[tuple[Any, ...]], no_coords: list[tuple[str, str, str]]) -> list[tuple[Any, ...]]:
+    """The records with both coordinates, their coordinates and accuracy made floats by :func:`_num`
+    (latitude, longitude, accuracy, record by record: the same first failure as the plain rule's);
+    each other record set aside in ``no_coords``, in order."""
+    kept = []
+    for row in rows:
+        lat, lon, acc = _num(row[1]), _num(row[2]), _num(row[3])
+        if lat is None or lon is None:
+            no_coords.append((row[0], _NO_COORDS, row[8] or ""))
+        else:
+            kept.append((row[0], lat, lon, acc, *row[4:]))
+    return kept
 
 
 _OWN_MS: Final = "%Y-%m-%dT%H:%M:%S.%3fZ"
