@@ -373,9 +373,11 @@ def _tallied(data: bytes, monkeypatch: pytest.MonkeyPatch, *, by_query: bool) ->
     tallied from their columns, or (``by_query``) each by the query as every other key."""
     import polars as pl
 
+    meta._plan.cache_clear()  # (the plans are made once per layout: made again under the setting asked)
     with monkeypatch.context() as m:
         if by_query:
             m.setattr(meta, "_FLAT", ())
+            m.setattr(meta, "_plan", meta._plan.__wrapped__)  # and not kept
         try:
             doc = pl.read_json(data, schema=meta._layout(meta._head_keys(data)))
         except Exception:
