@@ -232,8 +232,8 @@ def _accuracy_words(widest: float | None, some_unstated: bool) -> str:
     if widest is None:
         return "accuracy not stated"
     if some_unstated:
-        return "±{:.0f} m at most where stated; some positions state no accuracy".format(widest)
-    return "±{:.0f} m".format(widest)
+        return f"±{widest:.0f} m at most where stated; some positions state no accuracy"
+    return f"±{widest:.0f} m"
 
 
 def _unstated(his: bool, hers: bool) -> str:
