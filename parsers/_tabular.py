@@ -320,6 +320,30 @@ cached value (calamine reads formula cells by their cached value, so its range s
 one; a title row written as a formula would otherwise shift every row number after it)."""
 
 
+_FIRST_CELL_HEAD: Final = 256 * 1024
+"""Bytes of a sheet's XML searched for its first value cell."""
+_FIRST_CELL_PEEK: Final = 16 * 1024
+"""Bytes looked at first: a sheet's first value cell is nearly always in them."""
+
+
+def _first_value_cell(fh: Any) -> re.Match[str] | None:
+    """:data:`_FIRST_VALUE_CELL`'s first match in the first :data:`_FIRST_CELL_HEAD` bytes of a
+    sheet's XML (the plain rule), read from the first :data:`_FIRST_CELL_PEEK` bytes alone where
+    a match ends well inside them. The same match: a match in the shorter text is one in the
+    longer (the pattern looks at nothing past its end but the character after ``<v``/``<is``,
+    which is inside the text when the match ends 8 characters or more before its end, past any
+    character cut in two), and no match can start earlier in the longer text and end beyond the
+    shorter one, since a match lies inside one cell element and cells do not overlap, so an
+    earlier cell's match ends before a later one's starts. Else the whole head is searched as before."""
+    peek = fh.read(_FIRST_CELL_PEEK)
+    text = peek.decode("utf-8", errors="replace")
+    cell = _FIRST_VALUE_CELL.search(text)
+    if cell is not None and cell.end() <= len(text) - 8:
+        return cell
+    head = (peek + fh.read(_FIRST_CELL_HEAD - len(peek))).decode("utf-8", errors="replace")
+    return _FIRST_VALUE_CELL.search(head)
+
+
 def _sheet_first_rows(path: Path) -> dict[str, int]:
     """Sheet name → the row number of its first used row (calamine starts its range
     there, so this turns frame positions back into the row numbers Excel shows)."""
@@ -339,9 +363,8 @@ def _sheet_first_rows(path: Path) -> dict[str, int]:
                 target = targets[rid_m.group(1)].lstrip("/")
                 member = target if target.startswith("xl/") else f"xl/{target}"
                 with zf.open(member) as fh:
-                    head = fh.read(256 * 1024).decode("utf-8", errors="replace")
+                    cell = _first_value_cell(fh)
                 name = name_m.group(1).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
-                cell = _FIRST_VALUE_CELL.search(head)
                 out[name] = int(cell.group(1)) if cell else 1
     except ZIP_ERRORS:
         return out  # a damaged member: the workbook reader says what is wrong with it

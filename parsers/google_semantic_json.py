@@ -263,8 +263,11 @@ def _result(events: pl.DataFrame, bad: list[tuple[str, str, str]], read: int, ct
 
 # --- the fast path -------------------------------------------------------------------------
 
-_NUMBER_TYPES: Final = (int, float)
+_NUMBERS: Final = frozenset((int, float))
+_NUMBERS_OR_NONE: Final = frozenset((int, float, type(None)))
 _NO_COORDS: Final = "no coordinates (latitudeE7/longitudeE7)"
+_ENDS: Final = (("start", "startLocation", "startTimestamp", "startTimestampMs"),
+                ("end", "endLocation", "endTimestamp", "endTimestampMs"))
 
 
 _SCHEMA: Final = {"source_ref": pl.String, "lat_e7": pl.Float64, "lon_e7": pl.Float64, "accuracy_m": pl.Float64,
@@ -273,10 +276,14 @@ _SCHEMA: Final = {"source_ref": pl.String, "lat_e7": pl.Float64, "lon_e7": pl.Fl
 
 def _records_fast(path: Path) -> tuple[pl.DataFrame, list[tuple[str, str, str]], int, list[tuple[str, str, str]]]:
     """:func:`_records` (with :func:`_visit`, :func:`_activity` and :class:`_Out`), walking the
-    same records in the same order with fewer Python steps: one tuple a record, the walkers
-    closures over the lists they fill, records read counted at the end. Only the records that
-    have coordinates are in the frame; the others are set aside as they come, as the rejects
-    the plain rule finds after (returned last, in the same order)."""
+    same records in the same order with fewer Python steps: one tuple a record, the commonest
+    steps written out in the loop (a visit's text, an activity's two ends, each number's
+    test), records read counted at the end. Only the records that have coordinates are in
+    the frame; the others are set aside, as the rejects the plain rule finds after (returned
+    last, in the same order). The coordinates and accuracies are taken as the file gives them
+    and made floats by Polars, column by column, where every one is a number (a float of
+    each, as :func:`_num` makes it); otherwise by :func:`_num`, record by record
+    (:func:`_numbers`)."""
     doc = load_json(path, "Google Semantic Location History file")
     objects = doc.get("timelineObjects") if isinstance(doc, dict) else None
     if not isinstance(objects, list):
@@ -287,12 +294,6 @@ def _records_fast(path: Path) -> tuple[pl.DataFrame, list[tuple[str, str, str]],
     put = rows.append
 
     def add(ref: str, lat: Any, lon: Any, acc: Any, start: Any, start_ms: Any, end: Any, end_ms: Any, text: str) -> None:
-        lat = float(lat) if type(lat) in _NUMBER_TYPES else _num(lat)
-        lon = float(lon) if type(lon) in _NUMBER_TYPES else _num(lon)
-        acc = float(acc) if type(acc) in _NUMBER_TYPES else _num(acc)  # (before the test: float() may refuse it)
-        if lat is None or lon is None:
-            no_coords.append((ref, _NO_COORDS, text or ""))
-            return
         put((ref, lat, lon, acc,
              start if start is None or type(start) is str else _as_text(start),
              None if start_ms is None else str(start_ms),
@@ -314,14 +315,44 @@ def _records_fast(path: Path) -> tuple[pl.DataFrame, list[tuple[str, str, str]],
 
     def visit(ref: str, place: dict[str, Any]) -> None:
         loc = place.get("location")
-        if not isinstance(loc, dict):
+        if type(loc) is not dict:
             loc = {}
         dur = place.get("duration")
-        if not isinstance(dur, dict):
+        if type(dur) is not dict:
             dur = {}
-        add(ref, loc.get("latitudeE7", place.get("centerLatE7")), loc.get("longitudeE7", place.get("centerLngE7")),
-            loc.get("accuracyMetres"), dur.get("startTimestamp"), dur.get("startTimestampMs"), dur.get("endTimestamp"),
-            dur.get("endTimestampMs"), _place_text(place, loc))
+        get = loc.get
+        # _place_text, written out: the same text
+        name, address = get("name"), get("address")
+        if name:
+            where = name if type(name) is str else str(name)
+            if address:
+                where = f"{where}, {address if type(address) is str else str(address)}"
+        else:
+            where = (address if type(address) is str else str(address)) if address else ""
+        parts = []
+        v = get("placeId")
+        if v is not None and v != "":
+            parts.append(f"placeId {v}")
+        v = get("semanticType")
+        if v is not None and v != "":
+            parts.append(f"semanticType {v}")
+        v = place.get("placeConfidence")
+        if v is not None and v != "":
+            parts.append(f"placeConfidence {v}")
+        v = place.get("visitConfidence")
+        if v is not None and v != "":
+            parts.append(f"visitConfidence {v}")
+        detail = "; ".join(parts)
+        text = "visit" + (f": {where}" if where else "") + (f" ({detail})" if detail else "")
+        start, start_ms, end, end_ms = (dur.get("startTimestamp"), dur.get("startTimestampMs"),
+                                        dur.get("endTimestamp"), dur.get("endTimestampMs"))
+        put((ref, get("latitudeE7", place.get("centerLatE7")), get("longitudeE7", place.get("centerLngE7")),
+             get("accuracyMetres"),
+             start if start is None or type(start) is str else _as_text(start),
+             None if start_ms is None else str(start_ms),
+             end if end is None or type(end) is str else _as_text(end),
+             None if end_ms is None else str(end_ms),
+             text))
         children = place.get("childVisits")
         if children:
             for j, child in enumerate(children):
@@ -335,36 +366,78 @@ def _records_fast(path: Path) -> tuple[pl.DataFrame, list[tuple[str, str, str]],
 
     def activity(ref: str, seg: dict[str, Any]) -> None:
         dur = seg.get("duration")
-        if not isinstance(dur, dict):
+        if type(dur) is not dict:
             dur = {}
         kind = seg.get("activityType") or "UNKNOWN_ACTIVITY_TYPE"
-        distance = f", distance {seg['distance']} m" if seg.get("distance") is not None else ""
-        loc = seg.get("startLocation")
-        if isinstance(loc, dict):
-            add(f"{ref}.start", loc.get("latitudeE7"), loc.get("longitudeE7"), loc.get("accuracyMetres"),
-                dur.get("startTimestamp"), dur.get("startTimestampMs"), None, None, f"activity {kind} start{distance}")
-        loc = seg.get("endLocation")
-        if isinstance(loc, dict):
-            add(f"{ref}.end", loc.get("latitudeE7"), loc.get("longitudeE7"), loc.get("accuracyMetres"),
-                dur.get("endTimestamp"), dur.get("endTimestampMs"), None, None, f"activity {kind} end{distance}")
+        distance = seg.get("distance")
+        distance = "" if distance is None else f", distance {distance} m"
+        for which, key, stamp, stamp_ms in _ENDS:
+            loc = seg.get(key)
+            if type(loc) is not dict:
+                continue
+            start, start_ms = dur.get(stamp), dur.get(stamp_ms)
+            put((f"{ref}.{which}", loc.get("latitudeE7"), loc.get("longitudeE7"), loc.get("accuracyMetres"),
+                 start if start is None or type(start) is str else _as_text(start),
+                 None if start_ms is None else str(start_ms), None, None, f"activity {kind} {which}{distance}"))
         raw_path = seg.get("simplifiedRawPath")
         if raw_path is not None:
             points(f"{ref}.simplifiedRawPath", raw_path, f"activity {kind}")
 
     for i, obj in enumerate(objects):
-        if isinstance(obj, dict):
+        if type(obj) is dict:
             place = obj.get("placeVisit")
-            if isinstance(place, dict):
+            if type(place) is dict:
                 visit(f"timelineObjects[{i}].placeVisit", place)
                 continue
             seg = obj.get("activitySegment")
-            if isinstance(seg, dict):
+            if type(seg) is dict:
                 activity(f"timelineObjects[{i}].activitySegment", seg)
                 continue
         bad.append((f"timelineObjects[{i}]", "neither placeVisit nor activitySegment", excerpt(obj)))
+    read = len(rows) + len(bad)
     columns: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [() for _ in _SCHEMA]
-    frame = pl.DataFrame(dict(zip(_SCHEMA, columns, strict=True)), schema=_SCHEMA)
-    return frame, bad, len(rows) + len(no_coords) + len(bad), no_coords
+    frame = None
+    if set(map(type, columns[1])) | set(map(type, columns[2])) <= _NUMBERS \
+            and set(map(type, columns[3])) <= _NUMBERS_OR_NONE:  # (no record set aside: every one has both)
+        try:
+            frame = pl.DataFrame(dict(zip(_SCHEMA, columns, strict=True)), schema=_SCHEMA, strict=True)
+        except Exception:  # (a number beyond a float's range: _num says how it fails)
+            frame = None
+    if frame is None:
+        rows = _numbers(rows, no_coords)
+        columns = list(zip(*rows, strict=True)) if rows else [() for _ in _SCHEMA]
+        frame = pl.DataFrame(dict(zip(_SCHEMA, columns, strict=True)), schema=_SCHEMA)
+    return frame, bad, read, no_coords
+
+
+def _numbers(rows: list[tuple[Any, ...]], no_coords: list[tuple[str, str, str]]) -> list[tuple[Any, ...]]:
+    """The records with both coordinates, their coordinates and accuracy made floats by :func:`_num`
+    (latitude, longitude, accuracy, record by record: the same first failure as the plain rule's);
+    each other record set aside in ``no_coords``, in order."""
+    kept = []
+    for row in rows:
+        lat, lon, acc = _num(row[1]), _num(row[2]), _num(row[3])
+        if lat is None or lon is None:
+            no_coords.append((row[0], _NO_COORDS, row[8] or ""))
+        else:
+            kept.append((row[0], lat, lon, acc, *row[4:]))
+    return kept
+
+
+_OWN_MS: Final = "%Y-%m-%dT%H:%M:%S.%3fZ"
+"""The export's own presentation with its usual three decimals, as a fixed-width format: Polars reads it
+by its quick fixed-width reader (a quarter of the time of ``%.f``, which it reads by chrono)."""
+
+
+def _own_fast(text: pl.Expr) -> pl.Expr:
+    """The instant of the export's own presentation (``2026-07-04T19:58:00.000Z``, or with no decimals,
+    ``2021-08-01T00:22:28Z``, written with ``.000`` first), read by :data:`_OWN_MS`; null for anything
+    else. Where it reads a text, the instant is the one ``ISO_INSTANT_FORMATS[0]`` reads (shown on
+    200,000 mutated times a run in tests/test_semantic_fast.py); where it does not, the caller reads it
+    the plain way."""
+    whole = pl.when((text.str.len_bytes() == 20) & text.str.ends_with("Z")).then(
+        text.str.slice(0, 19) + pl.lit(".000Z")).otherwise(text)
+    return whole.str.to_datetime(_OWN_MS, strict=False, time_unit="us", time_zone=UTC).cast(TS_TYPE)
 
 
 def _events_fast(frame: pl.DataFrame, bad: list[tuple[str, str, str]], read: int, no_coords: list[tuple[str, str, str]],
@@ -372,21 +445,25 @@ def _events_fast(frame: pl.DataFrame, bad: list[tuple[str, str, str]], read: int
     """:func:`_events` in one query where it can be: no epoch milliseconds in the file and every
     time read by the export's own presentation (the first of :data:`ISO_INSTANT_FORMATS`, which
     :func:`iso_instant` tries first, so it gives the same instant): then a time is missing only
-    where its text is, which the null counts show. Otherwise :func:`_events` (``fast=True``)."""
+    where its text is, which the null counts show. The times are read first by the quick
+    fixed-width reader (:func:`_own_fast`), then, if it leaves one unread, by that format
+    itself. Otherwise :func:`_events` (``fast=True``)."""
     n = frame.height
     if frame.get_column("start_ms").null_count() == n and frame.get_column("end_ms").null_count() == n:
         def own(column: str) -> pl.Expr:
             return pl.col(column).str.strip_chars().str.to_datetime(
                 ISO_INSTANT_FORMATS[0], strict=False, time_unit="us", time_zone=UTC).cast(TS_TYPE)
 
-        events = frame.select(
-            "source_ref", pl.lit("location").alias("kind"), pl.lit("google-location").alias("channel"),
-            own("start").alias("ts_utc"), own("end").alias("ts_end_utc"),
-            pl.when(pl.col("start").is_not_null()).then(iso_basis(pl.col("start"))).otherwise(pl.lit("utc")).alias("ts_basis"),
-            pl.coalesce("start", "start_ms").alias("ts_raw"),
-            (pl.col("lat_e7") / 1e7).alias("lat"), (pl.col("lon_e7") / 1e7).alias("lon"), "accuracy_m", "text",
-        )
-        if (events.get_column("ts_utc").null_count() == frame.get_column("start").null_count()
-                and events.get_column("ts_end_utc").null_count() == frame.get_column("end").null_count()):
-            return _result(events, bad + no_coords, read, ctx)
+        for read_time in (lambda column: _own_fast(pl.col(column)), own):
+            events = frame.select(
+                "source_ref", pl.lit("location").alias("kind"), pl.lit("google-location").alias("channel"),
+                read_time("start").alias("ts_utc"), read_time("end").alias("ts_end_utc"),
+                pl.when(pl.col("start").is_not_null()).then(iso_basis(pl.col("start"))).otherwise(pl.lit("utc"))
+                .alias("ts_basis"),
+                pl.coalesce("start", "start_ms").alias("ts_raw"),
+                (pl.col("lat_e7") / 1e7).alias("lat"), (pl.col("lon_e7") / 1e7).alias("lon"), "accuracy_m", "text",
+            )
+            if (events.get_column("ts_utc").null_count() == frame.get_column("start").null_count()
+                    and events.get_column("ts_end_utc").null_count() == frame.get_column("end").null_count()):
+                return _result(events, bad + no_coords, read, ctx)
     return _events(frame, bad + no_coords, read, ctx, fast=True)

@@ -66,6 +66,8 @@ as ``instagram`` from the path (the sample has no platform marker).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final
 
@@ -93,7 +95,7 @@ from parsers._exports import (
     repair_value,
     without_cycle_collection,
 )
-from parsers._json_tally import byte_counts
+from parsers._json_tally import byte_counts, text_bytes
 from parsers._meta import FB_PREFIXES, IG_PREFIXES, decide_platform
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCount
 
@@ -434,6 +436,8 @@ _LAYOUT_KEY: Final = re.compile(rb'"(\w+)"\s*:')
 
 
 _NO_TEXTS: Final = pl.lit([], dtype=pl.List(pl.String))
+_FLAT: Final = (pl.String, pl.Boolean, pl.Int64, pl.Null)
+"""The types of a message's key tallied from its column (:func:`_tally`)."""
 
 
 class _NotFast(Exception):
@@ -450,46 +454,66 @@ class _Tally:
         self.doc = doc
         self.a = 0
         self.quotes = 0
-        self.joined: list[str] = []
+        self.joined: list[Any] = []  # a text, or a text column's UTF-8 bytes (NumPy)
         self.counts: dict[str, dict[str, int]] = {}
         self.dtypes: dict[str, dict[str, Any]] = {}
         self.strings: list[tuple[pl.Expr, bool]] = []  # (expression, on the messages frame)
         self.messages: pl.DataFrame | None = None
 
 
-def _tally(doc: pl.DataFrame) -> _Tally:
-    """Every key and value of the document tallied: a count, a null count or the strings joined for each
-    key at each depth (arrays exploded, objects' keys taken as fields), in one query on the document and
-    one on its messages (exploded once: they are most of it, and the fast path reads them as a frame)."""
-    tally = _Tally(doc)
+@dataclass(frozen=True)
+class _Plan:
+    """What :func:`_tally` asks of a document of one layout (made once per layout: building the
+    expressions cost more than running them): the query on the document and the one on its messages,
+    each with what its values are (``slots``), the messages' keys of a plain type read from their
+    columns (``direct``), each object's keys and types, and every text's expression (with whether it
+    is on the messages frame)."""
+    exprs: tuple[pl.Expr, ...]
+    slots: tuple[tuple[str, str, str], ...]
+    on_messages: tuple[pl.Expr, ...]
+    messages_slots: tuple[tuple[str, str, str], ...]
+    direct: tuple[tuple[str, str, Any], ...]
+    dtypes: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]
+    strings: tuple[tuple[pl.Expr, bool], ...]
+
+
+@lru_cache(maxsize=64)
+def _plan(doc_schema: tuple[tuple[str, Any], ...], messages_schema: tuple[tuple[str, Any], ...] | None) -> _Plan:
+    """The :class:`_Plan` of a document with ``doc_schema`` (and, where its messages are read as a frame,
+    ``messages_schema``); :class:`_NotFast` for a layout the accounting does not read."""
     exprs: list[pl.Expr] = []
     slots: list[tuple[str, str, str]] = []
     on_messages: list[pl.Expr] = []
     messages_slots: list[tuple[str, str, str]] = []
-    messages = doc.schema.get("messages")
-    if isinstance(messages, pl.List) and isinstance(messages.inner, pl.Struct) and doc.height == 1:
-        exploded = doc.get_column("messages")[0]  # the one row's list (its explode took 0.2 ms); None if null
-        if exploded is None or exploded.null_count() or not exploded.len():
-            raise _NotFast("a message null, or none")
-        tally.messages = exploded.struct.unnest()
+    direct: list[tuple[str, str, Any]] = []
+    dtypes: list[tuple[str, tuple[tuple[str, Any], ...]]] = []
+    strings: list[tuple[pl.Expr, bool]] = []
 
     def obj(fields: dict[str, Any], field_of: Any, where: str) -> None:
-        tally.dtypes[where] = fields
-        tally.counts[where] = {}
+        dtypes.append((where, tuple(fields.items())))
+        # The messages frame's own columns of a plain type are tallied from the columns themselves (a
+        # count is the length less the nulls Arrow keeps; a text column's bytes are read in place), not
+        # by a query: the same numbers, without the query or the texts joined into one Python string.
+        on_frame = where == "doc.messages[]"
         for name, dtype in fields.items():
             if '"' in name or "\\" in name:
                 raise _NotFast("a key with a quote or a backslash")
             e = field_of(name)
+            if on_frame and dtype in _FLAT:
+                direct.append((where, name, dtype))
+                if dtype == pl.String:
+                    strings.append((e, True))
+                continue
             exprs.append(e.count())
             slots.append(("key", where, name))
             value(e, dtype, f"{where}.{name}")
 
     def value(e: pl.Expr, dtype: Any, where: str) -> None:
         nonlocal exprs, slots
-        if where == "doc.messages" and tally.messages is not None:  # the messages frame, its own query
+        if where == "doc.messages" and messages_schema is not None:  # the messages frame, its own query
             outer = (exprs, slots)
             exprs, slots = on_messages, messages_slots
-            obj(dict(tally.messages.schema), pl.col, "doc.messages[]")
+            obj(dict(messages_schema), pl.col, "doc.messages[]")
             exprs, slots = outer
             return
         if isinstance(dtype, pl.Struct):
@@ -502,19 +526,53 @@ def _tally(doc: pl.DataFrame) -> _Tally:
         elif dtype == pl.String:
             exprs.extend((e.count(), e.str.join("")))
             slots.extend((("string", where, ""), ("joined", where, "")))
-            tally.strings.append((e, exprs is on_messages))
+            strings.append((e, exprs is on_messages))
         elif dtype == pl.Boolean:
             exprs.append(e.count())
             slots.append(("bool", where, ""))
         elif dtype not in (pl.Int64, pl.Null):
             raise _NotFast(f"{where}: {dtype}")
 
-    obj(dict(doc.schema), pl.col, "doc")
-    row = doc.select(e.alias(str(i)) for i, e in enumerate(exprs)).row(0)
-    if on_messages and tally.messages is not None:
-        slots += messages_slots
-        row += tally.messages.select(e.alias(str(i)) for i, e in enumerate(on_messages)).row(0)
-    for (kind, where, name), got in zip(slots, row, strict=True):
+    obj(dict(doc_schema), pl.col, "doc")
+    return _Plan(tuple(e.alias(str(i)) for i, e in enumerate(exprs)), tuple(slots),
+                 tuple(e.alias(str(i)) for i, e in enumerate(on_messages)), tuple(messages_slots), tuple(direct),
+                 tuple(dtypes), tuple(strings))
+
+
+def _tally(doc: pl.DataFrame) -> _Tally:
+    """Every key and value of the document tallied: a count, a null count or the strings joined for each
+    key at each depth (arrays exploded, objects' keys taken as fields), in one query on the document and
+    one on its messages (exploded once: they are most of it, and the fast path reads them as a frame);
+    the messages' keys of a plain type from their columns. What to ask: :func:`_plan`."""
+    tally = _Tally(doc)
+    messages = doc.schema.get("messages")
+    if isinstance(messages, pl.List) and isinstance(messages.inner, pl.Struct) and doc.height == 1:
+        exploded = doc.get_column("messages")[0]  # the one row's list (its explode took 0.2 ms); None if null
+        if exploded is None or exploded.null_count() or not exploded.len():
+            raise _NotFast("a message null, or none")
+        tally.messages = exploded.struct.unnest()
+    plan = _plan(tuple(doc.schema.items()),
+                 tuple(tally.messages.schema.items()) if tally.messages is not None else None)
+    for where, fields in plan.dtypes:
+        tally.dtypes[where] = dict(fields)
+        tally.counts[where] = {}
+    tally.strings = list(plan.strings)
+    direct: list[tuple[tuple[str, str, str], Any]] = []
+    for where, name, dtype in plan.direct:
+        assert tally.messages is not None
+        column = tally.messages.get_column(name)
+        got = column.len() - column.null_count()
+        direct.append((("key", where, name), got))
+        if dtype == pl.String:
+            direct.extend(((("string", f"{where}.{name}", ""), got), (("joined", f"{where}.{name}", ""), text_bytes(column))))
+        elif dtype == pl.Boolean:
+            direct.append((("bool", f"{where}.{name}", ""), got))
+    slots = list(plan.slots)
+    row = doc.select(plan.exprs).row(0)
+    if plan.on_messages and tally.messages is not None:
+        slots += plan.messages_slots
+        row += tally.messages.select(plan.on_messages).row(0)
+    for (kind, where, name), got in [*zip(slots, row, strict=True), *direct]:
         if kind == "key":
             tally.counts[where][name] = got
             tally.a += got * (1 + sum(name.count(c) for c in ".eE:"))
@@ -566,8 +624,13 @@ def _check(data: bytes, doc: pl.DataFrame) -> _Tally:
     quotes = kept[_COUNTED.index(b'"')]
     if quotes != tally.quotes + escaped_quotes:
         raise _NotFast("quotes differ: a key dropped or repeated, or a number or boolean read as text")
-    in_strings = "".join(tally.joined).encode().translate(None, _NOT_COUNTED)
-    if sum(kept) - quotes - hex_e != tally.a + len(in_strings) - in_strings.count(b'"'):
+    in_strings = "".join(j for j in tally.joined if isinstance(j, str)).encode().translate(None, _NOT_COUNTED)
+    counted = len(in_strings) - in_strings.count(b'"')  # the counted characters of the texts, but quotes
+    columns = [j for j in tally.joined if not isinstance(j, str)]  # texts' UTF-8 bytes, read in place
+    if columns:
+        in_columns = byte_counts(columns, _COUNTED)
+        counted += sum(in_columns) - in_columns[_COUNTED.index(b'"')]
+    if sum(kept) - quotes - hex_e != tally.a + counted:
         raise _NotFast("keys or numbers differ")
     return tally
 

@@ -56,6 +56,7 @@ import polars as pl
 
 from atlas.errors import AtlasError, FormatError
 from atlas.model import IDENTITY_EVIDENCE_SCHEMA, REJECT_SCHEMA, Channel, EvidenceCategory
+from atlas.normalise.identifiers import identifier_map
 from atlas.normalise.region import RegionEvidence, choose_region
 from atlas.normalise.times import DateFormat, Readings, parse_datetimes, sniff_datetime_format
 from parsers._tabular import Sheet, probe_sheets, read_sheets
@@ -276,20 +277,25 @@ _TIME_FRACTION: Final = r"^0?\.\d+$"
 
 
 def _time_strings(frame: pl.DataFrame, cols: dict[str, list[tuple[str, re.Match[str] | bool]]],
-                  assumptions: list[str], where: str, *,
-                  fast: bool = False) -> tuple[pl.Expr | None, str | None, bool | None]:
+                  assumptions: list[str], where: str, *, fast: bool = False,
+                  seen: dict[str, pl.Series] | None = None) -> tuple[pl.Expr | None, str | None, bool | None]:
     """(timestamp text expression, offset stated by a header, day-first stated by a header).
 
     ``fast``: the Excel-serial and day-fraction conversions (a when/then whose other branch
     formats a date for every row, ~30 % of a table's time) are left out of the expression
     for a column where no value has that form: the when/then would keep every value as it
-    is, so the text is the same (tested in ``tests/test_tool_export_fast.py``)."""
+    is, so the text is the same (tested in ``tests/test_tool_export_fast.py``). A table with a
+    date and a time column (fast) has its distinct dates read once: for the serial count, and
+    to see whether the date's text steps (stripping, the serial conversion, a midnight suffix)
+    change any of them; if none, the column is used as it is (each row's value is one of them,
+    or null, which the steps keep null). Those distinct date texts go to ``seen["dates"]``."""
     offset: str | None = None
     dayfirst: bool | None = None
     date_cols = [c for k in ("timestamp", "date") for c, _ in cols.get(k, [])]
     # (fast: whether the time column holds a day fraction, in the same query)
     time_col = cols["time"][0][0] if fast and "time" in cols and "date" in cols and "timestamp" not in cols else None
-    facts = (_time_facts if fast else _time_facts_plain)(frame, date_cols, time_col)
+    dates = frame.get_column(date_cols[0]).drop_nulls().unique() if time_col is not None else None
+    facts = _time_facts(frame, date_cols, time_col, dates) if fast else _time_facts_plain(frame, date_cols, time_col)
     serial_counts = facts[:len(date_cols)]
     has_serial = dict(zip(date_cols, (n > 0 for n in serial_counts), strict=True))
 
@@ -325,6 +331,12 @@ def _time_strings(frame: pl.DataFrame, cols: dict[str, list[tuple[str, re.Match[
         date = serial(pl.col(dcol).str.strip_chars(), dcol)
         # a midnight time part taken off (fast: as a suffix, the same text without a regular expression)
         date = date.str.strip_suffix(" 00:00:00") if fast else date.str.replace(r" 00:00:00$", "")
+        if dates is not None:  # (fast, a date and a time column) the steps on the distinct dates alone
+            texts = pl.DataFrame({dcol: dates}).select(date.alias(dcol)).to_series()
+            if seen is not None:
+                seen["dates"] = texts
+            if texts.equals(dates, null_equal=True):
+                date = pl.col(dcol)
         if "time" in cols:
             tcol, _ = cols["time"][0]
             time = pl.col(tcol).str.strip_chars()
@@ -358,15 +370,21 @@ def _time_facts_plain(frame: pl.DataFrame, date_cols: list[str], time_col: str |
     ).row(0)
 
 
-def _time_facts(frame: pl.DataFrame, date_cols: list[str], time_col: str | None) -> tuple[Any, ...]:
+def _time_facts(frame: pl.DataFrame, date_cols: list[str], time_col: str | None,
+                distinct: pl.Series | None = None) -> tuple[Any, ...]:
     """:func:`_time_facts_plain`'s answer, cheaper: a date column is first tested on its
     distinct values (a few hundred days; rows are counted only if one is a serial), and a
     time column whose every value holds a ``:`` holds no day fraction (which is digits and
-    one ``.``), so the regular expression runs only where some value lacks one."""
+    one ``.``), so the regular expression runs only where some value lacks one. ``distinct``: the
+    first date column's distinct values, where the caller has them already."""
     if not date_cols and not time_col:
         return ()
+
+    def values(i: int, c: str) -> pl.Expr:
+        return pl.lit(distinct) if i == 0 and distinct is not None else pl.col(c).drop_nulls().unique()
+
     first = frame.select(
-        *[pl.col(c).drop_nulls().unique().str.strip_chars().str.contains(_EXCEL_SERIAL.pattern).any().alias(str(i))
+        *[values(i, c).str.strip_chars().str.contains(_EXCEL_SERIAL.pattern).any().alias(str(i))
           for i, c in enumerate(date_cols)],
         *([pl.col(time_col).str.contains(":", literal=True).all().alias("colon")] if time_col else []),
     ).row(0)
@@ -408,7 +426,7 @@ _NOT_AFTER_A_NAMED_ZONE: Final = ["+", "-", "T", "t", "Z", "z"]
 suffix ``UTC``/``GMT``/``Z`` (any case) a ``t`` or ``z``."""
 
 
-def _zone_split_named(body: pl.DataFrame) -> pl.DataFrame | None:
+def _zone_split_named(body: pl.DataFrame, *, paren: bool = True) -> pl.DataFrame | None:
     """:func:`_zone_split` of ``_ts_raw`` into ``_ts_txt`` and ``_off`` for a table whose every
     time ends in a named zone (``10:00:00(UTC+1)``, as Cellebrite writes them), with one
     regular-expression pass over the rows instead of six; None (the caller splits the plain
@@ -425,14 +443,29 @@ def _zone_split_named(body: pl.DataFrame) -> pl.DataFrame | None:
       value holds :data:`_NOT_AFTER_A_NAMED_ZONE` (checked), so the wall clock is what is left,
       stripped."""
     raw = body.get_column("_ts_raw")
+    at_paren = _zone_split_at_paren(body, raw) if paren else None  # (paren=False: the caller tried it)
+    if at_paren is not None:
+        return at_paren
     text = raw.str.replace(_ZONE_SUFFIX.pattern, "")
     if text.str.contains_any(_NOT_AFTER_A_NAMED_ZONE).any():
         return None
     suffix = pl.select(pl.lit(raw).str.strip_prefix(pl.lit(text))).to_series()  # raw is text + suffix
     distinct = suffix.drop_nulls().unique().sort()
-    named = pl.DataFrame({"s": distinct}).select(pl.col("s").str.extract_groups(_ZONE_SUFFIX.pattern).alias("n"))
-    if named.get_column("n").struct.field("1").null_count():
+    if not distinct.str.contains(_ZONE_SUFFIX.pattern).all():  # a value with no named zone (its suffix is empty)
         return None
+    minutes = _offsets_of(suffix, distinct, distinct)
+    return body.with_columns(text.str.strip_chars().alias("_ts_txt"), minutes.alias("_off"))
+
+
+_FEW_SUFFIXES: Final = 8
+"""Up to this many distinct zone suffixes, each row's offset is found by comparing its suffix
+with each (an export has one or two: GMT and BST)."""
+
+
+def _offsets_of(suffix: pl.Series, distinct: pl.Series, zones: pl.Series) -> pl.Series:
+    """Each row's offset in minutes: ``suffix`` looked up among the ``distinct`` suffixes, whose
+    named zones (``zones``, the written suffixes: ``(UTC+1)``) give the offsets."""
+    named = pl.DataFrame({"s": zones}).select(pl.col("s").str.extract_groups(_ZONE_SUFFIX.pattern).alias("n"))
     sign = pl.col("n").struct.field("1")
     hh, mm = pl.col("n").struct.field("2").cast(pl.Int32), pl.col("n").struct.field("3").cast(pl.Int32).fill_null(0)
     per_suffix = named.select(
@@ -442,15 +475,36 @@ def _zone_split_named(body: pl.DataFrame) -> pl.DataFrame | None:
         lookup: Any = pl
         for value, off in zip(distinct.to_list(), per_suffix.to_list(), strict=True):
             lookup = lookup.when(pl.col("s") == value).then(pl.lit(off, per_suffix.dtype))
-        minutes = pl.DataFrame({"s": suffix}).select(lookup.otherwise(pl.lit(None, per_suffix.dtype))).to_series()
-    else:
-        minutes = suffix.replace_strict(distinct, per_suffix, default=None, return_dtype=per_suffix.dtype)
-    return body.with_columns(text.str.strip_chars().alias("_ts_txt"), minutes.alias("_off"))
+        return pl.DataFrame({"s": suffix}).select(lookup.otherwise(pl.lit(None, per_suffix.dtype))).to_series()
+    return suffix.replace_strict(distinct, per_suffix, default=None, return_dtype=per_suffix.dtype)
 
 
-_FEW_SUFFIXES: Final = 8
-"""Up to this many distinct zone suffixes, each row's offset is found by comparing its suffix
-with each (an export has one or two: GMT and BST)."""
+def _zone_split_at_paren(body: pl.DataFrame, raw: pl.Series) -> pl.DataFrame | None:
+    r""":func:`_zone_split_named`'s answer without a regular expression over the rows, for a table
+    whose every time holds a ``(`` from which on it is a named zone (``10:00:00(UTC+1)``); None
+    (the two-pass split decides) for any other. Each value is cut once at its first ``(``; the
+    distinct parts after it (a handful) are checked to be whole named zones. Why it is the same:
+
+    * the zone pattern can take a ``(`` only at its optional ``\(?`` just before ``UTC``/``GMT``,
+      so no match starts before the first ``(`` but over the whitespace right before it: the
+      pattern's match is that whitespace and the rest of the value, when the rest from the ``(``
+      is a whole match (the distinct rests are checked: the pattern takes all of each);
+    * the text left is then the part before the ``(`` without trailing whitespace, so stripped it
+      is the part before the ``(`` stripped (the pattern's ``\s`` and stripping are both Unicode
+      White_Space), and it holds :data:`_NOT_AFTER_A_NAMED_ZONE` exactly where the part does;
+    * the offset is read from the zone alone, as from the suffix with its whitespace (the
+      pattern's leading ``\s*`` takes it)."""
+    parts = raw.str.splitn("(", 2)  # (the rest kept whole: split_exact would cut it at a second "(")
+    head, rest = parts.struct.field("field_0"), parts.struct.field("field_1")
+    if rest.null_count() != raw.null_count():  # some value holds no "("
+        return None
+    distinct = rest.drop_nulls().unique().sort()
+    zones = pl.select(pl.lit("(") + pl.lit(distinct)).to_series()
+    if not (zones.str.replace(_ZONE_SUFFIX.pattern, "") == "").all():  # some rest is not a whole named zone
+        return None
+    if head.str.contains_any(_NOT_AFTER_A_NAMED_ZONE).any():
+        return None
+    return body.with_columns(head.str.strip_chars().alias("_ts_txt"), _offsets_of(rest, distinct, zones).alias("_off"))
 
 
 def _vocab(expr: pl.Expr, vocab: dict[str, Any], part: int | None) -> pl.Expr:
@@ -513,18 +567,21 @@ def _region(tables: list[tuple[pl.DataFrame, Table]], ctx: ParseContext, assumpt
 
 
 def _offset_and_format(body: pl.DataFrame, offset: str | None, dayfirst_header: bool | None, where: str,
-                       ctx: ParseContext, assumptions: list[str],
-                       readings: Readings | None = None) -> tuple[pl.DataFrame, DateFormat]:
+                       ctx: ParseContext, assumptions: list[str], readings: Readings | None = None,
+                       dated: bool = False) -> tuple[pl.DataFrame, DateFormat]:
     """The header's stated UTC offset filled into ``_off`` where the text gave none, and the
     date format sniffed from ``_ts_txt`` (the header's day/month order winning), each with
-    its assumption: the one step the plain rule and the fast path share."""
+    its assumption: the one step the plain rule and the fast path share. ``dated``: the caller has
+    proved that every wall-clock text holds a date (:func:`_every_text_dated`), so none is filtered
+    out (the sniff drops the nulls itself)."""
     if offset:
         sign = -1 if offset.startswith("-") else 1
         hh, _, mm = offset[1:].partition(":")
         body = body.with_columns(pl.col("_off").fill_null(sign * (int(hh) * 60 + int(mm or 0))))
         assumptions.append(f"{where}: times are at UTC{offset}, as the column header states")
     dayfirst = dayfirst_header if dayfirst_header is not None else ctx.dayfirst
-    candidates = body.get_column("_ts_txt").filter(body.get_column("_ts_txt").str.contains(_LOOKS_LIKE_DATE).fill_null(False))
+    txt = body.get_column("_ts_txt")
+    candidates = txt if dated else txt.filter(txt.str.contains(_LOOKS_LIKE_DATE).fill_null(False))
     try:
         fmt = sniff_datetime_format(candidates, dayfirst=dayfirst, what=f"{where} timestamps", readings=readings)
     except AtlasError as exc:
@@ -635,12 +692,15 @@ def _table_events_fast(frame: pl.DataFrame, first_row: int, table: Table, sheet:
             return pl.lit(None, pl.String)
         return pl.col(cols[target][0][0]).str.strip_chars()
 
-    ts_text, offset, dayfirst_header = _time_strings(body, cols, assumptions, where, fast=True)
+    seen: dict[str, pl.Series] = {}
+    ts_text, offset, dayfirst_header = _time_strings(body, cols, assumptions, where, fast=True, seen=seen)
     if ts_text is None:
         raise FormatError(f"{ctx.path}: {where}: the {table.label} template maps no date/time column")
     # the raw text is built once, then split (built inside each use, it was worked out again for each)
     body = body.with_columns(ts_text.alias("_ts_raw"))
-    split = _zone_split_named(body)
+    split = _zone_split_at_paren(body, body.get_column("_ts_raw"))
+    dated = split is not None and "dates" in seen and _every_text_dated(seen["dates"])
+    split = split if split is not None else _zone_split_named(body, paren=False)
     if split is not None:
         body = split
     else:
@@ -649,7 +709,7 @@ def _table_events_fast(frame: pl.DataFrame, first_row: int, table: Table, sheet:
         wall, minutes = _zone_split(pl.col("_ts_raw"), (pl.col("_zone_named"), pl.col("_zone_bare")))
         body = body.with_columns(wall.alias("_ts_txt"), minutes.alias("_off")).drop("_zone_named", "_zone_bare")
     readings = Readings()
-    body, fmt = _offset_and_format(body, offset, dayfirst_header, where, ctx, assumptions, readings)
+    body, fmt = _offset_and_format(body, offset, dayfirst_header, where, ctx, assumptions, readings, dated)
     # parse_datetimes(_ts_txt, fmt), read by to_datetimes (the same values, faster for a format with %.f)
     # (``_ts_txt`` is stripped by either zone split: stripping it again would change nothing), or
     # the sniff's own reading where it read exactly these values with that format (Readings.of)
@@ -684,6 +744,18 @@ def _table_events_fast(frame: pl.DataFrame, first_row: int, table: Table, sheet:
         np.arange(grouped.height, dtype=np.uint32), grouped.get_column("_n").to_numpy())
     body = body.hstack(derived.drop(keys)[pl.Series(group_of)].get_columns())
     return _final_events(body, ref, table, cols, text_of, rejects, n)
+
+
+def _every_text_dated(dates: pl.Series) -> bool:
+    """Whether every wall-clock text of a table holds a date (:data:`_LOOKS_LIKE_DATE`), proved from
+    its distinct date texts (``dates``, a date and a time column) for a table whose times were
+    cut at their first ``(`` (:func:`_zone_split_at_paren`): each row's text is its date text, a
+    space and its time text, cut at the first ``(`` and stripped. When no date text holds a ``(``,
+    the cut falls in the time's part, and stripping takes off whitespace only, so the text holds
+    its date text whole, and with it the date's match, which begins and ends with a letter or
+    digit. A row with no date or no time has no text (null), which the sniff drops."""
+    return bool(dates.len()) and not dates.str.contains("(", literal=True).any() and bool(
+        dates.str.contains(_LOOKS_LIKE_DATE).all())
 
 
 def _key_columns(cols: dict[str, list[tuple[str, re.Match[str] | bool]]]) -> list[str]:
@@ -803,7 +875,28 @@ def _row_meaning(body: pl.DataFrame, cols: dict[str, list[tuple[str, re.Match[st
     if kind == "call":
         channel = pl.when(channel == "sms").then(pl.lit("voice")).otherwise(channel)
     body = body.with_columns(duration.alias("duration_s"), channel.alias("channel"))
-    return original.hstack(body.select("direction", "status", "sender", "recipients", "duration_s", "channel")), fixed
+    return original.hstack(_as_uris(body.select("direction", "status", "sender", "recipients", "duration_s", "channel"),
+                                    ctx)), fixed
+
+
+def _as_uris(frame: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
+    """``frame``'s ``sender`` and ``recipients`` as identifier URIs when the caller asked for them
+    (``ctx.convert_identifiers``, which :func:`parse` leaves set only once the region is decided):
+    each distinct value converted once by the shared :func:`identifier_map`, with the region the
+    ingest then normalises with (the parser's, upper case), as the normaliser would convert it,
+    row for row (:attr:`ParseResult.identifiers_are_uris`; tested in ``tests/test_tool_export_fast.py``).
+    The fast path converts its few hundred distinct combinations of cells, not every row."""
+    if not ctx.convert_identifiers or frame.height == 0:
+        return frame
+    raw = pl.concat([frame.get_column("sender"), frame.get_column("recipients").explode()]).rename("raw")
+    mapping = identifier_map(raw, source_id=ctx.source_id, region=ctx.region.upper())
+    if mapping.height == 0:
+        return frame
+    keys, values = mapping.get_column("raw"), mapping.get_column("uri")
+    return frame.with_columns(
+        pl.col("sender").replace_strict(keys, values, default=None),
+        pl.col("recipients").list.eval(pl.element().replace_strict(keys, values, default=None)),
+    )
 
 
 def _final_events(body: pl.DataFrame, ref: pl.Expr, table: Table, cols: dict[str, list[tuple[str, re.Match[str] | bool]]],
@@ -871,8 +964,9 @@ def _contacts(body: pl.DataFrame, ref: pl.Expr, table: Table, all_of: Any, text_
         for other in card[1:]:
             evidence.append({"source_id": ctx.source_id, "source_ref": r, "basis": "contact-card", "identifier": card[0],
                              "related": other, "detail": f"contact card {name!r} in the exported contacts lists both"})
-    events = pl.DataFrame(rows, schema={"source_ref": pl.String, "kind": pl.String, "channel": pl.String,
-                                        "sender": pl.String, "recipients": pl.List(pl.String), "text": pl.String})
+    events = _as_uris(pl.DataFrame(rows, schema={"source_ref": pl.String, "kind": pl.String, "channel": pl.String,
+                                                 "sender": pl.String, "recipients": pl.List(pl.String),
+                                                 "text": pl.String}), ctx)
     ev = pl.DataFrame(evidence, schema=IDENTITY_EVIDENCE_SCHEMA) if evidence else pl.DataFrame(schema=IDENTITY_EVIDENCE_SCHEMA)
     return events, pl.DataFrame(schema=REJECT_SCHEMA), len(rows), ev
 
@@ -939,8 +1033,8 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         table, header_row = found
         matched.append((sheet, table, header_row, sheet.frame(header_row)))
     region = _region([(frame, table) for _, table, _, frame in matched], ctx, assumptions)
-    if region is not None:
-        ctx = replace(ctx, region=region)
+    # identifiers as URIs (ctx.convert_identifiers) only with the region the ingest will use: the parser's
+    ctx = replace(ctx, region=region) if region is not None else replace(ctx, convert_identifiers=False)
     for (ev, rj, n, evd), notes in _every_table(matched, ctx):
         assumptions += notes
         events.append(ev)
@@ -966,4 +1060,5 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         # into its sheet and row at its last " row " (N is digits), so distinct sheets give
         # distinct refs (the normaliser's duplicate check is then skipped)
         refs_unique=len({sheet.name for sheet, *_ in matched}) == len(matched),
+        identifiers_are_uris=ctx.convert_identifiers,
     )

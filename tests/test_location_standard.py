@@ -47,6 +47,23 @@ def test_near_the_victim_is_definite_only_when_both_positions_state_an_accuracy(
         assert [i["date"] for i in r["incidents"]] == []   # a possible co-location is never an incident
 
 
+def test_an_episode_mixing_stated_and_unstated_accuracy_says_so_on_each_side(tmp_path: Path) -> None:
+    """Seen on an unseen-seed covert case: "suspect: … (±52 m)" beside "positions of both have no stated
+    accuracy" read as a contradiction; each side now says the widest stated and that some state none."""
+    spot = (51.5230, -0.1010)
+    case = make_case(tmp_path / "c", {
+        VICTIM: [pos("2026-04-10 18:00", *spot, None), pos("2026-04-10 18:04", *spot, None)],
+        SUSPECT: [pos("2026-04-10 18:02", spot[0] + 0.0004, spot[1], 52.0),
+                  pos("2026-04-10 18:06", spot[0] + 0.0004, spot[1], None)]})
+    r = analyse(case, as_of=AS_OF).to_json()
+    [possible] = [c for c in r["possible_colocations"] if c["kind"] == "victim-location"]
+    assert "(±52 m at most where stated; some positions state no accuracy)" in possible["precision"]
+    assert "victim: " in possible["precision"] and possible["precision"].endswith("(accuracy not stated)")
+    assert possible["certainty"].endswith(
+        "but positions of both devices include some with no stated accuracy: possible co-location only")
+    assert r["colocations"] == [] or all(c["kind"] != "victim-location" for c in r["colocations"])
+
+
 def test_the_standard_is_stated_in_the_json_and_the_text(tmp_path: Path, atlas: object,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     case = make_case(tmp_path / "c", {SUSPECT: [pos("2026-05-09 20:00", *north_of_home(50), 10.0)]}, orders=[ORDER])

@@ -368,6 +368,50 @@ def test_generated_threads_read_the_same(tmp_path: Path) -> None:
     assert fast >= n * 0.9
 
 
+def _tallied(data: bytes, monkeypatch: pytest.MonkeyPatch, *, by_query: bool) -> Any:
+    """What the accounting finds of ``data`` (its counts, or the refusal's words), the messages' plain keys
+    tallied from their columns, or (``by_query``) each by the query as every other key."""
+    import polars as pl
+
+    meta._plan.cache_clear()  # (the plans are made once per layout: made again under the setting asked)
+    with monkeypatch.context() as m:
+        if by_query:
+            m.setattr(meta, "_FLAT", ())
+            m.setattr(meta, "_plan", meta._plan.__wrapped__)  # and not kept
+        try:
+            doc = pl.read_json(data, schema=meta._layout(meta._head_keys(data)))
+        except Exception:
+            try:
+                doc = pl.read_json(data, infer_schema_length=None)
+            except Exception:
+                return "Polars does not read it"
+        try:
+            tally = meta._check(data, doc)
+        except Exception as exc:
+            return f"{type(exc).__name__}: {exc}"
+        return tally.a, tally.quotes, tally.counts
+
+
+def test_the_messages_keys_tallied_from_their_columns_count_as_the_query(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The messages' text, integer and boolean keys are tallied from their columns (a count is the length
+    less the nulls; a text column's bytes are counted in place): the same counts, refusals and words as
+    the query every other key is tallied by, on the clean, odd and raw shapes and seeded random threads."""
+    docs = [json.dumps(d, indent=2).encode() for d in (*CLEAN.values(), *ODD.values())] + list(RAW_TEXT.values())
+    rng = random.Random(7)
+    for _ in range(40):
+        people = ["Dan Sample", "Alice Example", "Zoë Ünder", "Bob"][: rng.randint(1, 4)]
+        docs.append(json.dumps({"participants": [{"name": _moji(p)} for p in people],
+                                "messages": [_random_message(rng, people, i) for i in range(rng.randint(1, 30))]},
+                               indent=rng.choice([None, 2])).encode())
+    read = 0
+    for data in docs:
+        by_columns = _tallied(data, monkeypatch, by_query=False)
+        assert by_columns == _tallied(data, monkeypatch, by_query=True)
+        read += isinstance(by_columns, tuple)
+    assert read >= len(docs) // 2
+
+
 def test_a_difference_would_be_seen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The comparison is not vacuous: a fast path that got the participants wrong fails it."""
     path = _write(tmp_path, "plain", CLEAN["reactions"])

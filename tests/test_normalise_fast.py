@@ -235,6 +235,31 @@ def test_random_frames_normalise_the_same_with_refs_hashed(seed: int, monkeypatc
     assert_fast_is_plain(raw, **kw)
 
 
+@pytest.mark.parametrize("seed", range(1, 120, 3))
+def test_random_frames_normalise_the_same_with_the_big_sources_query(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above ``_SMALL_ROWS`` rows the one query runs with Polars' plan optimisations (below, without):
+    forced here on small frames, the same events and rejects."""
+    monkeypatch.setattr(normalise, "_SMALL_ROWS", 0)
+    raw, kw = _random_frame(random.Random(seed))
+    assert_fast_is_plain(raw, **kw)
+
+
+def test_a_small_sources_query_runs_without_the_plan_optimisations(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shortcut is taken where it should be: a small frame's query is collected without them."""
+    seen: list[Any] = []
+    collect = pl.LazyFrame.collect
+
+    def recorded(self: pl.LazyFrame, *args: Any, **kw: Any) -> pl.DataFrame:
+        seen.append(kw.get("optimizations"))
+        return collect(self, *args, **kw)
+
+    monkeypatch.setattr(pl.LazyFrame, "collect", recorded)
+    raw = _msgs(3)
+    normalise.to_events(raw, source_id="s", timezone="Europe/London", region="GB", refs_unique=True,
+                        identifiers_are_uris=True)
+    assert seen and seen[-1] is not None and not seen[-1].predicate_pushdown
+
+
 def test_the_python_map_gives_what_identifier_map_gives() -> None:
     from atlas.normalise.identifiers import identifier_map
 

@@ -66,3 +66,31 @@ def test_the_benchmarks_workbooks_load_the_same_eagerly(tmp_path: Path) -> None:
     write_tool_export(tmp_path / "t.xlsx", 600)
     write_cdr_xlsx(tmp_path / "c.xlsx", 600)
     assert assert_same_sheets(tmp_path / "t.xlsx") >= 600 and assert_same_sheets(tmp_path / "c.xlsx") >= 600
+
+
+@pytest.mark.parametrize("pad", [0, 100, 16 * 1024 - 40, 16 * 1024 - 20, 16 * 1024 - 9, 16 * 1024 - 3, 16 * 1024, 20_000,
+                                 300_000])
+@pytest.mark.parametrize("cell", ['<c r="B7" t="s"><v>3</v></c>', '<c r="C12" t="inlineStr"><is><t>x</t></is></c>',
+                                  '<c r="A3"><f>SUM(A1:A2)</f><v>4</v></c>', '<c r="D9" s="2"><f t="shared" si="0"/><v>1</v></c>',
+                                  '<c r="E5" s="1"/>'])
+@pytest.mark.parametrize("filler", ["empty cells", "multibyte"])
+def test_the_first_value_cell_read_from_a_peek_is_the_one_the_whole_head_gives(pad: int, cell: str, filler: str) -> None:
+    """:func:`parsers._tabular._first_value_cell` (the first 16 KB of a sheet's XML, the head only
+    where no match ends well inside them) against the plain rule (the pattern over the first
+    256 KB): the first value cell before, at and across the peek's end (a character cut in two
+    there), constants, inline strings, formulas, an empty cell, and none within the head."""
+    import io
+    import re
+
+    from parsers import _tabular
+
+    unit = '<c r="A1" s="1"/>' if filler == "empty cells" else "é"
+    before = (unit * (pad // len(unit.encode()) + 1))[: max(0, pad // len(unit.encode()))]
+    xml = ('<worksheet><sheetData><row r="1">' + before + cell + '<c r="Z99" t="s"><v>9</v></c></row>'
+           + "</sheetData></worksheet>").encode()
+    plain = _tabular._FIRST_VALUE_CELL.search(xml[: 256 * 1024].decode("utf-8", errors="replace"))
+    quick = _tabular._first_value_cell(io.BytesIO(xml))
+    assert (quick is None) == (plain is None)
+    if plain is not None and quick is not None:
+        assert quick.group(1) == plain.group(1) and quick.start() == plain.start()
+    assert isinstance(_tabular._FIRST_VALUE_CELL, re.Pattern)

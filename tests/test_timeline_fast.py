@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from polars.exceptions import ComputeError
 
 from parsers import google_timeline_json as tl
 from parsers.base import ParseContext
@@ -72,7 +73,50 @@ CLEAN: dict[str, Any] = {
     "unknown keys": {**_doc(), "userLocationProfile": {"frequentPlaces": [{"placeId": "p", "placeLocation": "51.5°, 0°"}]},
                      "extra": {"a": [1, 2, 3]}},
     "points in geo form": _doc([_path(_pt("geo:51.5,-0.12"), _pt("51.5, -0.12"))]),
+    "times with Z and offsets": _doc([_path(_pt(time="2026-01-02T09:07:00.000Z"), _pt(time="2026-01-02T09:07:00.000-05:30"))]),
+    "a day that does not exist": _doc([_path(_pt(time="2026-02-30T09:07:00.000+00:00"), _pt())]),
+    "times in other forms": _doc([_path(_pt(time="2026-01-02T09:07:00+00:00"), _pt(time=" 2026-01-02T09:07:00.000Z"),
+                                        _pt(time="2026-01-02T09:07:00.123456+01:00"), _pt(time="2026-01-02 09:07:00.000+01:00"),
+                                        _pt(time="2026-01-02T24:00:00.000+00:00"), _pt(time="2026-01-02T09:07:60.000+00:00"),
+                                        _pt(time="2026-01-02T09:07:00.000+24:00"), _pt(time="2026-01-02T09:07:00.000+0100"))]),
+    "coordinates in mixed forms": _doc([_path(_pt("51.5°, -0.12°"), _pt("51.5°,-0.12°"), _pt("-51.5°, 0.12"), _pt("1°, 2°"),
+                                              _pt("51.5000000°, -0.1200000°"))]),
 }
+
+def real_shape(doc: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` with what a real Android export holds beside the fields read (public descriptions of
+    the 2024- on-device export): an activity segment after every visit (start, end, distance,
+    probability, top candidate), a trip's memory, ``isTimelessVisit``; a Wi-Fi scan and an activity
+    record after every raw position; the profile's frequent trips and persona."""
+    segments: list[Any] = []
+    for i, seg in enumerate(doc.get("semanticSegments") or []):
+        segments.append(seg)
+        if isinstance(seg, dict) and isinstance(seg.get("visit"), dict):
+            seg["visit"]["isTimelessVisit"] = False
+            segments.append({"startTime": seg.get("startTime"), "endTime": seg.get("endTime"),
+                             "startTimeTimezoneUtcOffsetMinutes": 60, "endTimeTimezoneUtcOffsetMinutes": 60,
+                             "activity": {"start": {"latLng": "51.5230123°, -0.1010456°"}, "end": {"latLng": "51.5°, -0.12°"},
+                                          "distanceMeters": 812.25 + i, "probability": 0.97,
+                                          "topCandidate": {"type": "IN_PASSENGER_VEHICLE", "probability": 0.91}}})
+            if i % 5 == 0:
+                segments.append({"startTime": seg.get("startTime"), "endTime": seg.get("endTime"),
+                                 "timelineMemory": {"trip": {"distanceFromOriginKms": 120, "destinations": [
+                                     {"identifier": {"placeId": "ChIJd8BlQ2BZwokRAFUEcm_qrcA"}}]}}})
+    signals: list[Any] = []
+    for k, signal in enumerate(doc.get("rawSignals") or []):
+        signals.append(signal)
+        signals.append({"wifiScan": {"deliveryTime": "2026-06-02T18:07:00.000Z", "devicesRecords": [
+            {"mac": 176685580046849 + j, "rawRssi": -60 - j} for j in range(4)]}})
+        signals.append({"activityRecord": {"probableActivities": [{"type": "STILL", "confidence": 0.84 + k % 10 / 100},
+                                                                  {"type": "WALKING", "confidence": 0.1}],
+                                           "timestamp": "2026-06-02T18:07:00.000Z"}})
+    profile = {"frequentPlaces": [{"placeId": "ChIJx", "placeLocation": "51.5°, -0.12°", "label": "HOME"}],
+               "frequentTrips": [{"waypointIds": ["ChIJx", "ChIJy"], "modeDistribution": [{"mode": "WALKING", "rate": 0.75}],
+                                  "startTimeMinutes": 480, "endTimeMinutes": 510, "durationMinutes": 30, "confidence": 0.5,
+                                  "commuteDirection": "HOME_TO_WORK"}],
+               "persona": {"travelModeAffinities": [{"mode": "WALKING", "affinity": 0.6}]}}
+    return {"semanticSegments": segments, "rawSignals": signals, "userLocationProfile": profile}
+
 
 ODD: dict[str, Any] = {
     "activity no top candidate": _doc([_act(topCandidate="-"), _act()]),
@@ -187,6 +231,26 @@ def test_the_bench_file_and_its_surrogate_version_read_the_same(tmp_path: Path, 
         _same(odd)
 
 
+def test_a_real_export_s_layout_is_read_with_the_layout_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real export's other keys (:func:`real_shape`) are in the layout given to Polars, so it is read
+    without the inference pass, and proved; the same result as the plain rule. And a key or type the
+    layout does not hold is still read exactly (by the inferred layout, or the plain rule)."""
+    path = bench_json_file(tmp_path, monkeypatch, "google_timeline_json", "timeline", 2_000)
+    doc = real_shape(json.loads(path.read_text(encoding="utf-8")))
+    real = _write(tmp_path, "real-shape", doc)
+    tl._declared(real.read_bytes())
+    assert tl._fast_records(real) is not None
+    _same(real)
+    for i, odd in enumerate([{"x": 1}, {"mac": "ab:cd"}, {"mac": 2**70}, {"rawRssi": 1.5}]):
+        other = json.loads(json.dumps(doc))
+        other["rawSignals"][1]["wifiScan"]["devicesRecords"][0].update(odd)
+        path = _write(tmp_path, f"other-{i}", other)
+        if "rawRssi" not in odd:  # (a float in an integer field not read is cut to an integer: nothing read changes)
+            with pytest.raises((tl._NotFast, ComputeError)):  # a key it lacks, a value it cannot hold
+                tl._declared(path.read_bytes())
+        _same(path)
+
+
 def test_coordinates_are_cut_as_the_pattern_captures_them() -> None:
     import polars as pl
 
@@ -197,3 +261,34 @@ def test_coordinates_are_cut_as_the_pattern_captures_them() -> None:
     captured = frame.select(pl.col("x").str.extract_groups(tl.LATLNG).struct.rename_fields(["la", "lo"]).alias("ll"))
     cut = frame.select(tl._degrees(pl.col("x")).alias("ll"))
     assert captured.unnest("ll").equals(cut.unnest("ll"), null_equal=True)
+
+
+def test_the_export_s_times_read_by_arrow_are_the_instants_polars_reads() -> None:
+    """:func:`tl._instant_fast` (Arrow's ISO 8601 cast) against :func:`tl._instant` (Polars): 200,000
+    random times in the export's form (offsets to ±23:59, ``Z``, years 0000-9999), and times in other
+    forms and impossible days, which :func:`tl._instant` reads."""
+    import random
+
+    import polars as pl
+
+    rng = random.Random(18)
+    values: list[str | None] = [None, "0000-01-01T00:00:00.000+23:59", "9999-12-31T23:59:59.999-23:59", "2024-02-29T00:00:00.000Z"]
+    for _ in range(200_000):
+        zone = "Z" if rng.random() < 0.2 else f"{rng.choice('+-')}{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}"
+        values.append(f"{rng.randint(0, 9999):04d}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T{rng.randint(0, 23):02d}:"
+                      f"{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}.{rng.randint(0, 999):03d}{zone}")
+    frame = pl.DataFrame({"t": values})
+    assert tl._instant_fast(frame, "t", "ts").equals(tl._instant(frame, "t", "ts"))
+    for odd in (["2026-02-30T09:07:00.000+00:00", "2026-01-02T09:07:00.000Z"], ["2026-01-02T09:07:00+00:00"],
+                ["2026-01-02T09:07:60.000+00:00"], [" 2026-01-02T09:07:00.000Z"], [None, None], []):
+        frame = pl.DataFrame({"t": odd}, schema={"t": pl.String})
+        assert tl._instant_fast(frame, "t", "ts").equals(tl._instant(frame, "t", "ts"))
+
+
+def test_the_export_s_coordinates_are_cut_as_the_pattern_captures_them() -> None:
+    import polars as pl
+
+    for values in (["51.5230123°, -0.1010456°", None, "-0.5°, 179.9999999°", "0.0°, -0.0°"],
+                   ["51.5°, -0.12°", "51.5°,-0.12°"], ["51.5°, -0.12", "geo:51.5,-0.12"], ["51.5°°, 1°", "a°, b°"]):
+        frame = pl.DataFrame({"latlng": values}, schema={"latlng": pl.String})
+        assert tl._degrees_fast(frame).equals(frame.with_columns(tl._degrees(pl.col("latlng")).alias("ll")).unnest("ll"))

@@ -14,12 +14,16 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
 
+from atlas.errors import FormatError
+from atlas.normalise import Normalised, to_events
+from atlas.normalise.identifiers import identifier_uri
 from fixtures.generate import generate
 from parsers import tool_export
 from parsers.base import ParseContext, ParseResult
@@ -39,12 +43,29 @@ def parse_plain(path: Path, ctx: ParseContext, monkeypatch: pytest.MonkeyPatch,
         return real(path, ctx)
 
 
+def normalised(result: ParseResult, ctx: ParseContext) -> Normalised:
+    """``result`` normalised as the ingest normalises it (its region, the flags it passes on)."""
+    region = (result.region or ctx.region).upper()
+    owners = [identifier_uri(ctx.owner, source_id=ctx.source_id, region=region)] if ctx.owner else []
+    return to_events(result.events, source_id=ctx.source_id, timezone=ctx.timezone, region=region, owner_uris=owners,
+                     identifiers_are_uris=result.identifiers_are_uris, refs_unique=result.refs_unique)
+
+
 def both(path: Path, ctx: ParseContext, monkeypatch: pytest.MonkeyPatch,
          real: Callable[[Path, ParseContext], ParseResult] = tool_export.parse) -> ParseResult:
     fast = real(path, ctx)
     assert_identical(fast, parse_plain(path, ctx, monkeypatch, real))
     # refs said distinct (so the normaliser does not check) are distinct
     assert not fast.refs_unique or fast.events.get_column("source_ref").n_unique() == fast.events.height
+    # asked for URIs (as the ingest asks), fast and plain alike, and normalised to the same events
+    # as the identifiers as written (converted by the normaliser)
+    ask = replace(ctx, convert_identifiers=True)
+    uris = real(path, ask)
+    assert_identical(uris, parse_plain(path, ask, monkeypatch, real))
+    assert uris.identifiers_are_uris == (fast.region is not None) and not fast.identifiers_are_uris
+    assert uris.region == fast.region and uris.assumptions == fast.assumptions
+    a, b = normalised(uris, ask), normalised(fast, ctx)
+    assert a.events.equals(b.events, null_equal=True) and a.rejects.equals(b.rejects, null_equal=True)
     return fast
 
 
@@ -207,24 +228,47 @@ ZONED = ["01/01/2026 10:00:00(UTC+1)", "01/01/2026 10:00:00 (UTC+0)", "01/01/202
          "01/01/2026 10:00:00.250(UTC+1)", "01.01.2026 10:00:00(GMT-3)", "01/01/2026 10:00:00 (utc+1) ", None]
 OTHERS = ["01/01/2026 10:00:00+01:00 (UTC+1)", "01/01/2026 10:00:00Z", "01/01/2026 10:00:00 UTC", "01-Jan-2026 10:00(UTC+0)",
           "2026-01-01T10:00:00(UTC+1)", "01/01/2026 10:00:00+0100", "01/01/2026 10:00:00", "", "01/01/2026 10:00 (UTC+1) Z"]
+PARENS = ["01/01/2026 10:00:00\u00a0(UTC+1)", "01/01/2026 10:00:00\t (UTC+1)\u2003", "(UTC+1)", " (UTC+1)", "x(UTC+1)",
+          "01/01/2026 (a) 10:00:00(UTC+1)", "01/01/2026 10:00:00 ((UTC+1)", "01/01/2026 10:00:00(UTC+1)(UTC+2)",
+          "01/01/2026 10:00:00(UTC+1", "01/01/2026 10:00:00 UTC+1)", "01/01/2026 10:00:00(UTC +1)", "01/01/2026 10:00:00( gmt-0930 )",
+          "01/01/2026 10:00:00\x1c(UTC+1)", "01/01/2026 10:00:00(UTC+1)\n", "01/01/2026 10:00:00(UTC+1)x"]
+"""Values the cut at the first ``(`` must read as the pattern does, or leave to the two-pass split:
+Unicode spaces before and after, a zone alone, a ``(`` before the zone or doubled, two zones, an
+unclosed or unopened bracket, spacing inside, a separator that is not whitespace, text after."""
 
 
+@pytest.mark.parametrize("base", ["every form", "in brackets"])
+@pytest.mark.parametrize("at_paren", [True, False])
 @pytest.mark.parametrize("few", [0, 100])
-@pytest.mark.parametrize("extra", [None, *OTHERS])
-def test_a_named_zone_split_in_two_passes_is_the_plain_split(extra: str | None, few: int,
+@pytest.mark.parametrize("extra", [None, *OTHERS, *PARENS])
+def test_a_named_zone_split_in_two_passes_is_the_plain_split(extra: str | None, few: int, at_paren: bool, base: str,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    """:func:`parsers.tool_export._zone_split_named` (two regular-expression passes) gives the
-    plain :func:`_zone_split`'s wall-clock text and offset, or leaves the table to it: every
-    named-zone form, and each value that must send the table the plain way (a bare offset left
-    after the named zone, ``Z``/``UTC`` suffixes, month names and ISO ``T``/``-`` separators,
-    no zone at all, an empty cell); offsets looked up by hash or by equality tests (``few``)."""
+    """:func:`parsers.tool_export._zone_split_named` (a cut at the first ``(``, else two
+    regular-expression passes) gives the plain :func:`_zone_split`'s wall-clock text and offset,
+    or leaves the table to it: every named-zone form, and each value that must send the table
+    the plain way (a bare offset left after the named zone, ``Z``/``UTC`` suffixes, month names
+    and ISO ``T``/``-`` separators, no zone at all, an empty cell); offsets looked up by hash or
+    by equality tests (``few``); with the cut at ``(`` and without it (``at_paren``)."""
     monkeypatch.setattr(tool_export, "_FEW_SUFFIXES", few)
-    values = ZONED + ([extra] if extra is not None else [])
+    cut_at_paren = tool_export._zone_split_at_paren
+    cut: list[bool] = []
+
+    def spied(body: pl.DataFrame, raw: pl.Series) -> pl.DataFrame | None:
+        out = cut_at_paren(body, raw) if at_paren else None
+        cut.append(out is not None)
+        return out
+
+    monkeypatch.setattr(tool_export, "_zone_split_at_paren", spied)
+    zoned = ZONED if base == "every form" else [v for v in ZONED if v is None or "(" in v]
+    values = zoned + ([extra] if extra is not None else [])
     body = pl.DataFrame({"_ts_raw": values}, schema={"_ts_raw": pl.String})
     wall, minutes = tool_export._zone_split(pl.col("_ts_raw"))
     plain = body.with_columns(wall.alias("_ts_txt"), minutes.alias("_off"))
     quick = tool_export._zone_split_named(body)
-    assert (quick is None) == (extra is not None)  # each of OTHERS sends the table the plain way
+    if extra is None or extra in OTHERS:  # each of OTHERS sends the table the plain way
+        assert (quick is None) == (extra is not None)
+    # the cut at "(" reads a table in brackets alone (with none of OTHERS, which it must leave)
+    assert cut[0] == (at_paren and base == "in brackets" and extra is None) or extra in PARENS
     if quick is not None:
         assert quick.select("_ts_txt", "_off").equals(plain.select("_ts_txt", "_off"), null_equal=True)
         assert quick.columns == [*body.columns, "_ts_txt", "_off"]
@@ -271,3 +315,63 @@ def test_time_column_facts_are_the_plain_rules(dates: list[str | None], times: l
     for date_cols, time_col in ((["d"], "t"), (["d"], None), ([], "t"), (["d", "t"], None), ([], None)):
         assert (tool_export._time_facts(frame, date_cols, time_col)
                 == tool_export._time_facts_plain(frame, date_cols, time_col))
+
+
+DATE_SHAPES = {
+    "clean": lambda i: f"{1 + i % 28:02d}/03/2026",
+    "padded": lambda i: f"  {1 + i % 28:02d}/03/2026 " if i % 3 else f"{1 + i % 28:02d}/03/2026",
+    "midnight suffix": lambda i: f"{1 + i % 28:02d}/03/2026 00:00:00",
+    "excel serials": lambda i: str(46082 + i % 28) if i % 4 else f"{1 + i % 28:02d}/03/2026",
+    "a bracket in a date": lambda i: f"{1 + i % 28:02d}/03/2026 (Mon)" if i % 5 == 0 else f"{1 + i % 28:02d}/03/2026",
+    "no date in some": lambda i: "unknown" if i == 7 else f"{1 + i % 28:02d}/03/2026",
+    "month names": lambda i: f"{1 + i % 28} Mar 2026",
+    "blank and missing": lambda i: "" if i == 3 else (None if i == 4 else f"{1 + i % 28:02d}/03/2026"),
+    "only time-like": lambda i: "1 UTC-10" if i == 2 else f"{1 + i % 28:02d}/03/2026",
+}
+TIME_SHAPES = {
+    "zone in brackets": lambda i: f"{i % 24:02d}:{i % 60:02d}:07(UTC+{i % 2})",
+    "spaced zone": lambda i: f"{i % 24:02d}:{i % 60:02d}:07 (UTC+{i % 2})",
+    "zone alone in one": lambda i: "(UTC+1)" if i == 5 else f"{i % 24:02d}:{i % 60:02d}:07(UTC+0)",
+    "no zone in one": lambda i: "10:00:00" if i == 9 else f"{i % 24:02d}:{i % 60:02d}:07(UTC+0)",
+    "missing time": lambda i: None if i == 6 else f"{i % 24:02d}:{i % 60:02d}:07(UTC+1)",
+}
+
+
+@pytest.mark.parametrize("times", list(TIME_SHAPES))
+@pytest.mark.parametrize("dates", list(DATE_SHAPES))
+def test_date_and_time_columns_of_every_shape_read_the_same_fast_and_plain(
+        dates: str, times: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Cellebrite messages sheet (date and time columns) whose dates are padded, end in a midnight
+    time, are Excel serials, hold a bracket or no date at all, name months, are blank or missing,
+    or look like a zone, with times zoned in brackets (spaced, alone, missing, or once with no
+    zone): the fast path's shortcuts (the date column used as it is where its text steps change no
+    distinct date; no date filter where every text is proved to hold a date) give the plain rule's
+    events, rejects and assumptions, or its error."""
+    import xlsxwriter
+
+    from fixtures.writers.tool_export import SMS_HEAD
+
+    path = tmp_path / "dates.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("SMS Messages")
+    ws.write_row(0, 0, SMS_HEAD)
+    for i in range(40):
+        date, time = DATE_SHAPES[dates](i), TIME_SHAPES[times](i)
+        row = [str(i + 1), f"From: 07700 9000{i % 7:02d} Dan", "Inbox", "Read", date, time, f"text {i}", "Native Messages", ""]
+        for j, v in enumerate(row):
+            if v is not None:
+                if dates == "excel serials" and j == 4 and v.isdigit():
+                    ws.write_number(i + 1, j, int(v))
+                else:
+                    ws.write_string(i + 1, j, v)
+    wb.close()
+    ctx = ParseContext(source_id="d", path=path, owner="tel:+447700900001")
+    try:
+        fast = tool_export.parse(path, ctx)
+    except FormatError as exc:
+        with pytest.raises(FormatError) as err:
+            parse_plain(path, ctx, monkeypatch)
+        assert str(err.value) == str(exc)
+        return
+    assert fast.events.height + fast.rejects.height == fast.records_read
+    both(path, ctx, monkeypatch)

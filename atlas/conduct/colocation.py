@@ -207,8 +207,8 @@ def _victim_episodes(near: pl.DataFrame, places: list[Place], options: ConductOp
     out = []
     for r in grouped.iter_rows(named=True):
         at = next((p.name for p in places if distance_m((r["lat"], r["lon"]), (p.lat, p.lon)) <= p.radius_m), None)
-        acc = "±{:.0f} m".format(r["acc"]) if r["acc"] is not None else "accuracy not stated"
-        v_acc = "±{:.0f} m".format(r["v_acc"]) if r["v_acc"] is not None else "accuracy not stated"
+        acc = _accuracy_words(r["acc"], r["his_unstated"])
+        v_acc = _accuracy_words(r["v_acc"], r["her_unstated"])
         out.append({
             "kind": "victim-location", "place": at, "start": r["start"], "end": r["end"],
             "event_ids": r["event_ids"], "victim_event_ids": r["victim_event_ids"], "points": len(r["event_ids"]),
@@ -225,12 +225,23 @@ def _victim_episodes(near: pl.DataFrame, places: list[Place], options: ConductOp
     return out
 
 
+def _accuracy_words(widest: float | None, some_unstated: bool) -> str:
+    """One side's stated accuracy in an episode, in words: the widest stated, and whether some positions
+    state none (an episode mixing both once read "±52 m" beside "positions of both have no stated
+    accuracy", which looked like a contradiction)."""
+    if widest is None:
+        return "accuracy not stated"
+    if some_unstated:
+        return f"±{widest:.0f} m at most where stated; some positions state no accuracy"
+    return f"±{widest:.0f} m"
+
+
 def _unstated(his: bool, hers: bool) -> str:
     """Whose positions lack a stated accuracy, in words."""
     if his and hers:
-        return "positions of both have no stated accuracy"
+        return "positions of both devices include some with no stated accuracy"
     return ("a position of the suspect's device has no stated accuracy" if his
-            else "a position of the victim's has no stated accuracy")
+            else "a position of the victim's device has no stated accuracy")
 
 
 @dataclass
