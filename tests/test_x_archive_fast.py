@@ -1,0 +1,154 @@
+"""X archive direct messages: :func:`parsers.x_archive.parse` (the times read with the commonest
+format first, identifiers handed over as URIs, references stated distinct) gives what
+:func:`parsers.x_archive.parse_plain` gives, and the normalised events are the same with and
+without what it hands over, on generated archives, the bench's file and odd shapes."""
+
+from __future__ import annotations
+
+import inspect
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from atlas.ingest import region_from_events
+from atlas.normalise import to_events
+from parsers import x_archive
+from parsers.base import ParseContext, ParseResult
+from tests._fast_plain import assert_identical, bench_json_file, load_test_module
+
+T = "2026-03-01T10:00:00.000Z"
+
+
+def _m(sender: Any = "1001", text: Any = "hi", at: Any = T, recipient: Any = "2002", **more: Any) -> dict[str, Any]:
+    body = {"recipientId": recipient, "text": text, "createdAt": at, "senderId": sender, "id": "1",
+            "reactions": [], "urls": [], "mediaUrls": []}
+    body.update(more)
+    return {"messageCreate": {k: v for k, v in body.items() if v is not ...}}
+
+
+def _conv(cid: str, *messages: Any) -> dict[str, Any]:
+    return {"dmConversation": {"conversationId": cid, "messages": list(messages)}}
+
+
+GROUP = _conv(
+    "1600000000000",
+    _m("2002", "later", "2026-03-02T10:00:00.000Z", recipient=...),
+    {"participantsLeave": {"userIds": ["3003"], "createdAt": "2026-03-01T12:00:00.000Z"}},
+    {"conversationNameUpdate": {"initiatingUserId": "1001", "name": "Plans ✓", "createdAt": "2026-03-01T11:00:00.000Z"}},
+    _m("3003", "früh", "2026-03-01T10:30:00.000Z", recipient=...),
+    {"participantsJoin": {"initiatingUserId": "1001", "userIds": ["4004"], "createdAt": "2026-03-01T10:10:00.000Z"}},
+    {"joinConversation": {"initiatingUserId": "2002", "participantsSnapshot": ["1001", "2002", "3003"],
+                          "createdAt": "2026-03-01T10:00:00.000Z"}},
+)
+
+SHAPES: dict[str, list[Any]] = {
+    "one-to-one": [_conv("1001-2002", _m(), _m("2002", "yo", "2026-03-01T09:00:00.123Z", "1001"))],
+    "one message": [_conv("1001-2002", _m())],
+    "group": [GROUP],
+    "one-to-one and group": [_conv("1001-2002", _m()), GROUP, _conv("1001-5005", _m(recipient="5005"))],
+    "reactions, urls, media": [_conv("1001-2002", _m(
+        reactions=[{"senderId": "2002", "reactionKey": "like", "createdAt": T}, {"senderId": 2002}, "x"],
+        urls=[{"url": "https://t.co/a", "expanded": "https://example.org/ä"}, {"url": "https://t.co/b"}, 7],
+        mediaUrls=["https://ton.twitter.com/1/a.jpg"]))],
+    "missing fields": [_conv("1001-2002", _m(sender=..., text=..., at=..., recipient=...), _m(text=None, at=None),
+                             _m(at=""), {"messageCreate": {}})],
+    "non-ASCII": [_conv("1001-2002", _m(text="Grüße 👋 — 你好"), _m("2002", "ça va?", recipient="1001"))],
+    "lone surrogates": [_conv("1001-2002", _m(text="bad \ud800 half"), _m(sender="10\udc0001"))],
+    "numbers as numbers": [_conv("1001-2002", _m(sender=1001, recipient=2002, text=5, at=1700000000))],
+    "times in other shapes": [_conv("1001-2002", *(_m(at=a) for a in (
+        " 2026-03-01T10:00:00Z ", "2026-03-01T11:00:00.000+01:00", "2026-03-01T11:00:00+0100",
+        "2026-03-01 10:00:00+00:00", "2026-03-01 10:00:00.5Z", "yesterday", "2026-03-01", "2026-03-01T10:00:00")))],
+    "upper-case and spaced ids": [_conv("ABC-2002", _m(sender="ABC"), _m(sender=" 2002 ", recipient="ABC"))],
+    "rejects": [_conv("1001-2002", _m(), "not an event", {"a": {}, "b": {}}, {"messageCreate": "text"}),
+                {"notAConversation": {}}, _conv("1001-2002")],
+    "no conversations": [],
+}
+
+
+def _write(root: Path, name: str, doc: list[Any], *, account: bool, ascii_only: bool = True) -> Path:
+    data = root / name.replace(" ", "_").replace(",", "") / "data"
+    data.mkdir(parents=True)
+    path = data / "direct-messages.js"
+    path.write_text("window.YTD.direct_messages.part0 = " + json.dumps(doc, indent=2, ensure_ascii=ascii_only),
+                    encoding="utf-8", errors="surrogatepass")
+    if account:
+        (data / "account.js").write_text("window.YTD.account.part0 = " + json.dumps(
+            [{"account": {"accountId": "1001", "username": "sam", "accountDisplayName": "Sam"}}]), encoding="utf-8")
+    return path
+
+
+def _normalised(result: ParseResult, *, handed_over: bool) -> tuple[Any, Any]:
+    got = to_events(result.events, source_id="s", timezone="Europe/London", region="GB",
+                    owner_uris=["x:id:1001"] if result.owner else [],
+                    identifiers_are_uris=handed_over and result.identifiers_are_uris,
+                    refs_unique=handed_over and result.refs_unique)
+    return got.events, got.rejects
+
+
+def _same(path: Path, **ctx: Any) -> ParseResult:
+    context = ParseContext(source_id="s", path=path, convert_identifiers=True, **ctx)
+    fast, plain = x_archive.parse(path, context), x_archive.parse_plain(path, context)
+    assert_identical(fast, plain)
+    assert not plain.identifiers_are_uris and not plain.refs_unique
+    (a, ar), (b, br) = _normalised(fast, handed_over=True), _normalised(plain, handed_over=False)
+    assert a.schema == b.schema
+    assert a.equals(b, null_equal=True)
+    assert ar.equals(br, null_equal=True)
+    if fast.identifiers_are_uris:  # the ingest skips its choice of region: it would have found none
+        assert region_from_events(plain, context) is None
+    return fast
+
+
+@pytest.mark.parametrize("name", sorted(SHAPES))
+@pytest.mark.parametrize("account", [True, False])
+def test_odd_shapes_read_the_same(tmp_path: Path, name: str, account: bool) -> None:
+    path = _write(tmp_path, name, SHAPES[name], account=account)
+    _same(path)
+    _same(path, owner="x:id:1001")
+    _same(path, owner="phone:+447700900123")
+    _same(path, owner="Sam Smith")
+
+
+@pytest.mark.parametrize("name", ["non-ASCII", "one-to-one and group"])
+def test_unescaped_text_reads_the_same(tmp_path: Path, name: str) -> None:
+    _same(_write(tmp_path, name, SHAPES[name], account=True, ascii_only=False))
+
+
+def test_what_is_handed_over_and_what_is_not(tmp_path: Path) -> None:
+    clean = _same(_write(tmp_path, "one-to-one and group", SHAPES["one-to-one and group"], account=True))
+    assert clean.identifiers_are_uris and clean.refs_unique
+    for name in ("upper-case and spaced ids", "lone surrogates"):
+        assert not _same(_write(tmp_path, name, SHAPES[name], account=True)).identifiers_are_uris, name
+    path = _write(tmp_path / "owner", "one-to-one", SHAPES["one-to-one"], account=False)
+    assert not _same(path, owner="phone:+447700900123").identifiers_are_uris
+    context = ParseContext(source_id="s", path=path)  # not asked: identifiers stay as written
+    assert not x_archive.parse(path, context).identifiers_are_uris
+
+
+def test_the_generators_archive_and_the_bench_file_read_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fixtures.generate import generate
+
+    generate("clean", 3, 0.1, tmp_path / "case")
+    archives = sorted((tmp_path / "case").rglob("direct-messages*.js"))
+    assert archives
+    for path in [*archives, bench_json_file(tmp_path, monkeypatch, "x_archive", "x", 2_000)]:
+        assert _same(path).identifiers_are_uris
+        _same(path, owner="x:id:1001")
+
+
+@pytest.mark.parametrize("module", ["test_x_archive_owner", "test_messaging_exports"])
+def test_the_x_tests_pass_with_the_plain_rule(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, module: str) -> None:
+    """The X archive tests, run again with the plain rule as ``parse``: both rules pass them."""
+    tests = load_test_module(module)
+    monkeypatch.setattr(x_archive, "parse", x_archive.parse_plain)
+    ran = 0
+    for name in dir(tests):
+        fn = getattr(tests, name)
+        wanted = name.startswith("test_x") or (module == "test_x_archive_owner" and name.startswith("test_"))
+        if wanted and list(inspect.signature(fn).parameters) == ["tmp_path"]:  # (those that need no other fixture)
+            (tmp_path / name).mkdir()
+            fn(tmp_path / name)
+            ran += 1
+    assert ran
