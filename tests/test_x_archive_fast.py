@@ -133,6 +133,50 @@ def test_what_is_handed_over_and_what_is_not(tmp_path: Path) -> None:
     assert not x_archive.parse(path, context).identifiers_are_uris
 
 
+def heavy_archive(conversations: int, messages: int, seed: int = 7) -> list[Any]:
+    """Shaped like a real archive: many one-to-one conversations and some groups (joins, leaves,
+    renames), newest first, texts with quotes, newlines, accents and emoji, some media, links and
+    reactions, ids as X writes them (digits as text)."""
+    import random
+    from datetime import UTC, datetime, timedelta
+
+    rng = random.Random(seed)
+    owner, start = "1001", datetime(2024, 1, 1, tzinfo=UTC)
+    texts = ["ok", 'she said "no"', "line one\nline two", "café à 8h? 🙂", "{not json}", "https://t.co/x"]
+    doc: list[Any] = []
+    for c in range(conversations):
+        group = c % 10 == 9
+        others = [str(5000 + rng.randrange(300)) for _ in range(4 if group else 1)]
+        entries: list[Any] = []
+        for k in range(messages):
+            at = f"{start + timedelta(minutes=rng.randrange(10**6)):%Y-%m-%dT%H:%M:%S}.{rng.randrange(1000):03d}Z"
+            sender = rng.choice([owner, *others])
+            more: dict[str, Any] = {}
+            if rng.random() < 0.1:
+                more["mediaUrls"] = [f"https://ton.twitter.com/dm/{c}/{k}.jpg"]
+            if rng.random() < 0.1:
+                more["urls"] = [{"url": "https://t.co/a", "expanded": "https://example.org/x", "display": "example.org"}]
+            if rng.random() < 0.05:
+                more["reactions"] = [{"senderId": owner, "reactionKey": "like", "eventId": "9", "createdAt": at}]
+            recipient = ... if group else (others[0] if sender == owner else owner)
+            entries.append(_m(sender, rng.choice(texts), at, recipient, **more))
+        if group:
+            entries += [{"conversationNameUpdate": {"initiatingUserId": others[0], "name": f"Group {c}",
+                                                    "createdAt": "2024-01-01T00:01:00.000Z"}},
+                        {"participantsLeave": {"userIds": [others[1]], "createdAt": "2024-06-01T00:00:00.000Z"}},
+                        {"joinConversation": {"initiatingUserId": others[0], "participantsSnapshot": [owner, *others],
+                                              "createdAt": "2024-01-01T00:00:00.000Z"}}]
+        entries.sort(key=lambda e: str(next(iter(e.values())).get("createdAt")), reverse=True)
+        doc.append(_conv("1600000000" + str(c) if group else "-".join(sorted([owner, others[0]])), *entries))
+    return doc
+
+
+def test_a_heavy_users_archive_reads_the_same(tmp_path: Path) -> None:
+    path = _write(tmp_path, "heavy", heavy_archive(60, 40), account=True, ascii_only=False)
+    assert _same(path).identifiers_are_uris
+    _same(path, owner="x:id:1001")
+
+
 def test_the_generators_archive_and_the_bench_file_read_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from fixtures.generate import generate
 
