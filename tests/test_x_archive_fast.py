@@ -202,3 +202,28 @@ def test_the_x_tests_pass_with_the_plain_rule(monkeypatch: pytest.MonkeyPatch, t
             fn(tmp_path / name)
             ran += 1
     assert ran
+
+
+def test_mutants_read_the_same_by_both_rules(tmp_path: Path) -> None:
+    """Seeded mutants of a small heavy-user archive (bytes deleted, inserted, replaced, copied:
+    tests/test_fast_routes_mutated.py's mutations): both rules read each the same once normalised,
+    or refuse it in the same words."""
+    import random
+
+    mutated = load_test_module("test_fast_routes_mutated")
+    text = _write(tmp_path / "seed", "seed", heavy_archive(6, 8), account=False, ascii_only=False).read_bytes()
+    path = tmp_path / "data" / "direct-messages.js"
+    path.parent.mkdir()
+    rng = random.Random("mutants:x_archive")
+    read = 0
+    for trial in range(60):
+        path.write_bytes(mutated._mutant(text, rng))
+        ctx = ParseContext(source_id="s", path=path, convert_identifiers=trial % 2 == 0)
+        fast, plain = mutated._outcome(x_archive.parse, path, ctx), mutated._outcome(x_archive.parse_plain, path, ctx)
+        assert fast[0] == plain[0], trial
+        if fast[0] == "refused":
+            assert fast[1] == plain[1], trial
+            continue
+        read += 1
+        assert mutated._stored(fast[1]) == mutated._stored(plain[1]), trial
+    assert read >= 10, read
