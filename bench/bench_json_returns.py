@@ -16,6 +16,18 @@ same file with nothing built from them:
   tokeniser (ijson) over the same file takes longer than ``json.loads``, so measuring these
   parsers against it would flatter them.
 
+**A second, stricter reference: the same read with Python's cyclic garbage collector paused**
+(``bare_read_paused``), as every JSON parser runs (``parsers._exports.without_cycle_collection``).
+``json.loads`` of a large document with the collector running spends much of its time in full
+collections walking the objects it has made (session 8, best of 5-15: X's 100,000 DMs 277-309 ms
+against 162-197 ms paused, Telegram's 300,000 messages 1,137-1,210 against 580-641 ms, Timeline.json
+797-831 against 480-528 ms; Snapchat, Meta and a Semantic month barely move). The parsers never pay
+that, so against the collector-running read their ratios were flattered by up to a half; and the
+claim below that a streaming tokeniser is slower than ``json.loads`` does not hold for Telegram with
+the collector running (``ijson.items`` over its messages 549 ms). Both ratios are reported; the
+stage against the paused read is the one that judges issue 18's target. (Until session 8 only the
+collector-running read was measured: its earlier figures are kept as they were taken.)
+
 Measured: each parser's parse plus the shared normalisation (``to_events``, as the ingest
 runs them; hashing and the store write are the same for every format and left out), and
 the parse alone, beside the reference (``ATLAS_BENCH_JSON_ONLY=telegram_json,…`` measures some), **interleaved** (read, parse, read, parse …) so both
@@ -244,6 +256,20 @@ def bare_read(name: str, path: Path) -> int:
     return len(doc)
 
 
+def bare_read_paused(name: str, path: Path) -> int:
+    """:func:`bare_read` with the cyclic garbage collector paused while it runs, as the parsers run
+    (the stricter reference: see the module notes)."""
+    import gc
+
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return bare_read(name, path)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def parse_normalise(module: Any, path: Path, *, normalise: bool = True) -> tuple[int, int]:
     """The parse and the normalisation the ingest runs: (events, rejects)."""
     from atlas.model import REJECT_SCHEMA, conform
@@ -279,7 +305,7 @@ class _Plain:
 
 
 def measure(name: str, path: Path, module: Any, runs: int) -> tuple[dict[str, object], list[dict[str, object]]]:
-    sides: dict[str, list[tuple[float, float]]] = {"read": [], "parse": [], "full": []}
+    sides: dict[str, list[tuple[float, float]]] = {"read": [], "read_paused": [], "parse": [], "full": []}
     # ATLAS_BENCH_JSON_PLAIN=1: the plain rule (the per-record walk a fast path is tested equal to)
     # measured too, interleaved: the before/after of a fast path in one run.
     plain = _Plain(module) if os.environ.get("ATLAS_BENCH_JSON_PLAIN") and hasattr(module, "parse_plain") else None
@@ -290,6 +316,8 @@ def measure(name: str, path: Path, module: Any, runs: int) -> tuple[dict[str, ob
     for _ in range(runs):  # interleaved: read, parse, parse + normalise, read, ...
         wall, cpu, _n = _timed(lambda: bare_read(name, path))
         sides["read"].append((wall, cpu))
+        wall, cpu, _n = _timed(lambda: bare_read_paused(name, path))
+        sides["read_paused"].append((wall, cpu))
         wall, cpu, _n = _timed(lambda: parse_normalise(module, path, normalise=False))
         sides["parse"].append((wall, cpu))
         wall, cpu, (events, rejects) = _timed(lambda: parse_normalise(module, path))
@@ -299,6 +327,7 @@ def measure(name: str, path: Path, module: Any, runs: int) -> tuple[dict[str, ob
             sides["plain"].append((wall, cpu))
     best = {k: (min(w for w, _ in v), min(c for _, c in v)) for k, v in sides.items()}
     read_s, read_cpu = best["read"]
+    paused_s, paused_cpu = best["read_paused"]
     numbers: dict[str, object] = {
         "file_mb": round(path.stat().st_size / 1e6, 1), "events": events, "rejects": rejects,
         "bare_read_s": round(read_s, 3), "bare_read_cpu_s": round(read_cpu, 3),
@@ -307,6 +336,9 @@ def measure(name: str, path: Path, module: Any, runs: int) -> tuple[dict[str, ob
         "ratio": round(best["full"][0] / read_s, 2) if read_s > 0 else None,
         "cpu_ratio": round(best["full"][1] / read_cpu, 2) if read_cpu > 0 else None,
         "parse_only_ratio": round(best["parse"][0] / read_s, 2) if read_s > 0 else None,
+        "bare_read_paused_s": round(paused_s, 3), "bare_read_paused_cpu_s": round(paused_cpu, 3),
+        "ratio_paused": round(best["full"][0] / paused_s, 2) if paused_s > 0 else None,
+        "cpu_ratio_paused": round(best["full"][1] / paused_cpu, 2) if paused_cpu > 0 else None,
         "load_average_1m": round(os.getloadavg()[0], 2), "what": f"best of {runs} interleaved runs each side",
     }
     if "plain" in best:
@@ -316,9 +348,14 @@ def measure(name: str, path: Path, module: Any, runs: int) -> tuple[dict[str, ob
                         "plain_cpu_ratio": round(best["plain"][1] / read_cpu, 2) if read_cpu > 0 else None})
     reference = ("the same ijson stream over every record, nothing built (same file)" if name == "google_records_json"
                  else "json.loads of the same file's text (the parser's own reader, nothing built)")
-    stage = Stage(f"{name} parse + normalise", best["full"][0], reference, read_s, records=events, target_ratio=1.5,
-                  note=f"CPU {best['full'][1]:.3f} s against {read_cpu:.3f} s; best of {runs} interleaved").as_dict()
-    return numbers, [stage]
+    stage = Stage(f"{name} parse + normalise", best["full"][0], reference, read_s, records=events, target_ratio=None,
+                  note=f"CPU {best['full'][1]:.3f} s against {read_cpu:.3f} s; best of {runs} interleaved; the "
+                       "collector running in the reference, paused in the parser: see the next row").as_dict()
+    strict = Stage(f"{name} parse + normalise (collector paused in both)", best["full"][0],
+                   reference + ", with the cyclic garbage collector paused as in the parser", paused_s, records=events,
+                   target_ratio=1.5,
+                   note=f"CPU {best['full'][1]:.3f} s against {paused_cpu:.3f} s; best of {runs} interleaved").as_dict()
+    return numbers, [stage, strict]
 
 
 def runs_for(name: str, path: Path, runs: int) -> int:
