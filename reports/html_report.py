@@ -565,6 +565,9 @@ def review_html(review: ReviewView) -> str:
         out.append("<ul>" + "".join(f"<li class='warn'>{_esc(w)}</li>" for w in review.warnings) + "</ul>")
     else:
         out.append("<p class='note'>No warning.</p>")
+    if review.listed:
+        out.append("<p><b>Listed, not counted</b> (for a person to judge)</p><ul>"
+                   + "".join(f"<li>{_esc(line)}</li>" for line in review.listed) + "</ul>")
     if review.gaps:
         out.append("<p><b>Gaps that may break the course of conduct</b></p><table class='kv'>"
                    + "".join(f"<tr><td>{_esc(a)} to {_esc(b)}</td><td>{_esc(d)}</td></tr>" for a, b, d in review.gaps)

@@ -15,6 +15,7 @@ from typing import Any
 
 from atlas.exhibits import identifier_label, readable_text
 from atlas.store import Case
+from atlas.wording import plural
 
 from .chronology import ChronologyRow
 from .findings import Findings
@@ -38,6 +39,8 @@ class ReviewView:
     """Event id → exhibit record (``JA/25, sms rowid 8``) for every record a person sees."""
     decided: Any = None
     """:class:`reports.decided.Decided`: every candidate with its decision, and the one occasion count."""
+    listed: tuple[str, ...] = ()
+    """What the analysis lists but does not count (possible co-locations, possible breaches), one line each."""
 
 
 def place_label(inputs: ReportInputs, place: str | None, kind: str | None) -> str:
@@ -61,6 +64,31 @@ def warnings(inputs: ReportInputs, findings: Findings, extra: Sequence[str] = ()
         out += [str(w) for w in findings.s2a.warnings if str(w) not in out]
     out += list(extra)
     return [readable_text(refs or {}, w) for w in out]
+
+
+def listed_not_counted(conduct: Any) -> tuple[str, ...]:
+    """One line for each kind of finding the analysis lists but never counts, for a person to judge: a
+    covert case's co-locations can all be possible (a phone's own Timeline states no accuracy), and the
+    report's headline then shows a few incidents with nothing saying why the rest are not there."""
+    if conduct is None:
+        return ()
+    out: list[str] = []
+    near = sum(1 for c in conduct.possible_colocations if c.kind == "victim-location")
+    places = len(conduct.possible_colocations) - near
+    if near:
+        out.append(f"{plural(near, 'possible co-location')} of the suspect's device with the victim's own recorded "
+                   "positions: not counted as incidents, because a position of one side or both states no accuracy.")
+    if places:
+        out.append(f"{plural(places, 'possible presence', 'possible presences')} of the suspect's device at a place "
+                   "named in the case: not counted, because it rests on a position with no stated accuracy or one "
+                   "whose accuracy circle only reaches into the place.")
+    if conduct.possible_breaches:
+        out.append(f"{plural(len(conduct.possible_breaches), 'possible breach', 'possible breaches')} of an order: not "
+                   "counted, each listed with what it rests on.")
+    if out:
+        out.append("Each is listed in the reviewer's note with its records; only an officer's reading of the "
+                   "records and other evidence can decide what they show.")
+    return tuple(out)
 
 
 def pending_effect(inputs: ReportInputs) -> tuple[list[tuple[str, str, str]], dict[str, dict[str, int]]]:
@@ -98,4 +126,5 @@ def build(inputs: ReportInputs, findings: Findings, case: Case, refs: Mapping[st
                       for link in links),
         effect=tuple(effect), effect_counts=counts,
         chronology=tuple(chronology), records=dict(records or {}),
+        listed=listed_not_counted(findings.conduct),
     )

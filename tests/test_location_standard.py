@@ -93,3 +93,25 @@ def test_possible_breaches_say_exactly_what_they_rest_on_and_are_not_a_counted_v
                                  "closest 150 m from the centre of victim home (radius 200 m): not a cell site, not a "
                                  "proposed link")
     assert r["orders"][0]["possible_within_breaches"] == 1
+
+
+def test_what_is_listed_but_not_counted_is_said_in_the_reports_review_section(tmp_path: Path) -> None:
+    """Seen on an unseen-seed covert case: 14 possible co-locations, 3 incidents in the HTML report's
+    headline and nothing there saying that the rest were listed for a person to judge."""
+    from reports.html_report import review_html
+    from reports.review_view import ReviewView, listed_not_counted
+
+    spot = (51.5230, -0.1010)
+    case = make_case(tmp_path / "c", {VICTIM: [pos("2026-04-10 18:00", *spot, None)],
+                                      SUSPECT: [pos("2026-04-10 18:05", spot[0] + 0.0004, spot[1], 12.0)]})
+    result = analyse(case, as_of=AS_OF)
+    lines = listed_not_counted(result)
+    assert lines[0].startswith("1 possible co-location of the suspect's device with the victim's own recorded positions")
+    assert "not counted" in lines[0] and lines[-1].startswith("Each is listed in the reviewer's note")
+    html = review_html(ReviewView(listed=lines))
+    assert "Listed, not counted" in html and "1 possible co-location of the suspect" in html
+    # nothing listed: nothing said
+    quiet = make_case(tmp_path / "q", {VICTIM: [pos("2026-04-10 18:00", *spot, 10.0)],
+                                       SUSPECT: [pos("2026-04-10 18:05", spot[0] + 0.0004, spot[1], 12.0)]})
+    assert listed_not_counted(analyse(quiet, as_of=AS_OF)) == ()
+    assert "Listed, not counted" not in review_html(ReviewView())
