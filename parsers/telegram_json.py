@@ -62,7 +62,9 @@ import polars as pl
 
 from atlas.errors import FormatError
 from atlas.model import NAIVE_TS_TYPE, Channel, EvidenceCategory
+from atlas.normalise.identifiers import identifier_uri
 from parsers._exports import (
+    SURROGATE_MARK,
     epoch_s_utc,
     excerpt,
     has_array,
@@ -225,9 +227,143 @@ def _chat(chat: dict[str, Any], base: str, rows: _Rows, owner: str | None) -> No
         assert len(rows.cols["recipients"]) == index + 1
 
 
+def _chat_fast(chat: dict[str, Any], base: str, rows: _Rows, owner: str | None, everyone: set[str]) -> None:
+    """:func:`_chat` with each look-up done once and the appends bound once (the same rows:
+    tests/test_telegram_fast.py). ``everyone`` gathers each sender and the chat's peer (every
+    recipient is one of them, or the owner)."""
+    messages = chat.get("messages")
+    if not isinstance(messages, list):
+        return
+    chat_type = str(chat.get("type") or "")
+    peer = f"telegram:{_uid(chat.get('id'))}" if chat_type in ("personal_chat", "bot_chat") and chat.get("id") else None
+    if peer:
+        everyone.add(peer)
+    senders: set[str] = set()
+    c = rows.cols
+    a_ref, a_kind, a_sender = c["source_ref"].append, c["kind"].append, c["sender"].append
+    a_status, a_duration, a_text = c["status"].append, c["duration_s"].append, c["text"].append
+    a_files, a_lat, a_lon = c["attachments"].append, c["lat"].append, c["lon"].append
+    a_unix, a_local, a_bad = rows.unix.append, rows.local.append, rows.bad.append
+    name_ref = rows.names.setdefault
+    add_sender = senders.add
+    row_senders: list[str | None] = []
+    row_kinds: list[str] = []
+    a_row_sender, a_row_kind = row_senders.append, row_kinds.append
+    rows.read += len(messages)
+    for i, m in enumerate(messages):
+        ref = f"{base}messages[{i}]"
+        if not isinstance(m, dict):
+            a_bad((ref, "not a message object", excerpt(m)))
+            continue
+        get = m.get
+        service = get("type") == "service"
+        if service:
+            raw_uid, name = get("actor_id"), get("actor")
+        else:
+            raw_uid, name = get("from_id"), get("from")
+        if raw_uid is None or raw_uid == "":
+            uid = None
+        else:
+            s = raw_uid if type(raw_uid) is str else str(raw_uid)
+            uid = f"user{s}" if s.isdigit() else s
+        if uid:
+            known = f"telegram:{uid}"
+            sender: str | None = known
+            if isinstance(name, str) and name:
+                name_ref((name, known), ref)
+        else:
+            sender = f"name:{name}" if isinstance(name, str) and name else None
+        kind, status, duration = "message", None, None
+        if service:
+            if str(get("action") or "") in CALL_ACTIONS:
+                kind = "call"
+                reason = str(get("discard_reason") or "")
+                raw_duration = get("duration_seconds")
+                duration = int(raw_duration) if isinstance(raw_duration, int | float) else None
+                status = {"missed": "missed", "busy": "rejected"}.get(reason, "answered" if duration else "missed")
+            else:
+                kind = "note"
+        photo, file = get("photo"), get("file")
+        files = [str(v) for v in (photo, file) if v] if photo or file else []
+        if kind == "note":
+            text: str | None = _service_text(m)
+        else:
+            body = get("text")
+            text = (body if type(body) is str else _text(body)) or None
+            if not text and kind == "message":
+                sticker = get("sticker_emoji")
+                if sticker:
+                    files.append(f"sticker {sticker}")
+        loc = get("location_information")
+        if isinstance(loc, dict):
+            a_lat(loc.get("latitude"))
+            a_lon(loc.get("longitude"))
+        else:
+            a_lat(None)
+            a_lon(None)
+        if sender and kind != "note":
+            add_sender(sender)
+        a_ref(ref)
+        a_kind(kind)
+        a_sender(sender)
+        a_status(status)
+        a_duration(duration)
+        a_text(text)
+        a_files(files)
+        unix = get("date_unixtime")
+        a_unix(None if unix is None or unix == "" else unix if type(unix) is str else str(unix))
+        local = get("date")
+        a_local((local if type(local) is str else str(local)) if local else None)
+        a_row_sender(sender)
+        a_row_kind(kind)
+    everyone |= {s for s in set(row_senders) if s}  # notes' senders too
+    a_recipients = c["recipients"].append
+    none: list[str] = []
+    cache: dict[str | None, list[str]] = {}
+    for sender, kind in zip(row_senders, row_kinds, strict=True):
+        if kind == "note":
+            a_recipients(none)
+            continue
+        recipients = cache.get(sender)
+        if recipients is None:
+            if peer:
+                recipients = [peer] if sender != peer else ([owner] if owner else sorted(senders - {peer}))
+            else:
+                recipients = sorted(senders - {sender} if sender else senders)
+                if not recipients and owner and sender != owner:
+                    recipients = [owner]
+            cache[sender] = recipients
+        a_recipients(recipients)
+
+
+def _already_uris(values: set[str], ctx: ParseContext) -> bool:
+    """Whether every identifier the events hold (``values``: each sender, each chat's peer and
+    the owner; every recipient is one of them) is already its URI, so the shared normaliser's
+    pass over every row can be skipped (:attr:`ParseResult.identifiers_are_uris`). Only
+    ``telegram:`` values (their URI depends on neither the region nor the source; no
+    ``phone:``, so the ingest's choice of region, skipped where identifiers are URIs, would
+    have found no number either: an export with contacts keeps the normaliser's pass); one
+    holding a lone surrogate's mark, an upper-case letter or a space leaves it to the normaliser."""
+    return all(v.startswith("telegram:") and SURROGATE_MARK not in v
+               and identifier_uri(v, source_id=ctx.source_id, region=ctx.region) == v for v in values)
+
+
 @rejects_lone_surrogates
 @without_cycle_collection
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
+    return _parse(path, ctx, fast=True)
+
+
+@rejects_lone_surrogates
+@without_cycle_collection
+def parse_plain(path: Path, ctx: ParseContext) -> ParseResult:
+    """The plain rule: :func:`parse` without its shortcuts (the per-message walk of
+    :func:`_chat`, identifiers and references left for the normaliser to convert and check).
+    tests/test_telegram_fast.py holds :func:`parse` equal to it."""
+    return _parse(path, ctx, fast=False)
+
+
+def _parse(path: Path, ctx: ParseContext, *, fast: bool) -> ParseResult:
     doc = load_json(path, "Telegram Desktop export")
     if not isinstance(doc, dict):
         raise FormatError(f"{path}: a Telegram export is a JSON object; this file holds a {type(doc).__name__}")
@@ -247,8 +383,16 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         if full:
             evidence.append((ref, "account-profile", owner, f"name:{full}", "Telegram profile name"))
     effective_owner = owner or ctx.owner
+    everyone: set[str] = {effective_owner} if effective_owner else set()
+
+    def walk(chat: dict[str, Any], base: str) -> None:
+        if fast:
+            _chat_fast(chat, base, rows, effective_owner, everyone)
+        else:
+            _chat(chat, base, rows, effective_owner)
+
     if isinstance(doc.get("messages"), list):
-        _chat(doc, "", rows, effective_owner)
+        walk(doc, "")
     else:
         found = False
         for section in ("chats", "left_chats"):
@@ -258,7 +402,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
                 found = True
                 for k, chat in enumerate(chats):
                     if isinstance(chat, dict):
-                        _chat(chat, f"{section}.list[{k}].", rows, effective_owner)
+                        walk(chat, f"{section}.list[{k}].")
                     else:
                         rows.read += 1
                         rows.bad.append((f"{section}.list[{k}]", "not a chat object", excerpt(chat)))
@@ -276,6 +420,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         phone = f"phone:{contact['phone_number']}"
         unix = str(contact["date_unixtime"]) if contact.get("date_unixtime") else None
         contact_rows.append((ref, unix, phone, full or None))
+        everyone.add(phone)
         if full:
             evidence.append((ref, "contact-card", phone, f"name:{full}", "Telegram contact list entry"))
         uid = _uid(contact.get("user_id")) if contact.get("user_id") not in (None, 0, "0") else None
@@ -324,7 +469,14 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
          "related": [e[3] for e in evidence], "detail": [e[4] for e in evidence]},
         schema={k: pl.String for k in ("source_ref", "basis", "identifier", "related", "detail")},
     )
+    if not fast:
+        return ParseResult(
+            events=frame, rejects=rejects(ctx.source_id, rows.bad), records_read=rows.read, owner=owner,
+            assumptions=assumptions, evidence=ev,
+        )
+    # refs: [section.list[k].]messages[i] and contacts.list[k], each (section, k, i) once
     return ParseResult(
         events=frame, rejects=rejects(ctx.source_id, rows.bad), records_read=rows.read, owner=owner,
         assumptions=assumptions, evidence=ev,
+        identifiers_are_uris=ctx.convert_identifiers and _already_uris(everyone, ctx), refs_unique=True,
     )

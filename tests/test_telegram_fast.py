@@ -1,0 +1,230 @@
+"""Telegram Desktop ``result.json``: :func:`parsers.telegram_json.parse` (the per-message walk with
+each look-up once, identifiers handed over as URIs where provably already so, references stated
+distinct) gives what :func:`parsers.telegram_json.parse_plain` gives, and the normalised events are
+the same with and without what it hands over, on the Telegram tests' fixtures, the real samples,
+the bench's file, the generator's export, odd shapes and seeded mutants."""
+
+from __future__ import annotations
+
+import inspect
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from atlas.ingest import region_from_events
+from atlas.normalise import to_events
+from parsers import telegram_json
+from parsers.base import ParseContext, ParseResult
+from tests._fast_plain import assert_fast_is_plain, assert_identical, bench_json_file, load_test_module, spoiled_texts
+
+U = "1782862200"
+
+
+def _m(i: int = 1, uid: Any = "user5550002", name: Any = "Dan", text: Any = "hi", **more: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"id": i, "type": "message", "date": "2026-07-01T00:30:00", "date_unixtime": U,
+                            "from": name, "from_id": uid, "text": text}
+    body.update(more)
+    return {k: v for k, v in body.items() if v is not ...}
+
+
+def _svc(action: Any = "phone_call", actor_id: Any = "user5550002", actor: Any = "Dan", **more: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"id": 9, "type": "service", "date": "2026-07-01T00:32:00", "date_unixtime": U,
+                            "actor": actor, "actor_id": actor_id, "action": action, "text": ""}
+    body.update(more)
+    return {k: v for k, v in body.items() if v is not ...}
+
+
+def _chat(*messages: Any, kind: str = "personal_chat", cid: Any = 5550002, name: str = "Dan") -> dict[str, Any]:
+    return {"name": name, "type": kind, "id": cid, "messages": list(messages)}
+
+
+ME = {"user_id": 5550001, "first_name": "Alice", "last_name": "Example", "phone_number": "+44 7700 900001",
+      "username": "@alice_example"}
+ME_QUIET = {"user_id": 5550001, "first_name": "Alice"}
+OUT = _m(2, "user5550001", "Alice Example", "yo")
+
+SHAPES: dict[str, Any] = {
+    "single chat": _chat(_m(), OUT),
+    "one message": _chat(_m()),
+    "group": _chat(_m(), OUT, _m(3, "user5550003", "Eve", "x"), kind="private_group", cid=77, name="G"),
+    "service messages": _chat(_m(), _svc(), _svc(duration_seconds=42), _svc(discard_reason="busy"),
+                              _svc("group_call", duration_seconds=3.5), _svc(duration_seconds=True),
+                              _svc("create_group", title="T", members=["Dan", 5]), _svc("pin_message", text=["a", {"text": "b"}]),
+                              _svc(None, actor_id=..., actor=...), _svc("", new_title="N", game_title="g",
+                                                                         reason_domain="d", discard_reason="x")),
+    "edited, forwarded, replies": _chat(_m(edited="2026-07-01T01:00:00", edited_unixtime="1782864000"),
+                                        _m(2, forwarded_from="Bob", reply_to_message_id=1), OUT),
+    "text as entities": _chat(_m(text=["I'm ", {"type": "bold", "text": "outside"}, " now", 5, None, {"type": "x"}]),
+                              _m(text={"text": "d"}), _m(text=7), _m(text=None), _m(text=...)),
+    "missing from_id": _chat(_m(uid=...), _m(uid=None, name=None), _m(uid="", name=""), _m(uid=..., name=...),
+                             _m(uid=..., name=5), _svc(actor_id=None)),
+    "numbers as text and numbers": _chat(_m(uid=5550002, date_unixtime=1782862200), _m(uid="5550002"),
+                                         _m(date_unixtime="", date=""), _m(date_unixtime=None, date=None),
+                                         _m(date_unixtime=0, date=0), _m(date_unixtime=" 1782862200 "),
+                                         _m(date_unixtime=1.7e9), _m(date_unixtime="x", date="2026-07-01 00:30"),
+                                         _m(uid=0), _m(uid=False), _m(uid=1.5), cid="5550002"),
+    "local times only": _chat(_m(date_unixtime=...), _m(2, date_unixtime=..., date="2026-13-01T00:00:00")),
+    "media": _chat(_m(text="", photo="photos/p.jpg"), _m(text="", file="(File not included)", sticker_emoji="🙂"),
+                   _m(text="", sticker_emoji="🙂"), _m(text=None, media_type="sticker", sticker_emoji=5),
+                   _m(photo=0, file=["a"]), _m(text="", location_information={"latitude": 51.5, "longitude": -0.1}),
+                   _m(location_information={"latitude": "x"}), _m(location_information=[1, 2])),
+    "non-ASCII": _chat(_m(text="Grüße 👋 — 你好", name="Dän"), _m(2, "user5550001", "Алиса", "ça va?")),
+    "lone surrogates": _chat(_m(text="bad \ud800 half"), _m(uid="user55\udc0002")),
+    "upper-case and spaced ids": _chat(_m(uid="User5550002"), _m(uid=" user1 "), _m(uid="channel 3")),
+    "rejects": _chat(_m(), "not a message", 5, None, [], _m(2)),
+    "bot and channel": _chat(_m(), kind="bot_chat", cid="user99"),
+    "personal chat without id": _chat(_m(), OUT, cid=None),
+    "self chat": _chat(OUT, OUT, cid=5550001),
+    "full export": {"personal_information": ME,
+                    "contacts": {"list": [{"user_id": 5550002, "first_name": "Dan", "phone_number": "07700900002",
+                                           "date_unixtime": "1767607200"}, {"first_name": "No"}, "x",
+                                          {"user_id": 0, "phone_number": "+1 555", "last_name": "Z"}]},
+                    "chats": {"list": [_chat(_m(), OUT, _svc()), "not a chat", {"name": "empty"},
+                                       _chat(_m(3, "user5550003", "Eve"), kind="private_supergroup", cid=8)]},
+                    "left_chats": {"list": [_chat(_m(1, "user5550004", "Old"), kind="private_group", cid=9)]}},
+    "full export, no contacts": {"personal_information": ME_QUIET,
+                                 "chats": {"list": [_chat(_m(), OUT), _chat(OUT, kind="private_group", cid=3)]}},
+    "several chats": {"chats": {"list": [_chat(_m(), OUT), _chat(_m(1, "user5550003", "Eve"), cid=5550003),
+                                         _chat(kind="private_group", cid=4)]}},
+    "no chats": {"chats": {"list": []}},
+}
+
+
+def _write(root: Path, name: str, doc: Any, *, ascii_only: bool = True) -> Path:
+    folder = root / name.replace(" ", "_").replace(",", "")
+    folder.mkdir(parents=True)
+    path = folder / "result.json"
+    path.write_text(json.dumps(doc, indent=1, ensure_ascii=ascii_only), encoding="utf-8", errors="surrogatepass")
+    return path
+
+
+def _normalised(result: ParseResult, *, handed_over: bool) -> tuple[Any, Any]:
+    got = to_events(result.events, source_id="s", timezone="Europe/London", region="GB",
+                    owner_uris=[result.owner] if result.owner else [],
+                    identifiers_are_uris=handed_over and result.identifiers_are_uris,
+                    refs_unique=handed_over and result.refs_unique)
+    return got.events, got.rejects
+
+
+def _same(path: Path, **ctx: Any) -> ParseResult:
+    context = ParseContext(source_id="s", path=path, convert_identifiers=True, **ctx)
+    fast, plain = telegram_json.parse(path, context), telegram_json.parse_plain(path, context)
+    assert_identical(fast, plain)
+    assert not plain.identifiers_are_uris and not plain.refs_unique
+    assert fast.refs_unique
+    (a, ar), (b, br) = _normalised(fast, handed_over=True), _normalised(plain, handed_over=False)
+    assert a.schema == b.schema
+    assert a.equals(b, null_equal=True)
+    assert ar.equals(br, null_equal=True)
+    if fast.identifiers_are_uris:  # the ingest skips its choice of region: it would have found none
+        assert region_from_events(plain, context) is None
+    return fast
+
+
+@pytest.mark.parametrize("name", sorted(SHAPES))
+def test_odd_shapes_read_the_same(tmp_path: Path, name: str) -> None:
+    path = _write(tmp_path, name, SHAPES[name])
+    _same(path)
+    _same(path, owner="telegram:user5550001")
+    _same(path, owner="phone:+447700900123")
+    _same(path, owner="Sam Smith")
+
+
+@pytest.mark.parametrize("name", ["non-ASCII", "full export"])
+def test_unescaped_text_reads_the_same(tmp_path: Path, name: str) -> None:
+    _same(_write(tmp_path, name, SHAPES[name], ascii_only=False))
+
+
+def test_spoiled_files_read_or_are_refused_the_same(tmp_path: Path) -> None:
+    for what, data in spoiled_texts(SHAPES["full export"]).items():
+        path = tmp_path / what.replace(" ", "_") / "result.json"
+        path.parent.mkdir()
+        path.write_bytes(data)
+        assert_fast_is_plain(telegram_json.parse, telegram_json.parse_plain, path,
+                             ParseContext(source_id="s", path=path, convert_identifiers=True))
+
+
+def test_what_is_handed_over_and_what_is_not(tmp_path: Path) -> None:
+    for name in ("single chat", "group", "full export, no contacts", "service messages"):
+        assert _same(_write(tmp_path, name, SHAPES[name])).identifiers_are_uris, name
+    for name in ("full export", "missing from_id", "upper-case and spaced ids", "lone surrogates"):
+        assert not _same(_write(tmp_path, name, SHAPES[name])).identifiers_are_uris, name
+    path = _write(tmp_path / "owner", "single chat", SHAPES["single chat"])
+    assert not _same(path, owner="phone:+447700900123").identifiers_are_uris
+    assert _same(path, owner="telegram:user5550001").identifiers_are_uris
+    context = ParseContext(source_id="s", path=path)  # not asked: identifiers stay as written
+    assert not telegram_json.parse(path, context).identifiers_are_uris
+
+
+def test_the_real_samples_read_the_same(samples: Path) -> None:
+    folder = samples / "chat-miner" / "telegram"
+    declared = [folder.parent.parent / s.sample for s in telegram_json.INFO.sample_counts]
+    assert declared and all(p.is_file() for p in declared)
+    for path in declared:  # read in place
+        _same(path)
+        _same(path, owner="telegram:user5550001")
+
+
+def test_the_generators_export_and_the_bench_file_read_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fixtures.generate import generate
+
+    generate("clean", 3, 0.1, tmp_path / "case")
+    exports = sorted((tmp_path / "case").rglob("result.json"))
+    assert exports
+    for path in [*exports, bench_json_file(tmp_path, monkeypatch, "telegram_json", "telegram", 2_000)]:
+        _same(path)
+        _same(path, owner="telegram:user5550001")
+
+
+@pytest.mark.parametrize("module", ["test_messaging_exports"])
+def test_the_telegram_tests_pass_with_the_plain_rule(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, module: str) -> None:
+    """The Telegram tests that need only a folder, run again with the plain rule as ``parse``."""
+    tests = load_test_module(module)
+    monkeypatch.setattr(telegram_json, "parse", telegram_json.parse_plain)
+    ran = 0
+    for name in dir(tests):
+        fn = getattr(tests, name)
+        if name.startswith("test_telegram") and list(inspect.signature(fn).parameters) == ["tmp_path"]:
+            (tmp_path / name).mkdir()
+            fn(tmp_path / name)
+            ran += 1
+    assert ran
+
+
+def test_the_telegram_tests_fixture_reads_the_same(tmp_path: Path) -> None:
+    tests = load_test_module("test_messaging_exports")
+    for unixtime in (True, False):
+        (tmp_path / str(unixtime)).mkdir()
+        path = tests._full_export(tmp_path / str(unixtime), unixtime=unixtime)
+        _same(path)
+        _same(path, owner="telegram:user5550001")
+
+
+def test_mutants_read_the_same_by_both_rules(tmp_path: Path) -> None:
+    """Seeded mutants of a small export (bytes deleted, inserted, replaced, copied:
+    tests/test_fast_routes_mutated.py's mutations): both rules read each the same once normalised,
+    or refuse it in the same words."""
+    import random
+
+    mutated = load_test_module("test_fast_routes_mutated")
+    text = _write(tmp_path / "seed", "seed", SHAPES["full export"], ascii_only=False).read_bytes()
+    single = _write(tmp_path / "seed", "single", SHAPES["service messages"], ascii_only=False).read_bytes()
+    path = tmp_path / "mutant" / "result.json"
+    path.parent.mkdir()
+    rng = random.Random("mutants:telegram_json")
+    read = 0
+    for trial in range(120):
+        path.write_bytes(mutated._mutant(text if trial % 3 else single, rng))
+        ctx = ParseContext(source_id="s", path=path, convert_identifiers=trial % 2 == 0)
+        fast = mutated._outcome(telegram_json.parse, path, ctx)
+        plain = mutated._outcome(telegram_json.parse_plain, path, ctx)
+        assert fast[0] == plain[0], trial
+        if fast[0] == "refused":
+            assert fast[1] == plain[1], trial
+            continue
+        read += 1
+        assert mutated._stored(fast[1]) == mutated._stored(plain[1]), trial
+        assert_identical(fast[1], plain[1])  # type: ignore[arg-type]
+    assert read >= 20, read
