@@ -160,6 +160,9 @@ class _Rows:
         self.bad: list[tuple[str, str, str]] = []
         self.names: dict[tuple[str, str], str] = {}  # (name, telegram id) -> first ref
         self.read = 0
+        # the fast walk's recipients: each row's index into the distinct lists
+        self.recipient_lists: list[list[str]] = [[]]
+        self.recipient_at: list[int] = []
 
 
 def _chat(chat: dict[str, Any], base: str, rows: _Rows, owner: str | None) -> None:
@@ -228,9 +231,10 @@ def _chat(chat: dict[str, Any], base: str, rows: _Rows, owner: str | None) -> No
 
 
 def _chat_fast(chat: dict[str, Any], base: str, rows: _Rows, owner: str | None, everyone: set[str]) -> None:
-    """:func:`_chat` with each look-up done once and the appends bound once (the same rows:
-    tests/test_telegram_fast.py). ``everyone`` gathers each sender and the chat's peer (every
-    recipient is one of them, or the owner)."""
+    """:func:`_chat` with each look-up done once, one tuple a message (turned into columns at
+    the chat's end) and each row's recipients as an index into ``rows.recipient_lists`` (a
+    list worked out once per sender): the same rows, tests/test_telegram_fast.py. ``everyone``
+    gathers each sender and the chat's peer (every recipient is one of them, or the owner)."""
     messages = chat.get("messages")
     if not isinstance(messages, list):
         return
@@ -239,16 +243,10 @@ def _chat_fast(chat: dict[str, Any], base: str, rows: _Rows, owner: str | None, 
     if peer:
         everyone.add(peer)
     senders: set[str] = set()
-    c = rows.cols
-    a_ref, a_kind, a_sender = c["source_ref"].append, c["kind"].append, c["sender"].append
-    a_status, a_duration, a_text = c["status"].append, c["duration_s"].append, c["text"].append
-    a_files, a_lat, a_lon = c["attachments"].append, c["lat"].append, c["lon"].append
-    a_unix, a_local, a_bad = rows.unix.append, rows.local.append, rows.bad.append
+    out: list[tuple[Any, ...]] = []
+    put, a_bad = out.append, rows.bad.append
     name_ref = rows.names.setdefault
     add_sender = senders.add
-    row_senders: list[str | None] = []
-    row_kinds: list[str] = []
-    a_row_sender, a_row_kind = row_senders.append, row_kinds.append
     rows.read += len(messages)
     for i, m in enumerate(messages):
         ref = f"{base}messages[{i}]"
@@ -295,45 +293,44 @@ def _chat_fast(chat: dict[str, Any], base: str, rows: _Rows, owner: str | None, 
                 if sticker:
                     files.append(f"sticker {sticker}")
         loc = get("location_information")
-        if isinstance(loc, dict):
-            a_lat(loc.get("latitude"))
-            a_lon(loc.get("longitude"))
-        else:
-            a_lat(None)
-            a_lon(None)
         if sender and kind != "note":
             add_sender(sender)
-        a_ref(ref)
-        a_kind(kind)
-        a_sender(sender)
-        a_status(status)
-        a_duration(duration)
-        a_text(text)
-        a_files(files)
         unix = get("date_unixtime")
-        a_unix(None if unix is None or unix == "" else unix if type(unix) is str else str(unix))
         local = get("date")
-        a_local((local if type(local) is str else str(local)) if local else None)
-        a_row_sender(sender)
-        a_row_kind(kind)
+        put((ref, kind, sender, status, duration, text, files,
+             loc.get("latitude") if isinstance(loc, dict) else None,
+             loc.get("longitude") if isinstance(loc, dict) else None,
+             None if unix is None or unix == "" else unix if type(unix) is str else str(unix),
+             (local if type(local) is str else str(local)) if local else None))
+    if not out:
+        return
+    columns = list(zip(*out, strict=True))
+    c = rows.cols
+    for key, values in zip(("source_ref", "kind", "sender", "status", "duration_s", "text", "attachments", "lat", "lon"),
+                           columns, strict=False):
+        c[key].extend(values)
+    rows.unix.extend(columns[9])
+    rows.local.extend(columns[10])
+    row_senders, row_kinds = columns[2], columns[1]
     everyone |= {s for s in set(row_senders) if s}  # notes' senders too
-    a_recipients = c["recipients"].append
-    none: list[str] = []
-    cache: dict[str | None, list[str]] = {}
+    lists, at = rows.recipient_lists, rows.recipient_at
+    a_index = at.append
+    cache: dict[str | None, int] = {}
     for sender, kind in zip(row_senders, row_kinds, strict=True):
         if kind == "note":
-            a_recipients(none)
+            a_index(0)  # rows.recipient_lists[0] is []
             continue
-        recipients = cache.get(sender)
-        if recipients is None:
+        index = cache.get(sender)
+        if index is None:
             if peer:
                 recipients = [peer] if sender != peer else ([owner] if owner else sorted(senders - {peer}))
             else:
                 recipients = sorted(senders - {sender} if sender else senders)
                 if not recipients and owner and sender != owner:
                     recipients = [owner]
-            cache[sender] = recipients
-        a_recipients(recipients)
+            index = cache[sender] = len(lists)
+            lists.append(recipients)
+        a_index(index)
 
 
 def _already_uris(values: set[str], ctx: ParseContext) -> bool:
@@ -429,7 +426,10 @@ def _parse(path: Path, ctx: ParseContext, *, fast: bool) -> ParseResult:
     for (name, ident), ref in sorted(rows.names.items(), key=lambda kv: kv[1]):
         evidence.append((ref, "account-profile", ident, f"name:{name}", "display name shown for this Telegram user id"))
 
-    c = rows.cols
+    c: dict[str, Any] = rows.cols
+    if fast:
+        c = {**c, "recipients": pl.Series(rows.recipient_lists, dtype=pl.List(pl.String))
+             .gather(pl.Series(rows.recipient_at, dtype=pl.UInt32))}
     frame = raw_events(c).with_columns(
         pl.Series("unix", rows.unix, dtype=pl.String), pl.Series("local", rows.local, dtype=pl.String),
     )
