@@ -231,10 +231,9 @@ def _chat(chat: dict[str, Any], base: str, rows: _Rows, owner: str | None) -> No
 
 
 def _chat_fast(chat: dict[str, Any], base: str, rows: _Rows, owner: str | None, everyone: set[str]) -> None:
-    """:func:`_chat` with each look-up done once, one tuple a message (turned into columns at
-    the chat's end) and each row's recipients as an index into ``rows.recipient_lists`` (a
-    list worked out once per sender): the same rows, tests/test_telegram_fast.py. ``everyone``
-    gathers each sender and the chat's peer (every recipient is one of them, or the owner)."""
+    """:func:`_chat` with each look-up done once and the appends bound once (the same rows:
+    tests/test_telegram_fast.py). ``everyone`` gathers each sender and the chat's peer (every
+    recipient is one of them, or the owner)."""
     messages = chat.get("messages")
     if not isinstance(messages, list):
         return
@@ -243,10 +242,16 @@ def _chat_fast(chat: dict[str, Any], base: str, rows: _Rows, owner: str | None, 
     if peer:
         everyone.add(peer)
     senders: set[str] = set()
-    out: list[tuple[Any, ...]] = []
-    put, a_bad = out.append, rows.bad.append
+    c = rows.cols
+    a_ref, a_kind, a_sender = c["source_ref"].append, c["kind"].append, c["sender"].append
+    a_status, a_duration, a_text = c["status"].append, c["duration_s"].append, c["text"].append
+    a_files, a_lat, a_lon = c["attachments"].append, c["lat"].append, c["lon"].append
+    a_unix, a_local, a_bad = rows.unix.append, rows.local.append, rows.bad.append
     name_ref = rows.names.setdefault
     add_sender = senders.add
+    row_senders: list[str | None] = []
+    row_kinds: list[str] = []
+    a_row_sender, a_row_kind = row_senders.append, row_kinds.append
     rows.read += len(messages)
     for i, m in enumerate(messages):
         ref = f"{base}messages[{i}]"
@@ -293,25 +298,27 @@ def _chat_fast(chat: dict[str, Any], base: str, rows: _Rows, owner: str | None, 
                 if sticker:
                     files.append(f"sticker {sticker}")
         loc = get("location_information")
+        if isinstance(loc, dict):
+            a_lat(loc.get("latitude"))
+            a_lon(loc.get("longitude"))
+        else:
+            a_lat(None)
+            a_lon(None)
         if sender and kind != "note":
             add_sender(sender)
+        a_ref(ref)
+        a_kind(kind)
+        a_sender(sender)
+        a_status(status)
+        a_duration(duration)
+        a_text(text)
+        a_files(files)
         unix = get("date_unixtime")
+        a_unix(None if unix is None or unix == "" else unix if type(unix) is str else str(unix))
         local = get("date")
-        put((ref, kind, sender, status, duration, text, files,
-             loc.get("latitude") if isinstance(loc, dict) else None,
-             loc.get("longitude") if isinstance(loc, dict) else None,
-             None if unix is None or unix == "" else unix if type(unix) is str else str(unix),
-             (local if type(local) is str else str(local)) if local else None))
-    if not out:
-        return
-    columns = list(zip(*out, strict=True))
-    c = rows.cols
-    for key, values in zip(("source_ref", "kind", "sender", "status", "duration_s", "text", "attachments", "lat", "lon"),
-                           columns, strict=False):
-        c[key].extend(values)
-    rows.unix.extend(columns[9])
-    rows.local.extend(columns[10])
-    row_senders, row_kinds = columns[2], columns[1]
+        a_local((local if type(local) is str else str(local)) if local else None)
+        a_row_sender(sender)
+        a_row_kind(kind)
     everyone |= {s for s in set(row_senders) if s}  # notes' senders too
     lists, at = rows.recipient_lists, rows.recipient_at
     a_index = at.append
