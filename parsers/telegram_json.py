@@ -56,7 +56,7 @@ Public samples: chat-miner ``test/telegram/test_single_export.json`` and
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import polars as pl
 
@@ -163,6 +163,8 @@ class _Rows:
         # the fast walk's recipients: each row's index into the distinct lists
         self.recipient_lists: list[list[str]] = [[]]
         self.recipient_at: list[int] = []
+        # the fast walk's attachments: (row, files) for the rows that have any
+        self.attached: list[tuple[int, list[str]]] = []
 
 
 def _chat(chat: dict[str, Any], base: str, rows: _Rows, owner: str | None) -> None:
@@ -245,7 +247,8 @@ def _chat_fast(chat: dict[str, Any], base: str, rows: _Rows, owner: str | None, 
     c = rows.cols
     a_ref, a_kind, a_sender = c["source_ref"].append, c["kind"].append, c["sender"].append
     a_status, a_duration, a_text = c["status"].append, c["duration_s"].append, c["text"].append
-    a_files, a_lat, a_lon = c["attachments"].append, c["lat"].append, c["lon"].append
+    a_lat, a_lon = c["lat"].append, c["lon"].append
+    rows_so_far, a_attached = c["source_ref"], rows.attached.append
     a_unix, a_local, a_bad = rows.unix.append, rows.local.append, rows.bad.append
     name_ref = rows.names.setdefault
     add_sender = senders.add
@@ -306,13 +309,14 @@ def _chat_fast(chat: dict[str, Any], base: str, rows: _Rows, owner: str | None, 
             a_lon(None)
         if sender and kind != "note":
             add_sender(sender)
+        if files:
+            a_attached((len(rows_so_far), files))
         a_ref(ref)
         a_kind(kind)
         a_sender(sender)
         a_status(status)
         a_duration(duration)
         a_text(text)
-        a_files(files)
         unix = get("date_unixtime")
         a_unix(None if unix is None or unix == "" else unix if type(unix) is str else str(unix))
         local = get("date")
@@ -338,6 +342,24 @@ def _chat_fast(chat: dict[str, Any], base: str, rows: _Rows, owner: str | None, 
             index = cache[sender] = len(lists)
             lists.append(recipients)
         a_index(index)
+
+
+def _attachments(n: int, attached: list[tuple[int, list[str]]]) -> pl.Series:
+    """The attachments column of ``n`` rows, empty but for ``attached`` ((row, files), rows in
+    order), built as :func:`parsers._exports.raw_events` builds a column of lists of text
+    (one flat Arrow array and its offsets) without a Python list for every row."""
+    import numpy as np
+    import pyarrow as pa
+
+    lengths = np.zeros(n, dtype=np.int64)
+    flat: list[str] = []
+    for row, files in attached:
+        lengths[row] = len(files)
+        flat.extend(files)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    lists = pa.LargeListArray.from_arrays(pa.array(offsets), pa.array(flat, pa.large_string()))
+    return cast(pl.Series, pl.from_arrow(lists))
 
 
 def _already_uris(values: set[str], ctx: ParseContext) -> bool:
@@ -436,7 +458,8 @@ def _parse(path: Path, ctx: ParseContext, *, fast: bool) -> ParseResult:
     c: dict[str, Any] = rows.cols
     if fast:
         c = {**c, "recipients": pl.Series(rows.recipient_lists, dtype=pl.List(pl.String))
-             .gather(pl.Series(rows.recipient_at, dtype=pl.UInt32))}
+             .gather(pl.Series(rows.recipient_at, dtype=pl.UInt32)),
+             "attachments": _attachments(len(c["source_ref"]), rows.attached)}
     frame = raw_events(c).with_columns(
         pl.Series("unix", rows.unix, dtype=pl.String), pl.Series("local", rows.local, dtype=pl.String),
     )
