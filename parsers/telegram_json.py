@@ -165,6 +165,9 @@ class _Rows:
         self.recipient_at: list[int] = []
         # the fast walk's attachments: (row, files) for the rows that have any
         self.attached: list[tuple[int, list[str]]] = []
+        # and its calls' (row, status, duration) and located messages' (row, latitude, longitude)
+        self.calls: list[tuple[int, str, int | None]] = []
+        self.located: list[tuple[int, Any, Any]] = []
 
 
 def _chat(chat: dict[str, Any], base: str, rows: _Rows, owner: str | None) -> None:
@@ -246,15 +249,13 @@ def _chat_fast(chat: dict[str, Any], base: str, rows: _Rows, owner: str | None, 
     senders: set[str] = set()
     c = rows.cols
     a_ref, a_kind, a_sender = c["source_ref"].append, c["kind"].append, c["sender"].append
-    a_status, a_duration, a_text = c["status"].append, c["duration_s"].append, c["text"].append
-    a_lat, a_lon = c["lat"].append, c["lon"].append
+    a_text = c["text"].append
     rows_so_far, a_attached = c["source_ref"], rows.attached.append
+    a_call, a_located = rows.calls.append, rows.located.append
+    start = len(rows_so_far)
     a_unix, a_local, a_bad = rows.unix.append, rows.local.append, rows.bad.append
     name_ref = rows.names.setdefault
     add_sender = senders.add
-    row_senders: list[str | None] = []
-    row_kinds: list[str] = []
-    a_row_sender, a_row_kind = row_senders.append, row_kinds.append
     rows.read += len(messages)
     for i, m in enumerate(messages):
         ref = f"{base}messages[{i}]"
@@ -279,7 +280,7 @@ def _chat_fast(chat: dict[str, Any], base: str, rows: _Rows, owner: str | None, 
                 name_ref((name, known), ref)
         else:
             sender = f"name:{name}" if isinstance(name, str) and name else None
-        kind, status, duration = "message", None, None
+        kind = "message"
         if service:
             if str(get("action") or "") in CALL_ACTIONS:
                 kind = "call"
@@ -287,10 +288,11 @@ def _chat_fast(chat: dict[str, Any], base: str, rows: _Rows, owner: str | None, 
                 raw_duration = get("duration_seconds")
                 duration = int(raw_duration) if isinstance(raw_duration, int | float) else None
                 status = {"missed": "missed", "busy": "rejected"}.get(reason, "answered" if duration else "missed")
+                a_call((len(rows_so_far), status, duration))
             else:
                 kind = "note"
         photo, file = get("photo"), get("file")
-        files = [str(v) for v in (photo, file) if v] if photo or file else []
+        files = [str(v) for v in (photo, file) if v] if photo or file else None
         if kind == "note":
             text: str | None = _service_text(m)
         else:
@@ -299,14 +301,10 @@ def _chat_fast(chat: dict[str, Any], base: str, rows: _Rows, owner: str | None, 
             if not text and kind == "message":
                 sticker = get("sticker_emoji")
                 if sticker:
-                    files.append(f"sticker {sticker}")
+                    files = [*(files or ()), f"sticker {sticker}"]
         loc = get("location_information")
         if isinstance(loc, dict):
-            a_lat(loc.get("latitude"))
-            a_lon(loc.get("longitude"))
-        else:
-            a_lat(None)
-            a_lon(None)
+            a_located((len(rows_so_far), loc.get("latitude"), loc.get("longitude")))
         if sender and kind != "note":
             add_sender(sender)
         if files:
@@ -314,15 +312,12 @@ def _chat_fast(chat: dict[str, Any], base: str, rows: _Rows, owner: str | None, 
         a_ref(ref)
         a_kind(kind)
         a_sender(sender)
-        a_status(status)
-        a_duration(duration)
         a_text(text)
         unix = get("date_unixtime")
         a_unix(None if unix is None or unix == "" else unix if type(unix) is str else str(unix))
         local = get("date")
         a_local((local if type(local) is str else str(local)) if local else None)
-        a_row_sender(sender)
-        a_row_kind(kind)
+    row_senders, row_kinds = c["sender"][start:], c["kind"][start:]
     everyone |= {s for s in set(row_senders) if s}  # notes' senders too
     lists, at = rows.recipient_lists, rows.recipient_at
     a_index = at.append
@@ -342,6 +337,17 @@ def _chat_fast(chat: dict[str, Any], base: str, rows: _Rows, owner: str | None, 
             index = cache[sender] = len(lists)
             lists.append(recipients)
         a_index(index)
+
+
+def _sparse(n: int, names: tuple[str, str], values: list[tuple[int, Any, Any]]) -> dict[str, list[Any]]:
+    """Two columns of ``n`` rows, ``None`` but for ``values`` ((row, first, second)): the same
+    Python lists the plain walk appends a value at a time."""
+    first: list[Any] = [None] * n
+    second: list[Any] = [None] * n
+    for row, a, b in values:
+        first[row] = a
+        second[row] = b
+    return {names[0]: first, names[1]: second}
 
 
 def _attachments(n: int, attached: list[tuple[int, list[str]]]) -> pl.Series:
@@ -459,7 +465,9 @@ def _parse(path: Path, ctx: ParseContext, *, fast: bool) -> ParseResult:
     if fast:
         c = {**c, "recipients": pl.Series(rows.recipient_lists, dtype=pl.List(pl.String))
              .gather(pl.Series(rows.recipient_at, dtype=pl.UInt32)),
-             "attachments": _attachments(len(c["source_ref"]), rows.attached)}
+             "attachments": _attachments(len(c["source_ref"]), rows.attached),
+             **_sparse(len(c["source_ref"]), ("status", "duration_s"), rows.calls),
+             **_sparse(len(c["source_ref"]), ("lat", "lon"), rows.located)}
     frame = raw_events(c).with_columns(
         pl.Series("unix", rows.unix, dtype=pl.String), pl.Series("local", rows.local, dtype=pl.String),
     )
