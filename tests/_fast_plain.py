@@ -63,6 +63,30 @@ def assert_identical(fast: ParseResult, plain: ParseResult) -> None:
     assert (fast.records_read, fast.region, fast.owner) == (plain.records_read, plain.region, plain.owner)
 
 
+def assert_hand_over_is_plain(fast: ParseResult, plain: ParseResult, context: ParseContext,
+                              owners: Callable[[ParseResult], list[str]]) -> None:
+    """A fast parse that hands its identifiers over as URIs (``identifiers_are_uris``) or states its
+    references distinct (``refs_unique``), normalised with those flags, gives what the plain rule's
+    result gives normalised without them; and where identifiers were handed over, the ingest's
+    choice of region (which it then skips) would have found none."""
+    from atlas.ingest import region_from_events
+    from atlas.normalise import to_events
+
+    def normalised(result: ParseResult, handed_over: bool) -> tuple[Any, Any]:
+        got = to_events(result.events, source_id="s", timezone="Europe/London", region="GB", owner_uris=owners(result),
+                        identifiers_are_uris=handed_over and result.identifiers_are_uris,
+                        refs_unique=handed_over and result.refs_unique)
+        return got.events, got.rejects
+
+    assert not plain.identifiers_are_uris and not plain.refs_unique
+    (a, ar), (b, br) = normalised(fast, True), normalised(plain, False)
+    assert a.schema == b.schema
+    assert a.equals(b, null_equal=True)
+    assert ar.equals(br, null_equal=True)
+    if fast.identifiers_are_uris:
+        assert region_from_events(plain, context) is None
+
+
 def assert_fast_is_plain(parse: Callable[[Path, ParseContext], ParseResult],
                          parse_plain: Callable[[Path, ParseContext], ParseResult], path: Path, ctx: ParseContext,
                          compare: Callable[[ParseResult, ParseResult], None] = assert_identical) -> None:
