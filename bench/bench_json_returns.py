@@ -259,15 +259,10 @@ def bare_read(name: str, path: Path) -> int:
 def bare_read_paused(name: str, path: Path) -> int:
     """:func:`bare_read` with the cyclic garbage collector paused while it runs, as the parsers run
     (the stricter reference: see the module notes)."""
-    import gc
+    from parsers._exports import cycle_collection_paused
 
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with cycle_collection_paused():
         return bare_read(name, path)
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def parse_normalise(module: Any, path: Path, *, normalise: bool = True) -> tuple[int, int]:

@@ -14,12 +14,13 @@ parser.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import itertools
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
@@ -87,15 +88,37 @@ def without_cycle_collection(parse: _Parse) -> _Parse:
     the same results with or without it."""
     @functools.wraps(parse)
     def paused(path: Path, ctx: Any) -> Any:
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with cycle_collection_paused():
             return parse(path, ctx)
-        finally:
-            if was_enabled:
-                gc.enable()
 
     return cast(_Parse, paused)
+
+
+def values_are_own_uris(values: Iterable[str], scheme: str, source_id: str, region: str) -> bool:
+    """Whether every value is already the URI the shared normaliser would make of it, for a parser
+    that hands its identifiers over (:attr:`parsers.base.ParseResult.identifiers_are_uris`): each of
+    the one ``scheme`` (``x:``, ``telegram:``, ``snapchat:``: a URI that depends on neither the region
+    nor the source, and never a number, so the ingest's choice of region, skipped then, would have
+    found none), none holding a lone surrogate's mark (taken out after the parse, it could hide what
+    the normaliser changes), and each given back unchanged by ``identifier_uri``."""
+    from atlas.normalise.identifiers import identifier_uri
+
+    return all(v.startswith(scheme) and SURROGATE_MARK not in v
+               and identifier_uri(v, source_id=source_id, region=region) == v for v in values)
+
+
+@contextlib.contextmanager
+def cycle_collection_paused() -> Iterator[None]:
+    """The cyclic collector paused for the block, resumed after it (if it was running), also when the
+    block fails: what :func:`without_cycle_collection` does around a parse, and the JSON bench around
+    its stricter reference read."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def load_json_text(text: str, path: Path, what: str) -> Any:

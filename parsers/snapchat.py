@@ -52,10 +52,8 @@ import polars as pl
 
 from atlas.errors import FormatError
 from atlas.model import RAW_EVENT_SCHEMA, TS_TYPE, UTC, Channel, EvidenceCategory
-from atlas.normalise.identifiers import identifier_uri
 from parsers import _json_tally as tally
 from parsers._exports import (
-    SURROGATE_MARK,
     epoch_auto_utc,
     excerpt,
     head_keys,
@@ -65,6 +63,7 @@ from parsers._exports import (
     read_bytes_text,
     rejects,
     rejects_lone_surrogates,
+    values_are_own_uris,
     without_cycle_collection,
 )
 from parsers._json_tally import NotFast
@@ -273,8 +272,7 @@ def _already_uris(froms: Any, conversations: Any, owner: str | None, ctx: ParseC
     the text) is left to it too: the mark is taken out after the parse, and could hide a leading
     ``@`` or space that the normaliser then takes off."""
     values = [*(f"snapchat:{v}" for v in froms), *(f"snapchat:{k}" for k in conversations), *([owner] if owner else [])]
-    return all(v.startswith("snapchat:") and SURROGATE_MARK not in v
-               and identifier_uri(v, source_id=ctx.source_id, region=ctx.region) == v for v in values)
+    return values_are_own_uris(values, "snapchat:", ctx.source_id, ctx.region)
 
 
 # --- the fast path -----------------------------------------------------------------------

@@ -62,9 +62,7 @@ import polars as pl
 
 from atlas.errors import FormatError
 from atlas.model import NAIVE_TS_TYPE, Channel, EvidenceCategory
-from atlas.normalise.identifiers import identifier_uri
 from parsers._exports import (
-    SURROGATE_MARK,
     epoch_s_utc,
     excerpt,
     has_array,
@@ -73,6 +71,7 @@ from parsers._exports import (
     raw_events,
     rejects,
     rejects_lone_surrogates,
+    values_are_own_uris,
     without_cycle_collection,
 )
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCount
@@ -376,8 +375,7 @@ def _already_uris(values: set[str], ctx: ParseContext) -> bool:
     ``phone:``, so the ingest's choice of region, skipped where identifiers are URIs, would
     have found no number either: an export with contacts keeps the normaliser's pass); one
     holding a lone surrogate's mark, an upper-case letter or a space leaves it to the normaliser."""
-    return all(v.startswith("telegram:") and SURROGATE_MARK not in v
-               and identifier_uri(v, source_id=ctx.source_id, region=ctx.region) == v for v in values)
+    return values_are_own_uris(values, "telegram:", ctx.source_id, ctx.region)
 
 
 @rejects_lone_surrogates

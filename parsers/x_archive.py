@@ -65,10 +65,8 @@ import polars as pl
 
 from atlas.errors import FormatError
 from atlas.model import TS_TYPE, UTC, Channel, EvidenceCategory
-from atlas.normalise.identifiers import identifier_uri
 from parsers._exports import (
     ISO_INSTANT_FORMATS,
-    SURROGATE_MARK,
     excerpt,
     iso_basis,
     iso_instant,
@@ -77,6 +75,7 @@ from parsers._exports import (
     read_bytes_text,
     rejects,
     rejects_lone_surrogates,
+    values_are_own_uris,
     without_cycle_collection,
 )
 from parsers._group_membership import Change, members_over_time
@@ -272,8 +271,7 @@ def _already_uris(values: set[str], ctx: ParseContext) -> bool:
     where identifiers are URIs, would have found no number either); one holding a lone
     surrogate's mark (taken out after the parse, it could hide what the normaliser changes), an
     upper-case letter or a space leaves it to the normaliser."""
-    return all(v.startswith("x:") and SURROGATE_MARK not in v
-               and identifier_uri(v, source_id=ctx.source_id, region=ctx.region) == v for v in values)
+    return values_are_own_uris(values, "x:", ctx.source_id, ctx.region)
 
 
 def _dms(doc: list[Any], ctx: ParseContext, path: Path, *, fast: bool = False) -> ParseResult:
