@@ -61,7 +61,8 @@ from typing import Any, Final, cast
 import polars as pl
 
 from atlas.errors import FormatError
-from atlas.model import NAIVE_TS_TYPE, Channel, EvidenceCategory
+from atlas.model import NAIVE_TS_TYPE, RAW_EVENT_SCHEMA, Channel, EvidenceCategory
+from parsers import _json_tally as tally
 from parsers._exports import (
     epoch_s_utc,
     excerpt,
@@ -74,6 +75,7 @@ from parsers._exports import (
     values_are_own_uris,
     without_cycle_collection,
 )
+from parsers._json_tally import NotFast
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCount
 
 INFO: Final = ParserInfo(
@@ -381,6 +383,8 @@ def _already_uris(values: set[str], ctx: ParseContext) -> bool:
 @rejects_lone_surrogates
 @without_cycle_collection
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
+    """The Polars route (:func:`_fast`) where it provably reads the file as the walk does, else the
+    walk with each look-up done once (:func:`_chat_fast`)."""
     return _parse(path, ctx, fast=True)
 
 
@@ -398,20 +402,7 @@ def _parse(path: Path, ctx: ParseContext, *, fast: bool) -> ParseResult:
     if not isinstance(doc, dict):
         raise FormatError(f"{path}: a Telegram export is a JSON object; this file holds a {type(doc).__name__}")
     rows = _Rows()
-    evidence: list[tuple[str, str, str, str, str]] = []  # ref, basis, identifier, related, detail
-    owner: str | None = None
-    me = doc.get("personal_information")
-    if isinstance(me, dict) and me.get("user_id"):
-        owner = f"telegram:{_uid(me['user_id'])}"
-        full = " ".join(str(me[k]) for k in ("first_name", "last_name") if me.get(k)).strip()
-        ref = "personal_information"
-        if me.get("phone_number"):
-            evidence.append((ref, "account-profile", owner, f"phone:{me['phone_number']}", "Telegram account phone number"))
-        if me.get("username"):
-            evidence.append((ref, "account-profile", owner, f"telegram:{str(me['username']).lstrip('@')}",
-                             "Telegram username of this user id"))
-        if full:
-            evidence.append((ref, "account-profile", owner, f"name:{full}", "Telegram profile name"))
+    owner, evidence = _account(doc)
     effective_owner = owner or ctx.owner
     everyone: set[str] = {effective_owner} if effective_owner else set()
 
@@ -438,6 +429,45 @@ def _parse(path: Path, ctx: ParseContext, *, fast: bool) -> ParseResult:
                         rows.bad.append((f"{section}.list[{k}]", "not a chat object", excerpt(chat)))
         if not found:
             raise FormatError(f"{path}: JSON without 'messages' or 'chats.list': not a Telegram Desktop export")
+    contact_rows = _contacts(doc, rows, evidence, everyone)
+    for (name, ident), ref in sorted(rows.names.items(), key=lambda kv: kv[1]):
+        evidence.append((ref, "account-profile", ident, f"name:{name}", "display name shown for this Telegram user id"))
+
+    c: dict[str, Any] = rows.cols
+    if fast:
+        c = {**c, "recipients": pl.Series(rows.recipient_lists, dtype=pl.List(pl.String))
+             .gather(pl.Series(rows.recipient_at, dtype=pl.UInt32)),
+             "attachments": _attachments(len(c["source_ref"]), rows.attached),
+             **_sparse(len(c["source_ref"]), ("status", "duration_s"), rows.calls),
+             **_sparse(len(c["source_ref"]), ("lat", "lon"), rows.located)}
+    frame = raw_events(c).with_columns(
+        pl.Series("unix", rows.unix, dtype=pl.String), pl.Series("local", rows.local, dtype=pl.String),
+    )
+    return _result(frame, contact_rows, owner, evidence, rows.bad, rows.read, everyone if fast else None, ctx)
+
+
+def _account(doc: dict[str, Any]) -> tuple[str | None, list[tuple[str, str, str, str, str]]]:
+    """The export's own account (``personal_information``): the owner, and its identity evidence."""
+    evidence: list[tuple[str, str, str, str, str]] = []  # ref, basis, identifier, related, detail
+    owner: str | None = None
+    me = doc.get("personal_information")
+    if isinstance(me, dict) and me.get("user_id"):
+        owner = f"telegram:{_uid(me['user_id'])}"
+        full = " ".join(str(me[k]) for k in ("first_name", "last_name") if me.get(k)).strip()
+        ref = "personal_information"
+        if me.get("phone_number"):
+            evidence.append((ref, "account-profile", owner, f"phone:{me['phone_number']}", "Telegram account phone number"))
+        if me.get("username"):
+            evidence.append((ref, "account-profile", owner, f"telegram:{str(me['username']).lstrip('@')}",
+                             "Telegram username of this user id"))
+        if full:
+            evidence.append((ref, "account-profile", owner, f"name:{full}", "Telegram profile name"))
+    return owner, evidence
+
+
+def _contacts(doc: dict[str, Any], rows: _Rows, evidence: list[tuple[str, str, str, str, str]],
+              everyone: set[str]) -> list[tuple[str, str | None, str, str | None]]:
+    """``contacts.list``: one row each (ref, unix time, phone, name), their evidence added."""
     contact_rows: list[tuple[str, str | None, str, str | None]] = []
     block = doc.get("contacts")
     for k, contact in enumerate(block.get("list") or [] if isinstance(block, dict) else []):
@@ -456,19 +486,14 @@ def _parse(path: Path, ctx: ParseContext, *, fast: bool) -> ParseResult:
         uid = _uid(contact.get("user_id")) if contact.get("user_id") not in (None, 0, "0") else None
         if uid:
             evidence.append((ref, "contact-card", phone, f"telegram:{uid}", "Telegram contact list: user id of number"))
-    for (name, ident), ref in sorted(rows.names.items(), key=lambda kv: kv[1]):
-        evidence.append((ref, "account-profile", ident, f"name:{name}", "display name shown for this Telegram user id"))
+    return contact_rows
 
-    c: dict[str, Any] = rows.cols
-    if fast:
-        c = {**c, "recipients": pl.Series(rows.recipient_lists, dtype=pl.List(pl.String))
-             .gather(pl.Series(rows.recipient_at, dtype=pl.UInt32)),
-             "attachments": _attachments(len(c["source_ref"]), rows.attached),
-             **_sparse(len(c["source_ref"]), ("status", "duration_s"), rows.calls),
-             **_sparse(len(c["source_ref"]), ("lat", "lon"), rows.located)}
-    frame = raw_events(c).with_columns(
-        pl.Series("unix", rows.unix, dtype=pl.String), pl.Series("local", rows.local, dtype=pl.String),
-    )
+
+def _result(frame: pl.DataFrame, contact_rows: list[tuple[str, str | None, str, str | None]], owner: str | None,
+            evidence: list[tuple[str, str, str, str, str]], bad: list[tuple[str, str, str]], read: int,
+            everyone: set[str] | None, ctx: ParseContext) -> ParseResult:
+    """The result from the messages' frame (the raw events' columns, then ``unix`` and ``local``):
+    contacts added, direction, times; ``everyone`` None for the plain rule (nothing handed over)."""
     if contact_rows:
         contacts = raw_events({
             "source_ref": [r[0] for r in contact_rows], "kind": ["contact"] * len(contact_rows),
@@ -505,14 +530,296 @@ def _parse(path: Path, ctx: ParseContext, *, fast: bool) -> ParseResult:
          "related": [e[3] for e in evidence], "detail": [e[4] for e in evidence]},
         schema={k: pl.String for k in ("source_ref", "basis", "identifier", "related", "detail")},
     )
-    if not fast:
+    if everyone is None:
         return ParseResult(
-            events=frame, rejects=rejects(ctx.source_id, rows.bad), records_read=rows.read, owner=owner,
+            events=frame, rejects=rejects(ctx.source_id, bad), records_read=read, owner=owner,
             assumptions=assumptions, evidence=ev,
         )
     # refs: [section.list[k].]messages[i] and contacts.list[k], each (section, k, i) once
     return ParseResult(
-        events=frame, rejects=rejects(ctx.source_id, rows.bad), records_read=rows.read, owner=owner,
+        events=frame, rejects=rejects(ctx.source_id, bad), records_read=read, owner=owner,
         assumptions=assumptions, evidence=ev,
         identifiers_are_uris=ctx.convert_identifiers and _already_uris(everyone, ctx), refs_unique=True,
     )
+
+
+# --- the Polars route ------------------------------------------------------------------------
+# The export read by Polars' JSON reader with its layout declared (:data:`_LAYOUT`), and the
+# columns made without a Python step per message. Taken only where it provably reads what
+# ``json.loads`` and the walk read (:func:`_proved`: the text's colons, quotes, dots and letters
+# ``e``/``E`` tallied against the frame, as ``parsers._json_tally.declared_counts`` does for a
+# flat layout: no key dropped or repeated, no number or boolean read as text, no float, exponent
+# or boolean read as an integer; no ``null`` anywhere a key stands); anything else (another
+# layout, a key not declared, a value of another type, a null) goes by the walk (:func:`_parse`).
+# A text written as a list of runs (``"text": [...]``), which Polars cannot hold beside texts
+# written as strings, is cut out of the text Polars reads and read by Python's own decoder
+# (:func:`_lists_cut`), its place kept by an integer key. tests/test_telegram_fast.py holds this
+# route equal to :func:`parse_plain`.
+
+def _struct(fields: dict[str, Any]) -> pl.Struct:
+    return pl.Struct(fields)
+
+
+_S, _I, _F, _B = pl.String, pl.Int64, pl.Float64, pl.Boolean
+_LIST_AT: Final = "tx_l"
+"""The key a text written as a list is replaced by (its number among such lists): no dot, no ``e``."""
+_ENTITY: Final = _struct({"type": _S, "text": _S, "href": _S, "user_id": _I, "language": _S, "document_id": _S,
+                          "collapsed": _B})
+_MESSAGE: Final = _struct({
+    "id": _I, "type": _S, "date": _S, "date_unixtime": _S, "edited": _S, "edited_unixtime": _S,
+    "from": _S, "from_id": _S, "actor": _S, "actor_id": _S, "action": _S, "title": _S, "new_title": _S,
+    "game_title": _S, "reason_domain": _S, "discard_reason": _S, "duration_seconds": _I, "members": pl.List(_S),
+    "message_id": _I, "reply_to_message_id": _I, "reply_to_peer_id": _S, "forwarded_from": _S, "saved_from": _S,
+    "via_bot": _S, "author": _S, "photo": _S, "photo_file_size": _I, "width": _I, "height": _I, "file": _S,
+    "file_name": _S, "file_size": _I, "thumbnail": _S, "thumbnail_file_size": _I, "media_type": _S, "mime_type": _S,
+    "sticker_emoji": _S, "performer": _S, "self_destruct_period_seconds": _I,
+    "location_information": _struct({"latitude": _F, "longitude": _F}), "live_location_period_seconds": _I,
+    "place_name": _S, "address": _S, "contact_information": _struct({"first_name": _S, "last_name": _S, "phone_number": _S}),
+    "contact_vcard": _S, "text": _S, _LIST_AT: _I, "text_entities": pl.List(_ENTITY),
+})
+_CHAT_LIST: Final = _struct({"about": _S, "list": pl.List(_struct({"name": _S, "type": _S, "id": _I,
+                                                                     "messages": pl.List(_MESSAGE)}))})
+_LAYOUT: Final = pl.Schema({
+    "about": _S,
+    "personal_information": _struct({"user_id": _I, "first_name": _S, "last_name": _S, "phone_number": _S,
+                                     "username": _S, "bio": _S}),
+    "contacts": _struct({"about": _S, "list": pl.List(_struct({"user_id": _I, "first_name": _S, "last_name": _S,
+                                                               "phone_number": _S, "date": _S, "date_unixtime": _S}))}),
+    "chats": _CHAT_LIST, "left_chats": _CHAT_LIST,
+    "name": _S, "type": _S, "id": _I, "messages": pl.List(_MESSAGE),  # a single chat's export
+})
+
+
+def _lists_cut(data: bytes) -> tuple[bytes, list[Any]]:
+    """``data`` with each ``"text": [...]`` (a text written as a list of runs) replaced by
+    ``"tx_l": <its number>``, and the lists, each read by ``json.loads``'s own decoder from where
+    it starts (exact: a JSON value reads the same wherever it stands). A ``"text": [`` outside a
+    string can only be a key ``text`` holding a list (inside a string both its quotes would be
+    escaped); one after a backslash (a key with an escaped quote in its name) is refused. Where a
+    replaced key is not a message's text, Polars is given no such key there, drops it, and the
+    count refuses the file."""
+    import json
+
+    starts: list[int] = []
+    for needle in (b'"text": [', b'"text":['):
+        p = data.find(needle)
+        while p >= 0:
+            starts.append(p)
+            p = data.find(needle, p + len(needle))
+    if not starts:
+        return data, []
+    starts.sort()
+    decoder = json.JSONDecoder()
+    pieces: list[bytes] = []
+    lists: list[Any] = []
+    done = 0
+    for p in starts:
+        if p < done or (p and data[p - 1] == ord("\\")):
+            raise NotFast("a list-valued text key not where a message's text is")
+        at = data.index(b"[", p)
+        width = 1024
+        while True:
+            end = min(len(data), at + width)
+            while end < len(data) and 0x80 <= data[end] < 0xC0:  # not inside a character
+                end += 1
+            try:
+                window = data[at:end].decode("utf-8")
+                value, used = decoder.raw_decode(window)
+                break
+            except (UnicodeDecodeError, ValueError) as exc:
+                if end >= len(data):
+                    raise NotFast("a text list that does not read") from exc
+                width *= 4
+        if not isinstance(value, list):
+            raise NotFast("not a list")
+        pieces += [data[done:p], b'"tx_l": ', str(len(lists)).encode()]
+        lists.append(value)
+        done = at + len(window[:used].encode("utf-8"))
+    pieces.append(data[done:])
+    return b"".join(pieces), lists
+
+
+def _letters(name: str) -> int:
+    return sum(name.count(c) for c in ".eE")
+
+
+def _proved(data: bytes, doc: pl.DataFrame) -> None:
+    """:class:`NotFast` unless ``doc`` (Polars' read of ``data`` with :data:`_LAYOUT`) holds every key
+    of the text once, each text as a text, each integer as an integer (module notes above)."""
+    import numpy as np
+    import pyarrow as pa
+
+    keys = texts = bools = names = floats = 0
+    strings: list[Any] = []
+
+    def walk(array: Any) -> None:
+        nonlocal keys, texts, bools, names, floats
+        dtype = array.type
+        if pa.types.is_struct(dtype):
+            for k, child in enumerate(array.flatten()):
+                name = dtype.field(k).name
+                held = len(child) - child.null_count
+                if not held:
+                    continue
+                keys += held
+                names += held * _letters(name)
+                walk(child)
+        elif pa.types.is_list(dtype) or pa.types.is_large_list(dtype):
+            values = array.flatten()
+            if values.null_count:
+                raise NotFast("a null in an array")
+            walk(values)
+        elif pa.types.is_string(dtype) or pa.types.is_large_string(dtype):
+            held = len(array) - array.null_count
+            if held:
+                texts += held
+                strings.append(array.cast(pa.large_string()))
+        elif pa.types.is_boolean(dtype):
+            bools += len(array) - array.null_count
+        elif pa.types.is_floating(dtype):
+            for value in array.drop_null().to_pylist():
+                if value == int(value):  # written 51 or 51.0: its dots cannot be told
+                    raise NotFast("a float with no fraction")
+                floats += _letters(repr(value))
+        elif not (pa.types.is_integer(dtype) or pa.types.is_null(dtype)):
+            raise NotFast(f"{dtype}")
+
+    walk(doc.to_struct("doc").to_arrow(compat_level=pl.CompatLevel.oldest()))
+    hex_letters = tally.escape_letters(data) if b"\\" in data else 0
+    colons, quotes, dots, e, big_e = tally.byte_counts([np.frombuffer(data, np.uint8)])
+    s_colons = s_quotes = s_letters = 0
+    if strings:
+        every = pa.chunked_array(strings, pa.large_string()).combine_chunks()
+        offsets = np.frombuffer(every.buffers()[1], np.int64)[every.offset:every.offset + len(every) + 1]
+        raw = np.frombuffer(every.buffers()[2], np.uint8)[offsets[0]:offsets[-1]]
+        s_colons, s_quotes, s_dots, s_e, s_big_e = tally.byte_counts([raw])
+        s_letters = s_dots + s_e + s_big_e
+    nulls = colons - keys - s_colons
+    if nulls:
+        raise NotFast("a key the layout does not hold, or a null")
+    if quotes != 2 * (keys + texts) + s_quotes:
+        raise NotFast("texts differ (a number or boolean read as text)")
+    if dots + e + big_e - hex_letters - names - s_letters - bools - floats:
+        raise NotFast("dots or letters differ (a float, exponent or boolean read as an integer)")
+
+
+def _chats(doc: pl.DataFrame) -> pl.DataFrame:
+    """Every chat the walk reads (its ``messages`` a list), in the walk's order: ``base`` (its
+    reference prefix), ``type``, ``id``, ``messages``."""
+    if doc.get_column("messages").null_count() == 0:  # a single chat's export
+        return doc.select(pl.lit("").alias("base"), "type", "id", "messages")
+    chats: list[pl.DataFrame] = []
+    for section in ("chats", "left_chats"):
+        block = doc.get_column(section).struct.field("list")
+        if block.null_count():
+            continue
+        listed = block.explode(empty_as_null=False).struct.unnest().with_row_index("k")
+        chats.append(listed.select(pl.format(f"{section}.list[{{}}].", "k").alias("base"), "type", "id", "messages"))
+    if not chats:
+        raise NotFast("no chats list")  # the walk names the fault
+    return pl.concat(chats).filter(pl.col("messages").is_not_null())
+
+
+def _peer(chat_type: str | None, chat_id: int | None) -> str | None:
+    return f"telegram:{_uid(chat_id)}" if (chat_type or "") in ("personal_chat", "bot_chat") and chat_id else None
+
+
+def _fast(data: bytes, path: Path, ctx: ParseContext) -> ParseResult:
+    """The Polars route (notes above), or :class:`NotFast`."""
+    if data.lstrip(b" \t\r\n")[:1] != b"{":
+        raise NotFast("not an object")
+    cut, lists = _lists_cut(data)
+    doc = tally.read(cut, _LAYOUT)
+    if doc.height != 1:
+        raise NotFast("not one document")
+    _proved(cut, doc)
+    top = {k: doc.get_column(k)[0] for k in ("personal_information", "contacts")}
+    owner, evidence = _account(top)
+    effective_owner = owner or ctx.owner
+    everyone: set[str] = {effective_owner} if effective_owner else set()
+    chats = _chats(doc)
+    peers = [_peer(t, i) for t, i in chats.select("type", "id").iter_rows()]
+    everyone |= {p for p in peers if p}
+    chats = chats.with_row_index("chat").filter(pl.col("messages").list.len() > 0)
+    m = chats.select("chat", "base", pl.int_ranges(pl.col("messages").list.len()).alias("at"), "messages") \
+        .explode("at", "messages").unnest("messages")
+    if m.select((pl.col("text").is_not_null() & pl.col(_LIST_AT).is_not_null()).any()).item():
+        raise NotFast("a message with its text twice")
+    service = (pl.col("type") == "service").fill_null(False)
+    raw_uid = pl.when(service).then(pl.col("actor_id")).otherwise(pl.col("from_id"))
+    name = pl.when(service).then(pl.col("actor")).otherwise(pl.col("from"))
+    raw = m.select(raw_uid.alias("u")).get_column("u")
+    uids = {v: f"user{v}" if v.isdigit() else v for v in raw.unique().to_list() if v}
+    uid = raw_uid.replace_strict(uids, default=None, return_dtype=pl.String)
+    sender = pl.when(uid.is_not_null()).then(pl.lit("telegram:") + uid) \
+        .when(name != "").then(pl.lit("name:") + name)
+    action = pl.col("action").fill_null("")
+    kind = pl.when(service & action.is_in(CALL_ACTIONS)).then(pl.lit("call")).when(service).then(pl.lit("note")) \
+        .otherwise(pl.lit("message"))
+    listed = [_text(v) for v in lists]
+    text = pl.col("text") if not lists else pl.when(pl.col(_LIST_AT).is_not_null()).then(
+        pl.col(_LIST_AT).replace_strict(dict(enumerate(listed)), default=None, return_dtype=pl.String)) \
+        .otherwise(pl.col("text"))
+    frame = m.select(
+        pl.format("{}messages[{}]", "base", "at").alias("source_ref"), kind.alias("kind"), sender.alias("sender"),
+        "chat", name.alias("name"), uid.alias("uid"), text.alias("body"),
+        pl.col("discard_reason").fill_null("").alias("reason"), pl.col("duration_seconds").alias("duration"),
+        pl.when(pl.col("photo") != "").then(pl.col("photo")).alias("photo"),
+        pl.when(pl.col("file") != "").then(pl.col("file")).alias("file"),
+        pl.when(pl.col("sticker_emoji") != "").then(pl.col("sticker_emoji")).alias("sticker"),
+        pl.col("location_information").struct.field("latitude").alias("lat"),
+        pl.col("location_information").struct.field("longitude").alias("lon"),
+        pl.when(pl.col("date_unixtime") != "").then(pl.col("date_unixtime")).alias("unix"),
+        pl.when(pl.col("date") != "").then(pl.col("date")).alias("local"),
+    )
+    notes = frame.get_column("kind") == "note"
+    if notes.any():  # a service message's text: the walk's, from its few fields
+        at = notes.arg_true()
+        fields = m.select("action", "title", "new_title", "game_title", "reason_domain", "discard_reason", "members",
+                          "text", _LIST_AT)[at]
+        said = [_service_text({**r, "text": lists[r[_LIST_AT]] if r[_LIST_AT] is not None else r["text"]})
+                for r in fields.iter_rows(named=True)]
+        frame = frame.with_columns(frame.get_column("body").scatter(at, said))
+    is_call, is_message = pl.col("kind") == "call", pl.col("kind") == "message"
+    body = pl.when(pl.col("kind") == "note").then(pl.col("body")).when(pl.col("body") != "").then(pl.col("body"))
+    status = pl.when(pl.col("reason") == "missed").then(pl.lit("missed")).when(pl.col("reason") == "busy") \
+        .then(pl.lit("rejected")).when(pl.col("duration").fill_null(0) != 0).then(pl.lit("answered")) \
+        .otherwise(pl.lit("missed"))
+    sticker = pl.when(is_message & body.is_null()).then(pl.lit("sticker ") + pl.col("sticker"))
+    frame = frame.with_columns(
+        pl.when(is_call).then(status).alias("status"), pl.when(is_call).then(pl.col("duration")).alias("duration_s"),
+        body.alias("text"), pl.concat_list("photo", "file", sticker).list.drop_nulls().alias("attachments"))
+    # names shown for user ids (each pair's first message), every sender, each chat's recipients
+    named = frame.filter(pl.col("uid").is_not_null() & (pl.col("name") != "")) \
+        .group_by("name", "sender", maintain_order=True).agg(pl.col("source_ref").first())
+    senders = frame.filter(pl.col("kind") != "note").group_by("chat", maintain_order=True) \
+        .agg(pl.col("sender").drop_nulls().unique())
+    everyone |= {s for s in frame.get_column("sender").unique().to_list() if s}
+    chat_senders = {chat: set(values) for chat, values in senders.iter_rows()}
+    pairs = frame.select("chat", "sender").unique()
+    lists_of: list[list[str]] = []
+    index: list[int] = []
+    for chat, who in pairs.iter_rows():
+        peer, them = peers[chat], chat_senders.get(chat, set())
+        if peer:
+            recipients = [peer] if who != peer else ([effective_owner] if effective_owner else sorted(them - {peer}))
+        else:
+            recipients = sorted(them - {who} if who else them)
+            if not recipients and effective_owner and who != effective_owner:
+                recipients = [effective_owner]
+        index.append(len(lists_of))
+        lists_of.append(recipients)
+    lookup = pairs.with_columns(pl.Series("r", index, dtype=pl.UInt32))
+    r = frame.select("chat", "sender").join(lookup, on=["chat", "sender"], how="left", nulls_equal=True,
+                                           maintain_order="left").get_column("r")
+    recipients = pl.Series("recipients", lists_of, dtype=pl.List(pl.String)).gather(r)
+    recipients = pl.when(pl.col("kind") == "note").then(pl.lit([], pl.List(pl.String))).otherwise(recipients)
+    messages = frame.select(
+        "source_ref", pl.col("kind").cast(RAW_EVENT_SCHEMA["kind"]), "sender", recipients.alias("recipients"), "status",
+        "duration_s", "text", "attachments", "lat", "lon", "unix", "local")
+    rows = _Rows()
+    rows.read = messages.height
+    contact_rows = _contacts(top, rows, evidence, everyone)
+    for name_, ident, ref in sorted(named.iter_rows(), key=lambda row: row[2]):
+        evidence.append((ref, "account-profile", ident, f"name:{name_}", "display name shown for this Telegram user id"))
+    return _result(messages, contact_rows, owner, evidence, rows.bad, rows.read, everyone, ctx)
