@@ -386,9 +386,12 @@ def _kinds(n: int, calls: list[tuple[int, str, int | None]], noted: list[int]) -
     return pl.Series("kind", codes).replace_strict({0: "message", 1: "call", 2: "note"}, return_dtype=RAW_EVENT_SCHEMA["kind"])
 
 
-def _sparse(n: int, names: tuple[str, str], values: list[tuple[int, Any, Any]]) -> dict[str, list[Any]]:
+def _sparse(n: int, names: tuple[str, str], values: list[tuple[int, Any, Any]]) -> dict[str, Any]:
     """Two columns of ``n`` rows, ``None`` but for ``values`` ((row, first, second)): the same
-    Python lists the plain walk appends a value at a time."""
+    Python lists the plain walk appends a value at a time (or, where there are no values, the
+    columns of nulls they make: no list of ``n`` Nones to read)."""
+    if not values:
+        return {name: pl.repeat(None, n, dtype=RAW_EVENT_SCHEMA[name], eager=True).alias(name) for name in names}
     first: list[Any] = [None] * n
     second: list[Any] = [None] * n
     for row, a, b in values:
@@ -449,6 +452,8 @@ def _parse(path: Path, ctx: ParseContext, *, fast: bool) -> ParseResult:
     owner, evidence = _account(doc)
     effective_owner = owner or ctx.owner
     everyone: set[str] = {effective_owner} if effective_owner else set()
+    # the account's own number (its evidence): the ingest's choice of region reads it, so no hand-over
+    everyone |= {related for _, _, _, related, _ in evidence if related.startswith("phone:")}
 
     def walk(chat: dict[str, Any], base: str) -> None:
         if fast:
