@@ -155,5 +155,14 @@ def test_the_note_says_which_confirmed_occasions_name_her(built: Path, tmp_path:
     assert result.reviewer_note.facts["threat_occasions_confirmed_naming_victim"] == 1
     assert "Words name as the one to be harmed: property" in s4a  # each candidate row says it
     statement = _text(result.paths["statement.html"])
-    for advice in ("one to be harmed", "s4A(1)(b)(i)", "her account"):
+    for advice in ("one to be harmed", "s4A(1)(b)(i)", "their account"):
         assert advice not in statement  # a reading for the reviewer, never in the MG11
+
+    # the workbench's candidates table shows the same reading beside each threat
+    from atlas.review import Review
+    from atlas.tui import views
+
+    frame = views.candidates_frame(Review(case, as_of=date(2026, 9, 1)))
+    shown = dict(zip(frame.get_column("in context").str.replace_all("[«»]", ""), frame.get_column("words name"),
+                     strict=True))
+    assert shown[TYRES] == "property" and shown[DEAD] == "the person written to"
