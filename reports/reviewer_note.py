@@ -215,6 +215,8 @@ def _whom_named(inputs: ReportInputs, count: OccasionCount, confirmed: Sequence[
         return ""
     her = inputs.her
     named: dict[str, list[str]] = {}
+    messages = sum(1 for m in confirmed if m.occasion in others)
+    one = messages == 1
     for m in confirmed:
         if m.occasion in others:
             words = [f"the person written to, not {her.object}" if x == ADDRESSEE else describe((x,))
@@ -222,14 +224,15 @@ def _whom_named(inputs: ReportInputs, count: OccasionCount, confirmed: Sequence[
             shown = named.setdefault(uk_date(m.occasion), [])
             shown += [w for w in words if w not in shown]
     days = "; ".join(f"{d} ({', '.join(n)})" for d, n in named.items())
-    return (f"On {plural(len(others), 'confirmed occasion')} the confirmed messages' words do not name {her.object} "
+    whose, this, it = ("message's", "this message", "it is") if one else ("messages'", "these messages", "they are")
+    return (f"On {plural(len(others), 'confirmed occasion')} the confirmed {whose} words do not name {her.object} "
             f"as the one to be harmed: {days}. The threat rules flag threats against the person written to, someone "
             "close to them, a pet or property alike, because each is a threat a person must read; but s4A(1)(b)(i) "
-            f"needs {her.object} to fear that violence will be used against {her.object}. Whether these messages "
-            f"caused {her.object} that fear (a threat to {her.possessive} home or family may do so) is for "
-            f"{her.possessive} account, not the data; otherwise they are evidence for s4A(1)(b)(ii) (serious alarm or "
-            "distress) and of the course of conduct. The reading of whom the words name is Atlas's "
-            "(atlas/conduct/threat_target.py, from the rules file's word classes), not a finding.")
+            f"needs {her.object} to fear that violence will be used against {her.object}. Whether {this} caused "
+            f"{her.object} that fear (a threat to {her.possessive} home or family may do so) is for {her.possessive} "
+            f"account, not the data; otherwise {it} evidence for s4A(1)(b)(ii) (serious alarm or distress) and of "
+            "the course of conduct. The reading of whom the words name is Atlas's (atlas/conduct/threat_target.py, "
+            "from the rules file's word classes), not a finding.")
 
 
 def _s4a(inputs: ReportInputs, conduct: ConductResult, decided: Decided, facts: dict[str, Any]) -> Section:

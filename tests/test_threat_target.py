@@ -59,7 +59,10 @@ def test_a_message_naming_several_gives_each_once_in_order() -> None:
 def test_a_rule_may_say_what_its_matches_threaten_when_the_words_name_no_one() -> None:
     assert threatened("only thing slashed", RULES) == ()
     assert threatened_all([("act-violence-to-property", "only thing slashed")], RULES) == (PROPERTY,)
+    assert threatened_all([("menace-look-over-shoulder", "looking over ur shoulder")], RULES) == (ADDRESSEE,)
+    assert threatened_all([("menace-look-over-shoulder", "ur kids wont be safe")], RULES) == (CLOSE,)  # words first
     assert threatened_all([("act-finish-started", "I'll finish what I started")], RULES) == ()
+    assert threatened_all([("menace-accident", "Accidents happen")], RULES) == ()  # whose accident: for the reader
     text = DEFAULT_RULES.read_text(encoding="utf-8").replace('harms = ["property"]', 'harms = ["car"]', 1)
     with pytest.raises(RulesError, match="harms must be a list of addressee"):
         parse_rules(text, DEFAULT_RULES)
