@@ -161,6 +161,11 @@ def test_the_note_says_which_confirmed_occasions_name_her(built: Path, tmp_path:
     for advice in ("one to be harmed", "s4A(1)(b)(i)", "their account"):
         assert advice not in statement  # a reading for the reviewer, never in the MG11
 
+    page = _text(result.paths["report"])
+    assert ("3 confirmed by an officer (on 1 of them a confirmed message sent to the victim names the victim as the "
+            "one to be harmed") in page
+    assert "Words name as the one to be harmed: property" in page  # the candidates table, as in the note
+
     # the workbench's candidates table shows the same reading beside each threat
     from atlas.review import Review
     from atlas.tui import views
