@@ -169,7 +169,6 @@ class _Rows:
         self.located: list[tuple[int, Any, Any]] = []
         # and its notes' rows, its references (per chat: the prefix, and a count or the messages' numbers)
         self.noted: list[int] = []
-        self.noted_done = 0
         self.ref_parts: list[tuple[str, int | list[int]]] = []
 
 
@@ -238,6 +237,10 @@ def _chat(chat: dict[str, Any], base: str, rows: _Rows, owner: str | None) -> No
         assert len(rows.cols["recipients"]) == index + 1
 
 
+_UNSEEN: Final = object()
+"""A sender not yet worked out (:func:`_chat_fast`)."""
+
+
 def _chat_fast(chat: dict[str, Any], base: str, rows: _Rows, owner: str | None, everyone: set[str]) -> None:
     """:func:`_chat` with each look-up done once and the appends bound once (the same rows:
     tests/test_telegram_fast.py). ``everyone`` gathers each sender and the chat's peer (every
@@ -251,7 +254,6 @@ def _chat_fast(chat: dict[str, Any], base: str, rows: _Rows, owner: str | None, 
     peer = f"telegram:{_uid(chat.get('id'))}" if chat_type in ("personal_chat", "bot_chat") and chat.get("id") else None
     if peer:
         everyone.add(peer)
-    senders: set[str] = set()
     c = rows.cols
     a_sender, a_text = c["sender"].append, c["text"].append
     rows_so_far, a_attached = c["sender"], rows.attached.append
@@ -259,7 +261,7 @@ def _chat_fast(chat: dict[str, Any], base: str, rows: _Rows, owner: str | None, 
     start = len(rows_so_far)
     a_unix, a_local, a_bad = rows.unix.append, rows.local.append, rows.bad.append
     name_ref = rows.names.setdefault
-    add_sender = senders.add
+    noted_before = len(rows.noted)
     known_pairs: dict[tuple[str, str], str | None] = {}  # (id, name), both texts -> sender
     kept: list[int] | None = None  # the messages that made a row, once one has not
     rows.read += len(messages)
@@ -278,9 +280,8 @@ def _chat_fast(chat: dict[str, Any], base: str, rows: _Rows, owner: str | None, 
         else:
             raw_uid, name = get("from_id"), get("from")
         pair = (raw_uid, name) if type(raw_uid) is str and type(name) is str else None
-        if pair is not None and pair in known_pairs:
-            sender = known_pairs[pair]
-        else:
+        sender = known_pairs.get(pair, _UNSEEN) if pair is not None else _UNSEEN
+        if sender is _UNSEEN:
             if raw_uid is None or raw_uid == "":
                 uid = None
             else:
@@ -321,20 +322,32 @@ def _chat_fast(chat: dict[str, Any], base: str, rows: _Rows, owner: str | None, 
         loc = get("location_information")
         if isinstance(loc, dict):
             a_located((len(rows_so_far), loc.get("latitude"), loc.get("longitude")))
-        if sender and kind != "note":
-            add_sender(sender)
         if files:
             a_attached((len(rows_so_far), files))
         a_sender(sender)
         a_text(text)
         unix = get("date_unixtime")
-        a_unix(None if unix is None or unix == "" else unix if type(unix) is str else str(unix))
+        if type(unix) is str:
+            a_unix(unix or None)
+        else:
+            a_unix(None if unix is None or unix == "" else str(unix))
         local = get("date")
-        a_local((local if type(local) is str else str(local)) if local else None)
+        if type(local) is str:
+            a_local(local or None)
+        else:
+            a_local(str(local) if local else None)
     rows.ref_parts.append((f"{base}messages[", len(rows_so_far) - start if kept is None else kept))
     row_senders = c["sender"][start:]
     distinct = set(row_senders)
     everyone |= {s for s in distinct if s}  # notes' senders too
+    notes = rows.noted[noted_before:]
+    if notes:  # the chat's senders but for the notes' rows
+        talking = row_senders.copy()
+        for row in notes:
+            talking[row - start] = None
+        senders = {s for s in set(talking) if s}
+    else:
+        senders = {s for s in distinct if s}
     lists = rows.recipient_lists
     index_of: dict[str | None, int] = {}
     for sender in distinct:
@@ -347,9 +360,8 @@ def _chat_fast(chat: dict[str, Any], base: str, rows: _Rows, owner: str | None, 
         index_of[sender] = len(lists)
         lists.append(recipients)
     at = list(map(index_of.__getitem__, row_senders))
-    for row in rows.noted[rows.noted_done:]:
+    for row in notes:
         at[row - start] = 0  # rows.recipient_lists[0] is []
-    rows.noted_done = len(rows.noted)
     rows.recipient_at.extend(at)
 
 
