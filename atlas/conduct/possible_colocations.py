@@ -132,6 +132,17 @@ class PossibleColocation:
                     else "dismissed (decision not in the ledger)")
         return "listed, not counted (awaiting an officer's decision)"
 
+    @property
+    def accuracy(self) -> tuple[str, str]:
+        """(his positions' stated accuracy, hers) in words; at a place, hers is the place's radius."""
+        c = self.colocation
+        if c.kind == "victim-location":
+            return c.suspect_accuracy or "-", c.victim_accuracy or "-"
+        unstated = any("accuracy not stated" in s for s in c.statuses)
+        his = (f"±{c.max_accuracy_m:.0f} m at most" if c.max_accuracy_m is not None else "accuracy not stated") + (
+            "; some positions state no accuracy" if unstated and c.max_accuracy_m is not None else "")
+        return his, f"place radius {c.radius_m:.0f} m" if c.radius_m is not None else "-"
+
     def records(self) -> tuple[str, ...]:
         """Both sides' records by exhibit (``JA/7, … rowid …``): his, then hers."""
         return (*self.colocation.exhibits, *self.colocation.victim_exhibits)
