@@ -292,7 +292,7 @@ def _items(contacts: pl.DataFrame, presences: list[dict[str, Any]], near: list[d
         pl.col("contact_id").is_in(sorted(breach_contacts)).alias("breach"),
         "night", "identifiers", "identifier_status",
     )
-    rows = []
+    rows: list[dict[str, Any]] = []
     tz = ZoneInfo(zone)
     rows.extend(_colocation_item(ep, CONFIRMED_COLOCATION, tz, victim, breach_events, night) for ep in confirmed)
     for kind, episodes in (("presence", presences), ("near-victim", near)):
