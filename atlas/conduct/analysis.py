@@ -464,6 +464,19 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
             notes.append(
                 "the last incident is within an hour of midnight and its time was converted from a wall-clock "
                 "time with an assumed zone: check the source's time zone before relying on its date")
+    if confirmed_rows and items.height:
+        last_row = items.sort(["ts_utc", "ref"]).tail(1).row(0, named=True)
+        if last_row["item"] == CONFIRMED_COLOCATION:
+            # the clock runs from an officer's decision, not from a measured record: say so wherever the verdict goes
+            ep = next(c for c in confirmed_rows if c["start"] == last_row["ts_utc"])
+            d = (coloc_details or {}).get(key_of(ep))
+            without, _, _ = last_item(items.filter(pl.col("item") != CONFIRMED_COLOCATION))
+            notes.append(
+                f"the last incident ({last_row['local_date']:%d/%m/%Y}) is a possible co-location (positions with no "
+                "stated accuracy) counted only because an officer confirmed it"
+                + (f" ({d.officer}, {d.day}: {d.note})" if d is not None and d.state == "confirmed" else "")
+                + "; without that decision the last incident would be "
+                + (f"{without:%d/%m/%Y}" if without else "none"))
     if gaps:
         notes.append(
             f"{plural(len(gaps), 'gap')} longer than {options.gap_days} days between incidents: if a court found the "
