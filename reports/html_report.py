@@ -497,7 +497,10 @@ def _header(inputs: ReportInputs, findings: Findings, exhibits: Sequence[Exhibit
                                       f"{counts['to_suspect']} the other way"),
     ]
     if findings.conduct is not None:
-        rows.append(("Incidents (occasions)", str(len(findings.incidents))))
+        only = sorted({p.day for p in findings.confirmed_colocations if p.new_day})
+        rows.append(("Incidents (occasions)", str(len(findings.incidents)) + (
+            f" ({plural(len(only), 'day rests', 'days rest')} only on a possible co-location confirmed by an officer)"
+            if only else "")))
         count = findings.conduct.occasion_count  # the one count: confirmed, and what awaits a decision
         if count is not None:
             rows.append(("Threat occasions", f"{count.confirmed} confirmed by an officer; {count.pending} more "
