@@ -412,12 +412,6 @@ def _orders(inputs: ReportInputs, conduct: ConductResult, refs: Mapping[str, str
     return sec
 
 
-def _compact(words: str) -> str:
-    """One side's accuracy in a narrow table cell."""
-    return (words.replace(" at most where stated; some positions state no accuracy", " at most; some not stated")
-            .replace("accuracy not stated", "not stated"))
-
-
 def _possible_colocations(inputs: ReportInputs, conduct: ConductResult, case: Case, facts: dict[str, Any]) -> Section:
     """Every possible co-location with its decision, and what confirming the open ones would change
     (incidents, last incident, the s2A deadline): advice for the reviewer, never in the statement."""
@@ -450,7 +444,7 @@ def _possible_colocations(inputs: ReportInputs, conduct: ConductResult, case: Ca
         ["Id", "From (UK)", "Place", "Closest", "Accuracy (his / hers)", *([] if one_basis else ["Why only possible"]),
          "Decision"],
         [[c.id, uk_time(c.start), place_label(inputs, c.colocation.place, c.colocation.kind),
-          f"{c.colocation.min_distance_m:.0f} m", " / ".join(_compact(a) for a in c.accuracy),
+          f"{c.colocation.min_distance_m:.0f} m", c.short_accuracy,
           *([] if one_basis else [c.basis]),
           decision(c) + (" (a day with no other incident)" if c.state == "open" and c.new_day else "")]
          for c in items], widths=[1.0, 1.1, 1.2, 0.6, 1.3, *([] if one_basis else [1.8]), 2.2], small=True))

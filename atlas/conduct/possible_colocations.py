@@ -143,6 +143,28 @@ class PossibleColocation:
             "; some positions state no accuracy" if unstated and c.max_accuracy_m is not None else "")
         return his, f"place radius {c.radius_m:.0f} m" if c.radius_m is not None else "-"
 
+    @property
+    def short_accuracy(self) -> str:
+        """``his / hers`` accuracy for a narrow table cell (the full words are :attr:`accuracy`)."""
+        return " / ".join(short_accuracy(a) for a in self.accuracy)
+
+    @property
+    def where(self) -> str:
+        """The place named in the case, else what it was compared with."""
+        return self.colocation.place or ("near the victim" if self.colocation.kind == "victim-location"
+                                         else self.colocation.kind)
+
+    def records_by_exhibit(self) -> str:
+        """``JA/11 ×4, JA/5 ×2 / JA/14 ×4``: his records per exhibit, then hers (every record: :meth:`records`)."""
+        def count(refs: tuple[str, ...]) -> str:
+            seen: dict[str, int] = {}
+            for r in refs:
+                ex = r.split(",", 1)[0]
+                seen[ex] = seen.get(ex, 0) + 1
+            return ", ".join(f"{ex} ×{n}" if n > 1 else ex for ex, n in seen.items()) or "-"
+        c = self.colocation
+        return count(c.exhibits) + (f" / {count(c.victim_exhibits)}" if c.victim_exhibits else "")
+
     def records(self) -> tuple[str, ...]:
         """Both sides' records by exhibit (``JA/7, … rowid …``): his, then hers."""
         return (*self.colocation.exhibits, *self.colocation.victim_exhibits)
@@ -183,6 +205,12 @@ class ColocationEffect:
                 "added_dates": [d.isoformat() for d in self.added_dates]}
 
 
+def short_accuracy(words: str) -> str:
+    """One side's accuracy words, shortened for a table cell."""
+    return (words.replace(" at most where stated; some positions state no accuracy", " at most; some not stated")
+            .replace("accuracy not stated", "not stated"))
+
+
 def state_of(key: str, decisions: Mapping[tuple[str, str], str]) -> ReviewState:
     """The current state of a possible co-location under ``decisions`` (``(subject, key)`` → state)."""
     s = decisions.get((SUBJECT, key))
@@ -205,4 +233,4 @@ def reviews(possible: Sequence[Colocation], decisions: Mapping[tuple[str, str], 
 
 
 __all__ = ["ITEM", "STATES", "SUBJECT", "ColocationEffect", "Decided", "PossibleColocation", "ReviewState",
-           "colocation_id", "colocation_key", "key_of", "reviews", "state_of"]
+           "colocation_id", "colocation_key", "key_of", "reviews", "short_accuracy", "state_of"]

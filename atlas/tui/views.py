@@ -153,12 +153,20 @@ def _rows(rows: list[dict[str, Any]], schema: dict[str, type[pl.DataType] | pl.D
     return pl.DataFrame(rows, schema=schema) if rows else pl.DataFrame(schema=schema)
 
 
+def _presence_flags(presences: Any) -> str:
+    """Measured presences by place; a possible co-location an officer confirmed said as such (never as measured)."""
+    measured = sorted({str(p.place) for p in presences if p.kind != "confirmed-colocation"})
+    confirmed = sorted({str(p.place) for p in presences if p.kind == "confirmed-colocation"})
+    return ((" presence: " + ", ".join(measured) if measured else "")
+            + (" co-location confirmed by an officer: " + ", ".join(confirmed) if confirmed else ""))
+
+
 def incidents_frame(review: Review) -> pl.DataFrame:
     from atlas.review import uk_date
 
     rows = [{"date": uk_date(i.date), "contacts": i.contacts, "channels": ", ".join(i.channels), "to": ", ".join(i.targets),
              "flags": " ".join(f for f, on in (("THREAT", i.threat), ("BREACH", i.breach), ("night", i.night)) if on)
-             + ("" if not i.presences else " presence: " + ", ".join(sorted({str(p.place) for p in i.presences}))),
+             + _presence_flags(i.presences),
              "records": len(i.event_ids), "_event_ids": list(i.event_ids),
              "_finding": f"incident:{i.date.isoformat()}"} for i in review.conduct().incidents]
     return _rows(rows, {"date": pl.String, "contacts": pl.Int64, "channels": pl.String, "to": pl.String, "flags": pl.String,
@@ -263,8 +271,8 @@ def colocations_frame(review: Review) -> pl.DataFrame:
              "_id": "", "_state": "measured", "_ts": c.start} for c in result.colocations]
     label = {"confirmed": "yes (confirmed)", "open": "no: listed", "dismissed": "no: dismissed"}
     rows += [{"id": p.id, "counts": label[p.state], "start (UK)": review.uk(p.start), "kind": p.colocation.kind,
-              "place": p.colocation.place or "-", "closest": f"{p.colocation.min_distance_m:.0f} m",
-              "accuracy (his / hers)": " / ".join(p.accuracy), "decision / basis": f"{p.status}. Basis: {p.basis}",
+              "place": p.where, "closest": f"{p.colocation.min_distance_m:.0f} m",
+              "accuracy (his / hers)": p.short_accuracy, "decision / basis": f"{p.status}. Basis: {p.basis}",
               "records": len(p.colocation.event_ids) + len(p.colocation.victim_event_ids),
               "_event_ids": [*p.colocation.event_ids, *p.colocation.victim_event_ids],
               "_finding": f"colocation:{p.id}", "_id": p.id, "_state": p.state, "_ts": p.start}

@@ -37,20 +37,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
-def _by_exhibit(refs: tuple[str, ...]) -> str:
-    """``JA/11 ×4`` per exhibit: the table stays readable; --show and --json list every record."""
-    counts: dict[str, int] = {}
-    for r in refs:
-        ex = r.split(",", 1)[0]
-        counts[ex] = counts.get(ex, 0) + 1
-    return ", ".join(f"{ex} ×{n}" if n > 1 else ex for ex, n in counts.items()) or "-"
-
-
-def _compact(words: str) -> str:
-    return (words.replace(" at most where stated; some positions state no accuracy", " max, some unstated")
-            .replace("accuracy not stated", "not stated"))
-
-
 def run(args: argparse.Namespace) -> int:
     from atlas.decisions.colocations import decide_colocation, find_colocation
     from atlas.review import Review, uk_date
@@ -107,10 +93,8 @@ def run(args: argparse.Namespace) -> int:
     print_table(f"Possible co-locations: {len(shown)} (listed, not counted unless an officer confirms one; "
                 f"{len(result.colocations)} measured co-locations counted)",
                 ["id", "from (UK)", "where", "closest", "accuracy: his / hers", "records", "state"],
-                [[c.id, review.uk(c.start), c.colocation.place or ("near victim" if c.colocation.kind == "victim-location"
-                                                                   else c.colocation.kind),
-                  f"{c.colocation.min_distance_m:.0f} m", f"{_compact(c.accuracy[0])} / {_compact(c.accuracy[1])}",
-                  _by_exhibit(c.colocation.exhibits) + " / " + _by_exhibit(c.colocation.victim_exhibits),
+                [[c.id, review.uk(c.start), c.where, f"{c.colocation.min_distance_m:.0f} m", c.short_accuracy,
+                  c.records_by_exhibit(),
                   c.state + (" (new day)" if c.state == "open" and c.new_day else "")] for c in shown])
     for c in shown:
         if c.state != "open":

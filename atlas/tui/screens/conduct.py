@@ -167,10 +167,10 @@ class ConductScreen(ReviewScreen):
         item = find_colocation(result.colocation_reviews, cid)
         effect = (f"confirming it adds an incident on {uk_date(item.day)} (it is a day with no other incident)"
                   if item.new_day else "confirming it adds no new incident day")
-        subject = (f"{cid}  possible co-location  {row['start (UK)']}  {row['place']}  closest {row['closest']}\n"
-                   f"accuracy (his / hers): {row['accuracy (his / hers)']}\nbasis: {item.basis}\n"
-                   f"records: {'; '.join(item.records()[:4])}{' …' if len(item.records()) > 4 else ''}\n"
-                   f"now: {item.status}\n{effect}; a confirmed one is always shown as confirmed by you, never as measured")
+        subject = (f"{cid}  possible co-location  {row['start (UK)']}  {item.where}  closest {row['closest']}\n"
+                   f"now: {item.status}\n{effect}; a confirmed one is always shown as confirmed by you, never as "
+                   f"measured\naccuracy (his / hers): {' / '.join(item.accuracy)}\nbasis: {item.basis}\n"
+                   f"records (his / hers): {item.records_by_exhibit()} (Enter on the row lists every record)")
 
         def record(note: str) -> object:
             fresh = find_colocation(self.review.conduct().colocation_reviews, cid)
