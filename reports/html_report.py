@@ -641,7 +641,7 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
                                             "dismissed": "no: dismissed"}[p.state],
                      "place": place_label(inputs, p.colocation.place, p.colocation.kind), "uk_time": uk_time(p.start),
                      "_ts": p.start.isoformat(), "distance": _metres(p.colocation.min_distance_m),
-                     "accuracy": " / ".join(p.accuracy), "precision": f"{p.status}. Basis: {p.basis}",
+                     "accuracy": p.short_accuracy, "precision": f"{p.status}. Basis: {p.basis}",
                      "ids": shown([*p.colocation.event_ids, *p.colocation.victim_event_ids]),
                      "_all": [*p.colocation.event_ids, *p.colocation.victim_event_ids]} for p in possible]
     colocations.sort(key=lambda r: (r.pop("_ts"), r["id"]))
@@ -685,11 +685,11 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
                              note=missing.strip()))
     parts.append(paged_table("colocations", "Co-locations (the suspect's device near the victim or a protected place): "
                              "measured, and possible ones with the officer's decision",
-                             colocations, [("id", "id", 80), ("counts", "counted", 100),
-                                           ("place", "place", 160), ("uk_time", "from (UK)", 130),
-                                           ("distance", "closest", 60), ("accuracy", "accuracy (his / hers, up to)", 150),
-                                           ("precision", "decision and basis / precision", 330),
-                                           ("ids", "exhibit records", 250)],
+                             colocations, [("id", "id", 85), ("counts", "counted", 105),
+                                           ("uk_time", "from (UK)", 135), ("place", "place", 110),
+                                           ("distance", "closest", 50), ("accuracy", "accuracy (his / hers)", 120),
+                                           ("precision", "decision and basis / precision", 265),
+                                           ("ids", "exhibit records", 100)],
                              records, records_view,
                              note=("A possible co-location rests on a position with no stated accuracy: it counts only "
                                    "once an officer confirms it (atlas colocations CASE --confirm ID --note ...), and "
