@@ -25,6 +25,7 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from atlas import __version__
+from atlas.conduct.possible_colocations import PossibleColocation
 from atlas.errors import AtlasError
 from atlas.identity.bases import describe as describe_basis
 from atlas.store.continuity import Continuity
@@ -494,6 +495,13 @@ def _confirmed_days(findings: Findings) -> str:
             f"confirmed by an officer ({', '.join(uk_date(d) for d in days)}), set out under Places and orders.")
 
 
+def _both_sides(p: PossibleColocation) -> str:
+    """The first record of each device (his, then hers) and how many more: both sides are named."""
+    shown = [*p.colocation.exhibits[:1], *p.colocation.victim_exhibits[:1]]
+    more = len(p.records()) - len(shown)
+    return "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
+
+
 def _confirmed_colocations(inputs: ReportInputs, findings: Findings, subject: str,
                            facts: dict[str, Any]) -> list[Para | Table]:
     """Possible co-locations an officer confirmed, as facts: what the records show (positions, distance,
@@ -509,8 +517,7 @@ def _confirmed_colocations(inputs: ReportInputs, findings: Findings, subject: st
     rows = [[uk_time(p.start), _place_label(inputs, p.colocation.place, p.colocation.kind),
              _metres(p.colocation.min_distance_m), f"{p.accuracy[0]} / {p.accuracy[1]}",
              f"{p.decided.officer}, {p.decided.day}: {free_text(inputs.case, p.decided.note)}" if p.decided else p.status,
-             "; ".join(p.records()[:MAX_REFS]) + (f"; and {len(p.records()) - MAX_REFS} more"
-                                                   if len(p.records()) > MAX_REFS else "")]
+             _both_sides(p)]
             for p in confirmed[:MAX_ROWS]]
     return [
         Para(f"On {_plural(len(confirmed), 'further occasion')} the reported positions of a device used by {subject} and "
