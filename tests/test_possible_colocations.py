@@ -116,6 +116,9 @@ def test_confirming_counts_it_and_moves_the_last_incident_dismissing_does_not(tm
                for w in after.s2a.warnings)
     proximity = next(d for d in after.s4a["distress_indicators"] if d["indicator"] == "proximity")
     assert proximity["value"] == 1 and "confirmed by an officer" in proximity["detail"]
+    following = next(b for b in after.behaviours if b["id"] == "following")
+    assert following["shown"] and following["count"] == 1 and "counted because an officer confirmed" in following["basis"]
+    assert not next(b for b in before.behaviours if b["id"] == "following")["shown"]
     data = after.to_json()
     states = {c["id"]: c["state"] for c in data["possible_colocations"]}
     assert states == {early.id: "dismissed", late.id: "confirmed"}

@@ -603,7 +603,8 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
                                + [u.split(":", 1)[1] for v in cast.victims for u in manifest.party(v).identifiers
                                   if u.split(":", 1)[0] in ("instagram", "x", "tiktok", "snapchat")])
     behaviour_list = behaviours(rules, contacts=counted, candidates=[c for c in cands if c.kind != THREAT],
-                                presences=presences, near_victim=near, posts=texts_posts, decisions=decisions)
+                                presences=presences, near_victim=near, posts=texts_posts, decisions=decisions,
+                                confirmed_near=[c for c in confirmed_rows if c["kind"] == "victim-location"])
 
     suspect_party = manifest.party(cast.suspect)
     used = {i["identifier"] for i in ident["identifiers"]}
