@@ -247,3 +247,13 @@ def test_the_workbench_co_location_tab_shows_possible_ones_and_confirms_with_a_n
     assert shown.startswith("confirmed by DC 0002 Test Officer on ") and "CCTV TO/9 shows him there" in shown
     result = analyse(Case.open(root), as_of=AS_OF)
     assert [c.id for c in result.confirmed_colocations] == [cid] and len(result.incidents) == 2
+
+
+def test_a_decision_on_records_that_no_longer_make_the_item_is_not_applied_and_is_said(tmp_path: Path) -> None:
+    from atlas.decisions.ledger import decide
+
+    case = _case(tmp_path / "c")
+    decide(case, SUBJECT, "0" * 32, "confirmed", note="made on records since re-grouped")
+    result = analyse(case, as_of=AS_OF)
+    assert all(c.state == "open" for c in result.colocation_reviews) and len(result.incidents) == 1
+    assert any("1 co-location decision in the ledger no longer matches a possible" in w for w in result.warnings)

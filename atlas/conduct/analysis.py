@@ -595,6 +595,16 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
         warnings.append(f"{plural(len(like), 'identifier')} attributed to nobody contacted the victim one-way after the conduct "
                         f"began ({', '.join(like[:5])}): possible new identities of the suspect, not counted until "
                         "linked (see identity_changes.unattributed_to_victim)")
+    current_keys = {key_of(p) for p in possible_rows}
+    stale = sorted(k for k, d in (coloc_details or {}).items() if d.state != "open" and k not in current_keys)
+    if stale:
+        # nothing lost silently: a decision on records that no longer make a possible co-location (new data
+        # re-grouped the positions) is neither applied nor dropped without saying so
+        one = len(stale) == 1
+        warnings.append(f"{plural(len(stale), 'co-location decision')} in the ledger no longer "
+                        f"{'matches' if one else 'match'} a possible co-location (the records "
+                        f"{'it was' if one else 'they were'} made on are now grouped differently or are no longer "
+                        "possible only): not applied; review the possible co-locations again (atlas colocations)")
     if s_poor or v_poor:
         warnings.append(f"{plural(s_poor + v_poor, 'location point')} with stated accuracy worse than {options.max_accuracy_m:.0f} m "
                         "were not used for presence or co-location")
