@@ -39,7 +39,7 @@ from .exhibits import Exhibit
 from .findings import Findings
 from .inputs import ReportInputs
 from .limitations import Limitations, classify, describe_identifier
-from .redaction import free_text, redaction_note
+from .redaction import redaction_note
 from .review_view import place_label
 from .style import uk_date, uk_time
 
@@ -505,8 +505,12 @@ def _both_sides(p: PossibleColocation) -> str:
 def _confirmed_colocations(inputs: ReportInputs, findings: Findings, subject: str,
                            facts: dict[str, Any]) -> list[Para | Table]:
     """Possible co-locations an officer confirmed, as facts: what the records show (positions, distance,
-    each side's stated accuracy or its absence, the exhibit records) and who confirmed each, when, in
-    their own words. Never stated as a measured presence; nothing about what they mean for the case."""
+    each side's stated accuracy or its absence, the exhibit records), and that each is counted on a
+    decision made after checking it, which these records alone cannot support. As for confirmed
+    threats (:mod:`reports.decided`), who decided, when and why is not written here: another
+    officer's decision is not a fact the maker can give, and its reason may rest on other evidence
+    (the victim's account); it is in the reviewer's note, the audit log and the decisions ledger,
+    which the MG6C schedules. Never stated as a measured presence; nothing about what it means."""
     confirmed = findings.confirmed_colocations
     facts["confirmed_possible_colocations"] = len(confirmed)
     if not confirmed:
@@ -515,17 +519,16 @@ def _confirmed_colocations(inputs: ReportInputs, findings: Findings, subject: st
     standard = findings.conduct.location_standard if findings.conduct is not None else None
     near = f"{standard.near_m:.0f} m" if standard is not None else "the stated distance"
     rows = [[uk_time(p.start), _place_label(inputs, p.colocation.place, p.colocation.kind),
-             _metres(p.colocation.min_distance_m), f"{p.accuracy[0]} / {p.accuracy[1]}",
-             f"{p.decided.officer}, {p.decided.day}: {free_text(inputs.case, p.decided.note)}" if p.decided else p.status,
-             _both_sides(p)]
+             _metres(p.colocation.min_distance_m), f"{p.accuracy[0]} / {p.accuracy[1]}", _both_sides(p)]
             for p in confirmed[:MAX_ROWS]]
     return [
         Para(f"On {_plural(len(confirmed), 'further occasion')} the reported positions of a device used by {subject} and "
              f"of {victim}'s device were within {near} of each other, but at least one of the positions states no "
-             "accuracy, so these records alone do not place the two devices that close. Each was confirmed by the "
-             "officer named, on the date shown, for the reason recorded with the decision:"),
-        Table(["From (UK)", "Place", "Closest", "Accuracy (suspect / victim)", "Confirmed by, on: reason",
-               "Exhibit records"], rows, widths=[1.1, 1.3, 0.6, 1.3, 2.0, 2.0], small=True),
+             "accuracy, so these records alone do not place the two devices that close. Each is counted as an "
+             "occasion in this statement only because it was checked against other material and confirmed by an "
+             "officer; that decision is recorded in the case's decisions ledger:"),
+        Table(["From (UK)", "Place", "Closest", "Accuracy (suspect / victim)", "Exhibit records"], rows,
+              widths=[1.1, 1.5, 0.7, 1.6, 2.6], small=True),
     ]
 
 

@@ -125,13 +125,13 @@ def test_confirming_counts_it_and_moves_the_last_incident_dismissing_does_not(tm
     assert data["possible_colocation_effect"] is None  # nothing open
 
 
-def test_outputs_say_who_confirmed_and_the_mg11_gives_no_advice(tmp_path: Path) -> None:
+def test_the_note_says_who_confirmed_and_the_served_documents_only_that_an_officer_did(tmp_path: Path) -> None:
     from docx import Document
 
     root = tmp_path / "c"
     case = _case(root)
     early, late = analyse(case, as_of=AS_OF).colocation_reviews
-    decide_colocation(case, late, "confirmed", note=NOTE)
+    decide_colocation(Case.open(root, officer="DS 5678 B. Reviewer"), late, "confirmed", note=NOTE)
     out = tmp_path / "out"
     rc, _ = _cli("report", str(root), "--out", str(out), "--as-of", "2026-09-01")
     assert rc == 0
@@ -141,7 +141,10 @@ def test_outputs_say_who_confirmed_and_the_mg11_gives_no_advice(tmp_path: Path) 
         return "\n".join([p.text for p in doc.paragraphs] + [c.text for t in doc.tables for r in t.rows for c in r.cells])
 
     mg11 = text("statement.docx")
-    assert "confirmed by the officer named" in mg11 and NOTE in mg11 and "DC 0002 Test Officer" in mg11
+    # as for threats, the MG11 says the occasion is counted on an officer's decision, never whose, when or why
+    # (another officer's decision is not the maker's evidence; its reason may rest on the victim's account)
+    assert "confirmed by an officer; that decision is recorded in the case's decisions ledger" in mg11
+    assert NOTE not in mg11 and "DS 5678" not in mg11
     assert "states no accuracy" in mg11 and "TO/" in mg11
     assert "rests only on a possible co-location confirmed by an officer (20/04/2026)" in mg11
     assert early.id not in mg11 and late.id not in mg11  # the open one is not a fact; ids are for the workbench
@@ -155,10 +158,11 @@ def test_outputs_say_who_confirmed_and_the_mg11_gives_no_advice(tmp_path: Path) 
     assert "If the 1 open one were confirmed: incidents 2 \u2192 3" in note
     html = (out / "report.html").read_text(encoding="utf-8")
     assert late.id in html and "yes (confirmed)" in html and "no: listed" in html
-    assert "confirmed by DC 0002 Test Officer" in html
+    assert "confirmed by DS 5678 B. Reviewer" in html  # the interactive report is for the team, not served
     with open(out / "colocations.csv", encoding="utf-8") as f:
         table = f.read()
-    assert "confirmed by an officer" in table and NOTE in table
+    assert "confirmed by an officer" in table and NOTE not in table and "DS 5678" not in table  # an exhibit
+    assert late.id not in table
 
 
 def test_cli_lists_confirms_and_all_proven_leaves_them_alone(tmp_path: Path) -> None:
