@@ -39,6 +39,7 @@ name in particular is a guess (``placeConfidence``), and the statement says so.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from itertools import chain
 from pathlib import Path
 from typing import Any, Final
@@ -520,46 +521,10 @@ def _quick_rows(objects: list[Any]) -> list[tuple[Any, ...]]:
     put = rows.append
     places: dict[tuple[Any, ...], str] = {}
     activities: dict[tuple[Any, Any], tuple[str, str]] = {}
-
-    def points(base: str, raw: dict[str, Any], text: str) -> None:
-        pts = raw["points"]
-        if pts:
-            if type(pts) is not list:
-                raise _Odd
-            for k, p in enumerate(pts):
-                if "timestampMs" in p:
-                    raise _Odd
-                put((f"{base}{k}]", p["latE7"], p["lngE7"], p.get("accuracyMeters"), p.get("timestamp"), None, text))
-
-    def visit(ref: str, place: dict[str, Any]) -> None:
-        loc, dur = place["location"], place["duration"]
-        start, end = dur["startTimestamp"], dur["endTimestamp"]
-        if len(dur) != 2:
-            raise _Odd
-        get = loc.get
-        number = place.get("visitConfidence")
-        whole = number is None or type(number) is int
-        key = (get("name"), get("address"), get("placeId"), get("semanticType"), place.get("placeConfidence"), number)
-        text = places.get(key) if whole else None
-        if text is None:
-            text = _place_text(place, loc)
-            if whole and set(map(type, key[:5])) <= _TEXT_OR_NONE:
-                places[key] = text
-        put((ref, loc["latitudeE7"], loc["longitudeE7"], get("accuracyMetres"), start, end, text))
-        children = place.get("childVisits")
-        if children:
-            if type(children) is not list:
-                raise _Odd
-            for j, child in enumerate(children):
-                visit(f"{ref}.childVisits[{j}]", child)
-        raw = place.get("simplifiedRawPath")
-        if raw is not None:
-            points(f"{ref}.simplifiedRawPath.points[", raw, "raw path point of a visit")
-
     for i, obj in enumerate(objects):
         place = obj.get("placeVisit")
         if place is not None:
-            visit(f"timelineObjects[{i}].placeVisit", place)
+            _quick_visit(f"timelineObjects[{i}].placeVisit", place, put, places)
             continue
         seg = obj["activitySegment"]
         dur = seg["duration"]
@@ -584,8 +549,52 @@ def _quick_rows(objects: list[Any]) -> list[tuple[Any, ...]]:
              end, None, texts[1]))
         raw = seg.get("simplifiedRawPath")
         if raw is not None:
-            points(f"timelineObjects[{i}].activitySegment.simplifiedRawPath.points[", raw, f"raw path point of activity {kind}")
+            _quick_points(f"timelineObjects[{i}].activitySegment.simplifiedRawPath.points[", raw,
+                          f"raw path point of activity {kind}", put)
     return rows
+
+
+# (Module functions, not closures: a closure that calls itself is a reference cycle, which kept every
+# record's tuple alive until the cyclic collector's next pass, and made that pass walk them.)
+
+def _quick_visit(ref: str, place: dict[str, Any], put: Callable[[tuple[Any, ...]], None],
+                 places: dict[tuple[Any, ...], str]) -> None:
+    """A place visit's record, its child visits' and its raw path's, for :func:`_quick_rows`."""
+    loc, dur = place["location"], place["duration"]
+    start, end = dur["startTimestamp"], dur["endTimestamp"]
+    if len(dur) != 2:
+        raise _Odd
+    get = loc.get
+    number = place.get("visitConfidence")
+    whole = number is None or type(number) is int
+    key = (get("name"), get("address"), get("placeId"), get("semanticType"), place.get("placeConfidence"), number)
+    text = places.get(key) if whole else None
+    if text is None:
+        text = _place_text(place, loc)
+        if whole and set(map(type, key[:5])) <= _TEXT_OR_NONE:
+            places[key] = text
+    put((ref, loc["latitudeE7"], loc["longitudeE7"], get("accuracyMetres"), start, end, text))
+    children = place.get("childVisits")
+    if children:
+        if type(children) is not list:
+            raise _Odd
+        for j, child in enumerate(children):
+            _quick_visit(f"{ref}.childVisits[{j}]", child, put, places)
+    raw = place.get("simplifiedRawPath")
+    if raw is not None:
+        _quick_points(f"{ref}.simplifiedRawPath.points[", raw, "raw path point of a visit", put)
+
+
+def _quick_points(base: str, raw: dict[str, Any], text: str, put: Callable[[tuple[Any, ...]], None]) -> None:
+    """A raw path's points, for :func:`_quick_rows`."""
+    points = raw["points"]
+    if points:
+        if type(points) is not list:
+            raise _Odd
+        for k, p in enumerate(points):
+            if "timestampMs" in p:
+                raise _Odd
+            put((f"{base}{k}]", p["latE7"], p["lngE7"], p.get("accuracyMeters"), p.get("timestamp"), None, text))
 
 
 _QUICK_READS: Final = tuple(pl.col(c).str.to_datetime(_OWN_MS, strict=False, time_unit="us", time_zone=UTC).cast(TS_TYPE)
