@@ -202,10 +202,10 @@ def _mutated_times(seed: int, n: int) -> list[str]:
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_the_quick_time_reader_reads_only_what_the_format_reads_and_the_same_instant(seed: int) -> None:
-    """:func:`sem._own_fast` (Polars' fixed-width reader), and that reader straight (the quick route's
-    first way), give, wherever they read a time, the instant the export's own format
-    (``ISO_INSTANT_FORMATS[0]``, by chrono) reads from it, and the basis of every time they read
-    is ``utc``; where it leaves one
+    """:func:`sem._own_fast` (Polars' fixed-width reader), that reader straight and the quick route's
+    reader of times with or without decimals (:data:`sem._QUICK_READS_EITHER`) give, wherever they
+    read a time, the instant the export's own format (``ISO_INSTANT_FORMATS[0]``, by chrono) reads
+    from it, and the basis of every time they read is ``utc``; where it leaves one
     the format reads, the fast path reads it the other way (the null counts show it). Before this test,
     1,200,000 times mutated this way (seeds 1-6) and 600,000 of the two usual presentations with
     characters replaced at random found no difference; Polars' two readers are pinned by this test."""
@@ -221,7 +221,8 @@ def test_the_quick_time_reader_reads_only_what_the_format_reads_and_the_same_ins
         sem._own_fast(pl.col("t")).alias("quick"),
         pl.col("t").str.to_datetime(sem._OWN_MS, strict=False, time_unit="us", time_zone=UTC).cast(TS_TYPE).alias("straight"),
         iso_basis(pl.col("t")).alias("basis"))
-    for reader, least in (("quick", 5_000), ("straight", 1_000)):
+    frame = frame.with_columns(pl.col("t").alias("start")).with_columns(sem._QUICK_READS_EITHER[0].alias("either"))
+    for reader, least in (("quick", 5_000), ("straight", 1_000), ("either", 5_000)):
         read = frame.filter(pl.col(reader).is_not_null())
         assert read.height > least  # (it reads the usual presentations)
         differs = read.filter(pl.col("format").is_null() | (pl.col("format") != pl.col(reader)))
@@ -233,8 +234,8 @@ def test_the_quick_time_reader_is_what_reads_the_real_sample_and_the_bench_month
         samples: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Both presentations of the real month (with and without decimals) and the bench month's are read
     by the fixed-width reader in the quick route's one query (the format by chrono never runs): the
-    bench month's (three decimals throughout) straight, the real month's after :func:`sem._own_fast`
-    has written ``.000`` into the times without."""
+    bench month's (three decimals throughout) straight, the real month's with and without decimals
+    (:data:`sem._QUICK_READS_EITHER`)."""
     import polars as pl
 
     bench = bench_json_file(tmp_path, monkeypatch, "google_semantic_json", "semantic", 300)
@@ -246,7 +247,7 @@ def test_the_quick_time_reader_is_what_reads_the_real_sample_and_the_bench_month
         return real_select(self, *exprs, **named)
 
     monkeypatch.setattr(pl.DataFrame, "select", select)
-    for path, reads in ((samples / SAMPLE, sem._QUICK_READS_FILLED), (bench, sem._QUICK_READS)):
+    for path, reads in ((samples / SAMPLE, sem._QUICK_READS_EITHER), (bench, sem._QUICK_READS)):
         called.clear()
         assert sem.parse(path, ParseContext(source_id="s", path=path)).events.height > 0
         assert len(called) == 1 and all(any(e is r for e in called[0]) for r in reads)
