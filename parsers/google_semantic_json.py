@@ -637,11 +637,11 @@ def _quick(objects: list[Any], ctx: ParseContext) -> ParseResult | None:
         return None
     if frame.get_column("lat_e7").null_count() or frame.get_column("lon_e7").null_count():
         return None  # (a record without coordinates: a reject)
-    # The times by the fixed-width reader: with three decimals (``2026-07-04T19:58:00.000Z``) where the
-    # first is so written, else with or without them (``2021-08-01T00:22:28Z``); the other way if the
-    # first way leaves one unread.
-    first = next((t for t in columns[4] if t is not None), "")
-    readers = (_QUICK_READS, _QUICK_READS_EITHER) if len(first) == 24 else (_QUICK_READS_EITHER,)
+    # The times by the fixed-width reader: with three decimals (``2026-07-04T19:58:00.000Z``) where every
+    # time is as long as that, else with or without them (``2021-08-01T00:22:28Z``); the other way if
+    # the first way leaves one unread.
+    lengths = set(map(len, filter(None, columns[4]))) | set(map(len, filter(None, columns[5])))
+    readers = (_QUICK_READS, _QUICK_READS_EITHER) if lengths == {24} else (_QUICK_READS_EITHER,)
     starts, ends = frame.get_column("start").null_count(), frame.get_column("end").null_count()
     for read_start, read_end in readers:
         events = frame.select(*_QUICK_EVENTS, read_start, read_end, *_QUICK_REST)
