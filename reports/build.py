@@ -354,7 +354,8 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
 
     label = case.redaction.label if isinstance(case, RedactedCase) else (lambda u: u)
     schedule, accounts = unused.build(case, inputs.sources, src_refs, relied, inputs.owners, party_names, label,
-                                      decided=dec, tallied=tallied.result())
+                                      decided=dec, tallied=tallied.result(),
+                                      colocations=fnd.conduct.colocation_reviews if fnd.conduct is not None else ())
     maker = inputs.manifest.analyst or inputs.manifest.officer
     mg6c = replace(unused.document(schedule, inputs.manifest.reference, created, maker,
                                    "MG6C \u2013 RESTRICTED (when complete)",

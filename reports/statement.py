@@ -528,7 +528,7 @@ def _confirmed_colocations(inputs: ReportInputs, findings: Findings, subject: st
              "occasion in this statement only because it was checked against other material and confirmed by an "
              "officer; that decision is recorded in the case's decisions ledger:"),
         Table(["From (UK)", "Place", "Closest", "Accuracy (suspect / victim)", "Exhibit records"], rows,
-              widths=[1.1, 1.5, 0.7, 1.6, 2.6], small=True),
+              widths=[1.1, 1.4, 0.8, 1.6, 2.6], small=True),
     ]
 
 

@@ -261,3 +261,35 @@ def test_a_decision_on_records_that_no_longer_make_the_item_is_not_applied_and_i
     result = analyse(case, as_of=AS_OF)
     assert all(c.state == "open" for c in result.colocation_reviews) and len(result.incidents) == 1
     assert any("1 co-location decision in the ledger no longer matches a possible" in w for w in result.warnings)
+
+
+def test_the_mg6c_schedules_dismissed_and_open_ones_not_confirmed_ones(tmp_path: Path) -> None:
+    """A reasoned dismissal (she was elsewhere) may assist the defence, and an open one is records
+    not relied on: the disclosure officer sees both; a confirmed one is relied on, so it is not there."""
+    import csv
+
+    from reports.build import build_reports
+
+    root = tmp_path / "c"
+    case = _case(root)
+    early, late = analyse(case, as_of=AS_OF).colocation_reviews
+    decide_colocation(Case.open(root, officer="DS 5678 B. Reviewer"), early, "dismissed",
+                      note="she was at work across town (rota JA/30)")
+    result = build_reports(Case.open(root), tmp_path / "out", as_of=AS_OF)
+    with (result.out_dir / "unused-material.csv").open(encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh) if "co-location" in r["category"]]
+    assert [r["category"] for r in rows] == ["possible co-location dismissed by an officer",
+                                             "possible co-location not counted (awaiting an officer's decision)"]
+    dismissed, still_open = rows
+    assert "dismissed by DS 5678 B. Reviewer" in dismissed["description"]
+    assert "she was at work across town (rota JA/30)" in dismissed["description"]
+    assert dismissed["first_uk"].startswith("10/04/2026") and still_open["first_uk"].startswith("20/04/2026")
+    assert "no officer has yet confirmed or dismissed it" in still_open["description"]
+    assert re.match(r"TO/\d+$", dismissed["exhibit"]) and dismissed["source_file"]
+    assert early.id not in dismissed["description"]  # ids are for the workbench, never the schedule
+
+    decide_colocation(case, late, "confirmed", note=NOTE)
+    result = build_reports(Case.open(root), tmp_path / "out2", as_of=AS_OF)
+    with (result.out_dir / "unused-material.csv").open(encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh) if "co-location" in r["category"]]
+    assert [r["first_uk"][:10] for r in rows] == ["10/04/2026"]  # the confirmed one is relied on
