@@ -89,11 +89,24 @@ SHAPES: dict[str, Any] = {
                     "chats": {"list": [_chat(_m(), OUT, _svc()), "not a chat", {"name": "empty"},
                                        _chat(_m(3, "user5550003", "Eve"), kind="private_supergroup", cid=8)]},
                     "left_chats": {"list": [_chat(_m(1, "user5550004", "Old"), kind="private_group", cid=9)]}},
+    "full export, own number, no contacts": {"personal_information": ME, "chats": {"list": [_chat(_m(), OUT)]}},
     "full export, no contacts": {"personal_information": ME_QUIET,
                                  "chats": {"list": [_chat(_m(), OUT), _chat(OUT, kind="private_group", cid=3)]}},
     "several chats": {"chats": {"list": [_chat(_m(), OUT), _chat(_m(1, "user5550003", "Eve"), cid=5550003),
                                          _chat(kind="private_group", cid=4)]}},
     "no chats": {"chats": {"list": []}},
+    "notes and calls in several chats": {
+        "personal_information": ME_QUIET,
+        "chats": {"list": [_chat(_m(), _svc("pin_message"), OUT, _svc(), _svc("pin_message", actor_id="user5550001")),
+                           _chat(_svc("create_group", title="T"), _m(3, "user5550003", "Eve"), _svc(duration_seconds=5),
+                                 _svc("invite_members", members=["Eve"]), OUT, kind="private_group", cid=8),
+                           _chat(_svc("pin_message"), kind="private_group", cid=10),
+                           _chat(_m(4, "user5550004", "Old"), _svc("phone_call", actor_id="user5550004"), cid=5550004)]}},
+    "one id, several names; one name, several ids": _chat(
+        _m(uid="user5550002", name="Dan"), _m(uid="user5550002", name="Daniel"), _m(uid="5550002", name="Dan"),
+        _m(uid=5550002, name="Dan"), _m(uid="user5550002", name="Dan"), _m(uid="user5550009", name="Dan"),
+        _m(uid="", name="Dan"), _m(uid=None, name="Dan"), _m(uid="user5550002", name=""), _m(uid="5550002", name=None),
+        OUT, _m(uid=True, name="Dan"), _m(uid=1, name="Dan"), _m(uid="1", name="Dan"), kind="private_group", cid=3),
 }
 
 
@@ -140,7 +153,8 @@ def test_spoiled_files_read_or_are_refused_the_same(tmp_path: Path) -> None:
 def test_what_is_handed_over_and_what_is_not(tmp_path: Path) -> None:
     for name in ("single chat", "group", "full export, no contacts", "service messages"):
         assert _same(_write(tmp_path, name, SHAPES[name])).identifiers_are_uris, name
-    for name in ("full export", "missing from_id", "upper-case and spaced ids", "lone surrogates"):
+    for name in ("full export", "missing from_id", "upper-case and spaced ids", "lone surrogates",
+                 "full export, own number, no contacts"):  # the account's number: the ingest's region choice reads it
         assert not _same(_write(tmp_path, name, SHAPES[name])).identifiers_are_uris, name
     path = _write(tmp_path / "owner", "single chat", SHAPES["single chat"])
     assert not _same(path, owner="phone:+447700900123").identifiers_are_uris
@@ -219,3 +233,40 @@ def test_mutants_read_the_same_by_both_rules(tmp_path: Path) -> None:
         assert mutated._stored(fast[1]) == mutated._stored(plain[1]), trial
         assert_identical(fast[1], plain[1])  # type: ignore[arg-type]
     assert read >= 20, read
+
+
+def _big_chat(n: int, cid: int, *, spoiled_at: int | None = None, group: bool = False) -> dict[str, Any]:
+    """A chat of ``n`` messages from three senders, with notes, calls, photos, stickers, places, list
+    texts; a non-object at ``spoiled_at``."""
+    messages: list[Any] = []
+    for i in range(n):
+        who = [("user5550001", "Alice Example"), (f"user{cid}", "Dan"), ("user5550003", "Eve")][i % 3 if group else i % 2]
+        if i % 97 == 5:
+            messages.append(_svc("phone_call", actor_id=who[0], actor=who[1], duration_seconds=i % 7))
+        elif i % 89 == 7:
+            messages.append(_svc("pin_message", actor_id=who[0], actor=who[1], text=["p", {"type": "bold", "text": str(i)}]))
+        elif i % 53 == 3:
+            messages.append(_m(i, *who, text="", photo=f"photos/{i}.jpg", sticker_emoji="🙂" if i % 2 else ...))
+        elif i % 61 == 9:
+            messages.append(_m(i, *who, text=["run ", {"type": "link", "text": f"https://t.me/{i}"}],
+                               location_information={"latitude": 51.5 + i / 1e4, "longitude": -0.1}))
+        else:
+            messages.append(_m(i, *who, text=f"message {i}", date_unixtime=str(1782862200 + 60 * i)))
+    if spoiled_at is not None:
+        messages[spoiled_at] = "not a message"
+    return _chat(*messages, kind="private_group" if group else "personal_chat", cid=cid)
+
+
+def test_big_and_small_chats_read_the_same(tmp_path: Path) -> None:
+    """Chats big enough for their references to be made by Polars, beside small ones made by Python,
+    one big one with a message that is no object (its references then the messages' own numbers),
+    notes and calls in several chats."""
+    assert telegram_json._REFS_BY_POLARS <= 2_500
+    doc = {"personal_information": ME, "chats": {"list": [
+        _big_chat(2_500, 5550002), _chat(_m(), OUT), _big_chat(2_600, 5550005, spoiled_at=1_234, group=True),
+        _chat(_m(1, "user5550003", "Eve"), _svc(), cid=5550003), _big_chat(3_000, 5550006, group=True),
+    ]}, "left_chats": {"list": [_big_chat(2_100, 5550007)]}}
+    path = _write(tmp_path, "big", doc, ascii_only=False)
+    fast = _same(path)
+    assert fast.events.height > 10_000 and fast.rejects.height == 1
+    _same(path, owner="telegram:user5550001")
