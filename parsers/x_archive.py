@@ -57,6 +57,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import json
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -545,7 +546,7 @@ _MESSAGE: Final = pl.Struct({"recipientId": pl.String, "reactions": pl.List(_REA
 _LAYOUT: Final = pl.Schema({"dmConversation": pl.Struct({"conversationId": pl.String,
                                                          "messages": pl.List(pl.Struct({"messageCreate": _MESSAGE}))})})
 """A one-to-one direct-message file as X writes it: every value a text, or a list or object of them."""
-_COUNTED: Final = b':"[{'
+_COUNTED: Final = b':"['
 _NO_TEXTS: Final = pl.Series([[]], dtype=pl.List(pl.String))
 
 
@@ -562,7 +563,9 @@ def _polars_dms(path: Path, ctx: ParseContext) -> ParseResult | None:
             if not m or m.group("name").decode() not in DM_NAMES or head[m.end():m.end() + 1] != b"[":
                 return None
             fh.seek(m.end())
-            data = fh.read()
+            data = fh.read(max(os.fstat(fh.fileno()).st_size - m.end(), 0))  # in one read, where no size reads by parts
+            if fh.read(1):
+                return None  # the file grew while it was read
         return _polars_result(data, path, ctx)
     except _NotFast:
         return None
@@ -571,8 +574,8 @@ def _polars_dms(path: Path, ctx: ParseContext) -> ParseResult | None:
 
 
 def _escapes_ok(data: bytes) -> bool:
-    """Whether no ``\\uXXXX`` escape of the text stands for a counted character (``:`` ``"`` ``[``
-    ``{``) or is half a surrogate pair alone (Polars reads that as another character; the plain
+    """Whether no ``\\uXXXX`` escape of the text stands for a counted character (``:`` ``"`` ``[``)
+    or is half a surrogate pair alone (Polars reads that as another character; the plain
     rule marks its record). Escapes are found as JSON reads them: in a run of backslashes the
     first, third … starts one (``\\\\`` is a backslash)."""
     import numpy as np
@@ -646,26 +649,26 @@ def _proved(data: bytes, doc: pl.DataFrame) -> None:
       number, ``true`` or ``false`` was read as a text;
     * every ``[`` opens a list the frame holds (or the document's), or is inside a text: so no
       single value was read as a list of one (Polars does so);
-    * every ``{`` opens an object the frame holds, or is inside a text.
 
-    Any other type where the layout has a text, list or object is an error of the read."""
+    Any other type where the layout has a text, list or object is an error of the read (an object
+    where it has a text or a list too; an object given to a key it lacks, the colons see)."""
     import numpy as np
 
     from parsers._json_tally import byte_counts
 
     if b"\\" in data and not _escapes_ok(data):
         raise _NotFast("an escape of a counted character, or a lone surrogate")
-    counts, texts = [0, 0, 0, 0], []
+    counts = [0, 0, 0, 0]
+    texts: list[Any] = []
     _tally(doc.to_struct("doc").to_arrow(compat_level=pl.CompatLevel.oldest()), counts, texts)
-    objects, keys, lists, strings = counts
+    _, keys, lists, strings = counts
     parts = []
     for array in texts:
         offsets = np.frombuffer(array.buffers()[1], np.int64)[array.offset:array.offset + len(array) + 1]
         parts.append(np.frombuffer(array.buffers()[2], np.uint8)[offsets[0]:offsets[-1]])
-    colons, quotes, brackets, braces = byte_counts([np.frombuffer(data, np.uint8)], _COUNTED)
-    t_colons, t_quotes, t_brackets, t_braces = byte_counts(parts, _COUNTED)
-    if (colons != keys + t_colons or quotes != 2 * (keys + strings) + t_quotes
-            or brackets != lists + 1 + t_brackets or braces != objects + t_braces):
+    colons, quotes, brackets = byte_counts([np.frombuffer(data, np.uint8)], _COUNTED)
+    t_colons, t_quotes, t_brackets = byte_counts(parts, _COUNTED)
+    if colons != keys + t_colons or quotes != 2 * (keys + strings) + t_quotes or brackets != lists + 1 + t_brackets:
         raise _NotFast("the counts of the text are not the frame's")
 
 
@@ -706,9 +709,8 @@ def _polars_result(data: bytes, path: Path, ctx: ParseContext) -> ParseResult:
 
     # each conversation's members: the two ids of its id, every sender and every recipient
     members = [{f"x:id:{p}" for p in parts} for parts in split]
-    seen = pl.concat([t.select("c", uid("senderId").alias("v")), t.select("c", uid("recipientId").alias("v"))])
-    for i, v in seen.drop_nulls().unique().iter_rows():
-        members[i].add(v)
+    for i, senders, to in t.group_by("c").agg(pl.col("senderId").unique(), pl.col("recipientId").unique()).iter_rows():
+        members[i].update(f"x:id:{v}" for v in (*senders, *to) if v)
     everyone = set().union(*members) | ({owner} if owner else set())
     ref = pl.concat_str(pl.lit(prefixes).gather(pl.col("c")), pl.col("k").cast(pl.String), pl.lit("]"))
     recipients = pl.concat_list(uid("recipientId"))
