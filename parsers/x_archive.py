@@ -693,6 +693,8 @@ def _polars_result(data: bytes, path: Path, ctx: ParseContext) -> ParseResult:
     if not all(len(parts) == 2 and all(p.isdigit() for p in parts) for parts in split):
         raise _NotFast("a group conversation")  # the walk works out who was in it when
     messages = conv.get_column("messages")
+    if messages.null_count():
+        raise _NotFast("a conversation without messages")  # the walk rejects it
     lengths = messages.list.len().to_numpy().astype(np.int64)
     total = int(lengths.sum())
     if not total:
