@@ -174,7 +174,10 @@ def _finish_frame(frame: pl.DataFrame, bad: list[tuple[str, str, str]], read: in
     if fast:
         frame = frame.with_columns(pl.lit("x").alias("channel"))
         frame = _x_instants(frame) if x_times else _with_instants(frame)
-        frame = frame.with_columns(iso_basis(pl.col("stamp")).alias("ts_basis"), pl.col("stamp").alias("ts_raw")).drop("stamp")
+        # X's own stamps all end in Z: iso_basis gives utc for each (and offset for none)
+        basis = pl.when(pl.col("stamp").is_null()).then(pl.lit("offset")).otherwise(pl.lit("utc")) if x_times else \
+            iso_basis(pl.col("stamp"))
+        frame = frame.with_columns(basis.alias("ts_basis"), pl.col("stamp").alias("ts_raw")).drop("stamp")
         return ParseResult(events=frame, rejects=rejects(ctx.source_id, bad), records_read=read, **kw)
     frame = frame.with_columns(
         pl.lit("x").alias("channel"), iso_instant(pl.col("stamp")).alias("ts_utc"),
@@ -542,10 +545,12 @@ _REACTION: Final = pl.Struct({"senderId": pl.String, "reactionKey": pl.String, "
 _URL: Final = pl.Struct({"url": pl.String, "expanded": pl.String, "display": pl.String})
 _MESSAGE: Final = pl.Struct({"recipientId": pl.String, "reactions": pl.List(_REACTION), "urls": pl.List(_URL),
                              "text": pl.String, "mediaUrls": pl.List(pl.String), "senderId": pl.String, "id": pl.String,
-                             "createdAt": pl.String})
+                             "createdAt": pl.String, "editHistory": pl.List(pl.String)})
 _LAYOUT: Final = pl.Schema({"dmConversation": pl.Struct({"conversationId": pl.String,
                                                          "messages": pl.List(pl.Struct({"messageCreate": _MESSAGE}))})})
-"""A one-to-one direct-message file as X writes it: every value a text, or a list or object of them."""
+"""A one-to-one direct-message file as X writes it: every value a text, or a list or object of them
+(``id``, ``eventId``, ``display`` and ``editHistory`` are read only so that the count holds them: the
+walk does not use them)."""
 _COUNTED: Final = b':"['
 _NO_TEXTS: Final = pl.Series([[]], dtype=pl.List(pl.String))
 
@@ -709,15 +714,17 @@ def _polars_result(data: bytes, path: Path, ctx: ParseContext) -> ParseResult:
     def uid(name: str) -> pl.Expr:
         return pl.when(pl.col(name) != "").then(pl.lit("x:id:") + pl.col(name))
 
-    # each conversation's members: the two ids of its id, every sender and every recipient
+    # each conversation's members: the two ids of its id, every sender and every recipient; the walk's
+    # ``everyone`` is all of them (and the owner)
     members = [{f"x:id:{p}" for p in parts} for parts in split]
-    for i, senders, to in t.group_by("c").agg(pl.col("senderId").unique(), pl.col("recipientId").unique()).iter_rows():
-        members[i].update(f"x:id:{v}" for v in (*senders, *to) if v)
     everyone = set().union(*members) | ({owner} if owner else set())
+    everyone.update(f"x:id:{v}" for v in pl.concat([t.get_column("senderId"), t.get_column("recipientId")]).unique() if v)
     ref = pl.concat_str(pl.lit(prefixes).gather(pl.col("c")), pl.col("k").cast(pl.String), pl.lit("]"))
     recipients = pl.concat_list(uid("recipientId"))
     lacking = t.select(pl.col("recipientId").is_null() | (pl.col("recipientId") == "")).to_series()
-    if lacking.any():  # no recipient: every member but the sender
+    if lacking.any():  # no recipient: every member of the conversation but the sender
+        for i, senders, to in t.group_by("c").agg(pl.col("senderId").unique(), pl.col("recipientId").unique()).iter_rows():
+            members[i].update(f"x:id:{v}" for v in (*senders, *to) if v)
         table = {(i, s): sorted(members[i] - {s} if s else members[i])
                  for i, s in t.filter(lacking).select("c", uid("senderId")).unique().iter_rows()}
         others = pl.Series([table[(i, s)] if miss else None for i, s, miss in zip(

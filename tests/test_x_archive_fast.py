@@ -248,6 +248,7 @@ CLEAN = {
     "no recipient at all": [_conv("1001-2002", _m(recipient=...), _m("2002", recipient=...)),
                             _conv("1001-3003", _m("3003", recipient=""))],
     "an empty conversation": [_conv("1001-2002"), _conv("1001-3003", _m(recipient="3003"))],
+    "edit history": [_conv("1001-2002", _m(editHistory=[]), _m(editHistory=["1700000000000000001"]))],
 }
 """Files the Polars route reads (and must read as the plain rule does)."""
 
@@ -283,6 +284,8 @@ REFUSED: dict[str, str] = {
     "not digits": '[{"dmConversation": {"conversationId": "ABC-2002", "messages": [{"messageCreate": '
                   '{"senderId": "ABC", "recipientId": "2002", "text": "a"}}]}}]',
     "no conversations": "[]",
+    "an edit history of objects": '[{"dmConversation": {"conversationId": "1001-2002", "messages": [{"messageCreate": '
+                                  '{"senderId": "1001", "recipientId": "2002", "editHistory": [{"text": "a"}]}}]}}]',
     "text after the list": '[{"dmConversation": {"conversationId": "1001-2002", "messages": []}}] x',
     "a number as the document": "5",
 }
