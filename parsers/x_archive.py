@@ -670,6 +670,8 @@ def _proved(data: bytes, doc: pl.DataFrame) -> None:
     parts = []
     for array in texts:
         offsets = np.frombuffer(array.buffers()[1], np.int64)[array.offset:array.offset + len(array) + 1]
+        if array.null_count and np.diff(offsets)[~np.asarray(array.is_valid())].any():
+            raise _NotFast("a null text with bytes")  # they would be counted as a text's
         parts.append(np.frombuffer(array.buffers()[2], np.uint8)[offsets[0]:offsets[-1]])
     colons, quotes, brackets = byte_counts([np.frombuffer(data, np.uint8)], _COUNTED)
     t_colons, t_quotes, t_brackets = byte_counts(parts, _COUNTED)
