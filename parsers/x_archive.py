@@ -574,7 +574,9 @@ def _polars_dms(path: Path, ctx: ParseContext) -> ParseResult | None:
         return _polars_result(data, path, ctx)
     except _NotFast:
         return None
-    except Exception:  # whatever the route cannot read, the walk reads or names
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException:  # whatever the route cannot read (a Polars panic too), the walk reads or names
         return None
 
 
