@@ -682,6 +682,12 @@ def _proved(data: bytes, doc: pl.DataFrame) -> None:
 
 
 def _polars_result(data: bytes, path: Path, ctx: ParseContext) -> ParseResult:
+    """:func:`_dms`'s result (as its fast walk gives it) from ``data``, the file's list after its
+    ``window.YTD.….partN =``, read by Polars and proved (:func:`_proved`); :class:`_NotFast` where
+    it cannot be. Each column as the walk makes it a message at a time: the sender and recipient
+    ``x:id:`` and the id where it is not empty; with no recipient, every member of the conversation
+    but the sender; the text where not empty; the media, then each link's ``expanded`` or else its
+    ``url`` (``"None"`` where it has neither); each reaction a row of ``reactions``."""
     import numpy as np
 
     end = len(data) - 1
