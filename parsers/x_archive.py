@@ -57,14 +57,16 @@ from __future__ import annotations
 import bisect
 import hashlib
 import json
+import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
 
 import polars as pl
 
 from atlas.errors import FormatError
-from atlas.model import TS_TYPE, UTC, Channel, EvidenceCategory
+from atlas.model import RAW_EVENT_SCHEMA, TS_TYPE, UTC, Channel, EvidenceCategory
 from parsers._exports import (
     ISO_INSTANT_FORMATS,
     excerpt,
@@ -113,6 +115,11 @@ def _uid(value: Any) -> str | None:
 @rejects_lone_surrogates
 @without_cycle_collection
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
+    """Direct messages by :func:`_polars_dms` where it reads the file exactly, else (and every other
+    file) by the fast walk, which gives what :func:`parse_plain` gives."""
+    read = _polars_dms(path, ctx)
+    if read is not None:
+        return read
     return _parse(path, ctx, fast=True)
 
 
@@ -157,15 +164,46 @@ def _evidence(rows: list[tuple[str, str, str, str]]) -> pl.DataFrame:
 def _finish(cols: dict[str, list[Any]], stamps: list[str | None], bad: list[tuple[str, str, str]], read: int,
             ctx: ParseContext, *, fast: bool = False, **kw: Any) -> ParseResult:
     frame = raw_events(cols).with_columns(pl.Series("stamp", stamps, dtype=pl.String))
+    return _finish_frame(frame, bad, read, ctx, fast=fast, **kw)
+
+
+def _finish_frame(frame: pl.DataFrame, bad: list[tuple[str, str, str]], read: int, ctx: ParseContext, *,
+                  fast: bool = False, x_times: bool = False, **kw: Any) -> ParseResult:
+    """The events (``frame``: the raw event columns and ``stamp``, the time as written) with their
+    channel and times; ``x_times``: every stamp is in X's own form or null (:func:`_x_instants`)."""
     if fast:
-        frame = _with_instants(frame.with_columns(pl.lit("x").alias("channel")))
-        frame = frame.with_columns(iso_basis(pl.col("stamp")).alias("ts_basis"), pl.col("stamp").alias("ts_raw")).drop("stamp")
+        frame = frame.with_columns(pl.lit("x").alias("channel"))
+        frame = _x_instants(frame) if x_times else _with_instants(frame)
+        # X's own stamps all end in Z: iso_basis gives utc for each (and offset for none)
+        basis = pl.when(pl.col("stamp").is_null()).then(pl.lit("offset")).otherwise(pl.lit("utc")) if x_times else \
+            iso_basis(pl.col("stamp"))
+        frame = frame.with_columns(basis.alias("ts_basis"), pl.col("stamp").alias("ts_raw")).drop("stamp")
         return ParseResult(events=frame, rejects=rejects(ctx.source_id, bad), records_read=read, **kw)
     frame = frame.with_columns(
         pl.lit("x").alias("channel"), iso_instant(pl.col("stamp")).alias("ts_utc"),
         iso_basis(pl.col("stamp")).alias("ts_basis"), pl.col("stamp").alias("ts_raw"),
     ).drop("stamp")
     return ParseResult(events=frame, rejects=rejects(ctx.source_id, bad), records_read=read, **kw)
+
+
+_X_INSTANT: Final = r"^\d{4}-\d\d-\d\dT(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$"
+"""X's own times (``2026-03-01T10:00:00.000Z``), hours, minutes and seconds in range: Arrow's ISO 8601
+cast reads each as :func:`_with_instants` reads it (tests/test_x_archive_fast.py compares them on
+random times); a day that does not exist (30 February) makes the cast fail, and then
+:func:`_with_instants` reads the column."""
+
+
+def _x_instants(frame: pl.DataFrame) -> pl.DataFrame:
+    """:func:`_with_instants`, by Arrow's ISO 8601 cast, for a frame whose every ``stamp`` is in X's
+    own form (:data:`_X_INSTANT`) or null (the caller checked)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        instants = pc.cast(frame.get_column("stamp").to_arrow(), pa.timestamp("us", UTC))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # a day that does not exist: Polars reads it
+        return _with_instants(frame)
+    return frame.with_columns(pl.Series("ts_utc", instants).cast(TS_TYPE))
 
 
 def _with_instants(frame: pl.DataFrame) -> pl.DataFrame:
@@ -207,13 +245,37 @@ def _owner_from_account(path: Path) -> tuple[str, str] | None:
     return f"x:id:{uid}", f"archive owner {who} from account.js beside this file (SHA-256 {digest})"
 
 
+def _dm_owner(ctx: ParseContext, path: Path, inferred: Callable[[], tuple[str, str] | None]
+              ) -> tuple[str | None, str | None, list[str]]:
+    """A direct-message file's owner (``--owner``, else from ``account.js`` beside it, else
+    ``inferred()``), the owner the file itself gave (or None), and the assumptions so far."""
+    assumptions = ["X direct messages: people are named by numeric user id only (x:id:…)"]
+    owner, found_owner = ctx.owner, None
+    if not owner:
+        found = _owner_from_account(path) or inferred()
+        if found:
+            owner, found_owner = found[0], found[0]
+            assumptions.append(found[1])
+        else:
+            assumptions.append("the archive's owner is not known (no --owner, no account.js beside the file): "
+                               "direction is unknown")
+    return owner, found_owner, assumptions
+
+
 def _owner_by_inference(doc: list[Any]) -> tuple[str, str] | None:
     """The one user id that every one-to-one conversation id holds (the owner is a party to
     each), when there are at least two such conversations."""
-    pairs = []
+    cids = []
     for item in doc:
         conv = item.get("dmConversation") if isinstance(item, dict) else None
-        cid = str(conv.get("conversationId") or "") if isinstance(conv, dict) else ""
+        cids.append(str(conv.get("conversationId") or "") if isinstance(conv, dict) else "")
+    return _owner_from_conversation_ids(cids)
+
+
+def _owner_from_conversation_ids(cids: list[str]) -> tuple[str, str] | None:
+    """:func:`_owner_by_inference` from each conversation's id (``""`` where there is none)."""
+    pairs = []
+    for cid in cids:
         parts = cid.split("-")
         if len(parts) == 2 and all(p.isdigit() for p in parts):
             pairs.append(set(parts))
@@ -280,16 +342,7 @@ def _dms(doc: list[Any], ctx: ParseContext, path: Path, *, fast: bool = False) -
     bad: list[tuple[str, str, str]] = []
     reactions: list[tuple[str, str | None, str, str | None]] = []
     conversations: list[dict[str, Any]] = []
-    assumptions = ["X direct messages: people are named by numeric user id only (x:id:…)"]
-    owner, found_owner = ctx.owner, None
-    if not owner:
-        found = _owner_from_account(path) or _owner_by_inference(doc)
-        if found:
-            owner, found_owner = found[0], found[0]
-            assumptions.append(found[1])
-        else:
-            assumptions.append("the archive's owner is not known (no --owner, no account.js beside the file): "
-                               "direction is unknown")
+    owner, found_owner, assumptions = _dm_owner(ctx, path, lambda: _owner_by_inference(doc))
     read = 0
     groups = 0
     everyone: set[str] = set()  # every sender and recipient is one of them (and the owner)
@@ -473,6 +526,249 @@ def _messages_fast(c: int, messages: list[Any], members: set[str],
         at_ = get("createdAt")
         put_stamp(str(at_) if at_ else None)
     return len(messages)
+
+
+# --- the Polars route --------------------------------------------------------------------
+# A direct-message file of one-to-one conversations read by Polars' JSON reader with its layout
+# given (about as fast as ``json.loads``, and then no Python walk of every message), and proved
+# to hold what ``json.loads`` reads by counts of the text against the frame (:func:`_proved`).
+# Anything else (groups, other events, a null, a key not in the layout, a value of another type,
+# a lone surrogate) goes to the walk: tests/test_x_archive_fast.py holds parse equal to parse_plain.
+
+_WRAPPER_BYTES: Final = re.compile(
+    rb"(?:\xef\xbb\xbf)?[ \t\n\r\f\v]*window\.YTD\.(?P<name>[A-Za-z0-9_]+)\.part(?P<part>[0-9]+)[ \t\n\r\f\v]*="
+    rb"[ \t\n\r\f\v]*")
+""":data:`_WRAPPER` on the file's bytes (a BOM as ``read_bytes_text`` strips it, ASCII whitespace
+only): where it matches and a ``[`` follows, :data:`_WRAPPER` matches the text up to the same ``[``."""
+_REACTION: Final = pl.Struct({"senderId": pl.String, "reactionKey": pl.String, "eventId": pl.String,
+                              "createdAt": pl.String})
+_URL: Final = pl.Struct({"url": pl.String, "expanded": pl.String, "display": pl.String})
+_MESSAGE: Final = pl.Struct({"recipientId": pl.String, "reactions": pl.List(_REACTION), "urls": pl.List(_URL),
+                             "text": pl.String, "mediaUrls": pl.List(pl.String), "senderId": pl.String, "id": pl.String,
+                             "createdAt": pl.String, "editHistory": pl.List(pl.String)})
+_LAYOUT: Final = pl.Schema({"dmConversation": pl.Struct({"conversationId": pl.String,
+                                                         "messages": pl.List(pl.Struct({"messageCreate": _MESSAGE}))})})
+"""A one-to-one direct-message file as X writes it: every value a text, or a list or object of them
+(``id``, ``eventId``, ``display`` and ``editHistory`` are read only so that the count holds them: the
+walk does not use them)."""
+_COUNTED: Final = b':"['
+_NO_TEXTS: Final = pl.Series([[]], dtype=pl.List(pl.String))
+
+
+class _NotFast(Exception):
+    """Not a file the Polars route reads exactly: the walk reads it."""
+
+
+def _polars_dms(path: Path, ctx: ParseContext) -> ParseResult | None:
+    """:func:`_dms`'s result by the Polars route, or None where only the walk reads the file exactly."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(1024)
+            m = _WRAPPER_BYTES.match(head)
+            if not m or m.group("name").decode() not in DM_NAMES or head[m.end():m.end() + 1] != b"[":
+                return None
+            fh.seek(m.end())
+            data = fh.read(max(os.fstat(fh.fileno()).st_size - m.end(), 0))  # in one read, where no size reads by parts
+            if fh.read(1):
+                return None  # the file grew while it was read
+        return _polars_result(data, path, ctx)
+    except _NotFast:
+        return None
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException:  # whatever the route cannot read (a Polars panic too), the walk reads or names
+        return None
+
+
+def _escapes_ok(data: bytes) -> bool:
+    """Whether no ``\\uXXXX`` escape of the text stands for a counted character (``:`` ``"`` ``[``)
+    or is half a surrogate pair alone (Polars reads that as another character; the plain
+    rule marks its record). Escapes are found as JSON reads them: in a run of backslashes the
+    first, third … starts one (``\\\\`` is a backslash)."""
+    import numpy as np
+
+    a = np.frombuffer(data, np.uint8)
+    backslashes = np.flatnonzero(a == 0x5C)
+    if not backslashes.size:
+        return True
+    if backslashes[-1] + 1 >= a.size:
+        return False
+    index = np.arange(backslashes.size)
+    first = np.maximum.accumulate(np.where(np.r_[True, np.diff(backslashes) != 1], index, 0))
+    at = backslashes[(index - first) % 2 == 0]
+    u = at[a[at + 1] == ord("u")]
+    if not u.size:
+        return True
+    if u[-1] + 5 >= a.size:
+        return False
+    digits = np.stack([a[u + k] for k in range(2, 6)])
+    table = np.full(256, 255, np.int64)
+    for k, c in enumerate(b"0123456789abcdef"):
+        table[c] = table[ord(chr(c).upper())] = k
+    values = table[digits]
+    if (values == 255).any():
+        return False
+    code = (values[0] << 12) | (values[1] << 8) | (values[2] << 4) | values[3]
+    if np.isin(code, list(_COUNTED)).any():
+        return False
+    high = u[(code >= 0xD800) & (code < 0xDC00)]
+    low = u[(code >= 0xDC00) & (code < 0xE000)]
+    return bool(high.size == low.size and np.isin(high + 6, low).all() and np.isin(low - 6, high).all())
+
+
+def _tally(array: Any, counts: list[int], texts: list[Any]) -> None:
+    """Count under ``array`` (Arrow) the objects, keys held, lists and texts (``counts``, in that
+    order), and gather the text arrays; :class:`_NotFast` for an object that is null or missing
+    (the walk rejects its record or conversation) and a null in a list."""
+    import pyarrow as pa
+
+    dtype = array.type
+    if pa.types.is_struct(dtype):
+        if array.null_count:
+            raise _NotFast("an object null or missing")
+        counts[0] += len(array)
+        for child in array.flatten():
+            counts[1] += len(child) - child.null_count
+            _tally(child, counts, texts)
+    elif pa.types.is_large_list(dtype):
+        counts[2] += len(array) - array.null_count
+        values = array.flatten()
+        if values.null_count:
+            raise _NotFast("a null in a list")
+        _tally(values, counts, texts)
+    elif pa.types.is_large_string(dtype):
+        counts[3] += len(array) - array.null_count
+        if len(array) > array.null_count:
+            texts.append(array)
+    else:
+        raise _NotFast(f"{dtype}")
+
+
+def _proved(data: bytes, doc: pl.DataFrame) -> None:
+    """Prove ``doc`` (``data`` read with :data:`_LAYOUT`) holds what ``json.loads`` reads, or
+    :class:`_NotFast`. With no escape of a counted character (:func:`_escapes_ok`), and no key
+    name holding one (the layout's have none):
+
+    * every colon of the text is a key's or one inside a text: as many as the keys the frame
+      holds and the colons of its texts, so no key was dropped (one not in the layout), given
+      twice (Polars keeps the first value, Python the last) or ``null``;
+    * every quote is one of a key's or a text's two, or one inside a text (escaped): so no
+      number, ``true`` or ``false`` was read as a text;
+    * every ``[`` opens a list the frame holds (or the document's), or is inside a text: so no
+      single value was read as a list of one (Polars does so);
+
+    Any other type where the layout has a text, list or object is an error of the read (an object
+    where it has a text or a list too; an object given to a key it lacks, the colons see)."""
+    import numpy as np
+
+    from parsers._json_tally import byte_counts
+
+    if b"\\" in data and not _escapes_ok(data):
+        raise _NotFast("an escape of a counted character, or a lone surrogate")
+    counts = [0, 0, 0, 0]
+    texts: list[Any] = []
+    _tally(doc.to_struct("doc").to_arrow(compat_level=pl.CompatLevel.oldest()), counts, texts)
+    _, keys, lists, strings = counts
+    parts = []
+    for array in texts:
+        offsets = np.frombuffer(array.buffers()[1], np.int64)[array.offset:array.offset + len(array) + 1]
+        if array.null_count and np.diff(offsets)[~np.asarray(array.is_valid())].any():
+            raise _NotFast("a null text with bytes")  # they would be counted as a text's
+        parts.append(np.frombuffer(array.buffers()[2], np.uint8)[offsets[0]:offsets[-1]])
+    colons, quotes, brackets = byte_counts([np.frombuffer(data, np.uint8)], _COUNTED)
+    t_colons, t_quotes, t_brackets = byte_counts(parts, _COUNTED)
+    if colons != keys + t_colons or quotes != 2 * (keys + strings) + t_quotes or brackets != lists + 1 + t_brackets:
+        raise _NotFast("the counts of the text are not the frame's")
+
+
+def _polars_result(data: bytes, path: Path, ctx: ParseContext) -> ParseResult:
+    """:func:`_dms`'s result (as its fast walk gives it) from ``data``, the file's list after its
+    ``window.YTD.….partN =``, read by Polars and proved (:func:`_proved`); :class:`_NotFast` where
+    it cannot be. Each column as the walk makes it a message at a time: the sender and recipient
+    ``x:id:`` and the id where it is not empty; with no recipient, every member of the conversation
+    but the sender; the text where not empty; the media, then each link's ``expanded`` or else its
+    ``url`` (``"None"`` where it has neither); each reaction a row of ``reactions``."""
+    import numpy as np
+
+    end = len(data) - 1
+    while end > 0 and data[end] in b" \t\r\n":
+        end -= 1
+    if data[end:end + 1] != b"]":
+        raise _NotFast("text after the list")  # json.loads refuses it: the walk names the fault
+    try:
+        doc = pl.read_json(data, schema=_LAYOUT)
+    except Exception as exc:
+        raise _NotFast("Polars does not read it") from exc
+    if not doc.height:
+        raise _NotFast("no conversations")
+    _proved(data, doc)
+    conv = doc.get_column("dmConversation").struct.unnest()
+    cids = ["" if c is None else c for c in conv.get_column("conversationId").to_list()]
+    split = [cid.split("-") for cid in cids]
+    if not all(len(parts) == 2 and all(p.isdigit() for p in parts) for parts in split):
+        raise _NotFast("a group conversation")  # the walk works out who was in it when
+    messages = conv.get_column("messages")
+    if messages.null_count():
+        raise _NotFast("a conversation without messages")  # the walk rejects it
+    lengths = messages.list.len().to_numpy().astype(np.int64)
+    total = int(lengths.sum())
+    if not total:
+        raise _NotFast("no messages")
+    t = messages.explode(empty_as_null=False, keep_nulls=False).struct.field("messageCreate").struct.unnest()
+    c = np.repeat(np.arange(len(cids), dtype=np.int64), lengths)
+    k = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    prefixes = pl.Series([f"[{i}].dmConversation.messages[" for i in range(len(cids))], dtype=pl.String)
+    t = t.with_columns(pl.Series("c", c), pl.Series("k", k))
+    owner, found_owner, assumptions = _dm_owner(ctx, path, lambda: _owner_from_conversation_ids(cids))
+
+    def uid(name: str) -> pl.Expr:
+        return pl.when(pl.col(name) != "").then(pl.lit("x:id:") + pl.col(name))
+
+    # each conversation's members: the two ids of its id, every sender and every recipient; the walk's
+    # ``everyone`` is all of them (and the owner)
+    members = [{f"x:id:{p}" for p in parts} for parts in split]
+    everyone = set().union(*members) | ({owner} if owner else set())
+    everyone.update(f"x:id:{v}" for v in pl.concat([t.get_column("senderId"), t.get_column("recipientId")]).unique() if v)
+    ref = pl.concat_str(pl.lit(prefixes).gather(pl.col("c")), pl.col("k").cast(pl.String), pl.lit("]"))
+    recipients = pl.concat_list(uid("recipientId"))
+    lacking = t.select(pl.col("recipientId").is_null() | (pl.col("recipientId") == "")).to_series()
+    if lacking.any():  # no recipient: every member of the conversation but the sender
+        for i, senders, to in t.group_by("c").agg(pl.col("senderId").unique(), pl.col("recipientId").unique()).iter_rows():
+            members[i].update(f"x:id:{v}" for v in (*senders, *to) if v)
+        table = {(i, s): sorted(members[i] - {s} if s else members[i])
+                 for i, s in t.filter(lacking).select("c", uid("senderId")).unique().iter_rows()}
+        others = pl.Series([table[(i, s)] if miss else None for i, s, miss in zip(
+            c.tolist(), t.select(uid("senderId")).to_series().to_list(), lacking.to_list(), strict=True)],
+            dtype=pl.List(pl.String))
+        recipients = pl.when(lacking).then(pl.lit(others)).otherwise(recipients)
+    media, urls = t.get_column("mediaUrls"), t.get_column("urls")
+    if media.list.len().sum() or urls.list.len().sum():
+        link = pl.element().struct.field("expanded")
+        link = pl.when(link.is_not_null() & (link != "")).then(link).otherwise(
+            pl.element().struct.field("url").fill_null("None"))
+        files = pl.col("mediaUrls").fill_null(_NO_TEXTS.first()).list.concat(
+            pl.col("urls").fill_null(pl.lit(pl.Series([[]], dtype=pl.List(_URL))).first()).list.eval(link))
+    else:
+        files = pl.lit(_NO_TEXTS).first()
+    stamp = pl.when(pl.col("createdAt") != "").then(pl.col("createdAt"))
+    frame = t.select(
+        ref.alias("source_ref"), pl.lit("message").cast(RAW_EVENT_SCHEMA["kind"]).alias("kind"),
+        uid("senderId").alias("sender"), recipients.alias("recipients"),
+        pl.when(pl.col("text") != "").then(pl.col("text")).alias("text"), files.alias("attachments"),
+        stamp.alias("stamp"))
+    extra: dict[str, pl.DataFrame] = {}
+    said = t.get_column("reactions")
+    if said.list.len().sum():
+        r = (t.select(ref.alias("source_ref"), "reactions").filter(pl.col("reactions").list.len() > 0)
+             .explode("reactions").unnest("reactions"))
+        extra["reactions"] = r.select(
+            "source_ref", uid("senderId").alias("actor"), pl.col("reactionKey").fill_null("").alias("reaction"),
+            pl.when(pl.col("createdAt") != "").then(pl.col("createdAt")).alias("created_at"))
+    x_times = frame.select((pl.col("stamp").str.contains(_X_INSTANT) | pl.col("stamp").is_null()).all()).item()
+    return _finish_frame(frame, [], total, ctx, fast=True, x_times=x_times, extra=extra, assumptions=assumptions,
+                         owner=found_owner,
+                         identifiers_are_uris=ctx.convert_identifiers and _already_uris(everyone, ctx),
+                         refs_unique=True)  # [c].dmConversation.messages[k]: each (c, k) once
 
 
 def _tweets(doc: list[Any], ctx: ParseContext, name: str, path: Path) -> ParseResult:

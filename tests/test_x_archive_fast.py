@@ -14,7 +14,13 @@ import pytest
 
 from parsers import x_archive
 from parsers.base import ParseContext, ParseResult
-from tests._fast_plain import assert_hand_over_is_plain, assert_identical, bench_json_file, load_test_module
+from tests._fast_plain import (
+    assert_fast_is_plain,
+    assert_hand_over_is_plain,
+    assert_identical,
+    bench_json_file,
+    load_test_module,
+)
 
 T = "2026-03-01T10:00:00.000Z"
 
@@ -211,3 +217,198 @@ def test_mutants_read_the_same_by_both_rules(tmp_path: Path) -> None:
         read += 1
         assert mutated._stored(fast[1]) == mutated._stored(plain[1]), trial
     assert read >= 10, read
+
+
+# --- the Polars route (parsers.x_archive._polars_dms) -----------------------------------------
+# parse reads a one-to-one direct-message file by Polars where its counts prove the read; every
+# test above runs through it (or through the walk where it refuses). These check which files it
+# reads, that it refuses what it cannot prove, and that the walk alone still equals the plain rule.
+
+CLEAN = {
+    "one-to-one": SHAPES["one-to-one"],
+    "one message": SHAPES["one message"],
+    "non-ASCII": SHAPES["non-ASCII"],
+    "times in other shapes": SHAPES["times in other shapes"],
+    "reactions, urls, media (well formed)": [_conv("1001-2002", _m(
+        reactions=[{"senderId": "2002", "reactionKey": "like", "eventId": "9", "createdAt": T},
+                   {"senderId": "", "reactionKey": "", "createdAt": ""}, {}],
+        urls=[{"url": "https://t.co/a", "expanded": "https://example.org/ä", "display": "example.org/ä"},
+              {"url": "https://t.co/b"}, {"expanded": ""}, {"url": "", "expanded": ""}, {}],
+        mediaUrls=["https://ton.twitter.com/1/a.jpg", ""]), _m("2002", "no extras", recipient="1001"),
+        _m(mediaUrls=["https://ton.twitter.com/1/b.jpg"]), _m(reactions=[{"senderId": "1001", "reactionKey": "agree"}]))],
+    "absent and empty fields": [_conv("1001-2002", _m(sender=..., text=..., at=..., recipient=...), _m(text="", at=""),
+                                      _m(sender="", recipient=""), {"messageCreate": {}},
+                                      _m(reactions=..., urls=..., mediaUrls=...), _m(recipient=""))],
+    "many conversations": [_conv(f"1001-{2002 + i}", *(_m("1001" if j % 2 else str(2002 + i), f"m{i}.{j}",
+                                                         f"2026-03-0{1 + j % 9}T10:00:0{j % 10}.{j:03d}Z",
+                                                         str(2002 + i) if j % 2 else "1001") for j in range(i % 4)))
+                           for i in range(12)],
+    "text with counted characters": [_conv("1001-2002", _m(text='a: "b" [c] {d} \\ e: [] {} ::'),
+                                           _m(text="[{\"x\": 1}]", recipient="1001", sender="2002"))],
+    "no recipient at all": [_conv("1001-2002", _m(recipient=...), _m("2002", recipient=...)),
+                            _conv("1001-3003", _m("3003", recipient=""))],
+    "an empty conversation": [_conv("1001-2002"), _conv("1001-3003", _m(recipient="3003"))],
+    "edit history": [_conv("1001-2002", _m(editHistory=[]), _m(editHistory=["1700000000000000001"]))],
+}
+"""Files the Polars route reads (and must read as the plain rule does)."""
+
+REFUSED: dict[str, str] = {
+    "null text": '[{"dmConversation": {"conversationId": "1001-2002", "messages": [{"messageCreate": '
+                 '{"senderId": "1001", "recipientId": "2002", "text": null}}]}}]',
+    "a number": '[{"dmConversation": {"conversationId": "1001-2002", "messages": [{"messageCreate": '
+                '{"senderId": 1001, "recipientId": "2002", "text": "a"}}]}}]',
+    "true": '[{"dmConversation": {"conversationId": "1001-2002", "messages": [{"messageCreate": '
+            '{"senderId": "1001", "recipientId": "2002", "text": true}}]}}]',
+    "a key given twice": '[{"dmConversation": {"conversationId": "1001-2002", "messages": [{"messageCreate": '
+                         '{"senderId": "1001", "recipientId": "2002", "text": "a", "text": "b"}}]}}]',
+    "a key not in the layout": '[{"dmConversation": {"conversationId": "1001-2002", "messages": [{"messageCreate": '
+                               '{"senderId": "1001", "recipientId": "2002", "initiatingUserId": "2002"}}]}}]',
+    "a text where a list is": '[{"dmConversation": {"conversationId": "1001-2002", "messages": [{"messageCreate": '
+                              '{"senderId": "1001", "recipientId": "2002", "mediaUrls": "ab"}}]}}]',
+    "a null in a list": '[{"dmConversation": {"conversationId": "1001-2002", "messages": [{"messageCreate": '
+                        '{"senderId": "1001", "recipientId": "2002", "mediaUrls": [null]}}]}}]',
+    "an escaped colon": '[{"dmConversation": {"conversationId": "1001-2002", "messages": [{"messageCreate": '
+                        '{"senderId": "1001", "recipientId": "2002", "text": "a\\u003ab"}}]}}]',
+    "an escaped bracket": '[{"dmConversation": {"conversationId": "1001-2002", "messages": [{"messageCreate": '
+                          '{"senderId": "1001", "recipientId": "2002", "text": "a\\u005bb"}}]}}]',
+    "an escaped quote": '[{"dmConversation": {"conversationId": "1001-2002", "messages": [{"messageCreate": '
+                        '{"senderId": "1001", "recipientId": "2002", "text": "a\\u0022b"}}]}}]',
+    "a lone surrogate": '[{"dmConversation": {"conversationId": "1001-2002", "messages": [{"messageCreate": '
+                        '{"senderId": "1001", "recipientId": "2002", "text": "a\\ud800b"}}]}}]',
+    "another event": '[{"dmConversation": {"conversationId": "1001-2002", "messages": [{"reactionCreate": '
+                     '{"senderId": "1001", "createdAt": "2026-03-01T10:00:00.000Z"}}]}}]',
+    "an empty entry": '[{"dmConversation": {"conversationId": "1001-2002", "messages": [{}]}}]',
+    "no messages key": '[{"dmConversation": {"conversationId": "1001-2002"}}]',
+    "a group": '[{"dmConversation": {"conversationId": "1600000000", "messages": [{"messageCreate": '
+               '{"senderId": "1001", "text": "a"}}]}}]',
+    "not digits": '[{"dmConversation": {"conversationId": "ABC-2002", "messages": [{"messageCreate": '
+                  '{"senderId": "ABC", "recipientId": "2002", "text": "a"}}]}}]',
+    "no conversations": "[]",
+    "an edit history of objects": '[{"dmConversation": {"conversationId": "1001-2002", "messages": [{"messageCreate": '
+                                  '{"senderId": "1001", "recipientId": "2002", "editHistory": [{"text": "a"}]}}]}}]',
+    "text after the list": '[{"dmConversation": {"conversationId": "1001-2002", "messages": []}}] x',
+    "a number as the document": "5",
+}
+"""Files the Polars route refuses (the walk reads them, or names the fault as the plain rule does)."""
+
+
+def _context(path: Path, **ctx: Any) -> ParseContext:
+    return ParseContext(source_id="s", path=path, convert_identifiers=True, **ctx)
+
+
+@pytest.mark.parametrize("name", sorted(CLEAN))
+@pytest.mark.parametrize("account", [True, False])
+def test_the_polars_route_reads_well_formed_files_as_the_plain_rule(tmp_path: Path, name: str, account: bool) -> None:
+    for ascii_only in (True, False):
+        path = _write(tmp_path / str(ascii_only), name, CLEAN[name], account=account, ascii_only=ascii_only)
+        for owner in (None, "x:id:1001", "phone:+447700900123"):
+            ctx = _context(path, owner=owner)
+            got = x_archive._polars_dms(path, ctx)
+            assert got is not None, name
+            assert_identical(got, x_archive.parse_plain(path, ctx))
+            _same(path, owner=owner)
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_the_polars_route_refuses_what_it_cannot_prove(tmp_path: Path, name: str) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    path = data / "direct-messages.js"
+    path.write_text("window.YTD.direct_messages.part0 = " + REFUSED[name], encoding="utf-8")
+    assert x_archive._polars_dms(path, _context(path)) is None
+    assert_fast_is_plain(x_archive.parse, x_archive.parse_plain, path, _context(path))
+
+
+def test_the_polars_route_reads_only_direct_messages(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "direct-messages.js"
+    path.parent.mkdir()
+    body = json.dumps(CLEAN["one-to-one"])
+    for head, read in [("window.YTD.direct_messages.part0 = ", True), ("\ufeff  window.YTD.direct_messages_group.part1=", True),
+                       ("window.YTD.tweets.part0 = ", False), ("window.YTD.direct_messages.part0 = \u00a0", False),
+                       ("\u00a0window.YTD.direct_messages.part0 = ", False), ("window.YTD.direct_messages.part٣ = ", False)]:
+        path.write_text(head + body + "\n", encoding="utf-8")
+        assert (x_archive._polars_dms(path, _context(path)) is not None) is read, head
+        assert_fast_is_plain(x_archive.parse, x_archive.parse_plain, path, _context(path))
+
+
+def test_spoiled_files_read_or_refused_as_the_plain_rule(tmp_path: Path) -> None:
+    from tests._fast_plain import spoiled_texts
+
+    path = tmp_path / "data" / "direct-messages.js"
+    path.parent.mkdir()
+    for name, text in spoiled_texts(CLEAN["reactions, urls, media (well formed)"]).items():
+        for head in (b"window.YTD.direct_messages.part0 = ", b"\xef\xbb\xbfwindow.YTD.direct_messages.part0 = "):
+            path.write_bytes(text if name in ("bom", "utf-16") else head + text)
+            assert_fast_is_plain(x_archive.parse, x_archive.parse_plain, path, _context(path))
+    path.write_bytes(b"window.YTD.direct_messages.part0 = ")
+    assert_fast_is_plain(x_archive.parse, x_archive.parse_plain, path, _context(path))
+
+
+@pytest.mark.parametrize("name", sorted(SHAPES))
+def test_the_walk_alone_reads_as_the_plain_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """With the Polars route refusing everything, parse (the fast walk) still equals parse_plain."""
+    monkeypatch.setattr(x_archive, "_polars_dms", lambda path, ctx: None)
+    path = _write(tmp_path, name, SHAPES[name], account=True)
+    _same(path)
+    _same(path, owner="x:id:1001")
+    for clean in ("reactions, urls, media (well formed)", "absent and empty fields"):
+        _same(_write(tmp_path / "clean", clean, CLEAN[clean], account=False))
+
+
+def test_a_heavy_users_one_to_one_archive_is_read_by_polars(tmp_path: Path) -> None:
+    doc = [c for c in heavy_archive(200, 30, seed=11) if "-" in c["dmConversation"]["conversationId"]]
+    path = _write(tmp_path, "heavy", doc, account=True, ascii_only=False)
+    ctx = _context(path)
+    got = x_archive._polars_dms(path, ctx)
+    assert got is not None and got.events.height == 200 * 30 * 9 // 10 and "reactions" in got.extra
+    assert got.identifiers_are_uris
+    assert_identical(got, x_archive.parse_plain(path, ctx))
+    _same(path, owner="x:id:1001")
+
+
+def test_x_times_by_arrow_are_polars_times() -> None:
+    """Arrow's ISO 8601 cast (:func:`parsers.x_archive._x_instants`) gives what Polars' reading
+    (:func:`parsers.x_archive._with_instants`) gives, on random times in X's own form, days that do
+    not exist, leap days, and the first and last years."""
+    import random
+
+    import polars as pl
+
+    rng = random.Random(18)
+    stamps: list[str | None] = [
+        f"{rng.choice([rng.randrange(10000), 0, 1, 1969, 1970, 2000, 2024, 9999]):04d}-{rng.randrange(1, 13):02d}-"
+        f"{rng.randrange(1, 29):02d}T{rng.randrange(24):02d}:{rng.randrange(60):02d}:{rng.randrange(60):02d}."
+        f"{rng.randrange(1000):03d}Z" for _ in range(200_000)]
+    stamps += ["2024-02-29T23:59:59.999Z", "2023-02-29T00:00:00.000Z", "2026-04-31T10:00:00.000Z", None,
+               "0000-01-01T00:00:00.000Z", "9999-12-31T23:59:59.999Z", "1900-02-29T12:00:00.000Z", "2000-02-29T12:00:00.000Z"]
+    for chunk in (stamps[:-8], stamps, stamps[-8:-4], stamps[-4:]):
+        frame = pl.DataFrame({"stamp": chunk}, schema={"stamp": pl.String})
+        assert frame.select((pl.col("stamp").str.contains(x_archive._X_INSTANT) | pl.col("stamp").is_null()).all()).item()
+        assert x_archive._x_instants(frame).equals(x_archive._with_instants(frame), null_equal=True)
+
+
+def test_mutants_of_a_one_to_one_archive_read_the_same_by_both_rules(tmp_path: Path) -> None:
+    """As test_mutants_read_the_same_by_both_rules, on a one-to-one archive the Polars route reads
+    (reactions, links, media): many mutants still parse, and the route reads some of them."""
+    import random
+
+    mutated = load_test_module("test_fast_routes_mutated")
+    doc = [c for c in heavy_archive(8, 6, seed=3) if "-" in c["dmConversation"]["conversationId"]]
+    doc += CLEAN["reactions, urls, media (well formed)"]
+    text = _write(tmp_path / "seed", "seed", doc, account=False, ascii_only=False).read_bytes()
+    path = tmp_path / "data" / "direct-messages.js"
+    path.parent.mkdir()
+    rng = random.Random("mutants:x_archive polars")
+    read = by_polars = 0
+    for trial in range(120):
+        path.write_bytes(mutated._mutant(text, rng))
+        ctx = ParseContext(source_id="s", path=path, convert_identifiers=trial % 2 == 0)
+        by_polars += x_archive._polars_dms(path, ctx) is not None
+        fast, plain = mutated._outcome(x_archive.parse, path, ctx), mutated._outcome(x_archive.parse_plain, path, ctx)
+        assert fast[0] == plain[0], trial
+        if fast[0] == "refused":
+            assert fast[1] == plain[1], trial
+            continue
+        read += 1
+        assert mutated._stored(fast[1]) == mutated._stored(plain[1]), trial
+    assert read >= 20 and by_polars >= 5, (read, by_polars)
