@@ -306,18 +306,108 @@ def _declared(data: bytes) -> pl.DataFrame:
     return doc
 
 
+def _arrow_schema() -> Any:
+    """:data:`READ_FIELDS` as Arrow's reader takes it."""
+    import pyarrow as pa
+
+    s, f = pa.string(), pa.float64()
+    where = pa.struct([("latLng", s), ("LatLng", s), ("placeLocation", s)])
+    return pa.schema([
+        ("semanticSegments", pa.list_(pa.struct([
+            ("startTime", s), ("endTime", s),
+            ("visit", pa.struct([("topCandidate", pa.struct([
+                ("placeId", s), ("semanticType", s), ("probability", f),
+                ("placeLocation", pa.struct([("latLng", s), ("LatLng", s), ("placeLocation", s)]))]))])),
+            ("activity", pa.struct([("start", where), ("end", where), ("distanceMeters", f),
+                                    ("topCandidate", pa.struct([("type", s)]))])),
+            ("timelinePath", pa.list_(pa.struct([("point", s), ("time", s)])))]))),
+        ("rawSignals", pa.list_(pa.struct([("position", pa.struct([
+            ("latLng", s), ("LatLng", s), ("placeLocation", s), ("accuracyMeters", f), ("source", s),
+            ("timestamp", s)]))]))),
+    ])
+
+
+_MAX_DEPTH: Final = 64
+"""The deepest nesting the Arrow route reads (``json.loads`` fails past Python's recursion limit)."""
+
+
+def _depth(dtype: Any) -> int:
+    import pyarrow as pa
+
+    if pa.types.is_struct(dtype):
+        return 1 + max((_depth(dtype.field(k).type) for k in range(dtype.num_fields)), default=0)
+    if pa.types.is_list(dtype) or pa.types.is_large_list(dtype):
+        return 1 + _depth(dtype.value_type)
+    return 0
+
+
+def _floats(array: Any) -> Any:
+    """Every float64 array under ``array`` (lists' values, structs' fields)."""
+    import pyarrow as pa
+
+    dtype = array.type
+    if pa.types.is_struct(dtype):
+        for k in range(dtype.num_fields):
+            yield from _floats(array.field(k))
+    elif pa.types.is_list(dtype) or pa.types.is_large_list(dtype):
+        yield from _floats(array.values)
+    elif pa.types.is_floating(dtype):
+        yield array
+
+
+def _arrow_doc(data: bytes) -> pl.DataFrame:
+    """The document read by Arrow's JSON reader (RapidJSON, about 0.6x ``json.loads``), the fields the
+    plain rule reads given their types, every other field inferred (so it is read and typed too).
+
+    It reads exactly what ``json.loads`` reads, or refuses (then Polars' reader, then the plain rule):
+    with no backslash in the text (checked by the caller) every string is its bytes; Arrow refuses a
+    repeated key (Python keeps the last), a value of another type than the one given (a number or
+    object where text is read, a string where a number is), an array where an object is, and text
+    after the document; the text is checked to be UTF-8 as a whole (Arrow checks only what it keeps).
+    What RapidJSON reads and Python does not: ``-NaN``, ``Inf``, ``-Inf`` (any non-finite number in
+    the table refuses, ``NaN`` and ``Infinity`` too), and nesting past Python's recursion limit (the
+    inferred layout's depth is bounded). A null is read as the key missing: the plain rule reads both
+    the same (``dict.get``) where it reads a field, and :func:`_fast_frame` refuses where it does not
+    (a null segment or path point)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.json as pj
+
+    text = pa.Array.from_buffers(pa.string(), 1, [None, pa.array([0, len(data)], pa.int32()).buffers()[1],
+                                                  pa.py_buffer(data)]) if len(data) < 2**31 else None
+    if text is None:
+        raise _NotFast("too big for one Arrow string")
+    text.validate(full=True)  # UTF-8 as a whole
+    table = pj.read_json(io.BytesIO(data), read_options=pj.ReadOptions(use_threads=False, block_size=len(data) + 1),
+                         parse_options=pj.ParseOptions(newlines_in_values=True, explicit_schema=_arrow_schema(),
+                                                       unexpected_field_behavior="infer"))
+    if table.num_rows != 1:
+        raise _NotFast("not one document")
+    table = table.combine_chunks()
+    if any(_depth(field.type) >= _MAX_DEPTH for field in table.schema):
+        raise _NotFast("nested too deep")
+    for column in table.columns:
+        for values in _floats(column.chunk(0)):
+            if pc.any(pc.invert(pc.is_finite(values))).as_py():
+                raise _NotFast("a number that is not finite")
+    return pl.from_arrow(table.select([k for k in ("semanticSegments", "rawSignals") if k in table.column_names]))
+
+
 def _fast_frame(data: bytes) -> pl.DataFrame:
     if data.lstrip()[:1] != b"{" or b"\\" in data:
         raise _NotFast("not a plain object")
-    # not UTF-8: Polars refuses it (it checks the whole text), and the plain rule names the fault
-    try:  # the usual layout given (no inference pass); a key it lacks fails the key check
-        doc = _declared(data)
-    except Exception:  # any other layout: inferred by Polars, then checked the same way
-        try:
-            doc = pl.read_json(io.BytesIO(data), infer_schema_length=None)
-        except Exception as exc:  # anything Polars does not read: the plain rule reads it or names the fault
-            raise _NotFast("Polars does not read it") from exc
-        _check_keys(data, doc)
+    try:  # Arrow's reader with the fields read given (:func:`_arrow_doc`)
+        doc = _arrow_doc(data)
+    except Exception:
+        # not UTF-8: Polars refuses it (it checks the whole text), and the plain rule names the fault
+        try:  # the usual layout given (no inference pass); a key it lacks fails the key check
+            doc = _declared(data)
+        except Exception:  # any other layout: inferred by Polars, then checked the same way
+            try:
+                doc = pl.read_json(io.BytesIO(data), infer_schema_length=None)
+            except Exception as exc:  # anything Polars does not read: the plain rule reads it or names the fault
+                raise _NotFast("Polars does not read it") from exc
+            _check_keys(data, doc)
     # no key with a null value (checked), so a null column is a key the object lacks
     present = {k for k in ("semanticSegments", "rawSignals") if k in doc.columns and doc.get_column(k)[0] is not None}
     if doc.height != 1 or not present:
@@ -327,8 +417,8 @@ def _fast_frame(data: bytes) -> pl.DataFrame:
     if "semanticSegments" in present:
         segs = doc.get_column("semanticSegments")[0]
         n_segments = segs.len()
-        if not isinstance(segs.dtype, pl.Struct):
-            raise _NotFast("segments")
+        if not isinstance(segs.dtype, pl.Struct) or segs.null_count():
+            raise _NotFast("segments")  # (a null segment: the plain rule's reject)
         seg = segs.struct.unnest().with_row_index("i")
         start = _nonempty(_field(seg, "startTime", pl.String))
         end = _nonempty(_field(seg, "endTime", pl.String))
@@ -346,6 +436,9 @@ def _fast_frame(data: bytes) -> pl.DataFrame:
             detail = [(k, _field(top, k, pl.String)) for k in ("semanticType", "placeId")]
             if "probability" in top.columns:
                 _field(top, "probability", pl.Int64, pl.Float64)
+                values = top.get_column("probability")
+                if values.dtype == pl.Float64 and (values == values.floor()).any():
+                    raise _NotFast("a whole-number probability (Python writes an integer without '.0')")
                 detail.append(("probability", _python_str(top, "probability")))
             parts_ = [pl.when(_nonempty(v).is_not_null()).then(pl.lit(f"{k} ") + v) for k, v in detail]
             # the non-null parts joined by "; " ("" where none: then no brackets, as where all are null)
@@ -367,7 +460,10 @@ def _fast_frame(data: bytes) -> pl.DataFrame:
             path = (seg.select("i", "timelinePath").filter(pl.col("timelinePath").list.len() > 0)
                     .with_columns((pl.col("timelinePath").list.len().cum_sum() - pl.col("timelinePath").list.len())
                                   .cast(pl.Int64).alias("first"))  # the row of each path's first point
-                    .explode("timelinePath").unnest("timelinePath"))
+                    .explode("timelinePath"))
+            if path.get_column("timelinePath").null_count():
+                raise _NotFast("a null path point")  # the plain rule's reject
+            path = path.unnest("timelinePath")
             if "durationMinutesOffsetFromStartTime" in path.columns:
                 raise _NotFast("iOS path offsets")
             point = _coordinates(path, "point") if "point" in path.columns else pl.lit(None, pl.String)

@@ -227,7 +227,8 @@ def test_the_bench_file_and_its_surrogate_version_read_the_same(tmp_path: Path, 
                                     ('"placeId": "', '"placeId": null, "y": "')]):
         odd = tmp_path / f"odd{i}.json"
         odd.write_text(text.replace(old, new, 3), encoding="utf-8")
-        assert tl._fast_records(odd) is None
+        # a null is read as the key missing, as the plain rule reads it (dict.get): the fast path reads it
+        assert (tl._fast_records(odd) is None) == (i < 2)
         _same(odd)
 
 
