@@ -390,7 +390,9 @@ def _arrow_doc(data: bytes) -> pl.DataFrame:
         for values in _floats(column.chunk(0)):
             if pc.any(pc.invert(pc.is_finite(values))).as_py():
                 raise _NotFast("a number that is not finite")
-    return pl.from_arrow(table.select([k for k in ("semanticSegments", "rawSignals") if k in table.column_names]))
+    doc = pl.from_arrow(table.select([k for k in ("semanticSegments", "rawSignals") if k in table.column_names]))
+    assert isinstance(doc, pl.DataFrame)
+    return doc
 
 
 def _fast_frame(data: bytes) -> pl.DataFrame:
