@@ -379,7 +379,7 @@ def _arrow_doc(data: bytes) -> pl.DataFrame:
         raise _NotFast("too big for one Arrow string")
     text.validate(full=True)  # UTF-8 as a whole
     table = pj.read_json(io.BytesIO(data), read_options=pj.ReadOptions(use_threads=False, block_size=len(data) + 1),
-                         parse_options=pj.ParseOptions(newlines_in_values=True, explicit_schema=_arrow_schema(),
+                         parse_options=pj.ParseOptions(newlines_in_values=True, explicit_schema=None,
                                                        unexpected_field_behavior="infer"))
     if table.num_rows != 1:
         raise _NotFast("not one document")
@@ -498,7 +498,7 @@ def _fast_frame(data: bytes) -> pl.DataFrame:
     # and both below 2**31: i counts records of the text, o its points in one segment)
     frame = pl.concat([p.select((pl.col("i").cast(pl.Int64) * (1 << 32) + pl.col("o")).alias("key"), *COLUMNS) for p in parts],
                       how="vertical_relaxed")
-    return frame.sort("key").select([pl.col(k).cast(v) for k, v in COLUMNS.items()])
+    return frame.sort("key", multithreaded=False).select([pl.col(k).cast(v) for k, v in COLUMNS.items()])
 
 
 def _coordinates_struct(frame: pl.DataFrame) -> pl.Expr:
@@ -609,24 +609,31 @@ exist (30 February) makes the cast fail, and then :func:`_instant` reads the col
 
 
 def _degrees_fast(frame: pl.DataFrame) -> pl.DataFrame:
-    """``la`` and ``lo`` as :func:`_degrees` gives them, cut without its pattern, replace and strips
-    where every coordinate is in the export's own form (:data:`_CANONICAL_LATLNG`)."""
+    """``lat`` and ``lon``: :func:`_degrees`' ``la`` and ``lo`` read as floats, cut without its pattern,
+    replace and strips where every coordinate is in the export's own form (:data:`_CANONICAL_LATLNG`:
+    the latitude before ``°, ``, the longitude after it less its last character, ``°``)."""
     latlng = pl.col("latlng")
     if frame.select((latlng.str.contains(_CANONICAL_LATLNG) | latlng.is_null()).all()).item():
         parts = latlng.str.split_exact("°, ", 1)
-        return frame.with_columns(parts.struct.field("field_0").alias("la"),
-                                  parts.struct.field("field_1").str.strip_suffix("°").alias("lo"))
-    return frame.with_columns(_degrees(latlng).alias("ll")).unnest("ll")
+        return frame.with_columns(parts.struct.field("field_0").cast(pl.Float64).alias("lat"),
+                                  parts.struct.field("field_1").str.head(-1).cast(pl.Float64).alias("lon"))
+    return frame.with_columns(_degrees(latlng).alias("ll")).unnest("ll").with_columns(
+        pl.col("la").cast(pl.Float64).alias("lat"), pl.col("lo").cast(pl.Float64).alias("lon"))
 
 
-def _instant_fast(frame: pl.DataFrame, source: str, target: str) -> pl.DataFrame:
+def _export_times(frame: pl.DataFrame, source: str) -> bool:
+    """Every time in ``source`` is in the export's own form (:data:`_EXPORT_INSTANT`) or null."""
+    values = pl.col(source)
+    return bool(frame.height and frame.select((values.str.contains(_EXPORT_INSTANT) | values.is_null()).all()).item())
+
+
+def _instant_fast(frame: pl.DataFrame, source: str, target: str, export_form: bool | None = None) -> pl.DataFrame:
     """:func:`_instant`, by Arrow's ISO 8601 cast (a third of the time) where every time is in the
-    export's own form (:data:`_EXPORT_INSTANT`)."""
+    export's own form (:func:`_export_times`; ``export_form`` if the caller has looked)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    values = pl.col(source)
-    if frame.height and frame.select((values.str.contains(_EXPORT_INSTANT) | values.is_null()).all()).item():
+    if export_form if export_form is not None else _export_times(frame, source):
         try:
             instants = pc.cast(frame.get_column(source).to_arrow(), pa.timestamp("us", UTC))
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # a day that does not exist: Polars reads it
@@ -654,20 +661,28 @@ def _events(frame: pl.DataFrame, bad: list[tuple[str, str, str]], *,
     """Coordinates read, unreadable ones made rejects, the event columns (``fast``: the coordinates
     and times in the export's own forms read by :func:`_degrees_fast` and :func:`_instant_fast`,
     the same values)."""
-    frame = _degrees_fast(frame) if fast else frame.with_columns(_degrees(pl.col("latlng")).alias("ll")).unnest("ll")
-    frame = frame.with_columns(pl.col("la").cast(pl.Float64).alias("lat"), pl.col("lo").cast(pl.Float64).alias("lon"))
+    if fast:
+        frame = _degrees_fast(frame)
+    else:
+        frame = frame.with_columns(_degrees(pl.col("latlng")).alias("ll")).unnest("ll").with_columns(
+            pl.col("la").cast(pl.Float64).alias("lat"), pl.col("lo").cast(pl.Float64).alias("lon"))
     unreadable = frame.filter(pl.col("lat").is_null() | pl.col("lon").is_null()
                               | ~pl.col("lat").is_between(-90, 90) | ~pl.col("lon").is_between(-180, 180))
     bad = bad + [(r, "coordinates not readable (expected '51.5°, -0.12°' or 'geo:51.5,-0.12')", v)
                  for r, v in unreadable.select("source_ref", "latlng").iter_rows()]
     if unreadable.height:
         frame = frame.join(unreadable.select("source_ref"), on="source_ref", how="anti")
-    instant = _instant_fast if fast else _instant
-    frame = instant(instant(frame, "start", "ts_utc"), "end", "ts_end_utc")
+    basis = iso_basis(pl.col("start"))
+    if fast:
+        export_form = _export_times(frame, "start")
+        if export_form:  # no space around them: the basis without the strip
+            basis = pl.when(pl.col("start").str.ends_with("Z")).then(pl.lit("utc")).otherwise(pl.lit("offset"))
+        frame = _instant_fast(_instant_fast(frame, "start", "ts_utc", export_form), "end", "ts_end_utc")
+    else:
+        frame = _instant(_instant(frame, "start", "ts_utc"), "end", "ts_end_utc")
     events = frame.select(
         "source_ref", pl.lit("location").alias("kind"), pl.lit("google-location").alias("channel"),
-        "ts_utc", "ts_end_utc",
-        iso_basis(pl.col("start")).alias("ts_basis"), pl.col("start").alias("ts_raw"),
+        "ts_utc", "ts_end_utc", basis.alias("ts_basis"), pl.col("start").alias("ts_raw"),
         "lat", "lon", "accuracy_m", "text",
     )
     return events, bad
