@@ -484,6 +484,8 @@ def _fast_frame(data: bytes) -> pl.DataFrame:
         if "position" in raw.columns:
             _field(raw, "position", pl.Struct)
             pos = raw.filter(pl.col("position").is_not_null()).select("k", pl.col("position").struct.field("*"))
+            if "accuracyMeters" in pos.columns and pos.schema["accuracyMeters"] == pl.Float64:
+                _no_negative_zero(pos.get_column("accuracyMeters"))
             source = _nonempty(_field(pos, "source", pl.String))
             parts.append(pos.select(
                 (pl.col("k") + n_segments).alias("i"), pl.lit(0, pl.Int64).alias("o"),
@@ -499,6 +501,13 @@ def _fast_frame(data: bytes) -> pl.DataFrame:
     frame = pl.concat([p.select((pl.col("i").cast(pl.Int64) * (1 << 32) + pl.col("o")).alias("key"), *COLUMNS) for p in parts],
                       how="vertical_relaxed")
     return frame.sort("key", multithreaded=False).select([pl.col(k).cast(v) for k, v in COLUMNS.items()])
+
+
+def _no_negative_zero(values: pl.Series) -> None:
+    """A ``-0`` read as a float is ``-0.0``, but ``json.loads`` reads the integer ``-0`` as ``0``
+    (``0.0``, ``0 m``): refused, whichever it was."""
+    if values.dtype == pl.Float64 and ((values == 0) & ((1 / values) < 0)).any():
+        raise _NotFast("a negative zero")
 
 
 def _coordinates_struct(frame: pl.DataFrame) -> pl.Expr:
@@ -531,6 +540,7 @@ def _activities(seg: pl.DataFrame, start: pl.Expr, end: pl.Expr) -> list[pl.Data
         values = act.get_column("a_distanceMeters").drop_nulls().unique()
         if values.dtype == pl.Float64 and (values.abs() >= 2.0 ** 53).any():
             raise _NotFast("a distance beyond exact floats")  # an integer there: Python writes it exactly
+        _no_negative_zero(values)
         distance = pl.coalesce(pl.lit(", distance ") + pl.col("a_distanceMeters").replace_strict(
             {v: f"{v:.0f}" for v in values.to_list()}, default=None, return_dtype=pl.String) + pl.lit(" m"), pl.lit(""))
     else:
