@@ -428,8 +428,9 @@ def _fast_frame(data: bytes) -> pl.DataFrame:
             parts += _activities(seg, start, end)
         if "visit" in seg.columns:
             _field(seg, "visit", pl.Struct)
-            visits = seg.filter(pl.col("visit").is_not_null()).select("i", start.alias("start"), end.alias("end"),
-                                                                        pl.col("visit").struct.field("*"))
+            times = [k for k in ("startTime", "endTime") if k in seg.columns]
+            visits = seg.select("i", *times, "visit").filter(pl.col("visit").is_not_null()).select(
+                "i", start.alias("start"), end.alias("end"), pl.col("visit").struct.field("*"))
             top = visits.select("i", "start", "end", _field(visits, "topCandidate", pl.Struct).alias("top"))
             top = top.filter(pl.col("top").is_not_null()).unnest("top") if isinstance(top.schema["top"], pl.Struct) \
                 else top.drop("top")
@@ -442,16 +443,21 @@ def _fast_frame(data: bytes) -> pl.DataFrame:
                 if values.dtype == pl.Float64 and (values == values.floor()).any():
                     raise _NotFast("a whole-number probability (Python writes an integer without '.0')")
                 detail.append(("probability", _python_str(top, "probability")))
-            parts_ = [pl.when(_nonempty(v).is_not_null()).then(pl.lit(f"{k} ") + v) for k, v in detail]
-            # the non-null parts joined by "; " ("" where none: then no brackets, as where all are null)
-            joined = pl.concat_str(parts_, separator="; ", ignore_nulls=True)
+            if len(detail) == 3 and top.select(pl.all_horizontal(
+                    [(v.is_not_null() & (v != "")) for _, v in detail]).all()).item():
+                # every visit has all three (as Google writes them): one join, no test a part
+                text = pl.concat_str([pl.lit("visit (semanticType "), detail[0][1], pl.lit("; placeId "), detail[1][1],
+                                      pl.lit("; probability "), detail[2][1], pl.lit(")")])
+            else:
+                parts_ = [pl.when(_nonempty(v).is_not_null()).then(pl.lit(f"{k} ") + v) for k, v in detail]
+                # the non-null parts joined by "; " ("" where none: then no brackets, as where all are null)
+                joined = pl.concat_str(parts_, separator="; ", ignore_nulls=True)
+                text = pl.lit("visit") + pl.when(joined != "").then(pl.lit(" (") + joined + pl.lit(")")).otherwise(pl.lit(""))
             place = (_coordinates(top, "placeLocation") if "placeLocation" in top.columns else pl.lit(None, pl.String))
             parts.append(top.select(
                 "i", pl.lit(0, pl.Int64).alias("o"),
                 pl.format("semanticSegments[{}].visit", "i").alias("source_ref"), place.alias("latlng"),
-                pl.lit(None, pl.Float64).alias("accuracy_m"), "start", "end",
-                (pl.lit("visit") + pl.when(joined != "").then(pl.lit(" (") + joined + pl.lit(")")).otherwise(pl.lit("")))
-                .alias("text")))
+                pl.lit(None, pl.Float64).alias("accuracy_m"), "start", "end", text.alias("text")))
         if "timelinePath" in seg.columns and seg.schema["timelinePath"] == pl.List(pl.Null) \
                 and not seg.get_column("timelinePath").list.len().sum():
             seg = seg.drop("timelinePath")  # only empty paths
@@ -459,17 +465,18 @@ def _fast_frame(data: bytes) -> pl.DataFrame:
             dtype = seg.schema["timelinePath"]
             if not (isinstance(dtype, pl.List) and isinstance(dtype.inner, pl.Struct)):
                 raise _NotFast("timelinePath")
-            path = (seg.select("i", "timelinePath").filter(pl.col("timelinePath").list.len() > 0)
-                    .with_columns((pl.col("timelinePath").list.len().cum_sum() - pl.col("timelinePath").list.len())
-                                  .cast(pl.Int64).alias("first"))  # the row of each path's first point
-                    .explode("timelinePath"))
-            if path.get_column("timelinePath").null_count():
+            paths = seg.get_column("timelinePath")
+            points = paths.explode(keep_nulls=False, empty_as_null=False)  # every point of every path, in order
+            if points.null_count():
                 raise _NotFast("a null path point")  # the plain rule's reject
-            path = path.unnest("timelinePath")
+            lengths = paths.list.len().fill_null(0).cast(pl.Int64)
+            first = lengths.cum_sum() - lengths  # the row of each path's first point
+            owner = pl.select(pl.int_range(paths.len(), dtype=pl.Int64).repeat_by(lengths).explode()).to_series()
+            path = points.struct.unnest().with_columns(
+                owner.alias("i"), (pl.int_range(pl.len(), dtype=pl.Int64) - first.gather(owner)).alias("j"))
             if "durationMinutesOffsetFromStartTime" in path.columns:
                 raise _NotFast("iOS path offsets")
             point = _coordinates(path, "point") if "point" in path.columns else pl.lit(None, pl.String)
-            path = path.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) - pl.col("first")).alias("j"))
             parts.append(path.select(
                 "i", (pl.col("j") + 3).cast(pl.Int64).alias("o"),
                 pl.format("semanticSegments[{}].timelinePath[{}]", "i", "j").alias("source_ref"), point.alias("latlng"),
@@ -522,7 +529,8 @@ def _activities(seg: pl.DataFrame, start: pl.Expr, end: pl.Expr) -> list[pl.Data
     """An activity's start point at the segment's start and its end point at the segment's end
     (:func:`_segment`), with its type (``UNKNOWN`` if none) and distance in whole metres."""
     _field(seg, "activity", pl.Struct)
-    act = seg.filter(pl.col("activity").is_not_null()).select(
+    times = [k for k in ("startTime", "endTime") if k in seg.columns]
+    act = seg.select("i", *times, "activity").filter(pl.col("activity").is_not_null()).select(
         "i", start.alias("t0"), end.alias("t1"), pl.col("activity").struct.field("*").name.prefix("a_"))
     kind = pl.lit(None, pl.String)
     if "a_topCandidate" in act.columns:
