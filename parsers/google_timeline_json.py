@@ -161,26 +161,30 @@ def _segment(out: _Out, ref: str, seg: dict[str, Any]) -> None:
 
 
 # --- the fast path -----------------------------------------------------------------------
-# The same records read by Polars' JSON reader (Rust) instead of a Python walk of each one.
-# It is taken only where it provably reads what ``json.loads`` reads: a UTF-8 object (Polars
-# checks the whole text) with no backslash at all (so no escapes, no lone surrogates, and every
-# string is plain text between two quotes); the text's colons counted against the frame's keys
-# and texts (:func:`_check_keys`: no repeated key, since Python keeps the last and Polars the
-# first; no null; none dropped); no number or boolean where a text is read (Polars reads one
-# among strings as its text); no whole-number probability (Python writes an integer without
-# ``.0``). Any other shape (the iOS list, iOS path offsets), any error, and
-# any input that would give a reject go by the plain rule, so rejects keep its reasons and
-# places. tests/test_timeline_fast.py holds both equal.
+# The same records read by a native JSON reader instead of a Python walk of each one. First
+# Arrow's (RapidJSON, :func:`_arrow_doc`), then Polars' (:func:`_declared`, then its inferred
+# layout), each taken only where it provably reads what ``json.loads`` reads; any other shape (the
+# iOS list, iOS path offsets), any error, and any input that would give a reject go by the plain
+# rule, so rejects keep its reasons and places. tests/test_timeline_fast.py holds both equal.
 #
-# Measured (session 8, the bench's 400,000 points, 99 MB, CPU, loaded machine): Polars' read with the
-# layout given 0.58-0.64 s; the key count 0.13 (the text's colons 0.04, the frame's walk 0.08); the
-# records' columns 0.12 (0.25 before a visit's detail was joined by ``concat_str`` and the records
-# ordered by one key); the events 0.13-0.15 (0.26 before the export's own coordinates and times were
-# read by :func:`_degrees_fast` and :func:`_instant_fast`); the normaliser 0.03. Parse + normalise
-# 1.09-1.15x the bare ``json.loads`` (1.0-1.05 CPU-s), 1.43-1.52x before. A real export also holds
-# activities, Wi-Fi scans, activity records and a profile: those are in :data:`ANDROID_SCHEMA` too,
-# so it is read once (before: read with the layout given, refused by the key count, read again with
-# the layout inferred; 2.2x the bare read on a real-shape version of the bench file, now 1.17x).
+# Both readers need a UTF-8 object with no backslash at all (so no escapes, no lone surrogates, and
+# every string is plain text between two quotes), no whole-number float probability (Python writes
+# an integer without ``.0``) and no float ``-0`` where a distance or accuracy is read (Python reads the
+# integer ``-0`` as ``0``). Arrow's reader refuses by itself a repeated key, a value whose type differs
+# from the field's other values or from the type the frame reads (text, number, object, array), and
+# text after the document; :func:`_arrow_doc` adds the checks of what it does not do (the text's UTF-8
+# as a whole, what RapidJSON reads and Python does not). Polars' reader instead needs the text's colons
+# counted against the frame's keys and texts (:func:`_check_keys`: no repeated key, since Python keeps
+# the last and Polars the first; no null; none dropped) and no number or boolean where a text is read.
+#
+# Measured (session 9, the bench's 400,000 points, 99 MB, CPU, loaded machine, load 7-9), against the
+# paused ``json.loads`` 0.50 s: Arrow's read 0.27-0.30 s with the UTF-8 check, the float and depth
+# checks and the frame made Polars' (Polars' read with the layout given was 0.58-0.64 and its key count
+# 0.13-0.15); the records' columns 0.13 (path points by one explode of the paths' column, visits'
+# text by one join); the events 0.115; the normaliser 0.03. Parse + normalise 0.62-0.67 CPU-s,
+# 1.23-1.26x the paused read (2.10-2.17x before).
+# Session 8: a real export's other keys (activities, Wi-Fi scans, activity records, a profile) were
+# added to :data:`ANDROID_SCHEMA` so Polars' route reads it once; Arrow's route infers every layout.
 
 _NUMBER_OR_BOOL: Final = r"^(?:true|false|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)$"
 """What Polars writes for a number or a boolean it read into a text column."""
@@ -306,27 +310,6 @@ def _declared(data: bytes) -> pl.DataFrame:
     return doc
 
 
-def _arrow_schema() -> Any:
-    """:data:`READ_FIELDS` as Arrow's reader takes it."""
-    import pyarrow as pa
-
-    s, f = pa.string(), pa.float64()
-    where = pa.struct([("latLng", s), ("LatLng", s), ("placeLocation", s)])
-    return pa.schema([
-        ("semanticSegments", pa.list_(pa.struct([
-            ("startTime", s), ("endTime", s),
-            ("visit", pa.struct([("topCandidate", pa.struct([
-                ("placeId", s), ("semanticType", s), ("probability", f),
-                ("placeLocation", pa.struct([("latLng", s), ("LatLng", s), ("placeLocation", s)]))]))])),
-            ("activity", pa.struct([("start", where), ("end", where), ("distanceMeters", f),
-                                    ("topCandidate", pa.struct([("type", s)]))])),
-            ("timelinePath", pa.list_(pa.struct([("point", s), ("time", s)])))]))),
-        ("rawSignals", pa.list_(pa.struct([("position", pa.struct([
-            ("latLng", s), ("LatLng", s), ("placeLocation", s), ("accuracyMeters", f), ("source", s),
-            ("timestamp", s)]))]))),
-    ])
-
-
 _MAX_DEPTH: Final = 64
 """The deepest nesting the Arrow route reads (``json.loads`` fails past Python's recursion limit)."""
 
@@ -356,19 +339,20 @@ def _floats(array: Any) -> Any:
 
 
 def _arrow_doc(data: bytes) -> pl.DataFrame:
-    """The document read by Arrow's JSON reader (RapidJSON, about 0.6x ``json.loads``), the fields the
-    plain rule reads given their types, every other field inferred (so it is read and typed too).
+    """The document read by Arrow's JSON reader (RapidJSON, about 0.55-0.6x ``json.loads``), its layout
+    inferred from the whole text (cheaper than a layout given; what the frame reads is type-checked
+    where it is read, :func:`_field`, :func:`_coordinates`).
 
     It reads exactly what ``json.loads`` reads, or refuses (then Polars' reader, then the plain rule):
     with no backslash in the text (checked by the caller) every string is its bytes; Arrow refuses a
-    repeated key (Python keeps the last), a value of another type than the one given (a number or
-    object where text is read, a string where a number is), an array where an object is, and text
-    after the document; the text is checked to be UTF-8 as a whole (Arrow checks only what it keeps).
-    What RapidJSON reads and Python does not: ``-NaN``, ``Inf``, ``-Inf`` (any non-finite number in
-    the table refuses, ``NaN`` and ``Infinity`` too), and nesting past Python's recursion limit (the
-    inferred layout's depth is bounded). A null is read as the key missing: the plain rule reads both
-    the same (``dict.get``) where it reads a field, and :func:`_fast_frame` refuses where it does not
-    (a null segment or path point)."""
+    repeated key (Python keeps the last), a value of another type than the field's others (a number or
+    object where text is, a string where a number is), and text after the document (a second document
+    is a second row: refused). Checked here: the text is UTF-8 as a whole (Arrow checks only what it
+    keeps); what RapidJSON reads and Python does not: ``-NaN``, ``Inf``, ``-Inf`` (any number that is
+    not finite refuses, ``NaN`` and ``Infinity`` too) and nesting past Python's recursion limit (the
+    layout's depth is bounded). A null is read as the key missing: the plain rule reads both the same
+    (``dict.get``) where it reads a field, and :func:`_fast_frame` refuses where it does not (a null
+    segment or path point)."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.json as pj
