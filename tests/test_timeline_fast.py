@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from polars.exceptions import ComputeError
 
+from atlas.errors import FormatError
 from parsers import google_timeline_json as tl
 from parsers.base import ParseContext
 from tests._fast_plain import assert_fast_is_plain, bench_json_file, spoiled_texts
@@ -386,3 +387,100 @@ def test_the_bench_file_and_a_real_export_s_layout_take_the_arrow_route(tmp_path
     _same(real)
     for name in CLEAN:
         tl._arrow_doc(json.dumps(CLEAN[name], ensure_ascii=False).encode())
+
+
+_VALUES: list[Any] = [None, 0, -0.0, 1, 1.5, 2**60, True, False, "", "x", "51.5°, -0.12°", "geo:51.5,-0.12", T0,
+                      "2026-02-30T09:07:00.000+00:00", [], [None], ["x"], {}, {"latLng": "51.5°, -0.12°"},
+                      {"zz": [1, {"q": None}]}, float("nan")]
+
+
+def _nodes(doc: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every place in ``doc`` (a key of an object, an index of an array)."""
+    out = [path]
+    if isinstance(doc, dict):
+        for k, v in doc.items():
+            out += _nodes(v, (*path, k))
+    elif isinstance(doc, list):
+        for i, v in enumerate(doc):
+            out += _nodes(v, (*path, i))
+    return out
+
+
+def _tree_mutant(doc: Any, rng: Any) -> Any:
+    """``doc`` with one to three places changed: a value replaced by one of another type or form, a key
+    dropped, or an unknown key added beside it."""
+    doc = json.loads(json.dumps(doc))
+    for _ in range(rng.randrange(1, 4)):
+        where = rng.choice(_nodes(doc)[1:])
+        parent = doc
+        for step in where[:-1]:
+            parent = parent[step]
+        op = rng.random()
+        if op < 0.6:
+            parent[where[-1]] = json.loads(json.dumps(rng.choice(_VALUES)))
+        elif op < 0.8 and isinstance(parent, dict):
+            del parent[where[-1]]
+        elif isinstance(parent, dict):
+            parent[f"unknown{rng.randrange(3)}"] = json.loads(json.dumps(rng.choice(_VALUES)))
+    return doc
+
+
+def test_tree_mutants_of_a_real_export_s_layout_read_the_same(tmp_path: Path) -> None:
+    """300 seeded mutants of a small real-shape export (:func:`real_shape` of the Android case): each
+    read the same by both routes (or refused in the same words), and many still by the Arrow route."""
+    import random
+
+    rng = random.Random("timeline tree mutants")
+    seed = real_shape(json.loads(json.dumps(_doc([_visit(), _act(), _path(_pt(), _pt(time=T1)), _visit(probability=0.25)],
+                                                 [_raw(), _raw(accuracyMeters=3.5)]))))
+    arrow = 0
+    for trial in range(300):
+        path = _write(tmp_path, f"mutant-{trial}", _tree_mutant(seed, rng))
+        try:
+            tl.parse_plain(path, ParseContext(source_id="s", path=path))
+        except (TypeError, AttributeError) as exc:  # the plain rule's own crash (a list or key of another type):
+            with pytest.raises(type(exc)):  # the fast path gives the same, never a result
+                tl.parse(path, ParseContext(source_id="s", path=path))
+            continue
+        except FormatError:
+            pass
+        _same(path)
+        try:
+            tl._arrow_doc(path.read_bytes())
+            arrow += tl._fast_records(path) is not None
+        except Exception:  # refused: the other routes read it, as _same checked
+            pass
+    assert arrow > 50
+
+
+def test_byte_mutants_of_a_real_export_s_layout_read_the_same(tmp_path: Path) -> None:
+    """200 seeded byte mutants (JSON's own characters deleted, inserted or replaced, pieces copied) of a
+    small real-shape export, indented as Google writes it: each read the same by both routes, or
+    refused in the same words, or failing as the plain rule fails."""
+    import random
+
+    from tests._fast_plain import load_test_module
+
+    mutated = load_test_module("test_fast_routes_mutated")
+    rng = random.Random("timeline byte mutants")
+    seed = json.dumps(real_shape(json.loads(json.dumps(_doc([_visit(), _act(), _path(_pt(), _pt(time=T1))],
+                                                            [_raw(), _raw(accuracyMeters=3.5)])))),
+                      indent=2, ensure_ascii=False).encode()
+    read = 0
+    for trial in range(200):
+        path = tmp_path / f"mutant-{trial}.json"
+        path.write_bytes(mutated._mutant(seed, rng))
+        try:
+            tl.parse_plain(path, ParseContext(source_id="s", path=path))
+        except (TypeError, AttributeError, ValueError) as exc:
+            if isinstance(exc, FormatError):
+                raise
+            with pytest.raises(type(exc)):
+                tl.parse(path, ParseContext(source_id="s", path=path))
+            continue
+        except FormatError:
+            pass
+        else:
+            read += 1
+        _same(path)
+    assert read > 20
