@@ -275,8 +275,9 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
 
     party_ids = {uri: pid for uri, pid in inputs.owners.items()}
     subject = inputs.suspect.name if inputs.suspect and inputs.suspect.name else "the suspect"
+    victims = tuple(p.id for p in case.manifest.parties_with_role("victim"))
     # the candidates' decisions, joined once for every output (no chronology needed to name a tagged finding)
-    early = decided.build(case, fnd.conduct, chron, {}, party_names, subject)
+    early = decided.build(case, fnd.conduct, chron, {}, party_names, subject, victims)
     for tp in tagged_exhibits.write(case, out_dir, src_refs, party_ids, party_names, fnd.conduct, early, subject):
         name = tp.exhibit.key
         if tp.event_ids:
@@ -321,7 +322,7 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
                for r in cited.select("event_id", "source_exhibit", "source_ref").iter_rows(named=True)}
     _day, why = statement.statement_date(inputs, received)
     date_warning = [] if _day else [f"Statement date: {why}."]
-    dec = decided.build(case, fnd.conduct, chron, records, party_names, subject)
+    dec = decided.build(case, fnd.conduct, chron, records, party_names, subject, victims)
     view = replace(review_view.build(inputs, fnd, case, src_refs, chron, records, date_warning), decided=dec)
     exhibits_so_far = sorted(sources + [made[p.name] for p in products] + [made[n] for n in tagged_names],
                              key=lambda e: e.number)

@@ -21,13 +21,14 @@ log and, for disclosure, the MG6C entry of the decisions ledger.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Final
 
 from atlas.conduct import ConductResult
 from atlas.conduct.candidates import THREAT, Candidate, OccasionCount
+from atlas.conduct.threat_target import ADDRESSEE, describe
 from atlas.decisions.candidates import candidate_id
 from atlas.store import Case
 from atlas.wording import Pronouns
@@ -79,6 +80,15 @@ class DecidedMessage:
     """UK date and time of the decision."""
     reason: str = ""
     event_ids: tuple[str, ...] = ()
+    threatened: tuple[str, ...] = ()
+    """Whom or what the matched words name as the one to be harmed (:mod:`atlas.conduct.threat_target`)."""
+    to_victim: bool = False
+    """Whether the message was sent to the victim (so "you" in it names her)."""
+
+    @property
+    def names_victim(self) -> bool:
+        """The words name the person written to, and that is the victim."""
+        return self.to_victim and ADDRESSEE in self.threatened
 
     @property
     def behaviour(self) -> str:
@@ -135,11 +145,13 @@ def _ledger(case: Case) -> dict[tuple[str, str], tuple[str, str, str]]:
 
 
 def build(case: Case, conduct: ConductResult | None, chronology: Sequence[ChronologyRow],
-          records: Mapping[str, str], names: Mapping[str, str], subject: str = "the suspect") -> Decided:
+          records: Mapping[str, str], names: Mapping[str, str], subject: str = "the suspect",
+          victims: Collection[str] = ()) -> Decided:
     """Join ``conduct``'s candidates to their decisions and to the chronology row of their contact.
 
     ``records`` (event id → exhibit record) names a candidate whose contact is not in the
-    chronology (a call to a police number); ``names`` maps party ids to names."""
+    chronology (a call to a police number); ``names`` maps party ids to names; ``victims``
+    (party ids) says which messages were sent to the victim."""
     if conduct is None:
         return Decided()
     by_event = {e: r for r in chronology for e in r.event_ids}
@@ -151,16 +163,21 @@ def build(case: Case, conduct: ConductResult | None, chronology: Sequence[Chrono
         who = next((ledger[k] for k in c.keys if k in ledger), ("", "", "")) if state else ("", "", "")
         row = next((by_event[e] for e in c.event_ids if e in by_event), None)
         flagged = "; ".join(f"{r.words} ({r.family})" for r in c.rules) or "—"
+        if c.kind == THREAT:
+            flagged += f". Words name as the one to be harmed: {describe(c.threatened)}"
+        ids, to_victim = tuple(c.event_ids), c.target in victims
         occasion = next((occasion_of[k] for k in c.keys if k in occasion_of), None)
         if row is not None:
             return DecidedMessage(candidate_id(c.kind, c.event_id), c.kind, str(c.tier), state, occasion, c.ts_utc,
                                   row.uk_time, row.channel, row.from_name, row.to_name, row.content or c.text,
-                                  row.exhibit, row.exhibit_cell, flagged, *who, event_ids=tuple(c.event_ids))
+                                  row.exhibit, row.exhibit_cell, flagged, *who, event_ids=ids,
+                                  threatened=c.threatened, to_victim=to_victim)
         refs = [records[e] for e in c.event_ids if e in records]
         return DecidedMessage(candidate_id(c.kind, c.event_id), c.kind, str(c.tier), state, occasion, c.ts_utc,
                               uk_time(c.ts_utc), channel_name(c.channel), subject,
                               names.get(c.target, c.target), c.text, refs[0] if refs else "not cited",
-                              "; ".join(refs) or "not cited", flagged, *who, event_ids=tuple(c.event_ids))
+                              "; ".join(refs) or "not cited", flagged, *who, event_ids=ids,
+                                  threatened=c.threatened, to_victim=to_victim)
 
     threats = tuple(one(c) for c in sorted(conduct.candidates, key=_order) if c.kind == THREAT)
     behaviours = tuple(one(c) for c in sorted(conduct.candidates, key=_order) if c.kind != THREAT)

@@ -553,7 +553,10 @@ def s4a_html(review: ReviewView) -> str:
         return ""
     state = ("met on confirmed messages" if count.met else
              "would be met if the open candidates were confirmed" if count.met_if_confirmed else "not met")
-    return (f"<p><b>Threat occasions</b>: {count.confirmed} confirmed by an officer, {count.pending} more awaiting a "
+    named = (f" (on {count.named} of them a confirmed message sent to the victim names the victim as the one to be "
+             "harmed; the others need the victim's account of fear of violence against the victim, s4A(1)(b)(i))"
+             if count.confirmed and count.named < count.confirmed else "")
+    return (f"<p><b>Threat occasions</b>: {count.confirmed} confirmed by an officer{_esc(named)}, {count.pending} more awaiting a "
             f"decision ({count.if_all_confirmed} if every open candidate were confirmed); at least {count.threshold} "
             f"needed: {_esc(state)}.</p>")
 

@@ -22,7 +22,9 @@ from typing import Any, Final
 import polars as pl
 
 from atlas.conduct import ConductResult
+from atlas.conduct.candidates import OccasionCount
 from atlas.conduct.impact import ImpactLink
+from atlas.conduct.threat_target import ADDRESSEE, describe
 from atlas.conduct.time_limit import uk_day
 from atlas.exhibits import identifier_label
 from atlas.store import Case
@@ -205,6 +207,34 @@ CANDIDATE_HEAD: Final = ["When (UK)", "From \u2192 to", "Message (in full)", "Ex
 CANDIDATE_WIDTHS: Final = [1.2, 1.1, 2.5, 1.15, 1.25, 1.6]
 
 
+def _whom_named(inputs: ReportInputs, count: OccasionCount, confirmed: Sequence[DecidedMessage]) -> str:
+    """Which confirmed occasions rest only on words naming someone or something other than the
+    victim, and why that matters for s4A(1)(b)(i): her fear of violence against herself."""
+    others = count.not_named_dates
+    if not others:
+        return ""
+    her = inputs.her
+    named: dict[str, list[str]] = {}
+    messages = sum(1 for m in confirmed if m.occasion in others)
+    one = messages == 1
+    for m in confirmed:
+        if m.occasion in others:
+            words = [f"the person written to, not {her.object}" if x == ADDRESSEE else describe((x,))
+                     for x in m.threatened] or ["no one named"]
+            shown = named.setdefault(uk_date(m.occasion), [])
+            shown += [w for w in words if w not in shown]
+    days = "; ".join(f"{d} ({', '.join(n)})" for d, n in named.items())
+    whose, this, it = ("message's", "this message", "it is") if one else ("messages'", "these messages", "they are")
+    return (f"On {plural(len(others), 'confirmed occasion')} the confirmed {whose} words do not name {her.object} "
+            f"as the one to be harmed: {days}. The threat rules flag threats against the person written to, someone "
+            "close to them, a pet or property alike, because each is a threat a person must read; but s4A(1)(b)(i) "
+            f"needs {her.object} to fear that violence will be used against {her.object}. Whether {this} caused "
+            f"{her.object} that fear (a threat to {her.possessive} home or family may do so) is for {her.possessive} "
+            f"account, not the data; otherwise {it} evidence for s4A(1)(b)(ii) (serious alarm or distress) and of "
+            "the course of conduct. The reading of whom the words name is Atlas's (atlas/conduct/threat_target.py, "
+            "from the rules file's word classes), not a finding.")
+
+
 def _s4a(inputs: ReportInputs, conduct: ConductResult, decided: Decided, facts: dict[str, Any]) -> Section:
     """The s4A threat indicator from the one count (:class:`~atlas.conduct.candidates.OccasionCount`),
     every candidate with its decision, and what confirming the open ones would change."""
@@ -238,13 +268,23 @@ def _s4a(inputs: ReportInputs, conduct: ConductResult, decided: Decided, facts: 
                 ["If every open likely-threat candidate were confirmed", str(count.if_all_confirmed)],
                 ["Further days with only a review-list message awaiting a decision",
                  f"{len(count.review_dates)} ({_dates(count.review_dates)})"],
-                ["Needed", f"at least {threshold} ({s4a.get('citation', off.threat_occasions_citation)})"]]
+                ["Needed", f"at least {threshold} ({s4a.get('citation', off.threat_occasions_citation)})"],
+                [f"Of the confirmed: a confirmed message sent to {inputs.her.object} whose words name "
+                 f"{inputs.her.object} as the one to be harmed", f"{count.named} ({_dates(count.named_dates)})"],
+                ["Of the pending: the same, in an open likely-threat message",
+                 f"{len(count.pending_named_dates)} ({_dates(count.pending_named_dates)})"]]
         sec.blocks.append(Table(["Threat occasions", "Count (UK dates)"], rows, widths=[3, 3.5]))
+        facts.update({"threat_occasions_confirmed_naming_victim": count.named,
+                      "threat_occasions_pending_naming_victim": len(count.pending_named_dates)})
         limit = inputs.rules.time_limit(off.time_limit)
         if count.met:
             verdict = (f"On confirmed messages the threat indicator is met: {plural(count.confirmed, 'occasion')}, at "
                        f"least {threshold} needed. {off.section} is {inputs.rules.mode(off.mode_of_trial).plain} and has "
                        f"{limit.plain} ({limit.citation}): review the classification.")
+            if count.named < threshold:
+                some = ("no occasion names" if count.named == 0 else
+                        f"{plural(count.named, 'occasion')} {'names' if count.named == 1 else 'name'}")
+                verdict += f" On the words alone, {some} {inputs.her.object} as the one to be harmed: see the next paragraph."
         elif count.met_if_confirmed:
             verdict = (f"On confirmed messages the threat indicator is not met ({plural(count.confirmed, 'occasion')}, "
                        f"at least {threshold} needed). Confirming the open likely-threat candidates on "
@@ -256,6 +296,9 @@ def _s4a(inputs: ReportInputs, conduct: ConductResult, decided: Decided, facts: 
                        f"{threshold} needed), and would not be met even if every open candidate were confirmed "
                        f"({count.if_all_confirmed}).")
         sec.blocks.append(Para(verdict, numbered=False, emphasis=True))
+        whom = _whom_named(inputs, count, confirmed)
+        if whom:
+            sec.blocks.append(Para(whom))
     if threats:
         sec.blocks.append(Table(CANDIDATE_HEAD, _candidate_rows(threats), caption="Every threat candidate",
                                 widths=CANDIDATE_WIDTHS, small=True))

@@ -289,7 +289,7 @@ def _items(contacts: pl.DataFrame, presences: list[dict[str, Any]], near: list[d
 
 
 def _threat_occasions(cands: list[Candidate], items: pl.DataFrame, decisions: Mapping[tuple[str, str], str],
-                      threshold: int = 2) -> tuple[list[dict[str, Any]], list[dict[str, Any]], OccasionCount]:
+                      threshold: int = 2, victims: Sequence[str] = ()) -> tuple[list[dict[str, Any]], list[dict[str, Any]], OccasionCount]:
     """(candidate threat occasions, the review list ranked by score, the two counts).
 
     An occasion is a day (or session) with at least one occasion-tier candidate that a
@@ -302,7 +302,7 @@ def _threat_occasions(cands: list[Candidate], items: pl.DataFrame, decisions: Ma
     occ = {r["ref"]: (r["occasion"], r["occasion_date"]) for r in items.filter(pl.col("ref").is_in(asked))
            .select("ref", "occasion", "occasion_date").iter_rows(named=True)} if items.height and asked else {}
     count = count_occasions(threats, decisions, {k: (int(v[0]), v[1]) for k, v in occ.items()
-                                                 if v[0] is not None and v[1] is not None}, threshold)
+                                                 if v[0] is not None and v[1] is not None}, threshold, victims)
     review = []
     for c in sorted(threats, key=lambda c: (-c.score, c.ts_utc or datetime.min, c.event_id)):
         top = c.rules[0] if c.rules else None
@@ -407,7 +407,8 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
     items = assign_occasions(items, options)
     incident_list = incidents(items)
     threat_occ, review, occasion_count = _threat_occasions(cands, items, decisions,
-                                                           rules.offence("pha-s4a").threat_occasions or 2)
+                                                           rules.offence("pha-s4a").threat_occasions or 2,
+                                                           tuple(cast.victims))
     impact = link_impacts(manifest.impacts, incident_list, manifest.impact_window_days)
 
     coc_rule = rules.course_of_conduct
@@ -439,7 +440,8 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
         return s2a_verdict(rules, last_incident=last, charge_date=manifest.charge_date, as_of=day,
                            as_of_basis=as_of_basis if day else "", warn_days=options.warn_days,
                            threat_occasions=occasion_count.confirmed,
-                           candidate_threat_occasions=occasion_count.if_all_confirmed).with_warnings(*notes)
+                           candidate_threat_occasions=occasion_count.if_all_confirmed,
+                           naming_victim=occasion_count.named).with_warnings(*notes)
 
     clock, undated = verdict(as_of), verdict(None)
 

@@ -21,7 +21,7 @@ assessed), and the tests check that both give the same result.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Final, Literal
@@ -29,6 +29,7 @@ from typing import Any, Final, Literal
 import polars as pl
 
 from .threat_screen import could_surface, surfacing_texts
+from .threat_target import ADDRESSEE, threatened_all
 from .token_rules import Assessment, Hit, RuleSet
 
 Tier = Literal["occasion", "review", "behaviour"]
@@ -87,10 +88,19 @@ class Candidate:
     local_date: date | None = None
     channel: str = ""
     target: str = ""
+    threatened: tuple[str, ...] = ()
+    """For a threat: whom or what its matched words name as the one to be harmed
+    (:mod:`.threat_target`: ``addressee``, ``someone-close``, ``pet``, ``property``,
+    ``third-person``); a reading of the words for s4A(1)(b)(i), never a finding."""
 
     @property
     def key(self) -> tuple[str, str]:
         return (self.kind, self.event_id)
+
+    @property
+    def names_addressee(self) -> bool:
+        """Whether the words name the person the message was sent to as the one to be harmed."""
+        return ADDRESSEE in self.threatened
 
     @property
     def keys(self) -> tuple[tuple[str, str], ...]:
@@ -112,7 +122,7 @@ class Candidate:
             "marked": self.marked, "event_ids": list(self.event_ids), "contact_id": self.contact_id,
             "ts": self.ts_utc.isoformat() if self.ts_utc else None,
             "date": self.local_date.isoformat() if self.local_date else None, "channel": self.channel,
-            "target": self.target, "status": TO_CONFIRM,
+            "target": self.target, "threatened": list(self.threatened), "status": TO_CONFIRM,
         }
 
 
@@ -170,7 +180,8 @@ def candidates(contacts: pl.DataFrame, rules: RuleSet, *, plain: bool = False) -
         event_id = _first(ids, r.get("contact_id") or r["text"])
         if a.tier in ("occasion", "review"):
             rules_hit = _explained(a.threat_hits)
-            out.append(Candidate(kind=THREAT, event_id=event_id, tier=a.tier, score=a.score, rules=rules_hit, **base))
+            out.append(Candidate(kind=THREAT, event_id=event_id, tier=a.tier, score=a.score, rules=rules_hit,
+                                 threatened=threatened_all(((h.rule_id, h.words) for h in rules_hit), rules), **base))
         for behaviour, score in a.behaviours:
             hits = _explained(h for h in a.behaviour_hits(behaviour) if not h.lowered_by)
             out.append(Candidate(kind=f"behaviour:{behaviour}", event_id=event_id, tier="behaviour", score=score,
@@ -208,6 +219,15 @@ class OccasionCount:
     review_dates: tuple[date, ...] = ()
     """Further occasions with only a review-list message awaiting a decision (weaker flags: a
     person reading everything surfaced may still confirm one)."""
+    named_dates: tuple[date, ...] = ()
+    """Confirmed occasions on which a confirmed message was sent to the victim and its words
+    name her (the person written to) as the one to be harmed (:mod:`.threat_target`). The
+    other confirmed occasions rest on threats whose words name only someone close to her, a
+    pet, property or a third person: s4A(1)(b)(i) needs her fear of violence against
+    herself, which only her account can show for those."""
+    pending_named_dates: tuple[date, ...] = ()
+    """Of the pending occasions, those with an open likely-threat message to the victim whose
+    words name her."""
 
     @property
     def candidates(self) -> int:
@@ -220,6 +240,16 @@ class OccasionCount:
     @property
     def pending(self) -> int:
         return len(self.pending_dates)
+
+    @property
+    def named(self) -> int:
+        return len(self.named_dates)
+
+    @property
+    def not_named_dates(self) -> tuple[date, ...]:
+        """Confirmed occasions whose confirmed words name neither the victim nor, so, her fear for herself."""
+        named = set(self.named_dates)
+        return tuple(d for d in self.confirmed_dates if d not in named)
 
     @property
     def if_all_confirmed(self) -> int:
@@ -242,19 +272,25 @@ class OccasionCount:
                 "confirmed_dates": [d.isoformat() for d in self.confirmed_dates],
                 "pending_dates": [d.isoformat() for d in self.pending_dates],
                 "review_only_dates": [d.isoformat() for d in self.review_dates],
+                "confirmed_naming_victim_dates": [d.isoformat() for d in self.named_dates],
+                "pending_naming_victim_dates": [d.isoformat() for d in self.pending_named_dates],
                 "candidates_dismissed": self.dismissed, "candidates_awaiting_decision": self.awaiting,
                 "note": "candidate occasions are days with a message the rules rank as a likely threat; only "
                         "confirmed occasions (a person confirmed a threat message that day) may be counted as threats"}
 
 
 def count_occasions(threats: Iterable[Candidate], decisions: Mapping[tuple[str, str], str],
-                    occasion_of: Mapping[str, tuple[int, date]] | None = None, threshold: int = 2) -> OccasionCount:
+                    occasion_of: Mapping[str, tuple[int, date]] | None = None, threshold: int = 2,
+                    victims: Collection[str] = ()) -> OccasionCount:
     """Candidate and confirmed threat occasions. ``occasion_of`` maps a contact id to its
     occasion (number and date, under the conduct analysis's occasion rule); otherwise an
     occasion is the message's local date. A dismissed occasion-tier message is not a
-    candidate; a confirmed review-tier message makes a confirmed occasion."""
+    candidate; a confirmed review-tier message makes a confirmed occasion. ``victims``
+    (party ids) decides which occasions rest on words naming the victim herself."""
     cands: dict[object, date] = {}
     confirmed: dict[object, date] = {}
+    named: dict[object, date] = {}
+    open_named: dict[object, date] = {}
     open_: dict[object, date] = {}
     review: dict[object, date] = {}
     dismissed = awaiting = 0
@@ -269,13 +305,18 @@ def count_occasions(threats: Iterable[Candidate], decisions: Mapping[tuple[str, 
         else:
             continue
         d = c.decision(decisions)
+        to_her = c.names_addressee and c.target in victims
         if d == "confirmed":
             confirmed[key] = day
+            if to_her:
+                named[key] = day
         elif d == "dismissed":
             dismissed += 1
         elif c.tier == "occasion":
             awaiting += 1
             open_[key] = day
+            if to_her:
+                open_named[key] = day
         else:
             review[key] = day
         if c.tier == "occasion" and d != "dismissed":
@@ -283,4 +324,6 @@ def count_occasions(threats: Iterable[Candidate], decisions: Mapping[tuple[str, 
     pending = {k: v for k, v in open_.items() if k not in confirmed}
     review_only = {k: v for k, v in review.items() if k not in confirmed and k not in pending}
     return OccasionCount(tuple(sorted(cands.values())), tuple(sorted(confirmed.values())), dismissed, awaiting,
-                         tuple(sorted(pending.values())), threshold, tuple(sorted(review_only.values())))
+                         tuple(sorted(pending.values())), threshold, tuple(sorted(review_only.values())),
+                         tuple(sorted(named.values())),
+                         tuple(sorted(v for k, v in open_named.items() if k in pending)))

@@ -277,6 +277,15 @@ def _state(deadline: date, as_of: date | None, charge: date | None) -> S2AState:
     return S2AState.IN_TIME_IF_LAID_BY_PLANNED_DATE
 
 
+def _naming(naming_victim: int | None, occasions: int) -> str:
+    """The caveat when some confirmed occasions' words name someone or something other than the victim."""
+    if naming_victim is None or naming_victim >= occasions:
+        return ""
+    return (f"; the words of {naming_victim} of the {occasions} name the victim as the one to be harmed, and the others "
+            "(threats against someone close to the victim, a pet, property or a third person) count under s4A(1)(b)(i) "
+            "only if the victim's account shows they caused fear of violence against the victim")
+
+
 def s2a_verdict(
     rules: Rules,
     *,
@@ -287,6 +296,7 @@ def s2a_verdict(
     warn_days: int = 28,
     threat_occasions: int = 0,
     candidate_threat_occasions: int = 0,
+    naming_victim: int | None = None,
 ) -> S2AVerdict:
     """The s2A verdict on ``as_of`` (None: no day, e.g. a report that must not change daily).
 
@@ -316,7 +326,7 @@ def s2a_verdict(
         warnings.append(
             f"threats of violence confirmed on {plural(threat_occasions, 'occasion')}: consider {s4a.section} "
             f"({s4a.threat_occasions_citation}), which is {s4a.mode_of_trial} and has no such time limit "
-            f"({s4a_limit.citation})")
+            f"({s4a_limit.citation})" + _naming(naming_victim, threat_occasions))
     elif deadline is not None and candidate_threat_occasions >= threshold and not s4a_limit.limited:
         waiting = max(candidate_threat_occasions - threat_occasions, 0)
         warnings.append(

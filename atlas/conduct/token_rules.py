@@ -400,6 +400,8 @@ class Rule:
     note: str = ""
     examples: tuple[str, ...] = ()
     counter_examples: tuple[str, ...] = ()
+    harms: tuple[str, ...] = ()
+    """What every match of this rule threatens when its words name no one (``harms`` in the file)."""
 
     @property
     def candidate_kind(self) -> str:
@@ -478,6 +480,9 @@ class RuleSet:
     anchor_index: tuple[dict[str, tuple[int, ...]], tuple[int, ...]] = field(
         default=({}, ()), compare=False, repr=False)
     """anchor word → indices of the rules it may trigger; and the rules that always run."""
+    classes: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict, compare=False, repr=False)
+    """The file's word classes, expanded (``REL`` → its phrases): what
+    :mod:`.threat_target` reads a match's words against."""
 
     # -- matching ------------------------------------------------------------------
     def assess(self, text: str) -> Assessment:
@@ -615,7 +620,10 @@ def _find(regex: re.Pattern[str], string: str, starts: list[int]) -> Iterable[tu
 # --- loading -------------------------------------------------------------------------
 
 _RULE_KEYS: Final = {"id", "kind", "pattern", "family", "weight", "behaviour", "negatable", "boost", "note", "examples",
-                     "counter_examples", "screen"}
+                     "counter_examples", "screen", "harms"}
+HARMED_LABELS: Final = ("addressee", "someone-close", "pet", "property", "third-person")
+"""Whom or what a threat can name as the one to be harmed (:mod:`.threat_target`); a rule's
+``harms`` key may give them for matches whose words name no one ("only thing slashed")."""
 
 
 def _classes(path: Path, raw: Any) -> dict[str, tuple[tuple[str, ...], ...]]:
@@ -691,7 +699,7 @@ def parse_rules(text: str, path: Path) -> RuleSet:
         negators=frozenset(context.get("negators", ["not", "never", "nobody", "nothing"])),
         reporting=frozenset(context.get("reporting_verbs", [])), vocabulary=frozenset(vocabulary), path=str(path),
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), boosts={r.id: r.boost for r in rules if r.boost},
-        anchor_index=_anchor_index(rules),
+        anchor_index=_anchor_index(rules), classes=classes,
     )
     _self_test(rs)
     return rs
@@ -762,6 +770,9 @@ def _rule(path: Path, i: int, raw: Any, classes: dict[str, tuple[tuple[str, ...]
         raise RulesError(f"{where}: pattern does not compile: {exc}") from exc
     except RulesError as exc:
         raise RulesError(f"{where}: {exc}") from exc
+    harms = raw.get("harms", [])
+    if not isinstance(harms, list) or not all(h in HARMED_LABELS for h in harms):
+        raise RulesError(f"{where}: harms must be a list of {', '.join(HARMED_LABELS)}")
     screen = raw.get("screen")
     if screen is not None:
         if not isinstance(screen, list) or not screen or not all(isinstance(x, str) and x.strip() for x in screen):
@@ -784,6 +795,7 @@ def _rule(path: Path, i: int, raw: Any, classes: dict[str, tuple[tuple[str, ...]
         regex=regex, anchors=anchors or frozenset(), also=also or frozenset(), needs=branch_needs(node), screen=screen_phrases, behaviour=behaviour, negatable=bool(raw.get("negatable", True)),
         boost=float(raw.get("boost", 0.0)), note=str(raw.get("note", "")),
         examples=tuple(raw.get("examples", [])), counter_examples=tuple(raw.get("counter_examples", [])),
+        harms=tuple(harms),
     )
 
 

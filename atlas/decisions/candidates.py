@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Literal
 
+from atlas.conduct.threat_target import describe
 from atlas.decisions.ledger import Decision, decide
 from atlas.errors import AtlasError
 from atlas.store import Case
@@ -55,6 +56,9 @@ class Candidate:
     decided_at: str | None = None
     note: str = ""
     patterns: tuple[str, ...] = field(default_factory=tuple)
+    threatened: tuple[str, ...] = field(default_factory=tuple)
+    """For a threat: whom or what its words name as the one to be harmed
+    (:mod:`atlas.conduct.threat_target`), a reading of the words to help the decision."""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -68,7 +72,8 @@ class Candidate:
         return {"id": self.id, "kind": self.kind, "event_id": self.event_id, "event_ids": list(self.event_ids),
                 "tier": self.tier, "score": self.score, "explanation": self.explanation, "ts": self.ts,
                 "date": self.date, "context": self.context, "state": self.state, "decided_by": self.decided_by,
-                "decided_at": self.decided_at, "note": self.note, "patterns": list(self.patterns)}
+                "decided_at": self.decided_at, "note": self.note, "patterns": list(self.patterns),
+                "threatened": list(self.threatened)}
 
 
 def candidates_from(result: ConductResult, case: Case) -> list[Candidate]:
@@ -80,6 +85,8 @@ def candidates_from(result: ConductResult, case: Case) -> list[Candidate]:
     for c in result.candidates:
         d = latest.get(c.key)
         rules = "; ".join(f"{r.rule_id} ({r.family})" for r in c.rules)
+        if c.kind == "threat":
+            rules += f"; words name as the one to be harmed: {describe(c.threatened)}"
         out.append(Candidate(
             kind=c.kind, event_id=c.event_id, event_ids=tuple(c.event_ids), tier=str(c.tier), score=c.score,
             explanation=f"score {c.score:.2f}; rules: {rules}" if rules else f"score {c.score:.2f}",
@@ -87,6 +94,7 @@ def candidates_from(result: ConductResult, case: Case) -> list[Candidate]:
             context=c.marked or c.text, state=d.state if d is not None else "open",  # type: ignore[arg-type]
             decided_by=d.officer if d is not None else None, decided_at=d.at if d is not None else None,
             note=d.note if d is not None else "", patterns=tuple(r.rule_id for r in c.rules),
+            threatened=tuple(c.threatened),
         ))
     return sorted(out, key=lambda c: (c.ts, c.kind, c.event_id))
 

@@ -166,14 +166,16 @@ def incidents_frame(review: Review) -> pl.DataFrame:
 
 
 def candidates_frame(review: Review) -> pl.DataFrame:
+    from atlas.conduct.threat_target import describe
     from atlas.decisions.candidates import candidates_from
 
     rows = [{"id": c.id, "kind": c.kind, "tier": c.tier, "score": round(c.score or 0.0, 2), "when (UK)": review.uk(c.ts), "record": review.record_ref(c.event_id),
-             "in context": c.context.replace("\n", " "), "state": c.state,
+             "in context": c.context.replace("\n", " "),
+             "words name": describe(c.threatened) if c.kind == "threat" else "", "state": c.state,
              "decided": f"{c.decided_by or ''} {c.note}".strip(), "_event_ids": list(c.event_ids), "_id": c.id}
             for c in candidates_from(review.conduct(), review.case)]
     return _rows(rows, {"id": pl.String, "kind": pl.String, "tier": pl.String, "score": pl.Float64, "when (UK)": pl.String, "record": pl.String,
-                        "in context": pl.String, "state": pl.String, "decided": pl.String,
+                        "in context": pl.String, "words name": pl.String, "state": pl.String, "decided": pl.String,
                         "_event_ids": pl.List(pl.String), "_id": pl.String})
 
 

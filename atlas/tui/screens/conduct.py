@@ -67,7 +67,8 @@ class ConductScreen(ReviewScreen):
         count = result.occasion_count  # the one count every output renders
         clock = clock_text(result, warnings=False)
         s4a = "" if count is None else (
-            f"[b]s4A[/b] threat occasions: {count.confirmed} confirmed by an officer, {count.pending} more "
+            f"[b]s4A[/b] threat occasions: {count.confirmed} confirmed by an officer"
+            + (f" ({count.named} whose words name the victim)" if count.confirmed else "") + f", {count.pending} more "
             f"awaiting a decision (≥ {count.threshold} matters; "
             f"{'met' if count.met else 'met if confirmed' if count.met_if_confirmed else 'not met'})")
         title = sub_title(result)
