@@ -148,7 +148,11 @@ def check_document(data: bytes, doc: pl.DataFrame) -> tuple[int, Tally]:
             raise NotFast("an escaped quote or colon")
     tally = Tally()
     texts: list[Any] = []
-    _walk(doc.to_struct("doc").to_arrow(compat_level=pl.CompatLevel.oldest()), tally, texts)
+    try:
+        arrow = doc.to_struct("doc").to_arrow(compat_level=pl.CompatLevel.oldest())
+    except pl.exceptions.PanicException as exc:  # a key holding U+0000 (no Arrow field name can): the plain rule reads it
+        raise NotFast("a key Arrow cannot name") from exc
+    _walk(arrow, tally, texts)
     if texts:
         import pyarrow as pa
         import pyarrow.compute as pc
@@ -387,7 +391,8 @@ def text_bytes(values: pl.Series) -> Any:
 
     if values.null_count():
         values = values.drop_nulls()
-    array = values.rechunk().to_arrow(compat_level=pl.CompatLevel.oldest())
+    # (renamed: a column named by a key holding U+0000, which no Arrow field name can hold, made Polars panic)
+    array = values.rename("v").rechunk().to_arrow(compat_level=pl.CompatLevel.oldest())
     if not len(array):
         return np.empty(0, np.uint8)
     offsets = np.frombuffer(array.buffers()[1], np.int64)[array.offset:array.offset + len(array) + 1]

@@ -39,6 +39,8 @@ name in particular is a guess (``placeConfidence``), and the statement says so.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from itertools import chain
 from pathlib import Path
 from typing import Any, Final
 
@@ -217,10 +219,16 @@ def _instant(frame: pl.DataFrame, text: str, ms: str) -> pl.Expr:
 @rejects_lone_surrogates
 @without_cycle_collection
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
-    """:func:`parse_plain`'s result (tests/test_semantic_fast.py): the objects walked by
-    :func:`_records_fast`, the events made by one query where every time is in the export's
-    own presentation (:func:`_events_fast`), else their times read by :func:`_instant`."""
-    frame, bad, read, no_coords = _records_fast(path)
+    """:func:`parse_plain`'s result (tests/test_semantic_fast.py). A month in the shape Google
+    writes is read by :func:`_quick` (one lean walk, one query); any other by :func:`_records_fast`
+    (the objects walked with every odd shape handled) and :func:`_events_fast` (the events made by
+    one query where every time is in the export's own presentation, else their times read by
+    :func:`_instant`)."""
+    objects = _objects(path)
+    quick = _quick(objects, ctx)
+    if quick is not None:
+        return quick
+    frame, bad, read, no_coords = _records_fast(objects)
     return _events_fast(frame, bad, read, no_coords, ctx)
 
 
@@ -274,7 +282,16 @@ _SCHEMA: Final = {"source_ref": pl.String, "lat_e7": pl.Float64, "lon_e7": pl.Fl
                   "start": pl.String, "start_ms": pl.String, "end": pl.String, "end_ms": pl.String, "text": pl.String}
 
 
-def _records_fast(path: Path) -> tuple[pl.DataFrame, list[tuple[str, str, str]], int, list[tuple[str, str, str]]]:
+def _objects(path: Path) -> list[Any]:
+    """The file's ``timelineObjects`` list, or the plain rule's error."""
+    doc = load_json(path, "Google Semantic Location History file")
+    objects = doc.get("timelineObjects") if isinstance(doc, dict) else None
+    if not isinstance(objects, list):
+        raise FormatError(f"{path}: no 'timelineObjects' list: not a Semantic Location History file")
+    return objects
+
+
+def _records_fast(objects: list[Any]) -> tuple[pl.DataFrame, list[tuple[str, str, str]], int, list[tuple[str, str, str]]]:
     """:func:`_records` (with :func:`_visit`, :func:`_activity` and :class:`_Out`), walking the
     same records in the same order with fewer Python steps: one tuple a record, the commonest
     steps written out in the loop (a visit's text, an activity's two ends, each number's
@@ -284,10 +301,6 @@ def _records_fast(path: Path) -> tuple[pl.DataFrame, list[tuple[str, str, str]],
     and made floats by Polars, column by column, where every one is a number (a float of
     each, as :func:`_num` makes it); otherwise by :func:`_num`, record by record
     (:func:`_numbers`)."""
-    doc = load_json(path, "Google Semantic Location History file")
-    objects = doc.get("timelineObjects") if isinstance(doc, dict) else None
-    if not isinstance(objects, list):
-        raise FormatError(f"{path}: no 'timelineObjects' list: not a Semantic Location History file")
     rows: list[tuple[Any, ...]] = []
     bad: list[tuple[str, str, str]] = []
     no_coords: list[tuple[str, str, str]] = []
@@ -467,3 +480,171 @@ def _events_fast(frame: pl.DataFrame, bad: list[tuple[str, str, str]], read: int
                     and events.get_column("ts_end_utc").null_count() == frame.get_column("end").null_count()):
                 return _result(events, bad + no_coords, read, ctx)
     return _events(frame, bad + no_coords, read, ctx, fast=True)
+
+
+# --- the quick route: a month in the shape Google writes ----------------------------------
+
+class _Odd(Exception):
+    """The month is not in the shape :func:`_quick_rows` reads: the general walk reads it."""
+
+
+_QUICK_SCHEMA: Final = {"source_ref": pl.String, "lat_e7": pl.Float64, "lon_e7": pl.Float64, "accuracy_m": pl.Float64,
+                        "start": pl.String, "end": pl.String, "text": pl.String}
+_QUICK_NUMBERS: Final = frozenset((int, float, type(None)))
+_TEXT_OR_NONE: Final = frozenset((str, type(None)))
+
+
+def _activity_texts(kind: Any, distance: Any) -> tuple[str, str]:
+    """An activity's two texts, as :func:`_activity` writes them (``distance`` as the file gives it)."""
+    far = "" if distance is None else f", distance {distance} m"
+    return f"activity {kind} start{far}", f"activity {kind} end{far}"
+
+
+def _quick_rows(objects: list[Any]) -> list[tuple[Any, ...]]:
+    """Every record of a month in the shape Google writes, as :func:`_records_fast` would keep it
+    (``source_ref``, latitude, longitude, accuracy, start, end, text), in the same order.
+    :class:`_Odd` (or the error a subscript raises) for anything else: an object that is not one
+    place visit or one activity segment, a duration with other keys than ``startTimestamp`` and
+    ``endTimestamp`` (both there), a location without ``latitudeE7``/``longitudeE7`` (a visit's
+    ``location`` there: no fall back on its centre), activity ends not both there, a raw path
+    without ``points`` or with a point without its two coordinates or with ``timestampMs``,
+    child visits or points not a list. What it does not look at, its caller does (:func:`_quick`):
+    the types of the coordinates, accuracies and times.
+
+    The texts are :func:`_place_text`'s and :func:`_activity`'s, made once per distinct key (the
+    values they are made from: a month visits the same places again and again) and looked up after.
+    Equal keys give equal texts only where the values are of one type (``80 == 80.0 == True``,
+    ``0.0 == -0.0``): a key is kept only if its values are texts or null and its number
+    (``visitConfidence``, ``distance``) a whole number or null, and looked up only with such a
+    number (a text equals only a text)."""
+    rows: list[tuple[Any, ...]] = []
+    put = rows.append
+    places: dict[tuple[Any, ...], str] = {}
+    activities: dict[tuple[Any, Any], tuple[str, str]] = {}
+    for i, obj in enumerate(objects):
+        place = obj.get("placeVisit")
+        if place is not None:
+            _quick_visit(f"timelineObjects[{i}].placeVisit", place, put, places)
+            continue
+        seg = obj["activitySegment"]
+        dur = seg["duration"]
+        start, end = dur["startTimestamp"], dur["endTimestamp"]
+        if len(dur) != 2:
+            raise _Odd
+        s, e = seg["startLocation"], seg["endLocation"]
+        kind = seg.get("activityType") or "UNKNOWN_ACTIVITY_TYPE"
+        distance = seg.get("distance")
+        if distance is None or type(distance) is int:
+            key = (kind, distance)
+            texts = activities.get(key)
+            if texts is None:
+                texts = _activity_texts(kind, distance)
+                if type(kind) is str:
+                    activities[key] = texts
+        else:
+            texts = _activity_texts(kind, distance)
+        put((f"timelineObjects[{i}].activitySegment.start", s["latitudeE7"], s["longitudeE7"], s.get("accuracyMetres"),
+             start, None, texts[0]))
+        put((f"timelineObjects[{i}].activitySegment.end", e["latitudeE7"], e["longitudeE7"], e.get("accuracyMetres"),
+             end, None, texts[1]))
+        raw = seg.get("simplifiedRawPath")
+        if raw is not None:
+            _quick_points(f"timelineObjects[{i}].activitySegment.simplifiedRawPath.points[", raw,
+                          f"raw path point of activity {kind}", put)
+    return rows
+
+
+# (Module functions, not closures: a closure that calls itself is a reference cycle, which kept every
+# record's tuple alive until the cyclic collector's next pass, and made that pass walk them.)
+
+def _quick_visit(ref: str, place: dict[str, Any], put: Callable[[tuple[Any, ...]], None],
+                 places: dict[tuple[Any, ...], str]) -> None:
+    """A place visit's record, its child visits' and its raw path's, for :func:`_quick_rows`."""
+    loc, dur = place["location"], place["duration"]
+    start, end = dur["startTimestamp"], dur["endTimestamp"]
+    if len(dur) != 2:
+        raise _Odd
+    get = loc.get
+    number = place.get("visitConfidence")
+    whole = number is None or type(number) is int
+    key = (get("name"), get("address"), get("placeId"), get("semanticType"), place.get("placeConfidence"), number)
+    text = places.get(key) if whole else None
+    if text is None:
+        text = _place_text(place, loc)
+        if whole and set(map(type, key[:5])) <= _TEXT_OR_NONE:
+            places[key] = text
+    put((ref, loc["latitudeE7"], loc["longitudeE7"], get("accuracyMetres"), start, end, text))
+    children = place.get("childVisits")
+    if children:
+        if type(children) is not list:
+            raise _Odd
+        for j, child in enumerate(children):
+            _quick_visit(f"{ref}.childVisits[{j}]", child, put, places)
+    raw = place.get("simplifiedRawPath")
+    if raw is not None:
+        _quick_points(f"{ref}.simplifiedRawPath.points[", raw, "raw path point of a visit", put)
+
+
+def _quick_points(base: str, raw: dict[str, Any], text: str, put: Callable[[tuple[Any, ...]], None]) -> None:
+    """A raw path's points, for :func:`_quick_rows`."""
+    points = raw["points"]
+    if points:
+        if type(points) is not list:
+            raise _Odd
+        for k, p in enumerate(points):
+            if "timestampMs" in p:
+                raise _Odd
+            put((f"{base}{k}]", p["latE7"], p["lngE7"], p.get("accuracyMeters"), p.get("timestamp"), None, text))
+
+
+_QUICK_READS: Final = tuple(pl.col(c).str.to_datetime(_OWN_MS, strict=False, time_unit="us", time_zone=UTC).cast(TS_TYPE)
+                             .alias(to) for c, to in (("start", "ts_utc"), ("end", "ts_end_utc")))
+_OWN_S: Final = "%Y-%m-%dT%H:%M:%SZ"
+"""The export's own presentation without decimals (``2021-08-01T00:22:28Z``, most times of a real month), as
+a fixed-width format of its own."""
+_QUICK_READS_EITHER: Final = tuple(
+    pl.coalesce(pl.col(c).str.to_datetime(_OWN_S, strict=False, time_unit="us", time_zone=UTC),
+                pl.col(c).str.to_datetime(_OWN_MS, strict=False, time_unit="us", time_zone=UTC)).cast(TS_TYPE).alias(to)
+    for c, to in (("start", "ts_utc"), ("end", "ts_end_utc")))
+"""Each time by :data:`_OWN_S`, else by :data:`_OWN_MS`: cheaper than :func:`_own_fast`'s rewriting (where
+either reads a time, it reads the instant ``ISO_INSTANT_FORMATS[0]`` reads: tests/test_semantic_fast.py)."""
+_QUICK_EVENTS: Final = (pl.col("source_ref"), pl.lit("location").alias("kind"), pl.lit("google-location").alias("channel"))
+_QUICK_REST: Final = (pl.lit("utc").alias("ts_basis"), pl.col("start").alias("ts_raw"), (pl.col("lat_e7") / 1e7).alias("lat"),
+                      (pl.col("lon_e7") / 1e7).alias("lon"), pl.col("accuracy_m"), pl.col("text"))
+
+
+def _quick(objects: list[Any], ctx: ParseContext) -> ParseResult | None:
+    """:func:`_records_fast` and :func:`_events_fast` in fewer steps for a month in the shape Google
+    writes (:func:`_quick_rows`) whose coordinates are all numbers, accuracies numbers or null,
+    times texts or null, and every time read by the export's own presentation; ``None`` for any
+    other month (the general walk reads it).
+
+    Every record has its coordinates, so there is no reject; with no epoch milliseconds, ``ts_raw``
+    is the start text; every time read by :data:`_OWN_MS` ends in ``Z``, so its basis is ``utc``
+    (as is that of a record with no start)."""
+    try:
+        rows = _quick_rows(objects)
+    except Exception:  # (an odd shape: the general walk reads it, or words its error)
+        return None
+    if not rows:
+        return None
+    columns = list(zip(*rows, strict=True))
+    if not set(map(type, chain(columns[1], columns[2], columns[3]))) <= _QUICK_NUMBERS:
+        return None  # (a text or a truth value: the plain rule takes it for no number)
+    try:
+        frame = pl.DataFrame(dict(zip(_QUICK_SCHEMA, columns, strict=True)), schema=_QUICK_SCHEMA, strict=True)
+    except Exception:  # (a time that is not a text, a number beyond a float's range)
+        return None
+    if frame.get_column("lat_e7").null_count() or frame.get_column("lon_e7").null_count():
+        return None  # (a record without coordinates: a reject)
+    # The times by the fixed-width reader: with three decimals (``2026-07-04T19:58:00.000Z``) where every
+    # time is as long as that, else with or without them (``2021-08-01T00:22:28Z``); the other way if
+    # the first way leaves one unread.
+    lengths = set(map(len, filter(None, columns[4]))) | set(map(len, filter(None, columns[5])))
+    readers = (_QUICK_READS, _QUICK_READS_EITHER) if lengths == {24} else (_QUICK_READS_EITHER,)
+    starts, ends = frame.get_column("start").null_count(), frame.get_column("end").null_count()
+    for read_start, read_end in readers:
+        events = frame.select(*_QUICK_EVENTS, read_start, read_end, *_QUICK_REST)
+        if events.get_column("ts_utc").null_count() == starts and events.get_column("ts_end_utc").null_count() == ends:
+            return _result(events, [], len(rows), ctx)
+    return None

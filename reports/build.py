@@ -144,7 +144,7 @@ def _products(inputs: ReportInputs, fnd: find.Findings) -> list[Product]:
         if fnd.breaches:
             out.append(Product("table:breaches", "breaches.csv",
                                "Table: contacts and presences while an order was in force", kind="table"))
-        if fnd.colocations:
+        if fnd.colocations or fnd.confirmed_colocations:
             out.append(Product("table:colocations", "colocations.csv",
                                "Table: occasions the suspect's device was recorded near a place named in the case, "
                                "with distance and accuracy", kind="table"))
@@ -254,9 +254,18 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
         tables["table:breaches"] = (
             _flat_rows([_facts_only({**b.to_json(), "uk_time": uk_time(b.ts)}) for b in fnd.breaches]),
             [(f"breach {b.order} {uk_time(b.ts)}", list(b.event_ids)) for b in fnd.breaches])
+        # measured ones, then those an officer confirmed (each row says which and the basis; who, when and why are
+        # in the reviewer's note and the decisions ledger, as for threats: see reports/decided.py)
         tables["table:colocations"] = (
-            _flat_rows([c.to_json() for c in fnd.colocations]),
-            [(f"co-location {c.place or ''} {uk_time(c.start)}".strip(), list(c.event_ids)) for c in fnd.colocations])
+            _flat_rows([c.to_json() | {"counted_as": "measured"} for c in fnd.colocations]
+                       + [{k: v for k, v in p.to_json().items()
+                           if k not in ("id", "key", "counts", "adds_a_day", "status", "decided_by", "decided_at", "note")}
+                          | {"counted_as": "confirmed by an officer (decision in the case's decisions ledger)",
+                             "basis": p.basis}
+                          for p in fnd.confirmed_colocations]),
+            [(f"co-location {c.place or ''} {uk_time(c.start)}".strip(), list(c.event_ids)) for c in fnd.colocations]
+            + [(f"confirmed co-location {p.colocation.place or ''} {uk_time(p.start)}".replace("  ", " "),
+                [*p.colocation.event_ids, *p.colocation.victim_event_ids]) for p in fnd.confirmed_colocations])
     for name, (frame, cites) in tables.items():
         if name not in made:
             continue
@@ -345,7 +354,8 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
 
     label = case.redaction.label if isinstance(case, RedactedCase) else (lambda u: u)
     schedule, accounts = unused.build(case, inputs.sources, src_refs, relied, inputs.owners, party_names, label,
-                                      decided=dec, tallied=tallied.result())
+                                      decided=dec, tallied=tallied.result(),
+                                      colocations=fnd.conduct.colocation_reviews if fnd.conduct is not None else ())
     maker = inputs.manifest.analyst or inputs.manifest.officer
     mg6c = replace(unused.document(schedule, inputs.manifest.reference, created, maker,
                                    "MG6C \u2013 RESTRICTED (when complete)",

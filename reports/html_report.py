@@ -497,7 +497,10 @@ def _header(inputs: ReportInputs, findings: Findings, exhibits: Sequence[Exhibit
                                       f"{counts['to_suspect']} the other way"),
     ]
     if findings.conduct is not None:
-        rows.append(("Incidents (occasions)", str(len(findings.incidents))))
+        only = sorted({p.day for p in findings.confirmed_colocations if p.new_day})
+        rows.append(("Incidents (occasions)", str(len(findings.incidents)) + (
+            f" ({plural(len(only), 'day rests', 'days rest')} only on a possible co-location confirmed by an officer)"
+            if only else "")))
         count = findings.conduct.occasion_count  # the one count: confirmed, and what awaits a decision
         if count is not None:
             rows.append(("Threat occasions", f"{count.confirmed} confirmed by an officer; {count.pending} more "
@@ -629,10 +632,22 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
                  + (f" ({b.identifier_status})" if b.identifiers and b.identifier_status else ""),
                  "distance": _metres(b.min_distance_m), "ids": shown(b.event_ids), "_all": list(b.event_ids)}
                 for b in findings.breaches]
-    colocations = [{"place": place_label(inputs, c.place, c.kind), "uk_time": uk_time(c.start),
+    colocations = [{"id": "", "counts": "yes (measured)", "place": place_label(inputs, c.place, c.kind),
+                    "uk_time": uk_time(c.start), "_ts": c.start.isoformat(),
                     "distance": _metres(c.min_distance_m), "accuracy": _metres(c.max_accuracy_m),
                     "precision": c.precision, "ids": shown(c.event_ids), "_all": list(c.event_ids)}
                    for c in findings.colocations]
+    # every possible co-location beside them, with its decision: confirmed ones count and say by whom,
+    # open ones are listed, not counted (the workbench and `atlas colocations` decide them)
+    possible = findings.conduct.colocation_reviews if findings.conduct is not None else ()
+    colocations += [{"id": p.id, "counts": {"confirmed": "yes (confirmed)", "open": "no: listed",
+                                            "dismissed": "no: dismissed"}[p.state],
+                     "place": place_label(inputs, p.colocation.place, p.colocation.kind), "uk_time": uk_time(p.start),
+                     "_ts": p.start.isoformat(), "distance": _metres(p.colocation.min_distance_m),
+                     "accuracy": p.short_accuracy, "precision": f"{p.status}. Basis: {p.basis}",
+                     "ids": shown([*p.colocation.event_ids, *p.colocation.victim_event_ids]),
+                     "_all": [*p.colocation.event_ids, *p.colocation.victim_event_ids]} for p in possible]
+    colocations.sort(key=lambda r: (r.pop("_ts"), r["id"]))
     chronology = [{"when": r.uk_time, "channel": r.channel, "who": f"{r.from_name} \u2192 {r.to_name}",
                    "content": r.content, "ref": r.exhibit_cell, "_all": list(r.event_ids)} for r in review.chronology]
     embedded, per_row = embed_budget([chronology, incidents, threats, breaches, colocations, impact])
@@ -671,11 +686,17 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
                               ("where", "place / channel", 180), ("identity", "identifier", 150),
                               ("distance", "closest", 70), ("ids", "exhibit records", 340)], records, records_view,
                              note=missing.strip()))
-    parts.append(paged_table("colocations", "Co-locations (the suspect's device near the victim or a protected place)",
-                             colocations, [("place", "place", 180), ("uk_time", "from (UK)", 140),
-                                           ("distance", "closest", 70), ("accuracy", "accuracy (up to)", 90),
-                                           ("precision", "precision", 290), ("ids", "exhibit records", 330)],
-                             records, records_view, note=missing.strip()))
+    parts.append(paged_table("colocations", "Co-locations (the suspect's device near the victim or a protected place): "
+                             "measured, and possible ones with the officer's decision",
+                             colocations, [("id", "id", 85), ("counts", "counted", 105),
+                                           ("uk_time", "from (UK)", 135), ("place", "place", 110),
+                                           ("distance", "closest", 50), ("accuracy", "accuracy (his / hers)", 120),
+                                           ("precision", "decision and basis / precision", 265),
+                                           ("ids", "exhibit records", 100)],
+                             records, records_view,
+                             note=("A possible co-location rests on a position with no stated accuracy: it counts only "
+                                   "once an officer confirms it (atlas colocations CASE --confirm ID --note ...), and "
+                                   "is then shown as confirmed, never as measured. " + missing).strip()))
     parts.append(records_layout)
     exh = [{"ref": e.reference, "description": e.description, "file": e.filename, "sha": e.sha256,
             "_ids": ""} for e in exhibits]

@@ -73,15 +73,32 @@ def listed_not_counted(conduct: Any) -> tuple[str, ...]:
     if conduct is None:
         return ()
     out: list[str] = []
-    near = sum(1 for c in conduct.possible_colocations if c.kind == "victim-location")
-    places = len(conduct.possible_colocations) - near
+    reviews = getattr(conduct, "colocation_reviews", ())
+    waiting = [c for c in reviews if c.state == "open"]
+    near = sum(1 for c in waiting if c.colocation.kind == "victim-location")
+    places = len(waiting) - near
     if near:
         out.append(f"{plural(near, 'possible co-location')} of the suspect's device with the victim's own recorded "
-                   "positions: not counted as incidents, because a position of one side or both states no accuracy.")
+                   "positions: not counted as incidents, because a position of one side or both states no accuracy "
+                   "(awaiting an officer's decision: atlas colocations CASE, or the workbench's Co-location tab).")
     if places:
         out.append(f"{plural(places, 'possible presence', 'possible presences')} of the suspect's device at a place "
                    "named in the case: not counted, because it rests on a position with no stated accuracy or one "
                    "whose accuracy circle only reaches into the place.")
+    effect = getattr(conduct, "colocation_effect", None)
+    if effect is not None and effect.changes:
+        out.append(f"Confirming them all would make the incidents {effect.incidents_now} \u2192 "
+                   f"{effect.incidents_if_confirmed} and the last incident "
+                   f"{uk_date(effect.last_incident_now) if effect.last_incident_now else 'none'} \u2192 "
+                   f"{uk_date(effect.last_incident_if_confirmed) if effect.last_incident_if_confirmed else 'none'}.")
+    confirmed = [c for c in reviews if c.state == "confirmed"]
+    dismissed = [c for c in reviews if c.state == "dismissed"]
+    if confirmed:
+        out.append(f"{plural(len(confirmed), 'possible co-location')} confirmed by an officer "
+                   f"({'; '.join(f'{c.id}: {c.status}' for c in confirmed[:5])}{' …' if len(confirmed) > 5 else ''}): "
+                   "counted as incidents, shown as confirmed, not as measured.")
+    if dismissed:
+        out.append(f"{plural(len(dismissed), 'possible co-location')} dismissed by an officer: never counted.")
     if conduct.possible_breaches:
         out.append(f"{plural(len(conduct.possible_breaches), 'possible breach', 'possible breaches')} of an order: not "
                    "counted, each listed with what it rests on.")

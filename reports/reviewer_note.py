@@ -104,7 +104,7 @@ def build(inputs: ReportInputs, findings: Findings, case: Case, refs: Mapping[st
         dec = decided or Decided()
         sections += [_s2a(inputs, findings, case, refs, facts), _gaps(conduct, facts),
                      _s4a(inputs, conduct, dec, facts), _impact(inputs, conduct, facts),
-                     _orders(inputs, conduct, refs, facts)]
+                     _orders(inputs, conduct, refs, facts), _possible_colocations(inputs, conduct, case, facts)]
     sections.append(data_requests.note_section(inputs.triage, facts))
     sections.append(_pending(inputs, findings, conduct, facts, refs))
     warn = Section("Warnings")
@@ -452,14 +452,56 @@ def _orders(inputs: ReportInputs, conduct: ConductResult, refs: Mapping[str, str
         sec.blocks.append(Table(["When (UK)", "Order", "Kind", "Place", "Closest", "Why only possible"],
                                 [[uk_time(p.ts), p.order, p.kind, p.place, f"{p.min_distance_m:.0f} m", p.basis]
                                  for p in possible], widths=[1.2, 1.1, 1.3, 1.0, 0.7, 2.8], small=True))
-    maybe = conduct.possible_colocations
-    facts["possible_colocations"] = len(maybe)
-    if maybe:
-        sec.blocks.append(Para(f"{plural(len(maybe), 'possible co-location')}, not counted (positions with no stated "
-                               "accuracy):"))
-        sec.blocks.append(Table(["From (UK)", "Place", "Closest", "Why only possible"],
-                                [[uk_time(c.start), place_label(inputs, c.place, c.kind), f"{c.min_distance_m:.0f} m",
-                                  c.certainty] for c in maybe], widths=[1.2, 1.8, 0.7, 3.2], small=True))
+    return sec
+
+
+def _possible_colocations(inputs: ReportInputs, conduct: ConductResult, case: Case, facts: dict[str, Any]) -> Section:
+    """Every possible co-location with its decision, and what confirming the open ones would change
+    (incidents, last incident, the s2A deadline): advice for the reviewer, never in the statement."""
+    sec = Section("Possible co-locations: for an officer to confirm or dismiss")
+    items = conduct.colocation_reviews
+    facts["possible_colocations"] = len(items)
+    facts["possible_colocations_confirmed"] = len(conduct.confirmed_colocations)
+    facts["possible_colocations_open"] = len(conduct.open_colocations)
+    if not items:
+        sec.blocks.append(Para("No possible co-location: every co-location found rests on positions with a stated "
+                               "accuracy."))
+        return sec
+    dismissed = sum(1 for c in items if c.state == "dismissed")
+    sec.blocks.append(Para(
+        f"{plural(len(items), 'possible co-location')} of {inputs.suspect.name if inputs.suspect else 'the suspect'}'s "
+        "device with the victim's own recorded positions or a place named in the case rest on a position with no "
+        f"stated accuracy: {len(conduct.confirmed_colocations)} confirmed by an officer (counted as incidents, always "
+        f"shown as confirmed), {dismissed} dismissed (never counted), {len(conduct.open_colocations)} awaiting a decision "
+        "(listed, not counted). Check each against other evidence (the victim's account, CCTV, another exhibit), then "
+        "atlas colocations CASE --confirm ID --note \"...\" (or --dismiss)."))
+    def decision(c: Any) -> str:
+        if c.decided is None:
+            return c.status
+        return f"{c.state} by {c.decided.officer}, {c.decided.day}: {free_text(case, c.decided.note)}"
+    bases = sorted({c.basis for c in items})
+    one_basis = len(bases) == 1
+    if one_basis:
+        sec.blocks.append(Para(f"Each rests on the same kind of data: {bases[0]}.", numbered=False))
+    sec.blocks.append(Table(
+        ["Id", "From (UK)", "Place", "Closest", "Accuracy (his / hers)", *([] if one_basis else ["Why only possible"]),
+         "Decision"],
+        [[c.id, uk_time(c.start), place_label(inputs, c.colocation.place, c.colocation.kind),
+          f"{c.colocation.min_distance_m:.0f} m", c.short_accuracy,
+          *([] if one_basis else [c.basis]),
+          decision(c) + (" (a day with no other incident)" if c.state == "open" and c.new_day else "")]
+         for c in items], widths=[1.0, 1.1, 1.2, 0.6, 1.3, *([] if one_basis else [1.8]), 2.2], small=True))
+    effect = conduct.colocation_effect
+    if effect is not None:
+        facts["possible_colocations_if_confirmed"] = effect.to_json()
+        sec.blocks.append(Para(
+            f"If the {plural(effect.open, 'open one')} were confirmed: incidents {effect.incidents_now} \u2192 "
+            f"{effect.incidents_if_confirmed}; last incident {uk_date(effect.last_incident_now) if effect.last_incident_now else 'none'} "
+            f"\u2192 {uk_date(effect.last_incident_if_confirmed) if effect.last_incident_if_confirmed else 'none'}; last day to "
+            f"lay an information under {inputs.rules.offence('pha-s2a').short} {uk_date(effect.deadline_now) if effect.deadline_now else 'none'} \u2192 "
+            f"{uk_date(effect.deadline_if_confirmed) if effect.deadline_if_confirmed else 'none'}"
+            + (f" (new incident days: {', '.join(uk_date(d) for d in effect.added_dates)})" if effect.added_dates else "")
+            + ". Until an officer confirms them, the verdict above runs from the last incident without them."))
     return sec
 
 

@@ -25,6 +25,7 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from atlas import __version__
+from atlas.conduct.possible_colocations import PossibleColocation
 from atlas.errors import AtlasError
 from atlas.identity.bases import describe as describe_basis
 from atlas.store.continuity import Continuity
@@ -410,7 +411,7 @@ def _findings(inputs: ReportInputs, findings: Findings, parts: StatementParts, s
         fnd.blocks.append(Para(
             f"Taking each UK calendar day on which there was a contact from {subject} or a recorded presence of {his.possessive} "
             f"device at a place named below, there are {_plural(len(inc), 'such day')}{span}. They are listed in "
-            f"exhibit {produced.ref('table:incidents')}."))
+            f"exhibit {produced.ref('table:incidents')}." + _confirmed_days(findings)))
         gaps = findings.gaps
         if gaps:
             longest = max(gaps, key=lambda g: g.days)
@@ -485,6 +486,52 @@ def _confirmed(inputs: ReportInputs, decided: Decided | None, victim: str, facts
     return out
 
 
+def _confirmed_days(findings: Findings) -> str:
+    """The days counted only because an officer confirmed a possible co-location, said as such."""
+    days = sorted({p.day for p in findings.confirmed_colocations if p.new_day})
+    if not days:
+        return ""
+    return (f" {_plural(len(days), 'of these days rests', 'of these days rest')} only on a possible co-location "
+            f"confirmed by an officer ({', '.join(uk_date(d) for d in days)}), set out under Places and orders.")
+
+
+def _both_sides(p: PossibleColocation) -> str:
+    """The first record of each device (his, then hers) and how many more: both sides are named."""
+    shown = [*p.colocation.exhibits[:1], *p.colocation.victim_exhibits[:1]]
+    more = len(p.records()) - len(shown)
+    return "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
+
+
+def _confirmed_colocations(inputs: ReportInputs, findings: Findings, subject: str,
+                           facts: dict[str, Any]) -> list[Para | Table]:
+    """Possible co-locations an officer confirmed, as facts: what the records show (positions, distance,
+    each side's stated accuracy or its absence, the exhibit records), and that each is counted on a
+    decision made after checking it, which these records alone cannot support. As for confirmed
+    threats (:mod:`reports.decided`), who decided, when and why is not written here: another
+    officer's decision is not a fact the maker can give, and its reason may rest on other evidence
+    (the victim's account); it is in the reviewer's note, the audit log and the decisions ledger,
+    which the MG6C schedules. Never stated as a measured presence; nothing about what it means."""
+    confirmed = findings.confirmed_colocations
+    facts["confirmed_possible_colocations"] = len(confirmed)
+    if not confirmed:
+        return []
+    victim = inputs.victim.name if inputs.victim else "the victim"
+    standard = findings.conduct.location_standard if findings.conduct is not None else None
+    near = f"{standard.near_m:.0f} m" if standard is not None else "the stated distance"
+    rows = [[uk_time(p.start), _place_label(inputs, p.colocation.place, p.colocation.kind),
+             _metres(p.colocation.min_distance_m), f"{p.accuracy[0]} / {p.accuracy[1]}", _both_sides(p)]
+            for p in confirmed[:MAX_ROWS]]
+    return [
+        Para(f"On {_plural(len(confirmed), 'further occasion')} the reported positions of a device used by {subject} and "
+             f"of {victim}'s device were within {near} of each other, but at least one of the positions states no "
+             "accuracy, so these records alone do not place the two devices that close. Each is counted as an "
+             "occasion in this statement only because it was checked against other material and confirmed by an "
+             "officer; that decision is recorded in the case's decisions ledger:"),
+        Table(["From (UK)", "Place", "Closest", "Accuracy (suspect / victim)", "Exhibit records"], rows,
+              widths=[1.1, 1.4, 0.8, 1.6, 2.6], small=True),
+    ]
+
+
 def _places_and_orders(inputs: ReportInputs, findings: Findings, parts: StatementParts, subject: str,
                        facts: dict[str, Any]) -> Section:
     his, _ = _pronouns(inputs)
@@ -511,6 +558,7 @@ def _places_and_orders(inputs: ReportInputs, findings: Findings, parts: Statemen
     else:
         sec.blocks.append(Para(f"No position of a device used by {subject} was recorded near a place named in the case "
                                "within its stated accuracy."))
+    sec.blocks += _confirmed_colocations(inputs, findings, subject, facts)
     facts["breaches"] = len(findings.breaches)
     orders = {o.order: o for o in findings.conduct.orders} if findings.conduct is not None else {}
     for o in m.orders:

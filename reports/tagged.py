@@ -72,6 +72,12 @@ def describe_finding(item: str, conduct: ConductResult | None, decided: Decided 
                     near = c.place or "the victim's recorded position"
                     return (f"Device used by {subject} recorded near {near} from "
                             f"{uk_time(c.start)} (closest {c.min_distance_m:.0f} m)", tuple(c.event_ids))
+            for p in conduct.colocation_reviews:  # a possible one: tagged by its id, described with its decision
+                if p.id == rest:
+                    near = p.colocation.place or "the victim's recorded position"
+                    return (f"Possible co-location: device used by {subject} recorded near {near} from "
+                            f"{uk_time(p.start)} (closest {p.colocation.min_distance_m:.0f} m); {p.basis}; {p.status}",
+                            tuple(p.colocation.event_ids))
         if kind == "gap":
             first, _, last = rest.partition(":")
             try:

@@ -18,17 +18,18 @@ read (the schedule's accounting row says so and the tests check it).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final, TypeVar
 
 import polars as pl
 
+from atlas.conduct.possible_colocations import PossibleColocation
 from atlas.store import Case
 
 from .decided import Decided
 from .document import Document, Para, Section, Table
-from .style import UK
+from .style import UK, uk_time
 
 COLUMNS: Final = ("item", "exhibit", "source_file", "category", "records", "first_uk", "last_uk", "description",
                   "relative_location", "third_party_personal_data", "cps_comment")
@@ -38,6 +39,8 @@ BETWEEN_PARTIES: Final = "communications between people named in the case, not r
 ACCOUNTING: Final = "accounting for the exhibit"
 DECISIONS: Final = "flagged message dismissed by an officer"
 UNDECIDED: Final = "flagged message awaiting an officer's decision"
+COLOCATION_DISMISSED: Final = "possible co-location dismissed by an officer"
+COLOCATION_OPEN: Final = "possible co-location not counted (awaiting an officer's decision)"
 
 
 @dataclass(frozen=True)
@@ -210,7 +213,8 @@ def tally_plain(case: Case, sources: pl.DataFrame, relied: set[str], owners: Map
 
 def build(case: Case, sources: pl.DataFrame, refs: Mapping[str, str], relied: set[str], owners: Mapping[str, str],
           names: Mapping[str, str], label: Callable[[str], str], decided: Decided | None = None,
-          tallied: Tally | None = None) -> tuple[pl.DataFrame, list[SourceAccount]]:
+          tallied: Tally | None = None, colocations: Sequence[PossibleColocation] = ()
+          ) -> tuple[pl.DataFrame, list[SourceAccount]]:
     """The schedule rows and the per-source accounting.
 
     ``relied``: event ids the statement relies on (events.csv); ``owners``: identifier →
@@ -218,6 +222,7 @@ def build(case: Case, sources: pl.DataFrame, refs: Mapping[str, str], relied: se
     (its own text, or a pseudonym when third parties are redacted). ``tallied`` is
     :func:`tally` of the same case, sources, ``relied`` and ``owners`` when the caller
     counted them already (``atlas report`` counts them while it writes the documents).
+    ``colocations``: the possible co-locations with their decisions (:func:`colocation_rows`).
     """
     t = tallied if tallied is not None else tally(case, sources, relied, owners)
     groups, rejects, relied_per, src_owner, owner_party = (t.groups, t.rejects, t.relied_per, t.src_owner,
@@ -268,6 +273,7 @@ def build(case: Case, sources: pl.DataFrame, refs: Mapping[str, str], relied: se
                              "N"))
     files = {r["exhibit"]: r["source_file"] for r in rows if r["category"] == ACCOUNTING}
     rows += [r | {"source_file": files.get(r["exhibit"], "")} for r in decision_rows(decided)]
+    rows += [r | {"source_file": files.get(r["exhibit"], "")} for r in colocation_rows(colocations)]
     for i, r in enumerate(rows, start=1):
         r["item"] = str(i)
         if r["category"] == THIRD_PARTY_BLOCK:
@@ -340,6 +346,27 @@ def decision_rows(decided: Decided | None) -> list[dict[str, str]]:
                          f"Atlas's rules as possibly {what} ({m.flagged}); {decision}. Not stated as a finding in "
                          "the statement; the message appears there only as a contact in the chronology.",
                          m.exhibit, "N"))
+    return rows
+
+
+def colocation_rows(colocations: Sequence[PossibleColocation]) -> list[dict[str, str]]:
+    """One row per possible co-location an officer dismissed or has not decided. The positions are
+    records the statement may not rely on, and a reasoned dismissal (the victim was elsewhere, by her
+    work rota) may assist the defence: the disclosure officer must see both. A confirmed one is
+    relied on (the statement sets it out), so it is not here."""
+    rows = []
+    for p in [p for p in colocations if p.state == "dismissed"] + [p for p in colocations if p.state == "open"]:
+        c = p.colocation
+        refs = p.records()
+        where = "; ".join([*c.exhibits[:1], *c.victim_exhibits[:1]]) + (f"; and {len(refs) - 2} more" if len(refs) > 2
+                                                                          else "")
+        decision = f"{p.status}" if p.state == "dismissed" else "no officer has yet confirmed or dismissed it"
+        rows.append(_row(refs[0].split(",", 1)[0] if refs else "", "",
+                         COLOCATION_DISMISSED if p.state == "dismissed" else COLOCATION_OPEN, len(refs),
+                         uk_time(c.start), uk_time(c.end),
+                         f"Reported positions of the suspect's device and the victim's device, closest "
+                         f"{c.min_distance_m:.0f} m apart ({p.basis}); records {p.records_by_exhibit()}; {decision}. "
+                         "Not counted in the statement.", where, "N"))
     return rows
 
 

@@ -308,3 +308,26 @@ def test_conduct_prints_the_clock_rules_and_warnings(scenarios: dict[str, Scenar
         assert text in run.out, text
     bad = atlas("conduct", scenarios["time-limit"].root, "--as-of", "31/08/2026")
     assert bad.code == 2 and "not a date" in bad.err
+
+
+def test_confirming_every_possible_colocation_gives_the_true_course_of_conduct(scenarios: dict[str, Scenario]) -> None:
+    """The covert case's possible co-locations (her own Timeline states no accuracy) are listed, not counted;
+    an officer confirming them all (a hypothetical ledger: nothing written to the shared case) gives the true
+    incidents and last incident, exactly as the analysis's own 'if confirmed' said it would."""
+    from atlas.conduct.possible_colocations import SUBJECT
+
+    s = scenarios["covert"]
+    r = s.result
+    assert r.colocation_reviews and all(c.state == "open" for c in r.colocation_reviews)
+    every = dict(r.decisions) | {(SUBJECT, c.key): "confirmed" for c in r.colocation_reviews}
+    after = analyse(s.case, as_of=AS_OF, decisions=every)
+    seen = s.detectable_visits() | s.detectable_visits(definite=False)
+    expected = {inc["date"] for inc in s.truth["incidents"] if inc["cids"] or any(v in seen for v in inc["visits"])}
+    assert {i.date.isoformat() for i in after.incidents} == expected
+    assert after.s2a.last_incident is not None and after.s2a.last_incident.day.isoformat() == max(expected)
+    effect = r.colocation_effect
+    assert effect is not None and effect.incidents_if_confirmed == len(after.incidents)
+    assert effect.last_incident_if_confirmed == after.s2a.last_incident.day
+    assert effect.deadline_if_confirmed == after.s2a.deadline
+    assert after.colocations == r.colocations  # the measured ones are unchanged: confirmed is not measured
+    assert all(c.state == "confirmed" for c in after.colocation_reviews)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import pytest
 
@@ -159,16 +159,19 @@ def test_a_number_too_big_for_a_float_fails_alike(tmp_path: Path) -> None:
             parse(path, ParseContext(source_id="s", path=path))
 
 
-def test_the_one_query_is_what_the_fast_path_takes_on_the_real_sample_and_the_bench_month(
+def test_the_quick_route_is_what_reads_the_real_sample_and_the_bench_months(
         samples: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The shortcut is taken where it should be (not the fallback every time)."""
+    """The quick route (:func:`sem._quick`) reads the real month, the bench's thin month and its month
+    in Google's shape (not the general walk every time)."""
+    from bench.bench_json_returns import real_shape_month
+
     def refuse(*_: Any, **__: Any) -> None:
-        raise AssertionError("the fallback ran")
+        raise AssertionError("the general walk ran")
 
     bench = bench_json_file(tmp_path, monkeypatch, "google_semantic_json", "semantic", 300)
-    monkeypatch.setattr(sem, "_events", refuse)
-    monkeypatch.setattr(sem, "_numbers", refuse)  # (every coordinate a number: Polars makes the floats)
-    for path in (samples / SAMPLE, bench):
+    shaped = real_shape_month(bench, tmp_path / "shaped.json", 60)
+    monkeypatch.setattr(sem, "_records_fast", refuse)
+    for path in (samples / SAMPLE, bench, shaped):
         assert sem.parse(path, ParseContext(source_id="s", path=path)).events.height > 0
 
 
@@ -199,31 +202,40 @@ def _mutated_times(seed: int, n: int) -> list[str]:
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_the_quick_time_reader_reads_only_what_the_format_reads_and_the_same_instant(seed: int) -> None:
-    """:func:`sem._own_fast` (Polars' fixed-width reader) gives, wherever it reads a time, the instant
-    the export's own format (``ISO_INSTANT_FORMATS[0]``, by chrono) reads from it; where it leaves one
+    """:func:`sem._own_fast` (Polars' fixed-width reader), that reader straight and the quick route's
+    reader of times with or without decimals (:data:`sem._QUICK_READS_EITHER`) give, wherever they
+    read a time, the instant the export's own format (``ISO_INSTANT_FORMATS[0]``, by chrono) reads
+    from it, and the basis of every time they read is ``utc``; where it leaves one
     the format reads, the fast path reads it the other way (the null counts show it). Before this test,
     1,200,000 times mutated this way (seeds 1-6) and 600,000 of the two usual presentations with
     characters replaced at random found no difference; Polars' two readers are pinned by this test."""
     import polars as pl
 
     from atlas.model import TS_TYPE, UTC
-    from parsers._exports import ISO_INSTANT_FORMATS
+    from parsers._exports import ISO_INSTANT_FORMATS, iso_basis
 
     values = pl.Series("t", _mutated_times(seed, 100_000), dtype=pl.String)
     frame = pl.DataFrame({"t": values}).select(
         "t", pl.col("t").str.strip_chars().str.to_datetime(ISO_INSTANT_FORMATS[0], strict=False, time_unit="us",
                                                           time_zone=UTC).cast(TS_TYPE).alias("format"),
-        sem._own_fast(pl.col("t")).alias("quick"))
-    read = frame.filter(pl.col("quick").is_not_null())
-    assert read.height > 5_000  # (it reads the usual presentations)
-    differs = read.filter(pl.col("format").is_null() | (pl.col("format") != pl.col("quick")))
-    assert differs.height == 0, differs.head(5)
+        sem._own_fast(pl.col("t")).alias("quick"),
+        pl.col("t").str.to_datetime(sem._OWN_MS, strict=False, time_unit="us", time_zone=UTC).cast(TS_TYPE).alias("straight"),
+        iso_basis(pl.col("t")).alias("basis"))
+    frame = frame.with_columns(pl.col("t").alias("start")).with_columns(sem._QUICK_READS_EITHER[0].alias("either"))
+    for reader, least in (("quick", 5_000), ("straight", 1_000), ("either", 5_000)):
+        read = frame.filter(pl.col(reader).is_not_null())
+        assert read.height > least  # (it reads the usual presentations)
+        differs = read.filter(pl.col("format").is_null() | (pl.col("format") != pl.col(reader)))
+        assert differs.height == 0, differs.head(5)
+        assert (read.get_column("basis") == "utc").all()  # (the quick route's basis: every time it reads ends in Z)
 
 
 def test_the_quick_time_reader_is_what_reads_the_real_sample_and_the_bench_month(
         samples: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Both presentations of the real month (with and without decimals) and the bench month's are read
-    by :func:`sem._own_fast` alone: the events' first query is the last (the format by chrono never runs)."""
+    by the fixed-width reader in the quick route's one query (the format by chrono never runs): the
+    bench month's (three decimals throughout) straight, the real month's with and without decimals
+    (:data:`sem._QUICK_READS_EITHER`)."""
     import polars as pl
 
     bench = bench_json_file(tmp_path, monkeypatch, "google_semantic_json", "semantic", 300)
@@ -234,17 +246,174 @@ def test_the_quick_time_reader_is_what_reads_the_real_sample_and_the_bench_month
         called.append(exprs)
         return real_select(self, *exprs, **named)
 
-    quick = []
-    own_fast = sem._own_fast
-
-    def counted(text: pl.Expr) -> pl.Expr:
-        quick.append(text)
-        return own_fast(text)
-
     monkeypatch.setattr(pl.DataFrame, "select", select)
-    monkeypatch.setattr(sem, "_own_fast", counted)
-    for path in (samples / SAMPLE, bench):
+    for path, reads in ((samples / SAMPLE, sem._QUICK_READS_EITHER), (bench, sem._QUICK_READS)):
         called.clear()
-        quick.clear()
         assert sem.parse(path, ParseContext(source_id="s", path=path)).events.height > 0
-        assert len(called) == 1 and len(quick) == 2  # one query, its start and end read by the quick reader
+        assert len(called) == 1 and all(any(e is r for e in called[0]) for r in reads)
+
+
+# --- the quick route (_quick): months in the shape Google writes ------------------------------
+
+def _g_visit(k: int = 0, *, loc: dict[str, Any] | None = None, place: dict[str, Any] | None = None,
+             start: Any = "2026-07-04T20:23:00.000Z", end: Any = "2026-07-04T20:48:00.000Z") -> dict[str, Any]:
+    """A place visit as Google writes it (every key the quick route reads there)."""
+    location = {"latitudeE7": 515076711 + k, "longitudeE7": -1281270, "placeId": "ChIJ", "address": "Example Road",
+                "name": "Home", "semanticType": "TYPE_HOME", "accuracyMetres": 111, "sourceInfo": {"deviceTag": 1}}
+    body = {"location": {**location, **(loc or {})}, "duration": {"startTimestamp": start, "endTimestamp": end},
+            "placeConfidence": "HIGH_CONFIDENCE", "visitConfidence": 80, "centerLatE7": 1, "centerLngE7": 2,
+            "otherCandidateLocations": [{"latitudeE7": 1, "longitudeE7": 2}], "editConfirmationStatus": "NOT_CONFIRMED"}
+    return {"placeVisit": {**body, **(place or {})}}
+
+
+def _g_activity(k: int = 0, *, seg: dict[str, Any] | None = None, start: Any = "2026-07-04T19:58:00.000Z",
+                end: Any = "2026-07-04T20:23:00.000Z") -> dict[str, Any]:
+    body = {"startLocation": {"latitudeE7": 515560000 + k, "longitudeE7": -2050000, "sourceInfo": {"deviceTag": 1}},
+            "endLocation": {"latitudeE7": 515076711, "longitudeE7": -1281270, "accuracyMetres": 20},
+            "duration": {"startTimestamp": start, "endTimestamp": end}, "distance": 7560,
+            "activityType": "IN_PASSENGER_VEHICLE", "confidence": "HIGH", "activities": [{"activityType": "WALKING"}],
+            "waypointPath": {"waypoints": [{"latE7": 1, "lngE7": 2}]}, "parkingEvent": {"timestamp": start}}
+    return {"activitySegment": {**body, **(seg or {})}}
+
+
+def _points(*times: Any, accuracy: bool = True) -> dict[str, Any]:
+    return {"points": [{"latE7": 515500000 + k, "lngE7": -2000000, "timestamp": t, **({"accuracyMeters": k} if accuracy else {})}
+                       for k, t in enumerate(times)]}
+
+
+QUICK_SHAPES: dict[str, list[Any]] = {
+    "Google's shape": [_g_activity(), _g_visit(), _g_activity(1), _g_visit(1)],
+    "without decimals, and mixed": [_g_visit(start="2021-08-01T00:22:28Z", end="2021-08-01T01:22:24Z"),
+                                    _g_activity(start="2021-08-01T01:22:24Z", end="2021-08-01T01:40:00.123Z")],
+    "null and absent times": [_g_visit(start=None, end=None), _g_activity(start=None, end=None),
+                              _g_visit(place={"simplifiedRawPath": _points(None, "2026-07-04T20:30:00.000Z")}),
+                              _g_activity(seg={"simplifiedRawPath": {"points": [{"latE7": 1, "lngE7": 2}]}})],
+    "place texts": [_g_visit(k, loc=loc, place=place) for k, (loc, place) in enumerate([
+        ({"name": None, "address": None, "placeId": None, "semanticType": None}, {"placeConfidence": None, "visitConfidence": None}),
+        ({"name": "", "address": "", "placeId": "", "semanticType": ""}, {"placeConfidence": "", "visitConfidence": 0}),
+        ({"name": "N"}, {"visitConfidence": 0}), ({"address": "A", "name": ""}, {}),
+        ({"name": 7, "address": 0}, {"visitConfidence": 7}), ({"name": "7"}, {"visitConfidence": "80"}),
+        ({"placeId": "ChIJ"}, {"placeConfidence": "LOW", "visitConfidence": -1}),
+    ])],
+    "equal keys of other types (80, 80.0, True; 0, -0.0, False)": [
+        _g_visit(k, loc={"name": "N"}, place={"visitConfidence": v}) for k, v in enumerate([80, 80.0, 80, 1, True, 1.0, 0, -0.0, False, 0.0, 0])] + [
+        _g_visit(k, loc={"name": n}) for k, n in enumerate([1, True, 1.0, 1, 0, False, -0.0, 0.0, "1"])] + [
+        _g_activity(k, seg={"distance": d}) for k, d in enumerate([7560, 7560.0, 7560, 1, True, 1.0, 0, -0.0, False, 0.0, None, 0])] + [
+        _g_activity(k, seg={"activityType": t}) for k, t in enumerate(["", None, 0, False, "UNKNOWN_ACTIVITY_TYPE", 1, True, "WALKING"])],
+    "unhashable and odd text values": [_g_visit(loc={"name": {"a": 1}}), _g_visit(place={"placeConfidence": [1]}),
+                                       _g_activity(seg={"activityType": ["x"]}), _g_activity(seg={"distance": {"m": 1}})],
+    "children and raw paths": [
+        _g_visit(place={"childVisits": [_g_visit(1)["placeVisit"],
+                                        _g_visit(2, place={"childVisits": [_g_visit(3)["placeVisit"]],
+                                                           "simplifiedRawPath": _points("2026-07-04T20:31:00.000Z")})["placeVisit"]],
+                        "simplifiedRawPath": _points("2026-07-04T20:30:00Z", "2026-07-04T20:31:00.000Z", accuracy=False)}),
+        _g_activity(seg={"simplifiedRawPath": {**_points("2026-07-04T20:00:00.000Z", "2026-07-04T20:01:00Z"), "source": "INFERRED"}}),
+        _g_visit(place={"childVisits": [], "simplifiedRawPath": {"points": []}}), _g_activity(seg={"simplifiedRawPath": {"points": None}}),
+        _g_visit(place={"childVisits": None, "simplifiedRawPath": None})],
+    "numbers of every kind": [_g_visit(k, loc={"latitudeE7": lat, "accuracyMetres": acc}) for k, (lat, acc) in enumerate(
+        [(1.5, None), (-0.0, 0), (2**53 + 1, 2**63), (-(2**63) - 1, 10**20), (10**308, 1.5e300), (0, -0.0)])] + [
+        _g_activity(seg={"startLocation": {"latitudeE7": 2**64 + 1, "longitudeE7": 0.1, "accuracyMetres": 3.25}})],
+    # and what the quick route leaves to the general walk (the same results all the same)
+    "a truth value or a text for a number": [_g_visit(loc={"latitudeE7": True}), _g_visit(loc={"accuracyMetres": False}),
+                                             _g_activity(seg={"endLocation": {"latitudeE7": "515", "longitudeE7": 1}})],
+    "a null coordinate": [_g_visit(loc={"longitudeE7": None}), _g_visit()],
+    "a number beyond a float": [_g_visit(loc={"accuracyMetres": 10**400})],
+    "epoch milliseconds": [_g_visit(), _visit(startTimestampMs="1783196580000"), _g_activity()],
+    "a point with epoch milliseconds": [_g_activity(seg={"simplifiedRawPath": {"points": [{"latE7": 1, "lngE7": 2, "timestampMs": "1"}]}})],
+    "a time that is not text": [_g_visit(start=5), _g_activity(end=["x"])],
+    "a time in another presentation": [_g_visit(), _g_visit(start="2026-07-04T21:23:00+01:00"), _g_visit(end=" 2026-07-04T20:48:00Z")],
+    "a visit by its centre": [_g_visit(), {"placeVisit": {**_g_visit()["placeVisit"], "location": {"placeId": "x"}}}],
+    "an activity with one end": [_g_activity(), {"activitySegment": {k: v for k, v in _g_activity()["activitySegment"].items()
+                                                                    if k != "endLocation"}}],
+    "odd objects": [_g_visit(), {"placeVisit": None, "activitySegment": _g_activity()["activitySegment"]},
+                    {"placeVisit": [], "activitySegment": _g_activity()["activitySegment"]}, {"other": 1}, 5, None],
+    "odd children and points": [_g_visit(place={"childVisits": {"a": 1}}), _g_visit(place={"childVisits": [3, "x"]}),
+                                _g_visit(place={"simplifiedRawPath": {"points": [7, "ab", ["timestampMs"]]}}),
+                                _g_visit(place={"simplifiedRawPath": "x"}), _g_visit(place={"simplifiedRawPath": {"points": "ab"}}),
+                                _g_visit(place={"simplifiedRawPath": {}})],
+    "a duration with more": [_g_visit(), {"placeVisit": {**_g_visit()["placeVisit"],
+                                                         "duration": {"startTimestamp": "2026-07-04T20:23:00.000Z",
+                                                                      "endTimestamp": "2026-07-04T20:48:00.000Z", "x": 1}}}],
+    "a surrogate in a text": [_g_visit(loc={"name": "\ud800"}), _g_visit(), _g_visit(loc={"name": "\ud800"})],
+}
+QUICK: Final = {"Google's shape", "without decimals, and mixed", "null and absent times", "place texts",
+                "equal keys of other types (80, 80.0, True; 0, -0.0, False)", "children and raw paths", "numbers of every kind", "a surrogate in a text"}
+"""The shapes the quick route reads; it leaves the others to the general walk."""
+
+
+@pytest.mark.parametrize("name", sorted(QUICK_SHAPES))
+def test_months_in_googles_shape_read_the_same_by_the_quick_route(tmp_path: Path, name: str) -> None:
+    path = tmp_path / "2026_JULY.json"
+    text = json.dumps({"timelineObjects": QUICK_SHAPES[name]}, indent=2)
+    path.write_text(text.replace("\\\\ud800", "\\ud800"), encoding="utf-8")
+    taken = sem._quick(sem._objects(path), ParseContext(source_id="s", path=path)) is not None
+    assert taken == (name in QUICK), name
+    if name == "a number beyond a float":
+        test_a_number_too_big_for_a_float_fails_alike(tmp_path)
+        return
+    _same(path)
+
+
+_ODD_VALUES: Final = (None, True, False, 0, 1, -0.0, 1.0, 80.0, 2**64, "", "x", "2026-07-04T20:23:00Z", [], [1], {}, {"a": 1})
+
+
+def _structural_mutant(doc: Any, rng: Any) -> Any:
+    """``doc`` with one to three of its objects changed: a key taken out, a value replaced by an odd
+    one (null, truth values, numbers of each type, texts, lists, objects) or by another part of the
+    document, or two keys swapped."""
+    import copy
+
+    def objects(node: Any) -> list[dict[str, Any]]:
+        if isinstance(node, dict):
+            return ([node] if node else []) + [o for v in node.values() for o in objects(v)]
+        return [o for v in node for o in objects(v)] if isinstance(node, list) else []
+
+    doc = copy.deepcopy(doc)
+    for _ in range(rng.randint(1, 3)):
+        found = objects(doc["timelineObjects"])
+        node = rng.choice(found)
+        key = rng.choice(sorted(node))
+        op = rng.random()
+        if op < 0.25:
+            del node[key]
+        elif op < 0.75:
+            node[key] = rng.choice(_ODD_VALUES)
+        elif op < 0.9:
+            node[key] = copy.deepcopy(rng.choice(found))
+        else:
+            other = rng.choice(sorted(node))
+            node[key], node[other] = node[other], node[key]
+    return doc
+
+
+@pytest.mark.parametrize("which", ["sample", "bench"])
+def test_structural_mutants_read_the_same(samples: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          which: str) -> None:
+    """Seeded mutants of the real month and of the bench month (Google's shape), each with one to
+    three objects changed: both routes give the same (or fail alike), and the quick route reads some
+    of them and leaves others to the general walk."""
+    import random
+
+    from bench.bench_json_returns import real_shape_month
+
+    if which == "sample":
+        seed = samples / SAMPLE
+    else:
+        seed = real_shape_month(bench_json_file(tmp_path, monkeypatch, "google_semantic_json", "semantic", 60),
+                                tmp_path / "shaped.json", 40)
+    doc = json.loads(seed.read_text(encoding="utf-8"))
+    rng = random.Random(f"semantic:{which}")
+    path = tmp_path / "2021_AUGUST.json"
+    quick = 0
+    for _ in range(150):
+        path.write_text(json.dumps(_structural_mutant(doc, rng), indent=1), encoding="utf-8")
+        ctx = ParseContext(source_id="s", path=path)
+        try:
+            plain = sem.parse_plain(path, ctx)
+        except Exception as exc:  # (a number beyond a float: both fail alike)
+            with pytest.raises(type(exc)):
+                sem.parse(path, ctx)
+            continue
+        assert_same(sem.parse(path, ctx), plain)
+        quick += sem._quick(sem._objects(path), ctx) is not None
+    assert 20 < quick < 150

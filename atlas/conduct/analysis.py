@@ -41,6 +41,8 @@ from .locations import device_records
 from .memo import Memo, cast_key, data_key, options_key
 from .options import ConductOptions
 from .parties import Cast, build_cast
+from .possible_colocations import ITEM as CONFIRMED_COLOCATION
+from .possible_colocations import ColocationEffect, Decided, PossibleColocation, key_of, reviews, state_of
 from .reciprocity import mark_mutual, mutual_periods, mutual_weeks, requests_to_stop
 from .records import Breach, Colocation, Deferred, Gap, Incident, OrderSummary, PossibleBreach, ThreatHit, ThreatOccasion
 from .selection import contact_events, night_expr, select_contacts
@@ -100,6 +102,12 @@ class ConductResult:
     circle that only reaches a place (the same standard for his and her positions)."""
     location_standard: LocationStandard | None = None
     """The one rule, with its thresholds, for definite versus possible presence and co-location."""
+    colocation_reviews: tuple[PossibleColocation, ...] = ()
+    """:attr:`possible_colocations`, each with its officer's decision (open, confirmed, dismissed):
+    a confirmed one is an incident (item ``confirmed-colocation``), always shown as confirmed."""
+    colocation_effect: ColocationEffect | None = None
+    """What confirming every open possible co-location would change (incidents, last incident,
+    s2A deadline); None when none is open."""
     s2a_undated: S2AVerdict | None = field(default=None, repr=False)
     """The same verdict with no as-of day (the planned date against the deadline only), for
     outputs that must not change from day to day (a report made without ``--as-of``)."""
@@ -125,6 +133,16 @@ class ConductResult:
     def breaches(self) -> tuple[Breach, ...]:
         """Every breach as a typed record, in time order (made the first time it is read)."""
         return self.breach_records.get()
+
+    @property
+    def confirmed_colocations(self) -> tuple[PossibleColocation, ...]:
+        """Possible co-locations an officer confirmed: counted, never presented as measured."""
+        return tuple(c for c in self.colocation_reviews if c.state == "confirmed")
+
+    @property
+    def open_colocations(self) -> tuple[PossibleColocation, ...]:
+        """Possible co-locations awaiting an officer's decision: listed, not counted."""
+        return tuple(c for c in self.colocation_reviews if c.state == "open")
 
     @property
     def breach_count(self) -> int:
@@ -177,7 +195,10 @@ class ConductResult:
             "possible_breaches": [b.to_json() for b in self.possible_breaches],
             "orders": [o.to_json() for o in self.orders],
             "colocations": [c.to_json() for c in self.colocations],
-            "possible_colocations": [c.to_json() for c in self.possible_colocations],
+            "possible_colocations": [r.to_json() for r in self.colocation_reviews]
+            if len(self.colocation_reviews) == len(self.possible_colocations)
+            else [c.to_json() for c in self.possible_colocations],
+            "possible_colocation_effect": self.colocation_effect.to_json() if self.colocation_effect else None,
             "location_standard": self.location_standard.to_json() if self.location_standard else None,
             "covert_pattern": self.covert_pattern,
             "cell_site": self.cell_site,
@@ -261,7 +282,7 @@ def _protected_places(case: Case, cast: Cast) -> list[Place]:
 
 def _items(contacts: pl.DataFrame, presences: list[dict[str, Any]], near: list[dict[str, Any]], zone: str,
            threat_ids: set[str], breach_contacts: set[str], breach_events: set[str], victim: str,
-           night: Any) -> pl.DataFrame:
+           night: Any, confirmed: Sequence[dict[str, Any]] = ()) -> pl.DataFrame:
     conduct = contacts.filter(pl.col("role").is_in(["conduct", "authority"]))
     c_items = conduct.select(
         "ts_utc", "local_date",
@@ -271,21 +292,30 @@ def _items(contacts: pl.DataFrame, presences: list[dict[str, Any]], near: list[d
         pl.col("contact_id").is_in(sorted(breach_contacts)).alias("breach"),
         "night", "identifiers", "identifier_status",
     )
-    rows = []
+    rows: list[dict[str, Any]] = []
     tz = ZoneInfo(zone)
+    rows.extend(_colocation_item(ep, CONFIRMED_COLOCATION, tz, victim, breach_events, night) for ep in confirmed)
     for kind, episodes in (("presence", presences), ("near-victim", near)):
         for ep in episodes:
-            local = ep["start"].astimezone(tz)
-            rows.append({
-                "ts_utc": ep["start"], "local_date": local.date(), "item": kind,
-                "ref": f"{kind}:{ep.get('place') or 'victim'}:{ep['start'].isoformat()}",
-                "channel": "/".join(ep.get("channels") or []) or "location", "target": victim,
-                "place": ep.get("place") or ("near the victim" if kind == "near-victim" else None), "event_ids": ep["event_ids"], "threat": False,
-                "breach": bool(set(ep["event_ids"]) & breach_events), "night": bool(night(local.hour)),
-                "identifiers": [], "identifier_status": None,
-            })
+            rows.append(_colocation_item(ep, kind, tz, victim, breach_events, night))
     p_items = pl.DataFrame(rows, schema=ITEM_FRAME) if rows else pl.DataFrame(schema=ITEM_FRAME)
     return pl.concat([c_items.cast(dict(ITEM_FRAME)), p_items], how="vertical")  # type: ignore[arg-type]
+
+
+def _colocation_item(ep: dict[str, Any], kind: str, tz: ZoneInfo, victim: str, breach_events: set[str],
+                     night: Any) -> dict[str, Any]:
+    """One presence, near-victim or officer-confirmed possible co-location as a course-of-conduct item
+    (a confirmed one keeps its own item kind, so no output can take it for a measured presence)."""
+    local = ep["start"].astimezone(tz)
+    near = kind == "near-victim" or (kind == CONFIRMED_COLOCATION and ep["kind"] == "victim-location")
+    return {
+        "ts_utc": ep["start"], "local_date": local.date(), "item": kind,
+        "ref": f"{kind}:{ep.get('place') or 'victim'}:{ep['start'].isoformat()}",
+        "channel": "/".join(ep.get("channels") or []) or "location", "target": victim,
+        "place": ep.get("place") or ("near the victim" if near else None), "event_ids": ep["event_ids"], "threat": False,
+        "breach": bool(set(ep["event_ids"]) & breach_events), "night": bool(night(local.hour)),
+        "identifiers": [], "identifier_status": None,
+    }
 
 
 def _threat_occasions(cands: list[Candidate], items: pl.DataFrame, decisions: Mapping[tuple[str, str], str],
@@ -351,7 +381,7 @@ def _clean_episode(ep: dict[str, Any], zone: str) -> dict[str, Any]:
 
 def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat_rules: RuleSet, options: ConductOptions,
                   as_of: date, as_of_basis: str, refs: dict[str, str], decisions: Mapping[tuple[str, str], str],
-                  memo: Memo | None = None) -> ConductResult:
+                  memo: Memo | None = None, coloc_details: Mapping[str, Decided] | None = None) -> ConductResult:
     manifest = case.manifest
     zone = manifest.timezone
     tz = ZoneInfo(zone)
@@ -392,6 +422,10 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
     # possible presence at a protected place (exclusion zones: see possible breaches)
     place_possible = [e for e in place_episodes(pairs, options, present=False) if e["place"] not in zone_names]
     serving = cell_serving(cells.filter(pl.col("party") == cast.suspect), protected, options)
+    # possible co-locations an officer decided: a confirmed one is an incident, a dismissed one never counts
+    possible_rows = sorted(place_possible + near_possible, key=lambda c: (c["start"], c["kind"]))
+    confirmed_rows = [p for p in possible_rows if state_of(key_of(p), decisions) == "confirmed"]
+    open_rows = [p for p in possible_rows if state_of(key_of(p), decisions) == "open"]
 
     breaches, possible, order_summaries = find_breaches(manifest, cast, rules, contacts, pairs, options)
     breach_contacts = breaches.contact_ids()
@@ -402,9 +436,10 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
     mutual = mutual_periods(weeks, options)
     counted = contacts if options.count_mutual else contacts.filter(~pl.col("mutual"))
     night_hours = {h for h in range(24) if pl.select(night_expr(pl.lit(h), options)).item()}
-    items = _items(counted, presences, near, zone, strong_ids, breach_contacts, breach_events, victim,
-                   night=lambda h: h in night_hours)
-    items = assign_occasions(items, options)
+    raw_items = _items(counted, presences, near, zone, strong_ids, breach_contacts, breach_events, victim,
+                       night=lambda h: h in night_hours, confirmed=confirmed_rows)
+    items = assign_occasions(raw_items, options)
+    other_days = set(items.filter(pl.col("item") != CONFIRMED_COLOCATION).get_column("local_date").to_list())
     incident_list = incidents(items)
     threat_occ, review, occasion_count = _threat_occasions(cands, items, decisions,
                                                            rules.offence("pha-s4a").threat_occasions or 2,
@@ -430,6 +465,19 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
             notes.append(
                 "the last incident is within an hour of midnight and its time was converted from a wall-clock "
                 "time with an assumed zone: check the source's time zone before relying on its date")
+    if confirmed_rows and items.height:
+        last_row = items.sort(["ts_utc", "ref"]).tail(1).row(0, named=True)
+        if last_row["item"] == CONFIRMED_COLOCATION:
+            # the clock runs from an officer's decision, not from a measured record: say so wherever the verdict goes
+            ep = next(c for c in confirmed_rows if c["start"] == last_row["ts_utc"])
+            d = (coloc_details or {}).get(key_of(ep))
+            without, _, _ = last_item(items.filter(pl.col("item") != CONFIRMED_COLOCATION))
+            notes.append(
+                f"the last incident ({last_row['local_date']:%d/%m/%Y}) is a possible co-location (positions with no "
+                "stated accuracy) counted only because an officer confirmed it"
+                + (f" ({d.officer}, {d.day}: {d.note})" if d is not None and d.state == "confirmed" else "")
+                + "; without that decision the last incident would be "
+                + (f"{without:%d/%m/%Y}" if without else "none"))
     if gaps:
         notes.append(
             f"{plural(len(gaps), 'gap')} longer than {options.gap_days} days between incidents: if a court found the "
@@ -445,12 +493,35 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
 
     clock, undated = verdict(as_of), verdict(None)
 
+    def effect() -> ColocationEffect | None:
+        """What confirming every open possible co-location would change (the same rules, nothing written)."""
+        if not open_rows:
+            return None
+        extra = _items(counted.head(0), [], [], zone, set(), set(), breach_events, victim,
+                       night=lambda h: h in night_hours, confirmed=open_rows)
+        more = assign_occasions(pl.concat([raw_items, extra], how="vertical"), options)
+        day, ts, events = last_item(more)
+        then = (s2a_verdict(rules, last_incident=LastIncident(day=day, ts=ts, event_ids=tuple(sorted(events)),
+                                                              exhibits=event_refs(refs, sorted(events))),
+                            charge_date=manifest.charge_date, as_of=None, as_of_basis="", warn_days=options.warn_days)
+                if day is not None and ts is not None else None)
+        now_days = {i["date"] for i in incident_list}
+        added = sorted({d for d in more.get_column("occasion_date").to_list() if d is not None
+                        and d.isoformat() not in now_days})
+        return ColocationEffect(
+            open=len(open_rows), incidents_now=len(incident_list),
+            incidents_if_confirmed=int(more.get_column("occasion").n_unique()) if more.height else 0,
+            last_incident_now=last_date, last_incident_if_confirmed=day,
+            deadline_now=undated.deadline, deadline_if_confirmed=then.deadline if then is not None else None,
+            added_dates=tuple(added))
+
     prof = profile(contacts, options)
     per_target = per_target_occasions(items)
     occasions = len(incident_list)
     s4a = rules.offence("pha-s4a")
     threshold = s4a.threat_occasions or 2
     n_presence = len(presences) + len(near)
+    n_confirmed = len(confirmed_rows)
     distress = [
         {"indicator": "volume", "value": prof["conduct_contacts"],
          "detail": f"{plural(prof['conduct_contacts'], 'contact')} on {plural(occasions, 'occasion')}; at most "
@@ -458,8 +529,9 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
         {"indicator": "night-time contact", "value": prof["night"]["contacts"],
          "detail": f"{plural(prof['night']['contacts'], 'contact')} during {options.night_label}"},
         {"indicator": "bursts", "value": 0, "detail": ""},
-        {"indicator": "proximity", "value": n_presence,
-         "detail": f"{plural(len(presences), 'presence episode')} at protected places, {len(near)} near the victim's own positions"},
+        {"indicator": "proximity", "value": n_presence + n_confirmed,
+         "detail": f"{plural(len(presences), 'presence episode')} at protected places, {len(near)} near the victim's own positions"
+                   + (f"; {plural(n_confirmed, 'possible co-location')} confirmed by an officer" if n_confirmed else "")},
         {"indicator": "breaches of orders", "value": len(breaches), "detail": f"{plural(len(breaches), 'breach')} listed"},
     ]
     burst_list = bursts(counted.filter(pl.col("role") == "conduct"), options)
@@ -498,6 +570,7 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
         "conduct_contacts": int((counted.get_column("role") == "conduct").sum()) if counted.height else 0,
         "authority_contacts": int((contacts.get_column("role") == "authority").sum()) if contacts.height else 0,
         "presence_episodes": n_presence,
+        "confirmed_possible_colocations": n_confirmed,
         "notice": rules.notice,
     }
 
@@ -522,6 +595,16 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
         warnings.append(f"{plural(len(like), 'identifier')} attributed to nobody contacted the victim one-way after the conduct "
                         f"began ({', '.join(like[:5])}): possible new identities of the suspect, not counted until "
                         "linked (see identity_changes.unattributed_to_victim)")
+    current_keys = {key_of(p) for p in possible_rows}
+    stale = sorted(k for k, d in (coloc_details or {}).items() if d.state != "open" and k not in current_keys)
+    if stale:
+        # nothing lost silently: a decision on records that no longer make a possible co-location (new data
+        # re-grouped the positions) is neither applied nor dropped without saying so
+        one = len(stale) == 1
+        warnings.append(f"{plural(len(stale), 'co-location decision')} in the ledger no longer "
+                        f"{'matches' if one else 'match'} a possible co-location (the records "
+                        f"{'it was' if one else 'they were'} made on are now grouped differently or are no longer "
+                        "possible only): not applied; review the possible co-locations again (atlas colocations)")
     if s_poor or v_poor:
         warnings.append(f"{plural(s_poor + v_poor, 'location point')} with stated accuracy worse than {options.max_accuracy_m:.0f} m "
                         "were not used for presence or co-location")
@@ -530,7 +613,8 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
                                + [u.split(":", 1)[1] for v in cast.victims for u in manifest.party(v).identifiers
                                   if u.split(":", 1)[0] in ("instagram", "x", "tiktok", "snapchat")])
     behaviour_list = behaviours(rules, contacts=counted, candidates=[c for c in cands if c.kind != THREAT],
-                                presences=presences, near_victim=near, posts=texts_posts, decisions=decisions)
+                                presences=presences, near_victim=near, posts=texts_posts, decisions=decisions,
+                                confirmed_near=[c for c in confirmed_rows if c["kind"] == "victim-location"])
 
     suspect_party = manifest.party(cast.suspect)
     used = {i["identifier"] for i in ident["identifiers"]}
@@ -545,10 +629,10 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
 
     colocations = [_clean_episode(p, zone) for p in presences] + [_clean_episode(c, zone) for c in near]
     colocations.sort(key=lambda c: (c["start"], c["kind"]))
-    possible_colocations = [_clean_episode(p, zone) for p in place_possible] + [_clean_episode(c, zone)
-                                                                               for c in near_possible]
-    possible_colocations.sort(key=lambda c: (c["start"], c["kind"]))
-    covert = covert_pattern(near, lambda t: t.astimezone(tz).date(), options)
+    possible_colocations = [_clean_episode(p, zone) for p in possible_rows]
+    # a possible co-location near her that an officer confirmed is part of the pattern, and the JSON says how many
+    confirmed_near = [c for c in confirmed_rows if c["kind"] == "victim-location"]
+    covert = covert_pattern(near + confirmed_near, lambda t: t.astimezone(tz).date(), options)
 
     s2a_rule = rules.offence("pha-s2a")
     assumptions = [
@@ -574,6 +658,7 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
         f"gaps longer than {options.gap_days} days are listed for a person to judge; the s2A warning threshold is {options.warn_days} days",
         "indicators (volume, night-time, bursts, proximity, text patterns) are not proof of fear, alarm or distress",
     ]
+    possible_records = _records(Colocation.of, _with_victim_exhibits(possible_colocations, refs), refs)
     return ConductResult(
         view=cast.view, case_reference=manifest.reference, as_of=as_of, as_of_basis=as_of_basis, suspect=suspect,
         targets=targets, s2a=clock, s2a_undated=undated, s4a=s4a_section, course_of_conduct=coc,
@@ -585,9 +670,11 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
         possible_breaches=_records(PossibleBreach.of, possible, refs),
         orders=tuple(OrderSummary.of(o) for o in order_summaries),
         colocations=_records(Colocation.of, _with_victim_exhibits(colocations, refs), refs),
-        possible_colocations=_records(Colocation.of, _with_victim_exhibits(possible_colocations, refs), refs),
+        possible_colocations=possible_records,
+        colocation_reviews=reviews(possible_records, decisions, coloc_details or {}, other_days),
+        colocation_effect=effect(),
         location_standard=LocationStandard.of(options),
-        covert_pattern=covert.to_json(), cell_site=[_iso(c) for c in serving], gaps=tuple(Gap.of(g) for g in gaps), contact_profile=prof, escalation=trend(
+        covert_pattern=covert.to_json() | {"confirmed_possible_colocations": len(confirmed_near)}, cell_site=[_iso(c) for c in serving], gaps=tuple(Gap.of(g) for g in gaps), contact_profile=prof, escalation=trend(
             counted.filter(pl.col("role") == "conduct")),
         bursts=burst_list, identity_changes=ident, behaviours=behaviour_list, mutual_periods=mutual,
         requests_to_stop=requests_to_stop(contacts), warnings=[*clock.warnings, *warnings],
@@ -622,13 +709,17 @@ def analyse(case: Case, *, as_of: date | None = None, include_proposed: bool | L
     lexicon = load_lexicon(options.lexicon)
     threat_rules = load_threat_rules(options.threat_rules)
     decided = dict(decisions) if decisions is not None else ledger_decisions(case)
+    from atlas.decisions.colocations import decided as colocation_decided  # the ledger's side: who and why
+
+    details = colocation_decided(case)
     day, basis = resolve_as_of(as_of, case.manifest.timezone)
     def cast(include: bool) -> Cast:
         return build_cast(case, suspect=options.suspect, targets=tuple(options.targets),
                           authority_identifiers=tuple(options.authority_identifiers), include_proposed=include)
 
     refs = source_refs(case)  # every record is named by its exhibit (numbers any source not yet numbered)
-    confirmed = _analyse_view(case, cast(False), rules, lexicon, threat_rules, options, day, basis, refs, decided, memo)
+    confirmed = _analyse_view(case, cast(False), rules, lexicon, threat_rules, options, day, basis, refs, decided, memo,
+                              details)
     proposed_cast = cast(True)
     confirmed.proposed_identifiers = [
         {"uri": c.uri, "basis": c.basis, "strength": c.strength, "link_ids": list(c.link_ids)}
@@ -636,5 +727,5 @@ def analyse(case: Case, *, as_of: date | None = None, include_proposed: bool | L
     ]
     if include_proposed is True or (include_proposed == "if-any" and confirmed.proposed_identifiers):
         confirmed.with_proposed = _analyse_view(case, proposed_cast, rules, lexicon, threat_rules, options, day, basis,
-                                                refs, decided, memo)
+                                                refs, decided, memo, details)
     return confirmed

@@ -16,7 +16,7 @@ person has confirmed them (``confirmed``); until then they are listed as candida
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import polars as pl
@@ -58,7 +58,10 @@ def behaviours(
     near_victim: list[dict[str, Any]],
     posts: pl.DataFrame,
     decisions: Mapping[tuple[str, str], str] | None = None,
+    confirmed_near: Sequence[dict[str, Any]] = (),
 ) -> list[dict[str, Any]]:
+    """Each s2A(3) behaviour with its count and basis. ``confirmed_near``: possible co-locations near
+    the victim an officer confirmed (:mod:`.possible_colocations`): part of 'following', said as such."""
     conduct = contacts.filter(pl.col("role") == "conduct")
     calls = conduct.filter(pl.col("kind") == "call")
     attempts = calls.filter(pl.col("status").is_in(["missed", "rejected", "blocked", "voicemail", "no-answer"])).height
@@ -92,12 +95,17 @@ def behaviours(
         f"{plural(conduct.height, 'de-duplicated contact')} from the suspect to the victim or the victim's network "
         f"({plural(calls.height, 'call')}, {attempts} unanswered or rejected; {blocked} recorded as blocked); "
         "the records are listed under incidents")
-    follow_ids = sorted({e for c in near_victim for e in c["event_ids"]})
+    follow_ids = sorted({e for c in [*near_victim, *confirmed_near] for e in c["event_ids"]})
     n, ids, times, ex = text_hits("following")
-    add("following", bool(near_victim or n), len(near_victim) + n, _span([c["start"] for c in near_victim] + times),
+    k = len(confirmed_near)
+    add("following", bool(near_victim or confirmed_near or n), len(near_victim) + k + n,
+        _span([c["start"] for c in [*near_victim, *confirmed_near]] + times),
         sorted(set(follow_ids) | set(ids)),
         "episodes of the suspect's device positions near the victim's own positions at about the same time "
-        "(the victim's changing locations); location shows where a device was, not who carried it; "
+        "(the victim's changing locations)"
+        + (f", {k} of them possible co-locations (a position with no stated accuracy) counted because an officer "
+           "confirmed them" if k else "")
+        + "; location shows where a device was, not who carried it; "
         f"{plural(n, 'message')} a person confirmed as showing the suspect followed the victim "
         f"({plural(len(pending('following')), 'candidate')} awaiting a decision)", ex)
     loiter_ids = sorted({e for p in presences for e in p["event_ids"]})

@@ -219,6 +219,7 @@ def _victim_episodes(near: pl.DataFrame, places: list[Place], options: ConductOp
                          (f"reported positions within {options.near_m:.0f} m of each other, at most "
                           f"{options.colocation_window_minutes} min apart, but "
                           + _unstated(r["his_unstated"], r["her_unstated"]) + ": possible co-location only"),
+            "suspect_accuracy": acc, "victim_accuracy": v_acc,
             "precision": f"suspect: {'/'.join(r['channels']) or 'location'} ({acc}); victim: "
                          f"{'/'.join(r['v_channels']) or 'location'} ({v_acc})",
         })

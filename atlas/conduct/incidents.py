@@ -26,7 +26,8 @@ ITEM_FRAME: Final = pl.Schema({
     "identifiers": pl.List(pl.String()), "identifier_status": pl.String(),
 })
 """One thing that happened: ``item`` is contact, authority (a report to police),
-presence (his device at a protected place) or near-victim (his device near hers)."""
+presence (his device at a protected place), near-victim (his device near hers) or
+confirmed-colocation (a possible co-location an officer confirmed: :mod:`.possible_colocations`)."""
 
 
 def occasion_rule(options: ConductOptions, zone: str) -> str:
@@ -63,8 +64,8 @@ def incidents(items: pl.DataFrame) -> list[dict[str, Any]]:
         pl.col("event_ids").list.explode(keep_nulls=False, empty_as_null=False).unique().sort().alias("event_ids"),
         (pl.col("item").is_in(["contact", "authority"])).sum().alias("contacts"),
         pl.col("ref").filter(pl.col("item").is_in(["contact", "authority"])).alias("contact_ids"),
-        pl.col("place").filter(pl.col("item").is_in(["presence", "near-victim"])).alias("places"),
-        pl.col("item").filter(pl.col("item").is_in(["presence", "near-victim"])).alias("presence_kinds"),
+        pl.col("place").filter(pl.col("item").is_in(["presence", "near-victim", "confirmed-colocation"])).alias("places"),
+        pl.col("item").filter(pl.col("item").is_in(["presence", "near-victim", "confirmed-colocation"])).alias("presence_kinds"),
         pl.col("target").drop_nulls().unique().sort().alias("targets"),
         pl.col("item").unique().sort().alias("kinds"),
         pl.col("threat").any(), pl.col("breach").any(), pl.col("night").any(),

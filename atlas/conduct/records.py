@@ -357,10 +357,15 @@ class Colocation(_Record):
     max_time_apart_s: int | None = None
     victim_event_ids: tuple[str, ...] = ()
     victim_exhibits: tuple[str, ...] = ()
+    suspect_accuracy: str = ""
+    """His positions' stated accuracy in words (``±12 m``, ``accuracy not stated``)."""
+    victim_accuracy: str = ""
+    """Hers, near the victim (empty at a place)."""
 
     KEYS: ClassVar[Mapping[str, tuple[str, ...]]] = {
         "protected-place": (*_COLOC_COMMON, "radius_m", "max_accuracy_m", "statuses"),
-        "victim-location": (*_COLOC_COMMON, "lat", "lon", "max_time_apart_s", "victim_event_ids", "victim_exhibits"),
+        "victim-location": (*_COLOC_COMMON, "lat", "lon", "max_time_apart_s", "victim_event_ids", "victim_exhibits",
+                            "suspect_accuracy", "victim_accuracy"),
     }
 
     @classmethod
@@ -373,7 +378,8 @@ class Colocation(_Record):
                    max_accuracy_m=d.get("max_accuracy_m"), statuses=_strs(d.get("statuses")), lat=d.get("lat"),
                    lon=d.get("lon"), max_time_apart_s=d.get("max_time_apart_s"),
                    victim_event_ids=_strs(d.get("victim_event_ids")),
-                   victim_exhibits=_strs(d.get("victim_exhibits")))
+                   victim_exhibits=_strs(d.get("victim_exhibits")),
+                   suspect_accuracy=str(d.get("suspect_accuracy") or ""), victim_accuracy=str(d.get("victim_accuracy") or ""))
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ subject                       key                                         states
 ============================  ==========================================  ===================
 ``link``                      link id (``L3e4fb9b9f8``)                   confirmed, rejected, proposed
 ``threat``, ``behaviour:<t>`` event id of the candidate record            confirmed, dismissed, open
+``colocation``                hash of the records a possible co-location  confirmed, dismissed, open
+                              rests on (:mod:`atlas.conduct.possible_colocations`)
 ``exhibit``                   ``event:<event id>`` / ``finding:<id>``     tagged, untagged
 ``bookmark``                  event id                                    bookmarked, unbookmarked
 ``note``                      what it is about (``case``, ``event:<id>``  noted, withdrawn
@@ -58,6 +60,7 @@ BEGIN SELECT RAISE(ABORT, 'the decisions ledger is append-only: record a further
 STATES: Final[dict[str, tuple[str, ...]]] = {
     "link": ("confirmed", "rejected", "proposed"),
     "candidate": ("confirmed", "dismissed", "open"),
+    "colocation": ("confirmed", "dismissed", "open"),
     "exhibit": ("tagged", "untagged"),
     "bookmark": ("bookmarked", "unbookmarked"),
     "note": ("noted", "withdrawn"),
@@ -72,7 +75,8 @@ def family(subject: str) -> str:
         return "candidate"
     if subject in STATES:
         return subject
-    raise AtlasError(f"unknown decision subject {subject!r} (link, threat, behaviour:<type>, exhibit, bookmark, note)")
+    raise AtlasError(f"unknown decision subject {subject!r} (link, threat, behaviour:<type>, colocation, exhibit, "
+                     "bookmark, note)")
 
 
 @dataclass(frozen=True)

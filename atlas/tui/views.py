@@ -153,12 +153,20 @@ def _rows(rows: list[dict[str, Any]], schema: dict[str, type[pl.DataType] | pl.D
     return pl.DataFrame(rows, schema=schema) if rows else pl.DataFrame(schema=schema)
 
 
+def _presence_flags(presences: Any) -> str:
+    """Measured presences by place; a possible co-location an officer confirmed said as such (never as measured)."""
+    measured = sorted({str(p.place) for p in presences if p.kind != "confirmed-colocation"})
+    confirmed = sorted({str(p.place) for p in presences if p.kind == "confirmed-colocation"})
+    return ((" presence: " + ", ".join(measured) if measured else "")
+            + (" co-location confirmed by an officer: " + ", ".join(confirmed) if confirmed else ""))
+
+
 def incidents_frame(review: Review) -> pl.DataFrame:
     from atlas.review import uk_date
 
     rows = [{"date": uk_date(i.date), "contacts": i.contacts, "channels": ", ".join(i.channels), "to": ", ".join(i.targets),
              "flags": " ".join(f for f, on in (("THREAT", i.threat), ("BREACH", i.breach), ("night", i.night)) if on)
-             + ("" if not i.presences else " presence: " + ", ".join(sorted({str(p.place) for p in i.presences}))),
+             + _presence_flags(i.presences),
              "records": len(i.event_ids), "_event_ids": list(i.event_ids),
              "_finding": f"incident:{i.date.isoformat()}"} for i in review.conduct().incidents]
     return _rows(rows, {"date": pl.String, "contacts": pl.Int64, "channels": pl.String, "to": pl.String, "flags": pl.String,
@@ -247,14 +255,32 @@ def breaches_frame(review: Review) -> pl.DataFrame:
     return table.sort("ts", "kind", "order", "seq").select(list(BREACH_TABLE)).cast(BREACH_TABLE)  # type: ignore[arg-type]
 
 
+COLOCATION_TABLE: dict[str, type[pl.DataType] | pl.DataType] = {
+    "id": pl.String, "counts": pl.String, "start (UK)": pl.String, "kind": pl.String, "place": pl.String,
+    "closest": pl.String, "accuracy (his / hers)": pl.String, "decision / basis": pl.String, "records": pl.Int64,
+    "_event_ids": pl.List(pl.String), "_finding": pl.String, "_id": pl.String, "_state": pl.String}
+
+
 def colocations_frame(review: Review) -> pl.DataFrame:
-    rows = [{"start (UK)": review.uk(c.start), "kind": c.kind, "place": c.place or "-",
-             "closest": f"{c.min_distance_m} m", "certainty": c.certainty, "precision": c.precision,
-             "records": len(c.event_ids), "_event_ids": list(c.event_ids),
-             "_finding": f"colocation:{c.start.isoformat()}"} for c in review.conduct().colocations]
-    return _rows(rows, {"start (UK)": pl.String, "kind": pl.String, "place": pl.String, "closest": pl.String,
-                        "certainty": pl.String, "precision": pl.String, "records": pl.Int64,
-                        "_event_ids": pl.List(pl.String), "_finding": pl.String})
+    """Counted co-locations (measured) and every possible one (confirmed: counted, shown as confirmed by
+    whom; open: listed, not counted; dismissed), in time order: a covert case's possible ones were
+    invisible here, so nobody could act on them (``c``/``x``/``o`` decide the row under the cursor)."""
+    result = review.conduct()
+    rows = [{"id": "", "counts": "yes (measured)", "start (UK)": review.uk(c.start), "kind": c.kind,
+             "place": c.place or "-", "closest": f"{c.min_distance_m:.0f} m", "accuracy (his / hers)": c.precision,
+             "decision / basis": c.certainty, "records": len(c.event_ids) + len(c.victim_event_ids),
+             "_event_ids": [*c.event_ids, *c.victim_event_ids], "_finding": f"colocation:{c.start.isoformat()}",
+             "_id": "", "_state": "measured", "_ts": c.start} for c in result.colocations]
+    label = {"confirmed": "yes (confirmed)", "open": "no: listed", "dismissed": "no: dismissed"}
+    rows += [{"id": p.id, "counts": label[p.state], "start (UK)": review.uk(p.start), "kind": p.colocation.kind,
+              "place": p.where, "closest": f"{p.colocation.min_distance_m:.0f} m",
+              "accuracy (his / hers)": p.short_accuracy, "decision / basis": f"{p.status}. Basis: {p.basis}",
+              "records": len(p.colocation.event_ids) + len(p.colocation.victim_event_ids),
+              "_event_ids": [*p.colocation.event_ids, *p.colocation.victim_event_ids],
+              "_finding": f"colocation:{p.id}", "_id": p.id, "_state": p.state, "_ts": p.start}
+             for p in result.colocation_reviews]
+    rows.sort(key=lambda r: (r.pop("_ts"), r["id"]))
+    return _rows(rows, COLOCATION_TABLE)
 
 
 def gaps_frame(review: Review) -> pl.DataFrame:

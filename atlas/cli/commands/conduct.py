@@ -190,10 +190,20 @@ def _print(result: ConductResult, data: dict[str, Any], limit: int, rules: Rules
         [_uk(c["start"]), c["kind"], c.get("place") or "-", f"{c['min_distance_m']} m", c["precision"]]
         for c in data["colocations"][-limit:]])
     if data["possible_colocations"]:
-        print_table(f"Possible co-locations (listed, not counted) ({len(data['possible_colocations'])})",
-                    ["start (UK)", "kind", "place", "closest", "why possible only"], [
-                        [_uk(c["start"]), c["kind"], c.get("place") or "-", f"{c['min_distance_m']} m", c["certainty"]]
-                        for c in data["possible_colocations"][-limit:]])
+        maybe = data["possible_colocations"]
+        counted = sum(1 for c in maybe if c.get("state") == "confirmed")
+        print_table(f"Possible co-locations ({len(maybe)}: {counted} confirmed by an officer and counted, the rest "
+                    "listed, not counted)",
+                    ["id", "start (UK)", "kind", "place", "closest", "why possible only", "decision"], [
+                        [c.get("id", ""), _uk(c["start"]), c["kind"], c.get("place") or "-", f"{c['min_distance_m']} m",
+                         c["certainty"], c.get("status", "")]
+                        for c in maybe[-limit:]])
+        effect = data.get("possible_colocation_effect")
+        if effect:
+            out.print(f"If the {effect['open']} open possible co-locations were confirmed: incidents "
+                      f"{effect['incidents']['now']} → {effect['incidents']['if_confirmed']}, last incident "
+                      f"{_d(effect['last_incident']['now'])} → {_d(effect['last_incident']['if_confirmed'])} "
+                      "(decide with `atlas colocations CASE_DIR`)")
     cp = data["covert_pattern"]
     if cp["flagged"]:
         out.print(f"[bold]Covert-tracking pattern[/bold]: near the victim on {plural(cp['occasions'], 'day')} at "

@@ -1,6 +1,7 @@
 """The reviewer's view: the s2A clock, incidents, threat and behaviour candidates in
 context (``c`` confirm, ``x`` dismiss, ``o`` re-open: each asks first, with a note),
-breaches, co-locations and gaps; Enter on any row opens its source records, ``t`` tags
+breaches, co-locations (counted and possible; ``c``/``x``/``o`` decide a possible one the
+same way) and gaps; Enter on any row opens its source records, ``t`` tags
 the finding as an exhibit. Everything is recomputed from the ledger after a decision."""
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ TABS: dict[str, tuple[str, Callable[[Review], pl.DataFrame]]] = {
 class ConductScreen(ReviewScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_records", "Records"),
-        Binding("c", "decide('confirmed')", "Confirm candidate…"),
-        Binding("x", "decide('dismissed')", "Dismiss candidate…"),
+        Binding("c", "decide('confirmed')", "Confirm…"),
+        Binding("x", "decide('dismissed')", "Dismiss…"),
         Binding("o", "decide('open')", "Re-open…"),
         Binding("t", "tag", "Tag finding…"),
     ]
@@ -120,8 +121,12 @@ class ConductScreen(ReviewScreen):
     @guarded
     async def action_decide(self, state: str) -> None:
         key, table = self._active()
+        if key == "colocations":
+            await self._decide_colocation(table, state)
+            return
         if key != "candidates":
-            self.notify("Confirm / dismiss applies to threat and behaviour candidates (their tab)", severity="warning")
+            self.notify("Confirm / dismiss applies to threat and behaviour candidates and possible co-locations "
+                        "(their tabs)", severity="warning")
             return
         row = table.current()
         if row is None:
@@ -139,6 +144,40 @@ class ConductScreen(ReviewScreen):
             return decide_candidate(self.review.case, cand, state, note=note)  # type: ignore[arg-type]
 
         prompt = DecisionPrompt(f"{verb} candidate {cid}", subject, note_required=state != "open",
+                                officer=self.review.case.officer().label)
+        await ask(self.app, prompt, lambda note: self.atlas.record(lambda: record(note), f"{cid}: {state}"))
+
+    async def _decide_colocation(self, table: FrameTable, state: str) -> None:
+        """Confirm, dismiss or re-open the possible co-location under the cursor: the prompt names it,
+        shows its basis and what confirming it changes, and asks for the note (required to confirm or
+        dismiss); the officer is the case's or ``--officer``."""
+        row = table.current()
+        if row is None:
+            self.notify("No co-location selected", severity="warning")
+            return
+        cid = str(row.get("_id") or "")
+        if not cid:
+            self.notify("This co-location is measured (counted on the data): there is nothing to decide",
+                        severity="warning")
+            return
+        from atlas.decisions.colocations import decide_colocation, find_colocation
+        from atlas.review import uk_date
+
+        verb = {"confirmed": "Confirm", "dismissed": "Dismiss", "open": "Re-open"}[state]
+        result = self.review.conduct()
+        item = find_colocation(result.colocation_reviews, cid)
+        effect = (f"confirming it adds an incident on {uk_date(item.day)} (it is a day with no other incident)"
+                  if item.new_day else "confirming it adds no new incident day")
+        subject = (f"{cid}  possible co-location  {row['start (UK)']}  {item.where}  closest {row['closest']}\n"
+                   f"now: {item.status}\n{effect}; a confirmed one is always shown as confirmed by you, never as "
+                   f"measured\naccuracy (his / hers): {' / '.join(item.accuracy)}\nbasis: {item.basis}\n"
+                   f"records (his / hers): {item.records_by_exhibit()} (Enter on the row lists every record)")
+
+        def record(note: str) -> object:
+            fresh = find_colocation(self.review.conduct().colocation_reviews, cid)
+            return decide_colocation(self.review.case, fresh, state, note=note)  # type: ignore[arg-type]
+
+        prompt = DecisionPrompt(f"{verb} possible co-location {cid}", subject, note_required=state != "open",
                                 officer=self.review.case.officer().label)
         await ask(self.app, prompt, lambda note: self.atlas.record(lambda: record(note), f"{cid}: {state}"))
 

@@ -1,0 +1,111 @@
+"""Possible co-locations: list them with what they rest on, and confirm or dismiss each.
+
+A co-location resting on a position with no stated accuracy (his or hers, e.g. her phone's
+own Google Timeline) is *possible* only: the data cannot count it. An officer who has
+checked it against other evidence (the victim's account, CCTV, another exhibit) confirms it
+with a note: it then counts as an incident of the course of conduct (and can move the last
+incident and the s2A deadline), always shown as "confirmed by <officer> on <date>: <note>"
+beside its data basis, never as a measured fact. A dismissed one never counts; an open one
+stays listed, not counted. Each decision is a row of the append-only decisions ledger with
+the officer and the note, audited; `--reopen` undoes one. `atlas confirm --all-proven` never
+confirms these. Decision support, not legal advice.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from atlas.cli.output import as_of_date, console, print_json, print_table, uk_time
+from atlas.errors import AtlasError
+
+NAME = "colocations"
+HELP = "possible co-locations (no stated accuracy): list, confirm or dismiss (audited)"
+ORDER = 41
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("case_dir", type=Path, metavar="CASE_DIR")
+    act = p.add_mutually_exclusive_group()
+    act.add_argument("--confirm", metavar="ID", help="confirm this possible co-location (id as listed): it counts")
+    act.add_argument("--dismiss", metavar="ID", help="dismiss this possible co-location: it never counts")
+    act.add_argument("--reopen", metavar="ID", help="undo a decision: listed, not counted, again")
+    p.add_argument("--note", default="", help="why, e.g. what other evidence was checked (required to confirm or dismiss)")
+    act.add_argument("--show", metavar="ID", help="one possible co-location in full: every record, its basis, its decision")
+    p.add_argument("--state", choices=("open", "confirmed", "dismissed"), help="list only those in this state")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD", help="the day the s2A deadline is judged on (default: today)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def run(args: argparse.Namespace) -> int:
+    from atlas.decisions.colocations import decide_colocation, find_colocation
+    from atlas.review import Review, uk_date
+    from atlas.store import Case
+
+    case = Case.open(args.case_dir)
+    review = Review(case, as_of=as_of_date(args.as_of))
+    result = review.conduct()
+    items = result.colocation_reviews
+    handle, state = next(((h, s) for h, s in ((args.confirm, "confirmed"), (args.dismiss, "dismissed"),
+                                                (args.reopen, "open")) if h), (None, None))
+    if handle is not None and state is not None:
+        item = find_colocation(items, handle)
+        before = review.headline()
+        decision = decide_colocation(case, item, state, note=args.note)  # type: ignore[arg-type]
+        after = review.headline()  # the ledger changed: the analysis is run again
+        if args.json:
+            print_json(decision.as_dict() | {"colocation": item.to_json(),
+                                             "incidents": {"before": before.incidents, "after": after.incidents},
+                                             "last_incident": {"before": uk_date(before.last_incident),
+                                                               "after": uk_date(after.last_incident)}})
+            return 0
+        console().print(f"{item.id} (possible co-location from {review.uk(item.start)}): {state} by "
+                        f"{decision.officer} at {uk_time(decision.at)}")
+        console().print(f"incidents {before.incidents} → {after.incidents}; last incident "
+                        f"{uk_date(before.last_incident)} → {uk_date(after.last_incident)}; s2A last day to lay "
+                        f"{uk_date(before.deadline)} → {uk_date(after.deadline)}")
+        return 0
+    if args.note:
+        raise AtlasError("--note goes with --confirm, --dismiss or --reopen")
+    shown = [c for c in items if args.state is None or c.state == args.state]
+    effect = result.colocation_effect
+    if args.json:
+        print_json({"case": case.manifest.reference, "counted": len(result.colocations),
+                    "possible_colocations": [c.to_json() | {"from_uk": review.uk(c.start), "to_uk": review.uk(c.colocation.end),
+                                                            "suspect_accuracy": c.accuracy[0], "victim_accuracy": c.accuracy[1]}
+                                             for c in shown],
+                    "if_open_confirmed": effect.to_json() if effect else None,
+                    "rule": result.location_standard.text if result.location_standard else ""})
+        return 0
+    if args.show:
+        c = find_colocation(items, args.show)
+        out = console()
+        out.print(f"{c.id}: possible co-location, {review.uk(c.start)} to {review.uk(c.colocation.end)}, "
+                  f"{c.colocation.place or 'near the victim'}, closest {c.colocation.min_distance_m:.0f} m")
+        out.print(f"suspect's accuracy: {c.accuracy[0]}; victim's: {c.accuracy[1]}")
+        out.print(f"basis: {c.basis}")
+        out.print(f"state: {c.status}")
+        out.print("suspect's device records:\n  " + "\n  ".join(c.colocation.exhibits))
+        if c.colocation.victim_exhibits:
+            out.print("victim's device records:\n  " + "\n  ".join(c.colocation.victim_exhibits))
+        out.print(f"confirming it {'adds an incident on ' + uk_date(c.day) if c.new_day else 'adds no new incident day'}")
+        return 0
+    print_table(f"Possible co-locations: {len(shown)} (listed, not counted unless an officer confirms one; "
+                f"{len(result.colocations)} measured co-locations counted)",
+                ["id", "from (UK)", "where", "closest", "accuracy: his / hers", "records", "state"],
+                [[c.id, review.uk(c.start), c.where, f"{c.colocation.min_distance_m:.0f} m", c.short_accuracy,
+                  c.records_by_exhibit(),
+                  c.state + (" (new day)" if c.state == "open" and c.new_day else "")] for c in shown])
+    for c in shown:
+        if c.state != "open":
+            console().print(f"{c.id}: {c.status}")
+    for b in sorted({c.basis for c in shown}):
+        console().print(f"basis: {b}")
+    if effect is not None:
+        console().print(f"If the {effect.open} open ones were confirmed: incidents {effect.incidents_now} → "
+                        f"{effect.incidents_if_confirmed}; last incident {uk_date(effect.last_incident_now)} → "
+                        f"{uk_date(effect.last_incident_if_confirmed)}; s2A last day to lay "
+                        f"{uk_date(effect.deadline_now)} → {uk_date(effect.deadline_if_confirmed)}.")
+    console().print("Decide with: atlas colocations CASE_DIR --confirm ID --note \"what you checked\" (or --dismiss, "
+                    "--reopen). A confirmed one counts and is always shown as confirmed by you, never as measured.")
+    return 0

@@ -1,0 +1,236 @@
+"""Possible co-locations as items an officer reviews: confirm (it counts), dismiss (it never
+counts) or leave open (listed, not counted).
+
+Why: the location standard (:mod:`.location_standard`) grades a co-location that rests on a
+position with no stated accuracy (a victim's own Google Timeline points, a derived visit) as
+*possible* only. In a covert case that can be most of them: the truth had 16 incidents, Atlas
+counted 3 and listed 14 that nobody could act on. The data cannot settle them; an officer who
+has checked the records against other evidence (her account, CCTV, another exhibit) can. So a
+possible co-location is a reviewable item, as a threat candidate is:
+
+* its **key** is the records it rests on (kind, place, his records, her records), so the same
+  records give the same key on every run, and new or re-grouped records make a new item that
+  needs its own decision (a decision is never carried over to different evidence);
+* its **id** (``C`` and eight hex digits of the key's hash) is short enough to type;
+* the decision is a row of the append-only decisions ledger (subject ``colocation``), read
+  back by the analysis: a **confirmed** one is an incident of the course of conduct (item
+  ``confirmed-colocation``), shown everywhere as *confirmed by <officer> on <date>: <note>*
+  beside its data basis, never as a measured fact; a **dismissed** one never counts.
+
+This module is pure (no ledger access): :func:`reviews` joins the analysis's possible
+co-locations to the decisions it was given.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Final, Literal
+
+from .records import Colocation
+
+SUBJECT: Final = "colocation"
+"""The decisions ledger's subject for a possible co-location."""
+ITEM: Final = "confirmed-colocation"
+"""The course-of-conduct item a confirmed possible co-location becomes."""
+ReviewState = Literal["open", "confirmed", "dismissed"]
+STATES: Final = ("confirmed", "dismissed", "open")
+
+
+def colocation_key(kind: str, place: str | None, event_ids: Sequence[str], victim_event_ids: Sequence[str] = ()) -> str:
+    """The ledger key of a possible co-location: a hash of the records it rests on.
+
+    The event ids are long (``<sha256 prefix>/<source ref>``, dozens of them for one visit), so
+    the ledger keeps their SHA-256 (the records themselves are written in the decision's detail)."""
+    text = "\n".join([kind, place or "", *sorted(event_ids), "--", *sorted(victim_event_ids)])
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def colocation_id(key: str) -> str:
+    """The short id people type (``C3f9a0c21``), derived from the key."""
+    return "C" + key[:8]
+
+
+def key_of(c: Colocation | Mapping[str, Any]) -> str:
+    """:func:`colocation_key` of a typed co-location or of the analysis's row for one."""
+    if isinstance(c, Colocation):
+        return colocation_key(c.kind, c.place, c.event_ids, c.victim_event_ids)
+    return colocation_key(str(c["kind"]), c.get("place"), list(c["event_ids"]), list(c.get("victim_event_ids") or ()))
+
+
+@dataclass(frozen=True)
+class Decided:
+    """Who decided a possible co-location, when, and why (the ledger row, as outputs need it)."""
+
+    state: str
+    officer: str
+    at: str
+    note: str
+
+    @property
+    def day(self) -> str:
+        """The UK date of the decision (``dd/mm/yyyy``)."""
+        try:
+            return datetime.fromisoformat(self.at).astimezone(_uk()).strftime("%d/%m/%Y")
+        except ValueError:
+            return self.at[:10]
+
+
+def _uk() -> Any:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo("Europe/London")
+
+
+@dataclass(frozen=True)
+class PossibleColocation:
+    """One possible co-location with its current decision: the one typed result every output
+    (CLI, JSON, TUI, HTML report, reviewer's note, MG11) renders."""
+
+    colocation: Colocation
+    key: str
+    state: ReviewState = "open"
+    decided: Decided | None = None
+    new_day: bool = False
+    """Its UK date has no incident counted from other records: confirming it adds an occasion
+    (for an open one; for a confirmed one, the occasion it made)."""
+
+    @property
+    def id(self) -> str:
+        return colocation_id(self.key)
+
+    @property
+    def counts(self) -> bool:
+        """Only a confirmed possible co-location is an incident."""
+        return self.state == "confirmed"
+
+    @property
+    def start(self) -> datetime:
+        return self.colocation.start
+
+    @property
+    def day(self) -> date:
+        """Its UK local date."""
+        return self.colocation.date
+
+    @property
+    def basis(self) -> str:
+        """What the data shows and why it is possible only (never changed by a decision)."""
+        return self.colocation.certainty
+
+    @property
+    def status(self) -> str:
+        """The state in words, with who decided and why: what every output prints beside the basis."""
+        d = self.decided
+        if self.state == "confirmed":
+            return (f"confirmed by {d.officer} on {d.day}: {d.note}" if d is not None
+                    else "confirmed (decision not in the ledger)")
+        if self.state == "dismissed":
+            return (f"dismissed by {d.officer} on {d.day}: {d.note}" if d is not None
+                    else "dismissed (decision not in the ledger)")
+        return "listed, not counted (awaiting an officer's decision)"
+
+    @property
+    def accuracy(self) -> tuple[str, str]:
+        """(his positions' stated accuracy, hers) in words; at a place, hers is the place's radius."""
+        c = self.colocation
+        if c.kind == "victim-location":
+            return c.suspect_accuracy or "-", c.victim_accuracy or "-"
+        unstated = any("accuracy not stated" in s for s in c.statuses)
+        his = (f"±{c.max_accuracy_m:.0f} m at most" if c.max_accuracy_m is not None else "accuracy not stated") + (
+            "; some positions state no accuracy" if unstated and c.max_accuracy_m is not None else "")
+        return his, f"place radius {c.radius_m:.0f} m" if c.radius_m is not None else "-"
+
+    @property
+    def short_accuracy(self) -> str:
+        """``his / hers`` accuracy for a narrow table cell (the full words are :attr:`accuracy`)."""
+        return " / ".join(short_accuracy(a) for a in self.accuracy)
+
+    @property
+    def where(self) -> str:
+        """The place named in the case, else what it was compared with."""
+        return self.colocation.place or ("near the victim" if self.colocation.kind == "victim-location"
+                                         else self.colocation.kind)
+
+    def records_by_exhibit(self) -> str:
+        """``JA/11 ×4, JA/5 ×2 / JA/14 ×4``: his records per exhibit, then hers (every record: :meth:`records`)."""
+        def count(refs: tuple[str, ...]) -> str:
+            seen: dict[str, int] = {}
+            for r in refs:
+                ex = r.split(",", 1)[0]
+                seen[ex] = seen.get(ex, 0) + 1
+            return ", ".join(f"{ex} ×{n}" if n > 1 else ex for ex, n in seen.items()) or "-"
+        c = self.colocation
+        return count(c.exhibits) + (f" / {count(c.victim_exhibits)}" if c.victim_exhibits else "")
+
+    def records(self) -> tuple[str, ...]:
+        """Both sides' records by exhibit (``JA/7, … rowid …``): his, then hers."""
+        return (*self.colocation.exhibits, *self.colocation.victim_exhibits)
+
+    def to_json(self) -> dict[str, Any]:
+        d = self.decided
+        return self.colocation.to_json() | {
+            "id": self.id, "key": self.key, "state": self.state, "status": self.status, "counts": self.counts,
+            "adds_a_day": self.new_day,
+            "decided_by": d.officer if d else None, "decided_at": d.at if d else None, "note": d.note if d else "",
+        }
+
+
+@dataclass(frozen=True)
+class ColocationEffect:
+    """What confirming every open possible co-location would change (computed, nothing written)."""
+
+    open: int
+    incidents_now: int
+    incidents_if_confirmed: int
+    last_incident_now: date | None
+    last_incident_if_confirmed: date | None
+    deadline_now: date | None
+    deadline_if_confirmed: date | None
+    added_dates: tuple[date, ...] = field(default_factory=tuple)
+
+    @property
+    def changes(self) -> bool:
+        return (self.incidents_now != self.incidents_if_confirmed
+                or self.last_incident_now != self.last_incident_if_confirmed)
+
+    def to_json(self) -> dict[str, Any]:
+        def iso(d: date | None) -> str | None:
+            return d.isoformat() if d else None
+        return {"open": self.open, "incidents": {"now": self.incidents_now, "if_confirmed": self.incidents_if_confirmed},
+                "last_incident": {"now": iso(self.last_incident_now), "if_confirmed": iso(self.last_incident_if_confirmed)},
+                "deadline": {"now": iso(self.deadline_now), "if_confirmed": iso(self.deadline_if_confirmed)},
+                "added_dates": [d.isoformat() for d in self.added_dates]}
+
+
+def short_accuracy(words: str) -> str:
+    """One side's accuracy words, shortened for a table cell."""
+    return (words.replace(" at most where stated; some positions state no accuracy", " at most; some not stated")
+            .replace("accuracy not stated", "not stated"))
+
+
+def state_of(key: str, decisions: Mapping[tuple[str, str], str]) -> ReviewState:
+    """The current state of a possible co-location under ``decisions`` (``(subject, key)`` → state)."""
+    s = decisions.get((SUBJECT, key))
+    return s if s in ("confirmed", "dismissed") else "open"  # type: ignore[return-value]
+
+
+def reviews(possible: Sequence[Colocation], decisions: Mapping[tuple[str, str], str],
+            details: Mapping[str, Decided], incident_days: set[date]) -> tuple[PossibleColocation, ...]:
+    """Each possible co-location with its decision. ``details`` (key → ledger row) gives who and
+    why; it is used only where it agrees with the state the analysis counted (a hypothetical
+    decision has none). ``incident_days``: UK dates with an incident from other records."""
+    out = []
+    for c in possible:
+        key = key_of(c)
+        state = state_of(key, decisions)
+        d = details.get(key)
+        out.append(PossibleColocation(c, key, state, d if d is not None and d.state == state else None,
+                                      new_day=c.date not in incident_days))
+    return tuple(out)
+
+
+__all__ = ["ITEM", "STATES", "SUBJECT", "ColocationEffect", "Decided", "PossibleColocation", "ReviewState",
+           "colocation_id", "colocation_key", "key_of", "reviews", "short_accuracy", "state_of"]

@@ -1,0 +1,66 @@
+"""The officer's decision on a possible co-location: confirm, dismiss, re-open (audited).
+
+A possible co-location (:mod:`atlas.conduct.possible_colocations`) rests on a position with
+no stated accuracy, so the data alone never counts it. An officer who has checked it against
+other evidence confirms it (it then counts as an incident, always shown as *confirmed by …*)
+or dismisses it (it never counts). Each decision is a row of the append-only decisions
+ledger (subject ``colocation``, key: the hash of the records it rests on), with the officer,
+the required note, and an audit entry; a decision is undone by a further one (re-open).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Final
+
+from atlas.conduct.possible_colocations import SUBJECT, Decided, PossibleColocation, ReviewState
+from atlas.decisions.ledger import Decision, current, decide, read_decisions
+from atlas.errors import AtlasError
+from atlas.store import Case
+
+if TYPE_CHECKING:
+    from atlas.conduct import ConductResult
+
+_ACTION: Final = {"confirmed": "confirm", "dismissed": "dismiss", "open": "reopen"}
+
+
+def decided(case: Case) -> dict[str, Decided]:
+    """The latest decision on every possible co-location (key → who, when, why)."""
+    return {key: Decided(d.state, d.officer, d.at, d.note)
+            for (subject, key), d in current(read_decisions(case, subjects=[SUBJECT])).items() if subject == SUBJECT}
+
+
+def possible_colocations(result: ConductResult) -> tuple[PossibleColocation, ...]:
+    """The analysis's possible co-locations, each with the decision it was counted with."""
+    return result.colocation_reviews
+
+
+def find_colocation(items: Sequence[PossibleColocation], handle: str) -> PossibleColocation:
+    """A possible co-location by its id (``C3f9a0c21``) or a unique prefix of it (at least 3 characters)."""
+    handle = handle.strip()
+    found = [c for c in items if c.id.lower().startswith(handle.lower())] if len(handle) >= 3 else []
+    if len(found) == 1:
+        return found[0]
+    if len(found) > 1:
+        raise AtlasError(f"{handle!r} matches {len(found)} possible co-locations "
+                         f"({', '.join(c.id for c in found[:5])}): give more of it")
+    raise AtlasError(f"no possible co-location {handle!r} (see `atlas colocations CASE_DIR` for the ids)")
+
+
+def decide_colocation(case: Case, item: PossibleColocation, state: ReviewState, *, note: str) -> Decision:
+    """Confirm, dismiss or re-open a possible co-location (a note is required to confirm or
+    dismiss; the officer is the case's or ``--officer``); the records it rests on and its basis
+    are written with the decision, so the ledger alone says what was decided."""
+    if state not in _ACTION:
+        raise AtlasError(f"{state!r} is not a co-location decision (confirmed, dismissed, open)")
+    c = item.colocation
+    return decide(case, SUBJECT, item.key, state, note=note,
+                  detail={"colocation_id": item.id, "previous": item.state, "kind": c.kind, "place": c.place,
+                          "start": c.start.isoformat(), "end": c.end.isoformat(), "basis": item.basis,
+                          "event_ids": list(c.event_ids), "victim_event_ids": list(c.victim_event_ids),
+                          "exhibits": list(item.records())},
+                  audit_action=f"colocation.{_ACTION[state]}",
+                  audit_detail={"colocation_id": item.id, "key": item.key, "previous": item.state})
+
+
+__all__ = ["decide_colocation", "decided", "find_colocation", "possible_colocations"]
