@@ -161,26 +161,30 @@ def _segment(out: _Out, ref: str, seg: dict[str, Any]) -> None:
 
 
 # --- the fast path -----------------------------------------------------------------------
-# The same records read by Polars' JSON reader (Rust) instead of a Python walk of each one.
-# It is taken only where it provably reads what ``json.loads`` reads: a UTF-8 object (Polars
-# checks the whole text) with no backslash at all (so no escapes, no lone surrogates, and every
-# string is plain text between two quotes); the text's colons counted against the frame's keys
-# and texts (:func:`_check_keys`: no repeated key, since Python keeps the last and Polars the
-# first; no null; none dropped); no number or boolean where a text is read (Polars reads one
-# among strings as its text); no whole-number probability (Python writes an integer without
-# ``.0``). Any other shape (the iOS list, iOS path offsets), any error, and
-# any input that would give a reject go by the plain rule, so rejects keep its reasons and
-# places. tests/test_timeline_fast.py holds both equal.
+# The same records read by a native JSON reader instead of a Python walk of each one. First
+# Arrow's (RapidJSON, :func:`_arrow_doc`), then Polars' (:func:`_declared`, then its inferred
+# layout), each taken only where it provably reads what ``json.loads`` reads; any other shape (the
+# iOS list, iOS path offsets), any error, and any input that would give a reject go by the plain
+# rule, so rejects keep its reasons and places. tests/test_timeline_fast.py holds both equal.
 #
-# Measured (session 8, the bench's 400,000 points, 99 MB, CPU, loaded machine): Polars' read with the
-# layout given 0.58-0.64 s; the key count 0.13 (the text's colons 0.04, the frame's walk 0.08); the
-# records' columns 0.12 (0.25 before a visit's detail was joined by ``concat_str`` and the records
-# ordered by one key); the events 0.13-0.15 (0.26 before the export's own coordinates and times were
-# read by :func:`_degrees_fast` and :func:`_instant_fast`); the normaliser 0.03. Parse + normalise
-# 1.09-1.15x the bare ``json.loads`` (1.0-1.05 CPU-s), 1.43-1.52x before. A real export also holds
-# activities, Wi-Fi scans, activity records and a profile: those are in :data:`ANDROID_SCHEMA` too,
-# so it is read once (before: read with the layout given, refused by the key count, read again with
-# the layout inferred; 2.2x the bare read on a real-shape version of the bench file, now 1.17x).
+# Both readers need a UTF-8 object with no backslash at all (so no escapes, no lone surrogates, and
+# every string is plain text between two quotes), no whole-number float probability (Python writes
+# an integer without ``.0``) and no float ``-0`` where a distance or accuracy is read (Python reads the
+# integer ``-0`` as ``0``). Arrow's reader refuses by itself a repeated key, a value whose type differs
+# from the field's other values or from the type the frame reads (text, number, object, array), and
+# text after the document; :func:`_arrow_doc` adds the checks of what it does not do (the text's UTF-8
+# as a whole, what RapidJSON reads and Python does not). Polars' reader instead needs the text's colons
+# counted against the frame's keys and texts (:func:`_check_keys`: no repeated key, since Python keeps
+# the last and Polars the first; no null; none dropped) and no number or boolean where a text is read.
+#
+# Measured (session 9, the bench's 400,000 points, 99 MB, CPU, loaded machine, load 7-9), against the
+# paused ``json.loads`` 0.50 s: Arrow's read 0.27-0.30 s with the UTF-8 check, the float and depth
+# checks and the frame made Polars' (Polars' read with the layout given was 0.58-0.64 and its key count
+# 0.13-0.15); the records' columns 0.13 (path points by one explode of the paths' column, visits'
+# text by one join); the events 0.115; the normaliser 0.03. Parse + normalise 0.62-0.67 CPU-s,
+# 1.23-1.26x the paused read (2.10-2.17x before).
+# Session 8: a real export's other keys (activities, Wi-Fi scans, activity records, a profile) were
+# added to :data:`ANDROID_SCHEMA` so Polars' route reads it once; Arrow's route infers every layout.
 
 _NUMBER_OR_BOOL: Final = r"^(?:true|false|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)$"
 """What Polars writes for a number or a boolean it read into a text column."""
@@ -306,18 +310,90 @@ def _declared(data: bytes) -> pl.DataFrame:
     return doc
 
 
+_MAX_DEPTH: Final = 64
+"""The deepest nesting the Arrow route reads (``json.loads`` fails past Python's recursion limit)."""
+
+
+def _depth(dtype: Any) -> int:
+    import pyarrow as pa
+
+    if pa.types.is_struct(dtype):
+        return 1 + max((_depth(dtype.field(k).type) for k in range(dtype.num_fields)), default=0)
+    if pa.types.is_list(dtype) or pa.types.is_large_list(dtype):
+        return 1 + _depth(dtype.value_type)
+    return 0
+
+
+def _floats(array: Any) -> Any:
+    """Every float64 array under ``array`` (lists' values, structs' fields)."""
+    import pyarrow as pa
+
+    dtype = array.type
+    if pa.types.is_struct(dtype):
+        for k in range(dtype.num_fields):
+            yield from _floats(array.field(k))
+    elif pa.types.is_list(dtype) or pa.types.is_large_list(dtype):
+        yield from _floats(array.values)
+    elif pa.types.is_floating(dtype):
+        yield array
+
+
+def _arrow_doc(data: bytes) -> pl.DataFrame:
+    """The document read by Arrow's JSON reader (RapidJSON, about 0.55-0.6x ``json.loads``), its layout
+    inferred from the whole text (cheaper than a layout given; what the frame reads is type-checked
+    where it is read, :func:`_field`, :func:`_coordinates`).
+
+    It reads exactly what ``json.loads`` reads, or refuses (then Polars' reader, then the plain rule):
+    with no backslash in the text (checked by the caller) every string is its bytes; Arrow refuses a
+    repeated key (Python keeps the last), a value of another type than the field's others (a number or
+    object where text is, a string where a number is), and text after the document (a second document
+    is a second row: refused). Checked here: the text is UTF-8 as a whole (Arrow checks only what it
+    keeps); what RapidJSON reads and Python does not: ``-NaN``, ``Inf``, ``-Inf`` (any number that is
+    not finite refuses, ``NaN`` and ``Infinity`` too) and nesting past Python's recursion limit (the
+    layout's depth is bounded). A null is read as the key missing: the plain rule reads both the same
+    (``dict.get``) where it reads a field, and :func:`_fast_frame` refuses where it does not (a null
+    segment or path point)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.json as pj
+
+    text = pa.Array.from_buffers(pa.string(), 1, [None, pa.array([0, len(data)], pa.int32()).buffers()[1],
+                                                  pa.py_buffer(data)]) if len(data) < 2**31 else None
+    if text is None:
+        raise _NotFast("too big for one Arrow string")
+    text.validate(full=True)  # UTF-8 as a whole
+    table = pj.read_json(io.BytesIO(data), read_options=pj.ReadOptions(use_threads=False, block_size=len(data) + 1),
+                         parse_options=pj.ParseOptions(newlines_in_values=True, explicit_schema=None,
+                                                       unexpected_field_behavior="infer"))
+    if table.num_rows != 1:
+        raise _NotFast("not one document")
+    table = table.combine_chunks()
+    if any(_depth(field.type) >= _MAX_DEPTH for field in table.schema):
+        raise _NotFast("nested too deep")
+    for column in table.columns:
+        for values in _floats(column.chunk(0)):
+            if pc.any(pc.invert(pc.is_finite(values))).as_py():
+                raise _NotFast("a number that is not finite")
+    doc = pl.from_arrow(table.select([k for k in ("semanticSegments", "rawSignals") if k in table.column_names]))
+    assert isinstance(doc, pl.DataFrame)
+    return doc
+
+
 def _fast_frame(data: bytes) -> pl.DataFrame:
     if data.lstrip()[:1] != b"{" or b"\\" in data:
         raise _NotFast("not a plain object")
-    # not UTF-8: Polars refuses it (it checks the whole text), and the plain rule names the fault
-    try:  # the usual layout given (no inference pass); a key it lacks fails the key check
-        doc = _declared(data)
-    except Exception:  # any other layout: inferred by Polars, then checked the same way
-        try:
-            doc = pl.read_json(io.BytesIO(data), infer_schema_length=None)
-        except Exception as exc:  # anything Polars does not read: the plain rule reads it or names the fault
-            raise _NotFast("Polars does not read it") from exc
-        _check_keys(data, doc)
+    try:  # Arrow's reader with the fields read given (:func:`_arrow_doc`)
+        doc = _arrow_doc(data)
+    except Exception:
+        # not UTF-8: Polars refuses it (it checks the whole text), and the plain rule names the fault
+        try:  # the usual layout given (no inference pass); a key it lacks fails the key check
+            doc = _declared(data)
+        except Exception:  # any other layout: inferred by Polars, then checked the same way
+            try:
+                doc = pl.read_json(io.BytesIO(data), infer_schema_length=None)
+            except Exception as exc:  # anything Polars does not read: the plain rule reads it or names the fault
+                raise _NotFast("Polars does not read it") from exc
+            _check_keys(data, doc)
     # no key with a null value (checked), so a null column is a key the object lacks
     present = {k for k in ("semanticSegments", "rawSignals") if k in doc.columns and doc.get_column(k)[0] is not None}
     if doc.height != 1 or not present:
@@ -327,8 +403,8 @@ def _fast_frame(data: bytes) -> pl.DataFrame:
     if "semanticSegments" in present:
         segs = doc.get_column("semanticSegments")[0]
         n_segments = segs.len()
-        if not isinstance(segs.dtype, pl.Struct):
-            raise _NotFast("segments")
+        if not isinstance(segs.dtype, pl.Struct) or segs.null_count():
+            raise _NotFast("segments")  # (a null segment: the plain rule's reject)
         seg = segs.struct.unnest().with_row_index("i")
         start = _nonempty(_field(seg, "startTime", pl.String))
         end = _nonempty(_field(seg, "endTime", pl.String))
@@ -336,8 +412,9 @@ def _fast_frame(data: bytes) -> pl.DataFrame:
             parts += _activities(seg, start, end)
         if "visit" in seg.columns:
             _field(seg, "visit", pl.Struct)
-            visits = seg.filter(pl.col("visit").is_not_null()).select("i", start.alias("start"), end.alias("end"),
-                                                                        pl.col("visit").struct.field("*"))
+            times = [k for k in ("startTime", "endTime") if k in seg.columns]
+            visits = seg.select("i", *times, "visit").filter(pl.col("visit").is_not_null()).select(
+                "i", start.alias("start"), end.alias("end"), pl.col("visit").struct.field("*"))
             top = visits.select("i", "start", "end", _field(visits, "topCandidate", pl.Struct).alias("top"))
             top = top.filter(pl.col("top").is_not_null()).unnest("top") if isinstance(top.schema["top"], pl.Struct) \
                 else top.drop("top")
@@ -346,17 +423,25 @@ def _fast_frame(data: bytes) -> pl.DataFrame:
             detail = [(k, _field(top, k, pl.String)) for k in ("semanticType", "placeId")]
             if "probability" in top.columns:
                 _field(top, "probability", pl.Int64, pl.Float64)
+                values = top.get_column("probability")
+                if values.dtype == pl.Float64 and (values == values.floor()).any():
+                    raise _NotFast("a whole-number probability (Python writes an integer without '.0')")
                 detail.append(("probability", _python_str(top, "probability")))
-            parts_ = [pl.when(_nonempty(v).is_not_null()).then(pl.lit(f"{k} ") + v) for k, v in detail]
-            # the non-null parts joined by "; " ("" where none: then no brackets, as where all are null)
-            joined = pl.concat_str(parts_, separator="; ", ignore_nulls=True)
+            if len(detail) == 3 and top.select(pl.all_horizontal(
+                    [(v.is_not_null() & (v != "")) for _, v in detail]).all()).item():
+                # every visit has all three (as Google writes them): one join, no test a part
+                text = pl.concat_str([pl.lit("visit (semanticType "), detail[0][1], pl.lit("; placeId "), detail[1][1],
+                                      pl.lit("; probability "), detail[2][1], pl.lit(")")])
+            else:
+                parts_ = [pl.when(_nonempty(v).is_not_null()).then(pl.lit(f"{k} ") + v) for k, v in detail]
+                # the non-null parts joined by "; " ("" where none: then no brackets, as where all are null)
+                joined = pl.concat_str(parts_, separator="; ", ignore_nulls=True)
+                text = pl.lit("visit") + pl.when(joined != "").then(pl.lit(" (") + joined + pl.lit(")")).otherwise(pl.lit(""))
             place = (_coordinates(top, "placeLocation") if "placeLocation" in top.columns else pl.lit(None, pl.String))
             parts.append(top.select(
                 "i", pl.lit(0, pl.Int64).alias("o"),
                 pl.format("semanticSegments[{}].visit", "i").alias("source_ref"), place.alias("latlng"),
-                pl.lit(None, pl.Float64).alias("accuracy_m"), "start", "end",
-                (pl.lit("visit") + pl.when(joined != "").then(pl.lit(" (") + joined + pl.lit(")")).otherwise(pl.lit("")))
-                .alias("text")))
+                pl.lit(None, pl.Float64).alias("accuracy_m"), "start", "end", text.alias("text")))
         if "timelinePath" in seg.columns and seg.schema["timelinePath"] == pl.List(pl.Null) \
                 and not seg.get_column("timelinePath").list.len().sum():
             seg = seg.drop("timelinePath")  # only empty paths
@@ -364,14 +449,18 @@ def _fast_frame(data: bytes) -> pl.DataFrame:
             dtype = seg.schema["timelinePath"]
             if not (isinstance(dtype, pl.List) and isinstance(dtype.inner, pl.Struct)):
                 raise _NotFast("timelinePath")
-            path = (seg.select("i", "timelinePath").filter(pl.col("timelinePath").list.len() > 0)
-                    .with_columns((pl.col("timelinePath").list.len().cum_sum() - pl.col("timelinePath").list.len())
-                                  .cast(pl.Int64).alias("first"))  # the row of each path's first point
-                    .explode("timelinePath").unnest("timelinePath"))
+            paths = seg.get_column("timelinePath")
+            points = paths.explode(keep_nulls=False, empty_as_null=False)  # every point of every path, in order
+            if points.null_count():
+                raise _NotFast("a null path point")  # the plain rule's reject
+            lengths = paths.list.len().fill_null(0).cast(pl.Int64)
+            first = lengths.cum_sum() - lengths  # the row of each path's first point
+            owner = pl.select(pl.int_range(paths.len(), dtype=pl.Int64).repeat_by(lengths).explode()).to_series()
+            path = points.struct.unnest().with_columns(
+                owner.alias("i"), (pl.int_range(pl.len(), dtype=pl.Int64) - first.gather(owner)).alias("j"))
             if "durationMinutesOffsetFromStartTime" in path.columns:
                 raise _NotFast("iOS path offsets")
             point = _coordinates(path, "point") if "point" in path.columns else pl.lit(None, pl.String)
-            path = path.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) - pl.col("first")).alias("j"))
             parts.append(path.select(
                 "i", (pl.col("j") + 3).cast(pl.Int64).alias("o"),
                 pl.format("semanticSegments[{}].timelinePath[{}]", "i", "j").alias("source_ref"), point.alias("latlng"),
@@ -386,6 +475,8 @@ def _fast_frame(data: bytes) -> pl.DataFrame:
         if "position" in raw.columns:
             _field(raw, "position", pl.Struct)
             pos = raw.filter(pl.col("position").is_not_null()).select("k", pl.col("position").struct.field("*"))
+            if "accuracyMeters" in pos.columns and pos.schema["accuracyMeters"] == pl.Float64:
+                _no_negative_zero(pos.get_column("accuracyMeters"))
             source = _nonempty(_field(pos, "source", pl.String))
             parts.append(pos.select(
                 (pl.col("k") + n_segments).alias("i"), pl.lit(0, pl.Int64).alias("o"),
@@ -400,7 +491,14 @@ def _fast_frame(data: bytes) -> pl.DataFrame:
     # and both below 2**31: i counts records of the text, o its points in one segment)
     frame = pl.concat([p.select((pl.col("i").cast(pl.Int64) * (1 << 32) + pl.col("o")).alias("key"), *COLUMNS) for p in parts],
                       how="vertical_relaxed")
-    return frame.sort("key").select([pl.col(k).cast(v) for k, v in COLUMNS.items()])
+    return frame.sort("key", multithreaded=False).select([pl.col(k).cast(v) for k, v in COLUMNS.items()])
+
+
+def _no_negative_zero(values: pl.Series) -> None:
+    """A ``-0`` read as a float is ``-0.0``, but ``json.loads`` reads the integer ``-0`` as ``0``
+    (``0.0``, ``0 m``): refused, whichever it was."""
+    if values.dtype == pl.Float64 and ((values == 0) & ((1 / values) < 0)).any():
+        raise _NotFast("a negative zero")
 
 
 def _coordinates_struct(frame: pl.DataFrame) -> pl.Expr:
@@ -415,7 +513,8 @@ def _activities(seg: pl.DataFrame, start: pl.Expr, end: pl.Expr) -> list[pl.Data
     """An activity's start point at the segment's start and its end point at the segment's end
     (:func:`_segment`), with its type (``UNKNOWN`` if none) and distance in whole metres."""
     _field(seg, "activity", pl.Struct)
-    act = seg.filter(pl.col("activity").is_not_null()).select(
+    times = [k for k in ("startTime", "endTime") if k in seg.columns]
+    act = seg.select("i", *times, "activity").filter(pl.col("activity").is_not_null()).select(
         "i", start.alias("t0"), end.alias("t1"), pl.col("activity").struct.field("*").name.prefix("a_"))
     kind = pl.lit(None, pl.String)
     if "a_topCandidate" in act.columns:
@@ -433,6 +532,7 @@ def _activities(seg: pl.DataFrame, start: pl.Expr, end: pl.Expr) -> list[pl.Data
         values = act.get_column("a_distanceMeters").drop_nulls().unique()
         if values.dtype == pl.Float64 and (values.abs() >= 2.0 ** 53).any():
             raise _NotFast("a distance beyond exact floats")  # an integer there: Python writes it exactly
+        _no_negative_zero(values)
         distance = pl.coalesce(pl.lit(", distance ") + pl.col("a_distanceMeters").replace_strict(
             {v: f"{v:.0f}" for v in values.to_list()}, default=None, return_dtype=pl.String) + pl.lit(" m"), pl.lit(""))
     else:
@@ -511,24 +611,31 @@ exist (30 February) makes the cast fail, and then :func:`_instant` reads the col
 
 
 def _degrees_fast(frame: pl.DataFrame) -> pl.DataFrame:
-    """``la`` and ``lo`` as :func:`_degrees` gives them, cut without its pattern, replace and strips
-    where every coordinate is in the export's own form (:data:`_CANONICAL_LATLNG`)."""
+    """``lat`` and ``lon``: :func:`_degrees`' ``la`` and ``lo`` read as floats, cut without its pattern,
+    replace and strips where every coordinate is in the export's own form (:data:`_CANONICAL_LATLNG`:
+    the latitude before ``°, ``, the longitude after it less its last character, ``°``)."""
     latlng = pl.col("latlng")
     if frame.select((latlng.str.contains(_CANONICAL_LATLNG) | latlng.is_null()).all()).item():
         parts = latlng.str.split_exact("°, ", 1)
-        return frame.with_columns(parts.struct.field("field_0").alias("la"),
-                                  parts.struct.field("field_1").str.strip_suffix("°").alias("lo"))
-    return frame.with_columns(_degrees(latlng).alias("ll")).unnest("ll")
+        return frame.with_columns(parts.struct.field("field_0").cast(pl.Float64).alias("lat"),
+                                  parts.struct.field("field_1").str.head(-1).cast(pl.Float64).alias("lon"))
+    return frame.with_columns(_degrees(latlng).alias("ll")).unnest("ll").with_columns(
+        pl.col("la").cast(pl.Float64).alias("lat"), pl.col("lo").cast(pl.Float64).alias("lon"))
 
 
-def _instant_fast(frame: pl.DataFrame, source: str, target: str) -> pl.DataFrame:
+def _export_times(frame: pl.DataFrame, source: str) -> bool:
+    """Every time in ``source`` is in the export's own form (:data:`_EXPORT_INSTANT`) or null."""
+    values = pl.col(source)
+    return bool(frame.height and frame.select((values.str.contains(_EXPORT_INSTANT) | values.is_null()).all()).item())
+
+
+def _instant_fast(frame: pl.DataFrame, source: str, target: str, export_form: bool | None = None) -> pl.DataFrame:
     """:func:`_instant`, by Arrow's ISO 8601 cast (a third of the time) where every time is in the
-    export's own form (:data:`_EXPORT_INSTANT`)."""
+    export's own form (:func:`_export_times`; ``export_form`` if the caller has looked)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    values = pl.col(source)
-    if frame.height and frame.select((values.str.contains(_EXPORT_INSTANT) | values.is_null()).all()).item():
+    if export_form if export_form is not None else _export_times(frame, source):
         try:
             instants = pc.cast(frame.get_column(source).to_arrow(), pa.timestamp("us", UTC))
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # a day that does not exist: Polars reads it
@@ -556,20 +663,28 @@ def _events(frame: pl.DataFrame, bad: list[tuple[str, str, str]], *,
     """Coordinates read, unreadable ones made rejects, the event columns (``fast``: the coordinates
     and times in the export's own forms read by :func:`_degrees_fast` and :func:`_instant_fast`,
     the same values)."""
-    frame = _degrees_fast(frame) if fast else frame.with_columns(_degrees(pl.col("latlng")).alias("ll")).unnest("ll")
-    frame = frame.with_columns(pl.col("la").cast(pl.Float64).alias("lat"), pl.col("lo").cast(pl.Float64).alias("lon"))
+    if fast:
+        frame = _degrees_fast(frame)
+    else:
+        frame = frame.with_columns(_degrees(pl.col("latlng")).alias("ll")).unnest("ll").with_columns(
+            pl.col("la").cast(pl.Float64).alias("lat"), pl.col("lo").cast(pl.Float64).alias("lon"))
     unreadable = frame.filter(pl.col("lat").is_null() | pl.col("lon").is_null()
                               | ~pl.col("lat").is_between(-90, 90) | ~pl.col("lon").is_between(-180, 180))
     bad = bad + [(r, "coordinates not readable (expected '51.5°, -0.12°' or 'geo:51.5,-0.12')", v)
                  for r, v in unreadable.select("source_ref", "latlng").iter_rows()]
     if unreadable.height:
         frame = frame.join(unreadable.select("source_ref"), on="source_ref", how="anti")
-    instant = _instant_fast if fast else _instant
-    frame = instant(instant(frame, "start", "ts_utc"), "end", "ts_end_utc")
+    basis = iso_basis(pl.col("start"))
+    if fast:
+        export_form = _export_times(frame, "start")
+        if export_form:  # no space around them: the basis without the strip
+            basis = pl.when(pl.col("start").str.ends_with("Z")).then(pl.lit("utc")).otherwise(pl.lit("offset"))
+        frame = _instant_fast(_instant_fast(frame, "start", "ts_utc", export_form), "end", "ts_end_utc")
+    else:
+        frame = _instant(_instant(frame, "start", "ts_utc"), "end", "ts_end_utc")
     events = frame.select(
         "source_ref", pl.lit("location").alias("kind"), pl.lit("google-location").alias("channel"),
-        "ts_utc", "ts_end_utc",
-        iso_basis(pl.col("start")).alias("ts_basis"), pl.col("start").alias("ts_raw"),
+        "ts_utc", "ts_end_utc", basis.alias("ts_basis"), pl.col("start").alias("ts_raw"),
         "lat", "lon", "accuracy_m", "text",
     )
     return events, bad

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from polars.exceptions import ComputeError
 
+from atlas.errors import FormatError
 from parsers import google_timeline_json as tl
 from parsers.base import ParseContext
 from tests._fast_plain import assert_fast_is_plain, bench_json_file, spoiled_texts
@@ -171,6 +172,26 @@ ODD: dict[str, Any] = {
     "escaped text": _doc([_visit(placeId="caf\u00e9 \"q\"")]),
     "non-ascii text": _doc([_visit(placeId="café")]),
     "lat out of range": _doc([_path(_pt("91.0°, 0°"), _pt())]),
+    # (session 9: the Arrow route reads a null as the key missing, and infers the layout)
+    "probability all whole": _doc([_visit(probability=1), _visit(probability=0)]),
+    "probability negative zero": _doc([_visit(probability=-0.0), _visit()]),
+    "accuracy negative zero float": _doc(signals=[_raw(accuracyMeters=-0.0), _raw()]),
+    "distance negative zero float": _doc([_act(distanceMeters=-0.0), _act()]),
+    "times all null": _doc([_path(_pt(time=None), _pt(time=None))]),
+    "start and end null": _doc([{**_visit(), "startTime": None, "endTime": None}, _visit()]),
+    "semantic type null": _doc([_visit(semanticType=None, placeId=None, probability=None), _visit()]),
+    "activity top candidate null": _doc([_act(topCandidate=None, distanceMeters=None), _act()]),
+    "source null": _doc(signals=[_raw(source=None, accuracyMeters=None, timestamp=None), _raw()]),
+    "signal null": _doc(signals=[None, _raw()]),
+    "raw signals null": {"semanticSegments": [_visit()], "rawSignals": None},
+    "place a string and an object": _doc([_visit(placeLocation="51.5°, -0.12°"), _visit()]),
+    "point an object": _doc([_path({"point": {"latLng": "51.5°, -0.12°"}, "time": T0}, _pt())]),
+    "path point offset null": _doc([_path({**_pt(), "durationMinutesOffsetFromStartTime": None}, _pt())]),
+    "unread field of two types": {**_doc(), "x": [{"a": 1}, {"a": "b"}]},
+    "unread deep nesting": {**_doc(), "x": json.loads("[" * 200 + "]" * 200)},
+    "unread NaN": {**_doc(), "x": [float("nan"), float("inf"), float("-inf")]},
+    "unread big integer": {**_doc(), "x": 2**80},
+    "segments only, null signals list items": {"semanticSegments": [_visit()], "rawSignals": [None, None]},
 }
 
 RAW_TEXT: dict[str, bytes] = {
@@ -184,6 +205,25 @@ RAW_TEXT: dict[str, bytes] = {
                       b'{"semanticType": "\\ud800x", "placeLocation": {"latLng": "51.5, 0.1"}}}}]}',
     "NaN": b'{"semanticSegments": [{"startTime": "2026-06-02T19:05:00.000+01:00", "visit": {"topCandidate": '
            b'{"probability": NaN, "placeLocation": {"latLng": "51.5, 0.1"}}}}]}',
+    # what RapidJSON (the Arrow route) reads and json.loads does not: refused, then the same error
+    "unread -NaN": b'{"semanticSegments": [], "rawSignals": [], "x": -NaN}',
+    "unread Inf": b'{"semanticSegments": [], "rawSignals": [], "x": [1, Inf]}',
+    "unread -Inf": b'{"semanticSegments": [], "rawSignals": [], "x": {"y": -Inf}}',
+    "read -Inf": b'{"rawSignals": [{"position": {"LatLng": "51.5, 0.1", "accuracyMeters": -Inf}}]}',
+    "unread repeated key": b'{"semanticSegments": [], "rawSignals": [], "x": {"y": 1, "y": "2"}}',
+    "negative zero integers": ('{"semanticSegments": [{"startTime": "2026-06-02T19:05:00.000+01:00", "activity": '
+                               '{"start": {"latLng": "51.5°, -0.12°"}, "end": {"latLng": "51.5°, -0.12°"}, '
+                               '"distanceMeters": -0}}, {"startTime": "2026-06-02T19:05:00.000+01:00", "activity": '
+                               '{"start": {"latLng": "51.5°, -0.12°"}, "end": {"latLng": "51.5°, -0.12°"}, '
+                               '"distanceMeters": 1.5}}], "rawSignals": [{"position": {"LatLng": "51.5°, 0.1°", '
+                               '"accuracyMeters": -0}}, {"position": {"LatLng": "51.5°, 0.1°", "accuracyMeters": 2.5}}]}'
+                               ).encode(),
+    "two documents": b'{"rawSignals": []} {"rawSignals": []}',
+    "control character in unread text": b'{"semanticSegments": [], "rawSignals": [], "x": "a\x01b"}',
+    "not UTF-8 in unread text": b'{"semanticSegments": [], "rawSignals": [], "x": "a\xffb"}',
+    "exponent numbers": ('{"semanticSegments": [{"startTime": "2026-06-02T19:05:00.000+01:00", "visit": {"topCandidate": '
+                         '{"probability": 5E-1, "placeLocation": {"latLng": "51.5°, -0.12°"}}}}], "rawSignals": '
+                         '[{"position": {"LatLng": "51.5°, 0.1°", "accuracyMeters": 1e1}}]}').encode(),
     **spoiled_texts(_doc()),
 }
 
@@ -227,7 +267,8 @@ def test_the_bench_file_and_its_surrogate_version_read_the_same(tmp_path: Path, 
                                     ('"placeId": "', '"placeId": null, "y": "')]):
         odd = tmp_path / f"odd{i}.json"
         odd.write_text(text.replace(old, new, 3), encoding="utf-8")
-        assert tl._fast_records(odd) is None
+        # a null is read as the key missing, as the plain rule reads it (dict.get): the fast path reads it
+        assert (tl._fast_records(odd) is None) == (i < 2)
         _same(odd)
 
 
@@ -291,4 +332,155 @@ def test_the_export_s_coordinates_are_cut_as_the_pattern_captures_them() -> None
     for values in (["51.5230123°, -0.1010456°", None, "-0.5°, 179.9999999°", "0.0°, -0.0°"],
                    ["51.5°, -0.12°", "51.5°,-0.12°"], ["51.5°, -0.12", "geo:51.5,-0.12"], ["51.5°°, 1°", "a°, b°"]):
         frame = pl.DataFrame({"latlng": values}, schema={"latlng": pl.String})
-        assert tl._degrees_fast(frame).equals(frame.with_columns(tl._degrees(pl.col("latlng")).alias("ll")).unnest("ll"))
+        plain = frame.with_columns(tl._degrees(pl.col("latlng")).alias("ll")).unnest("ll")
+        plain = plain.select("latlng", pl.col("la").cast(pl.Float64).alias("lat"), pl.col("lo").cast(pl.Float64).alias("lon"))
+        assert tl._degrees_fast(frame).select("latlng", "lat", "lon").equals(plain)
+
+
+ARROW_REFUSES = ("unread -NaN", "unread Inf", "unread -Inf", "read -Inf", "two documents", "not UTF-8 in unread text",
+                 "unread repeated key", "repeated key", "control character in unread text", "truncated", "trailing text")
+
+
+@pytest.mark.parametrize("name", ARROW_REFUSES)
+def test_what_json_loads_does_not_read_as_arrow_does_is_refused_by_the_arrow_route(name: str) -> None:
+    """RapidJSON reads ``-NaN``, ``Inf`` and ``-Inf`` (json.loads does not), and Arrow's reader keeps no
+    check of text it does not keep: the Arrow route refuses each such text (the other routes or the
+    plain rule then read it, or name the fault, as :func:`test_odd_texts_read_the_same` checks)."""
+    from pyarrow import ArrowInvalid
+
+    with pytest.raises((tl._NotFast, ArrowInvalid)):
+        tl._arrow_doc(RAW_TEXT[name])
+
+
+def test_nan_and_infinity_anywhere_are_refused_by_the_arrow_route() -> None:
+    for doc in (ODD["unread NaN"], {**_doc(), "x": float("inf")}, _doc(signals=[_raw(accuracyMeters=float("nan"))])):
+        with pytest.raises(tl._NotFast):
+            tl._arrow_doc(json.dumps(doc).encode())
+
+
+def test_nesting_deeper_than_the_bound_is_refused_by_the_arrow_route() -> None:
+    deep = json.dumps({**_doc(), "x": json.loads("[" * tl._MAX_DEPTH + "]" * tl._MAX_DEPTH)}).encode()
+    with pytest.raises(tl._NotFast):
+        tl._arrow_doc(deep)
+    shallow = json.dumps({**_doc(), "x": json.loads("[" * 8 + "]" * 8)}).encode()
+    tl._arrow_doc(shallow)
+
+
+def test_nesting_past_python_s_limit_fails_as_the_plain_rule_fails(tmp_path: Path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text(json.dumps(_doc())[:-1] + ', "x": ' + "[" * 5000 + "]" * 5000 + "}", encoding="utf-8")
+    with pytest.raises(RecursionError):
+        tl.parse_plain(path, ParseContext(source_id="s", path=path))
+    with pytest.raises(RecursionError):
+        tl.parse(path, ParseContext(source_id="s", path=path))
+
+
+def test_the_bench_file_and_a_real_export_s_layout_take_the_arrow_route(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bench's file and a real Android export's layout (activities, trip memory, Wi-Fi scans,
+    activity records, the profile) are read by Arrow's reader, not by a slower route."""
+    path = bench_json_file(tmp_path, monkeypatch, "google_timeline_json", "timeline", 2_000)
+    tl._arrow_doc(path.read_bytes())
+    real = _write(tmp_path, "real-shape", real_shape(json.loads(path.read_text(encoding="utf-8"))))
+    tl._arrow_doc(real.read_bytes())
+    assert tl._fast_records(real) is not None
+    _same(real)
+    for name in CLEAN:
+        tl._arrow_doc(json.dumps(CLEAN[name], ensure_ascii=False).encode())
+
+
+_VALUES: list[Any] = [None, 0, -0.0, 1, 1.5, 2**60, True, False, "", "x", "51.5°, -0.12°", "geo:51.5,-0.12", T0,
+                      "2026-02-30T09:07:00.000+00:00", [], [None], ["x"], {}, {"latLng": "51.5°, -0.12°"},
+                      {"zz": [1, {"q": None}]}, float("nan")]
+
+
+def _nodes(doc: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every place in ``doc`` (a key of an object, an index of an array)."""
+    out = [path]
+    if isinstance(doc, dict):
+        for k, v in doc.items():
+            out += _nodes(v, (*path, k))
+    elif isinstance(doc, list):
+        for i, v in enumerate(doc):
+            out += _nodes(v, (*path, i))
+    return out
+
+
+def _tree_mutant(doc: Any, rng: Any) -> Any:
+    """``doc`` with one to three places changed: a value replaced by one of another type or form, a key
+    dropped, or an unknown key added beside it."""
+    doc = json.loads(json.dumps(doc))
+    for _ in range(rng.randrange(1, 4)):
+        where = rng.choice(_nodes(doc)[1:])
+        parent = doc
+        for step in where[:-1]:
+            parent = parent[step]
+        op = rng.random()
+        if op < 0.6:
+            parent[where[-1]] = json.loads(json.dumps(rng.choice(_VALUES)))
+        elif op < 0.8 and isinstance(parent, dict):
+            del parent[where[-1]]
+        elif isinstance(parent, dict):
+            parent[f"unknown{rng.randrange(3)}"] = json.loads(json.dumps(rng.choice(_VALUES)))
+    return doc
+
+
+def test_tree_mutants_of_a_real_export_s_layout_read_the_same(tmp_path: Path) -> None:
+    """300 seeded mutants of a small real-shape export (:func:`real_shape` of the Android case): each
+    read the same by both routes (or refused in the same words), and many still by the Arrow route."""
+    import random
+
+    rng = random.Random("timeline tree mutants")
+    seed = real_shape(json.loads(json.dumps(_doc([_visit(), _act(), _path(_pt(), _pt(time=T1)), _visit(probability=0.25)],
+                                                 [_raw(), _raw(accuracyMeters=3.5)]))))
+    arrow = 0
+    for trial in range(300):
+        path = _write(tmp_path, f"mutant-{trial}", _tree_mutant(seed, rng))
+        try:
+            tl.parse_plain(path, ParseContext(source_id="s", path=path))
+        except (TypeError, AttributeError) as exc:  # the plain rule's own crash (a list or key of another type):
+            with pytest.raises(type(exc)):  # the fast path gives the same, never a result
+                tl.parse(path, ParseContext(source_id="s", path=path))
+            continue
+        except FormatError:
+            pass
+        _same(path)
+        try:
+            tl._arrow_doc(path.read_bytes())
+            arrow += tl._fast_records(path) is not None
+        except Exception:  # refused: the other routes read it, as _same checked
+            pass
+    assert arrow > 50
+
+
+def test_byte_mutants_of_a_real_export_s_layout_read_the_same(tmp_path: Path) -> None:
+    """200 seeded byte mutants (JSON's own characters deleted, inserted or replaced, pieces copied) of a
+    small real-shape export, indented as Google writes it: each read the same by both routes, or
+    refused in the same words, or failing as the plain rule fails."""
+    import random
+
+    from tests._fast_plain import load_test_module
+
+    mutated = load_test_module("test_fast_routes_mutated")
+    rng = random.Random("timeline byte mutants")
+    seed = json.dumps(real_shape(json.loads(json.dumps(_doc([_visit(), _act(), _path(_pt(), _pt(time=T1))],
+                                                            [_raw(), _raw(accuracyMeters=3.5)])))),
+                      indent=2, ensure_ascii=False).encode()
+    read = 0
+    for trial in range(200):
+        path = tmp_path / f"mutant-{trial}.json"
+        path.write_bytes(mutated._mutant(seed, rng))
+        try:
+            tl.parse_plain(path, ParseContext(source_id="s", path=path))
+        except (TypeError, AttributeError, ValueError) as exc:
+            if isinstance(exc, FormatError):
+                raise
+            with pytest.raises(type(exc)):
+                tl.parse(path, ParseContext(source_id="s", path=path))
+            continue
+        except FormatError:
+            pass
+        else:
+            read += 1
+        _same(path)
+    assert read > 20
