@@ -130,7 +130,7 @@ def _point_time(point: dict[str, Any], start: Any) -> str | None:
     try:
         t0 = datetime.fromisoformat(start.replace("Z", "+00:00"))
         return (t0 + timedelta(minutes=float(minutes))).isoformat(timespec="milliseconds")
-    except ValueError:
+    except (ValueError, TypeError, OverflowError):  # an offset that is not a number of minutes: no time
         return None
 
 
@@ -152,7 +152,12 @@ def _segment(out: _Out, ref: str, seg: dict[str, Any]) -> None:
         distance = f", distance {dist:.0f} m" if isinstance(dist, int | float) else ""
         out.add(f"{ref}.activity.start", _latlng(activity.get("start")), start, None, f"activity {kind} start{distance}")
         out.add(f"{ref}.activity.end", _latlng(activity.get("end")), end, None, f"activity {kind} end{distance}")
-    for j, point in enumerate(seg.get("timelinePath") or []):
+    path = seg.get("timelinePath")
+    if path is not None and not isinstance(path, list):  # a text's characters are not path points
+        out.read += 1
+        out.bad.append((f"{ref}.timelinePath", f"'timelinePath' is {type(path).__name__}, not a list", excerpt(path)))
+        path = None
+    for j, point in enumerate(path or []):
         if isinstance(point, dict):
             out.add(f"{ref}.timelinePath[{j}]", _latlng(point.get("point")), _point_time(point, start), None, "path point")
         else:
@@ -563,6 +568,18 @@ COLUMNS: Final = {
 }
 
 
+def _listed(doc: dict[str, Any], key: str, out: _Out) -> list[Any]:
+    """``doc[key]`` when it is a list (missing or null: none). Anything else (``"rawSignals": true``,
+    a text, an object) holds no record Atlas can read: it is one reject naming the key, never a
+    crash, and never iterated as if it were a list (a text's characters, an object's keys)."""
+    value = doc.get(key)
+    if value is None or isinstance(value, list):
+        return value or []
+    out.read += 1
+    out.bad.append((key, f"'{key}' is {type(value).__name__}, not a list", excerpt(value)))
+    return []
+
+
 def _records_plain(path: Path) -> tuple[pl.DataFrame, list[tuple[str, str, str]], int]:
     """The plain rule: every record walked in Python. Its columns, its rejects so far, records read."""
     doc = load_json(path, "Google Timeline export")
@@ -571,7 +588,7 @@ def _records_plain(path: Path) -> tuple[pl.DataFrame, list[tuple[str, str, str]]
     if isinstance(doc, list):
         segments, base, signals = doc, "", []
     elif isinstance(doc, dict) and ("semanticSegments" in doc or "rawSignals" in doc):
-        segments, base, signals = doc.get("semanticSegments") or [], "semanticSegments", doc.get("rawSignals") or []
+        segments, base, signals = _listed(doc, "semanticSegments", out), "semanticSegments", _listed(doc, "rawSignals", out)
     else:
         raise FormatError(f"{path}: no 'semanticSegments' or 'rawSignals': not a Google Timeline export")
     for i, seg in enumerate(segments):
