@@ -112,3 +112,17 @@ def bench_json_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, 
     monkeypatch.setitem(SIZES, size_key, size)
     path, _ = write_files(tmp_path / "bench")[name]
     return path
+
+
+def mutant_is_plain(mutated: Any, parse: Callable[[Path, ParseContext], ParseResult],
+                    parse_plain: Callable[[Path, ParseContext], ParseResult], path: Path, ctx: ParseContext,
+                    trial: int) -> tuple[ParseResult, ParseResult] | None:
+    """One mutant (``mutated`` is tests/test_fast_routes_mutated.py): the fast and plain rules end the
+    same way, refused in the same words or stored the same. Both results when read, None when refused."""
+    fast, plain = mutated._outcome(parse, path, ctx), mutated._outcome(parse_plain, path, ctx)
+    assert fast[0] == plain[0], trial
+    if fast[0] == "refused":
+        assert fast[1] == plain[1], trial
+        return None
+    assert mutated._stored(fast[1]) == mutated._stored(plain[1]), trial
+    return fast[1], plain[1]

@@ -199,26 +199,13 @@ def test_the_workbench_co_location_tab_shows_possible_ones_and_confirms_with_a_n
     ``c`` opens a prompt naming the row and refusing an empty note, and the decision reaches the count."""
     import asyncio
 
-    from textual.pilot import Pilot
+    from test_tui import text, until
 
     from atlas.tui.app import AtlasApp
     from atlas.tui.widgets import DecisionPrompt, FrameTable
 
     root = tmp_path / "c"
     _case(root)
-
-    async def until(pilot: Pilot[None], ok: Any, timeout: float = 60.0) -> None:
-        for _ in range(int(timeout / 0.05)):
-            await pilot.pause(0.05)
-            try:
-                if ok():
-                    return
-            except Exception:  # the widget is being rebuilt
-                pass
-        raise AssertionError("condition not reached in time")
-
-    def text(app: AtlasApp, selector: str) -> str:
-        return str(app.screen.query_one(selector).render())
 
     async def drive() -> tuple[str, str]:
         app = AtlasApp(root, as_of=AS_OF)
