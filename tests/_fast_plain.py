@@ -126,3 +126,15 @@ def mutant_is_plain(mutated: Any, parse: Callable[[Path, ParseContext], ParseRes
         return None
     assert mutated._stored(fast[1]) == mutated._stored(plain[1]), trial
     return fast[1], plain[1]
+
+
+def generated_and_bench_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pattern: str, bench_name: str,
+                              size_key: str) -> list[Path]:
+    """The files matching ``pattern`` in a generated clean case (seed 3), then the bench's file of
+    ``bench_name`` at 2,000 records: what the X and Telegram fast paths are held equal to the plain rule on."""
+    from fixtures.generate import generate
+
+    generate("clean", 3, 0.1, tmp_path / "case")
+    found = sorted((tmp_path / "case").rglob(pattern))
+    assert found, pattern
+    return [*found, bench_json_file(tmp_path, monkeypatch, bench_name, size_key, 2_000)]

@@ -19,7 +19,7 @@ from tests._fast_plain import (
     assert_fast_is_plain,
     assert_hand_over_is_plain,
     assert_identical,
-    bench_json_file,
+    generated_and_bench_files,
     load_test_module,
     mutant_is_plain,
     spoiled_texts,
@@ -174,12 +174,7 @@ def test_the_real_samples_read_the_same(samples: Path) -> None:
 
 
 def test_the_generators_export_and_the_bench_file_read_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from fixtures.generate import generate
-
-    generate("clean", 3, 0.1, tmp_path / "case")
-    exports = sorted((tmp_path / "case").rglob("result.json"))
-    assert exports
-    for path in [*exports, bench_json_file(tmp_path, monkeypatch, "telegram_json", "telegram", 2_000)]:
+    for path in generated_and_bench_files(tmp_path, monkeypatch, "result.json", "telegram_json", "telegram"):
         _same(path)
         _same(path, owner="telegram:user5550001")
 

@@ -18,7 +18,7 @@ from tests._fast_plain import (
     assert_fast_is_plain,
     assert_hand_over_is_plain,
     assert_identical,
-    bench_json_file,
+    generated_and_bench_files,
     load_test_module,
     mutant_is_plain,
 )
@@ -169,12 +169,7 @@ def test_a_heavy_users_archive_reads_the_same(tmp_path: Path) -> None:
 
 
 def test_the_generators_archive_and_the_bench_file_read_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from fixtures.generate import generate
-
-    generate("clean", 3, 0.1, tmp_path / "case")
-    archives = sorted((tmp_path / "case").rglob("direct-messages*.js"))
-    assert archives
-    for path in [*archives, bench_json_file(tmp_path, monkeypatch, "x_archive", "x", 2_000)]:
+    for path in generated_and_bench_files(tmp_path, monkeypatch, "direct-messages*.js", "x_archive", "x"):
         assert _same(path).identifiers_are_uris
         _same(path, owner="x:id:1001")
 
