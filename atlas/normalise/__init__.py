@@ -438,8 +438,8 @@ def _to_events_fast(
             frame = _one_select(conformed_frame, pl.col, _plain_columns(), facts, source_id=source_id,
                                 timezone=timezone, owner_uris=owner_uris)
         else:
-            columns = _conformed_columns(layout, fills)
-            frame = _one_select(raw, columns.__getitem__, columns, facts, source_id=source_id, timezone=timezone,
+            by_name = _conformed_columns(layout, fills)
+            frame = _one_select(raw, by_name.__getitem__, by_name, facts, source_id=source_id, timezone=timezone,
                                 owner_uris=owner_uris)
     else:
         lf = base.with_columns(
