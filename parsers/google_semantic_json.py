@@ -39,6 +39,7 @@ name in particular is a guess (``placeConfidence``), and the statement says so.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
@@ -94,6 +95,33 @@ def _num(v: Any) -> float | None:
     return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
 
 
+def _storable(v: Any) -> bool:
+    """Whether ``v`` is not a number, or a number :func:`_num` makes a finite float of. Python's JSON
+    reader gives an integer of any length (``float`` of one beyond about 1.8e308 raises), and
+    ``inf``, ``-inf`` or ``nan`` for ``1e400``, ``-1e400``, ``Infinity``, ``NaN``: no position or
+    accuracy, and no value a float column can hold as the file wrote it."""
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return True
+    try:
+        return math.isfinite(float(v))
+    except OverflowError:
+        return False
+
+
+def _number_excerpt(v: int | float) -> str:
+    """A number :func:`_storable` says no to, for a reject: an integer by its first digits and its
+    length (``10000000000000000000… (401 digits)``), a float as JSON writes it (``Infinity``, ``NaN``:
+    Python reads ``1e400`` as infinity)."""
+    if isinstance(v, float):
+        return excerpt(v)
+    digits = str(abs(v))
+    return f"{'-' if v < 0 else ''}{digits[:20]}… ({len(digits)} digits)"
+
+
+_BEYOND: Final = "the {what} is not a finite number (beyond the range of a float, or NaN/Infinity)"
+"""The reason of a record with a number :func:`_storable` says no to (the value is the excerpt)."""
+
+
 class _Out:
     def __init__(self) -> None:
         self.cols: dict[str, list[Any]] = {k: [] for k in _COLS}
@@ -102,6 +130,10 @@ class _Out:
 
     def add(self, ref: str, lat: Any, lon: Any, acc: Any, dur: dict[str, Any], which: str, text: str) -> None:
         self.read += 1
+        for what, value in (("latitude", lat), ("longitude", lon), ("accuracy", acc)):
+            if not _storable(value):  # (the record, not the file: the others are read)
+                self.bad.append((ref, _BEYOND.format(what=what), _number_excerpt(value)))
+                return
         c = self.cols
         c["source_ref"].append(ref)
         c["lat_e7"].append(_num(lat))
@@ -184,6 +216,11 @@ def _records(path: Path) -> tuple[pl.DataFrame, list[tuple[str, str, str]], int]
     objects = doc.get("timelineObjects") if isinstance(doc, dict) else None
     if not isinstance(objects, list):
         raise FormatError(f"{path}: no 'timelineObjects' list: not a Semantic Location History file")
+    return _records_of(objects)
+
+
+def _records_of(objects: list[Any]) -> tuple[pl.DataFrame, list[tuple[str, str, str]], int]:
+    """:func:`_records` of the file's ``timelineObjects``."""
     out = _Out()
     for i, obj in enumerate(objects):
         ref = f"timelineObjects[{i}]"
@@ -228,7 +265,10 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     quick = _quick(objects, ctx)
     if quick is not None:
         return quick
-    frame, bad, read, no_coords = _records_fast(objects)
+    try:
+        frame, bad, read, no_coords = _records_fast(objects)
+    except _Plain:  # (a number no float holds: the plain rule sets its record aside, in its place)
+        return _events(*_records_of(objects), ctx, fast=False)
     return _events_fast(frame, bad, read, no_coords, ctx)
 
 
@@ -289,6 +329,20 @@ def _objects(path: Path) -> list[Any]:
     if not isinstance(objects, list):
         raise FormatError(f"{path}: no 'timelineObjects' list: not a Semantic Location History file")
     return objects
+
+
+class _Plain(Exception):
+    """The month holds a number no float holds (:func:`_storable`): the plain rule reads it."""
+
+
+def _finite_floats(columns: list[tuple[Any, ...]]) -> bool:
+    """Whether every float among the coordinates and accuracies is finite (an integer beyond a float
+    fails where it is made a float, instead). Only looked at where there is a float: Google writes
+    whole numbers."""
+    for column in columns:
+        if float in set(map(type, column)) and not all(math.isfinite(v) for v in column if type(v) is float):
+            return False
+    return True
 
 
 def _records_fast(objects: list[Any]) -> tuple[pl.DataFrame, list[tuple[str, str, str]], int, list[tuple[str, str, str]]]:
@@ -409,6 +463,8 @@ def _records_fast(objects: list[Any]) -> tuple[pl.DataFrame, list[tuple[str, str
         bad.append((f"timelineObjects[{i}]", "neither placeVisit nor activitySegment", excerpt(obj)))
     read = len(rows) + len(bad)
     columns: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [() for _ in _SCHEMA]
+    if not _finite_floats(columns[1:4]):
+        raise _Plain  # (the plain rule sets the record aside where the walk met it)
     frame = None
     if set(map(type, columns[1])) | set(map(type, columns[2])) <= _NUMBERS \
             and set(map(type, columns[3])) <= _NUMBERS_OR_NONE:  # (no record set aside: every one has both)
@@ -429,7 +485,10 @@ def _numbers(rows: list[tuple[Any, ...]], no_coords: list[tuple[str, str, str]])
     each other record set aside in ``no_coords``, in order."""
     kept = []
     for row in rows:
-        lat, lon, acc = _num(row[1]), _num(row[2]), _num(row[3])
+        try:
+            lat, lon, acc = _num(row[1]), _num(row[2]), _num(row[3])
+        except OverflowError as exc:  # (an integer beyond a float: the plain rule sets its record aside)
+            raise _Plain from exc
         if lat is None or lon is None:
             no_coords.append((row[0], _NO_COORDS, row[8] or ""))
         else:
@@ -640,6 +699,8 @@ def _quick(objects: list[Any], ctx: ParseContext) -> ParseResult | None:
     kinds = set(map(type, columns[1])) | set(map(type, columns[2])), set(map(type, columns[3]))
     if not kinds[0] | kinds[1] <= _QUICK_NUMBERS:
         return None  # (a text or a truth value: the plain rule takes it for no number)
+    if float in kinds[0] | kinds[1] and not _finite_floats(columns[1:4]):
+        return None  # (a number no float holds: a reject; an integer beyond one fails the frame below)
     data = dict(zip(_QUICK_SCHEMA, columns, strict=True))
     frame = None
     if kinds[0] | kinds[1] <= _WHOLE:  # (whole numbers, as Google writes them: read as such, a third cheaper)
