@@ -213,7 +213,11 @@ def test_a_number_no_float_holds_goes_to_the_plain_rule_from_either_route(tmp_pa
     reject in its place among the others), rather than reading it itself."""
     calls: list[int] = []
     records_of = sem._records_of
-    monkeypatch.setattr(sem, "_records_of", lambda objects: calls.append(len(objects)) or records_of(objects))
+    def recorded(objects: list[Any]) -> Any:
+        calls.append(len(objects))
+        return records_of(objects)
+
+    monkeypatch.setattr(sem, "_records_of", recorded)
     objects, _, _ = _with_number("visit accuracy", False)
     path = tmp_path / "2026_JULY.json"
     path.write_text(json.dumps({"timelineObjects": objects}).replace('"__N__"', "1e400"), encoding="utf-8")
