@@ -50,6 +50,7 @@ import polars as pl
 from atlas.errors import FormatError
 from atlas.model import TS_TYPE, UTC, Channel, EvidenceCategory
 from parsers._exports import (
+    BEYOND_FLOAT,
     ISO_INSTANT_FORMATS,
     epoch_ms_utc,
     excerpt,
@@ -58,8 +59,10 @@ from parsers._exports import (
     iso_basis,
     iso_instant,
     load_json,
+    number_excerpt,
     rejects,
     rejects_lone_surrogates,
+    storable_number,
     without_cycle_collection,
 )
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCount
@@ -95,31 +98,6 @@ def _num(v: Any) -> float | None:
     return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
 
 
-def _storable(v: Any) -> bool:
-    """Whether ``v`` is not a number, or a number :func:`_num` makes a finite float of. Python's JSON
-    reader gives an integer of any length (``float`` of one beyond about 1.8e308 raises), and
-    ``inf``, ``-inf`` or ``nan`` for ``1e400``, ``-1e400``, ``Infinity``, ``NaN``: no position or
-    accuracy, and no value a float column can hold as the file wrote it."""
-    if isinstance(v, bool) or not isinstance(v, int | float):
-        return True
-    try:
-        return math.isfinite(float(v))
-    except OverflowError:
-        return False
-
-
-def _number_excerpt(v: int | float) -> str:
-    """A number :func:`_storable` says no to, for a reject: an integer by its first digits and its
-    length (``10000000000000000000… (401 digits)``), a float as JSON writes it (``Infinity``, ``NaN``:
-    Python reads ``1e400`` as infinity)."""
-    if isinstance(v, float):
-        return excerpt(v)
-    digits = str(abs(v))
-    return f"{'-' if v < 0 else ''}{digits[:20]}… ({len(digits)} digits)"
-
-
-_BEYOND: Final = "the {what} is not a finite number (beyond the range of a float, or NaN/Infinity)"
-"""The reason of a record with a number :func:`_storable` says no to (the value is the excerpt)."""
 
 
 class _Out:
@@ -131,8 +109,8 @@ class _Out:
     def add(self, ref: str, lat: Any, lon: Any, acc: Any, dur: dict[str, Any], which: str, text: str) -> None:
         self.read += 1
         for what, value in (("latitude", lat), ("longitude", lon), ("accuracy", acc)):
-            if not _storable(value):  # (the record, not the file: the others are read)
-                self.bad.append((ref, _BEYOND.format(what=what), _number_excerpt(value)))
+            if not storable_number(value):  # (the record, not the file: the others are read)
+                self.bad.append((ref, BEYOND_FLOAT.format(what=what), number_excerpt(value)))
                 return
         c = self.cols
         c["source_ref"].append(ref)
@@ -332,7 +310,7 @@ def _objects(path: Path) -> list[Any]:
 
 
 class _Plain(Exception):
-    """The month holds a number no float holds (:func:`_storable`): the plain rule reads it."""
+    """The month holds a number no float holds (:func:`parsers._exports.storable_number`): the plain rule reads it."""
 
 
 def _finite_floats(columns: list[tuple[Any, ...]]) -> bool:
