@@ -626,12 +626,23 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
     threats = [{"id": m.handle, "kind": m.kind.replace("behaviour:", ""), "when": m.uk_time, "text": m.text, "ref": m.exhibit, "matched": m.flagged,
                 "decision": f"{m.tier}; {m.state_text}", "_all": list(m.event_ids)} for m in flagged]
     impact = conduct_impact_rows(findings)
-    breaches = [{"order": b.order, "kind": b.kind, "uk_time": uk_time(b.ts),
+    breaches = [{"id": "", "counts": "yes (measured)", "order": b.order, "kind": b.kind, "uk_time": uk_time(b.ts),
+                 "_ts": b.ts.isoformat(),
                  "where": place_label(inputs, b.place, None) if b.place else channel_name(b.channel or ""),
                  "identity": ", ".join(display(u) for u in b.identifiers)
                  + (f" ({b.identifier_status})" if b.identifiers and b.identifier_status else ""),
                  "distance": _metres(b.min_distance_m), "ids": shown(b.event_ids), "_all": list(b.event_ids)}
-                for b in findings.breaches]
+                for b in findings.breaches if not b.kind.endswith("(confirmed)")]
+    # every possible breach beside them, with its decision: a confirmed one counts and says by whom, an open
+    # one is listed, not counted (the workbench and `atlas breaches` decide them)
+    possible_b = findings.conduct.breach_reviews if findings.conduct is not None else ()
+    breaches += [{"id": p.id, "counts": {"confirmed": "yes (confirmed)", "open": "no: listed",
+                                         "dismissed": "no: dismissed"}[p.state],
+                  "order": p.order, "kind": "exclusion-zone (possible)", "uk_time": uk_time(p.start),
+                  "_ts": p.start.isoformat(), "where": place_label(inputs, p.place, None),
+                  "identity": f"{p.status}. Basis: {p.basis}", "distance": _metres(p.possible.min_distance_m),
+                  "ids": shown(p.possible.event_ids), "_all": list(p.possible.event_ids)} for p in possible_b]
+    breaches.sort(key=lambda r: (r.pop("_ts"), r["id"]))
     colocations = [{"id": "", "counts": "yes (measured)", "place": place_label(inputs, c.place, c.kind),
                     "uk_time": uk_time(c.start), "_ts": c.start.isoformat(),
                     "distance": _metres(c.min_distance_m), "accuracy": _metres(c.max_accuracy_m),
@@ -681,11 +692,16 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
                              records, records_view,
                              note=(acc.label if acc else "") + ("" if impact else " No impact entry is recorded "
                                                                 "(case.toml [[impact]], atlas impact add).")))
-    parts.append(paged_table("breaches", "Breaches of orders", breaches,
-                             [("order", "order", 120), ("kind", "kind", 100), ("uk_time", "when (UK)", 140),
-                              ("where", "place / channel", 180), ("identity", "identifier", 150),
-                              ("distance", "closest", 70), ("ids", "exhibit records", 340)], records, records_view,
-                             note=missing.strip()))
+    parts.append(paged_table("breaches", "Breaches of orders: measured, and possible ones with the officer's decision",
+                             breaches,
+                             [("id", "id", 85), ("counts", "counted", 105), ("order", "order", 110),
+                              ("kind", "kind", 100), ("uk_time", "when (UK)", 135),
+                              ("where", "place / channel", 150), ("identity", "identifier / decision and basis", 265),
+                              ("distance", "closest", 60), ("ids", "exhibit records", 200)], records, records_view,
+                             note=("A possible breach rests on a position with no stated accuracy inside an exclusion "
+                                   "zone, or an accuracy circle straddling its boundary: it counts only once an officer "
+                                   "confirms it (atlas breaches CASE --confirm ID --note ...), and is then shown as "
+                                   "confirmed, never as measured. " + missing).strip()))
     parts.append(paged_table("colocations", "Co-locations (the suspect's device near the victim or a protected place): "
                              "measured, and possible ones with the officer's decision",
                              colocations, [("id", "id", 85), ("counts", "counted", 105),

@@ -639,7 +639,7 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
          "detail": f"{plural(len(presences), 'presence episode')} at protected places, {len(near)} near the victim's own positions"
                    + (f"; {plural(n_confirmed, 'possible co-location')} confirmed by an officer" if n_confirmed else "")},
         {"indicator": "breaches of orders", "value": len(breaches), "detail": f"{plural(len(breaches), 'breach')} listed"
-         + (f" ({len(confirmed_breach_rows)} a possible breach confirmed by an officer)" if confirmed_breach_rows else "")},
+         + (f" ({len(confirmed_breach_rows)} of them a possible breach confirmed by an officer)" if confirmed_breach_rows else "")},
     ]
     burst_list = bursts(counted.filter(pl.col("role") == "conduct"), options)
     distress[2] |= {"value": len(burst_list), "detail": f"{plural(len(burst_list), 'burst')} of at least "
