@@ -832,9 +832,8 @@ def analyse(case: Case, *, as_of: date | None = None, include_proposed: bool | L
     lexicon = load_lexicon(options.lexicon)
     threat_rules = load_threat_rules(options.threat_rules)
     decided = dict(decisions) if decisions is not None else ledger_decisions(case)
-    from atlas.decisions.colocations import decided as colocation_decided  # the ledger's side: who and why
-
     from atlas.decisions.breaches import decided as breach_decided
+    from atlas.decisions.colocations import decided as colocation_decided  # the ledger's side: who and why
 
     details = colocation_decided(case)
     b_details = breach_decided(case)
