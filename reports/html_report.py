@@ -694,10 +694,10 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
                                                                 "(case.toml [[impact]], atlas impact add).")))
     parts.append(paged_table("breaches", "Breaches of orders: measured, and possible ones with the officer's decision",
                              breaches,
-                             [("id", "id", 85), ("counts", "counted", 105), ("order", "order", 110),
-                              ("kind", "kind", 100), ("uk_time", "when (UK)", 135),
-                              ("where", "place / channel", 150), ("identity", "identifier / decision and basis", 265),
-                              ("distance", "closest", 60), ("ids", "exhibit records", 200)], records, records_view,
+                             [("id", "id", 80), ("counts", "counted", 110), ("order", "order", 100),
+                              ("kind", "kind", 160), ("uk_time", "when (UK)", 140),
+                              ("where", "place / channel", 120), ("identity", "identifier / decision and basis", 260),
+                              ("distance", "closest", 55), ("ids", "exhibit records", 160)], records, records_view,
                              note=("A possible breach rests on a position with no stated accuracy inside an exclusion "
                                    "zone, or an accuracy circle straddling its boundary: it counts only once an officer "
                                    "confirms it (atlas breaches CASE --confirm ID --note ...), and is then shown as "
