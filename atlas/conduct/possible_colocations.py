@@ -205,6 +205,72 @@ class ColocationEffect:
                 "added_dates": [d.isoformat() for d in self.added_dates]}
 
 
+MarkState = Literal["measured", "confirmed", "open", "dismissed"]
+SHOWN_AS: Final[dict[str, str]] = {
+    "measured": "co-location (measured)",
+    "confirmed": "possible co-location, confirmed by an officer",
+    "open": "possible co-location, not counted (awaiting an officer's decision)",
+    "dismissed": "possible co-location, dismissed by an officer (not counted)",
+}
+"""What a map or chart calls each kind of co-location (legend and label): a confirmed one is
+never drawn as measured, an open one never as counted."""
+SERVED_STATES: Final = ("measured", "confirmed")
+"""The co-locations drawn in what is served with the statement (its figures): the ones it relies
+on. Open ones are records not relied on and dismissed ones an officer's decision, both
+scheduled as unused material (:mod:`reports.unused`), never drawn as evidence."""
+
+
+@dataclass(frozen=True)
+class ColocationMark:
+    """One co-location as a map or chart draws it: measured, or possible with its decision."""
+
+    state: MarkState
+    colocation: Colocation
+    review: PossibleColocation | None = None
+
+    @property
+    def counts(self) -> bool:
+        return self.state in ("measured", "confirmed")
+
+    @property
+    def shown_as(self) -> str:
+        return SHOWN_AS[self.state]
+
+    @property
+    def where(self) -> str:
+        c = self.colocation
+        return c.place or ("near the victim" if c.kind == "victim-location" else c.kind)
+
+    @property
+    def basis(self) -> str:
+        """What the data shows (a measured one: its certainty; a possible one: why it is possible only)."""
+        return self.colocation.certainty
+
+    def records(self) -> tuple[str, ...]:
+        """Both sides' records by exhibit (``JA/7, … rowid …``): his, then hers."""
+        return (*self.colocation.exhibits, *self.colocation.victim_exhibits)
+
+    def records_by_exhibit(self) -> str:
+        """``JA/11 ×4, JA/5 ×2 / JA/14 ×4`` (his / hers)."""
+        if self.review is not None:
+            return self.review.records_by_exhibit()
+        return PossibleColocation(self.colocation, "").records_by_exhibit()
+
+    def label(self, when: str) -> str:
+        """``27/07/2026 18:20 BST near the victim: possible co-location, confirmed by an officer (JA/11 ×4 / JA/14 ×4)``."""
+        return f"{when} {self.where}: {self.shown_as} ({self.records_by_exhibit()})"
+
+
+def colocation_marks(measured: Sequence[Colocation], reviews: Sequence[PossibleColocation],
+                     states: Sequence[str] = ("measured", "confirmed", "open", "dismissed")) -> list[ColocationMark]:
+    """Every co-location a map or chart draws, in time order: the measured ones and the possible
+    ones in ``states`` (what is served draws :data:`SERVED_STATES` only)."""
+    out = [ColocationMark("measured", c) for c in measured] if "measured" in states else []
+    out += [ColocationMark(p.state, p.colocation, p) for p in reviews if p.state in states]
+    return sorted(out, key=lambda m: (m.colocation.start, ("measured", "confirmed", "open", "dismissed").index(m.state),
+                                      m.colocation.event_ids))
+
+
 def short_accuracy(words: str) -> str:
     """One side's accuracy words, shortened for a table cell."""
     return (words.replace(" at most where stated; some positions state no accuracy", " at most; some not stated")
@@ -232,5 +298,6 @@ def reviews(possible: Sequence[Colocation], decisions: Mapping[tuple[str, str], 
     return tuple(out)
 
 
-__all__ = ["ITEM", "STATES", "SUBJECT", "ColocationEffect", "Decided", "PossibleColocation", "ReviewState",
-           "colocation_id", "colocation_key", "key_of", "reviews", "short_accuracy", "state_of"]
+__all__ = ["ITEM", "SERVED_STATES", "SHOWN_AS", "STATES", "SUBJECT", "ColocationEffect", "ColocationMark", "Decided",
+           "MarkState", "PossibleColocation", "ReviewState", "colocation_id", "colocation_key", "colocation_marks",
+           "key_of", "reviews", "short_accuracy", "state_of"]
