@@ -214,7 +214,7 @@ COLOCATION_LEGEND: Final = {
     "dismissed": "possible co-location, dismissed by an officer (not counted)",
 }
 """The team's report draws every state; the served figures only measured and confirmed ones."""
-_GLYPH: Final = {
+_GLYPH: Final[dict[str, dict[str, Any]]] = {
     "measured": {"marker": "x", "line_width": 2.5, "color": COLOCATION_COLOURS["measured"]},
     "confirmed": {"marker": "diamond", "line_color": "#7f3500", "fill_color": COLOCATION_COLOURS["confirmed"]},
     "open": {"marker": "circle", "line_width": 2, "line_color": COLOCATION_COLOURS["open"], "fill_alpha": 0.0},
@@ -239,9 +239,9 @@ def _colocation_days(fig: Any, findings: Findings, zone: str, top: int) -> None:
     """A row of marks above the bars for each kind of co-location, on its UK day (hover: the decision)."""
     marks = findings.colocation_marks()
     states = [s for s in COLOCATION_LEGEND if any(m.state == s for m in marks)]
-    for row, state in enumerate(states):
+    for level, state in enumerate(states):
         mine = [m for m in marks if m.state == state]
-        y = max(top, 1) * (1.12 + 0.1 * row)
+        y = max(top, 1) * (1.12 + 0.1 * level)
         src = ColumnDataSource({"day": [_day_start(m.colocation.date, zone) for m in mine], "y": [y] * len(mine),
                                 **_mark_rows(mine, [m.where for m in mine])})
         r = fig.scatter(x="day", y="y", size=15 if state == "confirmed" else 11, source=src, legend_label=COLOCATION_LEGEND[state], **_GLYPH[state])

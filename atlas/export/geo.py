@@ -153,23 +153,23 @@ def _features(geo: GeoInputs) -> list[_Feature]:
                  "certainty": c.certainty, "precision": c.precision, "exhibits": list(c.exhibits),
                  "victim_exhibits": list(c.victim_exhibits)}
         out.append(_Feature(f"co-location:{i}", "co-location", f"Co-location at {where}", geom, props, c.start, c.end))
-    drawn = [p for p in geo.possible if p.state in ("confirmed", "open")]
-    for i, p in enumerate(sorted(drawn, key=lambda p: (p.start, p.state, p.colocation.event_ids)), 1):
-        c = p.colocation
+    drawn = [q for q in geo.possible if q.state in ("confirmed", "open")]
+    for i, pc in enumerate(sorted(drawn, key=lambda q: (q.start, q.state, q.colocation.event_ids)), 1):
+        c = pc.colocation
         geom = multipoint([*c.event_ids, *c.victim_event_ids])
         if geom is None:
             continue
         where = c.place or "near the victim"
-        name = (f"{SHOWN_AS[p.state][0].upper()}{SHOWN_AS[p.state][1:]}: {where}, {_uk_day(c.start)} "
-                f"({p.records_by_exhibit()})")
+        name = (f"{SHOWN_AS[pc.state][0].upper()}{SHOWN_AS[pc.state][1:]}: {where}, {_uk_day(c.start)} "
+                f"({pc.records_by_exhibit()})")
         pprops2: dict[str, Any] = {
-            "co_location": c.kind, "state": p.state, "counted": p.counts, "shown_as": SHOWN_AS[p.state],
-            "decision": ("confirmed by an officer; recorded in the case's decisions ledger" if p.state == "confirmed"
+            "co_location": c.kind, "state": pc.state, "counted": pc.counts, "shown_as": SHOWN_AS[pc.state],
+            "decision": ("confirmed by an officer; recorded in the case's decisions ledger" if pc.state == "confirmed"
                          else "none yet: listed, not counted"),
-            "review_id": p.id, "place": c.place, "start_utc": _iso(c.start), "end_utc": _iso(c.end),
-            "date": c.date.isoformat(), "min_distance_m": c.min_distance_m, "basis": p.basis,
-            "suspect_accuracy": p.accuracy[0], "victim_accuracy": p.accuracy[1], "exhibits": list(c.exhibits),
-            "victim_exhibits": list(c.victim_exhibits), "marker-color": MARKER_COLOUR[p.state]}
+            "review_id": pc.id, "place": c.place, "start_utc": _iso(c.start), "end_utc": _iso(c.end),
+            "date": c.date.isoformat(), "min_distance_m": c.min_distance_m, "basis": pc.basis,
+            "suspect_accuracy": pc.accuracy[0], "victim_accuracy": pc.accuracy[1], "exhibits": list(c.exhibits),
+            "victim_exhibits": list(c.victim_exhibits), "marker-color": MARKER_COLOUR[pc.state]}
         out.append(_Feature(f"possible-co-location:{i}", "possible-co-location", name, geom, pprops2, c.start, c.end))
     for i, b in enumerate(sorted((b for b in geo.breaches if b.kind == "exclusion-zone"),
                                  key=lambda b: (b.ts, b.order, b.event_ids)), 1):
