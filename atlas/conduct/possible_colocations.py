@@ -84,6 +84,17 @@ def _uk() -> Any:
     return ZoneInfo("Europe/London")
 
 
+def records_by_exhibit(c: Colocation) -> str:
+    """``JA/11 ×4, JA/5 ×2 / JA/14 ×4``: his records per exhibit, then hers."""
+    def count(refs: tuple[str, ...]) -> str:
+        seen: dict[str, int] = {}
+        for r in refs:
+            ex = r.split(",", 1)[0]
+            seen[ex] = seen.get(ex, 0) + 1
+        return ", ".join(f"{ex} ×{n}" if n > 1 else ex for ex, n in seen.items()) or "-"
+    return count(c.exhibits) + (f" / {count(c.victim_exhibits)}" if c.victim_exhibits else "")
+
+
 @dataclass(frozen=True)
 class PossibleColocation:
     """One possible co-location with its current decision: the one typed result every output
@@ -156,14 +167,7 @@ class PossibleColocation:
 
     def records_by_exhibit(self) -> str:
         """``JA/11 ×4, JA/5 ×2 / JA/14 ×4``: his records per exhibit, then hers (every record: :meth:`records`)."""
-        def count(refs: tuple[str, ...]) -> str:
-            seen: dict[str, int] = {}
-            for r in refs:
-                ex = r.split(",", 1)[0]
-                seen[ex] = seen.get(ex, 0) + 1
-            return ", ".join(f"{ex} ×{n}" if n > 1 else ex for ex, n in seen.items()) or "-"
-        c = self.colocation
-        return count(c.exhibits) + (f" / {count(c.victim_exhibits)}" if c.victim_exhibits else "")
+        return records_by_exhibit(self.colocation)
 
     def records(self) -> tuple[str, ...]:
         """Both sides' records by exhibit (``JA/7, … rowid …``): his, then hers."""
@@ -252,13 +256,7 @@ class ColocationMark:
 
     def records_by_exhibit(self) -> str:
         """``JA/11 ×4, JA/5 ×2 / JA/14 ×4`` (his / hers)."""
-        if self.review is not None:
-            return self.review.records_by_exhibit()
-        return PossibleColocation(self.colocation, "").records_by_exhibit()
-
-    def label(self, when: str) -> str:
-        """``27/07/2026 18:20 BST near the victim: possible co-location, confirmed by an officer (JA/11 ×4 / JA/14 ×4)``."""
-        return f"{when} {self.where}: {self.shown_as} ({self.records_by_exhibit()})"
+        return records_by_exhibit(self.colocation)
 
 
 def colocation_marks(measured: Sequence[Colocation], reviews: Sequence[PossibleColocation],
@@ -300,4 +298,4 @@ def reviews(possible: Sequence[Colocation], decisions: Mapping[tuple[str, str], 
 
 __all__ = ["ITEM", "SERVED_STATES", "SHOWN_AS", "STATES", "SUBJECT", "ColocationEffect", "ColocationMark", "Decided",
            "MarkState", "PossibleColocation", "ReviewState", "colocation_id", "colocation_key", "colocation_marks",
-           "key_of", "reviews", "short_accuracy", "state_of"]
+           "key_of", "records_by_exhibit", "reviews", "short_accuracy", "state_of"]
