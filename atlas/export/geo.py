@@ -166,7 +166,7 @@ def _features(geo: GeoInputs) -> list[_Feature]:
             "co_location": c.kind, "state": pc.state, "counted": pc.counts, "shown_as": SHOWN_AS[pc.state],
             "decision": ("confirmed by an officer; recorded in the case's decisions ledger" if pc.state == "confirmed"
                          else "none yet: listed, not counted"),
-            "review_id": pc.id, "place": c.place, "start_utc": _iso(c.start), "end_utc": _iso(c.end),
+            "place": c.place, "start_utc": _iso(c.start), "end_utc": _iso(c.end),
             "date": c.date.isoformat(), "min_distance_m": c.min_distance_m, "basis": pc.basis,
             "suspect_accuracy": pc.accuracy[0], "victim_accuracy": pc.accuracy[1], "exhibits": list(c.exhibits),
             "victim_exhibits": list(c.victim_exhibits), "marker-color": MARKER_COLOUR[pc.state]}
