@@ -164,7 +164,7 @@ class ConductScreen(ReviewScreen):
             self.notify("This co-location is measured (counted on the data): there is nothing to decide",
                         severity="warning")
             return
-        from atlas.decisions.colocations import decide_colocation, find_colocation
+        from atlas.decisions.colocations import colocation_impact, decide_colocation, find_colocation
         from atlas.review import uk_date
 
         verb = {"confirmed": "Confirm", "dismissed": "Dismiss", "open": "Re-open"}[state]
@@ -182,6 +182,7 @@ class ConductScreen(ReviewScreen):
             return decide_colocation(self.review.case, fresh, state, note=note)  # type: ignore[arg-type]
 
         prompt = DecisionPrompt(f"{verb} possible co-location {cid}", subject, note_required=state != "open",
+                                impact=lambda: colocation_impact(self.review, item, state).text(),  # type: ignore[arg-type]
                                 officer=self.review.case.officer().label)
         await ask(self.app, prompt, lambda note: self.atlas.record(lambda: record(note), f"{cid}: {state}"))
 
