@@ -353,7 +353,8 @@ def test_gis_exports_draw_a_confirmed_possible_breach_apart_from_measured_ones(t
     early, late = analyse(case, as_of=AS_OF).breach_reviews
     decide_breach(case, late, "confirmed", note=NOTE)
     decide_breach(case, early, "dismissed", note=WHY_NOT)
-    export(case, "geojson", tmp_path / "map.geojson")
+    outcome = export(case, "geojson", tmp_path / "map.geojson")
+    assert (outcome.counts["zone_breaches"], outcome.counts["zone_breaches_confirmed_possible"]) == (0, 1)
     doc = json.loads((tmp_path / "map.geojson").read_text(encoding="utf-8"))
     zone = [f["properties"] for f in doc["features"] if f["properties"]["feature"].startswith("exclusion-zone-breach")]
     assert [(p["feature"], p["date"]) for p in zone] == [("exclusion-zone-breach-confirmed", "2026-04-20")]
