@@ -552,14 +552,20 @@ def _header(inputs: ReportInputs, findings: Findings, exhibits: Sequence[Exhibit
     ]
     if findings.conduct is not None:
         only = sorted({p.day for p in findings.confirmed_colocations if p.new_day})
-        rows.append(("Incidents (occasions)", str(len(findings.incidents)) + (
-            f" ({plural(len(only), 'day rests', 'days rest')} only on a possible co-location confirmed by an officer)"
-            if only else "")))
+        b_only = sorted({b.day for b in findings.confirmed_breaches if b.new_day and b.is_incident})
+        rested = [f"{plural(len(only), 'day rests', 'days rest')} only on a possible co-location confirmed by an officer"
+                  ] if only else []
+        rested += [f"{plural(len(b_only), 'day rests', 'days rest')} only on a possible breach confirmed by an officer"
+                   ] if b_only else []
+        rows.append(("Incidents (occasions)", str(len(findings.incidents)) + (f" ({'; '.join(rested)})" if rested else "")))
         count = findings.conduct.occasion_count  # the one count: confirmed, and what awaits a decision
         if count is not None:
             rows.append(("Threat occasions", f"{count.confirmed} confirmed by an officer; {count.pending} more "
                                              "awaiting a decision"))
-        rows.append(("Breaches of orders", str(len(findings.breaches))))
+        n_confirmed = len(findings.confirmed_breaches)
+        rows.append(("Breaches of orders", str(len(findings.breaches)) + (
+            f" ({n_confirmed} of them {'a possible breach' if n_confirmed == 1 else 'possible breaches'} confirmed by "
+            "an officer, not measured)" if n_confirmed else "")))
         if s2a is not None:
             verdict = _esc(s2a.headline)
             if s2a.severity in ("bad", "warn"):
@@ -667,7 +673,8 @@ def review_html(review: ReviewView) -> str:
     else:
         out.append("<p class='note'>No warning.</p>")
     if review.listed:
-        out.append("<p><b>Listed, not counted</b> (for a person to judge)</p><ul>"
+        out.append("<p><b>Possible only: listed, not counted</b> unless an officer confirmed it (for a person to "
+                   "judge; each decision is shown)</p><ul>"
                    + "".join(f"<li>{_esc(line)}</li>" for line in review.listed) + "</ul>")
     if review.gaps:
         out.append("<p><b>Gaps that may break the course of conduct</b></p><table class='kv'>"

@@ -109,9 +109,9 @@ def test_what_is_listed_but_not_counted_is_said_in_the_reports_review_section(tm
     assert lines[0].startswith("1 possible co-location of the suspect's device with the victim's own recorded positions")
     assert "not counted" in lines[0] and lines[-1].startswith("Each is listed in the reviewer's note")
     html = review_html(ReviewView(listed=lines))
-    assert "Listed, not counted" in html and "1 possible co-location of the suspect" in html
+    assert "Possible only: listed, not counted" in html and "1 possible co-location of the suspect" in html
     # nothing listed: nothing said
     quiet = make_case(tmp_path / "q", {VICTIM: [pos("2026-04-10 18:00", *spot, 10.0)],
                                        SUSPECT: [pos("2026-04-10 18:05", spot[0] + 0.0004, spot[1], 12.0)]})
     assert listed_not_counted(analyse(quiet, as_of=AS_OF)) == ()
-    assert "Listed, not counted" not in review_html(ReviewView())
+    assert "Possible only: listed, not counted" not in review_html(ReviewView())

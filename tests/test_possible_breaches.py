@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import html as html_text
 import io
 import json
 import re
@@ -259,6 +260,10 @@ def test_on_the_generated_case_confirm_one_dismiss_one_and_every_output_says_so(
     assert "1 possible breach of its exclusion zone confirmed by an officer" in note
     html = (out / "report.html").read_text(encoding="utf-8")
     assert late.id in html and early.id in html and "confirmed by DS 5678 B. Reviewer" in html
+    # the headline says what rests on the decision, as it does for a confirmed co-location
+    page = html_text.unescape(html)  # the summary is a Bokeh Div: its HTML is held escaped
+    assert f"<td>{n_breaches + 1} (1 of them a possible breach confirmed by an officer, not measured)</td>" in page
+    assert f"<td>{n_incidents + 1} (1 day rests only on a possible breach confirmed by an officer)</td>" in page
     with (out / "breaches.csv").open(encoding="utf-8") as fh:
         table = list(csv.DictReader(fh))
     confirmed_rows = [r for r in table if r["kind"] == KIND]
