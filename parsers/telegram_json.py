@@ -444,7 +444,10 @@ def _already_uris(values: set[str], ctx: ParseContext) -> bool:
 @rejects_lone_surrogates
 @without_cycle_collection
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
-    return _parse(path, ctx, fast=True)
+    try:
+        return _parse_arrow(path, ctx)
+    except _NotFast:
+        return _parse(path, ctx, fast=True)
 
 
 @rejects_lone_surrogates
@@ -604,3 +607,298 @@ def _result(frame: pl.DataFrame, contact_rows: list[tuple[str, str | None, str, 
         identifiers_are_uris=ctx.convert_identifiers and _already_uris(everyone, ctx), refs_unique=True,
     )
 
+
+# --- the Arrow route ------------------------------------------------------------------------
+#
+# :func:`parse` first tries to read the whole document with Arrow's JSON reader (RapidJSON, in C++:
+# about 0.5-0.6x ``json.loads`` of the same file, and no Python object per message), the fields the
+# walk reads given their types, the rest inferred; the rows are then made column by column. It reads
+# exactly what ``json.loads`` and the walk read, or refuses (:class:`_NotFast`: the walk reads it):
+# see :func:`_arrow_doc` for what the reader refuses and what is checked beside it, and
+# :func:`_arrow_frame` for the shapes it leaves to the walk. tests/test_telegram_fast.py holds the
+# route equal to the plain rule.
+
+class _NotFast(Exception):
+    """The document is not one the Arrow route reads exactly: the walk reads it."""
+
+
+_MAX_DEPTH: Final = 64
+"""The deepest nesting the Arrow route reads (``json.loads`` fails past Python's recursion limit)."""
+
+_MESSAGE_TEXT_FIELDS: Final = ("type", "date", "date_unixtime", "from", "from_id", "actor", "actor_id", "action",
+                               "text", "photo", "file", "sticker_emoji", "discard_reason", "title", "new_title",
+                               "game_title", "reason_domain")
+"""A message's fields the walk reads that the exporter writes as text (read as text or refused)."""
+
+
+def _arrow_schema() -> Any:
+    import pyarrow as pa
+
+    text = pa.string()
+    message = pa.struct([(k, text) for k in _MESSAGE_TEXT_FIELDS] + [
+        ("duration_seconds", pa.float64()), ("members", pa.list_(text)),
+        ("location_information", pa.struct([("latitude", pa.float64()), ("longitude", pa.float64())])),
+    ])
+    chat = [("name", text), ("type", text), ("id", pa.int64()), ("messages", pa.list_(message))]
+    chats = pa.struct([("list", pa.list_(pa.struct(chat)))])
+    return pa.schema([
+        *chat,
+        ("personal_information", pa.struct([("user_id", pa.int64())] + [
+            (k, text) for k in ("first_name", "last_name", "phone_number", "username")])),
+        ("contacts", pa.struct([("list", pa.list_(pa.struct([("user_id", pa.int64())] + [
+            (k, text) for k in ("first_name", "last_name", "phone_number", "date_unixtime")])))])),
+        ("chats", chats), ("left_chats", chats),
+    ])
+
+
+def _depth(dtype: Any) -> int:
+    import pyarrow as pa
+
+    if pa.types.is_struct(dtype):
+        return 1 + max((_depth(dtype.field(k).type) for k in range(dtype.num_fields)), default=0)
+    if pa.types.is_list(dtype) or pa.types.is_large_list(dtype):
+        return 1 + _depth(dtype.value_type)
+    return 0
+
+
+def _floats(array: Any) -> Any:
+    """Every float array under ``array`` (lists' values, structs' fields)."""
+    import pyarrow as pa
+
+    dtype = array.type
+    if pa.types.is_struct(dtype):
+        for k in range(dtype.num_fields):
+            yield from _floats(array.field(k))
+    elif pa.types.is_list(dtype) or pa.types.is_large_list(dtype):
+        yield from _floats(array.values)
+    elif pa.types.is_floating(dtype):
+        yield array
+
+
+def _arrow_doc(data: bytes) -> Any:
+    """The document as a one-row Arrow table, read by Arrow's JSON reader with the fields the walk
+    reads given (:func:`_arrow_schema`) and every other field inferred.
+
+    It reads exactly what ``json.loads`` reads, or refuses: Arrow refuses a repeated key (Python keeps
+    the last), a value of another type than the one given or inferred (a number or a list where text
+    is given: so a message whose ``text`` is a list of runs, or a ``from_id`` written as a number, is
+    the walk's), a lone surrogate's escape (Python keeps it; the walk marks it), an integer past 64 bits
+    where one is given, and text after the document (a second document is a second row: refused).
+    Checked here: the text is UTF-8 as a whole (Arrow checks only what it keeps); what RapidJSON reads
+    and Python does not (``Inf``, ``-NaN``: any number that is not finite refuses, ``NaN`` and
+    ``Infinity`` too); nesting past Python's recursion limit (the layout's depth is bounded). A null
+    is read as the key missing: the walk reads both the same (``dict.get``) where it reads a field,
+    and :func:`_arrow_frame` refuses where it does not (a null message, chat or contact)."""
+    import io
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.json as pj
+
+    if data.lstrip()[:1] != b"{" or len(data) >= 2**31:
+        raise _NotFast("not a plain object")
+    if b'"text": [' in data:  # the exporter's list of runs: Arrow would refuse it, after reading up to it
+        raise _NotFast("text as runs")
+    whole = pa.Array.from_buffers(pa.string(), 1, [None, pa.array([0, len(data)], pa.int32()).buffers()[1],
+                                                   pa.py_buffer(data)])
+    try:
+        whole.validate(full=True)  # UTF-8 as a whole
+        table = pj.read_json(io.BytesIO(data), read_options=pj.ReadOptions(use_threads=False, block_size=len(data) + 1),
+                             parse_options=pj.ParseOptions(newlines_in_values=True, explicit_schema=_arrow_schema(),
+                                                           unexpected_field_behavior="infer"))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
+        raise _NotFast(str(exc)) from exc
+    if table.num_rows != 1:
+        raise _NotFast("not one document")
+    table = table.combine_chunks()
+    if any(_depth(field.type) >= _MAX_DEPTH for field in table.schema):
+        raise _NotFast("nested too deep")
+    for column in table.columns:
+        for values in _floats(column.chunk(0)):
+            if pc.any(pc.invert(pc.is_finite(values))).as_py():
+                raise _NotFast("a number that is not finite")
+    return table
+
+
+_EXACT_FLOAT: Final = 2.0**53
+"""Past this, an integer read as a float by Arrow may differ from Python's integer (then converted)."""
+
+
+def _arrow_chats(table: Any) -> list[tuple[str, Any, Any, Any]]:
+    """The chats the walk reads, in its order: (reference prefix, chat type, chat id, its messages as
+    an Arrow struct array); refused where the walk would reject (a chat or message that is not an
+    object: Arrow reads it as null, or refuses its type) or raise (no messages and no chat list)."""
+    out: list[tuple[str, Any, Any, Any]] = []
+
+    def add(prefix: str, kind: Any, cid: Any, messages: Any) -> None:
+        if not messages.is_valid:  # no list of messages: the walk skips the chat
+            return
+        values = messages.values
+        if values.null_count:
+            raise _NotFast("a message that is not an object")
+        out.append((prefix, kind, cid, values))
+
+    top = {name: table.column(name).chunk(0) for name in table.column_names}
+    if top["messages"][0].is_valid:
+        add("", top["type"][0].as_py(), top["id"][0].as_py(), top["messages"][0])
+        return out
+    found = False
+    for section in ("chats", "left_chats"):
+        if not top[section][0].is_valid or not top[section].field("list")[0].is_valid:
+            continue
+        found = True
+        listed = top[section].field("list")[0].values
+        if listed.null_count:
+            raise _NotFast("a chat that is not an object")
+        fields = dict(zip([f.name for f in listed.type], listed.flatten(), strict=True))
+        kinds, ids, messages = fields["type"], fields["id"], fields["messages"]
+        for k in range(len(listed)):
+            add(f"{section}.list[{k}].", kinds[k].as_py(), ids[k].as_py(), messages[k])
+    if not found:
+        raise _NotFast("no messages and no chat list")
+    return out
+
+
+def _parse_arrow(path: Path, ctx: ParseContext) -> ParseResult:
+    """:func:`parse` by the Arrow route (:func:`_arrow_doc`), or :class:`_NotFast`."""
+    import pyarrow as pa
+
+    table = _arrow_doc(path.read_bytes())
+    chats = _arrow_chats(table)
+    rows = _Rows()
+    top = {name: table.column(name).chunk(0)[0] for name in ("personal_information", "contacts")}
+    doc = {name: value.as_py() for name, value in top.items() if value.is_valid}
+    contacts = (doc.get("contacts") or {}).get("list") or []
+    if any(c is None or not c.get("phone_number") for c in contacts):
+        raise _NotFast("a contact the walk rejects")  # its excerpt holds what Arrow does not keep
+    owner, evidence = _account(doc)
+    effective_owner = owner or ctx.owner
+    everyone: set[str] = {effective_owner} if effective_owner else set()
+    everyone |= {related for _, _, _, related, _ in evidence if related.startswith("phone:")}
+    sizes = [len(messages) for _, _, _, messages in chats]
+    rows.read = sum(sizes)
+    frame = _arrow_messages(pa.concat_arrays([messages for _, _, _, messages in chats]) if chats else None)
+    n = frame.height
+    service = frame.get_column("type").eq("service").fill_null(False)
+    pick = (lambda a, b: pl.when(service).then(pl.col(a)).otherwise(pl.col(b))) if service.any() else (
+        lambda a, b: pl.col(b))
+    people = frame.select(pick("actor_id", "from_id").alias("uid"), pick("actor", "from").alias("name"))
+    uid, name = people.get_column("uid"), people.get_column("name")
+    ids = {u: f"telegram:{_uid(u)}" for u in uid.unique().to_list() if u}
+    sender = uid.replace_strict(ids, default=None, return_dtype=pl.String) if ids else pl.repeat(
+        None, n, dtype=pl.String, eager=True)
+    if sender.null_count():
+        sender = people.select(pl.coalesce(sender, pl.when(pl.col("name") != "").then("name:" + pl.col("name"))))\
+            .to_series()
+    sender = sender.alias("sender")
+    # the walk's names: (name, telegram id) first seen where both are given, in the walk's order
+    named = pl.DataFrame({"name": name, "ident": sender}).with_row_index("row").filter(
+        (pl.col("name") != "") & uid.ne("").fill_null(False)).unique(["name", "ident"], keep="first", maintain_order=True)
+    starts = [0]
+    for size in sizes:
+        starts.append(starts[-1] + size)
+
+    def ref(row: int) -> str:
+        k = max(i for i, start in enumerate(starts[:-1]) if start <= row and sizes[i])
+        return f"{chats[k][0]}messages[{row - starts[k]}]"
+
+    for row, who, ident in named.iter_rows():
+        rows.names.setdefault((who, ident), ref(row))
+    # service messages (few): the walk's own code for their kind, status, duration and text
+    text = frame.get_column("text")
+    text = text.set(text.eq("").fill_null(False), None) if text.null_count() < n else text
+    if service.any():
+        at = service.arg_true()
+        done = [_service_row(m) for m in frame[at].to_dicts()]
+        for row, (kind, status, duration, _) in zip(at.to_list(), done, strict=True):
+            if kind == "call":
+                rows.calls.append((row, str(status), duration))
+            else:
+                rows.noted.append(row)
+        text = text.scatter(at, pl.Series([t for _, _, _, t in done], dtype=pl.String))
+    kinds = _kinds(n, rows.calls, rows.noted)
+    # attachments: photo, file, and a message's sticker where it has no text
+    media = [c for c in ("photo", "file", "sticker_emoji") if frame.get_column(c).null_count() < n]
+    if media:
+        some = frame.select(pl.int_range(n, dtype=pl.Int64).alias("row"), "photo", "file", pl.when(
+            (pl.lit(kinds) == "message") & pl.lit(text).is_null() & (pl.col("sticker_emoji") != "")).then(
+            "sticker " + pl.col("sticker_emoji")).alias("sticker")).filter(
+            pl.any_horizontal([pl.col(c).ne("").fill_null(False) for c in ("photo", "file", "sticker")]))
+        for row, *files in some.iter_rows():
+            rows.attached.append((row, [f for f in files if f]))
+    located = frame.get_column("location_information")
+    if located.null_count() < n:
+        lat, lon = located.struct.field("latitude"), located.struct.field("longitude")
+        for values in (lat, lon):
+            if ((values == 0) | (values.abs() >= _EXACT_FLOAT)).any():
+                raise _NotFast("a coordinate an integer may give otherwise")  # -0, or past a float's integers
+        rows.located = [(row, a, b) for row, a, b in zip(located.is_not_null().arg_true().to_list(),
+                                                          lat.filter(located.is_not_null()).to_list(),
+                                                          lon.filter(located.is_not_null()).to_list(), strict=True)]
+    # recipients: per chat, as :func:`_chat_fast` works them out
+    lists = rows.recipient_lists
+    note = kinds == "note"
+    at_parts: list[pl.Series] = []
+    for k, (prefix, chat_type, cid, _) in enumerate(chats):
+        part, notes = sender.slice(starts[k], sizes[k]), note.slice(starts[k], sizes[k])
+        peer = f"telegram:{_uid(cid)}" if str(chat_type or "") in ("personal_chat", "bot_chat") and cid else None
+        if peer:
+            everyone.add(peer)
+        distinct = part.unique().to_list()
+        everyone |= {s for s in distinct if s}
+        senders = {s for s in (part.filter(~notes).unique().to_list() if notes.any() else distinct) if s}
+        index_of: dict[str, int] = {}
+        for who in distinct:
+            if peer:
+                recipients = [peer] if who != peer else ([effective_owner] if effective_owner else sorted(senders - {peer}))
+            else:
+                recipients = sorted(senders - {who} if who else senders)
+                if not recipients and effective_owner and who != effective_owner:
+                    recipients = [effective_owner]
+            index_of["" if who is None else who] = len(lists)
+            lists.append(recipients)
+        at = part.fill_null("").replace_strict(index_of, return_dtype=pl.UInt32) if index_of else pl.Series(
+            [], dtype=pl.UInt32)
+        at_parts.append(at.set(notes, 0) if notes.any() else at)
+        rows.ref_parts.append((f"{prefix}messages[", sizes[k]))
+    for duration in (d for _, _, d in rows.calls if d is not None):
+        if abs(duration) >= _EXACT_FLOAT:
+            raise _NotFast("a duration past a float's integers")
+    contact_rows = _contacts(doc, rows, evidence, everyone)
+    for (who, ident), first in sorted(rows.names.items(), key=lambda kv: kv[1]):
+        evidence.append((first, "account-profile", ident, f"name:{who}", "display name shown for this Telegram user id"))
+    recipient_at = pl.concat(at_parts) if at_parts else pl.Series([], dtype=pl.UInt32)
+    c = {"source_ref": _refs(rows.ref_parts), "kind": kinds, "sender": sender,
+         "recipients": pl.Series(lists, dtype=pl.List(pl.String)).gather(recipient_at),
+         **_sparse(n, ("status", "duration_s"), rows.calls), "text": text.alias("text"),
+         "attachments": _attachments(n, rows.attached), **_sparse(n, ("lat", "lon"), rows.located)}
+    events = raw_events(c).with_columns(_blank_is_null(frame.get_column("date_unixtime")).alias("unix"),
+                                        _blank_is_null(frame.get_column("date")).alias("local"))
+    return _result(events, contact_rows, owner, evidence, rows.bad, rows.read, everyone, ctx)
+
+
+def _blank_is_null(values: pl.Series) -> pl.Series:
+    return values.set(values.eq("").fill_null(False), None) if values.null_count() < len(values) else values
+
+
+def _service_row(m: dict[str, Any]) -> tuple[str, str | None, int | None, str | None]:
+    """A service message's kind, status, duration and text, as :func:`_chat_fast` works them out."""
+    if str(m.get("action") or "") in CALL_ACTIONS:
+        reason = str(m.get("discard_reason") or "")
+        raw_duration = m.get("duration_seconds")
+        duration = int(raw_duration) if isinstance(raw_duration, int | float) else None
+        status = {"missed": "missed", "busy": "rejected"}.get(reason, "answered" if duration else "missed")
+        body = m.get("text")
+        return "call", status, duration, (body if type(body) is str else _text(body)) or None
+    return "note", None, None, _service_text(m)
+
+
+def _arrow_messages(messages: Any) -> pl.DataFrame:
+    """The messages' fields the walk reads, one row a message (all chats'), each typed as given."""
+    import pyarrow as pa
+
+    if messages is None:
+        messages = pa.array([], _arrow_schema().field("messages").type.value_type)
+    frame = pl.from_arrow(pa.Table.from_struct_array(messages))
+    assert isinstance(frame, pl.DataFrame)
+    return frame.select(*_MESSAGE_TEXT_FIELDS, "duration_seconds", "members", "location_information")
