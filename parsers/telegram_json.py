@@ -629,6 +629,7 @@ _MESSAGE_TEXT_FIELDS: Final = ("type", "date", "date_unixtime", "from", "from_id
                                "text", "photo", "file", "sticker_emoji", "discard_reason", "title", "new_title",
                                "game_title", "reason_domain")
 """A message's fields the walk reads that the exporter writes as text (read as text or refused)."""
+_MESSAGE_FIELDS: Final = (*_MESSAGE_TEXT_FIELDS, "duration_seconds", "members", "location_information")
 
 
 def _arrow_schema() -> Any:
@@ -651,14 +652,17 @@ def _arrow_schema() -> Any:
     ])
 
 
-def _depth(dtype: Any) -> int:
+def _too_deep(dtype: Any, depth: int = 0) -> bool:
+    """Whether ``dtype`` nests lists or structs :data:`_MAX_DEPTH` deep (looked at no deeper)."""
     import pyarrow as pa
 
+    if depth >= _MAX_DEPTH:
+        return True
     if pa.types.is_struct(dtype):
-        return 1 + max((_depth(dtype.field(k).type) for k in range(dtype.num_fields)), default=0)
+        return any(_too_deep(dtype.field(k).type, depth + 1) for k in range(dtype.num_fields))
     if pa.types.is_list(dtype) or pa.types.is_large_list(dtype):
-        return 1 + _depth(dtype.value_type)
-    return 0
+        return _too_deep(dtype.value_type, depth + 1)
+    return False
 
 
 def _floats(array: Any) -> Any:
@@ -706,12 +710,12 @@ def _arrow_doc(data: bytes) -> Any:
         table = pj.read_json(io.BytesIO(data), read_options=pj.ReadOptions(use_threads=False, block_size=len(data) + 1),
                              parse_options=pj.ParseOptions(newlines_in_values=True, explicit_schema=_arrow_schema(),
                                                            unexpected_field_behavior="infer"))
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
+    except pa.ArrowException as exc:
         raise _NotFast(str(exc)) from exc
     if table.num_rows != 1:
         raise _NotFast("not one document")
     table = table.combine_chunks()
-    if any(_depth(field.type) >= _MAX_DEPTH for field in table.schema):
+    if any(_too_deep(field.type) for field in table.schema):
         raise _NotFast("nested too deep")
     for column in table.columns:
         for values in _floats(column.chunk(0)):
@@ -728,6 +732,8 @@ def _arrow_chats(table: Any) -> list[tuple[str, Any, Any, Any]]:
     """The chats the walk reads, in its order: (reference prefix, chat type, chat id, its messages as
     an Arrow struct array); refused where the walk would reject (a chat or message that is not an
     object: Arrow reads it as null, or refuses its type) or raise (no messages and no chat list)."""
+    import pyarrow as pa
+
     out: list[tuple[str, Any, Any, Any]] = []
 
     def add(prefix: str, kind: Any, cid: Any, messages: Any) -> None:
@@ -736,7 +742,10 @@ def _arrow_chats(table: Any) -> list[tuple[str, Any, Any, Any]]:
         values = messages.values
         if values.null_count:
             raise _NotFast("a message that is not an object")
-        out.append((prefix, kind, cid, values))
+        # the fields read (chats' messages may hold other fields, inferred otherwise)
+        fields = dict(zip([f.name for f in values.type], values.flatten(), strict=True))
+        out.append((prefix, kind, cid, pa.StructArray.from_arrays([fields[name] for name in _MESSAGE_FIELDS],
+                                                                   names=list(_MESSAGE_FIELDS))))
 
     top = {name: table.column(name).chunk(0) for name in table.column_names}
     if top["messages"][0].is_valid:
@@ -901,4 +910,4 @@ def _arrow_messages(messages: Any) -> pl.DataFrame:
         messages = pa.array([], _arrow_schema().field("messages").type.value_type)
     frame = pl.from_arrow(pa.Table.from_struct_array(messages))
     assert isinstance(frame, pl.DataFrame)
-    return frame.select(*_MESSAGE_TEXT_FIELDS, "duration_seconds", "members", "location_information")
+    return frame
