@@ -629,7 +629,7 @@ _MESSAGE_TEXT_FIELDS: Final = ("type", "date", "date_unixtime", "from", "from_id
                                "text", "photo", "file", "sticker_emoji", "discard_reason", "title", "new_title",
                                "game_title", "reason_domain")
 """A message's fields the walk reads that the exporter writes as text (read as text or refused)."""
-_MESSAGE_FIELDS: Final = (*_MESSAGE_TEXT_FIELDS, "duration_seconds", "members", "location_information")
+_MESSAGE_FIELDS: Final = (*_MESSAGE_TEXT_FIELDS, "duration_seconds", "members", "location_information", "text_runs_at")
 
 
 def _arrow_schema() -> Any:
@@ -639,6 +639,7 @@ def _arrow_schema() -> Any:
     message = pa.struct([(k, text) for k in _MESSAGE_TEXT_FIELDS] + [
         ("duration_seconds", pa.float64()), ("members", pa.list_(text)),
         ("location_information", pa.struct([("latitude", pa.float64()), ("longitude", pa.float64())])),
+        ("text_runs_at", pa.int64()),
     ])
     chat = [("name", text), ("type", text), ("id", pa.int64()), ("messages", pa.list_(message))]
     chats = pa.struct([("list", pa.list_(pa.struct(chat)))])
@@ -701,12 +702,14 @@ def _arrow_doc(data: bytes) -> Any:
 
     if data.lstrip()[:1] != b"{" or len(data) >= 2**31:
         raise _NotFast("not a plain object")
-    if b'"text": [' in data:  # the exporter's list of runs: Arrow would refuse it, after reading up to it
-        raise _NotFast("text as runs")
     whole = pa.Array.from_buffers(pa.string(), 1, [None, pa.array([0, len(data)], pa.int32()).buffers()[1],
                                                    pa.py_buffer(data)])
     try:
         whole.validate(full=True)  # UTF-8 as a whole
+    except pa.ArrowException as exc:
+        raise _NotFast("not UTF-8") from exc
+    data, runs = _cut_runs(data) if _RUNS in data else (data, [])
+    try:
         table = pj.read_json(io.BytesIO(data), read_options=pj.ReadOptions(use_threads=False, block_size=len(data) + 1),
                              parse_options=pj.ParseOptions(newlines_in_values=True, explicit_schema=_arrow_schema(),
                                                            unexpected_field_behavior="infer"))
@@ -721,7 +724,81 @@ def _arrow_doc(data: bytes) -> Any:
         for values in _floats(column.chunk(0)):
             if pc.any(pc.invert(pc.is_finite(values))).as_py():
                 raise _NotFast("a number that is not finite")
-    return table
+    return table, runs
+
+
+_RUNS: Final = b'"text": ['
+"""A message's text written as a list of runs (plain strings and ``{"type", "text"}`` objects), as the
+exporter writes it: the one place the exporter mixes types, which Arrow refuses (:func:`_cut_runs`)."""
+_RUNS_DEPTH: Final = 16
+"""The deepest a list of runs is decoded by itself (the whole document's decode, deeper, may fail)."""
+
+
+def _cut_runs(data: bytes) -> tuple[bytes, list[Any]]:
+    """``data`` with each ``"text": [runs]`` made ``"text": null, "text_runs_at": k``, and the runs
+    decoded by Python's own decoder (``runs[k]``: what ``json.loads`` of the whole document makes of
+    them). The key is kept, so a message that repeats ``text`` is still refused by Arrow; where the
+    pattern is not a message's ``text`` key (a key ending in an escaped quote, or text after a string
+    where JSON allows none) the route refuses, or Arrow does, or the marker lands where
+    :func:`_parse_arrow` counts it missing (it must be in a message: every marker once). A ``text``
+    key written otherwise (``"text":[``, escaped letters) is not cut: Arrow refuses its list."""
+    import json
+
+    decoder = json.JSONDecoder()
+    pieces: list[bytes] = []
+    runs: list[Any] = []
+    done = 0
+    at = data.find(_RUNS)
+    while at >= 0:
+        slashes = 0
+        while at - slashes > 0 and data[at - slashes - 1] == 0x5C:  # backslashes before the quote
+            slashes += 1
+        if slashes % 2:
+            raise _NotFast("an escaped quote before text")
+        start = at + len(_RUNS) - 1
+        value, end = _decode_runs(decoder, data, start)
+        pieces += [data[done:at], b'"text": null, "text_runs_at": %d' % len(runs)]
+        runs.append(value)
+        done = end
+        at = data.find(_RUNS, end)
+    pieces.append(data[done:])
+    return b"".join(pieces), runs
+
+
+def _decode_runs(decoder: Any, data: bytes, start: int) -> tuple[Any, int]:
+    """The JSON value at byte ``start`` of ``data`` (valid UTF-8 as a whole) and the byte after it."""
+    import json
+
+    size = 4096
+    while True:
+        text = data[start:start + size].decode("utf-8", errors="ignore")  # only a character cut at the end
+        try:
+            value, end = decoder.raw_decode(text)
+        except json.JSONDecodeError as exc:
+            if start + size >= len(data):
+                raise _NotFast("runs that are not JSON") from exc
+            size *= 8
+            continue
+        except RecursionError as exc:
+            raise _NotFast("runs nested too deep") from exc
+        raw = text[:end]
+        if "\\u" in raw:  # a lone surrogate's escape: the walk marks it
+            try:
+                json.dumps(value, ensure_ascii=False).encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise _NotFast("a lone surrogate in runs") from exc
+        if _nested(value, _RUNS_DEPTH):
+            raise _NotFast("runs nested too deep")
+        return value, start + len(raw.encode("utf-8"))
+
+
+def _nested(value: Any, depth: int) -> bool:
+    """Whether ``value`` nests lists or objects ``depth`` deep."""
+    if isinstance(value, list | dict):
+        if depth <= 0:
+            return True
+        return any(_nested(v, depth - 1) for v in (value.values() if isinstance(value, dict) else value))
+    return False
 
 
 _EXACT_FLOAT: Final = 2.0**53
@@ -772,7 +849,7 @@ def _parse_arrow(path: Path, ctx: ParseContext) -> ParseResult:
     """:func:`parse` by the Arrow route (:func:`_arrow_doc`), or :class:`_NotFast`."""
     import pyarrow as pa
 
-    table = _arrow_doc(path.read_bytes())
+    table, runs = _arrow_doc(path.read_bytes())
     chats = _arrow_chats(table)
     rows = _Rows()
     top = {name: table.column(name).chunk(0)[0] for name in ("personal_information", "contacts")}
@@ -816,9 +893,17 @@ def _parse_arrow(path: Path, ctx: ParseContext) -> ParseResult:
     # service messages (few): the walk's own code for their kind, status, duration and text
     text = frame.get_column("text")
     text = text.set(text.eq("").fill_null(False), None) if text.null_count() < n else text
+    marked = frame.get_column("text_runs_at")
+    if marked.null_count() < n or runs:  # each list of runs cut (:func:`_cut_runs`) is one message's text, once
+        where = marked.is_not_null()
+        order = marked.filter(where)
+        if order.len() != len(runs) or order.n_unique() != len(runs) or order.min() != 0 or order.max() != len(runs) - 1:
+            raise _NotFast("a list of runs that is not a message's text")
+        text = text.scatter(where.arg_true(), pl.Series([_text(runs[k]) or None for k in order.to_list()], dtype=pl.String))
     if service.any():
         at = service.arg_true()
-        done = [_service_row(m) for m in frame[at].to_dicts()]
+        done = [_service_row(m if m["text_runs_at"] is None else {**m, "text": runs[m["text_runs_at"]]})
+                for m in frame[at].to_dicts()]
         for row, (kind, status, duration, _) in zip(at.to_list(), done, strict=True):
             if kind == "call":
                 rows.calls.append((row, str(status), duration))

@@ -299,6 +299,12 @@ ARROW_SHAPES: dict[str, Any] = {
                      _svc("pin_message", actor_id="", actor="Pin"), _svc("pin_message", actor="Eve"), OUT,
                      kind="private_supergroup", cid=3),
     "empty": {"chats": {"list": []}, "left_chats": {"list": [_chat(cid=1)]}},
+    "text as runs": {"personal_information": ME_QUIET, "chats": {"list": [
+        _chat(_m(text=["I'm ", {"type": "bold", "text": "outside"}, " now", 5, None, {"type": "x"}]), _m(text=["plain"]),
+              _m(text=[]), _m(text=[{"type": "link", "text": 'q"uote\\ \n'}, ["nested", ["twice"]], {"text": float("nan")}]),
+              _m(text=["", ""], sticker_emoji="🙂"), _svc("pin_message", text=["a", {"text": "b"}]),
+              _svc(duration_seconds=4, text=[{"type": "bold", "text": "call"}]), OUT),
+        _chat(_m(text="plain text"), _m(text=[{"type": "mention", "text": "@eve", "user_id": 5}, " 😀"]), cid=5550003)]}},
 }
 
 
@@ -362,6 +368,15 @@ REFUSED: dict[str, bytes] = {
     "a null chat": json.dumps({"chats": {"list": [None, _chat(_m())]}}).encode(),
     "no chats": json.dumps({"chats": {"about": "x"}}).encode(),
     "not UTF-8": _one(text='"caf\\u00e9"').replace(b"caf\\u00e9", b"caf\xe9"),
+    "runs with a lone surrogate": _one(text='["a \\ud800 b"]'),
+    "runs nested deep": _one(text="[" * 20 + "]" * 20),
+    "runs that are not JSON": _one(text='["a", }'),
+    "runs after a key ending in an escaped quote": _one(', "a\\"text": ["x"]'),
+    "runs beside the text": _one(', "text": ["x"]'),
+    "runs where no message is": _one(head='{"text": ["x"], "messages": [{"text": "a"}], "x": ').replace(b"}]}", b"}]}}"),
+    "runs in a chat": _one(', "x": 1}], "text": ["x"], "y": [{"a": 2'),
+    "a marker of runs written in the file": _one(', "text_runs_at": 0'),
+    "runs and a marker written in the file": _one(text='["a"]', extra=', "text_runs_at": 0'),
     "a duration past a float's integers": _one().replace(b'"type": "message"', b'"type": "service", "action": '
                                                          b'"phone_call", "duration_seconds": 9007199254740993'),
 }
