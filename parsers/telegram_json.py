@@ -612,18 +612,16 @@ def _result(frame: pl.DataFrame, contact_rows: list[tuple[str, str | None, str, 
 #
 # :func:`parse` first tries to read the whole document with Arrow's JSON reader (RapidJSON, in C++:
 # about 0.5-0.6x ``json.loads`` of the same file, and no Python object per message), the fields the
-# walk reads given their types, the rest inferred; the rows are then made column by column. It reads
-# exactly what ``json.loads`` and the walk read, or refuses (:class:`_NotFast`: the walk reads it):
-# see :func:`_arrow_doc` for what the reader refuses and what is checked beside it, and
-# :func:`_arrow_frame` for the shapes it leaves to the walk. tests/test_telegram_fast.py holds the
+# walk reads given their types, the rest left unread; the rows are then made column by column. It reads
+# exactly what ``json.loads`` and the walk read, or refuses (:class:`_NotFast`: the walk reads it),
+# but for one case (:func:`_arrow_doc`: nesting past Python's limit in a field not read): see
+# :func:`_arrow_doc` for what the reader refuses and what is checked beside it, and :func:`_arrow_chats`
+# and :func:`_parse_arrow` for the shapes it leaves to the walk. tests/test_telegram_fast.py holds the
 # route equal to the plain rule.
 
 class _NotFast(Exception):
     """The document is not one the Arrow route reads exactly: the walk reads it."""
 
-
-_MAX_DEPTH: Final = 64
-"""The deepest nesting the Arrow route reads (``json.loads`` fails past Python's recursion limit)."""
 
 _MESSAGE_TEXT_FIELDS: Final = ("type", "date", "date_unixtime", "from", "from_id", "actor", "actor_id", "action",
                                "text", "photo", "file", "sticker_emoji", "discard_reason", "title", "new_title",
@@ -653,19 +651,6 @@ def _arrow_schema() -> Any:
     ])
 
 
-def _too_deep(dtype: Any, depth: int = 0) -> bool:
-    """Whether ``dtype`` nests lists or structs :data:`_MAX_DEPTH` deep (looked at no deeper)."""
-    import pyarrow as pa
-
-    if depth >= _MAX_DEPTH:
-        return True
-    if pa.types.is_struct(dtype):
-        return any(_too_deep(dtype.field(k).type, depth + 1) for k in range(dtype.num_fields))
-    if pa.types.is_list(dtype) or pa.types.is_large_list(dtype):
-        return _too_deep(dtype.value_type, depth + 1)
-    return False
-
-
 def _floats(array: Any) -> Any:
     """Every float array under ``array`` (lists' values, structs' fields)."""
     import pyarrow as pa
@@ -680,22 +665,28 @@ def _floats(array: Any) -> Any:
         yield array
 
 
-def _arrow_doc(data: bytes) -> Any:
+def _arrow_doc(data: bytes) -> tuple[Any, list[Any]]:
     """The document as a one-row Arrow table, read by Arrow's JSON reader with the fields the walk
-    reads given (:func:`_arrow_schema`) and every other field inferred.
+    reads given (:func:`_arrow_schema`) and every other field left unread, and the lists of runs cut
+    from it (:func:`_cut_runs`).
 
-    It reads exactly what ``json.loads`` reads, or refuses: Arrow refuses a repeated key (Python keeps
-    the last), a value of another type than the one given or inferred (a number or a list where text
-    is given: so a message whose ``text`` is a list of runs, or a ``from_id`` written as a number, is
-    the walk's), a lone surrogate's escape (Python keeps it; the walk marks it), an integer past 64 bits
-    where one is given, and text after the document (a second document is a second row: refused).
-    Checked here: the text is UTF-8 as a whole (Arrow checks only what it keeps); what RapidJSON reads
-    and Python does not (``Inf``, ``-NaN``: any number that is not finite refuses, ``NaN`` and
-    ``Infinity`` too); nesting past Python's recursion limit (the layout's depth is bounded). A null
-    is read as the key missing: the walk reads both the same (``dict.get``) where it reads a field,
-    and :func:`_arrow_frame` refuses where it does not (a null message, chat or contact)."""
-    import io
+    It reads exactly what ``json.loads`` reads, or refuses: Arrow refuses a repeated key of a field
+    read (Python keeps the last), a value of another type than the one given (a number where text is
+    given: so a ``from_id`` written as a number is the walk's), a lone surrogate's escape (Python
+    keeps it; the walk marks it), an integer past 64 bits where one is given, malformed JSON anywhere
+    (RapidJSON parses the fields it does not keep too), and text after the document (a second
+    document is a second row: refused). Checked here: the text is UTF-8 as a whole (Arrow checks only
+    what it keeps); what RapidJSON reads and Python does not (:func:`_refuse_what_python_refuses`);
+    a number read that is not finite (``NaN``, ``Infinity``: refused). A null is read as the key
+    missing: the walk reads both the same (``dict.get``) where it reads a field, and
+    :func:`_parse_arrow` refuses where it does not (a null message, chat or contact).
 
+    Not the same: a document nested past Python's recursion limit (about 990 deep) in a field not
+    read, which ``json.loads`` (so the plain rule) fails on with ``RecursionError``, is read. Telling
+    needs a pass over every byte minding strings (0.37 CPU-s for 107 MB in NumPy); inferring the
+    unread fields' layout instead (which shows the depth) makes Arrow's reader itself overflow its
+    stack past about 15,000 levels (a segmentation fault: parsers/google_timeline_json.py's route
+    infers, and does)."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.json as pj
@@ -708,23 +699,50 @@ def _arrow_doc(data: bytes) -> Any:
         whole.validate(full=True)  # UTF-8 as a whole
     except pa.ArrowException as exc:
         raise _NotFast("not UTF-8") from exc
-    data, runs = _cut_runs(data) if _RUNS in data else (data, [])
+    _refuse_what_python_refuses(data)
+
+    def read(data: bytes) -> Any:
+        return pj.read_json(pa.BufferReader(data), read_options=pj.ReadOptions(use_threads=False, block_size=len(data) + 1),
+                            parse_options=pj.ParseOptions(newlines_in_values=True, explicit_schema=_arrow_schema(),
+                                                          unexpected_field_behavior="ignore"))
+
+    runs: list[Any] = []
     try:
-        table = pj.read_json(io.BytesIO(data), read_options=pj.ReadOptions(use_threads=False, block_size=len(data) + 1),
-                             parse_options=pj.ParseOptions(newlines_in_values=True, explicit_schema=_arrow_schema(),
-                                                           unexpected_field_behavior="infer"))
+        table = read(data)
     except pa.ArrowException as exc:
-        raise _NotFast(str(exc)) from exc
+        # a text written as runs (Arrow stops at the first, most often early): cut them, read again (no
+        # search of a file without runs for them)
+        if "/text) changed from string to array" not in str(exc) or _RUNS not in data:
+            raise _NotFast(str(exc)) from exc
+        data, runs = _cut_runs(data)
+        try:
+            table = read(data)
+        except pa.ArrowException as again:
+            raise _NotFast(str(again)) from again
     if table.num_rows != 1:
         raise _NotFast("not one document")
     table = table.combine_chunks()
-    if any(_too_deep(field.type) for field in table.schema):
-        raise _NotFast("nested too deep")
     for column in table.columns:
         for values in _floats(column.chunk(0)):
             if pc.any(pc.invert(pc.is_finite(values))).as_py():
                 raise _NotFast("a number that is not finite")
     return table, runs
+
+
+def _refuse_what_python_refuses(data: bytes) -> None:
+    """Refuses the numbers RapidJSON reads and Python does not (``Inf``, ``-Inf``, ``-NaN``), which
+    Arrow would read without a word where a field is not read: each ``Inf`` not followed by ``inity``
+    whose nearest byte before it (past spaces) may start or sign a value (a few texts too: refused the
+    same, the walk reads them); any ``-NaN``."""
+    if b"-NaN" in data:
+        raise _NotFast("-NaN")
+    at = data.find(b"Inf")
+    while at >= 0:
+        if data[at + 3:at + 8] != b"inity":
+            before = data[max(0, at - 64):at].rstrip(b" \t\r\n")
+            if not before or before[-1:] in (b":", b",", b"[", b"-"):
+                raise _NotFast("Inf")
+        at = data.find(b"Inf", at + 3)
 
 
 _RUNS: Final = b'"text": ['
@@ -769,7 +787,7 @@ def _decode_runs(decoder: Any, data: bytes, start: int) -> tuple[Any, int]:
     """The JSON value at byte ``start`` of ``data`` (valid UTF-8 as a whole) and the byte after it."""
     import json
 
-    size = 4096
+    size = 512
     while True:
         text = data[start:start + size].decode("utf-8", errors="ignore")  # only a character cut at the end
         try:
@@ -787,7 +805,7 @@ def _decode_runs(decoder: Any, data: bytes, start: int) -> tuple[Any, int]:
                 json.dumps(value, ensure_ascii=False).encode("utf-8")
             except UnicodeEncodeError as exc:
                 raise _NotFast("a lone surrogate in runs") from exc
-        if _nested(value, _RUNS_DEPTH):
+        if raw.count("[") + raw.count("{") >= _RUNS_DEPTH and _nested(value, _RUNS_DEPTH):
             raise _NotFast("runs nested too deep")
         return value, start + len(raw.encode("utf-8"))
 
@@ -819,7 +837,7 @@ def _arrow_chats(table: Any) -> list[tuple[str, Any, Any, Any]]:
         values = messages.values
         if values.null_count:
             raise _NotFast("a message that is not an object")
-        # the fields read (chats' messages may hold other fields, inferred otherwise)
+        # the fields read, in their order
         fields = dict(zip([f.name for f in values.type], values.flatten(), strict=True))
         out.append((prefix, kind, cid, pa.StructArray.from_arrays([fields[name] for name in _MESSAGE_FIELDS],
                                                                    names=list(_MESSAGE_FIELDS))))
