@@ -444,7 +444,10 @@ def _already_uris(values: set[str], ctx: ParseContext) -> bool:
 @rejects_lone_surrogates
 @without_cycle_collection
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
-    return _parse(path, ctx, fast=True)
+    try:
+        return _parse_arrow(path, ctx)
+    except Exception:  # _NotFast, or anything the route did not foresee (the tests call it directly): the walk
+        return _parse(path, ctx, fast=True)
 
 
 @rejects_lone_surrogates
@@ -604,3 +607,410 @@ def _result(frame: pl.DataFrame, contact_rows: list[tuple[str, str | None, str, 
         identifiers_are_uris=ctx.convert_identifiers and _already_uris(everyone, ctx), refs_unique=True,
     )
 
+
+# --- the Arrow route ------------------------------------------------------------------------
+#
+# :func:`parse` first tries to read the whole document with Arrow's JSON reader (RapidJSON, in C++:
+# about 0.5-0.6x ``json.loads`` of the same file, and no Python object per message), the fields the
+# walk reads given their types, the rest left unread; the rows are then made column by column. It reads
+# exactly what ``json.loads`` and the walk read, or refuses (:class:`_NotFast`: the walk reads it),
+# but for one case (:func:`_arrow_doc`: nesting past Python's limit in a field not read): see
+# :func:`_arrow_doc` for what the reader refuses and what is checked beside it, and :func:`_arrow_chats`
+# and :func:`_parse_arrow` for the shapes it leaves to the walk. tests/test_telegram_fast.py holds the
+# route equal to the plain rule.
+
+class _NotFast(Exception):
+    """The document is not one the Arrow route reads exactly: the walk reads it."""
+
+
+_MESSAGE_TEXT_FIELDS: Final = ("type", "date", "date_unixtime", "from", "from_id", "actor", "actor_id", "action",
+                               "text", "photo", "file", "sticker_emoji", "discard_reason", "title", "new_title",
+                               "game_title", "reason_domain")
+"""A message's fields the walk reads that the exporter writes as text (read as text or refused)."""
+_MESSAGE_FIELDS: Final = (*_MESSAGE_TEXT_FIELDS, "duration_seconds", "members", "location_information", "text_runs_at")
+
+
+def _arrow_schema() -> Any:
+    import pyarrow as pa
+
+    text = pa.string()
+    message = pa.struct([(k, text) for k in _MESSAGE_TEXT_FIELDS] + [
+        ("duration_seconds", pa.float64()), ("members", pa.list_(text)),
+        ("location_information", pa.struct([("latitude", pa.float64()), ("longitude", pa.float64())])),
+        ("text_runs_at", pa.int64()),
+    ])
+    chat = [("name", text), ("type", text), ("id", pa.int64()), ("messages", pa.list_(message))]
+    chats = pa.struct([("list", pa.list_(pa.struct(chat)))])
+    return pa.schema([
+        *chat,
+        ("personal_information", pa.struct([("user_id", pa.int64())] + [
+            (k, text) for k in ("first_name", "last_name", "phone_number", "username")])),
+        ("contacts", pa.struct([("list", pa.list_(pa.struct([("user_id", pa.int64())] + [
+            (k, text) for k in ("first_name", "last_name", "phone_number", "date_unixtime")])))])),
+        ("chats", chats), ("left_chats", chats),
+    ])
+
+
+def _floats(array: Any) -> Any:
+    """Every float array under ``array`` (lists' values, structs' fields)."""
+    import pyarrow as pa
+
+    dtype = array.type
+    if pa.types.is_struct(dtype):
+        for k in range(dtype.num_fields):
+            yield from _floats(array.field(k))
+    elif pa.types.is_list(dtype) or pa.types.is_large_list(dtype):
+        yield from _floats(array.values)
+    elif pa.types.is_floating(dtype):
+        yield array
+
+
+def _arrow_doc(data: bytes) -> tuple[Any, list[Any]]:
+    """The document as a one-row Arrow table, read by Arrow's JSON reader with the fields the walk
+    reads given (:func:`_arrow_schema`) and every other field left unread, and the lists of runs cut
+    from it (:func:`_cut_runs`).
+
+    It reads exactly what ``json.loads`` reads, or refuses: Arrow refuses a repeated key of a field
+    read (Python keeps the last), a value of another type than the one given (a number where text is
+    given: so a ``from_id`` written as a number is the walk's), a lone surrogate's escape (Python
+    keeps it; the walk marks it), an integer past 64 bits where one is given, malformed JSON anywhere
+    (RapidJSON parses the fields it does not keep too), and text after the document (a second
+    document is a second row: refused). Checked here: the text is UTF-8 as a whole (Arrow checks only
+    what it keeps); what RapidJSON reads and Python does not (:func:`_refuse_what_python_refuses`);
+    a number read that is not finite (``NaN``, ``Infinity``: refused). A null is read as the key
+    missing: the walk reads both the same (``dict.get``) where it reads a field, and
+    :func:`_parse_arrow` refuses where it does not (a null message, chat or contact).
+
+    Not the same: a document nested past Python's recursion limit (about 990 deep) in a field not
+    read, which ``json.loads`` (so the plain rule) fails on with ``RecursionError``, is read. Telling
+    needs a pass over every byte minding strings (0.37 CPU-s for 107 MB in NumPy); inferring the
+    unread fields' layout instead (which shows the depth) makes Arrow's reader itself overflow its
+    stack past about 15,000 levels (a segmentation fault: parsers/google_timeline_json.py's route
+    infers, and does)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.json as pj
+
+    if data.lstrip()[:1] != b"{" or len(data) >= 2**31:
+        raise _NotFast("not a plain object")
+    whole = pa.Array.from_buffers(pa.string(), 1, [None, pa.array([0, len(data)], pa.int32()).buffers()[1],
+                                                   pa.py_buffer(data)])
+    try:
+        whole.validate(full=True)  # UTF-8 as a whole
+    except pa.ArrowException as exc:
+        raise _NotFast("not UTF-8") from exc
+    _refuse_what_python_refuses(data)
+
+    def read(data: bytes) -> Any:
+        return pj.read_json(pa.BufferReader(data), read_options=pj.ReadOptions(use_threads=False, block_size=len(data) + 1),
+                            parse_options=pj.ParseOptions(newlines_in_values=True, explicit_schema=_arrow_schema(),
+                                                          unexpected_field_behavior="ignore"))
+
+    runs: list[Any] = []
+    try:
+        table = read(data)
+    except pa.ArrowException as exc:
+        # a text written as runs (Arrow stops at the first, most often early): cut them, read again (no
+        # search of a file without runs for them)
+        if "/text) changed from string to array" not in str(exc) or _RUNS not in data:
+            raise _NotFast(str(exc)) from exc
+        data, runs = _cut_runs(data)
+        try:
+            table = read(data)
+        except pa.ArrowException as again:
+            raise _NotFast(str(again)) from again
+    if table.num_rows != 1:
+        raise _NotFast("not one document")
+    table = table.combine_chunks()
+    for column in table.columns:
+        for values in _floats(column.chunk(0)):
+            if pc.any(pc.invert(pc.is_finite(values))).as_py():
+                raise _NotFast("a number that is not finite")
+    return table, runs
+
+
+def _refuse_what_python_refuses(data: bytes) -> None:
+    """Refuses the numbers RapidJSON reads and Python does not (``Inf``, ``-Inf``, ``-NaN``), which
+    Arrow would read without a word where a field is not read: each ``Inf`` not followed by ``inity``
+    whose nearest byte before it (past spaces) may start or sign a value (a few texts too: refused the
+    same, the walk reads them); any ``-NaN``."""
+    if b"-NaN" in data:
+        raise _NotFast("-NaN")
+    at = data.find(b"Inf")
+    while at >= 0:
+        if data[at + 3:at + 8] != b"inity":
+            before = data[max(0, at - 64):at].rstrip(b" \t\r\n")
+            if not before or before[-1:] in (b":", b",", b"[", b"-"):
+                raise _NotFast("Inf")
+        at = data.find(b"Inf", at + 3)
+
+
+_RUNS: Final = b'"text": ['
+"""A message's text written as a list of runs (plain strings and ``{"type", "text"}`` objects), as the
+exporter writes it: the one place the exporter mixes types, which Arrow refuses (:func:`_cut_runs`)."""
+_RUNS_DEPTH: Final = 16
+"""The deepest a list of runs is decoded by itself (the whole document's decode, deeper, may fail)."""
+
+
+def _cut_runs(data: bytes) -> tuple[bytes, list[Any]]:
+    """``data`` with each ``"text": [runs]`` made ``"text": null, "text_runs_at": k``, and the runs
+    decoded by Python's own decoder (``runs[k]``: what ``json.loads`` of the whole document makes of
+    them). The key is kept, so a message that repeats ``text`` is still refused by Arrow; where the
+    pattern is not a message's ``text`` key (a key ending in an escaped quote, or text after a string
+    where JSON allows none) the route refuses, or Arrow does, or the marker lands where
+    :func:`_parse_arrow` counts it missing (it must be in a message: every marker once). A ``text``
+    key written otherwise (``"text":[``, escaped letters) is not cut: Arrow refuses its list."""
+    import json
+
+    decoder = json.JSONDecoder()
+    pieces: list[bytes] = []
+    runs: list[Any] = []
+    done = 0
+    at = data.find(_RUNS)
+    while at >= 0:
+        slashes = 0
+        while at - slashes > 0 and data[at - slashes - 1] == 0x5C:  # backslashes before the quote
+            slashes += 1
+        if slashes % 2:
+            raise _NotFast("an escaped quote before text")
+        start = at + len(_RUNS) - 1
+        value, end = _decode_runs(decoder, data, start)
+        pieces += [data[done:at], b'"text": null, "text_runs_at": %d' % len(runs)]
+        runs.append(value)
+        done = end
+        at = data.find(_RUNS, end)
+    pieces.append(data[done:])
+    return b"".join(pieces), runs
+
+
+def _decode_runs(decoder: Any, data: bytes, start: int) -> tuple[Any, int]:
+    """The JSON value at byte ``start`` of ``data`` (valid UTF-8 as a whole) and the byte after it."""
+    import json
+
+    size = 512
+    while True:
+        text = data[start:start + size].decode("utf-8", errors="ignore")  # only a character cut at the end
+        try:
+            value, end = decoder.raw_decode(text)
+        except json.JSONDecodeError as exc:
+            if start + size >= len(data):
+                raise _NotFast("runs that are not JSON") from exc
+            size *= 8
+            continue
+        except RecursionError as exc:
+            raise _NotFast("runs nested too deep") from exc
+        raw = text[:end]
+        if "\\u" in raw:  # a lone surrogate's escape: the walk marks it
+            try:
+                json.dumps(value, ensure_ascii=False).encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise _NotFast("a lone surrogate in runs") from exc
+        if raw.count("[") + raw.count("{") >= _RUNS_DEPTH and _nested(value, _RUNS_DEPTH):
+            raise _NotFast("runs nested too deep")
+        return value, start + len(raw.encode("utf-8"))
+
+
+def _nested(value: Any, depth: int) -> bool:
+    """Whether ``value`` nests lists or objects ``depth`` deep."""
+    if isinstance(value, list | dict):
+        if depth <= 0:
+            return True
+        return any(_nested(v, depth - 1) for v in (value.values() if isinstance(value, dict) else value))
+    return False
+
+
+_EXACT_FLOAT: Final = 2.0**53
+"""Past this, an integer read as a float by Arrow may differ from Python's integer (then converted)."""
+
+
+def _arrow_chats(table: Any) -> list[tuple[str, Any, Any, Any]]:
+    """The chats the walk reads, in its order: (reference prefix, chat type, chat id, its messages as
+    an Arrow struct array); refused where the walk would reject (a chat or message that is not an
+    object: Arrow reads it as null, or refuses its type) or raise (no messages and no chat list)."""
+    import pyarrow as pa
+
+    out: list[tuple[str, Any, Any, Any]] = []
+
+    def add(prefix: str, kind: Any, cid: Any, messages: Any) -> None:
+        if not messages.is_valid:  # no list of messages: the walk skips the chat
+            return
+        values = messages.values
+        if values.null_count:
+            raise _NotFast("a message that is not an object")
+        # the fields read, in their order
+        fields = dict(zip([f.name for f in values.type], values.flatten(), strict=True))
+        out.append((prefix, kind, cid, pa.StructArray.from_arrays([fields[name] for name in _MESSAGE_FIELDS],
+                                                                   names=list(_MESSAGE_FIELDS))))
+
+    top = {name: table.column(name).chunk(0) for name in table.column_names}
+    if top["messages"][0].is_valid:
+        add("", top["type"][0].as_py(), top["id"][0].as_py(), top["messages"][0])
+        return out
+    found = False
+    for section in ("chats", "left_chats"):
+        if not top[section][0].is_valid or not top[section].field("list")[0].is_valid:
+            continue
+        found = True
+        listed = top[section].field("list")[0].values
+        if listed.null_count:
+            raise _NotFast("a chat that is not an object")
+        fields = dict(zip([f.name for f in listed.type], listed.flatten(), strict=True))
+        kinds, ids, messages = fields["type"], fields["id"], fields["messages"]
+        for k in range(len(listed)):
+            add(f"{section}.list[{k}].", kinds[k].as_py(), ids[k].as_py(), messages[k])
+    if not found:
+        raise _NotFast("no messages and no chat list")
+    return out
+
+
+def _parse_arrow(path: Path, ctx: ParseContext) -> ParseResult:
+    """:func:`parse` by the Arrow route (:func:`_arrow_doc`), or :class:`_NotFast`."""
+    import pyarrow as pa
+
+    table, runs = _arrow_doc(path.read_bytes())
+    chats = _arrow_chats(table)
+    rows = _Rows()
+    top = {name: table.column(name).chunk(0)[0] for name in ("personal_information", "contacts")}
+    doc = {name: value.as_py() for name, value in top.items() if value.is_valid}
+    contacts = (doc.get("contacts") or {}).get("list") or []
+    if any(c is None or not c.get("phone_number") for c in contacts):
+        raise _NotFast("a contact the walk rejects")  # its excerpt holds what Arrow does not keep
+    owner, evidence = _account(doc)
+    effective_owner = owner or ctx.owner
+    everyone: set[str] = {effective_owner} if effective_owner else set()
+    everyone |= {related for _, _, _, related, _ in evidence if related.startswith("phone:")}
+    sizes = [len(messages) for _, _, _, messages in chats]
+    rows.read = sum(sizes)
+    frame = _arrow_messages(pa.concat_arrays([messages for _, _, _, messages in chats]) if chats else None)
+    n = frame.height
+    service = frame.get_column("type").eq("service").fill_null(False)
+    pick = (lambda a, b: pl.when(service).then(pl.col(a)).otherwise(pl.col(b))) if service.any() else (
+        lambda a, b: pl.col(b))
+    people = frame.select(pick("actor_id", "from_id").alias("uid"), pick("actor", "from").alias("name"))
+    uid, name = people.get_column("uid"), people.get_column("name")
+    ids = {u: f"telegram:{_uid(u)}" for u in uid.unique().to_list() if u}
+    sender = uid.replace_strict(ids, default=None, return_dtype=pl.String) if ids else pl.repeat(
+        None, n, dtype=pl.String, eager=True)
+    if sender.null_count():
+        sender = people.select(pl.coalesce(sender, pl.when(pl.col("name") != "").then("name:" + pl.col("name"))))\
+            .to_series()
+    sender = sender.alias("sender")
+    # the walk's names: (name, telegram id) first seen where both are given, in the walk's order
+    named = pl.DataFrame({"name": name, "ident": sender}).with_row_index("row").filter(
+        (pl.col("name") != "") & uid.ne("").fill_null(False)).unique(["name", "ident"], keep="first", maintain_order=True)
+    starts = [0]
+    for size in sizes:
+        starts.append(starts[-1] + size)
+
+    def ref(row: int) -> str:
+        k = max(i for i, start in enumerate(starts[:-1]) if start <= row and sizes[i])
+        return f"{chats[k][0]}messages[{row - starts[k]}]"
+
+    for row, who, ident in named.iter_rows():
+        rows.names.setdefault((who, ident), ref(row))
+    # service messages (few): the walk's own code for their kind, status, duration and text
+    text = frame.get_column("text")
+    text = text.set(text.eq("").fill_null(False), None) if text.null_count() < n else text
+    marked = frame.get_column("text_runs_at")
+    if marked.null_count() < n or runs:  # each list of runs cut (:func:`_cut_runs`) is one message's text, once
+        where = marked.is_not_null()
+        order = marked.filter(where)
+        if order.len() != len(runs) or order.n_unique() != len(runs) or order.min() != 0 or order.max() != len(runs) - 1:
+            raise _NotFast("a list of runs that is not a message's text")
+        text = text.scatter(where.arg_true(), pl.Series([_text(runs[k]) or None for k in order.to_list()], dtype=pl.String))
+    if service.any():
+        at = service.arg_true()
+        done = [_service_row(m if m["text_runs_at"] is None else {**m, "text": runs[m["text_runs_at"]]})
+                for m in frame[at].to_dicts()]
+        for row, (kind, status, duration, _) in zip(at.to_list(), done, strict=True):
+            if kind == "call":
+                rows.calls.append((row, str(status), duration))
+            else:
+                rows.noted.append(row)
+        text = text.scatter(at, pl.Series([t for _, _, _, t in done], dtype=pl.String))
+    kinds = _kinds(n, rows.calls, rows.noted)
+    # attachments: photo, file, and a message's sticker where it has no text
+    media = [c for c in ("photo", "file", "sticker_emoji") if frame.get_column(c).null_count() < n]
+    if media:
+        some = frame.select(pl.int_range(n, dtype=pl.Int64).alias("row"), "photo", "file", pl.when(
+            (pl.lit(kinds) == "message") & pl.lit(text).is_null() & (pl.col("sticker_emoji") != "")).then(
+            "sticker " + pl.col("sticker_emoji")).alias("sticker")).filter(
+            pl.any_horizontal([pl.col(c).ne("").fill_null(False) for c in ("photo", "file", "sticker")]))
+        for row, *files in some.iter_rows():
+            rows.attached.append((row, [f for f in files if f]))
+    located = frame.get_column("location_information")
+    if located.null_count() < n:
+        lat, lon = located.struct.field("latitude"), located.struct.field("longitude")
+        for values in (lat, lon):
+            if ((values == 0) | (values.abs() >= _EXACT_FLOAT)).any():
+                raise _NotFast("a coordinate an integer may give otherwise")  # -0, or past a float's integers
+        rows.located = [(row, a, b) for row, a, b in zip(located.is_not_null().arg_true().to_list(),
+                                                          lat.filter(located.is_not_null()).to_list(),
+                                                          lon.filter(located.is_not_null()).to_list(), strict=True)]
+    # recipients: per chat, as :func:`_chat_fast` works them out
+    lists = rows.recipient_lists
+    note = kinds == "note"
+    at_parts: list[pl.Series] = []
+    for k, (prefix, chat_type, cid, _) in enumerate(chats):
+        part, notes = sender.slice(starts[k], sizes[k]), note.slice(starts[k], sizes[k])
+        peer = f"telegram:{_uid(cid)}" if str(chat_type or "") in ("personal_chat", "bot_chat") and cid else None
+        if peer:
+            everyone.add(peer)
+        distinct = part.unique().to_list()
+        everyone |= {s for s in distinct if s}
+        senders = {s for s in (part.filter(~notes).unique().to_list() if notes.any() else distinct) if s}
+        index_of: dict[str, int] = {}
+        for who in distinct:
+            if peer:
+                recipients = [peer] if who != peer else ([effective_owner] if effective_owner else sorted(senders - {peer}))
+            else:
+                recipients = sorted(senders - {who} if who else senders)
+                if not recipients and effective_owner and who != effective_owner:
+                    recipients = [effective_owner]
+            index_of["" if who is None else who] = len(lists)
+            lists.append(recipients)
+        at = part.fill_null("").replace_strict(index_of, return_dtype=pl.UInt32) if index_of else pl.Series(
+            [], dtype=pl.UInt32)
+        at_parts.append(at.set(notes, 0) if notes.any() else at)
+        rows.ref_parts.append((f"{prefix}messages[", sizes[k]))
+    for duration in (d for _, _, d in rows.calls if d is not None):
+        if abs(duration) >= _EXACT_FLOAT:
+            raise _NotFast("a duration past a float's integers")
+    contact_rows = _contacts(doc, rows, evidence, everyone)
+    for (who, ident), first in sorted(rows.names.items(), key=lambda kv: kv[1]):
+        evidence.append((first, "account-profile", ident, f"name:{who}", "display name shown for this Telegram user id"))
+    recipient_at = pl.concat(at_parts) if at_parts else pl.Series([], dtype=pl.UInt32)
+    c = {"source_ref": _refs(rows.ref_parts), "kind": kinds, "sender": sender,
+         "recipients": pl.Series(lists, dtype=pl.List(pl.String)).gather(recipient_at),
+         **_sparse(n, ("status", "duration_s"), rows.calls), "text": text.alias("text"),
+         "attachments": _attachments(n, rows.attached), **_sparse(n, ("lat", "lon"), rows.located)}
+    events = raw_events(c).with_columns(_blank_is_null(frame.get_column("date_unixtime")).alias("unix"),
+                                        _blank_is_null(frame.get_column("date")).alias("local"))
+    return _result(events, contact_rows, owner, evidence, rows.bad, rows.read, everyone, ctx)
+
+
+def _blank_is_null(values: pl.Series) -> pl.Series:
+    return values.set(values.eq("").fill_null(False), None) if values.null_count() < len(values) else values
+
+
+def _service_row(m: dict[str, Any]) -> tuple[str, str | None, int | None, str | None]:
+    """A service message's kind, status, duration and text, as :func:`_chat_fast` works them out."""
+    if str(m.get("action") or "") in CALL_ACTIONS:
+        reason = str(m.get("discard_reason") or "")
+        raw_duration = m.get("duration_seconds")
+        duration = int(raw_duration) if isinstance(raw_duration, int | float) else None
+        status = {"missed": "missed", "busy": "rejected"}.get(reason, "answered" if duration else "missed")
+        body = m.get("text")
+        return "call", status, duration, (body if type(body) is str else _text(body)) or None
+    return "note", None, None, _service_text(m)
+
+
+def _arrow_messages(messages: Any) -> pl.DataFrame:
+    """The messages' fields the walk reads, one row a message (all chats'), each typed as given."""
+    import pyarrow as pa
+
+    if messages is None:
+        messages = pa.array([], _arrow_schema().field("messages").type.value_type)
+    frame = pl.from_arrow(pa.Table.from_struct_array(messages))
+    assert isinstance(frame, pl.DataFrame)
+    return frame

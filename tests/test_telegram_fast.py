@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from atlas.errors import FormatError
 from parsers import telegram_json
 from parsers.base import ParseContext, ParseResult
 from tests._fast_plain import (
@@ -262,3 +263,191 @@ def test_big_and_small_chats_read_the_same(tmp_path: Path) -> None:
     fast = _same(path)
     assert fast.events.height > 10_000 and fast.rejects.height == 1
     _same(path, owner="telegram:user5550001")
+
+
+# --- the Arrow route (parsers.telegram_json._parse_arrow) --------------------------------------
+
+CONTACTS = {"list": [{"user_id": 5550002, "first_name": "Dan", "phone_number": "07700900002", "date_unixtime": "1767607200"},
+                     {"user_id": 0, "phone_number": "+1 555", "last_name": "Z"}, {"phone_number": "+44 7700 900003"}]}
+ARROW_SHAPES: dict[str, Any] = {
+    "calls and notes": {
+        "personal_information": ME, "contacts": CONTACTS,
+        "chats": {"list": [
+            _chat(_m(), OUT, _svc(), _svc(duration_seconds=42), _svc(discard_reason="busy"), _svc(duration_seconds=7.9),
+                  _svc(discard_reason="missed", duration_seconds=3), _svc("group_call", duration_seconds=0.5),
+                  _svc("phone_call", actor_id="user5550001", actor="Alice Example", duration_seconds=1e3, text="call")),
+            _chat(_svc("create_group", title="T", members=["Dan", "Eve"]), _m(3, "user5550003", "Eve"),
+                  _svc("pin_message", text="pinned"), _svc(None, actor_id=..., actor=...),
+                  _svc("", new_title="N", game_title="g", reason_domain="d", discard_reason="x", members=[]),
+                  _svc("invite_members", members=["Eve", None]), OUT, kind="private_group", cid=8),
+            {"name": "no messages", "type": "personal_chat", "id": 5}, _chat(kind="private_group", cid=4)]},
+        "left_chats": {"list": [_chat(_m(1, "user5550004", "Old"), kind="private_group", cid=9)]}},
+    "media and places": _chat(
+        _m(text="", photo="photos/p.jpg"), _m(text="", file="(File not included)", sticker_emoji="🙂"),
+        _m(text="", sticker_emoji="🙂"), _m(text=None, media_type="sticker", sticker_emoji="x"), _m(photo="", file=""),
+        _m(text="", location_information={"latitude": 51.5, "longitude": -0.1}), _m(location_information={}),
+        _m(location_information={"latitude": 51, "longitude": -1}), _m(location_information=None), OUT,
+        _svc("pin_message", photo="p.jpg", sticker_emoji="s"), _svc(file="f", sticker_emoji="s")),
+    "escapes": _chat(_m(text='say "hi" \\ back\nslash\ttab \x00 \u2028 😀 Grüße'), _m(2, name='Dä "n"', text="/")),
+    "awkward numbers": _chat(_m(location_information={"latitude": 51.50000000000000001, "longitude": 1e-320}),
+                             _m(location_information={"latitude": -0.5, "longitude": 2.5e-8}),
+                             _svc(duration_seconds=2**52), cid=2**62),
+    "dates": _chat(_m(date_unixtime=...), _m(date_unixtime=""), _m(date=""), _m(date_unixtime="", date=""),
+                   _m(date_unixtime=" 1782862200 "), _m(date_unixtime="x", date="2026-07-01 00:30")),
+    "senders": _chat(_m(uid="5550002"), _m(uid="user5550002", name="Daniel"), _m(uid="", name="Dan"), _m(uid=..., name="Dan"),
+                     _m(uid="", name=""), _m(uid=None, name=None), _m(uid="²", name="sq"), _m(uid="User5550002"),
+                     _svc("pin_message", actor_id="", actor="Pin"), _svc("pin_message", actor="Eve"), OUT,
+                     kind="private_supergroup", cid=3),
+    "empty": {"chats": {"list": []}, "left_chats": {"list": [_chat(cid=1)]}},
+    "text as runs": {"personal_information": ME_QUIET, "chats": {"list": [
+        _chat(_m(text=["I'm ", {"type": "bold", "text": "outside"}, " now", 5, None, {"type": "x"}]), _m(text=["plain"]),
+              _m(text=[]), _m(text=[{"type": "link", "text": 'q"uote\\ \n'}, ["nested", ["twice"]], {"text": float("nan")}]),
+              _m(text=["", ""], sticker_emoji="🙂"), _svc("pin_message", text=["a", {"text": "b"}]),
+              _svc(duration_seconds=4, text=[{"type": "bold", "text": "call"}]), OUT),
+        _chat(_m(text="plain text"), _m(text=[{"type": "mention", "text": "@eve", "user_id": 5}, " 😀"]), cid=5550003)]}},
+}
+
+
+def _arrow_reads(path: Path) -> bool:
+    try:
+        telegram_json._parse_arrow(path, ParseContext(source_id="s", path=path, convert_identifiers=True))
+    except telegram_json._NotFast:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("name", sorted(ARROW_SHAPES))
+def test_the_arrow_route_reads_these_and_reads_them_the_same(tmp_path: Path, name: str) -> None:
+    for ascii_only in (True, False):
+        path = _write(tmp_path / str(ascii_only), name, ARROW_SHAPES[name], ascii_only=ascii_only)
+        assert _arrow_reads(path), name
+        _same(path)
+        _same(path, owner="telegram:user5550001")
+        _same(path, owner="phone:+447700900123")
+
+
+def test_the_arrow_route_reads_the_generators_export_and_the_bench_file(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    for path in generated_and_bench_files(tmp_path, monkeypatch, "result.json", "telegram_json", "telegram"):
+        assert _arrow_reads(path), path
+
+
+def _one(extra: str = "", text: str = '"hi"', head: str = "", loc: str = "", tail: str = "") -> bytes:
+    message = (f'{{"id": 1, "type": "message", "date": "2026-07-01T00:30:00", "date_unixtime": "1782862200", '
+               f'"from": "Dan", "from_id": "user5550002", "text": {text}{loc}{extra}}}')
+    return f'{head}{{"name": "Dan", "type": "personal_chat", "id": 5550002, "messages": [{message}, {{"id": 2}}]}}{tail}'\
+        .encode("utf-8", "surrogatepass")
+
+
+REFUSED: dict[str, bytes] = {
+    "Inf (Python refuses it)": _one(', "x": Inf'),
+    "-Inf": _one(', "x": [-Inf]'),
+    "-NaN": _one(', "x": {"y": -NaN}'),
+    "Infinity where a number is read": _one(loc=', "location_information": {"latitude": Infinity, "longitude": 1}'),
+    "a repeated key": _one(', "text": "again"'),
+    "-0 as a coordinate": _one(loc=', "location_information": {"latitude": -0, "longitude": 5}'),
+    "0 as a coordinate": _one(loc=', "location_information": {"latitude": 0.0, "longitude": 5}'),
+    "a coordinate past a float's integers": _one(loc=', "location_information": {"latitude": 9007199254740993, '
+                                                 '"longitude": 5}'),
+    "a number too big for a float": _one(', "x": 1e400'),
+    "an id past 64 bits": _one().replace(b"5550002,", b"99999999999999999999,"),
+    "text as runs, written tight": _one(text='["a", {"type": "bold", "text": "b"}]').replace(b'"text": [', b'"text":['),
+    "text as a number": _one(text="5"),
+    "a lone surrogate": _one(text='"a \\ud800 b"'),
+    "a byte-order mark": _one(head="\ufeff"),
+    "a second document": _one(tail=' {"messages": []}'),
+    "text after the document": _one(tail=" x"),
+    "a null message": _one().replace(b'{"id": 2}', b"null"),
+    "a message that is a list": _one().replace(b'{"id": 2}', b"[]"),
+    "a contact without a number": json.dumps({"contacts": {"list": [{"first_name": "A"}]},
+                                              "chats": {"list": [_chat(_m())]}}).encode(),
+    "a null chat": json.dumps({"chats": {"list": [None, _chat(_m())]}}).encode(),
+    "no chats": json.dumps({"chats": {"about": "x"}}).encode(),
+    "not UTF-8": _one(text='"caf\\u00e9"').replace(b"caf\\u00e9", b"caf\xe9"),
+    "runs with a lone surrogate": _one(text='["a \\ud800 b"]'),
+    "runs nested deep": _one(text="[" * 20 + "]" * 20),
+    "runs that are not JSON": _one(text='["a", }'),
+    "runs beside the text": _one(', "text": ["x"]'),
+    "a marker of runs written in the file": _one(', "text_runs_at": 0'),
+    "runs and a marker written in the file": _one(text='["a"]', extra=', "text_runs_at": 0'),
+    "a duration past a float's integers": _one().replace(b'"type": "message"', b'"type": "service", "action": '
+                                                         b'"phone_call", "duration_seconds": 9007199254740993'),
+    "runs in a message and in a chat": _one(', "x": 1}], "text": ["x"], "y": [{"a": 2', text='["a"]'),
+}
+"""Documents the Arrow route leaves to the walk."""
+
+UNREAD: dict[str, bytes] = {
+    "NaN in a field not read (Python reads it)": _one(', "x": NaN, "y": [Infinity, -Infinity]'),
+    "nested deep in a field not read": _one(', "x": ' + "[" * 80 + "]" * 80),
+    "a repeated key not read": _one(', "x": 1, "x": 2'),
+    "runs after a key ending in an escaped quote": _one(', "a\\"text": ["x"]'),
+    "runs where no message is": _one(head='{"text": ["x"], "messages": [{"text": "a"}], "x": ').replace(b"}]}", b"}]}}"),
+    "runs in a chat": _one(', "x": 1}], "text": ["x"], "y": [{"a": 2'),
+    "Inf in texts": _one(text='"Info: Inf, and [Inf"', extra=', "y": "Inf"'),
+}
+"""Documents with what the Arrow route leaves unread out of the ordinary: it reads them."""
+
+
+@pytest.mark.parametrize("name", sorted(UNREAD))
+def test_what_the_arrow_route_leaves_unread_it_reads_the_same(tmp_path: Path, name: str) -> None:
+    path = tmp_path / "result.json"
+    path.write_bytes(UNREAD[name])
+    assert _arrow_reads(path) == (name != "Inf in texts"), name  # ', Inf' in a text: refused, read by the walk
+    _same(path)
+
+
+@pytest.mark.parametrize("depth", [3_000, 200_000])
+def test_nesting_past_pythons_limit_where_nothing_is_read_is_read(tmp_path: Path, depth: int) -> None:
+    """The one difference (parsers.telegram_json._arrow_doc): ``json.loads``, so the plain rule, fails
+    on nesting past Python's recursion limit; the Arrow route, not reading the field, reads the
+    messages (and its reader, leaving the field's layout unread, does not overflow)."""
+    deep = tmp_path / "deep" / "result.json"
+    deep.parent.mkdir()
+    deep.write_bytes(_one(', "x": ' + "[" * depth + "]" * depth))
+    context = ParseContext(source_id="s", path=deep, convert_identifiers=True)
+    with pytest.raises(RecursionError):
+        telegram_json.parse_plain(deep, context)
+    flat = tmp_path / "flat" / "result.json"
+    flat.parent.mkdir()
+    flat.write_bytes(_one(', "x": []'))
+    assert_identical(telegram_json.parse(deep, context),
+                     telegram_json.parse_plain(flat, ParseContext(source_id="s", path=flat, convert_identifiers=True)))
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_the_arrow_route_leaves_these_to_the_walk_and_they_read_the_same(tmp_path: Path, name: str) -> None:
+    path = tmp_path / "result.json"
+    path.write_bytes(REFUSED[name])
+    assert not _arrow_reads(path), name
+    context = ParseContext(source_id="s", path=path, convert_identifiers=True)
+    try:
+        plain = telegram_json.parse_plain(path, context)
+    except (FormatError, RecursionError) as exc:
+        with pytest.raises(type(exc)) as got:
+            telegram_json.parse(path, context)
+        assert str(got.value) == str(exc)
+        return
+    assert_identical(telegram_json.parse(path, context), plain)
+
+
+def test_mutants_of_what_the_arrow_route_reads_read_the_same(tmp_path: Path) -> None:
+    """As :func:`test_mutants_read_the_same_by_both_rules`, seeded with documents the Arrow route reads."""
+    import random
+
+    mutated = load_test_module("test_fast_routes_mutated")
+    seeds = [_write(tmp_path / "seed", name, ARROW_SHAPES[name], ascii_only=False).read_bytes()
+             for name in ("calls and notes", "media and places", "escapes")]
+    path = tmp_path / "mutant" / "result.json"
+    path.parent.mkdir()
+    rng = random.Random("mutants:telegram_json:arrow")
+    read = by_arrow = 0
+    for trial in range(150):
+        path.write_bytes(mutated._mutant(seeds[trial % 3], rng))
+        by_arrow += _arrow_reads(path)
+        ctx = ParseContext(source_id="s", path=path, convert_identifiers=trial % 2 == 0)
+        both = mutant_is_plain(mutated, telegram_json.parse, telegram_json.parse_plain, path, ctx, trial)
+        if both is None:
+            continue
+        read += 1
+        assert_identical(*both)
+    assert read >= 20 and by_arrow >= 10, (read, by_arrow)
