@@ -429,7 +429,9 @@ def _read_in_pieces(data: bytes, order: list[tuple[str, int]]) -> tuple[pl.Serie
     cut, the last to the end. If every piece is a document Polars reads, each cut was where
     ``json.loads`` of the whole text is between two values of a list that is the value of a top-level
     key (the text up to it reads as one that ``]}`` can end), and each piece goes on from the state
-    the whole text is in there: the pieces read together are the whole text read. Which key's list
+    the whole text is in there: the pieces read together are the whole text read. A piece Polars does
+    not read (a ``}, {`` inside a text taken for a cut, or a text that is not JSON) runs on to the next
+    cut instead, and after a second failure to the end of the text. Which key's list
     is open at a cut is taken from ``order`` (the last list opened before it); each list opened in
     a piece must be read there as one of its document's keys (else not a top-level key: NotFast, as
     in the whole read), so the list open at the end of a piece is its last key's. A list whose key
@@ -438,26 +440,39 @@ def _read_in_pieces(data: bytes, order: list[tuple[str, int]]) -> tuple[pl.Serie
     import numpy as np
 
     cuts = _cuts(data, order[0][1])
-    ends = [end for end, _ in cuts] + [len(data)]
-    starts = [0] + [start for _, start in cuts]
     rows: list[pl.Series] = []
     of_key: list[int] = []
     k = 0  # the next list opened
-    for i, (start, end) in enumerate(zip(starts, ends, strict=True)):
-        piece_keys = [k - 1] if i else []  # the list open at the cut, opened again
-        while k < len(order) and order[k][1] < end:
-            piece_keys.append(k)
-            k += 1
+    start, c = 0, 0  # where the piece starts; the next cut to end it at
+    opened: list[int] = []  # the list open where it starts (after a cut), opened again
+    failed = 0
+    while True:
+        end = cuts[c][0] if c < len(cuts) else len(data)
+        piece_keys = [*opened, *(j for j in range(k, len(order)) if order[j][1] < end)]
         if not piece_keys:
             raise NotFast("a cut before any list")
-        text = data[start:end] if len(cuts) == 0 else b"".join([
-            b'{"' + order[piece_keys[0]][0].encode() + b'": [' if i else b"", data[start:end], b"]}" if end < len(data) else b""])
-        doc = tally.read(text, pl.Schema({order[j][0]: pl.List(_RECORD) for j in piece_keys}))
+        text = data if start == 0 and end == len(data) else b"".join([
+            b'{"' + order[piece_keys[0]][0].encode() + b'": [' if start else b"", data[start:end], b"]}" if end < len(data) else b""])
+        try:
+            doc = tally.read(text, pl.Schema({order[j][0]: pl.List(_RECORD) for j in piece_keys}))
+        except NotFast:
+            if end == len(data):
+                raise
+            # Not a document: the cut was not between two records (a "}, {" inside a text, say), or the text
+            # is not JSON. The piece runs on to the next cut, and after a second failure to the end.
+            failed += 1
+            c = c + 1 if failed == 1 else len(cuts)
+            continue
         if doc.height != 1 or any(doc.null_count().row(0)):
             raise NotFast("a list's key inside a record, or not one document")
         for j in piece_keys:
             rows.append(doc.get_column(order[j][0]))
             of_key.append(j)
+        if end == len(data):
+            break
+        k += len(piece_keys) - len(opened)
+        opened = piece_keys[-1:]
+        start, c, failed = cuts[c][1], c + 1, 0
     return (pl.concat(rows) if len(rows) > 1 else rows[0]), np.array(of_key, dtype=np.int64)
 
 
