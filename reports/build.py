@@ -252,7 +252,11 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
             _flat_rows([_facts_only({**i.to_json(), "uk_date": uk_date(i.date)}) for i in fnd.incidents]),
             [(f"incident {uk_date(i.date)}", list(i.event_ids)) for i in fnd.incidents])
         tables["table:breaches"] = (
-            _flat_rows([_facts_only({**b.to_json(), "uk_time": uk_time(b.ts)}) for b in fnd.breaches]),
+            # a possible breach an officer confirmed says so (its certainty gives the data basis; who, when and why
+            # are in the reviewer's note and the decisions ledger)
+            _flat_rows([_facts_only({**b.to_json(), "uk_time": uk_time(b.ts),
+                                     "counted_as": "confirmed by an officer (decision in the case's decisions ledger)"
+                                     if b.kind.endswith("(confirmed)") else "measured"}) for b in fnd.breaches]),
             [(f"breach {b.order} {uk_time(b.ts)}", list(b.event_ids)) for b in fnd.breaches])
         # measured ones, then those an officer confirmed (each row says which and the basis; who, when and why are
         # in the reviewer's note and the decisions ledger, as for threats: see reports/decided.py)
@@ -355,7 +359,8 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
     label = case.redaction.label if isinstance(case, RedactedCase) else (lambda u: u)
     schedule, accounts = unused.build(case, inputs.sources, src_refs, relied, inputs.owners, party_names, label,
                                       decided=dec, tallied=tallied.result(),
-                                      colocations=fnd.conduct.colocation_reviews if fnd.conduct is not None else ())
+                                      colocations=fnd.conduct.colocation_reviews if fnd.conduct is not None else (),
+                                      breaches=fnd.conduct.breach_reviews if fnd.conduct is not None else ())
     maker = inputs.manifest.analyst or inputs.manifest.officer
     mg6c = replace(unused.document(schedule, inputs.manifest.reference, created, maker,
                                    "MG6C \u2013 RESTRICTED (when complete)",

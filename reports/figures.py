@@ -31,12 +31,13 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Ellipse, Patch
 from matplotlib.ticker import MaxNLocator
 
+from atlas.conduct.possible_colocations import SERVED_STATES, ColocationMark
 from atlas.conduct.records import Colocation
 
 from .aggregate import WEEKDAYS
 from .findings import Findings, Period
 from .inputs import ReportInputs
-from .style import ORDER_FILL, PLACE_COLOUR, S2A_FILL, SUSPECT_COLOUR, channel_colours
+from .style import COLOCATION_COLOURS, ORDER_FILL, PLACE_COLOUR, S2A_FILL, SUSPECT_COLOUR, channel_colours, uk_date
 
 DPI = 150
 WIDTH_IN = 9.0
@@ -59,7 +60,7 @@ def _save(fig: Figure, path: Path, footer: str) -> Path:
 
 def _span(findings: Findings) -> tuple[date, date] | None:
     days = findings.daily.get_column("day").to_list() if findings.daily.height else []
-    points = list(days)
+    points = list(days) + [m.colocation.date for m in findings.colocation_marks(SERVED_STATES)]
     for p in findings.orders:
         points.append(p.start)
     if findings.s2a_window:
@@ -126,6 +127,7 @@ def contacts_per_day(findings: Findings, path: Path, footer: str, subject: str) 
             bottom = top
         _date_axis(ax, lo, hi)
         handles = [Patch(color=colours[c], label=c) for c in findings.channels]
+        handles += _colocation_days(ax, findings.colocation_marks(SERVED_STATES))
         if findings.orders:
             handles.append(Patch(color=ORDER_FILL, alpha=0.25, label="order in force"))
         if findings.s2a_window:
@@ -139,6 +141,37 @@ def contacts_per_day(findings: Findings, path: Path, footer: str, subject: str) 
     ax.grid(axis="y", color="#DDDDDD", lw=0.6)
     fig.subplots_adjust(left=0.07, right=0.98, top=0.9, bottom=0.24)
     return _save(fig, path, footer)
+
+
+MARKERS: dict[str, dict[str, Any]] = {
+    "measured": {"marker": "X", "color": COLOCATION_COLOURS["measured"]},
+    "confirmed": {"marker": "D", "color": COLOCATION_COLOURS["confirmed"]},
+    "open": {"marker": "o", "facecolors": "none", "edgecolors": COLOCATION_COLOURS["open"]},
+    "dismissed": {"marker": "x", "color": COLOCATION_COLOURS["dismissed"]},
+}
+"""How each kind of co-location is drawn (the served figures draw measured and confirmed only)."""
+DAY_WORDS: dict[str, str] = {
+    "measured": "day of a co-location (measured)",
+    "confirmed": "day of a possible co-location, confirmed by an officer",
+}
+
+
+def _colocation_days(ax: Axes, marks: list[ColocationMark]) -> list[Any]:
+    """A mark along the top of the daily chart on each UK day with a co-location, one row per state
+    (a confirmed possible one never drawn as measured); returns the legend handles."""
+    from matplotlib.lines import Line2D
+
+    handles: list[Any] = []
+    for row, state in enumerate(("measured", "confirmed")):
+        days = sorted({m.colocation.date for m in marks if m.state == state})
+        if not days:
+            continue
+        y = 0.97 - 0.05 * row
+        ax.scatter([mdates.date2num(d) + 0.45 for d in days], [y] * len(days), s=30, zorder=6, lw=0.8,
+                   transform=ax.get_xaxis_transform(), clip_on=False, **MARKERS[state])
+        handles.append(Line2D([], [], ls="none", ms=6, marker=MARKERS[state]["marker"],
+                              color=MARKERS[state]["color"], label=DAY_WORDS[state]))
+    return handles
 
 
 def hour_weekday(findings: Findings, path: Path, footer: str, subject: str) -> Path:
@@ -188,6 +221,32 @@ def weekly_rate(findings: Findings, path: Path, footer: str, subject: str) -> Pa
     return _save(fig, path, footer)
 
 
+def mark_points(inputs: ReportInputs, marks: list[ColocationMark]) -> list[tuple[float, float, ColocationMark]]:
+    """(lon, lat, mark) for each co-location to draw: its own coordinates, else its place's."""
+    places = {p.name: (p.lon, p.lat) for p in inputs.manifest.places}
+    out = []
+    for m in marks:
+        c = m.colocation
+        if c.lon is not None and c.lat is not None:
+            out.append((float(c.lon), float(c.lat), m))
+        elif c.place in places:
+            lon, lat = places[c.place]
+            out.append((float(lon), float(lat), m))
+    return out
+
+
+def exhibits_short(m: ColocationMark) -> str:
+    """``JA/11, JA/5, JA/7 / JA/14``: the exhibits a co-location rests on, his / hers (a label's worth)."""
+    def uniq(refs: tuple[str, ...]) -> str:
+        return ", ".join(dict.fromkeys(r.split(",", 1)[0] for r in refs))
+    c = m.colocation
+    return uniq(c.exhibits) + (f" / {uniq(c.victim_exhibits)}" if c.victim_exhibits else "")
+
+
+LABELLED = 12
+"""Up to this many confirmed possible co-locations, each is labelled with its date and exhibits."""
+
+
 def colocation_points(inputs: ReportInputs, findings: Findings) -> list[tuple[float, float, Colocation]]:
     """(lon, lat, co-location) for each co-location: its own coordinates, else its place's."""
     places = {p.name: (p.lon, p.lat) for p in inputs.manifest.places}
@@ -228,13 +287,27 @@ def locations(inputs: ReportInputs, findings: Findings, path: Path, footer: str,
         for (x, y), n in sorted(by_xy.items()):
             ax.annotate(str(n), (x, y), xytext=(-14, -4), textcoords="offset points", fontsize=9, color="#B2182B",
                         ha="right", fontweight="bold")
+    confirmed = mark_points(inputs, findings.colocation_marks(("confirmed",)))
+    if confirmed:  # never drawn as measured: its own marker and words, each labelled by date and exhibits
+        ax.scatter([x for x, _, _ in confirmed], [y for _, y, _ in confirmed], s=70, zorder=6, lw=0.8,
+                   edgecolors="white", label="possible co-locations (no stated accuracy), confirmed by an officer",
+                   **MARKERS["confirmed"])
+        cl += [(x, y, m.colocation) for x, y, m in confirmed]
     lats = [p.lat for p in inputs.manifest.places] + pos.get_column("lat").to_list() + [c[1] for c in cl]
     if lats:
         mid = sum(lats) / len(lats)
         ax.set_aspect(1 / math.cos(math.radians(mid)))
+    if confirmed and len(confirmed) <= LABELLED:  # each named by its date and exhibits, written inwards
+        ax.autoscale_view()
+        x0, x1 = ax.get_xlim()
+        for x, y, m in confirmed:
+            right = x > (x0 + x1) / 2
+            ax.annotate(f"{uk_date(m.colocation.date)} confirmed by an officer ({exhibits_short(m)})", (x, y),
+                        xytext=(-8 if right else 8, -11), textcoords="offset points", fontsize=7,
+                        ha="right" if right else "left", color=COLOCATION_COLOURS["confirmed"])
     ax.set_xlabel("longitude (WGS84)")
     ax.set_ylabel("latitude (WGS84)")
-    ax.set_title("Protected places, co-locations and device positions (no map: plain coordinates)", loc="left")
+    ax.set_title("Protected places, co-locations and device positions\n(no map: plain coordinates)", loc="left")
     ax.grid(color="#EEEEEE", lw=0.6)
     if pos.height or cl:
         ax.legend(loc="best", frameon=False, fontsize=8)
@@ -258,7 +331,7 @@ FIGURES: dict[str, tuple[str, str]] = {
 def planned(inputs: ReportInputs, findings: Findings) -> list[str]:
     """The figures this case has data for, in exhibit order."""
     names = ["contacts-per-day", "hour-weekday", "weekly-rate"]
-    if inputs.positions.height or findings.colocations:
+    if inputs.positions.height or findings.colocations or findings.confirmed_colocations:
         names.append("locations")
     return names
 

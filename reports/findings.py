@@ -14,7 +14,8 @@ from datetime import date, datetime
 import polars as pl
 
 from atlas.conduct import ConductResult
-from atlas.conduct.possible_colocations import PossibleColocation
+from atlas.conduct.possible_breaches import BreachReview
+from atlas.conduct.possible_colocations import ColocationMark, PossibleColocation, colocation_marks
 from atlas.conduct.records import Breach, Colocation, Gap, Incident, ThreatOccasion
 from atlas.conduct.time_limit import S2AVerdict
 
@@ -70,6 +71,18 @@ class Findings:
     def confirmed_colocations(self) -> tuple[PossibleColocation, ...]:
         """Possible co-locations an officer confirmed: counted, always shown as confirmed with their basis."""
         return self.conduct.confirmed_colocations if self.conduct is not None else ()
+
+    def colocation_marks(self, states: tuple[str, ...] = ("measured", "confirmed", "open", "dismissed")
+                         ) -> list[ColocationMark]:
+        """Measured co-locations and possible ones in ``states``, each with its state, as maps and
+        charts draw them (what is served draws :data:`SERVED_STATES` only)."""
+        reviews = self.conduct.colocation_reviews if self.conduct is not None else ()
+        return colocation_marks(self.colocations, reviews, states)
+
+    @property
+    def confirmed_breaches(self) -> tuple[BreachReview, ...]:
+        """Possible breaches an officer confirmed: counted, always shown as confirmed with their basis."""
+        return self.conduct.confirmed_breaches if self.conduct is not None else ()
 
     @property
     def gaps(self) -> tuple[Gap, ...]:

@@ -64,12 +64,12 @@ from .inputs import ReportInputs
 from .redaction import redaction_note
 from .review_view import ReviewView, place_label
 from .style import (
+    COLOCATION_COLOURS,
     ORDER_FILL,
     PLACE_COLOUR,
     ROLE_COLOURS,
     S2A_FILL,
     SUSPECT_COLOUR,
-    THREAT_COLOUR,
     channel_colours,
     uk_date,
     uk_time,
@@ -89,6 +89,14 @@ h1 { font-size: 22px; margin: 0 0 4px 0; } h2 { font-size: 17px; margin: 18px 0 
 .draft { background: #fff3cd; border: 1px solid #e0b400; padding: 6px 10px; font-weight: bold; }
 .note { color: #444; font-size: 12px; } table.kv td { padding: 1px 10px 1px 0; vertical-align: top; font-size: 13px; }
 .warn { color: #8a1c1c; font-weight: bold; }
+table.full { width: 100%; table-layout: fixed; border-collapse: collapse; font-size: 12px; }
+table.full th { text-align: left; border-bottom: 1px solid #999; padding: 3px 6px; }
+table.full td { vertical-align: top; padding: 3px 6px; border-bottom: 1px solid #e4e4e4; white-space: normal;
+                overflow-wrap: anywhere; word-break: normal; }
+table.full tr.dismissed td { color: #8c8c8c; background: #f4f4f4; }
+table.full tr.confirmed td:first-child { border-left: 4px solid #E66101; }
+table.full tr.open td:first-child { border-left: 4px solid #6F6F6F; }
+table.full tr.dismissed td:first-child { border-left: 4px solid #BBBBBB; }
 """
 
 
@@ -190,9 +198,54 @@ def daily_chart(findings: Findings, zone: str, subject: str) -> Any:
         fig.add_layout(Legend(items=items, location="top_left", orientation="horizontal"), "above")
         tips = [("day", "@label"), ("total", "@total")] + [(c, f"@{{{c}}}") for c in findings.channels]
         fig.add_tools(HoverTool(tooltips=tips, renderers=list(renderers)))
+    _colocation_days(fig, findings, zone, max(data["total"], default=0))
+    for legend in fig.legend:  # channels and co-location marks: two rows rather than one cut off at the edge
+        if len(legend.items) > 2:
+            legend.nrows = 2
     fig.xaxis.formatter = _date_formatter()
     fig.yaxis.axis_label = "contacts"
     return fig
+
+
+COLOCATION_LEGEND: Final = {
+    "measured": "co-location (measured)",
+    "confirmed": "possible co-location, confirmed by an officer (counted)",
+    "open": "possible co-location, not counted (awaiting a decision)",
+    "dismissed": "possible co-location, dismissed by an officer (not counted)",
+}
+"""The team's report draws every state; the served figures only measured and confirmed ones."""
+_GLYPH: Final[dict[str, dict[str, Any]]] = {
+    "measured": {"marker": "x", "line_width": 2.5, "color": COLOCATION_COLOURS["measured"]},
+    "confirmed": {"marker": "diamond", "line_color": "#7f3500", "fill_color": COLOCATION_COLOURS["confirmed"]},
+    "open": {"marker": "circle", "line_width": 2, "line_color": COLOCATION_COLOURS["open"], "fill_alpha": 0.0},
+    "dismissed": {"marker": "x", "line_width": 1.5, "color": COLOCATION_COLOURS["dismissed"], "alpha": 0.8},
+}
+
+
+def _mark_rows(marks: Sequence[Any], where: Sequence[str]) -> dict[str, list[Any]]:
+    """Hover text of co-location marks: what it is (state in words), the decision in full (this report
+    is the team's), its basis and its records by exhibit; never an event's hex id."""
+    return {"what": [COLOCATION_LEGEND[m.state] for m in marks], "where": list(where),
+            "when": [uk_time(m.colocation.start) for m in marks],
+            "decision": [m.review.status if m.review is not None else "measured: counted on the data" for m in marks],
+            "basis": [m.basis for m in marks], "records": [m.records_by_exhibit() for m in marks]}
+
+
+_MARK_TIPS: Final = [("", "@what"), ("when", "@when"), ("where", "@where"), ("decision", "@decision"),
+                     ("basis", "@basis"), ("records", "@records")]
+
+
+def _colocation_days(fig: Any, findings: Findings, zone: str, top: int) -> None:
+    """A row of marks above the bars for each kind of co-location, on its UK day (hover: the decision)."""
+    marks = findings.colocation_marks()
+    states = [s for s in COLOCATION_LEGEND if any(m.state == s for m in marks)]
+    for level, state in enumerate(states):
+        mine = [m for m in marks if m.state == state]
+        y = max(top, 1) * (1.12 + 0.1 * level)
+        src = ColumnDataSource({"day": [_day_start(m.colocation.date, zone) for m in mine], "y": [y] * len(mine),
+                                **_mark_rows(mine, [m.where for m in mine])})
+        r = fig.scatter(x="day", y="y", size=15 if state == "confirmed" else 11, source=src, legend_label=COLOCATION_LEGEND[state], **_GLYPH[state])
+        fig.add_tools(HoverTool(renderers=[r], tooltips=_MARK_TIPS))
 
 
 def heat_chart(findings: Findings, subject: str) -> Any:
@@ -343,17 +396,18 @@ def location_chart(inputs: ReportInputs, findings: Findings, subject: str) -> An
         fig.scatter(x="lon", y="lat", marker="cross", size=12, color=PLACE_COLOUR, source=lsrc)
         fig.add_layout(LabelSet(x="lon", y="lat", text="name", source=lsrc, x_offset=8, y_offset=8, text_font_size="11px"))
         fig.add_tools(HoverTool(renderers=[zone], tooltips=[("place", "@name"), ("radius", "@r")]))
-    from .figures import colocation_points
+    from .figures import mark_points
 
-    refs = inputs.exhibit_refs
-    cl_rows = [(lon, lat, c.place or "near the victim", uk_time(c.start), c.precision, _refs_short(refs, c.event_ids))
-               for lon, lat, c in colocation_points(inputs, findings)]
-    if cl_rows:
-        csrc = ColumnDataSource({k: [r[i] for r in cl_rows] for i, k in enumerate(("lon", "lat", "place", "when", "how", "ids"))})
-        xs = fig.scatter(x="lon", y="lat", marker="x", size=14, line_width=2, color=THREAT_COLOUR, source=csrc,
-                         legend_label="co-location found by the analysis")
-        fig.add_tools(HoverTool(renderers=[xs], tooltips=[("place", "@place"), ("when", "@when"), ("precision", "@how"),
-                                                          ("records", "@ids")]))
+    points = mark_points(inputs, findings.colocation_marks())
+    for state in COLOCATION_LEGEND:  # measured, confirmed, open, dismissed: each its own glyph and legend entry
+        mine = [(lon, lat, m) for lon, lat, m in points if m.state == state]
+        if not mine:
+            continue
+        src = ColumnDataSource({"lon": [p[0] for p in mine], "lat": [p[1] for p in mine],
+                                **_mark_rows([p[2] for p in mine], [place_label(inputs, p[2].colocation.place,
+                                                                                p[2].colocation.kind) for p in mine])})
+        r = fig.scatter(x="lon", y="lat", size=18 if state == "confirmed" else 14, source=src, legend_label=COLOCATION_LEGEND[state], **_GLYPH[state])
+        fig.add_tools(HoverTool(renderers=[r], tooltips=_MARK_TIPS))
     fig.xaxis.axis_label = "longitude"
     fig.yaxis.axis_label = "latitude"
     if fig.legend:
@@ -564,6 +618,47 @@ def s4a_html(review: ReviewView) -> str:
             f"needed: {_esc(state)}.</p>")
 
 
+def _decision_cell(p: Any) -> str:
+    """A possible co-location's decision in a one-line table cell: who and when (the note is in full
+    below the table, :func:`decisions_html`, as the cell cuts long text)."""
+    d = p.decided
+    if p.state == "open":
+        return "listed, not counted (awaiting a decision; basis below)"
+    if d is None:
+        return f"{p.status} (basis below)"
+    return f"{p.state} on {d.day} by {d.officer} (note in full below)"
+
+
+def decisions_html(inputs: ReportInputs, possible: Sequence[Any]) -> str:
+    """The decided possible co-locations with the officer's note and the basis in full, wrapping (a table
+    cell cuts long text), confirmed ones marked orange, dismissed ones greyed out (this report is the
+    team's: the served documents never list a dismissal as a finding); then the open ones' basis."""
+    state_words = {"confirmed": "yes: confirmed by an officer", "dismissed": "no: dismissed"}
+    decided = sorted((p for p in possible if p.state != "open"), key=lambda p: (p.start, p.id))
+    rows = "".join(
+        f"<tr class='{p.state}'><td>{_esc(p.id)}</td><td>{_esc(uk_time(p.start))}</td>"
+        f"<td>{_esc(place_label(inputs, p.colocation.place, p.colocation.kind))}</td>"
+        f"<td>{_esc(state_words[p.state])}</td><td>{_esc(p.status)}</td><td>{_esc(p.basis)}</td>"
+        f"<td>{_esc(p.records_by_exhibit())}</td></tr>" for p in decided)
+    out = ["<h3>Possible co-locations: the officers' decisions and their basis in full</h3>"]
+    if decided:
+        out.append("<table class='full'><colgroup><col style='width:85px'><col style='width:105px'>"
+                   "<col style='width:95px'><col style='width:95px'><col><col style='width:230px'>"
+                   "<col style='width:130px'></colgroup><tr><th>id</th><th>from (UK)</th><th>place</th><th>counted</th>"
+                   "<th>decision (who, when, why)</th><th>basis (what the data shows)</th><th>records (his / hers)</th>"
+                   "</tr>" + rows + "</table><p class='note'>Orange edge: confirmed by an officer (counted as an "
+                   "incident, never as measured). Greyed out: dismissed by an officer (never counted; scheduled as "
+                   "unused material, not stated as a finding).</p>")
+    else:
+        out.append("<p class='note'>No possible co-location has been decided yet.</p>")
+    waiting = [p for p in possible if p.state == "open"]
+    if waiting:
+        bases = sorted({p.basis for p in waiting})
+        out.append(f"<p class='note'><b>{plural(len(waiting), 'open one')}</b> (possible, not counted: awaiting an "
+                   "officer's decision). Basis: " + "; ".join(_esc(b) for b in bases) + ".</p>")
+    return "".join(out)
+
+
 def review_html(review: ReviewView) -> str:
     """Warnings, gaps and pending identity decisions with what confirming them would change."""
     out = ["<h2>For review: warnings, gaps and decisions awaiting an officer</h2>", s4a_html(review)]
@@ -626,12 +721,23 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
     threats = [{"id": m.handle, "kind": m.kind.replace("behaviour:", ""), "when": m.uk_time, "text": m.text, "ref": m.exhibit, "matched": m.flagged,
                 "decision": f"{m.tier}; {m.state_text}", "_all": list(m.event_ids)} for m in flagged]
     impact = conduct_impact_rows(findings)
-    breaches = [{"order": b.order, "kind": b.kind, "uk_time": uk_time(b.ts),
+    breaches = [{"id": "", "counts": "yes (measured)", "order": b.order, "kind": b.kind, "uk_time": uk_time(b.ts),
+                 "_ts": b.ts.isoformat(),
                  "where": place_label(inputs, b.place, None) if b.place else channel_name(b.channel or ""),
                  "identity": ", ".join(display(u) for u in b.identifiers)
                  + (f" ({b.identifier_status})" if b.identifiers and b.identifier_status else ""),
                  "distance": _metres(b.min_distance_m), "ids": shown(b.event_ids), "_all": list(b.event_ids)}
-                for b in findings.breaches]
+                for b in findings.breaches if not b.kind.endswith("(confirmed)")]
+    # every possible breach beside them, with its decision: a confirmed one counts and says by whom, an open
+    # one is listed, not counted (the workbench and `atlas breaches` decide them)
+    possible_b = findings.conduct.breach_reviews if findings.conduct is not None else ()
+    breaches += [{"id": p.id, "counts": {"confirmed": "yes (confirmed)", "open": "no: listed",
+                                         "dismissed": "no: dismissed"}[p.state],
+                  "order": p.order, "kind": "exclusion-zone (possible)", "uk_time": uk_time(p.start),
+                  "_ts": p.start.isoformat(), "where": place_label(inputs, p.place, None),
+                  "identity": f"{p.status}. Basis: {p.basis}", "distance": _metres(p.possible.min_distance_m),
+                  "ids": shown(p.possible.event_ids), "_all": list(p.possible.event_ids)} for p in possible_b]
+    breaches.sort(key=lambda r: (r.pop("_ts"), r["id"]))
     colocations = [{"id": "", "counts": "yes (measured)", "place": place_label(inputs, c.place, c.kind),
                     "uk_time": uk_time(c.start), "_ts": c.start.isoformat(),
                     "distance": _metres(c.min_distance_m), "accuracy": _metres(c.max_accuracy_m),
@@ -644,7 +750,7 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
                                             "dismissed": "no: dismissed"}[p.state],
                      "place": place_label(inputs, p.colocation.place, p.colocation.kind), "uk_time": uk_time(p.start),
                      "_ts": p.start.isoformat(), "distance": _metres(p.colocation.min_distance_m),
-                     "accuracy": p.short_accuracy, "precision": f"{p.status}. Basis: {p.basis}",
+                     "accuracy": p.short_accuracy, "precision": _decision_cell(p),
                      "ids": shown([*p.colocation.event_ids, *p.colocation.victim_event_ids]),
                      "_all": [*p.colocation.event_ids, *p.colocation.victim_event_ids]} for p in possible]
     colocations.sort(key=lambda r: (r.pop("_ts"), r["id"]))
@@ -681,22 +787,29 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
                              records, records_view,
                              note=(acc.label if acc else "") + ("" if impact else " No impact entry is recorded "
                                                                 "(case.toml [[impact]], atlas impact add).")))
-    parts.append(paged_table("breaches", "Breaches of orders", breaches,
-                             [("order", "order", 120), ("kind", "kind", 100), ("uk_time", "when (UK)", 140),
-                              ("where", "place / channel", 180), ("identity", "identifier", 150),
-                              ("distance", "closest", 70), ("ids", "exhibit records", 340)], records, records_view,
-                             note=missing.strip()))
+    parts.append(paged_table("breaches", "Breaches of orders: measured, and possible ones with the officer's decision",
+                             breaches,
+                             [("id", "id", 80), ("counts", "counted", 110), ("order", "order", 100),
+                              ("kind", "kind", 160), ("uk_time", "when (UK)", 140),
+                              ("where", "place / channel", 120), ("identity", "identifier / decision and basis", 260),
+                              ("distance", "closest", 55), ("ids", "exhibit records", 160)], records, records_view,
+                             note=("A possible breach rests on a position with no stated accuracy inside an exclusion "
+                                   "zone, or an accuracy circle straddling its boundary: it counts only once an officer "
+                                   "confirms it (atlas breaches CASE --confirm ID --note ...), and is then shown as "
+                                   "confirmed, never as measured. " + missing).strip()))
     parts.append(paged_table("colocations", "Co-locations (the suspect's device near the victim or a protected place): "
                              "measured, and possible ones with the officer's decision",
-                             colocations, [("id", "id", 85), ("counts", "counted", 105),
+                             colocations, [("id", "id", 80), ("counts", "counted", 100),
                                            ("uk_time", "from (UK)", 135), ("place", "place", 110),
-                                           ("distance", "closest", 50), ("accuracy", "accuracy (his / hers)", 120),
-                                           ("precision", "decision and basis / precision", 265),
-                                           ("ids", "exhibit records", 100)],
+                                           ("distance", "closest", 50), ("accuracy", "accuracy (his / hers)", 110),
+                                           ("precision", "decision / precision", 345),
+                                           ("ids", "exhibit records", 170)],
                              records, records_view,
                              note=("A possible co-location rests on a position with no stated accuracy: it counts only "
                                    "once an officer confirms it (atlas colocations CASE --confirm ID --note ...), and "
                                    "is then shown as confirmed, never as measured. " + missing).strip()))
+    if possible:
+        parts.append(_div(decisions_html(inputs, possible)))
     parts.append(records_layout)
     exh = [{"ref": e.reference, "description": e.description, "file": e.filename, "sha": e.sha256,
             "_ids": ""} for e in exhibits]

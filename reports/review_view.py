@@ -99,9 +99,27 @@ def listed_not_counted(conduct: Any) -> tuple[str, ...]:
                    "counted as incidents, shown as confirmed, not as measured.")
     if dismissed:
         out.append(f"{plural(len(dismissed), 'possible co-location')} dismissed by an officer: never counted.")
-    if conduct.possible_breaches:
-        out.append(f"{plural(len(conduct.possible_breaches), 'possible breach', 'possible breaches')} of an order: not "
-                   "counted, each listed with what it rests on.")
+    b_reviews = getattr(conduct, "breach_reviews", ())
+    b_open = [b for b in b_reviews if b.state == "open"]
+    if b_open or (conduct.possible_breaches and not b_reviews):
+        n = len(b_open) if b_reviews else len(conduct.possible_breaches)
+        out.append(f"{plural(n, 'possible breach', 'possible breaches')} of an exclusion zone: not counted, because "
+                   "it rests on a position with no stated accuracy or an accuracy circle straddling the boundary "
+                   "(awaiting an officer's decision: atlas breaches CASE, or the workbench's Breaches tab).")
+    b_effect = getattr(conduct, "breach_effect", None)
+    if b_effect is not None and b_effect.changes:
+        out.append(f"Confirming them all would make the incidents {b_effect.incidents_now} \u2192 "
+                   f"{b_effect.incidents_if_confirmed} and the last incident "
+                   f"{uk_date(b_effect.last_incident_now) if b_effect.last_incident_now else 'none'} \u2192 "
+                   f"{uk_date(b_effect.last_incident_if_confirmed) if b_effect.last_incident_if_confirmed else 'none'}.")
+    b_confirmed = [b for b in b_reviews if b.state == "confirmed"]
+    if b_confirmed:
+        out.append(f"{plural(len(b_confirmed), 'possible breach', 'possible breaches')} confirmed by an officer "
+                   f"({'; '.join(f'{b.id}: {b.status}' for b in b_confirmed[:5])}{' …' if len(b_confirmed) > 5 else ''}): "
+                   "counted as breaches of the order, shown as confirmed, not as measured.")
+    b_dismissed = sum(1 for b in b_reviews if b.state == "dismissed")
+    if b_dismissed:
+        out.append(f"{plural(b_dismissed, 'possible breach', 'possible breaches')} dismissed by an officer: never counted.")
     if out:
         out.append("Each is listed in the reviewer's note with its records; only an officer's reading of the "
                    "records and other evidence can decide what they show.")

@@ -104,7 +104,7 @@ def build(inputs: ReportInputs, findings: Findings, case: Case, refs: Mapping[st
         dec = decided or Decided()
         sections += [_s2a(inputs, findings, case, refs, facts), _gaps(conduct, facts),
                      _s4a(inputs, conduct, dec, facts), _impact(inputs, conduct, facts),
-                     _orders(inputs, conduct, refs, facts), _possible_colocations(inputs, conduct, case, facts)]
+                     _orders(inputs, conduct, refs, facts, case), _possible_colocations(inputs, conduct, case, facts)]
     sections.append(data_requests.note_section(inputs.triage, facts))
     sections.append(_pending(inputs, findings, conduct, facts, refs))
     warn = Section("Warnings")
@@ -414,7 +414,8 @@ def _decisions(case: Case, refs: Mapping[str, str], facts: dict[str, Any], condu
     return sec
 
 
-def _orders(inputs: ReportInputs, conduct: ConductResult, refs: Mapping[str, str], facts: dict[str, Any]) -> Section:
+def _orders(inputs: ReportInputs, conduct: ConductResult, refs: Mapping[str, str], facts: dict[str, Any],
+            case: Case | None = None) -> Section:
     sec = Section("Breaches per order")
     orders = conduct.orders
     breaches = conduct.breaches
@@ -427,8 +428,10 @@ def _orders(inputs: ReportInputs, conduct: ConductResult, refs: Mapping[str, str
         sec.blocks.append(Para(
             f"{o.title} {o.order} ({o.order_citation}): "
             f"{plural(o.contact_breaches, 'contact')} and "
-            f"{plural(o.zone_breaches, 'presence')} in an exclusion zone while in force "
-            f"({len(mine)} in all"
+            f"{plural(o.zone_breaches, 'presence')} in an exclusion zone while in force"
+            + (f", and {plural(n_conf, 'possible breach', 'possible breaches')} of its exclusion zone confirmed by an "
+               "officer" if (n_conf := sum(1 for b in conduct.confirmed_breaches if b.order == o.order)) else "")
+            + f" ({len(mine)} in all"
             + ("; contacts by the status of the identifier used: "
                + ", ".join(f"{k} {v}" for k, v in sorted(status.items())) if status else "")
             + f"). {o.breach_rule}."))
@@ -444,15 +447,54 @@ def _orders(inputs: ReportInputs, conduct: ConductResult, refs: Mapping[str, str
         sec.blocks.append(Para(f"{plural(within, 'further location record')} with no stated accuracy fell within visits "
                                "already counted as breaches from positions that state one; not counted again.",
                                numbered=False))
-    possible = conduct.possible_breaches
-    facts["possible_breaches"] = len(possible)
-    if possible:
-        sec.blocks.append(Para(f"{plural(len(possible), 'possible breach', 'possible breaches')}, not counted above; "
-                               "each with what it rests on:"))
-        sec.blocks.append(Table(["When (UK)", "Order", "Kind", "Place", "Closest", "Why only possible"],
-                                [[uk_time(p.ts), p.order, p.kind, p.place, f"{p.min_distance_m:.0f} m", p.basis]
-                                 for p in possible], widths=[1.2, 1.1, 1.3, 1.0, 0.7, 2.8], small=True))
+    sec.blocks += _possible_breaches(inputs, conduct, case, facts)
     return sec
+
+
+def _possible_breaches(inputs: ReportInputs, conduct: ConductResult, case: Case | None,
+                       facts: dict[str, Any]) -> list[Para | Table]:
+    """Every possible breach of an exclusion zone with its decision, and what confirming the open ones
+    would change (incidents, last incident, the s2A deadline): advice for the reviewer, never in the statement."""
+    items = conduct.breach_reviews or ()
+    facts["possible_breaches"] = len(conduct.possible_breaches)
+    facts["possible_breaches_confirmed"] = len(conduct.confirmed_breaches)
+    facts["possible_breaches_open"] = len(conduct.open_breaches)
+    if not items:
+        return []
+    dismissed = sum(1 for b in items if b.state == "dismissed")
+    out: list[Para | Table] = [Para(
+        f"{plural(len(items), 'possible breach', 'possible breaches')} of an exclusion zone rest on a position with no "
+        "stated accuracy inside the zone, or an accuracy circle straddling its boundary: "
+        f"{len(conduct.confirmed_breaches)} confirmed by an officer (counted as breaches, and as incidents where the "
+        f"order's breach is one, always shown as confirmed), {dismissed} dismissed (never counted), "
+        f"{len(conduct.open_breaches)} awaiting a decision (listed, not counted). Check each against other evidence "
+        "(the victim's account, CCTV, another exhibit), then atlas breaches CASE --confirm ID --note \"...\" "
+        "(or --dismiss).")]
+
+    def decision(b: Any) -> str:
+        if b.decided is None:
+            return b.status + (" (a day with no other incident)" if b.state == "open" and b.new_day else "")
+        note = free_text(case, b.decided.note) if case is not None else b.decided.note
+        return f"{b.state} by {b.decided.officer}, {b.decided.day}: {note}"
+    out.append(Table(["Id", "When (UK)", "Order", "Zone", "Closest", "Why only possible", "Decision"],
+                     [[b.id, uk_time(b.start), b.order, place_label(inputs, b.place, None),
+                       f"{b.possible.min_distance_m:.0f} m", b.basis, decision(b)] for b in items],
+                     widths=[1.05, 1.1, 1.0, 1.0, 0.6, 2.1, 2.0], small=True))
+    effect = conduct.breach_effect
+    if effect is not None:
+        facts["possible_breaches_if_confirmed"] = effect.to_json()
+
+        def day(d: date | None) -> str:
+            return uk_date(d) if d else "none"
+        out.append(Para(
+            f"If the {plural(effect.open, 'open one')} were confirmed: breaches {len(conduct.breaches)} \u2192 "
+            f"{len(conduct.breaches) + effect.open}; incidents {effect.incidents_now} \u2192 "
+            f"{effect.incidents_if_confirmed}; last incident {day(effect.last_incident_now)} \u2192 "
+            f"{day(effect.last_incident_if_confirmed)}; last day to lay an information under "
+            f"{inputs.rules.offence('pha-s2a').short} {day(effect.deadline_now)} \u2192 {day(effect.deadline_if_confirmed)}"
+            + (f" (new incident days: {', '.join(uk_date(d) for d in effect.added_dates)})" if effect.added_dates else "")
+            + ". Until an officer confirms them, the verdict above runs from the last incident without them."))
+    return out
 
 
 def _possible_colocations(inputs: ReportInputs, conduct: ConductResult, case: Case, facts: dict[str, Any]) -> Section:

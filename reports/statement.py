@@ -487,12 +487,19 @@ def _confirmed(inputs: ReportInputs, decided: Decided | None, victim: str, facts
 
 
 def _confirmed_days(findings: Findings) -> str:
-    """The days counted only because an officer confirmed a possible co-location, said as such."""
+    """The days counted only because an officer confirmed a possible co-location or a possible breach,
+    said as such."""
     days = sorted({p.day for p in findings.confirmed_colocations if p.new_day})
-    if not days:
-        return ""
-    return (f" {_plural(len(days), 'of these days rests', 'of these days rest')} only on a possible co-location "
-            f"confirmed by an officer ({', '.join(uk_date(d) for d in days)}), set out under Places and orders.")
+    b_days = sorted({b.day for b in findings.confirmed_breaches if b.new_day and b.is_incident})
+    out = ""
+    if days:
+        out += (f" {_plural(len(days), 'of these days rests', 'of these days rest')} only on a possible co-location "
+                f"confirmed by an officer ({', '.join(uk_date(d) for d in days)}), set out under Places and orders.")
+    if b_days:
+        out += (f" {_plural(len(b_days), 'of these days rests', 'of these days rest')} only on a possible presence, "
+                f"confirmed by an officer, in an area named in an order ({', '.join(uk_date(d) for d in b_days)}), set "
+                "out under Places and orders.")
+    return out
 
 
 def _both_sides(p: PossibleColocation) -> str:
@@ -568,7 +575,7 @@ def _places_and_orders(inputs: ReportInputs, findings: Findings, parts: Statemen
         conds = (["not to contact " + (m.party(o.protects).name or o.protects)] if o.no_contact else []) + (
             [f"not to enter {', '.join(_place_label(inputs, z, None) for z in o.exclusion_zones)}"]
             if o.exclusion_zones else [])
-        mine = [b for b in findings.breaches if b.order in (o.reference, o.label)]
+        mine = [b for b in findings.breaches if b.order in (o.reference, o.label) and not b.kind.endswith("(confirmed)")]
         contact_n = sum(1 for b in mine if b.kind == "contact")
         zone_n = sum(1 for b in mine if b.kind == "exclusion-zone")
         sec.blocks.append(Para(
@@ -587,7 +594,47 @@ def _places_and_orders(inputs: ReportInputs, findings: Findings, parts: Statemen
                                     caption=f"While order {o.reference or o.type} was in force (exhibit "
                                             f"{produced.ref('table:breaches')})", widths=[1.4, 1.1, 1.8, 0.8, 3.0],
                                     small=True))
+        sec.blocks += _confirmed_breaches(inputs, findings, o, subject, his.possessive, facts)
     return sec
+
+
+def _confirmed_breaches(inputs: ReportInputs, findings: Findings, o: Any, subject: str, his: str,
+                        facts: dict[str, Any]) -> list[Para | Table]:
+    """Possible breaches of ``o``'s exclusion zone an officer confirmed, as facts: what the records show
+    (the position, its distance from the zone's centre, that it states no accuracy or that its accuracy
+    circle straddles the boundary, the exhibit records), and that each is counted only on a decision made
+    after checking it against other material. As for confirmed co-locations, who decided, when and why
+    is not written here (another officer's decision is not the maker's evidence; it is in the reviewer's
+    note, the audit log and the decisions ledger, which the MG6C schedules); never a measured presence."""
+    confirmed = [b for b in findings.confirmed_breaches if b.order in (o.reference, o.label)]
+    facts["confirmed_possible_breaches"] = facts.get("confirmed_possible_breaches", 0) + len(confirmed)
+    if not confirmed:
+        return []
+    rows = [[uk_time(b.start), _place_label(inputs, b.place, None), _metres(b.possible.min_distance_m),
+             _possible_only(b.possible.certainty), "; ".join(b.possible.exhibits[:MAX_REFS])
+             + (f"; and {len(b.possible.exhibits) - MAX_REFS} more" if len(b.possible.exhibits) > MAX_REFS else "")]
+            for b in confirmed[:MAX_ROWS]]
+    return [
+        Para(f"On {_plural(len(confirmed), 'further occasion')} while order {o.reference or o.type} was in force, a "
+             f"reported position of {his} device was in or at the edge of an area {subject} was not to enter, but these "
+             "records alone do not place the device inside it: each position was either reported inside with no "
+             "stated accuracy, or reported outside with a stated accuracy reaching inside (shown for each below). "
+             "Each is counted in this statement only because "
+             "it was checked against other material and confirmed by an officer; that decision is recorded in the "
+             "case's decisions ledger:"),
+        Table(["When (UK)", "Area", "From its centre", "Accuracy", "Exhibit records"], rows,
+              widths=[1.2, 1.5, 0.9, 1.6, 2.4], small=True),
+    ]
+
+
+def _possible_only(certainty: str) -> str:
+    """What makes a position only possible presence, in a served table's words (no finding, no advice)."""
+    parts = []
+    if "no stated accuracy" in certainty:
+        parts.append("reported inside; accuracy not stated")
+    if "accuracy circles reach inside" in certainty:
+        parts.append("reported outside; accuracy reaches inside")
+    return "; ".join(parts) or certainty
 
 
 def _chronology(parts: StatementParts, subject: str, facts: dict[str, Any]) -> Section:

@@ -56,6 +56,11 @@ FALLBACK: Final = ("#B07AA1", "#9C755F", "#76B7B2", "#EDC948", "#FF9DA7", "#BAB0
 
 ORDER_FILL: Final = "#E15759"
 """Order periods (no-contact / exclusion): a light red band."""
+COLOCATION_COLOURS: Final[dict[str, str]] = {"measured": "#B2182B", "confirmed": "#E66101", "open": "#6F6F6F",
+                                             "dismissed": "#BBBBBB"}
+"""Co-locations on maps and charts: measured (red cross), possible and confirmed by an officer
+(orange diamond), possible and not counted (hollow grey circle), dismissed (pale grey, the
+team's report only). The PNG figures, the HTML report and the GIS exports agree."""
 S2A_FILL: Final = "#4E79A7"
 """The s2A window (last incident → last day to lay the information): a light blue band."""
 THREAT_COLOUR: Final = "#B2182B"

@@ -62,8 +62,10 @@ def describe_finding(item: str, conduct: ConductResult | None, decided: Decided 
         if kind == "breach":
             for b in conduct.breaches:
                 if f"{b.order}:{b.ts.isoformat()}" == rest:
-                    what = "presence inside an area the order excluded" if b.kind == "exclusion-zone" else (
-                        f"{channel_name(b.channel or '')} contact")
+                    what = ("presence inside an area the order excluded" if b.kind == "exclusion-zone" else
+                            "possible presence inside an area the order excluded, counted only because it was "
+                            "confirmed by an officer" if b.kind.endswith("(confirmed)") else
+                            f"{channel_name(b.channel or '')} contact")
                     return (f"{what[:1].upper() + what[1:]} at {uk_time(b.ts)}, while order {b.order} was in force "
                             f"({'; '.join(event_refs(refs, list(b.event_ids))[:3])})", tuple(b.event_ids))
         if kind == "colocation":
@@ -78,6 +80,16 @@ def describe_finding(item: str, conduct: ConductResult | None, decided: Decided 
                     return (f"Possible co-location: device used by {subject} recorded near {near} from "
                             f"{uk_time(p.start)} (closest {p.colocation.min_distance_m:.0f} m); {p.basis}; {p.status}",
                             tuple(p.colocation.event_ids))
+        if kind == "possible-breach":  # tagged by its id, described by what the data shows and whether it counts
+            for pb in conduct.breach_reviews:
+                if pb.id == rest:
+                    counted = {"confirmed": "counted only because it was confirmed by an officer (decision in the "
+                                            "case's decisions ledger)",
+                               "dismissed": "not counted (dismissed by an officer)",
+                               "open": "not counted (awaiting an officer's decision)"}[pb.state]
+                    return (f"Possible presence of the device used by {subject} in {pb.place}, an area excluded by "
+                            f"order {pb.order}, at {uk_time(pb.start)} ({pb.basis}); {counted}",
+                            tuple(pb.possible.event_ids))
         if kind == "gap":
             first, _, last = rest.partition(":")
             try:

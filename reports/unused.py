@@ -24,6 +24,7 @@ from typing import Final, TypeVar
 
 import polars as pl
 
+from atlas.conduct.possible_breaches import BreachReview
 from atlas.conduct.possible_colocations import PossibleColocation
 from atlas.store import Case
 
@@ -41,6 +42,8 @@ DECISIONS: Final = "flagged message dismissed by an officer"
 UNDECIDED: Final = "flagged message awaiting an officer's decision"
 COLOCATION_DISMISSED: Final = "possible co-location dismissed by an officer"
 COLOCATION_OPEN: Final = "possible co-location not counted (awaiting an officer's decision)"
+BREACH_DISMISSED: Final = "possible breach of an order dismissed by an officer"
+BREACH_OPEN: Final = "possible breach of an order not counted (awaiting an officer's decision)"
 
 
 @dataclass(frozen=True)
@@ -213,8 +216,8 @@ def tally_plain(case: Case, sources: pl.DataFrame, relied: set[str], owners: Map
 
 def build(case: Case, sources: pl.DataFrame, refs: Mapping[str, str], relied: set[str], owners: Mapping[str, str],
           names: Mapping[str, str], label: Callable[[str], str], decided: Decided | None = None,
-          tallied: Tally | None = None, colocations: Sequence[PossibleColocation] = ()
-          ) -> tuple[pl.DataFrame, list[SourceAccount]]:
+          tallied: Tally | None = None, colocations: Sequence[PossibleColocation] = (),
+          breaches: Sequence[BreachReview] = ()) -> tuple[pl.DataFrame, list[SourceAccount]]:
     """The schedule rows and the per-source accounting.
 
     ``relied``: event ids the statement relies on (events.csv); ``owners``: identifier →
@@ -222,7 +225,8 @@ def build(case: Case, sources: pl.DataFrame, refs: Mapping[str, str], relied: se
     (its own text, or a pseudonym when third parties are redacted). ``tallied`` is
     :func:`tally` of the same case, sources, ``relied`` and ``owners`` when the caller
     counted them already (``atlas report`` counts them while it writes the documents).
-    ``colocations``: the possible co-locations with their decisions (:func:`colocation_rows`).
+    ``colocations``: the possible co-locations with their decisions (:func:`colocation_rows`);
+    ``breaches``: the possible breaches with theirs (:func:`breach_rows`).
     """
     t = tallied if tallied is not None else tally(case, sources, relied, owners)
     groups, rejects, relied_per, src_owner, owner_party = (t.groups, t.rejects, t.relied_per, t.src_owner,
@@ -274,6 +278,7 @@ def build(case: Case, sources: pl.DataFrame, refs: Mapping[str, str], relied: se
     files = {r["exhibit"]: r["source_file"] for r in rows if r["category"] == ACCOUNTING}
     rows += [r | {"source_file": files.get(r["exhibit"], "")} for r in decision_rows(decided)]
     rows += [r | {"source_file": files.get(r["exhibit"], "")} for r in colocation_rows(colocations)]
+    rows += [r | {"source_file": files.get(r["exhibit"], "")} for r in breach_rows(breaches)]
     for i, r in enumerate(rows, start=1):
         r["item"] = str(i)
         if r["category"] == THIRD_PARTY_BLOCK:
@@ -367,6 +372,25 @@ def colocation_rows(colocations: Sequence[PossibleColocation]) -> list[dict[str,
                          f"Reported positions of the suspect's device and the victim's device, closest "
                          f"{c.min_distance_m:.0f} m apart ({p.basis}); records {p.records_by_exhibit()}; {decision}. "
                          "Not counted in the statement.", where, "N"))
+    return rows
+
+
+def breach_rows(breaches: Sequence[BreachReview]) -> list[dict[str, str]]:
+    """One row per possible breach of an exclusion zone an officer dismissed or has not decided: the
+    positions are records the statement does not rely on, and a reasoned dismissal (he was elsewhere,
+    by an ANPR read) may assist the defence. A confirmed one is relied on (the statement sets it out)."""
+    rows = []
+    for b in [b for b in breaches if b.state == "dismissed"] + [b for b in breaches if b.state == "open"]:
+        p = b.possible
+        refs = p.exhibits
+        where = "; ".join(refs[:2]) + (f"; and {len(refs) - 2} more" if len(refs) > 2 else "")
+        decision = b.status if b.state == "dismissed" else "no officer has yet confirmed or dismissed it"
+        rows.append(_row(refs[0].split(",", 1)[0] if refs else "", "",
+                         BREACH_DISMISSED if b.state == "dismissed" else BREACH_OPEN, len(refs),
+                         uk_time(p.ts), uk_time(p.end),
+                         f"Reported position(s) of the suspect's device at {p.place}, an area named in order "
+                         f"{p.order}, closest {p.min_distance_m:.0f} m from its centre ({b.basis}); records "
+                         f"{b.records_by_exhibit()}; {decision}. Not counted in the statement.", where, "N"))
     return rows
 
 

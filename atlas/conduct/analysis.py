@@ -41,6 +41,11 @@ from .locations import device_records
 from .memo import Memo, cast_key, data_key, options_key
 from .options import ConductOptions
 from .parties import Cast, build_cast
+from .possible_breaches import ITEM as CONFIRMED_BREACH
+from .possible_breaches import BreachReview
+from .possible_breaches import key_of as breach_key_of
+from .possible_breaches import reviews as breach_reviews
+from .possible_breaches import state_of as breach_state_of
 from .possible_colocations import ITEM as CONFIRMED_COLOCATION
 from .possible_colocations import ColocationEffect, Decided, PossibleColocation, key_of, reviews, state_of
 from .reciprocity import mark_mutual, mutual_periods, mutual_weeks, requests_to_stop
@@ -108,6 +113,13 @@ class ConductResult:
     colocation_effect: ColocationEffect | None = None
     """What confirming every open possible co-location would change (incidents, last incident,
     s2A deadline); None when none is open."""
+    breach_reviews: tuple[BreachReview, ...] = ()
+    """:attr:`possible_breaches`, each with its officer's decision (open, confirmed, dismissed): a
+    confirmed one is a breach of its order (kind ``exclusion-zone (confirmed)``) and, where the order
+    type's breach is an incident, an incident (item ``confirmed-breach``), always shown as confirmed."""
+    breach_effect: ColocationEffect | None = None
+    """What confirming every open possible breach would change (incidents, last incident, s2A
+    deadline); None when none is open."""
     s2a_undated: S2AVerdict | None = field(default=None, repr=False)
     """The same verdict with no as-of day (the planned date against the deadline only), for
     outputs that must not change from day to day (a report made without ``--as-of``)."""
@@ -143,6 +155,16 @@ class ConductResult:
     def open_colocations(self) -> tuple[PossibleColocation, ...]:
         """Possible co-locations awaiting an officer's decision: listed, not counted."""
         return tuple(c for c in self.colocation_reviews if c.state == "open")
+
+    @property
+    def confirmed_breaches(self) -> tuple[BreachReview, ...]:
+        """Possible breaches an officer confirmed: counted, never presented as measured."""
+        return tuple(b for b in self.breach_reviews if b.state == "confirmed")
+
+    @property
+    def open_breaches(self) -> tuple[BreachReview, ...]:
+        """Possible breaches awaiting an officer's decision: listed, not counted."""
+        return tuple(b for b in self.breach_reviews if b.state == "open")
 
     @property
     def breach_count(self) -> int:
@@ -192,7 +214,10 @@ class ConductResult:
             "behaviour_candidates": [c.to_json() for c in self.candidates if c.kind != THREAT],
             "impact": self.impact.to_json() if self.impact else None,
             "breaches": [b.to_json() for b in self.breaches],
-            "possible_breaches": [b.to_json() for b in self.possible_breaches],
+            "possible_breaches": [r.to_json() for r in self.breach_reviews]
+            if len(self.breach_reviews) == len(self.possible_breaches)
+            else [b.to_json() for b in self.possible_breaches],
+            "possible_breach_effect": self.breach_effect.to_json() if self.breach_effect else None,
             "orders": [o.to_json() for o in self.orders],
             "colocations": [c.to_json() for c in self.colocations],
             "possible_colocations": [r.to_json() for r in self.colocation_reviews]
@@ -282,7 +307,8 @@ def _protected_places(case: Case, cast: Cast) -> list[Place]:
 
 def _items(contacts: pl.DataFrame, presences: list[dict[str, Any]], near: list[dict[str, Any]], zone: str,
            threat_ids: set[str], breach_contacts: set[str], breach_events: set[str], victim: str,
-           night: Any, confirmed: Sequence[dict[str, Any]] = ()) -> pl.DataFrame:
+           night: Any, confirmed: Sequence[dict[str, Any]] = (),
+           confirmed_breaches: Sequence[dict[str, Any]] = ()) -> pl.DataFrame:
     conduct = contacts.filter(pl.col("role").is_in(["conduct", "authority"]))
     c_items = conduct.select(
         "ts_utc", "local_date",
@@ -295,6 +321,7 @@ def _items(contacts: pl.DataFrame, presences: list[dict[str, Any]], near: list[d
     rows: list[dict[str, Any]] = []
     tz = ZoneInfo(zone)
     rows.extend(_colocation_item(ep, CONFIRMED_COLOCATION, tz, victim, breach_events, night) for ep in confirmed)
+    rows.extend(_breach_item(b, tz, victim, night) for b in confirmed_breaches)
     for kind, episodes in (("presence", presences), ("near-victim", near)):
         for ep in episodes:
             rows.append(_colocation_item(ep, kind, tz, victim, breach_events, night))
@@ -315,6 +342,35 @@ def _colocation_item(ep: dict[str, Any], kind: str, tz: ZoneInfo, victim: str, b
         "place": ep.get("place") or ("near the victim" if near else None), "event_ids": ep["event_ids"], "threat": False,
         "breach": bool(set(ep["event_ids"]) & breach_events), "night": bool(night(local.hour)),
         "identifiers": [], "identifier_status": None,
+    }
+
+
+def _breach_item(b: dict[str, Any], tz: ZoneInfo, victim: str, night: Any) -> dict[str, Any]:
+    """A possible breach an officer confirmed, as a course-of-conduct item of its own kind
+    (``confirmed-breach``: no output can take it for a measured presence)."""
+    start = datetime.fromisoformat(b["ts"])
+    local = start.astimezone(tz)
+    return {
+        "ts_utc": start, "local_date": local.date(), "item": CONFIRMED_BREACH,
+        "ref": f"{CONFIRMED_BREACH}:{b['order']}:{b['place']}:{start.isoformat()}", "channel": "location",
+        "target": victim, "place": b["place"], "event_ids": list(b["event_ids"]), "threat": False, "breach": True,
+        "night": bool(night(local.hour)), "identifiers": [], "identifier_status": None,
+    }
+
+
+def _confirmed_breach_row(b: dict[str, Any], summary: Mapping[str, Any], zone: str) -> dict[str, Any]:
+    """The breach row (:class:`Breach`, kind ``exclusion-zone (confirmed)``) of a possible breach an
+    officer confirmed: its certainty says it is counted on an officer's decision, beside what the data
+    alone shows (never who decided: the row reaches exhibit tables)."""
+    from .possible_breaches import CONFIRMED_WORDS, KIND
+
+    start = datetime.fromisoformat(b["ts"])
+    return {
+        "order": b["order"], "order_type": summary.get("type", ""), "kind": KIND, "ts": b["ts"], "end": b["end"],
+        "date": start.astimezone(ZoneInfo(zone)).date().isoformat(), "place": b["place"],
+        "event_ids": list(b["event_ids"]), "points": len(b["event_ids"]), "min_distance_m": b["min_distance_m"],
+        "certainty": f"{CONFIRMED_WORDS}; the data alone: {b['certainty']}", "precision": b["precision"],
+        "identifier_status": None, "breach_rule": summary.get("breach_rule", ""),
     }
 
 
@@ -381,7 +437,8 @@ def _clean_episode(ep: dict[str, Any], zone: str) -> dict[str, Any]:
 
 def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat_rules: RuleSet, options: ConductOptions,
                   as_of: date, as_of_basis: str, refs: dict[str, str], decisions: Mapping[tuple[str, str], str],
-                  memo: Memo | None = None, coloc_details: Mapping[str, Decided] | None = None) -> ConductResult:
+                  memo: Memo | None = None, coloc_details: Mapping[str, Decided] | None = None,
+                  breach_details: Mapping[str, Decided] | None = None) -> ConductResult:
     manifest = case.manifest
     zone = manifest.timezone
     tz = ZoneInfo(zone)
@@ -430,6 +487,19 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
     breaches, possible, order_summaries = find_breaches(manifest, cast, rules, contacts, pairs, options)
     breach_contacts = breaches.contact_ids()
     breach_events = breaches.zone_event_ids()
+    # possible breaches an officer decided: a confirmed one is a breach of its order (and an incident where
+    # the order type's breach is one), a dismissed one never counts
+    summary_of = {o["order"]: o for o in order_summaries}
+    breach_is_incident = {name: bool(o.get("breach_counts_as_incident", True)) for name, o in summary_of.items()}
+    confirmed_breach_rows = [b for b in possible if breach_state_of(breach_key_of(b), decisions) == "confirmed"]
+    open_breach_rows = [b for b in possible if breach_state_of(breach_key_of(b), decisions) == "open"]
+    for b in confirmed_breach_rows:
+        breaches.order_sequence.append(("zone", len(breaches.zone_breaches)))
+        breaches.zone_breaches.append(_confirmed_breach_row(b, summary_of.get(b["order"], {}), zone))
+    for o in order_summaries:
+        if "zone_breaches" in o:
+            o["confirmed_possible_breaches"] = sum(1 for b in confirmed_breach_rows if b["order"] == o["order"])
+    breach_items = [b for b in confirmed_breach_rows if breach_is_incident.get(b["order"], True)]
 
     weeks = mutual_weeks(contacts, options)
     contacts = mark_mutual(contacts, weeks, strong_ids | breach_contacts)
@@ -437,9 +507,10 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
     counted = contacts if options.count_mutual else contacts.filter(~pl.col("mutual"))
     night_hours = {h for h in range(24) if pl.select(night_expr(pl.lit(h), options)).item()}
     raw_items = _items(counted, presences, near, zone, strong_ids, breach_contacts, breach_events, victim,
-                       night=lambda h: h in night_hours, confirmed=confirmed_rows)
+                       night=lambda h: h in night_hours, confirmed=confirmed_rows, confirmed_breaches=breach_items)
     items = assign_occasions(raw_items, options)
     other_days = set(items.filter(pl.col("item") != CONFIRMED_COLOCATION).get_column("local_date").to_list())
+    breach_other_days = set(items.filter(pl.col("item") != CONFIRMED_BREACH).get_column("local_date").to_list())
     incident_list = incidents(items)
     threat_occ, review, occasion_count = _threat_occasions(cands, items, decisions,
                                                            rules.offence("pha-s4a").threat_occasions or 2,
@@ -465,9 +536,21 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
             notes.append(
                 "the last incident is within an hour of midnight and its time was converted from a wall-clock "
                 "time with an assumed zone: check the source's time zone before relying on its date")
-    if confirmed_rows and items.height:
+    if (confirmed_rows or breach_items) and items.height:
         last_row = items.sort(["ts_utc", "ref"]).tail(1).row(0, named=True)
-        if last_row["item"] == CONFIRMED_COLOCATION:
+        if last_row["item"] == CONFIRMED_BREACH:
+            # the clock runs from an officer's decision, not from a measured record: say so wherever the verdict goes
+            pb = next(b for b in breach_items if datetime.fromisoformat(b["ts"]) == last_row["ts_utc"])
+            bd = (breach_details or {}).get(breach_key_of(pb))
+            without, _, _ = last_item(items.filter(pl.col("item") != CONFIRMED_BREACH))
+            notes.append(
+                f"the last incident ({last_row['local_date']:%d/%m/%Y}) is a possible breach of order {pb['order']} "
+                f"({pb['place']}: a position with no stated accuracy, or an accuracy circle straddling the zone's "
+                "boundary) counted only because an officer confirmed it"
+                + (f" ({bd.officer}, {bd.day}: {bd.note})" if bd is not None and bd.state == "confirmed" else "")
+                + "; without that decision the last incident would be "
+                + (f"{without:%d/%m/%Y}" if without else "none"))
+        elif last_row["item"] == CONFIRMED_COLOCATION:
             # the clock runs from an officer's decision, not from a measured record: say so wherever the verdict goes
             ep = next(c for c in confirmed_rows if c["start"] == last_row["ts_utc"])
             d = (coloc_details or {}).get(key_of(ep))
@@ -515,6 +598,29 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
             deadline_now=undated.deadline, deadline_if_confirmed=then.deadline if then is not None else None,
             added_dates=tuple(added))
 
+    def breach_effect() -> ColocationEffect | None:
+        """What confirming every open possible breach would change (the same rules, nothing written)."""
+        if not open_breach_rows:
+            return None
+        would = [b for b in open_breach_rows if breach_is_incident.get(b["order"], True)]
+        extra = _items(counted.head(0), [], [], zone, set(), set(), breach_events, victim,
+                       night=lambda h: h in night_hours, confirmed_breaches=would)
+        more = assign_occasions(pl.concat([raw_items, extra], how="vertical"), options)
+        day, ts, events = last_item(more)
+        then = (s2a_verdict(rules, last_incident=LastIncident(day=day, ts=ts, event_ids=tuple(sorted(events)),
+                                                              exhibits=event_refs(refs, sorted(events))),
+                            charge_date=manifest.charge_date, as_of=None, as_of_basis="", warn_days=options.warn_days)
+                if day is not None and ts is not None else None)
+        now_days = {i["date"] for i in incident_list}
+        added = sorted({d for d in more.get_column("occasion_date").to_list() if d is not None
+                        and d.isoformat() not in now_days})
+        return ColocationEffect(
+            open=len(open_breach_rows), incidents_now=len(incident_list),
+            incidents_if_confirmed=int(more.get_column("occasion").n_unique()) if more.height else 0,
+            last_incident_now=last_date, last_incident_if_confirmed=day,
+            deadline_now=undated.deadline, deadline_if_confirmed=then.deadline if then is not None else None,
+            added_dates=tuple(added))
+
     prof = profile(contacts, options)
     per_target = per_target_occasions(items)
     occasions = len(incident_list)
@@ -532,7 +638,8 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
         {"indicator": "proximity", "value": n_presence + n_confirmed,
          "detail": f"{plural(len(presences), 'presence episode')} at protected places, {len(near)} near the victim's own positions"
                    + (f"; {plural(n_confirmed, 'possible co-location')} confirmed by an officer" if n_confirmed else "")},
-        {"indicator": "breaches of orders", "value": len(breaches), "detail": f"{plural(len(breaches), 'breach')} listed"},
+        {"indicator": "breaches of orders", "value": len(breaches), "detail": f"{plural(len(breaches), 'breach')} listed"
+         + (f" ({len(confirmed_breach_rows)} of them a possible breach confirmed by an officer)" if confirmed_breach_rows else "")},
     ]
     burst_list = bursts(counted.filter(pl.col("role") == "conduct"), options)
     distress[2] |= {"value": len(burst_list), "detail": f"{plural(len(burst_list), 'burst')} of at least "
@@ -571,6 +678,7 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
         "authority_contacts": int((contacts.get_column("role") == "authority").sum()) if contacts.height else 0,
         "presence_episodes": n_presence,
         "confirmed_possible_colocations": n_confirmed,
+        "confirmed_possible_breaches": len(breach_items),
         "notice": rules.notice,
     }
 
@@ -605,6 +713,16 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
                         f"{'matches' if one else 'match'} a possible co-location (the records "
                         f"{'it was' if one else 'they were'} made on are now grouped differently or are no longer "
                         "possible only): not applied; review the possible co-locations again (atlas colocations)")
+    current_breach_keys = {breach_key_of(b) for b in possible}
+    stale_breaches = sorted(k for k, d in (breach_details or {}).items()
+                            if d.state != "open" and k not in current_breach_keys)
+    if stale_breaches:
+        one = len(stale_breaches) == 1
+        warnings.append(f"{plural(len(stale_breaches), 'breach decision')} in the ledger no longer "
+                        f"{'matches' if one else 'match'} a possible breach (the records "
+                        f"{'it was' if one else 'they were'} made on are now grouped differently, are no longer "
+                        "possible only, or the order changed): not applied; review the possible breaches again "
+                        "(atlas breaches)")
     if s_poor or v_poor:
         warnings.append(f"{plural(s_poor + v_poor, 'location point')} with stated accuracy worse than {options.max_accuracy_m:.0f} m "
                         "were not used for presence or co-location")
@@ -659,6 +777,7 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
         "indicators (volume, night-time, bursts, proximity, text patterns) are not proof of fear, alarm or distress",
     ]
     possible_records = _records(Colocation.of, _with_victim_exhibits(possible_colocations, refs), refs)
+    possible_breach_records = _records(PossibleBreach.of, possible, refs)
     return ConductResult(
         view=cast.view, case_reference=manifest.reference, as_of=as_of, as_of_basis=as_of_basis, suspect=suspect,
         targets=targets, s2a=clock, s2a_undated=undated, s4a=s4a_section, course_of_conduct=coc,
@@ -667,7 +786,11 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
         threat_hits_for_review=_records(ThreatHit.of, review, refs),
         breach_records=Deferred(len(breaches), lambda: _records(Breach.of, breaches.dicts(), refs)),
         breach_rows=breaches,
-        possible_breaches=_records(PossibleBreach.of, possible, refs),
+        possible_breaches=possible_breach_records,
+        breach_reviews=breach_reviews(possible_breach_records,
+                                      [datetime.fromisoformat(b["ts"]).astimezone(tz).date() for b in possible],
+                                      decisions, breach_details or {}, breach_other_days, breach_is_incident),
+        breach_effect=breach_effect(),
         orders=tuple(OrderSummary.of(o) for o in order_summaries),
         colocations=_records(Colocation.of, _with_victim_exhibits(colocations, refs), refs),
         possible_colocations=possible_records,
@@ -709,9 +832,11 @@ def analyse(case: Case, *, as_of: date | None = None, include_proposed: bool | L
     lexicon = load_lexicon(options.lexicon)
     threat_rules = load_threat_rules(options.threat_rules)
     decided = dict(decisions) if decisions is not None else ledger_decisions(case)
+    from atlas.decisions.breaches import decided as breach_decided
     from atlas.decisions.colocations import decided as colocation_decided  # the ledger's side: who and why
 
     details = colocation_decided(case)
+    b_details = breach_decided(case)
     day, basis = resolve_as_of(as_of, case.manifest.timezone)
     def cast(include: bool) -> Cast:
         return build_cast(case, suspect=options.suspect, targets=tuple(options.targets),
@@ -719,7 +844,7 @@ def analyse(case: Case, *, as_of: date | None = None, include_proposed: bool | L
 
     refs = source_refs(case)  # every record is named by its exhibit (numbers any source not yet numbered)
     confirmed = _analyse_view(case, cast(False), rules, lexicon, threat_rules, options, day, basis, refs, decided, memo,
-                              details)
+                              details, b_details)
     proposed_cast = cast(True)
     confirmed.proposed_identifiers = [
         {"uri": c.uri, "basis": c.basis, "strength": c.strength, "link_ids": list(c.link_ids)}
@@ -727,5 +852,5 @@ def analyse(case: Case, *, as_of: date | None = None, include_proposed: bool | L
     ]
     if include_proposed is True or (include_proposed == "if-any" and confirmed.proposed_identifiers):
         confirmed.with_proposed = _analyse_view(case, proposed_cast, rules, lexicon, threat_rules, options, day, basis,
-                                                refs, decided, memo, details)
+                                                refs, decided, memo, details, b_details)
     return confirmed

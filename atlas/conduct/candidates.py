@@ -193,14 +193,15 @@ def candidates(contacts: pl.DataFrame, rules: RuleSet, *, plain: bool = False) -
 def ledger_decisions(case: Any) -> dict[tuple[str, str], str]:
     """The latest decision on every threat and behaviour candidate in the case's decisions
     ledger (``atlas.decisions.ledger``, issue 14), keyed ``(kind, event_id)``, and on every
-    possible co-location (``("colocation", key)``, :mod:`.possible_colocations`); empty while
+    possible co-location (``("colocation", key)``, :mod:`.possible_colocations`) and possible
+    breach (``("breach", key)``, :mod:`.possible_breaches`); empty while
     that ledger is not installed or holds none. ``open`` is no decision."""
     try:
         from atlas.decisions.ledger import current, read_decisions  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
         return {}
     return {(subject, key): d.state for (subject, key), d in current(read_decisions(case)).items()
-            if (subject in (THREAT, "colocation") or subject.startswith("behaviour:"))
+            if (subject in (THREAT, "colocation", "breach") or subject.startswith("behaviour:"))
             and d.state in ("confirmed", "dismissed")}
 
 

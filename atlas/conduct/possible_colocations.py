@@ -84,6 +84,17 @@ def _uk() -> Any:
     return ZoneInfo("Europe/London")
 
 
+def records_by_exhibit(c: Colocation) -> str:
+    """``JA/11 ×4, JA/5 ×2 / JA/14 ×4``: his records per exhibit, then hers."""
+    def count(refs: tuple[str, ...]) -> str:
+        seen: dict[str, int] = {}
+        for r in refs:
+            ex = r.split(",", 1)[0]
+            seen[ex] = seen.get(ex, 0) + 1
+        return ", ".join(f"{ex} ×{n}" if n > 1 else ex for ex, n in seen.items()) or "-"
+    return count(c.exhibits) + (f" / {count(c.victim_exhibits)}" if c.victim_exhibits else "")
+
+
 @dataclass(frozen=True)
 class PossibleColocation:
     """One possible co-location with its current decision: the one typed result every output
@@ -156,14 +167,7 @@ class PossibleColocation:
 
     def records_by_exhibit(self) -> str:
         """``JA/11 ×4, JA/5 ×2 / JA/14 ×4``: his records per exhibit, then hers (every record: :meth:`records`)."""
-        def count(refs: tuple[str, ...]) -> str:
-            seen: dict[str, int] = {}
-            for r in refs:
-                ex = r.split(",", 1)[0]
-                seen[ex] = seen.get(ex, 0) + 1
-            return ", ".join(f"{ex} ×{n}" if n > 1 else ex for ex, n in seen.items()) or "-"
-        c = self.colocation
-        return count(c.exhibits) + (f" / {count(c.victim_exhibits)}" if c.victim_exhibits else "")
+        return records_by_exhibit(self.colocation)
 
     def records(self) -> tuple[str, ...]:
         """Both sides' records by exhibit (``JA/7, … rowid …``): his, then hers."""
@@ -205,6 +209,66 @@ class ColocationEffect:
                 "added_dates": [d.isoformat() for d in self.added_dates]}
 
 
+MarkState = Literal["measured", "confirmed", "open", "dismissed"]
+SHOWN_AS: Final[dict[str, str]] = {
+    "measured": "co-location (measured)",
+    "confirmed": "possible co-location, confirmed by an officer",
+    "open": "possible co-location, not counted (awaiting an officer's decision)",
+    "dismissed": "possible co-location, dismissed by an officer (not counted)",
+}
+"""What a map or chart calls each kind of co-location (legend and label): a confirmed one is
+never drawn as measured, an open one never as counted."""
+SERVED_STATES: Final = ("measured", "confirmed")
+"""The co-locations drawn in what is served with the statement (its figures): the ones it relies
+on. Open ones are records not relied on and dismissed ones an officer's decision, both
+scheduled as unused material (:mod:`reports.unused`), never drawn as evidence."""
+
+
+@dataclass(frozen=True)
+class ColocationMark:
+    """One co-location as a map or chart draws it: measured, or possible with its decision."""
+
+    state: MarkState
+    colocation: Colocation
+    review: PossibleColocation | None = None
+
+    @property
+    def counts(self) -> bool:
+        return self.state in ("measured", "confirmed")
+
+    @property
+    def shown_as(self) -> str:
+        return SHOWN_AS[self.state]
+
+    @property
+    def where(self) -> str:
+        c = self.colocation
+        return c.place or ("near the victim" if c.kind == "victim-location" else c.kind)
+
+    @property
+    def basis(self) -> str:
+        """What the data shows (a measured one: its certainty; a possible one: why it is possible only)."""
+        return self.colocation.certainty
+
+    def records(self) -> tuple[str, ...]:
+        """Both sides' records by exhibit (``JA/7, … rowid …``): his, then hers."""
+        return (*self.colocation.exhibits, *self.colocation.victim_exhibits)
+
+    def records_by_exhibit(self) -> str:
+        """``JA/11 ×4, JA/5 ×2 / JA/14 ×4`` (his / hers)."""
+        return records_by_exhibit(self.colocation)
+
+
+def colocation_marks(measured: Sequence[Colocation], reviews: Sequence[PossibleColocation],
+                     states: Sequence[str] = ("measured", "confirmed", "open", "dismissed")) -> list[ColocationMark]:
+    """Every co-location a map or chart draws, in time order: the measured ones and the possible
+    ones in ``states`` (what is served draws :data:`SERVED_STATES` only)."""
+    out = [ColocationMark("measured", c) for c in measured] if "measured" in states else []
+    out += [ColocationMark(p.state, p.colocation, p) for p in reviews if p.state in states]
+    return sorted(out, key=lambda m: (m.colocation.start, ("measured", "confirmed", "open", "dismissed").index(m.state),
+                                      m.colocation.event_ids))
+
+
 def short_accuracy(words: str) -> str:
     """One side's accuracy words, shortened for a table cell."""
     return (words.replace(" at most where stated; some positions state no accuracy", " at most; some not stated")
@@ -232,5 +296,6 @@ def reviews(possible: Sequence[Colocation], decisions: Mapping[tuple[str, str], 
     return tuple(out)
 
 
-__all__ = ["ITEM", "STATES", "SUBJECT", "ColocationEffect", "Decided", "PossibleColocation", "ReviewState",
-           "colocation_id", "colocation_key", "key_of", "reviews", "short_accuracy", "state_of"]
+__all__ = ["ITEM", "SERVED_STATES", "SHOWN_AS", "STATES", "SUBJECT", "ColocationEffect", "ColocationMark", "Decided",
+           "MarkState", "PossibleColocation", "ReviewState", "colocation_id", "colocation_key", "colocation_marks",
+           "key_of", "records_by_exhibit", "reviews", "short_accuracy", "state_of"]

@@ -260,7 +260,8 @@ class Breach(_Record):
     order: str
     order_type: str
     kind: str
-    """``contact`` or ``exclusion-zone``."""
+    """``contact``, ``exclusion-zone``, or ``exclusion-zone (confirmed)`` (a possible breach an officer
+    confirmed: :mod:`.possible_breaches`; never a measured presence)."""
     ts: datetime
     date: date
     event_ids: tuple[str, ...]
@@ -285,6 +286,9 @@ class Breach(_Record):
     KEYS: ClassVar[Mapping[str, tuple[str, ...]]] = {
         "contact": (*_BREACH_COMMON, "contact_id", "channel", "contact_kind", "identifiers", "sources"),
         "exclusion-zone": (*_BREACH_COMMON, "end", "place", "points", "min_distance_m", "certainty", "precision"),
+        # a possible breach an officer confirmed (atlas.conduct.possible_breaches): its certainty says so
+        "exclusion-zone (confirmed)": (*_BREACH_COMMON, "end", "place", "points", "min_distance_m", "certainty",
+                                       "precision"),
     }
 
     @classmethod

@@ -20,6 +20,7 @@ from atlas.store import Case
 
 if TYPE_CHECKING:
     from atlas.conduct import ConductResult
+    from atlas.review import Impact, Review
 
 _ACTION: Final = {"confirmed": "confirm", "dismissed": "dismiss", "open": "reopen"}
 
@@ -47,6 +48,23 @@ def find_colocation(items: Sequence[PossibleColocation], handle: str) -> Possibl
     raise AtlasError(f"no possible co-location {handle!r} (see `atlas colocations CASE_DIR` for the ids)")
 
 
+def colocation_impact(review: Review, item: PossibleColocation, state: ReviewState) -> Impact:
+    """The headline now and as it would be with ``item`` decided ``state`` (incidents, last incident,
+    s2A last day, ...), computed with that decision in place of the ledger's, nothing written: what
+    the workbench shows before the officer commits, and what ``atlas colocations --confirm`` then prints."""
+    from atlas.conduct import analyse
+    from atlas.review import Impact, headline_of
+
+    if state not in _ACTION:
+        raise AtlasError(f"{state!r} is not a co-location decision (confirmed, dismissed, open)")
+    now = review.conduct()
+    decisions = {k: v for k, v in now.decisions.items() if k != (SUBJECT, item.key)}
+    if state != "open":
+        decisions[(SUBJECT, item.key)] = state
+    after = analyse(review.case, as_of=review.as_of, options=review.options, memo=review.memo(), decisions=decisions)
+    return Impact(f"{_ACTION[state]} {item.id}", headline_of(now), headline_of(after))
+
+
 def decide_colocation(case: Case, item: PossibleColocation, state: ReviewState, *, note: str) -> Decision:
     """Confirm, dismiss or re-open a possible co-location (a note is required to confirm or
     dismiss; the officer is the case's or ``--officer``); the records it rests on and its basis
@@ -63,4 +81,4 @@ def decide_colocation(case: Case, item: PossibleColocation, state: ReviewState, 
                   audit_detail={"colocation_id": item.id, "key": item.key, "previous": item.state})
 
 
-__all__ = ["decide_colocation", "decided", "find_colocation", "possible_colocations"]
+__all__ = ["colocation_impact", "decide_colocation", "decided", "find_colocation", "possible_colocations"]

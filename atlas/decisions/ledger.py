@@ -17,6 +17,9 @@ subject                       key                                         states
 ``threat``, ``behaviour:<t>`` event id of the candidate record            confirmed, dismissed, open
 ``colocation``                hash of the records a possible co-location  confirmed, dismissed, open
                               rests on (:mod:`atlas.conduct.possible_colocations`)
+``breach``                    hash of the order, zone and records a       confirmed, dismissed, open
+                              possible breach rests on
+                              (:mod:`atlas.conduct.possible_breaches`)
 ``exhibit``                   ``event:<event id>`` / ``finding:<id>``     tagged, untagged
 ``bookmark``                  event id                                    bookmarked, unbookmarked
 ``note``                      what it is about (``case``, ``event:<id>``  noted, withdrawn
@@ -61,6 +64,7 @@ STATES: Final[dict[str, tuple[str, ...]]] = {
     "link": ("confirmed", "rejected", "proposed"),
     "candidate": ("confirmed", "dismissed", "open"),
     "colocation": ("confirmed", "dismissed", "open"),
+    "breach": ("confirmed", "dismissed", "open"),
     "exhibit": ("tagged", "untagged"),
     "bookmark": ("bookmarked", "unbookmarked"),
     "note": ("noted", "withdrawn"),
@@ -75,8 +79,8 @@ def family(subject: str) -> str:
         return "candidate"
     if subject in STATES:
         return subject
-    raise AtlasError(f"unknown decision subject {subject!r} (link, threat, behaviour:<type>, colocation, exhibit, "
-                     "bookmark, note)")
+    raise AtlasError(f"unknown decision subject {subject!r} (link, threat, behaviour:<type>, colocation, breach, "
+                     "exhibit, bookmark, note)")
 
 
 @dataclass(frozen=True)

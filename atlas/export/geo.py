@@ -13,6 +13,13 @@ Earth shows exactly what the analysis found, each feature with its exhibit recor
 * **Co-locations** and **exclusion-zone breaches** (:mod:`atlas.conduct`): the positions
   behind each, as a MultiPoint, with the place, the time span, distance, certainty and
   exhibits. Contact breaches have no place and are not drawn (the document counts them).
+* **Possible co-locations** (a position with no stated accuracy:
+  :mod:`atlas.conduct.possible_colocations`), in a folder of their own, never among the
+  measured ones: both devices' positions, each with its ``state`` (``confirmed``: counted,
+  "possible co-location, confirmed by an officer"; ``open``: "not counted"), ``counted``
+  and its ``basis``; the name says which and the exhibits it rests on. Who decided and why
+  is in the decisions ledger, not here (as in the exhibit tables). Dismissed ones are not
+  drawn: the header counts them (the unused-material schedule lists them).
 
 Coordinates are longitude, latitude (WGS 84), rounded to 7 decimals (about a centimetre);
 nothing else varies between runs, so the files are byte-identical for the same case.
@@ -31,6 +38,7 @@ from typing import Any, Final
 from lxml import etree
 
 from atlas.conduct.breaches import order_name
+from atlas.conduct.possible_colocations import SHOWN_AS, PossibleColocation
 from atlas.conduct.records import Breach, Colocation
 from atlas.store.manifest import Order, Place
 
@@ -68,6 +76,8 @@ class GeoInputs:
     breaches: tuple[Breach, ...]
     points: Mapping[str, tuple[float, float]] = field(default_factory=dict)
     """Event id → (lat, lon) of every position a co-location or breach rests on."""
+    possible: tuple[PossibleColocation, ...] = ()
+    """The possible co-locations with their decisions (confirmed and open are drawn; dismissed counted only)."""
 
 
 def _r(x: float) -> float:
@@ -143,6 +153,24 @@ def _features(geo: GeoInputs) -> list[_Feature]:
                  "certainty": c.certainty, "precision": c.precision, "exhibits": list(c.exhibits),
                  "victim_exhibits": list(c.victim_exhibits)}
         out.append(_Feature(f"co-location:{i}", "co-location", f"Co-location at {where}", geom, props, c.start, c.end))
+    drawn = [q for q in geo.possible if q.state in ("confirmed", "open")]
+    for i, pc in enumerate(sorted(drawn, key=lambda q: (q.start, q.state, q.colocation.event_ids)), 1):
+        c = pc.colocation
+        geom = multipoint([*c.event_ids, *c.victim_event_ids])
+        if geom is None:
+            continue
+        where = c.place or "near the victim"
+        name = (f"{SHOWN_AS[pc.state][0].upper()}{SHOWN_AS[pc.state][1:]}: {where}, {_uk_day(c.start)} "
+                f"({pc.records_by_exhibit()})")
+        pprops2: dict[str, Any] = {
+            "co_location": c.kind, "state": pc.state, "counted": pc.counts, "shown_as": SHOWN_AS[pc.state],
+            "decision": ("confirmed by an officer; recorded in the case's decisions ledger" if pc.state == "confirmed"
+                         else "none yet: listed, not counted"),
+            "place": c.place, "start_utc": _iso(c.start), "end_utc": _iso(c.end),
+            "date": c.date.isoformat(), "min_distance_m": c.min_distance_m, "basis": pc.basis,
+            "suspect_accuracy": pc.accuracy[0], "victim_accuracy": pc.accuracy[1], "exhibits": list(c.exhibits),
+            "victim_exhibits": list(c.victim_exhibits), "marker-color": MARKER_COLOUR[pc.state]}
+        out.append(_Feature(f"possible-co-location:{i}", "possible-co-location", name, geom, pprops2, c.start, c.end))
     for i, b in enumerate(sorted((b for b in geo.breaches if b.kind == "exclusion-zone"),
                                  key=lambda b: (b.ts, b.order, b.event_ids)), 1):
         geom = multipoint(b.event_ids)
@@ -157,11 +185,25 @@ def _features(geo: GeoInputs) -> list[_Feature]:
     return out
 
 
+def _uk_day(ts: datetime) -> str:
+    from zoneinfo import ZoneInfo
+
+    local = ts.astimezone(ZoneInfo("Europe/London"))
+    return f"{local:%d/%m/%Y %H:%M} {local.tzname()}"
+
+
 def _header(geo: GeoInputs, ctx: ExportContext) -> dict[str, Any]:
     contact_breaches = sum(1 for b in geo.breaches if b.kind != "exclusion-zone")
+    dismissed = sum(1 for p in geo.possible if p.state == "dismissed")
     header = {"case": ctx.case_reference, "written_by": f"Atlas {ctx.atlas_version}", "identity": ctx.policy.to_json(),
               "coordinates": "WGS 84 longitude, latitude", "times": "UTC",
-              "not_drawn": f"{contact_breaches} contact breach(es) (no place)"}
+              "not_drawn": f"{contact_breaches} contact breach(es) (no place)" + (
+                  f"; {dismissed} possible co-location(s) dismissed by an officer (never counted; listed in the "
+                  "unused-material schedule)" if dismissed else "")}
+    if geo.possible:
+        header["possible_co_locations"] = (
+            "positions with no stated accuracy: 'confirmed' ones count as incidents only because an officer confirmed "
+            "each (recorded in the case's decisions ledger), never as measured; 'open' ones are listed, not counted")
     if ctx.integrity:
         header["integrity"] = ctx.integrity
     return header
@@ -180,7 +222,15 @@ def geojson_text(document: Mapping[str, Any]) -> str:
 
 
 _FOLDERS: Final = (("protected-place", "Protected places"), ("position", "Positions"), ("co-location", "Co-locations"),
+                   ("possible-co-location", "Possible co-locations (no stated accuracy): confirmed by an officer, "
+                                            "or not counted"),
                    ("exclusion-zone-breach", "Exclusion-zone breaches"))
+
+
+_KML_COLOUR: Final = {"confirmed": "ff0161e6", "open": "ff999999"}
+"""KML aabbggrr: a confirmed possible co-location orange, an open one grey."""
+MARKER_COLOUR: Final = {"confirmed": "#e66101", "open": "#999999"}
+"""The same colours as ``marker-color`` (the simplestyle convention many GeoJSON viewers follow)."""
 
 
 def _k(tag: str) -> str:
@@ -227,12 +277,22 @@ def kml_document(geo: GeoInputs, ctx: ExportContext) -> bytes:
         (f"{ctx.integrity}. " if ctx.integrity else "") + f"Written by {header['written_by']}. Identity links followed: {ctx.policy.describe()}. Times in UTC. "
         f"Not drawn: {header['not_drawn']}.")
     features = _features(geo)
+    possible = [f for f in features if f.kind == "possible-co-location"]
+    for state in sorted({str(f.properties["state"]) for f in possible}):  # seen apart from measured ones in a viewer
+        style = etree.SubElement(doc, _k("Style"), id=f"possible-{state}")
+        icon = etree.SubElement(style, _k("IconStyle"))
+        etree.SubElement(icon, _k("color")).text = _KML_COLOUR[state]
+        etree.SubElement(etree.SubElement(style, _k("LabelStyle")), _k("color")).text = _KML_COLOUR[state]
     for kind, title in _FOLDERS:
+        if kind == "possible-co-location" and not possible:
+            continue  # no folder where the case has none (the file is as before)
         folder = etree.SubElement(doc, _k("Folder"))
         etree.SubElement(folder, _k("name")).text = title
         for f in (f for f in features if f.kind == kind):
             mark = etree.SubElement(folder, _k("Placemark"), id=_xml_id(f.id))
             etree.SubElement(mark, _k("name")).text = xml_safe(f.name)
+            if f.kind == "possible-co-location":
+                etree.SubElement(mark, _k("styleUrl")).text = f"#possible-{f.properties['state']}"
             if f.begin is not None and f.end is not None and f.end != f.begin:
                 span = etree.SubElement(mark, _k("TimeSpan"))
                 etree.SubElement(span, _k("begin")).text = _iso(f.begin)

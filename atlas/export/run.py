@@ -202,7 +202,8 @@ def geo_inputs(case: Case, ctx: ExportContext, limit: int | None = None) -> tupl
                                   float(r["lat"]), float(r["lon"]), r["accuracy_m"],
                                   owner.party if owner else None, owner.status if owner else None))
     points = {r[0]: (float(r[1]), float(r[2])) for r in pos.select("event_id", "lat", "lon").iter_rows()}
-    geo = GeoInputs(tuple(positions), case.manifest.places, case.manifest.orders, view.colocations, view.breaches, points)
+    geo = GeoInputs(tuple(positions), case.manifest.places, case.manifest.orders, view.colocations, view.breaches, points,
+                    view.colocation_reviews)
     return geo, len(positions)
 
 
@@ -213,7 +214,13 @@ def _geo(case: Case, ctx: ExportContext, kml: bool) -> tuple[bytes, dict[str, in
     data = kml_document(geo, ctx) if kml else geojson_text(geojson_document(geo, ctx)).encode("utf-8")
     counts = {"positions": n, "places": len(geo.places), "co_locations": len(geo.colocations),
               "zone_breaches": sum(1 for b in geo.breaches if b.kind == "exclusion-zone")}
-    return data, counts, ()
+    for state in ("confirmed", "open", "dismissed"):  # possible co-locations, where the case has any
+        n = sum(1 for p in geo.possible if p.state == state)
+        if n:
+            counts[f"possible_co_locations_{state}"] = n
+    notes = (f"{counts['possible_co_locations_dismissed']} possible co-location(s) dismissed by an officer are not "
+             "drawn (the header counts them)",) if "possible_co_locations_dismissed" in counts else ()
+    return data, counts, notes
 
 
 def integrity(case: Case, *, unverified: bool) -> str | None:

@@ -166,7 +166,8 @@ def incidents_frame(review: Review) -> pl.DataFrame:
 
     rows = [{"date": uk_date(i.date), "contacts": i.contacts, "channels": ", ".join(i.channels), "to": ", ".join(i.targets),
              "flags": " ".join(f for f, on in (("THREAT", i.threat), ("BREACH", i.breach), ("night", i.night)) if on)
-             + _presence_flags(i.presences),
+             + _presence_flags(i.presences)
+             + (" breach confirmed by an officer" if "confirmed-breach" in i.kinds else ""),
              "records": len(i.event_ids), "_event_ids": list(i.event_ids),
              "_finding": f"incident:{i.date.isoformat()}"} for i in review.conduct().incidents]
     return _rows(rows, {"date": pl.String, "contacts": pl.Int64, "channels": pl.String, "to": pl.String, "flags": pl.String,
@@ -281,6 +282,26 @@ def colocations_frame(review: Review) -> pl.DataFrame:
              for p in result.colocation_reviews]
     rows.sort(key=lambda r: (r.pop("_ts"), r["id"]))
     return _rows(rows, COLOCATION_TABLE)
+
+
+POSSIBLE_BREACH_TABLE: dict[str, type[pl.DataType] | pl.DataType] = {
+    "id": pl.String, "counts": pl.String, "from (UK)": pl.String, "order": pl.String, "zone": pl.String,
+    "closest": pl.String, "decision / basis": pl.String, "records": pl.Int64,
+    "_event_ids": pl.List(pl.String), "_finding": pl.String, "_id": pl.String, "_state": pl.String}
+
+
+def possible_breaches_frame(review: Review) -> pl.DataFrame:
+    """Every possible breach of an exclusion zone (a position with no stated accuracy inside it, or an
+    accuracy circle straddling its boundary) with its decision: confirmed (counted as a breach, shown as
+    confirmed by whom), open (listed, not counted), dismissed; ``c``/``x``/``o`` decide the row under the
+    cursor. The breaches counted are on the Breaches tab (a confirmed one as ``exclusion-zone (confirmed)``)."""
+    label = {"confirmed": "yes (confirmed)", "open": "no: listed", "dismissed": "no: dismissed"}
+    rows = [{"id": b.id, "counts": label[b.state], "from (UK)": review.uk(b.start), "order": b.order, "zone": b.place,
+             "closest": f"{b.possible.min_distance_m:.0f} m",
+             "decision / basis": f"{b.status}. Basis: {b.basis}", "records": len(b.possible.event_ids),
+             "_event_ids": list(b.possible.event_ids), "_finding": f"possible-breach:{b.id}", "_id": b.id,
+             "_state": b.state} for b in review.conduct().breach_reviews]
+    return _rows(rows, POSSIBLE_BREACH_TABLE)
 
 
 def gaps_frame(review: Review) -> pl.DataFrame:

@@ -183,8 +183,16 @@ def _print(result: ConductResult, data: dict[str, Any], limit: int, rules: Rules
          ", ".join(display(u) for u in b.get("identifiers", [])) + (f" ({b['identifier_status']})" if b.get("identifier_status") else ""),
          len(b["event_ids"])] for b in data["breaches"][-limit:]])
     if data["possible_breaches"]:
-        print_table("Possible breaches (listed, not counted): what each rests on", ["when (UK)", "order", "basis", "records"], [
-            [_uk(b["ts"]), b["order"], b["basis"], "; ".join(b["exhibits"])] for b in data["possible_breaches"]])
+        print_table("Possible breaches (listed, not counted unless an officer confirms one): what each rests on",
+                    ["id", "when (UK)", "order", "basis", "records", "decision"], [
+            [b.get("id", ""), _uk(b["ts"]), b["order"], b["basis"], "; ".join(b["exhibits"]), b.get("status", "")]
+            for b in data["possible_breaches"]])
+        b_effect = data.get("possible_breach_effect")
+        if b_effect:
+            out.print(f"If the {b_effect['open']} open possible breaches were confirmed: incidents "
+                      f"{b_effect['incidents']['now']} → {b_effect['incidents']['if_confirmed']}, last incident "
+                      f"{_d(b_effect['last_incident']['now'])} → {_d(b_effect['last_incident']['if_confirmed'])} "
+                      "(decide with `atlas breaches CASE_DIR`)")
     out.print(f"[bold]Location standard[/bold]: {escape(data['location_standard']['rule'])}")
     print_table(f"Co-location ({len(data['colocations'])})", ["start (UK)", "kind", "place", "closest", "precision"], [
         [_uk(c["start"]), c["kind"], c.get("place") or "-", f"{c['min_distance_m']} m", c["precision"]]

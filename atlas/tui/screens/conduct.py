@@ -1,7 +1,7 @@
 """The reviewer's view: the s2A clock, incidents, threat and behaviour candidates in
 context (``c`` confirm, ``x`` dismiss, ``o`` re-open: each asks first, with a note),
-breaches, co-locations (counted and possible; ``c``/``x``/``o`` decide a possible one the
-same way) and gaps; Enter on any row opens its source records, ``t`` tags
+breaches and possible breaches, co-locations (counted and possible; ``c``/``x``/``o`` decide a
+possible co-location or a possible breach the same way) and gaps; Enter on any row opens its source records, ``t`` tags
 the finding as an exhibit. Everything is recomputed from the ledger after a decision."""
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ TABS: dict[str, tuple[str, Callable[[Review], pl.DataFrame]]] = {
     "incidents": ("Incidents", views.incidents_frame),
     "candidates": ("Threats & behaviours", views.candidates_frame),
     "breaches": ("Breaches", views.breaches_frame),
+    "possible-breaches": ("Possible breaches", views.possible_breaches_frame),
     "colocations": ("Co-location", views.colocations_frame),
     "gaps": ("Gaps", views.gaps_frame),
 }
@@ -124,9 +125,12 @@ class ConductScreen(ReviewScreen):
         if key == "colocations":
             await self._decide_colocation(table, state)
             return
+        if key == "possible-breaches":
+            await self._decide_breach(table, state)
+            return
         if key != "candidates":
-            self.notify("Confirm / dismiss applies to threat and behaviour candidates and possible co-locations "
-                        "(their tabs)", severity="warning")
+            self.notify("Confirm / dismiss applies to threat and behaviour candidates, possible co-locations and "
+                        "possible breaches (their tabs)", severity="warning")
             return
         row = table.current()
         if row is None:
@@ -160,7 +164,7 @@ class ConductScreen(ReviewScreen):
             self.notify("This co-location is measured (counted on the data): there is nothing to decide",
                         severity="warning")
             return
-        from atlas.decisions.colocations import decide_colocation, find_colocation
+        from atlas.decisions.colocations import colocation_impact, decide_colocation, find_colocation
         from atlas.review import uk_date
 
         verb = {"confirmed": "Confirm", "dismissed": "Dismiss", "open": "Re-open"}[state]
@@ -178,8 +182,35 @@ class ConductScreen(ReviewScreen):
             return decide_colocation(self.review.case, fresh, state, note=note)  # type: ignore[arg-type]
 
         prompt = DecisionPrompt(f"{verb} possible co-location {cid}", subject, note_required=state != "open",
+                                impact=lambda: colocation_impact(self.review, item, state).text(),  # type: ignore[arg-type]
                                 officer=self.review.case.officer().label)
         await ask(self.app, prompt, lambda note: self.atlas.record(lambda: record(note), f"{cid}: {state}"))
+
+    async def _decide_breach(self, table: FrameTable, state: str) -> None:
+        """Confirm, dismiss or re-open the possible breach under the cursor: the prompt names it, shows
+        its basis and what confirming it changes, and asks for the note (required to confirm or dismiss)."""
+        row = table.current()
+        if row is None:
+            self.notify("No possible breach selected", severity="warning")
+            return
+        bid = str(row.get("_id") or "")
+        from atlas.decisions.breaches import decide_breach, find_breach
+
+        verb = {"confirmed": "Confirm", "dismissed": "Dismiss", "open": "Re-open"}[state]
+        item = find_breach(self.review.conduct().breach_reviews, bid)
+        subject = (f"{bid}  possible breach of order {item.order}  {row['from (UK)']}  {item.place}  closest "
+                   f"{row['closest']} from its centre\nnow: {item.status}\nconfirming it: a breach of the order; "
+                   f"{item.effect}; a confirmed one is always shown as confirmed by you, never as measured\n"
+                   f"why possible only: {item.possible.certainty}\nbasis: {item.basis}\n"
+                   f"records: {item.records_by_exhibit()} (Enter on the row lists every record)")
+
+        def record(note: str) -> object:
+            fresh = find_breach(self.review.conduct().breach_reviews, bid)
+            return decide_breach(self.review.case, fresh, state, note=note)  # type: ignore[arg-type]
+
+        prompt = DecisionPrompt(f"{verb} possible breach {bid}", subject, note_required=state != "open",
+                                officer=self.review.case.officer().label)
+        await ask(self.app, prompt, lambda note: self.atlas.record(lambda: record(note), f"{bid}: {state}"))
 
     @guarded
     async def action_tag(self) -> None:

@@ -1,0 +1,123 @@
+"""Breaches of orders: list the breaches and the possible breaches, and confirm or dismiss each possible one.
+
+A possible breach of an exclusion zone rests on a position of the suspect's device with no stated
+accuracy inside the zone, or on an accuracy circle straddling its boundary: the data alone cannot
+count it. An officer who has checked it against other evidence (the victim's account, CCTV, an ANPR
+read) confirms it with a note: it then counts as a breach of that order (kind "exclusion-zone
+(confirmed)") and, where the order type's breach is an incident of the course of conduct, as an
+incident (it can move the last incident and the s2A deadline), always shown as "confirmed by
+<officer> on <date>: <note>" beside its data basis, never as a measured fact. A dismissed one never
+counts; an open one stays listed, not counted. Each decision is a row of the append-only decisions
+ledger with the officer and the note, audited; `--reopen` undoes one. `atlas confirm --all-proven`
+never confirms these. Decision support, not legal advice.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from atlas.cli.output import as_of_date, console, print_json, print_table, uk_time
+from atlas.errors import AtlasError
+
+NAME = "breaches"
+HELP = "breaches of orders, and possible breaches (no stated accuracy): list, confirm or dismiss (audited)"
+ORDER = 42
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("case_dir", type=Path, metavar="CASE_DIR")
+    act = p.add_mutually_exclusive_group()
+    act.add_argument("--confirm", metavar="ID", help="confirm this possible breach (id as listed): it counts")
+    act.add_argument("--dismiss", metavar="ID", help="dismiss this possible breach: it never counts")
+    act.add_argument("--reopen", metavar="ID", help="undo a decision: listed, not counted, again")
+    p.add_argument("--note", default="", help="why, e.g. what other evidence was checked (required to confirm or dismiss)")
+    act.add_argument("--show", metavar="ID", help="one possible breach in full: every record, its basis, its decision")
+    p.add_argument("--state", choices=("open", "confirmed", "dismissed"),
+                   help="list only the possible breaches in this state")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD", help="the day the s2A deadline is judged on (default: today)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def run(args: argparse.Namespace) -> int:
+    from atlas.decisions.breaches import decide_breach, find_breach
+    from atlas.review import Review, uk_date
+    from atlas.store import Case
+
+    case = Case.open(args.case_dir)
+    review = Review(case, as_of=as_of_date(args.as_of))
+    result = review.conduct()
+    items = result.breach_reviews
+    handle, state = next(((h, s) for h, s in ((args.confirm, "confirmed"), (args.dismiss, "dismissed"),
+                                                (args.reopen, "open")) if h), (None, None))
+    if handle is not None and state is not None:
+        item = find_breach(items, handle)
+        before = review.headline()
+        decision = decide_breach(case, item, state, note=args.note)  # type: ignore[arg-type]
+        after = review.headline()  # the ledger changed: the analysis is run again
+        if args.json:
+            print_json(decision.as_dict() | {"possible_breach": item.to_json(),
+                                             "breaches": {"before": before.breaches, "after": after.breaches},
+                                             "incidents": {"before": before.incidents, "after": after.incidents},
+                                             "last_incident": {"before": uk_date(before.last_incident),
+                                                               "after": uk_date(after.last_incident)},
+                                             "deadline": {"before": uk_date(before.deadline),
+                                                          "after": uk_date(after.deadline)}})
+            return 0
+        console().print(f"{item.id} (possible breach of order {item.order}, {item.place}, from "
+                        f"{review.uk(item.start)}): {state} by {decision.officer} at {uk_time(decision.at)}")
+        console().print(f"breaches {before.breaches} → {after.breaches}; incidents {before.incidents} → "
+                        f"{after.incidents}; last incident {uk_date(before.last_incident)} → "
+                        f"{uk_date(after.last_incident)}; s2A last day to lay {uk_date(before.deadline)} → "
+                        f"{uk_date(after.deadline)}")
+        return 0
+    if args.note:
+        raise AtlasError("--note goes with --confirm, --dismiss or --reopen")
+    shown = [b for b in items if args.state is None or b.state == args.state]
+    effect = result.breach_effect
+    measured = [b for b in result.breaches if not b.kind.endswith("(confirmed)")]
+    if args.json:
+        print_json({"case": case.manifest.reference, "breaches": [b.to_json() | {"when_uk": review.uk(b.ts)}
+                                                                  for b in result.breaches],
+                    "measured": len(measured), "confirmed_possible": len(result.confirmed_breaches),
+                    "possible_breaches": [b.to_json() | {"from_uk": review.uk(b.start),
+                                                         "to_uk": review.uk(b.possible.end)} for b in shown],
+                    "if_open_confirmed": effect.to_json() if effect else None,
+                    "orders": [o.to_json() for o in result.orders]})
+        return 0
+    if args.show:
+        b = find_breach(items, args.show)
+        out = console()
+        out.print(f"{b.id}: possible breach of order {b.order}, {review.uk(b.start)} to {review.uk(b.possible.end)}, "
+                  f"{b.place}, closest {b.possible.min_distance_m:.0f} m from its centre")
+        out.print(f"basis: {b.basis}")
+        out.print(f"why possible only: {b.possible.certainty}")
+        out.print(f"state: {b.status}")
+        out.print("suspect's device records:\n  " + "\n  ".join(b.possible.exhibits))
+        out.print(f"confirming it: a breach of order {b.order}; {b.effect}")
+        return 0
+    print_table(f"Breaches ({len(result.breaches)}: {len(measured)} from the data, "
+                f"{len(result.confirmed_breaches)} possible ones confirmed by an officer)",
+                ["when (UK)", "order", "kind", "where / channel", "records"],
+                [[review.uk(b.ts), b.order, b.kind, b.place or b.channel or "-", len(b.event_ids)]
+                 for b in result.breaches[-50:]],
+                caption="latest 50 shown; --json for all" if len(result.breaches) > 50 else None)
+    print_table(f"Possible breaches: {len(shown)} (listed, not counted unless an officer confirms one)",
+                ["id", "from (UK)", "order", "zone", "closest", "records", "state"],
+                [[b.id, review.uk(b.start), b.order, b.place, f"{b.possible.min_distance_m:.0f} m",
+                  b.records_by_exhibit(), b.state + (" (new day)" if b.state == "open" and b.new_day else "")]
+                 for b in shown])
+    for b in shown:
+        if b.state != "open":
+            console().print(f"{b.id}: {b.status}")
+    for basis in sorted({b.possible.certainty for b in shown}):
+        console().print(f"why possible only: {basis}")
+    if effect is not None:
+        console().print(f"If the {effect.open} open ones were confirmed: incidents {effect.incidents_now} → "
+                        f"{effect.incidents_if_confirmed}; last incident {uk_date(effect.last_incident_now)} → "
+                        f"{uk_date(effect.last_incident_if_confirmed)}; s2A last day to lay "
+                        f"{uk_date(effect.deadline_now)} → {uk_date(effect.deadline_if_confirmed)}.")
+    if items:
+        console().print("Decide with: atlas breaches CASE_DIR --confirm ID --note \"what you checked\" (or --dismiss, "
+                        "--reopen). A confirmed one counts and is always shown as confirmed by you, never as measured.")
+    return 0
