@@ -19,6 +19,7 @@ import functools
 import gc
 import itertools
 import json
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
@@ -425,6 +426,33 @@ def rejects(source_id: str, rows: Iterable[tuple[str, str, str]]) -> pl.DataFram
         },
         schema=REJECT_SCHEMA,
     )
+
+
+def storable_number(v: Any) -> bool:
+    """Whether ``v`` is not a number, or a number ``float`` makes a finite float of. Python's JSON
+    reader gives an integer of any length (``float`` of one beyond about 1.8e308 raises), and
+    ``inf``, ``-inf`` or ``nan`` for ``1e400``, ``-1e400``, ``Infinity``, ``NaN``: no position or
+    accuracy, and no value a float column can hold as the file wrote it."""
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return True
+    try:
+        return math.isfinite(float(v))
+    except OverflowError:
+        return False
+
+
+def number_excerpt(v: Any) -> str:
+    """A number :func:`storable_number` says no to, for a reject: an integer by its first digits and its
+    length (``10000000000000000000… (401 digits)``), a float as JSON writes it (``Infinity``, ``NaN``:
+    Python reads ``1e400`` as infinity)."""
+    if isinstance(v, float):
+        return excerpt(v)
+    digits = str(abs(v))
+    return f"{'-' if v < 0 else ''}{digits[:20]}… ({len(digits)} digits)"
+
+
+BEYOND_FLOAT: Final = "the {what} is not a finite number (beyond the range of a float, or NaN/Infinity)"
+"""The reason of a record with a number :func:`storable_number` says no to (the value is the excerpt)."""
 
 
 def excerpt(value: Any) -> str:

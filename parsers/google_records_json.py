@@ -56,6 +56,7 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
 
@@ -64,7 +65,17 @@ import polars as pl
 
 from atlas.errors import FormatError
 from atlas.model import KINDS, TS_BASES, Channel, EvidenceCategory
-from parsers._exports import epoch_ms_utc, excerpt, has_array, iso_basis, with_iso_instant, without_cycle_collection
+from parsers._exports import (
+    BEYOND_FLOAT,
+    epoch_ms_utc,
+    excerpt,
+    has_array,
+    iso_basis,
+    number_excerpt,
+    storable_number,
+    with_iso_instant,
+    without_cycle_collection,
+)
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCount
 
 INFO: Final = ParserInfo(
@@ -121,7 +132,7 @@ class _ReadOnly:
         return bytes(self._stream.read(size))
 
 
-def _records(path: Path, prefix: str) -> Iterator[Any]:
+def _records(path: Path, prefix: str, *, use_float: bool = True) -> Iterator[Any]:
     """The records under ``prefix``, streamed; a UTF-8 byte-order mark is skipped and UTF-16
     with its mark (a file re-saved as "Unicode") is recoded to UTF-8 on the fly (the JSON
     streamer reads UTF-8 only)."""
@@ -133,7 +144,7 @@ def _records(path: Path, prefix: str) -> Iterator[Any]:
             stream = _ReadOnly(codecs.EncodedFile(fh, "utf-8", _UTF16_BOMS[head[:2]]))
         else:
             fh.seek(3 if head == b"\xef\xbb\xbf" else 0)
-        yield from ijson.items(stream, prefix, use_float=True, buf_size=1 << 20)
+        yield from ijson.items(stream, prefix, use_float=use_float, buf_size=1 << 20)
 
 
 def _first_char(path: Path) -> bytes:
@@ -440,7 +451,16 @@ def _parse_plain(path: Path, ctx: ParseContext) -> ParseResult:
     chunks: list[pl.DataFrame] = []
     bad: list[tuple[int, str, str]] = []
     try:
-        n = _walk(_records(path, prefix), 0, chunks, bad)
+        try:
+            n = _walk(_records(path, prefix), 0, chunks, bad)
+        except _JSONErrorAfter as stop:
+            if "overflow" not in str(stop.__cause__):
+                raise
+            # A number the streamer cannot make a float or a 64-bit integer of (``1e400``, an integer
+            # of 20 digits or more): read again with every number as written, so that only the
+            # records holding one in a field read are rejects (:func:`_big_numbers_read`).
+            chunks, bad = [], []
+            n = _walk(_big_numbers_read(_records(path, prefix, use_float=False)), 0, chunks, bad, _chunk_numbers)
     except _JSONErrorAfter as stop:
         exc = stop.__cause__
         n = stop.n
@@ -484,6 +504,46 @@ def _walk(records: Iterator[Any], start: int, chunks: list[pl.DataFrame], bad: l
     return n
 
 
+class _Beyond:
+    """A number in a field read that no float holds (:func:`_big_numbers_read`): its record is a reject."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+class _BeyondFloat(Exception):
+    """A batch holds a :class:`_Beyond` (:func:`_chunk_numbers`)."""
+
+
+def _big_numbers_read(records: Iterator[Any]) -> Iterator[Any]:
+    """Records streamed with every number as written (``use_float=False``: an integer of any length,
+    other numbers as ``Decimal``), as the plain rule's stream gives them: each other number the float
+    ijson makes of it (``float`` of the ``Decimal``, correctly rounded like the streamer's own), except
+    a field read holding a number no float holds (an integer beyond about 1.8e308, ``1e400``), which
+    is marked (:class:`_Beyond`). Only for a file the streamer refused for such a number."""
+    for rec in records:
+        if isinstance(rec, dict):
+            for key, value in rec.items():
+                if isinstance(value, Decimal):
+                    value = rec[key] = float(value)
+                if key in _NUMBER_FIELDS and not storable_number(value):
+                    rec[key] = _Beyond(value)
+        yield rec
+
+
+def _chunk_numbers(batch: list[dict[str, Any]]) -> pl.DataFrame:
+    """:func:`_chunk`, or :class:`_BeyondFloat` where a record holds a :class:`_Beyond` (then
+    :func:`_guarded` sets its field aside, with the reason)."""
+    if any(type(value) is _Beyond for rec in batch for value in rec.values()):
+        raise _BeyondFloat
+    return _chunk(batch)
+
+
+_NUMBER_FIELDS: Final = frozenset(("latitudeE7", "longitudeE7", "accuracy"))
+
+
 def _guarded(chunk: Callable[[list[dict[str, Any]]], pl.DataFrame], batch: list[dict[str, Any]]) -> pl.DataFrame:
     """``chunk(batch)``; where a field holds a value it cannot read (a text that is not a number, an
     object or a list where a number or text is read), that record is kept in its place with the
@@ -492,13 +552,12 @@ def _guarded(chunk: Callable[[list[dict[str, Any]]], pl.DataFrame], batch: list[
     degrees of every other record are computed exactly as they would have been."""
     try:
         return chunk(batch)
-    except (pl.exceptions.PolarsError, TypeError, ValueError, OverflowError):
+    except (pl.exceptions.PolarsError, TypeError, ValueError, OverflowError, _BeyondFloat):
         reasons: list[str | None] = []
         readable: list[dict[str, Any]] = []
         for rec in batch:
             unread = [name for name in _FIELDS if not _reads(name, rec.get(name))]
-            reasons.append("; ".join(f"{name} not readable as {_WHAT.get(name, 'a text')}: {excerpt(rec.get(name))}"
-                                     for name in unread) or None)
+            reasons.append("; ".join(_unread(name, rec.get(name)) for name in unread) or None)
             readable.append({k: v for k, v in rec.items() if k not in unread})
         if not any(reasons):
             raise  # not a value of one record: the caller names the fault
@@ -508,8 +567,18 @@ def _guarded(chunk: Callable[[list[dict[str, Any]]], pl.DataFrame], batch: list[
 _WHAT: Final = {"latitudeE7": "a number", "longitudeE7": "a number", "accuracy": "a number"}
 
 
+def _unread(name: str, value: Any) -> str:
+    """The reason a field's value is not read (:func:`_guarded`)."""
+    if type(value) is _Beyond:
+        return f"{BEYOND_FLOAT.format(what=name)}: {number_excerpt(value.value)}"
+    return f"{name} not readable as {_WHAT.get(name, 'a text')}: {excerpt(value)}"
+
+
 def _reads(name: str, value: Any) -> bool:
-    """Whether the plain rule's frame (``from_dicts``, not strict) can hold ``value`` as field ``name``."""
+    """Whether the plain rule's frame (``from_dicts``, not strict) can hold ``value`` as field ``name``
+    (never a :class:`_Beyond`)."""
+    if type(value) is _Beyond:
+        return False
     try:
         pl.from_dicts([{name: value}], schema={name: _SCHEMA[name]}, strict=False)
     except (pl.exceptions.PolarsError, TypeError, ValueError, OverflowError):

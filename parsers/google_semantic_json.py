@@ -39,8 +39,9 @@ name in particular is a guess (``placeConfidence``), and the statement says so.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
-from itertools import chain
+from contextlib import suppress
 from pathlib import Path
 from typing import Any, Final
 
@@ -49,6 +50,7 @@ import polars as pl
 from atlas.errors import FormatError
 from atlas.model import TS_TYPE, UTC, Channel, EvidenceCategory
 from parsers._exports import (
+    BEYOND_FLOAT,
     ISO_INSTANT_FORMATS,
     epoch_ms_utc,
     excerpt,
@@ -57,8 +59,10 @@ from parsers._exports import (
     iso_basis,
     iso_instant,
     load_json,
+    number_excerpt,
     rejects,
     rejects_lone_surrogates,
+    storable_number,
     without_cycle_collection,
 )
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCount
@@ -94,6 +98,8 @@ def _num(v: Any) -> float | None:
     return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
 
 
+
+
 class _Out:
     def __init__(self) -> None:
         self.cols: dict[str, list[Any]] = {k: [] for k in _COLS}
@@ -102,6 +108,10 @@ class _Out:
 
     def add(self, ref: str, lat: Any, lon: Any, acc: Any, dur: dict[str, Any], which: str, text: str) -> None:
         self.read += 1
+        for what, value in (("latitude", lat), ("longitude", lon), ("accuracy", acc)):
+            if not storable_number(value):  # (the record, not the file: the others are read)
+                self.bad.append((ref, BEYOND_FLOAT.format(what=what), number_excerpt(value)))
+                return
         c = self.cols
         c["source_ref"].append(ref)
         c["lat_e7"].append(_num(lat))
@@ -184,6 +194,11 @@ def _records(path: Path) -> tuple[pl.DataFrame, list[tuple[str, str, str]], int]
     objects = doc.get("timelineObjects") if isinstance(doc, dict) else None
     if not isinstance(objects, list):
         raise FormatError(f"{path}: no 'timelineObjects' list: not a Semantic Location History file")
+    return _records_of(objects)
+
+
+def _records_of(objects: list[Any]) -> tuple[pl.DataFrame, list[tuple[str, str, str]], int]:
+    """:func:`_records` of the file's ``timelineObjects``."""
     out = _Out()
     for i, obj in enumerate(objects):
         ref = f"timelineObjects[{i}]"
@@ -228,7 +243,10 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     quick = _quick(objects, ctx)
     if quick is not None:
         return quick
-    frame, bad, read, no_coords = _records_fast(objects)
+    try:
+        frame, bad, read, no_coords = _records_fast(objects)
+    except _Plain:  # (a number no float holds: the plain rule sets its record aside, in its place)
+        return _events(*_records_of(objects), ctx, fast=False)
     return _events_fast(frame, bad, read, no_coords, ctx)
 
 
@@ -265,7 +283,7 @@ def _result(events: pl.DataFrame, bad: list[tuple[str, str, str]], read: int, ct
     # Each event's ref is the JSON path of its own record (``.start``/``.end`` for the two ends
     # of an activity): distinct by construction, so the normaliser need not count them.
     return ParseResult(events=events, rejects=rejects(ctx.source_id, bad), records_read=read,
-                       assumptions=["Semantic Location History: visits and activities are Google's inferences"],
+                       assumptions=[_ASSUMPTION],
                        refs_unique=True)
 
 
@@ -289,6 +307,20 @@ def _objects(path: Path) -> list[Any]:
     if not isinstance(objects, list):
         raise FormatError(f"{path}: no 'timelineObjects' list: not a Semantic Location History file")
     return objects
+
+
+class _Plain(Exception):
+    """The month holds a number no float holds (:func:`parsers._exports.storable_number`): the plain rule reads it."""
+
+
+def _finite_floats(columns: list[tuple[Any, ...]]) -> bool:
+    """Whether every float among the coordinates and accuracies is finite (an integer beyond a float
+    fails where it is made a float, instead). Only looked at where there is a float: Google writes
+    whole numbers."""
+    for column in columns:
+        if float in set(map(type, column)) and not all(math.isfinite(v) for v in column if type(v) is float):
+            return False
+    return True
 
 
 def _records_fast(objects: list[Any]) -> tuple[pl.DataFrame, list[tuple[str, str, str]], int, list[tuple[str, str, str]]]:
@@ -409,6 +441,8 @@ def _records_fast(objects: list[Any]) -> tuple[pl.DataFrame, list[tuple[str, str
         bad.append((f"timelineObjects[{i}]", "neither placeVisit nor activitySegment", excerpt(obj)))
     read = len(rows) + len(bad)
     columns: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [() for _ in _SCHEMA]
+    if not _finite_floats(columns[1:4]):
+        raise _Plain  # (the plain rule sets the record aside where the walk met it)
     frame = None
     if set(map(type, columns[1])) | set(map(type, columns[2])) <= _NUMBERS \
             and set(map(type, columns[3])) <= _NUMBERS_OR_NONE:  # (no record set aside: every one has both)
@@ -429,7 +463,10 @@ def _numbers(rows: list[tuple[Any, ...]], no_coords: list[tuple[str, str, str]])
     each other record set aside in ``no_coords``, in order."""
     kept = []
     for row in rows:
-        lat, lon, acc = _num(row[1]), _num(row[2]), _num(row[3])
+        try:
+            lat, lon, acc = _num(row[1]), _num(row[2]), _num(row[3])
+        except OverflowError as exc:  # (an integer beyond a float: the plain rule sets its record aside)
+            raise _Plain from exc
         if lat is None or lon is None:
             no_coords.append((row[0], _NO_COORDS, row[8] or ""))
         else:
@@ -610,7 +647,15 @@ _QUICK_READS_EITHER: Final = tuple(
 either reads a time, it reads the instant ``ISO_INSTANT_FORMATS[0]`` reads: tests/test_semantic_fast.py)."""
 _QUICK_EVENTS: Final = (pl.col("source_ref"), pl.lit("location").alias("kind"), pl.lit("google-location").alias("channel"))
 _QUICK_REST: Final = (pl.lit("utc").alias("ts_basis"), pl.col("start").alias("ts_raw"), (pl.col("lat_e7") / 1e7).alias("lat"),
-                      (pl.col("lon_e7") / 1e7).alias("lon"), pl.col("accuracy_m"), pl.col("text"))
+                      (pl.col("lon_e7") / 1e7).alias("lon"), pl.col("accuracy_m").cast(pl.Float64), pl.col("text"))
+"""The other columns. Coordinates and accuracies read as whole numbers (:data:`_QUICK_SCHEMA_WHOLE`) are
+made floats here, each the float :func:`_num` makes of it (a 64-bit integer to the nearest float, ties to
+even, as Python's ``float``; then divided as there)."""
+_QUICK_SCHEMA_WHOLE: Final = {**_QUICK_SCHEMA, "lat_e7": pl.Int64, "lon_e7": pl.Int64, "accuracy_m": pl.Int64}
+_WHOLE: Final = frozenset((int, type(None)))
+_NO_REJECTS: Final = rejects("", [])
+"""No rejects (cloned for each result: making the empty frame costs 20 µs, a clone a tenth of one)."""
+_ASSUMPTION: Final = "Semantic Location History: visits and activities are Google's inferences"
 
 
 def _quick(objects: list[Any], ctx: ParseContext) -> ParseResult | None:
@@ -629,22 +674,32 @@ def _quick(objects: list[Any], ctx: ParseContext) -> ParseResult | None:
     if not rows:
         return None
     columns = list(zip(*rows, strict=True))
-    if not set(map(type, chain(columns[1], columns[2], columns[3]))) <= _QUICK_NUMBERS:
+    kinds = set(map(type, columns[1])) | set(map(type, columns[2])), set(map(type, columns[3]))
+    if not kinds[0] | kinds[1] <= _QUICK_NUMBERS:
         return None  # (a text or a truth value: the plain rule takes it for no number)
-    try:
-        frame = pl.DataFrame(dict(zip(_QUICK_SCHEMA, columns, strict=True)), schema=_QUICK_SCHEMA, strict=True)
-    except Exception:  # (a time that is not a text, a number beyond a float's range)
-        return None
+    if float in kinds[0] | kinds[1] and not _finite_floats(columns[1:4]):
+        return None  # (a number no float holds: a reject; an integer beyond one fails the frame below)
+    data = dict(zip(_QUICK_SCHEMA, columns, strict=True))
+    frame = None
+    if kinds[0] | kinds[1] <= _WHOLE:  # (whole numbers, as Google writes them: read as such, a third cheaper)
+        with suppress(Exception):  # (one beyond 64 bits: as floats)
+            frame = pl.DataFrame(data, schema=_QUICK_SCHEMA_WHOLE, strict=True)
+    if frame is None:
+        try:
+            frame = pl.DataFrame(data, schema=_QUICK_SCHEMA, strict=True)
+        except Exception:  # (a time that is not a text, a number beyond a float's range)
+            return None
     if frame.get_column("lat_e7").null_count() or frame.get_column("lon_e7").null_count():
         return None  # (a record without coordinates: a reject)
-    # The times by the fixed-width reader: with three decimals (``2026-07-04T19:58:00.000Z``) where every
-    # time is as long as that, else with or without them (``2021-08-01T00:22:28Z``); the other way if
-    # the first way leaves one unread.
-    lengths = set(map(len, filter(None, columns[4]))) | set(map(len, filter(None, columns[5])))
-    readers = (_QUICK_READS, _QUICK_READS_EITHER) if lengths == {24} else (_QUICK_READS_EITHER,)
+    # The times by the fixed-width reader: with three decimals (``2026-07-04T19:58:00.000Z``) where the
+    # first time is as long as that, else with or without them (``2021-08-01T00:22:28Z``); the other way
+    # if the first way leaves one unread.
+    first = next((t for t in columns[4] if t is not None), None)
+    readers = (_QUICK_READS, _QUICK_READS_EITHER) if first is not None and len(first) == 24 else (_QUICK_READS_EITHER,)
     starts, ends = frame.get_column("start").null_count(), frame.get_column("end").null_count()
     for read_start, read_end in readers:
         events = frame.select(*_QUICK_EVENTS, read_start, read_end, *_QUICK_REST)
         if events.get_column("ts_utc").null_count() == starts and events.get_column("ts_end_utc").null_count() == ends:
-            return _result(events, [], len(rows), ctx)
+            return ParseResult(events=events, rejects=_NO_REJECTS.clone(), records_read=len(rows),
+                               assumptions=[_ASSUMPTION], refs_unique=True)  # (as _result makes it)
     return None

@@ -55,6 +55,7 @@ import polars as pl
 from atlas.errors import FormatError
 from atlas.model import TS_TYPE, UTC, Channel, EvidenceCategory
 from parsers._exports import (
+    BEYOND_FLOAT,
     ISO_INSTANT_FORMATS,
     excerpt,
     has_array,
@@ -62,8 +63,10 @@ from parsers._exports import (
     iso_basis,
     iso_instant,
     load_json,
+    number_excerpt,
     rejects,
     rejects_lone_surrogates,
+    storable_number,
     without_cycle_collection,
 )
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
@@ -102,6 +105,9 @@ class _Out:
         self.read += 1
         if not isinstance(latlng, str):
             self.bad.append((ref, "no coordinates", excerpt(latlng)))
+            return
+        if not storable_number(accuracy):  # (this record, not the file: ``float`` of it raised, or gave inf)
+            self.bad.append((ref, BEYOND_FLOAT.format(what="accuracy"), number_excerpt(accuracy)))
             return
         c = self.cols
         c["source_ref"].append(ref)
@@ -149,9 +155,14 @@ def _segment(out: _Out, ref: str, seg: dict[str, Any]) -> None:
         assert isinstance(top, dict)
         kind = top.get("type") or "UNKNOWN"
         dist = activity.get("distanceMeters")
-        distance = f", distance {dist:.0f} m" if isinstance(dist, int | float) else ""
-        out.add(f"{ref}.activity.start", _latlng(activity.get("start")), start, None, f"activity {kind} start{distance}")
-        out.add(f"{ref}.activity.end", _latlng(activity.get("end")), end, None, f"activity {kind} end{distance}")
+        if not storable_number(dist):  # (its two records, not the file: the distance written ``.0f`` raised, or read "inf")
+            for which in ("start", "end"):
+                out.read += 1
+                out.bad.append((f"{ref}.activity.{which}", BEYOND_FLOAT.format(what="distance"), number_excerpt(dist)))
+        else:
+            distance = f", distance {dist:.0f} m" if isinstance(dist, int | float) else ""
+            out.add(f"{ref}.activity.start", _latlng(activity.get("start")), start, None, f"activity {kind} start{distance}")
+            out.add(f"{ref}.activity.end", _latlng(activity.get("end")), end, None, f"activity {kind} end{distance}")
     path = seg.get("timelinePath")
     if path is not None and not isinstance(path, list):  # a text's characters are not path points
         out.read += 1

@@ -12,8 +12,10 @@ import random
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
 
+from atlas.errors import FormatError
 from fixtures.scenarios import build
 from fixtures.writers import google_location
 from parsers import google_records_json as gr
@@ -366,3 +368,57 @@ def test_a_lone_last_record_with_a_value_of_the_wrong_kind(tmp_path: Path, monke
         _same(path)
         result = gr.parse(path, ParseContext(source_id="src", path=path))
         assert result.rejects.get_column("reason").to_list() == ['accuracy not readable as a number: "x"']
+
+
+_NO_FLOAT = {"1e400": "Infinity", "-1e400": "-Infinity", "1" + "0" * 400: "10000000000000000000… (401 digits)",
+             "-" + "9" * 330: "-99999999999999999999… (330 digits)"}
+"""Numbers ijson's C streamer refuses as floats (``numeric (floating point) overflow``, ``integer
+overflow``) and no float holds (JSON text → the value in the reject's reason)."""
+
+
+@pytest.mark.parametrize("layout", ["object", "bare list"])
+@pytest.mark.parametrize("field", ["latitudeE7", "longitudeE7", "accuracy"])
+@pytest.mark.parametrize("number", sorted(_NO_FLOAT))
+def test_a_number_no_float_holds_is_one_reject_not_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           number: str, field: str, layout: str) -> None:
+    """``"accuracy": 1e400`` or an integer of 400 digits stopped the whole file ("JSON error after N
+    location records … may be truncated or corrupt"): now that record is one reject naming the field
+    and the value, every other record is read as from the file without it (the batch keeps its
+    records, so each other's degrees are as they were), and the fast route gives the same (it hands
+    the file to the plain rule)."""
+    records = [_rec(i) for i in range(6003)]
+    records[5001][field] = "__N__"  # (in the second batch of the plain rule's 5,000)
+    doc: Any = {"locations": records} if layout == "object" else records
+    path = _write(tmp_path, doc)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('"__N__"', number), encoding="utf-8")
+    routes = Routes(monkeypatch)
+    _same(path)
+    assert routes.route == "whole"
+    ctx = ParseContext(source_id="src", path=path)
+    result = gr.parse(path, ctx)
+    ref = ("locations" if layout == "object" else "") + "[5001]"
+    reason = f"the {field} is not a finite number (beyond the range of a float, or NaN/Infinity): {_NO_FLOAT[number]}"
+    assert result.rejects.select("source_ref", "reason").rows() == [(ref, reason)]
+    assert result.records_read == 6003 == result.events.height + 1
+    path.write_text(text.replace('"__N__"', "7"), encoding="utf-8")
+    clean = gr.parse_plain(path, ctx)
+    assert result.events.equals(clean.events.filter(pl.col("source_ref") != ref))
+
+
+def test_an_integer_beyond_64_bits_that_a_float_holds_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``"accuracy": 100000000000000000000`` (the streamer's ``integer overflow``, so the file was
+    refused) is read as the float Python makes of it; the other numbers as the streamer reads them."""
+    path = _write(tmp_path, {"locations": [_rec(0), _rec(1, accuracy="__N__"), _rec(2, accuracy=12.25)]})
+    path.write_text(path.read_text(encoding="utf-8").replace('"__N__"', "1" + "0" * 20), encoding="utf-8")
+    _same(path)
+    result = gr.parse(path, ParseContext(source_id="src", path=path))
+    assert result.rejects.height == 0
+    assert result.events.get_column("accuracy_m").to_list() == [16.0, 1e20, 12.25]
+
+
+def test_a_json_error_that_is_not_a_number_still_names_the_record(tmp_path: Path) -> None:
+    """Only the streamer's overflow sends the file to the second reading: other faults are refused as before."""
+    path = _raw(tmp_path, json.dumps({"locations": [_rec(0), _rec(1)]})[:-30])
+    with pytest.raises(FormatError, match=r"JSON error after 1 location record\(s\) \(the next would be locations\[1\]\)"):
+        gr.parse_plain(path, ParseContext(source_id="src", path=path))

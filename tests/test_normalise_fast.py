@@ -271,3 +271,39 @@ def test_the_python_map_gives_what_identifier_map_gives() -> None:
     frame = pl.DataFrame({"sender": raw, "recipients": [[v] for v in values]})
     assert frame.select(exprs).equals(frame.select(normalise._identifier_exprs(raw, source_id="s1", region="GB")), null_equal=True)
     assert mapping.get_column("raw").to_list() == sorted(v for v in set(values) if v is not None)
+
+
+@pytest.mark.parametrize("seed", range(0, 120, 2))
+def test_random_frames_normalise_the_same_handed_over(seed: int) -> None:
+    """Identifiers handed over as URIs and refs stated distinct: no first pass, so the small sources'
+    one select runs on the parser's own frame (its columns conformed inside the select)."""
+    raw, kw = _random_frame(random.Random(seed))
+    refs = raw.get_column("source_ref")
+    if refs.n_unique() != refs.len():
+        raw = raw.with_columns(pl.Series("source_ref", [f"u{i}" for i in range(raw.height)], dtype=pl.String))
+    assert_fast_is_plain(raw, **(kw | {"identifiers_are_uris": True, "refs_unique": True}))
+
+
+@pytest.mark.parametrize(("extra", "conformed_first"), [
+    ({"identifiers_are_uris": True, "refs_unique": True}, False),
+    ({"identifiers_are_uris": True, "refs_unique": False}, True),
+    ({"identifiers_are_uris": False, "refs_unique": True}, True),
+])
+def test_a_small_source_whose_identifiers_stay_is_one_select(extra: dict[str, Any], conformed_first: bool,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The one select is taken where it should be (on the parser's frame, or on the conformed frame a
+    first pass made), and not where an identifier is mapped; what it gives is the plain rule's."""
+    seen: list[int] = []
+    one_select = normalise._one_select
+
+    def recorded(frame: pl.DataFrame, *args: Any, **kw: Any) -> pl.DataFrame:
+        seen.append(frame.width)
+        return one_select(frame, *args, **kw)
+
+    monkeypatch.setattr(normalise, "_one_select", recorded)
+    raw = _msgs(3, ts_utc=[utc(2026, 1, 1)] * 3, sender=[ME, "name:s1:Dan", None], recipients=[["name:s1:Dan"], [ME], None])
+    assert_fast_is_plain(raw, **(KW | extra | {"owner_uris": [ME]}))
+    assert seen == [len(RAW_EVENT_SCHEMA) if conformed_first else raw.width] * 2  # (to_events, then _to_events_fast)
+    seen.clear()
+    assert_fast_is_plain(_msgs(3, ts_utc=[utc(2026, 1, 1)] * 3, sender=["phone:07700 900123"] * 3), **(KW | {"owner_uris": [ME]}))
+    assert seen == []  # (a number to map: the chain)

@@ -341,3 +341,31 @@ def test_the_workbench_possible_breaches_tab_confirms_with_a_note(tmp_path: Path
     assert shown.startswith("confirmed by DC 0002 Test Officer on ") and "CCTV TO/9 shows him there" in shown
     result = analyse(Case.open(root), as_of=AS_OF)
     assert [b.id for b in result.confirmed_breaches] == [bid] and len(result.incidents) == 2
+
+
+def test_gis_exports_draw_a_confirmed_possible_breach_apart_from_measured_ones(tmp_path: Path) -> None:
+    """A confirmed possible breach is drawn in its own feature kind and KML folder, saying it counts on an
+    officer's decision (never whose, nor the note), and is not counted as a contact breach with no place;
+    the dismissed one is not drawn."""
+    from atlas.export.run import export
+
+    case = _case(tmp_path / "c")
+    early, late = analyse(case, as_of=AS_OF).breach_reviews
+    decide_breach(case, late, "confirmed", note=NOTE)
+    decide_breach(case, early, "dismissed", note=WHY_NOT)
+    outcome = export(case, "geojson", tmp_path / "map.geojson")
+    assert (outcome.counts["zone_breaches"], outcome.counts["zone_breaches_confirmed_possible"]) == (0, 1)
+    doc = json.loads((tmp_path / "map.geojson").read_text(encoding="utf-8"))
+    zone = [f["properties"] for f in doc["features"] if f["properties"]["feature"].startswith("exclusion-zone-breach")]
+    assert [(p["feature"], p["date"]) for p in zone] == [("exclusion-zone-breach-confirmed", "2026-04-20")]
+    [p] = zone
+    assert p["name"].endswith("(possible presence, confirmed by an officer)")
+    assert p["counted"] == "confirmed by an officer; recorded in the case's decisions ledger"
+    assert p["certainty"].startswith("counted only because it was checked against other material")
+    assert doc["atlas"]["not_drawn"].startswith("1 contact breach(es)")  # the message of 01/04, not the zone
+    text = json.dumps(doc, ensure_ascii=False)
+    assert NOTE not in text and WHY_NOT not in text and late.id not in text and early.id not in text
+    export(case, "kml", tmp_path / "map.kml")
+    kml = (tmp_path / "map.kml").read_text(encoding="utf-8")
+    assert kml.count("<name>Possible exclusion-zone breaches confirmed by an officer (no measured presence)</name>") == 1
+    assert NOTE not in kml and late.id not in kml

@@ -499,3 +499,29 @@ def test_an_ios_offset_that_is_not_a_number_gives_no_time_not_a_crash(tmp_path: 
     path = _write(tmp_path, "ios", [seg])
     tl.parse_plain(path, ParseContext(source_id="s", path=path))
     _same(path)
+
+
+_NO_FLOAT = {"1e400": "Infinity", "-1e400": "-Infinity", "1" + "0" * 400: "10000000000000000000… (401 digits)",
+             "NaN": "NaN", "Infinity": "Infinity"}
+"""Numbers Python's JSON reader reads and no float holds as written (JSON text → the reject's excerpt)."""
+
+
+@pytest.mark.parametrize("where", ["accuracy", "distance"])
+@pytest.mark.parametrize("number", sorted(_NO_FLOAT))
+def test_a_number_no_float_holds_rejects_its_records_not_the_file(tmp_path: Path, number: str, where: str) -> None:
+    """A raw position's ``accuracyMeters`` or an activity's ``distanceMeters`` of ``1e400`` (read as
+    infinity: it was stored), an integer of 400 digits (``float`` of it stopped the whole file) or
+    ``NaN``: the position, or the activity's two ends, are rejects naming them and the field, with the
+    value; every other record is read; the fast route gives the same (it leaves the file to the plain rule)."""
+    doc = _doc([_act(distanceMeters="__N__" if where == "distance" else 2811.5), _act(), _visit()],
+               [_raw(), _raw(accuracyMeters="__N__" if where == "accuracy" else 5), _raw(accuracyMeters=7)])
+    path = tmp_path / "Timeline.json"
+    path.write_text(json.dumps(doc, indent=2).replace('"__N__"', number), encoding="utf-8")
+    _same(path)
+    result = tl.parse(path, ParseContext(source_id="s", path=path))
+    refs = ["rawSignals[1].position"] if where == "accuracy" else \
+        ["semanticSegments[0].activity.start", "semanticSegments[0].activity.end"]
+    reason = f"the {where} is not a finite number (beyond the range of a float, or NaN/Infinity)"
+    assert result.rejects.select("source_ref", "reason", "excerpt").rows() == [(ref, reason, _NO_FLOAT[number]) for ref in refs]
+    assert result.records_read == 8 == result.events.height + len(refs)
+    assert set(result.events.get_column("source_ref")).isdisjoint(refs)

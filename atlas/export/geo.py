@@ -171,16 +171,21 @@ def _features(geo: GeoInputs) -> list[_Feature]:
             "suspect_accuracy": pc.accuracy[0], "victim_accuracy": pc.accuracy[1], "exhibits": list(c.exhibits),
             "victim_exhibits": list(c.victim_exhibits), "marker-color": MARKER_COLOUR[pc.state]}
         out.append(_Feature(f"possible-co-location:{i}", "possible-co-location", name, geom, pprops2, c.start, c.end))
-    for i, b in enumerate(sorted((b for b in geo.breaches if b.kind == "exclusion-zone"),
+    for i, b in enumerate(sorted((b for b in geo.breaches if b.kind != "contact"),
                                  key=lambda b: (b.ts, b.order, b.event_ids)), 1):
         geom = multipoint(b.event_ids)
         if geom is None:
             continue
+        confirmed = b.kind != "exclusion-zone"  # a possible breach an officer confirmed: never a measured presence
         bprops: dict[str, Any] = {"order": b.order, "order_type": b.order_type, "place": b.place, "start_utc": _iso(b.ts),
                  "end_utc": _iso(b.end), "date": b.date.isoformat(), "points": b.points,
                  "min_distance_m": b.min_distance_m, "certainty": b.certainty, "precision": b.precision,
                  "identifier_status": b.identifier_status, "breach_rule": b.breach_rule, "exhibits": list(b.exhibits)}
-        out.append(_Feature(f"breach:{i}", "exclusion-zone-breach", f"Exclusion zone {b.place}: {b.order}", geom, bprops,
+        if confirmed:
+            bprops["counted"] = "confirmed by an officer; recorded in the case's decisions ledger"
+        out.append(_Feature(f"breach:{i}", "exclusion-zone-breach-confirmed" if confirmed else "exclusion-zone-breach",
+                            f"Exclusion zone {b.place}: {b.order}" + (
+                                " (possible presence, confirmed by an officer)" if confirmed else ""), geom, bprops,
                             b.ts, b.end))
     return out
 
@@ -193,7 +198,7 @@ def _uk_day(ts: datetime) -> str:
 
 
 def _header(geo: GeoInputs, ctx: ExportContext) -> dict[str, Any]:
-    contact_breaches = sum(1 for b in geo.breaches if b.kind != "exclusion-zone")
+    contact_breaches = sum(1 for b in geo.breaches if b.kind == "contact")
     dismissed = sum(1 for p in geo.possible if p.state == "dismissed")
     header = {"case": ctx.case_reference, "written_by": f"Atlas {ctx.atlas_version}", "identity": ctx.policy.to_json(),
               "coordinates": "WGS 84 longitude, latitude", "times": "UTC",
@@ -224,7 +229,11 @@ def geojson_text(document: Mapping[str, Any]) -> str:
 _FOLDERS: Final = (("protected-place", "Protected places"), ("position", "Positions"), ("co-location", "Co-locations"),
                    ("possible-co-location", "Possible co-locations (no stated accuracy): confirmed by an officer, "
                                             "or not counted"),
-                   ("exclusion-zone-breach", "Exclusion-zone breaches"))
+                   ("exclusion-zone-breach", "Exclusion-zone breaches"),
+                   ("exclusion-zone-breach-confirmed", "Possible exclusion-zone breaches confirmed by an officer "
+                                                       "(no measured presence)"))
+_OPTIONAL_FOLDERS: Final = frozenset({"possible-co-location", "exclusion-zone-breach-confirmed"})
+"""Folders written only where the case has such a feature (a case without them gives the file as before)."""
 
 
 _KML_COLOUR: Final = {"confirmed": "ff0161e6", "open": "ff999999"}
@@ -284,7 +293,7 @@ def kml_document(geo: GeoInputs, ctx: ExportContext) -> bytes:
         etree.SubElement(icon, _k("color")).text = _KML_COLOUR[state]
         etree.SubElement(etree.SubElement(style, _k("LabelStyle")), _k("color")).text = _KML_COLOUR[state]
     for kind, title in _FOLDERS:
-        if kind == "possible-co-location" and not possible:
+        if kind in _OPTIONAL_FOLDERS and not any(f.kind == kind for f in features):
             continue  # no folder where the case has none (the file is as before)
         folder = etree.SubElement(doc, _k("Folder"))
         etree.SubElement(folder, _k("name")).text = title

@@ -214,6 +214,9 @@ def _geo(case: Case, ctx: ExportContext, kml: bool) -> tuple[bytes, dict[str, in
     data = kml_document(geo, ctx) if kml else geojson_text(geojson_document(geo, ctx)).encode("utf-8")
     counts = {"positions": n, "places": len(geo.places), "co_locations": len(geo.colocations),
               "zone_breaches": sum(1 for b in geo.breaches if b.kind == "exclusion-zone")}
+    confirmed_zone = sum(1 for b in geo.breaches if b.kind not in ("contact", "exclusion-zone"))
+    if confirmed_zone:  # possible breaches an officer confirmed, drawn apart (atlas.export.geo)
+        counts["zone_breaches_confirmed_possible"] = confirmed_zone
     for state in ("confirmed", "open", "dismissed"):  # possible co-locations, where the case has any
         n = sum(1 for p in geo.possible if p.state == state)
         if n:

@@ -8,7 +8,7 @@ that cannot be events (no time where a time is essential) to rejects.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
@@ -245,18 +245,20 @@ class _Raw:
         return column if column.dtype == dtype else column.cast(dtype)
 
 
-def _time_exprs(raw: _Raw, zone: str) -> list[pl.Expr]:
+def _time_exprs(raw: _Raw, zone: str, col: Callable[[str], pl.Expr] = pl.col) -> list[pl.Expr]:
     """``ts_utc``/``ts_basis``/``ts_end_utc``: wall-clock times converted with ``zone`` where the
     parser gave no UTC time; ``utc`` basis where it gave one but named none. What is needed is
     read from null counts (free) of the frame as given (:class:`_Raw`): the plain rule hands it
-    its conformed frame, the fast path the parser's own."""
+    its conformed frame, the fast path the parser's own. ``col`` gives a conformed column (the
+    column of that name, or for the small sources' one select its expression on the parser's
+    frame: :func:`_conformed_columns`)."""
     n = raw.height
     if raw.nulls("ts_local") == n and raw.nulls("ts_end_local") == n:
         if raw.nulls("ts_basis") == 0 and raw.nulls("ts_utc") == 0:
             return []
-        basis = pl.col("ts_basis").fill_null(pl.lit("utc", EVENT_SCHEMA["ts_basis"]))
+        basis = col("ts_basis").fill_null(pl.lit("utc", EVENT_SCHEMA["ts_basis"]))
         if raw.nulls("ts_utc"):
-            basis = pl.when(pl.col("ts_utc").is_not_null()).then(basis)
+            basis = pl.when(col("ts_utc").is_not_null()).then(basis)
         return [basis.alias("ts_basis")]
     local_utc, local_basis = localise(raw.series("ts_local"), zone)
     end_utc, _ = localise(raw.series("ts_end_local"), zone)
@@ -264,16 +266,16 @@ def _time_exprs(raw: _Raw, zone: str) -> list[pl.Expr]:
     if raw.nulls("ts_utc") == n:
         start = [pl.lit(local_utc).alias("ts_utc"), pl.lit(local_basis).cast(basis_type).alias("ts_basis")]
     else:
-        given = pl.col("ts_utc").is_not_null()
+        given = col("ts_utc").is_not_null()
         start = [
-            pl.when(given).then(pl.col("ts_utc")).otherwise(pl.lit(local_utc)).cast(TS_TYPE).alias("ts_utc"),
-            pl.when(given).then(pl.col("ts_basis").cast(basis_type).fill_null(pl.lit("utc", basis_type)))
+            pl.when(given).then(col("ts_utc")).otherwise(pl.lit(local_utc)).cast(TS_TYPE).alias("ts_utc"),
+            pl.when(given).then(col("ts_basis").cast(basis_type).fill_null(pl.lit("utc", basis_type)))
             .otherwise(pl.lit(local_basis).cast(basis_type)).alias("ts_basis"),
         ]
     if raw.nulls("ts_end_utc") == n:
         end = pl.lit(end_utc)
     else:
-        end = pl.when(pl.col("ts_end_utc").is_not_null()).then(pl.col("ts_end_utc")).otherwise(pl.lit(end_utc))
+        end = pl.when(col("ts_end_utc").is_not_null()).then(col("ts_end_utc")).otherwise(pl.lit(end_utc))
     return [*start, end.cast(TS_TYPE).alias("ts_end_utc")]
 
 
@@ -322,12 +324,12 @@ def _identifier_exprs_fast(raw: pl.Series, *, source_id: str, region: str) -> li
     ]
 
 
-def _direction(raw: _Raw, owner_uris: Collection[str]) -> pl.Expr:
+def _direction(raw: _Raw, owner_uris: Collection[str], col: Callable[[str], pl.Expr] = pl.col) -> pl.Expr:
     """The direction relative to the owner where a row does not state it. Whether every row
     states it is read from the frame as given (:class:`_Raw`; a text equals ``unknown`` exactly
-    where its Enum value does)."""
+    where its Enum value does). ``col``: as :func:`_time_exprs`'."""
     direction = EVENT_SCHEMA["direction"]
-    given = pl.col("direction").cast(direction)
+    given = col("direction").cast(direction)
     if not owner_uris:
         return given.fill_null(pl.lit("unknown", direction))
     if raw.nulls("direction") == 0 and (
@@ -335,13 +337,71 @@ def _direction(raw: _Raw, owner_uris: Collection[str]) -> pl.Expr:
         return given
     owners = pl.Series(sorted(owner_uris), dtype=pl.String)
     by_owner = (
-        pl.when(pl.col("sender").is_in(owners.implode()))
+        pl.when(col("sender").is_in(owners.implode()))
         .then(pl.lit("out", direction))
-        .when(pl.col("recipients").list.eval(pl.element().is_in(owners.implode())).list.any())
+        .when(col("recipients").list.eval(pl.element().is_in(owners.implode())).list.any())
         .then(pl.lit("in", direction))
         .otherwise(pl.lit("unknown", direction))
     )
     return pl.when(given.is_null() | (given == "unknown")).then(by_owner).otherwise(given)
+
+
+def _self_addressed(owner_uris: Collection[str], col: Callable[[str], pl.Expr]) -> pl.Expr:
+    """``_self``: the rows the owner sent whose recipients name the owner (see :func:`to_events_plain`)."""
+    owners = pl.Series(sorted(owner_uris), dtype=pl.String).implode()
+    return (col("sender").is_in(owners) & pl.any_horizontal(
+        [col("recipients").list.contains(pl.lit(o, pl.String)) for o in sorted(owner_uris)])).alias("_self")
+
+
+_NO_REJECTS: Final = empty_rejects()
+"""No rejects: cloned for each result (a clone of an empty frame costs a tenth of a microsecond, making
+one 20 µs; each result gets its own frame, as before)."""
+
+
+def _one_select(frame: pl.DataFrame, col: Callable[[str], pl.Expr], columns: dict[str, pl.Expr], facts: _Raw, *,
+                source_id: str, timezone: str, owner_uris: Collection[str]) -> pl.DataFrame:
+    """The fast path's query for a small source whose identifiers stay as they are, as one select of
+    ``frame``: each column of :data:`EVENT_SCHEMA` (and ``_self`` where there are owners) as one
+    expression, instead of a conformed frame, two ``with_columns`` and a ``select``. ``col(name)``
+    is the conformed column ``name`` (on the parser's own frame: its expression; on a frame
+    already conformed: the column), ``columns`` the same for every column the chain does not make
+    (each already of its :data:`EVENT_SCHEMA` dtype: a conformed column is of its
+    :data:`RAW_EVENT_SCHEMA` dtype, the same; made once per parser's layout). Every column the
+    chain reads after its ``with_columns`` is either made there (times, ids, source, direction;
+    from the conformed columns, as there) or a conformed column the ``with_columns`` left as it
+    was (sender and recipients: no identifier is mapped). The same values, in the same dtypes,
+    with a fraction of the expressions to make (making one costs more than running it on a month
+    of Semantic Location History)."""
+    made = {e.meta.output_name(): e for e in _time_exprs(facts, timezone, col)}
+    made["event_id"] = event_ids(source_id, col("source_ref"))
+    made["source_id"] = pl.lit(source_id)
+    made["direction"] = _direction(facts, owner_uris, col)
+    exprs = [made[name].cast(dtype).alias(name) if name in made else columns[name]
+             for name, dtype in EVENT_SCHEMA.items()]
+    if owner_uris:
+        exprs.append(_self_addressed(owner_uris, col))
+    return frame.lazy().select(exprs).collect(engine="in-memory", optimizations=pl.QueryOptFlags.none())
+
+
+def _full_height(have: pl.Schema, owner_uris: Collection[str]) -> bool:
+    """Whether :func:`_one_select` of a parser's own frame with the columns ``have`` gives every row:
+    a column it lacks is a constant there (a full column in the chain's conformed frame), and a
+    constant is spread over the rows only where some column of the select is not one (the refs),
+    and not by every expression (the owner's test of sender and recipients, ``_self``, is one row
+    when both are constants: tests/test_normalise_fast.py found it)."""
+    return "source_ref" in have and (not owner_uris or ("sender" in have and "recipients" in have))
+
+
+@lru_cache(maxsize=256)
+def _conformed_columns(have: tuple[tuple[str, pl.DataType], ...], fills: tuple[str, ...]) -> dict[str, pl.Expr]:
+    """:func:`_conform_exprs` by name (for :func:`_one_select`; the dict is only read)."""
+    return dict(zip(RAW_EVENT_SCHEMA.names(), _conform_exprs(have, fills), strict=True))
+
+
+@lru_cache(maxsize=1)
+def _plain_columns() -> dict[str, pl.Expr]:
+    """The columns of a conformed frame by name (for :func:`_one_select`)."""
+    return {name: pl.col(name) for name in RAW_EVENT_SCHEMA.names()}
 
 
 def _to_events_fast(
@@ -351,36 +411,50 @@ def _to_events_fast(
     """:func:`to_events_plain`'s steps as one lazy query (two where identifiers or refs must
     be read first), or ``None`` where the plain rule must decide (unknown columns, refs whose
     hashes coincide)."""
-    have = raw.schema
+    facts = _Raw(raw)
+    have, n = facts.schema, facts.height
     if not set(have.names()) <= set(RAW_EVENT_SCHEMA.names()):
         return None
-    facts = _Raw(raw)
-    n = facts.height
     fills = tuple(c for c in ("recipients", "attachments", "deleted") if facts.nulls(c))
-    conformed = _conform_exprs(tuple(have.items()), fills)  # columns as they are, cast or filled where needed
+    layout = tuple(have.items())
+    conformed = _conform_exprs(layout, fills)  # columns as they are, cast or filled where needed
     # Identifiers to read only where some row has one (a location history has none).
     identifiers = not identifiers_are_uris and (facts.nulls("sender") < n or facts.nulls("recipients") < n)
     # With a first pass to run, the conformed frame is made once for both queries; without, it
     # is the start of the one query.
     first_pass = identifiers or not refs_unique
-    base = raw.select(conformed).lazy() if first_pass else raw.lazy().select(conformed)
-    raw_identifiers, refs_distinct = _first_pass_fast(base, n, identifiers=identifiers, refs=not refs_unique)
-    if not refs_distinct:
-        return None  # duplicates (or coinciding hashes): the plain rule's exact test names them
-    lf = base.with_columns(
-        *(_identifier_exprs_fast(raw_identifiers, source_id=source_id, region=region) if identifiers else []),
-        *_time_exprs(facts, timezone),
-        event_ids(source_id, pl.col("source_ref")).alias("event_id"),
-        pl.lit(source_id).alias("source_id"),
-    ).with_columns(_direction(facts, owner_uris).alias("direction"))
-    columns = list(_event_columns())
+    conformed_frame = raw.select(conformed) if first_pass else None
+    base = conformed_frame.lazy() if conformed_frame is not None else raw.lazy().select(conformed)
+    mapped: list[pl.Expr] = []
+    if first_pass:
+        raw_identifiers, refs_distinct = _first_pass_fast(base, n, identifiers=identifiers, refs=not refs_unique)
+        if not refs_distinct:
+            return None  # duplicates (or coinciding hashes): the plain rule's exact test names them
+        if identifiers:
+            mapped = _identifier_exprs_fast(raw_identifiers, source_id=source_id, region=region)
+    if n <= _SMALL_ROWS and not mapped and (conformed_frame is not None or _full_height(have, owner_uris)):
+        # A small source whose identifiers stay as they are: one select (see _one_select).
+        if conformed_frame is not None:
+            frame = _one_select(conformed_frame, pl.col, _plain_columns(), facts, source_id=source_id,
+                                timezone=timezone, owner_uris=owner_uris)
+        else:
+            by_name = _conformed_columns(layout, fills)
+            frame = _one_select(raw, by_name.__getitem__, by_name, facts, source_id=source_id, timezone=timezone,
+                                owner_uris=owner_uris)
+    else:
+        lf = base.with_columns(
+            *mapped,
+            *_time_exprs(facts, timezone),
+            event_ids(source_id, pl.col("source_ref")).alias("event_id"),
+            pl.lit(source_id).alias("source_id"),
+        ).with_columns(_direction(facts, owner_uris).alias("direction"))
+        columns = list(_event_columns())
+        if owner_uris:
+            lf = lf.with_columns(_self_addressed(owner_uris, pl.col))
+            columns.append(pl.col("_self"))
+        frame = _collect_small(lf.select(columns), n)
     if owner_uris:
         owners = pl.Series(sorted(owner_uris), dtype=pl.String).implode()
-        lf = lf.with_columns((pl.col("sender").is_in(owners) & pl.any_horizontal(
-            [pl.col("recipients").list.contains(pl.lit(o, pl.String)) for o in sorted(owner_uris)])).alias("_self"))
-        columns.append(pl.col("_self"))
-    frame = _collect_small(lf.select(columns), n)
-    if owner_uris:
         self_addressed = frame.get_column("_self")
         frame = frame.drop("_self")  # (get_columns would make each constant column a full one)
         if self_addressed.any():
@@ -389,7 +463,7 @@ def _to_events_fast(
             fixed = recipients.gather(rows).list.eval(pl.element().filter(~pl.element().is_in(owners)))
             frame = frame.with_columns(_put(recipients, rows, fixed))
     if frame.get_column("ts_utc").null_count() == 0:
-        return Normalised(events=frame, rejects=empty_rejects())
+        return Normalised(events=frame, rejects=_NO_REJECTS.clone())
     events, rejects = _split_untimed(frame, source_id)
     return Normalised(events=events, rejects=rejects)
 
