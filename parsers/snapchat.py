@@ -299,6 +299,14 @@ def _already_uris(froms: Any, conversations: Any, owner: str | None, ctx: ParseC
 # 15 ms as two passes); the events 8.5 ms; the normaliser 3.4-4.6 ms with identifiers and refs stated
 # (4.7-5.1 without). The bare ``json.loads`` the bench compares with is 46-48 ms in a warm heap and
 # 62-65 ms in a fresh one (12,700 page faults): parse + normalise 75-82 ms, 1.2x fresh, 1.6-1.8x warm.
+#
+# Session 10 (the same file, CPU, getrusage per stage between the bench's reads): read whole, Polars'
+# read cost 26-31 ms of user time and 8,000-22,000 page faults (10-15 ms of system time): its 40 MB
+# are given back to the system between downloads and faulted in again. Read a megabyte at a time
+# (:func:`_read_in_pieces`) the same memory serves every piece: the read 16-20 ms, no faults. With
+# the events' smaller savings (the direction made as the Enum, the conversation looked up from its
+# place, one query for the distinct values): parse + normalise 38-43 ms against 51-59 ms before,
+# best of 25, in the same runs (load 7-11 on 2 cores).
 
 _FAST_TYPES: Final = {
     "From": (pl.String, pl.Null), "Media Type": (pl.String, pl.Null), "Created": (pl.String, pl.Null),
@@ -307,10 +315,10 @@ _FAST_TYPES: Final = {
 }
 
 
-def _conversation(key: str, items: pl.Series) -> pl.DataFrame:
-    """One conversation's records: the fields read, typed as :func:`_json` reads them (``Created(microseconds)``
-    as read: made a text only where it is needed, :func:`_fast_result`), and ``to``: the conversation
-    as a recipient."""
+def _conversation(index: int, key: str, items: pl.Series) -> pl.DataFrame:
+    """One conversation's records: ``conv``, its place (``index``) among the document's lists, ``i``,
+    each record's place in it, and the fields read, typed as :func:`_json` reads them
+    (``Created(microseconds)`` as read: made a text only where it is needed, :func:`_fast_result`)."""
     if not isinstance(items.dtype, pl.Struct):
         raise NotFast(f"{key}: records of {items.dtype}")
     fields = {f.name: f.dtype for f in items.dtype.fields}
@@ -325,8 +333,8 @@ def _conversation(key: str, items: pl.Series) -> pl.DataFrame:
         if name != _MICRO:
             value = value.cast(pl.Boolean if name == "IsSender" else pl.String)
         columns.append(value.alias(name))
-    return pl.DataFrame({"r": items}).select(pl.lit(key).alias("key"), pl.int_range(pl.len(), dtype=pl.Int64).alias("i"),
-                                             pl.lit(f"snapchat:{key}").alias("to"), *columns)
+    return pl.DataFrame({"r": items}).select(pl.lit(index, pl.Int64).alias("conv"),
+                                             pl.int_range(pl.len(), dtype=pl.Int64).alias("i"), *columns)
 
 
 _MICRO: Final = "Created(microseconds)"
@@ -384,7 +392,99 @@ _RECORD: Final = pl.Struct({"From": pl.String, "Media Type": pl.String, "Created
 inference pass (a third of its read)."""
 
 
-def _declared(data: bytes) -> pl.DataFrame:
+_PIECE: Final = 1 << 20
+"""About how many bytes of the text :func:`_read_in_pieces` gives Polars at a time."""
+
+
+def _cuts(data: bytes, after: int) -> list[tuple[int, int]]:
+    """Where :func:`_read_in_pieces` cuts the text, about every :data:`_PIECE` bytes from ``after``:
+    each ``(end, start)``, the end of one piece just after a ``}`` and the start of the next at the
+    ``{`` that follows it, with only a comma and whitespace between (``},`` ... ``{``). Whether each is
+    really between two records of a list is left to the reads (:func:`_read_in_pieces`)."""
+    cuts: list[tuple[int, int]] = []
+    at = after + _PIECE
+    while at < len(data) - _PIECE // 4:
+        p = data.find(b"},", at)
+        while p >= 0:
+            q = p + 2
+            while q < len(data) and data[q] in b" \t\r\n":
+                q += 1
+            if q < len(data) and data[q] == 0x7B:  # {
+                break
+            p = data.find(b"},", q)
+        if p < 0:
+            break
+        cuts.append((p + 1, q))
+        at = q + _PIECE
+    return cuts
+
+
+def _read_in_pieces(data: bytes, order: list[tuple[str, int]]) -> tuple[pl.Series, Any]:
+    """Every list of the document (``order``: its keys in the text's order, each with the offset of
+    its ``[``) as Polars reads it with the layout given (:data:`_RECORD`): one row of lists a piece
+    of the text and key, with the place of its key in ``order``; concatenated, the lists Polars
+    reads from the whole document, or :class:`NotFast`.
+
+    Read whole, a 13 MB download costs Polars about 40 MB of memory at once (its copy of the text,
+    the parsed document, the columns), which the allocator gives back between reads: in a process
+    that does anything else between downloads, most of that is new pages again each time (the
+    bench's 50,000 messages: 8,000-14,000 page faults, 10-15 ms of system time beside 26-33 ms in
+    Polars). Read a megabyte at a time, the same memory serves every piece (no page faults) and
+    stays in the cache (Polars' own time 17 ms).
+
+    The text is cut between two records (:func:`_cuts`): the first piece is the text up to a record's
+    ``}`` closed by ``]}``, the next opens the same list again (``{"<key>": [``) and runs to the next
+    cut, the last to the end. If every piece is a document Polars reads, each cut was where
+    ``json.loads`` of the whole text is between two values of a list that is the value of a top-level
+    key (the text up to it reads as one that ``]}`` can end), and each piece goes on from the state
+    the whole text is in there: the pieces read together are the whole text read. A piece Polars does
+    not read (a ``}, {`` inside a text taken for a cut, or a text that is not JSON) runs on to the next
+    cut instead, and after a second failure to the end of the text. Which key's list
+    is open at a cut is taken from ``order`` (the last list opened before it); each list opened in
+    a piece must be read there as one of its document's keys (else not a top-level key: NotFast, as
+    in the whole read), so the list open at the end of a piece is its last key's. A list whose key
+    :func:`parsers._json_tally.list_keys` leaves out (written with an escape) is not read, as in the
+    whole read; its key, never held by the frame, is one of the nulls the proof cannot find."""
+    import numpy as np
+
+    cuts = _cuts(data, order[0][1])
+    rows: list[pl.Series] = []
+    of_key: list[int] = []
+    k = 0  # the next list opened
+    start, c = 0, 0  # where the piece starts; the next cut to end it at
+    opened: list[int] = []  # the list open where it starts (after a cut), opened again
+    failed = 0
+    while True:
+        end = cuts[c][0] if c < len(cuts) else len(data)
+        piece_keys = [*opened, *(j for j in range(k, len(order)) if order[j][1] < end)]
+        if not piece_keys:
+            raise NotFast("a cut before any list")
+        text = data if start == 0 and end == len(data) else b"".join([
+            b'{"' + order[piece_keys[0]][0].encode() + b'": [' if start else b"", data[start:end], b"]}" if end < len(data) else b""])
+        try:
+            doc = tally.read(text, pl.Schema({order[j][0]: pl.List(_RECORD) for j in piece_keys}))
+        except NotFast:
+            if end == len(data):
+                raise
+            # Not a document: the cut was not between two records (a "}, {" inside a text, say), or the text
+            # is not JSON. The piece runs on to the next cut, and after a second failure to the end.
+            failed += 1
+            c = c + 1 if failed == 1 else len(cuts)
+            continue
+        if doc.height != 1 or any(doc.null_count().row(0)):
+            raise NotFast("a list's key inside a record, or not one document")
+        for j in piece_keys:
+            rows.append(doc.get_column(order[j][0]))
+            of_key.append(j)
+        if end == len(data):
+            break
+        k += len(piece_keys) - len(opened)
+        opened = piece_keys[-1:]
+        start, c, failed = cuts[c][1], c + 1, 0
+    return (pl.concat(rows) if len(rows) > 1 else rows[0]), np.array(of_key, dtype=np.int64)
+
+
+def _declared(data: bytes) -> tuple[pl.DataFrame, list[str]]:
     """The records read with the layout given (:data:`_RECORD`), proved by
     :func:`parsers._json_tally.declared_counts` and the nulls found; :class:`NotFast` where the
     file has any other shape (then :func:`_inferred` reads it). Every conversation's records are
@@ -396,11 +496,8 @@ def _declared(data: bytes) -> pl.DataFrame:
     if not order or any(k in OLD_SECTIONS for k, _ in order):
         raise NotFast("not the newer layout")
     keys = [k for k, _ in order]
-    doc = tally.read(data, pl.Schema({k: pl.List(_RECORD) for k in keys}))
-    if doc.height != 1 or any(doc.null_count().row(0)):
-        raise NotFast("a list's key inside a record, or not one document")
-    lists = pl.concat([doc.get_column(k) for k in keys]) if len(keys) > 1 else doc.get_column(keys[0])
-    lengths = lists.list.len().to_numpy().astype(np.int64)
+    lists, of_key = _read_in_pieces(data, order)
+    lengths = np.bincount(of_key, weights=lists.list.len().to_numpy(), minlength=len(keys)).astype(np.int64)
     every = lists.explode(empty_as_null=False, keep_nulls=False)
     if not every.len():
         raise NotFast("no records")  # the plain rule names the fault
@@ -433,13 +530,12 @@ def _declared(data: bytes) -> pl.DataFrame:
                 raise NotFast(f"{k}: given twice in a record")
     starts = np.cumsum(lengths) - lengths
     return pl.DataFrame([
-        pl.Series("key", keys, dtype=pl.String).gather(conversation),
+        pl.Series("conv", conversation, dtype=pl.Int64),
         pl.Series("i", np.arange(total, dtype=np.int64) - np.repeat(starts, lengths), dtype=pl.Int64),
-        pl.Series("to", [f"snapchat:{k}" for k in keys], dtype=pl.String).gather(conversation),
-    ]).hstack(records.select(*_FAST_TYPES))
+    ]).hstack(records.select(*_FAST_TYPES)), keys
 
 
-def _inferred(data: bytes) -> pl.DataFrame:
+def _inferred(data: bytes) -> tuple[pl.DataFrame, list[str]]:
     """The records read with the layout Polars infers, proved by :func:`parsers._json_tally.check_document`."""
     doc = tally.read(data)
     if doc.height != 1 or any(k in OLD_SECTIONS for k in doc.columns):
@@ -451,15 +547,15 @@ def _inferred(data: bytes) -> pl.DataFrame:
 
 
 def _records(data: bytes, doc: pl.DataFrame, order: list[tuple[str, int]], nulls: int,
-             letters_left: int | None) -> pl.DataFrame:
+             letters_left: int | None) -> tuple[pl.DataFrame, list[str]]:
     """Every record of the lists (``order``: their keys in the text's order), once the ``nulls`` keys of
     the text the frame does not hold are found to be values ``null`` (and ``letters_left``, where
     given, their names' dots and letters ``e``/``E``)."""
     parts = []
     lists = {key: doc.get_column(key)[0] for key, _ in order}
-    for key, items in lists.items():
+    for index, (key, items) in enumerate(lists.items()):
         if items.len():
-            parts.append(_conversation(key, items))
+            parts.append(_conversation(index, key, items))
     if not parts:
         raise NotFast("no records")  # the plain rule names the fault
     nonnull: dict[str, int] = {}  # each record key: its values that are not null, over every conversation
@@ -500,37 +596,50 @@ def _records(data: bytes, doc: pl.DataFrame, order: list[tuple[str, int]], nulls
                 continue
             if not flat or tally.repeated_in_records(data[bounds[i + 1]:bounds[i + 2]], k):
                 raise NotFast(f"{k}: given twice in a record, or records not flat")
-    return t
+    return t, list(lists)
 
 
 def _fast_result(data: bytes, ctx: ParseContext) -> ParseResult:
     try:
-        t = _declared(data)
+        t, keys = _declared(data)
     except NotFast:  # another shape: the layout inferred, and proved the other way
-        t = _inferred(data)
-    # the owner's name(s), every From, and each conversation with a record (its first, i 0), at once
+        t, keys = _inferred(data)
+    mtype = pl.col("Media Type").fill_null("")
+    # the owner's name(s), every From, each conversation with a record (its first, i 0), and the
+    # distinct media types, in one query
     distinct = t.select(pl.col("From").filter(pl.col("IsSender") & (pl.col("From") != "")).unique().implode().alias("own"),
                         pl.col("From").unique().implode().alias("froms"),
-                        pl.col("key").filter(pl.col("i") == 0).implode().alias("keys")).row(0)
+                        pl.col("conv").filter(pl.col("i") == 0).implode().alias("convs"),
+                        mtype.unique().implode().alias("types")).row(0)
     own = sorted(distinct[0])
     file_owner = f"snapchat:{own[0]}" if len(own) == 1 else None
     owner = file_owner or ctx.owner
-    mtype = pl.col("Media Type").fill_null("")
+    with_records = [keys[c] for c in distinct[2]]
     body = pl.when(pl.col("Content") != "").then(pl.col("Content"))
     has_body = body.is_not_null()
-    types = t.select(mtype.alias("mtype")).get_column("mtype").unique()
+    types = pl.Series("mtype", distinct[3], dtype=pl.String)
     kind, note, attach, literal = _kinds(types, has_body, mtype)
     out = pl.col("IsSender").fill_null(False)
-    direction = pl.when(pl.col("IsSender")).then(pl.lit("out")).when(~pl.col("IsSender")).then(pl.lit("in"))
+    direction_type = RAW_EVENT_SCHEMA["direction"]  # made as the Enum at once (a cast of texts to it: 0.4 of 0.45 ms)
+    direction = pl.when(pl.col("IsSender")).then(pl.lit("out", direction_type)) \
+        .when(~pl.col("IsSender")).then(pl.lit("in", direction_type))
+    # Each record's conversation: the key of its list (``conv``: its place among them), as a text
+    # and as the recipient, looked up once a row; with one conversation, a constant.
+    if len(with_records) == 1:
+        key: pl.Expr = pl.lit(with_records[0], pl.String)
+        to: pl.Expr = pl.lit(f"snapchat:{with_records[0]}", pl.String)
+    else:
+        key = pl.lit(pl.Series(keys, dtype=pl.String)).gather(pl.col("conv"))
+        to = pl.lit(pl.Series([f"snapchat:{k}" for k in keys], dtype=pl.String)).gather(pl.col("conv"))
     group = pl.col("Conversation Title").fill_null("") != ""
     sender = pl.when(pl.col("From") != "").then(pl.lit("snapchat:") + pl.col("From")).when(out).then(pl.lit(owner, pl.String))
     to_owner = pl.lit(owner or None, pl.String)
     titled = t.get_column("Conversation Title")
     recipient: pl.Expr
     if titled.null_count() < titled.len():
-        recipient = pl.when(out & ~group).then(pl.col("to")).when(~out).then(to_owner)
+        recipient = pl.when(out & ~group).then(to).when(~out).then(to_owner)
     else:  # no group chat (no title anywhere)
-        recipient = pl.when(out).then(pl.col("to")).otherwise(to_owner)
+        recipient = pl.when(out).then(to).otherwise(to_owner)
     created = pl.when(pl.col("Created") != "").then(pl.col("Created"))
     # The download's own presentation first (whole seconds, no spaces around: 4x faster than the
     # first format of utc_text, and the same instant where it reads one; no cache of the values
@@ -544,7 +653,7 @@ def _fast_result(data: bytes, ctx: ParseContext) -> ParseResult:
         pl.when(note).then(mtype + pl.when(has_body).then(pl.lit(": ") + body).otherwise(pl.lit(""))).otherwise(body)
     files = _NO_TEXTS if literal.get("attach") is False else _one_or_none(pl.when(attach).then(mtype), types)
     events = t.lazy().select(
-        pl.format("{}[{}]", "key", "i").alias("source_ref"), kind.cast(schema["kind"]).alias("kind"),
+        pl.format("{}[{}]", key, "i").alias("source_ref"), kind.cast(schema["kind"]).alias("kind"),
         direction.cast(schema["direction"]).alias("direction"), sender.alias("sender"),
         recipient.alias("recipients"), text.alias("text"), files.alias("attachments"),
         pl.lit("snapchat").alias("channel"), first.alias("ts_utc"), pl.lit("utc").alias("ts_basis"),
@@ -568,7 +677,7 @@ def _fast_result(data: bytes, ctx: ParseContext) -> ParseResult:
     elif not ctx.owner:
         assumptions.append("the download does not name its owner: sent items have no sender (direction out); give --owner")
     return ParseResult(events=events, rejects=rejects(ctx.source_id, []), records_read=t.height, assumptions=assumptions,
-                       owner=file_owner, identifiers_are_uris=_already_uris([v for v in distinct[1] if v], distinct[2], owner, ctx),
+                       owner=file_owner, identifiers_are_uris=_already_uris([v for v in distinct[1] if v], with_records, owner, ctx),
                        refs_unique=True)  # <key>[<i>]: the key (each once) before the last "[", then distinct i
 
 

@@ -484,7 +484,7 @@ def test_many_conversations_are_proved_together(tmp_path: Path) -> None:
         return ("{" + ", ".join(parts) + "}").encode()
 
     clean = download(False)
-    assert sc._declared(clean).height == 200
+    assert sc._declared(clean)[0].height == 200
     _same(_write(tmp_path, "many", clean))
     odd = download(True)
     assert b'"Content": "m1", "Content": null' in odd
@@ -583,3 +583,120 @@ def test_odd_identifiers_normalise_the_same(tmp_path: Path, odd: str) -> None:
         told = to_events(result.events, identifiers_are_uris=result.identifiers_are_uris, refs_unique=result.refs_unique, **args)
         plain = to_events_plain(result.events, **args)
         assert told.events.equals(plain.events, null_equal=True), (where, odd)
+
+
+# --- the text read a piece at a time (parsers.snapchat._read_in_pieces) ---------------------------
+
+def _rec(**fields: Any) -> bytes:
+    return json.dumps(_item(**fields)).encode()
+
+
+CUT_TEXTS: dict[str, bytes] = {
+    "cut-like texts": b'{"bob": [' + b", ".join([_rec(Content="}, {"), _rec(Content='},{"From": "z"}'), _rec(Content="}\n ,\n {"),
+                                                 _rec(Content='"}, {"'), _rec()]) + b"]}",
+    "records of objects in a list": b'{"bob": [' + b",\n".join([_rec(Extra=[{"a": 1}, {"b": 2}]), _rec(), _rec()]) + b"]}",
+    "a list's key in the records": b'{"bob": [' + b", ".join([_rec(), _rec(Extra=[{"From": "q"}, {"From": "r"}]), _rec()])
+                                   + b'], "amy": [' + _rec() + b", " + _rec() + b"]}",
+    "a list of texts in a record": b'{"bob": [' + b", ".join([_rec(), _rec(), _rec(Extra=["x", "y"]), _rec()]) + b"]}",
+    "a list whose key is escaped": b'{"A": [' + _rec() + b", " + _rec() + b'], "B\\u0041": [' + _rec() + b", " + _rec()
+                                   + b'], "C": [' + _rec() + b", " + _rec() + b"]}",
+    "text after the end": b'{"bob": [' + _rec() + b", " + _rec() + b", " + _rec() + b"]} x",
+    "cut short": b'{"bob": [' + _rec() + b", " + _rec() + b", " + _rec()[:30],
+    "list not closed": b'{"bob": [' + _rec() + b", " + _rec() + b", " + _rec() + b"}",
+    "a conversation given again as null": b'{"bob": [' + _rec() + b", " + _rec() + b", " + _rec() + b'], "bob": null}',
+    "a null between records": b'{"bob": [' + _rec() + b", null, " + _rec() + b", " + _rec() + b"]}",
+    "an object after the lists": b'{"bob": [' + _rec() + b", " + _rec() + b'], "m": [{"x": 1}, {"y": 2}]}',
+    "an empty conversation between": b'{"bob": [' + _rec() + b", " + _rec() + b'], "nobody": [], "amy": ['
+                                     + _rec(From="amy") + b",\n\t" + _rec(From="amy") + b"]}",
+    "compact": json.dumps(CLEAN["many conversations"], separators=(",", ":")).encode(),
+    "records cut after a comma": b'{"bob": [' + _rec() + b",\r\n" + _rec() + b" ,  " + _rec() + b"]}",
+}
+
+
+def _whole_read(data: bytes) -> pl.DataFrame:
+    """Every record as Polars reads the whole document with the layout given (the read before pieces)."""
+    from parsers import _json_tally as tally
+
+    keys = [k for k, _ in tally.list_keys(data)]
+    doc = tally.read(data, pl.Schema({k: pl.List(sc._RECORD) for k in keys}))
+    if doc.height != 1 or any(doc.null_count().row(0)):
+        raise NotFast("a list's key inside a record, or not one document")
+    return pl.concat([doc.get_column(k) for k in keys]).explode(empty_as_null=False, keep_nulls=False).struct.unnest()
+
+
+@pytest.mark.parametrize("piece", [1, 60, 400])
+def test_a_text_read_in_pieces_reads_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, piece: int) -> None:
+    """Cut into pieces of every size (1 byte: a cut between every two records that can be cut), each
+    clean shape is read as the whole document is (the same records, in order) and the parse gives
+    the plain rule's result; every odd shape, odd text and text cut where a cut could go wrong
+    (cut-like texts, lists of objects inside records, a list's key inside a record, a list whose key
+    is escaped, text after the end) gives the plain rule's result too."""
+    from parsers import _json_tally as tally
+
+    monkeypatch.setattr(sc, "_PIECE", piece)
+    cut = 0
+    for name, doc in CLEAN.items():
+        for ascii_only in (False, True):
+            path = _write(tmp_path, f"{name}-{ascii_only}", doc, ascii_only)
+            data = path.read_bytes()
+            order = tally.list_keys(data)
+            cut += len(sc._cuts(data, order[0][1])) if order else 0
+            try:
+                whole = _whole_read(data)
+            except Exception:  # not read whole with the layout given (a text micro, a nested list): nor in pieces
+                with pytest.raises(NotFast):
+                    sc._read_in_pieces(data, order)
+            else:
+                lists, of_key = sc._read_in_pieces(data, order)
+                assert lists.explode(empty_as_null=False, keep_nulls=False).struct.unnest().equals(whole)
+                assert of_key.tolist() == sorted(of_key.tolist())
+            assert _fast(path) is not None, name
+            _same(path)
+    assert cut >= (100 if piece < 100 else 20)
+    for name, doc in ODD.items():
+        _same(_write(tmp_path, name, doc))
+    for name, text in {**RAW_TEXT, **CUT_TEXTS}.items():
+        _same(_write(tmp_path, name, text))
+        _same(_write(tmp_path, name + " pretty", text.replace(b", ", b",\n  ")))
+    for name in ("cut-like texts", "records cut after a comma", "an empty conversation between", "compact"):
+        sc._declared(CUT_TEXTS[name])  # (a cut inside a text: the piece runs on to the next cut)
+    for name in ("text after the end", "cut short", "list not closed", "a conversation given again as null",
+                 "a list whose key is escaped", "a list's key in the records", "a list of texts in a record"):
+        with pytest.raises(NotFast):  # (read otherwise, or refused: as the plain rule, above)
+            sc._declared(CUT_TEXTS[name])
+    # a list's key inside a record, in a piece after the first: not taken for a conversation
+    data = CUT_TEXTS["a list of texts in a record"]
+    assert len(sc._cuts(data, 8)) >= (2 if piece < 100 else 1)
+    with pytest.raises(NotFast, match="a list's key inside a record"):
+        sc._read_in_pieces(data, tally.list_keys(data))
+    import random
+
+    r = random.Random(piece)
+    for i in range(60):
+        path = _write(tmp_path, f"random-{i}", _random_download(r, 0.2 if i % 2 else 0.02))
+        _same(path)
+
+
+def test_the_bench_file_is_read_in_pieces(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bench's download (at a test's size, pieces of 256 bytes) is cut many times and read as the whole
+    document is; with a cut's record spoiled (a key given twice, a text where the integer goes),
+    the parse still gives the plain rule's result."""
+    from parsers import _json_tally as tally
+
+    bench = bench_json_file(tmp_path, monkeypatch, "snapchat", "snapchat", 2_000)
+    monkeypatch.setattr(sc, "_PIECE", 256)
+    data = bench.read_bytes()
+    order = tally.list_keys(data)
+    assert len(sc._cuts(data, order[0][1])) >= 20
+    lists, _ = sc._read_in_pieces(data, order)
+    assert lists.explode().struct.unnest().equals(_whole_read(data))
+    _same(bench)
+    text = data.decode()
+    at = text.index("},", len(text) // 2)
+    for i, spoiled in enumerate([text[:at] + ', "From": "eve"' + text[at:],
+                                 text[:at] + ', "Created(microseconds)": "1"' + text[at:],
+                                 text[:at + 2] + " null," + text[at + 2:]]):
+        path = tmp_path / f"spoiled-{i}.json"
+        path.write_text(spoiled, encoding="utf-8")
+        assert _fast(path) is None or i == 1  # (a text micro: inferred, read exactly)
+        _same(path)
