@@ -518,3 +518,18 @@ def is_mojibake_document(strings: Iterable[str]) -> bool:
         if not changed and re.search(r"[\x80-\xff]", s) and _unmojibake(s) != s:
             changed = True
     return changed
+
+
+def arrow_floats(array: Any) -> Any:
+    """Every float array under an Arrow ``array`` (lists' values, structs' fields): what the Arrow
+    routes of the JSON parsers check for numbers Python's ``json`` would not read (``-NaN``, ``Inf``)."""
+    import pyarrow as pa
+
+    dtype = array.type
+    if pa.types.is_struct(dtype):
+        for k in range(dtype.num_fields):
+            yield from arrow_floats(array.field(k))
+    elif pa.types.is_list(dtype) or pa.types.is_large_list(dtype):
+        yield from arrow_floats(array.values)
+    elif pa.types.is_floating(dtype):
+        yield array

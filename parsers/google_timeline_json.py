@@ -57,6 +57,7 @@ from atlas.model import TS_TYPE, UTC, Channel, EvidenceCategory
 from parsers._exports import (
     BEYOND_FLOAT,
     ISO_INSTANT_FORMATS,
+    arrow_floats,
     excerpt,
     has_array,
     head_keys,
@@ -340,20 +341,6 @@ def _depth(dtype: Any) -> int:
     return 0
 
 
-def _floats(array: Any) -> Any:
-    """Every float64 array under ``array`` (lists' values, structs' fields)."""
-    import pyarrow as pa
-
-    dtype = array.type
-    if pa.types.is_struct(dtype):
-        for k in range(dtype.num_fields):
-            yield from _floats(array.field(k))
-    elif pa.types.is_list(dtype) or pa.types.is_large_list(dtype):
-        yield from _floats(array.values)
-    elif pa.types.is_floating(dtype):
-        yield array
-
-
 def _arrow_doc(data: bytes) -> pl.DataFrame:
     """The document read by Arrow's JSON reader (RapidJSON, about 0.55-0.6x ``json.loads``), its layout
     inferred from the whole text (cheaper than a layout given; what the frame reads is type-checked
@@ -387,7 +374,7 @@ def _arrow_doc(data: bytes) -> pl.DataFrame:
     if any(_depth(field.type) >= _MAX_DEPTH for field in table.schema):
         raise _NotFast("nested too deep")
     for column in table.columns:
-        for values in _floats(column.chunk(0)):
+        for values in arrow_floats(column.chunk(0)):
             if pc.any(pc.invert(pc.is_finite(values))).as_py():
                 raise _NotFast("a number that is not finite")
     doc = pl.from_arrow(table.select([k for k in ("semanticSegments", "rawSignals") if k in table.column_names]))

@@ -63,6 +63,7 @@ import polars as pl
 from atlas.errors import FormatError
 from atlas.model import NAIVE_TS_TYPE, RAW_EVENT_SCHEMA, Channel, EvidenceCategory
 from parsers._exports import (
+    arrow_floats,
     epoch_s_utc,
     excerpt,
     has_array,
@@ -651,20 +652,6 @@ def _arrow_schema() -> Any:
     ])
 
 
-def _floats(array: Any) -> Any:
-    """Every float array under ``array`` (lists' values, structs' fields)."""
-    import pyarrow as pa
-
-    dtype = array.type
-    if pa.types.is_struct(dtype):
-        for k in range(dtype.num_fields):
-            yield from _floats(array.field(k))
-    elif pa.types.is_list(dtype) or pa.types.is_large_list(dtype):
-        yield from _floats(array.values)
-    elif pa.types.is_floating(dtype):
-        yield array
-
-
 def _arrow_doc(data: bytes) -> tuple[Any, list[Any]]:
     """The document as a one-row Arrow table, read by Arrow's JSON reader with the fields the walk
     reads given (:func:`_arrow_schema`) and every other field left unread, and the lists of runs cut
@@ -723,7 +710,7 @@ def _arrow_doc(data: bytes) -> tuple[Any, list[Any]]:
         raise _NotFast("not one document")
     table = table.combine_chunks()
     for column in table.columns:
-        for values in _floats(column.chunk(0)):
+        for values in arrow_floats(column.chunk(0)):
             if pc.any(pc.invert(pc.is_finite(values))).as_py():
                 raise _NotFast("a number that is not finite")
     return table, runs
