@@ -66,6 +66,16 @@ def warnings(inputs: ReportInputs, findings: Findings, extra: Sequence[str] = ()
     return [readable_text(refs or {}, w) for w in out]
 
 
+def _if_all_confirmed(effect: Any) -> list[str]:
+    """The line saying what confirming every open item of a kind would change, where it changes anything."""
+    if effect is None or not effect.changes:
+        return []
+    return [f"Confirming them all would make the incidents {effect.incidents_now} \u2192 "
+            f"{effect.incidents_if_confirmed} and the last incident "
+            f"{uk_date(effect.last_incident_now) if effect.last_incident_now else 'none'} \u2192 "
+            f"{uk_date(effect.last_incident_if_confirmed) if effect.last_incident_if_confirmed else 'none'}."]
+
+
 def listed_not_counted(conduct: Any) -> tuple[str, ...]:
     """One line for each kind of finding the analysis lists but never counts, for a person to judge: a
     covert case's co-locations can all be possible (a phone's own Timeline states no accuracy), and the
@@ -85,12 +95,7 @@ def listed_not_counted(conduct: Any) -> tuple[str, ...]:
         out.append(f"{plural(places, 'possible presence', 'possible presences')} of the suspect's device at a place "
                    "named in the case: not counted, because it rests on a position with no stated accuracy or one "
                    "whose accuracy circle only reaches into the place.")
-    effect = getattr(conduct, "colocation_effect", None)
-    if effect is not None and effect.changes:
-        out.append(f"Confirming them all would make the incidents {effect.incidents_now} \u2192 "
-                   f"{effect.incidents_if_confirmed} and the last incident "
-                   f"{uk_date(effect.last_incident_now) if effect.last_incident_now else 'none'} \u2192 "
-                   f"{uk_date(effect.last_incident_if_confirmed) if effect.last_incident_if_confirmed else 'none'}.")
+    out += _if_all_confirmed(getattr(conduct, "colocation_effect", None))
     confirmed = [c for c in reviews if c.state == "confirmed"]
     dismissed = [c for c in reviews if c.state == "dismissed"]
     if confirmed:
@@ -106,12 +111,7 @@ def listed_not_counted(conduct: Any) -> tuple[str, ...]:
         out.append(f"{plural(n, 'possible breach', 'possible breaches')} of an exclusion zone: not counted, because "
                    "it rests on a position with no stated accuracy or an accuracy circle straddling the boundary "
                    "(awaiting an officer's decision: atlas breaches CASE, or the workbench's Breaches tab).")
-    b_effect = getattr(conduct, "breach_effect", None)
-    if b_effect is not None and b_effect.changes:
-        out.append(f"Confirming them all would make the incidents {b_effect.incidents_now} \u2192 "
-                   f"{b_effect.incidents_if_confirmed} and the last incident "
-                   f"{uk_date(b_effect.last_incident_now) if b_effect.last_incident_now else 'none'} \u2192 "
-                   f"{uk_date(b_effect.last_incident_if_confirmed) if b_effect.last_incident_if_confirmed else 'none'}.")
+    out += _if_all_confirmed(getattr(conduct, "breach_effect", None))
     b_confirmed = [b for b in b_reviews if b.state == "confirmed"]
     if b_confirmed:
         out.append(f"{plural(len(b_confirmed), 'possible breach', 'possible breaches')} confirmed by an officer "

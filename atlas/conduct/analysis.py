@@ -576,12 +576,8 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
 
     clock, undated = verdict(as_of), verdict(None)
 
-    def effect() -> ColocationEffect | None:
-        """What confirming every open possible co-location would change (the same rules, nothing written)."""
-        if not open_rows:
-            return None
-        extra = _items(counted.head(0), [], [], zone, set(), set(), breach_events, victim,
-                       night=lambda h: h in night_hours, confirmed=open_rows)
+    def what_if(n_open: int, extra: pl.DataFrame) -> ColocationEffect:
+        """What counting ``extra`` items as well would change (the same rules, nothing written)."""
         more = assign_occasions(pl.concat([raw_items, extra], how="vertical"), options)
         day, ts, events = last_item(more)
         then = (s2a_verdict(rules, last_incident=LastIncident(day=day, ts=ts, event_ids=tuple(sorted(events)),
@@ -592,34 +588,26 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
         added = sorted({d for d in more.get_column("occasion_date").to_list() if d is not None
                         and d.isoformat() not in now_days})
         return ColocationEffect(
-            open=len(open_rows), incidents_now=len(incident_list),
+            open=n_open, incidents_now=len(incident_list),
             incidents_if_confirmed=int(more.get_column("occasion").n_unique()) if more.height else 0,
             last_incident_now=last_date, last_incident_if_confirmed=day,
             deadline_now=undated.deadline, deadline_if_confirmed=then.deadline if then is not None else None,
             added_dates=tuple(added))
 
+    def effect() -> ColocationEffect | None:
+        """What confirming every open possible co-location would change."""
+        if not open_rows:
+            return None
+        return what_if(len(open_rows), _items(counted.head(0), [], [], zone, set(), set(), breach_events, victim,
+                                              night=lambda h: h in night_hours, confirmed=open_rows))
+
     def breach_effect() -> ColocationEffect | None:
-        """What confirming every open possible breach would change (the same rules, nothing written)."""
+        """What confirming every open possible breach would change (those whose order counts a breach as an incident)."""
         if not open_breach_rows:
             return None
         would = [b for b in open_breach_rows if breach_is_incident.get(b["order"], True)]
-        extra = _items(counted.head(0), [], [], zone, set(), set(), breach_events, victim,
-                       night=lambda h: h in night_hours, confirmed_breaches=would)
-        more = assign_occasions(pl.concat([raw_items, extra], how="vertical"), options)
-        day, ts, events = last_item(more)
-        then = (s2a_verdict(rules, last_incident=LastIncident(day=day, ts=ts, event_ids=tuple(sorted(events)),
-                                                              exhibits=event_refs(refs, sorted(events))),
-                            charge_date=manifest.charge_date, as_of=None, as_of_basis="", warn_days=options.warn_days)
-                if day is not None and ts is not None else None)
-        now_days = {i["date"] for i in incident_list}
-        added = sorted({d for d in more.get_column("occasion_date").to_list() if d is not None
-                        and d.isoformat() not in now_days})
-        return ColocationEffect(
-            open=len(open_breach_rows), incidents_now=len(incident_list),
-            incidents_if_confirmed=int(more.get_column("occasion").n_unique()) if more.height else 0,
-            last_incident_now=last_date, last_incident_if_confirmed=day,
-            deadline_now=undated.deadline, deadline_if_confirmed=then.deadline if then is not None else None,
-            added_dates=tuple(added))
+        return what_if(len(open_breach_rows), _items(counted.head(0), [], [], zone, set(), set(), breach_events, victim,
+                                                     night=lambda h: h in night_hours, confirmed_breaches=would))
 
     prof = profile(contacts, options)
     per_target = per_target_occasions(items)

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Final
 
-from .possible_colocations import Decided, ReviewState
+from .possible_colocations import Decided, ReviewState, decision_status, per_exhibit
 from .records import PossibleBreach
 
 SUBJECT: Final = "breach"
@@ -115,14 +115,7 @@ class BreachReview:
     @property
     def status(self) -> str:
         """The state in words, with who decided and why: what every team output prints beside the basis."""
-        d = self.decided
-        if self.state == "confirmed":
-            return (f"confirmed by {d.officer} on {d.day}: {d.note}" if d is not None
-                    else "confirmed (decision not in the ledger)")
-        if self.state == "dismissed":
-            return (f"dismissed by {d.officer} on {d.day}: {d.note}" if d is not None
-                    else "dismissed (decision not in the ledger)")
-        return "listed, not counted (awaiting an officer's decision)"
+        return decision_status(self.state, self.decided)
 
     @property
     def effect(self) -> str:
@@ -133,11 +126,7 @@ class BreachReview:
 
     def records_by_exhibit(self) -> str:
         """``JA/11 ×4, JA/5``: his records per exhibit (every record: :attr:`PossibleBreach.exhibits`)."""
-        seen: dict[str, int] = {}
-        for r in self.possible.exhibits:
-            ex = r.split(",", 1)[0]
-            seen[ex] = seen.get(ex, 0) + 1
-        return ", ".join(f"{ex} ×{n}" if n > 1 else ex for ex, n in seen.items()) or "-"
+        return per_exhibit(self.possible.exhibits)
 
     def breach_row(self) -> dict[str, Any]:
         """The breach row a confirmed one becomes (:class:`atlas.conduct.records.Breach`, kind :data:`KIND`):

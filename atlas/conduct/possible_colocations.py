@@ -84,15 +84,27 @@ def _uk() -> Any:
     return ZoneInfo("Europe/London")
 
 
+def per_exhibit(refs: Sequence[str]) -> str:
+    """``JA/11 ×4, JA/5``: how many of ``refs`` (``JA/11, row 7`` …) each exhibit holds, in first-seen order."""
+    seen: dict[str, int] = {}
+    for r in refs:
+        ex = r.split(",", 1)[0]
+        seen[ex] = seen.get(ex, 0) + 1
+    return ", ".join(f"{ex} ×{n}" if n > 1 else ex for ex, n in seen.items()) or "-"
+
+
 def records_by_exhibit(c: Colocation) -> str:
     """``JA/11 ×4, JA/5 ×2 / JA/14 ×4``: his records per exhibit, then hers."""
-    def count(refs: tuple[str, ...]) -> str:
-        seen: dict[str, int] = {}
-        for r in refs:
-            ex = r.split(",", 1)[0]
-            seen[ex] = seen.get(ex, 0) + 1
-        return ", ".join(f"{ex} ×{n}" if n > 1 else ex for ex, n in seen.items()) or "-"
-    return count(c.exhibits) + (f" / {count(c.victim_exhibits)}" if c.victim_exhibits else "")
+    return per_exhibit(c.exhibits) + (f" / {per_exhibit(c.victim_exhibits)}" if c.victim_exhibits else "")
+
+
+def decision_status(state: str, decided: Decided | None) -> str:
+    """A reviewed possible item's state in words, with who decided and why: what every team output
+    prints beside its basis (possible co-locations and possible breaches alike)."""
+    if state in ("confirmed", "dismissed"):
+        return (f"{state} by {decided.officer} on {decided.day}: {decided.note}" if decided is not None
+                else f"{state} (decision not in the ledger)")
+    return "listed, not counted (awaiting an officer's decision)"
 
 
 @dataclass(frozen=True)
@@ -134,14 +146,7 @@ class PossibleColocation:
     @property
     def status(self) -> str:
         """The state in words, with who decided and why: what every output prints beside the basis."""
-        d = self.decided
-        if self.state == "confirmed":
-            return (f"confirmed by {d.officer} on {d.day}: {d.note}" if d is not None
-                    else "confirmed (decision not in the ledger)")
-        if self.state == "dismissed":
-            return (f"dismissed by {d.officer} on {d.day}: {d.note}" if d is not None
-                    else "dismissed (decision not in the ledger)")
-        return "listed, not counted (awaiting an officer's decision)"
+        return decision_status(self.state, self.decided)
 
     @property
     def accuracy(self) -> tuple[str, str]:

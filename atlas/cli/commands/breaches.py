@@ -15,9 +15,9 @@ never confirms these. Decision support, not legal advice.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from atlas.cli.output import as_of_date, console, print_json, print_table, uk_time
+from atlas.cli.review_args import add_review_arguments, requested_decision
 from atlas.errors import AtlasError
 
 NAME = "breaches"
@@ -26,17 +26,7 @@ ORDER = 42
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("case_dir", type=Path, metavar="CASE_DIR")
-    act = p.add_mutually_exclusive_group()
-    act.add_argument("--confirm", metavar="ID", help="confirm this possible breach (id as listed): it counts")
-    act.add_argument("--dismiss", metavar="ID", help="dismiss this possible breach: it never counts")
-    act.add_argument("--reopen", metavar="ID", help="undo a decision: listed, not counted, again")
-    p.add_argument("--note", default="", help="why, e.g. what other evidence was checked (required to confirm or dismiss)")
-    act.add_argument("--show", metavar="ID", help="one possible breach in full: every record, its basis, its decision")
-    p.add_argument("--state", choices=("open", "confirmed", "dismissed"),
-                   help="list only the possible breaches in this state")
-    p.add_argument("--as-of", metavar="YYYY-MM-DD", help="the day the s2A deadline is judged on (default: today)")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    add_review_arguments(p, "possible breach", state_help="list only the possible breaches in this state")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,8 +38,7 @@ def run(args: argparse.Namespace) -> int:
     review = Review(case, as_of=as_of_date(args.as_of))
     result = review.conduct()
     items = result.breach_reviews
-    handle, state = next(((h, s) for h, s in ((args.confirm, "confirmed"), (args.dismiss, "dismissed"),
-                                                (args.reopen, "open")) if h), (None, None))
+    handle, state = requested_decision(args)
     if handle is not None and state is not None:
         item = find_breach(items, handle)
         before = review.headline()

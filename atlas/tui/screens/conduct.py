@@ -23,6 +23,9 @@ from atlas.tui.clock import clock_text as clock_text  # the verdict panel, also 
 from atlas.tui.clock import sub_title
 from atlas.tui.widgets import DecisionPrompt, FrameTable, RecordsView, ask
 
+VERB: dict[str, str] = {"confirmed": "Confirm", "dismissed": "Dismiss", "open": "Re-open"}
+"""The prompt's title word for each decision (threats, co-locations, breaches)."""
+
 TABS: dict[str, tuple[str, Callable[[Review], pl.DataFrame]]] = {
     "incidents": ("Incidents", views.incidents_frame),
     "candidates": ("Threats & behaviours", views.candidates_frame),
@@ -139,7 +142,7 @@ class ConductScreen(ReviewScreen):
         from atlas.decisions.candidates import candidates_from, decide_candidate, find_candidate
 
         cid = str(row["_id"])
-        verb = {"confirmed": "Confirm", "dismissed": "Dismiss", "open": "Re-open"}[state]
+        verb = VERB[state]
         subject = (f"{row['id']}  {row['kind']} (tier {row['tier']})  {row['when (UK)']}  {row['record']}\n"
                    f"in context: {row['in context']}\nnow: {row['state']}")
 
@@ -167,7 +170,7 @@ class ConductScreen(ReviewScreen):
         from atlas.decisions.colocations import colocation_impact, decide_colocation, find_colocation
         from atlas.review import uk_date
 
-        verb = {"confirmed": "Confirm", "dismissed": "Dismiss", "open": "Re-open"}[state]
+        verb = VERB[state]
         result = self.review.conduct()
         item = find_colocation(result.colocation_reviews, cid)
         effect = (f"confirming it adds an incident on {uk_date(item.day)} (it is a day with no other incident)"
@@ -196,7 +199,7 @@ class ConductScreen(ReviewScreen):
         bid = str(row.get("_id") or "")
         from atlas.decisions.breaches import decide_breach, find_breach
 
-        verb = {"confirmed": "Confirm", "dismissed": "Dismiss", "open": "Re-open"}[state]
+        verb = VERB[state]
         item = find_breach(self.review.conduct().breach_reviews, bid)
         subject = (f"{bid}  possible breach of order {item.order}  {row['from (UK)']}  {item.place}  closest "
                    f"{row['closest']} from its centre\nnow: {item.status}\nconfirming it: a breach of the order; "
