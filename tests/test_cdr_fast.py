@@ -54,6 +54,7 @@ def parse_plain(path: Path, ctx: ParseContext, monkeypatch: pytest.MonkeyPatch,
         m.setattr(cdr, "_joined", cdr._joined_plain)
         m.setattr(cdr, "_distinct_values", cdr._distinct_values_plain)
         m.setattr(cdr, "_few_values", cdr._few_values_plain)
+        m.setattr(cdr, "_source_refs", cdr._source_refs_plain)
         return real(path, ctx)
 
 
@@ -396,3 +397,82 @@ def test_types_and_directions_read_from_the_first_rows_are_the_plain_rules(
         assert set(known) == {"event_type", "direction", "roaming"}
     t, known = cdr._few_values(pl.DataFrame({"roaming": ["N"] * 1500}))
     assert known == {"roaming": ["N"]} and t.columns == ["roaming"]
+
+
+def _refs_plain(prefix: str, first: int, n: int) -> pl.Series:
+    return pl.select(pl.format("{}{}", pl.lit(prefix), pl.int_range(n, dtype=pl.UInt32) + first)).to_series()
+
+
+REF_RUNS = [(0, 1), (1, 1), (0, 10), (9, 1), (9, 2), (99, 3), (995, 20), (1, 12_345), (5, 2_000_000), (7, 999_994),
+            (999_999, 1), (123_456, 8_765_432), (10, 90), (100, 900), (1_000, 9_001), (4, 996), (41, 959)]
+
+
+@pytest.mark.parametrize("prefix", ["row ", "", "x row ", "sheet A row "])
+def test_source_refs_written_as_views_are_the_plain_rules_texts(prefix: str) -> None:
+    """``<label>row N`` written as Arrow string views (:func:`parsers.cdr._ref_views`) is
+    ``format``'s text for every row: runs that start on, just before and just after a power of
+    ten, cross one or several, a single row, two million rows, and seeded random runs; a text
+    too long for a view, or no row, gives no views (the plain rule writes them)."""
+    import random
+
+    rng = random.Random(18)
+    runs = REF_RUNS + [(rng.randrange(0, 10 ** rng.randrange(1, 8)), rng.randrange(1, 40_000)) for _ in range(150)]
+    made = 0
+    for first, n in runs:
+        views = cdr._ref_views(prefix, first, n)
+        if len(prefix) + len(str(first + n - 1)) > 12:
+            assert views is None
+            continue
+        assert views is not None and views.dtype == pl.String
+        assert views.equals(_refs_plain(prefix, first, n)), (prefix, first, n)
+        made += 1
+    assert made >= 20 or prefix == "sheet A row "
+    assert cdr._ref_views(prefix, 5, 0) is None and cdr._ref_views(prefix, -1, 3) is None
+
+
+def _random_return(path: Path, seed: int) -> int:
+    """A calling-called return of seeded random rows with odd values: padded, quoted, spaced and
+    international numbers, blank cells and (for some seeds) blank rows, unknown types, bad and
+    padded times, hh:mm:ss and negative durations, whole CGIs, cover blocks of varying length
+    (so the first record's row number varies). Returns the number of data lines."""
+    import random
+
+    rng = random.Random(seed)
+    cover = ["Communications data return", f"Target Number,{TARGET}"] + ["Note,x"] * rng.randrange(0, 30) + [""]
+    lines = cover + [ODD_HEADER]
+    n = rng.choice([1, 7, 95, 1_003, 2_500])
+    blank_rows = seed % 3 == 0
+    for i in range(n):
+        if blank_rows and rng.random() < 0.01:
+            lines.append(rng.choice(["", ",,,,,,,,,,,,"]))
+            continue
+        other = rng.choice(["07700900123", "07700 900124", "+447700900125", '"07700900126"', "", "unknown",
+                            f"0770090{rng.randrange(10_000):04d}", "999", " 07700900127 "])
+        kind = rng.choice(["Voice", "SMS", "Data", "Voicemail", "Call Forward", "MMS", "Fax", "", " voice"])
+        when = rng.choice([f"{rng.randrange(1, 29):02d}/0{rng.randrange(1, 10)}/2026 {rng.randrange(24):02d}:"
+                           f"{rng.randrange(60):02d}:{rng.randrange(60):02d}"] * 8 + ["31/02/2026 12:00:00",
+                                                                                       " 01/03/2026 12:00:00", ""])
+        secs = rng.choice([str(rng.randrange(900))] * 6 + ["", "x", "-1", "007", "1.5"])
+        lac, cid = rng.choice([("1001", "20451"), ("1002", str(rng.randrange(20_000, 20_100))), ("", "20452"),
+                               (" 1003", "2 0003"), ("1004", "234-10-1004-20004"), ("", "")])
+        way = rng.choice(["MO", "MT", "", "mo"])
+        a, b = (TARGET, other) if way != "MT" else (other, TARGET)
+        lines.append(f"{a},{b},{when},{secs},{kind},{way},{lac},{cid},{lac},{cid},356938035643809,"
+                     f"{rng.choice(['234100000000001', '234100000000002', ''])},{rng.choice(['N', 'Y', ''])}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return n
+
+
+TARGET = "07700900002"
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_seeded_random_returns_read_the_same_fast_and_plain(
+        seed: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every speed path (the source refs as views among them) against the plain rules on seeded
+    random returns with odd values (:func:`_random_return`): events, rejects, evidence, the
+    ``cdr`` table, what is said, and the ingest's way (URIs made by the parser)."""
+    path = tmp_path / f"random{seed}.csv"
+    n = _random_return(path, seed)
+    result = both(path, ParseContext(source_id="r", path=path), monkeypatch)
+    assert result.records_read <= n and result.events.height + result.rejects.height == result.records_read
