@@ -439,10 +439,10 @@ def _random_return(path: Path, seed: int) -> int:
 
     rng = random.Random(seed)
     cover = ["Communications data return", f"Target Number,{TARGET}"] + ["Note,x"] * rng.randrange(0, 30) + [""]
-    lines = cover + [ODD_HEADER]
+    lines = [*cover, ODD_HEADER]
     n = rng.choice([1, 7, 95, 1_003, 2_500])
     blank_rows = seed % 3 == 0
-    for i in range(n):
+    for _ in range(n):
         if blank_rows and rng.random() < 0.01:
             lines.append(rng.choice(["", ",,,,,,,,,,,,"]))
             continue
