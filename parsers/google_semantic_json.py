@@ -38,8 +38,10 @@ name in particular is a guess (``placeConfidence``), and the statement says so.
 
 from __future__ import annotations
 
+import io
 import json
 import math
+import re
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
@@ -52,6 +54,7 @@ from atlas.model import TS_TYPE, UTC, Channel, EvidenceCategory
 from parsers._exports import (
     BEYOND_FLOAT,
     ISO_INSTANT_FORMATS,
+    bytes_text,
     epoch_ms_utc,
     excerpt,
     has_array,
@@ -59,6 +62,7 @@ from parsers._exports import (
     iso_basis,
     iso_instant,
     load_json,
+    load_json_text,
     number_excerpt,
     rejects,
     rejects_lone_surrogates,
@@ -239,7 +243,11 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     (the objects walked with every odd shape handled) and :func:`_events_fast` (the events made by
     one query where every time is in the export's own presentation, else their times read by
     :func:`_instant`)."""
-    objects = _objects(path)
+    data = path.read_bytes()
+    thin = _thin(data)
+    if thin is not None:
+        return thin
+    objects = _objects_of(data, path)
     quick = _quick(objects, ctx)
     if quick is not None:
         return quick
@@ -302,7 +310,13 @@ _SCHEMA: Final = {"source_ref": pl.String, "lat_e7": pl.Float64, "lon_e7": pl.Fl
 
 def _objects(path: Path) -> list[Any]:
     """The file's ``timelineObjects`` list, or the plain rule's error."""
-    doc = load_json(path, "Google Semantic Location History file")
+    return _objects_of(path.read_bytes(), path)
+
+
+def _objects_of(data: bytes, path: Path) -> list[Any]:
+    """:func:`_objects` of the file's bytes, already read (``load_json``'s reading of them)."""
+    what = "Google Semantic Location History file"
+    doc = load_json_text(bytes_text(data, path, what), path, what)
     objects = doc.get("timelineObjects") if isinstance(doc, dict) else None
     if not isinstance(objects, list):
         raise FormatError(f"{path}: no 'timelineObjects' list: not a Semantic Location History file")
@@ -691,15 +705,201 @@ def _quick(objects: list[Any], ctx: ParseContext) -> ParseResult | None:
             return None
     if frame.get_column("lat_e7").null_count() or frame.get_column("lon_e7").null_count():
         return None  # (a record without coordinates: a reject)
+    return _quick_events(frame, next((t for t in columns[4] if t is not None), None))
+
+
+def _quick_events(frame: pl.DataFrame, first: str | None) -> ParseResult | None:
+    """The events of :func:`_quick`'s records (``frame``, :data:`_QUICK_SCHEMA` or
+    :data:`_QUICK_SCHEMA_WHOLE`, every record with both coordinates; ``first`` the first start time
+    there is), or ``None`` where a time is left unread."""
     # The times by the fixed-width reader: with three decimals (``2026-07-04T19:58:00.000Z``) where the
     # first time is as long as that, else with or without them (``2021-08-01T00:22:28Z``); the other way
     # if the first way leaves one unread.
-    first = next((t for t in columns[4] if t is not None), None)
     readers = (_QUICK_READS, _QUICK_READS_EITHER) if first is not None and len(first) == 24 else (_QUICK_READS_EITHER,)
     starts, ends = frame.get_column("start").null_count(), frame.get_column("end").null_count()
     for read_start, read_end in readers:
         events = frame.select(*_QUICK_EVENTS, read_start, read_end, *_QUICK_REST)
         if events.get_column("ts_utc").null_count() == starts and events.get_column("ts_end_utc").null_count() == ends:
-            return ParseResult(events=events, rejects=_NO_REJECTS.clone(), records_read=len(rows),
+            return ParseResult(events=events, rejects=_NO_REJECTS.clone(), records_read=frame.height,
                                assumptions=[_ASSUMPTION], refs_unique=True)  # (as _result makes it)
     return None
+
+
+# --- the thin route: a month read by Polars' JSON reader, its layout declared ----------------
+#
+# A month that holds only the keys below (as the generator writes it: no raw paths, no child visits,
+# none of Google's other keys) is read by ``pl.read_json`` with this layout (about 0.6x ``json.loads``
+# of the same text, and no Python object a record) and its records made by column. Polars' reader is
+# laxer than Python's (it reads ``1.5`` or ``true`` into an integer, a number into a text, keeps the
+# first of a repeated key and reads an undeclared key as absent), so the route proves by counts over
+# the text that it read what ``json.loads`` reads (:func:`_thin_proved`); any month it cannot prove,
+# or whose records the quick route would not take (a record without coordinates, a time in another
+# presentation), goes to the walk, which stays the plain rule.
+
+_N: Final = pl.Int64
+"""A number the walk reads (a coordinate, an accuracy, ``visitConfidence``, ``distance``): an integer as written."""
+_THIN_DURATION: Final = pl.Struct({"startTimestamp": pl.String, "endTimestamp": pl.String})
+_THIN_END: Final = pl.Struct({"latitudeE7": _N, "longitudeE7": _N, "accuracyMetres": _N})
+_THIN_VISIT: Final = pl.Struct({
+    "location": pl.Struct({"latitudeE7": _N, "longitudeE7": _N, "placeId": pl.String, "address": pl.String,
+                           "name": pl.String, "semanticType": pl.String, "accuracyMetres": _N,
+                           "locationConfidence": pl.Float64}),
+    "duration": _THIN_DURATION, "placeConfidence": pl.String, "visitConfidence": _N, "centerLatE7": _N,
+    "centerLngE7": _N, "editConfirmationStatus": pl.String, "placeVisitType": pl.String,
+    "placeVisitImportance": pl.String})
+_THIN_SEGMENT: Final = pl.Struct({"startLocation": _THIN_END, "endLocation": _THIN_END, "duration": _THIN_DURATION,
+                                  "distance": _N, "activityType": pl.String, "confidence": pl.String})
+_THIN_OBJECT: Final = pl.Struct({"placeVisit": _THIN_VISIT, "activitySegment": _THIN_SEGMENT})
+_THIN_LAYOUT: Final = pl.Schema({"timelineObjects": pl.List(_THIN_OBJECT)})
+"""Every key the thin route reads (``locationConfidence`` and the other texts the walk does not read are
+declared so that every key of such a month is read, which the colon count below asks)."""
+
+
+def _thin_keys(dtype: pl.DataType) -> set[str]:
+    if isinstance(dtype, pl.List):
+        return _thin_keys(dtype.inner)
+    return {f.name for f in dtype.fields} | {k for f in dtype.fields for k in _thin_keys(f.dtype)} \
+        if isinstance(dtype, pl.Struct) else set()
+
+
+_THIN_KEYS: Final = frozenset({"timelineObjects"} | _thin_keys(_THIN_OBJECT))
+_HEAD_KEY: Final = re.compile(rb'"([^"\\]{1,60})"\s*:')
+_HEAD: Final = 4096
+"""The bytes whose keys choose the route (a month whose first object holds another key, as Google's do,
+is not tried: only a choice, the counts prove what is read)."""
+_DOT_E: Final = frozenset(b".eE")
+
+
+def _thin_leaves(values: pl.Series, path: str, leaves: dict[str, pl.Series], tally: list[int]) -> None:
+    """Each leaf field under the struct ``values`` by its path (``placeVisit.location.name``), and, in
+    ``tally``, the keys held (a field not null) and the ``.``, ``e`` and ``E`` in their names."""
+    n = values.len()
+    for field in values.dtype.fields:  # type: ignore[attr-defined]
+        column = values.struct.field(field.name)
+        held = n - column.null_count()
+        tally[0] += held
+        tally[1] += held * sum(c in _DOT_E for c in field.name.encode())
+        if isinstance(field.dtype, pl.Struct):
+            _thin_leaves(column, f"{path}{field.name}.", leaves, tally)
+        else:
+            leaves[f"{path}{field.name}"] = column
+
+
+def _thin_proved(data: bytes, leaves: dict[str, pl.Series], keys: int, key_dot_e: int) -> bool:
+    """Whether Polars' read (``leaves``; ``keys`` held, ``key_dot_e`` the ``.eE`` in their names) is what
+    ``json.loads`` reads from ``data``, a text with no backslash (so no escape: each text's bytes are the
+    bytes between its quotes, and holds no quote), by counts of the text against the read:
+
+    * colons = keys held + colons inside texts: every key in the text is a declared one, where declared,
+      held (not null), and once (a repeated key is two colons, one held);
+    * quotes = 2 x (keys + texts held): no number or truth value read as a text (numbers are declared
+      numbers, and Polars refuses a text there);
+    * ``.``, ``e``, ``E`` outside texts and keys = the ``locationConfidence`` values that are not whole
+      numbers: each such value was written with at least one of them and every integer without, so
+      every other number was written as an integer (not ``1.5`` read as 1, ``8e1`` read as 80, ``80.0``
+      whose text the walk writes ``80.0``) and there is no ``true`` or ``false`` (read as 1 and 0);
+    * no control character inside a text (Python's reader refuses one).
+    """
+    import numpy as np
+
+    texts = pl.concat([v for k, v in leaves.items() if v.dtype == pl.String]).drop_nulls()
+    blob = np.frombuffer(texts.str.join("").item().encode(), dtype=np.uint8)
+    whole = np.frombuffer(data, dtype=np.uint8)
+
+    def count(values: Any, *chars: int) -> int:
+        return sum(int(np.count_nonzero(values == c)) for c in chars)
+
+    confidence = leaves["placeVisit.location.locationConfidence"].drop_nulls()
+    fractions = int((confidence != confidence.floor()).sum()) if confidence.len() else 0
+    return (count(whole, 0x3A) == keys + count(blob, 0x3A)
+            and count(whole, 0x22) == 2 * (keys + texts.len())
+            and count(whole, 0x2E, 0x65, 0x45) == count(blob, 0x2E, 0x65, 0x45) + key_dot_e + fractions
+            and not np.count_nonzero(blob < 0x20))
+
+
+def _nonblank(value: pl.Expr) -> pl.Expr:
+    return pl.when(value != "").then(value)
+
+
+def _thin(data: bytes) -> ParseResult | None:
+    """:func:`parse`'s result for a thin month (see the notes above), else ``None``."""
+    start = len(data) - len(data.lstrip(b" \t\r\n")) if data[:1] in b" \t\r\n" else 0
+    if data[start:start + 1] != b"{" or b"\\" in data or not set(
+            k.decode("utf-8", "replace") for k in _HEAD_KEY.findall(data, 0, _HEAD)) <= _THIN_KEYS:
+        return None
+    try:
+        doc = pl.read_json(io.BytesIO(data), schema=_THIN_LAYOUT)
+    except Exception:  # (malformed, nested past its limit, a value of another type, a number beyond 64 bits)
+        return None
+    listed = doc.get_column("timelineObjects")
+    if doc.height != 1 or listed.null_count() or not listed.list.len().item():
+        return None
+    objects = listed.explode()
+    if objects.null_count():
+        return None
+    leaves: dict[str, pl.Series] = {}
+    tally = [1, sum(c in _DOT_E for c in b"timelineObjects")]  # (the key itself)
+    _thin_leaves(objects, "", leaves, tally)
+    if not _thin_proved(data, leaves, tally[0], tally[1]):
+        return None
+    visit = objects.struct.field("placeVisit").is_not_null()
+    segment = objects.struct.field("activitySegment")
+    if (visit == segment.is_not_null()).any():
+        return None  # (an object with neither, a reject; or with both)
+    frame = pl.DataFrame(leaves).with_columns(visit=visit, ends=segment.struct.field("endLocation").is_not_null(),
+                                              starts=segment.struct.field("startLocation").is_not_null())
+    records = frame.select(_THIN_FIRST).filter(pl.col("keep")).vstack(
+        frame.select(_THIN_SECOND).filter(pl.col("keep"))).sort("i", "slot").drop("i", "slot", "keep")
+    if not records.height or records.get_column("lat_e7").null_count() or records.get_column("lon_e7").null_count():
+        return None  # (a record without coordinates: a reject)
+    first = records.get_column("start").drop_nulls()
+    return _quick_events(records, first.item(0) if first.len() else None)
+
+
+def _thin_columns() -> tuple[tuple[pl.Expr, ...], tuple[pl.Expr, ...]]:
+    """The two records an object may give, in the walk's order (:func:`_visit`, :func:`_activity`): a
+    visit, or an activity's start; an activity's end. Columns as :data:`_QUICK_SCHEMA_WHOLE`."""
+    c = pl.col
+    i = pl.int_range(pl.len(), dtype=pl.Int64)
+    visit, loc, seg = c("visit"), "placeVisit.location.", "activitySegment."
+    # _place_text
+    name, address = _nonblank(c(loc + "name")), _nonblank(c(loc + "address"))
+    where = pl.concat_str([name, address], separator=", ", ignore_nulls=True)
+    detail_parts = [pl.lit(f"{k} ") + v for k, v in (
+        ("placeId", _nonblank(c(loc + "placeId"))), ("semanticType", _nonblank(c(loc + "semanticType"))),
+        ("placeConfidence", _nonblank(c("placeVisit.placeConfidence"))),
+        ("visitConfidence", c("placeVisit.visitConfidence").cast(pl.String)))]
+    detail = pl.concat_str(detail_parts, separator="; ", ignore_nulls=True)
+    place = (pl.lit("visit") + pl.when(name.is_not_null() | address.is_not_null()).then(pl.lit(": ") + where)
+             .otherwise(pl.lit("")) + pl.when(pl.any_horizontal([p.is_not_null() for p in detail_parts]))
+             .then(pl.lit(" (") + detail + pl.lit(")")).otherwise(pl.lit("")))
+    # _activity
+    kind = pl.coalesce(_nonblank(c(seg + "activityType")), pl.lit("UNKNOWN_ACTIVITY_TYPE"))
+    far = pl.when(c(seg + "distance").is_not_null()).then(
+        pl.lit(", distance ") + c(seg + "distance").cast(pl.String) + pl.lit(" m")).otherwise(pl.lit(""))
+    first = (
+        i.alias("i"), pl.lit(0, pl.Int8).alias("slot"), (visit | c("starts")).alias("keep"),
+        pl.when(visit).then(pl.format("timelineObjects[{}].placeVisit", i))
+        .otherwise(pl.format("timelineObjects[{}].activitySegment.start", i)).alias("source_ref"),
+        pl.when(visit).then(pl.coalesce(c(loc + "latitudeE7"), c("placeVisit.centerLatE7")))
+        .otherwise(c(seg + "startLocation.latitudeE7")).alias("lat_e7"),
+        pl.when(visit).then(pl.coalesce(c(loc + "longitudeE7"), c("placeVisit.centerLngE7")))
+        .otherwise(c(seg + "startLocation.longitudeE7")).alias("lon_e7"),
+        pl.when(visit).then(c(loc + "accuracyMetres")).otherwise(c(seg + "startLocation.accuracyMetres")).alias("accuracy_m"),
+        pl.when(visit).then(c("placeVisit.duration.startTimestamp")).otherwise(c(seg + "duration.startTimestamp"))
+        .alias("start"),
+        pl.when(visit).then(c("placeVisit.duration.endTimestamp")).alias("end"),
+        pl.when(visit).then(place).otherwise(pl.lit("activity ") + kind + pl.lit(" start") + far).alias("text"),
+    )
+    second = (
+        i.alias("i"), pl.lit(1, pl.Int8).alias("slot"), (~visit & c("ends")).alias("keep"),
+        pl.format("timelineObjects[{}].activitySegment.end", i).alias("source_ref"),
+        c(seg + "endLocation.latitudeE7").alias("lat_e7"), c(seg + "endLocation.longitudeE7").alias("lon_e7"),
+        c(seg + "endLocation.accuracyMetres").alias("accuracy_m"), c(seg + "duration.endTimestamp").alias("start"),
+        pl.lit(None, pl.String).alias("end"),
+        (pl.lit("activity ") + kind + pl.lit(" end") + far).alias("text"),
+    )
+    return first, second
+
+
+_THIN_FIRST, _THIN_SECOND = _thin_columns()
