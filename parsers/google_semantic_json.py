@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import polars as pl
+import polars.selectors as cs
 
 from atlas.errors import FormatError
 from atlas.model import TS_TYPE, UTC, Channel, EvidenceCategory
@@ -770,25 +771,47 @@ is not tried: only a choice, the counts prove what is read)."""
 _DOT_E: Final = frozenset(b".eE")
 
 
-def _thin_leaves(values: pl.Series, path: str, leaves: dict[str, pl.Series], tally: list[int]) -> None:
-    """Each leaf field under the struct ``values`` by its path (``placeVisit.location.name``), and, in
-    ``tally``, the keys held (a field not null) and the ``.``, ``e`` and ``E`` in their names."""
-    n = values.len()
-    for field in values.dtype.fields:  # type: ignore[attr-defined]
-        column = values.struct.field(field.name)
-        held = n - column.null_count()
-        tally[0] += held
-        tally[1] += held * sum(c in _DOT_E for c in field.name.encode())
+def _thin_fields(dtype: pl.DataType, path: str = "") -> list[tuple[str, pl.DataType]]:
+    """Every field under the struct type ``dtype``, by its path (``placeVisit.location.name``)."""
+    out: list[tuple[str, pl.DataType]] = []
+    for field in dtype.fields:  # type: ignore[attr-defined]
+        out.append((f"{path}{field.name}", field.dtype))
         if isinstance(field.dtype, pl.Struct):
-            _thin_leaves(column, f"{path}{field.name}.", leaves, tally)
-        else:
-            leaves[f"{path}{field.name}"] = column
+            out += _thin_fields(field.dtype, f"{path}{field.name}.")
+    return out
 
 
-def _thin_proved(data: bytes, leaves: dict[str, pl.Series], keys: int, key_dot_e: int) -> bool:
-    """Whether Polars' read (``leaves``; ``keys`` held, ``key_dot_e`` the ``.eE`` in their names) is what
-    ``json.loads`` reads from ``data``, a text with no backslash (so no escape: each text's bytes are the
-    bytes between its quotes, and holds no quote), by counts of the text against the read:
+_THIN_FIELDS: Final = _thin_fields(_THIN_OBJECT)
+_THIN_TEXTS: Final = tuple(name for name, dtype in _THIN_FIELDS if dtype == pl.String)
+_THIN_KEY_DOT_E: Final = {name: sum(c in _DOT_E for c in name.rsplit(".", 1)[-1].encode()) for name, _ in _THIN_FIELDS}
+_TOP_DOT_E: Final = sum(c in _DOT_E for c in b"timelineObjects")
+_THIN_STRUCTS: Final = tuple(name for name, dtype in _THIN_FIELDS if isinstance(dtype, pl.Struct))
+
+
+def _present(path: str) -> pl.Expr:
+    """Whether the struct at ``path`` (from an object's fields) is there: true, else null."""
+    first, *rest = path.split(".")
+    value = pl.col(first)
+    for name in rest:
+        value = value.struct.field(name)
+    return pl.when(value.is_not_null()).then(pl.lit(True)).alias(f"?{path}")
+
+
+_THIN_PRESENT: Final = tuple(_present(name) for name in _THIN_STRUCTS)
+_THIN_COUNTS: Final = (
+    pl.concat_str(list(_THIN_TEXTS), ignore_nulls=True).str.join("").alias("texts"),
+    (pl.col("placeVisit.location.locationConfidence") != pl.col("placeVisit.location.locationConfidence").floor()).sum()
+    .alias("fractions"),
+)
+_VISIT_KEY: Final = ("placeVisit.location.name", "placeVisit.location.address", "placeVisit.location.placeId",
+                     "placeVisit.location.semanticType", "placeVisit.placeConfidence", "placeVisit.visitConfidence")
+_ACTIVITY_KEY: Final = ("activitySegment.activityType", "activitySegment.distance")
+
+
+def _thin_proved(data: bytes, frame: pl.DataFrame, nulls: dict[str, int]) -> bool:
+    """Whether Polars' read of ``data`` (``frame``, :func:`_thin_flat`'s; ``nulls``: each field's nulls)
+    is what ``json.loads`` reads from it, a text with no backslash (so no escape: each text's bytes are
+    the bytes between its quotes, and holds no quote), by counts of the text against the read:
 
     * colons = keys held + colons inside texts: every key in the text is a declared one, where declared,
       held (not null), and once (a repeated key is two colons, one held);
@@ -802,27 +825,64 @@ def _thin_proved(data: bytes, leaves: dict[str, pl.Series], keys: int, key_dot_e
     """
     import numpy as np
 
-    texts = pl.concat([v for k, v in leaves.items() if v.dtype == pl.String]).drop_nulls()
-    blob = np.frombuffer(texts.str.join("").item().encode(), dtype=np.uint8)
+    n = frame.height
+    held = {name: n - nulls[name if name in nulls else f"?{name}"] for name, _ in _THIN_FIELDS}
+    keys = 1 + sum(held.values())  # (and "timelineObjects")
+    texts = sum(held[t] for t in _THIN_TEXTS)
+    key_dot_e = _TOP_DOT_E + sum(held[name] * k for name, k in _THIN_KEY_DOT_E.items())
+    counts = frame.select(*_THIN_COUNTS).row(0)
+    inside = np.frombuffer(counts[0].encode(), dtype=np.uint8)
     whole = np.frombuffer(data, dtype=np.uint8)
 
     def count(values: Any, *chars: int) -> int:
         return sum(int(np.count_nonzero(values == c)) for c in chars)
 
-    confidence = leaves["placeVisit.location.locationConfidence"].drop_nulls()
-    fractions = int((confidence != confidence.floor()).sum()) if confidence.len() else 0
-    return (count(whole, 0x3A) == keys + count(blob, 0x3A)
-            and count(whole, 0x22) == 2 * (keys + texts.len())
-            and count(whole, 0x2E, 0x65, 0x45) == count(blob, 0x2E, 0x65, 0x45) + key_dot_e + fractions
-            and not np.count_nonzero(blob < 0x20))
+    return (not np.count_nonzero(inside < 0x20)
+            and count(whole, 0x3A) == keys + count(inside, 0x3A) and count(whole, 0x22) == 2 * (keys + texts)
+            and count(whole, 0x2E, 0x65, 0x45) == count(inside, 0x2E, 0x65, 0x45) + key_dot_e + counts[1])
 
 
-def _nonblank(value: pl.Expr) -> pl.Expr:
-    return pl.when(value != "").then(value)
+def _thin_flat(doc: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, int]]:
+    """The objects of ``doc`` one row each, every field a column by its path (a struct's fields null
+    where it is null), with ``?placeVisit`` etc. for each struct (true where it is there, else null);
+    and every column's nulls."""
+    frame = doc.select(pl.col("timelineObjects").explode()).unnest("timelineObjects").with_columns(*_THIN_PRESENT)
+    for _ in range(3):
+        frame = frame.unnest(cs.struct(), separator=".")
+    return frame, frame.null_count().row(0, named=True)
+
+
+def _thin_texts(frame: pl.DataFrame) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """Each row's place text (:func:`_place_text`) and an activity's two texts (:func:`_activity`), as
+    expressions over ``frame``: each text made once per distinct key (a month visits the same places
+    again and again) by the walk's own code, from the values as Python's reader gives them."""
+    keys = frame.select(*_VISIT_KEY, *_ACTIVITY_KEY, _VISIT_ID, _ACTIVITY_ID)
+    place: dict[int, str] = {}
+    starts: dict[int, str] = {}
+    ends: dict[int, str] = {}
+    for name, address, place_id, semantic, confidence, visit_confidence, kind, distance, v, a in keys.filter(
+            pl.col("#v").is_first_distinct() | pl.col("#a").is_first_distinct()).iter_rows():
+        if v not in place:
+            place[v] = _place_text({"placeConfidence": confidence, "visitConfidence": visit_confidence},
+                                   {"name": name, "address": address, "placeId": place_id, "semanticType": semantic})
+        if a not in starts:
+            starts[a], ends[a] = _activity_texts(kind or "UNKNOWN_ACTIVITY_TYPE", distance)
+
+    def text(made: dict[int, str], ids: pl.Series) -> pl.Expr:
+        return pl.lit(pl.Series([made.get(k) for k in range(max(made) + 1)], dtype=pl.String)).gather(ids)
+
+    return (text(place, keys.get_column("#v")), text(starts, keys.get_column("#a")),
+            text(ends, keys.get_column("#a")))
+
+
+_VISIT_ID: Final = pl.struct(_VISIT_KEY).rank("dense").alias("#v")
+_ACTIVITY_ID: Final = pl.struct(_ACTIVITY_KEY).rank("dense").alias("#a")
 
 
 def _thin(data: bytes) -> ParseResult | None:
     """:func:`parse`'s result for a thin month (see the notes above), else ``None``."""
+    import numpy as np
+
     start = len(data) - len(data.lstrip(b" \t\r\n")) if data[:1] in b" \t\r\n" else 0
     if data[start:start + 1] != b"{" or b"\\" in data or not set(
             k.decode("utf-8", "replace") for k in _HEAD_KEY.findall(data, 0, _HEAD)) <= _THIN_KEYS:
@@ -832,74 +892,65 @@ def _thin(data: bytes) -> ParseResult | None:
     except Exception:  # (malformed, nested past its limit, a value of another type, a number beyond 64 bits)
         return None
     listed = doc.get_column("timelineObjects")
-    if doc.height != 1 or listed.null_count() or not listed.list.len().item():
+    if doc.height != 1 or listed.null_count() or listed.list.len().item() == 0:
         return None
-    objects = listed.explode()
-    if objects.null_count():
+    frame, nulls = _thin_flat(doc)
+    n = frame.height
+    visits, segments = n - nulls["?placeVisit"], n - nulls["?activitySegment"]
+    if visits + segments != n or nulls["?activitySegment.startLocation"] != visits or nulls["?activitySegment.endLocation"] != visits:
+        return None  # (an object null, with neither or both, or an activity without both ends: the walk's)
+    if not _thin_proved(data, frame, nulls):
         return None
-    leaves: dict[str, pl.Series] = {}
-    tally = [1, sum(c in _DOT_E for c in b"timelineObjects")]  # (the key itself)
-    _thin_leaves(objects, "", leaves, tally)
-    if not _thin_proved(data, leaves, tally[0], tally[1]):
-        return None
-    visit = objects.struct.field("placeVisit").is_not_null()
-    segment = objects.struct.field("activitySegment")
-    if (visit == segment.is_not_null()).any():
-        return None  # (an object with neither, a reject; or with both)
-    frame = pl.DataFrame(leaves).with_columns(visit=visit, ends=segment.struct.field("endLocation").is_not_null(),
-                                              starts=segment.struct.field("startLocation").is_not_null())
-    records = frame.select(_THIN_FIRST).filter(pl.col("keep")).vstack(
-        frame.select(_THIN_SECOND).filter(pl.col("keep"))).sort("i", "slot").drop("i", "slot", "keep")
-    if not records.height or records.get_column("lat_e7").null_count() or records.get_column("lon_e7").null_count():
+    place, start_text, end_text = _thin_texts(frame)
+    # the records in the walk's order: each object's first (a visit, an activity's start), then an activity's end
+    visit = frame.get_column("?placeVisit").is_not_null().to_numpy()
+    second = np.flatnonzero(~visit)
+    at = np.arange(n) + np.concatenate(([0], np.cumsum(~visit)[:-1]))
+    order = np.empty(n + len(second), dtype=np.int64)
+    order[at] = np.arange(n)
+    order[at[second] + 1] = second
+    slot = np.zeros(len(order), dtype=np.bool_)
+    slot[at[second] + 1] = True
+    records = frame.select(*_THIN_SOURCE, place.alias("#place"), start_text.alias("#start"), end_text.alias("#end"))\
+        .gather(order).with_columns(pl.Series("#i", order), pl.Series("#second", slot)).select(*_THIN_RECORD)
+    if records.get_column("lat_e7").null_count() or records.get_column("lon_e7").null_count():
         return None  # (a record without coordinates: a reject)
     first = records.get_column("start").drop_nulls()
     return _quick_events(records, first.item(0) if first.len() else None)
 
 
 def _thin_columns() -> tuple[tuple[pl.Expr, ...], tuple[pl.Expr, ...]]:
-    """The two records an object may give, in the walk's order (:func:`_visit`, :func:`_activity`): a
-    visit, or an activity's start; an activity's end. Columns as :data:`_QUICK_SCHEMA_WHOLE`."""
+    """The columns :func:`_thin` takes from the objects, and the records' columns from them, one row a
+    record (``#i`` the object, ``#second`` an activity's end): :data:`_QUICK_SCHEMA_WHOLE`, as the walk
+    makes them (:func:`_visit`, :func:`_activity`)."""
     c = pl.col
-    i = pl.int_range(pl.len(), dtype=pl.Int64)
-    visit, loc, seg = c("visit"), "placeVisit.location.", "activitySegment."
-    # _place_text
-    name, address = _nonblank(c(loc + "name")), _nonblank(c(loc + "address"))
-    where = pl.concat_str([name, address], separator=", ", ignore_nulls=True)
-    detail_parts = [pl.lit(f"{k} ") + v for k, v in (
-        ("placeId", _nonblank(c(loc + "placeId"))), ("semanticType", _nonblank(c(loc + "semanticType"))),
-        ("placeConfidence", _nonblank(c("placeVisit.placeConfidence"))),
-        ("visitConfidence", c("placeVisit.visitConfidence").cast(pl.String)))]
-    detail = pl.concat_str(detail_parts, separator="; ", ignore_nulls=True)
-    place = (pl.lit("visit") + pl.when(name.is_not_null() | address.is_not_null()).then(pl.lit(": ") + where)
-             .otherwise(pl.lit("")) + pl.when(pl.any_horizontal([p.is_not_null() for p in detail_parts]))
-             .then(pl.lit(" (") + detail + pl.lit(")")).otherwise(pl.lit("")))
-    # _activity
-    kind = pl.coalesce(_nonblank(c(seg + "activityType")), pl.lit("UNKNOWN_ACTIVITY_TYPE"))
-    far = pl.when(c(seg + "distance").is_not_null()).then(
-        pl.lit(", distance ") + c(seg + "distance").cast(pl.String) + pl.lit(" m")).otherwise(pl.lit(""))
-    first = (
-        i.alias("i"), pl.lit(0, pl.Int8).alias("slot"), (visit | c("starts")).alias("keep"),
-        pl.when(visit).then(pl.format("timelineObjects[{}].placeVisit", i))
-        .otherwise(pl.format("timelineObjects[{}].activitySegment.start", i)).alias("source_ref"),
-        pl.when(visit).then(pl.coalesce(c(loc + "latitudeE7"), c("placeVisit.centerLatE7")))
-        .otherwise(c(seg + "startLocation.latitudeE7")).alias("lat_e7"),
-        pl.when(visit).then(pl.coalesce(c(loc + "longitudeE7"), c("placeVisit.centerLngE7")))
-        .otherwise(c(seg + "startLocation.longitudeE7")).alias("lon_e7"),
-        pl.when(visit).then(c(loc + "accuracyMetres")).otherwise(c(seg + "startLocation.accuracyMetres")).alias("accuracy_m"),
-        pl.when(visit).then(c("placeVisit.duration.startTimestamp")).otherwise(c(seg + "duration.startTimestamp"))
+    loc, seg = "placeVisit.location.", "activitySegment."
+    source = tuple(c(name) for name in (
+        loc + "latitudeE7", loc + "longitudeE7", loc + "accuracyMetres", "placeVisit.centerLatE7", "placeVisit.centerLngE7",
+        "placeVisit.duration.startTimestamp", "placeVisit.duration.endTimestamp", seg + "startLocation.latitudeE7",
+        seg + "startLocation.longitudeE7", seg + "startLocation.accuracyMetres", seg + "endLocation.latitudeE7",
+        seg + "endLocation.longitudeE7", seg + "endLocation.accuracyMetres", seg + "duration.startTimestamp",
+        seg + "duration.endTimestamp", "?placeVisit"))
+    second, visit = c("#second"), c("?placeVisit").is_not_null()
+
+    def pick(end: pl.Expr, place: pl.Expr, start: pl.Expr) -> pl.Expr:
+        return pl.when(second).then(end).when(visit).then(place).otherwise(start)
+
+    record = (
+        pl.format("timelineObjects[{}].{}", c("#i"), pick(pl.lit("activitySegment.end"), pl.lit("placeVisit"),
+                                                             pl.lit("activitySegment.start"))).alias("source_ref"),
+        pick(c(seg + "endLocation.latitudeE7"), pl.coalesce(c(loc + "latitudeE7"), c("placeVisit.centerLatE7")),
+             c(seg + "startLocation.latitudeE7")).alias("lat_e7"),
+        pick(c(seg + "endLocation.longitudeE7"), pl.coalesce(c(loc + "longitudeE7"), c("placeVisit.centerLngE7")),
+             c(seg + "startLocation.longitudeE7")).alias("lon_e7"),
+        pick(c(seg + "endLocation.accuracyMetres"), c(loc + "accuracyMetres"), c(seg + "startLocation.accuracyMetres"))
+        .alias("accuracy_m"),
+        pick(c(seg + "duration.endTimestamp"), c("placeVisit.duration.startTimestamp"), c(seg + "duration.startTimestamp"))
         .alias("start"),
-        pl.when(visit).then(c("placeVisit.duration.endTimestamp")).alias("end"),
-        pl.when(visit).then(place).otherwise(pl.lit("activity ") + kind + pl.lit(" start") + far).alias("text"),
+        pl.when(visit & ~second).then(c("placeVisit.duration.endTimestamp")).alias("end"),
+        pick(c("#end"), c("#place"), c("#start")).alias("text"),
     )
-    second = (
-        i.alias("i"), pl.lit(1, pl.Int8).alias("slot"), (~visit & c("ends")).alias("keep"),
-        pl.format("timelineObjects[{}].activitySegment.end", i).alias("source_ref"),
-        c(seg + "endLocation.latitudeE7").alias("lat_e7"), c(seg + "endLocation.longitudeE7").alias("lon_e7"),
-        c(seg + "endLocation.accuracyMetres").alias("accuracy_m"), c(seg + "duration.endTimestamp").alias("start"),
-        pl.lit(None, pl.String).alias("end"),
-        (pl.lit("activity ") + kind + pl.lit(" end") + far).alias("text"),
-    )
-    return first, second
+    return source, record
 
 
-_THIN_FIRST, _THIN_SECOND = _thin_columns()
+_THIN_SOURCE, _THIN_RECORD = _thin_columns()
