@@ -303,7 +303,8 @@ def test_the_quick_time_reader_reads_only_what_the_format_reads_and_the_same_ins
 def test_the_quick_time_reader_is_what_reads_the_real_sample_and_the_bench_month(
         samples: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Both presentations of the real month (with and without decimals) and the bench month's are read
-    by the fixed-width reader in the quick route's one query (the format by chrono never runs): the
+    by the fixed-width reader in the quick route's one query of events (the thin route's too: the
+    bench month's), the other reader never tried (the format by chrono never runs): the
     bench month's (three decimals throughout) straight, the real month's with and without decimals
     (:data:`sem._QUICK_READS_EITHER`)."""
     import polars as pl
@@ -320,7 +321,8 @@ def test_the_quick_time_reader_is_what_reads_the_real_sample_and_the_bench_month
     for path, reads in ((samples / SAMPLE, sem._QUICK_READS_EITHER), (bench, sem._QUICK_READS)):
         called.clear()
         assert sem.parse(path, ParseContext(source_id="s", path=path)).events.height > 0
-        assert len(called) == 1 and all(any(e is r for e in called[0]) for r in reads)
+        timed = [exprs for exprs in called if any(e is r for e in exprs for r in (*sem._QUICK_READS, *sem._QUICK_READS_EITHER))]
+        assert len(timed) == 1 and all(any(e is r for e in timed[0]) for r in reads)
 
 
 # --- the quick route (_quick): months in the shape Google writes ------------------------------
@@ -484,3 +486,283 @@ def test_structural_mutants_read_the_same(samples: Path, tmp_path: Path, monkeyp
         assert_same(sem.parse(path, ctx), plain)
         quick += sem._quick(sem._objects(path), ctx) is not None
     assert 20 < quick < 150
+
+
+# --- the thin route (_thin): months read by Polars' JSON reader with their layout declared --------
+
+def _t_visit(k: int = 0, *, loc: dict[str, Any] | None = None, place: dict[str, Any] | None = None,
+             start: Any = "2026-07-04T20:23:00.000Z", end: Any = "2026-07-04T20:48:00.000Z") -> dict[str, Any]:
+    """A place visit as the generator writes it (every key of the thin shape)."""
+    location = {"latitudeE7": 515076711 + k, "longitudeE7": -1281270, "placeId": f"ChIJ{k % 3}",
+                "address": "Example Road, London", "locationConfidence": 71.5, "accuracyMetres": 111}
+    body = {"location": {**location, **(loc or {})}, "duration": {"startTimestamp": start, "endTimestamp": end},
+            "placeConfidence": "MEDIUM_CONFIDENCE", "visitConfidence": 80, "centerLatE7": 515076711,
+            "centerLngE7": -1281270, "editConfirmationStatus": "NOT_CONFIRMED", "placeVisitType": "SINGLE_PLACE",
+            "placeVisitImportance": "MAIN"}
+    return {"placeVisit": {**body, **(place or {})}}
+
+
+def _t_activity(k: int = 0, *, seg: dict[str, Any] | None = None, start: Any = "2026-07-04T19:58:00.000Z",
+                end: Any = "2026-07-04T20:23:00.000Z") -> dict[str, Any]:
+    body = {"startLocation": {"latitudeE7": 515560000 + k, "longitudeE7": -2050000},
+            "endLocation": {"latitudeE7": 515076711, "longitudeE7": -1281270},
+            "duration": {"startTimestamp": start, "endTimestamp": end}, "distance": 7560 + k % 2,
+            "activityType": "IN_PASSENGER_VEHICLE", "confidence": "HIGH"}
+    return {"activitySegment": {**body, **(seg or {})}}
+
+
+def _thin_taken(path: Path) -> bool:
+    return sem._thin(path.read_bytes()) is not None
+
+
+THIN_SHAPES: dict[str, list[Any]] = {
+    "the generator's shape": [_t_activity(), _t_visit(), _t_activity(1), _t_visit(1), _t_visit(2)],
+    "visits only": [_t_visit(k) for k in range(4)],
+    "activities only": [_t_activity(k) for k in range(4)],
+    "without decimals, and mixed": [_t_visit(start="2021-08-01T00:22:28Z", end="2021-08-01T01:22:24Z"),
+                                    _t_activity(start="2021-08-01T01:22:24Z", end="2021-08-01T01:40:00.123Z")],
+    "fields left out": [
+        _t_visit(loc={"latitudeE7": 1, "longitudeE7": 2}), {"placeVisit": {"location": {"latitudeE7": 1, "longitudeE7": 2}}},
+        {"placeVisit": {"centerLatE7": 5, "centerLngE7": 6, "duration": {}}}, {"placeVisit": {"location": {}, "centerLatE7": 5,
+                                                                                                 "centerLngE7": 6}},
+        {"activitySegment": {"startLocation": {"latitudeE7": 1, "longitudeE7": 2}, "endLocation": {"latitudeE7": 3, "longitudeE7": 4}}},
+        _t_activity(seg={"duration": {"startTimestamp": "2026-07-04T19:58:00.000Z"}})],
+    "place texts": [_t_visit(k, loc=loc, place=pl_) for k, (loc, pl_) in enumerate([
+        ({"name": "Home", "address": "", "placeId": "", "semanticType": "TYPE_HOME"}, {"placeConfidence": "", "visitConfidence": 0}),
+        ({"name": "", "address": "A"}, {"visitConfidence": -3}), ({"name": "N"}, {"placeConfidence": "LOW"}),
+        ({"address": "a, b: c"}, {"visitConfidence": 2**62}), ({"name": "Caf\u00e9 \u65e5\u672c \U0001f600"}, {}),
+        ({"semanticType": "TYPE_WORK"}, {"visitConfidence": -0})])],
+    "activity texts": [_t_activity(k, seg=seg) for k, seg in enumerate([
+        {"activityType": ""}, {"activityType": "WALKING", "distance": 0}, {"distance": -5}, {"activityType": "x: y."},
+        {"distance": 2**63 - 1}])],
+    "whole numbers at the edges": [_t_visit(k, loc={"latitudeE7": lat, "accuracyMetres": acc}) for k, (lat, acc) in enumerate(
+        [(2**53 + 1, 2**63 - 1), (-(2**63), 0), (0, -1), (-0, 7), (10**18, 10**17)])],
+    "a time that is no time": [_t_visit(start="later"), _t_visit()],
+    "another presentation": [_t_visit(), _t_visit(start="2026-07-04T21:23:00+01:00")],
+    # what the thin route leaves to the other routes (the same results all the same)
+    "a fraction": [_t_visit(loc={"latitudeE7": 515076711.5})],
+    "a whole number as a float": [_t_visit(place={"visitConfidence": 80.0})],
+    "a whole distance as a float": [_t_activity(seg={"distance": 7560.0})],
+    "an exponent": [_t_visit(loc={"accuracyMetres": 1e2})],
+    "a truth value": [_t_visit(loc={"accuracyMetres": True})],
+    "a truth value in a text": [_t_visit(place={"placeConfidence": False})],
+    "a number in a text": [_t_visit(place={"placeConfidence": 5})],
+    "a text in a number": [_t_visit(loc={"latitudeE7": "515"})],
+    "a null": [_t_visit(loc={"name": None})],
+    "a null coordinate": [_t_visit(loc={"latitudeE7": None})],
+    "an integer beyond 64 bits": [_t_visit(loc={"accuracyMetres": 2**64 + 1})],
+    "an escape": [_t_visit(loc={"name": "a\"b"})],
+    "a control character": [_t_visit(loc={"name": "a\nb"})],
+    "another key": [_t_visit(place={"childVisits": [_t_visit()["placeVisit"]]})],
+    "a raw path": [_t_activity(seg={"simplifiedRawPath": {"points": []}})],
+    "epoch milliseconds": [_t_visit(), {"placeVisit": {**_t_visit()["placeVisit"], "duration": {"startTimestampMs": "1783196580000"}}}],
+    "an activity with one end": [_t_activity(), {"activitySegment": {"startLocation": {"latitudeE7": 1, "longitudeE7": 2}}}],
+    "an object with neither": [_t_visit(), {}],
+    "a null object": [_t_visit(), None],
+    "both in one object": [{**_t_visit(), **_t_activity()}],
+    "a visit without coordinates": [_t_visit(), {"placeVisit": {"location": {"placeId": "x"}}}],
+    "no objects": [],
+}
+THIN: Final = {"the generator's shape", "visits only", "activities only", "without decimals, and mixed", "fields left out",
+               "place texts", "activity texts", "whole numbers at the edges"}
+"""The shapes the thin route reads; it leaves the others to the quick route or the general walk."""
+
+
+@pytest.mark.parametrize("ascii_only", [False, True], ids=["raw UTF-8", "ASCII escapes"])
+@pytest.mark.parametrize("name", sorted(THIN_SHAPES))
+def test_thin_months_read_the_same_by_the_thin_route(tmp_path: Path, name: str, ascii_only: bool) -> None:
+    path = tmp_path / "2026_JULY.json"
+    text = json.dumps({"timelineObjects": THIN_SHAPES[name]}, indent=2, ensure_ascii=ascii_only)
+    path.write_text(text, encoding="utf-8")
+    escaped = "\\" in text
+    assert _thin_taken(path) == (name in THIN and not escaped), name
+    _same(path)
+
+
+def _raw(objects: list[Any], old: str, new: str, count: int = 1) -> bytes:
+    text = json.dumps({"timelineObjects": objects}, indent=1)
+    assert old in text
+    return text.replace(old, new, count).encode()
+
+
+THIN_TEXTS: dict[str, bytes] = {
+    # what json.dumps does not write: each left to the other routes
+    "a repeated key (Python keeps the last, Polars the first)": _raw([_t_visit()], '"accuracyMetres": 111', '"accuracyMetres": 5, "accuracyMetres": 111'),
+    "a repeated text key": _raw([_t_visit()], '"placeConfidence": "MEDIUM_CONFIDENCE"', '"placeConfidence": "A", "placeConfidence": "B"'),
+    "a repeated key, one null": _raw([_t_visit()], '"accuracyMetres": 111', '"accuracyMetres": null, "accuracyMetres": 111'),
+    "a repeated list": _raw([_t_visit()], '"timelineObjects": [', '"timelineObjects": [], "timelineObjects": ['),
+    "8e1 for 80": _raw([_t_visit()], '"visitConfidence": 80', '"visitConfidence": 8e1'),
+    "80.0E0 for 80": _raw([_t_visit()], '"visitConfidence": 80', '"visitConfidence": 80.0E0'),
+    "-0.0 for a coordinate": _raw([_t_visit()], '"longitudeE7": -1281270', '"longitudeE7": -0.0'),
+    "a confidence with an exponent": _raw([_t_visit()], '"locationConfidence": 71.5', '"locationConfidence": 7.15e1'),
+    "a whole confidence": _raw([_t_visit()], '"locationConfidence": 71.5', '"locationConfidence": 71.0'),
+    "a confidence as true, a number as 8e1": _raw([_t_visit()], '"visitConfidence": 80', '"visitConfidence": 8e1'),
+    "NaN": _raw([_t_visit()], '"locationConfidence": 71.5', '"locationConfidence": NaN'),
+    "Infinity": _raw([_t_visit()], '"accuracyMetres": 111', '"accuracyMetres": Infinity'),
+    "1e400": _raw([_t_visit()], '"accuracyMetres": 111', '"accuracyMetres": 1e400'),
+    "400 digits": _raw([_t_visit()], '"accuracyMetres": 111', '"accuracyMetres": 1' + "0" * 400),
+    "a leading zero": _raw([_t_visit()], '"accuracyMetres": 111', '"accuracyMetres": 0111'),
+    "a trailing comma": _raw([_t_visit()], '"placeVisitImportance": "MAIN"', '"placeVisitImportance": "MAIN",'),
+    "a BOM": b"\xef\xbb\xbf" + _raw([_t_visit()], "{", "{"),
+    "a list around the document": b"[" + _raw([_t_visit()], "{", "{") + b"]",
+    "a second document": _raw([_t_visit()], "{", "{") + b' {"timelineObjects": []}',
+    "text after the document": _raw([_t_visit()], "{", "{") + b" x",
+    "cut short": _raw([_t_visit(), _t_visit()], "{", "{")[:-30],
+    "a tab inside a text": _raw([_t_visit()], '"MAIN"', '"MA\tIN"'),
+    "not UTF-8": _raw([_t_visit()], '"MAIN"', '"MA\xffIN"').replace(b"\xc3\xbf", b"\xff"),
+    "a key in another case": _raw([_t_visit()], '"placeVisitType"', '"PlaceVisitType"'),
+    "an unknown key at the top": _raw([_t_visit()], '"timelineObjects": [', '"x": 1, "timelineObjects": ['),
+    # and what it reads
+    "spaces as Google writes them": _raw([_t_visit(), _t_activity()], ": ", " : ", -1),
+    "compact": json.dumps({"timelineObjects": [_t_visit(), _t_activity()]}, separators=(",", ":")).encode(),
+    "white space around": b" \r\n\t" + _raw([_t_visit()], "{", "{") + b"\n \n",
+}
+THIN_TEXTS_READ: Final = {"spaces as Google writes them", "compact", "white space around"}
+
+
+@pytest.mark.parametrize("name", sorted(THIN_TEXTS))
+def test_thin_texts_only_the_plain_rule_reads_are_left_to_it(tmp_path: Path, name: str) -> None:
+    path = tmp_path / "2026_JULY.json"
+    path.write_bytes(THIN_TEXTS[name])
+    assert _thin_taken(path) == (name in THIN_TEXTS_READ), name
+    try:
+        _same(path)
+    except RecursionError:  # pragma: no cover - (not these)
+        raise
+
+
+_ODD: Final = (None, True, False, 0, -1, 1.5, 80.0, 2**63, 2**64 + 1, "", "x", "a:b.c", "\u00e9t\u00e9", "\U0001f600",
+               'q"q', "b\\s", "\n", "2026-07-04T20:23:00Z", [], [1], {}, {"a": 1})
+
+
+def _random_thin_month(rng: Any) -> tuple[str, bool]:
+    """A thin month of 1-12 objects, some with a field left out or given an odd value (null, truth
+    values, numbers of each type and size, texts with escapes and non-ASCII, lists, objects), written
+    with or without escapes, indented or compact; sometimes a key repeated, a number written another way
+    (``8e1``, ``80.0``), an unknown key put in. (text, whether anything was changed)."""
+    objects: list[Any] = []
+    changed = False
+    for k in range(rng.randint(1, 12)):
+        obj = _t_visit(k) if rng.random() < 0.5 else _t_activity(k)
+        if rng.random() < 0.3:
+            changed = True
+            body = next(iter(obj.values()))
+            node = rng.choice([body] + [v for v in body.values() if isinstance(v, dict)])
+            key = rng.choice(sorted(node))
+            if rng.random() < 0.3:
+                del node[key]
+            else:
+                node[key] = rng.choice(_ODD)
+        objects.append(obj)
+    text = json.dumps({"timelineObjects": objects}, indent=rng.choice([None, 1, 2]), ensure_ascii=rng.random() < 0.2)
+    for old, new in (('"visitConfidence": 80', '"visitConfidence": 8e1'), ('"distance": 7560', '"distance": 7560.0'),
+                     ('"accuracyMetres": 111', '"accuracyMetres": 5, "accuracyMetres": 111'),
+                     ('"placeVisitType": "SINGLE_PLACE"', '"placeVisitType": "SINGLE_PLACE", "other": [1, {"a": null}]'),
+                     ('"locationConfidence": 71.5', '"locationConfidence": 7.15e1'), ('"latitudeE7": 5', '"latitudeE7": 5.0e0')):
+        if old in text and rng.random() < 0.08:
+            text, changed = text.replace(old, new, 1), True
+    return text, changed
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_thin_months_read_the_same(tmp_path: Path, seed: int) -> None:
+    """Seeded random thin months with odd values: the thin route, where it reads one, gives what the
+    plain rule gives, and so does :func:`sem.parse` everywhere (or both fail alike); the thin route
+    reads every month left as the generator writes it and some changed ones, and leaves others."""
+    import random
+
+    rng = random.Random(f"thin:{seed}")
+    path = tmp_path / "2026_JULY.json"
+    taken = {True: 0, False: 0}
+    left = 0
+    for trial in range(250):
+        text, changed = _random_thin_month(rng)
+        path.write_text(text, encoding="utf-8")
+        ctx = ParseContext(source_id="s", path=path)
+        thin = sem._thin(path.read_bytes())
+        try:
+            plain = sem.parse_plain(path, ctx)
+        except Exception as exc:  # (an integer beyond a float: both fail alike)
+            assert thin is None, trial
+            with pytest.raises(type(exc)):
+                sem.parse(path, ctx)
+            continue
+        assert_same(sem.parse(path, ctx), plain)
+        if thin is not None:
+            assert_same(thin, plain)
+            taken[changed] += 1
+        else:
+            assert changed or "\\" in text, trial  # (the generator's shape is always read, but escaped)
+            left += 1
+    assert taken[False] > 20 and taken[True] > 5 and left > 40, (taken, left)
+
+
+@pytest.mark.parametrize("depth", [30_000, 200_000])
+@pytest.mark.parametrize("where", ["an unknown key", "a text's place", "a location's place"])
+def test_a_thin_month_nested_deep_does_not_crash(tmp_path: Path, depth: int, where: str) -> None:
+    """A thin month with a value nested ``depth`` deep (lists or objects) is refused by Polars' reader
+    (its depth limit), not a crash, and goes to the plain rule, which fails as before (Python's
+    recursion limit): in a subprocess, so that a crash would show as its exit status."""
+    import subprocess
+    import sys
+
+    for nest in ("[" * depth + "]" * depth, '{"a":' * depth + "1" + "}" * depth):
+        value = {"an unknown key": '"placeVisitType": "SINGLE_PLACE", "other": ' + nest,
+                 "a text's place": '"placeVisitType": ' + nest,
+                 "a location's place": '"location": ' + nest + ', "x": '}[where]
+        text = json.dumps({"timelineObjects": [_t_visit(k) for k in range(30)]})
+        at = text.rindex('"placeVisitType": "SINGLE_PLACE"' if where != "a location's place" else '"location": ')
+        text = text[:at] + value + "," + text[at:].split(",", 1)[1] if where != "a location's place" else \
+            text[:at] + value + text[at + len('"location": '):]
+        assert at > 4096  # (past the bytes that choose the route: Polars' reader reads it)
+        json.loads(text.replace(nest, "1"))  # (valid JSON but for the depth)
+        path = tmp_path / "2026_JULY.json"
+        path.write_text(text, encoding="utf-8")
+        code = ("import sys; from pathlib import Path; from parsers import google_semantic_json as sem\n"
+                "from parsers.base import ParseContext\n"
+                "import polars as pl; read = []; real = pl.read_json\n"
+                "pl.read_json = lambda *a, **k: read.append(1) or real(*a, **k)\n"
+                "p = Path(sys.argv[1]); assert sem._thin(p.read_bytes()) is None and read\n"
+                "def outcome(parse):\n"
+                "    try:\n        return repr(parse(p, ParseContext(source_id='s', path=p)).events.shape)\n"
+                "    except BaseException as exc:\n        return type(exc).__name__\n"
+                "fast, plain = outcome(sem.parse), outcome(sem.parse_plain)\n"
+                "assert fast == plain, (fast, plain); print(fast)\n")
+        done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=300,
+                              cwd=Path(__file__).resolve().parents[1])
+        assert done.returncode == 0, (where, done.returncode, done.stderr[-2000:])
+
+
+@pytest.mark.parametrize("number", sorted(_BEYOND_FLOAT))
+@pytest.mark.parametrize("field", ['"accuracyMetres": 111', '"latitudeE7": 515076712', '"visitConfidence": 80',
+                                   '"locationConfidence": 71.5', '"distance": 7561'])
+def test_a_number_no_float_holds_in_a_thin_month_is_the_plain_rules(tmp_path: Path, number: str, field: str) -> None:
+    """``1e400``, 400 digits, ``NaN``, ``Infinity`` in a thin month: Polars refuses the file, and it is
+    read by the other routes, the same as by the plain rule (one reject naming the record and the
+    field where the walk reads it)."""
+    path = tmp_path / "2026_JULY.json"
+    path.write_bytes(_raw([_t_visit(), _t_visit(1), _t_activity(1), _t_visit(2)], field, field.split(":")[0] + ": " + number))
+    assert not _thin_taken(path)
+    _same(path)
+
+
+def test_the_thin_route_reads_the_bench_and_generators_months_and_leaves_googles(
+        samples: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The thin route reads the bench's thin month and every month the generator writes; it is not
+    tried on Google's shape (the real month, the bench's month in Google's shape): their first object
+    holds other keys."""
+    from bench.bench_json_returns import real_shape_month
+    from fixtures.generate import generate
+
+    bench = bench_json_file(tmp_path, monkeypatch, "google_semantic_json", "semantic", 300)
+    generate("covert", 3, 0.1, tmp_path / "case")
+    months = sorted((tmp_path / "case").rglob("Semantic Location History/*/*.json"))
+    assert months
+    for path in [bench, *months]:
+        assert _thin_taken(path), path
+        _same(path)
+    read = []
+    real = pl.read_json
+    monkeypatch.setattr(pl, "read_json", lambda *a, **k: read.append(1) or real(*a, **k))
+    for path in (samples / SAMPLE, real_shape_month(bench, tmp_path / "shaped.json", 40)):
+        assert not _thin_taken(path) and not read
