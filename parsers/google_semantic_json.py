@@ -42,6 +42,7 @@ import io
 import json
 import math
 import re
+import threading
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
@@ -799,9 +800,9 @@ def _present(path: str) -> pl.Expr:
 
 _THIN_PRESENT: Final = tuple(_present(name) for name in _THIN_STRUCTS)
 _THIN_COUNTS: Final = (
-    pl.concat_str(list(_THIN_TEXTS), ignore_nulls=True).str.join("").alias("texts"),
+    pl.col(*_THIN_TEXTS).str.join(""),
     (pl.col("placeVisit.location.locationConfidence") != pl.col("placeVisit.location.locationConfidence").floor()).sum()
-    .alias("fractions"),
+    .alias("#fractions"),
 )
 _VISIT_KEY: Final = ("placeVisit.location.name", "placeVisit.location.address", "placeVisit.location.placeId",
                      "placeVisit.location.semanticType", "placeVisit.placeConfidence", "placeVisit.visitConfidence")
@@ -830,16 +831,36 @@ def _thin_proved(data: bytes, frame: pl.DataFrame, nulls: dict[str, int]) -> boo
     keys = 1 + sum(held.values())  # (and "timelineObjects")
     texts = sum(held[t] for t in _THIN_TEXTS)
     key_dot_e = _TOP_DOT_E + sum(held[name] * k for name, k in _THIN_KEY_DOT_E.items())
-    counts = frame.select(*_THIN_COUNTS).row(0)
-    inside = np.frombuffer(counts[0].encode(), dtype=np.uint8)
+    *texts_held, fractions = frame.select(*_THIN_COUNTS).row(0)
+    inside = "".join(texts_held).encode()
+    if np.count_nonzero(np.frombuffer(inside, dtype=np.uint8) < 0x20):
+        return False
+    colons, quotes, dots, e, big_e = _counts(data, b':".eE')
+    inside_colons, _, inside_dots, inside_e, inside_big_e = _counts(inside, b':".eE')
+    return (colons == keys + inside_colons and quotes == 2 * (keys + texts)
+            and dots + e + big_e == inside_dots + inside_e + inside_big_e + key_dot_e + fractions)
+
+
+_CHUNK: Final = 1 << 20
+_BUFFER: Final = threading.local()
+
+
+def _counts(data: bytes, chars: bytes) -> list[int]:
+    """How many times each byte of ``chars`` is in ``data``: a pass a byte a megabyte, into one buffer
+    kept for the thread (a new one each time is page faults: a fifth of the time)."""
+    import numpy as np
+
+    buffer = getattr(_BUFFER, "found", None)
+    if buffer is None:
+        buffer = _BUFFER.found = np.empty(_CHUNK, dtype=np.bool_)
     whole = np.frombuffer(data, dtype=np.uint8)
-
-    def count(values: Any, *chars: int) -> int:
-        return sum(int(np.count_nonzero(values == c)) for c in chars)
-
-    return (not np.count_nonzero(inside < 0x20)
-            and count(whole, 0x3A) == keys + count(inside, 0x3A) and count(whole, 0x22) == 2 * (keys + texts)
-            and count(whole, 0x2E, 0x65, 0x45) == count(inside, 0x2E, 0x65, 0x45) + key_dot_e + counts[1])
+    counts = [0] * len(chars)
+    for at in range(0, len(whole), _CHUNK):
+        part = whole[at:at + _CHUNK]
+        out = buffer[:len(part)]
+        for k, c in enumerate(chars):
+            counts[k] += int(np.count_nonzero(np.equal(part, c, out=out)))
+    return counts
 
 
 def _thin_flat(doc: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, int]]:
@@ -852,27 +873,31 @@ def _thin_flat(doc: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, int]]:
     return frame, frame.null_count().row(0, named=True)
 
 
-def _thin_texts(frame: pl.DataFrame) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
-    """Each row's place text (:func:`_place_text`) and an activity's two texts (:func:`_activity`), as
-    expressions over ``frame``: each text made once per distinct key (a month visits the same places
-    again and again) by the walk's own code, from the values as Python's reader gives them."""
+def _thin_texts(frame: pl.DataFrame) -> tuple[list[str], Any, Any]:
+    """The place texts (:func:`_place_text`) and activities' texts (:func:`_activity`) of ``frame``'s
+    objects, each made once per distinct key (a month visits the same places again and again) by the
+    walk's own code from the values as Python's reader gives them: (every text made; each object's place
+    text's index there; each object's activity's start text's index there, its end text's the next)."""
+    import numpy as np
+
     keys = frame.select(*_VISIT_KEY, *_ACTIVITY_KEY, _VISIT_ID, _ACTIVITY_ID)
-    place: dict[int, str] = {}
-    starts: dict[int, str] = {}
-    ends: dict[int, str] = {}
+    made: list[str] = []
+    place: dict[int, int] = {}
+    activity: dict[int, int] = {}
     for name, address, place_id, semantic, confidence, visit_confidence, kind, distance, v, a in keys.filter(
             pl.col("#v").is_first_distinct() | pl.col("#a").is_first_distinct()).iter_rows():
         if v not in place:
-            place[v] = _place_text({"placeConfidence": confidence, "visitConfidence": visit_confidence},
-                                   {"name": name, "address": address, "placeId": place_id, "semanticType": semantic})
-        if a not in starts:
-            starts[a], ends[a] = _activity_texts(kind or "UNKNOWN_ACTIVITY_TYPE", distance)
-
-    def text(made: dict[int, str], ids: pl.Series) -> pl.Expr:
-        return pl.lit(pl.Series([made.get(k) for k in range(max(made) + 1)], dtype=pl.String)).gather(ids)
-
-    return (text(place, keys.get_column("#v")), text(starts, keys.get_column("#a")),
-            text(ends, keys.get_column("#a")))
+            place[v] = len(made)
+            made.append(_place_text({"placeConfidence": confidence, "visitConfidence": visit_confidence},
+                                    {"name": name, "address": address, "placeId": place_id, "semanticType": semantic}))
+        if a not in activity:
+            activity[a] = len(made)
+            made += _activity_texts(kind or "UNKNOWN_ACTIVITY_TYPE", distance)
+    at_place = np.zeros(max(place) + 1, dtype=np.int64)
+    at_place[list(place)] = list(place.values())
+    at_activity = np.zeros(max(activity) + 1, dtype=np.int64)
+    at_activity[list(activity)] = list(activity.values())
+    return made, at_place[keys.get_column("#v").to_numpy()], at_activity[keys.get_column("#a").to_numpy()]
 
 
 _VISIT_ID: Final = pl.struct(_VISIT_KEY).rank("dense").alias("#v")
@@ -891,46 +916,51 @@ def _thin(data: bytes) -> ParseResult | None:
         doc = pl.read_json(io.BytesIO(data), schema=_THIN_LAYOUT)
     except Exception:  # (malformed, nested past its limit, a value of another type, a number beyond 64 bits)
         return None
-    listed = doc.get_column("timelineObjects")
-    if doc.height != 1 or listed.null_count() or listed.list.len().item() == 0:
-        return None
-    frame, nulls = _thin_flat(doc)
+    frame, nulls = _thin_flat(doc)  # (a null list, no list, an empty one: one row, null, refused below)
     n = frame.height
     visits, segments = n - nulls["?placeVisit"], n - nulls["?activitySegment"]
-    if visits + segments != n or nulls["?activitySegment.startLocation"] != visits or nulls["?activitySegment.endLocation"] != visits:
-        return None  # (an object null, with neither or both, or an activity without both ends: the walk's)
+    if visits + segments != n or nulls["?activitySegment.startLocation"] != visits \
+            or nulls["?activitySegment.endLocation"] != visits:
+        return None  # (no object, an object null, with neither or both, an activity without both ends: the walk's)
     if not _thin_proved(data, frame, nulls):
         return None
-    place, start_text, end_text = _thin_texts(frame)
-    # the records in the walk's order: each object's first (a visit, an activity's start), then an activity's end
-    visit = frame.get_column("?placeVisit").is_not_null().to_numpy()
-    second = np.flatnonzero(~visit)
-    at = np.arange(n) + np.concatenate(([0], np.cumsum(~visit)[:-1]))
-    order = np.empty(n + len(second), dtype=np.int64)
-    order[at] = np.arange(n)
-    order[at[second] + 1] = second
-    slot = np.zeros(len(order), dtype=np.bool_)
-    slot[at[second] + 1] = True
-    records = frame.select(*_THIN_SOURCE, place.alias("#place"), start_text.alias("#start"), end_text.alias("#end"))\
-        .gather(order).with_columns(pl.Series("#i", order), pl.Series("#second", slot)).select(*_THIN_RECORD)
+    records = _thin_records(frame, *_thin_texts(frame))
     if records.get_column("lat_e7").null_count() or records.get_column("lon_e7").null_count():
         return None  # (a record without coordinates: a reject)
     first = records.get_column("start").drop_nulls()
     return _quick_events(records, first.item(0) if first.len() else None)
 
 
-def _thin_columns() -> tuple[tuple[pl.Expr, ...], tuple[pl.Expr, ...]]:
+def _thin_records(frame: pl.DataFrame, made: list[str], place: Any, activity: Any) -> pl.DataFrame:
+    """The records of ``frame``'s objects in the walk's order (each object's first, a visit or an
+    activity's start, then an activity's end), as :data:`_QUICK_SCHEMA_WHOLE`; texts by
+    :func:`_thin_texts`."""
+    import numpy as np
+
+    n = frame.height
+    visit = frame.get_column("?placeVisit").is_not_null().to_numpy()
+    order = np.repeat(np.arange(n), 2 - visit)
+    second = np.zeros(len(order), dtype=np.bool_)
+    second[1:] = order[1:] == order[:-1]
+    text = np.where(second, activity[order] + 1, np.where(visit[order], place[order], activity[order]))
+    records = frame.select(*(pl.col(c).gather(pl.lit(pl.Series(order))) for c in _THIN_SOURCE),
+                           pl.lit(pl.Series(made, dtype=pl.String)).gather(pl.lit(pl.Series(text))).alias("text"),
+                           pl.lit(pl.Series("#i", order)), pl.lit(pl.Series("#second", second)))
+    return records.select(*_THIN_RECORD)
+
+
+def _thin_columns() -> tuple[tuple[str, ...], tuple[pl.Expr, ...]]:
     """The columns :func:`_thin` takes from the objects, and the records' columns from them, one row a
     record (``#i`` the object, ``#second`` an activity's end): :data:`_QUICK_SCHEMA_WHOLE`, as the walk
     makes them (:func:`_visit`, :func:`_activity`)."""
     c = pl.col
     loc, seg = "placeVisit.location.", "activitySegment."
-    source = tuple(c(name) for name in (
+    source = (
         loc + "latitudeE7", loc + "longitudeE7", loc + "accuracyMetres", "placeVisit.centerLatE7", "placeVisit.centerLngE7",
         "placeVisit.duration.startTimestamp", "placeVisit.duration.endTimestamp", seg + "startLocation.latitudeE7",
         seg + "startLocation.longitudeE7", seg + "startLocation.accuracyMetres", seg + "endLocation.latitudeE7",
         seg + "endLocation.longitudeE7", seg + "endLocation.accuracyMetres", seg + "duration.startTimestamp",
-        seg + "duration.endTimestamp", "?placeVisit"))
+        seg + "duration.endTimestamp", "?placeVisit")
     second, visit = c("#second"), c("?placeVisit").is_not_null()
 
     def pick(end: pl.Expr, place: pl.Expr, start: pl.Expr) -> pl.Expr:
@@ -948,7 +978,7 @@ def _thin_columns() -> tuple[tuple[pl.Expr, ...], tuple[pl.Expr, ...]]:
         pick(c(seg + "duration.endTimestamp"), c("placeVisit.duration.startTimestamp"), c(seg + "duration.startTimestamp"))
         .alias("start"),
         pl.when(visit & ~second).then(c("placeVisit.duration.endTimestamp")).alias("end"),
-        pick(c("#end"), c("#place"), c("#start")).alias("text"),
+        c("text"),
     )
     return source, record
 
