@@ -757,7 +757,7 @@ _THIN_LAYOUT: Final = pl.Schema({"timelineObjects": pl.List(_THIN_OBJECT)})
 declared so that every key of such a month is read, which the colon count below asks)."""
 
 
-def _thin_keys(dtype: pl.DataType) -> set[str]:
+def _thin_keys(dtype: Any) -> set[str]:
     if isinstance(dtype, pl.List):
         return _thin_keys(dtype.inner)
     return {f.name for f in dtype.fields} | {k for f in dtype.fields for k in _thin_keys(f.dtype)} \
@@ -906,8 +906,6 @@ _ACTIVITY_ID: Final = pl.struct(_ACTIVITY_KEY).rank("dense").alias("#a")
 
 def _thin(data: bytes) -> ParseResult | None:
     """:func:`parse`'s result for a thin month (see the notes above), else ``None``."""
-    import numpy as np
-
     start = len(data) - len(data.lstrip(b" \t\r\n")) if data[:1] in b" \t\r\n" else 0
     if data[start:start + 1] != b"{" or b"\\" in data or not set(
             k.decode("utf-8", "replace") for k in _HEAD_KEY.findall(data, 0, _HEAD)) <= _THIN_KEYS:
@@ -919,7 +917,7 @@ def _thin(data: bytes) -> ParseResult | None:
     frame, nulls = _thin_flat(doc)  # (a null list, no list, an empty one: one row, null, refused below)
     n = frame.height
     visits, segments = n - nulls["?placeVisit"], n - nulls["?activitySegment"]
-    if visits + segments != n or nulls["?activitySegment.startLocation"] != visits \
+    if not n or visits + segments != n or nulls["?activitySegment.startLocation"] != visits \
             or nulls["?activitySegment.endLocation"] != visits:
         return None  # (no object, an object null, with neither or both, an activity without both ends: the walk's)
     if not _thin_proved(data, frame, nulls):
