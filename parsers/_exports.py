@@ -61,11 +61,7 @@ def read_bytes_text(path: Path, what: str) -> str:
     """A UTF-8 document (BOM allowed) as text, or a clear error naming the file. UTF-16
     with its byte-order mark (a file re-saved by Windows Notepad as "Unicode") is the same
     text and is read too."""
-    return bytes_text(path.read_bytes(), path, what)
-
-
-def bytes_text(data: bytes, path: Path, what: str) -> str:
-    """:func:`read_bytes_text` of the file's bytes, already read."""
+    data = path.read_bytes()
     if not data or data.isspace():  # what ``not data.strip()`` asks, without a copy of the file (0.05 CPU-s a 107 MB one)
         raise FormatError(f"{path}: the file is empty")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):

@@ -38,25 +38,20 @@ name in particular is a guess (``placeConfidence``), and the statement says so.
 
 from __future__ import annotations
 
-import io
 import json
 import math
-import re
-import threading
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 from typing import Any, Final
 
 import polars as pl
-import polars.selectors as cs
 
 from atlas.errors import FormatError
 from atlas.model import TS_TYPE, UTC, Channel, EvidenceCategory
 from parsers._exports import (
     BEYOND_FLOAT,
     ISO_INSTANT_FORMATS,
-    bytes_text,
     epoch_ms_utc,
     excerpt,
     has_array,
@@ -64,7 +59,6 @@ from parsers._exports import (
     iso_basis,
     iso_instant,
     load_json,
-    load_json_text,
     number_excerpt,
     rejects,
     rejects_lone_surrogates,
@@ -245,11 +239,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     (the objects walked with every odd shape handled) and :func:`_events_fast` (the events made by
     one query where every time is in the export's own presentation, else their times read by
     :func:`_instant`)."""
-    data = path.read_bytes()
-    thin = _thin(data)
-    if thin is not None:
-        return thin
-    objects = _objects_of(data, path)
+    objects = _objects(path)
     quick = _quick(objects, ctx)
     if quick is not None:
         return quick
@@ -312,13 +302,7 @@ _SCHEMA: Final = {"source_ref": pl.String, "lat_e7": pl.Float64, "lon_e7": pl.Fl
 
 def _objects(path: Path) -> list[Any]:
     """The file's ``timelineObjects`` list, or the plain rule's error."""
-    return _objects_of(path.read_bytes(), path)
-
-
-def _objects_of(data: bytes, path: Path) -> list[Any]:
-    """:func:`_objects` of the file's bytes, already read (``load_json``'s reading of them)."""
-    what = "Google Semantic Location History file"
-    doc = load_json_text(bytes_text(data, path, what), path, what)
+    doc = load_json(path, "Google Semantic Location History file")
     objects = doc.get("timelineObjects") if isinstance(doc, dict) else None
     if not isinstance(objects, list):
         raise FormatError(f"{path}: no 'timelineObjects' list: not a Semantic Location History file")
@@ -707,278 +691,15 @@ def _quick(objects: list[Any], ctx: ParseContext) -> ParseResult | None:
             return None
     if frame.get_column("lat_e7").null_count() or frame.get_column("lon_e7").null_count():
         return None  # (a record without coordinates: a reject)
-    return _quick_events(frame, next((t for t in columns[4] if t is not None), None))
-
-
-def _quick_events(frame: pl.DataFrame, first: str | None) -> ParseResult | None:
-    """The events of :func:`_quick`'s records (``frame``, :data:`_QUICK_SCHEMA` or
-    :data:`_QUICK_SCHEMA_WHOLE`, every record with both coordinates; ``first`` the first start time
-    there is), or ``None`` where a time is left unread."""
     # The times by the fixed-width reader: with three decimals (``2026-07-04T19:58:00.000Z``) where the
     # first time is as long as that, else with or without them (``2021-08-01T00:22:28Z``); the other way
     # if the first way leaves one unread.
+    first = next((t for t in columns[4] if t is not None), None)
     readers = (_QUICK_READS, _QUICK_READS_EITHER) if first is not None and len(first) == 24 else (_QUICK_READS_EITHER,)
     starts, ends = frame.get_column("start").null_count(), frame.get_column("end").null_count()
     for read_start, read_end in readers:
         events = frame.select(*_QUICK_EVENTS, read_start, read_end, *_QUICK_REST)
         if events.get_column("ts_utc").null_count() == starts and events.get_column("ts_end_utc").null_count() == ends:
-            return ParseResult(events=events, rejects=_NO_REJECTS.clone(), records_read=frame.height,
+            return ParseResult(events=events, rejects=_NO_REJECTS.clone(), records_read=len(rows),
                                assumptions=[_ASSUMPTION], refs_unique=True)  # (as _result makes it)
     return None
-
-
-# --- the thin route: a month read by Polars' JSON reader, its layout declared ----------------
-#
-# A month that holds only the keys below (as the generator writes it: no raw paths, no child visits,
-# none of Google's other keys) is read by ``pl.read_json`` with this layout (about 0.6x ``json.loads``
-# of the same text, and no Python object a record) and its records made by column. Polars' reader is
-# laxer than Python's (it reads ``1.5`` or ``true`` into an integer, a number into a text, keeps the
-# first of a repeated key and reads an undeclared key as absent), so the route proves by counts over
-# the text that it read what ``json.loads`` reads (:func:`_thin_proved`); any month it cannot prove,
-# or whose records the quick route would not take (a record without coordinates, a time in another
-# presentation), goes to the walk, which stays the plain rule.
-
-_N: Final = pl.Int64
-"""A number the walk reads (a coordinate, an accuracy, ``visitConfidence``, ``distance``): an integer as written."""
-_THIN_DURATION: Final = pl.Struct({"startTimestamp": pl.String, "endTimestamp": pl.String})
-_THIN_END: Final = pl.Struct({"latitudeE7": _N, "longitudeE7": _N, "accuracyMetres": _N})
-_THIN_VISIT: Final = pl.Struct({
-    "location": pl.Struct({"latitudeE7": _N, "longitudeE7": _N, "placeId": pl.String, "address": pl.String,
-                           "name": pl.String, "semanticType": pl.String, "accuracyMetres": _N,
-                           "locationConfidence": pl.Float64}),
-    "duration": _THIN_DURATION, "placeConfidence": pl.String, "visitConfidence": _N, "centerLatE7": _N,
-    "centerLngE7": _N, "editConfirmationStatus": pl.String, "placeVisitType": pl.String,
-    "placeVisitImportance": pl.String})
-_THIN_SEGMENT: Final = pl.Struct({"startLocation": _THIN_END, "endLocation": _THIN_END, "duration": _THIN_DURATION,
-                                  "distance": _N, "activityType": pl.String, "confidence": pl.String})
-_THIN_OBJECT: Final = pl.Struct({"placeVisit": _THIN_VISIT, "activitySegment": _THIN_SEGMENT})
-_THIN_LAYOUT: Final = pl.Schema({"timelineObjects": pl.List(_THIN_OBJECT)})
-"""Every key the thin route reads (``locationConfidence`` and the other texts the walk does not read are
-declared so that every key of such a month is read, which the colon count below asks)."""
-
-
-def _thin_keys(dtype: Any) -> set[str]:
-    if isinstance(dtype, pl.List):
-        return _thin_keys(dtype.inner)
-    return {f.name for f in dtype.fields} | {k for f in dtype.fields for k in _thin_keys(f.dtype)} \
-        if isinstance(dtype, pl.Struct) else set()
-
-
-_THIN_KEYS: Final = frozenset({"timelineObjects"} | _thin_keys(_THIN_OBJECT))
-_HEAD_KEY: Final = re.compile(rb'"([^"\\]{1,60})"\s*:')
-_HEAD: Final = 4096
-"""The bytes whose keys choose the route (a month whose first object holds another key, as Google's do,
-is not tried: only a choice, the counts prove what is read)."""
-_DOT_E: Final = frozenset(b".eE")
-
-
-def _thin_fields(dtype: pl.DataType, path: str = "") -> list[tuple[str, pl.DataType]]:
-    """Every field under the struct type ``dtype``, by its path (``placeVisit.location.name``)."""
-    out: list[tuple[str, pl.DataType]] = []
-    for field in dtype.fields:  # type: ignore[attr-defined]
-        out.append((f"{path}{field.name}", field.dtype))
-        if isinstance(field.dtype, pl.Struct):
-            out += _thin_fields(field.dtype, f"{path}{field.name}.")
-    return out
-
-
-_THIN_FIELDS: Final = _thin_fields(_THIN_OBJECT)
-_THIN_TEXTS: Final = tuple(name for name, dtype in _THIN_FIELDS if dtype == pl.String)
-_THIN_KEY_DOT_E: Final = {name: sum(c in _DOT_E for c in name.rsplit(".", 1)[-1].encode()) for name, _ in _THIN_FIELDS}
-_TOP_DOT_E: Final = sum(c in _DOT_E for c in b"timelineObjects")
-_THIN_STRUCTS: Final = tuple(name for name, dtype in _THIN_FIELDS if isinstance(dtype, pl.Struct))
-
-
-def _present(path: str) -> pl.Expr:
-    """Whether the struct at ``path`` (from an object's fields) is there: true, else null."""
-    first, *rest = path.split(".")
-    value = pl.col(first)
-    for name in rest:
-        value = value.struct.field(name)
-    return pl.when(value.is_not_null()).then(pl.lit(True)).alias(f"?{path}")
-
-
-_THIN_PRESENT: Final = tuple(_present(name) for name in _THIN_STRUCTS)
-_THIN_COUNTS: Final = (
-    pl.col(*_THIN_TEXTS).str.join(""),
-    (pl.col("placeVisit.location.locationConfidence") != pl.col("placeVisit.location.locationConfidence").floor()).sum()
-    .alias("#fractions"),
-)
-_VISIT_KEY: Final = ("placeVisit.location.name", "placeVisit.location.address", "placeVisit.location.placeId",
-                     "placeVisit.location.semanticType", "placeVisit.placeConfidence", "placeVisit.visitConfidence")
-_ACTIVITY_KEY: Final = ("activitySegment.activityType", "activitySegment.distance")
-
-
-def _thin_proved(data: bytes, frame: pl.DataFrame, nulls: dict[str, int]) -> bool:
-    """Whether Polars' read of ``data`` (``frame``, :func:`_thin_flat`'s; ``nulls``: each field's nulls)
-    is what ``json.loads`` reads from it, a text with no backslash (so no escape: each text's bytes are
-    the bytes between its quotes, and holds no quote), by counts of the text against the read:
-
-    * colons = keys held + colons inside texts: every key in the text is a declared one, where declared,
-      held (not null), and once (a repeated key is two colons, one held);
-    * quotes = 2 x (keys + texts held): no number or truth value read as a text (numbers are declared
-      numbers, and Polars refuses a text there);
-    * ``.``, ``e``, ``E`` outside texts and keys = the ``locationConfidence`` values that are not whole
-      numbers: each such value was written with at least one of them and every integer without, so
-      every other number was written as an integer (not ``1.5`` read as 1, ``8e1`` read as 80, ``80.0``
-      whose text the walk writes ``80.0``) and there is no ``true`` or ``false`` (read as 1 and 0);
-    * no control character inside a text (Python's reader refuses one).
-    """
-    import numpy as np
-
-    n = frame.height
-    held = {name: n - nulls[name if name in nulls else f"?{name}"] for name, _ in _THIN_FIELDS}
-    keys = 1 + sum(held.values())  # (and "timelineObjects")
-    texts = sum(held[t] for t in _THIN_TEXTS)
-    key_dot_e = _TOP_DOT_E + sum(held[name] * k for name, k in _THIN_KEY_DOT_E.items())
-    *texts_held, fractions = frame.select(*_THIN_COUNTS).row(0)
-    inside = "".join(texts_held).encode()
-    if np.count_nonzero(np.frombuffer(inside, dtype=np.uint8) < 0x20):
-        return False
-    colons, quotes, dots, e, big_e = _counts(data, b':".eE')
-    inside_colons, _, inside_dots, inside_e, inside_big_e = _counts(inside, b':".eE')
-    return (colons == keys + inside_colons and quotes == 2 * (keys + texts)
-            and dots + e + big_e == inside_dots + inside_e + inside_big_e + key_dot_e + fractions)
-
-
-_CHUNK: Final = 1 << 20
-_BUFFER: Final = threading.local()
-
-
-def _counts(data: bytes, chars: bytes) -> list[int]:
-    """How many times each byte of ``chars`` is in ``data``: a pass a byte a megabyte, into one buffer
-    kept for the thread (a new one each time is page faults: a fifth of the time)."""
-    import numpy as np
-
-    buffer = getattr(_BUFFER, "found", None)
-    if buffer is None:
-        buffer = _BUFFER.found = np.empty(_CHUNK, dtype=np.bool_)
-    whole = np.frombuffer(data, dtype=np.uint8)
-    counts = [0] * len(chars)
-    for at in range(0, len(whole), _CHUNK):
-        part = whole[at:at + _CHUNK]
-        out = buffer[:len(part)]
-        for k, c in enumerate(chars):
-            counts[k] += int(np.count_nonzero(np.equal(part, c, out=out)))
-    return counts
-
-
-def _thin_flat(doc: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, int]]:
-    """The objects of ``doc`` one row each, every field a column by its path (a struct's fields null
-    where it is null), with ``?placeVisit`` etc. for each struct (true where it is there, else null);
-    and every column's nulls."""
-    frame = doc.select(pl.col("timelineObjects").explode()).unnest("timelineObjects").with_columns(*_THIN_PRESENT)
-    for _ in range(3):
-        frame = frame.unnest(cs.struct(), separator=".")
-    return frame, frame.null_count().row(0, named=True)
-
-
-def _thin_texts(frame: pl.DataFrame) -> tuple[list[str], Any, Any]:
-    """The place texts (:func:`_place_text`) and activities' texts (:func:`_activity`) of ``frame``'s
-    objects, each made once per distinct key (a month visits the same places again and again) by the
-    walk's own code from the values as Python's reader gives them: (every text made; each object's place
-    text's index there; each object's activity's start text's index there, its end text's the next)."""
-    import numpy as np
-
-    keys = frame.select(*_VISIT_KEY, *_ACTIVITY_KEY, _VISIT_ID, _ACTIVITY_ID)
-    made: list[str] = []
-    place: dict[int, int] = {}
-    activity: dict[int, int] = {}
-    for name, address, place_id, semantic, confidence, visit_confidence, kind, distance, v, a in keys.filter(
-            pl.col("#v").is_first_distinct() | pl.col("#a").is_first_distinct()).iter_rows():
-        if v not in place:
-            place[v] = len(made)
-            made.append(_place_text({"placeConfidence": confidence, "visitConfidence": visit_confidence},
-                                    {"name": name, "address": address, "placeId": place_id, "semanticType": semantic}))
-        if a not in activity:
-            activity[a] = len(made)
-            made += _activity_texts(kind or "UNKNOWN_ACTIVITY_TYPE", distance)
-    at_place = np.zeros(max(place) + 1, dtype=np.int64)
-    at_place[list(place)] = list(place.values())
-    at_activity = np.zeros(max(activity) + 1, dtype=np.int64)
-    at_activity[list(activity)] = list(activity.values())
-    return made, at_place[keys.get_column("#v").to_numpy()], at_activity[keys.get_column("#a").to_numpy()]
-
-
-_VISIT_ID: Final = pl.struct(_VISIT_KEY).rank("dense").alias("#v")
-_ACTIVITY_ID: Final = pl.struct(_ACTIVITY_KEY).rank("dense").alias("#a")
-
-
-def _thin(data: bytes) -> ParseResult | None:
-    """:func:`parse`'s result for a thin month (see the notes above), else ``None``."""
-    start = len(data) - len(data.lstrip(b" \t\r\n")) if data[:1] in b" \t\r\n" else 0
-    if data[start:start + 1] != b"{" or b"\\" in data or not set(
-            k.decode("utf-8", "replace") for k in _HEAD_KEY.findall(data, 0, _HEAD)) <= _THIN_KEYS:
-        return None
-    try:
-        doc = pl.read_json(io.BytesIO(data), schema=_THIN_LAYOUT)
-    except Exception:  # (malformed, nested past its limit, a value of another type, a number beyond 64 bits)
-        return None
-    frame, nulls = _thin_flat(doc)  # (a null list, no list, an empty one: one row, null, refused below)
-    n = frame.height
-    visits, segments = n - nulls["?placeVisit"], n - nulls["?activitySegment"]
-    if not n or visits + segments != n or nulls["?activitySegment.startLocation"] != visits \
-            or nulls["?activitySegment.endLocation"] != visits:
-        return None  # (no object, an object null, with neither or both, an activity without both ends: the walk's)
-    if not _thin_proved(data, frame, nulls):
-        return None
-    records = _thin_records(frame, *_thin_texts(frame))
-    if records.get_column("lat_e7").null_count() or records.get_column("lon_e7").null_count():
-        return None  # (a record without coordinates: a reject)
-    first = records.get_column("start").drop_nulls()
-    return _quick_events(records, first.item(0) if first.len() else None)
-
-
-def _thin_records(frame: pl.DataFrame, made: list[str], place: Any, activity: Any) -> pl.DataFrame:
-    """The records of ``frame``'s objects in the walk's order (each object's first, a visit or an
-    activity's start, then an activity's end), as :data:`_QUICK_SCHEMA_WHOLE`; texts by
-    :func:`_thin_texts`."""
-    import numpy as np
-
-    n = frame.height
-    visit = frame.get_column("?placeVisit").is_not_null().to_numpy()
-    order = np.repeat(np.arange(n), 2 - visit)
-    second = np.zeros(len(order), dtype=np.bool_)
-    second[1:] = order[1:] == order[:-1]
-    text = np.where(second, activity[order] + 1, np.where(visit[order], place[order], activity[order]))
-    records = frame.select(*(pl.col(c).gather(pl.lit(pl.Series(order))) for c in _THIN_SOURCE),
-                           pl.lit(pl.Series(made, dtype=pl.String)).gather(pl.lit(pl.Series(text))).alias("text"),
-                           pl.lit(pl.Series("#i", order)), pl.lit(pl.Series("#second", second)))
-    return records.select(*_THIN_RECORD)
-
-
-def _thin_columns() -> tuple[tuple[str, ...], tuple[pl.Expr, ...]]:
-    """The columns :func:`_thin` takes from the objects, and the records' columns from them, one row a
-    record (``#i`` the object, ``#second`` an activity's end): :data:`_QUICK_SCHEMA_WHOLE`, as the walk
-    makes them (:func:`_visit`, :func:`_activity`)."""
-    c = pl.col
-    loc, seg = "placeVisit.location.", "activitySegment."
-    source = (
-        loc + "latitudeE7", loc + "longitudeE7", loc + "accuracyMetres", "placeVisit.centerLatE7", "placeVisit.centerLngE7",
-        "placeVisit.duration.startTimestamp", "placeVisit.duration.endTimestamp", seg + "startLocation.latitudeE7",
-        seg + "startLocation.longitudeE7", seg + "startLocation.accuracyMetres", seg + "endLocation.latitudeE7",
-        seg + "endLocation.longitudeE7", seg + "endLocation.accuracyMetres", seg + "duration.startTimestamp",
-        seg + "duration.endTimestamp", "?placeVisit")
-    second, visit = c("#second"), c("?placeVisit").is_not_null()
-
-    def pick(end: pl.Expr, place: pl.Expr, start: pl.Expr) -> pl.Expr:
-        return pl.when(second).then(end).when(visit).then(place).otherwise(start)
-
-    record = (
-        pl.format("timelineObjects[{}].{}", c("#i"), pick(pl.lit("activitySegment.end"), pl.lit("placeVisit"),
-                                                             pl.lit("activitySegment.start"))).alias("source_ref"),
-        pick(c(seg + "endLocation.latitudeE7"), pl.coalesce(c(loc + "latitudeE7"), c("placeVisit.centerLatE7")),
-             c(seg + "startLocation.latitudeE7")).alias("lat_e7"),
-        pick(c(seg + "endLocation.longitudeE7"), pl.coalesce(c(loc + "longitudeE7"), c("placeVisit.centerLngE7")),
-             c(seg + "startLocation.longitudeE7")).alias("lon_e7"),
-        pick(c(seg + "endLocation.accuracyMetres"), c(loc + "accuracyMetres"), c(seg + "startLocation.accuracyMetres"))
-        .alias("accuracy_m"),
-        pick(c(seg + "duration.endTimestamp"), c("placeVisit.duration.startTimestamp"), c(seg + "duration.startTimestamp"))
-        .alias("start"),
-        pl.when(visit & ~second).then(c("placeVisit.duration.endTimestamp")).alias("end"),
-        c("text"),
-    )
-    return source, record
-
-
-_THIN_SOURCE, _THIN_RECORD = _thin_columns()
