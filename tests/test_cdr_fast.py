@@ -4,12 +4,14 @@ the distinct SIMs (``_distinct_imsis`` against ``_distinct_imsis_plain``), each 
 status looked up by type and answer (``_status_lookup``) against the when/then rule, and the
 ``same-imei`` evidence (one target or one handset not grouped by, against grouping by
 target and IMEI always), and each row's index as its position where no row is dropped
-(``_record_rows`` against ``_record_rows_plain``, which always numbers the rows). Same events, rejects, evidence (schema, values and order),
-assumptions, records read and region.
+(``_record_rows`` against ``_record_rows_plain``, which always numbers the rows), and each row's
+``source_ref`` written as Arrow string views (``_source_refs`` against ``_source_refs_plain``'s
+``format``). Same events, rejects, evidence (schema, values and order), assumptions, records read
+and region.
 
 Checked on every input the CDR tests parse (each test taking only ``tmp_path`` is run
-again with every parse done fast and plain and compared), on the generator's CDR returns
-and on the benchmark's return at a small scale. No public CDR sample exists (none under
+again with every parse done fast and plain and compared), on the generator's CDR returns,
+on the benchmark's return at a small scale and on seeded random returns with odd values. No public CDR sample exists (none under
 ../shared/samples), so there is no real sample for this parser to read.
 """
 
