@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from _conduct_cases import HOME, SUSPECT, VICTIM, make_case, msg, pos
 
+from atlas.contacts import case_contacts
 from atlas.exhibits import event_ref, readable_text, source_refs
 from atlas.store import Case
 
@@ -67,15 +68,28 @@ def test_report_tables_carry_exhibits_and_events_csv_names_each_record(case_dir:
                                                                       tmp_path: Path) -> None:
     # the synthetic case has no source files on disk, so it cannot verify: --unverified
     assert atlas("report", case_dir, "--out", tmp_path / "r", "--as-of", "2026-11-22", "--unverified").code == 0  # type: ignore[attr-defined]
-    refs = source_refs(Case.open(case_dir))
+    case = Case.open(case_dir)
+    refs = source_refs(case)
     with (tmp_path / "r" / "events.csv").open(encoding="utf-8") as fh:
         events = list(csv.DictReader(fh))
-    assert events and all(e["exhibit"] == event_ref(refs, e["event_id"]) for e in events)
+    stored = {event_ref(refs, e["event_id"]): e for e in case.events().collect().iter_rows(named=True)}
+    assert len(stored) == case.events().collect().height  # the exhibit reference is unique per record of the case
+    assert events and "event_id" not in events[0] and len({e["exhibit"] for e in events}) == len(events)
+    for e in events:  # each row is the stored record its exhibit reference names
+        s = stored[e["exhibit"]]
+        assert (e["source_exhibit"], e["source_ref"], e["text"]) == (refs[s["source_id"]], s["source_ref"], s["text"] or "")
+    contacts = {c["contact_id"]: c for c in case_contacts(case).iter_rows(named=True)}
     for name in ("contacts.csv", "incidents.csv"):
         with (tmp_path / "r" / name).open(encoding="utf-8") as fh:
             rows = list(csv.DictReader(fh))
-        assert rows and all(r["exhibits"] == "; ".join(event_ref(refs, e) for e in r["event_ids"].split("; "))
-                            for r in rows), name
+        assert rows and "event_ids" not in rows[0], name
+        assert all(set(r["exhibits"].split("; ")) <= {e["exhibit"] for e in events} for r in rows), name
+    with (tmp_path / "r" / "contacts.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    # a contact is named by the record it is keyed on, and lists every record that shows it
+    assert sorted((r["contact_id"], r["exhibits"]) for r in rows) == sorted(
+        (event_ref(refs, cid.removeprefix("contact/")), "; ".join(event_ref(refs, e) for e in c["event_ids"]))
+        for cid, c in contacts.items())
 
 
 def test_people_shows_link_reasons_and_unknown_names_by_exhibit(small_demo_case: Path, atlas: Callable[..., object],
