@@ -50,6 +50,12 @@ def test_json_keeps_ids_for_machines_with_exhibits_beside_them(case_dir: Path, a
             assert item["exhibits"] == [event_ref(refs, e) for e in item["event_ids"]]
     s2a = conduct["s2a"]
     assert s2a["last_incident_exhibits"] == [event_ref(refs, e) for e in s2a["last_incident_event_ids"]]
+    # every store id in the machine output has its exhibit beside it (bursts, behaviours, requests to stop, …)
+    pairs = _id_pairs(conduct)
+    assert {k for k, _, _ in pairs} >= {"event_ids", "contact_id"}
+    for key, ids, shown in pairs:
+        assert shown == ([event_ref(refs, i.removeprefix("contact/")) for i in ids] if isinstance(ids, list)
+                         else event_ref(refs, ids.removeprefix("contact/"))), key
     contacts = json.loads(atlas("contacts", case_dir, "--json").out)["contacts"]  # type: ignore[attr-defined]
     assert contacts and all(c["exhibits"] == [event_ref(refs, e) for e in c["event_ids"]] for c in contacts)
     out = tmp_path / "t.csv"
@@ -62,6 +68,23 @@ def test_json_keeps_ids_for_machines_with_exhibits_beside_them(case_dir: Path, a
     people = json.loads(atlas("people", case_dir, "--json").out)  # type: ignore[attr-defined]
     ids = case.source_ids()
     assert all(not any(i in r["shown_as"] for i in ids) for p in people["parties"] for r in p["identifiers"])
+
+
+def _id_pairs(data: object) -> list[tuple[str, object, object]]:
+    """(key, store ids, the exhibits beside them) for every store-id key of a JSON result; a key with no
+    exhibits beside it gives ``None`` (and fails the comparison)."""
+    out: list[tuple[str, object, object]] = []
+    if isinstance(data, list):
+        for v in data:
+            out += _id_pairs(v)
+    elif isinstance(data, dict):
+        for k, v in data.items():
+            partner = (k.removesuffix("event_ids") + "exhibits" if k.endswith("event_ids") else
+                       {"event_id": "exhibit", "contact_id": "contact_exhibit", "contact_ids": "contact_exhibits"}.get(k))
+            if partner is not None and v is not None:
+                out.append((k, v, data.get(partner)))
+            out += _id_pairs(v)
+    return out
 
 
 def test_report_tables_carry_exhibits_and_events_csv_names_each_record(case_dir: Path, atlas: Callable[..., object],
