@@ -133,7 +133,16 @@ def readable_identifiers(refs: Mapping[str, str], column: str) -> pl.Expr:
 
 
 def served_events(cited: pl.DataFrame, refs: Mapping[str, str]) -> pl.DataFrame:
-    """The cited records as ``events.csv`` serves them: no store ids (see :data:`SERVED_EVENTS_COLUMNS`)."""
+    """The cited records as ``events.csv`` serves them: no store ids (see :data:`SERVED_EVENTS_COLUMNS`).
+
+    The ``exhibit`` column is the key every exhibit table joins on, so two records with one reference
+    (or one with none) would make the join ambiguous: refused, never written."""
+    dup = cited.filter(pl.col("exhibit").is_null() | pl.col("exhibit").is_duplicated())
+    if dup.height:
+        from atlas.errors import AtlasError
+
+        raise AtlasError(f"{dup.height} cited records have no exhibit reference of their own (e.g. "
+                         f"{dup.get_column('exhibit').head(2).to_list()}): events.csv could not name each record once")
     have = [c for c in SERVED_EVENTS_COLUMNS if c in cited.columns] + [
         c for c in cited.columns if c not in EVENTS_COLUMNS]  # a notice column (unverified, redacted)
     return cited.with_columns(readable_identifiers(refs, "sender"), readable_identifiers(refs, "recipients")).select(have)

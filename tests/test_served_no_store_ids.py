@@ -136,3 +136,22 @@ def test_the_reviewers_note_has_decision_ids_but_never_a_store_id(reported: Repo
     for name in ("reviewer-note.docx", "reviewer-note.html"):
         text = _text(reported.out / name)
         assert not offending(text, ids, decision_ids_allowed=True), name
+
+
+def test_events_csv_refuses_two_records_with_one_exhibit_reference() -> None:
+    """The join key must name each record once: two records whose places differ only in blanks
+    (``row 3`` and ``row 3 ``, the same reference once trimmed) are refused, never written ambiguous."""
+    import polars as pl
+
+    from atlas.errors import AtlasError
+    from atlas.exhibits import record_ref_expr
+    from reports.citations import served_events
+
+    refs = {"aaaaaaaaaaaaaaaa": "TO/1"}
+    cited = pl.DataFrame({"event_id": ["aaaaaaaaaaaaaaaa/row 3", "aaaaaaaaaaaaaaaa/row 3 "],
+                          "source_id": ["aaaaaaaaaaaaaaaa"] * 2, "source_ref": ["row 3", "row 3 "],
+                          "sender": ["tel:+447700900001"] * 2, "recipients": [""] * 2})
+    cited = cited.with_columns(record_ref_expr(refs).alias("exhibit"))
+    with pytest.raises(AtlasError, match="no exhibit reference of their own"):
+        served_events(cited, refs)
+    assert served_events(cited.head(1), refs).get_column("exhibit").to_list() == ["TO/1, row 3"]
