@@ -69,6 +69,7 @@ from parsers._exports import (
     has_array,
     head_keys,
     load_json,
+    not_python_numbers,
     raw_events,
     rejects,
     rejects_lone_surrogates,
@@ -717,19 +718,10 @@ def _arrow_doc(data: bytes) -> tuple[Any, list[Any]]:
 
 
 def _refuse_what_python_refuses(data: bytes) -> None:
-    """Refuses the numbers RapidJSON reads and Python does not (``Inf``, ``-Inf``, ``-NaN``), which
-    Arrow would read without a word where a field is not read: each ``Inf`` not followed by ``inity``
-    whose nearest byte before it (past spaces) may start or sign a value (a few texts too: refused the
-    same, the walk reads them); any ``-NaN``."""
-    if b"-NaN" in data:
-        raise _NotFast("-NaN")
-    at = data.find(b"Inf")
-    while at >= 0:
-        if data[at + 3:at + 8] != b"inity":
-            before = data[max(0, at - 64):at].rstrip(b" \t\r\n")
-            if not before or before[-1:] in (b":", b",", b"[", b"-"):
-                raise _NotFast("Inf")
-        at = data.find(b"Inf", at + 3)
+    """Refuses the numbers RapidJSON reads and Python does not (:func:`not_python_numbers`)."""
+    found = not_python_numbers(data)
+    if found:
+        raise _NotFast(found)
 
 
 _RUNS: Final = b'"text": ['
