@@ -332,26 +332,60 @@ _MAX_DEPTH: Final = 64
 """The deepest nesting the fast path reads (``json.loads`` fails past Python's recursion limit, about
 990 deep less the stack in use; Polars' reader past 1,024): deeper, the plain rule reads the file or
 names the fault (:func:`_deepest`)."""
-_NOT_STRUCTURE: Final = bytes(b for b in range(256) if b not in b'"[]{}')
+_KEPT: Final = b'"[]{}IN'
+_NOT_KEPT: Final = bytes(b for b in range(256) if b not in _KEPT)
+_N_AS_I: Final = bytes.maketrans(b"N", b"I")
+_LETTERS_STRING: Final = re.compile(rb'"I*"')
 _STEPS: Final = bytes.maketrans(b"[]{}", b"\x01\xff\x01\xff")
 
 
-def _deepest(data: bytes) -> int:
-    """The deepest nesting of lists and objects in ``data`` (JSON text with no backslash, so every
-    quote opens or closes a string): the quotes and brackets kept, each string with no bracket in it
-    (``""`` once the rest is gone) cut, then the depth counted over the brackets (+1 each ``[``/``{``,
-    -1 each ``]``/``}``). A string holding a bracket leaves a quote: then each byte's side of the
-    quotes is counted instead (the bytes after an odd number of quotes are in a string). Exact on
-    any text; a text that is not JSON (unbalanced) only goes a slower way."""
+def _outside_strings(data: bytes) -> bytes:
+    """The bytes of ``data`` (JSON text with no backslash, so every quote opens or closes a string)
+    outside its strings that are brackets or the capitals of ``NaN`` and ``Inf`` (each ``N`` made
+    ``I``), in order. Only the quotes, brackets and those capitals are kept (one C pass); a string
+    holding none of them is then ``""`` (cut), one holding only capitals ``"I…I"`` (cut: left to
+    right, each cut starts at a string's opening quote, as long as no string before holds a bracket).
+    A quote left means a string holds a bracket: then each byte's side of the quotes is counted
+    instead, in the text before the second cut (after an even number of quotes: outside; the first
+    cut took quotes two at a time and nothing between them, so it changed no byte's side)."""
     import numpy as np
 
-    kept = data.translate(None, _NOT_STRUCTURE).replace(b'""', b"")
-    if b'"' in kept:
-        marks = np.frombuffer(kept, dtype=np.uint8)
-        quote = marks == ord('"')
-        kept = marks[~quote & (np.cumsum(quote, dtype=np.int64) % 2 == 0)].tobytes()
-    steps = np.frombuffer(kept.translate(_STEPS), dtype=np.int8)
+    kept = data.translate(_N_AS_I, _NOT_KEPT).replace(b'""', b"")
+    if b'"' not in kept:
+        return kept
+    cut = _LETTERS_STRING.sub(b"", kept)
+    if b'"' not in cut:
+        return cut
+    marks = np.frombuffer(kept, dtype=np.uint8)  # (not ``cut``: a cut that did not start at a string took bytes outside)
+    quote = marks == ord('"')
+    return marks[~quote & (np.cumsum(quote, dtype=np.int64) % 2 == 0)].tobytes()
+
+
+def _deepest(data: bytes) -> int:
+    """The deepest nesting of lists and objects in ``data`` (JSON text with no backslash): +1 each
+    ``[``/``{`` and -1 each ``]``/``}`` outside strings (:func:`_outside_strings`), the highest sum.
+    Exact on any text; a text that is not JSON (unbalanced) only goes a slower way."""
+    return _depth_of(_outside_strings(data))
+
+
+def _depth_of(brackets: bytes) -> int:
+    import numpy as np
+
+    steps = np.frombuffer(brackets.translate(_STEPS, b"I"), dtype=np.int8)
     return int(np.cumsum(steps, dtype=np.int64).max(initial=0))
+
+
+def _python_reads(data: bytes) -> None:
+    """Refuses (:class:`_NotFast`) a text that only the plain rule reads exactly (JSON text with no
+    backslash): nested :data:`_MAX_DEPTH` deep or more (:func:`_deepest`), or a number RapidJSON reads
+    and Python does not anywhere (``-NaN``, ``Inf``, ``-Inf``: :func:`not_python_numbers`, looked for
+    only where an ``N`` or ``I`` is outside the strings: in ``NaN`` or ``Infinity``, or not JSON)."""
+    outside = _outside_strings(data)
+    if _depth_of(outside) >= _MAX_DEPTH:  # the plain rule reads it, or names the fault (past Python's limit)
+        raise _NotFast("nested too deep")
+    found = not_python_numbers(data) if b"I" in outside else None
+    if found:
+        raise _NotFast(found)
 
 
 _POINTS: Final = {"/semanticSegments/[]/activity/start", "/semanticSegments/[]/activity/end",
@@ -391,7 +425,7 @@ def _arrow_schema(objects: frozenset[str]) -> Any:
     return pa.schema([("semanticSegments", pa.list_(segment)), ("rawSignals", pa.list_(pa.struct([("position", position)])))])
 
 
-def _arrow_doc(data: bytes) -> pl.DataFrame:
+def _arrow_doc(data: bytes, *, checked: bool = False) -> pl.DataFrame:
     """The document read by Arrow's JSON reader (RapidJSON, about 0.55-0.6x ``json.loads``) with the
     fields read given (:func:`_arrow_schema`) and every other key skipped unread: a layout inferred
     instead recursed once per level of nesting anywhere in the file, and a hostile file nested
@@ -406,9 +440,9 @@ def _arrow_doc(data: bytes) -> pl.DataFrame:
     another type than the one given (a number or object where text is, a string where a number is,
     any value where a list is), malformed JSON anywhere (RapidJSON parses what it skips too), and text
     after the document (a second document is a second row: refused). Checked here: the text is UTF-8
-    as a whole (Arrow checks only what it keeps); what RapidJSON reads and Python does not anywhere
-    (``-NaN``, ``Inf``, ``-Inf``: :func:`not_python_numbers`); a number read that is not finite
-    (``NaN``, ``Infinity``). Nesting past Python's limit is refused by the caller (:func:`_deepest`).
+    as a whole (Arrow checks only what it keeps); by :func:`_python_reads` (the caller's, once for every
+    reader, where ``checked``), what RapidJSON reads and Python does not anywhere (``-NaN``, ``Inf``,
+    ``-Inf``) and nesting past Python's limit; a number read that is not finite (``NaN``, ``Infinity``).
     A null is read as the key missing: the plain rule reads both the same (``dict.get``) where it
     reads a field, and :func:`_fast_frame` refuses where it does not (a null segment or path point)."""
     import pyarrow as pa
@@ -420,9 +454,8 @@ def _arrow_doc(data: bytes) -> pl.DataFrame:
     if text is None:
         raise _NotFast("too big for one Arrow string")
     text.validate(full=True)  # UTF-8 as a whole
-    found = not_python_numbers(data)
-    if found:
-        raise _NotFast(found)
+    if not checked:
+        _python_reads(data)
     objects = _OBJECT_POINTS
     flipped: set[str] = set()
     while True:
@@ -453,10 +486,9 @@ def _arrow_doc(data: bytes) -> pl.DataFrame:
 def _fast_frame(data: bytes) -> pl.DataFrame:
     if data.lstrip()[:1] != b"{" or b"\\" in data:
         raise _NotFast("not a plain object")
-    if _deepest(data) >= _MAX_DEPTH:  # the plain rule reads it, or names the fault (past Python's limit)
-        raise _NotFast("nested too deep")
+    _python_reads(data)
     try:  # Arrow's reader with the fields read given (:func:`_arrow_doc`)
-        doc = _arrow_doc(data)
+        doc = _arrow_doc(data, checked=True)
     except Exception:
         # not UTF-8: Polars refuses it (it checks the whole text), and the plain rule names the fault
         try:  # the usual layout given (no inference pass); a key it lacks fails the key check

@@ -150,3 +150,40 @@ def test_nesting_below_python_s_limit_reads_as_the_plain_rule_reads(tmp_path: Pa
 ])
 def test_the_depth_scan_counts_brackets_outside_strings_only(text: bytes, depth: int) -> None:
     assert tl._deepest(text) == depth
+
+
+def _outside_reference(text: bytes) -> bytes:
+    """:func:`tl._outside_strings` by a plain walk: the brackets, ``N`` (as ``I``) and ``I`` outside strings."""
+    out, inside = bytearray(), False
+    for byte in text:
+        if byte == ord('"'):
+            inside = not inside
+        elif not inside and byte in b"[]{}IN":
+            out.append(ord("I") if byte == ord("N") else byte)
+    return bytes(out)
+
+
+def test_the_scan_outside_strings_is_the_plain_walk_s_on_random_texts() -> None:
+    """20,000 seeded random texts of quotes, brackets, the capitals looked for and other bytes (strings
+    holding brackets, capitals, both, none; unbalanced quotes too): the same bytes as a plain walk."""
+    import random
+
+    rng = random.Random("timeline outside strings")
+    alphabet = [b'"', b'"', b'"', b"[", b"]", b"{", b"}", b"I", b"N", b"a", b" ", b":", b",", b"\xc2\xb0"]
+    for _ in range(20_000):
+        text = b"".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 40)))
+        assert tl._outside_strings(text) == _outside_reference(text), text
+
+
+@pytest.mark.parametrize(("text", "refused"), [
+    (b'{"placeId": "ChIJ", "semanticType": "IN_PASSENGER_VEHICLE", "x": [1, 2]}', False),
+    (b'{"placeId": "ChIJ[", "x": "Inf", "y": "NaN"}', False),
+    (b'{"placeId": "ChIJ", "x": Inf}', True), (b'{"placeId": "I]N", "x": [-Inf]}', True),
+    (b'{"a": "INF", "x": -NaN}', True), (b'{"a": "x", "x": NaN, "y": Infinity}', False),
+])
+def test_numbers_python_does_not_read_are_found_beside_texts_holding_capitals(text: bytes, refused: bool) -> None:
+    if refused:
+        with pytest.raises(tl._NotFast):
+            tl._python_reads(text)
+    else:
+        tl._python_reads(text)
