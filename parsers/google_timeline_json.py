@@ -191,7 +191,8 @@ def _segment(out: _Out, ref: str, seg: dict[str, Any]) -> None:
 # integer ``-0`` as ``0``). Arrow's reader refuses by itself a repeated key, a value whose type differs
 # from the field's other values or from the type the frame reads (text, number, object, array), and
 # text after the document; :func:`_arrow_doc` adds the checks of what it does not do (the text's UTF-8
-# as a whole, what RapidJSON reads and Python does not). Polars' reader instead needs the text's colons
+# as a whole), and :func:`_python_reads`, before either reader, what RapidJSON reads and Python does
+# not (``-NaN``, ``Inf``; nesting past Python's limit). Polars' reader instead needs the text's colons
 # counted against the frame's keys and texts (:func:`_check_keys`: no repeated key, since Python keeps
 # the last and Polars the first; no null; none dropped) and no number or boolean where a text is read.
 #
@@ -202,7 +203,12 @@ def _segment(out: _Out, ref: str, seg: dict[str, Any]) -> None:
 # text by one join); the events 0.115; the normaliser 0.03. Parse + normalise 0.62-0.67 CPU-s,
 # 1.23-1.26x the paused read (2.10-2.17x before).
 # Session 8: a real export's other keys (activities, Wi-Fi scans, activity records, a profile) were
-# added to :data:`ANDROID_SCHEMA` so Polars' route reads it once; Arrow's route infers every layout.
+# added to :data:`ANDROID_SCHEMA` so Polars' route reads it once.
+# Session 11: Arrow's route inferred every layout, and a hostile file nested 15,000 deep anywhere
+# crashed the process (Arrow's inference recursed per level); now it is given only the fields read
+# (:func:`_arrow_schema`, every other key skipped at any depth) and the text's nesting is counted by
+# one pass (:func:`_python_reads`): 0.06 CPU-s of the bench's file, the read 0.02 more; parse +
+# normalise about 1.2x the paused read under load 4-9 (0.9-1.0x before), tests/test_timeline_deep.py.
 
 _NUMBER_OR_BOOL: Final = r"^(?:true|false|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)$"
 """What Polars writes for a number or a boolean it read into a text column."""
@@ -372,7 +378,7 @@ def _depth_of(brackets: bytes) -> int:
     import numpy as np
 
     steps = np.frombuffer(brackets.translate(_STEPS, b"I"), dtype=np.int8)
-    return int(np.cumsum(steps, dtype=np.int64).max(initial=0))
+    return int(np.cumsum(steps, dtype=np.int32 if len(steps) < 2**31 else np.int64).max(initial=0))
 
 
 def _python_reads(data: bytes) -> None:

@@ -674,7 +674,8 @@ def _arrow_doc(data: bytes) -> tuple[Any, list[Any]]:
     needs a pass over every byte minding strings (0.37 CPU-s for 107 MB in NumPy); inferring the
     unread fields' layout instead (which shows the depth) makes Arrow's reader itself overflow its
     stack past about 15,000 levels (a segmentation fault: parsers/google_timeline_json.py's route
-    infers, and does)."""
+    inferred, and did, until session 11; its route now tells by one pass over the quotes and brackets,
+    ``_outside_strings``, about 0.05 CPU-s for 99 MB)."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.json as pj
