@@ -429,8 +429,8 @@ def _orders(inputs: ReportInputs, conduct: ConductResult, refs: Mapping[str, str
             f"{o.title} {o.order} ({o.order_citation}): "
             f"{plural(o.contact_breaches, 'contact')} and "
             f"{plural(o.zone_breaches, 'presence')} in an exclusion zone while in force"
-            + (f", and {plural(n_conf, 'possible breach', 'possible breaches')} of its exclusion zone confirmed by an "
-               "officer" if (n_conf := sum(1 for b in conduct.confirmed_breaches if b.order == o.order)) else "")
+            + (f", and {plural(o.confirmed_possible_breaches, 'possible breach', 'possible breaches')} of its exclusion "
+               "zone confirmed by an officer" if o.confirmed_possible_breaches else "")
             + f" ({len(mine)} in all"
             + ("; contacts by the status of the identifier used: "
                + ", ".join(f"{k} {v}" for k, v in sorted(status.items())) if status else "")
