@@ -147,6 +147,25 @@ def exhibit_sort_keys(column: str = "exhibit") -> list[pl.Expr]:
             pl.col(column).str.extract(r"^[^/]*/(\d+)$", 1).cast(pl.Int64).fill_null(0)]
 
 
+_PLACE_NUMBER: Final = re.compile(r"[0-9]{1,18}")
+
+
+def record_key(ref: str) -> tuple[str, int, str, int, str, str]:
+    """Sort key of a record reference (``JA/7, sms rowid 477``) as a person reads a list of them:
+    by exhibit (``JA/7`` before ``JA/10``), then by the place's words, then by its first number
+    (``row 9`` before ``row 10``). A served table lists a finding's records in this order, not in the
+    order of the store ids behind them, which means nothing to a reader."""
+    exhibit, _, place = ref.partition(", ")
+    number = _PLACE_NUMBER.search(place)
+    return (*exhibit_key(exhibit), _PLACE_NUMBER.sub("", place), int(number.group(0)) if number else -1, place,
+            ref)
+
+
+def sorted_refs(refs: Iterable[str]) -> list[str]:
+    """Record references in :func:`record_key` order."""
+    return sorted(refs, key=record_key)
+
+
 def source_order(sources: pl.DataFrame, audit: Iterable[dict[str, Any]]) -> list[str]:
     """Source ids in the order they were received (audit sequence), then by id."""
     seq = {sha: int(rec["seq"]) for sha, rec in ingest_records(audit).items()}

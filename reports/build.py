@@ -20,7 +20,7 @@ import polars as pl
 
 from atlas import __version__
 from atlas.contacts import network_sources
-from atlas.exhibits import event_ref, event_ref_expr, event_refs_expr, identifier_label
+from atlas.exhibits import event_ref, event_ref_expr, event_refs_expr, identifier_label, sorted_refs
 from atlas.spreadsheet_safety import neutralise
 from atlas.store import Case
 from atlas.store import continuity as continuity_store
@@ -98,6 +98,8 @@ def _readable(refs: Mapping[str, str], k: str, v: Any) -> Any:
         return [contact_ref(refs, str(c)) for c in v]
     if k == "identifiers" and isinstance(v, list | tuple):
         return [identifier_label(refs, str(u)) for u in v]
+    if k in ("exhibits", "victim_exhibits") and isinstance(v, list | tuple):
+        return sorted_refs(map(str, v))
     return v
 
 
