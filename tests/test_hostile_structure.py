@@ -22,6 +22,7 @@ import json
 import os
 import resource
 import selectors
+import shutil
 import signal
 import subprocess
 import sys
@@ -45,7 +46,21 @@ JOB_TIMEOUT = 600.0 if FULL else 60.0
 CLEAN_ERROR = 2
 
 TIMELINE_ARROW = pytest.mark.xfail(strict=True, reason="Timeline.json Arrow route deep nesting: fixed on s11-timeline-deep")
-KNOWN: dict[str, pytest.MarkDecorator] = {}
+RECORDS_DEEP = pytest.mark.xfail(strict=True, reason=(
+    "found, not fixed: Records.json read by ijson: a value nested 3,000+ deep in a field read makes Polars' "
+    "from_dicts run for minutes (no answer in 60 s), 30,000 deep segfaults, and 200,000 deep anywhere exhausts 3 GB "
+    "(ijson builds each event's prefix path, so memory grows with the square of the depth)"))
+TIMELINE_KEYS = pytest.mark.xfail(strict=True, reason=(
+    "found, not fixed here: the Timeline.json Arrow route infers a layout from every key: 200,000 keys in one "
+    "segment took 19 s and 1.9 GB, and abort under 3 GB (a declared layout with unread keys ignored, the "
+    "s11-timeline-deep design, would skip them)"))
+KNOWN: dict[str, pytest.MarkDecorator] = {
+    **{f"google-records-json:{v}": RECORDS_DEEP for v in (
+        "deep-read-field-3000", "deep-read-field-30000", "deep-read-field-200000", "deep-document-200000",
+        "deep-document-200000:detect", "deep-top-key-200000", "deep-top-key-200000:detect",
+        "deep-unread-object-200000", "deep-unread-array-200000")},
+    "google-timeline-json:many-keys": TIMELINE_KEYS,
+}
 
 
 @dataclass
@@ -70,8 +85,16 @@ def _read(path: Path) -> str:
     return path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
 
 
-def run_jobs(work: Path, jobs: list[dict[str, Any]], timeout: float = JOB_TIMEOUT) -> list[Outcome]:
-    """Run every job in runner processes, a new one after any job that killed its runner or timed out."""
+def run_jobs(work: Path, jobs: list[dict[str, Any]], timeout: float = JOB_TIMEOUT, *, isolate: bool = True,
+             alone: bool = False) -> list[Outcome]:
+    """Run every job in runner processes, a new one after any job that killed its runner or timed out
+    (``alone``: a new one for every job), then (``isolate``) each job that crashed once more on its own."""
+    if alone:
+        work = work / "alone"
+        work.mkdir(exist_ok=True)
+        if not (work / "empty-case").exists():
+            shutil.copytree(work.parent / "empty-case", work / "empty-case")
+        return [run_jobs(work, [job], timeout, isolate=False)[0] for job in jobs]
     (work / "jobs.json").write_text(json.dumps(jobs), encoding="utf-8")
     outcomes: dict[int, Outcome] = {}
     todo = list(range(len(jobs)))
@@ -118,11 +141,15 @@ def run_jobs(work: Path, jobs: list[dict[str, Any]], timeout: float = JOB_TIMEOU
         proc.stdout.close()
         if proc.returncode is None:
             proc.wait()
-        if not outcomes and current is None:
-            raise RuntimeError("the hostile-input runner did not start")
-        todo = [n for n in todo if n not in outcomes]
-        if todo and current is None:
-            raise RuntimeError(f"the runner stopped before jobs {todo[:5]} (exit {proc.returncode})")
+        left = [n for n in todo if n not in outcomes]
+        if len(left) == len(todo):
+            raise RuntimeError(f"the hostile-input runner did no job (exit {proc.returncode})")
+        todo = left  # the runner stopped after a job (a crash, a hang, or it asked for a fresh process)
+    if isolate:  # a job that killed a runner of many is run again alone: its own verdict, not its neighbours'
+        again = [n for n, o in outcomes.items() if o.status == "crashed"]
+        for n, o in zip(again, run_jobs(work, [jobs[n] for n in again], timeout, isolate=False, alone=True),
+                        strict=True):
+            outcomes[n] = o
     return [outcomes[n] for n in range(len(jobs))]
 
 
@@ -152,7 +179,7 @@ def problems(spec_keeps_records: bool, path: Path, o: Outcome, seed_read: int | 
         try:
             [row] = json.loads(o.out)
         except ValueError:
-            return found + [f"no JSON outcome: {o.out[:300]!r}"]
+            return [*found, f"no JSON outcome: {o.out[:300]!r}"]
         read, events, rejects = row["records_read"], row["events"], row["rejects"]
         if row["status"] != "ingested":
             found.append(f"status {row['status']}: {row.get('message')}")
@@ -170,11 +197,13 @@ def problems(spec_keeps_records: bool, path: Path, o: Outcome, seed_read: int | 
     return found
 
 
-class _Hits(BaseHTTPRequestHandler):
-    hits: list[str] = []
+HITS: list[str] = []
+"""Every request the local server got (an entity or DTD fetched from it)."""
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
-        _Hits.hits.append(self.path)
+
+class _Hits(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        HITS.append(self.path)
         self.send_response(200)
         self.end_headers()
         self.wfile.write(b'<!ENTITY leak "HOSTILE-URL-CONTENT">')
@@ -225,7 +254,7 @@ def sweep(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sweep]:
             seed_read[key] = json.loads(o.out)[0]["records_read"]
     server.shutdown()
     _summary(outcomes)
-    yield Sweep(outcomes, seed_read, seed_problems, list(_Hits.hits), {s.seed for s in SPECS} - set(seeds))
+    yield Sweep(outcomes, seed_read, seed_problems, list(HITS), {s.seed for s in SPECS} - set(seeds))
 
 
 def _summary(outcomes: dict[str, tuple[Path, Outcome]]) -> None:
@@ -240,7 +269,10 @@ def _param(spec: Spec) -> Any:
     return pytest.param(spec, id=spec.id, marks=marks)
 
 
-TIMELINE_ARROW_CRASHES: set[str] = set()
+TIMELINE_ARROW_CRASHES = {f"google-timeline-json:{v}-{d}{m}" for v in ("deep-top-key", "deep-unread-object",
+                                                                         "deep-unread-array")
+                          for d in (30_000, 200_000) for m in ("", ":detect") if m == "" or v == "deep-top-key"}
+"""Arrow's layout inference recurses once per level of an object and segfaults (exit 139)."""
 
 
 def test_every_seed_reads_cleanly(sweep: Sweep) -> None:
