@@ -42,7 +42,7 @@ from tests._hostile import FULL, SECRET, SPECS, Spec, build, make_seeds
 
 ROOT = Path(__file__).resolve().parents[1]
 MEMORY_LIMIT = 3 << 30
-JOB_TIMEOUT = 600.0 if FULL else 60.0
+JOB_TIMEOUT = 600.0 if FULL else 20.0
 CLEAN_ERROR = 2
 
 TIMELINE_ARROW = pytest.mark.xfail(strict=True, reason="Timeline.json Arrow route deep nesting: fixed on s11-timeline-deep")
@@ -57,7 +57,7 @@ TIMELINE_KEYS = pytest.mark.xfail(strict=True, reason=(
 KNOWN: dict[str, pytest.MarkDecorator] = {
     **{f"google-records-json:{v}": RECORDS_DEEP for v in (
         "deep-read-field-3000", "deep-read-field-30000", "deep-read-field-200000", "deep-document-200000",
-        "deep-document-200000:detect", "deep-top-key-200000", "deep-top-key-200000:detect",
+        "deep-top-key-200000", "deep-top-key-200000:detect",
         "deep-unread-object-200000", "deep-unread-array-200000")},
     "google-timeline-json:many-keys": TIMELINE_KEYS,
 }
@@ -254,6 +254,8 @@ def sweep(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sweep]:
             seed_read[key] = json.loads(o.out)[0]["records_read"]
     server.shutdown()
     _summary(outcomes)
+    (work / "outcomes.json").write_text(json.dumps({k: [o.status, o.code, o.seconds] for k, (_, o) in outcomes.items()}),
+                                        encoding="utf-8")
     yield Sweep(outcomes, seed_read, seed_problems, list(HITS), {s.seed for s in SPECS} - set(seeds))
 
 
