@@ -53,7 +53,9 @@ def _conduct_step(case: Case, out_dir: Path, result: DemoResult) -> None:
     conduct = analyse(case, as_of=None, include_proposed=True)
     data = conduct.to_json()
     path = out_dir / "conduct.json"
-    path.write_text(dumps(data) + "\n", encoding="utf-8")
+    from atlas.exhibits import beside_ids, source_refs
+
+    path.write_text(dumps(beside_ids(source_refs(case), data)) + "\n", encoding="utf-8")  # exhibits beside ids
     result.outputs.append(path)
     wp = data["with_proposed"]
     result.lines.append(

@@ -147,6 +147,25 @@ def exhibit_sort_keys(column: str = "exhibit") -> list[pl.Expr]:
             pl.col(column).str.extract(r"^[^/]*/(\d+)$", 1).cast(pl.Int64).fill_null(0)]
 
 
+_PLACE_NUMBER: Final = re.compile(r"[0-9]{1,18}")
+
+
+def record_key(ref: str) -> tuple[str, int, str, int, str, str]:
+    """Sort key of a record reference (``JA/7, sms rowid 477``) as a person reads a list of them:
+    by exhibit (``JA/7`` before ``JA/10``), then by the place's words, then by its first number
+    (``row 9`` before ``row 10``). A served table lists a finding's records in this order, not in the
+    order of the store ids behind them, which means nothing to a reader."""
+    exhibit, _, place = ref.partition(", ")
+    number = _PLACE_NUMBER.search(place)
+    return (*exhibit_key(exhibit), _PLACE_NUMBER.sub("", place), int(number.group(0)) if number else -1, place,
+            ref)
+
+
+def sorted_refs(refs: Iterable[str]) -> list[str]:
+    """Record references in :func:`record_key` order."""
+    return sorted(refs, key=record_key)
+
+
 def source_order(sources: pl.DataFrame, audit: Iterable[dict[str, Any]]) -> list[str]:
     """Source ids in the order they were received (audit sequence), then by id."""
     seq = {sha: int(rec["seq"]) for sha, rec in ingest_records(audit).items()}
@@ -240,6 +259,47 @@ def identifier_label(refs: Mapping[str, str], uri: str) -> str:
     return uri
 
 
+_ID_PARTNERS: Final = {"event_id": "exhibit", "contact_id": "contact_exhibit", "contact_ids": "contact_exhibits"}
+
+
+def _partner(key: str) -> str | None:
+    """The exhibit key that sits beside a store-id key (``event_ids`` → ``exhibits``,
+    ``victim_event_ids`` → ``victim_exhibits``, ``example_event_ids`` → ``example_exhibits``)."""
+    if key.endswith("event_ids"):
+        return key.removesuffix("event_ids") + "exhibits"
+    return _ID_PARTNERS.get(key)
+
+
+def beside_ids(refs: Mapping[str, str], data: Any) -> Any:
+    """A JSON-able result with every record's exhibit reference beside its store id, for machines:
+    each ``…event_ids`` list gets its ``…exhibits`` list, each ``event_id`` its ``exhibit``, each
+    ``contact_id`` (``contact/<event id>``) the ``contact_exhibit`` it is keyed on, where the
+    result does not carry them already. Ids are kept; nothing else changes. A value that is not
+    an id of this case's sources is left without a partner (never shown as a hex id)."""
+    def ref(value: Any) -> str | None:
+        if not isinstance(value, str):
+            return None
+        source_id, sep, _ = value.removeprefix("contact/").partition("/")
+        return event_ref(refs, value.removeprefix("contact/")) if sep and source_id in refs else None
+
+    if isinstance(data, list):
+        return [beside_ids(refs, v) for v in data]
+    if not isinstance(data, dict):
+        return data
+    out = {k: beside_ids(refs, v) for k, v in data.items()}
+    for key, value in data.items():
+        partner = _partner(key)
+        if partner is None or partner in data:
+            continue
+        if isinstance(value, list | tuple):
+            named = [ref(v) for v in value]
+            if all(n is not None for n in named):  # an empty list gets an empty one
+                out[partner] = named
+        elif (one := ref(value)) is not None:
+            out[partner] = one
+    return out
+
+
 def with_exhibit(frame: pl.DataFrame, refs: Mapping[str, str], *, after: str = "source_id") -> pl.DataFrame:
     """``frame`` with an ``exhibit`` column (``JA/7, sms rowid 477``) placed right after ``after``."""
     out = frame.with_columns(record_ref_expr(refs).alias("exhibit"))
@@ -249,7 +309,7 @@ def with_exhibit(frame: pl.DataFrame, refs: Mapping[str, str], *, after: str = "
 
 
 __all__ = [
-    "SCHEMA", "assign_numbers", "assign_within", "cited_ref", "event_ref", "event_ref_expr", "event_refs",
+    "SCHEMA", "assign_numbers", "assign_within", "beside_ids", "cited_ref", "event_ref", "event_ref_expr", "event_refs",
     "event_refs_expr", "exhibit_ref", "identifier_label", "ingest_records", "number_sources_within", "record_ref",
     "record_ref_expr", "source_order", "source_refs", "with_exhibit",
 ]

@@ -537,3 +537,21 @@ def arrow_floats(array: Any) -> Any:
         yield from arrow_floats(array.values)
     elif pa.types.is_floating(dtype):
         yield array
+
+
+def not_python_numbers(data: bytes) -> str | None:
+    """What RapidJSON (the Arrow routes of the JSON parsers) reads and Python's ``json`` does not
+    (``Inf``, ``-Inf``, ``-NaN``), which Arrow reads without a word where a field is not read: the first
+    found (``None``: none). Each ``Inf`` not followed by ``inity`` whose nearest byte before it (past
+    spaces) may start or sign a value (a few texts too: refused the same, the walks read them); any
+    ``-NaN``."""
+    if b"-NaN" in data:
+        return "-NaN"
+    at = data.find(b"Inf")
+    while at >= 0:
+        if data[at + 3:at + 8] != b"inity":
+            before = data[max(0, at - 64):at].rstrip(b" \t\r\n")
+            if not before or before[-1:] in (b":", b",", b"[", b"-"):
+                return "Inf"
+        at = data.find(b"Inf", at + 3)
+    return None

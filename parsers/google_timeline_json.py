@@ -64,6 +64,7 @@ from parsers._exports import (
     iso_basis,
     iso_instant,
     load_json,
+    not_python_numbers,
     number_excerpt,
     rejects,
     rejects_lone_surrogates,
@@ -190,7 +191,8 @@ def _segment(out: _Out, ref: str, seg: dict[str, Any]) -> None:
 # integer ``-0`` as ``0``). Arrow's reader refuses by itself a repeated key, a value whose type differs
 # from the field's other values or from the type the frame reads (text, number, object, array), and
 # text after the document; :func:`_arrow_doc` adds the checks of what it does not do (the text's UTF-8
-# as a whole, what RapidJSON reads and Python does not). Polars' reader instead needs the text's colons
+# as a whole), and :func:`_python_reads`, before either reader, what RapidJSON reads and Python does
+# not (``-NaN``, ``Inf``; nesting past Python's limit). Polars' reader instead needs the text's colons
 # counted against the frame's keys and texts (:func:`_check_keys`: no repeated key, since Python keeps
 # the last and Polars the first; no null; none dropped) and no number or boolean where a text is read.
 #
@@ -201,7 +203,12 @@ def _segment(out: _Out, ref: str, seg: dict[str, Any]) -> None:
 # text by one join); the events 0.115; the normaliser 0.03. Parse + normalise 0.62-0.67 CPU-s,
 # 1.23-1.26x the paused read (2.10-2.17x before).
 # Session 8: a real export's other keys (activities, Wi-Fi scans, activity records, a profile) were
-# added to :data:`ANDROID_SCHEMA` so Polars' route reads it once; Arrow's route infers every layout.
+# added to :data:`ANDROID_SCHEMA` so Polars' route reads it once.
+# Session 11: Arrow's route inferred every layout, and a hostile file nested 15,000 deep anywhere
+# crashed the process (Arrow's inference recursed per level); now it is given only the fields read
+# (:func:`_arrow_schema`, every other key skipped at any depth) and the text's nesting is counted by
+# one pass (:func:`_python_reads`): 0.06 CPU-s of the bench's file, the read 0.02 more; parse +
+# normalise about 1.2x the paused read under load 4-9 (0.9-1.0x before), tests/test_timeline_deep.py.
 
 _NUMBER_OR_BOOL: Final = r"^(?:true|false|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)$"
 """What Polars writes for a number or a boolean it read into a text column."""
@@ -328,34 +335,122 @@ def _declared(data: bytes) -> pl.DataFrame:
 
 
 _MAX_DEPTH: Final = 64
-"""The deepest nesting the Arrow route reads (``json.loads`` fails past Python's recursion limit)."""
+"""The deepest nesting the fast path reads (``json.loads`` fails past Python's recursion limit, about
+990 deep less the stack in use; Polars' reader past 1,024): deeper, the plain rule reads the file or
+names the fault (:func:`_deepest`)."""
+_KEPT: Final = b'"[]{}IN'
+_NOT_KEPT: Final = bytes(b for b in range(256) if b not in _KEPT)
+_N_AS_I: Final = bytes.maketrans(b"N", b"I")
+_LETTERS_STRING: Final = re.compile(rb'"I*"')
+_STEPS: Final = bytes.maketrans(b"[]{}", b"\x01\xff\x01\xff")
 
 
-def _depth(dtype: Any) -> int:
+def _outside_strings(data: bytes) -> bytes:
+    """The bytes of ``data`` (JSON text with no backslash, so every quote opens or closes a string)
+    outside its strings that are brackets or the capitals of ``NaN`` and ``Inf`` (each ``N`` made
+    ``I``), in order. Only the quotes, brackets and those capitals are kept (one C pass); a string
+    holding none of them is then ``""`` (cut), one holding only capitals ``"I…I"`` (cut: left to
+    right, each cut starts at a string's opening quote, as long as no string before holds a bracket).
+    A quote left means a string holds a bracket: then each byte's side of the quotes is counted
+    instead, in the text before the second cut (after an even number of quotes: outside; the first
+    cut took quotes two at a time and nothing between them, so it changed no byte's side)."""
+    import numpy as np
+
+    kept = data.translate(_N_AS_I, _NOT_KEPT).replace(b'""', b"")
+    if b'"' not in kept:
+        return kept
+    cut = _LETTERS_STRING.sub(b"", kept)
+    if b'"' not in cut:
+        return cut
+    marks = np.frombuffer(kept, dtype=np.uint8)  # (not ``cut``: a cut that did not start at a string took bytes outside)
+    quote = marks == ord('"')
+    return marks[~quote & (np.cumsum(quote, dtype=np.int64) % 2 == 0)].tobytes()
+
+
+def _deepest(data: bytes) -> int:
+    """The deepest nesting of lists and objects in ``data`` (JSON text with no backslash): +1 each
+    ``[``/``{`` and -1 each ``]``/``}`` outside strings (:func:`_outside_strings`), the highest sum.
+    Exact on any text; a text that is not JSON (unbalanced) only goes a slower way."""
+    return _depth_of(_outside_strings(data))
+
+
+def _depth_of(brackets: bytes) -> int:
+    import numpy as np
+
+    steps = np.frombuffer(brackets.translate(_STEPS, b"I"), dtype=np.int8)
+    return int(np.cumsum(steps, dtype=np.int32 if len(steps) < 2**31 else np.int64).max(initial=0))
+
+
+def _python_reads(data: bytes) -> None:
+    """Refuses (:class:`_NotFast`) a text that only the plain rule reads exactly (JSON text with no
+    backslash): nested :data:`_MAX_DEPTH` deep or more (:func:`_deepest`), or a number RapidJSON reads
+    and Python does not anywhere (``-NaN``, ``Inf``, ``-Inf``: :func:`not_python_numbers`, looked for
+    only where an ``N`` or ``I`` is outside the strings: in ``NaN`` or ``Infinity``, or not JSON)."""
+    outside = _outside_strings(data)
+    if _depth_of(outside) >= _MAX_DEPTH:  # the plain rule reads it, or names the fault (past Python's limit)
+        raise _NotFast("nested too deep")
+    found = not_python_numbers(data) if b"I" in outside else None
+    if found:
+        raise _NotFast(found)
+
+
+_POINTS: Final = {"/semanticSegments/[]/activity/start", "/semanticSegments/[]/activity/end",
+                  "/semanticSegments/[]/visit/topCandidate/placeLocation", "/semanticSegments/[]/timelinePath/[]/point"}
+"""The coordinate fields a file writes as a text (``"51.5°, -0.12°"``, ``"geo:51.5,-0.12"``) or as an
+object (``{"latLng": …}``): each given as the one or the other (:func:`_arrow_schema`)."""
+_OBJECT_POINTS: Final = frozenset(_POINTS - {"/semanticSegments/[]/timelinePath/[]/point"})
+"""Which of them Android exports write as objects: the layout tried first."""
+_FLIP: Final = re.compile(r"Column\((/[^)]*)\) changed from (?:object to string|string to object) in row")
+
+
+def _arrow_schema(objects: frozenset[str]) -> Any:
+    """The fields :func:`_segment` and the raw positions' walk read (and no other: Arrow's reader skips
+    the rest, at any depth), their coordinate fields in ``objects`` as objects, the others as texts.
+    Numbers read as floats: an integer is read exactly as ``float()`` reads it; a whole-number
+    probability, where Python would write ``1``, is refused after the read."""
     import pyarrow as pa
 
-    if pa.types.is_struct(dtype):
-        return 1 + max((_depth(dtype.field(k).type) for k in range(dtype.num_fields)), default=0)
-    if pa.types.is_list(dtype) or pa.types.is_large_list(dtype):
-        return 1 + _depth(dtype.value_type)
-    return 0
+    text, number = pa.string(), pa.float64()
+    latlng = pa.struct([(k, text) for k in ("latLng", "LatLng", "placeLocation")])
+
+    def point(where: str) -> Any:
+        return latlng if "/semanticSegments/[]/" + where in objects else text
+
+    segment = pa.struct([
+        ("startTime", text), ("endTime", text),
+        ("visit", pa.struct([("topCandidate", pa.struct([
+            ("semanticType", text), ("placeId", text), ("probability", number),
+            ("placeLocation", point("visit/topCandidate/placeLocation"))]))])),
+        ("activity", pa.struct([("start", point("activity/start")), ("end", point("activity/end")),
+                                ("distanceMeters", number), ("topCandidate", pa.struct([("type", text)]))])),
+        ("timelinePath", pa.list_(pa.struct([("point", point("timelinePath/[]/point")), ("time", text),
+                                             ("durationMinutesOffsetFromStartTime", text)]))),
+    ])
+    position = pa.struct([(k, text) for k in ("LatLng", "latLng", "placeLocation", "source", "timestamp")]
+                         + [("accuracyMeters", number)])
+    return pa.schema([("semanticSegments", pa.list_(segment)), ("rawSignals", pa.list_(pa.struct([("position", position)])))])
 
 
-def _arrow_doc(data: bytes) -> pl.DataFrame:
-    """The document read by Arrow's JSON reader (RapidJSON, about 0.55-0.6x ``json.loads``), its layout
-    inferred from the whole text (cheaper than a layout given; what the frame reads is type-checked
-    where it is read, :func:`_field`, :func:`_coordinates`).
+def _arrow_doc(data: bytes, *, checked: bool = False) -> pl.DataFrame:
+    """The document read by Arrow's JSON reader (RapidJSON, about 0.55-0.6x ``json.loads``) with the
+    fields read given (:func:`_arrow_schema`) and every other key skipped unread: a layout inferred
+    instead recursed once per level of nesting anywhere in the file, and a hostile file nested
+    15,000 deep crashed the process (a segmentation fault, session 10); the reader's skip of a key
+    does not (tests/test_timeline_deep.py, 200,000 deep). A coordinate field written as the other
+    kind (a text where an object is given, or the reverse) is given as that kind and the text read
+    again, once per field: a file that writes both kinds in one field is refused.
 
     It reads exactly what ``json.loads`` reads, or refuses (then Polars' reader, then the plain rule):
     with no backslash in the text (checked by the caller) every string is its bytes; Arrow refuses a
-    repeated key (Python keeps the last), a value of another type than the field's others (a number or
-    object where text is, a string where a number is), and text after the document (a second document
-    is a second row: refused). Checked here: the text is UTF-8 as a whole (Arrow checks only what it
-    keeps); what RapidJSON reads and Python does not: ``-NaN``, ``Inf``, ``-Inf`` (any number that is
-    not finite refuses, ``NaN`` and ``Infinity`` too) and nesting past Python's recursion limit (the
-    layout's depth is bounded). A null is read as the key missing: the plain rule reads both the same
-    (``dict.get``) where it reads a field, and :func:`_fast_frame` refuses where it does not (a null
-    segment or path point)."""
+    repeated key of a field read (Python keeps the last; one not read, neither reads), a value of
+    another type than the one given (a number or object where text is, a string where a number is,
+    any value where a list is), malformed JSON anywhere (RapidJSON parses what it skips too), and text
+    after the document (a second document is a second row: refused). Checked here: the text is UTF-8
+    as a whole (Arrow checks only what it keeps); by :func:`_python_reads` (the caller's, once for every
+    reader, where ``checked``), what RapidJSON reads and Python does not anywhere (``-NaN``, ``Inf``,
+    ``-Inf``) and nesting past Python's limit; a number read that is not finite (``NaN``, ``Infinity``).
+    A null is read as the key missing: the plain rule reads both the same (``dict.get``) where it
+    reads a field, and :func:`_fast_frame` refuses where it does not (a null segment or path point)."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.json as pj
@@ -365,19 +460,31 @@ def _arrow_doc(data: bytes) -> pl.DataFrame:
     if text is None:
         raise _NotFast("too big for one Arrow string")
     text.validate(full=True)  # UTF-8 as a whole
-    table = pj.read_json(io.BytesIO(data), read_options=pj.ReadOptions(use_threads=False, block_size=len(data) + 1),
-                         parse_options=pj.ParseOptions(newlines_in_values=True, explicit_schema=None,
-                                                       unexpected_field_behavior="infer"))
+    if not checked:
+        _python_reads(data)
+    objects = _OBJECT_POINTS
+    flipped: set[str] = set()
+    while True:
+        try:
+            table = pj.read_json(pa.BufferReader(data), read_options=pj.ReadOptions(use_threads=False, block_size=len(data) + 1),
+                                 parse_options=pj.ParseOptions(newlines_in_values=True, explicit_schema=_arrow_schema(objects),
+                                                               unexpected_field_behavior="ignore"))
+            break
+        except pa.ArrowInvalid as exc:
+            flip = _FLIP.search(str(exc))
+            where = flip.group(1) if flip else None
+            if where not in _POINTS or where in flipped:
+                raise _NotFast(str(exc)) from exc
+            flipped.add(where)
+            objects = objects ^ {where}
     if table.num_rows != 1:
         raise _NotFast("not one document")
     table = table.combine_chunks()
-    if any(_depth(field.type) >= _MAX_DEPTH for field in table.schema):
-        raise _NotFast("nested too deep")
     for column in table.columns:
         for values in arrow_floats(column.chunk(0)):
             if pc.any(pc.invert(pc.is_finite(values))).as_py():
                 raise _NotFast("a number that is not finite")
-    doc = pl.from_arrow(table.select([k for k in ("semanticSegments", "rawSignals") if k in table.column_names]))
+    doc = pl.from_arrow(table)
     assert isinstance(doc, pl.DataFrame)
     return doc
 
@@ -385,8 +492,9 @@ def _arrow_doc(data: bytes) -> pl.DataFrame:
 def _fast_frame(data: bytes) -> pl.DataFrame:
     if data.lstrip()[:1] != b"{" or b"\\" in data:
         raise _NotFast("not a plain object")
+    _python_reads(data)
     try:  # Arrow's reader with the fields read given (:func:`_arrow_doc`)
-        doc = _arrow_doc(data)
+        doc = _arrow_doc(data, checked=True)
     except Exception:
         # not UTF-8: Polars refuses it (it checks the whole text), and the plain rule names the fault
         try:  # the usual layout given (no inference pass); a key it lacks fails the key check
@@ -461,7 +569,8 @@ def _fast_frame(data: bytes) -> pl.DataFrame:
             owner = pl.select(pl.int_range(paths.len(), dtype=pl.Int64).repeat_by(lengths).explode()).to_series()
             path = points.struct.unnest().with_columns(
                 owner.alias("i"), (pl.int_range(pl.len(), dtype=pl.Int64) - first.gather(owner)).alias("j"))
-            if "durationMinutesOffsetFromStartTime" in path.columns:
+            if "durationMinutesOffsetFromStartTime" in path.columns and \
+                    path.get_column("durationMinutesOffsetFromStartTime").is_not_null().any():
                 raise _NotFast("iOS path offsets")
             point = _coordinates(path, "point") if "point" in path.columns else pl.lit(None, pl.String)
             parts.append(path.select(

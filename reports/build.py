@@ -9,7 +9,7 @@ last the exhibit schedule, which lists them all.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -20,7 +20,7 @@ import polars as pl
 
 from atlas import __version__
 from atlas.contacts import network_sources
-from atlas.exhibits import event_refs_expr
+from atlas.exhibits import event_ref, event_ref_expr, event_refs_expr, identifier_label, sorted_refs
 from atlas.spreadsheet_safety import neutralise
 from atlas.store import Case
 from atlas.store import continuity as continuity_store
@@ -78,26 +78,50 @@ class ReportResult:
     notes: list[str] = field(default_factory=list)
 
 
-def _flat_rows(items: Sequence[dict[str, Any]]) -> pl.DataFrame:
-    """A list of finding dicts as a CSV-ready frame: lists joined with '; ', ids last."""
+STORE_ID_KEYS: Final = frozenset({"event_ids", "victim_event_ids", "event_id"})
+"""Keys of a finding that hold store ids: never written into a served table, where each record is named
+by its exhibit reference (the ``exhibits`` and ``victim_exhibits`` columns, joined to ``events.csv`` by
+its ``exhibit`` column)."""
+
+
+def contact_ref(refs: Mapping[str, str], contact_id: str) -> str:
+    """A contact as a person reads it: the exhibit record it is keyed on (``contact/<event id>`` →
+    ``JA/1, row 61``), unique per contact because each record belongs to one contact."""
+    return event_ref(refs, contact_id.removeprefix("contact/"))
+
+
+def _readable(refs: Mapping[str, str], k: str, v: Any) -> Any:
+    """A finding's value with every store id put as its exhibit record (contacts) or name (identifiers)."""
+    if k == "contact_id" and isinstance(v, str):
+        return contact_ref(refs, v)
+    if k == "contact_ids" and isinstance(v, list | tuple):
+        return [contact_ref(refs, str(c)) for c in v]
+    if k == "identifiers" and isinstance(v, list | tuple):
+        return [identifier_label(refs, str(u)) for u in v]
+    if k in ("exhibits", "victim_exhibits") and isinstance(v, list | tuple):
+        return sorted_refs(map(str, v))
+    return v
+
+
+def _flat_rows(items: Sequence[dict[str, Any]], refs: Mapping[str, str]) -> pl.DataFrame:
+    """A list of finding dicts as a CSV-ready frame: lists joined with '; ', each record named by its
+    exhibit reference (never a store id), ``records`` last (how many source records the row rests on)."""
     keys: list[str] = []
     for item in items:
         for k in item:
-            if k not in keys and not k.startswith("_"):
+            if k not in keys and not k.startswith("_") and k not in STORE_ID_KEYS:
                 keys.append(k)
-    order = [k for k in FIRST_COLUMNS if k in keys] + sorted(k for k in keys if k not in FIRST_COLUMNS and k != "event_ids")
-    if "event_ids" in keys:
-        order.append("event_ids")
+    order = [k for k in FIRST_COLUMNS if k in keys] + sorted(k for k in keys if k not in FIRST_COLUMNS)
     data: dict[str, list[str]] = {k: [] for k in order}
     for item in items:
         for k in order:
-            v = item.get(k)
+            v = _readable(refs, k, item.get(k))
             if isinstance(v, list | tuple):
                 v = "; ".join(map(str, v))
             elif isinstance(v, dict):
                 v = "; ".join(f"{a}={b}" for a, b in sorted(v.items()))
             data[k].append("" if v is None else str(v))
-    if "event_ids" in data:
+    if any("event_ids" in item for item in items):
         data["records"] = [str(len(item.get("event_ids") or [])) for item in items]
     return pl.DataFrame(data, schema={k: pl.String for k in data})
 
@@ -121,13 +145,13 @@ def _contacts_frame(inputs: ReportInputs) -> pl.DataFrame:
     names = {p.id: (p.name or p.id) for p in inputs.manifest.parties}
     keys, vals = list(names), list(names.values())
     return c.select(
-        "contact_id",
+        event_ref_expr(inputs.exhibit_refs, pl.col("contact_id").str.strip_prefix("contact/")).alias("contact_id"),
         pl.col("ts_utc").dt.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").alias("ts_utc"),
         pl.col("ts_utc").dt.convert_time_zone("Europe/London").dt.strftime("%d/%m/%Y %H:%M:%S %Z").alias("uk_time"),
         "kind", "channel", "way",
         pl.col("sender").replace(keys, vals).alias("from"), pl.col("recipient").replace(keys, vals).alias("to"),
         "status", pl.col("event_ids").list.len().alias("records"),
-        event_refs_expr(inputs.exhibit_refs).list.join("; ").alias("exhibits"), pl.col("event_ids").list.join("; "),
+        event_refs_expr(inputs.exhibit_refs).list.join("; ").alias("exhibits"),
     )
 
 
@@ -245,18 +269,19 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
         "table:contacts": (_contacts_frame(inputs), []),
         "table:chronology": (chronology.frame(chron), [("chronology", list(r.event_ids)) for r in chron]),
     }
+    refs = inputs.exhibit_refs
     if fnd.conduct is not None:
         # each table is the records' JSON rendering with the UK date or time beside it, less what is
         # advice or an unconfirmed candidate (exhibited with the statement, served on the defence)
         tables["table:incidents"] = (
-            _flat_rows([_facts_only({**i.to_json(), "uk_date": uk_date(i.date)}) for i in fnd.incidents]),
+            _flat_rows([_facts_only({**i.to_json(), "uk_date": uk_date(i.date)}) for i in fnd.incidents], refs),
             [(f"incident {uk_date(i.date)}", list(i.event_ids)) for i in fnd.incidents])
         tables["table:breaches"] = (
             # a possible breach an officer confirmed says so (its certainty gives the data basis; who, when and why
             # are in the reviewer's note and the decisions ledger)
             _flat_rows([_facts_only({**b.to_json(), "uk_time": uk_time(b.ts),
                                      "counted_as": "confirmed by an officer (decision in the case's decisions ledger)"
-                                     if b.kind.endswith("(confirmed)") else "measured"}) for b in fnd.breaches]),
+                                     if b.kind.endswith("(confirmed)") else "measured"}) for b in fnd.breaches], refs),
             [(f"breach {b.order} {uk_time(b.ts)}", list(b.event_ids)) for b in fnd.breaches])
         # measured ones, then those an officer confirmed (each row says which and the basis; who, when and why are
         # in the reviewer's note and the decisions ledger, as for threats: see reports/decided.py)
@@ -266,7 +291,7 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
                            if k not in ("id", "key", "counts", "adds_a_day", "status", "decided_by", "decided_at", "note")}
                           | {"counted_as": "confirmed by an officer (decision in the case's decisions ledger)",
                              "basis": p.basis}
-                          for p in fnd.confirmed_colocations]),
+                          for p in fnd.confirmed_colocations], refs),
             [(f"co-location {c.place or ''} {uk_time(c.start)}".strip(), list(c.event_ids)) for c in fnd.colocations]
             + [(f"confirmed co-location {p.colocation.place or ''} {uk_time(p.start)}".replace("  ", " "),
                 [*p.colocation.event_ids, *p.colocation.victim_event_ids]) for p in fnd.confirmed_colocations])
@@ -306,7 +331,8 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
     tallied = _beside(unused.tally, case, inputs.sources, relied, inputs.owners)
     per_source = dict(cited.group_by("source_exhibit").len().iter_rows())
     sources = [replace(e, events_cited=int(per_source.get(e.reference, 0))) for e in sources]
-    events_path = cite.write_events_csv(_said(_marked(cited, integrity_notice), redact_third_parties),
+    events_path = cite.write_events_csv(cite.served_events(_said(_marked(cited, integrity_notice), redact_third_parties),
+                                                           inputs.exhibit_refs),
                                         out_dir / made["events"].filename)
     made["events"] = hashed(made["events"], events_path, cited.height)
     paths["events"] = events_path
@@ -356,7 +382,10 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
     paths["reviewer-note.docx"] = statement_docx.render(note, out_dir / "reviewer-note.docx")
     paths["reviewer-note.html"] = statement_html.render(note, out_dir / "reviewer-note.html")
 
-    label = case.redaction.label if isinstance(case, RedactedCase) else (lambda u: u)
+    shown = case.redaction.label if isinstance(case, RedactedCase) else (lambda u: u)
+
+    def label(uri: str) -> str:  # a display name says which exhibit shows it, never its source's hex id
+        return identifier_label(src_refs, shown(uri))
     schedule, accounts = unused.build(case, inputs.sources, src_refs, relied, inputs.owners, party_names, label,
                                       decided=dec, tallied=tallied.result(),
                                       colocations=fnd.conduct.colocation_reviews if fnd.conduct is not None else (),

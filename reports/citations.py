@@ -115,6 +115,39 @@ def for_display(cited: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+SERVED_EVENTS_COLUMNS = tuple(c for c in EVENTS_COLUMNS if c != "event_id")
+"""``events.csv`` as served: each record named by its ``exhibit`` reference (``JA/7, sms rowid 477``),
+unique per record across the case (a source's exhibit number is unique, and a parser's
+``source_ref`` is unique within its source: :mod:`atlas.normalise` refuses duplicates), and the
+key every exhibit table's ``exhibits`` column joins on. The store's event id is not written."""
+
+
+def readable_identifiers(refs: Mapping[str, str], column: str) -> pl.Expr:
+    """A column of identifier URIs ("; "-joined) as a person reads them: a display name says which
+    exhibit shows it (``name:<source id>:Dan`` → ``Dan (name in JA/21)``, as
+    :func:`atlas.exhibits.identifier_label`); any other URI as it is."""
+    out = pl.col(column)
+    for source_id, exhibit in refs.items():
+        out = out.str.replace_all(f"name:{source_id}:([^;]*)", f"${{1}} (name in {exhibit})")
+    return out.alias(column)
+
+
+def served_events(cited: pl.DataFrame, refs: Mapping[str, str]) -> pl.DataFrame:
+    """The cited records as ``events.csv`` serves them: no store ids (see :data:`SERVED_EVENTS_COLUMNS`).
+
+    The ``exhibit`` column is the key every exhibit table joins on, so two records with one reference
+    (or one with none) would make the join ambiguous: refused, never written."""
+    dup = cited.filter(pl.col("exhibit").is_null() | pl.col("exhibit").is_duplicated())
+    if dup.height:
+        from atlas.errors import AtlasError
+
+        raise AtlasError(f"{dup.height} cited records have no exhibit reference of their own (e.g. "
+                         f"{dup.get_column('exhibit').head(2).to_list()}): events.csv could not name each record once")
+    have = [c for c in SERVED_EVENTS_COLUMNS if c in cited.columns] + [
+        c for c in cited.columns if c not in EVENTS_COLUMNS]  # a notice column (unverified, redacted)
+    return cited.with_columns(readable_identifiers(refs, "sender"), readable_identifiers(refs, "recipients")).select(have)
+
+
 def write_events_csv(cited: pl.DataFrame, path: Path) -> Path:
     """``events.csv``: UTC (ISO) and UK time side by side; lists joined with '; '."""
     neutralise(cited.with_columns(pl.col("ts_utc").dt.strftime("%Y-%m-%dT%H:%M:%S%.6fZ"))).write_csv(path)

@@ -51,7 +51,7 @@ from bokeh.plotting import figure
 from bokeh.resources import INLINE
 
 from atlas import __version__
-from atlas.exhibits import event_ref
+from atlas.exhibits import event_ref, identifier_label
 from atlas.normalise.identifiers import display
 from atlas.wording import plural
 
@@ -324,7 +324,10 @@ def graph_chart(gv: GraphView, refs: Mapping[str, str]) -> Any:
         return {"xs": xs, "ys": ys}
 
     data = segs(contact, 0.08)
-    data |= {"from": contact.get_column("source").to_list(), "to": contact.get_column("target").to_list(),
+    def shown(uris: list[str]) -> list[str]:  # a display name by the exhibit that shows it, never its source's hex id
+        return [identifier_label(refs, u) for u in uris]
+
+    data |= {"from": shown(contact.get_column("source").to_list()), "to": shown(contact.get_column("target").to_list()),
              "channel": contact.get_column("channel").to_list(), "contacts": contact.get_column("contacts").to_list(),
              "ids": [_refs_short(refs, i) for i in contact.get_column("event_ids").to_list()],
              "width": [1 + 7 * math.sqrt(n / top) for n in contact.get_column("contacts").to_list()],
@@ -334,14 +337,14 @@ def graph_chart(gv: GraphView, refs: Mapping[str, str]) -> Any:
                            source=ColumnDataSource(data))
     fig.add_tools(HoverTool(renderers=[edges], tooltips=[("from", "@from"), ("to", "@to"), ("channel", "@channel"),
                                                          ("contacts", "@contacts"), ("records", "@ids")]))
-    adata = segs(alias, 0.0) | {"label": alias.get_column("label").to_list(), "to": alias.get_column("target").to_list()}
+    adata = segs(alias, 0.0) | {"label": alias.get_column("label").to_list(), "to": shown(alias.get_column("target").to_list())}
     alines = fig.multi_line(xs="xs", ys="ys", line_dash="dashed", line_color="#777777", line_width=1.5,
                             source=ColumnDataSource(adata))
     fig.add_tools(HoverTool(renderers=[alines], tooltips=[("identifier", "@to"), ("basis", "@label")]))
     nodes = gv.nodes
     nsrc = ColumnDataSource({
         "x": nodes.get_column("x").to_list(), "y": nodes.get_column("y").to_list(),
-        "label": nodes.get_column("label").to_list(), "id": nodes.get_column("id").to_list(),
+        "label": nodes.get_column("label").to_list(), "id": shown(nodes.get_column("id").to_list()),
         "role": nodes.get_column("role").to_list(), "contacts": nodes.get_column("contacts").to_list(),
         "size": [14 if k == "identifier" else 18 + 4 * math.log1p(n) for k, n in
                  zip(nodes.get_column("kind").to_list(), nodes.get_column("contacts").to_list(), strict=True)],

@@ -429,8 +429,8 @@ def _orders(inputs: ReportInputs, conduct: ConductResult, refs: Mapping[str, str
             f"{o.title} {o.order} ({o.order_citation}): "
             f"{plural(o.contact_breaches, 'contact')} and "
             f"{plural(o.zone_breaches, 'presence')} in an exclusion zone while in force"
-            + (f", and {plural(n_conf, 'possible breach', 'possible breaches')} of its exclusion zone confirmed by an "
-               "officer" if (n_conf := sum(1 for b in conduct.confirmed_breaches if b.order == o.order)) else "")
+            + (f", and {plural(o.confirmed_possible_breaches, 'possible breach', 'possible breaches')} of its exclusion "
+               "zone confirmed by an officer" if o.confirmed_possible_breaches else "")
             + f" ({len(mine)} in all"
             + ("; contacts by the status of the identifier used: "
                + ", ".join(f"{k} {v}" for k, v in sorted(status.items())) if status else "")
@@ -462,14 +462,20 @@ def _possible_breaches(inputs: ReportInputs, conduct: ConductResult, case: Case 
     if not items:
         return []
     dismissed = sum(1 for b in items if b.state == "dismissed")
+    # orders whose type's breach the rules file does not count as an incident: confirming adds a breach only
+    not_incident = sorted({b.order for b in items if not b.is_incident})
     out: list[Para | Table] = [Para(
-        f"{plural(len(items), 'possible breach', 'possible breaches')} of an exclusion zone rest on a position with no "
+        f"{plural(len(items), 'possible breach', 'possible breaches')} of an exclusion zone "
+        f"{'rests' if len(items) == 1 else 'rest'} on a position with no "
         "stated accuracy inside the zone, or an accuracy circle straddling its boundary: "
         f"{len(conduct.confirmed_breaches)} confirmed by an officer (counted as breaches, and as incidents where the "
         f"order's breach is one, always shown as confirmed), {dismissed} dismissed (never counted), "
         f"{len(conduct.open_breaches)} awaiting a decision (listed, not counted). Check each against other evidence "
         "(the victim's account, CCTV, another exhibit), then atlas breaches CASE --confirm ID --note \"...\" "
-        "(or --dismiss).")]
+        "(or --dismiss)."
+        + (f" Under the rules file a breach of {', '.join(not_incident)} (its order type) is not itself an incident "
+           "of the course of conduct: confirming a possible breach of it counts a breach of the order, never an "
+           "incident day, and cannot move the last incident or the s2A deadline." if not_incident else ""))]
 
     def decision(b: Any) -> str:
         if b.decided is None:
@@ -512,7 +518,8 @@ def _possible_colocations(inputs: ReportInputs, conduct: ConductResult, case: Ca
     dismissed = sum(1 for c in items if c.state == "dismissed")
     sec.blocks.append(Para(
         f"{plural(len(items), 'possible co-location')} of {inputs.suspect.name if inputs.suspect else 'the suspect'}'s "
-        "device with the victim's own recorded positions or a place named in the case rest on a position with no "
+        f"device with the victim's own recorded positions or a place named in the case {'rests' if len(items) == 1 else 'rest'} "
+        "on a position with no "
         f"stated accuracy: {len(conduct.confirmed_colocations)} confirmed by an officer (counted as incidents, always "
         f"shown as confirmed), {dismissed} dismissed (never counted), {len(conduct.open_colocations)} awaiting a decision "
         "(listed, not counted). Check each against other evidence (the victim's account, CCTV, another exhibit), then "

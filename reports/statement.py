@@ -594,12 +594,12 @@ def _places_and_orders(inputs: ReportInputs, findings: Findings, parts: Statemen
                                     caption=f"While order {o.reference or o.type} was in force (exhibit "
                                             f"{produced.ref('table:breaches')})", widths=[1.4, 1.1, 1.8, 0.8, 3.0],
                                     small=True))
-        sec.blocks += _confirmed_breaches(inputs, findings, o, subject, his.possessive, facts)
+        sec.blocks += _confirmed_breaches(inputs, findings, o, subject, his.possessive, facts, produced)
     return sec
 
 
 def _confirmed_breaches(inputs: ReportInputs, findings: Findings, o: Any, subject: str, his: str,
-                        facts: dict[str, Any]) -> list[Para | Table]:
+                        facts: dict[str, Any], produced: Produced) -> list[Para | Table]:
     """Possible breaches of ``o``'s exclusion zone an officer confirmed, as facts: what the records show
     (the position, its distance from the zone's centre, that it states no accuracy or that its accuracy
     circle straddles the boundary, the exhibit records), and that each is counted only on a decision made
@@ -619,8 +619,11 @@ def _confirmed_breaches(inputs: ReportInputs, findings: Findings, o: Any, subjec
              f"reported position of {his} device was in or at the edge of an area {subject} was not to enter, but these "
              "records alone do not place the device inside it: each position was either reported inside with no "
              "stated accuracy, or reported outside with a stated accuracy reaching inside (shown for each below). "
-             "Each is counted in this statement only because "
-             "it was checked against other material and confirmed by an officer; that decision is recorded in the "
+             + ("Each is counted in this statement only because " if all(b.is_incident for b in confirmed) else
+                # the order type's breach is not an incident (rules file): a breach of the order, never a day counted
+                "Each is counted in this statement as an occasion while the order was in force, not among the days of "
+                f"contact or presence listed in exhibit {produced.ref('table:incidents')}, and only because ")
+             + "it was checked against other material and confirmed by an officer; that decision is recorded in the "
              "case's decisions ledger:"),
         Table(["When (UK)", "Area", "From its centre", "Accuracy", "Exhibit records"], rows,
               widths=[1.2, 1.5, 0.9, 1.6, 2.4], small=True),

@@ -23,6 +23,7 @@ from atlas.conduct import analyse
 from atlas.decisions.candidates import candidates_from, decide_candidate
 from atlas.decisions.exhibits import tag
 from atlas.decisions.notes import add_note
+from atlas.exhibits import event_ref, source_refs
 from atlas.review import headline_of
 from atlas.store import Case
 from reports.build import ReportResult, build_reports
@@ -159,7 +160,7 @@ def test_confirmed_dismissed_tagged_and_noted_reach_exactly_the_right_documents(
                      r"Vera Victim, 05/03/2026 21:00 GMT \(TO/1, row 5\) tagged/TO-\d+\.csv", statement), statement
     schedule = (result.out_dir / "exhibits.csv").read_text(encoding="utf-8")
     assert tagged.reference in schedule and (result.out_dir / f"tagged/TO-{tagged.number}.csv").is_file()
-    assert come_round.event_id in {r["event_id"] for r in csv.DictReader(
+    assert event_ref(source_refs(case), come_round.event_id) in {r["exhibit"] for r in csv.DictReader(
         (result.out_dir / "events.csv").open(encoding="utf-8"))}  # relied on, so not unused material
 
     note = _text(result.paths["reviewer-note.html"])

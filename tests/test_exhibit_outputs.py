@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from _conduct_cases import HOME, SUSPECT, VICTIM, make_case, msg, pos
 
+from atlas.contacts import case_contacts
 from atlas.exhibits import event_ref, readable_text, source_refs
 from atlas.store import Case
 
@@ -49,6 +50,12 @@ def test_json_keeps_ids_for_machines_with_exhibits_beside_them(case_dir: Path, a
             assert item["exhibits"] == [event_ref(refs, e) for e in item["event_ids"]]
     s2a = conduct["s2a"]
     assert s2a["last_incident_exhibits"] == [event_ref(refs, e) for e in s2a["last_incident_event_ids"]]
+    # every store id in the machine output has its exhibit beside it (bursts, behaviours, requests to stop, …)
+    pairs = _id_pairs(conduct)
+    assert {k for k, _, _ in pairs} >= {"event_ids", "contact_id"}
+    for key, ids, shown in pairs:
+        assert shown == ([event_ref(refs, i.removeprefix("contact/")) for i in ids] if isinstance(ids, list)
+                         else event_ref(refs, ids.removeprefix("contact/"))), key
     contacts = json.loads(atlas("contacts", case_dir, "--json").out)["contacts"]  # type: ignore[attr-defined]
     assert contacts and all(c["exhibits"] == [event_ref(refs, e) for e in c["event_ids"]] for c in contacts)
     out = tmp_path / "t.csv"
@@ -63,19 +70,49 @@ def test_json_keeps_ids_for_machines_with_exhibits_beside_them(case_dir: Path, a
     assert all(not any(i in r["shown_as"] for i in ids) for p in people["parties"] for r in p["identifiers"])
 
 
+def _id_pairs(data: object) -> list[tuple[str, object, object]]:
+    """(key, store ids, the exhibits beside them) for every store-id key of a JSON result; a key with no
+    exhibits beside it gives ``None`` (and fails the comparison)."""
+    out: list[tuple[str, object, object]] = []
+    if isinstance(data, list):
+        for v in data:
+            out += _id_pairs(v)
+    elif isinstance(data, dict):
+        for k, v in data.items():
+            partner = (k.removesuffix("event_ids") + "exhibits" if k.endswith("event_ids") else
+                       {"event_id": "exhibit", "contact_id": "contact_exhibit", "contact_ids": "contact_exhibits"}.get(k))
+            if partner is not None and v is not None:
+                out.append((k, v, data.get(partner)))
+            out += _id_pairs(v)
+    return out
+
+
 def test_report_tables_carry_exhibits_and_events_csv_names_each_record(case_dir: Path, atlas: Callable[..., object],
                                                                       tmp_path: Path) -> None:
     # the synthetic case has no source files on disk, so it cannot verify: --unverified
     assert atlas("report", case_dir, "--out", tmp_path / "r", "--as-of", "2026-11-22", "--unverified").code == 0  # type: ignore[attr-defined]
-    refs = source_refs(Case.open(case_dir))
+    case = Case.open(case_dir)
+    refs = source_refs(case)
     with (tmp_path / "r" / "events.csv").open(encoding="utf-8") as fh:
         events = list(csv.DictReader(fh))
-    assert events and all(e["exhibit"] == event_ref(refs, e["event_id"]) for e in events)
+    stored = {event_ref(refs, e["event_id"]): e for e in case.events().collect().iter_rows(named=True)}
+    assert len(stored) == case.events().collect().height  # the exhibit reference is unique per record of the case
+    assert events and "event_id" not in events[0] and len({e["exhibit"] for e in events}) == len(events)
+    for e in events:  # each row is the stored record its exhibit reference names
+        s = stored[e["exhibit"]]
+        assert (e["source_exhibit"], e["source_ref"], e["text"]) == (refs[s["source_id"]], s["source_ref"], s["text"] or "")
+    contacts = {c["contact_id"]: c for c in case_contacts(case).iter_rows(named=True)}
     for name in ("contacts.csv", "incidents.csv"):
         with (tmp_path / "r" / name).open(encoding="utf-8") as fh:
             rows = list(csv.DictReader(fh))
-        assert rows and all(r["exhibits"] == "; ".join(event_ref(refs, e) for e in r["event_ids"].split("; "))
-                            for r in rows), name
+        assert rows and "event_ids" not in rows[0], name
+        assert all(set(r["exhibits"].split("; ")) <= {e["exhibit"] for e in events} for r in rows), name
+    with (tmp_path / "r" / "contacts.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    # a contact is named by the record it is keyed on, and lists every record that shows it
+    assert sorted((r["contact_id"], r["exhibits"]) for r in rows) == sorted(
+        (event_ref(refs, cid.removeprefix("contact/")), "; ".join(event_ref(refs, e) for e in c["event_ids"]))
+        for cid, c in contacts.items())
 
 
 def test_people_shows_link_reasons_and_unknown_names_by_exhibit(small_demo_case: Path, atlas: Callable[..., object],
@@ -132,3 +169,14 @@ def test_exhibit_sort_keys_order_as_exhibit_key() -> None:
 
     refs = ["JA/10", "JA/2", "", "AB/3", "JA/1", "JA/x", "JA/2/3", "AB/12"]
     assert pl.DataFrame({"exhibit": refs}).sort(exhibit_sort_keys(), maintain_order=True)["exhibit"].to_list() == sorted(refs, key=exhibit_key)
+
+
+def test_record_references_sort_as_a_person_reads_them() -> None:
+    """A served table lists a finding's records by exhibit then place, numbers as numbers (the store ids
+    behind them sort by a hash of the source, which reads as random)."""
+    from atlas.exhibits import sorted_refs
+
+    refs = ["JA/25, sms rowid 20", "JA/10, row 2", "JA/2, row 10", "JA/2, row 9", "JA/2, line 3", "JA/2",
+            "JA/13, report.xml model 0a1b-f7", "JA/2, row 9"]
+    assert sorted_refs(refs) == ["JA/2", "JA/2, line 3", "JA/2, row 9", "JA/2, row 9", "JA/2, row 10", "JA/10, row 2",
+                                 "JA/13, report.xml model 0a1b-f7", "JA/25, sms rowid 20"]

@@ -138,6 +138,10 @@ def test_confirming_counts_a_breach_and_an_incident_and_moves_the_deadline_dismi
     assert after.s2a.deadline == date(2026, 10, 20)
     [c] = after.confirmed_breaches
     assert c.status.startswith("confirmed by DC 0002 Test Officer on ") and c.status.endswith(NOTE)
+    # the order's own summary counts it (conduct --json and the reviewer's note read it from there)
+    assert [(o.zone_breaches, o.confirmed_possible_breaches) for o in before.orders if o.analysed] == [(0, 0)]
+    assert [(o.zone_breaches, o.confirmed_possible_breaches) for o in after.orders if o.analysed] == [(0, 1)]
+    assert [o.to_json()["confirmed_possible_breaches"] for o in after.orders if o.analysed] == [1]
     # the verdict says its clock runs from an officer's decision, and what it would be without it
     assert any("is a possible breach of order RO-TEST-1" in w and "counted only because an officer confirmed it" in w
                and "would be 01/04/2026" in w for w in after.s2a.warnings)

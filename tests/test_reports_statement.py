@@ -21,6 +21,7 @@ import pytest
 from _report_cases import AS_OF, CONTINUITY, PENDING_ALIAS, Reported, rejected_ex_reported
 from docx import Document
 
+from atlas.exhibits import event_ref, record_key
 from atlas.store import Case
 from reports.limitations import describe_identifier
 from reports.style import uk_date
@@ -166,7 +167,7 @@ def test_the_chronology_has_one_row_per_relied_on_contact_with_its_exhibit_recor
     assert len(chron) == len(contacts) == reported.report_json["facts"]["chronology_rows"]
     case = Case.open(reported.case_dir)
     refs = {r["source_id"]: r["reference"] for r in _sources_with_refs(reported)}
-    events = {r["event_id"]: r for r in case.events().collect().iter_rows(named=True)}
+    events = {event_ref(refs, r["event_id"]): r for r in case.events().collect().iter_rows(named=True)}
     names = {p.id: p.name for p in case.manifest.parties}
     for row, contact in zip(chron, contacts, strict=True):
         assert re.fullmatch(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2} (GMT|BST)", row[0])
@@ -174,7 +175,7 @@ def test_the_chronology_has_one_row_per_relied_on_contact_with_its_exhibit_recor
         assert row[2] == f"{contact['from']} \u2192 {contact['to']}" and contact["from"] in names.values()
         quoted = re.match(rf"({case.manifest.exhibit_prefix}/\d+), ([^(]+?)(?: \(also .*\))?$", row[4])
         assert quoted, row[4]
-        ids = contact["event_ids"].split("; ")
+        ids = contact["exhibits"].split("; ")  # each record by its exhibit reference, never a store id
         record = next(events[i] for i in ids if refs[events[i]["source_id"]] == quoted.group(1)
                       and events[i]["source_ref"] == quoted.group(2))
         if record["kind"] == "message" and any(events[i]["text"] for i in ids):
@@ -205,18 +206,35 @@ def test_statement_numbers_equal_atlas_conduct_json(reported: Reported, conduct_
     assert facts["incidents"] == n_inc and facts["breaches"] == len(conduct_json["breaches"])
 
 
-def test_every_figure_and_finding_traces_to_event_ids_in_events_csv(reported: Reported,
-                                                                     conduct_json: dict[str, Any]) -> None:
+def test_every_figure_and_finding_traces_to_exhibit_records_in_events_csv(reported: Reported,
+                                                                           conduct_json: dict[str, Any]) -> None:
+    """Each record a finding rests on is one row of events.csv, found by its exhibit reference
+    (``JA/7, sms rowid 477``): the served tables' ``exhibits`` column joins to its ``exhibit`` column."""
     with (reported.out / "events.csv").open(encoding="utf-8") as fh:
-        rows = {r["event_id"]: r for r in csv.DictReader(fh)}
+        listed = list(csv.DictReader(fh))
+    rows = {r["exhibit"]: r for r in listed}
+    assert len(rows) == len(listed) and "event_id" not in listed[0]  # one row per record, no store id
+    refs = {r["source_id"]: r["reference"] for r in _sources_with_refs(reported)}
     exhibits = _schedule(reported.out)
     source_refs = {e["reference"] for e in exhibits if e["kind"] == "source"}
     for key in ("incidents", "breaches", "colocations"):
         for item in conduct_json[key]:
-            assert set(item["event_ids"]) <= set(rows), key
+            assert item["exhibits"] == [event_ref(refs, e) for e in item["event_ids"]], key
+            assert set(item["exhibits"]) <= set(rows), key
     for inc in conduct_json["incidents"]:
         label = f"incident {uk_date(inc['date'])}"
-        assert all(label in rows[e]["cited_by"] for e in inc["event_ids"])
+        assert all(label in rows[e]["cited_by"] for e in inc["exhibits"])
+    for name, key in (("incidents.csv", "incidents"), ("breaches.csv", "breaches"), ("colocations.csv", "colocations"),
+                      ("contacts.csv", None)):
+        with (reported.out / name).open(encoding="utf-8") as fh:
+            table = list(csv.DictReader(fh))
+        assert table and "event_ids" not in table[0], name
+        for r in table:
+            named = r["exhibits"].split("; ")
+            assert set(named) <= set(rows) and int(r["records"]) == len(named), name
+        if key is not None:  # the same records, row for row, as atlas conduct --json, in the order a person reads
+            assert [r["exhibits"].split("; ") for r in table][:len(conduct_json[key])] == [
+                sorted(i["exhibits"], key=record_key) for i in conduct_json[key]], name
     figures = [e for e in exhibits if e["kind"] == "chart"]
     assert figures
     for fig in figures:

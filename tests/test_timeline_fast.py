@@ -339,7 +339,7 @@ def test_the_export_s_coordinates_are_cut_as_the_pattern_captures_them() -> None
 
 
 ARROW_REFUSES = ("unread -NaN", "unread Inf", "unread -Inf", "read -Inf", "two documents", "not UTF-8 in unread text",
-                 "unread repeated key", "repeated key", "control character in unread text", "truncated", "trailing text")
+                 "repeated key", "control character in unread text", "truncated", "trailing text")
 
 
 @pytest.mark.parametrize("name", ARROW_REFUSES)
@@ -353,18 +353,40 @@ def test_what_json_loads_does_not_read_as_arrow_does_is_refused_by_the_arrow_rou
         tl._arrow_doc(RAW_TEXT[name])
 
 
-def test_nan_and_infinity_anywhere_are_refused_by_the_arrow_route() -> None:
-    for doc in (ODD["unread NaN"], {**_doc(), "x": float("inf")}, _doc(signals=[_raw(accuracyMeters=float("nan"))])):
+def test_nan_and_infinity_where_read_are_refused_by_the_arrow_route() -> None:
+    for doc in (_doc(signals=[_raw(accuracyMeters=float("nan"))]), _doc([_act(distanceMeters=float("inf"))]),
+                _doc([_visit(probability=float("-inf"))])):
         with pytest.raises(tl._NotFast):
             tl._arrow_doc(json.dumps(doc).encode())
 
 
-def test_nesting_deeper_than_the_bound_is_refused_by_the_arrow_route() -> None:
-    deep = json.dumps({**_doc(), "x": json.loads("[" * tl._MAX_DEPTH + "]" * tl._MAX_DEPTH)}).encode()
-    with pytest.raises(tl._NotFast):
-        tl._arrow_doc(deep)
-    shallow = json.dumps({**_doc(), "x": json.loads("[" * 8 + "]" * 8)}).encode()
-    tl._arrow_doc(shallow)
+@pytest.mark.parametrize("name", ["unread NaN", "unread field of two types", "unread big integer"])
+def test_what_the_arrow_route_does_not_read_it_leaves_unread(tmp_path: Path, name: str) -> None:
+    """A key the walk does not read is skipped by Arrow's reader too (session 11: the layout is given,
+    not inferred): ``NaN``, ``Infinity``, values of two types, an integer past 64 bits there, as
+    ``json.loads`` reads them, change nothing read; the route reads the file, the same."""
+    path = _write(tmp_path, name, ODD[name])
+    tl._arrow_doc(path.read_bytes())
+    assert tl._fast_records(path) is not None
+    _same(path)
+
+
+def test_a_repeated_key_not_read_is_read_as_the_plain_rule_reads_it(tmp_path: Path) -> None:
+    """Python keeps the last of a repeated key, Arrow refuses one it reads (:data:`ARROW_REFUSES`'
+    ``repeated key``); one neither reads changes nothing: the route reads the file, the same."""
+    path = _write(tmp_path, "unread repeated key", RAW_TEXT["unread repeated key"])
+    tl._arrow_doc(path.read_bytes())
+    _same(path)
+
+
+def test_nesting_deeper_than_the_bound_is_refused_by_the_fast_path(tmp_path: Path) -> None:
+    """The whole text's nesting, its outer object too (:func:`tl._deepest`): from :data:`tl._MAX_DEPTH`
+    only the plain rule reads it (Python's reader stops past about 990; Polars' past 1,024)."""
+    for depth, fast in ((tl._MAX_DEPTH - 1, False), (tl._MAX_DEPTH - 2, True), (8, True)):
+        path = _write(tmp_path, f"deep-{depth}", {**_doc(), "x": json.loads("[" * depth + "]" * depth)})
+        assert tl._deepest(path.read_bytes()) == depth + 1
+        assert (tl._fast_records(path) is not None) == fast
+        _same(path)
 
 
 def test_nesting_past_python_s_limit_fails_as_the_plain_rule_fails(tmp_path: Path) -> None:

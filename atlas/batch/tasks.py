@@ -59,7 +59,9 @@ def analyse_case(case_dir: Path, committed: list[SourceOutcome], discover: bool,
         out_dir.mkdir(parents=True, exist_ok=True)
         path = out_dir / "conduct.json"
         tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(dumps(data) + "\n", encoding="utf-8")
+        from atlas.exhibits import beside_ids, source_refs
+
+        tmp.write_text(dumps(beside_ids(source_refs(case), data)) + "\n", encoding="utf-8")  # exhibits beside ids
         tmp.replace(path)
         result.outputs.append(str(path))
         s2a = data["s2a"]

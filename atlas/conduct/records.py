@@ -415,6 +415,8 @@ class OrderSummary(_Record):
     indirect_note: str = ""
     possible_within_breaches: int = 0
     """Possible-presence records (no stated accuracy) of visits already counted as breaches."""
+    confirmed_possible_breaches: int = 0
+    """Possible breaches of this order's exclusion zones an officer confirmed (counted among its breaches)."""
     note: str | None = None
     law_warning: str | None = None
 
@@ -425,7 +427,8 @@ class OrderSummary(_Record):
             keys.append("law_warning")
         if self.analysed:
             keys += ["contact_breaches", "zone_breaches", "by_identifier_status", "indirect_contacts",
-                     "indirect_contact_targets", "indirect_note", "possible_within_breaches"]
+                     "indirect_contact_targets", "indirect_note", "possible_within_breaches",
+                     "confirmed_possible_breaches"]
         if self.note is not None:
             keys.append("note")
         out = {k: _plain(getattr(self, k)) for k in keys}
@@ -446,7 +449,8 @@ class OrderSummary(_Record):
                    by_identifier_status=d.get("by_identifier_status"), indirect_contacts=int(d.get("indirect_contacts", 0)),
                    indirect_contact_targets=_strs(d.get("indirect_contact_targets")),
                    indirect_note=str(d.get("indirect_note", "")),
-                   possible_within_breaches=int(d.get("possible_within_breaches", 0)), note=d.get("note"),
+                   possible_within_breaches=int(d.get("possible_within_breaches", 0)),
+                   confirmed_possible_breaches=int(d.get("confirmed_possible_breaches", 0)), note=d.get("note"),
                    law_warning=d.get("law_warning"))
 
 

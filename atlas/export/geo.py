@@ -27,7 +27,6 @@ nothing else varies between runs, so the files are byte-identical for the same c
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -136,7 +135,7 @@ def _features(geo: GeoInputs) -> list[_Feature]:
     for p in sorted(geo.positions, key=lambda p: (p.ts is not None, p.ts or _EPOCH, p.event_id)):
         pprops: dict[str, Any] = {"kind": p.kind, "channel": p.channel, "time_utc": _iso(p.ts), "accuracy_m": p.accuracy_m,
                  "party": p.party, "party_status": p.party_status, "exhibit": p.record}
-        out.append(_Feature(f"position:{p.event_id}", "position", p.record,
+        out.append(_Feature(f"position:{p.record}", "position", p.record,  # the exhibit record, never a store id
                             {"type": "Point", "coordinates": [_r(p.lon), _r(p.lat)]}, pprops, p.ts))
 
     def multipoint(ids: Sequence[str]) -> dict[str, Any] | None:
@@ -200,7 +199,8 @@ def _uk_day(ts: datetime) -> str:
 def _header(geo: GeoInputs, ctx: ExportContext) -> dict[str, Any]:
     contact_breaches = sum(1 for b in geo.breaches if b.kind == "contact")
     dismissed = sum(1 for p in geo.possible if p.state == "dismissed")
-    header = {"case": ctx.case_reference, "written_by": f"Atlas {ctx.atlas_version}", "identity": ctx.policy.to_json(),
+    header = {"case": ctx.case_reference, "written_by": f"Atlas {ctx.atlas_version}",
+              "identity": ctx.policy.to_json(ctx.refs),  # served: identifiers by exhibit, no ledger ids
               "coordinates": "WGS 84 longitude, latitude", "times": "UTC",
               "not_drawn": f"{contact_breaches} contact breach(es) (no place)" + (
                   f"; {dismissed} possible co-location(s) dismissed by an officer (never counted; listed in the "
@@ -264,9 +264,10 @@ def _kml_geometry(parent: etree._Element, geometry: Mapping[str, Any]) -> None:
         etree.SubElement(ring, _k("coordinates")).text = _coords(geometry["coordinates"][0])
 
 
-def _xml_id(key: str) -> str:
-    """A feature key as an XML ``ID`` (an NCName): stable, unique, whatever the key holds."""
-    return "f" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:20]
+def _xml_id(kind: str, n: int) -> str:
+    """A placemark's XML ``ID`` (an NCName): its kind and its place in the document (``position-17``),
+    stable for the same case and decisions and unique, never a hash; its name is its exhibit record."""
+    return f"{kind}-{n}"
 
 
 def _text(value: Any) -> str:
@@ -283,7 +284,7 @@ def kml_document(geo: GeoInputs, ctx: ExportContext) -> bytes:
     doc = etree.SubElement(root, _k("Document"))
     etree.SubElement(doc, _k("name")).text = xml_safe(f"Atlas: {ctx.case_reference}")
     etree.SubElement(doc, _k("description")).text = xml_safe(
-        (f"{ctx.integrity}. " if ctx.integrity else "") + f"Written by {header['written_by']}. Identity links followed: {ctx.policy.describe()}. Times in UTC. "
+        (f"{ctx.integrity}. " if ctx.integrity else "") + f"Written by {header['written_by']}. Identity links followed: {ctx.policy.describe(ctx.refs)}. Times in UTC. "
         f"Not drawn: {header['not_drawn']}.")
     features = _features(geo)
     possible = [f for f in features if f.kind == "possible-co-location"]
@@ -297,8 +298,8 @@ def kml_document(geo: GeoInputs, ctx: ExportContext) -> bytes:
             continue  # no folder where the case has none (the file is as before)
         folder = etree.SubElement(doc, _k("Folder"))
         etree.SubElement(folder, _k("name")).text = title
-        for f in (f for f in features if f.kind == kind):
-            mark = etree.SubElement(folder, _k("Placemark"), id=_xml_id(f.id))
+        for n, f in enumerate((f for f in features if f.kind == kind), 1):
+            mark = etree.SubElement(folder, _k("Placemark"), id=_xml_id(kind, n))
             etree.SubElement(mark, _k("name")).text = xml_safe(f.name)
             if f.kind == "possible-co-location":
                 etree.SubElement(mark, _k("styleUrl")).text = f"#possible-{f.properties['state']}"

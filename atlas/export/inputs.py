@@ -44,9 +44,13 @@ class IdentityPolicy:
     def name(self) -> str:
         return "confirmed-and-proposed" if self.include_proposed else "confirmed"
 
-    def describe(self) -> str:
-        confirmed = [lk.link_id for lk in self.links if lk.status == "confirmed"]
-        proposed = [lk.link_id for lk in self.links if lk.status == "proposed"]
+    def describe(self, refs: Mapping[str, str] | None = None) -> str:
+        """Which links were followed. With ``refs`` (an output served on the defence) no ledger id is
+        listed: each link is named by what it joins (see :meth:`to_json`)."""
+        def named(lk: FollowedLink) -> str:
+            return lk.link_id if refs is None else f"{identifier_label(refs, lk.a)} = {identifier_label(refs, lk.b)}"
+        confirmed = [named(lk) for lk in self.links if lk.status == "confirmed"]
+        proposed = [named(lk) for lk in self.links if lk.status == "proposed"]
         text = "case.toml attributions"
         text += f" and {len(confirmed)} confirmed link(s)" + (f" ({', '.join(confirmed)})" if confirmed else "")
         if self.include_proposed:
@@ -56,8 +60,15 @@ class IdentityPolicy:
             text += "; proposed links awaiting a decision were not followed"
         return text
 
-    def to_json(self) -> dict[str, Any]:
-        return {"policy": self.name, "description": self.describe(), "links": [lk.to_json() for lk in self.links]}
+    def to_json(self, refs: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """The policy and its links; with ``refs`` (served: the GIS exports) each link without its ledger id,
+        its identifiers as a person reads them (``Dan (name in JA/21)``)."""
+        if refs is None:
+            links = [lk.to_json() for lk in self.links]
+        else:
+            links = [{k: (identifier_label(refs, v) if k in ("a", "b") else v) for k, v in lk.to_json().items()
+                      if k != "link_id"} for lk in self.links]
+        return {"policy": self.name, "description": self.describe(refs), "links": links}
 
 
 @dataclass(frozen=True)

@@ -291,18 +291,20 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise AtlasError(str(exc)) from exc
     result = analyse(case, as_of=as_of_date(args.as_of), include_proposed=args.with_proposed, options=options)
+    from atlas.exhibits import beside_ids, source_refs
+
+    refs = source_refs(case)
     data = result.to_json()
+    machine = beside_ids(refs, data)  # every record's exhibit beside its id, for machines
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         tmp = args.out.with_name(f".{args.out.name}.tmp")
-        tmp.write_text(dumps(data) + "\n", encoding="utf-8")
+        tmp.write_text(dumps(machine) + "\n", encoding="utf-8")
         tmp.replace(args.out)
     if args.json:
-        print_json(json.loads(dumps(data)))
+        print_json(json.loads(dumps(machine)))
     else:
-        from atlas.exhibits import source_refs
-
-        _print(result, data, args.limit, load_rules(options.rules), source_refs(case))
+        _print(result, data, args.limit, load_rules(options.rules), refs)
         if args.out:
             console().print(f"\nwrote {args.out}")
     return 0

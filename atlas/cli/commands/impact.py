@@ -98,7 +98,9 @@ def _list(case_dir: Path, args: argparse.Namespace) -> int:
     account = link_impacts(case.manifest.impacts, [i.to_json() for i in result.incidents], window)
     data: dict[str, Any] = account.to_json()
     if args.json:
-        print_json(data)
+        from atlas.exhibits import beside_ids, source_refs
+
+        print_json(beside_ids(source_refs(case), data))  # each record's exhibit beside its id
         return 0
     out = console()
     out.print(f"[bold]The victim's account of impact: {case.manifest.reference}[/bold]")

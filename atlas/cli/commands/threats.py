@@ -56,8 +56,11 @@ def run(args: argparse.Namespace) -> int:
         raise AtlasError("--note goes with --confirm, --dismiss or --reopen")
     shown = [c for c in cands if (args.state is None or c.state == args.state) and (args.kind is None or c.kind == args.kind)]
     if args.json:
-        print_json({"case": case.manifest.reference, "candidates": [c.as_dict() | {"record": review.record_ref(c.event_id)}
-                                                                    for c in shown]})
+        from atlas.exhibits import beside_ids, source_refs
+
+        refs = source_refs(case)
+        print_json({"case": case.manifest.reference, "candidates": [
+            beside_ids(refs, c.as_dict()) | {"record": review.record_ref(c.event_id)} for c in shown]})
         return 0
     print_table(f"Candidates: {len(shown)} (threats and behaviours for a person to judge in context)",
                 ["id", "kind", "tier", "when (UK)", "record", "in context", "state", "decided"],
