@@ -11,6 +11,11 @@ caused it instead of taking the test run down. The contract each must meet:
   and, where the variant keeps every record of the seed, reads as many as the seed;
 * nothing from a local file or URL an entity names is stored, and no URL is fetched.
 
+Found and fixed on s11-timeline-deep (merged before this module): the Timeline.json Arrow
+route's segfault at 30,000 and 200,000 levels (a key at the top, an object or array in a
+segment) and its 19 s / 1.9 GB (abort under 3 GB) read of a segment with 200,000 keys; both
+were strict xfails here until the merge, and pass now.
+
 ``ATLAS_HOSTILE_FULL=1`` (``make hostile``) uses the brief's full sizes (a 50 MB string,
 1,000,000 keys, a 100 MB line, a 1 GB zip bomb); the default sizes prove the same point
 in well under a minute.
@@ -45,21 +50,15 @@ MEMORY_LIMIT = 3 << 30
 JOB_TIMEOUT = 600.0 if FULL else 20.0
 CLEAN_ERROR = 2
 
-TIMELINE_ARROW = pytest.mark.xfail(strict=True, reason="Timeline.json Arrow route deep nesting: fixed on s11-timeline-deep")
 RECORDS_DEEP = pytest.mark.xfail(strict=True, reason=(
     "found, not fixed: Records.json read by ijson: a value nested 3,000+ deep in a field read makes Polars' "
     "from_dicts run for minutes (no answer in 60 s), 30,000 deep segfaults, and 200,000 deep anywhere exhausts 3 GB "
     "(ijson builds each event's prefix path, so memory grows with the square of the depth)"))
-TIMELINE_KEYS = pytest.mark.xfail(strict=True, reason=(
-    "found, not fixed here: the Timeline.json Arrow route infers a layout from every key: 200,000 keys in one "
-    "segment took 19 s and 1.9 GB, and abort under 3 GB (a declared layout with unread keys ignored, the "
-    "s11-timeline-deep design, would skip them)"))
 KNOWN: dict[str, pytest.MarkDecorator] = {
     **{f"google-records-json:{v}": RECORDS_DEEP for v in (
         "deep-read-field-3000", "deep-read-field-30000", "deep-read-field-200000", "deep-document-200000",
         "deep-top-key-200000", "deep-top-key-200000:detect",
         "deep-unread-object-200000", "deep-unread-array-200000")},
-    "google-timeline-json:many-keys": TIMELINE_KEYS,
 }
 
 
@@ -266,15 +265,7 @@ def _summary(outcomes: dict[str, tuple[Path, Outcome]]) -> None:
 
 def _param(spec: Spec) -> Any:
     marks = [KNOWN[spec.id]] if spec.id in KNOWN else []
-    if spec.seed == "google-timeline-json" and spec.id in TIMELINE_ARROW_CRASHES:
-        marks.append(TIMELINE_ARROW)
     return pytest.param(spec, id=spec.id, marks=marks)
-
-
-TIMELINE_ARROW_CRASHES = {f"google-timeline-json:{v}-{d}{m}" for v in ("deep-top-key", "deep-unread-object",
-                                                                         "deep-unread-array")
-                          for d in (30_000, 200_000) for m in ("", ":detect") if m == "" or v == "deep-top-key"}
-"""Arrow's layout inference recurses once per level of an object and segfaults (exit 139)."""
 
 
 def test_every_seed_reads_cleanly(sweep: Sweep) -> None:
