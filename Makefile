@@ -8,7 +8,7 @@ DEMO_DIR ?= demo-case
 
 FUZZ_EXAMPLES ?= 3000
 
-.PHONY: demo test bench lint install clean fuzz constraints catalogue
+.PHONY: demo test bench lint install clean fuzz hostile constraints catalogue
 
 # constraints.txt pins every package to the version the tests passed with (evidence must be
 # reproducible: an install today and in a year give the same software).
@@ -36,6 +36,11 @@ fuzz: $(STAMP)
 constraints: $(VENV)/bin/python
 	{ sed -n '1,3p' constraints.txt; echo "# Generated from a working .venv on Python $$($(PY) -c 'import platform; print(platform.python_version())')."; \
 	  $(PY) -m pip freeze --exclude-editable; } > constraints.txt.new && mv constraints.txt.new constraints.txt
+
+# Structural hostile inputs at the full sizes (a 50 MB string, 1,000,000 keys, a 100 MB line, a 1 GB zip bomb),
+# each ingested in a child process under a timeout and a 3 GB address-space limit (tests/_hostile.py).
+hostile: $(STAMP)
+	ATLAS_HOSTILE_FULL=1 $(PY) -m pytest tests/test_hostile_structure.py -p no:cacheprovider
 
 bench: $(STAMP)
 	$(PY) -m bench.run --out bench-results.json

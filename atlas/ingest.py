@@ -298,7 +298,7 @@ def ingest_file(case: Case, path: Path, opts: IngestOptions, debug: bool = False
             return outcome, staged
         except AtlasError:
             raise
-        except Exception as exc:  # still the boundary: duplicate refs, values the schema refuses
+        except (Exception, pl.exceptions.PanicException) as exc:  # still the boundary: duplicate refs, values the schema refuses
             if debug:
                 raise
             raise FormatError(boundary_message(path, parser, "in its output (normalisation)", exc)) from exc

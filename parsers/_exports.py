@@ -131,6 +131,10 @@ def load_json_text(text: str, path: Path, what: str) -> Any:
     instead of failing the whole file."""
     try:
         doc = json.loads(text)
+    except RecursionError:
+        from parsers._nesting import too_deep
+
+        raise too_deep(path, text.encode("utf-8", "surrogatepass"), what) from None
     except json.JSONDecodeError as exc:
         cut = exc.pos >= len(text.rstrip()) - 1
         hint = "; the file looks truncated (it ends before the JSON is closed)" if cut else ""

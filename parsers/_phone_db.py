@@ -257,7 +257,7 @@ def star_evidence(cards: pl.DataFrame, source_id: str, detail_prefix: str) -> pl
 
 # --- NSKeyedArchiver / typedstream text ------------------------------------------
 
-def typedstream_text(blob: bytes | None) -> str | None:
+def typedstream_text(blob: bytes | str | None) -> str | None:
     """The NSString text inside an iOS ``attributedBody`` (a typedstream archive).
 
     Since iOS 16 Messages often leaves ``message.text`` NULL and keeps the text only
@@ -267,7 +267,9 @@ def typedstream_text(blob: bytes | None) -> str | None:
     """
     if not blob:
         return None
-    data = bytes(blob)
+    # SQLite keeps whatever type each value was written with: a column declared BLOB can hold a text,
+    # which is read as its UTF-8 bytes (an archive only if it is one)
+    data = blob.encode("utf-8", "surrogatepass") if isinstance(blob, str) else bytes(blob)
     start = data.find(b"NSString")
     if start < 0:
         return None

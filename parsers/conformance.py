@@ -19,6 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
+from polars.exceptions import PanicException
 
 from atlas.errors import AtlasError, FormatError, describe_failure
 from atlas.model import KINDS, RAW_EVENT_SCHEMA, REJECT_SCHEMA
@@ -90,10 +91,26 @@ def guarded_parse(parser: ParserModule, path: Path, ctx: ParseContext, *, debug:
         return check_output(result)
     except AtlasError:
         raise
-    except Exception as exc:
+    except RecursionError as exc:  # a structure nested deeper than a walk of it can go: a fact about the file
+        if debug:
+            raise
+        raise _nested_too_deep(path, parser, exc) from exc
+    except (Exception, PanicException) as exc:  # a Rust panic in Polars is a BaseException: caught here too
         if debug:
             raise
         raise FormatError(boundary_message(path, parser, stage, exc)) from exc
+
+
+def _nested_too_deep(path: Path, parser: ParserModule, exc: RecursionError) -> FormatError:
+    """A RecursionError as the file's nesting, with the place (JSON: scanned for it; else the
+    boundary's line, which names the place in the code)."""
+    from parsers._nesting import too_deep
+
+    with path.open("rb") as fh:
+        head = fh.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head[:1] in (b"[", b"{") or head.startswith(b"window.YTD."):
+        return too_deep(path, path.read_bytes(), f"{parser.INFO.name} file")
+    return FormatError(boundary_message(path, parser, "while reading the file", exc))
 
 
 def boundary_message(path: Path, parser: ParserModule, stage: str, exc: BaseException) -> str:

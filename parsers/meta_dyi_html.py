@@ -135,10 +135,18 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     data = path.read_bytes()
     if not data.strip():
         raise FormatError(f"{path}: the file is empty")
+    parser = lxml.html.HTMLParser(no_network=True, remove_comments=True, huge_tree=True)
     try:
-        doc = lxml.html.fromstring(data, parser=lxml.html.HTMLParser(no_network=True, remove_comments=True))
+        doc = lxml.html.fromstring(data, parser=parser)
     except (etree.ParserError, ValueError) as exc:
         raise FormatError(f"{path}: not readable as HTML ({exc})") from exc
+    # libxml2 stops building the tree where elements nest too deep (256 levels, 2,048 with huge_tree)
+    # and says so only in its log: everything after that place would be silently missing.
+    for err in parser.error_log:
+        if "Excessive depth" in err.message:
+            raise FormatError(f"{path}: elements nested deeper than libxml2 reads (over 2,048 levels, from line "
+                              f"{err.line}, column {err.column}); no Meta page nests so deep (a damaged or hostile "
+                              "file); nothing from this file was stored")
     boxes = doc.xpath(_BOX)
     refs, senders, stamps, texts, attachments = [], [], [], [], []
     bad: list[tuple[str, str, str]] = []

@@ -535,11 +535,19 @@ def _declared(data: bytes) -> tuple[pl.DataFrame, list[str]]:
     ]).hstack(records.select(*_FAST_TYPES)), keys
 
 
+_MANY_FIELDS: Final = 1_000
+"""Record keys past which the inferred route gives way to the walk (a download's records have under 10;
+200,000 keys in one record took the route's per-key checks past five minutes)."""
+
+
 def _inferred(data: bytes) -> tuple[pl.DataFrame, list[str]]:
     """The records read with the layout Polars infers, proved by :func:`parsers._json_tally.check_document`."""
     doc = tally.read(data)
     if doc.height != 1 or any(k in OLD_SECTIONS for k in doc.columns):
         raise NotFast("not the newer layout")
+    if any(isinstance(t, pl.List) and isinstance(t.inner, pl.Struct) and len(t.inner.fields) > _MANY_FIELDS
+           for t in doc.schema.values()):
+        raise NotFast("records with thousands of keys")  # the checks below cost a pass per key: the walk reads them
     nulls, _ = tally.check_document(data, doc)
     # not a list of records: not read (the plain rule's too); the lists in the text's order
     order = tally.list_keys_in_order(data, [k for k, t in doc.schema.items() if isinstance(t, pl.List)])

@@ -392,9 +392,10 @@ def test_nesting_deeper_than_the_bound_is_refused_by_the_fast_path(tmp_path: Pat
 def test_nesting_past_python_s_limit_fails_as_the_plain_rule_fails(tmp_path: Path) -> None:
     path = tmp_path / "deep.json"
     path.write_text(json.dumps(_doc())[:-1] + ', "x": ' + "[" * 5000 + "]" * 5000 + "}", encoding="utf-8")
-    with pytest.raises(RecursionError):
+    deep = r"deep\.json: the Google Timeline export is nested 5,001 levels deep \(deeper than 500 from line 1, column \d+\)"
+    with pytest.raises(FormatError, match=deep):  # Python's RecursionError, as one line naming the place
         tl.parse_plain(path, ParseContext(source_id="s", path=path))
-    with pytest.raises(RecursionError):
+    with pytest.raises(FormatError, match=deep):
         tl.parse(path, ParseContext(source_id="s", path=path))
 
 

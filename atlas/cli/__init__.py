@@ -101,9 +101,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("atlas: interrupted; the case store is unchanged by the interrupted step", file=sys.stderr)
         return 130
-    except Exception as exc:  # the last boundary: a bug is one line naming the place, never a traceback
-        if args.debug:
-            raise
+    except BaseException as exc:  # the last boundary: a bug is one line naming the place, never a traceback
+        if args.debug or (not isinstance(exc, Exception) and type(exc).__name__ != "PanicException"):
+            raise  # SystemExit, GeneratorExit ... pass; a Rust panic (a BaseException) is a bug like any other
         from atlas.errors import describe_failure
 
         print(f"atlas: internal error: {describe_failure(exc)}; run with --debug for the traceback", file=sys.stderr)

@@ -1,0 +1,86 @@
+"""What the out-of-process hostile sweep (tests/test_hostile_structure.py) found, held in process:
+each a small input and the behaviour now required of it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from atlas.errors import FormatError
+from parsers import meta_dyi_html, snapchat, telegram_json
+from parsers._nesting import json_nesting
+from parsers._phone_db import typedstream_text
+from parsers.base import ParseContext
+from tests._hostile import meta_html_page
+
+
+def test_nesting_is_found_with_its_place_and_strings_are_not_counted() -> None:
+    data = b'{"a": "[[[[[[",\n "b": ' + b"[" * 600 + b"]" * 600 + b"}"
+    assert json_nesting(data) == (601, 2, 506)  # the 501st level (the 500th '[') opens at line 2, column 506
+    assert json_nesting(b'{"a": "' + b"[" * 900 + b'"}') is None
+    assert json_nesting(b'["\\"' + b"[" * 900 + b'"]') is None  # an escaped quote does not end the string
+
+
+def test_json_nested_past_pythons_limit_is_one_line_naming_file_and_place(tmp_path: Path) -> None:
+    """Before: the catch-all boundary's "parser failed ... RecursionError (at parsers/_exports.py)"."""
+    path = tmp_path / "result.json"
+    path.write_text('{"name": "x", "messages": [{"id": 1, "zz": ' + "[" * 3000 + "]" * 3000 + "}]}", encoding="utf-8")
+    with pytest.raises(FormatError) as err:
+        telegram_json.parse_plain(path, ParseContext(source_id="s", path=path))  # the route reads round it
+    text = str(err.value)
+    assert text.startswith(f"{path}: ") and "nested 3,003 levels deep" in text and "line 1, column" in text
+    assert "RecursionError" not in text and "parser failed" not in text
+
+
+def test_meta_html_nested_past_libxml2s_depth_is_refused_not_silently_cut(tmp_path: Path) -> None:
+    """Before: libxml2 stopped the tree at 256 levels and only logged it: 2 of 3 messages, exit 0."""
+    path = tmp_path / "message_1.html"
+    path.write_text(meta_html_page(in_box="<div>" * 300 + "x" + "</div>" * 300), encoding="utf-8")
+    assert meta_dyi_html.parse(path, ParseContext(source_id="s", path=path)).records_read == 3  # huge_tree: read whole
+    path.write_text(meta_html_page(in_box="<div>" * 3000 + "x" + "</div>" * 3000), encoding="utf-8")
+    with pytest.raises(FormatError, match=r"nested deeper than libxml2 reads .*line 1, column \d+"):
+        meta_dyi_html.parse(path, ParseContext(source_id="s", path=path))
+
+
+def test_snapchat_record_with_many_keys_goes_to_the_walk_and_keeps_every_record(tmp_path: Path) -> None:
+    """Before: the inferred route checked its proof once per key: 200,000 keys ran past five minutes."""
+    records = [{"From": "a", "Media Type": "TEXT", "Created": f"2026-01-0{i + 1} 10:00:00 UTC", "Content": f"m{i}",
+                "Conversation Title": None, "IsSender": i == 0, "Created(microseconds)": 1_767_261_600_000_000}
+               for i in range(3)]
+    records[1] |= {f"k{i}": i for i in range(5_000)}
+    path = tmp_path / "chat_history.json"
+    path.write_text(json.dumps({"b": records}), encoding="utf-8")
+    ctx = ParseContext(source_id="s", path=path)
+    fast, plain = snapchat.parse(path, ctx), snapchat.parse_plain(path, ctx)
+    assert fast.records_read == plain.records_read == 3
+    assert fast.events.equals(plain.events)
+
+
+def test_an_attributed_body_holding_text_is_not_a_type_error() -> None:
+    """Before: a text in the BLOB column ``attributedBody`` raised TypeError (the catch-all caught it)."""
+    assert typedstream_text("A" * 100) is None
+    archive = b"\x04\x0bstreamtyped\x81\xe8\x03\x84\x01@\x84\x84\x84\x12NSAttributedString\x00\x84\x84\x08NSObject" \
+              b"\x00\x85\x92\x84\x84\x84\x08NSString\x01\x94\x84\x01+\x05hello\x86"
+    assert typedstream_text(archive) == typedstream_text(archive.decode("latin-1").encode("latin-1"))
+
+
+def test_a_rust_panic_inside_a_parser_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    """Before: Polars' PanicException (a BaseException) passed the boundary's ``except Exception`` and the
+    CLI's, and ``atlas ingest`` printed a traceback (found: a Meta JSON record with 200,000 keys whose
+    layout Polars could not allocate under the runner's 3 GB limit)."""
+    from types import SimpleNamespace
+
+    from polars.exceptions import PanicException
+
+    from parsers.conformance import guarded_parse
+
+    def parse(path: Path, ctx: ParseContext) -> None:
+        raise PanicException("called `Result::unwrap()` on an `Err` value")
+
+    info = SimpleNamespace(name="boom", version="1.0.0")
+    path = tmp_path / "x.json"
+    path.write_text("{}", encoding="utf-8")
+    with pytest.raises(FormatError, match=r"x\.json: boom 1\.0\.0 parser failed while reading the file: PanicException"):
+        guarded_parse(SimpleNamespace(INFO=info, parse=parse), path, ParseContext(source_id="s", path=path))  # type: ignore[arg-type]
