@@ -76,6 +76,7 @@ from parsers._exports import (
     with_iso_instant,
     without_cycle_collection,
 )
+from parsers._nesting import DEEP, json_nesting
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCount
 
 INFO: Final = ParserInfo(
@@ -132,10 +133,89 @@ class _ReadOnly:
         return bytes(self._stream.read(size))
 
 
-def _records(path: Path, prefix: str, *, use_float: bool = True) -> Iterator[Any]:
+_NOT_BRACKET: Final = bytes(c for c in range(256) if c not in b"[]{}")
+
+
+def _bracket_depths(data: bytes) -> Any:
+    """The running sum of +1 each ``[``/``{`` and -1 each ``]``/``}`` of ``data``, strings not
+    skipped (a numpy array; empty if ``data`` holds none): a bound on nesting, cheap enough to run
+    over every byte the plain rule reads (the brackets are kept by one ``translate``, about 0.4 ms
+    a MB, then summed). Brackets inside strings can only push it past the real depth, never hide
+    one: past :data:`DEEP` the exact scan (:func:`parsers._nesting.json_nesting`) decides."""
+    import numpy as np
+
+    kept = np.frombuffer(data.translate(None, _NOT_BRACKET), np.uint8)
+    # [ 0x5B and { 0x7B open, ] 0x5D and } 0x7D close: bit 1 (2) is set in the opening ones only.
+    return np.cumsum((kept & 2).astype(np.int64) - 1, dtype=np.int64)
+
+
+class _TooDeep(Exception):
+    """A value nested deeper than :data:`DEEP` (found before the streamer descends into it)."""
+
+    def __init__(self, deepest: int, line: int, column: int) -> None:
+        super().__init__(deepest, line, column)
+        self.deepest, self.line, self.column = deepest, line, column
+
+
+_SHALLOW: Final = 16
+"""Bracket depth (strings not skipped) that no Records.json reaches (a record's activities are 7
+levels down): past it, each batch is looked at for a list or object in a field read before it is
+framed (:func:`_guarded`), as Polars takes time growing faster than the cube of a list's depth to
+refuse it (0.4 s at 200 levels, 6.4 s at 499)."""
+
+
+class _Seen:
+    """The deepest bracket depth (strings not skipped) the stream has shown so far."""
+
+    __slots__ = ("depth",)
+
+    def __init__(self, depth: int = 0) -> None:
+        self.depth = depth
+
+    @property
+    def nested(self) -> bool:
+        return self.depth > _SHALLOW
+
+
+class _DepthGuard:
+    """The stream the plain rule's streamer reads, refusing (:class:`_TooDeep`) a file nested
+    deeper than :data:`DEEP` before the streamer reads it: ijson builds each event's path of keys,
+    so a value 200,000 levels deep takes gigabytes; and Polars makes a frame of a deep list in a
+    field read for minutes. Each piece read is bounded cheaply (:func:`_bracket_depths`); only past
+    the bound is the whole file scanned exactly (strings skipped), once."""
+
+    def __init__(self, stream: Any, exact: Callable[[], bytes], seen: _Seen) -> None:
+        self._stream, self._exact, self._depth, self._on, self._seen = stream, exact, 0, True, seen
+
+    def read(self, size: int = -1) -> bytes:
+        data = bytes(self._stream.read(size))
+        if self._on and data:
+            run = _bracket_depths(data)
+            if run.size:
+                top = self._depth + int(run.max())
+                self._seen.depth = max(self._seen.depth, top)
+                if top > DEEP:
+                    found = json_nesting(self._exact())
+                    if found is not None:
+                        raise _TooDeep(*found)
+                    self._on = False  # brackets in strings only: nothing in the file is that deep
+                self._depth += int(run[-1])
+        return data
+
+
+def _utf8_bytes(path: Path) -> bytes:
+    """The whole file as the streamer reads it (UTF-8, a byte-order mark dropped): only for the
+    exact depth scan, after the cheap bound found brackets nested past :data:`DEEP`."""
+    data = path.read_bytes()
+    if data[:2] in _UTF16_BOMS:
+        return data[2:].decode(_UTF16_BOMS[data[:2]], errors="replace").encode("utf-8")
+    return data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+
+
+def _records(path: Path, prefix: str, seen: _Seen, *, use_float: bool = True) -> Iterator[Any]:
     """The records under ``prefix``, streamed; a UTF-8 byte-order mark is skipped and UTF-16
     with its mark (a file re-saved as "Unicode") is recoded to UTF-8 on the fly (the JSON
-    streamer reads UTF-8 only)."""
+    streamer reads UTF-8 only). :class:`_TooDeep` for a value nested deeper than :data:`DEEP`."""
     with path.open("rb") as fh:
         head = fh.read(3)
         stream: Any = fh
@@ -144,7 +224,8 @@ def _records(path: Path, prefix: str, *, use_float: bool = True) -> Iterator[Any
             stream = _ReadOnly(codecs.EncodedFile(fh, "utf-8", _UTF16_BOMS[head[:2]]))
         else:
             fh.seek(3 if head == b"\xef\xbb\xbf" else 0)
-        yield from ijson.items(stream, prefix, use_float=use_float, buf_size=1 << 20)
+        guarded = _DepthGuard(stream, lambda: _utf8_bytes(path), seen)
+        yield from ijson.items(guarded, prefix, use_float=use_float, buf_size=1 << 20)
 
 
 def _first_char(path: Path) -> bytes:
@@ -420,8 +501,13 @@ def _block_plain(block: bytes, n: int, chunks: list[pl.DataFrame], bad: list[tup
             last[:] = [raw.tail(1)]
         return _columns(raw, divide=False)
 
+    run = _bracket_depths(block)
+    if run.size and int(run.max()) >= DEEP:  # the block's ``[`` stands for the file's two levels above it
+        raise _WholeFile("nested deep")  # the whole file's plain rule refuses it (_DepthGuard), or reads it
+    seen = _Seen(int(run.max()) + 1 if run.size else 0)
     try:
-        return _walk(ijson.items(io.BytesIO(block), "item", use_float=True, buf_size=1 << 20), n, chunks, bad, chunk)
+        return _walk(ijson.items(io.BytesIO(block), "item", use_float=True, buf_size=1 << 20), n, chunks, bad, chunk,
+                     seen)
     except Exception as exc:
         raise _WholeFile from exc
 
@@ -450,9 +536,10 @@ def _parse_plain(path: Path, ctx: ParseContext) -> ParseResult:
     prefix, base = ("locations.item", "locations") if first == b"{" else ("item", "")
     chunks: list[pl.DataFrame] = []
     bad: list[tuple[int, str, str]] = []
+    seen = _Seen()
     try:
         try:
-            n = _walk(_records(path, prefix), 0, chunks, bad)
+            n = _walk(_records(path, prefix, seen), 0, chunks, bad, seen=seen)
         except _JSONErrorAfter as stop:
             if "overflow" not in str(stop.__cause__):
                 raise
@@ -460,7 +547,13 @@ def _parse_plain(path: Path, ctx: ParseContext) -> ParseResult:
             # of 20 digits or more): read again with every number as written, so that only the
             # records holding one in a field read are rejects (:func:`_big_numbers_read`).
             chunks, bad = [], []
-            n = _walk(_big_numbers_read(_records(path, prefix, use_float=False)), 0, chunks, bad, _chunk_numbers)
+            n = _walk(_big_numbers_read(_records(path, prefix, seen, use_float=False)), 0, chunks, bad, _chunk_numbers,
+                      seen)
+    except _TooDeep as deep:
+        raise FormatError(
+            f"{path}: a value nested {deep.deepest:,} levels deep (deeper than {DEEP} from line {deep.line}, "
+            f"column {deep.column}); no Records.json nests so deep (a damaged or hostile file); nothing from this "
+            "file was stored") from None
     except _JSONErrorAfter as stop:
         exc = stop.__cause__
         n = stop.n
@@ -481,11 +574,12 @@ class _JSONErrorAfter(Exception):
 
 
 def _walk(records: Iterator[Any], start: int, chunks: list[pl.DataFrame], bad: list[tuple[int, str, str]],
-          chunk: Callable[[list[dict[str, Any]]], pl.DataFrame] | None = None) -> int:
+          chunk: Callable[[list[dict[str, Any]]], pl.DataFrame] | None = None, seen: _Seen | None = None) -> int:
     """The plain rule's loop: records numbered from ``start`` into ``chunks`` (``CHUNK`` at a time)
     and ``bad`` (not an object); returns the number after the last. :class:`_JSONErrorAfter` for
-    ijson's error."""
+    ijson's error. ``seen``: how deep the stream has been (:data:`_SHALLOW`)."""
     chunk = chunk or _chunk
+    seen = seen or _Seen()
     batch: list[dict[str, Any]] = []
     n = start
     try:
@@ -496,11 +590,11 @@ def _walk(records: Iterator[Any], start: int, chunks: list[pl.DataFrame], bad: l
             rec["i"] = n - 1
             batch.append(rec)
             if len(batch) >= CHUNK:
-                chunks.append(_guarded(chunk, batch))
+                chunks.append(_guarded(chunk, batch, seen.nested))
                 batch = []
     except ijson.JSONError as exc:  # IncompleteJSONError is a subclass
         raise _JSONErrorAfter(n) from exc
-    chunks.append(_guarded(chunk, batch))
+    chunks.append(_guarded(chunk, batch, seen.nested))
     return n
 
 
@@ -544,24 +638,33 @@ def _chunk_numbers(batch: list[dict[str, Any]]) -> pl.DataFrame:
 _NUMBER_FIELDS: Final = frozenset(("latitudeE7", "longitudeE7", "accuracy"))
 
 
-def _guarded(chunk: Callable[[list[dict[str, Any]]], pl.DataFrame], batch: list[dict[str, Any]]) -> pl.DataFrame:
+def _guarded(chunk: Callable[[list[dict[str, Any]]], pl.DataFrame], batch: list[dict[str, Any]],
+             nested: bool = False) -> pl.DataFrame:
     """``chunk(batch)``; where a field holds a value it cannot read (a text that is not a number, an
     object or a list where a number or text is read), that record is kept in its place with the
     field left empty and the reason in ``bad`` (it becomes a reject naming the field and the value),
     so one bad value never refuses the rest of the file. The batch keeps its records, so the
-    degrees of every other record are computed exactly as they would have been."""
+    degrees of every other record are computed exactly as they would have been.
+
+    ``nested`` (the file nests past :data:`_SHALLOW`): a batch holding a list or object in a field read
+    goes straight to the records' own reasons, never to Polars (which the batch would fail anyway,
+    after a time growing with the cube of the depth)."""
+    failed: Exception | None = None
     try:
-        return chunk(batch)
-    except (pl.exceptions.PolarsError, TypeError, ValueError, OverflowError, _BeyondFloat):
-        reasons: list[str | None] = []
-        readable: list[dict[str, Any]] = []
-        for rec in batch:
-            unread = [name for name in _FIELDS if not _reads(name, rec.get(name))]
-            reasons.append("; ".join(_unread(name, rec.get(name)) for name in unread) or None)
-            readable.append({k: v for k, v in rec.items() if k not in unread})
-        if not any(reasons):
-            raise  # not a value of one record: the caller names the fault
-        return chunk(readable).with_columns(pl.Series("bad", reasons, dtype=pl.String))
+        if not (nested and any(type(rec.get(name)) in (list, dict) for rec in batch for name in _FIELDS)):
+            return chunk(batch)
+    except (pl.exceptions.PolarsError, TypeError, ValueError, OverflowError, _BeyondFloat) as exc:
+        failed = exc
+    reasons: list[str | None] = []
+    readable: list[dict[str, Any]] = []
+    for rec in batch:
+        unread = [name for name in _FIELDS if not _reads(name, rec.get(name))]
+        reasons.append("; ".join(_unread(name, rec.get(name)) for name in unread) or None)
+        readable.append({k: v for k, v in rec.items() if k not in unread})
+    if not any(reasons):
+        assert failed is not None  # a list or object in a field read is a reason
+        raise failed  # not a value of one record: the caller names the fault
+    return chunk(readable).with_columns(pl.Series("bad", reasons, dtype=pl.String))
 
 
 _WHAT: Final = {"latitudeE7": "a number", "longitudeE7": "a number", "accuracy": "a number"}
@@ -577,7 +680,7 @@ def _unread(name: str, value: Any) -> str:
 def _reads(name: str, value: Any) -> bool:
     """Whether the plain rule's frame (``from_dicts``, not strict) can hold ``value`` as field ``name``
     (never a :class:`_Beyond`)."""
-    if type(value) is _Beyond:
+    if type(value) in (_Beyond, list, dict):  # Polars reads no list or object in a field (tested)
         return False
     try:
         pl.from_dicts([{name: value}], schema={name: _SCHEMA[name]}, strict=False)
