@@ -16,6 +16,10 @@ route's segfault at 30,000 and 200,000 levels (a key at the top, an object or ar
 segment) and its 19 s / 1.9 GB (abort under 3 GB) read of a segment with 200,000 keys; both
 were strict xfails here until the merge, and pass now.
 
+Found here and fixed on s11-records-deep: Records.json nested deep (3,000 levels in a field read: minutes
+in Polars' ``from_dicts``; 30,000: a segfault; 200,000 anywhere: ijson past 3 GB) is refused before the
+streamer descends (tests/test_hostile_findings.py holds each in process); these were strict xfails.
+
 ``ATLAS_HOSTILE_FULL=1`` (``make hostile``) uses the brief's full sizes (a 50 MB string,
 1,000,000 keys, a 100 MB line, a 1 GB zip bomb); the default sizes prove the same point
 in well under a minute.
@@ -50,16 +54,8 @@ MEMORY_LIMIT = 3 << 30
 JOB_TIMEOUT = 600.0 if FULL else 20.0
 CLEAN_ERROR = 2
 
-RECORDS_DEEP = pytest.mark.xfail(strict=True, reason=(
-    "found, not fixed: Records.json read by ijson: a value nested 3,000+ deep in a field read makes Polars' "
-    "from_dicts run for minutes (no answer in 60 s), 30,000 deep segfaults, and 200,000 deep anywhere exhausts 3 GB "
-    "(ijson builds each event's prefix path, so memory grows with the square of the depth)"))
-KNOWN: dict[str, pytest.MarkDecorator] = {
-    **{f"google-records-json:{v}": RECORDS_DEEP for v in (
-        "deep-read-field-3000", "deep-read-field-30000", "deep-read-field-200000", "deep-document-200000",
-        "deep-top-key-200000", "deep-top-key-200000:detect",
-        "deep-unread-object-200000", "deep-unread-array-200000")},
-}
+KNOWN: dict[str, pytest.MarkDecorator] = {}
+"""Variants found failing and not yet fixed (strict xfails), by ``Spec.id``."""
 
 
 @dataclass
