@@ -10,13 +10,29 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from atlas.errors import FormatError
 from atlas.source_walk import shown
 
 DEEP: Final = 500
 """Levels after which a JSON value is called too deep in the message (real exports: under 30)."""
+
+_NOT_BRACKET: Final = bytes(c for c in range(256) if c not in b"[]{}")
+
+
+def bracket_depths(data: bytes) -> Any:
+    """The running sum of +1 each ``[``/``{`` and -1 each ``]``/``}`` of ``data``, every other byte
+    dropped (a NumPy int64 array; empty if ``data`` holds no bracket). Over raw JSON text, where
+    brackets inside strings count too, it is a cheap bound on the nesting (it can only overstate
+    it; :func:`json_nesting` decides); over text with the strings already cut out it is exact.
+    One ``translate`` and one cumulative sum: about 0.4 ms a MB."""
+    import numpy as np
+
+    kept = np.frombuffer(data.translate(None, _NOT_BRACKET), np.uint8)
+    # [ 0x5B and { 0x7B open, ] 0x5D and } 0x7D close: bit 1 (2) is set in the opening ones only.
+    return np.cumsum((kept & 2).astype(np.int64) - 1, dtype=np.int64)
+
 
 _TOKENS: Final = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]|\n', re.S)
 

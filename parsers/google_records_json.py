@@ -82,7 +82,7 @@ from parsers._exports import (
     with_iso_instant,
     without_cycle_collection,
 )
-from parsers._nesting import DEEP, json_nesting
+from parsers._nesting import DEEP, bracket_depths, json_nesting
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCount
 
 INFO: Final = ParserInfo(
@@ -139,22 +139,6 @@ class _ReadOnly:
         return bytes(self._stream.read(size))
 
 
-_NOT_BRACKET: Final = bytes(c for c in range(256) if c not in b"[]{}")
-
-
-def _bracket_depths(data: bytes) -> Any:
-    """The running sum of +1 each ``[``/``{`` and -1 each ``]``/``}`` of ``data``, strings not
-    skipped (a numpy array; empty if ``data`` holds none): a bound on nesting, cheap enough to run
-    over every byte the plain rule reads (the brackets are kept by one ``translate``, about 0.4 ms
-    a MB, then summed). Brackets inside strings can only push it past the real depth, never hide
-    one: past :data:`DEEP` the exact scan (:func:`parsers._nesting.json_nesting`) decides."""
-    import numpy as np
-
-    kept = np.frombuffer(data.translate(None, _NOT_BRACKET), np.uint8)
-    # [ 0x5B and { 0x7B open, ] 0x5D and } 0x7D close: bit 1 (2) is set in the opening ones only.
-    return np.cumsum((kept & 2).astype(np.int64) - 1, dtype=np.int64)
-
-
 class _TooDeep(Exception):
     """A value nested deeper than :data:`DEEP` (found before the streamer descends into it)."""
 
@@ -187,7 +171,7 @@ class _DepthGuard:
     """The stream the plain rule's streamer reads, refusing (:class:`_TooDeep`) a file nested
     deeper than :data:`DEEP` before the streamer reads it: ijson builds each event's path of keys,
     so a value 200,000 levels deep takes gigabytes; and Polars makes a frame of a deep list in a
-    field read for minutes. Each piece read is bounded cheaply (:func:`_bracket_depths`); only past
+    field read for minutes. Each piece read is bounded cheaply (:func:`parsers._nesting.bracket_depths`); only past
     the bound is the whole file scanned exactly (strings skipped), once."""
 
     def __init__(self, stream: Any, exact: Callable[[], bytes], seen: _Seen) -> None:
@@ -196,7 +180,7 @@ class _DepthGuard:
     def read(self, size: int = -1) -> bytes:
         data = bytes(self._stream.read(size))
         if self._on and data:
-            run = _bracket_depths(data)
+            run = bracket_depths(data)
             if run.size:
                 top = self._depth + int(run.max())
                 self._seen.depth = max(self._seen.depth, top)
@@ -507,7 +491,7 @@ def _block_plain(block: bytes, n: int, chunks: list[pl.DataFrame], bad: list[tup
             last[:] = [raw.tail(1)]
         return _columns(raw, divide=False)
 
-    run = _bracket_depths(block)
+    run = bracket_depths(block)
     if run.size and int(run.max()) >= DEEP:  # the block's ``[`` stands for the file's two levels above it
         raise _WholeFile("nested deep")  # the whole file's plain rule refuses it (_DepthGuard), or reads it
     seen = _Seen(int(run.max()) + 1 if run.size else 0)

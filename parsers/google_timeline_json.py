@@ -71,6 +71,7 @@ from parsers._exports import (
     storable_number,
     without_cycle_collection,
 )
+from parsers._nesting import bracket_depths
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
 INFO: Final = ParserInfo(
@@ -342,7 +343,6 @@ _KEPT: Final = b'"[]{}IN'
 _NOT_KEPT: Final = bytes(b for b in range(256) if b not in _KEPT)
 _N_AS_I: Final = bytes.maketrans(b"N", b"I")
 _LETTERS_STRING: Final = re.compile(rb'"I*"')
-_STEPS: Final = bytes.maketrans(b"[]{}", b"\x01\xff\x01\xff")
 
 
 def _outside_strings(data: bytes) -> bytes:
@@ -375,10 +375,8 @@ def _deepest(data: bytes) -> int:
 
 
 def _depth_of(brackets: bytes) -> int:
-    import numpy as np
-
-    steps = np.frombuffer(brackets.translate(_STEPS, b"I"), dtype=np.int8)
-    return int(np.cumsum(steps, dtype=np.int32 if len(steps) < 2**31 else np.int64).max(initial=0))
+    """The highest running sum of brackets outside the strings (:func:`parsers._nesting.bracket_depths`)."""
+    return int(bracket_depths(brackets).max(initial=0))
 
 
 def _python_reads(data: bytes) -> None:

@@ -65,7 +65,7 @@ def _nesting(value: object) -> int:
 
 
 _CHILD = r"""
-import io, json, sys
+import contextlib, io, json, sys
 from pathlib import Path
 import polars as pl
 from atlas.errors import AtlasError
@@ -78,10 +78,8 @@ for name in sys.argv[1:]:
     data = path.read_bytes()
     # every reader the fast path may try: each reads the text or refuses it (an exception), never a crash
     for reader in (tl._arrow_doc, tl._declared, lambda d: pl.read_json(io.BytesIO(d), infer_schema_length=None)):
-        try:
+        with contextlib.suppress(Exception):  # a refusal is an answer; only a crash (the child's exit) fails
             reader(data)
-        except Exception:
-            pass
     fast = tl._fast_records(path)
     try:
         result = guarded_parse(tl, path, ParseContext(source_id="s", path=path))
