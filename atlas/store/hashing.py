@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+from dataclasses import dataclass
 from pathlib import Path
 
 CHUNK = 1 << 20
@@ -34,3 +35,60 @@ def source_id_for(sha256: str) -> str:
     """A source's id: the first 16 hex digits of its SHA-256 (64 bits; collisions in
     one case are not a practical concern, and the full hash is kept beside it)."""
     return sha256[:16]
+
+
+HASH_BASIS_FILE = "the file, before and after"
+"""How a source's SHA-256 was taken (recorded as ``hash_basis`` in its ingest audit row): the
+file hashed before it was parsed and again after the parser's last read, both equal."""
+HASH_BASIS_BYTES = "the bytes parsed, read once; file identity re-checked after"
+"""The file read once into memory through a read-only handle, those bytes hashed and those
+same bytes parsed; after the parse the file's identity (:class:`FileIdentity`) was checked
+unchanged (:func:`atlas.ingest.read_whole`)."""
+
+
+@dataclass(frozen=True)
+class FileIdentity:
+    """What the file system says of a file that writing to it, truncating it or putting another
+    file in its place would change: device, inode, size, and the modification and status-change
+    times (the status-change time cannot be set back by a program)."""
+
+    dev: int
+    ino: int
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+
+    @classmethod
+    def of(cls, st: os.stat_result) -> FileIdentity:
+        return cls(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+    def differences(self, other: FileIdentity) -> list[str]:
+        """What differs, as ``name before → after`` texts (empty: the same)."""
+        return [f"{name} {getattr(self, name)} → {getattr(other, name)}"
+                for name in ("dev", "ino", "size", "mtime_ns", "ctime_ns") if getattr(self, name) != getattr(other, name)]
+
+    def as_dict(self) -> dict[str, int]:
+        return {"dev": self.dev, "ino": self.ino, "size": self.size, "mtime_ns": self.mtime_ns, "ctime_ns": self.ctime_ns}
+
+
+def read_exactly(fd: int, size: int) -> bytes | None:
+    """The ``size`` bytes of an open file from where it stands, in one ``bytes`` (handed to the
+    parser as it is: no copy), or None when the file does not hold exactly that many (shorter,
+    or longer: one more byte is asked for after them)."""
+    data = os.read(fd, size) if size else b""
+    if len(data) < size:  # a short read (rare on a local file): the rest, joined once
+        parts = [data]
+        got = len(data)
+        while got < size and (chunk := os.read(fd, size - got)):
+            parts.append(chunk)
+            got += len(chunk)
+        if got < size:
+            return None
+        data = b"".join(parts)
+    if os.read(fd, 1):
+        return None
+    return data
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
