@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -242,11 +243,11 @@ FAST = load_test_module("test_cdr_fast")
 def test_odd_encodings_and_line_endings_give_byte_identical_stores_by_both_routes(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shape: str) -> None:
     path = tmp_path / f"{shape}.csv"
-    kwargs: dict[str, object] = {
+    kwargs: dict[str, Any] = {
         "bom-crlf": {"bom": True, "crlf": True}, "cp1252": {"encoding": "cp1252"}, "utf-16": {"encoding": "utf-16"},
         "no-cover": {"cover": False}, "odd-rows": {"extra_rows": ("Total,,,,,,,,,,,,", "end of return")},
         "cr-only": {},
-    }[shape]
+    }[shape]  # type: ignore[assignment]
     FAST._odd_return(path, **kwargs)
     if shape == "cr-only":
         path.write_bytes(path.read_bytes().replace(b"\n", b"\r"))
@@ -260,7 +261,7 @@ def test_the_generators_cdr_returns_give_byte_identical_stores_by_both_routes(
     from fixtures.generate import generate
 
     out = tmp_path / "gen"
-    truth = generate("rejected-ex", 2, 0.2, out)
+    truth: dict[str, Any] = generate("rejected-ex", 2, 0.2, out)
     mine = [out / s["path"] for s in truth["sources"] if s["parser"] == "cdr" and s["path"].endswith(".csv")]
     assert mine  # (its workbooks are read by calamine from the file, hashed before and after)
     for i, path in enumerate(mine):
