@@ -277,3 +277,48 @@ def test_the_cdr_parser_given_the_bytes_never_opens_the_file(tmp_path: Path) -> 
     from_bytes = cdr.parse(gone, ParseContext(source_id="t", path=gone, convert_identifiers=True, data=data))
     assert from_bytes.events.equals(from_file.events) and from_bytes.records_read == from_file.records_read
     assert from_bytes.extra["cdr"].equals(from_file.extra["cdr"])
+
+
+def _exhibit(ref: str, basis: str) -> Any:
+    from reports.exhibits import Exhibit
+
+    return Exhibit(key=f"source:{ref}", reference=ref, number=int(ref.split("/")[1]), kind="source", description="d",
+                   filename="f", sha256="0" * 64, hash_basis=basis)
+
+
+@pytest.mark.usefixtures("no_recent_wait")
+def test_the_statement_annex_and_case_export_say_how_each_source_was_hashed(
+        case_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from atlas.export.case_uco import _hashing
+    from reports.annex import _hashing as annex_hashing
+    from reports.exhibits import hash_bases
+    from reports.statement import hashing_said
+
+    path = _cdr(tmp_path)
+    fresh = tmp_path / "larger.csv"
+    write_cdr(fresh, n=1000, seed=5)  # above the size limit set below: hashed before and after
+    monkeypatch.setattr(ingest_module, "WHOLE_READ_MAX", path.stat().st_size)
+    ingest(Case.open(case_dir), [path, fresh], IngestOptions())
+    audit = Case.open(case_dir).audit_log()
+    bases = hash_bases(audit)
+    assert bases == {hashlib.sha256(path.read_bytes()).hexdigest(): HASH_BASIS_BYTES,
+                     hashlib.sha256(fresh.read_bytes()).hexdigest(): HASH_BASIS_FILE}
+    assert hash_bases([{"action": "ingest", "detail": {"sha256": "ab", "sha256_after": "ab"}}]) == {"ab": HASH_BASIS_FILE}
+
+    twice, once = _exhibit("JA/1", HASH_BASIS_FILE), _exhibit("JA/2", HASH_BASIS_BYTES)
+    old = ("I computed that value before and after I examined each file; the values were the same each time, so my "
+           "examination did not change any file.")
+    assert hashing_said([twice]) == old  # a case hashed before and after reads as it always did
+    mixed = hashing_said([twice, once])
+    assert "For JA/1 I computed that value before and after" in mixed
+    assert "For JA/2 I read the file once, computed that value from the bytes read and examined those same bytes" in mixed
+    assert "before and after" not in hashing_said([once])
+    assert annex_hashing([twice]).endswith("hashed it (SHA-256) before and after reading.")
+    assert "JA/2 was read once through a read-only handle" in annex_hashing([twice, once])
+    assert "before and after" not in annex_hashing([once])
+
+    by_basis: dict[str, Any] = {str(e["detail"]["hash_basis"]): e["detail"]  # type: ignore[index]
+                                for e in audit if e["action"] == "ingest"}
+    assert "of the bytes read once" in _hashing(by_basis[HASH_BASIS_BYTES]) and "after" in _hashing(by_basis[HASH_BASIS_FILE])
+    assert "before" not in _hashing(by_basis[HASH_BASIS_BYTES])
+    assert _hashing(by_basis[HASH_BASIS_FILE]).startswith("SHA-256 before ")
