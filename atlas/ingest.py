@@ -284,38 +284,61 @@ class WholeRead:
     """The opened handle's identity before the read; the path must still show it after the parse."""
 
 
-def read_whole(path: Path, opts: IngestOptions) -> WholeRead | None:
-    """The file read once through a read-only handle and hashed, when its parser reads whole
-    files (``reads_whole``: found by ``--format`` or by content, before the read) and it is a
-    regular file of 1 byte to :func:`whole_read_limit` not changed in the last
-    :data:`RECENT_S` seconds; else None, and the file is hashed before and after as always
-    (a file detection cannot place, or that cannot be opened, goes that way too, so the
-    messages are the usual ones). The handle's identity is taken before detection reads the
-    file's head; a read that does not give exactly the size it showed is a file changing
-    while it is read, refused (:class:`StoreError`)."""
+def _whole_reader(path: Path, opts: IngestOptions) -> tuple[ParserModule | None, bool]:
+    """(the file's parser where it was found, whether it reads this file whole). By content,
+    the whole detection runs (before the file is hashed) only when a parser that reads whole
+    files would take the file (its ``reads_whole`` and a score above 0 from its own detector, on
+    the head); else no parser is looked for here and the file goes the usual way, detected
+    after its hash as always (a workbook, a database: no second read of them for this)."""
+    probe = Probe(path)
+    if opts.format:
+        parser = parsers.by_name(opts.format)
+        return parser, reads_whole(parser, probe)
+
+    def takes(module: ParserModule) -> bool:
+        try:
+            return reads_whole(module, probe) and int(module.detect(probe)) > 0
+        except Exception:  # a detector that fails here fails (and is reported) in the usual detection
+            return False
+
+    if not any(takes(m) for m in parsers.all_parsers()):
+        return None, False
+    parser = parsers.detect(path)
+    return parser, reads_whole(parser, probe)
+
+
+def read_whole(path: Path, opts: IngestOptions) -> tuple[ParserModule | None, WholeRead | None]:
+    """(the file's parser, if it was found here; the file read once through a read-only handle
+    and hashed, when that parser reads whole files and it is a regular file of 1 byte to
+    :func:`whole_read_limit` not changed in the last :data:`RECENT_S` seconds). Without the
+    read, the file is hashed before and after as always (a file detection cannot place, or
+    that cannot be opened, goes that way too, so the messages are the usual ones). The
+    handle's identity is taken before detection reads the file's head; a read that does not
+    give exactly the size it showed is a file changing while it is read, refused
+    (:class:`StoreError`)."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError:
-        return None
+        return None, None
     try:
         st = os.fstat(fd)
         newest = max(st.st_mtime_ns, st.st_ctime_ns)
         if (not stat.S_ISREG(st.st_mode) or st.st_size == 0 or st.st_size > whole_read_limit()
                 or time.time_ns() - newest < RECENT_S * 1e9):
-            return None
+            return None, None
         try:
             with _timed(path, "detect"):
-                parser: ParserModule = parsers.by_name(opts.format) if opts.format else parsers.detect(path)
-                if not reads_whole(parser, Probe(path)):
-                    return None
+                parser, whole = _whole_reader(path, opts)
         except (AtlasError, OSError):
-            return None  # said by the usual route, in its order
+            return None, None  # said by the usual route, in its order
+        if parser is None or not whole:
+            return parser, None
         with _timed(path, "hash"):
             data = read_exactly(fd, st.st_size)
             if data is None:
                 raise StoreError(f"{shown(path)}: the file changed while it was being read (it no longer holds the "
                                  f"{st.st_size} bytes it held when opened)")
-            return WholeRead(parser, data, sha256_bytes(data), FileIdentity.of(st))
+            return parser, WholeRead(parser, data, sha256_bytes(data), FileIdentity.of(st))
     finally:
         os.close(fd)
 
@@ -340,7 +363,7 @@ def ingest_file(case: Case, path: Path, opts: IngestOptions, debug: bool = False
     """
     manifest = case.manifest
     check_regular(path)  # a FIFO or device is refused here, before anything opens it
-    whole = read_whole(path, opts)
+    found, whole = read_whole(path, opts)
     try:
         if whole is not None:
             sha_before = whole.sha256
@@ -362,8 +385,8 @@ def ingest_file(case: Case, path: Path, opts: IngestOptions, debug: bool = False
         outcome.records_read, outcome.events, outcome.rejects = row["records_read"], row["events"], row["rejects"]
         outcome.message = f"already in the case as {row['path']}"
         return outcome, None
-    if whole is not None:
-        parser: ParserModule = whole.parser
+    if found is not None:  # (found before the read, or before the hash: not looked for again)
+        parser: ParserModule = found
     else:
         with _timed(path, "detect"):
             parser = parsers.by_name(opts.format) if opts.format else parsers.detect(path)

@@ -322,3 +322,32 @@ def test_the_statement_annex_and_case_export_say_how_each_source_was_hashed(
     assert "of the bytes read once" in _hashing(by_basis[HASH_BASIS_BYTES]) and "after" in _hashing(by_basis[HASH_BASIS_FILE])
     assert "before" not in _hashing(by_basis[HASH_BASIS_BYTES])
     assert _hashing(by_basis[HASH_BASIS_FILE]).startswith("SHA-256 before ")
+
+
+@pytest.mark.usefixtures("no_recent_wait")
+def test_detection_runs_once_a_file_and_before_the_hash_only_for_a_file_a_whole_reader_takes(
+        tmp_path: Path, whatsapp_samples: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import parsers
+
+    log: list[str] = []
+    detect, hash_file = parsers.detect, ingest_module.sha256_file
+
+    def logged_detect(path: Path) -> object:
+        log.append(f"detect {path.suffix}")
+        return detect(path)
+
+    def logged_hash(path: Path) -> str:
+        log.append(f"hash {path.suffix}")
+        return hash_file(path)
+
+    monkeypatch.setattr(parsers, "detect", logged_detect)
+    monkeypatch.setattr(ingest_module, "sha256_file", logged_hash)
+    chat = tmp_path / "chat.txt"
+    chat.write_bytes((whatsapp_samples / "test_ddmmyy_24hrs.txt").read_bytes())
+    _aged(chat)
+    for path, opts in ((_cdr(tmp_path), IngestOptions()), (chat, IngestOptions(owner="suspect"))):
+        root = tmp_path / f"case-{path.stem}"
+        init_case(root, TEMPLATE)
+        ingest(Case.open(root), [path], opts)
+    # the CDR CSV: detected, then read once (no hash of the file); the chat: hashed, detected, hashed again
+    assert log == ["detect .csv", "hash .txt", "detect .txt", "hash .txt"]
