@@ -411,7 +411,9 @@ def ingest_file(case: Case, path: Path, opts: IngestOptions, debug: bool = False
         tables: dict[str, tuple[pl.DataFrame, Future[bytes]]] = {}
 
         def finished_reading() -> None:
-            if not started and identity is None:
+            if identity is not None:  # read whole: the parser holds what it read; the bytes can go
+                ctx.data = None
+            elif not started:
                 started.append(pool.submit(sha256_file, path))
 
         def table_ready(name: str, frame: pl.DataFrame) -> None:
