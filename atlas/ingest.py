@@ -285,11 +285,11 @@ class WholeRead:
 
 
 def _whole_reader(path: Path, opts: IngestOptions) -> tuple[ParserModule | None, bool]:
-    """(the file's parser where it was found, whether it reads this file whole). By content,
-    the whole detection runs (before the file is hashed) only when a parser that reads whole
-    files would take the file (its ``reads_whole`` and a score above 0 from its own detector, on
-    the head); else no parser is looked for here and the file goes the usual way, detected
-    after its hash as always (a workbook, a database: no second read of them for this)."""
+    """(the file's parser, whether it reads this file whole); (None, False) for a file that goes
+    the usual way, detected after its hash as always. By content, the whole detection runs
+    (before the file is hashed) only when a parser that reads whole files would take the file
+    (its ``reads_whole`` and a score above 0 from its own detector, on the head): a workbook,
+    a database, a chat are not detected twice for this."""
     probe = Probe(path)
     if opts.format:
         parser = parsers.by_name(opts.format)
@@ -304,7 +304,9 @@ def _whole_reader(path: Path, opts: IngestOptions) -> tuple[ParserModule | None,
     if not any(takes(m) for m in parsers.all_parsers()):
         return None, False
     parser = parsers.detect(path)
-    return parser, reads_whole(parser, probe)
+    if not reads_whole(parser, probe):
+        return None, False  # detected again after the hash, as always: the hash covers what chose the parser
+    return parser, True
 
 
 def read_whole(path: Path, opts: IngestOptions) -> tuple[ParserModule | None, WholeRead | None]:
@@ -385,7 +387,7 @@ def ingest_file(case: Case, path: Path, opts: IngestOptions, debug: bool = False
         outcome.records_read, outcome.events, outcome.rejects = row["records_read"], row["events"], row["rejects"]
         outcome.message = f"already in the case as {row['path']}"
         return outcome, None
-    if found is not None:  # (found before the read, or before the hash: not looked for again)
+    if found is not None:  # (found before the read: not looked for again)
         parser: ParserModule = found
     else:
         with _timed(path, "detect"):

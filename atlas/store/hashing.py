@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,8 +107,9 @@ def read_exactly(fd: int, size: int) -> bytes | None:
     ~0.09 CPU-s less (what a second hash of the file cost the two-hash route). The object is
     filled before anything else holds it (no hash of it is cached yet). The same bytes, or
     None, as the plain rule (tested equal in ``tests/test_ingest_read_whole.py``); where
-    ``madvise`` cannot be called the pages are simply small."""
-    if size < _HUGE_PAGE_MIN:
+    ``madvise`` cannot be called the pages are simply small; on a Python other than CPython
+    (whose ``bytes`` layout this relies on) the plain rule reads."""
+    if size < _HUGE_PAGE_MIN or sys.implementation.name != "cpython":
         return read_exactly_plain(fd, size)
     import ctypes
     import mmap
