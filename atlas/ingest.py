@@ -254,10 +254,12 @@ def _check_companions_unchanged(path: Path, before: list[dict[str, object]]) -> 
 WHOLE_READ_MAX = 2 << 30
 """The largest file read whole into memory (:func:`read_whole`), whatever memory is free."""
 RECENT_S = 3.0
-"""A file modified (or its status changed) less than this many seconds before it is opened,
-or with a time ahead of the clock, is hashed before and after as always: a file system keeps
-times to a tick (FAT to 2 s), so a write within the tick of the one before would leave the
-times :func:`read_whole` compares unchanged."""
+"""A file read whole that was modified (or its status changed) less than this many seconds
+before it was opened, or has a time ahead of the clock, is also hashed again from the file
+after the parser's read, and that hash must equal the hash of the bytes parsed: a file system
+keeps times to a tick (FAT to 2 s), so a write within the tick of the one before would leave
+the times :func:`read_whole` compares unchanged. (The route, and what is recorded, do not
+depend on it: only this extra check does.)"""
 
 
 def whole_read_limit() -> int:
@@ -282,6 +284,8 @@ class WholeRead:
     sha256: str
     identity: FileIdentity
     """The opened handle's identity before the read; the path must still show it after the parse."""
+    recent: bool = False
+    """Changed within :data:`RECENT_S` of opening: hashed again from the file after the read too."""
 
 
 def _whole_reader(path: Path, opts: IngestOptions) -> tuple[ParserModule | None, bool]:
@@ -312,7 +316,7 @@ def _whole_reader(path: Path, opts: IngestOptions) -> tuple[ParserModule | None,
 def read_whole(path: Path, opts: IngestOptions) -> tuple[ParserModule | None, WholeRead | None]:
     """(the file's parser, if it was found here; the file read once through a read-only handle
     and hashed, when that parser reads whole files and it is a regular file of 1 byte to
-    :func:`whole_read_limit` not changed in the last :data:`RECENT_S` seconds). Without the
+    :func:`whole_read_limit`). Without the
     read, the file is hashed before and after as always (a file detection cannot place, or
     that cannot be opened, goes that way too, so the messages are the usual ones). The
     handle's identity is taken before detection reads the file's head; a read that does not
@@ -324,10 +328,9 @@ def read_whole(path: Path, opts: IngestOptions) -> tuple[ParserModule | None, Wh
         return None, None
     try:
         st = os.fstat(fd)
-        newest = max(st.st_mtime_ns, st.st_ctime_ns)
-        if (not stat.S_ISREG(st.st_mode) or st.st_size == 0 or st.st_size > whole_read_limit()
-                or time.time_ns() - newest < RECENT_S * 1e9):
+        if not stat.S_ISREG(st.st_mode) or st.st_size == 0 or st.st_size > whole_read_limit():
             return None, None
+        recent = time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) < RECENT_S * 1e9
         try:
             with _timed(path, "detect"):
                 parser, whole = _whole_reader(path, opts)
@@ -340,7 +343,7 @@ def read_whole(path: Path, opts: IngestOptions) -> tuple[ParserModule | None, Wh
             if data is None:
                 raise StoreError(f"{shown(path)}: the file changed while it was being read (it no longer holds the "
                                  f"{st.st_size} bytes it held when opened)")
-            return parser, WholeRead(parser, data, sha256_bytes(data), FileIdentity.of(st))
+            return parser, WholeRead(parser, data, sha256_bytes(data), FileIdentity.of(st), recent)
     finally:
         os.close(fd)
 
@@ -378,6 +381,7 @@ def ingest_file(case: Case, path: Path, opts: IngestOptions, debug: bool = False
         raise FormatError(f"{shown(path)}: cannot be read ({exc.strerror or exc})") from exc
     source_id = source_id_for(sha_before)
     identity = whole.identity if whole is not None else None
+    recent = whole is not None and whole.recent
     outcome = SourceOutcome(path=shown(path), status="ingested", source_id=source_id, sha256=sha_before, companions=sides,
                             hash_basis=HASH_BASIS_FILE if whole is None else HASH_BASIS_BYTES)
     if source_id in set(case.source_ids()) and not opts.replace:
@@ -415,7 +419,7 @@ def ingest_file(case: Case, path: Path, opts: IngestOptions, debug: bool = False
         def finished_reading() -> None:
             if identity is not None:  # read whole: the parser holds what it read; the bytes can go
                 ctx.data = None
-            elif not started:
+            if not started and (identity is None or recent):
                 started.append(pool.submit(sha256_file, path))
 
         def table_ready(name: str, frame: pl.DataFrame) -> None:
@@ -435,7 +439,7 @@ def ingest_file(case: Case, path: Path, opts: IngestOptions, debug: bool = False
         after: Future[str] | FileIdentity = started[0] if identity is None else identity
         try:
             outcome, staged = _finish(case, path, opts, parser, result, outcome, ctx, owner_uri, owner_uris,
-                                      owner_names, sha_before, after)
+                                      owner_names, sha_before, after, started[0] if recent else None)
             if staged is not None:
                 with _timed(path, "store write"):
                     staged.encoded = _encoded_tables(result, tables)
@@ -457,7 +461,7 @@ def _encoded_tables(result: ParseResult, tables: dict[str, tuple[pl.DataFrame, F
 def _finish(
     case: Case, path: Path, opts: IngestOptions, parser: ParserModule, result: ParseResult, outcome: SourceOutcome,
     ctx: ParseContext, owner_uri: str | None, owner_uris: list[str], owner_names: list[str], sha_before: str,
-    after: Future[str] | FileIdentity,
+    after: Future[str] | FileIdentity, rehash: Future[str] | None = None,
 ) -> tuple[SourceOutcome, StagedSource | None]:
     manifest, source_id, zone = case.manifest, ctx.source_id, ctx.timezone
     assumptions = [shown(a) for a in result.assumptions]
@@ -498,6 +502,10 @@ def _finish(
     if isinstance(after, FileIdentity):  # read whole: the bytes hashed were the bytes parsed
         with _timed(path, "check after"):
             _check_identity(path, after)
+            again = rehash.result() if rehash is not None else sha_before  # (a file changed just before it was opened)
+        if again != sha_before:
+            raise StoreError(f"{shown(path)}: the file changed while it was being read (SHA-256 of the bytes read "
+                             f"{sha_before}, of the file after {again})")
         sha_after = ""
     else:
         with _timed(path, "hash after"):
@@ -529,7 +537,7 @@ def _finish(
             "hash_basis": outcome.hash_basis, "source_id": source_id,
             "parser": parser.INFO.name, "parser_version": parser.INFO.version, "records_read": result.records_read,
             "events": n_events, "rejects": n_rejects, "software": installed_versions(),
-        } | ({"file_identity": after.as_dict()} if isinstance(after, FileIdentity) else {}) | ({"replace": True} if opts.replace else {}) | ({"companions": outcome.companions} if outcome.companions else {}),
+        } | ({"replace": True} if opts.replace else {}) | ({"companions": outcome.companions} if outcome.companions else {}),
     )
     return outcome, staged
 

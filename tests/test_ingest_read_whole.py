@@ -68,20 +68,58 @@ def test_a_cdr_csv_is_hashed_as_the_bytes_parsed_and_the_basis_is_recorded(case_
         "ingested", sha, "", HASH_BASIS_BYTES)
     audit = _audit_ingest(case_dir)
     assert audit["sha256"] == sha and "sha256_after" not in audit and audit["hash_basis"] == HASH_BASIS_BYTES
-    st = path.stat()
-    assert audit["file_identity"] == {"dev": st.st_dev, "ino": st.st_ino, "size": st.st_size,
-                                      "mtime_ns": st.st_mtime_ns, "ctime_ns": st.st_ctime_ns}
     assert Case.open(case_dir).sources().get_column("sha256").to_list() == [sha]
 
 
-def test_a_file_changed_in_the_last_seconds_is_hashed_before_and_after(case_dir: Path, tmp_path: Path) -> None:
+def _logged_hashes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    log: list[str] = []
+    hash_file = ingest_module.sha256_file
+
+    def logged(path: Path) -> str:
+        log.append(path.name)
+        return hash_file(path)
+
+    monkeypatch.setattr(ingest_module, "sha256_file", logged)
+    return log
+
+
+def test_a_file_changed_in_the_last_seconds_is_read_whole_and_also_hashed_again_after(
+        case_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    log = _logged_hashes(monkeypatch)
     path = tmp_path / "return.csv"
     write_cdr(path, n=200)  # just written: its change time is now
     [outcome] = ingest(Case.open(case_dir), [path], IngestOptions())
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
-    assert (outcome.sha256, outcome.sha256_after, outcome.hash_basis) == (sha, sha, HASH_BASIS_FILE)
-    audit = _audit_ingest(case_dir)
-    assert (audit["sha256"], audit["sha256_after"], audit["hash_basis"]) == (sha, sha, HASH_BASIS_FILE)
+    assert (outcome.sha256, outcome.sha256_after, outcome.hash_basis) == (sha, "", HASH_BASIS_BYTES)
+    assert log == ["return.csv"]  # the extra hash of the file (the recorded basis is the same)
+    assert _audit_ingest(case_dir)["hash_basis"] == HASH_BASIS_BYTES
+
+
+def test_a_file_old_enough_is_not_hashed_again(case_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ingest_module, "RECENT_S", 0.0)
+    log = _logged_hashes(monkeypatch)
+    ingest(Case.open(case_dir), [_cdr(tmp_path)], IngestOptions())
+    assert log == []
+
+
+def test_a_recent_file_changed_where_its_times_do_not_show_it_is_refused_by_the_extra_hash(
+        case_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "return.csv"
+    write_cdr(path, n=300)
+    size = path.stat().st_size
+    monkeypatch.setattr(ingest_module, "_check_identity", lambda path, before: None)  # times within one tick
+
+    def overwrite() -> None:
+        with path.open("r+b") as fh:
+            fh.seek(size - 40)
+            byte = fh.read(1)
+            fh.seek(size - 40)
+            fh.write(b"9" if byte != b"9" else b"8")
+
+    _changed_during_the_parse(monkeypatch, overwrite)
+    with pytest.raises(StoreError, match=r"the file changed while it was being read \(SHA-256 of the bytes read"):
+        ingest(Case.open(case_dir), [path], IngestOptions())
+    assert Case.open(case_dir).sources().height == 0
 
 
 @pytest.mark.usefixtures("no_recent_wait")
