@@ -256,11 +256,6 @@ class Sheet:
                 "opened above it that never closes would make the rest of the file one field); nothing was read")
         return frame
 
-    def release(self) -> None:
-        """Forget how to load the table (and the bytes a CSV read from memory holds: they are
-        freed once nothing else holds them); :meth:`frame` then raises."""
-        self._load = None
-
     def notes(self) -> list[str]:
         return self.csv.notes() if self.csv else []
 

@@ -1226,8 +1226,6 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     # Every table is read before any is worked on: the source is then read no more, and the
     # ingest's second hash of it runs beside the work (``ctx.finished_reading``).
     frames = [block.frame(idx) for block, idx, _ in found]
-    for block in blocks:  # (a CSV read from memory: its bytes are freed here, before the work)
-        block.release()
     if ctx.finished_reading is not None:
         ctx.finished_reading()
     frames.reverse()
