@@ -39,6 +39,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+import polars as pl
+
 CHAT_LINE_BYTES: Final = 1 << 20
 """One line of a chat text export (see the module docstring for why)."""
 TABLE_LINE_BYTES: Final = 4 << 20
@@ -156,3 +158,69 @@ def reason(found: LongLine, bound: int, what: str) -> str:
 def utf16_refusal(path: Path, found: LongLine, bound: int, what: str) -> str:
     return (f"{path}: UTF-16 text with line {found.line} of {found.size:,} bytes, over the {bound:,}-byte bound on one "
             f"line of {what}: refused whole (no real export has such a line; nothing from this file was stored)")
+
+
+def read_without(path: Path, long: list[LongLine], keep: int = 0) -> bytes:
+    """The file's bytes with each line in ``long`` cut to its first ``keep`` bytes (whole UTF-8
+    characters; 0: made empty), its line break kept, so every line keeps its number. The pieces
+    and their join are both held for a moment: twice the file less its long lines (only a file
+    with a line over its bound comes here)."""
+    pieces = []
+    pos = 0
+    with path.open("rb") as fh:
+        for x in long:
+            fh.seek(pos)
+            pieces.append(fh.read(x.start - pos))
+            if keep:
+                head = fh.read(keep + 4)
+                pieces.append(head[:kept_prefix(head, keep)])
+            pos = x.end
+        fh.seek(pos)
+        pieces.append(fh.read())
+    return b"".join(pieces)
+
+
+def reject_long_blocks(events: pl.DataFrame, rejects: pl.DataFrame, starts: list[int], long: list[LongLine], bound: int,
+                       what: str, source_id: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A chat export's records are blocks of lines (a header line and the lines that continue
+    it), referred to as ``line S`` (S: the header's line). Each block holding a line in
+    ``long`` is not read: its event (if it became one) is moved to the rejects, with a reason
+    naming each such line and its size; a block that is a reject already (text before the
+    first header, a header whose date is not real) has the reason added to its own. Nothing
+    is counted twice: ``events + rejects`` stays what it was. ``starts``: every block's
+    header line (rising), events or rejects; lines before the first header belong to the
+    block of text before any header, whose reject is the first ``line N`` below ``starts[0]``."""
+    import numpy as np
+
+    at = np.searchsorted(np.asarray(starts, dtype=np.int64), [x.line for x in long], side="right") - 1
+    by_block: dict[int | None, list[LongLine]] = {}
+    for x, i in zip(long, at.tolist(), strict=True):
+        by_block.setdefault(starts[i] if i >= 0 else None, []).append(x)
+    moved: list[tuple[str, str, str]] = []
+    amend: dict[str, str] = {}
+    event_refs = set(events.get_column("source_ref").to_list()) if events.height else set()
+    reject_refs = rejects.get_column("source_ref").to_list()
+    before_first = next((r for r in reject_refs if r.startswith("line ") and r[5:].isdigit()
+                         and (not starts or int(r[5:]) < starts[0])), None)
+    for start, lines in by_block.items():
+        why = "; ".join(reason(x, bound, what) for x in lines)
+        ref = f"line {start}" if start is not None else before_first
+        if ref is not None and ref in event_refs:
+            moved.append((ref, f"the record starting on {ref} holds a line over the bound: {why}", lines[0].excerpt))
+        elif ref is not None and ref in reject_refs:
+            amend[ref] = why
+        else:  # not expected (every line is in some block); still a reject, never lost
+            moved.append((f"line {lines[0].line}", why, lines[0].excerpt))
+    if amend:
+        rejects = rejects.with_columns(
+            pl.when(pl.col("source_ref").is_in(list(amend)))
+            .then(pl.concat_str(pl.col("reason"), pl.lit("; "), pl.col("source_ref").replace_strict(amend, default="")))
+            .otherwise(pl.col("reason")).alias("reason"))
+    if moved:
+        drop = [r for r, _, _ in moved if r in event_refs]
+        events = events.filter(~pl.col("source_ref").is_in(drop))
+        extra = pl.DataFrame({"source_id": [source_id] * len(moved), "source_ref": [m[0] for m in moved],
+                              "reason": [m[1] for m in moved], "excerpt": [m[2] for m in moved]},
+                             schema=rejects.schema)
+        rejects = pl.concat([rejects, extra])
+    return events, rejects

@@ -54,7 +54,7 @@ import polars as pl
 
 from atlas.errors import FormatError
 from atlas.model import REJECT_SCHEMA
-from parsers._bounds import TABLE_LINE_BYTES, LongLine, long_lines, reason, utf16_refusal
+from parsers._bounds import TABLE_LINE_BYTES, LongLine, long_lines, read_without, reason, utf16_refusal
 from parsers.base import ZIP_ERRORS, Probe, split_lines
 
 HEAD_ROWS: Final = 100
@@ -297,22 +297,6 @@ def _csv_sheet(path: Path, head: bytes, complete: bool, *, loader: bool) -> Shee
     return sheet
 
 
-def _without_lines(path: Path, cut: list[LongLine]) -> bytes:
-    """The file's bytes with each line in ``cut`` made empty (its line break kept). The pieces
-    and their join are both held for a moment: twice the file less its long lines (only a
-    file with a line over the bound comes here)."""
-    pieces = []
-    pos = 0
-    with path.open("rb") as fh:
-        for c in cut:
-            fh.seek(pos)
-            pieces.append(fh.read(c.start - pos))
-            pos = c.end
-        fh.seek(pos)
-        pieces.append(fh.read())
-    return b"".join(pieces)
-
-
 def read_csv(path: Path, layout: CsvLayout, *, skip: int, cut: list[LongLine] | None = None) -> pl.DataFrame:
     """Every field as text, from line ``skip`` on (the lines before are a cover block).
 
@@ -329,7 +313,7 @@ def read_csv(path: Path, layout: CsvLayout, *, skip: int, cut: list[LongLine] | 
         "null_values": [""],
     }
     try:
-        kept = _without_lines(path, cut) if cut else None
+        kept = read_without(path, cut) if cut else None
         if layout.encoding == "utf-8" and layout.endings not in ("cr", "mixed"):
             # Valid UTF-8 (nearly every return) is read faster by the strict decoder; the
             # same text comes out. Only a file with an invalid byte is read again, lossily.
