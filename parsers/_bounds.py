@@ -149,10 +149,11 @@ def is_utf16(path: Path) -> bool:
         return fh.read(2) in (b"\xff\xfe", b"\xfe\xff")
 
 
-def reason(found: LongLine, bound: int, what: str) -> str:
-    """A reject's reason for ``found``: the line, its size, the bound and why, and that it is kept."""
-    return (f"line {found.line} is {found.size:,} bytes, over the {bound:,}-byte bound on one line of {what}: "
-            f"not read (no real record is that long); the line is kept unchanged in the source file")
+def reason(found: LongLine, bound: int, what: str, name: str) -> str:
+    """A reject's reason for ``found`` in the file called ``name``: the line, its size, the bound and
+    why, and that it is kept."""
+    return (f"line {found.line} of {name} is {found.size:,} bytes, over the {bound:,}-byte bound on one line of "
+            f"{what}: not read (no real record is that long); the line is kept unchanged in the source file")
 
 
 def utf16_refusal(path: Path, found: LongLine, bound: int, what: str) -> str:
@@ -181,7 +182,7 @@ def read_without(path: Path, long: list[LongLine], keep: int = 0) -> bytes:
 
 
 def reject_long_blocks(events: pl.DataFrame, rejects: pl.DataFrame, starts: list[int], long: list[LongLine], bound: int,
-                       what: str, source_id: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+                       what: str, source_id: str, name: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """A chat export's records are blocks of lines (a header line and the lines that continue
     it), referred to as ``line S`` (S: the header's line). Each block holding a line in
     ``long`` is not read: its event (if it became one) is moved to the rejects, with a reason
@@ -203,7 +204,7 @@ def reject_long_blocks(events: pl.DataFrame, rejects: pl.DataFrame, starts: list
     before_first = next((r for r in reject_refs if r.startswith("line ") and r[5:].isdigit()
                          and (not starts or int(r[5:]) < starts[0])), None)
     for start, lines in by_block.items():
-        why = "; ".join(reason(x, bound, what) for x in lines)
+        why = "; ".join(reason(x, bound, what, name) for x in lines)
         ref = f"line {start}" if start is not None else before_first
         if ref is not None and ref in event_refs:
             moved.append((ref, f"the record starting on {ref} holds a line over the bound: {why}", lines[0].excerpt))

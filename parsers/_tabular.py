@@ -516,7 +516,7 @@ def probe_sheets(probe: Probe) -> list[Sheet]:
 def long_line_rejects(sheets: list[Sheet], source_id: str) -> tuple[pl.DataFrame, int]:
     """Every CSV line over the bound that :meth:`Sheet.frame` read as empty, as rejects naming the line
     and its size (``line N``: the file's physical line), and how many (each counts as a record read)."""
-    rows = [(f"{s.label}line {x.line}", reason(x, TABLE_LINE_BYTES, "a CSV table"), x.excerpt) for s in sheets for x in s.long]
+    rows = [(f"{s.label}line {x.line}", reason(x, TABLE_LINE_BYTES, "a CSV table", s.path.name if s.path else s.name), x.excerpt) for s in sheets for x in s.long]
     frame = pl.DataFrame({"source_id": [source_id] * len(rows), "source_ref": [r[0] for r in rows],
                           "reason": [r[1] for r in rows], "excerpt": [r[2] for r in rows]}, schema=REJECT_SCHEMA)
     return frame, len(rows)

@@ -139,5 +139,5 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     refused = rejects(ctx.source_id, bad)
     if long:
         events, refused = reject_long_blocks(events, refused, msgs.get_column("lineno").to_list(), long, CHAT_LINE_BYTES,
-                                             "a Signal text export", ctx.source_id)
+                                             "a Signal text export", ctx.source_id, path.name)
     return ParseResult(events=events, rejects=refused, records_read=msgs.height + len(bad), assumptions=notes)

@@ -1026,7 +1026,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     if raw.long:  # lines over the bound (cut to their first bytes before Polars): their messages are rejects
         events, rejects = reject_long_blocks(events, rejects, starts, raw.long, CHAT_LINE_BYTES,
                                              "a WhatsApp text export (a message is at most 65,536 characters)",
-                                             ctx.source_id)
+                                             ctx.source_id, path.name)
     return ParseResult(
         events=events,
         rejects=rejects,

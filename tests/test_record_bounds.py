@@ -119,7 +119,7 @@ def test_a_line_just_over_the_real_bound_is_one_reject_and_every_other_record_is
         rj0.get_column("source_ref").to_list()))
     assert new.height == 1, new
     reason = new.get_column("reason").item()
-    assert f"line {line_no} is {bound + 1:,} bytes, over the {bound:,}-byte bound" in reason
+    assert f"line {line_no} of {seed.name} is {bound + 1:,} bytes, over the {bound:,}-byte bound" in reason
     assert "kept unchanged in the source file" in reason
     # exactly one event fewer: the record holding the line; every other event as before
     assert ev1.height == ev0.height - 1
@@ -213,7 +213,7 @@ def test_a_70_mb_line_is_refused_in_seconds_at_an_ordinary_ingests_memory(tmp_pa
     line = 2 if fmt == "whatsapp-text" else 3
     size_line = len(head.splitlines()[-1]) + size
     [reason] = [r for r in report["reasons"] if "over the" in r]
-    assert f"line {line} is {size_line:,} bytes" in reason
+    assert f"line {line} of {name} is {size_line:,} bytes" in reason
     assert report["seconds"] < 10, report
     assert report["hwm_kb"] < 600 << 10, report  # main: 0.9 GB (WhatsApp) and 1.3 GB (subscriber) at 70 MB
 
