@@ -96,9 +96,14 @@ def _scan(mm: mmap.mmap, n: int, bound: int) -> list[LongLine]:
     window = max(bound // 2, 1)
     spans: list[tuple[int, int]] = []
     pos = 0
+    first, second = b"\n", b"\r"  # the break looked for first: the one the last window had (a CR-only file)
     while pos < n:
         end = min(pos + window, n)
-        if mm.find(b"\n", pos, end) >= 0 or mm.find(b"\r", pos, end) >= 0 or end - pos < window:
+        if mm.find(first, pos, end) >= 0:
+            pos = end
+            continue
+        if mm.find(second, pos, end) >= 0 or end - pos < window:
+            first, second = (second, first) if end - pos == window else (first, second)
             pos = end
             continue
         start = _break_before(mm, pos)
