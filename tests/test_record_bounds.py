@@ -238,7 +238,8 @@ def test_a_polars_worker_that_fails_an_allocation_ends_the_process_and_does_not_
     many developers'), Rust then deadlocked printing the backtrace and the process hung for ever
     (main: still running after 30 s, every time); ``atlas`` sets RUST_BACKTRACE=0, so the panic
     reaches the boundary and the process ends (exit 2, the file named; or, if Polars' allocator
-    aborts instead of panicking, a signal: still not a hang)."""
+    aborts instead of panicking, a signal; or, when the address space runs out where Atlas starts a
+    thread first, as in one run of the full suite, the internal-error boundary's exit 70: none a hang)."""
     path = tmp_path / "WhatsApp Chat with Dan.txt"
     path.write_bytes(b"30/04/2026, 09:23 - Dan: first\n30/04/2026, 09:24 - Dan: " + b"A" * (20 << 20) + b"\n")
     started = time.monotonic()
@@ -249,7 +250,7 @@ def test_a_polars_worker_that_fails_an_allocation_ends_the_process_and_does_not_
     except subprocess.TimeoutExpired:
         pytest.fail("the process hung after a Polars allocation failure")
     assert time.monotonic() - started < 60
-    assert proc.returncode in (0, 2, -6), proc.stderr[-2000:]
+    assert proc.returncode in (0, 2, 70, -6), proc.stderr[-2000:]
     if proc.returncode == 2:
         assert path.name in proc.stderr and "Traceback" not in proc.stderr
 
