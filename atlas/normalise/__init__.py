@@ -482,10 +482,10 @@ def _to_events_fast(
     # is the start of the one query.
     first_pass = identifiers or not refs_unique
     conformed_frame = raw.select(conformed) if first_pass else None
-    base = conformed_frame.lazy() if conformed_frame is not None else raw.lazy().select(conformed)
     mapped: list[pl.Expr] = []
-    if first_pass:
-        raw_identifiers, refs_distinct = _first_pass_fast(base, n, identifiers=identifiers, refs=not refs_unique)
+    if conformed_frame is not None:
+        raw_identifiers, refs_distinct = _first_pass_fast(conformed_frame.lazy(), n, identifiers=identifiers,
+                                                          refs=not refs_unique)
         if not refs_distinct:
             return None  # duplicates (or coinciding hashes): the plain rule's exact test names them
         if identifiers:
@@ -500,6 +500,8 @@ def _to_events_fast(
             frame = _one_select(raw, ("raw", layout, fills), by_name.__getitem__, by_name, facts,
                                 source_id=source_id, timezone=timezone, owner_uris=owner_uris)
     else:
+        # (the start of the query, made only here: a small source's one select does not need it)
+        base = conformed_frame.lazy() if conformed_frame is not None else raw.lazy().select(conformed)
         lf = base.with_columns(
             *mapped,
             *_time_exprs(facts, timezone),
