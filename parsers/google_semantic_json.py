@@ -669,14 +669,18 @@ _QUICK_REF: Final = pl.format("timelineObjects[{}]{}", pl.col("i"), pl.col("ref"
 """``source_ref`` from :func:`_quick_rows`' index and rest of the ref (the text ``f"timelineObjects[{i}]{ref}"`` makes)."""
 
 
-_QUICK_READS: Final = tuple(pl.col(c).str.to_datetime(_OWN_MS, strict=False, time_unit="us", time_zone=UTC).cast(TS_TYPE)
-                             .alias(to) for c, to in (("start", "ts_utc"), ("end", "ts_end_utc")))
+_QUICK_READS: Final = tuple(pl.col(c).str.to_datetime(_OWN_MS, strict=False, time_unit="us", time_zone=UTC, cache=False)
+                             .cast(TS_TYPE).alias(to) for c, to in (("start", "ts_utc"), ("end", "ts_end_utc")))
+"""Each time by :data:`_OWN_MS`. (``cache=False``: no table of the distinct texts first; a month's times are
+nearly all distinct, and the table only saves reading one twice: the same instants, 15 of 95 µs cheaper on
+the bench's thin month.)"""
 _OWN_S: Final = "%Y-%m-%dT%H:%M:%SZ"
 """The export's own presentation without decimals (``2021-08-01T00:22:28Z``, most times of a real month), as
 a fixed-width format of its own."""
 _QUICK_READS_EITHER: Final = tuple(
-    pl.coalesce(pl.col(c).str.to_datetime(_OWN_S, strict=False, time_unit="us", time_zone=UTC),
-                pl.col(c).str.to_datetime(_OWN_MS, strict=False, time_unit="us", time_zone=UTC)).cast(TS_TYPE).alias(to)
+    pl.coalesce(pl.col(c).str.to_datetime(_OWN_S, strict=False, time_unit="us", time_zone=UTC, cache=False),
+                pl.col(c).str.to_datetime(_OWN_MS, strict=False, time_unit="us", time_zone=UTC, cache=False))
+    .cast(TS_TYPE).alias(to)
     for c, to in (("start", "ts_utc"), ("end", "ts_end_utc")))
 """Each time by :data:`_OWN_S`, else by :data:`_OWN_MS`: cheaper than :func:`_own_fast`'s rewriting (where
 either reads a time, it reads the instant ``ISO_INSTANT_FORMATS[0]`` reads: tests/test_semantic_fast.py)."""
