@@ -718,6 +718,8 @@ def _quick(objects: list[Any], ctx: ParseContext) -> ParseResult | None:
         return None  # (a text or a truth value: the plain rule takes it for no number)
     if float in kinds[0] | kinds[1] and not _finite_floats(columns[2:5]):
         return None  # (a number no float holds: a reject; an integer beyond one fails the frame below)
+    if type(None) in kinds[0]:
+        return None  # (a record without coordinates: a reject)
     data = dict(zip(_QUICK_SCHEMA, columns, strict=True))
     frame = None
     if kinds[0] | kinds[1] <= _WHOLE:  # (whole numbers, as Google writes them: read as such, a third cheaper)
@@ -728,8 +730,6 @@ def _quick(objects: list[Any], ctx: ParseContext) -> ParseResult | None:
             frame = pl.DataFrame(data, schema=_QUICK_SCHEMA, strict=True)
         except Exception:  # (a time that is not a text, a number beyond a float's range)
             return None
-    if frame.get_column("lat_e7").null_count() or frame.get_column("lon_e7").null_count():
-        return None  # (a record without coordinates: a reject)
     # The times by the fixed-width reader: with three decimals (``2026-07-04T19:58:00.000Z``) where the
     # first time is as long as that, else with or without them (``2021-08-01T00:22:28Z``); the other way
     # if the first way leaves one unread.
