@@ -81,7 +81,10 @@ def read_bytes_text(path: Path, what: str) -> str:
     (``utf-8-sig``); a file that is empty or blank, starts with whitespace or a byte-order mark of
     UTF-16, is not UTF-8, or is bigger than the buffer is read by :func:`read_bytes_text_plain`
     itself (tests/test_exports_read.py)."""
-    buffer = _READ_BUFFERS.pop() if _READ_BUFFERS else bytearray(0)
+    try:
+        buffer = _READ_BUFFERS.pop()
+    except IndexError:  # (none free: this thread's first, or another thread took the last)
+        buffer = bytearray(0)
     try:
         with path.open("rb", buffering=0) as fh:
             size = os.fstat(fh.fileno()).st_size
