@@ -87,6 +87,19 @@ def test_tool_export_sheets_differing_only_at_their_edges_give_distinct_exhibit_
     assert quoted_name("it's") == "it's" and quoted_name("'x'") == "'''x'''" and quoted_name(" ") == "' '"
 
 
+def test_snapchat_conversations_differing_only_at_their_edges_give_distinct_exhibit_references(tmp_path: Path) -> None:
+    from parsers import snapchat
+
+    item = {"From": "sam.partner26", "Media Type": "TEXT", "Created": "2026-03-01 10:00:00 UTC", "Content": "hi",
+            "Conversation Title": None, "IsSender": False}
+    path = tmp_path / "chat_history.json"
+    path.write_text(json.dumps({"sam.partner26": [item], " sam.partner26": [item], "bob": [item, item]}),
+                    encoding="utf-8")
+    refs = snapchat.parse(path, ParseContext(source_id="src", path=path)).events.get_column("source_ref").to_list()
+    assert sorted(refs) == sorted(["sam.partner26[0]", "' sam.partner26'[0]", "bob[0]", "bob[1]"])
+    assert len({record_ref("JA/1", r) for r in refs}) == len(refs)
+
+
 NS = "http://pa.cellebrite.com/report/2.0"
 
 
