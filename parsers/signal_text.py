@@ -39,7 +39,7 @@ from atlas.errors import FormatError
 from atlas.model import Channel, EvidenceCategory
 from atlas.normalise.phones import looks_like_phone
 from parsers._bounds import CHAT_LINE_BYTES, KEPT_BYTES, is_utf16, long_lines, read_without, reject_long_blocks, utf16_refusal
-from parsers._exports import read_bytes_text, rejects
+from parsers._exports import read_bytes_text, read_bytes_text_plain, rejects
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCount
 
 INFO: Final = ParserInfo(
@@ -79,7 +79,8 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     long = long_lines(path, CHAT_LINE_BYTES)
     if long and is_utf16(path):
         raise FormatError(utf16_refusal(path, long[0], CHAT_LINE_BYTES, "a Signal text export"))
-    text = read_bytes_text(path, "Signal text export", read_without(path, long, KEPT_BYTES) if long else None)
+    text = (read_bytes_text_plain(path, "Signal text export", read_without(path, long, KEPT_BYTES)) if long
+            else read_bytes_text(path, "Signal text export"))
     frame = (
         pl.DataFrame({"line": pl.Series(_LINE_BREAK.split(text), dtype=pl.String)})  # every line ending
         .with_row_index("lineno", offset=1)
