@@ -111,11 +111,13 @@ def read_bytes_text(path: Path, what: str) -> str:
         _READ_BUFFERS.append(buffer)
 
 
-def read_bytes_text_plain(path: Path, what: str) -> str:
+def read_bytes_text_plain(path: Path, what: str, data: bytes | None = None) -> str:
     """A UTF-8 document (BOM allowed) as text, or a clear error naming the file. UTF-16
     with its byte-order mark (a file re-saved by Windows Notepad as "Unicode") is the same
-    text and is read too. (The plain rule of :func:`read_bytes_text`.)"""
-    data = path.read_bytes()
+    text and is read too. (The plain rule of :func:`read_bytes_text`.) ``data``: the file's
+    bytes as the caller read them (its long lines cut, :func:`parsers._bounds.read_without`),
+    else the file is read here."""
+    data = path.read_bytes() if data is None else data
     if not data or data.isspace():  # what ``not data.strip()`` asks, without a copy of the file (0.05 CPU-s a 107 MB one)
         raise FormatError(f"{path}: the file is empty")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
