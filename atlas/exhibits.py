@@ -67,6 +67,90 @@ def record_ref_expr(refs: Mapping[str, str], source_id: str | pl.Expr = "source_
             .otherwise(pl.concat_str([exhibit, pl.lit(SEPARATOR), place])))
 
 
+# --- lists of references in one cell ---------------------------------------------------------
+
+LIST_SEPARATOR: Final = "; "
+"""Between the items of a list in one cell (a table row's ``exhibits``, a record's ``cited_by``)."""
+QUOTE: Final = '"'
+_NEEDS_QUOTES: Final = r'[;"\r\n]|^[ \t]|[ \t]$|^$'
+"""An item holding a ``;``, a double quote or a line break, beginning or ending with a blank, or
+empty, is written in double quotes (the same pattern in both forms of the rule)."""
+_NEEDS_QUOTES_RE: Final = re.compile(_NEEDS_QUOTES)
+
+LIST_RULE: Final = (
+    "A cell listing several items (the exhibits column of a table, the cited_by column of events.csv) separates "
+    "them with a semicolon and a space. An item that itself holds a semicolon, a double quote or a line break (an "
+    "exhibit's sheet or place name can) is written in double quotes, each double quote inside it doubled, as in a "
+    "CSV file; so the cell splits back into its items at each semicolon outside double quotes (in Python: "
+    "csv.reader([cell], delimiter=';', skipinitialspace=True)), and each item of an exhibits column is the exhibit "
+    "column of exactly one row of events.csv."
+)
+""":func:`join_list` in words, for the outputs that serve such lists (the technical annex)."""
+
+
+def list_item(text: str) -> str:
+    """One item of a listed cell as written: as it is, or in double quotes with each ``"`` doubled
+    where :data:`_NEEDS_QUOTES` says a plain split could not give it back."""
+    if _NEEDS_QUOTES_RE.search(text):
+        return QUOTE + text.replace(QUOTE, QUOTE * 2) + QUOTE
+    return text
+
+
+def join_list(items: Iterable[object]) -> str:
+    """Items (exhibit references, labels) in one cell, ``; ``-separated, each by :func:`list_item`:
+    :func:`split_list` gives them back exactly, whatever they hold. The one rule every served
+    listed cell is written by; :func:`join_list_expr` is the same rule over a list column."""
+    return LIST_SEPARATOR.join(list_item(str(i)) for i in items)
+
+
+def split_list(cell: str) -> list[str]:
+    """The items of a cell :func:`join_list` wrote (its inverse; ``""`` is no items)."""
+    out: list[str] = []
+    i, n = 0, len(cell)
+    if n == 0:
+        return out
+    while True:
+        if cell.startswith(QUOTE, i):
+            parts: list[str] = []
+            j = i + 1
+            while True:
+                k = cell.find(QUOTE, j)
+                if k < 0:
+                    raise ValueError(f"unterminated quote in {cell!r}")
+                parts.append(cell[j:k])
+                if cell.startswith(QUOTE, k + 1):
+                    parts.append(QUOTE)
+                    j = k + 2
+                    continue
+                i = k + 1
+                break
+            out.append("".join(parts))
+            if i == n:
+                return out
+            if not cell.startswith(LIST_SEPARATOR, i):
+                raise ValueError(f"text after a quoted item in {cell!r}")
+            i += len(LIST_SEPARATOR)
+        else:
+            k = cell.find(LIST_SEPARATOR, i)
+            if k < 0:
+                out.append(cell[i:])
+                return out
+            out.append(cell[i:k])
+            i = k + len(LIST_SEPARATOR)
+
+
+def list_item_expr(item: pl.Expr) -> pl.Expr:
+    """:func:`list_item` over a string column."""
+    return (pl.when(item.str.contains(_NEEDS_QUOTES))
+            .then(pl.concat_str([pl.lit(QUOTE), item.str.replace_all(QUOTE, QUOTE * 2, literal=True), pl.lit(QUOTE)]))
+            .otherwise(item))
+
+
+def join_list_expr(items: pl.Expr) -> pl.Expr:
+    """:func:`join_list` over a list column of strings (tested equal to it)."""
+    return items.list.eval(list_item_expr(pl.element())).list.join(LIST_SEPARATOR)
+
+
 # --- numbers kept in the case ---------------------------------------------------------------
 
 def _now() -> str:
@@ -310,6 +394,7 @@ def with_exhibit(frame: pl.DataFrame, refs: Mapping[str, str], *, after: str = "
 
 __all__ = [
     "SCHEMA", "assign_numbers", "assign_within", "beside_ids", "cited_ref", "event_ref", "event_ref_expr", "event_refs",
-    "event_refs_expr", "exhibit_ref", "identifier_label", "ingest_records", "number_sources_within", "record_ref",
-    "record_ref_expr", "source_order", "source_refs", "with_exhibit",
+    "event_refs_expr", "exhibit_ref", "identifier_label", "ingest_records", "join_list", "join_list_expr", "list_item",
+    "list_item_expr", "number_sources_within", "record_ref", "record_ref_expr", "source_order", "source_refs",
+    "split_list", "with_exhibit",
 ]

@@ -53,6 +53,17 @@ from typing import Any, Final
 import polars as pl
 
 from atlas.errors import FormatError
+from atlas.model import REJECT_SCHEMA
+from parsers._bounds import (
+    TABLE_LINE_BYTES,
+    LongLine,
+    long_lines,
+    long_lines_in,
+    read_without,
+    read_without_bytes,
+    reason,
+    utf16_refusal,
+)
 from parsers.base import PROBE_BYTES, ZIP_ERRORS, Probe, split_lines
 
 HEAD_ROWS: Final = 100
@@ -238,6 +249,10 @@ class Sheet:
     _load: Callable[[int], pl.DataFrame] | None = field(default=None, repr=False)
     path: Path | None = None
     """The file the table is in (named in errors)."""
+    long: list[LongLine] = field(default_factory=list)
+    """Lines of a CSV over :data:`parsers._bounds.TABLE_LINE_BYTES`, found by :meth:`frame`: each
+    was read as an empty line (so every other row keeps its number) and is a reject
+    (:func:`long_line_rejects`)."""
 
     def frame(self, skip: int = 0) -> pl.DataFrame:
         """The table from row ``skip`` of :attr:`rows` on (usually the header row), every
@@ -279,17 +294,29 @@ def _csv_sheet(path: Path, head: bytes, complete: bool, *, loader: bool, data: b
     delim = sniff_delimiter(lines)
     layout = CsvLayout(delim, encoding, line_endings(text))
     rows = [split_row(ln, delim) for ln in lines]
-    load = (lambda skip: read_csv(path, layout, skip=skip, data=data)) if loader else None
-    return Sheet(label="", name=path.stem, rows=rows, first_row=1, csv=layout, _load=load, path=path)
+    sheet = Sheet(label="", name=path.stem, rows=rows, first_row=1, csv=layout, path=path)
+    if loader:
+        def load(skip: int) -> pl.DataFrame:
+            sheet.long = long_lines(path, TABLE_LINE_BYTES) if data is None else long_lines_in(data, TABLE_LINE_BYTES)
+            if sheet.long and layout.encoding == "utf-16":
+                raise FormatError(utf16_refusal(path, sheet.long[0], TABLE_LINE_BYTES, "a CSV table"))
+            return read_csv(path, layout, skip=skip, cut=sheet.long, data=data)
+
+        sheet._load = load
+    return sheet
 
 
-def read_csv(path: Path, layout: CsvLayout, *, skip: int, data: bytes | None = None) -> pl.DataFrame:
+def read_csv(path: Path, layout: CsvLayout, *, skip: int, cut: list[LongLine] | None = None,
+             data: bytes | None = None) -> pl.DataFrame:
     """Every field as text, from line ``skip`` on (the lines before are a cover block).
     ``data``: the file's bytes, read from them instead of from ``path`` (the same table).
 
     ``skip`` counts physical lines, as the head was split (``skip_lines``), not CSV records
     (``skip_rows``): a stray quote in a cover block would otherwise open a field that runs to
-    the end of the file, and the reader would skip the header and every row with it."""
+    the end of the file, and the reader would skip the header and every row with it.
+
+    ``cut``: lines over the bound (:mod:`parsers._bounds`), read as empty lines (a blank row,
+    which no parser counts as a record; :func:`long_line_rejects` makes each a reject)."""
     options: dict[str, Any] = {
         "has_header": False, "separator": layout.delimiter, "infer_schema": False, "skip_lines": skip,
         "truncate_ragged_lines": True, "raise_if_empty": False,
@@ -297,15 +324,17 @@ def read_csv(path: Path, layout: CsvLayout, *, skip: int, data: bytes | None = N
         "null_values": [""],
     }
     try:
+        kept = (read_without(path, cut) if data is None else read_without_bytes(data, cut)) if cut else None
         if layout.encoding == "utf-8" and layout.endings not in ("cr", "mixed"):
             # Valid UTF-8 (nearly every return) is read faster by the strict decoder; the
             # same text comes out. Only a file with an invalid byte is read again, lossily.
-            source: Path | bytes = path if data is None else data
+            source: Path | bytes | io.BytesIO = (path if data is None else data) if kept is None else io.BytesIO(kept)
             with contextlib.suppress(pl.exceptions.ComputeError):
                 return pl.read_csv(source, encoding="utf8", **options)
+            if isinstance(source, io.BytesIO):
+                source.seek(0)
             return pl.read_csv(source, encoding="utf8-lossy", **options)
-        if data is None:
-            data = path.read_bytes()
+        data = (path.read_bytes() if data is None else data) if kept is None else kept
         if layout.encoding == "utf-8":
             data = data.replace(b"\r", b"\n") if layout.endings == "cr" else _LONE_CR.sub(b"\n", data)
             return pl.read_csv(io.BytesIO(data), encoding="utf8-lossy", **options)
@@ -517,6 +546,15 @@ def probe_sheets(probe: Probe) -> list[Sheet]:
         sheets = [found] if found else []
     _PROBED[probe] = sheets
     return sheets
+
+
+def long_line_rejects(sheets: list[Sheet], source_id: str) -> tuple[pl.DataFrame, int]:
+    """Every CSV line over the bound that :meth:`Sheet.frame` read as empty, as rejects naming the line
+    and its size (``line N``: the file's physical line), and how many (each counts as a record read)."""
+    rows = [(f"{s.label}line {x.line}", reason(x, TABLE_LINE_BYTES, "a CSV table", s.path.name if s.path else s.name), x.excerpt) for s in sheets for x in s.long]
+    frame = pl.DataFrame({"source_id": [source_id] * len(rows), "source_ref": [r[0] for r in rows],
+                          "reason": [r[1] for r in rows], "excerpt": [r[2] for r in rows]}, schema=REJECT_SCHEMA)
+    return frame, len(rows)
 
 
 def without_blank_rows(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:

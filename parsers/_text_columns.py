@@ -51,6 +51,7 @@ import pyarrow as pa
 from numpy.lib.stride_tricks import sliding_window_view
 
 from atlas.errors import FormatError
+from parsers._bounds import KEPT_BYTES, LongLine, is_utf16, kept_prefix, long_lines, utf16_refusal
 from parsers._exports import raise_if_truncated
 
 __all__ = [
@@ -121,6 +122,9 @@ class TextBytes:
     def __init__(self, a: npt.NDArray[np.uint8], start: int, end: int) -> None:
         self.a, self.start, self.end = a, start, end
         self.crlf = False  # whether some line ended "\r\n" (set by ``lines``)
+        self.long: list[LongLine] = []
+        """Lines over the bound :meth:`read` was given: each is in the buffer cut to its first
+        :data:`parsers._bounds.KEPT_BYTES` (whole characters); the parser rejects its record."""
         self.buffer = pa.py_buffer(a)
         # Every position's next 4 and 8 bytes as one little-endian word (overlapping views, no copy).
         self.w4 = np.ndarray((a.size - 4,), dtype="<u4", buffer=a, strides=(1,))
@@ -131,15 +135,49 @@ class TextBytes:
         return pooled(size + 32, np.uint8)
 
     @classmethod
-    def read(cls, path: Path, format_name: str) -> tuple[TextBytes, str | None, list[str]]:
+    def read(cls, path: Path, format_name: str, bound: int | None = None) -> tuple[TextBytes, str | None, list[str]]:
         """The file (BOM dropped, checked to be UTF-8), its text when it had to be decoded
         for that check (ASCII needs none, so a plain file is never decoded whole), and notes
-        on what was repaired. Errors name ``format_name`` ("not a WhatsApp text export")."""
-        size = path.stat().st_size
+        on what was repaired. Errors name ``format_name`` ("not a WhatsApp text export").
+
+        ``bound``: a line longer than this many bytes is cut to its first
+        :data:`parsers._bounds.KEPT_BYTES` in the buffer (``.long`` lists them, with their
+        line numbers and sizes in the file; the parser makes their records rejects), before
+        any of it reaches Polars; a UTF-16 file with such a line is refused whole."""
+        long = long_lines(path, bound) if bound is not None else []
+        if long and is_utf16(path):
+            raise FormatError(utf16_refusal(path, long[0], bound or 0, f"a {format_name} text export"))
+        size = path.stat().st_size - sum(x.size - KEPT_BYTES for x in long)
         a = cls.padded(size)
         with path.open("rb") as handle:
-            size = handle.readinto(a.data[:size])
+            size = cls._read_cut(handle, a, size, long) if long else handle.readinto(a.data[:size])
         a[size:] = 0  # the padding (and anything a file that shrank since stat() left unread)
+        made = cls._checked(path, format_name, a, size)
+        made[0].long = long
+        return made
+
+    @staticmethod
+    def _read_cut(handle: Any, a: npt.NDArray[np.uint8], room: int, long: list[LongLine]) -> int:
+        """Read the file into ``a`` with each line in ``long`` cut to its kept prefix; the bytes read."""
+        at = pos = 0
+        for x in [*long, None]:
+            stop = x.start if x is not None else None
+            handle.seek(pos)
+            want = (stop - pos) if stop is not None else room - at
+            got = handle.readinto(a.data[at:at + want])
+            at += got
+            if x is None:
+                break
+            head = handle.read(KEPT_BYTES + 4)
+            keep = kept_prefix(head, KEPT_BYTES) if len(head) > KEPT_BYTES else len(head)
+            a[at:at + keep] = np.frombuffer(head[:keep], dtype=np.uint8)
+            at += keep
+            pos = x.end
+        return at
+
+    @classmethod
+    def _checked(cls, path: Path, format_name: str, a: npt.NDArray[np.uint8], size: int
+                 ) -> tuple[TextBytes, str | None, list[str]]:
         content = a[:size]
         notes: list[str] = []
         if size >= 2 and bytes(content[:2]) in (b"\xff\xfe", b"\xfe\xff"):

@@ -45,6 +45,23 @@ of a zip catches this one tuple, so a damage the fuzzer finds next is not a new 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
+PLACE_BLANK = " \t\r\n"
+"""What an exhibit reference trims from the ends of a record's place (``atlas.exhibits.BLANK``;
+a test holds the two equal)."""
+
+
+def quoted_name(name: str) -> str:
+    """A name from the source (a sheet's, a record's id) as it stands in a record's place
+    (``source_ref``): as it is, or in single quotes, each ``'`` doubled, as Excel writes a sheet in a
+    formula (``' Calls'!A5``), where it begins or ends with a blank or a quote, or is empty. An
+    exhibit reference trims a place's blanks, so ``' Calls' row 5`` and ``Calls row 5`` stay two
+    references where `` Calls row 5`` would have become the other; and since a name left as it is
+    never begins with a quote, distinct names always give distinct places."""
+    if not name or name[0] in PLACE_BLANK or name[-1] in PLACE_BLANK or name[0] == "'" or name[-1] == "'":
+        return "'" + name.replace("'", "''") + "'"
+    return name
+
+
 def split_lines(text: str) -> list[str]:
     """Lines split at LF, CRLF or a lone CR, and nothing else: form feed, vertical tab,
     the separators ``\\x1c``-``\\x1e``, NEL and U+2028/U+2029 are characters of a line, as

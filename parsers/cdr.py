@@ -73,7 +73,7 @@ from atlas.normalise.identifiers import identifier_map
 from atlas.normalise.region import RegionEvidence, choose_region, numbers_in
 from atlas.normalise.times import check_zone, localise
 from parsers._cdr_meaning import VOCABULARY_PATH, Proposal, propose, vocabulary
-from parsers._tabular import Sheet, norm_header, probe_sheets, read_sheets, reads_whole_csv
+from parsers._tabular import Sheet, long_line_rejects, norm_header, probe_sheets, read_sheets, reads_whole_csv
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
 TEMPLATES_PATH: Final = Path(__file__).resolve().parent / "templates" / "cdr_templates.toml"
@@ -1253,6 +1253,10 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     table = detail.drop("ts_utc") if detail is not None else None
     if table is not None and ctx.table_ready is not None:
         ctx.table_ready("cdr", table)
+    too_long, n_long = long_line_rejects([block for block, _, _ in found], ctx.source_id)  # read as blank lines
+    if n_long:
+        out.rejects.append(too_long)
+        out.records += n_long
     rejects = pl.concat(out.rejects) if out.rejects else pl.DataFrame(schema=REJECT_SCHEMA)
     written = _imsis_written(detail) if detail is not None else None
     evidence = _imei_evidence(detail, ctx, imsis=written) if detail is not None and events.height else None

@@ -40,6 +40,7 @@ from parsers._tabular import (
     Sheet,
     header_qualifiers,
     load_vocabulary,
+    long_line_rejects,
     probe_sheets,
     read_sheets,
     resolve_headers,
@@ -202,7 +203,10 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         pl.lit(ctx.source_id).alias("source_id"),
         pl.col("cell_id").str.split("-").list.last().alias("cell_part"),
     ).select(list(CELLS_SCHEMA.names())).cast(dict(CELLS_SCHEMA))  # type: ignore[arg-type]
+    too_long, n_long = long_line_rejects([block for block, _, _ in blocks], ctx.source_id)  # read as blank lines
+    if n_long:
+        rejects.append(too_long)
     return ParseResult(
         events=events, rejects=pl.concat(rejects) if rejects else pl.DataFrame(schema=REJECT_SCHEMA),
-        records_read=records, assumptions=assumptions, extra={"cells": table},
+        records_read=records + n_long, assumptions=assumptions, extra={"cells": table},
     )

@@ -94,7 +94,7 @@ from atlas.model import IDENTITY_EVIDENCE_SCHEMA, REJECT_SCHEMA, TIMED_KINDS, Ch
 from atlas.normalise.identifiers import identifier_uri
 from atlas.normalise.phones import looks_like_phone
 from atlas.normalise.region import RegionEvidence, choose_region, numbers_in
-from parsers.base import ZIP_ERRORS, ParseContext, ParseResult, ParserInfo, Probe
+from parsers.base import PLACE_BLANK, ZIP_ERRORS, ParseContext, ParseResult, ParserInfo, Probe, quoted_name
 
 INFO: Final = ParserInfo(
     name="cellebrite-xml",
@@ -121,6 +121,8 @@ _ITEM: Final = f"{{{NS}}}item"
 _FILE: Final = f"{{{NS}}}file"
 _EXTRAINFO: Final = f"{{{NS}}}extraInfo"
 REPORT_REF: Final = "report.xml"
+_EDGE: Final = PLACE_BLANK + "'"
+"""A model id beginning or ending in one of these is quoted in its reference (:func:`parsers.base.quoted_name`)."""
 CHUNK_ROWS: Final = 50_000
 
 # --- vocabularies (lower-case keys; English first, then localised labels) ----------------
@@ -519,6 +521,10 @@ class _Report:
         self.ordinal += 1
         mid = model.get("id")
         if mid:
+            # an id beginning or ending with a blank or a quote quoted, so that trimming the exhibit reference
+            # cannot make it another model's (parsers.base.quoted_name)
+            if mid[0] in _EDGE or mid[-1] in _EDGE:
+                mid = quoted_name(mid)
             ref = f"{REPORT_REF} model {mid}"
         else:
             self.numbered = True
@@ -924,15 +930,37 @@ def _times(frame: pl.DataFrame, assumptions: list[str]) -> pl.DataFrame:
 
 
 def _unique_refs(frame: pl.DataFrame, assumptions: list[str]) -> pl.DataFrame:
+    """Models sharing an id (or an id-less model's ``#N`` and a model whose id is ``#N``) numbered
+    ``#2``, ``#3`` … in report order, each number the next one no other model's reference holds
+    (a model may be named ``X#2`` itself): every reference is then one model's."""
     dup = pl.col("source_ref").is_duplicated()
     n = frame.filter(dup).height
     if not n:
         return frame
     assumptions.append(f"{n} models share an id with another model: numbered '#2', '#3' … in report order")
     k = pl.int_range(pl.len()).over("source_ref") + 1
-    return frame.with_columns(
+    out = frame.with_columns(
         pl.when(dup & (k > 1)).then(pl.format("{}#{}", pl.col("source_ref"), k)).otherwise(pl.col("source_ref")).alias("source_ref")
     )
+    if not out.get_column("source_ref").is_duplicated().any():
+        return out
+    # a numbered reference is another model's own: number again, skipping every reference taken
+    refs = frame.get_column("source_ref").to_list()
+    taken = set(refs)
+    seen: dict[str, int] = {}
+    renamed = []
+    for ref in refs:
+        count = seen[ref] = seen.get(ref, 0) + 1
+        if count == 1:
+            renamed.append(ref)
+            continue
+        k_next = count
+        while f"{ref}#{k_next}" in taken:
+            k_next += 1
+        seen[ref] = k_next
+        taken.add(f"{ref}#{k_next}")
+        renamed.append(f"{ref}#{k_next}")
+    return frame.with_columns(pl.Series("source_ref", renamed, dtype=pl.String))
 
 
 PARALLEL_MIN_BYTES: Final = 64 * 1024 * 1024

@@ -38,7 +38,8 @@ import polars as pl
 from atlas.errors import FormatError
 from atlas.model import Channel, EvidenceCategory
 from atlas.normalise.phones import looks_like_phone
-from parsers._exports import read_bytes_text, rejects
+from parsers._bounds import CHAT_LINE_BYTES, KEPT_BYTES, is_utf16, long_lines, read_without, reject_long_blocks, utf16_refusal
+from parsers._exports import read_bytes_text, read_bytes_text_plain, rejects
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCount
 
 INFO: Final = ParserInfo(
@@ -74,7 +75,12 @@ def detect(probe: Probe) -> int:
 
 
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
-    text = read_bytes_text(path, "Signal text export")
+    # A line over the bound is cut to its first bytes before Polars sees it; its message is a reject (below).
+    long = long_lines(path, CHAT_LINE_BYTES)
+    if long and is_utf16(path):
+        raise FormatError(utf16_refusal(path, long[0], CHAT_LINE_BYTES, "a Signal text export"))
+    text = (read_bytes_text_plain(path, "Signal text export", read_without(path, long, KEPT_BYTES)) if long
+            else read_bytes_text(path, "Signal text export"))
     frame = (
         pl.DataFrame({"line": pl.Series(_LINE_BREAK.split(text), dtype=pl.String)})  # every line ending
         .with_row_index("lineno", offset=1)
@@ -131,5 +137,8 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     bad = [(f"line {r['lineno']}", "text before the first message header", r["first_line"]) for r in orphan.iter_rows(named=True)]
     lone_cr = text.count("\r") - text.count("\r\n")
     notes = [f"{lone_cr} line break(s) written as a lone CR (CR-only or mixed line endings) read as line breaks"] if lone_cr else []
-    return ParseResult(events=events, rejects=rejects(ctx.source_id, bad), records_read=msgs.height + len(bad),
-                       assumptions=notes)
+    refused = rejects(ctx.source_id, bad)
+    if long:
+        events, refused = reject_long_blocks(events, refused, msgs.get_column("lineno").to_list(), long, CHAT_LINE_BYTES,
+                                             "a Signal text export", ctx.source_id, path.name)
+    return ParseResult(events=events, rejects=refused, records_read=msgs.height + len(bad), assumptions=notes)

@@ -67,8 +67,8 @@ from parsers._exports import (
     without_cycle_collection,
 )
 from parsers._json_tally import NotFast
-from parsers._tabular import probe_sheets, read_sheets, with_header, without_blank_rows
-from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
+from parsers._tabular import long_line_rejects, probe_sheets, read_sheets, with_header, without_blank_rows
+from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, quoted_name
 
 INFO: Final = ParserInfo(
     name="snapchat",
@@ -198,9 +198,10 @@ def _json(doc: Any, path: Path, ctx: ParseContext) -> ParseResult:
             continue
         if items:
             conversations.append(key)
+        place = quoted_name(key)  # a key with a blank or quote at its edges quoted: distinct once trimmed
         for i, item in enumerate(items):
             read += 1
-            ref = f"{key}[{i}]"
+            ref = f"{place}[{i}]"
             if not isinstance(item, dict):
                 bad.append((ref, "not a chat record", excerpt(item)))
                 continue
@@ -634,10 +635,10 @@ def _fast_result(data: bytes, ctx: ParseContext) -> ParseResult:
     # Each record's conversation: the key of its list (``conv``: its place among them), as a text
     # and as the recipient, looked up once a row; with one conversation, a constant.
     if len(with_records) == 1:
-        key: pl.Expr = pl.lit(with_records[0], pl.String)
+        key: pl.Expr = pl.lit(quoted_name(with_records[0]), pl.String)  # as the plain rule's ref
         to: pl.Expr = pl.lit(f"snapchat:{with_records[0]}", pl.String)
     else:
-        key = pl.lit(pl.Series(keys, dtype=pl.String)).gather(pl.col("conv"))
+        key = pl.lit(pl.Series([quoted_name(k) for k in keys], dtype=pl.String)).gather(pl.col("conv"))
         to = pl.lit(pl.Series([f"snapchat:{k}" for k in keys], dtype=pl.String)).gather(pl.col("conv"))
     group = pl.col("Conversation Title").fill_null("") != ""
     sender = pl.when(pl.col("From") != "").then(pl.lit("snapchat:") + pl.col("From")).when(out).then(pl.lit(owner, pl.String))
@@ -751,5 +752,6 @@ def _csv(path: Path, ctx: ParseContext) -> ParseResult:
                    + ", ".join(f"{k}={v}" for k, v in sorted(found.items()))]
     if "sender" not in found or "recipient" not in found:
         raise FormatError(f"{path}: the header on line {start + 1} has no sender or recipient column")
-    return ParseResult(events=events, rejects=rejects(ctx.source_id, bad), records_read=records,
-                       assumptions=assumptions, evidence=evidence)
+    too_long, n_long = long_line_rejects([sheet], ctx.source_id)  # lines over the bound, read as blank
+    return ParseResult(events=events, rejects=pl.concat([rejects(ctx.source_id, bad), too_long]),
+                       records_read=records + n_long, assumptions=assumptions, evidence=evidence)

@@ -31,7 +31,15 @@ import polars as pl
 from atlas.errors import FormatError
 from atlas.model import IDENTITY_EVIDENCE_SCHEMA, Channel, EvidenceCategory
 from atlas.normalise.region import RegionEvidence, choose_region, numbers_in
-from parsers._tabular import RETURNS_VOCABULARY, Sheet, load_vocabulary, probe_sheets, read_sheets, resolve_headers
+from parsers._tabular import (
+    RETURNS_VOCABULARY,
+    Sheet,
+    load_vocabulary,
+    long_line_rejects,
+    probe_sheets,
+    read_sheets,
+    resolve_headers,
+)
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 from parsers.cdr import HEADER_SCAN_ROWS
 
@@ -146,6 +154,10 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     rejects = no_number.select(pl.lit(ctx.source_id).alias("source_id"), "source_ref",
                                pl.lit("no number (MSISDN) in the row").alias("reason"),
                                pl.coalesce("name", "account", pl.lit("")).str.slice(0, 80).alias("excerpt"))
+    too_long, n_long = long_line_rejects([block for block, _, _ in tables], ctx.source_id)  # read as blank lines
+    if n_long:
+        rejects = pl.concat([rejects, too_long])
+        records += n_long
     unregistered = rows.filter(~registered).get_column("msisdn").unique().sort().to_list()
     assumptions = [n for block, _, _ in tables for n in block.notes()]
     if unregistered:

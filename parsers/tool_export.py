@@ -34,7 +34,8 @@ Format notes, and where they come from:
   day/month assumption when the data cannot decide; a date order stated in the header
   (``dd/MM/yyyy``) decides it.
 * A row whose time cannot be read is a reject with the reason. ``source_ref`` is
-  ``<sheet> row <n>`` (XLSX) or ``row <n>`` (CSV): the spreadsheet row a person sees.
+  ``<sheet> row <n>`` (XLSX) or ``row <n>`` (CSV): the spreadsheet row a person sees (a sheet whose
+  name begins or ends with a blank or a quote in single quotes, as Excel writes it: ``' Calls' row 5``).
 * The export does not say whose phone it was: ``--owner`` does, and fills the owner's
   side of each row; otherwise direction comes from the row's own words only.
 """
@@ -59,10 +60,10 @@ from atlas.model import IDENTITY_EVIDENCE_SCHEMA, REJECT_SCHEMA, Channel, Eviden
 from atlas.normalise.identifiers import identifier_map
 from atlas.normalise.region import RegionEvidence, choose_region
 from atlas.normalise.times import DateFormat, Readings, parse_datetimes, sniff_datetime_format
-from parsers._tabular import Sheet, probe_sheets, read_sheets
+from parsers._tabular import Sheet, long_line_rejects, probe_sheets, read_sheets
 from parsers._tool_meaning import VOCABULARY_PATH as MEANING_VOCABULARY
 from parsers._tool_meaning import propose
-from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
+from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, quoted_name
 from parsers.cellebrite_xml import channel_of
 
 INFO: Final = ParserInfo(
@@ -593,6 +594,14 @@ def _offset_and_format(body: pl.DataFrame, offset: str | None, dayfirst_header: 
     return body, fmt
 
 
+def _row_refs(sheet: str | None, first_excel_row: int) -> pl.Expr:
+    """Each body row's ``source_ref``: ``[SHEET ]row N``, the sheet's name by :func:`quoted_name` (so
+    sheets named ``Calls`` and `` Calls`` never give one exhibit reference), N the row as the
+    spreadsheet shows it. The name is a literal, never a format string (a sheet may be named ``{}``)."""
+    prefix = f"{quoted_name(sheet)} row " if sheet else "row "
+    return pl.concat_str([pl.lit(prefix), (pl.col("_i") + first_excel_row).cast(pl.String)])
+
+
 def _table_events_plain(frame: pl.DataFrame, first_row: int, table: Table, sheet: str | None, ctx: ParseContext,
                   assumptions: list[str]) -> tuple[pl.DataFrame, pl.DataFrame, int, pl.DataFrame]:
     """Events of one table; ``frame`` starts at its header row, which is spreadsheet row ``first_row``.
@@ -606,8 +615,7 @@ def _table_events_plain(frame: pl.DataFrame, first_row: int, table: Table, sheet
     used = [n for targets in cols.values() for n, _ in targets]
     body = body.filter(pl.any_horizontal(pl.col(c).str.strip_chars().fill_null("") != "" for c in used)) if used else body
     where = f"sheet {sheet!r}" if sheet else "file"
-    prefix = f"{sheet} row " if sheet else "row "
-    ref = pl.format(prefix + "{}", pl.col("_i") + first_excel_row)
+    ref = _row_refs(sheet, first_excel_row)
     n = body.height
     assumptions.append(f"{where}: read as the {table.label} template ({n} rows, header on row {first_row})")
 
@@ -682,8 +690,7 @@ def _table_events_fast(frame: pl.DataFrame, first_row: int, table: Table, sheet:
     if used and not body.select((pl.col(used[0]).str.strip_chars().fill_null("") != "").all()).item():
         body = body.filter(pl.any_horizontal(pl.col(c).str.strip_chars().fill_null("") != "" for c in used))
     where = f"sheet {sheet!r}" if sheet else "file"
-    prefix = f"{sheet} row " if sheet else "row "
-    ref = pl.format(prefix + "{}", pl.col("_i") + first_excel_row)
+    ref = _row_refs(sheet, first_excel_row)
     n = body.height
     assumptions.append(f"{where}: read as the {table.label} template ({n} rows, header on row {first_row})")
 
@@ -1047,6 +1054,10 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
             f"{path}: no table matches a tool-export template ({source}). Tables: {'; '.join(unmatched)}. "
             f"Nearest: {'; '.join(nearest)}. Write a --map file of the same shape for this layout."
         )
+    too_long, n_long = long_line_rejects([sheet for sheet, *_ in matched], ctx.source_id)  # read as blank lines
+    if n_long:
+        rejects.append(too_long)
+        read += n_long
     if unmatched:
         assumptions.append(f"tables not matching any template, not read: {'; '.join(unmatched)}")
     # one chunk a column: the tables' columns come out of the concatenation unaligned (a
@@ -1058,7 +1069,8 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         assumptions=assumptions, evidence=pl.concat(evidence), region=region,
         # ``[SHEET ]row N``: one table a sheet, N its distinct rows, and a ref splits back
         # into its sheet and row at its last " row " (N is digits), so distinct sheets give
-        # distinct refs (the normaliser's duplicate check is then skipped)
+        # distinct refs (quoted_name keeps them distinct once trimmed too; the normaliser's
+        # duplicate check is then skipped)
         refs_unique=len({sheet.name for sheet, *_ in matched}) == len(matched),
         identifiers_are_uris=ctx.convert_identifiers,
     )

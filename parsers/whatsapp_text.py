@@ -71,6 +71,7 @@ from atlas.model import RAW_EVENT_SCHEMA, REJECT_SCHEMA, Channel, EvidenceCatego
 from atlas.normalise.identifiers import identifier_map
 from atlas.normalise.phones import looks_like_phone
 from atlas.normalise.region import RegionEvidence, choose_region
+from parsers._bounds import CHAT_LINE_BYTES, reject_long_blocks
 from parsers._group_membership import SYSTEM_PHRASES, Change, changes, history, members_over_time
 from parsers._text_columns import (
     ASCII_SPACE,
@@ -946,8 +947,9 @@ def _membership_table(group: list[Change], ctx: ParseContext) -> pl.DataFrame:
 
 
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
-    raw, text, assumptions = TextBytes.read(path, "WhatsApp")
+    raw, text, assumptions = TextBytes.read(path, "WhatsApp", CHAT_LINE_BYTES)
     orphan, msgs = _messages(raw, text, ctx, path, assumptions)
+    starts = msgs.get_column("lineno").to_list() if raw.long else []
     orphan_rejects = _rejects(orphan.filter(
         (pl.col("first_line").str.strip_chars() != "") | (pl.col("tail").fill_null("").str.strip_chars() != "")
     ), ctx, "text before the first message header")
@@ -1021,6 +1023,10 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     if chat_name:
         assumptions.append(f"chat name taken from the file name: {chat_name.group(1)!r}")
     rejects = pl.concat([orphan_rejects, bad_time]).cast(REJECT_SCHEMA)
+    if raw.long:  # lines over the bound (cut to their first bytes before Polars): their messages are rejects
+        events, rejects = reject_long_blocks(events, rejects, starts, raw.long, CHAT_LINE_BYTES,
+                                             "a WhatsApp text export (a message is at most 65,536 characters)",
+                                             ctx.source_id, path.name)
     return ParseResult(
         events=events,
         rejects=rejects,

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from atlas import __version__
+from atlas.exhibits import LIST_RULE
 
 from .document import Bullets, Document, Para, Section, Table
 from .exhibits import Exhibit, by_hash_basis, refs_text
@@ -123,6 +124,12 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources
                                  "of another between the same people that no handset corroborates: some may be parts "
                                  "of one long message.", numbered=False))
     sections.append(match)
+
+    lists = Section("How the tables list records")
+    lists.blocks.append(Para(
+        "Each source record is named by its exhibit and its place in it (for example JA/7, sms rowid 477): the "
+        "exhibit column of events.csv, one row per record, each named once. " + LIST_RULE, numbered=False))
+    sections.append(lists)
 
     conduct = findings.conduct
     if conduct is not None:

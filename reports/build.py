@@ -20,7 +20,15 @@ import polars as pl
 
 from atlas import __version__
 from atlas.contacts import network_sources
-from atlas.exhibits import event_ref, event_ref_expr, event_refs_expr, identifier_label, sorted_refs
+from atlas.exhibits import (
+    event_ref,
+    event_ref_expr,
+    event_refs_expr,
+    identifier_label,
+    join_list,
+    join_list_expr,
+    sorted_refs,
+)
 from atlas.spreadsheet_safety import neutralise
 from atlas.store import Case
 from atlas.store import continuity as continuity_store
@@ -117,7 +125,7 @@ def _flat_rows(items: Sequence[dict[str, Any]], refs: Mapping[str, str]) -> pl.D
         for k in order:
             v = _readable(refs, k, item.get(k))
             if isinstance(v, list | tuple):
-                v = "; ".join(map(str, v))
+                v = join_list(v)  # an item holding "; " is quoted: the cell splits back exactly
             elif isinstance(v, dict):
                 v = "; ".join(f"{a}={b}" for a, b in sorted(v.items()))
             data[k].append("" if v is None else str(v))
@@ -151,7 +159,7 @@ def _contacts_frame(inputs: ReportInputs) -> pl.DataFrame:
         "kind", "channel", "way",
         pl.col("sender").replace(keys, vals).alias("from"), pl.col("recipient").replace(keys, vals).alias("to"),
         "status", pl.col("event_ids").list.len().alias("records"),
-        event_refs_expr(inputs.exhibit_refs).list.join("; ").alias("exhibits"),
+        join_list_expr(event_refs_expr(inputs.exhibit_refs)).alias("exhibits"),
     )
 
 

@@ -157,7 +157,7 @@ def frame(rows: list[ChronologyRow]) -> pl.DataFrame:
     return pl.DataFrame(
         {"uk_time": [r.uk_time for r in rows], "ts_utc": [r.ts_utc for r in rows], "channel": [r.channel for r in rows],
          "from": [r.from_name for r in rows], "to": [r.to_name for r in rows], "content": [r.content for r in rows],
-         "exhibit": [r.exhibit for r in rows], "also_recorded_in": ["; ".join(r.also) for r in rows]},
+         "exhibit": [r.exhibit for r in rows], "also_recorded_in": [exhibits_rule.join_list(r.also) for r in rows]},
         schema={k: pl.String for k in ("uk_time", "ts_utc", "channel", "from", "to", "content", "exhibit",
                                        "also_recorded_in")},
     )

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
-from atlas.exhibits import record_ref_expr
+from atlas.exhibits import join_list_expr, list_item_expr, record_ref_expr
 from atlas.spreadsheet_safety import neutralise
 from atlas.store import Case
 
@@ -65,12 +65,14 @@ class Citations:
             self.parts.append(frame.explode("event_id").drop_nulls("event_id").select("event_id", "cited_by"))
 
     def frame(self) -> pl.DataFrame:
-        """event_id → every label citing it ("; "-joined, in first-cited order)."""
+        """event_id → every label citing it (``; ``-joined by :func:`atlas.exhibits.join_list`, in
+        first-cited order: a label holding ``;`` (a place's name) is quoted)."""
         if not self.parts:
             return pl.DataFrame(schema={"event_id": pl.String, "cited_by": pl.String})
         allp = pl.concat(self.parts).with_row_index("order")
         return (
             allp.unique(["event_id", "cited_by"], keep="first")
+            .with_columns(list_item_expr(pl.col("cited_by")))
             .sort("order")
             .group_by("event_id", maintain_order=True)
             .agg(pl.col("cited_by").str.join("; "))
@@ -97,7 +99,7 @@ def cited_events(case: Case, citations: Citations, source_refs: Mapping[str, str
         .with_columns(
             pl.col("ts_utc").dt.convert_time_zone(str(UK)).dt.strftime("%d/%m/%Y %H:%M:%S %Z").alias("uk_time"),
             pl.col("kind").cast(pl.String), pl.col("ts_basis").cast(pl.String), pl.col("direction").cast(pl.String),
-            pl.col("recipients").list.join("; "),
+            join_list_expr(pl.col("recipients")),
             record_ref_expr(source_refs).alias("exhibit"),
         )
         .sort("ts_utc", "event_id", nulls_last=True)
@@ -107,11 +109,12 @@ def cited_events(case: Case, citations: Citations, source_refs: Mapping[str, str
 
 def for_display(cited: pl.DataFrame) -> pl.DataFrame:
     """The columns the HTML report's record table shows."""
-    shown = r"(^|; )name:[^:;]*:"  # name:<source>:Dan → Dan, as atlas.normalise.identifiers.display does
+    # name:<source>:Dan → Dan, as atlas.normalise.identifiers.display does (a quoted item keeps its quote)
+    shown = r'(^|; )("?)name:[^:;"]*:'
     return cited.select(
         "event_id", "exhibit", "uk_time", "channel", "direction",
-        pl.col("sender").str.replace_all(shown, "$1").alias("from"),
-        pl.col("recipients").str.replace_all(shown, "$1").alias("to"), "status", pl.col("text").str.slice(0, 300),
+        pl.col("sender").str.replace_all(shown, "$1$2").alias("from"),
+        pl.col("recipients").str.replace_all(shown, "$1$2").alias("to"), "status", pl.col("text").str.slice(0, 300),
     )
 
 
@@ -123,12 +126,14 @@ key every exhibit table's ``exhibits`` column joins on. The store's event id is 
 
 
 def readable_identifiers(refs: Mapping[str, str], column: str) -> pl.Expr:
-    """A column of identifier URIs ("; "-joined) as a person reads them: a display name says which
-    exhibit shows it (``name:<source id>:Dan`` → ``Dan (name in JA/21)``, as
-    :func:`atlas.exhibits.identifier_label`); any other URI as it is."""
+    """A column of identifier URIs (joined by :func:`atlas.exhibits.join_list`) as a person reads them:
+    a display name says which exhibit shows it (``name:<source id>:Dan`` → ``Dan (name in JA/21)``, as
+    :func:`atlas.exhibits.identifier_label`); any other URI as it is. A quoted item (a name holding
+    ``;`` or a quote) stays quoted, its label inside the quotes."""
     out = pl.col(column)
     for source_id, exhibit in refs.items():
-        out = out.str.replace_all(f"name:{source_id}:([^;]*)", f"${{1}} (name in {exhibit})")
+        out = (out.str.replace_all(f'"name:{source_id}:((?:[^"]|"")*)"(; |$)', f'"${{1}} (name in {exhibit})"${{2}}')
+               .str.replace_all(f"name:{source_id}:([^;]*)", f"${{1}} (name in {exhibit})"))
     return out.alias(column)
 
 
@@ -149,6 +154,6 @@ def served_events(cited: pl.DataFrame, refs: Mapping[str, str]) -> pl.DataFrame:
 
 
 def write_events_csv(cited: pl.DataFrame, path: Path) -> Path:
-    """``events.csv``: UTC (ISO) and UK time side by side; lists joined with '; '."""
+    """``events.csv``: UTC (ISO) and UK time side by side; lists by :func:`atlas.exhibits.join_list`."""
     neutralise(cited.with_columns(pl.col("ts_utc").dt.strftime("%Y-%m-%dT%H:%M:%S%.6fZ"))).write_csv(path)
     return path

@@ -30,6 +30,7 @@ from atlas.conduct import ConductResult
 from atlas.conduct.candidates import THREAT, Candidate, OccasionCount
 from atlas.conduct.threat_target import ADDRESSEE, describe
 from atlas.decisions.candidates import candidate_id
+from atlas.exhibits import join_list
 from atlas.store import Case
 from atlas.wording import Pronouns
 
@@ -176,7 +177,7 @@ def build(case: Case, conduct: ConductResult | None, chronology: Sequence[Chrono
         return DecidedMessage(candidate_id(c.kind, c.event_id), c.kind, str(c.tier), state, occasion, c.ts_utc,
                               uk_time(c.ts_utc), channel_name(c.channel), subject,
                               names.get(c.target, c.target), c.text, refs[0] if refs else "not cited",
-                              "; ".join(refs) or "not cited", flagged, *who, event_ids=ids,
+                              join_list(refs) or "not cited", flagged, *who, event_ids=ids,
                                   threatened=c.threatened, to_victim=to_victim)
 
     threats = tuple(one(c) for c in sorted(conduct.candidates, key=_order) if c.kind == THREAT)

@@ -51,7 +51,7 @@ from bokeh.plotting import figure
 from bokeh.resources import INLINE
 
 from atlas import __version__
-from atlas.exhibits import event_ref, identifier_label
+from atlas.exhibits import event_ref, identifier_label, join_list
 from atlas.normalise.identifiers import display
 from atlas.wording import plural
 
@@ -162,7 +162,7 @@ def _shade(fig: Any, periods: Sequence[Period], end: date, colour: str, zone: st
 
 def _refs_short(refs: Mapping[str, str], ids: Sequence[str]) -> str:
     """The first records of a finding by exhibit (``JA/7, sms rowid 477``), never by hex id."""
-    shown = "; ".join(event_ref(refs, i) for i in ids[:MAX_IDS_SHOWN])
+    shown = join_list(event_ref(refs, i) for i in ids[:MAX_IDS_SHOWN])
     return shown + (f" … (+{len(ids) - MAX_IDS_SHOWN} more)" if len(ids) > MAX_IDS_SHOWN else "")
 
 
@@ -441,9 +441,9 @@ const cache = (window.__atlas_tables = window.__atlas_tables || {});
 const rec = cache["__records"] || (cache["__records"] = JSON.parse(records.data.json[0]));
 const wanted = new Set(String(view.data["_ids"][i]).split("|"));
 const cols = Object.keys(rec); const data = {}; for (const k of cols) { data[k] = []; }
-const ids = rec["event_id"];
-for (let j = 0; j < ids.length; j++) {
-  if (wanted.has(ids[j])) { for (const k of cols) { data[k].push(rec[k][j]); } }
+const n = rec["exhibit"].length;
+for (let j = 0; j < n; j++) {
+  if (wanted.has(String(j))) { for (const k of cols) { data[k].push(rec[k][j]); } }
 }
 out.data = data;
 """
@@ -515,15 +515,27 @@ def embed_budget(tables: Sequence[list[dict[str, Any]]]) -> tuple[set[str], int]
     return embedded, most
 
 
+def key_records(tables: Sequence[list[dict[str, Any]]], order: Sequence[str]) -> None:
+    """Each row's ``_ids`` (the event ids :func:`embed_budget` embedded for it) put as the positions
+    of those records in ``order`` (the embedded records, as :func:`records_table` writes them): the
+    page looks records up by position, so no store id is in its markup or data (a person reads the
+    exhibit record; the ids are in the store, for machines)."""
+    at = {e: str(j) for j, e in enumerate(order)}
+    for rows in tables:
+        for r in rows:
+            ids = str(r.get("_ids") or "")
+            r["_ids"] = "|".join(at[e] for e in ids.split("|") if e in at) if ids else ""
+
+
 def records_table(cited: pl.DataFrame, total: int | None = None, per_row: int | None = None,
                   ) -> tuple[ColumnDataSource, ColumnDataSource, LayoutDOM]:
     """The embedded cited records (as one JSON string) and the table that shows those of a selected row."""
     cols = [("exhibit", "exhibit record", 200), ("uk_time", "UK time", 140),
             ("channel", "channel", 80), ("direction", "dir", 40), ("from", "from", 150), ("to", "to", 150),
             ("status", "status", 70), ("text", "text", 300)]
-    # event_id travels with the rows as the look-up key; a person reads the exhibit record
+    # a row's records are found by their position here (key_records): no store id travels with them
     frame = cited.head(MAX_RECORDS).select([pl.col(c).cast(pl.String).fill_null("") if c in cited.columns
-                                            else pl.lit("").alias(c) for c in ["event_id", *(c for c, _, _ in cols)]])
+                                            else pl.lit("").alias(c) for c, _, _ in cols])
     records = _json_holder(frame.to_dict(as_series=False))
     out = ColumnDataSource({c: [] for c in frame.columns})
     table = DataTable(source=out, columns=[TableColumn(field=c, title=t, width=w) for c, t, w in cols], width=WIDTH,
@@ -766,9 +778,11 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
     colocations.sort(key=lambda r: (r.pop("_ts"), r["id"]))
     chronology = [{"when": r.uk_time, "channel": r.channel, "who": f"{r.from_name} \u2192 {r.to_name}",
                    "content": r.content, "ref": r.exhibit_cell, "_all": list(r.event_ids)} for r in review.chronology]
-    embedded, per_row = embed_budget([chronology, incidents, threats, breaches, colocations, impact])
-    records, records_view, records_layout = records_table(cited.filter(pl.col("event_id").is_in(sorted(embedded))),
-                                                          cited.height, per_row)
+    tables = [chronology, incidents, threats, breaches, colocations, impact]
+    embedded, per_row = embed_budget(tables)
+    on_page = cited.filter(pl.col("event_id").is_in(sorted(embedded)))
+    key_records(tables, on_page.head(MAX_RECORDS).get_column("event_id").to_list())
+    records, records_view, records_layout = records_table(on_page, cited.height, per_row)
     missing = "" if findings.conduct is not None else " Not analysed: case.toml names no suspect or no victim."
     parts.append(paged_table("chronology", "Chronology: every contact relied on, with the full message", chronology,
                              [("when", "when (UK)", 140), ("channel", "channel", 90), ("who", "from \u2192 to", 200),

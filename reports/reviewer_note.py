@@ -26,7 +26,7 @@ from atlas.conduct.candidates import OccasionCount
 from atlas.conduct.impact import ImpactLink
 from atlas.conduct.threat_target import ADDRESSEE, describe
 from atlas.conduct.time_limit import uk_day
-from atlas.exhibits import identifier_label
+from atlas.exhibits import identifier_label, join_list
 from atlas.store import Case
 from atlas.wording import plural
 
@@ -139,7 +139,7 @@ def _s2a(inputs: ReportInputs, findings: Findings, case: Case, refs: Mapping[str
     facts.update({"s2a_last_incident": li.day.isoformat(), "s2a_deadline": v.deadline.isoformat(),
                   "s2a_state": v.state.value, "s2a_in_time_at_charge_date": v.in_time_at_charge_date})
     recs = _records(case, list(li.event_ids), refs)
-    shown = "; ".join(sorted(r["ref"] for r in recs.values())) or "not recorded"
+    shown = join_list(sorted(r["ref"] for r in recs.values())) or "not recorded"
     rows = [["Verdict", v.headline[:1].upper() + v.headline[1:]],
             ["Last incident", f"{uk_time(li.ts) if li.ts else uk_date(li.day)} ({shown})"],
             ["Last day to lay the information", uk_day(v.deadline) + (
@@ -586,7 +586,7 @@ def _points(inputs: ReportInputs, conduct: ConductResult | None, case: Case, ref
     stops = list(conduct.requests_to_stop) if conduct is not None else []
     recs = _records(case, [i for s in stops for i in s.get("event_ids") or []], refs)
     for s in stops:
-        ref = "; ".join(sorted(recs[i]["ref"] for i in s.get("event_ids") or [] if i in recs)[:2])
+        ref = join_list(sorted(recs[i]["ref"] for i in s.get("event_ids") or [] if i in recs)[:2])
         items.append(f"Request to stop, {uk_time(s.get('ts'))}: \u201c{s.get('text')}\u201d ({ref}): it may show {inputs.his.subject} "
                      "knew the contact was unwanted; confirm it was received.")
     changes = conduct.identity_changes if conduct is not None else {}

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 from atlas import __version__
 from atlas.conduct.possible_colocations import PossibleColocation
 from atlas.errors import AtlasError
+from atlas.exhibits import join_list
 from atlas.identity.bases import describe as describe_basis
 from atlas.store.continuity import Continuity
 from atlas.wording import Pronouns, plural
@@ -158,7 +159,7 @@ def _refs(event_ids: Sequence[str], records: Mapping[str, str], limit: int = MAX
     shown = [records.get(i, "") for i in event_ids[:limit]]
     shown = [s for s in shown if s]
     more = len(event_ids) - limit
-    return "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
+    return join_list(shown) + (f"; and {more} more" if more > 0 else "")
 
 
 _place_label = place_label
@@ -522,7 +523,7 @@ def _both_sides(p: PossibleColocation) -> str:
     """The first record of each device (his, then hers) and how many more: both sides are named."""
     shown = [*p.colocation.exhibits[:1], *p.colocation.victim_exhibits[:1]]
     more = len(p.records()) - len(shown)
-    return "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
+    return join_list(shown) + (f"; and {more} more" if more > 0 else "")
 
 
 def _confirmed_colocations(inputs: ReportInputs, findings: Findings, subject: str,
@@ -627,7 +628,7 @@ def _confirmed_breaches(inputs: ReportInputs, findings: Findings, o: Any, subjec
     if not confirmed:
         return []
     rows = [[uk_time(b.start), _place_label(inputs, b.place, None), _metres(b.possible.min_distance_m),
-             _possible_only(b.possible.certainty), "; ".join(b.possible.exhibits[:MAX_REFS])
+             _possible_only(b.possible.certainty), join_list(b.possible.exhibits[:MAX_REFS])
              + (f"; and {len(b.possible.exhibits) - MAX_REFS} more" if len(b.possible.exhibits) > MAX_REFS else "")]
             for b in confirmed[:MAX_ROWS]]
     return [

@@ -26,6 +26,7 @@ import polars as pl
 
 from atlas.conduct.possible_breaches import BreachReview
 from atlas.conduct.possible_colocations import PossibleColocation
+from atlas.exhibits import join_list
 from atlas.store import Case
 
 from .decided import Decided
@@ -363,7 +364,7 @@ def colocation_rows(colocations: Sequence[PossibleColocation]) -> list[dict[str,
     for p in [p for p in colocations if p.state == "dismissed"] + [p for p in colocations if p.state == "open"]:
         c = p.colocation
         refs = p.records()
-        where = "; ".join([*c.exhibits[:1], *c.victim_exhibits[:1]]) + (f"; and {len(refs) - 2} more" if len(refs) > 2
+        where = join_list([*c.exhibits[:1], *c.victim_exhibits[:1]]) + (f"; and {len(refs) - 2} more" if len(refs) > 2
                                                                           else "")
         decision = f"{p.status}" if p.state == "dismissed" else "no officer has yet confirmed or dismissed it"
         rows.append(_row(refs[0].split(",", 1)[0] if refs else "", "",
@@ -383,7 +384,7 @@ def breach_rows(breaches: Sequence[BreachReview]) -> list[dict[str, str]]:
     for b in [b for b in breaches if b.state == "dismissed"] + [b for b in breaches if b.state == "open"]:
         p = b.possible
         refs = p.exhibits
-        where = "; ".join(refs[:2]) + (f"; and {len(refs) - 2} more" if len(refs) > 2 else "")
+        where = join_list(refs[:2]) + (f"; and {len(refs) - 2} more" if len(refs) > 2 else "")
         decision = b.status if b.state == "dismissed" else "no officer has yet confirmed or dismissed it"
         rows.append(_row(refs[0].split(",", 1)[0] if refs else "", "",
                          BREACH_DISMISSED if b.state == "dismissed" else BREACH_OPEN, len(refs),

@@ -15,6 +15,7 @@ forbids (a local file's contents an XML entity named) is in them.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -37,6 +38,20 @@ def _address_space_kb() -> int:
         if line.startswith("VmSize:"):
             return int(line.split()[1])
     return 0
+
+
+def _hwm_kb() -> int:
+    """This process's peak resident memory (VmHWM) in KB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _reset_hwm() -> None:
+    """Start VmHWM again from the memory in use now (Linux: 5 to clear_refs), so each job's peak is its own."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
 
 
 def _snapshot(case: Path) -> dict[str, str]:
@@ -77,6 +92,7 @@ def main(argv: list[str]) -> int:
         case = work / "cases" / str(n)
         shutil.rmtree(case, ignore_errors=True)
         shutil.copytree(work / "empty-case", case)
+        _reset_hwm()
         proto.write(json.dumps({"start": n}) + "\n")
         out_f = open(work / f"{n}.out", "w", encoding="utf-8")  # noqa: SIM115
         err_f = open(work / f"{n}.err", "w", encoding="utf-8")  # noqa: SIM115
@@ -104,6 +120,7 @@ def main(argv: list[str]) -> int:
             traceback.print_exc()
             code = "uncaught"
         seconds = time.perf_counter() - started
+        peak_job_kb = _hwm_kb()
         sys.stdout.flush()
         sys.stderr.flush()
         sys.stdout, sys.stderr = old_out, old_err
@@ -113,7 +130,7 @@ def main(argv: list[str]) -> int:
         os.close(saved[1])
         out_f.close()
         err_f.close()
-        result: dict[str, object] = {"done": n, "code": code, "seconds": round(seconds, 3),
+        result: dict[str, object] = {"done": n, "code": code, "seconds": round(seconds, 3), "peak_kb": peak_job_kb,
                                      "store_changed": _snapshot(case) != before}
         if code == 0 and "python" not in job:
             try:

@@ -307,3 +307,46 @@ def test_a_small_source_whose_identifiers_stay_is_one_select(extra: dict[str, An
     seen.clear()
     assert_fast_is_plain(_msgs(3, ts_utc=[utc(2026, 1, 1)] * 3, sender=["phone:07700 900123"] * 3), **(KW | {"owner_uris": [ME]}))
     assert seen == []  # (a number to map: the chain)
+
+
+@pytest.mark.parametrize("seed", range(0, 120, 2))
+def test_the_kept_expressions_are_the_ones_made_afresh(seed: int) -> None:
+    """:func:`atlas.normalise._one_select_exprs_cached` (the expressions after the ids kept per layout and
+    per answer read from the frame) gives the expressions :func:`atlas.normalise._one_select_exprs` makes,
+    for each frame twice (made, then kept) and for another source id."""
+    raw, kw = _random_frame(random.Random(seed))
+    facts = normalise._Raw(raw)
+    if not set(raw.columns) <= set(RAW_EVENT_SCHEMA.names()):
+        return
+    fills = tuple(c for c in ("recipients", "attachments", "deleted") if facts.nulls(c))
+    layout = tuple(facts.schema.items())
+    by_name = normalise._conformed_columns(layout, fills)
+    for source_id in ("s1", "s1", "another source"):
+        for key, col, columns in ((("raw", layout, fills), by_name.__getitem__, by_name),
+                                  (("conformed",), pl.col, normalise._plain_columns())):
+            args = dict(source_id=source_id, timezone=kw["timezone"], owner_uris=kw.get("owner_uris", ()))
+            kept = normalise._one_select_exprs_cached(key, col, columns, facts, **args)
+            made = normalise._one_select_exprs(col, columns, facts, **args)
+            assert len(kept) == len(made)
+            assert all(a.meta.eq(b) for a, b in zip(kept, made, strict=True))
+
+
+def test_kept_expressions_differ_where_the_frame_differs() -> None:
+    """The key holds what the expressions depend on: a frame whose times all have a basis and one where
+    some lack it (same layout) are given different expressions, each the one made afresh."""
+    t = [utc(2026, 1, 1)] * 3
+    full = _msgs(3, ts_utc=t, ts_basis=["utc"] * 3)
+    part = _msgs(3, ts_utc=t, ts_basis=["utc", None, "utc"])
+    assert full.schema == part.schema
+    got = []
+    for frame in (full, part, full, part):
+        facts = normalise._Raw(frame)
+        layout = tuple(facts.schema.items())
+        by_name = normalise._conformed_columns(layout, ())
+        args: dict[str, Any] = {"source_id": "s", "timezone": "Europe/London", "owner_uris": ()}
+        kept = normalise._one_select_exprs_cached(("raw", layout, ()), by_name.__getitem__, by_name, facts, **args)
+        made = normalise._one_select_exprs(by_name.__getitem__, by_name, facts, **args)
+        assert all(a.meta.eq(b) for a, b in zip(kept, made, strict=True))
+        got.append(kept)
+    basis = list(normalise.EVENT_SCHEMA.names()).index("ts_basis")
+    assert not got[0][basis].meta.eq(got[1][basis])

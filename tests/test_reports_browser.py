@@ -61,7 +61,8 @@ SELECT_LAST_INCIDENT = """(async () => {
                                           && m.data["uk_date"]);
   view.selected.indices = [view.data["_ids"].length - 1];
   await new Promise(r => setTimeout(r, 700));
-  const out = [...doc.all_models].find(m => m.type === "ColumnDataSource" && m.data["text"] && m.data["event_id"]);
+  const out = [...doc.all_models].find(m => m.type === "ColumnDataSource" && m.data["text"] && m.data["exhibit"]
+                                         && !m.data["_ids"]);
   return Array.from(out.data["text"]);
 })()"""
 

@@ -310,13 +310,13 @@ def test_the_quick_time_reader_is_what_reads_the_real_sample_and_the_bench_month
 
     bench = bench_json_file(tmp_path, monkeypatch, "google_semantic_json", "semantic", 300)
     called = []
-    real_select = pl.DataFrame.select
+    real_select = pl.LazyFrame.select
 
-    def select(self: pl.DataFrame, *exprs: Any, **named: Any) -> pl.DataFrame:
+    def select(self: pl.LazyFrame, *exprs: Any, **named: Any) -> pl.LazyFrame:
         called.append(exprs)
         return real_select(self, *exprs, **named)
 
-    monkeypatch.setattr(pl.DataFrame, "select", select)
+    monkeypatch.setattr(pl.LazyFrame, "select", select)  # (the query runs lazily: LazyFrame.select)
     for path, reads in ((samples / SAMPLE, sem._QUICK_READS_EITHER), (bench, sem._QUICK_READS)):
         called.clear()
         assert sem.parse(path, ParseContext(source_id="s", path=path)).events.height > 0

@@ -138,6 +138,18 @@ def test_the_reviewers_note_has_decision_ids_but_never_a_store_id(reported: Repo
         assert not offending(text, ids, decision_ids_allowed=True), name
 
 
+def test_the_html_report_carries_no_store_id_even_in_its_data(reported: Reported) -> None:
+    """report.html (the investigator's working view) once carried every embedded record's event id
+    (``<source id>/<place>``) as the key its tables looked records up by: never shown, but in the page
+    a person saves, searches or copies from. Records are now looked up by their position among the
+    embedded ones; a source's SHA-256 (the exhibits table) is the only long hex left."""
+    ids = _store_ids(reported.case_dir)
+    text = (reported.out / "report.html").read_text(encoding="utf-8")
+    plain = SHA256.sub("<sha256>", text)
+    assert not [i for i in ids if i in plain]
+    assert '\\"_ids\\"' in text or '"_ids"' in text  # the look-up is still there, by position
+
+
 def test_events_csv_refuses_two_records_with_one_exhibit_reference() -> None:
     """The join key must name each record once: two records whose places differ only in blanks
     (``row 3`` and ``row 3 ``, the same reference once trimmed) are refused, never written ambiguous."""

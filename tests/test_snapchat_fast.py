@@ -78,6 +78,9 @@ CLEAN: dict[str, Any] = {
 }
 
 ODD: dict[str, Any] = {
+    # keys a trimmed reference would merge (" sam.partner26[0]" and "sam.partner26[0]"): both paths quote them
+    "keys at their edges": {"sam.partner26": [_item()], " sam.partner26": [_item(From="x")], "'q'": [_mine()],
+                            "bob ": [_item(From="bob")]},
     "older layout": {"Received Saved Chat History": [{"From": "bob", "Media Type": "TEXT", "Created": T, "Text": "hi"}],
                      "Sent Saved Chat History": [{"To": "bob", "Media Type": "MEDIA", "Created": T, "Text": ""}]},
     "older and newer": {"Received Saved Chat History": [{"From": "bob", "Media Type": "TEXT", "Created": T}],

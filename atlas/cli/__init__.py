@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 from collections.abc import Sequence
@@ -88,6 +89,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "_run", None):
         parser.print_help()
         return 2
+    if not args.debug:
+        # A Rust panic prints its message only. With a backtrace (RUST_BACKTRACE=1, often set
+        # by developers' shells), a Polars worker that panicked because an allocation failed
+        # symbolises the backtrace, which allocates, fails again, and the allocation-failure hook
+        # then waits for the backtrace lock its own thread holds: the process hangs for ever
+        # instead of ending (found by the hostile sweep at its full sizes). Without one, the
+        # panic reaches Python as a PanicException and the boundary below ends the process.
+        os.environ["RUST_BACKTRACE"] = "0"
     from atlas.session import SESSION_OFFICER
 
     token = SESSION_OFFICER.set(getattr(args, "officer", None))

@@ -50,6 +50,7 @@ from .possible_colocations import ITEM as CONFIRMED_COLOCATION
 from .possible_colocations import ColocationEffect, Decided, PossibleColocation, key_of, reviews, state_of
 from .reciprocity import mark_mutual, mutual_periods, mutual_weeks, requests_to_stop
 from .records import Breach, Colocation, Deferred, Gap, Incident, OrderSummary, PossibleBreach, ThreatHit, ThreatOccasion
+from .reviewed import stale as stale_decisions
 from .selection import contact_events, night_expr, select_contacts
 from .threats import Lexicon, load_lexicon
 from .time_limit import LastIncident, S2AVerdict, s2a_verdict
@@ -691,8 +692,7 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
         warnings.append(f"{plural(len(like), 'identifier')} attributed to nobody contacted the victim one-way after the conduct "
                         f"began ({', '.join(like[:5])}): possible new identities of the suspect, not counted until "
                         "linked (see identity_changes.unattributed_to_victim)")
-    current_keys = {key_of(p) for p in possible_rows}
-    stale = sorted(k for k, d in (coloc_details or {}).items() if d.state != "open" and k not in current_keys)
+    stale = stale_decisions(coloc_details or {}, {key_of(p) for p in possible_rows})
     if stale:
         # nothing lost silently: a decision on records that no longer make a possible co-location (new data
         # re-grouped the positions) is neither applied nor dropped without saying so
@@ -701,9 +701,7 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
                         f"{'matches' if one else 'match'} a possible co-location (the records "
                         f"{'it was' if one else 'they were'} made on are now grouped differently or are no longer "
                         "possible only): not applied; review the possible co-locations again (atlas colocations)")
-    current_breach_keys = {breach_key_of(b) for b in possible}
-    stale_breaches = sorted(k for k, d in (breach_details or {}).items()
-                            if d.state != "open" and k not in current_breach_keys)
+    stale_breaches = stale_decisions(breach_details or {}, {breach_key_of(b) for b in possible})
     if stale_breaches:
         one = len(stale_breaches) == 1
         warnings.append(f"{plural(len(stale_breaches), 'breach decision')} in the ledger no longer "

@@ -19,22 +19,26 @@ read) can. The design is the possible co-locations' (:mod:`.possible_colocations
   *confirmed by <officer> on <date>: <note>* beside its data basis, never as a measured fact; a
   **dismissed** one never counts.
 
-This module is pure (no ledger access): :func:`reviews` joins the analysis's possible breaches
-to the decisions it was given.
+The life cycle (key, id, states, who decided) is every reviewed item's (:mod:`.reviewed`); this
+module keeps what is a breach's own. It is pure (no ledger access): :func:`reviews` joins the
+analysis's possible breaches to the decisions it was given.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
-from .possible_colocations import Decided, ReviewState, decision_status, per_exhibit
 from .records import PossibleBreach
+from .reviewed import Decided, Reviewed, ReviewKind, ReviewState, agreed, item_key, per_exhibit, short_id
+from .reviewed import state_of as _state_of
 
-SUBJECT: Final = "breach"
+REVIEW_KIND: Final = ReviewKind(subject="breach", prefix="P", noun="possible breach", plural="possible breaches",
+                                 command="breaches", decision="breach", audit="breach")
+"""This kind of reviewed item (:data:`KIND` is the kind of breach a confirmed one becomes)."""
+SUBJECT: Final = REVIEW_KIND.subject
 """The decisions ledger's subject for a possible breach."""
 ITEM: Final = "confirmed-breach"
 """The course-of-conduct item a confirmed possible breach becomes."""
@@ -47,13 +51,12 @@ CONFIRMED_WORDS: Final = ("counted only because it was checked against other mat
 
 def breach_key(order: str, place: str, event_ids: Sequence[str]) -> str:
     """The ledger key of a possible breach: a hash of the order, the zone and the records it rests on."""
-    text = "\n".join(["exclusion-zone", order, place, *sorted(event_ids)])
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+    return item_key("exclusion-zone", order, place, *sorted(event_ids))
 
 
 def breach_id(key: str) -> str:
     """The short id people type (``P3f9a0c21``), derived from the key."""
-    return "P" + key[:8]
+    return short_id(REVIEW_KIND.prefix, key)
 
 
 def key_of(b: PossibleBreach | Mapping[str, Any]) -> str:
@@ -65,15 +68,16 @@ def key_of(b: PossibleBreach | Mapping[str, Any]) -> str:
 
 def state_of(key: str, decisions: Mapping[tuple[str, str], str]) -> ReviewState:
     """The current state of a possible breach under ``decisions`` (``(subject, key)`` → state)."""
-    s = decisions.get((SUBJECT, key))
-    return s if s in ("confirmed", "dismissed") else "open"  # type: ignore[return-value]
+    return _state_of(SUBJECT, key, decisions)
 
 
 @dataclass(frozen=True)
-class BreachReview:
+class BreachReview(Reviewed):
     """One possible breach with its current decision: the one typed result every output (CLI,
-    JSON, TUI, HTML report, reviewer's note, MG11, MG6C) renders."""
+    JSON, TUI, HTML report, reviewer's note, MG11, MG6C) renders. Its id, whether it counts (only a
+    confirmed one is a breach) and its status are every reviewed item's (:class:`.reviewed.Reviewed`)."""
 
+    REVIEW_KIND: ClassVar[ReviewKind] = REVIEW_KIND
     possible: PossibleBreach
     key: str
     day: date
@@ -85,15 +89,6 @@ class BreachReview:
     (for an open one; for a confirmed one, the occasion it made)."""
     is_incident: bool = True
     """The order type's breach is an incident of the course of conduct (rules file ``breach_is_incident``)."""
-
-    @property
-    def id(self) -> str:
-        return breach_id(self.key)
-
-    @property
-    def counts(self) -> bool:
-        """Only a confirmed possible breach is a breach."""
-        return self.state == "confirmed"
 
     @property
     def start(self) -> datetime:
@@ -111,11 +106,6 @@ class BreachReview:
     def basis(self) -> str:
         """What the data shows and why it is possible only (never changed by a decision)."""
         return self.possible.basis
-
-    @property
-    def status(self) -> str:
-        """The state in words, with who decided and why: what every team output prints beside the basis."""
-        return decision_status(self.state, self.decided)
 
     @property
     def effect(self) -> str:
@@ -142,12 +132,16 @@ class BreachReview:
         }
 
     def to_json(self) -> dict[str, Any]:
-        d = self.decided
         return self.possible.to_json() | {
             "id": self.id, "key": self.key, "date": self.day.isoformat(), "state": self.state, "status": self.status,
             "counts": self.counts, "adds_a_day": self.new_day, "breach_is_incident": self.is_incident,
-            "decided_by": d.officer if d else None, "decided_at": d.at if d else None, "note": d.note if d else "",
-        }
+        } | self.decided_json()
+
+    def ledger_detail(self) -> dict[str, Any]:
+        """Its order, zone, times, basis and records, written with a decision on it."""
+        p = self.possible
+        return {"order": p.order, "place": p.place, "start": p.ts.isoformat(), "end": p.end.isoformat(),
+                "basis": self.basis, "event_ids": list(p.event_ids), "exhibits": list(p.exhibits)}
 
 
 def reviews(possible: Sequence[PossibleBreach], days: Sequence[date], decisions: Mapping[tuple[str, str], str],
@@ -161,11 +155,10 @@ def reviews(possible: Sequence[PossibleBreach], days: Sequence[date], decisions:
     for p, day in zip(possible, days, strict=True):
         key = key_of(p)
         state = state_of(key, decisions)
-        d = details.get(key)
-        out.append(BreachReview(p, key, day, state, d if d is not None and d.state == state else None,
-                                new_day=day not in incident_days, is_incident=is_incident.get(p.order, True)))
+        out.append(BreachReview(p, key, day, state, agreed(details, key, state), new_day=day not in incident_days,
+                                is_incident=is_incident.get(p.order, True)))
     return tuple(out)
 
 
-__all__ = ["CONFIRMED_WORDS", "ITEM", "KIND", "SUBJECT", "BreachReview", "breach_id", "breach_key", "key_of",
-           "reviews", "state_of"]
+__all__ = ["CONFIRMED_WORDS", "ITEM", "KIND", "REVIEW_KIND", "SUBJECT", "BreachReview", "breach_id", "breach_key",
+           "key_of", "reviews", "state_of"]

@@ -17,26 +17,39 @@ possible co-location is a reviewable item, as a threat candidate is:
   ``confirmed-colocation``), shown everywhere as *confirmed by <officer> on <date>: <note>*
   beside its data basis, never as a measured fact; a **dismissed** one never counts.
 
-This module is pure (no ledger access): :func:`reviews` joins the analysis's possible
-co-locations to the decisions it was given.
+The life cycle (key, id, states, who decided) is every reviewed item's (:mod:`.reviewed`); this
+module keeps what is a co-location's own. It is pure (no ledger access): :func:`reviews` joins the
+analysis's possible co-locations to the decisions it was given.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Final, Literal
+from typing import Any, ClassVar, Final, Literal
 
 from .records import Colocation
+from .reviewed import (
+    STATES,
+    Decided,
+    Reviewed,
+    ReviewKind,
+    ReviewState,
+    agreed,
+    decision_status,
+    item_key,
+    per_exhibit,
+    short_id,
+)
+from .reviewed import state_of as _state_of
 
-SUBJECT: Final = "colocation"
+REVIEW_KIND: Final = ReviewKind(subject="colocation", prefix="C", noun="possible co-location", plural="possible co-locations",
+                         command="colocations", decision="co-location", audit="colocation")
+SUBJECT: Final = REVIEW_KIND.subject
 """The decisions ledger's subject for a possible co-location."""
 ITEM: Final = "confirmed-colocation"
 """The course-of-conduct item a confirmed possible co-location becomes."""
-ReviewState = Literal["open", "confirmed", "dismissed"]
-STATES: Final = ("confirmed", "dismissed", "open")
 
 
 def colocation_key(kind: str, place: str | None, event_ids: Sequence[str], victim_event_ids: Sequence[str] = ()) -> str:
@@ -44,13 +57,12 @@ def colocation_key(kind: str, place: str | None, event_ids: Sequence[str], victi
 
     The event ids are long (``<sha256 prefix>/<source ref>``, dozens of them for one visit), so
     the ledger keeps their SHA-256 (the records themselves are written in the decision's detail)."""
-    text = "\n".join([kind, place or "", *sorted(event_ids), "--", *sorted(victim_event_ids)])
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+    return item_key(kind, place or "", *sorted(event_ids), "--", *sorted(victim_event_ids))
 
 
 def colocation_id(key: str) -> str:
     """The short id people type (``C3f9a0c21``), derived from the key."""
-    return "C" + key[:8]
+    return short_id(REVIEW_KIND.prefix, key)
 
 
 def key_of(c: Colocation | Mapping[str, Any]) -> str:
@@ -60,58 +72,18 @@ def key_of(c: Colocation | Mapping[str, Any]) -> str:
     return colocation_key(str(c["kind"]), c.get("place"), list(c["event_ids"]), list(c.get("victim_event_ids") or ()))
 
 
-@dataclass(frozen=True)
-class Decided:
-    """Who decided a possible co-location, when, and why (the ledger row, as outputs need it)."""
-
-    state: str
-    officer: str
-    at: str
-    note: str
-
-    @property
-    def day(self) -> str:
-        """The UK date of the decision (``dd/mm/yyyy``)."""
-        try:
-            return datetime.fromisoformat(self.at).astimezone(_uk()).strftime("%d/%m/%Y")
-        except ValueError:
-            return self.at[:10]
-
-
-def _uk() -> Any:
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo("Europe/London")
-
-
-def per_exhibit(refs: Sequence[str]) -> str:
-    """``JA/11 ×4, JA/5``: how many of ``refs`` (``JA/11, row 7`` …) each exhibit holds, in first-seen order."""
-    seen: dict[str, int] = {}
-    for r in refs:
-        ex = r.split(",", 1)[0]
-        seen[ex] = seen.get(ex, 0) + 1
-    return ", ".join(f"{ex} ×{n}" if n > 1 else ex for ex, n in seen.items()) or "-"
-
-
 def records_by_exhibit(c: Colocation) -> str:
     """``JA/11 ×4, JA/5 ×2 / JA/14 ×4``: his records per exhibit, then hers."""
     return per_exhibit(c.exhibits) + (f" / {per_exhibit(c.victim_exhibits)}" if c.victim_exhibits else "")
 
 
-def decision_status(state: str, decided: Decided | None) -> str:
-    """A reviewed possible item's state in words, with who decided and why: what every team output
-    prints beside its basis (possible co-locations and possible breaches alike)."""
-    if state in ("confirmed", "dismissed"):
-        return (f"{state} by {decided.officer} on {decided.day}: {decided.note}" if decided is not None
-                else f"{state} (decision not in the ledger)")
-    return "listed, not counted (awaiting an officer's decision)"
-
-
 @dataclass(frozen=True)
-class PossibleColocation:
+class PossibleColocation(Reviewed):
     """One possible co-location with its current decision: the one typed result every output
-    (CLI, JSON, TUI, HTML report, reviewer's note, MG11) renders."""
+    (CLI, JSON, TUI, HTML report, reviewer's note, MG11) renders. Its id, whether it counts (only a
+    confirmed one is an incident) and its status are every reviewed item's (:class:`.reviewed.Reviewed`)."""
 
+    REVIEW_KIND: ClassVar[ReviewKind] = REVIEW_KIND
     colocation: Colocation
     key: str
     state: ReviewState = "open"
@@ -119,15 +91,6 @@ class PossibleColocation:
     new_day: bool = False
     """Its UK date has no incident counted from other records: confirming it adds an occasion
     (for an open one; for a confirmed one, the occasion it made)."""
-
-    @property
-    def id(self) -> str:
-        return colocation_id(self.key)
-
-    @property
-    def counts(self) -> bool:
-        """Only a confirmed possible co-location is an incident."""
-        return self.state == "confirmed"
 
     @property
     def start(self) -> datetime:
@@ -142,11 +105,6 @@ class PossibleColocation:
     def basis(self) -> str:
         """What the data shows and why it is possible only (never changed by a decision)."""
         return self.colocation.certainty
-
-    @property
-    def status(self) -> str:
-        """The state in words, with who decided and why: what every output prints beside the basis."""
-        return decision_status(self.state, self.decided)
 
     @property
     def accuracy(self) -> tuple[str, str]:
@@ -179,12 +137,17 @@ class PossibleColocation:
         return (*self.colocation.exhibits, *self.colocation.victim_exhibits)
 
     def to_json(self) -> dict[str, Any]:
-        d = self.decided
         return self.colocation.to_json() | {
             "id": self.id, "key": self.key, "state": self.state, "status": self.status, "counts": self.counts,
             "adds_a_day": self.new_day,
-            "decided_by": d.officer if d else None, "decided_at": d.at if d else None, "note": d.note if d else "",
-        }
+        } | self.decided_json()
+
+    def ledger_detail(self) -> dict[str, Any]:
+        """Its kind, place, times, basis and both sides' records, written with a decision on it."""
+        c = self.colocation
+        return {"kind": c.kind, "place": c.place, "start": c.start.isoformat(), "end": c.end.isoformat(),
+                "basis": self.basis, "event_ids": list(c.event_ids), "victim_event_ids": list(c.victim_event_ids),
+                "exhibits": list(self.records())}
 
 
 @dataclass(frozen=True)
@@ -282,8 +245,7 @@ def short_accuracy(words: str) -> str:
 
 def state_of(key: str, decisions: Mapping[tuple[str, str], str]) -> ReviewState:
     """The current state of a possible co-location under ``decisions`` (``(subject, key)`` → state)."""
-    s = decisions.get((SUBJECT, key))
-    return s if s in ("confirmed", "dismissed") else "open"  # type: ignore[return-value]
+    return _state_of(SUBJECT, key, decisions)
 
 
 def reviews(possible: Sequence[Colocation], decisions: Mapping[tuple[str, str], str],
@@ -295,12 +257,11 @@ def reviews(possible: Sequence[Colocation], decisions: Mapping[tuple[str, str], 
     for c in possible:
         key = key_of(c)
         state = state_of(key, decisions)
-        d = details.get(key)
-        out.append(PossibleColocation(c, key, state, d if d is not None and d.state == state else None,
-                                      new_day=c.date not in incident_days))
+        out.append(PossibleColocation(c, key, state, agreed(details, key, state), new_day=c.date not in incident_days))
     return tuple(out)
 
 
-__all__ = ["ITEM", "SERVED_STATES", "SHOWN_AS", "STATES", "SUBJECT", "ColocationEffect", "ColocationMark", "Decided",
-           "MarkState", "PossibleColocation", "ReviewState", "colocation_id", "colocation_key", "colocation_marks",
-           "key_of", "records_by_exhibit", "reviews", "short_accuracy", "state_of"]
+__all__ = ["ITEM", "REVIEW_KIND", "SERVED_STATES", "SHOWN_AS", "STATES", "SUBJECT", "ColocationEffect", "ColocationMark",
+           "Decided", "MarkState", "PossibleColocation", "ReviewState", "colocation_id", "colocation_key",
+           "colocation_marks", "decision_status", "key_of", "per_exhibit", "records_by_exhibit", "reviews",
+           "short_accuracy", "state_of"]

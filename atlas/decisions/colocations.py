@@ -6,29 +6,28 @@ other evidence confirms it (it then counts as an incident, always shown as *conf
 or dismisses it (it never counts). Each decision is a row of the append-only decisions
 ledger (subject ``colocation``, key: the hash of the records it rests on), with the officer,
 the required note, and an audit entry; a decision is undone by a further one (re-open).
+The life cycle is every reviewed item's (:mod:`atlas.decisions.reviewed`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
-from atlas.conduct.possible_colocations import SUBJECT, Decided, PossibleColocation, ReviewState
-from atlas.decisions.ledger import Decision, current, decide, read_decisions
-from atlas.errors import AtlasError
+from atlas.conduct.possible_colocations import REVIEW_KIND, SUBJECT, Decided, PossibleColocation, ReviewState
+from atlas.conduct.reviewed import ACTIONS
+from atlas.decisions import reviewed
+from atlas.decisions.ledger import Decision
 from atlas.store import Case
 
 if TYPE_CHECKING:
     from atlas.conduct import ConductResult
     from atlas.review import Impact, Review
 
-_ACTION: Final = {"confirmed": "confirm", "dismissed": "dismiss", "open": "reopen"}
-
 
 def decided(case: Case) -> dict[str, Decided]:
     """The latest decision on every possible co-location (key → who, when, why)."""
-    return {key: Decided(d.state, d.officer, d.at, d.note)
-            for (subject, key), d in current(read_decisions(case, subjects=[SUBJECT])).items() if subject == SUBJECT}
+    return reviewed.decided(case, REVIEW_KIND)
 
 
 def possible_colocations(result: ConductResult) -> tuple[PossibleColocation, ...]:
@@ -38,14 +37,7 @@ def possible_colocations(result: ConductResult) -> tuple[PossibleColocation, ...
 
 def find_colocation(items: Sequence[PossibleColocation], handle: str) -> PossibleColocation:
     """A possible co-location by its id (``C3f9a0c21``) or a unique prefix of it (at least 3 characters)."""
-    handle = handle.strip()
-    found = [c for c in items if c.id.lower().startswith(handle.lower())] if len(handle) >= 3 else []
-    if len(found) == 1:
-        return found[0]
-    if len(found) > 1:
-        raise AtlasError(f"{handle!r} matches {len(found)} possible co-locations "
-                         f"({', '.join(c.id for c in found[:5])}): give more of it")
-    raise AtlasError(f"no possible co-location {handle!r} (see `atlas colocations CASE_DIR` for the ids)")
+    return reviewed.find(items, handle, REVIEW_KIND)
 
 
 def colocation_impact(review: Review, item: PossibleColocation, state: ReviewState) -> Impact:
@@ -55,30 +47,20 @@ def colocation_impact(review: Review, item: PossibleColocation, state: ReviewSta
     from atlas.conduct import analyse
     from atlas.review import Impact, headline_of
 
-    if state not in _ACTION:
-        raise AtlasError(f"{state!r} is not a co-location decision (confirmed, dismissed, open)")
+    reviewed.check_state(state, REVIEW_KIND)
     now = review.conduct()
     decisions = {k: v for k, v in now.decisions.items() if k != (SUBJECT, item.key)}
     if state != "open":
         decisions[(SUBJECT, item.key)] = state
     after = analyse(review.case, as_of=review.as_of, options=review.options, memo=review.memo(), decisions=decisions)
-    return Impact(f"{_ACTION[state]} {item.id}", headline_of(now), headline_of(after))
+    return Impact(f"{ACTIONS[state]} {item.id}", headline_of(now), headline_of(after))
 
 
 def decide_colocation(case: Case, item: PossibleColocation, state: ReviewState, *, note: str) -> Decision:
     """Confirm, dismiss or re-open a possible co-location (a note is required to confirm or
     dismiss; the officer is the case's or ``--officer``); the records it rests on and its basis
     are written with the decision, so the ledger alone says what was decided."""
-    if state not in _ACTION:
-        raise AtlasError(f"{state!r} is not a co-location decision (confirmed, dismissed, open)")
-    c = item.colocation
-    return decide(case, SUBJECT, item.key, state, note=note,
-                  detail={"colocation_id": item.id, "previous": item.state, "kind": c.kind, "place": c.place,
-                          "start": c.start.isoformat(), "end": c.end.isoformat(), "basis": item.basis,
-                          "event_ids": list(c.event_ids), "victim_event_ids": list(c.victim_event_ids),
-                          "exhibits": list(item.records())},
-                  audit_action=f"colocation.{_ACTION[state]}",
-                  audit_detail={"colocation_id": item.id, "key": item.key, "previous": item.state})
+    return reviewed.decide_item(case, item, state, note=note)
 
 
 __all__ = ["colocation_impact", "decide_colocation", "decided", "find_colocation", "possible_colocations"]

@@ -39,6 +39,7 @@ from lxml import etree
 from atlas.conduct.breaches import order_name
 from atlas.conduct.possible_colocations import SHOWN_AS, PossibleColocation
 from atlas.conduct.records import Breach, Colocation
+from atlas.exhibits import join_list
 from atlas.store.manifest import Order, Place
 
 from .inputs import ExportContext
@@ -272,7 +273,7 @@ def _xml_id(kind: str, n: int) -> str:
 
 def _text(value: Any) -> str:
     if isinstance(value, list):
-        return "; ".join(str(v) for v in value)
+        return xml_safe(join_list(value))
     return xml_safe(str(value))
 
 

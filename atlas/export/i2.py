@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import polars as pl
 
-from atlas.exhibits import event_refs_expr, identifier_label
+from atlas.exhibits import event_refs_expr, identifier_label, join_list
 
 from .inputs import ExportContext
 from .text import xml_safe
@@ -100,7 +100,7 @@ def build(contacts: pl.DataFrame, ctx: ExportContext, *, created: str) -> I2Char
         date, time = _when(row["ts_utc"])
         attrs = {
             "kind": row["kind"], "channel": "; ".join(row["channels"] or []),
-            "exhibits": "; ".join(row["exhibits"] or []), "records": len(row["event_ids"] or []),
+            "exhibits": join_list(row["exhibits"] or []), "records": len(row["event_ids"] or []),
             "utc": row["ts_utc"].strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "identity links": ctx.policy.name,
         }
         if row["status"]:

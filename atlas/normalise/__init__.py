@@ -340,8 +340,7 @@ def _direction(raw: _Raw, owner_uris: Collection[str], col: Callable[[str], pl.E
     given = col("direction").cast(direction)
     if not owner_uris:
         return given.fill_null(pl.lit("unknown", direction))
-    if raw.nulls("direction") == 0 and (
-            "direction" not in raw.schema or not (raw.frame.get_column("direction") == "unknown").any()):
+    if _direction_stated(raw):
         return given
     owners = pl.Series(sorted(owner_uris), dtype=pl.String)
     by_owner = (
@@ -352,6 +351,12 @@ def _direction(raw: _Raw, owner_uris: Collection[str], col: Callable[[str], pl.E
         .otherwise(pl.lit("unknown", direction))
     )
     return pl.when(given.is_null() | (given == "unknown")).then(by_owner).otherwise(given)
+
+
+def _direction_stated(raw: _Raw) -> bool:
+    """Whether every row of the frame as given states its direction (none null, none ``unknown``)."""
+    return raw.nulls("direction") == 0 and (
+        "direction" not in raw.schema or not (raw.frame.get_column("direction") == "unknown").any())
 
 
 def _self_addressed(owner_uris: Collection[str], col: Callable[[str], pl.Expr]) -> pl.Expr:
@@ -366,8 +371,9 @@ _NO_REJECTS: Final = empty_rejects()
 one 20 µs; each result gets its own frame, as before)."""
 
 
-def _one_select(frame: pl.DataFrame, col: Callable[[str], pl.Expr], columns: dict[str, pl.Expr], facts: _Raw, *,
-                source_id: str, timezone: str, owner_uris: Collection[str]) -> pl.DataFrame:
+def _one_select(frame: pl.DataFrame, layout: tuple[object, ...], col: Callable[[str], pl.Expr],
+                columns: dict[str, pl.Expr], facts: _Raw, *, source_id: str, timezone: str,
+                owner_uris: Collection[str]) -> pl.DataFrame:
     """The fast path's query for a small source whose identifiers stay as they are, as one select of
     ``frame``: each column of :data:`EVENT_SCHEMA` (and ``_self`` where there are owners) as one
     expression, instead of a conformed frame, two ``with_columns`` and a ``select``. ``col(name)``
@@ -380,15 +386,59 @@ def _one_select(frame: pl.DataFrame, col: Callable[[str], pl.Expr], columns: dic
     was (sender and recipients: no identifier is mapped). The same values, in the same dtypes,
     with a fraction of the expressions to make (making one costs more than running it on a month
     of Semantic Location History)."""
+    exprs = _one_select_exprs_cached(layout, col, columns, facts, source_id=source_id, timezone=timezone,
+                                     owner_uris=owner_uris)
+    return frame.lazy().select(exprs).collect(engine="in-memory", optimizations=pl.QueryOptFlags.none())
+
+
+def _id_exprs(source_id: str, col: Callable[[str], pl.Expr]) -> tuple[pl.Expr, pl.Expr]:
+    """``event_id`` and ``source_id`` as :func:`_one_select` selects them (the first two columns of
+    :data:`EVENT_SCHEMA`)."""
+    return (event_ids(source_id, col("source_ref")).cast(EVENT_SCHEMA["event_id"]).alias("event_id"),
+            pl.lit(source_id).cast(EVENT_SCHEMA["source_id"]).alias("source_id"))
+
+
+def _one_select_exprs(col: Callable[[str], pl.Expr], columns: dict[str, pl.Expr], facts: _Raw, *, source_id: str,
+                      timezone: str, owner_uris: Collection[str]) -> list[pl.Expr]:
+    """:func:`_one_select`'s expressions, made afresh (the plain rule of :func:`_one_select_exprs_cached`)."""
     made = {e.meta.output_name(): e for e in _time_exprs(facts, timezone, col)}
-    made["event_id"] = event_ids(source_id, col("source_ref"))
-    made["source_id"] = pl.lit(source_id)
     made["direction"] = _direction(facts, owner_uris, col)
-    exprs = [made[name].cast(dtype).alias(name) if name in made else columns[name]
-             for name, dtype in EVENT_SCHEMA.items()]
+    exprs = [*_id_exprs(source_id, col)]
+    exprs += [made[name].cast(dtype).alias(name) if name in made else columns[name]
+              for name, dtype in list(EVENT_SCHEMA.items())[2:]]
     if owner_uris:
         exprs.append(_self_addressed(owner_uris, col))
-    return frame.lazy().select(exprs).collect(engine="in-memory", optimizations=pl.QueryOptFlags.none())
+    return exprs
+
+
+_TEMPLATES: dict[tuple[object, ...], tuple[pl.Expr, ...]] = {}
+_TEMPLATES_MAX: Final = 256
+
+
+def _one_select_exprs_cached(layout: tuple[object, ...], col: Callable[[str], pl.Expr], columns: dict[str, pl.Expr],
+                             facts: _Raw, *, source_id: str, timezone: str,
+                             owner_uris: Collection[str]) -> list[pl.Expr]:
+    """:func:`_one_select_exprs`, the expressions after the two ids made once per process for each
+    ``layout`` (what ``col`` and ``columns`` are made from: the parser's layout and fills, or the
+    conformed frame's) and each answer to what :func:`_time_exprs` and :func:`_direction` read from
+    the frame (making the expressions cost about as much as running them on a month of Semantic
+    Location History; an expression is immutable, so one serves every query). Where there are
+    wall-clock times their instants are data, and the expressions are made afresh. Held equal to
+    :func:`_one_select_exprs` by tests/test_normalise_fast.py."""
+    n = facts.height
+    if facts.nulls("ts_local") != n or facts.nulls("ts_end_local") != n:
+        return _one_select_exprs(col, columns, facts, source_id=source_id, timezone=timezone, owner_uris=owner_uris)
+    # everything _time_exprs (without wall-clock times) and _direction read from the frame
+    owners = tuple(sorted(owner_uris))
+    key = (layout, timezone, owners, facts.nulls("ts_basis") == 0, facts.nulls("ts_utc") == 0,
+           bool(owners) and _direction_stated(facts))
+    template = _TEMPLATES.get(key)
+    if template is None:
+        template = tuple(_one_select_exprs(col, columns, facts, source_id="", timezone=timezone, owner_uris=owner_uris))
+        if len(_TEMPLATES) >= _TEMPLATES_MAX:
+            _TEMPLATES.clear()
+        _TEMPLATES[key] = template
+    return [*_id_exprs(source_id, col), *template[2:]]
 
 
 def _full_height(have: pl.Schema, owner_uris: Collection[str]) -> bool:
@@ -432,10 +482,10 @@ def _to_events_fast(
     # is the start of the one query.
     first_pass = identifiers or not refs_unique
     conformed_frame = raw.select(conformed) if first_pass else None
-    base = conformed_frame.lazy() if conformed_frame is not None else raw.lazy().select(conformed)
     mapped: list[pl.Expr] = []
-    if first_pass:
-        raw_identifiers, refs_distinct = _first_pass_fast(base, n, identifiers=identifiers, refs=not refs_unique)
+    if conformed_frame is not None:
+        raw_identifiers, refs_distinct = _first_pass_fast(conformed_frame.lazy(), n, identifiers=identifiers,
+                                                          refs=not refs_unique)
         if not refs_distinct:
             return None  # duplicates (or coinciding hashes): the plain rule's exact test names them
         if identifiers:
@@ -443,13 +493,15 @@ def _to_events_fast(
     if n <= _SMALL_ROWS and not mapped and (conformed_frame is not None or _full_height(have, owner_uris)):
         # A small source whose identifiers stay as they are: one select (see _one_select).
         if conformed_frame is not None:
-            frame = _one_select(conformed_frame, pl.col, _plain_columns(), facts, source_id=source_id,
-                                timezone=timezone, owner_uris=owner_uris)
+            frame = _one_select(conformed_frame, ("conformed",), pl.col, _plain_columns(), facts,
+                                source_id=source_id, timezone=timezone, owner_uris=owner_uris)
         else:
             by_name = _conformed_columns(layout, fills)
-            frame = _one_select(raw, by_name.__getitem__, by_name, facts, source_id=source_id, timezone=timezone,
-                                owner_uris=owner_uris)
+            frame = _one_select(raw, ("raw", layout, fills), by_name.__getitem__, by_name, facts,
+                                source_id=source_id, timezone=timezone, owner_uris=owner_uris)
     else:
+        # (the start of the query, made only here: a small source's one select does not need it)
+        base = conformed_frame.lazy() if conformed_frame is not None else raw.lazy().select(conformed)
         lf = base.with_columns(
             *mapped,
             *_time_exprs(facts, timezone),

@@ -18,7 +18,6 @@ import argparse
 
 from atlas.cli.output import as_of_date, console, print_json, print_table, uk_time
 from atlas.cli.review_args import add_review_arguments, requested_decision
-from atlas.errors import AtlasError
 
 NAME = "breaches"
 HELP = "breaches of orders, and possible breaches (no stated accuracy): list, confirm or dismiss (audited)"
@@ -30,8 +29,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from atlas.cli.reviewed_items import (
+        change_line,
+        changes,
+        decide_from_args,
+        print_decided,
+        print_effect,
+        print_how_to_decide,
+        refuse_stray_note,
+    )
+    from atlas.conduct.possible_breaches import REVIEW_KIND
     from atlas.decisions.breaches import decide_breach, find_breach
-    from atlas.review import Review, uk_date
+    from atlas.review import Review
     from atlas.store import Case
 
     case = Case.open(args.case_dir)
@@ -40,28 +49,17 @@ def run(args: argparse.Namespace) -> int:
     items = result.breach_reviews
     handle, state = requested_decision(args)
     if handle is not None and state is not None:
-        item = find_breach(items, handle)
-        before = review.headline()
-        decision = decide_breach(case, item, state, note=args.note)  # type: ignore[arg-type]
-        after = review.headline()  # the ledger changed: the analysis is run again
+        item, decision, before, after = decide_from_args(review, items, handle, state, args.note, find_breach,
+                                                         decide_breach)
         if args.json:
-            print_json(decision.as_dict() | {"possible_breach": item.to_json(),
-                                             "breaches": {"before": before.breaches, "after": after.breaches},
-                                             "incidents": {"before": before.incidents, "after": after.incidents},
-                                             "last_incident": {"before": uk_date(before.last_incident),
-                                                               "after": uk_date(after.last_incident)},
-                                             "deadline": {"before": uk_date(before.deadline),
-                                                          "after": uk_date(after.deadline)}})
+            print_json(decision.as_dict() | {"possible_breach": item.to_json()}
+                       | changes(before, after, "breaches", "incidents", "last_incident", "deadline"))
             return 0
         console().print(f"{item.id} (possible breach of order {item.order}, {item.place}, from "
                         f"{review.uk(item.start)}): {state} by {decision.officer} at {uk_time(decision.at)}")
-        console().print(f"breaches {before.breaches} → {after.breaches}; incidents {before.incidents} → "
-                        f"{after.incidents}; last incident {uk_date(before.last_incident)} → "
-                        f"{uk_date(after.last_incident)}; s2A last day to lay {uk_date(before.deadline)} → "
-                        f"{uk_date(after.deadline)}")
+        console().print(change_line(before, after, breaches=True))
         return 0
-    if args.note:
-        raise AtlasError("--note goes with --confirm, --dismiss or --reopen")
+    refuse_stray_note(args)
     shown = [b for b in items if args.state is None or b.state == args.state]
     effect = result.breach_effect
     measured = [b for b in result.breaches if not b.kind.endswith("(confirmed)")]
@@ -96,17 +94,10 @@ def run(args: argparse.Namespace) -> int:
                 [[b.id, review.uk(b.start), b.order, b.place, f"{b.possible.min_distance_m:.0f} m",
                   b.records_by_exhibit(), b.state + (" (new day)" if b.state == "open" and b.new_day else "")]
                  for b in shown])
-    for b in shown:
-        if b.state != "open":
-            console().print(f"{b.id}: {b.status}")
+    print_decided(shown)
     for basis in sorted({b.possible.certainty for b in shown}):
         console().print(f"why possible only: {basis}")
-    if effect is not None:
-        console().print(f"If the {effect.open} open ones were confirmed: incidents {effect.incidents_now} → "
-                        f"{effect.incidents_if_confirmed}; last incident {uk_date(effect.last_incident_now)} → "
-                        f"{uk_date(effect.last_incident_if_confirmed)}; s2A last day to lay "
-                        f"{uk_date(effect.deadline_now)} → {uk_date(effect.deadline_if_confirmed)}.")
+    print_effect(effect)
     if items:
-        console().print("Decide with: atlas breaches CASE_DIR --confirm ID --note \"what you checked\" (or --dismiss, "
-                        "--reopen). A confirmed one counts and is always shown as confirmed by you, never as measured.")
+        print_how_to_decide(REVIEW_KIND)
     return 0

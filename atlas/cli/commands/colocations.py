@@ -17,7 +17,6 @@ import argparse
 
 from atlas.cli.output import as_of_date, console, print_json, print_table, uk_time
 from atlas.cli.review_args import add_review_arguments, requested_decision
-from atlas.errors import AtlasError
 
 NAME = "colocations"
 HELP = "possible co-locations (no stated accuracy): list, confirm or dismiss (audited)"
@@ -29,6 +28,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from atlas.cli.reviewed_items import (
+        change_line,
+        changes,
+        decide_from_args,
+        print_decided,
+        print_effect,
+        print_how_to_decide,
+        refuse_stray_note,
+    )
+    from atlas.conduct.possible_colocations import REVIEW_KIND
     from atlas.decisions.colocations import decide_colocation, find_colocation
     from atlas.review import Review, uk_date
     from atlas.store import Case
@@ -39,24 +48,17 @@ def run(args: argparse.Namespace) -> int:
     items = result.colocation_reviews
     handle, state = requested_decision(args)
     if handle is not None and state is not None:
-        item = find_colocation(items, handle)
-        before = review.headline()
-        decision = decide_colocation(case, item, state, note=args.note)  # type: ignore[arg-type]
-        after = review.headline()  # the ledger changed: the analysis is run again
+        item, decision, before, after = decide_from_args(review, items, handle, state, args.note, find_colocation,
+                                                         decide_colocation)
         if args.json:
-            print_json(decision.as_dict() | {"colocation": item.to_json(),
-                                             "incidents": {"before": before.incidents, "after": after.incidents},
-                                             "last_incident": {"before": uk_date(before.last_incident),
-                                                               "after": uk_date(after.last_incident)}})
+            print_json(decision.as_dict() | {"colocation": item.to_json()}
+                       | changes(before, after, "incidents", "last_incident"))
             return 0
         console().print(f"{item.id} (possible co-location from {review.uk(item.start)}): {state} by "
                         f"{decision.officer} at {uk_time(decision.at)}")
-        console().print(f"incidents {before.incidents} → {after.incidents}; last incident "
-                        f"{uk_date(before.last_incident)} → {uk_date(after.last_incident)}; s2A last day to lay "
-                        f"{uk_date(before.deadline)} → {uk_date(after.deadline)}")
+        console().print(change_line(before, after))
         return 0
-    if args.note:
-        raise AtlasError("--note goes with --confirm, --dismiss or --reopen")
+    refuse_stray_note(args)
     shown = [c for c in items if args.state is None or c.state == args.state]
     effect = result.colocation_effect
     if args.json:
@@ -86,16 +88,9 @@ def run(args: argparse.Namespace) -> int:
                 [[c.id, review.uk(c.start), c.where, f"{c.colocation.min_distance_m:.0f} m", c.short_accuracy,
                   c.records_by_exhibit(),
                   c.state + (" (new day)" if c.state == "open" and c.new_day else "")] for c in shown])
-    for c in shown:
-        if c.state != "open":
-            console().print(f"{c.id}: {c.status}")
+    print_decided(shown)
     for b in sorted({c.basis for c in shown}):
         console().print(f"basis: {b}")
-    if effect is not None:
-        console().print(f"If the {effect.open} open ones were confirmed: incidents {effect.incidents_now} → "
-                        f"{effect.incidents_if_confirmed}; last incident {uk_date(effect.last_incident_now)} → "
-                        f"{uk_date(effect.last_incident_if_confirmed)}; s2A last day to lay "
-                        f"{uk_date(effect.deadline_now)} → {uk_date(effect.deadline_if_confirmed)}.")
-    console().print("Decide with: atlas colocations CASE_DIR --confirm ID --note \"what you checked\" (or --dismiss, "
-                    "--reopen). A confirmed one counts and is always shown as confirmed by you, never as measured.")
+    print_effect(effect)
+    print_how_to_decide(REVIEW_KIND)
     return 0

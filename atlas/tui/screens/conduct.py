@@ -7,7 +7,7 @@ the finding as an exhibit. Everything is recomputed from the ledger after a deci
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import polars as pl
 from textual import on
@@ -180,14 +180,22 @@ class ConductScreen(ReviewScreen):
                    f"measured\naccuracy (his / hers): {' / '.join(item.accuracy)}\nbasis: {item.basis}\n"
                    f"records (his / hers): {item.records_by_exhibit()} (Enter on the row lists every record)")
 
-        def record(note: str) -> object:
-            fresh = find_colocation(self.review.conduct().colocation_reviews, cid)
-            return decide_colocation(self.review.case, fresh, state, note=note)  # type: ignore[arg-type]
+        await self._ask_reviewed(f"{verb} possible co-location {cid}", cid, state, subject,
+                                 lambda: find_colocation(self.review.conduct().colocation_reviews, cid),
+                                 decide_colocation,
+                                 impact=lambda: colocation_impact(self.review, item, state).text())  # type: ignore[arg-type]
 
-        prompt = DecisionPrompt(f"{verb} possible co-location {cid}", subject, note_required=state != "open",
-                                impact=lambda: colocation_impact(self.review, item, state).text(),  # type: ignore[arg-type]
+    async def _ask_reviewed(self, title: str, iid: str, state: str, subject: str, fresh: Callable[[], Any],
+                            decide: Callable[..., object], impact: Callable[[], str] | None = None) -> None:
+        """The decision prompt of a reviewed possible item (:mod:`atlas.conduct.reviewed`): the note is
+        required to confirm or dismiss; the item is found again when the officer commits (the analysis
+        may have run since), then decided."""
+        def record(note: str) -> object:
+            return decide(self.review.case, fresh(), state, note=note)
+
+        prompt = DecisionPrompt(title, subject, note_required=state != "open", impact=impact,
                                 officer=self.review.case.officer().label)
-        await ask(self.app, prompt, lambda note: self.atlas.record(lambda: record(note), f"{cid}: {state}"))
+        await ask(self.app, prompt, lambda note: self.atlas.record(lambda: record(note), f"{iid}: {state}"))
 
     async def _decide_breach(self, table: FrameTable, state: str) -> None:
         """Confirm, dismiss or re-open the possible breach under the cursor: the prompt names it, shows
@@ -207,13 +215,8 @@ class ConductScreen(ReviewScreen):
                    f"why possible only: {item.possible.certainty}\nbasis: {item.basis}\n"
                    f"records: {item.records_by_exhibit()} (Enter on the row lists every record)")
 
-        def record(note: str) -> object:
-            fresh = find_breach(self.review.conduct().breach_reviews, bid)
-            return decide_breach(self.review.case, fresh, state, note=note)  # type: ignore[arg-type]
-
-        prompt = DecisionPrompt(f"{verb} possible breach {bid}", subject, note_required=state != "open",
-                                officer=self.review.case.officer().label)
-        await ask(self.app, prompt, lambda note: self.atlas.record(lambda: record(note), f"{bid}: {state}"))
+        await self._ask_reviewed(f"{verb} possible breach {bid}", bid, state, subject,
+                                 lambda: find_breach(self.review.conduct().breach_reviews, bid), decide_breach)
 
     @guarded
     async def action_tag(self) -> None:

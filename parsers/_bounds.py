@@ -1,0 +1,251 @@
+"""The size one record of a line-based file may have before it is handed to Polars, in one place.
+
+Why a bound at all: Polars and Python's string work copy a value several times on its way to
+an event (stripped, joined into a text, into evidence details, into the store). A 100 MB field
+in a subscriber return took 1.86 GB to ingest and a 100 MB line in a WhatsApp export 1.18 GB
+(12-18x); under a 3 GB address-space limit the first aborted inside Polars and the second
+made a Polars worker fail an allocation and then hang. A real record is nowhere near these
+sizes, so a line above its format's bound is not read at all: it becomes a reject naming the
+file, the line and its size, the reason says the line is kept in the source (nothing is lost:
+the source is hashed and kept unchanged), and the rest of the file is parsed as before.
+
+The bounds (bytes of one physical line, its line break not counted):
+
+* :data:`CHAT_LINE_BYTES`, 1 MiB, for chat text exports (WhatsApp, Signal). WhatsApp refuses a
+  message over 65,536 characters; in UTF-8 that is at most 256 KiB (4 bytes a character), and
+  one line of a message is never longer than the message. Signal's text export writes a
+  message the same way (its long messages are sent as a text attachment, not inline). 1 MiB
+  is four times the longest line a real export can hold.
+* :data:`TABLE_LINE_BYTES`, 4 MiB, for CSV tables (CDRs, cell-site lists, subscriber returns,
+  Google and Snapchat return CSVs, tool-export CSVs). A CDR, cell-site, subscriber or Google
+  row is under 1 KB (numbers, times, a cell id, an address). The longest real cell is a
+  message body in a tool export or a Snapchat CSV: a chat message is at most 256 KiB (as
+  above); 4 MiB leaves room for a long e-mail body a tool may put in one cell.
+
+What is checked is a *physical line* (LF, CR or CRLF ends one), found without reading the file
+into Python: the file is looked at in aligned windows of half the bound, and only a window
+with no line break in it (which every line over the bound contains) is looked at further, so
+a normal file costs one ``find`` per half-bound of its size. A CSV field quoted across many
+short lines is not caught by this (see the module's tests and the session note).
+
+A UTF-16 file (Windows Notepad's "Unicode") with a line over the bound is refused whole, with
+the line named: its lines cannot be cut out of the bytes safely, and no real export is one.
+"""
+
+from __future__ import annotations
+
+import mmap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import polars as pl
+
+CHAT_LINE_BYTES: Final = 1 << 20
+"""One line of a chat text export (see the module docstring for why)."""
+TABLE_LINE_BYTES: Final = 4 << 20
+"""One line of a CSV table (see the module docstring for why)."""
+KEPT_BYTES: Final = 256
+"""Of a line over the bound, the bytes the parser still sees (whole UTF-8 characters): enough
+for a chat header, so the message it starts is still found, and then rejected whole."""
+
+_COUNT_CHUNK: Final = 64 << 20
+
+
+@dataclass(frozen=True)
+class LongLine:
+    """A physical line over its bound: its number (1-based) and byte span in the file."""
+
+    line: int
+    start: int
+    end: int
+    """The offset of the line's break (or the file's end): the line is ``[start, end)``."""
+    excerpt: str = ""
+    """The line's first characters (for the reject's excerpt)."""
+
+    @property
+    def size(self) -> int:
+        return self.end - self.start
+
+
+def long_lines(path: Path, bound: int) -> list[LongLine]:
+    """Every line of ``path`` longer than ``bound`` bytes, in file order ([] for an empty file)."""
+    size = path.stat().st_size
+    if size <= bound:
+        return []
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        return _scan(mm, len(mm), bound)
+
+
+def long_lines_in(data: bytes, bound: int) -> list[LongLine]:
+    """:func:`long_lines` of a file's bytes already in memory (the same lines)."""
+    return _scan(data, len(data), bound) if len(data) > bound else []
+
+
+def read_without_bytes(data: bytes, long: list[LongLine], keep: int = 0) -> bytes:
+    """:func:`read_without` of a file's bytes already in memory (the same bytes)."""
+    pieces = []
+    pos = 0
+    for x in long:
+        pieces.append(data[pos:x.start])
+        if keep:
+            head = data[x.start:x.start + keep + 4]
+            pieces.append(head[:kept_prefix(head, keep)])
+        pos = x.end
+    pieces.append(data[pos:])
+    return b"".join(pieces)
+
+
+def _break_before(mm: mmap.mmap | bytes, pos: int) -> int:
+    """The offset just after the last line break before ``pos`` (0 if none)."""
+    lf = mm.rfind(b"\n", 0, pos)
+    cr = mm.rfind(b"\r", lf + 1, pos)
+    return max(lf, cr) + 1
+
+
+def _break_from(mm: mmap.mmap | bytes, pos: int, n: int) -> int:
+    """The offset of the first line break at or after ``pos`` (``n`` if none)."""
+    lf = mm.find(b"\n", pos)
+    lf = n if lf < 0 else lf
+    cr = mm.find(b"\r", pos, lf)
+    return lf if cr < 0 else cr
+
+
+def _scan(mm: mmap.mmap | bytes, n: int, bound: int) -> list[LongLine]:
+    window = max(bound // 2, 1)
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    first, second = b"\n", b"\r"  # the break looked for first: the one the last window had (a CR-only file)
+    while pos < n:
+        end = min(pos + window, n)
+        if mm.find(first, pos, end) >= 0:
+            pos = end
+            continue
+        if mm.find(second, pos, end) >= 0 or end - pos < window:
+            first, second = (second, first) if end - pos == window else (first, second)
+            pos = end
+            continue
+        start = _break_before(mm, pos)
+        stop = _break_from(mm, end, n)
+        if stop - start > bound:
+            spans.append((start, stop))
+        pos = stop + 1
+    if not spans:
+        return []
+    return [LongLine(no, a, b, _excerpt(mm[a:a + 4 * EXCERPT_CHARS])) for no, (a, b)
+            in zip(_line_numbers(mm, [a for a, _ in spans]), spans, strict=True)]
+
+
+EXCERPT_CHARS: Final = 80
+
+
+def _excerpt(head: bytes) -> str:
+    return head[:kept_prefix(head, len(head))].decode("utf-8", errors="replace")[:EXCERPT_CHARS]
+
+
+def _line_numbers(mm: mmap.mmap | bytes, starts: list[int]) -> list[int]:
+    """The 1-based line number of each offset in ``starts`` (rising): LF, CRLF and a lone CR
+    each end a line. Counted in chunks; on the error path only."""
+    out: list[int] = []
+    breaks, pos = 0, 0
+    for target in starts:
+        while pos < target:
+            stop = min(pos + _COUNT_CHUNK, target)
+            if mm[stop - 1:stop] == b"\r" and stop < target:
+                stop += 1  # never split a CRLF between two chunks
+            chunk = mm[pos:stop]
+            breaks += chunk.count(b"\n") + chunk.count(b"\r") - chunk.count(b"\r\n")
+            pos = stop
+        out.append(breaks + 1)
+    return out
+
+
+def kept_prefix(data: bytes | memoryview, limit: int = KEPT_BYTES) -> int:
+    """How many of ``data``'s first bytes to keep: at most ``limit``, never a character cut in two."""
+    k = min(limit, len(data))
+    while 0 < k < len(data) and (data[k] & 0xC0) == 0x80:
+        k -= 1
+    return k
+
+
+def is_utf16(path: Path) -> bool:
+    with path.open("rb") as fh:
+        return fh.read(2) in (b"\xff\xfe", b"\xfe\xff")
+
+
+def reason(found: LongLine, bound: int, what: str, name: str) -> str:
+    """A reject's reason for ``found`` in the file called ``name``: the line, its size, the bound and
+    why, and that it is kept."""
+    return (f"line {found.line} of {name} is {found.size:,} bytes, over the {bound:,}-byte bound on one line of "
+            f"{what}: not read (no real record is that long); the line is kept unchanged in the source file")
+
+
+def utf16_refusal(path: Path, found: LongLine, bound: int, what: str) -> str:
+    return (f"{path}: UTF-16 text with line {found.line} of {found.size:,} bytes, over the {bound:,}-byte bound on one "
+            f"line of {what}: refused whole (no real export has such a line; nothing from this file was stored)")
+
+
+def read_without(path: Path, long: list[LongLine], keep: int = 0) -> bytes:
+    """The file's bytes with each line in ``long`` cut to its first ``keep`` bytes (whole UTF-8
+    characters; 0: made empty), its line break kept, so every line keeps its number. The pieces
+    and their join are both held for a moment: twice the file less its long lines (only a file
+    with a line over its bound comes here)."""
+    pieces = []
+    pos = 0
+    with path.open("rb") as fh:
+        for x in long:
+            fh.seek(pos)
+            pieces.append(fh.read(x.start - pos))
+            if keep:
+                head = fh.read(keep + 4)
+                pieces.append(head[:kept_prefix(head, keep)])
+            pos = x.end
+        fh.seek(pos)
+        pieces.append(fh.read())
+    return b"".join(pieces)
+
+
+def reject_long_blocks(events: pl.DataFrame, rejects: pl.DataFrame, starts: list[int], long: list[LongLine], bound: int,
+                       what: str, source_id: str, name: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A chat export's records are blocks of lines (a header line and the lines that continue
+    it), referred to as ``line S`` (S: the header's line). Each block holding a line in
+    ``long`` is not read: its event (if it became one) is moved to the rejects, with a reason
+    naming each such line and its size; a block that is a reject already (text before the
+    first header, a header whose date is not real) has the reason added to its own. Nothing
+    is counted twice: ``events + rejects`` stays what it was. ``starts``: every block's
+    header line (rising), events or rejects; lines before the first header belong to the
+    block of text before any header, whose reject is the first ``line N`` below ``starts[0]``."""
+    import numpy as np
+
+    at = np.searchsorted(np.asarray(starts, dtype=np.int64), [x.line for x in long], side="right") - 1
+    by_block: dict[int | None, list[LongLine]] = {}
+    for x, i in zip(long, at.tolist(), strict=True):
+        by_block.setdefault(starts[i] if i >= 0 else None, []).append(x)
+    moved: list[tuple[str, str, str]] = []
+    amend: dict[str, str] = {}
+    event_refs = set(events.get_column("source_ref").to_list()) if events.height else set()
+    reject_refs = rejects.get_column("source_ref").to_list()
+    before_first = next((r for r in reject_refs if r.startswith("line ") and r[5:].isdigit()
+                         and (not starts or int(r[5:]) < starts[0])), None)
+    for start, lines in by_block.items():
+        why = "; ".join(reason(x, bound, what, name) for x in lines)
+        ref = f"line {start}" if start is not None else before_first
+        if ref is not None and ref in event_refs:
+            moved.append((ref, f"the record starting on {ref} holds a line over the bound: {why}", lines[0].excerpt))
+        elif ref is not None and ref in reject_refs:
+            amend[ref] = why
+        else:  # not expected (every line is in some block); still a reject, never lost
+            moved.append((f"line {lines[0].line}", why, lines[0].excerpt))
+    if amend:
+        rejects = rejects.with_columns(
+            pl.when(pl.col("source_ref").is_in(list(amend)))
+            .then(pl.concat_str(pl.col("reason"), pl.lit("; "), pl.col("source_ref").replace_strict(amend, default="")))
+            .otherwise(pl.col("reason")).alias("reason"))
+    if moved:
+        drop = [r for r, _, _ in moved if r in event_refs]
+        events = events.filter(~pl.col("source_ref").is_in(drop))
+        extra = pl.DataFrame({"source_id": [source_id] * len(moved), "source_ref": [m[0] for m in moved],
+                              "reason": [m[1] for m in moved], "excerpt": [m[2] for m in moved]},
+                             schema=rejects.schema)
+        rejects = pl.concat([rejects, extra])
+    return events, rejects
