@@ -25,6 +25,7 @@ from atlas.store.hashing import HASH_BASIS_BYTES, HASH_BASIS_FILE, read_exactly,
 from atlas.store.manifest import TEMPLATE
 from bench.bench_cdr import write_cdr
 from parsers import _tabular, cdr
+from parsers._bounds import TABLE_LINE_BYTES
 from parsers.base import ParseContext
 from tests._fast_plain import load_test_module
 
@@ -277,14 +278,14 @@ FAST = load_test_module("test_cdr_fast")
 
 
 @pytest.mark.usefixtures("no_recent_wait")
-@pytest.mark.parametrize("shape", ["bom-crlf", "cp1252", "utf-16", "no-cover", "odd-rows", "cr-only"])
+@pytest.mark.parametrize("shape", ["bom-crlf", "cp1252", "utf-16", "no-cover", "odd-rows", "cr-only", "long-line"])
 def test_odd_encodings_and_line_endings_give_byte_identical_stores_by_both_routes(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shape: str) -> None:
     path = tmp_path / f"{shape}.csv"
     kwargs: dict[str, Any] = {
         "bom-crlf": {"bom": True, "crlf": True}, "cp1252": {"encoding": "cp1252"}, "utf-16": {"encoding": "utf-16"},
         "no-cover": {"cover": False}, "odd-rows": {"extra_rows": ("Total,,,,,,,,,,,,", "end of return")},
-        "cr-only": {},
+        "cr-only": {}, "long-line": {"extra_rows": ("07700900123," + "9" * (TABLE_LINE_BYTES + 10), "after it")},
     }[shape]  # type: ignore[assignment]
     FAST._odd_return(path, **kwargs)
     if shape == "cr-only":
