@@ -204,8 +204,15 @@ def hashing_said(sources: Sequence[Exhibit]) -> str:
                  "status-change times")
     if not twice:
         return f"For each file I {read_once}, so my examination did not change any file."
-    return (f"For {refs_text(twice)} I computed that value before and after I examined the file; the values were the "
-            f"same each time. For {refs_text(once)} I {read_once}. So my examination did not change any file.")
+    # The smaller group is named and the larger is "every other exhibit": a list of 26 references to say
+    # how one file was hashed buries the one that differs.
+    before_after = "I computed that value before and after I examined the file; the values were the same each time"
+    if len(once) <= len(twice):
+        said = (f"For {refs_text(once)} I {read_once}. For {'every other exhibit' if len(twice) > 1 else refs_text(twice)} "
+                f"{before_after}.")
+    else:
+        said = f"For {refs_text(twice)} {before_after}. For every other exhibit I {read_once}."
+    return said + " So my examination did not change any file."
 
 
 def build(inputs: ReportInputs, findings: Findings, limits: Limitations, parts: StatementParts) -> Document:

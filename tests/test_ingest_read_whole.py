@@ -352,6 +352,12 @@ def test_the_statement_annex_and_case_export_say_how_each_source_was_hashed(
     assert "For JA/1 I computed that value before and after" in mixed
     assert "For JA/2 I read the file once, computed that value from the bytes read and examined those same bytes" in mixed
     assert "before and after" not in hashing_said([once])
+    # the smaller group is named, the larger is "every other exhibit"; every exhibit is covered once
+    many = [_exhibit(f"JA/{n}", HASH_BASIS_FILE) for n in (1, 3, 4)] + [once]
+    said = hashing_said(many)
+    assert said.startswith("For JA/2 I read the file once") and "For every other exhibit I computed that value before" in said
+    said = hashing_said([twice] + [_exhibit(f"JA/{n}", HASH_BASIS_BYTES) for n in (2, 3)])
+    assert said.startswith("For JA/1 I computed that value before") and "For every other exhibit I read the file once" in said
     assert annex_hashing([twice]).endswith("hashed it (SHA-256) before and after reading.")
     assert "JA/2 was read once through a read-only handle" in annex_hashing([twice, once])
     assert "before and after" not in annex_hashing([once])
