@@ -19,9 +19,9 @@ import pytest
 from atlas import ingest as ingest_module
 from atlas.errors import StoreError
 from atlas.ingest import IngestOptions, ingest
-from atlas.store import Case, hashing
+from atlas.store import Case
 from atlas.store.case import init_case
-from atlas.store.hashing import HASH_BASIS_BYTES, HASH_BASIS_FILE, read_exactly, read_exactly_plain
+from atlas.store.hashing import HASH_BASIS_BYTES, HASH_BASIS_FILE, read_exactly
 from atlas.store.manifest import TEMPLATE
 from bench.bench_cdr import write_cdr
 from parsers import _tabular, cdr
@@ -220,26 +220,19 @@ def test_a_file_that_shrinks_or_grows_during_the_read_is_refused(
     assert Case.open(case_dir).sources().height == 0
 
 
-@pytest.mark.parametrize("huge_from", [0, 1 << 40])
-def test_the_read_in_place_gives_the_plain_rules_bytes(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, huge_from: int) -> None:
-    monkeypatch.setattr(hashing, "_HUGE_PAGE_MIN", huge_from)  # the fast read for every size, or never
+def test_the_read_gives_exactly_the_files_bytes_or_none(tmp_path: Path) -> None:
     path = tmp_path / "f.bin"
     for content in (b"x", os.urandom(5000), os.urandom(3 << 20) + b"\n"):
         path.write_bytes(content)
         for claimed in (len(content), len(content) - 1, len(content) + 1):
             fd = os.open(path, os.O_RDONLY)
-            fd2 = os.open(path, os.O_RDONLY)
             try:
-                fast, plain = read_exactly(fd, claimed), read_exactly_plain(fd2, claimed)
+                got = read_exactly(fd, claimed)
             finally:
                 os.close(fd)
-                os.close(fd2)
-            assert fast == plain
-            assert (fast == content) if claimed == len(content) else fast is None
-            if fast is not None:
-                assert hashlib.sha256(fast).hexdigest() == hashlib.sha256(content).hexdigest()
-                assert hash(fast) == hash(content)
+            assert (got == content) if claimed == len(content) else got is None
+            if got is not None:
+                assert hashlib.sha256(got).hexdigest() == hashlib.sha256(content).hexdigest()
 
 
 def _stores(root: Path) -> dict[str, bytes]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,10 +71,15 @@ class FileIdentity:
         return {"dev": self.dev, "ino": self.ino, "size": self.size, "mtime_ns": self.mtime_ns, "ctime_ns": self.ctime_ns}
 
 
-def read_exactly_plain(fd: int, size: int) -> bytes | None:
+def read_exactly(fd: int, size: int) -> bytes | None:
     """The ``size`` bytes of an open file from where it stands, in one ``bytes`` (handed to the
     parser as it is: no copy), or None when the file does not hold exactly that many (shorter,
-    or longer: one more byte is asked for after them): the plain rule."""
+    or longer: one more byte is asked for after them).
+
+    (Session 12 also built a read into a ``calloc``'d ``bytes`` backed by huge pages, written in
+    place through ctypes: it saved page faults in a process doing one ingest, but in the CDR bench,
+    where ingests follow other work, it was slower and more variable (ingest 1.48-1.87 s against
+    1.41-1.51 s), and it wrote into an immutable object. It was removed.)"""
     data = os.read(fd, size) if size else b""
     if len(data) < size:  # a short read (rare on a local file): the rest, joined once
         parts = [data]
@@ -93,41 +97,3 @@ def read_exactly_plain(fd: int, size: int) -> bytes | None:
 
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-_HUGE_PAGE_MIN = 64 << 20
-"""From this size :func:`read_exactly` reads into memory the kernel may back with huge pages."""
-
-
-def read_exactly(fd: int, size: int) -> bytes | None:
-    """:func:`read_exactly_plain`'s bytes, read (from :data:`_HUGE_PAGE_MIN`) into a ``bytes``
-    made zero-filled by ``calloc`` (fresh pages, not touched) that the kernel is asked to back
-    with huge pages (``madvise(MADV_HUGEPAGE)``) before the read fills it, in place, through
-    ``os.readv``: the 4 KiB page faults of a fresh 220 MB buffer (~54,000) become ~1,000,
-    ~0.09 CPU-s less (what a second hash of the file cost the two-hash route). The object is
-    filled before anything else holds it (no hash of it is cached yet). The same bytes, or
-    None, as the plain rule (tested equal in ``tests/test_ingest_read_whole.py``); where
-    ``madvise`` cannot be called the pages are simply small; on a Python other than CPython
-    (whose ``bytes`` layout this relies on) the plain rule reads."""
-    if size < _HUGE_PAGE_MIN or sys.implementation.name != "cpython":
-        return read_exactly_plain(fd, size)
-    import ctypes
-    import mmap
-
-    data = bytes(size)
-    address = id(data) + bytes.__basicsize__ - 1  # CPython: the characters follow the header
-    view = (ctypes.c_char * size).from_address(address)
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        start = address & ~(mmap.PAGESIZE - 1)
-        libc.madvise(ctypes.c_void_p(start), ctypes.c_size_t(address + size - start), 14)  # MADV_HUGEPAGE
-    except (OSError, AttributeError):
-        pass
-    got = 0
-    buffer = memoryview(view).cast("B")
-    while got < size and (n := os.readv(fd, [buffer[got:]])):
-        got += n
-    buffer.release()
-    if got < size or os.read(fd, 1):
-        return None
-    return data
