@@ -257,6 +257,24 @@ def list_keys_in_order(data: bytes, keys: list[str]) -> list[tuple[str, int]]:
     return found
 
 
+def few_keys(data: bytes) -> None:
+    """NotFast where the text may name more than :data:`parsers._bounds.INFERRED_KEYS` different keys
+    (see there why), before Polars infers a layout. ``":`` counted first (a C count over the bytes);
+    only where there are more than the bound, the names in front of them, in one regex pass in Polars
+    and a distinct count. Anything that looks like a key only makes the count bigger (then the walk
+    reads the file: slower, never wrong); text that is not UTF-8 is NotFast too (Polars refuses it)."""
+    from parsers._bounds import INFERRED_KEYS
+
+    if data.count(b'":') <= INFERRED_KEYS:
+        return
+    text = pl.Series([data], dtype=pl.Binary).cast(pl.String, strict=False)
+    if text.null_count():
+        raise NotFast("not UTF-8")
+    names = text.str.extract_all(r'"((?:[^"\\]|\\.)*)"[ \t\r\n]*:').explode()
+    if names.n_unique() > INFERRED_KEYS:
+        raise NotFast(f"more than {INFERRED_KEYS:,} different keys")
+
+
 def read(data: bytes, schema: pl.Schema | None = None) -> pl.DataFrame:
     """``pl.read_json`` of a UTF-8 object (Polars checks the whole text is UTF-8), or NotFast."""
     if data.lstrip()[:1] != b"{":

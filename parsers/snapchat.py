@@ -541,25 +541,9 @@ _MANY_FIELDS: Final = 1_000
 200,000 keys in one record took the route's per-key checks past five minutes)."""
 
 
-def _few_keys(data: bytes) -> None:
-    """NotFast where the text may name more than :data:`_MANY_FIELDS` different keys: Polars' inference
-    makes a column of every key of every record, and a record with 1,000,000 keys made it abort (an
-    allocation failed under a 3 GB address-space limit), which nothing can catch. Counted before Polars
-    infers anything: ``":`` (a C count), and only where there are more than that many, the names in
-    front of them (one regex pass in Polars; a text's ``":`` counted as a key only makes the count
-    bigger, so the walk, which reads any record, gets the file)."""
-    if data.count(b'":') <= _MANY_FIELDS:
-        return
-    named = pl.Series([data], dtype=pl.Binary).cast(pl.String, strict=False)
-    if named.null_count():
-        raise NotFast("not UTF-8")
-    if named.str.extract_all(r'"((?:[^"\\]|\\.)*)"[ \t\r\n]*:').explode().n_unique() > _MANY_FIELDS:
-        raise NotFast("more than 1,000 different keys")  # the walk reads them
-
-
 def _inferred(data: bytes) -> tuple[pl.DataFrame, list[str]]:
     """The records read with the layout Polars infers, proved by :func:`parsers._json_tally.check_document`."""
-    _few_keys(data)
+    tally.few_keys(data)  # 1,000,000 keys in one record aborted Polars' inference (parsers._bounds.INFERRED_KEYS)
     doc = tally.read(data)
     if doc.height != 1 or any(k in OLD_SECTIONS for k in doc.columns):
         raise NotFast("not the newer layout")
