@@ -55,6 +55,14 @@ cost the route's per-key checks minutes. A download's records have under 20 keys
 thread under 60 different names; 1,000 is far above both. Checked by
 :func:`parsers._json_tally.few_keys` only on the inferred route, never on the declared-layout route
 a normal file takes."""
+CONTACT_FIELD_BYTES: Final = 64 << 10
+"""One value of an address-book card read from a phone's database (a name part, organisation,
+nickname, phone number or e-mail address). A phone number is under 40 bytes, an e-mail address
+at most 254 (RFC 5321), a name a few dozen; iOS's Contacts app keeps a field to one line. A 50 MB
+number in AddressBook.sqlitedb took the ingest to 1.74 GB (the value stored twice, in the text and
+the recipients) and the read-back of the store past 3 GB. A card with a value over 64 KiB (250 times
+the longest real one) is a reject naming the card, the field and its size; the row is kept unchanged
+in the source database."""
 KEPT_BYTES: Final = 256
 """Of a line over the bound, the bytes the parser still sees (whole UTF-8 characters): enough
 for a chat header, so the message it starts is still found, and then rejected whole."""
