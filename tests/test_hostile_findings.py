@@ -178,6 +178,8 @@ def test_many_different_keys_go_to_the_walk_before_polars_infers_a_layout(tmp_pa
         tally.few_keys(json.dumps({f"k{i}": i for i in range(INFERRED_KEYS + 1)}).encode())
     with pytest.raises(tally.NotFast, match="different keys"):  # spaced, escaped: still names
         tally.few_keys(json.dumps({f"k\\\"{i}": i for i in range(INFERRED_KEYS + 1)}, indent=1).encode())
+    with pytest.raises(tally.NotFast, match="different keys"):  # a space before the colon
+        tally.few_keys(json.dumps({f"k{i}": i for i in range(INFERRED_KEYS + 1)}, separators=(",", " : ")).encode())
     # Messenger: a message with many keys is read by the plain rule, every message kept
     doc = {"participants": [{"name": "A"}, {"name": "B"}], "title": "A", "thread_path": "inbox/a_1",
            "messages": [{"sender_name": "A", "timestamp_ms": 1_767_261_600_000 + i, "content": f"m{i}"} for i in range(3)]}
