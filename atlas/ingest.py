@@ -1,13 +1,21 @@
 """Ingest: source files → parsed → normalised → accounted for → committed.
 
-Every source is hashed before and after parsing (and opened read-only by its
-parser); every record read becomes an event or a reject, and the count is checked
-before anything is committed. By default one ``atlas ingest`` is all or nothing:
+Every source is opened read-only and its SHA-256 recorded in one of two ways, said in its
+ingest audit row (``hash_basis``): the file hashed before parsing and again after the
+parser's last read, the two equal (:data:`HASH_BASIS_FILE`); or, for a parser that reads
+whole files (``reads_whole``) and a file below :func:`whole_read_limit`, the file read
+once into memory, those bytes hashed and those same bytes parsed, and the file's identity
+(device, inode, size, modification and change times) checked unchanged after the parse
+(:data:`HASH_BASIS_BYTES`, :func:`read_whole`). Either way a file changed while it was
+being read is refused with nothing stored. Every record read becomes an event or a reject,
+and the count is checked before anything is committed. By default one ``atlas ingest`` is all or nothing:
 if any file fails, the store is left exactly as it was and the error names the file.
 """
 
 from __future__ import annotations
 
+import os
+import stat
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -29,10 +37,18 @@ from atlas.provenance import installed_versions
 from atlas.source_walk import check_regular, path_bytes, shown, walk
 from atlas.store import Case, StagedSource
 from atlas.store.case import parquet_bytes
-from atlas.store.hashing import sha256_file, source_id_for
+from atlas.store.hashing import (
+    HASH_BASIS_BYTES,
+    HASH_BASIS_FILE,
+    FileIdentity,
+    read_exactly,
+    sha256_bytes,
+    sha256_file,
+    source_id_for,
+)
 from atlas.store.manifest import Manifest
 from parsers._sqlite import SQLITE_MAGIC, companions
-from parsers.base import ParseContext, ParseResult, ParserModule
+from parsers.base import ParseContext, ParseResult, ParserModule, Probe, reads_whole
 from parsers.conformance import boundary_message, guarded_parse
 
 _step_times: dict[str, dict[str, Any]] | None = None
@@ -44,8 +60,10 @@ def step_times() -> Iterator[dict[str, dict[str, Any]]]:
     benchmarks: ``bench/bench_end_to_end.py`` splits the ingest stage with it).
 
     Yields ``{path: {"parser": name, "steps": {step: [wall_s, cpu_s]}}}`` filled as files are
-    ingested; steps are ``hash``, ``detect``, ``parse``, ``normalise``, ``hash after`` (waiting
-    for the second hash, which runs beside the parser's work in memory and normalisation) and
+    ingested; steps are ``hash`` (for a source read whole, :func:`read_whole`, the read and its
+    hash), ``detect``, ``parse``, ``normalise``, ``hash after`` (waiting for the second hash,
+    which runs beside the parser's work in memory and normalisation; ``check after`` instead for
+    a source read whole: its identity checked unchanged) and
     ``store write`` (waiting for extra tables encoded beside the parse, and the commit; a commit
     of several files is counted under the first). CPU seconds are the whole process's (Polars'
     and hashlib's threads included). Not for concurrent ingests in one process.
@@ -99,7 +117,10 @@ class SourceOutcome:
     source_id: str = ""
     sha256: str = ""
     sha256_after: str = ""
-    """The hash again after parsing: equal to ``sha256`` or the ingest fails."""
+    """The hash again after parsing: equal to ``sha256`` or the ingest fails ("" when the
+    source was hashed as the bytes parsed, read once: ``hash_basis``)."""
+    hash_basis: str = ""
+    """How ``sha256`` was taken: :data:`HASH_BASIS_FILE` or :data:`HASH_BASIS_BYTES`."""
     format: str = ""
     parser: str = ""
     parser_version: str = ""
@@ -230,6 +251,114 @@ def _check_companions_unchanged(path: Path, before: list[dict[str, object]]) -> 
                              f"(SHA-256 before {side['sha256']}, after {now})")
 
 
+WHOLE_READ_MAX = 2 << 30
+"""The largest file read whole into memory (:func:`read_whole`), whatever memory is free."""
+RECENT_S = 3.0
+"""A file read whole that was modified (or its status changed) less than this many seconds
+before it was opened, or has a time ahead of the clock, is also hashed again from the file
+after the parser's read, and that hash must equal the hash of the bytes parsed: a file system
+keeps times to a tick (FAT to 2 s), so a write within the tick of the one before would leave
+the times :func:`read_whole` compares unchanged. (The route, and what is recorded, do not
+depend on it: only this extra check does.)"""
+
+
+def whole_read_limit() -> int:
+    """The size up to which a source is read whole: the smaller of :data:`WHOLE_READ_MAX` and a
+    quarter of the memory the kernel says is available (0 where it does not say)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return min(WHOLE_READ_MAX, int(line.split()[1]) * 1024 // 4)
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+@dataclass
+class WholeRead:
+    """A source read once into memory, hashed as read (:func:`read_whole`)."""
+
+    parser: ParserModule
+    data: bytes
+    sha256: str
+    identity: FileIdentity
+    """The opened handle's identity before the read; the path must still show it after the parse."""
+    recent: bool = False
+    """Changed within :data:`RECENT_S` of opening: hashed again from the file after the read too."""
+
+
+def _whole_reader(path: Path, opts: IngestOptions) -> tuple[ParserModule | None, bool]:
+    """(the file's parser, whether it reads this file whole); (None, False) for a file that goes
+    the usual way, detected after its hash as always. By content, the whole detection runs
+    (before the file is hashed) only when a parser that reads whole files would take the file
+    (its ``reads_whole`` and a score above 0 from its own detector, on the head): a workbook,
+    a database, a chat are not detected twice for this."""
+    probe = Probe(path)
+    if opts.format:
+        parser = parsers.by_name(opts.format)
+        return parser, reads_whole(parser, probe)
+
+    def takes(module: ParserModule) -> bool:
+        try:
+            return reads_whole(module, probe) and int(module.detect(probe)) > 0
+        except Exception:  # a detector that fails here fails (and is reported) in the usual detection
+            return False
+
+    if not any(takes(m) for m in parsers.all_parsers()):
+        return None, False
+    parser = parsers.detect(path)
+    if not reads_whole(parser, probe):
+        return None, False  # detected again after the hash, as always: the hash covers what chose the parser
+    return parser, True
+
+
+def read_whole(path: Path, opts: IngestOptions) -> tuple[ParserModule | None, WholeRead | None]:
+    """(the file's parser, if it was found here; the file read once through a read-only handle
+    and hashed, when that parser reads whole files and it is a regular file of 1 byte to
+    :func:`whole_read_limit`). Without the
+    read, the file is hashed before and after as always (a file detection cannot place, or
+    that cannot be opened, goes that way too, so the messages are the usual ones). The
+    handle's identity is taken before detection reads the file's head; a read that does not
+    give exactly the size it showed is a file changing while it is read, refused
+    (:class:`StoreError`)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return None, None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size == 0 or st.st_size > whole_read_limit():
+            return None, None
+        recent = time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) < RECENT_S * 1e9
+        try:
+            with _timed(path, "detect"):
+                parser, whole = _whole_reader(path, opts)
+        except (AtlasError, OSError):
+            return None, None  # said by the usual route, in its order
+        if parser is None or not whole:
+            return parser, None
+        with _timed(path, "hash"):
+            data = read_exactly(fd, st.st_size)
+            if data is None:
+                raise StoreError(f"{shown(path)}: the file changed while it was being read (it no longer holds the "
+                                 f"{st.st_size} bytes it held when opened)")
+            return parser, WholeRead(parser, data, sha256_bytes(data), FileIdentity.of(st), recent)
+    finally:
+        os.close(fd)
+
+
+def _check_identity(path: Path, before: FileIdentity) -> None:
+    """The file at ``path`` is still the one read whole (:func:`read_whole`), unchanged."""
+    try:
+        now = FileIdentity.of(os.stat(path))
+    except OSError as exc:
+        raise StoreError(f"{shown(path)}: the file changed while it was being read (it cannot be found again: "
+                         f"{exc.strerror or exc})") from exc
+    if differences := before.differences(now):
+        raise StoreError(f"{shown(path)}: the file changed while it was being read ({'; '.join(differences)})")
+
+
 def ingest_file(case: Case, path: Path, opts: IngestOptions, debug: bool = False) -> tuple[SourceOutcome, StagedSource | None]:
     """Parse and normalise one file; nothing is written to the store here.
 
@@ -239,14 +368,22 @@ def ingest_file(case: Case, path: Path, opts: IngestOptions, debug: bool = False
     """
     manifest = case.manifest
     check_regular(path)  # a FIFO or device is refused here, before anything opens it
+    found, whole = read_whole(path, opts)
     try:
-        with _timed(path, "hash"):
-            sha_before = sha256_file(path)
-            sides = sqlite_companions(path)
+        if whole is not None:
+            sha_before = whole.sha256
+            sides = sqlite_companions(path) if whole.data.startswith(SQLITE_MAGIC) else []
+        else:
+            with _timed(path, "hash"):
+                sha_before = sha256_file(path)
+                sides = sqlite_companions(path)
     except OSError as exc:
         raise FormatError(f"{shown(path)}: cannot be read ({exc.strerror or exc})") from exc
     source_id = source_id_for(sha_before)
-    outcome = SourceOutcome(path=shown(path), status="ingested", source_id=source_id, sha256=sha_before, companions=sides)
+    identity = whole.identity if whole is not None else None
+    recent = whole is not None and whole.recent
+    outcome = SourceOutcome(path=shown(path), status="ingested", source_id=source_id, sha256=sha_before, companions=sides,
+                            hash_basis=HASH_BASIS_FILE if whole is None else HASH_BASIS_BYTES)
     if source_id in set(case.source_ids()) and not opts.replace:
         outcome.status = "already"
         row = case.sources().filter(pl.col("source_id") == source_id).row(0, named=True)
@@ -254,18 +391,24 @@ def ingest_file(case: Case, path: Path, opts: IngestOptions, debug: bool = False
         outcome.records_read, outcome.events, outcome.rejects = row["records_read"], row["events"], row["rejects"]
         outcome.message = f"already in the case as {row['path']}"
         return outcome, None
-    with _timed(path, "detect"):
-        parser: ParserModule = parsers.by_name(opts.format) if opts.format else parsers.detect(path)
+    if found is not None:  # (found before the read: not looked for again)
+        parser: ParserModule = found
+    else:
+        with _timed(path, "detect"):
+            parser = parsers.by_name(opts.format) if opts.format else parsers.detect(path)
     _record_parser(path, parser.INFO.name)
     zone = check_zone(opts.timezone or manifest.timezone)
     region = (opts.region or manifest.region).upper()
     owner_uri, owner_uris, owner_names = owner_identity(manifest, opts.owner)
-    # The second hash starts once the parser has finished reading the file: when it says so
+    # Hashed before and after (no whole read): the second hash starts once the parser has
+    # finished reading the file: when it says so
     # (``ctx.finished_reading``; the CDR parser does, once its table is read, and works on in
     # memory from then on), else when it returns. Either way it begins after the parser's
     # last read of the file and ends before anything is committed, so an unchanged hash
     # proves the bytes the parser read are the bytes hashed before it began. It runs beside
     # the parser's remaining work and normalisation (hashlib and Polars release the GIL).
+    # Read whole (``whole``): the parser parses the bytes hashed (``ctx.data``) and never
+    # reads the file; the file's identity is checked unchanged at the end instead.
     # An extra table the parser says is final (``ctx.table_ready``; the CDR parser's ``cdr``
     # table) is encoded for the store on the second worker, beside the rest of the parse and
     # normalisation; the commit then writes its bytes (:func:`_encoded_tables`).
@@ -274,7 +417,7 @@ def ingest_file(case: Case, path: Path, opts: IngestOptions, debug: bool = False
         tables: dict[str, tuple[pl.DataFrame, Future[bytes]]] = {}
 
         def finished_reading() -> None:
-            if not started:
+            if not started and (identity is None or recent):
                 started.append(pool.submit(sha256_file, path))
 
         def table_ready(name: str, frame: pl.DataFrame) -> None:
@@ -284,14 +427,18 @@ def ingest_file(case: Case, path: Path, opts: IngestOptions, debug: bool = False
             source_id=source_id, path=path, timezone=zone, region=region, region_instructed=bool(opts.region),
             owner=owner_uri, dayfirst=opts.dayfirst, options=dict(opts.options), convert_identifiers=True,
             finished_reading=finished_reading, table_ready=table_ready,
+            data=whole.data if whole is not None else None,
         )
+        del whole  # (the bytes live as long as the parser keeps them, no longer)
         with _timed(path, "parse"):
             result = guarded_parse(parser, path, ctx, debug=debug)
+        ctx.data = None  # (freed here, not when the parser has read its table: freed earlier, the
+        # bench process's peak memory rose by ~500 MB, 2.87 against 2.41 GB, measured)
         finished_reading()
-        after = started[0]
+        after: Future[str] | FileIdentity = started[0] if identity is None else identity
         try:
             outcome, staged = _finish(case, path, opts, parser, result, outcome, ctx, owner_uri, owner_uris,
-                                      owner_names, sha_before, after)
+                                      owner_names, sha_before, after, started[0] if recent else None)
             if staged is not None:
                 with _timed(path, "store write"):
                     staged.encoded = _encoded_tables(result, tables)
@@ -313,7 +460,7 @@ def _encoded_tables(result: ParseResult, tables: dict[str, tuple[pl.DataFrame, F
 def _finish(
     case: Case, path: Path, opts: IngestOptions, parser: ParserModule, result: ParseResult, outcome: SourceOutcome,
     ctx: ParseContext, owner_uri: str | None, owner_uris: list[str], owner_names: list[str], sha_before: str,
-    after: Future[str],
+    after: Future[str] | FileIdentity, rehash: Future[str] | None = None,
 ) -> tuple[SourceOutcome, StagedSource | None]:
     manifest, source_id, zone = case.manifest, ctx.source_id, ctx.timezone
     assumptions = [shown(a) for a in result.assumptions]
@@ -351,10 +498,20 @@ def _finish(
             f"{shown(path)}: accounting failed: {result.records_read} records read but {n_events} events + "
             f"{n_rejects} rejects (parser {parser.INFO.name} {parser.INFO.version} bug; nothing was stored)"
         )
-    with _timed(path, "hash after"):
-        sha_after = after.result()
-    if sha_after != sha_before:
-        raise StoreError(f"{shown(path)}: the file changed while it was being read (SHA-256 before {sha_before}, after {sha_after})")
+    if isinstance(after, FileIdentity):  # read whole: the bytes hashed were the bytes parsed
+        with _timed(path, "check after"):
+            _check_identity(path, after)
+            again = rehash.result() if rehash is not None else sha_before  # (a file changed just before it was opened)
+        if again != sha_before:
+            raise StoreError(f"{shown(path)}: the file changed while it was being read (SHA-256 of the bytes read "
+                             f"{sha_before}, of the file after {again})")
+        sha_after = ""
+    else:
+        with _timed(path, "hash after"):
+            sha_after = after.result()
+        if sha_after != sha_before:
+            raise StoreError(f"{shown(path)}: the file changed while it was being read (SHA-256 before {sha_before}, "
+                             f"after {sha_after})")
     _check_companions_unchanged(path, outcome.companions)
     outcome.sha256_after = sha_after
     outcome.format = parser.INFO.description
@@ -375,7 +532,8 @@ def _finish(
         source=source_row, events=normalised.events, rejects=rejects,
         evidence=evidence, extra=dict(result.extra),
         audit={
-            "path": outcome.path, "sha256": sha_before, "sha256_after": sha_after, "source_id": source_id,
+            "path": outcome.path, "sha256": sha_before, **({"sha256_after": sha_after} if sha_after else {}),
+            "hash_basis": outcome.hash_basis, "source_id": source_id,
             "parser": parser.INFO.name, "parser_version": parser.INFO.version, "records_read": result.records_read,
             "events": n_events, "rejects": n_rejects, "software": installed_versions(),
         } | ({"replace": True} if opts.replace else {}) | ({"companions": outcome.companions} if outcome.companions else {}),

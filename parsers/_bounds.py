@@ -95,14 +95,33 @@ def long_lines(path: Path, bound: int) -> list[LongLine]:
         return _scan(mm, len(mm), bound)
 
 
-def _break_before(mm: mmap.mmap, pos: int) -> int:
+def long_lines_in(data: bytes, bound: int) -> list[LongLine]:
+    """:func:`long_lines` of a file's bytes already in memory (the same lines)."""
+    return _scan(data, len(data), bound) if len(data) > bound else []
+
+
+def read_without_bytes(data: bytes, long: list[LongLine], keep: int = 0) -> bytes:
+    """:func:`read_without` of a file's bytes already in memory (the same bytes)."""
+    pieces = []
+    pos = 0
+    for x in long:
+        pieces.append(data[pos:x.start])
+        if keep:
+            head = data[x.start:x.start + keep + 4]
+            pieces.append(head[:kept_prefix(head, keep)])
+        pos = x.end
+    pieces.append(data[pos:])
+    return b"".join(pieces)
+
+
+def _break_before(mm: mmap.mmap | bytes, pos: int) -> int:
     """The offset just after the last line break before ``pos`` (0 if none)."""
     lf = mm.rfind(b"\n", 0, pos)
     cr = mm.rfind(b"\r", lf + 1, pos)
     return max(lf, cr) + 1
 
 
-def _break_from(mm: mmap.mmap, pos: int, n: int) -> int:
+def _break_from(mm: mmap.mmap | bytes, pos: int, n: int) -> int:
     """The offset of the first line break at or after ``pos`` (``n`` if none)."""
     lf = mm.find(b"\n", pos)
     lf = n if lf < 0 else lf
@@ -110,7 +129,7 @@ def _break_from(mm: mmap.mmap, pos: int, n: int) -> int:
     return lf if cr < 0 else cr
 
 
-def _scan(mm: mmap.mmap, n: int, bound: int) -> list[LongLine]:
+def _scan(mm: mmap.mmap | bytes, n: int, bound: int) -> list[LongLine]:
     window = max(bound // 2, 1)
     spans: list[tuple[int, int]] = []
     pos = 0
@@ -142,7 +161,7 @@ def _excerpt(head: bytes) -> str:
     return head[:kept_prefix(head, len(head))].decode("utf-8", errors="replace")[:EXCERPT_CHARS]
 
 
-def _line_numbers(mm: mmap.mmap, starts: list[int]) -> list[int]:
+def _line_numbers(mm: mmap.mmap | bytes, starts: list[int]) -> list[int]:
     """The 1-based line number of each offset in ``starts`` (rising): LF, CRLF and a lone CR
     each end a line. Counted in chunks; on the error path only."""
     out: list[int] = []

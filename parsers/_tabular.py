@@ -54,8 +54,17 @@ import polars as pl
 
 from atlas.errors import FormatError
 from atlas.model import REJECT_SCHEMA
-from parsers._bounds import TABLE_LINE_BYTES, LongLine, long_lines, read_without, reason, utf16_refusal
-from parsers.base import ZIP_ERRORS, Probe, split_lines
+from parsers._bounds import (
+    TABLE_LINE_BYTES,
+    LongLine,
+    long_lines,
+    long_lines_in,
+    read_without,
+    read_without_bytes,
+    reason,
+    utf16_refusal,
+)
+from parsers.base import PROBE_BYTES, ZIP_ERRORS, Probe, split_lines
 
 HEAD_ROWS: Final = 100
 """Rows of each table kept for finding the header (parsers look at fewer)."""
@@ -274,7 +283,7 @@ def _is_binary(head: bytes) -> bool:
     return b"\x00" in head[:4096] and not head.startswith((b"\xff\xfe", b"\xfe\xff"))
 
 
-def _csv_sheet(path: Path, head: bytes, complete: bool, *, loader: bool) -> Sheet | None:
+def _csv_sheet(path: Path, head: bytes, complete: bool, *, loader: bool, data: bytes | None = None) -> Sheet | None:
     if _is_binary(head):
         return None
     text, encoding = decode(head, complete=complete)
@@ -288,17 +297,19 @@ def _csv_sheet(path: Path, head: bytes, complete: bool, *, loader: bool) -> Shee
     sheet = Sheet(label="", name=path.stem, rows=rows, first_row=1, csv=layout, path=path)
     if loader:
         def load(skip: int) -> pl.DataFrame:
-            sheet.long = long_lines(path, TABLE_LINE_BYTES)
+            sheet.long = long_lines(path, TABLE_LINE_BYTES) if data is None else long_lines_in(data, TABLE_LINE_BYTES)
             if sheet.long and layout.encoding == "utf-16":
                 raise FormatError(utf16_refusal(path, sheet.long[0], TABLE_LINE_BYTES, "a CSV table"))
-            return read_csv(path, layout, skip=skip, cut=sheet.long)
+            return read_csv(path, layout, skip=skip, cut=sheet.long, data=data)
 
         sheet._load = load
     return sheet
 
 
-def read_csv(path: Path, layout: CsvLayout, *, skip: int, cut: list[LongLine] | None = None) -> pl.DataFrame:
+def read_csv(path: Path, layout: CsvLayout, *, skip: int, cut: list[LongLine] | None = None,
+             data: bytes | None = None) -> pl.DataFrame:
     """Every field as text, from line ``skip`` on (the lines before are a cover block).
+    ``data``: the file's bytes, read from them instead of from ``path`` (the same table).
 
     ``skip`` counts physical lines, as the head was split (``skip_lines``), not CSV records
     (``skip_rows``): a stray quote in a cover block would otherwise open a field that runs to
@@ -313,14 +324,17 @@ def read_csv(path: Path, layout: CsvLayout, *, skip: int, cut: list[LongLine] | 
         "null_values": [""],
     }
     try:
-        kept = read_without(path, cut) if cut else None
+        kept = (read_without(path, cut) if data is None else read_without_bytes(data, cut)) if cut else None
         if layout.encoding == "utf-8" and layout.endings not in ("cr", "mixed"):
             # Valid UTF-8 (nearly every return) is read faster by the strict decoder; the
             # same text comes out. Only a file with an invalid byte is read again, lossily.
+            source: Path | bytes | io.BytesIO = (path if data is None else data) if kept is None else io.BytesIO(kept)
             with contextlib.suppress(pl.exceptions.ComputeError):
-                return pl.read_csv(path if kept is None else io.BytesIO(kept), encoding="utf8", **options)
-            return pl.read_csv(path if kept is None else io.BytesIO(kept), encoding="utf8-lossy", **options)
-        data = path.read_bytes() if kept is None else kept
+                return pl.read_csv(source, encoding="utf8", **options)
+            if isinstance(source, io.BytesIO):
+                source.seek(0)
+            return pl.read_csv(source, encoding="utf8-lossy", **options)
+        data = (path.read_bytes() if data is None else data) if kept is None else kept
         if layout.encoding == "utf-8":
             data = data.replace(b"\r", b"\n") if layout.endings == "cr" else _LONE_CR.sub(b"\n", data)
             return pl.read_csv(io.BytesIO(data), encoding="utf8-lossy", **options)
@@ -467,8 +481,23 @@ def _xlsx_sheets(path: Path, *, head_only: bool) -> list[Sheet]:
     return _as_sheets(path, [(name, frame.head(HEAD_ROWS)) for name, frame in frames], loadable=False)
 
 
-def read_sheets(path: Path) -> list[Sheet]:
-    """Every table of the file (a CSV's one, or each sheet of a workbook), ready to load."""
+def read_sheets(path: Path, data: bytes | None = None) -> list[Sheet]:
+    """Every table of the file (a CSV's one, or each sheet of a workbook), ready to load.
+
+    ``data``: the file's bytes (:attr:`parsers.base.ParseContext.data`), read as a CSV from
+    them alone, never from ``path`` (the same tables as from the file: a workbook is never
+    handed over this way, see :func:`reads_whole_csv`)."""
+    if data is not None:
+        head = data[:PROBE_BYTES]
+        if not head.strip():
+            raise FormatError(f"{path}: the file is empty")
+        if head.startswith(b"PK\x03\x04"):
+            raise FormatError(f"{path}: a zip file (a workbook?) is not read from memory")
+        if _is_binary(head):
+            raise FormatError(f"{path}: binary content: not a CSV or XLSX table")
+        sheet = _csv_sheet(path, head, complete=len(data) <= len(head), loader=True, data=data)
+        assert sheet is not None
+        return [sheet]
     probe = Probe(path)
     if is_xlsx(probe):
         return _xlsx_sheets(path, head_only=False)
@@ -480,6 +509,12 @@ def read_sheets(path: Path) -> list[Sheet]:
     sheet = _csv_sheet(path, head, complete=probe.size <= len(head), loader=True)
     assert sheet is not None
     return [sheet]
+
+
+def reads_whole_csv(probe: Probe) -> bool:
+    """True for a file :func:`read_sheets` reads as a CSV (neither a zip nor binary): the
+    files a parser that declares ``reads_whole`` with this can be handed as bytes."""
+    return not probe.is_zip and not _is_binary(probe.head)
 
 
 _PROBED: weakref.WeakKeyDictionary[Probe, list[Sheet]] = weakref.WeakKeyDictionary()

@@ -149,6 +149,12 @@ class ParseContext:
     file unchanged by the end of its reading) runs beside that work instead of after it. A
     parser that calls it must not read the source again; one that never calls it loses
     nothing (the second hash then starts when it returns). Calling it twice is harmless."""
+    data: bytes | None = field(default=None, repr=False, compare=False)
+    """Set by the ingest for a parser that reads whole files (its module's ``reads_whole``
+    says so of this file): the file's bytes, read once through a read-only handle, whose
+    SHA-256 is the source's recorded hash. The parser must then parse exactly these bytes and
+    never open ``path`` (named in messages only); the ingest checks the file's identity
+    unchanged afterwards instead of hashing it again. None: the parser reads ``path``."""
     table_ready: Callable[[str, pl.DataFrame], None] | None = field(default=None, repr=False, compare=False)
     """Set by the ingest: a parser may hand over an extra table (:attr:`ParseResult.extra`,
     by its name) as soon as it is final, so that the ingest encodes it for the store beside
@@ -183,6 +189,16 @@ class ParseResult:
     refs_unique: bool = False
     """The parser has proved its ``source_ref`` values distinct (e.g. from strictly
     increasing line numbers), so the normaliser's duplicate check can be skipped."""
+
+
+def reads_whole(parser: object, probe: Probe) -> bool:
+    """Whether ``parser`` reads this file whole from memory (:attr:`ParseContext.data`).
+
+    Opt-in: a parser module that reads a file whole (into one table, say) may define
+    ``reads_whole(probe) -> bool``, true for the files it then parses from the bytes it is
+    given and nothing else; a module without it reads its files itself, as always."""
+    fn = getattr(parser, "reads_whole", None)
+    return bool(fn(probe)) if callable(fn) else False
 
 
 class ParserModule(Protocol):

@@ -73,7 +73,7 @@ from atlas.normalise.identifiers import identifier_map
 from atlas.normalise.region import RegionEvidence, choose_region, numbers_in
 from atlas.normalise.times import check_zone, localise
 from parsers._cdr_meaning import VOCABULARY_PATH, Proposal, propose, vocabulary
-from parsers._tabular import Sheet, long_line_rejects, norm_header, probe_sheets, read_sheets
+from parsers._tabular import Sheet, long_line_rejects, norm_header, probe_sheets, read_sheets, reads_whole_csv
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
 TEMPLATES_PATH: Final = Path(__file__).resolve().parent / "templates" / "cdr_templates.toml"
@@ -1159,12 +1159,19 @@ def _digits_key(expr: pl.Expr) -> pl.Expr:
     return expr.str.replace_all(r"\D", "").str.slice(-9)
 
 
+def reads_whole(probe: Probe) -> bool:
+    """A CSV return is read whole into one table: the ingest may hand over its bytes, read
+    once and hashed (:attr:`ParseContext.data`), and the parse reads those alone. A workbook is
+    read by calamine from the file, as before."""
+    return reads_whole_csv(probe)
+
+
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
     templates = builtin_templates()
     user_map = ctx.options.get("map")
     if user_map:
         templates = load_templates(Path(user_map))
-    blocks = read_sheets(path)
+    blocks = read_sheets(path, ctx.data)
     xlsx = not (len(blocks) == 1 and blocks[0].csv is not None)
     out = _Parsed()
     out.assumptions += [n for block in blocks for n in block.notes()]

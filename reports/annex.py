@@ -20,7 +20,7 @@ from atlas import __version__
 from atlas.exhibits import LIST_RULE
 
 from .document import Bullets, Document, Para, Section, Table
-from .exhibits import Exhibit
+from .exhibits import Exhibit, by_hash_basis, refs_text
 from .findings import Findings
 from .inputs import ReportInputs
 from .limitations import Limitations
@@ -54,6 +54,20 @@ def _settings(options: Mapping[str, Any]) -> list[list[str]]:
     return [[k.replace("_", " "), str(options[k])] for k in keep if k in options]
 
 
+def _hashing(sources: Sequence[Exhibit]) -> str:
+    """How Atlas took each exhibit's SHA-256, as its ingest recorded (:attr:`Exhibit.hash_basis`)."""
+    twice, once = by_hash_basis(sources)
+    if not once:
+        return "it opened every exhibit read-only and hashed it (SHA-256) before and after reading."
+    read_once = ("read once through a read-only handle into memory, hashed (SHA-256) as read and parsed from those same "
+                 "bytes; after the parse Atlas checked that the file's device, inode, size, modification time and "
+                 "status-change time were those it had when it was opened")
+    if not twice:
+        return f"every exhibit was {read_once}."
+    return (f"it opened every exhibit read-only. {refs_text(twice)} {'was' if len(twice) == 1 else 'were'} hashed "
+            f"(SHA-256) before and after reading; {refs_text(once)} {'was' if len(once) == 1 else 'were'} {read_once}.")
+
+
 def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources: Sequence[Exhibit],
           clock_offsets: Mapping[str, tuple[float, int]], exhibit: Exhibit | None) -> Document:
     m = inputs.manifest
@@ -64,7 +78,7 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources
     if redaction_note(inputs.case):
         sw.blocks.append(Para(redaction_note(inputs.case), numbered=False, emphasis=True))
     sw.blocks.append(Para(f"Atlas version {__version__}, run with Python {platform.python_version()}. Atlas works "
-                          "offline; it opened every exhibit read-only and hashed it (SHA-256) before and after reading."))
+                          "offline; " + _hashing(sources)))
     sw.blocks.append(Table(["Library", "Installed version"], [list(r) for r in dependency_versions()],
                            caption="Libraries Atlas uses, as installed when the report was made", widths=[2, 1.5]))
     files = []

@@ -31,6 +31,7 @@ from atlas.exhibits import source_order
 from atlas.spreadsheet_safety import neutralise
 from atlas.store import Case
 from atlas.store.continuity import Continuity
+from atlas.store.hashing import HASH_BASIS_BYTES, HASH_BASIS_FILE
 
 SCHEDULE_COLUMNS: Final = (
     "reference", "kind", "description", "filename", "sha256", "size_bytes", "received", "parser", "produced_by",
@@ -58,6 +59,9 @@ class Exhibit:
     path: Path | None = None
     """Where the produced file is (not part of the schedule: the filename is)."""
     source_id: str = ""
+    hash_basis: str = ""
+    """How the source's SHA-256 was taken, as its ingest audit row records it
+    (:data:`atlas.store.hashing.HASH_BASIS_FILE` for rows written before it was recorded)."""
 
     def row(self) -> dict[str, Any]:
         return {
@@ -95,6 +99,7 @@ def source_exhibits(
     continuity = continuity or {}
     prefix = case.manifest.exhibit_prefix
     by_id = {r["source_id"]: r for r in sources.iter_rows(named=True)}
+    bases = hash_bases(audit)
     out = []
     for sid in source_order(sources, audit):
         r = by_id[sid]
@@ -109,9 +114,32 @@ def source_exhibits(
             filename=str(r["name"]), sha256=str(r["sha256"]), size=int(r["size"] or 0),
             received=continuity_text(continuity.get(str(r["sha256"]))),
             parser=f"{r['parser']} {r['parser_version']}", source_id=sid,
-            events_cited=int(r["events"] or 0),
+            events_cited=int(r["events"] or 0), hash_basis=bases.get(str(r["sha256"]), HASH_BASIS_FILE),
         ))
     return out
+
+
+def hash_bases(audit: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """SHA-256 → how it was taken (``hash_basis``), from the last ingest audit row of each
+    source; an ingest row written before the basis was recorded was hashed before and after."""
+    out: dict[str, str] = {}
+    for entry in audit:
+        detail = entry.get("detail")
+        if entry.get("action") == "ingest" and isinstance(detail, Mapping) and detail.get("sha256"):
+            out[str(detail["sha256"])] = str(detail.get("hash_basis") or HASH_BASIS_FILE)
+    return out
+
+
+def refs_text(refs: Sequence[str]) -> str:
+    """``JA/1``, ``JA/1 and JA/3``, ``JA/1, JA/2 and JA/3``."""
+    return refs[0] if len(refs) == 1 else ", ".join(refs[:-1]) + " and " + refs[-1]
+
+
+def by_hash_basis(sources: Sequence[Exhibit]) -> tuple[list[str], list[str]]:
+    """(references hashed before and after, references hashed as the bytes parsed, read once)."""
+    twice = [e.reference for e in sources if e.hash_basis != HASH_BASIS_BYTES]
+    once = [e.reference for e in sources if e.hash_basis == HASH_BASIS_BYTES]
+    return twice, once
 
 
 def product_exhibits(case: Case, products: Sequence[Product], numbers: dict[str, int], version: str) -> list[Exhibit]:

@@ -699,8 +699,8 @@ def review_html(review: ReviewView) -> str:
         out.append("<p><b>Identity links awaiting a decision</b> (not used in any count)</p><table class='kv'>"
                    + "".join(f"<tr><td>{_esc(a)}</td><td>{_esc(b)}</td></tr>" for a, b in review.pending) + "</table>")
         if review.effect:
-            out.append("<table class='kv'><tr><td><b></b></td><td><b>now (confirmed only)</b></td>"
-                       "<td><b>if confirmed</b></td></tr>"
+            out.append("<table class='kv'><tr><td><b></b></td><td><b>now (confirmed links only)</b></td>"
+                       "<td><b>if all links above were confirmed</b></td></tr>"
                        + "".join(f"<tr><td>{_esc(k)}</td><td>{_esc(a)}</td><td>{_esc(b)}</td></tr>"
                                  for k, a, b in review.effect) + "</table>")
     else:

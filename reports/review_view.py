@@ -135,7 +135,8 @@ def pending_effect(inputs: ReportInputs) -> tuple[list[tuple[str, str, str]], di
     for key, label, before, after in (
             ("incidents", "Incidents", conduct.incidents, prop.incidents),
             ("breaches", "Breaches", conduct.breaches, prop.breaches),
-            ("threat_occasions", "Threat occasions", conduct.threat_occasions, prop.threat_occasions),
+            ("threat_occasions", "Candidate threat occasions (confirmed or awaiting a decision)", conduct.threat_occasions,
+             prop.threat_occasions),
             ("colocations", "Co-locations", conduct.colocations, prop.colocations)):
         counts[key] = {"before": len(before), "after": len(after)}
         rows.append((label, str(len(before)), str(len(after))))

@@ -36,7 +36,7 @@ from . import data_requests
 from .chronology import ChronologyRow, channel_name
 from .decided import Decided, DecidedMessage, behaviour_words, occasions_sentence
 from .document import Bullets, Document, Figure, MG11Front, Para, Section, Table
-from .exhibits import Exhibit
+from .exhibits import Exhibit, by_hash_basis, refs_text
 from .findings import Findings
 from .inputs import ReportInputs
 from .limitations import Limitations, classify, describe_identifier
@@ -191,6 +191,30 @@ def _pronouns(inputs: ReportInputs) -> tuple[Pronouns, Pronouns]:
     return inputs.his, inputs.her
 
 
+def hashing_said(sources: Sequence[Exhibit]) -> str:
+    """How each exhibit's SHA-256 was taken and what shows the examination did not change it,
+    as its ingest recorded (:attr:`Exhibit.hash_basis`): hashed before and after, or read once,
+    those bytes hashed and examined, and the file found the same after."""
+    twice, once = by_hash_basis(sources)
+    if not once:
+        return ("I computed that value before and after I examined each file; the values were the same each time, so my "
+                "examination did not change any file.")
+    read_once = ("read the file once, computed that value from the bytes read and examined those same bytes; after the "
+                 "examination the file system showed the same file, with the same size and the same modification and "
+                 "status-change times")
+    if not twice:
+        return f"For each file I {read_once}, so my examination did not change any file."
+    # The smaller group is named and the larger is "every other exhibit": a list of 26 references to say
+    # how one file was hashed buries the one that differs.
+    before_after = "I computed that value before and after I examined the file; the values were the same each time"
+    if len(once) <= len(twice):
+        said = (f"For {refs_text(once)} I {read_once}. For {'every other exhibit' if len(twice) > 1 else refs_text(twice)} "
+                f"{before_after}.")
+    else:
+        said = f"For {refs_text(twice)} {before_after}. For every other exhibit I {read_once}."
+    return said + " So my examination did not change any file."
+
+
 def build(inputs: ReportInputs, findings: Findings, limits: Limitations, parts: StatementParts) -> Document:
     m = inputs.manifest
     subject = inputs.suspect.name if inputs.suspect and inputs.suspect.name else "the suspect"
@@ -219,8 +243,7 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, parts: 
     ex.blocks.append(Para(
         f"I received the {_plural(len(parts.sources), 'item')} listed below. For each I give who supplied it, the date I "
         "received it and the seal or bag number, and the SHA-256 value of the file (a digital fingerprint: any change "
-        "to the file would change it). I computed that value before and after I examined each file; the values were the "
-        "same each time, so my examination did not change any file."))
+        "to the file would change it). " + hashing_said(parts.sources)))
     by_id = {r["source_id"]: r for r in inputs.sources.iter_rows(named=True)}
     owner_names = {uri: (m.party(pid).name or pid) for uri, pid in inputs.owners.items()}
     rows = []

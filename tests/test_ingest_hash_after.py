@@ -19,6 +19,13 @@ from bench.bench_cdr import write_cdr
 from parsers import _tabular, cdr
 
 
+@pytest.fixture(autouse=True)
+def hashed_before_and_after(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are of the route that hashes the file before and after: a CDR CSV is now read
+    whole (``tests/test_ingest_read_whole.py``) unless it is larger than the limit, set to 0 here."""
+    monkeypatch.setattr(ingest_module, "WHOLE_READ_MAX", 0)
+
+
 def _cdr(tmp_path: Path) -> Path:
     path = tmp_path / "return.csv"
     write_cdr(path, n=500)

@@ -200,10 +200,16 @@ def test_report_html_shows_warnings_gaps_pending_decisions_and_messages(reported
     assert not re.search(r"name:[0-9a-f]{16}:", page.split("Contact over time")[0])  # named by exhibit instead
     for g in conduct["gaps"]:
         assert f"{uk_date(g['from'])} to {uk_date(g['to'])}" in page
-    assert PENDING_ALIAS in page and "if confirmed" in page
+    assert PENDING_ALIAS in page and "now (confirmed links only)" in page and "if all links above were confirmed" in page
     after = with_proposed["with_proposed"]
     assert (f"<tr><td>Incidents</td><td>{len(conduct['incidents'])}</td><td>{len(after['incidents'])}</td></tr>"
             in page)
+    # the threat row counts candidate occasions (confirmed or awaiting a decision), and says so: under a
+    # "confirmed links only" column a bare "Threat occasions" read as confirmed threats
+    assert conduct["threat_occasion_count"]["confirmed_occasions"] < len(conduct["threat_occasions"])
+    assert (f"<tr><td>Candidate threat occasions (confirmed or awaiting a decision)</td>"
+            f"<td>{len(conduct['threat_occasions'])}</td><td>{len(after['threat_occasions'])}</td></tr>" in page)
+    assert "<tr><td>Threat occasions</td>" not in page
     first = _rows(reported.out / "chronology.csv")[0]
     assert first["content"] in page and first["exhibit"] in page  # message text and its exhibit record
     assert "event ids" not in page and "record (event id)" not in page

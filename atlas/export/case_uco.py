@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from atlas.exhibits import cited_ref
+from atlas.store.hashing import HASH_BASIS_BYTES
 
 from .inputs import ExportContext
 
@@ -239,8 +240,7 @@ def build(ctx: ExportContext, sources: Iterable[SourceFile], audit: Iterable[Aud
                 ctx, f"audit:{entry.seq}", f"ingest of {ctx.refs.get(s.source_id, s.name)}",
                 f"{s.name} read by parser {detail.get('parser', s.parser)} {detail.get('parser_version', s.parser_version)}: "
                 f"records read {detail.get('records_read', s.records_read)} = events {detail.get('events', s.events)} + "
-                f"rejects {detail.get('rejects', s.rejects)}; SHA-256 before {detail.get('sha256')} and after "
-                f"{detail.get('sha256_after', detail.get('sha256'))}",
+                f"rejects {detail.get('rejects', s.rejects)}; {_hashing(detail)}",
                 at=entry.at, instruments=[atlas_tool, parser_tools[(s.parser, s.parser_version)]],
                 objects=source_files[s.source_id], results=results)
         elif entry.action in ANALYSIS_ACTIONS:
@@ -275,3 +275,11 @@ def dumps(document: Mapping[str, Any]) -> str:
 
 
 __all__ = ["ANALYSIS_ACTIONS", "CONTEXT", "AuditEntry", "ContinuityNote", "SourceFile", "build", "dumps"]
+
+
+def _hashing(detail: Mapping[str, Any]) -> str:
+    """How an ingest took the source's SHA-256, as its audit row records it (``hash_basis``)."""
+    if detail.get("hash_basis") == HASH_BASIS_BYTES:
+        return (f"SHA-256 {detail.get('sha256')} of the bytes read once through a read-only handle and parsed; "
+                "the file's device, inode, size, modification and status-change times checked unchanged after the parse")
+    return f"SHA-256 before {detail.get('sha256')} and after {detail.get('sha256_after', detail.get('sha256'))}"
