@@ -77,7 +77,7 @@ def _without_long_fields(people: pl.DataFrame, values: pl.DataFrame,
     longest = people.select(pl.max_horizontal(*(pl.col(f).str.len_bytes().max() for f in fields))).item() \
         if fields and people.height else None
     over_people = (longest or 0) > bound
-    over_values = bool(values.height) and (values.get_column("value").str.len_bytes().max() or 0) > bound
+    over_values = bool(values.height) and (values.select(pl.col("value").str.len_bytes().max()).item() or 0) > bound
     if not over_people and not over_values:
         return people, values, None
     size = pl.col("value").str.len_bytes()
