@@ -45,6 +45,24 @@ CHAT_LINE_BYTES: Final = 1 << 20
 """One line of a chat text export (see the module docstring for why)."""
 TABLE_LINE_BYTES: Final = 4 << 20
 """One line of a CSV table (see the module docstring for why)."""
+INFERRED_KEYS: Final = 1_000
+"""Different key names a JSON document may have before a parser's inferred-layout route (Polars'
+``read_json`` with no schema) gives way to the walk (the plain rule, which reads any record in Python).
+Polars' inference makes a column of every name in every record: one record with 1,000,000 keys in a
+20 MB Snapchat or Messenger download took it past 1.2 GB and then aborted the process (an allocation
+failed under a 3 GB address-space limit: a Rust abort, which no ``except`` catches), and 200,000 keys
+cost the route's per-key checks minutes. A download's records have under 20 keys, a whole Messenger
+thread under 60 different names; 1,000 is far above both. Checked by
+:func:`parsers._json_tally.few_keys` only on the inferred route, never on the declared-layout route
+a normal file takes."""
+CONTACT_FIELD_BYTES: Final = 64 << 10
+"""One value of an address-book card read from a phone's database (a name part, organisation,
+nickname, phone number or e-mail address). A phone number is under 40 bytes, an e-mail address
+at most 254 (RFC 5321), a name a few dozen; iOS's Contacts app keeps a field to one line. A 50 MB
+number in AddressBook.sqlitedb took the ingest to 1.74 GB (the value stored twice, in the text and
+the recipients) and the read-back of the store past 3 GB. A card with a value over 64 KiB (250 times
+the longest real one) is a reject naming the card, the field and its size; the row is kept unchanged
+in the source database."""
 KEPT_BYTES: Final = 256
 """Of a line over the bound, the bytes the parser still sees (whole UTF-8 characters): enough
 for a chat header, so the message it starts is still found, and then rejected whole."""

@@ -22,8 +22,9 @@ from typing import Final
 
 import polars as pl
 
-from atlas.model import TS_TYPE, Channel, EvidenceCategory
+from atlas.model import REJECT_SCHEMA, TS_TYPE, Channel, EvidenceCategory
 from atlas.normalise.times import from_epoch
+from parsers._bounds import CONTACT_FIELD_BYTES
 from parsers._phone_db import (
     decide_region,
     has_columns,
@@ -63,6 +64,46 @@ def detect(probe: Probe) -> int:
     return 0
 
 
+_NAME_FIELDS: Final = ("first", "middle", "last", "org", "nickname")
+
+
+def _without_long_fields(people: pl.DataFrame, values: pl.DataFrame,
+                         source_id: str) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None]:
+    """(people, values, rejects): a card with a value over :data:`parsers._bounds.CONTACT_FIELD_BYTES`
+    taken out of both and made a reject naming it, the field and its size (None: no such card, the
+    frames as they were). One vectorised length test a column: no cost a card."""
+    bound = CONTACT_FIELD_BYTES
+    fields = [f for f in _NAME_FIELDS if f in people.columns]
+    longest = people.select(pl.max_horizontal(*(pl.col(f).str.len_bytes().max() for f in fields))).item() \
+        if fields and people.height else None
+    over_people = (longest or 0) > bound
+    over_values = bool(values.height) and (values.select(pl.col("value").str.len_bytes().max()).item() or 0) > bound
+    if not over_people and not over_values:
+        return people, values, None
+    size = pl.col("value").str.len_bytes()
+    long_values = values.filter(size > bound).group_by("record_id", maintain_order=True).agg(
+        pl.format("{} of {} bytes", pl.when(pl.col("property") == PHONE).then(pl.lit("ABMultiValue phone number"))
+                  .otherwise(pl.lit("ABMultiValue e-mail address")), size).first().alias("what"))
+    named = [pl.when(pl.col(f).str.len_bytes() > bound).then(pl.format(f"ABPerson.{f} of {{}} bytes",
+                                                                          pl.col(f).str.len_bytes()))
+             for f in fields]
+    found = people.select("rowid", pl.coalesce(*named).alias("what")).filter(pl.col("what").is_not_null()) \
+        if fields else pl.DataFrame(schema={"rowid": pl.Int64, "what": pl.String})
+    found = pl.concat([found, long_values.rename({"record_id": "rowid"}).filter(
+        pl.col("rowid").is_in(people.get_column("rowid").implode()) & ~pl.col("rowid").is_in(found.get_column("rowid").implode()))])
+    gone = found.get_column("rowid").implode()
+    bad = found.sort("rowid").select(
+        pl.lit(source_id).alias("source_id"),
+        pl.format("ABPerson {}", pl.col("rowid")).alias("source_ref"),
+        pl.format(f"contact card with an {{}}, over the {bound:,}-byte bound on one contact field (no real name, "
+                  "number or e-mail address is that long): not read; the row is kept unchanged in the source database",
+                  pl.col("what")).alias("reason"),
+        pl.format("ABPerson {}", pl.col("rowid")).alias("excerpt"),
+    ).cast(REJECT_SCHEMA)
+    return (people.filter(~pl.col("rowid").is_in(gone)),
+            values.filter(~pl.col("record_id").is_in(gone) & (size <= bound)), bad)
+
+
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
     with open_evidence(path) as (con, notes):
         tables = table_columns(con, path)
@@ -83,6 +124,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
                                        f"{label_join} WHERE v.property IN ({PHONE}, {EMAIL}) ORDER BY v.record_id, v.UID", {
             "record_id": pl.Int64, "property": pl.Int64, "value": pl.String, "label": pl.String,
         })
+    people, values, too_long = _without_long_fields(people, values, ctx.source_id)
     value = pl.col("value").str.strip_chars()
     label = pl.col("label").str.replace(r"^_\$!<(.*)>!\$_$", "$1").str.to_lowercase()
     values = values.filter(value.is_not_null() & (value != "")).with_columns(
@@ -107,6 +149,8 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     bad = rejects(ctx.source_id, cards.filter(empty_card).with_columns(
         pl.format("ABPerson {}", pl.col("rowid")).alias("excerpt")), "contact card with no name, number or e-mail")
     cards = cards.filter(~empty_card)
+    if too_long is not None:
+        bad = pl.concat([bad, too_long]).sort(pl.col("source_ref").str.extract(r"(\d+)$").cast(pl.Int64))
     name_id = pl.when(pl.col("name").is_not_null()).then(pl.lit("name:") + pl.col("name")).otherwise(None)
     when = pl.coalesce(pl.col("modified"), pl.col("created"))
     extra = pl.when(pl.col("nickname").is_not_null() & (pl.col("nickname") != pl.col("name"))).then(

@@ -95,7 +95,7 @@ from parsers._exports import (
     repair_value,
     without_cycle_collection,
 )
-from parsers._json_tally import byte_counts, text_bytes
+from parsers._json_tally import byte_counts, few_keys, text_bytes
 from parsers._meta import FB_PREFIXES, IG_PREFIXES, decide_platform
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCount
 
@@ -654,6 +654,7 @@ def _read_thread(data: bytes, head: set[str]) -> tuple[pl.DataFrame, _Tally]:
         return doc, _check(data, doc)
     except Exception:  # another layout: inferred by Polars, then checked the same way
         try:
+            few_keys(data)  # 1,000,000 keys in a message aborted Polars' inference (parsers._bounds.INFERRED_KEYS)
             doc = pl.read_json(data, infer_schema_length=None)
         except Exception as exc:
             raise _NotFast("Polars does not read it") from exc

@@ -543,6 +543,7 @@ _MANY_FIELDS: Final = 1_000
 
 def _inferred(data: bytes) -> tuple[pl.DataFrame, list[str]]:
     """The records read with the layout Polars infers, proved by :func:`parsers._json_tally.check_document`."""
+    tally.few_keys(data)  # 1,000,000 keys in one record aborted Polars' inference (parsers._bounds.INFERRED_KEYS)
     doc = tally.read(data)
     if doc.height != 1 or any(k in OLD_SECTIONS for k in doc.columns):
         raise NotFast("not the newer layout")

@@ -162,3 +162,54 @@ def test_records_json_lists_nested_just_short_of_the_limit_in_read_fields_are_pr
         assert reasons["locations[1000]"].startswith("latitudeE7 not readable as a number: [[[")
         assert reasons["locations[2000]"].startswith("timestamp not readable as a text: [[[")
     assert fast.events.equals(plain.events)
+
+
+def test_many_different_keys_go_to_the_walk_before_polars_infers_a_layout(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before: 1,000,000 keys in one record made Polars' inference abort the process under 3 GB (a Rust
+    abort: no ``except`` catches it). Many records with the same few keys still take the inferred route."""
+    from parsers import _json_tally as tally
+    from parsers import meta_dyi_json
+    from parsers._bounds import INFERRED_KEYS
+
+    tally.few_keys(json.dumps({"b": [{"a": i, "c": "x\":"} for i in range(5 * INFERRED_KEYS)]}).encode())
+    tally.few_keys(json.dumps({f"k{i}": i for i in range(INFERRED_KEYS)}).encode())
+    with pytest.raises(tally.NotFast, match="different keys"):
+        tally.few_keys(json.dumps({f"k{i}": i for i in range(INFERRED_KEYS + 1)}).encode())
+    with pytest.raises(tally.NotFast, match="different keys"):  # spaced, escaped: still names
+        tally.few_keys(json.dumps({f"k\\\"{i}": i for i in range(INFERRED_KEYS + 1)}, indent=1).encode())
+    with pytest.raises(tally.NotFast, match="different keys"):  # a space before the colon
+        tally.few_keys(json.dumps({f"k{i}": i for i in range(INFERRED_KEYS + 1)}, separators=(",", " : ")).encode())
+    # Messenger: a message with many keys is read by the plain rule, every message kept
+    doc = {"participants": [{"name": "A"}, {"name": "B"}], "title": "A", "thread_path": "inbox/a_1",
+           "messages": [{"sender_name": "A", "timestamp_ms": 1_767_261_600_000 + i, "content": f"m{i}"} for i in range(3)]}
+    doc["messages"][1] |= {f"k{i}": i for i in range(INFERRED_KEYS + 1)}  # type: ignore[operator]
+    path = tmp_path / "message_1.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    refused: list[int] = []
+    few = tally.few_keys
+
+    def spy(data: bytes) -> None:
+        try:
+            few(data)
+        except tally.NotFast:
+            refused.append(len(data))
+            raise
+
+    monkeypatch.setattr(meta_dyi_json, "few_keys", spy)
+    ctx = ParseContext(source_id="s", path=path)
+    assert meta_dyi_json._fast_thread(path, ctx) is None
+    assert refused == [path.stat().st_size]  # refused before Polars inferred anything
+    assert meta_dyi_json.parse(path, ctx).records_read == 3
+    # Snapchat: the same, on its inferred route (a record with keys the declared layout lacks)
+    records = [{"From": "a", "Media Type": "TEXT", "Created": f"2026-01-0{i + 1} 10:00:00 UTC", "Content": f"m{i}",
+                "Conversation Title": None, "IsSender": i == 0, "Created(microseconds)": 1_767_261_600_000_000}
+               for i in range(3)]
+    records[2] |= {f"k{i}": i for i in range(INFERRED_KEYS + 1)}
+    path = tmp_path / "chat_history.json"
+    path.write_text(json.dumps({"b": records}), encoding="utf-8")
+    refused.clear()
+    monkeypatch.setattr(tally, "few_keys", spy)
+    ctx = ParseContext(source_id="s", path=path)
+    assert snapchat.parse(path, ctx).records_read == 3
+    assert refused == [path.stat().st_size]

@@ -350,3 +350,16 @@ def test_kept_expressions_differ_where_the_frame_differs() -> None:
         got.append(kept)
     basis = list(normalise.EVENT_SCHEMA.names()).index("ts_basis")
     assert not got[0][basis].meta.eq(got[1][basis])
+
+
+def test_a_rejects_excerpt_of_a_raw_time_that_is_no_time_is_cut() -> None:
+    """Before: a Timeline.json whose start time was a 50 MB string stored all of it as the reject's excerpt
+    (and reading the store back ran out of memory under 3 GB)."""
+    from atlas.normalise import _split_untimed
+
+    frame = pl.DataFrame({"source_ref": ["a", "b"], "kind": ["location", "location"], "ts_utc": [None, None],
+                          "ts_raw": ["9" * 100_000, "not a time"], "text": [None, None]},
+                         schema_overrides={"ts_utc": pl.Datetime("us", "UTC"), "text": pl.String})
+    events, rejects = _split_untimed(frame, "s")
+    assert events.height == 0
+    assert rejects.get_column("excerpt").to_list() == ["9" * 160, "not a time"]

@@ -458,3 +458,28 @@ def test_wa_db_links_saved_names_profile_names_and_numbers(tmp_path: Path) -> No
         ("account-profile", "name:not dan", "phone:+447700900013"),
     }
     assert result.events.get_column("sender").to_list() == ["name:Dan", "name:not dan", "name:Family"]
+
+
+def test_an_address_book_card_with_a_value_over_the_bound_is_a_reject_naming_card_field_and_size(tmp_path: Path) -> None:
+    """Before: a 50 MB number was read, stored twice (text and recipients) and took 1.74 GB; now the card
+    is a reject naming it, and every other card is read as before (read = events + rejects)."""
+    from parsers._bounds import CONTACT_FIELD_BYTES
+
+    long = "7" * (CONTACT_FIELD_BYTES + 1)
+    path = db(tmp_path, "AddressBook.sqlitedb", ios_phone.ADDRESSBOOK_DDL, [
+        ("INSERT INTO ABPerson (ROWID, First, Last, Organization, ModificationDate) VALUES (?, ?, ?, ?, ?)",
+         [(1, "Dan", None, None, 790_000_000), (2, "Eve", None, None, 0), (3, None, None, None, 0),
+          (4, "A" * (CONTACT_FIELD_BYTES + 1), None, None, 0), (5, "Fay", None, None, 0)]),
+        ("INSERT INTO ABMultiValue (UID, record_id, property, label, value) VALUES (?, ?, ?, ?, ?)", [
+            (1, 1, 3, None, "07700 900002"), (2, 2, 3, None, long), (3, 2, 4, None, "eve@example.org"),
+            (4, 5, 3, None, "7" * CONTACT_FIELD_BYTES)]),
+    ])
+    result = parse(ios_addressbook, path)
+    assert result.events.get_column("source_ref").to_list() == ["ABPerson 1", "ABPerson 5"]  # at the bound: read
+    assert result.rejects.get_column("source_ref").to_list() == ["ABPerson 2", "ABPerson 3", "ABPerson 4"]
+    reasons = dict(zip(result.rejects.get_column("source_ref"), result.rejects.get_column("reason"), strict=True))
+    assert f"ABMultiValue phone number of {CONTACT_FIELD_BYTES + 1} bytes" in reasons["ABPerson 2"]
+    assert f"ABPerson.first of {CONTACT_FIELD_BYTES + 1} bytes" in reasons["ABPerson 4"]
+    assert "kept unchanged in the source database" in reasons["ABPerson 4"]
+    assert result.records_read == 5
+    assert max(result.rejects.get_column("excerpt").str.len_bytes()) < 200

@@ -104,6 +104,12 @@ def _collect_small(lf: pl.LazyFrame, height: int) -> pl.DataFrame:
     return _collect(lf)
 
 
+_RAW_TIME_CHARS: Final = 160
+"""Of a raw time that is no time, the characters a reject's excerpt keeps (as :func:`parsers._exports.excerpt`):
+a Timeline.json whose start time was a 50 MB string stored all of it in the excerpt, and reading the
+store back ran out of memory. A real raw time is under 40 characters."""
+
+
 def _split_untimed(frame: pl.DataFrame, source_id: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(the rows that can be events, the rejects): a record of a timed kind with no usable time
     is set aside with the reason and an excerpt (its raw time, else its text)."""
@@ -112,7 +118,8 @@ def _split_untimed(frame: pl.DataFrame, source_id: str) -> tuple[pl.DataFrame, p
         pl.lit(source_id).alias("source_id"),
         "source_ref",
         pl.lit("no usable timestamp").alias("reason"),
-        pl.coalesce(pl.col("ts_raw"), pl.col("text").str.slice(0, 80), pl.lit("")).alias("excerpt"),
+        pl.coalesce(pl.col("ts_raw").str.slice(0, _RAW_TIME_CHARS), pl.col("text").str.slice(0, 80),
+                    pl.lit("")).alias("excerpt"),
     )
     return frame.filter(~missing_time), conform(rejects, REJECT_SCHEMA)
 
