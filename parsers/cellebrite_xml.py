@@ -937,7 +937,8 @@ def _unique_refs(frame: pl.DataFrame, assumptions: list[str]) -> pl.DataFrame:
     n = frame.filter(dup).height
     if not n:
         return frame
-    assumptions.append(f"{n} models share an id with another model: numbered '#2', '#3' … in report order")
+    assumptions.append(f"{n} models share an id with another model: numbered '#2', '#3' … in report order, each "
+                       "the next number no other model's reference already holds")
     k = pl.int_range(pl.len()).over("source_ref") + 1
     out = frame.with_columns(
         pl.when(dup & (k > 1)).then(pl.format("{}#{}", pl.col("source_ref"), k)).otherwise(pl.col("source_ref")).alias("source_ref")

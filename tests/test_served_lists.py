@@ -123,6 +123,8 @@ def test_cellebrite_ids_at_their_edges_and_repeated_ids_keep_one_reference_a_mod
     refs = result.events.get_column("source_ref").to_list()
     assert refs == [f"report.xml model {r}" for r in ("X", "'X '", "X#3", "X#2", "Y", "Y#2")]
     assert len({record_ref("JA/1", r) for r in refs}) == len(refs)
+    # the assumption says a number may be skipped (X's second is #3: #2 is another model's own id)
+    assert any("each the next number no other model's reference already holds" in a for a in result.assumptions)
 
 
 # --- a reported case whose tool-export sheets are named with "; " ----------------------------------
