@@ -44,6 +44,14 @@ PENDING_ALIAS = "tel:+447700900013"
 use it and the reviewer's note must show what confirming it would change."""
 
 
+def truth_aliases(case: Case, truth: dict[str, Any]) -> list[tuple[str, str]]:
+    """(party id, alias) for every alias truth.json gives a party the case's manifest names, in a
+    fixed order: the links an OIC confirms after review in the report tests."""
+    parties = {p.id for p in case.manifest.parties}
+    return [(pid, alias) for pid, party in sorted(truth["parties"].items()) if pid in parties
+            for alias in party["aliases"]]
+
+
 @functools.cache
 def rejected_ex_reported() -> Reported:
     """The ``rejected-ex`` case generated, ingested, its true aliases confirmed by an officer
@@ -61,17 +69,14 @@ def rejected_ex_reported() -> Reported:
     ingest_generated(case_dir)
     truth = json.loads((case_dir / "truth.json").read_text(encoding="utf-8"))
     case = Case.open(case_dir)
-    parties = {p.id for p in case.manifest.parties}
-    for pid, party in sorted(truth["parties"].items()):
-        if pid in parties:
-            for alias in party["aliases"]:
-                if alias == PENDING_ALIAS:
-                    with case.db() as con:
-                        ensure_schema(con)
-                        propose(case, con, "party:suspect", alias, "same-imei", reason="test: awaiting a decision",
-                                support=(), score=None, origin="test")
-                    continue
-                officer_link(case, f"party:{pid}", alias, "officer-decision", note="test: confirmed after review")
+    for pid, alias in truth_aliases(case, truth):
+        if alias == PENDING_ALIAS:
+            with case.db() as con:
+                ensure_schema(con)
+                propose(case, con, "party:suspect", alias, "same-imei", reason="test: awaiting a decision",
+                        support=(), score=None, origin="test")
+            continue
+        officer_link(case, f"party:{pid}", alias, "officer-decision", note="test: confirmed after review")
     first = truth["sources"][0]
     CONTINUITY["sha256"] = first["sha256"]
     with contextlib.redirect_stdout(io.StringIO()):

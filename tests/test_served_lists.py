@@ -24,6 +24,7 @@ import openpyxl
 import polars as pl
 import pytest
 import xlsxwriter
+from _report_cases import truth_aliases
 
 from atlas.exhibits import BLANK, join_list, join_list_expr, list_item, record_ref, split_list
 from atlas.store import Case
@@ -154,11 +155,8 @@ def reported() -> Iterator[tuple[Path, Path]]:
         ingest_generated(case_dir)
         truth = json.loads((case_dir / "truth.json").read_text(encoding="utf-8"))
         case = Case.open(case_dir)
-        parties = {p.id for p in case.manifest.parties}
-        for pid, party in sorted(truth["parties"].items()):
-            if pid in parties:
-                for alias in party["aliases"]:
-                    officer_link(case, f"party:{pid}", alias, "officer-decision", note="test: confirmed after review")
+        for pid, alias in truth_aliases(case, truth):
+            officer_link(case, f"party:{pid}", alias, "officer-decision", note="test: confirmed after review")
         out = root / "out"
         with contextlib.redirect_stdout(io.StringIO()):
             assert main(["report", str(case_dir), "--out", str(out), "--as-of", "2026-11-22"]) == 0
