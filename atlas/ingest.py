@@ -270,8 +270,8 @@ def whole_read_limit() -> int:
             for line in fh:
                 if line.startswith("MemAvailable:"):
                     return min(WHOLE_READ_MAX, int(line.split()[1]) * 1024 // 4)
-    except (OSError, ValueError, IndexError):
-        pass
+    except (OSError, ValueError, IndexError):  # no /proc (not Linux) or a line it cannot read: nothing read whole
+        return 0
     return 0
 
 

@@ -22,6 +22,7 @@ Each kind keeps only what is its own: how its key is made from its records, what
 from __future__ import annotations
 
 import hashlib
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -130,7 +131,7 @@ def per_exhibit(refs: Sequence[str]) -> str:
     return ", ".join(f"{ex} ×{n}" if n > 1 else ex for ex, n in seen.items()) or "-"
 
 
-class Reviewed:
+class Reviewed(ABC):
     """What every reviewed item is, beside what its kind holds: a frozen dataclass of a kind declares
     ``key``, ``state``, ``decided`` and ``new_day`` and its :data:`REVIEW_KIND`, and gets its id, whether it
     counts, its status in words and the decision's part of its JSON from here."""
@@ -162,10 +163,11 @@ class Reviewed:
         d = self.decided
         return {"decided_by": d.officer if d else None, "decided_at": d.at if d else None, "note": d.note if d else ""}
 
+    @abstractmethod
     def ledger_detail(self) -> dict[str, Any]:
         """What a decision on it writes beside the state (its kind's records and basis), so that the
-        ledger alone says what was decided."""
-        raise NotImplementedError
+        ledger alone says what was decided. Each kind says its own (abstract: a kind without it
+        cannot be made)."""
 
 
 __all__ = ["ACTIONS", "STATES", "Decided", "ReviewKind", "ReviewState", "Reviewed", "agreed", "decision_status",
