@@ -60,6 +60,14 @@ def _audit_ingest(case_dir: Path) -> dict[str, object]:
     return row
 
 
+
+def _refused_with_nothing_stored(case_dir: Path, path: Path, match: str) -> None:
+    """The ingest of ``path`` refuses with ``match`` ("the file changed while it was being read ...")
+    and the store holds no source."""
+    with pytest.raises(StoreError, match=match):
+        ingest(Case.open(case_dir), [path], IngestOptions())
+    assert Case.open(case_dir).sources().height == 0
+
 @pytest.mark.usefixtures("no_recent_wait")
 def test_a_cdr_csv_is_hashed_as_the_bytes_parsed_and_the_basis_is_recorded(case_dir: Path, tmp_path: Path) -> None:
     path = _cdr(tmp_path)
@@ -118,9 +126,7 @@ def test_a_recent_file_changed_where_its_times_do_not_show_it_is_refused_by_the_
             fh.write(b"9" if byte != b"9" else b"8")
 
     _changed_during_the_parse(monkeypatch, overwrite)
-    with pytest.raises(StoreError, match=r"the file changed while it was being read \(SHA-256 of the bytes read"):
-        ingest(Case.open(case_dir), [path], IngestOptions())
-    assert Case.open(case_dir).sources().height == 0
+    _refused_with_nothing_stored(case_dir, path, r"the file changed while it was being read \(SHA-256 of the bytes read")
 
 
 @pytest.mark.usefixtures("no_recent_wait")
@@ -184,9 +190,7 @@ def test_a_file_replaced_by_a_rename_even_with_the_same_bytes_is_refused(
     os.utime(twin, ns=(st.st_atime_ns, st.st_mtime_ns))  # same bytes, same size, same modification time
 
     _changed_during_the_parse(monkeypatch, lambda: os.replace(twin, path))
-    with pytest.raises(StoreError, match=r"the file changed while it was being read .*ino"):
-        ingest(Case.open(case_dir), [path], IngestOptions())
-    assert Case.open(case_dir).sources().height == 0
+    _refused_with_nothing_stored(case_dir, path, r"the file changed while it was being read .*ino")
 
 
 @pytest.mark.usefixtures("no_recent_wait")
@@ -198,9 +202,7 @@ def test_a_file_appended_to_is_refused(case_dir: Path, tmp_path: Path, monkeypat
             fh.write(ROW)
 
     _changed_during_the_parse(monkeypatch, append)
-    with pytest.raises(StoreError, match=r"the file changed while it was being read .*size"):
-        ingest(Case.open(case_dir), [path], IngestOptions())
-    assert Case.open(case_dir).sources().height == 0
+    _refused_with_nothing_stored(case_dir, path, r"the file changed while it was being read .*size")
 
 
 @pytest.mark.usefixtures("no_recent_wait")
@@ -215,9 +217,7 @@ def test_a_file_that_shrinks_or_grows_during_the_read_is_refused(
         return original(fd, size)
 
     monkeypatch.setattr(ingest_module, "read_exactly", read_after_a_cut)
-    with pytest.raises(StoreError, match="the file changed while it was being read"):
-        ingest(Case.open(case_dir), [path], IngestOptions())
-    assert Case.open(case_dir).sources().height == 0
+    _refused_with_nothing_stored(case_dir, path, "the file changed while it was being read")
 
 
 def test_the_read_gives_exactly_the_files_bytes_or_none(tmp_path: Path) -> None:
