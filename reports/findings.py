@@ -14,6 +14,7 @@ from datetime import date, datetime
 import polars as pl
 
 from atlas.conduct import ConductResult
+from atlas.conduct.parties import AUTHORITY_PREFIX
 from atlas.conduct.possible_breaches import BreachReview
 from atlas.conduct.possible_colocations import ColocationMark, PossibleColocation, colocation_marks
 from atlas.conduct.records import Breach, Colocation, Gap, Incident, ThreatOccasion
@@ -31,6 +32,32 @@ class Period:
     start: date
     end: date | None
     """Inclusive last local day; None = open-ended (shown to the chart's end)."""
+
+
+@dataclass(frozen=True)
+class AuthorityCalls:
+    """Calls from the suspect to a police number (``authority_identifiers``, e.g. 101) that the
+    analysis counts in its incidents (possible vexatious reports): not contact with the victim's
+    side, so a day count that includes them must say so."""
+
+    calls: int
+    numbers: tuple[str, ...]
+    """As dialled (``101``), in the order first called."""
+    days: tuple[date, ...]
+    """Incident days with such a call."""
+    only_days: tuple[date, ...]
+    """Incident days that rest on such a call alone."""
+
+
+@dataclass(frozen=True)
+class TwoWayWeeks:
+    """Contacts from the suspect not counted as incidents because they fall in two-way weeks
+    (:mod:`atlas.conduct.reciprocity`): the day count leaves them out, so it must say so."""
+
+    contacts_not_counted: int
+    weeks: int
+    min_started: int
+    share: float
 
 
 @dataclass(frozen=True)
@@ -83,6 +110,32 @@ class Findings:
     def confirmed_breaches(self) -> tuple[BreachReview, ...]:
         """Possible breaches an officer confirmed: counted, always shown as confirmed with their basis."""
         return self.conduct.confirmed_breaches if self.conduct is not None else ()
+
+    @property
+    def authority_calls(self) -> AuthorityCalls | None:
+        """The incidents' calls to police numbers (None when there are none)."""
+        if self.conduct is None:
+            return None
+        calls = int(self.conduct.course_of_conduct.get("authority_contacts") or 0)
+        days = [i for i in self.incidents if "authority" in i.kinds]
+        if not calls or not days:
+            return None
+        numbers = dict.fromkeys(t.removeprefix(AUTHORITY_PREFIX).rpartition(":")[2]
+                                for i in days for t in i.targets if t.startswith(AUTHORITY_PREFIX))
+        return AuthorityCalls(calls=calls, numbers=tuple(numbers), days=tuple(i.date for i in days),
+                              only_days=tuple(i.date for i in days if set(i.kinds) == {"authority"}))
+
+    @property
+    def two_way(self) -> TwoWayWeeks | None:
+        """Contacts left out of the incidents as two-way (None when none is left out)."""
+        if self.conduct is None:
+            return None
+        n = int(self.conduct.course_of_conduct.get("mutual_contacts_not_counted") or 0)
+        if not n:
+            return None
+        opts = self.conduct.options
+        return TwoWayWeeks(contacts_not_counted=n, weeks=len(self.conduct.mutual_periods.get("weeks") or ()),
+                           min_started=int(opts.get("mutual_min_replies", 2)), share=float(opts.get("mutual_share", 0.3)))
 
     @property
     def gaps(self) -> tuple[Gap, ...]:

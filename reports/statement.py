@@ -432,10 +432,12 @@ def _findings(inputs: ReportInputs, findings: Findings, parts: StatementParts, s
         facts["incidents"] = len(inc)
         dates = [i.date for i in inc]
         span = f", between {uk_date(min(dates))} and {uk_date(max(dates))}" if dates else ""
+        listed = (f"{_plural(len(inc), 'such day')}{span}. They are listed in exhibit {produced.ref('table:incidents')}."
+                  if inc else "no such days.")
         fnd.blocks.append(Para(
             f"Taking each UK calendar day on which there was a contact from {subject} or a recorded presence of {his.possessive} "
-            f"device at a place named below, there are {_plural(len(inc), 'such day')}{span}. They are listed in "
-            f"exhibit {produced.ref('table:incidents')}." + _confirmed_days(findings)))
+            f"device at a place named below{_leaving_out(findings)}, there are {listed}" + _authority_days(findings, subject)
+            + _two_way(findings, subject, victim, her.object) + _confirmed_days(findings)))
         gaps = findings.gaps
         if gaps:
             longest = max(gaps, key=lambda g: g.days)
@@ -508,6 +510,44 @@ def _confirmed(inputs: ReportInputs, decided: Decided | None, victim: str, facts
             sec.blocks += [_quoted(m) for m in mine]
         out.append(sec)
     return out
+
+
+def _authority_days(findings: Findings, subject: str) -> str:
+    """The calls to a police number the day count includes (they are not contact with the people named
+    in the case, so the count would not otherwise agree with the contacts above)."""
+    a = findings.authority_calls
+    if a is None:
+        return ""
+    named = [f"the police number {n}" if n.isdigit() and len(n) <= 3 else n for n in a.numbers]
+    numbers = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+    out = (f" These days include {_plural(a.calls, 'call')} from {subject} to {numbers} "
+           f"({', '.join(uk_date(d) for d in a.days)}); such calls are not contacts with the people named in the case.")
+    if a.only_days:
+        out += (f" {_plural(len(a.only_days), 'of these days rests', 'of these days rest')} on such a call alone "
+                f"({', '.join(uk_date(d) for d in a.only_days)}).")
+    return out
+
+
+def _leaving_out(findings: Findings) -> str:
+    t = findings.two_way
+    if t is None:
+        return ""
+    return (", leaving out the contact described next" if t.contacts_not_counted == 1 else
+            f", leaving out the {t.contacts_not_counted:,} contacts described next")
+
+
+def _two_way(findings: Findings, subject: str, victim: str, her_object: str) -> str:
+    """The contacts the day count leaves out as two-way, with the rule, so that it agrees with the contacts above."""
+    t = findings.two_way
+    if t is None:
+        return ""
+    one = t.contacts_not_counted == 1
+    return (f" {'The contact' if one else 'The ' + format(t.contacts_not_counted, ',') + ' contacts'} from {subject} left "
+            f"out {'was' if one else 'were'} made in {_plural(t.weeks, 'week')} "
+            f"(Monday to Sunday) in which {victim} or the people close to {her_object} started at least "
+            f"{_plural(t.min_started, 'contact')} with {subject} and at least {t.share:.0%} of the contact between them "
+            "(a request to stop is not counted as such a contact). In those weeks the records alone cannot show "
+            f"whether the contact from {subject} was unwanted.")
 
 
 def _confirmed_days(findings: Findings) -> str:

@@ -99,3 +99,43 @@ def test_each_scenario_mg11_has_its_sections_a_full_chronology_and_no_advice(rep
         cells = [c.text for c in row.cells]
         assert cells[0] == want["uk_time"] and cells[3] == want["content"]
         assert re.match(r"JA/\d+, \S", cells[4]) and cells[4].startswith(want["exhibit"])
+
+
+def _split(cell: str) -> list[str]:
+    return next(csv.reader([cell], delimiter=";", skipinitialspace=True)) if cell else []
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_the_mg11_day_count_accounts_for_every_contact_it_leaves_out_or_adds(reported: dict[str, Path],
+                                                                              name: str) -> None:
+    """The days paragraph agrees with the contacts above it: contacts from the suspect it leaves out
+    (two-way weeks, the clean scenario: '0 such days' after '... contacts on N days' read as a
+    contradiction) are counted and said, and calls to a police number it includes (third-parties: a
+    day resting on a 101 call, in no contact table) are named with their dates."""
+    doc = Document(str(reported[name] / "statement.docx"))
+    para = next(p.text for p in doc.paragraphs if "Taking each UK calendar day" in p.text)
+    with (reported[name] / "contacts.csv").open(encoding="utf-8") as fh:
+        contacts = list(csv.DictReader(fh))
+    with (reported[name] / "incidents.csv").open(encoding="utf-8") as fh:
+        incidents = list(csv.DictReader(fh))
+    counted = {c for i in incidents for c in _split(i["contact_ids"])}
+    listed = {c["contact_id"] for c in contacts}
+    left_out = [c for c in contacts if c["way"] == "from-suspect" and c["contact_id"] not in counted]
+    added = [(i["uk_date"], c) for i in incidents for c in _split(i["contact_ids"]) if c not in listed]
+    if left_out:
+        assert f"leaving out the {len(left_out):,} contacts described next" in para, para
+        assert f"The {len(left_out):,} contacts from " in para and "two-way" not in para
+    else:
+        assert "leaving out" not in para
+    if added:
+        assert f"These days include {len(added)} call" in para and "the police number 101" in para, para
+        for day, _ in added:
+            assert day in para
+    else:
+        assert "police number" not in para
+    if incidents:
+        assert f"there are {len(incidents)} such day" in para
+    else:
+        assert "there are no such days." in para and "listed in exhibit" not in para
+    if name in ("third-parties", "clean"):  # the cases that have each
+        assert added if name == "third-parties" else left_out
