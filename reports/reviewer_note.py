@@ -180,7 +180,7 @@ def _gaps(conduct: ConductResult, facts: dict[str, Any]) -> Section:
     gaps = conduct.gaps
     facts["gaps"] = len(gaps)
     if gaps:
-        sec.blocks.append(Table(["From", "To", "Days without an incident"],
+        sec.blocks.append(Table(["From", "To", "Days from one incident to the next"],
                                 [[uk_date(g.start), uk_date(g.end), str(g.days)] for g in gaps],
                                 widths=[1, 1, 1.5]))
         sec.blocks.append(Para(str(cc.get("gap_note") or ""), numbered=False, emphasis=True))

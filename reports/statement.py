@@ -441,9 +441,10 @@ def _findings(inputs: ReportInputs, findings: Findings, parts: StatementParts, s
         gaps = findings.gaps
         if gaps:
             longest = max(gaps, key=lambda g: g.days)
+            first_quiet, last_quiet, quiet_days = longest.quiet
             fnd.blocks.append(Para(
-                f"The longest period with no such contact or presence was from {uk_date(longest.start)} to "
-                f"{uk_date(longest.end)} ({longest.days} days)."))
+                f"The longest period with no such contact or presence was from {uk_date(first_quiet)} to "
+                f"{uk_date(last_quiet)} ({quiet_days} days)."))
         bursts = conduct.bursts
         if bursts:
             opts = conduct.options

@@ -164,6 +164,10 @@ def test_long_gaps_are_listed_with_their_length(tmp_path: Path) -> None:
     ]})
     r = analyse(case, as_of=AS_OF).to_json()
     assert [(g["from"], g["to"], g["days"]) for g in r["gaps"]] == [("2026-02-07", "2026-03-08", 29)]
+    # 29 days from one incident day to the next: 28 days (08/02 to 07/03) with none (the note said "29 days without")
+    assert r["gaps"][0]["note"].startswith("29 days from one incident to the next, with no incident on the 28 days between")
+    gap = analyse(case, as_of=AS_OF).gaps[0]
+    assert gap.quiet == (date(2026, 2, 8), date(2026, 3, 7), 28)
     r14 = analyse(case, as_of=AS_OF, options=ConductOptions(gap_days=14)).to_json()
     assert [g["days"] for g in r14["gaps"]] == [28, 29]
 

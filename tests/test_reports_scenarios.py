@@ -139,3 +139,25 @@ def test_the_mg11_day_count_accounts_for_every_contact_it_leaves_out_or_adds(rep
         assert "there are no such days." in para and "listed in exhibit" not in para
     if name in ("third-parties", "clean"):  # the cases that have each
         assert added if name == "third-parties" else left_out
+
+
+def test_the_mg11_longest_quiet_period_has_no_day_of_the_count_in_it(reported: dict[str, Path]) -> None:
+    """time-limit: the longest period 'with no such contact or presence' was given from the last day
+    before it to the first day after it, both days with contact, and its length was the days from one
+    to the other (one more than the quiet days). Its first and last days, and its length, must hold
+    against the days exhibited."""
+    from datetime import date, timedelta
+
+    doc = Document(str(reported["time-limit"] / "statement.docx"))
+    para = next(p.text for p in doc.paragraphs if "The longest period with no such contact" in p.text)
+    m = re.search(r"from (\d\d)/(\d\d)/(\d{4}) to (\d\d)/(\d\d)/(\d{4}) \((\d+) days\)", para)
+    assert m, para
+    first = date(int(m[3]), int(m[2]), int(m[1]))
+    last = date(int(m[6]), int(m[5]), int(m[4]))
+    with (reported["time-limit"] / "incidents.csv").open(encoding="utf-8") as fh:
+        days = sorted(date.fromisoformat(r["date"]) for r in csv.DictReader(fh))
+    assert first - timedelta(days=1) in days and last + timedelta(days=1) in days
+    assert not [d for d in days if first <= d <= last]
+    assert int(m[7]) == (last - first).days + 1
+    longest = max(b - a for a, b in zip(days, days[1:], strict=False)).days - 1
+    assert int(m[7]) == longest

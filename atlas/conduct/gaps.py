@@ -28,11 +28,13 @@ SUCCESSION: Final = timedelta(days=30)
 
 
 def long_gaps(dates: list[date], gap_days: int) -> list[dict[str, Any]]:
-    """Quiet spells between consecutive incident dates longer than ``gap_days``."""
+    """Quiet spells between consecutive incident dates longer than ``gap_days``: ``days`` is from one
+    incident day to the next (the threshold's measure), so the days with no incident are one fewer."""
     ordered = sorted(set(dates))
     return [
         {"from": a.isoformat(), "to": b.isoformat(), "days": (b - a).days,
-         "note": f"{plural((b - a).days, 'day')} without an incident: a person must judge whether the incidents either side "
+         "note": f"{plural((b - a).days, 'day')} from one incident to the next, with no incident on the "
+                 f"{plural((b - a).days - 1, 'day')} between: a person must judge whether the incidents either side "
                  "form one course of conduct"}
         for a, b in itertools.pairwise(ordered) if (b - a).days > gap_days
     ]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, ClassVar, Final, Generic, TypeVar
 
 
@@ -243,6 +243,12 @@ class Gap(_Record):
 
     KEYS: ClassVar[Mapping[str, tuple[str, ...]]] = {"*": ("start", "end", "days", "note")}
     JSON_NAMES: ClassVar[Mapping[str, str]] = {"start": "from", "end": "to"}
+
+    @property
+    def quiet(self) -> tuple[date, date, int]:
+        """The days with no incident: the first, the last and how many (``days`` counts from one
+        incident day to the next, one more)."""
+        return self.start + timedelta(days=1), self.end - timedelta(days=1), self.days - 1
 
     @classmethod
     def of(cls, d: Mapping[str, Any]) -> Gap:
