@@ -9,6 +9,7 @@ Tiny scales: the chronology and the counts do not depend on the background volum
 from __future__ import annotations
 
 import csv
+import itertools
 import re
 import shutil
 import subprocess
@@ -159,5 +160,5 @@ def test_the_mg11_longest_quiet_period_has_no_day_of_the_count_in_it(reported: d
     assert first - timedelta(days=1) in days and last + timedelta(days=1) in days
     assert not [d for d in days if first <= d <= last]
     assert int(m[7]) == (last - first).days + 1
-    longest = max(b - a for a, b in zip(days, days[1:], strict=False)).days - 1
+    longest = max(b - a for a, b in itertools.pairwise(days)).days - 1
     assert int(m[7]) == longest
