@@ -73,17 +73,30 @@ def print_json(data: Any) -> None:
 def console(stderr: bool = False) -> Console:
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    # emoji=False: Rich would turn ":id:" in an identifier (snapchat:id:7f3e…) into an emoji
+    return Console(stderr=stderr, highlight=False, soft_wrap=False, emoji=False)
 
 
-def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]], *, caption: str | None = None) -> None:
+def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]], *, caption: str | None = None,
+                markup: bool = False) -> None:
+    """A table of the case's data. Cells are plain text: a message's "[deleted]" or "[/]" is shown
+    as written (as Rich markup it vanished, or stopped the command). A caller that styles cells
+    itself, escaping every piece of data, passes ``markup=True``; a :class:`rich.text.Text` cell is
+    always shown as it is."""
     from rich.table import Table
+    from rich.text import Text
+
+    def cell(v: object) -> Text:
+        if isinstance(v, Text):
+            return v
+        text = "" if v is None else str(v)
+        return Text.from_markup(text, emoji=False) if markup else Text(text)
 
     table = Table(title=title, caption=caption, show_lines=False, title_justify="left")
     for col in columns:
         table.add_column(col, overflow="fold")
     for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
+        table.add_row(*(cell(v) for v in row))
     console().print(table)
 
 

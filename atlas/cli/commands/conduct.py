@@ -93,6 +93,7 @@ COLOURS = {"ok": "green", "warn": "yellow", "bad": "red"}
 def s2a_rows(v: S2AVerdict) -> list[list[object]]:
     """The s2A verdict as the table's rows (the same verdict the reports and the TUI show)."""
     from rich.markup import escape
+    from rich.text import Text
 
     from atlas.conduct.time_limit import uk_day
     from atlas.normalise.times import uk_display
@@ -111,7 +112,7 @@ def s2a_rows(v: S2AVerdict) -> list[list[object]]:
     if v.deadline_not_a_working_day and v.last_working_day:
         deadline += f" ({v.deadline_not_a_working_day}; last working day {uk_day(v.last_working_day)})"
     rows: list[list[object]] = [
-        ["verdict", f"[bold]{verdict}[/bold]"],
+        ["verdict", Text.from_markup(f"[bold]{verdict}[/bold]", emoji=False)],
         ["last incident (UK date)", f"{li.day:%d/%m/%Y}  ({uk_display(li.ts)}; {'; '.join(li.exhibits[:3])}"
                                     + (f" +{len(li.exhibits) - 3} more" if len(li.exhibits) > 3 else "") + ")" if li else "-"],
         ["last day to lay an information", deadline],

@@ -46,5 +46,5 @@ def apply(args: argparse.Namespace, status: str) -> int:
         print_json([lk.as_dict() for lk in done])
         return 0
     for lk in done:
-        console().print(link_line(case, lk))
+        console().print(link_line(case, lk), markup=False)
     return 0

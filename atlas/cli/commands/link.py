@@ -42,5 +42,5 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(link.as_dict())
         return 0
-    console().print(link_line(case, link))
+    console().print(link_line(case, link), markup=False)
     return 0

@@ -135,7 +135,7 @@ def _kinds(case: Case, args: argparse.Namespace) -> int:
     print_table(f"Request kinds ({kinds.path}{', overridden by ' + str(kinds.override) if kinds.override else ''})",
                 ["kind", "title", "identifiers", "turnaround (days)", "source"],
                 [[k.id, k.title, ", ".join(k.schemes), f"{k.turnaround.value:g}", k.turnaround.source]
-                 for k in kinds.kinds])
+                 for k in kinds.kinds], markup=True)
     return 0
 
 
@@ -187,7 +187,7 @@ def _print_log(result: TriageResult) -> None:
                 ["id", "data", "identifier", "provider", "requested", "reference", "expected", "received",
                  "ingested as", "effect on the clock"], rows,
                 caption="expected in brackets: requested date + the kind's turnaround; received: as recorded, else "
-                        "the day the linked source was ingested")
+                        "the day the linked source was ingested", markup=True)
     for rq in result.requests:
         if rq.flag:
             out.print(f"[red]flag[/red] {rq.request.request_id}: {escape(rq.flag)}")

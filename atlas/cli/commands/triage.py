@@ -119,7 +119,7 @@ def render(t: TriageResult, limit: int = 60) -> None:
     print_table(f"{v.short} time limit: clock {t.clock_basis}", ["", ""],
                 [["clock runs", escape(t.clock_basis_text)], *rows,
                  ["planned against", f"{uk_day(t.last_day)}: {escape(t.last_day_basis)}" if t.last_day
-                  else escape(t.last_day_basis)]])
+                  else escape(t.last_day_basis)]], markup=True)
     s4a = t.s4a
     if s4a.present:
         out.print("[bold yellow]s4A indicators present: review the classification[/bold yellow]")
@@ -132,7 +132,7 @@ def render(t: TriageResult, limit: int = 60) -> None:
     if t.orders:
         print_table("Orders", ["order", "title", "in force on the as-of date", "from", "to", "breach"], [
             [escape(o.label), escape(o.title), {True: "[green]yes[/green]", False: "no", None: "-"}[o.in_force],
-             uk_display(o.start), uk_display(o.end) if o.end else "open", escape(o.breach)] for o in t.orders])
+             uk_display(o.start), uk_display(o.end) if o.end else "open", escape(o.breach)] for o in t.orders], markup=True)
     else:
         out.print("Orders: none in case.toml")
 
@@ -159,7 +159,7 @@ def render(t: TriageResult, limit: int = 60) -> None:
                 ["party", "identifier", "data", "provider", "request by", "status", "received / requests",
                  "lead days"], rows[:limit],
                 caption=(f"first {limit} shown; --json for all. " if len(rows) > limit else "")
-                + "lead days = turnaround + Atlas's processing, review and charging allowances")
+                + "lead days = turnaround + Atlas's processing, review and charging allowances", markup=True)
     for i in t.strategy:
         if i.flag:
             flag = i.flag.replace(s4a.route, "the s4A route above") if s4a.route else i.flag
@@ -193,7 +193,7 @@ def render(t: TriageResult, limit: int = 60) -> None:
              + (" [bold red]OVERDUE[/bold red]" if rq.plan.progress.value == "overdue" else ""),
              (f"{rq.received:%d/%m/%Y} ({escape(rq.received_basis)})" if rq.received else "-"),
              f"[{COLOURS['bad']}]{escape(rq.effect)}[/{COLOURS['bad']}]" if rq.plan.flagged else escape(rq.effect)]
-            for rq in t.requests])
+            for rq in t.requests], markup=True)
         out.print(escape(t.clock_effect))
     else:
         out.print("Data requests: none logged (atlas request add CASE_DIR --kind ... --identifier ...)")
