@@ -202,7 +202,12 @@ def test_two_way_weeks_are_not_counted_but_threats_always_are(tmp_path: Path) ->
     r = analyse(case, as_of=AS_OF).to_json()
     assert [i["date"] for i in r["incidents"]] == ["2026-03-04", "2026-03-11", "2026-03-12", "2026-03-13"]
     assert r["mutual_periods"]["weeks"][0]["week_start"] == "2026-03-02"
-    assert r["mutual_periods"]["contacts_not_counted"] == 6 and r["course_of_conduct"]["mutual_contacts_not_counted"] == 5
+    # 6 contacts from him in the week, the threat among them: 5 are not counted, and every count of them says 5
+    # (mutual_periods said 6, and the warning "6 contacts from the suspect in them are not counted")
+    assert r["mutual_periods"]["weeks"][0]["from_suspect"] == 6
+    assert r["mutual_periods"]["contacts_not_counted"] == 5 and r["course_of_conduct"]["mutual_contacts_not_counted"] == 5
+    assert any(w.startswith("1 two-way week: 5 contacts from the suspect in it are not counted as incidents")
+               for w in r["warnings"]), r["warnings"]
     assert [s["date"] for s in r["requests_to_stop"]] == ["2026-03-10"]
     counted = analyse(case, as_of=AS_OF, options=ConductOptions(count_mutual=True)).to_json()
     assert len(counted["incidents"]) == 8

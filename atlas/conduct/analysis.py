@@ -504,7 +504,7 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
 
     weeks = mutual_weeks(contacts, options)
     contacts = mark_mutual(contacts, weeks, strong_ids | breach_contacts)
-    mutual = mutual_periods(weeks, options)
+    mutual = mutual_periods(weeks, options, int(contacts.get_column("mutual").sum()) if contacts.height else 0)
     counted = contacts if options.count_mutual else contacts.filter(~pl.col("mutual"))
     night_hours = {h for h in range(24) if pl.select(night_expr(pl.lit(h), options)).item()}
     raw_items = _items(counted, presences, near, zone, strong_ids, breach_contacts, breach_events, victim,
@@ -680,8 +680,10 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
             "the suspect; the data cannot show that the suspect's contact was unwanted")
     if mutual["weeks"]:
         warnings.append(
-            f"{plural(len(mutual['weeks']), 'two-way week')}: {plural(mutual['contacts_not_counted'], 'contact')} from the suspect in them "
-            f"are {'counted' if options.count_mutual else 'not counted'} as incidents ({mutual['rule']}); see mutual_periods")
+            f"{plural(len(mutual['weeks']), 'two-way week')}: {plural(mutual['contacts_not_counted'], 'contact')} from the suspect in "
+            f"{'it' if len(mutual['weeks']) == 1 else 'them'} {'is' if mutual['contacts_not_counted'] == 1 else 'are'} "
+            f"{'counted' if options.count_mutual else 'not counted'} as incidents ({mutual['rule']}; threats and contact "
+            "in breach of an order are always counted); see mutual_periods")
     if coc["authority_contacts"]:
         n_authority = int(contacts.get_column("role").eq("authority").sum()) if contacts.height else 0
         warnings.append(f"{plural(n_authority, 'call')} from the suspect to police numbers are counted as incidents "

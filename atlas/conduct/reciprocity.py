@@ -52,12 +52,14 @@ def mark_mutual(contacts: pl.DataFrame, weeks: pl.DataFrame, keep: set[str]) -> 
     )
 
 
-def mutual_periods(weeks: pl.DataFrame, options: ConductOptions) -> dict[str, Any]:
+def mutual_periods(weeks: pl.DataFrame, options: ConductOptions, marked: int) -> dict[str, Any]:
+    """The two-way weeks, and ``marked``: the contacts :func:`mark_mutual` leaves out (a week's
+    ``from_suspect`` also holds its threats and contact in breach, which are always counted)."""
     mutual = weeks.filter(pl.col("mutual"))
     return {
         "weeks": [{"week_start": r["week"].isoformat(), "from_suspect": r["from_suspect"], "to_suspect": r["to_suspect"],
                    "share_started_by_them": round(r["share"], 3)} for r in mutual.iter_rows(named=True)],
-        "contacts_not_counted": int(mutual.get_column("from_suspect").sum() or 0),
+        "contacts_not_counted": marked,
         "counted": options.count_mutual,
         "rule": (f"a week is two-way when the victim or the victim's network started at least {options.mutual_min_replies} "
                  f"contacts with the suspect and at least {options.mutual_share:.0%} of the contact between them "
