@@ -254,7 +254,9 @@ def build(
             notes.append(f"{plural(rejects, 'record')} could not be read and "
                          f"{'was' if rejects == 1 else 'were'} set aside with the reason; "
                          f"{'it is' if rejects == 1 else 'they are'} not in any count and not relied on.")
+        untimed = int(f.get("events") or 0) - int(f.get("timed") or 0)
         timing = (f"Times: {_timing(f, zone)}; converted to UTC and shown in UK local time (GMT/BST)."
+                  + (f" {_n(untimed, 'record', 'carries', 'carry')} no time." if untimed > 0 else "")
                   if int(f.get("timed") or 0) else "Times: none (reference data without times).")
         per_source.append(SourceLimits(reference=references.get(sid, sid), filename=str(r["name"]), kind=kind,
                                        timing=timing, notes=notes))
