@@ -105,7 +105,7 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources
         rows.append([e.reference, e.parser, str(r.get("records_read", "")), str(r.get("events", "")),
                      str(r.get("rejects", "")), str(r.get("timezone") or m.timezone), timing.get(e.reference, ""), clock])
     per.blocks.append(Table(["Exhibit", "Parser (version)", "Read", "Events", "Set aside", "Zone", "How times were read",
-                             "Clock correction"], rows, widths=[0.7, 1.6, 0.6, 0.6, 0.6, 1.0, 3.0, 1.1], small=True))
+                             "Clock correction"], rows, widths=[0.95, 1.45, 0.7, 0.9, 0.75, 1.0, 2.35, 1.3], small=True))
     per.blocks.append(Para(
         "Records read = events + records set aside, for every exhibit. The clock correction is the median difference "
         "between the exhibit's times and network time (call data records) over contacts matched without ambiguity; it "
