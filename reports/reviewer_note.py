@@ -485,7 +485,7 @@ def _possible_breaches(inputs: ReportInputs, conduct: ConductResult, case: Case 
     out.append(Table(["Id", "When (UK)", "Order", "Zone", "Closest", "Why only possible", "Decision"],
                      [[b.id, uk_time(b.start), b.order, place_label(inputs, b.place, None),
                        f"{b.possible.min_distance_m:.0f} m", b.basis, decision(b)] for b in items],
-                     widths=[1.05, 1.1, 1.0, 1.0, 0.6, 2.1, 2.0], small=True))
+                     widths=[1.05, 1.1, 1.0, 1.0, 0.85, 1.85, 2.0], small=True))
     effect = conduct.breach_effect
     if effect is not None:
         facts["possible_breaches_if_confirmed"] = effect.to_json()
@@ -539,7 +539,7 @@ def _possible_colocations(inputs: ReportInputs, conduct: ConductResult, case: Ca
           f"{c.colocation.min_distance_m:.0f} m", c.short_accuracy,
           *([] if one_basis else [c.basis]),
           decision(c) + (" (a day with no other incident)" if c.state == "open" and c.new_day else "")]
-         for c in items], widths=[1.0, 1.1, 1.2, 0.6, 1.3, *([] if one_basis else [1.8]), 2.2], small=True))
+         for c in items], widths=[1.0, 1.1, 1.1, 0.85, 1.3, *([] if one_basis else [1.75]), 2.1], small=True))
     effect = conduct.colocation_effect
     if effect is not None:
         facts["possible_colocations_if_confirmed"] = effect.to_json()

@@ -184,23 +184,38 @@ def test_the_annex_accounts_for_the_time_of_every_event(reported: dict[str, Path
     assert checked
 
 
+def _pdf_text(docx: Path, work: Path) -> str:
+    soffice, pdftotext = shutil.which("soffice") or shutil.which("libreoffice"), shutil.which("pdftotext")
+    if soffice is None or pdftotext is None:
+        pytest.skip("LibreOffice or poppler-utils not installed")
+    shutil.copyfile(docx, work / docx.name)
+    run = subprocess.run([soffice, "--headless", "--norestore", f"-env:UserInstallation={(work / 'profile').as_uri()}",
+                          "--convert-to", "pdf", "--outdir", str(work), str(work / docx.name)],
+                         capture_output=True, text=True, timeout=400)
+    assert run.returncode == 0, run.stderr
+    return subprocess.run([pdftotext, "-layout", str(work / docx.with_suffix(".pdf").name), "-"], capture_output=True,
+                          text=True, check=True).stdout
+
+
+def _heading(text: str, first: str, second: str) -> str:
+    lines = text.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.lstrip().startswith(first) and second in line)
+    return " ".join(lines[at:at + 2])
+
+
 def test_the_annex_exhibit_table_headings_are_not_broken_in_pdf(reported: dict[str, Path],
                                                                 tmp_path_factory: pytest.TempPathFactory) -> None:
     """The per-exhibit table's columns were too narrow for their headings in the PDF ('Exhi|bit',
     'Rea|d', 'Eve|nts', 'Set asid|e', 'Clock correctio|n')."""
-    soffice, pdftotext = shutil.which("soffice") or shutil.which("libreoffice"), shutil.which("pdftotext")
-    if soffice is None or pdftotext is None:
-        pytest.skip("LibreOffice or poppler-utils not installed")
-    work = tmp_path_factory.mktemp("annex-pdf")
-    shutil.copyfile(reported["time-limit"] / "technical-annex.docx", work / "annex.docx")
-    run = subprocess.run([soffice, "--headless", "--norestore", f"-env:UserInstallation={(work / 'profile').as_uri()}",
-                          "--convert-to", "pdf", "--outdir", str(work), str(work / "annex.docx")],
-                         capture_output=True, text=True, timeout=400)
-    assert run.returncode == 0, run.stderr
-    text = subprocess.run([pdftotext, "-layout", str(work / "annex.pdf"), "-"], capture_output=True, text=True,
-                          check=True).stdout
-    lines = text.splitlines()
-    at = next(i for i, line in enumerate(lines) if line.lstrip().startswith("Exhi") and "Parser" in line)
-    heading = " ".join(lines[at:at + 2])
+    text = _pdf_text(reported["time-limit"] / "technical-annex.docx", tmp_path_factory.mktemp("annex-pdf"))
+    heading = _heading(text, "Exhi", "Parser")
     for word in ("Exhibit", "Read", "Events", "aside", "correction"):
         assert re.search(rf"\b{word}\b", heading), (word, heading)
+
+
+def test_the_reviewer_note_possible_items_headings_are_not_broken_in_pdf(reported: dict[str, Path],
+                                                                         tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The possible co-locations table (covert) printed 'Close|st' (and the possible breaches table 'Clos|est')."""
+    text = _pdf_text(reported["covert"] / "reviewer-note.docx", tmp_path_factory.mktemp("note-pdf"))
+    heading = _heading(text, "Id", "From (UK)")
+    assert re.search(r"\bClosest\b", heading), heading
