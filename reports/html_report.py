@@ -530,9 +530,9 @@ def key_records(tables: Sequence[list[dict[str, Any]]], order: Sequence[str]) ->
 def records_table(cited: pl.DataFrame, total: int | None = None, per_row: int | None = None,
                   ) -> tuple[ColumnDataSource, ColumnDataSource, LayoutDOM]:
     """The embedded cited records (as one JSON string) and the table that shows those of a selected row."""
-    cols = [("exhibit", "exhibit record", 200), ("uk_time", "UK time", 140),
+    cols = [("exhibit", "exhibit record", 200), ("uk_time", "UK time", 150),
             ("channel", "channel", 80), ("direction", "dir", 40), ("from", "from", 150), ("to", "to", 150),
-            ("status", "status", 70), ("text", "text", 300)]
+            ("status", "status", 70), ("text", "text", 290)]
     # a row's records are found by their position here (key_records): no store id travels with them
     frame = cited.head(MAX_RECORDS).select([pl.col(c).cast(pl.String).fill_null("") if c in cited.columns
                                             else pl.lit("").alias(c) for c, _, _ in cols])
@@ -785,8 +785,8 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
     records, records_view, records_layout = records_table(on_page, cited.height, per_row)
     missing = "" if findings.conduct is not None else " Not analysed: case.toml names no suspect or no victim."
     parts.append(paged_table("chronology", "Chronology: every contact relied on, with the full message", chronology,
-                             [("when", "when (UK)", 140), ("channel", "channel", 90), ("who", "from \u2192 to", 200),
-                              ("content", "message or call", 420), ("ref", "exhibit record", 250)], records,
+                             [("when", "when (UK)", 150), ("channel", "channel", 90), ("who", "from \u2192 to", 200),
+                              ("content", "message or call", 410), ("ref", "exhibit record", 250)], records,
                              records_view, note="The statement's chronology: one row per contact between the suspect "
                                                 "and the victim's side, confirmed identities only."))
     parts.append(paged_table("incidents", "Incidents (occasions of the course of conduct)", incidents,
@@ -796,8 +796,8 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
     parts.append(paged_table("threats", f"Threat and behaviour candidates ({inputs.rules.offence('pha-s4a').short} and "
                              f"{inputs.rules.offence('pha-s2a').short}(3) indicators): every flagged message in full, "
                              "with the officer's decision", threats,
-                             [("id", "id", 75), ("kind", "kind", 95), ("when", "when (UK)", 125),
-                              ("text", "message", 300), ("ref", "exhibit record", 130), ("matched", "flagged (rule)", 150),
+                             [("id", "id", 75), ("kind", "kind", 95), ("when", "when (UK)", 150),
+                              ("text", "message", 275), ("ref", "exhibit record", 130), ("matched", "flagged (rule)", 150),
                               ("decision", "tier; decision", 225)],
                              records, records_view, note=("A flag is not a threat: read each message and confirm or "
                                                          "dismiss it (atlas threats CASE --confirm ID). Only confirmed messages are "
@@ -813,10 +813,10 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
                                                                 "(case.toml [[impact]], atlas impact add).")))
     parts.append(paged_table("breaches", "Breaches of orders: measured, and possible ones with the officer's decision",
                              breaches,
-                             [("id", "id", 80), ("counts", "counted", 110), ("order", "order", 100),
-                              ("kind", "kind", 160), ("uk_time", "when (UK)", 140),
-                              ("where", "place / channel", 120), ("identity", "identifier / decision and basis", 260),
-                              ("distance", "closest", 55), ("ids", "exhibit records", 160)], records, records_view,
+                             [("id", "id", 80), ("counts", "counted", 100), ("order", "order", 100),
+                              ("kind", "kind", 130), ("uk_time", "when (UK)", 150),
+                              ("where", "place / channel", 110), ("identity", "identifier / decision and basis", 230),
+                              ("distance", "closest", 55), ("ids", "exhibit records", 145)], records, records_view,
                              note=("A possible breach rests on a position with no stated accuracy inside an exclusion "
                                    "zone, or an accuracy circle straddling its boundary: it counts only once an officer "
                                    "confirms it (atlas breaches CASE --confirm ID --note ...), and is then shown as "
@@ -824,9 +824,9 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
     parts.append(paged_table("colocations", "Co-locations (the suspect's device near the victim or a protected place): "
                              "measured, and possible ones with the officer's decision",
                              colocations, [("id", "id", 80), ("counts", "counted", 100),
-                                           ("uk_time", "from (UK)", 135), ("place", "place", 110),
+                                           ("uk_time", "from (UK)", 150), ("place", "place", 110),
                                            ("distance", "closest", 50), ("accuracy", "accuracy (his / hers)", 110),
-                                           ("precision", "decision / precision", 345),
+                                           ("precision", "decision / precision", 330),
                                            ("ids", "exhibit records", 170)],
                              records, records_view,
                              note=("A possible co-location rests on a position with no stated accuracy: it counts only "

@@ -55,6 +55,22 @@ NEXT_PAGE = """(async () => {
 })()"""
 
 
+CUT_TIMES = r"""(() => {
+  const cut = [];
+  const walk = (root) => {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.shadowRoot) walk(el.shadowRoot);
+      if (el.classList && el.classList.contains('slick-cell')
+          && /^\s*\d\d\/\d\d\/\d{4} \d\d:\d\d(:\d\d)? (GMT|BST)\s*$/.test(el.textContent)
+          && el.scrollWidth > el.clientWidth) cut.push(el.textContent);
+    }
+  };
+  walk(document);
+  return cut;
+})()"""
+"""Table cells holding one UK time whose text is wider than the cell (the zone cut off)."""
+
+
 SELECT_LAST_INCIDENT = """(async () => {
   const doc = Bokeh.documents[0];
   const view = [...doc.all_models].find(m => m.type === "ColumnDataSource" && m.data["_ids"] && m.data["_ids"].length
@@ -85,7 +101,7 @@ def reported() -> Reported:
 def report_page(browser: Chromium, reported: Reported) -> PageReport:
     page = browser.open(file_url(reported.out / "report.html"), ready=BOKEH_READY, probes={
         "plots": RENDERED_PLOTS, "roots": "Bokeh.documents[0].roots().length", "tables": TABLE_PAGE,
-        "next": NEXT_PAGE,
+        "cut_times": CUT_TIMES, "next": NEXT_PAGE,
     })
     (artifacts_dir() / "report-rejected-ex.png").write_bytes(page.screenshot)
     return page
@@ -94,6 +110,12 @@ def report_page(browser: Chromium, reported: Reported) -> PageReport:
 def test_report_opens_with_no_javascript_error(report_page: PageReport) -> None:
     assert report_page.exceptions == []
     assert report_page.console_errors == []
+
+
+def test_every_uk_time_in_a_table_is_shown_whole(report_page: PageReport) -> None:
+    """The candidates table's 'when (UK)' column cut '04/04/2026 20:19 BST' to '04/04/2026 20:19 B' (covert
+    seed 45019), and GMT times lost a few pixels in the chronology's: the zone must be seen."""
+    assert report_page.values["cut_times"] == []
 
 
 def test_report_makes_no_network_request(report_page: PageReport) -> None:
