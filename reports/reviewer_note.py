@@ -174,9 +174,11 @@ def _gaps(conduct: ConductResult, facts: dict[str, Any]) -> Section:
     cc = conduct.course_of_conduct
     inc = conduct.incidents
     facts["incidents"] = len(inc)
+    span = (f" from {uk_date(cc.get('first_incident'))} to {uk_date(cc.get('last_incident'))}"
+            if cc.get("first_incident") else "")
     sec.blocks.append(Para(
-        f"{plural(len(inc), 'incident')} (occasions: {cc.get('occasion_rule', 'one UK calendar day each')}) from "
-        f"{uk_date(cc.get('first_incident'))} to {uk_date(cc.get('last_incident'))}. Rule: {cc.get('citation', '')}."))
+        f"{plural(len(inc), 'incident')} (occasions: {cc.get('occasion_rule', 'one UK calendar day each')})"
+        f"{span}. Rule: {cc.get('citation', '')}."))
     gaps = conduct.gaps
     facts["gaps"] = len(gaps)
     if gaps:

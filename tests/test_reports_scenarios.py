@@ -219,3 +219,13 @@ def test_the_reviewer_note_possible_items_headings_are_not_broken_in_pdf(reporte
     text = _pdf_text(reported["covert"] / "reviewer-note.docx", tmp_path_factory.mktemp("note-pdf"))
     heading = _heading(text, "Id", "From (UK)")
     assert re.search(r"\bClosest\b", heading), heading
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_no_sentence_of_the_statement_or_note_has_an_empty_date(reported: dict[str, Path], name: str) -> None:
+    """The clean case's note read '0 incidents (occasions: ...) from  to . Rule: ...'."""
+    for doc_name in ("statement.docx", "reviewer-note.docx"):
+        doc = Document(str(reported[name] / doc_name))
+        text = "\n".join([p.text for p in doc.paragraphs] + [c.text for t in doc.tables for r in t.rows for c in r.cells])
+        empty = r"\b(from\s+to|between\s+and|to\s+\.|on\s+\.)(\s|$)"
+        assert not re.search(empty, text), (doc_name, re.search(r".{60}" + empty, text))
