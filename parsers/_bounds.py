@@ -37,7 +37,7 @@ from __future__ import annotations
 import mmap
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import polars as pl
 
@@ -67,7 +67,7 @@ KEPT_BYTES: Final = 256
 """Of a line over the bound, the bytes the parser still sees (whole UTF-8 characters): enough
 for a chat header, so the message it starts is still found, and then rejected whole."""
 
-_COUNT_CHUNK: Final = 64 << 20
+_COUNT_CHUNK: Final = 4 << 20
 
 
 @dataclass(frozen=True)
@@ -80,10 +80,18 @@ class LongLine:
     """The offset of the line's break (or the file's end): the line is ``[start, end)``."""
     excerpt: str = ""
     """The line's first characters (for the reject's excerpt)."""
+    last: int = 0
+    """A record of several lines (a CSV record whose quoted fields hold line breaks, a chat message
+    with its continuation lines): its last line; 0 for a record of the one line :attr:`line`."""
 
     @property
     def size(self) -> int:
         return self.end - self.start
+
+    @property
+    def where(self) -> str:
+        """``line N``, or ``lines N-M`` for a record of several lines (the reject's reference)."""
+        return f"lines {self.line}-{self.last}" if self.last > self.line else f"line {self.line}"
 
 
 def long_lines(path: Path, bound: int) -> list[LongLine]:
@@ -125,6 +133,14 @@ def _break_from(mm: mmap.mmap | bytes, pos: int, n: int) -> int:
     """The offset of the first line break at or after ``pos`` (``n`` if none)."""
     lf = mm.find(b"\n", pos)
     lf = n if lf < 0 else lf
+    cr = mm.find(b"\r", pos, lf)
+    return lf if cr < 0 else cr
+
+
+def _break_in(mm: mmap.mmap | bytes, pos: int, end: int) -> int:
+    """The offset of the first line break in ``[pos, end)`` (``end`` if none): never searches past ``end``."""
+    lf = mm.find(b"\n", pos, end)
+    lf = end if lf < 0 else lf
     cr = mm.find(b"\r", pos, lf)
     return lf if cr < 0 else cr
 
@@ -178,6 +194,112 @@ def _line_numbers(mm: mmap.mmap | bytes, starts: list[int]) -> list[int]:
     return out
 
 
+_QUOTE: Final = 0x22
+_QUICK_BREAKS: Final = 8
+"""Line breaks of a window tried one by one for a record break before the window is looked at whole."""
+
+
+def csv_long_records(path: Path, bound: int, skip: int) -> tuple[list[LongLine], list[LongLine]]:
+    """``(preamble, records)`` of a CSV file whose table starts on physical line ``skip`` (0-based,
+    as ``skip_lines`` counts): the lines above it over ``bound`` bytes (no record: a cover block), and
+    every CSV record from there on over ``bound`` bytes, its quoted line breaks included (one
+    :class:`LongLine` a record, ``last`` its last line), in file order."""
+    size = path.stat().st_size
+    if size <= bound:
+        return [], []
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        return _csv_long(mm, len(mm), bound, skip)
+
+
+def csv_long_records_in(data: bytes, bound: int, skip: int) -> tuple[list[LongLine], list[LongLine]]:
+    """:func:`csv_long_records` of a file's bytes already in memory (the same records)."""
+    return _csv_long(data, len(data), bound, skip) if len(data) > bound else ([], [])
+
+
+def _line_offset(mm: mmap.mmap | bytes, n: int, skip: int) -> int:
+    """The offset where physical line ``skip`` (0-based; LF, CRLF or a lone CR ends a line) starts."""
+    pos = 0
+    for _ in range(skip):
+        if pos >= n:
+            return n
+        b = _break_from(mm, pos, n)
+        pos = b + 2 if mm[b:b + 2] == b"\r\n" else b + 1
+    return min(pos, n)
+
+
+def _csv_long(mm: mmap.mmap | bytes, n: int, bound: int, skip: int) -> tuple[list[LongLine], list[LongLine]]:
+    import numpy as np
+
+    body = _line_offset(mm, n, skip)
+    preamble = [x for x in _scan(mm[:body], body, bound)] if body > bound else []
+    arr = np.frombuffer(mm, dtype=np.uint8)
+    try:
+        spans = _record_spans(mm, arr, body, n, bound)
+    finally:
+        del arr  # an mmap with a NumPy view of it open cannot be closed
+    if not spans:
+        return preamble, []
+    marks = _line_numbers(mm, [p for s, e in spans for p in (s, e)])
+    return preamble, [LongLine(marks[2 * i], s, e, _excerpt(mm[s:s + 4 * EXCERPT_CHARS]), marks[2 * i + 1])
+                      for i, (s, e) in enumerate(spans)]
+
+
+def _record_spans(mm: mmap.mmap | bytes, arr: Any, lo: int, n: int, bound: int) -> list[tuple[int, int]]:
+    """Every CSV record in ``[lo, n)`` longer than ``bound``, as ``(start, end)`` (``end``: its line break).
+
+    A record ends at a line break (LF or CR) with an even number of quotes between ``lo`` and it,
+    as Polars' reader splits records (a quote anywhere toggles; a doubled quote toggles twice). A record
+    longer than ``bound`` holds a whole aligned window of ``bound // 2`` bytes with no record break in
+    it, so only such windows are followed to their record's two ends. What every window costs: its
+    quotes counted (NumPy, the one pass over the file) and its first line break or few looked at."""
+    import numpy as np
+
+    window = max(bound // 2, 1)
+    starts = list(range(lo, n, window))
+    parity = [0] * len(starts)
+    p = 0
+    for k, a in enumerate(starts):
+        parity[k] = p
+        p ^= int(np.count_nonzero(arr[a:min(a + window, n)] == _QUOTE)) & 1
+
+    def breaks(k: int) -> Any:
+        """The record breaks of window ``k`` (offsets, rising), found whole."""
+        a, e = starts[k], min(starts[k] + window, n)
+        seg = arr[a:e]
+        q = (seg == _QUOTE).astype(np.uint32)
+        before = (np.cumsum(q, dtype=np.uint32) - q) & 1
+        return np.flatnonzero(((seg == 0x0A) | (seg == 0x0D)) & (before == parity[k])) + a
+
+    def has_break(k: int) -> bool:
+        a, e = starts[k], min(starts[k] + window, n)
+        pos, par = a, parity[k]
+        for _ in range(_QUICK_BREAKS):
+            b = _break_in(mm, pos, e)
+            if b >= e:
+                return False
+            par ^= int(np.count_nonzero(arr[pos:b] == _QUOTE)) & 1
+            if par == 0:
+                return True
+            pos = b + 1
+        return bool(breaks(k).size)
+
+    spans: list[tuple[int, int]] = []
+    k = 0
+    while k < len(starts):
+        if has_break(k):
+            k += 1
+            continue
+        k1 = k
+        while k1 + 1 < len(starts) and not has_break(k1 + 1):
+            k1 += 1
+        start = lo if k == 0 else int(breaks(k - 1)[-1]) + 1
+        end = n if k1 + 1 >= len(starts) else int(breaks(k1 + 1)[0])
+        if end - start > bound:
+            spans.append((start, end))
+        k = k1 + 1
+    return spans
+
+
 def kept_prefix(data: bytes | memoryview, limit: int = KEPT_BYTES) -> int:
     """How many of ``data``'s first bytes to keep: at most ``limit``, never a character cut in two."""
     k = min(limit, len(data))
@@ -191,11 +313,21 @@ def is_utf16(path: Path) -> bool:
         return fh.read(2) in (b"\xff\xfe", b"\xfe\xff")
 
 
-def reason(found: LongLine, bound: int, what: str, name: str) -> str:
-    """A reject's reason for ``found`` in the file called ``name``: the line, its size, the bound and
-    why, and that it is kept."""
-    return (f"line {found.line} of {name} is {found.size:,} bytes, over the {bound:,}-byte bound on one line of "
+def reason(found: LongLine, bound: int, what: str, name: str, unit: str = "line") -> str:
+    """A reject's reason for ``found`` in the file called ``name``: the line (or lines), its size, the
+    bound (on one ``unit`` of ``what``) and why, and that it is kept."""
+    if found.last > found.line:
+        return (f"lines {found.line}-{found.last} of {name} are one {unit} of {found.size:,} bytes, over the {bound:,}-byte "
+                f"bound on one {unit} of {what}: not read (no real record is that long); the {unit} is kept unchanged "
+                f"in the source file")
+    return (f"line {found.line} of {name} is {found.size:,} bytes, over the {bound:,}-byte bound on one {unit} of "
             f"{what}: not read (no real record is that long); the line is kept unchanged in the source file")
+
+
+def preamble_note(found: LongLine, bound: int, name: str) -> str:
+    """What a parser says of a line above a table's header over the bound: no record, not read, kept."""
+    return (f"line {found.line} of {name}, above the table's header, is {found.size:,} bytes (over the {bound:,}-byte "
+            f"bound on one record): not read and not a record (a cover block); kept unchanged in the source file")
 
 
 def utf16_refusal(path: Path, found: LongLine, bound: int, what: str) -> str:

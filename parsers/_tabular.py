@@ -57,8 +57,11 @@ from atlas.model import REJECT_SCHEMA
 from parsers._bounds import (
     TABLE_LINE_BYTES,
     LongLine,
+    csv_long_records,
+    csv_long_records_in,
     long_lines,
     long_lines_in,
+    preamble_note,
     read_without,
     read_without_bytes,
     reason,
@@ -250,9 +253,12 @@ class Sheet:
     path: Path | None = None
     """The file the table is in (named in errors)."""
     long: list[LongLine] = field(default_factory=list)
-    """Lines of a CSV over :data:`parsers._bounds.TABLE_LINE_BYTES`, found by :meth:`frame`: each
-    was read as an empty line (so every other row keeps its number) and is a reject
-    (:func:`long_line_rejects`)."""
+    """Records of a CSV over :data:`parsers._bounds.TABLE_LINE_BYTES` (a record's quoted line breaks
+    included), found by :meth:`frame`: each was read as one empty line (so every other row keeps its
+    number) and is one reject (:func:`long_line_rejects`)."""
+    preamble_long: list[LongLine] = field(default_factory=list)
+    """Lines above the table's header over the bound: read as empty lines; no record, so no reject,
+    but said (:func:`long_line_notes`)."""
 
     def frame(self, skip: int = 0) -> pl.DataFrame:
         """The table from row ``skip`` of :attr:`rows` on (usually the header row), every
@@ -297,10 +303,14 @@ def _csv_sheet(path: Path, head: bytes, complete: bool, *, loader: bool, data: b
     sheet = Sheet(label="", name=path.stem, rows=rows, first_row=1, csv=layout, path=path)
     if loader:
         def load(skip: int) -> pl.DataFrame:
-            sheet.long = long_lines(path, TABLE_LINE_BYTES) if data is None else long_lines_in(data, TABLE_LINE_BYTES)
-            if sheet.long and layout.encoding == "utf-16":
-                raise FormatError(utf16_refusal(path, sheet.long[0], TABLE_LINE_BYTES, "a CSV table"))
-            return read_csv(path, layout, skip=skip, cut=sheet.long, data=data)
+            if layout.encoding == "utf-16":  # its quotes and breaks are two bytes: lines only, and refused whole
+                long = long_lines(path, TABLE_LINE_BYTES) if data is None else long_lines_in(data, TABLE_LINE_BYTES)
+                if long:
+                    raise FormatError(utf16_refusal(path, long[0], TABLE_LINE_BYTES, "a CSV table"))
+                return read_csv(path, layout, skip=skip, data=data)
+            sheet.preamble_long, sheet.long = (csv_long_records(path, TABLE_LINE_BYTES, skip) if data is None
+                                               else csv_long_records_in(data, TABLE_LINE_BYTES, skip))
+            return read_csv(path, layout, skip=skip, cut=sheet.preamble_long + sheet.long, data=data)
 
         sheet._load = load
     return sheet
@@ -315,8 +325,9 @@ def read_csv(path: Path, layout: CsvLayout, *, skip: int, cut: list[LongLine] | 
     (``skip_rows``): a stray quote in a cover block would otherwise open a field that runs to
     the end of the file, and the reader would skip the header and every row with it.
 
-    ``cut``: lines over the bound (:mod:`parsers._bounds`), read as empty lines (a blank row,
-    which no parser counts as a record; :func:`long_line_rejects` makes each a reject)."""
+    ``cut``: records over the bound (:mod:`parsers._bounds`), each read as one empty line (a blank
+    row, which no parser counts as a record; :func:`long_line_rejects` makes each a reject), and
+    lines above the header over it, read as empty lines (:func:`long_line_notes`)."""
     options: dict[str, Any] = {
         "has_header": False, "separator": layout.delimiter, "infer_schema": False, "skip_lines": skip,
         "truncate_ragged_lines": True, "raise_if_empty": False,
@@ -549,12 +560,21 @@ def probe_sheets(probe: Probe) -> list[Sheet]:
 
 
 def long_line_rejects(sheets: list[Sheet], source_id: str) -> tuple[pl.DataFrame, int]:
-    """Every CSV line over the bound that :meth:`Sheet.frame` read as empty, as rejects naming the line
-    and its size (``line N``: the file's physical line), and how many (each counts as a record read)."""
-    rows = [(f"{s.label}line {x.line}", reason(x, TABLE_LINE_BYTES, "a CSV table", s.path.name if s.path else s.name), x.excerpt) for s in sheets for x in s.long]
+    """Every CSV record over the bound that :meth:`Sheet.frame` read as empty, as rejects naming its
+    line or lines and its size (``line N``, ``lines N-M``: the file's physical lines), and how many
+    (each counts as a record read). One reject a record, however many of its lines are long."""
+    rows = [(f"{s.label}{x.where}", reason(x, TABLE_LINE_BYTES, "a CSV table", s.path.name if s.path else s.name,
+                                           "record"), x.excerpt) for s in sheets for x in s.long]
     frame = pl.DataFrame({"source_id": [source_id] * len(rows), "source_ref": [r[0] for r in rows],
                           "reason": [r[1] for r in rows], "excerpt": [r[2] for r in rows]}, schema=REJECT_SCHEMA)
     return frame, len(rows)
+
+
+def long_line_notes(sheets: list[Sheet]) -> list[str]:
+    """What a parser says (its assumptions) of lines above a table's header over the bound: read as
+    empty lines, no record (so no reject and not counted), kept unchanged in the source."""
+    return [preamble_note(x, TABLE_LINE_BYTES, s.path.name if s.path else s.name) for s in sheets
+            for x in s.preamble_long]
 
 
 def without_blank_rows(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:

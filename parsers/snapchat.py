@@ -67,7 +67,7 @@ from parsers._exports import (
     without_cycle_collection,
 )
 from parsers._json_tally import NotFast
-from parsers._tabular import long_line_rejects, probe_sheets, read_sheets, with_header, without_blank_rows
+from parsers._tabular import long_line_notes, long_line_rejects, probe_sheets, read_sheets, with_header, without_blank_rows
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, quoted_name
 
 INFO: Final = ParserInfo(
@@ -754,5 +754,6 @@ def _csv(path: Path, ctx: ParseContext) -> ParseResult:
     if "sender" not in found or "recipient" not in found:
         raise FormatError(f"{path}: the header on line {start + 1} has no sender or recipient column")
     too_long, n_long = long_line_rejects([sheet], ctx.source_id)  # lines over the bound, read as blank
+    assumptions += long_line_notes([sheet])
     return ParseResult(events=events, rejects=pl.concat([rejects(ctx.source_id, bad), too_long]),
                        records_read=records + n_long, assumptions=assumptions, evidence=evidence)
