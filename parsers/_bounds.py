@@ -35,6 +35,8 @@ the line named: its lines cannot be cut out of the bytes safely, and no real exp
 from __future__ import annotations
 
 import mmap
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -83,6 +85,9 @@ class LongLine:
     last: int = 0
     """A record of several lines (a CSV record whose quoted fields hold line breaks, a chat message
     with its continuation lines): its last line; 0 for a record of the one line :attr:`line`."""
+    first: int = 0
+    """A chat message of several lines: the bytes of its first (header) line, of which a chat parser
+    keeps up to :data:`KEPT_BYTES` (so the message is still found, and then rejected whole)."""
 
     @property
     def size(self) -> int:
@@ -300,6 +305,82 @@ def _record_spans(mm: mmap.mmap | bytes, arr: Any, lo: int, n: int, bound: int) 
     return spans
 
 
+CHAT_HEADER_START: Final = re.compile(rb"[\n\r]\[?[0-9\x80-\xff]")
+"""Where a chat header may start (one byte on, past the line break; a lone CR ends a line too; the
+file's first line is looked at on its own): a line whose first byte (after an optional ``[``) is an ASCII digit
+or any non-ASCII byte (a Unicode digit, or the marks iOS and a BOM put before a header). Every
+WhatsApp and Signal header starts so; each such line is then checked with the parser's own header
+rule (bytes are not enough for Unicode digits and spaces)."""
+
+
+_FIRST_LINE_HEADER: Final = re.compile(rb"\[?[0-9\x80-\xff]")
+
+
+def chat_long_blocks(path: Path, bound: int, is_header: Callable[[bytes], bool]) -> list[LongLine]:
+    """Every message of a chat text export (a header line and the lines that continue it, up to the
+    next header) longer than ``bound`` bytes, its trailing line break not counted, in file order; text
+    before the first header is a block too. ``is_header``: the parser's rule, given a line that
+    :data:`CHAT_HEADER_START` matches (at most its first 4 KiB, no line break).
+
+    As for CSV records, a block over the bound holds a whole aligned window of ``bound // 2`` bytes
+    in which no header starts, so a normal file costs one header search (a few hundred bytes in) per
+    window, and only a window with no header is followed to its message's two ends."""
+    size = path.stat().st_size
+    if size <= bound:
+        return []
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        return _chat_long(mm, len(mm), bound, is_header)
+
+
+def _chat_long(mm: mmap.mmap | bytes, n: int, bound: int, is_header: Callable[[bytes], bool]) -> list[LongLine]:
+    window = max(bound // 2, 1)
+    starts = list(range(0, n, window))
+
+    def header(c: int) -> bool:
+        return is_header(mm[c:min(_break_in(mm, c, n), c + 4096)])
+
+    def candidates(k: int) -> Iterator[int]:
+        """Where a line that may be a header starts, in window ``k`` (rising)."""
+        a, e = starts[k], min(starts[k] + window, n)
+        if a == 0 and _FIRST_LINE_HEADER.match(mm[:4]):
+            yield 0
+        for m in CHAT_HEADER_START.finditer(mm, max(a - 1, 0), min(e + 2, n)):
+            if m.start() + 1 >= e:
+                return
+            yield m.start() + 1
+
+    def first_header(k: int) -> int:
+        return next((c for c in candidates(k) if header(c)), -1)
+
+    def last_header(k: int) -> int:
+        return [c for c in candidates(k) if header(c)][-1]
+
+    spans: list[tuple[int, int]] = []
+    k = 0
+    while k < len(starts):
+        if first_header(k) >= 0:
+            k += 1
+            continue
+        k1 = k
+        while k1 + 1 < len(starts) and first_header(k1 + 1) < 0:
+            k1 += 1
+        start = 0 if k == 0 else last_header(k - 1)
+        stop = n if k1 + 1 >= len(starts) else first_header(k1 + 1)
+        # the block ends at the line break before the next header (or the file's last break)
+        if stop > start and mm[stop - 1:stop] == b"\n":
+            stop -= 2 if mm[stop - 2:stop] == b"\r\n" and stop - 2 >= start else 1
+        elif stop > start and mm[stop - 1:stop] == b"\r":
+            stop -= 1
+        if stop - start > bound:
+            spans.append((start, stop))
+        k = k1 + 1
+    if not spans:
+        return []
+    marks = _line_numbers(mm, [p for a, b in spans for p in (a, b)])
+    return [LongLine(marks[2 * i], a, b, _excerpt(mm[a:a + 4 * EXCERPT_CHARS]), marks[2 * i + 1],
+                     _break_in(mm, a, b) - a) for i, (a, b) in enumerate(spans)]
+
+
 def kept_prefix(data: bytes | memoryview, limit: int = KEPT_BYTES) -> int:
     """How many of ``data``'s first bytes to keep: at most ``limit``, never a character cut in two."""
     k = min(limit, len(data))
@@ -335,9 +416,20 @@ def utf16_refusal(path: Path, found: LongLine, bound: int, what: str) -> str:
             f"line of {what}: refused whole (no real export has such a line; nothing from this file was stored)")
 
 
+def chat_cut(x: LongLine, keep: int = KEPT_BYTES) -> tuple[int, int]:
+    """How a chat parser reads a block over the bound: ``(bytes, breaks)``, its first ``bytes`` (whole
+    characters, of its first line only) and then ``breaks`` line breaks, so the message is still found
+    by its header (then rejected whole) and every line after it keeps its number."""
+    if x.last > x.line:
+        return min(keep, x.first), x.last - x.line
+    return keep, 0
+
+
 def read_without(path: Path, long: list[LongLine], keep: int = 0) -> bytes:
     """The file's bytes with each line in ``long`` cut to its first ``keep`` bytes (whole UTF-8
-    characters; 0: made empty), its line break kept, so every line keeps its number. The pieces
+    characters; 0: made empty), its line break kept, so every line keeps its number (0: a CSV record
+    of several lines made one empty line, as it is one row; ``keep``: a chat message of several lines
+    cut as :func:`chat_cut` says, each of its lines kept as an empty line). The pieces
     and their join are both held for a moment: twice the file less its long lines (only a file
     with a line over its bound comes here)."""
     pieces = []
@@ -347,8 +439,9 @@ def read_without(path: Path, long: list[LongLine], keep: int = 0) -> bytes:
             fh.seek(pos)
             pieces.append(fh.read(x.start - pos))
             if keep:
-                head = fh.read(keep + 4)
-                pieces.append(head[:kept_prefix(head, keep)])
+                want, breaks = chat_cut(x, keep)
+                head = fh.read(want + 4)
+                pieces.append(head[:kept_prefix(head, want)] + b"\n" * breaks)
             pos = x.end
         fh.seek(pos)
         pieces.append(fh.read())
@@ -356,7 +449,7 @@ def read_without(path: Path, long: list[LongLine], keep: int = 0) -> bytes:
 
 
 def reject_long_blocks(events: pl.DataFrame, rejects: pl.DataFrame, starts: list[int], long: list[LongLine], bound: int,
-                       what: str, source_id: str, name: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+                       what: str, source_id: str, name: str, unit: str = "message") -> tuple[pl.DataFrame, pl.DataFrame]:
     """A chat export's records are blocks of lines (a header line and the lines that continue
     it), referred to as ``line S`` (S: the header's line). Each block holding a line in
     ``long`` is not read: its event (if it became one) is moved to the rejects, with a reason
@@ -378,10 +471,10 @@ def reject_long_blocks(events: pl.DataFrame, rejects: pl.DataFrame, starts: list
     before_first = next((r for r in reject_refs if r.startswith("line ") and r[5:].isdigit()
                          and (not starts or int(r[5:]) < starts[0])), None)
     for start, lines in by_block.items():
-        why = "; ".join(reason(x, bound, what, name) for x in lines)
+        why = "; ".join(reason(x, bound, what, name, unit) for x in lines)
         ref = f"line {start}" if start is not None else before_first
         if ref is not None and ref in event_refs:
-            moved.append((ref, f"the record starting on {ref} holds a line over the bound: {why}", lines[0].excerpt))
+            moved.append((ref, f"the {unit} starting on {ref} is over the bound: {why}", lines[0].excerpt))
         elif ref is not None and ref in reject_refs:
             amend[ref] = why
         else:  # not expected (every line is in some block); still a reject, never lost
