@@ -53,7 +53,7 @@ from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCou
 
 INFO: Final = ParserInfo(
     name="signal-text",
-    version="1.0.0",
+    version="1.1.0",
     description="Signal chat exported as plain text ('[YYYY-MM-DD, HH:MM] Name: text')",
     detects="text whose message headers are all '[YYYY-MM-DD, HH:MM] ' (bracketed ISO date, minutes, no seconds)",
     notes=__doc__ or "",
