@@ -10,6 +10,14 @@ once into memory, those bytes hashed and those same bytes parsed, and the file's
 being read is refused with nothing stored. Every record read becomes an event or a reject,
 and the count is checked before anything is committed. By default one ``atlas ingest`` is all or nothing:
 if any file fails, the store is left exactly as it was and the error names the file.
+
+Calling this module from your own program (not ``atlas``): start the process with
+``RUST_BACKTRACE`` unset or ``0``. With a backtrace asked for, a Polars worker whose allocation
+fails can hang the process for ever instead of ending it (see :func:`atlas.cli.main`, which sets
+``RUST_BACKTRACE=0`` as it starts). This module does not set it for you: changing the
+environment (``setenv``) while other threads of the host program or Polars' pool may read it is
+not thread-safe in C, and Rust reads the setting once, at the process's first panic, so a change
+made later may not count.
 """
 
 from __future__ import annotations

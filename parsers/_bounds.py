@@ -9,35 +9,52 @@ sizes, so a line above its format's bound is not read at all: it becomes a rejec
 file, the line and its size, the reason says the line is kept in the source (nothing is lost:
 the source is hashed and kept unchanged), and the rest of the file is parsed as before.
 
-The bounds (bytes of one physical line, its line break not counted):
+The bounds (bytes of one record, its last line break not counted):
 
-* :data:`CHAT_LINE_BYTES`, 1 MiB, for chat text exports (WhatsApp, Signal). WhatsApp refuses a
-  message over 65,536 characters; in UTF-8 that is at most 256 KiB (4 bytes a character), and
-  one line of a message is never longer than the message. Signal's text export writes a
-  message the same way (its long messages are sent as a text attachment, not inline). 1 MiB
-  is four times the longest line a real export can hold.
-* :data:`TABLE_LINE_BYTES`, 4 MiB, for CSV tables (CDRs, cell-site lists, subscriber returns,
-  Google and Snapchat return CSVs, tool-export CSVs). A CDR, cell-site, subscriber or Google
-  row is under 1 KB (numbers, times, a cell id, an address). The longest real cell is a
-  message body in a tool export or a Snapchat CSV: a chat message is at most 256 KiB (as
-  above); 4 MiB leaves room for a long e-mail body a tool may put in one cell.
+* :data:`CHAT_LINE_BYTES`, 1 MiB, for chat text exports (WhatsApp, Signal): one message, its
+  header line and its continuation lines together. WhatsApp refuses a message over 65,536
+  characters; in UTF-8 that is at most 256 KiB (4 bytes a character). Signal's text export writes
+  a message the same way (its long messages are sent as a text attachment, not inline). 1 MiB
+  is four times the longest message a real export can hold.
+* :data:`TABLE_LINE_BYTES`, 4 MiB, for tables: one CSV record, its quoted line breaks included
+  (CDRs, cell-site lists, subscriber returns, Google and Snapchat return CSVs, tool-export CSVs),
+  and one workbook row, its cells together (:mod:`parsers._tabular`). A CDR, cell-site, subscriber
+  or Google row is under 1 KB (numbers, times, a cell id, an address). The longest real cell is a
+  message body in a tool export or a Snapchat CSV: a chat message is at most 256 KiB (as above);
+  4 MiB leaves room for a long e-mail body a tool may put in one cell (Excel itself keeps a cell to
+  32,767 characters).
 
-What is checked is a *physical line* (LF, CR or CRLF ends one), found without reading the file
-into Python: the file is looked at in aligned windows of half the bound, and only a window
-with no line break in it (which every line over the bound contains) is looked at further, so
-a normal file costs one ``find`` per half-bound of its size. A CSV field quoted across many
-short lines is not caught by this (see the module's tests and the session note).
+How a record is found without reading the file into Python: the file is looked at in aligned
+windows of half the bound; a record over the bound holds a whole window in which no record
+starts, and only such a window is followed to its record's two ends.
+
+* CSV (:func:`csv_long_records`): a record ends at a line break (LF, CR; CRLF) with an even
+  number of quotes between the table's header line and it, as Polars splits records (the lines
+  above the header are looked at as lines: they are no record). The quotes of each window are
+  counted (NumPy; the one pass over the file this needs: ~16 ms on 220 MB), and its first line
+  break or few looked at.
+* Chat text (:func:`chat_long_blocks`): a message starts at a line the parser's header rule
+  accepts; a window's first such line is usually a few hundred bytes in.
+
+A record over the bound is one reject naming the file, its line (``line N``) or lines
+(``lines N-M``) and its size; the reason says it is kept unchanged in the source. A line over
+the bound above a table's header is no record: it is not read, and the parser's assumptions say
+so. A CSV record is read as one empty line (the rows after it keep their numbers); a chat message
+keeps its header's first bytes and its line breaks (the lines after it keep their numbers).
 
 A UTF-16 file (Windows Notepad's "Unicode") with a line over the bound is refused whole, with
-the line named: its lines cannot be cut out of the bytes safely, and no real export is one.
+the line named: its lines cannot be cut out of the bytes safely, and no real export is one (its
+records are bounded per line only: its quotes and breaks are two bytes).
 """
 
 from __future__ import annotations
 
 import mmap
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import polars as pl
 
@@ -67,7 +84,7 @@ KEPT_BYTES: Final = 256
 """Of a line over the bound, the bytes the parser still sees (whole UTF-8 characters): enough
 for a chat header, so the message it starts is still found, and then rejected whole."""
 
-_COUNT_CHUNK: Final = 64 << 20
+_COUNT_CHUNK: Final = 4 << 20
 
 
 @dataclass(frozen=True)
@@ -80,10 +97,21 @@ class LongLine:
     """The offset of the line's break (or the file's end): the line is ``[start, end)``."""
     excerpt: str = ""
     """The line's first characters (for the reject's excerpt)."""
+    last: int = 0
+    """A record of several lines (a CSV record whose quoted fields hold line breaks, a chat message
+    with its continuation lines): its last line; 0 for a record of the one line :attr:`line`."""
+    first: int = 0
+    """A chat message of several lines: the bytes of its first (header) line, of which a chat parser
+    keeps up to :data:`KEPT_BYTES` (so the message is still found, and then rejected whole)."""
 
     @property
     def size(self) -> int:
         return self.end - self.start
+
+    @property
+    def where(self) -> str:
+        """``line N``, or ``lines N-M`` for a record of several lines (the reject's reference)."""
+        return f"lines {self.line}-{self.last}" if self.last > self.line else f"line {self.line}"
 
 
 def long_lines(path: Path, bound: int) -> list[LongLine]:
@@ -125,6 +153,14 @@ def _break_from(mm: mmap.mmap | bytes, pos: int, n: int) -> int:
     """The offset of the first line break at or after ``pos`` (``n`` if none)."""
     lf = mm.find(b"\n", pos)
     lf = n if lf < 0 else lf
+    cr = mm.find(b"\r", pos, lf)
+    return lf if cr < 0 else cr
+
+
+def _break_in(mm: mmap.mmap | bytes, pos: int, end: int) -> int:
+    """The offset of the first line break in ``[pos, end)`` (``end`` if none): never searches past ``end``."""
+    lf = mm.find(b"\n", pos, end)
+    lf = end if lf < 0 else lf
     cr = mm.find(b"\r", pos, lf)
     return lf if cr < 0 else cr
 
@@ -178,6 +214,188 @@ def _line_numbers(mm: mmap.mmap | bytes, starts: list[int]) -> list[int]:
     return out
 
 
+_QUOTE: Final = 0x22
+_QUICK_BREAKS: Final = 8
+"""Line breaks of a window tried one by one for a record break before the window is looked at whole."""
+
+
+def csv_long_records(path: Path, bound: int, skip: int) -> tuple[list[LongLine], list[LongLine]]:
+    """``(preamble, records)`` of a CSV file whose table starts on physical line ``skip`` (0-based,
+    as ``skip_lines`` counts): the lines above it over ``bound`` bytes (no record: a cover block), and
+    every CSV record from there on over ``bound`` bytes, its quoted line breaks included (one
+    :class:`LongLine` a record, ``last`` its last line), in file order."""
+    size = path.stat().st_size
+    if size <= bound:
+        return [], []
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        return _csv_long(mm, len(mm), bound, skip)
+
+
+def csv_long_records_in(data: bytes, bound: int, skip: int) -> tuple[list[LongLine], list[LongLine]]:
+    """:func:`csv_long_records` of a file's bytes already in memory (the same records)."""
+    return _csv_long(data, len(data), bound, skip) if len(data) > bound else ([], [])
+
+
+def _line_offset(mm: mmap.mmap | bytes, n: int, skip: int) -> int:
+    """The offset where physical line ``skip`` (0-based; LF, CRLF or a lone CR ends a line) starts."""
+    pos = 0
+    for _ in range(skip):
+        if pos >= n:
+            return n
+        b = _break_from(mm, pos, n)
+        pos = b + 2 if mm[b:b + 2] == b"\r\n" else b + 1
+    return min(pos, n)
+
+
+def _csv_long(mm: mmap.mmap | bytes, n: int, bound: int, skip: int) -> tuple[list[LongLine], list[LongLine]]:
+    import numpy as np
+
+    body = _line_offset(mm, n, skip)
+    preamble = [x for x in _scan(mm[:body], body, bound)] if body > bound else []
+    arr = np.frombuffer(mm, dtype=np.uint8)
+    try:
+        spans = _record_spans(mm, arr, body, n, bound)
+    finally:
+        del arr  # an mmap with a NumPy view of it open cannot be closed
+    if not spans:
+        return preamble, []
+    marks = _line_numbers(mm, [p for s, e in spans for p in (s, e)])
+    return preamble, [LongLine(marks[2 * i], s, e, _excerpt(mm[s:s + 4 * EXCERPT_CHARS]), marks[2 * i + 1])
+                      for i, (s, e) in enumerate(spans)]
+
+
+def _record_spans(mm: mmap.mmap | bytes, arr: Any, lo: int, n: int, bound: int) -> list[tuple[int, int]]:
+    """Every CSV record in ``[lo, n)`` longer than ``bound``, as ``(start, end)`` (``end``: its line break).
+
+    A record ends at a line break (LF or CR) with an even number of quotes between ``lo`` and it,
+    as Polars' reader splits records (a quote anywhere toggles; a doubled quote toggles twice). A record
+    longer than ``bound`` holds a whole aligned window of ``bound // 2`` bytes with no record break in
+    it, so only such windows are followed to their record's two ends. What every window costs: its
+    quotes counted (NumPy, the one pass over the file) and its first line break or few looked at."""
+    import numpy as np
+
+    window = max(bound // 2, 1)
+    starts = list(range(lo, n, window))
+    parity = [0] * len(starts)
+    p = 0
+    for k, a in enumerate(starts):
+        parity[k] = p
+        p ^= int(np.count_nonzero(arr[a:min(a + window, n)] == _QUOTE)) & 1
+
+    def breaks(k: int) -> Any:
+        """The record breaks of window ``k`` (offsets, rising), found whole."""
+        a, e = starts[k], min(starts[k] + window, n)
+        seg = arr[a:e]
+        q = (seg == _QUOTE).astype(np.uint32)
+        before = (np.cumsum(q, dtype=np.uint32) - q) & 1
+        return np.flatnonzero(((seg == 0x0A) | (seg == 0x0D)) & (before == parity[k])) + a
+
+    def has_break(k: int) -> bool:
+        a, e = starts[k], min(starts[k] + window, n)
+        pos, par = a, parity[k]
+        for _ in range(_QUICK_BREAKS):
+            b = _break_in(mm, pos, e)
+            if b >= e:
+                return False
+            par ^= int(np.count_nonzero(arr[pos:b] == _QUOTE)) & 1
+            if par == 0:
+                return True
+            pos = b + 1
+        return bool(breaks(k).size)
+
+    spans: list[tuple[int, int]] = []
+    k = 0
+    while k < len(starts):
+        if has_break(k):
+            k += 1
+            continue
+        k1 = k
+        while k1 + 1 < len(starts) and not has_break(k1 + 1):
+            k1 += 1
+        start = lo if k == 0 else int(breaks(k - 1)[-1]) + 1
+        end = n if k1 + 1 >= len(starts) else int(breaks(k1 + 1)[0])
+        if end - start > bound:
+            spans.append((start, end))
+        k = k1 + 1
+    return spans
+
+
+CHAT_HEADER_START: Final = re.compile(rb"[\n\r]\[?[0-9\x80-\xff]")
+"""Where a chat header may start (one byte on, past the line break; a lone CR ends a line too; the
+file's first line is looked at on its own): a line whose first byte (after an optional ``[``) is an ASCII digit
+or any non-ASCII byte (a Unicode digit, or the marks iOS and a BOM put before a header). Every
+WhatsApp and Signal header starts so; each such line is then checked with the parser's own header
+rule (bytes are not enough for Unicode digits and spaces)."""
+
+
+_FIRST_LINE_HEADER: Final = re.compile(rb"\[?[0-9\x80-\xff]")
+
+
+def chat_long_blocks(path: Path, bound: int, is_header: Callable[[bytes], bool]) -> list[LongLine]:
+    """Every message of a chat text export (a header line and the lines that continue it, up to the
+    next header) longer than ``bound`` bytes, its trailing line break not counted, in file order; text
+    before the first header is a block too. ``is_header``: the parser's rule, given a line that
+    :data:`CHAT_HEADER_START` matches (at most its first 4 KiB, no line break).
+
+    As for CSV records, a block over the bound holds a whole aligned window of ``bound // 2`` bytes
+    in which no header starts, so a normal file costs one header search (a few hundred bytes in) per
+    window, and only a window with no header is followed to its message's two ends."""
+    size = path.stat().st_size
+    if size <= bound:
+        return []
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        return _chat_long(mm, len(mm), bound, is_header)
+
+
+def _chat_long(mm: mmap.mmap | bytes, n: int, bound: int, is_header: Callable[[bytes], bool]) -> list[LongLine]:
+    window = max(bound // 2, 1)
+    starts = list(range(0, n, window))
+
+    def header(c: int) -> bool:
+        return is_header(mm[c:min(_break_in(mm, c, n), c + 4096)])
+
+    def candidates(k: int) -> Iterator[int]:
+        """Where a line that may be a header starts, in window ``k`` (rising)."""
+        a, e = starts[k], min(starts[k] + window, n)
+        if a == 0 and _FIRST_LINE_HEADER.match(mm[:4]):
+            yield 0
+        for m in CHAT_HEADER_START.finditer(mm, max(a - 1, 0), min(e + 2, n)):
+            if m.start() + 1 >= e:
+                return
+            yield m.start() + 1
+
+    def first_header(k: int) -> int:
+        return next((c for c in candidates(k) if header(c)), -1)
+
+    def last_header(k: int) -> int:
+        return [c for c in candidates(k) if header(c)][-1]
+
+    spans: list[tuple[int, int]] = []
+    k = 0
+    while k < len(starts):
+        if first_header(k) >= 0:
+            k += 1
+            continue
+        k1 = k
+        while k1 + 1 < len(starts) and first_header(k1 + 1) < 0:
+            k1 += 1
+        start = 0 if k == 0 else last_header(k - 1)
+        stop = n if k1 + 1 >= len(starts) else first_header(k1 + 1)
+        # the block ends at the line break before the next header (or the file's last break)
+        if stop > start and mm[stop - 1:stop] == b"\n":
+            stop -= 2 if mm[stop - 2:stop] == b"\r\n" and stop - 2 >= start else 1
+        elif stop > start and mm[stop - 1:stop] == b"\r":
+            stop -= 1
+        if stop - start > bound:
+            spans.append((start, stop))
+        k = k1 + 1
+    if not spans:
+        return []
+    marks = _line_numbers(mm, [p for a, b in spans for p in (a, b)])
+    return [LongLine(marks[2 * i], a, b, _excerpt(mm[a:a + 4 * EXCERPT_CHARS]), marks[2 * i + 1],
+                     _break_in(mm, a, b) - a) for i, (a, b) in enumerate(spans)]
+
+
 def kept_prefix(data: bytes | memoryview, limit: int = KEPT_BYTES) -> int:
     """How many of ``data``'s first bytes to keep: at most ``limit``, never a character cut in two."""
     k = min(limit, len(data))
@@ -191,11 +409,21 @@ def is_utf16(path: Path) -> bool:
         return fh.read(2) in (b"\xff\xfe", b"\xfe\xff")
 
 
-def reason(found: LongLine, bound: int, what: str, name: str) -> str:
-    """A reject's reason for ``found`` in the file called ``name``: the line, its size, the bound and
-    why, and that it is kept."""
-    return (f"line {found.line} of {name} is {found.size:,} bytes, over the {bound:,}-byte bound on one line of "
+def reason(found: LongLine, bound: int, what: str, name: str, unit: str = "line") -> str:
+    """A reject's reason for ``found`` in the file called ``name``: the line (or lines), its size, the
+    bound (on one ``unit`` of ``what``) and why, and that it is kept."""
+    if found.last > found.line:
+        return (f"lines {found.line}-{found.last} of {name} are one {unit} of {found.size:,} bytes, over the {bound:,}-byte "
+                f"bound on one {unit} of {what}: not read (no real record is that long); the {unit} is kept unchanged "
+                f"in the source file")
+    return (f"line {found.line} of {name} is {found.size:,} bytes, over the {bound:,}-byte bound on one {unit} of "
             f"{what}: not read (no real record is that long); the line is kept unchanged in the source file")
+
+
+def preamble_note(found: LongLine, bound: int, name: str) -> str:
+    """What a parser says of a line above a table's header over the bound: no record, not read, kept."""
+    return (f"line {found.line} of {name}, above the table's header, is {found.size:,} bytes (over the {bound:,}-byte "
+            f"bound on one record): not read and not a record (a cover block); kept unchanged in the source file")
 
 
 def utf16_refusal(path: Path, found: LongLine, bound: int, what: str) -> str:
@@ -203,9 +431,20 @@ def utf16_refusal(path: Path, found: LongLine, bound: int, what: str) -> str:
             f"line of {what}: refused whole (no real export has such a line; nothing from this file was stored)")
 
 
+def chat_cut(x: LongLine, keep: int = KEPT_BYTES) -> tuple[int, int]:
+    """How a chat parser reads a block over the bound: ``(bytes, breaks)``, its first ``bytes`` (whole
+    characters, of its first line only) and then ``breaks`` line breaks, so the message is still found
+    by its header (then rejected whole) and every line after it keeps its number."""
+    if x.last > x.line:
+        return min(keep, x.first), x.last - x.line
+    return keep, 0
+
+
 def read_without(path: Path, long: list[LongLine], keep: int = 0) -> bytes:
     """The file's bytes with each line in ``long`` cut to its first ``keep`` bytes (whole UTF-8
-    characters; 0: made empty), its line break kept, so every line keeps its number. The pieces
+    characters; 0: made empty), its line break kept, so every line keeps its number (0: a CSV record
+    of several lines made one empty line, as it is one row; ``keep``: a chat message of several lines
+    cut as :func:`chat_cut` says, each of its lines kept as an empty line). The pieces
     and their join are both held for a moment: twice the file less its long lines (only a file
     with a line over its bound comes here)."""
     pieces = []
@@ -215,8 +454,9 @@ def read_without(path: Path, long: list[LongLine], keep: int = 0) -> bytes:
             fh.seek(pos)
             pieces.append(fh.read(x.start - pos))
             if keep:
-                head = fh.read(keep + 4)
-                pieces.append(head[:kept_prefix(head, keep)])
+                want, breaks = chat_cut(x, keep)
+                head = fh.read(want + 4)
+                pieces.append(head[:kept_prefix(head, want)] + b"\n" * breaks)
             pos = x.end
         fh.seek(pos)
         pieces.append(fh.read())
@@ -224,7 +464,7 @@ def read_without(path: Path, long: list[LongLine], keep: int = 0) -> bytes:
 
 
 def reject_long_blocks(events: pl.DataFrame, rejects: pl.DataFrame, starts: list[int], long: list[LongLine], bound: int,
-                       what: str, source_id: str, name: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+                       what: str, source_id: str, name: str, unit: str = "message") -> tuple[pl.DataFrame, pl.DataFrame]:
     """A chat export's records are blocks of lines (a header line and the lines that continue
     it), referred to as ``line S`` (S: the header's line). Each block holding a line in
     ``long`` is not read: its event (if it became one) is moved to the rejects, with a reason
@@ -246,10 +486,10 @@ def reject_long_blocks(events: pl.DataFrame, rejects: pl.DataFrame, starts: list
     before_first = next((r for r in reject_refs if r.startswith("line ") and r[5:].isdigit()
                          and (not starts or int(r[5:]) < starts[0])), None)
     for start, lines in by_block.items():
-        why = "; ".join(reason(x, bound, what, name) for x in lines)
+        why = "; ".join(reason(x, bound, what, name, unit) for x in lines)
         ref = f"line {start}" if start is not None else before_first
         if ref is not None and ref in event_refs:
-            moved.append((ref, f"the record starting on {ref} holds a line over the bound: {why}", lines[0].excerpt))
+            moved.append((ref, f"the {unit} starting on {ref} is over the bound: {why}", lines[0].excerpt))
         elif ref is not None and ref in reject_refs:
             amend[ref] = why
         else:  # not expected (every line is in some block); still a reject, never lost

@@ -55,10 +55,14 @@ import polars as pl
 from atlas.errors import FormatError
 from atlas.model import REJECT_SCHEMA
 from parsers._bounds import (
+    EXCERPT_CHARS,
     TABLE_LINE_BYTES,
     LongLine,
+    csv_long_records,
+    csv_long_records_in,
     long_lines,
     long_lines_in,
+    preamble_note,
     read_without,
     read_without_bytes,
     reason,
@@ -250,9 +254,14 @@ class Sheet:
     path: Path | None = None
     """The file the table is in (named in errors)."""
     long: list[LongLine] = field(default_factory=list)
-    """Lines of a CSV over :data:`parsers._bounds.TABLE_LINE_BYTES`, found by :meth:`frame`: each
-    was read as an empty line (so every other row keeps its number) and is a reject
-    (:func:`long_line_rejects`)."""
+    """Records of a CSV over :data:`parsers._bounds.TABLE_LINE_BYTES` (a record's quoted line breaks
+    included), found by :meth:`frame`: each was read as one empty line (so every other row keeps its
+    number) and is one reject (:func:`long_line_rejects`)."""
+    long_fields: dict[int, str] = field(default_factory=dict)
+    """A workbook row in :attr:`long` (by its row number): its largest cell's column and size."""
+    preamble_long: list[LongLine] = field(default_factory=list)
+    """Lines above the table's header over the bound: read as empty lines; no record, so no reject,
+    but said (:func:`long_line_notes`)."""
 
     def frame(self, skip: int = 0) -> pl.DataFrame:
         """The table from row ``skip`` of :attr:`rows` on (usually the header row), every
@@ -297,10 +306,14 @@ def _csv_sheet(path: Path, head: bytes, complete: bool, *, loader: bool, data: b
     sheet = Sheet(label="", name=path.stem, rows=rows, first_row=1, csv=layout, path=path)
     if loader:
         def load(skip: int) -> pl.DataFrame:
-            sheet.long = long_lines(path, TABLE_LINE_BYTES) if data is None else long_lines_in(data, TABLE_LINE_BYTES)
-            if sheet.long and layout.encoding == "utf-16":
-                raise FormatError(utf16_refusal(path, sheet.long[0], TABLE_LINE_BYTES, "a CSV table"))
-            return read_csv(path, layout, skip=skip, cut=sheet.long, data=data)
+            if layout.encoding == "utf-16":  # its quotes and breaks are two bytes: lines only, and refused whole
+                long = long_lines(path, TABLE_LINE_BYTES) if data is None else long_lines_in(data, TABLE_LINE_BYTES)
+                if long:
+                    raise FormatError(utf16_refusal(path, long[0], TABLE_LINE_BYTES, "a CSV table"))
+                return read_csv(path, layout, skip=skip, data=data)
+            sheet.preamble_long, sheet.long = (csv_long_records(path, TABLE_LINE_BYTES, skip) if data is None
+                                               else csv_long_records_in(data, TABLE_LINE_BYTES, skip))
+            return read_csv(path, layout, skip=skip, cut=sheet.preamble_long + sheet.long, data=data)
 
         sheet._load = load
     return sheet
@@ -315,8 +328,9 @@ def read_csv(path: Path, layout: CsvLayout, *, skip: int, cut: list[LongLine] | 
     (``skip_rows``): a stray quote in a cover block would otherwise open a field that runs to
     the end of the file, and the reader would skip the header and every row with it.
 
-    ``cut``: lines over the bound (:mod:`parsers._bounds`), read as empty lines (a blank row,
-    which no parser counts as a record; :func:`long_line_rejects` makes each a reject)."""
+    ``cut``: records over the bound (:mod:`parsers._bounds`), each read as one empty line (a blank
+    row, which no parser counts as a record; :func:`long_line_rejects` makes each a reject), and
+    lines above the header over it, read as empty lines (:func:`long_line_notes`)."""
     options: dict[str, Any] = {
         "has_header": False, "separator": layout.delimiter, "infer_schema": False, "skip_lines": skip,
         "truncate_ragged_lines": True, "raise_if_empty": False,
@@ -429,7 +443,44 @@ def _sheet_frame(reader: Any, name: str, n_rows: int | None) -> pl.DataFrame:
     return pl.DataFrame(reader.load_sheet_eager(name, header_row=None, dtypes="string", n_rows=n_rows))
 
 
-def _load_sheets(path: Path, n_rows: int | None) -> list[tuple[str, pl.DataFrame]]:
+@dataclass(frozen=True)
+class LongRow:
+    """A workbook row over :data:`parsers._bounds.TABLE_LINE_BYTES` (its cells' text together):
+    its position in the sheet's frame, its size, and its largest cell (position and size)."""
+
+    index: int
+    size: int
+    column: int
+    cell: int
+    excerpt: str
+
+
+def _without_long_rows(frame: pl.DataFrame) -> tuple[pl.DataFrame, list[LongRow]]:
+    """``frame`` with each row over the bound made blank (every cell missing: no parser reads a blank
+    row as a record, and every other row keeps its number), and those rows. A sheet whose columns'
+    longest values add up to no more than the bound (every real sheet) is returned as it is, after
+    one look at each column's longest value."""
+    if frame.height == 0 or frame.width == 0 or frame.estimated_size() <= TABLE_LINE_BYTES:
+        return frame, []
+    sizes = frame.select(pl.col(c).str.len_bytes().fill_null(0) for c in frame.columns)
+    if sum(v or 0 for v in sizes.max().row(0)) <= TABLE_LINE_BYTES:
+        return frame, []
+    total = sizes.select(pl.sum_horizontal(pl.all()).alias("n")).get_column("n")
+    found = (total > TABLE_LINE_BYTES).arg_true().to_list()
+    if not found:
+        return frame, []
+    out = []
+    for i in found:
+        row = sizes.row(i)
+        col = max(range(len(row)), key=lambda j: row[j])
+        head = frame.select(pl.col(frame.columns[col]).slice(i, 1).str.slice(0, EXCERPT_CHARS)).item()
+        out.append(LongRow(i, int(total[i]), col, int(row[col]), head or ""))
+    blank = pl.Series(range(frame.height)).is_in(found)
+    frame = frame.select(pl.when(~pl.lit(blank)).then(pl.col(c)).alias(c) for c in frame.columns)
+    return frame, out
+
+
+def _load_sheets(path: Path, n_rows: int | None) -> list[tuple[str, pl.DataFrame, list[LongRow]]]:
     try:
         import fastexcel
 
@@ -439,23 +490,36 @@ def _load_sheets(path: Path, n_rows: int | None) -> list[tuple[str, pl.DataFrame
     out = []
     for name in reader.sheet_names:
         try:
-            out.append((name, _sheet_frame(reader, name, n_rows)))
+            frame = _sheet_frame(reader, name, n_rows)
         except Exception as exc:
             raise FormatError(f"{path}: sheet {name!r} cannot be read ({exc})") from exc
+        out.append((name, *_without_long_rows(frame)))
     return out
 
 
-def _as_sheets(path: Path, frames: list[tuple[str, pl.DataFrame]], *, loadable: bool) -> list[Sheet]:
+def _as_sheets(path: Path, frames: list[tuple[str, pl.DataFrame, list[LongRow]]], *, loadable: bool) -> list[Sheet]:
     starts = _sheet_first_rows(path)
     sheets = []
-    for name, frame in frames:
+    for name, frame, big in frames:
         rows = [[("" if v is None else str(v)) for v in r] for r in frame.head(HEAD_ROWS).iter_rows()]
+        sheet = Sheet(label=f"sheet {name} ", name=name, rows=rows, first_row=starts.get(name, 1), path=path)
 
-        def load(skip: int, frame: pl.DataFrame = frame) -> pl.DataFrame:
+        def load(skip: int, frame: pl.DataFrame = frame, big: list[LongRow] = big, sheet: Sheet = sheet) -> pl.DataFrame:
+            header = sheet.rows[skip] if skip < len(sheet.rows) else []
+            sheet.long, sheet.preamble_long, sheet.long_fields = [], [], {}
+            for r in big:
+                found = LongLine(sheet.first_row + r.index, 0, r.size, r.excerpt)
+                if r.index < skip:
+                    sheet.preamble_long.append(found)
+                    continue
+                name = header[r.column] if r.column < len(header) and header[r.column].strip() else ""
+                sheet.long.append(found)
+                sheet.long_fields[found.line] = (f"its largest cell, in column {r.column + 1}"
+                                                 + (f" ({name!r})" if name else "") + f", is {r.cell:,} bytes")
             return frame.slice(skip)
 
-        sheets.append(Sheet(label=f"sheet {name} ", name=name, rows=rows, first_row=starts.get(name, 1),
-                            _load=load if loadable else None, path=path))
+        sheet._load = load if loadable else None
+        sheets.append(sheet)
     return sheets
 
 
@@ -478,7 +542,7 @@ def _xlsx_sheets(path: Path, *, head_only: bool) -> list[Sheet]:
     _WHOLE.clear()
     if key is not None:
         _WHOLE[key] = _as_sheets(path, frames, loadable=True)
-    return _as_sheets(path, [(name, frame.head(HEAD_ROWS)) for name, frame in frames], loadable=False)
+    return _as_sheets(path, [(name, frame.head(HEAD_ROWS), big) for name, frame, big in frames], loadable=False)
 
 
 def read_sheets(path: Path, data: bytes | None = None) -> list[Sheet]:
@@ -549,12 +613,31 @@ def probe_sheets(probe: Probe) -> list[Sheet]:
 
 
 def long_line_rejects(sheets: list[Sheet], source_id: str) -> tuple[pl.DataFrame, int]:
-    """Every CSV line over the bound that :meth:`Sheet.frame` read as empty, as rejects naming the line
-    and its size (``line N``: the file's physical line), and how many (each counts as a record read)."""
-    rows = [(f"{s.label}line {x.line}", reason(x, TABLE_LINE_BYTES, "a CSV table", s.path.name if s.path else s.name), x.excerpt) for s in sheets for x in s.long]
+    """Every CSV record over the bound that :meth:`Sheet.frame` read as empty, as rejects naming its
+    line or lines and its size (``line N``, ``lines N-M``: the file's physical lines), and how many
+    (each counts as a record read). One reject a record, however many of its lines are long."""
+    rows = [(f"{s.label}{x.where}", reason(x, TABLE_LINE_BYTES, "a CSV table", s.path.name if s.path else s.name,
+                                           "record"), x.excerpt) if s.csv is not None else
+            (f"{s.label}row {x.line}", _row_reason(s, x), x.excerpt) for s in sheets for x in s.long]
     frame = pl.DataFrame({"source_id": [source_id] * len(rows), "source_ref": [r[0] for r in rows],
                           "reason": [r[1] for r in rows], "excerpt": [r[2] for r in rows]}, schema=REJECT_SCHEMA)
     return frame, len(rows)
+
+
+def _row_reason(s: Sheet, x: LongLine) -> str:
+    where = f"row {x.line} of sheet {s.name!r} in {s.path.name if s.path else s.name}"
+    return (f"{where} is {x.size:,} bytes ({s.long_fields.get(x.line, '')}), over the {TABLE_LINE_BYTES:,}-byte bound "
+            "on one record of a workbook sheet: not read (no real record is that long); the row is kept unchanged in "
+            "the source file")
+
+
+def long_line_notes(sheets: list[Sheet]) -> list[str]:
+    """What a parser says (its assumptions) of lines (rows) above a table's header over the bound: read
+    as empty, no record (so no reject and not counted), kept unchanged in the source."""
+    return [preamble_note(x, TABLE_LINE_BYTES, s.path.name if s.path else s.name) if s.csv is not None else
+            (f"row {x.line} of sheet {s.name!r}, above the table's header, is {x.size:,} bytes (over the "
+             f"{TABLE_LINE_BYTES:,}-byte bound on one record): not read and not a record (a cover block); kept "
+             "unchanged in the source file") for s in sheets for x in s.preamble_long]
 
 
 def without_blank_rows(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:

@@ -51,7 +51,7 @@ import pyarrow as pa
 from numpy.lib.stride_tricks import sliding_window_view
 
 from atlas.errors import FormatError
-from parsers._bounds import KEPT_BYTES, LongLine, is_utf16, kept_prefix, long_lines, utf16_refusal
+from parsers._bounds import LongLine, chat_cut, chat_long_blocks, is_utf16, kept_prefix, long_lines, utf16_refusal
 from parsers._exports import raise_if_truncated
 
 __all__ = [
@@ -135,7 +135,8 @@ class TextBytes:
         return pooled(size + 32, np.uint8)
 
     @classmethod
-    def read(cls, path: Path, format_name: str, bound: int | None = None) -> tuple[TextBytes, str | None, list[str]]:
+    def read(cls, path: Path, format_name: str, bound: int | None = None,
+             is_header: Callable[[bytes], bool] | None = None) -> tuple[TextBytes, str | None, list[str]]:
         """The file (BOM dropped, checked to be UTF-8), its text when it had to be decoded
         for that check (ASCII needs none, so a plain file is never decoded whole), and notes
         on what was repaired. Errors name ``format_name`` ("not a WhatsApp text export").
@@ -143,11 +144,16 @@ class TextBytes:
         ``bound``: a line longer than this many bytes is cut to its first
         :data:`parsers._bounds.KEPT_BYTES` in the buffer (``.long`` lists them, with their
         line numbers and sizes in the file; the parser makes their records rejects), before
-        any of it reaches Polars; a UTF-16 file with such a line is refused whole."""
+        any of it reaches Polars; a UTF-16 file with such a line is refused whole. With
+        ``is_header`` (the parser's header rule, :func:`parsers._bounds.chat_long_blocks`), the bound
+        is on a whole message, its continuation lines included, and such a message is cut to its
+        header line's first bytes and its line breaks (:func:`parsers._bounds.chat_cut`)."""
         long = long_lines(path, bound) if bound is not None else []
         if long and is_utf16(path):
             raise FormatError(utf16_refusal(path, long[0], bound or 0, f"a {format_name} text export"))
-        size = path.stat().st_size - sum(x.size - KEPT_BYTES for x in long)
+        if bound is not None and is_header is not None and not is_utf16(path):
+            long = chat_long_blocks(path, bound, is_header)  # whole messages (every long line is in one)
+        size = path.stat().st_size - sum(x.size - sum(chat_cut(x)) for x in long)
         a = cls.padded(size)
         with path.open("rb") as handle:
             size = cls._read_cut(handle, a, size, long) if long else handle.readinto(a.data[:size])
@@ -168,10 +174,13 @@ class TextBytes:
             at += got
             if x is None:
                 break
-            head = handle.read(KEPT_BYTES + 4)
-            keep = kept_prefix(head, KEPT_BYTES) if len(head) > KEPT_BYTES else len(head)
+            want, breaks = chat_cut(x)
+            head = handle.read(want + 4)
+            keep = kept_prefix(head, want) if len(head) > want else len(head)
             a[at:at + keep] = np.frombuffer(head[:keep], dtype=np.uint8)
             at += keep
+            a[at:at + breaks] = 0x0A
+            at += breaks
             pos = x.end
         return at
 

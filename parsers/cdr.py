@@ -73,7 +73,7 @@ from atlas.normalise.identifiers import identifier_map
 from atlas.normalise.region import RegionEvidence, choose_region, numbers_in
 from atlas.normalise.times import check_zone, localise
 from parsers._cdr_meaning import VOCABULARY_PATH, Proposal, propose, vocabulary
-from parsers._tabular import Sheet, long_line_rejects, norm_header, probe_sheets, read_sheets, reads_whole_csv
+from parsers._tabular import Sheet, long_line_notes, long_line_rejects, norm_header, probe_sheets, read_sheets, reads_whole_csv
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
 TEMPLATES_PATH: Final = Path(__file__).resolve().parent / "templates" / "cdr_templates.toml"
@@ -83,7 +83,7 @@ DIRECTION: Final = EVENT_SCHEMA["direction"]
 
 INFO: Final = ParserInfo(
     name="cdr",
-    version="1.1.0",
+    version="1.2.0",
     description="Call data records from a communications provider (CSV or XLSX, mapped by header templates)",
     detects="a CSV or XLSX whose header row fits a CDR template (cdr_templates.toml or --map), or whose "
             "columns map by meaning without doubt (cdr_vocabulary.toml), or looks like call data "
@@ -1254,6 +1254,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     if table is not None and ctx.table_ready is not None:
         ctx.table_ready("cdr", table)
     too_long, n_long = long_line_rejects([block for block, _, _ in found], ctx.source_id)  # read as blank lines
+    out.assumptions += long_line_notes([block for block, _, _ in found])
     if n_long:
         out.rejects.append(too_long)
         out.records += n_long

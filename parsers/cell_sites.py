@@ -40,6 +40,7 @@ from parsers._tabular import (
     Sheet,
     header_qualifiers,
     load_vocabulary,
+    long_line_notes,
     long_line_rejects,
     probe_sheets,
     read_sheets,
@@ -50,7 +51,7 @@ from parsers.cdr import HEADER_SCAN_ROWS, cell_key, hex_to_decimal
 
 INFO: Final = ParserInfo(
     name="cell-sites",
-    version="1.0.0",
+    version="1.1.0",
     description="Cell-site list from a communications provider (CSV or XLSX; lat/lon or OS grid)",
     detects="a CSV or XLSX with a cell id column, a position (latitude/longitude, easting/northing or grid "
             "reference) and antenna columns (azimuth or beam width)",
@@ -204,6 +205,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         pl.col("cell_id").str.split("-").list.last().alias("cell_part"),
     ).select(list(CELLS_SCHEMA.names())).cast(dict(CELLS_SCHEMA))  # type: ignore[arg-type]
     too_long, n_long = long_line_rejects([block for block, _, _ in blocks], ctx.source_id)  # read as blank lines
+    assumptions += long_line_notes([block for block, _, _ in blocks])
     if n_long:
         rejects.append(too_long)
     return ParseResult(

@@ -34,12 +34,12 @@ import polars as pl
 from atlas.errors import FormatError
 from atlas.model import TS_TYPE, UTC, Channel, EvidenceCategory
 from parsers._exports import epoch_auto_utc, iso_instant, rejects
-from parsers._tabular import long_line_rejects, probe_sheets, read_sheets, with_header, without_blank_rows
+from parsers._tabular import long_line_notes, long_line_rejects, probe_sheets, read_sheets, with_header, without_blank_rows
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
 INFO: Final = ParserInfo(
     name="google-returns-csv",
-    version="1.0.0",
+    version="1.1.0",
     description="Google location-history return to police (CSV: Timestamp (UTC), Latitude, Longitude, Display Radius …)",
     detects="CSV whose header (after any preamble) has 'Timestamp (UTC)' (or Timestamp), Latitude and Longitude, "
     "and a Display Radius / Device Tag column",
@@ -130,5 +130,5 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     too_long, n_long = long_line_rejects([sheet], ctx.source_id)  # lines over the bound, read as blank
     return ParseResult(
         events=events, rejects=pl.concat([rejects(ctx.source_id, bad), too_long]), records_read=t.height + n_long,
-        assumptions=[*sheet.notes(), f"Google return CSV: header on line {start + 1}; columns mapped by name: {mapped}; times UTC per the header"],
+        assumptions=[*sheet.notes(), *long_line_notes([sheet]), f"Google return CSV: header on line {start + 1}; columns mapped by name: {mapped}; times UTC per the header"],
     )

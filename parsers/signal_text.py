@@ -38,13 +38,22 @@ import polars as pl
 from atlas.errors import FormatError
 from atlas.model import Channel, EvidenceCategory
 from atlas.normalise.phones import looks_like_phone
-from parsers._bounds import CHAT_LINE_BYTES, KEPT_BYTES, is_utf16, long_lines, read_without, reject_long_blocks, utf16_refusal
+from parsers._bounds import (
+    CHAT_LINE_BYTES,
+    KEPT_BYTES,
+    chat_long_blocks,
+    is_utf16,
+    long_lines,
+    read_without,
+    reject_long_blocks,
+    utf16_refusal,
+)
 from parsers._exports import read_bytes_text, read_bytes_text_plain, rejects
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCount
 
 INFO: Final = ParserInfo(
     name="signal-text",
-    version="1.0.0",
+    version="1.1.0",
     description="Signal chat exported as plain text ('[YYYY-MM-DD, HH:MM] Name: text')",
     detects="text whose message headers are all '[YYYY-MM-DD, HH:MM] ' (bracketed ISO date, minutes, no seconds)",
     notes=__doc__ or "",
@@ -62,6 +71,11 @@ _LINE_BREAK: Final = re.compile(r"\r\n|\r|\n")
 _ANY_BRACKET_STAMP: Final = re.compile(r"^\ufeff?[\u200e\u200f]*\[\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4},?\s+\d{1,2}[:.]\d{2}")
 
 
+def _is_header(line: bytes) -> bool:
+    """Whether one line (bytes, no line break) is a message header: :data:`HEADER`, as the parser reads it."""
+    return _HEADER_RE.match(line.decode("utf-8", errors="replace")) is not None
+
+
 def detect(probe: Probe) -> int:
     lines = [ln for ln in probe.lines if ln.strip()][:200]
     if not lines or not _HEADER_RE.match(lines[0]):
@@ -75,10 +89,13 @@ def detect(probe: Probe) -> int:
 
 
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
-    # A line over the bound is cut to its first bytes before Polars sees it; its message is a reject (below).
+    # A message over the bound (its continuation lines included) is cut to its header's first bytes
+    # and its line breaks before Polars sees it; it is a reject (below).
     long = long_lines(path, CHAT_LINE_BYTES)
     if long and is_utf16(path):
         raise FormatError(utf16_refusal(path, long[0], CHAT_LINE_BYTES, "a Signal text export"))
+    if not is_utf16(path):
+        long = chat_long_blocks(path, CHAT_LINE_BYTES, _is_header)
     text = (read_bytes_text_plain(path, "Signal text export", read_without(path, long, KEPT_BYTES)) if long
             else read_bytes_text(path, "Signal text export"))
     frame = (

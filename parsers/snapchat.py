@@ -67,12 +67,12 @@ from parsers._exports import (
     without_cycle_collection,
 )
 from parsers._json_tally import NotFast
-from parsers._tabular import long_line_rejects, probe_sheets, read_sheets, with_header, without_blank_rows
+from parsers._tabular import long_line_notes, long_line_rejects, probe_sheets, read_sheets, with_header, without_blank_rows
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, quoted_name
 
 INFO: Final = ParserInfo(
     name="snapchat",
-    version="1.0.0",
+    version="1.1.0",
     description="Snapchat chat history: 'My Data' chat_history.json, or a law-enforcement return CSV of conversations",
     detects="JSON whose records have 'Media Type' and 'Created' with 'From'/'To'; or CSV (after any preamble) whose "
     "header names a sender (sender_username/from), a recipient and a timestamp",
@@ -754,5 +754,6 @@ def _csv(path: Path, ctx: ParseContext) -> ParseResult:
     if "sender" not in found or "recipient" not in found:
         raise FormatError(f"{path}: the header on line {start + 1} has no sender or recipient column")
     too_long, n_long = long_line_rejects([sheet], ctx.source_id)  # lines over the bound, read as blank
+    assumptions += long_line_notes([sheet])
     return ParseResult(events=events, rejects=pl.concat([rejects(ctx.source_id, bad), too_long]),
                        records_read=records + n_long, assumptions=assumptions, evidence=evidence)

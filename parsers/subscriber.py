@@ -35,6 +35,7 @@ from parsers._tabular import (
     RETURNS_VOCABULARY,
     Sheet,
     load_vocabulary,
+    long_line_notes,
     long_line_rejects,
     probe_sheets,
     read_sheets,
@@ -45,7 +46,7 @@ from parsers.cdr import HEADER_SCAN_ROWS
 
 INFO: Final = ParserInfo(
     name="subscriber",
-    version="1.0.0",
+    version="1.1.0",
     description="Subscriber (entity) data return: registered name, address, account, IMSI/IMEI history",
     detects="a CSV or XLSX with a number column (MSISDN) and subscriber columns (name, address or account) "
             "and handset/SIM columns (IMEI or IMSI)",
@@ -160,6 +161,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         records += n_long
     unregistered = rows.filter(~registered).get_column("msisdn").unique().sort().to_list()
     assumptions = [n for block, _, _ in tables for n in block.notes()]
+    assumptions += long_line_notes([block for block, _, _ in tables])
     if unregistered:
         assumptions.append(f"no registered subscriber for {', '.join(unregistered)} (blank or 'unregistered' name)")
     # The country of national numbers: the SIMs' IMSIs (their MCC), then the numbers written

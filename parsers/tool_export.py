@@ -60,7 +60,7 @@ from atlas.model import IDENTITY_EVIDENCE_SCHEMA, REJECT_SCHEMA, Channel, Eviden
 from atlas.normalise.identifiers import identifier_map
 from atlas.normalise.region import RegionEvidence, choose_region
 from atlas.normalise.times import DateFormat, Readings, parse_datetimes, sniff_datetime_format
-from parsers._tabular import Sheet, long_line_rejects, probe_sheets, read_sheets
+from parsers._tabular import Sheet, long_line_notes, long_line_rejects, probe_sheets, read_sheets
 from parsers._tool_meaning import VOCABULARY_PATH as MEANING_VOCABULARY
 from parsers._tool_meaning import propose
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, quoted_name
@@ -68,7 +68,7 @@ from parsers.cellebrite_xml import channel_of
 
 INFO: Final = ParserInfo(
     name="tool-export",
-    version="1.0.0",
+    version="1.1.0",
     description="Phone-analysis tool export (CSV/XLSX messages, calls, contacts)",
     detects="CSV or XLSX whose header row (within the first 15 rows) matches a template in "
             "parsers/templates/tool_exports.toml (Cellebrite Excel, XRY, AXIOM CSV), or --map FILE",
@@ -1055,6 +1055,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
             f"Nearest: {'; '.join(nearest)}. Write a --map file of the same shape for this layout."
         )
     too_long, n_long = long_line_rejects([sheet for sheet, *_ in matched], ctx.source_id)  # read as blank lines
+    assumptions += long_line_notes([sheet for sheet, *_ in matched])
     if n_long:
         rejects.append(too_long)
         read += n_long

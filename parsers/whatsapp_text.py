@@ -91,7 +91,7 @@ from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCou
 
 INFO: Final = ParserInfo(
     name="whatsapp-text",
-    version="1.2.0",
+    version="1.3.0",
     description="WhatsApp 'Export chat' text file (Android or iOS)",
     detects="text whose lines start with a WhatsApp date/time header, e.g. '01/01/19, 11:25 - Name: ' or '[01/01/2019, 11:25:03] Name: '",
     notes=__doc__ or "",
@@ -946,8 +946,13 @@ def _membership_table(group: list[Change], ctx: ParseContext) -> pl.DataFrame:
     )
 
 
+def _is_header(line: bytes) -> bool:
+    """Whether one line (bytes, no line break) is a message header: :data:`HEADER`, as the parser reads it."""
+    return _HEADER_RE.match(line.decode("utf-8", errors="replace")) is not None
+
+
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
-    raw, text, assumptions = TextBytes.read(path, "WhatsApp", CHAT_LINE_BYTES)
+    raw, text, assumptions = TextBytes.read(path, "WhatsApp", CHAT_LINE_BYTES, _is_header)
     orphan, msgs = _messages(raw, text, ctx, path, assumptions)
     starts = msgs.get_column("lineno").to_list() if raw.long else []
     orphan_rejects = _rejects(orphan.filter(
@@ -1023,7 +1028,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     if chat_name:
         assumptions.append(f"chat name taken from the file name: {chat_name.group(1)!r}")
     rejects = pl.concat([orphan_rejects, bad_time]).cast(REJECT_SCHEMA)
-    if raw.long:  # lines over the bound (cut to their first bytes before Polars): their messages are rejects
+    if raw.long:  # messages over the bound (cut to their header's first bytes before Polars): rejects
         events, rejects = reject_long_blocks(events, rejects, starts, raw.long, CHAT_LINE_BYTES,
                                              "a WhatsApp text export (a message is at most 65,536 characters)",
                                              ctx.source_id, path.name)

@@ -159,14 +159,15 @@ def _specs() -> list[Spec]:
         out.append(Spec("cellebrite-ufdr", v, keeps_records=v in ("bomb-unread-member", "traversal-names",
                                                                    "absolute-name", "xxe-in-zip")))
     out.append(Spec("cellebrite-ufdr", "bomb-report", detect=True, keeps_records=False))
-    for v in ("bomb-sheet", "bomb-shared-strings", "traversal-names"):
-        out.append(Spec("cdr-xlsx", v, keeps_records=v == "traversal-names"))
+    for v in ("bomb-sheet", "bomb-shared-strings", "traversal-names", "big-cell"):
+        out.append(Spec("cdr-xlsx", v, keeps_records=v in ("traversal-names", "big-cell")))
     out.append(Spec("cdr-xlsx", "bomb-sheet", detect=True, keeps_records=False))
     for v in ("deep-div-before", "deep-div-in-box", "unclosed-deep", "big-text"):
         out.append(Spec("meta-dyi-html", v))
     out.append(Spec("meta-dyi-html", "unclosed-deep", detect=True))
     for seed in CSV_PARSERS + TEXT_PARSERS:
-        for v in ("long-last-line", "long-field", "many-columns-row", "many-columns-header", "nul-fields", "nul-run"):
+        for v in ("long-last-line", "long-field", "many-short-lines", "many-columns-row", "many-columns-header",
+                  "nul-fields", "nul-run"):
             out.append(Spec(seed, v, keeps_records=False))
         out.append(Spec(seed, "long-last-line", detect=True, keeps_records=False))
     for seed in SQLITE_PARSERS:
@@ -479,6 +480,15 @@ def _xlsx_variant(seed: Path, variant: str, out: Path) -> None:
                 text = data.decode()
                 i = text.index("<sheetData>") + len("<sheetData>")
                 _write_big(zf, info.filename, BOMB, head=text[:i].encode(), fill=b" ", tail=text[i:].encode())
+            elif variant == "big-cell" and info.filename == "xl/worksheets/sheet1.xml":
+                # the last row's last cell holds BIG_STRING characters (an inline string)
+                text = data.decode()
+                end = text.rindex("</row>")
+                start = text.rindex("<c ", 0, end)
+                ref = re.match(r'<c r="([A-Z]+[0-9]+)"', text[start:])
+                assert ref is not None
+                zf.writestr(info, (text[:start] + f'<c r="{ref.group(1)}" t="inlineStr"><is><t>' + "A" * BIG_STRING
+                                   + "</t></is></c>" + text[end:]).encode())
             elif variant == "bomb-shared-strings" and info.filename == "xl/sharedStrings.xml":
                 text = data.decode()
                 i = text.index("<t")
@@ -514,6 +524,11 @@ def _lines_variant(seed: Path, variant: str, tabular: bool) -> bytes:
         return data.rstrip(b"\r\n") + b"\n" + b"A" * LONG_LINE
     if variant == "long-field":  # the last record's last field runs on for LONG_LINE bytes
         lines[last] = lines[last].rstrip(b"\r\n") + b"A" * LONG_LINE + b"\n"
+        return b"".join(lines)
+    if variant == "many-short-lines":  # the last record runs on for LONG_LINE bytes of 80-byte lines:
+        # a quoted CSV field holding them, or a chat message's continuation lines
+        short = (b"A" * 79 + b"\n") * (LONG_LINE // 80)
+        lines[last] = lines[last].rstrip(b"\r\n") + (b',"' + short + b'"\n' if tabular else b"\n" + short)
         return b"".join(lines)
     if variant == "many-columns-row":  # one row with 100,000 fields
         lines[last] = lines[last].rstrip(b"\r\n") + sep * MANY_COLUMNS + b"\n"

@@ -25,6 +25,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -259,3 +260,264 @@ def test_the_cli_turns_rust_backtraces_off_unless_debugging(tmp_path: Path, monk
     monkeypatch.setenv("RUST_BACKTRACE", "1")
     atlas_main(["formats"])
     assert os.environ["RUST_BACKTRACE"] == "0"
+
+
+# --- session 13: the bound is per record (a CSV record's quoted line breaks, a chat message's
+# continuation lines), a long line inside a record is one reject, a line above a CSV header is
+# no record, and a workbook row is bounded as calamine hands it over -------------------------
+
+
+def _plain_csv_records(data: bytes, bound: int, skip: int) -> list[tuple[int, int]]:
+    """The plain rule: skip ``skip`` physical lines, then walk byte by byte, a quote toggling, a line
+    break outside quotes ending a record; keep records over ``bound`` as (start, end)."""
+    pos = 0
+    for _ in range(skip):
+        m = re.compile(rb"\r\n|\r|\n").search(data, pos)
+        if m is None:
+            pos = len(data)
+            break
+        pos = m.end()
+    out, start, quoted = [], pos, False
+    for i in range(pos, len(data)):
+        c = data[i]
+        if c == 0x22:
+            quoted = not quoted
+        elif c in (0x0A, 0x0D) and not quoted:
+            if i - start > bound:
+                out.append((start, i))
+            start = i + 1
+    if len(data) - start > bound:
+        out.append((start, len(data)))
+    return out
+
+
+def test_the_csv_record_scan_finds_exactly_the_records_the_plain_rule_finds() -> None:
+    from parsers._bounds import csv_long_records_in
+
+    rng = random.Random(13)
+    for trial in range(3000):
+        bound = rng.choice([2, 3, 8, 16, 33])
+        parts = []
+        for _ in range(rng.randrange(0, 25)):
+            kind = rng.random()
+            if kind < 0.5:
+                parts.append(b"x" * rng.randrange(0, 3 * bound))
+            elif kind < 0.8:  # a quoted field holding line breaks
+                parts.append(b'"' + rng.choice([b"y\n", b"y\r\n", b"\r"]) * rng.randrange(0, bound) + b'"')
+            elif kind < 0.9:
+                parts.append(b'""')
+            else:
+                parts.append(b'"')  # a quote that never closes
+            parts.append(rng.choice([b"\n", b"\r\n", b"\r", b",", b""]))
+        data = b"".join(parts)
+        skip = rng.choice([0, 0, 1, 2])
+        got = [(x.start, x.end) for x in csv_long_records_in(data, bound, skip)[1]]
+        assert got == _plain_csv_records(data, bound, skip), (trial, bound, skip, data)
+
+
+def _plain_chat_blocks(data: bytes, bound: int, is_header: Any) -> list[tuple[int, int]]:
+    """The plain rule: split lines (LF, CRLF, lone CR); a header line starts a block, any other line
+    continues the one before (text before the first header is a block); keep blocks over ``bound``
+    as (start of the first line, end of the last line)."""
+    blocks: list[list[int]] = []
+    for m in re.finditer(rb"([^\r\n]*)(\r\n|\r|\n|$)", data):
+        a, b = m.start(1), m.end(1)
+        if a == len(data) and not m.group(2):
+            break
+        if is_header(data[a:b]) or not blocks:
+            blocks.append([a, b])
+        else:
+            blocks[-1][1] = b
+        if m.end() == len(data):
+            break
+    return [(a, b) for a, b in blocks if b - a > bound]
+
+
+def test_the_chat_message_scan_finds_exactly_the_messages_the_plain_rule_finds() -> None:
+    from parsers._bounds import _chat_long
+
+    header = re.compile(r"^\[?\d\d:\d\d ")
+
+    def is_header(line: bytes) -> bool:
+        return header.match(line.decode("utf-8", errors="replace")) is not None
+
+    rng = random.Random(31)
+    for trial in range(3000):
+        bound = rng.choice([4, 8, 16, 40])
+        parts = []
+        for _ in range(rng.randrange(0, 20)):
+            r = rng.random()
+            if r < 0.4:
+                parts.append(b"12:34 " + b"x" * rng.randrange(0, bound))
+            elif r < 0.5:
+                parts.append(b"[12:34 " + b"x" * rng.randrange(0, bound))
+            elif r < 0.6:  # starts like a header (a digit), is not one
+                parts.append(b"9" + b"y" * rng.randrange(0, bound))
+            else:
+                parts.append(b"z" * rng.randrange(0, 2 * bound))
+            parts.append(rng.choice([b"\n", b"\r\n", b"\r"]))
+        if rng.random() < 0.3 and parts:
+            parts.pop()
+        data = b"".join(parts)
+        if len(data) <= bound:
+            continue
+        got = [(x.start, x.end) for x in _chat_long(data, len(data), bound, is_header)]
+        assert got == _plain_chat_blocks(data, bound, is_header), (trial, bound, data)
+
+
+_SUBSCRIBER_HEAD = (b"MSISDN,Subscriber Name,Address,IMSI,IMEI\n"
+                    b"07700900002,Dan Sample,1 Road,234100000000001,356938035643809\n")
+_SUBSCRIBER_TAIL = b"07700900004,Cat Sample,3 Road,234100000000003,356938035643811\n"
+
+
+def test_a_csv_record_of_many_short_lines_over_the_bound_is_one_reject_and_the_rows_after_keep_their_numbers(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A quoted address of short lines adding up past the bound (each line far below it: main read it
+    whole), with a line over the bound inside it too (main: that line was one reject and the record,
+    cut, was read as well): one reject naming the record's lines and size; the rows after it keep
+    their numbers."""
+    body = b"x" * 60 + b"\n"
+    n = TABLE_LINE_BYTES // len(body) + 10
+    field = b'"' + body * (n // 2) + b"L" * (TABLE_LINE_BYTES + 5) + b"\n" + body * (n // 2) + b'end"'
+    record = b"07700900003,Ann Sample," + field + b",234100000000002,356938035643810\n"
+    path = tmp_path / "long" / "subscriber_return.csv"
+    path.parent.mkdir()
+    path.write_bytes(_SUBSCRIBER_HEAD + record + _SUBSCRIBER_TAIL)
+    plain = tmp_path / "plain" / "subscriber_return.csv"
+    plain.parent.mkdir()
+    plain.write_bytes(_SUBSCRIBER_HEAD + b"07700900003,Ann Sample,2 Road,234100000000002,356938035643810\n"
+                      + _SUBSCRIBER_TAIL)
+    _, ev0, rj0 = _ingest(tmp_path, plain, "subscriber")
+    _, ev1, rj1 = _ingest(tmp_path, path, "subscriber")
+    capsys.readouterr()
+    last = 3 + record.count(b"\n") - 1
+    assert rj0.height == 0
+    [(ref, why)] = rj1.select("source_ref", "reason").rows()
+    assert ref == f"lines 3-{last}"
+    assert why == (f"lines 3-{last} of subscriber_return.csv are one record of {len(record) - 1:,} bytes, over the "
+                   f"{TABLE_LINE_BYTES:,}-byte bound on one record of a CSV table: not read (no real record is that "
+                   "long); the record is kept unchanged in the source file")
+    # the rows before and after as from the plain file: the same numbers (row 2, row 4)
+    assert _compare(ev1).equals(_compare(ev0.filter(pl.col("source_ref") != "row 3")))
+    assert ev1.get_column("source_ref").to_list() == ["row 2", "row 4"]
+
+
+def test_a_line_over_the_bound_above_a_csv_header_is_said_not_rejected(monkeypatch: pytest.MonkeyPatch,
+                                                                      tmp_path: Path) -> None:
+    """A cover block line is no record: main counted it as one (a reject and a record read). With the
+    real bound such a line cannot sit above a header the head finds, so the bound is lowered here."""
+    import parsers._tabular as tabular
+    from parsers import subscriber
+    from parsers.base import ParseContext
+
+    monkeypatch.setattr(tabular, "TABLE_LINE_BYTES", 200)
+    path = tmp_path / "subscriber_return.csv"
+    path.write_bytes(b"Return for operation " + b"C" * 300 + b"\n" + _SUBSCRIBER_HEAD + _SUBSCRIBER_TAIL)
+    result = subscriber.parse(path, ParseContext(source_id="s1", path=path))
+    assert result.rejects.height == 0
+    assert result.records_read == 2
+    assert result.events.get_column("source_ref").to_list() == ["row 3", "row 4"]
+    [note] = [a for a in result.assumptions if "above the table's header" in a]
+    assert note == ("line 1 of subscriber_return.csv, above the table's header, is 321 bytes (over the 200-byte bound "
+                    "on one record): not read and not a record (a cover block); kept unchanged in the source file")
+
+
+@pytest.mark.parametrize(("name", "fmt", "header", "after"), [
+    ("WhatsApp Chat with Dan.txt", "whatsapp-text", b"30/04/2026, 09:24 - Dan: ", b"30/04/2026, 09:30 - Dan: after\n"),
+    ("Signal chat with Sam.txt", "signal-text", b"[2026-04-30, 09:24] Sam: ", b"[2026-04-30, 09:30] Sam: after\n"),
+])
+def test_a_chat_message_of_many_short_lines_over_the_bound_is_one_reject_and_later_lines_keep_their_numbers(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, fmt: str, header: bytes, after: bytes) -> None:
+    """Continuation lines far below the bound, adding up past it (main read the message whole): the
+    message is one reject naming its lines and size; the message after it keeps its line number."""
+    first = b"30/04/2026, 09:23 - Dan: first\n" if fmt == "whatsapp-text" else b"[2026-04-30, 09:23] Sam: first\n"
+    body = b"more words of a long message\n"
+    n = CHAT_LINE_BYTES // len(body) + 5
+    message = header + b"start\n" + body * n
+    path = tmp_path / name
+    path.write_bytes(first + message + after)
+    _, ev, rj = _ingest(tmp_path, path, fmt)
+    capsys.readouterr()
+    last = 2 + n
+    [(ref, why)] = rj.select("source_ref", "reason").rows()
+    assert ref == "line 2"
+    what = ("a WhatsApp text export (a message is at most 65,536 characters)" if fmt == "whatsapp-text"
+            else "a Signal text export")
+    assert why == (f"the message starting on line 2 is over the bound: lines 2-{last} of {name} are one message of "
+                   f"{len(message) - 1:,} bytes, over the {CHAT_LINE_BYTES:,}-byte bound on one message of {what}: not "
+                   "read (no real record is that long); the message is kept unchanged in the source file")
+    assert ev.get_column("source_ref").to_list() == ["line 1", f"line {last + 1}"]
+    assert ev.get_column("text").to_list() == ["first", "after"]
+
+
+def test_a_workbook_row_over_the_bound_is_one_reject_naming_its_cell_and_the_other_rows_are_read_as_before(
+        generated: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A 5 MB cell in a CDR workbook (main: read whole; at 50 MB a MemoryError under a 3 GB address-space
+    limit in header detection, and 0.83 GB): the row is one reject naming the sheet, the row, the
+    column (its header) and the sizes; every other row as from the workbook without it."""
+    import zipfile
+
+    seed = next((generated / "covert" / "sources").rglob("*_cdr.xlsx"), None)
+    if seed is None:
+        from fixtures.generate import generate
+
+        generate("third-parties", 1, 0.02, tmp_path / "tp")
+        seed = next((tmp_path / "tp" / "sources").rglob("*_cdr.xlsx"))
+    out = tmp_path / "big" / seed.name
+    out.parent.mkdir()
+    with zipfile.ZipFile(seed) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
+        done = ""
+        for info in src.infolist():
+            data = src.read(info)
+            if not done and info.filename.startswith("xl/worksheets/sheet"):
+                text = data.decode()
+                end = text.rindex("</row>")
+                start = text.rindex("<c ", 0, end)
+                done = re.match(r'<c r="([A-Z]+\d+)"', text[start:]).group(1)  # type: ignore[union-attr]
+                cell = f'<c r="{done}" t="inlineStr"><is><t>' + "A" * (5 << 20) + "</t></is></c>"
+                data = (text[:start] + cell + text[end:]).encode()
+            dst.writestr(info, data)
+    row = int(re.sub(r"[A-Z]+", "", done))
+    _, ev0, rj0 = _ingest(tmp_path, seed, "cdr")
+    _, ev1, rj1 = _ingest(tmp_path, out, "cdr")
+    capsys.readouterr()
+    new = rj1.join(rj0, on=["source_ref", "reason"], how="anti")
+    [(ref, why)] = new.select("source_ref", "reason").rows()
+    assert ref.endswith(f" row {row}") and ref.startswith("sheet ")
+    assert f"row {row} of sheet " in why and f"is {5 << 20:,} bytes), over the {TABLE_LINE_BYTES:,}-byte bound" in why
+    assert "its largest cell, in column " in why and "the row is kept unchanged in the source file" in why
+    assert ev1.height == ev0.height - 1
+    assert _compare(ev1).equals(_compare(ev0.filter(pl.col("source_ref") != ref)))
+
+
+@pytest.mark.parametrize(("name", "head", "fmt", "tail", "peak_mb"), [
+    ("WhatsApp Chat with Dan.txt", b"30/04/2026, 09:23 - Dan: first\n30/04/2026, 09:24 - Dan: start\n", "whatsapp-text",
+     b"30/04/2026, 09:30 - Dan: after\n", 700),
+    ("subscriber_return.csv", _SUBSCRIBER_HEAD + b'07700900003,Ann Sample,"', "subscriber",
+     b'end",234100000000002,356938035643810\n' + _SUBSCRIBER_TAIL, 600),
+])
+def test_a_70_mb_record_of_short_lines_is_refused_in_seconds_at_an_ordinary_ingests_memory(
+        tmp_path: Path, name: str, head: bytes, fmt: str, tail: bytes, peak_mb: int) -> None:
+    """A 70 MB quoted field or chat message of 80-byte lines (main: 1.31 GB for the subscriber return
+    and 1.24 GB for WhatsApp at 100 MB, every line read whole). The record is one reject naming its
+    lines; the peak is what the scan's mapped pages and, for WhatsApp, the ~900,000 empty lines the
+    message is read as, cost."""
+    path = tmp_path / name
+    line = b"A" * 79 + b"\n"
+    count = (70 << 20) // len(line)
+    with path.open("wb") as fh:
+        fh.write(head)
+        chunk = line * 10_000
+        for _ in range(count // 10_000):
+            fh.write(chunk)
+        fh.write(tail)
+    proc = subprocess.run([sys.executable, "-c", _CHILD, str(tmp_path / "case"), str(path), fmt], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120,
+                          env=os.environ | {"RUST_BACKTRACE": "0"})
+    report = json.loads(proc.stderr.strip().splitlines()[-1])
+    assert report["code"] == 0, proc.stderr[-2000:]
+    [reason] = [r for r in report["reasons"] if "over the" in r]
+    last = 2 + (count // 10_000) * 10_000 + (0 if fmt == "whatsapp-text" else 1)
+    assert f"lines {2 if fmt == 'whatsapp-text' else 3}-{last} of {name} are one " in reason, reason
+    assert report["seconds"] < 15, report
+    assert report["hwm_kb"] < peak_mb << 10, report

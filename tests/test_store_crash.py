@@ -175,3 +175,44 @@ def test_a_numbering_failure_undoes_the_whole_ingest(case_dir: Path, whatsapp_sa
     assert run.code == 2 and "disk I/O error" in run.err and "Traceback" not in run.err
     case = _assert_consistent(case_dir)
     assert case.source_ids() == [] and case.audit_log() == [] and _numbers(case_dir) == ({}, [])
+
+
+def test_a_kill_between_the_databases_creation_and_its_schema_leaves_a_store_that_verifies(
+    case_dir: Path, whatsapp_samples: Path
+) -> None:
+    """``sqlite3.connect`` makes an empty ``atlas.sqlite`` before the schema is written; a kill
+    there (hit by the several-moments test above under load) left a store that ``atlas verify``
+    called damaged ("no such table: audit"). It is the state before the first audit row."""
+    proc = _atlas_process("ingest", case_dir, whatsapp_samples / SAMPLES[0], env={"ATLAS_TEST_CRASH_AT": "db-created"})
+    proc.communicate(timeout=120)
+    assert proc.returncode == 137
+    db = case_dir / "store" / "atlas.sqlite"
+    assert db.stat().st_size == 0  # the moment this test is about
+    case = _assert_consistent(case_dir)
+    assert case.source_ids() == [] and case.audit_log() == []
+    proc = _atlas_process("ingest", case_dir, whatsapp_samples / SAMPLES[0])
+    _out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    case = _assert_consistent(case_dir)
+    assert len(case.source_ids()) == 1
+    assert [r["action"] for r in case.audit_log() if r["action"] != "exhibit-number"] == ["ingest"]
+
+
+def test_an_emptied_database_is_refused_when_the_manifest_records_audit_rows(
+    case_dir: Path, whatsapp_samples: Path, atlas: Callable[..., Any]
+) -> None:
+    """An empty database is new only when no audit row was ever recorded: emptied after
+    decisions were made, it is reported and refused, never silently started again."""
+    from atlas.errors import StoreError
+
+    assert atlas("ingest", case_dir, whatsapp_samples / SAMPLES[0]).code == 0
+    db = case_dir / "store" / "atlas.sqlite"
+    db.write_bytes(b"")
+    result = verify_store(Case.open(case_dir))
+    assert not result.ok
+    assert any(p.startswith(f"{db}: holds no audit log: the manifest records an audit log of ") for p in result.problems)
+    with pytest.raises(StoreError, match="holds no audit log, but the store's manifest records an audit log"):
+        Case.open(case_dir).audit_log()
+    assert db.stat().st_size == 0  # the refusal wrote nothing
+    run = atlas("ingest", case_dir, whatsapp_samples / SAMPLES[1])
+    assert run.code == 2 and "holds no audit log" in run.err

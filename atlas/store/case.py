@@ -256,24 +256,45 @@ class Case:
         return self.store / "atlas.sqlite"
 
     def _connect(self) -> sqlite3.Connection:
+        """The decision database, its schema made if it has none.
+
+        A database with no audit table is a new one: ``sqlite3.connect`` creates an empty
+        file before the schema is written, so a kill between the two leaves a 0-byte
+        ``atlas.sqlite`` (seen under load in ``test_store_crash``). That is the state
+        before the first audit row, not damage, unless the manifest records audit rows:
+        then it is refused as a missing database is, never silently started again."""
         path = self._db_path()
-        if not path.exists() and not self.allow_new_db:
-            sealed = read_manifest(self.store)
-            if sealed is not None and sealed.audit_seq > 0:
-                raise StoreError(
-                    f"{path}: missing, but the store's manifest records an audit log of {plural(sealed.audit_seq, 'row')} "
-                    "(every decision and the audit trail are gone); restore it from a backup, or run `atlas verify`"
-                )
+        existed = path.exists()
+        if not existed:
+            self._refuse_new_db(path, "missing")
         self.store.mkdir(parents=True, exist_ok=True)
         con = sqlite3.connect(path, timeout=db_timeout())
+        if not existed:
+            _crash_point("db-created")  # the empty file exists, its schema not yet
         try:
+            if existed and not has_audit_table(con):
+                self._refuse_new_db(path, "holds no audit log")
             con.executescript(_SQLITE_SCHEMA)
             ensure_chain_columns(con)
             con.commit()
         except sqlite3.Error as exc:
             con.close()
             raise self._db_error(exc, "opening it") from exc
+        except StoreError:
+            con.close()
+            raise
         return con
+
+    def _refuse_new_db(self, path: Path, state: str) -> None:
+        """A new audit log where the manifest records one would hide that it was lost."""
+        if self.allow_new_db:
+            return
+        sealed = read_manifest(self.store)
+        if sealed is not None and sealed.audit_seq > 0:
+            raise StoreError(
+                f"{path}: {state}, but the store's manifest records an audit log of {plural(sealed.audit_seq, 'row')} "
+                "(every decision and the audit trail are gone); restore it from a backup, or run `atlas verify`"
+            )
 
     def _db_error(self, exc: sqlite3.Error, doing: str) -> StoreError:
         if _is_locked(exc):
@@ -621,6 +642,11 @@ def _audit_detail(staged: StagedSource, replace: bool) -> dict[str, object]:
     s = staged.source
     keys = ("path", "sha256", "source_id", "parser", "parser_version", "records_read", "events", "rejects")
     return {k: s.get(k) for k in keys} | ({"replace": True} if replace else {})
+
+
+def has_audit_table(con: sqlite3.Connection) -> bool:
+    """Whether the database has its audit table (an empty file is a database without one)."""
+    return con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit'").fetchone() is not None
 
 
 def _crash_point(name: str) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
-from atlas.store.case import PARTITIONS, Case
+from atlas.store.case import PARTITIONS, Case, has_audit_table
 from atlas.store.hashing import sha256_file
 from atlas.store.integrity import MANIFEST_FILE, chain_problems, read_manifest
 from atlas.wording import plural
@@ -115,15 +115,26 @@ def _store_files(case: Case, problems: list[str]) -> int:
     return len(sealed.files)
 
 
+def _holds_audit_table(db: Path) -> bool:
+    """False for a 0-byte or schema-less database: a kill between its creation and its schema
+    (``Case._connect``) leaves one, and it is the state before any audit row was written."""
+    try:
+        with closing(sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)) as con:
+            return has_audit_table(con)
+    except sqlite3.Error:
+        return True  # unreadable: the read below reports why
+
+
 def _audit(case: Case, sources: pl.DataFrame, problems: list[str], warnings: list[str]) -> tuple[int, str]:
     sealed = read_manifest(case.store)
     db = case.store / "atlas.sqlite"
-    if not db.exists():
+    state = "missing" if not db.exists() else "" if _holds_audit_table(db) else "holds no audit log"
+    if state:
         if sealed is not None and sealed.audit_seq:
-            problems.append(f"{db}: missing: the manifest records an audit log of {plural(sealed.audit_seq, 'row')} "
+            problems.append(f"{db}: {state}: the manifest records an audit log of {plural(sealed.audit_seq, 'row')} "
                             f"(head {sealed.audit_head[:16]}…); every decision and the audit trail are gone")
         elif sources.height:
-            problems.append(f"{db}: missing: the sources have no audit rows")
+            problems.append(f"{db}: {state}: the sources have no audit rows")
         return 0, ""
     with closing(sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)) as con:
         try:
