@@ -363,3 +363,32 @@ def test_a_rejects_excerpt_of_a_raw_time_that_is_no_time_is_cut() -> None:
     events, rejects = _split_untimed(frame, "s")
     assert events.height == 0
     assert rejects.get_column("excerpt").to_list() == ["9" * 160, "not a time"]
+
+
+@pytest.mark.parametrize("seed", range(0, 120, 4))
+def test_the_fast_paths_null_counts_are_the_plain_ones(seed: int) -> None:
+    """:class:`atlas.normalise._RawCounted` (every null count at once, names and dtypes as a dict) reads
+    the frame as :class:`atlas.normalise._Raw` does: the same names and dtypes in order, the same null
+    count of every column of :data:`RAW_EVENT_SCHEMA` (a column the frame lacks: its height)."""
+    raw, _ = _random_frame(random.Random(seed))
+    for frame in (raw, raw.with_columns(pl.lit("utc").alias("ts_basis"), pl.lit(None, pl.String).alias("ts_raw"))):
+        plain, fast = normalise._Raw(frame), normalise._RawCounted(frame)
+        assert list(fast.schema.items()) == list(plain.schema.items())
+        assert fast.height == plain.height
+        assert {n: fast.nulls(n) for n in RAW_EVENT_SCHEMA.names()} == {n: plain.nulls(n) for n in RAW_EVENT_SCHEMA.names()}
+
+
+@pytest.mark.parametrize("owners", [(), (ME,)])
+@pytest.mark.parametrize("n", [0, 1, 5])
+def test_constant_columns_as_a_parser_makes_them_normalise_the_same(n: int, owners: tuple[str, ...]) -> None:
+    """A parser's frame whose constant columns are held as one value (``pl.lit`` in its select: the
+    Semantic quick route's ``kind``, ``channel``, ``ts_basis``), with no direction, recipients,
+    attachments or deleted column (each made a constant by the fast path, not a null filled), gives
+    what the plain rule gives, with and without owners."""
+    base = pl.DataFrame({"source_ref": [f"r{i}" for i in range(n)],
+                         "ts_utc": pl.Series([utc(2026, 1, 1, i % 24) for i in range(n)], dtype=pl.Datetime("us", "UTC")),
+                         "text": [f"t{i}" for i in range(n)]})
+    raw = base.select("source_ref", pl.lit("location").alias("kind"), pl.lit("google-location").alias("channel"), "ts_utc",
+                      pl.lit("utc").alias("ts_basis"), "text")
+    assert_fast_is_plain(raw, **(KW | {"owner_uris": list(owners), "refs_unique": True}))
+    assert_fast_is_plain(raw, **(KW | {"owner_uris": list(owners)}))

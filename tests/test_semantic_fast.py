@@ -484,3 +484,33 @@ def test_structural_mutants_read_the_same(samples: Path, tmp_path: Path, monkeyp
         assert_same(sem.parse(path, ctx), plain)
         quick += sem._quick(sem._objects(path), ctx) is not None
     assert 20 < quick < 150
+
+
+_FRAME_COLUMNS: Final = {
+    "whole numbers": [(0, 1), (".placeVisit", ".activitySegment.start"), (515076711, -1), (-1281270, 0), (111, None),
+                      ("2026-07-04T20:23:00.000Z", None), (None, "x"), ("visit", "activity")],
+    "floats": [(0, 1), ("a", "b"), (1.5, 2), (3, 4.25), (None, 7), ("t", None), (None, None), ("x", "y")],
+    "a truth value": [(0, 1), ("a", "b"), (True, 2), (3, 4), (None, 7), ("t", None), (None, None), ("x", "y")],
+    "beyond 64 bits": [(0, 1), ("a", "b"), (2**64, 2), (3, 4), (None, 7), ("t", None), (None, None), ("x", "y")],
+    "beyond a float": [(0, 1), ("a", "b"), (10**400, 2), (3, 4), (None, 7), ("t", None), (None, None), ("x", "y")],
+    "a time that is a number": [(0, 1), ("a", "b"), (1, 2), (3, 4), (None, 7), (5, None), (None, None), ("x", "y")],
+    "a text for a number": [(0, 1), ("a", "b"), ("1", 2), (3, 4), (None, 7), ("t", None), (None, None), ("x", "y")],
+}
+
+
+@pytest.mark.parametrize("name", sorted(_FRAME_COLUMNS))
+@pytest.mark.parametrize("whole", [True, False])
+def test_the_quick_routes_frame_is_the_dict_constructors(name: str, whole: bool) -> None:
+    """:func:`sem._frame` (the frame made from its Series) gives what ``pl.DataFrame`` of the dict gives
+    with the same schema, strict: the same frame, or a failure where it fails."""
+    columns = _FRAME_COLUMNS[name]
+    schema = sem._QUICK_SCHEMA_WHOLE if whole else sem._QUICK_SCHEMA
+    try:
+        plain = pl.DataFrame(dict(zip(schema, columns, strict=True)), schema=schema, strict=True)
+    except Exception as exc:
+        with pytest.raises(type(exc)):
+            sem._frame(columns, schema)
+        return
+    fast = sem._frame(columns, schema)
+    assert fast.schema == plain.schema
+    assert fast.equals(plain, null_equal=True)
