@@ -208,6 +208,9 @@ def test_two_way_weeks_are_not_counted_but_threats_always_are(tmp_path: Path) ->
     assert r["mutual_periods"]["contacts_not_counted"] == 5 and r["course_of_conduct"]["mutual_contacts_not_counted"] == 5
     assert any(w.startswith("1 two-way week: 5 contacts from the suspect in it are not counted as incidents")
                for w in r["warnings"]), r["warnings"]
+    # a person reads this warning in the HTML and the reviewer's note: it says where the weeks are listed,
+    # not a bare JSON key ("see mutual_periods")
+    assert any(w.endswith("`atlas conduct --json` lists each week (mutual_periods)") for w in r["warnings"]), r["warnings"]
     assert [s["date"] for s in r["requests_to_stop"]] == ["2026-03-10"]
     counted = analyse(case, as_of=AS_OF, options=ConductOptions(count_mutual=True)).to_json()
     assert len(counted["incidents"]) == 8

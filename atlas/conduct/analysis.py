@@ -683,7 +683,7 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
             f"{plural(len(mutual['weeks']), 'two-way week')}: {plural(mutual['contacts_not_counted'], 'contact')} from the suspect in "
             f"{'it' if len(mutual['weeks']) == 1 else 'them'} {'is' if mutual['contacts_not_counted'] == 1 else 'are'} "
             f"{'counted' if options.count_mutual else 'not counted'} as incidents ({mutual['rule']}; threats and contact "
-            "in breach of an order are always counted); see mutual_periods")
+            "in breach of an order are always counted); `atlas conduct --json` lists each week (mutual_periods)")
     if coc["authority_contacts"]:
         n_authority = int(contacts.get_column("role").eq("authority").sum()) if contacts.height else 0
         warnings.append(f"{plural(n_authority, 'call')} from the suspect to police numbers are counted as incidents "
@@ -693,7 +693,7 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
     if like:
         warnings.append(f"{plural(len(like), 'identifier')} attributed to nobody contacted the victim one-way after the conduct "
                         f"began ({', '.join(like[:5])}): possible new identities of the suspect, not counted until "
-                        "linked (see identity_changes.unattributed_to_victim)")
+                        "linked (each is listed by `atlas conduct` and under the reviewer's note's Points to review)")
     stale = stale_decisions(coloc_details or {}, {key_of(p) for p in possible_rows})
     if stale:
         # nothing lost silently: a decision on records that no longer make a possible co-location (new data
