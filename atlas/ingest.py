@@ -41,8 +41,7 @@ from atlas.store.hashing import (
     HASH_BASIS_BYTES,
     HASH_BASIS_FILE,
     FileIdentity,
-    read_exactly,
-    sha256_bytes,
+    read_hashed,
     sha256_file,
     source_id_for,
 )
@@ -339,11 +338,13 @@ def read_whole(path: Path, opts: IngestOptions) -> tuple[ParserModule | None, Wh
         if parser is None or not whole:
             return parser, None
         with _timed(path, "hash"):
-            data = read_exactly(fd, st.st_size)
-            if data is None:
+            # (the read and its hash side by side: :func:`read_hashed`, held equal to the plain
+            # rule, :func:`read_exactly` then :func:`sha256_bytes`)
+            read = read_hashed(fd, st.st_size)
+            if read is None:
                 raise StoreError(f"{shown(path)}: the file changed while it was being read (it no longer holds the "
                                  f"{st.st_size} bytes it held when opened)")
-            return parser, WholeRead(parser, data, sha256_bytes(data), FileIdentity.of(st), recent)
+            return parser, WholeRead(parser, read[0], read[1], FileIdentity.of(st), recent)
     finally:
         os.close(fd)
 
