@@ -63,8 +63,8 @@ def step_times() -> Iterator[dict[str, dict[str, Any]]]:
     hash), ``detect``, ``parse``, ``normalise``, ``hash after`` (waiting for the second hash,
     which runs beside the parser's work in memory and normalisation; ``check after`` instead for
     a source read whole: its identity checked unchanged) and
-    ``store write`` (waiting for extra tables encoded beside the parse, and the commit; a commit
-    of several files is counted under the first). CPU seconds are the whole process's (Polars'
+    ``store write`` (waiting for the tables encoded beside the parse and staging, the extra
+    tables and the events, and the commit; a commit of several files is counted under the first). CPU seconds are the whole process's (Polars'
     and hashlib's threads included). Not for concurrent ingests in one process.
     """
     global _step_times
