@@ -64,8 +64,9 @@ def step_times() -> Iterator[dict[str, dict[str, Any]]]:
     which runs beside the parser's work in memory and normalisation; ``check after`` instead for
     a source read whole: its identity checked unchanged) and
     ``store write`` (waiting for the tables encoded beside the parse and staging, the extra
-    tables and the events, and the commit; a commit of several files is counted under the first). CPU seconds are the whole process's (Polars'
-    and hashlib's threads included). Not for concurrent ingests in one process.
+    tables and the events, and the commit; a commit of several files is counted under the
+    first). CPU seconds are the whole process's (Polars' and hashlib's threads included). Not
+    for concurrent ingests in one process.
     """
     global _step_times
     outer, _step_times = _step_times, {}

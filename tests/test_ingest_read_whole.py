@@ -261,6 +261,26 @@ def test_the_read_hashed_side_by_side_equals_the_plain_read_then_hash(
                 assert type(piped[0]) is bytes and piped == (content, hashlib.sha256(content).hexdigest())
 
 
+def test_the_read_hashed_holds_the_file_once(tmp_path: Path) -> None:
+    """The bytes handed over are the buffer read into, not a copy of it (every view of it
+    released first): at most one file's size is allocated at a time."""
+    import tracemalloc
+
+    path = tmp_path / "f.bin"
+    content = os.urandom(16 << 20)
+    path.write_bytes(content)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        tracemalloc.start()
+        got = read_hashed(fd, len(content))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        os.close(fd)
+    assert got is not None and got[0] == content
+    assert len(content) <= peak < 1.25 * len(content)
+
+
 def _plain_read_hash(fd: int, size: int) -> tuple[bytes, str] | None:
     data = read_exactly(fd, size)
     return None if data is None else (data, sha256_bytes(data))
