@@ -44,13 +44,12 @@ from atlas.normalise.times import check_zone
 from atlas.provenance import installed_versions
 from atlas.source_walk import check_regular, path_bytes, shown, walk
 from atlas.store import Case, StagedSource
-from atlas.store.case import parquet_bytes
+from atlas.store.case import Encoded, encoded
 from atlas.store.hashing import (
     HASH_BASIS_BYTES,
     HASH_BASIS_FILE,
     FileIdentity,
-    read_exactly,
-    sha256_bytes,
+    read_hashed,
     sha256_file,
     source_id_for,
 )
@@ -72,9 +71,10 @@ def step_times() -> Iterator[dict[str, dict[str, Any]]]:
     hash), ``detect``, ``parse``, ``normalise``, ``hash after`` (waiting for the second hash,
     which runs beside the parser's work in memory and normalisation; ``check after`` instead for
     a source read whole: its identity checked unchanged) and
-    ``store write`` (waiting for extra tables encoded beside the parse, and the commit; a commit
-    of several files is counted under the first). CPU seconds are the whole process's (Polars'
-    and hashlib's threads included). Not for concurrent ingests in one process.
+    ``store write`` (waiting for the tables encoded beside the parse and staging, the extra
+    tables and the events, and the commit; a commit of several files is counted under the
+    first). CPU seconds are the whole process's (Polars' and hashlib's threads included). Not
+    for concurrent ingests in one process.
     """
     global _step_times
     outer, _step_times = _step_times, {}
@@ -347,11 +347,13 @@ def read_whole(path: Path, opts: IngestOptions) -> tuple[ParserModule | None, Wh
         if parser is None or not whole:
             return parser, None
         with _timed(path, "hash"):
-            data = read_exactly(fd, st.st_size)
-            if data is None:
+            # (the read and its hash side by side: :func:`read_hashed`, held equal to the plain
+            # rule, :func:`read_exactly` then :func:`sha256_bytes`)
+            read = read_hashed(fd, st.st_size)
+            if read is None:
                 raise StoreError(f"{shown(path)}: the file changed while it was being read (it no longer holds the "
                                  f"{st.st_size} bytes it held when opened)")
-            return parser, WholeRead(parser, data, sha256_bytes(data), FileIdentity.of(st), recent)
+            return parser, WholeRead(parser, read[0], read[1], FileIdentity.of(st), recent)
     finally:
         os.close(fd)
 
@@ -419,17 +421,22 @@ def ingest_file(case: Case, path: Path, opts: IngestOptions, debug: bool = False
     # reads the file; the file's identity is checked unchanged at the end instead.
     # An extra table the parser says is final (``ctx.table_ready``; the CDR parser's ``cdr``
     # table) is encoded for the store on the second worker, beside the rest of the parse and
-    # normalisation; the commit then writes its bytes (:func:`_encoded_tables`).
+    # normalisation; so are the events, as soon as they are normalised, beside the rest of the
+    # staging (and the extra table's encoding, if it is still running). The commit then writes
+    # their bytes (:func:`_encoded_tables`).
     with ThreadPoolExecutor(max_workers=2) as pool:
         started: list[Future[str]] = []
-        tables: dict[str, tuple[pl.DataFrame, Future[bytes]]] = {}
+        tables: dict[str, tuple[pl.DataFrame, Future[Encoded]]] = {}
 
         def finished_reading() -> None:
             if not started and (identity is None or recent):
                 started.append(pool.submit(sha256_file, path))
 
         def table_ready(name: str, frame: pl.DataFrame) -> None:
-            tables[name] = (frame, pool.submit(parquet_bytes, frame))
+            tables[f"extra/{name}"] = (frame, pool.submit(encoded, frame))
+
+        def events_ready(frame: pl.DataFrame) -> None:
+            tables["events"] = (frame, pool.submit(encoded, frame))
 
         ctx = ParseContext(
             source_id=source_id, path=path, timezone=zone, region=region, region_instructed=bool(opts.region),
@@ -446,10 +453,11 @@ def ingest_file(case: Case, path: Path, opts: IngestOptions, debug: bool = False
         after: Future[str] | FileIdentity = started[0] if identity is None else identity
         try:
             outcome, staged = _finish(case, path, opts, parser, result, outcome, ctx, owner_uri, owner_uris,
-                                      owner_names, sha_before, after, started[0] if recent else None)
+                                      owner_names, sha_before, after, started[0] if recent else None,
+                                      events_ready=events_ready)
             if staged is not None:
                 with _timed(path, "store write"):
-                    staged.encoded = _encoded_tables(result, tables)
+                    staged.encoded = _encoded_tables(staged, tables)
             return outcome, staged
         except AtlasError:
             raise
@@ -459,16 +467,22 @@ def ingest_file(case: Case, path: Path, opts: IngestOptions, debug: bool = False
             raise FormatError(boundary_message(path, parser, "in its output (normalisation)", exc)) from exc
 
 
-def _encoded_tables(result: ParseResult, tables: dict[str, tuple[pl.DataFrame, Future[bytes]]]) -> dict[str, bytes]:
-    """The extra tables encoded while the parse went on, by name: only those the result holds
-    as the very frame that was encoded (anything else is encoded at the commit)."""
-    return {name: encoding.result() for name, (frame, encoding) in tables.items() if result.extra.get(name) is frame}
+def _encoded_tables(staged: StagedSource,
+                    tables: dict[str, tuple[pl.DataFrame, Future[Encoded]]]) -> dict[str, Encoded]:
+    """The tables encoded while the parse and staging went on, by folder (``events``,
+    ``extra/<name>``): only those ``staged`` holds as the very frame that was encoded (anything
+    else is encoded at the commit)."""
+    def holds(table: str) -> pl.DataFrame | None:
+        return staged.events if table == "events" else staged.extra.get(table.removeprefix("extra/"))
+
+    return {table: encoding.result() for table, (frame, encoding) in tables.items() if holds(table) is frame}
 
 
 def _finish(
     case: Case, path: Path, opts: IngestOptions, parser: ParserModule, result: ParseResult, outcome: SourceOutcome,
     ctx: ParseContext, owner_uri: str | None, owner_uris: list[str], owner_names: list[str], sha_before: str,
     after: Future[str] | FileIdentity, rehash: Future[str] | None = None,
+    events_ready: Callable[[pl.DataFrame], None] | None = None,
 ) -> tuple[SourceOutcome, StagedSource | None]:
     manifest, source_id, zone = case.manifest, ctx.source_id, ctx.timezone
     assumptions = [shown(a) for a in result.assumptions]
@@ -493,6 +507,8 @@ def _finish(
         normalised = to_events(result.events, source_id=source_id, timezone=zone, region=region,
                                owner_uris=owner_uris, identifiers_are_uris=result.identifiers_are_uris,
                                refs_unique=result.refs_unique)
+    if events_ready is not None:  # final: encoded for the store beside what follows
+        events_ready(normalised.events)
     basis = normalised.events.get_column("ts_basis")  # an Enum: compared without casting 2 M values to text
     if basis.is_in(pl.Series(["local", "ambiguous", "nonexistent"], dtype=basis.dtype).implode()).any():
         assumptions.append(f"wall-clock times read as {zone}")

@@ -57,6 +57,7 @@ def parse_plain(path: Path, ctx: ParseContext, monkeypatch: pytest.MonkeyPatch,
         m.setattr(cdr, "_distinct_values", cdr._distinct_values_plain)
         m.setattr(cdr, "_few_values", cdr._few_values_plain)
         m.setattr(cdr, "_source_refs", cdr._source_refs_plain)
+        m.setattr(cdr, "_null_count", cdr._null_count_plain)
         return real(path, ctx)
 
 
@@ -478,3 +479,18 @@ def test_seeded_random_returns_read_the_same_fast_and_plain(
     n = _random_return(path, seed)
     result = both(path, ParseContext(source_id="r", path=path), monkeypatch)
     assert result.records_read <= n and result.events.height + result.rejects.height == result.records_read
+
+
+def test_missing_values_counted_by_a_query_are_the_plain_rules_count() -> None:
+    """``_null_count`` (a query: a column of one repeated value is not written out for it)
+    against ``_null_count_plain`` (the column taken out and counted): columns of one value
+    (a literal, as the derive query makes the stated target), with gaps, all missing, empty."""
+    frames = [
+        pl.DataFrame({"i": range(5000)}).with_columns(pl.lit("07700900002").alias("target")),
+        pl.DataFrame({"i": range(5000)}).with_columns(pl.lit(None, pl.String).alias("target")),
+        pl.DataFrame({"target": ["07700900002", None, "", None]}),
+        pl.DataFrame({"i": range(3)}).lazy().select(pl.lit("x").alias("target"), "i").collect(),
+        pl.DataFrame({"target": pl.Series([], dtype=pl.String)}),
+    ]
+    counts = [cdr._null_count(frame, "target") for frame in frames]
+    assert counts == [cdr._null_count_plain(frame, "target") for frame in frames] == [0, 5000, 2, 0, 0]

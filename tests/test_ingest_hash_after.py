@@ -97,29 +97,71 @@ def test_a_parser_that_never_says_it_finished_reading_is_hashed_again_after_it_r
         ingest(Case.open(case_dir), [path], IngestOptions())
 
 
-def test_an_extra_table_encoded_beside_the_parse_is_the_bytes_the_commit_would_write(
-        case_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The ``cdr`` table the parser hands over early (``ctx.table_ready``) is encoded on the
-    ingest's second worker and the commit writes those bytes: the bytes ``_write_parquet``
-    writes for the frame the result holds."""
+@pytest.mark.parametrize("whole", [False, True], ids=["hashed-before-and-after", "read-whole"])
+def test_the_tables_encoded_beside_the_work_are_the_bytes_and_hashes_the_commit_would_write(
+        case_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, whole: bool) -> None:
+    """The ``cdr`` table the parser hands over early (``ctx.table_ready``) and the events once
+    normalised are encoded on the ingest's workers, each with its SHA-256, and the commit writes
+    those bytes and records that hash: the bytes ``_write_parquet`` writes for the frame the
+    staged source holds, and the hash of the file written."""
     from atlas.store import case as case_module
+    from atlas.store.case import Encoded
+    from atlas.store.integrity import read_manifest
 
+    if whole:
+        monkeypatch.setattr(ingest_module, "WHOLE_READ_MAX", 2 << 30)
+        monkeypatch.setattr(ingest_module, "RECENT_S", 0.0)
     path = _cdr(tmp_path)
-    staged_seen: list[dict[str, bytes]] = []
+    staged_seen: list[dict[str, Encoded]] = []
     finish = ingest_module._encoded_tables
 
-    def seen(*args: object) -> dict[str, bytes]:
+    def seen(*args: object) -> dict[str, Encoded]:
         out = finish(*args)  # type: ignore[arg-type]
         staged_seen.append(out)
         return out
 
     monkeypatch.setattr(ingest_module, "_encoded_tables", seen)
     [outcome] = ingest(Case.open(case_dir), [path], IngestOptions())
-    assert outcome.status == "ingested" and set(staged_seen[0]) == {"cdr"}
-    stored = case_dir / "store" / "extra" / "cdr" / f"{outcome.source_id}.parquet"
-    again = tmp_path / "again.parquet"
-    case_module._write_parquet(pl.read_parquet(stored), again)
-    assert stored.read_bytes() == again.read_bytes() == staged_seen[0]["cdr"]
+    assert outcome.status == "ingested" and set(staged_seen[0]) == {"events", "extra/cdr"}
+    manifest = read_manifest(case_dir / "store")
+    assert manifest is not None
+    for table in ("events", "extra/cdr"):
+        stored = case_dir / "store" / table / f"{outcome.source_id}.parquet"
+        again = tmp_path / "again.parquet"
+        case_module._write_parquet(pl.read_parquet(stored), again)
+        assert stored.read_bytes() == again.read_bytes() == staged_seen[0][table].data
+        digest = hashlib.sha256(stored.read_bytes()).hexdigest()
+        assert manifest.files[f"{table}/{outcome.source_id}.parquet"] == staged_seen[0][table].sha256 == digest
+
+
+def test_a_store_committed_from_tables_encoded_beside_equals_the_plain_commits(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plain rule (every table encoded at the commit, its file hashed after it is written)
+    and the ingest's (tables encoded and hashed beside the parse and staging): byte-identical
+    store Parquet and the same file hashes in the store's manifest, by both read routes."""
+    from atlas.store.case import init_case
+    from atlas.store.integrity import read_manifest
+    from atlas.store.manifest import TEMPLATE
+
+    path = _cdr(tmp_path)
+    finish = ingest_module._encoded_tables
+    for limit in (0, 2 << 30):
+        monkeypatch.setattr(ingest_module, "WHOLE_READ_MAX", limit)
+        monkeypatch.setattr(ingest_module, "RECENT_S", 0.0)
+        stores, hashes = [], []
+        for plain in (True, False):
+            monkeypatch.setattr(ingest_module, "_encoded_tables", (lambda *_: {}) if plain else finish)
+            root = tmp_path / f"case-{limit}-{plain}"
+            init_case(root, TEMPLATE)
+            [outcome] = ingest(Case.open(root), [path], IngestOptions())
+            assert outcome.status == "ingested", outcome.message
+            store = root / "store"
+            stores.append({str(p.relative_to(store)): p.read_bytes() for p in sorted(store.rglob("*.parquet"))})
+            manifest = read_manifest(store)
+            assert manifest is not None
+            hashes.append(manifest.files)
+        assert stores[0] == stores[1] and any(name.startswith("events/") for name in stores[0])
+        assert hashes[0] == hashes[1] and len(hashes[0]) == len(stores[0])
 
 
 def test_parquet_bytes_are_the_writers_bytes(tmp_path: Path) -> None:
@@ -139,10 +181,16 @@ def test_parquet_bytes_are_the_writers_bytes(tmp_path: Path) -> None:
 def test_an_encoding_is_used_only_for_the_very_frame_the_result_holds() -> None:
     from concurrent.futures import Future
 
-    from parsers.base import ParseResult
+    from atlas.store import StagedSource
+    from atlas.store.case import Encoded
 
     handed, other = pl.DataFrame({"a": [1]}), pl.DataFrame({"a": [1]})
-    done: Future[bytes] = Future()
-    done.set_result(b"encoded")
-    result = ParseResult(events=pl.DataFrame(), rejects=pl.DataFrame(), records_read=0, extra={"cdr": other, "x": handed})
-    assert ingest_module._encoded_tables(result, {"cdr": (handed, done), "x": (handed, done)}) == {"x": b"encoded"}
+    done: Future[Encoded] = Future()
+    done.set_result(Encoded(b"encoded", "hash"))
+    staged = StagedSource(source={}, events=handed, rejects=pl.DataFrame(), evidence=pl.DataFrame(),
+                          extra={"cdr": other, "x": handed})
+    assert ingest_module._encoded_tables(staged, {"extra/cdr": (handed, done), "extra/x": (handed, done),
+                                                  "events": (handed, done)}) == {"extra/x": done.result(),
+                                                                                 "events": done.result()}
+    staged.events = other
+    assert set(ingest_module._encoded_tables(staged, {"events": (handed, done)})) == set()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +20,9 @@ import pytest
 from atlas import ingest as ingest_module
 from atlas.errors import StoreError
 from atlas.ingest import IngestOptions, ingest
-from atlas.store import Case
+from atlas.store import Case, hashing
 from atlas.store.case import init_case
-from atlas.store.hashing import HASH_BASIS_BYTES, HASH_BASIS_FILE, read_exactly
+from atlas.store.hashing import HASH_BASIS_BYTES, HASH_BASIS_FILE, read_exactly, read_hashed, sha256_bytes
 from atlas.store.manifest import TEMPLATE
 from bench.bench_cdr import write_cdr
 from parsers import _tabular, cdr
@@ -209,14 +210,14 @@ def test_a_file_appended_to_is_refused(case_dir: Path, tmp_path: Path, monkeypat
 def test_a_file_that_shrinks_or_grows_during_the_read_is_refused(
         case_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = _cdr(tmp_path)
-    original = ingest_module.read_exactly
+    original = ingest_module.read_hashed
 
-    def read_after_a_cut(fd: int, size: int) -> bytes | None:
+    def read_after_a_cut(fd: int, size: int) -> tuple[bytes, str] | None:
         with path.open("r+b") as fh:  # cut between opening (fstat) and the read
             fh.truncate(size - 10)
         return original(fd, size)
 
-    monkeypatch.setattr(ingest_module, "read_exactly", read_after_a_cut)
+    monkeypatch.setattr(ingest_module, "read_hashed", read_after_a_cut)
     _refused_with_nothing_stored(case_dir, path, "the file changed while it was being read")
 
 
@@ -233,6 +234,79 @@ def test_the_read_gives_exactly_the_files_bytes_or_none(tmp_path: Path) -> None:
             assert (got == content) if claimed == len(content) else got is None
             if got is not None:
                 assert hashlib.sha256(got).hexdigest() == hashlib.sha256(content).hexdigest()
+
+
+@pytest.mark.parametrize("piece", [1 << 20, 4096, 7])
+def test_the_read_hashed_side_by_side_equals_the_plain_read_then_hash(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, piece: int) -> None:
+    """:func:`read_hashed` (the ingest's read: pieces hashed on a second thread while the next is
+    read) gives what the plain rule gives, :func:`read_exactly` then :func:`sha256_bytes`: the
+    same bytes (a real ``bytes``) and hash, or None for the same files; in pieces of every size."""
+    monkeypatch.setattr(hashing, "READ_PIECE", piece)
+    path = tmp_path / "f.bin"
+    for content in (b"x", b"ab\n", os.urandom(5000), os.urandom(3 << 20) + b"\n"):
+        path.write_bytes(content)
+        for claimed in (len(content), len(content) - 1, len(content) + 1):
+            answers = []
+            for read in (_plain_read_hash, read_hashed):
+                fd = os.open(path, os.O_RDONLY)
+                try:
+                    answers.append(read(fd, claimed))
+                finally:
+                    os.close(fd)
+            plain, piped = answers
+            assert piped == plain
+            assert (plain is not None) == (claimed == len(content))
+            if piped is not None:
+                assert type(piped[0]) is bytes and piped == (content, hashlib.sha256(content).hexdigest())
+
+
+def test_the_read_hashed_holds_the_file_once(tmp_path: Path) -> None:
+    """The bytes handed over are the buffer read into, not a copy of it (every view of it
+    released first): at most one file's size is allocated at a time."""
+    import tracemalloc
+
+    path = tmp_path / "f.bin"
+    content = os.urandom(16 << 20)
+    path.write_bytes(content)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        tracemalloc.start()
+        got = read_hashed(fd, len(content))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        os.close(fd)
+    assert got is not None and got[0] == content
+    assert len(content) <= peak < 1.25 * len(content)
+
+
+def _plain_read_hash(fd: int, size: int) -> tuple[bytes, str] | None:
+    data = read_exactly(fd, size)
+    return None if data is None else (data, sha256_bytes(data))
+
+
+def test_the_read_hashed_takes_short_reads_in_turn(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reads that return less than asked (a pipe written in small pieces) are read on from where
+    they stopped, hashed in order; a source that ends early or runs on is None."""
+    monkeypatch.setattr(hashing, "READ_PIECE", 1 << 16)
+    content = os.urandom(300_001)
+    for claimed in (len(content), len(content) + 1, len(content) - 1):
+        r, w = os.pipe()
+
+        def write(w: int = w) -> None:
+            with os.fdopen(w, "wb", buffering=0) as fh:
+                for at in range(0, len(content), 10_007):
+                    fh.write(content[at:at + 10_007])
+
+        writer = threading.Thread(target=write)
+        writer.start()
+        try:
+            got = read_hashed(r, claimed)
+        finally:
+            writer.join()
+            os.close(r)
+        assert got == ((content, hashlib.sha256(content).hexdigest()) if claimed == len(content) else None)
 
 
 def _stores(root: Path) -> dict[str, bytes]:

@@ -61,7 +61,7 @@ from atlas.model import (
     conform,
 )
 from atlas.permissions import owner_only, restrict_folder
-from atlas.store.hashing import sha256_file
+from atlas.store.hashing import sha256_bytes, sha256_file
 from atlas.store.integrity import (
     MANIFEST_FILE,
     StoreManifest,
@@ -156,6 +156,24 @@ def parquet_bytes(frame: pl.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
+@dataclass(frozen=True)
+class Encoded:
+    """A table's Parquet bytes made before the commit (:func:`encoded`), with their SHA-256."""
+
+    data: bytes
+    sha256: str
+
+
+def encoded(frame: pl.DataFrame) -> Encoded:
+    """:func:`parquet_bytes` of ``frame`` and their SHA-256, made together (off the commit's
+    thread: the ingest encodes a table as soon as it is final, beside other work). The commit
+    writes these bytes and records this hash, which is :func:`sha256_file` of what it wrote
+    (the plain rule, used for a table not encoded before: the file written, then read back and
+    hashed; the stores and manifests are the same, tested in ``tests/test_ingest_hash_after.py``)."""
+    data = parquet_bytes(frame)
+    return Encoded(data, sha256_bytes(data))
+
+
 @dataclass
 class StagedSource:
     """Everything one ingested source adds to the store, not yet visible."""
@@ -167,9 +185,10 @@ class StagedSource:
     extra: dict[str, pl.DataFrame] = field(default_factory=dict)
     audit: dict[str, object] | None = None
     """The detail of this source's ``ingest`` audit row (default: from the source row)."""
-    encoded: dict[str, bytes] = field(default_factory=dict)
-    """Extra tables already encoded (:func:`parquet_bytes` of the frame ``extra`` holds under
-    the same name): the commit writes these bytes instead of encoding the frame again."""
+    encoded: dict[str, Encoded] = field(default_factory=dict)
+    """Tables already encoded, by their folder in the store (``events``, ``extra/<name>``):
+    :func:`encoded` of the very frame ``events`` or ``extra`` holds. The commit writes these
+    bytes, and records their hash, instead of encoding the frame and hashing the file."""
 
     @property
     def source_id(self) -> str:
@@ -557,14 +576,16 @@ class Case:
                     tables |= {f"extra/{k}": v for k, v in s.extra.items()}
                     for table, frame in tables.items():
                         tmp = staging / table / f"{s.source_id}.parquet"
-                        encoded = s.encoded.get(table.removeprefix("extra/")) if table.startswith("extra/") else None
-                        if encoded is None:
+                        ready = s.encoded.get(table)
+                        if ready is None:
                             _write_parquet(frame, tmp)
+                            digest = sha256_file(tmp)
                         else:
                             tmp.parent.mkdir(parents=True, exist_ok=True)
-                            tmp.write_bytes(encoded)
+                            tmp.write_bytes(ready.data)
+                            digest = ready.sha256
                         moves.append((tmp, self.store / table / f"{s.source_id}.parquet"))
-                        files[f"{table}/{s.source_id}.parquet"] = sha256_file(tmp)
+                        files[f"{table}/{s.source_id}.parquet"] = digest
                 new_rows = pl.DataFrame([s.source for s in staged], schema=SOURCE_SCHEMA, orient="row")
                 sources = pl.concat([current.filter(~pl.col("source_id").is_in(sorted(replaced))), new_rows])
                 sources = sources.sort("source_id")
