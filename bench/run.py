@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import bench
-from atlas import allocator
 from bench.common import REPO, SCALE_ENV, STAGE_KEYS, scale
 
 
@@ -100,14 +99,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--module", help=argparse.SUPPRESS)
     p.add_argument("--module-out", type=Path, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
-    allocator.apply()  # as `atlas` runs: every benchmark (a child inherits it) and its reference alike
     if args.scale is not None:
         os.environ[SCALE_ENV] = str(args.scale)  # children (and their children) read it
     if args.module:
         args.module_out.write_text(json.dumps(run_module(args.module)), encoding="utf-8")
         return 0
     results: dict[str, Any] = {"python": sys.version.split()[0], "machine": platform.machine(), "scale": scale(),
-                               "cpus": os.cpu_count(), "allocator": {allocator.ENV: os.environ.get(allocator.ENV)}}
+                               "cpus": os.cpu_count()}
     for name in modules(args.only):
         print(f"== {name}", flush=True)
         numbers = _child(name)

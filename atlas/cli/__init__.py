@@ -80,10 +80,8 @@ def one_line(exc: BaseException) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from atlas import allocator
     from atlas.permissions import owner_only
 
-    allocator.apply()  # before anything loads Polars: freed pages kept for the next step (atlas.allocator)
     owner_only()  # everything this process writes is owner-only, whatever the umask it started with
     words = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(only=chosen_command(words))
