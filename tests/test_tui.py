@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shutil
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -422,3 +423,32 @@ def test_the_sources_screen_lists_exhibits_in_exhibit_order(small_case: Path) ->
         assert rejected == sorted(rejected, key=exhibit_key)
 
     run(small_case, script)
+
+
+def test_the_conduct_screen_lists_every_warning_of_the_analysis(small_case: Path) -> None:
+    """The workbench showed none of the warnings the reports print (what the counts leave out or
+    assume), so a reviewer could read "incidents 0" with nothing to say why. Enter shows one whole."""
+    async def script(app: AtlasApp, pilot: Pilot[None]) -> tuple[list[str], str, list[str], list[str]]:
+        await show(app, pilot, "5")
+        await until(pilot, lambda: "last incident" in text(app, "#clock"))
+        screen: Any = app.screen
+        from atlas.exhibits import readable_text
+
+        result = screen.review.conduct()
+        said = list(result.warnings) + [w for w in result.s2a.warnings if w not in result.warnings]
+        warnings = [readable_text(screen.review.source_refs(), w) for w in said]
+        screen.query_one("#tabs").active = "tab-warnings"
+        await until(pilot, lambda: screen.query_one("#warnings", FrameTable).frame.height == len(warnings))
+        table = screen.query_one("#warnings", FrameTable)
+        label = str(screen.query_one("#tabs").get_tab("tab-warnings").label)
+        table.focus()
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        shown = [str(n.message) for n in app._notifications]
+        return warnings, label, table.frame.get_column("warning").to_list(), shown
+
+    warnings, label, rows, shown = run(small_case, script)
+    assert warnings, "the rejected-ex case has warnings (the test needs one)"
+    assert rows == warnings and label == f"Warnings ({len(warnings)})"
+    assert warnings[0] in shown  # the first row read whole
+    assert not [w for w in rows if re.search(r"name:[0-9a-f]{16}", w)]  # display names by exhibit, not store id

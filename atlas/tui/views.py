@@ -314,6 +314,24 @@ def gaps_frame(review: Review) -> pl.DataFrame:
                         "_event_ids": pl.List(pl.String), "_finding": pl.String})
 
 
+def warnings_frame(review: Review) -> pl.DataFrame:
+    """The analysis's warnings, one a row: what the counts leave out or assume (two-way weeks not
+    counted, calls to police numbers counted, identifiers attributed to nobody ...). The reports and
+    ``atlas conduct`` print them; the workbench showed none, so a reviewer saw "incidents 0" on a case
+    whose 700 contacts were all in two-way weeks, with nothing to say why. The same list and wording as
+    the reports (:func:`reports.review_view.warnings`): a display name is named by its exhibit, never by
+    its store id (``'D' in JA/16``, not ``name:70e1e243…:D``)."""
+    from atlas.exhibits import readable_text
+
+    result = review.conduct()
+    said = [str(w) for w in result.warnings]
+    said += [str(w) for w in result.s2a.warnings if str(w) not in said]  # as the reports list them
+    refs = review.source_refs()
+    rows = [{"#": n, "warning": readable_text(refs, w), "_event_ids": [], "_finding": f"warning:{n}"}
+            for n, w in enumerate(said, start=1)]
+    return _rows(rows, {"#": pl.Int64, "warning": pl.String, "_event_ids": pl.List(pl.String), "_finding": pl.String})
+
+
 def raw_view(review: Review) -> pl.DataFrame:
     """Every source record (duplicates across sources included), shaped like
     :func:`contacts_view` so the same filters and detail pane apply."""

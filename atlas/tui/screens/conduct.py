@@ -33,7 +33,10 @@ TABS: dict[str, tuple[str, Callable[[Review], pl.DataFrame]]] = {
     "possible-breaches": ("Possible breaches", views.possible_breaches_frame),
     "colocations": ("Co-location", views.colocations_frame),
     "gaps": ("Gaps", views.gaps_frame),
+    "warnings": ("Warnings", views.warnings_frame),
 }
+WIDTH: dict[str, int] = {"warnings": 150}
+"""A tab's widest column where 60 characters would hide most of it (Enter on a warning shows it whole)."""
 
 
 class ConductScreen(ReviewScreen):
@@ -59,7 +62,7 @@ class ConductScreen(ReviewScreen):
         with TabbedContent(id="tabs"):
             for key, (label, _) in TABS.items():
                 with TabPane(label, id=f"tab-{key}"):
-                    yield FrameTable(pl.DataFrame({"": []}, schema={"": pl.String}), id=key)
+                    yield FrameTable(pl.DataFrame({"": []}, schema={"": pl.String}), id=key, max_width=WIDTH.get(key, 60))
         yield Footer()
 
     async def load(self) -> None:
@@ -92,7 +95,7 @@ class ConductScreen(ReviewScreen):
             row = old.cursor_row
             pane = self.query_one(f"#tab-{key}", TabPane)
             await old.remove()
-            new = FrameTable(frame, id=key)
+            new = FrameTable(frame, id=key, max_width=WIDTH.get(key, 60))
             await pane.mount(new)
             if 0 <= row < frame.height:
                 new.move_cursor(row=row)
@@ -115,9 +118,12 @@ class ConductScreen(ReviewScreen):
         if row is None:
             self.notify("No row selected", severity="warning")
             return
+        if key == "warnings":  # read whole: a warning is longer than its column
+            self.notify(str(row.get("warning") or ""), title=f"Warning {row.get('#')}", timeout=30)
+            return
         ids = [str(e) for e in row.get("_event_ids") or []]
         if not ids:
-            self.notify("This row has no records of its own (a gap between incidents)")
+            self.notify("This row has no records of its own (a gap between incidents, or a warning)")
             return
         self.app.push_screen(RecordsView(f"Records of this {TABS[key][0].lower()} row",
                                          views.records_frame(self.review, ids), self.atlas.record_text))
