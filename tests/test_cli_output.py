@@ -56,3 +56,22 @@ def test_a_link_line_names_the_identifier_as_written(tmp_path: Path, monkeypatch
                      "--note", "return names him", "--officer", "DS 5678 B. Reviewer"]) == 0
     out = buf.getvalue()
     assert "snapchat:id:7f3e1c2a-0002" in out and "\N{SQUARED ID}" not in out
+
+
+def test_lines_carrying_an_officers_words_print_them_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A note's subject, an impact entry's source, an officer's name: "[redacted]" vanished and
+    "[/]" stopped the command when these went through Rich markup."""
+    monkeypatch.setenv("COLUMNS", "400")
+    case = make_case(tmp_path / "c", {VICTIM: [msg("2026-02-01 12:00", SUSPECT, VICTIM, "hi")]})
+    buf = io.StringIO()
+    with redirect_stdout(buf):
+        assert main(["note", str(case.root), "checked", "--about", "case [redacted] [/]",
+                     "--officer", "DS 5678 B. [Reviewer]"]) == 0
+        assert main(["impact", "add", str(case.root), "--date", "2026-02-03", "--what", "moved [address withheld]",
+                     "--category", "moved-home", "--source", "statement [redacted] [/] 03/02/2026",
+                     "--recorded-by", "PC 1 [A] Officer"]) == 0
+        assert main(["impact", str(case.root)]) == 0
+    out = buf.getvalue()
+    for said in ("case [redacted] [/]", "DS 5678 B. [Reviewer]", "moved [address withheld]",
+                 "statement [redacted] [/] 03/02/2026", "PC 1 [A] Officer"):
+        assert said in out, (said, out)

@@ -70,11 +70,14 @@ def print_json(data: Any) -> None:
     sys.stdout.write(dumps(data) + "\n")
 
 
-def console(stderr: bool = False) -> Console:
+def console(stderr: bool = False, *, markup: bool = True) -> Console:
+    """The command line's console. ``markup=False`` for a line that carries the case's or an officer's
+    words (a note, a place, an impact entry, a basis): as Rich markup, "[deleted]" or "[redacted]" in
+    them vanished and "[/]" stopped the command."""
     from rich.console import Console
 
     # emoji=False: Rich would turn ":id:" in an identifier (snapchat:id:7f3e…) into an emoji
-    return Console(stderr=stderr, highlight=False, soft_wrap=False, emoji=False)
+    return Console(stderr=stderr, highlight=False, soft_wrap=False, emoji=False, markup=markup)
 
 
 def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]], *, caption: str | None = None,

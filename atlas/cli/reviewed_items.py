@@ -69,7 +69,7 @@ def print_decided(items: Sequence[Reviewed]) -> None:
     """``<id>: <status>`` for each decided item (who, when and why)."""
     for item in items:
         if item.state != "open":
-            console().print(f"{item.id}: {item.status}")
+            console(markup=False).print(f"{item.id}: {item.status}")
 
 
 def print_effect(effect: ColocationEffect | None) -> None:

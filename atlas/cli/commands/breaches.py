@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
             print_json(decision.as_dict() | {"possible_breach": item.to_json()}
                        | changes(before, after, "breaches", "incidents", "last_incident", "deadline"))
             return 0
-        console().print(f"{item.id} (possible breach of order {item.order}, {item.place}, from "
+        console(markup=False).print(f"{item.id} (possible breach of order {item.order}, {item.place}, from "
                         f"{review.uk(item.start)}): {state} by {decision.officer} at {uk_time(decision.at)}")
         console().print(change_line(before, after, breaches=True))
         return 0
@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
                  for b in shown])
     print_decided(shown)
     for basis in sorted({b.possible.certainty for b in shown}):
-        console().print(f"why possible only: {basis}")
+        console(markup=False).print(f"why possible only: {basis}")
     print_effect(effect)
     if items:
         print_how_to_decide(REVIEW_KIND)

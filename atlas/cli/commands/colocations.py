@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
             print_json(decision.as_dict() | {"colocation": item.to_json()}
                        | changes(before, after, "incidents", "last_incident"))
             return 0
-        console().print(f"{item.id} (possible co-location from {review.uk(item.start)}): {state} by "
+        console(markup=False).print(f"{item.id} (possible co-location from {review.uk(item.start)}): {state} by "
                         f"{decision.officer} at {uk_time(decision.at)}")
         console().print(change_line(before, after))
         return 0
@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
                   c.state + (" (new day)" if c.state == "open" and c.new_day else "")] for c in shown])
     print_decided(shown)
     for b in sorted({c.basis for c in shown}):
-        console().print(f"basis: {b}")
+        console(markup=False).print(f"basis: {b}")
     print_effect(effect)
     print_how_to_decide(REVIEW_KIND)
     return 0

@@ -97,7 +97,7 @@ def _tags(args: argparse.Namespace) -> int:
             print_json(ex.as_dict())
         else:
             what = Review(case).record_ref(ex.item) if ex.kind == "event" else ex.target  # a record by its exhibit
-            console().print(f"{ex.reference}: {what} tagged by {ex.tagged_by}; produced by the next atlas report")
+            console(markup=False).print(f"{ex.reference}: {what} tagged by {ex.tagged_by}; produced by the next atlas report")
         return 0
     if args.exhibit_action == "untag":
         d = untag(case, args.target, note=args.note)
@@ -106,7 +106,7 @@ def _tags(args: argparse.Namespace) -> int:
         else:
             kind, _, item = d.key.partition(":")
             what = Review(case).record_ref(item) if kind == "event" else d.key
-            console().print(f"{d.detail.get('reference')}: {what} untagged by {d.officer} (the number stays reserved)")
+            console(markup=False).print(f"{d.detail.get('reference')}: {what} untagged by {d.officer} (the number stays reserved)")
         return 0
     items = tagged(case)
     if args.json:

@@ -80,7 +80,7 @@ def _add(case_dir: Path, args: argparse.Namespace) -> int:
                               "source": entry.source, "recorded_by": entry.recorded_by},
                     "entries": len(manifest.impacts)})
     else:
-        console().print(f"added to {path}: {when:%d/%m/%Y} {entry.category}: {entry.what} ({entry.source}; recorded by "
+        console(markup=False).print(f"added to {path}: {when:%d/%m/%Y} {entry.category}: {entry.what} ({entry.source}; recorded by "
                         f"{entry.recorded_by}). {len(manifest.impacts)} impact entr{'y' if len(manifest.impacts) == 1 else 'ies'}.")
     return 0
 
@@ -102,8 +102,10 @@ def _list(case_dir: Path, args: argparse.Namespace) -> int:
 
         print_json(beside_ids(source_refs(case), data))  # each record's exhibit beside its id
         return 0
+    from rich.markup import escape
+
     out = console()
-    out.print(f"[bold]The victim's account of impact: {case.manifest.reference}[/bold]")
+    out.print(f"[bold]The victim's account of impact: {escape(case.manifest.reference)}[/bold]")
     out.print(account.label)
     if not account.links:
         out.print("no [[impact]] entries in case.toml: add them with `atlas impact add` from the victim's statement")
@@ -112,7 +114,8 @@ def _list(case_dir: Path, args: argparse.Namespace) -> int:
     for lk in account.links:
         e = lk.entry
         threats = sum(i.threat_candidate for i in lk.incidents)
-        out.print(f"[bold]{e.date:%d/%m/%Y}[/bold]  {e.category}  ({e.source}; recorded by {e.recorded_by})", highlight=False)
+        out.print(f"[bold]{e.date:%d/%m/%Y}[/bold]  {escape(e.category)}  ({escape(e.source)}; recorded by "
+                  f"{escape(e.recorded_by)})", highlight=False)
         out.print(f"  the victim's account: {e.what}", markup=False, highlight=False)
         out.print(f"  {lk.basis}: "
                   + (", ".join(f"{i.date:%d/%m}" for i in lk.incidents) or "none")

@@ -29,11 +29,11 @@ def run(args: argparse.Namespace) -> int:
     case = Case.open(args.case_dir)
     if args.withdraw is not None:
         d = withdraw_note(case, args.withdraw, reason=args.text or "")
-        print_json(d.as_dict()) if args.json else console().print(f"note #{args.withdraw} withdrawn by {d.officer}")
+        print_json(d.as_dict()) if args.json else console(markup=False).print(f"note #{args.withdraw} withdrawn by {d.officer}")
         return 0
     if args.text:
         n = add_note(case, args.about, args.text)
-        print_json(n.as_dict()) if args.json else console().print(f"note #{n.seq} on {n.about} by {n.by}")
+        print_json(n.as_dict()) if args.json else console(markup=False).print(f"note #{n.seq} on {n.about} by {n.by}")
         return 0
     items = notes(case)
     if args.json:

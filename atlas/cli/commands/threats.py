@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             print_json(decision.as_dict() | {"candidate": cand.as_dict()})
         else:
-            console().print(f"{cand.id} ({cand.kind}, {review.record_ref(cand.event_id)}): {state} by "
+            console(markup=False).print(f"{cand.id} ({cand.kind}, {review.record_ref(cand.event_id)}): {state} by "
                             f"{decision.officer} at {uk_time(decision.at)}")
         return 0
     if args.note:
