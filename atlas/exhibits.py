@@ -343,6 +343,16 @@ def identifier_label(refs: Mapping[str, str], uri: str) -> str:
     return uri
 
 
+def readable_warnings(refs: Mapping[str, str], analysis: Iterable[object], verdict: Iterable[object] = (),
+                      extra: Iterable[str] = ()) -> list[str]:
+    """The warnings a person reads, in one list for every output (the reports, the workbench): the
+    analysis's, then the s2A verdict's not already said, then ``extra``, each as :func:`readable_text`."""
+    said = [str(w) for w in analysis]
+    said += [str(w) for w in verdict if str(w) not in said]
+    said += list(extra)
+    return [readable_text(refs, w) for w in said]
+
+
 _ID_PARTNERS: Final = {"event_id": "exhibit", "contact_id": "contact_exhibit", "contact_ids": "contact_exhibits"}
 
 

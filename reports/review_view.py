@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from atlas.exhibits import identifier_label, readable_text
+from atlas.exhibits import identifier_label, readable_warnings
 from atlas.store import Case
 from atlas.wording import plural
 
@@ -59,11 +59,8 @@ def place_label(inputs: ReportInputs, place: str | None, kind: str | None) -> st
 def warnings(inputs: ReportInputs, findings: Findings, extra: Sequence[str] = (),
              refs: Mapping[str, str] | None = None) -> list[str]:
     """Every warning of the analysis and the verdict, with display names named by exhibit."""
-    out = [str(w) for w in findings.conduct.warnings] if findings.conduct is not None else []
-    if findings.s2a is not None:
-        out += [str(w) for w in findings.s2a.warnings if str(w) not in out]
-    out += list(extra)
-    return [readable_text(refs or {}, w) for w in out]
+    return readable_warnings(refs or {}, findings.conduct.warnings if findings.conduct is not None else (),
+                             findings.s2a.warnings if findings.s2a is not None else (), extra)
 
 
 def _if_all_confirmed(effect: Any) -> list[str]:

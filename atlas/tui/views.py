@@ -321,14 +321,11 @@ def warnings_frame(review: Review) -> pl.DataFrame:
     whose 700 contacts were all in two-way weeks, with nothing to say why. The same list and wording as
     the reports (:func:`reports.review_view.warnings`): a display name is named by its exhibit, never by
     its store id (``'D' in JA/16``, not ``name:70e1e243…:D``)."""
-    from atlas.exhibits import readable_text
+    from atlas.exhibits import readable_warnings
 
     result = review.conduct()
-    said = [str(w) for w in result.warnings]
-    said += [str(w) for w in result.s2a.warnings if str(w) not in said]  # as the reports list them
-    refs = review.source_refs()
-    rows = [{"#": n, "warning": readable_text(refs, w), "_event_ids": [], "_finding": f"warning:{n}"}
-            for n, w in enumerate(said, start=1)]
+    said = readable_warnings(review.source_refs(), result.warnings, result.s2a.warnings)  # as the reports list them
+    rows = [{"#": n, "warning": w, "_event_ids": [], "_finding": f"warning:{n}"} for n, w in enumerate(said, start=1)]
     return _rows(rows, {"#": pl.Int64, "warning": pl.String, "_event_ids": pl.List(pl.String), "_finding": pl.String})
 
 
