@@ -42,13 +42,16 @@ the bound above a table's header is no record: it is not read, and the parser's 
 so. A CSV record is read as one empty line (the rows after it keep their numbers); a chat message
 keeps its header's first bytes and its line breaks (the lines after it keep their numbers).
 
-A UTF-16 file (Windows Notepad's "Unicode") with a line over the bound is refused whole, with
-the line named: its lines cannot be cut out of the bytes safely, and no real export is one (its
-records are bounded per line only: its quotes and breaks are two bytes).
+A UTF-16 file (Windows Notepad's "Unicode") is read whole and converted to UTF-8 anyway (every reader
+of it does so); its records are then found and cut in those UTF-8 bytes exactly as a UTF-8 file's
+(:func:`utf16_as_utf8`), per record, not per physical line, and a reject's size is the record's UTF-8
+bytes. (Until session 14 such a file was bounded per physical line only, and one with a line over the
+bound refused whole.)
 """
 
 from __future__ import annotations
 
+import functools
 import mmap
 import re
 from collections.abc import Callable, Iterator
@@ -80,6 +83,18 @@ number in AddressBook.sqlitedb took the ingest to 1.74 GB (the value stored twic
 the recipients) and the read-back of the store past 3 GB. A card with a value over 64 KiB (250 times
 the longest real one) is a reject naming the card, the field and its size; the row is kept unchanged
 in the source database."""
+JSON_VALUE_BYTES: Final = 1 << 20
+"""One text value of a JSON record a parser stores (a message's text, a sender's name, a place's
+name or address, an attachment's name, a time as written): 1 MiB, the chat bound, for the same
+reason. The longest real ones are messages: Telegram keeps one to 4,096 characters, an X direct
+message to 10,000, Messenger and Instagram to 20,000 (80 KiB in UTF-8 at most), Snapchat's chats
+are shorter. A 50 MB string in one record took an ingest 420-810 MB (the value copied into the
+event, the normalised table, the store's encoding) and was stored whole as the event's text. A
+record with a value over the bound is one reject naming the file, the record's place, the field
+and its size (:func:`bounded_json_values`); every other record keeps its place. The check runs on
+the parser's event table (its string columns' byte lengths, one Polars pass), after the parse: the
+file is read whole by ``json.loads``/Polars either way (one copy of the value, which a real export
+never holds), and what the bound saves is every copy after it."""
 KEPT_BYTES: Final = 256
 """Of a line over the bound, the bytes the parser still sees (whole UTF-8 characters): enough
 for a chat header, so the message it starts is still found, and then rejected whole."""
@@ -135,11 +150,21 @@ def read_without_bytes(data: bytes, long: list[LongLine], keep: int = 0) -> byte
     for x in long:
         pieces.append(data[pos:x.start])
         if keep:
-            head = data[x.start:x.start + keep + 4]
-            pieces.append(head[:kept_prefix(head, keep)])
+            want, breaks = chat_cut(x, keep)
+            head = data[x.start:x.start + want + 4]
+            pieces.append(head[:kept_prefix(head, want)] + b"\n" * breaks)
         pos = x.end
     pieces.append(data[pos:])
     return b"".join(pieces)
+
+
+def utf16_as_utf8(data: bytes) -> bytes:
+    """A UTF-16 file's bytes (its byte-order mark first) as UTF-8, the mark dropped, a character that
+    is not one replaced (as every reader of such a file decodes it): the same lines, so a record's
+    bound is found in these bytes as in a UTF-8 file's (:func:`csv_long_records_in`,
+    :func:`chat_long_blocks_in`), its size counted in UTF-8 bytes."""
+    enc = "utf-16-le" if data[:2] == b"\xff\xfe" else "utf-16-be"
+    return data[2:len(data) - len(data) % 2].decode(enc, errors="replace").encode("utf-8")
 
 
 def _break_before(mm: mmap.mmap | bytes, pos: int) -> int:
@@ -347,6 +372,11 @@ def chat_long_blocks(path: Path, bound: int, is_header: Callable[[bytes], bool])
         return _chat_long(mm, len(mm), bound, is_header)
 
 
+def chat_long_blocks_in(data: bytes, bound: int, is_header: Callable[[bytes], bool]) -> list[LongLine]:
+    """:func:`chat_long_blocks` of a file's bytes already in memory (the same messages)."""
+    return _chat_long(data, len(data), bound, is_header) if len(data) > bound else []
+
+
 def _chat_long(mm: mmap.mmap | bytes, n: int, bound: int, is_header: Callable[[bytes], bool]) -> list[LongLine]:
     window = max(bound // 2, 1)
     starts = list(range(0, n, window))
@@ -507,3 +537,111 @@ def reject_long_blocks(events: pl.DataFrame, rejects: pl.DataFrame, starts: list
                              schema=rejects.schema)
         rejects = pl.concat([rejects, extra])
     return events, rejects
+
+
+_FIELD_NAMES: Final = {"text": "text", "sender": "sender", "recipients": "recipient", "attachments": "attachment",
+                       "ts_raw": "time as written", "status": "status", "channel": "channel", "cell_id": "cell id",
+                       "source_ref": "place"}
+
+
+def _value_size(name: str, dtype: pl.DataType) -> pl.Expr:
+    """The byte length of a String column's value, or of a list of strings' longest item."""
+    if dtype == pl.String:
+        return pl.col(name).str.len_bytes()
+    return pl.col(name).list.eval(pl.element().str.len_bytes()).list.max()
+
+
+def long_values(events: pl.DataFrame, bound: int) -> pl.DataFrame | None:
+    """The rows of ``events`` holding a text value (a String column's, or an item of a list of
+    strings) over ``bound`` bytes: ``source_ref``, ``field`` (the first such column), ``size`` (its
+    bytes) and ``excerpt`` (its first characters), in table order; None if there is none (the usual
+    answer, from one pass: each text column's largest length, and a table whose strings together
+    fit in the bound is not looked at)."""
+    cols = [(n, t) for n, t in events.schema.items() if t == pl.String or t == pl.List(pl.String)]
+    if not cols or events.height == 0 or events.estimated_size() <= bound:
+        return None
+    maxes = events.select(_value_size(n, t).max().alias(n) for n, t in cols).row(0)
+    over = [(n, t) for (n, t), m in zip(cols, maxes, strict=True) if m is not None and m > bound]
+    if not over:
+        return None
+    sizes = [_value_size(n, t).fill_null(0) for n, t in over]
+    first = pl.coalesce([pl.when(size > bound).then(pl.lit(i)) for i, size in enumerate(sizes)])
+    found = events.with_row_index("_row").select(
+        "_row", pl.col("source_ref").cast(pl.String), first.alias("_first"), *(s.alias(f"_s{i}") for i, s in enumerate(sizes)),
+        *((pl.col(n) if t == pl.String else pl.col(n).list.eval(pl.element().str.slice(0, EXCERPT_CHARS)).list.join(" "))
+          .str.slice(0, EXCERPT_CHARS).alias(f"_x{i}") for i, (n, t) in enumerate(over)),
+    ).filter(pl.col("_first").is_not_null())
+    rows = found.rows(named=True)
+    return pl.DataFrame({
+        "_row": [r["_row"] for r in rows],
+        "source_ref": [r["source_ref"] for r in rows],
+        "field": [over[r["_first"]][0] for r in rows],
+        "size": [r[f"_s{r['_first']}"] for r in rows],
+        "excerpt": [r[f"_x{r['_first']}"] or "" for r in rows],
+    }, schema={"_row": pl.UInt32, "source_ref": pl.String, "field": pl.String, "size": pl.Int64, "excerpt": pl.String})
+
+
+def value_reason(ref: str, field: str, size: int, bound: int, what: str, name: str) -> str:
+    """A reject's reason for a record of ``name`` (at ``ref``) whose ``field`` holds ``size`` bytes."""
+    return (f"{ref} of {name}: its {_FIELD_NAMES.get(field, field)} is {size:,} bytes, over the {bound:,}-byte bound "
+            f"on one value of {what}: not stored (no real value is that long); the record is kept unchanged in the "
+            f"source file")
+
+
+def _cut_excerpts(rejects: pl.DataFrame, bound: int) -> pl.DataFrame:
+    """Rejects whose excerpt is over ``bound`` bytes (a parser that quoted a whole value): the excerpt's
+    first characters, then how long it was, so a reject never carries the value it sets aside."""
+    if rejects.height == 0 or "excerpt" not in rejects.columns:
+        return rejects
+    size = pl.col("excerpt").str.len_bytes()
+    if not (rejects.select(size.max()).item() or 0) > bound:
+        return rejects
+    return rejects.with_columns(
+        pl.when(size > bound)
+        .then(pl.concat_str(pl.col("excerpt").str.slice(0, EXCERPT_CHARS),
+                            pl.lit(" ... (cut: "), size.cast(pl.String),
+                            pl.lit(" bytes in all; kept unchanged in the source file)")))
+        .otherwise(pl.col("excerpt")).alias("excerpt"))
+
+
+def bound_values(result: Any, bound: int, what: str, name: str, source_id: str) -> Any:
+    """``result`` (a :class:`parsers.base.ParseResult`) with each event holding a text value over
+    ``bound`` bytes moved to the rejects (one a record, naming it, its field and the size: see
+    :func:`value_reason`), identity evidence from such a record left out, and every reject's excerpt
+    held to the bound. ``events + rejects`` stays what it was; every other record keeps its place."""
+    from atlas.model import REJECT_SCHEMA
+
+    events = result.events
+    found = long_values(events, bound)
+    result.rejects = _cut_excerpts(result.rejects, bound)
+    if found is None:
+        return result
+    reasons = [value_reason(r, f, s, bound, what, name)
+               for r, f, s in zip(found["source_ref"], found["field"], found["size"], strict=True)]
+    moved = pl.DataFrame({"source_id": [source_id] * found.height, "source_ref": found["source_ref"],
+                          "reason": reasons, "excerpt": found["excerpt"]}, schema=REJECT_SCHEMA)
+    keep = ~pl.int_range(pl.len(), dtype=pl.UInt32).is_in(found["_row"].implode())
+    result.events = events.filter(keep)
+    result.rejects = pl.concat([result.rejects.cast(REJECT_SCHEMA), moved])
+    if result.evidence is not None and result.evidence.height and "source_ref" in result.evidence.columns:
+        refs = found["source_ref"].implode()
+        result.evidence = result.evidence.filter(~pl.col("source_ref").cast(pl.String).is_in(refs))
+        extra = long_values(result.evidence, bound)
+        if extra is not None:
+            result.evidence = result.evidence.filter(
+                ~pl.int_range(pl.len(), dtype=pl.UInt32).is_in(extra["_row"].implode()))
+            result.assumptions.append(f"{extra.height:,} identity fact(s) holding a value over the {bound:,}-byte bound "
+                                      f"on one value of {what} left out (kept unchanged in the source file)")
+    return result
+
+
+def bounded_json_values(what: str, bound: int = JSON_VALUE_BYTES) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Wrap a JSON parser's ``parse`` (and ``parse_plain``) with :func:`bound_values`: a record with a
+    text value over ``bound`` (:data:`JSON_VALUE_BYTES`) is one reject, named; ``what``: the records
+    ("a Telegram message"), for the reason. Costs one pass over the table's string lengths."""
+    def wrap(parse: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(parse)
+        def wrapper(path: Path, ctx: Any, *args: Any, **kwargs: Any) -> Any:
+            return bound_values(parse(path, ctx, *args, **kwargs), bound, what, path.name, ctx.source_id)
+        return wrapper
+    return wrap

@@ -46,7 +46,7 @@ import tomllib
 import weakref
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -60,13 +60,11 @@ from parsers._bounds import (
     LongLine,
     csv_long_records,
     csv_long_records_in,
-    long_lines,
-    long_lines_in,
     preamble_note,
     read_without,
     read_without_bytes,
     reason,
-    utf16_refusal,
+    utf16_as_utf8,
 )
 from parsers.base import PROBE_BYTES, ZIP_ERRORS, Probe, split_lines
 
@@ -306,11 +304,11 @@ def _csv_sheet(path: Path, head: bytes, complete: bool, *, loader: bool, data: b
     sheet = Sheet(label="", name=path.stem, rows=rows, first_row=1, csv=layout, path=path)
     if loader:
         def load(skip: int) -> pl.DataFrame:
-            if layout.encoding == "utf-16":  # its quotes and breaks are two bytes: lines only, and refused whole
-                long = long_lines(path, TABLE_LINE_BYTES) if data is None else long_lines_in(data, TABLE_LINE_BYTES)
-                if long:
-                    raise FormatError(utf16_refusal(path, long[0], TABLE_LINE_BYTES, "a CSV table"))
-                return read_csv(path, layout, skip=skip, data=data)
+            if layout.encoding == "utf-16":  # read as its UTF-8 text (as it always was), bounded per record in it
+                utf8 = utf16_as_utf8(path.read_bytes() if data is None else data)
+                sheet.preamble_long, sheet.long = csv_long_records_in(utf8, TABLE_LINE_BYTES, skip)
+                return read_csv(path, replace(layout, encoding="utf-8"), skip=skip, cut=sheet.preamble_long + sheet.long,
+                                data=utf8)
             sheet.preamble_long, sheet.long = (csv_long_records(path, TABLE_LINE_BYTES, skip) if data is None
                                                else csv_long_records_in(data, TABLE_LINE_BYTES, skip))
             return read_csv(path, layout, skip=skip, cut=sheet.preamble_long + sheet.long, data=data)

@@ -51,7 +51,19 @@ import pyarrow as pa
 from numpy.lib.stride_tricks import sliding_window_view
 
 from atlas.errors import FormatError
-from parsers._bounds import LongLine, chat_cut, chat_long_blocks, is_utf16, kept_prefix, long_lines, utf16_refusal
+from parsers._bounds import (
+    KEPT_BYTES,
+    LongLine,
+    chat_cut,
+    chat_long_blocks,
+    chat_long_blocks_in,
+    is_utf16,
+    kept_prefix,
+    long_lines,
+    long_lines_in,
+    read_without_bytes,
+    utf16_as_utf8,
+)
 from parsers._exports import raise_if_truncated
 
 __all__ = [
@@ -148,10 +160,10 @@ class TextBytes:
         ``is_header`` (the parser's header rule, :func:`parsers._bounds.chat_long_blocks`), the bound
         is on a whole message, its continuation lines included, and such a message is cut to its
         header line's first bytes and its line breaks (:func:`parsers._bounds.chat_cut`)."""
+        if is_utf16(path):
+            return cls._read_utf16(path, format_name, bound, is_header)
         long = long_lines(path, bound) if bound is not None else []
-        if long and is_utf16(path):
-            raise FormatError(utf16_refusal(path, long[0], bound or 0, f"a {format_name} text export"))
-        if bound is not None and is_header is not None and not is_utf16(path):
+        if bound is not None and is_header is not None:
             long = chat_long_blocks(path, bound, is_header)  # whole messages (every long line is in one)
         size = path.stat().st_size - sum(x.size - sum(chat_cut(x)) for x in long)
         a = cls.padded(size)
@@ -159,6 +171,31 @@ class TextBytes:
             size = cls._read_cut(handle, a, size, long) if long else handle.readinto(a.data[:size])
         a[size:] = 0  # the padding (and anything a file that shrank since stat() left unread)
         made = cls._checked(path, format_name, a, size)
+        made[0].long = long
+        return made
+
+    @classmethod
+    def _read_utf16(cls, path: Path, format_name: str, bound: int | None,
+                    is_header: Callable[[bytes], bool] | None) -> tuple[TextBytes, str | None, list[str]]:
+        """:meth:`read` of a UTF-16 file (its byte-order mark first; an export re-saved by Windows
+        Notepad as "Unicode"): the same text, converted to UTF-8 first, then bounded (per message with
+        ``is_header``, else per line) and cut in those bytes as a UTF-8 file is in its own."""
+        raw = path.read_bytes()
+        encoding = "utf-16-le" if raw[:2] == b"\xff\xfe" else "utf-16-be"
+        data = utf16_as_utf8(raw)
+        del raw
+        long: list[LongLine] = []
+        if bound is not None:
+            long = chat_long_blocks_in(data, bound, is_header) if is_header is not None else long_lines_in(data, bound)
+        if long:
+            data = read_without_bytes(data, long, KEPT_BYTES)
+        a = cls.padded(len(data))
+        a[:len(data)] = np.frombuffer(data, dtype=np.uint8)
+        a[len(data):] = 0
+        size = len(data)
+        del data
+        made = cls._checked(path, format_name, a, size)
+        made[2].insert(0, f"UTF-16 text ({encoding.upper()}, byte-order mark): read as UTF-16 and converted to UTF-8")
         made[0].long = long
         return made
 

@@ -71,6 +71,7 @@ import polars as pl
 
 from atlas.errors import FormatError
 from atlas.model import KINDS, TS_BASES, Channel, EvidenceCategory
+from parsers._bounds import bounded_json_values
 from parsers._exports import (
     BEYOND_FLOAT,
     epoch_ms_utc,
@@ -87,7 +88,7 @@ from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCou
 
 INFO: Final = ParserInfo(
     name="google-records-json",
-    version="1.0.0",
+    version="1.1.0",
     description="Google Location History Records.json (Takeout or police return), streamed",
     detects="JSON with a 'locations' array of records with latitudeE7/longitudeE7 (or a bare list of such records)",
     notes=__doc__ or "",
@@ -502,6 +503,7 @@ def _block_plain(block: bytes, n: int, chunks: list[pl.DataFrame], bad: list[tup
         raise _WholeFile from exc
 
 
+@bounded_json_values("a Records.json location record")
 @without_cycle_collection
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
     """The fast route (:func:`_fast_records`) where it proves its reading equal to the plain rule's,
@@ -512,6 +514,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     return _result(path, ctx, *read)
 
 
+@bounded_json_values("a Records.json location record")
 @without_cycle_collection
 def parse_plain(path: Path, ctx: ParseContext) -> ParseResult:
     """The plain rule: every record decoded by ijson into a Python dict, 5,000 at a time into a

@@ -49,6 +49,7 @@ import polars as pl
 
 from atlas.errors import FormatError
 from atlas.model import TS_TYPE, UTC, Channel, EvidenceCategory
+from parsers._bounds import bounded_json_values
 from parsers._exports import (
     BEYOND_FLOAT,
     ISO_INSTANT_FORMATS,
@@ -69,7 +70,7 @@ from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCou
 
 INFO: Final = ParserInfo(
     name="google-semantic-json",
-    version="1.0.0",
+    version="1.1.0",
     description="Google Semantic Location History monthly file (placeVisit / activitySegment)",
     detects="JSON object with 'timelineObjects' holding placeVisit / activitySegment",
     notes=__doc__ or "",
@@ -231,6 +232,7 @@ def _instant(frame: pl.DataFrame, text: str, ms: str) -> pl.Expr:
     return iso
 
 
+@bounded_json_values("a Semantic Location History record")
 @rejects_lone_surrogates
 @without_cycle_collection
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
@@ -250,6 +252,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     return _events_fast(frame, bad, read, no_coords, ctx)
 
 
+@bounded_json_values("a Semantic Location History record")
 @rejects_lone_surrogates
 @without_cycle_collection
 def parse_plain(path: Path, ctx: ParseContext) -> ParseResult:

@@ -54,6 +54,7 @@ import polars as pl
 
 from atlas.errors import FormatError
 from atlas.model import TS_TYPE, UTC, Channel, EvidenceCategory
+from parsers._bounds import bounded_json_values
 from parsers._exports import (
     BEYOND_FLOAT,
     ISO_INSTANT_FORMATS,
@@ -76,7 +77,7 @@ from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
 INFO: Final = ParserInfo(
     name="google-timeline-json",
-    version="1.0.0",
+    version="1.1.0",
     description="Google Maps Timeline exported from the phone (Timeline.json: semanticSegments, rawSignals)",
     detects="JSON with 'semanticSegments' (and/or 'rawSignals'), or an iOS list of segments with 'geo:' coordinates",
     notes=__doc__ or "",
@@ -815,6 +816,7 @@ def _events(frame: pl.DataFrame, bad: list[tuple[str, str, str]], *,
 ASSUMPTIONS: Final = ["Timeline.json: times carry their UTC offset; visits and activities are Google's inferences"]
 
 
+@bounded_json_values("a Timeline.json record")
 @rejects_lone_surrogates
 @without_cycle_collection
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
@@ -827,6 +829,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     return _parse_plain(path, ctx)
 
 
+@bounded_json_values("a Timeline.json record")
 @rejects_lone_surrogates
 @without_cycle_collection
 def parse_plain(path: Path, ctx: ParseContext) -> ParseResult:

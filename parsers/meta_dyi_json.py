@@ -77,6 +77,7 @@ from atlas.errors import FormatError
 from atlas.model import RAW_EVENT_SCHEMA, Channel, EvidenceCategory
 from atlas.normalise.identifiers import identifier_uri
 from atlas.normalise.times import from_epoch
+from parsers._bounds import bounded_json_values
 from parsers._exports import (
     SURROGATE_MARK,
     _unmojibake,
@@ -101,7 +102,7 @@ from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCou
 
 INFO: Final = ParserInfo(
     name="meta-dyi-json",
-    version="1.0.0",
+    version="1.1.0",
     description="Facebook / Messenger / Instagram 'Download your information' JSON (messages, posts, comments, profile)",
     detects="JSON with participants/messages and sender_name + timestamp_ms (or camelCase senderName + timestamp), "
     "or Meta's posts, comments_v2, string_map_data comments, profile_user / profile_v2",
@@ -141,6 +142,7 @@ def detect(probe: Probe) -> int:
     return 0
 
 
+@bounded_json_values("a Messenger or Instagram message")
 @rejects_lone_surrogates
 @without_cycle_collection
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
@@ -148,6 +150,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     return fast if fast is not None else _parse_plain(path, ctx)
 
 
+@bounded_json_values("a Messenger or Instagram message")
 @rejects_lone_surrogates
 @without_cycle_collection
 def parse_plain(path: Path, ctx: ParseContext) -> ParseResult:

@@ -42,18 +42,19 @@ from parsers._bounds import (
     CHAT_LINE_BYTES,
     KEPT_BYTES,
     chat_long_blocks,
+    chat_long_blocks_in,
     is_utf16,
-    long_lines,
     read_without,
+    read_without_bytes,
     reject_long_blocks,
-    utf16_refusal,
+    utf16_as_utf8,
 )
 from parsers._exports import read_bytes_text, read_bytes_text_plain, rejects
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCount
 
 INFO: Final = ParserInfo(
     name="signal-text",
-    version="1.1.0",
+    version="1.2.0",
     description="Signal chat exported as plain text ('[YYYY-MM-DD, HH:MM] Name: text')",
     detects="text whose message headers are all '[YYYY-MM-DD, HH:MM] ' (bracketed ISO date, minutes, no seconds)",
     notes=__doc__ or "",
@@ -91,13 +92,16 @@ def detect(probe: Probe) -> int:
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
     # A message over the bound (its continuation lines included) is cut to its header's first bytes
     # and its line breaks before Polars sees it; it is a reject (below).
-    long = long_lines(path, CHAT_LINE_BYTES)
-    if long and is_utf16(path):
-        raise FormatError(utf16_refusal(path, long[0], CHAT_LINE_BYTES, "a Signal text export"))
-    if not is_utf16(path):
+    # UTF-16 (Windows Notepad's "Unicode") is read as its UTF-8 text, bounded per message in it.
+    if is_utf16(path):
+        utf8 = utf16_as_utf8(path.read_bytes())
+        long = chat_long_blocks_in(utf8, CHAT_LINE_BYTES, _is_header)
+        text = read_bytes_text_plain(path, "Signal text export", read_without_bytes(utf8, long, KEPT_BYTES))
+        del utf8
+    else:
         long = chat_long_blocks(path, CHAT_LINE_BYTES, _is_header)
-    text = (read_bytes_text_plain(path, "Signal text export", read_without(path, long, KEPT_BYTES)) if long
-            else read_bytes_text(path, "Signal text export"))
+        text = (read_bytes_text_plain(path, "Signal text export", read_without(path, long, KEPT_BYTES)) if long
+                else read_bytes_text(path, "Signal text export"))
     frame = (
         pl.DataFrame({"line": pl.Series(_LINE_BREAK.split(text), dtype=pl.String)})  # every line ending
         .with_row_index("lineno", offset=1)

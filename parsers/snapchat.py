@@ -53,6 +53,7 @@ import polars as pl
 from atlas.errors import FormatError
 from atlas.model import RAW_EVENT_SCHEMA, TS_TYPE, UTC, Channel, EvidenceCategory
 from parsers import _json_tally as tally
+from parsers._bounds import bounded_json_values
 from parsers._exports import (
     epoch_auto_utc,
     excerpt,
@@ -72,7 +73,7 @@ from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, quoted_na
 
 INFO: Final = ParserInfo(
     name="snapchat",
-    version="1.1.0",
+    version="1.2.0",
     description="Snapchat chat history: 'My Data' chat_history.json, or a law-enforcement return CSV of conversations",
     detects="JSON whose records have 'Media Type' and 'Created' with 'From'/'To'; or CSV (after any preamble) whose "
     "header names a sender (sender_username/from), a recipient and a timestamp",
@@ -126,6 +127,7 @@ def detect(probe: Probe) -> int:
     return 90 if any(_header_index(sheet.rows) is not None for sheet in probe_sheets(probe) if sheet.csv) else 0
 
 
+@bounded_json_values("a Snapchat record")
 @rejects_lone_surrogates
 @without_cycle_collection
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
@@ -139,6 +141,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     return _parse_plain(path, ctx, start)
 
 
+@bounded_json_values("a Snapchat record")
 @rejects_lone_surrogates
 @without_cycle_collection
 def parse_plain(path: Path, ctx: ParseContext) -> ParseResult:

@@ -62,6 +62,7 @@ import polars as pl
 
 from atlas.errors import FormatError
 from atlas.model import NAIVE_TS_TYPE, RAW_EVENT_SCHEMA, Channel, EvidenceCategory
+from parsers._bounds import bounded_json_values
 from parsers._exports import (
     arrow_floats,
     epoch_s_utc,
@@ -80,7 +81,7 @@ from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCou
 
 INFO: Final = ParserInfo(
     name="telegram-json",
-    version="1.0.0",
+    version="1.1.0",
     description="Telegram Desktop JSON export (result.json: single chat or full export)",
     detects="JSON with 'messages' whose records have 'date_unixtime' or 'date' with 'from'/'type', or a full "
     "export with 'chats': {'list': [...]}",
@@ -443,6 +444,7 @@ def _already_uris(values: set[str], ctx: ParseContext) -> bool:
     return values_are_own_uris(values, "telegram:", ctx.source_id, ctx.region)
 
 
+@bounded_json_values("a Telegram message")
 @rejects_lone_surrogates
 @without_cycle_collection
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
@@ -452,6 +454,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         return _parse(path, ctx, fast=True)
 
 
+@bounded_json_values("a Telegram message")
 @rejects_lone_surrogates
 @without_cycle_collection
 def parse_plain(path: Path, ctx: ParseContext) -> ParseResult:

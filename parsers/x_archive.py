@@ -67,6 +67,7 @@ import polars as pl
 
 from atlas.errors import FormatError
 from atlas.model import RAW_EVENT_SCHEMA, TS_TYPE, UTC, Channel, EvidenceCategory
+from parsers._bounds import bounded_json_values
 from parsers._exports import (
     ISO_INSTANT_FORMATS,
     excerpt,
@@ -85,7 +86,7 @@ from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
 INFO: Final = ParserInfo(
     name="x-archive",
-    version="1.1.0",
+    version="1.2.0",
     description="X (Twitter) archive data file: direct messages, tweets or account (window.YTD.… = JSON)",
     detects="a JavaScript file starting 'window.YTD.<direct_messages|direct_messages_group|tweets|tweet|account>.partN = '",
     notes=__doc__ or "",
@@ -112,6 +113,7 @@ def _uid(value: Any) -> str | None:
     return f"x:id:{value}" if value not in (None, "", 0) else None
 
 
+@bounded_json_values("an X archive record")
 @rejects_lone_surrogates
 @without_cycle_collection
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
@@ -123,6 +125,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     return _parse(path, ctx, fast=True)
 
 
+@bounded_json_values("an X archive record")
 @rejects_lone_surrogates
 @without_cycle_collection
 def parse_plain(path: Path, ctx: ParseContext) -> ParseResult:

@@ -521,3 +521,60 @@ def test_a_70_mb_record_of_short_lines_is_refused_in_seconds_at_an_ordinary_inge
     assert f"lines {2 if fmt == 'whatsapp-text' else 3}-{last} of {name} are one " in reason, reason
     assert report["seconds"] < 15, report
     assert report["hwm_kb"] < peak_mb << 10, report
+
+
+def _utf16(data: bytes, encoding: str) -> bytes:
+    """``data`` (UTF-8) as Windows Notepad saves "Unicode": UTF-16 with its byte-order mark."""
+    return (b"\xff\xfe" if encoding == "utf-16-le" else b"\xfe\xff") + data.decode("utf-8").encode(encoding)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_a_utf16_csv_record_of_many_short_lines_over_the_bound_is_one_reject_as_in_utf8(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], encoding: str) -> None:
+    """UTF-16 was bounded per physical line only (main: a record of short lines past the bound was read
+    whole; a line past it refused the whole file). Now as UTF-8: one reject naming the record's lines
+    and its size (its UTF-8 bytes), the rows after it keeping their numbers."""
+    body = b"x" * 60 + b"\n"
+    n = TABLE_LINE_BYTES // len(body) + 10
+    record = b'07700900003,Ann Sample,"' + body * n + b'end",234100000000002,356938035643810\n'
+    path = tmp_path / "subscriber_return.csv"
+    path.write_bytes(_utf16(_SUBSCRIBER_HEAD + record + _SUBSCRIBER_TAIL, encoding))
+    _, ev, rj = _ingest(tmp_path, path, "subscriber")
+    capsys.readouterr()
+    last = 3 + record.count(b"\n") - 1
+    [(ref, why)] = rj.select("source_ref", "reason").rows()
+    assert ref == f"lines 3-{last}"
+    assert why.startswith(f"lines 3-{last} of subscriber_return.csv are one record of {len(record) - 1:,} bytes, over "
+                          f"the {TABLE_LINE_BYTES:,}-byte bound on one record of a CSV table"), why
+    assert ev.get_column("source_ref").to_list() == ["row 2", "row 4"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize(("name", "fmt", "first", "header", "after"), [
+    ("WhatsApp Chat with Dan.txt", "whatsapp-text", b"30/04/2026, 09:23 - Dan: first\n", b"30/04/2026, 09:24 - Dan: ",
+     b"30/04/2026, 09:30 - Dan: after\n"),
+    ("Signal chat with Sam.txt", "signal-text", b"[2026-04-30, 09:23] Sam: first\n", b"[2026-04-30, 09:24] Sam: ",
+     b"[2026-04-30, 09:30] Sam: after\n"),
+])
+@pytest.mark.parametrize("shape", ["many-short-lines", "one-long-line"])
+def test_a_utf16_chat_message_over_the_bound_is_one_reject_as_in_utf8(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, fmt: str, first: bytes, header: bytes,
+        after: bytes, encoding: str, shape: str) -> None:
+    """main: a UTF-16 message of short lines past the bound was read whole, and one long line refused the
+    whole file ("refused whole"); now each is one reject naming its lines, later lines keeping their numbers."""
+    body = b"more words of a long message\n"
+    n = CHAT_LINE_BYTES // len(body) + 5 if shape == "many-short-lines" else 0
+    message = header + (b"start\n" + body * n if n else b"L" * CHAT_LINE_BYTES + b"\n")
+    path = tmp_path / name
+    path.write_bytes(_utf16(first + message + after, encoding))
+    _, ev, rj = _ingest(tmp_path, path, fmt)
+    capsys.readouterr()
+    last = 2 + n
+    [(ref, why)] = rj.select("source_ref", "reason").rows()
+    assert ref == "line 2"
+    where = f"lines 2-{last} of {name} are one message of {len(message) - 1:,} bytes" if n else \
+        f"line 2 of {name} is {len(message) - 1:,} bytes"
+    assert why.startswith(f"the message starting on line 2 is over the bound: {where}, over the "
+                          f"{CHAT_LINE_BYTES:,}-byte bound on one "), why
+    assert ev.get_column("source_ref").to_list() == ["line 1", f"line {last + 1}"]
+    assert ev.get_column("text").to_list() == ["first", "after"]
