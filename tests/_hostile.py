@@ -53,6 +53,8 @@ SECRET = "HOSTILE-SECRET-5f1c9e"
 
 JSON_PARSERS = ("google-records-json", "google-semantic-json", "google-timeline-json", "meta-dyi-json",
                 "telegram-json", "snapchat", "x-archive")
+JSON_TEXT_PARSERS = ("google-semantic-json", "meta-dyi-json", "telegram-json", "snapchat", "x-archive")
+"""The JSON parsers that store a record's text (a message's, a place's name): ``big-text`` puts the value there."""
 CSV_PARSERS = ("cdr", "cell-sites", "subscriber", "tool-export", "google-returns-csv", "snapchat-csv")
 TEXT_PARSERS = ("whatsapp-text", "signal-text")
 SQLITE_PARSERS = ("android-calllog", "android-contacts", "android-mmssms", "ios-addressbook", "ios-callhistory",
@@ -119,6 +121,13 @@ class Spec:
         return SEEDS[self.seed][0]
 
     @property
+    def bound_reject(self) -> bool:
+        """The variant's record over its format's bound must be one reject naming it (a bound's reason),
+        never the whole file refused or the record read whole: a UTF-16 file's record (bounded per
+        physical line until session 14), a message's text in a JSON parser that stores one."""
+        return self.variant.startswith("utf16-") or (self.variant == "big-text" and self.seed in JSON_TEXT_PARSERS)
+
+    @property
     def id(self) -> str:
         return f"{self.seed}:{self.variant}" + (":detect" if self.detect else "")
 
@@ -146,7 +155,7 @@ def _specs() -> list[Spec]:
             out.append(Spec(seed, f"deep-top-key-{depth}", detect=True))
         for number in NUMBERS:
             out.append(Spec(seed, f"number-{number}"))
-        out += [Spec(seed, "big-string"), Spec(seed, "many-keys"), Spec(seed, "repeated-key"),
+        out += [Spec(seed, "big-string"), Spec(seed, "big-text"), Spec(seed, "many-keys"), Spec(seed, "repeated-key"),
                 Spec(seed, "repeated-key-unread")]
     for seed in ("cellebrite-xml",):
         for v in ("billion-laughs", "quadratic-blowup", "xxe-file", "xxe-url", "xxe-parameter", "external-dtd",
@@ -167,7 +176,7 @@ def _specs() -> list[Spec]:
     out.append(Spec("meta-dyi-html", "unclosed-deep", detect=True))
     for seed in CSV_PARSERS + TEXT_PARSERS:
         for v in ("long-last-line", "long-field", "many-short-lines", "many-columns-row", "many-columns-header",
-                  "nul-fields", "nul-run"):
+                  "nul-fields", "nul-run", "utf16-long-field", "utf16-many-short-lines"):
             out.append(Spec(seed, v, keeps_records=False))
         out.append(Spec(seed, "long-last-line", detect=True, keeps_records=False))
     for seed in SQLITE_PARSERS:
@@ -309,6 +318,19 @@ def _read_key(rec: dict[str, Any], want: type | tuple[type, ...] | None = None) 
     return next(k for k, v in rec.items() if _scalar(v))
 
 
+TEXT_HINTS = ("text", "content", "body", "message", "address", "name")
+"""Keys holding what a JSON parser stores as an event's text, most likely first."""
+
+
+def _text_key(rec: dict[str, Any]) -> str:
+    keys = [k for k, v in rec.items() if isinstance(v, str)]
+    for hint in TEXT_HINTS:
+        for k in keys:
+            if k.lower() == hint or k.lower().endswith(hint):
+                return k
+    return _read_key(rec, str)
+
+
 def _json_variant(seed: Path, variant: str) -> bytes:
     prefix, body = _split_js(seed.read_text(encoding="utf-8-sig"))
     doc = json.loads(body)
@@ -337,6 +359,8 @@ def _json_variant(seed: Path, variant: str) -> bytes:
         rec[_read_key(rec, (int, float))] = hole(NUMBERS[variant.removeprefix("number-")])
     elif variant == "big-string":
         rec[_read_key(rec, str)] = "A" * BIG_STRING
+    elif variant == "big-text":  # in a field a parser stores as the event's text (a message's), where the record has one
+        rec[_text_key(rec)] = "A" * BIG_STRING
     elif variant == "many-keys":
         rec.update({f"k{i:07d}": i for i in range(MANY_KEYS)})
     elif variant in ("repeated-key", "repeated-key-unread"):
@@ -516,6 +540,9 @@ def _html_variant(variant: str) -> str:
 
 
 def _lines_variant(seed: Path, variant: str, tabular: bool) -> bytes:
+    if variant.startswith("utf16-"):  # as Windows Notepad saves "Unicode": UTF-16 LE with its byte-order mark
+        return b"\xff\xfe" + _lines_variant(seed, variant.removeprefix("utf16-"), tabular).decode(
+            "utf-8-sig", errors="replace").encode("utf-16-le")
     data = seed.read_bytes()
     lines = data.splitlines(keepends=True)
     sep = b"," if tabular else b" "

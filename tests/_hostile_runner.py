@@ -62,7 +62,7 @@ def _snapshot(case: Path) -> dict[str, str]:
     return out
 
 
-def _stored_text(case: Path) -> tuple[int, int, str]:
+def _stored_text(case: Path) -> tuple[int, int, str, int]:
     import polars as pl
 
     from atlas.store import Case
@@ -71,13 +71,25 @@ def _stored_text(case: Path) -> tuple[int, int, str]:
     events = c.events().collect()
     rejects = c.rejects().collect()
     text = []
+    longest = 0
     for frame in (events, rejects):
         for name, dtype in frame.schema.items():
             if dtype == pl.String:
                 text.append(frame.get_column(name).str.join("\n").item() or "")
+                longest = max(longest, frame.get_column(name).str.len_bytes().max() or 0)  # type: ignore[operator]
             elif isinstance(dtype, (pl.List, pl.Struct)):
                 text.append(str(frame.get_column(name).to_list()))
-    return events.height, rejects.height, "\n".join(text)
+    return events.height, rejects.height, "\n".join(text), longest
+
+
+def _bound_rejects(case: Path) -> int:
+    """Rejects whose reason is a bound's (a record over its format's bound on one record or value)."""
+    import polars as pl
+
+    from atlas.store import Case
+
+    rejects = Case.open(case).rejects().collect()
+    return rejects.filter(pl.col("reason").str.contains("-byte bound on one", literal=True)).height
 
 
 def main(argv: list[str]) -> int:
@@ -134,9 +146,17 @@ def main(argv: list[str]) -> int:
                                      "store_changed": _snapshot(case) != before}
         if code == 0 and "python" not in job:
             try:
-                events, rejects, text = _stored_text(case)
+                events, rejects, text, longest = _stored_text(case)
                 result |= {"stored_events": events, "stored_rejects": rejects,
                            "leaked": [f for f in job["forbid"] if f in text]}
+                if longest > job.get("max_value", longest):  # a value the parser bounds, stored whole
+                    result["over_bound"] = [longest, job["max_value"]]
+            except Exception as exc:
+                result["store_unreadable"] = f"{type(exc).__name__}: {exc}"
+        if job.get("expect_bound_reject") and "python" not in job:
+            result["expect_bound_reject"] = True
+            try:
+                result["bound_rejects"] = _bound_rejects(case) if code == 0 else 0
             except Exception as exc:
                 result["store_unreadable"] = f"{type(exc).__name__}: {exc}"
         shutil.rmtree(case, ignore_errors=True)

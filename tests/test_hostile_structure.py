@@ -47,7 +47,8 @@ import pytest
 
 from atlas.store import init_case
 from atlas.store.manifest import TEMPLATE
-from tests._hostile import FULL, SECRET, SPECS, Spec, build, make_seeds
+from parsers._bounds import JSON_VALUE_BYTES
+from tests._hostile import FULL, JSON_PARSERS, SECRET, SPECS, Spec, build, make_seeds
 
 ROOT = Path(__file__).resolve().parents[1]
 MEMORY_LIMIT = 3 << 30
@@ -218,6 +219,8 @@ def problems(spec_keeps_records: bool, path: Path, o: Outcome, seed_read: int | 
     if "MemoryError" in o.err or "memory allocation" in o.err:
         found.append("ran out of memory")
     if o.code == CLEAN_ERROR:
+        if o.result.get("expect_bound_reject"):
+            found.append("refused the whole file where the record over its bound should be one reject")
         if path.name not in o.err:
             found.append("the error does not name the file")
         if "parser failed" in o.err or "detector failed" in o.err:
@@ -241,6 +244,10 @@ def problems(spec_keeps_records: bool, path: Path, o: Outcome, seed_read: int | 
             found.append(f"read {read} records where the seed has {seed_read} (a silently different result)")
         if o.result.get("leaked"):
             found.append(f"stored text from outside the file: {o.result['leaked']}")
+        if o.result.get("expect_bound_reject") and not o.result.get("bound_rejects"):
+            found.append("the record over its bound is not one reject naming it (refused whole, or read whole)")
+        if o.result.get("over_bound"):
+            found.append("a stored value of {:,} bytes, over the {:,}-byte bound on one value".format(*o.result["over_bound"]))
         if o.result.get("store_unreadable"):
             found.append(f"the store cannot be read back: {o.result['store_unreadable']}")
     return found
@@ -290,7 +297,9 @@ def sweep(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sweep]:
         if spec.seed not in seeds:
             continue
         built = build(spec, seeds, work / "variants", url, secret)
-        jobs.append({"path": str(built.path), "format": None if spec.detect else spec.parser, "forbid": built.forbid})
+        jobs.append({"path": str(built.path), "format": None if spec.detect else spec.parser, "forbid": built.forbid}
+                    | ({"max_value": JSON_VALUE_BYTES} if spec.seed in JSON_PARSERS else {})
+                    | ({"expect_bound_reject": True} if spec.bound_reject else {}))
         keys.append((spec.id, built.path))
     if FULL:  # a hang is a failure within a time in proportion to the file, not after 600 s
         for job in jobs:
