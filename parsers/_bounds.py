@@ -557,10 +557,13 @@ def long_values(events: pl.DataFrame, bound: int) -> pl.DataFrame | None:
     bytes) and ``excerpt`` (its first characters), in table order; None if there is none (the usual
     answer, from one pass: each text column's largest length, and a table whose strings together
     fit in the bound is not looked at)."""
-    cols = [(n, t) for n, t in events.schema.items() if t == pl.String or t == pl.List(pl.String)]
-    if not cols or events.height == 0 or events.estimated_size() <= bound:
+    if events.height == 0 or events.estimated_size() <= bound:  # (first: the schema costs 10 us to build)
         return None
-    maxes = events.select(_value_size(n, t).max().alias(n) for n, t in cols).row(0)
+    cols = [(n, t) for n, t in events.schema.items() if t == pl.String or t == pl.List(pl.String)]
+    if not cols:
+        return None
+    maxes = events.select((pl.col(n) if t == pl.String else pl.col(n).explode()).str.len_bytes().max().alias(n)
+                          for n, t in cols).row(0)  # (a list's items flattened: 2x faster than list.eval)
     over = [(n, t) for (n, t), m in zip(cols, maxes, strict=True) if m is not None and m > bound]
     if not over:
         return None
