@@ -641,7 +641,7 @@ def bound_values(result: Any, bound: int, what: str, name: str, source_id: str) 
 def bounded_json_values(what: str, bound: int = JSON_VALUE_BYTES) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Wrap a JSON parser's ``parse`` (and ``parse_plain``) with :func:`bound_values`: a record with a
     text value over ``bound`` (:data:`JSON_VALUE_BYTES`) is one reject, named; ``what``: the records
-    ("a Telegram message"), for the reason. Costs one pass over the table's string lengths."""
+    ("a record of a Telegram export"), for the reason. Costs one pass over the table's string lengths."""
     def wrap(parse: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(parse)
         def wrapper(path: Path, ctx: Any, *args: Any, **kwargs: Any) -> Any:

@@ -444,7 +444,7 @@ def _already_uris(values: set[str], ctx: ParseContext) -> bool:
     return values_are_own_uris(values, "telegram:", ctx.source_id, ctx.region)
 
 
-@bounded_json_values("a Telegram message")
+@bounded_json_values("a record of a Telegram export")
 @rejects_lone_surrogates
 @without_cycle_collection
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
@@ -454,7 +454,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         return _parse(path, ctx, fast=True)
 
 
-@bounded_json_values("a Telegram message")
+@bounded_json_values("a record of a Telegram export")
 @rejects_lone_surrogates
 @without_cycle_collection
 def parse_plain(path: Path, ctx: ParseContext) -> ParseResult:
