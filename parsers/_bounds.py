@@ -143,16 +143,18 @@ def long_lines_in(data: bytes, bound: int) -> list[LongLine]:
     return _scan(data, len(data), bound) if len(data) > bound else []
 
 
-def read_without_bytes(data: bytes, long: list[LongLine], keep: int = 0) -> bytes:
-    """:func:`read_without` of a file's bytes already in memory (the same bytes)."""
+def read_without_bytes(data: bytes, long: list[LongLine], keep: int = 0, *, breaks: bool = True) -> bytes:
+    """:func:`read_without` of a file's bytes already in memory (the same bytes); ``breaks`` false: a
+    chat message of several lines is cut to its first bytes alone (one line; see
+    :meth:`parsers._text_columns.TextBytes.file_lines`)."""
     pieces = []
     pos = 0
     for x in long:
         pieces.append(data[pos:x.start])
         if keep:
-            want, breaks = chat_cut(x, keep)
+            want, n = chat_cut(x, keep)
             head = data[x.start:x.start + want + 4]
-            pieces.append(head[:kept_prefix(head, want)] + b"\n" * breaks)
+            pieces.append(head[:kept_prefix(head, want)] + b"\n" * (n if breaks else 0))
         pos = x.end
     pieces.append(data[pos:])
     return b"".join(pieces)

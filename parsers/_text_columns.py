@@ -123,6 +123,12 @@ def pooled(size: int, dtype: type[np.generic]) -> npt.NDArray[Any]:
     return np.frombuffer(pa.allocate_buffer(max(size * item, 1)), dtype=dtype, count=size)
 
 
+def _kept(x: LongLine, keep_breaks: bool) -> int:
+    """Bytes read of a message over the bound (:func:`parsers._bounds.chat_cut`), its breaks or not."""
+    want, breaks = chat_cut(x)
+    return want + (breaks if keep_breaks else 0)
+
+
 class TextBytes:
     """The file's bytes for vectorised splitting, read once into a zero-padded NumPy buffer
     (reads a few bytes past any position stay inside). Lines and their parts are (start,
@@ -135,6 +141,9 @@ class TextBytes:
         self.a, self.start, self.end = a, start, end
         self.crlf = False  # whether some line ended "\r\n" (set by ``lines``)
         self.long: list[LongLine] = []
+        self.breaks_kept = True
+        """Each message in :attr:`long` was read as its header's first bytes and then one empty line for
+        each of its continuation lines (the file's line numbers); false: as the first bytes alone."""
         """Lines over the bound :meth:`read` was given: each is in the buffer cut to its first
         :data:`parsers._bounds.KEPT_BYTES` (whole characters); the parser rejects its record."""
         self.buffer = pa.py_buffer(a)
@@ -148,7 +157,8 @@ class TextBytes:
 
     @classmethod
     def read(cls, path: Path, format_name: str, bound: int | None = None,
-             is_header: Callable[[bytes], bool] | None = None) -> tuple[TextBytes, str | None, list[str]]:
+             is_header: Callable[[bytes], bool] | None = None, *,
+             keep_breaks: bool = True) -> tuple[TextBytes, str | None, list[str]]:
         """The file (BOM dropped, checked to be UTF-8), its text when it had to be decoded
         for that check (ASCII needs none, so a plain file is never decoded whole), and notes
         on what was repaired. Errors name ``format_name`` ("not a WhatsApp text export").
@@ -159,24 +169,42 @@ class TextBytes:
         any of it reaches Polars; a UTF-16 file with such a line is refused whole. With
         ``is_header`` (the parser's header rule, :func:`parsers._bounds.chat_long_blocks`), the bound
         is on a whole message, its continuation lines included, and such a message is cut to its
-        header line's first bytes and its line breaks (:func:`parsers._bounds.chat_cut`)."""
+        header line's first bytes and its line breaks (:func:`parsers._bounds.chat_cut`).
+
+        ``keep_breaks`` false: such a message is cut to its header line's first bytes alone, one line
+        (not one empty line for each of its continuation lines: a 100 MB message of 80-byte lines was
+        1.3 million lines for the parser to split, group and join); the parser then turns the line
+        numbers it finds into the file's with :meth:`file_lines`."""
         if is_utf16(path):
-            return cls._read_utf16(path, format_name, bound, is_header)
+            return cls._read_utf16(path, format_name, bound, is_header, keep_breaks)
         long = long_lines(path, bound) if bound is not None else []
         if bound is not None and is_header is not None:
             long = chat_long_blocks(path, bound, is_header)  # whole messages (every long line is in one)
-        size = path.stat().st_size - sum(x.size - sum(chat_cut(x)) for x in long)
+        size = path.stat().st_size - sum(x.size - _kept(x, keep_breaks) for x in long)
         a = cls.padded(size)
         with path.open("rb") as handle:
-            size = cls._read_cut(handle, a, size, long) if long else handle.readinto(a.data[:size])
+            size = cls._read_cut(handle, a, size, long, keep_breaks) if long else handle.readinto(a.data[:size])
         a[size:] = 0  # the padding (and anything a file that shrank since stat() left unread)
         made = cls._checked(path, format_name, a, size)
         made[0].long = long
+        made[0].breaks_kept = keep_breaks
         return made
 
+    def file_lines(self, lineno: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
+        """Line numbers in the bytes read (1-based) as the file's: the same, unless messages over the
+        bound were cut to one line each (``keep_breaks`` false), when every line after such a message
+        is as many lines further on in the file as the message had continuation lines."""
+        lineno = np.asarray(lineno, dtype=np.int64)
+        if self.breaks_kept or not self.long:
+            return lineno
+        removed = np.array([x.last - x.line if x.last > x.line else 0 for x in self.long], dtype=np.int64)
+        shift = np.concatenate([[0], np.cumsum(removed)])
+        kept_at = np.array([x.line for x in self.long], dtype=np.int64) - shift[:-1]  # each cut message's line, as read
+        return lineno + shift[np.searchsorted(kept_at, lineno, side="left")]
+
     @classmethod
-    def _read_utf16(cls, path: Path, format_name: str, bound: int | None,
-                    is_header: Callable[[bytes], bool] | None) -> tuple[TextBytes, str | None, list[str]]:
+    def _read_utf16(cls, path: Path, format_name: str, bound: int | None, is_header: Callable[[bytes], bool] | None,
+                    keep_breaks: bool = True) -> tuple[TextBytes, str | None, list[str]]:
         """:meth:`read` of a UTF-16 file (its byte-order mark first; an export re-saved by Windows
         Notepad as "Unicode"): the same text, converted to UTF-8 first, then bounded (per message with
         ``is_header``, else per line) and cut in those bytes as a UTF-8 file is in its own."""
@@ -188,7 +216,7 @@ class TextBytes:
         if bound is not None:
             long = chat_long_blocks_in(data, bound, is_header) if is_header is not None else long_lines_in(data, bound)
         if long:
-            data = read_without_bytes(data, long, KEPT_BYTES)
+            data = read_without_bytes(data, long, KEPT_BYTES, breaks=keep_breaks)
         a = cls.padded(len(data))
         a[:len(data)] = np.frombuffer(data, dtype=np.uint8)
         a[len(data):] = 0
@@ -197,10 +225,11 @@ class TextBytes:
         made = cls._checked(path, format_name, a, size)
         made[2].insert(0, f"UTF-16 text ({encoding.upper()}, byte-order mark): read as UTF-16 and converted to UTF-8")
         made[0].long = long
+        made[0].breaks_kept = keep_breaks
         return made
 
     @staticmethod
-    def _read_cut(handle: Any, a: npt.NDArray[np.uint8], room: int, long: list[LongLine]) -> int:
+    def _read_cut(handle: Any, a: npt.NDArray[np.uint8], room: int, long: list[LongLine], keep_breaks: bool = True) -> int:
         """Read the file into ``a`` with each line in ``long`` cut to its kept prefix; the bytes read."""
         at = pos = 0
         for x in [*long, None]:
@@ -212,6 +241,7 @@ class TextBytes:
             if x is None:
                 break
             want, breaks = chat_cut(x)
+            breaks = breaks if keep_breaks else 0
             head = handle.read(want + 4)
             keep = kept_prefix(head, want) if len(head) > want else len(head)
             a[at:at + keep] = np.frombuffer(head[:keep], dtype=np.uint8)

@@ -952,8 +952,13 @@ def _is_header(line: bytes) -> bool:
 
 
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
-    raw, text, assumptions = TextBytes.read(path, "WhatsApp", CHAT_LINE_BYTES, _is_header)
+    # a message over the bound is read as its header's first bytes alone, one line (then a reject);
+    # the line numbers found are the file's again here, before anything uses them
+    raw, text, assumptions = TextBytes.read(path, "WhatsApp", CHAT_LINE_BYTES, _is_header, keep_breaks=False)
     orphan, msgs = _messages(raw, text, ctx, path, assumptions)
+    if raw.long:
+        orphan, msgs = (f.with_columns(pl.Series("lineno", raw.file_lines(f.get_column("lineno").to_numpy()),
+                                                 dtype=f.schema["lineno"])) for f in (orphan, msgs))
     starts = msgs.get_column("lineno").to_list() if raw.long else []
     orphan_rejects = _rejects(orphan.filter(
         (pl.col("first_line").str.strip_chars() != "") | (pl.col("tail").fill_null("").str.strip_chars() != "")
