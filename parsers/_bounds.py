@@ -561,7 +561,8 @@ def long_values(events: pl.DataFrame, bound: int) -> pl.DataFrame | None:
     fit in the bound is not looked at)."""
     if events.height == 0 or events.estimated_size() <= bound:  # (first: the schema costs 10 us to build)
         return None
-    cols = [(n, t) for n, t in events.schema.items() if t == pl.String or t == pl.List(pl.String)]
+    cols = [(n, t) for n, t in events.schema.items() if (t == pl.String or t == pl.List(pl.String))
+            and events.get_column(n).estimated_size() > bound]  # (a column whose strings together fit cannot hold one over)
     if not cols:
         return None
     maxes = events.select((pl.col(n) if t == pl.String else pl.col(n).explode()).str.len_bytes().max().alias(n)
