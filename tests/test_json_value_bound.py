@@ -212,3 +212,33 @@ def test_a_50_mb_message_is_one_reject_and_the_value_is_not_stored(key: str, pea
     assert f"{ref} of {seed.name}: its text is {(50 << 20) + extra:,} bytes" in reason
     assert report["longest"] < 1 << 20, report
     assert report["hwm_kb"] < peak_mb << 10, report
+
+
+def test_identity_evidence_from_a_rejected_record_or_over_the_bound_is_left_out_and_said() -> None:
+    """The bound on the parser's whole answer (parsers._bounds.bound_values): an event over it moves to
+    the rejects with its evidence; evidence of its own over it is left out, and the assumptions say so."""
+    from atlas.model import IDENTITY_EVIDENCE_SCHEMA, REJECT_SCHEMA
+    from parsers._bounds import bound_values
+
+    big = "B" * (JSON_VALUE_BYTES + 1)
+    events = pl.DataFrame({"source_ref": ["m[0]", "m[1]", "m[2]"], "text": ["a", big, "c"],
+                           "recipients": [["x"], ["y"], ["z", big]]})
+    evidence = pl.DataFrame({"source_id": ["s1"] * 3, "source_ref": ["m[1]", "participants", "participants[1]"],
+                             "basis": ["b"] * 3, "identifier": ["name:y", "name:x", "name:" + big],
+                             "related": ["r"] * 3, "detail": ["d"] * 3}, schema=IDENTITY_EVIDENCE_SCHEMA)
+    quoted = pl.DataFrame({"source_id": ["s1"], "source_ref": ["m[9]"], "reason": ["bad time"],
+                           "excerpt": ["C" * (JSON_VALUE_BYTES + 5)]}, schema=REJECT_SCHEMA)  # a parser quoting it whole
+    result = ParseResult(events=events, rejects=quoted, records_read=4, evidence=evidence)
+    got = bound_values(result, JSON_VALUE_BYTES, "a test record", "t.json", "s1")
+    assert got.events.get_column("source_ref").to_list() == ["m[0]"]
+    assert got.rejects.get_column("source_ref").to_list() == ["m[9]", "m[1]", "m[2]"]
+    reasons = got.rejects.get_column("reason").to_list()
+    assert reasons[1].startswith(f"m[1] of t.json: its text is {JSON_VALUE_BYTES + 1:,} bytes, over the ")
+    assert reasons[2].startswith(f"m[2] of t.json: its recipient is {JSON_VALUE_BYTES + 1:,} bytes, over the ")
+    assert got.rejects.get_column("excerpt").to_list() == [
+        "C" * 80 + f" ... (cut: {JSON_VALUE_BYTES + 5} bytes in all; kept unchanged in the source file)", "B" * 80,
+        "z B" + "B" * 77]
+    assert got.evidence is not None
+    assert got.evidence.get_column("source_ref").to_list() == ["participants"]
+    assert got.assumptions == [f"1 identity fact(s) holding a value over the {JSON_VALUE_BYTES:,}-byte bound on one "
+                               "value of a test record left out (kept unchanged in the source file)"]
