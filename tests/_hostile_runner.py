@@ -79,6 +79,8 @@ def _stored_text(case: Path) -> tuple[int, int, str, int]:
                 longest = max(longest, frame.get_column(name).str.len_bytes().max() or 0)  # type: ignore[operator]
             elif isinstance(dtype, (pl.List, pl.Struct)):
                 text.append(str(frame.get_column(name).to_list()))
+                if dtype == pl.List(pl.String):
+                    longest = max(longest, frame.get_column(name).explode().str.len_bytes().max() or 0)  # type: ignore[operator]
     return events.height, rejects.height, "\n".join(text), longest
 
 
