@@ -28,6 +28,14 @@ from .redaction import redaction_note
 
 DISTRIBUTION = "atlas-stalking"
 
+TARGETS_RULE = (
+    "In incidents.csv, the targets column gives the person or number each day's contact was aimed at by the key the "
+    "analysis uses: the party's key in the case file (for example victim or friend), and for a police number "
+    "authority: and the number as dialled (for example authority:tel-short:101). The target_names column beside it "
+    "names each as the other outputs do: the party's name in the case file, and a police number as, for example, "
+    "police non-emergency 101.")
+"""How incidents.csv names its targets (shown when the analysis ran, so that the table is produced)."""
+
 
 def dependency_versions() -> list[tuple[str, str]]:
     """(library, installed version) for every runtime dependency Atlas declares."""
@@ -129,6 +137,8 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources
     lists.blocks.append(Para(
         "Each source record is named by its exhibit and its place in it (for example JA/7, sms rowid 477): the "
         "exhibit column of events.csv, one row per record, each named once. " + LIST_RULE, numbered=False))
+    if findings.conduct is not None:
+        lists.blocks.append(Para(TARGETS_RULE, numbered=False))
     sections.append(lists)
 
     conduct = findings.conduct

@@ -19,6 +19,7 @@ from typing import Any, Final, TypeVar
 import polars as pl
 
 from atlas import __version__
+from atlas.conduct.parties import target_names
 from atlas.contacts import network_sources
 from atlas.exhibits import (
     event_ref,
@@ -282,7 +283,10 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
         # each table is the records' JSON rendering with the UK date or time beside it, less what is
         # advice or an unconfirmed candidate (exhibited with the statement, served on the defence)
         tables["table:incidents"] = (
-            _flat_rows([_facts_only({**i.to_json(), "uk_date": uk_date(i.date)}) for i in fnd.incidents], refs),
+            # target_names beside targets (party keys, a machine's join key): each as a person reads it elsewhere
+            _flat_rows([_facts_only({**i.to_json(), "uk_date": uk_date(i.date),
+                                     "target_names": target_names(i.targets, party_names)})
+                        for i in fnd.incidents], refs),
             [(f"incident {uk_date(i.date)}", list(i.event_ids)) for i in fnd.incidents])
         tables["table:breaches"] = (
             # a possible breach an officer confirmed says so (its certainty gives the data basis; who, when and why

@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.show:
         b = find_breach(items, args.show)
-        out = console()
+        out = console(markup=False)  # an order's reference, a zone's name, exhibit records: the case's words
         out.print(f"{b.id}: possible breach of order {b.order}, {review.uk(b.start)} to {review.uk(b.possible.end)}, "
                   f"{b.place}, closest {b.possible.min_distance_m:.0f} m from its centre")
         out.print(f"basis: {b.basis}")

@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.show:
         c = find_colocation(items, args.show)
-        out = console()
+        out = console(markup=False)  # a place's name, exhibit records: the case's words
         out.print(f"{c.id}: possible co-location, {review.uk(c.start)} to {review.uk(c.colocation.end)}, "
                   f"{c.colocation.place or 'near the victim'}, closest {c.colocation.min_distance_m:.0f} m")
         out.print(f"suspect's accuracy: {c.accuracy[0]}; victim's: {c.accuracy[1]}")
