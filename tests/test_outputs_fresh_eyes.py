@@ -1,0 +1,44 @@
+"""Defects a person saw in the outputs of unseen cases (session 14's fresh-eyes check), each held here."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from _conduct_cases import SUSPECT, VICTIM, make_case, msg, pos
+
+from atlas.store import Case
+
+
+def _two_places(root: Path) -> Case:
+    """The victim's home and, east of every position, her work (as in the generated cases)."""
+    make_case(root, {VICTIM: [msg("2026-02-01 12:00", SUSPECT, VICTIM)],
+                     SUSPECT: [pos("2026-02-02 12:00", 51.55, -0.35), pos("2026-02-03 12:00", 51.54, -0.30)]})
+    toml = root / "case.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + '''
+[[place]]
+name = "victim work"
+party = "victim"
+lat = 51.515
+lon = -0.095
+radius_m = 150
+''', encoding="utf-8")
+    return Case.open(root)
+
+
+def test_a_place_name_near_the_maps_east_edge_is_written_inwards(tmp_path: Path) -> None:
+    """report.html's place map wrote every name rightwards from its place: the easternmost one ran off the
+    plot ("victim work" read "victim wo", seeds 90210 third-parties and 71717 clean)."""
+    from bokeh.models import ColumnDataSource, LabelSet
+
+    from reports import findings, html_report, inputs
+
+    ins = inputs.gather(_two_places(tmp_path / "c"), as_of=date(2026, 12, 1))
+    chart = html_report.location_chart(ins, findings.build(ins), "Sam")
+    [labels] = [m for m in chart.references() if isinstance(m, LabelSet)]
+    src = labels.source
+    assert isinstance(src, ColumnDataSource)
+    where = {name: (align, dx) for name, align, dx in zip(src.data["name"], src.data["align"], src.data["dx"], strict=True)}
+    assert where["victim work"] == ("right", -8)  # the easternmost: written leftwards, inside the plot
+    assert where["victim home"] == ("right", -8)  # east of the plot's middle too
+    assert labels.text_align == "align"  # the column above, as the contact graph names its labels
