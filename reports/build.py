@@ -112,11 +112,14 @@ def _readable(refs: Mapping[str, str], k: str, v: Any) -> Any:
     return v
 
 
-def _flat_rows(items: Sequence[dict[str, Any]], refs: Mapping[str, str]) -> pl.DataFrame:
+def _flat_rows(items: Sequence[dict[str, Any]], refs: Mapping[str, str], *,
+               keys_if_none: Sequence[str] = ()) -> pl.DataFrame:
     """A list of finding dicts as a CSV-ready frame: lists joined with '; ', each record named by its
-    exhibit reference (never a store id), ``records`` last (how many source records the row rests on)."""
+    exhibit reference (never a store id), ``records`` last (how many source records the row rests on).
+    ``keys_if_none``: the keys a row would have, so that a table with no row still has its header (an
+    exhibit of no incidents was a file holding one line break)."""
     keys: list[str] = []
-    for item in items:
+    for item in items or [dict.fromkeys(keys_if_none)]:
         for k in item:
             if k not in keys and not k.startswith("_") and k not in STORE_ID_KEYS:
                 keys.append(k)
@@ -130,9 +133,18 @@ def _flat_rows(items: Sequence[dict[str, Any]], refs: Mapping[str, str]) -> pl.D
             elif isinstance(v, dict):
                 v = "; ".join(f"{a}={b}" for a, b in sorted(v.items()))
             data[k].append("" if v is None else str(v))
-    if any("event_ids" in item for item in items):
+    if any("event_ids" in item for item in items or [dict.fromkeys(keys_if_none)]):
         data["records"] = [str(len(item.get("event_ids") or [])) for item in items]
     return pl.DataFrame(data, schema={k: pl.String for k in data})
+
+
+def _incident_keys() -> list[str]:
+    """The keys of an incident's JSON rendering (:meth:`Incident.to_json`), for the header of a table of none."""
+    from dataclasses import fields
+
+    from atlas.conduct.records import Incident
+
+    return [Incident.JSON_NAMES.get(f.name, f.name) for f in fields(Incident)]
 
 
 ADVICE_KEYS: Final = frozenset({"threat", "breach_rule", "order_citation", "certainty_rule", "citation"})
@@ -286,7 +298,8 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
             # target_names beside targets (party keys, a machine's join key): each as a person reads it elsewhere
             _flat_rows([_facts_only({**i.to_json(), "uk_date": uk_date(i.date),
                                      "target_names": target_names(i.targets, party_names)})
-                        for i in fnd.incidents], refs),
+                        for i in fnd.incidents], refs,
+                       keys_if_none=[*_facts_only(dict.fromkeys(_incident_keys())), "uk_date", "target_names"]),
             [(f"incident {uk_date(i.date)}", list(i.event_ids)) for i in fnd.incidents])
         tables["table:breaches"] = (
             # a possible breach an officer confirmed says so (its certainty gives the data basis; who, when and why

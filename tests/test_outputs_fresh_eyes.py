@@ -42,3 +42,23 @@ def test_a_place_name_near_the_maps_east_edge_is_written_inwards(tmp_path: Path)
     assert where["victim work"] == ("right", -8)  # the easternmost: written leftwards, inside the plot
     assert where["victim home"] == ("right", -8)  # east of the plot's middle too
     assert labels.text_align == "align"  # the column above, as the contact graph names its labels
+
+
+def test_an_incidents_table_of_no_incident_still_has_its_header(tmp_path: Path) -> None:
+    """clean 71717: exhibit JA/31, incidents.csv, produced with the statement, was a file holding one line
+    break: no column to say what it lists. It has the header a table of incidents has, and no row."""
+    import csv
+
+    from reports.build import build_reports
+
+    none = make_case(tmp_path / "none", {VICTIM: [msg("2026-02-01 12:00", VICTIM, SUSPECT)]})
+    some = make_case(tmp_path / "some", {VICTIM: [msg("2026-02-01 12:00", SUSPECT, VICTIM)]})
+    headers = []
+    for case in (none, some):
+        result = build_reports(case, case.root / "out", as_of=date(2026, 12, 1))
+        assert result.findings.conduct is not None
+        with (case.root / "out" / "incidents.csv").open(encoding="utf-8") as fh:
+            rows = list(csv.reader(fh))
+        headers.append(rows[0] if rows else [])
+        assert len(rows) - 1 == len(result.findings.incidents)
+    assert headers[0] == headers[1] and {"date", "uk_date", "target_names", "targets", "exhibits"} <= set(headers[0])
