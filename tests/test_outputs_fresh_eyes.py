@@ -62,3 +62,31 @@ def test_an_incidents_table_of_no_incident_still_has_its_header(tmp_path: Path) 
         headers.append(rows[0] if rows else [])
         assert len(rows) - 1 == len(result.findings.incidents)
     assert headers[0] == headers[1] and {"date", "uk_date", "target_names", "targets", "exhibits"} <= set(headers[0])
+
+
+def test_the_reviewers_note_names_the_records_of_each_possible_item(tmp_path: Path) -> None:
+    """covert 333221: the note listed 14 possible co-locations for the reviewer to check against other
+    evidence by id, time, place and accuracy, but not which records they rest on (the CLI lists them)."""
+    import re
+
+    from docx import Document
+
+    from reports.build import build_reports
+
+    home = (51.5074, -0.1278)
+    her = [msg(f"2026-05-{d:02d} 12:00", SUSPECT, VICTIM) for d in range(1, 4)] + [pos("2026-05-20 21:00", *home)]
+    his = [pos("2026-05-20 21:00", home[0] + 0.0001, home[1], None), pos("2026-05-22 21:00", *home, None)]
+    case = make_case(tmp_path / "c", {VICTIM: her, SUSPECT: his},
+                     orders=[{"type": "restraining-order", "start": "2026-05-05T10:00:00Z", "reference": "RO-1"}])
+    result = build_reports(case, case.root / "out", as_of=date(2026, 12, 1))
+    conduct = result.findings.conduct
+    assert conduct is not None and conduct.colocation_reviews and conduct.breach_reviews
+    doc = Document(str(case.root / "out" / "reviewer-note.docx"))
+    tables = {t.rows[0].cells[2].text: t for t in doc.tables if t.rows[0].cells[0].text == "Id"}
+    for first_place, column, items in (("Place", "Records (his / hers)", conduct.colocation_reviews),
+                                       ("Order", "Records", conduct.breach_reviews)):
+        table = tables[first_place]
+        header = [c.text for c in table.rows[0].cells]
+        shown = {r.cells[0].text: r.cells[header.index(column)].text for r in list(table.rows)[1:]}
+        assert shown == {i.id: i.records_by_exhibit() for i in items}
+        assert all(re.match(r"TO/\d+", v) for v in shown.values()), shown
