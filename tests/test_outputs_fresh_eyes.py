@@ -90,3 +90,28 @@ def test_the_reviewers_note_names_the_records_of_each_possible_item(tmp_path: Pa
         shown = {r.cells[0].text: r.cells[header.index(column)].text for r in list(table.rows)[1:]}
         assert shown == {i.id: i.records_by_exhibit() for i in items}
         assert all(re.match(r"TO/\d+", v) for v in shown.values()), shown
+
+
+def test_the_mg11_says_none_in_words(tmp_path: Path) -> None:
+    """time-limit 90210 (scale 0.3): paragraph 10 read "0 contacts went the other way"; a case of messages
+    only read "(3 messages and 0 calls, 0 of the calls not answered)"."""
+    from docx import Document
+
+    from reports.build import build_reports
+
+    case = make_case(tmp_path / "c", {VICTIM: [msg(f"2026-05-{d:02d} 12:00", SUSPECT, VICTIM) for d in (1, 2, 3)]})
+    build_reports(case, case.root / "out", as_of=date(2026, 12, 1))
+    para = next(p.text for p in Document(str(case.root / "out" / "statement.docx")).paragraphs
+                if "The exhibits record" in p.text)
+    assert "(3 messages and no calls)" in para and "No contact went the other way." in para, para
+    assert "0 calls" not in para and "0 contacts" not in para
+
+
+def test_the_mg11_counts_of_messages_and_calls_read_as_their_numbers() -> None:
+    from reports.statement import _kinds_clause, _other_way_clause
+
+    assert _kinds_clause(234, 112, 103) == "234 messages and 112 calls, 103 of the calls not answered"  # as before
+    assert _kinds_clause(1, 1, 1) == "1 message and 1 call, not answered"
+    assert _kinds_clause(0, 2, 0) == "no messages and 2 calls, none of them recorded as not answered"
+    assert [_other_way_clause(n) for n in (0, 1, 2)] == [
+        "No contact went the other way.", "One contact went the other way.", "2 contacts went the other way."]
