@@ -37,6 +37,23 @@ TARGETS_RULE = (
 """How incidents.csv names its targets (shown when the analysis ran, so that the table is produced)."""
 
 
+def method_assumptions(assumptions: Sequence[str], s2a: str) -> list[str]:
+    """The analysis's assumptions as an exhibit served on the defence may give them: its method only. The
+    time limit (which offence the s2A clock applies to, the warning threshold, the as-of date that dates the
+    verdict) is advice for the reviewer's note, and "possible vexatious reports" characterises the suspect's
+    calls to a police number: the exhibit says how they are counted instead."""
+    out = []
+    for a in assumptions:
+        if a.startswith(("as-of date ", f"the {s2a} clock applies to")):
+            continue
+        a = re.sub(r"; the \S+ warning threshold is \d+ days?$", "", a)
+        a = re.sub(r"; calls to no police numbers are listed as possible vexatious reports$", "", a)
+        a = re.sub(r"; calls to (.+) are listed as possible vexatious reports$",
+                   r"; calls to \1 (police numbers) are counted as incidents and named as such", a)
+        out.append(a)
+    return out
+
+
 def dependency_versions() -> list[tuple[str, str]]:
     """(library, installed version) for every runtime dependency Atlas declares."""
     try:
@@ -148,9 +165,10 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources
         if cc.get("occasion_rule"):
             st.blocks.append(Para(f"Days: {cc['occasion_rule']}.", numbered=False))
         st.blocks.append(Table(["Setting", "Value"], _settings(conduct.options), widths=[2, 2]))
-        if findings.assumptions:
+        method = method_assumptions(findings.assumptions, inputs.rules.offence("pha-s2a").short)
+        if method:
             st.blocks.append(Para("Assumptions the analysis recorded:", numbered=False, emphasis=True))
-            st.blocks.append(Bullets(list(findings.assumptions)))
+            st.blocks.append(Bullets(method))
         sections.append(st)
 
     return Document(

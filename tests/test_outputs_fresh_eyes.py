@@ -115,3 +115,23 @@ def test_the_mg11_counts_of_messages_and_calls_read_as_their_numbers() -> None:
     assert _kinds_clause(0, 2, 0) == "no messages and 2 calls, none of them recorded as not answered"
     assert [_other_way_clause(n) for n in (0, 1, 2)] == [
         "No contact went the other way.", "One contact went the other way.", "2 contacts went the other way."]
+
+
+def test_the_technical_annex_gives_the_method_not_the_time_limit(tmp_path: Path) -> None:
+    """Every seed: the annex (an exhibit produced with the statement, served) listed among the analysis's
+    assumptions "as-of date 2026-12-01" (an ISO date dating the s2A verdict), which offences the s2A clock
+    applies to and their time limits, the s2A warning threshold, and calls to 101 "listed as possible
+    vexatious reports": advice and an inference, which belong in the reviewer's note."""
+    from docx import Document
+
+    from reports.build import build_reports
+
+    case = make_case(tmp_path / "c", {VICTIM: [msg(f"2026-05-{d:02d} 12:00", SUSPECT, VICTIM) for d in (1, 2, 3)]})
+    result = build_reports(case, case.root / "out", as_of=date(2026, 12, 1))
+    assert any(a.startswith("as-of date ") for a in result.findings.assumptions)  # the analysis still records them
+    text = "\n".join(p.text for p in Document(str(case.root / "out" / "technical-annex.docx")).paragraphs)
+    for advice in ("2026-12-01", "as-of date", "clock applies", "time limit", "warning threshold", "vexatious"):
+        assert advice not in text, advice
+    for method in ("night-time = 23:00-06:00", "gaps longer than 28 days are listed for a person to judge",
+                   "calls to tel-short:101 (police numbers) are counted as incidents and named as such"):
+        assert method in text, method
