@@ -70,8 +70,8 @@ from .style import uk_date, uk_time
 
 T = TypeVar("T")
 
-FIRST_COLUMNS: Final = ("date", "uk_date", "order", "kind", "ts", "uk_time", "place", "start", "end", "channels",
-                        "matched")
+FIRST_COLUMNS: Final = ("date", "uk_date", "order", "kind", "ts", "uk_time", "place", "start", "uk_start", "end", "uk_end",
+                        "channels", "matched")
 
 
 @dataclass
@@ -150,6 +150,14 @@ def _incident_keys() -> list[str]:
 ADVICE_KEYS: Final = frozenset({"threat", "breach_rule", "order_citation", "certainty_rule", "citation"})
 """Keys of a finding that are advice or unconfirmed candidates (a word list's threat flag, a
 rule's legal wording): left out of the tables exhibited with the statement."""
+
+
+def _uk_beside(item: dict[str, Any]) -> dict[str, Any]:
+    """A finding with its date, start and end also as a person reads them (``22/11/2026``, ``22/11/2026 14:05 GMT``)
+    beside the machine's ISO values: colocations.csv gave its times in UTC only."""
+    uk = {"uk_date": uk_date(item["date"])} if item.get("date") else {}
+    uk |= {f"uk_{k}": uk_time(item[k]) for k in ("start", "end") if item.get(k)}
+    return item | uk
 
 
 def _facts_only(item: dict[str, Any]) -> dict[str, Any]:
@@ -304,16 +312,17 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
         tables["table:breaches"] = (
             # a possible breach an officer confirmed says so (its certainty gives the data basis; who, when and why
             # are in the reviewer's note and the decisions ledger)
-            _flat_rows([_facts_only({**b.to_json(), "uk_time": uk_time(b.ts),
+            _flat_rows([_facts_only({**_uk_beside(b.to_json()), "uk_time": uk_time(b.ts),
                                      "counted_as": "confirmed by an officer (decision in the case's decisions ledger)"
                                      if b.kind.endswith("(confirmed)") else "measured"}) for b in fnd.breaches], refs),
             [(f"breach {b.order} {uk_time(b.ts)}", list(b.event_ids)) for b in fnd.breaches])
         # measured ones, then those an officer confirmed (each row says which and the basis; who, when and why are
         # in the reviewer's note and the decisions ledger, as for threats: see reports/decided.py)
         tables["table:colocations"] = (
-            _flat_rows([c.to_json() | {"counted_as": "measured"} for c in fnd.colocations]
-                       + [{k: v for k, v in p.to_json().items()
-                           if k not in ("id", "key", "counts", "adds_a_day", "status", "decided_by", "decided_at", "note")}
+            _flat_rows([_uk_beside(c.to_json()) | {"counted_as": "measured"} for c in fnd.colocations]
+                       + [_uk_beside({k: v for k, v in p.to_json().items()
+                                      if k not in ("id", "key", "counts", "adds_a_day", "status", "decided_by",
+                                                   "decided_at", "note")})
                           | {"counted_as": "confirmed by an officer (decision in the case's decisions ledger)",
                              "basis": p.basis}
                           for p in fnd.confirmed_colocations], refs),

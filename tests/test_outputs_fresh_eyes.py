@@ -135,3 +135,28 @@ def test_the_technical_annex_gives_the_method_not_the_time_limit(tmp_path: Path)
     for method in ("night-time = 23:00-06:00", "gaps longer than 28 days are listed for a person to judge",
                    "calls to tel-short:101 (police numbers) are counted as incidents and named as such"):
         assert method in text, method
+
+
+def test_colocations_csv_gives_uk_times_beside_the_utc_ones(tmp_path: Path) -> None:
+    """rejected-ex 333221: colocations.csv (served) gave each co-location's date, start and end in ISO/UTC only
+    (2026-02-14T20:06:00+00:00); breaches.csv and incidents.csv have the UK date or time beside theirs."""
+    import csv
+
+    from reports.build import build_reports
+    from reports.style import uk_date, uk_time
+
+    home = (51.5074, -0.1278)
+    case = make_case(tmp_path / "c", {VICTIM: [msg("2026-05-01 12:00", SUSPECT, VICTIM)],
+                                      SUSPECT: [pos("2026-07-12 20:06", *home), pos("2026-07-12 20:20", *home)]},
+                     orders=[{"type": "restraining-order", "start": "2026-05-05T10:00:00Z", "reference": "RO-1"}])
+    build_reports(case, case.root / "out", as_of=date(2026, 12, 1))
+    for name in ("colocations.csv", "breaches.csv"):
+        with (case.root / "out" / name).open(encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        assert rows, name
+        for r in rows:
+            assert r["uk_date"] == uk_date(r["date"]) and "/" in r["uk_date"]
+            for k in ("start", "end"):
+                if r.get(k):
+                    assert r[f"uk_{k}"] == uk_time(r[k]) and r[f"uk_{k}"].endswith(" BST"), (name, r)
+    assert rows[0]["uk_end"] == "12/07/2026 21:20 BST" or rows[0]["uk_time"].startswith("12/07/2026 21:06")
