@@ -160,3 +160,19 @@ def test_colocations_csv_gives_uk_times_beside_the_utc_ones(tmp_path: Path) -> N
                 if r.get(k):
                     assert r[f"uk_{k}"] == uk_time(r[k]) and r[f"uk_{k}"].endswith(" BST"), (name, r)
     assert rows[0]["uk_end"] == "12/07/2026 21:20 BST" or rows[0]["uk_time"].startswith("12/07/2026 21:06")
+
+
+def test_the_distress_indicators_say_they_count_the_incidents_contacts(tmp_path: Path) -> None:
+    """clean 71717: the reviewer's note read "volume: 0 contacts" and "night-time contact: 0 contacts" while the
+    statement read 735 contacts from the suspect, 113 of them at night: the indicators count the contacts the
+    incidents count (two-way weeks' are not) and did not say so."""
+    from atlas.conduct import analyse
+
+    week = [msg(f"2026-03-0{d} 23:30", SUSPECT, VICTIM) for d in (2, 3, 4)]
+    week += [msg(f"2026-03-0{d} 12:00", VICTIM, SUSPECT) for d in (2, 3, 4)]
+    result = analyse(make_case(tmp_path / "c", {VICTIM: week}), as_of=date(2026, 12, 1))
+    assert result.course_of_conduct["mutual_contacts_not_counted"] == 3
+    said = {d["indicator"]: d["detail"] for d in result.s4a["distress_indicators"]}
+    assert said["volume"].startswith("0 contacts counted in incidents on 0 occasions"), said
+    assert "(3 more contacts from the suspect in two-way weeks, not counted)" in said["volume"]
+    assert said["night-time contact"].startswith("0 contacts counted in incidents during 23:00"), said
