@@ -4,13 +4,15 @@ Each test failed before its fix."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
-from test_tui import run, show, text, until
+from test_tui import AS_OF, SIZE, show, text, until
 from textual.pilot import Pilot
 
 from atlas.tui.app import AtlasApp
@@ -22,6 +24,17 @@ def case_copy(rejected_ex_case: Path, tmp_path: Path) -> Path:
     out = tmp_path / "copy"
     shutil.copytree(rejected_ex_case, out)
     return out
+
+
+def run(case_dir: Path, script: Callable[[AtlasApp, Pilot[None]], Any], size: tuple[int, int] = SIZE) -> Any:
+    """test_tui.run at a given terminal size (120x40: a laptop)."""
+    async def drive() -> Any:
+        app = AtlasApp(case_dir, as_of=AS_OF)
+        async with app.run_test(size=size) as pilot:
+            await until(pilot, lambda: "incidents" in text(app, "#headline"))
+            return await script(app, pilot)
+
+    return asyncio.run(drive())
 
 
 async def _conduct_tab(app: AtlasApp, pilot: Pilot[None], tab: str) -> FrameTable:
@@ -61,3 +74,35 @@ def test_an_unconfirmed_threat_day_is_not_flagged_as_a_threat(case_copy: Path) -
     assert threat_days, "the case has likely-threat days (the test needs one)"
     assert all("THREAT?" in f and "confirmed" not in f for f in threat_days)  # nothing confirmed yet
     assert len(after) == 1 and "THREAT (confirmed by an officer)" in after[0] and "THREAT?" not in after[0], (day, after)
+
+
+def _screen_text(app: AtlasApp) -> str:
+    """What the terminal shows, line by line (from the screenshot Textual exports)."""
+    import html
+    import re
+
+    rows: dict[float, list[tuple[float, str]]] = {}
+    for m in re.finditer(r'<text class="[^"]*" x="([\d.]+)" y="([\d.]+)"[^>]*>([^<]*)</text>', app.export_screenshot()):
+        rows.setdefault(float(m.group(2)), []).append((float(m.group(1)), html.unescape(m.group(3)).replace("\xa0", " ")))
+    return "\n".join("".join(t for _, t in sorted(v)) for _, v in sorted(rows.items()))
+
+
+def test_the_decision_prompt_shows_its_whole_subject_on_a_laptop(case_copy: Path) -> None:
+    """Seed 17171, a possible breach at 120x40: the prompt's subject was cut at 8 lines, so its last
+    line, the records it rests on, was never shown and could not be scrolled to."""
+    async def script(app: AtlasApp, pilot: Pilot[None]) -> tuple[str, str, int, int]:
+        table = await _conduct_tab(app, pilot, "possible-breaches")
+        await until(pilot, lambda: table.frame.height > 0)
+        await pilot.press("c")
+        await until(pilot, lambda: isinstance(app.screen, DecisionPrompt))
+        await pilot.pause(0.5)
+        subject = app.screen.query_one("#subject")
+        needed = subject.get_content_height(subject.container_size, subject.container_size, subject.size.width)
+        said, shown, height = str(subject.render()), _screen_text(app), subject.size.height
+        await pilot.press("escape")
+        return said, shown, height, needed
+
+    subject, shown, height, needed = run(case_copy, script, size=(120, 40))
+    last = subject.strip().splitlines()[-1]
+    assert last.startswith("records: ") and height == needed
+    assert last[:40] in shown

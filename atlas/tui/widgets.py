@@ -147,10 +147,10 @@ class DecisionPrompt(ModalScreen[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
     DEFAULT_CSS = """
     DecisionPrompt { align: center middle; }
-    DecisionPrompt > Vertical { width: 110; height: auto; max-height: 90%; border: thick $warning; background: $surface;
-                                padding: 1 2; }
-    DecisionPrompt #subject { height: auto; max-height: 8; }
-    DecisionPrompt #impact { height: auto; max-height: 14; border: round $primary; padding: 0 1; }
+    DecisionPrompt > VerticalScroll { width: 110; height: auto; max-height: 90%; border: thick $warning;
+                                      background: $surface; padding: 1 2; }
+    DecisionPrompt #subject { height: auto; }
+    DecisionPrompt #impact { height: auto; border: round $primary; padding: 0 1; }
     DecisionPrompt #error { color: $error; height: auto; }
     DecisionPrompt Horizontal { height: 3; }
     """
@@ -165,7 +165,9 @@ class DecisionPrompt(ModalScreen[str | None]):
         self.officer = officer
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        # the whole prompt scrolls, nothing in it is cut: the subject had at most 8 lines, so a possible
+        # breach's last line (its records) was hidden with no way to reach it
+        with VerticalScroll(id="prompt"):
             yield Label(f"[b]{escape(self.title_text)}[/b]  (recorded in the name of {escape(self.officer)})")
             yield Static(escape(self.subject), id="subject")
             if self.impact is not None:
