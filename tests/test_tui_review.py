@@ -13,6 +13,7 @@ from typing import Any
 import polars as pl
 import pytest
 from test_tui import AS_OF, SIZE, show, text, until
+from test_tui_snapshots import screen_text
 from textual.pilot import Pilot
 
 from atlas.tui.app import AtlasApp
@@ -77,14 +78,8 @@ def test_an_unconfirmed_threat_day_is_not_flagged_as_a_threat(case_copy: Path) -
 
 
 def _screen_text(app: AtlasApp) -> str:
-    """What the terminal shows, line by line (from the screenshot Textual exports)."""
-    import html
-    import re
-
-    rows: dict[float, list[tuple[float, str]]] = {}
-    for m in re.finditer(r'<text class="[^"]*" x="([\d.]+)" y="([\d.]+)"[^>]*>([^<]*)</text>', app.export_screenshot()):
-        rows.setdefault(float(m.group(2)), []).append((float(m.group(1)), html.unescape(m.group(3)).replace("\xa0", " ")))
-    return "\n".join("".join(t for _, t in sorted(v)) for _, v in sorted(rows.items()))
+    """What the terminal shows, line by line."""
+    return screen_text(app.export_screenshot())
 
 
 def test_the_decision_prompt_shows_its_whole_subject_on_a_laptop(case_copy: Path) -> None:
@@ -106,3 +101,31 @@ def test_the_decision_prompt_shows_its_whole_subject_on_a_laptop(case_copy: Path
     last = subject.strip().splitlines()[-1]
     assert last.startswith("records: ") and height == needed
     assert last[:40] in shown
+
+
+@pytest.mark.parametrize("size", [(120, 40), (200, 50)])
+def test_the_row_under_the_cursor_stays_in_sight(rejected_ex_case: Path, size: tuple[int, int]) -> None:
+    """Seed 17171: every table mounted in a box (timeline, conversations, people) was as tall as the
+    terminal and clipped by its box, so the cursor went down out of sight and the table never scrolled:
+    at 120x40 the timeline's rows 23 to 38 were hidden under the detail pane as the cursor passed them."""
+    async def script(app: AtlasApp, pilot: Pilot[None]) -> list[tuple[str, str, bool, bool]]:
+        out = []
+        for key, tid in (("2", "events"), ("3", "pairs"), ("4", "identifiers"), ("4", "links")):
+            await show(app, pilot, key)
+            await until(pilot, lambda tid=tid: app.screen.query_one(f"#{tid}", FrameTable).shown_count > 0)
+            table = app.screen.query_one(f"#{tid}", FrameTable)
+            table.focus()
+            await pilot.press(*["down"] * min(30, table.shown_count - 1))
+            await pilot.pause(0.3)
+            box = table.parent
+            assert box is not None
+            inside = box.region.contains_region(table.region)
+            row = table.current() or {}
+            first = str(next(v for k, v in row.items() if not k.startswith("_")))
+            shown = _screen_text(app)
+            out.append((tid, first, inside, first[:20] in shown))
+        return out
+
+    for tid, first, inside, seen in run(rejected_ex_case, script, size=size):
+        assert inside, f"{tid}: the table is taller than its box"
+        assert seen, f"{tid}: the row under the cursor ({first!r}) is not on screen"
