@@ -129,3 +129,26 @@ def test_the_row_under_the_cursor_stays_in_sight(rejected_ex_case: Path, size: t
     for tid, first, inside, seen in run(rejected_ex_case, script, size=size):
         assert inside, f"{tid}: the table is taller than its box"
         assert seen, f"{tid}: the row under the cursor ({first!r}) is not on screen"
+
+
+def test_after_a_decision_the_decided_link_is_in_sight(case_copy: Path) -> None:
+    """Seed 17171, People: confirming the first proposed link moves it to the confirmed rows at the
+    bottom, and the cursor followed it out of sight: the list showed only proposed links, none
+    highlighted, and the next key acted on a row the officer could not see."""
+    async def script(app: AtlasApp, pilot: Pilot[None]) -> tuple[str, str, str, str]:
+        await show(app, pilot, "4")
+        table = app.screen.query_one("#links", FrameTable)
+        lid = str(table.frame.get_column("link")[0])
+        await pilot.press("c")
+        await until(pilot, lambda: isinstance(app.screen, DecisionPrompt))
+        await pilot.press(*"checked the download", "enter")
+        await until(pilot, lambda: not isinstance(app.screen, DecisionPrompt))
+        await until(pilot, lambda: (app.screen.query_one("#links", FrameTable).current() or {}).get("status")
+                    == "confirmed")
+        await pilot.pause(0.5)
+        row = app.screen.query_one("#links", FrameTable).current() or {}
+        return lid, str(row.get("link")), str(row.get("status")), _screen_text(app)
+
+    lid, current, status, shown = run(case_copy, script)
+    assert current == lid and status == "confirmed"
+    assert any(line.lstrip().startswith(f"{lid}  confirmed") for line in shown.splitlines()), shown

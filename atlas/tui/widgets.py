@@ -115,6 +115,13 @@ class FrameTable(DataTable, inherit_bindings=False):
         """The row under the cursor (with hidden columns), or None for an empty table."""
         return self.row_at(self.cursor_row)
 
+    def put_cursor(self, row: int) -> None:
+        """Move the cursor to ``row`` and keep it in sight. A table just mounted has no size yet, so
+        ``move_cursor`` alone left the cursor out of sight (People: a decided link moves to the
+        confirmed rows at the bottom, and the cursor followed it off screen)."""
+        self.move_cursor(row=row, animate=False)
+        self.call_after_refresh(self._scroll_cursor_into_view, animate=False)
+
     def show_rows(self, rows: pl.Series | None) -> None:
         """Show only these row numbers of the frame (None: all) in place: the widget, its
         focus and the key map stay, so a filter change rebuilds nothing but the row map."""

@@ -98,7 +98,7 @@ class ConductScreen(ReviewScreen):
             new = FrameTable(frame, id=key, max_width=WIDTH.get(key, 60))
             await pane.mount(new)
             if 0 <= row < frame.height:
-                new.move_cursor(row=row)
+                new.put_cursor(row)
         for key, (label, _) in TABS.items():
             self.query_one("#tabs", TabbedContent).get_tab(f"tab-{key}").label = f"{label} ({frames[key].height})"
 
