@@ -152,3 +152,25 @@ def test_after_a_decision_the_decided_link_is_in_sight(case_copy: Path) -> None:
     lid, current, status, shown = run(case_copy, script)
     assert current == lid and status == "confirmed"
     assert any(line.lstrip().startswith(f"{lid}  confirmed") for line in shown.splitlines()), shown
+
+
+def test_enter_on_a_finding_shows_its_cut_cells_whole(case_copy: Path) -> None:
+    """Seed 17171, Possible breaches: "decision / basis" was cut at 60 characters ("listed, not counted
+    (awaiting an officer's decision). Basis…") and nothing showed it whole short of starting a
+    decision. Enter (the row's records) now shows the row whole above them."""
+    from atlas.tui.widgets import RecordsView
+
+    async def script(app: AtlasApp, pilot: Pilot[None]) -> tuple[str, str]:
+        table = await _conduct_tab(app, pilot, "possible-breaches")
+        await until(pilot, lambda: table.frame.height > 0)
+        basis = str(table.frame.get_column("decision / basis")[0])
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, RecordsView))
+        await pilot.pause(0.3)
+        about = str(app.screen.query_one("#about").render())
+        await pilot.press("escape")
+        return basis, about
+
+    basis, about = run(case_copy, script)
+    assert len(basis) > 60, "the test needs a cell longer than the column"
+    assert basis in " ".join(about.split()), about

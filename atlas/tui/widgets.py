@@ -235,17 +235,22 @@ class RecordsView(ModalScreen[None]):
     RecordsView > Vertical { width: 95%; height: 85%; border: thick $primary; background: $surface; padding: 0 1; }
     RecordsView FrameTable { height: 1fr; }
     RecordsView #record-detail { height: 12; border: round $primary; }
+    RecordsView #about { height: auto; max-height: 8; overflow-y: auto; padding: 0 0 1 0; }
     """
 
-    def __init__(self, title: str, records: pl.DataFrame, detail: Callable[[str], str]) -> None:
+    def __init__(self, title: str, records: pl.DataFrame, detail: Callable[[str], str], about: str = "") -> None:
         super().__init__()
         self.title_text = title
         self.records = records
         self.detail = detail
+        self.about = about
+        """The row the records are behind, every column whole (a table cuts its long cells)."""
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(f"[b]{escape(self.title_text)}[/b]  ({self.records.height} record(s); Esc closes)")
+            if self.about:
+                yield Static(escape(self.about), id="about")
             yield FrameTable(self.records, id="records")
             with VerticalScroll(id="record-detail"):
                 yield Static("", id="record-text")
