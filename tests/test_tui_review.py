@@ -174,3 +174,27 @@ def test_enter_on_a_finding_shows_its_cut_cells_whole(case_copy: Path) -> None:
     basis, about = run(case_copy, script)
     assert len(basis) > 60, "the test needs a cell longer than the column"
     assert basis in " ".join(about.split()), about
+
+
+@pytest.mark.parametrize("size", [(120, 40), (200, 50)])
+def test_every_key_the_footer_needs_is_shown_and_works(rejected_ex_case: Path, size: tuple[int, int]) -> None:
+    """Seed 60606 (covert) at 120x40: the footer was cut at "4 P", so 5 Conduct to 8 Triage and q Quit
+    were never shown. Narrow, the screen keys are now one group; wide, each is named; both switch."""
+    async def script(app: AtlasApp, pilot: Pilot[None]) -> list[tuple[str, str, str]]:
+        out = []
+        for key, mode in (("5", "conduct"), ("8", "triage"), ("4", "people")):
+            await pilot.press(key)
+            await until(pilot, lambda mode=mode: app.current_mode == mode)
+            await pilot.pause(0.5)
+            out.append((mode, app.current_mode, _screen_text(app).splitlines()[-1]))
+        return out
+
+    for mode, now, footer in run(rejected_ex_case, script, size=size):
+        assert now == mode
+        assert "q Quit" in footer and "palette" in footer, footer
+        if size[0] < 200:
+            assert "12345678 screens" in footer, footer
+        else:
+            assert "8 Triage" in footer and "1 Overview" in footer, footer
+        if mode == "conduct":
+            assert all(k in footer for k in ("c Confirm…", "x Dismiss…", "o Re-open…")), footer

@@ -45,6 +45,12 @@ SCREENS_BY_KEY: dict[str, tuple[str, str, type[Screen[Any]]]] = {
 }
 
 
+SCREEN_KEYS = Binding.Group("screens (ctrl+p lists them)", compact=True)
+NAMED_KEYS_WIDTH = 200
+"""Below this many columns the footer shows the screen keys as one group (``12345678 screens``):
+with each screen named, a laptop's 120 columns cut the footer at "4 P" and hid 5-8 and q Quit."""
+
+
 class AtlasApp(App[None]):
     CSS_PATH = "atlas.tcss"
     TITLE = "Atlas"
@@ -53,6 +59,7 @@ class AtlasApp(App[None]):
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         *(Binding(key, f"show('{name}')", label) for key, (name, label, _) in SCREENS_BY_KEY.items()),
+        *(Binding(key, f"go('{name}')", label, group=SCREEN_KEYS) for key, (name, label, _) in SCREENS_BY_KEY.items()),
         Binding("q", "quit", "Quit"),
     ]
 
@@ -70,6 +77,19 @@ class AtlasApp(App[None]):
     def action_show(self, name: str) -> None:
         if self.current_mode != name:
             self.switch_mode(name)
+
+    def action_go(self, name: str) -> None:
+        """The same as :meth:`action_show`: the screen keys as the narrow footer groups them."""
+        self.action_show(name)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Each screen key is bound twice, named (wide terminal) and grouped (narrow): one is live."""
+        if action in ("show", "go"):
+            return (action == "show") == (self.size.width >= NAMED_KEYS_WIDTH)
+        return True
+
+    def on_resize(self) -> None:
+        self.refresh_bindings()
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
