@@ -198,3 +198,25 @@ def test_every_key_the_footer_needs_is_shown_and_works(rejected_ex_case: Path, s
             assert "8 Triage" in footer and "1 Overview" in footer, footer
         if mode == "conduct":
             assert all(k in footer for k in ("c Confirm…", "x Dismiss…", "o Re-open…")), footer
+
+
+def test_a_records_detail_names_a_display_name_by_its_exhibit(rejected_ex_case: Path) -> None:
+    """Seed 28282 (third-parties), Conduct, Enter on an incident: the record's detail read
+    "from  name:6c95d5a62beb0c4d:Daniel Sample", the store's key. It now reads
+    "Daniel Sample (name in JA/6)", as the tables do."""
+    import re
+
+    from atlas.tui.widgets import RecordsView
+
+    async def script(app: AtlasApp, pilot: Pilot[None]) -> tuple[str, str]:
+        events = app.case.events().filter(pl.col("sender").str.starts_with("name:")).select("event_id").head(1).collect()
+        event_id = str(events.item())
+        app.push_screen(RecordsView("records", pl.DataFrame({"record": ["r"], "_event_id": [event_id]}), app.record_text))
+        await until(pilot, lambda: isinstance(app.screen, RecordsView))
+        await pilot.pause(0.3)
+        return str(app.screen.query_one("#record-text").render()), _screen_text(app)
+
+    detail, shown = run(rejected_ex_case, script)
+    sender = next(line for line in detail.splitlines() if line.startswith("from"))
+    assert "(name in JA/" in sender and not re.search(r"name:[0-9a-f]{16}", detail), sender
+    assert not re.search(r"name:[0-9a-f]{16}", shown)

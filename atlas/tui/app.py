@@ -24,6 +24,7 @@ from textual.screen import Screen
 from atlas.review import Review
 from atlas.store import Case
 from atlas.store.officer import SESSION_OFFICER
+from atlas.tui.frames import short_uri
 from atlas.tui.screens.conduct import ConductScreen
 from atlas.tui.screens.conversations import ConversationScreen
 from atlas.tui.screens.exhibits import ExhibitsScreen
@@ -126,14 +127,16 @@ class AtlasApp(App[None]):
         r = row.row(0, named=True)
         src = self.case.sources().filter(pl.col("source_id") == r["source_id"])
         s = src.row(0, named=True) if src.height else {}
+        names = self.review.source_refs()
         lines = [
             f"record      {ref}",
             f"source      {s.get('name', '?')}  ({s.get('parser', '?')} {s.get('parser_version', '')}; "
             f"sha256 {str(s.get('sha256', '?'))[:16]}…)",
             f"time        {self.review.uk(r['ts_utc'])}  (UTC {r['ts_utc']}; basis {r['ts_basis']}; as written {r['ts_raw']!r})",
             f"kind        {r['kind']} / {r['channel']} / {r['direction']}   status: {r['status'] or '-'}   deleted: {r['deleted']}",
-            f"from        {r['sender'] or '-'}",
-            f"to          {'; '.join(r['recipients'] or []) or '-'}",
+            # a display name as people read it, by exhibit ('Dan (name in JA/7)'), never its store key
+            f"from        {short_uri(r['sender'], names) if r['sender'] else '-'}",
+            f"to          {'; '.join(short_uri(u, names) for u in r['recipients'] or []) or '-'}",
         ]
         if r["duration_s"] is not None:
             lines.append(f"duration    {r['duration_s']} s")
