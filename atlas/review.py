@@ -40,6 +40,8 @@ class Headline:
 
     incidents: int
     contacts: int
+    """Contacts to the victim or her network counted in the incidents (``conduct_contacts``): two-way weeks' contacts
+    and calls to police numbers are not among them (the reports' "contacts from the suspect" are every contact)."""
     threat_occasions: int
     """Occasions if every open candidate were confirmed (confirmed + awaiting a decision)."""
     confirmed_threat_occasions: int
@@ -50,11 +52,19 @@ class Headline:
     verdict: str
     """``in time``, ``OUT OF TIME`` or ``no incident``."""
     verdict_basis: str = ""
+    police_calls: int = 0
+    """Calls from the suspect to police numbers the incidents count (``authority_contacts``), beside ``contacts``."""
+
+    @property
+    def contacts_counted(self) -> str:
+        """The contacts the incidents count, as the headline and the impact listing say it."""
+        police = f" (and {self.police_calls} to police)" if self.police_calls else ""
+        return f"{self.contacts}{police}"
 
     def rows(self) -> list[tuple[str, str]]:
         return [
             ("incidents (occasions)", str(self.incidents)),
-            ("contacts in the conduct", str(self.contacts)),
+            ("contacts counted in incidents", self.contacts_counted),
             ("threat occasions", f"{self.threat_occasions} ({self.confirmed_threat_occasions} confirmed)"),
             ("breaches of orders", str(self.breaches)),
             ("last incident", uk_date(self.last_incident)),
@@ -69,6 +79,7 @@ def headline_of(result: ConductResult) -> Headline:
     return Headline(
         incidents=len(result.incidents),
         contacts=int(result.course_of_conduct.get("conduct_contacts", 0)),
+        police_calls=int(result.course_of_conduct.get("authority_contacts", 0) or 0),
         # the one count of threat occasions (atlas.conduct.candidates.OccasionCount), never recounted here
         threat_occasions=result.occasion_count.if_all_confirmed if result.occasion_count else 0,
         confirmed_threat_occasions=result.occasion_count.confirmed if result.occasion_count else 0,

@@ -28,6 +28,31 @@ from .redaction import redaction_note
 
 DISTRIBUTION = "atlas-stalking"
 
+TARGETS_RULE = (
+    "In incidents.csv, the targets column gives the person or number each day's contact was aimed at by the key the "
+    "analysis uses: the party's key in the case file (for example victim or friend), and for a police number "
+    "authority: and the number as dialled (for example authority:tel-short:101). The target_names column beside it "
+    "names each as the other outputs do: the party's name in the case file, and a police number as, for example, "
+    "police non-emergency 101.")
+"""How incidents.csv names its targets (shown when the analysis ran, so that the table is produced)."""
+
+
+def method_assumptions(assumptions: Sequence[str], s2a: str) -> list[str]:
+    """The analysis's assumptions as an exhibit served on the defence may give them: its method only. The
+    time limit (which offence the s2A clock applies to, the warning threshold, the as-of date that dates the
+    verdict) is advice for the reviewer's note, and "possible vexatious reports" characterises the suspect's
+    calls to a police number: the exhibit says how they are counted instead."""
+    out = []
+    for a in assumptions:
+        if a.startswith(("as-of date ", f"the {s2a} clock applies to")):
+            continue
+        a = re.sub(r"; the \S+ warning threshold is \d+ days?$", "", a)
+        a = re.sub(r"; calls to no police numbers are listed as possible vexatious reports$", "", a)
+        a = re.sub(r"; calls to (.+) are listed as possible vexatious reports$",
+                   r"; calls to \1 (police numbers) are counted as incidents and named as such", a)
+        out.append(a)
+    return out
+
 
 def dependency_versions() -> list[tuple[str, str]]:
     """(library, installed version) for every runtime dependency Atlas declares."""
@@ -129,6 +154,8 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources
     lists.blocks.append(Para(
         "Each source record is named by its exhibit and its place in it (for example JA/7, sms rowid 477): the "
         "exhibit column of events.csv, one row per record, each named once. " + LIST_RULE, numbered=False))
+    if findings.conduct is not None:
+        lists.blocks.append(Para(TARGETS_RULE, numbered=False))
     sections.append(lists)
 
     conduct = findings.conduct
@@ -138,9 +165,10 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources
         if cc.get("occasion_rule"):
             st.blocks.append(Para(f"Days: {cc['occasion_rule']}.", numbered=False))
         st.blocks.append(Table(["Setting", "Value"], _settings(conduct.options), widths=[2, 2]))
-        if findings.assumptions:
+        method = method_assumptions(findings.assumptions, inputs.rules.offence("pha-s2a").short)
+        if method:
             st.blocks.append(Para("Assumptions the analysis recorded:", numbered=False, emphasis=True))
-            st.blocks.append(Bullets(list(findings.assumptions)))
+            st.blocks.append(Bullets(method))
         sections.append(st)
 
     return Document(

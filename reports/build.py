@@ -19,6 +19,7 @@ from typing import Any, Final, TypeVar
 import polars as pl
 
 from atlas import __version__
+from atlas.conduct.parties import target_names
 from atlas.contacts import network_sources
 from atlas.exhibits import (
     event_ref,
@@ -69,8 +70,8 @@ from .style import uk_date, uk_time
 
 T = TypeVar("T")
 
-FIRST_COLUMNS: Final = ("date", "uk_date", "order", "kind", "ts", "uk_time", "place", "start", "end", "channels",
-                        "matched")
+FIRST_COLUMNS: Final = ("date", "uk_date", "order", "kind", "ts", "uk_time", "place", "start", "uk_start", "end", "uk_end",
+                        "channels", "matched")
 
 
 @dataclass
@@ -111,11 +112,14 @@ def _readable(refs: Mapping[str, str], k: str, v: Any) -> Any:
     return v
 
 
-def _flat_rows(items: Sequence[dict[str, Any]], refs: Mapping[str, str]) -> pl.DataFrame:
+def _flat_rows(items: Sequence[dict[str, Any]], refs: Mapping[str, str], *,
+               keys_if_none: Sequence[str] = ()) -> pl.DataFrame:
     """A list of finding dicts as a CSV-ready frame: lists joined with '; ', each record named by its
-    exhibit reference (never a store id), ``records`` last (how many source records the row rests on)."""
+    exhibit reference (never a store id), ``records`` last (how many source records the row rests on).
+    ``keys_if_none``: the keys a row would have, so that a table with no row still has its header (an
+    exhibit of no incidents was a file holding one line break)."""
     keys: list[str] = []
-    for item in items:
+    for item in items or [dict.fromkeys(keys_if_none)]:
         for k in item:
             if k not in keys and not k.startswith("_") and k not in STORE_ID_KEYS:
                 keys.append(k)
@@ -129,14 +133,31 @@ def _flat_rows(items: Sequence[dict[str, Any]], refs: Mapping[str, str]) -> pl.D
             elif isinstance(v, dict):
                 v = "; ".join(f"{a}={b}" for a, b in sorted(v.items()))
             data[k].append("" if v is None else str(v))
-    if any("event_ids" in item for item in items):
+    if any("event_ids" in item for item in items or [dict.fromkeys(keys_if_none)]):
         data["records"] = [str(len(item.get("event_ids") or [])) for item in items]
     return pl.DataFrame(data, schema={k: pl.String for k in data})
+
+
+def _incident_keys() -> list[str]:
+    """The keys of an incident's JSON rendering (:meth:`Incident.to_json`), for the header of a table of none."""
+    from dataclasses import fields
+
+    from atlas.conduct.records import Incident
+
+    return [Incident.JSON_NAMES.get(f.name, f.name) for f in fields(Incident)]
 
 
 ADVICE_KEYS: Final = frozenset({"threat", "breach_rule", "order_citation", "certainty_rule", "citation"})
 """Keys of a finding that are advice or unconfirmed candidates (a word list's threat flag, a
 rule's legal wording): left out of the tables exhibited with the statement."""
+
+
+def _uk_beside(item: dict[str, Any]) -> dict[str, Any]:
+    """A finding with its date, start and end also as a person reads them (``22/11/2026``, ``22/11/2026 14:05 GMT``)
+    beside the machine's ISO values: colocations.csv gave its times in UTC only."""
+    uk = {"uk_date": uk_date(item["date"])} if item.get("date") else {}
+    uk |= {f"uk_{k}": uk_time(item[k]) for k in ("start", "end") if item.get(k)}
+    return item | uk
 
 
 def _facts_only(item: dict[str, Any]) -> dict[str, Any]:
@@ -282,21 +303,26 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
         # each table is the records' JSON rendering with the UK date or time beside it, less what is
         # advice or an unconfirmed candidate (exhibited with the statement, served on the defence)
         tables["table:incidents"] = (
-            _flat_rows([_facts_only({**i.to_json(), "uk_date": uk_date(i.date)}) for i in fnd.incidents], refs),
+            # target_names beside targets (party keys, a machine's join key): each as a person reads it elsewhere
+            _flat_rows([_facts_only({**i.to_json(), "uk_date": uk_date(i.date),
+                                     "target_names": target_names(i.targets, party_names)})
+                        for i in fnd.incidents], refs,
+                       keys_if_none=[*_facts_only(dict.fromkeys(_incident_keys())), "uk_date", "target_names"]),
             [(f"incident {uk_date(i.date)}", list(i.event_ids)) for i in fnd.incidents])
         tables["table:breaches"] = (
             # a possible breach an officer confirmed says so (its certainty gives the data basis; who, when and why
             # are in the reviewer's note and the decisions ledger)
-            _flat_rows([_facts_only({**b.to_json(), "uk_time": uk_time(b.ts),
+            _flat_rows([_facts_only({**_uk_beside(b.to_json()), "uk_time": uk_time(b.ts),
                                      "counted_as": "confirmed by an officer (decision in the case's decisions ledger)"
                                      if b.kind.endswith("(confirmed)") else "measured"}) for b in fnd.breaches], refs),
             [(f"breach {b.order} {uk_time(b.ts)}", list(b.event_ids)) for b in fnd.breaches])
         # measured ones, then those an officer confirmed (each row says which and the basis; who, when and why are
         # in the reviewer's note and the decisions ledger, as for threats: see reports/decided.py)
         tables["table:colocations"] = (
-            _flat_rows([c.to_json() | {"counted_as": "measured"} for c in fnd.colocations]
-                       + [{k: v for k, v in p.to_json().items()
-                           if k not in ("id", "key", "counts", "adds_a_day", "status", "decided_by", "decided_at", "note")}
+            _flat_rows([_uk_beside(c.to_json()) | {"counted_as": "measured"} for c in fnd.colocations]
+                       + [_uk_beside({k: v for k, v in p.to_json().items()
+                                      if k not in ("id", "key", "counts", "adds_a_day", "status", "decided_by",
+                                                   "decided_at", "note")})
                           | {"counted_as": "confirmed by an officer (decision in the case's decisions ledger)",
                              "basis": p.basis}
                           for p in fnd.confirmed_colocations], refs),

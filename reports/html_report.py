@@ -389,15 +389,22 @@ def location_chart(inputs: ReportInputs, findings: Findings, subject: str) -> An
         fig.add_tools(HoverTool(renderers=[dots], tooltips=[("positions", "@n"), ("first", "@first"), ("last", "@last"),
                                                             ("median accuracy", "@acc")]))
     if places:
+        # a place's name is written away from the plot's nearer side edge: written rightwards from the
+        # easternmost place, "victim work" was cut to "victim wo" at the plot's edge
+        lons = [p.lon for p in places] + pos.get_column("lon").to_list()
+        middle = (min(lons) + max(lons)) / 2
         lsrc = ColumnDataSource({
             "lon": [p.lon for p in places], "lat": [p.lat for p in places], "name": [p.name for p in places],
+            "align": ["right" if p.lon > middle else "left" for p in places],
+            "dx": [-8 if p.lon > middle else 8 for p in places],
             "w": [2 * p.radius_m / (111_320 * math.cos(math.radians(p.lat))) for p in places],
             "h": [2 * p.radius_m / 110_540 for p in places], "r": [f"{p.radius_m:g} m" for p in places],
         })
         zone = fig.ellipse(x="lon", y="lat", width="w", height="h", source=lsrc, fill_color=PLACE_COLOUR, fill_alpha=0.2,
                            line_color=PLACE_COLOUR, legend_label="protected place (radius)")
         fig.scatter(x="lon", y="lat", marker="cross", size=12, color=PLACE_COLOUR, source=lsrc)
-        fig.add_layout(LabelSet(x="lon", y="lat", text="name", source=lsrc, x_offset=8, y_offset=8, text_font_size="11px"))
+        fig.add_layout(LabelSet(x="lon", y="lat", text="name", source=lsrc, x_offset="dx", y_offset=8, text_align="align",
+                                text_font_size="11px"))
         fig.add_tools(HoverTool(renderers=[zone], tooltips=[("place", "@name"), ("radius", "@r")]))
     from .figures import mark_points
 

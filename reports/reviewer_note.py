@@ -484,10 +484,11 @@ def _possible_breaches(inputs: ReportInputs, conduct: ConductResult, case: Case 
             return b.status + (" (a day with no other incident)" if b.state == "open" and b.new_day else "")
         note = free_text(case, b.decided.note) if case is not None else b.decided.note
         return f"{b.state} by {b.decided.officer}, {b.decided.day}: {note}"
-    out.append(Table(["Id", "When (UK)", "Order", "Zone", "Closest", "Why only possible", "Decision"],
+    # the records by exhibit, so that the reviewer can check each against its exhibits (as the CLI lists them)
+    out.append(Table(["Id", "When (UK)", "Order", "Zone", "Closest", "Records", "Why only possible", "Decision"],
                      [[b.id, uk_time(b.start), b.order, place_label(inputs, b.place, None),
-                       f"{b.possible.min_distance_m:.0f} m", b.basis, decision(b)] for b in items],
-                     widths=[1.05, 1.1, 1.0, 1.0, 0.85, 1.85, 2.0], small=True))
+                       f"{b.possible.min_distance_m:.0f} m", b.records_by_exhibit(), b.basis, decision(b)] for b in items],
+                     widths=[1.05, 1.1, 1.0, 1.0, 0.85, 1.0, 1.7, 1.8], small=True))
     effect = conduct.breach_effect
     if effect is not None:
         facts["possible_breaches_if_confirmed"] = effect.to_json()
@@ -535,13 +536,13 @@ def _possible_colocations(inputs: ReportInputs, conduct: ConductResult, case: Ca
     if one_basis:
         sec.blocks.append(Para(f"Each rests on the same kind of data: {bases[0]}.", numbered=False))
     sec.blocks.append(Table(
-        ["Id", "From (UK)", "Place", "Closest", "Accuracy (his / hers)", *([] if one_basis else ["Why only possible"]),
-         "Decision"],
+        ["Id", "From (UK)", "Place", "Closest", "Accuracy (his / hers)", "Records (his / hers)",
+         *([] if one_basis else ["Why only possible"]), "Decision"],
         [[c.id, uk_time(c.start), place_label(inputs, c.colocation.place, c.colocation.kind),
-          f"{c.colocation.min_distance_m:.0f} m", c.short_accuracy,
+          f"{c.colocation.min_distance_m:.0f} m", c.short_accuracy, c.records_by_exhibit(),
           *([] if one_basis else [c.basis]),
           decision(c) + (" (a day with no other incident)" if c.state == "open" and c.new_day else "")]
-         for c in items], widths=[1.0, 1.1, 1.1, 0.85, 1.3, *([] if one_basis else [1.75]), 2.1], small=True))
+         for c in items], widths=[1.0, 1.1, 1.1, 0.85, 1.3, 1.1, *([] if one_basis else [1.75]), 1.9], small=True))
     effect = conduct.colocation_effect
     if effect is not None:
         facts["possible_colocations_if_confirmed"] = effect.to_json()

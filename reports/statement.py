@@ -392,6 +392,29 @@ def _night_clause(night: int, subject: str) -> str:
     return f"{night:,} of the contacts from {subject} were made between 23:00 and 05:59 UK time."
 
 
+def _kinds_clause(messages: int, calls: int, unanswered: int) -> str:
+    """The contacts' messages and calls, each said as its number reads ("0 calls, 0 of the calls not answered" read
+    badly in a served statement)."""
+    said = [plural(messages, "message") if messages else "no messages"]
+    if not calls:
+        said.append("no calls")
+    elif calls == 1:
+        said.append("1 call" + (", not answered" if unanswered else ""))
+    else:
+        said.append(f"{calls:,} calls, " + (f"{unanswered:,} of the calls not answered" if unanswered
+                                             else "none of them recorded as not answered"))
+    return f"{said[0]} and {said[1]}"
+
+
+def _other_way_clause(n: int) -> str:
+    """The contacts the other way as a sentence that agrees with its number ("0 contacts went the other way")."""
+    if n == 0:
+        return "No contact went the other way."
+    if n == 1:
+        return "One contact went the other way."
+    return f"{n:,} contacts went the other way."
+
+
 def _findings(inputs: ReportInputs, findings: Findings, parts: StatementParts, subject: str, victim: str,
               facts: dict[str, Any]) -> list[Section]:
     his, her = _pronouns(inputs)
@@ -410,10 +433,10 @@ def _findings(inputs: ReportInputs, findings: Findings, parts: StatementParts, s
         first_last = f", the first on {uk_time(first)} and the last on {uk_time(last)}"
     fnd.blocks.append(Para(
         f"The exhibits record {_plural(counts['from_suspect'], 'contact')} from identifiers attributed to {subject} to "
-        f"{victim} or the people close to {her.object} named in the case ({counts['from_suspect_messages']:,} messages and "
-        f"{counts['from_suspect_calls']:,} calls, {counts['from_suspect_unanswered_calls']:,} of the calls not answered), "
-        f"on {_plural(counts['days_with_contact'], 'day')}{first_last}. {_plural(counts['to_suspect'], 'contact')} "
-        f"went the other way. {_night_clause(counts['from_suspect_night'], subject)} Every one of these contacts is "
+        f"{victim} or the people close to {her.object} named in the case ("
+        f"{_kinds_clause(counts['from_suspect_messages'], counts['from_suspect_calls'], counts['from_suspect_unanswered_calls'])}), "
+        f"on {_plural(counts['days_with_contact'], 'day')}{first_last}. {_other_way_clause(counts['to_suspect'])} "
+        f"{_night_clause(counts['from_suspect_night'], subject)} Every one of these contacts is "
         "listed in the chronology at the end of this statement."))
     rows = [[channel_name(str(r["channel"])), str(r["from_suspect"]), str(r["to_suspect"])]
             for r in findings.per_channel.iter_rows(named=True)]

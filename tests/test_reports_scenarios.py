@@ -229,3 +229,32 @@ def test_no_sentence_of_the_statement_or_note_has_an_empty_date(reported: dict[s
         text = "\n".join([p.text for p in doc.paragraphs] + [c.text for t in doc.tables for r in t.rows for c in r.cells])
         empty = r"\b(from\s+to|between\s+and|to\s+\.|on\s+\.)(\s|$)"
         assert not re.search(empty, text), (doc_name, re.search(r".{60}" + empty, text))
+
+
+@pytest.mark.parametrize("name", ("third-parties", "time-limit"))
+def test_incidents_csv_names_each_target_beside_its_key(reported: dict[str, Path], name: str) -> None:
+    """incidents.csv's targets are the analysis's keys ("victim", "authority:tel-short:101"), which no other
+    output shows a person: target_names beside them names each as the other outputs do (the party's name in
+    case.toml, a police number as "police non-emergency 101"), in the same order; the annex says which is which."""
+    from atlas.store import Case
+
+    case_dir = reported[name].parent
+    names = {p.id: p.name for p in Case.open(case_dir).manifest.parties}
+    with (reported[name] / "incidents.csv").open(encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        header = list(reader.fieldnames or [])
+        rows = list(reader)
+    assert rows and header.index("target_names") + 1 == header.index("targets"), header
+    police = 0
+    for r in rows:
+        keys, shown = _split(r["targets"]), _split(r["target_names"])
+        assert len(keys) == len(shown), r
+        for key, said in zip(keys, shown, strict=True):
+            if key == "authority:tel-short:101":
+                police += 1
+                assert said == "police non-emergency 101"
+            else:
+                assert said == names[key] and said != key, (key, said)
+    assert (police > 0) == (name == "third-parties")
+    annex = Document(str(reported[name] / "technical-annex.docx"))
+    assert any("target_names column beside it" in p.text for p in annex.paragraphs)

@@ -238,8 +238,8 @@ def test_confirming_a_link_updates_every_screen_and_rejecting_restores_them(case
         return before, after, restored, {"impact": impact}
 
     before, after, restored, extra = run(case_copy, script)
-    b_inc = int(before["1"].split("incidents ")[1].split()[0])
-    a_inc = int(after["1"].split("incidents ")[1].split()[0])
+    b_inc = int(before["1"].split("incidents (occasions) ")[1].split()[0])
+    a_inc = int(after["1"].split("incidents (occasions) ")[1].split()[0])
     assert a_inc > b_inc
     assert len(set(before.values())) == 1 and len(set(after.values())) == 1  # every screen agrees
     assert restored == before

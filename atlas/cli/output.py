@@ -82,10 +82,10 @@ def console(stderr: bool = False, *, markup: bool = True) -> Console:
 
 def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]], *, caption: str | None = None,
                 markup: bool = False) -> None:
-    """A table of the case's data. Cells are plain text: a message's "[deleted]" or "[/]" is shown
-    as written (as Rich markup it vanished, or stopped the command). A caller that styles cells
-    itself, escaping every piece of data, passes ``markup=True``; a :class:`rich.text.Text` cell is
-    always shown as it is."""
+    """A table of the case's data. Cells, the title and the caption are plain text: a message's "[deleted]"
+    or "[/]", or a case reference's, is shown as written (as Rich markup it vanished, or stopped the
+    command). A caller that styles cells itself, escaping every piece of data, passes ``markup=True``
+    (cells only); a :class:`rich.text.Text` cell is always shown as it is."""
     from rich.table import Table
     from rich.text import Text
 
@@ -95,7 +95,10 @@ def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[obje
         text = "" if v is None else str(v)
         return Text.from_markup(text, emoji=False) if markup else Text(text)
 
-    table = Table(title=title, caption=caption, show_lines=False, title_justify="left")
+    # the title and caption carry the case's words too (a case reference, a file's path): never markup
+    table = Table(title=Text(title, style="table.title"),
+                  caption=None if caption is None else Text(caption, style="table.caption"), show_lines=False,
+                  title_justify="left")
     for col in columns:
         table.add_column(col, overflow="fold")
     for row in rows:

@@ -11,7 +11,8 @@ import argparse
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
-from atlas.cli.output import console
+from atlas.cli.output import console, print_json, uk_time
+from atlas.cli.review_args import requested_decision
 from atlas.errors import AtlasError
 
 if TYPE_CHECKING:
@@ -32,6 +33,28 @@ def decide_from_args(review: Review, items: Sequence[Item], handle: str, state: 
     before = review.headline()
     decision = decide(review.case, item, _state(state), note=note)
     return item, decision, before, review.headline()
+
+
+def decide_requested(args: argparse.Namespace, review: Review, items: Sequence[Item],
+                     find: Callable[[Sequence[Item], str], Item], decide: Callable[..., Decision], *,
+                     json_key: str, changed: Sequence[str], said: Callable[[Item], str]) -> bool:
+    """Take the decision ``--confirm`` / ``--dismiss`` / ``--reopen`` asks for and print it with what it
+    changed (``--json``: the decision, the item under ``json_key`` and the ``changed`` headline numbers;
+    else ``said(item)``, the decision and the change in words, breaches first where ``"breaches"`` is
+    among ``changed``). False when no decision was asked for, after refusing a ``--note`` with none.
+
+    The item's words and the officer's are the case's own, so they are printed as written, never as markup."""
+    handle, state = requested_decision(args)
+    if handle is None or state is None:
+        refuse_stray_note(args)
+        return False
+    item, decision, before, after = decide_from_args(review, items, handle, state, args.note, find, decide)
+    if args.json:
+        print_json(decision.as_dict() | {json_key: item.to_json()} | changes(before, after, *changed))
+        return True
+    console(markup=False).print(f"{said(item)}: {state} by {decision.officer} at {uk_time(decision.at)}")
+    console().print(change_line(before, after, breaches="breaches" in changed))
+    return True
 
 
 def changes(before: Headline, after: Headline, *names: str) -> dict[str, dict[str, object]]:

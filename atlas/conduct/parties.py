@@ -9,6 +9,7 @@ was made and whether that identifier is attributed, confirmed or proposed.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
@@ -19,6 +20,22 @@ from atlas.store import Case
 View = Literal["confirmed", "with-proposed"]
 AUTHORITY_PREFIX: Final = "authority:"
 STATUS_RANK: Final = {"attributed": 0, "confirmed": 1, "proposed": 2}
+POLICE_NUMBERS: Final = {"101": "police non-emergency 101", "999": "emergency 999", "112": "emergency 112"}
+"""Short numbers as a person reads them; any other police number is "police number <number>"."""
+
+
+def authority_name(target: str) -> str:
+    """A police number the analysis counts (``authority:tel-short:101``, or the bare URI) as a person reads
+    it: ``police non-emergency 101``."""
+    number = target.removeprefix(AUTHORITY_PREFIX).rpartition(":")[2]
+    return POLICE_NUMBERS.get(number, f"police number {number}")
+
+
+def target_names(targets: Iterable[str], names: Mapping[str, str]) -> tuple[str, ...]:
+    """Incident targets (manifest party keys, ``authority:<uri>`` for a police number) as a person reads them
+    elsewhere in the outputs: the party's name from case.toml (``names``: party id → display name), a police
+    number by :func:`authority_name`; a key case.toml does not name stays as it is."""
+    return tuple(authority_name(t) if t.startswith(AUTHORITY_PREFIX) else names.get(t) or t for t in targets)
 
 
 @dataclass(frozen=True)

@@ -169,6 +169,10 @@ class Reviewed(ABC):
         ledger alone says what was decided. Each kind says its own (abstract: a kind without it
         cannot be made)."""
 
+    @abstractmethod
+    def to_json(self) -> dict[str, Any]:
+        """The item as the command line's ``--json`` and the decision's reply give it (each kind its own)."""
+
 
 __all__ = ["ACTIONS", "STATES", "Decided", "ReviewKind", "ReviewState", "Reviewed", "agreed", "decision_status",
            "item_key", "per_exhibit", "short_id", "stale", "state_of"]

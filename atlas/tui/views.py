@@ -170,15 +170,19 @@ def _threat_flag(confirmed: bool) -> str:
 
 
 def incidents_frame(review: Review) -> pl.DataFrame:
+    from atlas.conduct.parties import target_names
     from atlas.review import uk_date
 
     result = review.conduct()
     confirmed = set(result.occasion_count.confirmed_dates) if result.occasion_count else set()
-    rows = [{"date": uk_date(i.date), "contacts": i.contacts, "channels": ", ".join(i.channels), "to": ", ".join(i.targets),
-             "flags": " ".join(f for f, on in ((_threat_flag(i.date in confirmed), i.threat), ("BREACH", i.breach),
-                                                ("night", i.night)) if on)
-             + _presence_flags(i.presences)
-             + (" breach confirmed by an officer" if "confirmed-breach" in i.kinds else ""),
+    names = {p.id: (p.name or p.id) for p in review.case.manifest.parties}
+    rows = [{"date": uk_date(i.date), "contacts": i.contacts, "channels": ", ".join(i.channels),
+             "to": ", ".join(target_names(i.targets, names)),
+             # THREAT? as the CLI: a word list's candidate until a person confirms it, never a finding
+             "flags": (" ".join(f for f, on in ((_threat_flag(i.date in confirmed), i.threat), ("BREACH", i.breach),
+                                                 ("night", i.night)) if on)
+                       + _presence_flags(i.presences)
+                       + (" breach confirmed by an officer" if "confirmed-breach" in i.kinds else "")).strip(),
              "records": len(i.event_ids), "_event_ids": list(i.event_ids),
              "_finding": f"incident:{i.date.isoformat()}"} for i in result.incidents]
     return _rows(rows, {"date": pl.String, "contacts": pl.Int64, "channels": pl.String, "to": pl.String, "flags": pl.String,

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import argparse
 
-from atlas.cli.output import as_of_date, console, print_json, print_table, uk_time
-from atlas.cli.review_args import add_review_arguments, requested_decision
+from atlas.cli.output import as_of_date, console, print_json, print_table
+from atlas.cli.review_args import add_review_arguments
 
 NAME = "breaches"
 HELP = "breaches of orders, and possible breaches (no stated accuracy): list, confirm or dismiss (audited)"
@@ -29,15 +29,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from atlas.cli.reviewed_items import (
-        change_line,
-        changes,
-        decide_from_args,
-        print_decided,
-        print_effect,
-        print_how_to_decide,
-        refuse_stray_note,
-    )
+    from atlas.cli.reviewed_items import decide_requested, print_decided, print_effect, print_how_to_decide
     from atlas.conduct.possible_breaches import REVIEW_KIND
     from atlas.decisions.breaches import decide_breach, find_breach
     from atlas.review import Review
@@ -47,19 +39,11 @@ def run(args: argparse.Namespace) -> int:
     review = Review(case, as_of=as_of_date(args.as_of))
     result = review.conduct()
     items = result.breach_reviews
-    handle, state = requested_decision(args)
-    if handle is not None and state is not None:
-        item, decision, before, after = decide_from_args(review, items, handle, state, args.note, find_breach,
-                                                         decide_breach)
-        if args.json:
-            print_json(decision.as_dict() | {"possible_breach": item.to_json()}
-                       | changes(before, after, "breaches", "incidents", "last_incident", "deadline"))
-            return 0
-        console(markup=False).print(f"{item.id} (possible breach of order {item.order}, {item.place}, from "
-                        f"{review.uk(item.start)}): {state} by {decision.officer} at {uk_time(decision.at)}")
-        console().print(change_line(before, after, breaches=True))
+    if decide_requested(args, review, items, find_breach, decide_breach, json_key="possible_breach",
+                        changed=("breaches", "incidents", "last_incident", "deadline"),
+                        said=lambda item: f"{item.id} (possible breach of order {item.order}, {item.place}, from "
+                                          f"{review.uk(item.start)})"):
         return 0
-    refuse_stray_note(args)
     shown = [b for b in items if args.state is None or b.state == args.state]
     effect = result.breach_effect
     measured = [b for b in result.breaches if not b.kind.endswith("(confirmed)")]
@@ -74,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.show:
         b = find_breach(items, args.show)
-        out = console()
+        out = console(markup=False)  # an order's reference, a zone's name, exhibit records: the case's words
         out.print(f"{b.id}: possible breach of order {b.order}, {review.uk(b.start)} to {review.uk(b.possible.end)}, "
                   f"{b.place}, closest {b.possible.min_distance_m:.0f} m from its centre")
         out.print(f"basis: {b.basis}")

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import argparse
 
-from atlas.cli.output import as_of_date, console, print_json, print_table, uk_time
-from atlas.cli.review_args import add_review_arguments, requested_decision
+from atlas.cli.output import as_of_date, console, print_json, print_table
+from atlas.cli.review_args import add_review_arguments
 
 NAME = "colocations"
 HELP = "possible co-locations (no stated accuracy): list, confirm or dismiss (audited)"
@@ -28,15 +28,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from atlas.cli.reviewed_items import (
-        change_line,
-        changes,
-        decide_from_args,
-        print_decided,
-        print_effect,
-        print_how_to_decide,
-        refuse_stray_note,
-    )
+    from atlas.cli.reviewed_items import decide_requested, print_decided, print_effect, print_how_to_decide
     from atlas.conduct.possible_colocations import REVIEW_KIND
     from atlas.decisions.colocations import decide_colocation, find_colocation
     from atlas.review import Review, uk_date
@@ -46,19 +38,10 @@ def run(args: argparse.Namespace) -> int:
     review = Review(case, as_of=as_of_date(args.as_of))
     result = review.conduct()
     items = result.colocation_reviews
-    handle, state = requested_decision(args)
-    if handle is not None and state is not None:
-        item, decision, before, after = decide_from_args(review, items, handle, state, args.note, find_colocation,
-                                                         decide_colocation)
-        if args.json:
-            print_json(decision.as_dict() | {"colocation": item.to_json()}
-                       | changes(before, after, "incidents", "last_incident"))
-            return 0
-        console(markup=False).print(f"{item.id} (possible co-location from {review.uk(item.start)}): {state} by "
-                        f"{decision.officer} at {uk_time(decision.at)}")
-        console().print(change_line(before, after))
+    if decide_requested(args, review, items, find_colocation, decide_colocation, json_key="colocation",
+                        changed=("incidents", "last_incident"),
+                        said=lambda item: f"{item.id} (possible co-location from {review.uk(item.start)})"):
         return 0
-    refuse_stray_note(args)
     shown = [c for c in items if args.state is None or c.state == args.state]
     effect = result.colocation_effect
     if args.json:
@@ -71,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.show:
         c = find_colocation(items, args.show)
-        out = console()
+        out = console(markup=False)  # a place's name, exhibit records: the case's words
         out.print(f"{c.id}: possible co-location, {review.uk(c.start)} to {review.uk(c.colocation.end)}, "
                   f"{c.colocation.place or 'near the victim'}, closest {c.colocation.min_distance_m:.0f} m")
         out.print(f"suspect's accuracy: {c.accuracy[0]}; victim's: {c.accuracy[1]}")

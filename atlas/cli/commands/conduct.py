@@ -121,20 +121,28 @@ def s2a_rows(v: S2AVerdict) -> list[list[object]]:
         ["the limit", v.limit],
         ["rule", v.rule],
     ]
-    return rows + [["law", text] for text in v.law]
+    # the values are plain text (an exhibit record's sheet or place name is the case's words): a caller that styles
+    # its own cells (triage: markup=True) shows them as written
+    return [[label, value if isinstance(value, Text) else Text(str(value))]
+            for label, value in rows + [["law", text] for text in v.law]]
 
 
-def _print(result: ConductResult, data: dict[str, Any], limit: int, rules: Rules, refs: dict[str, str]) -> None:
+def _print(result: ConductResult, data: dict[str, Any], limit: int, rules: Rules, refs: dict[str, str],
+           names: dict[str, str]) -> None:
+    """The conduct listing. Every piece of the case's words (its reference, an order's reference and title, a
+    name, a place, a note) is escaped where the line is styled, or printed by a plain console."""
     from rich.markup import escape
 
+    from atlas.conduct.parties import target_names
     from atlas.exhibits import readable_text
     from atlas.normalise.identifiers import display
 
     s2a_rule, s4a_rule = rules.offence("pha-s2a"), rules.offence("pha-s4a")
     out = console()
-    out.print(f"[bold]Course of conduct: {data['case']}[/bold] ({data['view']} identities; as of {_d(data['as_of'])}: "
-              f"{data['as_of_basis']})")
-    out.print(f"[bold]{data['notice']}[/bold]")
+    plain = console(markup=False)
+    out.print(f"[bold]Course of conduct: {escape(data['case'])}[/bold] ({data['view']} identities; as of "
+              f"{_d(data['as_of'])}: {escape(data['as_of_basis'])})")
+    out.print(f"[bold]{escape(data['notice'])}[/bold]")
     coc = data["course_of_conduct"]
     print_table(f"{s2a_rule.short} time limit", ["", ""], s2a_rows(result.s2a))
     print_table("Course of conduct", ["", ""], [
@@ -142,18 +150,18 @@ def _print(result: ConductResult, data: dict[str, Any], limit: int, rules: Rules
         ["occasion rule", coc["occasion_rule"]],
         ["contacts (counted once)", f"{coc['conduct_contacts']} to the victim/network, {coc['authority_contacts']} to police"],
         ["presence episodes", coc["presence_episodes"]],
-        ["per person", ", ".join(f"{k}: {v}" for k, v in coc["per_target_occasions"].items())],
+        ["per person", ", ".join(f"{target_names([k], names)[0]}: {v}" for k, v in coc["per_target_occasions"].items())],
         ["first / last", f"{_d(coc['first_incident'])} - {_d(coc['last_incident'])}"],
     ])
-    rows = [[_d(i["date"]), i["contacts"], ", ".join(i["channels"]), ", ".join(i["targets"]),
+    rows = [[_d(i["date"]), i["contacts"], ", ".join(i["channels"]), ", ".join(target_names(i["targets"], names)),
              " ".join(f for f, on in (("THREAT?", i["threat"]), ("BREACH", i["breach"]), ("night", i["night"])) if on)
              + ("" if not i["presences"] else " presence: " + ", ".join(sorted({str(p["place"]) for p in i["presences"]}))),
              len(i["event_ids"])] for i in data["incidents"]]
     print_table(f"Incidents ({len(rows)})", ["date", "contacts", "channels", "to", "flags", "records"], rows[-limit:],
                 caption=f"latest {limit} shown; --json for all" if len(rows) > limit else None)
     s4a = data["s4a"]
-    out.print(f"\n[bold]{s4a_rule.short} indicators[/bold] ({s4a['label']})")
-    out.print(f"threat occasions: {s4a['confirmed_threat_occasions']} confirmed, {s4a['pending_threat_occasions']} more "
+    out.print(f"\n[bold]{escape(s4a_rule.short)} indicators[/bold] ({escape(s4a['label'])})")
+    plain.print(f"threat occasions: {s4a['confirmed_threat_occasions']} confirmed, {s4a['pending_threat_occasions']} more "
               f"awaiting a person's confirmation (≥ {s4a['threshold']} matters: {s4a['citation']}); "
               "only confirmed occasions count")
     print_table("Candidate threat occasions (not findings: a person must read and confirm each message)",
@@ -170,10 +178,10 @@ def _print(result: ConductResult, data: dict[str, Any], limit: int, rules: Rules
     print_table("Indicators of serious alarm or distress (not proof)", ["indicator", "detail"],
                 [[d["indicator"], d["detail"]] for d in s4a["distress_indicators"]])
     for o in data["orders"]:
-        out.print(f"\n[bold]Order {o['order']}[/bold] ({o['title']}, from {_uk(o['start'])}"
-                  f"{' to ' + _uk(o['end']) if o['end'] else ''}): {o['breach_rule']}")
+        out.print(f"\n[bold]Order {escape(o['order'])}[/bold] ({escape(o['title'])}, from {_uk(o['start'])}"
+                  f"{' to ' + _uk(o['end']) if o['end'] else ''}): {escape(o['breach_rule'])}")
         if "note" in o:
-            out.print(o["note"])
+            plain.print(o["note"])
         for law in o["law"]:
             out.print(f"law: {escape(law)}")
         if o.get("law_warning"):
@@ -190,7 +198,7 @@ def _print(result: ConductResult, data: dict[str, Any], limit: int, rules: Rules
             for b in data["possible_breaches"]])
         b_effect = data.get("possible_breach_effect")
         if b_effect:
-            out.print(f"If the {b_effect['open']} open possible breaches were confirmed: incidents "
+            plain.print(f"If the {b_effect['open']} open possible breaches were confirmed: incidents "
                       f"{b_effect['incidents']['now']} → {b_effect['incidents']['if_confirmed']}, last incident "
                       f"{_d(b_effect['last_incident']['now'])} → {_d(b_effect['last_incident']['if_confirmed'])} "
                       "(decide with `atlas breaches CASE_DIR`)")
@@ -209,16 +217,16 @@ def _print(result: ConductResult, data: dict[str, Any], limit: int, rules: Rules
                         for c in maybe[-limit:]])
         effect = data.get("possible_colocation_effect")
         if effect:
-            out.print(f"If the {effect['open']} open possible co-locations were confirmed: incidents "
+            plain.print(f"If the {effect['open']} open possible co-locations were confirmed: incidents "
                       f"{effect['incidents']['now']} → {effect['incidents']['if_confirmed']}, last incident "
                       f"{_d(effect['last_incident']['now'])} → {_d(effect['last_incident']['if_confirmed'])} "
                       "(decide with `atlas colocations CASE_DIR`)")
     cp = data["covert_pattern"]
     if cp["flagged"]:
         out.print(f"[bold]Covert-tracking pattern[/bold]: near the victim on {plural(cp['occasions'], 'day')} at "
-                  f"{cp['distinct_locations']} distinct locations ({cp['rule']})")
+                  f"{cp['distinct_locations']} distinct locations ({escape(cp['rule'])})")
     if data["cell_site"]:
-        out.print(f"{len(data['cell_site'])} cell-site episode(s) with a cell serving the area of a protected place "
+        plain.print(f"{len(data['cell_site'])} cell-site episode(s) with a cell serving the area of a protected place "
                   "(not presence: a cell serves an area)")
     print_table("Gaps for a person to judge", ["from", "to", "days"],
                 [[_d(g["from"]), _d(g["to"]), g["days"]] for g in data["gaps"]])
@@ -253,16 +261,16 @@ def _print(result: ConductResult, data: dict[str, Any], limit: int, rules: Rules
         out.print(f"[yellow]warning:[/yellow] {escape(readable_text(refs, w))}")
     out.print("\n[bold]Assumptions[/bold]")
     for a in data["assumptions"]:
-        out.print(f" - {a}")
+        plain.print(f" - {a}")
     wp = data["with_proposed"]
     if wp.get("included"):
         d = wp["differences"]
         out.print(f"\n[bold]With proposed identity links (not findings until confirmed)[/bold]: "
                   f"{plural(len(wp['incidents']), 'incident')}, {plural(len(wp['breaches']), 'breach')}, "
                   f"{plural(len(wp['threat_occasions']), 'threat occasion')}; last incident {_d(d['last_incident']['with_proposed'])}, deadline "
-                  f"{_d(d['deadline']['with_proposed'])}; extra breaches {len(d['extra_breaches'])}. {d['note']}")
+                  f"{_d(d['deadline']['with_proposed'])}; extra breaches {len(d['extra_breaches'])}. {escape(d['note'])}")
     elif wp.get("proposed_identifiers"):
-        out.print(f"\n{len(wp['proposed_identifiers'])} proposed identifier(s) of the suspect are not used: "
+        plain.print(f"\n{len(wp['proposed_identifiers'])} proposed identifier(s) of the suspect are not used: "
                   "run with --with-proposed to see their effect separately")
 
 
@@ -305,7 +313,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(json.loads(dumps(machine)))
     else:
-        _print(result, data, args.limit, load_rules(options.rules), refs)
+        names = {p.id: (p.name or p.id) for p in case.manifest.parties}
+        _print(result, data, args.limit, load_rules(options.rules), refs, names)
         if args.out:
-            console().print(f"\nwrote {args.out}")
+            console(markup=False).print(f"\nwrote {args.out}")
     return 0

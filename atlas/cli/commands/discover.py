@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(report.as_dict())
         return 0
-    out = console()
+    out = console(markup=False)  # identifiers and display names: the case's words
     out.print(f"{len(report.new)} new proposal(s), {len(report.updated)} updated with new evidence, "
               f"{len(report.unchanged)} already in the ledger (decisions kept).")
     for line in report.skipped:

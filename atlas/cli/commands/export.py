@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(outcome.to_json())
         return 0
-    out = console()
+    out = console(markup=False)  # a path, an identity basis, a note: the case's words
     counts = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in outcome.counts.items())
     out.print(f"wrote {outcome.path} ({args.to}; {counts})")
     out.print(f"SHA-256 {outcome.sha256}")

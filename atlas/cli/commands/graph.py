@@ -121,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
             "communities": comms, "victim_network": sorted(cg.network),
         })
         return 0
-    out = console()
+    out = console(markup=False)  # a party asked for, its basis, a path: the case's words
     out.print(f"{cg.graph.number_of_nodes()} people/identifiers, {cg.edges.height} edges (pair × channel). "
               f"Identity: {cg.graph.graph['identity']}. Counting: {cg.counting}")
     columns = ["from", "to", "contacts", "back", "unanswered", "first", "last", "channels", "records"]

@@ -106,7 +106,7 @@ def _list(case_dir: Path, args: argparse.Namespace) -> int:
 
     out = console()
     out.print(f"[bold]The victim's account of impact: {escape(case.manifest.reference)}[/bold]")
-    out.print(account.label)
+    out.print(account.label, markup=False)
     if not account.links:
         out.print("no [[impact]] entries in case.toml: add them with `atlas impact add` from the victim's statement")
         return 0

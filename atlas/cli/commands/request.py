@@ -175,7 +175,7 @@ def _print_log(result: TriageResult) -> None:
         r = rq.request
         overdue = rq.plan.progress.value == "overdue"
         rows.append([
-            f"[bold red]{r.request_id}[/bold red]" if overdue or rq.plan.flagged else r.request_id,
+            f"[bold red]{escape(r.request_id)}[/bold red]" if overdue or rq.plan.flagged else escape(r.request_id),
             escape(rq.kind_title), escape(display(r.identifier)), escape(r.provider) or "-",
             f"{r.requested:%d/%m/%Y}" if r.requested else "-", escape(r.reference) or "-",
             (f"{r.expected:%d/%m/%Y}" if r.expected else f"({rq.plan.arrives:%d/%m/%Y})" if rq.plan.arrives
@@ -190,5 +190,5 @@ def _print_log(result: TriageResult) -> None:
                         "the day the linked source was ingested", markup=True)
     for rq in result.requests:
         if rq.flag:
-            out.print(f"[red]flag[/red] {rq.request.request_id}: {escape(rq.flag)}")
+            out.print(f"[red]flag[/red] {escape(rq.request.request_id)}: {escape(rq.flag)}")
     out.print(escape(result.clock_effect))

@@ -28,11 +28,13 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(rules.to_dict())
         return 0
-    out = console()
-    out.print(f"[bold]{rules.meta.name}[/bold], version {rules.version} (reviewed {rules.meta.reviewed:%d/%m/%Y}), "
-              f"{rules.meta.jurisdiction}")
-    out.print(f"file {rules.path} sha256 {rules.sha256[:16]}…")
-    out.print(f"[bold]{rules.notice}[/bold]\n")
+    from rich.markup import escape
+
+    out = console()  # a rules file is data (another can be given with --rules): its words are escaped
+    out.print(f"[bold]{escape(rules.meta.name)}[/bold], version {escape(str(rules.version))} (reviewed "
+              f"{rules.meta.reviewed:%d/%m/%Y}), {escape(rules.meta.jurisdiction)}")
+    out.print(f"file {rules.path} sha256 {rules.sha256[:16]}…", markup=False)
+    out.print(f"[bold]{escape(rules.notice)}[/bold]\n")
     limits = {t.id: t for t in rules.time_limits}
     print_table("Offences", ["offence", "mode of trial", "time limit", "maximum", "citation"], [
         [f"{o.title} ({o.section})", rules.mode(o.mode_of_trial).plain, limits[o.time_limit].plain, o.max_penalty,

@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     out = console()
     out.print(f"{query.identifier}{' and identifiers confirmed-linked to it' if query.linked else ''}: "
               f"{data['cases']} case(s) under {args.root}; found in {data['found']}, not found in {data['not_found']}, "
-              f"unreadable {data['unreadable']}, excluded themselves {data['excluded_themselves']}.")
+              f"unreadable {data['unreadable']}, excluded themselves {data['excluded_themselves']}.", markup=False)
     out.print(f"Links followed: {data['links_followed']}. Orders: in force on {query.as_of:%d/%m/%Y} (search date).")
     for skipped in data["not_searched"]:
         out.print(f"Not searched: {skipped['path']}: {skipped['why']}.", markup=False, highlight=False)

@@ -185,7 +185,7 @@ def render(t: TriageResult, limit: int = 60) -> None:
         print_table(f"Data requests ({len(t.requests)}; {len(t.outstanding)} outstanding, {len(t.overdue)} overdue)",
                     ["id", "data", "identifier", "provider", "requested", "reference", "expected", "received",
                      "effect on the clock"], [
-            [rq.request.request_id, escape(rq.kind_title), escape(display(rq.request.identifier)),
+            [escape(rq.request.request_id), escape(rq.kind_title), escape(display(rq.request.identifier)),
              escape(rq.request.provider), f"{rq.request.requested:%d/%m/%Y}" if rq.request.requested else "-",
              escape(rq.request.reference) or "-",
              (f"{rq.request.expected:%d/%m/%Y}" if rq.request.expected else

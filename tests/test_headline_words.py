@@ -1,0 +1,49 @@
+"""The workbench says what each number counts, in the reports' words, and names people as they do.
+
+The headline read "contacts 0" on a two-way case beside 705 contacts on every other screen: the number
+was the contacts the incidents count, not every contact. The incidents table's "to" showed the
+analysis's keys ("victim", "authority:tel-short:101") where the reports show names."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from _conduct_cases import MOTHER, SUSPECT, VICTIM, call, make_case, msg
+
+from atlas.conduct.parties import authority_name, target_names
+from atlas.review import Headline, Review
+from atlas.tui.base import headline_text
+from atlas.tui.views import incidents_frame
+
+
+def _headline(**kw: object) -> Headline:
+    base: dict[str, object] = dict(incidents=0, contacts=0, threat_occasions=0, confirmed_threat_occasions=0, breaches=0,
+                                   last_incident=None, deadline=None, in_time=None, verdict="no incident")
+    return Headline(**(base | kw))  # type: ignore[arg-type]
+
+
+def test_the_headline_says_what_each_number_counts() -> None:
+    text = headline_text(_headline())
+    assert "incidents (occasions) 0 · contacts counted in incidents 0 · " in text, text
+    assert "breaches of orders 0" in text and "· contacts 0 ·" not in text
+    police = headline_text(_headline(incidents=3, contacts=91, police_calls=2))
+    assert "contacts counted in incidents 91 (and 2 to police)" in police, police
+    assert dict(_headline(contacts=5).rows())["contacts counted in incidents"] == "5"
+
+
+def test_targets_are_named_as_the_reports_name_them() -> None:
+    names = {"victim": "Vera Victim", "mother": "Mary Victim"}
+    assert target_names(["victim", "authority:tel-short:101", "mother", "nobody"], names) == (
+        "Vera Victim", "police non-emergency 101", "Mary Victim", "nobody")
+    assert authority_name("authority:tel-short:999") == "emergency 999"
+    assert authority_name("authority:tel:+441234567890") == "police number +441234567890"
+
+
+def test_the_workbench_incidents_table_names_each_target(tmp_path: Path) -> None:
+    case = make_case(tmp_path / "c", {VICTIM: [msg("2026-02-01 12:00", SUSPECT, VICTIM), msg("2026-02-03 12:00", SUSPECT, VICTIM)],
+                                      MOTHER: [msg("2026-02-01 13:00", SUSPECT, MOTHER)],
+                                      SUSPECT: [call("2026-02-05 12:00", SUSPECT, "tel-short:101", status="answered",
+                                                     duration_s=60)]})
+    frame = incidents_frame(Review(case, as_of=date(2026, 12, 1)))
+    assert frame.get_column("to").to_list() == ["Mary Victim, Vera Victim", "Vera Victim", "police non-emergency 101"]
