@@ -220,3 +220,24 @@ def test_a_records_detail_names_a_display_name_by_its_exhibit(rejected_ex_case: 
     sender = next(line for line in detail.splitlines() if line.startswith("from"))
     assert "(name in JA/" in sender and not re.search(r"name:[0-9a-f]{16}", detail), sender
     assert not re.search(r"name:[0-9a-f]{16}", shown)
+
+
+def test_writing_the_reports_asks_for_no_note_it_would_drop(rejected_ex_case: Path) -> None:
+    """Seed 17171, Exhibits, w: the prompt asked for a note and a "Record decision", and the note typed
+    there went nowhere (not the ledger, not the audit log, not the reports). It now asks only to
+    write the reports."""
+    from textual.widgets import Button, Input
+
+    async def script(app: AtlasApp, pilot: Pilot[None]) -> tuple[int, str, bool]:
+        await show(app, pilot, "6")
+        await pilot.press("w")
+        await until(pilot, lambda: isinstance(app.screen, DecisionPrompt))
+        inputs = len(app.screen.query(Input))
+        label = str(app.screen.query_one("#record", Button).label)
+        focused = app.focused is app.screen.query_one("#record")
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, DecisionPrompt))
+        return inputs, label, focused
+
+    inputs, label, focused = run(rejected_ex_case, script)
+    assert inputs == 0 and label == "Write the reports" and focused

@@ -163,8 +163,12 @@ class DecisionPrompt(ModalScreen[str | None]):
     """
 
     def __init__(self, title: str, subject: str, *, note_required: bool,
-                 impact: Callable[[], str] | None = None, officer: str = "") -> None:
+                 impact: Callable[[], str] | None = None, officer: str = "", ask_note: bool = True,
+                 button: str = "Record decision") -> None:
         super().__init__()
+        self.ask_note = ask_note or note_required
+        """False where nothing would keep a note (writing the reports): a note typed there was dropped."""
+        self.button = button
         self.title_text = title
         self.subject = subject
         self.note_required = note_required
@@ -179,14 +183,15 @@ class DecisionPrompt(ModalScreen[str | None]):
             yield Static(escape(self.subject), id="subject")
             if self.impact is not None:
                 yield Static("What this changes: computing…", id="impact")
-            yield Input(placeholder="note: why (required)" if self.note_required else "note (optional)", id="note")
+            if self.ask_note:
+                yield Input(placeholder="note: why (required)" if self.note_required else "note (optional)", id="note")
             yield Static("", id="error")
             with Horizontal():
-                yield Button("Record decision", variant="warning", id="record")
+                yield Button(self.button, variant="warning", id="record")
                 yield Button("Cancel", id="cancel")
 
     def on_mount(self) -> None:
-        self.query_one("#note", Input).focus()
+        self.query_one("#note" if self.ask_note else "#record").focus()
         if self.impact is not None:
             self._compute_impact()
 
@@ -204,7 +209,7 @@ class DecisionPrompt(ModalScreen[str | None]):
             self.query_one("#impact", Static).update(text)
 
     def _submit(self) -> None:
-        note = self.query_one("#note", Input).value.strip()
+        note = self.query_one("#note", Input).value.strip() if self.ask_note else ""
         if self.note_required and not note:
             self.query_one("#error", Static).update("A note is required: say why.")
             return
