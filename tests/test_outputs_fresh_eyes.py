@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from _conduct_cases import SUSPECT, VICTIM, make_case, msg, pos
+from _conduct_cases import SUSPECT, VICTIM, call, make_case, msg, pos
 
 from atlas.store import Case
 
@@ -176,3 +176,27 @@ def test_the_distress_indicators_say_they_count_the_incidents_contacts(tmp_path:
     assert said["volume"].startswith("0 contacts counted in incidents on 0 occasions"), said
     assert "(3 more contacts from the suspect in two-way weeks, not counted)" in said["volume"]
     assert said["night-time contact"].startswith("0 contacts counted in incidents during 23:00"), said
+
+
+def test_the_contact_graph_names_a_short_number_as_a_number() -> None:
+    """The HTML report's contact graph labelled the police number's node ``tel-short:101``, the store's own
+    spelling (seed 90210 third-parties); it reads ``101 (short number)``, what the data shows of it."""
+    from reports.graph_view import identifier_label
+
+    assert identifier_label("tel-short:101") == "101 (short number)"
+    assert identifier_label("tel-raw:07700 9OO") == "07700 9OO (number as written)"
+    assert identifier_label("name:4a25f162ef45d2a9:Dan") == "Dan"
+    assert identifier_label("tel:+447700900123") == "tel:+447700900123"
+
+
+def test_the_contact_graph_labels_a_101_call_readably(tmp_path: Path) -> None:
+    from atlas.graph import build_graph
+    from reports import graph_view
+
+    case = make_case(tmp_path / "c", {VICTIM: [msg("2026-02-01 12:00", SUSPECT, VICTIM)],
+                                      SUSPECT: [call("2026-02-05 12:00", SUSPECT, "tel-short:101", status="answered",
+                                                     duration_s=60)]})
+    gv = graph_view.view(case, build_graph(case), "suspect", "victim", {})
+    labels = dict(gv.nodes.select("id", "label").iter_rows())
+    assert labels["tel-short:101"] == "101 (short number)", labels
+    assert not any(label.startswith(("tel-short:", "tel-raw:")) for label in labels.values()), labels
