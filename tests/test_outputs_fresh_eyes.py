@@ -200,3 +200,19 @@ def test_the_contact_graph_labels_a_101_call_readably(tmp_path: Path) -> None:
     labels = dict(gv.nodes.select("id", "label").iter_rows())
     assert labels["tel-short:101"] == "101 (short number)", labels
     assert not any(label.startswith(("tel-short:", "tel-raw:")) for label in labels.values()), labels
+
+
+def test_the_reviewers_note_says_in_words_that_no_message_was_flagged(tmp_path: Path) -> None:
+    """clean 71717: the note read "flagged 0 messages as possible threats of violence (0 ranked as likely threats,
+    0 on the wider review list): 0 confirmed by an officer, 0 dismissed, 0 awaiting a decision", and nothing said
+    that the rules' silence is not a finding."""
+    from docx import Document
+
+    from reports.build import build_reports
+
+    case = make_case(tmp_path / "c", {VICTIM: [msg(f"2026-05-{d:02d} 12:00", SUSPECT, VICTIM, "are you in") for d in (1, 2, 3)]})
+    build_reports(case, case.root / "out", as_of=date(2026, 12, 1))
+    text = "\n".join(p.text for p in Document(str(case.root / "out" / "reviewer-note.docx")).paragraphs)
+    assert "flagged no message as a possible threat of violence, so none awaits a decision" in text, text
+    assert "not a finding that no message threatened" in text
+    assert "flagged 0 messages" not in text and "0 ranked" not in text
