@@ -241,3 +241,21 @@ def test_writing_the_reports_asks_for_no_note_it_would_drop(rejected_ex_case: Pa
 
     inputs, label, focused = run(rejected_ex_case, script)
     assert inputs == 0 and label == "Write the reports" and focused
+
+
+def test_the_headline_is_read_whole_on_a_laptop_screen(case_copy: Path) -> None:
+    """At 120x40 the headline needs three lines with its words saying what each number counts, but its box was
+    two lines high: on third-parties 28282 it ended "in time only if laid by the planned", the verdict cut."""
+    async def script(app: AtlasApp, pilot: Pilot[None]) -> tuple[int, int, str]:
+        widget: Any = app.screen.query_one("#headline")
+        await pilot.pause(0.2)
+        words = text(app, "#headline")
+        from rich.console import Console
+        from rich.text import Text
+
+        needed = len(Text(words).wrap(Console(width=200), widget.content_region.width))
+        return widget.content_region.height, needed, words
+
+    for size in ((120, 40), (100, 30), (80, 24)):
+        height, needed, words = run(case_copy, script, size=size)
+        assert needed >= 2 and height >= needed, (size, height, needed, words)
