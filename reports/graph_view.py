@@ -40,6 +40,18 @@ class GraphView:
     dropped_nodes: int = 0
 
 
+def identifier_label(uri: str) -> str:
+    """An identifier node as a person reads it on the chart: a short number as ``101 (short number)``,
+    a number kept as written (``tel-raw:``) as ``<it> (number as written)``, any other as
+    :func:`~atlas.normalise.identifiers.display` gives it. The chart showed ``tel-short:101``, the store's
+    own spelling. It says what the number is, not whose: the analysis names a police number only where
+    its options say so (``police non-emergency 101`` in the incidents' targets)."""
+    for prefix, kind in (("tel-short:", "short number"), ("tel-raw:", "number as written")):
+        if uri.startswith(prefix):
+            return f"{uri.removeprefix(prefix)} ({kind})"
+    return display(uri)
+
+
 def _node_keys(graph: ContactGraph) -> dict[str, str]:
     """A party node is keyed by its party id (``party:victim`` → ``victim``); others by their id."""
     return {n: (p or n) for n, p in graph.nodes.select("node", "party").iter_rows()} if graph.nodes.height else {}
@@ -168,7 +180,7 @@ def _layout(case: Case, edges: list[dict[str, Any]], keep: set[str], weight: Map
         role = roles.get(n, "identifier" if n in alias_ids else "unresolved")
         if n in alias_ids:
             role = "alias"
-        node_rows.append({"id": n, "label": names.get(n) or labels.get(n) or display(n), "role": role,
+        node_rows.append({"id": n, "label": names.get(n) or identifier_label(labels.get(n) or n), "role": role,
                           "kind": "party" if is_party else "identifier", "x": pos[n][0], "y": pos[n][1],
                           "contacts": weight.get(n, 0)})
     edge_rows = [{**e, "style": "contact", "label": f"{e['channel']}: {e['contacts']}"} for e in edges]

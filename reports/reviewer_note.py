@@ -255,10 +255,16 @@ def _s4a(inputs: ReportInputs, conduct: ConductResult, decided: Decided, facts: 
                   "threat_occasions_if_all_confirmed": count.if_all_confirmed if count else 0,
                   "threat_occasions": count.if_all_confirmed if count else 0})
     likely = sum(1 for m in threats if m.tier == "occasion")
-    sec.blocks.append(Para(
+    flagged = (
         f"Atlas's threat rules flagged {plural(len(threats), 'message')} as possible threats of violence "
         f"({likely} ranked as likely threats, {len(threats) - likely} on the wider review list): "
         f"{len(confirmed)} confirmed by an officer, {len(dismissed)} dismissed, {len(open_)} awaiting a decision. "
+        if threats else
+        "Atlas's threat rules flagged no message as a possible threat of violence, so none awaits a decision. That is "
+        "not a finding that no message threatened: the rules read only the written words of messages, and a threat in "
+        "other words, in a picture or a voice note, or in a message not in the downloads is not flagged. ")
+    sec.blocks.append(Para(
+        flagged +
         "A flag is not a threat and not proof of fear. Only confirmed messages are quoted in the statement; a "
         "dismissed one is stated nowhere as a finding and is listed on the MG6C (an officer's reasoned view that a "
         "flagged message is not a threat may assist the defence). atlas threats CASE lists each with the id to "

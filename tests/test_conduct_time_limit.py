@@ -76,7 +76,7 @@ D = date
 S = S2AState
 HEADLINES = {
     S.IN_TIME: r"in time: (\d+ days? left|today is the last day) \(last day ",
-    S.IN_TIME_IF_LAID_BY_PLANNED_DATE: r"in time only if laid by the planned date \d\d/\d\d/\d{4}, \d+ days? before the deadline",
+    S.IN_TIME_IF_LAID_BY_PLANNED_DATE: r"in time on the planned date \d\d/\d\d/\d{4}, \d+ days? before the deadline",
     S.PLANNED_DATE_PASSED: r"planned date \d\d/\d\d/\d{4} passed, still in time: ",
     S.PLANNED_DATE_AFTER_DEADLINE: r"planned date \d\d/\d\d/\d{4} after the deadline, by \d+ days?",
     S.EXPIRED: r"expired on \d\d/\d\d/\d{4}: the last day to lay an information was [A-Z][a-z]+day ",

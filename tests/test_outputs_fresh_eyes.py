@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from _conduct_cases import SUSPECT, VICTIM, make_case, msg, pos
+from _conduct_cases import SUSPECT, VICTIM, call, make_case, msg, pos
 
 from atlas.store import Case
 
@@ -176,3 +176,43 @@ def test_the_distress_indicators_say_they_count_the_incidents_contacts(tmp_path:
     assert said["volume"].startswith("0 contacts counted in incidents on 0 occasions"), said
     assert "(3 more contacts from the suspect in two-way weeks, not counted)" in said["volume"]
     assert said["night-time contact"].startswith("0 contacts counted in incidents during 23:00"), said
+
+
+def test_the_contact_graph_names_a_short_number_as_a_number() -> None:
+    """The HTML report's contact graph labelled the police number's node ``tel-short:101``, the store's own
+    spelling (seed 90210 third-parties); it reads ``101 (short number)``, what the data shows of it."""
+    from reports.graph_view import identifier_label
+
+    assert identifier_label("tel-short:101") == "101 (short number)"
+    assert identifier_label("tel-raw:07700 9OO") == "07700 9OO (number as written)"
+    assert identifier_label("name:4a25f162ef45d2a9:Dan") == "Dan"
+    assert identifier_label("tel:+447700900123") == "tel:+447700900123"
+
+
+def test_the_contact_graph_labels_a_101_call_readably(tmp_path: Path) -> None:
+    from atlas.graph import build_graph
+    from reports import graph_view
+
+    case = make_case(tmp_path / "c", {VICTIM: [msg("2026-02-01 12:00", SUSPECT, VICTIM)],
+                                      SUSPECT: [call("2026-02-05 12:00", SUSPECT, "tel-short:101", status="answered",
+                                                     duration_s=60)]})
+    gv = graph_view.view(case, build_graph(case), "suspect", "victim", {})
+    labels = dict(gv.nodes.select("id", "label").iter_rows())
+    assert labels["tel-short:101"] == "101 (short number)", labels
+    assert not any(label.startswith(("tel-short:", "tel-raw:")) for label in labels.values()), labels
+
+
+def test_the_reviewers_note_says_in_words_that_no_message_was_flagged(tmp_path: Path) -> None:
+    """clean 71717: the note read "flagged 0 messages as possible threats of violence (0 ranked as likely threats,
+    0 on the wider review list): 0 confirmed by an officer, 0 dismissed, 0 awaiting a decision", and nothing said
+    that the rules' silence is not a finding."""
+    from docx import Document
+
+    from reports.build import build_reports
+
+    case = make_case(tmp_path / "c", {VICTIM: [msg(f"2026-05-{d:02d} 12:00", SUSPECT, VICTIM, "are you in") for d in (1, 2, 3)]})
+    build_reports(case, case.root / "out", as_of=date(2026, 12, 1))
+    text = "\n".join(p.text for p in Document(str(case.root / "out" / "reviewer-note.docx")).paragraphs)
+    assert "flagged no message as a possible threat of violence, so none awaits a decision" in text, text
+    assert "not a finding that no message threatened" in text
+    assert "flagged 0 messages" not in text and "0 ranked" not in text

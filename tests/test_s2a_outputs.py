@@ -27,7 +27,7 @@ def case_dir(tmp_path: Path) -> Path:
 @pytest.mark.parametrize(("as_of", "state", "says"), [
     ("2027-03-01", "expired", "expired on 01/03/2027: the last day to lay an information was Sunday 28/02/2027"),
     ("2027-02-27", "planned-date-passed", "planned date 26/02/2027 passed, still in time: 1 day left"),
-    ("2026-11-22", "in-time-if-laid-by-planned-date", "in time only if laid by the planned date 26/02/2027"),
+    ("2026-11-22", "in-time-if-laid-by-planned-date", "in time on the planned date 26/02/2027"),
 ])
 def test_every_output_renders_the_same_verdict(case_dir: Path, tmp_path: Path, atlas: Callable[..., object],
                                                monkeypatch: pytest.MonkeyPatch, as_of: str, state: str,

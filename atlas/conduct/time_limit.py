@@ -7,7 +7,7 @@ note and the TUI all render one :class:`S2AVerdict`, made by one pure function,
 :func:`s2a_verdict`. Its :class:`S2AState` is what a person reads:
 
 * **in time** (days left), when no charge date is planned;
-* **in time only if laid by the planned date**, the planned date being on or before the
+* **in time on the planned date**, the planned date being on or before the
   last day and not yet passed;
 * **planned date passed, still in time**: the planned date has gone, the last day has not;
 * **planned date after the deadline**: still in time today, but not on the planned date;
@@ -84,7 +84,7 @@ class S2AState(StrEnum):
 
 LABELS: dict[S2AState, str] = {
     S2AState.IN_TIME: "in time",
-    S2AState.IN_TIME_IF_LAID_BY_PLANNED_DATE: "in time only if laid by the planned date",
+    S2AState.IN_TIME_IF_LAID_BY_PLANNED_DATE: "in time on the planned date",
     S2AState.PLANNED_DATE_PASSED: "planned date passed, still in time",
     S2AState.PLANNED_DATE_AFTER_DEADLINE: "planned date after the deadline",
     S2AState.EXPIRED: "expired",
@@ -209,7 +209,7 @@ class S2AVerdict:
             return f"in time: {left} ({last})"
         if s is S2AState.IN_TIME_IF_LAID_BY_PLANNED_DATE:
             spare = plural(self.days_left_at_charge_date or 0, "day")
-            return (f"in time only if laid by the planned date {planned}, {spare} before the deadline ({last})"
+            return (f"in time on the planned date {planned}, {spare} before the deadline ({last})"
                     + (f"; {left}" if left else ""))
         if s is S2AState.PLANNED_DATE_PASSED:
             return f"planned date {planned} passed, still in time: {left} ({last})"

@@ -24,6 +24,7 @@ from textual.screen import Screen
 from atlas.review import Review
 from atlas.store import Case
 from atlas.store.officer import SESSION_OFFICER
+from atlas.tui.frames import short_uri
 from atlas.tui.screens.conduct import ConductScreen
 from atlas.tui.screens.conversations import ConversationScreen
 from atlas.tui.screens.exhibits import ExhibitsScreen
@@ -45,6 +46,12 @@ SCREENS_BY_KEY: dict[str, tuple[str, str, type[Screen[Any]]]] = {
 }
 
 
+SCREEN_KEYS = Binding.Group("screens (ctrl+p lists them)", compact=True)
+NAMED_KEYS_WIDTH = 200
+"""Below this many columns the footer shows the screen keys as one group (``12345678 screens``):
+with each screen named, a laptop's 120 columns cut the footer at "4 P" and hid 5-8 and q Quit."""
+
+
 class AtlasApp(App[None]):
     CSS_PATH = "atlas.tcss"
     TITLE = "Atlas"
@@ -53,6 +60,7 @@ class AtlasApp(App[None]):
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         *(Binding(key, f"show('{name}')", label) for key, (name, label, _) in SCREENS_BY_KEY.items()),
+        *(Binding(key, f"go('{name}')", label, group=SCREEN_KEYS) for key, (name, label, _) in SCREENS_BY_KEY.items()),
         Binding("q", "quit", "Quit"),
     ]
 
@@ -70,6 +78,19 @@ class AtlasApp(App[None]):
     def action_show(self, name: str) -> None:
         if self.current_mode != name:
             self.switch_mode(name)
+
+    def action_go(self, name: str) -> None:
+        """The same as :meth:`action_show`: the screen keys as the narrow footer groups them."""
+        self.action_show(name)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Each screen key is bound twice, named (wide terminal) and grouped (narrow): one is live."""
+        if action in ("show", "go"):
+            return (action == "show") == (self.size.width >= NAMED_KEYS_WIDTH)
+        return True
+
+    def on_resize(self) -> None:
+        self.refresh_bindings()
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -106,14 +127,16 @@ class AtlasApp(App[None]):
         r = row.row(0, named=True)
         src = self.case.sources().filter(pl.col("source_id") == r["source_id"])
         s = src.row(0, named=True) if src.height else {}
+        names = self.review.source_refs()
         lines = [
             f"record      {ref}",
             f"source      {s.get('name', '?')}  ({s.get('parser', '?')} {s.get('parser_version', '')}; "
             f"sha256 {str(s.get('sha256', '?'))[:16]}…)",
             f"time        {self.review.uk(r['ts_utc'])}  (UTC {r['ts_utc']}; basis {r['ts_basis']}; as written {r['ts_raw']!r})",
             f"kind        {r['kind']} / {r['channel']} / {r['direction']}   status: {r['status'] or '-'}   deleted: {r['deleted']}",
-            f"from        {r['sender'] or '-'}",
-            f"to          {'; '.join(r['recipients'] or []) or '-'}",
+            # a display name as people read it, by exhibit ('Dan (name in JA/7)'), never its store key
+            f"from        {short_uri(r['sender'], names) if r['sender'] else '-'}",
+            f"to          {'; '.join(short_uri(u, names) for u in r['recipients'] or []) or '-'}",
         ]
         if r["duration_s"] is not None:
             lines.append(f"duration    {r['duration_s']} s")

@@ -161,19 +161,30 @@ def _presence_flags(presences: Any) -> str:
             + (" co-location confirmed by an officer: " + ", ".join(confirmed) if confirmed else ""))
 
 
+def _threat_flag(confirmed: bool) -> str:
+    """A day's threat flag: THREAT only where an officer confirmed a threat message that day. The flag
+    was set by a likely-threat message awaiting a decision too, and the workbench said "THREAT" for it,
+    an inference shown as a fact beside "threat occasions 3 (0 confirmed)"; ``atlas conduct`` says
+    "THREAT?" for the same day."""
+    return "THREAT (confirmed by an officer)" if confirmed else "THREAT? (awaiting a decision)"
+
+
 def incidents_frame(review: Review) -> pl.DataFrame:
     from atlas.conduct.parties import target_names
     from atlas.review import uk_date
 
+    result = review.conduct()
+    confirmed = set(result.occasion_count.confirmed_dates) if result.occasion_count else set()
     names = {p.id: (p.name or p.id) for p in review.case.manifest.parties}
     rows = [{"date": uk_date(i.date), "contacts": i.contacts, "channels": ", ".join(i.channels),
              "to": ", ".join(target_names(i.targets, names)),
              # THREAT? as the CLI: a word list's candidate until a person confirms it, never a finding
-             "flags": (" ".join(f for f, on in (("THREAT?", i.threat), ("BREACH", i.breach), ("night", i.night)) if on)
+             "flags": (" ".join(f for f, on in ((_threat_flag(i.date in confirmed), i.threat), ("BREACH", i.breach),
+                                                 ("night", i.night)) if on)
                        + _presence_flags(i.presences)
                        + (" breach confirmed by an officer" if "confirmed-breach" in i.kinds else "")).strip(),
              "records": len(i.event_ids), "_event_ids": list(i.event_ids),
-             "_finding": f"incident:{i.date.isoformat()}"} for i in review.conduct().incidents]
+             "_finding": f"incident:{i.date.isoformat()}"} for i in result.incidents]
     return _rows(rows, {"date": pl.String, "contacts": pl.Int64, "channels": pl.String, "to": pl.String, "flags": pl.String,
                         "records": pl.Int64, "_event_ids": pl.List(pl.String), "_finding": pl.String})
 

@@ -115,6 +115,13 @@ class FrameTable(DataTable, inherit_bindings=False):
         """The row under the cursor (with hidden columns), or None for an empty table."""
         return self.row_at(self.cursor_row)
 
+    def put_cursor(self, row: int) -> None:
+        """Move the cursor to ``row`` and keep it in sight. A table just mounted has no size yet, so
+        ``move_cursor`` alone left the cursor out of sight (People: a decided link moves to the
+        confirmed rows at the bottom, and the cursor followed it off screen)."""
+        self.move_cursor(row=row, animate=False)
+        self.call_after_refresh(self._scroll_cursor_into_view, animate=False)
+
     def show_rows(self, rows: pl.Series | None) -> None:
         """Show only these row numbers of the frame (None: all) in place: the widget, its
         focus and the key map stay, so a filter change rebuilds nothing but the row map."""
@@ -147,17 +154,21 @@ class DecisionPrompt(ModalScreen[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
     DEFAULT_CSS = """
     DecisionPrompt { align: center middle; }
-    DecisionPrompt > Vertical { width: 110; height: auto; max-height: 90%; border: thick $warning; background: $surface;
-                                padding: 1 2; }
-    DecisionPrompt #subject { height: auto; max-height: 8; }
-    DecisionPrompt #impact { height: auto; max-height: 14; border: round $primary; padding: 0 1; }
+    DecisionPrompt > VerticalScroll { width: 110; height: auto; max-height: 90%; border: thick $warning;
+                                      background: $surface; padding: 1 2; }
+    DecisionPrompt #subject { height: auto; }
+    DecisionPrompt #impact { height: auto; border: round $primary; padding: 0 1; }
     DecisionPrompt #error { color: $error; height: auto; }
     DecisionPrompt Horizontal { height: 3; }
     """
 
     def __init__(self, title: str, subject: str, *, note_required: bool,
-                 impact: Callable[[], str] | None = None, officer: str = "") -> None:
+                 impact: Callable[[], str] | None = None, officer: str = "", ask_note: bool = True,
+                 button: str = "Record decision") -> None:
         super().__init__()
+        self.ask_note = ask_note or note_required
+        """False where nothing would keep a note (writing the reports): a note typed there was dropped."""
+        self.button = button
         self.title_text = title
         self.subject = subject
         self.note_required = note_required
@@ -165,19 +176,22 @@ class DecisionPrompt(ModalScreen[str | None]):
         self.officer = officer
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        # the whole prompt scrolls, nothing in it is cut: the subject had at most 8 lines, so a possible
+        # breach's last line (its records) was hidden with no way to reach it
+        with VerticalScroll(id="prompt"):
             yield Label(f"[b]{escape(self.title_text)}[/b]  (recorded in the name of {escape(self.officer)})")
             yield Static(escape(self.subject), id="subject")
             if self.impact is not None:
                 yield Static("What this changes: computing…", id="impact")
-            yield Input(placeholder="note: why (required)" if self.note_required else "note (optional)", id="note")
+            if self.ask_note:
+                yield Input(placeholder="note: why (required)" if self.note_required else "note (optional)", id="note")
             yield Static("", id="error")
             with Horizontal():
-                yield Button("Record decision", variant="warning", id="record")
+                yield Button(self.button, variant="warning", id="record")
                 yield Button("Cancel", id="cancel")
 
     def on_mount(self) -> None:
-        self.query_one("#note", Input).focus()
+        self.query_one("#note" if self.ask_note else "#record").focus()
         if self.impact is not None:
             self._compute_impact()
 
@@ -195,7 +209,7 @@ class DecisionPrompt(ModalScreen[str | None]):
             self.query_one("#impact", Static).update(text)
 
     def _submit(self) -> None:
-        note = self.query_one("#note", Input).value.strip()
+        note = self.query_one("#note", Input).value.strip() if self.ask_note else ""
         if self.note_required and not note:
             self.query_one("#error", Static).update("A note is required: say why.")
             return
@@ -226,17 +240,22 @@ class RecordsView(ModalScreen[None]):
     RecordsView > Vertical { width: 95%; height: 85%; border: thick $primary; background: $surface; padding: 0 1; }
     RecordsView FrameTable { height: 1fr; }
     RecordsView #record-detail { height: 12; border: round $primary; }
+    RecordsView #about { height: auto; max-height: 8; overflow-y: auto; padding: 0 0 1 0; }
     """
 
-    def __init__(self, title: str, records: pl.DataFrame, detail: Callable[[str], str]) -> None:
+    def __init__(self, title: str, records: pl.DataFrame, detail: Callable[[str], str], about: str = "") -> None:
         super().__init__()
         self.title_text = title
         self.records = records
         self.detail = detail
+        self.about = about
+        """The row the records are behind, every column whole (a table cuts its long cells)."""
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(f"[b]{escape(self.title_text)}[/b]  ({self.records.height} record(s); Esc closes)")
+            if self.about:
+                yield Static(escape(self.about), id="about")
             yield FrameTable(self.records, id="records")
             with VerticalScroll(id="record-detail"):
                 yield Static("", id="record-text")

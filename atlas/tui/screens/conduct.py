@@ -1,7 +1,8 @@
 """The reviewer's view: the s2A clock, incidents, threat and behaviour candidates in
 context (``c`` confirm, ``x`` dismiss, ``o`` re-open: each asks first, with a note),
 breaches and possible breaches, co-locations (counted and possible; ``c``/``x``/``o`` decide a
-possible co-location or a possible breach the same way) and gaps; Enter on any row opens its source records, ``t`` tags
+possible co-location or a possible breach the same way) and gaps; Enter on any row opens its source records
+(with the row whole above them: the table cuts long cells), ``t`` tags
 the finding as an exhibit. Everything is recomputed from the ledger after a decision."""
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ class ConductScreen(ReviewScreen):
             new = FrameTable(frame, id=key, max_width=WIDTH.get(key, 60))
             await pane.mount(new)
             if 0 <= row < frame.height:
-                new.move_cursor(row=row)
+                new.put_cursor(row)
         for key, (label, _) in TABS.items():
             self.query_one("#tabs", TabbedContent).get_tab(f"tab-{key}").label = f"{label} ({frames[key].height})"
 
@@ -125,8 +126,9 @@ class ConductScreen(ReviewScreen):
         if not ids:
             self.notify("This row has no records of its own (a gap between incidents, or a warning)")
             return
+        whole = "  ·  ".join(f"{k}: {v}" for k, v in row.items() if not k.startswith("_"))  # cut in the table
         self.app.push_screen(RecordsView(f"Records of this {TABS[key][0].lower()} row",
-                                         views.records_frame(self.review, ids), self.atlas.record_text))
+                                         views.records_frame(self.review, ids), self.atlas.record_text, about=whole))
 
     @guarded
     async def action_decide(self, state: str) -> None:

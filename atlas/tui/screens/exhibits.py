@@ -81,8 +81,9 @@ class ExhibitsScreen(ReviewScreen):
     async def action_write_reports(self) -> None:
         out = self.review.case.root / "outputs"
         prompt = DecisionPrompt("Write the reports", f"statement draft, exhibit schedule and HTML report into {out}",
-                                note_required=False, officer=self.review.case.officer().label)
-        await ask(self.app, prompt, lambda note: self._write(out))
+                                note_required=False, officer=self.review.case.officer().label, ask_note=False,
+                                button="Write the reports")
+        await ask(self.app, prompt, lambda _: self._write(out))
 
     def _write(self, out: Path) -> None:
         self.notify(f"Writing the reports to {out}…")

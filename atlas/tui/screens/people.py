@@ -96,7 +96,7 @@ class PeopleScreen(ReviewScreen):
         if keep is not None:
             ids = self.links.get_column("link").to_list()
             if keep in ids:
-                table.move_cursor(row=ids.index(keep))
+                table.put_cursor(ids.index(keep))
         table.focus()
 
     def _cursor(self) -> str | None:
