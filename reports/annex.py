@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from atlas import __version__
+from atlas.conduct.parties import authority_name
 from atlas.exhibits import LIST_RULE
 
 from .document import Bullets, Document, Para, Section, Table
@@ -49,7 +50,8 @@ def method_assumptions(assumptions: Sequence[str], s2a: str) -> list[str]:
         a = re.sub(r"; the \S+ warning threshold is \d+ days?$", "", a)
         a = re.sub(r"; calls to no police numbers are listed as possible vexatious reports$", "", a)
         a = re.sub(r"; calls to (.+) are listed as possible vexatious reports$",
-                   r"; calls to \1 (police numbers) are counted as incidents and named as such", a)
+                   lambda m: "; calls to " + ", ".join(authority_name(n) for n in m.group(1).split(", "))
+                   + " are counted as incidents and named as such", a)
         out.append(a)
     return out
 
