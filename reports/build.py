@@ -119,7 +119,8 @@ def _flat_rows(items: Sequence[dict[str, Any]], refs: Mapping[str, str], *,
     ``keys_if_none``: the keys a row would have, so that a table with no row still has its header (an
     exhibit of no incidents was a file holding one line break)."""
     keys: list[str] = []
-    for item in items or [dict.fromkeys(keys_if_none)]:
+    shape = items or [dict.fromkeys(keys_if_none)]
+    for item in shape:
         for k in item:
             if k not in keys and not k.startswith("_") and k not in STORE_ID_KEYS:
                 keys.append(k)
@@ -133,7 +134,7 @@ def _flat_rows(items: Sequence[dict[str, Any]], refs: Mapping[str, str], *,
             elif isinstance(v, dict):
                 v = "; ".join(f"{a}={b}" for a, b in sorted(v.items()))
             data[k].append("" if v is None else str(v))
-    if any("event_ids" in item for item in items or [dict.fromkeys(keys_if_none)]):
+    if any("event_ids" in item for item in shape):
         data["records"] = [str(len(item.get("event_ids") or [])) for item in items]
     return pl.DataFrame(data, schema={k: pl.String for k in data})
 
@@ -171,7 +172,7 @@ def _marked(frame: pl.DataFrame, integrity_notice: str | None) -> pl.DataFrame:
 
 def _contacts_frame(inputs: ReportInputs) -> pl.DataFrame:
     c = inputs.contacts
-    names = {p.id: (p.name or p.id) for p in inputs.manifest.parties}
+    names = inputs.manifest.party_names()
     keys, vals = list(names), list(names.values())
     return c.select(
         event_ref_expr(inputs.exhibit_refs, pl.col("contact_id").str.strip_prefix("contact/")).alias("contact_id"),
@@ -291,7 +292,7 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
         fig_exhibits.append((name, made[p.name]))
         paths[p.name] = path
 
-    party_names = {p.id: (p.name or p.id) for p in inputs.manifest.parties}
+    party_names = inputs.manifest.party_names()
     network = frozenset(network_sources(case))  # the parsers that declare call data records
     chron = chronology.build(case, inputs.contacts, party_names, src_refs, network)
     tables: dict[str, tuple[pl.DataFrame, list[tuple[str, list[str]]]]] = {

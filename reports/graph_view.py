@@ -94,7 +94,7 @@ def view(case: Case, graph: ContactGraph | PairGraph, suspect: str | None, victi
     if isinstance(graph, PairGraph):
         return _view_pairs(case, graph, suspect, victim, claims)
     manifest = case.manifest
-    names = {p.id: (p.name or p.id) for p in manifest.parties}
+    names = manifest.party_names()
     edges = _edge_rows(graph)
     weight: dict[str, int] = {}
     for e in edges:
@@ -114,7 +114,7 @@ def _view_pairs(case: Case, graph: PairGraph, suspect: str | None, victim: str |
                 claims: Mapping[str, IdentifierClaim]) -> GraphView:
     """:func:`view`'s choice of nodes and edges made in Polars over the whole-case pair counts
     (millions of pairs), then the event ids fetched for the edges drawn only."""
-    names = {p.id: (p.name or p.id) for p in case.manifest.parties}
+    names = case.manifest.party_names()
     keys = graph.node_keys
     key_of = {n: keys.get(n, n) for n in graph.node_keys}
     keyed = graph.edges.with_columns(
@@ -149,7 +149,7 @@ def _layout(case: Case, edges: list[dict[str, Any]], keep: set[str], weight: Map
             claims: Mapping[str, IdentifierClaim]) -> GraphView:
     """Positions for the nodes kept and the frames the chart draws."""
     manifest = case.manifest
-    names = {p.id: (p.name or p.id) for p in manifest.parties}
+    names = manifest.party_names()
     roles = {p.id: p.role for p in manifest.parties}
 
     alias_ids = [u for u, c in sorted(claims.items()) if c.status != "attributed" or not u.startswith("name:")]

@@ -177,6 +177,10 @@ class Manifest:
                 return p
         raise ManifestError(f"no party {party_id!r} in case.toml (parties: {', '.join(p.id for p in self.parties)})")
 
+    def party_names(self) -> dict[str, str]:
+        """Party id → the name a person reads (the id where case.toml gives none): one rule for every output."""
+        return {p.id: p.name or p.id for p in self.parties}
+
     def parties_with_role(self, role: str) -> list[Party]:
         return [p for p in self.parties if p.role == role]
 

@@ -175,7 +175,7 @@ def incidents_frame(review: Review) -> pl.DataFrame:
 
     result = review.conduct()
     confirmed = set(result.occasion_count.confirmed_dates) if result.occasion_count else set()
-    names = {p.id: (p.name or p.id) for p in review.case.manifest.parties}
+    names = review.case.manifest.party_names()
     rows = [{"date": uk_date(i.date), "contacts": i.contacts, "channels": ", ".join(i.channels),
              "to": ", ".join(target_names(i.targets, names)),
              # THREAT? as the CLI: a word list's candidate until a person confirms it, never a finding

@@ -313,7 +313,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(json.loads(dumps(machine)))
     else:
-        names = {p.id: (p.name or p.id) for p in case.manifest.parties}
+        names = case.manifest.party_names()
         _print(result, data, args.limit, load_rules(options.rules), refs, names)
         if args.out:
             console(markup=False).print(f"\nwrote {args.out}")
