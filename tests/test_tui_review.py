@@ -259,3 +259,33 @@ def test_the_headline_is_read_whole_on_a_laptop_screen(case_copy: Path) -> None:
     for size in ((120, 40), (100, 30), (80, 24)):
         height, needed, words = run(case_copy, script, size=size)
         assert needed >= 2 and height >= needed, (size, height, needed, words)
+
+
+def test_re_open_on_an_undecided_row_opens_no_prompt_and_records_nothing(case_copy: Path) -> None:
+    """Seed 61616 (rejected-ex), People and Conduct: `o` on a proposed link or an open possible breach opened
+    a prompt ("now: listed, not counted", impact 3 → 3) and Enter wrote a ledger row that undid nothing. Now no
+    prompt opens, a message says there is nothing to re-open, and the ledger is as it was."""
+    from atlas.decisions.ledger import read_decisions
+
+    async def script(app: AtlasApp, pilot: Pilot[None]) -> tuple[list[bool], list[str]]:
+        prompted = []
+        await show(app, pilot, "4")
+        await pilot.press("o")
+        await pilot.pause(0.5)
+        prompted.append(isinstance(app.screen, DecisionPrompt))
+        if isinstance(app.screen, DecisionPrompt):
+            await pilot.press("enter")
+        table = await _conduct_tab(app, pilot, "possible-breaches")
+        await until(pilot, lambda: table.frame.height > 0)
+        await pilot.press("o")
+        await pilot.pause(0.5)
+        prompted.append(isinstance(app.screen, DecisionPrompt))
+        if isinstance(app.screen, DecisionPrompt):
+            await pilot.press("enter")
+        await pilot.pause(0.5)
+        return prompted, [n.message for n in app._notifications]
+
+    prompted, said = run(case_copy, script)
+    assert prompted == [False, False]
+    assert sum("nothing to re-open" in m for m in said) == 2, said
+    assert read_decisions(AtlasApp(case_copy).case) == []

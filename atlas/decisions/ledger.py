@@ -104,6 +104,17 @@ class Decision:
                 "note": self.note, "detail": dict(self.detail)}
 
 
+class NothingToRecord(AtlasError):
+    """A decision that would change nothing: re-opening what no decision closed. Refused, so that the
+    append-only ledger gets no row that records nothing (it read as if the item had been decided and undone)."""
+
+
+def refuse_unchanged(what: str, previous: str, state: str, *, undecided: str = "open") -> None:
+    """Refuse re-opening ``what`` when it is already ``undecided`` (nothing to undo): :class:`NothingToRecord`."""
+    if state == undecided and previous == undecided:
+        raise NothingToRecord(f"{what} is already {undecided} (no decision on it to undo): nothing recorded")
+
+
 def ensure_schema(con: sqlite3.Connection) -> None:
     con.executescript(SCHEMA)
 

@@ -150,6 +150,9 @@ class ConductScreen(ReviewScreen):
         from atlas.decisions.candidates import candidates_from, decide_candidate, find_candidate
 
         cid = str(row["_id"])
+        current = find_candidate(candidates_from(self.review.conduct(), self.review.case), cid)
+        if self.nothing_to_reopen(f"Candidate {cid}", current.state, state):
+            return
         verb = VERB[state]
         subject = (f"{row['id']}  {row['kind']} (tier {row['tier']})  {row['when (UK)']}  {row['record']}\n"
                    f"in context: {row['in context']}\nnow: {row['state']}")
@@ -181,6 +184,8 @@ class ConductScreen(ReviewScreen):
         verb = VERB[state]
         result = self.review.conduct()
         item = find_colocation(result.colocation_reviews, cid)
+        if self.nothing_to_reopen(f"Possible co-location {cid}", item.state, state):
+            return
         effect = (f"confirming it adds an incident on {uk_date(item.day)} (it is a day with no other incident)"
                   if item.new_day else "confirming it adds no new incident day")
         subject = (f"{cid}  possible co-location  {row['start (UK)']}  {item.where}  closest {row['closest']}\n"
@@ -217,6 +222,8 @@ class ConductScreen(ReviewScreen):
 
         verb = VERB[state]
         item = find_breach(self.review.conduct().breach_reviews, bid)
+        if self.nothing_to_reopen(f"Possible breach {bid}", item.state, state):
+            return
         subject = (f"{bid}  possible breach of order {item.order}  {row['from (UK)']}  {item.place}  closest "
                    f"{row['closest']} from its centre\nnow: {item.status}\nconfirming it: a breach of the order; "
                    f"{item.effect}; a confirmed one is always shown as confirmed by you, never as measured\n"
