@@ -289,3 +289,24 @@ def test_re_open_on_an_undecided_row_opens_no_prompt_and_records_nothing(case_co
     assert prompted == [False, False]
     assert sum("nothing to re-open" in m for m in said) == 2, said
     assert read_decisions(AtlasApp(case_copy).case) == []
+
+
+def test_the_decision_prompt_and_the_sources_fit_a_100_column_terminal(case_copy: Path) -> None:
+    """Seed 61616 at 100x30: the decision prompt was 110 columns wide, so its right edge (border, the ends of
+    the impact's lines) was off screen; and the Overview's sources table had no rows at all, squeezed out by
+    the fixed heights of the case box, the s2A clock and the parties."""
+    async def script(app: AtlasApp, pilot: Pilot[None]) -> tuple[int, int, int]:
+        sources = app.screen.query_one("#sources", FrameTable)
+        await pilot.pause(0.3)
+        shown_rows = sources.size.height
+        await show(app, pilot, "4")
+        await pilot.press("c")
+        await until(pilot, lambda: isinstance(app.screen, DecisionPrompt))
+        await pilot.pause(0.3)
+        box = app.screen.query_one("#prompt").region
+        await pilot.press("escape")
+        return shown_rows, box.x, box.right
+
+    shown_rows, left, right = run(case_copy, script, size=(100, 30))
+    assert shown_rows >= 4  # the header and at least three sources
+    assert left >= 0 and right <= 100

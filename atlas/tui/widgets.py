@@ -154,7 +154,7 @@ class DecisionPrompt(ModalScreen[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
     DEFAULT_CSS = """
     DecisionPrompt { align: center middle; }
-    DecisionPrompt > VerticalScroll { width: 110; height: auto; max-height: 90%; border: thick $warning;
+    DecisionPrompt > VerticalScroll { width: 110; max-width: 100%; height: auto; max-height: 90%; border: thick $warning;
                                       background: $surface; padding: 1 2; }
     DecisionPrompt #subject { height: auto; }
     DecisionPrompt #impact { height: auto; border: round $primary; padding: 0 1; }
