@@ -310,3 +310,27 @@ def test_the_decision_prompt_and_the_sources_fit_a_100_column_terminal(case_copy
     shown_rows, left, right = run(case_copy, script, size=(100, 30))
     assert shown_rows >= 4  # the header and at least three sources
     assert left >= 0 and right <= 100
+
+
+@pytest.mark.parametrize("size", [(120, 40)])
+def test_the_conduct_tabs_are_reached_by_keys_the_footer_shows(rejected_ex_case: Path, size: tuple[int, int]) -> None:
+    """Seed 61616 at 120x40: Conduct's seven tabs (threats, breaches, co-locations...) were reached only by the
+    mouse or by tabbing focus onto the tab strip (how many shift+tabs depended on what could take focus) and
+    arrows; the footer showed no key for them. `]` and `[` now move to the next and previous tab, with the
+    tab's table focused, and the footer shows them beside q Quit."""
+    async def script(app: AtlasApp, pilot: Pilot[None]) -> tuple[list[str], str, str]:
+        await show(app, pilot, "5")
+        await until(pilot, lambda: "last incident" in text(app, "#clock"))
+        seen = []
+        for key in ("right_square_bracket", "right_square_bracket", "left_square_bracket", "left_square_bracket",
+                    "left_square_bracket"):
+            await pilot.press(key)
+            await pilot.pause(0.2)
+            seen.append(str(app.screen.query_one("#tabs").active))
+        focused = app.focused.id if app.focused is not None else ""
+        return seen, str(focused), _screen_text(app).splitlines()[-1]
+
+    seen, focused, footer = run(rejected_ex_case, script, size=size)
+    assert seen == ["tab-candidates", "tab-breaches", "tab-candidates", "tab-incidents", "tab-warnings"]
+    assert focused == "warnings"
+    assert "[] tabs" in footer and "q Quit" in footer and "c Confirm…" in footer, footer

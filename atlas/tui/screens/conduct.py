@@ -40,6 +40,9 @@ WIDTH: dict[str, int] = {"warnings": 150}
 """A tab's widest column where 60 characters would hide most of it (Enter on a warning shows it whole)."""
 
 
+TAB_KEYS = Binding.Group("tabs", compact=True)
+
+
 class ConductScreen(ReviewScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_records", "Records"),
@@ -47,6 +50,9 @@ class ConductScreen(ReviewScreen):
         Binding("x", "decide('dismissed')", "Dismiss…"),
         Binding("o", "decide('open')", "Re-open…"),
         Binding("t", "tag", "Tag finding…"),
+        # the tabs by key (they were reached only by the mouse or by tabbing onto the tab strip): one footer group
+        Binding("left_square_bracket", "next_tab(-1)", "Previous tab", group=TAB_KEYS),
+        Binding("right_square_bracket", "next_tab(1)", "Next tab", group=TAB_KEYS),
     ]
 
     def __init__(self) -> None:
@@ -102,6 +108,15 @@ class ConductScreen(ReviewScreen):
                 new.put_cursor(row)
         for key, (label, _) in TABS.items():
             self.query_one("#tabs", TabbedContent).get_tab(f"tab-{key}").label = f"{label} ({frames[key].height})"
+
+    def action_next_tab(self, step: int) -> None:
+        """Show the next (``step`` 1) or previous (-1) tab, around the ends, with its table focused."""
+        tabs = self.query_one("#tabs", TabbedContent)
+        keys = list(TABS)
+        key = (tabs.active or "tab-incidents").removeprefix("tab-")
+        new = keys[(keys.index(key) + step) % len(keys)]
+        tabs.active = f"tab-{new}"
+        self.query_one(f"#{new}", FrameTable).focus()
 
     def _active(self) -> tuple[str, FrameTable]:
         pane = self.query_one("#tabs", TabbedContent).active or "tab-incidents"
