@@ -334,3 +334,18 @@ def test_the_conduct_tabs_are_reached_by_keys_the_footer_shows(rejected_ex_case:
     assert seen == ["tab-candidates", "tab-breaches", "tab-candidates", "tab-incidents", "tab-warnings"]
     assert focused == "warnings"
     assert "[] tabs" in footer and "q Quit" in footer and "c Confirm…" in footer, footer
+
+
+def test_an_empty_case_says_nothing_was_ingested_and_what_to_run(tmp_path: Path) -> None:
+    """A case just made by `atlas init` opened on "0 source(s); 0 events" and empty tables on every screen,
+    with no word of why. The Overview now says no source has been ingested and what to run."""
+    from atlas.cli import main
+
+    main(["init", str(tmp_path / "empty")])
+
+    async def script(app: AtlasApp, pilot: Pilot[None]) -> str:
+        await pilot.pause(0.3)
+        return text(app, "#sources-caption")
+
+    said = run(tmp_path / "empty", script, size=(120, 40))
+    assert "No source has been ingested" in said and "atlas ingest" in said, said
