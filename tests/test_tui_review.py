@@ -349,3 +349,27 @@ def test_an_empty_case_says_nothing_was_ingested_and_what_to_run(tmp_path: Path)
 
     said = run(tmp_path / "empty", script, size=(120, 40))
     assert "No source has been ingested" in said and "atlas ingest" in said, said
+
+
+def test_a_source_and_a_reject_are_read_whole(rejected_ex_case: Path) -> None:
+    """Third-parties 83838, Sources: a reject's reason ("WhatsApp's placeholder row (key_id '-1'), written
+    when…") and a source's sha256 (64 digits) were cut at 60 and 50 characters, with no way to read them.
+    Enter now shows the row under the cursor whole."""
+    from atlas.tui.widgets import RowView
+
+    async def script(app: AtlasApp, pilot: Pilot[None]) -> list[tuple[dict[str, Any], str]]:
+        await show(app, pilot, "7")
+        out = []
+        for name in ("sources", "rejects"):
+            table = app.screen.query_one(f"#{name}", FrameTable)
+            table.focus()
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, RowView))
+            out.append((table.current() or {}, text(app, "#row-text")))
+            await pilot.press("escape")
+            await until(pilot, lambda: not isinstance(app.screen, RowView))
+        return out
+
+    (source, shown_source), (reject, shown_reject) = run(rejected_ex_case, script)
+    assert len(source["sha256"]) == 64 and source["sha256"] in shown_source
+    assert len(reject["reason"]) > 60 and reject["reason"] in shown_reject, (reject, shown_reject)
