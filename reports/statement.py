@@ -296,14 +296,12 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, parts: 
     lim.blocks.append(Bullets(list(limits.general)))
     notes = []
     for s in sorted(limits.sources, key=lambda s: _ref_key(s.reference)):
-        kept = [n for n in s.notes if not n.startswith("Assumption recorded at ingest")]  # in the annex
-        if kept:
-            notes.append(f"{s.reference}: {' '.join(kept)}")
+        if s.notes:  # the parser's assumptions (s.assumptions) are in the technical annex
+            notes.append(f"{s.reference}: {' '.join(s.notes)}")
     if notes:
         lim.blocks.append(Para("Points to note about particular exhibits:", numbered=False, emphasis=True))
         lim.blocks.append(Bullets(notes))
-    lim.blocks.append(Bullets([line for line in limits.identity if "Proposed link" not in line and
-                               "proposed, not yet confirmed" not in line]))
+    lim.blocks.append(Bullets(list(limits.identity)))  # never the proposed ones (limits.identity_pending)
     sections.append(lim)
 
     # 7. chronology
