@@ -482,8 +482,7 @@ def _findings(inputs: ReportInputs, findings: Findings, parts: StatementParts, s
 
 
 def _quoted(m: DecidedMessage) -> Para:
-    also = m.exhibit_cell.removeprefix(m.exhibit).strip().removeprefix("(also ").removesuffix(")")
-    where = m.exhibit + (f"; also recorded in {also}" if also else "")
+    where = m.exhibit + (f"; also recorded in {', '.join(m.also)}" if m.also else "")
     return Para(f"{m.uk_time}, {m.channel} from {m.from_name} to {m.to_name} ({where}): \u201c{m.text}\u201d",
                 numbered=False)
 
