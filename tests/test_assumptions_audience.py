@@ -17,7 +17,8 @@ from _conduct_cases import SUSPECT, VICTIM, make_case, msg
 from _report_cases import AS_OF, rejected_ex_reported
 
 from atlas.conduct import analyse
-from atlas.conduct.assumptions import ADVICE, AS_OF as AS_OF_KEY, AUDIENCES, METHOD, Assumption, sentences
+from atlas.conduct.assumptions import ADVICE, AUDIENCES, METHOD, Assumption, sentences
+from atlas.conduct.assumptions import AS_OF as AS_OF_KEY
 from atlas.conduct.options import ConductOptions
 
 
