@@ -25,7 +25,9 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from atlas import __version__
+from atlas.conduct.geo import ACCURACY_UNKNOWN, OUTSIDE_STRADDLES
 from atlas.conduct.possible_colocations import PossibleColocation
+from atlas.conduct.records import PossibleBreach
 from atlas.errors import AtlasError
 from atlas.exhibits import join_list
 from atlas.identity.bases import describe as describe_basis
@@ -696,7 +698,7 @@ def _confirmed_breaches(inputs: ReportInputs, findings: Findings, o: Any, subjec
     if not confirmed:
         return []
     rows = [[uk_time(b.start), _place_label(inputs, b.place, None), _metres(b.possible.min_distance_m),
-             _possible_only(b.possible.certainty), join_list(b.possible.exhibits[:MAX_REFS])
+             _possible_only(b.possible), join_list(b.possible.exhibits[:MAX_REFS])
              + (f"; and {len(b.possible.exhibits) - MAX_REFS} more" if len(b.possible.exhibits) > MAX_REFS else "")]
             for b in confirmed[:MAX_ROWS]]
     return [
@@ -715,14 +717,15 @@ def _confirmed_breaches(inputs: ReportInputs, findings: Findings, o: Any, subjec
     ]
 
 
-def _possible_only(certainty: str) -> str:
-    """What makes a position only possible presence, in a served table's words (no finding, no advice)."""
+def _possible_only(possible: PossibleBreach) -> str:
+    """What makes a position only possible presence, in a served table's words (no finding, no advice),
+    from the positions' statuses (never by reading the analysis's certainty sentence)."""
     parts = []
-    if "no stated accuracy" in certainty:
+    if ACCURACY_UNKNOWN in possible.statuses:
         parts.append("reported inside; accuracy not stated")
-    if "accuracy circles reach inside" in certainty:
+    if OUTSIDE_STRADDLES in possible.statuses:
         parts.append("reported outside; accuracy reaches inside")
-    return "; ".join(parts) or certainty
+    return "; ".join(parts) or possible.certainty
 
 
 def _chronology(parts: StatementParts, subject: str, facts: dict[str, Any]) -> Section:

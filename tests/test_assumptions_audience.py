@@ -120,3 +120,25 @@ def test_the_statement_names_the_other_exhibits_of_a_quoted_message_from_their_f
                        "Alice", "words", "JA/1, sms rowid 3", "JA/1, sms rowid 3; JA/2, sms rowid 5", "—",
                        also=("JA/2",))
     assert _quoted(m).text == "01/05/2026 12:00 BST, SMS from Dan to Alice (JA/1, sms rowid 3; also recorded in JA/2): \u201cwords\u201d"
+
+
+def test_the_mg11_words_why_a_confirmed_possible_breach_was_only_possible_from_the_statuses() -> None:
+    """The MG11's confirmed-possible-breach table chose its words by searching the analysis's certainty
+    sentence for "no stated accuracy" / "accuracy circles reach inside": reworded, the served cell became
+    the analysis's whole sentence. It reads the positions' statuses now."""
+    from datetime import UTC, datetime
+
+    from atlas.conduct.geo import ACCURACY_UNKNOWN, OUTSIDE_STRADDLES
+    from atlas.conduct.records import PossibleBreach
+    from reports.statement import _possible_only
+
+    def possible(statuses: tuple[str, ...]) -> PossibleBreach:
+        t = datetime(2026, 5, 1, 12, tzinfo=UTC)
+        return PossibleBreach("RO-1", "exclusion-zone (possible)", t, t, "home", ("e1",), ("JA/1, row 4",), 80.0,
+                              "positions of uncertain reach (reworded): possible presence only", "gps", "basis", statuses)
+
+    assert _possible_only(possible((ACCURACY_UNKNOWN,))) == "reported inside; accuracy not stated"
+    assert _possible_only(possible((OUTSIDE_STRADDLES,))) == "reported outside; accuracy reaches inside"
+    assert _possible_only(possible((ACCURACY_UNKNOWN, OUTSIDE_STRADDLES))) == (
+        "reported inside; accuracy not stated; reported outside; accuracy reaches inside")
+    assert "statuses" not in possible((ACCURACY_UNKNOWN,)).to_json()  # conduct.json unchanged
