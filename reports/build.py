@@ -376,7 +376,7 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
                                inputs.dedupe_rule, inputs.suspect.name if inputs.suspect else "the suspect",
                                possible_sms_parts=inputs.possible_sms_parts)
     offsets: dict[str, tuple[float, int]] = {}
-    if inputs.dedupe_rule and inputs.graph.counting.startswith("de-duplicated"):
+    if inputs.dedupe_rule and inputs.graph.deduplicated:
         # the graph de-duplicated every contact of the case, with the same identities, owners
         # and reference clock as atlas.contacts.case_contacts: its offsets are those
         # (tests/test_scale_report.py checks they are equal); de-duplicating again cost
