@@ -24,6 +24,7 @@ import json
 import re
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
@@ -54,6 +55,19 @@ def record_ref(exhibit: str, source_ref: str | None) -> str:
     source gives no place)."""
     ref = (source_ref or "").strip(BLANK)
     return f"{exhibit}{SEPARATOR}{ref}" if ref else exhibit
+
+
+@dataclass(frozen=True)
+class RecordRef:
+    """A record by its exhibit (``JA/7``) and its place in it (``sms rowid 477``), kept apart so
+    that an output wanting the exhibit alone reads :attr:`exhibit` instead of cutting the formatted
+    reference; ``str()`` formats it once by :func:`record_ref`."""
+
+    exhibit: str
+    place: str | None = None
+
+    def __str__(self) -> str:
+        return record_ref(self.exhibit, self.place)
 
 
 def record_ref_expr(refs: Mapping[str, str], source_id: str | pl.Expr = "source_id",
@@ -409,7 +423,7 @@ def with_exhibit(frame: pl.DataFrame, refs: Mapping[str, str], *, after: str = "
 
 
 __all__ = [
-    "SCHEMA", "assign_numbers", "assign_within", "beside_ids", "cited_ref", "event_ref", "event_ref_expr", "event_refs",
+    "SCHEMA", "RecordRef", "assign_numbers", "assign_within", "beside_ids", "cited_ref", "event_ref", "event_ref_expr", "event_refs",
     "event_refs_expr", "exhibit_ref", "identifier_label", "ingest_records", "join_list", "join_list_expr", "list_item",
     "list_item_expr", "number_sources_within", "record_ref", "record_ref_expr", "source_order", "source_refs",
     "split_list", "with_exhibit",
