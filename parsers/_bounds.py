@@ -626,27 +626,69 @@ def _cut_excerpts(rejects: pl.DataFrame, bound: int) -> pl.DataFrame:
         .otherwise(pl.col("excerpt")).alias("excerpt"))
 
 
+def extra_reason(ref: str, table: str, field: str, size: int, bound: int, what: str, name: str) -> str:
+    """A reject's reason for a record of ``name`` (at ``ref``) whose row of the extra table ``table`` holds
+    ``size`` bytes in ``field``."""
+    return (f"{ref} of {name}: its {table.replace('_', ' ')} row's {_FIELD_NAMES.get(field, field).replace('_', ' ')} is "
+            f"{size:,} bytes, over the {bound:,}-byte bound on one value of {what}: not stored (no real value is that "
+            f"long); the record is kept unchanged in the source file")
+
+
 def bound_values(result: Any, bound: int, what: str, name: str, source_id: str) -> Any:
     """``result`` (a :class:`parsers.base.ParseResult`) with each event holding a text value over
     ``bound`` bytes moved to the rejects (one a record, naming it, its field and the size: see
     :func:`value_reason`), identity evidence from such a record left out, and every reject's excerpt
-    held to the bound. ``events + rejects`` stays what it was; every other record keeps its place."""
+    held to the bound. ``events + rejects`` stays what it was; every other record keeps its place.
+
+    The extra tables (:attr:`parsers.base.ParseResult.extra`: reactions, conversations, replies) are
+    bounded the same way, by their rows' ``source_ref``: a row holding a value over the bound makes its
+    record a reject (its event moved, as above, the reason naming the table and the field); a row whose
+    record is no event (a conversation's own row) is a reject of its own, counted as a record read. No
+    extra row of a rejected record is kept. A table whose strings together fit in the bound is not
+    looked at (the usual answer, from its size)."""
     from atlas.model import REJECT_SCHEMA
 
     events = result.events
     found = long_values(events, bound)
     result.rejects = _cut_excerpts(result.rejects, bound)
-    if found is None:
+    over = {t: f for t, f in ((t, long_values(frame, bound)) for t, frame in result.extra.items()
+                              if "source_ref" in frame.columns) if f is not None}
+    if found is None and not over:
         return result
-    reasons = [value_reason(r, f, s, bound, what, name)
-               for r, f, s in zip(found["source_ref"], found["field"], found["size"], strict=True)]
-    moved = pl.DataFrame({"source_id": [source_id] * found.height, "source_ref": found["source_ref"],
-                          "reason": reasons, "excerpt": found["excerpt"]}, schema=REJECT_SCHEMA)
-    keep = ~pl.int_range(pl.len(), dtype=pl.UInt32).is_in(found["_row"].implode())
-    result.events = events.filter(keep)
+    new: dict[str, tuple[str, str]] = {}  # ref -> (reason, excerpt), in order found
+    drop_rows: list[int] = []
+    if found is not None:
+        for r, f, sz, x, row in zip(found["source_ref"], found["field"], found["size"], found["excerpt"], found["_row"],
+                                    strict=True):
+            new.setdefault(r, (value_reason(r, f, sz, bound, what, name), x))
+            drop_rows.append(row)
+    if over:
+        event_rows = {r: i for i, r in enumerate(events.get_column("source_ref").cast(pl.String).to_list())}
+        rejected = set(result.rejects.get_column("source_ref").cast(pl.String).to_list())
+        for table, f in over.items():
+            for r, field_, sz, x in zip(f["source_ref"], f["field"], f["size"], f["excerpt"], strict=True):
+                if r in new or r is None:
+                    continue
+                if r in event_rows:
+                    drop_rows.append(event_rows[r])
+                elif r in rejected:
+                    continue  # a reject already: its extra rows are left out below
+                else:
+                    result.records_read += 1  # a row of its own (a conversation): now a record read, and rejected
+                new[r] = (extra_reason(r, table, field_, sz, bound, what, name), x)
+    moved = pl.DataFrame({"source_id": [source_id] * len(new), "source_ref": list(new),
+                          "reason": [v[0] for v in new.values()], "excerpt": [v[1] for v in new.values()]},
+                         schema=REJECT_SCHEMA)
+    if drop_rows:
+        keep = ~pl.int_range(pl.len(), dtype=pl.UInt32).is_in(pl.Series(drop_rows, dtype=pl.UInt32).implode())
+        result.events = events.filter(keep)
     result.rejects = pl.concat([result.rejects.cast(REJECT_SCHEMA), moved])
+    gone = list(new) + [r for f in over.values() for r in f["source_ref"].to_list()]
+    refs = pl.Series(gone, dtype=pl.String).implode()
+    for table, frame in list(result.extra.items()):
+        if "source_ref" in frame.columns and frame.height:
+            result.extra[table] = frame.filter(~pl.col("source_ref").cast(pl.String).is_in(refs))
     if result.evidence is not None and result.evidence.height and "source_ref" in result.evidence.columns:
-        refs = found["source_ref"].implode()
         result.evidence = result.evidence.filter(~pl.col("source_ref").cast(pl.String).is_in(refs))
         extra = long_values(result.evidence, bound)
         if extra is not None:
