@@ -33,3 +33,21 @@ def test_the_annex_names_the_threat_rules_file_that_flags_messages(tmp_path: Pat
     assert by_name["threat_rules.toml"][0].startswith("Threat and behaviour rules")
     assert by_name["threat_lexicon.toml"][2:] == [lexicon.version, lexicon.sha256]
     assert "request to stop" in by_name["threat_lexicon.toml"][0] and "Threat" not in by_name["threat_lexicon.toml"][0]
+
+
+def test_the_midnight_warning_needs_every_record_of_the_last_contact_to_rest_on_an_assumed_zone(tmp_path: Path) -> None:
+    """Seed 26535: the last incident, 00:29 BST on 01/07/2026, was recorded by a CDR read as Europe/London
+    wall-clock time, by the sister's handset in UTC and by a download with a UTC offset. The reviewer's note,
+    report.html and the TUI still warned "its time was converted from a wall-clock time with an assumed zone:
+    check the source's time zone before relying on its date": two records that state their zone fix the date."""
+    from atlas.conduct.analysis import analyse
+
+    warning = "within an hour of midnight and its time was converted from a wall-clock time with an assumed zone"
+    first = msg("2026-06-01 12:00", SUSPECT, VICTIM)
+    last = msg("2026-06-30 23:29", SUSPECT, VICTIM, "late")  # 00:29 BST on 01/07
+    wall_only = make_case(tmp_path / "wall", {VICTIM: [first, last | {"ts_basis": "local"}]})
+    both = make_case(tmp_path / "both", {VICTIM: [first, last | {"ts_basis": "local"}], SUSPECT: [last]})
+    for case, warned in ((wall_only, True), (both, False)):
+        result = analyse(case, as_of=date(2026, 12, 1))
+        assert result.s2a.last_incident is not None and result.s2a.last_incident.day == date(2026, 7, 1)
+        assert any(warning in w for w in result.s2a.warnings) is warned, (case.root, result.s2a.warnings)
