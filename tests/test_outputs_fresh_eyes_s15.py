@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
 from _conduct_cases import SUSPECT, VICTIM, make_case, msg
 
 
@@ -51,3 +52,21 @@ def test_the_midnight_warning_needs_every_record_of_the_last_contact_to_rest_on_
         result = analyse(case, as_of=date(2026, 12, 1))
         assert result.s2a.last_incident is not None and result.s2a.last_incident.day == date(2026, 7, 1)
         assert any(warning in w for w in result.s2a.warnings) is warned, (case.root, result.s2a.warnings)
+
+
+def test_the_demo_writes_its_reports_where_atlas_report_writes_them(tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """Seed 26535: `atlas demo` wrote its reports to outputs/report/ and `atlas report` to outputs/. After the
+    officer's confirmations and `atlas report`, the case held two statements and two report.html, the demo's
+    with 80 incidents beside the new one's 90, and the demo's closing lines told the officer to open the stale
+    one. Now both write to the case's one outputs folder, and the later report replaces the earlier."""
+    from atlas.cli import main
+
+    case = tmp_path / "demo"
+    assert main(["demo", str(case), "--scale", "0.02"]) == 0
+    said = capsys.readouterr().out
+    assert main(["report", str(case), "--as-of", "2026-12-01"]) == 0
+    statements = sorted(p.relative_to(case).as_posix() for p in case.rglob("statement.docx"))
+    reports = sorted(p.relative_to(case).as_posix() for p in case.rglob("report.html"))
+    assert statements == ["outputs/statement.docx"] and reports == ["outputs/report.html"], (statements, reports)
+    assert f"open {case / 'outputs' / 'report.html'} and statement.docx" in said
