@@ -70,3 +70,23 @@ def test_the_demo_writes_its_reports_where_atlas_report_writes_them(tmp_path: Pa
     reports = sorted(p.relative_to(case).as_posix() for p in case.rglob("report.html"))
     assert statements == ["outputs/statement.docx"] and reports == ["outputs/report.html"], (statements, reports)
     assert f"open {case / 'outputs' / 'report.html'} and statement.docx" in said
+
+
+def test_the_triage_clock_line_says_how_many_records_it_leaves_out(tmp_path: Path) -> None:
+    """Seed 14142 (rejected-ex): `atlas triage` said the clock runs from the last incident "(14/08/2026; JA/13, ...,
+    JA/19, ..., JA/25, sms rowid 588)" while the row below it read "... JA/25, sms rowid 588 +1 more": the clock
+    line cut the records at three and did not say so."""
+    from atlas.conduct.analysis import analyse
+    from atlas.store import Case
+    from atlas.triage.assess import assess
+
+    first = msg("2026-06-01 12:00", SUSPECT, VICTIM)
+    last = msg("2026-06-20 12:00", SUSPECT, VICTIM, "the last one")
+    owners = (VICTIM, SUSPECT, "tel:+447700900150", "tel:+447700900151")  # four exhibits record the last contact
+    make_case(tmp_path / "c", {owner: [first, last] for owner in owners})
+    case = Case.open(tmp_path / "c")
+    conduct = analyse(case, as_of=date(2026, 12, 1))
+    assert conduct.s2a.last_incident is not None and len(conduct.s2a.last_incident.exhibits) == 4
+    text = assess(case, as_of=date(2026, 12, 1), conduct=conduct).clock_basis_text
+    assert text.endswith(" +1 more)"), text
+    assert all(e in text for e in conduct.s2a.last_incident.exhibits[:3])
