@@ -90,3 +90,25 @@ def test_the_triage_clock_line_says_how_many_records_it_leaves_out(tmp_path: Pat
     text = assess(case, as_of=date(2026, 12, 1), conduct=conduct).clock_basis_text
     assert text.endswith(" +1 more)"), text
     assert all(e in text for e in conduct.s2a.last_incident.exhibits[:3])
+
+
+def test_incidents_csv_gives_each_days_first_and_last_contact_in_uk_time(tmp_path: Path) -> None:
+    """Seed 14142: incidents.csv (exhibit JA/33, served) gave first_ts and last_ts in UTC only, where the README
+    says every table gives the UK time beside each ISO/UTC one: a spreadsheet user read 20:31 for a contact the
+    statement puts at 21:31 BST. uk_first and uk_last now sit beside them."""
+    import csv
+
+    from reports.build import build_reports
+
+    case = make_case(tmp_path / "c", {VICTIM: [msg("2026-06-01 20:31", SUSPECT, VICTIM),
+                                               msg("2026-06-01 23:10", SUSPECT, VICTIM)]})  # 00:10 BST on 02/06
+    build_reports(case, case.root / "out", as_of=date(2026, 12, 1))
+    with (case.root / "out" / "incidents.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["uk_date"], r["first_ts"][:16], r["uk_first"], r["uk_last"]) for r in rows] == [
+        ("01/06/2026", "2026-06-01T20:31", "01/06/2026 21:31 BST", "01/06/2026 21:31 BST"),
+        ("02/06/2026", "2026-06-01T23:10", "02/06/2026 00:10 BST", "02/06/2026 00:10 BST")]
+    none = make_case(tmp_path / "none", {VICTIM: [msg("2026-06-01 20:31", VICTIM, SUSPECT)]})
+    build_reports(none, none.root / "out", as_of=date(2026, 12, 1))
+    header = (none.root / "out" / "incidents.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
+    assert {"uk_first", "uk_last", "first_ts", "last_ts"} <= set(header)
