@@ -112,3 +112,22 @@ def test_incidents_csv_gives_each_days_first_and_last_contact_in_uk_time(tmp_pat
     build_reports(none, none.root / "out", as_of=date(2026, 12, 1))
     header = (none.root / "out" / "incidents.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
     assert {"uk_first", "uk_last", "first_ts", "last_ts"} <= set(header)
+
+
+def test_report_html_says_what_a_gaps_days_count(tmp_path: Path) -> None:
+    """Seed 16180 (time-limit): report.html gave the gap as "15/03/2026 to 04/07/2026: 111 days" beside the MG11's
+    "The longest period with no such contact or presence was from 16/03/2026 to 03/07/2026 (110 days)": the same
+    gap, counted two ways, with nothing to say which. The page now says it counts from one incident to the next
+    and gives the days with none, the statement's number."""
+    import html as html_lib
+
+    from reports.build import build_reports
+
+    case = make_case(tmp_path / "c", {VICTIM: [msg("2026-03-15 12:00", SUSPECT, VICTIM),
+                                               msg("2026-07-04 12:00", SUSPECT, VICTIM)]})
+    build_reports(case, case.root / "out", as_of=date(2026, 12, 1))
+    page = html_lib.unescape(html_lib.unescape((case.root / "out" / "report.html").read_text(encoding="utf-8")))
+    assert "<td>15/03/2026 to 04/07/2026</td><td>111 days from one incident to the next (110 days with no incident " \
+           "between)</td>" in page
+    statement = (case.root / "out" / "statement.html").read_text(encoding="utf-8")
+    assert "from 16/03/2026 to 03/07/2026 (110 days)" in statement
