@@ -186,7 +186,7 @@ def _contacts_frame(inputs: ReportInputs) -> pl.DataFrame:
 
 
 def _products(inputs: ReportInputs, fnd: find.Findings) -> list[Product]:
-    out = [Product(f"figure:{n}", f"figures/{figures.FIGURES[n][0]}", figures.FIGURES[n][1])
+    out = [Product(f"figure:{n}", f"figures/{figures.FIGURES[n][0]}", figures.description(n, fnd))
            for n in figures.planned(inputs, fnd)]
     out.append(Product("table:contacts", "contacts.csv",
                        "Table: contacts between the suspect and the victim's side, each with the records that show it",

@@ -131,3 +131,21 @@ def test_report_html_says_what_a_gaps_days_count(tmp_path: Path) -> None:
            "between)</td>" in page
     statement = (case.root / "out" / "statement.html").read_text(encoding="utf-8")
     assert "from 16/03/2026 to 03/07/2026 (110 days)" in statement
+
+
+def test_the_daily_chart_is_described_as_shading_orders_only_where_there_is_one(tmp_path: Path) -> None:
+    """Seeds 26535 (third-parties) and 23846 (clean): with no order in case.toml, the MG11 still produced
+    "JA/21, chart: contacts per day from the suspect, by channel, with the periods orders were in force shaded":
+    the statement described shading the chart does not have."""
+    from reports.build import build_reports
+
+    order = {"type": "restraining-order", "start": "2026-05-01T09:00:00Z", "reference": "RO-1"}
+    words = "with the periods orders were in force shaded"
+    for name, orders in (("none", None), ("one", [order])):
+        case = make_case(tmp_path / name, {VICTIM: [msg("2026-05-06 12:00", SUSPECT, VICTIM),
+                                                    msg("2026-05-08 12:00", SUSPECT, VICTIM)]}, orders=orders)
+        result = build_reports(case, case.root / "out", as_of=date(2026, 12, 1))
+        [chart] = [e for e in result.exhibits if e.filename.endswith("figure-contacts-per-day.png")]
+        statement = (case.root / "out" / "statement.html").read_text(encoding="utf-8")
+        assert (words in chart.description) is bool(orders), (name, chart.description)
+        assert (words in statement) is bool(orders), name
