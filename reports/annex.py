@@ -92,10 +92,16 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources
     files = []
     prov = inputs.rules.provenance()
     files.append(["Legal rules", prov["rules_file"], prov["rules_version"], prov["rules_sha256"]])
+    # the conduct analysis's provenance holds two files: the threat and behaviour rules that screen messages
+    # (rules_*), and the lexicon it now reads only for requests to stop (lexicon_*). The annex named the lexicon
+    # "Threat word list" and left out the rules file that actually flags threats.
     lex = findings.conduct.lexicon if findings.conduct is not None else {}
-    if lex:
-        files.append(["Threat word list (candidates for a person to read, never findings)",
-                      str(lex.get("lexicon_file")), str(lex.get("lexicon_version")), str(lex.get("lexicon_sha256"))])
+    if lex.get("rules_file"):
+        files.append(["Threat and behaviour rules (they flag messages for a person to read; a flag is never a finding)",
+                      str(lex["rules_file"]), str(lex.get("rules_version")), str(lex.get("rules_sha256"))])
+    if lex.get("lexicon_file"):
+        files.append(["Words recognised as a request to stop contact",
+                      str(lex["lexicon_file"]), str(lex.get("lexicon_version")), str(lex.get("lexicon_sha256"))])
     if files:
         sw.blocks.append(Table(["File", "Name", "Version", "SHA-256"], files, caption="Data files the analysis read",
                                widths=[2.2, 1.6, 0.9, 3.2], mono=(3,), small=True))

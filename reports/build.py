@@ -187,7 +187,7 @@ def _contacts_frame(inputs: ReportInputs) -> pl.DataFrame:
 
 
 def _products(inputs: ReportInputs, fnd: find.Findings) -> list[Product]:
-    out = [Product(f"figure:{n}", f"figures/{figures.FIGURES[n][0]}", figures.FIGURES[n][1])
+    out = [Product(f"figure:{n}", f"figures/{figures.FIGURES[n][0]}", figures.description(n, fnd))
            for n in figures.planned(inputs, fnd)]
     out.append(Product("table:contacts", "contacts.csv",
                        "Table: contacts between the suspect and the victim's side, each with the records that show it",
@@ -306,10 +306,12 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
         # advice or an unconfirmed candidate (exhibited with the statement, served on the defence)
         tables["table:incidents"] = (
             # target_names beside targets (party keys, a machine's join key): each as a person reads it elsewhere
-            _flat_rows([_facts_only({**i.to_json(), "uk_date": uk_date(i.date),
-                                     "target_names": target_names(i.targets, party_names)})
+            # and uk_first / uk_last beside first_ts / last_ts: the day's first and last contact were in UTC only
+            _flat_rows([_facts_only({**i.to_json(), "uk_date": uk_date(i.date), "uk_first": uk_time(i.first_ts),
+                                     "uk_last": uk_time(i.last_ts), "target_names": target_names(i.targets, party_names)})
                         for i in fnd.incidents], refs,
-                       keys_if_none=[*_facts_only(dict.fromkeys(_incident_keys())), "uk_date", "target_names"]),
+                       keys_if_none=[*_facts_only(dict.fromkeys(_incident_keys())), "uk_date", "uk_first", "uk_last",
+                                     "target_names"]),
             [(f"incident {uk_date(i.date)}", list(i.event_ids)) for i in fnd.incidents])
         tables["table:breaches"] = (
             # a possible breach an officer confirmed says so (its certainty gives the data basis; who, when and why

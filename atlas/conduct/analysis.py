@@ -560,7 +560,11 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
                 f"{last_ts:%d/%m/%Y} in UTC: the UK local date is used")
         bases = contacts.filter(pl.col("event_ids").list.set_intersection(pl.lit(last_events)).list.len() > 0) \
             .get_column("ts_bases").explode().drop_nulls().unique().to_list() if contacts.height else []
-        if set(bases) & {"local", "ambiguous", "nonexistent"} and (local.hour == 0 or local.hour == 23):
+        # the date rests on an assumed zone only when no record of the contact states its zone: a record given with
+        # a UTC offset or in UTC fixes the instant whatever zone a wall-clock record of the same contact was read in
+        # (seed 26535: a CDR read as Europe/London beside a handset in UTC and a report with an offset was warned on)
+        assumed = bool(bases) and set(bases) <= {"local", "ambiguous", "nonexistent"}
+        if assumed and (local.hour == 0 or local.hour == 23):
             notes.append(
                 "the last incident is within an hour of midnight and its time was converted from a wall-clock "
                 "time with an assumed zone: check the source's time zone before relying on its date")
