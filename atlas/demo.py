@@ -175,7 +175,10 @@ def _report_step(case: Case, out_dir: Path, result: DemoResult) -> None:
     """The reports for people: report.html, the MG11 statement draft (DOCX/HTML), the exhibit schedule."""
     from reports.build import build_reports
 
-    built = build_reports(case, out_dir / "report")
+    # the folder `atlas report` writes to: the demo wrote outputs/report/, so after an officer's decisions and
+    # `atlas report` a stale statement and report.html, with the counts before the decisions, sat in the case
+    # beside the new ones, and the demo's closing lines pointed at the stale copy
+    built = build_reports(case, out_dir)
     for key in ("report", "statement.docx", "statement.html", "reviewer-note.docx", "unused-material.xlsx",
                 "exhibits.xlsx", "events"):
         result.outputs.append(built.paths[key])
@@ -215,7 +218,7 @@ def run_demo(case_dir: Path, *, scenario: str = "rejected-ex", seed: int = 1, sc
     t2 = time.perf_counter()
     result = DemoResult(case_dir, outcomes, seconds={"generate": t1 - t0, "ingest": t2 - t1})
     case = Case.open(case_dir)
-    out_dir = case_dir / "outputs"
+    out_dir = case.outputs
     out_dir.mkdir(exist_ok=True)
     for name, step in _steps():
         t = time.perf_counter()

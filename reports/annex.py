@@ -17,8 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from atlas import __version__
-from atlas.conduct.parties import authority_name
-from atlas.exhibits import LIST_RULE
+from atlas.exhibits import LIST_RULE, exhibit_key
 
 from .document import Bullets, Document, Para, Section, Table
 from .exhibits import Exhibit, by_hash_basis, refs_text
@@ -36,24 +35,6 @@ TARGETS_RULE = (
     "names each as the other outputs do: the party's name in the case file, and a police number as, for example, "
     "police non-emergency 101.")
 """How incidents.csv names its targets (shown when the analysis ran, so that the table is produced)."""
-
-
-def method_assumptions(assumptions: Sequence[str], s2a: str) -> list[str]:
-    """The analysis's assumptions as an exhibit served on the defence may give them: its method only. The
-    time limit (which offence the s2A clock applies to, the warning threshold, the as-of date that dates the
-    verdict) is advice for the reviewer's note, and "possible vexatious reports" characterises the suspect's
-    calls to a police number: the exhibit says how they are counted instead."""
-    out = []
-    for a in assumptions:
-        if a.startswith(("as-of date ", f"the {s2a} clock applies to")):
-            continue
-        a = re.sub(r"; the \S+ warning threshold is \d+ days?$", "", a)
-        a = re.sub(r"; calls to no police numbers are listed as possible vexatious reports$", "", a)
-        a = re.sub(r"; calls to (.+) are listed as possible vexatious reports$",
-                   lambda m: "; calls to " + ", ".join(authority_name(n) for n in m.group(1).split(", "))
-                   + " are counted as incidents and named as such", a)
-        out.append(a)
-    return out
 
 
 def dependency_versions() -> list[tuple[str, str]]:
@@ -111,10 +92,16 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources
     files = []
     prov = inputs.rules.provenance()
     files.append(["Legal rules", prov["rules_file"], prov["rules_version"], prov["rules_sha256"]])
+    # the conduct analysis's provenance holds two files: the threat and behaviour rules that screen messages
+    # (rules_*), and the lexicon it now reads only for requests to stop (lexicon_*). The annex named the lexicon
+    # "Threat word list" and left out the rules file that actually flags threats.
     lex = findings.conduct.lexicon if findings.conduct is not None else {}
-    if lex:
-        files.append(["Threat word list (candidates for a person to read, never findings)",
-                      str(lex.get("lexicon_file")), str(lex.get("lexicon_version")), str(lex.get("lexicon_sha256"))])
+    if lex.get("rules_file"):
+        files.append(["Threat and behaviour rules (they flag messages for a person to read; a flag is never a finding)",
+                      str(lex["rules_file"]), str(lex.get("rules_version")), str(lex.get("rules_sha256"))])
+    if lex.get("lexicon_file"):
+        files.append(["Words recognised as a request to stop contact",
+                      str(lex["lexicon_file"]), str(lex.get("lexicon_version")), str(lex.get("lexicon_sha256"))])
     if files:
         sw.blocks.append(Table(["File", "Name", "Version", "SHA-256"], files, caption="Data files the analysis read",
                                widths=[2.2, 1.6, 0.9, 3.2], mono=(3,), small=True))
@@ -122,7 +109,7 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources
 
     per = Section("Each exhibit: parser, record counts and times")
     by_id = {r["source_id"]: r for r in inputs.sources.iter_rows(named=True)}
-    timing = {s.reference: s.timing.removeprefix("Times: ") for s in limits.sources}
+    timing = {s.reference: s.timing for s in limits.sources}
     rows = []
     for e in sources:
         r = by_id.get(e.source_id, {})
@@ -137,11 +124,10 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources
         "Records read = events + records set aside, for every exhibit. The clock correction is the median difference "
         "between the exhibit's times and network time (call data records) over contacts matched without ambiguity; it "
         "is removed before matching and never changes a stored time.", numbered=False, emphasis=True))
-    assumed = [f"{s.reference}: {n.removeprefix('Assumption recorded at ingest: ')}" for s in limits.sources
-               for n in s.notes if n.startswith("Assumption recorded at ingest")]
+    assumed = sorted((_by_number(s.reference), f"{s.reference}: {a}.") for s in limits.sources for a in s.assumptions)
     if assumed:
         per.blocks.append(Para("Assumptions recorded when each exhibit was read:", numbered=False, emphasis=True))
-        per.blocks.append(Bullets(sorted(assumed, key=_by_reference)))
+        per.blocks.append(Bullets([line for _, line in assumed]))
     sections.append(per)
 
     match = Section("Matching the same contact across exhibits")
@@ -167,7 +153,7 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources
         if cc.get("occasion_rule"):
             st.blocks.append(Para(f"Days: {cc['occasion_rule']}.", numbered=False))
         st.blocks.append(Table(["Setting", "Value"], _settings(conduct.options), widths=[2, 2]))
-        method = method_assumptions(findings.assumptions, inputs.rules.offence("pha-s2a").short)
+        method = findings.method_assumptions  # by declared audience: the time limit and inferences are advice
         if method:
             st.blocks.append(Para("Assumptions the analysis recorded:", numbered=False, emphasis=True))
             st.blocks.append(Bullets(method))
@@ -181,9 +167,11 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources
     )
 
 
-def _by_reference(line: str) -> tuple[int, str]:
-    head = line.split(":", 1)[0].rsplit("/", 1)[-1]
-    return (int(head) if head.isdigit() else 1 << 30, line)
+def _by_number(reference: str) -> int:
+    """An exhibit's place in a list of them: by its number (``JA/7`` before ``JA/10``), read from
+    the reference itself (:func:`atlas.exhibits.exhibit_key`) rather than cut from a formatted line;
+    an unnumbered one last."""
+    return exhibit_key(reference)[1] or 1 << 30  # exhibit numbers start at 1
 
 
 def _created(inputs: ReportInputs) -> Any:

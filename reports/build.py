@@ -22,6 +22,7 @@ from atlas import __version__
 from atlas.conduct.parties import target_names
 from atlas.contacts import network_sources
 from atlas.exhibits import (
+    RecordRef,
     event_ref,
     event_ref_expr,
     event_refs_expr,
@@ -186,7 +187,7 @@ def _contacts_frame(inputs: ReportInputs) -> pl.DataFrame:
 
 
 def _products(inputs: ReportInputs, fnd: find.Findings) -> list[Product]:
-    out = [Product(f"figure:{n}", f"figures/{figures.FIGURES[n][0]}", figures.FIGURES[n][1])
+    out = [Product(f"figure:{n}", f"figures/{figures.FIGURES[n][0]}", figures.description(n, fnd))
            for n in figures.planned(inputs, fnd)]
     out.append(Product("table:contacts", "contacts.csv",
                        "Table: contacts between the suspect and the victim's side, each with the records that show it",
@@ -305,10 +306,12 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
         # advice or an unconfirmed candidate (exhibited with the statement, served on the defence)
         tables["table:incidents"] = (
             # target_names beside targets (party keys, a machine's join key): each as a person reads it elsewhere
-            _flat_rows([_facts_only({**i.to_json(), "uk_date": uk_date(i.date),
-                                     "target_names": target_names(i.targets, party_names)})
+            # and uk_first / uk_last beside first_ts / last_ts: the day's first and last contact were in UTC only
+            _flat_rows([_facts_only({**i.to_json(), "uk_date": uk_date(i.date), "uk_first": uk_time(i.first_ts),
+                                     "uk_last": uk_time(i.last_ts), "target_names": target_names(i.targets, party_names)})
                         for i in fnd.incidents], refs,
-                       keys_if_none=[*_facts_only(dict.fromkeys(_incident_keys())), "uk_date", "target_names"]),
+                       keys_if_none=[*_facts_only(dict.fromkeys(_incident_keys())), "uk_date", "uk_first", "uk_last",
+                                     "target_names"]),
             [(f"incident {uk_date(i.date)}", list(i.event_ids)) for i in fnd.incidents])
         tables["table:breaches"] = (
             # a possible breach an officer confirmed says so (its certainty gives the data basis; who, when and why
@@ -376,7 +379,7 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
                                inputs.dedupe_rule, inputs.suspect.name if inputs.suspect else "the suspect",
                                possible_sms_parts=inputs.possible_sms_parts)
     offsets: dict[str, tuple[float, int]] = {}
-    if inputs.dedupe_rule and inputs.graph.counting.startswith("de-duplicated"):
+    if inputs.dedupe_rule and inputs.graph.deduplicated:
         # the graph de-duplicated every contact of the case, with the same identities, owners
         # and reference clock as atlas.contacts.case_contacts: its offsets are those
         # (tests/test_scale_report.py checks they are equal); de-duplicating again cost
@@ -392,11 +395,12 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
     made["annex"] = hashed(made["annex"], annex_path, 0)
     paths["annex"] = annex_path
 
-    records = {str(r["event_id"]): chronology.record_ref(str(r["source_exhibit"]), str(r["source_ref"]))
+    located = {str(r["event_id"]): RecordRef(str(r["source_exhibit"]), str(r["source_ref"]))
                for r in cited.select("event_id", "source_exhibit", "source_ref").iter_rows(named=True)}
+    records = {e: str(r) for e, r in located.items()}
     _day, why = statement.statement_date(inputs, received)
     date_warning = [] if _day else [f"Statement date: {why}."]
-    dec = decided.build(case, fnd.conduct, chron, records, party_names, subject, victims)
+    dec = decided.build(case, fnd.conduct, chron, located, party_names, subject, victims)
     view = replace(review_view.build(inputs, fnd, case, src_refs, chron, records, date_warning), decided=dec)
     exhibits_so_far = sorted(sources + [made[p.name] for p in products] + [made[n] for n in tagged_names],
                              key=lambda e: e.number)

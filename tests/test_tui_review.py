@@ -51,7 +51,7 @@ async def _conduct_tab(app: AtlasApp, pilot: Pilot[None], tab: str) -> FrameTabl
 
 def test_an_unconfirmed_threat_day_is_not_flagged_as_a_threat(case_copy: Path) -> None:
     """Seed 17171 (rejected-ex): the Incidents tab flagged 20/02/2026 "THREAT" beside "threat occasions
-    3 (0 confirmed)": a likely-threat message awaiting a decision shown as a fact. It now says
+    3 (0 confirmed)" (the headline's old words): a likely-threat message awaiting a decision shown as a fact. It now says
     "THREAT?" until an officer confirms one of that day's messages."""
     async def script(app: AtlasApp, pilot: Pilot[None]) -> tuple[list[str], str, list[str]]:
         table = await _conduct_tab(app, pilot, "candidates")
@@ -64,7 +64,7 @@ def test_an_unconfirmed_threat_day_is_not_flagged_as_a_threat(case_copy: Path) -
         await pilot.press("c")
         await until(pilot, lambda: isinstance(app.screen, DecisionPrompt))
         await pilot.press(*"read in context: a threat", "enter")
-        await until(pilot, lambda: "(1 confirmed)" in text(app, "#headline"))
+        await until(pilot, lambda: "threat occasions 1 confirmed by an officer" in text(app, "#headline"))
         await until(pilot, lambda: any("confirmed by an officer" in f for f in
                                        app.screen.query_one("#incidents", FrameTable).frame.get_column("flags").to_list()))
         after = app.screen.query_one("#incidents", FrameTable).frame

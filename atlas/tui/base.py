@@ -49,13 +49,12 @@ def _is_async(fn: Callable[..., Any]) -> bool:
 
 
 def headline_text(h: Headline) -> str:
-    threats = f"{h.threat_occasions} ({h.confirmed_threat_occasions} confirmed)"
     last = h.last_incident.strftime("%d/%m/%Y") if h.last_incident else "-"
     deadline = h.deadline.strftime("%d/%m/%Y") if h.deadline else "-"
     # each number says what it counts, in the reports' words: incidents are occasions (days), and the contacts are those
     # the incidents count (two-way weeks' contacts are not), not the reports' every contact from the suspect
     return (f"incidents (occasions) {h.incidents} · contacts counted in incidents {h.contacts_counted} · "
-            f"threat occasions {threats} · breaches of orders {h.breaches} · "
+            f"threat occasions {h.threats} · breaches of orders {h.breaches} · "
             f"last incident {last} · s2A last day to lay [b]{deadline}[/b] · [b]{escape(h.verdict)}[/b]")
 
 
