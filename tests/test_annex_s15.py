@@ -1,0 +1,40 @@
+"""The technical annex and the outputs folder, as a defence expert read them on unseen seeds (session 15,
+s15-annex): each thing said once, in its own section; people named as case.toml names them; lists in words;
+the folder one consistent state after an officer's decisions."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from _conduct_cases import SUSPECT, VICTIM, make_case, msg
+
+
+def _paragraphs(path: Path) -> str:
+    from docx import Document
+
+    doc = Document(str(path))
+    return "\n".join([p.text for p in doc.paragraphs]
+                     + [c.text for t in doc.tables for row in t.rows for c in row.cells])
+
+
+def test_the_annex_says_the_matching_rule_and_what_is_never_a_contact_once(tmp_path: Path) -> None:
+    """Seed 31415 (third-parties): the matching rule was set out in its own section and again in the list of
+    assumptions, there as "...counted once: Records are..." (a capital mid-sentence); "drafts and unsent
+    messages are never contacts" closed the rule and the next bullet said "drafts, unsent, failed, queued and
+    outbox messages are never contacts"; the occasion rule was the settings' "Days:" line and a bullet."""
+    from atlas.conduct import analyse
+    from atlas.contacts import NOT_CONTACTS, match_clause
+    from reports.build import build_reports
+
+    case = make_case(tmp_path / "c", {VICTIM: [msg(f"2026-05-{d:02d} 12:00", SUSPECT, VICTIM) for d in (1, 2, 3)]})
+    build_reports(case, case.root / "out", as_of=date(2026, 12, 1))
+    annex = " ".join(_paragraphs(case.root / "out" / "technical-annex.docx").split())
+    rule = match_clause()
+    assert annex.count(rule[1:]) == 1 and annex.count("never contacts") == 1 and NOT_CONTACTS in annex
+    assert ": Records are" not in annex and "counted once: records are" not in annex
+    assert annex.count("midnight to midnight") == 1
+    # conduct.json's recorded sentences say it once too, in lower case after the colon
+    said = analyse(case, as_of=date(2026, 12, 1)).assumptions
+    assert sum("never contacts" in a for a in said) == 1
+    assert f"each real-world contact is counted once: {rule}" in said
