@@ -17,8 +17,18 @@ from _conduct_cases import SUSPECT, VICTIM, make_case, msg
 from _report_cases import AS_OF, rejected_ex_reported
 
 from atlas.conduct import analyse
-from atlas.conduct.assumptions import (ADVICE, AUDIENCES, LEGAL_RULES, LEXICON, MATCHING, METHOD, NOT_CONTACTS_KEY, OCCASION,
-                                       Assumption, sentences)
+from atlas.conduct.assumptions import (
+    ADVICE,
+    AUDIENCES,
+    LEGAL_RULES,
+    LEXICON,
+    MATCHING,
+    METHOD,
+    NOT_CONTACTS_KEY,
+    OCCASION,
+    Assumption,
+    sentences,
+)
 from atlas.conduct.assumptions import AS_OF as AS_OF_KEY
 from atlas.conduct.options import ConductOptions
 from atlas.contacts import NOT_CONTACTS, match_clause

@@ -28,7 +28,20 @@ from atlas.store import Case
 from atlas.store.manifest import Place
 from atlas.wording import plural
 
-from .assumptions import AS_OF, LEGAL_RULES, LEXICON, MATCHING, NOT_CONTACTS_KEY, OCCASION, Assumption, advice, advice_only, method, sentences, served
+from .assumptions import (
+    AS_OF,
+    LEGAL_RULES,
+    LEXICON,
+    MATCHING,
+    NOT_CONTACTS_KEY,
+    OCCASION,
+    Assumption,
+    advice,
+    advice_only,
+    method,
+    sentences,
+    served,
+)
 from .behaviours import behaviours, publications
 from .breaches import BreachRows, find_breaches
 from .candidates import THREAT, TO_CONFIRM, Candidate, OccasionCount, candidates, count_occasions, ledger_decisions
