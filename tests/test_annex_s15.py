@@ -38,3 +38,14 @@ def test_the_annex_says_the_matching_rule_and_what_is_never_a_contact_once(tmp_p
     said = analyse(case, as_of=date(2026, 12, 1)).assumptions
     assert sum("never contacts" in a for a in said) == 1
     assert f"each real-world contact is counted once: {rule}" in said
+
+
+def test_names_and_headers_in_what_a_parser_assumed_read_as_words_not_python() -> None:
+    """Seed 31415: the annex printed "tables not matching any template, not read: 'Summary' (headers seen:
+    ['Case', 'OP-ATLAS-...'])", a Python list; a name with an apostrophe came out in double quotes (repr)."""
+    from atlas.wording import quoted, quoted_list
+    from parsers.whatsapp_text import parse  # noqa: F401  (a producer that quotes names)
+
+    assert quoted_list(["Case", "OP-1"]) == "'Case' and 'OP-1'"
+    assert quoted_list(["a", "b", "c"], "or") == "'a', 'b' or 'c'"
+    assert quoted("O'Brien") == "'O'Brien'" and quoted("two\nlines") == "'two lines'"
