@@ -112,6 +112,17 @@ def _readable(refs: Mapping[str, str], k: str, v: Any) -> Any:
     return v
 
 
+def csv_cell(value: Any) -> str:
+    """A value as every served CSV writes it: empty for none; a boolean as ``true`` / ``false``, as
+    events.csv (Polars) writes it and as most CSV readers take it (Polars, pandas, R, JSON's spelling),
+    never Python's ``True`` / ``False``; anything else as its text."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def _flat_rows(items: Sequence[dict[str, Any]], refs: Mapping[str, str], *,
                keys_if_none: Sequence[str] = ()) -> pl.DataFrame:
     """A list of finding dicts as a CSV-ready frame: lists joined with '; ', each record named by its
@@ -132,8 +143,8 @@ def _flat_rows(items: Sequence[dict[str, Any]], refs: Mapping[str, str], *,
             if isinstance(v, list | tuple):
                 v = join_list(v)  # an item holding "; " is quoted: the cell splits back exactly
             elif isinstance(v, dict):
-                v = "; ".join(f"{a}={b}" for a, b in sorted(v.items()))
-            data[k].append("" if v is None else str(v))
+                v = "; ".join(f"{a}={csv_cell(b)}" for a, b in sorted(v.items()))
+            data[k].append(csv_cell(v))
     if any("event_ids" in item for item in shape):
         data["records"] = [str(len(item.get("event_ids") or [])) for item in items]
     return pl.DataFrame(data, schema={k: pl.String for k in data})
@@ -304,13 +315,15 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
         # each table is the records' JSON rendering with the UK date or time beside it, less what is
         # advice or an unconfirmed candidate (exhibited with the statement, served on the defence)
         tables["table:incidents"] = (
-            # target_names beside targets (party keys, a machine's join key): each as a person reads it elsewhere
+            # target_names beside targets (party keys, a machine's join key): each as a person reads it elsewhere;
+            # channel_names beside channels (the store's keys): 'Phone call' for voice, as the chronology says
             # and uk_first / uk_last beside first_ts / last_ts: the day's first and last contact were in UTC only
             _flat_rows([_facts_only({**i.to_json(), "uk_date": uk_date(i.date), "uk_first": uk_time(i.first_ts),
-                                     "uk_last": uk_time(i.last_ts), "target_names": target_names(i.targets, party_names)})
+                                     "uk_last": uk_time(i.last_ts), "target_names": target_names(i.targets, party_names),
+                                     "channel_names": tuple(chronology.channel_name(c) for c in i.channels)})
                         for i in fnd.incidents], refs,
                        keys_if_none=[*_facts_only(dict.fromkeys(_incident_keys())), "uk_date", "uk_first", "uk_last",
-                                     "target_names"]),
+                                     "target_names", "channel_names"]),
             [(f"incident {uk_date(i.date)}", list(i.event_ids)) for i in fnd.incidents])
         tables["table:breaches"] = (
             # a possible breach an officer confirmed says so (its certainty gives the data basis; who, when and why

@@ -49,3 +49,35 @@ def test_names_and_headers_in_what_a_parser_assumed_read_as_words_not_python() -
     assert quoted_list(["Case", "OP-1"]) == "'Case' and 'OP-1'"
     assert quoted_list(["a", "b", "c"], "or") == "'a', 'b' or 'c'"
     assert quoted("O'Brien") == "'O'Brien'" and quoted("two\nlines") == "'two lines'"
+
+
+def test_served_csvs_write_booleans_one_way_and_incidents_name_channels_as_people_do(tmp_path: Path) -> None:
+    """Seed 31415: incidents.csv wrote breach and night as Python's False while events.csv wrote false; its
+    channels column gave the store's 'voice' where the chronology says 'Phone call'. Booleans are true/false in
+    every served CSV (reports.build.csv_cell); channel_names sits beside channels, which is unchanged."""
+    import csv
+
+    from _conduct_cases import call
+
+    from reports.build import build_reports, csv_cell
+
+    assert (csv_cell(True), csv_cell(False), csv_cell(None), csv_cell(0)) == ("true", "false", "", "0")
+    case = make_case(tmp_path / "c", {VICTIM: [msg("2026-05-01 12:00", SUSPECT, VICTIM),
+                                               call("2026-05-02 23:30", SUSPECT, VICTIM)]})
+    build_reports(case, case.root / "out", as_of=date(2026, 12, 1))
+    for name in ("incidents.csv", "events.csv"):
+        text = (case.root / "out" / name).read_text(encoding="utf-8")
+        assert "False" not in text and "True" not in text, name
+    rows = list(csv.DictReader((case.root / "out" / "incidents.csv").open(encoding="utf-8")))
+    assert [(r["channels"], r["channel_names"], r["night"]) for r in rows] == [
+        ("sms", "SMS", "false"), ("voice", "Phone call", "true")]  # 00:30 BST is night-time
+
+
+def test_search_cases_groups_every_count_in_thousands() -> None:
+    """`atlas search-cases` printed "4,456 records (2350 from, 2106 to)": the total grouped, the counts not."""
+    from atlas.cli.commands.search_cases import identifier_line
+
+    line = identifier_line({"label": "tel:+447700900002", "records": 4456, "as_sender": 2350, "as_recipient": 2106,
+                            "party": "suspect", "party_name": "Dan Example", "party_role": "suspect",
+                            "party_basis": "case.toml", "how": "searched", "own_sources": 0})
+    assert line == "  tel:+447700900002: 4,456 records (2,350 from, 2,106 to); Dan Example (suspect, case.toml)"
