@@ -468,7 +468,14 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
                    integrity_notice=integrity_notice, note=_note(redact_third_parties))
     paths["exhibits.csv"] = out_dir / "exhibits.csv"
     paths["exhibits.xlsx"] = out_dir / "exhibits.xlsx"
-    notes: list[str] = []
+    # conduct.json, triage.json, contacts.json, online.json and the contact graph, from this report's own results:
+    # `atlas demo` wrote them here and `atlas report` left them, stale beside the documents, after decisions
+    from atlas.stream import bounded
+
+    from . import analysis_files
+
+    written, notes = analysis_files.write(case, out_dir, inputs, bounded=bounded())
+    paths.update(written)
     return ReportResult(out_dir=out_dir, paths=paths, exhibits=exhibits, statement=st, reviewer_note=note,
                         accounts=accounts, inputs=inputs, findings=fnd, notes=notes)
 

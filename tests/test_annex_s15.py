@@ -81,3 +81,33 @@ def test_search_cases_groups_every_count_in_thousands() -> None:
                             "party": "suspect", "party_name": "Dan Example", "party_role": "suspect",
                             "party_basis": "case.toml", "how": "searched", "own_sources": 0})
     assert line == "  tel:+447700900002: 4,456 records (2,350 from, 2,106 to); Dan Example (suspect, case.toml)"
+
+
+def test_atlas_report_refreshes_every_analysis_file_the_demo_wrote(tmp_path: Path) -> None:
+    """Seed 31415: after `atlas confirm --all-proven` and `atlas report --as-of 2026-12-01`, the outputs folder held
+    the new documents beside the demo's conduct.json, triage.json, contacts.json and contact-graph.* (as of the
+    demo's day, before the decisions). The report now writes them from its own results: decide, re-report, and
+    the JSONs agree with the documents."""
+    import csv
+    import json
+
+    from atlas.cli import main
+
+    case = tmp_path / "demo"
+    assert main(["demo", str(case), "--scale", "0.02"]) == 0
+    out = case / "outputs"
+    written = {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.is_file()}
+    assert {"conduct.json", "triage.json", "contacts.json", "online.json", "contact-graph.graphml",
+            "contact-graph.json"} <= set(written)
+    assert main(["confirm", str(case), "--all-proven", "--note", "x", "--officer", "DS 5678 B. Reviewer"]) == 0
+    assert main(["report", str(case), "--as-of", "2026-12-01"]) == 0
+    # every file the demo wrote there was written again by the report: one state
+    stale = [n for n, t in written.items() if (out / n).stat().st_mtime_ns == t]
+    assert not stale, stale
+    conduct = json.loads((out / "conduct.json").read_text(encoding="utf-8"))
+    triage = json.loads((out / "triage.json").read_text(encoding="utf-8"))
+    assert conduct["as_of"] == triage["as_of"] == "2026-12-01"
+    incidents = list(csv.DictReader((out / "incidents.csv").open(encoding="utf-8")))
+    assert [i["date"] for i in conduct["incidents"]] == [r["date"] for r in incidents]
+    graph = json.loads((out / "contact-graph.json").read_text(encoding="utf-8"))
+    assert graph["graph"]["include_proposed"] is False  # the report's graph: confirmed identities, as its documents
