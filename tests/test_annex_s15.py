@@ -111,3 +111,14 @@ def test_atlas_report_refreshes_every_analysis_file_the_demo_wrote(tmp_path: Pat
     assert [i["date"] for i in conduct["incidents"]] == [r["date"] for r in incidents]
     graph = json.loads((out / "contact-graph.json").read_text(encoding="utf-8"))
     assert graph["graph"]["include_proposed"] is False  # the report's graph: confirmed identities, as its documents
+
+
+def test_the_annex_names_the_suspect_whose_conduct_was_analysed(tmp_path: Path) -> None:
+    """Seed 27182 (covert): the annex's assumptions read "the conduct analysed is from suspect to the victim(s)...":
+    the party's key, where case.toml names him."""
+    from atlas.conduct import analyse
+
+    case = make_case(tmp_path / "c", {VICTIM: [msg(f"2026-05-{d:02d} 12:00", SUSPECT, VICTIM) for d in (1, 2)]})
+    name = "Simon Suspect"  # case.toml's name of the party keyed 'suspect'
+    said = analyse(case, as_of=date(2026, 12, 1)).method_assumptions
+    assert any(a.startswith(f"the conduct analysed is from {name} to ") for a in said), said

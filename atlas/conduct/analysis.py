@@ -784,7 +784,7 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
     police = options.authority_identifiers
     assumptions = [
         method("identity view", f"identity view: {cast.view} ({'case.toml attributions and confirmed links only' if cast.view == 'confirmed' else 'including links still only proposed: not findings until confirmed'})"),
-        method("conduct", f"the conduct analysed is from {cast.suspect} to {cast.target_basis}"),
+        method("conduct", f"the conduct analysed is from {manifest.party_names().get(cast.suspect, cast.suspect)} to {cast.target_basis}"),
         *([method("conduct", f"calls to {', '.join(authority_name(n) for n in police)} are counted as incidents and named as such"),
            advice("conduct", "calls to police numbers are listed as possible vexatious reports")] if police else
           [advice("conduct", "calls to no police numbers are listed as possible vexatious reports")]),
