@@ -18,7 +18,7 @@ from typing import Any
 
 from atlas import __version__
 from atlas.conduct.assumptions import LEGAL_RULES, LEXICON, MATCHING, NOT_CONTACTS_KEY, OCCASION
-from atlas.exhibits import LIST_RULE
+from atlas.exhibits import LIST_RULE, exhibit_key
 
 from .document import Bullets, Document, Para, Section, Table
 from .exhibits import Exhibit, by_hash_basis, refs_text
@@ -125,10 +125,10 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources
         "Records read = events + records set aside, for every exhibit. The clock correction is the median difference "
         "between the exhibit's times and network time (call data records) over contacts matched without ambiguity; it "
         "is removed before matching and never changes a stored time.", numbered=False, emphasis=True))
-    assumed = [f"{s.reference}: {a}." for s in limits.sources for a in s.assumptions]
+    assumed = sorted((_by_number(s.reference), f"{s.reference}: {a}.") for s in limits.sources for a in s.assumptions)
     if assumed:
         per.blocks.append(Para("Assumptions recorded when each exhibit was read:", numbered=False, emphasis=True))
-        per.blocks.append(Bullets(sorted(assumed, key=_by_reference)))
+        per.blocks.append(Bullets([line for _, line in assumed]))
     sections.append(per)
 
     match = Section("Matching the same contact across exhibits")
@@ -176,9 +176,11 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources
     )
 
 
-def _by_reference(line: str) -> tuple[int, str]:
-    head = line.split(":", 1)[0].rsplit("/", 1)[-1]
-    return (int(head) if head.isdigit() else 1 << 30, line)
+def _by_number(reference: str) -> int:
+    """An exhibit's place in a list of them: by its number (``JA/7`` before ``JA/10``), read from
+    the reference itself (:func:`atlas.exhibits.exhibit_key`) rather than cut from a formatted line;
+    an unnumbered one last."""
+    return exhibit_key(reference)[1] or 1 << 30  # exhibit numbers start at 1
 
 
 def _created(inputs: ReportInputs) -> Any:

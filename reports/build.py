@@ -22,6 +22,7 @@ from atlas import __version__
 from atlas.conduct.parties import target_names
 from atlas.contacts import network_sources
 from atlas.exhibits import (
+    RecordRef,
     event_ref,
     event_ref_expr,
     event_refs_expr,
@@ -391,7 +392,7 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
                                inputs.dedupe_rule, inputs.suspect.name if inputs.suspect else "the suspect",
                                possible_sms_parts=inputs.possible_sms_parts)
     offsets: dict[str, tuple[float, int]] = {}
-    if inputs.dedupe_rule and inputs.graph.counting.startswith("de-duplicated"):
+    if inputs.dedupe_rule and inputs.graph.deduplicated:
         # the graph de-duplicated every contact of the case, with the same identities, owners
         # and reference clock as atlas.contacts.case_contacts: its offsets are those
         # (tests/test_scale_report.py checks they are equal); de-duplicating again cost
@@ -407,11 +408,12 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
     made["annex"] = hashed(made["annex"], annex_path, 0)
     paths["annex"] = annex_path
 
-    records = {str(r["event_id"]): chronology.record_ref(str(r["source_exhibit"]), str(r["source_ref"]))
+    located = {str(r["event_id"]): RecordRef(str(r["source_exhibit"]), str(r["source_ref"]))
                for r in cited.select("event_id", "source_exhibit", "source_ref").iter_rows(named=True)}
+    records = {e: str(r) for e, r in located.items()}
     _day, why = statement.statement_date(inputs, received)
     date_warning = [] if _day else [f"Statement date: {why}."]
-    dec = decided.build(case, fnd.conduct, chron, records, party_names, subject, victims)
+    dec = decided.build(case, fnd.conduct, chron, located, party_names, subject, victims)
     view = replace(review_view.build(inputs, fnd, case, src_refs, chron, records, date_warning), decided=dec)
     exhibits_so_far = sorted(sources + [made[p.name] for p in products] + [made[n] for n in tagged_names],
                              key=lambda e: e.number)

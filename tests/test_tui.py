@@ -432,11 +432,10 @@ def test_the_conduct_screen_lists_every_warning_of_the_analysis(small_case: Path
         await show(app, pilot, "5")
         await until(pilot, lambda: "last incident" in text(app, "#clock"))
         screen: Any = app.screen
-        from atlas.exhibits import readable_text
-
         result = screen.review.conduct()
-        said = list(result.warnings) + [w for w in result.s2a.warnings if w not in result.warnings]
-        warnings = [readable_text(screen.review.source_refs(), w) for w in said]
+        refs = screen.review.source_refs()
+        stored = [w.text for w in result.warnings]  # each warning names its records as data: shown by exhibit
+        warnings = [w.shown(refs) for w in result.warnings] + [w for w in result.s2a.warnings if w not in stored]
         screen.query_one("#tabs").active = "tab-warnings"
         await until(pilot, lambda: screen.query_one("#warnings", FrameTable).frame.height == len(warnings))
         table = screen.query_one("#warnings", FrameTable)

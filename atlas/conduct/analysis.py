@@ -23,6 +23,7 @@ import polars as pl
 
 from atlas.contacts import NOT_CONTACTS, match_clause
 from atlas.exhibits import event_refs, source_refs
+from atlas.messages import Message, Named, as_message, joined, message
 from atlas.rules import Rules, load_rules
 from atlas.store import Case
 from atlas.store.manifest import Place
@@ -110,7 +111,10 @@ class ConductResult:
     behaviours: list[dict[str, Any]]
     mutual_periods: dict[str, Any]
     requests_to_stop: list[dict[str, Any]]
-    warnings: list[str]
+    warnings: list[Message]
+    """What a reviewer must not miss (the s2A verdict's first), each with the records it names as data
+    (:mod:`atlas.messages`): conduct.json's ``warnings`` are their stored texts, ``warning_records``
+    the same as a person reads them; outputs render them with :func:`atlas.exhibits.readable_warnings`."""
     assumption_records: tuple[Assumption, ...]
     """Every assumption the analysis made, each with its audience (method or advice): served outputs
     take the method only (:func:`~atlas.conduct.assumptions.served`), never by reading the words."""
@@ -140,7 +144,7 @@ class ConductResult:
     s2a_undated: S2AVerdict | None = field(default=None, repr=False)
     """The same verdict with no as-of day (the planned date against the deadline only), for
     outputs that must not change from day to day (a report made without ``--as-of``)."""
-    warnings_undated: list[str] = field(default_factory=list, repr=False)
+    warnings_undated: list[Message] = field(default_factory=list, repr=False)
     """:attr:`warnings` with the undated verdict's instead of the dated one's."""
     candidates: list[Candidate] = field(default_factory=list)
     """Typed threat and behaviour candidates, keyed (kind, event_id) for the decisions ledger."""
@@ -151,6 +155,9 @@ class ConductResult:
     decisions: Mapping[tuple[str, str], str] = field(default_factory=dict, repr=False)
     """The candidate decisions this result was computed with (``(kind, event_id)`` →
     ``confirmed``/``dismissed``): every output asks :meth:`decision_of`, never the ledger again."""
+    source_exhibits: Mapping[str, str] = field(default_factory=dict, repr=False)
+    """Source id → exhibit (``JA/7``) as the analysis named records by (the incidents' ``exhibits``):
+    conduct.json's ``warning_records`` put each warning's named records by them."""
     with_proposed: ConductResult | None = None
     proposed_identifiers: list[dict[str, Any]] = field(default_factory=list)
     breach_rows: BreachRows | None = field(default=None, repr=False)
@@ -267,7 +274,8 @@ class ConductResult:
             "behaviours": self.behaviours,
             "mutual_periods": self.mutual_periods,
             "requests_to_stop": self.requests_to_stop,
-            "warnings": self.warnings,
+            "warnings": [w.text for w in self.warnings],
+            "warning_records": [w.to_json(self.source_exhibits) for w in self.warnings],
             "assumptions": self.assumptions,
             "assumption_records": [a.to_json() for a in self.assumption_records],
         }
@@ -711,7 +719,7 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
         "notice": rules.notice,
     }
 
-    warnings: list[str] = []
+    warnings: list[Message | str] = []  # words, or a Message where the warning names records
     warnings += [o["law_warning"] for o in order_summaries if o.get("law_warning")]
     if prof["reciprocity"]["two_way"]:
         warnings.append(
@@ -731,9 +739,11 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
     ident = identity_changes(contacts, gaps, list(manifest.orders), cast.status_of)
     like = [u["identifier"] for u in ident["unattributed_to_victim"] if u["like_the_suspect"]]
     if like:
-        warnings.append(f"{plural(len(like), 'identifier')} attributed to nobody contacted the victim one-way after the conduct "
-                        f"began ({', '.join(like[:5])}): possible new identities of the suspect, not counted until "
-                        "linked (each is listed by `atlas conduct` and under the reviewer's note's Points to review)")
+        warnings.append(message(
+            f"{plural(len(like), 'identifier')} attributed to nobody contacted the victim one-way after the conduct began (",
+            *joined(Named("identifier", u) for u in like[:5]),
+            "): possible new identities of the suspect, not counted until linked (each is listed by `atlas conduct` "
+            "and under the reviewer's note's Points to review)"))
     stale = stale_decisions(coloc_details or {}, {key_of(p) for p in possible_rows})
     if stale:
         # nothing lost silently: a decision on records that no longer make a possible co-location (new data
@@ -833,11 +843,11 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
         covert_pattern=covert.to_json() | {"confirmed_possible_colocations": len(confirmed_near)}, cell_site=[_iso(c) for c in serving], gaps=tuple(Gap.of(g) for g in gaps), contact_profile=prof, escalation=trend(
             counted.filter(pl.col("role") == "conduct")),
         bursts=burst_list, identity_changes=ident, behaviours=behaviour_list, mutual_periods=mutual,
-        requests_to_stop=requests_to_stop(contacts), warnings=[*clock.warnings, *warnings],
-        warnings_undated=[*undated.warnings, *warnings],
+        requests_to_stop=requests_to_stop(contacts), warnings=[*map(as_message, (*clock.warnings, *warnings))],
+        warnings_undated=[*map(as_message, (*undated.warnings, *warnings))],
         assumption_records=tuple(assumptions), rules=rules.provenance(), lexicon=lexicon.provenance() | threat_rules.provenance(),
         options=options.to_json(), contacts=contacts, candidates=cands, occasion_count=occasion_count, impact=impact,
-        decisions=dict(decisions),
+        decisions=dict(decisions), source_exhibits=dict(refs),
     )
 
 
