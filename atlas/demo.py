@@ -156,7 +156,7 @@ def _report_step(case: Case, out_dir: Path, result: DemoResult) -> None:
     # the folder `atlas report` writes to: the demo wrote outputs/report/, so after an officer's decisions and
     # `atlas report` a stale statement and report.html, with the counts before the decisions, sat in the case
     # beside the new ones, and the demo's closing lines pointed at the stale copy
-    built = build_reports(case, out_dir)
+    built = build_reports(case, out_dir, with_analysis_files=True)
     for key in ("report", "statement.docx", "statement.html", "reviewer-note.docx", "unused-material.xlsx",
                 "exhibits.xlsx", "events"):
         result.outputs.append(built.paths[key])

@@ -251,11 +251,13 @@ def _beside(fn: Callable[..., T], *args: Any) -> Future[T]:
 
 
 def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, include_proposed: bool = False,
-                  redact_third_parties: bool = False, integrity_notice: str | None = None) -> ReportResult:
+                  redact_third_parties: bool = False, integrity_notice: str | None = None,
+                  with_analysis_files: bool = False) -> ReportResult:
     """Write every output. ``integrity_notice`` (set by ``atlas report --unverified`` when the case
     did not verify) is carried into every output: the documents' pages, the HTML report, the
     figures' footers and a column of every CSV/XLSX table. ``redact_third_parties`` writes
-    every output from the redacted view of the case (:mod:`reports.redaction`)."""
+    every output from the redacted view of the case (:mod:`reports.redaction`). The analysis files
+    (:mod:`reports.analysis_files`) the folder holds are refreshed; ``with_analysis_files`` writes them all."""
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "figures").mkdir(exist_ok=True)
     if redact_third_parties:
@@ -470,13 +472,14 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
                    integrity_notice=integrity_notice, note=_note(redact_third_parties))
     paths["exhibits.csv"] = out_dir / "exhibits.csv"
     paths["exhibits.xlsx"] = out_dir / "exhibits.xlsx"
-    # conduct.json, triage.json, contacts.json, online.json and the contact graph, from this report's own results:
-    # `atlas demo` wrote them here and `atlas report` left them, stale beside the documents, after decisions
+    # conduct.json, triage.json, contacts.json, online.json and the contact graph, refreshed from this report's own
+    # results where the folder holds them: `atlas demo` wrote them here and `atlas report` left them, stale beside
+    # the documents, after decisions
     from atlas.stream import bounded
 
     from . import analysis_files
 
-    written, notes = analysis_files.write(case, out_dir, inputs, bounded=bounded())
+    written, notes = analysis_files.write(case, out_dir, inputs, every=with_analysis_files, bounded=bounded())
     paths.update(written)
     return ReportResult(out_dir=out_dir, paths=paths, exhibits=exhibits, statement=st, reviewer_note=note,
                         accounts=accounts, inputs=inputs, findings=fnd, notes=notes)

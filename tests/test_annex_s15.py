@@ -122,3 +122,24 @@ def test_the_annex_names_the_suspect_whose_conduct_was_analysed(tmp_path: Path) 
     name = "Simon Suspect"  # case.toml's name of the party keyed 'suspect'
     said = analyse(case, as_of=date(2026, 12, 1)).method_assumptions
     assert any(a.startswith(f"the conduct analysed is from {name} to ") for a in said), said
+
+
+def test_a_report_refreshes_the_analysis_files_its_folder_holds_and_writes_none_it_does_not(tmp_path: Path) -> None:
+    """The rule behind the demo's case: what the folder holds is refreshed from the report's results (here a
+    conduct.json from an earlier run, with a stale as-of date); a folder that holds none gets none (contacts.json
+    de-duplicates the whole case again, a cost an ordinary report does not pay)."""
+    import json
+
+    from reports.build import build_reports
+
+    case = make_case(tmp_path / "c", {VICTIM: [msg(f"2026-05-{d:02d} 12:00", SUSPECT, VICTIM) for d in (1, 2, 3)]})
+    plain = build_reports(case, case.root / "plain", as_of=date(2026, 12, 1))
+    assert not [n for n in ("conduct.json", "triage.json", "contacts.json", "online.json", "contact-graph.json")
+                if (plain.out_dir / n).exists() or n in plain.paths]
+    held = case.root / "held"
+    held.mkdir()
+    (held / "conduct.json").write_text('{"as_of": "2026-06-01", "incidents": []}\n', encoding="utf-8")
+    result = build_reports(case, held, as_of=date(2026, 12, 1))
+    conduct = json.loads((held / "conduct.json").read_text(encoding="utf-8"))
+    assert conduct["as_of"] == "2026-12-01" and len(conduct["incidents"]) == len(result.findings.incidents) == 3
+    assert result.paths["conduct.json"] == held / "conduct.json" and not (held / "triage.json").exists()
