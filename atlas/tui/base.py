@@ -77,6 +77,15 @@ class ReviewScreen(Screen[None]):
     def review(self) -> Review:
         return self.atlas.review
 
+    def nothing_to_reopen(self, what: str, current: str, state: str, *, undecided: str = "open") -> bool:
+        """Say so, and open no prompt, when the officer asks to re-open what no decision closed: the ledger
+        refuses it (:func:`atlas.decisions.ledger.refuse_unchanged`), and a prompt there asked for a note for nothing."""
+        if state == undecided and current == undecided:
+            self.app.notify(f"{what} is {undecided}: there is no decision on it to undo, so nothing to re-open "
+                            "(nothing recorded)", severity="warning", timeout=8)
+            return True
+        return False
+
     def headline_widget(self) -> Static:
         return Static("computing the course of conduct…", id="headline", classes="headline")
 
