@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from atlas import __version__
+from atlas.conduct.assumptions import LEGAL_RULES, LEXICON, MATCHING, NOT_CONTACTS_KEY, OCCASION
 from atlas.exhibits import LIST_RULE, exhibit_key
 
 from .document import Bullets, Document, Para, Section, Table
@@ -153,7 +154,15 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources
         if cc.get("occasion_rule"):
             st.blocks.append(Para(f"Days: {cc['occasion_rule']}.", numbered=False))
         st.blocks.append(Table(["Setting", "Value"], _settings(conduct.options), widths=[2, 2]))
-        method = findings.method_assumptions  # by declared audience: the time limit and inferences are advice
+        # by declared audience (the time limit and inferences are advice), less what this annex sets out in a
+        # section of its own: the matching rule and which records are never contacts (Matching), the occasion
+        # (Days, above), the legal rules and lexicon files with their versions and hashes (Data files)
+        stated = [MATCHING, NOT_CONTACTS_KEY, LEGAL_RULES]
+        if cc.get("occasion_rule"):
+            stated.append(OCCASION)
+        if lex.get("lexicon_file"):
+            stated.append(LEXICON)
+        method = findings.method_assumptions_except(stated)
         if method:
             st.blocks.append(Para("Assumptions the analysis recorded:", numbered=False, emphasis=True))
             st.blocks.append(Bullets(method))

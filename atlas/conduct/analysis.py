@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from atlas.contacts import match_rule
+from atlas.contacts import NOT_CONTACTS, match_clause
 from atlas.exhibits import event_refs, source_refs
 from atlas.messages import Message, Named, as_message, joined, message
 from atlas.rules import Rules, load_rules
@@ -29,7 +29,20 @@ from atlas.store import Case
 from atlas.store.manifest import Place
 from atlas.wording import plural
 
-from .assumptions import AS_OF, Assumption, advice, advice_only, method, sentences, served
+from .assumptions import (
+    AS_OF,
+    LEGAL_RULES,
+    LEXICON,
+    MATCHING,
+    NOT_CONTACTS_KEY,
+    OCCASION,
+    Assumption,
+    advice,
+    advice_only,
+    method,
+    sentences,
+    served,
+)
 from .behaviours import behaviours, publications
 from .breaches import BreachRows, find_breaches
 from .candidates import THREAT, TO_CONFIRM, Candidate, OccasionCount, candidates, count_occasions, ledger_decisions
@@ -781,25 +794,25 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
     police = options.authority_identifiers
     assumptions = [
         method("identity view", f"identity view: {cast.view} ({'case.toml attributions and confirmed links only' if cast.view == 'confirmed' else 'including links still only proposed: not findings until confirmed'})"),
-        method("conduct", f"the conduct analysed is from {cast.suspect} to {cast.target_basis}"),
+        method("conduct", f"the conduct analysed is from {manifest.party_names().get(cast.suspect, cast.suspect)} to {cast.target_basis}"),
         *([method("conduct", f"calls to {', '.join(authority_name(n) for n in police)} are counted as incidents and named as such"),
            advice("conduct", "calls to police numbers are listed as possible vexatious reports")] if police else
           [advice("conduct", "calls to no police numbers are listed as possible vexatious reports")]),
-        method("matching", f"each real-world contact is counted once: {match_rule(options.dedupe_tolerance_s)}"),
-        method("not contacts", "drafts, unsent, failed, queued and outbox messages are never contacts"),
-        method("occasion", occasion_rule(options, zone)),
+        method(MATCHING, f"each real-world contact is counted once: {match_clause(options.dedupe_tolerance_s)}"),
+        method(NOT_CONTACTS_KEY, NOT_CONTACTS),
+        method(OCCASION, occasion_rule(options, zone)),
         method("dates", f"dates are UK local dates ({zone}); times are stored in UTC and converted with the zone rules in force (GMT/BST)"),
         method("night", f"night-time = {options.night_label}"),
         advice(AS_OF, f"as-of date {as_of.isoformat()}: {as_of_basis}"),
         advice("s2a clock", f"the {s2a_rule.short} clock applies to {s2a_rule.section}, {rules.mode(s2a_rule.mode_of_trial).plain}; " + "; ".join(
             f"{o.section} is {rules.mode(o.mode_of_trial).plain} with {rules.time_limit(o.time_limit).plain}"
             for o in rules.offences if not rules.time_limit(o.time_limit).limited and o.id != "pha-s4")),
-        method("legal rules", f"legal rules: {rules.meta.name} version {rules.version} ({rules.provenance()['rules_file']}, sha256 {rules.sha256[:16]}…)"),
+        method(LEGAL_RULES, f"legal rules: {rules.meta.name} version {rules.version} ({rules.provenance()['rules_file']}, sha256 {rules.sha256[:16]}…)"),
         method("threat rules", f"threat rules version {threat_rules.version} (sha256 {threat_rules.sha256[:16]}…): structural rules over normalised words "
                f"(text-speak and spelling spelled out; idioms masked; negated, reported or joking words lowered); a message scoring at least "
                f"{threat_rules.occasion_threshold:g} is a candidate threat occasion, at least {threat_rules.review_threshold:g} goes on the review list; "
                "every candidate needs a person to confirm it, and only confirmed occasions count towards s4A"),
-        method("lexicon", f"requests to stop are recognised with lexicon version {lexicon.version} (sha256 {lexicon.sha256[:16]}…)"),
+        method(LEXICON, f"requests to stop are recognised with lexicon version {lexicon.version} (sha256 {lexicon.sha256[:16]}…)"),
         method("location standard", f"location standard: {LocationStandard.of(options).text}"),
         method("cell-site", f"cell-site records are shown only as 'cell serving the area' (assumed reach {options.cell_serving_radius_m:.0f} m where the data gives none), never as presence"),
         method("gaps", f"gaps longer than {options.gap_days} days are listed for a person to judge"),
