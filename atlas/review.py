@@ -26,6 +26,7 @@ from atlas.store import Case
 if TYPE_CHECKING:
     from atlas.conduct import ConductOptions, ConductResult
     from atlas.conduct.memo import Memo
+    from atlas.conduct.time_limit import S2AVerdict
 
 UK: Final = "Europe/London"
 
@@ -52,6 +53,7 @@ class Headline:
     verdict: str
     """``in time``, ``OUT OF TIME`` or ``no incident``."""
     verdict_basis: str = ""
+    """The verdict in one sentence (``S2AVerdict.headline``), which says the label itself: ``verdict`` is the label alone."""
     police_calls: int = 0
     """Calls from the suspect to police numbers the incidents count (``authority_contacts``), beside ``contacts``."""
 
@@ -77,7 +79,7 @@ class Headline:
             ("breaches of orders", str(self.breaches)),
             ("last incident", uk_date(self.last_incident)),
             ("s2A: last day to lay", uk_date(self.deadline)),
-            ("s2A verdict", f"{self.verdict} ({self.verdict_basis})" if self.verdict_basis else self.verdict),
+            ("s2A verdict", self.verdict_basis or self.verdict),
         ]
 
 
@@ -93,9 +95,13 @@ def headline_of(result: ConductResult) -> Headline:
         confirmed_threat_occasions=result.occasion_count.confirmed if result.occasion_count else 0,
         breaches=result.breach_count,  # counted without making 166,000 records (ConductResult.breach_records)
         last_incident=s2a.last_incident.day if s2a.last_incident else None, deadline=s2a.deadline,
-        in_time=s2a.in_time, verdict=s2a.label.upper() if s2a.severity == "bad" else s2a.label,
-        verdict_basis=s2a.headline,
+        in_time=s2a.in_time, verdict=verdict_label(s2a), verdict_basis=s2a.headline,
     )
+
+
+def verdict_label(s2a: S2AVerdict) -> str:
+    """The verdict's label as the workbench shows it: in capitals when it is bad (``EXPIRED``)."""
+    return s2a.label.upper() if s2a.severity == "bad" else s2a.label
 
 
 @dataclass(frozen=True)

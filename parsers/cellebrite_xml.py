@@ -94,12 +94,12 @@ from atlas.model import IDENTITY_EVIDENCE_SCHEMA, REJECT_SCHEMA, TIMED_KINDS, Ch
 from atlas.normalise.identifiers import identifier_uri
 from atlas.normalise.phones import looks_like_phone
 from atlas.normalise.region import RegionEvidence, choose_region, numbers_in
-from atlas.wording import quoted
+from atlas.wording import plural, quoted
 from parsers.base import PLACE_BLANK, ZIP_ERRORS, ParseContext, ParseResult, ParserInfo, Probe, quoted_name
 
 INFO: Final = ParserInfo(
     name="cellebrite-xml",
-    version="1.1.0",
+    version="1.2.0",
     description="Cellebrite Physical Analyzer report (report.xml, or a .ufdr containing it)",
     detects="XML whose root is <project> in the namespace http://pa.cellebrite.com/report/2.0, "
             "bare or as report.xml inside a zip (.ufdr)",
@@ -909,7 +909,8 @@ def _times(frame: pl.DataFrame, assumptions: list[str]) -> pl.DataFrame:
     n_local = frame.filter(pl.col("ts_local").is_not_null()).height
     if n_local:
         assumptions.append(
-            f"{n_local} timestamps in the report have no UTC offset (zone-less device dates): read as the device's "
+            f"{plural(n_local, 'timestamp')} in the report {'has' if n_local == 1 else 'have'} no UTC offset (zone-less "
+            "device dates): read as the device's "
             "local wall-clock time in the case's zone"
         )
     secs = pl.col("duration_raw").str.strip_chars().str.extract_groups(r"^(?:(?:(\d+):)?(\d{1,2}):)?(\d+)(?:[.,]\d+)?$")
@@ -1023,7 +1024,10 @@ def result(report: _Report, rows: pl.DataFrame, ctx: ParseContext) -> ParseResul
         need_recip = is_contact & (pl.col("direction") == "in") & (pl.col("recipients").list.len() == 0)
         n_fill = frame.filter(need_sender | need_recip).height
         if n_fill:
-            assumptions.append(f"{n_fill} calls/messages do not name the owner's side: filled with the device owner {fill_owner}")
+            shown = fill_owner.removeprefix("phone:")  # (the parser's own spelling of a number: people read the number)
+            assumptions.append(f"{plural(n_fill, 'call or message', 'calls or messages')} {'does' if n_fill == 1 else 'do'} not name the "
+                               f"owner's side: "
+                               f"filled with the device owner {shown}")
         frame = frame.with_columns(
             pl.when(need_sender).then(pl.lit(fill_owner)).otherwise(pl.col("sender")).alias("sender"),
             pl.when(need_recip).then(pl.concat_list(pl.lit(fill_owner))).otherwise(pl.col("recipients")).alias("recipients"),

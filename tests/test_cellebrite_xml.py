@@ -180,6 +180,12 @@ def test_owner_and_region_come_from_the_report(report: Path) -> None:
     assert result.owner == "phone:+1 555-521-5554"
     assert result.region == "US"
     assert "device owner's number +1 555-521-5554 from the report's metadata (MSISDN)" in result.assumptions
+    # in words, the number as a person reads it (it read "1 calls/messages do not name the owner's side: filled
+    # with the device owner phone:+1 555-521-5554", the parser's own spelling)
+    [filled] = [a for a in result.assumptions if "owner's side" in a]
+    assert "phone:" not in filled and "calls/messages" not in filled, filled
+    assert filled.endswith("filled with the device owner +1 555-521-5554"), filled
+    assert filled.startswith("5 calls or messages do not name"), filled
 
 
 def test_calls_localised_labels_zone_less_times_and_durations(report: Path) -> None:
@@ -195,7 +201,7 @@ def test_calls_localised_labels_zone_less_times_and_durations(report: Path) -> N
     assert zoneless["ts_utc"] is None and zoneless["ts_local"] == datetime(2026, 7, 1, 9, 30)
     assert zoneless["ts_raw"] == "2026-07-01T09:30:00.000"
     assert (zoneless["direction"], zoneless["deleted"], zoneless["status"]) == ("out", True, None)
-    assert any("1 timestamps in the report have no UTC offset" in a for a in result.assumptions)
+    assert any("1 timestamp in the report has no UTC offset" in a for a in result.assumptions)
     odd = row(result, "call-3")  # an unknown label is named, not guessed
     assert odd["direction"] is None and odd["ts_utc"] == utc(2026, 3, 2, 10, 0)
     assert any("Call Type 'Weird' ×1" in a for a in result.assumptions)

@@ -60,3 +60,30 @@ def test_the_workbench_incidents_table_names_each_target(tmp_path: Path) -> None
                                                      duration_s=60)]})
     frame = incidents_frame(Review(case, as_of=date(2026, 12, 1)))
     assert frame.get_column("to").to_list() == ["Mary Victim, Vera Victim", "Vera Victim", "police non-emergency 101"]
+
+
+
+def test_the_verdict_row_says_its_label_once() -> None:
+    """Seed 61616 (s15-workbench): the decision prompt's impact listing read "in time on the planned date (in
+    time on the planned date 10/12/2026, 32 days before the deadline ...)": the label, then the whole
+    headline, which says the label itself. The row is the headline, the label said once."""
+    from atlas.conduct.time_limit import LastIncident, s2a_verdict
+    from atlas.review import verdict_label
+    from atlas.rules import load_rules
+
+    last = LastIncident(date(2026, 8, 31))
+    cases = [  # (charge date, as-of): in time, in time on the planned date, planned date passed, after the
+        (None, date(2026, 12, 1)), (date(2027, 1, 10), date(2026, 12, 1)),  # deadline, expired, not assessed
+        (date(2026, 11, 1), date(2026, 12, 1)), (date(2027, 6, 1), date(2026, 12, 1)), (None, date(2027, 6, 1)),
+        (None, None)]
+    states = set()
+    for charge, as_of in cases:
+        v = s2a_verdict(load_rules(), last_incident=last, charge_date=charge, as_of=as_of, as_of_basis="test")
+        states.add(v.state)
+        row = dict(_headline(verdict=verdict_label(v), verdict_basis=v.headline).rows())["s2A verdict"]
+        assert row == v.headline and f"({v.label}" not in row, row
+        if v.label == "in time on the planned date":
+            assert row.count("in time on the planned date") == 1, row
+    none = s2a_verdict(load_rules(), last_incident=None, charge_date=None, as_of=date(2026, 12, 1), as_of_basis="t")
+    assert dict(_headline(verdict=none.label, verdict_basis=none.headline).rows())["s2A verdict"] == none.headline
+    assert len(states) == 6, states

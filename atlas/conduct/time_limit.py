@@ -191,7 +191,8 @@ class S2AVerdict:
 
     @property
     def headline(self) -> str:
-        """The verdict in one sentence that begins with its label, as every output prints it."""
+        """The verdict in one sentence, as every output prints it: it begins with its label, or (planned date
+        passed / after the deadline) with the label with the planned date put in."""
         d, s = self.deadline, self.state
         left = ("" if self.days_left is None else "today is the last day" if self.days_left == 0
                 else plural(self.days_left, "day") + " left")
