@@ -292,6 +292,10 @@ def _xml_id(kind: str, n: int) -> str:
 
 
 def _text(value: Any) -> str:
+    """A value as a KML ``Data`` text: a boolean as ``true``/``false``, as XML Schema, the served CSVs and
+    the GeoJSON write it (it read Python's ``True``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, list):
         return xml_safe(join_list(value))
     return xml_safe(str(value))
