@@ -142,7 +142,7 @@ class ConductScreen(ReviewScreen):
             self.notify("This row has no records of its own (a gap between incidents, or a warning)")
             return
         whole = "  ·  ".join(f"{k}: {v}" for k, v in row.items() if not k.startswith("_"))  # cut in the table
-        self.app.push_screen(RecordsView(f"Records of this {TABS[key][0].lower()} row",
+        self.app.push_screen(RecordsView(f"{TABS[key][0]}: the records of this row",
                                          views.records_frame(self.review, ids), self.atlas.record_text, about=whole))
 
     @guarded
