@@ -32,8 +32,8 @@ def reported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
     from atlas.demo import ingest_generated
     from atlas.store import Case
-    from fixtures.generate import generate
     from reports.build import build_reports
+    from tests._generated import generate_copy as generate
 
     out: dict[str, Path] = {}
     root = tmp_path_factory.mktemp("scenarios")
