@@ -17,7 +17,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from atlas import __version__
-from atlas.conduct.parties import authority_name
 from atlas.exhibits import LIST_RULE
 
 from .document import Bullets, Document, Para, Section, Table
@@ -36,24 +35,6 @@ TARGETS_RULE = (
     "names each as the other outputs do: the party's name in the case file, and a police number as, for example, "
     "police non-emergency 101.")
 """How incidents.csv names its targets (shown when the analysis ran, so that the table is produced)."""
-
-
-def method_assumptions(assumptions: Sequence[str], s2a: str) -> list[str]:
-    """The analysis's assumptions as an exhibit served on the defence may give them: its method only. The
-    time limit (which offence the s2A clock applies to, the warning threshold, the as-of date that dates the
-    verdict) is advice for the reviewer's note, and "possible vexatious reports" characterises the suspect's
-    calls to a police number: the exhibit says how they are counted instead."""
-    out = []
-    for a in assumptions:
-        if a.startswith(("as-of date ", f"the {s2a} clock applies to")):
-            continue
-        a = re.sub(r"; the \S+ warning threshold is \d+ days?$", "", a)
-        a = re.sub(r"; calls to no police numbers are listed as possible vexatious reports$", "", a)
-        a = re.sub(r"; calls to (.+) are listed as possible vexatious reports$",
-                   lambda m: "; calls to " + ", ".join(authority_name(n) for n in m.group(1).split(", "))
-                   + " are counted as incidents and named as such", a)
-        out.append(a)
-    return out
 
 
 def dependency_versions() -> list[tuple[str, str]]:
@@ -122,7 +103,7 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources
 
     per = Section("Each exhibit: parser, record counts and times")
     by_id = {r["source_id"]: r for r in inputs.sources.iter_rows(named=True)}
-    timing = {s.reference: s.timing.removeprefix("Times: ") for s in limits.sources}
+    timing = {s.reference: s.timing for s in limits.sources}
     rows = []
     for e in sources:
         r = by_id.get(e.source_id, {})
@@ -137,8 +118,7 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources
         "Records read = events + records set aside, for every exhibit. The clock correction is the median difference "
         "between the exhibit's times and network time (call data records) over contacts matched without ambiguity; it "
         "is removed before matching and never changes a stored time.", numbered=False, emphasis=True))
-    assumed = [f"{s.reference}: {n.removeprefix('Assumption recorded at ingest: ')}" for s in limits.sources
-               for n in s.notes if n.startswith("Assumption recorded at ingest")]
+    assumed = [f"{s.reference}: {a}." for s in limits.sources for a in s.assumptions]
     if assumed:
         per.blocks.append(Para("Assumptions recorded when each exhibit was read:", numbered=False, emphasis=True))
         per.blocks.append(Bullets(sorted(assumed, key=_by_reference)))
@@ -167,7 +147,7 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources
         if cc.get("occasion_rule"):
             st.blocks.append(Para(f"Days: {cc['occasion_rule']}.", numbered=False))
         st.blocks.append(Table(["Setting", "Value"], _settings(conduct.options), widths=[2, 2]))
-        method = method_assumptions(findings.assumptions, inputs.rules.offence("pha-s2a").short)
+        method = findings.method_assumptions  # by declared audience: the time limit and inferences are advice
         if method:
             st.blocks.append(Para("Assumptions the analysis recorded:", numbered=False, emphasis=True))
             st.blocks.append(Bullets(method))

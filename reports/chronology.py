@@ -16,7 +16,7 @@ lowest exhibit number, so the choice is the same on every run.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -62,11 +62,21 @@ class ChronologyRow:
     event_ids: tuple[str, ...]
 
     @property
+    def also_exhibits(self) -> tuple[str, ...]:
+        """The other exhibits recording the contact, by number (``JA/9``), each once."""
+        return exhibit_numbers(self.also)
+
+    @property
     def exhibit_cell(self) -> str:
         """The record quoted, then the other exhibits recording the contact (by number: the
         contacts table exhibit names each of their records)."""
-        others = list(dict.fromkeys(a.split(",", 1)[0] for a in self.also))
+        others = self.also_exhibits
         return self.exhibit + (f" (also {', '.join(others)})" if others else "")
+
+
+def exhibit_numbers(records: Iterable[str]) -> tuple[str, ...]:
+    """The exhibits of record references (``JA/9, sms rowid 4`` → ``JA/9``), each once, in order."""
+    return tuple(dict.fromkeys(r.split(",", 1)[0] for r in records))
 
 
 def channel_name(channel: str) -> str:

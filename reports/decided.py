@@ -34,7 +34,7 @@ from atlas.exhibits import join_list
 from atlas.store import Case
 from atlas.wording import Pronouns
 
-from .chronology import ChronologyRow, channel_name
+from .chronology import ChronologyRow, channel_name, exhibit_numbers
 from .redaction import free_text
 from .style import uk_date, uk_time
 
@@ -85,6 +85,9 @@ class DecidedMessage:
     """Whom or what the matched words name as the one to be harmed (:mod:`atlas.conduct.threat_target`)."""
     to_victim: bool = False
     """Whether the message was sent to the victim (so "you" in it names her)."""
+    also: tuple[str, ...] = ()
+    """The other exhibits recording the same contact, by number (``JA/9``): for a sentence that says
+    "also recorded in", never cut out of :attr:`exhibit_cell`."""
 
     @property
     def names_victim(self) -> bool:
@@ -172,13 +175,13 @@ def build(case: Case, conduct: ConductResult | None, chronology: Sequence[Chrono
             return DecidedMessage(candidate_id(c.kind, c.event_id), c.kind, str(c.tier), state, occasion, c.ts_utc,
                                   row.uk_time, row.channel, row.from_name, row.to_name, row.content or c.text,
                                   row.exhibit, row.exhibit_cell, flagged, *who, event_ids=ids,
-                                  threatened=c.threatened, to_victim=to_victim)
+                                  threatened=c.threatened, to_victim=to_victim, also=row.also_exhibits)
         refs = [records[e] for e in c.event_ids if e in records]
         return DecidedMessage(candidate_id(c.kind, c.event_id), c.kind, str(c.tier), state, occasion, c.ts_utc,
                               uk_time(c.ts_utc), channel_name(c.channel), subject,
                               names.get(c.target, c.target), c.text, refs[0] if refs else "not cited",
                               join_list(refs) or "not cited", flagged, *who, event_ids=ids,
-                                  threatened=c.threatened, to_victim=to_victim)
+                              threatened=c.threatened, to_victim=to_victim, also=exhibit_numbers(refs[1:]))
 
     threats = tuple(one(c) for c in sorted(conduct.candidates, key=_order) if c.kind == THREAT)
     behaviours = tuple(one(c) for c in sorted(conduct.candidates, key=_order) if c.kind != THREAT)

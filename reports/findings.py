@@ -143,7 +143,20 @@ class Findings:
 
     @property
     def assumptions(self) -> list[str]:
+        """Every assumption as the analysis recorded it (method and advice): not for a served output."""
         return list(self.conduct.assumptions) if self.conduct is not None else []
+
+    @property
+    def method_assumptions(self) -> list[str]:
+        """The assumptions an exhibit served on the defence may give: the method only, chosen by each
+        assumption's declared audience (:mod:`atlas.conduct.assumptions`), never by its words."""
+        return self.conduct.method_assumptions if self.conduct is not None else []
+
+    @property
+    def advice_assumptions(self) -> list[str]:
+        """The advice clauses (the time limit, the warning threshold, the as-of date, inferences): the
+        reviewer's note only."""
+        return self.conduct.advice_assumptions if self.conduct is not None else []
 
     @property
     def s2a(self) -> S2AVerdict | None:

@@ -103,7 +103,12 @@ class SourceLimits:
     filename: str
     kind: DataKind
     timing: str
+    """How the exhibit's times were read (no lead word: each output labels it)."""
     notes: list[str] = field(default_factory=list)
+    """Points to note about the exhibit (deleted records, clock changes, cells, records set aside)."""
+    assumptions: list[str] = field(default_factory=list)
+    """What the parser assumed when it read the exhibit (the store's ``assumptions``): method, kept apart
+    from :attr:`notes` so that each output chooses them by field, never by a sentence's opening words."""
 
 
 @dataclass
@@ -111,6 +116,9 @@ class Limitations:
     general: list[str]
     sources: list[SourceLimits]
     identity: list[str]
+    """The identifiers the findings rest on: attributed in case.toml or linked and confirmed by an officer."""
+    identity_pending: list[str] = field(default_factory=list)
+    """Identifiers and links only proposed, awaiting an officer's decision (not used in the findings)."""
 
 
 _BASIS_WORDS: Final = {
@@ -219,8 +227,6 @@ def build(
         f = facts.get(sid, {})
         zone = str(r["timezone"] or case.manifest.timezone)
         notes: list[str] = []
-        for a in r["assumptions"] or []:
-            notes.append(f"Assumption recorded at ingest: {a}.")
         deleted = int(f.get("deleted") or 0)
         if deleted:
             notes.append(f"{_n(deleted, 'record', 'was', 'were')} recovered as deleted: "
@@ -255,11 +261,11 @@ def build(
                          f"{'was' if rejects == 1 else 'were'} set aside with the reason; "
                          f"{'it is' if rejects == 1 else 'they are'} not in any count and not relied on.")
         untimed = int(f.get("events") or 0) - int(f.get("timed") or 0)
-        timing = (f"Times: {_timing(f, zone)}; converted to UTC and shown in UK local time (GMT/BST)."
+        timing = (f"{_timing(f, zone)}; converted to UTC and shown in UK local time (GMT/BST)."
                   + (f" {_n(untimed, 'record', 'carries', 'carry')} no time." if untimed > 0 else "")
-                  if int(f.get("timed") or 0) else "Times: none (reference data without times).")
+                  if int(f.get("timed") or 0) else "none (reference data without times).")
         per_source.append(SourceLimits(reference=references.get(sid, sid), filename=str(r["name"]), kind=kind,
-                                       timing=timing, notes=notes))
+                                       timing=timing, notes=notes, assumptions=list(r["assumptions"] or [])))
 
     general = [
         "Times in this statement are UK local times (GMT in winter, BST in summer), stated with the zone; the case "
@@ -282,6 +288,7 @@ def build(
                        "twice (de-duplication across sources was not available).")
 
     identity: list[str] = []
+    pending: list[str] = []
     for row in identifier_rows(claims, references):
         label, status, basis, strength = row
         if status == "attributed":
@@ -290,11 +297,12 @@ def build(
         else:
             evidence = "documentary (proven)" if strength == "proven" else "statistical (inferred)"
             state = "confirmed by an officer" if status == "confirmed" else "proposed, not yet confirmed"
-            identity.append(f"{label}: linked to {suspect_name} on the basis '{basis}', {evidence}, {state}.")
+            (identity if status == "confirmed" else pending).append(
+                f"{label}: linked to {suspect_name} on the basis '{basis}', {evidence}, {state}.")
     for link in links:
         if link.status == "proposed":
-            identity.append(f"Proposed link {link.a} \u2194 {link.b} (basis '{link.basis}', "
+            pending.append(f"Proposed link {link.a} \u2194 {link.b} (basis '{link.basis}', "
                             f"{link.strength}): not used in the findings unless stated; awaiting an officer's decision.")
     if not any(c.status == "confirmed" for c in claims.values()):
         identity.append("No alias link beyond the officer's attribution was used in the findings.")
-    return Limitations(general=general, sources=per_source, identity=identity)
+    return Limitations(general=general, sources=per_source, identity=identity, identity_pending=pending)

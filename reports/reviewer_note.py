@@ -22,6 +22,7 @@ from typing import Any, Final
 import polars as pl
 
 from atlas.conduct import ConductResult
+from atlas.conduct.assumptions import ADVICE, AS_OF
 from atlas.conduct.candidates import OccasionCount
 from atlas.conduct.impact import ImpactLink
 from atlas.conduct.threat_target import ADDRESSEE, describe
@@ -117,6 +118,8 @@ def build(inputs: ReportInputs, findings: Findings, case: Case, refs: Mapping[st
     sections.append(warn)
     sections.append(_decisions(case, refs, facts, conduct, decided, subject))
     sections.append(_points(inputs, conduct, case, refs, subject, missing_continuity))
+    if conduct is not None:
+        sections.append(_assumed(conduct, facts))
 
     from .statement import created_at
 
@@ -166,6 +169,20 @@ def _s2a(inputs: ReportInputs, findings: Findings, case: Case, refs: Mapping[str
     limit = inputs.rules.time_limit(s4a.time_limit)
     sec.blocks.append(Para(f"An offence under {s4a.section} is {inputs.rules.mode(s4a.mode_of_trial).plain} and has "
                            f"{limit.plain} ({limit.citation}).", numbered=False))
+    return sec
+
+
+def _assumed(conduct: ConductResult, facts: dict[str, Any]) -> Section:
+    """The analysis's advice assumptions (declared by audience where the analysis makes them): the
+    technical annex, served on the defence, gives the method ones only. The as-of date is left out
+    (by its key): the note states it, with its basis, in About this note and the s2A table."""
+    sec = Section("What this note's advice assumes")
+    advice = [a.text for a in conduct.assumption_records if a.audience == ADVICE and a.sentence != AS_OF]
+    facts["advice_assumptions"] = len(advice)
+    sec.blocks.append(Para("The analysis recorded these assumptions behind the time limit and the inferences in this "
+                           "note. They are advice, not in the technical annex, which gives the method's assumptions "
+                           "and is served with the statement.", numbered=False))
+    sec.blocks.append(Bullets(advice) if advice else Para("None.", numbered=False))
     return sec
 
 

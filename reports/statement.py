@@ -25,7 +25,9 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from atlas import __version__
+from atlas.conduct.geo import ACCURACY_UNKNOWN, OUTSIDE_STRADDLES
 from atlas.conduct.possible_colocations import PossibleColocation
+from atlas.conduct.records import PossibleBreach
 from atlas.errors import AtlasError
 from atlas.exhibits import join_list
 from atlas.identity.bases import describe as describe_basis
@@ -296,14 +298,12 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, parts: 
     lim.blocks.append(Bullets(list(limits.general)))
     notes = []
     for s in sorted(limits.sources, key=lambda s: _ref_key(s.reference)):
-        kept = [n for n in s.notes if not n.startswith("Assumption recorded at ingest")]  # in the annex
-        if kept:
-            notes.append(f"{s.reference}: {' '.join(kept)}")
+        if s.notes:  # the parser's assumptions (s.assumptions) are in the technical annex
+            notes.append(f"{s.reference}: {' '.join(s.notes)}")
     if notes:
         lim.blocks.append(Para("Points to note about particular exhibits:", numbered=False, emphasis=True))
         lim.blocks.append(Bullets(notes))
-    lim.blocks.append(Bullets([line for line in limits.identity if "Proposed link" not in line and
-                               "proposed, not yet confirmed" not in line]))
+    lim.blocks.append(Bullets(list(limits.identity)))  # never the proposed ones (limits.identity_pending)
     sections.append(lim)
 
     # 7. chronology
@@ -484,8 +484,7 @@ def _findings(inputs: ReportInputs, findings: Findings, parts: StatementParts, s
 
 
 def _quoted(m: DecidedMessage) -> Para:
-    also = m.exhibit_cell.removeprefix(m.exhibit).strip().removeprefix("(also ").removesuffix(")")
-    where = m.exhibit + (f"; also recorded in {also}" if also else "")
+    where = m.exhibit + (f"; also recorded in {', '.join(m.also)}" if m.also else "")
     return Para(f"{m.uk_time}, {m.channel} from {m.from_name} to {m.to_name} ({where}): \u201c{m.text}\u201d",
                 numbered=False)
 
@@ -699,7 +698,7 @@ def _confirmed_breaches(inputs: ReportInputs, findings: Findings, o: Any, subjec
     if not confirmed:
         return []
     rows = [[uk_time(b.start), _place_label(inputs, b.place, None), _metres(b.possible.min_distance_m),
-             _possible_only(b.possible.certainty), join_list(b.possible.exhibits[:MAX_REFS])
+             _possible_only(b.possible), join_list(b.possible.exhibits[:MAX_REFS])
              + (f"; and {len(b.possible.exhibits) - MAX_REFS} more" if len(b.possible.exhibits) > MAX_REFS else "")]
             for b in confirmed[:MAX_ROWS]]
     return [
@@ -718,14 +717,15 @@ def _confirmed_breaches(inputs: ReportInputs, findings: Findings, o: Any, subjec
     ]
 
 
-def _possible_only(certainty: str) -> str:
-    """What makes a position only possible presence, in a served table's words (no finding, no advice)."""
+def _possible_only(possible: PossibleBreach) -> str:
+    """What makes a position only possible presence, in a served table's words (no finding, no advice),
+    from the positions' statuses (never by reading the analysis's certainty sentence)."""
     parts = []
-    if "no stated accuracy" in certainty:
+    if ACCURACY_UNKNOWN in possible.statuses:
         parts.append("reported inside; accuracy not stated")
-    if "accuracy circles reach inside" in certainty:
+    if OUTSIDE_STRADDLES in possible.statuses:
         parts.append("reported outside; accuracy reaches inside")
-    return "; ".join(parts) or certainty
+    return "; ".join(parts) or possible.certainty
 
 
 def _chronology(parts: StatementParts, subject: str, facts: dict[str, Any]) -> Section:

@@ -122,7 +122,8 @@ def test_limits_state_deleted_records_clock_changes_cells_and_rejects_counted_fr
     assert "1 time fell in a clock-change hour (1 repeated, 0 skipped)" in notes
     assert "1 record carries a cell identifier" in notes and "not the phone's position" in notes
     assert "1 record could not be read and was set aside" in notes
-    assert "Assumption recorded at ingest: day/month order taken as day first (GB)." in notes
+    assert src.assumptions == ["day/month order taken as day first (GB)"]  # its own field: the annex gives them
+    assert "day/month order" not in notes  # the statement's points to note (served) are facts about the records
     assert any("Handset download: can show messages and calls as stored" in g for g in limits.general)
     assert not any("Call data record" in g for g in limits.general)  # no CDR in this case, so no CDR paragraph
     assert any("counted per source record" in g for g in limits.general)

@@ -28,6 +28,7 @@ from atlas.store import Case
 from atlas.store.manifest import Place
 from atlas.wording import plural
 
+from .assumptions import AS_OF, Assumption, advice, advice_only, method, sentences, served
 from .behaviours import behaviours, publications
 from .breaches import BreachRows, find_breaches
 from .candidates import THREAT, TO_CONFIRM, Candidate, OccasionCount, candidates, count_occasions, ledger_decisions
@@ -40,7 +41,7 @@ from .location_standard import LocationStandard
 from .locations import device_records
 from .memo import Memo, cast_key, data_key, options_key
 from .options import ConductOptions
-from .parties import Cast, build_cast
+from .parties import Cast, authority_name, build_cast
 from .possible_breaches import ITEM as CONFIRMED_BREACH
 from .possible_breaches import BreachReview
 from .possible_breaches import key_of as breach_key_of
@@ -97,7 +98,9 @@ class ConductResult:
     mutual_periods: dict[str, Any]
     requests_to_stop: list[dict[str, Any]]
     warnings: list[str]
-    assumptions: list[str]
+    assumption_records: tuple[Assumption, ...]
+    """Every assumption the analysis made, each with its audience (method or advice): served outputs
+    take the method only (:func:`~atlas.conduct.assumptions.served`), never by reading the words."""
     rules: dict[str, str]
     lexicon: dict[str, str]
     options: dict[str, Any]
@@ -141,6 +144,21 @@ class ConductResult:
     """The rows :attr:`breach_records` are made from, for a table that needs no record per
     breach (the workbench's: :meth:`BreachRows.contact_rows`); None where the result was
     made without them (then read :attr:`breaches`)."""
+
+    @property
+    def assumptions(self) -> list[str]:
+        """The recorded sentences (conduct.json's ``assumptions``): method and advice together."""
+        return sentences(self.assumption_records)
+
+    @property
+    def method_assumptions(self) -> list[str]:
+        """What an exhibit served on the defence may give: the method clauses only."""
+        return served(self.assumption_records)
+
+    @property
+    def advice_assumptions(self) -> list[str]:
+        """The advice clauses (time limit, warning threshold, as-of date, inferences): the reviewer's only."""
+        return advice_only(self.assumption_records)
 
     @property
     def breaches(self) -> tuple[Breach, ...]:
@@ -189,7 +207,7 @@ class ConductResult:
         made without ``--as-of``): the undated s2A verdict and its warnings, and no sentence
         that quotes the analysis date."""
         return replace(self, s2a=self.s2a_undated or self.s2a, warnings=list(self.warnings_undated),
-                       assumptions=[a for a in self.assumptions if not a.startswith("as-of date ")],
+                       assumption_records=tuple(a for a in self.assumption_records if a.sentence != AS_OF),
                        with_proposed=self.with_proposed.undated() if self.with_proposed is not None else None)
 
     def to_json(self) -> dict[str, Any]:
@@ -238,6 +256,7 @@ class ConductResult:
             "requests_to_stop": self.requests_to_stop,
             "warnings": self.warnings,
             "assumptions": self.assumptions,
+            "assumption_records": [a.to_json() for a in self.assumption_records],
         }
         if self.view == "confirmed":
             data["with_proposed"] = (
@@ -745,28 +764,33 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
     covert = covert_pattern(near + confirmed_near, lambda t: t.astimezone(tz).date(), options)
 
     s2a_rule = rules.offence("pha-s2a")
+    police = options.authority_identifiers
     assumptions = [
-        f"identity view: {cast.view} ({'case.toml attributions and confirmed links only' if cast.view == 'confirmed' else 'including links still only proposed: not findings until confirmed'})",
-        f"the conduct analysed is from {cast.suspect} to {cast.target_basis}; calls to {', '.join(options.authority_identifiers) or 'no police numbers'} are listed as possible vexatious reports",
-        f"each real-world contact is counted once: {match_rule(options.dedupe_tolerance_s)}",
-        "drafts, unsent, failed, queued and outbox messages are never contacts",
-        occasion_rule(options, zone),
-        f"dates are UK local dates ({zone}); times are stored in UTC and converted with the zone rules in force (GMT/BST)",
-        f"night-time = {options.night_label}",
-        f"as-of date {as_of.isoformat()}: {as_of_basis}",
-        f"the {s2a_rule.short} clock applies to {s2a_rule.section}, {rules.mode(s2a_rule.mode_of_trial).plain}; " + "; ".join(
+        method("identity view", f"identity view: {cast.view} ({'case.toml attributions and confirmed links only' if cast.view == 'confirmed' else 'including links still only proposed: not findings until confirmed'})"),
+        method("conduct", f"the conduct analysed is from {cast.suspect} to {cast.target_basis}"),
+        *([method("conduct", f"calls to {', '.join(authority_name(n) for n in police)} are counted as incidents and named as such"),
+           advice("conduct", "calls to police numbers are listed as possible vexatious reports")] if police else
+          [advice("conduct", "calls to no police numbers are listed as possible vexatious reports")]),
+        method("matching", f"each real-world contact is counted once: {match_rule(options.dedupe_tolerance_s)}"),
+        method("not contacts", "drafts, unsent, failed, queued and outbox messages are never contacts"),
+        method("occasion", occasion_rule(options, zone)),
+        method("dates", f"dates are UK local dates ({zone}); times are stored in UTC and converted with the zone rules in force (GMT/BST)"),
+        method("night", f"night-time = {options.night_label}"),
+        advice(AS_OF, f"as-of date {as_of.isoformat()}: {as_of_basis}"),
+        advice("s2a clock", f"the {s2a_rule.short} clock applies to {s2a_rule.section}, {rules.mode(s2a_rule.mode_of_trial).plain}; " + "; ".join(
             f"{o.section} is {rules.mode(o.mode_of_trial).plain} with {rules.time_limit(o.time_limit).plain}"
-            for o in rules.offences if not rules.time_limit(o.time_limit).limited and o.id != "pha-s4"),
-        f"legal rules: {rules.meta.name} version {rules.version} ({rules.provenance()['rules_file']}, sha256 {rules.sha256[:16]}…)",
-        f"threat rules version {threat_rules.version} (sha256 {threat_rules.sha256[:16]}…): structural rules over normalised words "
-        f"(text-speak and spelling spelled out; idioms masked; negated, reported or joking words lowered); a message scoring at least "
-        f"{threat_rules.occasion_threshold:g} is a candidate threat occasion, at least {threat_rules.review_threshold:g} goes on the review list; "
-        "every candidate needs a person to confirm it, and only confirmed occasions count towards s4A",
-        f"requests to stop are recognised with lexicon version {lexicon.version} (sha256 {lexicon.sha256[:16]}…)",
-        f"location standard: {LocationStandard.of(options).text}",
-        f"cell-site records are shown only as 'cell serving the area' (assumed reach {options.cell_serving_radius_m:.0f} m where the data gives none), never as presence",
-        f"gaps longer than {options.gap_days} days are listed for a person to judge; the s2A warning threshold is {options.warn_days} days",
-        "indicators (volume, night-time, bursts, proximity, text patterns) are not proof of fear, alarm or distress",
+            for o in rules.offences if not rules.time_limit(o.time_limit).limited and o.id != "pha-s4")),
+        method("legal rules", f"legal rules: {rules.meta.name} version {rules.version} ({rules.provenance()['rules_file']}, sha256 {rules.sha256[:16]}…)"),
+        method("threat rules", f"threat rules version {threat_rules.version} (sha256 {threat_rules.sha256[:16]}…): structural rules over normalised words "
+               f"(text-speak and spelling spelled out; idioms masked; negated, reported or joking words lowered); a message scoring at least "
+               f"{threat_rules.occasion_threshold:g} is a candidate threat occasion, at least {threat_rules.review_threshold:g} goes on the review list; "
+               "every candidate needs a person to confirm it, and only confirmed occasions count towards s4A"),
+        method("lexicon", f"requests to stop are recognised with lexicon version {lexicon.version} (sha256 {lexicon.sha256[:16]}…)"),
+        method("location standard", f"location standard: {LocationStandard.of(options).text}"),
+        method("cell-site", f"cell-site records are shown only as 'cell serving the area' (assumed reach {options.cell_serving_radius_m:.0f} m where the data gives none), never as presence"),
+        method("gaps", f"gaps longer than {options.gap_days} days are listed for a person to judge"),
+        advice("gaps", f"the s2A warning threshold is {options.warn_days} days"),
+        method("indicators", "indicators (volume, night-time, bursts, proximity, text patterns) are not proof of fear, alarm or distress"),
     ]
     possible_records = _records(Colocation.of, _with_victim_exhibits(possible_colocations, refs), refs)
     possible_breach_records = _records(PossibleBreach.of, possible, refs)
@@ -794,7 +818,7 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
         bursts=burst_list, identity_changes=ident, behaviours=behaviour_list, mutual_periods=mutual,
         requests_to_stop=requests_to_stop(contacts), warnings=[*clock.warnings, *warnings],
         warnings_undated=[*undated.warnings, *warnings],
-        assumptions=assumptions, rules=rules.provenance(), lexicon=lexicon.provenance() | threat_rules.provenance(),
+        assumption_records=tuple(assumptions), rules=rules.provenance(), lexicon=lexicon.provenance() | threat_rules.provenance(),
         options=options.to_json(), contacts=contacts, candidates=cands, occasion_count=occasion_count, impact=impact,
         decisions=dict(decisions),
     )

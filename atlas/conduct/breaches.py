@@ -210,6 +210,7 @@ def find_breaches(
                 "order": order_name(order), "kind": "exclusion-zone (possible)", "ts": start, "end": end,
                 "place": ep["place"], "event_ids": ep["event_ids"], "min_distance_m": ep["min_distance_m"],
                 "certainty": ep["certainty"], "precision": ep["precision"], "basis": ep["basis"],
+                "statuses": tuple(ep["statuses"]),
             })
         statuses = direct.get_column("identifier_status")
         summary |= {

@@ -324,6 +324,10 @@ class PossibleBreach(_Record):
     precision: str
     basis: str
     """Exactly what it rests on (which records, and why they cannot show presence)."""
+    statuses: tuple[str, ...] = ()
+    """Why each position is only possible (:data:`~atlas.conduct.geo.ACCURACY_UNKNOWN`,
+    :data:`~atlas.conduct.geo.OUTSIDE_STRADDLES`): what :attr:`certainty` says in words, for an output
+    that words it its own way (never by reading :attr:`certainty`). Not in the JSON."""
 
     KEYS: ClassVar[Mapping[str, tuple[str, ...]]] = {"*": ("order", "kind", "ts", "end", "place", "event_ids", "exhibits",
                                                            "min_distance_m", "certainty", "precision", "basis")}
@@ -333,7 +337,8 @@ class PossibleBreach(_Record):
         return cls(order=str(d["order"]), kind=str(d["kind"]), ts=_instant(d["ts"]), end=_instant(d["end"]),
                    place=str(d["place"]), event_ids=_strs(d["event_ids"]), exhibits=tuple(exhibits),
                    min_distance_m=float(d["min_distance_m"]),
-                   certainty=str(d["certainty"]), precision=str(d["precision"]), basis=str(d["basis"]))
+                   certainty=str(d["certainty"]), precision=str(d["precision"]), basis=str(d["basis"]),
+                   statuses=_strs(d.get("statuses") or ()))
 
 
 _COLOC_COMMON: Final = ("kind", "place", "start", "end", "date", "event_ids", "exhibits", "points", "min_distance_m", "certainty",
