@@ -177,6 +177,10 @@ def _run_job(jobs: list[dict[str, Any]], work: Path, n: int, proto: TextIO) -> N
     proto.write(json.dumps(result) + "\n")
 
 
+SENT = 86
+"""A job's process exits with this status only after it sent its ``done`` (any other status, 0 too, is a death)."""
+
+
 def main(argv: list[str]) -> int:
     """Run each job in a process of its own, forked from this one after :func:`_preload`: every job has
     the whole address-space limit and none inherits another's leftovers, at the cost of a fork, not of a
@@ -193,17 +197,17 @@ def main(argv: list[str]) -> int:
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:  # the job's process: it never returns into this loop
-            status = 0
+            status = 70
             try:
                 _run_job(jobs, work, n, proto)
                 proto.flush()
+                status = SENT
             except BaseException:
                 traceback.print_exc()
-                status = 70
             finally:
                 os._exit(status)
         returncode = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
-        if returncode != 0:
+        if returncode != SENT:  # it died before it sent its result (even with status 0: a library's exit(0))
             proto.write(json.dumps({"died": n, "returncode": returncode}) + "\n")
             return 0
     return 0
