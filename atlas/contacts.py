@@ -102,10 +102,17 @@ SMS_PART_GAP_S: Final = 10
 uncorroborated SMS record may be a further part of a corroborated one."""
 
 
-def match_rule(tolerance_s: int = DEFAULT_TOLERANCE_S) -> str:
-    """The matching rule as a sentence, for every output that counts contacts."""
+NOT_CONTACTS: Final = f"{', '.join(NOT_CONTACT_STATUSES[:-1])} and {NOT_CONTACT_STATUSES[-1]} messages are never contacts"
+"""Which records are never contacts (:data:`atlas.model.NOT_CONTACT_STATUSES`), as a clause: said once,
+by every output that states the matching rule, and by the analysis's assumptions."""
+
+
+def match_clause(tolerance_s: int = DEFAULT_TOLERANCE_S) -> str:
+    """The matching rule alone, as a clause (lower case, no full stop) for a sentence that leads into it
+    ("each real-world contact is counted once: records are one contact when..."); it leaves out which
+    records are never contacts (:data:`NOT_CONTACTS`), a clause of its own."""
     return (
-        "Records are one contact when they have the same kind (call/message), the same channel group "
+        "records are one contact when they have the same kind (call/message), the same channel group "
         "(SMS, MMS, iMessage and voice calls as the network sees them; WhatsApp and each other platform "
         "separately), the same sender and recipients after identity resolution, and times within "
         f"{tolerance_s} s of each other (allowing for handset clock skew and minute-resolution exports); "
@@ -115,9 +122,15 @@ def match_rule(tolerance_s: int = DEFAULT_TOLERANCE_S) -> str:
         f"{SMS_PART_GAP_S} s of the last, are the parts of one long message (the network lists each part, a "
         "handset shows one message) when another source corroborates them and no source shows two messages "
         "among them; where no other source corroborates them, each record is counted (a call data record "
-        "cannot tell the parts of a long message from texts sent seconds apart); "
-        "drafts and unsent messages are never contacts."
+        "cannot tell the parts of a long message from texts sent seconds apart)"
     )
+
+
+def match_rule(tolerance_s: int = DEFAULT_TOLERANCE_S) -> str:
+    """The matching rule as a sentence, for every output that counts contacts: :func:`match_clause`
+    and :data:`NOT_CONTACTS`."""
+    clause = match_clause(tolerance_s)
+    return f"{clause[0].upper()}{clause[1:]}; {NOT_CONTACTS}."
 
 
 MATCH_RULE: Final = match_rule()
@@ -715,8 +728,8 @@ def network_sources(case: Case) -> list[str]:
 
 
 __all__ = [
-    "CHANNEL_GROUPS", "DEFAULT_TOLERANCE_S", "MATCH_RULE", "OUTPUT_SCHEMA", "STATUS_RANK",
+    "CHANNEL_GROUPS", "DEFAULT_TOLERANCE_S", "MATCH_RULE", "NOT_CONTACTS", "OUTPUT_SCHEMA", "STATUS_RANK",
     "canonical_recipients", "canonical_recipients_plain", "case_contacts", "case_identity_map", "channel_group",
-    "contact_records", "contact_records_lazy", "dedupe_contacts", "dedupe_contacts_plain", "match_rule",
+    "contact_records", "contact_records_lazy", "dedupe_contacts", "dedupe_contacts_plain", "match_clause", "match_rule",
     "network_sources", "order_from_stats", "party_hit", "possible_sms_parts", "source_stats",
 ]

@@ -47,16 +47,10 @@ Step = Callable[[Case, Path, DemoResult], None]
 
 def _conduct_step(case: Case, out_dir: Path, result: DemoResult) -> None:
     """Course of conduct, s2A clock, s4A indicators, breaches (confirmed and with proposed links)."""
-    from atlas.cli.output import dumps
     from atlas.conduct import analyse
 
     conduct = analyse(case, as_of=None, include_proposed=True)
-    data = conduct.to_json()
-    path = out_dir / "conduct.json"
-    from atlas.exhibits import beside_ids, source_refs
-
-    path.write_text(dumps(beside_ids(source_refs(case), data)) + "\n", encoding="utf-8")  # exhibits beside ids
-    result.outputs.append(path)
+    data = conduct.to_json()  # conduct.json is the report's (reports/analysis_files.py), as after `atlas report`
     wp = data["with_proposed"]
     result.lines.append(
         f"conduct: {plural(len(data['incidents']), 'incident')}, {plural(len(data['threat_occasions']), 'candidate threat occasion')} (to confirm), "
@@ -70,15 +64,11 @@ def _conduct_step(case: Case, out_dir: Path, result: DemoResult) -> None:
 
 def _triage_step(case: Case, out_dir: Path, result: DemoResult) -> None:
     """Triage against the s2A clock: where the clock runs from, the data strategy and its flags."""
-    from atlas.cli.output import dumps
     from atlas.conduct.analysis import resolve_as_of
     from atlas.triage.assess import assess
 
     day, basis = resolve_as_of(None, case.manifest.timezone)
     triage = assess(case, as_of=day, as_of_basis=basis)
-    path = out_dir / "triage.json"
-    path.write_text(dumps(triage.to_json()) + "\n", encoding="utf-8")
-    result.outputs.append(path)
     received = sum(1 for i in triage.strategy if i.sources)
     result.lines.append(
         f"triage: clock from the {triage.clock_basis}; {plural(len(triage.strategy), 'strategy item')} "
@@ -108,12 +98,9 @@ def _identity_step(case: Case, out_dir: Path, result: DemoResult) -> None:
 def _graph_step(case: Case, out_dir: Path, result: DemoResult) -> None:
     """The contact graph with proposed links followed (labelled so), exported for i2/Gephi."""
     from atlas.graph import build_graph, pairs
-    from atlas.graph.export import write
     from atlas.normalise.identifiers import display
 
-    cg = build_graph(case, include_proposed=True)
-    for name in ("contact-graph.graphml", "contact-graph.json"):
-        result.outputs.append(write(cg, out_dir / name))
+    cg = build_graph(case, include_proposed=True)  # the files are the report's (confirmed identities)
     result.lines.append(f"graph: {cg.graph.number_of_nodes()} nodes, {cg.graph.number_of_edges()} edges "
                         f"({cg.graph.graph['identity']}); top pairs:")
     label = {n: str(d.get("label") or display(n)) for n, d in cg.graph.nodes(data=True)}
@@ -128,18 +115,12 @@ def _contacts_step(case: Case, out_dir: Path, result: DemoResult) -> None:
     source's estimated clock offset and the CDR cells no cell-site list locates
     (outputs/contacts.json)."""
     from atlas.cell_site import unknown_cells
-    from atlas.cli.output import dumps
-    from atlas.contacts import MATCH_RULE, case_contacts
+    from atlas.contacts import case_contacts
 
     offsets: dict[str, tuple[float, int]] = {}
     contacts = case_contacts(case, clock_offsets=offsets)
     records = int(contacts.get_column("event_ids").list.len().sum()) if contacts.height else 0
     missing = unknown_cells(case)
-    path = out_dir / "contacts.json"
-    path.write_text(dumps({"rule": MATCH_RULE, "clock_offsets_s": {k: v[0] for k, v in offsets.items()},
-                           "contacts": contacts.to_dicts(),
-                           "cdr_cells_not_in_any_list": missing.to_dicts()}) + "\n", encoding="utf-8")
-    result.outputs.append(path)
     multi = contacts.filter(pl.col("n_sources") >= 2).height
     skewed = {k: v for k, v in offsets.items() if v[0]}
     result.lines.append(f"contacts: {contacts.height} real contacts from {records} source records "
@@ -152,13 +133,9 @@ def _contacts_step(case: Case, out_dir: Path, result: DemoResult) -> None:
 
 def _online_step(case: Case, out_dir: Path, result: DemoResult) -> None:
     """Accounts seen on social/messaging platforms and the location histories held (outputs/online.json)."""
-    from atlas.cli.output import dumps
     from atlas.online import online_summary
 
     data = online_summary(case)
-    path = out_dir / "online.json"
-    path.write_text(dumps(data) + "\n", encoding="utf-8")
-    result.outputs.append(path)
     accounts = data["accounts"]
     result.lines.append(f"online: {len(accounts)} account(s) sending on "
                         f"{', '.join(sorted({a['channel'] for a in accounts})) or 'no platform'}; "
@@ -173,12 +150,19 @@ def _online_step(case: Case, out_dir: Path, result: DemoResult) -> None:
 
 def _report_step(case: Case, out_dir: Path, result: DemoResult) -> None:
     """The reports for people: report.html, the MG11 statement draft (DOCX/HTML), the exhibit schedule."""
+    from reports import analysis_files
     from reports.build import build_reports
 
-    built = build_reports(case, out_dir / "report")
+    # the folder `atlas report` writes to: the demo wrote outputs/report/, so after an officer's decisions and
+    # `atlas report` a stale statement and report.html, with the counts before the decisions, sat in the case
+    # beside the new ones, and the demo's closing lines pointed at the stale copy
+    built = build_reports(case, out_dir, with_analysis_files=True)
     for key in ("report", "statement.docx", "statement.html", "reviewer-note.docx", "unused-material.xlsx",
                 "exhibits.xlsx", "events"):
         result.outputs.append(built.paths[key])
+    # the analysis files, written by the report from its results (reports/analysis_files.py): `atlas report` after
+    # an officer's decisions refreshes them, so the folder never holds the demo's figures beside the report's
+    result.outputs += [built.paths[name] for name in analysis_files.FILES if name in built.paths]
     refs = [e.reference for e in built.exhibits]
     facts = built.statement.facts
     result.lines.append(f"report: {len(refs)} exhibits ({refs[0]} to {refs[-1]}); statement draft states "
@@ -215,7 +199,7 @@ def run_demo(case_dir: Path, *, scenario: str = "rejected-ex", seed: int = 1, sc
     t2 = time.perf_counter()
     result = DemoResult(case_dir, outcomes, seconds={"generate": t1 - t0, "ingest": t2 - t1})
     case = Case.open(case_dir)
-    out_dir = case_dir / "outputs"
+    out_dir = case.outputs
     out_dir.mkdir(exist_ok=True)
     for name, step in _steps():
         t = time.perf_counter()

@@ -24,12 +24,16 @@ import json
 import re
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import polars as pl
 
 from atlas.store import Case
+
+if TYPE_CHECKING:
+    from atlas.messages import Message
 
 SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS report_exhibits (
@@ -51,6 +55,19 @@ def record_ref(exhibit: str, source_ref: str | None) -> str:
     source gives no place)."""
     ref = (source_ref or "").strip(BLANK)
     return f"{exhibit}{SEPARATOR}{ref}" if ref else exhibit
+
+
+@dataclass(frozen=True)
+class RecordRef:
+    """A record by its exhibit (``JA/7``) and its place in it (``sms rowid 477``), kept apart so
+    that an output wanting the exhibit alone reads :attr:`exhibit` instead of cutting the formatted
+    reference; ``str()`` formats it once by :func:`record_ref`."""
+
+    exhibit: str
+    place: str | None = None
+
+    def __str__(self) -> str:
+        return record_ref(self.exhibit, self.place)
 
 
 def record_ref_expr(refs: Mapping[str, str], source_id: str | pl.Expr = "source_id",
@@ -318,7 +335,9 @@ _SOURCE_ID: Final = re.compile(r"\b([0-9a-f]{16})\b(/?)")
 
 
 def readable_text(refs: Mapping[str, str], text: str) -> str:
-    """A sentence as a person reads it: each display-name identifier put as the name and the
+    """A stored free text as a person reads it (an identity link's ``reason``, kept as words in the
+    links ledger): not for the analysis's warnings, which carry the records they name as data
+    (:mod:`atlas.messages`). Each display-name identifier put as the name and the
     exhibit that shows it (``name:<source id>:D`` → ``'D' in JA/16``), then each source id of
     the case as its exhibit (``in source 586ad4d5d21525fa`` → ``in source JA/13``; ``e.g.
     586ad4d5d21525fa/sms rowid 477`` → ``e.g. JA/13, sms rowid 477``). Stored texts (a link's
@@ -343,14 +362,15 @@ def identifier_label(refs: Mapping[str, str], uri: str) -> str:
     return uri
 
 
-def readable_warnings(refs: Mapping[str, str], analysis: Iterable[object], verdict: Iterable[object] = (),
-                      extra: Iterable[str] = ()) -> list[str]:
-    """The warnings a person reads, in one list for every output (the reports, the workbench): the
-    analysis's, then the s2A verdict's not already said, then ``extra``, each as :func:`readable_text`."""
-    said = [str(w) for w in analysis]
-    said += [str(w) for w in verdict if str(w) not in said]
-    said += list(extra)
-    return [readable_text(refs, w) for w in said]
+def readable_warnings(refs: Mapping[str, str], analysis: Iterable[Message | str], verdict: Iterable[Message | str] = (),
+                      extra: Iterable[Message | str] = ()) -> list[str]:
+    """The warnings a person reads, in one list for every output (the reports, the workbench,
+    ``atlas conduct``): the analysis's, then the s2A verdict's not already said, then ``extra``,
+    each with the records it names (:class:`atlas.messages.Named`) as their exhibits
+    (:func:`atlas.messages.shown_messages`). The words are never searched for ids."""
+    from atlas.messages import shown_messages
+
+    return shown_messages(refs, analysis, verdict, extra)
 
 
 _ID_PARTNERS: Final = {"event_id": "exhibit", "contact_id": "contact_exhibit", "contact_ids": "contact_exhibits"}
@@ -403,7 +423,7 @@ def with_exhibit(frame: pl.DataFrame, refs: Mapping[str, str], *, after: str = "
 
 
 __all__ = [
-    "SCHEMA", "assign_numbers", "assign_within", "beside_ids", "cited_ref", "event_ref", "event_ref_expr", "event_refs",
+    "SCHEMA", "RecordRef", "assign_numbers", "assign_within", "beside_ids", "cited_ref", "event_ref", "event_ref_expr", "event_refs",
     "event_refs_expr", "exhibit_ref", "identifier_label", "ingest_records", "join_list", "join_list_expr", "list_item",
     "list_item_expr", "number_sources_within", "record_ref", "record_ref_expr", "source_order", "source_refs",
     "split_list", "with_exhibit",

@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 import stat
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -205,6 +205,39 @@ def region_from_events(result: ParseResult, ctx: ParseContext) -> RegionChoice |
         return None
     return choose_region(RegionEvidence(numbers=tuple(sorted(phones))), default=ctx.region,
                          instructed=ctx.region_instructed)
+
+
+@dataclass(frozen=True)
+class OwnerAssumption:
+    """Whose device an ingest took a source to be, typed: ``basis`` is ``instructed`` (``--owner``) or
+    ``source`` (stated in the source); ``party`` the case.toml party whose identifiers hold it (or the party
+    ``--owner`` named), else None; ``identifier`` the identifier given or stated ("" when ``--owner`` named a
+    party); ``recorded`` the line the store's ``assumptions`` keeps for it, in the ingest's own terms (the
+    party key the officer typed). Outputs word it with :meth:`words`, naming the party as case.toml does."""
+
+    basis: str
+    party: str | None
+    identifier: str
+    recorded: str
+
+    def to_row(self) -> dict[str, str | None]:
+        return {"basis": self.basis, "party": self.party, "identifier": self.identifier, "recorded": self.recorded}
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, str | None] | None) -> OwnerAssumption | None:
+        if not row or not row.get("basis") or row.get("recorded") is None:
+            return None
+        return cls(str(row["basis"]), row.get("party"), str(row.get("identifier") or ""), str(row["recorded"]))
+
+    def words(self, names: Mapping[str, str]) -> str:
+        """The assumption for people: the party by the name case.toml gives (its key where it gives none),
+        with the identifier beside it when one was given or stated."""
+        who = names.get(self.party, self.party) if self.party else ""
+        if self.identifier:
+            who = f"{who} ({self.identifier})" if who else self.identifier
+        if self.basis == "source":
+            return f"device owner {who} as stated in the source"
+        return f"owner {who} as instructed (--owner)"
 
 
 def owner_identity(manifest: Manifest, owner: str | None) -> tuple[str | None, list[str], list[str]]:
@@ -493,15 +526,21 @@ def _finish(
         region = choice.region if choice else ctx.region
         if choice:
             assumptions.append(choice.assumption)
+    owner_assumed: OwnerAssumption | None = None
     if result.owner and not owner_uri:
         owner_uri = identifier_uri(result.owner, source_id=source_id, region=region)
         owner_uris = [owner_uri]
+        holder = None
         for party in manifest.parties:
             if owner_uri in party.identifiers:
-                owner_uris, owner_names = list(party.identifiers), list(party.display_names)
-        assumptions.append(f"device owner {owner_uri} as stated in the source")
+                owner_uris, owner_names, holder = list(party.identifiers), list(party.display_names), party.id
+        owner_assumed = OwnerAssumption("source", holder, owner_uri, f"device owner {owner_uri} as stated in the source")
     elif opts.owner:
-        assumptions.append(f"owner {opts.owner} as instructed (--owner)")
+        holder = next((p.id for p in manifest.parties if p.id == opts.owner or (owner_uri and owner_uri in p.identifiers)), None)
+        owner_assumed = OwnerAssumption("instructed", holder, "" if opts.owner == holder else owner_uri or opts.owner,
+                                        f"owner {opts.owner} as instructed (--owner)")
+    if owner_assumed is not None:
+        assumptions.append(owner_assumed.recorded)
     owner_uris = owner_uris + [f"name:{source_id}:{n}" for n in owner_names]
     with _timed(path, "normalise"):
         normalised = to_events(result.events, source_id=source_id, timezone=zone, region=region,
@@ -549,6 +588,7 @@ def _finish(
         "parser_version": parser.INFO.version, "owner": owner_uri, "region": region, "timezone": zone,
         "assumptions": assumptions, "records_read": result.records_read, "events": n_events, "rejects": n_rejects,
         "companions": outcome.companions,
+        "owner_assumption": owner_assumed.to_row() if owner_assumed is not None else None,
     }
     with _timed(path, "normalise"):
         evidence = _normalise_evidence(result.evidence, source_id, region)

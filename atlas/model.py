@@ -166,13 +166,19 @@ SOURCE_SCHEMA: Final = pl.Schema(
         "rejects": pl.Int64,
         "path_bytes": pl.Binary,
         "companions": pl.List(pl.Struct({"name": pl.String, "role": pl.String, "size": pl.Int64, "sha256": pl.String})),
+        "owner_assumption": pl.Struct({"basis": pl.String, "party": pl.String, "identifier": pl.String,
+                                       "recorded": pl.String}),
     }
 )
 """One row per source. ``path`` is for people (bytes that are not UTF-8 shown as ``\\xNN``);
 ``path_bytes`` is the path exactly as the file system names it, to open the file again
 (null in stores written before it was kept: ``path`` is then used). ``companions``: files
 read with it as one source (a SQLite database's ``-wal`` and hot ``-journal``), each with
-its size and SHA-256, checked unchanged before and after reading exactly as the main file is."""
+its size and SHA-256, checked unchanged before and after reading exactly as the main file is.
+``owner_assumption``: whose device the ingest took the source to be, typed (:class:`atlas.ingest.OwnerAssumption`:
+``instructed`` by ``--owner`` or ``source`` stated in it; the case.toml party, when one holds the identifier; the
+identifier; the line ``assumptions`` records for it), so that an output names the party as case.toml names it
+(null in stores written before it was kept, and when no owner was given or stated)."""
 
 EVIDENCE_BASES: Final = (
     "contact-card",

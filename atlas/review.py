@@ -61,11 +61,19 @@ class Headline:
         police = f" (and {self.police_calls} to police)" if self.police_calls else ""
         return f"{self.contacts}{police}"
 
+    @property
+    def threats(self) -> str:
+        """The threat occasions as the reports say them: confirmed first, then those awaiting a decision.
+        "2 (0 confirmed)" read as two threat occasions found, a count of candidates shown as a finding."""
+        pending = self.threat_occasions - self.confirmed_threat_occasions
+        more = f", {pending} more awaiting a decision" if pending else ""
+        return f"{self.confirmed_threat_occasions} confirmed by an officer{more}"
+
     def rows(self) -> list[tuple[str, str]]:
         return [
             ("incidents (occasions)", str(self.incidents)),
             ("contacts counted in incidents", self.contacts_counted),
-            ("threat occasions", f"{self.threat_occasions} ({self.confirmed_threat_occasions} confirmed)"),
+            ("threat occasions", self.threats),
             ("breaches of orders", str(self.breaches)),
             ("last incident", uk_date(self.last_incident)),
             ("s2A: last day to lay", uk_date(self.deadline)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
@@ -15,6 +16,22 @@ def plural(n: int, singular: str, plural_form: str | None = None) -> str:
     people read it (``2,393,374 contacts``), in every output that says a count in words.
     """
     return f"{n:,} {noun(n, singular, plural_form)}" if isinstance(n, int) else f"{n} {noun(n, singular, plural_form)}"
+
+
+def quoted(text: object) -> str:
+    """A name or header as written, in single quotes, for people: ``'Summary'``, ``'O'Brien'``. Not
+    Python's ``repr`` (which switches to double quotes around an apostrophe and writes a line break
+    as ``\\n``): a line break or tab inside reads as a space."""
+    return "'" + " ".join(str(text).split()) + "'" if str(text).strip() else "''"
+
+
+def quoted_list(items: Iterable[object], conjunction: str = "and") -> str:
+    """Items quoted (:func:`quoted`) and joined as people write a list: ``'Case' and 'OP-1'``,
+    ``'a', 'b' and 'c'``; ``none`` when there are none. Never a printed Python list."""
+    shown = [quoted(i) for i in items]
+    if not shown:
+        return "none"
+    return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} {conjunction} {shown[-1]}"
 
 
 def noun(n: int, singular: str, plural_form: str | None = None) -> str:

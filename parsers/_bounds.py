@@ -214,7 +214,7 @@ def _scan(mm: mmap.mmap | bytes, n: int, bound: int) -> list[LongLine]:
     if not spans:
         return []
     return [LongLine(no, a, b, _excerpt(mm[a:a + 4 * EXCERPT_CHARS])) for no, (a, b)
-            in zip(_line_numbers(mm, [a for a, _ in spans]), spans, strict=True)]
+            in zip(line_numbers(mm, [a for a, _ in spans]), spans, strict=True)]
 
 
 EXCERPT_CHARS: Final = 80
@@ -224,7 +224,7 @@ def _excerpt(head: bytes) -> str:
     return head[:kept_prefix(head, len(head))].decode("utf-8", errors="replace")[:EXCERPT_CHARS]
 
 
-def _line_numbers(mm: mmap.mmap | bytes, starts: list[int]) -> list[int]:
+def line_numbers(mm: mmap.mmap | bytes, starts: list[int]) -> list[int]:
     """The 1-based line number of each offset in ``starts`` (rising): LF, CRLF and a lone CR
     each end a line. Counted in chunks; on the error path only."""
     out: list[int] = []
@@ -263,7 +263,7 @@ def csv_long_records_in(data: bytes, bound: int, skip: int) -> tuple[list[LongLi
     return _csv_long(data, len(data), bound, skip) if len(data) > bound else ([], [])
 
 
-def _line_offset(mm: mmap.mmap | bytes, n: int, skip: int) -> int:
+def line_offset(mm: mmap.mmap | bytes, n: int, skip: int) -> int:
     """The offset where physical line ``skip`` (0-based; LF, CRLF or a lone CR ends a line) starts."""
     pos = 0
     for _ in range(skip):
@@ -277,7 +277,7 @@ def _line_offset(mm: mmap.mmap | bytes, n: int, skip: int) -> int:
 def _csv_long(mm: mmap.mmap | bytes, n: int, bound: int, skip: int) -> tuple[list[LongLine], list[LongLine]]:
     import numpy as np
 
-    body = _line_offset(mm, n, skip)
+    body = line_offset(mm, n, skip)
     preamble = [x for x in _scan(mm[:body], body, bound)] if body > bound else []
     arr = np.frombuffer(mm, dtype=np.uint8)
     try:
@@ -286,7 +286,7 @@ def _csv_long(mm: mmap.mmap | bytes, n: int, bound: int, skip: int) -> tuple[lis
         del arr  # an mmap with a NumPy view of it open cannot be closed
     if not spans:
         return preamble, []
-    marks = _line_numbers(mm, [p for s, e in spans for p in (s, e)])
+    marks = line_numbers(mm, [p for s, e in spans for p in (s, e)])
     return preamble, [LongLine(marks[2 * i], s, e, _excerpt(mm[s:s + 4 * EXCERPT_CHARS]), marks[2 * i + 1])
                       for i, (s, e) in enumerate(spans)]
 
@@ -423,7 +423,7 @@ def _chat_long(mm: mmap.mmap | bytes, n: int, bound: int, is_header: Callable[[b
         k = k1 + 1
     if not spans:
         return []
-    marks = _line_numbers(mm, [p for a, b in spans for p in (a, b)])
+    marks = line_numbers(mm, [p for a, b in spans for p in (a, b)])
     return [LongLine(marks[2 * i], a, b, _excerpt(mm[a:a + 4 * EXCERPT_CHARS]), marks[2 * i + 1],
                      _break_in(mm, a, b) - a) for i, (a, b) in enumerate(spans)]
 
@@ -472,11 +472,12 @@ def chat_cut(x: LongLine, keep: int = KEPT_BYTES) -> tuple[int, int]:
     return keep, 0
 
 
-def read_without(path: Path, long: list[LongLine], keep: int = 0) -> bytes:
+def read_without(path: Path, long: list[LongLine], keep: int = 0, *, breaks: bool = True) -> bytes:
     """The file's bytes with each line in ``long`` cut to its first ``keep`` bytes (whole UTF-8
     characters; 0: made empty), its line break kept, so every line keeps its number (0: a CSV record
     of several lines made one empty line, as it is one row; ``keep``: a chat message of several lines
-    cut as :func:`chat_cut` says, each of its lines kept as an empty line). The pieces
+    cut as :func:`chat_cut` says, each of its lines kept as an empty line; ``breaks`` false: cut to its
+    first bytes alone, one line, and :func:`file_lines` gives the file's line numbers back). The pieces
     and their join are both held for a moment: twice the file less its long lines (only a file
     with a line over its bound comes here)."""
     pieces = []
@@ -486,13 +487,28 @@ def read_without(path: Path, long: list[LongLine], keep: int = 0) -> bytes:
             fh.seek(pos)
             pieces.append(fh.read(x.start - pos))
             if keep:
-                want, breaks = chat_cut(x, keep)
+                want, n = chat_cut(x, keep)
                 head = fh.read(want + 4)
-                pieces.append(head[:kept_prefix(head, want)] + b"\n" * breaks)
+                pieces.append(head[:kept_prefix(head, want)] + b"\n" * (n if breaks else 0))
             pos = x.end
         fh.seek(pos)
         pieces.append(fh.read())
     return b"".join(pieces)
+
+
+def file_lines(long: list[LongLine], lineno: Any) -> Any:
+    """Line numbers (1-based) of text read with each chat message in ``long`` cut to one line
+    (:func:`read_without` with ``breaks`` false) as the file's: every line after such a message is as
+    many lines further on in the file as the message had continuation lines. A NumPy array."""
+    import numpy as np
+
+    lineno = np.asarray(lineno, dtype=np.int64)
+    if not long:
+        return lineno
+    removed = np.array([x.last - x.line if x.last > x.line else 0 for x in long], dtype=np.int64)
+    shift = np.concatenate([[0], np.cumsum(removed)])
+    kept_at = np.array([x.line for x in long], dtype=np.int64) - shift[:-1]  # each cut message's line, as read
+    return lineno + shift[np.searchsorted(kept_at, lineno, side="left")]
 
 
 def reject_long_blocks(events: pl.DataFrame, rejects: pl.DataFrame, starts: list[int], long: list[LongLine], bound: int,
@@ -610,27 +626,69 @@ def _cut_excerpts(rejects: pl.DataFrame, bound: int) -> pl.DataFrame:
         .otherwise(pl.col("excerpt")).alias("excerpt"))
 
 
+def extra_reason(ref: str, table: str, field: str, size: int, bound: int, what: str, name: str) -> str:
+    """A reject's reason for a record of ``name`` (at ``ref``) whose row of the extra table ``table`` holds
+    ``size`` bytes in ``field``."""
+    return (f"{ref} of {name}: its {table.replace('_', ' ')} row's {_FIELD_NAMES.get(field, field).replace('_', ' ')} is "
+            f"{size:,} bytes, over the {bound:,}-byte bound on one value of {what}: not stored (no real value is that "
+            f"long); the record is kept unchanged in the source file")
+
+
 def bound_values(result: Any, bound: int, what: str, name: str, source_id: str) -> Any:
     """``result`` (a :class:`parsers.base.ParseResult`) with each event holding a text value over
     ``bound`` bytes moved to the rejects (one a record, naming it, its field and the size: see
     :func:`value_reason`), identity evidence from such a record left out, and every reject's excerpt
-    held to the bound. ``events + rejects`` stays what it was; every other record keeps its place."""
+    held to the bound. ``events + rejects`` stays what it was; every other record keeps its place.
+
+    The extra tables (:attr:`parsers.base.ParseResult.extra`: reactions, conversations, replies) are
+    bounded the same way, by their rows' ``source_ref``: a row holding a value over the bound makes its
+    record a reject (its event moved, as above, the reason naming the table and the field); a row whose
+    record is no event (a conversation's own row) is a reject of its own, counted as a record read. No
+    extra row of a rejected record is kept. A table whose strings together fit in the bound is not
+    looked at (the usual answer, from its size)."""
     from atlas.model import REJECT_SCHEMA
 
     events = result.events
     found = long_values(events, bound)
     result.rejects = _cut_excerpts(result.rejects, bound)
-    if found is None:
+    over = {t: f for t, f in ((t, long_values(frame, bound)) for t, frame in result.extra.items()
+                              if "source_ref" in frame.columns) if f is not None}
+    if found is None and not over:
         return result
-    reasons = [value_reason(r, f, s, bound, what, name)
-               for r, f, s in zip(found["source_ref"], found["field"], found["size"], strict=True)]
-    moved = pl.DataFrame({"source_id": [source_id] * found.height, "source_ref": found["source_ref"],
-                          "reason": reasons, "excerpt": found["excerpt"]}, schema=REJECT_SCHEMA)
-    keep = ~pl.int_range(pl.len(), dtype=pl.UInt32).is_in(found["_row"].implode())
-    result.events = events.filter(keep)
+    new: dict[str, tuple[str, str]] = {}  # ref -> (reason, excerpt), in order found
+    drop_rows: list[int] = []
+    if found is not None:
+        for r, f, sz, x, row in zip(found["source_ref"], found["field"], found["size"], found["excerpt"], found["_row"],
+                                    strict=True):
+            new.setdefault(r, (value_reason(r, f, sz, bound, what, name), x))
+            drop_rows.append(row)
+    if over:
+        event_rows = {r: i for i, r in enumerate(events.get_column("source_ref").cast(pl.String).to_list())}
+        rejected = set(result.rejects.get_column("source_ref").cast(pl.String).to_list())
+        for table, f in over.items():
+            for r, field_, sz, x in zip(f["source_ref"], f["field"], f["size"], f["excerpt"], strict=True):
+                if r in new or r is None:
+                    continue
+                if r in event_rows:
+                    drop_rows.append(event_rows[r])
+                elif r in rejected:
+                    continue  # a reject already: its extra rows are left out below
+                else:
+                    result.records_read += 1  # a row of its own (a conversation): now a record read, and rejected
+                new[r] = (extra_reason(r, table, field_, sz, bound, what, name), x)
+    moved = pl.DataFrame({"source_id": [source_id] * len(new), "source_ref": list(new),
+                          "reason": [v[0] for v in new.values()], "excerpt": [v[1] for v in new.values()]},
+                         schema=REJECT_SCHEMA)
+    if drop_rows:
+        keep = ~pl.int_range(pl.len(), dtype=pl.UInt32).is_in(pl.Series(drop_rows, dtype=pl.UInt32).implode())
+        result.events = events.filter(keep)
     result.rejects = pl.concat([result.rejects.cast(REJECT_SCHEMA), moved])
+    gone = list(new) + [r for f in over.values() for r in f["source_ref"].to_list()]
+    refs = pl.Series(gone, dtype=pl.String).implode()
+    for table, frame in list(result.extra.items()):
+        if "source_ref" in frame.columns and frame.height:
+            result.extra[table] = frame.filter(~pl.col("source_ref").cast(pl.String).is_in(refs))
     if result.evidence is not None and result.evidence.height and "source_ref" in result.evidence.columns:
-        refs = found["source_ref"].implode()
         result.evidence = result.evidence.filter(~pl.col("source_ref").cast(pl.String).is_in(refs))
         extra = long_values(result.evidence, bound)
         if extra is not None:

@@ -26,6 +26,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Final
 
+from atlas.wording import quoted
+
 IG_PREFIXES: Final = ("your_instagram_activity/",)
 FB_PREFIXES: Final = ("your_facebook_activity/", "your_activity_across_facebook/")
 _IG_HOST = re.compile(r"^https?://(?:[\w-]+\.)*(?:instagram\.com|instagr\.am)(?:/|$)", re.IGNORECASE)
@@ -61,8 +63,8 @@ def decide_platform(
     if any(_FB_HOST.match(x) for x in links):
         fb.append("links to facebook.com")
     keyset = set(keys)
-    ig += [f"the key {k!r}" for k in sorted(keyset & IG_KEYS)]
-    fb += [f"the key {k!r}" for k in sorted(keyset & FB_KEYS)]
+    ig += [f"the key {quoted(k)}" for k in sorted(keyset & IG_KEYS)]
+    fb += [f"the key {quoted(k)}" for k in sorted(keyset & FB_KEYS)]
     if ig and not fb:
         return "instagram", "Instagram, from the content: " + ", ".join(ig)
     if fb and not ig:

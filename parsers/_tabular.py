@@ -58,8 +58,11 @@ from parsers._bounds import (
     EXCERPT_CHARS,
     TABLE_LINE_BYTES,
     LongLine,
+    _break_before,
     csv_long_records,
     csv_long_records_in,
+    line_numbers,
+    line_offset,
     preamble_note,
     read_without,
     read_without_bytes,
@@ -145,6 +148,87 @@ def _split_plain(line: str, delim: str) -> list[str]:
         if end >= n:
             return out
         i = end + 1
+
+
+def quote_trouble(data: Any, start: int, delim: str, *, complete: bool = True) -> tuple[int, str] | None:
+    """The first quote from offset ``start`` of ``data`` (text or bytes, ``start`` at a line's start) that a
+    table reader cannot read past, as ``(its offset, what is wrong)``, or None (every quote closes).
+
+    As Polars reads a CSV: a quote at a field's start opens a quoted field, in which a doubled quote is one
+    quote and the next quote closes it, which must be followed by the delimiter, a line break or the end;
+    a quote inside an unquoted field opens a run that the next quote ends (``He said "hi" ok``). What cannot
+    be read: a quoted field that never closes (``complete`` false: not in ``data``, a file's head), and a
+    quoted field's closing quote followed by anything else. Only on an error path, or over one line."""
+    as_bytes = isinstance(data, (bytes, bytearray, memoryview)) or not isinstance(data, str)
+    q, d, cr, lf = (b'"', delim.encode(), b"\r", b"\n") if as_bytes else ('"', delim, "\r", "\n")
+    pos = start
+    while True:
+        k = data.find(q, pos)
+        if k < 0:
+            return None
+        at_start = k == start or data[k - 1:k] in (d, cr, lf)
+        j = k + 1
+        while True:
+            c = data.find(q, j)
+            if c < 0:
+                return k, "it never closes (the file ends inside it)" if complete else "it is still open where the head read ends"
+            nxt = data[c + 1:c + 2]
+            if at_start and nxt == q:
+                j = c + 2
+                continue
+            if at_start and nxt not in (d, cr, lf, q[:0]):
+                shown = bytes(nxt).decode("utf-8", "replace") if as_bytes else nxt
+                return k, f"the quote that ends it is followed by {shown!r}, not a delimiter or a line break"
+            break
+        pos = c + 1
+
+
+def open_quote(line: str, delim: str) -> int:
+    """Where a quoted field that is still open at the end of ``line`` starts (the quote's offset), or -1:
+    the line as the :mod:`csv` module splits it on its own (a quote opens a field only at its start)."""
+    i, n = 0, len(line)
+    while True:
+        if i < n and line[i] == '"':
+            j = i + 1
+            while True:
+                k = line.find('"', j)
+                if k < 0:
+                    return i
+                if line[k + 1:k + 2] == '"':
+                    j = k + 2
+                    continue
+                break
+            end = line.find(delim, k + 1)
+        else:
+            end = line.find(delim, i)
+        if end < 0:
+            return -1
+        i = end + 1
+
+
+def _head_rows(lines: list[str], delim: str, complete: bool) -> list[list[str]]:
+    """The head's lines as rows (:func:`split_row`), except a line whose quoted field never closes for a
+    table reader (:func:`quote_trouble`: it runs to the end, or its closing quote is followed by text):
+    its fields as written, that quote left out, so the header row a person sees is still found there
+    (and :meth:`Sheet.frame` then refuses it, naming the line). A quoted field that closes on a later
+    line (a message body with line breaks) is split as before."""
+    rows = [split_row(ln, delim) for ln in lines]
+    odd = [i for i, ln in enumerate(lines) if ln.count('"') % 2]
+    if not odd:
+        return rows
+    text = "\n".join(lines)
+    starts = [0]
+    for ln in lines[:-1]:
+        starts.append(starts[-1] + len(ln) + 1)
+    for i in odd:
+        at = open_quote(lines[i], delim)
+        if at < 0:
+            continue
+        found = quote_trouble(text, starts[i], delim, complete=complete)
+        if found is not None and found[0] == starts[i] + at:
+            before = split_row(lines[i][:at], delim)[:-1] if at else []
+            rows[i] = before + split_row(lines[i][at + 1:], delim)
+    return rows
 
 
 def split_row(line: str, delim: str) -> list[str]:
@@ -260,6 +344,10 @@ class Sheet:
     preamble_long: list[LongLine] = field(default_factory=list)
     """Lines above the table's header over the bound: read as empty lines; no record, so no reject,
     but said (:func:`long_line_notes`)."""
+    head_lines: list[str] = field(default_factory=list, repr=False)
+    """A CSV's first lines as text (those :attr:`rows` splits), for :meth:`frame`'s look at its header line."""
+    head_complete: bool = True
+    """:attr:`head_lines` are the whole file."""
 
     def frame(self, skip: int = 0) -> pl.DataFrame:
         """The table from row ``skip`` of :attr:`rows` on (usually the header row), every
@@ -270,6 +358,8 @@ class Sheet:
         the line, never an empty table read as "0 records"."""
         if self._load is None:
             raise FormatError(f"{self.path or self.name}: only the head of this table was read")
+        if self.csv is not None and skip < len(self.head_lines) and self.head_lines[skip].count('"') % 2:
+            raise FormatError(self._open_header(skip))
         frame = self._load(skip)
         if frame.height == 0 and skip < len(self.rows) and any(c.strip() for c in self.rows[skip]):
             where = f"{self.label}row {self.first_row + skip}" if self.label else f"line {skip + 1}"
@@ -277,6 +367,25 @@ class Sheet:
                 f"{self.path or self.name}: {where}: the header row found there was not read by the table reader (a quote "
                 "opened above it that never closes would make the rest of the file one field); nothing was read")
         return frame
+
+    def _open_header(self, skip: int) -> str:
+        """Why a header line with an odd number of quotes is refused: a table reader joins the lines after it
+        to it (its record does not end at its line break), so its columns and every row would be wrong."""
+        assert self.csv is not None
+        line, delim = self.head_lines[skip], self.csv.delimiter
+        text = "\n".join(self.head_lines[skip:])
+        found = quote_trouble(text, 0, delim, complete=self.head_complete)
+        at = found[0] if found is not None and found[0] < len(line) else line.rfind('"')
+        if found is not None and found[0] < len(line):
+            how = found[1]
+        else:  # it closes properly on a later line: those lines would be read as part of the header
+            ends = text.count("\n", 0, text.find('"', at + 1)) if text.find('"', at + 1) >= 0 else 0
+            how = f"it closes on line {skip + 1 + ends}" if ends else "it does not close on this line"
+        column = line.count(delim, 0, at) + 1
+        return (f"{self.path or self.name}: line {skip + 1}: the header row has a quote that does not close on its line "
+                f"(column {column}: {line[at:at + EXCERPT_CHARS]!r}); {how}. A table reader would read the lines after "
+                "it into that one field, so no column or row of the table could be trusted: nothing was read (the file "
+                "is kept unchanged)")
 
     def notes(self) -> list[str]:
         return self.csv.notes() if self.csv else []
@@ -297,11 +406,13 @@ def _csv_sheet(path: Path, head: bytes, complete: bool, *, loader: bool, data: b
     lines = split_lines(text)
     if not complete and len(lines) > 1 and not text.endswith(("\n", "\r")):
         lines.pop()  # the head cut a line short
+    complete = complete and len(lines) <= HEAD_ROWS
     lines = lines[:HEAD_ROWS]
     delim = sniff_delimiter(lines)
     layout = CsvLayout(delim, encoding, line_endings(text))
-    rows = [split_row(ln, delim) for ln in lines]
-    sheet = Sheet(label="", name=path.stem, rows=rows, first_row=1, csv=layout, path=path)
+    rows = _head_rows(lines, delim, complete)
+    sheet = Sheet(label="", name=path.stem, rows=rows, first_row=1, csv=layout, path=path, head_lines=lines,
+                  head_complete=complete)
     if loader:
         def load(skip: int) -> pl.DataFrame:
             if layout.encoding == "utf-16":  # read as its UTF-8 text (as it always was), bounded per record in it
@@ -335,6 +446,7 @@ def read_csv(path: Path, layout: CsvLayout, *, skip: int, cut: list[LongLine] | 
         # an empty cell is missing however it is written: ``,,`` and ``,"",`` alike
         "null_values": [""],
     }
+    given = data
     try:
         kept = (read_without(path, cut) if data is None else read_without_bytes(data, cut)) if cut else None
         if layout.encoding == "utf-8" and layout.endings not in ("cr", "mixed"):
@@ -355,7 +467,37 @@ def read_csv(path: Path, layout: CsvLayout, *, skip: int, cut: list[LongLine] | 
             text = re.sub(r"\r(?!\n)", "\n", text)
         return pl.read_csv(io.StringIO(text), encoding="utf8", **options)
     except pl.exceptions.PolarsError as exc:
-        raise FormatError(f"{path}: CSV cannot be read ({exc})") from exc
+        raise FormatError(_unreadable(path, skip, layout.delimiter, given, exc)) from exc
+
+
+def _unreadable(path: Path, skip: int, delim: str, data: bytes | None, exc: Exception) -> str:
+    """Why the table reader failed, naming the line: the first quote from the header line on that it
+    cannot read past (:func:`quote_trouble`, in the file's own bytes), else the reader's first words
+    (never its whole message: it quotes the field it failed on, which can be the rest of the file)."""
+    import mmap
+
+    said = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    said = said if len(said) <= 2 * EXCERPT_CHARS else said[:2 * EXCERPT_CHARS] + " ..."
+    try:
+        with contextlib.ExitStack() as stack:
+            if data is None:
+                fh = stack.enter_context(path.open("rb"))
+                buf: Any = stack.enter_context(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ))
+            else:
+                buf = data
+            start = line_offset(buf, len(buf), skip)
+            found = quote_trouble(buf, start, delim)
+            if found is not None:
+                at, how = found
+                [line] = line_numbers(buf, [at])
+                head = bytes(buf[_break_before(buf, at):at])
+                shown = bytes(buf[at:at + EXCERPT_CHARS]).split(b"\n")[0].decode("utf-8", "replace")
+                return (f"{path}: line {line}: a quote opened in column {head.count(delim.encode()) + 1} ({shown!r}) "
+                        f"cannot be read: {how}. A table reader would read everything after it as one field; nothing "
+                        f"was read (the file is kept unchanged)")
+    except (OSError, ValueError):
+        pass
+    return f"{path}: CSV cannot be read ({said})"
 
 
 _FIRST_VALUE_CELL = re.compile(r'<c r="[A-Z]+(\d+)"[^>]*?>\s*(?:<f\b[^>]*?(?:/>|>.*?</f>)\s*)?<(?:v|is)\b', re.S)

@@ -57,6 +57,7 @@ from parsers._bounds import (
     chat_cut,
     chat_long_blocks,
     chat_long_blocks_in,
+    file_lines,
     is_utf16,
     kept_prefix,
     long_lines,
@@ -197,10 +198,7 @@ class TextBytes:
         lineno = np.asarray(lineno, dtype=np.int64)
         if self.breaks_kept or not self.long:
             return lineno
-        removed = np.array([x.last - x.line if x.last > x.line else 0 for x in self.long], dtype=np.int64)
-        shift = np.concatenate([[0], np.cumsum(removed)])
-        kept_at = np.array([x.line for x in self.long], dtype=np.int64) - shift[:-1]  # each cut message's line, as read
-        return lineno + shift[np.searchsorted(kept_at, lineno, side="left")]
+        return file_lines(self.long, lineno)
 
     @classmethod
     def _read_utf16(cls, path: Path, format_name: str, bound: int | None, is_header: Callable[[bytes], bool] | None,

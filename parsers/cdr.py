@@ -72,6 +72,7 @@ from atlas.model import EVENT_SCHEMA, IDENTITY_EVIDENCE_SCHEMA, REJECT_SCHEMA, T
 from atlas.normalise.identifiers import identifier_map
 from atlas.normalise.region import RegionEvidence, choose_region, numbers_in
 from atlas.normalise.times import check_zone, localise
+from atlas.wording import quoted_list
 from parsers._cdr_meaning import VOCABULARY_PATH, Proposal, propose, vocabulary
 from parsers._tabular import Sheet, long_line_notes, long_line_rejects, norm_header, probe_sheets, read_sheets, reads_whole_csv
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
@@ -83,7 +84,7 @@ DIRECTION: Final = EVENT_SCHEMA["direction"]
 
 INFO: Final = ParserInfo(
     name="cdr",
-    version="1.3.0",
+    version="1.4.0",
     description="Call data records from a communications provider (CSV or XLSX, mapped by header templates)",
     detects="a CSV or XLSX whose header row fits a CDR template (cdr_templates.toml or --map), or whose "
             "columns map by meaning without doubt (cdr_vocabulary.toml), or looks like call data "
@@ -1204,7 +1205,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
             row = max((r for b in blocks for r in b.rows[:HEADER_SCAN_ROWS]), key=lambda r: tpl.overlap(r)[0], default=[])
             raise FormatError(
                 f"{path}: the mapping {user_map} does not fit: required columns missing: "
-                f"{', '.join(tpl.overlap(row)[2])}; headers seen: {', '.join(repr(c) for c in row if c.strip())}")
+                f"{', '.join(tpl.overlap(row)[2])}; headers seen: {quoted_list(c for c in row if c.strip())}")
         raise _no_template_error(path, blocks, templates, partial)
 
     target = _owner_digits(ctx.owner)

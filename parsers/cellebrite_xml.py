@@ -94,6 +94,7 @@ from atlas.model import IDENTITY_EVIDENCE_SCHEMA, REJECT_SCHEMA, TIMED_KINDS, Ch
 from atlas.normalise.identifiers import identifier_uri
 from atlas.normalise.phones import looks_like_phone
 from atlas.normalise.region import RegionEvidence, choose_region, numbers_in
+from atlas.wording import quoted
 from parsers.base import PLACE_BLANK, ZIP_ERRORS, ParseContext, ParseResult, ParserInfo, Probe, quoted_name
 
 INFO: Final = ParserInfo(
@@ -879,7 +880,7 @@ def _owner(report: _Report, ctx: ParseContext, assumptions: list[str]) -> str | 
         return ident
     owner_name = report.metadata.get("DeviceInfoOwnerName")
     if owner_name:
-        assumptions.append(f"device owner named {owner_name!r} in the report's metadata (no number given)")
+        assumptions.append(f"device owner named {quoted(owner_name)} in the report's metadata (no number given)")
         return f"name:{owner_name}"
     return None
 

@@ -53,6 +53,7 @@ import polars as pl
 
 from atlas.model import TS_TYPE, Channel, EvidenceCategory
 from atlas.normalise.times import from_epoch
+from atlas.wording import quoted
 from parsers._phone_db import (
     decide_region,
     empty_rejects,
@@ -187,7 +188,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         if ids.len():
             me = str(ids.mode().sort().first())
             inferred = pl.select(phone_or_email(pl.lit(me, pl.String))).item()
-            notes.append(f"owner identity {me!r} taken from the messages' own account / destination_caller_id")
+            notes.append(f"owner identity {quoted(me)} taken from the messages' own account / destination_caller_id")
     me_raw = owner or inferred
 
     differing = frame.filter(pl.col("text").is_not_null() & pl.col("archived").is_not_null()

@@ -102,7 +102,7 @@ from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCou
 
 INFO: Final = ParserInfo(
     name="meta-dyi-json",
-    version="1.1.0",
+    version="1.2.0",
     description="Facebook / Messenger / Instagram 'Download your information' JSON (messages, posts, comments, profile)",
     detects="JSON with participants/messages and sender_name + timestamp_ms (or camelCase senderName + timestamp), "
     "or Meta's posts, comments_v2, string_map_data comments, profile_user / profile_v2",

@@ -73,7 +73,7 @@ from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, quoted_na
 
 INFO: Final = ParserInfo(
     name="snapchat",
-    version="1.2.0",
+    version="1.3.0",
     description="Snapchat chat history: 'My Data' chat_history.json, or a law-enforcement return CSV of conversations",
     detects="JSON whose records have 'Media Type' and 'Created' with 'From'/'To'; or CSV (after any preamble) whose "
     "header names a sender (sender_username/from), a recipient and a timestamp",

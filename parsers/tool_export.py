@@ -60,6 +60,7 @@ from atlas.model import IDENTITY_EVIDENCE_SCHEMA, REJECT_SCHEMA, Channel, Eviden
 from atlas.normalise.identifiers import identifier_map
 from atlas.normalise.region import RegionEvidence, choose_region
 from atlas.normalise.times import DateFormat, Readings, parse_datetimes, sniff_datetime_format
+from atlas.wording import quoted, quoted_list
 from parsers._tabular import Sheet, long_line_notes, long_line_rejects, probe_sheets, read_sheets
 from parsers._tool_meaning import VOCABULARY_PATH as MEANING_VOCABULARY
 from parsers._tool_meaning import propose
@@ -68,7 +69,7 @@ from parsers.cellebrite_xml import channel_of
 
 INFO: Final = ParserInfo(
     name="tool-export",
-    version="1.2.0",
+    version="1.3.0",
     description="Phone-analysis tool export (CSV/XLSX messages, calls, contacts)",
     detects="CSV or XLSX whose header row (within the first 15 rows) matches a template in "
             "parsers/templates/tool_exports.toml (Cellebrite Excel, XRY, AXIOM CSV), or --map FILE",
@@ -1029,10 +1030,10 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
             assumptions.append(
                 f"{where}: no template fits: columns mapped by meaning ({MEANING_VOCABULARY.name}), read as "
                 f"{proposal.kind}: {proposal.describe()}"
-                + (f"; not read: {', '.join(repr(h) for h in proposal.unread)}" if proposal.unread else ""))
+                + (f"; not read: {quoted_list(proposal.unread)}" if proposal.unread else ""))
         if found is None:
             seen = next((r for r in head if any(c.strip() for c in r)), [])
-            unmatched.append(f"{sheet.name!r} (headers seen: {[c for c in seen if c.strip()]})")
+            unmatched.append(f"{quoted(sheet.name)} (headers seen: {quoted_list(c for c in seen if c.strip())})")
             nearest.append(_nearest(templates, head) + (
                 f"; by meaning not certain: {'; '.join(proposal.problems)} (best partial mapping: "
                 f"{proposal.describe() or 'none'})" if proposal is not None else ""))

@@ -71,6 +71,7 @@ from atlas.model import RAW_EVENT_SCHEMA, REJECT_SCHEMA, Channel, EvidenceCatego
 from atlas.normalise.identifiers import identifier_map
 from atlas.normalise.phones import looks_like_phone
 from atlas.normalise.region import RegionEvidence, choose_region
+from atlas.wording import quoted
 from parsers._bounds import CHAT_LINE_BYTES, reject_long_blocks
 from parsers._group_membership import SYSTEM_PHRASES, Change, changes, history, members_over_time
 from parsers._text_columns import (
@@ -879,7 +880,7 @@ def _senders_and_recipients(names: pl.Series, index: I64, chat_name: re.Match[st
         partner_id = _identifier(partner)
         if partner_id not in participants:
             participants = sorted([*participants, partner_id])
-            assumptions.append(f"only one author writes in this chat; the other participant taken from the file name: {partner!r}")
+            assumptions.append(f"only one author writes in this chat; the other participant taken from the file name: {quoted(partner)}")
     senders = [ident[a] for a in stripped.to_list()]
     mapping = identifier_map(pl.Series([*senders, *participants], dtype=pl.String), source_id=ctx.source_id,
                              region=ctx.region)
@@ -1031,7 +1032,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
             .otherwise(pl.col("recipients")).alias("recipients")
         )
     if chat_name:
-        assumptions.append(f"chat name taken from the file name: {chat_name.group(1)!r}")
+        assumptions.append(f"chat name taken from the file name: {quoted(chat_name.group(1))}")
     rejects = pl.concat([orphan_rejects, bad_time]).cast(REJECT_SCHEMA)
     if raw.long:  # messages over the bound (cut to their header's first bytes before Polars): rejects
         events, rejects = reject_long_blocks(events, rejects, starts, raw.long, CHAT_LINE_BYTES,

@@ -86,7 +86,7 @@ from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
 INFO: Final = ParserInfo(
     name="x-archive",
-    version="1.2.0",
+    version="1.3.0",
     description="X (Twitter) archive data file: direct messages, tweets or account (window.YTD.… = JSON)",
     detects="a JavaScript file starting 'window.YTD.<direct_messages|direct_messages_group|tweets|tweet|account>.partN = '",
     notes=__doc__ or "",

@@ -17,7 +17,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from atlas import __version__
-from atlas.exhibits import LIST_RULE
+from atlas.conduct.assumptions import LEGAL_RULES, LEXICON, MATCHING, NOT_CONTACTS_KEY, OCCASION
+from atlas.exhibits import LIST_RULE, exhibit_key
 
 from .document import Bullets, Document, Para, Section, Table
 from .exhibits import Exhibit, by_hash_basis, refs_text
@@ -92,10 +93,16 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources
     files = []
     prov = inputs.rules.provenance()
     files.append(["Legal rules", prov["rules_file"], prov["rules_version"], prov["rules_sha256"]])
+    # the conduct analysis's provenance holds two files: the threat and behaviour rules that screen messages
+    # (rules_*), and the lexicon it now reads only for requests to stop (lexicon_*). The annex named the lexicon
+    # "Threat word list" and left out the rules file that actually flags threats.
     lex = findings.conduct.lexicon if findings.conduct is not None else {}
-    if lex:
-        files.append(["Threat word list (candidates for a person to read, never findings)",
-                      str(lex.get("lexicon_file")), str(lex.get("lexicon_version")), str(lex.get("lexicon_sha256"))])
+    if lex.get("rules_file"):
+        files.append(["Threat and behaviour rules (they flag messages for a person to read; a flag is never a finding)",
+                      str(lex["rules_file"]), str(lex.get("rules_version")), str(lex.get("rules_sha256"))])
+    if lex.get("lexicon_file"):
+        files.append(["Words recognised as a request to stop contact",
+                      str(lex["lexicon_file"]), str(lex.get("lexicon_version")), str(lex.get("lexicon_sha256"))])
     if files:
         sw.blocks.append(Table(["File", "Name", "Version", "SHA-256"], files, caption="Data files the analysis read",
                                widths=[2.2, 1.6, 0.9, 3.2], mono=(3,), small=True))
@@ -118,10 +125,10 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources
         "Records read = events + records set aside, for every exhibit. The clock correction is the median difference "
         "between the exhibit's times and network time (call data records) over contacts matched without ambiguity; it "
         "is removed before matching and never changes a stored time.", numbered=False, emphasis=True))
-    assumed = [f"{s.reference}: {a}." for s in limits.sources for a in s.assumptions]
+    assumed = sorted((_by_number(s.reference), f"{s.reference}: {a}.") for s in limits.sources for a in s.assumptions)
     if assumed:
         per.blocks.append(Para("Assumptions recorded when each exhibit was read:", numbered=False, emphasis=True))
-        per.blocks.append(Bullets(sorted(assumed, key=_by_reference)))
+        per.blocks.append(Bullets([line for _, line in assumed]))
     sections.append(per)
 
     match = Section("Matching the same contact across exhibits")
@@ -147,7 +154,15 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources
         if cc.get("occasion_rule"):
             st.blocks.append(Para(f"Days: {cc['occasion_rule']}.", numbered=False))
         st.blocks.append(Table(["Setting", "Value"], _settings(conduct.options), widths=[2, 2]))
-        method = findings.method_assumptions  # by declared audience: the time limit and inferences are advice
+        # by declared audience (the time limit and inferences are advice), less what this annex sets out in a
+        # section of its own: the matching rule and which records are never contacts (Matching), the occasion
+        # (Days, above), the legal rules and lexicon files with their versions and hashes (Data files)
+        stated = [MATCHING, NOT_CONTACTS_KEY, LEGAL_RULES]
+        if cc.get("occasion_rule"):
+            stated.append(OCCASION)
+        if lex.get("lexicon_file"):
+            stated.append(LEXICON)
+        method = findings.method_assumptions_except(stated)
         if method:
             st.blocks.append(Para("Assumptions the analysis recorded:", numbered=False, emphasis=True))
             st.blocks.append(Bullets(method))
@@ -161,9 +176,11 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources
     )
 
 
-def _by_reference(line: str) -> tuple[int, str]:
-    head = line.split(":", 1)[0].rsplit("/", 1)[-1]
-    return (int(head) if head.isdigit() else 1 << 30, line)
+def _by_number(reference: str) -> int:
+    """An exhibit's place in a list of them: by its number (``JA/7`` before ``JA/10``), read from
+    the reference itself (:func:`atlas.exhibits.exhibit_key`) rather than cut from a formatted line;
+    an unnumbered one last."""
+    return exhibit_key(reference)[1] or 1 << 30  # exhibit numbers start at 1
 
 
 def _created(inputs: ReportInputs) -> Any:

@@ -22,6 +22,7 @@ from atlas import __version__
 from atlas.conduct.parties import target_names
 from atlas.contacts import network_sources
 from atlas.exhibits import (
+    RecordRef,
     event_ref,
     event_ref_expr,
     event_refs_expr,
@@ -112,6 +113,17 @@ def _readable(refs: Mapping[str, str], k: str, v: Any) -> Any:
     return v
 
 
+def csv_cell(value: Any) -> str:
+    """A value as every served CSV writes it: empty for none; a boolean as ``true`` / ``false``, as
+    events.csv (Polars) writes it and as most CSV readers take it (Polars, pandas, R, JSON's spelling),
+    never Python's ``True`` / ``False``; anything else as its text."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def _flat_rows(items: Sequence[dict[str, Any]], refs: Mapping[str, str], *,
                keys_if_none: Sequence[str] = ()) -> pl.DataFrame:
     """A list of finding dicts as a CSV-ready frame: lists joined with '; ', each record named by its
@@ -132,8 +144,8 @@ def _flat_rows(items: Sequence[dict[str, Any]], refs: Mapping[str, str], *,
             if isinstance(v, list | tuple):
                 v = join_list(v)  # an item holding "; " is quoted: the cell splits back exactly
             elif isinstance(v, dict):
-                v = "; ".join(f"{a}={b}" for a, b in sorted(v.items()))
-            data[k].append("" if v is None else str(v))
+                v = "; ".join(f"{a}={csv_cell(b)}" for a, b in sorted(v.items()))
+            data[k].append(csv_cell(v))
     if any("event_ids" in item for item in shape):
         data["records"] = [str(len(item.get("event_ids") or [])) for item in items]
     return pl.DataFrame(data, schema={k: pl.String for k in data})
@@ -186,7 +198,7 @@ def _contacts_frame(inputs: ReportInputs) -> pl.DataFrame:
 
 
 def _products(inputs: ReportInputs, fnd: find.Findings) -> list[Product]:
-    out = [Product(f"figure:{n}", f"figures/{figures.FIGURES[n][0]}", figures.FIGURES[n][1])
+    out = [Product(f"figure:{n}", f"figures/{figures.FIGURES[n][0]}", figures.description(n, fnd))
            for n in figures.planned(inputs, fnd)]
     out.append(Product("table:contacts", "contacts.csv",
                        "Table: contacts between the suspect and the victim's side, each with the records that show it",
@@ -239,11 +251,13 @@ def _beside(fn: Callable[..., T], *args: Any) -> Future[T]:
 
 
 def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, include_proposed: bool = False,
-                  redact_third_parties: bool = False, integrity_notice: str | None = None) -> ReportResult:
+                  redact_third_parties: bool = False, integrity_notice: str | None = None,
+                  with_analysis_files: bool = False) -> ReportResult:
     """Write every output. ``integrity_notice`` (set by ``atlas report --unverified`` when the case
     did not verify) is carried into every output: the documents' pages, the HTML report, the
     figures' footers and a column of every CSV/XLSX table. ``redact_third_parties`` writes
-    every output from the redacted view of the case (:mod:`reports.redaction`)."""
+    every output from the redacted view of the case (:mod:`reports.redaction`). The analysis files
+    (:mod:`reports.analysis_files`) the folder holds are refreshed; ``with_analysis_files`` writes them all."""
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "figures").mkdir(exist_ok=True)
     if redact_third_parties:
@@ -304,11 +318,15 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
         # each table is the records' JSON rendering with the UK date or time beside it, less what is
         # advice or an unconfirmed candidate (exhibited with the statement, served on the defence)
         tables["table:incidents"] = (
-            # target_names beside targets (party keys, a machine's join key): each as a person reads it elsewhere
-            _flat_rows([_facts_only({**i.to_json(), "uk_date": uk_date(i.date),
-                                     "target_names": target_names(i.targets, party_names)})
+            # target_names beside targets (party keys, a machine's join key): each as a person reads it elsewhere;
+            # channel_names beside channels (the store's keys): 'Phone call' for voice, as the chronology says
+            # and uk_first / uk_last beside first_ts / last_ts: the day's first and last contact were in UTC only
+            _flat_rows([_facts_only({**i.to_json(), "uk_date": uk_date(i.date), "uk_first": uk_time(i.first_ts),
+                                     "uk_last": uk_time(i.last_ts), "target_names": target_names(i.targets, party_names),
+                                     "channel_names": tuple(chronology.channel_name(c) for c in i.channels)})
                         for i in fnd.incidents], refs,
-                       keys_if_none=[*_facts_only(dict.fromkeys(_incident_keys())), "uk_date", "target_names"]),
+                       keys_if_none=[*_facts_only(dict.fromkeys(_incident_keys())), "uk_date", "uk_first", "uk_last",
+                                     "target_names", "channel_names"]),
             [(f"incident {uk_date(i.date)}", list(i.event_ids)) for i in fnd.incidents])
         tables["table:breaches"] = (
             # a possible breach an officer confirmed says so (its certainty gives the data basis; who, when and why
@@ -376,7 +394,7 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
                                inputs.dedupe_rule, inputs.suspect.name if inputs.suspect else "the suspect",
                                possible_sms_parts=inputs.possible_sms_parts)
     offsets: dict[str, tuple[float, int]] = {}
-    if inputs.dedupe_rule and inputs.graph.counting.startswith("de-duplicated"):
+    if inputs.dedupe_rule and inputs.graph.deduplicated:
         # the graph de-duplicated every contact of the case, with the same identities, owners
         # and reference clock as atlas.contacts.case_contacts: its offsets are those
         # (tests/test_scale_report.py checks they are equal); de-duplicating again cost
@@ -392,11 +410,12 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
     made["annex"] = hashed(made["annex"], annex_path, 0)
     paths["annex"] = annex_path
 
-    records = {str(r["event_id"]): chronology.record_ref(str(r["source_exhibit"]), str(r["source_ref"]))
+    located = {str(r["event_id"]): RecordRef(str(r["source_exhibit"]), str(r["source_ref"]))
                for r in cited.select("event_id", "source_exhibit", "source_ref").iter_rows(named=True)}
+    records = {e: str(r) for e, r in located.items()}
     _day, why = statement.statement_date(inputs, received)
     date_warning = [] if _day else [f"Statement date: {why}."]
-    dec = decided.build(case, fnd.conduct, chron, records, party_names, subject, victims)
+    dec = decided.build(case, fnd.conduct, chron, located, party_names, subject, victims)
     view = replace(review_view.build(inputs, fnd, case, src_refs, chron, records, date_warning), decided=dec)
     exhibits_so_far = sorted(sources + [made[p.name] for p in products] + [made[n] for n in tagged_names],
                              key=lambda e: e.number)
@@ -453,7 +472,15 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
                    integrity_notice=integrity_notice, note=_note(redact_third_parties))
     paths["exhibits.csv"] = out_dir / "exhibits.csv"
     paths["exhibits.xlsx"] = out_dir / "exhibits.xlsx"
-    notes: list[str] = []
+    # conduct.json, triage.json, contacts.json, online.json and the contact graph, refreshed from this report's own
+    # results where the folder holds them: `atlas demo` wrote them here and `atlas report` left them, stale beside
+    # the documents, after decisions
+    from atlas.stream import bounded
+
+    from . import analysis_files
+
+    written, notes = analysis_files.write(case, out_dir, inputs, every=with_analysis_files, bounded=bounded())
+    paths.update(written)
     return ReportResult(out_dir=out_dir, paths=paths, exhibits=exhibits, statement=st, reviewer_note=note,
                         accounts=accounts, inputs=inputs, findings=fnd, notes=notes)
 

@@ -57,8 +57,8 @@ class ChronologyRow:
     """The message text verbatim, or the call's duration and outcome."""
     exhibit: str
     """The record quoted: ``JA/25, sms rowid 8``."""
-    also: tuple[str, ...]
-    """The other exhibit records of the same contact."""
+    also: tuple[exhibits_rule.RecordRef, ...]
+    """The other exhibit records of the same contact (exhibit and place apart)."""
     event_ids: tuple[str, ...]
 
     @property
@@ -74,9 +74,9 @@ class ChronologyRow:
         return self.exhibit + (f" (also {', '.join(others)})" if others else "")
 
 
-def exhibit_numbers(records: Iterable[str]) -> tuple[str, ...]:
-    """The exhibits of record references (``JA/9, sms rowid 4`` → ``JA/9``), each once, in order."""
-    return tuple(dict.fromkeys(r.split(",", 1)[0] for r in records))
+def exhibit_numbers(records: Iterable[exhibits_rule.RecordRef]) -> tuple[str, ...]:
+    """The exhibits of records (``JA/9, sms rowid 4`` → ``JA/9``), each once, in order."""
+    return tuple(dict.fromkeys(r.exhibit for r in records))
 
 
 def channel_name(channel: str) -> str:
@@ -151,12 +151,12 @@ def build(case: Case, contacts: pl.DataFrame, names: Mapping[str, str], source_r
             attach = [a for r in recs for a in (r["attachments"] or [])]  # type: ignore[attr-defined]
             content = ("(no text; attachment " + ", ".join(sorted(set(attach))) + ")" if attach else
                        "(content not recorded in the exhibits: a call data record does not hold message text)")
-        refs_all = [record_ref(str(r["exhibit"]), str(r["source_ref"])) for r in recs]
+        located = [exhibits_rule.RecordRef(str(r["exhibit"]), str(r["source_ref"])) for r in recs]
         out.append(ChronologyRow(
             contact_id=str(c["contact_id"]), uk_time=str(c["uk"]), ts_utc=str(c["utc"]), channel=channel_name(c["channel"]),
             kind=str(c["kind"]), way=str(c["way"]), from_name=names.get(str(c["sender"]), str(c["sender"])),
             to_name=names.get(str(c["recipient"]), str(c["recipient"])), content=content,
-            exhibit=refs_all[0] if refs_all else "", also=tuple(refs_all[1:]),
+            exhibit=str(located[0]) if located else "", also=tuple(located[1:]),
             event_ids=tuple(str(r["event_id"]) for r in recs),
         ))
     return out
@@ -167,7 +167,7 @@ def frame(rows: list[ChronologyRow]) -> pl.DataFrame:
     return pl.DataFrame(
         {"uk_time": [r.uk_time for r in rows], "ts_utc": [r.ts_utc for r in rows], "channel": [r.channel for r in rows],
          "from": [r.from_name for r in rows], "to": [r.to_name for r in rows], "content": [r.content for r in rows],
-         "exhibit": [r.exhibit for r in rows], "also_recorded_in": [exhibits_rule.join_list(r.also) for r in rows]},
+         "exhibit": [r.exhibit for r in rows], "also_recorded_in": [exhibits_rule.join_list(map(str, r.also)) for r in rows]},
         schema={k: pl.String for k in ("uk_time", "ts_utc", "channel", "from", "to", "content", "exhibit",
                                        "also_recorded_in")},
     )

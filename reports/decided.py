@@ -30,7 +30,7 @@ from atlas.conduct import ConductResult
 from atlas.conduct.candidates import THREAT, Candidate, OccasionCount
 from atlas.conduct.threat_target import ADDRESSEE, describe
 from atlas.decisions.candidates import candidate_id
-from atlas.exhibits import join_list
+from atlas.exhibits import RecordRef, join_list
 from atlas.store import Case
 from atlas.wording import Pronouns
 
@@ -149,7 +149,7 @@ def _ledger(case: Case) -> dict[tuple[str, str], tuple[str, str, str]]:
 
 
 def build(case: Case, conduct: ConductResult | None, chronology: Sequence[ChronologyRow],
-          records: Mapping[str, str], names: Mapping[str, str], subject: str = "the suspect",
+          records: Mapping[str, RecordRef], names: Mapping[str, str], subject: str = "the suspect",
           victims: Collection[str] = ()) -> Decided:
     """Join ``conduct``'s candidates to their decisions and to the chronology row of their contact.
 
@@ -176,12 +176,13 @@ def build(case: Case, conduct: ConductResult | None, chronology: Sequence[Chrono
                                   row.uk_time, row.channel, row.from_name, row.to_name, row.content or c.text,
                                   row.exhibit, row.exhibit_cell, flagged, *who, event_ids=ids,
                                   threatened=c.threatened, to_victim=to_victim, also=row.also_exhibits)
-        refs = [records[e] for e in c.event_ids if e in records]
+        located = [records[e] for e in c.event_ids if e in records]
+        refs = [str(r) for r in located]
         return DecidedMessage(candidate_id(c.kind, c.event_id), c.kind, str(c.tier), state, occasion, c.ts_utc,
                               uk_time(c.ts_utc), channel_name(c.channel), subject,
                               names.get(c.target, c.target), c.text, refs[0] if refs else "not cited",
                               join_list(refs) or "not cited", flagged, *who, event_ids=ids,
-                              threatened=c.threatened, to_victim=to_victim, also=exhibit_numbers(refs[1:]))
+                              threatened=c.threatened, to_victim=to_victim, also=exhibit_numbers(located[1:]))
 
     threats = tuple(one(c) for c in sorted(conduct.candidates, key=_order) if c.kind == THREAT)
     behaviours = tuple(one(c) for c in sorted(conduct.candidates, key=_order) if c.kind != THREAT)

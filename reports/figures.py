@@ -17,7 +17,7 @@ import math
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import matplotlib
 
@@ -320,12 +320,21 @@ FigureFn = Callable[[Findings, Path, str, str], Path]
 
 FIGURES: dict[str, tuple[str, str]] = {
     "contacts-per-day": ("figure-contacts-per-day.png",
-                         "Chart: contacts per day from the suspect, by channel, with the periods orders were in force shaded"),
+                         "Chart: contacts per day from the suspect, by channel"),
     "hour-weekday": ("figure-hour-weekday.png", "Chart: contacts from the suspect by hour of day and weekday (heat map)"),
     "weekly-rate": ("figure-weekly-rate.png", "Chart: contacts per week each way, with a 4-week average"),
     "locations": ("figure-locations.png", "Chart: the places named in the case, the suspect's device positions and the occasions it was recorded near them"),
 }
-"""Figure name → (file name, exhibit description)."""
+"""Figure name → (file name, exhibit description without what depends on the case: :func:`description`)."""
+ORDERS_SHADED: Final = ", with the periods orders were in force shaded"
+
+
+def description(name: str, findings: Findings) -> str:
+    """A figure's exhibit description, as the statement lists it. The contacts-per-day chart shades the periods
+    orders were in force only where the case records an order: its description said so in every case, so a
+    statement with no order described shading the chart does not have (seeds 26535, 23846)."""
+    text = FIGURES[name][1]
+    return text + ORDERS_SHADED if name == "contacts-per-day" and findings.orders else text
 
 
 def planned(inputs: ReportInputs, findings: Findings) -> list[str]:

@@ -8,12 +8,14 @@ are the analysis's typed records (:mod:`atlas.conduct.records`), the same object
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import polars as pl
 
 from atlas.conduct import ConductResult
+from atlas.conduct.assumptions import served
 from atlas.conduct.parties import AUTHORITY_PREFIX
 from atlas.conduct.possible_breaches import BreachReview
 from atlas.conduct.possible_colocations import ColocationMark, PossibleColocation, colocation_marks
@@ -151,6 +153,11 @@ class Findings:
         """The assumptions an exhibit served on the defence may give: the method only, chosen by each
         assumption's declared audience (:mod:`atlas.conduct.assumptions`), never by its words."""
         return self.conduct.method_assumptions if self.conduct is not None else []
+
+    def method_assumptions_except(self, stated_elsewhere: Iterable[str]) -> list[str]:
+        """:attr:`method_assumptions` less the sentences (by key, :mod:`atlas.conduct.assumptions`) an output
+        states in a section of its own, so that it says each thing once."""
+        return served(self.conduct.assumption_records, stated_elsewhere) if self.conduct is not None else []
 
     @property
     def advice_assumptions(self) -> list[str]:

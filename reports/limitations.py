@@ -195,6 +195,20 @@ def _facts(ev: pl.LazyFrame) -> pl.DataFrame:
     )
 
 
+def _assumptions(row: Mapping[str, object], names: Mapping[str, str]) -> list[str]:
+    """What the parser and the ingest assumed reading a source, for people: the owner line worded from the
+    typed :class:`~atlas.ingest.OwnerAssumption` (the party by the name case.toml gives, its key only where it
+    gives none) in place of the line the store recorded for it in the ingest's terms ("owner suspect as
+    instructed (--owner)"); a store from before the owner was typed keeps its recorded line."""
+    from atlas.ingest import OwnerAssumption
+
+    owner = OwnerAssumption.from_row(row.get("owner_assumption"))  # type: ignore[arg-type]
+    recorded = [str(a) for a in row.get("assumptions") or []]  # type: ignore[attr-defined]
+    if owner is None:
+        return recorded
+    return [owner.words(names) if a == owner.recorded else a for a in recorded]
+
+
 def _timing(row: Mapping[str, object], zone: str) -> str:
     parts = []
     for basis in ("utc", "offset", "local", "ambiguous", "nonexistent"):
@@ -218,6 +232,7 @@ def build(
 ) -> Limitations:
     """The limits of this case's data; ``references`` maps source id → exhibit reference."""
     facts = {r["source_id"]: r for r in source_facts(case).iter_rows(named=True)}
+    names = case.manifest.party_names()
     per_source: list[SourceLimits] = []
     kinds_seen: dict[str, DataKind] = {}
     for r in sources.sort("source_id").iter_rows(named=True):
@@ -265,7 +280,7 @@ def build(
                   + (f" {_n(untimed, 'record', 'carries', 'carry')} no time." if untimed > 0 else "")
                   if int(f.get("timed") or 0) else "none (reference data without times).")
         per_source.append(SourceLimits(reference=references.get(sid, sid), filename=str(r["name"]), kind=kind,
-                                       timing=timing, notes=notes, assumptions=list(r["assumptions"] or [])))
+                                       timing=timing, notes=notes, assumptions=_assumptions(r, names)))
 
     general = [
         "Times in this statement are UK local times (GMT in winter, BST in summer), stated with the zone; the case "

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from atlas.conduct.records import Gap
 from atlas.exhibits import identifier_label, readable_warnings
 from atlas.store import Case
 from atlas.wording import plural
@@ -54,6 +55,15 @@ def place_label(inputs: ReportInputs, place: str | None, kind: str | None) -> st
     if kind and "victim" in kind:
         return f"{victim}'s own recorded position"
     return str(kind or "")
+
+
+def gap_days(gap: Gap) -> str:
+    """What a gap's number counts, so that it reads beside the statement's quiet days: report.html's
+    "15/03/2026 to 04/07/2026: 111 days" sat beside the MG11's "from 16/03/2026 to 03/07/2026 (110 days)"
+    for the same gap (seed 16180, time-limit), one counting from incident to incident, the other the days
+    with none."""
+    _, _, quiet = gap.quiet
+    return f"{gap.days} days from one incident to the next ({quiet} days with no incident between)"
 
 
 def warnings(inputs: ReportInputs, findings: Findings, extra: Sequence[str] = (),
@@ -153,7 +163,7 @@ def build(inputs: ReportInputs, findings: Findings, case: Case, refs: Mapping[st
     effect, counts = pending_effect(inputs) if links else ([], {})
     return ReviewView(
         warnings=tuple(warnings(inputs, findings, extra_warnings, refs)),
-        gaps=tuple((uk_date(g.start), uk_date(g.end), f"{g.days} days") for g in findings.gaps),
+        gaps=tuple((uk_date(g.start), uk_date(g.end), gap_days(g)) for g in findings.gaps),
         gap_note=str(cc.get("gap_note") or inputs.rules.course_of_conduct.gap_note),
         pending=tuple((f"{identifier_label(refs, link.a)} \u2194 {identifier_label(refs, link.b)}", f"{link.basis} ({link.strength})")
                       for link in links),

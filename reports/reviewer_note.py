@@ -159,7 +159,7 @@ def _s2a(inputs: ReportInputs, findings: Findings, case: Case, refs: Mapping[str
     sec.blocks.append(Para(f"Rule: an offence under {s2a_offence.section} is "
                            f"{inputs.rules.mode(s2a_offence.mode_of_trial).plain}, and {v.limit} ({v.rule}).",
                            numbered=False, emphasis=True))
-    if v.deadline_not_a_working_day and v.last_day_note and not any(v.last_day_note in w for w in v.warnings):
+    if v.deadline_not_a_working_day and v.last_day_note and not v.last_day_note_warned:
         sec.blocks.append(Para(v.last_day_note, numbered=False))  # said once: the weekend warning quotes it
     for w in v.warnings:
         sec.blocks.append(Para(f"Warning: {w.rstrip('.')}.", numbered=False))

@@ -99,13 +99,14 @@ def make_case(root: Path, sources: dict[str, list[dict[str, Any]]], *, orders: l
     staged = []
     for owner, events in sources.items():
         sid = hashlib.sha256(f"{owner}:{len(events)}:{root}".encode()).hexdigest()[:16]
+        rows = [{"source_ref": f"row {i + 1}", **e} for i, e in enumerate(events)]
+        basis = pl.col("ts_basis").fill_null("utc") if any("ts_basis" in e for e in events) else pl.lit("utc")
         frame = pl.DataFrame(
-            [{"source_ref": f"row {i + 1}", **e} for i, e in enumerate(events)],
-            schema_overrides={"ts_utc": pl.Datetime("us", "UTC")}, infer_schema_length=None,
+            rows, schema_overrides={"ts_utc": pl.Datetime("us", "UTC")}, infer_schema_length=None,
         ).with_columns(
             (pl.lit(sid + "/") + pl.col("source_ref")).alias("event_id"),
             pl.lit(sid).alias("source_id"),
-            pl.lit("utc").alias("ts_basis"),
+            basis.alias("ts_basis"),  # "utc" unless an event gives its own
         )
         if "direction" not in frame.columns:
             frame = frame.with_columns(

@@ -128,6 +128,11 @@ class Spec:
         return self.variant.startswith("utf16-") or (self.variant == "big-text" and self.seed in JSON_TEXT_PARSERS)
 
     @property
+    def names_line(self) -> bool:
+        """A CSV with a quote that never closes: refused with an error naming the file and the quote's line."""
+        return self.variant.startswith("quote-open-")
+
+    @property
     def id(self) -> str:
         return f"{self.seed}:{self.variant}" + (":detect" if self.detect else "")
 
@@ -174,6 +179,9 @@ def _specs() -> list[Spec]:
     for v in ("deep-div-before", "deep-div-in-box", "unclosed-deep", "big-text"):
         out.append(Spec("meta-dyi-html", v))
     out.append(Spec("meta-dyi-html", "unclosed-deep", detect=True))
+    for seed in CSV_PARSERS:
+        for v in ("quote-open-header", "quote-open-header-last", "quote-open-row"):
+            out.append(Spec(seed, v, keeps_records=False))
     for seed in CSV_PARSERS + TEXT_PARSERS:
         for v in ("long-last-line", "long-field", "many-short-lines", "many-columns-row", "many-columns-header",
                   "nul-fields", "nul-run", "utf16-long-field", "utf16-many-short-lines"):
@@ -564,6 +572,14 @@ def _lines_variant(seed: Path, variant: str, tabular: bool) -> bytes:
         i = _header_index(lines) if tabular else 0
         lines[i] = lines[i].rstrip(b"\r\n") + b"".join(b"%sx%d" % (sep, n) for n in range(MANY_COLUMNS)) + b"\n"
         return b"".join(lines)
+    if variant in ("quote-open-header", "quote-open-header-last", "quote-open-row"):
+        # a quote that opens a field and never closes: in the header row (its first or last field), or in
+        # the first data row; the table reader would read the rest of the file as that one field
+        i = _table_header_index(lines) + (variant == "quote-open-row")
+        row = lines[i]
+        at = row.rindex(b",") + 1 if variant == "quote-open-header-last" else 0
+        lines[i] = row[:at] + b'"' + row[at:]
+        return b"".join(lines)
     if variant == "nul-fields":
         lines[last] = lines[last].replace(b",", b"\0,").replace(b" ", b"\0 ") + b"\0"
         return b"".join(lines)
@@ -571,6 +587,20 @@ def _lines_variant(seed: Path, variant: str, tabular: bool) -> bytes:
         lines.insert(last, b"\0" * MB + b"\n")
         return b"".join(lines)
     raise ValueError(variant)
+
+
+def _table_header_index(lines: list[bytes]) -> int:
+    """The header row as the CSV reader splits it: the first of the rows with the most fields
+    (a quoted field's delimiters not counted, unlike :func:`_header_index`)."""
+    import csv
+
+    widths = [len(next(csv.reader([line.decode("utf-8", "replace").strip("\r\n\ufeff")]), [])) for line in lines[:20]]
+    return widths.index(max(widths))
+
+
+def quote_variant_line(seed: Path, variant: str) -> int:
+    """The line (1-based) a ``quote-open-*`` variant of ``seed`` puts its quote on (the error names it)."""
+    return _table_header_index(seed.read_bytes().splitlines(keepends=True)) + 1 + (variant == "quote-open-row")
 
 
 def _header_index(lines: list[bytes]) -> int:

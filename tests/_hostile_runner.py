@@ -167,6 +167,8 @@ def _run_job(jobs: list[dict[str, Any]], work: Path, n: int, proto: TextIO) -> N
                 result["over_bound"] = [longest, job["max_value"]]
         except Exception as exc:
             result["store_unreadable"] = f"{type(exc).__name__}: {exc}"
+    if job.get("expect_error"):
+        result["expect_error"] = job["expect_error"]
     if job.get("expect_bound_reject") and "python" not in job:
         result["expect_bound_reject"] = True
         try:

@@ -112,6 +112,32 @@ def test_confirming_a_link_changes_the_conduct_and_rejecting_it_restores_it(case
     assert review.headline() == before
 
 
+def test_reopening_what_no_decision_closed_records_nothing(case_dir: Path) -> None:
+    """Re-opening an open link, candidate or possible breach changed nothing but wrote a ledger row (and an
+    audit entry) that read as if it had been decided and undone (session 14's note). It is refused, says so,
+    and the ledger and audit log are as they were; re-opening a decided one still records its row."""
+    from atlas.decisions.breaches import decide_breach
+    from atlas.decisions.ledger import NothingToRecord
+
+    case = Case.open(case_dir)
+    review = Review(case)
+    lid = _link(case, *ALIAS_LINKS)
+    cand = candidates_from(review.conduct(), case)[0]
+    breach = review.conduct().breach_reviews[0]
+    assert cand.state == "open" and breach.state == "open"
+    before, audit = read_decisions(case), len(case.audit_log())
+    with pytest.raises(NothingToRecord, match=f"link {lid} is already proposed .*nothing recorded"):
+        decide(case, lid, "proposed")
+    with pytest.raises(NothingToRecord, match=f"candidate {cand.id} is already open"):
+        decide_candidate(case, cand, "open", note="")
+    with pytest.raises(NothingToRecord, match=f"possible breach {breach.id} is already open"):
+        decide_breach(case, breach, "open", note="")
+    assert read_decisions(case) == before and len(case.audit_log()) == audit
+    decide(case, lid, "confirmed", note="same handset")
+    decide(case, lid, "proposed")  # undoing a decision is a decision: recorded
+    assert [d.state for d in read_decisions(case, subjects=["link"])] == ["confirmed", "proposed"]
+
+
 # --- candidates -----------------------------------------------------------------------
 
 def test_a_confirmed_threat_counts_and_a_dismissed_one_never_does(case_dir: Path) -> None:

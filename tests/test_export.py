@@ -313,3 +313,28 @@ def test_gdal_opens_both_maps_as_a_gis_does(case_dir: Path, tmp_path: Path) -> N
     assert len(exhibits) == 3 and all(", row " in v for v in exhibits)
     layers = {str(name): read_info(kml_file, layer=str(name))["features"] for name, _ in list_layers(kml_file)}
     assert layers == {"Protected places": 1, "Positions": 3, "Co-locations": 1, "Exclusion-zone breaches": 1}
+
+
+def test_the_maps_give_uk_times_beside_utc_and_no_legal_wording(case_dir: Path, tmp_path: Path) -> None:
+    """Seed 14142 (rejected-ex): the GeoJSON and KML gave every time in UTC only, so the breach the statement
+    puts at 23/05/2026 21:23 BST read 20:23 in QGIS and Google Earth, and each exclusion-zone breach carried
+    breach_rule ("breach is a criminal offence (...)"), legal wording every served table leaves out."""
+    gj, kml_file = tmp_path / "map.geojson", tmp_path / "map.kml"
+    export(Case.open(case_dir), "geojson", gj)
+    export(Case.open(case_dir), "kml", kml_file)
+    doc = json.loads(gj.read_text(encoding="utf-8"))
+    assert "uk_start" in doc["atlas"]["times"] and "UTC" in doc["atlas"]["times"]
+    feats = {f["properties"]["feature"]: f["properties"] for f in doc["features"]}
+    breach = feats["exclusion-zone-breach"]
+    assert (breach["start_utc"], breach["uk_start"], breach["uk_date"]) == (
+        "2026-05-09T20:00:00Z", "09/05/2026 21:00 BST", "09/05/2026")
+    assert breach["uk_end"] == "09/05/2026 21:10 BST" and "breach_rule" not in breach
+    assert feats["co-location"]["uk_start"] == "09/05/2026 21:00 BST"
+    position = next(f["properties"] for f in doc["features"] if f["properties"]["feature"] == "position")
+    assert position["uk_time"] == "09/05/2026 21:00 BST"
+    ns = {"k": "http://www.opengis.net/kml/2.2"}
+    tree = etree.parse(str(kml_file))
+    mark = tree.find(".//k:Folder[k:name='Exclusion-zone breaches']/k:Placemark", ns)
+    data = {d.get("name"): d.findtext("k:value", namespaces=ns) for d in mark.iter("{*}Data")}
+    assert data["uk_start"] == "09/05/2026 21:00 BST" and "breach_rule" not in data
+    assert "uk_start" in tree.findtext("k:Document/k:description", namespaces=ns)

@@ -32,6 +32,19 @@ def test_the_headline_says_what_each_number_counts() -> None:
     assert dict(_headline(contacts=5).rows())["contacts counted in incidents"] == "5"
 
 
+def test_the_headline_never_counts_candidates_as_threat_occasions() -> None:
+    """Seed 26535 (third-parties): the workbench headline read "threat occasions 2 (0 confirmed)" beside
+    the report's "0 confirmed by an officer; 2 more awaiting a decision": two messages awaiting a
+    decision read as two threat occasions, what s4A needs, found."""
+    open_only = _headline(threat_occasions=2, confirmed_threat_occasions=0)
+    text = headline_text(open_only)
+    assert "threat occasions 0 confirmed by an officer, 2 more awaiting a decision · " in text, text
+    assert "threat occasions 2" not in text
+    assert dict(open_only.rows())["threat occasions"] == "0 confirmed by an officer, 2 more awaiting a decision"
+    assert _headline(threat_occasions=3, confirmed_threat_occasions=3).threats == "3 confirmed by an officer"
+    assert _headline().threats == "0 confirmed by an officer"
+
+
 def test_targets_are_named_as_the_reports_name_them() -> None:
     names = {"victim": "Vera Victim", "mother": "Mary Victim"}
     assert target_names(["victim", "authority:tel-short:101", "mother", "nobody"], names) == (

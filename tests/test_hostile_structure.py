@@ -48,7 +48,7 @@ import pytest
 from atlas.store import init_case
 from atlas.store.manifest import TEMPLATE
 from parsers._bounds import JSON_VALUE_BYTES
-from tests._hostile import FULL, JSON_PARSERS, SECRET, SPECS, Spec, build, make_seeds
+from tests._hostile import FULL, JSON_PARSERS, SECRET, SPECS, Spec, build, make_seeds, quote_variant_line
 
 ROOT = Path(__file__).resolve().parents[1]
 MEMORY_LIMIT = 3 << 30
@@ -223,6 +223,8 @@ def problems(spec_keeps_records: bool, path: Path, o: Outcome, seed_read: int | 
         found.append("a traceback")
     if "MemoryError" in o.err or "memory allocation" in o.err:
         found.append("ran out of memory")
+    if o.result.get("expect_error") and (o.code != CLEAN_ERROR or o.result["expect_error"] not in o.err):
+        found.append(f"not refused with an error naming {o.result['expect_error']}")
     if o.code == CLEAN_ERROR:
         if o.result.get("expect_bound_reject"):
             found.append("refused the whole file where the record over its bound should be one reject")
@@ -304,7 +306,9 @@ def sweep(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sweep]:
         built = build(spec, seeds, work / "variants", url, secret)
         jobs.append({"path": str(built.path), "format": None if spec.detect else spec.parser, "forbid": built.forbid}
                     | ({"max_value": JSON_VALUE_BYTES} if spec.seed in JSON_PARSERS else {})
-                    | ({"expect_bound_reject": True} if spec.bound_reject else {}))
+                    | ({"expect_bound_reject": True} if spec.bound_reject else {})
+                    | ({"expect_error": f"{built.path.name}: line {quote_variant_line(seeds[spec.seed], spec.variant)}:"}
+                       if spec.names_line else {}))
         keys.append((spec.id, built.path))
     if FULL:  # a hang is a failure within a time in proportion to the file, not after 600 s
         for job in jobs:

@@ -122,3 +122,31 @@ def test_sources_timeline_and_rejects_print_for_people(
     assert datetime.fromisoformat(row["ts_utc"].replace("Z", "+00:00")).isoformat() == "2020-06-10T14:55:00+00:00"
     shown = atlas("timeline", case_dir, "--limit", "2")
     assert "Timeline: 9 events" in shown.out and "7 more" in shown.out  # type: ignore[attr-defined]
+
+
+def test_the_annex_names_the_owner_as_case_toml_names_them(case_dir: Path, whatsapp_samples: Path,
+                                                          atlas: Callable[..., object]) -> None:
+    """Seed 31415: the technical annex (served) read "JA/6: owner mother as instructed (--owner)" and "JA/5: owner
+    suspect as instructed (--owner)": the party's key in case.toml, not the name it gives. The store keeps the
+    line in the ingest's terms and the owner typed beside it (owner_assumption); outputs word it with the name,
+    and the key only where case.toml gives no name."""
+    from reports import limitations
+
+    manifest = case_dir / "case.toml"
+    text = TEMPLATE.replace('# display_names = ["Mum"]', 'display_names = ["John Doe"]')
+    manifest.write_text(text.replace('name = "(full name)"', 'name = "Alice Example"', 1), encoding="utf-8")
+    run = atlas("ingest", case_dir, whatsapp_samples / SAMPLE, "--owner", "victim")
+    assert run.code == 0, run.err  # type: ignore[attr-defined]
+    case = Case.open(case_dir)
+    [row] = case.sources().to_dicts()
+    assert row["owner_assumption"] == {"basis": "instructed", "party": "victim", "identifier": "",
+                                       "recorded": "owner victim as instructed (--owner)"}
+    assert "owner victim as instructed (--owner)" in row["assumptions"]  # the store's record, as the officer typed it
+    limits = limitations.build(case, case.sources(), {row["source_id"]: "AE/1"}, {})
+    [source] = limits.sources
+    assert "owner Alice Example as instructed (--owner)" in source.assumptions
+    assert not any("owner victim" in a for a in source.assumptions)
+    # a party case.toml gives no name is shown by its key
+    manifest.write_text(text.replace('name = "(full name)"', 'name = ""', 1), encoding="utf-8")
+    [source] = limitations.build(Case.open(case_dir), case.sources(), {row["source_id"]: "AE/1"}, {}).sources
+    assert "owner victim as instructed (--owner)" in source.assumptions

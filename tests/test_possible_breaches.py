@@ -169,7 +169,7 @@ def test_a_decision_on_records_that_no_longer_make_the_item_is_not_applied_and_i
     result = analyse(case, as_of=AS_OF)
     assert all(b.state == "open" for b in result.breach_reviews) and len(result.incidents) == 1
     assert result.breach_count == 1
-    assert any("1 breach decision in the ledger no longer matches a possible breach" in w for w in result.warnings)
+    assert any("1 breach decision in the ledger no longer matches a possible breach" in w.text for w in result.warnings)
 
 
 def test_cli_lists_confirms_with_before_and_after_and_all_proven_leaves_them_alone(tmp_path: Path) -> None:

@@ -247,7 +247,7 @@ def test_a_decision_on_records_that_no_longer_make_the_item_is_not_applied_and_i
     decide(case, SUBJECT, "0" * 32, "confirmed", note="made on records since re-grouped")
     result = analyse(case, as_of=AS_OF)
     assert all(c.state == "open" for c in result.colocation_reviews) and len(result.incidents) == 1
-    assert any("1 co-location decision in the ledger no longer matches a possible" in w for w in result.warnings)
+    assert any("1 co-location decision in the ledger no longer matches a possible" in w.text for w in result.warnings)
 
 
 def test_the_mg6c_schedules_dismissed_and_open_ones_not_confirmed_ones(tmp_path: Path) -> None:

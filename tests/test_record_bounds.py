@@ -607,3 +607,48 @@ def test_whatsapp_messages_over_the_bound_read_as_one_line_each_keep_every_later
         "line 2", f"line {5 + n}", f"line {7 + n}"]
     reasons = " | ".join(rj.get_column("reason").to_list())
     assert f"lines 2-{2 + n} of " in reasons and f"line {5 + n} of " in reasons and f"lines {7 + n}-{7 + 2 * n} of " in reasons
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16-le"])
+def test_signal_messages_over_the_bound_read_as_one_line_each_keep_every_later_line_number(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, encoding: str) -> None:
+    """Signal, as WhatsApp since session 14: a message over the bound is read as its header's first bytes
+    alone, one line (each of its continuation lines was an empty line too, a row each in the parse: 1.3
+    million for 100 MB of 80-byte lines); the line numbers are the file's again: text before the first
+    header over the bound, two such messages (one a long single line), messages and continuation lines
+    between and after."""
+    import parsers.signal_text as s
+
+    seen: list[str] = []
+    real = s.read_bytes_text_plain
+
+    def spy(*args: object) -> str:
+        seen.append(real(*args))  # type: ignore[arg-type]
+        return seen[-1]
+
+    monkeypatch.setattr(s, "read_bytes_text_plain", spy)
+    body = b"more words of a long message\n"
+    n = CHAT_LINE_BYTES // len(body) + 5
+    lines = [b"exported by Signal\n" + body * n,                               # lines 1 .. 1+n (no header)
+             b"[2026-04-30, 09:20] Sam: first\n",                              # 2+n
+             b"[2026-04-30, 09:21] Sam: start\n" + body * n,                   # 3+n .. 3+2n
+             b"[2026-04-30, 09:22] Sam: between\nsecond line\n",              # 4+2n, 5+2n
+             b"[2026-04-30, 09:23] Sam: " + b"L" * CHAT_LINE_BYTES + b"\n",    # 6+2n (one long line)
+             b"[2026-04-30, 09:24] Sam: again\n",                              # 7+2n
+             b"[2026-04-30, 09:25] Sam: start\n" + body * n,                   # 8+2n .. 8+3n
+             b"[2026-04-30, 09:26] Sam: after\n"]                              # 9+3n
+    data = b"".join(lines)
+    path = tmp_path / "Signal chat with Sam.txt"
+    path.write_bytes(data if encoding == "utf-8" else _utf16(data, encoding))
+    _, ev, rj = _ingest(tmp_path, path, "signal-text")
+    capsys.readouterr()
+    assert len(seen) == 1 and seen[0].count("\n") == 9  # one line a message over the bound, not 3n+9
+    assert ev.get_column("source_ref").to_list() == [f"line {2 + n}", f"line {4 + 2 * n}", f"line {7 + 2 * n}",
+                                                     f"line {9 + 3 * n}"]
+    assert ev.get_column("text").to_list() == ["first", "between\nsecond line", "again", "after"]
+    assert sorted(rj.get_column("source_ref").to_list(), key=lambda r: int(r.split()[1])) == [
+        "line 1", f"line {3 + n}", f"line {6 + 2 * n}", f"line {8 + 2 * n}"]
+    reasons = " | ".join(rj.get_column("reason").to_list())
+    for where in (f"lines 1-{1 + n} of ", f"lines {3 + n}-{3 + 2 * n} of ", f"line {6 + 2 * n} of ",
+                  f"lines {8 + 2 * n}-{8 + 3 * n} of "):
+        assert where in reasons, reasons

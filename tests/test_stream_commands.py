@@ -103,7 +103,7 @@ def test_the_graph_edges_one_bucket_of_pairs_at_a_time_are_the_whole_cases(which
             edges, counting = bounded_edges(case, node_map(whole.resolution), dedupe=dedupe, clock_offsets=offsets,
                                             rows_per_bucket=per_bucket)
             assert_frame_equal(edges, whole.edges)
-            assert counting == whole.counting
+            assert counting.text == whole.counting and counting.deduplicated == whole.deduplicated == dedupe
             assert not dedupe or offsets == whole.clock_offsets
 
 

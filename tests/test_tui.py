@@ -161,7 +161,8 @@ def test_a_person_filter_accepts_an_identifier_and_a_bad_one_is_a_message(small_
 
 def test_no_decision_happens_on_a_single_key_press(case_copy: Path) -> None:
     async def script(app: AtlasApp, pilot: Pilot[None]) -> None:
-        for key, decide, note_required in (("4", "c", True), ("4", "x", True), ("4", "o", False), ("5", "c", True),
+        # (`o` on a link no one decided opens no prompt at all: test_tui_review's re-open test)
+        for key, decide, note_required in (("4", "c", True), ("4", "x", True), ("5", "c", True),
                                            ("5", "x", True), ("2", "t", True), ("2", "b", False), ("6", "w", False)):
             await show(app, pilot, key)
             if key == "5":
@@ -432,11 +433,10 @@ def test_the_conduct_screen_lists_every_warning_of_the_analysis(small_case: Path
         await show(app, pilot, "5")
         await until(pilot, lambda: "last incident" in text(app, "#clock"))
         screen: Any = app.screen
-        from atlas.exhibits import readable_text
-
         result = screen.review.conduct()
-        said = list(result.warnings) + [w for w in result.s2a.warnings if w not in result.warnings]
-        warnings = [readable_text(screen.review.source_refs(), w) for w in said]
+        refs = screen.review.source_refs()
+        stored = [w.text for w in result.warnings]  # each warning names its records as data: shown by exhibit
+        warnings = [w.shown(refs) for w in result.warnings] + [w for w in result.s2a.warnings if w not in stored]
         screen.query_one("#tabs").active = "tab-warnings"
         await until(pilot, lambda: screen.query_one("#warnings", FrameTable).frame.height == len(warnings))
         table = screen.query_one("#warnings", FrameTable)

@@ -51,7 +51,7 @@ async def _conduct_tab(app: AtlasApp, pilot: Pilot[None], tab: str) -> FrameTabl
 
 def test_an_unconfirmed_threat_day_is_not_flagged_as_a_threat(case_copy: Path) -> None:
     """Seed 17171 (rejected-ex): the Incidents tab flagged 20/02/2026 "THREAT" beside "threat occasions
-    3 (0 confirmed)": a likely-threat message awaiting a decision shown as a fact. It now says
+    3 (0 confirmed)" (the headline's old words): a likely-threat message awaiting a decision shown as a fact. It now says
     "THREAT?" until an officer confirms one of that day's messages."""
     async def script(app: AtlasApp, pilot: Pilot[None]) -> tuple[list[str], str, list[str]]:
         table = await _conduct_tab(app, pilot, "candidates")
@@ -64,7 +64,7 @@ def test_an_unconfirmed_threat_day_is_not_flagged_as_a_threat(case_copy: Path) -
         await pilot.press("c")
         await until(pilot, lambda: isinstance(app.screen, DecisionPrompt))
         await pilot.press(*"read in context: a threat", "enter")
-        await until(pilot, lambda: "(1 confirmed)" in text(app, "#headline"))
+        await until(pilot, lambda: "threat occasions 1 confirmed by an officer" in text(app, "#headline"))
         await until(pilot, lambda: any("confirmed by an officer" in f for f in
                                        app.screen.query_one("#incidents", FrameTable).frame.get_column("flags").to_list()))
         after = app.screen.query_one("#incidents", FrameTable).frame
@@ -259,3 +259,117 @@ def test_the_headline_is_read_whole_on_a_laptop_screen(case_copy: Path) -> None:
     for size in ((120, 40), (100, 30), (80, 24)):
         height, needed, words = run(case_copy, script, size=size)
         assert needed >= 2 and height >= needed, (size, height, needed, words)
+
+
+def test_re_open_on_an_undecided_row_opens_no_prompt_and_records_nothing(case_copy: Path) -> None:
+    """Seed 61616 (rejected-ex), People and Conduct: `o` on a proposed link or an open possible breach opened
+    a prompt ("now: listed, not counted", impact 3 → 3) and Enter wrote a ledger row that undid nothing. Now no
+    prompt opens, a message says there is nothing to re-open, and the ledger is as it was."""
+    from atlas.decisions.ledger import read_decisions
+
+    async def script(app: AtlasApp, pilot: Pilot[None]) -> tuple[list[bool], list[str]]:
+        prompted = []
+        await show(app, pilot, "4")
+        await pilot.press("o")
+        await pilot.pause(0.5)
+        prompted.append(isinstance(app.screen, DecisionPrompt))
+        if isinstance(app.screen, DecisionPrompt):
+            await pilot.press("enter")
+        table = await _conduct_tab(app, pilot, "possible-breaches")
+        await until(pilot, lambda: table.frame.height > 0)
+        await pilot.press("o")
+        await pilot.pause(0.5)
+        prompted.append(isinstance(app.screen, DecisionPrompt))
+        if isinstance(app.screen, DecisionPrompt):
+            await pilot.press("enter")
+        await pilot.pause(0.5)
+        return prompted, [n.message for n in app._notifications]
+
+    prompted, said = run(case_copy, script)
+    assert prompted == [False, False]
+    assert sum("nothing to re-open" in m for m in said) == 2, said
+    assert read_decisions(AtlasApp(case_copy).case) == []
+
+
+def test_the_decision_prompt_and_the_sources_fit_a_100_column_terminal(case_copy: Path) -> None:
+    """Seed 61616 at 100x30: the decision prompt was 110 columns wide, so its right edge (border, the ends of
+    the impact's lines) was off screen; and the Overview's sources table had no rows at all, squeezed out by
+    the fixed heights of the case box, the s2A clock and the parties."""
+    async def script(app: AtlasApp, pilot: Pilot[None]) -> tuple[int, int, int]:
+        sources = app.screen.query_one("#sources", FrameTable)
+        await pilot.pause(0.3)
+        shown_rows = sources.size.height
+        await show(app, pilot, "4")
+        await pilot.press("c")
+        await until(pilot, lambda: isinstance(app.screen, DecisionPrompt))
+        await pilot.pause(0.3)
+        box = app.screen.query_one("#prompt").region
+        await pilot.press("escape")
+        return shown_rows, box.x, box.right
+
+    shown_rows, left, right = run(case_copy, script, size=(100, 30))
+    assert shown_rows >= 4  # the header and at least three sources
+    assert left >= 0 and right <= 100
+
+
+@pytest.mark.parametrize("size", [(120, 40)])
+def test_the_conduct_tabs_are_reached_by_keys_the_footer_shows(rejected_ex_case: Path, size: tuple[int, int]) -> None:
+    """Seed 61616 at 120x40: Conduct's seven tabs (threats, breaches, co-locations...) were reached only by the
+    mouse or by tabbing focus onto the tab strip (how many shift+tabs depended on what could take focus) and
+    arrows; the footer showed no key for them. `]` and `[` now move to the next and previous tab, with the
+    tab's table focused, and the footer shows them beside q Quit."""
+    async def script(app: AtlasApp, pilot: Pilot[None]) -> tuple[list[str], str, str]:
+        await show(app, pilot, "5")
+        await until(pilot, lambda: "last incident" in text(app, "#clock"))
+        seen = []
+        for key in ("right_square_bracket", "right_square_bracket", "left_square_bracket", "left_square_bracket",
+                    "left_square_bracket"):
+            await pilot.press(key)
+            await pilot.pause(0.2)
+            seen.append(str(app.screen.query_one("#tabs").active))
+        focused = app.focused.id if app.focused is not None else ""
+        return seen, str(focused), _screen_text(app).splitlines()[-1]
+
+    seen, focused, footer = run(rejected_ex_case, script, size=size)
+    assert seen == ["tab-candidates", "tab-breaches", "tab-candidates", "tab-incidents", "tab-warnings"]
+    assert focused == "warnings"
+    assert "[] tabs" in footer and "q Quit" in footer and "c Confirm…" in footer, footer
+
+
+def test_an_empty_case_says_nothing_was_ingested_and_what_to_run(tmp_path: Path) -> None:
+    """A case just made by `atlas init` opened on "0 source(s); 0 events" and empty tables on every screen,
+    with no word of why. The Overview now says no source has been ingested and what to run."""
+    from atlas.cli import main
+
+    main(["init", str(tmp_path / "empty")])
+
+    async def script(app: AtlasApp, pilot: Pilot[None]) -> str:
+        await pilot.pause(0.3)
+        return text(app, "#sources-caption")
+
+    said = run(tmp_path / "empty", script, size=(120, 40))
+    assert "No source has been ingested" in said and "atlas ingest" in said, said
+
+
+def test_a_source_and_a_reject_are_read_whole(rejected_ex_case: Path) -> None:
+    """Third-parties 83838, Sources: a reject's reason ("WhatsApp's placeholder row (key_id '-1'), written
+    when…") and a source's sha256 (64 digits) were cut at 60 and 50 characters, with no way to read them.
+    Enter now shows the row under the cursor whole."""
+    from atlas.tui.widgets import RowView
+
+    async def script(app: AtlasApp, pilot: Pilot[None]) -> list[tuple[dict[str, Any], str]]:
+        await show(app, pilot, "7")
+        out = []
+        for name in ("sources", "rejects"):
+            table = app.screen.query_one(f"#{name}", FrameTable)
+            table.focus()
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, RowView))
+            out.append((table.current() or {}, text(app, "#row-text")))
+            await pilot.press("escape")
+            await until(pilot, lambda: not isinstance(app.screen, RowView))
+        return out
+
+    (source, shown_source), (reject, shown_reject) = run(rejected_ex_case, script)
+    assert len(source["sha256"]) == 64 and source["sha256"] in shown_source
+    assert len(reject["reason"]) > 60 and reject["reason"] in shown_reject, (reject, shown_reject)

@@ -21,14 +21,28 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from atlas.contacts import match_rule
+from atlas.contacts import NOT_CONTACTS, match_clause
 from atlas.exhibits import event_refs, source_refs
+from atlas.messages import Message, Named, as_message, joined, message
 from atlas.rules import Rules, load_rules
 from atlas.store import Case
 from atlas.store.manifest import Place
 from atlas.wording import plural
 
-from .assumptions import AS_OF, Assumption, advice, advice_only, method, sentences, served
+from .assumptions import (
+    AS_OF,
+    LEGAL_RULES,
+    LEXICON,
+    MATCHING,
+    NOT_CONTACTS_KEY,
+    OCCASION,
+    Assumption,
+    advice,
+    advice_only,
+    method,
+    sentences,
+    served,
+)
 from .behaviours import behaviours, publications
 from .breaches import BreachRows, find_breaches
 from .candidates import THREAT, TO_CONFIRM, Candidate, OccasionCount, candidates, count_occasions, ledger_decisions
@@ -97,7 +111,10 @@ class ConductResult:
     behaviours: list[dict[str, Any]]
     mutual_periods: dict[str, Any]
     requests_to_stop: list[dict[str, Any]]
-    warnings: list[str]
+    warnings: list[Message]
+    """What a reviewer must not miss (the s2A verdict's first), each with the records it names as data
+    (:mod:`atlas.messages`): conduct.json's ``warnings`` are their stored texts, ``warning_records``
+    the same as a person reads them; outputs render them with :func:`atlas.exhibits.readable_warnings`."""
     assumption_records: tuple[Assumption, ...]
     """Every assumption the analysis made, each with its audience (method or advice): served outputs
     take the method only (:func:`~atlas.conduct.assumptions.served`), never by reading the words."""
@@ -127,7 +144,7 @@ class ConductResult:
     s2a_undated: S2AVerdict | None = field(default=None, repr=False)
     """The same verdict with no as-of day (the planned date against the deadline only), for
     outputs that must not change from day to day (a report made without ``--as-of``)."""
-    warnings_undated: list[str] = field(default_factory=list, repr=False)
+    warnings_undated: list[Message] = field(default_factory=list, repr=False)
     """:attr:`warnings` with the undated verdict's instead of the dated one's."""
     candidates: list[Candidate] = field(default_factory=list)
     """Typed threat and behaviour candidates, keyed (kind, event_id) for the decisions ledger."""
@@ -138,6 +155,9 @@ class ConductResult:
     decisions: Mapping[tuple[str, str], str] = field(default_factory=dict, repr=False)
     """The candidate decisions this result was computed with (``(kind, event_id)`` →
     ``confirmed``/``dismissed``): every output asks :meth:`decision_of`, never the ledger again."""
+    source_exhibits: Mapping[str, str] = field(default_factory=dict, repr=False)
+    """Source id → exhibit (``JA/7``) as the analysis named records by (the incidents' ``exhibits``):
+    conduct.json's ``warning_records`` put each warning's named records by them."""
     with_proposed: ConductResult | None = None
     proposed_identifiers: list[dict[str, Any]] = field(default_factory=list)
     breach_rows: BreachRows | None = field(default=None, repr=False)
@@ -254,7 +274,8 @@ class ConductResult:
             "behaviours": self.behaviours,
             "mutual_periods": self.mutual_periods,
             "requests_to_stop": self.requests_to_stop,
-            "warnings": self.warnings,
+            "warnings": [w.text for w in self.warnings],
+            "warning_records": [w.to_json(self.source_exhibits) for w in self.warnings],
             "assumptions": self.assumptions,
             "assumption_records": [a.to_json() for a in self.assumption_records],
         }
@@ -552,7 +573,11 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
                 f"{last_ts:%d/%m/%Y} in UTC: the UK local date is used")
         bases = contacts.filter(pl.col("event_ids").list.set_intersection(pl.lit(last_events)).list.len() > 0) \
             .get_column("ts_bases").explode().drop_nulls().unique().to_list() if contacts.height else []
-        if set(bases) & {"local", "ambiguous", "nonexistent"} and (local.hour == 0 or local.hour == 23):
+        # the date rests on an assumed zone only when no record of the contact states its zone: a record given with
+        # a UTC offset or in UTC fixes the instant whatever zone a wall-clock record of the same contact was read in
+        # (seed 26535: a CDR read as Europe/London beside a handset in UTC and a report with an offset was warned on)
+        assumed = bool(bases) and set(bases) <= {"local", "ambiguous", "nonexistent"}
+        if assumed and (local.hour == 0 or local.hour == 23):
             notes.append(
                 "the last incident is within an hour of midnight and its time was converted from a wall-clock "
                 "time with an assumed zone: check the source's time zone before relying on its date")
@@ -694,7 +719,7 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
         "notice": rules.notice,
     }
 
-    warnings: list[str] = []
+    warnings: list[Message | str] = []  # words, or a Message where the warning names records
     warnings += [o["law_warning"] for o in order_summaries if o.get("law_warning")]
     if prof["reciprocity"]["two_way"]:
         warnings.append(
@@ -714,9 +739,11 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
     ident = identity_changes(contacts, gaps, list(manifest.orders), cast.status_of)
     like = [u["identifier"] for u in ident["unattributed_to_victim"] if u["like_the_suspect"]]
     if like:
-        warnings.append(f"{plural(len(like), 'identifier')} attributed to nobody contacted the victim one-way after the conduct "
-                        f"began ({', '.join(like[:5])}): possible new identities of the suspect, not counted until "
-                        "linked (each is listed by `atlas conduct` and under the reviewer's note's Points to review)")
+        warnings.append(message(
+            f"{plural(len(like), 'identifier')} attributed to nobody contacted the victim one-way after the conduct began (",
+            *joined(Named("identifier", u) for u in like[:5]),
+            "): possible new identities of the suspect, not counted until linked (each is listed by `atlas conduct` "
+            "and under the reviewer's note's Points to review)"))
     stale = stale_decisions(coloc_details or {}, {key_of(p) for p in possible_rows})
     if stale:
         # nothing lost silently: a decision on records that no longer make a possible co-location (new data
@@ -767,25 +794,25 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
     police = options.authority_identifiers
     assumptions = [
         method("identity view", f"identity view: {cast.view} ({'case.toml attributions and confirmed links only' if cast.view == 'confirmed' else 'including links still only proposed: not findings until confirmed'})"),
-        method("conduct", f"the conduct analysed is from {cast.suspect} to {cast.target_basis}"),
+        method("conduct", f"the conduct analysed is from {manifest.party_names().get(cast.suspect, cast.suspect)} to {cast.target_basis}"),
         *([method("conduct", f"calls to {', '.join(authority_name(n) for n in police)} are counted as incidents and named as such"),
            advice("conduct", "calls to police numbers are listed as possible vexatious reports")] if police else
           [advice("conduct", "calls to no police numbers are listed as possible vexatious reports")]),
-        method("matching", f"each real-world contact is counted once: {match_rule(options.dedupe_tolerance_s)}"),
-        method("not contacts", "drafts, unsent, failed, queued and outbox messages are never contacts"),
-        method("occasion", occasion_rule(options, zone)),
+        method(MATCHING, f"each real-world contact is counted once: {match_clause(options.dedupe_tolerance_s)}"),
+        method(NOT_CONTACTS_KEY, NOT_CONTACTS),
+        method(OCCASION, occasion_rule(options, zone)),
         method("dates", f"dates are UK local dates ({zone}); times are stored in UTC and converted with the zone rules in force (GMT/BST)"),
         method("night", f"night-time = {options.night_label}"),
         advice(AS_OF, f"as-of date {as_of.isoformat()}: {as_of_basis}"),
         advice("s2a clock", f"the {s2a_rule.short} clock applies to {s2a_rule.section}, {rules.mode(s2a_rule.mode_of_trial).plain}; " + "; ".join(
             f"{o.section} is {rules.mode(o.mode_of_trial).plain} with {rules.time_limit(o.time_limit).plain}"
             for o in rules.offences if not rules.time_limit(o.time_limit).limited and o.id != "pha-s4")),
-        method("legal rules", f"legal rules: {rules.meta.name} version {rules.version} ({rules.provenance()['rules_file']}, sha256 {rules.sha256[:16]}…)"),
+        method(LEGAL_RULES, f"legal rules: {rules.meta.name} version {rules.version} ({rules.provenance()['rules_file']}, sha256 {rules.sha256[:16]}…)"),
         method("threat rules", f"threat rules version {threat_rules.version} (sha256 {threat_rules.sha256[:16]}…): structural rules over normalised words "
                f"(text-speak and spelling spelled out; idioms masked; negated, reported or joking words lowered); a message scoring at least "
                f"{threat_rules.occasion_threshold:g} is a candidate threat occasion, at least {threat_rules.review_threshold:g} goes on the review list; "
                "every candidate needs a person to confirm it, and only confirmed occasions count towards s4A"),
-        method("lexicon", f"requests to stop are recognised with lexicon version {lexicon.version} (sha256 {lexicon.sha256[:16]}…)"),
+        method(LEXICON, f"requests to stop are recognised with lexicon version {lexicon.version} (sha256 {lexicon.sha256[:16]}…)"),
         method("location standard", f"location standard: {LocationStandard.of(options).text}"),
         method("cell-site", f"cell-site records are shown only as 'cell serving the area' (assumed reach {options.cell_serving_radius_m:.0f} m where the data gives none), never as presence"),
         method("gaps", f"gaps longer than {options.gap_days} days are listed for a person to judge"),
@@ -816,11 +843,11 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
         covert_pattern=covert.to_json() | {"confirmed_possible_colocations": len(confirmed_near)}, cell_site=[_iso(c) for c in serving], gaps=tuple(Gap.of(g) for g in gaps), contact_profile=prof, escalation=trend(
             counted.filter(pl.col("role") == "conduct")),
         bursts=burst_list, identity_changes=ident, behaviours=behaviour_list, mutual_periods=mutual,
-        requests_to_stop=requests_to_stop(contacts), warnings=[*clock.warnings, *warnings],
-        warnings_undated=[*undated.warnings, *warnings],
+        requests_to_stop=requests_to_stop(contacts), warnings=[*map(as_message, (*clock.warnings, *warnings))],
+        warnings_undated=[*map(as_message, (*undated.warnings, *warnings))],
         assumption_records=tuple(assumptions), rules=rules.provenance(), lexicon=lexicon.provenance() | threat_rules.provenance(),
         options=options.to_json(), contacts=contacts, candidates=cands, occasion_count=occasion_count, impact=impact,
-        decisions=dict(decisions),
+        decisions=dict(decisions), source_exhibits=dict(refs),
     )
 
 

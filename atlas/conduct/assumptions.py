@@ -26,6 +26,18 @@ AUDIENCES: tuple[Audience, ...] = (METHOD, ADVICE)
 AS_OF = "as-of"
 """The sentence of the as-of date that dates the s2A verdict (left out of an undated output)."""
 
+MATCHING = "matching"
+"""The sentence of the contact-matching rule (an output that sets the rule out in a section of its own
+leaves it out of its list of assumptions by this key)."""
+NOT_CONTACTS_KEY = "not contacts"
+"""The sentence saying which records are never contacts (stated with the matching rule)."""
+OCCASION = "occasion"
+"""The sentence of what one occasion (day) is."""
+LEGAL_RULES = "legal rules"
+"""The sentence naming the legal rules file, its version and hash."""
+LEXICON = "lexicon"
+"""The sentence naming the request-to-stop lexicon, its version and hash."""
+
 
 @dataclass(frozen=True)
 class Assumption:
@@ -73,9 +85,12 @@ def sentences(records: Iterable[Assumption], audiences: Sequence[Audience] = AUD
     return ["; ".join(clauses[s]) for s in order if clauses[s]]
 
 
-def served(records: Iterable[Assumption]) -> list[str]:
-    """What an exhibit served on the defence may give: the method clauses only, sentence by sentence."""
-    return sentences(records, (METHOD,))
+def served(records: Iterable[Assumption], stated_elsewhere: Iterable[str] = ()) -> list[str]:
+    """What an exhibit served on the defence may give: the method clauses only, sentence by sentence;
+    ``stated_elsewhere`` names (by key) the sentences the output already states in a section of its own,
+    so that it says each thing once."""
+    skip = set(stated_elsewhere)
+    return sentences((a for a in records if a.sentence not in skip), (METHOD,))
 
 
 def advice_only(records: Iterable[Assumption]) -> list[str]:

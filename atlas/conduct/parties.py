@@ -88,7 +88,8 @@ def build_cast(case: Case, *, suspect: str | None, targets: tuple[str, ...], aut
         for t in targets:
             manifest.party(t)
         chosen = tuple(dict.fromkeys((*victims, *targets)))
-        basis = f"the victim(s) and the parties chosen for the analysis ({', '.join(targets)})"
+        names = manifest.party_names()  # as case.toml names them (the key only where it gives no name)
+        basis = f"the victim(s) and the parties chosen for the analysis ({', '.join(names.get(t, t) for t in targets)})"
     else:
         witnesses = tuple(p.id for p in manifest.parties_with_role("witness"))
         chosen = (*victims, *witnesses)

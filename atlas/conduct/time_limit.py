@@ -144,6 +144,9 @@ class S2AVerdict:
     warnings: tuple[str, ...]
     law: tuple[str, ...] = ()
     """What the rules file says about whether this limit has changed (each with its citation)."""
+    last_day_note_warned: bool = False
+    """Whether one of :attr:`warnings` (the last day is not a working day) quotes :attr:`last_day_note`:
+    an output that gives the note itself leaves it out then (said once), without reading the warnings."""
 
     # --- what the state means, for renderers ---------------------------------------------
 
@@ -310,6 +313,7 @@ def s2a_verdict(
     offence = rules.offence("pha-s2a").section
     deadline = deadline_for(last_incident.day, limit) if last_incident is not None else None
     warnings: list[str] = []
+    note_warned = False
     if last_incident is None:
         state = S2AState.NO_INCIDENT
         warnings.append("no incident in the data: the s2A clock cannot be computed")
@@ -318,7 +322,8 @@ def s2a_verdict(
         warnings.append(f"no time limit applies to {offence} under the rules file ({limit.citation})")
     else:
         state = _state(deadline, as_of, charge_date)
-        warnings += _warnings(limit, offence, last_incident.day, deadline, as_of, charge_date, state, warn_days)
+        said, note_warned = _warnings(limit, offence, last_incident.day, deadline, as_of, charge_date, state, warn_days)
+        warnings += said
     s4a = rules.offence("pha-s4a")
     s4a_limit = rules.time_limit(s4a.time_limit)
     threshold = s4a.threat_occasions or 2
@@ -343,13 +348,16 @@ def s2a_verdict(
         days_left=(deadline - as_of).days if deadline and as_of else None, charge_date=charge_date,
         days_left_at_charge_date=(deadline - charge_date).days if deadline and charge_date else None,
         warn_days=warn_days, warnings=tuple(warnings), law=tuple(rules.provision(p).summary for p in limit.provisions),
+        last_day_note_warned=note_warned,
     )
 
 
 def _warnings(limit: TimeLimit, offence: str, last: date, deadline: date, as_of: date | None, charge: date | None,
-              state: S2AState, warn_days: int) -> list[str]:
-    """What a reviewer must not miss about these dates, in words."""
+              state: S2AState, warn_days: int) -> tuple[list[str], bool]:
+    """What a reviewer must not miss about these dates, in words; and whether they quote the
+    rules file's ``last_day_note`` (:attr:`S2AVerdict.last_day_note_warned`)."""
     out: list[str] = []
+    note_warned = False
     if as_of is not None and as_of < last:
         out.append(f"the as-of date {as_of:%d/%m/%Y} is before the last incident ({last:%d/%m/%Y}): "
                    "the analysis still counts incidents after it")
@@ -357,7 +365,7 @@ def _warnings(limit: TimeLimit, offence: str, last: date, deadline: date, as_of:
     if days_left is not None and days_left < 0:
         out.append(f"out of time as of {as_of:%d/%m/%Y}: the last day to lay an information for {offence} was "
                    f"{uk_day(deadline)} ({plural(-days_left, 'day')} before)")
-        return out
+        return out, note_warned
     if days_left is not None and days_left <= warn_days:
         out.append(f"deadline near: {plural(days_left, 'day')} left as of {as_of:%d/%m/%Y} (last day "
                    f"{uk_day(deadline)}; warning threshold {plural(warn_days, 'day')})")
@@ -365,6 +373,7 @@ def _warnings(limit: TimeLimit, offence: str, last: date, deadline: date, as_of:
     if closed:
         out.append(f"the last day, {uk_day(deadline)}, is {closed}: the last working day before it is "
                    f"{uk_day(last_working_day_on_or_before(deadline))}. {limit.last_day_note}")
+        note_warned = bool(limit.last_day_note)
     if charge is not None:
         spare = (deadline - charge).days
         if spare < 0:
@@ -374,7 +383,7 @@ def _warnings(limit: TimeLimit, offence: str, last: date, deadline: date, as_of:
         elif spare <= warn_days:
             out.append(f"the planned charge date {charge:%d/%m/%Y} is only {plural(spare, 'day')} before the "
                        f"deadline {uk_day(deadline)}")
-    return out
+    return out, note_warned
 
 
 __all__ = [

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from atlas.conduct.threat_target import describe
-from atlas.decisions.ledger import Decision, decide
+from atlas.decisions.ledger import Decision, decide, latest_state, refuse_unchanged
 from atlas.errors import AtlasError
 from atlas.store import Case
 
@@ -123,6 +123,7 @@ def decide_candidate(case: Case, candidate: Candidate, state: CandidateState, *,
     """Confirm, dismiss or re-open a candidate (note required to confirm or dismiss); audited."""
     if state not in CANDIDATE_STATES:
         raise AtlasError(f"{state!r} is not a candidate decision ({', '.join(CANDIDATE_STATES)})")
+    refuse_unchanged(f"candidate {candidate.id}", latest_state(case, candidate.kind, candidate.event_id), state)
     return decide(case, candidate.kind, candidate.event_id, state, note=note,
                   detail={"candidate_id": candidate.id, "previous": candidate.state, "tier": candidate.tier,
                           "explanation": candidate.explanation, "event_ids": list(candidate.event_ids)},

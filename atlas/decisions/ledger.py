@@ -104,6 +104,29 @@ class Decision:
                 "note": self.note, "detail": dict(self.detail)}
 
 
+class NothingToRecord(AtlasError):
+    """A decision that would change nothing: re-opening what no decision closed. Refused, so that the
+    append-only ledger gets no row that records nothing (it read as if the item had been decided and undone)."""
+
+
+def latest_state(case: Case, subject: str, key: str) -> str | None:
+    """The state the latest decision on ``(subject, key)`` set, or None if none was ever recorded."""
+    if not (case.store / "atlas.sqlite").exists():
+        return None
+    with case.db() as con:
+        ensure_schema(con)
+        row = con.execute("SELECT state FROM decisions WHERE subject = ? AND key = ? ORDER BY seq DESC LIMIT 1",
+                          (subject, key)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def refuse_unchanged(what: str, previous: str | None, state: str, *, undecided: str = "open") -> None:
+    """Refuse re-opening ``what`` when it is already ``undecided`` (``previous`` None: never decided), there
+    being nothing to undo: :class:`NothingToRecord`."""
+    if state == undecided and (previous or undecided) == undecided:
+        raise NothingToRecord(f"{what} is already {undecided} (no decision on it to undo): nothing recorded")
+
+
 def ensure_schema(con: sqlite3.Connection) -> None:
     con.executescript(SCHEMA)
 

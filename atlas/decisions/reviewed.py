@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import TypeVar
 
 from atlas.conduct.reviewed import ACTIONS, Decided, Reviewed, ReviewKind, ReviewState
-from atlas.decisions.ledger import Decision, current, decide, read_decisions
+from atlas.decisions.ledger import Decision, current, decide, latest_state, read_decisions, refuse_unchanged
 from atlas.errors import AtlasError
 from atlas.store import Case
 
@@ -51,6 +51,7 @@ def decide_item(case: Case, item: Reviewed, state: ReviewState, *, note: str) ->
     the case's or ``--officer``), writing what it rests on with the decision."""
     kind = item.REVIEW_KIND
     check_state(state, kind)
+    refuse_unchanged(f"{kind.noun} {item.id}", latest_state(case, kind.subject, item.key), state)
     return decide(case, kind.subject, item.key, state, note=note,
                   detail={kind.id_field: item.id, "previous": item.state} | item.ledger_detail(),
                   audit_action=f"{kind.audit}.{ACTIONS[state]}",

@@ -31,7 +31,7 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Final
 
 from lxml import etree
@@ -40,6 +40,7 @@ from atlas.conduct.breaches import order_name
 from atlas.conduct.possible_colocations import SHOWN_AS, PossibleColocation
 from atlas.conduct.records import Breach, Colocation
 from atlas.exhibits import join_list
+from atlas.normalise.times import uk_display
 from atlas.store.manifest import Order, Place
 
 from .inputs import ExportContext
@@ -51,6 +52,9 @@ CIRCLE_SEGMENTS: Final = 64
 DECIMALS: Final = 7
 KML_NS: Final = "http://www.opengis.net/kml/2.2"
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+TIMES: Final = ("time_utc, start_utc and end_utc (and KML's TimeStamp and TimeSpan) are UTC; uk_time, uk_start and "
+                "uk_end give the same times in UK local time with GMT or BST stated, and date and uk_date the UK local "
+                "date")
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,18 @@ def _iso(ts: datetime | None) -> str | None:
     return ts.strftime("%Y-%m-%dT%H:%M:%SZ") if ts is not None else None
 
 
+def _uk_beside(start: datetime | None, end: datetime | None, day: date) -> dict[str, str]:
+    """A finding's date and times as a person reads them (``22/11/2026``, ``22/11/2026 14:05 GMT``) beside the
+    machine's ISO/UTC values, as breaches.csv and colocations.csv give them: the maps gave UTC only, so a breach
+    the statement puts at 21:23 BST showed as 20:23 in QGIS and Google Earth."""
+    out = {"uk_date": f"{day:%d/%m/%Y}"}
+    if start is not None:
+        out["uk_start"] = uk_display(start)
+    if end is not None:
+        out["uk_end"] = uk_display(end)
+    return out
+
+
 def zone_orders(places: Sequence[Place], orders: Sequence[Order]) -> dict[str, list[str]]:
     """Place name → the orders that make it an exclusion zone, named as breaches name them."""
     out: dict[str, list[str]] = {p.name: [] for p in places}
@@ -134,7 +150,8 @@ def _features(geo: GeoInputs) -> list[_Feature]:
              "centre_lon": _r(place.lon), "exclusion_zone_of": zones.get(place.name, []),
              "shape": f"circle of radius {place.radius_m:g} m drawn as a {CIRCLE_SEGMENTS}-sided polygon"}))
     for p in sorted(geo.positions, key=lambda p: (p.ts is not None, p.ts or _EPOCH, p.event_id)):
-        pprops: dict[str, Any] = {"kind": p.kind, "channel": p.channel, "time_utc": _iso(p.ts), "accuracy_m": p.accuracy_m,
+        pprops: dict[str, Any] = {"kind": p.kind, "channel": p.channel, "time_utc": _iso(p.ts),
+                 "uk_time": uk_display(p.ts) or None, "accuracy_m": p.accuracy_m,
                  "party": p.party, "party_status": p.party_status, "exhibit": p.record}
         out.append(_Feature(f"position:{p.record}", "position", p.record,  # the exhibit record, never a store id
                             {"type": "Point", "coordinates": [_r(p.lon), _r(p.lat)]}, pprops, p.ts))
@@ -151,7 +168,7 @@ def _features(geo: GeoInputs) -> list[_Feature]:
         props: dict[str, Any] = {"co_location": c.kind, "place": c.place, "start_utc": _iso(c.start), "end_utc": _iso(c.end),
                  "date": c.date.isoformat(), "points": c.points, "min_distance_m": c.min_distance_m,
                  "certainty": c.certainty, "precision": c.precision, "exhibits": list(c.exhibits),
-                 "victim_exhibits": list(c.victim_exhibits)}
+                 "victim_exhibits": list(c.victim_exhibits), **_uk_beside(c.start, c.end, c.date)}
         out.append(_Feature(f"co-location:{i}", "co-location", f"Co-location at {where}", geom, props, c.start, c.end))
     drawn = [q for q in geo.possible if q.state in ("confirmed", "open")]
     for i, pc in enumerate(sorted(drawn, key=lambda q: (q.start, q.state, q.colocation.event_ids)), 1):
@@ -169,7 +186,8 @@ def _features(geo: GeoInputs) -> list[_Feature]:
             "place": c.place, "start_utc": _iso(c.start), "end_utc": _iso(c.end),
             "date": c.date.isoformat(), "min_distance_m": c.min_distance_m, "basis": pc.basis,
             "suspect_accuracy": pc.accuracy[0], "victim_accuracy": pc.accuracy[1], "exhibits": list(c.exhibits),
-            "victim_exhibits": list(c.victim_exhibits), "marker-color": MARKER_COLOUR[pc.state]}
+            "victim_exhibits": list(c.victim_exhibits), "marker-color": MARKER_COLOUR[pc.state],
+            **_uk_beside(c.start, c.end, c.date)}
         out.append(_Feature(f"possible-co-location:{i}", "possible-co-location", name, geom, pprops2, c.start, c.end))
     for i, b in enumerate(sorted((b for b in geo.breaches if b.kind != "contact"),
                                  key=lambda b: (b.ts, b.order, b.event_ids)), 1):
@@ -180,7 +198,9 @@ def _features(geo: GeoInputs) -> list[_Feature]:
         bprops: dict[str, Any] = {"order": b.order, "order_type": b.order_type, "place": b.place, "start_utc": _iso(b.ts),
                  "end_utc": _iso(b.end), "date": b.date.isoformat(), "points": b.points,
                  "min_distance_m": b.min_distance_m, "certainty": b.certainty, "precision": b.precision,
-                 "identifier_status": b.identifier_status, "breach_rule": b.breach_rule, "exhibits": list(b.exhibits)}
+                 "identifier_status": b.identifier_status, "exhibits": list(b.exhibits), **_uk_beside(b.ts, b.end, b.date)}
+        # no breach_rule: the rule's legal wording ("breach is a criminal offence (...)") is advice, left out of
+        # every served table (reports.build.ADVICE_KEYS); the map is served with them
         if confirmed:
             bprops["counted"] = "confirmed by an officer; recorded in the case's decisions ledger"
         out.append(_Feature(f"breach:{i}", "exclusion-zone-breach-confirmed" if confirmed else "exclusion-zone-breach",
@@ -202,7 +222,7 @@ def _header(geo: GeoInputs, ctx: ExportContext) -> dict[str, Any]:
     dismissed = sum(1 for p in geo.possible if p.state == "dismissed")
     header = {"case": ctx.case_reference, "written_by": f"Atlas {ctx.atlas_version}",
               "identity": ctx.policy.to_json(ctx.refs),  # served: identifiers by exhibit, no ledger ids
-              "coordinates": "WGS 84 longitude, latitude", "times": "UTC",
+              "coordinates": "WGS 84 longitude, latitude", "times": TIMES,
               "not_drawn": f"{contact_breaches} contact breach(es) (no place)" + (
                   f"; {dismissed} possible co-location(s) dismissed by an officer (never counted; listed in the "
                   "unused-material schedule)" if dismissed else "")}
@@ -285,7 +305,7 @@ def kml_document(geo: GeoInputs, ctx: ExportContext) -> bytes:
     doc = etree.SubElement(root, _k("Document"))
     etree.SubElement(doc, _k("name")).text = xml_safe(f"Atlas: {ctx.case_reference}")
     etree.SubElement(doc, _k("description")).text = xml_safe(
-        (f"{ctx.integrity}. " if ctx.integrity else "") + f"Written by {header['written_by']}. Identity links followed: {ctx.policy.describe(ctx.refs)}. Times in UTC. "
+        (f"{ctx.integrity}. " if ctx.integrity else "") + f"Written by {header['written_by']}. Identity links followed: {ctx.policy.describe(ctx.refs)}. Times: {TIMES}. "
         f"Not drawn: {header['not_drawn']}.")
     features = _features(geo)
     possible = [f for f in features if f.kind == "possible-co-location"]

@@ -104,7 +104,7 @@ class ContactGraph:
     nodes: pl.DataFrame
     include_proposed: bool
     counting: str
-    """How ``contacts`` on an edge were counted (the de-duplication rule, or "events")."""
+    """How ``contacts`` on an edge were counted (the de-duplication rule, or "events"), in words."""
     resolution: Resolution | None = None
     network: set[str] = field(default_factory=set)
     """The victim and her network (node ids)."""
@@ -112,6 +112,9 @@ class ContactGraph:
     """Each source's clock offset against network time, as the de-duplication estimated it
     (:func:`atlas.contacts.dedupe_contacts`; empty when contacts were not de-duplicated).
     The report's annex states them, so it need not de-duplicate the whole case again."""
+    deduplicated: bool = False
+    """Whether every contact of the case was de-duplicated (:attr:`Counting.deduplicated`): then
+    :attr:`clock_offsets` are the de-duplication's, as :func:`atlas.contacts.case_contacts` gives them."""
 
     def event_ids(self, src: str, dst: str, channel: str) -> list[str]:
         return list(self.graph.edges[src, dst, channel]["event_ids"])
@@ -148,20 +151,38 @@ def _dedupe_available() -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class Counting:
+    """How a graph's ``contacts`` were counted: ``deduplicated`` (every contact of the case
+    de-duplicated by the rule in ``text``) or one per event, and that in words (``text``)."""
+
+    deduplicated: bool
+    text: str
+
+
+def deduplicated_counting() -> Counting:
+    from atlas.contacts import match_rule
+
+    return Counting(True, "de-duplicated contacts: " + match_rule())
+
+
+EVENTS_COUNTING: Final = Counting(False, "events (one per source record and recipient; not de-duplicated)")
+
+
 def contacts_frame(case: Case, mapping: dict[str, str], *, dedupe: bool = True,
-                   clock_offsets: dict[str, tuple[float, int]] | None = None) -> tuple[pl.DataFrame, str]:
+                   clock_offsets: dict[str, tuple[float, int]] | None = None) -> tuple[pl.DataFrame, Counting]:
     """One row per contact and recipient node: ``src``, ``dst``, ``channel``, ``kind``,
     ``ts_utc``, ``answered_call``, ``n_events``, ``event_ids`` (and how it was counted).
     ``clock_offsets``, if given, is filled as :func:`atlas.contacts.dedupe_contacts` fills it."""
     if dedupe and _dedupe_available():
-        from atlas.contacts import dedupe_contacts, match_rule, network_sources
+        from atlas.contacts import dedupe_contacts, network_sources
 
         sources = case.sources().filter(pl.col("owner").is_not_null())
         owners = dict(zip(sources.get_column("source_id").to_list(), sources.get_column("owner").to_list(), strict=True))
         contacts = dedupe_contacts(case.events(), same_person=mapping, source_owners=owners,
                                    reference_sources=network_sources(case), clock_offsets=clock_offsets)
         rows = deduped_edge_rows(contacts)
-        return rows, "de-duplicated contacts: " + match_rule()
+        return rows, deduplicated_counting()
     rows = (
         contact_rows(case.events())
         .select(
@@ -171,7 +192,7 @@ def contacts_frame(case: Case, mapping: dict[str, str], *, dedupe: bool = True,
         )
         .collect()
     )
-    return rows, "events (one per source record and recipient; not de-duplicated)"
+    return rows, EVENTS_COUNTING
 
 
 def _pair_time_key(coded: pl.DataFrame, n: int) -> pl.Expr | list[str]:
@@ -340,7 +361,7 @@ def build_graph(case: Case, *, include_proposed: bool = False, dedupe: bool = Tr
 
 
 def contact_graph(case: Case, resolution: Resolution, edges: pl.DataFrame, flat: pl.Series, *, include_proposed: bool,
-                  counting: str, offsets: dict[str, tuple[float, int]], draw_edges: bool = True) -> ContactGraph:
+                  counting: Counting, offsets: dict[str, tuple[float, int]], draw_edges: bool = True) -> ContactGraph:
     """The :class:`ContactGraph` of aggregated ``edges``: their nodes, the victim's network and
     the communities. ``draw_edges`` false (the streaming engine, whose ``flat`` ids are empty):
     the NetworkX graph holds the nodes only; the edges stay in the frame."""
@@ -349,10 +370,11 @@ def contact_graph(case: Case, resolution: Resolution, edges: pl.DataFrame, flat:
     network = victim_network_nodes(case, edges)
     nodes = nodes.with_columns(pl.col("node").is_in(sorted(network)).alias("victim_network"))
     g = graph_from_edges(edges if draw_edges else edges.clear(), flat, nodes)
-    g.graph.update({"case": case.manifest.reference, "include_proposed": include_proposed, "counting": counting,
+    g.graph.update({"case": case.manifest.reference, "include_proposed": include_proposed, "counting": counting.text,
                     "identity": "case.toml + confirmed and proposed links" if include_proposed
                     else "case.toml + confirmed links only"})
-    cg = ContactGraph(g, edges, flat, nodes, include_proposed, counting, resolution, network, offsets)
+    cg = ContactGraph(g, edges, flat, nodes, include_proposed, counting.text, resolution, network, offsets,
+                      deduplicated=counting.deduplicated)
     communities(cg)
     return cg
 

@@ -328,6 +328,7 @@ def decide(case: Case, link_id: str, status: Literal["confirmed", "rejected", "p
     if status not in _ACTIONS:
         raise AtlasError(f"{link_id}: {status!r} is not a link decision (confirmed, rejected, proposed)")
     current = get_link(case, link_id)
+    decisions.refuse_unchanged(f"link {current.link_id}", current.status, status, undecided="proposed")
     with case.db() as con:
         ensure_schema(con)
         decisions.record(case, con, "link", current.link_id, status, note=note,

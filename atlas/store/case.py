@@ -219,6 +219,13 @@ class Case:
         case.recover()
         return case
 
+    @property
+    def outputs(self) -> Path:
+        """Where the reports for people are written unless told otherwise: ``atlas report``, the workbench
+        and ``atlas demo`` all write here, so a later report replaces an earlier one rather than sitting
+        beside it."""
+        return self.root / "outputs"
+
     def officer(self) -> Officer:
         """The officer this case's decisions and audit records are attributed to."""
         return current_officer(self, self.officer_override)

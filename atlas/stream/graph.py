@@ -17,7 +17,7 @@ from typing import Final
 
 import polars as pl
 
-from atlas.graph import ContactGraph, contact_graph, group_label, node_map
+from atlas.graph import EVENTS_COUNTING, ContactGraph, Counting, contact_graph, deduplicated_counting, group_label, node_map
 from atlas.graph.frames import deduped_edge_rows
 from atlas.identity.ledger import PARTY_PREFIX
 from atlas.identity.resolve import resolve
@@ -42,6 +42,8 @@ class PairGraph:
     include_proposed: bool
     counting: str
     clock_offsets: dict[str, tuple[float, int]] = field(default_factory=dict)
+    deduplicated: bool = True
+    """Always: the pair counts are of de-duplicated contacts (:attr:`atlas.graph.ContactGraph.deduplicated`)."""
 
     def event_ids(self, edges: Iterable[tuple[str, str, str]], limit: int) -> dict[tuple[str, str, str], list[str]]:
         """The first ``limit`` event ids (sorted) behind each (src, dst, channel) edge."""
@@ -51,8 +53,6 @@ class PairGraph:
 def build_pair_graph(case: Case, *, include_proposed: bool = False) -> PairGraph:
     """:func:`atlas.graph.build_graph`'s edge weights, labels, counting and clock offsets,
     from streaming scans (memory: one source, the distinct pairs, the shared keys' records)."""
-    from atlas.contacts import match_rule
-
     resolution = resolve(case, include_proposed=include_proposed)
     offsets: dict[str, tuple[float, int]] = {}
     detail = pair_counts_detail(case, node_map(resolution), clock_offsets=offsets)
@@ -69,8 +69,9 @@ def build_pair_graph(case: Case, *, include_proposed: bool = False) -> PairGraph
     for uri, g in resolution.groups.items():
         groups.setdefault(g, []).append(uri)
     labels.update({g: group_label(g, members) for g, members in groups.items()})
-    return PairGraph(case, detail, edges, keys, labels, include_proposed, "de-duplicated contacts: " + match_rule(),
-                     offsets)
+    counting = deduplicated_counting()
+    return PairGraph(case, detail, edges, keys, labels, include_proposed, counting.text, offsets,
+                     deduplicated=counting.deduplicated)
 
 
 
@@ -105,7 +106,7 @@ def _event_rows(events: pl.LazyFrame, mapping: dict[str, str], part: int) -> pl.
 
 def bounded_edges(case: Case, mapping: dict[str, str], *, dedupe: bool = True,
                   clock_offsets: dict[str, tuple[float, int]] | None = None,
-                  rows_per_bucket: int = ROWS_PER_BUCKET) -> tuple[pl.DataFrame, str]:
+                  rows_per_bucket: int = ROWS_PER_BUCKET) -> tuple[pl.DataFrame, Counting]:
     """:func:`atlas.graph.aggregate`'s edges (:data:`atlas.graph.EDGE_SCHEMA`) of the whole
     case and how contacts were counted, as :func:`atlas.graph.build_graph` makes them, in
     memory bounded by one source's rows and one bucket of pairs.
@@ -125,15 +126,14 @@ def bounded_edges(case: Case, mapping: dict[str, str], *, dedupe: bool = True,
     total = int(case.events().select(pl.len()).collect(engine=ENGINE).item())
     buckets = max(1, -(-total // max(rows_per_bucket, 1)))
     if dedupe:
-        from atlas.contacts import match_rule
         from atlas.stream.contacts import bounded_contacts
 
         contacts = bounded_contacts(case, same_person=mapping, clock_offsets=clock_offsets)
         queries = [_contact_rows(q) for q in contacts.parts()]
-        counting = "de-duplicated contacts: " + match_rule()
+        counting = deduplicated_counting()
     else:
         queries = [_event_rows(case.events(sid), mapping, i) for i, sid in enumerate(case.source_ids())]
-        counting = "events (one per source record and recipient; not de-duplicated)"
+        counting = EVENTS_COUNTING
     bucket = ((pl.col("src").hash() ^ pl.col("dst").hash()) % buckets).alias("_bucket")
     tmp = Path(tempfile.mkdtemp(prefix="atlas-graph-"))
     try:

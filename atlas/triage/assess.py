@@ -436,7 +436,9 @@ def assess(case: Case, *, as_of: date | None, as_of_basis: str = "", conduct: Co
         verdict, basis = conduct.s2a, "data"
         li = conduct.s2a.last_incident
         text = f"from the data: the last incident the ingested records show ({li.day:%d/%m/%Y}"
-        text += f"; {', '.join(li.exhibits[:3])})" if li.exhibits else ")"
+        # the first three records, and how many more (the verdict's own rows say "+N more"; this line dropped them)
+        more = f" +{len(li.exhibits) - 3} more" if len(li.exhibits) > 3 else ""
+        text += f"; {', '.join(li.exhibits[:3])}{more})" if li.exhibits else ")"
         if reported is not None and reported.latest_incident is not None and reported.latest_incident != li.day:
             alternative = reported_verdict()
             later = reported.latest_incident > li.day

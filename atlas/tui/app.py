@@ -46,7 +46,9 @@ SCREENS_BY_KEY: dict[str, tuple[str, str, type[Screen[Any]]]] = {
 }
 
 
-SCREEN_KEYS = Binding.Group("screens (ctrl+p lists them)", compact=True)
+SCREEN_KEYS = Binding.Group("screens", compact=True)
+"""The screen keys as one footer group; the palette that lists them by name is at the footer's right (^p palette):
+saying "(ctrl+p lists them)" too cost 20 columns, and q Quit was cut at 100 (People) and 120 (Conduct)."""
 NAMED_KEYS_WIDTH = 200
 """Below this many columns the footer shows the screen keys as one group (``12345678 screens``):
 with each screen named, a laptop's 120 columns cut the footer at "4 P" and hid 5-8 and q Quit."""

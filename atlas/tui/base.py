@@ -49,13 +49,12 @@ def _is_async(fn: Callable[..., Any]) -> bool:
 
 
 def headline_text(h: Headline) -> str:
-    threats = f"{h.threat_occasions} ({h.confirmed_threat_occasions} confirmed)"
     last = h.last_incident.strftime("%d/%m/%Y") if h.last_incident else "-"
     deadline = h.deadline.strftime("%d/%m/%Y") if h.deadline else "-"
     # each number says what it counts, in the reports' words: incidents are occasions (days), and the contacts are those
     # the incidents count (two-way weeks' contacts are not), not the reports' every contact from the suspect
     return (f"incidents (occasions) {h.incidents} · contacts counted in incidents {h.contacts_counted} · "
-            f"threat occasions {threats} · breaches of orders {h.breaches} · "
+            f"threat occasions {h.threats} · breaches of orders {h.breaches} · "
             f"last incident {last} · s2A last day to lay [b]{deadline}[/b] · [b]{escape(h.verdict)}[/b]")
 
 
@@ -77,6 +76,15 @@ class ReviewScreen(Screen[None]):
     @property
     def review(self) -> Review:
         return self.atlas.review
+
+    def nothing_to_reopen(self, what: str, current: str, state: str, *, undecided: str = "open") -> bool:
+        """Say so, and open no prompt, when the officer asks to re-open what no decision closed: the ledger
+        refuses it (:func:`atlas.decisions.ledger.refuse_unchanged`), and a prompt there asked for a note for nothing."""
+        if state == undecided and current == undecided:
+            self.app.notify(f"{what} is {undecided}: there is no decision on it to undo, so nothing to re-open "
+                            "(nothing recorded)", severity="warning", timeout=8)
+            return True
+        return False
 
     def headline_widget(self) -> Static:
         return Static("computing the course of conduct…", id="headline", classes="headline")

@@ -37,7 +37,9 @@ def clock_text(result: ConductResult, *, warnings: bool = True, rule: bool = Tru
     if rule:
         lines.append(f"  rule                {escape(v.rule)}")
     if warnings:
-        for w in result.warnings:
+        from atlas.exhibits import readable_warnings
+
+        for w in readable_warnings(result.source_exhibits, result.warnings):  # records by exhibit, as everywhere
             lines.append(f"  [yellow]WARNING[/yellow]             {escape(w)}")
     lines.append("")
     lines.append(f"[i]{escape(v.notice)}[/i]")

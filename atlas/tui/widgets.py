@@ -154,7 +154,7 @@ class DecisionPrompt(ModalScreen[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
     DEFAULT_CSS = """
     DecisionPrompt { align: center middle; }
-    DecisionPrompt > VerticalScroll { width: 110; height: auto; max-height: 90%; border: thick $warning;
+    DecisionPrompt > VerticalScroll { width: 110; max-width: 100%; height: auto; max-height: 90%; border: thick $warning;
                                       background: $surface; padding: 1 2; }
     DecisionPrompt #subject { height: auto; }
     DecisionPrompt #impact { height: auto; border: round $primary; padding: 0 1; }
@@ -272,6 +272,39 @@ class RecordsView(ModalScreen[None]):
         if 0 <= row < self.records.height and "_event_id" in self.records.columns:
             event_id = str(self.records.get_column("_event_id")[row])
             self.query_one("#record-text", Static).update(escape(self.detail(event_id)))
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class RowView(ModalScreen[None]):
+    """One table row read whole, a column a line: a table cuts long cells (a reject's reason, a source's
+    assumptions and its 64-digit sha256 at 50 or 60 characters), and nothing else showed them."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close"), Binding("q", "close", "Close")]
+    DEFAULT_CSS = """
+    RowView { align: center middle; }
+    RowView > VerticalScroll { width: 95%; height: auto; max-height: 85%; border: thick $primary;
+                               background: $surface; padding: 0 1; }
+    RowView #row-text { height: auto; }
+    """
+
+    def __init__(self, title: str, row: dict[str, Any]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.row = {k: v for k, v in row.items() if not k.startswith("_")}
+
+    def text(self) -> str:
+        width = max((len(k) for k in self.row), default=0)
+        return "\n".join(f"{k:<{width}}  {'' if v is None else v}" for k, v in self.row.items())
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="row-view"):
+            yield Label(f"[b]{escape(self.title_text)}[/b]  (Esc closes)")
+            yield Static(escape(self.text()), id="row-text")
+
+    def on_mount(self) -> None:
+        self.query_one("#row-view").focus()
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -134,7 +134,7 @@ def _print(result: ConductResult, data: dict[str, Any], limit: int, rules: Rules
     from rich.markup import escape
 
     from atlas.conduct.parties import target_names
-    from atlas.exhibits import readable_text
+    from atlas.exhibits import readable_warnings
     from atlas.normalise.identifiers import display
 
     s2a_rule, s4a_rule = rules.offence("pha-s2a"), rules.offence("pha-s4a")
@@ -257,8 +257,8 @@ def _print(result: ConductResult, data: dict[str, Any], limit: int, rules: Rules
     print_table(f"Acts associated with stalking shown by the data ({s2a_rule.examples_citation})",
                 ["behaviour", "shown", "count", "basis", "citation"], [
         [b["id"], "yes" if b["shown"] else "-", b["count"], b["basis"], b["citation"]] for b in data["behaviours"]])
-    for w in data["warnings"]:
-        out.print(f"[yellow]warning:[/yellow] {escape(readable_text(refs, w))}")
+    for w in readable_warnings(refs, result.warnings):
+        out.print(f"[yellow]warning:[/yellow] {escape(w)}")
     out.print("\n[bold]Assumptions[/bold]")
     for a in data["assumptions"]:
         plain.print(f" - {a}")

@@ -49,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"  atlas conduct {d} --with-proposed   see what the proposed links would add")
     print(f"  atlas triage {d}              the s2A clock, the data strategy with request-by dates, the request log")
     print(f"  atlas tui {d}                 the review workbench: decide links, threats and exhibits (keys 1-8)")
-    print(f"  open {d / 'outputs' / 'report' / 'report.html'} and statement.docx (a DRAFT for the officer)")
+    print(f"  atlas report {d} --as-of YYYY-MM-DD   after decisions: the reports again, into {d / 'outputs'}")
+    print(f"  open {d / 'outputs' / 'report.html'} and statement.docx (a DRAFT for the officer)")
     print("Synthetic case: fictional people, numbers from Ofcom's drama ranges. Decision support, not legal advice.")
     return 0

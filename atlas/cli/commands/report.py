@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
 
     case = Case.open(args.case_dir)
     notice = integrity_notice(case, write_anyway=args.unverified)
-    out = args.out or (args.case_dir / "outputs")
+    out = args.out or case.outputs
     from atlas.stream import engine_for
 
     engine, chosen = engine_for(case, args.stream)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from atlas.cli.output import console, print_json
 from atlas.wording import plural
@@ -37,6 +38,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
+def identifier_line(h: dict[str, Any]) -> str:
+    """One identifier's line under a case: every count grouped in thousands, as :func:`plural` writes the
+    total beside it ("4,456 records (2,350 from, 2,106 to)"; the counts in brackets read "2350")."""
+    party = (f"{h['party_name'] or h['party']} ({h['party_role']}, {h['party_basis']})" if h["party"]
+             else "no party in that case")
+    line = f"  {h['label']}: {plural(h['records'], 'record')} ({h['as_sender']:,} from, {h['as_recipient']:,} to); {party}"
+    if h["how"] != "searched":
+        line += f"; searched because: {h['how']}"
+    if h["own_sources"]:
+        line += (f"; {plural(h['own_sources'], 'source')} {'is' if h['own_sources'] == 1 else 'are'} "
+                 "its own device or account")
+    return line
+
+
 def run(args: argparse.Namespace) -> int:
     from atlas.search.cases import Query, identifier_of, search
 
@@ -50,8 +65,8 @@ def run(args: argparse.Namespace) -> int:
         return incomplete
     out = console()
     out.print(f"{query.identifier}{' and identifiers confirmed-linked to it' if query.linked else ''}: "
-              f"{data['cases']} case(s) under {args.root}; found in {data['found']}, not found in {data['not_found']}, "
-              f"unreadable {data['unreadable']}, excluded themselves {data['excluded_themselves']}.", markup=False)
+              f"{data['cases']:,} case(s) under {args.root}; found in {data['found']:,}, not found in {data['not_found']:,}, "
+              f"unreadable {data['unreadable']:,}, excluded themselves {data['excluded_themselves']:,}.", markup=False)
     out.print(f"Links followed: {data['links_followed']}. Orders: in force on {query.as_of:%d/%m/%Y} (search date).")
     for skipped in data["not_searched"]:
         out.print(f"Not searched: {skipped['path']}: {skipped['why']}.", markup=False, highlight=False)
@@ -66,15 +81,7 @@ def run(args: argparse.Namespace) -> int:
             head += f", {r['first_uk']} to {r['last_uk']}"
         out.print(head + (f". {r['reason']}" if r["reason"] else ""), markup=False, highlight=False)
         for h in r["identifiers"]:
-            party = (f"{h['party_name'] or h['party']} ({h['party_role']}, {h['party_basis']})" if h["party"]
-                     else "no party in that case")
-            line = f"  {h['label']}: {plural(h['records'], 'record')} ({h['as_sender']} from, {h['as_recipient']} to); {party}"
-            if h["how"] != "searched":
-                line += f"; searched because: {h['how']}"
-            if h["own_sources"]:
-                line += (f"; {plural(h['own_sources'], 'source')} {'is' if h['own_sources'] == 1 else 'are'} "
-                         "its own device or account")
-            out.print(line, markup=False, highlight=False)
+            out.print(identifier_line(h), markup=False, highlight=False)
         for o in r["orders"]:
             state = "in force" if o["in_force_on_search_date"] else "not in force"
             within = o["records_in_order_period"]

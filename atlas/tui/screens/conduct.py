@@ -40,6 +40,9 @@ WIDTH: dict[str, int] = {"warnings": 150}
 """A tab's widest column where 60 characters would hide most of it (Enter on a warning shows it whole)."""
 
 
+TAB_KEYS = Binding.Group("tabs", compact=True)
+
+
 class ConductScreen(ReviewScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_records", "Records"),
@@ -47,6 +50,9 @@ class ConductScreen(ReviewScreen):
         Binding("x", "decide('dismissed')", "Dismiss…"),
         Binding("o", "decide('open')", "Re-open…"),
         Binding("t", "tag", "Tag finding…"),
+        # the tabs by key (they were reached only by the mouse or by tabbing onto the tab strip): one footer group
+        Binding("left_square_bracket", "next_tab(-1)", "Previous tab", group=TAB_KEYS),
+        Binding("right_square_bracket", "next_tab(1)", "Next tab", group=TAB_KEYS),
     ]
 
     def __init__(self) -> None:
@@ -103,6 +109,15 @@ class ConductScreen(ReviewScreen):
         for key, (label, _) in TABS.items():
             self.query_one("#tabs", TabbedContent).get_tab(f"tab-{key}").label = f"{label} ({frames[key].height})"
 
+    def action_next_tab(self, step: int) -> None:
+        """Show the next (``step`` 1) or previous (-1) tab, around the ends, with its table focused."""
+        tabs = self.query_one("#tabs", TabbedContent)
+        keys = list(TABS)
+        key = (tabs.active or "tab-incidents").removeprefix("tab-")
+        new = keys[(keys.index(key) + step) % len(keys)]
+        tabs.active = f"tab-{new}"
+        self.query_one(f"#{new}", FrameTable).focus()
+
     def _active(self) -> tuple[str, FrameTable]:
         pane = self.query_one("#tabs", TabbedContent).active or "tab-incidents"
         key = pane.removeprefix("tab-")
@@ -150,6 +165,9 @@ class ConductScreen(ReviewScreen):
         from atlas.decisions.candidates import candidates_from, decide_candidate, find_candidate
 
         cid = str(row["_id"])
+        current = find_candidate(candidates_from(self.review.conduct(), self.review.case), cid)
+        if self.nothing_to_reopen(f"Candidate {cid}", current.state, state):
+            return
         verb = VERB[state]
         subject = (f"{row['id']}  {row['kind']} (tier {row['tier']})  {row['when (UK)']}  {row['record']}\n"
                    f"in context: {row['in context']}\nnow: {row['state']}")
@@ -181,6 +199,8 @@ class ConductScreen(ReviewScreen):
         verb = VERB[state]
         result = self.review.conduct()
         item = find_colocation(result.colocation_reviews, cid)
+        if self.nothing_to_reopen(f"Possible co-location {cid}", item.state, state):
+            return
         effect = (f"confirming it adds an incident on {uk_date(item.day)} (it is a day with no other incident)"
                   if item.new_day else "confirming it adds no new incident day")
         subject = (f"{cid}  possible co-location  {row['start (UK)']}  {item.where}  closest {row['closest']}\n"
@@ -217,6 +237,8 @@ class ConductScreen(ReviewScreen):
 
         verb = VERB[state]
         item = find_breach(self.review.conduct().breach_reviews, bid)
+        if self.nothing_to_reopen(f"Possible breach {bid}", item.state, state):
+            return
         subject = (f"{bid}  possible breach of order {item.order}  {row['from (UK)']}  {item.place}  closest "
                    f"{row['closest']} from its centre\nnow: {item.status}\nconfirming it: a breach of the order; "
                    f"{item.effect}; a confirmed one is always shown as confirmed by you, never as measured\n"

@@ -79,7 +79,7 @@ class ExhibitsScreen(ReviewScreen):
 
     @guarded
     async def action_write_reports(self) -> None:
-        out = self.review.case.root / "outputs"
+        out = self.review.case.outputs
         prompt = DecisionPrompt("Write the reports", f"statement draft, exhibit schedule and HTML report into {out}",
                                 note_required=False, officer=self.review.case.officer().label, ask_note=False,
                                 button="Write the reports")

@@ -55,7 +55,9 @@ class OverviewScreen(ReviewScreen):
         s = self.case_sources()
         self.query_one("#sources-caption", Static).update(
             f"{s.height} source(s); {int(s.get_column('events').sum() or 0):,} events; "
-            "each source is an exhibit, numbered in the order it was received")
+            "each source is an exhibit, numbered in the order it was received" if s.height else
+            # an empty case said only "0 source(s); 0 events" and every screen was empty, with no word of why
+            "No source has been ingested, so every screen is empty: run `atlas ingest CASE_DIR FILES...` (q quits)")
         lines = ["[b]Parties[/b]"]
         for p in m.parties:
             lines.append(f"  {escape(p.id)} ({p.role}) {escape(p.name)}: {len(p.identifiers)} identifier(s) in case.toml")

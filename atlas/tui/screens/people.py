@@ -125,6 +125,8 @@ class PeopleScreen(ReviewScreen):
         from atlas.identity.ledger import decide
 
         lid = str(row["link"])
+        if self.nothing_to_reopen(f"Link {lid}", str(row["status"]), status, undecided="proposed"):
+            return
         subject = (f"{lid}  {row['a']} ↔ {row['b']}\nbasis {row['basis']} ({row['strength']}), now {row['status']}"
                    f"{', score ' + str(row['score']) if row['score'] else ''}: {row['why']}")
         prompt = DecisionPrompt(f"{_VERB[status]} link {lid}", subject, note_required=status != "proposed",

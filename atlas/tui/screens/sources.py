@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import polars as pl
+from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Static
+from textual_fastdatatable import DataTable
 
 from atlas.exhibits import exhibit_sort_keys
-from atlas.tui.base import ReviewScreen
-from atlas.tui.widgets import FrameTable
+from atlas.tui.base import ReviewScreen, guarded
+from atlas.tui.widgets import FrameTable, RowView
 
 
 class SourcesScreen(ReviewScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "whole_row", "Whole row")]
+
     def compose(self) -> ComposeResult:
         yield Header()
         yield self.headline_widget()
@@ -31,4 +38,20 @@ class SourcesScreen(ReviewScreen):
         yield Footer()
 
     async def load(self) -> None:
-        self.sub_title = "Sources and rejects"
+        self.sub_title = "Sources and rejects (Enter shows a row whole)"
+
+    @on(DataTable.RowSelected)
+    def _selected(self) -> None:
+        self.action_whole_row()
+
+    @guarded
+    def action_whole_row(self) -> None:
+        """The row under the cursor whole: a reject's reason and a source's sha256 were cut in the table."""
+        table = self.focused if isinstance(self.focused, FrameTable) else self.query_one("#sources", FrameTable)
+        row = table.current()
+        if row is None:
+            self.notify("No row selected", severity="warning")
+            return
+        what = "Reject" if table.id == "rejects" else "Source"
+        self.app.push_screen(RowView(f"{what} {row.get('exhibit') or ''} {row.get('source_ref') or row.get('name') or ''}",
+                                     row))
