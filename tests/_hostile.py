@@ -241,7 +241,7 @@ def meta_html_page(extra_before: str = "", in_box: str = "", text: str = "I saw 
 
 def make_seeds(root: Path) -> dict[str, Path]:
     """seed key → a file of that format (the generator's, a built HTML page, or the public WhatsApp sample)."""
-    from fixtures.generate import generate
+    from tests._generated import generate_copy as generate
 
     found: dict[str, Path] = {}
     for scenario in sorted({s for _, s, _ in SEEDS.values() if s}):

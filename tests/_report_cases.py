@@ -9,15 +9,18 @@ import functools
 import io
 import json
 import shutil
+import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from atlas.store import Case
 from fixtures.report_scale import large_case
 
-__all__ = ["AS_OF", "CONTINUITY", "PENDING_ALIAS", "Reported", "artifacts_dir", "large_case", "rejected_ex_reported"]
+__all__ = ["AS_OF", "CONTINUITY", "PENDING_ALIAS", "Reported", "artifacts_dir", "large_case", "office_to_pdf", "rejected_ex_reported"]
 
 
 # --- the rejected-ex scenario, generated once per test session -----------------------------
@@ -95,3 +98,23 @@ def artifacts_dir() -> Path:
     path = Path(__file__).resolve().parents[1] / "test-artifacts"
     path.mkdir(exist_ok=True)
     return path
+
+
+@functools.cache
+def _office_profile() -> Path:
+    """One LibreOffice user profile for the whole test session (made by its first conversion, removed at exit)."""
+    root = Path(tempfile.mkdtemp(prefix="atlas-office-profile-"))
+    atexit.register(shutil.rmtree, root, True)
+    return root / "profile"
+
+
+def office_to_pdf(docs: list[Path], outdir: Path, timeout: float = 400) -> subprocess.CompletedProcess[str]:
+    """``soffice --headless --convert-to pdf`` of every one of ``docs`` into ``outdir``: one LibreOffice start
+    for all of them, with the session's profile (a new profile costs seconds on every start). Skips when
+    LibreOffice is not installed (Debian libreoffice-writer-nogui; scripts/test-tools.sh installs it)."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice not installed (Debian libreoffice-writer-nogui; scripts/test-tools.sh installs it)")
+    return subprocess.run([soffice, "--headless", "--norestore", f"-env:UserInstallation={_office_profile().as_uri()}",
+                           "--convert-to", "pdf", "--outdir", str(outdir), *map(str, docs)],
+                          capture_output=True, text=True, timeout=timeout)

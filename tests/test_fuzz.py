@@ -70,7 +70,7 @@ MAX_SEED_BYTES = 600_000
 @pytest.fixture(scope="module")
 def seeds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[tuple[str, Path]]]:
     """family → [(parser, seed file)]: the smallest generated file for each parser."""
-    from fixtures.generate import generate
+    from tests._generated import generate_copy as generate
 
     root = tmp_path_factory.mktemp("fuzz-seeds")
     best: dict[str, Path] = {}

@@ -246,7 +246,7 @@ def test_a_contact_data_row_that_belongs_to_no_card_is_a_reject(tmp_path: Path, 
     import sqlite3
     from contextlib import closing
 
-    from fixtures.generate import generate
+    from tests._generated import generate_copy as generate
 
     generate("clean", 1, 0.02, tmp_path / "gen")
     [db] = sorted((tmp_path / "gen").rglob("contacts2.db"))

@@ -133,6 +133,8 @@ def run_jobs(work: Path, jobs: list[dict[str, Any]], timeout: float = JOB_TIMEOU
         sel = selectors.DefaultSelector()
         sel.register(proc.stdout, selectors.EVENT_READ)
         current: int | None = None
+        job_pid = proc.pid  # the current job's process (the runner forks one for each job)
+        died: int | None = None  # how the current job's process ended, if it died without a result
         deadline = time.monotonic() + 120.0  # start-up
         buffer = b""
         peak = 0
@@ -140,7 +142,7 @@ def run_jobs(work: Path, jobs: list[dict[str, Any]], timeout: float = JOB_TIMEOU
             left = deadline - time.monotonic()
             ready = left > 0 and sel.select(timeout=min(left, 1.0))
             if current is not None:
-                peak = max(peak, _hwm_kb(proc.pid))
+                peak = max(peak, _hwm_kb(job_pid))
             if left > 0 and not ready and time.monotonic() < deadline:
                 continue
             if not ready:
@@ -154,16 +156,19 @@ def run_jobs(work: Path, jobs: list[dict[str, Any]], timeout: float = JOB_TIMEOU
             if not chunk:
                 proc.wait()
                 if current is not None:
-                    outcomes[current] = Outcome("crashed", returncode=proc.returncode, out=_read(work / f"{current}.out"),
-                                                err=_read(work / f"{current}.err"), peak_kb=peak)
+                    outcomes[current] = Outcome("crashed", returncode=proc.returncode if died is None else died,
+                                                out=_read(work / f"{current}.out"), err=_read(work / f"{current}.err"),
+                                                peak_kb=peak)
                 break
             buffer += chunk
             while b"\n" in buffer:
                 line, buffer = buffer.split(b"\n", 1)
                 msg = json.loads(line)
                 if "start" in msg:
-                    current, peak = msg["start"], 0
+                    current, peak, job_pid = msg["start"], 0, msg.get("pid", proc.pid)
                     deadline = time.monotonic() + jobs[current].get("timeout", timeout)
+                elif "died" in msg:
+                    died = msg["returncode"]
                 else:
                     n = msg["done"]
                     outcomes[n] = Outcome("done", code=msg["code"], seconds=msg["seconds"], out=_read(work / f"{n}.out"),
@@ -361,6 +366,7 @@ def test_no_entity_or_dtd_fetched_a_url(sweep: Sweep) -> None:
     ("import ctypes; ctypes.string_at(0)", "killed by signal 11 (SIGSEGV)"),
     ("import time; time.sleep(60)", "no answer within"),
     ("b = bytearray(4 << 30)", "ran out of memory"),
+    ("import os; os._exit(0)", "the process exited 0 with no result"),  # a library that ends the process itself
 ])
 def test_the_runner_reports_a_crash_a_hang_and_a_runaway_allocation(tmp_path: Path, code: str, expect: str) -> None:
     init_case(tmp_path / "empty-case", TEMPLATE)

@@ -40,7 +40,7 @@ TEXT_PARSERS = ("google-semantic-json", "meta-dyi-json", "telegram-json", "snapc
 
 @pytest.fixture(scope="module")
 def seeds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    from fixtures.generate import generate
+    from tests._generated import generate_copy as generate
 
     root = tmp_path_factory.mktemp("json-bound")
     found: dict[str, Path] = {}

@@ -52,7 +52,7 @@ CASES = {
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from fixtures.generate import generate
+    from tests._generated import generate_copy as generate
 
     root = tmp_path_factory.mktemp("bounds")
     for scenario in sorted({c[0] for c in CASES.values()}):
@@ -459,7 +459,7 @@ def test_a_workbook_row_over_the_bound_is_one_reject_naming_its_cell_and_the_oth
 
     seed = next((generated / "covert" / "sources").rglob("*_cdr.xlsx"), None)
     if seed is None:
-        from fixtures.generate import generate
+        from tests._generated import generate_copy as generate
 
         generate("third-parties", 1, 0.02, tmp_path / "tp")
         seed = next((tmp_path / "tp" / "sources").rglob("*_cdr.xlsx"))

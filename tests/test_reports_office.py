@@ -14,24 +14,18 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from _report_cases import Reported, artifacts_dir, rejected_ex_reported
+from _report_cases import Reported, artifacts_dir, office_to_pdf, rejected_ex_reported
 
 pytestmark = pytest.mark.office
 
 
 @pytest.fixture(scope="module")
 def pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
+    if shutil.which("soffice") is None and shutil.which("libreoffice") is None:
         pytest.skip("LibreOffice not installed (Debian libreoffice-writer-nogui; scripts/test-tools.sh installs it)")
     reported: Reported = rejected_ex_reported()
     work = tmp_path_factory.mktemp("office")
-    profile = work / "profile"
-    run = subprocess.run(
-        [soffice, "--headless", "--norestore", f"-env:UserInstallation={profile.as_uri()}", "--convert-to", "pdf",
-         "--outdir", str(work), str(reported.out / "statement.docx")],
-        capture_output=True, text=True, timeout=240,
-    )
+    run = office_to_pdf([reported.out / "statement.docx"], work, timeout=240)
     out = work / "statement.pdf"
     assert run.returncode == 0 and out.exists(), f"LibreOffice failed: {run.stdout}\n{run.stderr}"
     shutil.copyfile(out, artifacts_dir() / "statement-rejected-ex.pdf")

@@ -16,7 +16,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from _report_cases import artifacts_dir
+from _report_cases import artifacts_dir, office_to_pdf
 from docx import Document
 from test_reports_statement import ADVICE, HEX_ID, MG11_SECTIONS
 
@@ -32,8 +32,8 @@ def reported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
     from atlas.demo import ingest_generated
     from atlas.store import Case
-    from fixtures.generate import generate
     from reports.build import build_reports
+    from tests._generated import generate_copy as generate
 
     out: dict[str, Path] = {}
     root = tmp_path_factory.mktemp("scenarios")
@@ -45,24 +45,28 @@ def reported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return out
 
 
+OTHER_PDFS = {"annex": ("time-limit", "technical-annex.docx"), "note": ("covert", "reviewer-note.docx")}
+"""Documents besides the statements converted in the same LibreOffice run (key → scenario, file)."""
+
+
 @pytest.fixture(scope="module")
 def pdfs(reported: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        pytest.skip("LibreOffice not installed (Debian libreoffice-writer-nogui; scripts/test-tools.sh installs it)")
+    """Each scenario's statement.docx, and :data:`OTHER_PDFS`, as LibreOffice converts them to PDF: one start for all."""
     work = tmp_path_factory.mktemp("scenario-pdfs")
-    docs = []
+    docs: dict[str, Path] = {}
     for name, out in reported.items():
-        docs.append(work / f"statement-{name}.docx")
-        shutil.copyfile(out / "statement.docx", docs[-1])
-    run = subprocess.run([soffice, "--headless", "--norestore", f"-env:UserInstallation={(work / 'profile').as_uri()}",
-                          "--convert-to", "pdf", "--outdir", str(work), *map(str, docs)],
-                         capture_output=True, text=True, timeout=400)  # one LibreOffice start for all of them
+        docs[name] = work / f"statement-{name}.docx"
+        shutil.copyfile(out / "statement.docx", docs[name])
+    for key, (name, doc) in OTHER_PDFS.items():
+        docs[key] = work / f"{key}-{name}-{doc}"
+        shutil.copyfile(reported[name] / doc, docs[key])
+    run = office_to_pdf(list(docs.values()), work)
     assert run.returncode == 0, run.stderr
-    found = {name: work / f"statement-{name}.pdf" for name in reported}
-    for name, pdf in found.items():
-        assert pdf.exists(), f"{name}: {run.stdout}\n{run.stderr}"
-        shutil.copyfile(pdf, artifacts_dir() / pdf.name)
+    found = {key: doc.with_suffix(".pdf") for key, doc in docs.items()}
+    for key, pdf in found.items():
+        assert pdf.exists(), f"{key}: {run.stdout}\n{run.stderr}"
+        if key in reported:
+            shutil.copyfile(pdf, artifacts_dir() / pdf.name)
     return found
 
 
@@ -184,17 +188,11 @@ def test_the_annex_accounts_for_the_time_of_every_event(reported: dict[str, Path
     assert checked
 
 
-def _pdf_text(docx: Path, work: Path) -> str:
-    soffice, pdftotext = shutil.which("soffice") or shutil.which("libreoffice"), shutil.which("pdftotext")
-    if soffice is None or pdftotext is None:
-        pytest.skip("LibreOffice or poppler-utils not installed")
-    shutil.copyfile(docx, work / docx.name)
-    run = subprocess.run([soffice, "--headless", "--norestore", f"-env:UserInstallation={(work / 'profile').as_uri()}",
-                          "--convert-to", "pdf", "--outdir", str(work), str(work / docx.name)],
-                         capture_output=True, text=True, timeout=400)
-    assert run.returncode == 0, run.stderr
-    return subprocess.run([pdftotext, "-layout", str(work / docx.with_suffix(".pdf").name), "-"], capture_output=True,
-                          text=True, check=True).stdout
+def _pdf_text(pdf: Path) -> str:
+    pdftotext = shutil.which("pdftotext")
+    if pdftotext is None:
+        pytest.skip("poppler-utils not installed")
+    return subprocess.run([pdftotext, "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
 
 
 def _heading(text: str, first: str, second: str) -> str:
@@ -203,20 +201,18 @@ def _heading(text: str, first: str, second: str) -> str:
     return " ".join(lines[at:at + 2])
 
 
-def test_the_annex_exhibit_table_headings_are_not_broken_in_pdf(reported: dict[str, Path],
-                                                                tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_the_annex_exhibit_table_headings_are_not_broken_in_pdf(pdfs: dict[str, Path]) -> None:
     """The per-exhibit table's columns were too narrow for their headings in the PDF ('Exhi|bit',
     'Rea|d', 'Eve|nts', 'Set asid|e', 'Clock correctio|n')."""
-    text = _pdf_text(reported["time-limit"] / "technical-annex.docx", tmp_path_factory.mktemp("annex-pdf"))
+    text = _pdf_text(pdfs["annex"])  # time-limit's technical-annex.docx
     heading = _heading(text, "Exhi", "Parser")
     for word in ("Exhibit", "Read", "Events", "aside", "correction"):
         assert re.search(rf"\b{word}\b", heading), (word, heading)
 
 
-def test_the_reviewer_note_possible_items_headings_are_not_broken_in_pdf(reported: dict[str, Path],
-                                                                         tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_the_reviewer_note_possible_items_headings_are_not_broken_in_pdf(pdfs: dict[str, Path]) -> None:
     """The possible co-locations table (covert) printed 'Close|st' (and the possible breaches table 'Clos|est')."""
-    text = _pdf_text(reported["covert"] / "reviewer-note.docx", tmp_path_factory.mktemp("note-pdf"))
+    text = _pdf_text(pdfs["note"])  # covert's reviewer-note.docx
     heading = _heading(text, "Id", "From (UK)")
     assert re.search(r"\bClosest\b", heading), heading
 
