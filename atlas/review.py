@@ -206,6 +206,20 @@ class Review:
         verb = {"confirmed": "confirm", "rejected": "reject", "proposed": "re-open"}[status]
         return Impact(f"{verb} {link.link_id}", before, after)
 
+    def decision_impact(self, keys: list[tuple[str, str]], state: str, decision: str) -> Impact:
+        """The headline now and as it would be with the decisions ledger's ``keys`` (``(subject, key)``:
+        a threat or behaviour candidate's ``(kind, event_id)`` for each of its records, a possible breach's
+        or co-location's ``(subject, key)``) decided ``state`` (``open``: no decision), nothing written.
+        The first key takes the decision; any other is dropped (a candidate's other records)."""
+        from atlas.conduct import analyse
+
+        now = self.conduct()
+        decisions = {k: v for k, v in now.decisions.items() if k not in set(keys)}
+        if state != "open" and keys:
+            decisions[keys[0]] = state
+        after = analyse(self.case, as_of=self.as_of, options=self.options, memo=self.memo(), decisions=decisions)
+        return Impact(decision, headline_of(now), headline_of(after))
+
     # --- naming records for people -----------------------------------------------------
 
     def source_refs(self) -> dict[str, str]:

@@ -176,7 +176,10 @@ class ConductScreen(ReviewScreen):
             cand = find_candidate(candidates_from(self.review.conduct(), self.review.case), cid)
             return decide_candidate(self.review.case, cand, state, note=note)  # type: ignore[arg-type]
 
+        keys = [(current.kind, current.event_id)] + [(current.kind, e) for e in current.event_ids
+                                                     if e != current.event_id]
         prompt = DecisionPrompt(f"{verb} candidate {cid}", subject, note_required=state != "open",
+                                impact=lambda: self.review.decision_impact(keys, state, f"{verb.lower()} {cid}").text(),
                                 officer=self.review.case.officer().label)
         await ask(self.app, prompt, lambda note: self.atlas.record(lambda: record(note), f"{cid}: {state}"))
 
@@ -245,8 +248,10 @@ class ConductScreen(ReviewScreen):
                    f"why possible only: {item.possible.certainty}\nbasis: {item.basis}\n"
                    f"records: {item.records_by_exhibit()} (Enter on the row lists every record)")
 
+        keys = [(item.REVIEW_KIND.subject, item.key)]
         await self._ask_reviewed(f"{verb} possible breach {bid}", bid, state, subject,
-                                 lambda: find_breach(self.review.conduct().breach_reviews, bid), decide_breach)
+                                 lambda: find_breach(self.review.conduct().breach_reviews, bid), decide_breach,
+                                 impact=lambda: self.review.decision_impact(keys, state, f"{verb.lower()} {bid}").text())
 
     @guarded
     async def action_tag(self) -> None:

@@ -1,0 +1,49 @@
+"""The workbench as a reviewer uses it (session 15's second fresh-eyes check): each decision prompt says
+what the decision changes, records name their parties, the footer keeps q Quit, notes are counted 1, 2, 3.
+Each test failed before its fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+from test_tui import text, until
+from test_tui_review import _conduct_tab, case_copy, run
+from textual.pilot import Pilot
+
+from atlas.tui.app import AtlasApp
+from atlas.tui.widgets import DecisionPrompt
+
+__all__ = ["case_copy"]
+
+
+def _impact_line(impact: str, label: str) -> str:
+    return next(line for line in impact.splitlines() if line.startswith(label))
+
+
+def test_confirming_a_threat_or_a_possible_breach_shows_what_it_changes(case_copy: Path) -> None:
+    """Seed 17171: confirming a co-location or a link showed 'What this changes (before → after)'; confirming a threat
+    candidate or a possible breach showed no impact at all, though each changes a count (threat occasions, breaches)."""
+    async def script(app: AtlasApp, pilot: Pilot[None]) -> tuple[str, str]:
+        shown = []
+        for tab in ("candidates", "possible-breaches"):
+            table = await _conduct_tab(app, pilot, tab)
+            await until(pilot, lambda table=table: table.frame.height > 0)
+            if tab == "candidates":
+                row = table.frame.with_row_index().filter(
+                    (pl.col("kind") == "threat") & (pl.col("tier") == "occasion")).row(0, named=True)
+                table.move_cursor(row=row["index"])
+            await pilot.press("c")
+            await until(pilot, lambda: isinstance(app.screen, DecisionPrompt))
+            await until(pilot, lambda: "→" in text(app, "#impact"), timeout=60)
+            shown.append(text(app, "#impact"))
+            await pilot.press("escape")
+            await until(pilot, lambda: not isinstance(app.screen, DecisionPrompt))
+        return shown[0], shown[1]
+
+    threat, breach = run(case_copy, script)
+    line = _impact_line(threat.split("\n", 1)[1], "threat occasions")
+    assert "0 confirmed by an officer" in line and "→  1 confirmed by an officer" in line and line.endswith("*"), threat
+    line = _impact_line(breach.split("\n", 1)[1], "breaches of orders")
+    before, after = (int(x.replace("*", "").split()[-1]) for x in line.split("→"))
+    assert after == before + 1 and line.endswith("*"), breach
