@@ -186,6 +186,27 @@ class Review:
 
         return self._cached("contacts", lambda: case_contacts(self.case))
 
+    def identity_map(self) -> dict[str, str]:
+        """Identifier URI → party id as identity resolution stands (confirmed links), what the contacts use."""
+        from atlas.contacts import case_identity_map
+
+        return self._cached("identity_map", lambda: case_identity_map(self.case))
+
+    @staticmethod
+    def uk_seconds(ts: object) -> str:
+        """A UTC time as the tables show it, to the second: ``22/11/2026 14:05:09 GMT``."""
+        from zoneinfo import ZoneInfo
+
+        if isinstance(ts, str):
+            try:
+                return Review.uk_seconds(datetime.fromisoformat(ts))
+            except ValueError:
+                return ts
+        if not isinstance(ts, datetime):
+            return ""
+        local = ts.astimezone(ZoneInfo(UK))
+        return local.strftime("%d/%m/%Y %H:%M:%S ") + (local.tzname() or "")
+
     def people(self) -> dict[str, Any]:
         from atlas.identity.people import people_view
 

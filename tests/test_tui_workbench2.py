@@ -47,3 +47,20 @@ def test_confirming_a_threat_or_a_possible_breach_shows_what_it_changes(case_cop
     line = _impact_line(breach.split("\n", 1)[1], "breaches of orders")
     before, after = (int(x.replace("*", "").split()[-1]) for x in line.split("→"))
     assert after == before + 1 and line.endswith("*"), breach
+
+
+def test_a_records_detail_reads_the_time_to_the_second_and_names_the_party(rejected_ex_case: Path) -> None:
+    """Seed 62626 (seen; tested on the fixture case), Enter on a record: the detail read "time 12/01/2026 14:07 GMT" where the table read 14:07:50, and
+    "from tel:+447700900002" where the Timeline read "Daniel Sample (suspect)". It now reads the seconds and names
+    the party, the identifier beside it."""
+    from atlas.tui.frames import timeline_view
+
+    app = AtlasApp(rejected_ex_case)
+    suspect = next(p for p in app.case.manifest.parties if p.role == "suspect")
+    tel = next(i for i in suspect.identifiers if i.startswith("tel:"))
+    shown = timeline_view(app.case.events().filter(pl.col("sender") == tel), app.case.sources(),
+                          app.review.source_refs()).row(0, named=True)
+    detail = app.record_text(str(shown["_event_id"]))
+    lines = {line[:12].strip(): line[12:] for line in detail.splitlines()}
+    assert lines["time"].startswith(str(shown["when (UK)"])), (lines["time"], shown["when (UK)"])
+    assert lines["from"] == f"{suspect.name} ({suspect.id})  {tel}", lines["from"]

@@ -120,6 +120,15 @@ class AtlasApp(App[None]):
         if reload is not None:
             await reload()
 
+    def party_text(self, uri: str) -> str:
+        """An identifier as the Timeline names it: ``Daniel Sample (suspect)  tel:+447700900002`` (the party's
+        name and id, the identifier beside it); the identifier alone (``short_uri``) when no party uses it."""
+        shown = short_uri(uri, self.review.source_refs())
+        pid = self.review.identity_map().get(uri)
+        if pid is None:
+            return shown
+        return f"{self.case.manifest.party_names().get(pid, pid)} ({pid})  {shown}"
+
     def record_text(self, event_id: str) -> str:
         """Everything the store knows about one record, named by its exhibit."""
         row = self.case.events().filter(pl.col("event_id") == event_id).collect()
@@ -129,16 +138,16 @@ class AtlasApp(App[None]):
         r = row.row(0, named=True)
         src = self.case.sources().filter(pl.col("source_id") == r["source_id"])
         s = src.row(0, named=True) if src.height else {}
-        names = self.review.source_refs()
         lines = [
             f"record      {ref}",
             f"source      {s.get('name', '?')}  ({s.get('parser', '?')} {s.get('parser_version', '')}; "
             f"sha256 {str(s.get('sha256', '?'))[:16]}…)",
-            f"time        {self.review.uk(r['ts_utc'])}  (UTC {r['ts_utc']}; basis {r['ts_basis']}; as written {r['ts_raw']!r})",
+            f"time        {self.review.uk_seconds(r['ts_utc'])}  (UTC {r['ts_utc']}; basis {r['ts_basis']}; as written {r['ts_raw']!r})",
             f"kind        {r['kind']} / {r['channel']} / {r['direction']}   status: {r['status'] or '-'}   deleted: {r['deleted']}",
-            # a display name as people read it, by exhibit ('Dan (name in JA/7)'), never its store key
-            f"from        {short_uri(r['sender'], names) if r['sender'] else '-'}",
-            f"to          {'; '.join(short_uri(u, names) for u in r['recipients'] or []) or '-'}",
+            # the party as the Timeline names it, the identifier beside it; a display name by exhibit
+            # ('Dan (name in JA/7)'), never its store key
+            f"from        {self.party_text(r['sender']) if r['sender'] else '-'}",
+            f"to          {'; '.join(self.party_text(u) for u in r['recipients'] or []) or '-'}",
         ]
         if r["duration_s"] is not None:
             lines.append(f"duration    {r['duration_s']} s")
