@@ -64,3 +64,22 @@ def test_a_records_detail_reads_the_time_to_the_second_and_names_the_party(rejec
     lines = {line[:12].strip(): line[12:] for line in detail.splitlines()}
     assert lines["time"].startswith(str(shown["when (UK)"])), (lines["time"], shown["when (UK)"])
     assert lines["from"] == f"{suspect.name} ({suspect.id})  {tel}", lines["from"]
+
+
+def test_the_overview_names_each_sources_owner(rejected_ex_case: Path) -> None:
+    """Seed 62626 at 120x40: the Overview's owner column read "tel:+447700900002" where every other screen names
+    Daniel Sample. It now names the party, with the identifier in a column of its own (which handset or account);
+    an identifier no party uses is shown as it is."""
+    async def script(app: AtlasApp, pilot: Pilot[None]) -> pl.DataFrame:
+        from atlas.tui.widgets import FrameTable
+
+        return app.screen.query_one("#sources", FrameTable).frame
+
+    frame = run(rejected_ex_case, script)
+    app = AtlasApp(rejected_ex_case)
+    suspect = next(p for p in app.case.manifest.parties if p.role == "suspect")
+    owned = frame.filter(pl.col("owner's identifier").is_in(list(suspect.identifiers)))
+    assert owned.height > 0, "the case has a source of the suspect's (the test needs one)"
+    assert set(owned.get_column("owner").to_list()) == {suspect.name}, owned
+    unknown = frame.filter(~pl.col("owner's identifier").is_in(list(app.review.identity_map())))
+    assert (unknown.get_column("owner") == unknown.get_column("owner's identifier")).all(), unknown

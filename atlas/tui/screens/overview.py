@@ -30,13 +30,20 @@ class OverviewScreen(ReviewScreen):
     def _sources(self) -> pl.DataFrame:
         refs = self.review.source_refs()
         s = self.case_sources()
+        # the owner as people know them (the party's name, as the Timeline names a sender); its identifier
+        # beside, after the accounting (which handset or account); an identifier no party uses is shown as it is
+        owners = {uri: names.get(pid, pid) for uri, pid in self.review.identity_map().items()
+                  for names in (self.review.case.manifest.party_names(),)}
+        owner = pl.col("owner").replace_strict(list(owners), list(owners.values()), default=pl.col("owner"),
+                                               return_dtype=pl.String)
         return s.sort(pl.col("source_id").replace_strict(list(refs), [int(r.split("/")[-1]) for r in refs.values()],
                                                         default=0, return_dtype=pl.Int64)).select(
             pl.col("source_id").replace_strict(list(refs), list(refs.values()), default="").alias("exhibit"),
-            pl.col("name").alias("file"), pl.col("parser"), pl.col("owner").fill_null(""),
+            pl.col("name").alias("file"), pl.col("parser"), owner.fill_null("").alias("owner"),
             pl.col("records_read").alias("read"), pl.col("events"), pl.col("rejects"),
             pl.when(pl.col("records_read") == pl.col("events") + pl.col("rejects")).then(pl.lit("yes"))
             .otherwise(pl.lit("NO")).alias("read = events + rejects"),
+            pl.col("owner").fill_null("").alias("owner's identifier"),
             pl.col("sha256").str.slice(0, 16).alias("sha256 (first 16)"),
         )
 
