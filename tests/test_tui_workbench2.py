@@ -83,3 +83,31 @@ def test_the_overview_names_each_sources_owner(rejected_ex_case: Path) -> None:
     assert set(owned.get_column("owner").to_list()) == {suspect.name}, owned
     unknown = frame.filter(~pl.col("owner's identifier").is_in(list(app.review.identity_map())))
     assert (unknown.get_column("owner") == unknown.get_column("owner's identifier")).all(), unknown
+
+
+def test_q_quit_stays_in_the_footer_at_100_columns(rejected_ex_case: Path) -> None:
+    """Seed 62626 at 100x30: Conduct's footer keys needed about 103 columns and "q Quit" was cut ("12345678 screen▏").
+    Below 120 columns the footer is compact and Conduct's t reads "Tag…" (not "Tag finding…"): q Quit is shown on
+    every screen, and t still tags."""
+    from test_tui_review import _screen_text
+
+    async def script(app: AtlasApp, pilot: Pilot[None]) -> tuple[list[tuple[str, str]], str]:
+        footers = []
+        for key in ("5", "6", "4", "2", "3", "7", "8", "1", "5"):
+            await pilot.press(key)
+            await pilot.pause(0.8)
+            footers.append((key, _screen_text(app).splitlines()[-1]))
+        await until(pilot, lambda: "last incident" in text(app, "#clock"))
+        app.screen.query_one("#incidents").focus()
+        await pilot.press("t")
+        await until(pilot, lambda: isinstance(app.screen, DecisionPrompt))
+        title = str(app.screen.query_one("#title").render()) if app.screen.query("#title") else _screen_text(app)
+        await pilot.press("escape")
+        return footers, title
+
+    footers, title = run(rejected_ex_case, script, size=(100, 30))
+    for key, footer in footers:
+        assert "q Quit" in footer and "12345678 screens" in footer, (key, footer)
+    conduct = footers[0][1]
+    assert all(k in conduct for k in ("c Confirm…", "x Dismiss…", "o Re-open…", "t Tag…", "[] tabs")), conduct
+    assert "Tag this finding as an exhibit" in title, title

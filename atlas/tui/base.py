@@ -8,8 +8,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from rich.markup import escape
+from textual import events
 from textual.screen import Screen
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
 from atlas.review import Headline, Review
@@ -18,6 +19,10 @@ if TYPE_CHECKING:
     from atlas.tui.app import AtlasApp
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+NARROW_WIDTH = 120
+"""Below this many columns the footer is compact (one space between keys, not two) and a screen may show shorter
+key labels (:meth:`ReviewScreen.narrow`): at 100 columns Conduct's keys needed 103 and cut "q Quit"."""
 
 
 def guarded(fn: F) -> F:
@@ -89,10 +94,24 @@ class ReviewScreen(Screen[None]):
     def headline_widget(self) -> Static:
         return Static("computing the course of conduct…", id="headline", classes="headline")
 
+    def narrow(self) -> bool:
+        """Whether the terminal is narrower than :data:`NARROW_WIDTH` (compact footer, short key labels)."""
+        return self.app.size.width < NARROW_WIDTH
+
+    def fit_footer(self) -> None:
+        for footer in self.query(Footer):
+            footer.compact = self.narrow()
+        self.refresh_bindings()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.fit_footer()
+
     async def on_mount(self) -> None:
+        self.fit_footer()
         await self.reload()
 
     async def on_screen_resume(self) -> None:
+        self.fit_footer()
         if self.seen is not None and self.seen != self.review.generation():
             await self.reload()
 

@@ -50,6 +50,7 @@ class ConductScreen(ReviewScreen):
         Binding("x", "decide('dismissed')", "Dismiss…"),
         Binding("o", "decide('open')", "Re-open…"),
         Binding("t", "tag", "Tag finding…"),
+        Binding("t", "tag_short", "Tag…"),  # the same, its label short below NARROW_WIDTH (check_action)
         # the tabs by key (they were reached only by the mouse or by tabbing onto the tab strip): one footer group
         Binding("left_square_bracket", "next_tab(-1)", "Previous tab", group=TAB_KEYS),
         Binding("right_square_bracket", "next_tab(1)", "Next tab", group=TAB_KEYS),
@@ -108,6 +109,15 @@ class ConductScreen(ReviewScreen):
                 new.put_cursor(row)
         for key, (label, _) in TABS.items():
             self.query_one("#tabs", TabbedContent).get_tab(f"tab-{key}").label = f"{label} ({frames[key].height})"
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``t`` is bound twice, its label long (wide) or short (narrow): one is live, so q Quit stays in the footer."""
+        if action in ("tag", "tag_short"):
+            return (action == "tag_short") == self.narrow()
+        return True
+
+    async def action_tag_short(self) -> None:
+        await self.action_tag()
 
     def action_next_tab(self, step: int) -> None:
         """Show the next (``step`` 1) or previous (-1) tab, around the ends, with its table focused."""
