@@ -111,3 +111,37 @@ def test_q_quit_stays_in_the_footer_at_100_columns(rejected_ex_case: Path) -> No
     conduct = footers[0][1]
     assert all(k in conduct for k in ("c Confirm…", "x Dismiss…", "o Re-open…", "t Tag…", "[] tabs")), conduct
     assert "Tag this finding as an exhibit" in title, title
+
+
+def test_notes_are_counted_from_one_and_read_whole_at_120_columns(case_copy: Path) -> None:
+    """Seed 62626 at 120x40, Exhibits: the first note was numbered "4" (its sequence in the decisions ledger) and the
+    notes table's "by" column was cut at the right edge (after a 60-column note). Notes are now numbered 1, 2, 3 (the
+    ledger sequence kept as data), and who wrote each and when (UK) come before the note's text."""
+    from test_tui_review import _screen_text
+
+    from atlas.decisions.candidates import candidates_from, decide_candidate
+    from atlas.decisions.notes import add_note
+    from atlas.tui.widgets import FrameTable
+
+    case = AtlasApp(case_copy)
+    first = candidates_from(case.review.conduct(), case.case)[0]
+    decide_candidate(case.case, first, "dismissed", note="a quotation, not a threat")  # the ledger's first rows
+    for text_ in ("Spoke to the victim about the messages of January; she recognised the number as his work phone",
+                  "Second note"):
+        add_note(case.case, "case", text_)
+
+    async def script(app: AtlasApp, pilot: Pilot[None]) -> tuple[pl.DataFrame, str]:
+        await pilot.press("6")
+        await until(pilot, lambda: app.current_mode == "exhibits")
+        await until(pilot, lambda: bool(app.screen.query("#notes")) and
+                    app.screen.query_one("#notes", FrameTable).frame.height > 0)
+        await pilot.pause(0.5)
+        return app.screen.query_one("#notes", FrameTable).frame, _screen_text(app)
+
+    frame, shown = run(case_copy, script, size=(120, 40))
+    assert frame.get_column("#").to_list() == [1, 2], frame
+    assert frame.get_column("_ledger_seq").to_list()[0] > 1, frame  # the ledger's number, kept
+    officer = AtlasApp(case_copy).case.officer().label
+    row = next(line for line in shown.splitlines() if "Spoke to the victim" in line)
+    assert officer in row and (" GMT" in row or " BST" in row), row  # who and when (UK) in sight beside the note
+    assert row.split()[0] == "1", row

@@ -48,11 +48,16 @@ class ExhibitsScreen(ReviewScreen):
                     "note": pl.String, "tagged by": pl.String, "at": pl.String, "_target": pl.String})
         marks = bookmarks(case)
         ns = notes(case)
+        # notes counted 1, 2, 3 as a person counts them (the first read "4", its ledger sequence, kept as data);
+        # who and when before the note, whose text is the long cell the table cuts (at 120 columns it cut "by")
         nf = pl.DataFrame(
-            [{"#": n.seq, "about": n.about if not n.about.startswith("event:") else self.review.record_ref(n.about[6:]),
-              "note": n.text, "by": n.by, "at": n.at} for n in ns]
-            + [{"#": 0, "about": self.review.record_ref(b), "note": "(bookmark)", "by": "", "at": ""} for b in marks],
-            schema={"#": pl.Int64, "about": pl.String, "note": pl.String, "by": pl.String, "at": pl.String})
+            [{"#": i, "about": n.about if not n.about.startswith("event:") else self.review.record_ref(n.about[6:]),
+              "by": n.by, "at (UK)": self.review.uk_seconds(n.at), "note": n.text, "_ledger_seq": n.seq}
+             for i, n in enumerate(ns, start=1)]
+            + [{"#": None, "about": self.review.record_ref(b), "by": "", "at (UK)": "", "note": "(bookmark)",
+                "_ledger_seq": None} for b in marks],
+            schema={"#": pl.Int64, "about": pl.String, "by": pl.String, "at (UK)": pl.String, "note": pl.String,
+                    "_ledger_seq": pl.Int64})
         self.query_one("#exhibits-caption", Static).update(
             f"{len(items)} tagged exhibit(s), numbered with the prefix {case.manifest.exhibit_prefix} (never reused). "
             "u untags; w writes the reports.")
