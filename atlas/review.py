@@ -54,8 +54,22 @@ class Headline:
     """``in time``, ``OUT OF TIME`` or ``no incident``."""
     verdict_basis: str = ""
     """The verdict in one sentence (``S2AVerdict.headline``), which says the label itself: ``verdict`` is the label alone."""
+    verdict_bad: bool = False
+    """The verdict is out of time, or the planned date is after the deadline (``S2AVerdict.severity`` bad): the
+    verdict row says its first clause in capitals (``EXPIRED ON 04/09/2026: the last day ...``)."""
     police_calls: int = 0
     """Calls from the suspect to police numbers the incidents count (``authority_contacts``), beside ``contacts``."""
+
+    @property
+    def verdict_sentence(self) -> str:
+        """The verdict in one sentence, saying its label once; a bad verdict's first clause in capitals."""
+        if not self.verdict_basis:
+            return self.verdict
+        if not self.verdict_bad:
+            return self.verdict_basis
+        cut = min((i for i in (self.verdict_basis.find(":"), self.verdict_basis.find(" (")) if i > 0),
+                  default=len(self.verdict_basis))
+        return self.verdict_basis[:cut].upper() + self.verdict_basis[cut:]
 
     @property
     def contacts_counted(self) -> str:
@@ -79,7 +93,7 @@ class Headline:
             ("breaches of orders", str(self.breaches)),
             ("last incident", uk_date(self.last_incident)),
             ("s2A: last day to lay", uk_date(self.deadline)),
-            ("s2A verdict", self.verdict_basis or self.verdict),
+            ("s2A verdict", self.verdict_sentence),
         ]
 
 
@@ -95,7 +109,7 @@ def headline_of(result: ConductResult) -> Headline:
         confirmed_threat_occasions=result.occasion_count.confirmed if result.occasion_count else 0,
         breaches=result.breach_count,  # counted without making 166,000 records (ConductResult.breach_records)
         last_incident=s2a.last_incident.day if s2a.last_incident else None, deadline=s2a.deadline,
-        in_time=s2a.in_time, verdict=verdict_label(s2a), verdict_basis=s2a.headline,
+        in_time=s2a.in_time, verdict=verdict_label(s2a), verdict_basis=s2a.headline, verdict_bad=s2a.severity == "bad",
     )
 
 

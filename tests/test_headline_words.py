@@ -80,8 +80,10 @@ def test_the_verdict_row_says_its_label_once() -> None:
     for charge, as_of in cases:
         v = s2a_verdict(load_rules(), last_incident=last, charge_date=charge, as_of=as_of, as_of_basis="test")
         states.add(v.state)
-        row = dict(_headline(verdict=verdict_label(v), verdict_basis=v.headline).rows())["s2A verdict"]
-        assert row == v.headline and f"({v.label}" not in row, row
+        bad = v.severity == "bad"
+        row = dict(_headline(verdict=verdict_label(v), verdict_basis=v.headline, verdict_bad=bad).rows())["s2A verdict"]
+        assert row.lower() == v.headline.lower() and f"({v.label}" not in row.lower(), row
+        assert (row != v.headline) == bad, row  # a bad verdict's first clause in capitals: "EXPIRED ON 04/09/2027: the"
         if v.label == "in time on the planned date":
             assert row.count("in time on the planned date") == 1, row
     none = s2a_verdict(load_rules(), last_incident=None, charge_date=None, as_of=date(2026, 12, 1), as_of_basis="t")
