@@ -79,7 +79,13 @@ def _shots(case_dir: Path) -> dict[str, str]:
                 await pilot.pause(0.5)
                 app.screen.refresh(layout=True)
                 await pilot.pause(0.3)
-                out[name] = app.export_screenshot(title=name)
+                shot = app.export_screenshot(title=name)
+                for _ in range(20):  # a headline still one line high (its "computing…" height) gets 2 s to be laid out
+                    if "last incident" in screen_text(shot):
+                        break
+                    await pilot.pause(0.1)
+                    shot = app.export_screenshot(title=name)
+                out[name] = shot
         return out
 
     return asyncio.run(drive())

@@ -131,6 +131,10 @@ class ReviewScreen(Screen[None]):
     def _show_headline(self, h: Headline) -> None:
         for w in self.query("#headline").results(Static):
             w.update(headline_text(h))
+        # The headline's height is its text's (``height: auto``): lay the screen out again once this update is
+        # drawn, so a headline that now needs three lines is not left one line high (seen once in a clean-clone
+        # CI run: the Timeline's headline cut to its first line, the auto height taken from "computing…").
+        self.call_after_refresh(self.refresh, layout=True)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR and event.worker.error is not None:
