@@ -392,7 +392,7 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
 
     limits = limitations.build(case, inputs.sources, src_refs, inputs.suspect_ids, inputs.identity_links,
                                inputs.dedupe_rule, inputs.suspect.name if inputs.suspect else "the suspect",
-                               possible_sms_parts=inputs.possible_sms_parts)
+                               possible_sms_parts=inputs.possible_sms_parts, owner_parties=inputs.owners)
     offsets: dict[str, tuple[float, int]] = {}
     if inputs.dedupe_rule and inputs.graph.deduplicated:
         # the graph de-duplicated every contact of the case, with the same identities, owners

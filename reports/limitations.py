@@ -195,18 +195,28 @@ def _facts(ev: pl.LazyFrame) -> pl.DataFrame:
     )
 
 
-def _assumptions(row: Mapping[str, object], names: Mapping[str, str]) -> list[str]:
+def _assumptions(row: Mapping[str, object], names: Mapping[str, str],
+                 linked: Mapping[str, str] | None = None) -> list[str]:
     """What the parser and the ingest assumed reading a source, for people: the owner line worded from the
     typed :class:`~atlas.ingest.OwnerAssumption` (the party by the name case.toml gives, its key only where it
     gives none) in place of the line the store recorded for it in the ingest's terms ("owner suspect as
-    instructed (--owner)"); a store from before the owner was typed keeps its recorded line."""
+    instructed (--owner)"); a store from before the owner was typed keeps its recorded line.
+
+    ``linked`` (identifier → party, the identities an officer confirmed: the map the statement's exhibit list
+    names owners by) names an owner case.toml does not give, with its basis: the statement said "relating to
+    tel:+447700900018 (Daniel Sample)" while the annex said only "device owner tel:+447700900018" (seed 57575)."""
     from atlas.ingest import OwnerAssumption
 
     owner = OwnerAssumption.from_row(row.get("owner_assumption"))  # type: ignore[arg-type]
     recorded = [str(a) for a in row.get("assumptions") or []]  # type: ignore[attr-defined]
     if owner is None:
         return recorded
-    return [owner.words(names) if a == owner.recorded else a for a in recorded]
+    said = owner.words(names)
+    party = (linked or {}).get(owner.identifier) if owner.party is None and owner.identifier else None
+    if party:
+        said += (f" ({names.get(party, party)}: an identity link confirmed by an officer; recorded in the case's "
+                 "decisions ledger)")
+    return [said if a == owner.recorded else a for a in recorded]
 
 
 def _timing(row: Mapping[str, object], zone: str) -> str:
@@ -229,6 +239,7 @@ def build(
     dedupe_rule: str | None = None,
     suspect_name: str = "the suspect",
     possible_sms_parts: int = 0,
+    owner_parties: Mapping[str, str] | None = None,
 ) -> Limitations:
     """The limits of this case's data; ``references`` maps source id → exhibit reference."""
     facts = {r["source_id"]: r for r in source_facts(case).iter_rows(named=True)}
@@ -280,7 +291,7 @@ def build(
                   + (f" {_n(untimed, 'record', 'carries', 'carry')} no time." if untimed > 0 else "")
                   if int(f.get("timed") or 0) else "none (reference data without times).")
         per_source.append(SourceLimits(reference=references.get(sid, sid), filename=str(r["name"]), kind=kind,
-                                       timing=timing, notes=notes, assumptions=_assumptions(r, names)))
+                                       timing=timing, notes=notes, assumptions=_assumptions(r, names, owner_parties)))
 
     general = [
         "Times in this statement are UK local times (GMT in winter, BST in summer), stated with the zone; the case "

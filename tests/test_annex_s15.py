@@ -143,3 +143,25 @@ def test_a_report_refreshes_the_analysis_files_its_folder_holds_and_writes_none_
     conduct = json.loads((held / "conduct.json").read_text(encoding="utf-8"))
     assert conduct["as_of"] == "2026-12-01" and len(conduct["incidents"]) == len(result.findings.incidents) == 3
     assert result.paths["conduct.json"] == held / "conduct.json" and not (held / "triage.json").exists()
+
+
+def test_an_owner_known_through_a_confirmed_link_is_named_with_its_basis() -> None:
+    """Seed 57575: the statement's exhibit list said "relating to tel:+447700900018 (Daniel Sample)" (an identity
+    link an officer confirmed) while the annex said only "device owner tel:+447700900018 as stated in the source".
+    Both now name him; the annex says on what basis. An owner no confirmed link names stays its identifier."""
+    from atlas.ingest import OwnerAssumption
+    from reports.limitations import _assumptions
+
+    recorded = "device owner tel:+447700900018 as stated in the source"
+    owner = OwnerAssumption("source", None, "tel:+447700900018", recorded)
+    row = {"owner_assumption": owner.to_row(), "assumptions": ["layout 'x'", recorded]}
+    names = {"suspect": "Daniel Sample"}
+    linked = _assumptions(row, names, {"tel:+447700900018": "suspect"})
+    assert linked == ["layout 'x'", "device owner tel:+447700900018 as stated in the source (Daniel Sample: an "
+                      "identity link confirmed by an officer; recorded in the case's decisions ledger)"]
+    assert _assumptions(row, names, {}) == ["layout 'x'", recorded]
+    assert _assumptions(row, names, {"tel:+447700900099": "suspect"}) == ["layout 'x'", recorded]
+    named = OwnerAssumption("source", "suspect", "tel:+447700900002", "device owner suspect (tel:+447700900002) …")
+    row2 = {"owner_assumption": named.to_row(), "assumptions": [named.recorded]}
+    assert _assumptions(row2, names, {"tel:+447700900002": "suspect"}) == [
+        "device owner Daniel Sample (tel:+447700900002) as stated in the source"]  # case.toml's name: no link said
