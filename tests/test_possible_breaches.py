@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 from _conduct_cases import HOME, SUSPECT, VICTIM, make_case, msg, pos
+from _report_cases import office_to_pdf
 
 from atlas.conduct import analyse
 from atlas.conduct.possible_breaches import KIND, SUBJECT, breach_key
@@ -295,8 +296,10 @@ def test_the_mg11_as_a_person_reads_it_holds_no_ids(generated: Path, tmp_path: P
     decide_breach(Case.open(root, officer="DS 5678 B. Reviewer"), late, "confirmed", note=NOTE)
     out = tmp_path / "out"
     assert _cli("report", str(root), "--out", str(out), "--as-of", "2026-12-07")[0] == 0
-    subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path / "pdf"),
-                    str(out / "statement.docx")], check=True, capture_output=True, timeout=240)
+    # the suite's own LibreOffice profile (one per test process): two soffice on one profile at once
+    # (another test worker, or a person's LibreOffice on the default profile) may hand the file over and write no PDF
+    converted = office_to_pdf([out / "statement.docx"], tmp_path / "pdf", timeout=240)
+    assert converted.returncode == 0, converted.stderr
     txt = subprocess.run(["pdftotext", "-layout", str(tmp_path / "pdf" / "statement.pdf"), "-"], check=True,
                          capture_output=True, text=True).stdout
     flat = " ".join(txt.split())  # as read: the lines of a paragraph joined

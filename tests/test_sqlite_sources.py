@@ -145,12 +145,21 @@ def test_a_database_that_is_one_empty_page_with_every_row_in_its_wal_is_read_ful
     assert set(ev.select(pl.concat_list("sender", "recipients")).to_series().explode().drop_nulls()) == {"tel:+41766013486"}
 
 
-def test_detection_of_a_wal_only_database_leaves_no_working_copy_behind(tmp_path: Path) -> None:
+def test_detection_of_a_wal_only_database_leaves_no_working_copy_behind(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     import tempfile
     db = wal_only_mmssms(tmp_path / "mmssms.db")
-    leftovers = set(Path(tempfile.gettempdir()).glob("atlas-sqlite-*"))
+    # the temporary folder is this test's own: with two test workers, another test's working copy
+    # may come and go in the system's /tmp between two looks at it
+    private = tmp_path / "tmp"
+    private.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private))
+    made: list[str] = []
+    real = tempfile.mkdtemp
+    monkeypatch.setattr(tempfile, "mkdtemp", lambda *a, **k: made.append(real(*a, **k)) or made[-1])
     assert "sms" in Probe(db).sqlite_tables
-    assert set(Path(tempfile.gettempdir()).glob("atlas-sqlite-*")) == leftovers
+    assert made and all(Path(m).parent == private and Path(m).name.startswith("atlas-sqlite-") for m in made)
+    assert list(private.iterdir()) == []
 
 
 # --- paths that are URI syntax ---------------------------------------------------------------
