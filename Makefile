@@ -27,9 +27,15 @@ demo: $(STAMP)
 # PYTHONDONTWRITEBYTECODE is emptied for the suite: hundreds of tests run Atlas in a subprocess, and
 # with it set (some machines do) each one compiles Atlas's modules again (~4-6 s of a 25 s pair of
 # test files, measured 07/12/2026). The compiled files go to __pycache__/, which git ignores.
+# The suite runs on TEST_WORKERS processes (pytest-xdist, a dev dependency): 2, one per core of CI's machine.
+# --dist loadfile keeps each test file on one worker, so a module's fixtures (a generated case, a LibreOffice
+# conversion, the hostile sweep) are built once and its tests run in file order; session fixtures are built
+# once per worker, in its own temporary folders. Files go out in collection order (tests/conftest.py puts the slowest
+# first). `make test TEST_WORKERS=0` runs the suite in one process.
+TEST_WORKERS ?= 2
 test: $(STAMP)
 	@./scripts/test-tools.sh || true
-	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest
+	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # The fuzz suite of `make test`, with many more inputs and fresh randomness each run.
 fuzz: $(STAMP)

@@ -165,3 +165,22 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             terminalreporter.section("fuzz outcomes")
             for line in lines:
                 terminalreporter.write_line(line)
+
+
+SLOW_FILES_FIRST = ("test_hostile_structure.py", "test_bench_runner.py", "test_reports_scenarios.py", "test_tui.py",
+                    "test_batch.py", "test_semantic_fast.py", "test_tui_workbench2.py", "test_tui_review.py",
+                    "test_possible_colocations.py", "test_permissions.py", "test_tui_snapshots.py", "test_annex_s15.py")
+"""The test files that take longest in ``make test`` (its 30 slowest durations, 07/12/2026), slowest first."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``make test``: ``-n 2 --dist loadfile --no-loadscope-reorder``) the workers are handed
+    whole files in collection order; the slowest files go first, so that a long one (the hostile sweep's setup, the
+    bench runner) does not start last while the other worker has nothing left. Each file's own tests keep their
+    order, and a run without xdist is not reordered."""
+    import os
+
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    rank = {name: n for n, name in enumerate(SLOW_FILES_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep collection order
