@@ -154,8 +154,37 @@ def digest() -> Callable[[Path], dict[str, str]]:
     return tree_digest
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """On a pytest-xdist worker: hand the fuzz tests' outcomes to the main process, which prints them."""
+    import sys
+
+    workeroutput = getattr(session.config, "workeroutput", None)
+    stats = sys.modules.get("tests._fuzz_stats")
+    if workeroutput is not None and stats is not None:
+        workeroutput["fuzz_outcomes"] = {family: dict(counts) for family, counts in stats.OUTCOMES.items()}
+        workeroutput["fuzz_caught"] = {family: list(caught) for family, caught in stats.CAUGHT.items()}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    """In the main process of a pytest-xdist run: add a finished worker's fuzz outcomes to this process's."""
+    out = getattr(node, "workeroutput", None) or {}
+    if "fuzz_outcomes" not in out:
+        return
+    from tests import _fuzz_stats as stats
+
+    for family, counts in out["fuzz_outcomes"].items():
+        for outcome, n in counts.items():
+            stats.OUTCOMES[family][outcome] += n
+    for family, caught in out["fuzz_caught"].items():
+        for detail in caught:
+            if len(stats.CAUGHT[family]) < 6 and detail not in stats.CAUGHT[family]:
+                stats.CAUGHT[family].append(detail)
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """The fuzz tests' outcomes (how many inputs, and what became of them), when they ran."""
+    """The fuzz tests' outcomes (how many inputs, and what became of them), when they ran (with pytest-xdist:
+    every worker's, gathered by :func:`pytest_testnodedown`)."""
     import sys
 
     stats = sys.modules.get("tests._fuzz_stats")
