@@ -251,19 +251,20 @@ def exhibit_sort_keys(column: str = "exhibit") -> list[pl.Expr]:
 _PLACE_NUMBER: Final = re.compile(r"[0-9]{1,18}")
 
 
-def record_key(ref: str) -> tuple[str, int, str, int, str, str]:
-    """Sort key of a record reference (``JA/7, sms rowid 477``) as a person reads a list of them:
-    by exhibit (``JA/7`` before ``JA/10``), then by the place's words, then by its first number
-    (``row 9`` before ``row 10``). A served table lists a finding's records in this order, not in the
-    order of the store ids behind them, which means nothing to a reader."""
-    exhibit, _, place = ref.partition(", ")
+def record_key(ref: RecordRef) -> tuple[str, int, str, int, str, str]:
+    """Sort key of a record (``JA/7, sms rowid 477``) as a person reads a list of them: by exhibit
+    (``JA/7`` before ``JA/10``), then by the place's words, then by its first number (``row 9``
+    before ``row 10``). A served table lists a finding's records in this order, not in the order of
+    the store ids behind them, which means nothing to a reader. Read from the record's exhibit and
+    place as data (a place or an exhibit holding a comma is never cut out of the formatted text)."""
+    place = (ref.place or "").strip(BLANK)
     number = _PLACE_NUMBER.search(place)
-    return (*exhibit_key(exhibit), _PLACE_NUMBER.sub("", place), int(number.group(0)) if number else -1, place,
-            ref)
+    return (*exhibit_key(ref.exhibit), _PLACE_NUMBER.sub("", place), int(number.group(0)) if number else -1, place,
+            str(ref))
 
 
-def sorted_refs(refs: Iterable[str]) -> list[str]:
-    """Record references in :func:`record_key` order."""
+def sorted_refs(refs: Iterable[RecordRef]) -> list[RecordRef]:
+    """Records in :func:`record_key` order."""
     return sorted(refs, key=record_key)
 
 
@@ -311,6 +312,18 @@ def cited_ref(refs: Mapping[str, str], value: str) -> str:
     officer's own words, e.g. ``exhibit AB/3 row 12``) as written."""
     source_id, sep, _ = value.partition("/")
     return event_ref(refs, value) if sep and source_id in refs else value
+
+
+def event_record(refs: Mapping[str, str], event_id: str) -> RecordRef:
+    """An event id (``<source_id>/<source_ref>``) as its record: exhibit and place apart
+    (``str()`` of it is :func:`event_ref`)."""
+    source_id, _, source_ref = event_id.partition("/")
+    return RecordRef(refs[source_id], source_ref)
+
+
+def event_records(refs: Mapping[str, str], event_ids: Iterable[str]) -> tuple[RecordRef, ...]:
+    """:func:`event_record` of each id, in order."""
+    return tuple(event_record(refs, e) for e in event_ids)
 
 
 def event_refs(refs: Mapping[str, str], event_ids: Iterable[str]) -> tuple[str, ...]:
@@ -423,7 +436,7 @@ def with_exhibit(frame: pl.DataFrame, refs: Mapping[str, str], *, after: str = "
 
 
 __all__ = [
-    "SCHEMA", "RecordRef", "assign_numbers", "assign_within", "beside_ids", "cited_ref", "event_ref", "event_ref_expr", "event_refs",
+    "SCHEMA", "RecordRef", "assign_numbers", "assign_within", "beside_ids", "cited_ref", "event_record", "event_records", "event_ref", "event_ref_expr", "event_refs",
     "event_refs_expr", "exhibit_ref", "identifier_label", "ingest_records", "join_list", "join_list_expr", "list_item",
     "list_item_expr", "number_sources_within", "record_ref", "record_ref_expr", "source_order", "source_refs",
     "split_list", "with_exhibit",

@@ -33,6 +33,7 @@ from matplotlib.ticker import MaxNLocator
 
 from atlas.conduct.possible_colocations import SERVED_STATES, ColocationMark
 from atlas.conduct.records import Colocation
+from atlas.exhibits import RecordRef
 
 from .aggregate import WEEKDAYS
 from .findings import Findings, Period
@@ -237,10 +238,10 @@ def mark_points(inputs: ReportInputs, marks: list[ColocationMark]) -> list[tuple
 
 def exhibits_short(m: ColocationMark) -> str:
     """``JA/11, JA/5, JA/7 / JA/14``: the exhibits a co-location rests on, his / hers (a label's worth)."""
-    def uniq(refs: tuple[str, ...]) -> str:
-        return ", ".join(dict.fromkeys(r.split(",", 1)[0] for r in refs))
+    def uniq(refs: tuple[RecordRef, ...]) -> str:
+        return ", ".join(dict.fromkeys(r.exhibit for r in refs))  # the exhibit as data, never cut from the text
     c = m.colocation
-    return uniq(c.exhibits) + (f" / {uniq(c.victim_exhibits)}" if c.victim_exhibits else "")
+    return uniq(c.records) + (f" / {uniq(c.victim_records)}" if c.victim_records else "")
 
 
 LABELLED = 12

@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, ClassVar, Final, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 
 from .records import Colocation
 from .reviewed import (
@@ -43,6 +43,9 @@ from .reviewed import (
     short_id,
 )
 from .reviewed import state_of as _state_of
+
+if TYPE_CHECKING:
+    from atlas.exhibits import RecordRef
 
 REVIEW_KIND: Final = ReviewKind(subject="colocation", prefix="C", noun="possible co-location", plural="possible co-locations",
                          command="colocations", decision="co-location", audit="colocation")
@@ -74,7 +77,7 @@ def key_of(c: Colocation | Mapping[str, Any]) -> str:
 
 def records_by_exhibit(c: Colocation) -> str:
     """``JA/11 ×4, JA/5 ×2 / JA/14 ×4``: his records per exhibit, then hers."""
-    return per_exhibit(c.exhibits) + (f" / {per_exhibit(c.victim_exhibits)}" if c.victim_exhibits else "")
+    return per_exhibit(c.records) + (f" / {per_exhibit(c.victim_records)}" if c.victim_records else "")
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,10 @@ class PossibleColocation(Reviewed):
     def records(self) -> tuple[str, ...]:
         """Both sides' records by exhibit (``JA/7, … rowid …``): his, then hers."""
         return (*self.colocation.exhibits, *self.colocation.victim_exhibits)
+
+    def record_refs(self) -> tuple[RecordRef, ...]:
+        """:meth:`records` as data (exhibit and place apart): his, then hers."""
+        return (*self.colocation.records, *self.colocation.victim_records)
 
     def to_json(self) -> dict[str, Any]:
         return self.colocation.to_json() | {
@@ -221,6 +228,10 @@ class ColocationMark:
     def records(self) -> tuple[str, ...]:
         """Both sides' records by exhibit (``JA/7, … rowid …``): his, then hers."""
         return (*self.colocation.exhibits, *self.colocation.victim_exhibits)
+
+    def record_refs(self) -> tuple[RecordRef, ...]:
+        """:meth:`records` as data (exhibit and place apart): his, then hers."""
+        return (*self.colocation.records, *self.colocation.victim_records)
 
     def records_by_exhibit(self) -> str:
         """``JA/11 ×4, JA/5 ×2 / JA/14 ×4`` (his / hers)."""
