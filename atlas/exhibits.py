@@ -348,14 +348,15 @@ _SOURCE_ID: Final = re.compile(r"\b([0-9a-f]{16})\b(/?)")
 
 
 def readable_text(refs: Mapping[str, str], text: str) -> str:
-    """A stored free text as a person reads it (an identity link's ``reason``, kept as words in the
-    links ledger): not for the analysis's warnings, which carry the records they name as data
-    (:mod:`atlas.messages`). Each display-name identifier put as the name and the
-    exhibit that shows it (``name:<source id>:D`` → ``'D' in JA/16``), then each source id of
-    the case as its exhibit (``in source 586ad4d5d21525fa`` → ``in source JA/13``; ``e.g.
-    586ad4d5d21525fa/sms rowid 477`` → ``e.g. JA/13, sms rowid 477``). Stored texts (a link's
-    reason, an analysis warning) keep the ids, which machines and the audit need; a person
-    reads exhibits, never a hex id. Anything else is left as written."""
+    """A stored free text as a person reads it: only for an identity link's reason that is text and
+    nothing else (an officer's words, or a row of a links ledger an older Atlas wrote, before reasons
+    were stored with the records they name; :meth:`atlas.identity.ledger.Link.reason_shown`). A reason
+    Atlas writes now, like the analysis's warnings, carries its records as data (:mod:`atlas.messages`)
+    and is never read by this. Each display-name identifier put as the name and the exhibit that
+    shows it (``name:<source id>:D`` → ``'D' in JA/16``), then each source id of the case as its
+    exhibit (``in source 586ad4d5d21525fa`` → ``in source JA/13``; ``e.g. 586ad4d5d21525fa/sms rowid
+    477`` → ``e.g. JA/13, sms rowid 477``). Kept as it was, so an old ledger shows the same words
+    (its limits too: a name ends at the first comma or bracket, a source id is 16 hex digits)."""
     def put(m: re.Match[str]) -> str:
         exhibit = refs.get(m.group(1))
         if exhibit is None:
