@@ -133,7 +133,7 @@ def contacts_per_day(findings: Findings, path: Path, footer: str, subject: str) 
             handles.append(Patch(color=ORDER_FILL, alpha=0.25, label="order in force"))
         if findings.s2a_window:
             handles.append(Patch(facecolor="none", edgecolor=S2A_FILL, hatch="//", alpha=0.6,
-                                 label=f"{findings.s2a_window.label.split(':')[0]} window (last incident to deadline)"))
+                                 label=f"{findings.s2a_window.name} window (last incident to deadline)"))
     ax.set_title(f"Contacts per day from {subject}, by channel (UK local days)", loc="left")
     ax.set_ylabel("contacts")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))

@@ -115,7 +115,9 @@ class PossibleColocation(Reviewed):
         c = self.colocation
         if c.kind == "victim-location":
             return c.suspect_accuracy or "-", c.victim_accuracy or "-"
-        unstated = any("accuracy not stated" in s for s in c.statuses)
+        from .geo import ACCURACY_UNKNOWN
+
+        unstated = ACCURACY_UNKNOWN in c.statuses  # the status as data, not a search of its words
         his = (f"±{c.max_accuracy_m:.0f} m at most" if c.max_accuracy_m is not None else "accuracy not stated") + (
             "; some positions state no accuracy" if unstated and c.max_accuracy_m is not None else "")
         return his, f"place radius {c.radius_m:.0f} m" if c.radius_m is not None else "-"
