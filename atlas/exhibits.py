@@ -237,15 +237,20 @@ def ingest_records(audit: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]
 
 
 def exhibit_key(exhibit: str) -> tuple[str, int]:
-    """Sort key of an exhibit reference: ``JA/7`` before ``JA/10`` (an unnumbered one first)."""
-    prefix, _, number = exhibit.partition("/")
+    """Sort key of an exhibit reference: ``JA/7`` before ``JA/10`` (an unnumbered one first). A
+    reference is made as ``<prefix>/<number>`` and the number is the part after the *last* ``/``, so
+    a prefix holding a ``/`` (``OP/JA/7``) keeps its whole prefix and its number."""
+    prefix, sep, number = exhibit.rpartition("/")
+    if not sep:
+        return exhibit, 0
     return prefix, int(number) if number.isdigit() else 0
 
 
 def exhibit_sort_keys(column: str = "exhibit") -> list[pl.Expr]:
     """:func:`exhibit_key` as Polars sort keys over a column of exhibit references."""
-    return [pl.col(column).str.extract(r"^([^/]*)", 1),
-            pl.col(column).str.extract(r"^[^/]*/(\d+)$", 1).cast(pl.Int64).fill_null(0)]
+    col = pl.col(column)
+    return [pl.when(col.str.contains("/", literal=True)).then(col.str.extract(r"^(.*)/[^/]*$", 1)).otherwise(col),
+            col.str.extract(r"/(\d+)$", 1).cast(pl.Int64).fill_null(0)]
 
 
 _PLACE_NUMBER: Final = re.compile(r"[0-9]{1,18}")

@@ -26,7 +26,7 @@ import polars as pl
 
 from atlas.conduct.possible_breaches import BreachReview
 from atlas.conduct.possible_colocations import PossibleColocation
-from atlas.exhibits import join_list
+from atlas.exhibits import exhibit_key, join_list
 from atlas.store import Case
 
 from .decided import Decided
@@ -404,8 +404,9 @@ def _row(ref: str, fname: str, cat: str, records: int, first: str, last: str, de
 
 
 def _ref_key(reference: str) -> tuple[str, int]:
-    prefix, _, number = reference.partition("/")
-    return prefix, int(number) if number.isdigit() else 1 << 30
+    """:func:`atlas.exhibits.exhibit_key`, an unnumbered reference last."""
+    prefix, number = exhibit_key(reference)
+    return prefix, number or 1 << 30
 
 
 def document(frame: pl.DataFrame, reference: str, created: object, author: str, marking: str, banner: str) -> Document:

@@ -295,7 +295,7 @@ def test_the_s2a_window_s_legend_names_the_limit_as_data(decided: tuple[Case, di
     from reports.findings import Period
 
     case, _ = decided
-    ins, fnd = _inputs_findings(case)
+    _, fnd = _inputs_findings(case)
     window = Period("s2A: summary only: last incident to last day to lay the information", date(2026, 4, 10),
                     date(2026, 10, 10), name="s2A: summary only")
     fig = _drawn(monkeypatch, figures.contacts_per_day, replace(fnd, s2a_window=window), tmp_path / "c.png", "", "Sam")

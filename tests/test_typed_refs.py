@@ -100,3 +100,20 @@ def test_a_place_with_a_comma_keeps_its_records_apart_and_in_order() -> None:
             "exhibits": ["AB, CD/7, row 10, sheet B", "AB, CD/7, row 9, sheet B", 'X;"Y/3, a;"b"']}
     (cell,) = _flat_rows([item], REFS).get_column("exhibits").to_list()
     assert split_list(cell) == ["AB, CD/7, row 9, sheet B", "AB, CD/7, row 10, sheet B", 'X;"Y/3, a;"b"']
+
+
+def test_an_exhibit_prefix_with_a_slash_keeps_its_number_in_every_order() -> None:
+    """A reference is ``<prefix>/<number>``: cut at its first ``/``, ``OP/JA/10`` read as prefix ``OP``
+    and no number, so the statement's, the schedule's and the workbench's exhibit lists lost their order."""
+    import polars as pl
+
+    from atlas.exhibits import exhibit_key, exhibit_sort_keys
+    from reports.statement import _ref_key as statement_key
+    from reports.unused import _ref_key as unused_key
+
+    refs = ["OP/JA/10", "OP/JA/9", "OP/JA/2", "AB/3"]
+    ordered = ["AB/3", "OP/JA/2", "OP/JA/9", "OP/JA/10"]
+    assert exhibit_key("OP/JA/10") == ("OP/JA", 10)
+    for key in (exhibit_key, statement_key, unused_key):
+        assert sorted(refs, key=key) == ordered
+    assert pl.DataFrame({"exhibit": refs}).sort(exhibit_sort_keys(), maintain_order=True)["exhibit"].to_list() == ordered
