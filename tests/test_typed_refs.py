@@ -117,3 +117,14 @@ def test_an_exhibit_prefix_with_a_slash_keeps_its_number_in_every_order() -> Non
     for key in (exhibit_key, statement_key, unused_key):
         assert sorted(refs, key=key) == ordered
     assert pl.DataFrame({"exhibit": refs}).sort(exhibit_sort_keys(), maintain_order=True)["exhibit"].to_list() == ordered
+
+
+def test_the_records_as_data_are_not_in_a_finding_s_json() -> None:
+    """The JSON keeps the exhibit references as text (``exhibits``), whatever the co-location's kind."""
+    from dataclasses import replace
+
+    c = _colocation()
+    for kind in ("victim-location", "protected-place", "a kind with no declared keys"):
+        data = replace(c, kind=kind).to_json()
+        assert "records" not in data and "victim_records" not in data and data["exhibits"] == list(c.exhibits)
+    assert "records" not in _possible_breach().to_json()

@@ -23,6 +23,11 @@ if TYPE_CHECKING:
     from atlas.exhibits import RecordRef
 
 
+_DATA_ONLY: Final = frozenset({"records", "victim_records"})
+"""Fields that hold a record list as data (:class:`atlas.exhibits.RecordRef`) beside the ``exhibits``
+text the JSON gives: never in the JSON themselves."""
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
@@ -105,7 +110,8 @@ class _Record:
 
     def _keys(self) -> tuple[str, ...]:
         kind = str(getattr(self, "kind", ""))
-        return self.KEYS.get(kind) or self.KEYS.get("*") or tuple(f.name for f in fields(self))  # type: ignore[arg-type]
+        return self.KEYS.get(kind) or self.KEYS.get("*") or tuple(
+            f.name for f in fields(self) if f.name not in _DATA_ONLY)  # type: ignore[arg-type]
 
     def to_json(self) -> dict[str, Any]:
         return {self.JSON_NAMES.get(k, k): _plain(getattr(self, k)) for k in self._keys()}
