@@ -72,8 +72,13 @@ def text(app: AtlasApp, selector: str) -> str:
 
 
 async def show(app: AtlasApp, pilot: Pilot[None], key: str) -> None:
+    """Press a screen's key and wait until that screen is the one shown, with its headline (the screen before it
+    has a headline too: waiting on the headline alone let a slow switch, under load, take the next key)."""
+    from atlas.tui.app import SCREENS_BY_KEY
+
+    wanted = SCREENS_BY_KEY[key][2]
     await pilot.press(key)
-    await until(pilot, lambda: "incidents" in text(app, "#headline"))
+    await until(pilot, lambda: isinstance(app.screen, wanted) and "incidents" in text(app, "#headline"))
 
 
 def _proposed(case_dir: Path, a: str, b: str) -> str:

@@ -270,6 +270,7 @@ def test_re_open_on_an_undecided_row_opens_no_prompt_and_records_nothing(case_co
     async def script(app: AtlasApp, pilot: Pilot[None]) -> tuple[list[bool], list[str]]:
         prompted = []
         await show(app, pilot, "4")
+        await until(pilot, lambda: getattr(app.focused, "id", None) == "links")  # the People screen's links, loaded
         await pilot.press("o")
         await pilot.pause(0.5)
         prompted.append(isinstance(app.screen, DecisionPrompt))
