@@ -19,6 +19,7 @@ from typing import Final
 import polars as pl
 
 from atlas.identity import Link
+from atlas.identity.bases import describe as describe_basis
 from atlas.model import Channel, EvidenceCategory
 from atlas.store import Case
 from atlas.wording import plural
@@ -129,6 +130,32 @@ _BASIS_WORDS: Final = {
     "nonexistent": "in the skipped hour when clocks went forward in {zone} (read as if the clock had not yet changed, "
                    "and flagged)",
 }
+
+
+CONFIRMED_LINK: Final = "confirmed by an officer; recorded in the case's decisions ledger"
+"""How a served document states an officer's confirmation of an identity link (rule 7)."""
+
+
+def linked_to(uri: str, claim: IdentifierClaim, links: Sequence[Link], references: Mapping[str, str],
+              party_names: Mapping[str, str]) -> str:
+    """What a confirmed identifier was linked to and on what basis, along its chain of ledger
+    links back to the attributed identifier or party: ``linked to tel:+447700900002 (used in the
+    same handset …)``, or ``linked to X (…), which is linked to Y (…)``. Without the chain in
+    ``links``: ``linked (<the claim's basis>)``."""
+    by_id = {lk.link_id: lk for lk in links}
+    cur, steps = uri, list[str]()
+    for lid in reversed(claim.link_ids):
+        lk = by_id.get(lid)
+        if lk is None or cur not in (lk.a, lk.b):
+            steps = []
+            break
+        cur = lk.other(cur)
+        shown = (party_names.get(cur.split(":", 1)[1], cur.split(":", 1)[1]) if cur.startswith("party:")
+                 else describe_identifier(cur, references))
+        steps.append(f"{shown} ({describe_basis(lk.basis)})")
+    if not steps:
+        return f"linked ({describe_basis(claim.basis)})"
+    return "linked to " + ", which is linked to ".join(steps)
 
 
 def describe_identifier(uri: str, references: Mapping[str, str]) -> str:
@@ -315,16 +342,19 @@ def build(
 
     identity: list[str] = []
     pending: list[str] = []
+    uris = {describe_identifier(u, references): u for u in claims}
     for row in identifier_rows(claims, references):
         label, status, basis, strength = row
+        uri = uris.get(label, "")
         if status == "attributed":
             identity.append(f"{label}: attributed to {suspect_name} by the officer in the case manifest (not derived "
                             "from the data).")
         else:
             evidence = "documentary (proven)" if strength == "proven" else "statistical (inferred)"
-            state = "confirmed by an officer" if status == "confirmed" else "proposed, not yet confirmed"
-            (identity if status == "confirmed" else pending).append(
-                f"{label}: linked to {suspect_name} on the basis '{basis}', {evidence}, {state}.")
+            state = CONFIRMED_LINK if status == "confirmed" else "proposed, not yet confirmed"
+            to = (linked_to(uri, claims[uri], links, references, names) if uri in claims
+                  else f"linked to {suspect_name} ({describe_basis(basis)})")
+            (identity if status == "confirmed" else pending).append(f"{label}: {to}; {evidence}; {state}.")
     for link in links:
         if link.status == "proposed":
             pending.append(f"Proposed link {link.a} \u2194 {link.b} (basis '{link.basis}', "

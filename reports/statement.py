@@ -41,7 +41,7 @@ from .document import Bullets, Document, Figure, MG11Front, Para, Section, Table
 from .exhibits import Exhibit, by_hash_basis, refs_text
 from .findings import Findings
 from .inputs import ReportInputs
-from .limitations import Limitations, classify, describe_identifier
+from .limitations import CONFIRMED_LINK, Limitations, classify, describe_identifier, linked_to
 from .redaction import redaction_note
 from .review_view import place_label
 from .style import uk_date, uk_time
@@ -270,11 +270,12 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, parts: 
         f"In what follows I treat the identifiers below as used by {subject}. I rely on no other identifier: where the "
         "data suggested a further link that no officer has confirmed, I have not used it."))
     id_rows = []
+    names_of = m.party_names()
     for uri, claim in sorted(inputs.suspect_ids.items(), key=lambda kv: (kv[1].status != "attributed", kv[0])):
         if claim.status not in ("attributed", "confirmed") or uri.startswith("name:"):
             continue
         basis = (f"attributed to {his.object} in the case by the officer in the case" if claim.status == "attributed"
-                 else f"linked by an officer: {describe_basis(claim.basis)}")
+                 else f"{linked_to(uri, claim, inputs.identity_links, refs, names_of)}; {CONFIRMED_LINK}")
         id_rows.append([describe_identifier(uri, refs), basis])
     names = sorted({u.split(":", 2)[2] for u, c in inputs.suspect_ids.items()
                     if u.startswith("name:") and c.status == "attributed"})
@@ -286,7 +287,7 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, parts: 
         if u.startswith("name:") and c.status == "confirmed":
             confirmed_names.setdefault(describe_identifier(u, refs), set()).add(describe_basis(c.basis))
     for n, bases in sorted(confirmed_names.items()):
-        id_rows.append([n, "linked by an officer: " + "; ".join(sorted(bases))])
+        id_rows.append([n, "linked (" + "; ".join(sorted(bases)) + f"); {CONFIRMED_LINK}"])
     ids.blocks.append(Table(["Identifier", f"Why it is taken to be used by {his.object}"], id_rows, widths=[3, 4]))
     sections.append(ids)
 

@@ -107,8 +107,8 @@ def test_a_confirmed_name_is_relied_on_with_its_basis_in_words(small_demo_case: 
     text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", (tmp_path / "out" / "statement.html").read_text(
         encoding="utf-8"))).split())
     relied = text.split("Identifiers relied on")[1].split("Contact between them")[0]
-    assert re.search(r"display name '[^']+' in [A-Z]+/\d+ linked by an officer: " + re.escape(describe("same-messages")),
-                     relied), relied
+    assert re.search(r"display name '[^']+' in [A-Z]+/\d+ linked \(" + re.escape(describe("same-messages"))
+                     + re.escape("); confirmed by an officer; recorded in the case's decisions ledger"), relied), relied
 
 
 def test_with_the_proposals_the_records_of_each_breach_and_incident_are_the_truths(

@@ -22,6 +22,7 @@ from _report_cases import AS_OF, CONTINUITY, PENDING_ALIAS, Reported, rejected_e
 from docx import Document
 
 from atlas.exhibits import event_ref, record_key
+from atlas.identity.bases import describe as describe_basis
 from atlas.store import Case
 from reports.limitations import describe_identifier
 from reports.style import uk_date
@@ -311,9 +312,30 @@ def test_limits_are_written_from_the_sources_used(statement: tuple[str, list[str
                  if a != PENDING_ALIAS]
     for alias in confirmed:
         shown = describe_identifier(alias, refs)
-        assert f"{shown}: linked to Daniel Sample on the basis 'officer-decision'" in limits
-    assert "confirmed by an officer" in limits
+        # the link's other end and its basis in words, and the officer's decision in the one served wording
+        assert (f"{shown}: linked to Daniel Sample ({describe_basis('officer-decision')}); documentary (proven); "
+                f"{DECIDED}.") in " ".join(limits.split()), limits
+    assert "'officer-decision'" not in limits and "on the basis '" not in limits  # no ledger key in a served document
     assert PENDING_ALIAS not in limits
+
+
+DECIDED = "confirmed by an officer; recorded in the case's decisions ledger"
+
+
+def test_identifiers_relied_on_name_each_links_other_end_and_the_decision(
+        statement: tuple[str, list[str], list[list[list[str]]]], reported: Reported) -> None:
+    """A defence reader of 'Identifiers relied on' must see what each confirmed identifier was linked
+    to and that an officer confirmed it (the served wording), not only 'linked by an officer: <basis>'."""
+    _, _, tables = statement
+    relied = next(t for t in tables if t[0][0] == "Identifier")
+    refs = {e["source_id"]: e["reference"] for e in _sources_with_refs(reported)}
+    rows = {r[0]: " ".join(r[1].split()) for r in relied[1:]}
+    confirmed = [a for p in reported.truth["parties"].values() if p["role"] == "suspect" for a in p["aliases"]
+                 if a != PENDING_ALIAS and not a.startswith("name:")]
+    assert confirmed
+    for alias in confirmed:
+        why = rows[describe_identifier(alias, refs)]
+        assert why == f"linked to Daniel Sample ({describe_basis('officer-decision')}); {DECIDED}", why
 
 
 def _sources_with_refs(reported: Reported) -> list[dict[str, str]]:
