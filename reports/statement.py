@@ -367,7 +367,8 @@ def _method(inputs: ReportInputs, parts: StatementParts, subject: str, facts: di
     meth.blocks.append(Para(
         f"I then selected the contacts between identifiers attributed to {subject} and {inputs.victim.name if inputs.victim else 'the victim'}"
         " or the family, friends and colleagues named in the case, in either direction, and the positions recorded by "
-        f"{subject}'s devices near the places named in the case. The charts and tables I produce were drawn from those "
+        f"{subject}'s devices near the places named in the case or near {inputs.victim.name if inputs.victim else 'the victim'}'s "
+        "own recorded positions. The charts and tables I produce were drawn from those "
         "records only. The detail of the software (its version, the versions of the libraries it uses, the matching "
         "rule, the clock correction of each exhibit and how each exhibit's times were read) is set out in the "
         f"technical annex, exhibit {annex}."))
@@ -652,7 +653,8 @@ def _places_and_orders(inputs: ReportInputs, findings: Findings, parts: Statemen
                                 widths=[1.3, 1.8, 0.8, 1.0, 3.2], small=True))
     else:
         sec.blocks.append(Para(f"No position of a device used by {subject} was recorded near a place named in the case "
-                               "within its stated accuracy."))
+                               f"or near {inputs.victim.name if inputs.victim else 'the victim'}'s own recorded "
+                               "positions within its stated accuracy."))
     sec.blocks += _confirmed_colocations(inputs, findings, subject, facts)
     facts["breaches"] = len(findings.breaches)
     orders = {o.order: o for o in findings.conduct.orders} if findings.conduct is not None else {}

@@ -1,0 +1,27 @@
+"""Defects a person saw in the served outputs of unseen cases (session 16's read of seeds 99991, 12121,
+34343, 56565, 78787, 10101 and 20202), each held here."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from _conduct_cases import SUSPECT, VICTIM, make_case, msg
+
+
+def test_the_mg11_none_near_sentence_covers_the_victims_own_positions_too(tmp_path: Path) -> None:
+    """covert 78787: with no definite co-location the MG11 said only "No position ... was recorded near a
+    place named in the case", while the same paragraph with co-locations counts both places and the victim's
+    own recorded positions: a reader could not tell whether the victim's positions were compared at all."""
+    from docx import Document
+
+    from reports.build import build_reports
+
+    case = make_case(tmp_path / "c", {VICTIM: [msg(f"2026-05-{d:02d} 12:00", SUSPECT, VICTIM) for d in (1, 2, 3)]})
+    build_reports(case, case.root / "out", as_of=date(2026, 12, 1))
+    victim = next(p.name for p in case.manifest.parties if p.role == "victim")
+    paras = [p.text for p in Document(str(case.root / "out" / "statement.docx")).paragraphs]
+    none = next(p for p in paras if "No position of a device" in p)
+    assert f"near a place named in the case or near {victim}'s own recorded positions" in none, none
+    method = next(p for p in paras if "I then selected the contacts" in p)  # the method says what was compared
+    assert f"near the places named in the case or near {victim}'s own recorded positions." in method, method
