@@ -25,3 +25,18 @@ def test_the_mg11_none_near_sentence_covers_the_victims_own_positions_too(tmp_pa
     assert f"near a place named in the case or near {victim}'s own recorded positions" in none, none
     method = next(p for p in paras if "I then selected the contacts" in p)  # the method says what was compared
     assert f"near the places named in the case or near {victim}'s own recorded positions." in method, method
+
+
+def test_case_uco_names_a_display_name_identifier_by_its_exhibit() -> None:
+    """rejected-ex 99991, `atlas export --to case`: each confirmed identity link's action read
+    "a: name:17dc1230bd93b131:Background Person 00; b: tel:+447700900010; …": a display name by the
+    store's source id, which no reader can find. It now reads "Background Person 00 (name in JA/13)"."""
+    from types import SimpleNamespace
+
+    from atlas.export.case_uco import _facts
+
+    ctx = SimpleNamespace(refs={"17dc1230bd93b131": "JA/13"})
+    said = _facts(ctx, {"a": "name:17dc1230bd93b131:Background Person 00", "b": "tel:+447700900010",  # type: ignore[arg-type]
+                        "basis": "contact-card"})
+    assert said == "a: Background Person 00 (name in JA/13); b: tel:+447700900010; basis: contact-card", said
+    assert "17dc1230bd93b131" not in said
