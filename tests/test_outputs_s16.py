@@ -40,3 +40,23 @@ def test_case_uco_names_a_display_name_identifier_by_its_exhibit() -> None:
                         "basis": "contact-card"})
     assert said == "a: Background Person 00 (name in JA/13); b: tel:+447700900010; basis: contact-card", said
     assert "17dc1230bd93b131" not in said
+
+
+def test_report_html_describes_only_the_shading_its_chart_draws(tmp_path: Path) -> None:
+    """time-limit 34343 (no order in case.toml): report.html's 'Contact over time' said "Shaded red: an order
+    in force" above a chart with no order band (the MG11's chart description was mended for this in session 15)."""
+    import re
+
+    from reports.build import build_reports
+
+    no_order = make_case(tmp_path / "a", {VICTIM: [msg(f"2026-05-{d:02d} 12:00", SUSPECT, VICTIM) for d in (1, 2, 3)]})
+    order = make_case(tmp_path / "b", {VICTIM: [msg(f"2026-05-{d:02d} 12:00", SUSPECT, VICTIM) for d in (1, 2, 3)]},
+                      orders=[{"type": "restraining-order", "start": "2026-05-02T10:00:00Z", "reference": "RO-1"}])
+    notes = []
+    for case in (no_order, order):
+        build_reports(case, case.root / "out", as_of=date(2026, 12, 1))
+        html = (case.root / "out" / "report.html").read_text(encoding="utf-8")
+        section = html.split("Contact over time", 1)[1][:600]
+        notes.append(re.sub(r"<[^>]+>", " ", section))
+    assert "an order in force" not in notes[0] and "Hatched blue" in notes[0], notes[0]
+    assert "Shaded red: an order in force." in notes[1] and "Hatched blue" in notes[1], notes[1]
