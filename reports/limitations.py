@@ -158,6 +158,20 @@ def linked_to(uri: str, claim: IdentifierClaim, links: Sequence[Link], reference
     return "linked to " + ", which is linked to ".join(steps)
 
 
+def clock_note(seconds: float, matches: int, *, to_the_minute: bool = False) -> str:
+    """An exhibit's measured clock difference as the statement gives it (the technical annex's
+    'Clock correction'): the times shown from the exhibit are its own clock's, uncorrected. Times
+    given to the minute only read early by up to 59 s whatever the clock: that is said, so a
+    difference the minute explains is not put down to the clock."""
+    way = "ahead of" if seconds > 0 else "behind"
+    whose = "Its times" if to_the_minute else "Its clock"
+    minute = (" (times given to the minute only read up to 59 s early, so this difference may come from the minute "
+              "alone, not the clock)" if to_the_minute else "")
+    return (f"{whose} read {abs(round(seconds))} s {way} the reference clock (network time from call data records "
+            f"where the case has them), the median difference over {plural(matches, 'contact')} matched with other "
+            f"exhibits{minute}; times from it are given as recorded (the difference is used only to match records).")
+
+
 def describe_identifier(uri: str, references: Mapping[str, str]) -> str:
     """An identifier as a reader can find it: ``name:<source>:Dan`` → ``display name 'Dan' in JA/3``."""
     if uri.startswith("name:"):
@@ -267,6 +281,7 @@ def build(
     suspect_name: str = "the suspect",
     possible_sms_parts: int = 0,
     owner_parties: Mapping[str, str] | None = None,
+    clock_offsets: Mapping[str, tuple[float, int]] | None = None,
 ) -> Limitations:
     """The limits of this case's data; ``references`` maps source id → exhibit reference."""
     facts = {r["source_id"]: r for r in source_facts(case).iter_rows(named=True)}
@@ -308,6 +323,9 @@ def build(
                 acc = f"median stated accuracy {float(med):.0f} m" if isinstance(med, int | float) else "no stated accuracy"
                 notes.append(f"{plural(positions, 'position')}, {acc}; {over} with a stated accuracy worse than 100 m. A position "
                              "shows where the device was recorded, within its accuracy; not who carried it.")
+        offset = (clock_offsets or {}).get(sid)
+        if offset and round(offset[0]):
+            notes.append(clock_note(*offset, to_the_minute=bool(timed and whole == timed)))
         rejects = int(r["rejects"] or 0)
         if rejects:
             notes.append(f"{plural(rejects, 'record')} could not be read and "

@@ -355,3 +355,28 @@ def test_outputs_are_byte_identical_run_to_run(reported: Reported, tmp_path: Pat
 
     assert main(["report", str(reported.case_dir), "--out", str(tmp_path / "again"), "--as-of", AS_OF]) == 0
     assert digest(tmp_path / "again") == digest(reported.out)
+
+
+def test_the_mg11_says_which_exhibits_clocks_differ_from_network_time(
+        statement: tuple[str, list[str], list[list[list[str]]]], reported: Reported) -> None:
+    """rejected-ex 99991: the annex measured JA/13's clock 40 s ahead of network time (624 matches) and the
+    MG11's breach and chronology times from JA/13 are as that clock recorded them, 40 s after the network's,
+    but the MG11 said only that each exhibit 'records times by its own clock': a reader of the statement
+    could not tell that its times were not corrected, nor by how much a clock differed."""
+    text, _, _ = statement
+    limits = " ".join(text.split("What this data can and cannot show", 1)[1].split("\nChronology\n", 1)[0].split())
+    _, _, annex_tables = docx_text(reported.out / "technical-annex.docx")
+    per_source = next(t for t in annex_tables if t[0][:2] == ["Exhibit", "Parser (version)"])
+    shifted = [(row[0], row[7]) for row in per_source[1:] if re.match(r"[+-]\d+ s \(\d+ match", row[7])]
+    assert shifted, per_source
+    for ref, clock in shifted:
+        m = re.match(r"([+-])(\d+) s \((\d+) match", clock)
+        assert m is not None
+        way = "ahead of" if m.group(1) == "+" else "behind"
+        note = next((n for n in re.split(r"(?= [A-Z]+/\d+: )", " " + limits) if n.strip().startswith(f"{ref}: ")), "")
+        minute = "Times are given to the minute only" in note
+        assert (f"{'Its times' if minute else 'Its clock'} read {m.group(2)} s {way} the reference clock (network time "
+                f"from call data records where the case has them), the median difference over {m.group(3)} contacts "
+                "matched with other exhibits") in note, (ref, note)
+        assert ("this difference may come from the minute alone, not the clock" in note) == minute, note
+        assert "times from it are given as recorded" in note, note
