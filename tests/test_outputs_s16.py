@@ -60,3 +60,31 @@ def test_report_html_describes_only_the_shading_its_chart_draws(tmp_path: Path) 
         notes.append(re.sub(r"<[^>]+>", " ", section))
     assert "an order in force" not in notes[0] and "Hatched blue" in notes[0], notes[0]
     assert "Shaded red: an order in force." in notes[1] and "Hatched blue" in notes[1], notes[1]
+
+
+def test_a_planned_charge_date_the_court_office_is_closed_is_not_called_in_time() -> None:
+    """time-limit 34343 (last incident 31/08/2026, last day Sunday 28/02/2027): a planned charge date of
+    Saturday 27/02/2027 was "in time on the planned date 27/02/2027, 1 day before the deadline", though an
+    information is laid when the court office receives it and the last working day was Friday 26/02/2027.
+    An officer acting on the verdict would lose the case. The verdict and a warning now say so."""
+    from atlas.conduct.time_limit import LastIncident, s2a_verdict
+    from atlas.rules import load_rules
+
+    def verdict(charge: date):  # type: ignore[no-untyped-def]
+        return s2a_verdict(load_rules(), last_incident=LastIncident(date(2026, 8, 31)), charge_date=charge,
+                           as_of=date(2026, 12, 1), as_of_basis="test")
+
+    saturday = verdict(date(2027, 2, 27))
+    assert saturday.headline.startswith("in time on the planned date 27/02/2027, 1 day before the deadline, only if an "
+                                        "information can be laid that day: it is a Saturday, after the last working "
+                                        "day before the deadline, Friday 26/02/2027 (last day"), saturday.headline
+    assert any(w.startswith("the planned charge date 27/02/2027 is a Saturday: an information is laid when the court "
+                            "office receives it; lay it no later than Friday 26/02/2027") for w in saturday.warnings), \
+        saturday.warnings
+    earlier = verdict(date(2027, 2, 20))  # a Saturday too, but a working day before the deadline follows it
+    assert "only if an information can be laid that day: it is a Saturday (last day" in earlier.headline, earlier.headline
+    assert any(w.startswith("the planned charge date 20/02/2027 is a Saturday: an information is laid when the court "
+                            "office receives it; lay it on a working day") for w in earlier.warnings), earlier.warnings
+    friday = verdict(date(2027, 2, 26))  # the last working day: as before
+    assert friday.headline.startswith("in time on the planned date 26/02/2027, 2 days before the deadline"), friday.headline
+    assert not any("court office receives it" in w for w in friday.warnings)
