@@ -136,12 +136,14 @@ def test_with_the_proposals_the_records_of_each_breach_and_incident_are_the_trut
         assert have == want, (key, sorted(want - have)[:5], sorted(have - want)[:5])
 
 
-def test_the_reviewers_note_ties_a_lead_to_the_link_awaiting_a_decision(small_demo_case: Path, tmp_path: Path) -> None:
+def test_the_reviewers_note_ties_a_lead_to_the_link_awaiting_a_decision(_small_cases_master: tuple[Path, Path],
+                                                                        tmp_path: Path) -> None:
     """rejected-ex 99991: Points to review said "D (name in JA/16): 17 contacts with her …, not attributed to
     anyone; behaves like Daniel Sample's identifiers (… not counted as the suspect's conduct; a lead for
     `atlas identity`)", while a link joining D to instagram:d4n.watching (already his) by the same messages was
     already awaiting a decision, and confirming it would change no count. The point now names that link."""
     import re
+    import shutil
 
     from docx import Document
 
@@ -150,7 +152,8 @@ def test_the_reviewers_note_ties_a_lead_to_the_link_awaiting_a_decision(small_de
     from atlas.store import Case
     from reports.build import build_reports
 
-    case = Case.open(small_demo_case)
+    shutil.copytree(_small_cases_master[0], tmp_path / "demo")  # its own copy: another test here confirms the links
+    case = Case.open(tmp_path / "demo")
     discover(case)
     for lk in read_links(case):
         if lk.status == "proposed" and lk.strength == "proven":  # as `atlas confirm --all-proven`
