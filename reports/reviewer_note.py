@@ -204,6 +204,8 @@ def _gaps(conduct: ConductResult, facts: dict[str, Any]) -> Section:
                                 [[uk_date(g.start), uk_date(g.end), str(g.days)] for g in gaps],
                                 widths=[1, 1, 1.5]))
         sec.blocks.append(Para(str(cc.get("gap_note") or ""), numbered=False, emphasis=True))
+    elif len(inc) < 2:
+        sec.blocks.append(Para("With fewer than two incidents there is no gap between incidents to judge."))
     else:
         sec.blocks.append(Para(f"No gap between incidents is longer than "
                                f"{conduct.options.get('gap_days', 28)} days."))

@@ -88,3 +88,19 @@ def test_a_planned_charge_date_the_court_office_is_closed_is_not_called_in_time(
     friday = verdict(date(2027, 2, 26))  # the last working day: as before
     assert friday.headline.startswith("in time on the planned date 26/02/2027, 2 days before the deadline"), friday.headline
     assert not any("court office receives it" in w for w in friday.warnings)
+
+
+def test_the_reviewers_note_says_no_gap_is_to_judge_with_fewer_than_two_incidents(tmp_path: Path) -> None:
+    """clean 10101 (0 incidents): the note's course-of-conduct section read "0 incidents …" then "No gap between
+    incidents is longer than 28 days", as if incidents had been compared."""
+    from docx import Document
+
+    from reports.build import build_reports
+
+    for n, name in ((0, "none"), (1, "one")):
+        msgs = [msg("2026-02-01 12:00", VICTIM, SUSPECT)] + [msg("2026-02-02 12:00", SUSPECT, VICTIM)] * n
+        case = make_case(tmp_path / name, {VICTIM: msgs})
+        build_reports(case, case.root / "out", as_of=date(2026, 12, 1))
+        text = "\n".join(p.text for p in Document(str(case.root / "out" / "reviewer-note.docx")).paragraphs)
+        assert "No gap between incidents is longer than" not in text, text
+        assert "With fewer than two incidents there is no gap between incidents to judge." in text
