@@ -104,3 +104,21 @@ def test_the_reviewers_note_says_no_gap_is_to_judge_with_fewer_than_two_incident
         text = "\n".join(p.text for p in Document(str(case.root / "out" / "reviewer-note.docx")).paragraphs)
         assert "No gap between incidents is longer than" not in text, text
         assert "With fewer than two incidents there is no gap between incidents to judge." in text
+
+
+def test_the_annex_says_what_a_served_tables_identifier_status_means(tmp_path: Path) -> None:
+    """rejected-ex 99991: breaches.csv (exhibit JA/34) gives identifier_status 'confirmed' for 39 contacts, and
+    incidents.csv (JA/33) identifier_statuses, but nothing served said that 'confirmed' means an identity link an
+    officer confirmed (not a fact in the data), nor what 'attributed' means."""
+    from docx import Document
+
+    from reports.build import build_reports
+
+    case = make_case(tmp_path / "c", {VICTIM: [msg(f"2026-05-{d:02d} 12:00", SUSPECT, VICTIM) for d in (1, 2, 3)]})
+    build_reports(case, case.root / "out", as_of=date(2026, 12, 1))
+    text = " ".join(p.text for p in Document(str(case.root / "out" / "technical-annex.docx")).paragraphs)
+    assert ("In incidents.csv (identifier_statuses) and breaches.csv (identifier_status), the status of the "
+            "suspect's identifier behind each contact is attributed (the officer attributed it to the suspect in the "
+            "case file) or confirmed (an identity link confirmed by an officer; recorded in the case's decisions "
+            "ledger makes it the suspect's; the statement's 'Identifiers relied on' gives each link and its "
+            "basis); it is blank for a presence of the suspect's device, which is not a contact.") in text, text[-1500:]
