@@ -49,6 +49,9 @@ BANNER: Final = ("For the reviewing officer and the CPS (with the MG3), not for 
                  "the statement (MG11) holds the evidence.")
 MAX_CANDIDATES: Final = 400
 """Candidate messages quoted one by one; beyond this the note says how many more there are."""
+HANDLE_HEADER: Final = "Handle to type in the command"
+"""The last column of a table of items awaiting a decision: the item is named by its time and records, and
+its hex handle is only what the officer types into ``atlas … --confirm`` (never the item's name)."""
 
 
 def weekday_date(value: Any) -> str:
@@ -287,8 +290,8 @@ def _s4a(inputs: ReportInputs, conduct: ConductResult, decided: Decided, facts: 
         flagged +
         "A flag is not a threat and not proof of fear. Only confirmed messages are quoted in the statement; a "
         "dismissed one is stated nowhere as a finding and is listed on the MG6C (an officer's reasoned view that a "
-        "flagged message is not a threat may assist the defence). atlas threats CASE lists each with the id to "
-        "confirm or dismiss it (--confirm ID --note \"why\")."))
+        "flagged message is not a threat may assist the defence). atlas threats CASE lists each message with "
+        "the handle to type to confirm or dismiss it (--confirm HANDLE --note \"why\")."))
     if count is not None:
         rows = [["Confirmed by an officer", f"{count.confirmed} ({_dates(count.confirmed_dates)})"],
                 ["Awaiting a decision (an open likely-threat message, none confirmed that day)",
@@ -499,8 +502,8 @@ def _possible_breaches(inputs: ReportInputs, conduct: ConductResult, case: Case 
         f"{len(conduct.confirmed_breaches)} confirmed by an officer (counted as breaches, and as incidents where the "
         f"order's breach is one, always shown as confirmed), {dismissed} dismissed (never counted), "
         f"{len(conduct.open_breaches)} awaiting a decision (listed, not counted). Check each against other evidence "
-        "(the victim's account, CCTV, another exhibit), then atlas breaches CASE --confirm ID --note \"...\" "
-        "(or --dismiss)."
+        "(the victim's account, CCTV, another exhibit), then atlas breaches CASE --confirm HANDLE --note \"...\" "
+        "(or --dismiss), HANDLE being the one in the table's last column (the command's handle for that item)."
         + (f" Under the rules file a breach of {', '.join(not_incident)} (its order type) is not itself an incident "
            "of the course of conduct: confirming a possible breach of it counts a breach of the order, never an "
            "incident day, and cannot move the last incident or the s2A deadline." if not_incident else ""))]
@@ -511,10 +514,13 @@ def _possible_breaches(inputs: ReportInputs, conduct: ConductResult, case: Case 
         note = free_text(case, b.decided.note) if case is not None else b.decided.note
         return f"{b.state} by {b.decided.officer}, {b.decided.day}: {note}"
     # the records by exhibit, so that the reviewer can check each against its exhibits (as the CLI lists them)
-    out.append(Table(["Id", "When (UK)", "Order", "Zone", "Closest", "Records", "Why only possible", "Decision"],
-                     [[b.id, uk_time(b.start), b.order, place_label(inputs, b.place, None),
-                       f"{b.possible.min_distance_m:.0f} m", b.records_by_exhibit(), b.basis, decision(b)] for b in items],
-                     widths=[1.05, 1.1, 1.0, 1.0, 0.85, 1.0, 1.7, 1.8], small=True))
+    # each named by its time and records; its handle last, labelled as what the officer types into the command
+    out.append(Table(["When (UK)", "Order", "Zone", "Closest", "Records", "Why only possible", "Decision",
+                      HANDLE_HEADER],
+                     [[uk_time(b.start), b.order, place_label(inputs, b.place, None),
+                       f"{b.possible.min_distance_m:.0f} m", b.records_by_exhibit(), b.basis, decision(b), b.id]
+                      for b in items],
+                     widths=[1.1, 1.0, 1.0, 0.95, 1.0, 1.6, 1.7, 1.15], small=True))
     effect = conduct.breach_effect
     if effect is not None:
         facts["possible_breaches_if_confirmed"] = effect.to_json()
@@ -552,7 +558,8 @@ def _possible_colocations(inputs: ReportInputs, conduct: ConductResult, case: Ca
         f"stated accuracy: {len(conduct.confirmed_colocations)} confirmed by an officer (counted as incidents, always "
         f"shown as confirmed), {dismissed} dismissed (never counted), {len(conduct.open_colocations)} awaiting a decision "
         "(listed, not counted). Check each against other evidence (the victim's account, CCTV, another exhibit), then "
-        "atlas colocations CASE --confirm ID --note \"...\" (or --dismiss)."))
+        "atlas colocations CASE --confirm HANDLE --note \"...\" (or --dismiss), HANDLE being the one in the table's last "
+        "column (the command's handle for that item)."))
     def decision(c: Any) -> str:
         if c.decided is None:
             return c.status
@@ -562,13 +569,13 @@ def _possible_colocations(inputs: ReportInputs, conduct: ConductResult, case: Ca
     if one_basis:
         sec.blocks.append(Para(f"Each rests on the same kind of data: {bases[0]}.", numbered=False))
     sec.blocks.append(Table(
-        ["Id", "From (UK)", "Place", "Closest", "Accuracy (his / hers)", "Records (his / hers)",
-         *([] if one_basis else ["Why only possible"]), "Decision"],
-        [[c.id, uk_time(c.start), place_label(inputs, c.colocation.place, c.colocation.kind),
+        ["From (UK)", "Place", "Closest", "Accuracy (his / hers)", "Records (his / hers)",
+         *([] if one_basis else ["Why only possible"]), "Decision", HANDLE_HEADER],
+        [[uk_time(c.start), place_label(inputs, c.colocation.place, c.colocation.kind),
           f"{c.colocation.min_distance_m:.0f} m", c.short_accuracy, c.records_by_exhibit(),
           *([] if one_basis else [c.basis]),
-          decision(c) + (" (a day with no other incident)" if c.state == "open" and c.new_day else "")]
-         for c in items], widths=[1.0, 1.1, 1.1, 0.85, 1.3, 1.1, *([] if one_basis else [1.75]), 1.9], small=True))
+          decision(c) + (" (a day with no other incident)" if c.state == "open" and c.new_day else ""), c.id]
+         for c in items], widths=[1.1, 1.1, 0.95, 1.3, 1.1, *([] if one_basis else [1.65]), 1.7, 1.15], small=True))
     effect = conduct.colocation_effect
     if effect is not None:
         facts["possible_colocations_if_confirmed"] = effect.to_json()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from _conduct_cases import SUSPECT, VICTIM, make_case, msg
+from _conduct_cases import SUSPECT, VICTIM, make_case, msg, pos
 
 
 def test_the_mg11_none_near_sentence_covers_the_victims_own_positions_too(tmp_path: Path) -> None:
@@ -122,3 +122,40 @@ def test_the_annex_says_what_a_served_tables_identifier_status_means(tmp_path: P
             "case file) or confirmed (an identity link confirmed by an officer; recorded in the case's decisions "
             "ledger makes it the suspect's; the statement's 'Identifiers relied on' gives each link and its "
             "basis); it is blank for a presence of the suspect's device, which is not a contact.") in text, text[-1500:]
+
+
+def test_items_awaiting_a_decision_are_named_by_time_and_records_not_by_handle(tmp_path: Path) -> None:
+    """covert 82828 / rejected-ex 82829 (report --as-of 2026-12-01): the reviewer's note's possible co-locations
+    and breaches tables began with an "Id" column ("Cc3c3c839", "Pfe8bfa62"), and report.html's threat,
+    breach and co-location tables with "id": a hex handle read as the item's name. Each row now begins with its
+    UK time, names its records by exhibit, and keeps the handle last, headed as what to type into the command."""
+    import re
+
+    from docx import Document
+
+    from reports.build import build_reports
+
+    home = (51.5074, -0.1278)
+    her = [msg(f"2026-05-{d:02d} 12:00", SUSPECT, VICTIM) for d in range(1, 4)] + [pos("2026-05-20 21:00", *home)]
+    his = [pos("2026-05-20 21:00", home[0] + 0.0001, home[1], None), pos("2026-05-22 21:00", *home, None)]
+    case = make_case(tmp_path / "c", {VICTIM: her, SUSPECT: his},
+                     orders=[{"type": "restraining-order", "start": "2026-05-05T10:00:00Z", "reference": "RO-1"}])
+    result = build_reports(case, case.root / "out", as_of=date(2026, 12, 1))
+    conduct = result.findings.conduct
+    assert conduct is not None and conduct.colocation_reviews and conduct.breach_reviews
+    handles = {i.id for i in (*conduct.colocation_reviews, *conduct.breach_reviews)}
+    doc = Document(str(case.root / "out" / "reviewer-note.docx"))
+    tables = [t for t in doc.tables if any(c.text in handles for r in list(t.rows)[1:] for c in r.cells)]
+    assert len(tables) == 2
+    for table in tables:
+        header = [c.text for c in table.rows[0].cells]
+        assert header[0] in ("From (UK)", "When (UK)") and header[-1] == "Handle to type in the command", header
+        for row in list(table.rows)[1:]:
+            cells = [c.text for c in row.cells]
+            assert re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d (GMT|BST)", cells[0]) and cells[-1] in handles, cells
+            assert not any(h in c for c in cells[:-1] for h in handles), cells
+    said = " ".join(p.text for p in doc.paragraphs)
+    assert "--confirm HANDLE" in said and "--confirm ID" not in said
+    html = (case.root / "out" / "report.html").read_text(encoding="utf-8")
+    assert html.count("handle to type in the command") >= 3  # threats, breaches, co-locations
+    assert '"title":"id"' not in html and "<th>id</th>" not in html
