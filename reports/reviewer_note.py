@@ -155,8 +155,7 @@ def _s2a(inputs: ReportInputs, findings: Findings, case: Case, refs: Mapping[str
     if v.as_of is not None and v.days_left is not None:
         facts["s2a_days_left"] = v.days_left
         rows.append(["As of", f"{uk_day(v.as_of)} ({v.as_of_basis})"])
-        rows.append(["Days left", str(v.days_left) if v.days_left >= 0 else
-                     f"none: the last day passed {plural(-v.days_left, 'day')} before the as-of date"])
+        rows.append(["Days left", v.days_left_text])
     rows.append(["Planned charge date (case.toml)", uk_day(v.charge_date) if v.charge_date else "not set"])
     sec.blocks.append(Table(["The clock", f"As the rules file gives it for {v.offence}"], rows, widths=[1.5, 4]))
     s2a_offence = inputs.rules.offence("pha-s2a")

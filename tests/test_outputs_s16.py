@@ -78,16 +78,29 @@ def test_a_planned_charge_date_the_court_office_is_closed_is_not_called_in_time(
     assert saturday.headline.startswith("in time on the planned date 27/02/2027, 1 day before the deadline, only if an "
                                         "information can be laid that day: it is a Saturday, after the last working "
                                         "day before the deadline, Friday 26/02/2027 (last day"), saturday.headline
-    assert any(w.startswith("the planned charge date 27/02/2027 is a Saturday: an information is laid when the court "
-                            "office receives it; lay it no later than Friday 26/02/2027") for w in saturday.warnings), \
-        saturday.warnings
+    # the advice says its basis (an information laid at the court office) and its limit (a written charge or a
+    # charge at a police station: for the CPS), not "an information is laid when the court office receives it"
+    # as if laying an information at the court office were the only way to start proceedings
+    hill = "R v Manchester Stipendiary Magistrate, ex p Hill [1983] 1 AC 328"
+    other = ("; proceedings may instead be started by a written charge issued by a relevant prosecutor (Criminal Justice "
+             "Act 2003 s29) or by a charge at a police station, which may not depend on the court office being open: "
+             "whether either is possible and in time that day is for the CPS to confirm")
+    assert (f"the planned charge date 27/02/2027 is a Saturday, after Friday 26/02/2027, the last working day before the "
+            f"deadline: if the information is to be laid at the court office, it is laid when the court office receives "
+            f"it ({hill}), so lay it no later than Friday 26/02/2027{other}") in saturday.warnings, saturday.warnings
+    assert saturday.severity == "warn"  # not the 'in time' colour
+    assert saturday.days_left_text == ("89 to the last day, Sunday 28/02/2027; 87 to the last working day before it, "
+                                       "Friday 26/02/2027"), saturday.days_left_text
     earlier = verdict(date(2027, 2, 20))  # a Saturday too, but a working day before the deadline follows it
     assert "only if an information can be laid that day: it is a Saturday (last day" in earlier.headline, earlier.headline
-    assert any(w.startswith("the planned charge date 20/02/2027 is a Saturday: an information is laid when the court "
-                            "office receives it; lay it on a working day") for w in earlier.warnings), earlier.warnings
+    assert (f"the planned charge date 20/02/2027 is a Saturday: if the information is to be laid at the court office, it "
+            f"is laid when the court office receives it ({hill}), so lay it on a working day{other}") in earlier.warnings, \
+        earlier.warnings
+    assert earlier.severity == "ok"
     friday = verdict(date(2027, 2, 26))  # the last working day: as before
     assert friday.headline.startswith("in time on the planned date 26/02/2027, 2 days before the deadline"), friday.headline
     assert not any("court office receives it" in w for w in friday.warnings)
+    assert friday.severity == "ok"
 
 
 def test_the_reviewers_note_says_no_gap_is_to_judge_with_fewer_than_two_incidents(tmp_path: Path) -> None:
