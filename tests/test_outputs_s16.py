@@ -172,3 +172,14 @@ def test_items_awaiting_a_decision_are_named_by_time_and_records_not_by_handle(t
     html = (case.root / "out" / "report.html").read_text(encoding="utf-8")
     assert html.count("handle to type in the command") >= 3  # threats, breaches, co-locations
     assert '"title":"id"' not in html and "<th>id</th>" not in html
+
+
+def test_a_contact_whose_records_differ_in_channel_is_not_a_channel_of_its_own(tmp_path: Path) -> None:
+    """clean 10101: the MG11's "Contacts by channel" had a row "MMS / SMS | 0 | 1" beside "SMS" (one message the
+    handset's database records as MMS and the call data record and a tool export as SMS), read as a channel of
+    its own. It now reads "MMS or SMS (the records differ)", in the chronology too; which it was is not chosen."""
+    from reports.chronology import channel_name
+
+    assert channel_name("mms/sms") == "MMS or SMS (the records differ)"
+    assert channel_name("sms") == "SMS" and channel_name("sms/sms") == "SMS" and channel_name("") == "unknown"
+    assert " / " not in channel_name("imessage/sms")
