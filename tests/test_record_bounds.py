@@ -315,6 +315,36 @@ def test_the_csv_record_scan_finds_exactly_the_records_the_plain_rule_finds() ->
         assert got == _plain_csv_records(data, bound, skip), (trial, bound, skip, data)
 
 
+
+def test_the_csv_record_scan_of_a_table_with_no_quote_finds_what_the_plain_rule_finds() -> None:
+    """The scan's quote-free way (no quote counted: every line break ends a record) against the
+    plain rule, and against the scan counting quotes all the same (``plain``), on tables with no
+    quote from the skipped lines on (some with quotes above them)."""
+    import numpy as np
+
+    from parsers._bounds import _record_spans, csv_long_records_in, line_offset
+
+    rng = random.Random(16)
+    quote_free = 0
+    for trial in range(3000):
+        bound = rng.choice([2, 3, 8, 16, 33])
+        parts = []
+        for _ in range(rng.randrange(0, 25)):
+            parts.append(b"x" * rng.randrange(0, 3 * bound))
+            parts.append(rng.choice([b"\n", b"\r\n", b"\r", b",", b""]))
+        skip = rng.choice([0, 0, 1, 2])
+        above = rng.choice([b"", b'"cover"\n', b'"open\n'])
+        data = above + b"".join(parts)
+        got = [(x.start, x.end) for x in csv_long_records_in(data, bound, skip)[1]]
+        assert got == _plain_csv_records(data, bound, skip), (trial, bound, skip, data)
+        lo = line_offset(data, len(data), skip)
+        if len(data) > bound and data.find(b'"', lo) < 0:
+            quote_free += 1
+            arr = np.frombuffer(data, dtype=np.uint8)
+            assert (_record_spans(data, arr, lo, len(data), bound)
+                    == _record_spans(data, arr, lo, len(data), bound, plain=True)), (trial, data)
+    assert quote_free > 1000
+
 def _plain_chat_blocks(data: bytes, bound: int, is_header: Any) -> list[tuple[int, int]]:
     """The plain rule: split lines (LF, CRLF, lone CR); a header line starts a block, any other line
     continues the one before (text before the first header is a block); keep blocks over ``bound``
