@@ -399,28 +399,8 @@ def _column_facts(t: pl.DataFrame, *, parties: bool = False,
         return {}, {}
     found = _distinct_values(t, keys)
     distinct = {k: v for k, v in found.items() if k in _DISTINCT_KEYS or k in _PARTY_KEYS}
-    irregular = {k: _any_irregular(k, v) for k, v in found.items() if k in _IRREGULAR}
+    irregular = {k: any(re.search(_IRREGULAR[k], c) for c in v) for k, v in found.items() if k in _IRREGULAR}
     return distinct, irregular
-
-
-def _any_irregular_plain(key: str, values: list[str]) -> bool:
-    """Whether some of ``values`` (column ``key``'s distinct values) has what its
-    :data:`_IRREGULAR` pattern matches: Python's ``re``, value by value (the plain rule)."""
-    return any(re.search(_IRREGULAR[key], c) for c in values)
-
-
-_IRREGULAR_POLARS: Final[dict[str, str]] = {
-    **dict.fromkeys(_CELL_KEYS, r"[\s\x1c-\x1f-]"), **dict.fromkeys(_LAC_KEYS, r"[\s\x1c-\x1f]")}
-""":data:`_IRREGULAR` for Polars' regex engine: Python's ``\\s`` (a text pattern) also matches the
-four separators U+001C-U+001F, which Rust's does not (every other code point is matched alike:
-checked over all of them in ``tests/test_cdr_fast.py``)."""
-
-
-def _any_irregular(key: str, values: list[str]) -> bool:
-    """:func:`_any_irregular_plain`, the values searched in one vectorised pass instead of one
-    Python ``re.search`` each (~3,000 cells and 40 LACs in the benchmark's return: ~0.015 CPU-s).
-    The same answer: tested equal in ``tests/test_cdr_fast.py``."""
-    return bool(values) and bool(pl.Series(values, dtype=pl.String).str.contains(_IRREGULAR_POLARS[key]).any())
 
 
 def _distinct_values_plain(t: pl.DataFrame, keys: list[str]) -> dict[str, list[str]]:
@@ -668,18 +648,7 @@ class _Parties:
     index: dict[str, int] = field(default_factory=dict)
 
     def positions(self, values: list[str]) -> pl.Series:
-        """The table positions of ``values`` (added where new); into an empty table (the first
-        block's, whose values are distinct), by :meth:`positions_plain` only where they repeat."""
-        if self.values or len(set(values)) != len(values):
-            return self.positions_plain(values)
-        # (the first block's distinct values, ~5,000 in the benchmark's return: its positions are
-        # 0 .. n-1, so no value is looked up one by one; tested equal in ``tests/test_cdr_fast.py``)
-        self.values = list(values)
-        self.index = dict(zip(values, range(len(values)), strict=True))
-        return pl.int_range(0, len(values), dtype=pl.UInt32, eager=True).alias("")
-
-    def positions_plain(self, values: list[str]) -> pl.Series:
-        """:meth:`positions`, each value looked up and added where new (the plain rule)."""
+        """The table positions of ``values`` (added where new)."""
         out = []
         for v in values:
             if v not in self.index:

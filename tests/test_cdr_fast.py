@@ -58,8 +58,6 @@ def parse_plain(path: Path, ctx: ParseContext, monkeypatch: pytest.MonkeyPatch,
         m.setattr(cdr, "_few_values", cdr._few_values_plain)
         m.setattr(cdr, "_source_refs", cdr._source_refs_plain)
         m.setattr(cdr, "_null_count", cdr._null_count_plain)
-        m.setattr(cdr, "_any_irregular", cdr._any_irregular_plain)
-        m.setattr(cdr._Parties, "positions", cdr._Parties.positions_plain)
         return real(path, ctx)
 
 
@@ -496,30 +494,3 @@ def test_missing_values_counted_by_a_query_are_the_plain_rules_count() -> None:
     ]
     counts = [cdr._null_count(frame, "target") for frame in frames]
     assert counts == [cdr._null_count_plain(frame, "target") for frame in frames] == [0, 5000, 2, 0, 0]
-
-
-def test_irregular_values_found_by_polars_are_the_plain_rules() -> None:
-    """Polars' pattern matches each code point exactly where Python's ``re`` pattern does (so any
-    value, whatever it holds), and a few values and lists give the same answer both ways."""
-    import sys
-
-    chars = [chr(i) for i in range(sys.maxunicode + 1) if not 0xD800 <= i <= 0xDFFF]
-    column = pl.Series(chars, dtype=pl.String)
-    for key in ("first_cell", "first_lac"):
-        fast = column.str.contains(cdr._IRREGULAR_POLARS[key]).to_list()
-        plain = [cdr._any_irregular_plain(key, [c]) for c in chars]
-        assert fast == plain, key
-    assert sum(cdr._any_irregular_plain("first_cell", [c]) for c in "\x1c\x1f -\xa0") == 5
-    for values in ([], ["20001"], ["20001", "2 0002"], ["234-10-1004-20004"], ["1003\u2003"], ["a\x1db"], ["1003", ""]):
-        for key in ("first_cell", "last_cell", "first_lac", "tac"):
-            assert cdr._any_irregular(key, values) == cdr._any_irregular_plain(key, values), (key, values)
-
-
-def test_party_positions_into_an_empty_table_are_the_plain_rules() -> None:
-    for values in ([], ["a"], ["unknown", "07700900001", "07700900002"], ["b", "a", "b"]):
-        fast, plain = cdr._Parties(), cdr._Parties()
-        assert fast.positions(values).to_list() == plain.positions_plain(values).to_list()
-        assert (fast.values, fast.index) == (plain.values, plain.index)
-        more = ["c", *values[:1], "d"]  # a later block: some values new, some known
-        assert fast.positions(more).to_list() == plain.positions_plain(more).to_list()
-        assert (fast.values, fast.index) == (plain.values, plain.index)
