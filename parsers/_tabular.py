@@ -52,7 +52,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from atlas.errors import FormatError
+from atlas.errors import FormatError, NotASourceError
 from atlas.model import REJECT_SCHEMA
 from parsers._bounds import (
     EXCERPT_CHARS,
@@ -694,7 +694,7 @@ def read_sheets(path: Path, data: bytes | None = None) -> list[Sheet]:
     if data is not None:
         head = data[:PROBE_BYTES]
         if not head.strip():
-            raise FormatError(f"{path}: the file is empty")
+            raise NotASourceError(f"{path}: the file is empty", reason="empty file")  # blank: nothing to read
         if head.startswith(b"PK\x03\x04"):
             raise FormatError(f"{path}: a zip file (a workbook?) is not read from memory")
         if _is_binary(head):
@@ -707,7 +707,7 @@ def read_sheets(path: Path, data: bytes | None = None) -> list[Sheet]:
         return _xlsx_sheets(path, head_only=False)
     head = probe.head
     if not head.strip():
-        raise FormatError(f"{path}: the file is empty")
+        raise NotASourceError(f"{path}: the file is empty", reason="empty file")  # blank: nothing to read
     if _is_binary(head):
         raise FormatError(f"{path}: binary content: not a CSV or XLSX table")
     sheet = _csv_sheet(path, head, complete=probe.size <= len(head), loader=True)
