@@ -42,6 +42,9 @@ class NotASourceError(FormatError):
         super().__init__(message)
         self.reason = reason  # the short reason a skip shows: "empty file", "format not recognised", ...
 
+    def __reduce__(self) -> tuple[type[NotASourceError], tuple[str, str]]:  # pickled whole (a batch worker's error)
+        return type(self), (str(self), self.reason)
+
 
 class StoreError(AtlasError):
     """The case store is missing, inconsistent, or its sources have changed."""

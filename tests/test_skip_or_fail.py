@@ -96,3 +96,12 @@ def test_a_file_no_parser_takes_is_skipped_with_the_reason_it_was_raised_with(
     assert (outcome.status, outcome.message, staged) == ("skipped", "the short reason", None)
     with pytest.raises(NotASourceError, match="a long sentence"):  # named on the command line: an error
         stage_one(case, path, explicit=True, opts=IngestOptions())
+
+
+def test_the_type_and_its_reason_survive_pickling() -> None:
+    """A batch worker's error crosses a process boundary whole."""
+    import pickle
+
+    back = pickle.loads(pickle.dumps(NotASourceError("x.bin: format not recognised (...)", reason="format not recognised")))
+    assert isinstance(back, NotASourceError) and back.reason == "format not recognised"
+    assert str(back) == "x.bin: format not recognised (...)"
