@@ -105,3 +105,19 @@ def test_the_type_and_its_reason_survive_pickling() -> None:
     back = pickle.loads(pickle.dumps(NotASourceError("x.bin: format not recognised (...)", reason="format not recognised")))
     assert isinstance(back, NotASourceError) and back.reason == "format not recognised"
     assert str(back) == "x.bin: format not recognised (...)"
+
+
+def test_a_table_whose_head_is_blank_is_empty_only_when_the_head_is_the_whole_file(tmp_path: Path) -> None:
+    """The table reader looks at the head only: blank space there is an empty file (skipped in a folder)
+    only if nothing follows; a file with a table after its blank head failed, never a skip."""
+    from parsers._tabular import read_sheets
+    from parsers.base import PROBE_BYTES
+
+    empty, hidden = tmp_path / "empty.csv", tmp_path / "hidden.csv"
+    empty.write_bytes(b" \r\n\n")
+    hidden.write_bytes(b" " * PROBE_BYTES + b"\na,b\n1,2\n")
+    for path in (empty, hidden):
+        for data in (None, path.read_bytes()):
+            with pytest.raises(FormatError) as exc:
+                read_sheets(path, data=data)
+            assert isinstance(exc.value, NotASourceError) == (path is empty), str(exc.value)
