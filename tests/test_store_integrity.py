@@ -214,3 +214,31 @@ def test_a_source_of_an_older_store_never_numbered_is_a_warning_not_a_refusal(
     assert atlas("report", case_dir, "--out", tmp_path / "out").code == 0  # numbers it, as it always did
     data = json.loads(atlas("verify", case_dir, "--json").out)
     assert data["problems"] == [] and data["warnings"] == []
+
+
+def test_the_unverified_notice_shortens_hashes_but_quotes_a_path_holding_64_hex_digits_as_it_is(
+    case_dir: Path, tmp_path: Path, whatsapp_samples: Path, atlas: Callable[..., Any]
+) -> None:
+    """The notice heading every page shortens the problem's hashes, which are typed fields of the
+    problem; a folder named by a hash (as exhibit stores and tools often name them) is quoted whole."""
+    import hashlib
+
+    from atlas.store.verify import refusal_or_notice
+
+    folder = hashlib.sha256(b"an exhibit folder named by its hash").hexdigest()
+    source = tmp_path / folder / SAMPLE
+    source.parent.mkdir()
+    shutil.copyfile(whatsapp_samples / SAMPLE, source)
+    run = atlas("ingest", case_dir, source, "--json")
+    assert run.code == 0, run.err
+    [outcome] = json.loads(run.out)
+    was = outcome["sha256"]
+    source.write_bytes(source.read_bytes() + b"\n")
+    now = hashlib.sha256(source.read_bytes()).hexdigest()
+    [problem] = _problems(atlas, case_dir)  # `atlas verify` lists it with both hashes in full
+    assert problem == f"source {outcome['source_id']} {source}: SHA-256 changed (ingested {was}, now {now})"
+    notice = refusal_or_notice(Case.open(case_dir), anyway=True, refused="", verb="produced")
+    assert notice is not None
+    assert f"first: source {outcome['source_id']} {source}: SHA-256 changed (ingested {was[:12]}…, now {now[:12]}…))" \
+        in notice, notice
+    assert was not in notice and now not in notice
