@@ -441,9 +441,17 @@ def is_utf16(path: Path) -> bool:
         return fh.read(2) in (b"\xff\xfe", b"\xfe\xff")
 
 
-def reason(found: LongLine, bound: int, what: str, name: str, unit: str = "line") -> str:
+def reason(found: LongLine, bound: int, what: str, name: str, unit: str = "line", *, quoted: bool = False) -> str:
     """A reject's reason for ``found`` in the file called ``name``: the line (or lines), its size, the
-    bound (on one ``unit`` of ``what``) and why, and that it is kept."""
+    bound (on one ``unit`` of ``what``) and why, and that it is kept. ``quoted``: a CSV record, whose lines
+    are one record only because a quote opened on its first line closes on its last (the line breaks
+    between are inside quotes): said, since a quote left open by mistake reads this way."""
+    if found.last > found.line and quoted:
+        return (f"lines {found.line}-{found.last} of {name} are one {unit} of {found.size:,} bytes because a quote "
+                f"opened on line {found.line} closes only on line {found.last} (the {found.last - found.line:,} line "
+                f"break(s) between are inside the quotes: a quote left open by mistake reads so), over the {bound:,}-byte "
+                f"bound on one {unit} of {what}: not read (no real record is that long); the {unit} is kept unchanged "
+                f"in the source file")
     if found.last > found.line:
         return (f"lines {found.line}-{found.last} of {name} are one {unit} of {found.size:,} bytes, over the {bound:,}-byte "
                 f"bound on one {unit} of {what}: not read (no real record is that long); the {unit} is kept unchanged "

@@ -757,7 +757,7 @@ def long_line_rejects(sheets: list[Sheet], source_id: str) -> tuple[pl.DataFrame
     line or lines and its size (``line N``, ``lines N-M``: the file's physical lines), and how many
     (each counts as a record read). One reject a record, however many of its lines are long."""
     rows = [(f"{s.label}{x.where}", reason(x, TABLE_LINE_BYTES, "a CSV table", s.path.name if s.path else s.name,
-                                           "record"), x.excerpt) if s.csv is not None else
+                                           "record", quoted=True), x.excerpt) if s.csv is not None else
             (f"{s.label}row {x.line}", _row_reason(s, x), x.excerpt) for s in sheets for x in s.long]
     frame = pl.DataFrame({"source_id": [source_id] * len(rows), "source_ref": [r[0] for r in rows],
                           "reason": [r[1] for r in rows], "excerpt": [r[2] for r in rows]}, schema=REJECT_SCHEMA)
