@@ -224,6 +224,7 @@ def take_cut_records(result: Any, cuts: Cuts, what: str, name: str, source_id: s
     :func:`cut_reason`; such a record's extra rows and identity facts left out (as
     :func:`parsers._bounds.bound_values` does for a value over the bound found in the tables)."""
     from atlas.model import REJECT_SCHEMA
+    from parsers._bounds import _FIELD_NAMES
 
     if not cuts.found:
         return result
@@ -259,7 +260,8 @@ def take_cut_records(result: Any, cuts: Cuts, what: str, name: str, source_id: s
             else:
                 result.records_read += 1  # a row of its own (a conversation): now a record read, and rejected
             c = cuts.found[k]
-            new[ref] = (cut_reason(ref, f"{table} row's {col}", c, cuts.bound, what, name), c.excerpt)
+            named = f"{table.replace('_', ' ')} row's {_FIELD_NAMES.get(col, col).replace('_', ' ')}"
+            new[ref] = (cut_reason(ref, named, c, cuts.bound, what, name), c.excerpt)
     rejects = result.rejects.cast(REJECT_SCHEMA)
     fixed = []
     for row, _col, k in _marked(rejects.select("source_ref", "reason", "excerpt"), token):
