@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import functools
 import mmap
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -164,9 +165,47 @@ def utf16_as_utf8(data: bytes) -> bytes:
     """A UTF-16 file's bytes (its byte-order mark first) as UTF-8, the mark dropped, a character that
     is not one replaced (as every reader of such a file decodes it): the same lines, so a record's
     bound is found in these bytes as in a UTF-8 file's (:func:`csv_long_records_in`,
-    :func:`chat_long_blocks_in`), its size counted in UTF-8 bytes."""
-    enc = "utf-16-le" if data[:2] == b"\xff\xfe" else "utf-16-be"
-    return data[2:len(data) - len(data) % 2].decode(enc, errors="replace").encode("utf-8")
+    :func:`chat_long_blocks_in`), its size counted in UTF-8 bytes.
+
+    Converted :data:`UTF16_PIECE` bytes at a time (an incremental decoder: a pair split between two pieces
+    is joined), so besides ``data`` only the UTF-8 answer is held whole. Before session 16 the file was
+    held three times over at once (``data``, its copy without the mark, the decoded text, the UTF-8: 3x
+    the file for ASCII text). The same bytes as decoding it whole (tests/test_utf16_memory.py)."""
+    with memoryview(data) as view:
+        return _utf16_pieces_to_utf8(data[:2], (view[i:i + UTF16_PIECE] for i in range(2, len(data), UTF16_PIECE)),
+                                     len(data) - 2)
+
+
+def utf16_file_as_utf8(path: Path) -> bytes:
+    """:func:`utf16_as_utf8` of the file at ``path``, read :data:`UTF16_PIECE` bytes at a time: the file is
+    never held whole, only its UTF-8 (half its size for ASCII text)."""
+    with path.open("rb") as fh:
+        mark = fh.read(2)
+        size = os.fstat(fh.fileno()).st_size - len(mark)
+        return _utf16_pieces_to_utf8(mark, iter(functools.partial(fh.read, UTF16_PIECE), b""), size)
+
+
+UTF16_PIECE: Final = 1 << 20
+
+
+def _utf16_pieces_to_utf8(mark: bytes, pieces: Iterator[Any], size: int) -> bytes:
+    """The UTF-8 of UTF-16 ``pieces`` (``size`` bytes after the mark ``mark``; an odd last byte dropped, as
+    the whole decode drops it), decoded with ``errors="replace"``."""
+    import codecs
+    import io
+
+    decoder = codecs.getincrementaldecoder("utf-16-le" if mark == b"\xff\xfe" else "utf-16-be")(errors="replace")
+    out = io.BytesIO()  # (getvalue hands over its buffer: the answer is not copied again)
+    left = size - size % 2
+    for piece in pieces:
+        if len(piece) > left:
+            piece = piece[:left]
+        left -= len(piece)
+        out.write(decoder.decode(piece).encode("utf-8"))
+        if not left:
+            break
+    out.write(decoder.decode(b"", final=True).encode("utf-8"))
+    return out.getvalue()
 
 
 def _break_before(mm: mmap.mmap | bytes, pos: int) -> int:

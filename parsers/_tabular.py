@@ -68,6 +68,7 @@ from parsers._bounds import (
     read_without_bytes,
     reason,
     utf16_as_utf8,
+    utf16_file_as_utf8,
 )
 from parsers.base import PROBE_BYTES, ZIP_ERRORS, Probe, split_lines
 
@@ -416,7 +417,7 @@ def _csv_sheet(path: Path, head: bytes, complete: bool, *, loader: bool, data: b
     if loader:
         def load(skip: int) -> pl.DataFrame:
             if layout.encoding == "utf-16":  # read as its UTF-8 text (as it always was), bounded per record in it
-                utf8 = utf16_as_utf8(path.read_bytes() if data is None else data)
+                utf8 = utf16_file_as_utf8(path) if data is None else utf16_as_utf8(data)
                 sheet.preamble_long, sheet.long = csv_long_records_in(utf8, TABLE_LINE_BYTES, skip)
                 return read_csv(path, replace(layout, encoding="utf-8"), skip=skip, cut=sheet.preamble_long + sheet.long,
                                 data=utf8)
