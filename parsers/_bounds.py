@@ -42,8 +42,8 @@ the bound above a table's header is no record: it is not read, and the parser's 
 so. A CSV record is read as one empty line (the rows after it keep their numbers); a chat message
 keeps its header's first bytes and its line breaks (the lines after it keep their numbers).
 
-A UTF-16 file (Windows Notepad's "Unicode") is read whole and converted to UTF-8 anyway (every reader
-of it does so); its records are then found and cut in those UTF-8 bytes exactly as a UTF-8 file's
+A UTF-16 file (Windows Notepad's "Unicode") is converted to UTF-8 anyway (every reader of it does so; in
+1 MiB pieces since session 16, so the file is not held beside its text and its UTF-8); its records are then found and cut in those UTF-8 bytes exactly as a UTF-8 file's
 (:func:`utf16_as_utf8`), per record, not per physical line, and a reject's size is the record's UTF-8
 bytes. (Until session 14 such a file was bounded per physical line only, and one with a line over the
 bound refused whole.)
@@ -92,10 +92,12 @@ message to 10,000, Messenger and Instagram to 20,000 (80 KiB in UTF-8 at most), 
 are shorter. A 50 MB string in one record took an ingest 420-810 MB (the value copied into the
 event, the normalised table, the store's encoding) and was stored whole as the event's text. A
 record with a value over the bound is one reject naming the file, the record's place, the field
-and its size (:func:`bounded_json_values`); every other record keeps its place. The check runs on
-the parser's event table (its string columns' byte lengths, one Polars pass), after the parse: the
-file is read whole by ``json.loads``/Polars either way (one copy of the value, which a real export
-never holds), and what the bound saves is every copy after it."""
+and its size (:func:`bounded_json_values`); every other record keeps its place. Two checks: a string
+over the bound as written (no escapes in it; or over 6x the bound, escapes and all) is cut out of the
+file's bytes before ``json.loads``/Polars read the document (:mod:`parsers._json_cut`, since session
+16: a 50 MB message no longer costs its copies in the decoded document), and the parser's event and
+extra tables are checked after the parse (their string columns' byte lengths, one Polars pass) for
+the rest: a value made of escapes, or one text joined from several strings (a place's name and address)."""
 KEPT_BYTES: Final = 256
 """Of a line over the bound, the bytes the parser still sees (whole UTF-8 characters): enough
 for a chat header, so the message it starts is still found, and then rejected whole."""
