@@ -29,7 +29,7 @@ from atlas.conduct.geo import ACCURACY_UNKNOWN, OUTSIDE_STRADDLES
 from atlas.conduct.possible_colocations import PossibleColocation
 from atlas.conduct.records import PossibleBreach
 from atlas.errors import AtlasError
-from atlas.exhibits import join_list
+from atlas.exhibits import exhibit_key, join_list
 from atlas.identity.bases import describe as describe_basis
 from atlas.store.continuity import Continuity
 from atlas.wording import Pronouns, plural
@@ -331,8 +331,7 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, parts: 
 
 
 def _ref_key(reference: str) -> tuple[str, int]:
-    prefix, _, number = reference.partition("/")
-    return prefix, int(number) if number.isdigit() else 0
+    return exhibit_key(reference)
 
 
 def _method(inputs: ReportInputs, parts: StatementParts, subject: str, facts: dict[str, Any]) -> Section:

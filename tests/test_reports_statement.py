@@ -21,7 +21,7 @@ import pytest
 from _report_cases import AS_OF, CONTINUITY, PENDING_ALIAS, Reported, rejected_ex_reported
 from docx import Document
 
-from atlas.exhibits import event_ref, record_key
+from atlas.exhibits import event_records, event_ref, record_key
 from atlas.store import Case
 from reports.limitations import describe_identifier
 from reports.style import uk_date
@@ -234,7 +234,8 @@ def test_every_figure_and_finding_traces_to_exhibit_records_in_events_csv(report
             assert set(named) <= set(rows) and int(r["records"]) == len(named), name
         if key is not None:  # the same records, row for row, as atlas conduct --json, in the order a person reads
             assert [r["exhibits"].split("; ") for r in table][:len(conduct_json[key])] == [
-                sorted(i["exhibits"], key=record_key) for i in conduct_json[key]], name
+                [str(r) for r in sorted(event_records(refs, i["event_ids"]), key=record_key)]
+                for i in conduct_json[key]], name
     figures = [e for e in exhibits if e["kind"] == "chart"]
     assert figures
     for fig in figures:
