@@ -68,6 +68,7 @@ from parsers._bounds import (
     read_without_bytes,
     reason,
     utf16_as_utf8,
+    utf16_file_as_utf8,
 )
 from parsers.base import PROBE_BYTES, ZIP_ERRORS, Probe, split_lines
 
@@ -416,7 +417,7 @@ def _csv_sheet(path: Path, head: bytes, complete: bool, *, loader: bool, data: b
     if loader:
         def load(skip: int) -> pl.DataFrame:
             if layout.encoding == "utf-16":  # read as its UTF-8 text (as it always was), bounded per record in it
-                utf8 = utf16_as_utf8(path.read_bytes() if data is None else data)
+                utf8 = utf16_file_as_utf8(path) if data is None else utf16_as_utf8(data)
                 sheet.preamble_long, sheet.long = csv_long_records_in(utf8, TABLE_LINE_BYTES, skip)
                 return read_csv(path, replace(layout, encoding="utf-8"), skip=skip, cut=sheet.preamble_long + sheet.long,
                                 data=utf8)
@@ -783,7 +784,7 @@ def long_line_rejects(sheets: list[Sheet], source_id: str) -> tuple[pl.DataFrame
     line or lines and its size (``line N``, ``lines N-M``: the file's physical lines), and how many
     (each counts as a record read). One reject a record, however many of its lines are long."""
     rows = [(f"{s.label}{x.where}", reason(x, TABLE_LINE_BYTES, "a CSV table", s.path.name if s.path else s.name,
-                                           "record"), x.excerpt) if s.csv is not None else
+                                           "record", quoted=True), x.excerpt) if s.csv is not None else
             (f"{s.label}row {x.line}", _row_reason(s, x), x.excerpt) for s in sheets for x in s.long]
     frame = pl.DataFrame({"source_id": [source_id] * len(rows), "source_ref": [r[0] for r in rows],
                           "reason": [r[1] for r in rows], "excerpt": [r[2] for r in rows]}, schema=REJECT_SCHEMA)
