@@ -49,7 +49,7 @@ BANNER: Final = ("For the reviewing officer and the CPS (with the MG3), not for 
                  "the statement (MG11) holds the evidence.")
 MAX_CANDIDATES: Final = 400
 """Candidate messages quoted one by one; beyond this the note says how many more there are."""
-HANDLE_HEADER: Final = "Handle to type in the command"
+HANDLE_HEADER: Final = "Command handle"
 """The last column of a table of items awaiting a decision: the item is named by its time and records, and
 its hex handle is only what the officer types into ``atlas … --confirm`` (never the item's name)."""
 
@@ -502,7 +502,7 @@ def _possible_breaches(inputs: ReportInputs, conduct: ConductResult, case: Case 
         f"order's breach is one, always shown as confirmed), {dismissed} dismissed (never counted), "
         f"{len(conduct.open_breaches)} awaiting a decision (listed, not counted). Check each against other evidence "
         "(the victim's account, CCTV, another exhibit), then atlas breaches CASE --confirm HANDLE --note \"...\" "
-        "(or --dismiss), HANDLE being the one in the table's last column (the command's handle for that item)."
+        "(or --dismiss), HANDLE being the item's command handle (the table's last column)."
         + (f" Under the rules file a breach of {', '.join(not_incident)} (its order type) is not itself an incident "
            "of the course of conduct: confirming a possible breach of it counts a breach of the order, never an "
            "incident day, and cannot move the last incident or the s2A deadline." if not_incident else ""))]
@@ -519,7 +519,7 @@ def _possible_breaches(inputs: ReportInputs, conduct: ConductResult, case: Case 
                      [[uk_time(b.start), b.order, place_label(inputs, b.place, None),
                        f"{b.possible.min_distance_m:.0f} m", b.records_by_exhibit(), b.basis, decision(b), b.id]
                       for b in items],
-                     widths=[1.1, 1.0, 1.0, 0.95, 1.0, 1.6, 1.7, 1.15], small=True))
+                     widths=[1.2, 1.0, 1.0, 0.95, 1.0, 1.4, 1.5, 1.3], small=True))
     effect = conduct.breach_effect
     if effect is not None:
         facts["possible_breaches_if_confirmed"] = effect.to_json()
@@ -557,8 +557,8 @@ def _possible_colocations(inputs: ReportInputs, conduct: ConductResult, case: Ca
         f"stated accuracy: {len(conduct.confirmed_colocations)} confirmed by an officer (counted as incidents, always "
         f"shown as confirmed), {dismissed} dismissed (never counted), {len(conduct.open_colocations)} awaiting a decision "
         "(listed, not counted). Check each against other evidence (the victim's account, CCTV, another exhibit), then "
-        "atlas colocations CASE --confirm HANDLE --note \"...\" (or --dismiss), HANDLE being the one in the table's last "
-        "column (the command's handle for that item)."))
+        "atlas colocations CASE --confirm HANDLE --note \"...\" (or --dismiss), HANDLE being the item's command "
+        "handle (the table's last column)."))
     def decision(c: Any) -> str:
         if c.decided is None:
             return c.status
@@ -574,7 +574,7 @@ def _possible_colocations(inputs: ReportInputs, conduct: ConductResult, case: Ca
           f"{c.colocation.min_distance_m:.0f} m", c.short_accuracy, c.records_by_exhibit(),
           *([] if one_basis else [c.basis]),
           decision(c) + (" (a day with no other incident)" if c.state == "open" and c.new_day else ""), c.id]
-         for c in items], widths=[1.1, 1.1, 0.95, 1.3, 1.1, *([] if one_basis else [1.65]), 1.7, 1.15], small=True))
+         for c in items], widths=[1.2, 1.15, 0.95, 1.15, 1.0, *([] if one_basis else [1.4]), 1.45, 1.3], small=True))
     effect = conduct.colocation_effect
     if effect is not None:
         facts["possible_colocations_if_confirmed"] = effect.to_json()

@@ -162,7 +162,7 @@ def test_items_awaiting_a_decision_are_named_by_time_and_records_not_by_handle(t
     assert len(tables) == 2
     for table in tables:
         header = [c.text for c in table.rows[0].cells]
-        assert header[0] in ("From (UK)", "When (UK)") and header[-1] == "Handle to type in the command", header
+        assert header[0] in ("From (UK)", "When (UK)") and header[-1] == "Command handle", header
         for row in list(table.rows)[1:]:
             cells = [c.text for c in row.cells]
             assert re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d (GMT|BST)", cells[0]) and cells[-1] in handles, cells
