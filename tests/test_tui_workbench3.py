@@ -1,0 +1,38 @@
+"""The workbench's known defects left by session 15 (session 16): every screen's keys at 80x24, search as the
+user types, Triage's headline, People's link detail at 100x30, the identity map while the analysis runs, the
+headline-height race and decision handles named by their records. Each test failed before its fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from test_tui import text, until
+from test_tui_review import case_copy, run
+from textual.pilot import Pilot
+
+from atlas.tui.app import AtlasApp
+
+__all__ = ["case_copy"]
+
+
+def test_the_headline_takes_its_texts_height_even_when_a_layout_was_pending(rejected_ex_case: Path) -> None:
+    """The session-15 race, made to happen every time: the screen's first layout caches the headline's box model
+    ("computing…", one line) while the headline's own layout request (its virtual size) is still pending; text that
+    arrived then did not change the box model's cache key, so the headline stayed one line high (the Timeline's,
+    whose headline is computed before the screen is shown). It now takes the height of its text."""
+    async def script(app: AtlasApp, pilot: Pilot[None]) -> tuple[int, int]:
+        screen = app.screen
+        h = screen.query_one("#headline")
+        head = app.review.headline()
+        h.update("computing the course of conduct…")
+        await until(pilot, lambda: h.size.height == 1)
+        h.refresh(layout=True)  # a layout pending for the headline, as the virtual size's reactive leaves it
+        screen._clear_arrangement_cache()  # the screen's first layout when it is shown: nothing arranged yet
+        screen._refresh_layout()  # ... so the one-line box model is cached, the headline's request still pending
+        screen._show_headline(head)  # type: ignore[attr-defined]
+        await pilot.pause(0.3)
+        lines = h.render().wrap(h.content_size.width)  # the text as wrapped at this width
+        return h.size.height, len(lines)
+
+    height, lines = run(rejected_ex_case, script, size=(80, 24))
+    assert lines >= 3 and height == lines, (height, lines)
