@@ -10,7 +10,9 @@ from test_tui import text, until
 from test_tui_review import case_copy, run
 from textual.pilot import Pilot
 
-from atlas.tui.app import AtlasApp
+from atlas.tui.app import SCREENS_BY_KEY, AtlasApp
+
+SCREENS = [name for name, _, _ in SCREENS_BY_KEY.values()]
 
 __all__ = ["case_copy"]
 
@@ -36,3 +38,36 @@ def test_the_headline_takes_its_texts_height_even_when_a_layout_was_pending(reje
 
     height, lines = run(rejected_ex_case, script, size=(80, 24))
     assert lines >= 3 and height == lines, (height, lines)
+
+
+def test_every_screens_keys_fit_an_80_column_terminal(rejected_ex_case: Path) -> None:
+    """Seed 781 (third-parties) at 80x24: Conduct's compact footer needed 95 columns and cut "q Quit" (and the
+    palette key); its clock took eleven of 24 rows and left the incidents table one row. Below 100 columns the
+    labels are short and the screen keys read "1-8 screens": every screen's footer ends with the palette key,
+    q Quit shown, and Conduct's table shows rows."""
+    from test_tui_review import _screen_text
+
+    from atlas.tui.widgets import FrameTable
+
+    async def script(app: AtlasApp, pilot: Pilot[None]) -> tuple[list[tuple[str, str, str]], int, str]:
+        footers = []
+        for key in "12345678":
+            await pilot.press(key)
+            await until(pilot, lambda key=key: app.current_mode == list(SCREENS)[int(key) - 1])
+            await pilot.pause(0.5)
+            footers.append((key, app.current_mode, _screen_text(app).splitlines()[-1]))
+        await pilot.press("5")
+        await until(pilot, lambda: "last incident" in text(app, "#clock"))
+        table = app.screen.query_one("#incidents", FrameTable)
+        await until(pilot, lambda: table.frame.height > 10 and table.size.height > 0)
+        await pilot.pause(0.3)
+        return footers, table.size.height - 1, _screen_text(app)
+
+    footers, rows, conduct = run(rejected_ex_case, script, size=(80, 24))
+    for key, mode, footer in footers:
+        assert mode == list(SCREENS)[int(key) - 1], (key, mode)
+        assert "q Quit" in footer and "1-8 screens" in footer and footer.rstrip().endswith("^p menu"), (key, footer)
+    conduct_footer = footers[4][2]
+    assert all(k in conduct_footer for k in ("⏎ Open", "c Confirm", "x Dismiss", "o Re-open", "t Tag", "[] tabs")), \
+        conduct_footer
+    assert rows >= 5, conduct

@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from rich.markup import escape
 from textual import events
+from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer, Static
+from textual.widgets._footer import FooterKey
 from textual.worker import Worker, WorkerState
 
 from atlas.review import Headline, Review
@@ -23,6 +25,27 @@ F = TypeVar("F", bound=Callable[..., Any])
 NARROW_WIDTH = 120
 """Below this many columns the footer is compact (one space between keys, not two) and a screen may show shorter
 key labels (:meth:`ReviewScreen.narrow`): at 100 columns Conduct's keys needed 103 and cut "q Quit"."""
+TIGHT_WIDTH = 100
+"""Below this many columns (80: a remote desktop's default) the footer's labels are short (:data:`TIGHT_LABELS`)
+and the screen keys read ``1-8 screens``: at 80 columns Conduct's compact footer needed 95 and cut "q Quit"."""
+TIGHT_LABELS: dict[str, str] = {
+    "Confirm…": "Confirm", "Dismiss…": "Dismiss", "Re-open…": "Re-open", "Tag…": "Tag", "Tag finding…": "Tag",
+    "Confirm link…": "Confirm", "Reject link…": "Reject", "Re-open link…": "Re-open", "Tag exhibit": "Tag",
+    "Contacts/raw": "Raw", "Open thread / records": "Open", "Write reports…": "Reports", "Untag…": "Untag",
+    "Records": "Open", "palette": "menu",
+}
+"""A key's label in a footer below :data:`TIGHT_WIDTH` columns (the key is the same; its prompt still says it all)."""
+
+
+class AtlasFooter(Footer):
+    """The footer, its labels short below :data:`TIGHT_WIDTH` columns (every key stays in view)."""
+
+    def compose(self) -> ComposeResult:
+        tight = self.app.size.width < TIGHT_WIDTH
+        for widget in super().compose():
+            if tight and isinstance(widget, FooterKey):
+                widget.description = TIGHT_LABELS.get(widget.description, widget.description)
+            yield widget
 
 
 def guarded(fn: F) -> F:

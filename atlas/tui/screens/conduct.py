@@ -14,12 +14,12 @@ import polars as pl
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import Header, Static, TabbedContent, TabPane
 from textual_fastdatatable import DataTable
 
 from atlas.review import Review
 from atlas.tui import views
-from atlas.tui.base import ReviewScreen, guarded
+from atlas.tui.base import AtlasFooter, ReviewScreen, guarded
 from atlas.tui.clock import clock_text as clock_text  # the verdict panel, also imported from here
 from atlas.tui.clock import sub_title
 from atlas.tui.widgets import DecisionPrompt, FrameTable, RecordsView, ask
@@ -41,6 +41,8 @@ WIDTH: dict[str, int] = {"warnings": 150}
 
 
 TAB_KEYS = Binding.Group("tabs", compact=True)
+SHORT_HEIGHT = 30
+"""Below this many rows the clock's box is three lines high (it scrolls)."""
 
 
 class ConductScreen(ReviewScreen):
@@ -71,7 +73,7 @@ class ConductScreen(ReviewScreen):
             for key, (label, _) in TABS.items():
                 with TabPane(label, id=f"tab-{key}"):
                     yield FrameTable(pl.DataFrame({"": []}, schema={"": pl.String}), id=key, max_width=WIDTH.get(key, 60))
-        yield Footer()
+        yield AtlasFooter()
 
     async def load(self) -> None:
         self.sub_title = "Course of conduct, time limit, candidates, breaches (decision support, not legal advice)"
@@ -109,6 +111,13 @@ class ConductScreen(ReviewScreen):
                 new.put_cursor(row)
         for key, (label, _) in TABS.items():
             self.query_one("#tabs", TabbedContent).get_tab(f"tab-{key}").label = f"{label} ({frames[key].height})"
+
+    def fit_footer(self) -> None:
+        """On a short terminal (under :data:`SHORT_HEIGHT` rows) the clock's box scrolls at three lines: at 80x24 its
+        eleven left the tables one row. Its first line is the verdict; the headline above has the dates."""
+        super().fit_footer()
+        for clock in self.query("#clock").results(Static):
+            clock.styles.max_height = 11 if self.app.size.height >= SHORT_HEIGHT else 5
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """``t`` is bound twice, its label long (wide) or short (narrow): one is live, so q Quit stays in the footer."""

@@ -14,10 +14,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 from textual_fastdatatable import DataTable
 
-from atlas.tui.base import ReviewScreen, guarded
+from atlas.tui.base import AtlasFooter, ReviewScreen, guarded
 from atlas.tui.frames import short_uri
 from atlas.tui.widgets import DecisionPrompt, FrameTable, ask
 
@@ -75,7 +75,7 @@ class PeopleScreen(ReviewScreen):
         yield Vertical(id="links-box")
         with VerticalScroll(id="link-detail"):
             yield Static(id="link-detail-text")
-        yield Footer()
+        yield AtlasFooter()
 
     async def load(self) -> None:
         self.sub_title = "People and aliases (inferred links are never merged silently)"

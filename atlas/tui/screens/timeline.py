@@ -13,11 +13,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Header, Input, Select, Static
+from textual.widgets import Header, Input, Select, Static
 from textual_fastdatatable import DataTable
 
 from atlas.tui import views
-from atlas.tui.base import ReviewScreen, guarded
+from atlas.tui.base import AtlasFooter, ReviewScreen, guarded
 from atlas.tui.widgets import DecisionPrompt, FrameTable, RecordsView, ask
 
 
@@ -56,7 +56,7 @@ class TimelineScreen(ReviewScreen):
         yield Vertical(id="table-box")
         with VerticalScroll(id="detail"):
             yield Static("Select a row to see its records.", id="detail-text")
-        yield Footer()
+        yield AtlasFooter()
 
     async def load(self) -> None:
         self.sub_title = "Timeline of contacts (de-duplicated; r: raw records)"

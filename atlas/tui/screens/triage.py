@@ -16,12 +16,13 @@ from rich.markup import escape
 from textual.app import ComposeResult
 from textual.containers import ScrollableContainer
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 from textual.worker import get_current_worker
 
 from atlas.conduct.time_limit import uk_day
 from atlas.normalise.identifiers import display
 from atlas.store import Case
+from atlas.tui.base import AtlasFooter
 from atlas.tui.clock import SEVERITY_STYLE
 
 if TYPE_CHECKING:
@@ -124,7 +125,7 @@ class TriageScreen(Screen[None]):
             yield Static("Assessing the case against the s2A clock…", id="triage-head")
             yield Static(id="strategy")
             yield Static(id="requests")
-        yield Footer()
+        yield AtlasFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Triage, data strategy and requests"
