@@ -71,3 +71,20 @@ def test_every_screens_keys_fit_an_80_column_terminal(rejected_ex_case: Path) ->
     assert all(k in conduct_footer for k in ("⏎ Open", "c Confirm", "x Dismiss", "o Re-open", "t Tag", "[] tabs")), \
         conduct_footer
     assert rows >= 5, conduct
+
+
+def test_triage_has_the_headline_every_other_screen_has(rejected_ex_case: Path) -> None:
+    """Seed 781: the Triage screen (8) had no headline; the other seven show the counts, the last incident and the
+    s2A deadline on top. It now shows the same headline, the same words, above its clock."""
+    async def script(app: AtlasApp, pilot: Pilot[None]) -> tuple[str, str, list[str]]:
+        overview = text(app, "#headline")
+        await pilot.press("8")
+        await until(pilot, lambda: app.current_mode == "triage" and "incidents" in text(app, "#headline"))
+        await until(pilot, lambda: "time limit" in text(app, "#triage-head"))
+        from test_tui_review import _screen_text
+
+        return overview, text(app, "#headline"), _screen_text(app).splitlines()
+
+    overview, triage, lines = run(rejected_ex_case, script, size=(120, 40))
+    assert triage == overview and "s2A last day to lay" in triage, triage
+    assert lines[1].lstrip().startswith("incidents (occasions)"), lines[:3]
