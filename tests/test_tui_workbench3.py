@@ -88,3 +88,22 @@ def test_triage_has_the_headline_every_other_screen_has(rejected_ex_case: Path) 
     overview, triage, lines = run(rejected_ex_case, script, size=(120, 40))
     assert triage == overview and "s2A last day to lay" in triage, triage
     assert lines[1].lstrip().startswith("incidents (occasions)"), lines[:3]
+
+
+def test_peoples_link_detail_shows_its_source_records_at_100x30(rejected_ex_case: Path) -> None:
+    """Seed 781 at 100x30, People: the link detail's box (five lines) was filled by the link's id, its basis and a
+    long reason, and its last line, "source records: …", was cut. The records now come second, under the link's two
+    sides (its handle after them, for ``atlas confirm``), and the box grows to its text up to eight lines."""
+    from test_tui_review import _screen_text
+
+    async def script(app: AtlasApp, pilot: Pilot[None]) -> tuple[str, str]:
+        await pilot.press("4")
+        await until(pilot, lambda: app.current_mode == "people" and "source records" in text(app, "#link-detail-text"))
+        await pilot.pause(0.3)
+        return text(app, "#link-detail-text"), _screen_text(app)
+
+    detail, screen = run(rejected_ex_case, script, size=(100, 30))
+    shown = next(line for line in screen.splitlines() if "source records:" in line)  # StopIteration: cut
+    assert "JA/" in shown, shown
+    first = detail.splitlines()[0]
+    assert "↔" in first and not first.startswith("L"), first

@@ -99,6 +99,12 @@ class PeopleScreen(ReviewScreen):
                 table.put_cursor(ids.index(keep))
         table.focus()
 
+    def fit_footer(self) -> None:
+        """Under 30 rows the link detail keeps five lines (it scrolls): at 80x24 eight left each table two rows."""
+        super().fit_footer()
+        for box in self.query("#link-detail"):
+            box.styles.max_height = 8 if self.app.size.height >= 30 else 5
+
     def _cursor(self) -> str | None:
         for t in self.query("#links").results(FrameTable):
             row = t.current()
@@ -111,9 +117,12 @@ class PeopleScreen(ReviewScreen):
             r = self.links.row(event.cursor_row, named=True)
             records = "; ".join(self.review.record_ref(e) for e in r["_support"][:6])
             more = f" and {len(r['_support']) - 6} more" if len(r["_support"]) > 6 else ""
+            # the records before the reason: the reason is long, and at 100x30 it pushed "source records:" out of
+            # the box; the link's handle (what ``atlas confirm`` takes) after its two sides, never alone
             self.query_one("#link-detail-text", Static).update(escape(
-                f"{r['link']}: {r['a']} ↔ {r['b']}\nbasis {r['basis']} ({r['strength']}), status {r['status']}"
-                f"{', score ' + r['score'] if r['score'] else ''}; {r['why']}\nsource records: {records}{more}"))
+                f"{r['a']} ↔ {r['b']}  (link {r['link']})\nsource records: {records}{more}\n"
+                f"basis {r['basis']} ({r['strength']}), status {r['status']}"
+                f"{', score ' + r['score'] if r['score'] else ''}; {r['why']}"))
 
     @guarded
     async def action_decide(self, status: str) -> None:
