@@ -107,3 +107,27 @@ def test_peoples_link_detail_shows_its_source_records_at_100x30(rejected_ex_case
     assert "JA/" in shown, shown
     first = detail.splitlines()[0]
     assert "↔" in first and not first.startswith("L"), first
+
+
+def test_the_timeline_filters_as_the_officer_types(rejected_ex_case: Path) -> None:
+    """Seed 781: the Timeline's search applied only on Enter, so typing a name showed every contact until then. It now
+    filters once the keys pause (no Enter), the cursor stays in the search box, and Escape shows every row again."""
+    from atlas.tui.widgets import FrameTable
+
+    async def script(app: AtlasApp, pilot: Pilot[None]) -> tuple[int, int, int, bool]:
+        await pilot.press("2")
+        await until(pilot, lambda: app.current_mode == "timeline" and bool(app.screen.query("#events")))
+        table = app.screen.query_one("#events", FrameTable)
+        everything = table.shown_count
+        await pilot.press("slash", *"daniel")
+        await until(pilot, lambda: 0 < table.shown_count < everything)
+        typed = table.shown_count
+        focused = app.focused is not None and app.focused.id == "search"
+        await pilot.press("backspace", *"xq")  # "danixq": nothing matches
+        await until(pilot, lambda: table.shown_count == 0)
+        await pilot.press("escape")
+        await until(pilot, lambda: table.shown_count == everything)
+        return everything, typed, table.shown_count, focused
+
+    everything, typed, after_escape, focused = run(rejected_ex_case, script)
+    assert 0 < typed < everything and after_escape == everything and focused
