@@ -171,3 +171,49 @@ def test_a_records_detail_does_not_wait_for_the_analysis(rejected_ex_case: Path,
     took, detail = run(rejected_ex_case, script)
     assert took < 6, (took, detail)
     assert "record      JA/" in detail, detail
+
+
+def test_a_decision_names_its_item_by_its_record_and_time_not_its_handle(case_copy: Path) -> None:
+    """Seed 781, Conduct: the prompt read "Confirm candidate T1edf1d4d", its subject began with the handle, the
+    table's first column was the handle, and the message after recording read "T1edf1d4d: confirmed"; People read
+    "Confirm link L0f2d79e8aa". Each is now named by what it is (its record and UK time; a link by its two sides);
+    the handle, which ``atlas threats`` / ``atlas confirm`` take, is shown after the name, never alone."""
+    import re
+
+    import polars as pl
+
+    from atlas.tui.widgets import DecisionPrompt, FrameTable
+
+    handle = re.compile(r"\b[TBPCL][0-9a-f]{8,}\b")
+
+    async def script(app: AtlasApp, pilot: Pilot[None]) -> tuple[dict[str, object], str, str, list[str], str]:
+        from test_tui_review import _conduct_tab
+
+        table = await _conduct_tab(app, pilot, "candidates")
+        await until(pilot, lambda: table.frame.height > 0)
+        row = table.frame.with_row_index().filter(pl.col("kind") == "threat").row(0, named=True)
+        table.move_cursor(row=row["index"])
+        await pilot.press("c")
+        await until(pilot, lambda: isinstance(app.screen, DecisionPrompt))
+        prompt = app.screen
+        assert isinstance(prompt, DecisionPrompt)
+        title, subject = prompt.title_text, prompt.subject
+        await pilot.press(*"read in context", "enter")
+        await until(pilot, lambda: "1 confirmed" in text(app, "#headline"))
+        said = [str(n.message) for n in app._notifications]
+        await pilot.press("4")
+        await until(pilot, lambda: app.current_mode == "people" and bool(app.screen.query("#links")))
+        links = app.screen.query_one("#links", FrameTable)
+        await pilot.press("c")
+        await until(pilot, lambda: isinstance(app.screen, DecisionPrompt))
+        link_title = app.screen.title_text  # type: ignore[attr-defined]
+        await pilot.press("escape")
+        return row, title, subject, said, f"{link_title}|{links.frame.columns[0]}"
+
+    row, title, subject, said, people = run(case_copy, script)
+    assert not handle.search(title) and str(row["record"]) in title and str(row["when (UK)"]) in title, title
+    assert not handle.match(subject) and str(row["handle"]) in subject, subject  # the handle after, for commands
+    recorded = next(m for m in said if "confirmed" in m and "recorded in the ledger" in m)
+    assert not handle.search(recorded) and str(row["record"]) in recorded, recorded
+    link_title, first_column = people.split("|")
+    assert not handle.search(link_title) and "↔" in link_title and first_column != "link", people

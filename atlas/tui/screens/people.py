@@ -38,16 +38,17 @@ def link_rows(view: dict[str, object], source_names: dict[str, str] | None = Non
     order = {"proposed": 0, "confirmed": 1, "rejected": 2}
     links = sorted(view["links"], key=lambda lk: (order.get(lk["status"], 3), -(lk["score"] or 0), lk["link_id"]))  # type: ignore[call-overload]
     rows = [
-        {"link": lk["link_id"], "status": lk["status"], "strength": lk["strength"], "basis": lk["basis"],
-         "a": short_uri(lk["a"], source_names), "b": short_uri(lk["b"], source_names),
+        {"a": short_uri(lk["a"], source_names), "b": short_uri(lk["b"], source_names),
+         "status": lk["status"], "strength": lk["strength"], "basis": lk["basis"],
          "score": "" if lk["score"] is None else f"{lk['score']:.2f}", "why": lk["reason_shown"],
          "records": len(lk["support"]),
-         "decided": f"{lk['decided_by'] or ''} {lk['note'] or ''}".strip(), "_support": list(lk["support"])}
+         "decided": f"{lk['decided_by'] or ''} {lk['note'] or ''}".strip(), "link": lk["link_id"],
+         "_support": list(lk["support"])}
         for lk in links
     ]
     schema: dict[str, pl.DataType | type[pl.DataType]] = {
-        **{k: pl.String for k in ("link", "status", "strength", "basis", "a", "b", "score", "why")},
-        "records": pl.Int64, "decided": pl.String, "_support": pl.List(pl.String)}
+        **{k: pl.String for k in ("a", "b", "status", "strength", "basis", "score", "why")},
+        "records": pl.Int64, "decided": pl.String, "link": pl.String, "_support": pl.List(pl.String)}
     return pl.DataFrame(rows, schema=schema)
 
 
@@ -134,12 +135,13 @@ class PeopleScreen(ReviewScreen):
         from atlas.identity.ledger import decide
 
         lid = str(row["link"])
-        if self.nothing_to_reopen(f"Link {lid}", str(row["status"]), status, undecided="proposed"):
+        name = f"the link {row['a']} ↔ {row['b']}"  # by its two sides; the handle (atlas confirm) after them
+        if self.nothing_to_reopen(name[0].upper() + name[1:], str(row["status"]), status, undecided="proposed"):
             return
-        subject = (f"{lid}  {row['a']} ↔ {row['b']}\nbasis {row['basis']} ({row['strength']}), now {row['status']}"
+        subject = (f"{row['a']} ↔ {row['b']}  (link {lid})\nbasis {row['basis']} ({row['strength']}), now {row['status']}"
                    f"{', score ' + str(row['score']) if row['score'] else ''}: {row['why']}")
-        prompt = DecisionPrompt(f"{_VERB[status]} link {lid}", subject, note_required=status != "proposed",
+        prompt = DecisionPrompt(f"{_VERB[status]} {name}", subject, note_required=status != "proposed",
                                 impact=lambda: self.review.impact(lid, status).text(),  # type: ignore[arg-type]
                                 officer=self.review.case.officer().label)
         await ask(self.app, prompt, lambda note: self.atlas.record(
-            lambda: decide(self.review.case, lid, status, note=note), f"{lid}: {status}"))  # type: ignore[arg-type]
+            lambda: decide(self.review.case, lid, status, note=note), f"{name}: {status}"))  # type: ignore[arg-type]
