@@ -237,33 +237,39 @@ def ingest_records(audit: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]
 
 
 def exhibit_key(exhibit: str) -> tuple[str, int]:
-    """Sort key of an exhibit reference: ``JA/7`` before ``JA/10`` (an unnumbered one first)."""
-    prefix, _, number = exhibit.partition("/")
+    """Sort key of an exhibit reference: ``JA/7`` before ``JA/10`` (an unnumbered one first). A
+    reference is made as ``<prefix>/<number>`` and the number is the part after the *last* ``/``, so
+    a prefix holding a ``/`` (``OP/JA/7``) keeps its whole prefix and its number."""
+    prefix, sep, number = exhibit.rpartition("/")
+    if not sep:
+        return exhibit, 0
     return prefix, int(number) if number.isdigit() else 0
 
 
 def exhibit_sort_keys(column: str = "exhibit") -> list[pl.Expr]:
     """:func:`exhibit_key` as Polars sort keys over a column of exhibit references."""
-    return [pl.col(column).str.extract(r"^([^/]*)", 1),
-            pl.col(column).str.extract(r"^[^/]*/(\d+)$", 1).cast(pl.Int64).fill_null(0)]
+    col = pl.col(column)
+    return [pl.when(col.str.contains("/", literal=True)).then(col.str.extract(r"^(.*)/[^/]*$", 1)).otherwise(col),
+            col.str.extract(r"/(\d+)$", 1).cast(pl.Int64).fill_null(0)]
 
 
 _PLACE_NUMBER: Final = re.compile(r"[0-9]{1,18}")
 
 
-def record_key(ref: str) -> tuple[str, int, str, int, str, str]:
-    """Sort key of a record reference (``JA/7, sms rowid 477``) as a person reads a list of them:
-    by exhibit (``JA/7`` before ``JA/10``), then by the place's words, then by its first number
-    (``row 9`` before ``row 10``). A served table lists a finding's records in this order, not in the
-    order of the store ids behind them, which means nothing to a reader."""
-    exhibit, _, place = ref.partition(", ")
+def record_key(ref: RecordRef) -> tuple[str, int, str, int, str, str]:
+    """Sort key of a record (``JA/7, sms rowid 477``) as a person reads a list of them: by exhibit
+    (``JA/7`` before ``JA/10``), then by the place's words, then by its first number (``row 9``
+    before ``row 10``). A served table lists a finding's records in this order, not in the order of
+    the store ids behind them, which means nothing to a reader. Read from the record's exhibit and
+    place as data (a place or an exhibit holding a comma is never cut out of the formatted text)."""
+    place = (ref.place or "").strip(BLANK)
     number = _PLACE_NUMBER.search(place)
-    return (*exhibit_key(exhibit), _PLACE_NUMBER.sub("", place), int(number.group(0)) if number else -1, place,
-            ref)
+    return (*exhibit_key(ref.exhibit), _PLACE_NUMBER.sub("", place), int(number.group(0)) if number else -1, place,
+            str(ref))
 
 
-def sorted_refs(refs: Iterable[str]) -> list[str]:
-    """Record references in :func:`record_key` order."""
+def sorted_refs(refs: Iterable[RecordRef]) -> list[RecordRef]:
+    """Records in :func:`record_key` order."""
     return sorted(refs, key=record_key)
 
 
@@ -313,6 +319,18 @@ def cited_ref(refs: Mapping[str, str], value: str) -> str:
     return event_ref(refs, value) if sep and source_id in refs else value
 
 
+def event_record(refs: Mapping[str, str], event_id: str) -> RecordRef:
+    """An event id (``<source_id>/<source_ref>``) as its record: exhibit and place apart
+    (``str()`` of it is :func:`event_ref`)."""
+    source_id, _, source_ref = event_id.partition("/")
+    return RecordRef(refs[source_id], source_ref)
+
+
+def event_records(refs: Mapping[str, str], event_ids: Iterable[str]) -> tuple[RecordRef, ...]:
+    """:func:`event_record` of each id, in order."""
+    return tuple(event_record(refs, e) for e in event_ids)
+
+
 def event_refs(refs: Mapping[str, str], event_ids: Iterable[str]) -> tuple[str, ...]:
     """:func:`event_ref` of each id, in order."""
     return tuple(event_ref(refs, e) for e in event_ids)
@@ -335,14 +353,15 @@ _SOURCE_ID: Final = re.compile(r"\b([0-9a-f]{16})\b(/?)")
 
 
 def readable_text(refs: Mapping[str, str], text: str) -> str:
-    """A stored free text as a person reads it (an identity link's ``reason``, kept as words in the
-    links ledger): not for the analysis's warnings, which carry the records they name as data
-    (:mod:`atlas.messages`). Each display-name identifier put as the name and the
-    exhibit that shows it (``name:<source id>:D`` → ``'D' in JA/16``), then each source id of
-    the case as its exhibit (``in source 586ad4d5d21525fa`` → ``in source JA/13``; ``e.g.
-    586ad4d5d21525fa/sms rowid 477`` → ``e.g. JA/13, sms rowid 477``). Stored texts (a link's
-    reason, an analysis warning) keep the ids, which machines and the audit need; a person
-    reads exhibits, never a hex id. Anything else is left as written."""
+    """A stored free text as a person reads it: only for an identity link's reason that is text and
+    nothing else (an officer's words, or a row of a links ledger an older Atlas wrote, before reasons
+    were stored with the records they name; :meth:`atlas.identity.ledger.Link.reason_shown`). A reason
+    Atlas writes now, like the analysis's warnings, carries its records as data (:mod:`atlas.messages`)
+    and is never read by this. Each display-name identifier put as the name and the exhibit that
+    shows it (``name:<source id>:D`` → ``'D' in JA/16``), then each source id of the case as its
+    exhibit (``in source 586ad4d5d21525fa`` → ``in source JA/13``; ``e.g. 586ad4d5d21525fa/sms rowid
+    477`` → ``e.g. JA/13, sms rowid 477``). Kept as it was, so an old ledger shows the same words
+    (its limits too: a name ends at the first comma or bracket, a source id is 16 hex digits)."""
     def put(m: re.Match[str]) -> str:
         exhibit = refs.get(m.group(1))
         if exhibit is None:
@@ -423,7 +442,7 @@ def with_exhibit(frame: pl.DataFrame, refs: Mapping[str, str], *, after: str = "
 
 
 __all__ = [
-    "SCHEMA", "RecordRef", "assign_numbers", "assign_within", "beside_ids", "cited_ref", "event_ref", "event_ref_expr", "event_refs",
+    "SCHEMA", "RecordRef", "assign_numbers", "assign_within", "beside_ids", "cited_ref", "event_record", "event_records", "event_ref", "event_ref_expr", "event_refs",
     "event_refs_expr", "exhibit_ref", "identifier_label", "ingest_records", "join_list", "join_list_expr", "list_item",
     "list_item_expr", "number_sources_within", "record_ref", "record_ref_expr", "source_order", "source_refs",
     "split_list", "with_exhibit",

@@ -85,6 +85,16 @@ class Message:
     def __str__(self) -> str:
         return self.text
 
+    def to_parts(self) -> list[str | dict[str, str]]:
+        """The message as stored data (JSON): its words as strings, each named record as
+        ``{"kind": ..., "id": ...}`` (:meth:`from_parts` gives it back)."""
+        return [p if isinstance(p, str) else {"kind": p.kind, "id": p.id} for p in self.parts]
+
+    @classmethod
+    def from_parts(cls, parts: Iterable[Any]) -> Message:
+        """A message from :meth:`to_parts`'s data."""
+        return cls(tuple(p if isinstance(p, str) else Named(p["kind"], str(p["id"])) for p in parts))
+
 
 def message(*parts: Part) -> Message:
     """A message from its words and named records (adjacent words joined; empty words dropped)."""

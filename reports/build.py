@@ -23,6 +23,7 @@ from atlas.conduct.parties import target_names
 from atlas.contacts import network_sources
 from atlas.exhibits import (
     RecordRef,
+    event_records,
     event_ref,
     event_ref_expr,
     event_refs_expr,
@@ -100,8 +101,11 @@ def contact_ref(refs: Mapping[str, str], contact_id: str) -> str:
     return event_ref(refs, contact_id.removeprefix("contact/"))
 
 
-def _readable(refs: Mapping[str, str], k: str, v: Any) -> Any:
-    """A finding's value with every store id put as its exhibit record (contacts) or name (identifiers)."""
+def _readable(refs: Mapping[str, str], k: str, v: Any, item: Mapping[str, Any]) -> Any:
+    """A finding's value with every store id put as its exhibit record (contacts) or name (identifiers).
+    A finding's records (``exhibits``, ``victim_exhibits``) are listed in :func:`record_key` order, each
+    read as data from its event id in ``item`` (``event_ids``, ``victim_event_ids``: the same records,
+    in the same order), never cut out of its formatted reference."""
     if k == "contact_id" and isinstance(v, str):
         return contact_ref(refs, v)
     if k == "contact_ids" and isinstance(v, list | tuple):
@@ -109,7 +113,10 @@ def _readable(refs: Mapping[str, str], k: str, v: Any) -> Any:
     if k == "identifiers" and isinstance(v, list | tuple):
         return [identifier_label(refs, str(u)) for u in v]
     if k in ("exhibits", "victim_exhibits") and isinstance(v, list | tuple):
-        return sorted_refs(map(str, v))
+        ids = item.get(k.removesuffix("exhibits") + "event_ids")
+        if isinstance(ids, list | tuple) and len(ids) == len(v):
+            return [str(r) for r in sorted_refs(event_records(refs, map(str, ids)))]
+        return v  # no ids beside them: as the finding lists them (never parsed)
     return v
 
 
@@ -140,7 +147,7 @@ def _flat_rows(items: Sequence[dict[str, Any]], refs: Mapping[str, str], *,
     data: dict[str, list[str]] = {k: [] for k in order}
     for item in items:
         for k in order:
-            v = _readable(refs, k, item.get(k))
+            v = _readable(refs, k, item.get(k), item)
             if isinstance(v, list | tuple):
                 v = join_list(v)  # an item holding "; " is quoted: the cell splits back exactly
             elif isinstance(v, dict):
@@ -390,9 +397,6 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
     made["events"] = hashed(made["events"], events_path, cited.height)
     paths["events"] = events_path
 
-    limits = limitations.build(case, inputs.sources, src_refs, inputs.suspect_ids, inputs.identity_links,
-                               inputs.dedupe_rule, inputs.suspect.name if inputs.suspect else "the suspect",
-                               possible_sms_parts=inputs.possible_sms_parts, owner_parties=inputs.owners)
     offsets: dict[str, tuple[float, int]] = {}
     if inputs.dedupe_rule and inputs.graph.deduplicated:
         # the graph de-duplicated every contact of the case, with the same identities, owners
@@ -404,6 +408,10 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
         from atlas.contacts import case_contacts
 
         case_contacts(case, clock_offsets=offsets)
+    limits = limitations.build(case, inputs.sources, src_refs, inputs.suspect_ids, inputs.identity_links,
+                               inputs.dedupe_rule, inputs.suspect.name if inputs.suspect else "the suspect",
+                               possible_sms_parts=inputs.possible_sms_parts, owner_parties=inputs.owners,
+                               clock_offsets=offsets)
     annex_doc = replace(annex.build(inputs, fnd, limits, sources, offsets, made["annex"]),
                         integrity_notice=integrity_notice)
     annex_path = statement_docx.render(annex_doc, out_dir / made["annex"].filename)

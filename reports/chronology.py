@@ -60,6 +60,8 @@ class ChronologyRow:
     also: tuple[exhibits_rule.RecordRef, ...]
     """The other exhibit records of the same contact (exhibit and place apart)."""
     event_ids: tuple[str, ...]
+    record: exhibits_rule.RecordRef | None = None
+    """:attr:`exhibit` as data (exhibit and place apart; None when the contact has no record)."""
 
     @property
     def also_exhibits(self) -> tuple[str, ...]:
@@ -157,7 +159,7 @@ def build(case: Case, contacts: pl.DataFrame, names: Mapping[str, str], source_r
             kind=str(c["kind"]), way=str(c["way"]), from_name=names.get(str(c["sender"]), str(c["sender"])),
             to_name=names.get(str(c["recipient"]), str(c["recipient"])), content=content,
             exhibit=str(located[0]) if located else "", also=tuple(located[1:]),
-            event_ids=tuple(str(r["event_id"]) for r in recs),
+            event_ids=tuple(str(r["event_id"]) for r in recs), record=located[0] if located else None,
         ))
     return out
 

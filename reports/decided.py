@@ -88,6 +88,9 @@ class DecidedMessage:
     also: tuple[str, ...] = ()
     """The other exhibits recording the same contact, by number (``JA/9``): for a sentence that says
     "also recorded in", never cut out of :attr:`exhibit_cell`."""
+    record: RecordRef | None = None
+    """:attr:`exhibit` as data (exhibit and place apart; None when not cited): for an output that wants
+    the exhibit alone, never cut out of ``JA/25, sms rowid 56``."""
 
     @property
     def names_victim(self) -> bool:
@@ -175,14 +178,16 @@ def build(case: Case, conduct: ConductResult | None, chronology: Sequence[Chrono
             return DecidedMessage(candidate_id(c.kind, c.event_id), c.kind, str(c.tier), state, occasion, c.ts_utc,
                                   row.uk_time, row.channel, row.from_name, row.to_name, row.content or c.text,
                                   row.exhibit, row.exhibit_cell, flagged, *who, event_ids=ids,
-                                  threatened=c.threatened, to_victim=to_victim, also=row.also_exhibits)
+                                  threatened=c.threatened, to_victim=to_victim, also=row.also_exhibits,
+                                  record=row.record)
         located = [records[e] for e in c.event_ids if e in records]
         refs = [str(r) for r in located]
         return DecidedMessage(candidate_id(c.kind, c.event_id), c.kind, str(c.tier), state, occasion, c.ts_utc,
                               uk_time(c.ts_utc), channel_name(c.channel), subject,
                               names.get(c.target, c.target), c.text, refs[0] if refs else "not cited",
                               join_list(refs) or "not cited", flagged, *who, event_ids=ids,
-                              threatened=c.threatened, to_victim=to_victim, also=exhibit_numbers(located[1:]))
+                              threatened=c.threatened, to_victim=to_victim, also=exhibit_numbers(located[1:]),
+                              record=located[0] if located else None)
 
     threats = tuple(one(c) for c in sorted(conduct.candidates, key=_order) if c.kind == THREAT)
     behaviours = tuple(one(c) for c in sorted(conduct.candidates, key=_order) if c.kind != THREAT)

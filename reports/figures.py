@@ -33,6 +33,7 @@ from matplotlib.ticker import MaxNLocator
 
 from atlas.conduct.possible_colocations import SERVED_STATES, ColocationMark
 from atlas.conduct.records import Colocation
+from atlas.exhibits import RecordRef
 
 from .aggregate import WEEKDAYS
 from .findings import Findings, Period
@@ -132,7 +133,7 @@ def contacts_per_day(findings: Findings, path: Path, footer: str, subject: str) 
             handles.append(Patch(color=ORDER_FILL, alpha=0.25, label="order in force"))
         if findings.s2a_window:
             handles.append(Patch(facecolor="none", edgecolor=S2A_FILL, hatch="//", alpha=0.6,
-                                 label=f"{findings.s2a_window.label.split(':')[0]} window (last incident to deadline)"))
+                                 label=f"{findings.s2a_window.name} window (last incident to deadline)"))
     ax.set_title(f"Contacts per day from {subject}, by channel (UK local days)", loc="left")
     ax.set_ylabel("contacts")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -237,10 +238,10 @@ def mark_points(inputs: ReportInputs, marks: list[ColocationMark]) -> list[tuple
 
 def exhibits_short(m: ColocationMark) -> str:
     """``JA/11, JA/5, JA/7 / JA/14``: the exhibits a co-location rests on, his / hers (a label's worth)."""
-    def uniq(refs: tuple[str, ...]) -> str:
-        return ", ".join(dict.fromkeys(r.split(",", 1)[0] for r in refs))
+    def uniq(refs: tuple[RecordRef, ...]) -> str:
+        return ", ".join(dict.fromkeys(r.exhibit for r in refs))  # the exhibit as data, never cut from the text
     c = m.colocation
-    return uniq(c.exhibits) + (f" / {uniq(c.victim_exhibits)}" if c.victim_exhibits else "")
+    return uniq(c.records) + (f" / {uniq(c.victim_records)}" if c.victim_records else "")
 
 
 LABELLED = 12

@@ -34,6 +34,9 @@ class Period:
     start: date
     end: date | None
     """Inclusive last local day; None = open-ended (shown to the chart's end)."""
+    name: str = ""
+    """What the span is, alone (``s2A time limit``), for a chart's legend that words the rest its own
+    way (never cut out of :attr:`label`)."""
 
 
 @dataclass(frozen=True)
@@ -195,7 +198,8 @@ def build(inputs: ReportInputs) -> Findings:
     contacts, zone = inputs.contacts, inputs.zone
     channels = aggregate.channel_order(contacts)
     s2a = inputs.s2a
-    window = (Period(f"{s2a.short}: last incident to last day to lay the information", s2a.last_incident.day, s2a.deadline)
+    window = (Period(f"{s2a.short}: last incident to last day to lay the information", s2a.last_incident.day, s2a.deadline,
+                     name=s2a.short)
               if s2a is not None and s2a.last_incident is not None and s2a.deadline is not None else None)
     fs = aggregate.from_suspect(contacts)
     ids = fs.get_column("event_ids").explode().drop_nulls().unique().sort().to_list() if fs.height else []

@@ -715,6 +715,15 @@ def review_html(review: ReviewView) -> str:
     return "".join(out)
 
 
+def contact_chart_note(findings: Findings, s2a_short: str) -> str:
+    """What the daily chart's shading means, saying only the shading it draws: no "an order in force"
+    where the case records no order, no s2A window where no incident started the clock."""
+    said = (["Shaded red: an order in force."] if findings.orders else []) + (
+        [f"Hatched blue: the {_esc(s2a_short)} window, from the last incident to the last day on which an information "
+         "can be laid."] if findings.s2a_window else [])
+    return f"<p class='note'>{' '.join(said)}</p>" if said else ""
+
+
 def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhibits: Sequence[Exhibit],
                    cited: pl.DataFrame, integrity_notice: str | None = None,
                    review: ReviewView | None = None) -> LayoutDOM:
@@ -722,9 +731,7 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
     subject = inputs.suspect.name if inputs.suspect and inputs.suspect.name else "the suspect"
     zone = inputs.zone
     parts: list[Any] = [_div(_header(inputs, findings, exhibits, integrity_notice)), _div(review_html(review))]
-    parts += [_div("<h2>Contact over time</h2><p class='note'>Shaded red: an order in force. Hatched blue: the "
-                   f"{_esc(inputs.rules.offence('pha-s2a').short)} "
-                   "window, from the last incident to the last day on which an information can be laid.</p>"),
+    parts += [_div("<h2>Contact over time</h2>" + contact_chart_note(findings, inputs.rules.offence('pha-s2a').short)),
               daily_chart(findings, zone, subject), heat_chart(findings, subject), weekly_chart(findings, zone, subject)]
     parts += [_div("<h2>People, identifiers and aliases</h2><p class='note'>Parties by role (red suspect, blue victim, "
                    "green the victim's network, grey others). Dashed lines: identifiers taken to be the suspect's, with "

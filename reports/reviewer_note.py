@@ -28,6 +28,7 @@ from atlas.conduct.impact import ImpactLink
 from atlas.conduct.threat_target import ADDRESSEE, describe
 from atlas.conduct.time_limit import uk_day
 from atlas.exhibits import identifier_label, join_list
+from atlas.identity.bases import describe as describe_basis
 from atlas.store import Case
 from atlas.wording import plural
 
@@ -203,6 +204,8 @@ def _gaps(conduct: ConductResult, facts: dict[str, Any]) -> Section:
                                 [[uk_date(g.start), uk_date(g.end), str(g.days)] for g in gaps],
                                 widths=[1, 1, 1.5]))
         sec.blocks.append(Para(str(cc.get("gap_note") or ""), numbered=False, emphasis=True))
+    elif len(inc) < 2:
+        sec.blocks.append(Para("With fewer than two incidents there is no gap between incidents to judge."))
     else:
         sec.blocks.append(Para(f"No gap between incidents is longer than "
                                f"{conduct.options.get('gap_days', 28)} days."))
@@ -616,11 +619,19 @@ def _points(inputs: ReportInputs, conduct: ConductResult | None, case: Case, ref
         items.append(f"Request to stop, {uk_time(s.get('ts'))}: \u201c{s.get('text')}\u201d ({ref}): it may show {inputs.his.subject} "
                      "knew the contact was unwanted; confirm it was received.")
     changes = conduct.identity_changes if conduct is not None else {}
+    his_ids = {uri for uri, c in inputs.suspect_ids.items() if c.status in ("attributed", "confirmed")}
     for u in changes.get("unattributed_to_victim") or []:
         if isinstance(u, dict) and u.get("like_the_suspect"):
-            items.append(f"{_display(str(u.get('identifier')), refs)}: {u.get('contacts')} contacts with {inputs.her.object} between "
+            uri = str(u.get("identifier"))
+            joins = sorted({(lk.other(uri), lk.basis) for lk in inputs.identity_links
+                            if lk.status == "proposed" and uri in (lk.a, lk.b) and lk.other(uri) in his_ids})
+            pending = "".join(
+                f"; a link awaiting a decision joins it to {_display(other, refs)}, already taken to be {subject}'s "
+                f"({describe_basis(basis)}): 'Identity links awaiting a decision' above shows what confirming it "
+                "would change" for other, basis in joins)
+            items.append(f"{_display(uri, refs)}: {u.get('contacts')} contacts with {inputs.her.object} between "
                          f"{uk_time(u.get('first_seen'))} and {uk_time(u.get('last_seen'))}, not attributed to anyone; "
-                         f"behaves like {subject}'s identifiers ({u.get('note', '')}).")
+                         f"behaves like {subject}'s identifiers ({u.get('note', '')}){pending}.")
     if inputs.possible_sms_parts:
         items.append(f"{inputs.possible_sms_parts} contacts counted are lone call-data-record SMS seconds apart: some may "
                      "be parts of one long message.")

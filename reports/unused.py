@@ -26,7 +26,7 @@ import polars as pl
 
 from atlas.conduct.possible_breaches import BreachReview
 from atlas.conduct.possible_colocations import PossibleColocation
-from atlas.exhibits import join_list
+from atlas.exhibits import exhibit_key, join_list
 from atlas.store import Case
 
 from .decided import Decided
@@ -346,7 +346,7 @@ def decision_rows(decided: Decided | None) -> list[dict[str, str]]:
         what = "a threat of violence" if m.kind == "threat" else f"behaviour ({m.behaviour})"
         decision = (f"dismissed by {m.decided_by} on {m.decided_at}: {m.reason or 'no reason recorded'}"
                     if m.state == "dismissed" else "no officer has yet confirmed or dismissed it")
-        rows.append(_row(m.exhibit.split(",", 1)[0], "", DECISIONS if m.state == "dismissed" else UNDECIDED, 1,
+        rows.append(_row(m.record.exhibit if m.record is not None else "", "", DECISIONS if m.state == "dismissed" else UNDECIDED, 1,
                          m.uk_time, m.uk_time,
                          f"{m.channel} message from {m.from_name} to {m.to_name}: \u201c{m.text}\u201d. Flagged by "
                          f"Atlas's rules as possibly {what} ({m.flagged}); {decision}. Not stated as a finding in "
@@ -367,7 +367,8 @@ def colocation_rows(colocations: Sequence[PossibleColocation]) -> list[dict[str,
         where = join_list([*c.exhibits[:1], *c.victim_exhibits[:1]]) + (f"; and {len(refs) - 2} more" if len(refs) > 2
                                                                           else "")
         decision = f"{p.status}" if p.state == "dismissed" else "no officer has yet confirmed or dismissed it"
-        rows.append(_row(refs[0].split(",", 1)[0] if refs else "", "",
+        first = p.record_refs()[:1]
+        rows.append(_row(first[0].exhibit if first else "", "",
                          COLOCATION_DISMISSED if p.state == "dismissed" else COLOCATION_OPEN, len(refs),
                          uk_time(c.start), uk_time(c.end),
                          f"Reported positions of the suspect's device and the victim's device, closest "
@@ -386,7 +387,7 @@ def breach_rows(breaches: Sequence[BreachReview]) -> list[dict[str, str]]:
         refs = p.exhibits
         where = join_list(refs[:2]) + (f"; and {len(refs) - 2} more" if len(refs) > 2 else "")
         decision = b.status if b.state == "dismissed" else "no officer has yet confirmed or dismissed it"
-        rows.append(_row(refs[0].split(",", 1)[0] if refs else "", "",
+        rows.append(_row(p.records[0].exhibit if p.records else "", "",
                          BREACH_DISMISSED if b.state == "dismissed" else BREACH_OPEN, len(refs),
                          uk_time(p.ts), uk_time(p.end),
                          f"Reported position(s) of the suspect's device at {p.place}, an area named in order "
@@ -403,8 +404,9 @@ def _row(ref: str, fname: str, cat: str, records: int, first: str, last: str, de
 
 
 def _ref_key(reference: str) -> tuple[str, int]:
-    prefix, _, number = reference.partition("/")
-    return prefix, int(number) if number.isdigit() else 1 << 30
+    """:func:`atlas.exhibits.exhibit_key`, an unnumbered reference last."""
+    prefix, number = exhibit_key(reference)
+    return prefix, number or 1 << 30
 
 
 def document(frame: pl.DataFrame, reference: str, created: object, author: str, marking: str, banner: str) -> Document:

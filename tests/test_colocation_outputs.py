@@ -284,3 +284,20 @@ def test_the_workbench_prompt_shows_before_and_after_before_the_officer_commits(
     assert re.search(r"01/04/2026\s+→\s+20/04/2026\s+\*", lines["last incident"])
     assert re.search(r"01/10/2026\s+→\s+20/10/2026\s+\*", lines["s2A: last day to lay"])
     assert read_decisions(Case.open(root)) == []  # cancelled: nothing recorded
+
+
+def test_the_s2a_window_s_legend_names_the_limit_as_data(decided: tuple[Case, dict[str, Any]],
+                                                        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The legend cut the window's label at its first colon: a limit's name holding a colon lost its end."""
+    from dataclasses import replace
+
+    import reports.figures as figures
+    from reports.findings import Period
+
+    case, _ = decided
+    _, fnd = _inputs_findings(case)
+    window = Period("s2A: summary only: last incident to last day to lay the information", date(2026, 4, 10),
+                    date(2026, 10, 10), name="s2A: summary only")
+    fig = _drawn(monkeypatch, figures.contacts_per_day, replace(fnd, s2a_window=window), tmp_path / "c.png", "", "Sam")
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "s2A: summary only window (last incident to deadline)" in legend

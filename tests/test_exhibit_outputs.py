@@ -174,9 +174,10 @@ def test_exhibit_sort_keys_order_as_exhibit_key() -> None:
 def test_record_references_sort_as_a_person_reads_them() -> None:
     """A served table lists a finding's records by exhibit then place, numbers as numbers (the store ids
     behind them sort by a hash of the source, which reads as random)."""
-    from atlas.exhibits import sorted_refs
+    from atlas.exhibits import RecordRef, sorted_refs
 
-    refs = ["JA/25, sms rowid 20", "JA/10, row 2", "JA/2, row 10", "JA/2, row 9", "JA/2, line 3", "JA/2",
-            "JA/13, report.xml model 0a1b-f7", "JA/2, row 9"]
-    assert sorted_refs(refs) == ["JA/2", "JA/2, line 3", "JA/2, row 9", "JA/2, row 9", "JA/2, row 10", "JA/10, row 2",
+    refs = [RecordRef(*r.split(", ", 1)) for r in [  # a record as data: exhibit and place apart
+        "JA/25, sms rowid 20", "JA/10, row 2", "JA/2, row 10", "JA/2, row 9", "JA/2, line 3", "JA/2",
+        "JA/13, report.xml model 0a1b-f7", "JA/2, row 9"]]
+    assert list(map(str, sorted_refs(refs))) == ["JA/2", "JA/2, line 3", "JA/2, row 9", "JA/2, row 9", "JA/2, row 10", "JA/10, row 2",
                                  "JA/13, report.xml model 0a1b-f7", "JA/25, sms rowid 20"]

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from atlas.contacts import NOT_CONTACTS, match_clause
-from atlas.exhibits import event_refs, source_refs
+from atlas.exhibits import RecordRef, event_records, event_refs, source_refs
 from atlas.messages import Message, Named, as_message, joined, message
 from atlas.rules import Rules, load_rules
 from atlas.store import Case
@@ -314,14 +314,15 @@ def differences(confirmed: ConductResult, proposed: ConductResult) -> dict[str, 
 R = TypeVar("R")
 
 
-def _records(of: Callable[[dict[str, Any], Sequence[str]], R], items: list[dict[str, Any]],
+def _records(of: Callable[[dict[str, Any], Sequence[RecordRef]], R], items: list[dict[str, Any]],
              refs: dict[str, str]) -> tuple[R, ...]:
-    """Typed records from the analysis's rows, each with its records by exhibit."""
-    return tuple(of(i, event_refs(refs, i["event_ids"])) for i in items)
+    """Typed records from the analysis's rows, each with its records (exhibit and place apart)."""
+    return tuple(of(i, event_records(refs, i["event_ids"])) for i in items)
 
 
 def _with_victim_exhibits(items: list[dict[str, Any]], refs: dict[str, str]) -> list[dict[str, Any]]:
-    return [i | {"victim_exhibits": list(event_refs(refs, i["victim_event_ids"]))} if "victim_event_ids" in i else i
+    """Rows near the victim with her records (exhibit and place apart) as ``victim_records``."""
+    return [i | {"victim_records": event_records(refs, i["victim_event_ids"])} if "victim_event_ids" in i else i
             for i in items]
 
 

@@ -116,7 +116,7 @@ class BreachReview(Reviewed):
 
     def records_by_exhibit(self) -> str:
         """``JA/11 ×4, JA/5``: his records per exhibit (every record: :attr:`PossibleBreach.exhibits`)."""
-        return per_exhibit(self.possible.exhibits)
+        return per_exhibit(self.possible.records)
 
     def breach_row(self) -> dict[str, Any]:
         """The breach row a confirmed one becomes (:class:`atlas.conduct.records.Breach`, kind :data:`KIND`):

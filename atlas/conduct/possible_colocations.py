@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, ClassVar, Final, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 
 from .records import Colocation
 from .reviewed import (
@@ -43,6 +43,9 @@ from .reviewed import (
     short_id,
 )
 from .reviewed import state_of as _state_of
+
+if TYPE_CHECKING:
+    from atlas.exhibits import RecordRef
 
 REVIEW_KIND: Final = ReviewKind(subject="colocation", prefix="C", noun="possible co-location", plural="possible co-locations",
                          command="colocations", decision="co-location", audit="colocation")
@@ -74,7 +77,7 @@ def key_of(c: Colocation | Mapping[str, Any]) -> str:
 
 def records_by_exhibit(c: Colocation) -> str:
     """``JA/11 ×4, JA/5 ×2 / JA/14 ×4``: his records per exhibit, then hers."""
-    return per_exhibit(c.exhibits) + (f" / {per_exhibit(c.victim_exhibits)}" if c.victim_exhibits else "")
+    return per_exhibit(c.records) + (f" / {per_exhibit(c.victim_records)}" if c.victim_records else "")
 
 
 @dataclass(frozen=True)
@@ -112,7 +115,9 @@ class PossibleColocation(Reviewed):
         c = self.colocation
         if c.kind == "victim-location":
             return c.suspect_accuracy or "-", c.victim_accuracy or "-"
-        unstated = any("accuracy not stated" in s for s in c.statuses)
+        from .geo import ACCURACY_UNKNOWN
+
+        unstated = ACCURACY_UNKNOWN in c.statuses  # the status as data, not a search of its words
         his = (f"±{c.max_accuracy_m:.0f} m at most" if c.max_accuracy_m is not None else "accuracy not stated") + (
             "; some positions state no accuracy" if unstated and c.max_accuracy_m is not None else "")
         return his, f"place radius {c.radius_m:.0f} m" if c.radius_m is not None else "-"
@@ -135,6 +140,10 @@ class PossibleColocation(Reviewed):
     def records(self) -> tuple[str, ...]:
         """Both sides' records by exhibit (``JA/7, … rowid …``): his, then hers."""
         return (*self.colocation.exhibits, *self.colocation.victim_exhibits)
+
+    def record_refs(self) -> tuple[RecordRef, ...]:
+        """:meth:`records` as data (exhibit and place apart): his, then hers."""
+        return (*self.colocation.records, *self.colocation.victim_records)
 
     def to_json(self) -> dict[str, Any]:
         return self.colocation.to_json() | {
@@ -221,6 +230,10 @@ class ColocationMark:
     def records(self) -> tuple[str, ...]:
         """Both sides' records by exhibit (``JA/7, … rowid …``): his, then hers."""
         return (*self.colocation.exhibits, *self.colocation.victim_exhibits)
+
+    def record_refs(self) -> tuple[RecordRef, ...]:
+        """:meth:`records` as data (exhibit and place apart): his, then hers."""
+        return (*self.colocation.records, *self.colocation.victim_records)
 
     def records_by_exhibit(self) -> str:
         """``JA/11 ×4, JA/5 ×2 / JA/14 ×4`` (his / hers)."""

@@ -17,7 +17,15 @@ import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
-from typing import Any, ClassVar, Final, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from atlas.exhibits import RecordRef
+
+
+_DATA_ONLY: Final = frozenset({"records", "victim_records"})
+"""Fields that hold a record list as data (:class:`atlas.exhibits.RecordRef`) beside the ``exhibits``
+text the JSON gives: never in the JSON themselves."""
 
 
 def _plain(value: Any) -> Any:
@@ -102,7 +110,8 @@ class _Record:
 
     def _keys(self) -> tuple[str, ...]:
         kind = str(getattr(self, "kind", ""))
-        return self.KEYS.get(kind) or self.KEYS.get("*") or tuple(f.name for f in fields(self))  # type: ignore[arg-type]
+        return self.KEYS.get(kind) or self.KEYS.get("*") or tuple(
+            f.name for f in fields(self) if f.name not in _DATA_ONLY)  # type: ignore[arg-type]
 
     def to_json(self) -> dict[str, Any]:
         return {self.JSON_NAMES.get(k, k): _plain(getattr(self, k)) for k in self._keys()}
@@ -140,10 +149,10 @@ class Incident(_Record):
     identifier_statuses: tuple[str, ...]
 
     @classmethod
-    def of(cls, d: Mapping[str, Any], exhibits: Sequence[str]) -> Incident:
+    def of(cls, d: Mapping[str, Any], records: Sequence[RecordRef]) -> Incident:
         return cls(date=_day(d["date"]), first_ts=_instant(d["first_ts"]), last_ts=_instant(d["last_ts"]),
                    channels=_strs(d["channels"]), event_ids=_strs(d["event_ids"]),
-                   exhibits=tuple(exhibits), contacts=int(d["contacts"]),
+                   exhibits=tuple(map(str, records)), contacts=int(d["contacts"]),
                    contact_ids=_strs(d["contact_ids"]),
                    presences=tuple(PresenceRef(p["kind"], p["place"]) for p in d["presences"]),
                    targets=_strs(d["targets"]), kinds=_strs(d["kinds"]), threat=bool(d["threat"]),
@@ -175,9 +184,9 @@ class ThreatOccasion(_Record):
     confirmed_keys: tuple[tuple[str, str], ...] = ()
 
     @classmethod
-    def of(cls, d: Mapping[str, Any], exhibits: Sequence[str]) -> ThreatOccasion:
+    def of(cls, d: Mapping[str, Any], records: Sequence[RecordRef]) -> ThreatOccasion:
         return cls(date=_day(d["date"]), first_ts=_instant(d["first_ts"]), event_ids=_strs(d["event_ids"]),
-                   exhibits=tuple(exhibits), matched=_strs(d["matched"]), patterns=_strs(d["patterns"]), contact_ids=_strs(d["contact_ids"]),
+                   exhibits=tuple(map(str, records)), matched=_strs(d["matched"]), patterns=_strs(d["patterns"]), contact_ids=_strs(d["contact_ids"]),
                    contexts=_strs(d["contexts"]), texts=_strs(d["texts"]), channels=_strs(d["channels"]),
                    to_confirm=str(d["to_confirm"]), score=float(d.get("score", 0.0)),
                    status=str(d.get("status", "candidate")),
@@ -222,9 +231,9 @@ class ThreatHit(_Record):
         return (self.kind, self.event_id)
 
     @classmethod
-    def of(cls, d: Mapping[str, Any], exhibits: Sequence[str]) -> ThreatHit:
+    def of(cls, d: Mapping[str, Any], records: Sequence[RecordRef]) -> ThreatHit:
         return cls(date=_day(d["date"]), ts=_instant(d["ts"]), contact_id=str(d["contact_id"]),
-                   event_ids=_strs(d["event_ids"]), exhibits=tuple(exhibits), pattern=str(d["pattern"]), kind=str(d["kind"]),
+                   event_ids=_strs(d["event_ids"]), exhibits=tuple(map(str, records)), pattern=str(d["pattern"]), kind=str(d["kind"]),
                    category=d["category"], strength=str(d["strength"]), matched=str(d["matched"]),
                    context=str(d["context"]), counts_as_threat=bool(d["counts_as_threat"]),
                    event_id=str(d.get("event_id", "")), tier=str(d.get("tier", "")), score=float(d.get("score", 0.0)),
@@ -298,9 +307,9 @@ class Breach(_Record):
     }
 
     @classmethod
-    def of(cls, d: Mapping[str, Any], exhibits: Sequence[str]) -> Breach:
+    def of(cls, d: Mapping[str, Any], records: Sequence[RecordRef]) -> Breach:
         return cls(order=str(d["order"]), order_type=str(d["order_type"]), kind=str(d["kind"]), ts=_instant(d["ts"]),
-                   date=_day(d["date"]), event_ids=_strs(d["event_ids"]), exhibits=tuple(exhibits),
+                   date=_day(d["date"]), event_ids=_strs(d["event_ids"]), exhibits=tuple(map(str, records)),
                    identifier_status=d.get("identifier_status"),
                    breach_rule=str(d["breach_rule"]), contact_id=d.get("contact_id"), channel=d.get("channel"),
                    contact_kind=d.get("contact_kind"), identifiers=_strs(d.get("identifiers")), sources=d.get("sources"),
@@ -328,17 +337,20 @@ class PossibleBreach(_Record):
     """Why each position is only possible (:data:`~atlas.conduct.geo.ACCURACY_UNKNOWN`,
     :data:`~atlas.conduct.geo.OUTSIDE_STRADDLES`): what :attr:`certainty` says in words, for an output
     that words it its own way (never by reading :attr:`certainty`). Not in the JSON."""
+    records: tuple[RecordRef, ...] = ()
+    """:attr:`exhibits` as data (exhibit and place apart), for an output that wants the exhibit
+    alone (never cut out of ``JA/7, row 4``). Not in the JSON."""
 
     KEYS: ClassVar[Mapping[str, tuple[str, ...]]] = {"*": ("order", "kind", "ts", "end", "place", "event_ids", "exhibits",
                                                            "min_distance_m", "certainty", "precision", "basis")}
 
     @classmethod
-    def of(cls, d: Mapping[str, Any], exhibits: Sequence[str]) -> PossibleBreach:
+    def of(cls, d: Mapping[str, Any], records: Sequence[RecordRef]) -> PossibleBreach:
         return cls(order=str(d["order"]), kind=str(d["kind"]), ts=_instant(d["ts"]), end=_instant(d["end"]),
-                   place=str(d["place"]), event_ids=_strs(d["event_ids"]), exhibits=tuple(exhibits),
+                   place=str(d["place"]), event_ids=_strs(d["event_ids"]), exhibits=tuple(map(str, records)),
                    min_distance_m=float(d["min_distance_m"]),
                    certainty=str(d["certainty"]), precision=str(d["precision"]), basis=str(d["basis"]),
-                   statuses=_strs(d.get("statuses") or ()))
+                   statuses=_strs(d.get("statuses") or ()), records=tuple(records))
 
 
 _COLOC_COMMON: Final = ("kind", "place", "start", "end", "date", "event_ids", "exhibits", "points", "min_distance_m", "certainty",
@@ -376,6 +388,10 @@ class Colocation(_Record):
     """His positions' stated accuracy in words (``±12 m``, ``accuracy not stated``)."""
     victim_accuracy: str = ""
     """Hers, near the victim (empty at a place)."""
+    records: tuple[RecordRef, ...] = ()
+    """:attr:`exhibits` as data (exhibit and place apart; not in the JSON)."""
+    victim_records: tuple[RecordRef, ...] = ()
+    """:attr:`victim_exhibits` as data (not in the JSON)."""
 
     KEYS: ClassVar[Mapping[str, tuple[str, ...]]] = {
         "protected-place": (*_COLOC_COMMON, "radius_m", "max_accuracy_m", "statuses"),
@@ -384,17 +400,18 @@ class Colocation(_Record):
     }
 
     @classmethod
-    def of(cls, d: Mapping[str, Any], exhibits: Sequence[str]) -> Colocation:
+    def of(cls, d: Mapping[str, Any], records: Sequence[RecordRef]) -> Colocation:
         return cls(kind=str(d["kind"]), place=d.get("place"), start=_instant(d["start"]), end=_instant(d["end"]),
-                   date=_day(d["date"]), event_ids=_strs(d["event_ids"]), exhibits=tuple(exhibits),
+                   date=_day(d["date"]), event_ids=_strs(d["event_ids"]), exhibits=tuple(map(str, records)),
                    points=int(d["points"]),
                    min_distance_m=float(d["min_distance_m"]), certainty=str(d["certainty"]),
                    precision=str(d["precision"]), channels=_strs(d.get("channels")), radius_m=d.get("radius_m"),
                    max_accuracy_m=d.get("max_accuracy_m"), statuses=_strs(d.get("statuses")), lat=d.get("lat"),
                    lon=d.get("lon"), max_time_apart_s=d.get("max_time_apart_s"),
                    victim_event_ids=_strs(d.get("victim_event_ids")),
-                   victim_exhibits=_strs(d.get("victim_exhibits")),
-                   suspect_accuracy=str(d.get("suspect_accuracy") or ""), victim_accuracy=str(d.get("victim_accuracy") or ""))
+                   victim_exhibits=tuple(map(str, d.get("victim_records") or ())),
+                   suspect_accuracy=str(d.get("suspect_accuracy") or ""), victim_accuracy=str(d.get("victim_accuracy") or ""),
+                   records=tuple(records), victim_records=tuple(d.get("victim_records") or ()))
 
 
 @dataclass(frozen=True)

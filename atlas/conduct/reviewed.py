@@ -26,7 +26,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar, Final, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
+
+if TYPE_CHECKING:
+    from atlas.exhibits import RecordRef
 
 ReviewState = Literal["open", "confirmed", "dismissed"]
 STATES: Final = ("confirmed", "dismissed", "open")
@@ -122,12 +125,12 @@ def stale(details: Mapping[str, Decided], current: set[str]) -> list[str]:
     return sorted(k for k, d in details.items() if d.state != "open" and k not in current)
 
 
-def per_exhibit(refs: Sequence[str]) -> str:
-    """``JA/11 ×4, JA/5``: how many of ``refs`` (``JA/11, row 7`` …) each exhibit holds, in first-seen order."""
+def per_exhibit(records: Sequence[RecordRef]) -> str:
+    """``JA/11 ×4, JA/5``: how many of ``records`` each exhibit holds, in first-seen order (each
+    record's exhibit read as data: an exhibit reference is never cut out of ``JA/11, row 7``)."""
     seen: dict[str, int] = {}
-    for r in refs:
-        ex = r.split(",", 1)[0]
-        seen[ex] = seen.get(ex, 0) + 1
+    for r in records:
+        seen[r.exhibit] = seen.get(r.exhibit, 0) + 1
     return ", ".join(f"{ex} ×{n}" if n > 1 else ex for ex, n in seen.items()) or "-"
 
 

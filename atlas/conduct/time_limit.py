@@ -213,13 +213,25 @@ class S2AVerdict:
             return f"in time: {left} ({last})"
         if s is S2AState.IN_TIME_IF_LAID_BY_PLANNED_DATE:
             spare = plural(self.days_left_at_charge_date or 0, "day")
-            return (f"in time on the planned date {planned}, {spare} before the deadline ({last})"
-                    + (f"; {left}" if left else ""))
+            return (f"in time on the planned date {planned}, {spare} before the deadline{self._closed_charge_clause()} "
+                    f"({last})" + (f"; {left}" if left else ""))
         if s is S2AState.PLANNED_DATE_PASSED:
             return f"planned date {planned} passed, still in time: {left} ({last})"
         late = plural(-(self.days_left_at_charge_date or 0), "day")
         return (f"planned date {planned} after the deadline, by {late} ({last})"
                 + (f"; {left} to lay the information" if left else ""))
+
+    def _closed_charge_clause(self) -> str:
+        """``, only if an information can be laid that day: it is a Saturday[, after the last working day …]``
+        when the planned charge date is a day the court office is closed (an information is laid when received)."""
+        closed = not_a_working_day(self.charge_date) if self.charge_date else None
+        if not closed:
+            return ""
+        after = (self.charge_date is not None and self.last_working_day is not None
+                 and self.charge_date > self.last_working_day)
+        return (f", only if an information can be laid that day: it is {closed}"
+                + (f", after the last working day before the deadline, {uk_day(self.last_working_day)}" if after
+                   and self.last_working_day else ""))
 
     def _closed_clause(self) -> str:
         """``, a Sunday: lay it by Friday 26/02/2027`` when the last day is not a working day."""
@@ -384,6 +396,13 @@ def _warnings(limit: TimeLimit, offence: str, last: date, deadline: date, as_of:
         elif spare <= warn_days:
             out.append(f"the planned charge date {charge:%d/%m/%Y} is only {plural(spare, 'day')} before the "
                        f"deadline {uk_day(deadline)}")
+        charge_closed = not_a_working_day(charge) if spare >= 0 and state is not S2AState.PLANNED_DATE_PASSED else None
+        if charge_closed:
+            by = last_working_day_on_or_before(deadline)
+            out.append(f"the planned charge date {charge:%d/%m/%Y} is {charge_closed}: an information is laid when the "
+                       "court office receives it; "
+                       + (f"lay it no later than {uk_day(by)}, the last working day before the deadline" if charge > by
+                          else "lay it on a working day"))
     return out, note_warned
 
 

@@ -51,6 +51,7 @@ from atlas.graph.frames import contact_rows, uk_night, with_response
 from atlas.identity.bases import BASES, describe
 from atlas.identity.ledger import PARTY_PREFIX, Link, ensure_schema, propose, read_links
 from atlas.identity.resolve import resolve
+from atlas.messages import Message, Named, joined, message
 from atlas.normalise.identifiers import display
 from atlas.normalise.times import uk_display
 from atlas.store import Case
@@ -78,9 +79,16 @@ class Proposal:
     b: str
     basis: str
     score: float
-    reason: str
+    message: Message
+    """Why, with the records it names as data (sources, records, display names): stored with the
+    link (``reason_parts``) and rendered by exhibit, never found again by reading the words."""
     support: tuple[str, ...]
     rule: str
+
+    @property
+    def reason(self) -> str:
+        """The stored sentence (ids), as the ledger's ``reason`` and the audit keep it."""
+        return self.message.text
 
 
 @dataclass
@@ -95,7 +103,8 @@ class DiscoveryReport:
         return {"new": self.new, "updated": self.updated, "unchanged": self.unchanged, "skipped": self.skipped}
 
 
-def _proposal(x: str, y: str, basis: str, score: float, reason: str, support: tuple[str, ...], rule: str) -> Proposal:
+def _proposal(x: str, y: str, basis: str, score: float, reason: Message, support: tuple[str, ...],
+              rule: str) -> Proposal:
     a, b = sorted((x, y))
     return Proposal(a, b, basis, score, reason, support, rule)
 
@@ -132,9 +141,8 @@ def evidence_proposals(evidence: pl.DataFrame, skipped: list[str] | None = None)
     for row in grouped.iter_rows(named=True):
         refs = row["ref"]
         details = [d for d in row["detail"] if d][:3]
-        reason = f"{describe(row['basis'])}: {len(refs)} record(s), e.g. {refs[0]}"
-        if details:
-            reason += " (" + "; ".join(details) + ")"
+        reason = message(f"{describe(row['basis'])}: {len(refs)} record(s), e.g. ", Named("event", refs[0]),
+                         " (" + "; ".join(details) + ")" if details else "")
         out.append(Proposal(row["a"], row["b"], row["basis"], 1.0, reason, _cap(refs), "evidence"))
     return out
 
@@ -156,8 +164,9 @@ def device_owner_proposals(events: pl.LazyFrame, sources: pl.DataFrame) -> list[
     )
     out = []
     for row in sent.iter_rows(named=True):
-        reason = (f"{display(row['sender'])} sent {row['n']} outgoing record(s) in source {row['source_id']}, "
-                  f"a download whose owner is {row['owner']}")
+        reason = message(f"{display(row['sender'])} sent {row['n']} outgoing record(s) in source ",
+                         Named("source", row["source_id"]), ", a download whose owner is ",
+                         Named("identifier", row["owner"]))
         out.append(_proposal(row["owner"], row["sender"], "device-owner", 1.0, reason,
                             _cap(row["event_id"]), "device-owner"))
     return out
@@ -198,12 +207,13 @@ def same_message_proposals(events: pl.LazyFrame) -> list[Proposal]:
         if best.height != 1:
             continue  # as good a match with two accounts: a person decides
         row = best.row(0, named=True)
-        where, others = row["name_source"], ", ".join(row["sources_b"])  # shown by exhibit (readable_text)
         lag = round(row["offset_s"])
         when = "at the same second" if lag == 0 else f"typically {abs(lag)} s {'later' if lag > 0 else 'earlier'} there"
-        reason = (f"{row['n']} of the {row['sent']} messages sent as {display(row['sender'])!r} in {where} "
-                  f"({row['texts']} different texts) have the same words as messages sent by "
-                  f"{display(row['sender_b'])} in {others}, each within {SAME_MESSAGE_WINDOW_S // 60} minutes ({when})")
+        reason = message(f"{row['n']} of the {row['sent']} messages sent as {display(row['sender'])!r} in ",
+                         Named("source", row["name_source"]), f" ({row['texts']} different texts) have the same words "
+                         f"as messages sent by {display(row['sender_b'])} in ",
+                         *joined(Named("source", s) for s in row["sources_b"]),
+                         f", each within {SAME_MESSAGE_WINDOW_S // 60} minutes ({when})")
         out.append(_proposal(row["sender"], row["sender_b"], "same-messages", round(row["n"] / row["sent"], 3),
                              reason, _cap(row["support"]), "same-messages"))
     return out
@@ -273,8 +283,8 @@ def display_name_proposals(names: Sequence[str], party_names: dict[str, set[str]
                 score = name_match(shown, pname)
                 if score is not None and score >= NAME_THRESHOLD:
                     out.append(_proposal(uri, PARTY_PREFIX + pid, "display-name", score,
-                                         f"display name {shown!r} is like {pid}'s name {pname!r} in case.toml "
-                                         f"(score {score:.2f})", (), "display-name"))
+                                         message(f"display name {shown!r} is like {pid}'s name {pname!r} in case.toml "
+                                                 f"(score {score:.2f})"), (), "display-name"))
     for _surname, items in sorted(by_surname.items()):
         for i, (u, su) in enumerate(items):
             for v, sv in items[i + 1:]:
@@ -285,8 +295,8 @@ def display_name_proposals(names: Sequence[str], party_names: dict[str, set[str]
                 score = name_match(su, sv)
                 if score is not None and score >= NAME_THRESHOLD:
                     out.append(Proposal(u, v, "display-name", score,
-                                        f"display names {su!r} and {sv!r} in two sources are alike (score {score:.2f})",
-                                        (), "display-name"))
+                                        message(f"display names {su!r} and {sv!r} in two sources are alike "
+                                                f"(score {score:.2f})"), (), "display-name"))
     best: dict[tuple[str, str], Proposal] = {}
     for p in out:
         key = (p.a, p.b)
@@ -485,7 +495,8 @@ def succession_proposals(case: Case, links: list[Link], *, window_days: float = 
             if score < SUCCESSION_THRESHOLD:
                 continue
             support = list(c.event_ids[:SUPPORT_CAP // 2]) + list(s.event_ids[-(SUPPORT_CAP // 2):])
-            reason = f"{display(uri)} may be {pid}'s successor to {display(s_uri)}: " + "; ".join(why) + f" (score {score:.2f})"
+            reason = message(f"{display(uri)} may be {pid}'s successor to {display(s_uri)}: " + "; ".join(why)
+                             + f" (score {score:.2f})")
             out.append(_proposal(uri, s_uri, "temporal-succession", round(score, 3), reason, _cap(support),
                                 "temporal-succession"))
     return out
@@ -497,7 +508,7 @@ def _record(case: Case, proposals: list[Proposal], report: DiscoveryReport) -> N
     with case.db() as con:
         ensure_schema(con)
         for p in proposals:
-            lid, what = propose(case, con, p.a, p.b, p.basis, reason=p.reason, support=p.support, score=p.score,
+            lid, what = propose(case, con, p.a, p.b, p.basis, reason=p.message, support=p.support, score=p.score,
                                 origin=f"discovery:{p.rule}")
             getattr(report, what).append(lid)
 

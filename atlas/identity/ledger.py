@@ -32,6 +32,7 @@ from typing import Final, Literal
 from atlas.decisions import ledger as decisions
 from atlas.errors import AtlasError
 from atlas.identity.bases import BASES, Strength, strength_of
+from atlas.messages import Message
 from atlas.store import Case
 
 LinkStatus = Literal["proposed", "confirmed", "rejected"]
@@ -59,6 +60,7 @@ CREATE TABLE IF NOT EXISTS identity_links (
     decided_at  TEXT,
     decided_by  TEXT,
     note        TEXT NOT NULL DEFAULT '',
+    reason_parts TEXT,
     UNIQUE (a, b, basis)
 );
 CREATE INDEX IF NOT EXISTS identity_links_status ON identity_links (status);
@@ -87,6 +89,21 @@ class Link:
     decided_at: str | None = None
     decided_by: str | None = None
     note: str = ""
+    reason_message: Message | None = None
+    """:attr:`reason` with the records it names as data (:class:`atlas.messages.Message`), for a
+    reason Atlas's discovery wrote; None for a reason that is only text (an officer's words, or a
+    row written before reasons were stored with their records: column ``reason_parts`` NULL)."""
+
+    def reason_shown(self, refs: Mapping[str, str]) -> str:
+        """The reason as a person reads it: each record it names by its exhibit. A reason Atlas
+        wrote is rendered from its records (:meth:`atlas.messages.Message.shown`; its words are
+        never searched); a reason that is only text is read by :func:`atlas.exhibits.readable_text`
+        (an officer's words, and rows an older Atlas wrote, show the same words as before)."""
+        if self.reason_message is not None:
+            return self.reason_message.shown(refs)
+        from atlas.exhibits import readable_text
+
+        return readable_text(refs, self.reason)
 
     @property
     def detail(self) -> str:
@@ -129,12 +146,22 @@ def link_id_for(a: str, b: str, basis: str) -> str:
 
 
 def ensure_schema(con: sqlite3.Connection) -> None:
+    """The ledger's table; a ledger an older Atlas made gains the ``reason_parts`` column (NULL in
+    its rows: their reasons are read as text, as before)."""
     con.executescript(LEDGER_SCHEMA)
+    if "reason_parts" not in {str(r[1]) for r in con.execute("PRAGMA table_info(identity_links)")}:
+        con.execute("ALTER TABLE identity_links ADD COLUMN reason_parts TEXT")
+
+
+def _parts_json(reason: str | Message) -> str | None:
+    """The stored form of a reason's records (None for a reason given as text only)."""
+    return None if isinstance(reason, str) else json.dumps(reason.to_parts(), ensure_ascii=False)
 
 
 def _row_to_link(row: Sequence[object]) -> Link:
     (link_id, a, b, basis, strength, status, score, reason, support, origin, created_at, created_by,
-     decided_at, decided_by, note) = row
+     decided_at, decided_by, note, reason_parts) = row
+    message = None if reason_parts is None else Message.from_parts(json.loads(str(reason_parts)))
     return Link(
         link_id=str(link_id), a=str(a), b=str(b), basis=str(basis), strength=strength,  # type: ignore[arg-type]
         status=status,  # type: ignore[arg-type]
@@ -143,11 +170,12 @@ def _row_to_link(row: Sequence[object]) -> Link:
         created_at=str(created_at), created_by=str(created_by),
         decided_at=None if decided_at is None else str(decided_at),
         decided_by=None if decided_by is None else str(decided_by), note=str(note or ""),
+        reason_message=message if message is not None and message.text == str(reason) else None,
     )
 
 
 _COLUMNS: Final = ("link_id, a, b, basis, strength, status, score, reason, support, origin, created_at, created_by, "
-                   "decided_at, decided_by, note")
+                   "decided_at, decided_by, note, reason_parts")
 
 
 def read_links(case: Case, *, statuses: Iterable[str] | None = None) -> list[Link]:
@@ -242,7 +270,7 @@ def propose(
     b: str,
     basis: str,
     *,
-    reason: str,
+    reason: str | Message,
     support: Sequence[str],
     score: float | None,
     origin: str,
@@ -257,11 +285,14 @@ def propose(
     a, b = sorted((a, b))
     lid = link_id_for(a, b, basis)
     support_json = json.dumps(sorted(set(support)))
+    parts_json = _parts_json(reason)
+    reason = str(reason)  # the stored sentence (ids): what the audit and machines read
     row = con.execute("SELECT status, support, score, reason FROM identity_links WHERE link_id = ?", (lid,)).fetchone()
     if row is None:
         con.execute(
-            f"INSERT INTO identity_links ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, 'proposed', ?, ?, ?, ?, ?, ?, NULL, NULL, '')",
-            (lid, a, b, basis, strength_of(basis), score, reason, support_json, origin, _now(), case.officer().label),
+            f"INSERT INTO identity_links ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, 'proposed', ?, ?, ?, ?, ?, ?, NULL, NULL, '', ?)",
+            (lid, a, b, basis, strength_of(basis), score, reason, support_json, origin, _now(), case.officer().label,
+             parts_json),
         )
         case.audit("identity.propose", {"link_id": lid, "a": a, "b": b, "basis": basis, "strength": strength_of(basis),
                                         "score": score, "reason": reason, "support": sorted(set(support)),
@@ -271,8 +302,8 @@ def propose(
     status = _with_decisions(case, [get_link_row(con, lid)], con)[0].status
     if status != "proposed" or (old_support == support_json and old_score == score and old_reason == reason):
         return lid, "unchanged"
-    con.execute("UPDATE identity_links SET support = ?, score = ?, reason = ? WHERE link_id = ?",
-                (support_json, score, reason, lid))
+    con.execute("UPDATE identity_links SET support = ?, score = ?, reason = ?, reason_parts = ? WHERE link_id = ?",
+                (support_json, score, reason, parts_json, lid))
     case.audit("identity.update", {"link_id": lid, "score": score, "reason": reason, "support": sorted(set(support))}, con)
     return lid, "updated"
 
@@ -301,7 +332,7 @@ def officer_link(case: Case, a: str, b: str, basis: str, *, note: str, support: 
         previous = None
         if exists is None:
             con.execute(
-                f"INSERT INTO identity_links ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, 'proposed', NULL, ?, ?, 'officer', ?, ?, NULL, NULL, '')",
+                f"INSERT INTO identity_links ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, 'proposed', NULL, ?, ?, 'officer', ?, ?, NULL, NULL, '', NULL)",
                 (lid, a, b, basis, strength_of(basis), note or BASES[basis][1], json.dumps(sorted(set(support))), _now(),
                  officer.label),
             )

@@ -14,7 +14,7 @@ from typing import Any
 import polars as pl
 
 from atlas.identity.bases import describe
-from atlas.identity.ledger import PARTY_PREFIX, read_links
+from atlas.identity.ledger import PARTY_PREFIX, Link, read_links
 from atlas.identity.resolve import resolve
 from atlas.store import Case
 
@@ -41,7 +41,7 @@ def people_view(case: Case) -> dict[str, Any]:
     confirmed = resolve(case, include_proposed=False, links=links)
     proposed = resolve(case, include_proposed=True, links=links)
     counts = identifier_counts(case)
-    from atlas.exhibits import cited_ref, identifier_label, readable_text, source_refs
+    from atlas.exhibits import cited_ref, identifier_label, source_refs
 
     refs = source_refs(case)
     parties = []
@@ -58,13 +58,13 @@ def people_view(case: Case) -> dict[str, Any]:
                 "in_confirmed_results": uri in confirmed.claims.get(p.id, {}),
             })
         parties.append({"id": p.id, "role": p.role, "name": p.name, "identifiers": rows})
-    def with_exhibits(link: dict[str, Any]) -> dict[str, Any]:
+    def with_exhibits(link: Link) -> dict[str, Any]:
         """The link's supporting records by exhibit (``JA/7, sms rowid 477``) beside their ids, and
-        its reason as a person reads it (exhibits for source ids)."""
-        return link | {"support_exhibits": [cited_ref(refs, str(s)) for s in link["support"]],
-                       "reason_shown": readable_text(refs, str(link["reason"] or ""))}
+        its reason as a person reads it (its records by exhibit: :meth:`Link.reason_shown`)."""
+        return link.as_dict() | {"support_exhibits": [cited_ref(refs, str(s)) for s in link.support],
+                                 "reason_shown": link.reason_shown(refs)}
 
-    pending = [with_exhibits(lk.as_dict()) | {"basis_meaning": describe(lk.basis)} for lk in links
+    pending = [with_exhibits(lk) | {"basis_meaning": describe(lk.basis)} for lk in links
                if lk.status == "proposed"]
     for item in pending:
         for end in ("a", "b"):
@@ -84,7 +84,7 @@ def people_view(case: Case) -> dict[str, Any]:
         "unresolved_groups": [{"name": g, "shown_as": identifier_label(refs, g), "identifiers": sorted(ms),
                                "identifiers_shown": [identifier_label(refs, m) for m in sorted(ms)]}
                               for g, ms in sorted(groups.items())],
-        "links": [with_exhibits(lk.as_dict()) for lk in links],
+        "links": [with_exhibits(lk) for lk in links],
         "decided": {"confirmed": sum(lk.status == "confirmed" for lk in links),
                     "rejected": sum(lk.status == "rejected" for lk in links),
                     "proposed": len(pending)},
