@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
 
 import polars as pl
 
-from atlas.errors import FormatError
+from atlas.errors import FormatError, NotASourceError
 from atlas.model import RAW_EVENT_SCHEMA, REJECT_SCHEMA, TS_TYPE, UTC
 from atlas.normalise.times import from_epoch
 
@@ -119,7 +119,7 @@ def read_bytes_text_plain(path: Path, what: str, data: bytes | None = None) -> s
     else the file is read here."""
     data = path.read_bytes() if data is None else data
     if not data or data.isspace():  # what ``not data.strip()`` asks, without a copy of the file (0.05 CPU-s a 107 MB one)
-        raise FormatError(f"{path}: the file is empty")
+        raise NotASourceError(f"{path}: the file is empty", reason="empty file")  # blank: nothing to read
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data[2:len(data) - len(data) % 2].decode("utf-16-le" if data[:2] == b"\xff\xfe" else "utf-16-be",
                                                          errors="replace")

@@ -52,7 +52,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from atlas.errors import FormatError
+from atlas.errors import FormatError, NotASourceError
 from atlas.model import REJECT_SCHEMA
 from parsers._bounds import (
     EXCERPT_CHARS,
@@ -685,6 +685,15 @@ def _xlsx_sheets(path: Path, *, head_only: bool) -> list[Sheet]:
     return _as_sheets(path, [(name, frame.head(HEAD_ROWS), big) for name, frame, big in frames], loadable=False)
 
 
+def _blank(path: Path, head: int, size: int) -> FormatError:
+    """A table whose head is blank space: empty (nothing to read: skipped in a folder) when the head
+    is the whole file; else a failure, for what follows the blank head was never looked at."""
+    if size <= head:
+        return NotASourceError(f"{path}: the file is empty", reason="empty file")
+    return FormatError(f"{path}: the first {head} bytes are blank space and the rest ({size - head} bytes) was not read "
+                       "as a table")
+
+
 def read_sheets(path: Path, data: bytes | None = None) -> list[Sheet]:
     """Every table of the file (a CSV's one, or each sheet of a workbook), ready to load.
 
@@ -694,7 +703,7 @@ def read_sheets(path: Path, data: bytes | None = None) -> list[Sheet]:
     if data is not None:
         head = data[:PROBE_BYTES]
         if not head.strip():
-            raise FormatError(f"{path}: the file is empty")
+            raise _blank(path, len(head), len(data))
         if head.startswith(b"PK\x03\x04"):
             raise FormatError(f"{path}: a zip file (a workbook?) is not read from memory")
         if _is_binary(head):
@@ -707,7 +716,7 @@ def read_sheets(path: Path, data: bytes | None = None) -> list[Sheet]:
         return _xlsx_sheets(path, head_only=False)
     head = probe.head
     if not head.strip():
-        raise FormatError(f"{path}: the file is empty")
+        raise _blank(path, len(head), probe.size)
     if _is_binary(head):
         raise FormatError(f"{path}: binary content: not a CSV or XLSX table")
     sheet = _csv_sheet(path, head, complete=probe.size <= len(head), loader=True)

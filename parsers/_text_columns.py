@@ -50,7 +50,7 @@ import polars as pl
 import pyarrow as pa
 from numpy.lib.stride_tricks import sliding_window_view
 
-from atlas.errors import FormatError
+from atlas.errors import FormatError, NotASourceError
 from parsers._bounds import (
     KEPT_BYTES,
     LongLine,
@@ -266,7 +266,7 @@ class TextBytes:
             a[size:] = 0
             content = a[:size]
         if size == 0 or (np.isin(content[:4096], ASCII_SPACE).all() and np.isin(content, ASCII_SPACE).all()):
-            raise FormatError(f"{path}: the file is empty")
+            raise NotASourceError(f"{path}: the file is empty", reason="empty file")  # blank: nothing to read
         if content.min() == 0:
             offset = int(np.argmin(content))
             raise FormatError(f"{path}: binary content (NUL byte at offset {offset}): not a {format_name} text export")
