@@ -20,7 +20,30 @@ class ManifestError(AtlasError):
 
 
 class FormatError(AtlasError):
-    """A source file is not in the format its parser expects, or in none we know."""
+    """A source file is not in the format its parser expects, or in none we know.
+
+    Raised as itself, it means a parser took the file (detected, or forced with
+    ``--format``) and could not read it: evidence Atlas reads that failed. Found in a
+    folder walk, such a file is a *failed* outcome, never a skip. A file no parser takes
+    at all is a :class:`NotASourceError`.
+    """
+
+
+class NotASourceError(FormatError):
+    """No parser takes this file, or it holds nothing to read: its format is not
+    recognised, it is empty (or only blank space), or it could not be opened before any
+    parser saw it. Found in a folder walk it is *skipped* with :attr:`reason`; named on
+    the command line it is an error like any other :class:`FormatError`.
+
+    The distinction is made where the error is raised, never inferred from its words.
+    """
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason  # the short reason a skip shows: "empty file", "format not recognised", ...
+
+    def __reduce__(self) -> tuple[type[NotASourceError], tuple[str, str]]:  # pickled whole (a batch worker's error)
+        return type(self), (str(self), self.reason)
 
 
 class StoreError(AtlasError):

@@ -35,7 +35,7 @@ from typing import Any
 import polars as pl
 
 import parsers
-from atlas.errors import AtlasError, FormatError, StoreError
+from atlas.errors import AtlasError, FormatError, NotASourceError, StoreError
 from atlas.model import IDENTITY_EVIDENCE_SCHEMA, REJECT_SCHEMA, conform, empty_evidence
 from atlas.normalise import to_events
 from atlas.normalise.identifiers import identifier_map, identifier_uri
@@ -420,8 +420,9 @@ def ingest_file(case: Case, path: Path, opts: IngestOptions, debug: bool = False
             with _timed(path, "hash"):
                 sha_before = sha256_file(path)
                 sides = sqlite_companions(path)
-    except OSError as exc:
-        raise FormatError(f"{shown(path)}: cannot be read ({exc.strerror or exc})") from exc
+    except OSError as exc:  # before any parser has seen it: a walk skips it, with why
+        why = f"cannot be read ({exc.strerror or exc})"
+        raise NotASourceError(f"{shown(path)}: {why}", reason=why) from exc
     source_id = source_id_for(sha_before)
     identity = whole.identity if whole is not None else None
     recent = whole is not None and whole.recent
@@ -610,9 +611,11 @@ def stage_one(case: Case, path: Path, explicit: bool, opts: IngestOptions,
     """One file of an ingest, parsed and normalised, not committed: what ``atlas ingest``
     does per file, and what ``atlas batch`` runs as one task per source (:mod:`atlas.batch`).
 
-    A file found in a folder (``explicit`` False) that no parser recognises, that is
-    empty, special or unreadable, or that is an SQLite companion, is skipped with the
-    reason; any other failure raises, or with ``keep_going`` is an outcome ``failed``.
+    A file found in a folder (``explicit`` False) that no parser takes (a
+    :class:`~atlas.errors.NotASourceError`: not recognised, empty, special or unreadable)
+    or that is an SQLite companion, is skipped with the reason; any other failure (a
+    parser took the file and could not read it) raises, or with ``keep_going`` is an
+    outcome ``failed``.
     """
     companion = sqlite_companion_of(path)
     if companion is not None and not explicit:
@@ -623,12 +626,8 @@ def stage_one(case: Case, path: Path, explicit: bool, opts: IngestOptions,
         return ingest_file(case, path, opts, debug=debug)
     except FormatError as exc:
         text = shown(str(exc))
-        if not explicit and ("format not recognised" in text or "the file is empty" in text
-                             or "not a regular file" in text or "cannot be read" in text):
-            reason = "empty file" if "the file is empty" in text else text.removeprefix(f"{shown(path)}: ")
-            if "format not recognised" in text and "detector failed" not in text:
-                reason = "format not recognised"
-            return SourceOutcome(path=shown(path), status="skipped", message=reason), None
+        if not explicit and isinstance(exc, NotASourceError):  # typed where raised: no parser takes the file
+            return SourceOutcome(path=shown(path), status="skipped", message=shown(exc.reason)), None
         if not opts.keep_going:
             raise
         return SourceOutcome(path=shown(path), status="failed", message=text), None

@@ -150,7 +150,8 @@ class Review:
         self._cache: dict[str, Any] = {}
         self._source_refs: dict[str, str] | None = None
         self._memo: Memo | None = None  # parts of the analysis a decision cannot change (atlas.conduct.memo)
-        self._lock = threading.RLock()  # screens compute in worker threads: one computation per view
+        self._lock = threading.RLock()  # screens compute in worker threads: guards the cache (see _cached)
+        self._view_locks: dict[str, threading.RLock] = {}  # one build per view at a time
 
     # --- freshness -----------------------------------------------------------------------
 
@@ -168,11 +169,25 @@ class Review:
             return False
 
     def _cached(self, name: str, build: Callable[[], Any]) -> Any:
+        """A view, built once per ledger generation. Each view is built under its own lock: the shared lock is
+        held only to read and write the cache, so a quick view (the identity map a record's detail and the
+        Overview need) never waits for a slow one (the conduct analysis a decision set off in a worker)."""
         with self._lock:
             self.refresh()
-            if name not in self._cache:
-                self._cache[name] = build()
-            return self._cache[name]
+            if name in self._cache:
+                return self._cache[name]
+            view_lock = self._view_locks.setdefault(name, threading.RLock())
+        with view_lock:  # one build of a view at a time; a second caller waits for it, then reads the cache
+            with self._lock:
+                self.refresh()
+                if name in self._cache:
+                    return self._cache[name]
+                built_for = self._generation
+            value = build()
+            with self._lock:
+                if self._generation == built_for and self.generation() == built_for:
+                    self._cache[name] = value  # never keep a view of a ledger that moved on while it was built
+            return value
 
     # --- the views -----------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from atlas.errors import AtlasError, FormatError
+from atlas.errors import AtlasError, FormatError, NotASourceError
 
 
 def shown(value: Path | str) -> str:
@@ -60,11 +60,13 @@ def check_regular(path: Path) -> os.stat_result:
     try:
         st = path.stat()
     except OSError as exc:
-        raise FormatError(f"{shown(path)}: cannot be read ({exc.strerror or exc})") from exc
+        why = f"cannot be read ({exc.strerror or exc})"  # no parser has seen it: a walk skips it, with why
+        raise NotASourceError(f"{shown(path)}: {why}", reason=why) from exc
     kind = _special_kind(st.st_mode)
     if kind is not None:
-        raise FormatError(f"{shown(path)}: {kind}, not a regular file: refused without opening")
-    if stat.S_ISDIR(st.st_mode):
+        why = f"{kind}, not a regular file: refused without opening"
+        raise NotASourceError(f"{shown(path)}: {why}", reason=why)
+    if stat.S_ISDIR(st.st_mode):  # a walk never hands over a folder: one that is one now changed under it, so it fails
         raise FormatError(f"{shown(path)}: is a folder")
     return st
 

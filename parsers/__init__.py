@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from atlas.errors import FormatError, describe_failure
+from atlas.errors import FormatError, NotASourceError, describe_failure
 
 if TYPE_CHECKING:
     from parsers._catalogue import FormatEntry
@@ -109,10 +109,11 @@ def detect(path: Path) -> ParserModule:
     try:
         size = probe.size
         probe.head  # noqa: B018  (read once here so an unreadable file is named, not a detector failure)
-    except OSError as exc:
-        raise FormatError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    except OSError as exc:  # no parser has seen it: a folder walk skips it, with why
+        why = f"cannot be read ({exc.strerror or exc})"
+        raise NotASourceError(f"{path}: {why}", reason=why) from exc
     if size == 0:
-        raise FormatError(f"{path}: the file is empty")
+        raise NotASourceError(f"{path}: the file is empty", reason="empty file")
     ranked, failures = scores(probe)
     best_score, best_name, best = ranked[0]
     if best_score < MIN_CONFIDENCE:
@@ -125,10 +126,9 @@ def detect(path: Path) -> ParserModule:
             if damage := workbook_damage(probe):  # the directory reads, a sheet inside does not
                 what = f"an Excel workbook of {size} bytes that cannot be read, damaged or truncated: {damage}"
         failed = f"; {'; '.join(failures)}" if failures else ""
-        raise FormatError(
-            f"{path}: format not recognised ({what}){failed}; "
-            "see `atlas formats`, or force one with --format NAME"
-        )
+        why = f"format not recognised ({what}){failed}; see `atlas formats`, or force one with --format NAME"
+        # no parser takes it: a folder walk skips it, saying only "format not recognised" unless a detector failed
+        raise NotASourceError(f"{path}: {why}", reason=why if failures else "format not recognised")
     if len(ranked) > 1 and ranked[1][0] == best_score:
         raise FormatError(
             f"{path}: could be {best_name} or {ranked[1][1]} (equal confidence); choose with --format"

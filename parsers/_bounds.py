@@ -42,8 +42,8 @@ the bound above a table's header is no record: it is not read, and the parser's 
 so. A CSV record is read as one empty line (the rows after it keep their numbers); a chat message
 keeps its header's first bytes and its line breaks (the lines after it keep their numbers).
 
-A UTF-16 file (Windows Notepad's "Unicode") is read whole and converted to UTF-8 anyway (every reader
-of it does so); its records are then found and cut in those UTF-8 bytes exactly as a UTF-8 file's
+A UTF-16 file (Windows Notepad's "Unicode") is converted to UTF-8 anyway (every reader of it does so; in
+1 MiB pieces since session 16, so the file is not held beside its text and its UTF-8); its records are then found and cut in those UTF-8 bytes exactly as a UTF-8 file's
 (:func:`utf16_as_utf8`), per record, not per physical line, and a reject's size is the record's UTF-8
 bytes. (Until session 14 such a file was bounded per physical line only, and one with a line over the
 bound refused whole.)
@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import functools
 import mmap
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -91,10 +92,12 @@ message to 10,000, Messenger and Instagram to 20,000 (80 KiB in UTF-8 at most), 
 are shorter. A 50 MB string in one record took an ingest 420-810 MB (the value copied into the
 event, the normalised table, the store's encoding) and was stored whole as the event's text. A
 record with a value over the bound is one reject naming the file, the record's place, the field
-and its size (:func:`bounded_json_values`); every other record keeps its place. The check runs on
-the parser's event table (its string columns' byte lengths, one Polars pass), after the parse: the
-file is read whole by ``json.loads``/Polars either way (one copy of the value, which a real export
-never holds), and what the bound saves is every copy after it."""
+and its size (:func:`bounded_json_values`); every other record keeps its place. Two checks: a string
+over the bound as written (no escapes in it; or over 6x the bound, escapes and all) is cut out of the
+file's bytes before ``json.loads``/Polars read the document (:mod:`parsers._json_cut`, since session
+16: a 50 MB message no longer costs its copies in the decoded document), and the parser's event and
+extra tables are checked after the parse (their string columns' byte lengths, one Polars pass) for
+the rest: a value made of escapes, or one text joined from several strings (a place's name and address)."""
 KEPT_BYTES: Final = 256
 """Of a line over the bound, the bytes the parser still sees (whole UTF-8 characters): enough
 for a chat header, so the message it starts is still found, and then rejected whole."""
@@ -164,9 +167,47 @@ def utf16_as_utf8(data: bytes) -> bytes:
     """A UTF-16 file's bytes (its byte-order mark first) as UTF-8, the mark dropped, a character that
     is not one replaced (as every reader of such a file decodes it): the same lines, so a record's
     bound is found in these bytes as in a UTF-8 file's (:func:`csv_long_records_in`,
-    :func:`chat_long_blocks_in`), its size counted in UTF-8 bytes."""
-    enc = "utf-16-le" if data[:2] == b"\xff\xfe" else "utf-16-be"
-    return data[2:len(data) - len(data) % 2].decode(enc, errors="replace").encode("utf-8")
+    :func:`chat_long_blocks_in`), its size counted in UTF-8 bytes.
+
+    Converted :data:`UTF16_PIECE` bytes at a time (an incremental decoder: a pair split between two pieces
+    is joined), so besides ``data`` only the UTF-8 answer is held whole. Before session 16 the file was
+    held three times over at once (``data``, its copy without the mark, the decoded text, the UTF-8: 3x
+    the file for ASCII text). The same bytes as decoding it whole (tests/test_utf16_memory.py)."""
+    with memoryview(data) as view:
+        return _utf16_pieces_to_utf8(data[:2], (view[i:i + UTF16_PIECE] for i in range(2, len(data), UTF16_PIECE)),
+                                     len(data) - 2)
+
+
+def utf16_file_as_utf8(path: Path) -> bytes:
+    """:func:`utf16_as_utf8` of the file at ``path``, read :data:`UTF16_PIECE` bytes at a time: the file is
+    never held whole, only its UTF-8 (half its size for ASCII text)."""
+    with path.open("rb") as fh:
+        mark = fh.read(2)
+        size = os.fstat(fh.fileno()).st_size - len(mark)
+        return _utf16_pieces_to_utf8(mark, iter(functools.partial(fh.read, UTF16_PIECE), b""), size)
+
+
+UTF16_PIECE: Final = 1 << 20
+
+
+def _utf16_pieces_to_utf8(mark: bytes, pieces: Iterator[Any], size: int) -> bytes:
+    """The UTF-8 of UTF-16 ``pieces`` (``size`` bytes after the mark ``mark``; an odd last byte dropped, as
+    the whole decode drops it), decoded with ``errors="replace"``."""
+    import codecs
+    import io
+
+    decoder = codecs.getincrementaldecoder("utf-16-le" if mark == b"\xff\xfe" else "utf-16-be")(errors="replace")
+    out = io.BytesIO()  # (getvalue hands over its buffer: the answer is not copied again)
+    left = size - size % 2
+    for piece in pieces:
+        if len(piece) > left:
+            piece = piece[:left]
+        left -= len(piece)
+        out.write(decoder.decode(piece).encode("utf-8"))
+        if not left:
+            break
+    out.write(decoder.decode(b"", final=True).encode("utf-8"))
+    return out.getvalue()
 
 
 def _break_before(mm: mmap.mmap | bytes, pos: int) -> int:
@@ -291,7 +332,8 @@ def _csv_long(mm: mmap.mmap | bytes, n: int, bound: int, skip: int) -> tuple[lis
                       for i, (s, e) in enumerate(spans)]
 
 
-def _record_spans(mm: mmap.mmap | bytes, arr: Any, lo: int, n: int, bound: int) -> list[tuple[int, int]]:
+def _record_spans(mm: mmap.mmap | bytes, arr: Any, lo: int, n: int, bound: int, *,
+                  plain: bool = False) -> list[tuple[int, int]]:
     """Every CSV record in ``[lo, n)`` longer than ``bound``, as ``(start, end)`` (``end``: its line break).
 
     A record ends at a line break (LF or CR) with an even number of quotes between ``lo`` and it,
@@ -304,8 +346,14 @@ def _record_spans(mm: mmap.mmap | bytes, arr: Any, lo: int, n: int, bound: int) 
     window = max(bound // 2, 1)
     starts = list(range(lo, n, window))
     parity = [0] * len(starts)
+    # With no quote from ``lo`` on (nearly every return), every line break ends a record: each
+    # window's parity is 0 and it has a record break where it has a line break, so no quote is
+    # counted (one search for a quote, ~0.013 CPU-s, against the windows' counts, ~0.02, in a
+    # 222 MB return). ``plain``: the quotes counted all the same (the plain rule); the same spans,
+    # tested in ``tests/test_record_bounds.py``.
+    quote_free = not plain and mm.find(b'"', lo, n) < 0
     p = 0
-    for k, a in enumerate(starts):
+    for k, a in enumerate(starts if not quote_free else ()):
         parity[k] = p
         p ^= int(np.count_nonzero(arr[a:min(a + window, n)] == _QUOTE)) & 1
 
@@ -319,6 +367,8 @@ def _record_spans(mm: mmap.mmap | bytes, arr: Any, lo: int, n: int, bound: int) 
 
     def has_break(k: int) -> bool:
         a, e = starts[k], min(starts[k] + window, n)
+        if quote_free:
+            return _break_in(mm, a, e) < e
         pos, par = a, parity[k]
         for _ in range(_QUICK_BREAKS):
             b = _break_in(mm, pos, e)
@@ -441,9 +491,17 @@ def is_utf16(path: Path) -> bool:
         return fh.read(2) in (b"\xff\xfe", b"\xfe\xff")
 
 
-def reason(found: LongLine, bound: int, what: str, name: str, unit: str = "line") -> str:
+def reason(found: LongLine, bound: int, what: str, name: str, unit: str = "line", *, quoted: bool = False) -> str:
     """A reject's reason for ``found`` in the file called ``name``: the line (or lines), its size, the
-    bound (on one ``unit`` of ``what``) and why, and that it is kept."""
+    bound (on one ``unit`` of ``what``) and why, and that it is kept. ``quoted``: a CSV record, whose lines
+    are one record only because a quote opened on its first line closes on its last (the line breaks
+    between are inside quotes): said, since a quote left open by mistake reads this way."""
+    if found.last > found.line and quoted:
+        return (f"lines {found.line}-{found.last} of {name} are one {unit} of {found.size:,} bytes because a quote "
+                f"opened on line {found.line} closes only on line {found.last} (the {found.last - found.line:,} line "
+                f"break(s) between are inside the quotes: a quote left open by mistake reads so), over the {bound:,}-byte "
+                f"bound on one {unit} of {what}: not read (no real record is that long); the {unit} is kept unchanged "
+                f"in the source file")
     if found.last > found.line:
         return (f"lines {found.line}-{found.last} of {name} are one {unit} of {found.size:,} bytes, over the {bound:,}-byte "
                 f"bound on one {unit} of {what}: not read (no real record is that long); the {unit} is kept unchanged "

@@ -29,9 +29,10 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
 
 import polars as pl
 
-from atlas.errors import FormatError
+from atlas.errors import FormatError, NotASourceError
 from atlas.model import RAW_EVENT_SCHEMA, REJECT_SCHEMA, TS_TYPE, UTC
 from atlas.normalise.times import from_epoch
+from parsers._json_cut import _ACTIVE, cut, suspect
 
 if TYPE_CHECKING:
     from parsers.base import ParseContext, ParseResult
@@ -102,6 +103,8 @@ def read_bytes_text(path: Path, what: str) -> str:
                     n += got
                 if n == len(buffer) or not n or view[0] in _NOT_FIRST:  # (grown since, empty, odd start)
                     return read_bytes_text_plain(path, what)
+                if (cuts := _ACTIVE.get()) is not None and suspect(buffer, n, cuts.bound):  # (maybe a string over the bound)
+                    return read_bytes_text_plain(path, what, cut(bytes(view[:n]), path))
                 with view[:n] as data:
                     try:
                         return str(data, "utf-8-sig")
@@ -117,17 +120,24 @@ def read_bytes_text_plain(path: Path, what: str, data: bytes | None = None) -> s
     text and is read too. (The plain rule of :func:`read_bytes_text`.) ``data``: the file's
     bytes as the caller read them (its long lines cut, :func:`parsers._bounds.read_without`),
     else the file is read here."""
-    data = path.read_bytes() if data is None else data
+    data = json_bytes(path) if data is None else data
     if not data or data.isspace():  # what ``not data.strip()`` asks, without a copy of the file (0.05 CPU-s a 107 MB one)
-        raise FormatError(f"{path}: the file is empty")
+        raise NotASourceError(f"{path}: the file is empty", reason="empty file")  # blank: nothing to read
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data[2:len(data) - len(data) % 2].decode("utf-16-le" if data[:2] == b"\xff\xfe" else "utf-16-be",
-                                                         errors="replace")
+        with memoryview(data) as view, view[2:len(data) - len(data) % 2] as body:  # (no copy of the file)
+            return str(body, "utf-16-le" if data[:2] == b"\xff\xfe" else "utf-16-be", errors="replace")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise_if_truncated(path, exc, len(data))
         raise FormatError(f"{path}: not UTF-8 text (invalid byte at offset {exc.start}); not a {what}") from exc
+
+
+def json_bytes(path: Path) -> bytes:
+    """The file's bytes, and where a JSON parser's parse is collecting cuts (:mod:`parsers._json_cut`),
+    with each string over the bound cut out (:func:`parsers._json_cut.cut`): what every route of a JSON
+    parser reads a whole document through."""
+    return cut(path.read_bytes(), path)
 
 
 _Parse = TypeVar("_Parse", bound=Callable[..., Any])

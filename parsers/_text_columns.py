@@ -50,7 +50,7 @@ import polars as pl
 import pyarrow as pa
 from numpy.lib.stride_tricks import sliding_window_view
 
-from atlas.errors import FormatError
+from atlas.errors import FormatError, NotASourceError
 from parsers._bounds import (
     KEPT_BYTES,
     LongLine,
@@ -63,7 +63,7 @@ from parsers._bounds import (
     long_lines,
     long_lines_in,
     read_without_bytes,
-    utf16_as_utf8,
+    utf16_file_as_utf8,
 )
 from parsers._exports import raise_if_truncated
 
@@ -206,10 +206,9 @@ class TextBytes:
         """:meth:`read` of a UTF-16 file (its byte-order mark first; an export re-saved by Windows
         Notepad as "Unicode"): the same text, converted to UTF-8 first, then bounded (per message with
         ``is_header``, else per line) and cut in those bytes as a UTF-8 file is in its own."""
-        raw = path.read_bytes()
-        encoding = "utf-16-le" if raw[:2] == b"\xff\xfe" else "utf-16-be"
-        data = utf16_as_utf8(raw)
-        del raw
+        with path.open("rb") as fh:
+            encoding = "utf-16-le" if fh.read(2) == b"\xff\xfe" else "utf-16-be"
+        data = utf16_file_as_utf8(path)  # (read in pieces: the file is never held whole beside its UTF-8)
         long: list[LongLine] = []
         if bound is not None:
             long = chat_long_blocks_in(data, bound, is_header) if is_header is not None else long_lines_in(data, bound)
@@ -266,7 +265,7 @@ class TextBytes:
             a[size:] = 0
             content = a[:size]
         if size == 0 or (np.isin(content[:4096], ASCII_SPACE).all() and np.isin(content, ASCII_SPACE).all()):
-            raise FormatError(f"{path}: the file is empty")
+            raise NotASourceError(f"{path}: the file is empty", reason="empty file")  # blank: nothing to read
         if content.min() == 0:
             offset = int(np.argmin(content))
             raise FormatError(f"{path}: binary content (NUL byte at offset {offset}): not a {format_name} text export")

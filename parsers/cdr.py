@@ -84,7 +84,7 @@ DIRECTION: Final = EVENT_SCHEMA["direction"]
 
 INFO: Final = ParserInfo(
     name="cdr",
-    version="1.4.0",
+    version="1.5.0",
     description="Call data records from a communications provider (CSV or XLSX, mapped by header templates)",
     detects="a CSV or XLSX whose header row fits a CDR template (cdr_templates.toml or --map), or whose "
             "columns map by meaning without doubt (cdr_vocabulary.toml), or looks like call data "

@@ -51,7 +51,7 @@ from parsers.cdr import HEADER_SCAN_ROWS, cell_key, hex_to_decimal
 
 INFO: Final = ParserInfo(
     name="cell-sites",
-    version="1.3.0",
+    version="1.4.0",
     description="Cell-site list from a communications provider (CSV or XLSX; lat/lon or OS grid)",
     detects="a CSV or XLSX with a cell id column, a position (latitude/longitude, easting/northing or grid "
             "reference) and antenna columns (azimuth or beam width)",

@@ -39,7 +39,7 @@ from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
 INFO: Final = ParserInfo(
     name="google-returns-csv",
-    version="1.3.0",
+    version="1.4.0",
     description="Google location-history return to police (CSV: Timestamp (UTC), Latitude, Longitude, Display Radius …)",
     detects="CSV whose header (after any preamble) has 'Timestamp (UTC)' (or Timestamp), Latitude and Longitude, "
     "and a Display Radius / Device Tag column",

@@ -66,11 +66,12 @@ from parsers._exports import (
     storable_number,
     without_cycle_collection,
 )
+from parsers._json_cut import cuts_long_json_values
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCount
 
 INFO: Final = ParserInfo(
     name="google-semantic-json",
-    version="1.1.0",
+    version="1.2.0",
     description="Google Semantic Location History monthly file (placeVisit / activitySegment)",
     detects="JSON object with 'timelineObjects' holding placeVisit / activitySegment",
     notes=__doc__ or "",
@@ -233,6 +234,7 @@ def _instant(frame: pl.DataFrame, text: str, ms: str) -> pl.Expr:
 
 
 @bounded_json_values("a Semantic Location History record")
+@cuts_long_json_values("a Semantic Location History record")
 @rejects_lone_surrogates
 @without_cycle_collection
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
@@ -253,6 +255,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
 
 
 @bounded_json_values("a Semantic Location History record")
+@cuts_long_json_values("a Semantic Location History record")
 @rejects_lone_surrogates
 @without_cycle_collection
 def parse_plain(path: Path, ctx: ParseContext) -> ParseResult:

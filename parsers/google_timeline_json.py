@@ -64,6 +64,7 @@ from parsers._exports import (
     head_keys,
     iso_basis,
     iso_instant,
+    json_bytes,
     load_json,
     not_python_numbers,
     number_excerpt,
@@ -72,12 +73,13 @@ from parsers._exports import (
     storable_number,
     without_cycle_collection,
 )
+from parsers._json_cut import cuts_long_json_values
 from parsers._nesting import bracket_depths
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
 INFO: Final = ParserInfo(
     name="google-timeline-json",
-    version="1.1.0",
+    version="1.2.0",
     description="Google Maps Timeline exported from the phone (Timeline.json: semanticSegments, rawSignals)",
     detects="JSON with 'semanticSegments' (and/or 'rawSignals'), or an iOS list of segments with 'geo:' coordinates",
     notes=__doc__ or "",
@@ -663,7 +665,7 @@ def _activities(seg: pl.DataFrame, start: pl.Expr, end: pl.Expr) -> list[pl.Data
 def _fast_records(path: Path) -> pl.DataFrame | None:
     """The records' columns by the fast path, or None where only the plain rule reads the file exactly."""
     try:
-        return _fast_frame(path.read_bytes())
+        return _fast_frame(json_bytes(path))
     except Exception:  # whatever the fast path cannot read, the plain rule reads or names
         return None
 
@@ -817,6 +819,7 @@ ASSUMPTIONS: Final = ["Timeline.json: times carry their UTC offset; visits and a
 
 
 @bounded_json_values("a Timeline.json record")
+@cuts_long_json_values("a Timeline.json record")
 @rejects_lone_surrogates
 @without_cycle_collection
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
@@ -830,6 +833,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
 
 
 @bounded_json_values("a Timeline.json record")
+@cuts_long_json_values("a Timeline.json record")
 @rejects_lone_surrogates
 @without_cycle_collection
 def parse_plain(path: Path, ctx: ParseContext) -> ParseResult:

@@ -40,7 +40,7 @@ import lxml.html
 import polars as pl
 from lxml import etree
 
-from atlas.errors import AtlasError, FormatError
+from atlas.errors import AtlasError, FormatError, NotASourceError
 from atlas.model import Channel, EvidenceCategory
 from atlas.normalise.times import parse_datetimes, sniff_datetime_format
 from parsers._exports import others, raw_events, rejects
@@ -134,7 +134,7 @@ def _participants(doc: etree._Element) -> list[str]:
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
     data = path.read_bytes()
     if not data.strip():
-        raise FormatError(f"{path}: the file is empty")
+        raise NotASourceError(f"{path}: the file is empty", reason="empty file")  # blank: nothing to read
     parser = lxml.html.HTMLParser(no_network=True, remove_comments=True, huge_tree=True)
     try:
         doc = lxml.html.fromstring(data, parser=parser)

@@ -87,6 +87,7 @@ from parsers._exports import (
     has_array,
     head_keys,
     is_mojibake_document,
+    json_bytes,
     load_json,
     others,
     raw_events,
@@ -96,13 +97,14 @@ from parsers._exports import (
     repair_value,
     without_cycle_collection,
 )
+from parsers._json_cut import cuts_long_json_values
 from parsers._json_tally import byte_counts, few_keys, text_bytes
 from parsers._meta import FB_PREFIXES, IG_PREFIXES, decide_platform
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCount
 
 INFO: Final = ParserInfo(
     name="meta-dyi-json",
-    version="1.2.0",
+    version="1.3.0",
     description="Facebook / Messenger / Instagram 'Download your information' JSON (messages, posts, comments, profile)",
     detects="JSON with participants/messages and sender_name + timestamp_ms (or camelCase senderName + timestamp), "
     "or Meta's posts, comments_v2, string_map_data comments, profile_user / profile_v2",
@@ -143,6 +145,7 @@ def detect(probe: Probe) -> int:
 
 
 @bounded_json_values("a Messenger or Instagram message")
+@cuts_long_json_values("a Messenger or Instagram message")
 @rejects_lone_surrogates
 @without_cycle_collection
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
@@ -151,6 +154,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
 
 
 @bounded_json_values("a Messenger or Instagram message")
+@cuts_long_json_values("a Messenger or Instagram message")
 @rejects_lone_surrogates
 @without_cycle_collection
 def parse_plain(path: Path, ctx: ParseContext) -> ParseResult:
@@ -749,7 +753,7 @@ def _fast_thread(path: Path, ctx: ParseContext) -> ParseResult | None:
 
 
 def _fast_thread_or_raise(path: Path, ctx: ParseContext) -> ParseResult:
-    data = path.read_bytes()
+    data = json_bytes(path)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     if data[:4096].lstrip()[:1] != b"{" or not data.isascii():  # a backslash's escape: checked by _escapes

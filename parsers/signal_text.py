@@ -48,14 +48,14 @@ from parsers._bounds import (
     read_without,
     read_without_bytes,
     reject_long_blocks,
-    utf16_as_utf8,
+    utf16_file_as_utf8,
 )
 from parsers._exports import read_bytes_text, read_bytes_text_plain, rejects
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCount
 
 INFO: Final = ParserInfo(
     name="signal-text",
-    version="1.3.0",
+    version="1.4.0",
     description="Signal chat exported as plain text ('[YYYY-MM-DD, HH:MM] Name: text')",
     detects="text whose message headers are all '[YYYY-MM-DD, HH:MM] ' (bracketed ISO date, minutes, no seconds)",
     notes=__doc__ or "",
@@ -97,7 +97,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     # reject (below).
     # UTF-16 (Windows Notepad's "Unicode") is read as its UTF-8 text, bounded per message in it.
     if is_utf16(path):
-        utf8 = utf16_as_utf8(path.read_bytes())
+        utf8 = utf16_file_as_utf8(path)
         long = chat_long_blocks_in(utf8, CHAT_LINE_BYTES, _is_header)
         text = read_bytes_text_plain(path, "Signal text export", read_without_bytes(utf8, long, KEPT_BYTES, breaks=False))
         del utf8

@@ -59,6 +59,7 @@ from parsers._exports import (
     excerpt,
     head_keys,
     iso_instant,
+    json_bytes,
     load_json_text,
     raw_events,
     read_bytes_text,
@@ -67,13 +68,14 @@ from parsers._exports import (
     values_are_own_uris,
     without_cycle_collection,
 )
+from parsers._json_cut import cuts_long_json_values
 from parsers._json_tally import NotFast
 from parsers._tabular import long_line_notes, long_line_rejects, probe_sheets, read_sheets, with_header, without_blank_rows
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, quoted_name
 
 INFO: Final = ParserInfo(
     name="snapchat",
-    version="1.3.0",
+    version="1.4.0",
     description="Snapchat chat history: 'My Data' chat_history.json, or a law-enforcement return CSV of conversations",
     detects="JSON whose records have 'Media Type' and 'Created' with 'From'/'To'; or CSV (after any preamble) whose "
     "header names a sender (sender_username/from), a recipient and a timestamp",
@@ -128,6 +130,7 @@ def detect(probe: Probe) -> int:
 
 
 @bounded_json_values("a Snapchat record")
+@cuts_long_json_values("a Snapchat record")
 @rejects_lone_surrogates
 @without_cycle_collection
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
@@ -135,13 +138,14 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     with path.open("rb") as fh:
         start = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     if start == b"{":
-        fast = _fast_json(path.read_bytes(), ctx)
+        fast = _fast_json(json_bytes(path), ctx)
         if fast is not None:
             return fast
     return _parse_plain(path, ctx, start)
 
 
 @bounded_json_values("a Snapchat record")
+@cuts_long_json_values("a Snapchat record")
 @rejects_lone_surrogates
 @without_cycle_collection
 def parse_plain(path: Path, ctx: ParseContext) -> ParseResult:

@@ -46,7 +46,7 @@ from parsers.cdr import HEADER_SCAN_ROWS
 
 INFO: Final = ParserInfo(
     name="subscriber",
-    version="1.3.0",
+    version="1.4.0",
     description="Subscriber (entity) data return: registered name, address, account, IMSI/IMEI history",
     detects="a CSV or XLSX with a number column (MSISDN) and subscriber columns (name, address or account) "
             "and handset/SIM columns (IMEI or IMSI)",

@@ -69,6 +69,7 @@ from parsers._exports import (
     excerpt,
     has_array,
     head_keys,
+    json_bytes,
     load_json,
     not_python_numbers,
     raw_events,
@@ -77,11 +78,12 @@ from parsers._exports import (
     values_are_own_uris,
     without_cycle_collection,
 )
+from parsers._json_cut import cuts_long_json_values
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCount
 
 INFO: Final = ParserInfo(
     name="telegram-json",
-    version="1.1.0",
+    version="1.2.0",
     description="Telegram Desktop JSON export (result.json: single chat or full export)",
     detects="JSON with 'messages' whose records have 'date_unixtime' or 'date' with 'from'/'type', or a full "
     "export with 'chats': {'list': [...]}",
@@ -445,6 +447,7 @@ def _already_uris(values: set[str], ctx: ParseContext) -> bool:
 
 
 @bounded_json_values("a record of a Telegram export")
+@cuts_long_json_values("a record of a Telegram export")
 @rejects_lone_surrogates
 @without_cycle_collection
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
@@ -455,6 +458,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
 
 
 @bounded_json_values("a record of a Telegram export")
+@cuts_long_json_values("a record of a Telegram export")
 @rejects_lone_surrogates
 @without_cycle_collection
 def parse_plain(path: Path, ctx: ParseContext) -> ParseResult:
@@ -850,7 +854,7 @@ def _parse_arrow(path: Path, ctx: ParseContext) -> ParseResult:
     """:func:`parse` by the Arrow route (:func:`_arrow_doc`), or :class:`_NotFast`."""
     import pyarrow as pa
 
-    table, runs = _arrow_doc(path.read_bytes())
+    table, runs = _arrow_doc(json_bytes(path))
     chats = _arrow_chats(table)
     rows = _Rows()
     top = {name: table.column(name).chunk(0)[0] for name in ("personal_information", "contacts")}

@@ -69,7 +69,7 @@ from parsers.cellebrite_xml import channel_of
 
 INFO: Final = ParserInfo(
     name="tool-export",
-    version="1.3.0",
+    version="1.4.0",
     description="Phone-analysis tool export (CSV/XLSX messages, calls, contacts)",
     detects="CSV or XLSX whose header row (within the first 15 rows) matches a template in "
             "parsers/templates/tool_exports.toml (Cellebrite Excel, XRY, AXIOM CSV), or --map FILE",

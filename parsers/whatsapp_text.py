@@ -92,7 +92,7 @@ from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCou
 
 INFO: Final = ParserInfo(
     name="whatsapp-text",
-    version="1.4.0",
+    version="1.5.0",
     description="WhatsApp 'Export chat' text file (Android or iOS)",
     detects="text whose lines start with a WhatsApp date/time header, e.g. '01/01/19, 11:25 - Name: ' or '[01/01/2019, 11:25:03] Name: '",
     notes=__doc__ or "",

@@ -82,11 +82,12 @@ from parsers._exports import (
     without_cycle_collection,
 )
 from parsers._group_membership import Change, members_over_time
+from parsers._json_cut import cut, cuts_long_json_values
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
 INFO: Final = ParserInfo(
     name="x-archive",
-    version="1.3.0",
+    version="1.4.0",
     description="X (Twitter) archive data file: direct messages, tweets or account (window.YTD.… = JSON)",
     detects="a JavaScript file starting 'window.YTD.<direct_messages|direct_messages_group|tweets|tweet|account>.partN = '",
     notes=__doc__ or "",
@@ -114,6 +115,7 @@ def _uid(value: Any) -> str | None:
 
 
 @bounded_json_values("an X archive record")
+@cuts_long_json_values("an X archive record")
 @rejects_lone_surrogates
 @without_cycle_collection
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
@@ -126,6 +128,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
 
 
 @bounded_json_values("an X archive record")
+@cuts_long_json_values("an X archive record")
 @rejects_lone_surrogates
 @without_cycle_collection
 def parse_plain(path: Path, ctx: ParseContext) -> ParseResult:
@@ -574,7 +577,7 @@ def _polars_dms(path: Path, ctx: ParseContext) -> ParseResult | None:
             data = fh.read(max(os.fstat(fh.fileno()).st_size - m.end(), 0))  # in one read, where no size reads by parts
             if fh.read(1):
                 return None  # the file grew while it was read
-        return _polars_result(data, path, ctx)
+        return _polars_result(cut(data, path, m.end()), path, ctx)
     except _NotFast:
         return None
     except (KeyboardInterrupt, SystemExit, GeneratorExit):

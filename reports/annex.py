@@ -36,6 +36,13 @@ TARGETS_RULE = (
     "names each as the other outputs do: the party's name in the case file, and a police number as, for example, "
     "police non-emergency 101.")
 """How incidents.csv names its targets (shown when the analysis ran, so that the table is produced)."""
+STATUS_RULE = (
+    "In incidents.csv (identifier_statuses) and breaches.csv (identifier_status), the status of the suspect's "
+    "identifier behind each contact is attributed (the officer attributed it to the suspect in the case file) or "
+    "confirmed (an identity link confirmed by an officer; recorded in the case's decisions ledger makes it the "
+    "suspect's; the statement's 'Identifiers relied on' gives each link and its basis); it is blank for a presence "
+    "of the suspect's device, which is not a contact.")
+"""What the served tables' identifier status words mean (an officer's decision, never a fact of the data)."""
 
 
 def dependency_versions() -> list[tuple[str, str]]:
@@ -145,6 +152,7 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources
         "exhibit column of events.csv, one row per record, each named once. " + LIST_RULE, numbered=False))
     if findings.conduct is not None:
         lists.blocks.append(Para(TARGETS_RULE, numbered=False))
+        lists.blocks.append(Para(STATUS_RULE, numbered=False))
     sections.append(lists)
 
     conduct = findings.conduct

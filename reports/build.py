@@ -397,9 +397,6 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
     made["events"] = hashed(made["events"], events_path, cited.height)
     paths["events"] = events_path
 
-    limits = limitations.build(case, inputs.sources, src_refs, inputs.suspect_ids, inputs.identity_links,
-                               inputs.dedupe_rule, inputs.suspect.name if inputs.suspect else "the suspect",
-                               possible_sms_parts=inputs.possible_sms_parts, owner_parties=inputs.owners)
     offsets: dict[str, tuple[float, int]] = {}
     if inputs.dedupe_rule and inputs.graph.deduplicated:
         # the graph de-duplicated every contact of the case, with the same identities, owners
@@ -411,6 +408,10 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
         from atlas.contacts import case_contacts
 
         case_contacts(case, clock_offsets=offsets)
+    limits = limitations.build(case, inputs.sources, src_refs, inputs.suspect_ids, inputs.identity_links,
+                               inputs.dedupe_rule, inputs.suspect.name if inputs.suspect else "the suspect",
+                               possible_sms_parts=inputs.possible_sms_parts, owner_parties=inputs.owners,
+                               clock_offsets=offsets)
     annex_doc = replace(annex.build(inputs, fnd, limits, sources, offsets, made["annex"]),
                         integrity_notice=integrity_notice)
     annex_path = statement_docx.render(annex_doc, out_dir / made["annex"].filename)

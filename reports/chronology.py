@@ -82,8 +82,13 @@ def exhibit_numbers(records: Iterable[exhibits_rule.RecordRef]) -> tuple[str, ..
 
 
 def channel_name(channel: str) -> str:
-    parts = [CHANNEL_NAMES.get(c, c) for c in str(channel).split("/") if c]
-    return " / ".join(dict.fromkeys(parts)) or "unknown"
+    """A channel for a reader: ``SMS``; a contact whose records name different channels of one network group
+    (``mms/sms``: the handset's database says MMS, the call data record SMS) is ``MMS or SMS (the records
+    differ)``, never a channel of its own such as ``MMS / SMS``, and not put under either (that would choose)."""
+    parts = list(dict.fromkeys(CHANNEL_NAMES.get(c, c) for c in str(channel).split("/") if c))
+    if len(parts) > 1:
+        return " or ".join(parts) + " (the records differ)"
+    return parts[0] if parts else "unknown"
 
 
 def duration_words(seconds: int | None) -> str:

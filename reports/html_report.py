@@ -81,6 +81,9 @@ MAX_TABLE_ROWS: Final = 5_000
 MAX_RECORDS: Final = 10_000
 MAX_POSITIONS: Final = 5_000
 MAX_IDS_SHOWN: Final = 6
+HANDLE_COLUMN: Final = "handle to type in the command"
+"""The last column of a table of items awaiting a decision: each is named by its time and records first; its
+hex handle is only what an officer types into ``atlas … --confirm``."""
 TOOLS: Final = "pan,xwheel_zoom,box_zoom,reset,save"
 
 _CSS: Final = """
@@ -664,17 +667,17 @@ def decisions_html(inputs: ReportInputs, possible: Sequence[Any]) -> str:
     state_words = {"confirmed": "yes: confirmed by an officer", "dismissed": "no: dismissed"}
     decided = sorted((p for p in possible if p.state != "open"), key=lambda p: (p.start, p.id))
     rows = "".join(
-        f"<tr class='{p.state}'><td>{_esc(p.id)}</td><td>{_esc(uk_time(p.start))}</td>"
+        f"<tr class='{p.state}'><td>{_esc(uk_time(p.start))}</td>"
         f"<td>{_esc(place_label(inputs, p.colocation.place, p.colocation.kind))}</td>"
         f"<td>{_esc(state_words[p.state])}</td><td>{_esc(p.status)}</td><td>{_esc(p.basis)}</td>"
-        f"<td>{_esc(p.records_by_exhibit())}</td></tr>" for p in decided)
+        f"<td>{_esc(p.records_by_exhibit())}</td><td>{_esc(p.id)}</td></tr>" for p in decided)
     out = ["<h3>Possible co-locations: the officers' decisions and their basis in full</h3>"]
     if decided:
-        out.append("<table class='full'><colgroup><col style='width:85px'><col style='width:105px'>"
+        out.append("<table class='full'><colgroup><col style='width:105px'>"
                    "<col style='width:95px'><col style='width:95px'><col><col style='width:230px'>"
-                   "<col style='width:130px'></colgroup><tr><th>id</th><th>from (UK)</th><th>place</th><th>counted</th>"
-                   "<th>decision (who, when, why)</th><th>basis (what the data shows)</th><th>records (his / hers)</th>"
-                   "</tr>" + rows + "</table><p class='note'>Orange edge: confirmed by an officer (counted as an "
+                   "<col style='width:130px'><col style='width:95px'></colgroup><tr><th>from (UK)</th><th>place</th>"
+                   "<th>counted</th><th>decision (who, when, why)</th><th>basis (what the data shows)</th>"
+                   f"<th>records (his / hers)</th><th>{HANDLE_COLUMN}</th></tr>" + rows + "</table><p class='note'>Orange edge: confirmed by an officer (counted as an "
                    "incident, never as measured). Greyed out: dismissed by an officer (never counted; scheduled as "
                    "unused material, not stated as a finding).</p>")
     else:
@@ -715,6 +718,15 @@ def review_html(review: ReviewView) -> str:
     return "".join(out)
 
 
+def contact_chart_note(findings: Findings, s2a_short: str) -> str:
+    """What the daily chart's shading means, saying only the shading it draws: no "an order in force"
+    where the case records no order, no s2A window where no incident started the clock."""
+    said = (["Shaded red: an order in force."] if findings.orders else []) + (
+        [f"Hatched blue: the {_esc(s2a_short)} window, from the last incident to the last day on which an information "
+         "can be laid."] if findings.s2a_window else [])
+    return f"<p class='note'>{' '.join(said)}</p>" if said else ""
+
+
 def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhibits: Sequence[Exhibit],
                    cited: pl.DataFrame, integrity_notice: str | None = None,
                    review: ReviewView | None = None) -> LayoutDOM:
@@ -722,9 +734,7 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
     subject = inputs.suspect.name if inputs.suspect and inputs.suspect.name else "the suspect"
     zone = inputs.zone
     parts: list[Any] = [_div(_header(inputs, findings, exhibits, integrity_notice)), _div(review_html(review))]
-    parts += [_div("<h2>Contact over time</h2><p class='note'>Shaded red: an order in force. Hatched blue: the "
-                   f"{_esc(inputs.rules.offence('pha-s2a').short)} "
-                   "window, from the last incident to the last day on which an information can be laid.</p>"),
+    parts += [_div("<h2>Contact over time</h2>" + contact_chart_note(findings, inputs.rules.offence('pha-s2a').short)),
               daily_chart(findings, zone, subject), heat_chart(findings, subject), weekly_chart(findings, zone, subject)]
     parts += [_div("<h2>People, identifiers and aliases</h2><p class='note'>Parties by role (red suspect, blue victim, "
                    "green the victim's network, grey others). Dashed lines: identifiers taken to be the suspect's, with "
@@ -803,11 +813,11 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
     parts.append(paged_table("threats", f"Threat and behaviour candidates ({inputs.rules.offence('pha-s4a').short} and "
                              f"{inputs.rules.offence('pha-s2a').short}(3) indicators): every flagged message in full, "
                              "with the officer's decision", threats,
-                             [("id", "id", 75), ("kind", "kind", 95), ("when", "when (UK)", 150),
+                             [("when", "when (UK)", 150), ("kind", "kind", 95),
                               ("text", "message", 275), ("ref", "exhibit record", 130), ("matched", "flagged (rule)", 150),
-                              ("decision", "tier; decision", 225)],
+                              ("decision", "tier; decision", 225), ("id", HANDLE_COLUMN, 110)],
                              records, records_view, note=("A flag is not a threat: read each message and confirm or "
-                                                         "dismiss it (atlas threats CASE --confirm ID). Only confirmed messages are "
+                                                         "dismiss it (atlas threats CASE --confirm HANDLE, the handle in the last column). Only confirmed messages are "
                                                          "stated in the statement; dismissed ones nowhere as findings."
                                                          + missing)))
     acc = findings.conduct.impact if findings.conduct is not None else None
@@ -820,24 +830,25 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
                                                                 "(case.toml [[impact]], atlas impact add).")))
     parts.append(paged_table("breaches", "Breaches of orders: measured, and possible ones with the officer's decision",
                              breaches,
-                             [("id", "id", 80), ("counts", "counted", 100), ("order", "order", 100),
-                              ("kind", "kind", 130), ("uk_time", "when (UK)", 150),
+                             [("uk_time", "when (UK)", 150), ("counts", "counted", 100), ("order", "order", 100),
+                              ("kind", "kind", 130),
                               ("where", "place / channel", 110), ("identity", "identifier / decision and basis", 230),
-                              ("distance", "closest", 55), ("ids", "exhibit records", 145)], records, records_view,
+                              ("distance", "closest", 55), ("ids", "exhibit records", 145),
+                              ("id", HANDLE_COLUMN, 110)], records, records_view,
                              note=("A possible breach rests on a position with no stated accuracy inside an exclusion "
                                    "zone, or an accuracy circle straddling its boundary: it counts only once an officer "
-                                   "confirms it (atlas breaches CASE --confirm ID --note ...), and is then shown as "
+                                   "confirms it (atlas breaches CASE --confirm HANDLE --note ..., the handle in the last column), and is then shown as "
                                    "confirmed, never as measured. " + missing).strip()))
     parts.append(paged_table("colocations", "Co-locations (the suspect's device near the victim or a protected place): "
                              "measured, and possible ones with the officer's decision",
-                             colocations, [("id", "id", 80), ("counts", "counted", 100),
-                                           ("uk_time", "from (UK)", 150), ("place", "place", 110),
+                             colocations, [("uk_time", "from (UK)", 150), ("counts", "counted", 100),
+                                           ("place", "place", 110),
                                            ("distance", "closest", 50), ("accuracy", "accuracy (his / hers)", 110),
                                            ("precision", "decision / precision", 330),
-                                           ("ids", "exhibit records", 170)],
+                                           ("ids", "exhibit records", 170), ("id", HANDLE_COLUMN, 110)],
                              records, records_view,
                              note=("A possible co-location rests on a position with no stated accuracy: it counts only "
-                                   "once an officer confirms it (atlas colocations CASE --confirm ID --note ...), and "
+                                   "once an officer confirms it (atlas colocations CASE --confirm HANDLE --note ..., the handle in the last column), and "
                                    "is then shown as confirmed, never as measured. " + missing).strip()))
     if possible:
         parts.append(_div(decisions_html(inputs, possible)))

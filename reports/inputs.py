@@ -62,6 +62,8 @@ class IdentifierClaim:
     strength: str
     """``officer`` (the officer's attribution), ``proven`` (documentary) or ``inferred``."""
     detail: str = ""
+    link_ids: tuple[str, ...] = ()
+    """Ledger links from an attributed identifier (or the party) to this one, in path order."""
 
 
 @dataclass(frozen=True)
@@ -150,7 +152,7 @@ def _party_claims(case: Case, party: Party, include_proposed: bool) -> dict[str,
             continue
         detail = f"(ledger links {', '.join(claim.link_ids)})" if claim.link_ids else ""
         claims[uri] = IdentifierClaim(uri=uri, status=claim.status, basis=claim.basis, strength=claim.strength,
-                                      detail=detail)
+                                      detail=detail, link_ids=tuple(claim.link_ids))
     return claims
 
 

@@ -19,6 +19,7 @@ from typing import Final
 import polars as pl
 
 from atlas.identity import Link
+from atlas.identity.bases import describe as describe_basis
 from atlas.model import Channel, EvidenceCategory
 from atlas.store import Case
 from atlas.wording import plural
@@ -131,6 +132,46 @@ _BASIS_WORDS: Final = {
 }
 
 
+CONFIRMED_LINK: Final = "confirmed by an officer; recorded in the case's decisions ledger"
+"""How a served document states an officer's confirmation of an identity link (rule 7)."""
+
+
+def linked_to(uri: str, claim: IdentifierClaim, links: Sequence[Link], references: Mapping[str, str],
+              party_names: Mapping[str, str]) -> str:
+    """What a confirmed identifier was linked to and on what basis, along its chain of ledger
+    links back to the attributed identifier or party: ``linked to tel:+447700900002 (used in the
+    same handset …)``, or ``linked to X (…), which is linked to Y (…)``. Without the chain in
+    ``links``: ``linked (<the claim's basis>)``."""
+    by_id = {lk.link_id: lk for lk in links}
+    cur, steps = uri, list[str]()
+    for lid in reversed(claim.link_ids):
+        lk = by_id.get(lid)
+        if lk is None or cur not in (lk.a, lk.b):
+            steps = []
+            break
+        cur = lk.other(cur)
+        shown = (party_names.get(cur.split(":", 1)[1], cur.split(":", 1)[1]) if cur.startswith("party:")
+                 else describe_identifier(cur, references))
+        steps.append(f"{shown} ({describe_basis(lk.basis)})")
+    if not steps:
+        return f"linked ({describe_basis(claim.basis)})"
+    return "linked to " + ", which is linked to ".join(steps)
+
+
+def clock_note(seconds: float, matches: int, *, to_the_minute: bool = False) -> str:
+    """An exhibit's measured clock difference as the statement gives it (the technical annex's
+    'Clock correction'): the times shown from the exhibit are its own clock's, uncorrected. Times
+    given to the minute only read early by up to 59 s whatever the clock: that is said, so a
+    difference the minute explains is not put down to the clock."""
+    way = "ahead of" if seconds > 0 else "behind"
+    whose = "Its times" if to_the_minute else "Its clock"
+    minute = (" (times given to the minute only read up to 59 s early, so this difference may come from the minute "
+              "alone, not the clock)" if to_the_minute else "")
+    return (f"{whose} read {abs(round(seconds))} s {way} the reference clock (network time from call data records "
+            f"where the case has them), the median difference over {plural(matches, 'contact')} matched with other "
+            f"exhibits{minute}; times from it are given as recorded (the difference is used only to match records).")
+
+
 def describe_identifier(uri: str, references: Mapping[str, str]) -> str:
     """An identifier as a reader can find it: ``name:<source>:Dan`` → ``display name 'Dan' in JA/3``."""
     if uri.startswith("name:"):
@@ -240,6 +281,7 @@ def build(
     suspect_name: str = "the suspect",
     possible_sms_parts: int = 0,
     owner_parties: Mapping[str, str] | None = None,
+    clock_offsets: Mapping[str, tuple[float, int]] | None = None,
 ) -> Limitations:
     """The limits of this case's data; ``references`` maps source id → exhibit reference."""
     facts = {r["source_id"]: r for r in source_facts(case).iter_rows(named=True)}
@@ -281,6 +323,9 @@ def build(
                 acc = f"median stated accuracy {float(med):.0f} m" if isinstance(med, int | float) else "no stated accuracy"
                 notes.append(f"{plural(positions, 'position')}, {acc}; {over} with a stated accuracy worse than 100 m. A position "
                              "shows where the device was recorded, within its accuracy; not who carried it.")
+        offset = (clock_offsets or {}).get(sid)
+        if offset and round(offset[0]):
+            notes.append(clock_note(*offset, to_the_minute=bool(timed and whole == timed)))
         rejects = int(r["rejects"] or 0)
         if rejects:
             notes.append(f"{plural(rejects, 'record')} could not be read and "
@@ -315,16 +360,19 @@ def build(
 
     identity: list[str] = []
     pending: list[str] = []
+    uris = {describe_identifier(u, references): u for u in claims}
     for row in identifier_rows(claims, references):
         label, status, basis, strength = row
+        uri = uris.get(label, "")
         if status == "attributed":
             identity.append(f"{label}: attributed to {suspect_name} by the officer in the case manifest (not derived "
                             "from the data).")
         else:
             evidence = "documentary (proven)" if strength == "proven" else "statistical (inferred)"
-            state = "confirmed by an officer" if status == "confirmed" else "proposed, not yet confirmed"
-            (identity if status == "confirmed" else pending).append(
-                f"{label}: linked to {suspect_name} on the basis '{basis}', {evidence}, {state}.")
+            state = CONFIRMED_LINK if status == "confirmed" else "proposed, not yet confirmed"
+            to = (linked_to(uri, claims[uri], links, references, names) if uri in claims
+                  else f"linked to {suspect_name} ({describe_basis(basis)})")
+            (identity if status == "confirmed" else pending).append(f"{label}: {to}; {evidence}; {state}.")
     for link in links:
         if link.status == "proposed":
             pending.append(f"Proposed link {link.a} \u2194 {link.b} (basis '{link.basis}', "

@@ -28,6 +28,7 @@ from atlas.conduct.impact import ImpactLink
 from atlas.conduct.threat_target import ADDRESSEE, describe
 from atlas.conduct.time_limit import uk_day
 from atlas.exhibits import identifier_label, join_list
+from atlas.identity.bases import describe as describe_basis
 from atlas.store import Case
 from atlas.wording import plural
 
@@ -48,6 +49,9 @@ BANNER: Final = ("For the reviewing officer and the CPS (with the MG3), not for 
                  "the statement (MG11) holds the evidence.")
 MAX_CANDIDATES: Final = 400
 """Candidate messages quoted one by one; beyond this the note says how many more there are."""
+HANDLE_HEADER: Final = "Command handle"
+"""The last column of a table of items awaiting a decision: the item is named by its time and records, and
+its hex handle is only what the officer types into ``atlas … --confirm`` (never the item's name)."""
 
 
 def weekday_date(value: Any) -> str:
@@ -151,8 +155,7 @@ def _s2a(inputs: ReportInputs, findings: Findings, case: Case, refs: Mapping[str
     if v.as_of is not None and v.days_left is not None:
         facts["s2a_days_left"] = v.days_left
         rows.append(["As of", f"{uk_day(v.as_of)} ({v.as_of_basis})"])
-        rows.append(["Days left", str(v.days_left) if v.days_left >= 0 else
-                     f"none: the last day passed {plural(-v.days_left, 'day')} before the as-of date"])
+        rows.append(["Days left", v.days_left_text])
     rows.append(["Planned charge date (case.toml)", uk_day(v.charge_date) if v.charge_date else "not set"])
     sec.blocks.append(Table(["The clock", f"As the rules file gives it for {v.offence}"], rows, widths=[1.5, 4]))
     s2a_offence = inputs.rules.offence("pha-s2a")
@@ -203,6 +206,8 @@ def _gaps(conduct: ConductResult, facts: dict[str, Any]) -> Section:
                                 [[uk_date(g.start), uk_date(g.end), str(g.days)] for g in gaps],
                                 widths=[1, 1, 1.5]))
         sec.blocks.append(Para(str(cc.get("gap_note") or ""), numbered=False, emphasis=True))
+    elif len(inc) < 2:
+        sec.blocks.append(Para("With fewer than two incidents there is no gap between incidents to judge."))
     else:
         sec.blocks.append(Para(f"No gap between incidents is longer than "
                                f"{conduct.options.get('gap_days', 28)} days."))
@@ -284,8 +289,8 @@ def _s4a(inputs: ReportInputs, conduct: ConductResult, decided: Decided, facts: 
         flagged +
         "A flag is not a threat and not proof of fear. Only confirmed messages are quoted in the statement; a "
         "dismissed one is stated nowhere as a finding and is listed on the MG6C (an officer's reasoned view that a "
-        "flagged message is not a threat may assist the defence). atlas threats CASE lists each with the id to "
-        "confirm or dismiss it (--confirm ID --note \"why\")."))
+        "flagged message is not a threat may assist the defence). atlas threats CASE lists each message with "
+        "the handle to type to confirm or dismiss it (--confirm HANDLE --note \"why\")."))
     if count is not None:
         rows = [["Confirmed by an officer", f"{count.confirmed} ({_dates(count.confirmed_dates)})"],
                 ["Awaiting a decision (an open likely-threat message, none confirmed that day)",
@@ -496,8 +501,8 @@ def _possible_breaches(inputs: ReportInputs, conduct: ConductResult, case: Case 
         f"{len(conduct.confirmed_breaches)} confirmed by an officer (counted as breaches, and as incidents where the "
         f"order's breach is one, always shown as confirmed), {dismissed} dismissed (never counted), "
         f"{len(conduct.open_breaches)} awaiting a decision (listed, not counted). Check each against other evidence "
-        "(the victim's account, CCTV, another exhibit), then atlas breaches CASE --confirm ID --note \"...\" "
-        "(or --dismiss)."
+        "(the victim's account, CCTV, another exhibit), then atlas breaches CASE --confirm HANDLE --note \"...\" "
+        "(or --dismiss), HANDLE being the item's command handle (the table's last column)."
         + (f" Under the rules file a breach of {', '.join(not_incident)} (its order type) is not itself an incident "
            "of the course of conduct: confirming a possible breach of it counts a breach of the order, never an "
            "incident day, and cannot move the last incident or the s2A deadline." if not_incident else ""))]
@@ -508,10 +513,13 @@ def _possible_breaches(inputs: ReportInputs, conduct: ConductResult, case: Case 
         note = free_text(case, b.decided.note) if case is not None else b.decided.note
         return f"{b.state} by {b.decided.officer}, {b.decided.day}: {note}"
     # the records by exhibit, so that the reviewer can check each against its exhibits (as the CLI lists them)
-    out.append(Table(["Id", "When (UK)", "Order", "Zone", "Closest", "Records", "Why only possible", "Decision"],
-                     [[b.id, uk_time(b.start), b.order, place_label(inputs, b.place, None),
-                       f"{b.possible.min_distance_m:.0f} m", b.records_by_exhibit(), b.basis, decision(b)] for b in items],
-                     widths=[1.05, 1.1, 1.0, 1.0, 0.85, 1.0, 1.7, 1.8], small=True))
+    # each named by its time and records; its handle last, labelled as what the officer types into the command
+    out.append(Table(["When (UK)", "Order", "Zone", "Closest", "Records", "Why only possible", "Decision",
+                      HANDLE_HEADER],
+                     [[uk_time(b.start), b.order, place_label(inputs, b.place, None),
+                       f"{b.possible.min_distance_m:.0f} m", b.records_by_exhibit(), b.basis, decision(b), b.id]
+                      for b in items],
+                     widths=[1.2, 1.0, 1.0, 0.95, 1.0, 1.4, 1.5, 1.3], small=True))
     effect = conduct.breach_effect
     if effect is not None:
         facts["possible_breaches_if_confirmed"] = effect.to_json()
@@ -549,7 +557,8 @@ def _possible_colocations(inputs: ReportInputs, conduct: ConductResult, case: Ca
         f"stated accuracy: {len(conduct.confirmed_colocations)} confirmed by an officer (counted as incidents, always "
         f"shown as confirmed), {dismissed} dismissed (never counted), {len(conduct.open_colocations)} awaiting a decision "
         "(listed, not counted). Check each against other evidence (the victim's account, CCTV, another exhibit), then "
-        "atlas colocations CASE --confirm ID --note \"...\" (or --dismiss)."))
+        "atlas colocations CASE --confirm HANDLE --note \"...\" (or --dismiss), HANDLE being the item's command "
+        "handle (the table's last column)."))
     def decision(c: Any) -> str:
         if c.decided is None:
             return c.status
@@ -559,13 +568,13 @@ def _possible_colocations(inputs: ReportInputs, conduct: ConductResult, case: Ca
     if one_basis:
         sec.blocks.append(Para(f"Each rests on the same kind of data: {bases[0]}.", numbered=False))
     sec.blocks.append(Table(
-        ["Id", "From (UK)", "Place", "Closest", "Accuracy (his / hers)", "Records (his / hers)",
-         *([] if one_basis else ["Why only possible"]), "Decision"],
-        [[c.id, uk_time(c.start), place_label(inputs, c.colocation.place, c.colocation.kind),
+        ["From (UK)", "Place", "Closest", "Accuracy (his / hers)", "Records (his / hers)",
+         *([] if one_basis else ["Why only possible"]), "Decision", HANDLE_HEADER],
+        [[uk_time(c.start), place_label(inputs, c.colocation.place, c.colocation.kind),
           f"{c.colocation.min_distance_m:.0f} m", c.short_accuracy, c.records_by_exhibit(),
           *([] if one_basis else [c.basis]),
-          decision(c) + (" (a day with no other incident)" if c.state == "open" and c.new_day else "")]
-         for c in items], widths=[1.0, 1.1, 1.1, 0.85, 1.3, 1.1, *([] if one_basis else [1.75]), 1.9], small=True))
+          decision(c) + (" (a day with no other incident)" if c.state == "open" and c.new_day else ""), c.id]
+         for c in items], widths=[1.2, 1.15, 0.95, 1.15, 1.0, *([] if one_basis else [1.4]), 1.45, 1.3], small=True))
     effect = conduct.colocation_effect
     if effect is not None:
         facts["possible_colocations_if_confirmed"] = effect.to_json()
@@ -616,11 +625,19 @@ def _points(inputs: ReportInputs, conduct: ConductResult | None, case: Case, ref
         items.append(f"Request to stop, {uk_time(s.get('ts'))}: \u201c{s.get('text')}\u201d ({ref}): it may show {inputs.his.subject} "
                      "knew the contact was unwanted; confirm it was received.")
     changes = conduct.identity_changes if conduct is not None else {}
+    his_ids = {uri for uri, c in inputs.suspect_ids.items() if c.status in ("attributed", "confirmed")}
     for u in changes.get("unattributed_to_victim") or []:
         if isinstance(u, dict) and u.get("like_the_suspect"):
-            items.append(f"{_display(str(u.get('identifier')), refs)}: {u.get('contacts')} contacts with {inputs.her.object} between "
+            uri = str(u.get("identifier"))
+            joins = sorted({(lk.other(uri), lk.basis) for lk in inputs.identity_links
+                            if lk.status == "proposed" and uri in (lk.a, lk.b) and lk.other(uri) in his_ids})
+            pending = "".join(
+                f"; a link awaiting a decision joins it to {_display(other, refs)}, already taken to be {subject}'s "
+                f"({describe_basis(basis)}): 'Identity links awaiting a decision' above shows what confirming it "
+                "would change" for other, basis in joins)
+            items.append(f"{_display(uri, refs)}: {u.get('contacts')} contacts with {inputs.her.object} between "
                          f"{uk_time(u.get('first_seen'))} and {uk_time(u.get('last_seen'))}, not attributed to anyone; "
-                         f"behaves like {subject}'s identifiers ({u.get('note', '')}).")
+                         f"behaves like {subject}'s identifiers ({u.get('note', '')}){pending}.")
     if inputs.possible_sms_parts:
         items.append(f"{inputs.possible_sms_parts} contacts counted are lone call-data-record SMS seconds apart: some may "
                      "be parts of one long message.")

@@ -41,7 +41,7 @@ from .document import Bullets, Document, Figure, MG11Front, Para, Section, Table
 from .exhibits import Exhibit, by_hash_basis, refs_text
 from .findings import Findings
 from .inputs import ReportInputs
-from .limitations import Limitations, classify, describe_identifier
+from .limitations import CONFIRMED_LINK, Limitations, classify, describe_identifier, linked_to
 from .redaction import redaction_note
 from .review_view import place_label
 from .style import uk_date, uk_time
@@ -270,11 +270,12 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, parts: 
         f"In what follows I treat the identifiers below as used by {subject}. I rely on no other identifier: where the "
         "data suggested a further link that no officer has confirmed, I have not used it."))
     id_rows = []
+    names_of = m.party_names()
     for uri, claim in sorted(inputs.suspect_ids.items(), key=lambda kv: (kv[1].status != "attributed", kv[0])):
         if claim.status not in ("attributed", "confirmed") or uri.startswith("name:"):
             continue
         basis = (f"attributed to {his.object} in the case by the officer in the case" if claim.status == "attributed"
-                 else f"linked by an officer: {describe_basis(claim.basis)}")
+                 else f"{linked_to(uri, claim, inputs.identity_links, refs, names_of)}; {CONFIRMED_LINK}")
         id_rows.append([describe_identifier(uri, refs), basis])
     names = sorted({u.split(":", 2)[2] for u, c in inputs.suspect_ids.items()
                     if u.startswith("name:") and c.status == "attributed"})
@@ -286,7 +287,7 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, parts: 
         if u.startswith("name:") and c.status == "confirmed":
             confirmed_names.setdefault(describe_identifier(u, refs), set()).add(describe_basis(c.basis))
     for n, bases in sorted(confirmed_names.items()):
-        id_rows.append([n, "linked by an officer: " + "; ".join(sorted(bases))])
+        id_rows.append([n, "linked (" + "; ".join(sorted(bases)) + f"); {CONFIRMED_LINK}"])
     ids.blocks.append(Table(["Identifier", f"Why it is taken to be used by {his.object}"], id_rows, widths=[3, 4]))
     sections.append(ids)
 
@@ -365,7 +366,8 @@ def _method(inputs: ReportInputs, parts: StatementParts, subject: str, facts: di
     meth.blocks.append(Para(
         f"I then selected the contacts between identifiers attributed to {subject} and {inputs.victim.name if inputs.victim else 'the victim'}"
         " or the family, friends and colleagues named in the case, in either direction, and the positions recorded by "
-        f"{subject}'s devices near the places named in the case. The charts and tables I produce were drawn from those "
+        f"{subject}'s devices near the places named in the case or near {inputs.victim.name if inputs.victim else 'the victim'}'s "
+        "own recorded positions. The charts and tables I produce were drawn from those "
         "records only. The detail of the software (its version, the versions of the libraries it uses, the matching "
         "rule, the clock correction of each exhibit and how each exhibit's times were read) is set out in the "
         f"technical annex, exhibit {annex}."))
@@ -650,7 +652,8 @@ def _places_and_orders(inputs: ReportInputs, findings: Findings, parts: Statemen
                                 widths=[1.3, 1.8, 0.8, 1.0, 3.2], small=True))
     else:
         sec.blocks.append(Para(f"No position of a device used by {subject} was recorded near a place named in the case "
-                               "within its stated accuracy."))
+                               f"or near {inputs.victim.name if inputs.victim else 'the victim'}'s own recorded "
+                               "positions within its stated accuracy."))
     sec.blocks += _confirmed_colocations(inputs, findings, subject, facts)
     facts["breaches"] = len(findings.breaches)
     orders = {o.order: o for o in findings.conduct.orders} if findings.conduct is not None else {}

@@ -38,6 +38,9 @@ from typing import Any
 FULL = os.environ.get("ATLAS_HOSTILE_FULL") == "1"
 """The bigger sweep (``make hostile``): the sizes the brief names, not the ones that prove the point."""
 
+ONLY = os.environ.get("ATLAS_HOSTILE_ONLY", "")
+"""Comma-separated parts of variant ids (``x-archive:big-``): only the variants whose id holds one are run
+(a quick look at the ones a change touches; the seeds are all built and read as always)."""
 MB = 1 << 20
 BIG_STRING = (50 if FULL else 8) * MB
 """One JSON string / XML attribute / HTML text this long."""
@@ -53,6 +56,9 @@ SECRET = "HOSTILE-SECRET-5f1c9e"
 
 JSON_PARSERS = ("google-records-json", "google-semantic-json", "google-timeline-json", "meta-dyi-json",
                 "telegram-json", "snapchat", "x-archive")
+EXTRA_TABLE_PARSERS = ("meta-dyi-json", "x-archive")
+"""The JSON parsers that hand over extra tables (reactions; X's conversations): ``big-reaction`` and
+``big-conversation-name`` put the value in a row of one (the record it belongs to must be one reject)."""
 JSON_TEXT_PARSERS = ("google-semantic-json", "meta-dyi-json", "telegram-json", "snapchat", "x-archive")
 """The JSON parsers that store a record's text (a message's, a place's name): ``big-text`` puts the value there."""
 CSV_PARSERS = ("cdr", "cell-sites", "subscriber", "tool-export", "google-returns-csv", "snapchat-csv")
@@ -125,7 +131,8 @@ class Spec:
         """The variant's record over its format's bound must be one reject naming it (a bound's reason),
         never the whole file refused or the record read whole: a UTF-16 file's record (bounded per
         physical line until session 14), a message's text in a JSON parser that stores one."""
-        return self.variant.startswith("utf16-") or (self.variant == "big-text" and self.seed in JSON_TEXT_PARSERS)
+        return (self.variant.startswith(("utf16-", "big-reaction", "big-conversation-name"))
+                or (self.variant == "big-text" and self.seed in JSON_TEXT_PARSERS))
 
     @property
     def names_line(self) -> bool:
@@ -162,6 +169,10 @@ def _specs() -> list[Spec]:
             out.append(Spec(seed, f"number-{number}"))
         out += [Spec(seed, "big-string"), Spec(seed, "big-text"), Spec(seed, "many-keys"), Spec(seed, "repeated-key"),
                 Spec(seed, "repeated-key-unread")]
+        if seed in EXTRA_TABLE_PARSERS:
+            out.append(Spec(seed, "big-reaction"))
+            if seed == "x-archive":  # (a name change is a record of its own: one more read than the seed)
+                out.append(Spec(seed, "big-conversation-name", keeps_records=False))
     for seed in ("cellebrite-xml",):
         for v in ("billion-laughs", "quadratic-blowup", "xxe-file", "xxe-url", "xxe-parameter", "external-dtd",
                   "deep-elements-root", "deep-elements-field", "huge-attribute", "huge-text", "unclosed-deep"):
@@ -192,7 +203,8 @@ def _specs() -> list[Spec]:
             out.append(Spec(seed, v, keeps_records=v not in ("table-is-infinite-view", "page-size-header-lie",
                                                              "page-count-lie")))
         out.append(Spec(seed, "table-is-infinite-view", detect=True, keeps_records=False))
-    return out if FULL else [s for s in out if _in_default(s)]
+    out = out if FULL else [s for s in out if _in_default(s)]
+    return [s for s in out if any(w in s.id for w in ONLY.split(","))] if ONLY else out
 
 
 SQLITE_VARIANTS = ("huge-blob", "huge-text", "triggers-and-views", "wide-table", "recursive-view",
@@ -369,6 +381,18 @@ def _json_variant(seed: Path, variant: str) -> bytes:
         rec[_read_key(rec, str)] = "A" * BIG_STRING
     elif variant == "big-text":  # in a field a parser stores as the event's text (a message's), where the record has one
         rec[_text_key(rec)] = "A" * BIG_STRING
+    elif variant == "big-reaction":  # a reaction to the first message: a row of the extra table ``reactions``
+        if "messages" in doc and isinstance(doc, dict):  # a Meta thread
+            msg = doc["messages"][0]
+            msg["reactions"] = [{"reaction": "A" * BIG_STRING, "actor": msg.get("sender_name", "Someone")}]
+        else:  # X: a message's reactions
+            msg = doc[0]["dmConversation"]["messages"][0]["messageCreate"]
+            msg["reactions"] = [{"senderId": msg["recipientId"], "reactionKey": "A" * BIG_STRING,
+                                 "eventId": "1800000000000000001", "createdAt": msg["createdAt"]}]
+    elif variant == "big-conversation-name":  # X: a conversation's name change (a row of ``dm_conversations``)
+        conv = doc[0]["dmConversation"]
+        conv["messages"].insert(0, {"conversationNameUpdate": {"initiatingUserId": conv["messages"][0]["messageCreate"][
+            "senderId"], "name": "A" * BIG_STRING, "createdAt": "2026-05-31T13:00:00.000Z"}})
     elif variant == "many-keys":
         rec.update({f"k{i:07d}": i for i in range(MANY_KEYS)})
     elif variant in ("repeated-key", "repeated-key-unread"):

@@ -77,6 +77,14 @@ def _stored_text(case: Path) -> tuple[int, int, str, int]:
                 text.append(str(frame.get_column(name).to_list()))
                 if dtype == pl.List(pl.String):
                     longest = max(longest, frame.get_column(name).explode().str.len_bytes().max() or 0)  # type: ignore[operator]
+    for table in sorted((case / "store" / "extra").glob("*/*.parquet")):  # (reactions, conversations: bounded too)
+        frame = pl.read_parquet(table)
+        for name, dtype in frame.schema.items():
+            if dtype == pl.String:
+                text.append(frame.get_column(name).str.join("\n").item() or "")
+                longest = max(longest, frame.get_column(name).str.len_bytes().max() or 0)  # type: ignore[operator]
+            elif dtype == pl.List(pl.String):
+                longest = max(longest, frame.get_column(name).explode().str.len_bytes().max() or 0)  # type: ignore[operator]
     return events.height, rejects.height, "\n".join(text), longest
 
 

@@ -48,7 +48,7 @@ import pytest
 from atlas.store import init_case
 from atlas.store.manifest import TEMPLATE
 from parsers._bounds import JSON_VALUE_BYTES
-from tests._hostile import FULL, JSON_PARSERS, SECRET, SPECS, Spec, build, make_seeds, quote_variant_line
+from tests._hostile import FULL, JSON_PARSERS, ONLY, SECRET, SPECS, Spec, build, make_seeds, quote_variant_line
 
 ROOT = Path(__file__).resolve().parents[1]
 MEMORY_LIMIT = 3 << 30
@@ -69,6 +69,10 @@ def full_timeout(path: Path) -> float:
     size_mb = path.stat().st_size / (1 << 20) if path.is_file() else 0.0
     return min(FULL_TIMEOUT_MAX, FULL_TIMEOUT_BASE + FULL_TIMEOUT_PER_MB * size_mb)
 CLEAN_ERROR = 2
+BIG_JSON_PEAK_MB = 300
+"""A job's peak for a JSON file holding one 50 MB string (``big-*``, full sizes), but Records.json (streamed):
+the string is cut out of the bytes before the document is read (parsers/_json_cut.py). Session 16, load ~10:
+135-212 MB after; 273-1,279 MB before (Meta's big-text 1,279, Telegram 637-694, Timeline 397, Semantic 357)."""
 
 KNOWN: dict[str, pytest.MarkDecorator] = {}
 """Variants found failing and not yet fixed (strict xfails), by ``Spec.id``."""
@@ -351,11 +355,16 @@ def test_hostile_structure_is_refused_cleanly_or_read_in_full(spec: Spec, sweep:
         pytest.skip(f"no seed for {spec.seed} (the public sample is not on this machine)")
     path, o = sweep.outcomes[spec.id]
     found = problems(spec.keeps_records, path, o, sweep.seed_read.get(spec.seed))
+    if FULL and spec.variant.startswith("big-") and spec.seed in JSON_PARSERS and spec.seed != "google-records-json" \
+            and o.peak_kb > BIG_JSON_PEAK_MB << 10:
+        found.append(f"peak {o.peak_kb >> 10} MB, over {BIG_JSON_PEAK_MB} MB for one 50 MB string")
     assert not found, (f"{spec.id} ({o.seconds:.1f} s, exit {o.code}, peak {o.peak_kb / 1024:.0f} MB): "
                        f"{'; '.join(found)}\nstderr: {o.err[-800:]}")
 
 
 def test_no_entity_or_dtd_fetched_a_url(sweep: Sweep) -> None:
+    if ONLY and not any("xxe" in k for k in sweep.outcomes):
+        pytest.skip("ATLAS_HOSTILE_ONLY leaves out every xxe variant")
     assert any("xxe" in k for k in sweep.outcomes)
     assert sweep.url_hits == []
 

@@ -6,7 +6,7 @@ one source, far-apart times, one repeated text, or a tie between two accounts.""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -107,8 +107,8 @@ def test_a_confirmed_name_is_relied_on_with_its_basis_in_words(small_demo_case: 
     text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", (tmp_path / "out" / "statement.html").read_text(
         encoding="utf-8"))).split())
     relied = text.split("Identifiers relied on")[1].split("Contact between them")[0]
-    assert re.search(r"display name '[^']+' in [A-Z]+/\d+ linked by an officer: " + re.escape(describe("same-messages")),
-                     relied), relied
+    assert re.search(r"display name '[^']+' in [A-Z]+/\d+ linked \(" + re.escape(describe("same-messages"))
+                     + re.escape("); confirmed by an officer; recorded in the case's decisions ledger"), relied), relied
 
 
 def test_with_the_proposals_the_records_of_each_breach_and_incident_are_the_truths(
@@ -134,3 +134,39 @@ def test_with_the_proposals_the_records_of_each_breach_and_incident_are_the_trut
         want = {e for item in truth[key] for e in item["event_ids"] if e.split("/")[0] not in located}
         have = {e for item in got[key] for e in item["event_ids"] if e.split("/")[0] not in located}
         assert have == want, (key, sorted(want - have)[:5], sorted(have - want)[:5])
+
+
+def test_the_reviewers_note_ties_a_lead_to_the_link_awaiting_a_decision(_small_cases_master: tuple[Path, Path],
+                                                                        tmp_path: Path) -> None:
+    """rejected-ex 99991: Points to review said "D (name in JA/16): 17 contacts with her …, not attributed to
+    anyone; behaves like Daniel Sample's identifiers (… not counted as the suspect's conduct; a lead for
+    `atlas identity`)", while a link joining D to instagram:d4n.watching (already his) by the same messages was
+    already awaiting a decision, and confirming it would change no count. The point now names that link."""
+    import re
+    import shutil
+
+    from docx import Document
+
+    from atlas.identity.candidates import discover
+    from atlas.identity.ledger import decide, read_links
+    from atlas.store import Case
+    from reports.build import build_reports
+
+    shutil.copytree(_small_cases_master[0], tmp_path / "demo")  # its own copy: another test here confirms the links
+    case = Case.open(tmp_path / "demo")
+    discover(case)
+    for lk in read_links(case):
+        if lk.status == "proposed" and lk.strength == "proven":  # as `atlas confirm --all-proven`
+            decide(case, lk.link_id, "confirmed", note="checked")
+    build_reports(case, tmp_path / "out", as_of=date(2026, 11, 22))
+    text = "\n".join(p.text for p in Document(str(tmp_path / "out" / "reviewer-note.docx")).paragraphs)
+    points = text.split("Points to review", 1)[1]
+    leads = [p for p in points.splitlines() if "behaves like" in p]
+    pending = [lk for lk in read_links(case) if lk.status == "proposed" and lk.basis == "same-messages"]
+    assert leads and pending
+    for line in leads:
+        name = line.split(":", 1)[0]
+        if any(name.startswith(f"{lk.a.split(':', 2)[-1]} (name in") or name.startswith(f"{lk.b.split(':', 2)[-1]} (name in")
+               for lk in pending):
+            assert re.search(r"a link awaiting a decision joins it to \S+, already taken to be [^(]+'s \(", line), line
+            assert "Identity links awaiting a decision" in line, line

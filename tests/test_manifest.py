@@ -206,3 +206,34 @@ def test_the_reported_table_from_the_template_comments_and_its_checks() -> None:
         parse_manifest(text.replace("threat_occasions = 0", "threat_occasions = -1"), P)
     with pytest.raises(ManifestError, match=r"\[reported\] first_incident: expected a date"):
         parse_manifest(text.replace("first_incident = 2026-05-02", "first_incident = 2026-05-02T10:00:00"), P)
+
+
+@pytest.mark.parametrize("prefix", ["AB, CD", "AB;CD", "OP/JA", 'J"A', "J'A", "J A", "", "-JA", "JA-", "1JA",
+                                    "JA\n", "ÁB", "JA.", "ABCDEFGHIJKLMNOPQ"])
+def test_an_exhibit_prefix_that_is_not_initials_is_refused_naming_the_key(prefix: str) -> None:
+    """A reference is ``<prefix>/<number>``: a prefix with a comma, ';', '/', a quote or a space would
+    make references like ``AB, CD/7`` that read as two, or as another's number."""
+    import json
+
+    text = f'[case]\nreference = "r"\nofficer = "o"\nexhibit_prefix = {json.dumps(prefix)}\n'
+    with pytest.raises(ManifestError, match=r"^case\.toml:4: \[case\] exhibit_prefix: .*(initials|empty)"):
+        parse_manifest(text, P)
+
+
+@pytest.mark.parametrize("prefix", ["JA", "ja", "DS1234", "AB-C", "X", "ABCDEFGHIJKLMNOP"])
+def test_an_exhibit_prefix_of_initials_a_number_or_a_hyphen_is_read(prefix: str) -> None:
+    text = f'[case]\nreference = "r"\nofficer = "o"\nexhibit_prefix = "{prefix}"\n'
+    assert parse_manifest(text, P).exhibit_prefix == prefix
+
+
+def test_a_case_whose_prefix_is_refused_is_one_error_naming_case_toml(tmp_path: Path,
+                                                                      atlas: Callable[..., object]) -> None:
+    root = tmp_path / "case"
+    assert atlas("init", root).code == 0  # type: ignore[attr-defined]
+    toml = root / "case.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('exhibit_prefix = "AO"', 'exhibit_prefix = "AB, CD"'),
+                    encoding="utf-8")
+    run = atlas("sources", root)
+    assert run.code == 2, run  # type: ignore[attr-defined]
+    assert f"{toml}:" in run.err and "[case] exhibit_prefix: 'AB, CD' is not an exhibit prefix" in run.err, run.err  # type: ignore[attr-defined]
+    assert "Traceback" not in run.err  # type: ignore[attr-defined]

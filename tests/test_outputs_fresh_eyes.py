@@ -82,12 +82,12 @@ def test_the_reviewers_note_names_the_records_of_each_possible_item(tmp_path: Pa
     conduct = result.findings.conduct
     assert conduct is not None and conduct.colocation_reviews and conduct.breach_reviews
     doc = Document(str(case.root / "out" / "reviewer-note.docx"))
-    tables = {t.rows[0].cells[2].text: t for t in doc.tables if t.rows[0].cells[0].text == "Id"}
+    tables = {t.rows[0].cells[1].text: t for t in doc.tables if t.rows[0].cells[0].text in ("From (UK)", "When (UK)")}
     for first_place, column, items in (("Place", "Records (his / hers)", conduct.colocation_reviews),
                                        ("Order", "Records", conduct.breach_reviews)):
         table = tables[first_place]
         header = [c.text for c in table.rows[0].cells]
-        shown = {r.cells[0].text: r.cells[header.index(column)].text for r in list(table.rows)[1:]}
+        shown = {r.cells[-1].text: r.cells[header.index(column)].text for r in list(table.rows)[1:]}
         assert shown == {i.id: i.records_by_exhibit() for i in items}
         assert all(re.match(r"TO/\d+", v) for v in shown.values()), shown
 

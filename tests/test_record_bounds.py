@@ -315,6 +315,36 @@ def test_the_csv_record_scan_finds_exactly_the_records_the_plain_rule_finds() ->
         assert got == _plain_csv_records(data, bound, skip), (trial, bound, skip, data)
 
 
+
+def test_the_csv_record_scan_of_a_table_with_no_quote_finds_what_the_plain_rule_finds() -> None:
+    """The scan's quote-free way (no quote counted: every line break ends a record) against the
+    plain rule, and against the scan counting quotes all the same (``plain``), on tables with no
+    quote from the skipped lines on (some with quotes above them)."""
+    import numpy as np
+
+    from parsers._bounds import _record_spans, csv_long_records_in, line_offset
+
+    rng = random.Random(16)
+    quote_free = 0
+    for trial in range(3000):
+        bound = rng.choice([2, 3, 8, 16, 33])
+        parts = []
+        for _ in range(rng.randrange(0, 25)):
+            parts.append(b"x" * rng.randrange(0, 3 * bound))
+            parts.append(rng.choice([b"\n", b"\r\n", b"\r", b",", b""]))
+        skip = rng.choice([0, 0, 1, 2])
+        above = rng.choice([b"", b'"cover"\n', b'"open\n'])
+        data = above + b"".join(parts)
+        got = [(x.start, x.end) for x in csv_long_records_in(data, bound, skip)[1]]
+        assert got == _plain_csv_records(data, bound, skip), (trial, bound, skip, data)
+        lo = line_offset(data, len(data), skip)
+        if len(data) > bound and data.find(b'"', lo) < 0:
+            quote_free += 1
+            arr = np.frombuffer(data, dtype=np.uint8)
+            assert (_record_spans(data, arr, lo, len(data), bound)
+                    == _record_spans(data, arr, lo, len(data), bound, plain=True)), (trial, data)
+    assert quote_free > 1000
+
 def _plain_chat_blocks(data: bytes, bound: int, is_header: Any) -> list[tuple[int, int]]:
     """The plain rule: split lines (LF, CRLF, lone CR); a header line starts a block, any other line
     continues the one before (text before the first header is a block); keep blocks over ``bound``
@@ -394,7 +424,9 @@ def test_a_csv_record_of_many_short_lines_over_the_bound_is_one_reject_and_the_r
     assert rj0.height == 0
     [(ref, why)] = rj1.select("source_ref", "reason").rows()
     assert ref == f"lines 3-{last}"
-    assert why == (f"lines 3-{last} of subscriber_return.csv are one record of {len(record) - 1:,} bytes, over the "
+    assert why == (f"lines 3-{last} of subscriber_return.csv are one record of {len(record) - 1:,} bytes because a "
+                   f"quote opened on line 3 closes only on line {last} (the {last - 3:,} line break(s) between are "
+                   "inside the quotes: a quote left open by mistake reads so), over the "
                    f"{TABLE_LINE_BYTES:,}-byte bound on one record of a CSV table: not read (no real record is that "
                    "long); the record is kept unchanged in the source file")
     # the rows before and after as from the plain file: the same numbers (row 2, row 4)
@@ -544,8 +576,8 @@ def test_a_utf16_csv_record_of_many_short_lines_over_the_bound_is_one_reject_as_
     last = 3 + record.count(b"\n") - 1
     [(ref, why)] = rj.select("source_ref", "reason").rows()
     assert ref == f"lines 3-{last}"
-    assert why.startswith(f"lines 3-{last} of subscriber_return.csv are one record of {len(record) - 1:,} bytes, over "
-                          f"the {TABLE_LINE_BYTES:,}-byte bound on one record of a CSV table"), why
+    assert why.startswith(f"lines 3-{last} of subscriber_return.csv are one record of {len(record) - 1:,} bytes because "
+                          f"a quote opened on line 3 closes only on line {last} "), why
     assert ev.get_column("source_ref").to_list() == ["row 2", "row 4"]
 
 
@@ -652,3 +684,22 @@ def test_signal_messages_over_the_bound_read_as_one_line_each_keep_every_later_l
     for where in (f"lines 1-{1 + n} of ", f"lines {3 + n}-{3 + 2 * n} of ", f"line {6 + 2 * n} of ",
                   f"lines {8 + 2 * n}-{8 + 3 * n} of "):
         assert where in reasons, reasons
+
+
+def test_a_runaway_quote_closed_past_the_bound_is_one_reject_that_says_a_quote_caused_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A name cell whose quote is left open on line 3 and closed only by a stray quote 4 MiB of rows later:
+    main rejected lines 3-N as 'one record of X bytes' without saying why one record held so many lines."""
+    row = b"07700900009,Bob Sample,9 Road,234100000000009,356938035643819\n"
+    n = TABLE_LINE_BYTES // len(row) + 10
+    record = b'07700900003,"Ann Sample,2 Road,234100000000002,356938035643810\n' + row * n + b'x",1,2,3,4\n'
+    path = tmp_path / "subscriber_return.csv"
+    path.write_bytes(_SUBSCRIBER_HEAD + record + _SUBSCRIBER_TAIL)
+    _, ev, rj = _ingest(tmp_path, path, "subscriber")
+    capsys.readouterr()
+    last = 3 + record.count(b"\n") - 1
+    [(ref, why)] = rj.select("source_ref", "reason").rows()
+    assert ref == f"lines 3-{last}"
+    assert f"because a quote opened on line 3 closes only on line {last} (the {last - 3:,} line break(s) between are " \
+           "inside the quotes: a quote left open by mistake reads so)" in why, why
+    assert ev.get_column("source_ref").to_list() == ["row 2", "row 4"]  # (records are numbered as rows)

@@ -213,7 +213,7 @@ def test_the_annex_exhibit_table_headings_are_not_broken_in_pdf(pdfs: dict[str, 
 def test_the_reviewer_note_possible_items_headings_are_not_broken_in_pdf(pdfs: dict[str, Path]) -> None:
     """The possible co-locations table (covert) printed 'Close|st' (and the possible breaches table 'Clos|est')."""
     text = _pdf_text(pdfs["note"])  # covert's reviewer-note.docx
-    heading = _heading(text, "Id", "From (UK)")
+    heading = _heading(text, "From", "Place")
     assert re.search(r"\bClosest\b", heading), heading
 
 

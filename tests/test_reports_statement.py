@@ -22,6 +22,7 @@ from _report_cases import AS_OF, CONTINUITY, PENDING_ALIAS, Reported, rejected_e
 from docx import Document
 
 from atlas.exhibits import event_records, event_ref, record_key
+from atlas.identity.bases import describe as describe_basis
 from atlas.store import Case
 from reports.limitations import describe_identifier
 from reports.style import uk_date
@@ -312,9 +313,30 @@ def test_limits_are_written_from_the_sources_used(statement: tuple[str, list[str
                  if a != PENDING_ALIAS]
     for alias in confirmed:
         shown = describe_identifier(alias, refs)
-        assert f"{shown}: linked to Daniel Sample on the basis 'officer-decision'" in limits
-    assert "confirmed by an officer" in limits
+        # the link's other end and its basis in words, and the officer's decision in the one served wording
+        assert (f"{shown}: linked to Daniel Sample ({describe_basis('officer-decision')}); documentary (proven); "
+                f"{DECIDED}.") in " ".join(limits.split()), limits
+    assert "'officer-decision'" not in limits and "on the basis '" not in limits  # no ledger key in a served document
     assert PENDING_ALIAS not in limits
+
+
+DECIDED = "confirmed by an officer; recorded in the case's decisions ledger"
+
+
+def test_identifiers_relied_on_name_each_links_other_end_and_the_decision(
+        statement: tuple[str, list[str], list[list[list[str]]]], reported: Reported) -> None:
+    """A defence reader of 'Identifiers relied on' must see what each confirmed identifier was linked
+    to and that an officer confirmed it (the served wording), not only 'linked by an officer: <basis>'."""
+    _, _, tables = statement
+    relied = next(t for t in tables if t[0][0] == "Identifier")
+    refs = {e["source_id"]: e["reference"] for e in _sources_with_refs(reported)}
+    rows = {r[0]: " ".join(r[1].split()) for r in relied[1:]}
+    confirmed = [a for p in reported.truth["parties"].values() if p["role"] == "suspect" for a in p["aliases"]
+                 if a != PENDING_ALIAS and not a.startswith("name:")]
+    assert confirmed
+    for alias in confirmed:
+        why = rows[describe_identifier(alias, refs)]
+        assert why == f"linked to Daniel Sample ({describe_basis('officer-decision')}); {DECIDED}", why
 
 
 def _sources_with_refs(reported: Reported) -> list[dict[str, str]]:
@@ -334,3 +356,28 @@ def test_outputs_are_byte_identical_run_to_run(reported: Reported, tmp_path: Pat
 
     assert main(["report", str(reported.case_dir), "--out", str(tmp_path / "again"), "--as-of", AS_OF]) == 0
     assert digest(tmp_path / "again") == digest(reported.out)
+
+
+def test_the_mg11_says_which_exhibits_clocks_differ_from_network_time(
+        statement: tuple[str, list[str], list[list[list[str]]]], reported: Reported) -> None:
+    """rejected-ex 99991: the annex measured JA/13's clock 40 s ahead of network time (624 matches) and the
+    MG11's breach and chronology times from JA/13 are as that clock recorded them, 40 s after the network's,
+    but the MG11 said only that each exhibit 'records times by its own clock': a reader of the statement
+    could not tell that its times were not corrected, nor by how much a clock differed."""
+    text, _, _ = statement
+    limits = " ".join(text.split("What this data can and cannot show", 1)[1].split("\nChronology\n", 1)[0].split())
+    _, _, annex_tables = docx_text(reported.out / "technical-annex.docx")
+    per_source = next(t for t in annex_tables if t[0][:2] == ["Exhibit", "Parser (version)"])
+    shifted = [(row[0], row[7]) for row in per_source[1:] if re.match(r"[+-]\d+ s \(\d+ match", row[7])]
+    assert shifted, per_source
+    for ref, clock in shifted:
+        m = re.match(r"([+-])(\d+) s \((\d+) match", clock)
+        assert m is not None
+        way = "ahead of" if m.group(1) == "+" else "behind"
+        note = next((n for n in re.split(r"(?= [A-Z]+/\d+: )", " " + limits) if n.strip().startswith(f"{ref}: ")), "")
+        minute = "Times are given to the minute only" in note
+        assert (f"{'Its times' if minute else 'Its clock'} read {m.group(2)} s {way} the reference clock (network time "
+                f"from call data records where the case has them), the median difference over {m.group(3)} contacts "
+                "matched with other exhibits") in note, (ref, note)
+        assert ("this difference may come from the minute alone, not the clock" in note) == minute, note
+        assert "times from it are given as recorded" in note, note

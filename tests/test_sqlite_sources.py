@@ -106,7 +106,7 @@ def test_verify_names_a_wal_that_changed_after_ingest(samples: Path, tmp_path: P
     wal.write_bytes(bytes(data))
     run = atlas("verify", case_dir)
     assert run.code == 1
-    assert "AddressBook.sqlitedb-wal: SHA-256 of the wal file read with the source changed" in run.out  # type: ignore[attr-defined]
+    assert "AddressBook.sqlitedb-wal): SHA-256 of the wal file read with the source changed" in run.out  # type: ignore[attr-defined]
 
 
 # --- a database whose rows are all in its -wal ------------------------------------------------

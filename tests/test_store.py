@@ -324,7 +324,8 @@ def test_verify_names_a_source_changed_after_ingest(
     report = json.loads(run.out)  # type: ignore[attr-defined]
     assert report["ok"] is False
     [problem] = report["problems"]
-    assert problem.startswith(f"source {outcome['source_id']} {source}: SHA-256 changed (ingested {outcome['sha256']}, now ")
+    assert problem.startswith(f"source {Case.open(case_dir).manifest.exhibit_prefix}/1 ({source}): SHA-256 changed "
+                              f"(ingested {outcome['sha256']}, now ")
 
 
 def test_verify_names_a_deleted_partition_and_reading_refuses_a_short_timeline(
@@ -333,14 +334,15 @@ def test_verify_names_a_deleted_partition_and_reading_refuses_a_short_timeline(
     [outcome] = ingest_json(atlas, case_dir, whatsapp_samples / SAMPLE)
     partition = case_dir / "store" / "events" / f"{outcome['source_id']}.parquet"
     partition.unlink()
+    named = f"source {Case.open(case_dir).manifest.exhibit_prefix}/1 ({outcome['path']})"
     run = atlas("verify", case_dir)
     assert run.code == 1  # type: ignore[attr-defined]
-    assert run.out == (f"CHANGED: {partition}: events partition of source {outcome['source_id']} is missing\n"  # type: ignore[attr-defined]
+    assert run.out == (f"CHANGED: {partition}: the events partition of {named} is missing\n"  # type: ignore[attr-defined]
                        f"CHANGED: {partition}: recorded in the manifest but missing\n")
     run = atlas("timeline", case_dir)
     assert run.code == 2  # type: ignore[attr-defined]
     assert run.err == (  # type: ignore[attr-defined]
-        f"atlas: error: {partition}: events partition of source {outcome['source_id']} is missing; "
+        f"atlas: error: {partition}: the events partition of one of the case's sources is missing; "
         "the case store is damaged (run `atlas verify`)\n"
     )
 

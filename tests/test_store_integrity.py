@@ -29,7 +29,10 @@ def ingested(case_dir: Path, tmp_path: Path, whatsapp_samples: Path, atlas: Call
     assert run.code == 0, run.err
     [outcome] = json.loads(run.out)
     assert atlas("verify", case_dir).code == 0
-    return {"case": case_dir, "source": source, "sid": outcome["source_id"], "sha": outcome["sha256"]}
+    with closing(sqlite3.connect(case_dir / "store" / "atlas.sqlite")) as con:
+        [number] = con.execute("SELECT number FROM report_exhibits WHERE key = ?", (f"source:{outcome['sha256']}",)).fetchone()
+    exhibit = f"{Case.open(case_dir).manifest.exhibit_prefix}/{number}"
+    return {"case": case_dir, "source": source, "sid": outcome["source_id"], "sha": outcome["sha256"], "exhibit": exhibit}
 
 
 def _problems(atlas: Callable[..., Any], case_dir: Path) -> list[str]:
@@ -92,7 +95,8 @@ def test_a_source_and_its_hash_both_rewritten_are_caught(ingested: dict[str, Any
     pl.read_parquet(path).with_columns(pl.lit(forged).alias("sha256")).write_parquet(path)
     problems = _problems(atlas, case_dir)
     assert any(p.startswith(f"{path}: changed since it was committed") for p in problems)
-    assert f"source {sid} {source}: sources.parquet records SHA-256 {forged} but its ingest row (audit row 1) " \
+    # the exhibit table numbers the source under its true hash, so the forged row is named by its store id
+    assert f"source {source} (store id {sid}): sources.parquet records SHA-256 {forged} but its ingest row (audit row 1) " \
            f"recorded {ingested['sha']}: the source row was rewritten" in problems
 
 
@@ -128,7 +132,7 @@ def test_report_refuses_naming_the_file_and_unverified_marks_every_output(
     out = tmp_path / "out"
     run = atlas("report", case_dir, "--out", out)
     assert run.code == 2
-    assert run.err.startswith(f"atlas: error: the case does not verify: source {ingested['sid']} {source}: SHA-256 changed")
+    assert run.err.startswith(f"atlas: error: the case does not verify: source {ingested['exhibit']} ({source}): SHA-256 changed")
     assert not out.exists()
     run = atlas("report", case_dir, "--out", out, "--unverified")
     assert run.code == 0, run.err
@@ -181,21 +185,21 @@ def test_an_interrupted_commit_not_yet_recovered_is_named(ingested: dict[str, An
 def test_a_deleted_exhibit_number_is_named_and_report_refuses(
     ingested: dict[str, Any], atlas: Callable[..., Any], tmp_path: Path
 ) -> None:
-    case_dir, source, sid, sha = ingested["case"], ingested["source"], ingested["sid"], ingested["sha"]
+    case_dir, source, sha = ingested["case"], ingested["source"], ingested["sha"]
     db, prefix = case_dir / "store" / "atlas.sqlite", Case.open(case_dir).manifest.exhibit_prefix
     with closing(_db(case_dir)) as con, con:
         [number] = con.execute("SELECT number FROM report_exhibits WHERE key = ?", (f"source:{sha}",)).fetchone()
         con.execute("DELETE FROM report_exhibits WHERE key = ?", (f"source:{sha}",))
     [problem] = _problems(atlas, case_dir)
-    assert problem.startswith(f"source {sid} {source}: has no exhibit number in {db} although audit row ")
+    assert problem.startswith(f"source {source}: has no exhibit number in {db} although audit row ")
     assert problem.endswith(f"recorded {prefix}/{number} for it: the number was deleted")
     run = atlas("report", case_dir, "--out", tmp_path / "out")
-    assert run.code == 2 and f"the case does not verify: source {sid} {source}: has no exhibit number" in run.err
+    assert run.code == 2 and f"the case does not verify: source {source}: has no exhibit number" in run.err
     with closing(_db(case_dir)) as con, con:  # put back under another number: named as changed
         con.execute("INSERT INTO report_exhibits (key, number, kind, assigned_at) VALUES (?, ?, 'source', 'x')",
                     (f"source:{sha}", number + 5))
     [problem] = _problems(atlas, case_dir)
-    assert problem.startswith(f"source {sid} {source}: exhibit number {prefix}/{number + 5} in {db} but audit row ")
+    assert problem.startswith(f"source {source}: exhibit number {prefix}/{number + 5} in {db} but audit row ")
     assert problem.endswith(f"recorded {prefix}/{number}: the number was changed")
 
 
@@ -214,3 +218,34 @@ def test_a_source_of_an_older_store_never_numbered_is_a_warning_not_a_refusal(
     assert atlas("report", case_dir, "--out", tmp_path / "out").code == 0  # numbers it, as it always did
     data = json.loads(atlas("verify", case_dir, "--json").out)
     assert data["problems"] == [] and data["warnings"] == []
+
+
+def test_the_unverified_notice_shortens_hashes_but_quotes_a_path_holding_64_hex_digits_as_it_is(
+    case_dir: Path, tmp_path: Path, whatsapp_samples: Path, atlas: Callable[..., Any]
+) -> None:
+    """The notice heading every page shortens the problem's hashes, which are typed fields of the
+    problem; a folder named by a hash (as exhibit stores and tools often name them) is quoted whole."""
+    import hashlib
+
+    from atlas.store.verify import refusal_or_notice
+
+    folder = hashlib.sha256(b"an exhibit folder named by its hash").hexdigest()
+    source = tmp_path / folder / SAMPLE
+    source.parent.mkdir()
+    shutil.copyfile(whatsapp_samples / SAMPLE, source)
+    run = atlas("ingest", case_dir, source, "--json")
+    assert run.code == 0, run.err
+    [outcome] = json.loads(run.out)
+    was = outcome["sha256"]
+    source.write_bytes(source.read_bytes() + b"\n")
+    now = hashlib.sha256(source.read_bytes()).hexdigest()
+    [problem] = _problems(atlas, case_dir)  # `atlas verify` lists it with both hashes in full
+    # named by its exhibit, never by the store's hex id (the notice heads served pages)
+    assert problem == f"source {Case.open(case_dir).manifest.exhibit_prefix}/1 ({source}): SHA-256 changed " \
+                      f"(ingested {was}, now {now})"
+    assert f"source {outcome['source_id']} " not in problem
+    notice = refusal_or_notice(Case.open(case_dir), anyway=True, refused="", verb="produced")
+    assert notice is not None
+    assert f"first: source {Case.open(case_dir).manifest.exhibit_prefix}/1 ({source}): SHA-256 changed " \
+           f"(ingested {was[:12]}…, now {now[:12]}…))" in notice, notice
+    assert was not in notice and now not in notice

@@ -272,10 +272,10 @@ def test_confirming_a_threat_candidate_reaches_the_conduct_result(case_copy: Pat
         table.move_cursor(row=row["index"])
         await pilot.press("c")
         await until(pilot, lambda: isinstance(app.screen, DecisionPrompt))
-        assert row["id"] in text(app, "#subject")
+        assert row["handle"] in text(app, "#subject") and row["record"] in text(app, "#subject")
         await pilot.press(*"read in context: a threat to come round", "enter")
         await until(pilot, lambda: "1 confirmed" in text(app, "#headline"))
-        return str(row["id"])
+        return str(row["handle"])
 
     cid = run(case_copy, script)
     from atlas.conduct import analyse  # what the statement and reports read

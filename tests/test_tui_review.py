@@ -135,7 +135,7 @@ def test_after_a_decision_the_decided_link_is_in_sight(case_copy: Path) -> None:
     """Seed 17171, People: confirming the first proposed link moves it to the confirmed rows at the
     bottom, and the cursor followed it out of sight: the list showed only proposed links, none
     highlighted, and the next key acted on a row the officer could not see."""
-    async def script(app: AtlasApp, pilot: Pilot[None]) -> tuple[str, str, str, str]:
+    async def script(app: AtlasApp, pilot: Pilot[None]) -> tuple[str, str, str, str, str]:
         await show(app, pilot, "4")
         table = app.screen.query_one("#links", FrameTable)
         lid = str(table.frame.get_column("link")[0])
@@ -147,11 +147,12 @@ def test_after_a_decision_the_decided_link_is_in_sight(case_copy: Path) -> None:
                     == "confirmed")
         await pilot.pause(0.5)
         row = app.screen.query_one("#links", FrameTable).current() or {}
-        return lid, str(row.get("link")), str(row.get("status")), _screen_text(app)
+        return lid, str(row.get("link")), str(row.get("status")), str(row.get("a")), _screen_text(app)
 
-    lid, current, status, shown = run(case_copy, script)
+    lid, current, status, side, shown = run(case_copy, script)
     assert current == lid and status == "confirmed"
-    assert any(line.lstrip().startswith(f"{lid}  confirmed") for line in shown.splitlines()), shown
+    # the row is named by its sides first (the link's handle is its last column)
+    assert any(line.lstrip().startswith(side) and " confirmed " in line for line in shown.splitlines()), shown
 
 
 def test_enter_on_a_finding_shows_its_cut_cells_whole(case_copy: Path) -> None:

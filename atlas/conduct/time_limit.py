@@ -156,7 +156,37 @@ class S2AVerdict:
 
     @property
     def severity(self) -> str:
+        """:data:`SEVERITY` of the state; but a planned date after the last working day before the deadline (a
+        weekend or bank holiday the court office is closed) is ``warn``, not ``ok``: in time only if proceedings
+        can be started that day."""
+        if (self.state is S2AState.IN_TIME_IF_LAID_BY_PLANNED_DATE and self.charge_date is not None
+                and self.last_working_day is not None and self.charge_date > self.last_working_day):
+            return "warn"
         return SEVERITY[self.state]
+
+    @property
+    def days_left_to_last_working_day(self) -> int | None:
+        """Days from ``as_of`` to the last working day on or before the deadline, when that day is earlier than
+        the deadline (a deadline on a weekend or bank holiday); else None."""
+        if (self.as_of is None or self.last_working_day is None or self.deadline is None
+                or self.last_working_day >= self.deadline):
+            return None
+        return (self.last_working_day - self.as_of).days
+
+    @property
+    def days_left_text(self) -> str:
+        """What "days left" counts to, in words: ``53 to the last day, Friday 29/01/2027`` (and ``; 51 to the last
+        working day before it, Friday 26/02/2027`` when the last day is not a working day)."""
+        if self.days_left is None or self.deadline is None:
+            return "not stated (no as-of date)"
+        if self.days_left < 0:
+            return f"none: the last day, {uk_day(self.deadline)}, passed {plural(-self.days_left, 'day')} before the as-of date"
+        out = f"{self.days_left} to the last day, {uk_day(self.deadline)}"
+        early = self.days_left_to_last_working_day
+        if early is not None and self.last_working_day is not None:
+            out += (f"; {early} to the last working day before it, {uk_day(self.last_working_day)}" if early >= 0 else
+                    f"; the last working day before it, {uk_day(self.last_working_day)}, has passed")
+        return out
 
     @property
     def in_time(self) -> bool | None:
@@ -213,13 +243,25 @@ class S2AVerdict:
             return f"in time: {left} ({last})"
         if s is S2AState.IN_TIME_IF_LAID_BY_PLANNED_DATE:
             spare = plural(self.days_left_at_charge_date or 0, "day")
-            return (f"in time on the planned date {planned}, {spare} before the deadline ({last})"
-                    + (f"; {left}" if left else ""))
+            return (f"in time on the planned date {planned}, {spare} before the deadline{self._closed_charge_clause()} "
+                    f"({last})" + (f"; {left}" if left else ""))
         if s is S2AState.PLANNED_DATE_PASSED:
             return f"planned date {planned} passed, still in time: {left} ({last})"
         late = plural(-(self.days_left_at_charge_date or 0), "day")
         return (f"planned date {planned} after the deadline, by {late} ({last})"
                 + (f"; {left} to lay the information" if left else ""))
+
+    def _closed_charge_clause(self) -> str:
+        """``, only if an information can be laid that day: it is a Saturday[, after the last working day …]``
+        when the planned charge date is a day the court office is closed (an information is laid when received)."""
+        closed = not_a_working_day(self.charge_date) if self.charge_date else None
+        if not closed:
+            return ""
+        after = (self.charge_date is not None and self.last_working_day is not None
+                 and self.charge_date > self.last_working_day)
+        return (f", only if an information can be laid that day: it is {closed}"
+                + (f", after the last working day before the deadline, {uk_day(self.last_working_day)}" if after
+                   and self.last_working_day else ""))
 
     def _closed_clause(self) -> str:
         """``, a Sunday: lay it by Friday 26/02/2027`` when the last day is not a working day."""
@@ -384,6 +426,17 @@ def _warnings(limit: TimeLimit, offence: str, last: date, deadline: date, as_of:
         elif spare <= warn_days:
             out.append(f"the planned charge date {charge:%d/%m/%Y} is only {plural(spare, 'day')} before the "
                        f"deadline {uk_day(deadline)}")
+        charge_closed = not_a_working_day(charge) if spare >= 0 and state is not S2AState.PLANNED_DATE_PASSED else None
+        if charge_closed:
+            # the conservative advice with its basis (laying at the court office) and its limit (other ways of
+            # starting proceedings, for the CPS), both from the rules file
+            by = last_working_day_on_or_before(deadline)
+            basis = limit.court_office_note or "if the information is to be laid at the court office, it is laid when received"
+            out.append(f"the planned charge date {charge:%d/%m/%Y} is {charge_closed}"
+                       + (f", after {uk_day(by)}, the last working day before the deadline" if charge > by else "")
+                       + f": {basis}, so lay it "
+                       + (f"no later than {uk_day(by)}" if charge > by else "on a working day")
+                       + (f"; {limit.other_ways_note}" if limit.other_ways_note else ""))
     return out, note_warned
 
 

@@ -31,7 +31,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from atlas.exhibits import cited_ref
+from atlas.exhibits import cited_ref, identifier_label
 from atlas.store.hashing import HASH_BASIS_BYTES
 
 from .inputs import ExportContext
@@ -164,6 +164,8 @@ def _fact(ctx: ExportContext, value: Any) -> str:
         return json.dumps(value, sort_keys=True, default=str)
     if isinstance(value, list | tuple):
         return ", ".join(_fact(ctx, v) for v in value)
+    if isinstance(value, str) and value.startswith("name:"):
+        return identifier_label(ctx.refs, value)  # a display name by the exhibit that shows it, never a source id
     return cited_ref(ctx.refs, value) if isinstance(value, str) else str(value)
 
 

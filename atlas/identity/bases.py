@@ -29,7 +29,7 @@ BASES: Final[dict[str, tuple[Strength, str]]] = {
     "display-name": ("inferred", "display names are similar across sources or platforms (fuzzy match)"),
     "temporal-succession": ("inferred", "a new identifier starts contacting the victim (or the victim's network) right after "
                                         "another was blocked or went quiet, with similar behaviour"),
-    "officer-decision": ("proven", "an officer linked them on their own knowledge (see the note)"),
+    "officer-decision": ("proven", "an officer linked them on their own knowledge (the reason is recorded with the decision)"),
 }
 """Basis name → (strength, what it means). The names are the ones ``--basis`` accepts."""
 

@@ -75,6 +75,10 @@ class TimeLimit:
     month_citation: str = ""
     last_day_note: str = ""
     """What to do when the last day is a weekend or a bank holiday (the law gives no extension)."""
+    court_office_note: str = ""
+    """When an information laid at the court office is laid (its basis), for a planned date the office is closed."""
+    other_ways_note: str = ""
+    """The limit of that: other ways of starting proceedings, not tied to the court office (for the CPS to confirm)."""
     plain: str = ""
     """The rule in a sentence: ``an information must be laid within six calendar months …``."""
     provisions: tuple[str, ...] = ()
@@ -278,7 +282,7 @@ _SPECS: Final[dict[str, tuple[type, dict[str, type], tuple[str, ...]]]] = {
         TimeLimit,
         {"id": str, "title": str, "applies_to_mode": str, "citation": str, "description": str, "months": int,
          "unit": str, "runs_from": str, "month_end": str, "runs_from_citation": str, "month_citation": str,
-         "last_day_note": str, "plain": str, "provisions": list},
+         "last_day_note": str, "court_office_note": str, "other_ways_note": str, "plain": str, "provisions": list},
         ("id", "title", "applies_to_mode", "citation", "description", "plain"),
     ),
     "offence": (

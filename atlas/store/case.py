@@ -247,7 +247,7 @@ class Case:
         missing = [f for f in files if not f.exists()]
         if missing:  # never a silently shorter timeline
             raise StoreError(
-                f"{missing[0]}: {table} partition of source {missing[0].stem} is missing; "
+                f"{missing[0]}: the {table} partition of one of the case's sources is missing; "
                 "the case store is damaged (run `atlas verify`)"
             )
         if not files:

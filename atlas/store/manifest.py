@@ -60,6 +60,23 @@ _REQUIRED: Final = {
     "impact": ("date", "what", "category", "source", "recorded_by"),
 }
 _URI = re.compile(r"^[a-z][a-z0-9\-]*:.+")
+EXHIBIT_PREFIX: Final = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
+"""What an exhibit prefix may hold: an officer's initials, perhaps with a number or a hyphen
+(``JA``, ``DS1234``, ``AB-C``), as exhibit references are written (``JA/7``). Nothing that
+could be read as the end of a reference or of a list of them (``/``, ``,``, ``;``, quotes,
+spaces) and no letter outside A-Z, so a reference is always ``<prefix>/<number>``."""
+EXHIBIT_PREFIX_MAX = 16
+
+
+def exhibit_prefix_problem(prefix: str) -> str | None:
+    """Why ``prefix`` cannot be an exhibit prefix, or ``None`` when it can (:data:`EXHIBIT_PREFIX`)."""
+    if not prefix:
+        return "must not be empty: the officer's initials, e.g. \"JA\" (exhibits become JA/1, JA/2 ...)"
+    if len(prefix) > EXHIBIT_PREFIX_MAX or not EXHIBIT_PREFIX.fullmatch(prefix):
+        return (f"{prefix!r} is not an exhibit prefix: use the officer's initials, letters A-Z and digits, "
+                f"starting with a letter, parts joined by '-' (e.g. \"JA\", \"DS1234\", \"AB-C\"; at most "
+                f"{EXHIBIT_PREFIX_MAX} characters), so that every reference reads <prefix>/<number>")
+    return None
 
 
 @dataclass(frozen=True)
@@ -301,6 +318,8 @@ def parse_manifest(text: str, path: Path) -> Manifest:
         check_zone(zone)
     except Exception as exc:
         raise reader.fail("case", 0, "timezone", str(exc)) from exc
+    if (why := exhibit_prefix_problem(case["exhibit_prefix"])) is not None:
+        raise reader.fail("case", 0, "exhibit_prefix", why)
 
     reported = _reported(reader, data, path, text)
 

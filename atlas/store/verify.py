@@ -24,6 +24,38 @@ from atlas.wording import plural
 
 
 @dataclass(frozen=True)
+class Sha256:
+    """A SHA-256 in a problem's sentence: written in full where the problem is listed
+    (``atlas verify``), shortened where it heads every page (:func:`refusal_or_notice`)."""
+
+    value: str
+
+    def short(self) -> str:
+        return f"{self.value[:12]}\u2026"
+
+
+class Problem(str):
+    """A problem whose sentence holds hashes, as typed parts: the text (``str``) is the
+    sentence with each hash in full; :attr:`short` the same sentence with each hash
+    shortened. Nothing else in it is ever rewritten: a path or name that happens to hold
+    64 hex digits is quoted as it is."""
+
+    short: str
+    hashes: tuple[str, ...]
+
+    def __new__(cls, *parts: str | Sha256) -> Problem:
+        self = super().__new__(cls, "".join(p.value if isinstance(p, Sha256) else p for p in parts))
+        self.short = "".join(p.short() if isinstance(p, Sha256) else p for p in parts)
+        self.hashes = tuple(p.value for p in parts if isinstance(p, Sha256))
+        return self
+
+
+def shortened(problem: str) -> str:
+    """A problem as it heads a page: its hashes (the typed ones, :class:`Problem`) shortened."""
+    return problem.short if isinstance(problem, Problem) else problem
+
+
+@dataclass(frozen=True)
 class Verification:
     """What ``verify`` found: problems (empty when intact) and the anchors worth keeping."""
 
@@ -46,35 +78,66 @@ def _source_path(row: dict[str, object]) -> Path:
     return Path(os.fsdecode(raw)) if isinstance(raw, bytes) and raw else Path(str(row["path"]))
 
 
+def _exhibit_names(case: Case, sources: pl.DataFrame) -> dict[str, str]:
+    """Source id → its exhibit reference (``JA/3``) as the case database holds it, read-only;
+    empty when there is none (or it cannot be read: the audit check below says why). People
+    read a problem by the exhibit they know, never by the store's hex id."""
+    db = case.store / "atlas.sqlite"
+    if not db.exists() or not sources.height:
+        return {}
+    try:
+        with closing(sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)) as con:
+            held = {str(k): int(n) for k, n in con.execute("SELECT key, number FROM report_exhibits").fetchall()}
+    except sqlite3.Error:
+        return {}
+    return _numbered_names(sources, held, case.manifest.exhibit_prefix)
+
+
+def _numbered_names(sources: pl.DataFrame, held: dict[str, int], prefix: str) -> dict[str, str]:
+    """Source id → ``PREFIX/N`` for each source the exhibit table numbers (key ``source:<sha256>``)."""
+    keys = {str(r["source_id"]): "source:" + str(r["sha256"]) for r in sources.iter_rows(named=True)}
+    return {sid: f"{prefix}/{held[key]}" for sid, key in keys.items() if key in held}
+
+
+def _source_named(row: dict[str, object], names: dict[str, str], path: object = None) -> str:
+    """``source JA/3 (path)``; a source the exhibit table does not number under its recorded
+    hash (none yet, or the hash itself was rewritten) is named by its path and store id."""
+    where = row["path"] if path is None else path
+    sid = str(row["source_id"])
+    return f"source {names[sid]} ({where})" if sid in names else f"source {where} (store id {sid})"
+
+
 def _sources(case: Case, problems: list[str]) -> pl.DataFrame:
     sources = case.sources()
+    names = _exhibit_names(case, sources)
     for row in sources.iter_rows(named=True):
         sid, path = row["source_id"], _source_path(row)
-        shown = row["path"]
+        who = _source_named(row, names)
         if not path.exists():
-            problems.append(f"source {sid} {shown}: the source file is missing")
+            problems.append(f"{who}: the source file is missing")
         else:
             try:
                 now = sha256_file(path)
             except OSError as exc:
-                problems.append(f"source {sid} {shown}: cannot be read ({exc})")
+                problems.append(f"{who}: cannot be read ({exc})")
             else:
                 if now != row["sha256"]:
-                    problems.append(f"source {sid} {shown}: SHA-256 changed (ingested {row['sha256']}, now {now})")
+                    problems.append(Problem(f"{who}: SHA-256 changed (ingested ", Sha256(row["sha256"]),
+                                            ", now ", Sha256(now), ")"))
         for side in row.get("companions") or []:  # a SQLite -wal / -journal read with the source
             side_path = path.with_name(side["name"])
             if not side_path.is_file():
-                problems.append(f"source {sid} {side_path}: the {side['role']} file read with the source is missing")
+                problems.append(f"{_source_named(row, names, side_path)}: the {side['role']} file read with the source is missing")
             elif (now := sha256_file(side_path)) != side["sha256"]:
-                problems.append(f"source {sid} {side_path}: SHA-256 of the {side['role']} file read with the source "
-                                f"changed (ingested {side['sha256']}, now {now})")
+                problems.append(Problem(f"{_source_named(row, names, side_path)}: SHA-256 of the {side['role']} file read with the "
+                                        "source changed (ingested ", Sha256(side["sha256"]), ", now ", Sha256(now), ")"))
         if row["records_read"] != row["events"] + row["rejects"]:
-            problems.append(f"source {sid} {shown}: records read {row['records_read']} != events {row['events']} "
+            problems.append(f"{who}: records read {row['records_read']} != events {row['events']} "
                             f"+ rejects {row['rejects']}")
         for table in ("events", "rejects", "evidence"):
             partition = case.store / table / f"{sid}.parquet"
             if not partition.exists():
-                problems.append(f"{partition}: {table} partition of source {sid} is missing")
+                problems.append(f"{partition}: the {table} partition of {who} is missing")
                 continue
             if table == "evidence":
                 continue
@@ -105,7 +168,8 @@ def _store_files(case: Case, problems: list[str]) -> int:
             continue
         now = sha256_file(path)
         if now != want:
-            problems.append(f"{path}: changed since it was committed (SHA-256 recorded {want}, now {now})")
+            problems.append(Problem(f"{path}: changed since it was committed (SHA-256 recorded ", Sha256(want),
+                                    ", now ", Sha256(now), ")"))
     recorded = set(sealed.files)
     tables = [case.store / t for t in PARTITIONS] + sorted((case.store / "extra").glob("*"))
     for folder in tables:
@@ -131,8 +195,9 @@ def _audit(case: Case, sources: pl.DataFrame, problems: list[str], warnings: lis
     state = "missing" if not db.exists() else "" if _holds_audit_table(db) else "holds no audit log"
     if state:
         if sealed is not None and sealed.audit_seq:
-            problems.append(f"{db}: {state}: the manifest records an audit log of {plural(sealed.audit_seq, 'row')} "
-                            f"(head {sealed.audit_head[:16]}…); every decision and the audit trail are gone")
+            problems.append(Problem(f"{db}: {state}: the manifest records an audit log of "
+                                    f"{plural(sealed.audit_seq, 'row')} (head ", Sha256(sealed.audit_head),
+                                    "); every decision and the audit trail are gone"))
         elif sources.height:
             problems.append(f"{db}: {state}: the sources have no audit rows")
         return 0, ""
@@ -152,14 +217,16 @@ def _audit(case: Case, sources: pl.DataFrame, problems: list[str], warnings: lis
             with_detail = json.loads(detail)
             if isinstance(with_detail, dict) and with_detail.get("source_id"):
                 ingested[str(with_detail["source_id"])] = (seq, str(with_detail.get("sha256", "")))
+    names = _numbered_names(sources, numbered or {}, case.manifest.exhibit_prefix)
     for row in sources.iter_rows(named=True):
         sid = row["source_id"]
         if sid not in ingested:
-            problems.append(f"source {sid} {row['path']}: no ingest row in the audit log")
+            problems.append(f"{_source_named(row, names)}: no ingest row in the audit log")
         elif ingested[sid][1] != row["sha256"]:
             seq, logged = ingested[sid]
-            problems.append(f"source {sid} {row['path']}: sources.parquet records SHA-256 {row['sha256']} but its "
-                            f"ingest row (audit row {seq}) recorded {logged}: the source row was rewritten")
+            problems.append(Problem(f"{_source_named(row, names)}: sources.parquet records SHA-256 ", Sha256(row["sha256"]),
+                                    f" but its ingest row (audit row {seq}) recorded ", Sha256(logged),
+                                    ": the source row was rewritten"))
     if numbered is not None:
         _exhibit_numbers(db, rows, sources, numbered, case.manifest.exhibit_prefix, problems, warnings)
     return len(rows), (rows[-1][7] if rows else "")
@@ -206,18 +273,18 @@ def _exhibit_numbers(db: Path, rows: list[tuple[object, ...]], sources: pl.DataF
         if isinstance(d, dict) and isinstance(d.get("key"), str) and isinstance(d.get("number"), int):
             recorded[d["key"]] = (int(str(seq)), d["number"])
     for row in sources.iter_rows(named=True):
-        sid, key = row["source_id"], f"source:{row['sha256']}"
+        key = f"source:{row['sha256']}"
         held = numbered.get(key)
         if key in recorded:
             seq, number = recorded[key]
             if held is None:
-                problems.append(f"source {sid} {row['path']}: has no exhibit number in {db} although audit row {seq} "
+                problems.append(f"source {row['path']}: has no exhibit number in {db} although audit row {seq} "
                                 f"recorded {prefix}/{number} for it: the number was deleted")
             elif held != number:
-                problems.append(f"source {sid} {row['path']}: exhibit number {prefix}/{held} in {db} but audit row "
+                problems.append(f"source {row['path']}: exhibit number {prefix}/{held} in {db} but audit row "
                                 f"{seq} recorded {prefix}/{number}: the number was changed")
         elif held is None:
-            warnings.append(f"source {sid} {row['path']}: has no exhibit number yet (a store made before ingest "
+            warnings.append(f"source {row['path']}: has no exhibit number yet (a store made before ingest "
                             "numbered its sources); the next `atlas report` numbers it")
 
 
@@ -242,8 +309,6 @@ def refusal_or_notice(case: Case, *, anyway: bool, refused: str, verb: str) -> s
     (what was not written and how to write it anyway); with ``anyway``, the notice every output
     then carries (``UNVERIFIED: when this was <verb> …``). One rule for the report and every
     export, because what leaves the case is evidence either way."""
-    import re
-
     from atlas.errors import StoreError
 
     problems = verify_store(case).problems
@@ -252,6 +317,6 @@ def refusal_or_notice(case: Case, *, anyway: bool, refused: str, verb: str) -> s
     more = f" (and {len(problems) - 1} more problem(s): see `atlas verify`)" if len(problems) > 1 else ""
     if not anyway:
         raise StoreError(f"the case does not verify: {problems[0]}{more}; {refused}")
-    first = re.sub(r"\b([0-9a-f]{12})[0-9a-f]{52}\b", "\\1…", problems[0])  # hashes shortened: it heads every page
+    first = shortened(problems[0])  # its hashes shortened (typed, never found by pattern): it heads every page
     return (f"UNVERIFIED: when this was {verb} the case did not verify ({len(problems)} problem(s); first: "
             f"{first}). See `atlas verify`.")

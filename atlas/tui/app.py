@@ -24,6 +24,7 @@ from textual.screen import Screen
 from atlas.review import Review
 from atlas.store import Case
 from atlas.store.officer import SESSION_OFFICER
+from atlas.tui.base import TIGHT_WIDTH
 from atlas.tui.frames import short_uri
 from atlas.tui.screens.conduct import ConductScreen
 from atlas.tui.screens.conversations import ConversationScreen
@@ -63,6 +64,9 @@ class AtlasApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         *(Binding(key, f"show('{name}')", label) for key, (name, label, _) in SCREENS_BY_KEY.items()),
         *(Binding(key, f"go('{name}')", label, group=SCREEN_KEYS) for key, (name, label, _) in SCREENS_BY_KEY.items()),
+        # below TIGHT_WIDTH one key reads "1-8 screens" (the group's "12345678 screens" cut q Quit at 80 columns)
+        *(Binding(key, f"jump('{name}')", "screens", key_display="1-8", show=key == "1")
+          for key, (name, _, _) in SCREENS_BY_KEY.items()),
         Binding("q", "quit", "Quit"),
     ]
 
@@ -85,10 +89,17 @@ class AtlasApp(App[None]):
         """The same as :meth:`action_show`: the screen keys as the narrow footer groups them."""
         self.action_show(name)
 
+    def action_jump(self, name: str) -> None:
+        """The same as :meth:`action_show`: the screen keys as the tight footer (80 columns) shows them."""
+        self.action_show(name)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Each screen key is bound twice, named (wide terminal) and grouped (narrow): one is live."""
-        if action in ("show", "go"):
-            return (action == "show") == (self.size.width >= NAMED_KEYS_WIDTH)
+        """Each screen key is bound three times, named (wide terminal), grouped (narrow) and as one "1-8" (tight):
+        one is live."""
+        width = self.size.width
+        if action in ("show", "go", "jump"):
+            live = "show" if width >= NAMED_KEYS_WIDTH else "go" if width >= TIGHT_WIDTH else "jump"
+            return action == live
         return True
 
     def on_resize(self) -> None:

@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from rich.markup import escape
 from textual import events
+from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer, Static
+from textual.widgets._footer import FooterKey
 from textual.worker import Worker, WorkerState
 
 from atlas.review import Headline, Review
@@ -23,6 +25,27 @@ F = TypeVar("F", bound=Callable[..., Any])
 NARROW_WIDTH = 120
 """Below this many columns the footer is compact (one space between keys, not two) and a screen may show shorter
 key labels (:meth:`ReviewScreen.narrow`): at 100 columns Conduct's keys needed 103 and cut "q Quit"."""
+TIGHT_WIDTH = 100
+"""Below this many columns (80: a remote desktop's default) the footer's labels are short (:data:`TIGHT_LABELS`)
+and the screen keys read ``1-8 screens``: at 80 columns Conduct's compact footer needed 95 and cut "q Quit"."""
+TIGHT_LABELS: dict[str, str] = {
+    "Confirm…": "Confirm", "Dismiss…": "Dismiss", "Re-open…": "Re-open", "Tag…": "Tag", "Tag finding…": "Tag",
+    "Confirm link…": "Confirm", "Reject link…": "Reject", "Re-open link…": "Re-open", "Tag exhibit": "Tag",
+    "Contacts/raw": "Raw", "Open thread / records": "Open", "Write reports…": "Reports", "Untag…": "Untag",
+    "Records": "Open", "palette": "menu",
+}
+"""A key's label in a footer below :data:`TIGHT_WIDTH` columns (the key is the same; its prompt still says it all)."""
+
+
+class AtlasFooter(Footer):
+    """The footer, its labels short below :data:`TIGHT_WIDTH` columns (every key stays in view)."""
+
+    def compose(self) -> ComposeResult:
+        tight = self.app.size.width < TIGHT_WIDTH
+        for widget in super().compose():
+            if tight and isinstance(widget, FooterKey):
+                widget.description = TIGHT_LABELS.get(widget.description, widget.description)
+            yield widget
 
 
 def guarded(fn: F) -> F:
@@ -63,6 +86,23 @@ def headline_text(h: Headline) -> str:
             f"last incident {last} · s2A last day to lay [b]{deadline}[/b] · [b]{escape(h.verdict)}[/b]")
 
 
+class HeadlineText(Static):
+    """The headline: its height is its text's (``height: auto``), laid out again whenever the text changes.
+
+    Why this is needed (the session-15 "headline-height race", found in session 16): Textual caches a widget's
+    box model under its ``_layout_updates`` count, and ``refresh(layout=True)`` only adds to that count when no
+    layout is already pending for the widget. A newly shown screen lays itself out while the headline's own
+    layout request (from its mount; then its ``virtual_size``'s) is still pending, so the one-line box model of
+    "computing…" is cached under the count that stays. Text arriving before the headline handled that request
+    (the Timeline: its headline is the Overview's, already computed, so the worker returns at once) added nothing
+    to the count, the cached one-line box model was used again, and the headline stayed one line high, cut.
+    Laying the screen out again (session 15's mend) used the same cache. The footer's fitting plays no part."""
+
+    def update(self, content: Any = "", *, layout: bool = True) -> None:
+        super().update(content, layout=layout)
+        self._layout_updates += 1  # a new key for the box model: never the height of the text before
+
+
 class ReviewScreen(Screen[None]):
     """A screen of the workbench. Subclasses implement :meth:`load` (called on mount and
     whenever the ledger's generation changed since the last load)."""
@@ -92,7 +132,7 @@ class ReviewScreen(Screen[None]):
         return False
 
     def headline_widget(self) -> Static:
-        return Static("computing the course of conduct…", id="headline", classes="headline")
+        return HeadlineText("computing the course of conduct…", id="headline", classes="headline")
 
     def narrow(self) -> bool:
         """Whether the terminal is narrower than :data:`NARROW_WIDTH` (compact footer, short key labels)."""
@@ -131,10 +171,6 @@ class ReviewScreen(Screen[None]):
     def _show_headline(self, h: Headline) -> None:
         for w in self.query("#headline").results(Static):
             w.update(headline_text(h))
-        # The headline's height is its text's (``height: auto``): lay the screen out again once this update is
-        # drawn, so a headline that now needs three lines is not left one line high (seen once in a clean-clone
-        # CI run: the Timeline's headline cut to its first line, the auto height taken from "computing…").
-        self.call_after_refresh(self.refresh, layout=True)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR and event.worker.error is not None:

@@ -157,6 +157,7 @@ class DecisionPrompt(ModalScreen[str | None]):
     DecisionPrompt > VerticalScroll { width: 110; max-width: 100%; height: auto; max-height: 90%; border: thick $warning;
                                       background: $surface; padding: 1 2; }
     DecisionPrompt #subject { height: auto; }
+    DecisionPrompt #title { height: auto; }
     DecisionPrompt #impact { height: auto; border: round $primary; padding: 0 1; }
     DecisionPrompt #error { color: $error; height: auto; }
     DecisionPrompt Horizontal { height: 3; }
@@ -179,7 +180,9 @@ class DecisionPrompt(ModalScreen[str | None]):
         # the whole prompt scrolls, nothing in it is cut: the subject had at most 8 lines, so a possible
         # breach's last line (its records) was hidden with no way to reach it
         with VerticalScroll(id="prompt"):
-            yield Label(f"[b]{escape(self.title_text)}[/b]  (recorded in the name of {escape(self.officer)})")
+            # a Static (it wraps): a title naming the item by its record and time is longer than a line
+            yield Static(f"[b]{escape(self.title_text)}[/b]  (recorded in the name of {escape(self.officer)})",
+                         id="title")
             yield Static(escape(self.subject), id="subject")
             if self.impact is not None:
                 yield Static("What this changes: computing…", id="impact")

@@ -116,7 +116,7 @@ def s2a_rows(v: S2AVerdict) -> list[list[object]]:
         ["last incident (UK date)", f"{li.day:%d/%m/%Y}  ({uk_display(li.ts)}; {'; '.join(li.exhibits[:3])}"
                                     + (f" +{len(li.exhibits) - 3} more" if len(li.exhibits) > 3 else "") + ")" if li else "-"],
         ["last day to lay an information", deadline],
-        [f"days left as of {v.as_of:%d/%m/%Y}" if v.as_of else "days left", "-" if v.days_left is None else v.days_left],
+        [f"days left as of {v.as_of:%d/%m/%Y}" if v.as_of else "days left", "-" if v.days_left is None else v.days_left_text],
         ["planned charge date", charge],
         ["the limit", v.limit],
         ["rule", v.rule],

@@ -14,12 +14,12 @@ import polars as pl
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import Header, Static, TabbedContent, TabPane
 from textual_fastdatatable import DataTable
 
 from atlas.review import Review
 from atlas.tui import views
-from atlas.tui.base import ReviewScreen, guarded
+from atlas.tui.base import AtlasFooter, ReviewScreen, guarded
 from atlas.tui.clock import clock_text as clock_text  # the verdict panel, also imported from here
 from atlas.tui.clock import sub_title
 from atlas.tui.widgets import DecisionPrompt, FrameTable, RecordsView, ask
@@ -41,6 +41,8 @@ WIDTH: dict[str, int] = {"warnings": 150}
 
 
 TAB_KEYS = Binding.Group("tabs", compact=True)
+SHORT_HEIGHT = 30
+"""Below this many rows the clock's box is three lines high (it scrolls)."""
 
 
 class ConductScreen(ReviewScreen):
@@ -71,7 +73,7 @@ class ConductScreen(ReviewScreen):
             for key, (label, _) in TABS.items():
                 with TabPane(label, id=f"tab-{key}"):
                     yield FrameTable(pl.DataFrame({"": []}, schema={"": pl.String}), id=key, max_width=WIDTH.get(key, 60))
-        yield Footer()
+        yield AtlasFooter()
 
     async def load(self) -> None:
         self.sub_title = "Course of conduct, time limit, candidates, breaches (decision support, not legal advice)"
@@ -109,6 +111,13 @@ class ConductScreen(ReviewScreen):
                 new.put_cursor(row)
         for key, (label, _) in TABS.items():
             self.query_one("#tabs", TabbedContent).get_tab(f"tab-{key}").label = f"{label} ({frames[key].height})"
+
+    def fit_footer(self) -> None:
+        """On a short terminal (under :data:`SHORT_HEIGHT` rows) the clock's box scrolls at three lines: at 80x24 its
+        eleven left the tables one row. Its first line is the verdict; the headline above has the dates."""
+        super().fit_footer()
+        for clock in self.query("#clock").results(Static):
+            clock.styles.max_height = 11 if self.app.size.height >= SHORT_HEIGHT else 5
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """``t`` is bound twice, its label long (wide) or short (narrow): one is live, so q Quit stays in the footer."""
@@ -175,12 +184,14 @@ class ConductScreen(ReviewScreen):
         from atlas.decisions.candidates import candidates_from, decide_candidate, find_candidate
 
         cid = str(row["_id"])
+        # named by what it is (its record and UK time); the handle only after, for the officer's commands
+        name = f"the {row['kind']} candidate {row['record']}, {row['when (UK)']}"
         current = find_candidate(candidates_from(self.review.conduct(), self.review.case), cid)
-        if self.nothing_to_reopen(f"Candidate {cid}", current.state, state):
+        if self.nothing_to_reopen(name[0].upper() + name[1:], current.state, state):
             return
         verb = VERB[state]
-        subject = (f"{row['id']}  {row['kind']} (tier {row['tier']})  {row['when (UK)']}  {row['record']}\n"
-                   f"in context: {row['in context']}\nnow: {row['state']}")
+        subject = (f"{row['kind']} (tier {row['tier']})  {row['when (UK)']}  {row['record']}\n"
+                   f"in context: {row['in context']}\nnow: {row['state']}\nhandle (atlas threats): {cid}")
 
         def record(note: str) -> object:
             cand = find_candidate(candidates_from(self.review.conduct(), self.review.case), cid)
@@ -188,10 +199,10 @@ class ConductScreen(ReviewScreen):
 
         keys = [(current.kind, current.event_id)] + [(current.kind, e) for e in current.event_ids
                                                      if e != current.event_id]
-        prompt = DecisionPrompt(f"{verb} candidate {cid}", subject, note_required=state != "open",
-                                impact=lambda: self.review.decision_impact(keys, state, f"{verb.lower()} {cid}").text(),
+        prompt = DecisionPrompt(f"{verb} {name}", subject, note_required=state != "open",
+                                impact=lambda: self.review.decision_impact(keys, state, f"{verb.lower()} {name}").text(),
                                 officer=self.review.case.officer().label)
-        await ask(self.app, prompt, lambda note: self.atlas.record(lambda: record(note), f"{cid}: {state}"))
+        await ask(self.app, prompt, lambda note: self.atlas.record(lambda: record(note), f"{name}: {state}"))
 
     async def _decide_colocation(self, table: FrameTable, state: str) -> None:
         """Confirm, dismiss or re-open the possible co-location under the cursor: the prompt names it,
@@ -212,16 +223,17 @@ class ConductScreen(ReviewScreen):
         verb = VERB[state]
         result = self.review.conduct()
         item = find_colocation(result.colocation_reviews, cid)
-        if self.nothing_to_reopen(f"Possible co-location {cid}", item.state, state):
+        name = f"the possible co-location at {item.where}, {row['start (UK)']}"
+        if self.nothing_to_reopen(name[0].upper() + name[1:], item.state, state):
             return
         effect = (f"confirming it adds an incident on {uk_date(item.day)} (it is a day with no other incident)"
                   if item.new_day else "confirming it adds no new incident day")
-        subject = (f"{cid}  possible co-location  {row['start (UK)']}  {item.where}  closest {row['closest']}\n"
+        subject = (f"possible co-location  {row['start (UK)']}  {item.where}  closest {row['closest']}  (handle {cid})\n"
                    f"now: {item.status}\n{effect}; a confirmed one is always shown as confirmed by you, never as "
                    f"measured\naccuracy (his / hers): {' / '.join(item.accuracy)}\nbasis: {item.basis}\n"
                    f"records (his / hers): {item.records_by_exhibit()} (Enter on the row lists every record)")
 
-        await self._ask_reviewed(f"{verb} possible co-location {cid}", cid, state, subject,
+        await self._ask_reviewed(f"{verb} {name}", name, state, subject,
                                  lambda: find_colocation(self.review.conduct().colocation_reviews, cid),
                                  decide_colocation,
                                  impact=lambda: colocation_impact(self.review, item, state).text())  # type: ignore[arg-type]
@@ -250,18 +262,19 @@ class ConductScreen(ReviewScreen):
 
         verb = VERB[state]
         item = find_breach(self.review.conduct().breach_reviews, bid)
-        if self.nothing_to_reopen(f"Possible breach {bid}", item.state, state):
+        name = f"the possible breach of order {item.order} at {item.place}, {row['from (UK)']}"
+        if self.nothing_to_reopen(name[0].upper() + name[1:], item.state, state):
             return
-        subject = (f"{bid}  possible breach of order {item.order}  {row['from (UK)']}  {item.place}  closest "
-                   f"{row['closest']} from its centre\nnow: {item.status}\nconfirming it: a breach of the order; "
+        subject = (f"possible breach of order {item.order}  {row['from (UK)']}  {item.place}  closest "
+                   f"{row['closest']} from its centre  (handle {bid})\nnow: {item.status}\nconfirming it: a breach of the order; "
                    f"{item.effect}; a confirmed one is always shown as confirmed by you, never as measured\n"
                    f"why possible only: {item.possible.certainty}\nbasis: {item.basis}\n"
                    f"records: {item.records_by_exhibit()} (Enter on the row lists every record)")
 
         keys = [(item.REVIEW_KIND.subject, item.key)]
-        await self._ask_reviewed(f"{verb} possible breach {bid}", bid, state, subject,
+        await self._ask_reviewed(f"{verb} {name}", name, state, subject,
                                  lambda: find_breach(self.review.conduct().breach_reviews, bid), decide_breach,
-                                 impact=lambda: self.review.decision_impact(keys, state, f"{verb.lower()} {bid}").text())
+                                 impact=lambda: self.review.decision_impact(keys, state, f"{verb.lower()} {name}").text())
 
     @guarded
     async def action_tag(self) -> None:

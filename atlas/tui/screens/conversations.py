@@ -11,11 +11,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 from textual_fastdatatable import DataTable
 
 from atlas.tui import views
-from atlas.tui.base import ReviewScreen, guarded
+from atlas.tui.base import AtlasFooter, ReviewScreen, guarded
 from atlas.tui.widgets import FrameTable, RecordsView
 
 
@@ -42,7 +42,7 @@ class ConversationScreen(ReviewScreen):
         yield Vertical(id="pairs-box")
         yield Static(id="thread-caption", classes="caption")
         yield Vertical(id="thread-box")
-        yield Footer()
+        yield AtlasFooter()
 
     async def load(self) -> None:
         self.sub_title = "Conversations (one thread per pair of people, all channels and identities)"

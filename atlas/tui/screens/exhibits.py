@@ -11,9 +11,9 @@ import polars as pl
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
-from atlas.tui.base import ReviewScreen, guarded
+from atlas.tui.base import AtlasFooter, ReviewScreen, guarded
 from atlas.tui.widgets import DecisionPrompt, FrameTable, ask
 
 
@@ -30,7 +30,7 @@ class ExhibitsScreen(ReviewScreen):
         yield Vertical(id="exhibits-box")
         yield Static(id="notes-caption", classes="caption")
         yield Vertical(id="notes-box")
-        yield Footer()
+        yield AtlasFooter()
 
     async def load(self) -> None:
         from atlas.decisions.exhibits import tagged

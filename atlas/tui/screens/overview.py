@@ -7,10 +7,10 @@ import polars as pl
 from rich.markup import escape
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from atlas.review import uk_date
-from atlas.tui.base import ReviewScreen
+from atlas.tui.base import AtlasFooter, ReviewScreen
 from atlas.tui.widgets import FrameTable
 
 
@@ -25,7 +25,7 @@ class OverviewScreen(ReviewScreen):
         yield FrameTable(self._sources(), id="sources")
         with VerticalScroll(id="parties-box"):
             yield Static(id="parties")
-        yield Footer()
+        yield AtlasFooter()
 
     def _sources(self) -> pl.DataFrame:
         refs = self.review.source_refs()

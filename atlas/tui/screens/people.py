@@ -14,10 +14,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 from textual_fastdatatable import DataTable
 
-from atlas.tui.base import ReviewScreen, guarded
+from atlas.tui.base import AtlasFooter, ReviewScreen, guarded
 from atlas.tui.frames import short_uri
 from atlas.tui.widgets import DecisionPrompt, FrameTable, ask
 
@@ -38,16 +38,17 @@ def link_rows(view: dict[str, object], source_names: dict[str, str] | None = Non
     order = {"proposed": 0, "confirmed": 1, "rejected": 2}
     links = sorted(view["links"], key=lambda lk: (order.get(lk["status"], 3), -(lk["score"] or 0), lk["link_id"]))  # type: ignore[call-overload]
     rows = [
-        {"link": lk["link_id"], "status": lk["status"], "strength": lk["strength"], "basis": lk["basis"],
-         "a": short_uri(lk["a"], source_names), "b": short_uri(lk["b"], source_names),
+        {"a": short_uri(lk["a"], source_names), "b": short_uri(lk["b"], source_names),
+         "status": lk["status"], "strength": lk["strength"], "basis": lk["basis"],
          "score": "" if lk["score"] is None else f"{lk['score']:.2f}", "why": lk["reason_shown"],
          "records": len(lk["support"]),
-         "decided": f"{lk['decided_by'] or ''} {lk['note'] or ''}".strip(), "_support": list(lk["support"])}
+         "decided": f"{lk['decided_by'] or ''} {lk['note'] or ''}".strip(), "link": lk["link_id"],
+         "_support": list(lk["support"])}
         for lk in links
     ]
     schema: dict[str, pl.DataType | type[pl.DataType]] = {
-        **{k: pl.String for k in ("link", "status", "strength", "basis", "a", "b", "score", "why")},
-        "records": pl.Int64, "decided": pl.String, "_support": pl.List(pl.String)}
+        **{k: pl.String for k in ("a", "b", "status", "strength", "basis", "score", "why")},
+        "records": pl.Int64, "decided": pl.String, "link": pl.String, "_support": pl.List(pl.String)}
     return pl.DataFrame(rows, schema=schema)
 
 
@@ -75,7 +76,7 @@ class PeopleScreen(ReviewScreen):
         yield Vertical(id="links-box")
         with VerticalScroll(id="link-detail"):
             yield Static(id="link-detail-text")
-        yield Footer()
+        yield AtlasFooter()
 
     async def load(self) -> None:
         self.sub_title = "People and aliases (inferred links are never merged silently)"
@@ -99,6 +100,12 @@ class PeopleScreen(ReviewScreen):
                 table.put_cursor(ids.index(keep))
         table.focus()
 
+    def fit_footer(self) -> None:
+        """Under 30 rows the link detail keeps five lines (it scrolls): at 80x24 eight left each table two rows."""
+        super().fit_footer()
+        for box in self.query("#link-detail"):
+            box.styles.max_height = 8 if self.app.size.height >= 30 else 5
+
     def _cursor(self) -> str | None:
         for t in self.query("#links").results(FrameTable):
             row = t.current()
@@ -111,9 +118,12 @@ class PeopleScreen(ReviewScreen):
             r = self.links.row(event.cursor_row, named=True)
             records = "; ".join(self.review.record_ref(e) for e in r["_support"][:6])
             more = f" and {len(r['_support']) - 6} more" if len(r["_support"]) > 6 else ""
+            # the records before the reason: the reason is long, and at 100x30 it pushed "source records:" out of
+            # the box; the link's handle (what ``atlas confirm`` takes) after its two sides, never alone
             self.query_one("#link-detail-text", Static).update(escape(
-                f"{r['link']}: {r['a']} ↔ {r['b']}\nbasis {r['basis']} ({r['strength']}), status {r['status']}"
-                f"{', score ' + r['score'] if r['score'] else ''}; {r['why']}\nsource records: {records}{more}"))
+                f"{r['a']} ↔ {r['b']}  (link {r['link']})\nsource records: {records}{more}\n"
+                f"basis {r['basis']} ({r['strength']}), status {r['status']}"
+                f"{', score ' + r['score'] if r['score'] else ''}; {r['why']}"))
 
     @guarded
     async def action_decide(self, status: str) -> None:
@@ -125,12 +135,13 @@ class PeopleScreen(ReviewScreen):
         from atlas.identity.ledger import decide
 
         lid = str(row["link"])
-        if self.nothing_to_reopen(f"Link {lid}", str(row["status"]), status, undecided="proposed"):
+        name = f"the link {row['a']} ↔ {row['b']}"  # by its two sides; the handle (atlas confirm) after them
+        if self.nothing_to_reopen(name[0].upper() + name[1:], str(row["status"]), status, undecided="proposed"):
             return
-        subject = (f"{lid}  {row['a']} ↔ {row['b']}\nbasis {row['basis']} ({row['strength']}), now {row['status']}"
+        subject = (f"{row['a']} ↔ {row['b']}  (link {lid})\nbasis {row['basis']} ({row['strength']}), now {row['status']}"
                    f"{', score ' + str(row['score']) if row['score'] else ''}: {row['why']}")
-        prompt = DecisionPrompt(f"{_VERB[status]} link {lid}", subject, note_required=status != "proposed",
+        prompt = DecisionPrompt(f"{_VERB[status]} {name}", subject, note_required=status != "proposed",
                                 impact=lambda: self.review.impact(lid, status).text(),  # type: ignore[arg-type]
                                 officer=self.review.case.officer().label)
         await ask(self.app, prompt, lambda note: self.atlas.record(
-            lambda: decide(self.review.case, lid, status, note=note), f"{lid}: {status}"))  # type: ignore[arg-type]
+            lambda: decide(self.review.case, lid, status, note=note), f"{name}: {status}"))  # type: ignore[arg-type]

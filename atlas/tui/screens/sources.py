@@ -8,11 +8,11 @@ import polars as pl
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 from textual_fastdatatable import DataTable
 
 from atlas.exhibits import exhibit_sort_keys
-from atlas.tui.base import ReviewScreen, guarded
+from atlas.tui.base import AtlasFooter, ReviewScreen, guarded
 from atlas.tui.widgets import FrameTable, RowView
 
 
@@ -35,7 +35,7 @@ class SourcesScreen(ReviewScreen):
         ).rename({"source_id": "exhibit"}).sort([*exhibit_sort_keys(), pl.col("source_ref")])
         yield Static(f"{rejects.height} reject(s), each kept with its reason.", classes="caption")
         yield FrameTable(rejects, id="rejects")
-        yield Footer()
+        yield AtlasFooter()
 
     async def load(self) -> None:
         self.sub_title = "Sources and rejects (Enter shows a row whole)"

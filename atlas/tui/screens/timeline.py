@@ -5,7 +5,7 @@ identifier, following confirmed links), channel. Enter opens the records of a ro
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import polars as pl
 from rich.markup import escape
@@ -13,12 +13,22 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Header, Input, Select, Static
+from textual.widgets import Header, Input, Select, Static
 from textual_fastdatatable import DataTable
 
 from atlas.tui import views
-from atlas.tui.base import ReviewScreen, guarded
+from atlas.tui.base import AtlasFooter, ReviewScreen, guarded
 from atlas.tui.widgets import DecisionPrompt, FrameTable, RecordsView, ask
+
+if TYPE_CHECKING:
+    from textual.timer import Timer
+
+    from atlas.identity.select import PartySelection
+
+
+TYPING_PAUSE = 0.15
+"""Seconds of no typing in the search box before the timeline is filtered (the filter itself takes under 2 ms on
+the 20,675 contacts of a scale-20 case; the pause keeps the table from redrawing on every letter)."""
 
 
 class TimelineScreen(ReviewScreen):
@@ -36,6 +46,8 @@ class TimelineScreen(ReviewScreen):
         super().__init__()
         self.raw = False
         self.view = pl.DataFrame()
+        self._typing: Timer | None = None
+        self._person: tuple[str, PartySelection] | None = None
 
     @property
     def shown(self) -> pl.DataFrame:
@@ -56,7 +68,7 @@ class TimelineScreen(ReviewScreen):
         yield Vertical(id="table-box")
         with VerticalScroll(id="detail"):
             yield Static("Select a row to see its records.", id="detail-text")
-        yield Footer()
+        yield AtlasFooter()
 
     async def load(self) -> None:
         self.sub_title = "Timeline of contacts (de-duplicated; r: raw records)"
@@ -83,7 +95,10 @@ class TimelineScreen(ReviewScreen):
         if chosen:
             from atlas.identity.select import select_party
 
-            selection = select_party(self.review.case, chosen)
+            # the person as last resolved while the search text changes (as you type: once, not per key)
+            if self._person is None or self._person[0] != chosen or self.seen != self.review.generation():
+                self._person = (chosen, select_party(self.review.case, chosen))
+            selection = self._person[1]
         rows = views.filter_rows(
             self.view, text=text, party=selection.party if selection else None,
             identifiers=selection.identifiers if selection else None,
@@ -100,8 +115,26 @@ class TimelineScreen(ReviewScreen):
     @on(Select.Changed)
     @guarded
     async def _filters(self) -> None:
+        self._cancel_typing()
         await self.refilter()
         self.query_one("#events", FrameTable).focus()
+
+    @on(Input.Changed, "#search")
+    def _typed(self) -> None:
+        """Filter as the officer types (it filtered only on Enter): once the keys pause for :data:`TYPING_PAUSE`
+        seconds, so a word typed fast is one filter, not one per letter. The cursor stays in the search box."""
+        self._cancel_typing()
+        self._typing = self.set_timer(TYPING_PAUSE, self._search_now)
+
+    def _cancel_typing(self) -> None:
+        if self._typing is not None:
+            self._typing.stop()
+            self._typing = None
+
+    @guarded
+    async def _search_now(self) -> None:
+        self._typing = None
+        await self.refilter()
 
     @on(DataTable.RowHighlighted, "#events")
     def _highlight(self, event: DataTable.RowHighlighted) -> None:
@@ -129,6 +162,7 @@ class TimelineScreen(ReviewScreen):
 
     @guarded
     async def action_clear_search(self) -> None:
+        self._cancel_typing()
         self.query_one("#search", Input).value = ""
         self.query_one("#who", Input).value = ""
         await self.refilter()

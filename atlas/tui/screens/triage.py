@@ -15,13 +15,13 @@ import polars as pl
 from rich.markup import escape
 from textual.app import ComposeResult
 from textual.containers import ScrollableContainer
-from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 from textual.worker import get_current_worker
 
 from atlas.conduct.time_limit import uk_day
 from atlas.normalise.identifiers import display
 from atlas.store import Case
+from atlas.tui.base import AtlasFooter, ReviewScreen
 from atlas.tui.clock import SEVERITY_STYLE
 
 if TYPE_CHECKING:
@@ -101,8 +101,9 @@ def head_text(t: TriageResult) -> str:
     return "\n".join(lines)
 
 
-class TriageScreen(Screen[None]):
-    """Screen 8 of the workbench: the case and the as-of date are the workbench's own."""
+class TriageScreen(ReviewScreen):
+    """Screen 8 of the workbench: the case and the as-of date are the workbench's own; the headline is every
+    other screen's (it had none, so the one screen about the time limit did not show the counts behind it)."""
 
     @property
     def case(self) -> Case:
@@ -120,15 +121,16 @@ class TriageScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield self.headline_widget()
         with ScrollableContainer(id="triage-scroll"):
             yield Static("Assessing the case against the s2A clock…", id="triage-head")
             yield Static(id="strategy")
             yield Static(id="requests")
-        yield Footer()
+        yield AtlasFooter()
 
-    def on_mount(self) -> None:
+    async def load(self) -> None:
         self.sub_title = "Triage, data strategy and requests"
-        self.run_worker(self._assess, thread=True, exclusive=True)
+        self.run_worker(self._assess, thread=True, exclusive=True, group="triage")
 
     def _assess(self) -> None:
         from atlas.conduct.analysis import resolve_as_of

@@ -1,0 +1,323 @@
+"""A JSON string over the bound, cut out of a file's bytes before anything decodes the document.
+
+Why: the per-value bound (:data:`parsers._bounds.JSON_VALUE_BYTES`, checked by
+:func:`parsers._bounds.bound_values`) runs on a parser's tables, after ``json.loads`` or Polars has
+built the whole document: a Meta thread holding one 50 MB message peaked at 1.34-1.39 GB. Here the
+file's bytes are looked at first, and a string over the bound is replaced, in the bytes every route
+of the parser then reads, by a short marker string; the record holding the marker is then one reject
+naming the file, the string's byte offset, the field and its size (:func:`cuts_long_json_values`).
+Every other record is read exactly as before: a file with no string over the bound is not changed
+(the same bytes object is handed on), and the marker keeps the document valid JSON.
+
+**Which strings are cut.** A string is the bytes between an opening quote and its closing one (a
+quote after an even run of backslashes). It is cut when its bytes between the quotes are over
+:data:`~parsers._bounds.JSON_VALUE_BYTES` and hold no backslash (then its text, UTF-8 as written, is
+exactly that many bytes: over the bound, and the reject states its size exactly), or are over
+:data:`ESCAPED_CUT` = 6x the bound whatever they hold (an escape is at most 6 bytes for one byte of
+text, ``\\u0001``, so its text is still over the bound). A string neither is (a long one full of
+escapes, up to 6 MiB) is left to the tables' check as before: its copies are bounded by its size.
+Not cut either, so that the file's own error stands: a string holding a byte that is not UTF-8 or a
+raw control character (``json.loads`` refuses the file for either, naming the place). A UTF-16 file
+is not looked at (its quotes are two bytes; no real export is JSON in UTF-16): the tables' check.
+
+**How, cheaply.** The bytes are looked at in aligned windows of half the bound; a string over the
+bound holds a whole window with no quote that ends a string, so a window whose first quote is not
+after a backslash (nearly every window of a real file: one ``find``) is passed. Only a file with a
+window that may be inside a long string (no quote, or only quotes after backslashes: also a long run
+of blanks or digits) is read precisely: every string matched in file order
+(:data:`_STRING`; outside strings JSON has no quote), the long ones kept. That is the error path.
+
+**The marker** is ``"ATLAS-CUT-<32 hex digits>-<n>"``: the hex digits a token drawn at random
+(``secrets``, 128 bits) each time a file is cut, after its bytes are read, so no file can be made to
+hold it (a match by chance: 2^-128 a string); and the file's bytes are checked not to hold the token
+(a new one is drawn if they do). Finding the token in the parser's output is therefore finding a cut
+value: never a real one. It is ASCII, so no decoding or repair (Meta's mojibake) changes it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import functools
+import re
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import polars as pl
+
+from parsers._bounds import EXCERPT_CHARS, JSON_VALUE_BYTES, kept_prefix
+
+ESCAPED_CUT: Final = 6
+"""A string holding a backslash is cut over this many times the bound (see the module docstring)."""
+_BACKSLASH: Final = 0x5C
+_TRIES: Final = 64
+"""Quotes after a backslash a window's first quotes are looked at one by one, before the window's
+quotes are counted against its backslash-quotes."""
+_STRING: Final = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+"""One JSON string, quotes included (an escape is a backslash and the byte after it)."""
+_CONTROL: Final = re.compile(rb"[\x00-\x1f]")
+_MARK: Final = "ATLAS-CUT-"
+
+
+@dataclass(frozen=True)
+class Cut:
+    """One string cut out: the file it was in, the offset of its opening quote, its bytes between the
+    quotes, whether it held a backslash (its text then is at least ``size / 6`` bytes), its first characters."""
+
+    file: str
+    offset: int
+    size: int
+    escaped: bool
+    excerpt: str
+
+
+@dataclass
+class Cuts:
+    """The strings cut while one parse ran (:func:`cuts_long_json_values`), and the token of its markers."""
+
+    bound: int
+    token: str = field(default_factory=lambda: secrets.token_hex(16))
+    found: list[Cut] = field(default_factory=list)
+
+    def marker(self, n: int) -> bytes:
+        return f'"{_MARK}{self.token}-{n}"'.encode("ascii")
+
+
+_ACTIVE: ContextVar[Cuts | None] = ContextVar("json_cuts", default=None)
+
+
+def suspect(data: bytes | bytearray, n: int, bound: int) -> bool:
+    """Whether some aligned window of ``bound // 2`` bytes in ``data[:n]`` may lie inside a string over
+    ``bound``: its quotes (if any) all after a backslash."""
+    window = max(bound // 2, 1)
+    find = data.find
+    for pos in range(0, n - window + 1, window):
+        end = pos + window
+        at = find(b'"', pos, end)
+        tries = 0
+        while at > 0 and data[at - 1] == _BACKSLASH and tries < _TRIES:
+            at = find(b'"', at + 1, end)
+            tries += 1
+        if at < 0:
+            return True
+        if tries == _TRIES and data.count(b'"', pos, end) == data.count(b'\\"', max(pos - 1, 0), end):
+            return True
+    return False
+
+
+def _valid_text(data: bytes, start: int, end: int) -> bool:
+    """``data[start:end]`` is UTF-8 with no raw control character (read in 1 MiB pieces: no copy of it whole)."""
+    if _CONTROL.search(data, start, end):
+        return False
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    step = 1 << 20
+    try:
+        for pos in range(start, end, step):
+            decoder.decode(data[pos:min(pos + step, end)], final=pos + step >= end)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def long_strings(data: bytes, bound: int) -> list[tuple[int, int, bool]]:
+    """Every string of the JSON document ``data`` to cut for ``bound`` (module docstring), as
+    ``(start, end, escaped)``: ``start`` its opening quote, ``end`` just after its closing one.
+    [] quickly for a document with no window that may be inside one."""
+    n = len(data)
+    if n <= bound or data[:2] in (b"\xff\xfe", b"\xfe\xff") or not suspect(data, n, bound):
+        return []
+    out = []
+    for m in _STRING.finditer(data):
+        start, end = m.span()
+        size = end - start - 2
+        if size <= bound:
+            continue
+        escaped = data.find(b"\\", start + 1, end - 1) >= 0
+        if (size > ESCAPED_CUT * bound or not escaped) and _valid_text(data, start + 1, end - 1):
+            out.append((start, end, escaped))
+    return out
+
+
+def cut(data: bytes, path: Path | str, base: int = 0) -> bytes:
+    """``data`` (the bytes of ``path`` from offset ``base``, a JSON document) with each string over the
+    bound replaced by a marker, recorded in the parse's :class:`Cuts`; ``data`` itself (the same object)
+    where nothing is cut or no parse is collecting cuts (:func:`cuts_long_json_values`)."""
+    cuts = _ACTIVE.get()
+    if cuts is None:
+        return data
+    spans = long_strings(data, cuts.bound)
+    if not spans:
+        return data
+    while data.find(cuts.token.encode("ascii")) >= 0:  # (never, by chance 2^-128: but then another token)
+        cuts.token = secrets.token_hex(16)
+    name = Path(path).name
+    pieces = []
+    pos = 0
+    for start, end, escaped in spans:
+        pieces.append(data[pos:start])
+        pieces.append(cuts.marker(len(cuts.found)))
+        head = data[start + 1:start + 1 + 4 * EXCERPT_CHARS]
+        excerpt = head[:kept_prefix(head, len(head))].decode("utf-8", errors="replace")[:EXCERPT_CHARS]
+        cuts.found.append(Cut(name, base + start, end - start - 2, escaped, excerpt))
+        pos = end
+    pieces.append(data[pos:])
+    return b"".join(pieces)
+
+
+@contextmanager
+def collecting(bound: int = JSON_VALUE_BYTES) -> Iterator[Cuts]:
+    """Cut strings over ``bound`` from every JSON document read (:func:`cut`) while inside."""
+    cuts = Cuts(bound)
+    token = _ACTIVE.set(cuts)
+    try:
+        yield cuts
+    finally:
+        _ACTIVE.reset(token)
+
+
+def cut_reason(ref: str, field_: str, c: Cut, bound: int, what: str, name: str) -> str:
+    """A reject's reason for the record of ``name`` at ``ref`` whose ``field_`` held the string ``c``."""
+    from parsers._bounds import _FIELD_NAMES
+
+    size = (f"written in {c.size:,} bytes with its escapes (at least {c.size // ESCAPED_CUT:,} bytes of text)"
+            if c.escaped else f"of {c.size:,} bytes")
+    place = f"byte offset {c.offset:,}" + (f" of {c.file}" if c.file != name else "")
+    return (f"{ref} of {name}: its {_FIELD_NAMES.get(field_, field_)} holds a string {size} (at {place}), over the "
+            f"{bound:,}-byte bound on one value of {what}: not read (no real value is that long); the record is kept "
+            f"unchanged in the source file")
+
+
+def _token_expr(token: str, dtype: pl.DataType, name: str) -> pl.Expr | None:
+    if dtype == pl.String:
+        return pl.col(name).str.contains(token, literal=True).fill_null(False)
+    if dtype == pl.List(pl.String):
+        return pl.col(name).list.eval(pl.element().str.contains(token, literal=True)).list.any().fill_null(False)
+    return None
+
+
+def _marked(frame: pl.DataFrame, token: str) -> list[tuple[int, str, int]]:
+    """``(row, column, cut number)`` of each row of ``frame`` holding a marker (its first such column)."""
+    tests = [(n, e) for n, t in frame.schema.items() if (e := _token_expr(token, t, n)) is not None]
+    if not tests or frame.height == 0:
+        return []
+    hit = frame.with_row_index("_row").filter(pl.any_horizontal([e for _, e in tests]))
+    if hit.height == 0:
+        return []
+    pattern = re.compile(re.escape(token) + r"-(\d+)")
+    out = []
+    for row in hit.iter_rows(named=True):
+        for n, _ in tests:
+            v = row[n]
+            text = v if isinstance(v, str) else " ".join(x for x in v or [] if x) if isinstance(v, list) else ""
+            if m := pattern.search(text or ""):
+                out.append((row["_row"], n, int(m.group(1))))
+                break
+    return out
+
+
+def take_cut_records(result: Any, cuts: Cuts, what: str, name: str, source_id: str) -> Any:
+    """``result`` with every record that held a cut string moved to the rejects, one a record, its reason
+    :func:`cut_reason`; such a record's extra rows and identity facts left out (as
+    :func:`parsers._bounds.bound_values` does for a value over the bound found in the tables)."""
+    from atlas.model import REJECT_SCHEMA
+    from parsers._bounds import _FIELD_NAMES
+
+    if not cuts.found:
+        return result
+    token = cuts.token
+    new: dict[str, tuple[str, str]] = {}
+    events = result.events
+    drop = []
+    for row, col, k in _marked(events, token):
+        ref = str(events["source_ref"][row])
+        c = cuts.found[k]
+        new.setdefault(ref, (cut_reason(ref, col, c, cuts.bound, what, name), c.excerpt))
+        drop.append(row)
+    gone_extra: list[str] = []
+    event_rows = None
+    for table, frame in result.extra.items():
+        if "source_ref" not in frame.columns:
+            continue
+        for row, col, k in _marked(frame, token):
+            ref = frame["source_ref"][row]
+            if ref is None:
+                continue
+            ref = str(ref)
+            gone_extra.append(ref)
+            if ref in new:
+                continue
+            if event_rows is None:
+                event_rows = {r: i for i, r in enumerate(events.get_column("source_ref").cast(pl.String).to_list())}
+                rejected = set(result.rejects.get_column("source_ref").cast(pl.String).to_list())
+            if ref in event_rows:
+                drop.append(event_rows[ref])
+            elif ref in rejected:
+                continue
+            else:
+                result.records_read += 1  # a row of its own (a conversation): now a record read, and rejected
+            c = cuts.found[k]
+            named = f"{table.replace('_', ' ')} row's {_FIELD_NAMES.get(col, col).replace('_', ' ')}"
+            new[ref] = (cut_reason(ref, named, c, cuts.bound, what, name), c.excerpt)
+    rejects = result.rejects.cast(REJECT_SCHEMA)
+    fixed = []
+    for row, _col, k in _marked(rejects.select("source_ref", "reason", "excerpt"), token):
+        ref = str(rejects["source_ref"][row])
+        c = cuts.found[k]
+        fixed.append((row, cut_reason(ref, "value", c, cuts.bound, what, name), c.excerpt))
+    if fixed:
+        reasons, excerpts = rejects["reason"].to_list(), rejects["excerpt"].to_list()
+        for row, reason, excerpt in fixed:
+            reasons[row], excerpts[row] = reason, excerpt
+        rejects = rejects.with_columns(pl.Series("reason", reasons, pl.String), pl.Series("excerpt", excerpts, pl.String))
+    if drop:
+        keep = ~pl.int_range(pl.len(), dtype=pl.UInt32).is_in(pl.Series(sorted(set(drop)), dtype=pl.UInt32).implode())
+        result.events = events.filter(keep)
+    moved = pl.DataFrame({"source_id": [source_id] * len(new), "source_ref": list(new),
+                          "reason": [v[0] for v in new.values()], "excerpt": [v[1] for v in new.values()]},
+                         schema=REJECT_SCHEMA)
+    result.rejects = pl.concat([rejects, moved])
+    refs = pl.Series(list(new) + gone_extra, dtype=pl.String).implode()
+    for table, frame in list(result.extra.items()):
+        if frame.height == 0:
+            continue
+        marked = [r for r, _, _ in _marked(frame, token)]
+        if "source_ref" in frame.columns:
+            frame = frame.filter(~pl.col("source_ref").cast(pl.String).is_in(refs))
+            marked = [r for r, _, _ in _marked(frame, token)]
+        if marked:  # (a row of no record: left out)
+            frame = frame.filter(~pl.int_range(pl.len(), dtype=pl.UInt32).is_in(pl.Series(marked, dtype=pl.UInt32).implode()))
+        result.extra[table] = frame
+    if result.evidence is not None and result.evidence.height:
+        ev = result.evidence
+        if "source_ref" in ev.columns:
+            ev = ev.filter(~pl.col("source_ref").cast(pl.String).is_in(refs))
+        marked = [r for r, _, _ in _marked(ev, token)]
+        if marked:
+            ev = ev.filter(~pl.int_range(pl.len(), dtype=pl.UInt32).is_in(pl.Series(marked, dtype=pl.UInt32).implode()))
+            result.assumptions.append(f"{len(marked):,} identity fact(s) holding a value over the {cuts.bound:,}-byte "
+                                      f"bound on one value of {what} left out (kept unchanged in the source file)")
+        result.evidence = ev
+    pattern = re.compile(re.escape(_MARK + token) + r"-\d+")
+    result.assumptions = [pattern.sub("(a value over the bound, not read)", a) for a in result.assumptions]
+    if result.owner and token in result.owner:
+        result.owner = None
+    return result
+
+
+def cuts_long_json_values(what: str, bound: int = JSON_VALUE_BYTES) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Wrap a JSON parser's ``parse`` (and ``parse_plain``): while it runs, every JSON document read through
+    :func:`cut` (``parsers._exports.read_bytes_text``, ``json_bytes``) has its strings over ``bound`` cut out,
+    and afterwards each record that held one is a reject (:func:`take_cut_records`). Nothing cut: the
+    result is the parse's own, untouched."""
+    def wrap(parse: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(parse)
+        def wrapper(path: Path, ctx: Any, *args: Any, **kwargs: Any) -> Any:
+            with collecting(bound) as cuts:
+                result = parse(path, ctx, *args, **kwargs)
+            return take_cut_records(result, cuts, what, path.name, ctx.source_id)
+        return wrapper
+    return wrap
