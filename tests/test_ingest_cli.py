@@ -25,7 +25,7 @@ def test_formats_json_lists_whatsapp_text_with_its_version(atlas: Callable[..., 
     assert run.code == 0  # type: ignore[attr-defined]
     formats = {f["name"]: f for f in json.loads(run.out)}  # type: ignore[attr-defined]
     entry = formats["whatsapp-text"]
-    assert entry["version"] == whatsapp_text.INFO.version == "1.4.0"
+    assert entry["version"] == whatsapp_text.INFO.version == "1.5.0"
     assert re.fullmatch(r"\d+\.\d+\.\d+", entry["version"])
     assert entry["description"] == "WhatsApp 'Export chat' text file (Android or iOS)"
     assert (entry["category"], entry["channels"]) == ("chat-export", ["whatsapp"])

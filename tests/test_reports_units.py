@@ -245,7 +245,7 @@ def test_after_the_deadline_the_reviewers_note_says_expired_and_the_statement_sa
                      for r in t.rows for c in r.cells)
     assert "Sunday 28/02/2027" in note  # 31 August + six calendar months, with its weekday
     assert result.reviewer_note.facts["s2a_state"] == "expired" and "Expired on 01/03/2027" in note
-    assert "none: the last day passed 1 day before the as-of date" in note
+    assert "none: the last day, Sunday 28/02/2027, passed 1 day before the as-of date" in note
     statement = "\n".join(p.text for p in Document(str(tmp_path / "out" / "statement.docx")).paragraphs)
     assert "expired" not in statement and "28/02/2027" not in statement
 

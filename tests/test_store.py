@@ -334,7 +334,8 @@ def test_verify_names_a_deleted_partition_and_reading_refuses_a_short_timeline(
     [outcome] = ingest_json(atlas, case_dir, whatsapp_samples / SAMPLE)
     partition = case_dir / "store" / "events" / f"{outcome['source_id']}.parquet"
     partition.unlink()
-    named = f"source {Case.open(case_dir).manifest.exhibit_prefix}/1 ({outcome['path']})"
+    case = Case.open(case_dir)
+    named = f"source {case.manifest.exhibit_prefix}/1 ({case.sources()['path'][0]})"  # the path as the store records it
     run = atlas("verify", case_dir)
     assert run.code == 1  # type: ignore[attr-defined]
     assert run.out == (f"CHANGED: {partition}: the events partition of {named} is missing\n"  # type: ignore[attr-defined]

@@ -142,11 +142,11 @@ def test_the_request_log_links_requests_to_ingested_sources_and_flags_late_ones(
     # R2 (60 days' turnaround from 05/01/2027) cannot arrive and be analysed by 26/02/2027
     assert r2["plan"]["progress"] == "requested" and r2["plan"]["arrives"] == "2027-03-06"
     assert r2["plan"]["in_time"] is False and r2["flag"].startswith("cannot arrive in time")
-    assert "AFTER the last day Friday 26/02/2027" in r2["effect"]
+    assert "AFTER the last working day Friday 26/02/2027" in r2["effect"]
     # R3 was expected on 02/01/2027: overdue on 10/01/2027, still in time if it comes now
     assert r3["plan"]["progress"] == "overdue" and r3["plan"]["overdue_days"] == 8 and r3["plan"]["in_time"] is True
     assert (data["outstanding"], data["overdue"]) == (2, 1)
-    assert "AFTER the last day" in data["clock_effect"] and "R2" in data["clock_effect"]
+    assert "AFTER the last working day" in data["clock_effect"] and "R2" in data["clock_effect"]
     text = " ".join(atlas("request", "list", root, "--as-of", AS_OF).out.split())
     assert "flag R2: cannot arrive in time" in text and "R3" in text
     # the strategy item shows the request, and the flag
@@ -265,7 +265,7 @@ def test_the_statement_states_the_requests_and_the_note_what_is_outstanding(inge
     assert (note.facts["outstanding_requests"], note.facts["strategy_flags"]) == (1, len(result.inputs.triage.flagged))  # type: ignore[union-attr]
     text = _text(note)
     assert "Planned against Friday 26/02/2027" in text
-    assert "FLAG: ready to charge by Friday 19/03/2027: 21 days AFTER the last day Friday 26/02/2027" in text
+    assert "FLAG: ready to charge by Friday 19/03/2027: 21 days AFTER the last working day Friday 26/02/2027" in text
     assert "Strategy items not yet requested" in text and "14/01/2027" in text  # the Meta return's request-by date
 
 

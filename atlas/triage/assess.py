@@ -210,8 +210,8 @@ class TriageResult:
         if self.last_day is None:
             return text
         gap = (self.last_day - ready).days
-        return text + (f", {plural(gap, 'day')} before the last day {uk_day(self.last_day)}" if gap >= 0 else
-                       f", {plural(-gap, 'day')} AFTER the last day {uk_day(self.last_day)}")
+        return text + (f", {plural(gap, 'day')} before the last working day {uk_day(self.last_day)}" if gap >= 0 else
+                       f", {plural(-gap, 'day')} AFTER the last working day {uk_day(self.last_day)}")
 
     def snapshot(self) -> dict[str, Any]:
         """What a triage record keeps of this assessment."""
@@ -305,13 +305,13 @@ def _flag(p: Plan, last_day: date | None, s4a: S4AIndicators) -> str:
     late = plural(-p.spare_days, "day")
     if p.progress is Progress.NOT_REQUESTED:
         what = (f"cannot arrive in time: requested on the as-of date it would arrive about {p.arrives:%d/%m/%Y} "
-                f"and be analysed by {p.ready_by:%d/%m/%Y}, {late} after the last day {last_day:%d/%m/%Y}")
+                f"and be analysed by {p.ready_by:%d/%m/%Y}, {late} after the last working day {last_day:%d/%m/%Y}")
     elif p.progress is Progress.RECEIVED:
         what = (f"received {p.arrives:%d/%m/%Y}, but analysis and charging would end {p.ready_by:%d/%m/%Y}, {late} "
-                f"after the last day {last_day:%d/%m/%Y}")
+                f"after the last working day {last_day:%d/%m/%Y}")
     else:
         what = (f"cannot arrive in time: {p.arrives_basis} {p.arrives:%d/%m/%Y}, analysed by {p.ready_by:%d/%m/%Y}, "
-                f"{late} after the last day {last_day:%d/%m/%Y}")
+                f"{late} after the last working day {last_day:%d/%m/%Y}")
     route = f"; s4A indicators exist: {s4a.route}" if s4a.present else ""
     return what + route
 
@@ -322,9 +322,9 @@ def _effect(p: Plan, last_day: date | None) -> str:
     if last_day is None or p.spare_days is None:
         return f"could be analysed and charged by {uk_day(p.ready_by)} (no s2A deadline to measure against)"
     if p.spare_days >= 0:
-        return (f"ready to charge by {uk_day(p.ready_by)}: {plural(p.spare_days, 'day')} before the last day "
+        return (f"ready to charge by {uk_day(p.ready_by)}: {plural(p.spare_days, 'day')} before the last working day "
                 f"{uk_day(last_day)}")
-    return (f"ready to charge by {uk_day(p.ready_by)}: {plural(-p.spare_days, 'day')} AFTER the last day "
+    return (f"ready to charge by {uk_day(p.ready_by)}: {plural(-p.spare_days, 'day')} AFTER the last working day "
             f"{uk_day(last_day)}: this data cannot support a s2A charge in time")
 
 
