@@ -132,3 +132,13 @@ def make_case(root: Path, sources: dict[str, list[dict[str, Any]]], *, orders: l
         staged.append(StagedSource(source, frame, empty_rejects(), empty_evidence()))
     case.commit(staged)
     return Case.open(root)
+
+
+def possible_items_case(root: Path) -> Case:
+    """Three messages under a restraining order, and two of the suspect's positions at the victim's
+    home with no stated accuracy: a possible co-location and a possible breach, each awaiting an
+    officer (what the reviewer's note lists for a person to decide)."""
+    her = [msg(f"2026-05-{d:02d} 12:00", SUSPECT, VICTIM) for d in range(1, 4)] + [pos("2026-05-20 21:00", *HOME)]
+    his = [pos("2026-05-20 21:00", HOME[0] + 0.0001, HOME[1], None), pos("2026-05-22 21:00", *HOME, None)]
+    return make_case(root, {VICTIM: her, SUSPECT: his},
+                     orders=[{"type": "restraining-order", "start": "2026-05-05T10:00:00Z", "reference": "RO-1"}])

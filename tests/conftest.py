@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from atlas.cli import main
+from atlas.store import Case
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES_DIR = Path(__file__).resolve().parents[2] / "shared" / "samples"
@@ -124,6 +125,25 @@ def case_dir(tmp_path: Path, atlas: Callable[..., Run]) -> Path:
     result = atlas("init", root)
     assert result.code == 0, result.err
     return root
+
+
+@pytest.fixture(scope="module")
+def seeds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The hostile sweep's well-formed seed file of each parser (:func:`tests._hostile.make_seeds`), made
+    once a module, for tests that build a variant of one."""
+    from tests._hostile import make_seeds
+
+    return make_seeds(tmp_path_factory.mktemp("seeds"))
+
+
+@pytest.fixture
+def case(tmp_path: Path) -> Case:
+    """An empty case opened in-process (the template manifest; ``case_dir`` makes one through the CLI)."""
+    from atlas.store import init_case
+    from atlas.store.manifest import TEMPLATE
+
+    init_case(tmp_path / "case", TEMPLATE)
+    return Case.open(tmp_path / "case")
 
 
 @pytest.fixture

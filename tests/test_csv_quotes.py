@@ -17,21 +17,9 @@ import pytest
 
 from atlas.errors import AtlasError
 from atlas.ingest import IngestOptions, ingest_file
-from atlas.store import Case, init_case
-from atlas.store.manifest import TEMPLATE
+from atlas.store import Case
 from parsers._tabular import read_sheets, split_row
-from tests._hostile import CSV_PARSERS, SEEDS, _lines_variant, _table_header_index, make_seeds, quote_variant_line
-
-
-@pytest.fixture(scope="module")
-def seeds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    return make_seeds(tmp_path_factory.mktemp("seeds"))
-
-
-@pytest.fixture
-def case(tmp_path: Path) -> Case:
-    init_case(tmp_path / "case", TEMPLATE)
-    return Case.open(tmp_path / "case")
+from tests._hostile import CSV_PARSERS, SEEDS, _lines_variant, _table_header_index, quote_variant_line
 
 
 def _refusal(case: Case, path: Path, fmt: str) -> str:

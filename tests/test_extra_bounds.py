@@ -15,14 +15,8 @@ import pytest
 from parsers import meta_dyi_json, x_archive
 from parsers._bounds import JSON_VALUE_BYTES
 from parsers.base import ParseContext
-from tests._hostile import make_seeds
 
 BIG = JSON_VALUE_BYTES + 10
-
-
-@pytest.fixture(scope="module")
-def seeds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    return make_seeds(tmp_path_factory.mktemp("seeds"))
 
 
 def _longest(frame: pl.DataFrame) -> int:

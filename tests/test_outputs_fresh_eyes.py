@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from _conduct_cases import SUSPECT, VICTIM, call, make_case, msg, pos
+from _conduct_cases import SUSPECT, VICTIM, call, make_case, msg, pos, possible_items_case
 
 from atlas.store import Case
 
@@ -73,11 +73,7 @@ def test_the_reviewers_note_names_the_records_of_each_possible_item(tmp_path: Pa
 
     from reports.build import build_reports
 
-    home = (51.5074, -0.1278)
-    her = [msg(f"2026-05-{d:02d} 12:00", SUSPECT, VICTIM) for d in range(1, 4)] + [pos("2026-05-20 21:00", *home)]
-    his = [pos("2026-05-20 21:00", home[0] + 0.0001, home[1], None), pos("2026-05-22 21:00", *home, None)]
-    case = make_case(tmp_path / "c", {VICTIM: her, SUSPECT: his},
-                     orders=[{"type": "restraining-order", "start": "2026-05-05T10:00:00Z", "reference": "RO-1"}])
+    case = possible_items_case(tmp_path / "c")
     result = build_reports(case, case.root / "out", as_of=date(2026, 12, 1))
     conduct = result.findings.conduct
     assert conduct is not None and conduct.colocation_reviews and conduct.breach_reviews

@@ -16,20 +16,8 @@ import pytest
 from atlas import ingest as ingest_module
 from atlas.errors import FormatError, NotASourceError
 from atlas.ingest import IngestOptions, ingest, stage_one
-from atlas.store import Case, init_case
-from atlas.store.manifest import TEMPLATE
-from tests._hostile import _lines_variant, make_seeds
-
-
-@pytest.fixture(scope="module")
-def seeds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    return make_seeds(tmp_path_factory.mktemp("seeds"))
-
-
-@pytest.fixture
-def case(tmp_path: Path) -> Case:
-    init_case(tmp_path / "case", TEMPLATE)
-    return Case.open(tmp_path / "case")
+from atlas.store import Case
+from tests._hostile import _lines_variant
 
 
 def _folder(seeds: dict[str, Path], root: Path, seed: str) -> Path:
