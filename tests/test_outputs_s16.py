@@ -101,6 +101,12 @@ def test_a_planned_charge_date_the_court_office_is_closed_is_not_called_in_time(
     assert friday.headline.startswith("in time on the planned date 26/02/2027, 2 days before the deadline"), friday.headline
     assert not any("court office receives it" in w for w in friday.warnings)
     assert friday.severity == "ok"
+    # the warning that the last day itself is a Sunday gives the same limit: the court office's rule is one way
+    [last_day] = [w for w in friday.warnings if w.startswith("the last day, Sunday 28/02/2027, is a Sunday")]
+    assert last_day.endswith("an information laid at the court office should be laid before that day. A written charge "
+                             "issued by a relevant prosecutor (Criminal Justice Act 2003 s29) or a charge at a police "
+                             "station may not depend on the court office being open: whether either is possible and in "
+                             "time on the last day is for the CPS to confirm."), last_day
 
 
 def test_the_reviewers_note_says_no_gap_is_to_judge_with_fewer_than_two_incidents(tmp_path: Path) -> None:
