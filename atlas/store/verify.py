@@ -79,9 +79,9 @@ def _source_path(row: dict[str, object]) -> Path:
 
 
 def _exhibit_names(case: Case, sources: pl.DataFrame) -> dict[str, str]:
-    """Source id → its exhibit reference (``JA/3``) as the case database holds it, read-only;
-    empty when there is none (or it cannot be read: the audit check below says why). People
-    read a problem by the exhibit they know, never by the store's hex id."""
+    """Source id → its exhibit reference (``JA/3``) as the case database holds it, read once, read-only;
+    empty when there is none (or it cannot be read: the audit check says why). People read a problem
+    by the exhibit they know, never by the store's hex id."""
     db = case.store / "atlas.sqlite"
     if not db.exists() or not sources.height:
         return {}
@@ -90,13 +90,8 @@ def _exhibit_names(case: Case, sources: pl.DataFrame) -> dict[str, str]:
             held = {str(k): int(n) for k, n in con.execute("SELECT key, number FROM report_exhibits").fetchall()}
     except sqlite3.Error:
         return {}
-    return _numbered_names(sources, held, case.manifest.exhibit_prefix)
-
-
-def _numbered_names(sources: pl.DataFrame, held: dict[str, int], prefix: str) -> dict[str, str]:
-    """Source id → ``PREFIX/N`` for each source the exhibit table numbers (key ``source:<sha256>``)."""
     keys = {str(r["source_id"]): "source:" + str(r["sha256"]) for r in sources.iter_rows(named=True)}
-    return {sid: f"{prefix}/{held[key]}" for sid, key in keys.items() if key in held}
+    return {sid: f"{case.manifest.exhibit_prefix}/{held[key]}" for sid, key in keys.items() if key in held}
 
 
 def _source_named(row: dict[str, object], names: dict[str, str], path: object = None) -> str:
@@ -107,9 +102,7 @@ def _source_named(row: dict[str, object], names: dict[str, str], path: object = 
     return f"source {names[sid]} ({where})" if sid in names else f"source {where} (store id {sid})"
 
 
-def _sources(case: Case, problems: list[str]) -> pl.DataFrame:
-    sources = case.sources()
-    names = _exhibit_names(case, sources)
+def _check_sources(case: Case, sources: pl.DataFrame, names: dict[str, str], problems: list[str]) -> None:
     for row in sources.iter_rows(named=True):
         sid, path = row["source_id"], _source_path(row)
         who = _source_named(row, names)
@@ -148,7 +141,6 @@ def _sources(case: Case, problems: list[str]) -> pl.DataFrame:
                 continue
             if held != row[table]:
                 problems.append(f"{partition}: store holds {held} {table}, source row says {row[table]}")
-    return sources
 
 
 def _store_files(case: Case, problems: list[str]) -> int:
@@ -189,7 +181,8 @@ def _holds_audit_table(db: Path) -> bool:
         return True  # unreadable: the read below reports why
 
 
-def _audit(case: Case, sources: pl.DataFrame, problems: list[str], warnings: list[str]) -> tuple[int, str]:
+def _audit(case: Case, sources: pl.DataFrame, names: dict[str, str], problems: list[str],
+           warnings: list[str]) -> tuple[int, str]:
     sealed = read_manifest(case.store)
     db = case.store / "atlas.sqlite"
     state = "missing" if not db.exists() else "" if _holds_audit_table(db) else "holds no audit log"
@@ -217,7 +210,6 @@ def _audit(case: Case, sources: pl.DataFrame, problems: list[str], warnings: lis
             with_detail = json.loads(detail)
             if isinstance(with_detail, dict) and with_detail.get("source_id"):
                 ingested[str(with_detail["source_id"])] = (seq, str(with_detail.get("sha256", "")))
-    names = _numbered_names(sources, numbered or {}, case.manifest.exhibit_prefix)
     for row in sources.iter_rows(named=True):
         sid = row["source_id"]
         if sid not in ingested:
@@ -295,9 +287,11 @@ def verify_store(case: Case) -> Verification:
     for staging in sorted(case.store.glob(".staging-*")):  # left when another process held the lock at open
         problems.append(f"{staging}: a commit interrupted by a crash is not yet rolled back or forward "
                         "(it is, at the next open while no other atlas process is writing this case)")
-    sources = _sources(case, problems)
+    sources = case.sources()
+    names = _exhibit_names(case, sources)
+    _check_sources(case, sources, names, problems)
     files = _store_files(case, problems)
-    n_rows, head = _audit(case, sources, problems, warnings)
+    n_rows, head = _audit(case, sources, names, problems, warnings)
     sealed = read_manifest(case.store)
     return Verification(problems=problems, sources=sources.height, files=files, audit_rows=n_rows, audit_head=head,
                         commit_hash=sealed.commit_hash() if sealed else "", warnings=warnings)
