@@ -159,10 +159,16 @@ class S2AVerdict:
         """:data:`SEVERITY` of the state; but a planned date after the last working day before the deadline (a
         weekend or bank holiday the court office is closed) is ``warn``, not ``ok``: in time only if proceedings
         can be started that day."""
-        if (self.state is S2AState.IN_TIME_IF_LAID_BY_PLANNED_DATE and self.charge_date is not None
-                and self.last_working_day is not None and self.charge_date > self.last_working_day):
+        if self.state is S2AState.IN_TIME_IF_LAID_BY_PLANNED_DATE and self.charge_after_last_working_day:
             return "warn"
         return SEVERITY[self.state]
+
+    @property
+    def charge_after_last_working_day(self) -> bool:
+        """The planned charge date falls after the last working day on or before the deadline (so on a
+        weekend or bank holiday at the deadline's end)."""
+        return (self.charge_date is not None and self.last_working_day is not None
+                and self.charge_date > self.last_working_day)
 
     @property
     def days_left_to_last_working_day(self) -> int | None:
@@ -257,11 +263,9 @@ class S2AVerdict:
         closed = not_a_working_day(self.charge_date) if self.charge_date else None
         if not closed:
             return ""
-        after = (self.charge_date is not None and self.last_working_day is not None
-                 and self.charge_date > self.last_working_day)
         return (f", only if an information can be laid that day: it is {closed}"
-                + (f", after the last working day before the deadline, {uk_day(self.last_working_day)}" if after
-                   and self.last_working_day else ""))
+                + (f", after the last working day before the deadline, {uk_day(self.last_working_day)}"
+                   if self.charge_after_last_working_day and self.last_working_day else ""))
 
     def _closed_clause(self) -> str:
         """``, a Sunday: lay it by Friday 26/02/2027`` when the last day is not a working day."""
