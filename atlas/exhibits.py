@@ -307,9 +307,9 @@ def exhibit_ref(case: Case, source_id: str, source_ref: str | None) -> str:
 
 
 def event_ref(refs: Mapping[str, str], event_id: str) -> str:
-    """``JA/7, sms rowid 477`` for an event id (``<source_id>/<source_ref>``, DESIGN.md)."""
-    source_id, _, source_ref = event_id.partition("/")
-    return record_ref(refs[source_id], source_ref)
+    """``JA/7, sms rowid 477`` for an event id (``<source_id>/<source_ref>``, DESIGN.md): :func:`event_record`
+    formatted."""
+    return str(event_record(refs, event_id))
 
 
 def cited_ref(refs: Mapping[str, str], value: str) -> str:
