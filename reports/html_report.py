@@ -197,9 +197,10 @@ def daily_chart(findings: Findings, zone: str, subject: str) -> Any:
     if findings.channels:
         renderers = fig.vbar_stack(findings.channels, x="day", width=0.85 * 86_400_000, source=source,
                                    color=[colours[c] for c in findings.channels])
-        items = [LegendItem(label=c, renderers=[r]) for c, r in zip(findings.channels, renderers, strict=True)]  # type: ignore[list-item]
+        items = [LegendItem(label=channel_name(c), renderers=[r])  # type: ignore[list-item]
+                 for c, r in zip(findings.channels, renderers, strict=True)]
         fig.add_layout(Legend(items=items, location="top_left", orientation="horizontal"), "above")
-        tips = [("day", "@label"), ("total", "@total")] + [(c, f"@{{{c}}}") for c in findings.channels]
+        tips = [("day", "@label"), ("total", "@total")] + [(channel_name(c), f"@{{{c}}}") for c in findings.channels]
         fig.add_tools(HoverTool(tooltips=tips, renderers=list(renderers)))
     _colocation_days(fig, findings, zone, max(data["total"], default=0))
     for legend in fig.legend:  # channels and co-location marks: two rows rather than one cut off at the edge
@@ -752,7 +753,7 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
     for r in review.chronology:
         if r.kind == "message" and r.way == "from-suspect":
             by_day.setdefault(r.uk_time[:10], r.content)
-    incidents = [{"uk_date": uk_date(i.date), "channels": ", ".join(i.channels), "contacts": str(i.contacts),
+    incidents = [{"uk_date": uk_date(i.date), "channels": ", ".join(channel_name(c) for c in i.channels), "contacts": str(i.contacts),
                   "first": by_day.get(uk_date(i.date), ""), "ids": shown(i.event_ids), "_all": list(i.event_ids)}
                  for i in findings.incidents]
     decided = review.decided

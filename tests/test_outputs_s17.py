@@ -1,0 +1,134 @@
+"""Defects a person saw in what is handed out for unseen cases (session 17's read of rejected-ex 61023,
+time-limit 61047 and clean 61089, before and after confirmation, as of 01/12/2026 and near the s2A last day),
+each held here."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+from _conduct_cases import SUSPECT, VICTIM, call, make_case, msg, pos
+
+HOME = (51.5074, -0.1278)  # "victim home" in _conduct_cases' manifest
+THIRD = "tel:+447700900555"
+
+
+def _channels_case(root: Path):  # type: ignore[no-untyped-def]
+    return make_case(root, {
+        VICTIM: [msg("2026-05-01 12:00", SUSPECT, VICTIM), call("2026-05-02 12:00", SUSPECT, VICTIM),
+                 msg("2026-05-03 12:00", SUSPECT, VICTIM, channel="whatsapp")],
+        SUSPECT: [pos("2026-05-04 20:00", *HOME, channel="google-location"),
+                  pos("2026-05-04 20:05", *HOME, channel="gps"),
+                  msg("2026-05-05 09:00", SUSPECT, THIRD), call("2026-05-05 10:00", THIRD, SUSPECT)],
+    })
+
+
+def test_report_html_chart_legend_and_incident_channels_use_peoples_words(tmp_path: Path) -> None:
+    """rejected-ex 61023: report.html's 'Contacts per day' legend and hover read the store's channel keys
+    ("sms", "voice", "whatsapp"; clean 61089 "mms/sms", "x"), and its incidents table "sms, voice, whatsapp" and
+    "google-location/gps", where the MG11 says "SMS", "Phone call", "WhatsApp"."""
+    from reports.build import build_reports
+
+    case = _channels_case(tmp_path / "c")
+    build_reports(case, case.root / "out", as_of=date(2026, 12, 1))
+    html = (case.root / "out" / "report.html").read_text(encoding="utf-8")
+    labels = set(re.findall(r'"label":\{"type":"value","value":"([^"]*)"\}', html))
+    assert {"SMS", "Phone call", "WhatsApp"} <= labels, labels
+    assert not labels & {"sms", "voice", "whatsapp"}, labels
+    assert "sms, voice" not in html and "google-location/gps" not in html
+    assert "Google location history and GPS" in html  # the presence day's channels: two sources, not "differ"
+
+
+def test_the_served_chart_legend_uses_peoples_words(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The same legend in the served chart (JA/28 in rejected-ex 61023, a PNG): "sms", "voice", "mms/sms", "x"."""
+    from reports import figures
+    from reports.build import build_reports
+
+    case = _channels_case(tmp_path / "c")
+    result = build_reports(case, case.root / "out", as_of=date(2026, 12, 1))
+    seen: list[str] = []
+
+    def keep(fig, path, footer):  # type: ignore[no-untyped-def]
+        seen.extend(t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts())
+        return path
+
+    monkeypatch.setattr(figures, "_save", keep)
+    figures.contacts_per_day(result.findings, tmp_path / "chart.png", "footer", "Daniel Sample")
+    assert {"SMS", "Phone call", "WhatsApp"} <= set(seen), seen
+    assert not set(seen) & {"sms", "voice", "whatsapp"}, seen
+
+
+def test_positions_are_named_by_their_source_not_the_stores_channel_key() -> None:
+    """rejected-ex 61023: colocations.csv (JA/35), report.html and the note said "google-location/gps positions,
+    stated accuracy up to ±92 m" and "1 google-location position reported inside the radius"; the incidents
+    table's channel names said "google-location or gps (the records differ)" of a day's positions from two
+    sources. Each source is now named, and two sources are two sources, not records that differ."""
+    from atlas.wording import channel_name, location_sources
+
+    assert channel_name("google-location/gps") == "Google location history and GPS"
+    assert location_sources(["gps"]) == "GPS" and location_sources([]) == "location"
+    assert channel_name("mms/sms") == "MMS or SMS (the records differ)"  # a contact's records still differ
+
+
+def test_colocation_precision_names_the_sources(tmp_path: Path) -> None:
+    from atlas.conduct import analyse
+
+    case = _channels_case(tmp_path / "c")
+    r = analyse(case, as_of=date(2026, 12, 1)).to_json()
+    [col] = r["colocations"]
+    assert col["precision"].startswith("positions from Google location history and GPS, stated accuracy"), col
+    [day] = [i for i in r["incidents"] if i["date"] == "2026-05-04"]
+    assert day["channels"] == ["google-location/gps"]  # data keeps the keys; outputs name them
+
+
+def test_unused_material_names_channels_as_people_do(tmp_path: Path) -> None:
+    """rejected-ex 61023, MG6C: "18 call/message record(s) (sms/voice) with Kevin Mockford": the store's keys,
+    joined by the slash that elsewhere means a contact whose records differ."""
+    import csv
+
+    from reports.build import build_reports
+
+    case = _channels_case(tmp_path / "c")
+    build_reports(case, case.root / "out", as_of=date(2026, 12, 1))
+    with (case.root / "out" / "unused-material.csv").open(encoding="utf-8") as f:
+        rows = [r["description"] for r in csv.DictReader(f)]
+    third = [d for d in rows if "not a party in the case" in d]
+    assert third and all("(Phone call, SMS)" in d for d in third), third
+    assert not any("sms/voice" in d or "(sms)" in d for d in rows), rows
+
+
+def test_the_served_annex_gives_no_legal_use_of_a_confirmed_threat(tmp_path: Path) -> None:
+    """rejected-ex 61023, technical annex (JA/38, served): "only confirmed occasions count towards s4A", a
+    charging point in a served exhibit. It now says what the method does: only a message a person confirmed is
+    stated as a threat. The reviewer's note keeps the s4A advice."""
+    from docx import Document
+
+    from reports.build import build_reports
+
+    case = _channels_case(tmp_path / "c")
+    build_reports(case, case.root / "out", as_of=date(2026, 12, 1))
+    annex = "\n".join(p.text for p in Document(str(case.root / "out" / "technical-annex.docx")).paragraphs)
+    assert "s4A" not in annex and "s2A" not in annex, [line for line in annex.splitlines() if "s4A" in line]
+    assert "only a message a person confirmed is stated as a threat" in annex
+
+
+def test_the_notes_strategy_table_prints_each_identifier_unbroken(tmp_path: Path) -> None:
+    """rejected-ex 61023 and time-limit 61047, reviewer's note as PDF: the 'Strategy items not yet requested'
+    table broke identifiers inside a word: "facebook:daniel.sampl|e.9", "instagram:d4n.watchin|g",
+    "instagram:alice.examp|le" (21 characters fitted in its 3.7 cm column). The column now holds an identifier
+    of 26 characters on one line (8 pt type at 0.6 em a character, less LibreOffice's cell padding)."""
+    from docx import Document
+
+    from reports.build import build_reports
+
+    case = _channels_case(tmp_path / "c")
+    build_reports(case, case.root / "out", as_of=date(2026, 12, 1))
+    doc = Document(str(case.root / "out" / "reviewer-note.docx"))
+    [table] = [t for t in doc.tables if [c.text for c in t.rows[0].cells][:2] == ["Data", "Identifier"]]
+    ns = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    grid = [int(g.get(f"{ns}w")) for g in table._tbl.tblGrid.findall(f"{ns}gridCol")]
+    column_cm = grid[1] / 567 - 0.4  # twentieths of a point → cm, less the padding either side
+    per_char_cm = 8 * 0.6 / 72 * 2.54
+    assert column_cm / per_char_cm >= len("instagram:alice.example.1") + 1, (grid, column_cm / per_char_cm)
+    assert sum(grid) / 567 <= 17.05  # the table still fits the page
