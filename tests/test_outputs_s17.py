@@ -132,3 +132,24 @@ def test_the_notes_strategy_table_prints_each_identifier_unbroken(tmp_path: Path
     per_char_cm = 8 * 0.6 / 72 * 2.54
     assert column_cm / per_char_cm >= len("instagram:alice.example.1") + 1, (grid, column_cm / per_char_cm)
     assert sum(grid) / 567 <= 17.05  # the table still fits the page
+
+
+def test_events_csv_names_every_citing_table_by_its_exhibit(tmp_path: Path) -> None:
+    """rejected-ex 61023, events.csv (JA/36) cited_by: "JA/28 contacts-per-day; …; JA/32 contacts; chronology;
+    incident 07/03/2026": the charts and the contacts table by exhibit, the chronology (JA/37), the incidents
+    (JA/33), breaches and co-locations tables by a bare word no reader can find in the exhibit list."""
+    import csv
+
+    from reports.build import build_reports
+
+    case = _channels_case(tmp_path / "c")
+    build_reports(case, case.root / "out", as_of=date(2026, 12, 1))
+    out = case.root / "out"
+    with (out / "exhibits.csv").open(encoding="utf-8") as f:
+        refs = {r["filename"]: r["reference"] for r in csv.DictReader(f)}
+    with (out / "events.csv").open(encoding="utf-8") as f:
+        cited = [item for r in csv.DictReader(f) for item in r["cited_by"].split("; ") if item]
+    assert cited and all(re.match(r"[A-Z]+/\d+ ", item) for item in cited), sorted(set(cited))
+    assert any(item.startswith(f"{refs['chronology.csv']} chronology") for item in cited)
+    assert any(item.startswith(f"{refs['incidents.csv']} incident ") for item in cited)
+    assert any(item.startswith(f"{refs['colocations.csv']} co-location victim home") for item in cited)
