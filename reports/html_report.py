@@ -759,7 +759,7 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
     decided = review.decided
     flagged = [*decided.threats, *decided.behaviours] if decided is not None else []
     threats = [{"id": m.handle, "kind": m.kind.replace("behaviour:", ""), "when": m.uk_time, "text": m.text, "ref": m.exhibit, "matched": m.flagged,
-                "decision": f"{m.tier}; {m.state_text}", "_all": list(m.event_ids)} for m in flagged]
+                "decision": f"{m.rank}; {m.state_text}", "_all": list(m.event_ids)} for m in flagged]
     impact = conduct_impact_rows(findings)
     breaches = [{"id": "", "counts": "yes (measured)", "order": b.order, "kind": b.kind, "uk_time": uk_time(b.ts),
                  "_ts": b.ts.isoformat(),
@@ -816,7 +816,7 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
                              "with the officer's decision", threats,
                              [("when", "when (UK)", 150), ("kind", "kind", 95),
                               ("text", "message", 275), ("ref", "exhibit record", 130), ("matched", "flagged (rule)", 150),
-                              ("decision", "tier; decision", 225), ("id", HANDLE_COLUMN, 110)],
+                              ("decision", "rank; decision", 225), ("id", HANDLE_COLUMN, 110)],
                              records, records_view, note=("A flag is not a threat: read each message and confirm or "
                                                          "dismiss it (atlas threats CASE --confirm HANDLE, the handle in the last column). Only confirmed messages are "
                                                          "stated in the statement; dismissed ones nowhere as findings."

@@ -222,10 +222,9 @@ def _dates(days: Sequence[date]) -> str:
 
 def _candidate_rows(msgs: Sequence[DecidedMessage]) -> list[list[str]]:
     return [[m.uk_time, f"{m.from_name} \u2192 {m.to_name}", m.text, m.exhibit, m.flagged,
-             f"{TIER_WORDS.get(m.tier, m.tier)}; {m.state_text}"] for m in msgs[:MAX_CANDIDATES]]
+             f"{m.rank}; {m.state_text}"] for m in msgs[:MAX_CANDIDATES]]
 
 
-TIER_WORDS: Final = {"occasion": "likely threat", "review": "review list", "behaviour": "behaviour"}
 CANDIDATE_HEAD: Final = ["When (UK)", "From \u2192 to", "Message (in full)", "Exhibit record", "Flagged (rule)",
                          "Rank; decision"]
 CANDIDATE_WIDTHS: Final = [1.2, 1.1, 2.5, 1.15, 1.25, 1.6]

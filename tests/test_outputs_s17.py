@@ -153,3 +153,19 @@ def test_events_csv_names_every_citing_table_by_its_exhibit(tmp_path: Path) -> N
     assert any(item.startswith(f"{refs['chronology.csv']} chronology") for item in cited)
     assert any(item.startswith(f"{refs['incidents.csv']} incident ") for item in cited)
     assert any(item.startswith(f"{refs['colocations.csv']} co-location victim home") for item in cited)
+
+
+def test_report_html_ranks_a_threat_candidate_in_the_notes_words(tmp_path: Path) -> None:
+    """rejected-ex 61023: report.html's candidates table read "occasion; awaiting a decision" and "review;
+    awaiting a decision" (the threat rules' tier keys, under "tier; decision") where the reviewer's note says
+    "likely threat; awaiting a decision" and "review list; …" of the same messages."""
+    from reports.build import build_reports
+
+    case = make_case(tmp_path / "c", {VICTIM: [
+        msg("2026-05-01 12:00", SUSPECT, VICTIM, "if u go 2 the police ur dead"),
+        msg("2026-05-02 12:00", SUSPECT, VICTIM, "Don't make me come round"),
+        msg("2026-05-03 12:00", SUSPECT, VICTIM)]})
+    build_reports(case, case.root / "out", as_of=date(2026, 12, 1))
+    html = (case.root / "out" / "report.html").read_text(encoding="utf-8")
+    assert "likely threat; awaiting a decision" in html and "review list; awaiting a decision" in html
+    assert "occasion; awaiting" not in html and '"review; awaiting' not in html and "tier; decision" not in html
