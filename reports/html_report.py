@@ -332,7 +332,8 @@ def graph_chart(gv: GraphView, refs: Mapping[str, str]) -> Any:
         return [identifier_label(refs, u) for u in uris]
 
     data |= {"from": shown(contact.get_column("source").to_list()), "to": shown(contact.get_column("target").to_list()),
-             "channel": contact.get_column("channel").to_list(), "contacts": contact.get_column("contacts").to_list(),
+             "channel": [channel_name(c) for c in contact.get_column("channel").to_list()],
+             "contacts": contact.get_column("contacts").to_list(),
              "ids": [_refs_short(refs, i) for i in contact.get_column("event_ids").to_list()],
              "width": [1 + 7 * math.sqrt(n / top) for n in contact.get_column("contacts").to_list()],
              "colour": list(channel_colours(sorted(set(contact.get_column("channel").to_list()))).get(c, "#888888")
@@ -547,6 +548,9 @@ def records_table(cited: pl.DataFrame, total: int | None = None, per_row: int | 
     # a row's records are found by their position here (key_records): no store id travels with them
     frame = cited.head(MAX_RECORDS).select([pl.col(c).cast(pl.String).fill_null("") if c in cited.columns
                                             else pl.lit("").alias(c) for c, _, _ in cols])
+    if frame.height:  # each record's channel as people name it ('Phone call', 'Google location history'), not our key
+        names = {c: channel_name(c) for c in frame.get_column("channel").unique().to_list()}
+        frame = frame.with_columns(pl.col("channel").replace_strict(names, return_dtype=pl.String))
     records = _json_holder(frame.to_dict(as_series=False))
     out = ColumnDataSource({c: [] for c in frame.columns})
     table = DataTable(source=out, columns=[TableColumn(field=c, title=t, width=w) for c, t, w in cols], width=WIDTH,

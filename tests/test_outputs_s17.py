@@ -38,6 +38,7 @@ def test_report_html_chart_legend_and_incident_channels_use_peoples_words(tmp_pa
     assert not labels & {"sms", "voice", "whatsapp"}, labels
     assert "sms, voice" not in html and "google-location/gps" not in html
     assert "Google location history and GPS" in html  # the presence day's channels: two sources, not "differ"
+    assert "google-location" not in html  # nor a selected row's records, nor the contact graph's hover
 
 
 def test_the_served_chart_legend_uses_peoples_words(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
