@@ -170,3 +170,24 @@ def test_report_html_ranks_a_threat_candidate_in_the_notes_words(tmp_path: Path)
     html = (case.root / "out" / "report.html").read_text(encoding="utf-8")
     assert "likely threat; awaiting a decision" in html and "review list; awaiting a decision" in html
     assert "occasion; awaiting" not in html and '"review; awaiting' not in html and "tier; decision" not in html
+
+
+def test_the_annex_states_each_setting_with_its_unit(tmp_path: Path) -> None:
+    """rejected-ex 61023, technical annex (JA/38, served), 'Analysis settings': "near m | 100.0", "max accuracy m |
+    250.0", "dedupe tolerance s | 120", "occasion | calendar-day": option names with underscores taken out. Each is
+    now a sentence with its unit ("Near the victim: the two reported positions within | 100 m"), the option's
+    name beside it to reproduce the run."""
+    from docx import Document
+
+    from reports.build import build_reports
+
+    case = _channels_case(tmp_path / "c")
+    build_reports(case, case.root / "out", as_of=date(2026, 12, 1))
+    doc = Document(str(case.root / "out" / "technical-annex.docx"))
+    [table] = [t for t in doc.tables if t.rows[0].cells[0].text == "Setting"]
+    rows = {r.cells[2].text: (r.cells[0].text, r.cells[1].text) for r in list(table.rows)[1:]}
+    assert rows["near_m"] == ("Near the victim: the two reported positions within", "100 m"), rows
+    assert rows["max_accuracy_m"][1] == "250 m" and rows["dedupe_tolerance_s"][1] == "120 s"
+    assert rows["night_start_hour"][1] == "23:00 UK local time" and rows["occasion"][1] == "one UK local calendar day"
+    assert rows["cell_serving_radius_m"][1] == "2,000 m" and rows["gap_days"][1] == "28 days"
+    assert not any("_" in what or what.endswith((" m", " s")) for what, _ in rows.values()), rows
