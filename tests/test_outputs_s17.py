@@ -191,3 +191,35 @@ def test_the_annex_states_each_setting_with_its_unit(tmp_path: Path) -> None:
     assert rows["night_start_hour"][1] == "23:00 UK local time" and rows["occasion"][1] == "one UK local calendar day"
     assert rows["cell_serving_radius_m"][1] == "2,000 m" and rows["gap_days"][1] == "28 days"
     assert not any("_" in what or what.endswith((" m", " s")) for what, _ in rows.values()), rows
+
+
+def test_a_lead_in_points_to_review_gives_its_basis_and_names_its_links_once(
+        _small_cases_master: tuple[Path, Path], tmp_path: Path) -> None:
+    """rejected-ex 61023 before any decision, reviewer's note, Points to review: "tel:+447700900018: 104 contacts
+    with her …, not attributed to anyone; behaves like Daniel Sample's identifiers (not attributed to anyone in
+    this view: …); a link awaiting a decision joins it to facebook:daniel.sample.9, …: 'Identity links awaiting a
+    decision' above shows what confirming it would change; a link awaiting a decision joins it to
+    instagram:dan.sample, …: '…' above shows what confirming it would change; a link …" (three times). "Behaves
+    like" was an inference without its basis. The point now states the basis (first after the conduct began,
+    one-way) and the links once."""
+    import shutil
+
+    from docx import Document
+
+    from atlas.identity.candidates import discover
+    from atlas.store import Case
+    from reports.build import build_reports
+
+    shutil.copytree(_small_cases_master[0], tmp_path / "demo")
+    case = Case.open(tmp_path / "demo")
+    discover(case)  # proposals only: nothing confirmed
+    build_reports(case, tmp_path / "out", as_of=date(2026, 12, 1))
+    text = "\n".join(p.text for p in Document(str(tmp_path / "out" / "reviewer-note.docx")).paragraphs)
+    leads = [p for p in text.split("Points to review", 1)[1].splitlines() if "a lead for `atlas identity`" in p]
+    assert leads and "behaves like" not in text
+    for line in leads:
+        assert "the first after the conduct began, one-way (" in line, line
+        assert line.count("not attributed") + line.count("attributed to no one") == 1, line
+        assert line.count("above shows what confirming") <= 1, line
+    assert any("links awaiting a decision join it to " in line and ", each already taken to be " in line
+               for line in leads), leads
