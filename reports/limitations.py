@@ -221,6 +221,8 @@ def _facts(ev: pl.LazyFrame) -> pl.DataFrame:
             pl.col("deleted").fill_null(False).sum().alias("deleted"),
             pl.col("cell_id").is_not_null().sum().alias("with_cell"),
             (pl.col("lat").is_not_null() & pl.col("lon").is_not_null()).sum().alias("with_position"),
+            (pl.col("lat").is_not_null() & pl.col("lon").is_not_null() & pl.col("accuracy_m").is_not_null()).sum()
+            .alias("with_accuracy"),
             pl.col("accuracy_m").median().alias("accuracy_median"),
             (pl.col("accuracy_m") > 100).sum().alias("accuracy_over_100"),
             (pl.col("ts_basis") == "utc").sum().alias("basis_utc"),
@@ -320,8 +322,18 @@ def build(
             if positions:
                 med = f.get("accuracy_median")
                 over = int(f.get("accuracy_over_100") or 0)
-                acc = f"median stated accuracy {float(med):.0f} m" if isinstance(med, int | float) else "no stated accuracy"
-                notes.append(f"{plural(positions, 'position')}, {acc}; {over} with a stated accuracy worse than 100 m. A position "
+                stated = int(f.get("with_accuracy") or 0)
+                # the positions with no stated accuracy are said, and the median is of those that state one: JA/10
+                # (rejected-ex 61023) read "6 positions, median stated accuracy 380 m; 1 with a stated accuracy worse
+                # than 100 m", 4 of the 6 stating none and the 380 m between the other two (99 m and 661 m)
+                if not isinstance(med, int | float) or stated == 0:
+                    acc = "none with a stated accuracy."
+                elif stated == positions:
+                    acc = f"median stated accuracy {float(med):.0f} m; {over} with a stated accuracy worse than 100 m."
+                else:
+                    acc = (f"{positions - stated} with no stated accuracy; of the {stated} that state one, median "
+                           f"{float(med):.0f} m, {over} worse than 100 m.")
+                notes.append(f"{plural(positions, 'position')}, {acc} A position "
                              "shows where the device was recorded, within its accuracy; not who carried it.")
         offset = (clock_offsets or {}).get(sid)
         if offset and round(offset[0]):

@@ -223,3 +223,23 @@ def test_a_lead_in_points_to_review_gives_its_basis_and_names_its_links_once(
         assert line.count("above shows what confirming") <= 1, line
     assert any("links awaiting a decision join it to " in line and ", each already taken to be " in line
                for line in leads), leads
+
+
+def test_the_mg11_says_how_many_positions_state_no_accuracy(tmp_path: Path) -> None:
+    """rejected-ex 61023, MG11 'Points to note' for JA/10 (a Semantic Location History month): "6 positions,
+    median stated accuracy 380 m; 1 with a stated accuracy worse than 100 m". 4 of the 6 state no accuracy (an
+    activity's start and end), and 380 m is the median of the other two (99 m and 661 m): the four went unsaid."""
+    from docx import Document
+
+    from reports.build import build_reports
+
+    far = (51.60, -0.30)
+    case = make_case(tmp_path / "c", {
+        VICTIM: [msg("2026-05-01 12:00", SUSPECT, VICTIM)],
+        SUSPECT: [pos("2026-05-02 10:00", *far, None), pos("2026-05-02 11:00", *far, None),
+                  pos("2026-05-02 12:00", *far, 99.0), pos("2026-05-02 13:00", *far, 661.0)],
+    })
+    build_reports(case, case.root / "out", as_of=date(2026, 12, 1))
+    paras = [p.text for p in Document(str(case.root / "out" / "statement.docx")).paragraphs]
+    [note] = [p for p in paras if "4 positions" in p]
+    assert "4 positions, 2 with no stated accuracy; of the 2 that state one, median 380 m, 1 worse than 100 m." in note
