@@ -180,7 +180,7 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources
         cc = conduct.course_of_conduct
         if cc.get("occasion_rule"):
             st.blocks.append(Para(f"Days: {cc['occasion_rule']}.", numbered=False))
-        st.blocks.append(Table(["Setting", "Value", "Option"], _settings(conduct.options), widths=[3.2, 1.6, 1.6]))
+        st.blocks.append(Table(["Setting", "Value", "Option"], _settings(conduct.options), widths=[3.0, 1.6, 2.0]))  # an option name on one line
         # by declared audience (the time limit and inferences are advice), less what this annex sets out in a
         # section of its own: the matching rule and which records are never contacts (Matching), the occasion
         # (Days, above), the legal rules and lexicon files with their versions and hashes (Data files)

@@ -191,6 +191,10 @@ def test_the_annex_states_each_setting_with_its_unit(tmp_path: Path) -> None:
     assert rows["night_start_hour"][1] == "23:00 UK local time" and rows["occasion"][1] == "one UK local calendar day"
     assert rows["cell_serving_radius_m"][1] == "2,000 m" and rows["gap_days"][1] == "28 days"
     assert not any("_" in what or what.endswith((" m", " s")) for what, _ in rows.values()), rows
+    ns = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    grid = [int(g.get(f"{ns}w")) for g in table._tbl.tblGrid.findall(f"{ns}gridCol")]
+    option_cm = grid[2] / 567 - 0.4  # twentieths of a point → cm, less the cell padding
+    assert option_cm / (8.5 * 0.6 / 72 * 2.54) >= len("colocation_window_minutes"), grid  # broke "…minut|es"
 
 
 def test_a_lead_in_points_to_review_gives_its_basis_and_names_its_links_once(
