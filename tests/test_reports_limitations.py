@@ -36,3 +36,14 @@ def test_all_or_none_stated() -> None:
     assert position_note(515, 515, 16.0, 2).startswith(
         "515 positions, median stated accuracy 16 m; 2 with a stated accuracy worse than 100 m.")
     assert position_note(9, 0, None, 0).startswith("9 positions, none with a stated accuracy.")
+
+
+def test_a_tables_records_count_both_sides_of_a_co_location() -> None:
+    """colocations.csv (covert 62017, a confirmed possible co-location): ``records`` 10 beside 10 of his records
+    in ``exhibits`` and 3 of hers in ``victim_exhibits``."""
+    from reports.build import _flat_rows
+
+    refs = {f"s/{i}": f"JA/5, locations[{i}]" for i in range(3)} | {"v/0": "JA/13, semanticSegments[0].visit"}
+    frame = _flat_rows([{"event_ids": ["s/0", "s/1", "s/2"], "victim_event_ids": ["v/0"]},
+                        {"event_ids": ["s/0"]}], refs)
+    assert frame.get_column("records").to_list() == ["4", "1"]
