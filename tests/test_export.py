@@ -357,3 +357,20 @@ def test_a_display_name_is_shown_by_its_exhibit_in_timesketch_and_i2(tmp_path: P
     root = _anx(tmp_path / "c.anx")
     item = next(i for i in root.iter("ChartItem") if any(e.get("Identity") == name for e in i.iter("Entity")))
     assert {a.get("AttributeClass"): a.get("Value") for a in item.iter("Attribute")}["identifier"] == shown
+
+
+def test_the_i2_and_case_documents_name_each_followed_link_by_what_it_joins(case_dir: Path, tmp_path: Path) -> None:
+    """covert 62017: the CASE/UCO export action read "14 confirmed link(s) (L19fa5aba6e, L273dea34e8, ...)" and the
+    i2 chart's summary the same: ledger handles where the GIS exports name each link by its two sides."""
+    from atlas.export.inputs import gather
+
+    [link] = gather(Case.open(case_dir), include_proposed=True).policy.links
+    export(Case.open(case_dir), "i2", tmp_path / "c.anx", include_proposed=True)
+    export(Case.open(case_dir), "case", tmp_path / "c.jsonld", include_proposed=True)
+    summary = next(f.get("Field") for f in _anx(tmp_path / "c.anx").iter("Field")
+                   if f.get("Type") == "SummaryFieldComments")
+    doc = json.loads((tmp_path / "c.jsonld").read_text(encoding="utf-8"))
+    [action] = [n for n in doc["@graph"] if n.get("uco-core:name") == "export as CASE/UCO"]
+    for said in (summary, str(action["uco-core:description"])):
+        assert "1 proposed link(s) awaiting a decision" in said and f"= {NEW_NUMBER})" in said, said
+        assert link.link_id not in said
