@@ -246,4 +246,5 @@ def test_the_mg11_says_how_many_positions_state_no_accuracy(tmp_path: Path) -> N
     build_reports(case, case.root / "out", as_of=date(2026, 12, 1))
     paras = [p.text for p in Document(str(case.root / "out" / "statement.docx")).paragraphs]
     [note] = [p for p in paras if "4 positions" in p]
-    assert "4 positions, 2 with no stated accuracy; of the 2 that state one, median 380 m, 1 worse than 100 m." in note
+    # the same mend reached main from covert 62017 (reports.limitations.position_note); this holds JA/10's case
+    assert "4 positions: 2 with no stated accuracy; of the 2 that state one, median 380 m, 1 worse than 100 m." in note
