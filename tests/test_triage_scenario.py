@@ -87,6 +87,10 @@ def test_before_any_data_the_clock_runs_from_her_reported_latest_incident(fresh:
     assert handset.plan.request_by == LAST_DAY - timedelta(days=lead("handset-suspect"))
     assert handset.plan.flagged and handset.flag.startswith("cannot arrive in time")
     assert "s4A" not in handset.flag  # no indicator: no s4A route to name
+    # one clear sentence: the condition is set off by a comma ('requested on the as-of date it would arrive' read on)
+    assert handset.flag.startswith(
+        f"cannot arrive in time: if requested on the as-of date, it would arrive about {handset.plan.arrives:%d/%m/%Y} "
+        f"and be analysed by {handset.plan.ready_by:%d/%m/%Y}, "), handset.flag
     assert {(i.kind.id, i.identifier) for i in t.strategy} >= {
         ("handset-victim", VICTIM), ("cdr", VICTIM), ("subscriber", SUSPECT), ("meta-return", "instagram:dan.sample"),
         ("account-download-victim", "instagram:alice.example")}

@@ -304,7 +304,7 @@ def _flag(p: Plan, last_day: date | None, s4a: S4AIndicators) -> str:
         return ""
     late = plural(-p.spare_days, "day")
     if p.progress is Progress.NOT_REQUESTED:
-        what = (f"cannot arrive in time: requested on the as-of date it would arrive about {p.arrives:%d/%m/%Y} "
+        what = (f"cannot arrive in time: if requested on the as-of date, it would arrive about {p.arrives:%d/%m/%Y} "
                 f"and be analysed by {p.ready_by:%d/%m/%Y}, {late} after the last working day {last_day:%d/%m/%Y}")
     elif p.progress is Progress.RECEIVED:
         what = (f"received {p.arrives:%d/%m/%Y}, but analysis and charging would end {p.ready_by:%d/%m/%Y}, {late} "
