@@ -380,7 +380,7 @@ def colocation_rows(colocations: Sequence[PossibleColocation]) -> list[dict[str,
                          COLOCATION_DISMISSED if p.state == "dismissed" else COLOCATION_OPEN, len(refs),
                          uk_time(c.start), uk_time(c.end),
                          f"Reported positions of the suspect's device and the victim's device, closest "
-                         f"{c.min_distance_m:.0f} m apart ({p.basis}); records {p.records_by_exhibit()}; {decision}. "
+                         f"{c.min_distance_m:.0f} m apart ({p.basis}). Records: {p.records_by_exhibit()}. Decision: {decision}. "
                          "Not counted in the statement.", where, "N"))
     return rows
 
@@ -399,8 +399,8 @@ def breach_rows(breaches: Sequence[BreachReview]) -> list[dict[str, str]]:
                          BREACH_DISMISSED if b.state == "dismissed" else BREACH_OPEN, len(refs),
                          uk_time(p.ts), uk_time(p.end),
                          f"Reported position(s) of the suspect's device at {p.place}, an area named in order "
-                         f"{p.order}, closest {p.min_distance_m:.0f} m from its centre ({b.basis}); records "
-                         f"{b.records_by_exhibit()}; {decision}. Not counted in the statement.", where, "N"))
+                         f"{p.order}, closest {p.min_distance_m:.0f} m from its centre ({b.basis}). Records: "
+                         f"{b.records_by_exhibit()}. Decision: {decision}. Not counted in the statement.", where, "N"))
     return rows
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from atlas.conduct.analysis import _records, _with_victim_exhibits
 from atlas.conduct.possible_breaches import BreachReview
 from atlas.conduct.possible_colocations import ColocationMark, PossibleColocation, key_of
+from atlas.conduct.reviewed import per_exhibit
 from atlas.conduct.records import Colocation, PossibleBreach
 from atlas.exhibits import RecordRef, record_key, split_list
 from reports.build import _flat_rows
@@ -53,12 +54,24 @@ def test_a_possible_colocation_counts_its_records_per_exhibit_whole() -> None:
     """``AB, CD/7, row 4`` was counted under ``AB``: his two records of AB, CD/7 read "AB ×2"."""
     c = _colocation()
     assert c.exhibits == ("AB, CD/7, row 4", "AB, CD/7, Sheet 1, row 5", 'X;"Y/3, row 1')  # the served text unchanged
-    assert PossibleColocation(c, key_of(c)).records_by_exhibit() == 'AB, CD/7 ×2, X;"Y/3 / AB, CD/12'
+    # an exhibit's one record is named whole (a bare 'X;"Y/3' gave no place in it); the groups are one served list
+    assert PossibleColocation(c, key_of(c)).records_by_exhibit() == 'AB, CD/7 ×2; "X;""Y/3, row 1" / AB, CD/12, row 9'
 
 
 def test_a_possible_breach_counts_its_records_per_exhibit_whole() -> None:
     review = BreachReview(possible=_possible_breach(), key="k" * 32, day=date(2026, 5, 1))
-    assert review.records_by_exhibit() == 'X;"Y/3, AB, CD/7 ×2'
+    assert review.records_by_exhibit() == '"X;""Y/3, row 1"; AB, CD/7 ×2'
+    assert split_list(review.records_by_exhibit()) == ['X;"Y/3, row 1', "AB, CD/7 ×2"]
+
+
+def test_an_exhibit_s_single_record_is_named_by_its_full_reference() -> None:
+    """Reviewers' note s17: a possible breach resting on one record of JA/9 read 'JA/9', which names no
+    place in the exhibit; several records of one exhibit stay counted."""
+    one = per_exhibit([RecordRef("JA/9", "row 12")])
+    assert one == "JA/9, row 12"
+    assert per_exhibit([RecordRef("JA/11", "row 1"), RecordRef("JA/9", "row 12"), RecordRef("JA/11", "row 4")]) == \
+        "JA/11 ×2; JA/9, row 12"
+    assert per_exhibit([RecordRef("JA/3")]) == "JA/3" and per_exhibit([]) == "-"
 
 
 def test_the_unused_schedule_names_each_row_s_exhibit_whole() -> None:
@@ -70,6 +83,9 @@ def test_the_unused_schedule_names_each_row_s_exhibit_whole() -> None:
     assert co["relative_location"] == "AB, CD/7, row 4; AB, CD/12, row 9; and 2 more"  # his first, hers first
     (br,) = breach_rows([BreachReview(possible=_possible_breach(), key="k" * 32, day=date(2026, 5, 1))])
     assert br["exhibit"] == 'X;"Y/3'
+    # the records, a '; ' list, stand in their own sentence (after '; records …; decision' one could not tell them apart)
+    assert 'Records: "X;""Y/3, row 1"; AB, CD/7 ×2. Decision: no officer has yet' in br["description"]
+    assert "Records: AB, CD/7 ×2; " in co["description"]
     quoted = DecidedMessage("T1", "threat", "occasion", None, None, None, "01/05/2026 21:00 BST", "SMS", "Dan", "Sue",
                             "words", "AB, CD/7, sms rowid 4", "AB, CD/7, sms rowid 4", "threat words (harm)",
                             record=RecordRef("AB, CD/7", "sms rowid 4"))

@@ -115,7 +115,7 @@ class BreachReview(Reviewed):
         return f"adds an incident on {self.day:%d/%m/%Y}" if self.new_day else "adds no new incident day"
 
     def records_by_exhibit(self) -> str:
-        """``JA/11 ×4, JA/5``: his records per exhibit (every record: :attr:`PossibleBreach.exhibits`)."""
+        """``JA/11 ×4; JA/5, row 9``: his records per exhibit (every record: :attr:`PossibleBreach.exhibits`)."""
         return per_exhibit(self.possible.records)
 
     def breach_row(self) -> dict[str, Any]:

@@ -76,7 +76,7 @@ def key_of(c: Colocation | Mapping[str, Any]) -> str:
 
 
 def records_by_exhibit(c: Colocation) -> str:
-    """``JA/11 ×4, JA/5 ×2 / JA/14 ×4``: his records per exhibit, then hers."""
+    """``JA/11 ×4; JA/5, row 9 / JA/14 ×4``: his records per exhibit, then hers."""
     return per_exhibit(c.records) + (f" / {per_exhibit(c.victim_records)}" if c.victim_records else "")
 
 
@@ -134,7 +134,7 @@ class PossibleColocation(Reviewed):
                                          else self.colocation.kind)
 
     def records_by_exhibit(self) -> str:
-        """``JA/11 ×4, JA/5 ×2 / JA/14 ×4``: his records per exhibit, then hers (every record: :meth:`records`)."""
+        """``JA/11 ×4; JA/5, row 9 / JA/14 ×4``: his records per exhibit, then hers (every record: :meth:`records`)."""
         return records_by_exhibit(self.colocation)
 
     def records(self) -> tuple[str, ...]:
@@ -236,7 +236,7 @@ class ColocationMark:
         return (*self.colocation.records, *self.colocation.victim_records)
 
     def records_by_exhibit(self) -> str:
-        """``JA/11 ×4, JA/5 ×2 / JA/14 ×4`` (his / hers)."""
+        """``JA/11 ×4; JA/5, row 9 / JA/14 ×4`` (his / hers)."""
         return records_by_exhibit(self.colocation)
 
 

@@ -126,12 +126,16 @@ def stale(details: Mapping[str, Decided], current: set[str]) -> list[str]:
 
 
 def per_exhibit(records: Sequence[RecordRef]) -> str:
-    """``JA/11 ×4, JA/5``: how many of ``records`` each exhibit holds, in first-seen order (each
-    record's exhibit read as data: an exhibit reference is never cut out of ``JA/11, row 7``)."""
-    seen: dict[str, int] = {}
+    """``JA/11 ×4; JA/9, row 12``: how many of ``records`` each exhibit holds, in first-seen order, and
+    an exhibit's one record by its full reference (a bare ``JA/9`` named no place in the exhibit to find
+    it by). Each record's exhibit is read as data (never cut out of ``JA/11, row 7``), and the groups are
+    one served list: :func:`atlas.exhibits.join_list`, since a full reference holds a comma."""
+    from atlas.exhibits import join_list  # lazily: this module stays free of the store and polars
+
+    seen: dict[str, list[RecordRef]] = {}
     for r in records:
-        seen[r.exhibit] = seen.get(r.exhibit, 0) + 1
-    return ", ".join(f"{ex} ×{n}" if n > 1 else ex for ex, n in seen.items()) or "-"
+        seen.setdefault(r.exhibit, []).append(r)
+    return join_list(f"{ex} ×{len(rs)}" if len(rs) > 1 else str(rs[0]) for ex, rs in seen.items()) or "-"
 
 
 class Reviewed(ABC):
