@@ -2,7 +2,7 @@
 
 A witness statement should say in plain words what was done and point to where the
 detail is; the detail itself (the software and library versions, the rules and lexicon
-files with their hashes, the contact-matching rule, each exhibit's clock correction and
+files with their hashes, the contact-matching rule, each exhibit's measured clock difference and
 how its times were read, the analysis settings) is for an expert who wants to check or
 repeat the work. It is produced as a numbered exhibit (``technical-annex.docx``) that the
 statement refers to by number, and it names records by exhibit, never by internal id.
@@ -18,13 +18,14 @@ from typing import Any, Final
 
 from atlas import __version__
 from atlas.conduct.assumptions import LEGAL_RULES, LEXICON, MATCHING, NOT_CONTACTS_KEY, OCCASION
+from atlas.contacts import MIN_OFFSET_PAIRS
 from atlas.exhibits import LIST_RULE, exhibit_key
 
 from .document import Bullets, Document, Para, Section, Table
 from .exhibits import Exhibit, by_hash_basis, refs_text
 from .findings import Findings
 from .inputs import ReportInputs
-from .limitations import Limitations
+from .limitations import CLOCK_REFERENCE, Limitations, clock_cell
 from .redaction import redaction_note
 
 DISTRIBUTION = "atlas-stalking"
@@ -140,17 +141,21 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources
     rows = []
     for e in sources:
         r = by_id.get(e.source_id, {})
-        offset = clock_offsets.get(e.source_id)
-        clock = (f"{offset[0]:+.0f} s ({offset[1]} matches)" if offset and offset[0] else
-                 "none" if offset else "not estimated")
+        clock = clock_cell(clock_offsets.get(e.source_id), MIN_OFFSET_PAIRS)
         rows.append([e.reference, e.parser, str(r.get("records_read", "")), str(r.get("events", "")),
                      str(r.get("rejects", "")), str(r.get("timezone") or m.timezone), timing.get(e.reference, ""), clock])
+    # the column said "Clock correction" with a signed figure (-42 s) while the MG11 says times are given as
+    # recorded and the difference is used only to match records: both now give the difference, its basis and its use
     per.blocks.append(Table(["Exhibit", "Parser (version)", "Read", "Events", "Set aside", "Zone", "How times were read",
-                             "Clock correction"], rows, widths=[0.95, 1.45, 0.7, 0.9, 0.75, 1.0, 2.35, 1.3], small=True))
+                             "Measured clock difference (used only to match records)"], rows,
+                            widths=[0.95, 1.45, 0.7, 0.9, 0.75, 1.0, 1.95, 1.7], small=True))
     per.blocks.append(Para(
-        "Records read = events + records set aside, for every exhibit. The clock correction is the median difference "
-        "between the exhibit's times and network time (call data records) over contacts matched without ambiguity; it "
-        "is removed before matching and never changes a stored time.", numbered=False, emphasis=True))
+        "Records read = events + records set aside, for every exhibit. The measured clock difference is how far an "
+        f"exhibit's times read ahead of or behind {CLOCK_REFERENCE}: the median difference over contacts matched with "
+        f"other exhibits without ambiguity, measured where at least {MIN_OFFSET_PAIRS} are. It is used only to match "
+        "records: times are given as recorded, and no time is corrected by it. Times given to the minute only read up "
+        "to 59 s early, so a difference of that size may come from the minute alone, not the clock.",
+        numbered=False, emphasis=True))
     assumed = sorted((_by_number(s.reference), f"{s.reference}: {a}.") for s in limits.sources for a in s.assumptions)
     if assumed:
         per.blocks.append(Para("Assumptions recorded when each exhibit was read:", numbered=False, emphasis=True))

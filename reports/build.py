@@ -232,7 +232,7 @@ def _products(inputs: ReportInputs, fnd: find.Findings) -> list[Product]:
                        "exhibit record", kind="table"))
     out.append(Product("annex", "technical-annex.docx",
                        "Technical annex: software and library versions, rules file hash, contact-matching rule, "
-                       "clock corrections and time conversion of each exhibit", kind="annex"))
+                       "measured clock differences and time conversion of each exhibit", kind="annex"))
     return out
 
 

@@ -158,18 +158,39 @@ def linked_to(uri: str, claim: IdentifierClaim, links: Sequence[Link], reference
     return "linked to " + ", which is linked to ".join(steps)
 
 
+CLOCK_REFERENCE: Final = "the reference clock (network time from call data records where the case has them)"
+"""What an exhibit's clock difference is measured against, in the words both served documents use."""
+
+
 def clock_note(seconds: float, matches: int, *, to_the_minute: bool = False) -> str:
     """An exhibit's measured clock difference as the statement gives it (the technical annex's
-    'Clock correction'): the times shown from the exhibit are its own clock's, uncorrected. Times
-    given to the minute only read early by up to 59 s whatever the clock: that is said, so a
-    difference the minute explains is not put down to the clock."""
-    way = "ahead of" if seconds > 0 else "behind"
+    'Measured clock difference', :func:`clock_cell`): the times shown from the exhibit are its own
+    clock's, uncorrected. Times given to the minute only read early by up to 59 s whatever the clock:
+    that is said, so a difference the minute explains is not put down to the clock."""
     whose = "Its times" if to_the_minute else "Its clock"
     minute = (" (times given to the minute only read up to 59 s early, so this difference may come from the minute "
               "alone, not the clock)" if to_the_minute else "")
-    return (f"{whose} read {abs(round(seconds))} s {way} the reference clock (network time from call data records "
-            f"where the case has them), the median difference over {plural(matches, 'contact')} matched with other "
-            f"exhibits{minute}; times from it are given as recorded (the difference is used only to match records).")
+    return (f"{whose} read {_ahead_or_behind(seconds)} {CLOCK_REFERENCE}, the median difference over "
+            f"{plural(matches, 'contact')} matched with other exhibits{minute}; times from it are given as recorded (the "
+            "difference is used only to match records).")
+
+
+def clock_cell(offset: tuple[float, int] | None, min_pairs: int) -> str:
+    """The technical annex's cell for one exhibit's measured clock difference ``(seconds, contacts)``
+    (None: the exhibit took no part in matching). The same figure and basis as :func:`clock_note`, never
+    a signed 'correction': times are given as recorded, so a '−42 s' read as one applied to them."""
+    if offset is None:
+        return "not measured (no contacts to match)"
+    seconds, matches = offset
+    if matches < min_pairs:
+        return (f"not measured ({plural(matches, 'contact') if matches else 'no contact'} matched without ambiguity; "
+                f"{min_pairs} needed)")
+    way = _ahead_or_behind(seconds) if round(seconds) else "0 s from"
+    return f"{way} the reference clock, median over {plural(matches, 'matched contact')}"
+
+
+def _ahead_or_behind(seconds: float) -> str:
+    return f"{abs(round(seconds))} s {'ahead of' if seconds > 0 else 'behind'}"
 
 
 def describe_identifier(uri: str, references: Mapping[str, str]) -> str:

@@ -368,15 +368,22 @@ def test_the_mg11_says_which_exhibits_clocks_differ_from_network_time(
     limits = " ".join(text.split("What this data can and cannot show", 1)[1].split("\nChronology\n", 1)[0].split())
     _, _, annex_tables = docx_text(reported.out / "technical-annex.docx")
     per_source = next(t for t in annex_tables if t[0][:2] == ["Exhibit", "Parser (version)"])
-    shifted = [(row[0], row[7]) for row in per_source[1:] if re.match(r"[+-]\d+ s \(\d+ match", row[7])]
+    # s17: the annex's column read "Clock correction" with "-42 s (13 matches)" for an exhibit whose times the MG11
+    # gives as recorded: it gives the same difference with its basis and its use, and corrects nothing
+    assert per_source[0][7] == "Measured clock difference (used only to match records)"
+    annex_text = " ".join(docx_text(reported.out / "technical-annex.docx")[0].split())
+    assert "It is used only to match records: times are given as recorded, and no time is corrected by it." in annex_text
+    assert "correction" not in " ".join(" ".join(r) for r in per_source).lower()
+    pattern = r"(\d+) s (ahead of|behind) the reference clock, median over (\d+) matched contacts$"
+    shifted = [(row[0], row[7]) for row in per_source[1:] if re.match(pattern, row[7])]
     assert shifted, per_source
     for ref, clock in shifted:
-        m = re.match(r"([+-])(\d+) s \((\d+) match", clock)
+        m = re.match(pattern, clock)
         assert m is not None
-        way = "ahead of" if m.group(1) == "+" else "behind"
+        way = m.group(2)
         note = next((n for n in re.split(r"(?= [A-Z]+/\d+: )", " " + limits) if n.strip().startswith(f"{ref}: ")), "")
         minute = "Times are given to the minute only" in note
-        assert (f"{'Its times' if minute else 'Its clock'} read {m.group(2)} s {way} the reference clock (network time "
+        assert (f"{'Its times' if minute else 'Its clock'} read {m.group(1)} s {way} the reference clock (network time "
                 f"from call data records where the case has them), the median difference over {m.group(3)} contacts "
                 "matched with other exhibits") in note, (ref, note)
         assert ("this difference may come from the minute alone, not the clock" in note) == minute, note
