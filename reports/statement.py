@@ -39,7 +39,7 @@ from .chronology import ChronologyRow, channel_name
 from .decided import Decided, DecidedMessage, behaviour_words, occasions_sentence
 from .document import Bullets, Document, Figure, MG11Front, Para, Section, Table
 from .exhibits import Exhibit, by_hash_basis, refs_text
-from .findings import Findings
+from .findings import AuthorityCalls, Findings
 from .inputs import ReportInputs
 from .limitations import CONFIRMED_LINK, Limitations, classify, describe_identifier, linked_to
 from .redaction import redaction_note
@@ -369,7 +369,7 @@ def _method(inputs: ReportInputs, parts: StatementParts, subject: str, facts: di
         f"{subject}'s devices near the places named in the case or near {inputs.victim.name if inputs.victim else 'the victim'}'s "
         "own recorded positions. The charts and tables I produce were drawn from those "
         "records only. The detail of the software (its version, the versions of the libraries it uses, the matching "
-        "rule, the clock correction of each exhibit and how each exhibit's times were read) is set out in the "
+        "rule, the measured clock difference of each exhibit and how each exhibit's times were read) is set out in the "
         f"technical annex, exhibit {annex}."))
     meth.blocks += data_requests.method_blocks(inputs.triage, _label(inputs), facts)
     return meth
@@ -459,8 +459,9 @@ def _findings(inputs: ReportInputs, findings: Findings, parts: StatementParts, s
         listed = (f"{_plural(len(inc), 'such day')}{span}. They are listed in exhibit {produced.ref('table:incidents')}."
                   if inc else "no such days.")
         fnd.blocks.append(Para(
-            f"Taking each UK calendar day on which there was a contact from {subject} or a recorded presence of {his.possessive} "
-            f"device at a place named below{_leaving_out(findings)}, there are {listed}" + _authority_days(findings, subject)
+            f"Taking each UK calendar day on which there was a contact from {subject}{_police_call(findings, his)} or a "
+            f"recorded presence of {his.possessive} device at a place named below{_leaving_out(findings)}, there are "
+            f"{listed}" + _authority_days(findings, subject)
             + _two_way(findings, subject, victim, her.object) + _confirmed_days(findings)))
         gaps = findings.gaps
         if gaps:
@@ -536,14 +537,26 @@ def _confirmed(inputs: ReportInputs, decided: Decided | None, victim: str, facts
     return out
 
 
+def _police_numbers(a: AuthorityCalls) -> str:
+    """``the police number 101``, or the numbers as dialled joined with 'and'."""
+    named = [f"the police number {n}" if n.isdigit() and len(n) <= 3 else n for n in a.numbers]
+    return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+
+
+def _police_call(findings: Findings, his: Pronouns) -> str:
+    """The day count's definition names the calls to a police number it counts: it said 'a contact from
+    him or a recorded presence', then that days rest on a call to 101 alone, which is neither."""
+    a = findings.authority_calls
+    return "" if a is None else f", a call from {his.object} to {_police_numbers(a)}"
+
+
 def _authority_days(findings: Findings, subject: str) -> str:
     """The calls to a police number the day count includes (they are not contact with the people named
     in the case, so the count would not otherwise agree with the contacts above)."""
     a = findings.authority_calls
     if a is None:
         return ""
-    named = [f"the police number {n}" if n.isdigit() and len(n) <= 3 else n for n in a.numbers]
-    numbers = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+    numbers = _police_numbers(a)
     out = (f" These days include {_plural(a.calls, 'call')} from {subject} to {numbers} "
            f"({', '.join(uk_date(d) for d in a.days)}); such calls are not contacts with the people named in the case.")
     if a.only_days:

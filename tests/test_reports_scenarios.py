@@ -136,6 +136,10 @@ def test_the_mg11_day_count_accounts_for_every_contact_it_leaves_out_or_adds(rep
         assert f"These days include {len(added)} call" in para and "the police number 101" in para, para
         for day, _ in added:
             assert day in para
+        # s17 (third-parties 63031): the definition said 'a contact from him or a recorded presence', then that a day
+        # rested on a call to 101 alone, which is neither: the definition names the calls it counts
+        definition = para.split(", there are ", 1)[0]
+        assert "a call from him to the police number 101 or a recorded presence" in definition, para
     else:
         assert "police number" not in para
     if incidents:
