@@ -19,7 +19,7 @@ from atlas.triage.assess import TriageResult
 from atlas.triage.planning import Progress
 from atlas.wording import plural
 
-from .document import Block, Bullets, Para, Section, Table
+from .document import IDENTIFIER_CHARS, Block, Bullets, Para, Section, Table, unbroken_widths
 from .style import uk_date
 
 
@@ -105,8 +105,8 @@ def note_section(triage: TriageResult | None, facts: dict[str, Any]) -> Section:
               flag(i.flag) if i.flag else (
                   "yes, if requested by that date" if i.plan.request_by else "no deadline")] for i in todo],
             caption="Strategy items not yet requested",
-            # an identifier on one line (26 characters: "facebook:daniel.sampl|e.9" broke at 1.8)
-            widths=[1.5, 2.5, 1.0, 1.1, 2.3], small=True))
+            # an identifier on one line ("facebook:daniel.sampl|e.9" broke at 1.8): the one rule for identifier columns
+            widths=unbroken_widths([1.5, 2.5, 1.0, 1.1, 2.3], {1: IDENTIFIER_CHARS}, small=True), small=True))
     if triage.s4a.present:
         sec.blocks.append(Para("s4A indicators exist:", numbered=False, emphasis=True))
         sec.blocks.append(Bullets([*triage.s4a.indicators, triage.s4a.route]))

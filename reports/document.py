@@ -10,10 +10,41 @@ the MG11 front (URN, maker, age, occupation, the s9 declaration with the page co
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
+
+CONTENT_WIDTH_CM: Final = 17.0
+"""The width a table is laid out across (A4 less the margins)."""
+CELL_PT: Final = {False: 8.5, True: 8.0}
+"""A table cell's type size in points: plain, and a dense (``small``) table's."""
+IDENTIFIER_CHARS: Final = 26
+"""What a column of identifiers holds on one line: the reviewer's note's strategy table broke
+'facebook:daniel.sampl|e.9' and 'instagram:alice.examp|le' (rejected-ex 61023), its links table
+'tel:|+447700900016' (s17). One rule for every such column: :func:`unbroken_widths`."""
+
+
+def unbroken_cm(chars: int, *, small: bool) -> float:
+    """The width in cm a column needs to hold ``chars`` characters on one line: 0.6 em a character at
+    the cell's type size (:data:`CELL_PT`), plus the cell's padding (0.2 cm either side in LibreOffice),
+    rounded up to the next mm (the grid is written in whole twentieths of a point)."""
+    return math.ceil((chars * CELL_PT[small] * 0.6 / 72 * 2.54 + 0.4) * 10) / 10
+
+
+def unbroken_widths(widths: list[float], columns: dict[int, int], *, small: bool) -> list[float]:
+    """Relative column ``widths`` with each of ``columns`` (index → characters, at least
+    :data:`IDENTIFIER_CHARS` for identifiers) wide enough to hold that many characters unbroken
+    (:func:`unbroken_cm`), the other columns narrowed in proportion so the table still fits the page."""
+    total = sum(widths)
+    page = [w / total * CONTENT_WIDTH_CM for w in widths]
+    need = {i: max(page[i], unbroken_cm(n, small=small)) for i, n in columns.items()}
+    rest = sum(w for i, w in enumerate(page) if i not in need)
+    left = CONTENT_WIDTH_CM - sum(need.values())
+    if left <= 0 or rest <= 0:
+        raise ValueError(f"columns {sorted(columns)} cannot hold {columns} characters within the page")
+    return [need[i] if i in need else w * left / rest for i, w in enumerate(page)]
 
 
 @dataclass

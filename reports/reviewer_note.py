@@ -35,7 +35,7 @@ from atlas.wording import plural
 from . import data_requests
 from .chronology import record_ref
 from .decided import Decided, DecidedMessage
-from .document import Bullets, Document, Para, Section, Table
+from .document import IDENTIFIER_CHARS, Bullets, Document, Para, Section, Table, unbroken_widths
 from .findings import Findings
 from .inputs import ReportInputs
 from .redaction import free_text, redaction_note
@@ -596,10 +596,13 @@ def _pending(inputs: ReportInputs, findings: Findings, conduct: ConductResult | 
     if not links:
         sec.blocks.append(Para("No identity link is awaiting a decision."))
         return sec
-    sec.blocks.append(Table(["Link", "Basis", "Strength", "Score"],
-                            [[f"{_display(link.a, refs)} \u2194 {_display(link.b, refs)}", link.basis, link.strength,
-                              "" if link.score is None else f"{link.score:.2f}"] for link in links],
-                            widths=[3, 1.5, 1, 0.7]))
+    # each side in its own column, each holding an identifier unbroken (one 'A ↔ B' cell broke 'tel:|+447700900016'):
+    # the rule of every identifier column, widened for a longer identifier than it allows
+    pairs = [[_display(link.a, refs), _display(link.b, refs), link.basis, link.strength,
+              "" if link.score is None else f"{link.score:.2f}"] for link in links]
+    longest = [max([IDENTIFIER_CHARS, *(len(w) for r in pairs for w in r[i].split())]) for i in (0, 1)]
+    sec.blocks.append(Table(["Identifier", "Linked to", "Basis", "Strength", "Score"], pairs,
+                            widths=unbroken_widths([3, 3, 1.7, 1.2, 0.7], dict(enumerate(longest)), small=False)))
     rows, counts = pending_effect(inputs)
     if not rows:
         sec.blocks.append(Para("What confirming them would change was not computed (the analysis with proposed links "

@@ -32,12 +32,11 @@ from docx.shared import Cm, Pt, RGBColor
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 
-from .document import Bullets, Document, Figure, Para, Table
+from .document import CELL_PT, CONTENT_WIDTH_CM, Bullets, Document, Figure, Para, Table
 
 FONT: Final = "Arial"
 MONO: Final = "Courier New"
 ZIP_TIME: Final = (1980, 1, 1, 0, 0, 0)
-CONTENT_WIDTH_CM: Final = 17.0
 
 
 def _field(paragraph: Paragraph, instruction: str, placeholder: str = "1") -> None:
@@ -90,8 +89,8 @@ def _cell_text(cell: _Cell, text: str, style: str) -> None:
 
 
 def _table_styles(doc: DocxDocument) -> None:
-    for name, size, bold, font in (("Atlas Cell", 8.5, False, FONT), ("Atlas Cell Head", 8.5, True, FONT),
-                                   ("Atlas Cell Mono", 7.5, False, MONO), ("Atlas Cell Small", 8, False, FONT), ("Atlas Cell Large", 10, False, FONT),
+    for name, size, bold, font in (("Atlas Cell", CELL_PT[False], False, FONT), ("Atlas Cell Head", CELL_PT[False], True, FONT),
+                                   ("Atlas Cell Mono", 7.5, False, MONO), ("Atlas Cell Small", CELL_PT[True], False, FONT), ("Atlas Cell Large", 10, False, FONT),
                                    ("Atlas Cell Large Head", 10, True, FONT)):
         style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
         style.base_style = doc.styles["Normal"]
