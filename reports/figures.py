@@ -53,7 +53,8 @@ plt.rcParams.update({
 
 
 def _save(fig: Figure, path: Path, footer: str) -> Path:
-    fig.text(0.01, 0.01, footer, fontsize=7, color="#555555", ha="left", va="bottom")
+    note = fig.text(0.01, 0.01, footer, fontsize=7, color="#555555", ha="left", va="bottom")
+    _place_legends_below(fig, note)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=DPI, metadata={"Software": None})  # no version string: same bytes across runs
     plt.close(fig)
@@ -95,10 +96,43 @@ def _date_axis(ax: Axes, lo: date, hi: date) -> None:
         label.set_rotation(0)
 
 
+BELOW: Final = "atlas-legend-below"
+"""The gid of a legend :func:`_place_legends_below` sets under its axis when the figure is saved."""
+GAP_PX: Final = 6
+"""Between the tick labels and the legend, and between the legend and the footer (pixels at the figure's dpi)."""
+
+
 def _legend_below(ax: Axes, handles: list[Any] | None = None) -> None:
+    """A legend under the chart; where exactly is measured when the figure is saved
+    (:func:`_place_legends_below`): a fixed offset (-0.1 of the axes) overlapped the two-line
+    month and year tick labels (JA/28, JA/30 in rejected-ex 63011)."""
     kwargs: dict[str, Any] = {"handles": handles} if handles else {}
     n = len(handles) if handles else len(ax.get_legend_handles_labels()[0])
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), frameon=False, fontsize=8, ncol=min(5, max(n, 1)), **kwargs)
+    legend = ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), frameon=False, fontsize=8,
+                       ncol=min(5, max(n, 1)), **kwargs)
+    legend.set_gid(BELOW)
+
+
+def _place_legends_below(fig: Figure, footer: Any) -> None:
+    """Each :func:`_legend_below` legend put just under everything its x axis draws (tick labels of
+    any number of lines, the axis label), and the plot raised where the legend would otherwise reach
+    the footer: measured on the rendered figure, so no size of label or legend overlaps another."""
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        if legend is None or legend.get_gid() != BELOW:
+            continue
+        for _ in range(4):  # raising the plot moves the axis: measure again
+            renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+            axis = ax.xaxis.get_tightbbox(renderer)
+            assert axis is not None
+            box = ax.get_position()
+            # in figure fractions: pixels measured here are at the figure's dpi, not the saved file's
+            legend.set_bbox_to_anchor(((box.x0 + box.x1) / 2, (axis.y0 - GAP_PX) / fig.bbox.height),
+                                      transform=fig.transFigure)
+            room = legend.get_window_extent(renderer).y0 - footer.get_window_extent(renderer).y1 - GAP_PX
+            if room >= 0:
+                break
+            fig.subplots_adjust(bottom=box.y0 + (-room + 1) / fig.bbox.height)
 
 
 def contacts_per_day(findings: Findings, path: Path, footer: str, subject: str) -> Path:

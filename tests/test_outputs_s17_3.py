@@ -46,3 +46,34 @@ def test_the_notes_links_table_prints_each_identifier_unbroken(tmp_path: Path) -
         longest = max(len(w) for r in shown for w in r[column].split())
         assert (grid[column] - 0.4) / per_char_cm >= max(26, longest), (column, grid, longest)
     assert sum(grid) <= 17.05  # the table still fits the page
+
+
+def test_the_served_charts_legend_sits_below_the_two_line_date_labels(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """rejected-ex 63011, JA/28 (contacts per day, PNG): the legend, set a fixed 0.1 of the plot's height below
+    it, overlapped the month-and-year tick labels ('Feb\\n2026'); JA/30 (contacts per week) likewise. Each
+    legend is now measured under everything its x axis draws, and above the footer."""
+    import matplotlib.pyplot as plt
+
+    from reports import figures
+    from reports.build import build_reports
+
+    days = [f"2026-{m:02d}-{d:02d} 12:00" for m in (2, 3, 4, 5, 6, 7, 8) for d in (3, 11, 19)]
+    case = make_case(tmp_path / "c", {VICTIM: [msg(t, SUSPECT, VICTIM) for t in days]
+                                      + [call(t.replace("12:00", "13:00"), SUSPECT, VICTIM) for t in days[::2]]})
+    result = build_reports(case, case.root / "out", as_of=date(2026, 12, 1))
+    closed: list = []  # type: ignore[type-arg]
+    monkeypatch.setattr(plt, "close", closed.append)
+    figures.contacts_per_day(result.findings, tmp_path / "day.png", "Exhibit JA/28 footer", "Daniel Sample")
+    figures.weekly_rate(result.findings, tmp_path / "week.png", "Exhibit JA/30 footer", "Daniel Sample")
+    assert len(closed) == 2
+    for fig in closed:
+        renderer = fig.canvas.get_renderer()
+        (ax,) = fig.axes
+        labels = [t for t in ax.get_xticklabels() if t.get_text()]
+        assert any("\n" in t.get_text() for t in labels), [t.get_text() for t in labels]  # the two-line labels
+        legend = ax.get_legend().get_window_extent(renderer)
+        lowest = min(t.get_window_extent(renderer).y0 for t in labels)
+        (footer,) = [t for t in fig.texts if "footer" in t.get_text()]
+        assert legend.y1 < lowest, (legend, lowest)  # below every tick label
+        assert legend.y0 > footer.get_window_extent(renderer).y1  # above the footer
+        assert legend.y0 >= 0 and ax.get_position().y0 > 0
