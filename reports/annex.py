@@ -18,7 +18,7 @@ from typing import Any, Final
 
 from atlas import __version__
 from atlas.conduct.assumptions import LEGAL_RULES, LEXICON, MATCHING, NOT_CONTACTS_KEY, OCCASION
-from atlas.contacts import MIN_OFFSET_PAIRS
+from atlas.contacts import MIN_OFFSET_PAIRS, network_sources
 from atlas.exhibits import LIST_RULE, exhibit_key
 
 from .document import Bullets, Document, Para, Section, Table
@@ -138,10 +138,11 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources
     per = Section("Each exhibit: parser, record counts and times")
     by_id = {r["source_id"]: r for r in inputs.sources.iter_rows(named=True)}
     timing = {s.reference: s.timing for s in limits.sources}
+    network = set(network_sources(inputs.case))  # the reference clock the differences are measured against
     rows = []
     for e in sources:
         r = by_id.get(e.source_id, {})
-        clock = clock_cell(clock_offsets.get(e.source_id), MIN_OFFSET_PAIRS)
+        clock = clock_cell(clock_offsets.get(e.source_id), MIN_OFFSET_PAIRS, network=e.source_id in network)
         rows.append([e.reference, e.parser, str(r.get("records_read", "")), str(r.get("events", "")),
                      str(r.get("rejects", "")), str(r.get("timezone") or m.timezone), timing.get(e.reference, ""), clock])
     # the column said "Clock correction" with a signed figure (-42 s) while the MG11 says times are given as

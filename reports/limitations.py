@@ -175,10 +175,13 @@ def clock_note(seconds: float, matches: int, *, to_the_minute: bool = False) -> 
             "difference is used only to match records).")
 
 
-def clock_cell(offset: tuple[float, int] | None, min_pairs: int) -> str:
+def clock_cell(offset: tuple[float, int] | None, min_pairs: int, *, network: bool = False) -> str:
     """The technical annex's cell for one exhibit's measured clock difference ``(seconds, contacts)``
-    (None: the exhibit took no part in matching). The same figure and basis as :func:`clock_note`, never
-    a signed 'correction': times are given as recorded, so a '−42 s' read as one applied to them."""
+    (None: the exhibit took no part in matching; ``network``: call data records, the reference clock
+    itself). The same figure and basis as :func:`clock_note`, never a signed 'correction': times are
+    given as recorded, so a '−42 s' read as one applied to them."""
+    if network and (offset is None or not round(offset[0])):
+        return "none: network time, the reference clock"
     if offset is None:
         return "not measured (no contacts to match)"
     seconds, matches = offset

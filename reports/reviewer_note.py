@@ -600,9 +600,11 @@ def _pending(inputs: ReportInputs, findings: Findings, conduct: ConductResult | 
     # the rule of every identifier column, widened for a longer identifier than it allows
     pairs = [[_display(link.a, refs), _display(link.b, refs), link.basis, link.strength,
               "" if link.score is None else f"{link.score:.2f}"] for link in links]
-    longest = [max([IDENTIFIER_CHARS, *(len(w) for r in pairs for w in r[i].split())]) for i in (0, 1)]
-    sec.blocks.append(Table(["Identifier", "Linked to", "Basis", "Strength", "Score"], pairs,
-                            widths=unbroken_widths([3, 3, 1.7, 1.2, 0.7], dict(enumerate(longest)), small=False)))
+    head = ["Identifier", "Linked to", "Basis", "Strength", "Score"]
+    longest = {i: max([*(len(w) + 1 for w in head[i].split()),  # a heading is bold: a character wider
+                       *(len(w) for r in pairs for w in r[i].split())]) for i in (0, 1, 3, 4)}
+    longest |= {i: max(longest[i], IDENTIFIER_CHARS) for i in (0, 1)}  # the basis column takes what is left
+    sec.blocks.append(Table(head, pairs, widths=unbroken_widths([3, 3, 1.7, 1.2, 0.7], longest, small=False)))
     rows, counts = pending_effect(inputs)
     if not rows:
         sec.blocks.append(Para("What confirming them would change was not computed (the analysis with proposed links "

@@ -374,6 +374,8 @@ def test_the_mg11_says_which_exhibits_clocks_differ_from_network_time(
     annex_text = " ".join(docx_text(reported.out / "technical-annex.docx")[0].split())
     assert "It is used only to match records: times are given as recorded, and no time is corrected by it." in annex_text
     assert "correction" not in " ".join(" ".join(r) for r in per_source).lower()
+    # call data records are the reference clock itself, not an exhibit whose difference went unmeasured
+    assert {r[7] for r in per_source[1:] if r[1].startswith("cdr ")} == {"none: network time, the reference clock"}
     pattern = r"(\d+) s (ahead of|behind) the reference clock, median over (\d+) matched contacts$"
     shifted = [(row[0], row[7]) for row in per_source[1:] if re.match(pattern, row[7])]
     assert shifted, per_source
