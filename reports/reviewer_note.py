@@ -518,7 +518,9 @@ def _possible_breaches(inputs: ReportInputs, conduct: ConductResult, case: Case 
                      [[uk_time(b.start), b.order, place_label(inputs, b.place, None),
                        f"{b.possible.min_distance_m:.0f} m", b.records_by_exhibit(), b.basis, decision(b), b.id]
                       for b in items],
-                     widths=[1.2, 1.0, 1.0, 0.95, 1.0, 1.4, 1.5, 1.3], small=True))
+                     # records named whole ('JA/9, row 12') need room; a date and 'Closest' (bold) on one line
+                     widths=unbroken_widths([1.2, 1.0, 1.0, 0.95, 1.8, 1.3, 1.4, 1.3],
+                                            {0: len("06/06/2026"), 3: len("Closest") + 1}, small=True), small=True))
     effect = conduct.breach_effect
     if effect is not None:
         facts["possible_breaches_if_confirmed"] = effect.to_json()
@@ -573,7 +575,9 @@ def _possible_colocations(inputs: ReportInputs, conduct: ConductResult, case: Ca
           f"{c.colocation.min_distance_m:.0f} m", c.short_accuracy, c.records_by_exhibit(),
           *([] if one_basis else [c.basis]),
           decision(c) + (" (a day with no other incident)" if c.state == "open" and c.new_day else ""), c.id]
-         for c in items], widths=[1.2, 1.15, 0.95, 1.15, 1.0, *([] if one_basis else [1.4]), 1.45, 1.3], small=True))
+         for c in items],
+        widths=unbroken_widths([1.2, 1.15, 0.95, 1.15, 1.8, *([] if one_basis else [1.3]), 1.4, 1.3],
+                               {0: len("06/06/2026"), 2: len("Closest") + 1}, small=True), small=True))
     effect = conduct.colocation_effect
     if effect is not None:
         facts["possible_colocations_if_confirmed"] = effect.to_json()
