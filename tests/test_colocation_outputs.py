@@ -88,7 +88,7 @@ def test_geojson_draws_confirmed_and_open_apart_from_measured_with_state_and_bas
     # served like the exhibit tables: no review id (the team's outputs and the ledger have it)
     assert all(items[s].id not in json.dumps(doc) for s in ("confirmed", "open"))
     assert all(re.fullmatch(r"TO/\d+, row \d+", r) for r in confirmed["exhibits"] + confirmed["victim_exhibits"])
-    assert re.search(r"\(TO/\d+ / TO/\d+\)$", confirmed["name"])
+    assert re.search(r"\(TO/\d+, row \d+ / TO/\d+, row \d+\)$", confirmed["name"])
     # both devices' positions are the geometry
     [feature] = [f for f in doc["features"] if f["properties"].get("state") == "confirmed"]
     assert feature["geometry"]["type"] == "MultiPoint" and len(feature["geometry"]["coordinates"]) == 2
@@ -200,7 +200,7 @@ def test_the_team_report_draws_every_state_and_gives_each_decision_in_full(
         assert sorted(shown) == sorted(html_report.COLOCATION_LEGEND[s] for s in ("confirmed", "open", "dismissed"))
         decision, records, basis = shown[html_report.COLOCATION_LEGEND["confirmed"]]
         assert decision == f"confirmed by {OFFICER} on {items['confirmed'].decided.day}: {NOTE}"  # in full
-        assert re.fullmatch(r"TO/\d+ / TO/\d+", records) and "possible co-location only" in basis
+        assert re.fullmatch(r"TO/\d+, row \d+ / TO/\d+, row \d+", records) and "possible co-location only" in basis
         assert shown[html_report.COLOCATION_LEGEND["dismissed"]][0].endswith(DISMISSED)
         assert shown[html_report.COLOCATION_LEGEND["open"]][0].startswith("listed, not counted")
         _no_hex(json.dumps(shown, ensure_ascii=False))
