@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from atlas.errors import AtlasError, FormatError, NotASourceError
+from atlas.errors import AtlasError, FormatError, NotASourceError, SourceReadError, os_error_words
 
 
 def shown(value: Path | str) -> str:
@@ -59,15 +59,21 @@ def check_regular(path: Path) -> os.stat_result:
     """
     try:
         st = path.stat()
-    except OSError as exc:
-        why = f"cannot be read ({exc.strerror or exc})"  # no parser has seen it: a walk skips it, with why
-        raise NotASourceError(f"{shown(path)}: {why}", reason=why) from exc
+    except OSError as exc:  # evidence handed over and not read: a failure of this source, never a skip
+        raise SourceReadError(shown(path), f"cannot be read ({os_error_words(exc)})") from exc
     kind = _special_kind(st.st_mode)
     if kind is not None:
         why = f"{kind}, not a regular file: refused without opening"
         raise NotASourceError(f"{shown(path)}: {why}", reason=why)
-    if stat.S_ISDIR(st.st_mode):  # a walk never hands over a folder: one that is one now changed under it, so it fails
-        raise FormatError(f"{shown(path)}: is a folder")
+    if stat.S_ISDIR(st.st_mode):
+        # A walk hands over a folder only when it could not list it (:func:`_walk_folder`): its
+        # files are unknown, so it fails, with the error listing it gives now.
+        try:
+            with os.scandir(path):
+                pass
+        except OSError as exc:
+            raise SourceReadError(shown(path), f"folder cannot be listed ({os_error_words(exc)})", "folder") from exc
+        raise FormatError(f"{shown(path)}: is a folder (it could not be listed when the folder holding it was walked)")
     return st
 
 
@@ -100,8 +106,8 @@ def _walk_folder(root: Path, folder: Path) -> Iterator[Entry]:
     try:
         with os.scandir(folder) as it:
             entries = sorted(it, key=lambda e: os.fsencode(e.name))
-    except OSError as exc:
-        yield Entry(folder, False, f"folder cannot be listed ({exc.strerror or exc})")
+    except OSError:
+        yield Entry(folder, False)  # to read: the ingest fails it, naming the error (:func:`check_regular`)
         return
     for entry in entries:
         path = Path(entry.path)
@@ -113,8 +119,8 @@ def _walk_folder(root: Path, folder: Path) -> Iterator[Entry]:
                 yield Entry(path, False, _link_note(path))
                 continue
             mode = entry.stat(follow_symlinks=False).st_mode
-        except OSError as exc:
-            yield Entry(path, False, f"cannot be read ({exc.strerror or exc})")
+        except OSError:
+            yield Entry(path, False)  # to read: the ingest fails it, naming the error (:func:`check_regular`)
             continue
         if stat.S_ISDIR(mode):
             yield from _walk_folder(root, path)
