@@ -113,3 +113,18 @@ def test_looking_at_a_case_never_creates_its_database(case_dir: Path) -> None:
     (case_dir / DB_PATH).unlink(missing_ok=True)
     assert recorded_prefix(case_dir) is None
     assert not (case_dir / DB_PATH).exists()
+
+
+@pytest.mark.parametrize(("prefix", "risk"), [
+    ("AB, CD", "a ',' or ';'"), ("OP/JA", "a '/' inside it"), ("J A", "a space or quote"), ("1JA", "no letter first"),
+    ("JÄ", "a character other than A-Z"), ("JA-", "a '-' at an end"), ("A" * 17, "more than 16 characters"),
+])
+def test_the_warning_says_what_in_the_kept_prefix_the_rule_guards_against(prefix: str, risk: str) -> None:
+    from atlas.store.manifest import parse_manifest
+    from atlas.store.prefix_record import RecordedPrefix
+
+    text = f'[case]\nreference = "r"\nofficer = "o"\nexhibit_prefix = {json.dumps(prefix)}\n'
+    kept = parse_manifest(text, Path("case.toml"), RecordedPrefix(prefix, 3, 3))
+    assert kept.exhibit_prefix == prefix
+    assert f"; it has {risk}" in kept.prefix_warning, kept.prefix_warning
+    assert f"numbered under it ({prefix}/1 to {prefix}/3, in the audit log)" in kept.prefix_warning
