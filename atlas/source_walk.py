@@ -177,7 +177,7 @@ def _walk_folder(root: Path) -> Iterator[Entry]:
             stack.pop()
             continue
         if path is not root:
-            entry, walk_it = _read_or_list(root, path, os.fsdecode(os.path.basename(os.fsencode(path))))
+            entry, walk_it = _read_or_list(root, path, path.name)
             if entry is not None:
                 yield entry
             if not walk_it:

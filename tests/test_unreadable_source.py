@@ -177,3 +177,16 @@ def test_a_folder_in_the_download_that_cannot_be_listed_fails(
     outcomes = {Path(o.path).name: o for o in ingest(case, [folder], IngestOptions(keep_going=True))}
     assert outcomes["sub"].status == "failed", outcomes["sub"]
     assert {outcomes["chat.txt"].status, outcomes["locked.txt"].status} == {"ingested"}
+
+
+def test_the_failure_keeps_its_type_and_words_across_a_batch_workers_process_boundary() -> None:
+    import pickle
+
+    from atlas.errors import SourceReadError
+
+    err = SourceReadError("/e/calls.csv", "cannot be read (Permission denied, EACCES)")
+    back = pickle.loads(pickle.dumps(err))
+    assert isinstance(back, SourceReadError) and not isinstance(back, NotASourceError)
+    assert (str(back), back.why) == (str(err), err.why)
+    assert str(back) == ("/e/calls.csv: cannot be read (Permission denied, EACCES): the file was not read, so its "
+                         "evidence is not in the case")
