@@ -312,3 +312,19 @@ def test_a_file_in_a_folder_that_grows_while_it_is_read_fails_and_the_rest_is_re
     assert outcomes["calls.csv"].status == "failed"
     assert "the file changed while it was being read" in outcomes["calls.csv"].message
     assert outcomes["chat.txt"].status == "ingested"
+
+
+def test_the_ingest_table_names_the_entries_to_look_at(
+    case_dir: Path, tmp_path: Path, whatsapp_samples: Path, atlas: Callable[..., Any]
+) -> None:
+    """Every skip is listed with its reason; the last line names only those that set exit status 3."""
+    folder = tmp_path / "ev"
+    folder.mkdir()
+    shutil.copyfile(whatsapp_samples / SAMPLE, folder / "chat.txt")
+    (folder / ".DS_Store").write_bytes(b"x")
+    (folder / "calls.csv").write_bytes(b"")
+    (folder / "gone").symlink_to("nowhere")
+    run = atlas("ingest", case_dir, folder)
+    assert run.code == 3
+    assert "  .DS_Store: macOS folder view settings (.DS_Store), an operating system's file: not read\n" in run.out
+    assert run.out.endswith("  2 not read and to look at (listed above: calls.csv, gone): exit status 3\n")
