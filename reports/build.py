@@ -154,7 +154,9 @@ def _flat_rows(items: Sequence[dict[str, Any]], refs: Mapping[str, str], *,
                 v = "; ".join(f"{a}={csv_cell(b)}" for a, b in sorted(v.items()))
             data[k].append(csv_cell(v))
     if any("event_ids" in item for item in shape):
-        data["records"] = [str(len(item.get("event_ids") or [])) for item in items]
+        # both sides of a co-location: colocations.csv (covert 62017) said 10 records beside 10 of his and 3 of hers
+        data["records"] = [str(len(item.get("event_ids") or []) + len(item.get("victim_event_ids") or []))
+                           for item in items]
     return pl.DataFrame(data, schema={k: pl.String for k in data})
 
 
@@ -365,8 +367,8 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
             all_ids = inputs.contacts.get_column("event_ids").explode().drop_nulls()
             citations.add(f"{e.reference} contacts", all_ids)
             n = all_ids.n_unique()
-        else:
-            citations.add_many(cites)
+        else:  # each finding named with its table's exhibit: events.csv said "chronology", "incident 15/01/2026"
+            citations.add_many((f"{e.reference} {label}", idl) for label, idl in cites)
             n = len({i for _, idl in cites for i in idl})
         made[name] = hashed(e, path, n)
         paths[name] = path
