@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import codecs
 import functools
+import os
 import re
 import secrets
 from collections.abc import Callable, Iterator
@@ -90,12 +91,12 @@ class Cuts:
 _ACTIVE: ContextVar[Cuts | None] = ContextVar("json_cuts", default=None)
 
 
-def suspect(data: bytes | bytearray, n: int, bound: int) -> bool:
-    """Whether some aligned window of ``bound // 2`` bytes in ``data[:n]`` may lie inside a string over
-    ``bound``: its quotes (if any) all after a backslash."""
+def suspect(data: Any, n: int, bound: int, lo: int = 0) -> bool:
+    """Whether some aligned window of ``bound // 2`` bytes in ``data[lo:n]`` (``lo`` a multiple of the
+    window) may lie inside a string over ``bound``: its quotes (if any) all after a backslash."""
     window = max(bound // 2, 1)
     find = data.find
-    for pos in range(0, n - window + 1, window):
+    for pos in range(lo, n - window + 1, window):
         end = pos + window
         at = find(b'"', pos, end)
         tries = 0
@@ -130,6 +131,11 @@ def long_strings(data: bytes, bound: int) -> list[tuple[int, int, bool]]:
     n = len(data)
     if n <= bound or data[:2] in (b"\xff\xfe", b"\xfe\xff") or not suspect(data, n, bound):
         return []
+    return every_long_string(data, bound)
+
+
+def every_long_string(data: bytes, bound: int) -> list[tuple[int, int, bool]]:
+    """:func:`long_strings` without its quick answer: every string matched (the precise look)."""
     out = []
     for m in _STRING.finditer(data):
         start, end = m.span()
@@ -166,6 +172,174 @@ def cut(data: bytes, path: Path | str, base: int = 0) -> bytes:
         pos = end
     pieces.append(data[pos:])
     return b"".join(pieces)
+
+
+_BODY: Final = re.compile(rb'[^"\\]*(?:\\.[^"\\]*)*', re.DOTALL)
+"""A string's bytes up to its closing quote (or a lone backslash at the end of the bytes, or their end)."""
+PIECE: Final = 1 << 22
+"""Bytes a file is read at a time by :func:`streamed_long_strings` (a multiple of the window)."""
+
+
+def streamed_long_strings(read: Callable[[int], bytes], bound: int, piece: int = PIECE
+                          ) -> list[tuple[int, int, bool, bytes]]:
+    """:func:`every_long_string` of the document that ``read`` gives piece by piece, with each string's
+    first bytes (for its excerpt): the same strings, holding no more than a piece and a string's first
+    bytes, however long a string is. Why: a document read as a stream (Records.json, gigabytes) is
+    never held whole; a string over the bound is followed to its end without being kept. A string
+    that never ends (a truncated file) is not cut: the file's own error stands.
+    tests/test_json_cut.py holds it equal to :func:`every_long_string`."""
+    out: list[tuple[int, int, bool, bytes]] = []
+    want = 4 * EXCERPT_CHARS
+    buf, pos, i = read(piece), 0, 0  # pos: the offset of buf[0]; i: where the look outside strings goes on
+    while buf:
+        j = buf.find(b'"', i)  # (outside strings JSON has no quote)
+        if j < 0:
+            pos, buf, i = pos + len(buf), read(piece), 0
+            continue
+        k = _BODY.match(buf, j + 1).end()
+        if k < len(buf) and buf[k] == 0x22:  # the whole string is in this piece
+            if k - j - 1 > bound:
+                escaped = buf.find(b"\\", j + 1, k) >= 0
+                if (k - j - 1 > ESCAPED_CUT * bound or not escaped) and _valid_text(buf, j + 1, k):
+                    out.append((pos + j, pos + k + 1, escaped, buf[j + 1:min(k, j + 1 + want)]))
+            i = k + 1
+            continue
+        # The string goes on past this piece: followed piece by piece, only its size and first bytes kept.
+        start, size, escaped, valid = pos + j, 0, False, True
+        head = b""
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        seg, skip = buf[j + 1:], 0  # skip: seg's first byte is escaped (a backslash ended the last piece)
+        pos += j + 1
+        while True:
+            k = _BODY.match(seg, min(skip, len(seg))).end()
+            closed = k < len(seg) and seg[k] == 0x22
+            body = k if closed else len(seg)
+            if len(head) < want:
+                head += seg[:min(body, want - len(head))]
+            escaped = escaped or skip > 0 or seg.find(b"\\", 0, body) >= 0
+            size += body
+            if valid:
+                valid = _CONTROL.search(seg, 0, body) is None
+                try:
+                    decoder.decode(seg[:body], final=closed)
+                except UnicodeDecodeError:
+                    valid = False
+            if closed:
+                if size > bound and (size > ESCAPED_CUT * bound or not escaped) and valid:
+                    out.append((start, pos + k + 1, escaped, head))
+                buf, i = seg, k + 1
+                break
+            skip = 1 if k == len(seg) - 1 else 0  # (a lone backslash at its end: the next byte is escaped)
+            pos += len(seg)
+            seg = read(piece)
+            if not seg:
+                return out  # the string never ends: not cut (the parser names the fault)
+    return out
+
+
+@dataclass(frozen=True)
+class Span:
+    """A string cut out of a file read as a stream: its opening quote's offset, the offset just after
+    its closing quote, and the marker read in its place."""
+
+    start: int
+    end: int
+    marker: bytes
+
+
+def file_spans(path: Path) -> list[Span]:
+    """Each string over the bound in the JSON file ``path`` (UTF-8), recorded in the parse's
+    :class:`Cuts` like :func:`cut`'s, as the :class:`Span` a streaming reader replaces by its marker
+    (:class:`Spliced`); [] where no parse is collecting cuts, for a UTF-16 file, and at once for a file
+    with no window that may be inside one (:func:`suspect`, over a read-only mapping given back every
+    64 MiB, so its pages never add up). Only such a file is read through (:func:`streamed_long_strings`):
+    the file is never held whole, whatever its size or its strings'."""
+    import mmap
+
+    cuts = _ACTIVE.get()
+    if cuts is None:
+        return []
+    bound = cuts.bound
+    with path.open("rb") as fh:
+        n = os.fstat(fh.fileno()).st_size
+        if n <= bound or fh.read(2) in (b"\xff\xfe", b"\xfe\xff"):
+            return []
+        try:
+            mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError):  # (not mappable: the precise look)
+            maybe = True
+        else:
+            with mapped:
+                step = max(bound // 2, 1) * 128
+                maybe = False
+                for lo in range(0, n, step):
+                    if suspect(mapped, min(n, lo + step + max(bound // 2, 1)), bound, lo):
+                        maybe = True
+                        break
+                    if hasattr(mmap, "MADV_DONTNEED"):
+                        mapped.madvise(mmap.MADV_DONTNEED, lo, min(step, n - lo))
+        if not maybe:
+            return []
+        while True:
+            fh.seek(0)
+            watch = _Watch(fh, cuts.token.encode("ascii"))
+            found = streamed_long_strings(watch.read, bound)
+            if not watch.held:  # (never, by chance 2^-128: but then another token, and the file looked at again)
+                break
+            cuts.token = secrets.token_hex(16)
+    name = path.name
+    spans = []
+    for start, end, escaped, head in found:
+        excerpt = head[:kept_prefix(head, len(head))].decode("utf-8", errors="replace")[:EXCERPT_CHARS]
+        spans.append(Span(start, end, cuts.marker(len(cuts.found))))
+        cuts.found.append(Cut(name, start, end - start - 2, escaped, excerpt))
+    return spans
+
+
+class _Watch:
+    """A file's ``read``, noting whether the bytes read hold ``token`` (across pieces too)."""
+
+    def __init__(self, fh: Any, token: bytes) -> None:
+        self._fh, self._token, self._last, self.held = fh, token, b"", False
+
+    def read(self, size: int) -> bytes:
+        data = bytes(self._fh.read(size))
+        self.held = self.held or (self._last + data[:len(self._token)]).find(self._token) >= 0 \
+            or data.find(self._token) >= 0
+        self._last = data[-len(self._token):]
+        return data
+
+
+class Spliced:
+    """A binary file read (``read`` only) with each :class:`Span` replaced by its marker: what a
+    streaming JSON reader reads in place of a file holding strings over the bound. ``pos``: the file's
+    offset now (its reads go on from there)."""
+
+    def __init__(self, fh: Any, spans: list[Span], pos: int) -> None:
+        self._fh, self._pos = fh, pos
+        self._spans = [s for s in spans if s.start >= pos]
+
+    def read(self, size: int = -1) -> bytes:
+        if not self._spans:
+            return bytes(self._fh.read(size))
+        size = size if size > 0 else PIECE
+        out = bytearray()
+        while len(out) < size:
+            if self._spans and self._pos == self._spans[0].start:
+                span = self._spans.pop(0)
+                out += span.marker
+                self._fh.seek(span.end)
+                self._pos = span.end
+                continue
+            limit = size - len(out)
+            if self._spans:
+                limit = min(limit, self._spans[0].start - self._pos)
+            data = self._fh.read(limit)
+            if not data:
+                break
+            out += data
+            self._pos += len(data)
+        return bytes(out)
 
 
 @contextmanager
