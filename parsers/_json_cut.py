@@ -320,9 +320,9 @@ class Spliced:
         self._spans = [s for s in spans if s.start >= pos]
 
     def read(self, size: int = -1) -> bytes:
-        if not self._spans:
+        if not self._spans or size == 0:  # (a streamer asks for 0 bytes to learn their type)
             return bytes(self._fh.read(size))
-        size = size if size > 0 else PIECE
+        size = size if size > 0 else 1 << 62
         out = bytearray()
         while len(out) < size:
             if self._spans and self._pos == self._spans[0].start:
@@ -331,7 +331,7 @@ class Spliced:
                 self._fh.seek(span.end)
                 self._pos = span.end
                 continue
-            limit = size - len(out)
+            limit = min(size - len(out), PIECE)
             if self._spans:
                 limit = min(limit, self._spans[0].start - self._pos)
             data = self._fh.read(limit)

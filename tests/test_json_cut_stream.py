@@ -13,20 +13,26 @@ owner) to 386 MB for a 3 KB file of messages. Here:
 from __future__ import annotations
 
 import io
+import json
 import random
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from parsers import _json_cut as C
+from parsers.base import ParseContext
+from tests._fast_plain import assert_identical
 
 
 def _random_doc(rnd: random.Random, bound: int) -> bytes:
     parts = [b"["]
     for k in range(rnd.randrange(1, 12)):
         body = bytearray()
+        kinds = rnd.choice(((b"A",), (b"A", "é".encode()), (b"A", b"\\\"", b"\\\\", b"\\n", b"\\u00e9"),
+                            (b"A",) * 200 + (b"\xff", b"\x01"), (b" ", b"9")))
         for _ in range(rnd.choice((1, 3, bound // 4, bound + 1, 2 * bound, 7 * bound))):
-            body += rnd.choice((b"A", b"\\\"", b"\\\\", b"\\n", "é".encode(), b"\xff", b"\x01", b"\\u00e9", b" ", b"9"))
+            body += rnd.choice(kinds)
             if len(body) > 8 * bound:
                 break
         parts.append((b"," if k else b"") + b'{"k":"' + bytes(body) + b'", "n": 12345}')
@@ -59,10 +65,11 @@ def test_spliced_reads_what_cut_writes(tmp_path: Path) -> None:
         token = cuts.token
     assert [(s.start, s.end) for s in spans] == [(s, e) for s, e, _ in C.long_strings(doc, C.JSON_VALUE_BYTES)]
     assert [(c.offset, c.size, c.file) for c in cuts.found] == [(13, 3 << 20, "d.json"), (doc.index(b'"B'), 2 << 20, "d.json")]
-    for size in (1, 5, 4096, 1 << 20):
+    for size in (1, 5, 4096, 1 << 20, -1):
         with path.open("rb") as fh:
             fh.seek(2)
             reader = C.Spliced(fh, spans, 2)
+            assert reader.read(0) == b""  # (ijson asks for 0 bytes first)
             got = b"".join(iter(lambda r=reader, n=size: r.read(n), b""))  # type: ignore[misc]
         assert got == doc[2:13] + f'"ATLAS-CUT-{token}-0"'.encode() \
             + doc[spans[0].end:spans[1].start] + f'"ATLAS-CUT-{token}-1"'.encode() + doc[spans[1].end:]
@@ -71,3 +78,86 @@ def test_spliced_reads_what_cut_writes(tmp_path: Path) -> None:
         normal.write_bytes(b'{"a": [' + b", ".join([b'{"t": "hello"}'] * 200_000) + b"]}")
         assert C.file_spans(normal) == []
     assert C.file_spans(path) == []  # no parse collecting cuts
+
+
+# --- Records.json: streamed by ijson (plain rule) or read in blocks by Polars (fast route) ---------
+
+def _records_file(path: Path, n: int, big: dict[int, tuple[str, int]], *, bom: bool = False) -> list[int]:
+    """A Records.json of ``n`` records; ``big``: record -> (field, bytes of "A" in it). The offsets of
+    the big strings' opening quotes."""
+    recs = [{"latitudeE7": 515074000 + i, "longitudeE7": -1278000 - i, "accuracy": 16, "source": "WIFI",
+             "timestamp": f"2026-03-01T10:{i % 60:02d}:00.123Z"} for i in range(n)]
+    for i, (key, _) in big.items():
+        recs[i][key] = f"@@BIG{i}@@"
+    text = json.dumps({"locations": recs}, indent=1).encode()
+    if bom:
+        text = b"\xef\xbb\xbf" + text
+    offsets = []
+    for i, (_, size) in sorted(big.items()):
+        at = text.index(f'"@@BIG{i}@@"'.encode())
+        text = text[:at] + b'"' + b"A" * size + b'"' + text[at + len(f'"@@BIG{i}@@"'):]
+        offsets.append(at)
+    path.write_bytes(text)
+    return offsets
+
+
+@pytest.mark.parametrize("bom", [False, True])
+def test_records_json_a_string_over_the_bound_is_one_reject_by_either_route(tmp_path: Path, bom: bool) -> None:
+    """Before: the record was read whole (its text 3 MB, then set aside by the tables' check, with no byte
+    offset), or refused as a time not readable with the whole value as its excerpt."""
+    from parsers import google_records_json as gr
+    from parsers._bounds import JSON_VALUE_BYTES as B
+
+    path = tmp_path / "Records.json"
+    big = {3: ("source", 3 * B), 7: ("timestamp", B + 1), 11: ("latitudeE7", 2 * B), 15: ("zzUnread", 2 * B),
+           19: ("source", B - 100)}  # (under the bound: read as any other)
+    offsets = _records_file(path, 40_000, big, bom=bom)
+    ctx = ParseContext(source_id="src", path=path)
+    fast, plain = gr.parse(path, ctx), gr.parse_plain(path, ctx)
+    assert_identical(fast, plain)
+    assert fast.records_read == 40_000 and fast.events.height == 40_000 - 3
+    rejects = {r["source_ref"]: r for r in fast.rejects.iter_rows(named=True)}
+    assert sorted(rejects) == ["locations[11]", "locations[3]", "locations[7]"]
+    for (i, (_, size)), at in zip(sorted(big.items()), offsets, strict=True):
+        if f"locations[{i}]" in rejects:
+            reason = rejects[f"locations[{i}]"]["reason"]
+            assert f"a string of {size:,} bytes (at byte offset {at:,})" in reason, reason
+            assert reason.startswith(f"locations[{i}] of Records.json: ") and "ATLAS-CUT" not in reason
+            assert rejects[f"locations[{i}]"]["excerpt"] == "A" * 80
+    assert fast.events.filter(pl.col("source_ref") == "locations[19]").get_column("text").str.len_bytes().item() > B - 100
+
+
+def test_records_json_with_a_long_string_holds_no_copy_of_it(tmp_path: Path) -> None:
+    """Before: the fast route copied the block holding the string (48 MB) and ijson decoded it. Now what is
+    held is a few of the look's pieces (:data:`parsers._json_cut.PIECE`), whatever the string's size."""
+    import tracemalloc
+
+    from parsers import google_records_json as gr
+
+    path = tmp_path / "Records.json"
+    _records_file(path, 3_000, {1_500: ("source", 48 << 20)})
+    ctx = ParseContext(source_id="src", path=path)
+    for route in (gr.parse, gr.parse_plain):
+        tracemalloc.start()
+        try:
+            got = route(path, ctx)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert got.rejects.height == 1 and got.events.height == 2_999
+        assert peak < 4 * C.PIECE, (route.__name__, peak)
+
+
+def test_records_json_with_no_long_string_is_read_as_before(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from parsers import _json_cut, google_records_json as gr
+
+    path = tmp_path / "Records.json"
+    _records_file(path, 30_000, {})
+    ctx = ParseContext(source_id="src", path=path)
+    looked: list[int] = []
+    real = _json_cut.streamed_long_strings
+    monkeypatch.setattr(_json_cut, "streamed_long_strings", lambda *a, **k: looked.append(1) or real(*a, **k))
+    with_cut = gr.parse(path, ctx)
+    assert looked == []  # (the quick look only: no window inside a string)
+    monkeypatch.setattr(gr, "file_spans", lambda path: [])
+    assert_identical(with_cut, gr.parse(path, ctx))
