@@ -161,3 +161,56 @@ def test_records_json_with_no_long_string_is_read_as_before(tmp_path: Path, monk
     assert looked == []  # (the quick look only: no window inside a string)
     monkeypatch.setattr(gr, "file_spans", lambda path: [])
     assert_identical(with_cut, gr.parse(path, ctx))
+
+
+# --- X: account.js read beside a direct-message file, for the archive's owner ------------------------
+
+def _account_js(path: Path, uid: str, username: str, name: str) -> None:
+    acc = [{"account": {"accountId": "@@ID@@", "username": "@@USER@@", "accountDisplayName": "@@NAME@@"}}]
+    text = "window.YTD.account.part0 = " + json.dumps(acc)
+    for k, v in (("@@ID@@", uid), ("@@USER@@", username), ("@@NAME@@", name)):
+        text = text.replace(k, v)
+    path.write_text(text, encoding="utf-8")
+
+
+def test_x_account_js_beside_with_a_long_name_gives_the_owner_without_holding_the_name(tmp_path: Path) -> None:
+    """Before: account.js was read whole and decoded (a 40 MB display name: 80 MB and more held)."""
+    import hashlib
+    import tracemalloc
+
+    from parsers import x_archive
+
+    data = tmp_path / "data"
+    data.mkdir()
+    dm = data / "direct-messages.js"
+    _account_js(data / "account.js", "1000000001", "owner", "A" * (40 << 20))
+    tracemalloc.start()
+    try:
+        got = x_archive._owner_from_account(dm)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    digest = hashlib.sha256((data / "account.js").read_bytes()).hexdigest()
+    assert got == ("x:id:1000000001", f"archive owner x:id:1000000001 (@owner) from account.js beside this file "
+                                      f"(SHA-256 {digest})")
+    assert peak < 4 * C.PIECE, peak
+    _account_js(data / "account.js", "1000000001", "B" * (2 << 20), "Owner")  # a cut handle: as absent
+    assert x_archive._owner_from_account(dm) == ("x:id:1000000001", "archive owner x:id:1000000001 from account.js "
+                                                 f"beside this file (SHA-256 "
+                                                 f"{hashlib.sha256((data / 'account.js').read_bytes()).hexdigest()})")
+    _account_js(data / "account.js", "1" * (2 << 20), "owner", "Owner")  # a cut id: no owner from account.js
+    assert x_archive._owner_from_account(dm) is None
+
+
+def test_read_spliced_hashes_the_file_and_reads_the_markers(tmp_path: Path) -> None:
+    import hashlib
+
+    doc = b'{"a": "' + b"A" * (3 << 20) + b'", "b": "ok", "c": "' + b"C" * (5 << 20) + b'"}'
+    path = tmp_path / "d.json"
+    path.write_bytes(doc)
+    with C.collecting() as cuts:
+        spans = C.file_spans(path)
+    data, digest = C.read_spliced(path, spans)
+    assert digest == hashlib.sha256(doc).hexdigest()
+    assert json.loads(data) == {"a": f"ATLAS-CUT-{cuts.token}-0", "b": "ok", "c": f"ATLAS-CUT-{cuts.token}-1"}
+    assert C.read_spliced(path, []) == (doc, digest)
