@@ -193,21 +193,41 @@ UTF16_PIECE: Final = 1 << 20
 def _utf16_pieces_to_utf8(mark: bytes, pieces: Iterator[Any], size: int) -> bytes:
     """The UTF-8 of UTF-16 ``pieces`` (``size`` bytes after the mark ``mark``; an odd last byte dropped, as
     the whole decode drops it), decoded with ``errors="replace"``."""
-    import codecs
     import io
 
-    decoder = codecs.getincrementaldecoder("utf-16-le" if mark == b"\xff\xfe" else "utf-16-be")(errors="replace")
     out = io.BytesIO()  # (getvalue hands over its buffer: the answer is not copied again)
+    for chunk in _utf16_utf8_chunks(mark, pieces, size):
+        out.write(chunk)
+    return out.getvalue()
+
+
+def utf16_file_as_utf8_buffer(path: Path) -> bytearray:
+    """:func:`utf16_file_as_utf8`'s bytes in one growing buffer, so that a reader that needs its text
+    zero-padded (:class:`parsers._text_columns.TextBytes`) can add the padding and view it in place,
+    where a copy into a padded buffer held the file's UTF-8 twice at once. (A large buffer grows by
+    remapping its pages, never by a copy; its spare room is never touched.)"""
+    out = bytearray()
+    with path.open("rb") as fh:
+        mark = fh.read(2)
+        size = os.fstat(fh.fileno()).st_size - len(mark)
+        for chunk in _utf16_utf8_chunks(mark, iter(functools.partial(fh.read, UTF16_PIECE), b""), size):
+            out += chunk
+    return out
+
+
+def _utf16_utf8_chunks(mark: bytes, pieces: Iterator[Any], size: int) -> Iterator[bytes]:
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-16-le" if mark == b"\xff\xfe" else "utf-16-be")(errors="replace")
     left = size - size % 2
     for piece in pieces:
         if len(piece) > left:
             piece = piece[:left]
         left -= len(piece)
-        out.write(decoder.decode(piece).encode("utf-8"))
+        yield decoder.decode(piece).encode("utf-8")
         if not left:
             break
-    out.write(decoder.decode(b"", final=True).encode("utf-8"))
-    return out.getvalue()
+    yield decoder.decode(b"", final=True).encode("utf-8")
 
 
 def _break_before(mm: mmap.mmap | bytes, pos: int) -> int:
