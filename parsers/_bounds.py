@@ -681,11 +681,55 @@ def long_values(events: pl.DataFrame, bound: int) -> pl.DataFrame | None:
     }, schema={"_row": pl.UInt32, "source_ref": pl.String, "field": pl.String, "size": pl.Int64, "excerpt": pl.String})
 
 
+ESCAPE_BYTES: Final = 6
+"""Bytes an escape may take in a JSON string for one byte of its text (``\\u0001``)."""
+
+
+@dataclass(frozen=True)
+class ValueOverBound:
+    """A record whose value is over the per-value bound, whichever route found it: cut out of a JSON
+    file's bytes before the document was read (:mod:`parsers._json_cut`: it knows the string's byte
+    offset, and whether its size is as written with escapes), or found in the parser's tables after
+    the parse (:func:`bound_values`). :attr:`text` is the one place its reject's reason is worded, so
+    a person reads the same sentence whichever found it.
+
+    ``field``: the column or key the value is in (a parser's column name is shown as people read it,
+    ``recipients`` as "recipient"); None where the record's own reason showed it (a reject already).
+    ``table``: the extra table whose row held it (reactions, conversations). ``offset_file``: the file
+    the offset is in, where not the record's (a value read from a file beside it)."""
+
+    ref: str
+    name: str
+    field: str | None
+    size: int
+    bound: int
+    what: str
+    table: str | None = None
+    escaped: bool = False
+    offset: int | None = None
+    offset_file: str | None = None
+
+    @property
+    def text(self) -> str:
+        where = "it holds"
+        if self.field is not None:
+            field = _FIELD_NAMES.get(self.field, self.field)
+            if self.table is not None:
+                field = f"{self.table.replace('_', ' ')} row's {field.replace('_', ' ')}"
+            where = f"its {field} holds"
+        size = (f"a value written in {self.size:,} bytes with its escapes (at least {self.size // ESCAPE_BYTES:,} "
+                f"bytes of text)" if self.escaped else f"a value of {self.size:,} bytes")
+        place = ""
+        if self.offset is not None:
+            other = f" of {self.offset_file}" if self.offset_file not in (None, self.name) else ""
+            place = f" (at byte offset {self.offset:,}{other})"
+        return (f"{self.ref} of {self.name}: {where} {size}{place}, over the {self.bound:,}-byte bound on one value of "
+                f"{self.what}: not stored (no real value is that long); the record is kept unchanged in the source file")
+
+
 def value_reason(ref: str, field: str, size: int, bound: int, what: str, name: str) -> str:
     """A reject's reason for a record of ``name`` (at ``ref``) whose ``field`` holds ``size`` bytes."""
-    return (f"{ref} of {name}: its {_FIELD_NAMES.get(field, field)} is {size:,} bytes, over the {bound:,}-byte bound "
-            f"on one value of {what}: not stored (no real value is that long); the record is kept unchanged in the "
-            f"source file")
+    return ValueOverBound(ref, name, field, size, bound, what).text
 
 
 def _cut_excerpts(rejects: pl.DataFrame, bound: int) -> pl.DataFrame:
@@ -707,9 +751,7 @@ def _cut_excerpts(rejects: pl.DataFrame, bound: int) -> pl.DataFrame:
 def extra_reason(ref: str, table: str, field: str, size: int, bound: int, what: str, name: str) -> str:
     """A reject's reason for a record of ``name`` (at ``ref``) whose row of the extra table ``table`` holds
     ``size`` bytes in ``field``."""
-    return (f"{ref} of {name}: its {table.replace('_', ' ')} row's {_FIELD_NAMES.get(field, field).replace('_', ' ')} is "
-            f"{size:,} bytes, over the {bound:,}-byte bound on one value of {what}: not stored (no real value is that "
-            f"long); the record is kept unchanged in the source file")
+    return ValueOverBound(ref, name, field, size, bound, what, table=table).text
 
 
 def bound_values(result: Any, bound: int, what: str, name: str, source_id: str) -> Any:

@@ -50,9 +50,9 @@ from typing import Any, Final
 
 import polars as pl
 
-from parsers._bounds import EXCERPT_CHARS, JSON_VALUE_BYTES, kept_prefix
+from parsers._bounds import ESCAPE_BYTES, EXCERPT_CHARS, JSON_VALUE_BYTES, ValueOverBound, kept_prefix
 
-ESCAPED_CUT: Final = 6
+ESCAPED_CUT: Final = ESCAPE_BYTES
 """A string holding a backslash is cut over this many times the bound (see the module docstring)."""
 _BACKSLASH: Final = 0x5C
 _TRIES: Final = 64
@@ -383,16 +383,11 @@ def collecting(bound: int = JSON_VALUE_BYTES) -> Iterator[Cuts]:
         _ACTIVE.reset(token)
 
 
-def cut_reason(ref: str, field_: str, c: Cut, bound: int, what: str, name: str) -> str:
-    """A reject's reason for the record of ``name`` at ``ref`` whose ``field_`` held the string ``c``."""
-    from parsers._bounds import _FIELD_NAMES
-
-    size = (f"written in {c.size:,} bytes with its escapes (at least {c.size // ESCAPED_CUT:,} bytes of text)"
-            if c.escaped else f"of {c.size:,} bytes")
-    place = f"byte offset {c.offset:,}" + (f" of {c.file}" if c.file != name else "")
-    return (f"{ref} of {name}: its {_FIELD_NAMES.get(field_, field_)} holds a string {size} (at {place}), over the "
-            f"{bound:,}-byte bound on one value of {what}: not read (no real value is that long); the record is kept "
-            f"unchanged in the source file")
+def cut_reason(ref: str, field_: str | None, c: Cut, bound: int, what: str, name: str, table: str | None = None) -> str:
+    """A reject's reason for the record of ``name`` at ``ref`` whose ``field_`` (of a row of ``table``) held the
+    string ``c``: :class:`parsers._bounds.ValueOverBound`'s words, as the tables' check gives them."""
+    return ValueOverBound(ref, name, field_, c.size, bound, what, table=table, escaped=c.escaped, offset=c.offset,
+                          offset_file=c.file).text
 
 
 def _token_expr(token: str, dtype: pl.DataType, name: str) -> pl.Expr | None:
@@ -428,7 +423,6 @@ def take_cut_records(result: Any, cuts: Cuts, what: str, name: str, source_id: s
     :func:`cut_reason`; such a record's extra rows and identity facts left out (as
     :func:`parsers._bounds.bound_values` does for a value over the bound found in the tables)."""
     from atlas.model import REJECT_SCHEMA
-    from parsers._bounds import _FIELD_NAMES
 
     if not cuts.found:
         return result
@@ -464,14 +458,13 @@ def take_cut_records(result: Any, cuts: Cuts, what: str, name: str, source_id: s
             else:
                 result.records_read += 1  # a row of its own (a conversation): now a record read, and rejected
             c = cuts.found[k]
-            named = f"{table.replace('_', ' ')} row's {_FIELD_NAMES.get(col, col).replace('_', ' ')}"
-            new[ref] = (cut_reason(ref, named, c, cuts.bound, what, name), c.excerpt)
+            new[ref] = (cut_reason(ref, col, c, cuts.bound, what, name, table), c.excerpt)
     rejects = result.rejects.cast(REJECT_SCHEMA)
     fixed = []
     for row, _col, k in _marked(rejects.select("source_ref", "reason", "excerpt"), token):
         ref = str(rejects["source_ref"][row])
         c = cuts.found[k]
-        fixed.append((row, cut_reason(ref, "value", c, cuts.bound, what, name), c.excerpt))
+        fixed.append((row, cut_reason(ref, None, c, cuts.bound, what, name), c.excerpt))
     if fixed:
         reasons, excerpts = rejects["reason"].to_list(), rejects["excerpt"].to_list()
         for row, reason, excerpt in fixed:

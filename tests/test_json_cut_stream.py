@@ -121,7 +121,7 @@ def test_records_json_a_string_over_the_bound_is_one_reject_by_either_route(tmp_
     for (i, (_, size)), at in zip(sorted(big.items()), offsets, strict=True):
         if f"locations[{i}]" in rejects:
             reason = rejects[f"locations[{i}]"]["reason"]
-            assert f"a string of {size:,} bytes (at byte offset {at:,})" in reason, reason
+            assert f"a value of {size:,} bytes (at byte offset {at:,})" in reason, reason
             assert reason.startswith(f"locations[{i}] of Records.json: ") and "ATLAS-CUT" not in reason
             assert rejects[f"locations[{i}]"]["excerpt"] == "A" * 80
     assert fast.events.filter(pl.col("source_ref") == "locations[19]").get_column("text").str.len_bytes().item() > B - 100
@@ -214,3 +214,27 @@ def test_read_spliced_hashes_the_file_and_reads_the_markers(tmp_path: Path) -> N
     assert digest == hashlib.sha256(doc).hexdigest()
     assert json.loads(data) == {"a": f"ATLAS-CUT-{cuts.token}-0", "b": "ok", "c": f"ATLAS-CUT-{cuts.token}-1"}
     assert C.read_spliced(path, []) == (doc, digest)
+
+
+# --- one sentence for a value over the bound, whichever route found it --------------------------------
+
+def test_a_cut_string_and_a_value_found_after_the_parse_read_as_one_sentence() -> None:
+    """Before: the cut said "its text holds a string of N bytes (at byte offset X), … not read", the tables'
+    check "its text is N bytes, … not stored": two sentences for one condition. Now one type words both;
+    only the byte offset (which only the cut knows) is added."""
+    from parsers._bounds import JSON_VALUE_BYTES as B
+    from parsers._bounds import ValueOverBound, extra_reason, value_reason
+
+    cut = C.cut_reason("m[1]", "text", C.Cut("t.json", 105, B + 1, False, "AAA"), B, "a test record", "t.json")
+    after = value_reason("m[1]", "text", B + 1, B, "a test record", "t.json")
+    assert cut == after.replace(f"of {B + 1:,} bytes,", f"of {B + 1:,} bytes (at byte offset 105),")
+    assert after == (f"m[1] of t.json: its text holds a value of {B + 1:,} bytes, over the {B:,}-byte bound on one "
+                     "value of a test record: not stored (no real value is that long); the record is kept unchanged "
+                     "in the source file")
+    row = C.cut_reason("m[1]", "reaction", C.Cut("t.json", 7, B + 1, False, "A"), B, "a test record", "t.json", "reactions")
+    assert row == extra_reason("m[1]", "reactions", "reaction", B + 1, B, "a test record", "t.json").replace(
+        "bytes,", "bytes (at byte offset 7),")
+    escaped = ValueOverBound("m[1]", "t.json", "recipients", 6 * B + 6, B, "a test record", escaped=True, offset=9,
+                             offset_file="account.js").text
+    assert escaped.startswith(f"m[1] of t.json: its recipient holds a value written in {6 * B + 6:,} bytes with its "
+                              f"escapes (at least {B + 1:,} bytes of text) (at byte offset 9 of account.js), over the ")
