@@ -708,6 +708,8 @@ class ValueOverBound:
     escaped: bool = False
     offset: int | None = None
     offset_file: str | None = None
+    text_at_least: int | None = None
+    """With ``escaped``: the fewest bytes of text the value can be (else a sixth of its size)."""
 
     @property
     def text(self) -> str:
@@ -717,8 +719,9 @@ class ValueOverBound:
             if self.table is not None:
                 field = f"{self.table.replace('_', ' ')} row's {field.replace('_', ' ')}"
             where = f"its {field} holds"
-        size = (f"a value written in {self.size:,} bytes with its escapes (at least {self.size // ESCAPE_BYTES:,} "
-                f"bytes of text)" if self.escaped else f"a value of {self.size:,} bytes")
+        least = self.text_at_least if self.text_at_least is not None else self.size // ESCAPE_BYTES
+        size = (f"a value written in {self.size:,} bytes with its escapes (at least {least:,} bytes of text)"
+                if self.escaped else f"a value of {self.size:,} bytes")
         place = ""
         if self.offset is not None:
             other = f" of {self.offset_file}" if self.offset_file not in (None, self.name) else ""

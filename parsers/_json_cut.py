@@ -10,12 +10,13 @@ Every other record is read exactly as before: a file with no string over the bou
 (the same bytes object is handed on), and the marker keeps the document valid JSON.
 
 **Which strings are cut.** A string is the bytes between an opening quote and its closing one (a
-quote after an even run of backslashes). It is cut when its bytes between the quotes are over
-:data:`~parsers._bounds.JSON_VALUE_BYTES` and hold no backslash (then its text, UTF-8 as written, is
-exactly that many bytes: over the bound, and the reject states its size exactly), or are over
-:data:`ESCAPED_CUT` = 6x the bound whatever they hold (an escape is at most 6 bytes for one byte of
-text, ``\\u0001``, so its text is still over the bound). A string neither is (a long one full of
-escapes, up to 6 MiB) is left to the tables' check as before: its copies are bounded by its size.
+quote after an even run of backslashes). It is cut when the fewest bytes of text it can decode to
+(:func:`text_floor`) are over :data:`~parsers._bounds.JSON_VALUE_BYTES`: with no backslash that is its
+size (UTF-8 as written: the reject states its size exactly); with escapes, its size less 5 bytes a
+backslash, and never less than a sixth of it (an escape is at most 6 bytes for one byte of text,
+``\\u0001``). So a 3 MiB string with a few line breaks written ``\\n`` is cut (session 16 cut one holding
+a backslash only over 6 MiB). A string whose escapes could bring its text under the bound (a long one
+full of them) is left to the tables' check as before: its copies are bounded by its size.
 Not cut either, so that the file's own error stands: a string holding a byte that is not UTF-8 or a
 raw control character (``json.loads`` refuses the file for either, naming the place). A UTF-16 file
 is not looked at (its quotes are two bytes; no real export is JSON in UTF-16): the tables' check.
@@ -55,6 +56,15 @@ from parsers._bounds import ESCAPE_BYTES, EXCERPT_CHARS, JSON_VALUE_BYTES, Value
 ESCAPED_CUT: Final = ESCAPE_BYTES
 """A string holding a backslash is cut over this many times the bound (see the module docstring)."""
 _BACKSLASH: Final = 0x5C
+
+
+def text_floor(size: int, backslashes: int) -> int:
+    """The fewest bytes of text a JSON string of ``size`` bytes between its quotes holding ``backslashes``
+    backslashes can decode to: each byte that is no part of an escape is one byte of text, and an escape
+    (one or two backslashes) is at most 6 bytes for at least one byte of text (``\\u0001``), so it saves at
+    most 5 bytes a backslash, and the whole is at least a sixth. A string is cut where this is over the bound:
+    its text is then over it, whatever its escapes decode to."""
+    return size if not backslashes else max(-(-size // ESCAPED_CUT), size - 5 * backslashes)
 _TRIES: Final = 64
 """Quotes after a backslash a window's first quotes are looked at one by one, before the window's
 quotes are counted against its backslash-quotes."""
@@ -67,13 +77,15 @@ _MARK: Final = "ATLAS-CUT-"
 @dataclass(frozen=True)
 class Cut:
     """One string cut out: the file it was in, the offset of its opening quote, its bytes between the
-    quotes, whether it held a backslash (its text then is at least ``size / 6`` bytes), its first characters."""
+    quotes, whether it held a backslash, its first characters, and the fewest bytes its text can be
+    (:func:`text_floor`; its size where it held no backslash)."""
 
     file: str
     offset: int
     size: int
     escaped: bool
     excerpt: str
+    floor: int = 0
 
 
 @dataclass
@@ -142,9 +154,9 @@ def every_long_string(data: bytes, bound: int) -> list[tuple[int, int, bool]]:
         size = end - start - 2
         if size <= bound:
             continue
-        escaped = data.find(b"\\", start + 1, end - 1) >= 0
-        if (size > ESCAPED_CUT * bound or not escaped) and _valid_text(data, start + 1, end - 1):
-            out.append((start, end, escaped))
+        backslashes = data.count(b"\\", start + 1, end - 1)
+        if text_floor(size, backslashes) > bound and _valid_text(data, start + 1, end - 1):
+            out.append((start, end, backslashes > 0))
     return out
 
 
@@ -168,7 +180,9 @@ def cut(data: bytes, path: Path | str, base: int = 0) -> bytes:
         pieces.append(cuts.marker(len(cuts.found)))
         head = data[start + 1:start + 1 + 4 * EXCERPT_CHARS]
         excerpt = head[:kept_prefix(head, len(head))].decode("utf-8", errors="replace")[:EXCERPT_CHARS]
-        cuts.found.append(Cut(name, base + start, end - start - 2, escaped, excerpt))
+        size = end - start - 2
+        floor = text_floor(size, data.count(b"\\", start + 1, end - 1)) if escaped else size
+        cuts.found.append(Cut(name, base + start, size, escaped, excerpt, floor))
         pos = end
     pieces.append(data[pos:])
     return b"".join(pieces)
@@ -181,14 +195,14 @@ PIECE: Final = 1 << 22
 
 
 def streamed_long_strings(read: Callable[[int], bytes], bound: int, piece: int = PIECE
-                          ) -> list[tuple[int, int, bool, bytes]]:
+                          ) -> list[tuple[int, int, bool, bytes, int]]:
     """:func:`every_long_string` of the document that ``read`` gives piece by piece, with each string's
-    first bytes (for its excerpt): the same strings, holding no more than a piece and a string's first
+    first bytes (for its excerpt) and :func:`text_floor`: the same strings, holding no more than a piece and a string's first
     bytes, however long a string is. Why: a document read as a stream (Records.json, gigabytes) is
     never held whole; a string over the bound is followed to its end without being kept. A string
     that never ends (a truncated file) is not cut: the file's own error stands.
     tests/test_json_cut.py holds it equal to :func:`every_long_string`."""
-    out: list[tuple[int, int, bool, bytes]] = []
+    out: list[tuple[int, int, bool, bytes, int]] = []
     want = 4 * EXCERPT_CHARS
     buf, pos, i = read(piece), 0, 0  # pos: the offset of buf[0]; i: where the look outside strings goes on
     while buf:
@@ -199,13 +213,13 @@ def streamed_long_strings(read: Callable[[int], bytes], bound: int, piece: int =
         k = _BODY.match(buf, j + 1).end()
         if k < len(buf) and buf[k] == 0x22:  # the whole string is in this piece
             if k - j - 1 > bound:
-                escaped = buf.find(b"\\", j + 1, k) >= 0
-                if (k - j - 1 > ESCAPED_CUT * bound or not escaped) and _valid_text(buf, j + 1, k):
-                    out.append((pos + j, pos + k + 1, escaped, buf[j + 1:min(k, j + 1 + want)]))
+                backslashes = buf.count(b"\\", j + 1, k)
+                if (floor := text_floor(k - j - 1, backslashes)) > bound and _valid_text(buf, j + 1, k):
+                    out.append((pos + j, pos + k + 1, backslashes > 0, buf[j + 1:min(k, j + 1 + want)], floor))
             i = k + 1
             continue
         # The string goes on past this piece: followed piece by piece, only its size and first bytes kept.
-        start, size, escaped, valid = pos + j, 0, False, True
+        start, size, backslashes, valid = pos + j, 0, 0, True
         head = b""
         decoder = codecs.getincrementaldecoder("utf-8")()
         seg, skip = buf[j + 1:], 0  # skip: seg's first byte is escaped (a backslash ended the last piece)
@@ -216,7 +230,7 @@ def streamed_long_strings(read: Callable[[int], bytes], bound: int, piece: int =
             body = k if closed else len(seg)
             if len(head) < want:
                 head += seg[:min(body, want - len(head))]
-            escaped = escaped or skip > 0 or seg.find(b"\\", 0, body) >= 0
+            backslashes += seg.count(b"\\", 0, body)
             size += body
             if valid:
                 valid = _CONTROL.search(seg, 0, body) is None
@@ -225,8 +239,8 @@ def streamed_long_strings(read: Callable[[int], bytes], bound: int, piece: int =
                 except UnicodeDecodeError:
                     valid = False
             if closed:
-                if size > bound and (size > ESCAPED_CUT * bound or not escaped) and valid:
-                    out.append((start, pos + k + 1, escaped, head))
+                if (floor := text_floor(size, backslashes)) > bound and valid:
+                    out.append((start, pos + k + 1, backslashes > 0, head, floor))
                 buf, i = seg, k + 1
                 break
             skip = 1 if k == len(seg) - 1 else 0  # (a lone backslash at its end: the next byte is escaped)
@@ -289,10 +303,10 @@ def file_spans(path: Path) -> list[Span]:
             cuts.token = secrets.token_hex(16)
     name = path.name
     spans = []
-    for start, end, escaped, head in found:
+    for start, end, escaped, head, floor in found:
         excerpt = head[:kept_prefix(head, len(head))].decode("utf-8", errors="replace")[:EXCERPT_CHARS]
         spans.append(Span(start, end, cuts.marker(len(cuts.found))))
-        cuts.found.append(Cut(name, start, end - start - 2, escaped, excerpt))
+        cuts.found.append(Cut(name, start, end - start - 2, escaped, excerpt, floor))
     return spans
 
 
@@ -387,7 +401,7 @@ def cut_reason(ref: str, field_: str | None, c: Cut, bound: int, what: str, name
     """A reject's reason for the record of ``name`` at ``ref`` whose ``field_`` (of a row of ``table``) held the
     string ``c``: :class:`parsers._bounds.ValueOverBound`'s words, as the tables' check gives them."""
     return ValueOverBound(ref, name, field_, c.size, bound, what, table=table, escaped=c.escaped, offset=c.offset,
-                          offset_file=c.file).text
+                          offset_file=c.file, text_at_least=c.floor or None).text
 
 
 def _token_expr(token: str, dtype: pl.DataType, name: str) -> pl.Expr | None:

@@ -51,8 +51,9 @@ def test_the_streamed_look_finds_what_the_whole_bytes_show(seed: int) -> None:
     whole = C.every_long_string(doc, bound)
     for piece in (1, 2, 3, 7, bound, 64, 1 << 20):
         got = C.streamed_long_strings(io.BytesIO(doc).read, bound, piece)
-        assert [(s, e, x) for s, e, x, _ in got] == whole, piece
-        for s, e, _x, head in got:
+        assert [(s, e, x) for s, e, x, _, _ in got] == whole, piece
+        for s, e, _x, head, floor in got:
+            assert floor == C.text_floor(e - s - 2, doc.count(b"\\", s + 1, e - 1))
             assert head == doc[s + 1:min(e - 1, s + 1 + 4 * C.EXCERPT_CHARS)]  # (the string's own bytes only)
 
 
@@ -149,7 +150,8 @@ def test_records_json_with_a_long_string_holds_no_copy_of_it(tmp_path: Path) -> 
 
 
 def test_records_json_with_no_long_string_is_read_as_before(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from parsers import _json_cut, google_records_json as gr
+    from parsers import _json_cut
+    from parsers import google_records_json as gr
 
     path = tmp_path / "Records.json"
     _records_file(path, 30_000, {})
@@ -238,3 +240,25 @@ def test_a_cut_string_and_a_value_found_after_the_parse_read_as_one_sentence() -
                              offset_file="account.js").text
     assert escaped.startswith(f"m[1] of t.json: its recipient holds a value written in {6 * B + 6:,} bytes with its "
                               f"escapes (at least {B + 1:,} bytes of text) (at byte offset 9 of account.js), over the ")
+
+
+# --- escaped strings of 1-6 MiB whose text is over the bound whatever the escapes -----------------------
+
+def test_a_long_string_with_a_few_escapes_is_cut_and_one_full_of_them_is_left() -> None:
+    """Before (session 16): a string holding any backslash was cut only over 6 MiB as written, so a 3 MiB
+    message with a few line breaks (``\\n``) was decoded whole and set aside after the parse. Now it is cut
+    when its text is over the bound however its escapes decode (:func:`text_floor`)."""
+    from parsers._bounds import JSON_VALUE_BYTES as B
+
+    few = json.dumps({"a": [{"t": "ok"}, {"t": ("A" * 1000 + "\n") * (3 * B // 1001)}]}).encode()
+    [(start, end, esc)] = C.long_strings(few, B)
+    assert esc and few[start:start + 3] == b'"AA'
+    with C.collecting() as cuts:
+        got = json.loads(C.cut(few, "m.json"))
+    assert got["a"][1]["t"] == f"ATLAS-CUT-{cuts.token}-0" and got["a"][0]["t"] == "ok"
+    [c] = cuts.found
+    assert c.escaped and c.floor == c.size - 5 * few.count(b"\\", start, end) > B
+    assert "with its escapes (at least " + f"{c.floor:,} bytes of text)" in C.cut_reason("a[1]", "text", c, B, "x", "m.json")
+    full = json.dumps({"t": "\n" * (2 * B)}).encode()  # 4 MiB written, 2 MiB of text: under 6x, floor under the bound
+    assert C.long_strings(full, B) == []
+    assert C.text_floor(6 * B + 2, 3 * B + 1) == B + 1  # (a sixth, rounded up: over the bound)
