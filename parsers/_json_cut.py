@@ -190,6 +190,14 @@ def cut(data: bytes, path: Path | str, base: int = 0) -> bytes:
 
 _BODY: Final = re.compile(rb'[^"\\]*(?:\\.[^"\\]*)*', re.DOTALL)
 """A string's bytes up to its closing quote (or a lone backslash at the end of the bytes, or their end)."""
+
+
+def _body_end(data: bytes, pos: int) -> int:
+    """Where :data:`_BODY` from ``pos`` ends (it always matches, if only nothing)."""
+    m = _BODY.match(data, pos)
+    return pos if m is None else m.end()
+
+
 PIECE: Final = 1 << 22
 """Bytes a file is read at a time by :func:`streamed_long_strings` (a multiple of the window)."""
 
@@ -210,7 +218,7 @@ def streamed_long_strings(read: Callable[[int], bytes], bound: int, piece: int =
         if j < 0:
             pos, buf, i = pos + len(buf), read(piece), 0
             continue
-        k = _BODY.match(buf, j + 1).end()
+        k = _body_end(buf, j + 1)
         if k < len(buf) and buf[k] == 0x22:  # the whole string is in this piece
             if k - j - 1 > bound:
                 backslashes = buf.count(b"\\", j + 1, k)
@@ -225,7 +233,7 @@ def streamed_long_strings(read: Callable[[int], bytes], bound: int, piece: int =
         seg, skip = buf[j + 1:], 0  # skip: seg's first byte is escaped (a backslash ended the last piece)
         pos += j + 1
         while True:
-            k = _BODY.match(seg, min(skip, len(seg))).end()
+            k = _body_end(seg, min(skip, len(seg)))
             closed = k < len(seg) and seg[k] == 0x22
             body = k if closed else len(seg)
             if len(head) < want:

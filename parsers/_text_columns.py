@@ -65,7 +65,7 @@ from parsers._bounds import (
     long_lines_in,
     read_without_bytes,
     utf16_file_as_utf8,
-    utf16_file_as_utf8_buffer,
+    utf16_file_as_utf8_mapped,
 )
 from parsers._exports import raise_if_truncated
 
@@ -219,19 +219,17 @@ class TextBytes:
         Notepad as "Unicode"): the same text, converted to UTF-8 first, then bounded (per message with
         ``is_header``, else per line) and cut in those bytes as a UTF-8 file is in its own.
 
-        The UTF-8 is made in a buffer with the padding after it (:func:`parsers._bounds.utf16_file_as_utf8_padded`)
+        The UTF-8 is made in a buffer with the padding after it (:func:`parsers._bounds.utf16_file_as_utf8_mapped`)
         and viewed in place: the file's UTF-8 is held once, not copied into a padded buffer beside itself
         (a 60 MB file: 197 MB peak, now 167 MB). A file with a line (or message) over the bound is cut as
         before (:meth:`_read_utf16_plain`, the plain rule, which tests/test_utf16_memory.py holds this equal to)."""
-        buf = utf16_file_as_utf8_buffer(path)
+        buf, n = utf16_file_as_utf8_mapped(path, _PADDING)
         if bound is not None:
-            long = chat_long_blocks_in(buf, bound, is_header) if is_header is not None else long_lines_in(buf, bound)
+            long = chat_long_blocks_in(buf, bound, is_header, n) if is_header is not None else long_lines_in(buf, bound, n)
             if long:  # (a hostile file: read by the plain rule, which cuts it)
-                del buf
+                buf.close()
                 return cls._read_utf16_plain(path, format_name, bound, is_header, keep_breaks)
-        n = len(buf)
-        buf += bytes(_PADDING)  # (no view of it is alive: it may grow)
-        made = cls._checked(path, format_name, np.frombuffer(buf, dtype=np.uint8), n)
+        made = cls._checked(path, format_name, np.frombuffer(buf, dtype=np.uint8, count=n + _PADDING), n)
         made[2].insert(0, f"UTF-16 text ({_utf16_name(path)}, byte-order mark): read as UTF-16 and converted to UTF-8")
         made[0].long = []
         made[0].breaks_kept = keep_breaks
@@ -334,7 +332,7 @@ class TextBytes:
         every byte offset stays the file's), and counted in the notes. CRLF is left for
         :meth:`lines`. One search when the file has no CR at all; else looked at in 1 MB pieces, so no
         mask of the file's size is made (it was, twice: 30 MB held at once for a 30 MB chat)."""
-        if _CR.search(memoryview(content)) is None:
+        if _CR.search(content.data) is None:
             return
         piece = 1 << 20
         found = [at[a[at + 1] != 10] for i in range(0, content.size, piece)  # the zero padding makes a final CR lone too
