@@ -26,3 +26,72 @@ def test_an_unknown_parser_with_no_recorded_format_is_named_by_its_parser() -> N
 def test_a_known_parser_is_described_by_its_kind_as_before() -> None:
     said = source_description(_exhibit("calls.csv"), "cdr", "anything: at all", "tel:+447700900002 (Dan)")
     assert said == "Call data record (communications data): calls.csv, relating to tel:+447700900002 (Dan)"
+
+
+def test_report_html_rows_keep_their_records_as_a_list_even_when_an_id_holds_a_bar() -> None:
+    """report.html joined each row's record ids with '|' and split them again to find their places among
+    the embedded records: a record whose place holds a '|' (an Excel sheet may be named 'Calls|2026')
+    was lost from its row's look-up. The ids now travel as a list, and the page gets positions."""
+    from reports.html_report import embed_budget, key_records
+
+    bar = "0123456789abcdef/sheet 'Calls|2026' row 4"
+    plain = "0123456789abcdef/sheet 'SMS' row 2"
+    rows = [{"when": "a", "_all": [bar, plain]}, {"when": "b", "_all": [plain]}]
+    embedded, _ = embed_budget([rows])
+    assert embedded == {bar, plain}
+    order = sorted(embedded)
+    key_records([rows], order)
+    assert rows[0]["_ids"] == [order.index(bar), order.index(plain)]
+    assert rows[1]["_ids"] == [order.index(plain)]
+
+
+def test_a_conversation_names_its_two_sides_from_data_not_by_splitting_the_pair_text() -> None:
+    """The workbench joined a pair's two sides with ' ↔ ' and split the text again to name them: a
+    display name holding ' ↔ suspect' was cut in three and its last word named as the suspect."""
+    import polars as pl
+
+    from atlas.tui.views import conversations
+
+    a, b = "name:0123456789abcdef:Eve ↔ suspect", "tel:+447700900001"
+    view = pl.DataFrame({"_pair": [f"{a} ↔ {b}"] * 2, "_side_a": [a] * 2, "_side_b": [b] * 2,
+                         "when (UK)": ["01/03/2026 10:00:00 GMT", "02/03/2026 10:00:00 GMT"],
+                         "_channels": [["sms"], ["whatsapp"]]})
+    pairs = conversations(view, {"suspect": "Daniel Sample (suspect)"})
+    assert pairs.get_column("between").to_list() == ["Eve ↔ suspect ↔ tel:+447700900001"]
+    assert pairs.get_column("contacts").to_list() == [2]
+
+
+def test_the_overview_orders_sources_by_their_exhibit_numbers_as_data() -> None:
+    """The Overview sorted its sources by int(reference.split('/')[-1]), reading the number back out of
+    the text it shows. It now sorts by Review.source_numbers(); a reference whose text does not end in
+    its number (here a stub's: the rule is what is tested, not a prefix a case could hold) crashed it."""
+    import polars as pl
+
+    from atlas.tui.screens.overview import OverviewScreen
+
+    class _Manifest:
+        @staticmethod
+        def party_names() -> dict[str, str]:
+            return {}
+
+    class _Review:
+        case = type("C", (), {"manifest": _Manifest()})()
+
+        @staticmethod
+        def source_refs() -> dict[str, str]:
+            return {"s1": "JA/10 (bag A)", "s2": "JA/9 (bag B)", "s3": "JA/2 (bag C)"}
+
+        @staticmethod
+        def source_numbers() -> dict[str, int]:
+            return {"s1": 10, "s2": 9, "s3": 2}
+
+        @staticmethod
+        def identity_map() -> dict[str, str]:
+            return {}
+
+    sources = pl.DataFrame({"source_id": ["s1", "s2", "s3"], "name": ["a", "b", "c"], "parser": ["cdr"] * 3,
+                            "owner": [None, None, None], "records_read": [1, 1, 1], "events": [1, 1, 1],
+                            "rejects": [0, 0, 0], "sha256": ["0" * 64] * 3}, schema_overrides={"owner": pl.String})
+    stub = type("S", (), {"review": _Review(), "case_sources": lambda self: sources})()
+    frame = OverviewScreen._sources(stub)  # type: ignore[arg-type]
+    assert frame.get_column("exhibit").to_list() == ["JA/2 (bag C)", "JA/9 (bag B)", "JA/10 (bag A)"]

@@ -64,6 +64,11 @@ def contacts_view(review: Review) -> pl.DataFrame:
         pl.col("recipients").alias("_recipients"),
         pl.col("channels").alias("_channels"),
         pl.when(pl.col("party_to").list.len() == 1).then(pair).otherwise(None).alias("_pair"),
+        # the pair's two sides as data: the conversations name each side from these, never by cutting "_pair"
+        pl.when(pl.col("party_to").list.len() == 1).then(pl.min_horizontal(pl.col("party_from"), first_to))
+        .otherwise(None).alias("_side_a"),
+        pl.when(pl.col("party_to").list.len() == 1).then(pl.max_horizontal(pl.col("party_from"), first_to))
+        .otherwise(None).alias("_side_b"),
         pl.col("_first_event"),
     ).with_columns(_haystack())
 
@@ -110,10 +115,11 @@ def conversations(view: pl.DataFrame, names: dict[str, str]) -> pl.DataFrame:
     return (
         pairs.group_by("_pair")
         .agg(pl.len().alias("contacts"), pl.col("when (UK)").first().alias("first (UK)"),
-             pl.col("when (UK)").last().alias("last (UK)"),
+             pl.col("when (UK)").last().alias("last (UK)"), pl.col("_side_a").first(), pl.col("_side_b").first(),
              pl.col("_channels").list.explode(keep_nulls=False, empty_as_null=False).unique().sort().alias("_ch"))
         .with_columns(pl.col("_ch").list.join(", ").alias("channels"),
-                      pl.col("_pair").str.split(" ↔ ").list.eval(who_expr("", names)).list.join(" ↔ ").alias("between"))
+                      pl.concat_str([who_expr("_side_a", names), who_expr("_side_b", names)], separator=" ↔ ")
+                      .alias("between"))
         .sort(["contacts", "_pair"], descending=[True, False])
         .select("between", "contacts", "channels", "first (UK)", "last (UK)", "_pair")
     )
@@ -368,8 +374,11 @@ def raw_view(review: Review) -> pl.DataFrame:
         pl.col("_recipients").alias("_to"),
         pl.concat_list(pl.col("channel")).alias("_channels"),
         pl.lit(None, pl.String).alias("_pair"),
+        pl.lit(None, pl.String).alias("_side_a"),
+        pl.lit(None, pl.String).alias("_side_b"),
         pl.col("_event_id").alias("_first_event"),
         pl.lit(None, pl.String).alias("_contact_id"),
     ).select("when (UK)", "kind", "channel", "from", "to", "status", "sources", "record", "text", "_contact_id",
-             "_event_ids", "_from", "_to", "_sender", "_recipients", "_channels", "_pair", "_first_event").with_columns(
+             "_event_ids", "_from", "_to", "_sender", "_recipients", "_channels", "_pair", "_side_a", "_side_b",
+             "_first_event").with_columns(
         _haystack())

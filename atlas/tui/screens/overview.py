@@ -36,7 +36,8 @@ class OverviewScreen(ReviewScreen):
                   for names in (self.review.case.manifest.party_names(),)}
         owner = pl.col("owner").replace_strict(list(owners), list(owners.values()), default=pl.col("owner"),
                                                return_dtype=pl.String)
-        return s.sort(pl.col("source_id").replace_strict(list(refs), [int(r.split("/")[-1]) for r in refs.values()],
+        numbers = self.review.source_numbers()  # the exhibit numbers as data, not read back out of "JA/7"
+        return s.sort(pl.col("source_id").replace_strict(list(numbers), list(numbers.values()),
                                                         default=0, return_dtype=pl.Int64)).select(
             pl.col("source_id").replace_strict(list(refs), list(refs.values()), default="").alias("exhibit"),
             pl.col("name").alias("file"), pl.col("parser"), owner.fill_null("").alias("owner"),
