@@ -13,6 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Header, Static
 
+from atlas.decisions.naming import HANDLE_HEADER, tagged_item_name
 from atlas.tui.base import AtlasFooter, ReviewScreen, guarded
 from atlas.tui.widgets import DecisionPrompt, FrameTable, ask
 
@@ -39,13 +40,15 @@ class ExhibitsScreen(ReviewScreen):
         self.sub_title = "Exhibits, notes and bookmarks"
         case = self.review.case
         items = tagged(case)
+        # an item named as people read it (a record by its exhibit, a finding by its time and records); the
+        # handle `atlas exhibit untag` takes last (a record's is its store id: untag it here, with u)
         ex = pl.DataFrame(
-            [{"exhibit": e.reference, "kind": e.kind,
-              "item": self.review.record_ref(e.item) if e.kind == "event" else e.item,
+            [{"exhibit": e.reference, "kind": e.kind, "item": tagged_item_name(self.review, e),
               "description": e.description, "note": e.note, "tagged by": e.tagged_by, "at": e.tagged_at,
-              "_target": e.target} for e in items],
+              HANDLE_HEADER: "" if e.kind == "event" else e.target, "_target": e.target} for e in items],
             schema={"exhibit": pl.String, "kind": pl.String, "item": pl.String, "description": pl.String,
-                    "note": pl.String, "tagged by": pl.String, "at": pl.String, "_target": pl.String})
+                    "note": pl.String, "tagged by": pl.String, "at": pl.String, HANDLE_HEADER: pl.String,
+                    "_target": pl.String})
         marks = bookmarks(case)
         ns = notes(case)
         # notes counted 1, 2, 3 as a person counts them (the first read "4", its ledger sequence, kept as data);

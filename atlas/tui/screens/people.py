@@ -17,6 +17,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Header, Static
 from textual_fastdatatable import DataTable
 
+from atlas.decisions.naming import headed, link_name
 from atlas.tui.base import AtlasFooter, ReviewScreen, guarded
 from atlas.tui.frames import short_uri
 from atlas.tui.widgets import DecisionPrompt, FrameTable, ask
@@ -135,8 +136,8 @@ class PeopleScreen(ReviewScreen):
         from atlas.identity.ledger import decide
 
         lid = str(row["link"])
-        name = f"the link {row['a']} ↔ {row['b']}"  # by its two sides; the handle (atlas confirm) after them
-        if self.nothing_to_reopen(name[0].upper() + name[1:], str(row["status"]), status, undecided="proposed"):
+        name = link_name(str(row["a"]), str(row["b"]))  # by its two sides; the handle (atlas confirm) after them
+        if self.nothing_to_reopen(headed(name), str(row["status"]), status, undecided="proposed"):
             return
         subject = (f"{row['a']} ↔ {row['b']}  (link {lid})\nbasis {row['basis']} ({row['strength']}), now {row['status']}"
                    f"{', score ' + str(row['score']) if row['score'] else ''}: {row['why']}")
