@@ -68,7 +68,8 @@ class ExhibitsScreen(ReviewScreen):
         for box_id, frame, tid in (("#exhibits-box", ex, "exhibits"), ("#notes-box", nf, "notes")):
             box = self.query_one(box_id, Vertical)
             await box.remove_children()
-            await box.mount(FrameTable(frame, id=tid))
+            # an item's name ends with its UK time (``…, 07/03/2026 11:20 GMT``): wide enough to keep it whole
+            await box.mount(FrameTable(frame, id=tid, max_width=72))
         self.query_one("#exhibits", FrameTable).focus()
 
     @guarded
