@@ -95,3 +95,47 @@ def test_the_overview_orders_sources_by_their_exhibit_numbers_as_data() -> None:
     stub = type("S", (), {"review": _Review(), "case_sources": lambda self: sources})()
     frame = OverviewScreen._sources(stub)  # type: ignore[arg-type]
     assert frame.get_column("exhibit").to_list() == ["JA/2 (bag C)", "JA/9 (bag B)", "JA/10 (bag A)"]
+
+
+def test_the_sources_screen_orders_sources_and_rejects_by_exhibit_numbers_as_data() -> None:
+    """The Sources screen sorted by exhibit_sort_keys, a regex reading the number back out of 'JA/7'; a
+    reference whose text does not end in its number (a stub's, as above) fell back to 0 and kept the store's
+    order. It now sorts by Review.source_numbers()."""
+    import polars as pl
+    from textual.widgets import Static
+
+    from atlas.tui.screens.sources import SourcesScreen
+    from atlas.tui.widgets import FrameTable
+
+    sources = pl.DataFrame({"source_id": ["s1", "s2", "s3"], "name": ["a", "b", "c"], "parser": ["cdr"] * 3,
+                            "parser_version": ["1"] * 3, "owner": ["", "", ""], "timezone": ["UTC"] * 3,
+                            "records_read": [1, 1, 1], "events": [1, 1, 1], "rejects": [0, 0, 0],
+                            "assumptions": [["x"], ["y"], ["z"]], "sha256": ["0" * 64] * 3})
+    rejects = pl.DataFrame({"source_id": ["s1", "s3", "s2", "s3"], "source_ref": ["row 1", "row 9", "row 2", "row 1"],
+                            "reason": ["r"] * 4})
+
+    class _Case:
+        @staticmethod
+        def sources() -> pl.DataFrame:
+            return sources
+
+        @staticmethod
+        def rejects() -> pl.LazyFrame:
+            return rejects.lazy()
+
+    class _Review:
+        case = _Case()
+
+        @staticmethod
+        def source_refs() -> dict[str, str]:
+            return {"s1": "JA/10 (bag A)", "s2": "JA/9 (bag B)", "s3": "JA/2 (bag C)"}
+
+        @staticmethod
+        def source_numbers() -> dict[str, int]:
+            return {"s1": 10, "s2": 9, "s3": 2}
+
+    stub = type("S", (), {"review": _Review(), "headline_widget": lambda self: Static()})()
+    tables = [w for w in SourcesScreen.compose(stub) if isinstance(w, FrameTable)]  # type: ignore[arg-type]
+    assert tables[0].frame.get_column("exhibit").to_list() == ["JA/2 (bag C)", "JA/9 (bag B)", "JA/10 (bag A)"]
+    assert tables[1].frame.select("exhibit", "source_ref").rows() == [
+        ("JA/2 (bag C)", "row 1"), ("JA/2 (bag C)", "row 9"), ("JA/9 (bag B)", "row 2"), ("JA/10 (bag A)", "row 1")]

@@ -37,6 +37,13 @@ def party_names(review: Review) -> dict[str, str]:
     return {p.id: f"{p.name or p.id} ({p.id})" for p in review.case.manifest.parties}
 
 
+def source_number(review: Review, col: str = "source_id") -> pl.Expr:
+    """Each row's source as its exhibit number (``JA/7`` is 7; an unnumbered one 0): lists in exhibit order
+    sort by this, the number as data, never by reading it back out of the reference shown."""
+    numbers = review.source_numbers()
+    return pl.col(col).replace_strict(list(numbers), list(numbers.values()), default=0, return_dtype=pl.Int64)
+
+
 def contacts_view(review: Review) -> pl.DataFrame:
     """One row per de-duplicated contact, in time order, with the pair it belongs to."""
     contacts = review.contacts()
