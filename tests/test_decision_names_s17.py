@@ -191,3 +191,28 @@ def test_atlas_people_lists_a_proposed_link_by_its_two_sides_handle_last(possibl
     assert row[-1] == lid and lid not in row[:-1]
     rc, said = _cli("confirm", str(case_dir), lid, "--note", "same IMEI in the CDRs JA/1")
     assert rc == 0 and said.startswith("The link ") and said.rstrip().endswith(f"(command handle {lid})"), said
+
+
+def test_atlas_note_names_what_a_note_is_about(possible_case: Path, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """`atlas note CASE` listed 'about' as the key (event:<16-hex source id>/row 3, link:L…) and the time in ISO."""
+    from atlas.identity.ledger import ensure_schema, propose
+
+    monkeypatch.setenv("COLUMNS", "300")
+    case_dir = tmp_path / "c"
+    shutil.copytree(possible_case, case_dir)
+    case = Case.open(case_dir)
+    with case.db() as con:
+        ensure_schema(con)
+        lid, _ = propose(case, con, "tel:+447700900002", "tel:+447700900013", "same-imei", reason="same IMEI",
+                         support=[], score=None, origin="discovery:test")
+    event = case.events().select("event_id").head(1).collect().item()
+    rc, said = _cli("note", str(case_dir), "asked the network", "--about", f"event:{event}")
+    prefix = case.manifest.exhibit_prefix
+    assert rc == 0 and event not in said and f"on {prefix}/" in said, said
+    assert _cli("note", str(case_dir), "checked the IMEI", "--about", f"link:{lid}")[0] == 0
+    rc, out = _cli("note", str(case_dir))
+    rows = _rows(out)
+    assert rows[0][1].startswith(f"{prefix}/") and rows[1][1].startswith("the link ") and lid not in out, rows
+    assert all(UK_TIME.match(r[-1]) for r in rows), rows
+    assert not any(source in out for source in case.source_ids())

@@ -101,5 +101,33 @@ def tagged_item_name(review: Review, tag: TaggedExhibit) -> str:
     return review.record_ref(tag.item) if tag.kind == "event" else finding_name(review, tag.item)
 
 
+def note_about_name(review: Review, about: str) -> str:
+    """What an officer's note is about (``case``, ``event:<id>``, ``link:<id>``, ``finding:<kind>:<key>``,
+    ``threat@<event id>``: keys Atlas writes), as people read it: a record by its exhibit, a link by its two
+    sides, a finding by :func:`finding_name`. A key of another shape (an officer's own words) is shown as
+    written; so is an id the case no longer holds."""
+    from atlas.exhibits import cited_ref, identifier_label
+
+    if about == "case":
+        return "the case"
+    refs = review.source_refs()
+    kind, sep, item = about.partition(":")
+    if sep and kind == "event":
+        return cited_ref(refs, item)
+    if sep and kind == "finding":
+        return finding_name(review, item)
+    if sep and kind == "link":
+        from atlas.identity import read_links
+
+        for link in read_links(review.case):
+            if link.link_id == item:
+                return link_name(identifier_label(refs, link.a), identifier_label(refs, link.b))
+        return about
+    candidate, at, event = about.partition("@")
+    if at and candidate and ":" not in candidate:
+        return f"the {candidate} candidate {cited_ref(refs, event)}"
+    return about
+
+
 __all__ = ["HANDLE_HEADER", "breach_name", "candidate_name", "colocation_name", "finding_name", "handle_said",
-           "headed", "link_name", "tagged_item_name"]
+           "headed", "link_name", "note_about_name", "tagged_item_name"]

@@ -13,7 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Header, Static
 
-from atlas.decisions.naming import HANDLE_HEADER, tagged_item_name
+from atlas.decisions.naming import HANDLE_HEADER, note_about_name, tagged_item_name
 from atlas.tui.base import AtlasFooter, ReviewScreen, guarded
 from atlas.tui.widgets import DecisionPrompt, FrameTable, ask
 
@@ -54,7 +54,7 @@ class ExhibitsScreen(ReviewScreen):
         # notes counted 1, 2, 3 as a person counts them (the first read "4", its ledger sequence, kept as data);
         # who and when before the note, whose text is the long cell the table cuts (at 120 columns it cut "by")
         nf = pl.DataFrame(
-            [{"#": i, "about": n.about if not n.about.startswith("event:") else self.review.record_ref(n.about[6:]),
+            [{"#": i, "about": note_about_name(self.review, n.about),
               "by": n.by, "at (UK)": self.review.uk_seconds(n.at), "note": n.text, "_ledger_seq": n.seq}
              for i, n in enumerate(ns, start=1)]
             + [{"#": None, "about": self.review.record_ref(b), "by": "", "at (UK)": "", "note": "(bookmark)",
