@@ -23,9 +23,10 @@ class SourcesScreen(ReviewScreen):
         yield Header()
         yield self.headline_widget()
         refs = self.review.source_refs()
-        number = source_number(self.review)  # the exhibit numbers as data, not read back out of "JA/7"
-        sources = self.review.case.sources().sort(number, maintain_order=True).select(  # in exhibit order, as the
-            pl.col("source_id").replace_strict(list(refs), list(refs.values()), default="").alias("exhibit"),  # statement
+        # in exhibit order, as the statement lists them: by the exhibit numbers as data, not read out of "JA/7"
+        number = source_number(self.review)
+        sources = self.review.case.sources().sort(number, maintain_order=True).select(
+            pl.col("source_id").replace_strict(list(refs), list(refs.values()), default="").alias("exhibit"),
             "name", "parser", "parser_version", "owner", "timezone", "records_read", "events", "rejects",
             pl.col("assumptions").list.join("; "), "sha256",
         )
