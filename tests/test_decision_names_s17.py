@@ -216,3 +216,32 @@ def test_atlas_note_names_what_a_note_is_about(possible_case: Path, tmp_path: Pa
     assert rows[0][1].startswith(f"{prefix}/") and rows[1][1].startswith("the link ") and lid not in out, rows
     assert all(UK_TIME.match(r[-1]) for r in rows), rows
     assert not any(source in out for source in case.source_ids())
+
+
+def test_the_reviewers_note_names_what_a_note_is_about(possible_case: Path, tmp_path: Path) -> None:
+    """The reviewer's note listed a note about a link or a tagged finding by its key ('link:L…',
+    'finding:colocation:C…'); it names the link by its two sides and the finding by what it is."""
+    from atlas.conduct import analyse
+    from atlas.decisions.notes import add_note
+    from atlas.exhibits import source_refs
+    from atlas.identity.ledger import ensure_schema, propose
+    from reports.document import Table
+    from reports.reviewer_note import _decisions
+
+    case_dir = tmp_path / "c"
+    shutil.copytree(possible_case, case_dir)
+    case = Case.open(case_dir)
+    with case.db() as con:
+        ensure_schema(con)
+        lid, _ = propose(case, con, "tel:+447700900002", "tel:+447700900013", "same-imei", reason="same IMEI",
+                         support=[], score=None, origin="discovery:test")
+    conduct = analyse(case, as_of=date(2026, 9, 1))
+    handle = conduct.colocation_reviews[0].id
+    add_note(case, f"link:{lid}", "asked the network for the IMEI history")
+    add_note(case, f"finding:colocation:{handle}", "CCTV requested")
+    sec = _decisions(case, source_refs(case), {}, conduct, None, "Daniel Sample")
+    [table] = [b for b in sec.blocks if isinstance(b, Table)]
+    about = [r[0] for r in table.rows]
+    assert about[0] == "the link tel:+447700900002 ↔ tel:+447700900013", about
+    assert about[1].startswith("Possible co-location: device used by Daniel Sample"), about
+    assert not any(lid in a or handle in a for a in about)
