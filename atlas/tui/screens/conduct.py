@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Header, Static, TabbedContent, TabPane
 from textual_fastdatatable import DataTable
 
-from atlas.decisions.naming import breach_name, candidate_name, colocation_name, headed
+from atlas.decisions.naming import HANDLE_HEADER, breach_name, candidate_name, colocation_name, headed
 from atlas.review import Review
 from atlas.tui import views
 from atlas.tui.base import AtlasFooter, ReviewScreen, guarded
@@ -289,7 +289,7 @@ class ConductScreen(ReviewScreen):
         finding = str(row.get("_finding") or f"candidate:{row.get('_id')}")
         text = "  ".join(f"{k}: {v}" for k, v in row.items() if not k.startswith("_"))
         # the description people read in the exhibit lists: the row's words without its command handle
-        described = "  ".join(f"{k}: {v}" for k, v in row.items() if not k.startswith("_") and k != "handle")
+        described = "  ".join(f"{k}: {v}" for k, v in row.items() if not k.startswith("_") and k != HANDLE_HEADER)
         prompt = DecisionPrompt("Tag this finding as an exhibit", text, note_required=True,
                                 officer=self.review.case.officer().label)
         await ask(self.app, prompt, lambda note: self.atlas.record(
