@@ -231,8 +231,16 @@ class OwnerAssumption:
 
     def words(self, names: Mapping[str, str]) -> str:
         """The assumption for people: the party by the name case.toml gives (its key where it gives none),
-        with the identifier beside it when one was given or stated."""
+        with the identifier beside it when one was given or stated. An owner the source states is the
+        identifier it states; the party holding that identifier in case.toml is said as the officer's
+        attribution, never as the source's word."""
         who = names.get(self.party, self.party) if self.party else ""
+        if self.basis == "source" and self.identifier:
+            # the source states the identifier; the person is the case file's attribution of it, not the source's
+            # word: the annex said "device owner Daniel Sample (tel:+447700900002) as stated in the source" of a
+            # call data record that names only the number (seed 61023)
+            return f"device owner {self.identifier} as stated in the source" + (
+                f" (attributed to {who} by the officer in the case manifest)" if who else "")
         if self.identifier:
             who = f"{who} ({self.identifier})" if who else self.identifier
         if self.basis == "source":

@@ -222,10 +222,9 @@ def _dates(days: Sequence[date]) -> str:
 
 def _candidate_rows(msgs: Sequence[DecidedMessage]) -> list[list[str]]:
     return [[m.uk_time, f"{m.from_name} \u2192 {m.to_name}", m.text, m.exhibit, m.flagged,
-             f"{TIER_WORDS.get(m.tier, m.tier)}; {m.state_text}"] for m in msgs[:MAX_CANDIDATES]]
+             f"{m.rank}; {m.state_text}"] for m in msgs[:MAX_CANDIDATES]]
 
 
-TIER_WORDS: Final = {"occasion": "likely threat", "review": "review list", "behaviour": "behaviour"}
 CANDIDATE_HEAD: Final = ["When (UK)", "From \u2192 to", "Message (in full)", "Exhibit record", "Flagged (rule)",
                          "Rank; decision"]
 CANDIDATE_WIDTHS: Final = [1.2, 1.1, 2.5, 1.15, 1.25, 1.6]
@@ -648,13 +647,28 @@ def _points(inputs: ReportInputs, conduct: ConductResult | None, case: Case, ref
             uri = str(u.get("identifier"))
             joins = sorted({(lk.other(uri), lk.basis) for lk in inputs.identity_links
                             if lk.status == "proposed" and uri in (lk.a, lk.b) and lk.other(uri) in his_ids})
-            pending = "".join(
-                f"; a link awaiting a decision joins it to {_display(other, refs)}, already taken to be {subject}'s "
-                f"({describe_basis(basis)}): 'Identity links awaiting a decision' above shows what confirming it "
-                "would change" for other, basis in joins)
+            # the links once, then what to read once (rejected-ex 61023 before any decision: tel:+447700900018's
+            # point said "'Identity links awaiting a decision' above shows what confirming it would change" three
+            # times, one a link)
+            taken = f"already taken to be {subject}'s"
+            if len(joins) == 1:
+                [(other, basis)] = joins
+                pending = (f"; a link awaiting a decision joins it to {_display(other, refs)}, {taken} "
+                           f"({describe_basis(basis)}): 'Identity links awaiting a decision' above shows what "
+                           "confirming it would change")
+            elif joins:
+                linked = [f"{_display(other, refs)} ({describe_basis(basis)})" for other, basis in joins]
+                pending = (f"; links awaiting a decision join it to {', '.join(linked[:-1])} and {linked[-1]}, each "
+                           f"{taken}: 'Identity links awaiting a decision' above shows what confirming them would change")
+            else:
+                pending = ""
+            # the facts behind "like his": it said "behaves like Daniel Sample's identifiers", an inference without
+            # its basis, and "not attributed to anyone" twice in one sentence
+            back = int(u.get("from_victim") or 0)
             items.append(f"{_display(uri, refs)}: {u.get('contacts')} contacts with {inputs.her.object} between "
-                         f"{uk_time(u.get('first_seen'))} and {uk_time(u.get('last_seen'))}, not attributed to anyone; "
-                         f"behaves like {subject}'s identifiers ({u.get('note', '')}){pending}.")
+                         f"{uk_time(u.get('first_seen'))} and {uk_time(u.get('last_seen'))}, the first after the conduct "
+                         f"began, one-way ({back} back from {inputs.her.object}); attributed to no one, so not counted "
+                         f"as {inputs.his.possessive} conduct: a lead for `atlas identity`{pending}.")
     if inputs.possible_sms_parts:
         items.append(f"{inputs.possible_sms_parts} contacts counted are lone call-data-record SMS seconds apart: some may "
                      "be parts of one long message.")
