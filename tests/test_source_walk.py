@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import socket
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -247,9 +248,13 @@ def test_a_very_deep_tree_is_walked_without_recursion_and_too_deep_to_list_is_a_
     from atlas.ingest import IngestOptions, ingest
 
     long_name = "n" * 250
+    # The 1,100-level chain lives outside pytest's base folder: if this run is killed before
+    # the clean-up below, pytest's own clean-up of old base folders (``shutil.rmtree``, one
+    # frame a level on 3.11) would otherwise fail on it in every later run on the machine.
+    outside = Path(tempfile.mkdtemp(prefix="atlas-deep-tree-"))
     try:
-        _deep(tmp_path / "deep", 1100)
-        found = walk([tmp_path / "deep"])
+        _deep(outside / "deep", 1100)
+        found = walk([outside / "deep"])
         assert [(e.path.name, e.skip) for e in found] == [("x.txt", "")]
         assert len(found[0].path.parts) > 1100
 
@@ -260,10 +265,12 @@ def test_a_very_deep_tree_is_walked_without_recursion_and_too_deep_to_list_is_a_
         outcomes = ingest(case, [tmp_path / "long"], IngestOptions(keep_going=True))
         assert [(Path(o.path).name, o.status) for o in outcomes] == [("chat.txt", "ingested"), (long_name, "failed")]
     finally:
-        for root, name in ((tmp_path / "deep", "d"), (tmp_path / "long", long_name)):
+        for root, name in ((outside / "deep", "d"), (tmp_path / "long", long_name)):
             if root.exists():
                 (root / "chat.txt").unlink(missing_ok=True)
                 _remove_deep(root, name)
+        (outside / "deep").rmdir()
+        outside.rmdir()
 
 
 def test_paths_with_hash_question_mark_and_percent_are_read_end_to_end(
