@@ -15,8 +15,8 @@ from typing import Any
 from atlas.conduct.analysis import _records, _with_victim_exhibits
 from atlas.conduct.possible_breaches import BreachReview
 from atlas.conduct.possible_colocations import ColocationMark, PossibleColocation, key_of
-from atlas.conduct.reviewed import per_exhibit
 from atlas.conduct.records import Colocation, PossibleBreach
+from atlas.conduct.reviewed import per_exhibit
 from atlas.exhibits import RecordRef, record_key, split_list
 from reports.build import _flat_rows
 from reports.decided import Decided, DecidedMessage
