@@ -101,10 +101,14 @@ class ConductScreen(ReviewScreen):
         line.update(s4a)
         line.display = bool(s4a)
         for key, frame in frames.items():
-            old = self.query_one(f"#{key}", FrameTable)
-            row = old.cursor_row
+            # the pane's table whatever state a cancelled show left it in: a newer show (exclusive) cancels this one
+            # at an await, and one cancelled between removing a table and mounting its new one left the pane empty,
+            # so the next show's query for it raised NoMatches (a decision made while the last one's tables mounted)
             pane = self.query_one(f"#tab-{key}", TabPane)
-            await old.remove()
+            row = -1
+            for old in list(pane.query(FrameTable)):
+                row = max(row, old.cursor_row)
+                await old.remove()
             new = FrameTable(frame, id=key, max_width=WIDTH.get(key, 60))
             await pane.mount(new)
             if 0 <= row < frame.height:
@@ -136,6 +140,13 @@ class ConductScreen(ReviewScreen):
         new = keys[(keys.index(key) + step) % len(keys)]
         tabs.active = f"tab-{new}"
         self.query_one(f"#{new}", FrameTable).focus()
+
+    @on(TabbedContent.TabActivated)
+    def _tab_in_view(self, event: TabbedContent.TabActivated) -> None:
+        """The active tab's label whole in the strip: at 80 columns the strip is wider than the screen, and Textual
+        scrolled it by the labels' widths before their counts were added, so "Warnings (5)" showed as "W"."""
+        tab = event.tab
+        self.call_after_refresh(lambda: tab.scroll_visible(animate=False, immediate=True))
 
     def _active(self) -> tuple[str, FrameTable]:
         pane = self.query_one("#tabs", TabbedContent).active or "tab-incidents"
