@@ -1,10 +1,9 @@
 """The workbench's known defects left by session 16 (session 17): the decision prompt's note below the fold at 80x24,
-Conduct at 80 columns, a part of the analysis built twice at once, a cancelled table refresh, and the headline-height
-fix's reliance on a private Textual count. Each test failed before its fix (the Textual-count ones guard an upgrade)."""
+Conduct at 80 columns, a cancelled table refresh, and the headline-height fix's reliance on a private Textual count.
+Each test failed before its fix (the Textual-count ones guard an upgrade)."""
 
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -110,45 +109,6 @@ def test_a_refresh_of_conducts_tables_after_a_cancelled_one_mounts_every_table(r
 
     rows, said = run(rejected_ex_case, script, size=(120, 40))
     assert rows > 0 and not [m for m in said if "NoMatches" in m], said
-
-
-def test_two_callers_asking_for_one_part_share_one_build() -> None:
-    """The workbench's analysis after a decision and a prompt's impact preview, side by side on two cores, each built
-    the case's contact events and contacts (the memo built a part outside its lock: both missed, both built, both
-    copies held at once). One builds now; the other waits and shares it. A failed build lets the waiter build."""
-    from atlas.conduct.memo import Memo
-
-    memo, builds, entered, release = Memo(), [], threading.Event(), threading.Event()
-
-    def build() -> object:
-        builds.append(1)
-        entered.set()
-        release.wait(10)
-        return object()
-
-    got: list[object] = []
-    first = threading.Thread(target=lambda: got.append(memo.get("contacts", build)))
-    first.start()
-    assert entered.wait(10)
-    second = threading.Thread(target=lambda: got.append(memo.get("contacts", build)))
-    second.start()
-    other = memo.get("another part", lambda: "built while the first is building")  # never held up by it
-    time.sleep(0.2)  # the second caller is waiting (it would have built by now)
-    release.set()
-    first.join(10)
-    second.join(10)
-    assert other == "built while the first is building"
-    assert len(builds) == 1 and len(got) == 2 and got[0] is got[1], (builds, got)
-
-    failing, calls = Memo(), []
-
-    def fails() -> object:
-        calls.append(1)
-        raise RuntimeError("disk full")
-
-    with pytest.raises(RuntimeError):
-        failing.get("part", fails)
-    assert failing.get("part", lambda: "second try") == "second try" and len(calls) == 1
 
 
 def test_textual_still_keys_the_box_model_on_the_layout_count() -> None:

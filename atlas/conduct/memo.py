@@ -39,42 +39,24 @@ class Memo:
     def __init__(self, size: int = 8) -> None:
         self._size = size
         self._items: OrderedDict[Hashable, Any] = OrderedDict()
-        self._building: dict[Hashable, threading.Event] = {}  # parts being built, each by one caller
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
     def get(self, key: Hashable, build: Callable[[], T]) -> T:
-        """The part under ``key``, built (and kept) if it is not held. One caller builds a part; another asking
-        for the same part meanwhile waits for it and shares it. Two callers used to build it side by side (the
-        workbench's analysis after a decision and a prompt's impact preview, on two cores): the same work twice and
-        both copies in memory at once. Different parts are still built at the same time (a slow part never holds
-        up another); a build that fails lets a waiting caller build the part itself."""
-        while True:
-            with self._lock:
-                if key in self._items:
-                    self._items.move_to_end(key)
-                    self.hits += 1
-                    return self._items[key]
-                flight = self._building.get(key)
-                mine = flight is None
-                if flight is None:
-                    flight = self._building[key] = threading.Event()
-            if mine:
-                break
-            flight.wait()  # then look again: built (shared), or its build failed (built here)
-        try:
-            value = build()  # outside the lock: a slow part never holds up another
-            with self._lock:
-                self.misses += 1
-                self._items[key] = value
+        """The part under ``key``, built (and kept) if it is not held."""
+        with self._lock:
+            if key in self._items:
                 self._items.move_to_end(key)
-                while len(self._items) > self._size:
-                    self._items.popitem(last=False)
-        finally:
-            with self._lock:
-                del self._building[key]
-            flight.set()
+                self.hits += 1
+                return self._items[key]
+        value = build()  # outside the lock: a slow part never holds up another
+        with self._lock:
+            self.misses += 1
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
         return value
 
     def clear(self) -> None:
