@@ -53,7 +53,7 @@ def test_the_decision_prompts_note_is_in_view_and_focused_at_80x24(case_copy: Pa
         box, note_region = prompt.query_one("#prompt").region, note.region
         before = _screen_text(app)
         focused = app.focused is note
-        body = prompt.query_one("#prompt-body")
+        body = (prompt.query("#prompt-body") or prompt.query("#prompt")).first()  # (before: the whole prompt scrolled)
         for _ in range(5):  # to the end of the text
             before_y = body.scroll_y
             await pilot.press("pagedown")
