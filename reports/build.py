@@ -154,7 +154,9 @@ def _flat_rows(items: Sequence[dict[str, Any]], refs: Mapping[str, str], *,
                 v = "; ".join(f"{a}={csv_cell(b)}" for a, b in sorted(v.items()))
             data[k].append(csv_cell(v))
     if any("event_ids" in item for item in shape):
-        data["records"] = [str(len(item.get("event_ids") or [])) for item in items]
+        # both sides of a co-location: colocations.csv (covert 62017) said 10 records beside 10 of his and 3 of hers
+        data["records"] = [str(len(item.get("event_ids") or []) + len(item.get("victim_event_ids") or []))
+                           for item in items]
     return pl.DataFrame(data, schema={k: pl.String for k in data})
 
 

@@ -55,6 +55,7 @@ from atlas.exhibits import event_ref, identifier_label, join_list
 from atlas.normalise.identifiers import display
 from atlas.wording import plural
 
+from . import graph_labels
 from .aggregate import WEEKDAYS
 from .chronology import channel_name
 from .exhibits import Exhibit
@@ -76,6 +77,8 @@ from .style import (
 )
 
 WIDTH: Final = 1100
+GRAPH_FRAME: Final = graph_labels.Frame(-3.0, 3.0, -2.4, 2.4, width_px=940, height_px=490)
+"""The contact graph's inner frame, fixed in pixels so that its labels can be placed clear of each other."""
 PAGE_SIZE: Final = 15
 MAX_TABLE_ROWS: Final = 5_000
 MAX_RECORDS: Final = 10_000
@@ -308,9 +311,10 @@ def weekly_chart(findings: Findings, zone: str, subject: str) -> Any:
 
 
 def graph_chart(gv: GraphView, refs: Mapping[str, str]) -> Any:
-    fig = figure(width=WIDTH, height=520, tools="pan,wheel_zoom,reset,save", match_aspect=True,
+    f = GRAPH_FRAME
+    fig = figure(frame_width=f.width_px, frame_height=f.height_px, tools="pan,wheel_zoom,reset,save",
                  title="Contact graph: who contacts whom (line width ~ contacts), with the suspect's identifiers "
-                       "and the basis of each link (dashed)", x_range=Range1d(start=-3.0, end=3.0), y_range=Range1d(start=-2.4, end=2.4))
+                       "and the basis of each link (dashed)", x_range=Range1d(start=f.x0, end=f.x1), y_range=Range1d(start=f.y0, end=f.y1))
     pos = {r["id"]: (r["x"], r["y"]) for r in gv.nodes.iter_rows(named=True)}
     contact = gv.edges.filter(pl.col("style") == "contact")
     alias = gv.edges.filter(pl.col("style") == "alias")
@@ -345,17 +349,18 @@ def graph_chart(gv: GraphView, refs: Mapping[str, str]) -> Any:
                             source=ColumnDataSource(adata))
     fig.add_tools(HoverTool(renderers=[alines], tooltips=[("identifier", "@to"), ("basis", "@label")]))
     nodes = gv.nodes
+    xs, ys = nodes.get_column("x").to_list(), nodes.get_column("y").to_list()
+    labels, kinds = nodes.get_column("label").to_list(), nodes.get_column("kind").to_list()
+    sizes = [14 if k == "identifier" else 18 + 4 * math.log1p(n)
+             for k, n in zip(kinds, nodes.get_column("contacts").to_list(), strict=True)]
+    # identifiers around the suspect labelled to their left, people below themselves, each moved clear of the
+    # labels and dots near it (reports.graph_labels)
+    spots = graph_labels.place(GRAPH_FRAME, xs, ys, labels, kinds, sizes)
     nsrc = ColumnDataSource({
-        "x": nodes.get_column("x").to_list(), "y": nodes.get_column("y").to_list(),
-        "label": nodes.get_column("label").to_list(), "id": shown(nodes.get_column("id").to_list()),
+        "x": xs, "y": ys, "label": labels, "id": shown(nodes.get_column("id").to_list()),
         "role": nodes.get_column("role").to_list(), "contacts": nodes.get_column("contacts").to_list(),
-        "size": [14 if k == "identifier" else 18 + 4 * math.log1p(n) for k, n in
-                 zip(nodes.get_column("kind").to_list(), nodes.get_column("contacts").to_list(), strict=True)],
-        "colour": [ROLE_COLOURS.get(r, "#BBBBBB") for r in nodes.get_column("role").to_list()],
-        # identifiers around the suspect are labelled to their left, people below themselves
-        "dx": [-10 if x < -1.0 else (10 if x > 1.0 else 0) for x in nodes.get_column("x").to_list()],
-        "dy": [-4 if k == "identifier" else -26 for k in nodes.get_column("kind").to_list()],
-        "align": ["right" if x < -1.0 else ("left" if x > 1.0 else "center") for x in nodes.get_column("x").to_list()],
+        "size": sizes, "colour": [ROLE_COLOURS.get(r, "#BBBBBB") for r in nodes.get_column("role").to_list()],
+        "dx": [s.dx for s in spots], "dy": [s.dy for s in spots], "align": [s.align for s in spots],
     })
     dots = fig.scatter(x="x", y="y", size="size", fill_color="colour", line_color="white", source=nsrc)
     fig.add_layout(LabelSet(x="x", y="y", text="label", source=nsrc, x_offset="dx", y_offset="dy", text_align="align",

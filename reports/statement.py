@@ -598,7 +598,7 @@ def _both_sides(p: PossibleColocation) -> str:
 
 
 def _confirmed_colocations(inputs: ReportInputs, findings: Findings, subject: str,
-                           facts: dict[str, Any]) -> list[Para | Table]:
+                           facts: dict[str, Any], produced: Produced) -> list[Para | Table]:
     """Possible co-locations an officer confirmed, as facts: what the records show (positions, distance,
     each side's stated accuracy or its absence, the exhibit records), and that each is counted on a
     decision made after checking it, which these records alone cannot support. As for confirmed
@@ -621,7 +621,12 @@ def _confirmed_colocations(inputs: ReportInputs, findings: Findings, subject: st
              f"of {victim}'s device were within {near} of each other, but at least one of the positions states no "
              "accuracy, so these records alone do not place the two devices that close. Each is counted as an "
              "occasion in this statement only because it was checked against other material and confirmed by an "
-             "officer; that decision is recorded in the case's decisions ledger:"),
+             "officer; that decision is recorded in the case's decisions ledger. "
+             # the table names two records of each and "and 11 more": which 11 (covert 62017), and the exhibit
+             # produced for them (JA/30) was referred to nowhere when no co-location was measured
+             + (f"They are listed, with every exhibit record of each, in exhibit {produced.ref('table:colocations')}:"
+                if produced.get("table:colocations") is not None else
+                f"Every exhibit record of each is listed in exhibit {produced.ref('events')}:")),
         Table(["From (UK)", "Place", "Closest", "Accuracy (suspect / victim)", "Exhibit records"], rows,
               widths=[1.1, 1.4, 0.8, 1.6, 2.6], small=True),
     ]
@@ -654,7 +659,7 @@ def _places_and_orders(inputs: ReportInputs, findings: Findings, parts: Statemen
         sec.blocks.append(Para(f"No position of a device used by {subject} was recorded near a place named in the case "
                                f"or near {inputs.victim.name if inputs.victim else 'the victim'}'s own recorded "
                                "positions within its stated accuracy."))
-    sec.blocks += _confirmed_colocations(inputs, findings, subject, facts)
+    sec.blocks += _confirmed_colocations(inputs, findings, subject, facts, produced)
     facts["breaches"] = len(findings.breaches)
     orders = {o.order: o for o in findings.conduct.orders} if findings.conduct is not None else {}
     for o in m.orders:

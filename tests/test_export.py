@@ -4,6 +4,7 @@ zone, a proposed identity link), and each byte-identical on a second run."""
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import math
@@ -338,3 +339,38 @@ def test_the_maps_give_uk_times_beside_utc_and_no_legal_wording(case_dir: Path, 
     data = {d.get("name"): d.findtext("k:value", namespaces=ns) for d in mark.iter("{*}Data")}
     assert data["uk_start"] == "09/05/2026 21:00 BST" and "breach_rule" not in data
     assert "uk_start" in tree.findtext("k:Document/k:description", namespaces=ns)
+
+
+def test_a_display_name_is_shown_by_its_exhibit_in_timesketch_and_i2(tmp_path: Path) -> None:
+    """covert 62017: Timesketch's "sender" read "name:d6968e1b1e75f004:Chloe" and i2's identifier attribute, shown
+    on the chart, "name:0967552107f6f4e5:Ali": a store id where a person reads. They read "Chloe (name in JA/17)"."""
+    root = tmp_path / "b"
+    sid = hashlib.sha256(f"{VICTIM}:1:{root}".encode()).hexdigest()[:16]  # the id make_case gives the first source
+    name = f"name:{sid}:Dan"
+    case = make_case(root, {VICTIM: [msg("2026-05-06 20:00", SUSPECT, VICTIM, "one")],
+                            SUSPECT: [msg("2026-05-07 20:00", name, VICTIM, "two")]})
+    shown = f"Dan (name in {source_refs(case)[sid]})"
+    export(case, "timesketch", tmp_path / "t.jsonl")
+    line = next(x for x in _lines(tmp_path / "t.jsonl") if x["text"] == "two")
+    assert line["sender"] == shown and line["recipients"] == [VICTIM]
+    export(Case.open(root), "i2", tmp_path / "c.anx")
+    root = _anx(tmp_path / "c.anx")
+    item = next(i for i in root.iter("ChartItem") if any(e.get("Identity") == name for e in i.iter("Entity")))
+    assert {a.get("AttributeClass"): a.get("Value") for a in item.iter("Attribute")}["identifier"] == shown
+
+
+def test_the_i2_and_case_documents_name_each_followed_link_by_what_it_joins(case_dir: Path, tmp_path: Path) -> None:
+    """covert 62017: the CASE/UCO export action read "14 confirmed link(s) (L19fa5aba6e, L273dea34e8, ...)" and the
+    i2 chart's summary the same: ledger handles where the GIS exports name each link by its two sides."""
+    from atlas.export.inputs import gather
+
+    [link] = gather(Case.open(case_dir), include_proposed=True).policy.links
+    export(Case.open(case_dir), "i2", tmp_path / "c.anx", include_proposed=True)
+    export(Case.open(case_dir), "case", tmp_path / "c.jsonld", include_proposed=True)
+    summary = next(f.get("Field") for f in _anx(tmp_path / "c.anx").iter("Field")
+                   if f.get("Type") == "SummaryFieldComments")
+    doc = json.loads((tmp_path / "c.jsonld").read_text(encoding="utf-8"))
+    [action] = [n for n in doc["@graph"] if n.get("uco-core:name") == "export as CASE/UCO"]
+    for said in (summary, str(action["uco-core:description"])):
+        assert "1 proposed link(s) awaiting a decision" in said and f"= {NEW_NUMBER})" in said, said
+        assert link.link_id not in said

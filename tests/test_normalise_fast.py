@@ -260,6 +260,42 @@ def test_a_small_sources_query_runs_without_the_plan_optimisations(monkeypatch: 
     assert seen and seen[-1] is not None and not seen[-1].predicate_pushdown
 
 
+@pytest.mark.parametrize("seed", range(2, 120, 3))
+def test_random_frames_normalise_the_same_with_the_parallel_one_select(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above ``_SEQUENTIAL_ROWS`` rows the one select runs on Polars' worker threads (below, on the calling
+    thread): forced here on small frames, the same events and rejects."""
+    monkeypatch.setattr(normalise, "_SEQUENTIAL_ROWS", -1)
+    raw, kw = _random_frame(random.Random(seed))
+    assert_fast_is_plain(raw, **kw)
+
+
+def test_a_small_sources_one_select_runs_on_the_calling_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A small source's one select is ``select_seq`` (waking Polars' worker threads for a few thousand rows
+    cost more CPU than the work), a bigger one's the parallel ``select``."""
+    seen: list[str] = []
+    select, select_seq = pl.LazyFrame.select, pl.LazyFrame.select_seq
+
+    def parallel(self: pl.LazyFrame, *args: Any, **kw: Any) -> pl.LazyFrame:
+        seen.append("select")
+        return select(self, *args, **kw)
+
+    def sequential(self: pl.LazyFrame, *args: Any, **kw: Any) -> pl.LazyFrame:
+        seen.append("select_seq")
+        return select_seq(self, *args, **kw)
+
+    monkeypatch.setattr(pl.LazyFrame, "select", parallel)
+    monkeypatch.setattr(pl.LazyFrame, "select_seq", sequential)
+    raw = _msgs(3, ts_utc=[utc(2026, 1, 1)] * 3)  # (every row timed: no untimed rows' own select)
+    kw: dict[str, Any] = {"source_id": "s", "timezone": "Europe/London", "region": "GB", "refs_unique": True,
+                          "identifiers_are_uris": True}
+    normalise.to_events(raw, **kw)
+    assert seen and "select" not in seen  # (the one select is the last; the fast path's other queries are sequential too)
+    seen.clear()
+    monkeypatch.setattr(normalise, "_SEQUENTIAL_ROWS", 2)
+    normalise.to_events(raw, **kw)
+    assert seen[-1] == "select"
+
+
 def test_the_python_map_gives_what_identifier_map_gives() -> None:
     from atlas.normalise.identifiers import identifier_map
 

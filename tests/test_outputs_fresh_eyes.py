@@ -213,3 +213,16 @@ def test_the_reviewers_note_says_in_words_that_no_message_was_flagged(tmp_path: 
     assert "flagged no message as a possible threat of violence, so none awaits a decision" in text, text
     assert "not a finding that no message threatened" in text
     assert "flagged 0 messages" not in text and "0 ranked" not in text
+
+
+def test_the_volume_indicator_counts_the_occasions_that_have_a_contact(tmp_path: Path) -> None:
+    """third-parties 62031: "86 contacts counted in incidents on 86 occasions" where 2 of the 86 rest on a call to
+    101 alone (covert 62017 with its co-locations confirmed: "3 contacts ... on 17 occasions", 14 without one)."""
+    from atlas.conduct import analyse
+
+    events = [msg("2026-03-02 12:00", SUSPECT, VICTIM), msg("2026-03-03 12:00", SUSPECT, VICTIM),
+              call("2026-03-04 12:00", SUSPECT, "tel-short:101")]
+    result = analyse(make_case(tmp_path / "c", {SUSPECT: events}), as_of=date(2026, 12, 1))
+    assert len(result.incidents) == 3
+    said = {d["indicator"]: d["detail"] for d in result.s4a["distress_indicators"]}
+    assert said["volume"].startswith("2 contacts counted in incidents on 2 of the 3 occasions; at most 1 in one day"), said

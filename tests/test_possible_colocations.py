@@ -8,6 +8,7 @@ that nobody could act on (invisible in the workbench, no decision to record).
 from __future__ import annotations
 
 import contextlib
+import csv
 import io
 import json
 import re
@@ -147,6 +148,11 @@ def test_the_note_says_who_confirmed_and_the_served_documents_only_that_an_offic
     assert NOTE not in mg11 and "DS 5678" not in mg11
     assert "states no accuracy" in mg11 and "TO/" in mg11
     assert "rests only on a possible co-location confirmed by an officer (20/04/2026)" in mg11
+    # the exhibit that lists every record of each (the MG11's table names two and "and N more"): covert 62017
+    # produced it as JA/30 and referred to it nowhere
+    with open(out / "exhibits.csv", encoding="utf-8") as f:
+        ref = next(r["reference"] for r in csv.DictReader(f) if r["filename"] == "colocations.csv")
+    assert f"They are listed, with every exhibit record of each, in exhibit {ref}:" in mg11
     assert early.id not in mg11 and late.id not in mg11  # the open one is not a fact; ids are for the workbench
     facts_only = mg11.lower()
     for advice in ("should", "recommend", "deadline", "time limit", "if confirmed", "awaiting", "lay an information",

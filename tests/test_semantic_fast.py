@@ -245,6 +245,36 @@ def test_the_quick_route_is_what_reads_the_real_sample_and_the_bench_months(
         assert sem.parse(path, ParseContext(source_id="s", path=path)).events.height > 0
 
 
+
+def test_the_quick_routes_query_runs_on_the_calling_thread(
+        samples: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The quick route makes its events by a sequential select (``LazyFrame.select_seq``), not a parallel
+    one: handing a month's few thousand rows to Polars' worker threads cost more CPU than the work
+    (0.26-0.37 ms of the thin month's ~3.2 ms at load 13). The values are the plain rule's (the other
+    tests here); this holds the route to the sequential query, on the real month and the bench's."""
+    from bench.bench_json_returns import real_shape_month
+
+    sequential: list[int] = []
+    select_seq = pl.LazyFrame.select_seq
+
+    def refuse(*_: Any, **__: Any) -> None:
+        raise AssertionError("a parallel select ran")
+
+    def counted(self: pl.LazyFrame, *exprs: Any, **named: Any) -> pl.LazyFrame:
+        sequential.append(1)
+        return select_seq(self, *exprs, **named)
+
+    bench = bench_json_file(tmp_path, monkeypatch, "google_semantic_json", "semantic", 300)
+    shaped = real_shape_month(bench, tmp_path / "shaped.json", 60)
+    want = [sem.parse_plain(path, ParseContext(source_id="s", path=path)) for path in (samples / SAMPLE, bench, shaped)]
+    monkeypatch.setattr(pl.LazyFrame, "select", refuse)
+    monkeypatch.setattr(pl.LazyFrame, "select_seq", counted)
+    got = [sem.parse(path, ParseContext(source_id="s", path=path)) for path in (samples / SAMPLE, bench, shaped)]
+    monkeypatch.undo()
+    assert len(sequential) >= 3  # (a query a month; a second where its first time reader leaves a time unread)
+    for a, b in zip(got, want, strict=True):
+        assert_same(a, b)
+
 def _mutated_times(seed: int, n: int) -> list[str]:
     """Times in the export's presentation (three decimals, none, others; fields out of range, leap
     seconds), each character replaced, inserted or deleted at random."""
@@ -310,13 +340,13 @@ def test_the_quick_time_reader_is_what_reads_the_real_sample_and_the_bench_month
 
     bench = bench_json_file(tmp_path, monkeypatch, "google_semantic_json", "semantic", 300)
     called = []
-    real_select = pl.LazyFrame.select
+    real_select = pl.LazyFrame.select_seq
 
     def select(self: pl.LazyFrame, *exprs: Any, **named: Any) -> pl.LazyFrame:
         called.append(exprs)
         return real_select(self, *exprs, **named)
 
-    monkeypatch.setattr(pl.LazyFrame, "select", select)  # (the query runs lazily: LazyFrame.select)
+    monkeypatch.setattr(pl.LazyFrame, "select_seq", select)  # (the query runs lazily: LazyFrame.select_seq)
     for path, reads in ((samples / SAMPLE, sem._QUICK_READS_EITHER), (bench, sem._QUICK_READS)):
         called.clear()
         assert sem.parse(path, ParseContext(source_id="s", path=path)).events.height > 0

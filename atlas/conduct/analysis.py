@@ -658,6 +658,7 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
     prof = profile(contacts, options)
     per_target = per_target_occasions(items)
     occasions = len(incident_list)
+    with_contact = sum(1 for i in incident_list if "contact" in i["kinds"])
     s4a = rules.offence("pha-s4a")
     threshold = s4a.threat_occasions or 2
     n_presence = len(presences) + len(near)
@@ -665,8 +666,12 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
     distress = [
         # the contacts the incidents count, said as such: beside a statement's every contact from the suspect (a
         # two-way case: 735 contacts, 113 at night) "0 contacts" read as a contradiction
+        # ... on the occasions that have one: covert 62017 read "3 contacts counted in incidents on 17 occasions"
+        # (14 were confirmed co-locations) and third-parties 62031 "86 ... on 86 occasions" (2 rest on a 101 call)
         {"indicator": "volume", "value": prof["conduct_contacts"],
-         "detail": f"{plural(prof['conduct_contacts'], 'contact')} counted in incidents on {plural(occasions, 'occasion')}; "
+         "detail": f"{plural(prof['conduct_contacts'], 'contact')} counted in incidents on "
+                   + (plural(occasions, "occasion") if with_contact == occasions
+                      else f"{with_contact} of the {plural(occasions, 'occasion')}") + "; "
                    f"at most {prof['per_day_max']} in one day"
                    + (f" ({plural(prof['conduct_contacts_in_two_way_weeks'], 'more contact')} from the suspect in two-way "
                       "weeks, not counted)" if prof.get("conduct_contacts_in_two_way_weeks") else "")},

@@ -257,7 +257,7 @@ def build(ctx: ExportContext, sources: Iterable[SourceFile], audit: Iterable[Aud
     export = _action(
         ctx, "export:case-uco", "export as CASE/UCO",
         f"This document, written by Atlas {ctx.atlas_version} from case {ctx.case_reference}. Identity links followed: "
-        f"{ctx.policy.describe()}." + (f" {ctx.integrity}." if ctx.integrity else ""), at=None, instruments=[atlas_tool],
+        f"{ctx.policy.describe(ctx.refs)}." + (f" {ctx.integrity}." if ctx.integrity else ""), at=None, instruments=[atlas_tool],
         objects=[i for s in srcs for i in source_files[s.source_id]] + sorted(store_iris.values()))
     graph.append(export)
     actions.append(export["@id"])

@@ -66,7 +66,7 @@ def build(contacts: pl.DataFrame, ctx: ExportContext, *, created: str) -> I2Char
 
     chart = ANXChart(settings={"summary": {"created": created, "title": f"Atlas contacts: {ctx.case_reference}",
                                            "comments": xml_safe((f"{ctx.integrity}. " if ctx.integrity else "")
-                                                                   + f"Identity links followed: {ctx.policy.describe()}"),
+                                                                   + f"Identity links followed: {ctx.policy.describe(ctx.refs)}"),
                                            "author": f"Atlas {ctx.atlas_version}"}})
     chart.add_strength(name="Proposed", dot_style=DotStyle.DASHED)
     utc = TimeZone(id=UTC_ZONE_ID, name="UTC")
@@ -79,7 +79,9 @@ def build(contacts: pl.DataFrame, ctx: ExportContext, *, created: str) -> I2Char
         identifiers.update(r for r in recipients or [] if r)
     for uri in sorted(identifiers):
         owner = ctx.owners.get(uri)
-        attrs: dict[str, Any] = {"identifier": uri}
+        # shown on the chart (ShowValue): a display name by its exhibit, never "name:0967552107f6f4e5:Ali" (covert
+        # 62017); the entity's Identity stays the URI, so a second import still merges on it
+        attrs: dict[str, Any] = {"identifier": identifier_label(ctx.refs, uri)}
         if owner is not None:
             attrs |= {"party": owner.party, "identity status": owner.status}
         chart.add_icon(id=xml_safe(uri), type=entity_type(uri), label=xml_safe(identifier_label(ctx.refs, uri)),

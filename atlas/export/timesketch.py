@@ -28,7 +28,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from atlas.exhibits import record_ref_expr
+from atlas.exhibits import identifier_label, record_ref_expr
 
 from .inputs import ExportContext
 
@@ -122,7 +122,10 @@ def _lines(timed: pl.DataFrame, sources: pl.DataFrame, ctx: ExportContext) -> li
             "data_type": f"atlas:event:{row['kind']}",
             "case_reference": ctx.case_reference,
             "kind": row["kind"], "channel": row["channel"], "direction": row["direction"], "status": row["status"],
-            "sender": row["sender"], "recipients": list(row["recipients"] or []),
+            # a display name by the exhibit that shows it: "sender": "name:d6968e1b1e75f004:Chloe" put a store id in
+            # an analyst's column (covert 62017); other identifiers are as written (tel:+44..., imei:...)
+            "sender": identifier_label(ctx.refs, row["sender"]) if row["sender"] else row["sender"],
+            "recipients": [identifier_label(ctx.refs, r) for r in row["recipients"] or []],
             "sender_party": sender_party, "sender_party_status": sender_status,
             "recipient_parties": [p for p, _ in rec_owners if p],
             "recipient_party_status": [s for p, s in rec_owners if p],
