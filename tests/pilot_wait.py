@@ -12,7 +12,9 @@ from __future__ import annotations
 import inspect
 import time
 from collections.abc import Callable
+from typing import Any
 
+from textual.app import App
 from textual.pilot import Pilot
 from textual.worker import WorkerState
 
@@ -70,3 +72,17 @@ async def settled(pilot: Pilot[None], what: str = "the screen's workers to finis
     await pilot.pause()  # the messages the workers posted (call_from_thread), then the refresh they asked for
     await pilot.wait_for_scheduled_animations()
     await pilot.pause()
+
+
+def kept_messages(app: App[Any]) -> list[str]:
+    """Every message the app shows from now on, kept: a notification leaves ``app._notifications`` when its timeout
+    (8-10 s) is up, and under load a test's next step can take longer than that."""
+    said: list[str] = []
+    real = app.notify
+
+    def notify(message: Any, *args: Any, **kwargs: Any) -> None:
+        said.append(str(message))
+        real(message, *args, **kwargs)
+
+    app.notify = notify  # type: ignore[method-assign]
+    return said

@@ -12,7 +12,7 @@ from typing import Any
 
 import polars as pl
 import pytest
-from pilot_wait import settled, until
+from pilot_wait import kept_messages, settled, until
 from test_tui import AS_OF, SIZE, conduct_tab, show, text
 from test_tui_snapshots import screen_text
 from textual.pilot import Pilot
@@ -264,8 +264,10 @@ def test_re_open_on_an_undecided_row_opens_no_prompt_and_records_nothing(case_co
     from atlas.decisions.ledger import read_decisions
 
     async def script(app: AtlasApp, pilot: Pilot[None]) -> tuple[list[bool], list[str]]:
+        said = kept_messages(app)
+
         def reopen_messages() -> int:
-            return sum("nothing to re-open" in str(n.message) for n in app._notifications)
+            return sum("nothing to re-open" in m for m in said)
 
         prompted = []
         await show(app, pilot, "4")
@@ -285,7 +287,7 @@ def test_re_open_on_an_undecided_row_opens_no_prompt_and_records_nothing(case_co
         if isinstance(app.screen, DecisionPrompt):
             await pilot.press("enter")
             await until(pilot, lambda: not isinstance(app.screen, DecisionPrompt))
-        return prompted, [n.message for n in app._notifications]
+        return prompted, said
 
     prompted, said = run(case_copy, script)
     assert prompted == [False, False]

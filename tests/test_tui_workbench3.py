@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pilot_wait import settled, until
+from pilot_wait import kept_messages, settled, until
 from test_tui import text
 from test_tui_review import case_copy, run
 from textual.pilot import Pilot
@@ -191,6 +191,7 @@ def test_a_decision_names_its_item_by_its_record_and_time_not_its_handle(case_co
     async def script(app: AtlasApp, pilot: Pilot[None]) -> tuple[dict[str, object], str, str, list[str], str]:
         from test_tui_review import _conduct_tab
 
+        said = kept_messages(app)
         table = await _conduct_tab(app, pilot, "candidates")
         await until(pilot, lambda: table.frame.height > 0)
         row = table.frame.with_row_index().filter(pl.col("kind") == "threat").row(0, named=True)
@@ -202,7 +203,6 @@ def test_a_decision_names_its_item_by_its_record_and_time_not_its_handle(case_co
         title, subject = prompt.title_text, prompt.subject
         await pilot.press(*"read in context", "enter")
         await until(pilot, lambda: "1 confirmed" in text(app, "#headline"))
-        said = [str(n.message) for n in app._notifications]
         await pilot.press("4")
         await until(pilot, lambda: app.current_mode == "people" and bool(app.screen.query("#links")))
         links = app.screen.query_one("#links", FrameTable)

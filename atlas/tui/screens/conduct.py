@@ -90,8 +90,10 @@ class ConductScreen(ReviewScreen):
             f"awaiting a decision (≥ {count.threshold} matters; "
             f"{'met' if count.met else 'met if confirmed' if count.met_if_confirmed else 'not met'})")
         title = sub_title(result)
+        # exit_on_error False: a failure is a message (on_worker_state_changed), never the workbench stopping; a show
+        # still mounting tables when the officer quits (the screen torn down under it) raised NoMatches and stopped the app
         self.app.call_from_thread(lambda: self.run_worker(self._show(frames, clock, s4a, title), group="show",
-                                                          exclusive=True))
+                                                          exclusive=True, exit_on_error=False))
 
     async def _show(self, frames: dict[str, pl.DataFrame], clock: str, s4a: str, title: str) -> None:
         self.frames = frames
@@ -113,6 +115,8 @@ class ConductScreen(ReviewScreen):
             await pane.mount(new)
             if 0 <= row < frame.height:
                 new.put_cursor(row)
+            if not self.is_attached:  # the app is closing: nothing to show
+                return
         for key, (label, _) in TABS.items():
             self.query_one("#tabs", TabbedContent).get_tab(f"tab-{key}").label = f"{label} ({frames[key].height})"
 
