@@ -87,4 +87,44 @@ def pronouns_named(value: str) -> Pronouns | None:
     return PRONOUNS.get(key)
 
 
-__all__ = ["PRONOUNS", "UNSTATED", "Pronouns", "noun", "plural", "pronouns_named"]
+CHANNEL_NAMES: Final[dict[str, str]] = {
+    "sms": "SMS", "mms": "MMS", "imessage": "iMessage", "rcs": "RCS", "voice": "Phone call", "video": "Video call",
+    "facetime": "FaceTime", "whatsapp": "WhatsApp", "whatsapp-call": "WhatsApp call", "instagram": "Instagram",
+    "facebook": "Facebook", "messenger": "Messenger", "snapchat": "Snapchat", "telegram": "Telegram",
+    "signal": "Signal", "x": "X (Twitter)", "email": "E-mail",
+}
+"""How each contact channel is named for a reader (a channel not listed is shown as the data names it)."""
+
+LOCATION_CHANNEL_NAMES: Final[dict[str, str]] = {
+    "google-location": "Google location history", "gps": "GPS", "cell": "cell site", "location": "location",
+}
+"""How each source of positions is named for a reader: a chart legend, a table or a sentence said
+"google-location/gps positions", the store's keys (rejected-ex seed 61023)."""
+
+
+def channel_name(channel: str) -> str:
+    """A channel for a reader: ``SMS``; a contact whose records name different channels of one network group
+    (``mms/sms``: the handset's database says MMS, the call data record SMS) is ``MMS or SMS (the records
+    differ)``, never a channel of its own such as ``MMS / SMS``, and not put under either (that would choose).
+    A presence whose positions come from several sources (``google-location/gps``) names each source:
+    ``Google location history and GPS`` (the records do not differ; each source recorded positions)."""
+    keys = [c for c in str(channel).split("/") if c]
+    if keys and all(k in LOCATION_CHANNEL_NAMES for k in keys):
+        return location_sources(keys)
+    parts = list(dict.fromkeys(CHANNEL_NAMES.get(c, LOCATION_CHANNEL_NAMES.get(c, c)) for c in keys))
+    if len(parts) > 1:
+        return " or ".join(parts) + " (the records differ)"
+    return parts[0] if parts else "unknown"
+
+
+def location_sources(channels: Iterable[str]) -> str:
+    """The sources of a set of positions for a reader: ``Google location history and GPS``; ``location``
+    when none is named."""
+    names = list(dict.fromkeys(LOCATION_CHANNEL_NAMES.get(c, CHANNEL_NAMES.get(c, c)) for c in channels if c))
+    if not names:
+        return "location"
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+__all__ = ["CHANNEL_NAMES", "LOCATION_CHANNEL_NAMES", "PRONOUNS", "UNSTATED", "Pronouns", "channel_name",
+           "location_sources", "noun", "plural", "pronouns_named"]

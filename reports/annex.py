@@ -13,8 +13,8 @@ from __future__ import annotations
 import importlib.metadata as metadata
 import platform
 import re
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Final
 
 from atlas import __version__
 from atlas.conduct.assumptions import LEGAL_RULES, LEXICON, MATCHING, NOT_CONTACTS_KEY, OCCASION
@@ -63,11 +63,30 @@ def dependency_versions() -> list[tuple[str, str]]:
     return sorted(out)
 
 
+SETTING_WORDS: Final[dict[str, tuple[str, Callable[[Any], str]]]] = {
+    "gap_days": ("A gap between incidents is listed for a person to judge when longer than", lambda v: f"{v} days"),
+    "burst_min_contacts": ("A burst is at least", lambda v: f"{v} contacts"),
+    "burst_window_minutes": ("… within", lambda v: f"{v} minutes"),
+    "night_start_hour": ("Night-time starts at", lambda v: f"{int(v):02d}:00 UK local time"),
+    "night_end_hour": ("Night-time ends at", lambda v: f"{int(v):02d}:00 UK local time"),
+    "near_m": ("Near the victim: the two reported positions within", lambda v: f"{v:g} m"),
+    "colocation_window_minutes": ("… and at most", lambda v: f"{v} minutes apart"),
+    "max_accuracy_m": ("A position is not used when its stated accuracy is worse than", lambda v: f"{v:g} m"),
+    "cell_serving_radius_m": ("A cell's assumed reach where the data gives none", lambda v: f"{v:,.0f} m"),
+    "reply_window_hours": ("A message is unreplied when nothing comes back within", lambda v: f"{v:g} hours"),
+    "dedupe_tolerance_s": ("Records are one contact when their times are within", lambda v: f"{v} s"),
+    "occasion": ("One occasion is", lambda v: "one UK local calendar day" if v == "calendar-day" else str(v)),
+}
+"""Each setting as a sentence a reader can check, with its unit, and the option's name to reproduce it: the
+annex (served) listed "near m 100.0", "max accuracy m 250.0", "dedupe tolerance s 120" (rejected-ex 61023)."""
+
+
 def _settings(options: Mapping[str, Any]) -> list[list[str]]:
-    keep = ("gap_days", "burst_min_contacts", "burst_window_minutes", "night_start_hour", "night_end_hour", "near_m",
-            "max_accuracy_m", "colocation_window_minutes", "cell_serving_radius_m", "reply_window_hours",
-            "dedupe_tolerance_s", "occasion")
-    return [[k.replace("_", " "), str(options[k])] for k in keep if k in options]
+    rows = [[what, said(options[k]), k] for k, (what, said) in SETTING_WORDS.items() if k in options]
+    if options.get("occasion") == "session" and "session_gap_hours" in options:
+        rows = [[w, f"one session: contacts less than {options['session_gap_hours']:g} hours apart", k]
+                if k == "occasion" else [w, v, k] for w, v, k in rows]
+    return rows
 
 
 def _hashing(sources: Sequence[Exhibit]) -> str:
@@ -161,7 +180,7 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, sources
         cc = conduct.course_of_conduct
         if cc.get("occasion_rule"):
             st.blocks.append(Para(f"Days: {cc['occasion_rule']}.", numbered=False))
-        st.blocks.append(Table(["Setting", "Value"], _settings(conduct.options), widths=[2, 2]))
+        st.blocks.append(Table(["Setting", "Value", "Option"], _settings(conduct.options), widths=[3.0, 1.6, 2.0]))  # an option name on one line
         # by declared audience (the time limit and inferences are advice), less what this annex sets out in a
         # section of its own: the matching rule and which records are never contacts (Matching), the occasion
         # (Days, above), the legal rules and lexicon files with their versions and hashes (Data files)

@@ -367,8 +367,8 @@ def build_reports(case: Case, out_dir: Path, *, as_of: date | None = None, inclu
             all_ids = inputs.contacts.get_column("event_ids").explode().drop_nulls()
             citations.add(f"{e.reference} contacts", all_ids)
             n = all_ids.n_unique()
-        else:
-            citations.add_many(cites)
+        else:  # each finding named with its table's exhibit: events.csv said "chronology", "incident 15/01/2026"
+            citations.add_many((f"{e.reference} {label}", idl) for label, idl in cites)
             n = len({i for _, idl in cites for i in idl})
         made[name] = hashed(e, path, n)
         paths[name] = path

@@ -24,16 +24,10 @@ import polars as pl
 
 import atlas.exhibits as exhibits_rule
 from atlas.store import Case
+from atlas.wording import CHANNEL_NAMES as CHANNEL_NAMES
+from atlas.wording import channel_name as channel_name
 
 from .style import UK
-
-CHANNEL_NAMES: Final[dict[str, str]] = {
-    "sms": "SMS", "mms": "MMS", "imessage": "iMessage", "rcs": "RCS", "voice": "Phone call", "video": "Video call",
-    "facetime": "FaceTime", "whatsapp": "WhatsApp", "whatsapp-call": "WhatsApp call", "instagram": "Instagram",
-    "facebook": "Facebook", "messenger": "Messenger", "snapchat": "Snapchat", "telegram": "Telegram",
-    "signal": "Signal", "x": "X (Twitter)", "email": "E-mail",
-}
-"""How each channel is named for a reader (a channel not listed is shown as the data names it)."""
 
 CALL_OUTCOMES: Final[dict[str, str]] = {
     "missed": "not answered", "no-answer": "not answered", "rejected": "rejected", "declined": "rejected",
@@ -79,16 +73,6 @@ class ChronologyRow:
 def exhibit_numbers(records: Iterable[exhibits_rule.RecordRef]) -> tuple[str, ...]:
     """The exhibits of records (``JA/9, sms rowid 4`` → ``JA/9``), each once, in order."""
     return tuple(dict.fromkeys(r.exhibit for r in records))
-
-
-def channel_name(channel: str) -> str:
-    """A channel for a reader: ``SMS``; a contact whose records name different channels of one network group
-    (``mms/sms``: the handset's database says MMS, the call data record SMS) is ``MMS or SMS (the records
-    differ)``, never a channel of its own such as ``MMS / SMS``, and not put under either (that would choose)."""
-    parts = list(dict.fromkeys(CHANNEL_NAMES.get(c, c) for c in str(channel).split("/") if c))
-    if len(parts) > 1:
-        return " or ".join(parts) + " (the records differ)"
-    return parts[0] if parts else "unknown"
 
 
 def duration_words(seconds: int | None) -> str:

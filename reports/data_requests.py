@@ -104,7 +104,9 @@ def note_section(triage: TriageResult | None, facts: dict[str, Any]) -> Section:
               uk_date(i.plan.request_by) if i.plan.request_by else "-",
               flag(i.flag) if i.flag else (
                   "yes, if requested by that date" if i.plan.request_by else "no deadline")] for i in todo],
-            caption="Strategy items not yet requested", widths=[1.5, 1.8, 1.0, 1.1, 2.9], small=True))
+            caption="Strategy items not yet requested",
+            # an identifier on one line (26 characters: "facebook:daniel.sampl|e.9" broke at 1.8)
+            widths=[1.5, 2.5, 1.0, 1.1, 2.3], small=True))
     if triage.s4a.present:
         sec.blocks.append(Para("s4A indicators exist:", numbered=False, emphasis=True))
         sec.blocks.append(Bullets([*triage.s4a.indicators, triage.s4a.route]))

@@ -53,6 +53,10 @@ def behaviour_words(kind: str, victim: Pronouns) -> str:
 STATE_WORDS: Final = {"confirmed": "confirmed", "dismissed": "dismissed", None: "awaiting a decision"}
 
 
+TIER_WORDS: Final = {"occasion": "likely threat", "review": "review list", "behaviour": "behaviour"}
+"""The threat rules' tiers in people's words (every output: the note, report.html)."""
+
+
 @dataclass(frozen=True)
 class DecidedMessage:
     """One candidate message with its decision, ready for people (never a hex id)."""
@@ -91,6 +95,12 @@ class DecidedMessage:
     record: RecordRef | None = None
     """:attr:`exhibit` as data (exhibit and place apart; None when not cited): for an output that wants
     the exhibit alone, never cut out of ``JA/25, sms rowid 56``."""
+
+    @property
+    def rank(self) -> str:
+        """The candidate's tier as people read it (``likely threat``, ``review list``): report.html said the
+        rules' key ``occasion; awaiting a decision`` where the reviewer's note said ``likely threat; …``."""
+        return TIER_WORDS.get(self.tier, self.tier)
 
     @property
     def names_victim(self) -> bool:

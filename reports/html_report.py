@@ -200,9 +200,10 @@ def daily_chart(findings: Findings, zone: str, subject: str) -> Any:
     if findings.channels:
         renderers = fig.vbar_stack(findings.channels, x="day", width=0.85 * 86_400_000, source=source,
                                    color=[colours[c] for c in findings.channels])
-        items = [LegendItem(label=c, renderers=[r]) for c, r in zip(findings.channels, renderers, strict=True)]  # type: ignore[list-item]
+        items = [LegendItem(label=channel_name(c), renderers=[r])  # type: ignore[list-item]
+                 for c, r in zip(findings.channels, renderers, strict=True)]
         fig.add_layout(Legend(items=items, location="top_left", orientation="horizontal"), "above")
-        tips = [("day", "@label"), ("total", "@total")] + [(c, f"@{{{c}}}") for c in findings.channels]
+        tips = [("day", "@label"), ("total", "@total")] + [(channel_name(c), f"@{{{c}}}") for c in findings.channels]
         fig.add_tools(HoverTool(tooltips=tips, renderers=list(renderers)))
     _colocation_days(fig, findings, zone, max(data["total"], default=0))
     for legend in fig.legend:  # channels and co-location marks: two rows rather than one cut off at the edge
@@ -335,7 +336,8 @@ def graph_chart(gv: GraphView, refs: Mapping[str, str]) -> Any:
         return [identifier_label(refs, u) for u in uris]
 
     data |= {"from": shown(contact.get_column("source").to_list()), "to": shown(contact.get_column("target").to_list()),
-             "channel": contact.get_column("channel").to_list(), "contacts": contact.get_column("contacts").to_list(),
+             "channel": [channel_name(c) for c in contact.get_column("channel").to_list()],
+             "contacts": contact.get_column("contacts").to_list(),
              "ids": [_refs_short(refs, i) for i in contact.get_column("event_ids").to_list()],
              "width": [1 + 7 * math.sqrt(n / top) for n in contact.get_column("contacts").to_list()],
              "colour": list(channel_colours(sorted(set(contact.get_column("channel").to_list()))).get(c, "#888888")
@@ -454,11 +456,11 @@ _RECORDS_JS: Final = """
 const i = view.selected.indices[0]; if (i === undefined) { return; }
 const cache = (window.__atlas_tables = window.__atlas_tables || {});
 const rec = cache["__records"] || (cache["__records"] = JSON.parse(records.data.json[0]));
-const wanted = new Set(String(view.data["_ids"][i]).split("|"));
+const wanted = new Set(Array.from(view.data["_ids"][i] || []));
 const cols = Object.keys(rec); const data = {}; for (const k of cols) { data[k] = []; }
 const n = rec["exhibit"].length;
 for (let j = 0; j < n; j++) {
-  if (wanted.has(String(j))) { for (const k of cols) { data[k].push(rec[k][j]); } }
+  if (wanted.has(j)) { for (const k of cols) { data[k].push(rec[k][j]); } }
 }
 out.data = data;
 """
@@ -525,7 +527,7 @@ def embed_budget(tables: Sequence[list[dict[str, Any]]]) -> tuple[set[str], int]
         most = max(most, k)
         for i, r in enumerate(rows):
             ids = list(r.pop("_all", []))[:k] if i < len(shown) else []
-            r["_ids"] = "|".join(ids)
+            r["_ids"] = ids  # a list, as the records' ids are: never joined into a text to be split again
             embedded.update(ids)
     return embedded, most
 
@@ -535,11 +537,10 @@ def key_records(tables: Sequence[list[dict[str, Any]]], order: Sequence[str]) ->
     of those records in ``order`` (the embedded records, as :func:`records_table` writes them): the
     page looks records up by position, so no store id is in its markup or data (a person reads the
     exhibit record; the ids are in the store, for machines)."""
-    at = {e: str(j) for j, e in enumerate(order)}
+    at = {e: j for j, e in enumerate(order)}
     for rows in tables:
         for r in rows:
-            ids = str(r.get("_ids") or "")
-            r["_ids"] = "|".join(at[e] for e in ids.split("|") if e in at) if ids else ""
+            r["_ids"] = [at[e] for e in r.get("_ids") or () if e in at]
 
 
 def records_table(cited: pl.DataFrame, total: int | None = None, per_row: int | None = None,
@@ -551,6 +552,9 @@ def records_table(cited: pl.DataFrame, total: int | None = None, per_row: int | 
     # a row's records are found by their position here (key_records): no store id travels with them
     frame = cited.head(MAX_RECORDS).select([pl.col(c).cast(pl.String).fill_null("") if c in cited.columns
                                             else pl.lit("").alias(c) for c, _, _ in cols])
+    if frame.height:  # each record's channel as people name it ('Phone call', 'Google location history'), not our key
+        names = {c: channel_name(c) for c in frame.get_column("channel").unique().to_list()}
+        frame = frame.with_columns(pl.col("channel").replace_strict(names, return_dtype=pl.String))
     records = _json_holder(frame.to_dict(as_series=False))
     out = ColumnDataSource({c: [] for c in frame.columns})
     table = DataTable(source=out, columns=[TableColumn(field=c, title=t, width=w) for c, t, w in cols], width=WIDTH,
@@ -757,13 +761,13 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
     for r in review.chronology:
         if r.kind == "message" and r.way == "from-suspect":
             by_day.setdefault(r.uk_time[:10], r.content)
-    incidents = [{"uk_date": uk_date(i.date), "channels": ", ".join(i.channels), "contacts": str(i.contacts),
+    incidents = [{"uk_date": uk_date(i.date), "channels": ", ".join(channel_name(c) for c in i.channels), "contacts": str(i.contacts),
                   "first": by_day.get(uk_date(i.date), ""), "ids": shown(i.event_ids), "_all": list(i.event_ids)}
                  for i in findings.incidents]
     decided = review.decided
     flagged = [*decided.threats, *decided.behaviours] if decided is not None else []
     threats = [{"id": m.handle, "kind": m.kind.replace("behaviour:", ""), "when": m.uk_time, "text": m.text, "ref": m.exhibit, "matched": m.flagged,
-                "decision": f"{m.tier}; {m.state_text}", "_all": list(m.event_ids)} for m in flagged]
+                "decision": f"{m.rank}; {m.state_text}", "_all": list(m.event_ids)} for m in flagged]
     impact = conduct_impact_rows(findings)
     breaches = [{"id": "", "counts": "yes (measured)", "order": b.order, "kind": b.kind, "uk_time": uk_time(b.ts),
                  "_ts": b.ts.isoformat(),
@@ -820,7 +824,7 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
                              "with the officer's decision", threats,
                              [("when", "when (UK)", 150), ("kind", "kind", 95),
                               ("text", "message", 275), ("ref", "exhibit record", 130), ("matched", "flagged (rule)", 150),
-                              ("decision", "tier; decision", 225), ("id", HANDLE_COLUMN, 110)],
+                              ("decision", "rank; decision", 225), ("id", HANDLE_COLUMN, 110)],
                              records, records_view, note=("A flag is not a threat: read each message and confirm or "
                                                          "dismiss it (atlas threats CASE --confirm HANDLE, the handle in the last column). Only confirmed messages are "
                                                          "stated in the statement; dismissed ones nowhere as findings."
@@ -859,7 +863,7 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
         parts.append(_div(decisions_html(inputs, possible)))
     parts.append(records_layout)
     exh = [{"ref": e.reference, "description": e.description, "file": e.filename, "sha": e.sha256,
-            "_ids": ""} for e in exhibits]
+            "_ids": []} for e in exhibits]
     parts.append(paged_table("exhibits", "Exhibits", exh, [("ref", "ref", 60), ("description", "description", 420),
                                                ("file", "file", 220), ("sha", "SHA-256", 420)], None, None,
                              note="Produced exhibits are hashed after they are written; see exhibits.csv."))

@@ -15,7 +15,7 @@ Numbers come from the same analysis the statement used (the confirmed view), and
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any, Final
 
@@ -222,10 +222,9 @@ def _dates(days: Sequence[date]) -> str:
 
 def _candidate_rows(msgs: Sequence[DecidedMessage]) -> list[list[str]]:
     return [[m.uk_time, f"{m.from_name} \u2192 {m.to_name}", m.text, m.exhibit, m.flagged,
-             f"{TIER_WORDS.get(m.tier, m.tier)}; {m.state_text}"] for m in msgs[:MAX_CANDIDATES]]
+             f"{m.rank}; {m.state_text}"] for m in msgs[:MAX_CANDIDATES]]
 
 
-TIER_WORDS: Final = {"occasion": "likely threat", "review": "review list", "behaviour": "behaviour"}
 CANDIDATE_HEAD: Final = ["When (UK)", "From \u2192 to", "Message (in full)", "Exhibit record", "Flagged (rule)",
                          "Rank; decision"]
 CANDIDATE_WIDTHS: Final = [1.2, 1.1, 2.5, 1.15, 1.25, 1.6]
@@ -399,15 +398,25 @@ def linked_incidents(link: ImpactLink, confirmed: set[date]) -> str:
             + (f"; breaches on {', '.join(breaches)}" if breaches else ""))
 
 
-def _about(about: str, refs: Mapping[str, str]) -> str:
-    """What a note is about, for people (a record by its exhibit, never an id)."""
-    from atlas.exhibits import cited_ref
+def _about(about: str, refs: Mapping[str, str], links: Mapping[str, tuple[str, str]] | None = None,
+           finding: Callable[[str], str] | None = None) -> str:
+    """What a note is about, for people (a record by its exhibit, a link by its two sides, a finding by what
+    it is: never an id). ``links`` (link id → its two identifiers) and ``finding`` name the keys Atlas wrote
+    for them (``link:L…``, ``finding:<kind>:<key>``); without them, or for one the case no longer holds, the
+    key is shown as written."""
+    from atlas.decisions.naming import link_name
+    from atlas.exhibits import cited_ref, identifier_label
 
     kind, _, item = about.partition(":")
     if about == "case":
         return "the case"
     if kind == "event":
         return cited_ref(refs, item)
+    if kind == "link" and links is not None and item in links:
+        a, b = links[item]
+        return link_name(identifier_label(refs, a), identifier_label(refs, b))
+    if kind == "finding" and finding is not None:
+        return finding(item)
     if "@" in about:
         k, _, event = about.partition("@")
         return f"{k} candidate, {cited_ref(refs, event)}"
@@ -435,8 +444,15 @@ def _decisions(case: Case, refs: Mapping[str, str], facts: dict[str, Any], condu
                                   f"{t.tagged_by}, {uk_time(t.tagged_at)}", free_text(case, t.note)] for t in tags],
                                 widths=[0.7, 3.2, 1.6, 2.0], small=True))
     if ns:
+        from atlas.identity import read_links
+
+        links = {lk.link_id: (lk.a, lk.b) for lk in read_links(case)}
+
+        def finding(item: str) -> str:
+            return describe_finding(item, conduct, decided, refs, subject)[0]
+
         sec.blocks.append(Para(f"{plural(len(ns), 'note')} by officers (not evidence; not in the statement):"))
-        sec.blocks.append(Table(["About", "Note", "By"], [[_about(n.about, refs), free_text(case, n.text),
+        sec.blocks.append(Table(["About", "Note", "By"], [[_about(n.about, refs, links, finding), free_text(case, n.text),
                                                            f"{n.by}, {uk_time(n.at)}"]
                                                           for n in ns], widths=[2.0, 3.5, 2.0], small=True))
     if not tags and not ns:
@@ -631,13 +647,28 @@ def _points(inputs: ReportInputs, conduct: ConductResult | None, case: Case, ref
             uri = str(u.get("identifier"))
             joins = sorted({(lk.other(uri), lk.basis) for lk in inputs.identity_links
                             if lk.status == "proposed" and uri in (lk.a, lk.b) and lk.other(uri) in his_ids})
-            pending = "".join(
-                f"; a link awaiting a decision joins it to {_display(other, refs)}, already taken to be {subject}'s "
-                f"({describe_basis(basis)}): 'Identity links awaiting a decision' above shows what confirming it "
-                "would change" for other, basis in joins)
+            # the links once, then what to read once (rejected-ex 61023 before any decision: tel:+447700900018's
+            # point said "'Identity links awaiting a decision' above shows what confirming it would change" three
+            # times, one a link)
+            taken = f"already taken to be {subject}'s"
+            if len(joins) == 1:
+                [(other, basis)] = joins
+                pending = (f"; a link awaiting a decision joins it to {_display(other, refs)}, {taken} "
+                           f"({describe_basis(basis)}): 'Identity links awaiting a decision' above shows what "
+                           "confirming it would change")
+            elif joins:
+                linked = [f"{_display(other, refs)} ({describe_basis(basis)})" for other, basis in joins]
+                pending = (f"; links awaiting a decision join it to {', '.join(linked[:-1])} and {linked[-1]}, each "
+                           f"{taken}: 'Identity links awaiting a decision' above shows what confirming them would change")
+            else:
+                pending = ""
+            # the facts behind "like his": it said "behaves like Daniel Sample's identifiers", an inference without
+            # its basis, and "not attributed to anyone" twice in one sentence
+            back = int(u.get("from_victim") or 0)
             items.append(f"{_display(uri, refs)}: {u.get('contacts')} contacts with {inputs.her.object} between "
-                         f"{uk_time(u.get('first_seen'))} and {uk_time(u.get('last_seen'))}, not attributed to anyone; "
-                         f"behaves like {subject}'s identifiers ({u.get('note', '')}){pending}.")
+                         f"{uk_time(u.get('first_seen'))} and {uk_time(u.get('last_seen'))}, the first after the conduct "
+                         f"began, one-way ({back} back from {inputs.her.object}); attributed to no one, so not counted "
+                         f"as {inputs.his.possessive} conduct: a lead for `atlas identity`{pending}.")
     if inputs.possible_sms_parts:
         items.append(f"{inputs.possible_sms_parts} contacts counted are lone call-data-record SMS seconds apart: some may "
                      "be parts of one long message.")

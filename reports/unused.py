@@ -28,6 +28,7 @@ from atlas.conduct.possible_breaches import BreachReview
 from atlas.conduct.possible_colocations import PossibleColocation
 from atlas.exhibits import exhibit_key, join_list
 from atlas.store import Case
+from atlas.wording import CHANNEL_NAMES, LOCATION_CHANNEL_NAMES
 
 from .decided import Decided
 from .document import Document, Para, Section, Table
@@ -123,12 +124,19 @@ def _categorised(ev: F, keys: pl.Series, vals: pl.Series, owner_party: Mapping[s
     )
 
 
+def _channel_names() -> pl.Expr:
+    """A group's channels as people name them (``SMS, Phone call``): the schedule said ``(sms/voice)``,
+    the store's keys joined by a slash that elsewhere means records that differ (seed 61023)."""
+    names = {**LOCATION_CHANNEL_NAMES, **CHANNEL_NAMES}
+    return pl.col("channel").cast(pl.String).replace(names).unique().sort().str.join(", ")
+
+
 def _groups(ev: pl.DataFrame) -> pl.DataFrame:
     return (
         ev.group_by("source_id", "category", "counterpart", "other_party")
         .agg(pl.len().alias("records"), pl.col("ts_utc").min().alias("first"), pl.col("ts_utc").max().alias("last"),
              pl.col("kind").unique().sort().str.join("/").alias("kinds"),
-             pl.col("channel").unique().sort().str.join("/").alias("channels"),
+             _channel_names().alias("channels"),
              pl.col("source_ref").first().alias("ref_first"), pl.col("source_ref").last().alias("ref_last"))
         .with_columns(_fmt("first").alias("first_uk"), _fmt("last").alias("last_uk"))
     )
@@ -140,7 +148,7 @@ def _third_party(ev: pl.DataFrame) -> pl.DataFrame:
         .agg(pl.len().alias("records"), pl.col("counterpart").n_unique().alias("counterparts"),
              pl.col("ts_utc").min().alias("first"), pl.col("ts_utc").max().alias("last"),
              pl.col("kind").unique().sort().str.join("/").alias("kinds"),
-             pl.col("channel").unique().sort().str.join("/").alias("channels"),
+             _channel_names().alias("channels"),
              pl.col("source_ref").first().alias("ref_first"), pl.col("source_ref").last().alias("ref_last"))
         .with_columns(_fmt("first").alias("first_uk"), _fmt("last").alias("last_uk"))
         .sort("source_id")

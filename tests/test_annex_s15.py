@@ -164,4 +164,5 @@ def test_an_owner_known_through_a_confirmed_link_is_named_with_its_basis() -> No
     named = OwnerAssumption("source", "suspect", "tel:+447700900002", "device owner suspect (tel:+447700900002) …")
     row2 = {"owner_assumption": named.to_row(), "assumptions": [named.recorded]}
     assert _assumptions(row2, names, {"tel:+447700900002": "suspect"}) == [
-        "device owner Daniel Sample (tel:+447700900002) as stated in the source"]  # case.toml's name: no link said
+        "device owner tel:+447700900002 as stated in the source (attributed to Daniel Sample by the officer in the "
+        "case manifest)"]  # case.toml's name: no link said; the name is the attribution, not the source's word

@@ -161,7 +161,7 @@ def test_the_reviewers_note_ties_a_lead_to_the_link_awaiting_a_decision(_small_c
     build_reports(case, tmp_path / "out", as_of=date(2026, 11, 22))
     text = "\n".join(p.text for p in Document(str(tmp_path / "out" / "reviewer-note.docx")).paragraphs)
     points = text.split("Points to review", 1)[1]
-    leads = [p for p in points.splitlines() if "behaves like" in p]
+    leads = [p for p in points.splitlines() if "a lead for `atlas identity`" in p]
     pending = [lk for lk in read_links(case) if lk.status == "proposed" and lk.basis == "same-messages"]
     assert leads and pending
     for line in leads:

@@ -89,7 +89,7 @@ def test_possible_breaches_say_exactly_what_they_rest_on_and_are_not_a_counted_v
     assert [b["date"] for b in r["breaches"] if b["kind"] == "exclusion-zone"] == ["2026-05-09"]
     [possible] = r["possible_breaches"]
     assert possible["ts"].startswith("2026-05-16")
-    assert possible["basis"] == ("1 google-location position reported inside the radius but with no stated accuracy, "
+    assert possible["basis"] == ("1 position from Google location history reported inside the radius but with no stated accuracy, "
                                  "closest 150 m from the centre of victim home (radius 200 m): not a cell site, not a "
                                  "proposed link")
     assert r["orders"][0]["possible_within_breaches"] == 1

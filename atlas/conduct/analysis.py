@@ -817,7 +817,7 @@ def _analyse_view(case: Case, cast: Cast, rules: Rules, lexicon: Lexicon, threat
         method("threat rules", f"threat rules version {threat_rules.version} (sha256 {threat_rules.sha256[:16]}…): structural rules over normalised words "
                f"(text-speak and spelling spelled out; idioms masked; negated, reported or joking words lowered); a message scoring at least "
                f"{threat_rules.occasion_threshold:g} is a candidate threat occasion, at least {threat_rules.review_threshold:g} goes on the review list; "
-               "every candidate needs a person to confirm it, and only confirmed occasions count towards s4A"),
+               "every candidate needs a person to confirm it, and only a message a person confirmed is stated as a threat"),
         method(LEXICON, f"requests to stop are recognised with lexicon version {lexicon.version} (sha256 {lexicon.sha256[:16]}…)"),
         method("location standard", f"location standard: {LocationStandard.of(options).text}"),
         method("cell-site", f"cell-site records are shown only as 'cell serving the area' (assumed reach {options.cell_serving_radius_m:.0f} m where the data gives none), never as presence"),

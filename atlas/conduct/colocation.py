@@ -24,6 +24,7 @@ from typing import Any, Final
 import polars as pl
 
 from atlas.store.manifest import Place
+from atlas.wording import location_sources
 
 from .geo import (
     ACCURACY_UNKNOWN,
@@ -116,7 +117,7 @@ def place_episodes(pairs: pl.DataFrame, options: ConductOptions, *, present: boo
             "certainty": _certainty(r["statuses"]) if present else _possible(r["statuses"]),
             "statuses": sorted(set(r["statuses"])), "channels": r["channels"],
             "times": r["times"],
-            "precision": f"{'/'.join(r['channels']) or 'location'} positions, "
+            "precision": f"positions from {location_sources(r['channels'])}, "
                          f"{f'stated accuracy up to ±{acc:.0f} m' if acc is not None else 'no stated accuracy'}; "
                          f"place radius {r['radius_m']:.0f} m",
         })
@@ -132,9 +133,9 @@ def _possible_basis(r: dict[str, Any]) -> str:
         why.append("reported inside the radius but with no stated accuracy")
     if OUTSIDE_STRADDLES in r["statuses"]:
         why.append("reported outside the radius, with an accuracy circle reaching inside")
-    what = "/".join(r["channels"]) or "location"
+    what = location_sources(r["channels"])
     n = len(r["event_ids"])
-    return (f"{n} {what} position{'s' if n != 1 else ''} {' or '.join(why)}, closest {r['min_distance_m']:.0f} m from "
+    return (f"{n} position{'s' if n != 1 else ''} from {what} {' or '.join(why)}, closest {r['min_distance_m']:.0f} m from "
             f"the centre of {r['place']} (radius {r['radius_m']:.0f} m): not a cell site, not a proposed link")
 
 
@@ -220,8 +221,8 @@ def _victim_episodes(near: pl.DataFrame, places: list[Place], options: ConductOp
                           f"{options.colocation_window_minutes} min apart, but "
                           + _unstated(r["his_unstated"], r["her_unstated"]) + ": possible co-location only"),
             "suspect_accuracy": acc, "victim_accuracy": v_acc,
-            "precision": f"suspect: {'/'.join(r['channels']) or 'location'} ({acc}); victim: "
-                         f"{'/'.join(r['v_channels']) or 'location'} ({v_acc})",
+            "precision": f"suspect: {location_sources(r['channels'])} ({acc}); victim: "
+                         f"{location_sources(r['v_channels'])} ({v_acc})",
         })
     return out
 
