@@ -172,11 +172,12 @@ def _threat_flag(confirmed: bool) -> str:
 def incidents_frame(review: Review) -> pl.DataFrame:
     from atlas.conduct.parties import target_names
     from atlas.review import uk_date
+    from atlas.wording import channel_name
 
     result = review.conduct()
     confirmed = set(result.occasion_count.confirmed_dates) if result.occasion_count else set()
     names = review.case.manifest.party_names()
-    rows = [{"date": uk_date(i.date), "contacts": i.contacts, "channels": ", ".join(i.channels),
+    rows = [{"date": uk_date(i.date), "contacts": i.contacts, "channels": ", ".join(channel_name(c) for c in i.channels),
              "to": ", ".join(target_names(i.targets, names)),
              # THREAT? as the CLI: a word list's candidate until a person confirms it, never a finding
              "flags": (" ".join(f for f, on in ((_threat_flag(i.date in confirmed), i.threat), ("BREACH", i.breach),
