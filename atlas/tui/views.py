@@ -211,11 +211,12 @@ BREACH_TABLE: dict[str, type[pl.DataType] | pl.DataType] = {
 
 
 def _breach_row(review: Review, b: Breach) -> dict[str, Any]:
-    """The plain rule: one breach as the table's row."""
+    """The plain rule: one breach as the table's row (the channel in people's words: ``SMS``, not ``sms``)."""
     from atlas.normalise.identifiers import display
+    from atlas.wording import channel_name
 
     return {"when (UK)": review.uk(b.ts), "order": b.order, "kind": b.kind,
-            "how": b.channel or f"{b.place}: {b.certainty}",
+            "how": channel_name(b.channel) if b.channel else f"{b.place}: {b.certainty}",
             "identifier used": ", ".join(display(u) for u in b.identifiers)
             + (f" ({b.identifier_status})" if b.identifier_status else ""),
             "records": len(b.event_ids), "first record": review.record_ref(b.event_ids[0]) if b.event_ids else "",
@@ -237,6 +238,7 @@ def breaches_frame(review: Review) -> pl.DataFrame:
     from atlas.conduct.records import Breach
     from atlas.exhibits import event_ref_expr
     from atlas.normalise.identifiers import display
+    from atlas.wording import channel_name
 
     result = review.conduct()
     rows = result.breach_rows
@@ -249,11 +251,14 @@ def breaches_frame(review: Review) -> pl.DataFrame:
                 if shown.len() else pl.col("identifiers"))
     status = pl.col("identifier_status")
     first = pl.col("event_ids").list.first()
+    keys = contacts.get_column("channel").drop_nulls().unique().sort()
+    channel = (pl.col("channel").replace_strict(keys, [channel_name(k) for k in keys.to_list()], return_dtype=pl.String)
+               if keys.len() else pl.col("channel"))
     table = contacts.select(
         "ts", "kind", "order", "seq",
         pl.col("ts_utc").dt.convert_time_zone(UK).dt.strftime("%d/%m/%Y %H:%M %Z").alias("when (UK)"),
         pl.when(pl.col("channel").is_null() | (pl.col("channel") == "")).then(pl.lit("None: None"))
-        .otherwise(pl.col("channel")).alias("how"),
+        .otherwise(channel).alias("how"),
         (shown_as.list.join(", ").fill_null("")
          + pl.when(status.is_null() | (status == "")).then(pl.lit("")).otherwise(" (" + status + ")"))
         .alias("identifier used"),
