@@ -7,6 +7,7 @@ so the CLI can print one clear line instead of a traceback.
 
 from __future__ import annotations
 
+import errno
 import traceback
 from pathlib import Path
 
@@ -31,8 +32,8 @@ class FormatError(AtlasError):
 
 class NotASourceError(FormatError):
     """No parser takes this file, or it holds nothing to read: its format is not
-    recognised, it is empty (or only blank space), or it could not be opened before any
-    parser saw it. Found in a folder walk it is *skipped* with :attr:`reason`; named on
+    recognised, it is empty (or only blank space), or it is a special file (a FIFO, a
+    device) that is never opened. Found in a folder walk it is *skipped* with :attr:`reason`; named on
     the command line it is an error like any other :class:`FormatError`.
 
     The distinction is made where the error is raised, never inferred from its words.
@@ -44,6 +45,39 @@ class NotASourceError(FormatError):
 
     def __reduce__(self) -> tuple[type[NotASourceError], tuple[str, str]]:  # pickled whole (a batch worker's error)
         return type(self), (str(self), self.reason)
+
+
+class SourceReadError(AtlasError):
+    """The operating system would not let Atlas read a source file (permission denied, an I/O
+    error) or list a folder of them, before or while any parser read it.
+
+    Unlike a :class:`NotASourceError` (a file no parser takes), this is evidence that was
+    handed over and not processed: in a folder walk it is a *failure* of that source, named
+    with the operating system's error, so without ``--keep-going`` the ingest refuses and
+    commits nothing, and with it the file is listed ``failed``.
+    """
+
+    def __init__(self, path: str, why: str, what: str = "file") -> None:
+        super().__init__(f"{path}: {why}: the {what} was not read, so its evidence is not in the case")
+        self.why = why
+
+    def __reduce__(self) -> tuple[object, ...]:  # pickled whole (a batch worker's error)
+        return _source_read_error, (str(self), self.why)
+
+
+def _source_read_error(message: str, why: str) -> SourceReadError:
+    err = SourceReadError.__new__(SourceReadError)
+    AtlasError.__init__(err, message)
+    err.why = why
+    return err
+
+
+def os_error_words(exc: OSError) -> str:
+    """An operating system error as people and a maintainer both need it: its words and its
+    symbol, ``Permission denied, EACCES`` (the symbol is the same in every language)."""
+    name = errno.errorcode.get(exc.errno) if exc.errno is not None else None
+    words = exc.strerror or str(exc)
+    return f"{words}, {name}" if name else words
 
 
 class StoreError(AtlasError):

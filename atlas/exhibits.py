@@ -280,19 +280,24 @@ def source_order(sources: pl.DataFrame, audit: Iterable[dict[str, Any]]) -> list
     return [sid for sid, _ in sorted(rows, key=lambda r: (seq.get(r[1], 1 << 62), r[0]))]
 
 
-def source_refs(case: Case) -> dict[str, str]:
-    """Source id → its exhibit reference (``JA/7``), numbering any source not yet numbered.
-
-    Every source of the case has one afterwards; numbers already given never change.
-    """
+def source_numbers(case: Case) -> dict[str, int]:
+    """Source id → its exhibit number (the ``7`` of ``JA/7``), numbering any source not yet numbered,
+    in the order received. Every source of the case has one afterwards; numbers already given never
+    change. A list ordered by exhibit takes the number from here, never out of the formatted reference."""
     sources = case.sources()
     if sources.height == 0:
         return {}
     sha = dict(sources.select("source_id", "sha256").iter_rows())
     order = source_order(sources, case.audit_log())
     numbers = assign_numbers(case, [(f"source:{sha[s]}", "source") for s in order])
+    return {s: numbers[f"source:{sha[s]}"] for s in order}
+
+
+def source_refs(case: Case, numbers: Mapping[str, int] | None = None) -> dict[str, str]:
+    """Source id → its exhibit reference (``JA/7``): :func:`source_numbers` (or ``numbers``, already
+    read) with the case's prefix."""
     prefix = case.manifest.exhibit_prefix
-    return {s: f"{prefix}/{numbers[f'source:{sha[s]}']}" for s in order}
+    return {s: f"{prefix}/{n}" for s, n in (source_numbers(case) if numbers is None else numbers).items()}
 
 
 def exhibit_ref(case: Case, source_id: str, source_ref: str | None) -> str:

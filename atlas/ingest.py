@@ -35,7 +35,7 @@ from typing import Any
 import polars as pl
 
 import parsers
-from atlas.errors import AtlasError, FormatError, NotASourceError, StoreError
+from atlas.errors import AtlasError, FormatError, NotASourceError, SourceReadError, StoreError, os_error_words
 from atlas.model import IDENTITY_EVIDENCE_SCHEMA, REJECT_SCHEMA, conform, empty_evidence
 from atlas.normalise import to_events
 from atlas.normalise.identifiers import identifier_map, identifier_uri
@@ -390,7 +390,10 @@ def read_whole(path: Path, opts: IngestOptions) -> tuple[ParserModule | None, Wh
         with _timed(path, "hash"):
             # (the read and its hash side by side: :func:`read_hashed`, held equal to the plain
             # rule, :func:`read_exactly` then :func:`sha256_bytes`)
-            read = read_hashed(fd, st.st_size)
+            try:
+                read = read_hashed(fd, st.st_size)
+            except OSError as exc:  # opened, then the read failed (a damaged disk, a pulled drive)
+                raise SourceReadError(shown(path), f"cannot be read ({os_error_words(exc)})") from exc
             if read is None:
                 raise StoreError(f"{shown(path)}: the file changed while it was being read (it no longer holds the "
                                  f"{st.st_size} bytes it held when opened)")
@@ -428,9 +431,8 @@ def ingest_file(case: Case, path: Path, opts: IngestOptions, debug: bool = False
             with _timed(path, "hash"):
                 sha_before = sha256_file(path)
                 sides = sqlite_companions(path)
-    except OSError as exc:  # before any parser has seen it: a walk skips it, with why
-        why = f"cannot be read ({exc.strerror or exc})"
-        raise NotASourceError(f"{shown(path)}: {why}", reason=why) from exc
+    except OSError as exc:  # evidence handed over and not read: a failure of this source, never a skip
+        raise SourceReadError(shown(path), f"cannot be read ({os_error_words(exc)})") from exc
     source_id = source_id_for(sha_before)
     identity = whole.identity if whole is not None else None
     recent = whole is not None and whole.recent
@@ -620,7 +622,7 @@ def stage_one(case: Case, path: Path, explicit: bool, opts: IngestOptions,
     does per file, and what ``atlas batch`` runs as one task per source (:mod:`atlas.batch`).
 
     A file found in a folder (``explicit`` False) that no parser takes (a
-    :class:`~atlas.errors.NotASourceError`: not recognised, empty, special or unreadable)
+    :class:`~atlas.errors.NotASourceError`: not recognised, empty or special)
     or that is an SQLite companion, is skipped with the reason; any other failure (a
     parser took the file and could not read it) raises, or with ``keep_going`` is an
     outcome ``failed``.
@@ -681,8 +683,9 @@ def ingest(
     """Ingest files (folders are walked); commit all of them, or none on error.
 
     Every entry of a walked folder that is not read is listed as ``skipped`` with the
-    reason (a special file, a symbolic link, a name that cannot be read, an unknown
-    format, an empty file, a detector that failed); :func:`needs_attention` says whether
+    reason (a special file, a symbolic link, an unknown format, an empty file, a detector
+    that failed); a file or folder the operating system would not let Atlas read is a
+    failure (:class:`~atlas.errors.SourceReadError`), never a skip; :func:`needs_attention` says whether
     any of them is one a person must look at.
     """
     staged: list[tuple[SourceOutcome, StagedSource | None]] = []

@@ -149,6 +149,7 @@ class Review:
         self._generation: tuple[int, int] | None = None
         self._cache: dict[str, Any] = {}
         self._source_refs: dict[str, str] | None = None
+        self._source_numbers: dict[str, int] | None = None
         self._memo: Memo | None = None  # parts of the analysis a decision cannot change (atlas.conduct.memo)
         self._lock = threading.RLock()  # screens compute in worker threads: guards the cache (see _cached)
         self._view_locks: dict[str, threading.RLock] = {}  # one build per view at a time
@@ -278,9 +279,19 @@ class Review:
         if self._source_refs is None:
             from atlas.exhibits import source_refs
 
+            numbers = self.source_numbers()
             with self._lock:
-                self._source_refs = source_refs(self.case)
+                self._source_refs = source_refs(self.case, numbers)
         return self._source_refs
+
+    def source_numbers(self) -> dict[str, int]:
+        """source id → its exhibit number (``JA/3`` is 3), as data: a list in exhibit order sorts by it."""
+        if self._source_numbers is None:
+            from atlas.exhibits import source_numbers
+
+            with self._lock:
+                self._source_numbers = source_numbers(self.case)
+        return self._source_numbers
 
     def record_ref(self, event_id: str) -> str:
         """``JA/7, sms rowid 477`` for an event id (``<source_id>/<source_ref>``)."""

@@ -20,10 +20,11 @@ import errno
 import os
 import stat
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from atlas.errors import AtlasError, FormatError, NotASourceError
+from atlas.errors import AtlasError, FormatError, NotASourceError, SourceReadError, os_error_words
+from atlas.system_files import system_file
 
 
 def shown(value: Path | str) -> str:
@@ -59,15 +60,21 @@ def check_regular(path: Path) -> os.stat_result:
     """
     try:
         st = path.stat()
-    except OSError as exc:
-        why = f"cannot be read ({exc.strerror or exc})"  # no parser has seen it: a walk skips it, with why
-        raise NotASourceError(f"{shown(path)}: {why}", reason=why) from exc
+    except OSError as exc:  # evidence handed over and not read: a failure of this source, never a skip
+        raise SourceReadError(shown(path), f"cannot be read ({os_error_words(exc)})") from exc
     kind = _special_kind(st.st_mode)
     if kind is not None:
         why = f"{kind}, not a regular file: refused without opening"
         raise NotASourceError(f"{shown(path)}: {why}", reason=why)
-    if stat.S_ISDIR(st.st_mode):  # a walk never hands over a folder: one that is one now changed under it, so it fails
-        raise FormatError(f"{shown(path)}: is a folder")
+    if stat.S_ISDIR(st.st_mode):
+        # A walk hands over a folder only when it could not list it (:func:`_walk_folder`): its
+        # files are unknown, so it fails, with the error listing it gives now.
+        try:
+            with os.scandir(path):
+                pass
+        except OSError as exc:
+            raise SourceReadError(shown(path), f"folder cannot be listed ({os_error_words(exc)})", "folder") from exc
+        raise FormatError(f"{shown(path)}: is a folder (it could not be listed when the folder holding it was walked)")
     return st
 
 
@@ -81,7 +88,12 @@ class Entry:
     skip: str = ""
     """Why this entry is not read (empty: read it)."""
     notable: bool = True
-    """A skip the person must look at (changes the exit status); hidden files are not."""
+    """A skip the person must look at (changes the exit status); known system files are not."""
+    ident: tuple[int, int] | None = field(default=None, compare=False, repr=False)
+    """(device, inode) of a file to read or a folder walked; of a link's target, for a link
+    (how a link is known to lead to something the walk reads anyway)."""
+    walked: bool = field(default=False, compare=False, repr=False)
+    """A folder the walk listed (kept only to settle links; never handed to the ingest)."""
 
 
 def _link_note(path: Path) -> str:
@@ -96,32 +108,89 @@ def _link_note(path: Path) -> str:
     return f"symbolic link to {what} {shown(target)}: not followed in a folder walk (name it to read it)"
 
 
-def _walk_folder(root: Path, folder: Path) -> Iterator[Entry]:
+def _link_entry(root: Path, path: Path) -> Entry:
+    """A symbolic link found in a walk, never followed: listed with where it leads. One that
+    leads outside the folder named is said to (its target is not part of the evidence
+    handed over, and is never read silently); the walk later marks one whose target it reads
+    anyway (:func:`_settle_links`)."""
+    note = _link_note(path)
     try:
-        with os.scandir(folder) as it:
-            entries = sorted(it, key=lambda e: os.fsencode(e.name))
-    except OSError as exc:
-        yield Entry(folder, False, f"folder cannot be listed ({exc.strerror or exc})")
-        return
-    for entry in entries:
-        path = Path(entry.path)
-        if entry.name.startswith("."):
-            yield Entry(path, False, "hidden (the name begins with '.'): not read", notable=False)
+        st = path.stat()
+    except OSError:
+        return Entry(path, False, note)  # dangling or a loop: the note says which
+    target = os.readlink(path)
+    what = "a folder" if stat.S_ISDIR(st.st_mode) else "a file"
+    if not path.resolve().is_relative_to(root.resolve()):
+        return Entry(path, False, f"symbolic link to {what} outside the folder walked ({shown(target)}, which is "
+                                  f"{shown(path.resolve())}): not followed, as its target is not in the folder "
+                                  "handed over (name the target to read it)", ident=(st.st_dev, st.st_ino))
+    return Entry(path, False, note, ident=(st.st_dev, st.st_ino))
+
+
+def _settle_links(entries: list[Entry]) -> list[Entry]:
+    """A link inside the folder whose target this walk reads (a file) or walks (a folder) is
+    listed as not read twice, and not as one to look at: nothing is left out by not
+    following it. Any other link stays one to look at."""
+    read = {e.ident for e in entries if (e.walked or not e.skip) and e.ident is not None}
+    out: list[Entry] = []
+    for e in entries:
+        if e.skip and e.ident is not None and e.ident in read and os.path.islink(e.path):
+            target = shown(os.readlink(e.path))
+            how = "a folder inside the folder walked ({}), which is walked as itself" if e.path.is_dir() else \
+                "a file inside the folder walked ({}), which is read as itself"
+            e = Entry(e.path, False, f"symbolic link to {how.format(target)}: not followed, so not read twice",
+                      notable=False)
+        out.append(e)
+    return out
+
+
+def _read_or_list(root: Path, path: Path, name: str) -> tuple[Entry | None, bool]:
+    """(the entry for ``path``, or None for a folder to walk; whether it is a folder to walk)."""
+    try:
+        if os.path.islink(path):
+            return _link_entry(root, path), False
+        st = os.lstat(path)
+    except OSError:
+        return Entry(path, False), False  # to read: the ingest fails it, naming the error (:func:`check_regular`)
+    folder = stat.S_ISDIR(st.st_mode)
+    if (system := system_file(name, folder)) is not None:
+        return Entry(path, False, f"{system}, an operating system's file: not read", notable=False), False
+    if name.startswith("."):
+        what = "hidden folder (the name begins with '.'): not walked" if folder else \
+            "hidden file (the name begins with '.'): not read"
+        return Entry(path, False, f"{what} (name it to read it)"), False
+    if folder:
+        return None, True
+    if stat.S_ISREG(st.st_mode):
+        return Entry(path, False, ident=(st.st_dev, st.st_ino)), False
+    return Entry(path, False, f"{_special_kind(st.st_mode)}: not opened"), False
+
+
+def _walk_folder(root: Path) -> Iterator[Entry]:
+    """Depth first in name order (by the name's bytes), with a stack of its own, not
+    recursion: a tree thousands of folders deep is walked as far as the system lets it be
+    listed (a path too long to list fails, named, like any folder that cannot be listed)."""
+    stack: list[Iterator[Path]] = [iter([root])]
+    while stack:
+        path = next(stack[-1], None)
+        if path is None:
+            stack.pop()
             continue
-        try:
-            if entry.is_symlink():
-                yield Entry(path, False, _link_note(path))
+        if path is not root:
+            entry, walk_it = _read_or_list(root, path, path.name)
+            if entry is not None:
+                yield entry
+            if not walk_it:
                 continue
-            mode = entry.stat(follow_symlinks=False).st_mode
-        except OSError as exc:
-            yield Entry(path, False, f"cannot be read ({exc.strerror or exc})")
+        try:
+            with os.scandir(path) as it:
+                names = sorted((e.name for e in it), key=os.fsencode)
+            ident = os.stat(path)
+        except OSError:
+            yield Entry(path, False)  # to read: the ingest fails it, naming the error (:func:`check_regular`)
             continue
-        if stat.S_ISDIR(mode):
-            yield from _walk_folder(root, path)
-        elif stat.S_ISREG(mode):
-            yield Entry(path, False)
-        else:
-            yield Entry(path, False, f"{_special_kind(mode)}: not opened")
+        yield Entry(path, False, ident=(ident.st_dev, ident.st_ino), walked=True)
+        stack.append(iter([path / n for n in names]))
 
 
 def walk(paths: Iterable[Path]) -> list[Entry]:
@@ -141,7 +210,8 @@ def walk(paths: Iterable[Path]) -> list[Entry]:
         except OSError as exc:
             raise AtlasError(f"{shown(p)}: {exc.strerror or exc}") from exc
         if stat.S_ISDIR(st.st_mode):
-            out.extend(_walk_folder(p, p))
+            found = _settle_links(list(_walk_folder(p)))
+            out.extend(e for e in found if not e.walked)
         else:
             out.append(Entry(p, True))
     return out

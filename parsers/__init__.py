@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from atlas.errors import FormatError, NotASourceError, describe_failure
+from atlas.errors import FormatError, NotASourceError, SourceReadError, describe_failure, os_error_words
 
 if TYPE_CHECKING:
     from parsers._catalogue import FormatEntry
@@ -109,9 +109,8 @@ def detect(path: Path) -> ParserModule:
     try:
         size = probe.size
         probe.head  # noqa: B018  (read once here so an unreadable file is named, not a detector failure)
-    except OSError as exc:  # no parser has seen it: a folder walk skips it, with why
-        why = f"cannot be read ({exc.strerror or exc})"
-        raise NotASourceError(f"{path}: {why}", reason=why) from exc
+    except OSError as exc:  # evidence handed over and not read: a failure of this source, never a skip
+        raise SourceReadError(str(path), f"cannot be read ({os_error_words(exc)})") from exc
     if size == 0:
         raise NotASourceError(f"{path}: the file is empty", reason="empty file")
     ranked, failures = scores(probe)

@@ -141,9 +141,10 @@ def long_lines(path: Path, bound: int) -> list[LongLine]:
         return _scan(mm, len(mm), bound)
 
 
-def long_lines_in(data: bytes, bound: int) -> list[LongLine]:
-    """:func:`long_lines` of a file's bytes already in memory (the same lines)."""
-    return _scan(data, len(data), bound) if len(data) > bound else []
+def long_lines_in(data: bytes | mmap.mmap, bound: int, n: int | None = None) -> list[LongLine]:
+    """:func:`long_lines` of a file's bytes already in memory (the same lines): ``data[:n]``."""
+    n = len(data) if n is None else n
+    return _scan(data, n, bound) if n > bound else []
 
 
 def read_without_bytes(data: bytes, long: list[LongLine], keep: int = 0, *, breaks: bool = True) -> bytes:
@@ -193,21 +194,43 @@ UTF16_PIECE: Final = 1 << 20
 def _utf16_pieces_to_utf8(mark: bytes, pieces: Iterator[Any], size: int) -> bytes:
     """The UTF-8 of UTF-16 ``pieces`` (``size`` bytes after the mark ``mark``; an odd last byte dropped, as
     the whole decode drops it), decoded with ``errors="replace"``."""
-    import codecs
     import io
 
-    decoder = codecs.getincrementaldecoder("utf-16-le" if mark == b"\xff\xfe" else "utf-16-be")(errors="replace")
     out = io.BytesIO()  # (getvalue hands over its buffer: the answer is not copied again)
+    for chunk in _utf16_utf8_chunks(mark, pieces, size):
+        out.write(chunk)
+    return out.getvalue()
+
+
+def utf16_file_as_utf8_mapped(path: Path, pad: int) -> tuple[mmap.mmap, int]:
+    """:func:`utf16_file_as_utf8`'s bytes written into an anonymous mapping with room for them and ``pad``
+    zero bytes after (UTF-8 is at most 1.5 times UTF-16's bytes), and how many there are: so that a reader
+    that needs its text zero-padded (:class:`parsers._text_columns.TextBytes`) views it in place, where a
+    copy into a padded buffer held the file's UTF-8 twice at once. Only the pages written are memory (the
+    room left is never touched, and is zero); nothing is copied as it grows (a growing ``bytearray`` was
+    copied at each step: 0.1 CPU-s more for a 60 MB file)."""
+    with path.open("rb") as fh:
+        mark = fh.read(2)
+        size = os.fstat(fh.fileno()).st_size - len(mark)
+        out = mmap.mmap(-1, max(size, 0) // 2 * 3 + 8 + pad)
+        for chunk in _utf16_utf8_chunks(mark, iter(functools.partial(fh.read, UTF16_PIECE), b""), size):
+            out.write(chunk)
+    return out, out.tell()
+
+
+def _utf16_utf8_chunks(mark: bytes, pieces: Iterator[Any], size: int) -> Iterator[bytes]:
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-16-le" if mark == b"\xff\xfe" else "utf-16-be")(errors="replace")
     left = size - size % 2
     for piece in pieces:
         if len(piece) > left:
             piece = piece[:left]
         left -= len(piece)
-        out.write(decoder.decode(piece).encode("utf-8"))
+        yield decoder.decode(piece).encode("utf-8")
         if not left:
             break
-    out.write(decoder.decode(b"", final=True).encode("utf-8"))
-    return out.getvalue()
+    yield decoder.decode(b"", final=True).encode("utf-8")
 
 
 def _break_before(mm: mmap.mmap | bytes, pos: int) -> int:
@@ -424,9 +447,11 @@ def chat_long_blocks(path: Path, bound: int, is_header: Callable[[bytes], bool])
         return _chat_long(mm, len(mm), bound, is_header)
 
 
-def chat_long_blocks_in(data: bytes, bound: int, is_header: Callable[[bytes], bool]) -> list[LongLine]:
-    """:func:`chat_long_blocks` of a file's bytes already in memory (the same messages)."""
-    return _chat_long(data, len(data), bound, is_header) if len(data) > bound else []
+def chat_long_blocks_in(data: bytes | mmap.mmap, bound: int, is_header: Callable[[bytes], bool],
+                        n: int | None = None) -> list[LongLine]:
+    """:func:`chat_long_blocks` of a file's bytes already in memory (the same messages): ``data[:n]``."""
+    n = len(data) if n is None else n
+    return _chat_long(data, n, bound, is_header) if n > bound else []
 
 
 def _chat_long(mm: mmap.mmap | bytes, n: int, bound: int, is_header: Callable[[bytes], bool]) -> list[LongLine]:
@@ -661,11 +686,58 @@ def long_values(events: pl.DataFrame, bound: int) -> pl.DataFrame | None:
     }, schema={"_row": pl.UInt32, "source_ref": pl.String, "field": pl.String, "size": pl.Int64, "excerpt": pl.String})
 
 
+ESCAPE_BYTES: Final = 6
+"""Bytes an escape may take in a JSON string for one byte of its text (``\\u0001``)."""
+
+
+@dataclass(frozen=True)
+class ValueOverBound:
+    """A record whose value is over the per-value bound, whichever route found it: cut out of a JSON
+    file's bytes before the document was read (:mod:`parsers._json_cut`: it knows the string's byte
+    offset, and whether its size is as written with escapes), or found in the parser's tables after
+    the parse (:func:`bound_values`). :attr:`text` is the one place its reject's reason is worded, so
+    a person reads the same sentence whichever found it.
+
+    ``field``: the column or key the value is in (a parser's column name is shown as people read it,
+    ``recipients`` as "recipient"); None where the record's own reason showed it (a reject already).
+    ``table``: the extra table whose row held it (reactions, conversations). ``offset_file``: the file
+    the offset is in, where not the record's (a value read from a file beside it)."""
+
+    ref: str
+    name: str
+    field: str | None
+    size: int
+    bound: int
+    what: str
+    table: str | None = None
+    escaped: bool = False
+    offset: int | None = None
+    offset_file: str | None = None
+    text_at_least: int | None = None
+    """With ``escaped``: the fewest bytes of text the value can be (else a sixth of its size)."""
+
+    @property
+    def text(self) -> str:
+        where = "it holds"
+        if self.field is not None:
+            field = _FIELD_NAMES.get(self.field, self.field)
+            if self.table is not None:
+                field = f"{self.table.replace('_', ' ')} row's {field.replace('_', ' ')}"
+            where = f"its {field} holds"
+        least = self.text_at_least if self.text_at_least is not None else self.size // ESCAPE_BYTES
+        size = (f"a value written in {self.size:,} bytes with its escapes (at least {least:,} bytes of text)"
+                if self.escaped else f"a value of {self.size:,} bytes")
+        place = ""
+        if self.offset is not None:
+            other = f" of {self.offset_file}" if self.offset_file not in (None, self.name) else ""
+            place = f" (at byte offset {self.offset:,}{other})"
+        return (f"{self.ref} of {self.name}: {where} {size}{place}, over the {self.bound:,}-byte bound on one value of "
+                f"{self.what}: not stored (no real value is that long); the record is kept unchanged in the source file")
+
+
 def value_reason(ref: str, field: str, size: int, bound: int, what: str, name: str) -> str:
     """A reject's reason for a record of ``name`` (at ``ref``) whose ``field`` holds ``size`` bytes."""
-    return (f"{ref} of {name}: its {_FIELD_NAMES.get(field, field)} is {size:,} bytes, over the {bound:,}-byte bound "
-            f"on one value of {what}: not stored (no real value is that long); the record is kept unchanged in the "
-            f"source file")
+    return ValueOverBound(ref, name, field, size, bound, what).text
 
 
 def _cut_excerpts(rejects: pl.DataFrame, bound: int) -> pl.DataFrame:
@@ -687,9 +759,7 @@ def _cut_excerpts(rejects: pl.DataFrame, bound: int) -> pl.DataFrame:
 def extra_reason(ref: str, table: str, field: str, size: int, bound: int, what: str, name: str) -> str:
     """A reject's reason for a record of ``name`` (at ``ref``) whose row of the extra table ``table`` holds
     ``size`` bytes in ``field``."""
-    return (f"{ref} of {name}: its {table.replace('_', ' ')} row's {_FIELD_NAMES.get(field, field).replace('_', ' ')} is "
-            f"{size:,} bytes, over the {bound:,}-byte bound on one value of {what}: not stored (no real value is that "
-            f"long); the record is kept unchanged in the source file")
+    return ValueOverBound(ref, name, field, size, bound, what, table=table).text
 
 
 def bound_values(result: Any, bound: int, what: str, name: str, source_id: str) -> Any:

@@ -10,12 +10,13 @@ Every other record is read exactly as before: a file with no string over the bou
 (the same bytes object is handed on), and the marker keeps the document valid JSON.
 
 **Which strings are cut.** A string is the bytes between an opening quote and its closing one (a
-quote after an even run of backslashes). It is cut when its bytes between the quotes are over
-:data:`~parsers._bounds.JSON_VALUE_BYTES` and hold no backslash (then its text, UTF-8 as written, is
-exactly that many bytes: over the bound, and the reject states its size exactly), or are over
-:data:`ESCAPED_CUT` = 6x the bound whatever they hold (an escape is at most 6 bytes for one byte of
-text, ``\\u0001``, so its text is still over the bound). A string neither is (a long one full of
-escapes, up to 6 MiB) is left to the tables' check as before: its copies are bounded by its size.
+quote after an even run of backslashes). It is cut when the fewest bytes of text it can decode to
+(:func:`text_floor`) are over :data:`~parsers._bounds.JSON_VALUE_BYTES`: with no backslash that is its
+size (UTF-8 as written: the reject states its size exactly); with escapes, its size less 5 bytes a
+backslash, and never less than a sixth of it (an escape is at most 6 bytes for one byte of text,
+``\\u0001``). So a 3 MiB string with a few line breaks written ``\\n`` is cut (session 16 cut one holding
+a backslash only over 6 MiB). A string whose escapes could bring its text under the bound (a long one
+full of them) is left to the tables' check as before: its copies are bounded by its size.
 Not cut either, so that the file's own error stands: a string holding a byte that is not UTF-8 or a
 raw control character (``json.loads`` refuses the file for either, naming the place). A UTF-16 file
 is not looked at (its quotes are two bytes; no real export is JSON in UTF-16): the tables' check.
@@ -38,6 +39,7 @@ from __future__ import annotations
 
 import codecs
 import functools
+import os
 import re
 import secrets
 from collections.abc import Callable, Iterator
@@ -49,11 +51,20 @@ from typing import Any, Final
 
 import polars as pl
 
-from parsers._bounds import EXCERPT_CHARS, JSON_VALUE_BYTES, kept_prefix
+from parsers._bounds import ESCAPE_BYTES, EXCERPT_CHARS, JSON_VALUE_BYTES, ValueOverBound, kept_prefix
 
-ESCAPED_CUT: Final = 6
+ESCAPED_CUT: Final = ESCAPE_BYTES
 """A string holding a backslash is cut over this many times the bound (see the module docstring)."""
 _BACKSLASH: Final = 0x5C
+
+
+def text_floor(size: int, backslashes: int) -> int:
+    """The fewest bytes of text a JSON string of ``size`` bytes between its quotes holding ``backslashes``
+    backslashes can decode to: each byte that is no part of an escape is one byte of text, and an escape
+    (one or two backslashes) is at most 6 bytes for at least one byte of text (``\\u0001``), so it saves at
+    most 5 bytes a backslash, and the whole is at least a sixth. A string is cut where this is over the bound:
+    its text is then over it, whatever its escapes decode to."""
+    return size if not backslashes else max(-(-size // ESCAPED_CUT), size - 5 * backslashes)
 _TRIES: Final = 64
 """Quotes after a backslash a window's first quotes are looked at one by one, before the window's
 quotes are counted against its backslash-quotes."""
@@ -66,13 +77,15 @@ _MARK: Final = "ATLAS-CUT-"
 @dataclass(frozen=True)
 class Cut:
     """One string cut out: the file it was in, the offset of its opening quote, its bytes between the
-    quotes, whether it held a backslash (its text then is at least ``size / 6`` bytes), its first characters."""
+    quotes, whether it held a backslash, its first characters, and the fewest bytes its text can be
+    (:func:`text_floor`; its size where it held no backslash)."""
 
     file: str
     offset: int
     size: int
     escaped: bool
     excerpt: str
+    floor: int = 0
 
 
 @dataclass
@@ -90,12 +103,12 @@ class Cuts:
 _ACTIVE: ContextVar[Cuts | None] = ContextVar("json_cuts", default=None)
 
 
-def suspect(data: bytes | bytearray, n: int, bound: int) -> bool:
-    """Whether some aligned window of ``bound // 2`` bytes in ``data[:n]`` may lie inside a string over
-    ``bound``: its quotes (if any) all after a backslash."""
+def suspect(data: Any, n: int, bound: int, lo: int = 0) -> bool:
+    """Whether some aligned window of ``bound // 2`` bytes in ``data[lo:n]`` (``lo`` a multiple of the
+    window) may lie inside a string over ``bound``: its quotes (if any) all after a backslash."""
     window = max(bound // 2, 1)
     find = data.find
-    for pos in range(0, n - window + 1, window):
+    for pos in range(lo, n - window + 1, window):
         end = pos + window
         at = find(b'"', pos, end)
         tries = 0
@@ -130,15 +143,20 @@ def long_strings(data: bytes, bound: int) -> list[tuple[int, int, bool]]:
     n = len(data)
     if n <= bound or data[:2] in (b"\xff\xfe", b"\xfe\xff") or not suspect(data, n, bound):
         return []
+    return every_long_string(data, bound)
+
+
+def every_long_string(data: bytes, bound: int) -> list[tuple[int, int, bool]]:
+    """:func:`long_strings` without its quick answer: every string matched (the precise look)."""
     out = []
     for m in _STRING.finditer(data):
         start, end = m.span()
         size = end - start - 2
         if size <= bound:
             continue
-        escaped = data.find(b"\\", start + 1, end - 1) >= 0
-        if (size > ESCAPED_CUT * bound or not escaped) and _valid_text(data, start + 1, end - 1):
-            out.append((start, end, escaped))
+        backslashes = data.count(b"\\", start + 1, end - 1)
+        if text_floor(size, backslashes) > bound and _valid_text(data, start + 1, end - 1):
+            out.append((start, end, backslashes > 0))
     return out
 
 
@@ -162,10 +180,218 @@ def cut(data: bytes, path: Path | str, base: int = 0) -> bytes:
         pieces.append(cuts.marker(len(cuts.found)))
         head = data[start + 1:start + 1 + 4 * EXCERPT_CHARS]
         excerpt = head[:kept_prefix(head, len(head))].decode("utf-8", errors="replace")[:EXCERPT_CHARS]
-        cuts.found.append(Cut(name, base + start, end - start - 2, escaped, excerpt))
+        size = end - start - 2
+        floor = text_floor(size, data.count(b"\\", start + 1, end - 1)) if escaped else size
+        cuts.found.append(Cut(name, base + start, size, escaped, excerpt, floor))
         pos = end
     pieces.append(data[pos:])
     return b"".join(pieces)
+
+
+_BODY: Final = re.compile(rb'[^"\\]*(?:\\.[^"\\]*)*', re.DOTALL)
+"""A string's bytes up to its closing quote (or a lone backslash at the end of the bytes, or their end)."""
+
+
+def _body_end(data: bytes, pos: int) -> int:
+    """Where :data:`_BODY` from ``pos`` ends (it always matches, if only nothing)."""
+    m = _BODY.match(data, pos)
+    return pos if m is None else m.end()
+
+
+PIECE: Final = 1 << 22
+"""Bytes a file is read at a time by :func:`streamed_long_strings` (a multiple of the window)."""
+
+
+def streamed_long_strings(read: Callable[[int], bytes], bound: int, piece: int = PIECE
+                          ) -> list[tuple[int, int, bool, bytes, int]]:
+    """:func:`every_long_string` of the document that ``read`` gives piece by piece, with each string's
+    first bytes (for its excerpt) and :func:`text_floor`: the same strings, holding no more than a piece and a string's first
+    bytes, however long a string is. Why: a document read as a stream (Records.json, gigabytes) is
+    never held whole; a string over the bound is followed to its end without being kept. A string
+    that never ends (a truncated file) is not cut: the file's own error stands.
+    tests/test_json_cut.py holds it equal to :func:`every_long_string`."""
+    out: list[tuple[int, int, bool, bytes, int]] = []
+    want = 4 * EXCERPT_CHARS
+    buf, pos, i = read(piece), 0, 0  # pos: the offset of buf[0]; i: where the look outside strings goes on
+    while buf:
+        j = buf.find(b'"', i)  # (outside strings JSON has no quote)
+        if j < 0:
+            pos, buf, i = pos + len(buf), read(piece), 0
+            continue
+        k = _body_end(buf, j + 1)
+        if k < len(buf) and buf[k] == 0x22:  # the whole string is in this piece
+            if k - j - 1 > bound:
+                backslashes = buf.count(b"\\", j + 1, k)
+                if (floor := text_floor(k - j - 1, backslashes)) > bound and _valid_text(buf, j + 1, k):
+                    out.append((pos + j, pos + k + 1, backslashes > 0, buf[j + 1:min(k, j + 1 + want)], floor))
+            i = k + 1
+            continue
+        # The string goes on past this piece: followed piece by piece, only its size and first bytes kept.
+        start, size, backslashes, valid = pos + j, 0, 0, True
+        head = b""
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        seg, skip = buf[j + 1:], 0  # skip: seg's first byte is escaped (a backslash ended the last piece)
+        pos += j + 1
+        while True:
+            k = _body_end(seg, min(skip, len(seg)))
+            closed = k < len(seg) and seg[k] == 0x22
+            body = k if closed else len(seg)
+            if len(head) < want:
+                head += seg[:min(body, want - len(head))]
+            backslashes += seg.count(b"\\", 0, body)
+            size += body
+            if valid:
+                valid = _CONTROL.search(seg, 0, body) is None
+                try:
+                    decoder.decode(seg[:body], final=closed)
+                except UnicodeDecodeError:
+                    valid = False
+            if closed:
+                if (floor := text_floor(size, backslashes)) > bound and valid:
+                    out.append((start, pos + k + 1, backslashes > 0, head, floor))
+                buf, i = seg, k + 1
+                break
+            skip = 1 if k == len(seg) - 1 else 0  # (a lone backslash at its end: the next byte is escaped)
+            pos += len(seg)
+            seg = read(piece)
+            if not seg:
+                return out  # the string never ends: not cut (the parser names the fault)
+    return out
+
+
+@dataclass(frozen=True)
+class Span:
+    """A string cut out of a file read as a stream: its opening quote's offset, the offset just after
+    its closing quote, and the marker read in its place."""
+
+    start: int
+    end: int
+    marker: bytes
+
+
+def file_spans(path: Path) -> list[Span]:
+    """Each string over the bound in the JSON file ``path`` (UTF-8), recorded in the parse's
+    :class:`Cuts` like :func:`cut`'s, as the :class:`Span` a streaming reader replaces by its marker
+    (:class:`Spliced`); [] where no parse is collecting cuts, for a UTF-16 file, and at once for a file
+    with no window that may be inside one (:func:`suspect`, over a read-only mapping given back every
+    64 MiB, so its pages never add up). Only such a file is read through (:func:`streamed_long_strings`):
+    the file is never held whole, whatever its size or its strings'."""
+    import mmap
+
+    cuts = _ACTIVE.get()
+    if cuts is None:
+        return []
+    bound = cuts.bound
+    with path.open("rb") as fh:
+        n = os.fstat(fh.fileno()).st_size
+        if n <= bound or fh.read(2) in (b"\xff\xfe", b"\xfe\xff"):
+            return []
+        try:
+            mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError):  # (not mappable: the precise look)
+            maybe = True
+        else:
+            with mapped:
+                step = max(bound // 2, 1) * 128
+                maybe = False
+                for lo in range(0, n, step):
+                    if suspect(mapped, min(n, lo + step + max(bound // 2, 1)), bound, lo):
+                        maybe = True
+                        break
+                    if hasattr(mmap, "MADV_DONTNEED"):
+                        mapped.madvise(mmap.MADV_DONTNEED, lo, min(step, n - lo))
+        if not maybe:
+            return []
+        while True:
+            fh.seek(0)
+            watch = _Watch(fh, cuts.token.encode("ascii"))
+            found = streamed_long_strings(watch.read, bound)
+            if not watch.held:  # (never, by chance 2^-128: but then another token, and the file looked at again)
+                break
+            cuts.token = secrets.token_hex(16)
+    name = path.name
+    spans = []
+    for start, end, escaped, head, floor in found:
+        excerpt = head[:kept_prefix(head, len(head))].decode("utf-8", errors="replace")[:EXCERPT_CHARS]
+        spans.append(Span(start, end, cuts.marker(len(cuts.found))))
+        cuts.found.append(Cut(name, start, end - start - 2, escaped, excerpt, floor))
+    return spans
+
+
+def read_spliced(path: Path, spans: list[Span]) -> tuple[bytes, str]:
+    """The bytes of ``path`` with each :class:`Span` read as its marker, and the SHA-256 of the file's
+    own bytes as read (the same read: the bytes hashed are the bytes parsed). Never holds a span's bytes
+    beyond one piece: what a small JSON file read beside another (X's ``account.js``) is read by."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    out = bytearray()
+    todo = list(spans)
+    pos = 0
+    with path.open("rb") as fh:
+        while piece := fh.read(PIECE):
+            digest.update(piece)
+            end = pos + len(piece)
+            i = pos
+            while i < end:
+                if todo and todo[0].start <= i:  # inside a span (its marker written where it opens)
+                    if i == todo[0].start:
+                        out += todo[0].marker
+                    stop = min(end, todo[0].end)
+                    if stop == todo[0].end:
+                        todo.pop(0)
+                else:
+                    stop = min(end, todo[0].start) if todo else end
+                    out += piece[i - pos:stop - pos]
+                i = stop
+            pos = end
+    return bytes(out), digest.hexdigest()
+
+
+class _Watch:
+    """A file's ``read``, noting whether the bytes read hold ``token`` (across pieces too)."""
+
+    def __init__(self, fh: Any, token: bytes) -> None:
+        self._fh, self._token, self._last, self.held = fh, token, b"", False
+
+    def read(self, size: int) -> bytes:
+        data = bytes(self._fh.read(size))
+        self.held = self.held or (self._last + data[:len(self._token)]).find(self._token) >= 0 \
+            or data.find(self._token) >= 0
+        self._last = data[-len(self._token):]
+        return data
+
+
+class Spliced:
+    """A binary file read (``read`` only) with each :class:`Span` replaced by its marker: what a
+    streaming JSON reader reads in place of a file holding strings over the bound. ``pos``: the file's
+    offset now (its reads go on from there)."""
+
+    def __init__(self, fh: Any, spans: list[Span], pos: int) -> None:
+        self._fh, self._pos = fh, pos
+        self._spans = [s for s in spans if s.start >= pos]
+
+    def read(self, size: int = -1) -> bytes:
+        if not self._spans or size == 0:  # (a streamer asks for 0 bytes to learn their type)
+            return bytes(self._fh.read(size))
+        size = size if size > 0 else 1 << 62
+        out = bytearray()
+        while len(out) < size:
+            if self._spans and self._pos == self._spans[0].start:
+                span = self._spans.pop(0)
+                out += span.marker
+                self._fh.seek(span.end)
+                self._pos = span.end
+                continue
+            limit = min(size - len(out), PIECE)
+            if self._spans:
+                limit = min(limit, self._spans[0].start - self._pos)
+            data = self._fh.read(limit)
+            if not data:
+                break
+            out += data
+            self._pos += len(data)
+        return bytes(out)
 
 
 @contextmanager
@@ -179,16 +405,11 @@ def collecting(bound: int = JSON_VALUE_BYTES) -> Iterator[Cuts]:
         _ACTIVE.reset(token)
 
 
-def cut_reason(ref: str, field_: str, c: Cut, bound: int, what: str, name: str) -> str:
-    """A reject's reason for the record of ``name`` at ``ref`` whose ``field_`` held the string ``c``."""
-    from parsers._bounds import _FIELD_NAMES
-
-    size = (f"written in {c.size:,} bytes with its escapes (at least {c.size // ESCAPED_CUT:,} bytes of text)"
-            if c.escaped else f"of {c.size:,} bytes")
-    place = f"byte offset {c.offset:,}" + (f" of {c.file}" if c.file != name else "")
-    return (f"{ref} of {name}: its {_FIELD_NAMES.get(field_, field_)} holds a string {size} (at {place}), over the "
-            f"{bound:,}-byte bound on one value of {what}: not read (no real value is that long); the record is kept "
-            f"unchanged in the source file")
+def cut_reason(ref: str, field_: str | None, c: Cut, bound: int, what: str, name: str, table: str | None = None) -> str:
+    """A reject's reason for the record of ``name`` at ``ref`` whose ``field_`` (of a row of ``table``) held the
+    string ``c``: :class:`parsers._bounds.ValueOverBound`'s words, as the tables' check gives them."""
+    return ValueOverBound(ref, name, field_, c.size, bound, what, table=table, escaped=c.escaped, offset=c.offset,
+                          offset_file=c.file, text_at_least=c.floor or None).text
 
 
 def _token_expr(token: str, dtype: pl.DataType, name: str) -> pl.Expr | None:
@@ -224,7 +445,6 @@ def take_cut_records(result: Any, cuts: Cuts, what: str, name: str, source_id: s
     :func:`cut_reason`; such a record's extra rows and identity facts left out (as
     :func:`parsers._bounds.bound_values` does for a value over the bound found in the tables)."""
     from atlas.model import REJECT_SCHEMA
-    from parsers._bounds import _FIELD_NAMES
 
     if not cuts.found:
         return result
@@ -260,14 +480,13 @@ def take_cut_records(result: Any, cuts: Cuts, what: str, name: str, source_id: s
             else:
                 result.records_read += 1  # a row of its own (a conversation): now a record read, and rejected
             c = cuts.found[k]
-            named = f"{table.replace('_', ' ')} row's {_FIELD_NAMES.get(col, col).replace('_', ' ')}"
-            new[ref] = (cut_reason(ref, named, c, cuts.bound, what, name), c.excerpt)
+            new[ref] = (cut_reason(ref, col, c, cuts.bound, what, name, table), c.excerpt)
     rejects = result.rejects.cast(REJECT_SCHEMA)
     fixed = []
     for row, _col, k in _marked(rejects.select("source_ref", "reason", "excerpt"), token):
         ref = str(rejects["source_ref"][row])
         c = cuts.found[k]
-        fixed.append((row, cut_reason(ref, "value", c, cuts.bound, what, name), c.excerpt))
+        fixed.append((row, cut_reason(ref, None, c, cuts.bound, what, name), c.excerpt))
     if fixed:
         reasons, excerpts = rejects["reason"].to_list(), rejects["excerpt"].to_list()
         for row, reason, excerpt in fixed:

@@ -83,6 +83,7 @@ from parsers._exports import (
     with_iso_instant,
     without_cycle_collection,
 )
+from parsers._json_cut import Span, Spliced, cuts_long_json_values, file_spans
 from parsers._nesting import DEEP, bracket_depths, json_nesting
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCount
 
@@ -203,10 +204,12 @@ def _utf8_bytes(path: Path) -> bytes:
     return data[3:] if data.startswith(b"\xef\xbb\xbf") else data
 
 
-def _records(path: Path, prefix: str, seen: _Seen, *, use_float: bool = True) -> Iterator[Any]:
+def _records(path: Path, prefix: str, seen: _Seen, *, use_float: bool = True, spans: list[Span] | None = None
+             ) -> Iterator[Any]:
     """The records under ``prefix``, streamed; a UTF-8 byte-order mark is skipped and UTF-16
     with its mark (a file re-saved as "Unicode") is recoded to UTF-8 on the fly (the JSON
-    streamer reads UTF-8 only). :class:`_TooDeep` for a value nested deeper than :data:`DEEP`."""
+    streamer reads UTF-8 only). :class:`_TooDeep` for a value nested deeper than :data:`DEEP`.
+    ``spans``: strings over the bound (:func:`parsers._json_cut.file_spans`), read as their markers."""
     with path.open("rb") as fh:
         head = fh.read(3)
         stream: Any = fh
@@ -215,6 +218,8 @@ def _records(path: Path, prefix: str, seen: _Seen, *, use_float: bool = True) ->
             stream = _ReadOnly(codecs.EncodedFile(fh, "utf-8", _UTF16_BOMS[head[:2]]))
         else:
             fh.seek(3 if head == b"\xef\xbb\xbf" else 0)
+            if spans:
+                stream = Spliced(fh, spans, fh.tell())
         guarded = _DepthGuard(stream, lambda: _utf8_bytes(path), seen)
         yield from ijson.items(guarded, prefix, use_float=use_float, buf_size=1 << 20)
 
@@ -328,7 +333,8 @@ def _first_record_end(data: bytes, start: int) -> int:
     return -1
 
 
-def _fast_records(path: Path) -> tuple[list[pl.DataFrame], list[tuple[int, str, str]], int, str] | None:
+def _fast_records(path: Path, spans: list[Span] | None = None
+                  ) -> tuple[list[pl.DataFrame], list[tuple[int, str, str]], int, str] | None:
     """The plain rule's chunks, rejects and count, read block by block with Polars; None where the
     whole file must go by the plain rule (another layout, UTF-16, an empty list, a fault).
 
@@ -377,12 +383,13 @@ def _fast_records(path: Path) -> tuple[list[pl.DataFrame], list[tuple[int, str, 
                 return None
             end = tail_from + closed.start()
             try:
-                return _blocks(data, opened.end(), end, "locations" if first == b"{" else "")
+                return _blocks(data, opened.end(), end, "locations" if first == b"{" else "", spans or [])
             except _WholeFile:
                 return None
 
 
-def _blocks(data: Any, start: int, end: int, base: str) -> tuple[list[pl.DataFrame], list[tuple[int, str, str]], int, str]:
+def _blocks(data: Any, start: int, end: int, base: str, spans: list[Span]
+            ) -> tuple[list[pl.DataFrame], list[tuple[int, str, str]], int, str]:
     import mmap
 
     import numpy as np
@@ -406,9 +413,9 @@ def _blocks(data: Any, start: int, end: int, base: str) -> tuple[list[pl.DataFra
     while start < end:
         cut, resume = end, end
         if end - start > BLOCK:
-            cut, resume = _cut(data, start + BLOCK, end, learned)
+            cut, resume = _cut(data, _past(start + BLOCK, spans), end, learned)
         data[start - 1], data[cut] = ord("["), ord("]")  # separator bytes (or the list's own) of no other block
-        block = data[start - 1:cut + 1]
+        block = _spliced(data, start - 1, cut + 1, spans)
         if scratch.size < len(block):
             scratch = np.empty(len(block), np.uint8)
             marks = bytearray(len(block))
@@ -431,6 +438,27 @@ def _blocks(data: Any, start: int, end: int, base: str) -> tuple[list[pl.DataFra
         lone = _columns(last[0]).with_columns(chunks[at].get_column("bad").tail(1))  # its reject reason, if any (_guarded)
         chunks[at] = pl.concat([chunks[at].head(-1), lone])
     return chunks, bad, n, base
+
+
+def _past(at: int, spans: list[Span]) -> int:
+    """``at``, or the end of the string over the bound it falls in (a block's end is looked for after it)."""
+    for span in spans:
+        if span.start < at < span.end:
+            return span.end
+    return at
+
+
+def _spliced(data: Any, lo: int, hi: int, spans: list[Span]) -> bytes:
+    """``data[lo:hi]`` with each string over the bound wholly inside read as its marker (never copied)."""
+    inside = [s for s in spans if lo <= s.start and s.end <= hi]
+    if not inside:
+        return data[lo:hi]
+    pieces, pos = [], lo
+    for span in inside:
+        pieces += [data[pos:span.start], span.marker]
+        pos = span.end
+    pieces.append(data[pos:hi])
+    return b"".join(pieces)
 
 
 def _cut(data: Any, at: int, end: int, learned: bytes | None) -> tuple[int, int]:
@@ -504,25 +532,30 @@ def _block_plain(block: bytes, n: int, chunks: list[pl.DataFrame], bad: list[tup
 
 
 @bounded_json_values("a Records.json location record")
+@cuts_long_json_values("a Records.json location record")
 @without_cycle_collection
 def parse(path: Path, ctx: ParseContext) -> ParseResult:
     """The fast route (:func:`_fast_records`) where it proves its reading equal to the plain rule's,
-    else the plain rule (:func:`parse_plain`)."""
-    read = _fast_records(path)
+    else the plain rule (:func:`parse_plain`). A string over the bound (found without holding the file:
+    :func:`parsers._json_cut.file_spans`) is read by either route as its marker, and its record is one
+    reject naming the file and the string's byte offset."""
+    spans = file_spans(path)
+    read = _fast_records(path, spans)
     if read is None:
-        return _parse_plain(path, ctx)
+        return _parse_plain(path, ctx, spans)
     return _result(path, ctx, *read)
 
 
 @bounded_json_values("a Records.json location record")
+@cuts_long_json_values("a Records.json location record")
 @without_cycle_collection
 def parse_plain(path: Path, ctx: ParseContext) -> ParseResult:
     """The plain rule: every record decoded by ijson into a Python dict, 5,000 at a time into a
     frame. The fast route is tested equal to it (tests/test_google_records_fast.py)."""
-    return _parse_plain(path, ctx)
+    return _parse_plain(path, ctx, file_spans(path))
 
 
-def _parse_plain(path: Path, ctx: ParseContext) -> ParseResult:
+def _parse_plain(path: Path, ctx: ParseContext, spans: list[Span]) -> ParseResult:
     first = _first_char(path)
     if first not in (b"{", b"["):
         raise FormatError(f"{path}: not JSON (it must start with '{{' or '[')")
@@ -532,7 +565,7 @@ def _parse_plain(path: Path, ctx: ParseContext) -> ParseResult:
     seen = _Seen()
     try:
         try:
-            n = _walk(_records(path, prefix, seen), 0, chunks, bad, seen=seen)
+            n = _walk(_records(path, prefix, seen, spans=spans), 0, chunks, bad, seen=seen)
         except _JSONErrorAfter as stop:
             if "overflow" not in str(stop.__cause__):
                 raise
@@ -540,7 +573,8 @@ def _parse_plain(path: Path, ctx: ParseContext) -> ParseResult:
             # of 20 digits or more): read again with every number as written, so that only the
             # records holding one in a field read are rejects (:func:`_big_numbers_read`).
             chunks, bad = [], []
-            n = _walk(_big_numbers_read(_records(path, prefix, seen, use_float=False)), 0, chunks, bad, _chunk_numbers,
+            n = _walk(_big_numbers_read(_records(path, prefix, seen, use_float=False, spans=spans)), 0, chunks, bad,
+                      _chunk_numbers,
                       seen)
     except _TooDeep as deep:
         raise FormatError(

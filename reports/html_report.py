@@ -456,11 +456,11 @@ _RECORDS_JS: Final = """
 const i = view.selected.indices[0]; if (i === undefined) { return; }
 const cache = (window.__atlas_tables = window.__atlas_tables || {});
 const rec = cache["__records"] || (cache["__records"] = JSON.parse(records.data.json[0]));
-const wanted = new Set(String(view.data["_ids"][i]).split("|"));
+const wanted = new Set(Array.from(view.data["_ids"][i] || []));
 const cols = Object.keys(rec); const data = {}; for (const k of cols) { data[k] = []; }
 const n = rec["exhibit"].length;
 for (let j = 0; j < n; j++) {
-  if (wanted.has(String(j))) { for (const k of cols) { data[k].push(rec[k][j]); } }
+  if (wanted.has(j)) { for (const k of cols) { data[k].push(rec[k][j]); } }
 }
 out.data = data;
 """
@@ -527,7 +527,7 @@ def embed_budget(tables: Sequence[list[dict[str, Any]]]) -> tuple[set[str], int]
         most = max(most, k)
         for i, r in enumerate(rows):
             ids = list(r.pop("_all", []))[:k] if i < len(shown) else []
-            r["_ids"] = "|".join(ids)
+            r["_ids"] = ids  # a list, as the records' ids are: never joined into a text to be split again
             embedded.update(ids)
     return embedded, most
 
@@ -537,11 +537,10 @@ def key_records(tables: Sequence[list[dict[str, Any]]], order: Sequence[str]) ->
     of those records in ``order`` (the embedded records, as :func:`records_table` writes them): the
     page looks records up by position, so no store id is in its markup or data (a person reads the
     exhibit record; the ids are in the store, for machines)."""
-    at = {e: str(j) for j, e in enumerate(order)}
+    at = {e: j for j, e in enumerate(order)}
     for rows in tables:
         for r in rows:
-            ids = str(r.get("_ids") or "")
-            r["_ids"] = "|".join(at[e] for e in ids.split("|") if e in at) if ids else ""
+            r["_ids"] = [at[e] for e in r.get("_ids") or () if e in at]
 
 
 def records_table(cited: pl.DataFrame, total: int | None = None, per_row: int | None = None,
@@ -864,7 +863,7 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
         parts.append(_div(decisions_html(inputs, possible)))
     parts.append(records_layout)
     exh = [{"ref": e.reference, "description": e.description, "file": e.filename, "sha": e.sha256,
-            "_ids": ""} for e in exhibits]
+            "_ids": []} for e in exhibits]
     parts.append(paged_table("exhibits", "Exhibits", exh, [("ref", "ref", 60), ("description", "description", 420),
                                                ("file", "file", 220), ("sha", "SHA-256", 420)], None, None,
                              note="Produced exhibits are hashed after they are written; see exhibits.csv."))

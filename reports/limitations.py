@@ -98,6 +98,20 @@ def classify(parser: str) -> DataKind:
     return (special or plain or [UNKNOWN_KIND])[0]
 
 
+def format_described(parser: str, recorded: str) -> str:
+    """What a source's format is, as its parser describes it (``ParserInfo.description``), whole: the
+    registry's description for a parser this version knows; else the description the ingest recorded
+    from it (the sources' ``format`` column), else the parser's name. Never cut out of the text: a
+    description may hold a ``:`` (``'[YYYY-MM-DD, HH:MM] Name: text'``)."""
+    import parsers
+    from atlas.errors import FormatError
+
+    try:
+        return parsers.by_name(parser).INFO.description
+    except FormatError:
+        return recorded.strip() or (f"read by parser {parser}" if parser else UNKNOWN_KIND.title)
+
+
 @dataclass
 class SourceLimits:
     reference: str

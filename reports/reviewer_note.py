@@ -15,7 +15,7 @@ Numbers come from the same analysis the statement used (the confirmed view), and
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any, Final
 
@@ -398,15 +398,25 @@ def linked_incidents(link: ImpactLink, confirmed: set[date]) -> str:
             + (f"; breaches on {', '.join(breaches)}" if breaches else ""))
 
 
-def _about(about: str, refs: Mapping[str, str]) -> str:
-    """What a note is about, for people (a record by its exhibit, never an id)."""
-    from atlas.exhibits import cited_ref
+def _about(about: str, refs: Mapping[str, str], links: Mapping[str, tuple[str, str]] | None = None,
+           finding: Callable[[str], str] | None = None) -> str:
+    """What a note is about, for people (a record by its exhibit, a link by its two sides, a finding by what
+    it is: never an id). ``links`` (link id → its two identifiers) and ``finding`` name the keys Atlas wrote
+    for them (``link:L…``, ``finding:<kind>:<key>``); without them, or for one the case no longer holds, the
+    key is shown as written."""
+    from atlas.decisions.naming import link_name
+    from atlas.exhibits import cited_ref, identifier_label
 
     kind, _, item = about.partition(":")
     if about == "case":
         return "the case"
     if kind == "event":
         return cited_ref(refs, item)
+    if kind == "link" and links is not None and item in links:
+        a, b = links[item]
+        return link_name(identifier_label(refs, a), identifier_label(refs, b))
+    if kind == "finding" and finding is not None:
+        return finding(item)
     if "@" in about:
         k, _, event = about.partition("@")
         return f"{k} candidate, {cited_ref(refs, event)}"
@@ -434,8 +444,15 @@ def _decisions(case: Case, refs: Mapping[str, str], facts: dict[str, Any], condu
                                   f"{t.tagged_by}, {uk_time(t.tagged_at)}", free_text(case, t.note)] for t in tags],
                                 widths=[0.7, 3.2, 1.6, 2.0], small=True))
     if ns:
+        from atlas.identity import read_links
+
+        links = {lk.link_id: (lk.a, lk.b) for lk in read_links(case)}
+
+        def finding(item: str) -> str:
+            return describe_finding(item, conduct, decided, refs, subject)[0]
+
         sec.blocks.append(Para(f"{plural(len(ns), 'note')} by officers (not evidence; not in the statement):"))
-        sec.blocks.append(Table(["About", "Note", "By"], [[_about(n.about, refs), free_text(case, n.text),
+        sec.blocks.append(Table(["About", "Note", "By"], [[_about(n.about, refs, links, finding), free_text(case, n.text),
                                                            f"{n.by}, {uk_time(n.at)}"]
                                                           for n in ns], widths=[2.0, 3.5, 2.0], small=True))
     if not tags and not ns:

@@ -41,7 +41,7 @@ from .document import Bullets, Document, Figure, MG11Front, Para, Section, Table
 from .exhibits import Exhibit, by_hash_basis, refs_text
 from .findings import Findings
 from .inputs import ReportInputs
-from .limitations import CONFIRMED_LINK, Limitations, classify, describe_identifier, linked_to
+from .limitations import CONFIRMED_LINK, Limitations, classify, describe_identifier, format_described, linked_to
 from .redaction import redaction_note
 from .review_view import place_label
 from .style import uk_date, uk_time
@@ -151,9 +151,14 @@ def received_text(c: Continuity | None) -> str:
 
 
 def source_description(e: Exhibit, parser: str, fmt: str, owner_label: str) -> str:
-    """``Call data record (communications data): file.csv, for tel:+44... (Daniel Sample)``."""
+    """``Call data record (communications data): file.csv, for tel:+44... (Daniel Sample)``.
+
+    A source of no kind this version knows (its parser is not in the registry) is described by the
+    parser's own description, whole (:func:`reports.limitations.format_described`): cutting it at
+    its first ``:`` left ``Signal chat exported as plain text ('[YYYY-MM-DD, HH`` for a description
+    that holds a time pattern."""
     kind = classify(parser)
-    what = kind.title if kind.id != "other" else fmt.split(":")[0]
+    what = kind.title if kind.id != "other" else format_described(parser, fmt)
     return f"{what}: {e.filename}" + (f", relating to {owner_label}" if owner_label else "")
 
 

@@ -40,10 +40,10 @@ def test_a_reaction_over_the_bound_makes_its_message_one_reject(seeds: dict[str,
     reasons = result.rejects.get_column("reason").to_list()
     # (the strings are cut out of the file's bytes before the document is read, parsers/_json_cut.py: the reason gives
     # each string's size and byte offset in the file)
-    assert reasons[0].startswith(f"messages[1] of message_1.json: its reactions row's reaction holds a string of {BIG:,} "
+    assert reasons[0].startswith(f"messages[1] of message_1.json: its reactions row's reaction holds a value of {BIG:,} "
                                  "bytes (at byte offset "), reasons[0]
     assert f"), over the {JSON_VALUE_BYTES:,}-byte bound" in reasons[0]
-    assert reasons[1].startswith(f"messages[2] of message_1.json: its reactions row's actor holds a string of {BIG:,} "
+    assert reasons[1].startswith(f"messages[2] of message_1.json: its reactions row's actor holds a value of {BIG:,} "
                                  "bytes"), reasons[1]
     reactions = result.extra["reactions"]
     assert reactions.get_column("source_ref").to_list() == ["messages[3]"]  # none of a rejected message's rows kept
@@ -69,7 +69,7 @@ def test_a_conversation_name_over_the_bound_is_a_reject_of_its_own(seeds: dict[s
     refs = plain.rejects.get_column("source_ref").to_list()
     assert f"[{c}].dmConversation" in refs, refs
     [why] = [r for r, ref in zip(plain.rejects["reason"], refs, strict=True) if ref == f"[{c}].dmConversation"]
-    assert why.startswith(f"[{c}].dmConversation of direct-messages.js: its dm conversations row's name holds a string of "
+    assert why.startswith(f"[{c}].dmConversation of direct-messages.js: its dm conversations row's name holds a value of "
                           f"{BIG:,} bytes (at byte offset "), why
     assert f"[{c}].dmConversation" not in plain.extra.get("dm_conversations", pl.DataFrame({"source_ref": []}))["source_ref"]
     assert "hi all" in plain.events.get_column("text").to_list()

@@ -38,8 +38,8 @@ class Routes:
         self.whole = self.blocks = self.plain_blocks = 0
         fast_records, block, block_plain = gr._fast_records, gr._block, gr._block_plain
 
-        def spy_fast(path: Path) -> Any:
-            out = fast_records(path)
+        def spy_fast(path: Path, *args: Any) -> Any:
+            out = fast_records(path, *args)
             self.whole += out is None
             return out
 

@@ -110,9 +110,9 @@ def test_a_real_value_that_looks_like_a_marker_is_read_as_written_beside_a_cut_o
     assert sorted(got.events.get_column("text").to_list()) == sorted([lookalike, "after"])
     [reason] = got.rejects.get_column("reason").to_list()
     offset = path.read_bytes().index(b'"' + b"A" * 80)
-    assert reason.startswith(f"messages[1] of message_1.json: its text holds a string of {B + 1:,} bytes (at byte "
+    assert reason.startswith(f"messages[1] of message_1.json: its text holds a value of {B + 1:,} bytes (at byte "
                              f"offset {offset:,}), over the {B:,}-byte bound on one value of a Messenger or Instagram "
-                             "message: not read"), reason
+                             "message: not stored"), reason
 
 
 @pytest.mark.parametrize("plain", [False, True])
@@ -127,7 +127,7 @@ def test_a_reaction_over_the_bound_makes_its_message_one_reject_and_a_long_key_i
     assert got.events.get_column("text").to_list() == ["first", "after"] or \
         sorted(got.events.get_column("text").to_list()) == ["after", "first"]
     [reason] = got.rejects.get_column("reason").to_list()
-    assert reason.startswith(f"messages[1] of message_1.json: its reactions row's reaction holds a string of "
+    assert reason.startswith(f"messages[1] of message_1.json: its reactions row's reaction holds a value of "
                              f"{B + 5:,} bytes (at byte offset "), reason
     for frame in got.extra.values():
         if "source_ref" in frame.columns:
@@ -148,7 +148,7 @@ def test_every_whole_document_parser_cuts_a_text_over_the_bound_and_parse_equals
     assert got.records_read == before.records_read == got.events.height + got.rejects.height
     new = got.rejects.filter(pl.col("source_ref").cast(pl.String) == ref)
     assert new.height == 1
-    assert f"holds a string of {2 * B:,} bytes (at byte offset {cuts.found[0].offset:,})" in new["reason"].item()
+    assert f"holds a value of {2 * B:,} bytes (at byte offset {cuts.found[0].offset:,})" in new["reason"].item()
     assert got.events.equals(before.events.filter(pl.col("source_ref").cast(pl.String) != ref))
     assert plain.events.equals(got.events)
     assert plain.rejects.sort("source_ref").equals(got.rejects.sort("source_ref"))
@@ -163,5 +163,5 @@ def test_the_timeline_file_cuts_the_sweeps_big_string(seeds: dict[str, Path], tm
     for plain in (False, True):
         got = _parse("google-timeline-json", path, plain=plain)
         assert got.records_read == seed_read
-        assert got.rejects.filter(pl.col("reason").str.contains(f"holds a string of {2 * B:,} bytes (at byte offset ",
+        assert got.rejects.filter(pl.col("reason").str.contains(f"holds a value of {2 * B:,} bytes (at byte offset ",
                                                                 literal=True)).height == 1

@@ -137,11 +137,11 @@ def test_a_text_one_byte_over_the_bound_is_one_reject_naming_the_record_and_the_
     reason = new.get_column("reason").item()
     if extra == 0:  # the string is the whole text: cut out of the bytes before the document is read (_json_cut)
         offset = over.read_bytes().index(b'"' + b"A" * (JSON_VALUE_BYTES + 1) + b'"')
-        assert reason.startswith(f"{ref} of {seed.name}: its text holds a string of {JSON_VALUE_BYTES + 1:,} bytes "
+        assert reason.startswith(f"{ref} of {seed.name}: its text holds a value of {JSON_VALUE_BYTES + 1:,} bytes "
                                  f"(at byte offset {offset:,}), over the {JSON_VALUE_BYTES:,}-byte bound on one value "
                                  "of "), reason
     else:  # a string under the bound in a text over it (a Semantic place's name and address): the tables' check
-        assert reason.startswith(f"{ref} of {seed.name}: its text is {JSON_VALUE_BYTES + 1:,} bytes, over the "
+        assert reason.startswith(f"{ref} of {seed.name}: its text holds a value of {JSON_VALUE_BYTES + 1:,} bytes, over the "
                                  f"{JSON_VALUE_BYTES:,}-byte bound on one value of "), reason
     assert "kept unchanged in the source file" in reason
     assert new.get_column("excerpt").item() == (before.events.filter(pl.col("source_ref").cast(pl.String) == ref)
@@ -218,7 +218,7 @@ def test_a_50_mb_message_is_one_reject_and_the_value_is_not_stored(key: str, pea
     report = json.loads(proc.stderr.strip().splitlines()[-1])
     assert report["code"] == 0, proc.stderr[-2000:]
     [reason] = [r for r in report["reasons"] if "-byte bound" in r]
-    assert f"{ref} of {seed.name}: its text holds a string of {50 << 20:,} bytes (at byte offset " in reason
+    assert f"{ref} of {seed.name}: its text holds a value of {50 << 20:,} bytes (at byte offset " in reason
     assert report["longest"] < 1 << 20, report
     assert report["hwm_kb"] < peak_mb << 10, report
 
@@ -242,8 +242,8 @@ def test_identity_evidence_from_a_rejected_record_or_over_the_bound_is_left_out_
     assert got.events.get_column("source_ref").to_list() == ["m[0]"]
     assert got.rejects.get_column("source_ref").to_list() == ["m[9]", "m[1]", "m[2]"]
     reasons = got.rejects.get_column("reason").to_list()
-    assert reasons[1].startswith(f"m[1] of t.json: its text is {JSON_VALUE_BYTES + 1:,} bytes, over the ")
-    assert reasons[2].startswith(f"m[2] of t.json: its recipient is {JSON_VALUE_BYTES + 1:,} bytes, over the ")
+    assert reasons[1].startswith(f"m[1] of t.json: its text holds a value of {JSON_VALUE_BYTES + 1:,} bytes, over the ")
+    assert reasons[2].startswith(f"m[2] of t.json: its recipient holds a value of {JSON_VALUE_BYTES + 1:,} bytes, over the ")
     assert got.rejects.get_column("excerpt").to_list() == [
         "C" * 80 + f" ... (cut: {JSON_VALUE_BYTES + 5} bytes in all; kept unchanged in the source file)", "B" * 80,
         "z B" + "B" * 77]

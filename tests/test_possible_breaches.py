@@ -337,7 +337,7 @@ def test_the_workbench_possible_breaches_tab_confirms_with_a_note(tmp_path: Path
             row = frame.row(1, named=True)
             await pilot.press("c")
             await until(pilot, lambda: isinstance(app.screen, DecisionPrompt))
-            assert row["handle"] in text(app, "#subject") and "adds an incident on 20/04/2026" in text(app, "#subject")
+            assert row["command handle"] in text(app, "#subject") and "adds an incident on 20/04/2026" in text(app, "#subject")
             await pilot.press("enter")  # no note: refused, nothing recorded
             await pilot.pause(0.2)
             assert "note is required" in text(app, "#error") and read_decisions(app.case) == []
@@ -347,7 +347,7 @@ def test_the_workbench_possible_breaches_tab_confirms_with_a_note(tmp_path: Path
             shown = app.screen.query_one("#possible-breaches", FrameTable).frame.row(1, named=True)["decision / basis"]
             breaches = app.screen.query_one("#breaches", FrameTable).frame.get_column("kind").to_list()
             assert breaches == ["contact", KIND]
-            return str(row["handle"]), str(shown)
+            return str(row["command handle"]), str(shown)
 
     bid, shown = asyncio.run(drive())
     assert shown.startswith("confirmed by DC 0002 Test Officer on ") and "CCTV TO/9 shows him there" in shown

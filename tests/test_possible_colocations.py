@@ -230,7 +230,7 @@ def test_the_workbench_co_location_tab_shows_possible_ones_and_confirms_with_a_n
             row = frame.row(1, named=True)
             await pilot.press("c")
             await until(pilot, lambda: isinstance(app.screen, DecisionPrompt))
-            assert row["handle"] in text(app, "#subject") and "adds an incident on 20/04/2026" in text(app, "#subject")
+            assert row["command handle"] in text(app, "#subject") and "adds an incident on 20/04/2026" in text(app, "#subject")
             await pilot.press("enter")  # no note: refused, nothing recorded
             await pilot.pause(0.2)
             assert "note is required" in text(app, "#error") and read_decisions(app.case) == []
@@ -238,7 +238,7 @@ def test_the_workbench_co_location_tab_shows_possible_ones_and_confirms_with_a_n
             await until(pilot, lambda: app.screen.query_one("#colocations", FrameTable).frame
                         .get_column("counts").to_list() == ["no: listed", "yes (confirmed)"])
             shown = app.screen.query_one("#colocations", FrameTable).frame.row(1, named=True)["decision / basis"]
-            return str(row["handle"]), str(shown)
+            return str(row["command handle"]), str(shown)
 
     cid, shown = asyncio.run(drive())
     assert shown.startswith("confirmed by DC 0002 Test Officer on ") and "CCTV TO/9 shows him there" in shown

@@ -223,7 +223,7 @@ def test_a_folder_skips_what_it_cannot_read_but_a_named_file_must_be_read(
     assert run.code == 3, run.err  # type: ignore[attr-defined]  # committed, but files were not read: listed
     outcomes = json.loads(run.out)  # type: ignore[attr-defined]
     assert [(Path(str(o["path"])).name, o["status"], o["message"]) for o in outcomes] == [
-        (".hidden", "skipped", "hidden (the name begins with '.'): not read"),
+        (".hidden", "skipped", "hidden file (the name begins with '.'): not read (name it to read it)"),
         ("chat.txt", "ingested", ""),
         ("empty.txt", "skipped", "empty file"),
         ("notes.txt", "skipped", "format not recognised"),

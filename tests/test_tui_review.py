@@ -138,7 +138,7 @@ def test_after_a_decision_the_decided_link_is_in_sight(case_copy: Path) -> None:
     async def script(app: AtlasApp, pilot: Pilot[None]) -> tuple[str, str, str, str, str]:
         await show(app, pilot, "4")
         table = app.screen.query_one("#links", FrameTable)
-        lid = str(table.frame.get_column("link")[0])
+        lid = str(table.frame.get_column("command handle")[0])
         await pilot.press("c")
         await until(pilot, lambda: isinstance(app.screen, DecisionPrompt))
         await pilot.press(*"checked the download", "enter")
@@ -147,7 +147,7 @@ def test_after_a_decision_the_decided_link_is_in_sight(case_copy: Path) -> None:
                     == "confirmed")
         await pilot.pause(0.5)
         row = app.screen.query_one("#links", FrameTable).current() or {}
-        return lid, str(row.get("link")), str(row.get("status")), str(row.get("a")), _screen_text(app)
+        return lid, str(row.get("command handle")), str(row.get("status")), str(row.get("a")), _screen_text(app)
 
     lid, current, status, side, shown = run(case_copy, script)
     assert current == lid and status == "confirmed"

@@ -212,8 +212,8 @@ def test_a_decision_names_its_item_by_its_record_and_time_not_its_handle(case_co
 
     row, title, subject, said, people = run(case_copy, script)
     assert not handle.search(title) and str(row["record"]) in title and str(row["when (UK)"]) in title, title
-    assert not handle.match(subject) and str(row["handle"]) in subject, subject  # the handle after, for commands
+    assert not handle.match(subject) and str(row["command handle"]) in subject, subject  # the handle after, for commands
     recorded = next(m for m in said if "confirmed" in m and "recorded in the ledger" in m)
     assert not handle.search(recorded) and str(row["record"]) in recorded, recorded
     link_title, first_column = people.split("|")
-    assert not handle.search(link_title) and "↔" in link_title and first_column != "link", people
+    assert not handle.search(link_title) and "↔" in link_title and first_column != "command handle", people

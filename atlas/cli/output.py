@@ -59,11 +59,13 @@ def link_line(case: Any, link: Any) -> str:
     """One identity-link decision as a person reads it: both identifiers named as in the
     reports (a display name by the exhibit that shows it, never a source's hex id), the
     basis, who decided and when in UK time."""
+    from atlas.decisions.naming import handle_said, headed, link_name
     from atlas.exhibits import identifier_label, source_refs
 
     refs = source_refs(case)
-    return (f"{link.link_id}: {identifier_label(refs, link.a)} ↔ {identifier_label(refs, link.b)} "
-            f"({link.basis}, {link.strength}) {link.status} by {link.decided_by} at {uk_time(link.decided_at)}")
+    name = headed(link_name(identifier_label(refs, link.a), identifier_label(refs, link.b)))
+    return (f"{name} ({link.basis}, {link.strength}) {link.status} by {link.decided_by} at "
+            f"{uk_time(link.decided_at)} {handle_said(link.link_id)}")
 
 
 def print_json(data: Any) -> None:

@@ -88,11 +88,14 @@ def refuse_stray_note(args: argparse.Namespace) -> None:
         raise AtlasError("--note goes with --confirm, --dismiss or --reopen")
 
 
-def print_decided(items: Sequence[Reviewed]) -> None:
-    """``<id>: <status>`` for each decided item (who, when and why)."""
+def print_decided(items: Sequence[Item], name: Callable[[Item], str]) -> None:
+    """``<name> (command handle <id>): <status>`` for each decided item (who, when and why): named by
+    ``name`` (:mod:`atlas.decisions.naming`), its handle after."""
+    from atlas.decisions.naming import handle_said, headed
+
     for item in items:
         if item.state != "open":
-            console(markup=False).print(f"{item.id}: {item.status}")
+            console(markup=False).print(f"{headed(name(item))} {handle_said(item.id)}: {item.status}")
 
 
 def print_effect(effect: ColocationEffect | None) -> None:
@@ -107,9 +110,11 @@ def print_effect(effect: ColocationEffect | None) -> None:
 
 
 def print_how_to_decide(kind: ReviewKind) -> None:
-    console().print(f"Decide with: atlas {kind.command} CASE_DIR --confirm ID --note \"what you checked\" (or "
-                    "--dismiss, --reopen). A confirmed one counts and is always shown as confirmed by you, never as "
-                    "measured.")
+    from atlas.decisions.naming import HANDLE_HEADER
+
+    console().print(f"Decide with: atlas {kind.command} CASE_DIR --confirm HANDLE --note \"what you checked\" (or "
+                    f"--dismiss, --reopen), HANDLE being the item's {HANDLE_HEADER} (the last column). A confirmed one "
+                    "counts and is always shown as confirmed by you, never as measured.")
 
 
 __all__ = ["change_line", "changes", "decide_from_args", "print_decided", "print_effect", "print_how_to_decide", "refuse_stray_note"]

@@ -41,6 +41,7 @@ import json
 import os
 import shutil
 import sqlite3
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -217,6 +218,7 @@ class Case:
             raise StoreError(f"{root}: no such case folder (create one with `atlas init {root}`)")
         case = cls(root, load_manifest(root / MANIFEST_NAME), officer)
         case.recover()
+        _warn_prefix_once(case.manifest)
         return case
 
     @property
@@ -694,3 +696,15 @@ def init_case(root: Path, template: str) -> Path:
     manifest.write_text(template, encoding="utf-8")
     (root / STORE_DIR).mkdir(exist_ok=True)
     return manifest
+
+
+_prefix_warned: set[str] = set()
+
+
+def _warn_prefix_once(manifest: Manifest) -> None:
+    """A manifest's :attr:`~atlas.store.manifest.Manifest.prefix_warning`, on stderr once a
+    process (a command opens its case more than once): every command says it, so a prefix
+    kept or changed is never silent, and none repeats it."""
+    if manifest.prefix_warning and manifest.prefix_warning not in _prefix_warned:
+        _prefix_warned.add(manifest.prefix_warning)
+        print(f"atlas: warning: {manifest.prefix_warning}", file=sys.stderr)

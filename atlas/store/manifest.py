@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from atlas.errors import ManifestError
 from atlas.normalise.times import check_zone
+from atlas.store.prefix_record import RecordedPrefix, recorded_prefix
 from atlas.wording import UNSTATED, Pronouns, pronouns_named
 
 ROLES: Final = ("victim", "suspect", "witness", "other")
@@ -187,6 +188,9 @@ class Manifest:
     """False: ``atlas search-cases`` never scans this case (a sensitive case: a protected
     witness, an officer as victim); the search says only that a case excluded itself."""
     path: Path | None = field(default=None, compare=False)
+    prefix_warning: str = field(default="", compare=False)
+    """Why ``exhibit_prefix`` is used although it breaks the rule, or differs from the prefix
+    the case's exhibits were numbered under ("" when neither): shown on every command."""
 
     def party(self, party_id: str) -> Party:
         for p in self.parties:
@@ -288,7 +292,10 @@ def _as_utc(value: date | datetime, zone: str, *, end: bool) -> tuple[datetime, 
     return moment.astimezone(ZoneInfo("UTC")), f"start date {value.isoformat()} taken from 00:00 {zone}"
 
 
-def parse_manifest(text: str, path: Path) -> Manifest:
+def parse_manifest(text: str, path: Path, recorded: RecordedPrefix | None = None) -> Manifest:
+    """case.toml's ``text`` read and checked. ``recorded``: the prefix the case's exhibits were
+    already numbered under (:func:`atlas.store.prefix_record.recorded_prefix`), which decides
+    whether a prefix the rule refuses is kept with a warning (:func:`_check_prefix`)."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -318,8 +325,7 @@ def parse_manifest(text: str, path: Path) -> Manifest:
         check_zone(zone)
     except Exception as exc:
         raise reader.fail("case", 0, "timezone", str(exc)) from exc
-    if (why := exhibit_prefix_problem(case["exhibit_prefix"])) is not None:
-        raise reader.fail("case", 0, "exhibit_prefix", why)
+    prefix_warning = _check_prefix(reader, case["exhibit_prefix"], recorded)
 
     reported = _reported(reader, data, path, text)
 
@@ -401,6 +407,7 @@ def parse_manifest(text: str, path: Path) -> Manifest:
 
     return Manifest(
         reference=case["reference"], officer=case["officer"], exhibit_prefix=case["exhibit_prefix"],
+        prefix_warning=prefix_warning,
         timezone=zone, region=case.get("region", "GB").upper(), charge_date=case.get("charge_date"),
         report_date=case.get("report_date"), force=case.get("force", ""), occupation=case.get("occupation", ""),
         analyst=case.get("analyst", ""), collar_number=case.get("collar_number", ""),
@@ -432,7 +439,69 @@ def _reported(reader: _Reader, data: dict[str, Any], path: Path, text: str) -> R
 def load_manifest(path: Path) -> Manifest:
     if not path.exists():
         raise ManifestError(f"{path}: no case manifest (run `atlas init {path.parent}` first)")
-    return parse_manifest(path.read_text(encoding="utf-8"), path)
+    return parse_manifest(path.read_text(encoding="utf-8"), path, recorded_prefix(path.parent))
+
+
+def _prefix_risk(prefix: str) -> str:
+    """What, in ``prefix``, the rule guards against: why the form is discouraged."""
+    risks = []
+    if "/" in prefix:
+        risks.append("a '/' inside it, so the number is no longer simply what follows the prefix's '/'")
+    if any(c in prefix for c in ",;"):
+        risks.append("a ',' or ';', at which a list of references is split")
+    if any(c.isspace() for c in prefix) or any(c in prefix for c in "\"'"):
+        risks.append("a space or quote, so a reference written in text or a CSV cell can be cut or quoted")
+    if any(not (c.isascii() and (c.isalnum() or c == "-")) for c in prefix if c not in "/,;\"' " and not c.isspace()):
+        risks.append("a character other than A-Z, 0-9 and '-', which other systems may not keep")
+    if prefix and not prefix[0].isalpha():
+        risks.append("no letter first, so it can be misread as part of a number")
+    if len(prefix) > EXHIBIT_PREFIX_MAX:
+        risks.append(f"more than {EXHIBIT_PREFIX_MAX} characters, too long for an exhibit label")
+    if "--" in prefix or prefix.startswith("-") or prefix.endswith("-"):
+        risks.append("a '-' at an end or doubled")
+    return "; ".join(risks) or "a form the rule does not allow"
+
+
+def _check_prefix(reader: _Reader, prefix: str, recorded: RecordedPrefix | None) -> str:
+    """The warning to show for ``exhibit_prefix`` ("" for none), or a refusal naming
+    case.toml, the line, the rule and what to do.
+
+    Exhibit references already served must never change without the person saying so:
+
+    * a prefix the rule refuses is *kept*, with a warning, when the case's exhibits were
+      already numbered under it (a case made by an older version: every command works and
+      references stay as served); with nothing numbered under it, it is refused, since
+      changing it then changes no reference given;
+    * a prefix that differs from the one the exhibits were numbered under is used (the
+      officer edited case.toml) with a warning saying which references change.
+    """
+    line = _line_of(reader.text, "case", 0, "exhibit_prefix")
+    where = f"{reader.path}:{line}: [case] exhibit_prefix"
+    why = exhibit_prefix_problem(prefix)
+    if why is not None and recorded is not None and recorded.prefix == prefix:
+        return (f"{where}: {prefix!r} breaks the rule this version of Atlas applies to exhibit prefixes (letters A-Z and "
+                f"digits, starting with a letter, parts joined by '-', at most {EXHIBIT_PREFIX_MAX} characters); "
+                f"it has {_prefix_risk(prefix)}. It is kept, because this case's {recorded.exhibits} exhibit(s) "
+                f"were already numbered under it ({recorded.references()}, in the audit log) and references already "
+                "served must not change. Changing it now would re-label every exhibit in new outputs while "
+                "documents already served keep the old references; do so only if nothing has been served, or "
+                "with the disclosure officer, and record why")
+    if why is not None:
+        if recorded is not None:
+            todo = (f"this case's {recorded.exhibits} exhibit(s) were numbered {recorded.references()} (the audit "
+                    f"log), so put back exhibit_prefix = \"{recorded.prefix}\" on line {line} of {reader.path}: "
+                    "references already served then stay as they are")
+        else:
+            todo = (f"edit line {line} of {reader.path} (e.g. exhibit_prefix = \"JA\"); no exhibit of this case "
+                    "has been numbered yet, so no reference already given changes")
+        raise reader.fail("case", 0, "exhibit_prefix", f"{why}. {todo[0].upper()}{todo[1:]}")
+    if recorded is not None and recorded.prefix != prefix:
+        return (f"{where}: {prefix!r}, but this case's {recorded.exhibits} exhibit(s) were numbered under "
+                f"{recorded.prefix!r} ({recorded.references()}, in the audit log). New outputs will read "
+                f"{prefix}/<number> where documents already served read {recorded.prefix}/<number> (the numbers "
+                f"stay). To keep the references served, put back exhibit_prefix = \"{recorded.prefix}\" on line "
+                f"{line}")
+    return ""
 
 
 TEMPLATE: Final = '''\
@@ -531,7 +600,7 @@ def with_impact(text: str, path: Path, entry: Impact) -> tuple[str, Manifest]:
     bad entry is refused before anything is written)."""
     new = text if text.endswith("\n") else text + "\n"
     new += impact_block(entry)
-    manifest = parse_manifest(new, path)
+    manifest = parse_manifest(new, path, recorded_prefix(path.parent))
     if entry not in manifest.impacts:
         raise ManifestError(f"{path}: the new impact entry did not read back as written")
     return new, manifest

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from atlas.decisions.naming import HANDLE_HEADER
 from atlas.review import Review
 
 if TYPE_CHECKING:
@@ -35,6 +36,13 @@ def who_expr(col: str, names: dict[str, str]) -> pl.Expr:
 
 def party_names(review: Review) -> dict[str, str]:
     return {p.id: f"{p.name or p.id} ({p.id})" for p in review.case.manifest.parties}
+
+
+def source_number(review: Review, col: str = "source_id") -> pl.Expr:
+    """Each row's source as its exhibit number (``JA/7`` is 7; an unnumbered one 0): lists in exhibit order
+    sort by this, the number as data, never by reading it back out of the reference shown."""
+    numbers = review.source_numbers()
+    return pl.col(col).replace_strict(list(numbers), list(numbers.values()), default=0, return_dtype=pl.Int64)
 
 
 def contacts_view(review: Review) -> pl.DataFrame:
@@ -64,6 +72,11 @@ def contacts_view(review: Review) -> pl.DataFrame:
         pl.col("recipients").alias("_recipients"),
         pl.col("channels").alias("_channels"),
         pl.when(pl.col("party_to").list.len() == 1).then(pair).otherwise(None).alias("_pair"),
+        # the pair's two sides as data: the conversations name each side from these, never by cutting "_pair"
+        pl.when(pl.col("party_to").list.len() == 1).then(pl.min_horizontal(pl.col("party_from"), first_to))
+        .otherwise(None).alias("_side_a"),
+        pl.when(pl.col("party_to").list.len() == 1).then(pl.max_horizontal(pl.col("party_from"), first_to))
+        .otherwise(None).alias("_side_b"),
         pl.col("_first_event"),
     ).with_columns(_haystack())
 
@@ -110,10 +123,11 @@ def conversations(view: pl.DataFrame, names: dict[str, str]) -> pl.DataFrame:
     return (
         pairs.group_by("_pair")
         .agg(pl.len().alias("contacts"), pl.col("when (UK)").first().alias("first (UK)"),
-             pl.col("when (UK)").last().alias("last (UK)"),
+             pl.col("when (UK)").last().alias("last (UK)"), pl.col("_side_a").first(), pl.col("_side_b").first(),
              pl.col("_channels").list.explode(keep_nulls=False, empty_as_null=False).unique().sort().alias("_ch"))
         .with_columns(pl.col("_ch").list.join(", ").alias("channels"),
-                      pl.col("_pair").str.split(" ↔ ").list.eval(who_expr("", names)).list.join(" ↔ ").alias("between"))
+                      pl.concat_str([who_expr("_side_a", names), who_expr("_side_b", names)], separator=" ↔ ")
+                      .alias("between"))
         .sort(["contacts", "_pair"], descending=[True, False])
         .select("between", "contacts", "channels", "first (UK)", "last (UK)", "_pair")
     )
@@ -198,11 +212,11 @@ def candidates_frame(review: Review) -> pl.DataFrame:
     rows = [{"kind": c.kind, "tier": c.tier, "score": round(c.score or 0.0, 2), "when (UK)": review.uk(c.ts), "record": review.record_ref(c.event_id),
              "in context": c.context.replace("\n", " "),
              "words name": describe(c.threatened) if c.kind == "threat" else "", "state": c.state,
-             "decided": f"{c.decided_by or ''} {c.note}".strip(), "handle": c.id, "_event_ids": list(c.event_ids), "_id": c.id}
+             "decided": f"{c.decided_by or ''} {c.note}".strip(), HANDLE_HEADER: c.id, "_event_ids": list(c.event_ids), "_id": c.id}
             for c in candidates_from(review.conduct(), review.case)]
     return _rows(rows, {"kind": pl.String, "tier": pl.String, "score": pl.Float64, "when (UK)": pl.String, "record": pl.String,
                         "in context": pl.String, "words name": pl.String, "state": pl.String, "decided": pl.String,
-                        "handle": pl.String, "_event_ids": pl.List(pl.String), "_id": pl.String})
+                        HANDLE_HEADER: pl.String, "_event_ids": pl.List(pl.String), "_id": pl.String})
 
 
 BREACH_TABLE: dict[str, type[pl.DataType] | pl.DataType] = {
@@ -281,7 +295,7 @@ def breaches_frame(review: Review) -> pl.DataFrame:
 COLOCATION_TABLE: dict[str, type[pl.DataType] | pl.DataType] = {
     "counts": pl.String, "start (UK)": pl.String, "kind": pl.String, "place": pl.String,
     "closest": pl.String, "accuracy (his / hers)": pl.String, "decision / basis": pl.String, "records": pl.Int64,
-    "handle": pl.String, "_event_ids": pl.List(pl.String), "_finding": pl.String, "_id": pl.String, "_state": pl.String}
+    HANDLE_HEADER: pl.String, "_event_ids": pl.List(pl.String), "_finding": pl.String, "_id": pl.String, "_state": pl.String}
 
 
 def colocations_frame(review: Review) -> pl.DataFrame:
@@ -289,13 +303,13 @@ def colocations_frame(review: Review) -> pl.DataFrame:
     whom; open: listed, not counted; dismissed), in time order: a covert case's possible ones were
     invisible here, so nobody could act on them (``c``/``x``/``o`` decide the row under the cursor)."""
     result = review.conduct()
-    rows = [{"handle": "", "counts": "yes (measured)", "start (UK)": review.uk(c.start), "kind": c.kind,
+    rows = [{HANDLE_HEADER: "", "counts": "yes (measured)", "start (UK)": review.uk(c.start), "kind": c.kind,
              "place": c.place or "-", "closest": f"{c.min_distance_m:.0f} m", "accuracy (his / hers)": c.precision,
              "decision / basis": c.certainty, "records": len(c.event_ids) + len(c.victim_event_ids),
              "_event_ids": [*c.event_ids, *c.victim_event_ids], "_finding": f"colocation:{c.start.isoformat()}",
              "_id": "", "_state": "measured", "_ts": c.start} for c in result.colocations]
     label = {"confirmed": "yes (confirmed)", "open": "no: listed", "dismissed": "no: dismissed"}
-    rows += [{"handle": p.id, "counts": label[p.state], "start (UK)": review.uk(p.start), "kind": p.colocation.kind,
+    rows += [{HANDLE_HEADER: p.id, "counts": label[p.state], "start (UK)": review.uk(p.start), "kind": p.colocation.kind,
               "place": p.where, "closest": f"{p.colocation.min_distance_m:.0f} m",
               "accuracy (his / hers)": p.short_accuracy, "decision / basis": f"{p.status}. Basis: {p.basis}",
               "records": len(p.colocation.event_ids) + len(p.colocation.victim_event_ids),
@@ -309,7 +323,7 @@ def colocations_frame(review: Review) -> pl.DataFrame:
 POSSIBLE_BREACH_TABLE: dict[str, type[pl.DataType] | pl.DataType] = {
     "counts": pl.String, "from (UK)": pl.String, "order": pl.String, "zone": pl.String,
     "closest": pl.String, "decision / basis": pl.String, "records": pl.Int64,
-    "handle": pl.String, "_event_ids": pl.List(pl.String), "_finding": pl.String, "_id": pl.String, "_state": pl.String}
+    HANDLE_HEADER: pl.String, "_event_ids": pl.List(pl.String), "_finding": pl.String, "_id": pl.String, "_state": pl.String}
 
 
 def possible_breaches_frame(review: Review) -> pl.DataFrame:
@@ -318,7 +332,7 @@ def possible_breaches_frame(review: Review) -> pl.DataFrame:
     confirmed by whom), open (listed, not counted), dismissed; ``c``/``x``/``o`` decide the row under the
     cursor. The breaches counted are on the Breaches tab (a confirmed one as ``exclusion-zone (confirmed)``)."""
     label = {"confirmed": "yes (confirmed)", "open": "no: listed", "dismissed": "no: dismissed"}
-    rows = [{"handle": b.id, "counts": label[b.state], "from (UK)": review.uk(b.start), "order": b.order, "zone": b.place,
+    rows = [{HANDLE_HEADER: b.id, "counts": label[b.state], "from (UK)": review.uk(b.start), "order": b.order, "zone": b.place,
              "closest": f"{b.possible.min_distance_m:.0f} m",
              "decision / basis": f"{b.status}. Basis: {b.basis}", "records": len(b.possible.event_ids),
              "_event_ids": list(b.possible.event_ids), "_finding": f"possible-breach:{b.id}", "_id": b.id,
@@ -374,8 +388,11 @@ def raw_view(review: Review) -> pl.DataFrame:
         pl.col("_recipients").alias("_to"),
         pl.concat_list(pl.col("channel")).alias("_channels"),
         pl.lit(None, pl.String).alias("_pair"),
+        pl.lit(None, pl.String).alias("_side_a"),
+        pl.lit(None, pl.String).alias("_side_b"),
         pl.col("_event_id").alias("_first_event"),
         pl.lit(None, pl.String).alias("_contact_id"),
     ).select("when (UK)", "kind", "channel", "from", "to", "status", "sources", "record", "text", "_contact_id",
-             "_event_ids", "_from", "_to", "_sender", "_recipients", "_channels", "_pair", "_first_event").with_columns(
+             "_event_ids", "_from", "_to", "_sender", "_recipients", "_channels", "_pair", "_side_a", "_side_b",
+             "_first_event").with_columns(
         _haystack())

@@ -32,6 +32,7 @@ def run(args: argparse.Namespace) -> int:
     from atlas.cli.reviewed_items import decide_requested, print_decided, print_effect, print_how_to_decide
     from atlas.conduct.possible_breaches import REVIEW_KIND
     from atlas.decisions.breaches import decide_breach, find_breach
+    from atlas.decisions.naming import HANDLE_HEADER, breach_name, handle_said, headed
     from atlas.review import Review
     from atlas.store import Case
 
@@ -41,8 +42,8 @@ def run(args: argparse.Namespace) -> int:
     items = result.breach_reviews
     if decide_requested(args, review, items, find_breach, decide_breach, json_key="possible_breach",
                         changed=("breaches", "incidents", "last_incident", "deadline"),
-                        said=lambda item: f"{item.id} (possible breach of order {item.order}, {item.place}, from "
-                                          f"{review.uk(item.start)})"):
+                        said=lambda item: headed(breach_name(item.order, item.place, review.uk(item.start)))
+                        + f" {handle_said(item.id)}"):
         return 0
     shown = [b for b in items if args.state is None or b.state == args.state]
     effect = result.breach_effect
@@ -59,8 +60,8 @@ def run(args: argparse.Namespace) -> int:
     if args.show:
         b = find_breach(items, args.show)
         out = console(markup=False)  # an order's reference, a zone's name, exhibit records: the case's words
-        out.print(f"{b.id}: possible breach of order {b.order}, {review.uk(b.start)} to {review.uk(b.possible.end)}, "
-                  f"{b.place}, closest {b.possible.min_distance_m:.0f} m from its centre")
+        out.print(f"Possible breach of order {b.order}, {review.uk(b.start)} to {review.uk(b.possible.end)}, "
+                  f"{b.place}, closest {b.possible.min_distance_m:.0f} m from its centre {handle_said(b.id)}")
         out.print(f"basis: {b.basis}")
         out.print(f"why possible only: {b.possible.certainty}")
         out.print(f"state: {b.status}")
@@ -74,11 +75,11 @@ def run(args: argparse.Namespace) -> int:
                  for b in result.breaches[-50:]],
                 caption="latest 50 shown; --json for all" if len(result.breaches) > 50 else None)
     print_table(f"Possible breaches: {len(shown)} (listed, not counted unless an officer confirms one)",
-                ["id", "from (UK)", "order", "zone", "closest", "records", "state"],
-                [[b.id, review.uk(b.start), b.order, b.place, f"{b.possible.min_distance_m:.0f} m",
-                  b.records_by_exhibit(), b.state + (" (new day)" if b.state == "open" and b.new_day else "")]
+                ["from (UK)", "order", "zone", "closest", "records", "state", HANDLE_HEADER],
+                [[review.uk(b.start), b.order, b.place, f"{b.possible.min_distance_m:.0f} m",
+                  b.records_by_exhibit(), b.state + (" (new day)" if b.state == "open" and b.new_day else ""), b.id]
                  for b in shown])
-    print_decided(shown)
+    print_decided(shown, lambda b: breach_name(b.order, b.place, review.uk(b.start)))
     for basis in sorted({b.possible.certainty for b in shown}):
         console(markup=False).print(f"why possible only: {basis}")
     print_effect(effect)

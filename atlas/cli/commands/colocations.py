@@ -31,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from atlas.cli.reviewed_items import decide_requested, print_decided, print_effect, print_how_to_decide
     from atlas.conduct.possible_colocations import REVIEW_KIND
     from atlas.decisions.colocations import decide_colocation, find_colocation
+    from atlas.decisions.naming import HANDLE_HEADER, colocation_name, handle_said, headed
     from atlas.review import Review, uk_date
     from atlas.store import Case
 
@@ -40,7 +41,8 @@ def run(args: argparse.Namespace) -> int:
     items = result.colocation_reviews
     if decide_requested(args, review, items, find_colocation, decide_colocation, json_key="colocation",
                         changed=("incidents", "last_incident"),
-                        said=lambda item: f"{item.id} (possible co-location from {review.uk(item.start)})"):
+                        said=lambda item: headed(colocation_name(item.colocation.place, item.colocation.kind, review.uk(item.start)))
+                        + f" {handle_said(item.id)}"):
         return 0
     shown = [c for c in items if args.state is None or c.state == args.state]
     effect = result.colocation_effect
@@ -55,8 +57,9 @@ def run(args: argparse.Namespace) -> int:
     if args.show:
         c = find_colocation(items, args.show)
         out = console(markup=False)  # a place's name, exhibit records: the case's words
-        out.print(f"{c.id}: possible co-location, {review.uk(c.start)} to {review.uk(c.colocation.end)}, "
-                  f"{c.colocation.place or 'near the victim'}, closest {c.colocation.min_distance_m:.0f} m")
+        out.print(f"Possible co-location, {review.uk(c.start)} to {review.uk(c.colocation.end)}, "
+                  f"{c.colocation.place or 'near the victim'}, closest {c.colocation.min_distance_m:.0f} m "
+                  f"{handle_said(c.id)}")
         out.print(f"suspect's accuracy: {c.accuracy[0]}; victim's: {c.accuracy[1]}")
         out.print(f"basis: {c.basis}")
         out.print(f"state: {c.status}")
@@ -67,11 +70,11 @@ def run(args: argparse.Namespace) -> int:
         return 0
     print_table(f"Possible co-locations: {len(shown)} (listed, not counted unless an officer confirms one; "
                 f"{len(result.colocations)} measured co-locations counted)",
-                ["id", "from (UK)", "where", "closest", "accuracy: his / hers", "records", "state"],
-                [[c.id, review.uk(c.start), c.where, f"{c.colocation.min_distance_m:.0f} m", c.short_accuracy,
+                ["from (UK)", "where", "closest", "accuracy: his / hers", "records", "state", HANDLE_HEADER],
+                [[review.uk(c.start), c.where, f"{c.colocation.min_distance_m:.0f} m", c.short_accuracy,
                   c.records_by_exhibit(),
-                  c.state + (" (new day)" if c.state == "open" and c.new_day else "")] for c in shown])
-    print_decided(shown)
+                  c.state + (" (new day)" if c.state == "open" and c.new_day else ""), c.id] for c in shown])
+    print_decided(shown, lambda c: colocation_name(c.colocation.place, c.colocation.kind, review.uk(c.start)))
     for b in sorted({c.basis for c in shown}):
         console(markup=False).print(f"basis: {b}")
     print_effect(effect)

@@ -141,6 +141,7 @@ def _print(result: ConductResult, data: dict[str, Any], limit: int, rules: Rules
     from rich.markup import escape
 
     from atlas.conduct.parties import target_names
+    from atlas.decisions.naming import HANDLE_HEADER
     from atlas.exhibits import readable_warnings
     from atlas.normalise.identifiers import display
 
@@ -200,8 +201,8 @@ def _print(result: ConductResult, data: dict[str, Any], limit: int, rules: Rules
          len(b["event_ids"])] for b in data["breaches"][-limit:]])
     if data["possible_breaches"]:
         print_table("Possible breaches (listed, not counted unless an officer confirms one): what each rests on",
-                    ["id", "when (UK)", "order", "basis", "records", "decision"], [
-            [b.get("id", ""), _uk(b["ts"]), b["order"], b["basis"], "; ".join(b["exhibits"]), b.get("status", "")]
+                    ["when (UK)", "order", "basis", "records", "decision", HANDLE_HEADER], [
+            [_uk(b["ts"]), b["order"], b["basis"], "; ".join(b["exhibits"]), b.get("status", ""), b.get("id", "")]
             for b in data["possible_breaches"]])
         b_effect = data.get("possible_breach_effect")
         if b_effect:
@@ -218,9 +219,9 @@ def _print(result: ConductResult, data: dict[str, Any], limit: int, rules: Rules
         counted = sum(1 for c in maybe if c.get("state") == "confirmed")
         print_table(f"Possible co-locations ({len(maybe)}: {counted} confirmed by an officer and counted, the rest "
                     "listed, not counted)",
-                    ["id", "start (UK)", "kind", "place", "closest", "why possible only", "decision"], [
-                        [c.get("id", ""), _uk(c["start"]), c["kind"], c.get("place") or "-", f"{c['min_distance_m']} m",
-                         c["certainty"], c.get("status", "")]
+                    ["start (UK)", "kind", "place", "closest", "why possible only", "decision", HANDLE_HEADER], [
+                        [_uk(c["start"]), c["kind"], c.get("place") or "-", f"{c['min_distance_m']} m",
+                         c["certainty"], c.get("status", ""), c.get("id", "")]
                         for c in maybe[-limit:]])
         effect = data.get("possible_colocation_effect")
         if effect:

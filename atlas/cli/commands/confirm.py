@@ -40,7 +40,8 @@ def apply(args: argparse.Namespace, status: str) -> int:
     if getattr(args, "all_proven", False):
         ids += [lk.link_id for lk in read_links(case, statuses=["proposed"]) if lk.strength == "proven"]
     if not ids:
-        raise AtlasError("no LINK_ID given (see `atlas people CASE_DIR` for the ids)")
+        raise AtlasError("no LINK_ID given (`atlas people CASE_DIR` lists each proposed link with its command handle, "
+                         "the last column)")
     done = [decide(case, i, status, note=args.note) for i in dict.fromkeys(ids)]  # type: ignore[arg-type]
     if args.json:
         print_json([lk.as_dict() for lk in done])

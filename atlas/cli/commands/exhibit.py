@@ -87,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
 def _tags(args: argparse.Namespace) -> int:
     from atlas.cli.output import console
     from atlas.decisions.exhibits import tag, tagged, untag
+    from atlas.decisions.naming import HANDLE_HEADER, tagged_item_name
     from atlas.review import Review
     from atlas.store import Case
 
@@ -96,16 +97,17 @@ def _tags(args: argparse.Namespace) -> int:
         if args.json:
             print_json(ex.as_dict())
         else:
-            what = Review(case).record_ref(ex.item) if ex.kind == "event" else ex.target  # a record by its exhibit
+            what = tagged_item_name(Review(case), ex)  # a record by its exhibit, a finding by its time and records
             console(markup=False).print(f"{ex.reference}: {what} tagged by {ex.tagged_by}; produced by the next atlas report")
         return 0
     if args.exhibit_action == "untag":
+        tagged_before = tagged(case)
         d = untag(case, args.target, note=args.note)
         if args.json:
             print_json(d.as_dict())
         else:
-            kind, _, item = d.key.partition(":")
-            what = Review(case).record_ref(item) if kind == "event" else d.key
+            gone = next((t for t in tagged_before if t.target == d.key), None)
+            what = tagged_item_name(Review(case), gone) if gone is not None else str(d.detail.get("reference"))
             console(markup=False).print(f"{d.detail.get('reference')}: {what} untagged by {d.officer} (the number stays reserved)")
         return 0
     items = tagged(case)
@@ -113,7 +115,10 @@ def _tags(args: argparse.Namespace) -> int:
         print_json({"case": case.manifest.reference, "exhibits": [e.as_dict() for e in items]})
         return 0
     review = Review(case)
-    print_table(f"Tagged exhibits: {len(items)}", ["exhibit", "item", "description", "note", "tagged by", "at"],
-                [[e.reference, review.record_ref(e.item) if e.kind == "event" else e.target, e.description, e.note,
-                  e.tagged_by, review.uk(e.tagged_at)] for e in items])
+    # each item named as people read it; last, the ITEM `atlas exhibit untag` takes for a finding (a record's
+    # is its store event id, left out here: the record is named by its exhibit)
+    print_table(f"Tagged exhibits: {len(items)}",
+                ["exhibit", "item", "description", "note", "tagged by", "at", HANDLE_HEADER],
+                [[e.reference, tagged_item_name(review, e), e.description, e.note, e.tagged_by, review.uk(e.tagged_at),
+                  "" if e.kind == "event" else e.target] for e in items])
     return 0

@@ -4,9 +4,12 @@ All files of one call are committed together or not at all (``--keep-going``
 commits the good ones and lists the failures; ``--commit-each`` commits each file on its
 own as soon as it is read, so memory holds one file, not the call: :mod:`atlas.stream`). Every entry of a folder that is not
 read is listed with the reason. Exit status: 0 every file was read (or is a SQLite
-companion or hidden file, listed); 1 a file failed (``--keep-going``); 3 the ingest was
-committed but a file in a folder was skipped for a reason to look at (an unknown
-format, an empty or special file, a symbolic link, a detector failure).
+companion, an operating system's file such as .DS_Store, or a link to a file the walk reads
+anyway, listed); 1 a file failed (``--keep-going``), including one the operating system would
+not let Atlas read (permission denied, an I/O error) and a folder it could not list; 3 the
+ingest was committed but an entry in a folder was skipped for a reason to look at (an unknown
+format, an empty or special file, a hidden file, a symbolic link leading out of the folder,
+looping or dangling, a detector failure).
 """
 
 from __future__ import annotations
@@ -94,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     if needs_attention(outcomes):
         if not args.json:
-            print("  some files were not read (listed above): exit status 3")
+            look = [Path(o.path).name for o in outcomes if o.status == "skipped" and o.notable]
+            print(f"  {len(look)} not read and to look at (listed above: {', '.join(look)}): exit status 3")
         return 3
     return 0

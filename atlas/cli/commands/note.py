@@ -33,12 +33,23 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.text:
         n = add_note(case, args.about, args.text)
-        print_json(n.as_dict()) if args.json else console(markup=False).print(f"note #{n.seq} on {n.about} by {n.by}")
+        if args.json:
+            print_json(n.as_dict())
+        else:
+            from atlas.decisions.naming import note_about_name
+            from atlas.review import Review
+
+            console(markup=False).print(f"note #{n.seq} on {note_about_name(Review(case), n.about)} by {n.by}")
         return 0
     items = notes(case)
     if args.json:
         print_json({"case": case.manifest.reference, "notes": [n.as_dict() for n in items]})
         return 0
-    print_table(f"Notes: {len(items)}", ["#", "about", "note", "by", "at"],
-                [[n.seq, n.about, n.text, n.by, n.at] for n in items])
+    from atlas.cli.output import uk_time
+    from atlas.decisions.naming import note_about_name
+    from atlas.review import Review
+
+    review = Review(case)  # what each note is about named as people read it (a record by exhibit), the time in UK time
+    print_table(f"Notes: {len(items)}", ["#", "about", "note", "by", "at (UK)"],
+                [[n.seq, note_about_name(review, n.about), n.text, n.by, uk_time(n.at)] for n in items])
     return 0

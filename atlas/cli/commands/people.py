@@ -28,6 +28,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from atlas.decisions.naming import HANDLE_HEADER
     from atlas.identity.people import people_view
     from atlas.store import Case
 
@@ -44,17 +45,19 @@ def run(args: argparse.Namespace) -> int:
     for party in view["parties"]:
         print_table(
             f"{party['id']} ({party['role']}) {party['name']}".rstrip(),
-            ["identifier", "status", "basis", "strength", "links", "events"],
+            ["identifier", "status", "basis", "strength", "events", f"links' {HANDLE_HEADER}s"],
             [[r["shown_as"], r["status"] + ("" if r["in_confirmed_results"] else " (not in confirmed results)"),
-              r["basis"], r["strength"], " ".join(r["link_ids"]), r["events"]] for r in party["identifiers"]],
+              r["basis"], r["strength"], r["events"], " ".join(r["link_ids"])] for r in party["identifiers"]],
         )
     if view["proposals"]:
         print_table(
-            "Proposed links awaiting a decision (atlas confirm / atlas reject CASE_DIR LINK_ID)",
-            ["link", "a", "b", "basis", "strength", "score", "why", "support"],
-            [[x["link_id"], _end(x, "a"), _end(x, "b"), x["basis"], x["strength"],
+            "Proposed links awaiting a decision, each by its two sides (atlas confirm / atlas reject CASE_DIR "
+            f"LINK_ID, the link's {HANDLE_HEADER} in the last column)",
+            ["a", "b", "basis", "strength", "score", "why", "support", HANDLE_HEADER],
+            [[_end(x, "a"), _end(x, "b"), x["basis"], x["strength"],
               "" if x["score"] is None else f"{x['score']:.2f}", x["reason_shown"],
-              plural(len(x["support"]), "record") + (f", e.g. {x['support_exhibits'][0]}" if x["support"] else "")]
+              plural(len(x["support"]), "record") + (f", e.g. {x['support_exhibits'][0]}" if x["support"] else ""),
+              x["link_id"]]
              for x in view["proposals"]],
         )
     if view["contested"]:

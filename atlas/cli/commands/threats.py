@@ -35,6 +35,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from atlas.decisions.candidates import candidates_from, decide_candidate, find_candidate
+    from atlas.decisions.naming import HANDLE_HEADER, candidate_name, handle_said, headed
     from atlas.review import Review
     from atlas.store import Case
 
@@ -49,8 +50,9 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             print_json(decision.as_dict() | {"candidate": cand.as_dict()})
         else:
-            console(markup=False).print(f"{cand.id} ({cand.kind}, {review.record_ref(cand.event_id)}): {state} by "
-                            f"{decision.officer} at {uk_time(decision.at)}")
+            name = candidate_name(cand.kind, review.record_ref(cand.event_id), review.uk(cand.ts))
+            console(markup=False).print(f"{headed(name)} {handle_said(cand.id)}: {state} by "
+                                        f"{decision.officer} at {uk_time(decision.at)}")
         return 0
     if args.note:
         raise AtlasError("--note goes with --confirm, --dismiss or --reopen")
@@ -62,10 +64,12 @@ def run(args: argparse.Namespace) -> int:
         print_json({"case": case.manifest.reference, "candidates": [
             beside_ids(refs, c.as_dict()) | {"record": review.record_ref(c.event_id)} for c in shown]})
         return 0
+    # each candidate named by its time and record; its handle last, as what to type into the command
     print_table(f"Candidates: {len(shown)} (threats and behaviours for a person to judge in context)",
-                ["id", "kind", "tier", "when (UK)", "record", "in context", "state", "decided"],
-                [[c.id, c.kind, c.tier, review.uk(c.ts), review.record_ref(c.event_id), c.context, c.state,
-                  f"{c.decided_by or ''} {c.note}".strip()] for c in shown])
+                ["when (UK)", "kind", "tier", "record", "in context", "state", "decided", HANDLE_HEADER],
+                [[review.uk(c.ts), c.kind, c.tier, review.record_ref(c.event_id), c.context, c.state,
+                  f"{c.decided_by or ''} {c.note}".strip(), c.id] for c in shown])
     console().print("Tier 1 counts as a threat occasion until dismissed; tier 2 counts only once confirmed. "
-                    "Decide with: atlas threats CASE_DIR --confirm ID --note \"...\" (or --dismiss).")
+                    f"Decide with: atlas threats CASE_DIR --confirm HANDLE --note \"...\" (or --dismiss), HANDLE "
+                    f"being the candidate's {HANDLE_HEADER} (the last column).")
     return 0

@@ -17,6 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Header, Static, TabbedContent, TabPane
 from textual_fastdatatable import DataTable
 
+from atlas.decisions.naming import HANDLE_HEADER, breach_name, candidate_name, colocation_name, headed
 from atlas.review import Review
 from atlas.tui import views
 from atlas.tui.base import AtlasFooter, ReviewScreen, guarded
@@ -185,9 +186,9 @@ class ConductScreen(ReviewScreen):
 
         cid = str(row["_id"])
         # named by what it is (its record and UK time); the handle only after, for the officer's commands
-        name = f"the {row['kind']} candidate {row['record']}, {row['when (UK)']}"
+        name = candidate_name(str(row["kind"]), str(row["record"]), str(row["when (UK)"]))
         current = find_candidate(candidates_from(self.review.conduct(), self.review.case), cid)
-        if self.nothing_to_reopen(name[0].upper() + name[1:], current.state, state):
+        if self.nothing_to_reopen(headed(name), current.state, state):
             return
         verb = VERB[state]
         subject = (f"{row['kind']} (tier {row['tier']})  {row['when (UK)']}  {row['record']}\n"
@@ -223,8 +224,8 @@ class ConductScreen(ReviewScreen):
         verb = VERB[state]
         result = self.review.conduct()
         item = find_colocation(result.colocation_reviews, cid)
-        name = f"the possible co-location at {item.where}, {row['start (UK)']}"
-        if self.nothing_to_reopen(name[0].upper() + name[1:], item.state, state):
+        name = colocation_name(item.colocation.place, item.colocation.kind, str(row["start (UK)"]))
+        if self.nothing_to_reopen(headed(name), item.state, state):
             return
         effect = (f"confirming it adds an incident on {uk_date(item.day)} (it is a day with no other incident)"
                   if item.new_day else "confirming it adds no new incident day")
@@ -262,8 +263,8 @@ class ConductScreen(ReviewScreen):
 
         verb = VERB[state]
         item = find_breach(self.review.conduct().breach_reviews, bid)
-        name = f"the possible breach of order {item.order} at {item.place}, {row['from (UK)']}"
-        if self.nothing_to_reopen(name[0].upper() + name[1:], item.state, state):
+        name = breach_name(item.order, item.place, str(row["from (UK)"]))
+        if self.nothing_to_reopen(headed(name), item.state, state):
             return
         subject = (f"possible breach of order {item.order}  {row['from (UK)']}  {item.place}  closest "
                    f"{row['closest']} from its centre  (handle {bid})\nnow: {item.status}\nconfirming it: a breach of the order; "
@@ -287,7 +288,9 @@ class ConductScreen(ReviewScreen):
 
         finding = str(row.get("_finding") or f"candidate:{row.get('_id')}")
         text = "  ".join(f"{k}: {v}" for k, v in row.items() if not k.startswith("_"))
+        # the description people read in the exhibit lists: the row's words without its command handle
+        described = "  ".join(f"{k}: {v}" for k, v in row.items() if not k.startswith("_") and k != HANDLE_HEADER)
         prompt = DecisionPrompt("Tag this finding as an exhibit", text, note_required=True,
                                 officer=self.review.case.officer().label)
         await ask(self.app, prompt, lambda note: self.atlas.record(
-            lambda: tag(self.review.case, f"finding:{finding}", note=note, description=text[:120]), "tagged as exhibit"))
+            lambda: tag(self.review.case, f"finding:{finding}", note=note, description=described[:120]), "tagged as exhibit"))

@@ -13,6 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Header, Static
 
+from atlas.decisions.naming import HANDLE_HEADER, note_about_name, tagged_item_name
 from atlas.tui.base import AtlasFooter, ReviewScreen, guarded
 from atlas.tui.widgets import DecisionPrompt, FrameTable, ask
 
@@ -39,19 +40,21 @@ class ExhibitsScreen(ReviewScreen):
         self.sub_title = "Exhibits, notes and bookmarks"
         case = self.review.case
         items = tagged(case)
+        # an item named as people read it (a record by its exhibit, a finding by its time and records); the
+        # handle `atlas exhibit untag` takes last (a record's is its store id: untag it here, with u)
         ex = pl.DataFrame(
-            [{"exhibit": e.reference, "kind": e.kind,
-              "item": self.review.record_ref(e.item) if e.kind == "event" else e.item,
+            [{"exhibit": e.reference, "kind": e.kind, "item": tagged_item_name(self.review, e),
               "description": e.description, "note": e.note, "tagged by": e.tagged_by, "at": e.tagged_at,
-              "_target": e.target} for e in items],
+              HANDLE_HEADER: "" if e.kind == "event" else e.target, "_target": e.target} for e in items],
             schema={"exhibit": pl.String, "kind": pl.String, "item": pl.String, "description": pl.String,
-                    "note": pl.String, "tagged by": pl.String, "at": pl.String, "_target": pl.String})
+                    "note": pl.String, "tagged by": pl.String, "at": pl.String, HANDLE_HEADER: pl.String,
+                    "_target": pl.String})
         marks = bookmarks(case)
         ns = notes(case)
         # notes counted 1, 2, 3 as a person counts them (the first read "4", its ledger sequence, kept as data);
         # who and when before the note, whose text is the long cell the table cuts (at 120 columns it cut "by")
         nf = pl.DataFrame(
-            [{"#": i, "about": n.about if not n.about.startswith("event:") else self.review.record_ref(n.about[6:]),
+            [{"#": i, "about": note_about_name(self.review, n.about),
               "by": n.by, "at (UK)": self.review.uk_seconds(n.at), "note": n.text, "_ledger_seq": n.seq}
              for i, n in enumerate(ns, start=1)]
             + [{"#": None, "about": self.review.record_ref(b), "by": "", "at (UK)": "", "note": "(bookmark)",
@@ -65,7 +68,8 @@ class ExhibitsScreen(ReviewScreen):
         for box_id, frame, tid in (("#exhibits-box", ex, "exhibits"), ("#notes-box", nf, "notes")):
             box = self.query_one(box_id, Vertical)
             await box.remove_children()
-            await box.mount(FrameTable(frame, id=tid))
+            # an item's name ends with its UK time (``…, 07/03/2026 11:20 GMT``): wide enough to keep it whole
+            await box.mount(FrameTable(frame, id=tid, max_width=72))
         self.query_one("#exhibits", FrameTable).focus()
 
     @guarded

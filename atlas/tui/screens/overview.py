@@ -11,6 +11,7 @@ from textual.widgets import Header, Static
 
 from atlas.review import uk_date
 from atlas.tui.base import AtlasFooter, ReviewScreen
+from atlas.tui.views import source_number
 from atlas.tui.widgets import FrameTable
 
 
@@ -36,8 +37,7 @@ class OverviewScreen(ReviewScreen):
                   for names in (self.review.case.manifest.party_names(),)}
         owner = pl.col("owner").replace_strict(list(owners), list(owners.values()), default=pl.col("owner"),
                                                return_dtype=pl.String)
-        return s.sort(pl.col("source_id").replace_strict(list(refs), [int(r.split("/")[-1]) for r in refs.values()],
-                                                        default=0, return_dtype=pl.Int64)).select(
+        return s.sort(source_number(self.review)).select(  # the exhibit numbers as data, not read out of "JA/7"
             pl.col("source_id").replace_strict(list(refs), list(refs.values()), default="").alias("exhibit"),
             pl.col("name").alias("file"), pl.col("parser"), owner.fill_null("").alias("owner"),
             pl.col("records_read").alias("read"), pl.col("events"), pl.col("rejects"),

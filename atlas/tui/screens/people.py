@@ -17,6 +17,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Header, Static
 from textual_fastdatatable import DataTable
 
+from atlas.decisions.naming import HANDLE_HEADER, handle_said, headed, link_name
 from atlas.tui.base import AtlasFooter, ReviewScreen, guarded
 from atlas.tui.frames import short_uri
 from atlas.tui.widgets import DecisionPrompt, FrameTable, ask
@@ -42,13 +43,13 @@ def link_rows(view: dict[str, object], source_names: dict[str, str] | None = Non
          "status": lk["status"], "strength": lk["strength"], "basis": lk["basis"],
          "score": "" if lk["score"] is None else f"{lk['score']:.2f}", "why": lk["reason_shown"],
          "records": len(lk["support"]),
-         "decided": f"{lk['decided_by'] or ''} {lk['note'] or ''}".strip(), "link": lk["link_id"],
+         "decided": f"{lk['decided_by'] or ''} {lk['note'] or ''}".strip(), HANDLE_HEADER: lk["link_id"],
          "_support": list(lk["support"])}
         for lk in links
     ]
     schema: dict[str, pl.DataType | type[pl.DataType]] = {
         **{k: pl.String for k in ("a", "b", "status", "strength", "basis", "score", "why")},
-        "records": pl.Int64, "decided": pl.String, "link": pl.String, "_support": pl.List(pl.String)}
+        "records": pl.Int64, "decided": pl.String, HANDLE_HEADER: pl.String, "_support": pl.List(pl.String)}
     return pl.DataFrame(rows, schema=schema)
 
 
@@ -95,7 +96,7 @@ class PeopleScreen(ReviewScreen):
             await box.mount(FrameTable(frame, id=name))
         table = self.query_one("#links", FrameTable)
         if keep is not None:
-            ids = self.links.get_column("link").to_list()
+            ids = self.links.get_column(HANDLE_HEADER).to_list()
             if keep in ids:
                 table.put_cursor(ids.index(keep))
         table.focus()
@@ -109,7 +110,7 @@ class PeopleScreen(ReviewScreen):
     def _cursor(self) -> str | None:
         for t in self.query("#links").results(FrameTable):
             row = t.current()
-            return None if row is None else str(row["link"])
+            return None if row is None else str(row[HANDLE_HEADER])
         return None
 
     @on(DataTable.RowHighlighted, "#links")
@@ -121,7 +122,7 @@ class PeopleScreen(ReviewScreen):
             # the records before the reason: the reason is long, and at 100x30 it pushed "source records:" out of
             # the box; the link's handle (what ``atlas confirm`` takes) after its two sides, never alone
             self.query_one("#link-detail-text", Static).update(escape(
-                f"{r['a']} ↔ {r['b']}  (link {r['link']})\nsource records: {records}{more}\n"
+                f"{r['a']} ↔ {r['b']}  {handle_said(str(r[HANDLE_HEADER]))}\nsource records: {records}{more}\n"
                 f"basis {r['basis']} ({r['strength']}), status {r['status']}"
                 f"{', score ' + r['score'] if r['score'] else ''}; {r['why']}"))
 
@@ -134,11 +135,11 @@ class PeopleScreen(ReviewScreen):
             return
         from atlas.identity.ledger import decide
 
-        lid = str(row["link"])
-        name = f"the link {row['a']} ↔ {row['b']}"  # by its two sides; the handle (atlas confirm) after them
-        if self.nothing_to_reopen(name[0].upper() + name[1:], str(row["status"]), status, undecided="proposed"):
+        lid = str(row[HANDLE_HEADER])
+        name = link_name(str(row["a"]), str(row["b"]))  # by its two sides; the handle (atlas confirm) after them
+        if self.nothing_to_reopen(headed(name), str(row["status"]), status, undecided="proposed"):
             return
-        subject = (f"{row['a']} ↔ {row['b']}  (link {lid})\nbasis {row['basis']} ({row['strength']}), now {row['status']}"
+        subject = (f"{row['a']} ↔ {row['b']}  {handle_said(lid)}\nbasis {row['basis']} ({row['strength']}), now {row['status']}"
                    f"{', score ' + str(row['score']) if row['score'] else ''}: {row['why']}")
         prompt = DecisionPrompt(f"{_VERB[status]} {name}", subject, note_required=status != "proposed",
                                 impact=lambda: self.review.impact(lid, status).text(),  # type: ignore[arg-type]

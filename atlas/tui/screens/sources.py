@@ -11,8 +11,8 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Header, Static
 from textual_fastdatatable import DataTable
 
-from atlas.exhibits import exhibit_sort_keys
 from atlas.tui.base import AtlasFooter, ReviewScreen, guarded
+from atlas.tui.views import source_number
 from atlas.tui.widgets import FrameTable, RowView
 
 
@@ -23,16 +23,18 @@ class SourcesScreen(ReviewScreen):
         yield Header()
         yield self.headline_widget()
         refs = self.review.source_refs()
-        sources = self.review.case.sources().select(
+        # in exhibit order, as the statement lists them: by the exhibit numbers as data, not read out of "JA/7"
+        number = source_number(self.review)
+        sources = self.review.case.sources().sort(number, maintain_order=True).select(
             pl.col("source_id").replace_strict(list(refs), list(refs.values()), default="").alias("exhibit"),
             "name", "parser", "parser_version", "owner", "timezone", "records_read", "events", "rejects",
             pl.col("assumptions").list.join("; "), "sha256",
-        ).sort(exhibit_sort_keys(), maintain_order=True)  # in exhibit order, as the statement lists them
+        )
         yield Static(f"{sources.height} source(s). Records read = events + rejects for every source.", classes="caption")
         yield FrameTable(sources, id="sources", max_width=50)
-        rejects = self.review.case.rejects().collect().with_columns(
+        rejects = self.review.case.rejects().collect().sort([number, pl.col("source_ref")]).with_columns(
             pl.col("source_id").replace_strict(list(refs), list(refs.values()), default="").alias("source_id")
-        ).rename({"source_id": "exhibit"}).sort([*exhibit_sort_keys(), pl.col("source_ref")])
+        ).rename({"source_id": "exhibit"})
         yield Static(f"{rejects.height} reject(s), each kept with its reason.", classes="caption")
         yield FrameTable(rejects, id="rejects")
         yield AtlasFooter()

@@ -1,0 +1,60 @@
+"""The exhibit prefix a case has already numbered its exhibits under, as its audit log
+records it: what references already served (``JA/7``) read, whatever case.toml says now.
+
+case.toml's ``exhibit_prefix`` is checked against the rule (:data:`atlas.store.manifest.EXHIBIT_PREFIX`)
+since session 16. A case made by an older version may hold a prefix the rule refuses, and
+its exhibits were already numbered and may have been served under it. This module reads,
+without changing anything, which prefix that was, so the manifest can keep it (with a
+warning) instead of refusing the case, and can refuse an edit that would re-label them.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+DB_PATH = Path("store") / "atlas.sqlite"
+
+
+@dataclass(frozen=True)
+class RecordedPrefix:
+    """The prefix of the latest exhibit numbering in the audit log, and how many exhibits
+    the case has numbered (``report_exhibits``), the highest number among them."""
+
+    prefix: str
+    exhibits: int
+    highest: int
+
+    def references(self) -> str:
+        """``J.A/1 to J.A/12`` (or the one), as references already given read."""
+        if self.highest <= 1:
+            return f"{self.prefix}/1"
+        return f"{self.prefix}/1 to {self.prefix}/{self.highest}"
+
+
+def recorded_prefix(case_root: Path) -> RecordedPrefix | None:
+    """The prefix this case's exhibits were numbered under, or None when none was numbered
+    (or the case has no database yet). Opened read-only: a case is never created or changed
+    by looking."""
+    db = case_root / DB_PATH
+    if not db.is_file():
+        return None
+    try:
+        con = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+    except sqlite3.Error:
+        return None
+    try:
+        row = con.execute("SELECT detail FROM audit WHERE action = 'exhibit-number' ORDER BY seq DESC LIMIT 1").fetchone()
+        if row is None:
+            return None
+        prefix = json.loads(row[0]).get("prefix")
+        count, highest = con.execute("SELECT COUNT(*), COALESCE(MAX(number), 0) FROM report_exhibits").fetchone()
+    except (sqlite3.Error, ValueError, AttributeError):
+        return None  # a damaged or older database: `atlas verify` says what is wrong with it
+    finally:
+        con.close()
+    if not isinstance(prefix, str):
+        return None
+    return RecordedPrefix(prefix, int(count), int(highest))
