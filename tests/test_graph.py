@@ -13,8 +13,8 @@ import polars as pl
 import pytest
 from identity_helpers import make_case, msg
 
-from atlas.graph import build_from_rows, build_graph, communities, pairs, third_party_contacts
 from atlas.exhibits import source_refs
+from atlas.graph import build_from_rows, build_graph, communities, pairs, third_party_contacts
 from atlas.graph.export import write
 from atlas.identity import officer_link
 from atlas.store import Case
@@ -160,7 +160,9 @@ def test_exports_name_people_and_records_for_a_person_beside_the_ids(tmp_path: P
     root = etree.parse(str(tmp_path / "g.graphml")).getroot()
     ns = {"g": "http://graphml.graphdrawing.org/xmlns"}
     keys = {k.get("id"): k.get("for") for k in root.findall("g:key", ns)}
-    for el in root.iter("{%s}node" % ns["g"], "{%s}edge" % ns["g"]):
+    elements = list(root.iter(f"{{{ns['g']}}}node", f"{{{ns['g']}}}edge"))
+    assert len(elements) == g.number_of_nodes() + g.number_of_edges()
+    for el in elements:
         for d in el.findall("g:data", ns):
             assert keys[d.get("key")] == etree.QName(el).localname
     data = json.loads(write(cg, tmp_path / "g.json", refs).read_text(encoding="utf-8"))

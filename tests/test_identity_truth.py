@@ -23,8 +23,8 @@ import polars as pl
 import pytest
 
 from atlas.demo import ingest_generated
-from atlas.graph import build_graph, pairs
 from atlas.exhibits import source_refs
+from atlas.graph import build_graph, pairs
 from atlas.graph.export import write
 from atlas.identity import decide, identifier_owner_map, party_identifiers, read_links, resolve
 from atlas.identity.candidates import discover
