@@ -172,6 +172,7 @@ def test_exports_name_people_and_records_for_a_person_beside_the_ids(tmp_path: P
         f"Chloe (name in {exhibit})", [chloe], [f"Chloe (name in {exhibit})"])
     jedge = next(e for e in data["edges"] if (e["source"], e["target"], e["key"]) == (chloe, "party:victim", "sms"))
     assert jedge["event_ids"] == ids and jedge["exhibits"] == edge["exhibits"].split("; ")
+    assert (edge["label"], edge["channel"], jedge["label"]) == ("SMS", "sms", "SMS")  # the key stays beside the name
     with write(cg, tmp_path / "e.csv", refs).open(newline="", encoding="utf-8") as fh:
         row = next(r for r in csv.DictReader(fh) if r["from_id"] == chloe)
     assert row["from_label"] == f"Chloe (name in {exhibit})" and row["exhibits"] == edge["exhibits"]

@@ -15,7 +15,8 @@ An analyst reads these files in Gephi, yEd or i2, so what they show is in people
 beside the machine ids, never instead of them: a node's ``label`` names a display name by the
 exhibit that shows it (``Chloe (name in JA/17)``, not ``name:d6968e1b1e75f004:Chloe``) and
 ``identifier_labels`` (``proposed_identifier_labels``) lists its identifiers so; an edge's
-``exhibits`` lists its records as ``JA/7, sms rowid 477``. The ids stay as they were (the node
+``label`` names its channel as the reports do (``Phone call``, not ``voice``) and ``exhibits``
+lists its records as ``JA/7, sms rowid 477``. The ids stay as they were (the node
 id, ``identifiers``, ``event_ids``), so a consumer of format ``atlas-contact-graph/1`` and a
 second import that merges on them read what they always read; the new fields are additions.
 """
@@ -35,6 +36,7 @@ from atlas.exhibits import event_ref_expr, identifier_label, join_list
 from atlas.graph import ContactGraph, EventIds, group_label
 from atlas.normalise.times import uk_display
 from atlas.spreadsheet_safety import neutralise
+from atlas.wording import channel_name
 
 LIST_SEPARATOR = "; "
 """Lists in GraphML and CSV cells. Not a space: source references contain spaces
@@ -109,6 +111,12 @@ def _graph_words(cg: ContactGraph, refs: Mapping[str, str]) -> tuple[dict[str, d
     return nodes, _edge_exhibits(cg, refs)
 
 
+def _edge_words(channel: str, exhibits: Shown) -> dict[str, Any]:
+    """An edge's shown words: its ``label`` (the channel as the reports name it: Gephi and yEd show an
+    edge's label) and its records by exhibit."""
+    return {"label": channel_name(channel), "exhibits": exhibits}
+
+
 def _shown_scalar(value: Any) -> Any:
     return join_list(value) if isinstance(value, Shown) else _scalar(value)
 
@@ -123,7 +131,7 @@ def flat_graph(cg: ContactGraph, refs: Mapping[str, str]) -> nx.MultiDiGraph:
         data = dict(cg.graph.nodes[n]) | node_words[n]
         g.add_node(n, **{k: _shown_scalar(v) for k, v in sorted(data.items())})
     for u, v, k, data in sorted(cg.graph.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2])):
-        attrs = dict(data) | {"exhibits": exhibits.get((u, v, k), Shown())}
+        attrs = dict(data) | _edge_words(k, exhibits.get((u, v, k), Shown()))
         g.add_edge(u, v, key=k, **{a: _shown_scalar(x) for a, x in sorted(attrs.items())})
     return g
 
@@ -140,7 +148,7 @@ def graph_json(cg: ContactGraph, refs: Mapping[str, str]) -> dict[str, Any]:
              for n in sorted(cg.graph.nodes)]
     edges = [
         {"source": u, "target": v, "key": k,
-         **{a: _jsonable(x) for a, x in sorted((dict(d) | {"exhibits": exhibits.get((u, v, k), Shown())}).items())}}
+         **{a: _jsonable(x) for a, x in sorted((dict(d) | _edge_words(k, exhibits.get((u, v, k), Shown()))).items())}}
         for u, v, k, d in sorted(cg.graph.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2]))
     ]
     return {
