@@ -181,11 +181,19 @@ _LINK_HANDLES: Final = frozenset({"link_id", "key", "subject", "state"})
 decision's subject (always ``link``) and ``state`` (the same as ``status``)."""
 
 
+def _side(ctx: ExportContext, value: Any) -> str:
+    """One side of a link: a party by the name case.toml gives it and its role (``Simon Suspect (suspect)``, as
+    the i2 chart names its person), never its key ``party:suspect``; an identifier as :func:`_fact` shows it."""
+    if isinstance(value, str) and value.startswith("party:") and (party := ctx.parties.get(value[6:])) is not None:
+        return f"{party.name or party.id} ({party.role})"
+    return _fact(ctx, value)
+
+
 def _link_facts(ctx: ExportContext, detail: Mapping[str, Any]) -> str:
     """A link decision in words: ``link: Dan (name in JA/21) = tel:+447700900002; basis: ...``, the two
     sides named as the export's summary names a followed link, never "key: L…; link id: L…" (rejected-ex
     63511)."""
-    joined = f"link: {_fact(ctx, detail.get('a', ''))} = {_fact(ctx, detail.get('b', ''))}"
+    joined = f"link: {_side(ctx, detail.get('a', ''))} = {_side(ctx, detail.get('b', ''))}"
     rest = _facts(ctx, {k: v for k, v in detail.items() if k not in _LINK_HANDLES | {"a", "b"}})
     return f"{joined}; {rest}" if rest else joined
 
