@@ -27,7 +27,7 @@ import json
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import networkx as nx
 import polars as pl
@@ -90,34 +90,45 @@ def _node_words(refs: Mapping[str, str], node: str, data: Mapping[str, Any]) -> 
     return words
 
 
-def _edge_exhibits(cg: ContactGraph, refs: Mapping[str, str]) -> dict[tuple[str, str, str], Shown]:
+class ExhibitRefs(EventIds):
+    """An edge's records as ``JA/7, sms rowid 477``: a view into one column of every edge's references,
+    as :class:`atlas.graph.EventIds` is into the ids (no Python string per record until a file is
+    written), joined in a cell by the served list rule as :class:`Shown` is."""
+
+    __slots__ = ()
+
+
+def _edge_exhibits(cg: ContactGraph, refs: Mapping[str, str]) -> dict[tuple[str, str, str], ExhibitRefs]:
     """Each edge's records as ``JA/7, sms rowid 477``, in the order of its ``event_ids``: one Polars
-    pass over every edge's ids (a case's millions), then a slice per edge."""
+    pass over every edge's ids (a case's millions), then a view per edge."""
     if cg.flat_ids.len() == 0:
         return {}
     flat = pl.DataFrame({"e": cg.flat_ids}).select(event_ref_expr(refs, pl.col("e")).alias("r")).get_column("r")
     missing = flat.null_count()
     if missing:
         raise ValueError(f"{missing} record(s) of the contact graph come from no source of the case's exhibit list")
-    shown = flat.to_list()
-    out: dict[tuple[str, str, str], Shown] = {}
-    for u, v, k, o, n in cg.edges.select("src", "dst", "channel", "offset", "events").iter_rows():
-        out[(u, v, k)] = Shown(shown[o:o + n])
-    return out
+    return {(u, v, k): ExhibitRefs(flat, o, n)
+            for u, v, k, o, n in cg.edges.select("src", "dst", "channel", "offset", "events").iter_rows()}
 
 
-def _graph_words(cg: ContactGraph, refs: Mapping[str, str]) -> tuple[dict[str, dict[str, Any]], dict[tuple[str, str, str], Shown]]:
+_NO_RECORDS: Final = Shown()
+
+
+def _graph_words(cg: ContactGraph, refs: Mapping[str, str]) -> tuple[dict[str, dict[str, Any]],
+                                                                     dict[tuple[str, str, str], ExhibitRefs]]:
     nodes = {n: _node_words(refs, n, d) for n, d in cg.graph.nodes(data=True)}
     return nodes, _edge_exhibits(cg, refs)
 
 
-def _edge_words(channel: str, exhibits: Shown) -> dict[str, Any]:
+def _edge_words(channel: str, exhibits: ExhibitRefs | Shown) -> dict[str, Any]:
     """An edge's shown words: its ``label`` (the channel as the reports name it: Gephi and yEd show an
     edge's label) and its records by exhibit."""
     return {"label": channel_name(channel), "exhibits": exhibits}
 
 
 def _shown_scalar(value: Any) -> Any:
+    if isinstance(value, ExhibitRefs):
+        return join_list(value.to_list())
     return join_list(value) if isinstance(value, Shown) else _scalar(value)
 
 
@@ -131,7 +142,7 @@ def flat_graph(cg: ContactGraph, refs: Mapping[str, str]) -> nx.MultiDiGraph:
         data = dict(cg.graph.nodes[n]) | node_words[n]
         g.add_node(n, **{k: _shown_scalar(v) for k, v in sorted(data.items())})
     for u, v, k, data in sorted(cg.graph.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2])):
-        attrs = dict(data) | _edge_words(k, exhibits.get((u, v, k), Shown()))
+        attrs = dict(data) | _edge_words(k, exhibits.get((u, v, k), _NO_RECORDS))
         g.add_edge(u, v, key=k, **{a: _shown_scalar(x) for a, x in sorted(attrs.items())})
     return g
 
@@ -148,7 +159,7 @@ def graph_json(cg: ContactGraph, refs: Mapping[str, str]) -> dict[str, Any]:
              for n in sorted(cg.graph.nodes)]
     edges = [
         {"source": u, "target": v, "key": k,
-         **{a: _jsonable(x) for a, x in sorted((dict(d) | _edge_words(k, exhibits.get((u, v, k), Shown()))).items())}}
+         **{a: _jsonable(x) for a, x in sorted((dict(d) | _edge_words(k, exhibits.get((u, v, k), _NO_RECORDS))).items())}}
         for u, v, k, d in sorted(cg.graph.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2]))
     ]
     return {
@@ -184,7 +195,7 @@ def write_csv(cg: ContactGraph, path: Path, refs: Mapping[str, str]) -> Path:
             "channel": k, "contacts": d["contacts"], "records": d["events"], "calls": d["calls"], "messages": d["messages"],
             "unanswered": d["unanswered"], "night": d["night"], "first_utc": _scalar(d["first"]),
             "last_utc": _scalar(d["last"]), "first_uk": uk_display(d["first"]), "last_uk": uk_display(d["last"]),
-            "event_ids": _scalar(d["event_ids"]), "exhibits": join_list(exhibits.get((u, v, k), Shown())),
+            "event_ids": _scalar(d["event_ids"]), "exhibits": join_list(exhibits.get((u, v, k), _NO_RECORDS)),
         })
     neutralise(pl.DataFrame(rows, schema=_CSV_SCHEMA)).write_csv(path)
     return path
