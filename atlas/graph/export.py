@@ -32,7 +32,8 @@ from typing import Any, Final
 import networkx as nx
 import polars as pl
 
-from atlas.exhibits import event_ref_expr, identifier_label, join_list
+from atlas.exhibits import LIST_SEPARATOR as EXHIBIT_SEPARATOR
+from atlas.exhibits import event_ref_expr, identifier_label, join_list, list_item_expr
 from atlas.graph import ContactGraph, EventIds, group_label
 from atlas.normalise.times import uk_display
 from atlas.spreadsheet_safety import neutralise
@@ -93,9 +94,17 @@ def _node_words(refs: Mapping[str, str], node: str, data: Mapping[str, Any]) -> 
 class ExhibitRefs(EventIds):
     """An edge's records as ``JA/7, sms rowid 477``: a view into one column of every edge's references,
     as :class:`atlas.graph.EventIds` is into the ids (no Python string per record until a file is
-    written), joined in a cell by the served list rule as :class:`Shown` is."""
+    written). :meth:`cell` joins them by the served list rule (:func:`atlas.exhibits.join_list`) from
+    the same references quoted once for the whole column in Polars."""
 
-    __slots__ = ()
+    __slots__ = ("_quoted",)
+
+    def __init__(self, flat: pl.Series, quoted: pl.Series, start: int, n: int) -> None:
+        super().__init__(flat, start, n)
+        self._quoted = quoted
+
+    def cell(self) -> str:
+        return EXHIBIT_SEPARATOR.join(self._quoted.slice(self._start, self._n).to_list())
 
 
 def _edge_exhibits(cg: ContactGraph, refs: Mapping[str, str]) -> dict[tuple[str, str, str], ExhibitRefs]:
@@ -107,7 +116,8 @@ def _edge_exhibits(cg: ContactGraph, refs: Mapping[str, str]) -> dict[tuple[str,
     missing = flat.null_count()
     if missing:
         raise ValueError(f"{missing} record(s) of the contact graph come from no source of the case's exhibit list")
-    return {(u, v, k): ExhibitRefs(flat, o, n)
+    quoted = flat.to_frame("r").select(list_item_expr(pl.col("r"))).to_series()
+    return {(u, v, k): ExhibitRefs(flat, quoted, o, n)
             for u, v, k, o, n in cg.edges.select("src", "dst", "channel", "offset", "events").iter_rows()}
 
 
@@ -128,7 +138,7 @@ def _edge_words(channel: str, exhibits: ExhibitRefs | Shown) -> dict[str, Any]:
 
 def _shown_scalar(value: Any) -> Any:
     if isinstance(value, ExhibitRefs):
-        return join_list(value.to_list())
+        return value.cell()
     return join_list(value) if isinstance(value, Shown) else _scalar(value)
 
 
@@ -195,7 +205,7 @@ def write_csv(cg: ContactGraph, path: Path, refs: Mapping[str, str]) -> Path:
             "channel": k, "contacts": d["contacts"], "records": d["events"], "calls": d["calls"], "messages": d["messages"],
             "unanswered": d["unanswered"], "night": d["night"], "first_utc": _scalar(d["first"]),
             "last_utc": _scalar(d["last"]), "first_uk": uk_display(d["first"]), "last_uk": uk_display(d["last"]),
-            "event_ids": _scalar(d["event_ids"]), "exhibits": join_list(exhibits.get((u, v, k), _NO_RECORDS)),
+            "event_ids": _scalar(d["event_ids"]), "exhibits": _shown_scalar(exhibits.get((u, v, k), _NO_RECORDS)),
         })
     neutralise(pl.DataFrame(rows, schema=_CSV_SCHEMA)).write_csv(path)
     return path
