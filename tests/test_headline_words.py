@@ -107,3 +107,18 @@ def test_the_incidents_tables_name_channels_as_people_do(tmp_path: Path, atlas, 
     assert "│ SMS, Phone call, WhatsApp │" in flat, flat
     assert "Phone call suspect → targets: 1" in flat and "SMS message suspect → targets: 2" in flat
     assert not [k for k in ("sms", "voice", "whatsapp") if f"│ {k}" in flat or f"; {k} " in flat or f"{k}," in flat], flat
+
+
+def test_the_conversations_name_channels_as_people_do(tmp_path: Path) -> None:
+    """rejected-ex 63511: the workbench's conversations read "sms, voice, whatsapp", the store's keys. The
+    timeline's one-contact column keeps the key (its width; the filter list names each channel)."""
+    from atlas.tui.views import channel_options, contacts_view, conversations, filter_contacts, party_names
+
+    case = make_case(tmp_path / "c", {VICTIM: [msg("2026-02-01 12:00", SUSPECT, VICTIM),
+                                               msg("2026-02-01 12:30", SUSPECT, VICTIM, channel="whatsapp"),
+                                               call("2026-02-01 13:00", SUSPECT, VICTIM)]})
+    review = Review(case, as_of=date(2026, 12, 1))
+    view = contacts_view(review)
+    assert filter_contacts(view, channel="voice").get_column("kind").to_list() == ["call"]
+    assert channel_options(view) == [("SMS", "sms"), ("Phone call", "voice"), ("WhatsApp", "whatsapp")]
+    assert conversations(view, party_names(review)).get_column("channels").to_list() == ["SMS, Phone call, WhatsApp"]

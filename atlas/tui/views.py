@@ -57,6 +57,8 @@ def contacts_view(review: Review) -> pl.DataFrame:
     ).select(
         uk_time("ts_utc").fill_null("").alias("when (UK)"),
         pl.col("kind"),
+        # the store's keys ("mms/sms", "voice") here: "MMS or SMS (the records differ)" widened the column from 9 to
+        # 31 characters and pushed "from"/"to" off an 80-column screen; the filter list names each channel
         pl.col("channels").list.join("/").alias("channel"),
         who_expr("party_from", names).fill_null("").alias("from"),
         pl.col("party_to").list.eval(who_expr("", names)).list.join("; ").alias("to"),
@@ -79,6 +81,18 @@ def contacts_view(review: Review) -> pl.DataFrame:
         .otherwise(None).alias("_side_b"),
         pl.col("_first_event"),
     ).with_columns(_haystack())
+
+
+def _named(column: pl.Expr, keys: pl.Series) -> pl.Expr:
+    """:func:`channel_names` over a string column."""
+    return column.replace_strict(*_name_pairs(keys), default=column, return_dtype=pl.String)
+
+
+def _name_pairs(keys: pl.Series) -> tuple[list[str], list[str]]:
+    from atlas.wording import channel_name
+
+    distinct = keys.drop_nulls().unique().sort().to_list()
+    return distinct, [channel_name(k) for k in distinct]
 
 
 def _haystack() -> pl.Expr:
@@ -125,12 +139,24 @@ def conversations(view: pl.DataFrame, names: dict[str, str]) -> pl.DataFrame:
         .agg(pl.len().alias("contacts"), pl.col("when (UK)").first().alias("first (UK)"),
              pl.col("when (UK)").last().alias("last (UK)"), pl.col("_side_a").first(), pl.col("_side_b").first(),
              pl.col("_channels").list.explode(keep_nulls=False, empty_as_null=False).unique().sort().alias("_ch"))
-        .with_columns(pl.col("_ch").list.join(", ").alias("channels"),
+        .with_columns(pl.col("_ch").list.eval(_named(pl.element(), _channel_keys(pairs))).list.join(", ").alias("channels"),
                       pl.concat_str([who_expr("_side_a", names), who_expr("_side_b", names)], separator=" ↔ ")
                       .alias("between"))
         .sort(["contacts", "_pair"], descending=[True, False])
         .select("between", "contacts", "channels", "first (UK)", "last (UK)", "_pair")
     )
+
+
+def channel_options(view: pl.DataFrame) -> list[tuple[str, str]]:
+    """The timeline's channel filter: (what the list shows, the key the filter takes), the channel as people
+    name it (``Phone call``), not the key (``voice``)."""
+    from atlas.wording import channel_name
+
+    return [(channel_name(c), c) for c in _channel_keys(view).unique().sort().to_list()]
+
+
+def _channel_keys(view: pl.DataFrame) -> pl.Series:
+    return view.get_column("_channels").explode().drop_nulls() if view.height else pl.Series([], dtype=pl.String)
 
 
 THREAD_COLUMNS = ("when (UK)", "from", "channel", "kind", "status", "sources", "record", "text",
