@@ -249,7 +249,8 @@ def test_the_preview_is_what_the_decision_then_does(tmp_path: Path) -> None:
 def test_the_workbench_prompt_shows_before_and_after_before_the_officer_commits(tmp_path: Path) -> None:
     import asyncio
 
-    from test_tui import text, until
+    from pilot_wait import settled, until
+    from test_tui import text
 
     from atlas.decisions.ledger import read_decisions
     from atlas.tui.app import AtlasApp
@@ -267,8 +268,9 @@ def test_the_workbench_prompt_shows_before_and_after_before_the_officer_commits(
             await until(pilot, lambda: "incidents" in text(app, "#headline"))
             await pilot.press("5")
             await until(pilot, lambda: app.screen.query_one("#colocations", FrameTable).frame.height == 1)
+            await settled(pilot, "the Conduct screen's tables mounted")
             app.screen.query_one("#tabs").active = "tab-colocations"  # type: ignore[attr-defined]
-            await pilot.pause(0.2)
+            await until(pilot, lambda: app.screen.query_one("#colocations", FrameTable).region.height > 0, "the tab shown")
             app.screen.query_one("#colocations", FrameTable).focus()
             await pilot.press("c")
             await until(pilot, lambda: isinstance(app.screen, DecisionPrompt))

@@ -12,13 +12,12 @@ import io
 import json
 import re
 import shutil
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 import pytest
 from _conduct_cases import SUSPECT, VICTIM, make_case, msg, pos
-from textual.pilot import Pilot
+from pilot_wait import until
 
 from atlas.decisions.naming import HANDLE_HEADER
 from atlas.store import Case
@@ -148,9 +147,9 @@ def test_the_workbench_exhibits_screen_names_a_tagged_finding(possible_case: Pat
     async def drive() -> dict[str, object]:
         app = AtlasApp(case_dir, as_of=date(2026, 9, 1))
         async with app.run_test(size=(180, 50)) as pilot:
-            await _until(pilot, lambda: "incidents" in str(app.screen.query_one("#headline").render()))
+            await until(pilot, lambda: "incidents" in str(app.screen.query_one("#headline").render()))
             await pilot.press("6")
-            await _until(pilot, lambda: isinstance(app.screen, ExhibitsScreen)
+            await until(pilot, lambda: isinstance(app.screen, ExhibitsScreen)
                          and app.screen.query_one("#exhibits", FrameTable).frame.height == 1)
             return app.screen.query_one("#exhibits", FrameTable).frame.row(0, named=True)
 
@@ -158,17 +157,6 @@ def test_the_workbench_exhibits_screen_names_a_tagged_finding(possible_case: Pat
     assert str(row["item"]).startswith("the possible co-location near the victim, 10/04/2026"), row
     assert row[HANDLE_HEADER] == f"finding:colocation:{handle}"
     assert list(row)[-2] == HANDLE_HEADER  # the last column shown (the target behind it is hidden)
-
-
-async def _until(pilot: Pilot[None], ok: Callable[[], bool], timeout: float = 60.0) -> None:
-    for _ in range(int(timeout / 0.05)):
-        await pilot.pause(0.05)
-        try:
-            if ok():
-                return
-        except Exception:  # the widget is being rebuilt
-            pass
-    raise AssertionError("condition not reached in time")
 
 
 def test_atlas_people_lists_a_proposed_link_by_its_two_sides_handle_last(possible_case: Path, tmp_path: Path,

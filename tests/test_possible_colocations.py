@@ -205,7 +205,8 @@ def test_the_workbench_co_location_tab_shows_possible_ones_and_confirms_with_a_n
     ``c`` opens a prompt naming the row and refusing an empty note, and the decision reaches the count."""
     import asyncio
 
-    from test_tui import text, until
+    from pilot_wait import settled, until
+    from test_tui import text
 
     from atlas.tui.app import AtlasApp
     from atlas.tui.widgets import DecisionPrompt, FrameTable
@@ -219,8 +220,9 @@ def test_the_workbench_co_location_tab_shows_possible_ones_and_confirms_with_a_n
             await until(pilot, lambda: "incidents" in text(app, "#headline"))
             await pilot.press("5")
             await until(pilot, lambda: app.screen.query_one("#colocations", FrameTable).frame.height == 2)
+            await settled(pilot, "the Conduct screen's tables mounted")
             app.screen.query_one("#tabs").active = "tab-colocations"  # type: ignore[attr-defined]
-            await pilot.pause(0.2)
+            await until(pilot, lambda: app.screen.query_one("#colocations", FrameTable).region.height > 0, "the tab shown")
             table = app.screen.query_one("#colocations", FrameTable)
             table.focus()
             frame = table.frame
@@ -232,7 +234,7 @@ def test_the_workbench_co_location_tab_shows_possible_ones_and_confirms_with_a_n
             await until(pilot, lambda: isinstance(app.screen, DecisionPrompt))
             assert row["command handle"] in text(app, "#subject") and "adds an incident on 20/04/2026" in text(app, "#subject")
             await pilot.press("enter")  # no note: refused, nothing recorded
-            await pilot.pause(0.2)
+            await until(pilot, lambda: "note is required" in text(app, "#error"), "the prompt's 'note is required'")
             assert "note is required" in text(app, "#error") and read_decisions(app.case) == []
             await pilot.press(*"CCTV TO/9 shows him there", "enter")
             await until(pilot, lambda: app.screen.query_one("#colocations", FrameTable).frame

@@ -288,17 +288,16 @@ def test_the_tui_triage_screen_shows_request_by_dates_flags_and_the_log(ingested
         "status"] == "received"
     assert request_rows(t)[0]["effect on the clock"].endswith("this data cannot support a s2A charge in time")
 
+    from pilot_wait import until
+
     async def drive() -> tuple[str, str, str]:
         app = AtlasApp(root, as_of=AS_OF)
         async with app.run_test(size=(200, 60)) as pilot:
             await pilot.pause()
             await pilot.press("8")
-            head = ""
-            for _ in range(200):
-                await pilot.pause(0.1)
-                head = str(app.screen.query_one("#triage-head").render())
-                if "planned against" in head:
-                    break
+            await until(pilot, lambda: "planned against" in str(app.screen.query_one("#triage-head").render()),
+                        "Triage's head with the planned date")
+            head = str(app.screen.query_one("#triage-head").render())
             return head, str(app.screen.query_one("#strategy").render()), app.screen.sub_title
 
     head, strategy, sub_title = asyncio.run(drive())

@@ -15,6 +15,7 @@ from typing import Any
 import polars as pl
 import pytest
 from identity_helpers import make_case, msg
+from pilot_wait import settled, until
 from textual.pilot import Pilot
 
 from atlas.decisions.exhibits import tagged
@@ -56,17 +57,6 @@ def run(case_dir: Path, script: Callable[[AtlasApp, Pilot[None]], Any], **kw: An
     return asyncio.run(drive())
 
 
-async def until(pilot: Pilot[None], ok: Callable[[], bool], timeout: float = 60.0) -> None:
-    for _ in range(int(timeout / 0.05)):
-        await pilot.pause(0.05)
-        try:
-            if ok():
-                return
-        except Exception:  # the widget is being rebuilt
-            pass
-    raise AssertionError("condition not reached in time")
-
-
 def text(app: AtlasApp, selector: str) -> str:
     return str(app.screen.query_one(selector).render())
 
@@ -78,7 +68,23 @@ async def show(app: AtlasApp, pilot: Pilot[None], key: str) -> None:
 
     wanted = SCREENS_BY_KEY[key][2]
     await pilot.press(key)
-    await until(pilot, lambda: isinstance(app.screen, wanted) and "incidents" in text(app, "#headline"))
+    await until(pilot, lambda: isinstance(app.screen, wanted) and "incidents" in text(app, "#headline"),
+                f"screen {wanted.__name__} (key {key}) shown with its headline")
+
+
+async def conduct_tab(app: AtlasApp, pilot: Pilot[None], tab: str) -> FrameTable:
+    """Show Conduct, wait for its analysis's tables to be mounted (the clock is drawn before them: a table taken
+    then is the placeholder, about to be replaced), switch to ``tab`` and focus its table."""
+    await show(app, pilot, "5")
+    await until(pilot, lambda: "last incident" in text(app, "#clock"), "the Conduct screen's s2A clock")
+    await settled(pilot, "the Conduct screen's tables to be mounted")
+    screen: Any = app.screen
+    screen.query_one("#tabs").active = f"tab-{tab}"
+    table = screen.query_one(f"#{tab}", FrameTable)
+    await until(pilot, lambda: table.region.height > 0, f"the {tab} tab shown")
+    table.focus()
+    await until(pilot, lambda: app.focused is table, f"focus on the {tab} table")
+    return table
 
 
 def _proposed(case_dir: Path, a: str, b: str) -> str:
@@ -156,8 +162,8 @@ def test_a_person_filter_accepts_an_identifier_and_a_bad_one_is_a_message(small_
         assert "attributed to no party" in text(app, "#count")
         app.screen.query_one("#who").focus()
         await pilot.press("ctrl+a", *"zzz", "enter")  # not a party, a name or an identifier
-        await pilot.pause(0.5)
-        assert app.is_running and any("zzz" in n.message for n in app._notifications)
+        await until(pilot, lambda: any("zzz" in n.message for n in app._notifications), "a message naming 'zzz'")
+        assert app.is_running
 
     run(small_case, script)
 
@@ -169,19 +175,18 @@ def test_no_decision_happens_on_a_single_key_press(case_copy: Path) -> None:
         # (`o` on a link no one decided opens no prompt at all: test_tui_review's re-open test)
         for key, decide, note_required in (("4", "c", True), ("4", "x", True), ("5", "c", True),
                                            ("5", "x", True), ("2", "t", True), ("2", "b", False), ("6", "w", False)):
-            await show(app, pilot, key)
             if key == "5":
-                await until(pilot, lambda: app.screen.query_one("#candidates", FrameTable).frame.height > 0)
-                app.screen.query_one("#tabs").active = "tab-candidates"  # type: ignore[attr-defined]
-                await pilot.pause(0.2)
-                app.screen.query_one("#candidates", FrameTable).focus()
+                table = await conduct_tab(app, pilot, "candidates")
+                await until(pilot, lambda table=table: table.frame.height > 0, "threat candidates listed")
+            else:
+                await show(app, pilot, key)
             await pilot.press(decide)
             await until(pilot, lambda: isinstance(app.screen, DecisionPrompt))
             assert read_decisions(app.case) == []
             if note_required:
                 await pilot.press("enter")  # an empty note where one is required: refused, still nothing
-                await pilot.pause(0.2)
-                assert isinstance(app.screen, DecisionPrompt) and "note is required" in text(app, "#error")
+                await until(pilot, lambda: "note is required" in text(app, "#error"), "the prompt's 'note is required'")
+                assert isinstance(app.screen, DecisionPrompt)
             await pilot.press("escape")
             await until(pilot, lambda: not isinstance(app.screen, DecisionPrompt))
             assert read_decisions(app.case) == []
@@ -261,12 +266,8 @@ def test_confirming_a_link_updates_every_screen_and_rejecting_restores_them(case
 
 def test_confirming_a_threat_candidate_reaches_the_conduct_result(case_copy: Path) -> None:
     async def script(app: AtlasApp, pilot: Pilot[None]) -> str:
-        await show(app, pilot, "5")
-        await until(pilot, lambda: app.screen.query_one("#candidates", FrameTable).frame.height > 0)
-        app.screen.query_one("#tabs").active = "tab-candidates"  # type: ignore[attr-defined]
-        await pilot.pause(0.2)
-        table = app.screen.query_one("#candidates", FrameTable)
-        table.focus()
+        table = await conduct_tab(app, pilot, "candidates")
+        await until(pilot, lambda: table.frame.height > 0, "threat candidates listed")
         frame = table.frame
         row = frame.with_row_index().filter((pl.col("kind") == "threat") & (pl.col("tier") == "review")).row(0, named=True)
         table.move_cursor(row=row["index"])
@@ -354,7 +355,7 @@ def test_the_s4a_occasion_count_is_in_view_without_scrolling(small_case: Path) -
     async def script(app: AtlasApp, pilot: Pilot[None]) -> tuple[str, str, Any, Any]:
         await show(app, pilot, "5")
         await until(pilot, lambda: "s4A" in text(app, "#s4a") and "last incident" in text(app, "#clock"))
-        await pilot.pause(0.2)
+        await settled(pilot)  # laid out with the s4A line shown (its region)
         line, clock = app.screen.query_one("#s4a"), app.screen.query_one("#clock")
         return text(app, "#s4a"), text(app, "#clock"), line.region, clock.region
 
@@ -448,7 +449,8 @@ def test_the_conduct_screen_lists_every_warning_of_the_analysis(small_case: Path
         label = str(screen.query_one("#tabs").get_tab("tab-warnings").label)
         table.focus()
         await pilot.press("enter")
-        await pilot.pause(0.2)
+        await until(pilot, lambda: any(warnings[0] == str(n.message) for n in app._notifications),
+                    "the first warning shown whole in a message")
         shown = [str(n.message) for n in app._notifications]
         return warnings, label, table.frame.get_column("warning").to_list(), shown
 

@@ -12,7 +12,8 @@ from typing import Any
 
 import polars as pl
 import pytest
-from test_tui import AS_OF, SIZE, show, text, until
+from pilot_wait import kept_messages, settled, until
+from test_tui import AS_OF, SIZE, conduct_tab, show, text
 from test_tui_snapshots import screen_text
 from textual.pilot import Pilot
 
@@ -38,15 +39,7 @@ def run(case_dir: Path, script: Callable[[AtlasApp, Pilot[None]], Any], size: tu
     return asyncio.run(drive())
 
 
-async def _conduct_tab(app: AtlasApp, pilot: Pilot[None], tab: str) -> FrameTable:
-    await show(app, pilot, "5")
-    await until(pilot, lambda: "last incident" in text(app, "#clock"))
-    screen: Any = app.screen
-    screen.query_one("#tabs").active = f"tab-{tab}"
-    await pilot.pause(0.2)
-    table = screen.query_one(f"#{tab}", FrameTable)
-    table.focus()
-    return table
+_conduct_tab = conduct_tab  # the name the workbench tests import
 
 
 def test_an_unconfirmed_threat_day_is_not_flagged_as_a_threat(case_copy: Path) -> None:
@@ -90,7 +83,7 @@ def test_the_decision_prompt_shows_its_whole_subject_on_a_laptop(case_copy: Path
         await until(pilot, lambda: table.frame.height > 0)
         await pilot.press("c")
         await until(pilot, lambda: isinstance(app.screen, DecisionPrompt))
-        await pilot.pause(0.5)
+        await settled(pilot, "the prompt's impact to be computed and the prompt laid out")
         subject = app.screen.query_one("#subject")
         needed = subject.get_content_height(subject.container_size, subject.container_size, subject.size.width)
         said, shown, height = str(subject.render()), _screen_text(app), subject.size.height
@@ -116,7 +109,7 @@ def test_the_row_under_the_cursor_stays_in_sight(rejected_ex_case: Path) -> None
             table = app.screen.query_one(f"#{tid}", FrameTable)
             table.focus()
             await pilot.press(*["down"] * min(30, table.shown_count - 1))
-            await pilot.pause(0.3)
+            await settled(pilot, "the table scrolled to its cursor")
             box = table.parent
             assert box is not None
             inside = box.region.contains_region(table.region)
@@ -145,7 +138,7 @@ def test_after_a_decision_the_decided_link_is_in_sight(case_copy: Path) -> None:
         await until(pilot, lambda: not isinstance(app.screen, DecisionPrompt))
         await until(pilot, lambda: (app.screen.query_one("#links", FrameTable).current() or {}).get("status")
                     == "confirmed")
-        await pilot.pause(0.5)
+        await settled(pilot, "People's tables redrawn after the decision")
         row = app.screen.query_one("#links", FrameTable).current() or {}
         return lid, str(row.get("command handle")), str(row.get("status")), str(row.get("a")), _screen_text(app)
 
@@ -166,8 +159,9 @@ def test_enter_on_a_finding_shows_its_cut_cells_whole(case_copy: Path) -> None:
         await until(pilot, lambda: table.frame.height > 0)
         basis = str(table.frame.get_column("decision / basis")[0])
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, RecordsView))
-        await pilot.pause(0.3)
+        await until(pilot, lambda: isinstance(app.screen, RecordsView) and bool(text(app, "#about").strip()),
+                    "the records view with the row whole above them")
+        await settled(pilot)
         about = str(app.screen.query_one("#about").render())
         await pilot.press("escape")
         return basis, about
@@ -186,7 +180,7 @@ def test_every_key_the_footer_needs_is_shown_and_works(rejected_ex_case: Path, s
         for key, mode in (("5", "conduct"), ("8", "triage"), ("4", "people")):
             await pilot.press(key)
             await until(pilot, lambda mode=mode: app.current_mode == mode)
-            await pilot.pause(0.5)
+            await settled(pilot, f"the {mode} screen drawn")
             out.append((mode, app.current_mode, _screen_text(app).splitlines()[-1]))
         return out
 
@@ -213,8 +207,9 @@ def test_a_records_detail_names_a_display_name_by_its_exhibit(rejected_ex_case: 
         events = app.case.events().filter(pl.col("sender").str.starts_with("name:")).select("event_id").head(1).collect()
         event_id = str(events.item())
         app.push_screen(RecordsView("records", pl.DataFrame({"record": ["r"], "_event_id": [event_id]}), app.record_text))
-        await until(pilot, lambda: isinstance(app.screen, RecordsView))
-        await pilot.pause(0.3)
+        await until(pilot, lambda: isinstance(app.screen, RecordsView) and "from" in text(app, "#record-text"),
+                    "the record's detail")
+        await settled(pilot)
         return str(app.screen.query_one("#record-text").render()), _screen_text(app)
 
     detail, shown = run(rejected_ex_case, script)
@@ -249,7 +244,7 @@ def test_the_headline_is_read_whole_on_a_laptop_screen(case_copy: Path) -> None:
     two lines high: on third-parties 28282 it ended "in time only if laid by the planned", the verdict cut."""
     async def script(app: AtlasApp, pilot: Pilot[None]) -> tuple[int, int, str]:
         widget: Any = app.screen.query_one("#headline")
-        await pilot.pause(0.2)
+        await settled(pilot, "the headline laid out")
         words = text(app, "#headline")
         from rich.console import Console
         from rich.text import Text
@@ -269,23 +264,30 @@ def test_re_open_on_an_undecided_row_opens_no_prompt_and_records_nothing(case_co
     from atlas.decisions.ledger import read_decisions
 
     async def script(app: AtlasApp, pilot: Pilot[None]) -> tuple[list[bool], list[str]]:
+        said = kept_messages(app)
+
+        def reopen_messages() -> int:
+            return sum("nothing to re-open" in m for m in said)
+
         prompted = []
         await show(app, pilot, "4")
         await until(pilot, lambda: getattr(app.focused, "id", None) == "links")  # the People screen's links, loaded
         await pilot.press("o")
-        await pilot.pause(0.5)
+        await until(pilot, lambda: isinstance(app.screen, DecisionPrompt) or reopen_messages() == 1,
+                    "a prompt or the 'nothing to re-open' message (People)")
         prompted.append(isinstance(app.screen, DecisionPrompt))
         if isinstance(app.screen, DecisionPrompt):
             await pilot.press("enter")
         table = await _conduct_tab(app, pilot, "possible-breaches")
         await until(pilot, lambda: table.frame.height > 0)
         await pilot.press("o")
-        await pilot.pause(0.5)
+        await until(pilot, lambda: isinstance(app.screen, DecisionPrompt) or reopen_messages() == 2,
+                    "a prompt or the 'nothing to re-open' message (Conduct)")
         prompted.append(isinstance(app.screen, DecisionPrompt))
         if isinstance(app.screen, DecisionPrompt):
             await pilot.press("enter")
-        await pilot.pause(0.5)
-        return prompted, [n.message for n in app._notifications]
+            await until(pilot, lambda: not isinstance(app.screen, DecisionPrompt))
+        return prompted, said
 
     prompted, said = run(case_copy, script)
     assert prompted == [False, False]
@@ -299,12 +301,12 @@ def test_the_decision_prompt_and_the_sources_fit_a_100_column_terminal(case_copy
     the fixed heights of the case box, the s2A clock and the parties."""
     async def script(app: AtlasApp, pilot: Pilot[None]) -> tuple[int, int, int]:
         sources = app.screen.query_one("#sources", FrameTable)
-        await pilot.pause(0.3)
+        await settled(pilot, "the Overview laid out")
         shown_rows = sources.size.height
         await show(app, pilot, "4")
         await pilot.press("c")
         await until(pilot, lambda: isinstance(app.screen, DecisionPrompt))
-        await pilot.pause(0.3)
+        await settled(pilot, "the prompt's impact computed and the prompt laid out")
         box = app.screen.query_one("#prompt").region
         await pilot.press("escape")
         return shown_rows, box.x, box.right
@@ -326,8 +328,10 @@ def test_the_conduct_tabs_are_reached_by_keys_the_footer_shows(rejected_ex_case:
         seen = []
         for key in ("right_square_bracket", "right_square_bracket", "left_square_bracket", "left_square_bracket",
                     "left_square_bracket"):
+            before = str(app.screen.query_one("#tabs").active)
             await pilot.press(key)
-            await pilot.pause(0.2)
+            await until(pilot, lambda before=before: str(app.screen.query_one("#tabs").active) != before,
+                        f"{key} to move to another tab (from {before})")
             seen.append(str(app.screen.query_one("#tabs").active))
         focused = app.focused.id if app.focused is not None else ""
         return seen, str(focused), _screen_text(app).splitlines()[-1]
@@ -346,7 +350,7 @@ def test_an_empty_case_says_nothing_was_ingested_and_what_to_run(tmp_path: Path)
     main(["init", str(tmp_path / "empty")])
 
     async def script(app: AtlasApp, pilot: Pilot[None]) -> str:
-        await pilot.pause(0.3)
+        await until(pilot, lambda: bool(text(app, "#sources-caption").strip()), "the sources' caption")
         return text(app, "#sources-caption")
 
     said = run(tmp_path / "empty", script, size=(120, 40))

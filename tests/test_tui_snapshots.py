@@ -20,6 +20,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from pilot_wait import settled, until
 
 from atlas.tui.app import AtlasApp
 from atlas.tui.widgets import FrameTable
@@ -67,18 +68,15 @@ def _shots(case_dir: Path) -> dict[str, str]:
         async with app.run_test(size=(160, 45)) as pilot:
             for key, name in SCREENS.items():
                 await pilot.press(key)
-                for _ in range(1200):
-                    await pilot.pause(0.05)
+
+                def ready(name: str = name) -> bool:
                     head = str(app.screen.query_one("#headline").render())
-                    ready = "incidents" in head
                     if name == "conduct":
-                        ready = ready and app.screen.query_one("#incidents", FrameTable).frame.height > 1
-                    if ready and not app.screen.workers:
-                        break
-                await pilot.wait_for_scheduled_animations()
-                await pilot.pause(0.5)
-                app.screen.refresh(layout=True)
-                await pilot.pause(0.3)
+                        return "incidents" in head and app.screen.query_one("#incidents", FrameTable).frame.height > 1
+                    return "incidents" in head and app.current_mode == name
+
+                await until(pilot, ready, f"the {name} screen with its headline")
+                await settled(pilot, f"the {name} screen's workers to finish")
                 # taken once: a headline cut to one line (the height race, atlas.tui.base.HeadlineText) is a failure
                 out[name] = app.export_screenshot(title=name)
         return out

@@ -7,7 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
-from test_tui import text, until
+from pilot_wait import settled, until
+from test_tui import text
 from test_tui_review import _conduct_tab, case_copy, run
 from textual.pilot import Pilot
 
@@ -91,11 +92,14 @@ def test_q_quit_stays_in_the_footer_at_100_columns(rejected_ex_case: Path) -> No
     every screen, and t still tags."""
     from test_tui_review import _screen_text
 
+    from atlas.tui.app import SCREENS_BY_KEY
+
     async def script(app: AtlasApp, pilot: Pilot[None]) -> tuple[list[tuple[str, str]], str]:
         footers = []
         for key in ("5", "6", "4", "2", "3", "7", "8", "1", "5"):
             await pilot.press(key)
-            await pilot.pause(0.8)
+            await until(pilot, lambda key=key: app.current_mode == SCREENS_BY_KEY[key][0], f"screen {key} shown")
+            await settled(pilot, f"screen {key} drawn")
             footers.append((key, _screen_text(app).splitlines()[-1]))
         await until(pilot, lambda: "last incident" in text(app, "#clock"))
         app.screen.query_one("#incidents").focus()
@@ -135,7 +139,7 @@ def test_notes_are_counted_from_one_and_read_whole_at_120_columns(case_copy: Pat
         await until(pilot, lambda: app.current_mode == "exhibits")
         await until(pilot, lambda: bool(app.screen.query("#notes")) and
                     app.screen.query_one("#notes", FrameTable).frame.height > 0)
-        await pilot.pause(0.5)
+        await settled(pilot, "the Exhibits screen drawn")
         return app.screen.query_one("#notes", FrameTable).frame, _screen_text(app)
 
     frame, shown = run(case_copy, script, size=(120, 40))

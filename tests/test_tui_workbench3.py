@@ -7,7 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_tui import text, until
+from pilot_wait import kept_messages, settled, until
+from test_tui import text
 from test_tui_review import case_copy, run
 from textual.pilot import Pilot
 
@@ -33,7 +34,7 @@ def test_the_headline_takes_its_texts_height_even_when_a_layout_was_pending(reje
         screen._clear_arrangement_cache()  # the screen's first layout when it is shown: nothing arranged yet
         screen._refresh_layout()  # ... so the one-line box model is cached, the headline's request still pending
         screen._show_headline(head)  # type: ignore[attr-defined]
-        await pilot.pause(0.3)
+        await settled(pilot, "the headline laid out again with its text")
         lines = h.render().wrap(h.content_size.width)  # the text as wrapped at this width
         return h.size.height, len(lines)
 
@@ -55,13 +56,14 @@ def test_every_screens_keys_fit_an_80_column_terminal(rejected_ex_case: Path) ->
         for key in "12345678":
             await pilot.press(key)
             await until(pilot, lambda key=key: app.current_mode == list(SCREENS)[int(key) - 1])
-            await pilot.pause(0.5)
+            await settled(pilot, f"screen {key} drawn")
             footers.append((key, app.current_mode, _screen_text(app).splitlines()[-1]))
         await pilot.press("5")
         await until(pilot, lambda: "last incident" in text(app, "#clock"))
-        table = app.screen.query_one("#incidents", FrameTable)
+        await settled(pilot, "the Conduct screen's tables mounted")
+        table = app.screen.query_one("#incidents", FrameTable)  # the analysis's table (the first was its placeholder)
         await until(pilot, lambda: table.frame.height > 10 and table.size.height > 0)
-        await pilot.pause(0.3)
+        await settled(pilot)
         return footers, table.size.height - 1, _screen_text(app)
 
     footers, rows, conduct = run(rejected_ex_case, script, size=(80, 24))
@@ -100,7 +102,7 @@ def test_peoples_link_detail_shows_its_source_records_at_100x30(rejected_ex_case
     async def script(app: AtlasApp, pilot: Pilot[None]) -> tuple[str, str]:
         await pilot.press("4")
         await until(pilot, lambda: app.current_mode == "people" and "source records" in text(app, "#link-detail-text"))
-        await pilot.pause(0.3)
+        await settled(pilot, "People drawn")
         return text(app, "#link-detail-text"), _screen_text(app)
 
     detail, screen = run(rejected_ex_case, script, size=(100, 30))
@@ -189,6 +191,7 @@ def test_a_decision_names_its_item_by_its_record_and_time_not_its_handle(case_co
     async def script(app: AtlasApp, pilot: Pilot[None]) -> tuple[dict[str, object], str, str, list[str], str]:
         from test_tui_review import _conduct_tab
 
+        said = kept_messages(app)
         table = await _conduct_tab(app, pilot, "candidates")
         await until(pilot, lambda: table.frame.height > 0)
         row = table.frame.with_row_index().filter(pl.col("kind") == "threat").row(0, named=True)
@@ -200,7 +203,6 @@ def test_a_decision_names_its_item_by_its_record_and_time_not_its_handle(case_co
         title, subject = prompt.title_text, prompt.subject
         await pilot.press(*"read in context", "enter")
         await until(pilot, lambda: "1 confirmed" in text(app, "#headline"))
-        said = [str(n.message) for n in app._notifications]
         await pilot.press("4")
         await until(pilot, lambda: app.current_mode == "people" and bool(app.screen.query("#links")))
         links = app.screen.query_one("#links", FrameTable)

@@ -217,16 +217,18 @@ def incidents_frame(review: Review) -> pl.DataFrame:
     result = review.conduct()
     confirmed = set(result.occasion_count.confirmed_dates) if result.occasion_count else set()
     names = review.case.manifest.party_names()
-    rows = [{"date": uk_date(i.date), "contacts": i.contacts, "channels": ", ".join(channel_name(c) for c in i.channels),
-             "to": ", ".join(target_names(i.targets, names)),
+    # the flags (threat, breach, night, presence) before the channels: at 80 columns the channels column pushed them
+    # off the screen's right edge, and a day's THREAT? or BREACH was never seen without scrolling sideways
+    rows = [{"date": uk_date(i.date), "contacts": i.contacts,
              # THREAT? as the CLI: a word list's candidate until a person confirms it, never a finding
              "flags": (" ".join(f for f, on in ((_threat_flag(i.date in confirmed), i.threat), ("BREACH", i.breach),
                                                  ("night", i.night)) if on)
                        + _presence_flags(i.presences)
                        + (" breach confirmed by an officer" if "confirmed-breach" in i.kinds else "")).strip(),
+             "to": ", ".join(target_names(i.targets, names)), "channels": ", ".join(channel_name(c) for c in i.channels),
              "records": len(i.event_ids), "_event_ids": list(i.event_ids),
              "_finding": f"incident:{i.date.isoformat()}"} for i in result.incidents]
-    return _rows(rows, {"date": pl.String, "contacts": pl.Int64, "channels": pl.String, "to": pl.String, "flags": pl.String,
+    return _rows(rows, {"date": pl.String, "contacts": pl.Int64, "flags": pl.String, "to": pl.String, "channels": pl.String,
                         "records": pl.Int64, "_event_ids": pl.List(pl.String), "_finding": pl.String})
 
 

@@ -151,11 +151,18 @@ class FrameTable(DataTable, inherit_bindings=False):
 class DecisionPrompt(ModalScreen[str | None]):
     """Ask before deciding: the row, the impact, the note. Returns the note, or None."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel"),
+                                             Binding("pageup", "scroll_body(-1)", "Scroll up", show=False),
+                                             Binding("pagedown", "scroll_body(1)", "Scroll down", show=False)]
+    UNDER_BODY = 2 + 2 + 1 + 3
+    """Rows of the prompt's box that are not its scrolling body: the thick border, the padding, the error line and
+    the buttons (the note's input and its margin, 4 more, where it asks for a note)."""
     DEFAULT_CSS = """
     DecisionPrompt { align: center middle; }
-    DecisionPrompt > VerticalScroll { width: 110; max-width: 100%; height: auto; max-height: 90%; border: thick $warning;
-                                      background: $surface; padding: 1 2; }
+    DecisionPrompt > #prompt { width: 110; max-width: 100%; height: auto; max-height: 90%; border: thick $warning;
+                               background: $surface; padding: 1 2; }
+    DecisionPrompt #prompt-body { height: auto; }
+    DecisionPrompt #note { margin-top: 1; }
     DecisionPrompt #subject { height: auto; }
     DecisionPrompt #title { height: auto; }
     DecisionPrompt #impact { height: auto; border: round $primary; padding: 0 1; }
@@ -177,26 +184,43 @@ class DecisionPrompt(ModalScreen[str | None]):
         self.officer = officer
 
     def compose(self) -> ComposeResult:
-        # the whole prompt scrolls, nothing in it is cut: the subject had at most 8 lines, so a possible
-        # breach's last line (its records) was hidden with no way to reach it
-        with VerticalScroll(id="prompt"):
-            # a Static (it wraps): a title naming the item by its record and time is longer than a line
-            yield Static(f"[b]{escape(self.title_text)}[/b]  (recorded in the name of {escape(self.officer)})",
-                         id="title")
-            yield Static(escape(self.subject), id="subject")
-            if self.impact is not None:
-                yield Static("What this changes: computing…", id="impact")
+        # what the decision is about scrolls, nothing in it is cut (the subject had at most 8 lines, so a possible
+        # breach's last line, its records, was hidden with no way to reach it); the note and the buttons stay under it,
+        # always in view: at 80x24 a link's subject and impact filled the box and the note, focused, was below the fold
+        with Vertical(id="prompt"):
+            with VerticalScroll(id="prompt-body"):
+                # a Static (it wraps): a title naming the item by its record and time is longer than a line
+                yield Static(f"[b]{escape(self.title_text)}[/b]  (recorded in the name of {escape(self.officer)})",
+                             id="title")
+                yield Static(escape(self.subject), id="subject")
+                if self.impact is not None:
+                    yield Static("What this changes: computing…", id="impact")
             if self.ask_note:
-                yield Input(placeholder="note: why (required)" if self.note_required else "note (optional)", id="note")
+                yield Input(placeholder=("note: why (required)" if self.note_required else "note (optional)")
+                            + "   (PgUp / PgDn: read the text above)", id="note")
             yield Static("", id="error")
             with Horizontal():
                 yield Button(self.button, variant="warning", id="record")
                 yield Button("Cancel", id="cancel")
 
     def on_mount(self) -> None:
+        self._fit_body()
         self.query_one("#note" if self.ask_note else "#record").focus()
         if self.impact is not None:
             self._compute_impact()
+
+    def on_resize(self) -> None:
+        self._fit_body()
+
+    def _fit_body(self) -> None:
+        """The body's height at most what the box (90% of the terminal) leaves beside the note and the buttons, so
+        those stay in view however long the subject and the impact are (the body scrolls: PgUp / PgDn)."""
+        under = self.UNDER_BODY + (4 if self.ask_note else 0)
+        self.query_one("#prompt-body").styles.max_height = max(3, int(self.app.size.height * 0.9) - under)
+
+    def action_scroll_body(self, direction: int) -> None:
+        body = self.query_one("#prompt-body", VerticalScroll)
+        (body.scroll_page_down if direction > 0 else body.scroll_page_up)()
 
     @work(thread=True, exclusive=True)
     def _compute_impact(self) -> None:

@@ -91,8 +91,10 @@ class ConductScreen(ReviewScreen):
             f"awaiting a decision (≥ {count.threshold} matters; "
             f"{'met' if count.met else 'met if confirmed' if count.met_if_confirmed else 'not met'})")
         title = sub_title(result)
+        # exit_on_error False: a failure is a message (on_worker_state_changed), never the workbench stopping; a show
+        # still mounting tables when the officer quits (the screen torn down under it) raised NoMatches and stopped the app
         self.app.call_from_thread(lambda: self.run_worker(self._show(frames, clock, s4a, title), group="show",
-                                                          exclusive=True))
+                                                          exclusive=True, exit_on_error=False))
 
     async def _show(self, frames: dict[str, pl.DataFrame], clock: str, s4a: str, title: str) -> None:
         self.frames = frames
@@ -102,14 +104,20 @@ class ConductScreen(ReviewScreen):
         line.update(s4a)
         line.display = bool(s4a)
         for key, frame in frames.items():
-            old = self.query_one(f"#{key}", FrameTable)
-            row = old.cursor_row
+            # the pane's table whatever state a cancelled show left it in: a newer show (exclusive) cancels this one
+            # at an await, and one cancelled between removing a table and mounting its new one left the pane empty,
+            # so the next show's query for it raised NoMatches (a decision made while the last one's tables mounted)
             pane = self.query_one(f"#tab-{key}", TabPane)
-            await old.remove()
+            row = -1
+            for old in list(pane.query(FrameTable)):
+                row = max(row, old.cursor_row)
+                await old.remove()
             new = FrameTable(frame, id=key, max_width=WIDTH.get(key, 60))
             await pane.mount(new)
             if 0 <= row < frame.height:
                 new.put_cursor(row)
+            if not self.is_attached:  # the app is closing: nothing to show
+                return
         for key, (label, _) in TABS.items():
             self.query_one("#tabs", TabbedContent).get_tab(f"tab-{key}").label = f"{label} ({frames[key].height})"
 
@@ -137,6 +145,13 @@ class ConductScreen(ReviewScreen):
         new = keys[(keys.index(key) + step) % len(keys)]
         tabs.active = f"tab-{new}"
         self.query_one(f"#{new}", FrameTable).focus()
+
+    @on(TabbedContent.TabActivated)
+    def _tab_in_view(self, event: TabbedContent.TabActivated) -> None:
+        """The active tab's label whole in the strip: at 80 columns the strip is wider than the screen, and Textual
+        scrolled it by the labels' widths before their counts were added, so "Warnings (5)" showed as "W"."""
+        tab = event.tab
+        self.call_after_refresh(lambda: tab.scroll_visible(animate=False, immediate=True))
 
     def _active(self) -> tuple[str, FrameTable]:
         pane = self.query_one("#tabs", TabbedContent).active or "tab-incidents"
