@@ -84,7 +84,8 @@ def contacts_view(review: Review) -> pl.DataFrame:
 
 
 def _named(column: pl.Expr, keys: pl.Series) -> pl.Expr:
-    """:func:`channel_names` over a string column."""
+    """Channel keys in a string column (``voice``, ``mms/sms``) as people name them
+    (:func:`atlas.wording.channel_name`), each distinct key named once."""
     return column.replace_strict(*_name_pairs(keys), default=column, return_dtype=pl.String)
 
 
