@@ -314,8 +314,8 @@ def weekly_chart(findings: Findings, zone: str, subject: str) -> Any:
 def graph_chart(gv: GraphView, refs: Mapping[str, str]) -> Any:
     f = GRAPH_FRAME
     fig = figure(frame_width=f.width_px, frame_height=f.height_px, tools="pan,wheel_zoom,reset,save",
-                 title="Contact graph: who contacts whom (line width ~ contacts), with the suspect's identifiers "
-                       "and the basis of each link (dashed)", x_range=Range1d(start=f.x0, end=f.x1), y_range=Range1d(start=f.y0, end=f.y1))
+                 title="Contact graph: who contacts whom (line width ~ contacts; dashed: the suspect's identifiers)",
+                 x_range=Range1d(start=f.x0, end=f.x1), y_range=Range1d(start=f.y0, end=f.y1))
     pos = {r["id"]: (r["x"], r["y"]) for r in gv.nodes.iter_rows(named=True)}
     contact = gv.edges.filter(pl.col("style") == "contact")
     alias = gv.edges.filter(pl.col("style") == "alias")
