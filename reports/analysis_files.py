@@ -71,7 +71,7 @@ def write(case: Case, out_dir: Path, inputs: ReportInputs, *, every: bool = Fals
             if graph is not None:
                 from atlas.graph.export import write as write_graph
 
-                paths[name] = write_graph(graph, path)
+                paths[name] = write_graph(graph, path, inputs.exhibit_refs)
                 continue
         elif (make := text[name]) is not None:
             path.write_text(make() + "\n", encoding="utf-8")

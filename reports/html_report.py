@@ -51,6 +51,7 @@ from bokeh.plotting import figure
 from bokeh.resources import INLINE
 
 from atlas import __version__
+from atlas.decisions.naming import HANDLE_HEADER
 from atlas.exhibits import event_ref, identifier_label, join_list
 from atlas.normalise.identifiers import display
 from atlas.wording import plural
@@ -84,9 +85,10 @@ MAX_TABLE_ROWS: Final = 5_000
 MAX_RECORDS: Final = 10_000
 MAX_POSITIONS: Final = 5_000
 MAX_IDS_SHOWN: Final = 6
-HANDLE_COLUMN: Final = "handle to type in the command"
+HANDLE_COLUMN: Final = HANDLE_HEADER
 """The last column of a table of items awaiting a decision: each is named by its time and records first; its
-hex handle is only what an officer types into ``atlas … --confirm``."""
+hex handle is only what an officer types into ``atlas … --confirm``. The same words as the CLI, the workbench
+and the reviewer's note (its "handle to type in the command" was cut to "handle to type in" by its 110 px column)."""
 TOOLS: Final = "pan,xwheel_zoom,box_zoom,reset,save"
 
 _CSS: Final = """
@@ -314,8 +316,8 @@ def weekly_chart(findings: Findings, zone: str, subject: str) -> Any:
 def graph_chart(gv: GraphView, refs: Mapping[str, str]) -> Any:
     f = GRAPH_FRAME
     fig = figure(frame_width=f.width_px, frame_height=f.height_px, tools="pan,wheel_zoom,reset,save",
-                 title="Contact graph: who contacts whom (line width ~ contacts), with the suspect's identifiers "
-                       "and the basis of each link (dashed)", x_range=Range1d(start=f.x0, end=f.x1), y_range=Range1d(start=f.y0, end=f.y1))
+                 title="Contact graph: who contacts whom (line width ~ contacts; dashed: the suspect's identifiers)",
+                 x_range=Range1d(start=f.x0, end=f.x1), y_range=Range1d(start=f.y0, end=f.y1))
     pos = {r["id"]: (r["x"], r["y"]) for r in gv.nodes.iter_rows(named=True)}
     contact = gv.edges.filter(pl.col("style") == "contact")
     alias = gv.edges.filter(pl.col("style") == "alias")
@@ -816,8 +818,8 @@ def build_document(inputs: ReportInputs, findings: Findings, gv: GraphView, exhi
                              records_view, note="The statement's chronology: one row per contact between the suspect "
                                                 "and the victim's side, confirmed identities only."))
     parts.append(paged_table("incidents", "Incidents (occasions of the course of conduct)", incidents,
-                             [("uk_date", "date (UK)", 90), ("channels", "channels", 150), ("contacts", "contacts", 70),
-                              ("first", "first message that day", 380), ("ids", "exhibit records", 410)], records,
+                             [("uk_date", "date (UK)", 90), ("channels", "channels", 210), ("contacts", "contacts", 70),
+                              ("first", "first message that day", 360), ("ids", "exhibit records", 370)], records,
                              records_view, note="One row per UK local day with conduct." + missing))
     parts.append(paged_table("threats", f"Threat and behaviour candidates ({inputs.rules.offence('pha-s4a').short} and "
                              f"{inputs.rules.offence('pha-s2a').short}(3) indicators): every flagged message in full, "

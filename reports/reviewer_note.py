@@ -27,6 +27,7 @@ from atlas.conduct.candidates import OccasionCount
 from atlas.conduct.impact import ImpactLink
 from atlas.conduct.threat_target import ADDRESSEE, describe
 from atlas.conduct.time_limit import uk_day
+from atlas.decisions.naming import HANDLE_HEADER as NAMING_HANDLE_HEADER
 from atlas.exhibits import identifier_label, join_list
 from atlas.identity.bases import describe as describe_basis
 from atlas.store import Case
@@ -49,7 +50,7 @@ BANNER: Final = ("For the reviewing officer and the CPS (with the MG3), not for 
                  "the statement (MG11) holds the evidence.")
 MAX_CANDIDATES: Final = 400
 """Candidate messages quoted one by one; beyond this the note says how many more there are."""
-HANDLE_HEADER: Final = "Command handle"
+HANDLE_HEADER: Final = NAMING_HANDLE_HEADER.capitalize()
 """The last column of a table of items awaiting a decision: the item is named by its time and records, and
 its hex handle is only what the officer types into ``atlas … --confirm`` (never the item's name)."""
 

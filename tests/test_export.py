@@ -374,3 +374,30 @@ def test_the_i2_and_case_documents_name_each_followed_link_by_what_it_joins(case
     for said in (summary, str(action["uco-core:description"])):
         assert "1 proposed link(s) awaiting a decision" in said and f"= {NEW_NUMBER})" in said, said
         assert link.link_id not in said
+
+
+def test_a_case_link_decision_is_named_by_what_it_joins_with_its_ledger_id_a_property(
+        case_dir: Path, tmp_path: Path) -> None:
+    """rejected-ex 63511: each identity-link decision's description read "...; key: L02d8e85b06; link id:
+    L02d8e85b06; ...; subject: link" beside its two sides (a party by its key, party:suspect). It names the link
+    by its sides, a party by its name; the ledger id is the action's uco-core:externalReference, and the
+    document still passes case_validate."""
+    from case_utils.case_validate import validate
+
+    from atlas.identity.ledger import decide, read_links
+
+    case = Case.open(case_dir)
+    [link] = [lk.link_id for lk in read_links(case)]
+    decide(case, link, "confirmed", note="checked the handset return")
+    export(case, "case", tmp_path / "c.jsonld")
+    doc = json.loads((tmp_path / "c.jsonld").read_text(encoding="utf-8"))
+    [action] = [n for n in doc["@graph"] if n.get("uco-core:name") == "identity link confirmed by an officer"]
+    said = str(action["uco-core:description"])
+    assert said.startswith(f"link: Simon Suspect (suspect) = {NEW_NUMBER}; basis: temporal-succession; "), said
+    assert link not in said and "key:" not in said and "subject:" not in said, said
+    assert "note: checked the handset return" in said and "previous: proposed" in said
+    [ref] = action["uco-core:externalReference"]
+    assert ref["uco-core:externalIdentifier"] == link and ref["@type"] == "uco-core:ExternalReference"
+    result = validate(str(tmp_path / "c.jsonld"), case_version="case-1.5.0")
+    assert result.conforms, result.text
+

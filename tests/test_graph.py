@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 from identity_helpers import make_case, msg
 
+from atlas.exhibits import source_refs
 from atlas.graph import build_from_rows, build_graph, communities, pairs, third_party_contacts
 from atlas.graph.export import write
 from atlas.identity import officer_link
@@ -86,16 +87,16 @@ def test_exports_carry_the_same_graph_and_say_which_links_were_followed(case: Ca
     cg = build_graph(case, include_proposed=True, dedupe=False)
     assert cg.graph.nodes["party:suspect"]["proposed_identifiers"] == [NEW]
     assert build_graph(case, dedupe=False).graph.nodes["party:suspect"]["proposed_identifiers"] == []
-    g = nx.read_graphml(write(cg, tmp_path / "g.graphml"), force_multigraph=True)
+    g = nx.read_graphml(write(cg, tmp_path / "g.graphml", source_refs(case)), force_multigraph=True)
     assert g.graph["identity"] == "case.toml + confirmed and proposed links"
     assert g.nodes["party:suspect"]["proposed_identifiers"] == NEW
     assert sorted((u, v, k) for u, v, k in g.edges(keys=True)) == sorted(cg.graph.edges(keys=True))
     expected = [f"src0000000000001/row {i}" for i in (1, 2, 3, 4, 5, 9, 10, 11)]  # time order
     assert g.edges["party:suspect", "party:victim", "sms"]["event_ids"].split("; ") == expected
-    data = json.loads(write(cg, tmp_path / "g.json").read_text())
+    data = json.loads(write(cg, tmp_path / "g.json", source_refs(case)).read_text())
     edge = next(e for e in data["edges"] if (e["source"], e["target"], e["key"]) == ("party:suspect", "party:victim", "sms"))
     assert edge["event_ids"] == expected and edge["first"] == "2026-03-01T12:00:00Z"
-    with write(cg, tmp_path / "e.csv").open(newline="", encoding="utf-8") as fh:
+    with write(cg, tmp_path / "e.csv", source_refs(case)).open(newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     row = next(r for r in rows if (r["from_id"], r["to_id"], r["channel"]) == ("party:suspect", "party:victim", "sms"))
     assert (row["from_label"], row["contacts"], row["first_uk"]) == ("Daniel Sample", "8", "01/03/2026 12:00 GMT")
@@ -130,3 +131,48 @@ def test_cli_graph_writes_files_and_summarises(case: Case, tmp_path: Path, atlas
     assert out.exists() and (tmp_path / "g.json").exists()
     r = atlas("graph", case.root)
     assert r.code == 0 and "Who contacts whom" in r.out and "--with-proposed" in r.out
+
+
+def test_exports_name_people_and_records_for_a_person_beside_the_ids(tmp_path: Path) -> None:
+    """rejected-ex 63511: contact-graph.graphml listed a node's identifiers as 'name:6b88ae0962e2bd5c:not dan'
+    and its edges' records as '6b88ae0962e2bd5c/messages[6]', which is what an analyst opening it in Gephi
+    or yEd read. The shown words now name the exhibit (``Chloe (name in JA/1)``, ``JA/1, row 17``); the ids
+    stay where a consumer or a second import reads them (node id, identifiers, event_ids)."""
+    from lxml import etree
+
+    chloe = "name:src0000000000001:Chloe"
+    events = [msg(chloe, V, 900 + i, "hi") for i in range(2)] + [msg(S, V, 60 * i, "Answer me") for i in range(2)]
+    named = make_case(tmp_path / "named", events)
+    refs = source_refs(named)
+    exhibit = refs["src0000000000001"]
+    cg = build_graph(named, dedupe=False)
+    g = nx.read_graphml(write(cg, tmp_path / "g.graphml", refs), force_multigraph=True)
+    node = g.nodes[chloe]
+    assert node["label"] == f"Chloe (name in {exhibit})"
+    assert node["identifier_labels"] == f"Chloe (name in {exhibit})" and node["identifiers"] == chloe
+    edge = g.edges[chloe, "party:victim", "sms"]
+    ids = edge["event_ids"].split("; ")
+    assert edge["exhibits"].split("; ") == [f"{exhibit}, {i.partition('/')[2]}" for i in ids]
+    assert all(not i.startswith(exhibit) for i in ids)  # the machine ids are kept as they were
+    suspect = g.nodes["party:suspect"]
+    assert suspect["label"] == "Daniel Sample" and "identifier_labels" in suspect
+    # GraphML structure: every data element names a key declared for its element
+    root = etree.parse(str(tmp_path / "g.graphml")).getroot()
+    ns = {"g": "http://graphml.graphdrawing.org/xmlns"}
+    keys = {k.get("id"): k.get("for") for k in root.findall("g:key", ns)}
+    elements = list(root.iter(f"{{{ns['g']}}}node", f"{{{ns['g']}}}edge"))
+    assert len(elements) == g.number_of_nodes() + g.number_of_edges()
+    for el in elements:
+        for d in el.findall("g:data", ns):
+            assert keys[d.get("key")] == etree.QName(el).localname
+    data = json.loads(write(cg, tmp_path / "g.json", refs).read_text(encoding="utf-8"))
+    assert data["format"] == "atlas-contact-graph/1"  # fields added, none removed: the same format
+    jnode = next(n for n in data["nodes"] if n["id"] == chloe)
+    assert (jnode["label"], jnode["identifiers"], jnode["identifier_labels"]) == (
+        f"Chloe (name in {exhibit})", [chloe], [f"Chloe (name in {exhibit})"])
+    jedge = next(e for e in data["edges"] if (e["source"], e["target"], e["key"]) == (chloe, "party:victim", "sms"))
+    assert jedge["event_ids"] == ids and jedge["exhibits"] == edge["exhibits"].split("; ")
+    assert (edge["label"], edge["channel"], jedge["label"]) == ("SMS", "sms", "SMS")  # the key stays beside the name
+    with write(cg, tmp_path / "e.csv", refs).open(newline="", encoding="utf-8") as fh:
+        row = next(r for r in csv.DictReader(fh) if r["from_id"] == chloe)
+    assert row["from_label"] == f"Chloe (name in {exhibit})" and row["exhibits"] == edge["exhibits"]

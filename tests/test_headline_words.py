@@ -89,3 +89,36 @@ def test_the_verdict_row_says_its_label_once() -> None:
     none = s2a_verdict(load_rules(), last_incident=None, charge_date=None, as_of=date(2026, 12, 1), as_of_basis="t")
     assert dict(_headline(verdict=none.label, verdict_basis=none.headline).rows())["s2A verdict"] == none.headline
     assert len(states) == 6, states
+
+
+def test_the_incidents_tables_name_channels_as_people_do(tmp_path: Path, atlas, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """rejected-ex 63511: the workbench's incidents view and `atlas conduct`'s table read "sms, voice" and
+    "mms/sms" (the store's keys), where the reports say "SMS, Phone call" (atlas.wording.channel_name)."""
+    monkeypatch.setenv("COLUMNS", "250")
+    case = make_case(tmp_path / "c", {VICTIM: [msg("2026-02-01 12:00", SUSPECT, VICTIM),
+                                               msg("2026-02-01 12:30", SUSPECT, VICTIM, channel="whatsapp"),
+                                               call("2026-02-01 13:00", SUSPECT, VICTIM),
+                                               msg("2026-02-03 12:00", SUSPECT, VICTIM)]})
+    frame = incidents_frame(Review(case, as_of=date(2026, 12, 1)))
+    assert frame.get_column("channels").to_list() == ["SMS, Phone call, WhatsApp", "SMS"]
+    run = atlas("conduct", case.root, "--as-of", "2026-12-01")
+    assert run.code == 0, run.err
+    flat = " ".join(run.out.split())
+    assert "│ SMS, Phone call, WhatsApp │" in flat, flat
+    assert "Phone call suspect → targets: 1" in flat and "SMS message suspect → targets: 2" in flat
+    assert not [k for k in ("sms", "voice", "whatsapp") if f"│ {k}" in flat or f"; {k} " in flat or f"{k}," in flat], flat
+
+
+def test_the_conversations_name_channels_as_people_do(tmp_path: Path) -> None:
+    """rejected-ex 63511: the workbench's conversations read "sms, voice, whatsapp", the store's keys. The
+    timeline's one-contact column keeps the key (its width; the filter list names each channel)."""
+    from atlas.tui.views import channel_options, contacts_view, conversations, filter_contacts, party_names
+
+    case = make_case(tmp_path / "c", {VICTIM: [msg("2026-02-01 12:00", SUSPECT, VICTIM),
+                                               msg("2026-02-01 12:30", SUSPECT, VICTIM, channel="whatsapp"),
+                                               call("2026-02-01 13:00", SUSPECT, VICTIM)]})
+    review = Review(case, as_of=date(2026, 12, 1))
+    view = contacts_view(review)
+    assert filter_contacts(view, channel="voice").get_column("kind").to_list() == ["call"]
+    assert channel_options(view) == [("SMS", "sms"), ("Phone call", "voice"), ("WhatsApp", "whatsapp")]
+    assert conversations(view, party_names(review)).get_column("channels").to_list() == ["SMS, Phone call, WhatsApp"]

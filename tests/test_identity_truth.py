@@ -23,6 +23,7 @@ import polars as pl
 import pytest
 
 from atlas.demo import ingest_generated
+from atlas.exhibits import source_refs
 from atlas.graph import build_graph, pairs
 from atlas.graph.export import write
 from atlas.identity import decide, identifier_owner_map, party_identifiers, read_links, resolve
@@ -182,12 +183,12 @@ def test_graph_edges_lead_back_to_store_events_and_count_truths_contacts(generat
 
 def test_graph_exports_are_deterministic_and_readable_by_networkx(generated: tuple[Case, dict[str, Any]], tmp_path: Path) -> None:
     case, _ = generated
-    a = write(build_graph(case), tmp_path / "a.graphml")
-    b = write(build_graph(case), tmp_path / "b.graphml")
+    a = write(build_graph(case), tmp_path / "a.graphml", source_refs(case))
+    b = write(build_graph(case), tmp_path / "b.graphml", source_refs(case))
     assert a.read_bytes() == b.read_bytes()
     g = nx.read_graphml(a, force_multigraph=True)
     assert g.number_of_edges() == build_graph(case).graph.number_of_edges()
-    j = write(build_graph(case), tmp_path / "g.json")
+    j = write(build_graph(case), tmp_path / "g.json", source_refs(case))
     data = json.loads(j.read_text())
     assert data["graph"]["identity"] == "case.toml + confirmed links only"
     assert all(isinstance(e["event_ids"], list) and len(e["event_ids"]) == e["events"] for e in data["edges"])

@@ -172,7 +172,7 @@ def test_items_awaiting_a_decision_are_named_by_time_and_records_not_by_handle(t
     said = " ".join(p.text for p in doc.paragraphs)
     assert "--confirm HANDLE" in said and "--confirm ID" not in said
     html = (case.root / "out" / "report.html").read_text(encoding="utf-8")
-    assert html.count("handle to type in the command") >= 3  # threats, breaches, co-locations
+    assert html.count('"title":"command handle"') >= 3  # threats, breaches, co-locations: the CLI's words
     assert '"title":"id"' not in html and "<th>id</th>" not in html
 
 

@@ -72,8 +72,10 @@ def test_graph_edge_csv_is_neutralised(tmp_path: Path) -> None:
 
     case: Case = make_case(tmp_path / "c", [msg("tel:+447700900002", "=cmd|'/c calc'!A1", 0),
                                            msg("tel:+447700900002", "tel:+447700900001", 1)])
+    from atlas.exhibits import source_refs
+
     cg = build_graph(case)
-    out = write_csv(cg, tmp_path / "edges.csv")
+    out = write_csv(cg, tmp_path / "edges.csv", source_refs(case))
     cells = [c for row in csv.reader(out.open(newline="", encoding="utf-8")) for c in row]
     assert any(c.startswith("'=cmd") for c in cells)
     assert not any(c.startswith("=") for c in cells)

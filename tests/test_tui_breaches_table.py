@@ -30,8 +30,11 @@ def _same(review: Review) -> int:
 def test_breaches_table_equals_the_plain_rule(tmp_path: Path) -> None:
     case = _case(tmp_path / "c")
     assert _same(Review(case, as_of=AS_OF)) == 5  # 3 contact breaches (one in both orders), 2 zone visits
-    kinds = views.breaches_frame(Review(case, as_of=AS_OF)).get_column("kind").to_list()
+    table = views.breaches_frame(Review(case, as_of=AS_OF))
+    kinds = table.get_column("kind").to_list()
     assert kinds.count("exclusion-zone") == 2 and kinds.count("contact") == 3
+    # a contact's channel as people name it (rejected-ex 63511: the column read "sms")
+    assert set(table.filter(table.get_column("kind") == "contact").get_column("how").to_list()) == {"SMS"}
 
 
 def test_breaches_table_with_a_proposed_number_equals_the_plain_rule(tmp_path: Path) -> None:

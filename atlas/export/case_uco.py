@@ -174,6 +174,38 @@ def _facts(ctx: ExportContext, detail: Mapping[str, Any]) -> str:
                      if k not in _MACHINE_KEYS and detail[k] not in (None, "", [], {}))
 
 
+LINK_DECISIONS: Final = frozenset({"identity.link", "identity.confirm", "identity.reject", "identity.reopen"})
+"""Audit actions on one identity link: described by what the link joins, its ledger id a property."""
+_LINK_HANDLES: Final = frozenset({"link_id", "key", "subject", "state"})
+"""A link decision's machine keys: the ledger id (twice: ``link_id`` and the decision's ``key``), the
+decision's subject (always ``link``) and ``state`` (the same as ``status``)."""
+
+
+def _side(ctx: ExportContext, value: Any) -> str:
+    """One side of a link: a party by the name case.toml gives it and its role (``Simon Suspect (suspect)``, as
+    the i2 chart names its person), never its key ``party:suspect``; an identifier as :func:`_fact` shows it."""
+    if isinstance(value, str) and value.startswith("party:") and (party := ctx.parties.get(value[6:])) is not None:
+        return f"{party.name or party.id} ({party.role})"
+    return _fact(ctx, value)
+
+
+def _link_facts(ctx: ExportContext, detail: Mapping[str, Any]) -> str:
+    """A link decision in words: ``link: Dan (name in JA/21) = tel:+447700900002; basis: ...``, the two
+    sides named as the export's summary names a followed link, never "key: L…; link id: L…" (rejected-ex
+    63511)."""
+    joined = f"link: {_side(ctx, detail.get('a', ''))} = {_side(ctx, detail.get('b', ''))}"
+    rest = _facts(ctx, {k: v for k, v in detail.items() if k not in _LINK_HANDLES | {"a", "b"}})
+    return f"{joined}; {rest}" if rest else joined
+
+
+def _ledger_reference(ctx: ExportContext, link_id: str) -> dict[str, Any]:
+    """The link's id in the case's identity ledger as a ``uco-core:ExternalReference`` of the action, for a
+    tool that looks it up (``atlas people``), beside the sentence rather than in it."""
+    return {"@id": _iri(ctx, "ExternalReference", f"identity-link:{link_id}"), "@type": "uco-core:ExternalReference",
+            "uco-core:definingContext": "Atlas identity ledger (atlas people CASE_DIR)",
+            "uco-core:externalIdentifier": link_id}
+
+
 def build(ctx: ExportContext, sources: Iterable[SourceFile], audit: Iterable[AuditEntry],
           store_files: Mapping[str, str], continuity: Mapping[str, ContinuityNote]) -> dict[str, Any]:
     """The JSON-LD document (a dict; :func:`dumps` writes it deterministically).
@@ -247,9 +279,12 @@ def build(ctx: ExportContext, sources: Iterable[SourceFile], audit: Iterable[Aud
                 objects=source_files[s.source_id], results=results)
         elif entry.action in ANALYSIS_ACTIONS:
             what = ANALYSIS_ACTIONS[entry.action]
-            facts = _facts(ctx, detail)
+            link = entry.action in LINK_DECISIONS and "a" in detail and "b" in detail
+            facts = _link_facts(ctx, detail) if link else _facts(ctx, detail)
             node = _action(ctx, f"audit:{entry.seq}", what, facts or what, at=entry.at, instruments=[atlas_tool],
                            objects=[i for s in srcs for i in source_files[s.source_id]])
+            if link and (link_id := detail.get("link_id") or detail.get("key")):
+                node["uco-core:externalReference"] = [_ledger_reference(ctx, str(link_id))]
         else:
             continue
         graph.append(node)

@@ -315,9 +315,10 @@ def graph_from_edges(edges: pl.DataFrame, flat_ids: pl.Series, nodes: pl.DataFra
     return g
 
 
-def group_label(group: str, members: Sequence[str]) -> str:
-    """How a node of linked identifiers no party reaches is labelled: its id and how many more."""
-    return display(group) + f" (+{len(members) - 1} linked)"
+def group_label(group: str, members: Sequence[str], shown: str | None = None) -> str:
+    """How a node of linked identifiers no party reaches is labelled: its id (or ``shown``, the id as
+    an export names it for a person) and how many more."""
+    return (display(group) if shown is None else shown) + f" (+{len(members) - 1} linked)"
 
 
 def _nodes(case: Case, resolution: Resolution, seen: set[str]) -> pl.DataFrame:

@@ -10,21 +10,34 @@ written as ``; ``-separated text and times as ISO 8601 UTC. The JSON is
 NetworkX's node-link form with the same attributes as real lists, plus a header saying
 which identity links were followed and how contacts were counted. Both are written in
 sorted order, so the same case and decisions give byte-identical files.
+
+An analyst reads these files in Gephi, yEd or i2, so what they show is in people's words
+beside the machine ids, never instead of them: a node's ``label`` names a display name by the
+exhibit that shows it (``Chloe (name in JA/17)``, not ``name:d6968e1b1e75f004:Chloe``) and
+``identifier_labels`` (``proposed_identifier_labels``) lists its identifiers so; an edge's
+``label`` names its channel as the reports do (``Phone call``, not ``voice``) and ``exhibits``
+lists its records as ``JA/7, sms rowid 477``. The ids stay as they were (the node
+id, ``identifiers``, ``event_ids``), so a consumer of format ``atlas-contact-graph/1`` and a
+second import that merges on them read what they always read; the new fields are additions.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import networkx as nx
 import polars as pl
 
-from atlas.graph import ContactGraph, EventIds
+from atlas.exhibits import LIST_SEPARATOR as EXHIBIT_SEPARATOR
+from atlas.exhibits import event_ref_expr, identifier_label, join_list, list_item_expr
+from atlas.graph import ContactGraph, EventIds, group_label
 from atlas.normalise.times import uk_display
 from atlas.spreadsheet_safety import neutralise
+from atlas.wording import channel_name
 
 LIST_SEPARATOR = "; "
 """Lists in GraphML and CSV cells. Not a space: source references contain spaces
@@ -54,26 +67,109 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def flat_graph(cg: ContactGraph) -> nx.MultiDiGraph:
-    """A copy with GraphML-safe (scalar) attributes."""
+class Shown(tuple[str, ...]):
+    """Items in people's words (exhibit references, labels): a GraphML or CSV cell joins them by the
+    served list rule (:func:`atlas.exhibits.join_list`: an item holding ``;`` is quoted), not the
+    plain join of id lists, so the cell splits back into exactly these items."""
+
+    __slots__ = ()
+
+
+def _node_words(refs: Mapping[str, str], node: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """A node's shown words: its ``label`` (a display-name node names the exhibit showing the name,
+    a linked group too) and its identifiers as people read them."""
+    words: dict[str, Any] = {}
+    kind = data.get("kind")
+    if kind == "identifier":
+        words["label"] = identifier_label(refs, node)
+    elif kind == "group":
+        words["label"] = group_label(node, list(data.get("identifiers") or [node]), identifier_label(refs, node))
+    if "identifiers" in data:
+        words["identifier_labels"] = Shown(identifier_label(refs, u) for u in data["identifiers"] or [])
+    if "proposed_identifiers" in data:
+        words["proposed_identifier_labels"] = Shown(identifier_label(refs, u) for u in data["proposed_identifiers"] or [])
+    return words
+
+
+class ExhibitRefs(EventIds):
+    """An edge's records as ``JA/7, sms rowid 477``: a view into one column of every edge's references,
+    as :class:`atlas.graph.EventIds` is into the ids (no Python string per record until a file is
+    written). :meth:`cell` joins them by the served list rule (:func:`atlas.exhibits.join_list`) from
+    the same references quoted once for the whole column in Polars."""
+
+    __slots__ = ("_quoted",)
+
+    def __init__(self, flat: pl.Series, quoted: pl.Series, start: int, n: int) -> None:
+        super().__init__(flat, start, n)
+        self._quoted = quoted
+
+    def cell(self) -> str:
+        return EXHIBIT_SEPARATOR.join(self._quoted.slice(self._start, self._n).to_list())
+
+
+def _edge_exhibits(cg: ContactGraph, refs: Mapping[str, str]) -> dict[tuple[str, str, str], ExhibitRefs]:
+    """Each edge's records as ``JA/7, sms rowid 477``, in the order of its ``event_ids``: one Polars
+    pass over every edge's ids (a case's millions), then a view per edge."""
+    if cg.flat_ids.len() == 0:
+        return {}
+    flat = pl.DataFrame({"e": cg.flat_ids}).select(event_ref_expr(refs, pl.col("e")).alias("r")).get_column("r")
+    missing = flat.null_count()
+    if missing:
+        raise ValueError(f"{missing} record(s) of the contact graph come from no source of the case's exhibit list")
+    quoted = flat.to_frame("r").select(list_item_expr(pl.col("r"))).to_series()
+    return {(u, v, k): ExhibitRefs(flat, quoted, o, n)
+            for u, v, k, o, n in cg.edges.select("src", "dst", "channel", "offset", "events").iter_rows()}
+
+
+_NO_RECORDS: Final = Shown()
+
+
+def _graph_words(cg: ContactGraph, refs: Mapping[str, str]) -> tuple[dict[str, dict[str, Any]],
+                                                                     dict[tuple[str, str, str], ExhibitRefs]]:
+    nodes = {n: _node_words(refs, n, d) for n, d in cg.graph.nodes(data=True)}
+    return nodes, _edge_exhibits(cg, refs)
+
+
+def _edge_words(channel: str, exhibits: ExhibitRefs | Shown) -> dict[str, Any]:
+    """An edge's shown words: its ``label`` (the channel as the reports name it: Gephi and yEd show an
+    edge's label) and its records by exhibit."""
+    return {"label": channel_name(channel), "exhibits": exhibits}
+
+
+def _shown_scalar(value: Any) -> Any:
+    if isinstance(value, ExhibitRefs):
+        return value.cell()
+    return join_list(value) if isinstance(value, Shown) else _scalar(value)
+
+
+def flat_graph(cg: ContactGraph, refs: Mapping[str, str]) -> nx.MultiDiGraph:
+    """A copy with GraphML-safe (scalar) attributes and people's words beside the ids
+    (``refs``: source id → exhibit, :func:`atlas.exhibits.source_refs`)."""
+    node_words, exhibits = _graph_words(cg, refs)
     g = nx.MultiDiGraph()
     g.graph.update({k: _scalar(v) for k, v in cg.graph.graph.items()})
     for n in sorted(cg.graph.nodes):
-        g.add_node(n, **{k: _scalar(v) for k, v in sorted(cg.graph.nodes[n].items())})
+        data = dict(cg.graph.nodes[n]) | node_words[n]
+        g.add_node(n, **{k: _shown_scalar(v) for k, v in sorted(data.items())})
     for u, v, k, data in sorted(cg.graph.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2])):
-        g.add_edge(u, v, key=k, **{a: _scalar(x) for a, x in sorted(data.items())})
+        attrs = dict(data) | _edge_words(k, exhibits.get((u, v, k), _NO_RECORDS))
+        g.add_edge(u, v, key=k, **{a: _shown_scalar(x) for a, x in sorted(attrs.items())})
     return g
 
 
-def write_graphml(cg: ContactGraph, path: Path) -> Path:
-    nx.write_graphml(flat_graph(cg), path, encoding="utf-8", prettyprint=True)
+def write_graphml(cg: ContactGraph, path: Path, refs: Mapping[str, str]) -> Path:
+    nx.write_graphml(flat_graph(cg, refs), path, encoding="utf-8", prettyprint=True)
     return path
 
 
-def graph_json(cg: ContactGraph) -> dict[str, Any]:
-    nodes = [{"id": n, **{k: _jsonable(v) for k, v in sorted(cg.graph.nodes[n].items())}} for n in sorted(cg.graph.nodes)]
+def graph_json(cg: ContactGraph, refs: Mapping[str, str]) -> dict[str, Any]:
+    """NetworkX's node-link form (format ``atlas-contact-graph/1``) with people's words beside the ids."""
+    node_words, exhibits = _graph_words(cg, refs)
+    nodes = [{"id": n, **{k: _jsonable(v) for k, v in sorted((dict(cg.graph.nodes[n]) | node_words[n]).items())}}
+             for n in sorted(cg.graph.nodes)]
     edges = [
-        {"source": u, "target": v, "key": k, **{a: _jsonable(x) for a, x in sorted(d.items())}}
+        {"source": u, "target": v, "key": k,
+         **{a: _jsonable(x) for a, x in sorted((dict(d) | _edge_words(k, exhibits.get((u, v, k), _NO_RECORDS))).items())}}
         for u, v, k, d in sorted(cg.graph.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2]))
     ]
     return {
@@ -86,23 +182,30 @@ def graph_json(cg: ContactGraph) -> dict[str, Any]:
     }
 
 
-def write_json(cg: ContactGraph, path: Path) -> Path:
-    path.write_text(json.dumps(graph_json(cg), indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+def write_json(cg: ContactGraph, path: Path, refs: Mapping[str, str]) -> Path:
+    path.write_text(json.dumps(graph_json(cg, refs), indent=1, sort_keys=True, ensure_ascii=False) + "\n",
+                    encoding="utf-8")
     return path
 
 
-def write_csv(cg: ContactGraph, path: Path) -> Path:
-    """One row per edge, for tabular imports (i2 Analyst's Notebook, spreadsheets)."""
+def write_csv(cg: ContactGraph, path: Path, refs: Mapping[str, str]) -> Path:
+    """One row per edge, for tabular imports (i2 Analyst's Notebook, spreadsheets): both ends' labels
+    in people's words beside their ids, and the edge's records by exhibit (``exhibits``, last)."""
     nodes = cg.graph.nodes
+    node_words, exhibits = _graph_words(cg, refs)
+
+    def label(n: str) -> str:
+        return str(node_words[n].get("label", nodes[n].get("label", n)))
+
     rows = []
     for u, v, k, d in sorted(cg.graph.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2])):
         rows.append({
-            "from_id": u, "from_label": nodes[u].get("label", u), "from_identifiers": _scalar(nodes[u].get("identifiers", [u])),
-            "to_id": v, "to_label": nodes[v].get("label", v), "to_identifiers": _scalar(nodes[v].get("identifiers", [v])),
+            "from_id": u, "from_label": label(u), "from_identifiers": _scalar(nodes[u].get("identifiers", [u])),
+            "to_id": v, "to_label": label(v), "to_identifiers": _scalar(nodes[v].get("identifiers", [v])),
             "channel": k, "contacts": d["contacts"], "records": d["events"], "calls": d["calls"], "messages": d["messages"],
             "unanswered": d["unanswered"], "night": d["night"], "first_utc": _scalar(d["first"]),
             "last_utc": _scalar(d["last"]), "first_uk": uk_display(d["first"]), "last_uk": uk_display(d["last"]),
-            "event_ids": _scalar(d["event_ids"]),
+            "event_ids": _scalar(d["event_ids"]), "exhibits": _shown_scalar(exhibits.get((u, v, k), _NO_RECORDS)),
         })
     neutralise(pl.DataFrame(rows, schema=_CSV_SCHEMA)).write_csv(path)
     return path
@@ -111,15 +214,16 @@ def write_csv(cg: ContactGraph, path: Path) -> Path:
 _CSV_SCHEMA = {c: pl.String for c in ("from_id", "from_label", "from_identifiers", "to_id", "to_label",
                                        "to_identifiers", "channel")} | {
     c: pl.Int64 for c in ("contacts", "records", "calls", "messages", "unanswered", "night")} | {
-    c: pl.String for c in ("first_utc", "last_utc", "first_uk", "last_uk", "event_ids")}
+    c: pl.String for c in ("first_utc", "last_utc", "first_uk", "last_uk", "event_ids", "exhibits")}
 
 
-def write(cg: ContactGraph, path: Path) -> Path:
-    """By suffix: ``.graphml`` (or ``.xml``), ``.json`` or ``.csv``."""
+def write(cg: ContactGraph, path: Path, refs: Mapping[str, str]) -> Path:
+    """By suffix: ``.graphml`` (or ``.xml``), ``.json`` or ``.csv``. ``refs`` (source id → exhibit,
+    :func:`atlas.exhibits.source_refs`) names the records and display names for people."""
     path.parent.mkdir(parents=True, exist_ok=True)
     suffix = path.suffix.lower()
     if suffix == ".json":
-        return write_json(cg, path)
+        return write_json(cg, path, refs)
     if suffix == ".csv":
-        return write_csv(cg, path)
-    return write_graphml(cg, path)
+        return write_csv(cg, path, refs)
+    return write_graphml(cg, path, refs)

@@ -57,6 +57,8 @@ def contacts_view(review: Review) -> pl.DataFrame:
     ).select(
         uk_time("ts_utc").fill_null("").alias("when (UK)"),
         pl.col("kind"),
+        # the store's keys ("mms/sms", "voice") here: "MMS or SMS (the records differ)" widened the column from 9 to
+        # 31 characters and pushed "from"/"to" off an 80-column screen; the filter list names each channel
         pl.col("channels").list.join("/").alias("channel"),
         who_expr("party_from", names).fill_null("").alias("from"),
         pl.col("party_to").list.eval(who_expr("", names)).list.join("; ").alias("to"),
@@ -79,6 +81,19 @@ def contacts_view(review: Review) -> pl.DataFrame:
         .otherwise(None).alias("_side_b"),
         pl.col("_first_event"),
     ).with_columns(_haystack())
+
+
+def _named(column: pl.Expr, keys: pl.Series) -> pl.Expr:
+    """Channel keys in a string column (``voice``, ``mms/sms``) as people name them
+    (:func:`atlas.wording.channel_name`), each distinct key named once."""
+    return column.replace_strict(*_name_pairs(keys), default=column, return_dtype=pl.String)
+
+
+def _name_pairs(keys: pl.Series) -> tuple[list[str], list[str]]:
+    from atlas.wording import channel_name
+
+    distinct = keys.drop_nulls().unique().sort().to_list()
+    return distinct, [channel_name(k) for k in distinct]
 
 
 def _haystack() -> pl.Expr:
@@ -125,12 +140,24 @@ def conversations(view: pl.DataFrame, names: dict[str, str]) -> pl.DataFrame:
         .agg(pl.len().alias("contacts"), pl.col("when (UK)").first().alias("first (UK)"),
              pl.col("when (UK)").last().alias("last (UK)"), pl.col("_side_a").first(), pl.col("_side_b").first(),
              pl.col("_channels").list.explode(keep_nulls=False, empty_as_null=False).unique().sort().alias("_ch"))
-        .with_columns(pl.col("_ch").list.join(", ").alias("channels"),
+        .with_columns(pl.col("_ch").list.eval(_named(pl.element(), _channel_keys(pairs))).list.join(", ").alias("channels"),
                       pl.concat_str([who_expr("_side_a", names), who_expr("_side_b", names)], separator=" ↔ ")
                       .alias("between"))
         .sort(["contacts", "_pair"], descending=[True, False])
         .select("between", "contacts", "channels", "first (UK)", "last (UK)", "_pair")
     )
+
+
+def channel_options(view: pl.DataFrame) -> list[tuple[str, str]]:
+    """The timeline's channel filter: (what the list shows, the key the filter takes), the channel as people
+    name it (``Phone call``), not the key (``voice``)."""
+    from atlas.wording import channel_name
+
+    return [(channel_name(c), c) for c in _channel_keys(view).unique().sort().to_list()]
+
+
+def _channel_keys(view: pl.DataFrame) -> pl.Series:
+    return view.get_column("_channels").explode().drop_nulls() if view.height else pl.Series([], dtype=pl.String)
 
 
 THREAD_COLUMNS = ("when (UK)", "from", "channel", "kind", "status", "sources", "record", "text",
@@ -186,6 +213,7 @@ def _threat_flag(confirmed: bool) -> str:
 def incidents_frame(review: Review) -> pl.DataFrame:
     from atlas.conduct.parties import target_names
     from atlas.review import uk_date
+    from atlas.wording import channel_name
 
     result = review.conduct()
     confirmed = set(result.occasion_count.confirmed_dates) if result.occasion_count else set()
@@ -198,7 +226,7 @@ def incidents_frame(review: Review) -> pl.DataFrame:
                                                  ("night", i.night)) if on)
                        + _presence_flags(i.presences)
                        + (" breach confirmed by an officer" if "confirmed-breach" in i.kinds else "")).strip(),
-             "to": ", ".join(target_names(i.targets, names)), "channels": ", ".join(i.channels),
+             "to": ", ".join(target_names(i.targets, names)), "channels": ", ".join(channel_name(c) for c in i.channels),
              "records": len(i.event_ids), "_event_ids": list(i.event_ids),
              "_finding": f"incident:{i.date.isoformat()}"} for i in result.incidents]
     return _rows(rows, {"date": pl.String, "contacts": pl.Int64, "flags": pl.String, "to": pl.String, "channels": pl.String,
@@ -226,11 +254,12 @@ BREACH_TABLE: dict[str, type[pl.DataType] | pl.DataType] = {
 
 
 def _breach_row(review: Review, b: Breach) -> dict[str, Any]:
-    """The plain rule: one breach as the table's row."""
+    """The plain rule: one breach as the table's row (the channel in people's words: ``SMS``, not ``sms``)."""
     from atlas.normalise.identifiers import display
+    from atlas.wording import channel_name
 
     return {"when (UK)": review.uk(b.ts), "order": b.order, "kind": b.kind,
-            "how": b.channel or f"{b.place}: {b.certainty}",
+            "how": channel_name(b.channel) if b.channel else f"{b.place}: {b.certainty}",
             "identifier used": ", ".join(display(u) for u in b.identifiers)
             + (f" ({b.identifier_status})" if b.identifier_status else ""),
             "records": len(b.event_ids), "first record": review.record_ref(b.event_ids[0]) if b.event_ids else "",
@@ -252,6 +281,7 @@ def breaches_frame(review: Review) -> pl.DataFrame:
     from atlas.conduct.records import Breach
     from atlas.exhibits import event_ref_expr
     from atlas.normalise.identifiers import display
+    from atlas.wording import channel_name
 
     result = review.conduct()
     rows = result.breach_rows
@@ -264,11 +294,14 @@ def breaches_frame(review: Review) -> pl.DataFrame:
                 if shown.len() else pl.col("identifiers"))
     status = pl.col("identifier_status")
     first = pl.col("event_ids").list.first()
+    keys = contacts.get_column("channel").drop_nulls().unique().sort()
+    channel = (pl.col("channel").replace_strict(keys, [channel_name(k) for k in keys.to_list()], return_dtype=pl.String)
+               if keys.len() else pl.col("channel"))
     table = contacts.select(
         "ts", "kind", "order", "seq",
         pl.col("ts_utc").dt.convert_time_zone(UK).dt.strftime("%d/%m/%Y %H:%M %Z").alias("when (UK)"),
         pl.when(pl.col("channel").is_null() | (pl.col("channel") == "")).then(pl.lit("None: None"))
-        .otherwise(pl.col("channel")).alias("how"),
+        .otherwise(channel).alias("how"),
         (shown_as.list.join(", ").fill_null("")
          + pl.when(status.is_null() | (status == "")).then(pl.lit("")).otherwise(" (" + status + ")"))
         .alias("identifier used"),

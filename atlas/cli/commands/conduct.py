@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from atlas.cli.output import as_of_date, console, dumps, print_json, print_table
 from atlas.errors import AtlasError
-from atlas.wording import plural
+from atlas.wording import channel_name, plural
 
 if TYPE_CHECKING:  # imported where used: start-up stays light (atlas.cli)
     from atlas.conduct import ConductOptions, ConductResult
@@ -127,6 +127,13 @@ def s2a_rows(v: S2AVerdict) -> list[list[object]]:
             for label, value in rows + [["law", text] for text in v.law]]
 
 
+def _channel_kind(channel: str, kind: str) -> str:
+    """A channel and kind of contact as people say it: ``SMS message``, ``Phone call`` (not the store's
+    ``voice call`` nor ``Phone call call``), ``WhatsApp call``."""
+    name = channel_name(channel)
+    return name if name.lower().endswith(kind.lower()) else f"{name} {kind}"
+
+
 def _print(result: ConductResult, data: dict[str, Any], limit: int, rules: Rules, refs: dict[str, str],
            names: dict[str, str]) -> None:
     """The conduct listing. Every piece of the case's words (its reference, an order's reference and title, a
@@ -154,7 +161,7 @@ def _print(result: ConductResult, data: dict[str, Any], limit: int, rules: Rules
         ["per person", ", ".join(f"{target_names([k], names)[0]}: {v}" for k, v in coc["per_target_occasions"].items())],
         ["first / last", f"{_d(coc['first_incident'])} - {_d(coc['last_incident'])}"],
     ])
-    rows = [[_d(i["date"]), i["contacts"], ", ".join(i["channels"]), ", ".join(target_names(i["targets"], names)),
+    rows = [[_d(i["date"]), i["contacts"], ", ".join(channel_name(c) for c in i["channels"]), ", ".join(target_names(i["targets"], names)),
              " ".join(f for f, on in (("THREAT?", i["threat"]), ("BREACH", i["breach"]), ("night", i["night"])) if on)
              + ("" if not i["presences"] else " presence: " + ", ".join(sorted({str(p["place"]) for p in i["presences"]}))),
              len(i["event_ids"])] for i in data["incidents"]]
@@ -189,7 +196,7 @@ def _print(result: ConductResult, data: dict[str, Any], limit: int, rules: Rules
             out.print(f"[yellow]warning:[/yellow] {escape(o['law_warning'])}")
     print_table(f"Breaches ({len(data['breaches'])})", ["when (UK)", "order", "kind", "how", "identifier", "records"], [
         [_uk(b["ts"]), b["order"], b["kind"],
-         b.get("channel") or f"{b.get('place')}: {b.get('certainty')}",
+         channel_name(b["channel"]) if b.get("channel") else f"{b.get('place')}: {b.get('certainty')}",
          ", ".join(display(u) for u in b.get("identifiers", [])) + (f" ({b['identifier_status']})" if b.get("identifier_status") else ""),
          len(b["event_ids"])] for b in data["breaches"][-limit:]])
     if data["possible_breaches"]:
@@ -234,7 +241,8 @@ def _print(result: ConductResult, data: dict[str, Any], limit: int, rules: Rules
     prof, esc = data["contact_profile"], data["escalation"]
     calls, msgs = prof["calls"], prof["messages"]
     print_table("Pattern (indicators)", ["", ""], [
-        ["by channel", "; ".join(f"{r['channel']} {r['kind']} {r['direction']}: {r['contacts']}" for r in prof["by_channel_direction"])],
+        ["by channel", "; ".join(f"{_channel_kind(r['channel'], r['kind'])} {r['direction']}: {r['contacts']}"
+                                for r in prof["by_channel_direction"])],
         ["calls unanswered", f"{calls['unanswered']} of {calls['total']} ({calls['unanswered_rate']})"],
         ["messages unreplied", f"{msgs['unreplied']} of {msgs['total']} ({msgs['unreplied_rate']})"],
         ["night-time", f"{prof['night']['contacts']} ({prof['night']['hours']})"],
@@ -253,7 +261,7 @@ def _print(result: ConductResult, data: dict[str, Any], limit: int, rules: Rules
         print_table("Identifiers attributed to nobody that contacted the victim (leads, not counted)",
                     ["identifier", "first", "last", "contacts", "victim's replies", "channels", "one-way, after the conduct began"], [
                         [display(u["identifier"]), _uk(u["first_seen"]), _uk(u["last_seen"]), u["contacts"], u["from_victim"],
-                         ", ".join(u["channels"]), "YES" if u["like_the_suspect"] else "-"]
+                         ", ".join(channel_name(c) for c in u["channels"]), "YES" if u["like_the_suspect"] else "-"]
                         for u in leads[:limit]])
     print_table(f"Acts associated with stalking shown by the data ({s2a_rule.examples_citation})",
                 ["behaviour", "shown", "count", "basis", "citation"], [

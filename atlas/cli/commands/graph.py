@@ -95,7 +95,13 @@ def run(args: argparse.Namespace) -> int:
             cg = build_bounded_graph(case, include_proposed=args.with_proposed, dedupe=not args.no_dedupe)
         else:
             cg = build_graph(case, include_proposed=args.with_proposed, dedupe=not args.no_dedupe)
-    written = [str(write(cg, out)) for out in args.out]
+    if args.out:
+        from atlas.exhibits import source_refs
+
+        refs = source_refs(case)
+        written = [str(write(cg, out, refs)) for out in args.out]
+    else:
+        written = []
     labels = {n: str(d.get("label") or display(n)) for n, d in cg.graph.nodes(data=True)}
     top = pairs(cg)
     third = third_party_contacts(cg)

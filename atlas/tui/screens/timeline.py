@@ -73,8 +73,7 @@ class TimelineScreen(ReviewScreen):
     async def load(self) -> None:
         self.sub_title = "Timeline of contacts (de-duplicated; r: raw records)"
         self.view = views.raw_view(self.review) if self.raw else views.contacts_view(self.review)
-        channels = sorted(set(self.view.get_column("_channels").explode().drop_nulls().to_list())) if self.view.height else []
-        self.query_one("#channel", Select).set_options([(c, c) for c in channels])
+        self.query_one("#channel", Select).set_options(views.channel_options(self.view))
         existing = list(self.query("#events").results(FrameTable))
         if existing:
             existing[0].set_frame(self.view)
