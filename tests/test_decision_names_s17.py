@@ -159,11 +159,12 @@ def test_the_workbench_exhibits_screen_names_a_tagged_finding(possible_case: Pat
     assert list(row)[-2] == HANDLE_HEADER  # the last column shown (the target behind it is hidden)
 
 
-def test_atlas_people_lists_a_proposed_link_by_its_two_sides_handle_last(possible_case: Path, tmp_path: Path,
-                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+
+def _with_proposed_link(possible_case: Path, tmp_path: Path) -> tuple[Path, Case, str]:
+    """A copy of the possible-items case with one link proposed (tel:…002 = tel:…013, same IMEI):
+    its folder, the opened case and the link's handle."""
     from atlas.identity.ledger import ensure_schema, propose
 
-    monkeypatch.setenv("COLUMNS", "300")
     case_dir = tmp_path / "c"
     shutil.copytree(possible_case, case_dir)
     case = Case.open(case_dir)
@@ -171,6 +172,12 @@ def test_atlas_people_lists_a_proposed_link_by_its_two_sides_handle_last(possibl
         ensure_schema(con)
         lid, _ = propose(case, con, "tel:+447700900002", "tel:+447700900013", "same-imei", reason="same IMEI",
                          support=[], score=None, origin="discovery:test")
+    return case_dir, case, lid
+
+def test_atlas_people_lists_a_proposed_link_by_its_two_sides_handle_last(possible_case: Path, tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "300")
+    case_dir, _, lid = _with_proposed_link(possible_case, tmp_path)
     rc, out = _cli("people", str(case_dir))
     assert rc == 0
     block = out[out.index("Proposed links awaiting a decision"):]
@@ -184,16 +191,8 @@ def test_atlas_people_lists_a_proposed_link_by_its_two_sides_handle_last(possibl
 def test_atlas_note_names_what_a_note_is_about(possible_case: Path, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """`atlas note CASE` listed 'about' as the key (event:<16-hex source id>/row 3, link:L…) and the time in ISO."""
-    from atlas.identity.ledger import ensure_schema, propose
-
     monkeypatch.setenv("COLUMNS", "300")
-    case_dir = tmp_path / "c"
-    shutil.copytree(possible_case, case_dir)
-    case = Case.open(case_dir)
-    with case.db() as con:
-        ensure_schema(con)
-        lid, _ = propose(case, con, "tel:+447700900002", "tel:+447700900013", "same-imei", reason="same IMEI",
-                         support=[], score=None, origin="discovery:test")
+    case_dir, case, lid = _with_proposed_link(possible_case, tmp_path)
     event = case.events().select("event_id").head(1).collect().item()
     rc, said = _cli("note", str(case_dir), "asked the network", "--about", f"event:{event}")
     prefix = case.manifest.exhibit_prefix
@@ -212,17 +211,10 @@ def test_the_reviewers_note_names_what_a_note_is_about(possible_case: Path, tmp_
     from atlas.conduct import analyse
     from atlas.decisions.notes import add_note
     from atlas.exhibits import source_refs
-    from atlas.identity.ledger import ensure_schema, propose
     from reports.document import Table
     from reports.reviewer_note import _decisions
 
-    case_dir = tmp_path / "c"
-    shutil.copytree(possible_case, case_dir)
-    case = Case.open(case_dir)
-    with case.db() as con:
-        ensure_schema(con)
-        lid, _ = propose(case, con, "tel:+447700900002", "tel:+447700900013", "same-imei", reason="same IMEI",
-                         support=[], score=None, origin="discovery:test")
+    _, case, lid = _with_proposed_link(possible_case, tmp_path)
     conduct = analyse(case, as_of=date(2026, 9, 1))
     handle = conduct.colocation_reviews[0].id
     add_note(case, f"link:{lid}", "asked the network for the IMEI history")

@@ -61,6 +61,19 @@ def test_a_conversation_names_its_two_sides_from_data_not_by_splitting_the_pair_
     assert pairs.get_column("contacts").to_list() == [2]
 
 
+class _ThreeExhibits:
+    """A stub review's three sources, whose references' text does not end in their numbers (JA/10 (bag A)):
+    a sort that reads the number back out of the text gets them wrong; one by the numbers as data does not."""
+
+    @staticmethod
+    def source_refs() -> dict[str, str]:
+        return {"s1": "JA/10 (bag A)", "s2": "JA/9 (bag B)", "s3": "JA/2 (bag C)"}
+
+    @staticmethod
+    def source_numbers() -> dict[str, int]:
+        return {"s1": 10, "s2": 9, "s3": 2}
+
+
 def test_the_overview_orders_sources_by_their_exhibit_numbers_as_data() -> None:
     """The Overview sorted its sources by int(reference.split('/')[-1]), reading the number back out of
     the text it shows. It now sorts by Review.source_numbers(); a reference whose text does not end in
@@ -74,16 +87,8 @@ def test_the_overview_orders_sources_by_their_exhibit_numbers_as_data() -> None:
         def party_names() -> dict[str, str]:
             return {}
 
-    class _Review:
+    class _Review(_ThreeExhibits):
         case = type("C", (), {"manifest": _Manifest()})()
-
-        @staticmethod
-        def source_refs() -> dict[str, str]:
-            return {"s1": "JA/10 (bag A)", "s2": "JA/9 (bag B)", "s3": "JA/2 (bag C)"}
-
-        @staticmethod
-        def source_numbers() -> dict[str, int]:
-            return {"s1": 10, "s2": 9, "s3": 2}
 
         @staticmethod
         def identity_map() -> dict[str, str]:
@@ -123,16 +128,8 @@ def test_the_sources_screen_orders_sources_and_rejects_by_exhibit_numbers_as_dat
         def rejects() -> pl.LazyFrame:
             return rejects.lazy()
 
-    class _Review:
+    class _Review(_ThreeExhibits):
         case = _Case()
-
-        @staticmethod
-        def source_refs() -> dict[str, str]:
-            return {"s1": "JA/10 (bag A)", "s2": "JA/9 (bag B)", "s3": "JA/2 (bag C)"}
-
-        @staticmethod
-        def source_numbers() -> dict[str, int]:
-            return {"s1": 10, "s2": 9, "s3": 2}
 
     stub = type("S", (), {"review": _Review(), "headline_widget": lambda self: Static()})()
     tables = [w for w in SourcesScreen.compose(stub) if isinstance(w, FrameTable)]  # type: ignore[arg-type]
