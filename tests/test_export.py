@@ -371,9 +371,12 @@ def test_the_i2_and_case_documents_name_each_followed_link_by_what_it_joins(case
                    if f.get("Type") == "SummaryFieldComments")
     doc = json.loads((tmp_path / "c.jsonld").read_text(encoding="utf-8"))
     [action] = [n for n in doc["@graph"] if n.get("uco-core:name") == "export as CASE/UCO"]
-    for said in (summary, str(action["uco-core:description"])):
-        assert "1 proposed link(s) awaiting a decision" in said and f"= {NEW_NUMBER})" in said, said
-        assert link.link_id not in said
+    export(Case.open(case_dir), "geojson", tmp_path / "c.geojson", include_proposed=True)
+    header = json.loads((tmp_path / "c.geojson").read_text(encoding="utf-8"))
+    suspect = next(p for p in Case.open(case_dir).manifest.parties if p.id == "suspect")
+    for said in (summary, str(action["uco-core:description"]), str(header)):
+        assert "1 proposed link(s) awaiting a decision" in said and f"({suspect.name} (suspect) = {NEW_NUMBER})" in said, said
+        assert link.link_id not in said and "party:suspect" not in said  # the party by its name, as the i2 chart's person
 
 
 def test_a_case_link_decision_is_named_by_what_it_joins_with_its_ledger_id_a_property(

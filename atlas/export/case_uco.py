@@ -34,7 +34,7 @@ from typing import Any, Final
 from atlas.exhibits import cited_ref, identifier_label
 from atlas.store.hashing import HASH_BASIS_BYTES
 
-from .inputs import ExportContext
+from .inputs import ExportContext, side_label
 
 CONTEXT: Final = {
     "case-investigation": "https://ontology.caseontology.org/case/investigation/",
@@ -184,8 +184,8 @@ decision's subject (always ``link``) and ``state`` (the same as ``status``)."""
 def _side(ctx: ExportContext, value: Any) -> str:
     """One side of a link: a party by the name case.toml gives it and its role (``Simon Suspect (suspect)``, as
     the i2 chart names its person), never its key ``party:suspect``; an identifier as :func:`_fact` shows it."""
-    if isinstance(value, str) and value.startswith("party:") and (party := ctx.parties.get(value[6:])) is not None:
-        return f"{party.name or party.id} ({party.role})"
+    if isinstance(value, str) and value.startswith("party:") and value.removeprefix("party:") in ctx.parties:
+        return side_label(ctx.refs, ctx.parties, value)
     return _fact(ctx, value)
 
 
@@ -292,7 +292,7 @@ def build(ctx: ExportContext, sources: Iterable[SourceFile], audit: Iterable[Aud
     export = _action(
         ctx, "export:case-uco", "export as CASE/UCO",
         f"This document, written by Atlas {ctx.atlas_version} from case {ctx.case_reference}. Identity links followed: "
-        f"{ctx.policy.describe(ctx.refs)}." + (f" {ctx.integrity}." if ctx.integrity else ""), at=None, instruments=[atlas_tool],
+        f"{ctx.policy.describe(ctx.refs, ctx.parties)}." + (f" {ctx.integrity}." if ctx.integrity else ""), at=None, instruments=[atlas_tool],
         objects=[i for s in srcs for i in source_files[s.source_id]] + sorted(store_iris.values()))
     graph.append(export)
     actions.append(export["@id"])

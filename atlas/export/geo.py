@@ -221,7 +221,7 @@ def _header(geo: GeoInputs, ctx: ExportContext) -> dict[str, Any]:
     contact_breaches = sum(1 for b in geo.breaches if b.kind == "contact")
     dismissed = sum(1 for p in geo.possible if p.state == "dismissed")
     header = {"case": ctx.case_reference, "written_by": f"Atlas {ctx.atlas_version}",
-              "identity": ctx.policy.to_json(ctx.refs),  # served: identifiers by exhibit, no ledger ids
+              "identity": ctx.policy.to_json(ctx.refs, ctx.parties),  # served: identifiers by exhibit, no ledger ids
               "coordinates": "WGS 84 longitude, latitude", "times": TIMES,
               "not_drawn": f"{contact_breaches} contact breach(es) (no place)" + (
                   f"; {dismissed} possible co-location(s) dismissed by an officer (never counted; listed in the "
@@ -309,7 +309,7 @@ def kml_document(geo: GeoInputs, ctx: ExportContext) -> bytes:
     doc = etree.SubElement(root, _k("Document"))
     etree.SubElement(doc, _k("name")).text = xml_safe(f"Atlas: {ctx.case_reference}")
     etree.SubElement(doc, _k("description")).text = xml_safe(
-        (f"{ctx.integrity}. " if ctx.integrity else "") + f"Written by {header['written_by']}. Identity links followed: {ctx.policy.describe(ctx.refs)}. Times: {TIMES}. "
+        (f"{ctx.integrity}. " if ctx.integrity else "") + f"Written by {header['written_by']}. Identity links followed: {ctx.policy.describe(ctx.refs, ctx.parties)}. Times: {TIMES}. "
         f"Not drawn: {header['not_drawn']}.")
     features = _features(geo)
     possible = [f for f in features if f.kind == "possible-co-location"]

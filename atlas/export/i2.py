@@ -66,7 +66,7 @@ def build(contacts: pl.DataFrame, ctx: ExportContext, *, created: str) -> I2Char
 
     chart = ANXChart(settings={"summary": {"created": created, "title": f"Atlas contacts: {ctx.case_reference}",
                                            "comments": xml_safe((f"{ctx.integrity}. " if ctx.integrity else "")
-                                                                   + f"Identity links followed: {ctx.policy.describe(ctx.refs)}"),
+                                                                   + f"Identity links followed: {ctx.policy.describe(ctx.refs, ctx.parties)}"),
                                            "author": f"Atlas {ctx.atlas_version}"}})
     chart.add_strength(name="Proposed", dot_style=DotStyle.DASHED)
     utc = TimeZone(id=UTC_ZONE_ID, name="UTC")

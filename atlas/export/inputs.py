@@ -44,11 +44,14 @@ class IdentityPolicy:
     def name(self) -> str:
         return "confirmed-and-proposed" if self.include_proposed else "confirmed"
 
-    def describe(self, refs: Mapping[str, str] | None = None) -> str:
+    def describe(self, refs: Mapping[str, str] | None = None, parties: Mapping[str, PartyInfo] | None = None) -> str:
         """Which links were followed. With ``refs`` (an output served on the defence) no ledger id is
-        listed: each link is named by what it joins (see :meth:`to_json`)."""
+        listed: each link is named by what it joins (see :meth:`to_json`), a party side by its name and
+        role from ``parties`` (``Simon Suspect (suspect)``, not ``party:suspect``)."""
         def named(lk: FollowedLink) -> str:
-            return lk.link_id if refs is None else f"{identifier_label(refs, lk.a)} = {identifier_label(refs, lk.b)}"
+            if refs is None:
+                return lk.link_id
+            return f"{side_label(refs, parties or {}, lk.a)} = {side_label(refs, parties or {}, lk.b)}"
         confirmed = [named(lk) for lk in self.links if lk.status == "confirmed"]
         proposed = [named(lk) for lk in self.links if lk.status == "proposed"]
         text = "case.toml attributions"
@@ -60,15 +63,16 @@ class IdentityPolicy:
             text += "; proposed links awaiting a decision were not followed"
         return text
 
-    def to_json(self, refs: Mapping[str, str] | None = None) -> dict[str, Any]:
+    def to_json(self, refs: Mapping[str, str] | None = None,
+                parties: Mapping[str, PartyInfo] | None = None) -> dict[str, Any]:
         """The policy and its links; with ``refs`` (served: the GIS exports) each link without its ledger id,
-        its identifiers as a person reads them (``Dan (name in JA/21)``)."""
+        its sides as a person reads them (``Dan (name in JA/21)``, ``Simon Suspect (suspect)``)."""
         if refs is None:
             links = [lk.to_json() for lk in self.links]
         else:
-            links = [{k: (identifier_label(refs, v) if k in ("a", "b") else v) for k, v in lk.to_json().items()
+            links = [{k: (side_label(refs, parties or {}, v) if k in ("a", "b") else v) for k, v in lk.to_json().items()
                       if k != "link_id"} for lk in self.links]
-        return {"policy": self.name, "description": self.describe(refs), "links": links}
+        return {"policy": self.name, "description": self.describe(refs, parties), "links": links}
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,15 @@ class PartyInfo:
     id: str
     role: str
     name: str
+
+
+def side_label(refs: Mapping[str, str], parties: Mapping[str, PartyInfo], value: str) -> str:
+    """One side of an identity link as a reader sees it: a party by the name case.toml gives it and its
+    role (``Simon Suspect (suspect)``, as the i2 chart names its person), never its key ``party:suspect``;
+    an identifier as :func:`atlas.exhibits.identifier_label` shows it (``Dan (name in JA/21)``)."""
+    if value.startswith("party:") and (party := parties.get(value.removeprefix("party:"))) is not None:
+        return f"{party.name or party.id} ({party.role})"
+    return identifier_label(refs, value)
 
 
 @dataclass(frozen=True)
