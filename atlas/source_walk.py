@@ -70,8 +70,7 @@ def check_regular(path: Path) -> os.stat_result:
         # A walk hands over a folder only when it could not list it (:func:`_walk_folder`): its
         # files are unknown, so it fails, with the error listing it gives now.
         try:
-            with os.scandir(path):
-                pass
+            os.scandir(path).close()  # listing it again only to name the OS error it gives
         except OSError as exc:
             raise SourceReadError(shown(path), f"folder cannot be listed ({os_error_words(exc)})", "folder") from exc
         raise FormatError(f"{shown(path)}: is a folder (it could not be listed when the folder holding it was walked)")
