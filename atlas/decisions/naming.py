@@ -11,10 +11,12 @@ and ``--json`` keep the handles as ids (machine use; their schemas are unchanged
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
     from atlas.decisions.exhibits import TaggedExhibit
+    from atlas.exhibits import PartyInfo
     from atlas.review import Review
 
 HANDLE_HEADER: Final = "command handle"
@@ -38,9 +40,13 @@ def breach_name(order: str, place: str, when: str) -> str:
     return f"the possible breach of order {order} at {place}, {when}"
 
 
-def link_name(a: str, b: str) -> str:
-    """``the link Background Person 04 ↔ tel:+447700900014``: a link by its two sides."""
-    return f"the link {a} ↔ {b}"
+def link_name(refs: Mapping[str, str], parties: Mapping[str, PartyInfo], a: str, b: str) -> str:
+    """``the link Simon Suspect (suspect) ↔ Dan (name in JA/21)``: a link by its two sides (the ledger's
+    ``a`` and ``b``), each as :func:`atlas.exhibits.side_label` shows it: a party by its name and role,
+    never its key ``party:suspect``; a display name by the exhibit that shows it."""
+    from atlas.exhibits import side_label
+
+    return f"the link {side_label(refs, parties, a)} ↔ {side_label(refs, parties, b)}"
 
 
 def headed(name: str) -> str:
@@ -106,7 +112,7 @@ def note_about_name(review: Review, about: str) -> str:
     ``threat@<event id>``: keys Atlas writes), as people read it: a record by its exhibit, a link by its two
     sides, a finding by :func:`finding_name`. A key of another shape (an officer's own words) is shown as
     written; so is an id the case no longer holds."""
-    from atlas.exhibits import cited_ref, identifier_label
+    from atlas.exhibits import case_parties, cited_ref
 
     if about == "case":
         return "the case"
@@ -121,7 +127,7 @@ def note_about_name(review: Review, about: str) -> str:
 
         for link in read_links(review.case):
             if link.link_id == item:
-                return link_name(identifier_label(refs, link.a), identifier_label(refs, link.b))
+                return link_name(refs, case_parties(review.case), link.a, link.b)
         return about
     candidate, at, event = about.partition("@")
     if at and candidate and ":" not in candidate:
