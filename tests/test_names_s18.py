@@ -65,3 +65,18 @@ def test_the_workbench_link_rows_name_the_party_side(linked: tuple[Case, str]) -
     sides = set(rows["a"].to_list()) | set(rows["b"].to_list())
     assert "Simon Suspect (suspect)" in sides and not any("party" in s for s in sides), sides
     assert set(rows["_a"].to_list()) | set(rows["_b"].to_list()) == {"party:suspect", OTHER}
+
+
+def test_the_finding_index_names_every_finding_as_the_plain_rule(rejected_ex_case: Path) -> None:
+    """finding_name looks a tagged finding up in one index built per analysis; it names every finding (and a
+    key the analysis no longer holds, and a warning) exactly as the plain linear search does."""
+    from atlas.decisions.naming import finding_name, finding_name_plain
+    from atlas.review import Review
+
+    review = Review(Case.open(rejected_ex_case))
+    keys = sorted(review.finding_names())
+    kinds = {k.partition(":")[0] for k in keys}
+    assert {"candidate", "incident", "breach"} <= kinds, kinds
+    keys += ["candidate:Tffffffff", "colocation:2020-01-01T00:00:00+00:00", "warning:3", "gap:x", "nonsense", ""]
+    assert [finding_name(review, k) for k in keys] == [finding_name_plain(review, k) for k in keys]
+    assert review.finding_names() is review.finding_names()  # built once per ledger generation
