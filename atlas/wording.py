@@ -117,6 +117,13 @@ def channel_name(channel: str) -> str:
     return parts[0] if parts else "unknown"
 
 
+def channels_said(channels: Iterable[str]) -> str:
+    """A list of contact channels for a reader, each as :func:`channel_name` names it, once, in the
+    order given: ``Instagram, SMS, Phone call, WhatsApp`` (the tables and lines showed the store's keys,
+    ``instagram, sms, voice, whatsapp``)."""
+    return ", ".join(dict.fromkeys(channel_name(c) for c in channels)) or "unknown"
+
+
 def location_sources(channels: Iterable[str]) -> str:
     """The sources of a set of positions for a reader: ``Google location history and GPS``; ``location``
     when none is named."""
@@ -126,5 +133,5 @@ def location_sources(channels: Iterable[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
-__all__ = ["CHANNEL_NAMES", "LOCATION_CHANNEL_NAMES", "PRONOUNS", "UNSTATED", "Pronouns", "channel_name",
+__all__ = ["CHANNEL_NAMES", "LOCATION_CHANNEL_NAMES", "PRONOUNS", "UNSTATED", "Pronouns", "channel_name", "channels_said",
            "location_sources", "noun", "plural", "pronouns_named"]

@@ -23,6 +23,7 @@ from atlas.graph import ContactGraph
 from atlas.normalise.identifiers import display
 from atlas.store import Case
 from atlas.stream.graph import PairGraph
+from atlas.wording import channel_name
 
 from .inputs import IdentifierClaim
 
@@ -183,7 +184,8 @@ def _layout(case: Case, edges: list[dict[str, Any]], keep: set[str], weight: Map
         node_rows.append({"id": n, "label": names.get(n) or identifier_label(labels.get(n) or n), "role": role,
                           "kind": "party" if is_party else "identifier", "x": pos[n][0], "y": pos[n][1],
                           "contacts": weight.get(n, 0)})
-    edge_rows = [{**e, "style": "contact", "label": f"{e['channel']}: {e['contacts']}"} for e in edges]
+    # the channel named as the reports name it (Phone call: 12), never its key (voice: 12)
+    edge_rows = [{**e, "style": "contact", "label": f"{channel_name(e['channel'])}: {e['contacts']}"} for e in edges]
     if suspect:
         for u in alias_ids:
             c = claims[u]

@@ -80,3 +80,64 @@ def test_the_finding_index_names_every_finding_as_the_plain_rule(rejected_ex_cas
     keys += ["candidate:Tffffffff", "colocation:2020-01-01T00:00:00+00:00", "warning:3", "gap:x", "nonsense", ""]
     assert [finding_name(review, k) for k in keys] == [finding_name_plain(review, k) for k in keys]
     assert review.finding_names() is review.finding_names()  # built once per ledger generation
+
+
+def test_the_export_line_names_the_links_followed_by_their_sides(linked: tuple[Case, str], tmp_path: Path) -> None:
+    """`atlas export` printed the links it followed by their ledger ids (L3b26…)."""
+    case, said = linked
+    link_id = said.rsplit("command handle ", 1)[1].split(")")[0]
+    out = _run("export", str(case.root), str(tmp_path / "x.kml"), "--to", "kml")
+    line = next(ln for ln in out.splitlines() if ln.startswith("Identity links followed"))
+    assert "Simon Suspect (suspect) = snapchat:id:7f3e1c2a-0002" in line and link_id not in line, line
+    assert json.loads(_run("export", str(case.root), str(tmp_path / "y.kml"), "--to", "kml", "--json"))[
+        "identity"].count(link_id) == 1  # --json (machine use) keeps the id
+
+
+@pytest.fixture(scope="module")
+def graph_out(rejected_ex_case: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    import os
+
+    csv = tmp_path_factory.mktemp("graph") / "g.csv"
+    old = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = "1000"
+    try:
+        return _run("graph", str(rejected_ex_case), "--out", str(csv), "--top", "40"), csv
+    finally:
+        if old is None:
+            os.environ.pop("COLUMNS")
+        else:
+            os.environ["COLUMNS"] = old
+
+
+def test_atlas_graph_names_display_names_by_exhibit_and_channels_in_words(graph_out: tuple[str, Path],
+                                                                          rejected_ex_case: Path) -> None:
+    """The console table and communities showed a display name alone ('D', no exhibit) and channel keys
+    ('voice', 'instagram')."""
+    from atlas.graph import build_graph
+
+    out, _ = graph_out
+    cg = build_graph(Case.open(rejected_ex_case))
+    names = [n for n, d in cg.graph.nodes(data=True) if n.startswith("name:") and d.get("kind") == "identifier"]
+    assert names, "the case has a display-name node"
+    labels = {str(cg.graph.nodes[n]["label"]) for n in names}
+    assert all(" (name in " in lb for lb in labels), labels
+    assert any(lb in out for lb in labels), out
+    table = [ln for ln in out.split("Who contacts whom", 1)[1].split("Communities", 1)[0].splitlines() if ln.startswith("│")]
+    channels = {c.strip() for ln in table for c in ln.split("│")[8].split(",")}
+    assert "Phone call" in channels and not channels & {"voice", "sms", "whatsapp", "instagram"}, channels
+
+
+def test_the_graph_csv_names_identifiers_and_channels_in_words_beside_the_ids(graph_out: tuple[str, Path]) -> None:
+    import polars as pl
+
+    from atlas.wording import channel_name
+
+    _, csv = graph_out
+    rows = pl.read_csv(csv, infer_schema=False)
+    assert rows.columns.index("from_identifier_labels") == rows.columns.index("from_identifiers") + 1
+    raw = rows.filter(pl.col("from_identifiers").str.contains("name:"))
+    assert raw.height, "an edge from a display name"
+    assert not rows.get_column("from_identifier_labels").str.contains("name:").any()
+    assert not rows.get_column("to_identifier_labels").str.contains("name:").any()
+    assert raw.get_column("from_identifier_labels").str.contains(r" \(name in [A-Z]+/\d+\)").all()
+    assert rows.get_column("channel_label").to_list() == [channel_name(c) for c in rows.get_column("channel").to_list()]
