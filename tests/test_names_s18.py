@@ -141,3 +141,27 @@ def test_the_graph_csv_names_identifiers_and_channels_in_words_beside_the_ids(gr
     assert not rows.get_column("to_identifier_labels").str.contains("name:").any()
     assert raw.get_column("from_identifier_labels").str.contains(r" \(name in [A-Z]+/\d+\)").all()
     assert rows.get_column("channel_label").to_list() == [channel_name(c) for c in rows.get_column("channel").to_list()]
+
+
+def test_a_channel_given_as_data_is_never_split() -> None:
+    """A tool's app label holding a '/' (Cellebrite Source 'TextNow/2ndLine' is kept as the key
+    'textnow/2ndline') is one channel: split on '/', it read 'textnow or 2ndline (the records differ)'."""
+    from atlas.wording import channel_name
+
+    assert channel_name(["textnow/2ndline"]) == "textnow/2ndline"
+    assert channel_name(("mms", "sms")) == "MMS or SMS (the records differ)"
+    assert channel_name(["voice"]) == channel_name("voice") == "Phone call"
+    assert channel_name([]) == "unknown"
+
+
+def test_the_chronology_names_a_contacts_channel_from_its_keys(tmp_path: Path) -> None:
+    """The report's chronology named each contact's channel by splitting the '/'-joined key back."""
+    from atlas.exhibits import source_refs
+    from reports.chronology import build
+    from reports.inputs import contacts_between
+
+    case = make_case(tmp_path / "c", {VICTIM: [msg("2026-02-01 12:00", SUSPECT, VICTIM, "hi", channel="textnow/2ndline"),
+                                                msg("2026-02-01 13:00", SUSPECT, VICTIM, "hello")]})
+    contacts, _, _ = contacts_between(case, {SUSPECT: "suspect", VICTIM: "victim"}, "suspect", ["victim"])
+    rows = build(case, contacts, {"suspect": "Simon Suspect", "victim": "Vera Victim"}, source_refs(case))
+    assert [r.channel for r in rows] == ["textnow/2ndline", "SMS"], rows
