@@ -165,3 +165,19 @@ def test_the_chronology_names_a_contacts_channel_from_its_keys(tmp_path: Path) -
     contacts, _, _ = contacts_between(case, {SUSPECT: "suspect", VICTIM: "victim"}, "suspect", ["victim"])
     rows = build(case, contacts, {"suspect": "Simon Suspect", "victim": "Vera Victim"}, source_refs(case))
     assert [r.channel for r in rows] == ["textnow/2ndline", "SMS"], rows
+
+
+def test_the_limitations_name_a_pending_links_party_side(linked: tuple[Case, str]) -> None:
+    """The reviewer's list of pending links read 'Proposed link party:suspect ↔ …'."""
+    from dataclasses import replace
+
+    from reports import limitations
+
+    from atlas.exhibits import source_refs
+    from atlas.identity import read_links
+
+    case, _ = linked
+    [link] = read_links(case)
+    limits = limitations.build(case, case.sources(), source_refs(case), {}, [replace(link, status="proposed")])
+    [line] = limits.identity_pending
+    assert "Simon Suspect (suspect)" in line and "party:" not in line, line
