@@ -185,7 +185,7 @@ def _layout(case: Case, edges: list[dict[str, Any]], keep: set[str], weight: Map
                           "kind": "party" if is_party else "identifier", "x": pos[n][0], "y": pos[n][1],
                           "contacts": weight.get(n, 0)})
     # the channel named as the reports name it (Phone call: 12), never its key (voice: 12)
-    edge_rows = [{**e, "style": "contact", "label": f"{channel_name(e['channel'])}: {e['contacts']}"} for e in edges]
+    edge_rows = [{**e, "style": "contact", "label": f"{channel_name([e['channel']])}: {e['contacts']}"} for e in edges]
     if suspect:
         for u in alias_ids:
             c = claims[u]

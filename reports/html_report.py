@@ -555,7 +555,7 @@ def records_table(cited: pl.DataFrame, total: int | None = None, per_row: int | 
     frame = cited.head(MAX_RECORDS).select([pl.col(c).cast(pl.String).fill_null("") if c in cited.columns
                                             else pl.lit("").alias(c) for c, _, _ in cols])
     if frame.height:  # each record's channel as people name it ('Phone call', 'Google location history'), not our key
-        names = {c: channel_name(c) for c in frame.get_column("channel").unique().to_list()}
+        names = {c: channel_name([c]) for c in frame.get_column("channel").unique().to_list()}  # one record's key
         frame = frame.with_columns(pl.col("channel").replace_strict(names, return_dtype=pl.String))
     records = _json_holder(frame.to_dict(as_series=False))
     out = ColumnDataSource({c: [] for c in frame.columns})

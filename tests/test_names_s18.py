@@ -171,13 +171,27 @@ def test_the_limitations_name_a_pending_links_party_side(linked: tuple[Case, str
     """The reviewer's list of pending links read 'Proposed link party:suspect ↔ …'."""
     from dataclasses import replace
 
-    from reports import limitations
-
     from atlas.exhibits import source_refs
     from atlas.identity import read_links
+    from reports import limitations
 
     case, _ = linked
     [link] = read_links(case)
     limits = limitations.build(case, case.sources(), source_refs(case), {}, [replace(link, status="proposed")])
     [line] = limits.identity_pending
     assert "Simon Suspect (suspect)" in line and "party:" not in line, line
+
+
+def test_a_records_own_channel_key_is_named_whole_in_the_graph_exports(tmp_path: Path) -> None:
+    """A graph edge's channel is one key (or a channel group), never a joined list: a key holding '/' is
+    one channel in the CSV's channel_label and the edge label, not 'x or y (the records differ)'."""
+    import polars as pl
+
+    from atlas.exhibits import source_refs
+    from atlas.graph import build_graph
+    from atlas.graph.export import write_csv
+
+    case = make_case(tmp_path / "c", {VICTIM: [msg("2026-02-01 12:00", SUSPECT, VICTIM, "hi", channel="textnow/2ndline")]})
+    out = write_csv(build_graph(case), tmp_path / "g.csv", source_refs(case))
+    rows = pl.read_csv(out, infer_schema=False)
+    assert rows.select("channel", "channel_label").rows() == [("textnow/2ndline", "textnow/2ndline")]

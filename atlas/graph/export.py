@@ -133,7 +133,7 @@ def _graph_words(cg: ContactGraph, refs: Mapping[str, str]) -> tuple[dict[str, d
 def _edge_words(channel: str, exhibits: ExhibitRefs | Shown) -> dict[str, Any]:
     """An edge's shown words: its ``label`` (the channel as the reports name it: Gephi and yEd show an
     edge's label) and its records by exhibit."""
-    return {"label": channel_name(channel), "exhibits": exhibits}
+    return {"label": channel_name([channel]), "exhibits": exhibits}  # one key (or a group): never split
 
 
 def _shown_scalar(value: Any) -> Any:
@@ -211,7 +211,7 @@ def write_csv(cg: ContactGraph, path: Path, refs: Mapping[str, str]) -> Path:
             "from_identifier_labels": identifiers_shown(u),
             "to_id": v, "to_label": label(v), "to_identifiers": _scalar(nodes[v].get("identifiers", [v])),
             "to_identifier_labels": identifiers_shown(v),
-            "channel": k, "channel_label": channel_name(k), "contacts": d["contacts"], "records": d["events"], "calls": d["calls"], "messages": d["messages"],
+            "channel": k, "channel_label": channel_name([k]), "contacts": d["contacts"], "records": d["events"], "calls": d["calls"], "messages": d["messages"],
             "unanswered": d["unanswered"], "night": d["night"], "first_utc": _scalar(d["first"]),
             "last_utc": _scalar(d["last"]), "first_uk": uk_display(d["first"]), "last_uk": uk_display(d["last"]),
             "event_ids": _scalar(d["event_ids"]), "exhibits": _shown_scalar(exhibits.get((u, v, k), _NO_RECORDS)),
