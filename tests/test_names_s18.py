@@ -195,3 +195,25 @@ def test_a_records_own_channel_key_is_named_whole_in_the_graph_exports(tmp_path:
     out = write_csv(build_graph(case), tmp_path / "g.csv", source_refs(case))
     rows = pl.read_csv(out, infer_schema=False)
     assert rows.select("channel", "channel_label").rows() == [("textnow/2ndline", "textnow/2ndline")]
+
+
+def test_the_reports_channel_groups_are_named_and_coloured_from_their_keys(tmp_path: Path) -> None:
+    """The statement's 'Contacts by channel', the charts' legends and colours read each channel from its keys as
+    data (aggregate.channel_keys), never the '/'-joined group key split back."""
+    from reports import aggregate
+    from reports.inputs import contacts_between
+    from reports.style import CHANNEL_COLOURS, channel_colours
+
+    case = make_case(tmp_path / "c", {VICTIM: [msg("2026-02-01 12:00", SUSPECT, VICTIM, "hi", channel="textnow/2ndline"),
+                                                msg("2026-02-01 13:00", SUSPECT, VICTIM, "hello")]})
+    contacts, _, _ = contacts_between(case, {SUSPECT: "suspect", VICTIM: "victim"}, "suspect", ["victim"])
+    keys = aggregate.channel_keys(contacts)
+    assert keys == {"textnow/2ndline": ("textnow/2ndline",), "sms": ("sms",)}
+    from reports.findings import Findings
+
+    f = Findings(channels=aggregate.channel_order(contacts), daily=contacts, heat=contacts, weeks=contacts, counts={},
+                 per_channel=contacts, orders=[], s2a_window=None, conduct=None, channel_keys=keys)
+    assert [f.channel_name(c) for c in sorted(keys)] == ["SMS", "textnow/2ndline"]
+    assert f.channel_name("mms/sms") == "mms/sms"  # a key the contacts do not hold is one key, not split
+    colours = channel_colours(["mms/sms", "sms"], {"mms/sms": ("mms", "sms"), "sms": ("sms",)})
+    assert colours == {"mms/sms": CHANNEL_COLOURS["mms"], "sms": CHANNEL_COLOURS["sms"]}
