@@ -21,6 +21,10 @@ from typing import TYPE_CHECKING, Any, cast
 
 from atlas.errors import FormatError, NotASourceError, SourceReadError, describe_failure, os_error_words
 
+OLE2_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
+"""An OLE2 compound file: a password-protected .xlsx, or a legacy .xls/.doc (named when nothing reads it)."""
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
 if TYPE_CHECKING:
     from parsers._catalogue import FormatEntry
     from parsers.base import ParseContext, ParseResult, ParserInfo, ParserModule, Probe
@@ -124,6 +128,15 @@ def detect(path: Path) -> ParserModule:
 
             if damage := workbook_damage(probe):  # the directory reads, a sheet inside does not
                 what = f"an Excel workbook of {size} bytes that cannot be read, damaged or truncated: {damage}"
+        elif probe.head.startswith(OLE2_MAGIC):  # what Excel writes for a workbook saved with a password
+            what = (f"an OLE2 compound file of {size} bytes: an Excel workbook saved with a password (encrypted) or "
+                    "an old binary Office file such as .xls, which Atlas does not read; open it in Excel, remove the "
+                    "password or save it as .xlsx, and ingest that copy as its own exhibit, stating the method")
+        elif probe.head.startswith(SQLITE_MAGIC):
+            from parsers._sqlite import wal_refusal
+
+            if wal_why := wal_refusal(path):  # a database whose tables are all in a -wal cut short
+                what = f"a SQLite database of {size} bytes with no tables SQLite can read; {wal_why}"
         failed = f"; {'; '.join(failures)}" if failures else ""
         why = f"format not recognised ({what}){failed}; see `atlas formats`, or force one with --format NAME"
         # no parser takes it: a folder walk skips it, saying only "format not recognised" unless a detector failed

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Final, Literal
 
 from atlas.errors import FormatError
+from parsers import _wal
 
 SQLITE_MAGIC: Final = b"SQLite format 3\x00"
 JOURNAL_MAGIC: Final = bytes.fromhex("d9d505f920a163d7")
@@ -255,6 +256,32 @@ def quick_check(con: sqlite3.Connection, path: Path) -> None:
         "state the method")
 
 
+def wal_refusal(path: Path) -> str | None:
+    """Why the ``-wal`` beside ``path`` would make the read silently short (cut, or damaged part way), or None
+    (the reason only: the caller names the file).
+
+    SQLite stops at a log's first bad frame without a word (:mod:`parsers._wal`); read that way,
+    a cut copy is a database with fewer rows and no error, which evidence must never be."""
+    for side in companions(path):
+        if side.role == "wal":
+            try:
+                scan = _wal.scan(side.path)
+            except OSError:
+                return None  # unreadable: the copy to the working folder names the OS error
+            if scan is not None and (why := _wal.refusal(scan)):
+                return why
+    return None
+
+
+def _wal_notes(sides: list[Companion]) -> list[str]:
+    """What a whole, sound ``-wal`` leaves out by design (an uncommitted transaction, older frames)."""
+    out: list[str] = []
+    for side in sides:
+        if side.role == "wal" and (scan := _wal.scan(side.path)) is not None:
+            out += _wal.notes(scan)
+    return out
+
+
 @contextmanager
 def open_database(path: Path, *, check: bool = True) -> Iterator[tuple[sqlite3.Connection, list[str]]]:
     """``path`` opened read-only with its companions applied: (connection, notes for the source).
@@ -274,6 +301,9 @@ def open_database(path: Path, *, check: bool = True) -> Iterator[tuple[sqlite3.C
         return
     before: dict[str, int] | None = None
     if check:
+        if why := wal_refusal(path):
+            raise FormatError(f"{path}: {why}")
+        notes += _wal_notes(sides)
         try:
             with closing(sqlite3.connect(immutable_uri(path), uri=True)) as main:
                 before = _row_counts(main, read_schema(main, path)[0])
