@@ -9,6 +9,7 @@ tests/_hostile.py) holds every SQLite parser to it; these hold the words, the co
 
 from __future__ import annotations
 
+import random
 import shutil
 import sqlite3
 import struct
@@ -141,3 +142,13 @@ def test_the_scan_ignores_a_log_sqlite_would_ignore(tmp_path: Path) -> None:
     wal = tmp_path / "x.db-wal"
     wal.write_bytes(bytes.fromhex("377f0682") + bytes(28))  # the magic, a page size of 0: SQLite ignores it
     assert _wal.scan(wal) is None
+
+
+@pytest.mark.parametrize("big_endian", [False, True])
+def test_the_fast_checksum_equals_sqlites_plain_rule(big_endian: bool) -> None:
+    rng = random.Random(18)
+    for size in (8, 16, 512, 1024, 4096, 65536):
+        for _ in range(20):
+            data = rng.randbytes(size)
+            s1, s2 = rng.getrandbits(32), rng.getrandbits(32)
+            assert _wal._checksum_fast(data, big_endian, s1, s2) == _wal._checksum(data, big_endian, s1, s2)
