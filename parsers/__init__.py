@@ -128,6 +128,11 @@ def detect(path: Path) -> ParserModule:
 
             if damage := workbook_damage(probe):  # the directory reads, a sheet inside does not
                 what = f"an Excel workbook of {size} bytes that cannot be read, damaged or truncated: {damage}"
+            else:  # a download as it arrived (X archive, Google Takeout, Meta): Atlas reads the files in it
+                files = [n for n in probe.zip_names if not n.endswith("/")]
+                what = (f"a zip archive of {size} bytes holding {len(files)} file(s), such as "
+                        f"{', '.join(repr(n[:80]) for n in files[:3]) or 'none'}: Atlas reads the files inside a download, "
+                        "not its archive; extract it (the archive stays the original, with its hash) and ingest the folder")
         elif probe.head.startswith(OLE2_MAGIC):  # what Excel writes for a workbook saved with a password
             what = (f"an OLE2 compound file of {size} bytes: an Excel workbook saved with a password (encrypted) or "
                     "an old binary Office file such as .xls, which Atlas does not read; open it in Excel, remove the "

@@ -13,6 +13,7 @@ import random
 import shutil
 import sqlite3
 import struct
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -136,6 +137,20 @@ def test_a_password_protected_workbook_is_named_when_nothing_reads_it(tmp_path: 
     assert run.code == 2  # type: ignore[attr-defined]
     assert (f"{path}: format not recognised (an OLE2 compound file of 4104 bytes: an Excel workbook saved with a "
             "password (encrypted) or an old binary Office file such as .xls") in run.err  # type: ignore[attr-defined]
+
+
+def test_a_zip_download_is_named_as_an_archive_to_extract_its_member_names_on_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "twitter-2026.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("data/direct-messages.js", "window.YTD.direct_messages.part0 = []")
+        zf.writestr("data/\nevil" + "x" * 300, "x")  # a hostile member name: escaped and cut, the error stays one line
+    with pytest.raises(NotASourceError) as err:
+        parsers.detect(path)  # before: "format not recognised (binary file, N bytes)"
+    message = str(err.value)
+    assert message.startswith(f"{path}: format not recognised (a zip archive of {path.stat().st_size} bytes holding "
+                              "2 file(s), such as 'data/direct-messages.js', 'data/\\nevil")
+    assert "extract it (the archive stays the original, with its hash) and ingest the folder" in message
+    assert "\n" not in message and "x" * 100 not in message
 
 
 def test_the_scan_ignores_a_log_sqlite_would_ignore(tmp_path: Path) -> None:
