@@ -64,7 +64,7 @@ def test_fast_files_equal_the_plain_rule_on_references_that_need_quotes_and_esca
     refs = source_refs(case)
     cg = build_graph(case, dedupe=False)
     files = _assert_fast_is_plain(cg, refs, tmp_path)
-    assert 'row \\"7\\"; x"'.encode() in files[".json"] and b"line\\t3" in files[".json"]
+    assert b'row \\"7\\"; x"' in files[".json"] and b"line\\t3" in files[".json"]
 
 
 def test_an_edge_whose_ids_are_not_the_span_its_cells_were_made_from_is_joined_as_written(tmp_path: Path) -> None:
