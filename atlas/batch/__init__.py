@@ -46,6 +46,22 @@ class CaseResult:
             out[s["status"]] = out.get(s["status"], 0) + 1
         return out
 
+    def failed_files(self) -> list[dict[str, Any]]:
+        """Sources listed ``failed`` in a case that went on (``keep_going``): evidence handed
+        over and not processed, so the batch's exit status is 1 although the case completed."""
+        return [s for s in self.sources if s["status"] == "failed"]
+
+    def to_look_at(self) -> list[dict[str, Any]]:
+        """Entries not read for a reason a person must look at (a hidden file, an unknown
+        format ...): the batch's exit status is 3, as ``atlas ingest`` gives for the same folder."""
+        return [s for s in self.sources if s["status"] == "skipped" and s.get("notable", True)]
+
+    def exit_status(self) -> int:
+        """1: the case failed or a file of it failed; 3: completed, with an entry to look at; else 0."""
+        if not self.ok or self.failed_files():
+            return 1
+        return 3 if self.to_look_at() else 0
+
 
 @dataclass
 class _Plan:
