@@ -10,6 +10,7 @@ whether documents were served (``--served`` or ``--nothing-served``), or it is r
 
 from __future__ import annotations
 
+import html
 import json
 import shutil
 from collections.abc import Callable
@@ -165,3 +166,56 @@ def test_a_failed_audit_write_puts_case_toml_back(
     run = atlas("exhibit", "prefix", case_dir, "JA", "--reason", "x")
     assert run.code == 2 and "disk full" in run.err
     assert (case_dir / "case.toml").read_bytes() == before
+
+
+def test_verify_names_a_number_as_its_audit_row_gave_it_after_a_change(
+        case_dir: Path, whatsapp_samples: Path, atlas: Callable[..., Any]) -> None:
+    """The exhibit-number row says AO/1; after a recorded change to JA, a deleted number is
+    reported as the row recorded it (AO/1), not re-labelled JA/1 as if the row had said so."""
+    import sqlite3
+
+    assert atlas("ingest", case_dir, whatsapp_samples / SAMPLE).code == 0
+    assert atlas("exhibit", "prefix", case_dir, "JA", "--reason", "x", "--nothing-served").code == 0
+    with sqlite3.connect(case_dir / "store" / "atlas.sqlite") as con:
+        con.execute("DELETE FROM report_exhibits")
+    run = atlas("verify", case_dir)
+    assert run.code != 0
+    assert "although audit row 2 recorded AO/1 for it: the number was deleted" in " ".join((run.out + run.err).split())
+
+
+def test_every_later_output_reads_the_new_prefix_and_the_statement_says_the_old_references(
+        case_dir: Path, whatsapp_samples: Path, tmp_path: Path, atlas: Callable[..., Any]) -> None:
+    """After the change the report's outputs read JA/1 (exhibit schedule, statement); the MG11
+    says, as a fact, which references documents made before the change carry, with no reason
+    and no officer's name (those stay in the audit log)."""
+    assert atlas("ingest", case_dir, whatsapp_samples / SAMPLE).code == 0
+    assert atlas("exhibit", "prefix", case_dir, "JA", "--reason", "handed over to DC Adams", "--officer",
+                 "DC 77 J. Adams", "--served", "MG11 served 01/12/2026").code == 0
+    out = tmp_path / "served"
+    run = atlas("report", case_dir, "--out", out, "--as-of", "2026-12-08", "--json")
+    assert run.code == 0, run.err
+    assert json.loads(run.out)["facts"]["exhibit_prefix_changes"] == 1
+    schedule = (out / "exhibits.csv").read_text(encoding="utf-8")
+    assert "JA/1" in schedule and "AO/" not in schedule
+    text = html.unescape(" ".join((out / "statement.html").read_text(encoding="utf-8").split()))
+    day = Case.open(case_dir).audit_log()[-1]["at"]
+    from reports.style import uk_date
+
+    assert (f"On {uk_date(str(day))} the exhibit prefix changed from AO to JA, so documents made before then refer to "
+            "AO/1. They are the same exhibits with the same numbers; in this statement every exhibit is referred to "
+            "with the prefix JA (each change is recorded in the case's audit log).") in text
+    assert "DC Adams" not in text and "Adams" not in text
+
+
+def test_the_statement_says_nothing_of_a_change_made_before_any_exhibit_was_numbered() -> None:
+    from zoneinfo import ZoneInfo
+
+    from reports.statement import prefix_changes_said
+
+    rows = [{"action": "exhibit-prefix", "at": "2026-12-08T00:10:00+00:00",
+             "detail": {"from": "AO", "to": "JA", "exhibits": 0, "references_before": ""}}]
+    assert prefix_changes_said(rows, "JA", ZoneInfo("Europe/London")) == ""
+    rows += [{"action": "exhibit-prefix", "at": "2026-12-09T23:30:00+00:00",
+              "detail": {"from": "JA", "to": "KB", "exhibits": 3, "references_before": "JA/1 to JA/3"}}]
+    assert prefix_changes_said(rows, "KB", ZoneInfo("Europe/London")).startswith(
+        "On 09/12/2026 the exhibit prefix changed from JA to KB, so documents made before then refer to JA/1 to JA/3.")

@@ -21,7 +21,9 @@ import json
 import os
 import re
 import tomllib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
@@ -61,6 +63,33 @@ class PrefixChange:
         return {"from": self.before, "to": self.after, "reason": self.reason, "exhibits": self.exhibits,
                 "references_before": self.references(self.before), "references_after": self.references(self.after),
                 "served": self.served, "nothing_served": self.nothing_served}
+
+
+@dataclass(frozen=True)
+class PrefixChangeSeen:
+    """A recorded change, as the statement reads it back from the audit log (typed here, so
+    no output parses the row's JSON itself)."""
+
+    at: datetime
+    """When it was recorded (aware, UTC)."""
+    before: str
+    after: str
+    references_before: str
+    """``AO/1 to AO/12``: the references given before it ("" when nothing was numbered)."""
+
+
+def changes_seen(audit: Sequence[Mapping[str, object]]) -> list[PrefixChangeSeen]:
+    """The recorded prefix changes that re-labelled numbered exhibits, in order (a change made
+    before any exhibit was numbered re-labelled nothing, so it is left out)."""
+    out: list[PrefixChangeSeen] = []
+    for row in audit:
+        detail = row.get("detail")
+        if row.get("action") != PREFIX_CHANGE or not isinstance(detail, dict) or not detail.get("exhibits"):
+            continue
+        out.append(PrefixChangeSeen(at=datetime.fromisoformat(str(row["at"])).astimezone(UTC),
+                                    before=str(detail.get("from", "")), after=str(detail.get("to", "")),
+                                    references_before=str(detail.get("references_before", ""))))
+    return out
 
 
 def with_prefix(text: str, path: Path, new: str) -> str:
@@ -157,4 +186,4 @@ def record_change(root: Path, new: str, reason: str, *, served: str = "", nothin
     return change
 
 
-__all__ = ["PREFIX_CHANGE", "PrefixChange", "plan_change", "record_change", "with_prefix", "write_manifest_text"]
+__all__ = ["PREFIX_CHANGE", "PrefixChange", "PrefixChangeSeen", "changes_seen", "plan_change", "record_change", "with_prefix", "write_manifest_text"]
