@@ -51,7 +51,8 @@ def test_with_nothing_numbered_the_change_is_recorded_and_case_toml_changed(
     [row] = _rows(case_dir)
     assert row["actor"] == "DC 77 J. Adams" and row["at"]
     assert row["detail"] == {"from": "AO", "to": "JA", "reason": "the officer's initials", "exhibits": 0,
-                             "references_before": "", "references_after": "", "served": "", "nothing_served": False}
+                             "references_before": "", "references_after": "", "served": "", "nothing_served": False,
+                             "exports_recorded": 0}
     assert Case.open(case_dir).manifest.exhibit_prefix == "JA"
 
 
@@ -219,3 +220,17 @@ def test_the_statement_says_nothing_of_a_change_made_before_any_exhibit_was_numb
               "detail": {"from": "JA", "to": "KB", "exhibits": 3, "references_before": "JA/1 to JA/3"}}]
     assert prefix_changes_said(rows, "KB", ZoneInfo("Europe/London")).startswith(
         "On 09/12/2026 the exhibit prefix changed from JA to KB, so documents made before then refer to JA/1 to JA/3.")
+
+
+def test_the_refusal_names_the_exports_the_audit_log_records(
+        case_dir: Path, whatsapp_samples: Path, tmp_path: Path, atlas: Callable[..., Any]) -> None:
+    """An ``atlas export`` is the one record Atlas keeps of output leaving it: the refusal says so,
+    and the change's row keeps the count beside the officer's statement."""
+    assert atlas("ingest", case_dir, whatsapp_samples / SAMPLE).code == 0
+    export = atlas("export", case_dir, tmp_path / "x.jsonl", "--to", "timesketch")
+    assert export.code == 0, export.err
+    refused = atlas("exhibit", "prefix", case_dir, "JA", "--reason", "x")
+    assert refused.code == 2
+    assert "(the audit log records 1 export(s) made with `atlas export`, which carry them)" in refused.err
+    assert atlas("exhibit", "prefix", case_dir, "JA", "--reason", "x", "--nothing-served").code == 0
+    assert _rows(case_dir)[0]["detail"]["exports_recorded"] == 1

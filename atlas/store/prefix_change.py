@@ -29,7 +29,7 @@ from typing import Final
 
 from atlas.errors import AtlasError, ManifestError
 from atlas.store.manifest import Manifest, exhibit_prefix_problem, line_of, parse_manifest
-from atlas.store.prefix_record import PREFIX_CHANGE, RecordedPrefix, recorded_prefix
+from atlas.store.prefix_record import PREFIX_CHANGE, RecordedPrefix, exports_recorded, recorded_prefix
 
 MANIFEST_NAME: Final = "case.toml"
 _VALUE = re.compile(r"""^(\s*["']?exhibit_prefix["']?\s*=\s*)("(?:[^"\\]|\\.)*"|'[^']*')(.*)$""")
@@ -51,6 +51,8 @@ class PrefixChange:
     """The officer's statement of what was served under the old references ("" when none)."""
     nothing_served: bool = False
     """The officer stated that no document carrying the old references was served."""
+    exports: int = 0
+    """``export`` rows in the audit log when it changed: what Atlas itself knows left it."""
 
     def references(self, prefix: str) -> str:
         """``AO/1 to AO/12`` under ``prefix`` ("" when nothing was numbered)."""
@@ -62,7 +64,7 @@ class PrefixChange:
         """The audit row's detail (who and when are the row's own ``actor`` and ``at``)."""
         return {"from": self.before, "to": self.after, "reason": self.reason, "exhibits": self.exhibits,
                 "references_before": self.references(self.before), "references_after": self.references(self.after),
-                "served": self.served, "nothing_served": self.nothing_served}
+                "served": self.served, "nothing_served": self.nothing_served, "exports_recorded": self.exports}
 
 
 @dataclass(frozen=True)
@@ -137,15 +139,18 @@ def plan_change(root: Path, new: str, reason: str, *, served: str = "", nothing_
     before = recorded.prefix if recorded is not None else str(current)
     if new == before and new == current:
         raise AtlasError(f"the exhibit prefix is already {new!r} (case.toml and the audit log): nothing to change")
+    exports = exports_recorded(root)
     if recorded is not None and not (served or nothing_served):
+        made = (f" (the audit log records {exports} export(s) made with `atlas export`, which carry them)"
+                if exports else "")
         raise AtlasError(
             f"this case's {recorded.exhibits} exhibit(s) were numbered {recorded.references()} (the audit log), and "
-            "documents carrying those references may already have been served; Atlas cannot know. Say which: "
+            f"documents carrying those references may already have been served{made}; Atlas cannot know. Say which: "
             "--served \"what was served and when\" (e.g. \"MG11 and exhibit schedule served 01/12/2026\"), or "
             "--nothing-served if no document carrying them was served. Nothing was changed")
     change = PrefixChange(before=before, after=new, reason=reason, exhibits=recorded.exhibits if recorded else 0,
                           highest=recorded.highest if recorded else 0, served=served,
-                          nothing_served=nothing_served and recorded is not None)
+                          nothing_served=nothing_served and recorded is not None, exports=exports)
     new_text = with_prefix(text, path, new)
     after = RecordedPrefix(new, recorded.exhibits, recorded.highest) if recorded is not None else None
     manifest = parse_manifest(new_text, path, after)  # the whole file still reads, with no prefix warning
@@ -169,20 +174,22 @@ def record_change(root: Path, new: str, reason: str, *, served: str = "", nothin
     from atlas.permissions import owner_only
     from atlas.store.case import Case
 
-    change, text, manifest = plan_change(root, new, reason, served=served, nothing_served=nothing_served)
+    _, _, manifest = plan_change(root, new, reason, served=served, nothing_served=nothing_served)  # refused early
     owner_only()
     case = Case(root, manifest)
     case.recover()
     path = root / MANIFEST_NAME
-    old_text = path.read_text(encoding="utf-8")
-    try:
-        with case.db() as con:
-            case.audit(PREFIX_CHANGE, change.detail(), con)
-            write_manifest_text(path, text)
-    except BaseException:
-        if path.read_text(encoding="utf-8") != old_text:
-            write_manifest_text(path, old_text)
-        raise
+    with case._lock():  # no ingest numbers exhibits between reading what is numbered and the change
+        change, text, case.manifest = plan_change(root, new, reason, served=served, nothing_served=nothing_served)
+        old_text = path.read_text(encoding="utf-8")
+        try:
+            with case.db() as con:
+                case.audit(PREFIX_CHANGE, change.detail(), con)
+                write_manifest_text(path, text)
+        except BaseException:
+            if path.read_text(encoding="utf-8") != old_text:
+                write_manifest_text(path, old_text)
+            raise
     return change
 
 

@@ -65,3 +65,23 @@ def recorded_prefix(case_root: Path) -> RecordedPrefix | None:
     if not isinstance(prefix, str):
         return None
     return RecordedPrefix(prefix, int(count), int(highest))
+
+
+def exports_recorded(case_root: Path) -> int:
+    """How many ``export`` rows the audit log holds (``atlas export``: files handed to other
+    tools or people). The only record Atlas keeps of output leaving it (``atlas report``
+    writes none), so it is evidence that references may have been served, never proof either
+    way. 0 when the case has no database. Read-only."""
+    db = case_root / DB_PATH
+    if not db.is_file():
+        return 0
+    try:
+        con = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+    except sqlite3.Error:
+        return 0
+    try:
+        return int(con.execute("SELECT COUNT(*) FROM audit WHERE action = 'export'").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+    finally:
+        con.close()
