@@ -90,3 +90,27 @@ def test_a_hidden_file_in_a_case_gives_exit_status_3_and_is_named_as_ingest_name
     assert run.code == 3, (run.code, run.out, run.err)
     assert f"{tmp_path / 'locked'}: not read, to look at: {locked.with_name('.hidden.txt')}: hidden file" in run.out
     assert "completed with entries not read and to look at (listed above): exit status 3" in run.out
+
+
+def test_a_named_source_the_system_will_not_let_atlas_look_at_fails_its_case_only(
+        tmp_path: Path, whatsapp_samples: Path, monkeypatch: pytest.MonkeyPatch, atlas: Callable[..., Any]) -> None:
+    """A source folder named in the manifest that cannot even be looked at (stat: EACCES, e.g. a
+    share whose permissions changed). Before session 18 the manifest check raised the bare
+    PermissionError and the whole batch stopped, exit 2, no case run."""
+    manifest, _locked = _two_cases(tmp_path, whatsapp_samples, atlas, keep_going=False)
+    folder = tmp_path / "locked" / "download"
+    real_stat = Path.stat
+
+    def stat(self: Path, *a: Any, **k: Any) -> Any:
+        if self == folder:
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real_stat(self, *a, **k)
+
+    monkeypatch.setattr(Path, "stat", stat)
+    run = atlas("batch", manifest, "--json")
+    assert run.code == 1, (run.code, run.out, run.err)
+    cases = {Path(c["dir"]).name: c for c in json.loads(run.out)["cases"]}
+    assert not cases["locked"]["ok"]
+    assert cases["locked"]["error"] == (f"{folder}: cannot be read (Permission denied, EACCES): the file or folder was "
+                                        "not read, so its evidence is not in the case")
+    assert cases["fine"]["ok"] and cases["fine"]["sources"][0]["status"] == "ingested"
