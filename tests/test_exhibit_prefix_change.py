@@ -119,7 +119,9 @@ def test_an_older_cases_prefix_that_breaks_the_rule_can_be_changed_and_the_warni
     with monkeypatch.context() as m:  # an older version, without the rule, numbered A.O/1
         m.setattr(manifest, "exhibit_prefix_problem", lambda _p: None)
         assert atlas("ingest", case_dir, whatsapp_samples / SAMPLE).code == 0
-    assert "breaks the rule" in atlas("verify", case_dir).err
+    kept = atlas("verify", case_dir).err
+    assert "breaks the rule" in kept
+    assert f'record it: atlas exhibit prefix {case_dir} NEW --reason "..." (with --served "..." or --nothing-served)' in kept
     run = atlas("exhibit", "prefix", case_dir, "AO", "--reason", "the rule", "--served", "MG11 served 01/12/2026")
     assert run.code == 0, run.err
     assert "A.O/1 are now AO/1" in run.out
