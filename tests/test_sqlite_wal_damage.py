@@ -9,7 +9,9 @@ tests/_hostile.py) holds every SQLite parser to it; these hold the words, the co
 
 from __future__ import annotations
 
+import json
 import random
+import re
 import shutil
 import sqlite3
 import struct
@@ -126,6 +128,22 @@ def test_a_database_whose_tables_are_all_in_a_cut_wal_is_named_as_such_not_just_
                                               r"with no tables SQLite can read; its -wal is cut: msgstore\.db-wal has "
                                               r"100 bytes"):
         parsers.detect(path)  # before: "format not recognised (binary file, 4096 bytes)"
+
+
+def test_a_wal_without_its_database_is_named_as_such_alone_and_in_a_folder(samples: Path, tmp_path: Path,
+                                                                           atlas: Callable[..., object],
+                                                                           case_dir: Path) -> None:
+    path, wal = wal_copy(samples, tmp_path / "alone")
+    path.unlink()
+    size = wal.stat().st_size
+    words = (f"format not recognised (a SQLite write-ahead log of {size} bytes without its database 'mmssms.db' "
+             "beside it: the rows in a -wal cannot be read without the database")
+    with pytest.raises(NotASourceError, match=re.escape(f"{wal}: {words}")):
+        parsers.detect(wal)  # before: "format not recognised (binary file, N bytes)"
+    run = atlas("ingest", case_dir, wal.parent, "--json")  # in a folder walk: skipped with the whole reason
+    assert run.code == 3  # type: ignore[attr-defined]
+    [row] = json.loads(run.out)  # type: ignore[attr-defined]
+    assert row["status"] == "skipped" and row["message"].startswith(words)
 
 
 def test_a_password_protected_workbook_is_named_when_nothing_reads_it(tmp_path: Path,
