@@ -83,12 +83,27 @@ class FrameTable(DataTable, inherit_bindings=False):
     ]
 
     def __init__(self, frame: pl.DataFrame, *, id: str | None = None, max_width: int = 60,
-                 zebra: bool = False) -> None:
+                 zebra: bool = False, widths: dict[str, int] | None = None) -> None:
         self._full = self._backend(frame)
-        super().__init__(backend=self._full, id=id, cursor_type="row",
+        self.widths = dict(widths or {})
+        """At most this many characters for a named column (the rest: up to ``max_width``); a longer cell ends "…"."""
+        super().__init__(backend=self._full, id=id, cursor_type="row", column_widths=self._column_caps(frame),
                          max_column_content_width=max_width, zebra_stripes=zebra, render_markup=False)
         self.all_rows = frame
         self.rows: pl.Series | None = None
+
+    def _column_caps(self, frame: pl.DataFrame) -> list[int | None] | None:
+        """Each visible column's fixed width where :attr:`widths` caps it and its cells (or header) are wider, else
+        None (the table measures it): a column no wider than its cap keeps its own width."""
+        if not self.widths:
+            return None
+        caps: list[int | None] = []
+        for name in (c for c in frame.columns if not c.startswith("_")):
+            cap = self.widths.get(name)
+            column = frame.get_column(name)
+            widest = max(len(name), int(column.cast(pl.String).str.len_chars().max() or 0)) if frame.height else len(name)
+            caps.append(cap if cap is not None and widest > cap else None)
+        return caps
 
     @staticmethod
     def _backend(frame: pl.DataFrame) -> RowsBackend:
@@ -144,6 +159,7 @@ class FrameTable(DataTable, inherit_bindings=False):
             raise ValueError("set_frame needs the same visible columns; mount a new table instead")
         self._full = self._backend(frame)
         self.all_rows = frame
+        self._column_widths = self._column_caps(frame)
         self._ordered_columns = None
         self.show_rows(None)
 
