@@ -4,6 +4,8 @@ header's officer whole at 80, Conduct's seven tabs all in sight below 120 column
 
 from __future__ import annotations
 
+import asyncio
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -55,3 +57,49 @@ def test_a_capped_column_is_cut_only_where_a_cell_is_wider(rejected_ex_case: Pat
     assert FrameTable(wide, widths={"channel": 14})._column_caps(wide) == [14, None]
     assert FrameTable(narrow, widths={"channel": 14})._column_caps(narrow) == [None, None]
     assert FrameTable(narrow)._column_caps(narrow) is None
+
+
+def test_the_header_names_the_officer_deciding_whole_at_80_columns(rejected_ex_case: Path) -> None:
+    """At 80 columns the header read "Atlas: OP-ATLAS-REJECTED-EX-71033  ·  deciding: DC 0000 Jo An…": the officer in
+    whose name every decision is recorded was cut. It now gives way elsewhere (the case reference, cut, is whole on
+    the Overview), and fits again after a resize."""
+    officer = "DS 123456 Alexandra Worthington-Smythe"
+
+    async def drive() -> tuple[str, str, str]:
+        app = AtlasApp(rejected_ex_case, as_of=date(2026, 11, 22), officer=officer)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: "incidents" in text(app, "#headline"))
+            await show(app, pilot, "5")
+            await settled(pilot)
+            narrow = _screen_text(app).splitlines()[0]
+            await pilot.resize_terminal(160, 40)
+            await until(pilot, lambda: " — " in _screen_text(app).splitlines()[0], "the header fitted to 160 columns")
+            wide = _screen_text(app).splitlines()[0]
+            await pilot.resize_terminal(80, 24)
+            await until(pilot, lambda: _screen_text(app).splitlines()[0] == narrow, "the header fitted to 80 again")
+            return narrow, wide, app.case.manifest.reference
+
+    narrow, wide, reference = asyncio.run(drive())
+    assert f"… · deciding: {officer}" in narrow and reference[:8] in narrow, narrow
+    assert f"Atlas: {reference}  ·  deciding: {officer} — " in wide, wide
+
+
+def test_the_header_gives_way_before_the_officer() -> None:
+    """The order the header gives way in: the sub-title, then "Atlas: ", then the case reference; the officer never."""
+    from atlas.tui.header import HEADER_SIDES, header_words
+
+    ref, officer = "OP-ATLAS-REJECTED-EX-71033", "DC 0000 Jo Analyst"
+    wide = header_words(ref, officer, "Case overview", 200)
+    assert (wide.title, wide.sub_title) == (f"Atlas: {ref}  ·  deciding: {officer}", "Case overview")
+    at_80 = header_words(ref, officer, "Case overview · s2A: IN TIME", 80)
+    assert (at_80.title, at_80.sub_title) == (f"{ref} · deciding: {officer}", "")
+    long_officer = "DC 123456 Alexandra Worthington-Smythe"
+    cut = header_words(ref, long_officer, "Timeline", 80)
+    assert cut.title.endswith(f"… · deciding: {long_officer}") and len(cut.title) <= 80 - HEADER_SIDES, cut
+    assert cut.title.startswith("OP-ATLAS-"), cut
+    tiny = header_words(ref, long_officer, "", 50)
+    assert tiny.title == f"deciding: {long_officer}"
+    for width in range(40, 200):  # whatever the width, the officer is whole and the title fits where it can
+        words = header_words(ref, officer, "Conduct", width)
+        assert f"deciding: {officer}" in words.title
+        assert len(words.title) <= max(width - HEADER_SIDES, len(f"deciding: {officer}")), (width, words)
