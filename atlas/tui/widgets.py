@@ -100,8 +100,8 @@ class FrameTable(DataTable, inherit_bindings=False):
         caps: list[int | None] = []
         for name in (c for c in frame.columns if not c.startswith("_")):
             cap = self.widths.get(name)
-            column = frame.get_column(name)
-            widest = max(len(name), int(column.cast(pl.String).str.len_chars().max() or 0)) if frame.height else len(name)
+            longest = frame.get_column(name).cast(pl.String).str.len_chars().max()
+            widest = max(len(name), longest if isinstance(longest, int) else 0)
             caps.append(cap if cap is not None and widest > cap else None)
         return caps
 
