@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 from pilot_wait import settled, until
@@ -15,6 +16,7 @@ from test_tui_review import _screen_text, case_copy, run
 from textual.pilot import Pilot
 
 from atlas.tui.app import AtlasApp
+from atlas.tui.tabs import TAB_NAMES, tab_strip
 from atlas.tui.widgets import FrameTable
 from atlas.wording import channel_name
 
@@ -103,3 +105,55 @@ def test_the_header_gives_way_before_the_officer() -> None:
         words = header_words(ref, officer, "Conduct", width)
         assert f"deciding: {officer}" in words.title
         assert len(words.title) <= max(width - HEADER_SIDES, len(f"deciding: {officer}")), (width, words)
+
+
+def test_conducts_seven_tabs_are_all_in_sight_at_80_and_100_columns(rejected_ex_case: Path) -> None:
+    """At 80 columns Conduct's tab strip showed four of its seven tabs and at 100 six (the full labels need 121):
+    the officer saw neither what else there was nor, after ``]``, where they were. Every tab is now in sight, with
+    its count, at both widths, whichever is active, and the strip fits again after a resize."""
+    async def script(app: AtlasApp, pilot: Pilot[None]) -> dict[str, list[tuple[str, str, dict[str, str]]]]:
+        await show(app, pilot, "5")
+        await until(pilot, lambda: "last incident" in text(app, "#clock"), "the Conduct screen's s2A clock")
+        await settled(pilot, "the Conduct screen's tables to be mounted")
+        tabs: Any = app.screen.query_one("#tabs")
+        seen: dict[str, list[tuple[str, str, dict[str, str]]]] = {}
+        for i, (width, height) in enumerate(((80, 24), (100, 30), (160, 45), (80, 24))):
+            await pilot.resize_terminal(width, height)
+            await until(pilot, lambda w=width: app.screen.size.width == w, f"the screen at {width} columns")
+            rounds = []
+            for _ in range(7):
+                await settled(pilot)
+                labels = {key: str(tabs.get_tab(f"tab-{key}").label) for key in TAB_NAMES}
+                strip = next(line for line in _screen_text(app).splitlines() if labels["incidents"] in line)
+                rounds.append((str(tabs.active), strip, labels))
+                active = tabs.active
+                await pilot.press("right_square_bracket")
+                await until(pilot, lambda a=active: tabs.active != a, "the next tab")
+            seen[f"{i}: {width}x{height}"] = rounds
+        return seen
+
+    seen = run(rejected_ex_case, script, size=(160, 45))
+    for size, rounds in seen.items():
+        assert sorted(active for active, _, _ in rounds) == sorted(f"tab-{k}" for k in TAB_NAMES), size
+        for active, strip, labels in rounds:
+            assert all(label in strip for label in labels.values()), (size, active, strip)
+            assert all(any(ch.isdigit() for ch in label) for label in labels.values()), labels
+    assert "Threats & behaviours (" in seen["2: 160x45"][0][1]
+
+
+def test_the_tab_labels_shorten_in_steps_and_say_the_place_when_nothing_fits() -> None:
+    """Full labels where they fit, then short, then tight; wider still (counts in the thousands at 80 columns) the
+    strip scrolls and the active tab says its place."""
+    counts = {"incidents": 38, "candidates": 27, "breaches": 5, "possible-breaches": 1, "colocations": 7, "gaps": 1,
+              "warnings": 5}
+    full = tab_strip(counts, 160)
+    assert (full.labels["candidates"], full.tight, full.fits) == ("Threats & behaviours (27)", False, True)
+    short = tab_strip(counts, 100)
+    assert (short.labels["candidates"], short.labels["possible-breaches"], short.tight) == (
+        "Threats 27", "Possible breaches 1", False)
+    tight = tab_strip(counts, 80)
+    assert (tight.labels["possible-breaches"], tight.tight, tight.fits) == ("Poss. breaches 1", True, True)
+    assert sum(len(label) + 1 for label in tight.labels.values()) <= 80
+    many = tab_strip({k: 12_345 for k in counts}, 80, active="breaches")
+    assert not many.fits and many.labels["breaches"] == "3/7 Breaches 12,345", many
+    assert tab_strip(None, 80).labels["incidents"] == "Incidents"  # not yet counted: names alone
