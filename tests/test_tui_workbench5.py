@@ -157,3 +157,43 @@ def test_the_tab_labels_shorten_in_steps_and_say_the_place_when_nothing_fits() -
     many = tab_strip({k: 12_345 for k in counts}, 80, active="breaches")
     assert not many.fits and many.labels["breaches"] == "3/7 Breaches 12,345", many
     assert tab_strip(None, 80).labels["incidents"] == "Incidents"  # not yet counted: names alone
+
+
+def test_what_a_decision_changes_is_in_view_or_said_to_be_below_at_80x24(case_copy: Path) -> None:
+    """At 80x24, c on a threat candidate: the subject filled the prompt's body (9 rows) and "What this changes" was
+    below the fold with nothing saying so. The prompt is now compact on a short terminal (its first lines show), and
+    a line over the note says what is out of sight and the key (PgDn / PgUp); the note and the buttons stay in view,
+    also with the "note required" error shown."""
+    async def script(app: AtlasApp, pilot: Pilot[None]) -> tuple[str, str, str, str, bool]:
+        from test_tui import conduct_tab
+
+        from atlas.tui.widgets import DecisionPrompt
+
+        await conduct_tab(app, pilot, "candidates")
+        await pilot.press("c")
+        await until(pilot, lambda: isinstance(app.screen, DecisionPrompt) and "→" in text(app, "#impact"),
+                    "the prompt with its impact computed")
+        await until(pilot, lambda: "PgDn" in text(app, "#more"), "the line saying what is below")
+        await settled(pilot, "the prompt laid out")
+        before, more = _screen_text(app), text(app, "#more")
+        body: Any = app.screen.query_one("#prompt-body")
+        for _ in range(5):
+            await pilot.press("pagedown")
+            await until(pilot, lambda: not body.is_scrolling, "the page scrolled")
+        await until(pilot, lambda: "PgUp" in text(app, "#more") and "PgDn" not in text(app, "#more"), "the end")
+        await settled(pilot)
+        after = _screen_text(app)
+        await pilot.press("enter")  # no note: the error takes a line, the buttons stay
+        await until(pilot, lambda: "required" in text(app, "#error"), "the note-required error")
+        await settled(pilot)
+        errored = _screen_text(app)
+        record = app.screen.query_one("#record")
+        in_view = record.region.bottom <= 24 and app.screen.query_one("#note").region.bottom <= 24
+        await pilot.press("escape")
+        return before, more, after, errored, in_view
+
+    before, more, after, errored, in_view = run(case_copy, script, size=(80, 24))
+    assert "What this changes (before → after)" in before and "Record decision" in before, before
+    assert "note: why (required)" in before and "PgDn" in more, (more, before)
+    assert "s2A: last day to lay" in after and "PgUp: more above" in after and "Record decision" in after, after
+    assert "A note is required" in errored and "Record decision" in errored and in_view, errored
