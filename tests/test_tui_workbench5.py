@@ -121,7 +121,7 @@ def test_conducts_seven_tabs_are_all_in_sight_at_80_and_100_columns(rejected_ex_
             await pilot.resize_terminal(width, height)
             await until(pilot, lambda w=width: app.screen.size.width == w, f"the screen at {width} columns")
             rounds = []
-            for _ in range(7):
+            for _ in range(7 if i < 3 else 1):  # back at 80 columns: the strip refitted (one look is enough)
                 await settled(pilot)
                 labels = {key: str(tabs.get_tab(f"tab-{key}").label) for key in TAB_NAMES}
                 strip = next(line for line in _screen_text(app).splitlines() if labels["incidents"] in line)
@@ -134,11 +134,13 @@ def test_conducts_seven_tabs_are_all_in_sight_at_80_and_100_columns(rejected_ex_
 
     seen = run(rejected_ex_case, script, size=(160, 45))
     for size, rounds in seen.items():
-        assert sorted(active for active, _, _ in rounds) == sorted(f"tab-{k}" for k in TAB_NAMES), size
+        if len(rounds) == 7:
+            assert sorted(active for active, _, _ in rounds) == sorted(f"tab-{k}" for k in TAB_NAMES), size
         for active, strip, labels in rounds:
             assert all(label in strip for label in labels.values()), (size, active, strip)
             assert all(any(ch.isdigit() for ch in label) for label in labels.values()), labels
     assert "Threats & behaviours (" in seen["2: 160x45"][0][1]
+    assert seen["3: 80x24"][0][2] == seen["0: 80x24"][0][2]  # the same tight labels after 160 columns
 
 
 def test_the_tab_labels_shorten_in_steps_and_say_the_place_when_nothing_fits() -> None:
