@@ -59,6 +59,22 @@ def raise_if_truncated(path: Path, exc: UnicodeDecodeError, size: int) -> None:
         ) from exc
 
 
+def replaced_invalid_utf8(path: Path, data: bytes | memoryview, what: str, exc: UnicodeDecodeError) -> tuple[str, str]:
+    """A chat export's text with its few invalid UTF-8 sequences replaced by U+FFFD, and the note saying how many
+    and where the first is; a clear error when the file is cut inside a character, or when so much is invalid
+    (over 16 sequences and over 1 % of the bytes) that it is not UTF-8 text at all.
+
+    Why: one damaged byte in a message is that message's damage, not the whole chat's. WhatsApp's reader
+    kept the chat with a note since session 11; Signal's refused the whole file for one byte (session 18),
+    so both now follow this one rule."""
+    raise_if_truncated(path, exc, len(data))
+    text = str(data, "utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    if bad > max(16, len(data) // 100):
+        raise FormatError(f"{path}: not UTF-8 text (invalid byte at offset {exc.start}); not a {what}") from exc
+    return text, f"{bad} invalid UTF-8 byte sequence(s) replaced with U+FFFD, first at byte offset {exc.start}"
+
+
 _READ_BUFFER_MAX: Final = 16 << 20
 """Files up to this size are read by :func:`read_bytes_text` into a buffer kept for the next file."""
 _READ_BUFFERS: list[bytearray] = []
@@ -70,7 +86,7 @@ _NOT_FIRST: Final = frozenset(b" \t\n\r\x0b\x0c\xff\xfe")
 so an empty or blank file is refused there) and the first byte of either UTF-16 byte-order mark."""
 
 
-def read_bytes_text(path: Path, what: str) -> str:
+def read_bytes_text(path: Path, what: str, invalid_notes: list[str] | None = None) -> str:
     """:func:`read_bytes_text_plain`'s text (or error), the file read into a buffer kept from one call
     to the next where it is at most :data:`_READ_BUFFER_MAX`.
 
@@ -90,7 +106,7 @@ def read_bytes_text(path: Path, what: str) -> str:
         with path.open("rb", buffering=0) as fh:
             size = os.fstat(fh.fileno()).st_size
             if size >= _READ_BUFFER_MAX:
-                return read_bytes_text_plain(path, what)
+                return read_bytes_text_plain(path, what, invalid_notes=invalid_notes)
             if len(buffer) <= size:  # (one byte more than the file: its end is seen)
                 buffer = bytearray(max(size + 1, min(2 * len(buffer), _READ_BUFFER_MAX + 1), 1 << 16))
             with memoryview(buffer) as view:
@@ -102,24 +118,26 @@ def read_bytes_text(path: Path, what: str) -> str:
                         break
                     n += got
                 if n == len(buffer) or not n or view[0] in _NOT_FIRST:  # (grown since, empty, odd start)
-                    return read_bytes_text_plain(path, what)
+                    return read_bytes_text_plain(path, what, invalid_notes=invalid_notes)
                 if (cuts := _ACTIVE.get()) is not None and suspect(buffer, n, cuts.bound):  # (maybe a string over the bound)
-                    return read_bytes_text_plain(path, what, cut(bytes(view[:n]), path))
+                    return read_bytes_text_plain(path, what, cut(bytes(view[:n]), path), invalid_notes=invalid_notes)
                 with view[:n] as data:
                     try:
                         return str(data, "utf-8-sig")
                     except UnicodeDecodeError:  # (the plain rule words the error)
-                        return read_bytes_text_plain(path, what)
+                        return read_bytes_text_plain(path, what, invalid_notes=invalid_notes)
     finally:
         _READ_BUFFERS.append(buffer)
 
 
-def read_bytes_text_plain(path: Path, what: str, data: bytes | None = None) -> str:
+def read_bytes_text_plain(path: Path, what: str, data: bytes | None = None, *,
+                          invalid_notes: list[str] | None = None) -> str:
     """A UTF-8 document (BOM allowed) as text, or a clear error naming the file. UTF-16
     with its byte-order mark (a file re-saved by Windows Notepad as "Unicode") is the same
     text and is read too. (The plain rule of :func:`read_bytes_text`.) ``data``: the file's
     bytes as the caller read them (its long lines cut, :func:`parsers._bounds.read_without`),
-    else the file is read here."""
+    else the file is read here. ``invalid_notes`` (a chat export's reader): a few invalid UTF-8
+    sequences are replaced and the note appended there (:func:`replaced_invalid_utf8`), not refused."""
     data = json_bytes(path) if data is None else data
     if not data or data.isspace():  # what ``not data.strip()`` asks, without a copy of the file (0.05 CPU-s a 107 MB one)
         raise NotASourceError(f"{path}: the file is empty", reason="empty file")  # blank: nothing to read
@@ -129,6 +147,10 @@ def read_bytes_text_plain(path: Path, what: str, data: bytes | None = None) -> s
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        if invalid_notes is not None:
+            text, note = replaced_invalid_utf8(path, data[3:] if data.startswith(b"\xef\xbb\xbf") else data, what, exc)
+            invalid_notes.append(note)
+            return text
         raise_if_truncated(path, exc, len(data))
         raise FormatError(f"{path}: not UTF-8 text (invalid byte at offset {exc.start}); not a {what}") from exc
 
