@@ -32,7 +32,7 @@ import polars as pl
 from atlas.errors import FormatError, NotASourceError
 from atlas.model import RAW_EVENT_SCHEMA, REJECT_SCHEMA, TS_TYPE, UTC
 from atlas.normalise.times import from_epoch
-from parsers._json_cut import _ACTIVE, cut, suspect
+from parsers._json_cut import _ACTIVE, cut, cut_not_utf8, suspect
 
 if TYPE_CHECKING:
     from parsers.base import ParseContext, ParseResult
@@ -130,7 +130,25 @@ def read_bytes_text_plain(path: Path, what: str, data: bytes | None = None) -> s
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise_if_truncated(path, exc, len(data))
+        if (text := _read_not_utf8(path)) is not None:
+            return text
         raise FormatError(f"{path}: not UTF-8 text (invalid byte at offset {exc.start}); not a {what}") from exc
+
+
+def _read_not_utf8(path: Path) -> str | None:
+    """The text of the JSON file ``path`` that failed to decode, with each string holding bytes that are not
+    UTF-8 cut out (:func:`parsers._json_cut.cut_not_utf8`: each its record's reject), where a JSON parse is
+    collecting cuts and that leaves UTF-8 text; else None (the file's own error stands: a byte outside the
+    strings). The file is read again (the error path): the bytes given may be cut already, with other offsets."""
+    if _ACTIVE.get() is None:
+        return None
+    fixed = cut_not_utf8(path.read_bytes(), path)
+    if fixed is None:
+        return None
+    try:
+        return fixed.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
 
 
 def json_bytes(path: Path) -> bytes:
