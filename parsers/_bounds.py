@@ -752,6 +752,8 @@ class ValueNotUtf8:
     byte: int
     table: str | None = None
     offset_file: str | None = None
+    utf16: bool = False
+    """A UTF-16 file's: ``byte`` is a code unit that is half of no surrogate pair."""
 
     @property
     def text(self) -> str:
@@ -762,8 +764,11 @@ class ValueNotUtf8:
                 field = f"{self.table.replace('_', ' ')} row's {field.replace('_', ' ')}"
             where = f"its {field} holds"
         other = f" of {self.offset_file}" if self.offset_file not in (None, self.name) else ""
+        fault = (f"that is not UTF-16 text: code unit 0x{self.byte:04X} at byte offset {self.at:,} is half of no surrogate "
+                 "pair" if self.utf16 else
+                 f"that is not UTF-8 text: byte 0x{self.byte:02X} at byte offset {self.at:,} is no part of a character")
         return (f"{self.ref} of {self.name}: {where} a string of {self.size:,} bytes (at byte offset {self.offset:,}{other}) "
-                f"that is not UTF-8 text: byte 0x{self.byte:02X} at byte offset {self.at:,} is no part of a character; "
+                f"{fault}; "
                 "not read (no character is guessed for it); the record is kept unchanged in the source file")
 
 

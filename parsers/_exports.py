@@ -33,6 +33,7 @@ from atlas.errors import FormatError, NotASourceError
 from atlas.model import RAW_EVENT_SCHEMA, REJECT_SCHEMA, TS_TYPE, UTC
 from atlas.normalise.times import from_epoch
 from parsers._json_cut import _ACTIVE, cut, cut_not_utf8, suspect
+from parsers._json_utf16 import utf16_json
 
 if TYPE_CHECKING:
     from parsers.base import ParseContext, ParseResult
@@ -154,7 +155,14 @@ def _read_not_utf8(path: Path) -> str | None:
 def json_bytes(path: Path) -> bytes:
     """The file's bytes, and where a JSON parser's parse is collecting cuts (:mod:`parsers._json_cut`),
     with each string over the bound cut out (:func:`parsers._json_cut.cut`): what every route of a JSON
-    parser reads a whole document through."""
+    parser reads a whole document through. A UTF-16 file (its byte-order mark first) is given as UTF-8, read
+    piece by piece with its strings over the bound cut as it is read (:func:`parsers._json_utf16.utf16_json`):
+    never held whole in UTF-16, nor a long string in either."""
+    if (cuts := _ACTIVE.get()) is not None:
+        with path.open("rb") as fh:
+            utf16 = fh.read(2) in (b"\xff\xfe", b"\xfe\xff")
+        if utf16 and (utf8 := utf16_json(path, cuts)) is not None:
+            return utf8
     return cut(path.read_bytes(), path)
 
 

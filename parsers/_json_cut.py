@@ -52,8 +52,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from parsers._bounds import (ESCAPE_BYTES, EXCERPT_CHARS, JSON_VALUE_BYTES, ValueNotUtf8, ValueOverBound,
-                             kept_prefix)
+from parsers._bounds import ESCAPE_BYTES, EXCERPT_CHARS, JSON_VALUE_BYTES, ValueNotUtf8, ValueOverBound, kept_prefix
 
 ESCAPED_CUT: Final = ESCAPE_BYTES
 """A string holding a backslash is cut over this many times the bound (see the module docstring)."""
@@ -92,7 +91,9 @@ class Cut:
     """Where the string was cut because it holds bytes that are not UTF-8 (any size): the file offset
     of its first such byte (:func:`cut_not_utf8`); None for a string cut for its size."""
     not_utf8_byte: int = 0
-    """That byte's value."""
+    """That byte's value (in a UTF-16 file, the code unit's: :mod:`parsers._json_utf16`)."""
+    utf16: bool = False
+    """Cut from a UTF-16 file for a code unit that is half of no surrogate pair (``not_utf8_*`` name it)."""
 
 
 @dataclass
@@ -129,7 +130,7 @@ def suspect(data: Any, n: int, bound: int, lo: int = 0) -> bool:
     return False
 
 
-def _valid_text(data: bytes, start: int, end: int) -> bool:
+def _valid_text(data: bytes | bytearray, start: int, end: int) -> bool:
     """``data[start:end]`` is UTF-8 with no raw control character (read in 1 MiB pieces: no copy of it whole)."""
     if _CONTROL.search(data, start, end):
         return False
@@ -153,7 +154,7 @@ def long_strings(data: bytes, bound: int) -> list[tuple[int, int, bool]]:
     return every_long_string(data, bound)
 
 
-def every_long_string(data: bytes, bound: int) -> list[tuple[int, int, bool]]:
+def every_long_string(data: bytes | bytearray, bound: int) -> list[tuple[int, int, bool]]:
     """:func:`long_strings` without its quick answer: every string matched (the precise look)."""
     out = []
     for m in _STRING.finditer(data):
@@ -216,7 +217,7 @@ def _note_bad_byte(exc: UnicodeError) -> tuple[str, int]:
 codecs.register_error("atlas-json-bad-bytes", _note_bad_byte)
 
 
-def bad_bytes(data: bytes) -> list[int]:
+def bad_bytes(data: bytes | bytearray) -> list[int]:
     """The offset of each byte of ``data`` that is no part of a UTF-8 character, in order (one decode)."""
     found: list[int] = []
     token = _BAD.set(found)
@@ -227,7 +228,7 @@ def bad_bytes(data: bytes) -> list[int]:
     return found
 
 
-def not_utf8_strings(data: bytes) -> list[tuple[int, int, bool, int]]:
+def not_utf8_strings(data: bytes | bytearray) -> list[tuple[int, int, bool, int]]:
     """Every string of the JSON document ``data`` holding a byte that is not UTF-8, of any size, as
     ``(start, end, escaped, bad)``: ``bad`` the offset of its first such byte. A byte that is not UTF-8
     outside a closed string (in the structure, or a file cut inside a character) is in none: the file's
@@ -273,7 +274,7 @@ _BODY: Final = re.compile(rb'[^"\\]*(?:\\.[^"\\]*)*', re.DOTALL)
 """A string's bytes up to its closing quote (or a lone backslash at the end of the bytes, or their end)."""
 
 
-def _body_end(data: bytes, pos: int) -> int:
+def _body_end(data: bytes | bytearray, pos: int) -> int:
     """Where :data:`_BODY` from ``pos`` ends (it always matches, if only nothing)."""
     m = _BODY.match(data, pos)
     return pos if m is None else m.end()
@@ -539,7 +540,7 @@ def cut_reason(ref: str, field_: str | None, c: Cut, bound: int, what: str, name
     cut because it is not UTF-8, :class:`parsers._bounds.ValueNotUtf8`'s."""
     if c.not_utf8_at is not None:
         return ValueNotUtf8(ref, name, field_, c.size, c.offset, c.not_utf8_at, c.not_utf8_byte, table=table,
-                            offset_file=c.file).text
+                            offset_file=c.file, utf16=c.utf16).text
     return ValueOverBound(ref, name, field_, c.size, bound, what, table=table, escaped=c.escaped, offset=c.offset,
                           offset_file=c.file, text_at_least=c.floor or None).text
 
