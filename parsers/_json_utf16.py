@@ -31,8 +31,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from parsers._bounds import EXCERPT_CHARS, kept_prefix
-from parsers._json_cut import (_CONTROL, PIECE, Cut, Cuts, _body_end, bad_bytes, every_long_string, not_utf8_strings,
-                               text_floor)
+from parsers._json_cut import _CONTROL, PIECE, Cut, Cuts, _body_end, bad_bytes, every_long_string, not_utf8_strings, text_floor
 
 BOMS: Final = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
 _CONTINUATION: Final = bytes(range(0x80, 0xC0))
