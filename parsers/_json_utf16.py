@@ -31,7 +31,18 @@ from pathlib import Path
 from typing import Any, Final
 
 from parsers._bounds import EXCERPT_CHARS, kept_prefix
-from parsers._json_cut import _CONTROL, PIECE, Cut, Cuts, _body_end, bad_bytes, every_long_string, not_utf8_strings, text_floor
+from parsers._json_cut import (
+    _CONTROL,
+    PIECE,
+    Cut,
+    Cuts,
+    _body_end,
+    bad_bytes,
+    every_long_string,
+    not_utf8_strings,
+    suspect,
+    text_floor,
+)
 
 BOMS: Final = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
 _CONTINUATION: Final = bytes(range(0x80, 0xC0))
@@ -142,6 +153,9 @@ def _utf16_cut(fh: Any, encoding: str, cuts: Cuts, name: str, step: int) -> _Pla
     scan = 0  # where the look outside strings goes on in ``out``
     token = cuts.token.encode("ascii")
     follow: _Follow | None = None
+    window = max(bound // 2, 1)
+    checked = 0  # windows of ``out`` before this looked at (:func:`parsers._json_cut.suspect`), none inside one
+    precise = False  # every string followed (from the first window that may lie inside one over the bound)
     while True:
         piece = _even(fh.read(step), fh)
         if not piece:
@@ -179,6 +193,11 @@ def _utf16_cut(fh: Any, encoding: str, cuts: Cuts, name: str, step: int) -> _Pla
         else:
             places.anchors.append((len(out), start_off))
         out += memoryview(text)[seg:]
+        if not precise:  # (the quick look: a string over the bound holds a whole window with no quote that ends it)
+            if not suspect(out, len(out), bound, checked):
+                checked += (max(len(out) - checked, 0) // window) * window
+                continue
+            precise, scan = True, 0  # (from the start: no string was followed so far, and nothing was cut)
         while True:
             j = out.find(b'"', scan)
             if j < 0:
