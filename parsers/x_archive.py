@@ -83,7 +83,8 @@ from parsers._exports import (
     without_cycle_collection,
 )
 from parsers._group_membership import Change, members_over_time
-from parsers._json_cut import collecting, cut, cuts_long_json_values, file_spans, read_spliced
+from parsers._json_cut import Cuts, collecting, cut, cuts_long_json_values, file_spans, read_spliced
+from parsers._json_utf16 import BOMS, utf16_json
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
 INFO: Final = ParserInfo(
@@ -283,7 +284,7 @@ def _owner_from_account(path: Path) -> AccountOwner | NoAccountOwner:
         return NoAccountOwner(AccountJs.ABSENT)
     try:
         with collecting() as cuts:
-            data, digest = read_spliced(account, file_spans(account))
+            data, digest = _account_bytes(account, cuts)
         text = data.decode("utf-8-sig")
         m = _WRAPPER.match(text)
         doc = json.loads(text[m.end():]) if m and m.group("name") in ACCOUNT_NAMES else None
@@ -313,6 +314,23 @@ def _owner_from_account(path: Path) -> AccountOwner | NoAccountOwner:
     handle = next((h for a in accounts if (h := value(a, "username"))), None)
     who = f"x:id:{uid}" + (f" (@{handle})" if handle else "")
     return AccountOwner(f"x:id:{uid}", f"archive owner {who} from account.js beside this file (SHA-256 {digest})")
+
+
+def _account_bytes(account: Path, cuts: Cuts) -> tuple[bytes, str]:
+    """``account.js``'s bytes as UTF-8 with its strings over the bound cut, and the SHA-256 of the file's own
+    bytes: a file in UTF-16 (its byte-order mark first) read as the data files beside it are
+    (:func:`parsers._json_utf16.utf16_json`), else :func:`parsers._json_cut.read_spliced`."""
+    with account.open("rb") as fh:
+        utf16 = fh.read(2) in BOMS
+    if utf16 and (data := utf16_json(account, cuts)) is not None:
+        import hashlib
+
+        digest = hashlib.sha256()
+        with account.open("rb") as fh:
+            while piece := fh.read(1 << 22):
+                digest.update(piece)
+        return data, digest.hexdigest()
+    return read_spliced(account, file_spans(account))
 
 
 def _dm_owner(ctx: ParseContext, path: Path, inferred: Callable[[str], tuple[str, str] | None]

@@ -306,3 +306,22 @@ def test_a_long_string_with_a_few_escapes_is_cut_and_one_full_of_them_is_left() 
     full = json.dumps({"t": "\n" * (2 * B)}).encode()  # 4 MiB written, 2 MiB of text: under 6x, floor under the bound
     assert C.long_strings(full, B) == []
     assert C.text_floor(6 * B + 2, 3 * B + 1) == B + 1  # (a sixth, rounded up: over the bound)
+
+
+def test_x_account_js_in_utf16_gives_the_owner_as_the_data_files_beside_it_are_read(tmp_path: Path) -> None:
+    """Before (session 18): account.js re-saved in UTF-16 was not read (the DM file beside it was), and the
+    assumption said "no account.js beside the file"."""
+    import hashlib
+
+    from parsers import x_archive
+
+    data = tmp_path / "data"
+    data.mkdir()
+    dm = data / "direct-messages.js"
+    _dm_file(dm, [("1000000001", "2000000002")])
+    _account_js(data / "account.js", "1000000001", "owner", "B" * (2 << 20))
+    account = data / "account.js"
+    account.write_bytes(b"\xff\xfe" + account.read_text(encoding="utf-8").encode("utf-16-le"))
+    digest = hashlib.sha256(account.read_bytes()).hexdigest()
+    assert x_archive._owner_from_account(dm) == x_archive.AccountOwner(
+        "x:id:1000000001", f"archive owner x:id:1000000001 (@owner) from account.js beside this file (SHA-256 {digest})")
