@@ -158,12 +158,14 @@ def json_bytes(path: Path) -> bytes:
     parser reads a whole document through. A UTF-16 file (its byte-order mark first) is given as UTF-8, read
     piece by piece with its strings over the bound cut as it is read (:func:`parsers._json_utf16.utf16_json`):
     never held whole in UTF-16, nor a long string in either."""
-    if (cuts := _ACTIVE.get()) is not None:
-        with path.open("rb") as fh:
-            utf16 = fh.read(2) in (b"\xff\xfe", b"\xfe\xff")
-        if utf16 and (utf8 := utf16_json(path, cuts)) is not None:
-            return utf8
-    return cut(path.read_bytes(), path)
+    if (cuts := _ACTIVE.get()) is None:
+        return path.read_bytes()
+    with path.open("rb", buffering=0) as fh:  # (one open: its first two bytes, then the whole)
+        if os.pread(fh.fileno(), 2, 0) not in (b"\xff\xfe", b"\xfe\xff"):
+            return cut(fh.readall(), path)
+    utf8 = utf16_json(path, cuts)
+    assert utf8 is not None  # (a UTF-16 mark: never None)
+    return utf8
 
 
 _Parse = TypeVar("_Parse", bound=Callable[..., Any])
