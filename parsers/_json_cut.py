@@ -17,9 +17,11 @@ backslash, and never less than a sixth of it (an escape is at most 6 bytes for o
 ``\\u0001``). So a 3 MiB string with a few line breaks written ``\\n`` is cut (session 16 cut one holding
 a backslash only over 6 MiB). A string whose escapes could bring its text under the bound (a long one
 full of them) is left to the tables' check as before: its copies are bounded by its size.
-Not cut either, so that the file's own error stands: a string holding a byte that is not UTF-8 or a
-raw control character (``json.loads`` refuses the file for either, naming the place). A UTF-16 file
-is not looked at (its quotes are two bytes; no real export is JSON in UTF-16): the tables' check.
+Not cut for its size, so that the file's own error stands: a long string holding a raw control character
+(``json.loads`` refuses the file, naming the place). A string holding a byte that is not UTF-8, of any
+size, is cut on the error path (the file failed to decode: :func:`cut_not_utf8`, since session 18), so its
+record is one reject naming the byte and no character is guessed for it. A UTF-16 file is read as UTF-8
+piece by piece, its strings cut as it is read, by :mod:`parsers._json_utf16` (since session 18).
 
 **How, cheaply.** The bytes are looked at in aligned windows of half the bound; a string over the
 bound holds a whole window with no quote that ends a string, so a window whose first quote is not
