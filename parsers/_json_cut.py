@@ -242,9 +242,21 @@ def not_utf8_strings(data: bytes | bytearray) -> list[tuple[int, int, bool, int]
     for m in _STRING.finditer(data):
         start, end = m.span()
         i = bisect.bisect_right(bad, start)
-        if i < len(bad) and bad[i] < end - 1:
+        if i < len(bad) and bad[i] < end - 1 and not is_key(data, end):
             out.append((start, end, data.count(b"\\", start + 1, end - 1) > 0, bad[i]))
     return out
+
+
+_BLANK: Final = frozenset(b" \t\r\n")
+
+
+def is_key(data: bytes | bytearray, end: int) -> bool:
+    """Whether the string ending just before ``end`` is an object's key (a ':' after it, past white space).
+    Why: a key holding bytes that are not UTF-8 is not cut (its marker would be a key no parser reads, and
+    the value under it would be silently left out of its record): the file's own error stands for it."""
+    while end < len(data) and data[end] in _BLANK:
+        end += 1
+    return end < len(data) and data[end] == 0x3A
 
 
 def cut_not_utf8(data: bytes, path: Path | str) -> bytes | None:
@@ -433,6 +445,8 @@ def file_spans(path: Path, not_utf8: bool = False) -> list[Span]:
             cuts.token = secrets.token_hex(16)
     name = path.name
     spans = []
+    if not_utf8:
+        found = [f for f in found if f[5] < 0 or not _key_in_file(path, f[1])]
     for start, end, escaped, head, floor, bad in found:
         head = head[:bad - start - 1] if bad >= 0 else head
         excerpt = head[:kept_prefix(head, len(head))].decode("utf-8", errors="replace")[:EXCERPT_CHARS]
@@ -440,6 +454,17 @@ def file_spans(path: Path, not_utf8: bool = False) -> list[Span]:
         cuts.found.append(Cut(name, start, end - start - 2, escaped, excerpt, floor, None if bad < 0 else bad,
                               head_byte(path, bad) if bad >= 0 else 0))
     return spans
+
+
+def _key_in_file(path: Path, end: int) -> bool:
+    """:func:`is_key` for the string of the file ``path`` ending just before ``end`` (its white space read on)."""
+    with path.open("rb") as fh:
+        fh.seek(end)
+        while chunk := fh.read(4096):
+            rest = chunk.lstrip(b" \t\r\n")
+            if rest:
+                return rest[0] == 0x3A
+    return False
 
 
 def head_byte(path: Path, at: int) -> int:

@@ -144,3 +144,32 @@ def test_a_record_holding_such_a_string_and_one_over_the_bound_elsewhere_each_na
         assert len(reasons) == 2 and got.events.height == 1
         assert f"a value of {B + 5:,} bytes (at byte offset {data.index(b'AAAA') - 1:,})" in reasons[0]
         assert f"byte 0xFF at byte offset {bad:,}" in reasons[1]
+
+
+def test_a_key_holding_such_bytes_is_not_cut_and_stays_the_files_error(tmp_path: Path) -> None:
+    """A key's marker would be a key no parser reads: the value under it would be silently left out of its
+    record (found in session 18: a message whose key "text" held 0xFF was read with no text). So a key is
+    never cut for such bytes, and the file's own error stands, as before."""
+    assert C.not_utf8_strings(b'{"a\xff" : "b\xff", "c\xfe":1}') == [(8, 12, False, 10)]
+    from parsers import x_archive
+    from parsers.base import ParseContext
+    from tests.test_json_cut_stream import _dm_file
+
+    path = tmp_path / "data" / "direct-messages.js"
+    path.parent.mkdir()
+    _dm_file(path, [("1000000001", "2000000002"), ("3000000003", "1000000001")])
+    path.write_bytes(path.read_bytes().replace(b'"text": "hello 1"', b'"te\xffxt": "hello 1"'))
+    for parse in (x_archive.parse, x_archive.parse_plain):
+        with pytest.raises(FormatError, match="not UTF-8 text"):
+            parse(path, ParseContext(source_id="s1", path=path))
+
+
+def test_records_json_a_key_holding_such_bytes_stays_the_files_error(seeds: dict[str, Path], tmp_path: Path) -> None:  # noqa: F811
+    seed = seeds["google-records-json"]
+    data = seed.read_bytes()
+    at = data.index(b'"accuracy"', len(data) // 3)
+    path = tmp_path / seed.name
+    path.write_bytes(data[:at + 3] + b"\xff" + data[at + 4:])
+    for plain in (False, True):
+        with pytest.raises(FormatError, match="JSON error after"):
+            _parse("google-records-json", path, plain)
