@@ -153,8 +153,8 @@ def read_bytes_text_plain(path: Path, what: str, data: bytes | None = None, *,
             invalid_notes.append(note)
             return text
         raise_if_truncated(path, exc, len(data))
-        if (text := _read_not_utf8(path)) is not None:
-            return text
+        if (cut := _read_not_utf8(path)) is not None:
+            return cut
         raise FormatError(f"{path}: not UTF-8 text (invalid byte at offset {exc.start}); not a {what}") from exc
 
 
