@@ -39,6 +39,7 @@ import polars as pl
 
 from atlas.exhibits import LIST_SEPARATOR as EXHIBIT_SEPARATOR
 from atlas.exhibits import event_ref_expr, identifier_label, join_list, list_item_expr
+from atlas.export.text import xml_safe
 from atlas.graph import ContactGraph, EventIds, group_label
 from atlas.normalise.times import uk_display
 from atlas.spreadsheet_safety import neutralise
@@ -244,16 +245,24 @@ def _edge_scalars(words: GraphWords, key: EdgeKey, data: Mapping[str, Any]) -> d
 def flat_graph(cg: ContactGraph, refs: Mapping[str, str], words: GraphWords | None = None) -> nx.MultiDiGraph:
     """A copy with GraphML-safe (scalar) attributes and people's words beside the ids
     (``refs``: source id → exhibit, :func:`atlas.exhibits.source_refs`; ``words``: worked out once
-    for every file, :func:`graph_words`)."""
+    for every file, :func:`graph_words`). Every text, ids included, as XML 1.0 can hold it
+    (:func:`_xml`): a record's place or a name chosen by a person in the case may hold a control
+    character, which lxml refuses, failing the whole export."""
     words = words if words is not None else graph_words(cg, refs)
     g = nx.MultiDiGraph()
-    g.graph.update({k: _scalar(v) for k, v in cg.graph.graph.items()})
+    g.graph.update({k: _xml(_scalar(v)) for k, v in cg.graph.graph.items()})
     for n in sorted(cg.graph.nodes):
         data = dict(cg.graph.nodes[n]) | words.nodes[n]
-        g.add_node(n, **{k: _shown_scalar(v) for k, v in sorted(data.items())})
+        g.add_node(_xml(n), **{k: _xml(_shown_scalar(v)) for k, v in sorted(data.items())})
     for u, v, k, data in sorted(cg.graph.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2])):
-        g.add_edge(u, v, key=k, **_edge_scalars(words, (u, v, k), data))
+        g.add_edge(_xml(u), _xml(v), key=_xml(k), **{a: _xml(x) for a, x in _edge_scalars(words, (u, v, k), data).items()})
     return g
+
+
+def _xml(value: Any) -> Any:
+    """``value`` with each character XML 1.0 cannot hold written as ``\\xNN`` (the rule of every XML
+    export, :func:`atlas.export.text.xml_safe`); other values as they are."""
+    return xml_safe(value) if isinstance(value, str) else value
 
 
 def write_graphml(cg: ContactGraph, path: Path, refs: Mapping[str, str], words: GraphWords | None = None) -> Path:
