@@ -536,24 +536,35 @@ def _possible_breaches(inputs: ReportInputs, conduct: ConductResult, case: Case 
                      [[uk_time(b.start), b.order, place_label(inputs, b.place, None),
                        f"{b.possible.min_distance_m:.0f} m", b.records_by_exhibit(), b.basis, decision(b), b.id]
                       for b in items],
-                     # records named whole ('JA/9, row 12') need room; a date and 'Closest' (bold) on one line
+                     # records named whole ('JA/9, row 12') need room; a date and 'Closest' (bold) on one line;
+                     # the order's reference whole ('RO-' / '2026-' / '0042' in a 1.6 cm column, s18)
                      widths=unbroken_widths([1.2, 1.0, 1.0, 0.95, 1.8, 1.3, 1.4, 1.3],
-                                            {0: len("06/06/2026"), 3: len("Closest") + 1}, small=True), small=True))
+                                            {0: len("06/06/2026"), 1: max(len(b.order) for b in items),
+                                             3: len("Closest") + 1}, small=True), small=True))
     effect = conduct.breach_effect
     if effect is not None:
         facts["possible_breaches_if_confirmed"] = effect.to_json()
 
-        def day(d: date | None) -> str:
-            return uk_date(d) if d else "none"
         out.append(Para(
-            f"If the {plural(effect.open, 'open one')} were confirmed: breaches {len(conduct.breaches)} \u2192 "
-            f"{len(conduct.breaches) + effect.open}; incidents {effect.incidents_now} \u2192 "
-            f"{effect.incidents_if_confirmed}; last incident {day(effect.last_incident_now)} \u2192 "
-            f"{day(effect.last_incident_if_confirmed)}; last day to lay an information under "
-            f"{inputs.rules.offence('pha-s2a').short} {day(effect.deadline_now)} \u2192 {day(effect.deadline_if_confirmed)}"
+            f"If the {plural(effect.open, 'open one')} were confirmed: breaches "
+            f"{_change(len(conduct.breaches), len(conduct.breaches) + effect.open)}; incidents "
+            f"{_change(effect.incidents_now, effect.incidents_if_confirmed)}; last incident "
+            f"{_change(_day(effect.last_incident_now), _day(effect.last_incident_if_confirmed))}; last day to lay an "
+            f"information under {inputs.rules.offence('pha-s2a').short} "
+            f"{_change(_day(effect.deadline_now), _day(effect.deadline_if_confirmed))}"
             + (f" (new incident days: {', '.join(uk_date(d) for d in effect.added_dates)})" if effect.added_dates else "")
             + ". Until an officer confirms them, the verdict above runs from the last incident without them."))
     return out
+
+
+def _day(d: date | None) -> str:
+    return uk_date(d) if d else "none"
+
+
+def _change(now: object, then: object) -> str:
+    """What confirming would change, as 'now \u2192 then'; a value it leaves alone reads 'now (unchanged)',
+    not '11/07/2026 \u2192 11/07/2026', which reads as a change that did not register (covert 71046)."""
+    return f"{now} (unchanged)" if now == then else f"{now} \u2192 {then}"
 
 
 def _possible_colocations(inputs: ReportInputs, conduct: ConductResult, case: Case, facts: dict[str, Any]) -> Section:
@@ -600,11 +611,11 @@ def _possible_colocations(inputs: ReportInputs, conduct: ConductResult, case: Ca
     if effect is not None:
         facts["possible_colocations_if_confirmed"] = effect.to_json()
         sec.blocks.append(Para(
-            f"If the {plural(effect.open, 'open one')} were confirmed: incidents {effect.incidents_now} \u2192 "
-            f"{effect.incidents_if_confirmed}; last incident {uk_date(effect.last_incident_now) if effect.last_incident_now else 'none'} "
-            f"\u2192 {uk_date(effect.last_incident_if_confirmed) if effect.last_incident_if_confirmed else 'none'}; last day to "
-            f"lay an information under {inputs.rules.offence('pha-s2a').short} {uk_date(effect.deadline_now) if effect.deadline_now else 'none'} \u2192 "
-            f"{uk_date(effect.deadline_if_confirmed) if effect.deadline_if_confirmed else 'none'}"
+            f"If the {plural(effect.open, 'open one')} were confirmed: incidents "
+            f"{_change(effect.incidents_now, effect.incidents_if_confirmed)}; last incident "
+            f"{_change(_day(effect.last_incident_now), _day(effect.last_incident_if_confirmed))}; last day to lay an "
+            f"information under {inputs.rules.offence('pha-s2a').short} "
+            f"{_change(_day(effect.deadline_now), _day(effect.deadline_if_confirmed))}"
             + (f" (new incident days: {', '.join(uk_date(d) for d in effect.added_dates)})" if effect.added_dates else "")
             + ". Until an officer confirms them, the verdict above runs from the last incident without them."))
     return sec

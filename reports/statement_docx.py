@@ -31,8 +31,10 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph
+from docx.text.run import Run
 
 from .document import CELL_PT, CONTENT_WIDTH_CM, Bullets, Document, Figure, Para, Table
+from .line_breaks import NO_BREAK_HYPHEN, keep_whole
 
 FONT: Final = "Arial"
 MONO: Final = "Courier New"
@@ -77,6 +79,21 @@ def _repeat_header(row: object) -> None:
     tr_pr.append(el)
 
 
+def _text(paragraph: Paragraph, text: str) -> list[Run]:
+    """``text`` added as runs with no line break inside a token a person reads whole
+    (:func:`reports.line_breaks.keep_whole`): each non-breaking hyphen as Word's own
+    ``w:noBreakHyphen``, which Word, LibreOffice and python-docx all read back as '-'."""
+    parts = keep_whole(text).split(NO_BREAK_HYPHEN)
+    runs = [paragraph.add_run(parts[0])]
+    for part in parts[1:]:
+        run = paragraph.add_run()
+        run._r.append(OxmlElement("w:noBreakHyphen"))
+        runs.append(run)
+        if part:
+            runs.append(paragraph.add_run(part))
+    return runs
+
+
 def _cell_text(cell: _Cell, text: str, style: str) -> None:
     """Text in a table cell with one of the table paragraph styles.
 
@@ -85,7 +102,7 @@ def _cell_text(cell: _Cell, text: str, style: str) -> None:
     """
     p = cell.paragraphs[0]
     p._p.style = style.replace(" ", "")
-    p.add_run(text)
+    _text(p, text)
 
 
 def _table_styles(doc: DocxDocument) -> None:
@@ -296,14 +313,14 @@ def render(st: Document, path: Path) -> Path:
                     p.paragraph_format.left_indent = Cm(0.9)
                     p.paragraph_format.first_line_indent = Cm(-0.9)
                     p.add_run(f"{number}.\t")
-                run = p.add_run(block.text)
-                if block.emphasis:
-                    run.italic = True
+                for run in _text(p, block.text):
+                    run.italic = block.emphasis or None
             elif isinstance(block, Bullets):
                 for item in block.items:
                     p = styles.paragraph("List Bullet")
                     p.paragraph_format.space_after = Pt(2)
-                    p.add_run(item).font.size = Pt(9.5)
+                    for run in _text(p, item):
+                        run.font.size = Pt(9.5)
             elif isinstance(block, Table):
                 _table(doc, block)
             elif isinstance(block, Figure):

@@ -1,0 +1,50 @@
+"""Where a laid-out line may not break: inside a token a person must read, copy or search whole.
+
+LibreOffice and Word break lines by the Unicode line-breaking rules, which allow a break after
+every hyphen and between a colon and a plus sign. So the served MG11 printed 'relating to tel:' at
+one line's end and '+447700900002' at the next, and 'suspect-' / 'handset.ufdr'; the reviewer's
+note printed a link basis as 'same-' / 'messages', an order as 'RO-' / '2026-' / '0042', and a
+command as '(--' / 'confirm HANDLE' (s17 and s18 renders). The document model keeps plain text
+(the HTML, the tests and every reader see the same words); only the DOCX writer marks where a
+line must not break, through :func:`keep_whole`:
+
+* a word joiner (U+2060, invisible) between an identifier's scheme and a '+' ('tel:+44…');
+* a non-breaking hyphen (U+2011; the DOCX writer writes Word's own ``w:noBreakHyphen``, which
+  every reader, python-docx included, reads back as '-') inside a hyphenated token short enough
+  to fit an identifier column (:data:`reports.document.IDENTIFIER_CHARS`). A longer one (a
+  36-character record UUID) keeps its hyphens as break points: unbroken it would overflow a
+  narrow column and be cut at an arbitrary character instead;
+* no-break spaces inside a UK telephone number written with spaces ('+44 7700 900123').
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from .document import IDENTIFIER_CHARS
+
+WORD_JOINER: Final = "\u2060"
+NO_BREAK_HYPHEN: Final = "\u2011"
+NO_BREAK_SPACE: Final = "\u00a0"
+
+_SCHEME_PLUS: Final = re.compile(r"(?<=[a-z]:)(?=\+\d)")
+"""A colon ending an identifier's scheme ('tel:') before '+' and a digit."""
+_SPACED_PHONE: Final = re.compile(r"(?<![\w+])(?:\+44 \d{4} \d{6}|0\d{4} \d{6})(?!\w)")
+"""A UK number as people write it, the way the statement gives its example ('+44 7700 900123')."""
+_TOKEN: Final = re.compile(r"[^\s/]+")
+"""A run a line could break inside only at a hyphen: a break after '/' or at a space is left alone."""
+
+
+def _join_hyphens(token: str) -> str:
+    if "-" not in token or len(token) > IDENTIFIER_CHARS or not any(c.isalnum() for c in token):
+        return token
+    return token.replace("-", NO_BREAK_HYPHEN)
+
+
+def keep_whole(text: str) -> str:
+    """``text`` with no line-break opportunity left inside an identifier, a short hyphenated token
+    or a spaced telephone number; the characters a person reads are unchanged."""
+    text = _SPACED_PHONE.sub(lambda m: m.group(0).replace(" ", NO_BREAK_SPACE), text)
+    text = _TOKEN.sub(lambda m: _join_hyphens(m.group(0)), text)
+    return _SCHEME_PLUS.sub(WORD_JOINER, text)

@@ -1,0 +1,81 @@
+"""Defects seen in served documents in session 18 (covert 71046, rejected-ex 71044, as of 01/12/2026, through
+LibreOffice and pdftotext), each held here."""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from _report_cases import office_to_pdf
+
+from reports.document import Document, Para, Section, Table
+from reports.line_breaks import NO_BREAK_HYPHEN, NO_BREAK_SPACE, WORD_JOINER, keep_whole
+
+UUID_REF = "JA/13, report.xml model 11d7d559-ad98-4945-b91d-94b1ad6ff693"
+ITEM = "Handset download: suspect-handset.ufdr, relating to tel:+447700900002 (Daniel Sample)"
+COMMAND = ("Atlas's threat rules flagged these messages: atlas threats CASE lists each message with the handle to type "
+           "to confirm or dismiss it (--confirm HANDLE --note \"why\"), and the link basis reads same-messages.")
+
+
+def test_keep_whole_joins_only_inside_tokens_read_whole() -> None:
+    assert keep_whole("relating to tel:+447700900002") == f"relating to tel:{WORD_JOINER}+447700900002"
+    assert keep_whole("suspect-handset.ufdr") == f"suspect{NO_BREAK_HYPHEN}handset.ufdr"
+    assert keep_whole("(--confirm HANDLE") == f"({NO_BREAK_HYPHEN * 2}confirm HANDLE"
+    assert keep_whole("RO-2026-0042") == f"RO{NO_BREAK_HYPHEN}2026{NO_BREAK_HYPHEN}0042"
+    assert keep_whole("for example +44 7700 900123 for 07700 900123") == (
+        f"for example +44{NO_BREAK_SPACE}7700{NO_BREAK_SPACE}900123 for 07700{NO_BREAK_SPACE}900123")
+    # a record UUID is longer than an identifier column holds: its hyphens stay break points
+    assert keep_whole(UUID_REF) == UUID_REF
+    # a break after '/' is left alone, so a long path still breaks between folder and file
+    assert keep_whole("figures/figure-hour-weekday.png") == (
+        f"figures/figure{NO_BREAK_HYPHEN}hour{NO_BREAK_HYPHEN}weekday.png")
+    for plain in ("14:20 GMT", "Rule: Protection from Harassment Act 1997 s2A", "3 \u2192 17", "\u00b166 m", "- x"):
+        assert keep_whole(plain) == plain
+
+
+def _document(tmp_path: Path) -> Path:
+    from reports.statement_docx import render
+
+    doc = Document(title="Reviewer's note", reference="OP-TEST", created=datetime(2026, 12, 1, tzinfo=UTC),
+                   author="DC 0000 Jo Analyst", marking="NOT EVIDENCE – NOT FOR SERVICE", banner="Not evidence.",
+                   sections=[Section("Exhibits", [
+                       Table(["Exhibit", "Item", "Continuity"], [["JA/11", ITEM, "[Officer to complete]"]],
+                             widths=[1.4, 5.2, 10.4]),
+                       Para(COMMAND),
+                       Para("x" * 60 + " for example +44 7700 900123 for 07700 900123, so that the same number")])])
+    return render(doc, tmp_path / "note.docx")
+
+
+def test_the_docx_marks_no_break_points_that_every_reader_reads_back_as_the_plain_text(tmp_path: Path) -> None:
+    """The mark is Word's own ``w:noBreakHyphen`` and an invisible word joiner: python-docx (and so every test
+    reading a DOCX) reads the words unchanged apart from those two invisible characters."""
+    from docx import Document as Docx
+
+    path = _document(tmp_path)
+    docx = Docx(str(path))
+    cell = docx.tables[0].rows[1].cells[1].text
+    assert cell.replace(WORD_JOINER, "") == ITEM and WORD_JOINER in cell
+    assert any(p.text == f"1.\t{COMMAND}" for p in docx.paragraphs)
+    xml = docx.element.xml
+    assert xml.count("<w:noBreakHyphen/>") == 1 + 2 + 2 + 1  # suspect-handset, --confirm, --note, same-messages
+
+
+def _lines(pdf: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+
+@pytest.mark.office
+def test_an_identifier_a_file_name_and_a_command_print_whole_on_one_line(tmp_path: Path) -> None:
+    """covert 71046's MG11 printed 'suspect-' / 'handset.ufdr, relating to tel:' / '+447700900002' in its exhibits
+    table and 'for example +44 7700' / '900123'; its reviewer's note '(--' / 'confirm HANDLE' and rejected-ex
+    71044's a link basis 'same-' / 'messages'. The same words at the same widths, through LibreOffice."""
+    path = _document(tmp_path)
+    run = office_to_pdf([path], tmp_path, timeout=240)
+    assert run.returncode == 0, run.stderr
+    text = _lines(tmp_path / "note.pdf")
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    for token in ("suspect-handset.ufdr,", "tel:+447700900002", "(--confirm", "--note", "same-messages.",
+                  "+44 7700 900123", "07700 900123,"):
+        assert any(token in line for line in lines), (token, text)
