@@ -3,8 +3,9 @@ LibreOffice and pdftotext), each held here."""
 
 from __future__ import annotations
 
+import re
 import subprocess
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -79,3 +80,60 @@ def test_an_identifier_a_file_name_and_a_command_print_whole_on_one_line(tmp_pat
     for token in ("suspect-handset.ufdr,", "tel:+447700900002", "(--confirm", "--note", "same-messages.",
                   "+44 7700 900123", "07700 900123,"):
         assert any(token in line for line in lines), (token, text)
+
+
+def _grid_cm(table) -> list[float]:  # type: ignore[no-untyped-def]
+    ns = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    return [int(g.get(f"{ns}w")) / 567 for g in table._tbl.tblGrid.findall(f"{ns}gridCol")]  # twentieths of a point
+
+
+def test_the_notes_possible_breaches_table_holds_the_order_reference_whole(tmp_path: Path) -> None:
+    """rejected-ex 71044's reviewer's note printed the order 'RO-' / '2026-' / '0042' down a 1.6 cm column: the
+    column now holds the longest order reference on one line (the identifier columns' rule)."""
+    from _conduct_cases import HOME, SUSPECT, VICTIM, make_case, msg, pos
+    from docx import Document as Docx
+
+    from reports.build import build_reports
+    from reports.document import unbroken_cm
+
+    reference = "RO-2026-0042-LEEDS"
+    inside = (HOME[0] + 0.0010, HOME[1])
+    case = make_case(tmp_path / "c", {
+        VICTIM: [msg("2026-04-01 10:00", SUSPECT, VICTIM, "hi")],
+        SUSPECT: [pos("2026-04-10 18:00", *inside, None)],
+    }, orders=[{"type": "restraining-order", "start": "2026-03-01T00:00:00Z", "reference": reference}])
+    build_reports(case, case.root / "out", as_of=date(2026, 9, 1))
+    docx = Docx(str(case.root / "out" / "reviewer-note.docx"))
+    [table] = [t for t in docx.tables if [c.text for c in t.rows[0].cells][:2] == ["When (UK)", "Order"]]
+    assert table.rows[1].cells[1].text == reference
+    assert _grid_cm(table)[1] >= unbroken_cm(len(reference), small=True) - 0.01
+
+
+def test_the_note_says_unchanged_where_confirming_would_not_move_a_date(tmp_path: Path) -> None:
+    """covert 71046's note: 'last incident 11/07/2026 → 11/07/2026; last day … 11/01/2027 → 11/01/2027', an
+    arrow for a change that is not one. Confirming the earlier of two possible co-locations (the later one
+    confirmed) adds an incident and moves neither date."""
+    from _conduct_cases import SUSPECT, VICTIM, make_case, msg, pos
+    from docx import Document as Docx
+
+    from atlas.conduct import analyse
+    from atlas.decisions.colocations import decide_colocation
+    from atlas.store import Case
+    from reports.build import build_reports
+
+    spot = (51.5230, -0.1010)
+    root = tmp_path / "c"
+    case = make_case(root, {
+        VICTIM: [msg("2026-04-01 10:00", SUSPECT, VICTIM, "hi"),
+                 pos("2026-04-10 18:00", *spot, None), pos("2026-04-20 18:00", *spot, None)],
+        SUSPECT: [pos("2026-04-10 18:05", spot[0] + 0.0004, spot[1], 12.0),
+                  pos("2026-04-20 18:05", spot[0] + 0.0004, spot[1], 12.0)],
+    })
+    _early, late = analyse(case, as_of=date(2026, 9, 1)).colocation_reviews
+    decide_colocation(Case.open(root, officer="DS 5678 B. Reviewer"), late, "confirmed", note="CCTV TO/9")
+    build_reports(Case.open(root), root / "out", as_of=date(2026, 9, 1))
+    docx = Docx(str(root / "out" / "reviewer-note.docx"))
+    [effect] = [p.text for p in docx.paragraphs if "open one were confirmed" in p.text]
+    assert "incidents 2 \u2192 3; last incident 20/04/2026 (unchanged); last day to lay an information under" in effect
+    assert re.search(r"under \S+ \d\d/\d\d/\d{4} \(unchanged\)", effect), effect
+    assert not re.search(r"(\d\d/\d\d/\d{4}) \u2192 \1", effect), effect
