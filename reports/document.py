@@ -33,6 +33,12 @@ def unbroken_cm(chars: int, *, small: bool) -> float:
     return math.ceil((chars * CELL_PT[small] * 0.6 / 72 * 2.54 + 0.4) * 10) / 10
 
 
+def unbroken_chars(width_cm: float, *, small: bool) -> int:
+    """How many characters a column ``width_cm`` wide holds on one line: :func:`unbroken_cm` turned round
+    (a token longer than this is cut at an arbitrary character if it may not break elsewhere)."""
+    return max(0, math.floor((width_cm - 0.4) / (CELL_PT[small] * 0.6 / 72 * 2.54)))
+
+
 def unbroken_widths(widths: list[float], columns: dict[int, int], *, small: bool) -> list[float]:
     """Relative column ``widths`` with each of ``columns`` (index → characters, at least
     :data:`IDENTIFIER_CHARS` for identifiers) wide enough to hold that many characters unbroken

@@ -10,10 +10,12 @@ line must not break, through :func:`keep_whole`:
 
 * a word joiner (U+2060, invisible) between an identifier's scheme and a '+' ('tel:+44…');
 * a non-breaking hyphen (U+2011; the DOCX writer writes Word's own ``w:noBreakHyphen``, which
-  every reader, python-docx included, reads back as '-') inside a hyphenated token short enough
-  to fit an identifier column (:data:`reports.document.IDENTIFIER_CHARS`). A longer one (a
-  36-character record UUID) keeps its hyphens as break points: unbroken it would overflow a
-  narrow column and be cut at an arbitrary character instead;
+  every reader, python-docx included, reads back as '-') inside a hyphenated token.
+
+Only a token that fits the line it is laid out in is joined (at most an identifier column,
+:data:`reports.document.IDENTIFIER_CHARS`, and less in a narrower table column). A longer one
+(a 36-character record UUID) keeps its break points: unbroken it would overflow and be cut at an
+arbitrary character instead.
 * no-break spaces inside a UK telephone number written with spaces ('+44 7700 900123').
 """
 
@@ -33,18 +35,23 @@ _SCHEME_PLUS: Final = re.compile(r"(?<=[a-z]:)(?=\+\d)")
 _SPACED_PHONE: Final = re.compile(r"(?<![\w+])(?:\+44 \d{4} \d{6}|0\d{4} \d{6})(?!\w)")
 """A UK number as people write it, the way the statement gives its example ('+44 7700 900123')."""
 _TOKEN: Final = re.compile(r"[^\s/]+")
-"""A run a line could break inside only at a hyphen: a break after '/' or at a space is left alone."""
+"""A run a line could break inside only at a hyphen or after a scheme's colon: a break after '/' or
+at a space is left alone."""
 
 
-def _join_hyphens(token: str) -> str:
-    if "-" not in token or len(token) > IDENTIFIER_CHARS or not any(c.isalnum() for c in token):
+def _join(token: str, fits: int) -> str:
+    if len(token) > fits or not any(c.isalnum() for c in token):
         return token
-    return token.replace("-", NO_BREAK_HYPHEN)
+    return _SCHEME_PLUS.sub(WORD_JOINER, token.replace("-", NO_BREAK_HYPHEN))
 
 
-def keep_whole(text: str) -> str:
-    """``text`` with no line-break opportunity left inside an identifier, a short hyphenated token
-    or a spaced telephone number; the characters a person reads are unchanged."""
-    text = _SPACED_PHONE.sub(lambda m: m.group(0).replace(" ", NO_BREAK_SPACE), text)
-    text = _TOKEN.sub(lambda m: _join_hyphens(m.group(0)), text)
-    return _SCHEME_PLUS.sub(WORD_JOINER, text)
+def keep_whole(text: str, fits: int = IDENTIFIER_CHARS) -> str:
+    """``text`` with no line-break opportunity left inside an identifier, a hyphenated token or a spaced
+    telephone number of at most ``fits`` characters (no more than :data:`IDENTIFIER_CHARS`; less in a
+    column narrower than that: a longer token keeps its break points, because a token that cannot
+    break and does not fit is cut at an arbitrary character, 'google-semanti' / 'c-json' in the
+    annex's 2 cm parser column). The characters a person reads are unchanged."""
+    fits = min(fits, IDENTIFIER_CHARS)
+    text = _SPACED_PHONE.sub(lambda m: m.group(0).replace(" ", NO_BREAK_SPACE) if len(m.group(0)) <= fits
+                             else m.group(0), text)
+    return _TOKEN.sub(lambda m: _join(m.group(0), fits), text)

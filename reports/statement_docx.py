@@ -33,7 +33,7 @@ from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
-from .document import CELL_PT, CONTENT_WIDTH_CM, Bullets, Document, Figure, Para, Table
+from .document import CELL_PT, CONTENT_WIDTH_CM, IDENTIFIER_CHARS, Bullets, Document, Figure, Para, Table, unbroken_chars
 from .line_breaks import NO_BREAK_HYPHEN, keep_whole
 
 FONT: Final = "Arial"
@@ -79,11 +79,11 @@ def _repeat_header(row: object) -> None:
     tr_pr.append(el)
 
 
-def _text(paragraph: Paragraph, text: str) -> list[Run]:
-    """``text`` added as runs with no line break inside a token a person reads whole
-    (:func:`reports.line_breaks.keep_whole`): each non-breaking hyphen as Word's own
-    ``w:noBreakHyphen``, which Word, LibreOffice and python-docx all read back as '-'."""
-    parts = keep_whole(text).split(NO_BREAK_HYPHEN)
+def _text(paragraph: Paragraph, text: str, fits: int = IDENTIFIER_CHARS) -> list[Run]:
+    """``text`` added as runs with no line break inside a token a person reads whole that fits
+    ``fits`` characters (:func:`reports.line_breaks.keep_whole`): each non-breaking hyphen as Word's
+    own ``w:noBreakHyphen``, which Word, LibreOffice and python-docx all read back as '-'."""
+    parts = keep_whole(text, fits).split(NO_BREAK_HYPHEN)
     runs = [paragraph.add_run(parts[0])]
     for part in parts[1:]:
         run = paragraph.add_run()
@@ -94,7 +94,7 @@ def _text(paragraph: Paragraph, text: str) -> list[Run]:
     return runs
 
 
-def _cell_text(cell: _Cell, text: str, style: str) -> None:
+def _cell_text(cell: _Cell, text: str, style: str, fits: int = IDENTIFIER_CHARS) -> None:
     """Text in a table cell with one of the table paragraph styles.
 
     The style id is written straight into the paragraph (python-docx's ``style = name``
@@ -102,7 +102,7 @@ def _cell_text(cell: _Cell, text: str, style: str) -> None:
     """
     p = cell.paragraphs[0]
     p._p.style = style.replace(" ", "")
-    _text(p, text)
+    _text(p, text, fits)
 
 
 def _table_styles(doc: DocxDocument) -> None:
@@ -247,8 +247,10 @@ def _table(doc: DocxDocument, t: Table) -> None:
         table.columns[i].width = w  # the grid LibreOffice and Word lay out from
     head = table.rows[0]
     _repeat_header(head)
+    # what each column holds on one line (a heading is bold: a character wider)
+    fits = [unbroken_chars(w.cm, small=t.small) for w in widths]
     for i, name in enumerate(t.columns):
-        _cell_text(head.cells[i], name, "Atlas Cell Head")
+        _cell_text(head.cells[i], name, "Atlas Cell Head", fits[i] - 1)
         _shade(head.cells[i], "DDE4EE")
     if not t.rows:
         row = table.add_row()
@@ -258,7 +260,7 @@ def _table(doc: DocxDocument, t: Table) -> None:
     for values in t.rows:
         cells = table.add_row().cells
         for i, value in enumerate(values):
-            _cell_text(cells[i], value, "Atlas Cell Mono" if i in t.mono else plain)
+            _cell_text(cells[i], value, "Atlas Cell Mono" if i in t.mono else plain, fits[i])
     doc.add_paragraph().paragraph_format.space_after = Pt(2)
 
 

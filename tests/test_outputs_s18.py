@@ -32,6 +32,9 @@ def test_keep_whole_joins_only_inside_tokens_read_whole() -> None:
     # a break after '/' is left alone, so a long path still breaks between folder and file
     assert keep_whole("figures/figure-hour-weekday.png") == (
         f"figures/figure{NO_BREAK_HYPHEN}hour{NO_BREAK_HYPHEN}weekday.png")
+    # a token longer than its column holds keeps its break points, or it would be cut anywhere
+    assert keep_whole("google-semantic-json 1.2.0", 9) == "google-semantic-json 1.2.0"
+    assert keep_whole("tel:+447700900002", 9) == "tel:+447700900002"
     for plain in ("14:20 GMT", "Rule: Protection from Harassment Act 1997 s2A", "3 \u2192 17", "\u00b166 m", "- x"):
         assert keep_whole(plain) == plain
 
@@ -45,6 +48,8 @@ def _document(tmp_path: Path) -> Path:
                        Table(["Exhibit", "Item", "Continuity"], [["JA/11", ITEM, "[Officer to complete]"]],
                              widths=[1.4, 5.2, 10.4]),
                        Para(COMMAND),
+                       Table(["Exhibit", "Parser", "Records", "Time zone"],  # the annex's parser column
+                             [["JA/6", "google-semantic-json 1.2.0", "3", "Europe/London"]], widths=[0.9, 2.0, 6, 6]),
                        Para("x" * 60 + " for example +44 7700 900123 for 07700 900123, so that the same number")])])
     return render(doc, tmp_path / "note.docx")
 
@@ -80,6 +85,10 @@ def test_an_identifier_a_file_name_and_a_command_print_whole_on_one_line(tmp_pat
     for token in ("suspect-handset.ufdr,", "tel:+447700900002", "(--confirm", "--note", "same-messages.",
                   "+44 7700 900123", "07700 900123,"):
         assert any(token in line for line in lines), (token, text)
+    # in a column narrower than the token, it breaks at a hyphen, not inside a word
+    whole = "google-semantic-json"
+    pieces = {w for line in lines for w in line.split() if len(w) > 2 and w in whole}
+    assert pieces and pieces <= {"google-", "semantic-", "json", "google-semantic-", "semantic-json", whole}, text
 
 
 def _grid_cm(table) -> list[float]:  # type: ignore[no-untyped-def]
