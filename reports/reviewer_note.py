@@ -536,11 +536,9 @@ def _possible_breaches(inputs: ReportInputs, conduct: ConductResult, case: Case 
                      [[uk_time(b.start), b.order, place_label(inputs, b.place, None),
                        f"{b.possible.min_distance_m:.0f} m", b.records_by_exhibit(), b.basis, decision(b), b.id]
                       for b in items],
-                     # records named whole ('JA/9, row 12') need room; a date and 'Closest' (bold) on one line;
-                     # the order's reference whole ('RO-' / '2026-' / '0042' in a 1.6 cm column, s18)
+                     # records named whole ('JA/9, row 12') need room; a date and 'Closest' (bold) on one line
                      widths=unbroken_widths([1.2, 1.0, 1.0, 0.95, 1.8, 1.3, 1.4, 1.3],
-                                            {0: len("06/06/2026"), 1: max(len(b.order) for b in items),
-                                             3: len("Closest") + 1}, small=True), small=True))
+                                            {0: len("06/06/2026"), 3: len("Closest") + 1}, small=True), small=True))
     effect = conduct.breach_effect
     if effect is not None:
         facts["possible_breaches_if_confirmed"] = effect.to_json()
