@@ -40,7 +40,7 @@ from .document import IDENTIFIER_CHARS, Bullets, Document, Para, Section, Table,
 from .findings import Findings
 from .inputs import ReportInputs
 from .redaction import free_text, redaction_note
-from .review_view import pending_effect, place_label
+from .review_view import change, pending_effect, place_label
 from .review_view import warnings as review_warnings
 from .style import uk_date, uk_time
 from .tagged import describe_finding
@@ -545,11 +545,11 @@ def _possible_breaches(inputs: ReportInputs, conduct: ConductResult, case: Case 
 
         out.append(Para(
             f"If the {plural(effect.open, 'open one')} were confirmed: breaches "
-            f"{_change(len(conduct.breaches), len(conduct.breaches) + effect.open)}; incidents "
-            f"{_change(effect.incidents_now, effect.incidents_if_confirmed)}; last incident "
-            f"{_change(_day(effect.last_incident_now), _day(effect.last_incident_if_confirmed))}; last day to lay an "
+            f"{change(len(conduct.breaches), len(conduct.breaches) + effect.open)}; incidents "
+            f"{change(effect.incidents_now, effect.incidents_if_confirmed)}; last incident "
+            f"{change(_day(effect.last_incident_now), _day(effect.last_incident_if_confirmed))}; last day to lay an "
             f"information under {inputs.rules.offence('pha-s2a').short} "
-            f"{_change(_day(effect.deadline_now), _day(effect.deadline_if_confirmed))}"
+            f"{change(_day(effect.deadline_now), _day(effect.deadline_if_confirmed))}"
             + (f" (new incident days: {', '.join(uk_date(d) for d in effect.added_dates)})" if effect.added_dates else "")
             + ". Until an officer confirms them, the verdict above runs from the last incident without them."))
     return out
@@ -557,12 +557,6 @@ def _possible_breaches(inputs: ReportInputs, conduct: ConductResult, case: Case 
 
 def _day(d: date | None) -> str:
     return uk_date(d) if d else "none"
-
-
-def _change(now: object, then: object) -> str:
-    """What confirming would change, as 'now \u2192 then'; a value it leaves alone reads 'now (unchanged)',
-    not '11/07/2026 \u2192 11/07/2026', which reads as a change that did not register (covert 71046)."""
-    return f"{now} (unchanged)" if now == then else f"{now} \u2192 {then}"
 
 
 def _possible_colocations(inputs: ReportInputs, conduct: ConductResult, case: Case, facts: dict[str, Any]) -> Section:
@@ -610,10 +604,10 @@ def _possible_colocations(inputs: ReportInputs, conduct: ConductResult, case: Ca
         facts["possible_colocations_if_confirmed"] = effect.to_json()
         sec.blocks.append(Para(
             f"If the {plural(effect.open, 'open one')} were confirmed: incidents "
-            f"{_change(effect.incidents_now, effect.incidents_if_confirmed)}; last incident "
-            f"{_change(_day(effect.last_incident_now), _day(effect.last_incident_if_confirmed))}; last day to lay an "
+            f"{change(effect.incidents_now, effect.incidents_if_confirmed)}; last incident "
+            f"{change(_day(effect.last_incident_now), _day(effect.last_incident_if_confirmed))}; last day to lay an "
             f"information under {inputs.rules.offence('pha-s2a').short} "
-            f"{_change(_day(effect.deadline_now), _day(effect.deadline_if_confirmed))}"
+            f"{change(_day(effect.deadline_now), _day(effect.deadline_if_confirmed))}"
             + (f" (new incident days: {', '.join(uk_date(d) for d in effect.added_dates)})" if effect.added_dates else "")
             + ". Until an officer confirms them, the verdict above runs from the last incident without them."))
     return sec

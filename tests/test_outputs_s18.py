@@ -118,3 +118,25 @@ def test_the_note_says_unchanged_where_confirming_would_not_move_a_date(tmp_path
     assert "incidents 2 \u2192 3; last incident 20/04/2026 (unchanged); last day to lay an information under" in effect
     assert re.search(r"under \S+ \d\d/\d\d/\d{4} \(unchanged\)", effect), effect
     assert not re.search(r"(\d\d/\d\d/\d{4}) \u2192 \1", effect), effect
+    # report.html's and the workbench's 'listed, not counted' line said '… → 20/04/2026' the same way
+    from reports.review_view import listed_not_counted
+
+    lines = listed_not_counted(analyse(Case.open(root), as_of=date(2026, 9, 1)))
+    assert "Confirming them all would make the incidents 2 \u2192 3 and the last incident 20/04/2026 (unchanged)." \
+        in lines, lines
+
+
+def test_report_htmls_heat_map_colour_bar_counts_in_whole_contacts() -> None:
+    """covert 71046's report.html: at most 2 contacts in an hour, and the colour bar read '2, 2, 1, 1, 0' (ticks
+    at 1.5 and 0.5 printed as whole numbers). Contacts are counted whole: ticks at least 1 apart."""
+    from types import SimpleNamespace
+
+    import polars as pl
+    from bokeh.models import ColorBar
+
+    from reports.html_report import heat_chart
+
+    heat = pl.DataFrame({"hour": [19, 21], "day_name": ["Sat", "Sat"], "n": [2, 1]})
+    fig = heat_chart(SimpleNamespace(heat=heat), "Daniel Sample")  # type: ignore[arg-type]
+    [bar] = [r for r in fig.right if isinstance(r, ColorBar)]
+    assert bar.ticker.min_interval >= 1
