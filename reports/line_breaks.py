@@ -16,7 +16,6 @@ Only a token that fits the line it is laid out in is joined (at most an identifi
 :data:`reports.document.IDENTIFIER_CHARS`, and less in a narrower table column). A longer one
 (a 36-character record UUID) keeps its break points: unbroken it would overflow and be cut at an
 arbitrary character instead.
-* no-break spaces inside a UK telephone number written with spaces ('+44 7700 900123').
 """
 
 from __future__ import annotations
@@ -28,12 +27,9 @@ from .document import IDENTIFIER_CHARS
 
 WORD_JOINER: Final = "\u2060"
 NO_BREAK_HYPHEN: Final = "\u2011"
-NO_BREAK_SPACE: Final = "\u00a0"
 
 _SCHEME_PLUS: Final = re.compile(r"(?<=[a-z]:)(?=\+\d)")
 """A colon ending an identifier's scheme ('tel:') before '+' and a digit."""
-_SPACED_PHONE: Final = re.compile(r"(?<![\w+])(?:\+44 \d{4} \d{6}|0\d{4} \d{6})(?!\w)")
-"""A UK number as people write it, the way the statement gives its example ('+44 7700 900123')."""
 _TOKEN: Final = re.compile(r"\S+")
 """A run a line could break inside only at a hyphen or after a scheme's colon (LibreOffice does not
 break after the '/' of 'figures/figure-weekly-rate.png': joined whole, it was cut 'rate.p' / 'ng')."""
@@ -46,12 +42,10 @@ def _join(token: str, fits: int) -> str:
 
 
 def keep_whole(text: str, fits: int = IDENTIFIER_CHARS) -> str:
-    """``text`` with no line-break opportunity left inside an identifier, a hyphenated token or a spaced
-    telephone number of at most ``fits`` characters (no more than :data:`IDENTIFIER_CHARS`; less in a
+    """``text`` with no line-break opportunity left inside an identifier or a hyphenated token of at most
+    ``fits`` characters (no more than :data:`IDENTIFIER_CHARS`; less in a
     column narrower than that: a longer token keeps its break points, because a token that cannot
     break and does not fit is cut at an arbitrary character, 'google-semanti' / 'c-json' in the
     annex's 2 cm parser column). The characters a person reads are unchanged."""
     fits = min(fits, IDENTIFIER_CHARS)
-    text = _SPACED_PHONE.sub(lambda m: m.group(0).replace(" ", NO_BREAK_SPACE) if len(m.group(0)) <= fits
-                             else m.group(0), text)
     return _TOKEN.sub(lambda m: _join(m.group(0), fits), text)
