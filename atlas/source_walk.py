@@ -206,8 +206,8 @@ def walk(paths: Iterable[Path]) -> list[Entry]:
             if p.is_symlink():
                 raise AtlasError(f"{shown(p)}: {_link_note(p)}") from None
             raise AtlasError(f"{shown(p)}: no such file or folder") from None
-        except OSError as exc:
-            raise AtlasError(f"{shown(p)}: {exc.strerror or exc}") from exc
+        except OSError as exc:  # named, but the system will not let Atlas look at it: evidence not read
+            raise SourceReadError(shown(p), f"cannot be read ({os_error_words(exc)})", "file or folder") from exc
         if stat.S_ISDIR(st.st_mode):
             found = _settle_links(list(_walk_folder(p)))
             out.extend(e for e in found if not e.walked)

@@ -65,13 +65,16 @@ def write(case: Case, out_dir: Path, inputs: ReportInputs, *, every: bool = Fals
         "contacts.json": None if bounded else contacts,
         "online.json": online,
     }
+    words = None  # people's words for the graph's files, worked out once for all of them
     for name in wanted:
         path = out_dir / name
         if name.startswith("contact-graph."):
             if graph is not None:
+                from atlas.graph.export import graph_words
                 from atlas.graph.export import write as write_graph
 
-                paths[name] = write_graph(graph, path, inputs.exhibit_refs)
+                words = words if words is not None else graph_words(graph, inputs.exhibit_refs)
+                paths[name] = write_graph(graph, path, inputs.exhibit_refs, words)
                 continue
         elif (make := text[name]) is not None:
             path.write_text(make() + "\n", encoding="utf-8")

@@ -32,6 +32,7 @@ from atlas.errors import AtlasError
 from atlas.exhibits import exhibit_key, join_list
 from atlas.identity.bases import describe as describe_basis
 from atlas.store.continuity import Continuity
+from atlas.store.prefix_change import changes_seen
 from atlas.wording import Pronouns, plural
 
 from . import data_requests
@@ -263,6 +264,10 @@ def build(inputs: ReportInputs, findings: Findings, limits: Limitations, parts: 
     ex.blocks.append(Table(["Exhibit", "Item", "Continuity", "SHA-256"], rows, caption="Exhibits received",
                            widths=[0.85, 3.1, 2.2, 2.4], mono=(3,), small=True))
     facts["continuity_recorded"] = sum(1 for e in parts.sources if e.sha256 in parts.continuity)
+    said = prefix_changes_said(inputs.audit, m.exhibit_prefix, ZoneInfo(m.timezone))
+    if said:
+        ex.blocks.append(Para(said))
+    facts["exhibit_prefix_changes"] = len(changes_seen(inputs.audit))
     sections.append(ex)
 
     # 3. method
@@ -771,3 +776,18 @@ def _chronology(parts: StatementParts, subject: str, facts: dict[str, Any]) -> S
     sec.blocks.append(Table(["Date and time", "Channel", "From \u2192 to", "Message or call", "Exhibit record"], rows,
                             widths=[1.1, 1.0, 1.35, 3.45, 1.9], small=True))
     return sec
+
+
+def prefix_changes_said(audit: Sequence[Mapping[str, Any]], prefix: str, zone: ZoneInfo) -> str:
+    """The MG11's sentence when the exhibit prefix was changed after exhibits were numbered
+    (``atlas exhibit prefix``): documents made before carry the old references, and a reader
+    holding both must be able to match them. Facts only: the dates, the prefixes and that the
+    numbers did not change; the reason and who changed it stay in the audit log."""
+    seen = changes_seen(audit)
+    if not seen:
+        return ""
+    parts = [f"on {uk_date(c.at.astimezone(zone).date())} the exhibit prefix changed from {c.before} to {c.after}, "
+             f"so documents made before then refer to {c.references_before}" for c in seen]
+    return (f"{'; '.join(parts)[0].upper()}{'; '.join(parts)[1:]}. They are the same exhibits with the same numbers; "
+            f"in this statement every exhibit is referred to with the prefix {prefix} (each change is recorded in the "
+            "case's audit log).")

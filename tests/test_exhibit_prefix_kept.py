@@ -102,7 +102,8 @@ def test_a_prefix_changed_after_exhibits_were_numbered_is_never_silent(
         f"atlas: warning: {case_dir / 'case.toml'}:{line}: [case] exhibit_prefix: 'JA', but this case's 1 exhibit(s) "
         "were numbered under 'AO' (AO/1, in the audit log). New outputs will read JA/<number> where documents already "
         f"served read AO/<number> (the numbers stay). To keep the references served, put back exhibit_prefix = \"AO\" on "
-        f"line {line}\n")
+        f"line {line}; to make the change on purpose, record it (then this warning stops): atlas exhibit prefix "
+        f"{case_dir} JA --reason \"...\" (with --served \"...\" or --nothing-served)\n")
     _set_prefix(case_dir, "AO")
     assert atlas("sources", case_dir, "--json").err == ""
 

@@ -322,9 +322,10 @@ def test_a_file_in_a_folder_that_grows_while_it_is_read_fails_and_the_rest_is_re
 
 
 def test_the_ingest_table_names_the_entries_to_look_at(
-    case_dir: Path, tmp_path: Path, whatsapp_samples: Path, atlas: Callable[..., Any]
+    case_dir: Path, tmp_path: Path, whatsapp_samples: Path, atlas: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every skip is listed with its reason; the last line names only those that set exit status 3."""
+    monkeypatch.setenv("COLUMNS", "160")  # a cell of the table is read whole (at 80 columns it wraps)
     folder = tmp_path / "ev"
     folder.mkdir()
     shutil.copyfile(whatsapp_samples / SAMPLE, folder / "chat.txt")
@@ -334,4 +335,36 @@ def test_the_ingest_table_names_the_entries_to_look_at(
     run = atlas("ingest", case_dir, folder)
     assert run.code == 3
     assert "  .DS_Store: macOS folder view settings (.DS_Store), an operating system's file: not read\n" in run.out
-    assert run.out.endswith("  2 not read and to look at (listed above: calls.csv, gone): exit status 3\n")
+    assert run.out.endswith(
+        "  2 not read and to look at (listed above: calls.csv, gone): exit status 3. Everything else listed was "
+        f"committed. To read one, name it: atlas ingest {case_dir} {folder / 'calls.csv'} (with --format NAME if its "
+        "format is not recognised). If it is not evidence, nothing more is needed: it stays listed as not read, and "
+        "each later ingest of this folder says so again\n")
+    rows = {line.split("│")[1].strip(): line.split("│")[2].strip() for line in run.out.splitlines() if line.startswith("│")}
+    # the status column says which kind of skip: one to look at (exit 3) or an expected one (an OS's file)
+    assert rows == {".DS_Store": "skipped: expected", "calls.csv": "skipped: look at it", "chat.txt": "ingested",
+                    "gone": "skipped: look at it"}
+
+
+@pytest.mark.parametrize("flags", [(), ("--keep-going",), ("--commit-each",), ("--keep-going", "--commit-each")])
+def test_a_hidden_file_exits_3_with_every_ingest_flag_and_the_last_line_says_how_to_read_it(
+    case_dir: Path, tmp_path: Path, whatsapp_samples: Path, atlas: Callable[..., Any], flags: tuple[str, ...]
+) -> None:
+    """README: a hidden file is 'listed, look', exit status 3 with the rest committed, whichever of
+    --keep-going and --commit-each is given; a failure beside it makes the exit status 1 (with
+    --keep-going) and, without it, refuses the ingest as any failure does. The last line names the
+    command that reads the hidden file."""
+    folder = tmp_path / "ev"
+    folder.mkdir()
+    shutil.copyfile(whatsapp_samples / SAMPLE, folder / "chat.txt")
+    shutil.copyfile(whatsapp_samples / "test_mmddyy_24hrs.txt", folder / ".secret.txt")
+    run = atlas("ingest", case_dir, folder, *flags)
+    assert run.code == 3, (run.code, run.out, run.err)
+    assert f"To read one, name it: atlas ingest {case_dir} {folder / '.secret.txt'} " in run.out
+    assert Case.open(case_dir).sources().get_column("name").to_list() == ["chat.txt"]
+    named = atlas("ingest", case_dir, folder / ".secret.txt")  # the way the line gives: read, exit 0
+    assert named.code == 0, (named.out, named.err)
+    assert sorted(Case.open(case_dir).sources().get_column("name").to_list()) == [".secret.txt", "chat.txt"]
+    (folder / "broken.json").write_text('{"messages": [', encoding="utf-8")  # a parser takes it and fails
+    failed = atlas("ingest", case_dir, folder, "--format", "whatsapp-text", *flags)
+    assert failed.code == (1 if "--keep-going" in flags else 2), (failed.code, failed.out, failed.err)

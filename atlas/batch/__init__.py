@@ -25,6 +25,7 @@ from typing import Any
 
 from atlas.batch.executors import Executor
 from atlas.batch.manifest import BatchManifest, CaseSpec
+from atlas.errors import AtlasError
 
 STAGES = ("ingest", "commit", "analysis", "reports")
 
@@ -46,6 +47,22 @@ class CaseResult:
             out[s["status"]] = out.get(s["status"], 0) + 1
         return out
 
+    def failed_files(self) -> list[dict[str, Any]]:
+        """Sources listed ``failed`` in a case that went on (``keep_going``): evidence handed
+        over and not processed, so the batch's exit status is 1 although the case completed."""
+        return [s for s in self.sources if s["status"] == "failed"]
+
+    def to_look_at(self) -> list[dict[str, Any]]:
+        """Entries not read for a reason a person must look at (a hidden file, an unknown
+        format ...): the batch's exit status is 3, as ``atlas ingest`` gives for the same folder."""
+        return [s for s in self.sources if s["status"] == "skipped" and s.get("notable", True)]
+
+    def exit_status(self) -> int:
+        """1: the case failed or a file of it failed; 3: completed, with an entry to look at; else 0."""
+        if not self.ok or self.failed_files():
+            return 1
+        return 3 if self.to_look_at() else 0
+
 
 @dataclass
 class _Plan:
@@ -54,6 +71,9 @@ class _Plan:
     commit: Any
     analysis: Any
     report: Any
+    error: str = ""
+    """Why the case could not even be planned (a source the system will not let Atlas look
+    at): it fails with this, and the other cases run."""
 
 
 def _files(case: CaseSpec) -> list[tuple[Path, bool, str, bool, Any]]:
@@ -85,7 +105,11 @@ def run_batch(manifest: BatchManifest, executor: Executor,
     plans: list[_Plan] = []
     for n, case in enumerate(manifest.cases):
         tag = f"{n}-{case.dir.name}-{token}"
-        files = _files(case)
+        try:
+            files = _files(case)
+        except AtlasError as exc:  # e.g. SourceReadError: a named source that cannot be looked at
+            plans.append(_Plan(case, [], None, None, None, error=" ".join(str(exc).split())))
+            continue
         stage = [executor.submit(f"ingest-{tag}-{i}", tasks.stage_source, case.dir, path, explicit, opts,
                                 officer)
                  for i, (path, explicit, skip, _notable, opts) in enumerate(files) if not skip]
@@ -101,6 +125,8 @@ def run_batch(manifest: BatchManifest, executor: Executor,
         plans.append(_Plan(case, stage, commit, analysis, report))
     where: dict[str, tuple[str, str]] = {}  # task key -> (stage, case folder)
     for plan in plans:
+        if plan.error:
+            continue
         for handle in plan.stage:
             where[handle.key] = ("ingest", str(plan.case.dir))
         where[plan.commit.key] = ("commit", str(plan.case.dir))
@@ -116,6 +142,9 @@ def run_batch(manifest: BatchManifest, executor: Executor,
 
 def _result(plan: _Plan, executor: Executor) -> CaseResult:
     out = CaseResult(dir=str(plan.case.dir))
+    if plan.error:
+        out.ok, out.error = False, plan.error
+        return out
     for handle in (plan.commit, plan.analysis, plan.report):
         if handle is None:
             continue
@@ -134,6 +163,11 @@ def _result(plan: _Plan, executor: Executor) -> CaseResult:
 
 def stage_totals(manifest: BatchManifest) -> dict[str, int]:
     """How many tasks each stage has (for progress bars)."""
-    files = sum(1 for c in manifest.cases for f in _files(c) if not f[2])
+    files = 0
+    for c in manifest.cases:
+        try:
+            files += sum(1 for f in _files(c) if not f[2])
+        except AtlasError:
+            continue  # the case fails when run, named (:func:`run_batch`)
     return {"ingest": files, "commit": len(manifest.cases), "analysis": len(manifest.cases),
             "reports": sum(1 for c in manifest.cases if c.reports)}

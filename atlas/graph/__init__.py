@@ -80,6 +80,11 @@ class EventIds(Sequence[str]):
     def to_list(self) -> list[str]:
         return self._flat.slice(self._start, self._n).to_list()
 
+    def is_span(self, flat: pl.Series, start: int, n: int) -> bool:
+        """Whether this is the view of ``flat[start : start + n]`` (the very column, not an equal
+        copy): then a cell worked out for that span of that column is this edge's."""
+        return self._flat is flat and self._start == start and self._n == n
+
     def __eq__(self, other: object) -> bool:
         if isinstance(other, EventIds | list | tuple):
             return list(self) == list(other)

@@ -24,8 +24,13 @@ second import that merges on them read what they always read; the new fields are
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any, Final
 
@@ -126,8 +131,93 @@ _NO_RECORDS: Final = Shown()
 
 def _graph_words(cg: ContactGraph, refs: Mapping[str, str]) -> tuple[dict[str, dict[str, Any]],
                                                                      dict[tuple[str, str, str], ExhibitRefs]]:
+    """Every node's shown words and every edge's records by exhibit: the plain rule :func:`graph_words`
+    works out once per report (until session 18 each file written worked them out again)."""
     nodes = {n: _node_words(refs, n, d) for n, d in cg.graph.nodes(data=True)}
     return nodes, _edge_exhibits(cg, refs)
+
+
+EdgeKey = tuple[str, str, str]
+"""An edge of the contact graph: (src, dst, channel)."""
+
+
+@dataclass(frozen=True)
+class EdgeCells:
+    """One edge's two long lists as GraphML or CSV cells: its event ids joined as :func:`_scalar`
+    joins them, and its records by exhibit joined by the served list rule (:meth:`ExhibitRefs.cell`),
+    for the ids ``flat_ids[start : start + n]``. A cell is used only for an edge whose ``event_ids``
+    is that very span (:meth:`atlas.graph.EventIds.is_span`); any other edge is joined as written."""
+
+    start: int
+    n: int
+    ids: str
+    exhibits: str
+
+
+@dataclass(frozen=True, eq=False)
+class GraphWords:
+    """People's words for one contact graph, worked out once for every file written from it: the
+    report writes GraphML and JSON from the same graph, and each file used to work them out again
+    (one Polars pass over every edge's records each). ``vectorised`` (:func:`graph_words`) joins every
+    edge's cells in one Polars pass and writes the JSON's long lists with the C string encoder;
+    without it (:func:`plain_words`) each cell and list is made per edge as written, the plain rule
+    the fast one is held equal to (tests/test_graph_export_fast.py)."""
+
+    cg: ContactGraph
+    nodes: Mapping[str, dict[str, Any]]
+    """Node → its shown words (:func:`_node_words`)."""
+    exhibits: Mapping[EdgeKey, ExhibitRefs]
+    """Edge → its records by exhibit (:func:`_edge_exhibits`)."""
+    vectorised: bool = True
+    _quoted: pl.Series | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def cells(self) -> Mapping[EdgeKey, EdgeCells]:
+        """Every edge's cells (empty for the plain rule): made on first use, so a report writing only
+        the JSON never joins them."""
+        if not self.vectorised or self._quoted is None:
+            return {}
+        return _edge_cells(self.cg, self._quoted)
+
+    def edge_cells(self, key: EdgeKey, event_ids: object) -> EdgeCells | None:
+        """The edge's precomputed cells, if ``event_ids`` (the edge's attribute) is the span they were made from."""
+        cells = self.cells.get(key)
+        if cells is None or not isinstance(event_ids, EventIds):
+            return None
+        return cells if event_ids.is_span(self.cg.flat_ids, cells.start, cells.n) else None
+
+
+def graph_words(cg: ContactGraph, refs: Mapping[str, str]) -> GraphWords:
+    """:class:`GraphWords` for ``cg`` (``refs``: source id → exhibit), once for every file a report
+    or ``atlas graph --out`` writes from it."""
+    nodes, exhibits = _graph_words(cg, refs)
+    quoted = next(iter(exhibits.values()))._quoted if exhibits else None
+    return GraphWords(cg, nodes, exhibits, True, quoted)
+
+
+def plain_words(cg: ContactGraph, refs: Mapping[str, str]) -> GraphWords:
+    """The plain rule: each edge's cells and JSON lists are made per edge as they are written."""
+    nodes, exhibits = _graph_words(cg, refs)
+    return GraphWords(cg, nodes, exhibits, False)
+
+
+def _edge_cells(cg: ContactGraph, quoted: pl.Series) -> dict[EdgeKey, EdgeCells]:
+    """Every edge's id cell and exhibit cell in one Polars pass: each edge's span of ``flat_ids`` (and of
+    its quoted references) gathered and joined per edge, where the plain rule makes a Python string of
+    every record and joins them edge by edge. An edge with no records gets empty cells, as the plain
+    join of no items does."""
+    spans = cg.edges.select("src", "dst", "channel", "offset", "events").with_row_index("edge")
+    at = (spans.select("edge", pl.int_ranges(pl.col("offset"), pl.col("offset") + pl.col("events"),
+                                             dtype=pl.Int64).alias("i"))
+          .explode("i").drop_nulls("i"))
+    index = at.get_column("i")
+    joined = (at.select("edge", cg.flat_ids.gather(index).alias("ids"), quoted.gather(index).alias("ex"))
+              .group_by("edge", maintain_order=True)
+              .agg(pl.col("ids").str.join(LIST_SEPARATOR), pl.col("ex").str.join(EXHIBIT_SEPARATOR)))
+    full = (spans.join(joined, on="edge", how="left").sort("edge")
+            .with_columns(pl.col("ids").fill_null(""), pl.col("ex").fill_null("")))
+    return {(u, v, k): EdgeCells(o, n, ids, ex) for u, v, k, o, n, ids, ex in
+            full.select("src", "dst", "channel", "offset", "events", "ids", "ex").iter_rows()}
 
 
 def _edge_words(channel: str, exhibits: ExhibitRefs | Shown) -> dict[str, Any]:
@@ -142,70 +232,129 @@ def _shown_scalar(value: Any) -> Any:
     return join_list(value) if isinstance(value, Shown) else _scalar(value)
 
 
-def flat_graph(cg: ContactGraph, refs: Mapping[str, str]) -> nx.MultiDiGraph:
+def _edge_scalars(words: GraphWords, key: EdgeKey, data: Mapping[str, Any]) -> dict[str, Any]:
+    """An edge's GraphML attributes, sorted: its two long lists from :attr:`GraphWords.cells` where
+    they were made for its very span, otherwise each joined as written (the plain rule)."""
+    attrs = dict(data) | _edge_words(key[2], words.exhibits.get(key, _NO_RECORDS))
+    cells = words.edge_cells(key, attrs.get("event_ids"))
+    given = {} if cells is None else {"event_ids": cells.ids, "exhibits": cells.exhibits}
+    return {a: given[a] if a in given else _shown_scalar(x) for a, x in sorted(attrs.items())}
+
+
+def flat_graph(cg: ContactGraph, refs: Mapping[str, str], words: GraphWords | None = None) -> nx.MultiDiGraph:
     """A copy with GraphML-safe (scalar) attributes and people's words beside the ids
-    (``refs``: source id → exhibit, :func:`atlas.exhibits.source_refs`)."""
-    node_words, exhibits = _graph_words(cg, refs)
+    (``refs``: source id → exhibit, :func:`atlas.exhibits.source_refs`; ``words``: worked out once
+    for every file, :func:`graph_words`)."""
+    words = words if words is not None else graph_words(cg, refs)
     g = nx.MultiDiGraph()
     g.graph.update({k: _scalar(v) for k, v in cg.graph.graph.items()})
     for n in sorted(cg.graph.nodes):
-        data = dict(cg.graph.nodes[n]) | node_words[n]
+        data = dict(cg.graph.nodes[n]) | words.nodes[n]
         g.add_node(n, **{k: _shown_scalar(v) for k, v in sorted(data.items())})
     for u, v, k, data in sorted(cg.graph.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2])):
-        attrs = dict(data) | _edge_words(k, exhibits.get((u, v, k), _NO_RECORDS))
-        g.add_edge(u, v, key=k, **{a: _shown_scalar(x) for a, x in sorted(attrs.items())})
+        g.add_edge(u, v, key=k, **_edge_scalars(words, (u, v, k), data))
     return g
 
 
-def write_graphml(cg: ContactGraph, path: Path, refs: Mapping[str, str]) -> Path:
-    nx.write_graphml(flat_graph(cg, refs), path, encoding="utf-8", prettyprint=True)
+def write_graphml(cg: ContactGraph, path: Path, refs: Mapping[str, str], words: GraphWords | None = None) -> Path:
+    nx.write_graphml(flat_graph(cg, refs, words), path, encoding="utf-8", prettyprint=True)
     return path
 
 
-def graph_json(cg: ContactGraph, refs: Mapping[str, str]) -> dict[str, Any]:
-    """NetworkX's node-link form (format ``atlas-contact-graph/1``) with people's words beside the ids."""
-    node_words, exhibits = _graph_words(cg, refs)
-    nodes = [{"id": n, **{k: _jsonable(v) for k, v in sorted((dict(cg.graph.nodes[n]) | node_words[n]).items())}}
+def _graph_doc(cg: ContactGraph, words: GraphWords, jsonable: Callable[[Any], Any]) -> dict[str, Any]:
+    nodes = [{"id": n, **{k: jsonable(v) for k, v in sorted((dict(cg.graph.nodes[n]) | words.nodes[n]).items())}}
              for n in sorted(cg.graph.nodes)]
     edges = [
         {"source": u, "target": v, "key": k,
-         **{a: _jsonable(x) for a, x in sorted((dict(d) | _edge_words(k, exhibits.get((u, v, k), _NO_RECORDS))).items())}}
+         **{a: jsonable(x) for a, x in
+            sorted((dict(d) | _edge_words(k, words.exhibits.get((u, v, k), _NO_RECORDS))).items())}}
         for u, v, k, d in sorted(cg.graph.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2]))
     ]
     return {
         "format": "atlas-contact-graph/1",
         "directed": True,
         "multigraph": True,
-        "graph": {k: _jsonable(v) for k, v in sorted(cg.graph.graph.items())},
+        "graph": {k: jsonable(v) for k, v in sorted(cg.graph.graph.items())},
         "nodes": nodes,
         "edges": edges,
     }
 
 
-def write_json(cg: ContactGraph, path: Path, refs: Mapping[str, str]) -> Path:
-    path.write_text(json.dumps(graph_json(cg, refs), indent=1, sort_keys=True, ensure_ascii=False) + "\n",
-                    encoding="utf-8")
+def graph_json(cg: ContactGraph, refs: Mapping[str, str], words: GraphWords | None = None) -> dict[str, Any]:
+    """NetworkX's node-link form (format ``atlas-contact-graph/1``) with people's words beside the ids."""
+    return _graph_doc(cg, words if words is not None else graph_words(cg, refs), _jsonable)
+
+
+def _dumps(doc: object) -> str:
+    return json.dumps(doc, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+_LIST_MARK: Final = re.compile(r'"(@@atlas-graph-list-[0-9a-f]{32}-)([0-9]+)"')
+_SPACES: Final = re.compile(" *")
+
+
+def _json_text(cg: ContactGraph, words: GraphWords) -> str:
+    """The JSON file's text with every edge's id and exhibit lists written by the C string encoder
+    (``json.dumps`` with an indent encodes each of a case's millions of list items in Python): each
+    list stands in the document as a mark made for this call, the document is dumped as the plain
+    rule dumps it, and each mark is replaced by its list laid out as ``json.dumps`` lays it out one
+    level deeper than the mark's line. A mark the text does not hold exactly once per list (a value
+    of the case that happened to spell one) falls back to the plain dump."""
+    mark = f"@@atlas-graph-list-{os.urandom(16).hex()}-"
+    lists: list[EventIds] = []
+
+    def jsonable(value: Any) -> Any:
+        if isinstance(value, EventIds):
+            lists.append(value)
+            return f"{mark}{len(lists) - 1}"
+        return _jsonable(value)
+
+    text = _dumps(_graph_doc(cg, words, jsonable))
+    found = [int(m.group(2)) for m in _LIST_MARK.finditer(text) if m.group(1) == mark]
+    if sorted(found) != list(range(len(lists))):
+        return _dumps(_graph_doc(cg, words, _jsonable))
+
+    def laid_out(m: re.Match[str]) -> str:
+        if m.group(1) != mark:
+            return m.group(0)
+        items = lists[int(m.group(2))].to_list()
+        if not items:
+            return "[]"
+        line = text.rfind("\n", 0, m.start()) + 1
+        pad = " " * (_SPACES.match(text, line).end() - line)  # type: ignore[union-attr]
+        return "[\n" + pad + " " + (",\n" + pad + " ").join(map(encode_basestring, items)) + "\n" + pad + "]"
+
+    return _LIST_MARK.sub(laid_out, text)
+
+
+def write_json(cg: ContactGraph, path: Path, refs: Mapping[str, str], words: GraphWords | None = None) -> Path:
+    words = words if words is not None else graph_words(cg, refs)
+    text = _json_text(cg, words) if words.vectorised else _dumps(_graph_doc(cg, words, _jsonable))
+    path.write_text(text, encoding="utf-8")
     return path
 
 
-def write_csv(cg: ContactGraph, path: Path, refs: Mapping[str, str]) -> Path:
+def write_csv(cg: ContactGraph, path: Path, refs: Mapping[str, str], words: GraphWords | None = None) -> Path:
     """One row per edge, for tabular imports (i2 Analyst's Notebook, spreadsheets): both ends' labels
     in people's words beside their ids, and the edge's records by exhibit (``exhibits``, last)."""
     nodes = cg.graph.nodes
-    node_words, exhibits = _graph_words(cg, refs)
+    words = words if words is not None else graph_words(cg, refs)
+    node_words = words.nodes
 
     def label(n: str) -> str:
         return str(node_words[n].get("label", nodes[n].get("label", n)))
 
     rows = []
     for u, v, k, d in sorted(cg.graph.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2])):
+        cells = words.edge_cells((u, v, k), d["event_ids"])
         rows.append({
             "from_id": u, "from_label": label(u), "from_identifiers": _scalar(nodes[u].get("identifiers", [u])),
             "to_id": v, "to_label": label(v), "to_identifiers": _scalar(nodes[v].get("identifiers", [v])),
             "channel": k, "contacts": d["contacts"], "records": d["events"], "calls": d["calls"], "messages": d["messages"],
             "unanswered": d["unanswered"], "night": d["night"], "first_utc": _scalar(d["first"]),
             "last_utc": _scalar(d["last"]), "first_uk": uk_display(d["first"]), "last_uk": uk_display(d["last"]),
-            "event_ids": _scalar(d["event_ids"]), "exhibits": _shown_scalar(exhibits.get((u, v, k), _NO_RECORDS)),
+            "event_ids": cells.ids if cells else _scalar(d["event_ids"]),
+            "exhibits": cells.exhibits if cells else _shown_scalar(words.exhibits.get((u, v, k), _NO_RECORDS)),
         })
     neutralise(pl.DataFrame(rows, schema=_CSV_SCHEMA)).write_csv(path)
     return path
@@ -217,13 +366,15 @@ _CSV_SCHEMA = {c: pl.String for c in ("from_id", "from_label", "from_identifiers
     c: pl.String for c in ("first_utc", "last_utc", "first_uk", "last_uk", "event_ids", "exhibits")}
 
 
-def write(cg: ContactGraph, path: Path, refs: Mapping[str, str]) -> Path:
+def write(cg: ContactGraph, path: Path, refs: Mapping[str, str], words: GraphWords | None = None) -> Path:
     """By suffix: ``.graphml`` (or ``.xml``), ``.json`` or ``.csv``. ``refs`` (source id → exhibit,
-    :func:`atlas.exhibits.source_refs`) names the records and display names for people."""
+    :func:`atlas.exhibits.source_refs`) names the records and display names for people; ``words``
+    (:func:`graph_words` of the same graph and refs) is passed by a caller writing several files, so
+    they are worked out once."""
     path.parent.mkdir(parents=True, exist_ok=True)
     suffix = path.suffix.lower()
     if suffix == ".json":
-        return write_json(cg, path, refs)
+        return write_json(cg, path, refs, words)
     if suffix == ".csv":
-        return write_csv(cg, path, refs)
-    return write_graphml(cg, path, refs)
+        return write_csv(cg, path, refs, words)
+    return write_graphml(cg, path, refs, words)

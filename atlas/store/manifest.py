@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -212,7 +213,7 @@ class Manifest:
         raise ManifestError(f"no place {name!r} in case.toml")
 
 
-def _line_of(text: str, table: str, index: int, key: str | None) -> int:
+def line_of(text: str, table: str, index: int, key: str | None) -> int:
     """Best-effort 1-based line of ``key`` inside the ``index``-th ``[table]``/``[[table]]``."""
     lines = text.splitlines()
     header = re.compile(rf"^\s*\[\[?\s*{re.escape(table)}\s*\]\]?\s*(#.*)?$")
@@ -244,7 +245,7 @@ class _Reader:
         self.text = text
 
     def fail(self, table: str, index: int, key: str | None, message: str) -> ManifestError:
-        line = _line_of(self.text, table, index, key)
+        line = line_of(self.text, table, index, key)
         where = f"[{table}]" if table in ("case", "reported") else f"[[{table}]] #{index + 1}"
         what = f"{where} {key}" if key else where
         return ManifestError(f"{self.path}:{line}: {what}: {message}")
@@ -305,14 +306,14 @@ def parse_manifest(text: str, path: Path, recorded: RecordedPrefix | None = None
     for key, value in data.items():
         if key not in ("case", "reported", "party", "place", "order", "impact"):
             if isinstance(value, dict | list):
-                raise ManifestError(f"{path}:{_line_of(text, key, 0, None)}: unknown table [{key}] "
+                raise ManifestError(f"{path}:{line_of(text, key, 0, None)}: unknown table [{key}] "
                                     "(known: case, reported, party, place, order, impact)")
             keyline = next((i + 1 for i, line in enumerate(text.splitlines()) if re.match(rf"\s*{re.escape(key)}\s*=", line)), 1)
             raise ManifestError(f"{path}:{keyline}: {key}: unknown key outside any table (put it under [case])")
     for key in ("party", "place", "order", "impact"):
         if key in data and not (isinstance(data[key], list) and all(isinstance(t, dict) for t in data[key])):
             raise ManifestError(
-                f"{path}:{_line_of(text, key, 0, None)}: [{key}] must be written [[{key}]] (one block per {key})"
+                f"{path}:{line_of(text, key, 0, None)}: [{key}] must be written [[{key}]] (one block per {key})"
             )
     if "case" not in data or not isinstance(data["case"], dict):
         raise ManifestError(f"{path}: missing the [case] table")
@@ -423,7 +424,7 @@ def _reported(reader: _Reader, data: dict[str, Any], path: Path, text: str) -> R
     if "reported" not in data:
         return None
     if not isinstance(data["reported"], dict):
-        raise ManifestError(f"{path}:{_line_of(text, 'reported', 0, None)}: [reported] must be one table, "
+        raise ManifestError(f"{path}:{line_of(text, 'reported', 0, None)}: [reported] must be one table, "
                             "written [reported]")
     r = reader.check("reported", 0, data["reported"], _REPORTED_KEYS)
     first, latest = r.get("first_incident"), r.get("latest_incident")
@@ -475,7 +476,7 @@ def _check_prefix(reader: _Reader, prefix: str, recorded: RecordedPrefix | None)
     * a prefix that differs from the one the exhibits were numbered under is used (the
       officer edited case.toml) with a warning saying which references change.
     """
-    line = _line_of(reader.text, "case", 0, "exhibit_prefix")
+    line = line_of(reader.text, "case", 0, "exhibit_prefix")
     where = f"{reader.path}:{line}: [case] exhibit_prefix"
     why = exhibit_prefix_problem(prefix)
     if why is not None and recorded is not None and recorded.prefix == prefix:
@@ -485,7 +486,9 @@ def _check_prefix(reader: _Reader, prefix: str, recorded: RecordedPrefix | None)
                 f"were already numbered under it ({recorded.references()}, in the audit log) and references already "
                 "served must not change. Changing it now would re-label every exhibit in new outputs while "
                 "documents already served keep the old references; do so only if nothing has been served, or "
-                "with the disclosure officer, and record why")
+                "with the disclosure officer, and record it: atlas exhibit prefix "
+                f"{shlex.quote(str(reader.path.parent))} NEW --reason \"...\" (with --served \"...\" or "
+                "--nothing-served)")
     if why is not None:
         if recorded is not None:
             todo = (f"this case's {recorded.exhibits} exhibit(s) were numbered {recorded.references()} (the audit "
@@ -500,7 +503,9 @@ def _check_prefix(reader: _Reader, prefix: str, recorded: RecordedPrefix | None)
                 f"{recorded.prefix!r} ({recorded.references()}, in the audit log). New outputs will read "
                 f"{prefix}/<number> where documents already served read {recorded.prefix}/<number> (the numbers "
                 f"stay). To keep the references served, put back exhibit_prefix = \"{recorded.prefix}\" on line "
-                f"{line}")
+                f"{line}; to make the change on purpose, record it (then this warning stops): atlas exhibit prefix "
+                f"{shlex.quote(str(reader.path.parent))} {shlex.quote(prefix)} --reason \"...\" (with --served "
+                "\"...\" or --nothing-served)")
     return ""
 
 

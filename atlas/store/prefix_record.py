@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DB_PATH = Path("store") / "atlas.sqlite"
+PREFIX_CHANGE = "exhibit-prefix"
+"""The audit action of a change of prefix recorded on purpose (:mod:`atlas.store.prefix_change`)."""
 
 
 @dataclass(frozen=True)
@@ -35,9 +37,12 @@ class RecordedPrefix:
 
 
 def recorded_prefix(case_root: Path) -> RecordedPrefix | None:
-    """The prefix this case's exhibits were numbered under, or None when none was numbered
-    (or the case has no database yet). Opened read-only: a case is never created or changed
-    by looking."""
+    """The prefix this case's references were given under, or None when no exhibit was
+    numbered (or the case has no database yet): the ``to`` of the latest change recorded on
+    purpose (``exhibit-prefix``), else the prefix the *first* exhibit was numbered under. Not
+    the latest numbering's: after a hand edit of case.toml, the next ingest numbers under the
+    edited prefix, and that must not make the change look recorded (the warning stays until
+    it is). Opened read-only: a case is never created or changed by looking."""
     db = case_root / DB_PATH
     if not db.is_file():
         return None
@@ -46,10 +51,12 @@ def recorded_prefix(case_root: Path) -> RecordedPrefix | None:
     except sqlite3.Error:
         return None
     try:
-        row = con.execute("SELECT detail FROM audit WHERE action = 'exhibit-number' ORDER BY seq DESC LIMIT 1").fetchone()
-        if row is None:
+        first = con.execute("SELECT detail FROM audit WHERE action = 'exhibit-number' ORDER BY seq LIMIT 1").fetchone()
+        if first is None:
             return None
-        prefix = json.loads(row[0]).get("prefix")
+        change = con.execute("SELECT detail FROM audit WHERE action = ? ORDER BY seq DESC LIMIT 1",
+                             (PREFIX_CHANGE,)).fetchone()
+        prefix = json.loads(change[0]).get("to") if change is not None else json.loads(first[0]).get("prefix")
         count, highest = con.execute("SELECT COUNT(*), COALESCE(MAX(number), 0) FROM report_exhibits").fetchone()
     except (sqlite3.Error, ValueError, AttributeError):
         return None  # a damaged or older database: `atlas verify` says what is wrong with it
@@ -58,3 +65,23 @@ def recorded_prefix(case_root: Path) -> RecordedPrefix | None:
     if not isinstance(prefix, str):
         return None
     return RecordedPrefix(prefix, int(count), int(highest))
+
+
+def exports_recorded(case_root: Path) -> int:
+    """How many ``export`` rows the audit log holds (``atlas export``: files handed to other
+    tools or people). The only record Atlas keeps of output leaving it (``atlas report``
+    writes none), so it is evidence that references may have been served, never proof either
+    way. 0 when the case has no database. Read-only."""
+    db = case_root / DB_PATH
+    if not db.is_file():
+        return 0
+    try:
+        con = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+    except sqlite3.Error:
+        return 0
+    try:
+        return int(con.execute("SELECT COUNT(*) FROM audit WHERE action = 'export'").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+    finally:
+        con.close()

@@ -254,7 +254,7 @@ def _exhibit_numbers(db: Path, rows: list[tuple[object, ...]], sources: pl.DataF
       **warning** only; the next ``atlas report`` numbers it in received order, as it always
       did. Refusing would leave such a store unable ever to report.
     """
-    recorded: dict[str, tuple[int, int]] = {}  # key -> (audit seq, number), the last assignment recorded
+    recorded: dict[str, tuple[int, int, str]] = {}  # key -> (audit seq, number, prefix), the last assignment recorded
     for seq, _at, _actor, action, detail, *_ in rows:
         if action != "exhibit-number":
             continue
@@ -263,18 +263,18 @@ def _exhibit_numbers(db: Path, rows: list[tuple[object, ...]], sources: pl.DataF
         except ValueError:
             continue  # an unreadable row is the chain check's finding
         if isinstance(d, dict) and isinstance(d.get("key"), str) and isinstance(d.get("number"), int):
-            recorded[d["key"]] = (int(str(seq)), d["number"])
+            recorded[d["key"]] = (int(str(seq)), d["number"], str(d.get("prefix") or prefix))
     for row in sources.iter_rows(named=True):
         key = f"source:{row['sha256']}"
         held = numbered.get(key)
         if key in recorded:
-            seq, number = recorded[key]
+            seq, number, given = recorded[key]  # a row names the prefix it numbered under (a change is recorded apart)
             if held is None:
                 problems.append(f"source {row['path']}: has no exhibit number in {db} although audit row {seq} "
-                                f"recorded {prefix}/{number} for it: the number was deleted")
+                                f"recorded {given}/{number} for it: the number was deleted")
             elif held != number:
                 problems.append(f"source {row['path']}: exhibit number {prefix}/{held} in {db} but audit row "
-                                f"{seq} recorded {prefix}/{number}: the number was changed")
+                                f"{seq} recorded {given}/{number}: the number was changed")
         elif held is None:
             warnings.append(f"source {row['path']}: has no exhibit number yet (a store made before ingest "
                             "numbered its sources); the next `atlas report` numbers it")

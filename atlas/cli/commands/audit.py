@@ -34,6 +34,13 @@ def summary(action: str, detail: object) -> str:
     if action == "exhibit-number":
         kind, _, key = str(detail.get("key", "")).partition(":")
         return f"{detail.get('prefix', '')}/{detail.get('number', '')}: {kind} {key[:16]}{'…' if len(key) > 16 else ''}"
+    if action == "exhibit-prefix":
+        refs = (f"{detail.get('references_before')} are now {detail.get('references_after')}"
+                if detail.get("exhibits") else "no exhibit numbered yet")
+        served = (f"served: {detail.get('served')}" if detail.get("served")
+                  else "stated nothing served" if detail.get("nothing_served") else "")
+        return "; ".join(p for p in (f"{detail.get('from', '')} → {detail.get('to', '')} ({refs})",
+                                     f"why: {detail.get('reason', '')}", served) if p)
     text = json.dumps(detail, sort_keys=True, default=str)
     return text if len(text) <= 120 else text[:119] + "…"
 

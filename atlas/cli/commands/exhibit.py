@@ -2,6 +2,8 @@
 untag it, list what is tagged; and record or list exhibit continuity (who supplied each
 source, when it was received, its seal or bag number).
 
+``atlas exhibit prefix CASE_DIR JA --reason "..." [--served "..." | --nothing-served]`` changes the
+case's prefix on purpose (:mod:`atlas.store.prefix_change`): case.toml and an audit row together.
 ``atlas exhibit tag CASE_DIR EVENT_ID --note "..."`` numbers the item from the same
 schedule as the sources and the report's products (assigned on first tagging, never
 reused); every tag names the officer and is audited, and untagging is a further decision
@@ -33,6 +35,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     c.add_argument("--received", metavar="DATE", help="date received (YYYY-MM-DD)")
     c.add_argument("--seal", metavar="REF", help="seal or bag number")
     c.add_argument("--json", action="store_true", help="machine-readable output")
+    r = sub.add_parser("prefix", help="change the case's exhibit prefix on purpose, recorded in the audit log "
+                                      "(who, when, why, what was served); the numbers stay")
+    r.add_argument("case_dir", type=Path, metavar="CASE_DIR")
+    r.add_argument("new_prefix", metavar="NEW", help="the new prefix: the officer's initials (JA), letters A-Z and digits")
+    r.add_argument("--reason", required=True, help="why it changes (kept in the audit log)")
+    served = r.add_mutually_exclusive_group()
+    served.add_argument("--served", default="", metavar="TEXT",
+                        help="what was already served carrying the old references, and when (required, or "
+                             "--nothing-served, once exhibits are numbered)")
+    served.add_argument("--nothing-served", dest="nothing_served", action="store_true",
+                        help="no document carrying the old references was served")
+    r.add_argument("--officer", default=argparse.SUPPRESS, metavar='"RANK COLLAR NAME"',
+                   help="who changes it, when not the officer of case.toml (recorded in the audit log)")
+    r.add_argument("--json", action="store_true", help="machine-readable output")
     for action, helptext in (("tag", "tag an event or a finding as an exhibit (numbered; note required)"),
                              ("untag", "untag an exhibit (its number stays reserved; note required)"),
                              ("list", "list the tagged exhibits")):
@@ -49,6 +65,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.exhibit_action in ("tag", "untag", "list"):
         return _tags(args)
+    if args.exhibit_action == "prefix":
+        return _prefix(args)
     from atlas.errors import AtlasError
     from atlas.store import Case, continuity
 
@@ -121,4 +139,25 @@ def _tags(args: argparse.Namespace) -> int:
                 ["exhibit", "item", "description", "note", "tagged by", "at", HANDLE_HEADER],
                 [[e.reference, tagged_item_name(review, e), e.description, e.note, e.tagged_by, review.uk(e.tagged_at),
                   "" if e.kind == "event" else e.target] for e in items])
+    return 0
+
+
+def _prefix(args: argparse.Namespace) -> int:
+    """``atlas exhibit prefix``: :func:`atlas.store.prefix_change.record_change`, then what it did."""
+    from atlas.store.prefix_change import record_change
+
+    change = record_change(args.case_dir, args.new_prefix, args.reason, served=args.served,
+                           nothing_served=args.nothing_served)
+    if args.json:
+        print_json(change.detail())
+        return 0
+    if change.exhibits:
+        print(f"Exhibit prefix changed from {change.before} to {change.after}, recorded in the audit log with the "
+              f"reason. The {change.exhibits} exhibit(s) numbered keep their numbers: {change.references(change.before)} "
+              f"are now {change.references(change.after)} in every output made from now on.")
+        print(f"Served under the old references: {change.served}" if change.served
+              else "Stated: no document carrying the old references was served.")
+    else:
+        print(f"Exhibit prefix changed from {change.before} to {change.after}, recorded in the audit log with the "
+              "reason. No exhibit was numbered yet, so no reference already given changes.")
     return 0

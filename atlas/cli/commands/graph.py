@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     import sys
 
     from atlas.graph import build_graph, communities, pairs, third_party_contacts
-    from atlas.graph.export import write
+    from atlas.graph.export import graph_words, write
     from atlas.normalise.identifiers import display
     from atlas.store import Case
     from atlas.stream import bounded, engine_for
@@ -99,7 +99,8 @@ def run(args: argparse.Namespace) -> int:
         from atlas.exhibits import source_refs
 
         refs = source_refs(case)
-        written = [str(write(cg, out, refs)) for out in args.out]
+        words = graph_words(cg, refs)  # once for every file written
+        written = [str(write(cg, out, refs, words)) for out in args.out]
     else:
         written = []
     labels = {n: str(d.get("label") or display(n)) for n, d in cg.graph.nodes(data=True)}

@@ -15,10 +15,15 @@ looping or dangling, a detector failure).
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from atlas.cli.output import print_json, print_table
+
+if TYPE_CHECKING:
+    from atlas.ingest import SourceOutcome
 
 NAME = "ingest"
 HELP = "ingest source files into a case"
@@ -84,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
         print_table(
             f"Ingest into {case.manifest.reference}",
             ["file", "status", "source", "parser", "read", "events", "rejects"],
-            [[Path(o.path).name, o.status, o.source_id, f"{o.parser} {o.parser_version}".strip(),
+            [[Path(o.path).name, status_shown(o), o.source_id, f"{o.parser} {o.parser_version}".strip(),
               o.records_read, o.events, o.rejects] for o in outcomes],
             caption="records read = events + rejects for every source; `atlas rejects` lists the rejects",
         )
@@ -97,7 +102,28 @@ def run(args: argparse.Namespace) -> int:
         return 1
     if needs_attention(outcomes):
         if not args.json:
-            look = [Path(o.path).name for o in outcomes if o.status == "skipped" and o.notable]
-            print(f"  {len(look)} not read and to look at (listed above: {', '.join(look)}): exit status 3")
+            print(to_look_at_line(args.case_dir, [o for o in outcomes if o.status == "skipped" and o.notable]))
         return 3
     return 0
+
+
+def status_shown(outcome: SourceOutcome) -> str:
+    """The status column for people. ``skipped`` is two things: an entry a person must look
+    at (a hidden file, a format Atlas does not read, an empty file, a link out of the folder),
+    which makes the exit status 3, and an expected one (an operating system's file such as
+    .DS_Store, a SQLite -wal read with its database, a link to a file read anyway). The
+    column says which; ``--json`` keeps ``status`` and ``notable`` as they were."""
+    if outcome.status != "skipped":
+        return outcome.status
+    return "skipped: look at it" if outcome.notable else "skipped: expected"
+
+
+def to_look_at_line(case_dir: Path, look: list[SourceOutcome]) -> str:
+    """The last line when entries were skipped for a reason to look at: what exit status 3
+    means, and what to do: name a file to read it; nothing, if it is not evidence."""
+    names = ", ".join(Path(o.path).name for o in look)
+    first = next((o.path for o in look if Path(o.path).name.startswith(".")), look[0].path)
+    return (f"  {len(look)} not read and to look at (listed above: {names}): exit status 3. Everything else listed "
+            f"was committed. To read one, name it: atlas ingest {shlex.quote(str(case_dir))} {shlex.quote(first)} "
+            "(with --format NAME if its format is not recognised). If it is not evidence, nothing more is needed: "
+            "it stays listed as not read, and each later ingest of this folder says so again")
