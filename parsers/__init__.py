@@ -21,6 +21,12 @@ from typing import TYPE_CHECKING, Any, cast
 
 from atlas.errors import FormatError, NotASourceError, SourceReadError, describe_failure, os_error_words
 
+OLE2_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
+"""An OLE2 compound file: a password-protected .xlsx, or a legacy .xls/.doc (named when nothing reads it)."""
+SQLITE_MAGIC = b"SQLite format 3\x00"
+WAL_MAGICS = (bytes.fromhex("377f0682"), bytes.fromhex("377f0683"))
+"""A SQLite write-ahead log's first bytes (``parsers._sqlite.WAL_MAGICS``, not imported: start-up)."""
+
 if TYPE_CHECKING:
     from parsers._catalogue import FormatEntry
     from parsers.base import ParseContext, ParseResult, ParserInfo, ParserModule, Probe
@@ -117,6 +123,7 @@ def detect(path: Path) -> ParserModule:
     best_score, best_name, best = ranked[0]
     if best_score < MIN_CONFIDENCE:
         what = f"{'binary' if not probe.text else 'text'} file, {size} bytes"
+        evidence_unread = False  # evidence Atlas cannot read as it stands: a folder walk gives the whole reason too
         if probe.zip_damage:  # a .ufdr or .xlsx whose zip directory cannot be read: say so
             what = f"a zip file of {size} bytes whose directory cannot be read, damaged or truncated: {probe.zip_damage}"
         elif probe.is_zip:
@@ -124,10 +131,31 @@ def detect(path: Path) -> ParserModule:
 
             if damage := workbook_damage(probe):  # the directory reads, a sheet inside does not
                 what = f"an Excel workbook of {size} bytes that cannot be read, damaged or truncated: {damage}"
+            else:  # a download as it arrived (X archive, Google Takeout, Meta): Atlas reads the files in it
+                files = [n for n in probe.zip_names if not n.endswith("/")]
+                what = (f"a zip archive of {size} bytes holding {len(files)} file(s), such as "
+                        f"{', '.join(repr(n[:80]) for n in files[:3]) or 'none'}: Atlas reads the files inside a download, "
+                        "not its archive; extract it (the archive stays the original, with its hash) and ingest the folder")
+        elif probe.head.startswith(OLE2_MAGIC):  # what Excel writes for a workbook saved with a password
+            evidence_unread = True
+            what = (f"an OLE2 compound file of {size} bytes: an Excel workbook saved with a password (encrypted) or "
+                    "an old binary Office file such as .xls, which Atlas does not read; open it in Excel, remove the "
+                    "password or save it as .xlsx, and ingest that copy as its own exhibit, stating the method")
+        elif probe.head.startswith(SQLITE_MAGIC):
+            from parsers._sqlite import wal_refusal
+
+            if wal_why := wal_refusal(path):  # a database whose tables are all in a -wal cut short
+                evidence_unread = True
+                what = f"a SQLite database of {size} bytes with no tables SQLite can read; {wal_why}"
+        elif probe.head[:4] in WAL_MAGICS and path.name.endswith("-wal"):  # its database is not beside it
+            evidence_unread = True
+            what = (f"a SQLite write-ahead log of {size} bytes without its database {path.name.removesuffix('-wal')!r} "
+                    "beside it: the rows in a -wal cannot be read without the database; acquire the database file "
+                    "and keep the two together")
         failed = f"; {'; '.join(failures)}" if failures else ""
         why = f"format not recognised ({what}){failed}; see `atlas formats`, or force one with --format NAME"
         # no parser takes it: a folder walk skips it, saying only "format not recognised" unless a detector failed
-        raise NotASourceError(f"{path}: {why}", reason=why if failures else "format not recognised")
+        raise NotASourceError(f"{path}: {why}", reason=why if failures or evidence_unread else "format not recognised")
     if len(ranked) > 1 and ranked[1][0] == best_score:
         raise FormatError(
             f"{path}: could be {best_name} or {ranked[1][1]} (equal confidence); choose with --format"

@@ -32,7 +32,8 @@ import polars as pl
 from atlas.errors import FormatError, NotASourceError
 from atlas.model import RAW_EVENT_SCHEMA, REJECT_SCHEMA, TS_TYPE, UTC
 from atlas.normalise.times import from_epoch
-from parsers._json_cut import _ACTIVE, cut, suspect
+from parsers._json_cut import _ACTIVE, cut, cut_not_utf8, suspect
+from parsers._json_utf16 import utf16_json
 
 if TYPE_CHECKING:
     from parsers.base import ParseContext, ParseResult
@@ -59,6 +60,22 @@ def raise_if_truncated(path: Path, exc: UnicodeDecodeError, size: int) -> None:
         ) from exc
 
 
+def replaced_invalid_utf8(path: Path, data: bytes | memoryview, what: str, exc: UnicodeDecodeError) -> tuple[str, str]:
+    """A chat export's text with its few invalid UTF-8 sequences replaced by U+FFFD, and the note saying how many
+    and where the first is; a clear error when the file is cut inside a character, or when so much is invalid
+    (over 16 sequences and over 1 % of the bytes) that it is not UTF-8 text at all.
+
+    Why: one damaged byte in a message is that message's damage, not the whole chat's. WhatsApp's reader
+    kept the chat with a note since session 11; Signal's refused the whole file for one byte (session 18),
+    so both now follow this one rule."""
+    raise_if_truncated(path, exc, len(data))
+    text = str(data, "utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    if bad > max(16, len(data) // 100):
+        raise FormatError(f"{path}: not UTF-8 text (invalid byte at offset {exc.start}); not a {what}") from exc
+    return text, f"{bad} invalid UTF-8 byte sequence(s) replaced with U+FFFD, first at byte offset {exc.start}"
+
+
 _READ_BUFFER_MAX: Final = 16 << 20
 """Files up to this size are read by :func:`read_bytes_text` into a buffer kept for the next file."""
 _READ_BUFFERS: list[bytearray] = []
@@ -70,7 +87,7 @@ _NOT_FIRST: Final = frozenset(b" \t\n\r\x0b\x0c\xff\xfe")
 so an empty or blank file is refused there) and the first byte of either UTF-16 byte-order mark."""
 
 
-def read_bytes_text(path: Path, what: str) -> str:
+def read_bytes_text(path: Path, what: str, invalid_notes: list[str] | None = None) -> str:
     """:func:`read_bytes_text_plain`'s text (or error), the file read into a buffer kept from one call
     to the next where it is at most :data:`_READ_BUFFER_MAX`.
 
@@ -90,7 +107,7 @@ def read_bytes_text(path: Path, what: str) -> str:
         with path.open("rb", buffering=0) as fh:
             size = os.fstat(fh.fileno()).st_size
             if size >= _READ_BUFFER_MAX:
-                return read_bytes_text_plain(path, what)
+                return read_bytes_text_plain(path, what, invalid_notes=invalid_notes)
             if len(buffer) <= size:  # (one byte more than the file: its end is seen)
                 buffer = bytearray(max(size + 1, min(2 * len(buffer), _READ_BUFFER_MAX + 1), 1 << 16))
             with memoryview(buffer) as view:
@@ -102,24 +119,26 @@ def read_bytes_text(path: Path, what: str) -> str:
                         break
                     n += got
                 if n == len(buffer) or not n or view[0] in _NOT_FIRST:  # (grown since, empty, odd start)
-                    return read_bytes_text_plain(path, what)
+                    return read_bytes_text_plain(path, what, invalid_notes=invalid_notes)
                 if (cuts := _ACTIVE.get()) is not None and suspect(buffer, n, cuts.bound):  # (maybe a string over the bound)
-                    return read_bytes_text_plain(path, what, cut(bytes(view[:n]), path))
+                    return read_bytes_text_plain(path, what, cut(bytes(view[:n]), path), invalid_notes=invalid_notes)
                 with view[:n] as data:
                     try:
                         return str(data, "utf-8-sig")
                     except UnicodeDecodeError:  # (the plain rule words the error)
-                        return read_bytes_text_plain(path, what)
+                        return read_bytes_text_plain(path, what, invalid_notes=invalid_notes)
     finally:
         _READ_BUFFERS.append(buffer)
 
 
-def read_bytes_text_plain(path: Path, what: str, data: bytes | None = None) -> str:
+def read_bytes_text_plain(path: Path, what: str, data: bytes | None = None, *,
+                          invalid_notes: list[str] | None = None) -> str:
     """A UTF-8 document (BOM allowed) as text, or a clear error naming the file. UTF-16
     with its byte-order mark (a file re-saved by Windows Notepad as "Unicode") is the same
     text and is read too. (The plain rule of :func:`read_bytes_text`.) ``data``: the file's
     bytes as the caller read them (its long lines cut, :func:`parsers._bounds.read_without`),
-    else the file is read here."""
+    else the file is read here. ``invalid_notes`` (a chat export's reader): a few invalid UTF-8
+    sequences are replaced and the note appended there (:func:`replaced_invalid_utf8`), not refused."""
     data = json_bytes(path) if data is None else data
     if not data or data.isspace():  # what ``not data.strip()`` asks, without a copy of the file (0.05 CPU-s a 107 MB one)
         raise NotASourceError(f"{path}: the file is empty", reason="empty file")  # blank: nothing to read
@@ -129,15 +148,46 @@ def read_bytes_text_plain(path: Path, what: str, data: bytes | None = None) -> s
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        if invalid_notes is not None:
+            text, note = replaced_invalid_utf8(path, data[3:] if data.startswith(b"\xef\xbb\xbf") else data, what, exc)
+            invalid_notes.append(note)
+            return text
         raise_if_truncated(path, exc, len(data))
+        if (cut := _read_not_utf8(path)) is not None:
+            return cut
         raise FormatError(f"{path}: not UTF-8 text (invalid byte at offset {exc.start}); not a {what}") from exc
+
+
+def _read_not_utf8(path: Path) -> str | None:
+    """The text of the JSON file ``path`` that failed to decode, with each string holding bytes that are not
+    UTF-8 cut out (:func:`parsers._json_cut.cut_not_utf8`: each its record's reject), where a JSON parse is
+    collecting cuts and that leaves UTF-8 text; else None (the file's own error stands: a byte outside the
+    strings). The file is read again (the error path): the bytes given may be cut already, with other offsets."""
+    if _ACTIVE.get() is None:
+        return None
+    fixed = cut_not_utf8(path.read_bytes(), path)
+    if fixed is None:
+        return None
+    try:
+        return fixed.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
 
 
 def json_bytes(path: Path) -> bytes:
     """The file's bytes, and where a JSON parser's parse is collecting cuts (:mod:`parsers._json_cut`),
     with each string over the bound cut out (:func:`parsers._json_cut.cut`): what every route of a JSON
-    parser reads a whole document through."""
-    return cut(path.read_bytes(), path)
+    parser reads a whole document through. A UTF-16 file (its byte-order mark first) is given as UTF-8, read
+    piece by piece with its strings over the bound cut as it is read (:func:`parsers._json_utf16.utf16_json`):
+    never held whole in UTF-16, nor a long string in either."""
+    if (cuts := _ACTIVE.get()) is None:
+        return path.read_bytes()
+    with path.open("rb", buffering=0) as fh:  # (one open: its first two bytes, then the whole)
+        if os.pread(fh.fileno(), 2, 0) not in (b"\xff\xfe", b"\xfe\xff"):
+            return cut(fh.readall(), path)
+    utf8 = utf16_json(path, cuts)
+    assert utf8 is not None  # (a UTF-16 mark: never None)
+    return utf8
 
 
 _Parse = TypeVar("_Parse", bound=Callable[..., Any])

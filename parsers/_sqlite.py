@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Final, Literal
 
 from atlas.errors import FormatError
+from parsers import _wal
 
 SQLITE_MAGIC: Final = b"SQLite format 3\x00"
 JOURNAL_MAGIC: Final = bytes.fromhex("d9d505f920a163d7")
@@ -255,6 +256,33 @@ def quick_check(con: sqlite3.Connection, path: Path) -> None:
         "state the method")
 
 
+def wal_scans(path: Path, sides: list[Companion] | None = None) -> list[_wal.WalScan]:
+    """The ``-wal`` beside ``path`` walked as SQLite walks it (none: no WAL SQLite would use, or it cannot be read:
+    the copy to the working folder names that OS error)."""
+    out: list[_wal.WalScan] = []
+    for side in companions(path) if sides is None else sides:
+        if side.role == "wal":
+            try:
+                scan = _wal.scan(side.path)
+            except OSError:
+                continue
+            if scan is not None:
+                out.append(scan)
+    return out
+
+
+def wal_refusal(path: Path, scans: list[_wal.WalScan] | None = None) -> str | None:
+    """Why the ``-wal`` beside ``path`` would make the read silently short (cut, or damaged part way), or None
+    (the reason only: the caller names the file).
+
+    SQLite stops at a log's first bad frame without a word (:mod:`parsers._wal`); read that way,
+    a cut copy is a database with fewer rows and no error, which evidence must never be."""
+    for scan in wal_scans(path) if scans is None else scans:
+        if why := _wal.refusal(scan):
+            return why
+    return None
+
+
 @contextmanager
 def open_database(path: Path, *, check: bool = True) -> Iterator[tuple[sqlite3.Connection, list[str]]]:
     """``path`` opened read-only with its companions applied: (connection, notes for the source).
@@ -274,6 +302,10 @@ def open_database(path: Path, *, check: bool = True) -> Iterator[tuple[sqlite3.C
         return
     before: dict[str, int] | None = None
     if check:
+        scans = wal_scans(path, sides)
+        if why := wal_refusal(path, scans):
+            raise FormatError(f"{path}: {why}")
+        notes += [note for scan in scans for note in _wal.notes(scan)]
         try:
             with closing(sqlite3.connect(immutable_uri(path), uri=True)) as main:
                 before = _row_counts(main, read_schema(main, path)[0])

@@ -38,6 +38,7 @@ detectors share one read.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import io
@@ -84,10 +85,26 @@ _BOMS: Final = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\
 # --- text --------------------------------------------------------------------------------
 
 
+def _cp1252_for_invalid(exc: UnicodeError) -> tuple[str, int]:
+    """A codec error handler: the bytes UTF-8 cannot decode, read as Windows-1252 (see :func:`decode`)."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    return exc.object[exc.start:exc.end].decode("cp1252", errors="replace"), exc.end
+
+
+CP1252_FOR_INVALID: Final = "atlas-cp1252-for-invalid"
+codecs.register_error(CP1252_FOR_INVALID, _cp1252_for_invalid)
+
+
 def decode(data: bytes, *, complete: bool = True) -> tuple[str, str]:
     """``(text, encoding)`` of a file's bytes (the whole file, or its head when ``complete``
     is false: a character cut at the end is then dropped, not taken for bad UTF-8).
-    ``encoding`` is ``utf-8``, ``utf-16`` or ``cp1252``."""
+    ``encoding`` is ``utf-8``, ``utf-16`` or ``cp1252``.
+
+    ``cp1252`` reads each byte sequence that is valid UTF-8 as UTF-8 and only the bytes that are not
+    as Windows-1252: the same text for a file Excel saved as Windows-1252, and for a file with both
+    (rows pasted from two sources, an edit in another editor) the UTF-8 rows stay as written, where
+    reading the whole file as Windows-1252 made "Zoë loves you ❤" into "ZoÃ« loves you â�¤" (session 18)."""
     for bom, enc in _BOMS:
         if data.startswith(bom):
             body = data[len(bom):]
@@ -100,7 +117,7 @@ def decode(data: bytes, *, complete: bool = True) -> tuple[str, str]:
         if not complete and exc.reason == "unexpected end of data" and exc.start >= len(data) - 3:
             with contextlib.suppress(UnicodeDecodeError):
                 return data[: exc.start].decode("utf-8"), "utf-8"
-        return data.decode("cp1252", errors="replace"), "cp1252"
+        return data.decode("utf-8", errors=CP1252_FOR_INVALID), "cp1252"
 
 
 def line_endings(text: str) -> str:
@@ -312,7 +329,8 @@ class CsvLayout:
     def notes(self) -> list[str]:
         out = []
         if self.encoding == "cp1252":
-            out.append("not UTF-8: read as Windows-1252 (Excel's 'CSV' on Windows)")
+            out.append("not UTF-8 throughout: the bytes that are not UTF-8 read as Windows-1252 (Excel's 'CSV' on "
+                       "Windows), any that are as UTF-8")
         if self.endings in ("cr", "mixed"):
             what = "CR-only (classic Mac)" if self.endings == "cr" else "mixed (LF, CRLF and lone CR)"
             out.append(f"line endings {what}: every CR, LF and CRLF read as a line break")

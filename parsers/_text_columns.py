@@ -66,7 +66,7 @@ from parsers._bounds import (
     utf16_file_as_utf8,
     utf16_file_as_utf8_mapped,
 )
-from parsers._exports import raise_if_truncated
+from parsers._exports import replaced_invalid_utf8
 
 __all__ = [
     "ASCII_SPACE", "BOOL", "I64", "UNICODE_SPACE_CODES", "FixedFormat", "FixedStamps", "TextBytes", "background",
@@ -308,14 +308,8 @@ class TextBytes:
         try:
             text = str(view, "utf-8")
         except UnicodeDecodeError as exc:
-            raise_if_truncated(path, exc, len(view))
-            text = str(view, "utf-8", errors="replace")
-            bad = text.count("\ufffd")
-            if bad > max(16, len(view) // 100):
-                raise FormatError(
-                    f"{path}: not UTF-8 text (invalid byte at offset {exc.start}); not a {format_name} export"
-                ) from exc
-            notes.append(f"{bad} invalid UTF-8 byte sequence(s) replaced with U+FFFD, first at byte offset {exc.start}")
+            text, note = replaced_invalid_utf8(path, view, f"{format_name} export", exc)
+            notes.append(note)
             data = text.encode("utf-8")
             a = cls.padded(len(data))
             a[: len(data)] = np.frombuffer(data, dtype=np.uint8)

@@ -16,6 +16,7 @@ one file and its tests.
 
 from __future__ import annotations
 
+import lzma
 import re
 import sqlite3
 import zipfile
@@ -35,13 +36,35 @@ from parsers._sqlite import probe_schema
 PROBE_BYTES = 256 * 1024
 
 ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, OSError, EOFError,
-              zlib.error, ValueError, KeyError, UnicodeDecodeError)
+              zlib.error, lzma.LZMAError, ValueError, KeyError, UnicodeDecodeError)
 """Everything reading a damaged or unusual zip (a ``.ufdr``, an ``.xlsx``) can raise: zipfile's
 own error, an unsupported "version needed" or compression method (``NotImplementedError``), an
 encrypted member (``RuntimeError``), a directory pointing before the start of the file
 (``ValueError``/``OSError``), damaged deflate data (``zlib.error``), a cut stream
 (``EOFError``), a member the directory names but the file lacks (``KeyError``). Every reader
-of a zip catches this one tuple, so a damage the fuzzer finds next is not a new traceback."""
+of a zip catches this one tuple, so a damage the fuzzer finds next is not a new traceback.
+LZMA data that is damaged raises ``lzma.LZMAError`` (session 18: it was missing)."""
+
+ZIP_METHODS = {6: "Implode", 9: "Deflate64", 93: "Zstandard", 95: "xz", 98: "PPMd", 99: "WinZip AES encryption"}
+"""Zip compression methods zipfile cannot decompress, named for people (an error names the method as well as its number)."""
+
+MEMBER_DATA_ERRORS = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, NotImplementedError)
+"""What a zip member's *data* raises as it streams, whatever its compression method: a bad CRC
+(``BadZipFile``), damaged deflate (``zlib.error``) or LZMA (``LZMAError``) data, a cut stream
+(``EOFError``), a method zipfile cannot decompress. Damaged bzip2 data raises a plain ``OSError``
+with no errno (see :func:`member_damage`)."""
+
+
+def member_damage(exc: BaseException) -> bool:
+    """True when ``exc``, raised while a zip member streams, is damage in the member's data, for any
+    compression method zipfile reads; False for an I/O error (an OSError with an errno, which is the
+    source's read failure) or anything else (a bug, which the parse boundary reports as one).
+
+    Why: a UFDR whose report is bzip2- or LZMA-compressed and damaged fell through the narrower
+    deflate-only list to the catch-all boundary ("parser failed ... OSError: Invalid data stream")."""
+    if isinstance(exc, OSError):
+        return exc.errno is None
+    return isinstance(exc, MEMBER_DATA_ERRORS)
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 

@@ -78,7 +78,6 @@ checked once). ``scripts/cellebrite_same_output.py`` proves a change leaves the 
 from __future__ import annotations
 
 import zipfile
-import zlib
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -95,7 +94,17 @@ from atlas.normalise.identifiers import identifier_uri
 from atlas.normalise.phones import looks_like_phone
 from atlas.normalise.region import RegionEvidence, choose_region, numbers_in
 from atlas.wording import plural, quoted
-from parsers.base import PLACE_BLANK, ZIP_ERRORS, ParseContext, ParseResult, ParserInfo, Probe, quoted_name
+from parsers.base import (
+    PLACE_BLANK,
+    ZIP_ERRORS,
+    ZIP_METHODS,
+    ParseContext,
+    ParseResult,
+    ParserInfo,
+    Probe,
+    member_damage,
+    quoted_name,
+)
 
 INFO: Final = ParserInfo(
     name="cellebrite-xml",
@@ -259,6 +268,12 @@ def _open_report(path: Path) -> Iterator[tuple[IO[bytes], str]]:
             raise FormatError(f"{path}: zip without a report.xml: not a Cellebrite UFDR")
         try:
             stream = zf.open(member)
+        except NotImplementedError as exc:  # (a RuntimeError too: named before the encrypted case below)
+            method = zf.getinfo(member).compress_type
+            raise FormatError(f"{path}: {member} in the UFDR is compressed with zip method {method}"
+                              f"{f' ({ZIP_METHODS[method]})' if method in ZIP_METHODS else ''}, which Atlas's zip "
+                              "reader cannot decompress; extract it with a tool that can (7-Zip reads Deflate64), "
+                              "and ingest the extracted report.xml as its own exhibit, stating the method") from exc
         except RuntimeError as exc:  # encrypted member
             raise FormatError(f"{path}: cannot open {member} in the UFDR ({exc}); is it password-protected?") from exc
         except ZIP_ERRORS as exc:
@@ -992,7 +1007,9 @@ def _read_whole(report: _Report, stream: IO[bytes], where: str) -> None:
     """The sequential read of one report stream, a damaged compressed member named as such."""
     try:
         _stream(report, stream, where)
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+    except Exception as exc:  # only damage in the member's data is named here; anything else goes on as it was
+        if not member_damage(exc):
+            raise
         raise FormatError(
             f"{where}: the compressed report is damaged ({exc}); the UFDR is truncated or corrupt, so nothing "
             "was read from it: acquire or export it again") from exc

@@ -96,6 +96,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     # a 100 MB message of 80-byte lines); the lines after it get the file's numbers back; it is a
     # reject (below).
     # UTF-16 (Windows Notepad's "Unicode") is read as its UTF-8 text, bounded per message in it.
+    invalid: list[str] = []  # a few damaged bytes: replaced and stated (parsers._exports.replaced_invalid_utf8)
     if is_utf16(path):
         utf8 = utf16_file_as_utf8(path)
         long = chat_long_blocks_in(utf8, CHAT_LINE_BYTES, _is_header)
@@ -103,8 +104,9 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         del utf8
     else:
         long = chat_long_blocks(path, CHAT_LINE_BYTES, _is_header)
-        text = (read_bytes_text_plain(path, "Signal text export", read_without(path, long, KEPT_BYTES, breaks=False))
-                if long else read_bytes_text(path, "Signal text export"))
+        text = (read_bytes_text_plain(path, "Signal text export", read_without(path, long, KEPT_BYTES, breaks=False),
+                                      invalid_notes=invalid)
+                if long else read_bytes_text(path, "Signal text export", invalid))
     frame = (
         pl.DataFrame({"line": pl.Series(_LINE_BREAK.split(text), dtype=pl.String)})  # every line ending
         .with_row_index("lineno", offset=1)
@@ -167,6 +169,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     bad = [(f"line {r['lineno']}", "text before the first message header", r["first_line"]) for r in orphan.iter_rows(named=True)]
     lone_cr = text.count("\r") - text.count("\r\n")
     notes = [f"{lone_cr} line break(s) written as a lone CR (CR-only or mixed line endings) read as line breaks"] if lone_cr else []
+    notes += invalid
     refused = rejects(ctx.source_id, bad)
     if long:
         events, refused = reject_long_blocks(events, refused, msgs.get_column("lineno").to_list(), long, CHAT_LINE_BYTES,

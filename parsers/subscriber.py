@@ -108,7 +108,10 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         frames.append(frame.select("source_ref", *[col(k) for k in SYNONYMS]))
     rows = pl.concat(frames)
     no_number = rows.filter(pl.col("msisdn").is_null())
-    rows = rows.filter(pl.col("msisdn").is_not_null())
+    # A number holds a digit: a MSISDN cell with none ('ÿ', 'hello': a damaged or stray line below the
+    # table read as a one-cell row) is a reject, never a subscriber record for a number that is not one.
+    not_number = rows.filter(pl.col("msisdn").is_not_null() & ~pl.col("msisdn").str.contains(r"[0-9]"))
+    rows = rows.filter(pl.col("msisdn").str.contains(r"[0-9]"))
     registered = pl.col("name").is_not_null() & ~pl.col("name").str.contains(UNREGISTERED.pattern)
     text = pl.concat_str([
         pl.lit("subscriber record for ") + pl.col("msisdn"),
@@ -152,9 +155,14 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
                            pl.lit(" (subscriber return)")]).alias("detail")),
     ]).unique(["basis", "identifier", "related"], keep="first", maintain_order=True).with_columns(
         pl.lit(ctx.source_id).alias("source_id")).select(list(IDENTITY_EVIDENCE_SCHEMA.names()))
-    rejects = no_number.select(pl.lit(ctx.source_id).alias("source_id"), "source_ref",
-                               pl.lit("no number (MSISDN) in the row").alias("reason"),
-                               pl.coalesce("name", "account", pl.lit("")).str.slice(0, 80).alias("excerpt"))
+    rejects = pl.concat([
+        no_number.select(pl.lit(ctx.source_id).alias("source_id"), "source_ref",
+                         pl.lit("no number (MSISDN) in the row").alias("reason"),
+                         pl.coalesce("name", "account", pl.lit("")).str.slice(0, 80).alias("excerpt")),
+        not_number.select(pl.lit(ctx.source_id).alias("source_id"), "source_ref",
+                          pl.lit("the number (MSISDN) holds no digit").alias("reason"),
+                          pl.col("msisdn").str.slice(0, 80).alias("excerpt")),
+    ])
     too_long, n_long = long_line_rejects([block for block, _, _ in tables], ctx.source_id)  # read as blank lines
     if n_long:
         rejects = pl.concat([rejects, too_long])

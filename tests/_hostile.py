@@ -135,6 +135,14 @@ class Spec:
                 or (self.variant == "big-text" and self.seed in JSON_TEXT_PARSERS))
 
     @property
+    def refused_with(self) -> str | None:
+        """What follows the file's name in the error the variant must be refused with (exit 2): where a read
+        would be silently short, or the error would not say what is wrong."""
+        if self.seed == "cellebrite-ufdr":
+            return UFDR_REFUSED.get(self.variant)
+        return WAL_REFUSED.get(self.variant) if self.seed in SQLITE_PARSERS else None
+
+    @property
     def names_line(self) -> bool:
         """A CSV with a quote that never closes: refused with an error naming the file and the quote's line."""
         return self.variant.startswith("quote-open-")
@@ -180,7 +188,7 @@ def _specs() -> list[Spec]:
         out.append(Spec(seed, "billion-laughs", detect=True))
         out.append(Spec(seed, "xxe-file", detect=True))
     for v in ("bomb-unread-member", "bomb-report", "traversal-names", "absolute-name", "symlink-report",
-              "nested-zip", "encrypted-report", "duplicate-report", "xxe-in-zip"):
+              "nested-zip", "encrypted-report", "duplicate-report", "xxe-in-zip", *UFDR_METHOD_VARIANTS):
         out.append(Spec("cellebrite-ufdr", v, keeps_records=v in ("bomb-unread-member", "traversal-names",
                                                                    "absolute-name", "xxe-in-zip")))
     out.append(Spec("cellebrite-ufdr", "bomb-report", detect=True, keeps_records=False))
@@ -201,7 +209,7 @@ def _specs() -> list[Spec]:
     for seed in SQLITE_PARSERS:
         for v in SQLITE_VARIANTS:
             out.append(Spec(seed, v, keeps_records=v not in ("table-is-infinite-view", "page-size-header-lie",
-                                                             "page-count-lie")))
+                                                             "page-count-lie", *WAL_REFUSED)))
         out.append(Spec(seed, "table-is-infinite-view", detect=True, keeps_records=False))
     out = out if FULL else [s for s in out if _in_default(s)]
     return [s for s in out if any(w in s.id for w in ONLY.split(","))] if ONLY else out
@@ -209,7 +217,14 @@ def _specs() -> list[Spec]:
 
 SQLITE_VARIANTS = ("huge-blob", "huge-text", "triggers-and-views", "wide-table", "recursive-view",
                    "table-is-infinite-view", "page-size-65536", "page-size-header-lie", "page-count-lie", "type-lies",
-                   "real-specials")
+                   "real-specials", "wal-whole", "wal-cut-mid-frame", "wal-damaged-frame")
+WAL_REFUSED = {"wal-cut-mid-frame": ": its -wal is cut", "wal-damaged-frame": ": its -wal is damaged"}
+"""The -wal variants SQLite alone would read short without a word (session 18): refused, with these words."""
+UFDR_METHOD_VARIANTS = ("report-bzip2-damaged", "report-lzma-damaged", "report-deflate64")
+"""A report compressed with another zip method (bzip2 and LZMA, damaged; Deflate64, which zipfile cannot read)."""
+UFDR_REFUSED = {"report-bzip2-damaged": "!report.xml: the compressed report is damaged",
+                "report-lzma-damaged": "!report.xml: the compressed report is damaged",
+                "report-deflate64": ": report.xml in the UFDR is compressed with zip method 9 (Deflate64)"}
 
 
 def _in_default(s: Spec) -> bool:
@@ -226,7 +241,7 @@ def _in_default(s: Spec) -> bool:
         return v not in ("nul-run",) and not s.detect
     if s.seed in SQLITE_PARSERS:
         return v in ("huge-blob", "huge-text", "triggers-and-views", "wide-table", "table-is-infinite-view",
-                     "page-count-lie", "type-lies") and not s.detect
+                     "page-count-lie", "type-lies", "wal-cut-mid-frame", "wal-damaged-frame") and not s.detect
     return True
 
 
@@ -511,10 +526,35 @@ def _ufdr_variant(seed: Path, variant: str, out: Path, server: str, secret: Path
             zf.writestr(_zinfo("report.xml"), b"<project/>")
         elif variant == "xxe-in-zip":
             zf.writestr(_zinfo("report.xml"), _xml_variant(seed, "xxe-file", server, secret).encode())
+        elif variant in UFDR_METHOD_VARIANTS:
+            method = {"report-bzip2-damaged": zipfile.ZIP_BZIP2, "report-lzma-damaged": zipfile.ZIP_LZMA,
+                      "report-deflate64": zipfile.ZIP_STORED}[variant]
+            zf.writestr(_zinfo("report.xml"), report, compress_type=method)
         else:
             raise ValueError(variant)
     if variant == "encrypted-report":
         _set_encrypted(out)
+    elif variant in ("report-bzip2-damaged", "report-lzma-damaged"):
+        data = bytearray(out.read_bytes())
+        with zipfile.ZipFile(out) as zf:
+            info = zf.getinfo("report.xml")
+        start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+        for at in range(start + info.compress_size // 3, start + info.compress_size * 2 // 3, 97):
+            data[at] ^= 0x5A  # damage in the middle third of the compressed data
+        out.write_bytes(bytes(data))
+    elif variant == "report-deflate64":
+        _set_method(out, 9)
+
+
+def _set_method(path: Path, method: int) -> None:
+    """Set every entry's compression method (local and central headers): zipfile cannot write Deflate64."""
+    data = bytearray(path.read_bytes())
+    for sig, method_at in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):
+        i = data.find(sig)
+        while i >= 0:
+            data[i + method_at:i + method_at + 2] = method.to_bytes(2, "little")
+            i = data.find(sig, i + 4)
+    path.write_bytes(bytes(data))
 
 
 def _set_encrypted(path: Path) -> None:
@@ -664,9 +704,38 @@ TIME_HINTS = ("date", "timestamp", "time")
 TEXT_HINTS = ("body", "text", "data1", "value", "number", "address", "display_name", "fullname", "jid", "name")
 
 
+def _wal_variant(out: Path, variant: str) -> None:
+    """``out`` turned into a WAL-mode database whose ``-wal`` holds two committed transactions (rows of
+    a table no parser reads, so a whole read gives the seed's records), then kept whole, cut part way
+    into its last frame, or damaged in its first frame (SQLite then applies nothing, silently)."""
+    con = sqlite3.connect(out)
+    try:
+        con.execute("PRAGMA journal_mode=WAL")
+        con.execute("PRAGMA wal_autocheckpoint=0")
+        con.execute("CREATE TABLE zz_pad(x)")
+        con.commit()
+        con.execute("INSERT INTO zz_pad VALUES (?)", ("x" * 100,))
+        con.commit()
+        wal = Path(f"{out}-wal")
+        kept = out.read_bytes(), wal.read_bytes()  # before close() checkpoints the log into the main file
+    finally:
+        con.close()
+    out.write_bytes(kept[0])
+    data = bytearray(kept[1])
+    page = int.from_bytes(data[8:12], "big")
+    if variant == "wal-cut-mid-frame":
+        data = data[: len(data) - page // 2]
+    elif variant == "wal-damaged-frame":
+        data[32 + 24 + 100] ^= 0xFF  # a byte of the first frame's page: its checksum fails
+    Path(f"{out}-wal").write_bytes(bytes(data))
+
+
 def _sqlite_variant(seed: Path, parser: str, variant: str, out: Path) -> None:
     _db_copy(seed, out)
     table = SQLITE_TABLES[parser]
+    if variant.startswith("wal-"):
+        _wal_variant(out, variant)
+        return
     if variant.startswith("page-"):
         if variant == "page-size-65536":
             with closing(sqlite3.connect(out)) as con:

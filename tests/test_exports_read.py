@@ -109,9 +109,9 @@ def test_a_file_bigger_than_the_buffer_is_read_by_the_plain_rule(tmp_path: Path,
     seen: list[Path] = []
     plain = exports.read_bytes_text_plain
 
-    def recorded(path: Path, what: str) -> str:
+    def recorded(path: Path, what: str, invalid_notes: list[str] | None = None) -> str:
         seen.append(path)
-        return plain(path, what)
+        return plain(path, what, invalid_notes=invalid_notes)
 
     monkeypatch.setattr(exports, "read_bytes_text_plain", recorded)
     path = tmp_path / "f.json"

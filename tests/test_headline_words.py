@@ -111,7 +111,8 @@ def test_the_incidents_tables_name_channels_as_people_do(tmp_path: Path, atlas, 
 
 def test_the_conversations_name_channels_as_people_do(tmp_path: Path) -> None:
     """rejected-ex 63511: the workbench's conversations read "sms, voice, whatsapp", the store's keys. The
-    timeline's one-contact column keeps the key (its width; the filter list names each channel)."""
+    timeline's one-contact column names the channel too (session 18; the table cuts it at views.CHANNEL_WIDTH);
+    the filter takes the keys."""
     from atlas.tui.views import channel_options, contacts_view, conversations, filter_contacts, party_names
 
     case = make_case(tmp_path / "c", {VICTIM: [msg("2026-02-01 12:00", SUSPECT, VICTIM),
@@ -120,5 +121,6 @@ def test_the_conversations_name_channels_as_people_do(tmp_path: Path) -> None:
     review = Review(case, as_of=date(2026, 12, 1))
     view = contacts_view(review)
     assert filter_contacts(view, channel="voice").get_column("kind").to_list() == ["call"]
+    assert view.get_column("channel").to_list() == ["SMS", "WhatsApp", "Phone call"]
     assert channel_options(view) == [("SMS", "sms"), ("Phone call", "voice"), ("WhatsApp", "whatsapp")]
     assert conversations(view, party_names(review)).get_column("channels").to_list() == ["SMS, Phone call, WhatsApp"]

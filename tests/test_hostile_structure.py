@@ -313,7 +313,8 @@ def sweep(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sweep]:
                     | ({"max_value": JSON_VALUE_BYTES} if spec.seed in JSON_PARSERS else {})
                     | ({"expect_bound_reject": True} if spec.bound_reject else {})
                     | ({"expect_error": f"{built.path.name}: line {quote_variant_line(seeds[spec.seed], spec.variant)}:"}
-                       if spec.names_line else {}))
+                       if spec.names_line else {})
+                    | ({"expect_error": f"{built.path.name}{spec.refused_with}"} if spec.refused_with else {}))
         keys.append((spec.id, built.path))
     if FULL:  # a hang is a failure within a time in proportion to the file, not after 600 s
         for job in jobs:

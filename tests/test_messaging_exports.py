@@ -195,6 +195,20 @@ def test_signal_notes_phone_authors_and_owner_as_recipient(tmp_path: Path) -> No
     ]
 
 
+def test_a_signal_chat_with_a_damaged_byte_keeps_every_message_and_says_what_was_replaced(tmp_path: Path) -> None:
+    """Before session 18 one invalid byte refused the whole chat ("not UTF-8 text ... not a Signal text export");
+    WhatsApp's reader kept it with a note. Both now follow parsers._exports.replaced_invalid_utf8."""
+    path = tmp_path / "chat.txt"
+    path.write_bytes(b"[2026-03-29, 01:30] Dan: caf\xe9 at 2?\n[2026-03-29, 01:40] Sam: ok\n")
+    result = parse(signal_text, path)
+    assert result.events.get_column("text").to_list() == ["caf\ufffd at 2?", "ok"]
+    assert "1 invalid UTF-8 byte sequence(s) replaced with U+FFFD, first at byte offset 28" in result.assumptions
+    many = tmp_path / "many.txt"  # mostly not UTF-8: still not read as a Signal chat
+    many.write_bytes(b"[2026-03-29, 01:30] Dan: " + b"\xe9" * 40 + b"\n")
+    with pytest.raises(FormatError, match=r"many\.txt: not UTF-8 text \(invalid byte at offset 25\); not a Signal text export"):
+        parse(signal_text, many)
+
+
 # --- Snapchat -----------------------------------------------------------------------------
 
 

@@ -36,3 +36,15 @@ def test_a_registered_number_links_to_its_name_and_both_numbers_to_one_imei(tmp_
     assert res.events.get_column("kind").unique().to_list() == ["account"]
     assert res.rejects.get_column("reason").to_list() == ["no number (MSISDN) in the row"]
     assert res.records_read == 3
+
+
+def test_a_stray_or_damaged_line_below_the_table_is_a_reject_not_a_subscriber_record(tmp_path: Path) -> None:
+    path = tmp_path / "return.csv"
+    path.write_bytes(RETURN.encode() + b"\xff\r\nEnd of return\r\n")  # before: "subscriber record for \xff" and for "End of return"
+    res = parse(path, ParseContext(source_id="s1", path=path))
+    assert res.events.height == 2 and res.records_read == 5
+    assert not any("\ufffd" in t or "End of return" in t or "\xff" in t for t in res.events.get_column("text").to_list())
+    got = sorted(zip(res.rejects.get_column("reason").to_list(), res.rejects.get_column("excerpt").to_list(), strict=True))
+    assert got[0] == ("no number (MSISDN) in the row", "Nobody")
+    assert [r for r, _ in got[1:]] == ["the number (MSISDN) holds no digit"] * 2
+    assert {e for _, e in got[1:]} >= {"End of return"}

@@ -247,6 +247,23 @@ def test_decode_keeps_utf8_when_the_head_cuts_a_character_and_reads_windows_1252
     assert decode("a,b\n".encode("utf-16")) == ("a,b\n", "utf-16")
 
 
+def test_a_csv_mixing_utf8_and_windows_1252_keeps_each_row_as_written(tmp_path: Path) -> None:
+    """Before session 18 one Windows-1252 byte made the whole file Windows-1252: the UTF-8 rows' text was
+    changed ("Zoë loves you ❤" stored as "ZoÃ« loves you â�¤"). Only the bytes that are not UTF-8 are."""
+    from parsers import tool_export
+
+    path = tmp_path / "SMS.csv"
+    path.write_bytes(b"Item ID,Partner,Partner Name,Type,Message,Date/Time - UTC+00:00 (dd/MM/yyyy),Message Status\n"
+                     + "1001,+447700900005,Chloe,Received,Zoë loves you ❤,08/03/2026 18:38:50,Read\n".encode()
+                     + "1002,+447700900005,Chloe,Sent,Café £5,08/03/2026 18:53:08,Sent\n".encode("cp1252"))
+    assert decode(path.read_bytes()) == (path.read_bytes()[:170].decode() + path.read_bytes()[170:].decode("cp1252"),
+                                         "cp1252")
+    got = tool_export.parse(path, ParseContext(source_id="s", path=path))
+    assert sorted(got.events.get_column("text").to_list()) == ["Café £5", "Zoë loves you ❤"]
+    assert any(a.startswith("not UTF-8 throughout: the bytes that are not UTF-8 read as Windows-1252")
+               for a in got.assumptions)
+
+
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "cp1252"])
 def test_a_csv_in_any_encoding_reads_the_same_records(cases: dict[str, Path], tmp_path: Path, encoding: str) -> None:
     original = cases["time-limit"] / TABLES[0][1]

@@ -90,7 +90,8 @@ def test_conduct_at_80_columns_shows_the_flags_and_the_active_tab_whole(rejected
     incidents, warnings, label = run(rejected_ex_case, script, size=(80, 24))
     header = next(line for line in incidents.splitlines() if line.lstrip().startswith("date"))
     assert "flags" in header and header.index("flags") + len("THREAT? (awaiting a decision)") < 80, header
-    assert label.startswith("Warnings (") and label in warnings, (label, warnings)
+    # the label as the strip fits it at 80 columns (atlas.tui.tabs: "Warn. 5"; "Warnings (5)" where it fits)
+    assert label.startswith("Warn") and any(ch.isdigit() for ch in label) and label in warnings, (label, warnings)
 
 
 def test_a_refresh_of_conducts_tables_after_a_cancelled_one_mounts_every_table(rejected_ex_case: Path) -> None:

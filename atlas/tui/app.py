@@ -19,13 +19,17 @@ from typing import Any, ClassVar
 import polars as pl
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.content import Content
 from textual.screen import Screen
+from textual.widgets import Header
+from textual.widgets._header import HeaderTitle
 
 from atlas.review import Review
 from atlas.store import Case
 from atlas.store.officer import SESSION_OFFICER
 from atlas.tui.base import TIGHT_WIDTH
 from atlas.tui.frames import short_uri
+from atlas.tui.header import SEPARATOR, header_words
 from atlas.tui.screens.conduct import ConductScreen
 from atlas.tui.screens.conversations import ConversationScreen
 from atlas.tui.screens.exhibits import ExhibitsScreen
@@ -81,6 +85,15 @@ class AtlasApp(App[None]):
         self.title = f"Atlas: {self.case.manifest.reference}  ·  deciding: {self.case.officer().label}"
         self.switch_mode("overview")
 
+    def format_title(self, title: str, sub_title: str) -> Content:
+        """The header fitted to the terminal (:func:`atlas.tui.header.header_words`): the officer deciding is never
+        cut (at 80 columns the header read "deciding: DC 0000 Jo An…"). Made from the case and the officer, not by
+        cutting ``title`` (our own sentence)."""
+        words = header_words(self.case.manifest.reference, self.case.officer().label, sub_title, self.size.width)
+        if not words.sub_title:
+            return Content(words.title)
+        return Content.assemble(Content(words.title), (SEPARATOR, "dim"), Content(words.sub_title).stylize("dim"))
+
     def action_show(self, name: str) -> None:
         if self.current_mode != name:
             self.switch_mode(name)
@@ -104,6 +117,15 @@ class AtlasApp(App[None]):
 
     def on_resize(self) -> None:
         self.refresh_bindings()
+        # the header fitted again (Textual redoes it only on a new title), once the app has its new size: here it still
+        # had the old one, and a header fitted at 120 columns stayed cut at 80
+        self.call_after_refresh(self.fit_header)
+
+    def fit_header(self) -> None:
+        """The header of the screen in front fitted to the terminal (:meth:`format_title`)."""
+        for header in self.screen.query(Header):
+            for title in header.query(HeaderTitle):
+                title.update(header.format_title())
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

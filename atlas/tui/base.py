@@ -168,6 +168,7 @@ class ReviewScreen(Screen[None]):
 
     async def on_screen_resume(self) -> None:
         self.fit_footer()
+        self.atlas.fit_header()  # a screen hidden while the terminal was resized: its header was fitted to the old size
         if self.seen is not None and self.seen != self.review.generation():
             await self.reload()
 

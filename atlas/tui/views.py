@@ -57,8 +57,7 @@ def contacts_view(review: Review) -> pl.DataFrame:
     ).select(
         uk_time("ts_utc").fill_null("").alias("when (UK)"),
         pl.col("kind"),
-        # the store's keys ("mms/sms", "voice") here: "MMS or SMS (the records differ)" widened the column from 9 to
-        # 31 characters and pushed "from"/"to" off an 80-column screen; the filter list names each channel
+        # the store's keys for now, named below (named_channels); the table holds the column at CHANNEL_WIDTH
         pl.col("channels").list.join("/").alias("channel"),
         who_expr("party_from", names).fill_null("").alias("from"),
         pl.col("party_to").list.eval(who_expr("", names)).list.join("; ").alias("to"),
@@ -80,7 +79,24 @@ def contacts_view(review: Review) -> pl.DataFrame:
         pl.when(pl.col("party_to").list.len() == 1).then(pl.max_horizontal(pl.col("party_from"), first_to))
         .otherwise(None).alias("_side_b"),
         pl.col("_first_event"),
-    ).with_columns(_haystack())
+    ).with_columns(_haystack()).pipe(named_channels)
+
+
+CHANNEL_WIDTH = 14
+"""The channel column's width in the timeline's and a thread's table: the widest everyday name ("WhatsApp call", 13)
+whole. A contact whose records name different channels reads "MMS or SMS (the records differ)" (31): at its own width
+it pushed "from" and "to" off an 80-column screen, so the table cuts it ("MMS or SMS (t…") and the detail pane under
+the table, and a record's own view, say it whole."""
+
+
+def named_channels(view: pl.DataFrame) -> pl.DataFrame:
+    """A view's ``channel`` column (the store's keys: ``voice``, ``mms/sms``) as people name the channel
+    (:func:`atlas.wording.channel_name`: ``Phone call``, ``MMS or SMS (the records differ)``). The filter keeps
+    using the keys (``_channels``); only what is shown changes."""
+    if not view.height:
+        return view
+    keys = view.get_column("channel").filter(view.get_column("channel") != "")  # no channel (a position) stays blank
+    return view.with_columns(_named(pl.col("channel"), keys).alias("channel"))
 
 
 def _named(column: pl.Expr, keys: pl.Series) -> pl.Expr:
@@ -187,7 +203,7 @@ def records_frame(review: Review, event_ids: list[str]) -> pl.DataFrame:
         pl.col("direction").cast(pl.String).alias("dir"),
         pl.col("text").fill_null("").str.replace_all("\n", " ").str.slice(0, 120).alias("text"),
         pl.col("event_id").alias("_event_id"),
-    )
+    ).pipe(named_channels)
 
 
 def _rows(rows: list[dict[str, Any]], schema: dict[str, type[pl.DataType] | pl.DataType]) -> pl.DataFrame:
@@ -424,4 +440,4 @@ def raw_view(review: Review) -> pl.DataFrame:
     ).select("when (UK)", "kind", "channel", "from", "to", "status", "sources", "record", "text", "_contact_id",
              "_event_ids", "_from", "_to", "_sender", "_recipients", "_channels", "_pair", "_side_a", "_side_b",
              "_first_event").with_columns(
-        _haystack())
+        _haystack()).pipe(named_channels)

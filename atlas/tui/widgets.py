@@ -83,12 +83,27 @@ class FrameTable(DataTable, inherit_bindings=False):
     ]
 
     def __init__(self, frame: pl.DataFrame, *, id: str | None = None, max_width: int = 60,
-                 zebra: bool = False) -> None:
+                 zebra: bool = False, widths: dict[str, int] | None = None) -> None:
         self._full = self._backend(frame)
-        super().__init__(backend=self._full, id=id, cursor_type="row",
+        self.widths = dict(widths or {})
+        """At most this many characters for a named column (the rest: up to ``max_width``); a longer cell ends "…"."""
+        super().__init__(backend=self._full, id=id, cursor_type="row", column_widths=self._column_caps(frame),
                          max_column_content_width=max_width, zebra_stripes=zebra, render_markup=False)
         self.all_rows = frame
         self.rows: pl.Series | None = None
+
+    def _column_caps(self, frame: pl.DataFrame) -> list[int | None] | None:
+        """Each visible column's fixed width where :attr:`widths` caps it and its cells (or header) are wider, else
+        None (the table measures it): a column no wider than its cap keeps its own width."""
+        if not self.widths:
+            return None
+        caps: list[int | None] = []
+        for name in (c for c in frame.columns if not c.startswith("_")):
+            cap = self.widths.get(name)
+            longest = frame.get_column(name).cast(pl.String).str.len_chars().max()
+            widest = max(len(name), longest if isinstance(longest, int) else 0)
+            caps.append(cap if cap is not None and widest > cap else None)
+        return caps
 
     @staticmethod
     def _backend(frame: pl.DataFrame) -> RowsBackend:
@@ -144,6 +159,7 @@ class FrameTable(DataTable, inherit_bindings=False):
             raise ValueError("set_frame needs the same visible columns; mount a new table instead")
         self._full = self._backend(frame)
         self.all_rows = frame
+        self._column_widths = self._column_caps(frame)
         self._ordered_columns = None
         self.show_rows(None)
 
@@ -154,20 +170,26 @@ class DecisionPrompt(ModalScreen[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel"),
                                              Binding("pageup", "scroll_body(-1)", "Scroll up", show=False),
                                              Binding("pagedown", "scroll_body(1)", "Scroll down", show=False)]
-    UNDER_BODY = 2 + 2 + 1 + 3
-    """Rows of the prompt's box that are not its scrolling body: the thick border, the padding, the error line and
-    the buttons (the note's input and its margin, 4 more, where it asks for a note)."""
+    SHORT_HEIGHT = 30
+    """Below this many rows the prompt is compact (no padding, the note and the buttons one line each, the whole
+    terminal high): at 80x24 the subject and "What this changes" needed 21 rows and the body had 9, so what the
+    decision changes was below the fold with nothing saying so."""
     DEFAULT_CSS = """
     DecisionPrompt { align: center middle; }
     DecisionPrompt > #prompt { width: 110; max-width: 100%; height: auto; max-height: 90%; border: thick $warning;
                                background: $surface; padding: 1 2; }
+    DecisionPrompt.-short > #prompt { max-height: 100%; padding: 0 1; }
     DecisionPrompt #prompt-body { height: auto; }
     DecisionPrompt #note { margin-top: 1; }
+    DecisionPrompt.-short #note { margin-top: 0; }
     DecisionPrompt #subject { height: auto; }
     DecisionPrompt #title { height: auto; }
     DecisionPrompt #impact { height: auto; border: round $primary; padding: 0 1; }
+    DecisionPrompt #more { height: 1; color: $warning; text-style: bold; }
     DecisionPrompt #error { color: $error; height: auto; }
     DecisionPrompt Horizontal { height: 3; }
+    DecisionPrompt.-short Horizontal { height: 1; }
+    DecisionPrompt.-short Button { margin-right: 2; }
     """
 
     def __init__(self, title: str, subject: str, *, note_required: bool,
@@ -195,10 +217,15 @@ class DecisionPrompt(ModalScreen[str | None]):
                 yield Static(escape(self.subject), id="subject")
                 if self.impact is not None:
                     yield Static("What this changes: computing…", id="impact")
+            # what the body holds out of sight, and the key that shows it (one line, always there: showing it only
+            # when needed would change the body's height, and so whether it is needed)
+            yield Static("", id="more")
             if self.ask_note:
                 yield Input(placeholder=("note: why (required)" if self.note_required else "note (optional)")
                             + "   (PgUp / PgDn: read the text above)", id="note")
-            yield Static("", id="error")
+            error = Static("", id="error")
+            error.display = False  # until there is an error to show (an empty line cost the body a row at 80x24)
+            yield error
             with Horizontal():
                 yield Button(self.button, variant="warning", id="record")
                 yield Button("Cancel", id="cancel")
@@ -206,21 +233,61 @@ class DecisionPrompt(ModalScreen[str | None]):
     def on_mount(self) -> None:
         self._fit_body()
         self.query_one("#note" if self.ask_note else "#record").focus()
+        body = self.query_one("#prompt-body", VerticalScroll)
+        self.watch(body, "scroll_y", self._say_more, init=False)
+        self.watch(body, "virtual_size", self._say_more, init=False)
         if self.impact is not None:
             self._compute_impact()
 
     def on_resize(self) -> None:
         self._fit_body()
 
+    def under_body(self) -> int:
+        """Rows of the prompt's box that are not its scrolling body: the thick border and the padding, the line
+        saying what is out of sight, the error (when shown), the buttons and the note (where one is asked for)."""
+        short = self.has_class("-short")
+        error = 1 if self.query_one("#error", Static).display else 0
+        rows = 2 + (0 if short else 2) + 1 + error + (1 if short else 3)
+        return rows + ((1 if short else 4) if self.ask_note else 0)
+
     def _fit_body(self) -> None:
-        """The body's height at most what the box (90% of the terminal) leaves beside the note and the buttons, so
-        those stay in view however long the subject and the impact are (the body scrolls: PgUp / PgDn)."""
-        under = self.UNDER_BODY + (4 if self.ask_note else 0)
-        self.query_one("#prompt-body").styles.max_height = max(3, int(self.app.size.height * 0.9) - under)
+        """Compact below :data:`SHORT_HEIGHT` rows; the body's height at most what the box leaves beside the note and
+        the buttons, so those stay in view however long the subject and the impact are (the body scrolls: PgUp /
+        PgDn, and the line under it says what is out of sight)."""
+        short = self.app.size.height < self.SHORT_HEIGHT
+        self.set_class(short, "-short")
+        for widget in self.query(Input).results():
+            widget.compact = short
+        for button in self.query(Button).results():
+            button.compact = short
+        box = self.app.size.height if short else int(self.app.size.height * 0.9)
+        self.query_one("#prompt-body").styles.max_height = max(3, box - self.under_body())
+        self.call_after_refresh(self._say_more)
+
+    def more_text(self) -> str:
+        """What the body holds out of sight: "What this changes" by name where it is (part) below, else that there
+        is more below or above, with the key; "" when the body is whole in view."""
+        body = self.query_one("#prompt-body", VerticalScroll)
+        if body.max_scroll_y <= 0:
+            return ""
+        said = []
+        if body.scroll_y < body.max_scroll_y:
+            impact = [w.virtual_region for w in self.query("#impact").results(Static)]
+            seen_to = body.scroll_y + body.scrollable_content_region.height
+            said.append("▼ PgDn: more below" if not impact or impact[0].bottom <= seen_to
+                        else "▼ PgDn: What this changes, below" if impact[0].y >= seen_to
+                        else "▼ PgDn: the rest of What this changes")
+        if body.scroll_y > 0:
+            said.append("▲ PgUp: more above")
+        return "   ".join(said)
 
     def action_scroll_body(self, direction: int) -> None:
         body = self.query_one("#prompt-body", VerticalScroll)
         (body.scroll_page_down if direction > 0 else body.scroll_page_up)()
+
+    def _say_more(self) -> None:
+        if self.is_attached:
+            self.query_one("#more", Static).update(self.more_text())
 
     @work(thread=True, exclusive=True)
     def _compute_impact(self) -> None:
@@ -234,11 +301,15 @@ class DecisionPrompt(ModalScreen[str | None]):
     def _show_impact(self, text: str) -> None:
         if self.is_attached:
             self.query_one("#impact", Static).update(text)
+            self.call_after_refresh(self._say_more)
 
     def _submit(self) -> None:
         note = self.query_one("#note", Input).value.strip() if self.ask_note else ""
         if self.note_required and not note:
-            self.query_one("#error", Static).update("A note is required: say why.")
+            error = self.query_one("#error", Static)
+            error.update("A note is required: say why.")
+            error.display = True
+            self._fit_body()  # the error line now takes a row: the body gives it up, the buttons stay in view
             return
         self.dismiss(note)
 

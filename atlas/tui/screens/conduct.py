@@ -23,6 +23,7 @@ from atlas.tui import views
 from atlas.tui.base import AtlasFooter, ReviewScreen, guarded
 from atlas.tui.clock import clock_text as clock_text  # the verdict panel, also imported from here
 from atlas.tui.clock import sub_title
+from atlas.tui.tabs import tab_strip
 from atlas.tui.widgets import DecisionPrompt, FrameTable, RecordsView, ask
 
 VERB: dict[str, str] = {"confirmed": "Confirm", "dismissed": "Dismiss", "open": "Re-open"}
@@ -118,13 +119,26 @@ class ConductScreen(ReviewScreen):
                 new.put_cursor(row)
             if not self.is_attached:  # the app is closing: nothing to show
                 return
-        for key, (label, _) in TABS.items():
-            self.query_one("#tabs", TabbedContent).get_tab(f"tab-{key}").label = f"{label} ({frames[key].height})"
+        self.fit_tabs()
+
+    def fit_tabs(self) -> None:
+        """Every tab's label fitted to the terminal (:func:`atlas.tui.tabs.tab_strip`): all seven in sight, with
+        their counts, where the full labels ran off an 80- or 100-column screen."""
+        for tabs in self.query("#tabs").results(TabbedContent):
+            counts = {key: frame.height for key, frame in self.frames.items()} if self.frames else None
+            active = (tabs.active or "tab-incidents").removeprefix("tab-")
+            strip = tab_strip(counts, self.size.width or self.app.size.width, active)
+            tabs.set_class(strip.tight, "-tight")
+            for key, label in strip.labels.items():
+                tab = tabs.get_tab(f"tab-{key}")
+                if str(tab.label) != label:
+                    tab.label = label
 
     def fit_footer(self) -> None:
         """On a short terminal (under :data:`SHORT_HEIGHT` rows) the clock's box scrolls at three lines: at 80x24 its
         eleven left the tables one row. Its first line is the verdict; the headline above has the dates."""
         super().fit_footer()
+        self.fit_tabs()
         for clock in self.query("#clock").results(Static):
             clock.styles.max_height = 11 if self.app.size.height >= SHORT_HEIGHT else 5
 
@@ -151,6 +165,7 @@ class ConductScreen(ReviewScreen):
         """The active tab's label whole in the strip: at 80 columns the strip is wider than the screen, and Textual
         scrolled it by the labels' widths before their counts were added, so "Warnings (5)" showed as "W"."""
         tab = event.tab
+        self.fit_tabs()  # where the strip overflows, the active tab says its place ("3/7")
         self.call_after_refresh(lambda: tab.scroll_visible(animate=False, immediate=True))
 
     def _active(self) -> tuple[str, FrameTable]:

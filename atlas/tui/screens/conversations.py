@@ -64,7 +64,8 @@ class ConversationScreen(ReviewScreen):
         if existing:
             table = existing[0]
         else:
-            table = FrameTable(self.view.select(views.THREAD_COLUMNS), id="thread", zebra=True)
+            table = FrameTable(self.view.select(views.THREAD_COLUMNS), id="thread", zebra=True,
+                               widths={"channel": views.CHANNEL_WIDTH})
             await self.query_one("#thread-box", Vertical).mount(table)
         table.show_rows(views.thread_rows(self.view, pair))
         between = self.pairs.filter(pl.col("_pair") == pair).get_column("between")

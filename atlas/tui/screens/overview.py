@@ -53,7 +53,7 @@ class OverviewScreen(ReviewScreen):
     async def load(self) -> None:
         case = self.review.case
         m = case.manifest
-        self.title = f"Atlas: {m.reference}"
+        # no screen title of its own: the app's names the officer deciding (atlas.tui.header), as on every screen
         self.sub_title = "Case overview"
         self.query_one("#case-box", Static).update(
             f"[b]{escape(m.reference)}[/b]\nofficer in the case: {escape(m.officer)}\n"

@@ -78,7 +78,7 @@ class TimelineScreen(ReviewScreen):
         if existing:
             existing[0].set_frame(self.view)
         else:
-            table = FrameTable(self.view, id="events", zebra=True)
+            table = FrameTable(self.view, id="events", zebra=True, widths={"channel": views.CHANNEL_WIDTH})
             await self.query_one("#table-box", Vertical).mount(table)
             table.focus()
         await self.refilter()
