@@ -33,6 +33,15 @@ def unbroken_cm(chars: int, *, small: bool) -> float:
     return math.ceil((chars * CELL_PT[small] * 0.6 / 72 * 2.54 + 0.4) * 10) / 10
 
 
+def unbroken_chars(width_cm: float, *, small: bool, em: float = 0.75) -> int:
+    """How many characters a column ``width_cm`` wide surely holds on one line: :func:`unbroken_cm` turned
+    round, at a wider ``em`` a character (0.6 em fits digits and most words in Arial; where Arial is
+    missing LibreOffice lays out in DejaVu Sans, whose 'm' is 0.97 em: 'same-messages' did not fit
+    the 13 characters 0.6 em promised). A token that may not break and does not fit is cut at an
+    arbitrary character, so this errs short."""
+    return max(0, math.floor((width_cm - 0.4) / (CELL_PT[small] * em / 72 * 2.54)))
+
+
 def unbroken_widths(widths: list[float], columns: dict[int, int], *, small: bool) -> list[float]:
     """Relative column ``widths`` with each of ``columns`` (index → characters, at least
     :data:`IDENTIFIER_CHARS` for identifiers) wide enough to hold that many characters unbroken

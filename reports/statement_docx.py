@@ -31,8 +31,10 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph
+from docx.text.run import Run
 
-from .document import CELL_PT, CONTENT_WIDTH_CM, Bullets, Document, Figure, Para, Table
+from .document import CELL_PT, CONTENT_WIDTH_CM, IDENTIFIER_CHARS, Bullets, Document, Figure, Para, Table, unbroken_chars
+from .line_breaks import NO_BREAK_HYPHEN, keep_whole
 
 FONT: Final = "Arial"
 MONO: Final = "Courier New"
@@ -77,7 +79,22 @@ def _repeat_header(row: object) -> None:
     tr_pr.append(el)
 
 
-def _cell_text(cell: _Cell, text: str, style: str) -> None:
+def _text(paragraph: Paragraph, text: str, fits: int = IDENTIFIER_CHARS) -> list[Run]:
+    """``text`` added as runs with no line break inside a token a person reads whole that fits
+    ``fits`` characters (:func:`reports.line_breaks.keep_whole`): each non-breaking hyphen as Word's
+    own ``w:noBreakHyphen``, which Word, LibreOffice and python-docx all read back as '-'."""
+    parts = keep_whole(text, fits).split(NO_BREAK_HYPHEN)
+    runs = [paragraph.add_run(parts[0])]
+    for part in parts[1:]:
+        run = paragraph.add_run()
+        run._r.append(OxmlElement("w:noBreakHyphen"))
+        runs.append(run)
+        if part:
+            runs.append(paragraph.add_run(part))
+    return runs
+
+
+def _cell_text(cell: _Cell, text: str, style: str, fits: int = IDENTIFIER_CHARS) -> None:
     """Text in a table cell with one of the table paragraph styles.
 
     The style id is written straight into the paragraph (python-docx's ``style = name``
@@ -85,7 +102,7 @@ def _cell_text(cell: _Cell, text: str, style: str) -> None:
     """
     p = cell.paragraphs[0]
     p._p.style = style.replace(" ", "")
-    p.add_run(text)
+    _text(p, text, fits)
 
 
 def _table_styles(doc: DocxDocument) -> None:
@@ -230,8 +247,10 @@ def _table(doc: DocxDocument, t: Table) -> None:
         table.columns[i].width = w  # the grid LibreOffice and Word lay out from
     head = table.rows[0]
     _repeat_header(head)
+    # what each column holds on one line (a heading is bold: a character wider)
+    fits = [unbroken_chars(w.cm, small=t.small) for w in widths]
     for i, name in enumerate(t.columns):
-        _cell_text(head.cells[i], name, "Atlas Cell Head")
+        _cell_text(head.cells[i], name, "Atlas Cell Head", fits[i] - 1)
         _shade(head.cells[i], "DDE4EE")
     if not t.rows:
         row = table.add_row()
@@ -241,7 +260,7 @@ def _table(doc: DocxDocument, t: Table) -> None:
     for values in t.rows:
         cells = table.add_row().cells
         for i, value in enumerate(values):
-            _cell_text(cells[i], value, "Atlas Cell Mono" if i in t.mono else plain)
+            _cell_text(cells[i], value, "Atlas Cell Mono" if i in t.mono else plain, fits[i])
     doc.add_paragraph().paragraph_format.space_after = Pt(2)
 
 
@@ -296,14 +315,14 @@ def render(st: Document, path: Path) -> Path:
                     p.paragraph_format.left_indent = Cm(0.9)
                     p.paragraph_format.first_line_indent = Cm(-0.9)
                     p.add_run(f"{number}.\t")
-                run = p.add_run(block.text)
-                if block.emphasis:
-                    run.italic = True
+                for run in _text(p, block.text):
+                    run.italic = block.emphasis or None
             elif isinstance(block, Bullets):
                 for item in block.items:
                     p = styles.paragraph("List Bullet")
                     p.paragraph_format.space_after = Pt(2)
-                    p.add_run(item).font.size = Pt(9.5)
+                    for run in _text(p, item):
+                        run.font.size = Pt(9.5)
             elif isinstance(block, Table):
                 _table(doc, block)
             elif isinstance(block, Figure):
