@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import io
 import zipfile
+from dataclasses import fields, is_dataclass, replace
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from docx import Document as new_docx
 from docx.document import Document as DocxDocument
@@ -32,6 +33,8 @@ from docx.shared import Cm, Pt, RGBColor
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
+
+from atlas.export.text import xml_safe
 
 from .document import CELL_PT, CONTENT_WIDTH_CM, IDENTIFIER_CHARS, Bullets, Document, Figure, Para, Table, unbroken_chars
 from .line_breaks import NO_BREAK_HYPHEN, keep_whole
@@ -61,6 +64,22 @@ def _field(paragraph: Paragraph, instruction: str, placeholder: str = "1") -> No
     end = OxmlElement("w:fldChar")
     end.set(qn("w:fldCharType"), "end")
     run._r.append(end)
+
+
+def _xml_text(value: Any) -> Any:
+    """``value`` (the document, or any part of it) with every text through
+    :func:`atlas.export.text.xml_safe`: a message, a record's place or an officer's note may hold a
+    control character (a parser keeps them as data), which XML 1.0 cannot hold and python-docx
+    refuses, failing the whole statement; each is written as ``\\xNN``, as every XML export writes it.
+    The facts dictionary (for JSON, never rendered) and paths are left as they are."""
+    if isinstance(value, str):
+        return xml_safe(value)
+    if isinstance(value, list):
+        return [_xml_text(v) for v in value]
+    if is_dataclass(value) and not isinstance(value, type):
+        return replace(value, **{f.name: _xml_text(getattr(value, f.name)) for f in fields(value)
+                                 if f.init and f.name != "facts"})
+    return value
 
 
 def _shade(cell: _Cell, fill: str) -> None:
@@ -297,7 +316,9 @@ class _Styles:
 
 
 def render(st: Document, path: Path) -> Path:
-    """Write the DOCX; the same statement gives the same bytes."""
+    """Write the DOCX; the same statement gives the same bytes. Every text as XML can hold it
+    (:func:`_xml_text`)."""
+    st = _xml_text(st)
     doc = new_docx()
     styles = _Styles(doc)
     _setup(doc, st)
