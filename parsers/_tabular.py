@@ -13,8 +13,10 @@ Rules, and why:
 
 * **Encoding**: a byte-order mark decides (UTF-8, UTF-16 LE/BE); else UTF-8 when the head
   of the file is valid UTF-8 (a character cut at the head's end does not count against
-  it), and an invalid byte later is replaced (U+FFFD) rather than failing a 2 GB return;
-  else Windows-1252 ("CSV" saved by Excel on Windows), stated in the notes.
+  it); else Windows-1252 ("CSV" saved by Excel on Windows), stated in the notes. A byte
+  that is not UTF-8 after a UTF-8 head is read as Windows-1252 (the rest as UTF-8), and a
+  UTF-16 file's bytes that are not UTF-16 as U+FFFD: either way stated, with how many and
+  where the first is (:class:`Recoded`, carried on the :class:`Sheet`), never silently.
 * **Line endings**: LF, CRLF, CR-only (classic Mac) and mixed are all line breaks, and
   nothing else is: form feed, vertical tab, the file/group/record separators
   (``\\x1c``-``\\x1e``), NEL and U+2028/U+2029 are data inside a field, as the CSV reader
@@ -40,6 +42,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import contextvars
 import csv
 import io
 import re
@@ -85,11 +88,43 @@ _BOMS: Final = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\
 # --- text --------------------------------------------------------------------------------
 
 
+_SEEN: contextvars.ContextVar[list[tuple[int, int]] | None] = contextvars.ContextVar("atlas_decode_seen", default=None)
+"""Where a decode under :func:`_recorded` met bytes it could not read: ``(start, end)`` spans."""
+
+
 def _cp1252_for_invalid(exc: UnicodeError) -> tuple[str, int]:
     """A codec error handler: the bytes UTF-8 cannot decode, read as Windows-1252 (see :func:`decode`)."""
     if not isinstance(exc, UnicodeDecodeError):
         raise exc
+    seen = _SEEN.get()
+    if seen is not None:
+        seen.append((exc.start, exc.end))
     return exc.object[exc.start:exc.end].decode("cp1252", errors="replace"), exc.end
+
+
+def _replaced_counted(exc: UnicodeError) -> tuple[str, int]:
+    """A codec error handler: ``errors="replace"`` (U+FFFD), each replaced span recorded under :func:`_recorded`."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    seen = _SEEN.get()
+    if seen is not None:
+        seen.append((exc.start, exc.end))
+    return "\ufffd", exc.end
+
+
+REPLACED_COUNTED: Final = "atlas-replace-counted"
+codecs.register_error(REPLACED_COUNTED, _replaced_counted)
+
+
+def _recorded(data: bytes, encoding: str, errors: str) -> tuple[str, list[tuple[int, int]]]:
+    """``data`` decoded with ``errors`` (:data:`CP1252_FOR_INVALID` or :data:`REPLACED_COUNTED`), and the
+    spans of ``data`` that handler read: so a reader can say what it did not read as ``encoding``."""
+    seen: list[tuple[int, int]] = []
+    token = _SEEN.set(seen)
+    try:
+        return data.decode(encoding, errors), seen
+    finally:
+        _SEEN.reset(token)
 
 
 CP1252_FOR_INVALID: Final = "atlas-cp1252-for-invalid"
@@ -317,6 +352,44 @@ RETURNS_VOCABULARY: Final = Path(__file__).resolve().parent / "templates" / "ret
 
 
 @dataclass(frozen=True)
+class Recoded:
+    """Bytes a CSV's whole read found that are not in the encoding its head showed, and how they were
+    read: carried typed from the reader (:attr:`Sheet.recoded`) to the parser's assumptions
+    (:func:`read_notes`), because the head alone decides the encoding and a record's text must never
+    change without a word. Offsets are the file's (counted from 0), lines its physical lines."""
+
+    encoding: str
+    """The encoding the head showed: ``utf-8`` or ``utf-16``."""
+    judged: int
+    """Bytes of the file's head from which the encoding was judged."""
+    first: int
+    """The file offset of the first byte not read as :attr:`encoding`."""
+    line: int
+    """The line of the file that byte is on (1-based)."""
+    places: int
+    """Separate runs of such bytes."""
+    count: int
+    """Such bytes in all."""
+    read_as: str
+    """``cp1252`` (each read as Windows-1252: no character lost), ``replaced`` (each run read as U+FFFD, the
+    replacement character: UTF-16 that is not UTF-16, a surrogate half alone) or ``dropped`` (a UTF-16
+    file's odd last byte, half a character)."""
+
+    def note(self) -> str:
+        where = f"byte offset {self.first:,} (counted from 0; line {self.line:,})"
+        many = f"{self.count:,} byte{'s' if self.count != 1 else ''} in {self.places:,} place{'s' if self.places != 1 else ''}"
+        if self.read_as == "cp1252":
+            return (f"UTF-8 in the first {self.judged:,} bytes, where the encoding was judged; from {where}, bytes "
+                    f"that are not UTF-8 ({many}) read as Windows-1252, the rest as UTF-8")
+        if self.read_as == "dropped":
+            return (f"UTF-16 (byte-order mark): the file's last byte, at byte offset {self.first:,}, is half a "
+                    "character (the file has an odd number of bytes): not read; it is kept unchanged in the source file")
+        return (f"UTF-16 (byte-order mark): {many} that are not UTF-16 (half a surrogate pair without the other) "
+                f"read as U+FFFD, the replacement character, the first at {where}; the rest as UTF-16; the bytes are "
+                "kept unchanged in the source file")
+
+
+@dataclass(frozen=True)
 class CsvLayout:
     """How the CSV reader must read the file: its delimiter, encoding and line endings."""
 
@@ -367,6 +440,9 @@ class Sheet:
     """A CSV's first lines as text (those :attr:`rows` splits), for :meth:`frame`'s look at its header line."""
     head_complete: bool = True
     """:attr:`head_lines` are the whole file."""
+    recoded: list[Recoded] = field(default_factory=list)
+    """What :meth:`frame`'s read found past the head that is not in the head's encoding, and how it was
+    read (empty for nearly every file): :func:`read_notes`, and :meth:`notes` once the frame is read."""
 
     def frame(self, skip: int = 0) -> pl.DataFrame:
         """The table from row ``skip`` of :attr:`rows` on (usually the header row), every
@@ -407,7 +483,15 @@ class Sheet:
                 "is kept unchanged)")
 
     def notes(self) -> list[str]:
-        return self.csv.notes() if self.csv else []
+        """What the parser states of how the table was read: its layout's notes, then (once :meth:`frame`
+        has read it) what the whole read found that the head did not show (:func:`read_notes`)."""
+        return (self.csv.notes() if self.csv else []) + [r.note() for r in self.recoded]
+
+
+def read_notes(sheets: list[Sheet]) -> list[str]:
+    """What the tables' whole reads found that their heads did not show (:attr:`Sheet.recoded`): for a
+    parser that took :meth:`Sheet.notes` before reading its frames (the head's notes first, as always)."""
+    return [r.note() for s in sheets for r in s.recoded]
 
 
 def is_xlsx(probe: Probe) -> bool:
@@ -433,15 +517,22 @@ def _csv_sheet(path: Path, head: bytes, complete: bool, *, loader: bool, data: b
     sheet = Sheet(label="", name=path.stem, rows=rows, first_row=1, csv=layout, path=path, head_lines=lines,
                   head_complete=complete)
     if loader:
+        judged = len(head)
+
         def load(skip: int) -> pl.DataFrame:
+            said: list[Recoded] = []
             if layout.encoding == "utf-16":  # read as its UTF-8 text (as it always was), bounded per record in it
                 utf8 = utf16_file_as_utf8(path) if data is None else utf16_as_utf8(data)
+                sheet.recoded = _utf16_losses(path, data, utf8, judged)
                 sheet.preamble_long, sheet.long = csv_long_records_in(utf8, TABLE_LINE_BYTES, skip)
                 return read_csv(path, replace(layout, encoding="utf-8"), skip=skip, cut=sheet.preamble_long + sheet.long,
                                 data=utf8)
             sheet.preamble_long, sheet.long = (csv_long_records(path, TABLE_LINE_BYTES, skip) if data is None
                                                else csv_long_records_in(data, TABLE_LINE_BYTES, skip))
-            return read_csv(path, layout, skip=skip, cut=sheet.preamble_long + sheet.long, data=data)
+            frame = read_csv(path, layout, skip=skip, cut=sheet.preamble_long + sheet.long, data=data, said=said,
+                             judged=judged)
+            sheet.recoded = said
+            return frame
 
         sheet._load = load
     return sheet
@@ -460,8 +551,60 @@ def _empty_is_null(held: bytes | None, options: dict[str, Any]) -> dict[str, Any
     return {k: v for k, v in options.items() if k != "null_values"}
 
 
+def _utf16_losses(path: Path, data: bytes | None, utf8: bytes, judged: int) -> list[Recoded]:
+    """What a UTF-16 file's conversion to UTF-8 (:func:`parsers._bounds.utf16_as_utf8`, ``errors="replace"``)
+    did not read as UTF-16: its runs of bytes that are not UTF-16 (each one U+FFFD) and an odd last byte
+    (dropped). Only a conversion holding U+FFFD, or an odd-sized file, is looked at again (the file's own
+    bytes, decoded once more with each replaced run recorded): a U+FFFD the file itself holds is no loss."""
+    raw_size = len(data) if data is not None else path.stat().st_size
+    odd = (raw_size - 2) % 2 == 1
+    if b"\xef\xbf\xbd" not in utf8 and not odd:
+        return []
+    raw = data if data is not None else path.read_bytes()
+    enc = "utf-16-le" if raw.startswith(b"\xff\xfe") else "utf-16-be"
+    body = raw[2:len(raw) - (len(raw) - 2) % 2]
+    out: list[Recoded] = []
+    _, seen = _recorded(body, enc, REPLACED_COUNTED)
+    if seen:
+        first = seen[0][0]
+        before = body[:first].decode(enc, "replace").encode("utf-8")
+        [line] = line_numbers(before, [len(before)])
+        out.append(Recoded("utf-16", judged, first + 2, line, len(seen), sum(e - s for s, e in seen), "replaced"))
+    if (len(raw) - 2) % 2:
+        out.append(Recoded("utf-16", judged, len(raw) - 1, 0, 1, 1, "dropped"))
+    return out
+
+
+def _as_file_place(buf: bytes, at: int, cut: list[LongLine]) -> tuple[int, int]:
+    """An offset in ``buf`` (the file's bytes with the records in ``cut`` read as empty lines,
+    :func:`parsers._bounds.read_without`) as ``(the file's offset, its line)``."""
+    [line] = line_numbers(buf, [at])
+    for x in sorted(cut, key=lambda x: x.start):
+        if x.start > at:
+            break
+        at += x.size
+        line += max(x.last - x.line, 0)
+    return at, line
+
+
+def _read_utf8_recoded(buf: bytes, options: dict[str, Any], cut: list[LongLine], judged: int,
+                       said: list[Recoded] | None) -> pl.DataFrame | None:
+    """A CSV whose head was UTF-8 but whose whole is not, read as the mixed route reads it
+    (:data:`CP1252_FOR_INVALID`: the UTF-8 kept, only the bytes that are not UTF-8 read as Windows-1252),
+    what was so read appended to ``said``; None when every byte is UTF-8 after all (the reader failed for
+    another reason)."""
+    text, seen = _recorded(buf, "utf-8", CP1252_FOR_INVALID)
+    if not seen:
+        return None
+    first, line = _as_file_place(buf, seen[0][0], cut)
+    if said is not None:
+        said.append(Recoded("utf-8", judged, first, line, len(seen), sum(e - s for s, e in seen), "cp1252"))
+    return pl.read_csv(io.StringIO(text), encoding="utf8", **options)
+
+
 def read_csv(path: Path, layout: CsvLayout, *, skip: int, cut: list[LongLine] | None = None,
-             data: bytes | None = None, plain: bool = False) -> pl.DataFrame:
+             data: bytes | None = None, plain: bool = False, said: list[Recoded] | None = None,
+             judged: int = PROBE_BYTES) -> pl.DataFrame:
     """Every field as text, from line ``skip`` on (the lines before are a cover block).
     ``data``: the file's bytes, read from them instead of from ``path`` (the same table).
 
@@ -474,7 +617,11 @@ def read_csv(path: Path, layout: CsvLayout, *, skip: int, cut: list[LongLine] | 
     lines above the header over it, read as empty lines (:func:`long_line_notes`).
 
     ``plain``: every read asks the reader to take an empty field as missing (the plain rule);
-    otherwise a UTF-8 read of bytes with no quote in them does not ask (:func:`_empty_is_null`)."""
+    otherwise a UTF-8 read of bytes with no quote in them does not ask (:func:`_empty_is_null`).
+
+    ``said``: where a UTF-8 head's file turns out to hold bytes that are not UTF-8, what was read as
+    Windows-1252 instead (:class:`Recoded`; ``judged``: the head's size) is appended to it. Valid UTF-8
+    is read by the reader's strict decoder alone, as before: only a file it refuses is looked at again."""
     options: dict[str, Any] = {
         "has_header": False, "separator": layout.delimiter, "infer_schema": False, "skip_lines": skip,
         "truncate_ragged_lines": True, "raise_if_empty": False,
@@ -485,18 +632,27 @@ def read_csv(path: Path, layout: CsvLayout, *, skip: int, cut: list[LongLine] | 
     try:
         kept = (read_without(path, cut) if data is None else read_without_bytes(data, cut)) if cut else None
         if layout.encoding == "utf-8" and layout.endings not in ("cr", "mixed"):
-            # Valid UTF-8 (nearly every return) is read faster by the strict decoder; the
-            # same text comes out. Only a file with an invalid byte is read again, lossily.
+            # Valid UTF-8 (nearly every return) is read by the strict decoder alone. Only a file
+            # with a byte that is not UTF-8 is read again: as the mixed route reads it, and said.
             source: Path | bytes | io.BytesIO = (path if data is None else data) if kept is None else io.BytesIO(kept)
             asked = options if plain else _empty_is_null(data if kept is None else kept, options)
             with contextlib.suppress(pl.exceptions.ComputeError):
                 return pl.read_csv(source, encoding="utf8", **asked)
+            buf = (path.read_bytes() if data is None else data) if kept is None else kept
+            recoded = _read_utf8_recoded(buf, asked, cut or [], judged, said)
+            if recoded is not None:
+                return recoded
             if isinstance(source, io.BytesIO):
                 source.seek(0)
             return pl.read_csv(source, encoding="utf8-lossy", **asked)
         data = (path.read_bytes() if data is None else data) if kept is None else kept
         if layout.encoding == "utf-8":
             data = data.replace(b"\r", b"\n") if layout.endings == "cr" else _LONE_CR.sub(b"\n", data)
+            with contextlib.suppress(pl.exceptions.ComputeError):  # (CR made LF: the same offsets)
+                return pl.read_csv(io.BytesIO(data), encoding="utf8", **options)
+            recoded = _read_utf8_recoded(data, options, cut or [], judged, said)
+            if recoded is not None:
+                return recoded
             return pl.read_csv(io.BytesIO(data), encoding="utf8-lossy", **options)
         text, _ = decode(data)
         if layout.endings in ("cr", "mixed"):
