@@ -88,27 +88,58 @@ _BOMS: Final = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\
 # --- text --------------------------------------------------------------------------------
 
 
-_SEEN: contextvars.ContextVar[list[tuple[int, int]] | None] = contextvars.ContextVar("atlas_decode_seen", default=None)
-"""Where a decode under :func:`_recorded` met bytes it could not read: ``(start, end)`` spans."""
+@dataclass(slots=True)
+class _Tally:
+    """What a decode under :func:`_recorded` did not read as its encoding: the first such byte, how many
+    runs and bytes, and (Windows-1252) the bytes with no character in it. Counts, not spans: a 2 GB file
+    of Windows-1252 text has millions of such runs."""
+
+    first: int = -1
+    places: int = 0
+    count: int = 0
+    undefined_first: int = -1
+    undefined: int = 0
+
+    def saw(self, exc: UnicodeDecodeError) -> None:
+        if self.first < 0:
+            self.first = exc.start
+        self.places += 1
+        self.count += exc.end - exc.start
+
+
+_SEEN: contextvars.ContextVar[_Tally | None] = contextvars.ContextVar("atlas_decode_seen", default=None)
+"""The tally of the decode under way in :func:`_recorded` (None: not counted)."""
+
+_CP1252_UNDEFINED: Final = frozenset((0x81, 0x8D, 0x8F, 0x90, 0x9D))
+"""Bytes Windows-1252 gives no character."""
+_CP1252: Final = tuple(chr(b) if b in _CP1252_UNDEFINED else bytes([b]).decode("cp1252") for b in range(256))
+"""Each byte's character in Windows-1252; one it has none for, the control character of its number (as a
+web browser reads it): kept, where U+FFFD lost which byte it was."""
 
 
 def _cp1252_for_invalid(exc: UnicodeError) -> tuple[str, int]:
     """A codec error handler: the bytes UTF-8 cannot decode, read as Windows-1252 (see :func:`decode`)."""
     if not isinstance(exc, UnicodeDecodeError):
         raise exc
-    seen = _SEEN.get()
-    if seen is not None:
-        seen.append((exc.start, exc.end))
-    return exc.object[exc.start:exc.end].decode("cp1252", errors="replace"), exc.end
+    piece = exc.object[exc.start:exc.end]
+    tally = _SEEN.get()
+    if tally is not None:
+        tally.saw(exc)
+        for i, b in enumerate(piece):
+            if b in _CP1252_UNDEFINED:
+                tally.undefined += 1
+                if tally.undefined_first < 0:
+                    tally.undefined_first = exc.start + i
+    return "".join(_CP1252[b] for b in piece), exc.end
 
 
 def _replaced_counted(exc: UnicodeError) -> tuple[str, int]:
-    """A codec error handler: ``errors="replace"`` (U+FFFD), each replaced span recorded under :func:`_recorded`."""
+    """A codec error handler: ``errors="replace"`` (U+FFFD), each replaced run counted under :func:`_recorded`."""
     if not isinstance(exc, UnicodeDecodeError):
         raise exc
-    seen = _SEEN.get()
-    if seen is not None:
-        seen.append((exc.start, exc.end))
+    tally = _SEEN.get()
+    if tally is not None:
+        tally.saw(exc)
     return "\ufffd", exc.end
 
 
@@ -116,13 +147,13 @@ REPLACED_COUNTED: Final = "atlas-replace-counted"
 codecs.register_error(REPLACED_COUNTED, _replaced_counted)
 
 
-def _recorded(data: bytes, encoding: str, errors: str) -> tuple[str, list[tuple[int, int]]]:
-    """``data`` decoded with ``errors`` (:data:`CP1252_FOR_INVALID` or :data:`REPLACED_COUNTED`), and the
-    spans of ``data`` that handler read: so a reader can say what it did not read as ``encoding``."""
-    seen: list[tuple[int, int]] = []
-    token = _SEEN.set(seen)
+def _recorded(data: bytes, encoding: str, errors: str) -> tuple[str, _Tally]:
+    """``data`` decoded with ``errors`` (:data:`CP1252_FOR_INVALID` or :data:`REPLACED_COUNTED`), and what
+    that handler read (:class:`_Tally`): so a reader can say what it did not read as ``encoding``."""
+    tally = _Tally()
+    token = _SEEN.set(tally)
     try:
-        return data.decode(encoding, errors), seen
+        return data.decode(encoding, errors), tally
     finally:
         _SEEN.reset(token)
 
@@ -359,7 +390,7 @@ class Recoded:
     change without a word. Offsets are the file's (counted from 0), lines its physical lines."""
 
     encoding: str
-    """The encoding the head showed: ``utf-8`` or ``utf-16``."""
+    """The encoding the head showed: ``utf-8``, ``utf-16`` or ``cp1252``."""
     judged: int
     """Bytes of the file's head from which the encoding was judged."""
     first: int
@@ -371,7 +402,8 @@ class Recoded:
     count: int
     """Such bytes in all."""
     read_as: str
-    """``cp1252`` (each read as Windows-1252: no character lost), ``replaced`` (each run read as U+FFFD, the
+    """``cp1252`` (each read as Windows-1252: no character lost), ``c1`` (bytes Windows-1252 has no
+    character for, kept as the control character of the same number), ``replaced`` (each run read as U+FFFD, the
     replacement character: UTF-16 that is not UTF-16, a surrogate half alone) or ``dropped`` (a UTF-16
     file's odd last byte, half a character)."""
 
@@ -381,6 +413,10 @@ class Recoded:
         if self.read_as == "cp1252":
             return (f"UTF-8 in the first {self.judged:,} bytes, where the encoding was judged; from {where}, bytes "
                     f"that are not UTF-8 ({many}) read as Windows-1252, the rest as UTF-8")
+        if self.read_as == "c1":
+            return (f"{self.count:,} byte{' that is' if self.count == 1 else 's that are'} neither UTF-8 nor Windows-1252 (0x81, 0x8D, 0x8F, 0x90 or 0x9D: Windows-1252 "
+                    "has no character for them) kept as the control character of the same number (U+0081 ...), the "
+                    f"first at {where}")
         if self.read_as == "dropped":
             return (f"UTF-16 (byte-order mark): the file's last byte, at byte offset {self.first:,}, is half a "
                     "character (the file has an odd number of bytes): not read; it is kept unchanged in the source file")
@@ -564,12 +600,11 @@ def _utf16_losses(path: Path, data: bytes | None, utf8: bytes, judged: int) -> l
     enc = "utf-16-le" if raw.startswith(b"\xff\xfe") else "utf-16-be"
     body = raw[2:len(raw) - (len(raw) - 2) % 2]
     out: list[Recoded] = []
-    _, seen = _recorded(body, enc, REPLACED_COUNTED)
-    if seen:
-        first = seen[0][0]
-        before = body[:first].decode(enc, "replace").encode("utf-8")
+    _, tally = _recorded(body, enc, REPLACED_COUNTED)
+    if tally.places:
+        before = body[:tally.first].decode(enc, "replace").encode("utf-8")
         [line] = line_numbers(before, [len(before)])
-        out.append(Recoded("utf-16", judged, first + 2, line, len(seen), sum(e - s for s, e in seen), "replaced"))
+        out.append(Recoded("utf-16", judged, tally.first + 2, line, tally.places, tally.count, "replaced"))
     if (len(raw) - 2) % 2:
         out.append(Recoded("utf-16", judged, len(raw) - 1, 0, 1, 1, "dropped"))
     return out
@@ -593,13 +628,22 @@ def _read_utf8_recoded(buf: bytes, options: dict[str, Any], cut: list[LongLine],
     (:data:`CP1252_FOR_INVALID`: the UTF-8 kept, only the bytes that are not UTF-8 read as Windows-1252),
     what was so read appended to ``said``; None when every byte is UTF-8 after all (the reader failed for
     another reason)."""
-    text, seen = _recorded(buf, "utf-8", CP1252_FOR_INVALID)
-    if not seen:
+    text, tally = _recorded(buf, "utf-8", CP1252_FOR_INVALID)
+    if not tally.places:
         return None
-    first, line = _as_file_place(buf, seen[0][0], cut)
     if said is not None:
-        said.append(Recoded("utf-8", judged, first, line, len(seen), sum(e - s for s, e in seen), "cp1252"))
+        first, line = _as_file_place(buf, tally.first, cut)
+        said.append(Recoded("utf-8", judged, first, line, tally.places, tally.count, "cp1252"))
+        said += _undefined(buf, tally, cut, judged, "utf-8")
     return pl.read_csv(io.StringIO(text), encoding="utf8", **options)
+
+
+def _undefined(buf: bytes, tally: _Tally, cut: list[LongLine], judged: int, encoding: str) -> list[Recoded]:
+    """The bytes a Windows-1252 read found with no character in it (kept as control characters), if any."""
+    if not tally.undefined:
+        return []
+    first, line = _as_file_place(buf, tally.undefined_first, cut)
+    return [Recoded(encoding, judged, first, line, tally.undefined, tally.undefined, "c1")]
 
 
 def read_csv(path: Path, layout: CsvLayout, *, skip: int, cut: list[LongLine] | None = None,
@@ -654,7 +698,9 @@ def read_csv(path: Path, layout: CsvLayout, *, skip: int, cut: list[LongLine] | 
             if recoded is not None:
                 return recoded
             return pl.read_csv(io.BytesIO(data), encoding="utf8-lossy", **options)
-        text, _ = decode(data)
+        text, tally = _recorded(data, "utf-8", CP1252_FOR_INVALID)  # (as decode(data) reads it: no BOM here)
+        if said is not None:
+            said += _undefined(data, tally, cut or [], judged, "cp1252")
         if layout.endings in ("cr", "mixed"):
             text = re.sub(r"\r(?!\n)", "\n", text)
         return pl.read_csv(io.StringIO(text), encoding="utf8", **options)
