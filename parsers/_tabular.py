@@ -99,10 +99,12 @@ class _Tally:
     count: int = 0
     undefined_first: int = -1
     undefined: int = 0
+    base: int = 0
+    """The offset of the piece being decoded (:func:`_utf8_recoded` decodes a file piece by piece)."""
 
     def saw(self, exc: UnicodeDecodeError) -> None:
         if self.first < 0:
-            self.first = exc.start
+            self.first = self.base + exc.start
         self.places += 1
         self.count += exc.end - exc.start
 
@@ -129,7 +131,7 @@ def _cp1252_for_invalid(exc: UnicodeError) -> tuple[str, int]:
             if b in _CP1252_UNDEFINED:
                 tally.undefined += 1
                 if tally.undefined_first < 0:
-                    tally.undefined_first = exc.start + i
+                    tally.undefined_first = tally.base + exc.start + i
     return "".join(_CP1252[b] for b in piece), exc.end
 
 
@@ -145,6 +147,32 @@ def _replaced_counted(exc: UnicodeError) -> tuple[str, int]:
 
 REPLACED_COUNTED: Final = "atlas-replace-counted"
 codecs.register_error(REPLACED_COUNTED, _replaced_counted)
+
+
+_RECODE_PIECE: Final = 16 << 20
+"""Bytes :func:`_utf8_recoded` decodes at a time (then up to the next line break)."""
+
+
+def _utf8_recoded(buf: bytes) -> tuple[bytes, _Tally]:
+    """``buf`` as UTF-8 with each byte that is not UTF-8 read as Windows-1252
+    (:data:`CP1252_FOR_INVALID`), and what was so read. Decoded a piece at a time, each ending at a line
+    break (no UTF-8 sequence runs over one, so the same text as decoding it whole), so besides ``buf``
+    only its UTF-8 answer is held whole, not the whole file as text as well."""
+    tally = _Tally()
+    out = io.BytesIO()
+    token = _SEEN.set(tally)
+    try:
+        with memoryview(buf) as view:
+            pos, n = 0, len(buf)
+            while pos < n:
+                k = buf.find(b"\n", pos + _RECODE_PIECE) if pos + _RECODE_PIECE < n else -1
+                end = n if k < 0 else k + 1
+                tally.base = pos
+                out.write(str(view[pos:end], "utf-8", CP1252_FOR_INVALID).encode("utf-8"))
+                pos = end
+    finally:
+        _SEEN.reset(token)
+    return out.getvalue(), tally
 
 
 def _recorded(data: bytes, encoding: str, errors: str) -> tuple[str, _Tally]:
@@ -628,14 +656,14 @@ def _read_utf8_recoded(buf: bytes, options: dict[str, Any], cut: list[LongLine],
     (:data:`CP1252_FOR_INVALID`: the UTF-8 kept, only the bytes that are not UTF-8 read as Windows-1252),
     what was so read appended to ``said``; None when every byte is UTF-8 after all (the reader failed for
     another reason)."""
-    text, tally = _recorded(buf, "utf-8", CP1252_FOR_INVALID)
+    utf8, tally = _utf8_recoded(buf)
     if not tally.places:
         return None
     if said is not None:
         first, line = _as_file_place(buf, tally.first, cut)
         said.append(Recoded("utf-8", judged, first, line, tally.places, tally.count, "cp1252"))
         said += _undefined(buf, tally, cut, judged, "utf-8")
-    return pl.read_csv(io.StringIO(text), encoding="utf8", **options)
+    return pl.read_csv(io.BytesIO(utf8), encoding="utf8", **options)
 
 
 def _undefined(buf: bytes, tally: _Tally, cut: list[LongLine], judged: int, encoding: str) -> list[Recoded]:

@@ -142,3 +142,21 @@ def test_every_csv_parser_states_a_late_byte_that_is_not_utf8_and_reads_the_row_
     assert len(said) == 1 and "1 byte in 1 place" in said[0], late.assumptions
     assert [a for a in late.assumptions if a not in said] == plain.assumptions  # the rest as before, in order
     assert not any("\ufffd" in v for c in late.events.select(pl.col(pl.String)).iter_columns() for v in c if v)
+
+
+def test_the_piecewise_recode_is_the_whole_decode(monkeypatch: pytest.MonkeyPatch) -> None:
+    """:func:`parsers._tabular._utf8_recoded` decodes a file a piece at a time (each ending at a line break,
+    so the file is never held whole as text): the same UTF-8, and the same tally (offsets the file's)."""
+    import random
+
+    from parsers import _tabular
+
+    monkeypatch.setattr(_tabular, "_RECODE_PIECE", 7)
+    rng = random.Random(18)
+    for _ in range(300):
+        data = bytes(rng.choice(b"ab\n,\xe9\x81\xc3\xa9\xe2\x9d\xa4") for _ in range(rng.randint(0, 60)))
+        whole, tally = _tabular._recorded(data, "utf-8", _tabular.CP1252_FOR_INVALID)
+        pieces, by_piece = _tabular._utf8_recoded(data)
+        assert pieces == whole.encode("utf-8"), data
+        assert ((tally.first, tally.places, tally.count, tally.undefined, tally.undefined_first)
+                == (by_piece.first, by_piece.places, by_piece.count, by_piece.undefined, by_piece.undefined_first)), data
