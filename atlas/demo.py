@@ -18,7 +18,7 @@ import polars as pl
 from atlas.errors import AtlasError
 from atlas.ingest import IngestOptions, SourceOutcome, ingest
 from atlas.store import Case
-from atlas.wording import plural
+from atlas.wording import channels_said, plural
 
 
 @dataclass
@@ -107,7 +107,7 @@ def _graph_step(case: Case, out_dir: Path, result: DemoResult) -> None:
     for r in pairs(cg).head(5).iter_rows(named=True):
         result.lines.append(f"    {label[r['src']]} -> {label[r['dst']]}: {plural(r['contacts'], 'contact')} "
                             f"({r['contacts_back']} back, {r['unanswered_rate']:.0%} unanswered) on "
-                            f"{', '.join(r['channels'])}")
+                            f"{channels_said(r['channels'])}")
 
 
 def _contacts_step(case: Case, out_dir: Path, result: DemoResult) -> None:

@@ -386,6 +386,30 @@ def identifier_label(refs: Mapping[str, str], uri: str) -> str:
     return uri
 
 
+@dataclass(frozen=True)
+class PartyInfo:
+    """A case.toml party as a reader names it (its id is the ledger's ``party:<id>`` key, never shown)."""
+
+    id: str
+    role: str
+    name: str
+
+
+def case_parties(case: Case) -> dict[str, PartyInfo]:
+    """The case's parties by id, for :func:`side_label` (read from case.toml once by the caller)."""
+    return {p.id: PartyInfo(p.id, p.role, p.name) for p in case.manifest.parties}
+
+
+def side_label(refs: Mapping[str, str], parties: Mapping[str, PartyInfo], value: str) -> str:
+    """One side of an identity link as a reader sees it: a party by the name case.toml gives it and its
+    role (``Simon Suspect (suspect)``, as the i2 chart names its person), never its key ``party:suspect``;
+    an identifier as :func:`identifier_label` shows it (``Dan (name in JA/21)``). One rule for the CLI,
+    the workbench, decision messages and the exports, so a link reads the same wherever it is met."""
+    if value.startswith("party:") and (party := parties.get(value.removeprefix("party:"))) is not None:
+        return f"{party.name or party.id} ({party.role})"
+    return identifier_label(refs, value)
+
+
 def readable_warnings(refs: Mapping[str, str], analysis: Iterable[Message | str], verdict: Iterable[Message | str] = (),
                       extra: Iterable[Message | str] = ()) -> list[str]:
     """The warnings a person reads, in one list for every output (the reports, the workbench,
@@ -447,8 +471,33 @@ def with_exhibit(frame: pl.DataFrame, refs: Mapping[str, str], *, after: str = "
 
 
 __all__ = [
-    "SCHEMA", "RecordRef", "assign_numbers", "assign_within", "beside_ids", "cited_ref", "event_record", "event_records", "event_ref", "event_ref_expr", "event_refs",
-    "event_refs_expr", "exhibit_ref", "identifier_label", "ingest_records", "join_list", "join_list_expr", "list_item",
-    "list_item_expr", "number_sources_within", "record_ref", "record_ref_expr", "source_order", "source_refs",
-    "split_list", "with_exhibit",
+    "SCHEMA",
+    "PartyInfo",
+    "RecordRef",
+    "assign_numbers",
+    "assign_within",
+    "beside_ids",
+    "case_parties",
+    "cited_ref",
+    "event_record",
+    "event_records",
+    "event_ref",
+    "event_ref_expr",
+    "event_refs",
+    "event_refs_expr",
+    "exhibit_ref",
+    "identifier_label",
+    "ingest_records",
+    "join_list",
+    "join_list_expr",
+    "list_item",
+    "list_item_expr",
+    "number_sources_within",
+    "record_ref",
+    "record_ref_expr",
+    "side_label",
+    "source_order",
+    "source_refs",
+    "split_list",
+    "with_exhibit",
 ]

@@ -237,6 +237,13 @@ class Review:
         local = ts.astimezone(ZoneInfo(UK))
         return local.strftime("%d/%m/%Y %H:%M:%S ") + (local.tzname() or "")
 
+    def finding_names(self) -> dict[str, str]:
+        """Every finding of :meth:`conduct` by its ``<kind>:<key>`` (an exhibit tag's key), named for a person
+        (:func:`atlas.decisions.naming.finding_index`): built once per ledger generation, not per tag."""
+        from atlas.decisions.naming import finding_index
+
+        return self._cached("finding_names", lambda: finding_index(self))
+
     def people(self) -> dict[str, Any]:
         from atlas.identity.people import people_view
 

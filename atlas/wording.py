@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -102,19 +102,31 @@ LOCATION_CHANNEL_NAMES: Final[dict[str, str]] = {
 "google-location/gps positions", the store's keys (rejected-ex seed 61023)."""
 
 
-def channel_name(channel: str) -> str:
+def channel_name(channel: str | Sequence[str]) -> str:
     """A channel for a reader: ``SMS``; a contact whose records name different channels of one network group
-    (``mms/sms``: the handset's database says MMS, the call data record SMS) is ``MMS or SMS (the records
+    (``["mms", "sms"]``: the handset's database says MMS, the call data record SMS) is ``MMS or SMS (the records
     differ)``, never a channel of its own such as ``MMS / SMS``, and not put under either (that would choose).
     A presence whose positions come from several sources (``google-location/gps``) names each source:
-    ``Google location history and GPS`` (the records do not differ; each source recorded positions)."""
-    keys = [c for c in str(channel).split("/") if c]
+    ``Google location history and GPS`` (the records do not differ; each source recorded positions).
+
+    Give the channel keys as data (a list or tuple, as the contact holds them): each is one channel, even
+    one whose name holds a ``/`` (a tool's app label, ``textnow/2ndline``). A ``str`` is a key as the
+    analyses' results still carry it, joined with ``/`` (``mms/sms``), and is split: the outputs that read
+    those results have not all been given the list yet."""
+    keys = [c for c in (str(channel).split("/") if isinstance(channel, str) else channel) if c]
     if keys and all(k in LOCATION_CHANNEL_NAMES for k in keys):
         return location_sources(keys)
     parts = list(dict.fromkeys(CHANNEL_NAMES.get(c, LOCATION_CHANNEL_NAMES.get(c, c)) for c in keys))
     if len(parts) > 1:
         return " or ".join(parts) + " (the records differ)"
     return parts[0] if parts else "unknown"
+
+
+def channels_said(channels: Iterable[str]) -> str:
+    """A list of contact channels for a reader, each as :func:`channel_name` names it, once, in the
+    order given: ``Instagram, SMS, Phone call, WhatsApp`` (the tables and lines showed the store's keys,
+    ``instagram, sms, voice, whatsapp``)."""
+    return ", ".join(dict.fromkeys(channel_name(c) for c in channels)) or "unknown"
 
 
 def location_sources(channels: Iterable[str]) -> str:
@@ -126,5 +138,5 @@ def location_sources(channels: Iterable[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
-__all__ = ["CHANNEL_NAMES", "LOCATION_CHANNEL_NAMES", "PRONOUNS", "UNSTATED", "Pronouns", "channel_name",
+__all__ = ["CHANNEL_NAMES", "LOCATION_CHANNEL_NAMES", "PRONOUNS", "UNSTATED", "Pronouns", "channel_name", "channels_said",
            "location_sources", "noun", "plural", "pronouns_named"]

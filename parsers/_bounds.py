@@ -735,6 +735,43 @@ class ValueOverBound:
                 f"{self.what}: not stored (no real value is that long); the record is kept unchanged in the source file")
 
 
+@dataclass(frozen=True)
+class ValueNotUtf8:
+    """A JSON record one of whose strings holds a byte that is not UTF-8 (:func:`parsers._json_cut.cut_not_utf8`):
+    no text, so it is not read (no character is guessed for it) and the record is one reject; :attr:`text`
+    is its reason. ``size`` and ``offset``: the string's bytes between its quotes and its opening quote's
+    byte offset; ``at`` and ``byte``: the first byte that is not UTF-8 and its offset. ``field`` and
+    ``table`` as :class:`ValueOverBound`'s."""
+
+    ref: str
+    name: str
+    field: str | None
+    size: int
+    offset: int
+    at: int
+    byte: int
+    table: str | None = None
+    offset_file: str | None = None
+    utf16: bool = False
+    """A UTF-16 file's: ``byte`` is a code unit that is half of no surrogate pair."""
+
+    @property
+    def text(self) -> str:
+        where = "it holds"
+        if self.field is not None:
+            field = _FIELD_NAMES.get(self.field, self.field)
+            if self.table is not None:
+                field = f"{self.table.replace('_', ' ')} row's {field.replace('_', ' ')}"
+            where = f"its {field} holds"
+        other = f" of {self.offset_file}" if self.offset_file not in (None, self.name) else ""
+        fault = (f"that is not UTF-16 text: code unit 0x{self.byte:04X} at byte offset {self.at:,} is half of no surrogate "
+                 "pair" if self.utf16 else
+                 f"that is not UTF-8 text: byte 0x{self.byte:02X} at byte offset {self.at:,} is no part of a character")
+        return (f"{self.ref} of {self.name}: {where} a string of {self.size:,} bytes (at byte offset {self.offset:,}{other}) "
+                f"{fault}; "
+                "not read (no character is guessed for it); the record is kept unchanged in the source file")
+
+
 def value_reason(ref: str, field: str, size: int, bound: int, what: str, name: str) -> str:
     """A reject's reason for a record of ``name`` (at ``ref``) whose ``field`` holds ``size`` bytes."""
     return ValueOverBound(ref, name, field, size, bound, what).text

@@ -32,7 +32,8 @@ import polars as pl
 from atlas.errors import FormatError, NotASourceError
 from atlas.model import RAW_EVENT_SCHEMA, REJECT_SCHEMA, TS_TYPE, UTC
 from atlas.normalise.times import from_epoch
-from parsers._json_cut import _ACTIVE, cut, suspect
+from parsers._json_cut import _ACTIVE, cut, cut_not_utf8, suspect
+from parsers._json_utf16 import utf16_json
 
 if TYPE_CHECKING:
     from parsers.base import ParseContext, ParseResult
@@ -152,14 +153,41 @@ def read_bytes_text_plain(path: Path, what: str, data: bytes | None = None, *,
             invalid_notes.append(note)
             return text
         raise_if_truncated(path, exc, len(data))
+        if (cut := _read_not_utf8(path)) is not None:
+            return cut
         raise FormatError(f"{path}: not UTF-8 text (invalid byte at offset {exc.start}); not a {what}") from exc
+
+
+def _read_not_utf8(path: Path) -> str | None:
+    """The text of the JSON file ``path`` that failed to decode, with each string holding bytes that are not
+    UTF-8 cut out (:func:`parsers._json_cut.cut_not_utf8`: each its record's reject), where a JSON parse is
+    collecting cuts and that leaves UTF-8 text; else None (the file's own error stands: a byte outside the
+    strings). The file is read again (the error path): the bytes given may be cut already, with other offsets."""
+    if _ACTIVE.get() is None:
+        return None
+    fixed = cut_not_utf8(path.read_bytes(), path)
+    if fixed is None:
+        return None
+    try:
+        return fixed.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
 
 
 def json_bytes(path: Path) -> bytes:
     """The file's bytes, and where a JSON parser's parse is collecting cuts (:mod:`parsers._json_cut`),
     with each string over the bound cut out (:func:`parsers._json_cut.cut`): what every route of a JSON
-    parser reads a whole document through."""
-    return cut(path.read_bytes(), path)
+    parser reads a whole document through. A UTF-16 file (its byte-order mark first) is given as UTF-8, read
+    piece by piece with its strings over the bound cut as it is read (:func:`parsers._json_utf16.utf16_json`):
+    never held whole in UTF-16, nor a long string in either."""
+    if (cuts := _ACTIVE.get()) is None:
+        return path.read_bytes()
+    with path.open("rb", buffering=0) as fh:  # (one open: its first two bytes, then the whole)
+        if os.pread(fh.fileno(), 2, 0) not in (b"\xff\xfe", b"\xfe\xff"):
+            return cut(fh.readall(), path)
+    utf8 = utf16_json(path, cuts)
+    assert utf8 is not None  # (a UTF-16 mark: never None)
+    return utf8
 
 
 _Parse = TypeVar("_Parse", bound=Callable[..., Any])

@@ -17,9 +17,11 @@ backslash, and never less than a sixth of it (an escape is at most 6 bytes for o
 ``\\u0001``). So a 3 MiB string with a few line breaks written ``\\n`` is cut (session 16 cut one holding
 a backslash only over 6 MiB). A string whose escapes could bring its text under the bound (a long one
 full of them) is left to the tables' check as before: its copies are bounded by its size.
-Not cut either, so that the file's own error stands: a string holding a byte that is not UTF-8 or a
-raw control character (``json.loads`` refuses the file for either, naming the place). A UTF-16 file
-is not looked at (its quotes are two bytes; no real export is JSON in UTF-16): the tables' check.
+Not cut for its size, so that the file's own error stands: a long string holding a raw control character
+(``json.loads`` refuses the file, naming the place). A string holding a byte that is not UTF-8, of any
+size, is cut on the error path (the file failed to decode: :func:`cut_not_utf8`, since session 18), so its
+record is one reject naming the byte and no character is guessed for it. A UTF-16 file is read as UTF-8
+piece by piece, its strings cut as it is read, by :mod:`parsers._json_utf16` (since session 18).
 
 **How, cheaply.** The bytes are looked at in aligned windows of half the bound; a string over the
 bound holds a whole window with no quote that ends a string, so a window whose first quote is not
@@ -37,6 +39,7 @@ value: never a real one. It is ASCII, so no decoding or repair (Meta's mojibake)
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import functools
 import os
@@ -51,7 +54,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from parsers._bounds import ESCAPE_BYTES, EXCERPT_CHARS, JSON_VALUE_BYTES, ValueOverBound, kept_prefix
+from parsers._bounds import ESCAPE_BYTES, EXCERPT_CHARS, JSON_VALUE_BYTES, ValueNotUtf8, ValueOverBound, kept_prefix
 
 ESCAPED_CUT: Final = ESCAPE_BYTES
 """A string holding a backslash is cut over this many times the bound (see the module docstring)."""
@@ -86,6 +89,13 @@ class Cut:
     escaped: bool
     excerpt: str
     floor: int = 0
+    not_utf8_at: int | None = None
+    """Where the string was cut because it holds bytes that are not UTF-8 (any size): the file offset
+    of its first such byte (:func:`cut_not_utf8`); None for a string cut for its size."""
+    not_utf8_byte: int = 0
+    """That byte's value (in a UTF-16 file, the code unit's: :mod:`parsers._json_utf16`)."""
+    utf16: bool = False
+    """Cut from a UTF-16 file for a code unit that is half of no surrogate pair (``not_utf8_*`` name it)."""
 
 
 @dataclass
@@ -122,7 +132,7 @@ def suspect(data: Any, n: int, bound: int, lo: int = 0) -> bool:
     return False
 
 
-def _valid_text(data: bytes, start: int, end: int) -> bool:
+def _valid_text(data: bytes | bytearray, start: int, end: int) -> bool:
     """``data[start:end]`` is UTF-8 with no raw control character (read in 1 MiB pieces: no copy of it whole)."""
     if _CONTROL.search(data, start, end):
         return False
@@ -146,7 +156,7 @@ def long_strings(data: bytes, bound: int) -> list[tuple[int, int, bool]]:
     return every_long_string(data, bound)
 
 
-def every_long_string(data: bytes, bound: int) -> list[tuple[int, int, bool]]:
+def every_long_string(data: bytes | bytearray, bound: int) -> list[tuple[int, int, bool]]:
     """:func:`long_strings` without its quick answer: every string matched (the precise look)."""
     out = []
     for m in _STRING.finditer(data):
@@ -170,29 +180,115 @@ def cut(data: bytes, path: Path | str, base: int = 0) -> bytes:
     spans = long_strings(data, cuts.bound)
     if not spans:
         return data
+    return _splice(data, path, base, cuts, [(start, end, escaped, -1) for start, end, escaped in spans])
+
+
+def _splice(data: bytes, path: Path | str, base: int, cuts: Cuts, spans: list[tuple[int, int, bool, int]]) -> bytes:
+    """``data`` with each span ``(start, end, escaped, bad)`` replaced by a marker and recorded in ``cuts``;
+    ``bad``: the offset in ``data`` of the span's first byte that is not UTF-8 (-1: cut for its size)."""
     while data.find(cuts.token.encode("ascii")) >= 0:  # (never, by chance 2^-128: but then another token)
         cuts.token = secrets.token_hex(16)
     name = Path(path).name
     pieces = []
     pos = 0
-    for start, end, escaped in spans:
+    for start, end, escaped, bad in spans:
         pieces.append(data[pos:start])
         pieces.append(cuts.marker(len(cuts.found)))
-        head = data[start + 1:start + 1 + 4 * EXCERPT_CHARS]
+        head = data[start + 1:min(start + 1 + 4 * EXCERPT_CHARS, bad if bad >= 0 else end)]
         excerpt = head[:kept_prefix(head, len(head))].decode("utf-8", errors="replace")[:EXCERPT_CHARS]
         size = end - start - 2
         floor = text_floor(size, data.count(b"\\", start + 1, end - 1)) if escaped else size
-        cuts.found.append(Cut(name, base + start, size, escaped, excerpt, floor))
+        cuts.found.append(Cut(name, base + start, size, escaped, excerpt, floor,
+                              None if bad < 0 else base + bad, data[bad] if bad >= 0 else 0))
         pos = end
     pieces.append(data[pos:])
     return b"".join(pieces)
+
+
+_BAD: ContextVar[list[int] | None] = ContextVar("json_bad_bytes", default=None)
+
+
+def _note_bad_byte(exc: UnicodeError) -> tuple[str, int]:
+    """A decode error handler: notes where a byte that is not UTF-8 is and goes on after it."""
+    found = _BAD.get()
+    assert found is not None and isinstance(exc, UnicodeDecodeError)
+    found.append(exc.start)
+    return "", exc.start + 1
+
+
+codecs.register_error("atlas-json-bad-bytes", _note_bad_byte)
+
+
+def bad_bytes(data: bytes | bytearray) -> list[int]:
+    """The offset of each byte of ``data`` that is no part of a UTF-8 character, in order (one decode)."""
+    found: list[int] = []
+    token = _BAD.set(found)
+    try:
+        data.decode("utf-8", "atlas-json-bad-bytes")
+    finally:
+        _BAD.reset(token)
+    return found
+
+
+def not_utf8_strings(data: bytes | bytearray) -> list[tuple[int, int, bool, int]]:
+    """Every string of the JSON document ``data`` holding a byte that is not UTF-8, of any size, as
+    ``(start, end, escaped, bad)``: ``bad`` the offset of its first such byte. A byte that is not UTF-8
+    outside a closed string (in the structure, or a file cut inside a character) is in none: the file's
+    own error stands for it."""
+    bad = bad_bytes(data)
+    if not bad:
+        return []
+    out = []
+    for m in _STRING.finditer(data):
+        start, end = m.span()
+        i = bisect.bisect_right(bad, start)
+        if i < len(bad) and bad[i] < end - 1 and not is_key(data, end):
+            out.append((start, end, data.count(b"\\", start + 1, end - 1) > 0, bad[i]))
+    return out
+
+
+_BLANK: Final = frozenset(b" \t\r\n")
+
+
+def is_key(data: bytes | bytearray, end: int) -> bool:
+    """Whether the string ending just before ``end`` is an object's key (a ':' after it, past white space).
+    Why: a key holding bytes that are not UTF-8 is not cut (its marker would be a key no parser reads, and
+    the value under it would be silently left out of its record): the file's own error stands for it."""
+    while end < len(data) and data[end] in _BLANK:
+        end += 1
+    return end < len(data) and data[end] == 0x3A
+
+
+def cut_not_utf8(data: bytes, path: Path | str) -> bytes | None:
+    """The JSON document ``data`` (the whole file ``path``'s bytes, a UTF-8 byte-order mark allowed) with
+    each string holding bytes that are not UTF-8, and each string over the bound, replaced by a marker
+    (recorded in the parse's :class:`Cuts`), so that its record is one reject naming the byte (its value and
+    offset) and every other record is read; None where no parse is collecting cuts or no such string is found.
+
+    Why: such a string is no text, and a forensic tool may not guess its characters (a replacement
+    character would be a silent change of the record); before, the one record refused the whole file, and
+    every other record of it was lost to the case. The record is kept unchanged in the source file (its
+    bytes are hashed with the file); its reject states where. Only called once the file has failed to
+    decode (the error path: one decode and one match of every string)."""
+    cuts = _ACTIVE.get()
+    if cuts is None:
+        return None
+    bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    body = data[bom:] if bom else data
+    broken = not_utf8_strings(body)
+    if not broken:
+        return None
+    spans: dict[int, tuple[int, int, bool, int]] = {s[0]: s for s in broken}
+    for start, end, escaped in (every_long_string(body, cuts.bound) if len(body) > cuts.bound else []):
+        spans.setdefault(start, (start, end, escaped, -1))
+    return data[:bom] + _splice(body, path, bom, cuts, [spans[k] for k in sorted(spans)])
 
 
 _BODY: Final = re.compile(rb'[^"\\]*(?:\\.[^"\\]*)*', re.DOTALL)
 """A string's bytes up to its closing quote (or a lone backslash at the end of the bytes, or their end)."""
 
 
-def _body_end(data: bytes, pos: int) -> int:
+def _body_end(data: bytes | bytearray, pos: int) -> int:
     """Where :data:`_BODY` from ``pos`` ends (it always matches, if only nothing)."""
     m = _BODY.match(data, pos)
     return pos if m is None else m.end()
@@ -210,26 +306,48 @@ def streamed_long_strings(read: Callable[[int], bytes], bound: int, piece: int =
     never held whole; a string over the bound is followed to its end without being kept. A string
     that never ends (a truncated file) is not cut: the file's own error stands.
     tests/test_json_cut.py holds it equal to :func:`every_long_string`."""
-    out: list[tuple[int, int, bool, bytes, int]] = []
+    return [f[:5] for f in _streamed(read, bound, piece, False)]
+
+
+def streamed_not_utf8_strings(read: Callable[[int], bytes], bound: int, piece: int = PIECE
+                              ) -> list[tuple[int, int, bool, bytes, int, int]]:
+    """What :func:`cut_not_utf8` cuts, from a document read piece by piece: every string holding a byte that
+    is not UTF-8 (of any size; the last element the offset of its first such byte) and every other string
+    :func:`streamed_long_strings` gives (the last element -1), in file order. The error path of a streamed
+    file (Records.json): each string is looked at, but never held beyond a piece
+    (tests/test_json_cut_stream.py holds it equal to the whole bytes' look)."""
+    return _streamed(read, bound, piece, True)
+
+
+def _streamed(read: Callable[[int], bytes], bound: int, piece: int, not_utf8: bool
+              ) -> list[tuple[int, int, bool, bytes, int, int]]:
+    out: list[tuple[int, int, bool, bytes, int, int]] = []
     want = 4 * EXCERPT_CHARS
     buf, pos, i = read(piece), 0, 0  # pos: the offset of buf[0]; i: where the look outside strings goes on
+    ascii_ = not not_utf8 or buf.isascii()  # (a piece all ASCII holds no string with a byte that is not UTF-8)
     while buf:
         j = buf.find(b'"', i)  # (outside strings JSON has no quote)
         if j < 0:
             pos, buf, i = pos + len(buf), read(piece), 0
+            ascii_ = not not_utf8 or buf.isascii()
             continue
         k = _body_end(buf, j + 1)
         if k < len(buf) and buf[k] == 0x22:  # the whole string is in this piece
-            if k - j - 1 > bound:
+            bad = -1
+            if not ascii_ and (found := bad_bytes(buf[j + 1:k])):
+                bad = pos + j + 1 + found[0]
+            if bad >= 0 or k - j - 1 > bound:
                 backslashes = buf.count(b"\\", j + 1, k)
-                if (floor := text_floor(k - j - 1, backslashes)) > bound and _valid_text(buf, j + 1, k):
-                    out.append((pos + j, pos + k + 1, backslashes > 0, buf[j + 1:min(k, j + 1 + want)], floor))
+                floor = text_floor(k - j - 1, backslashes)
+                if bad >= 0 or (floor > bound and _valid_text(buf, j + 1, k)):
+                    out.append((pos + j, pos + k + 1, backslashes > 0, buf[j + 1:min(k, j + 1 + want)], floor, bad))
             i = k + 1
             continue
         # The string goes on past this piece: followed piece by piece, only its size and first bytes kept.
-        start, size, backslashes, valid = pos + j, 0, 0, True
+        start, size, backslashes, valid, bad = pos + j, 0, 0, True, -1
         head = b""
-        decoder = codecs.getincrementaldecoder("utf-8")()
+        seen: list[int] = []
+        decoder = codecs.getincrementaldecoder("utf-8")("atlas-json-bad-bytes" if not_utf8 else "strict")
         seg, skip = buf[j + 1:], 0  # skip: seg's first byte is escaped (a backslash ended the last piece)
         pos += j + 1
         while True:
@@ -242,14 +360,28 @@ def streamed_long_strings(read: Callable[[int], bytes], bound: int, piece: int =
             size += body
             if valid:
                 valid = _CONTROL.search(seg, 0, body) is None
-                try:
-                    decoder.decode(seg[:body], final=closed)
-                except UnicodeDecodeError:
-                    valid = False
+            if bad < 0:
+                if not_utf8:
+                    pending = len(decoder.getstate()[0])
+                    token = _BAD.set(seen)
+                    try:
+                        decoder.decode(seg[:body], final=closed)
+                    finally:
+                        _BAD.reset(token)
+                    if seen:
+                        bad = pos - pending + seen[0]
+                        valid = False
+                elif valid:
+                    try:
+                        decoder.decode(seg[:body], final=closed)
+                    except UnicodeDecodeError:
+                        valid = False
             if closed:
-                if (floor := text_floor(size, backslashes)) > bound and valid:
-                    out.append((start, pos + k + 1, backslashes > 0, head, floor))
+                floor = text_floor(size, backslashes)
+                if bad >= 0 or (floor > bound and valid):
+                    out.append((start, pos + k + 1, backslashes > 0, head, floor, bad))
                 buf, i = seg, k + 1
+                ascii_ = not not_utf8 or buf.isascii()
                 break
             skip = 1 if k == len(seg) - 1 else 0  # (a lone backslash at its end: the next byte is escaped)
             pos += len(seg)
@@ -269,13 +401,15 @@ class Span:
     marker: bytes
 
 
-def file_spans(path: Path) -> list[Span]:
+def file_spans(path: Path, not_utf8: bool = False) -> list[Span]:
     """Each string over the bound in the JSON file ``path`` (UTF-8), recorded in the parse's
     :class:`Cuts` like :func:`cut`'s, as the :class:`Span` a streaming reader replaces by its marker
     (:class:`Spliced`); [] where no parse is collecting cuts, for a UTF-16 file, and at once for a file
     with no window that may be inside one (:func:`suspect`, over a read-only mapping given back every
     64 MiB, so its pages never add up). Only such a file is read through (:func:`streamed_long_strings`):
-    the file is never held whole, whatever its size or its strings'."""
+    the file is never held whole, whatever its size or its strings'. ``not_utf8``: the error path of a file
+    whose reader met bytes that are not UTF-8: every string looked at, and each holding such bytes cut too
+    (:func:`streamed_not_utf8_strings`; :func:`cut_not_utf8`'s rule)."""
     import mmap
 
     cuts = _ACTIVE.get()
@@ -284,7 +418,7 @@ def file_spans(path: Path) -> list[Span]:
     bound = cuts.bound
     with path.open("rb") as fh:
         n = os.fstat(fh.fileno()).st_size
-        if n <= bound or fh.read(2) in (b"\xff\xfe", b"\xfe\xff"):
+        if fh.read(2) in (b"\xff\xfe", b"\xfe\xff") or (n <= bound and not not_utf8):
             return []
         try:
             mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
@@ -300,22 +434,44 @@ def file_spans(path: Path) -> list[Span]:
                         break
                     if hasattr(mmap, "MADV_DONTNEED"):
                         mapped.madvise(mmap.MADV_DONTNEED, lo, min(step, n - lo))
-        if not maybe:
+        if not maybe and not not_utf8:
             return []
         while True:
             fh.seek(0)
             watch = _Watch(fh, cuts.token.encode("ascii"))
-            found = streamed_long_strings(watch.read, bound)
+            found = _streamed(watch.read, bound, PIECE, not_utf8)
             if not watch.held:  # (never, by chance 2^-128: but then another token, and the file looked at again)
                 break
             cuts.token = secrets.token_hex(16)
     name = path.name
     spans = []
-    for start, end, escaped, head, floor in found:
+    if not_utf8:
+        found = [f for f in found if f[5] < 0 or not _key_in_file(path, f[1])]
+    for start, end, escaped, head, floor, bad in found:
+        head = head[:bad - start - 1] if bad >= 0 else head
         excerpt = head[:kept_prefix(head, len(head))].decode("utf-8", errors="replace")[:EXCERPT_CHARS]
         spans.append(Span(start, end, cuts.marker(len(cuts.found))))
-        cuts.found.append(Cut(name, start, end - start - 2, escaped, excerpt, floor))
+        cuts.found.append(Cut(name, start, end - start - 2, escaped, excerpt, floor, None if bad < 0 else bad,
+                              head_byte(path, bad) if bad >= 0 else 0))
     return spans
+
+
+def _key_in_file(path: Path, end: int) -> bool:
+    """:func:`is_key` for the string of the file ``path`` ending just before ``end`` (its white space read on)."""
+    with path.open("rb") as fh:
+        fh.seek(end)
+        while chunk := fh.read(4096):
+            rest = chunk.lstrip(b" \t\r\n")
+            if rest:
+                return rest[0] == 0x3A
+    return False
+
+
+def head_byte(path: Path, at: int) -> int:
+    """The byte of ``path`` at offset ``at`` (a byte that is not UTF-8, named in its reject)."""
+    with path.open("rb") as fh:
+        fh.seek(at)
+        return fh.read(1)[0]
 
 
 def read_spliced(path: Path, spans: list[Span]) -> tuple[bytes, str]:
@@ -407,7 +563,11 @@ def collecting(bound: int = JSON_VALUE_BYTES) -> Iterator[Cuts]:
 
 def cut_reason(ref: str, field_: str | None, c: Cut, bound: int, what: str, name: str, table: str | None = None) -> str:
     """A reject's reason for the record of ``name`` at ``ref`` whose ``field_`` (of a row of ``table``) held the
-    string ``c``: :class:`parsers._bounds.ValueOverBound`'s words, as the tables' check gives them."""
+    string ``c``: :class:`parsers._bounds.ValueOverBound`'s words, as the tables' check gives them; for a string
+    cut because it is not UTF-8, :class:`parsers._bounds.ValueNotUtf8`'s."""
+    if c.not_utf8_at is not None:
+        return ValueNotUtf8(ref, name, field_, c.size, c.offset, c.not_utf8_at, c.not_utf8_byte, table=table,
+                            offset_file=c.file, utf16=c.utf16).text
     return ValueOverBound(ref, name, field_, c.size, bound, what, table=table, escaped=c.escaped, offset=c.offset,
                           offset_file=c.file, text_at_least=c.floor or None).text
 

@@ -555,7 +555,11 @@ def parse_plain(path: Path, ctx: ParseContext) -> ParseResult:
     return _parse_plain(path, ctx, file_spans(path))
 
 
-def _parse_plain(path: Path, ctx: ParseContext, spans: list[Span]) -> ParseResult:
+def _parse_plain(path: Path, ctx: ParseContext, spans: list[Span], not_utf8: bool = False) -> ParseResult:
+    """The plain rule's parse with ``spans`` read as their markers. A file whose streamer met a string holding
+    bytes that are not UTF-8 is read again with every such string cut (``not_utf8``:
+    :func:`parsers._json_cut.file_spans`), so that its record is one reject naming the byte and every other
+    record is read; a byte outside the strings (the structure) is the file's error, as before."""
     first = _first_char(path)
     if first not in (b"{", b"["):
         raise FormatError(f"{path}: not JSON (it must start with '{{' or '[')")
@@ -584,6 +588,9 @@ def _parse_plain(path: Path, ctx: ParseContext, spans: list[Span]) -> ParseResul
     except _JSONErrorAfter as stop:
         exc = stop.__cause__
         n = stop.n
+        if not not_utf8 and (isinstance(exc, UnicodeDecodeError) or "UTF8" in str(exc)) \
+                and (again := file_spans(path, not_utf8=True)) != spans:
+            return _parse_plain(path, ctx, again, not_utf8=True)
         raise FormatError(
             f"{path}: JSON error after {n} location record(s) (the next would be {base}[{n}]): "
             f"{str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}; "

@@ -55,10 +55,12 @@ Decisions:
 from __future__ import annotations
 
 import bisect
+import enum
 import json
 import os
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
@@ -81,7 +83,8 @@ from parsers._exports import (
     without_cycle_collection,
 )
 from parsers._group_membership import Change, members_over_time
-from parsers._json_cut import collecting, cut, cuts_long_json_values, file_spans, read_spliced
+from parsers._json_cut import Cuts, collecting, cut, cuts_long_json_values, file_spans, read_spliced
+from parsers._json_utf16 import BOMS, utf16_json
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
 INFO: Final = ParserInfo(
@@ -227,69 +230,142 @@ def _with_instants(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(pl.when(todo).then(iso_instant(pl.col("stamp"))).otherwise(pl.col("ts_utc")).alias("ts_utc"))
 
 
-def _owner_from_account(path: Path) -> tuple[str, str] | None:
-    """``(x:id:N, how)`` from ``account.js`` beside a data file, if it is there and readable.
+class AccountJs(enum.Enum):
+    """Why ``account.js`` beside a data file gave no owner: a typed reason, so that the assumption
+    says what was found (session 18: a cut ``accountId`` read "no account.js beside the file",
+    though the file was there)."""
+
+    ABSENT = "absent"
+    UNREADABLE = "unreadable"
+    NO_SINGLE_ID = "no single id"
+    ID_OVER_BOUND = "id over the bound"
+
+
+@dataclass(frozen=True)
+class AccountOwner:
+    """The owner ``account.js`` beside a data file names (``x:id:N``), and how it was found (its hash)."""
+
+    owner: str
+    how: str
+
+
+@dataclass(frozen=True)
+class NoAccountOwner:
+    """``account.js`` beside a data file gave no owner, and why (:class:`AccountJs`); for an id over the
+    bound, the id's size and byte offset in account.js (:class:`parsers._json_cut.Cut`) and the bound."""
+
+    why: AccountJs
+    size: int = 0
+    offset: int = 0
+    bound: int = 0
+
+    def words(self) -> str:
+        """The reason as the assumption states it (after "no --owner, ")."""
+        if self.why is AccountJs.ABSENT:
+            return "no account.js beside the file"
+        if self.why is AccountJs.UNREADABLE:
+            return "account.js beside the file could not be read as an X account file"
+        if self.why is AccountJs.NO_SINGLE_ID:
+            return "account.js beside the file names no single account id"
+        return (f"account.js is beside the file but its accountId, {self.size:,} bytes at byte offset {self.offset:,}, "
+                f"is over the {self.bound:,}-byte bound on one value and was not read")
+
+
+def _owner_from_account(path: Path) -> AccountOwner | NoAccountOwner:
+    """The owner from ``account.js`` beside a data file, or why there is none (:class:`NoAccountOwner`).
 
     Read with its strings over the bound cut out (:func:`parsers._json_cut.read_spliced`, a collection
     of its own: a value of account.js is no record of this file): one 50 MB display name took a 3 KB
-    message file's ingest to 386 MB. A value cut there is as absent (an ``accountId`` cut: no owner from
-    account.js); account.js's own ingest makes its record a reject naming the value's byte offset."""
+    message file's ingest to 386 MB. A value cut there is as absent; an ``accountId`` cut is said so
+    (:attr:`AccountJs.ID_OVER_BOUND`, with its size and offset); account.js's own ingest makes its record
+    a reject naming the value's byte offset."""
     account = path.with_name("account.js")
     if account == path or not account.is_file():
-        return None
+        return NoAccountOwner(AccountJs.ABSENT)
     try:
         with collecting() as cuts:
-            data, digest = read_spliced(account, file_spans(account))
+            data, digest = _account_bytes(account, cuts)
         text = data.decode("utf-8-sig")
         m = _WRAPPER.match(text)
         doc = json.loads(text[m.end():]) if m and m.group("name") in ACCOUNT_NAMES else None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return None
+        return NoAccountOwner(AccountJs.UNREADABLE)
+    if not isinstance(doc, list):
+        return NoAccountOwner(AccountJs.UNREADABLE)
+    marker = re.compile(re.escape(f"ATLAS-CUT-{cuts.token}-") + r"(\d+)")
+    over: list[int] = []
 
     def value(acc: dict[str, Any], key: str) -> Any:
         v = acc.get(key)
-        return None if isinstance(v, str) and cuts.token in v else v
+        if isinstance(v, str) and (found := marker.fullmatch(v)):
+            if key == "accountId":
+                over.append(int(found.group(1)))
+            return None
+        return v
 
-    accounts = [a for a in (i.get("account") for i in doc if isinstance(i, dict)) if isinstance(a, dict)] \
-        if isinstance(doc, list) else []
+    accounts = [a for a in (i.get("account") for i in doc if isinstance(i, dict)) if isinstance(a, dict)]
     ids = {str(v) for a in accounts if (v := value(a, "accountId"))}
     if len(ids) != 1:
-        return None
+        if over and not ids:
+            c = cuts.found[over[0]]
+            return NoAccountOwner(AccountJs.ID_OVER_BOUND, c.size, c.offset, cuts.bound)
+        return NoAccountOwner(AccountJs.NO_SINGLE_ID)
     (uid,) = ids
     handle = next((h for a in accounts if (h := value(a, "username"))), None)
     who = f"x:id:{uid}" + (f" (@{handle})" if handle else "")
-    return f"x:id:{uid}", f"archive owner {who} from account.js beside this file (SHA-256 {digest})"
+    return AccountOwner(f"x:id:{uid}", f"archive owner {who} from account.js beside this file (SHA-256 {digest})")
 
 
-def _dm_owner(ctx: ParseContext, path: Path, inferred: Callable[[], tuple[str, str] | None]
+def _account_bytes(account: Path, cuts: Cuts) -> tuple[bytes, str]:
+    """``account.js``'s bytes as UTF-8 with its strings over the bound cut, and the SHA-256 of the file's own
+    bytes: a file in UTF-16 (its byte-order mark first) read as the data files beside it are
+    (:func:`parsers._json_utf16.utf16_json`), else :func:`parsers._json_cut.read_spliced`."""
+    with account.open("rb") as fh:
+        utf16 = fh.read(2) in BOMS
+    if utf16 and (data := utf16_json(account, cuts)) is not None:
+        import hashlib
+
+        digest = hashlib.sha256()
+        with account.open("rb") as fh:
+            while piece := fh.read(1 << 22):
+                digest.update(piece)
+        return data, digest.hexdigest()
+    return read_spliced(account, file_spans(account))
+
+
+def _dm_owner(ctx: ParseContext, path: Path, inferred: Callable[[str], tuple[str, str] | None]
               ) -> tuple[str | None, str | None, list[str]]:
     """A direct-message file's owner (``--owner``, else from ``account.js`` beside it, else
-    ``inferred()``), the owner the file itself gave (or None), and the assumptions so far."""
+    ``inferred(why)``, ``why`` the words of :meth:`NoAccountOwner.words`), the owner the file itself
+    gave (or None), and the assumptions so far."""
     assumptions = ["X direct messages: people are named by numeric user id only (x:id:…)"]
     owner, found_owner = ctx.owner, None
     if not owner:
-        found = _owner_from_account(path) or inferred()
+        account = _owner_from_account(path)
+        found = (account.owner, account.how) if isinstance(account, AccountOwner) else inferred(account.words())
         if found:
             owner, found_owner = found[0], found[0]
             assumptions.append(found[1])
         else:
-            assumptions.append("the archive's owner is not known (no --owner, no account.js beside the file): "
+            assert isinstance(account, NoAccountOwner)
+            assumptions.append(f"the archive's owner is not known (no --owner, {account.words()}): "
                                "direction is unknown")
     return owner, found_owner, assumptions
 
 
-def _owner_by_inference(doc: list[Any]) -> tuple[str, str] | None:
+def _owner_by_inference(doc: list[Any], why: str) -> tuple[str, str] | None:
     """The one user id that every one-to-one conversation id holds (the owner is a party to
     each), when there are at least two such conversations."""
     cids = []
     for item in doc:
         conv = item.get("dmConversation") if isinstance(item, dict) else None
         cids.append(str(conv.get("conversationId") or "") if isinstance(conv, dict) else "")
-    return _owner_from_conversation_ids(cids)
+    return _owner_from_conversation_ids(cids, why)
 
 
-def _owner_from_conversation_ids(cids: list[str]) -> tuple[str, str] | None:
-    """:func:`_owner_by_inference` from each conversation's id (``""`` where there is none)."""
+def _owner_from_conversation_ids(cids: list[str], why: str) -> tuple[str, str] | None:
+    """:func:`_owner_by_inference` from each conversation's id (``""`` where there is none); ``why``: why
+    account.js gave no owner (:meth:`NoAccountOwner.words`), stated in the basis."""
     pairs = []
     for cid in cids:
         parts = cid.split("-")
@@ -302,7 +378,7 @@ def _owner_from_conversation_ids(cids: list[str]) -> tuple[str, str] | None:
         return None
     (uid,) = common
     return f"x:id:{uid}", (f"archive owner x:id:{uid} by inference: the only user id in all {len(pairs)} one-to-one "
-                           "conversation ids (no --owner, no account.js beside the file)")
+                           f"conversation ids (no --owner, {why})")
 
 
 def _ids(values: Any) -> list[str]:
@@ -358,7 +434,7 @@ def _dms(doc: list[Any], ctx: ParseContext, path: Path, *, fast: bool = False) -
     bad: list[tuple[str, str, str]] = []
     reactions: list[tuple[str, str | None, str, str | None]] = []
     conversations: list[dict[str, Any]] = []
-    owner, found_owner, assumptions = _dm_owner(ctx, path, lambda: _owner_by_inference(doc))
+    owner, found_owner, assumptions = _dm_owner(ctx, path, lambda why: _owner_by_inference(doc, why))
     read = 0
     groups = 0
     everyone: set[str] = set()  # every sender and recipient is one of them (and the owner)
@@ -735,7 +811,7 @@ def _polars_result(data: bytes, path: Path, ctx: ParseContext) -> ParseResult:
     k = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
     prefixes = pl.Series([f"[{i}].dmConversation.messages[" for i in range(len(cids))], dtype=pl.String)
     t = t.with_columns(pl.Series("c", c), pl.Series("k", k))
-    owner, found_owner, assumptions = _dm_owner(ctx, path, lambda: _owner_from_conversation_ids(cids))
+    owner, found_owner, assumptions = _dm_owner(ctx, path, lambda why: _owner_from_conversation_ids(cids, why))
 
     def uid(name: str) -> pl.Expr:
         return pl.when(pl.col(name) != "").then(pl.lit("x:id:") + pl.col(name))
@@ -794,7 +870,8 @@ def _tweets(doc: list[Any], ctx: ParseContext, name: str, path: Path) -> ParseRe
     bad: list[tuple[str, str, str]] = []
     ev_rows: list[tuple[str, str, str, str]] = []
     replies: list[tuple[str, str, Any, Any, Any]] = []
-    found = None if ctx.owner else _owner_from_account(path)
+    account = None if ctx.owner else _owner_from_account(path)
+    found = (account.owner, account.how) if isinstance(account, AccountOwner) else None
     author = ctx.owner or (found[0] if found else None)
     for i, item in enumerate(doc):
         ref = f"[{i}].tweet"
@@ -854,7 +931,8 @@ def _tweets(doc: list[Any], ctx: ParseContext, name: str, path: Path) -> ParseRe
     if found:
         assumptions.append(f"tweets do not name their author: the {found[1]}")
     elif not ctx.owner:
-        assumptions.append("tweets do not name their author: sender left empty (give --owner)")
+        why = account.words() if isinstance(account, NoAccountOwner) and account.why is not AccountJs.ABSENT else ""
+        assumptions.append("tweets do not name their author: sender left empty (give --owner)" + (f"; {why}" if why else ""))
     return ParseResult(events=frame, rejects=rejects(ctx.source_id, bad), records_read=len(doc), assumptions=assumptions,
                        evidence=_evidence(ev_rows), extra={"tweets": tweets})
 

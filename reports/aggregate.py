@@ -114,6 +114,17 @@ def summary(contacts: pl.DataFrame, zone: str) -> dict[str, int]:
     }
 
 
+def channel_keys(contacts: pl.DataFrame) -> dict[str, tuple[str, ...]]:
+    """Each contact channel the tables and charts group by (the ``/``-joined key) → the channel keys as the
+    contacts hold them (``channels``, data): what a channel's name and colour are made from, so nothing reads
+    the joined key back. The first contact of a joined key gives its keys (contacts come in time order)."""
+    out: dict[str, tuple[str, ...]] = {}
+    if contacts.height:
+        for channel, keys in contacts.select("channel", "channels").iter_rows():
+            out.setdefault(str(channel), tuple(keys or ()))
+    return out
+
+
 def by_channel(contacts: pl.DataFrame) -> pl.DataFrame:
     """Contacts per channel and way (for the statement's table)."""
     if contacts.height == 0:

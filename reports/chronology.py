@@ -144,7 +144,7 @@ def build(case: Case, contacts: pl.DataFrame, names: Mapping[str, str], source_r
                        "(content not recorded in the exhibits: a call data record does not hold message text)")
         located = [exhibits_rule.RecordRef(str(r["exhibit"]), str(r["source_ref"])) for r in recs]
         out.append(ChronologyRow(
-            contact_id=str(c["contact_id"]), uk_time=str(c["uk"]), ts_utc=str(c["utc"]), channel=channel_name(c["channel"]),
+            contact_id=str(c["contact_id"]), uk_time=str(c["uk"]), ts_utc=str(c["utc"]), channel=channel_name(c["channels"]),
             kind=str(c["kind"]), way=str(c["way"]), from_name=names.get(str(c["sender"]), str(c["sender"])),
             to_name=names.get(str(c["recipient"]), str(c["recipient"])), content=content,
             exhibit=str(located[0]) if located else "", also=tuple(located[1:]),

@@ -34,7 +34,6 @@ from matplotlib.ticker import MaxNLocator
 from atlas.conduct.possible_colocations import SERVED_STATES, ColocationMark
 from atlas.conduct.records import Colocation
 from atlas.exhibits import RecordRef
-from atlas.wording import channel_name
 
 from .aggregate import WEEKDAYS
 from .findings import Findings, Period
@@ -138,7 +137,7 @@ def _place_legends_below(fig: Figure, footer: Any) -> None:
 def contacts_per_day(findings: Findings, path: Path, footer: str, subject: str) -> Path:
     fig, ax = plt.subplots(figsize=(WIDTH_IN, 4.0))
     span = _span(findings)
-    colours = channel_colours(findings.channels)
+    colours = channel_colours(findings.channels, findings.channel_keys)
     handles: list[Any] = []
     if span is not None:
         lo, hi = span
@@ -159,11 +158,11 @@ def contacts_per_day(findings: Findings, path: Path, footer: str, subject: str) 
             if many:
                 ax.fill_between(days, bottom, top, step="post", color=colours[c], lw=0)
             else:
-                ax.bar(days, values, width=0.9, bottom=bottom, color=colours[c], label=channel_name(c), align="edge",
+                ax.bar(days, values, width=0.9, bottom=bottom, color=colours[c], label=findings.channel_name(c), align="edge",
                        lw=0)
             bottom = top
         _date_axis(ax, lo, hi)
-        handles = [Patch(color=colours[c], label=channel_name(c)) for c in findings.channels]
+        handles = [Patch(color=colours[c], label=findings.channel_name(c)) for c in findings.channels]
         handles += _colocation_days(ax, findings.colocation_marks(SERVED_STATES))
         if findings.orders:
             handles.append(Patch(color=ORDER_FILL, alpha=0.25, label="order in force"))

@@ -82,6 +82,14 @@ class Findings:
     """The analysis (``inputs.conduct``): dated on ``--as-of``, else undated."""
     contact_event_ids: list[str] = field(default_factory=list)
     """Every source record behind the contact charts (from the suspect)."""
+    channel_keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Each of :attr:`channels` (a joined group key) → its channel keys as data (:func:`aggregate.channel_keys`)."""
+
+    def channel_name(self, channel: str) -> str:
+        """One of :attr:`channels` as people read it, named from its keys as data (never split back)."""
+        from atlas.wording import channel_name
+
+        return channel_name(self.channel_keys.get(channel, (channel,)))
 
     @property
     def incidents(self) -> tuple[Incident, ...]:
@@ -207,5 +215,5 @@ def build(inputs: ReportInputs) -> Findings:
         channels=channels, daily=aggregate.daily_wide(contacts, zone, channels), heat=aggregate.hour_weekday(contacts, zone),
         weeks=aggregate.weekly(contacts, zone), counts=aggregate.summary(contacts, zone),
         per_channel=aggregate.by_channel(contacts), orders=_order_periods(inputs), s2a_window=window,
-        conduct=inputs.conduct, contact_event_ids=ids,
+        conduct=inputs.conduct, contact_event_ids=ids, channel_keys=aggregate.channel_keys(contacts),
     )

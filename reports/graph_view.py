@@ -19,10 +19,13 @@ from typing import Any, Final
 
 import polars as pl
 
+from atlas.exhibits import identifier_label as exhibit_identifier_label
+from atlas.exhibits import source_refs
 from atlas.graph import ContactGraph
 from atlas.normalise.identifiers import display
 from atlas.store import Case
 from atlas.stream.graph import PairGraph
+from atlas.wording import channel_name
 
 from .inputs import IdentifierClaim
 
@@ -40,7 +43,7 @@ class GraphView:
     dropped_nodes: int = 0
 
 
-def identifier_label(uri: str) -> str:
+def identifier_label(uri: str, refs: Mapping[str, str] | None = None) -> str:
     """An identifier node as a person reads it on the chart: a short number as ``101 (short number)``,
     a number kept as written (``tel-raw:``) as ``<it> (number as written)``, any other as
     :func:`~atlas.normalise.identifiers.display` gives it. The chart showed ``tel-short:101``, the store's
@@ -49,6 +52,8 @@ def identifier_label(uri: str) -> str:
     for prefix, kind in (("tel-short:", "short number"), ("tel-raw:", "number as written")):
         if uri.startswith(prefix):
             return f"{uri.removeprefix(prefix)} ({kind})"
+    if refs is not None:  # a display name by the exhibit that shows it, as the graph labels its nodes
+        return exhibit_identifier_label(refs, uri)
     return display(uri)
 
 
@@ -151,6 +156,7 @@ def _layout(case: Case, edges: list[dict[str, Any]], keep: set[str], weight: Map
     manifest = case.manifest
     names = manifest.party_names()
     roles = {p.id: p.role for p in manifest.parties}
+    refs = source_refs(case)  # a node the graph gave no label (streaming: a lone identifier) named as the graph names it
 
     alias_ids = [u for u, c in sorted(claims.items()) if c.status != "attributed" or not u.startswith("name:")]
     alias_ids = [u for u in alias_ids if u not in keep][:24]
@@ -180,10 +186,12 @@ def _layout(case: Case, edges: list[dict[str, Any]], keep: set[str], weight: Map
         role = roles.get(n, "identifier" if n in alias_ids else "unresolved")
         if n in alias_ids:
             role = "alias"
-        node_rows.append({"id": n, "label": names.get(n) or identifier_label(labels.get(n) or n), "role": role,
+        node_rows.append({"id": n, "label": names.get(n) or identifier_label(labels.get(n) or n, None if n in labels else refs),
+                          "role": role,
                           "kind": "party" if is_party else "identifier", "x": pos[n][0], "y": pos[n][1],
                           "contacts": weight.get(n, 0)})
-    edge_rows = [{**e, "style": "contact", "label": f"{e['channel']}: {e['contacts']}"} for e in edges]
+    # the channel named as the reports name it (Phone call: 12), never its key (voice: 12)
+    edge_rows = [{**e, "style": "contact", "label": f"{channel_name([e['channel']])}: {e['contacts']}"} for e in edges]
     if suspect:
         for u in alias_ids:
             c = claims[u]

@@ -198,14 +198,14 @@ def daily_chart(findings: Findings, zone: str, subject: str) -> Any:
         data[c] = frame.get_column(c).to_list()
     data["total"] = [sum(v) for v in zip(*(data[c] for c in findings.channels), strict=True)] if findings.channels else []
     source = ColumnDataSource(data)
-    colours = channel_colours(findings.channels)
+    colours = channel_colours(findings.channels, findings.channel_keys)
     if findings.channels:
         renderers = fig.vbar_stack(findings.channels, x="day", width=0.85 * 86_400_000, source=source,
                                    color=[colours[c] for c in findings.channels])
-        items = [LegendItem(label=channel_name(c), renderers=[r])  # type: ignore[list-item]
+        items = [LegendItem(label=findings.channel_name(c), renderers=[r])  # type: ignore[list-item]
                  for c, r in zip(findings.channels, renderers, strict=True)]
         fig.add_layout(Legend(items=items, location="top_left", orientation="horizontal"), "above")
-        tips = [("day", "@label"), ("total", "@total")] + [(channel_name(c), f"@{{{c}}}") for c in findings.channels]
+        tips = [("day", "@label"), ("total", "@total")] + [(findings.channel_name(c), f"@{{{c}}}") for c in findings.channels]
         fig.add_tools(HoverTool(tooltips=tips, renderers=list(renderers)))
     _colocation_days(fig, findings, zone, max(data["total"], default=0))
     for legend in fig.legend:  # channels and co-location marks: two rows rather than one cut off at the edge
@@ -338,7 +338,7 @@ def graph_chart(gv: GraphView, refs: Mapping[str, str]) -> Any:
         return [identifier_label(refs, u) for u in uris]
 
     data |= {"from": shown(contact.get_column("source").to_list()), "to": shown(contact.get_column("target").to_list()),
-             "channel": [channel_name(c) for c in contact.get_column("channel").to_list()],
+             "channel": [channel_name([c]) for c in contact.get_column("channel").to_list()],  # an edge: one key or group
              "contacts": contact.get_column("contacts").to_list(),
              "ids": [_refs_short(refs, i) for i in contact.get_column("event_ids").to_list()],
              "width": [1 + 7 * math.sqrt(n / top) for n in contact.get_column("contacts").to_list()],
@@ -555,7 +555,7 @@ def records_table(cited: pl.DataFrame, total: int | None = None, per_row: int | 
     frame = cited.head(MAX_RECORDS).select([pl.col(c).cast(pl.String).fill_null("") if c in cited.columns
                                             else pl.lit("").alias(c) for c, _, _ in cols])
     if frame.height:  # each record's channel as people name it ('Phone call', 'Google location history'), not our key
-        names = {c: channel_name(c) for c in frame.get_column("channel").unique().to_list()}
+        names = {c: channel_name([c]) for c in frame.get_column("channel").unique().to_list()}  # one record's key
         frame = frame.with_columns(pl.col("channel").replace_strict(names, return_dtype=pl.String))
     records = _json_holder(frame.to_dict(as_series=False))
     out = ColumnDataSource({c: [] for c in frame.columns})

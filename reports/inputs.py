@@ -40,6 +40,7 @@ CONTACT_COLUMNS: Final = pl.Schema(
         "ts_utc": pl.Datetime("us", "UTC"),
         "kind": pl.String,
         "channel": pl.String,
+        "channels": pl.List(pl.String),
         "way": pl.String,
         "sender": pl.String,
         "recipient": pl.String,
@@ -48,7 +49,9 @@ CONTACT_COLUMNS: Final = pl.Schema(
     }
 )
 """One row per contact between the suspect and the victim's side (``way``:
-``from-suspect`` or ``to-suspect``), with every source record that shows it."""
+``from-suspect`` or ``to-suspect``), with every source record that shows it. ``channel`` is the
+contact's channel keys joined with ``/`` (a group key for the tables and charts); ``channels`` the keys
+as data, which a person's words are made from (:func:`atlas.wording.channel_name`), never the joined key."""
 
 
 @dataclass(frozen=True)
@@ -180,7 +183,7 @@ def _scope(frame: pl.DataFrame, suspect: str, victim_side: Iterable[str]) -> pl.
     to_s = pl.col("party_from").is_in(side) & pl.col("party_to").list.contains(suspect)
     first_side = pl.col("party_to").list.eval(pl.element().filter(pl.element().is_in(side))).list.first()
     return frame.filter(from_s | to_s).select(
-        "contact_id", "ts_utc", pl.col("kind").cast(pl.String), "channel",
+        "contact_id", "ts_utc", pl.col("kind").cast(pl.String), "channel", "channels",
         pl.when(from_s).then(pl.lit("from-suspect")).otherwise(pl.lit("to-suspect")).alias("way"),
         pl.col("party_from").alias("sender"),
         pl.when(from_s).then(first_side).otherwise(pl.lit(suspect)).alias("recipient"),

@@ -18,6 +18,7 @@ from typing import Final
 
 import polars as pl
 
+from atlas.exhibits import case_parties, side_label
 from atlas.identity import Link
 from atlas.identity.bases import describe as describe_basis
 from atlas.model import Channel, EvidenceCategory
@@ -426,9 +427,15 @@ def build(
             to = (linked_to(uri, claims[uri], links, references, names) if uri in claims
                   else f"linked to {suspect_name} ({describe_basis(basis)})")
             (identity if status == "confirmed" else pending).append(f"{label}: {to}; {evidence}; {state}.")
+    parties = case_parties(case)
+
+    def side(value: str) -> str:
+        # a party by its name and role (side_label), never party:suspect; an identifier as this document names it
+        return side_label(references, parties, value) if value.startswith("party:") else describe_identifier(value, references)
+
     for link in links:
         if link.status == "proposed":
-            pending.append(f"Proposed link {link.a} \u2194 {link.b} (basis '{link.basis}', "
+            pending.append(f"Proposed link {side(link.a)} \u2194 {side(link.b)} (basis '{link.basis}', "
                             f"{link.strength}): not used in the findings unless stated; awaiting an officer's decision.")
     if not any(c.status == "confirmed" for c in claims.values()):
         identity.append("No alias link beyond the officer's attribution was used in the findings.")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from atlas.conduct.records import Gap
-from atlas.exhibits import identifier_label, readable_warnings
+from atlas.exhibits import case_parties, readable_warnings, side_label
 from atlas.store import Case
 from atlas.wording import plural
 
@@ -160,12 +160,14 @@ def build(inputs: ReportInputs, findings: Findings, case: Case, refs: Mapping[st
           extra_warnings: Sequence[str] = ()) -> ReviewView:
     cc = findings.conduct.course_of_conduct if findings.conduct is not None else {}
     links = [link for link in inputs.identity_links if link.status == "proposed"]
+    parties = case_parties(case)
     effect, counts = pending_effect(inputs) if links else ([], {})
     return ReviewView(
         warnings=tuple(warnings(inputs, findings, extra_warnings, refs)),
         gaps=tuple((uk_date(g.start), uk_date(g.end), gap_days(g)) for g in findings.gaps),
         gap_note=str(cc.get("gap_note") or inputs.rules.course_of_conduct.gap_note),
-        pending=tuple((f"{identifier_label(refs, link.a)} \u2194 {identifier_label(refs, link.b)}", f"{link.basis} ({link.strength})")
+        # each side as every output names it: a party by its name and role, never party:suspect
+        pending=tuple((f"{side_label(refs, parties, link.a)} \u2194 {side_label(refs, parties, link.b)}", f"{link.basis} ({link.strength})")
                       for link in links),
         effect=tuple(effect), effect_counts=counts,
         chronology=tuple(chronology), records=dict(records or {}),

@@ -28,7 +28,7 @@ from atlas.conduct.impact import ImpactLink
 from atlas.conduct.threat_target import ADDRESSEE, describe
 from atlas.conduct.time_limit import uk_day
 from atlas.decisions.naming import HANDLE_HEADER as NAMING_HANDLE_HEADER
-from atlas.exhibits import identifier_label, join_list
+from atlas.exhibits import PartyInfo, case_parties, identifier_label, join_list
 from atlas.identity.bases import describe as describe_basis
 from atlas.store import Case
 from atlas.wording import plural
@@ -400,13 +400,13 @@ def linked_incidents(link: ImpactLink, confirmed: set[date]) -> str:
 
 
 def _about(about: str, refs: Mapping[str, str], links: Mapping[str, tuple[str, str]] | None = None,
-           finding: Callable[[str], str] | None = None) -> str:
+           finding: Callable[[str], str] | None = None, parties: Mapping[str, PartyInfo] | None = None) -> str:
     """What a note is about, for people (a record by its exhibit, a link by its two sides, a finding by what
     it is: never an id). ``links`` (link id → its two identifiers) and ``finding`` name the keys Atlas wrote
     for them (``link:L…``, ``finding:<kind>:<key>``); without them, or for one the case no longer holds, the
     key is shown as written."""
     from atlas.decisions.naming import link_name
-    from atlas.exhibits import cited_ref, identifier_label
+    from atlas.exhibits import cited_ref
 
     kind, _, item = about.partition(":")
     if about == "case":
@@ -415,7 +415,7 @@ def _about(about: str, refs: Mapping[str, str], links: Mapping[str, tuple[str, s
         return cited_ref(refs, item)
     if kind == "link" and links is not None and item in links:
         a, b = links[item]
-        return link_name(identifier_label(refs, a), identifier_label(refs, b))
+        return link_name(refs, parties or {}, a, b)
     if kind == "finding" and finding is not None:
         return finding(item)
     if "@" in about:
@@ -453,7 +453,8 @@ def _decisions(case: Case, refs: Mapping[str, str], facts: dict[str, Any], condu
             return describe_finding(item, conduct, decided, refs, subject)[0]
 
         sec.blocks.append(Para(f"{plural(len(ns), 'note')} by officers (not evidence; not in the statement):"))
-        sec.blocks.append(Table(["About", "Note", "By"], [[_about(n.about, refs, links, finding), free_text(case, n.text),
+        parties = case_parties(case)
+        sec.blocks.append(Table(["About", "Note", "By"], [[_about(n.about, refs, links, finding, parties), free_text(case, n.text),
                                                            f"{n.by}, {uk_time(n.at)}"]
                                                           for n in ns], widths=[2.0, 3.5, 2.0], small=True))
     if not tags and not ns:

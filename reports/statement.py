@@ -449,7 +449,7 @@ def _findings(inputs: ReportInputs, findings: Findings, parts: StatementParts, s
         f"on {_plural(counts['days_with_contact'], 'day')}{first_last}. {_other_way_clause(counts['to_suspect'])} "
         f"{_night_clause(counts['from_suspect_night'], subject)} Every one of these contacts is "
         "listed in the chronology at the end of this statement."))
-    rows = [[channel_name(str(r["channel"])), str(r["from_suspect"]), str(r["to_suspect"])]
+    rows = [[findings.channel_name(str(r["channel"])), str(r["from_suspect"]), str(r["to_suspect"])]
             for r in findings.per_channel.iter_rows(named=True)]
     fnd.blocks.append(Table(["Channel", f"From {subject}", f"To {subject}"], rows, caption="Contacts by channel",
                             widths=[2, 1, 1]))

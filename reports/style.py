@@ -7,6 +7,7 @@ colour-blind-safe Okabe-Ito and Tableau palettes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Final
 from zoneinfo import ZoneInfo
@@ -74,12 +75,15 @@ ROLE_COLOURS: Final[dict[str, str]] = {
 UK: Final = ZoneInfo("Europe/London")
 
 
-def channel_colours(channels: list[str]) -> dict[str, str]:
-    """A colour per channel: fixed for known channels, then the fallback palette in order."""
+def channel_colours(channels: list[str], keys: Mapping[str, Sequence[str]] | None = None) -> dict[str, str]:
+    """A colour per channel: fixed for known channels (a contact whose records differ, ``["mms", "sms"]``, takes
+    its first key's colour, from ``keys``: each channel's keys as data, never its joined name split back), then
+    the fallback palette in order."""
     out: dict[str, str] = {}
     spare = iter(FALLBACK * (1 + len(channels) // len(FALLBACK)))
     for c in channels:
-        out[c] = CHANNEL_COLOURS.get(c) or CHANNEL_COLOURS.get(c.split("/")[0]) or next(spare)
+        first = next(iter((keys or {}).get(c, ())), None)
+        out[c] = CHANNEL_COLOURS.get(c) or (CHANNEL_COLOURS.get(first) if first else None) or next(spare)
     return out
 
 

@@ -122,7 +122,7 @@ def write(case: Case, out_dir: Path, refs: Mapping[str, str], owners: Mapping[st
     def row(exhibit: str, r: dict[str, Any]) -> dict[str, str]:
         to = ", ".join(_name(u, owners, names) for u in r["recipients"] or []) or "no recipient recorded"
         return {"exhibit": exhibit, "record": record_ref(refs.get(str(r["source_id"]), "an exhibit"), str(r["source_ref"])),
-                "uk_time": uk_time(r["ts_utc"]), "kind": str(r["kind"]), "channel": channel_name(str(r["channel"])),
+                "uk_time": uk_time(r["ts_utc"]), "kind": str(r["kind"]), "channel": channel_name([str(r["channel"])]),
                 "from": _name(str(r["sender"] or ""), owners, names), "to": to, "text": str(r["text"] or ""),
                 "duration_s": "" if r["duration_s"] is None else str(r["duration_s"])}
 

@@ -139,3 +139,23 @@ def test_atlas_graph_with_several_outs_works_out_peoples_words_once(tmp_path: Pa
     r = atlas("graph", case.root, "--no-dedupe", *(a for s in SUFFIXES for a in ("--out", tmp_path / f"g{s}")))
     assert r.code == 0, r.err
     assert len(calls) == 1 and all((tmp_path / f"g{s}").stat().st_size > 0 for s in SUFFIXES)
+
+
+def test_graphml_writes_characters_xml_cannot_hold_as_escapes_and_the_other_files_keep_them(tmp_path: Path) -> None:
+    """A record's place or a display name chosen by a person in the case may hold a control character
+    that XML 1.0 forbids: GraphML writes it as ``\\x01`` (the rule of every XML export,
+    :func:`atlas.export.text.xml_safe`) instead of failing the whole export with lxml's error; JSON and
+    CSV hold it as it is. Failed before: "ValueError: All strings must be XML compatible"."""
+    from lxml import etree
+
+    events = [msg(S, V, 10, "hi", source_ref="row\x01 7"), msg(V, S, 20, "x", source_ref="plain 2"),
+              msg("name:src0000000000002:Dan\x02", V, 30, "named", source_ref="named\x1f 3")]
+    case = make_case(tmp_path / "case", events)
+    refs = source_refs(case)
+    cg = build_graph(case, dedupe=False)
+    files = _assert_fast_is_plain(cg, refs, tmp_path)
+    root = etree.fromstring(files[".graphml"])
+    text = " ".join(t for t in root.itertext())
+    assert "row\\x01 7" in text and "named\\x1f 3" in text and "Dan\\x02" in text
+    assert "\x01" not in files[".graphml"].decode() and "\x02" not in files[".graphml"].decode()
+    assert json.loads(files[".json"]) and "row\\u0001 7" in files[".json"].decode()

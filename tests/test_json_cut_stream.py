@@ -193,15 +193,59 @@ def test_x_account_js_beside_with_a_long_name_gives_the_owner_without_holding_th
     finally:
         tracemalloc.stop()
     digest = hashlib.sha256((data / "account.js").read_bytes()).hexdigest()
-    assert got == ("x:id:1000000001", f"archive owner x:id:1000000001 (@owner) from account.js beside this file "
-                                      f"(SHA-256 {digest})")
+    assert got == x_archive.AccountOwner("x:id:1000000001", f"archive owner x:id:1000000001 (@owner) from account.js "
+                                                            f"beside this file (SHA-256 {digest})")
     assert peak < 4 * C.PIECE, peak
     _account_js(data / "account.js", "1000000001", "B" * (2 << 20), "Owner")  # a cut handle: as absent
-    assert x_archive._owner_from_account(dm) == ("x:id:1000000001", "archive owner x:id:1000000001 from account.js "
-                                                 f"beside this file (SHA-256 "
-                                                 f"{hashlib.sha256((data / 'account.js').read_bytes()).hexdigest()})")
+    assert x_archive._owner_from_account(dm) == x_archive.AccountOwner(
+        "x:id:1000000001", "archive owner x:id:1000000001 from account.js beside this file (SHA-256 "
+                           f"{hashlib.sha256((data / 'account.js').read_bytes()).hexdigest()})")
     _account_js(data / "account.js", "1" * (2 << 20), "owner", "Owner")  # a cut id: no owner from account.js
-    assert x_archive._owner_from_account(dm) is None
+    offset = (data / "account.js").read_bytes().index(b'"111')
+    assert x_archive._owner_from_account(dm) == x_archive.NoAccountOwner(x_archive.AccountJs.ID_OVER_BOUND, 2 << 20,
+                                                                         offset, C.JSON_VALUE_BYTES)
+
+
+def _dm_file(path: Path, pairs: list[tuple[str, str]]) -> None:
+    convs = [{"dmConversation": {"conversationId": f"{a}-{b}", "messages": [{"messageCreate": {
+        "id": str(i), "senderId": a, "recipientId": b, "text": f"hello {i}", "createdAt": "2026-03-01T10:00:00.000Z"}}]}}
+        for i, (a, b) in enumerate(pairs)]
+    path.write_text("window.YTD.direct_messages.part0 = " + json.dumps(convs), encoding="utf-8")
+
+
+@pytest.mark.parametrize("plain", [False, True])
+def test_x_an_account_id_over_the_bound_is_said_so_not_as_no_account_js(tmp_path: Path, plain: bool) -> None:
+    """Before (session 17): account.js was there, its accountId cut, and the assumption read "no account.js beside
+    the file". Now the reason is typed (:class:`parsers.x_archive.NoAccountOwner`) and names the id's size and
+    byte offset; a folder with no account.js still says so, and an unreadable one says that."""
+    from parsers import x_archive
+    from parsers.base import ParseContext
+
+    data = tmp_path / "data"
+    data.mkdir()
+    dm = data / "direct-messages.js"
+    _dm_file(dm, [("1000000001", "2000000002"), ("3000000003", "1000000001")])
+
+    def said() -> list[str]:
+        parse = x_archive.parse_plain if plain else x_archive.parse
+        return [a for a in parse(dm, ParseContext(source_id="s1", path=dm)).assumptions if "no --owner" in a]
+
+    [absent] = said()
+    assert "by inference" in absent and absent.endswith("(no --owner, no account.js beside the file)")
+    _account_js(data / "account.js", "9" * (2 << 20), "owner", "Owner")
+    offset = (data / "account.js").read_bytes().index(b'"999')
+    [over] = said()
+    assert "no account.js beside the file" not in over
+    assert over.endswith(f"(no --owner, account.js is beside the file but its accountId, {2 << 20:,} bytes at byte "
+                         f"offset {offset:,}, is over the {C.JSON_VALUE_BYTES:,}-byte bound on one value and was not read)")
+    (data / "account.js").write_bytes(b"window.YTD.account.part0 = [{")
+    [broken] = said()
+    assert broken.endswith("(no --owner, account.js beside the file could not be read as an X account file)")
+    _dm_file(dm, [("1000000001", "2000000002")])  # one conversation: no inference either
+    _account_js(data / "account.js", "9" * (2 << 20), "owner", "Owner")
+    [unknown] = said()
+    assert unknown.startswith("the archive's owner is not known (no --owner, account.js is beside the file but its "
+                              "accountId, ")
 
 
 def test_read_spliced_hashes_the_file_and_reads_the_markers(tmp_path: Path) -> None:
@@ -262,3 +306,22 @@ def test_a_long_string_with_a_few_escapes_is_cut_and_one_full_of_them_is_left() 
     full = json.dumps({"t": "\n" * (2 * B)}).encode()  # 4 MiB written, 2 MiB of text: under 6x, floor under the bound
     assert C.long_strings(full, B) == []
     assert C.text_floor(6 * B + 2, 3 * B + 1) == B + 1  # (a sixth, rounded up: over the bound)
+
+
+def test_x_account_js_in_utf16_gives_the_owner_as_the_data_files_beside_it_are_read(tmp_path: Path) -> None:
+    """Before (session 18): account.js re-saved in UTF-16 was not read (the DM file beside it was), and the
+    assumption said "no account.js beside the file"."""
+    import hashlib
+
+    from parsers import x_archive
+
+    data = tmp_path / "data"
+    data.mkdir()
+    dm = data / "direct-messages.js"
+    _dm_file(dm, [("1000000001", "2000000002")])
+    _account_js(data / "account.js", "1000000001", "owner", "B" * (2 << 20))
+    account = data / "account.js"
+    account.write_bytes(b"\xff\xfe" + account.read_text(encoding="utf-8").encode("utf-16-le"))
+    digest = hashlib.sha256(account.read_bytes()).hexdigest()
+    assert x_archive._owner_from_account(dm) == x_archive.AccountOwner(
+        "x:id:1000000001", f"archive owner x:id:1000000001 (@owner) from account.js beside this file (SHA-256 {digest})")

@@ -56,14 +56,14 @@ def uk_time(iso: str | None) -> str:
 
 
 def link_line(case: Any, link: Any) -> str:
-    """One identity-link decision as a person reads it: both identifiers named as in the
-    reports (a display name by the exhibit that shows it, never a source's hex id), the
+    """One identity-link decision as a person reads it: both sides named as in the reports (a party
+    by its name and role, never ``party:suspect``; a display name by the exhibit that shows it, never a
+    source's hex id), the
     basis, who decided and when in UK time."""
     from atlas.decisions.naming import handle_said, headed, link_name
-    from atlas.exhibits import identifier_label, source_refs
+    from atlas.exhibits import case_parties, source_refs
 
-    refs = source_refs(case)
-    name = headed(link_name(identifier_label(refs, link.a), identifier_label(refs, link.b)))
+    name = headed(link_name(source_refs(case), case_parties(case), link.a, link.b))
     return (f"{name} ({link.basis}, {link.strength}) {link.status} by {link.decided_by} at "
             f"{uk_time(link.decided_at)} {handle_said(link.link_id)}")
 

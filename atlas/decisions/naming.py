@@ -11,10 +11,12 @@ and ``--json`` keep the handles as ids (machine use; their schemas are unchanged
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
     from atlas.decisions.exhibits import TaggedExhibit
+    from atlas.exhibits import PartyInfo
     from atlas.review import Review
 
 HANDLE_HEADER: Final = "command handle"
@@ -38,9 +40,13 @@ def breach_name(order: str, place: str, when: str) -> str:
     return f"the possible breach of order {order} at {place}, {when}"
 
 
-def link_name(a: str, b: str) -> str:
-    """``the link Background Person 04 ↔ tel:+447700900014``: a link by its two sides."""
-    return f"the link {a} ↔ {b}"
+def link_name(refs: Mapping[str, str], parties: Mapping[str, PartyInfo], a: str, b: str) -> str:
+    """``the link Simon Suspect (suspect) ↔ Dan (name in JA/21)``: a link by its two sides (the ledger's
+    ``a`` and ``b``), each as :func:`atlas.exhibits.side_label` shows it: a party by its name and role,
+    never its key ``party:suspect``; a display name by the exhibit that shows it."""
+    from atlas.exhibits import side_label
+
+    return f"the link {side_label(refs, parties, a)} ↔ {side_label(refs, parties, b)}"
 
 
 def headed(name: str) -> str:
@@ -53,10 +59,54 @@ def handle_said(handle: str) -> str:
     return f"({HANDLE_HEADER} {handle})"
 
 
-def finding_name(review: Review, item: str) -> str:
+def finding_name(review: Review, item: str, names: Mapping[str, str] | None = None) -> str:
     """A tagged finding (the ``<kind>:<key>`` after ``finding:`` in an exhibit tag, a key Atlas writes)
-    named for a person from the analysis's typed results: its UK time, its records by exhibit, the
-    order or place; a finding the analysis no longer holds is named by its kind."""
+    named for a person: its UK time, its records by exhibit, the order or place; a finding the analysis no
+    longer holds is named by its kind. Looked up in :meth:`atlas.review.Review.finding_names` (built once per
+    analysis), so a list of many tagged findings does not search and rebuild the candidates for each; the
+    same names as :func:`finding_name_plain`, the plain rule. A caller naming a list passes ``names`` (that
+    index, fetched once): fetching it checks the ledger's generation, a database read per call."""
+    found = (review.finding_names() if names is None else names).get(item)
+    if found is not None:
+        return found
+    kind, _, key = item.partition(":")
+    if kind == "warning" and key.isdigit():
+        return f"warning {key} of the analysis"
+    return f"a {kind or 'finding'} the analysis no longer shows"
+
+
+def finding_index(review: Review) -> dict[str, str]:
+    """Every finding the analysis holds, by its ``<kind>:<key>``, named as :func:`finding_name_plain` names
+    it: the index :meth:`atlas.review.Review.finding_names` keeps. Where two findings share a key, the first
+    in the plain rule's order keeps it (``setdefault``), as its search found the first."""
+    from atlas.decisions.candidates import candidates_from
+    from atlas.review import uk_date
+
+    result = review.conduct()
+    out: dict[str, str] = {}
+    for c in candidates_from(result, review.case):
+        out.setdefault(f"candidate:{c.id}", candidate_name(c.kind, review.record_ref(c.event_id), review.uk(c.ts)))
+    for p in result.colocation_reviews:
+        out.setdefault(f"colocation:{p.id}", colocation_name(p.colocation.place, p.colocation.kind, review.uk(p.start)))
+    for m in result.colocations:
+        out.setdefault(f"colocation:{m.start.isoformat()}", colocation_name(m.place, m.kind, review.uk(m.start),
+                                                                            possible=False))
+    for b in result.breach_reviews:
+        out.setdefault(f"possible-breach:{b.id}", breach_name(b.order, b.place, review.uk(b.start)))
+    for br in result.breaches:
+        out.setdefault(f"breach:{br.order}:{br.ts.isoformat()}", f"the breach of order {br.order}, {review.uk(br.ts)}")
+    for i in result.incidents:
+        out.setdefault(f"incident:{i.date.isoformat()}", f"the incident day {uk_date(i.date)}")
+    for g in result.gaps:
+        out.setdefault(f"gap:{g.start.isoformat()}:{g.end.isoformat()}", f"the gap from {uk_date(g.start)} to {uk_date(g.end)}")
+    return out
+
+
+def finding_name_plain(review: Review, item: str) -> str:
+    """The plain rule :func:`finding_name` keeps (and a test holds it equal to): a tagged finding (the
+    ``<kind>:<key>`` after ``finding:`` in an exhibit tag, a key Atlas writes) named for a person from the
+    analysis's typed results: its UK time, its records by exhibit, the order or place; a finding the analysis
+    no longer holds is named by its kind. A linear search that rebuilds the candidates on every call."""
     from atlas.review import uk_date
 
     kind, _, key = item.partition(":")
@@ -95,18 +145,19 @@ def finding_name(review: Review, item: str) -> str:
     return f"a {kind or 'finding'} the analysis no longer shows"
 
 
-def tagged_item_name(review: Review, tag: TaggedExhibit) -> str:
+def tagged_item_name(review: Review, tag: TaggedExhibit, names: Mapping[str, str] | None = None) -> str:
     """What an officer tagged as an exhibit, as people read it: a record by its exhibit
-    (``JA/7, sms rowid 477``), a finding by :func:`finding_name`; never its ``finding:<kind>:<handle>`` key."""
-    return review.record_ref(tag.item) if tag.kind == "event" else finding_name(review, tag.item)
+    (``JA/7, sms rowid 477``), a finding by :func:`finding_name` (``names``: the finding index, fetched once
+    for a list); never its ``finding:<kind>:<handle>`` key."""
+    return review.record_ref(tag.item) if tag.kind == "event" else finding_name(review, tag.item, names)
 
 
-def note_about_name(review: Review, about: str) -> str:
+def note_about_name(review: Review, about: str, names: Mapping[str, str] | None = None) -> str:
     """What an officer's note is about (``case``, ``event:<id>``, ``link:<id>``, ``finding:<kind>:<key>``,
     ``threat@<event id>``: keys Atlas writes), as people read it: a record by its exhibit, a link by its two
     sides, a finding by :func:`finding_name`. A key of another shape (an officer's own words) is shown as
     written; so is an id the case no longer holds."""
-    from atlas.exhibits import cited_ref, identifier_label
+    from atlas.exhibits import case_parties, cited_ref
 
     if about == "case":
         return "the case"
@@ -115,13 +166,13 @@ def note_about_name(review: Review, about: str) -> str:
     if sep and kind == "event":
         return cited_ref(refs, item)
     if sep and kind == "finding":
-        return finding_name(review, item)
+        return finding_name(review, item, names)
     if sep and kind == "link":
         from atlas.identity import read_links
 
         for link in read_links(review.case):
             if link.link_id == item:
-                return link_name(identifier_label(refs, link.a), identifier_label(refs, link.b))
+                return link_name(refs, case_parties(review.case), link.a, link.b)
         return about
     candidate, at, event = about.partition("@")
     if at and candidate and ":" not in candidate:
@@ -129,5 +180,5 @@ def note_about_name(review: Review, about: str) -> str:
     return about
 
 
-__all__ = ["HANDLE_HEADER", "breach_name", "candidate_name", "colocation_name", "finding_name", "handle_said",
+__all__ = ["HANDLE_HEADER", "breach_name", "candidate_name", "colocation_name", "finding_index", "finding_name", "finding_name_plain", "handle_said",
            "headed", "link_name", "note_about_name", "tagged_item_name"]

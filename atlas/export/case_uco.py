@@ -31,10 +31,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from atlas.exhibits import cited_ref, identifier_label
+from atlas.exhibits import cited_ref, identifier_label, side_label
 from atlas.store.hashing import HASH_BASIS_BYTES
 
-from .inputs import ExportContext, side_label
+from .inputs import ExportContext
 
 CONTEXT: Final = {
     "case-investigation": "https://ontology.caseontology.org/case/investigation/",

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from atlas.exhibits import identifier_label
+from atlas.exhibits import PartyInfo, identifier_label, side_label
 
 if TYPE_CHECKING:
     from atlas.store import Case
@@ -86,22 +86,6 @@ class Owner:
 
 
 @dataclass(frozen=True)
-class PartyInfo:
-    id: str
-    role: str
-    name: str
-
-
-def side_label(refs: Mapping[str, str], parties: Mapping[str, PartyInfo], value: str) -> str:
-    """One side of an identity link as a reader sees it: a party by the name case.toml gives it and its
-    role (``Simon Suspect (suspect)``, as the i2 chart names its person), never its key ``party:suspect``;
-    an identifier as :func:`atlas.exhibits.identifier_label` shows it (``Dan (name in JA/21)``)."""
-    if value.startswith("party:") and (party := parties.get(value.removeprefix("party:"))) is not None:
-        return f"{party.name or party.id} ({party.role})"
-    return identifier_label(refs, value)
-
-
-@dataclass(frozen=True)
 class ExportContext:
     """The case facts every exporter renders."""
 
@@ -133,7 +117,7 @@ class ExportContext:
 def gather(case: Case, *, include_proposed: bool) -> ExportContext:
     """Read the case facts once (numbers any source without an exhibit number, as analyses do)."""
     from atlas import __version__
-    from atlas.exhibits import source_refs
+    from atlas.exhibits import case_parties, source_refs
     from atlas.identity import resolve
 
     refs = source_refs(case)
@@ -142,7 +126,7 @@ def gather(case: Case, *, include_proposed: bool) -> ExportContext:
               for pid, claims in sorted(resolution.claims.items()) for uri, claim in sorted(claims.items())}
     links = tuple(FollowedLink(lk.link_id, lk.a, lk.b, lk.basis, lk.strength, lk.status)
                   for lk in sorted(resolution.links, key=lambda x: x.link_id))
-    parties = {p.id: PartyInfo(p.id, p.role, p.name) for p in case.manifest.parties}
+    parties = case_parties(case)
     return ExportContext(
         case_reference=case.manifest.reference, exhibit_prefix=case.manifest.exhibit_prefix,
         timezone=case.manifest.timezone, refs=dict(refs), owners=dict(sorted(owners.items())), parties=parties,
@@ -150,4 +134,4 @@ def gather(case: Case, *, include_proposed: bool) -> ExportContext:
     )
 
 
-__all__ = ["ExportContext", "FollowedLink", "IdentityPolicy", "Owner", "PartyInfo", "gather"]
+__all__ = ["ExportContext", "FollowedLink", "IdentityPolicy", "Owner", "PartyInfo", "gather", "side_label"]

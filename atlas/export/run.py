@@ -34,8 +34,12 @@ class ExportOutcome:
     path: Path
     sha256: str
     identity: str
+    """The links followed by their ledger ids (``--json``, machine use; unchanged)."""
     counts: dict[str, int] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    identity_shown: str = ""
+    """The same, each link by its two sides as people read them (``Simon Suspect (suspect) = tel:…``),
+    never its ledger id: the terminal's line."""
 
     def to_json(self) -> dict[str, Any]:
         return {"target": self.target, "path": str(self.path), "sha256": self.sha256, "identity": self.identity,
@@ -262,7 +266,8 @@ def export(case: Case, target: str, out: Path, *, include_proposed: bool = False
     if notice:
         notes = (notice, *notes)
     sha = write_atomic(out, data)
-    outcome = ExportOutcome(target, out, sha, ctx.policy.describe(), counts, notes)
+    outcome = ExportOutcome(target, out, sha, ctx.policy.describe(), counts, notes,
+                            identity_shown=ctx.policy.describe(ctx.refs, ctx.parties))
     case.audit("export", {"target": target, "path": str(out), "sha256": sha, "identity": ctx.policy.name,
                           "links_followed": [lk.link_id for lk in ctx.policy.links], "counts": counts,
                           "verified": notice is None})

@@ -10,7 +10,10 @@ _NOT_XML: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udf
 
 
 def xml_safe(text: str) -> str:
-    """``text`` with each character XML 1.0 cannot hold written as ``\\xNN`` (``\\uNNNN``)."""
+    """``text`` with each character XML 1.0 cannot hold written as ``\\xNN`` (``\\uNNNN``); the text itself
+    (no copy) when it has none, as nearly all text has."""
+    if _NOT_XML.search(text) is None:
+        return text
     return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}",
                         text)
 

@@ -327,6 +327,13 @@ def group_label(group: str, members: Sequence[str], shown: str | None = None) ->
 
 
 def _nodes(case: Case, resolution: Resolution, seen: set[str]) -> pl.DataFrame:
+    """The graph's nodes. A node's ``label`` is what people read (the CLI's tables, the demo's top pairs,
+    the report's chart): a party by its name, an identifier as :func:`atlas.exhibits.identifier_label`
+    shows it (a display name with the exhibit that shows it: ``D (name in JA/16)``, never ``D`` alone),
+    a linked group by its smallest identifier so and how many more, as the exports label them."""
+    from atlas.exhibits import identifier_label, source_refs
+
+    refs = source_refs(case)
     ev = case.events()
     used = set(pl.concat([ev.select(pl.col("sender").alias("u")), ev.select(pl.col("recipients").explode().alias("u"))])
                .drop_nulls().unique().collect().get_column("u").to_list())
@@ -342,12 +349,12 @@ def _nodes(case: Case, resolution: Resolution, seen: set[str]) -> pl.DataFrame:
     for uri, g in resolution.groups.items():
         groups.setdefault(g, []).append(uri)
     for g, members in sorted(groups.items()):
-        rows.append({"node": g, "label": group_label(g, members), "kind": "group", "role": "",
+        rows.append({"node": g, "label": group_label(g, members, identifier_label(refs, g)), "kind": "group", "role": "",
                      "party": "", "identifiers": sorted(members), "n_identifiers": len(members),
                      "proposed_identifiers": sorted(members) if resolution.include_proposed else []})
     have = {r["node"] for r in rows}
     for n in sorted(seen - have):
-        rows.append({"node": n, "label": display(n), "kind": "identifier", "role": "", "party": "",
+        rows.append({"node": n, "label": identifier_label(refs, n), "kind": "identifier", "role": "", "party": "",
                      "identifiers": [n], "n_identifiers": 1, "proposed_identifiers": []})
     schema: dict[str, Any] = {"node": pl.String, "label": pl.String, "kind": pl.String, "role": pl.String, "party": pl.String,
               "identifiers": pl.List(pl.String), "n_identifiers": pl.Int64, "proposed_identifiers": pl.List(pl.String)}

@@ -39,6 +39,7 @@ import polars as pl
 
 from atlas.exhibits import LIST_SEPARATOR as EXHIBIT_SEPARATOR
 from atlas.exhibits import event_ref_expr, identifier_label, join_list, list_item_expr
+from atlas.export.text import xml_safe
 from atlas.graph import ContactGraph, EventIds, group_label
 from atlas.normalise.times import uk_display
 from atlas.spreadsheet_safety import neutralise
@@ -223,7 +224,7 @@ def _edge_cells(cg: ContactGraph, quoted: pl.Series) -> dict[EdgeKey, EdgeCells]
 def _edge_words(channel: str, exhibits: ExhibitRefs | Shown) -> dict[str, Any]:
     """An edge's shown words: its ``label`` (the channel as the reports name it: Gephi and yEd show an
     edge's label) and its records by exhibit."""
-    return {"label": channel_name(channel), "exhibits": exhibits}
+    return {"label": channel_name([channel]), "exhibits": exhibits}  # one key (or a group): never split
 
 
 def _shown_scalar(value: Any) -> Any:
@@ -244,16 +245,24 @@ def _edge_scalars(words: GraphWords, key: EdgeKey, data: Mapping[str, Any]) -> d
 def flat_graph(cg: ContactGraph, refs: Mapping[str, str], words: GraphWords | None = None) -> nx.MultiDiGraph:
     """A copy with GraphML-safe (scalar) attributes and people's words beside the ids
     (``refs``: source id → exhibit, :func:`atlas.exhibits.source_refs`; ``words``: worked out once
-    for every file, :func:`graph_words`)."""
+    for every file, :func:`graph_words`). Every text, ids included, as XML 1.0 can hold it
+    (:func:`_xml`): a record's place or a name chosen by a person in the case may hold a control
+    character, which lxml refuses, failing the whole export."""
     words = words if words is not None else graph_words(cg, refs)
     g = nx.MultiDiGraph()
-    g.graph.update({k: _scalar(v) for k, v in cg.graph.graph.items()})
+    g.graph.update({k: _xml(_scalar(v)) for k, v in cg.graph.graph.items()})
     for n in sorted(cg.graph.nodes):
         data = dict(cg.graph.nodes[n]) | words.nodes[n]
-        g.add_node(n, **{k: _shown_scalar(v) for k, v in sorted(data.items())})
+        g.add_node(_xml(n), **{k: _xml(_shown_scalar(v)) for k, v in sorted(data.items())})
     for u, v, k, data in sorted(cg.graph.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2])):
-        g.add_edge(u, v, key=k, **_edge_scalars(words, (u, v, k), data))
+        g.add_edge(_xml(u), _xml(v), key=_xml(k), **{a: _xml(x) for a, x in _edge_scalars(words, (u, v, k), data).items()})
     return g
+
+
+def _xml(value: Any) -> Any:
+    """``value`` with each character XML 1.0 cannot hold written as ``\\xNN`` (the rule of every XML
+    export, :func:`atlas.export.text.xml_safe`); other values as they are."""
+    return xml_safe(value) if isinstance(value, str) else value
 
 
 def write_graphml(cg: ContactGraph, path: Path, refs: Mapping[str, str], words: GraphWords | None = None) -> Path:
@@ -336,7 +345,10 @@ def write_json(cg: ContactGraph, path: Path, refs: Mapping[str, str], words: Gra
 
 def write_csv(cg: ContactGraph, path: Path, refs: Mapping[str, str], words: GraphWords | None = None) -> Path:
     """One row per edge, for tabular imports (i2 Analyst's Notebook, spreadsheets): both ends' labels
-    in people's words beside their ids, and the edge's records by exhibit (``exhibits``, last)."""
+    and identifiers (``from_identifier_labels``: ``Dan (name in JA/21)``) in people's words beside their ids
+    (``from_identifiers`` holds ``name:<source id>:Dan``, a store key), the channel named as the reports
+    name it (``channel_label``: ``Phone call``) beside its key (``channel``: ``voice``), and the edge's
+    records by exhibit (``exhibits``, last). The id columns are kept as they were; the words are additions."""
     nodes = cg.graph.nodes
     words = words if words is not None else graph_words(cg, refs)
     node_words = words.nodes
@@ -344,13 +356,19 @@ def write_csv(cg: ContactGraph, path: Path, refs: Mapping[str, str], words: Grap
     def label(n: str) -> str:
         return str(node_words[n].get("label", nodes[n].get("label", n)))
 
+    def identifiers_shown(n: str) -> Any:
+        # beside the ids (``name:<source id>:Dan``, what a second import merges on): as people read them
+        return _shown_scalar(node_words[n].get("identifier_labels") or Shown((identifier_label(refs, n),)))
+
     rows = []
     for u, v, k, d in sorted(cg.graph.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2])):
         cells = words.edge_cells((u, v, k), d["event_ids"])
         rows.append({
             "from_id": u, "from_label": label(u), "from_identifiers": _scalar(nodes[u].get("identifiers", [u])),
+            "from_identifier_labels": identifiers_shown(u),
             "to_id": v, "to_label": label(v), "to_identifiers": _scalar(nodes[v].get("identifiers", [v])),
-            "channel": k, "contacts": d["contacts"], "records": d["events"], "calls": d["calls"], "messages": d["messages"],
+            "to_identifier_labels": identifiers_shown(v),
+            "channel": k, "channel_label": channel_name([k]), "contacts": d["contacts"], "records": d["events"], "calls": d["calls"], "messages": d["messages"],
             "unanswered": d["unanswered"], "night": d["night"], "first_utc": _scalar(d["first"]),
             "last_utc": _scalar(d["last"]), "first_uk": uk_display(d["first"]), "last_uk": uk_display(d["last"]),
             "event_ids": cells.ids if cells else _scalar(d["event_ids"]),
@@ -360,8 +378,9 @@ def write_csv(cg: ContactGraph, path: Path, refs: Mapping[str, str], words: Grap
     return path
 
 
-_CSV_SCHEMA = {c: pl.String for c in ("from_id", "from_label", "from_identifiers", "to_id", "to_label",
-                                       "to_identifiers", "channel")} | {
+_CSV_SCHEMA = {c: pl.String for c in ("from_id", "from_label", "from_identifiers", "from_identifier_labels", "to_id",
+                                       "to_label", "to_identifiers", "to_identifier_labels", "channel",
+                                       "channel_label")} | {
     c: pl.Int64 for c in ("contacts", "records", "calls", "messages", "unanswered", "night")} | {
     c: pl.String for c in ("first_utc", "last_utc", "first_uk", "last_uk", "event_ids", "exhibits")}
 

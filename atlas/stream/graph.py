@@ -68,7 +68,10 @@ def build_pair_graph(case: Case, *, include_proposed: bool = False) -> PairGraph
     groups: dict[str, list[str]] = {}
     for uri, g in resolution.groups.items():
         groups.setdefault(g, []).append(uri)
-    labels.update({g: group_label(g, members) for g, members in groups.items()})
+    from atlas.exhibits import identifier_label, source_refs
+
+    refs = source_refs(case)  # a group by its smallest identifier as people read it, as atlas.graph._nodes labels it
+    labels.update({g: group_label(g, members, identifier_label(refs, g)) for g, members in groups.items()})
     counting = deduplicated_counting()
     return PairGraph(case, detail, edges, keys, labels, include_proposed, counting.text, offsets,
                      deduplicated=counting.deduplicated)

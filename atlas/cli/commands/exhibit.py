@@ -133,11 +133,13 @@ def _tags(args: argparse.Namespace) -> int:
         print_json({"case": case.manifest.reference, "exhibits": [e.as_dict() for e in items]})
         return 0
     review = Review(case)
+    # the findings' names, built once for the list (never the analysis when only records are tagged)
+    names = review.finding_names() if any(e.kind != "event" for e in items) else None
     # each item named as people read it; last, the ITEM `atlas exhibit untag` takes for a finding (a record's
     # is its store event id, left out here: the record is named by its exhibit)
     print_table(f"Tagged exhibits: {len(items)}",
                 ["exhibit", "item", "description", "note", "tagged by", "at", HANDLE_HEADER],
-                [[e.reference, tagged_item_name(review, e), e.description, e.note, e.tagged_by, review.uk(e.tagged_at),
+                [[e.reference, tagged_item_name(review, e, names), e.description, e.note, e.tagged_by, review.uk(e.tagged_at),
                   "" if e.kind == "event" else e.target] for e in items])
     return 0
 

@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     counts = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in outcome.counts.items())
     out.print(f"wrote {outcome.path} ({args.to}; {counts})")
     out.print(f"SHA-256 {outcome.sha256}")
-    out.print(f"Identity links followed: {outcome.identity}.")
+    out.print(f"Identity links followed: {outcome.identity_shown or outcome.identity}.")  # by their sides, not ids
     for note in outcome.notes:
         out.print(f"Note: {note}.")
     return 0

@@ -50,9 +50,10 @@ def _who(node: str, labels: dict[str, str]) -> str:
 
 def _rows(frame: pl.DataFrame, labels: dict[str, str]) -> list[list[object]]:
     from atlas.normalise.times import uk_display
+    from atlas.wording import channels_said
 
     return [[_who(r["src"], labels), _who(r["dst"], labels), r["contacts"], r["contacts_back"],
-             f"{r['unanswered_rate']:.0%}", uk_display(r["first"]), uk_display(r["last"]), ", ".join(r["channels"]),
+             f"{r['unanswered_rate']:.0%}", uk_display(r["first"]), uk_display(r["last"]), channels_said(r["channels"]),
              r["events"]] for r in frame.iter_rows(named=True)]
 
 

@@ -50,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
     from atlas.review import Review
 
     review = Review(case)  # what each note is about named as people read it (a record by exhibit), the time in UK time
+    names = review.finding_names() if any(n.about.startswith("finding:") for n in items) else None
     print_table(f"Notes: {len(items)}", ["#", "about", "note", "by", "at (UK)"],
-                [[n.seq, note_about_name(review, n.about), n.text, n.by, uk_time(n.at)] for n in items])
+                [[n.seq, note_about_name(review, n.about, names), n.text, n.by, uk_time(n.at)] for n in items])
     return 0

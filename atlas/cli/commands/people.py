@@ -11,10 +11,15 @@ separately and never merged silently.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from atlas.cli.output import console, print_json, print_table
 from atlas.wording import plural
+
+if TYPE_CHECKING:
+    from atlas.exhibits import PartyInfo
 
 NAME = "people"
 HELP = "parties, their identifiers and alias links (status, basis, strength), and proposals to review"
@@ -50,11 +55,14 @@ def run(args: argparse.Namespace) -> int:
               r["basis"], r["strength"], r["events"], " ".join(r["link_ids"])] for r in party["identifiers"]],
         )
     if view["proposals"]:
+        from atlas.exhibits import case_parties, source_refs
+
+        refs, parties = source_refs(case), case_parties(case)
         print_table(
             "Proposed links awaiting a decision, each by its two sides (atlas confirm / atlas reject CASE_DIR "
             f"LINK_ID, the link's {HANDLE_HEADER} in the last column)",
             ["a", "b", "basis", "strength", "score", "why", "support", HANDLE_HEADER],
-            [[_end(x, "a"), _end(x, "b"), x["basis"], x["strength"],
+            [[_end(x, "a", refs, parties), _end(x, "b", refs, parties), x["basis"], x["strength"],
               "" if x["score"] is None else f"{x['score']:.2f}", x["reason_shown"],
               plural(len(x["support"]), "record") + (f", e.g. {x['support_exhibits'][0]}" if x["support"] else ""),
               x["link_id"]]
@@ -73,10 +81,12 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _end(item: dict[str, object], end: str) -> str:
-    from atlas.normalise.identifiers import display
+def _end(item: dict[str, object], end: str, refs: Mapping[str, str], parties: Mapping[str, PartyInfo]) -> str:
+    """One side of a proposed link as :func:`atlas.exhibits.side_label` shows it (a display name with the
+    exhibit that shows it, a party by its name and role), and the party it already belongs to."""
+    from atlas.exhibits import side_label
 
     uri = str(item[end])
     party = item.get(f"{end}_party")
-    shown = display(uri) if uri.startswith("name:") else uri
+    shown = side_label(refs, parties, uri)
     return f"{shown} [{party}]" if party and not uri.startswith("party:") else shown

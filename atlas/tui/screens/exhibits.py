@@ -40,21 +40,24 @@ class ExhibitsScreen(ReviewScreen):
         self.sub_title = "Exhibits, notes and bookmarks"
         case = self.review.case
         items = tagged(case)
+        ns = notes(case)
+        # the findings' names, built once for every tag and note (no analysis when none is about a finding)
+        names = (self.review.finding_names() if any(e.kind != "event" for e in items)
+                 or any(n.about.startswith("finding:") for n in ns) else None)
         # an item named as people read it (a record by its exhibit, a finding by its time and records); the
         # handle `atlas exhibit untag` takes last (a record's is its store id: untag it here, with u)
         ex = pl.DataFrame(
-            [{"exhibit": e.reference, "kind": e.kind, "item": tagged_item_name(self.review, e),
+            [{"exhibit": e.reference, "kind": e.kind, "item": tagged_item_name(self.review, e, names),
               "description": e.description, "note": e.note, "tagged by": e.tagged_by, "at": e.tagged_at,
               HANDLE_HEADER: "" if e.kind == "event" else e.target, "_target": e.target} for e in items],
             schema={"exhibit": pl.String, "kind": pl.String, "item": pl.String, "description": pl.String,
                     "note": pl.String, "tagged by": pl.String, "at": pl.String, HANDLE_HEADER: pl.String,
                     "_target": pl.String})
         marks = bookmarks(case)
-        ns = notes(case)
         # notes counted 1, 2, 3 as a person counts them (the first read "4", its ledger sequence, kept as data);
         # who and when before the note, whose text is the long cell the table cuts (at 120 columns it cut "by")
         nf = pl.DataFrame(
-            [{"#": i, "about": note_about_name(self.review, n.about),
+            [{"#": i, "about": note_about_name(self.review, n.about, names),
               "by": n.by, "at (UK)": self.review.uk_seconds(n.at), "note": n.text, "_ledger_seq": n.seq}
              for i, n in enumerate(ns, start=1)]
             + [{"#": None, "about": self.review.record_ref(b), "by": "", "at (UK)": "", "note": "(bookmark)",

@@ -6,6 +6,7 @@ asks for the note. Nothing is decided on a single key press."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 import polars as pl
@@ -18,6 +19,7 @@ from textual.widgets import Header, Static
 from textual_fastdatatable import DataTable
 
 from atlas.decisions.naming import HANDLE_HEADER, handle_said, headed, link_name
+from atlas.exhibits import PartyInfo, case_parties, side_label
 from atlas.tui.base import AtlasFooter, ReviewScreen, guarded
 from atlas.tui.frames import short_uri
 from atlas.tui.widgets import DecisionPrompt, FrameTable, ask
@@ -35,11 +37,15 @@ def identifier_rows(view: dict[str, object], source_names: dict[str, str] | None
     return pl.DataFrame(rows, schema=schema)
 
 
-def link_rows(view: dict[str, object], source_names: dict[str, str] | None = None) -> pl.DataFrame:
+def link_rows(view: dict[str, object], source_names: Mapping[str, str] | None = None,
+              parties: Mapping[str, PartyInfo] | None = None) -> pl.DataFrame:
+    """The links, each side as :func:`atlas.exhibits.side_label` shows it (a party by its name and role, never
+    ``party:suspect``); the ledger's sides kept hidden (``_a``, ``_b``) to name the link in a decision."""
     order = {"proposed": 0, "confirmed": 1, "rejected": 2}
     links = sorted(view["links"], key=lambda lk: (order.get(lk["status"], 3), -(lk["score"] or 0), lk["link_id"]))  # type: ignore[call-overload]
+    refs, named = source_names or {}, parties or {}
     rows = [
-        {"a": short_uri(lk["a"], source_names), "b": short_uri(lk["b"], source_names),
+        {"a": side_label(refs, named, lk["a"]), "b": side_label(refs, named, lk["b"]), "_a": lk["a"], "_b": lk["b"],
          "status": lk["status"], "strength": lk["strength"], "basis": lk["basis"],
          "score": "" if lk["score"] is None else f"{lk['score']:.2f}", "why": lk["reason_shown"],
          "records": len(lk["support"]),
@@ -48,7 +54,7 @@ def link_rows(view: dict[str, object], source_names: dict[str, str] | None = Non
         for lk in links
     ]
     schema: dict[str, pl.DataType | type[pl.DataType]] = {
-        **{k: pl.String for k in ("a", "b", "status", "strength", "basis", "score", "why")},
+        **{k: pl.String for k in ("a", "b", "_a", "_b", "status", "strength", "basis", "score", "why")},
         "records": pl.Int64, "decided": pl.String, HANDLE_HEADER: pl.String, "_support": pl.List(pl.String)}
     return pl.DataFrame(rows, schema=schema)
 
@@ -84,7 +90,7 @@ class PeopleScreen(ReviewScreen):
         view = self.review.people()
         names = self.review.source_refs()  # a name is shown with its exhibit (Dan (name in JA/7)), as everywhere
         idents = identifier_rows(view, names)
-        self.links = link_rows(view, names)
+        self.links = link_rows(view, names, case_parties(self.review.case))
         decided = view["decided"]
         self.query_one("#people-caption", Static).update(
             f"{len(view['parties'])} parties; links: {decided['proposed']} awaiting review, {decided['confirmed']} "
@@ -136,7 +142,8 @@ class PeopleScreen(ReviewScreen):
         from atlas.identity.ledger import decide
 
         lid = str(row[HANDLE_HEADER])
-        name = link_name(str(row["a"]), str(row["b"]))  # by its two sides; the handle (atlas confirm) after them
+        # by its two sides; the handle (atlas confirm) after them
+        name = link_name(self.review.source_refs(), case_parties(self.review.case), str(row["_a"]), str(row["_b"]))
         if self.nothing_to_reopen(headed(name), str(row["status"]), status, undecided="proposed"):
             return
         subject = (f"{row['a']} ↔ {row['b']}  {handle_said(lid)}\nbasis {row['basis']} ({row['strength']}), now {row['status']}"
