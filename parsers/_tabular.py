@@ -587,7 +587,7 @@ def _csv_sheet(path: Path, head: bytes, complete: bool, *, loader: bool, data: b
             said: list[Recoded] = []
             if layout.encoding == "utf-16":  # read as its UTF-8 text (as it always was), bounded per record in it
                 utf8 = utf16_file_as_utf8(path) if data is None else utf16_as_utf8(data)
-                sheet.recoded = _utf16_losses(path, data, utf8, judged)
+                sheet.recoded = utf16_losses(path, data, b"\xef\xbf\xbd" in utf8, judged)
                 sheet.preamble_long, sheet.long = csv_long_records_in(utf8, TABLE_LINE_BYTES, skip)
                 return read_csv(path, replace(layout, encoding="utf-8"), skip=skip, cut=sheet.preamble_long + sheet.long,
                                 data=utf8)
@@ -615,14 +615,15 @@ def _empty_is_null(held: bytes | None, options: dict[str, Any]) -> dict[str, Any
     return {k: v for k, v in options.items() if k != "null_values"}
 
 
-def _utf16_losses(path: Path, data: bytes | None, utf8: bytes, judged: int) -> list[Recoded]:
+def utf16_losses(path: Path, data: bytes | None, replaced: bool, judged: int) -> list[Recoded]:
     """What a UTF-16 file's conversion to UTF-8 (:func:`parsers._bounds.utf16_as_utf8`, ``errors="replace"``)
     did not read as UTF-16: its runs of bytes that are not UTF-16 (each one U+FFFD) and an odd last byte
     (dropped). Only a conversion holding U+FFFD, or an odd-sized file, is looked at again (the file's own
-    bytes, decoded once more with each replaced run recorded): a U+FFFD the file itself holds is no loss."""
+    bytes, decoded once more with each replaced run recorded): a U+FFFD the file itself holds is no loss.
+    ``replaced``: the UTF-8 made holds a U+FFFD; ``data``: the file's bytes, if in hand."""
     raw_size = len(data) if data is not None else path.stat().st_size
     odd = (raw_size - 2) % 2 == 1
-    if b"\xef\xbf\xbd" not in utf8 and not odd:
+    if not replaced and not odd:
         return []
     raw = data if data is not None else path.read_bytes()
     enc = "utf-16-le" if raw.startswith(b"\xff\xfe") else "utf-16-be"

@@ -129,6 +129,15 @@ _PADDING: Final = 32
 """Zero bytes after a file's bytes in :class:`TextBytes`' buffer (its 8-byte words read past any position)."""
 
 
+def _utf16_lost(path: Path, replaced: bool) -> list[str]:
+    """What a UTF-16 file's conversion did not read as UTF-16 (a surrogate half alone: U+FFFD; an odd last
+    byte: dropped), said as the tabular reader says it (:func:`parsers._tabular.utf16_losses`); [] for
+    nearly every file (``replaced``: its UTF-8 holds a U+FFFD, so the file is looked at again)."""
+    from parsers._tabular import utf16_losses
+
+    return [r.note() for r in utf16_losses(path, None, replaced, 0)]
+
+
 def _utf16_name(path: Path) -> str:
     with path.open("rb") as fh:
         return "UTF-16-LE" if fh.read(2) == b"\xff\xfe" else "UTF-16-BE"
@@ -227,8 +236,9 @@ class TextBytes:
             if long:  # (a hostile file: read by the plain rule, which cuts it)
                 buf.close()
                 return cls._read_utf16_plain(path, format_name, bound, is_header, keep_breaks)
+        lost = _utf16_lost(path, buf.find(b"\xef\xbf\xbd", 0, n) >= 0)
         made = cls._checked(path, format_name, np.frombuffer(buf, dtype=np.uint8, count=n + _PADDING), n)
-        made[2].insert(0, f"UTF-16 text ({_utf16_name(path)}, byte-order mark): read as UTF-16 and converted to UTF-8")
+        made[2][:0] = [f"UTF-16 text ({_utf16_name(path)}, byte-order mark): read as UTF-16 and converted to UTF-8", *lost]
         made[0].long = []
         made[0].breaks_kept = keep_breaks
         return made
@@ -240,6 +250,7 @@ class TextBytes:
         """The plain rule of :meth:`_read_utf16`: the UTF-8 made, then copied into a padded buffer."""
         encoding = _utf16_name(path)
         data = utf16_file_as_utf8(path)  # (read in pieces: the file is never held whole beside its UTF-8)
+        lost = _utf16_lost(path, b"\xef\xbf\xbd" in data)
         long: list[LongLine] = []
         if bound is not None:
             long = chat_long_blocks_in(data, bound, is_header) if is_header is not None else long_lines_in(data, bound)
@@ -251,7 +262,7 @@ class TextBytes:
         size = len(data)
         del data
         made = cls._checked(path, format_name, a, size)
-        made[2].insert(0, f"UTF-16 text ({encoding}, byte-order mark): read as UTF-16 and converted to UTF-8")
+        made[2][:0] = [f"UTF-16 text ({encoding}, byte-order mark): read as UTF-16 and converted to UTF-8", *lost]
         made[0].long = long
         made[0].breaks_kept = keep_breaks
         return made

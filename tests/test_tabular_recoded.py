@@ -160,3 +160,29 @@ def test_the_piecewise_recode_is_the_whole_decode(monkeypatch: pytest.MonkeyPatc
         assert pieces == whole.encode("utf-8"), data
         assert ((tally.first, tally.places, tally.count, tally.undefined, tally.undefined_first)
                 == (by_piece.first, by_piece.places, by_piece.count, by_piece.undefined, by_piece.undefined_first)), data
+
+
+def test_a_utf16_chat_says_what_was_not_utf16(seeds: dict[str, Path], tmp_path: Path) -> None:
+    """The chat engine (:mod:`parsers._text_columns`, WhatsApp text) converts a UTF-16 file as the tabular reader
+    does: a surrogate half alone (U+FFFD) and an odd last byte (dropped) were not said; now they are."""
+    parser = parsers.by_name("whatsapp-text")
+    text = seeds["whatsapp-text"].read_bytes().decode("utf-8-sig")
+    good = b"\xff\xfe" + text.encode("utf-16-le")
+    at = good.rfind("\n".encode("utf-16-le"), 0, len(good) - 4)  # inside the last message's line
+    bad = good[:at] + b"\x00\xd8" + good[at:] + b"x"
+    got = {}
+    for name, data in (("good", good), ("bad", bad)):
+        path = tmp_path / name / seeds["whatsapp-text"].name
+        path.parent.mkdir()
+        path.write_bytes(data)
+        got[name] = parser.parse(path, ParseContext(source_id="s", path=path))
+    said = [a for a in got["bad"].assumptions if a not in got["good"].assumptions]
+    line = good[2:at].decode("utf-16-le").count("\n") + 1
+    assert said == [
+        f"UTF-16 (byte-order mark): 2 bytes in 1 place that are not UTF-16 (half a surrogate pair without the other) "
+        f"read as U+FFFD, the replacement character, the first at byte offset {at:,} (counted from 0; line "
+        f"{line:,}); the rest as UTF-16; the "
+        "bytes are kept unchanged in the source file",
+        f"UTF-16 (byte-order mark): the file's last byte, at byte offset {len(bad) - 1:,}, is half a character (the "
+        "file has an odd number of bytes): not read; it is kept unchanged in the source file"], got["bad"].assumptions
+    assert got["bad"].records_read == got["good"].records_read
