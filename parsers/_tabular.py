@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import contextvars
 import csv
 import io
 import re
@@ -59,10 +58,14 @@ import polars as pl
 from atlas.errors import FormatError, NotASourceError
 from atlas.model import REJECT_SCHEMA
 from parsers._bounds import (
+    DECODE_TALLY,
     EXCERPT_CHARS,
+    REPLACED_COUNTED,
     TABLE_LINE_BYTES,
+    DecodeTally,
     LongLine,
     _break_before,
+    counted_decoding,
     csv_long_records,
     csv_long_records_in,
     line_numbers,
@@ -88,30 +91,6 @@ _BOMS: Final = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\
 # --- text --------------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class _Tally:
-    """What a decode under :func:`_recorded` did not read as its encoding: the first such byte, how many
-    runs and bytes, and (Windows-1252) the bytes with no character in it. Counts, not spans: a 2 GB file
-    of Windows-1252 text has millions of such runs."""
-
-    first: int = -1
-    places: int = 0
-    count: int = 0
-    undefined_first: int = -1
-    undefined: int = 0
-    base: int = 0
-    """The offset of the piece being decoded (:func:`_utf8_recoded` decodes a file piece by piece)."""
-
-    def saw(self, exc: UnicodeDecodeError) -> None:
-        if self.first < 0:
-            self.first = self.base + exc.start
-        self.places += 1
-        self.count += exc.end - exc.start
-
-
-_SEEN: contextvars.ContextVar[_Tally | None] = contextvars.ContextVar("atlas_decode_seen", default=None)
-"""The tally of the decode under way in :func:`_recorded` (None: not counted)."""
-
 _CP1252_UNDEFINED: Final = frozenset((0x81, 0x8D, 0x8F, 0x90, 0x9D))
 """Bytes Windows-1252 gives no character."""
 _CP1252: Final = tuple(chr(b) if b in _CP1252_UNDEFINED else bytes([b]).decode("cp1252") for b in range(256))
@@ -124,7 +103,7 @@ def _cp1252_for_invalid(exc: UnicodeError) -> tuple[str, int]:
     if not isinstance(exc, UnicodeDecodeError):
         raise exc
     piece = exc.object[exc.start:exc.end]
-    tally = _SEEN.get()
+    tally = DECODE_TALLY.get()
     if tally is not None:
         tally.saw(exc)
         for i, b in enumerate(piece):
@@ -135,55 +114,33 @@ def _cp1252_for_invalid(exc: UnicodeError) -> tuple[str, int]:
     return "".join(_CP1252[b] for b in piece), exc.end
 
 
-def _replaced_counted(exc: UnicodeError) -> tuple[str, int]:
-    """A codec error handler: ``errors="replace"`` (U+FFFD), each replaced run counted under :func:`_recorded`."""
-    if not isinstance(exc, UnicodeDecodeError):
-        raise exc
-    tally = _SEEN.get()
-    if tally is not None:
-        tally.saw(exc)
-    return "\ufffd", exc.end
-
-
-REPLACED_COUNTED: Final = "atlas-replace-counted"
-codecs.register_error(REPLACED_COUNTED, _replaced_counted)
-
-
 _RECODE_PIECE: Final = 16 << 20
 """Bytes :func:`_utf8_recoded` decodes at a time (then up to the next line break)."""
 
 
-def _utf8_recoded(buf: bytes) -> tuple[bytes, _Tally]:
+def _utf8_recoded(buf: bytes) -> tuple[bytes, DecodeTally]:
     """``buf`` as UTF-8 with each byte that is not UTF-8 read as Windows-1252
     (:data:`CP1252_FOR_INVALID`), and what was so read. Decoded a piece at a time, each ending at a line
     break (no UTF-8 sequence runs over one, so the same text as decoding it whole), so besides ``buf``
     only its UTF-8 answer is held whole, not the whole file as text as well."""
-    tally = _Tally()
     out = io.BytesIO()
-    token = _SEEN.set(tally)
-    try:
-        with memoryview(buf) as view:
-            pos, n = 0, len(buf)
-            while pos < n:
-                k = buf.find(b"\n", pos + _RECODE_PIECE) if pos + _RECODE_PIECE < n else -1
-                end = n if k < 0 else k + 1
-                tally.base = pos
-                out.write(str(view[pos:end], "utf-8", CP1252_FOR_INVALID).encode("utf-8"))
-                pos = end
-    finally:
-        _SEEN.reset(token)
+    with counted_decoding() as tally, memoryview(buf) as view:
+        pos, n = 0, len(buf)
+        while pos < n:
+            k = buf.find(b"\n", pos + _RECODE_PIECE) if pos + _RECODE_PIECE < n else -1
+            end = n if k < 0 else k + 1
+            tally.base = pos
+            out.write(str(view[pos:end], "utf-8", CP1252_FOR_INVALID).encode("utf-8"))
+            pos = end
     return out.getvalue(), tally
 
 
-def _recorded(data: bytes, encoding: str, errors: str) -> tuple[str, _Tally]:
+def _recorded(data: bytes, encoding: str, errors: str) -> tuple[str, DecodeTally]:
     """``data`` decoded with ``errors`` (:data:`CP1252_FOR_INVALID` or :data:`REPLACED_COUNTED`), and what
-    that handler read (:class:`_Tally`): so a reader can say what it did not read as ``encoding``."""
-    tally = _Tally()
-    token = _SEEN.set(tally)
-    try:
+    that handler read (:class:`parsers._bounds.DecodeTally`): so a reader can say what it did not read as
+    ``encoding``."""
+    with counted_decoding() as tally:
         return data.decode(encoding, errors), tally
-    finally:
-        _SEEN.reset(token)
 
 
 CP1252_FOR_INVALID: Final = "atlas-cp1252-for-invalid"
@@ -586,8 +543,9 @@ def _csv_sheet(path: Path, head: bytes, complete: bool, *, loader: bool, data: b
         def load(skip: int) -> pl.DataFrame:
             said: list[Recoded] = []
             if layout.encoding == "utf-16":  # read as its UTF-8 text (as it always was), bounded per record in it
-                utf8 = utf16_file_as_utf8(path) if data is None else utf16_as_utf8(data)
-                sheet.recoded = utf16_losses(path, data, b"\xef\xbf\xbd" in utf8, judged)
+                with counted_decoding() as tally:  # (counts what is replaced: no pass over a valid file's text)
+                    utf8 = utf16_file_as_utf8(path) if data is None else utf16_as_utf8(data)
+                sheet.recoded = utf16_losses(path, data, tally.places > 0, judged)
                 sheet.preamble_long, sheet.long = csv_long_records_in(utf8, TABLE_LINE_BYTES, skip)
                 return read_csv(path, replace(layout, encoding="utf-8"), skip=skip, cut=sheet.preamble_long + sheet.long,
                                 data=utf8)
@@ -618,9 +576,10 @@ def _empty_is_null(held: bytes | None, options: dict[str, Any]) -> dict[str, Any
 def utf16_losses(path: Path, data: bytes | None, replaced: bool, judged: int) -> list[Recoded]:
     """What a UTF-16 file's conversion to UTF-8 (:func:`parsers._bounds.utf16_as_utf8`, ``errors="replace"``)
     did not read as UTF-16: its runs of bytes that are not UTF-16 (each one U+FFFD) and an odd last byte
-    (dropped). Only a conversion holding U+FFFD, or an odd-sized file, is looked at again (the file's own
-    bytes, decoded once more with each replaced run recorded): a U+FFFD the file itself holds is no loss.
-    ``replaced``: the UTF-8 made holds a U+FFFD; ``data``: the file's bytes, if in hand."""
+    (dropped). Only a conversion that replaced something, or an odd-sized file, is looked at again (the
+    file's own bytes, decoded once more, for where the first such run is).
+    ``replaced``: the conversion replaced something (:func:`parsers._bounds.counted_decoding`); ``data``: the
+    file's bytes, if in hand."""
     raw_size = len(data) if data is not None else path.stat().st_size
     odd = (raw_size - 2) % 2 == 1
     if not replaced and not odd:
@@ -667,7 +626,7 @@ def _read_utf8_recoded(buf: bytes, options: dict[str, Any], cut: list[LongLine],
     return pl.read_csv(io.BytesIO(utf8), encoding="utf8", **options)
 
 
-def _undefined(buf: bytes, tally: _Tally, cut: list[LongLine], judged: int, encoding: str) -> list[Recoded]:
+def _undefined(buf: bytes, tally: DecodeTally, cut: list[LongLine], judged: int, encoding: str) -> list[Recoded]:
     """The bytes a Windows-1252 read found with no character in it (kept as control characters), if any."""
     if not tally.undefined:
         return []
