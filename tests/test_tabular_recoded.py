@@ -186,3 +186,20 @@ def test_a_utf16_chat_says_what_was_not_utf16(seeds: dict[str, Path], tmp_path: 
         f"UTF-16 (byte-order mark): the file's last byte, at byte offset {len(bad) - 1:,}, is half a character (the "
         "file has an odd number of bytes): not read; it is kept unchanged in the source file"], got["bad"].assumptions
     assert got["bad"].records_read == got["good"].records_read
+
+
+@pytest.mark.parametrize("seed", ["cdr", "tool-export"])
+def test_an_ingest_stores_the_note_with_the_source(seeds: dict[str, Path], tmp_path: Path, seed: str) -> None:
+    """Through the ingest (a CDR is handed over as the file's bytes, read once and hashed): the note is in
+    the source's stored assumptions, and the row's text is as written."""
+    from atlas.ingest import IngestOptions, ingest_file
+    from atlas.store import Case, init_case
+    from atlas.store.manifest import TEMPLATE
+
+    init_case(tmp_path / "case", TEMPLATE)
+    path = tmp_path / seeds[seed].name
+    path.write_bytes(_with_late_byte(seeds[seed], "É".encode("cp1252")))
+    _, staged = ingest_file(Case.open(tmp_path / "case"), path, IngestOptions(format=SEEDS[seed][0]))
+    assert staged is not None
+    assert sum(a.startswith("UTF-8 in the first") for a in staged.source["assumptions"]) == 1
+    assert not any("\ufffd" in v for c in staged.events.select(pl.col(pl.String)).iter_columns() for v in c if v)
