@@ -162,17 +162,19 @@ def test_the_piecewise_recode_is_the_whole_decode(monkeypatch: pytest.MonkeyPatc
                 == (by_piece.first, by_piece.places, by_piece.count, by_piece.undefined, by_piece.undefined_first)), data
 
 
-def test_a_utf16_chat_says_what_was_not_utf16(seeds: dict[str, Path], tmp_path: Path) -> None:
-    """The chat engine (:mod:`parsers._text_columns`, WhatsApp text) converts a UTF-16 file as the tabular reader
-    does: a surrogate half alone (U+FFFD) and an odd last byte (dropped) were not said; now they are."""
-    parser = parsers.by_name("whatsapp-text")
-    text = seeds["whatsapp-text"].read_bytes().decode("utf-8-sig")
+@pytest.mark.parametrize("seed", ["whatsapp-text", "signal-text"])
+def test_a_utf16_chat_says_what_was_not_utf16(seeds: dict[str, Path], tmp_path: Path, seed: str) -> None:
+    """The chat parsers (WhatsApp text through :mod:`parsers._text_columns`, Signal text) convert a UTF-16 file
+    as the tabular reader does: a surrogate half alone (U+FFFD) and an odd last byte (dropped) were not said;
+    now they are."""
+    parser = parsers.by_name(SEEDS[seed][0])
+    text = seeds[seed].read_bytes().decode("utf-8-sig")
     good = b"\xff\xfe" + text.encode("utf-16-le")
     at = good.rfind("\n".encode("utf-16-le"), 0, len(good) - 4)  # inside the last message's line
     bad = good[:at] + b"\x00\xd8" + good[at:] + b"x"
     got = {}
     for name, data in (("good", good), ("bad", bad)):
-        path = tmp_path / name / seeds["whatsapp-text"].name
+        path = tmp_path / name / seeds[seed].name
         path.parent.mkdir()
         path.write_bytes(data)
         got[name] = parser.parse(path, ParseContext(source_id="s", path=path))
