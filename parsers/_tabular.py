@@ -394,14 +394,16 @@ class Recoded:
 
     def note(self) -> str:
         where = f"byte offset {self.first:,} (counted from 0; line {self.line:,})"
-        many = f"{self.count:,} byte{'s' if self.count != 1 else ''} in {self.places:,} place{'s' if self.places != 1 else ''}"
+        many = (f"{self.count:,} byte{'s' if self.count != 1 else ''} in {self.places:,} "
+                f"place{'s' if self.places != 1 else ''}")
         if self.read_as == "cp1252":
             return (f"UTF-8 in the first {self.judged:,} bytes, where the encoding was judged; from {where}, bytes "
                     f"that are not UTF-8 ({many}) read as Windows-1252, the rest as UTF-8")
         if self.read_as == "c1":
-            return (f"{self.count:,} byte{' that is' if self.count == 1 else 's that are'} neither UTF-8 nor Windows-1252 (0x81, 0x8D, 0x8F, 0x90 or 0x9D: Windows-1252 "
-                    "has no character for them) kept as the control character of the same number (U+0081 ...), the "
-                    f"first at {where}")
+            what = f"{self.count:,} byte{' that is' if self.count == 1 else 's that are'}"
+            return (f"{what} neither UTF-8 nor Windows-1252 (0x81, 0x8D, 0x8F, 0x90 or 0x9D: Windows-1252 has no "
+                    "character for them) kept as the control character of the same number (U+0081 ...), the first "
+                    f"at {where}")
         if self.read_as == "dropped":
             return (f"UTF-16 (byte-order mark): the file's last byte, at byte offset {self.first:,}, is half a "
                     "character (the file has an odd number of bytes): not read; it is kept unchanged in the source file")
