@@ -771,12 +771,7 @@ class ValueOverBound:
 
     @property
     def text(self) -> str:
-        where = "it holds"
-        if self.field is not None:
-            field = _FIELD_NAMES.get(self.field, self.field)
-            if self.table is not None:
-                field = f"{self.table.replace('_', ' ')} row's {field.replace('_', ' ')}"
-            where = f"its {field} holds"
+        where = _where_held(self.field, self.table)
         least = self.text_at_least if self.text_at_least is not None else self.size // ESCAPE_BYTES
         size = (f"a value written in {self.size:,} bytes with its escapes (at least {least:,} bytes of text)"
                 if self.escaped else f"a value of {self.size:,} bytes")
@@ -786,6 +781,17 @@ class ValueOverBound:
             place = f" (at byte offset {self.offset:,}{other})"
         return (f"{self.ref} of {self.name}: {where} {size}{place}, over the {self.bound:,}-byte bound on one value of "
                 f"{self.what}: not stored (no real value is that long); the record is kept unchanged in the source file")
+
+
+def _where_held(field: str | None, table: str | None) -> str:
+    """Where a cut value was, for a reject's reason: ``its text holds``, ``its message row's sender holds``,
+    or ``it holds`` where the field is not known."""
+    if field is None:
+        return "it holds"
+    name = _FIELD_NAMES.get(field, field)
+    if table is not None:
+        name = f"{table.replace('_', ' ')} row's {name.replace('_', ' ')}"
+    return f"its {name} holds"
 
 
 @dataclass(frozen=True)
@@ -810,12 +816,7 @@ class ValueNotUtf8:
 
     @property
     def text(self) -> str:
-        where = "it holds"
-        if self.field is not None:
-            field = _FIELD_NAMES.get(self.field, self.field)
-            if self.table is not None:
-                field = f"{self.table.replace('_', ' ')} row's {field.replace('_', ' ')}"
-            where = f"its {field} holds"
+        where = _where_held(self.field, self.table)
         other = f" of {self.offset_file}" if self.offset_file not in (None, self.name) else ""
         fault = (f"that is not UTF-16 text: code unit 0x{self.byte:04X} at byte offset {self.at:,} is half of no surrogate "
                  "pair" if self.utf16 else

@@ -33,18 +33,65 @@ def unbroken_cm(chars: int, *, small: bool) -> float:
     return math.ceil((chars * CELL_PT[small] * 0.6 / 72 * 2.54 + 0.4) * 10) / 10
 
 
+def unbroken_chars(width_cm: float, *, small: bool, em: float = 0.75) -> int:
+    """How many characters a column ``width_cm`` wide surely holds on one line: :func:`unbroken_cm` turned
+    round, at a wider ``em`` a character (0.6 em fits digits and most words in Arial; where Arial is
+    missing LibreOffice lays out in DejaVu Sans, whose 'm' is 0.97 em: 'same-messages' did not fit
+    the 13 characters 0.6 em promised). A token that may not break and does not fit is cut at an
+    arbitrary character, so this errs short."""
+    return max(0, math.floor((width_cm - 0.4) / (CELL_PT[small] * em / 72 * 2.54)))
+
+
+COLUMN_FLOOR_CHARS: Final = 3
+"""What any other column keeps when identifier columns widen, unless it was given less: three characters
+a line, about as narrow as a column can be and still be read. Identifiers whole come first (session 17's
+links table gives its basis column 1.2 cm so that 'email:daniel.sample.alias@example.org' holds on one
+line), but not at any price: clean 71048 (session 18) asked for two 48-character Snapchat ids, which left
+the other columns nothing, and the whole report stopped with an internal error."""
+
+
 def unbroken_widths(widths: list[float], columns: dict[int, int], *, small: bool) -> list[float]:
     """Relative column ``widths`` with each of ``columns`` (index → characters, at least
     :data:`IDENTIFIER_CHARS` for identifiers) wide enough to hold that many characters unbroken
-    (:func:`unbroken_cm`), the other columns narrowed in proportion so the table still fits the page."""
+    (:func:`unbroken_cm`), the other columns narrowed in proportion so the table still fits the page,
+    none below :data:`COLUMN_FLOOR_CHARS` (or its own share, if less). Always a layout: where the page
+    cannot hold every such column unbroken, they share what the other columns leave: each that fits an
+    even share keeps what it needs, the widest share the rest evenly, and their longest tokens break as
+    the cell wraps them (data chose their length; the document must still be written)."""
     total = sum(widths)
     page = [w / total * CONTENT_WIDTH_CM for w in widths]
     need = {i: max(page[i], unbroken_cm(n, small=small)) for i, n in columns.items()}
-    rest = sum(w for i, w in enumerate(page) if i not in need)
+    others = [i for i in range(len(page)) if i not in need]
+    floor = {i: min(page[i], unbroken_cm(COLUMN_FLOOR_CHARS, small=small)) for i in others}
+    room, wanted = CONTENT_WIDTH_CM - sum(floor.values()), sum(need.values())
+    if wanted > room:
+        need = _shared(need, room)
+    elif not others:  # the page is theirs
+        need = {i: n * room / wanted for i, n in need.items()}
+    out: dict[int, float] = dict(need)
     left = CONTENT_WIDTH_CM - sum(need.values())
-    if left <= 0 or rest <= 0:
-        raise ValueError(f"columns {sorted(columns)} cannot hold {columns} characters within the page")
-    return [need[i] if i in need else w * left / rest for i, w in enumerate(page)]
+    while others:  # each other column its share of what is left, a column below its floor held there
+        share = sum(page[i] for i in others)
+        short = [i for i in others if page[i] * left / share < floor[i]]
+        if not short:
+            out |= {i: page[i] * left / share for i in others}
+            break
+        for i in short:
+            out[i] = floor[i]
+            left -= floor[i]
+            others.remove(i)
+    return [out[i] for i in range(len(page))]
+
+
+def _shared(need: dict[int, float], room: float) -> dict[int, float]:
+    """``room`` shared among columns that together need more: from the narrowest need up, each its need
+    or an even share of what is left, whichever is less."""
+    out: dict[int, float] = {}
+    order = sorted(need, key=lambda i: (need[i], i))
+    for k, i in enumerate(order):
+        out[i] = min(need[i], room / (len(order) - k))
+        room -= out[i]
+    return out
 
 
 @dataclass

@@ -276,7 +276,7 @@ def heat_chart(findings: Findings, subject: str) -> Any:
              fill_color={"field": "n", "transform": mapper})
     fig.text(x="hour_label", y="day_name", text="text", source=src, text_align="center", text_baseline="middle",
              text_font_size="9px", text_color="ink")
-    fig.add_layout(ColorBar(color_mapper=mapper, ticker=BasicTicker(desired_num_ticks=5),
+    fig.add_layout(ColorBar(color_mapper=mapper, ticker=BasicTicker(desired_num_ticks=5, min_interval=1),
                             formatter=NumeralTickFormatter(format="0"), width=12), "right")
     fig.xaxis.axis_label = "hour of day"
     fig.grid.visible = False

@@ -73,14 +73,21 @@ def warnings(inputs: ReportInputs, findings: Findings, extra: Sequence[str] = ()
                              findings.s2a.warnings if findings.s2a is not None else (), extra)
 
 
+def change(now: object, then: object) -> str:
+    """What confirming would change, as 'now \u2192 then'; a value it leaves alone reads 'now (unchanged)',
+    not '11/07/2026 \u2192 11/07/2026', which reads as a change that did not register (covert 71046)."""
+    return f"{now} (unchanged)" if now == then else f"{now} \u2192 {then}"
+
+
 def _if_all_confirmed(effect: Any) -> list[str]:
     """The line saying what confirming every open item of a kind would change, where it changes anything."""
     if effect is None or not effect.changes:
         return []
-    return [f"Confirming them all would make the incidents {effect.incidents_now} \u2192 "
-            f"{effect.incidents_if_confirmed} and the last incident "
-            f"{uk_date(effect.last_incident_now) if effect.last_incident_now else 'none'} \u2192 "
-            f"{uk_date(effect.last_incident_if_confirmed) if effect.last_incident_if_confirmed else 'none'}."]
+    return [f"Confirming them all would make the incidents {change(effect.incidents_now, effect.incidents_if_confirmed)} "
+            "and the last incident "
+            + change(uk_date(effect.last_incident_now) if effect.last_incident_now else "none",
+                     uk_date(effect.last_incident_if_confirmed) if effect.last_incident_if_confirmed else "none")
+            + "."]
 
 
 def listed_not_counted(conduct: Any) -> tuple[str, ...]:

@@ -40,7 +40,7 @@ from .document import IDENTIFIER_CHARS, Bullets, Document, Para, Section, Table,
 from .findings import Findings
 from .inputs import ReportInputs
 from .redaction import free_text, redaction_note
-from .review_view import pending_effect, place_label
+from .review_view import change, pending_effect, place_label
 from .review_view import warnings as review_warnings
 from .style import uk_date, uk_time
 from .tagged import describe_finding
@@ -544,17 +544,20 @@ def _possible_breaches(inputs: ReportInputs, conduct: ConductResult, case: Case 
     if effect is not None:
         facts["possible_breaches_if_confirmed"] = effect.to_json()
 
-        def day(d: date | None) -> str:
-            return uk_date(d) if d else "none"
         out.append(Para(
-            f"If the {plural(effect.open, 'open one')} were confirmed: breaches {len(conduct.breaches)} \u2192 "
-            f"{len(conduct.breaches) + effect.open}; incidents {effect.incidents_now} \u2192 "
-            f"{effect.incidents_if_confirmed}; last incident {day(effect.last_incident_now)} \u2192 "
-            f"{day(effect.last_incident_if_confirmed)}; last day to lay an information under "
-            f"{inputs.rules.offence('pha-s2a').short} {day(effect.deadline_now)} \u2192 {day(effect.deadline_if_confirmed)}"
+            f"If the {plural(effect.open, 'open one')} were confirmed: breaches "
+            f"{change(len(conduct.breaches), len(conduct.breaches) + effect.open)}; incidents "
+            f"{change(effect.incidents_now, effect.incidents_if_confirmed)}; last incident "
+            f"{change(_day(effect.last_incident_now), _day(effect.last_incident_if_confirmed))}; last day to lay an "
+            f"information under {inputs.rules.offence('pha-s2a').short} "
+            f"{change(_day(effect.deadline_now), _day(effect.deadline_if_confirmed))}"
             + (f" (new incident days: {', '.join(uk_date(d) for d in effect.added_dates)})" if effect.added_dates else "")
             + ". Until an officer confirms them, the verdict above runs from the last incident without them."))
     return out
+
+
+def _day(d: date | None) -> str:
+    return uk_date(d) if d else "none"
 
 
 def _possible_colocations(inputs: ReportInputs, conduct: ConductResult, case: Case, facts: dict[str, Any]) -> Section:
@@ -601,11 +604,11 @@ def _possible_colocations(inputs: ReportInputs, conduct: ConductResult, case: Ca
     if effect is not None:
         facts["possible_colocations_if_confirmed"] = effect.to_json()
         sec.blocks.append(Para(
-            f"If the {plural(effect.open, 'open one')} were confirmed: incidents {effect.incidents_now} \u2192 "
-            f"{effect.incidents_if_confirmed}; last incident {uk_date(effect.last_incident_now) if effect.last_incident_now else 'none'} "
-            f"\u2192 {uk_date(effect.last_incident_if_confirmed) if effect.last_incident_if_confirmed else 'none'}; last day to "
-            f"lay an information under {inputs.rules.offence('pha-s2a').short} {uk_date(effect.deadline_now) if effect.deadline_now else 'none'} \u2192 "
-            f"{uk_date(effect.deadline_if_confirmed) if effect.deadline_if_confirmed else 'none'}"
+            f"If the {plural(effect.open, 'open one')} were confirmed: incidents "
+            f"{change(effect.incidents_now, effect.incidents_if_confirmed)}; last incident "
+            f"{change(_day(effect.last_incident_now), _day(effect.last_incident_if_confirmed))}; last day to lay an "
+            f"information under {inputs.rules.offence('pha-s2a').short} "
+            f"{change(_day(effect.deadline_now), _day(effect.deadline_if_confirmed))}"
             + (f" (new incident days: {', '.join(uk_date(d) for d in effect.added_dates)})" if effect.added_dates else "")
             + ". Until an officer confirms them, the verdict above runs from the last incident without them."))
     return sec

@@ -362,9 +362,10 @@ def _method(inputs: ReportInputs, parts: StatementParts, subject: str, facts: di
     redacted = redaction_note(inputs.case)
     if redacted:
         meth.blocks.append(Para(redacted))
+    # the example numbers with no-break spaces: split at a line end ('+44 7700' / '900123') one reads as two (s18)
     meth.blocks.append(Para(
-        "Telephone numbers were written in one international form (for example +44 7700 900123 for 07700 900123), so "
-        "that the same number is recognised in every exhibit. Each exhibit records times by its own clock and in its "
+        "Telephone numbers were written in one international form (for example +44\u00a07700\u00a0900123 for "
+        "07700\u00a0900123), so that the same number is recognised in every exhibit. Each exhibit records times by its own clock and in its "
         "own way; every time was converted to Coordinated Universal Time (UTC) and is given in this statement in UK "
         "local time, with GMT or BST stated."))
     meth.blocks.append(Para(

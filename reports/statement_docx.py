@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import io
 import zipfile
+from dataclasses import fields, is_dataclass, replace
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from docx import Document as new_docx
 from docx.document import Document as DocxDocument
@@ -31,8 +32,12 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph
+from docx.text.run import Run
 
-from .document import CELL_PT, CONTENT_WIDTH_CM, Bullets, Document, Figure, Para, Table
+from atlas.export.text import xml_safe
+
+from .document import CELL_PT, CONTENT_WIDTH_CM, IDENTIFIER_CHARS, Bullets, Document, Figure, Para, Table, unbroken_chars
+from .line_breaks import NO_BREAK_HYPHEN, keep_whole
 
 FONT: Final = "Arial"
 MONO: Final = "Courier New"
@@ -61,6 +66,22 @@ def _field(paragraph: Paragraph, instruction: str, placeholder: str = "1") -> No
     run._r.append(end)
 
 
+def _xml_text(value: Any) -> Any:
+    """``value`` (the document, or any part of it) with every text through
+    :func:`atlas.export.text.xml_safe`: a message, a record's place or an officer's note may hold a
+    control character (a parser keeps them as data), which XML 1.0 cannot hold and python-docx
+    refuses, failing the whole statement; each is written as ``\\xNN``, as every XML export writes it.
+    The facts dictionary (for JSON, never rendered) and paths are left as they are."""
+    if isinstance(value, str):
+        return xml_safe(value)
+    if isinstance(value, list):
+        return [_xml_text(v) for v in value]
+    if is_dataclass(value) and not isinstance(value, type):
+        return replace(value, **{f.name: _xml_text(getattr(value, f.name)) for f in fields(value)
+                                 if f.init and f.name != "facts"})
+    return value
+
+
 def _shade(cell: _Cell, fill: str) -> None:
     props = cell._tc.get_or_add_tcPr()
     shd = OxmlElement("w:shd")
@@ -77,7 +98,22 @@ def _repeat_header(row: object) -> None:
     tr_pr.append(el)
 
 
-def _cell_text(cell: _Cell, text: str, style: str) -> None:
+def _text(paragraph: Paragraph, text: str, fits: int = IDENTIFIER_CHARS) -> list[Run]:
+    """``text`` added as runs with no line break inside a token a person reads whole that fits
+    ``fits`` characters (:func:`reports.line_breaks.keep_whole`): each non-breaking hyphen as Word's
+    own ``w:noBreakHyphen``, which Word, LibreOffice and python-docx all read back as '-'."""
+    parts = keep_whole(text, fits).split(NO_BREAK_HYPHEN)
+    runs = [paragraph.add_run(parts[0])]
+    for part in parts[1:]:
+        run = paragraph.add_run()
+        run._r.append(OxmlElement("w:noBreakHyphen"))
+        runs.append(run)
+        if part:
+            runs.append(paragraph.add_run(part))
+    return runs
+
+
+def _cell_text(cell: _Cell, text: str, style: str, fits: int = IDENTIFIER_CHARS) -> None:
     """Text in a table cell with one of the table paragraph styles.
 
     The style id is written straight into the paragraph (python-docx's ``style = name``
@@ -85,7 +121,7 @@ def _cell_text(cell: _Cell, text: str, style: str) -> None:
     """
     p = cell.paragraphs[0]
     p._p.style = style.replace(" ", "")
-    p.add_run(text)
+    _text(p, text, fits)
 
 
 def _table_styles(doc: DocxDocument) -> None:
@@ -230,8 +266,10 @@ def _table(doc: DocxDocument, t: Table) -> None:
         table.columns[i].width = w  # the grid LibreOffice and Word lay out from
     head = table.rows[0]
     _repeat_header(head)
+    # what each column holds on one line (a heading is bold: a character wider)
+    fits = [unbroken_chars(w.cm, small=t.small) for w in widths]
     for i, name in enumerate(t.columns):
-        _cell_text(head.cells[i], name, "Atlas Cell Head")
+        _cell_text(head.cells[i], name, "Atlas Cell Head", fits[i] - 1)
         _shade(head.cells[i], "DDE4EE")
     if not t.rows:
         row = table.add_row()
@@ -241,7 +279,7 @@ def _table(doc: DocxDocument, t: Table) -> None:
     for values in t.rows:
         cells = table.add_row().cells
         for i, value in enumerate(values):
-            _cell_text(cells[i], value, "Atlas Cell Mono" if i in t.mono else plain)
+            _cell_text(cells[i], value, "Atlas Cell Mono" if i in t.mono else plain, fits[i])
     doc.add_paragraph().paragraph_format.space_after = Pt(2)
 
 
@@ -278,7 +316,9 @@ class _Styles:
 
 
 def render(st: Document, path: Path) -> Path:
-    """Write the DOCX; the same statement gives the same bytes."""
+    """Write the DOCX; the same statement gives the same bytes. Every text as XML can hold it
+    (:func:`_xml_text`)."""
+    st = _xml_text(st)
     doc = new_docx()
     styles = _Styles(doc)
     _setup(doc, st)
@@ -296,14 +336,14 @@ def render(st: Document, path: Path) -> Path:
                     p.paragraph_format.left_indent = Cm(0.9)
                     p.paragraph_format.first_line_indent = Cm(-0.9)
                     p.add_run(f"{number}.\t")
-                run = p.add_run(block.text)
-                if block.emphasis:
-                    run.italic = True
+                for run in _text(p, block.text):
+                    run.italic = block.emphasis or None
             elif isinstance(block, Bullets):
                 for item in block.items:
                     p = styles.paragraph("List Bullet")
                     p.paragraph_format.space_after = Pt(2)
-                    p.add_run(item).font.size = Pt(9.5)
+                    for run in _text(p, item):
+                        run.font.size = Pt(9.5)
             elif isinstance(block, Table):
                 _table(doc, block)
             elif isinstance(block, Figure):

@@ -37,7 +37,8 @@ def test_the_notes_links_table_prints_each_identifier_unbroken(tmp_path: Path) -
     build_reports(case, case.root / "out", as_of=date(2026, 12, 1))
     doc = Document(str(case.root / "out" / "reviewer-note.docx"))
     [table] = [t for t in doc.tables if [c.text for c in t.rows[0].cells][:2] == ["Identifier", "Linked to"]]
-    shown = [[c.text for c in r.cells] for r in list(table.rows)[1:]]
+    # as a person reads it: the word joiner that keeps 'tel:+44…' on one line is invisible (reports/line_breaks.py)
+    shown = [[c.text.replace("\u2060", "") for c in r.cells] for r in list(table.rows)[1:]]
     assert {(r[0], r[1]) for r in shown} == {(SUSPECT, THIRD), (SUSPECT, long_id)} or \
         {frozenset(r[:2]) for r in shown} == {frozenset((SUSPECT, THIRD)), frozenset((SUSPECT, long_id))}, shown
     grid = _grid_cm(table)
