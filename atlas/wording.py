@@ -92,8 +92,12 @@ CHANNEL_NAMES: Final[dict[str, str]] = {
     "facetime": "FaceTime", "whatsapp": "WhatsApp", "whatsapp-call": "WhatsApp call", "instagram": "Instagram",
     "facebook": "Facebook", "messenger": "Messenger", "snapchat": "Snapchat", "telegram": "Telegram",
     "signal": "Signal", "x": "X (Twitter)", "email": "E-mail",
+    "cellular": "mobile network (the records differ on the channel)",
 }
-"""How each contact channel is named for a reader (a channel not listed is shown as the data names it)."""
+"""How each contact channel is named for a reader (a channel not listed is shown as the data names it).
+``cellular`` is a channel group (:data:`atlas.contacts.CHANNEL_GROUPS`): the contact graph files contacts
+under it whose records name different channels of the network (a handset's MMS that the call data record
+shows as SMS); the demo's top pairs and the graph's edge labels showed the key (rejected-ex 71101)."""
 
 LOCATION_CHANNEL_NAMES: Final[dict[str, str]] = {
     "google-location": "Google location history", "gps": "GPS", "cell": "cell site", "location": "location",

@@ -51,6 +51,9 @@ bound refused whole.)
 
 from __future__ import annotations
 
+import codecs
+import contextlib
+import contextvars
 import functools
 import mmap
 import os
@@ -164,6 +167,58 @@ def read_without_bytes(data: bytes, long: list[LongLine], keep: int = 0, *, brea
     return b"".join(pieces)
 
 
+@dataclass(slots=True)
+class DecodeTally:
+    """What a decode under :func:`counted_decoding` did not read as its encoding: the first such byte, how many
+    runs and bytes, and (Windows-1252) the bytes with no character in it. Counts, not spans: a 2 GB file
+    of Windows-1252 text has millions of such runs."""
+
+    first: int = -1
+    places: int = 0
+    count: int = 0
+    undefined_first: int = -1
+    undefined: int = 0
+    base: int = 0
+    """The offset of the piece being decoded (:func:`parsers._tabular._utf8_recoded` decodes a file piece by piece)."""
+
+    def saw(self, exc: UnicodeDecodeError) -> None:
+        if self.first < 0:
+            self.first = self.base + exc.start
+        self.places += 1
+        self.count += exc.end - exc.start
+
+
+DECODE_TALLY: contextvars.ContextVar[DecodeTally | None] = contextvars.ContextVar("atlas_decode_seen", default=None)
+"""The tally of the decodes under way in :func:`counted_decoding` (None: not counted)."""
+
+
+def _replaced_counted(exc: UnicodeError) -> tuple[str, int]:
+    """A codec error handler: ``errors="replace"`` (U+FFFD), each replaced run counted under :func:`counted_decoding`."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    tally = DECODE_TALLY.get()
+    if tally is not None:
+        tally.saw(exc)
+    return "\ufffd", exc.end
+
+
+REPLACED_COUNTED: Final = "atlas-replace-counted"
+codecs.register_error(REPLACED_COUNTED, _replaced_counted)
+
+
+@contextlib.contextmanager
+def counted_decoding() -> Iterator[DecodeTally]:
+    """A tally of what the counting error handlers (:data:`REPLACED_COUNTED`; the tabular reader's
+    Windows-1252 one) meet in the decodes made inside it: so a reader can say what it did not read as
+    the file's encoding, with no pass of its own over a file that decodes cleanly."""
+    tally = DecodeTally()
+    token = DECODE_TALLY.set(tally)
+    try:
+        yield tally
+    finally:
+        DECODE_TALLY.reset(token)
+
+
 def utf16_as_utf8(data: bytes) -> bytes:
     """A UTF-16 file's bytes (its byte-order mark first) as UTF-8, the mark dropped, a character that
     is not one replaced (as every reader of such a file decodes it): the same lines, so a record's
@@ -193,7 +248,7 @@ UTF16_PIECE: Final = 1 << 20
 
 def _utf16_pieces_to_utf8(mark: bytes, pieces: Iterator[Any], size: int) -> bytes:
     """The UTF-8 of UTF-16 ``pieces`` (``size`` bytes after the mark ``mark``; an odd last byte dropped, as
-    the whole decode drops it), decoded with ``errors="replace"``."""
+    the whole decode drops it), decoded with ``errors="replace"`` (counted: :data:`REPLACED_COUNTED`)."""
     import io
 
     out = io.BytesIO()  # (getvalue hands over its buffer: the answer is not copied again)
@@ -219,9 +274,7 @@ def utf16_file_as_utf8_mapped(path: Path, pad: int) -> tuple[mmap.mmap, int]:
 
 
 def _utf16_utf8_chunks(mark: bytes, pieces: Iterator[Any], size: int) -> Iterator[bytes]:
-    import codecs
-
-    decoder = codecs.getincrementaldecoder("utf-16-le" if mark == b"\xff\xfe" else "utf-16-be")(errors="replace")
+    decoder = codecs.getincrementaldecoder("utf-16-le" if mark == b"\xff\xfe" else "utf-16-be")(errors=REPLACED_COUNTED)
     left = size - size % 2
     for piece in pieces:
         if len(piece) > left:
@@ -718,12 +771,7 @@ class ValueOverBound:
 
     @property
     def text(self) -> str:
-        where = "it holds"
-        if self.field is not None:
-            field = _FIELD_NAMES.get(self.field, self.field)
-            if self.table is not None:
-                field = f"{self.table.replace('_', ' ')} row's {field.replace('_', ' ')}"
-            where = f"its {field} holds"
+        where = _where_held(self.field, self.table)
         least = self.text_at_least if self.text_at_least is not None else self.size // ESCAPE_BYTES
         size = (f"a value written in {self.size:,} bytes with its escapes (at least {least:,} bytes of text)"
                 if self.escaped else f"a value of {self.size:,} bytes")
@@ -733,6 +781,17 @@ class ValueOverBound:
             place = f" (at byte offset {self.offset:,}{other})"
         return (f"{self.ref} of {self.name}: {where} {size}{place}, over the {self.bound:,}-byte bound on one value of "
                 f"{self.what}: not stored (no real value is that long); the record is kept unchanged in the source file")
+
+
+def _where_held(field: str | None, table: str | None) -> str:
+    """Where a cut value was, for a reject's reason: ``its text holds``, ``its message row's sender holds``,
+    or ``it holds`` where the field is not known."""
+    if field is None:
+        return "it holds"
+    name = _FIELD_NAMES.get(field, field)
+    if table is not None:
+        name = f"{table.replace('_', ' ')} row's {name.replace('_', ' ')}"
+    return f"its {name} holds"
 
 
 @dataclass(frozen=True)
@@ -757,12 +816,7 @@ class ValueNotUtf8:
 
     @property
     def text(self) -> str:
-        where = "it holds"
-        if self.field is not None:
-            field = _FIELD_NAMES.get(self.field, self.field)
-            if self.table is not None:
-                field = f"{self.table.replace('_', ' ')} row's {field.replace('_', ' ')}"
-            where = f"its {field} holds"
+        where = _where_held(self.field, self.table)
         other = f" of {self.offset_file}" if self.offset_file not in (None, self.name) else ""
         fault = (f"that is not UTF-16 text: code unit 0x{self.byte:04X} at byte offset {self.at:,} is half of no surrogate "
                  "pair" if self.utf16 else

@@ -13,8 +13,10 @@ Rules, and why:
 
 * **Encoding**: a byte-order mark decides (UTF-8, UTF-16 LE/BE); else UTF-8 when the head
   of the file is valid UTF-8 (a character cut at the head's end does not count against
-  it), and an invalid byte later is replaced (U+FFFD) rather than failing a 2 GB return;
-  else Windows-1252 ("CSV" saved by Excel on Windows), stated in the notes.
+  it); else Windows-1252 ("CSV" saved by Excel on Windows), stated in the notes. A byte
+  that is not UTF-8 after a UTF-8 head is read as Windows-1252 (the rest as UTF-8), and a
+  UTF-16 file's bytes that are not UTF-16 as U+FFFD: either way stated, with how many and
+  where the first is (:class:`Recoded`, carried on the :class:`Sheet`), never silently.
 * **Line endings**: LF, CRLF, CR-only (classic Mac) and mixed are all line breaks, and
   nothing else is: form feed, vertical tab, the file/group/record separators
   (``\\x1c``-``\\x1e``), NEL and U+2028/U+2029 are data inside a field, as the CSV reader
@@ -56,10 +58,14 @@ import polars as pl
 from atlas.errors import FormatError, NotASourceError
 from atlas.model import REJECT_SCHEMA
 from parsers._bounds import (
+    DECODE_TALLY,
     EXCERPT_CHARS,
+    REPLACED_COUNTED,
     TABLE_LINE_BYTES,
+    DecodeTally,
     LongLine,
     _break_before,
+    counted_decoding,
     csv_long_records,
     csv_long_records_in,
     line_numbers,
@@ -85,11 +91,56 @@ _BOMS: Final = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\
 # --- text --------------------------------------------------------------------------------
 
 
+_CP1252_UNDEFINED: Final = frozenset((0x81, 0x8D, 0x8F, 0x90, 0x9D))
+"""Bytes Windows-1252 gives no character."""
+_CP1252: Final = tuple(chr(b) if b in _CP1252_UNDEFINED else bytes([b]).decode("cp1252") for b in range(256))
+"""Each byte's character in Windows-1252; one it has none for, the control character of its number (as a
+web browser reads it): kept, where U+FFFD lost which byte it was."""
+
+
 def _cp1252_for_invalid(exc: UnicodeError) -> tuple[str, int]:
     """A codec error handler: the bytes UTF-8 cannot decode, read as Windows-1252 (see :func:`decode`)."""
     if not isinstance(exc, UnicodeDecodeError):
         raise exc
-    return exc.object[exc.start:exc.end].decode("cp1252", errors="replace"), exc.end
+    piece = exc.object[exc.start:exc.end]
+    tally = DECODE_TALLY.get()
+    if tally is not None:
+        tally.saw(exc)
+        for i, b in enumerate(piece):
+            if b in _CP1252_UNDEFINED:
+                tally.undefined += 1
+                if tally.undefined_first < 0:
+                    tally.undefined_first = tally.base + exc.start + i
+    return "".join(_CP1252[b] for b in piece), exc.end
+
+
+_RECODE_PIECE: Final = 16 << 20
+"""Bytes :func:`_utf8_recoded` decodes at a time (then up to the next line break)."""
+
+
+def _utf8_recoded(buf: bytes) -> tuple[bytes, DecodeTally]:
+    """``buf`` as UTF-8 with each byte that is not UTF-8 read as Windows-1252
+    (:data:`CP1252_FOR_INVALID`), and what was so read. Decoded a piece at a time, each ending at a line
+    break (no UTF-8 sequence runs over one, so the same text as decoding it whole), so besides ``buf``
+    only its UTF-8 answer is held whole, not the whole file as text as well."""
+    out = io.BytesIO()
+    with counted_decoding() as tally, memoryview(buf) as view:
+        pos, n = 0, len(buf)
+        while pos < n:
+            k = buf.find(b"\n", pos + _RECODE_PIECE) if pos + _RECODE_PIECE < n else -1
+            end = n if k < 0 else k + 1
+            tally.base = pos
+            out.write(str(view[pos:end], "utf-8", CP1252_FOR_INVALID).encode("utf-8"))
+            pos = end
+    return out.getvalue(), tally
+
+
+def _recorded(data: bytes, encoding: str, errors: str) -> tuple[str, DecodeTally]:
+    """``data`` decoded with ``errors`` (:data:`CP1252_FOR_INVALID` or :data:`REPLACED_COUNTED`), and what
+    that handler read (:class:`parsers._bounds.DecodeTally`): so a reader can say what it did not read as
+    ``encoding``."""
+    with counted_decoding() as tally:
+        return data.decode(encoding, errors), tally
 
 
 CP1252_FOR_INVALID: Final = "atlas-cp1252-for-invalid"
@@ -317,6 +368,51 @@ RETURNS_VOCABULARY: Final = Path(__file__).resolve().parent / "templates" / "ret
 
 
 @dataclass(frozen=True)
+class Recoded:
+    """Bytes a CSV's whole read found that are not in the encoding its head showed, and how they were
+    read: carried typed from the reader (:attr:`Sheet.recoded`) to the parser's assumptions
+    (:func:`read_notes`), because the head alone decides the encoding and a record's text must never
+    change without a word. Offsets are the file's (counted from 0), lines its physical lines."""
+
+    encoding: str
+    """The encoding the head showed: ``utf-8``, ``utf-16`` or ``cp1252``."""
+    judged: int
+    """Bytes of the file's head from which the encoding was judged."""
+    first: int
+    """The file offset of the first byte not read as :attr:`encoding`."""
+    line: int
+    """The line of the file that byte is on (1-based)."""
+    places: int
+    """Separate runs of such bytes."""
+    count: int
+    """Such bytes in all."""
+    read_as: str
+    """``cp1252`` (each read as Windows-1252: no character lost), ``c1`` (bytes Windows-1252 has no
+    character for, kept as the control character of the same number), ``replaced`` (each run read as U+FFFD, the
+    replacement character: UTF-16 that is not UTF-16, a surrogate half alone) or ``dropped`` (a UTF-16
+    file's odd last byte, half a character)."""
+
+    def note(self) -> str:
+        where = f"byte offset {self.first:,} (counted from 0; line {self.line:,})"
+        many = (f"{self.count:,} byte{'s' if self.count != 1 else ''} in {self.places:,} "
+                f"place{'s' if self.places != 1 else ''}")
+        if self.read_as == "cp1252":
+            return (f"UTF-8 in the first {self.judged:,} bytes, where the encoding was judged; from {where}, bytes "
+                    f"that are not UTF-8 ({many}) read as Windows-1252, the rest as UTF-8")
+        if self.read_as == "c1":
+            what = f"{self.count:,} byte{' that is' if self.count == 1 else 's that are'}"
+            return (f"{what} neither UTF-8 nor Windows-1252 (0x81, 0x8D, 0x8F, 0x90 or 0x9D: Windows-1252 has no "
+                    "character for them) kept as the control character of the same number (U+0081 ...), the first "
+                    f"at {where}")
+        if self.read_as == "dropped":
+            return (f"UTF-16 (byte-order mark): the file's last byte, at byte offset {self.first:,}, is half a "
+                    "character (the file has an odd number of bytes): not read; it is kept unchanged in the source file")
+        return (f"UTF-16 (byte-order mark): {many} that are not UTF-16 (half a surrogate pair without the other) "
+                f"read as U+FFFD, the replacement character, the first at {where}; the rest as UTF-16; the bytes are "
+                "kept unchanged in the source file")
+
+
+@dataclass(frozen=True)
 class CsvLayout:
     """How the CSV reader must read the file: its delimiter, encoding and line endings."""
 
@@ -367,6 +463,9 @@ class Sheet:
     """A CSV's first lines as text (those :attr:`rows` splits), for :meth:`frame`'s look at its header line."""
     head_complete: bool = True
     """:attr:`head_lines` are the whole file."""
+    recoded: list[Recoded] = field(default_factory=list)
+    """What :meth:`frame`'s read found past the head that is not in the head's encoding, and how it was
+    read (empty for nearly every file): :func:`read_notes`, and :meth:`notes` once the frame is read."""
 
     def frame(self, skip: int = 0) -> pl.DataFrame:
         """The table from row ``skip`` of :attr:`rows` on (usually the header row), every
@@ -407,7 +506,15 @@ class Sheet:
                 "is kept unchanged)")
 
     def notes(self) -> list[str]:
-        return self.csv.notes() if self.csv else []
+        """What the parser states of how the table was read: its layout's notes, then (once :meth:`frame`
+        has read it) what the whole read found that the head did not show (:func:`read_notes`)."""
+        return (self.csv.notes() if self.csv else []) + [r.note() for r in self.recoded]
+
+
+def read_notes(sheets: list[Sheet]) -> list[str]:
+    """What the tables' whole reads found that their heads did not show (:attr:`Sheet.recoded`): for a
+    parser that took :meth:`Sheet.notes` before reading its frames (the head's notes first, as always)."""
+    return [r.note() for s in sheets for r in s.recoded]
 
 
 def is_xlsx(probe: Probe) -> bool:
@@ -433,15 +540,23 @@ def _csv_sheet(path: Path, head: bytes, complete: bool, *, loader: bool, data: b
     sheet = Sheet(label="", name=path.stem, rows=rows, first_row=1, csv=layout, path=path, head_lines=lines,
                   head_complete=complete)
     if loader:
+        judged = len(head)
+
         def load(skip: int) -> pl.DataFrame:
+            said: list[Recoded] = []
             if layout.encoding == "utf-16":  # read as its UTF-8 text (as it always was), bounded per record in it
-                utf8 = utf16_file_as_utf8(path) if data is None else utf16_as_utf8(data)
+                with counted_decoding() as tally:  # (counts what is replaced: no pass over a valid file's text)
+                    utf8 = utf16_file_as_utf8(path) if data is None else utf16_as_utf8(data)
+                sheet.recoded = utf16_losses(path, data, tally.places > 0, judged)
                 sheet.preamble_long, sheet.long = csv_long_records_in(utf8, TABLE_LINE_BYTES, skip)
                 return read_csv(path, replace(layout, encoding="utf-8"), skip=skip, cut=sheet.preamble_long + sheet.long,
                                 data=utf8)
             sheet.preamble_long, sheet.long = (csv_long_records(path, TABLE_LINE_BYTES, skip) if data is None
                                                else csv_long_records_in(data, TABLE_LINE_BYTES, skip))
-            return read_csv(path, layout, skip=skip, cut=sheet.preamble_long + sheet.long, data=data)
+            frame = read_csv(path, layout, skip=skip, cut=sheet.preamble_long + sheet.long, data=data, said=said,
+                             judged=judged)
+            sheet.recoded = said
+            return frame
 
         sheet._load = load
     return sheet
@@ -460,8 +575,70 @@ def _empty_is_null(held: bytes | None, options: dict[str, Any]) -> dict[str, Any
     return {k: v for k, v in options.items() if k != "null_values"}
 
 
+def utf16_losses(path: Path, data: bytes | None, replaced: bool, judged: int) -> list[Recoded]:
+    """What a UTF-16 file's conversion to UTF-8 (:func:`parsers._bounds.utf16_as_utf8`, ``errors="replace"``)
+    did not read as UTF-16: its runs of bytes that are not UTF-16 (each one U+FFFD) and an odd last byte
+    (dropped). Only a conversion that replaced something, or an odd-sized file, is looked at again (the
+    file's own bytes, decoded once more, for where the first such run is).
+    ``replaced``: the conversion replaced something (:func:`parsers._bounds.counted_decoding`); ``data``: the
+    file's bytes, if in hand."""
+    raw_size = len(data) if data is not None else path.stat().st_size
+    odd = (raw_size - 2) % 2 == 1
+    if not replaced and not odd:
+        return []
+    raw = data if data is not None else path.read_bytes()
+    enc = "utf-16-le" if raw.startswith(b"\xff\xfe") else "utf-16-be"
+    body = raw[2:len(raw) - (len(raw) - 2) % 2]
+    out: list[Recoded] = []
+    _, tally = _recorded(body, enc, REPLACED_COUNTED)
+    if tally.places:
+        before = body[:tally.first].decode(enc, "replace").encode("utf-8")
+        [line] = line_numbers(before, [len(before)])
+        out.append(Recoded("utf-16", judged, tally.first + 2, line, tally.places, tally.count, "replaced"))
+    if (len(raw) - 2) % 2:
+        out.append(Recoded("utf-16", judged, len(raw) - 1, 0, 1, 1, "dropped"))
+    return out
+
+
+def _as_file_place(buf: bytes, at: int, cut: list[LongLine]) -> tuple[int, int]:
+    """An offset in ``buf`` (the file's bytes with the records in ``cut`` read as empty lines,
+    :func:`parsers._bounds.read_without`) as ``(the file's offset, its line)``."""
+    [line] = line_numbers(buf, [at])
+    for x in sorted(cut, key=lambda x: x.start):
+        if x.start > at:
+            break
+        at += x.size
+        line += max(x.last - x.line, 0)
+    return at, line
+
+
+def _read_utf8_recoded(buf: bytes, options: dict[str, Any], cut: list[LongLine], judged: int,
+                       said: list[Recoded] | None) -> pl.DataFrame | None:
+    """A CSV whose head was UTF-8 but whose whole is not, read as the mixed route reads it
+    (:data:`CP1252_FOR_INVALID`: the UTF-8 kept, only the bytes that are not UTF-8 read as Windows-1252),
+    what was so read appended to ``said``; None when every byte is UTF-8 after all (the reader failed for
+    another reason)."""
+    utf8, tally = _utf8_recoded(buf)
+    if not tally.places:
+        return None
+    if said is not None:
+        first, line = _as_file_place(buf, tally.first, cut)
+        said.append(Recoded("utf-8", judged, first, line, tally.places, tally.count, "cp1252"))
+        said += _undefined(buf, tally, cut, judged, "utf-8")
+    return pl.read_csv(io.BytesIO(utf8), encoding="utf8", **options)
+
+
+def _undefined(buf: bytes, tally: DecodeTally, cut: list[LongLine], judged: int, encoding: str) -> list[Recoded]:
+    """The bytes a Windows-1252 read found with no character in it (kept as control characters), if any."""
+    if not tally.undefined:
+        return []
+    first, line = _as_file_place(buf, tally.undefined_first, cut)
+    return [Recoded(encoding, judged, first, line, tally.undefined, tally.undefined, "c1")]
+
+
 def read_csv(path: Path, layout: CsvLayout, *, skip: int, cut: list[LongLine] | None = None,
-             data: bytes | None = None, plain: bool = False) -> pl.DataFrame:
+             data: bytes | None = None, plain: bool = False, said: list[Recoded] | None = None,
+             judged: int = PROBE_BYTES) -> pl.DataFrame:
     """Every field as text, from line ``skip`` on (the lines before are a cover block).
     ``data``: the file's bytes, read from them instead of from ``path`` (the same table).
 
@@ -474,7 +651,11 @@ def read_csv(path: Path, layout: CsvLayout, *, skip: int, cut: list[LongLine] | 
     lines above the header over it, read as empty lines (:func:`long_line_notes`).
 
     ``plain``: every read asks the reader to take an empty field as missing (the plain rule);
-    otherwise a UTF-8 read of bytes with no quote in them does not ask (:func:`_empty_is_null`)."""
+    otherwise a UTF-8 read of bytes with no quote in them does not ask (:func:`_empty_is_null`).
+
+    ``said``: where a UTF-8 head's file turns out to hold bytes that are not UTF-8, what was read as
+    Windows-1252 instead (:class:`Recoded`; ``judged``: the head's size) is appended to it. Valid UTF-8
+    is read by the reader's strict decoder alone, as before: only a file it refuses is looked at again."""
     options: dict[str, Any] = {
         "has_header": False, "separator": layout.delimiter, "infer_schema": False, "skip_lines": skip,
         "truncate_ragged_lines": True, "raise_if_empty": False,
@@ -485,20 +666,31 @@ def read_csv(path: Path, layout: CsvLayout, *, skip: int, cut: list[LongLine] | 
     try:
         kept = (read_without(path, cut) if data is None else read_without_bytes(data, cut)) if cut else None
         if layout.encoding == "utf-8" and layout.endings not in ("cr", "mixed"):
-            # Valid UTF-8 (nearly every return) is read faster by the strict decoder; the
-            # same text comes out. Only a file with an invalid byte is read again, lossily.
+            # Valid UTF-8 (nearly every return) is read by the strict decoder alone. Only a file
+            # with a byte that is not UTF-8 is read again: as the mixed route reads it, and said.
             source: Path | bytes | io.BytesIO = (path if data is None else data) if kept is None else io.BytesIO(kept)
             asked = options if plain else _empty_is_null(data if kept is None else kept, options)
             with contextlib.suppress(pl.exceptions.ComputeError):
                 return pl.read_csv(source, encoding="utf8", **asked)
+            buf = (path.read_bytes() if data is None else data) if kept is None else kept
+            recoded = _read_utf8_recoded(buf, asked, cut or [], judged, said)
+            if recoded is not None:
+                return recoded
             if isinstance(source, io.BytesIO):
                 source.seek(0)
             return pl.read_csv(source, encoding="utf8-lossy", **asked)
         data = (path.read_bytes() if data is None else data) if kept is None else kept
         if layout.encoding == "utf-8":
             data = data.replace(b"\r", b"\n") if layout.endings == "cr" else _LONE_CR.sub(b"\n", data)
+            with contextlib.suppress(pl.exceptions.ComputeError):  # (CR made LF: the same offsets)
+                return pl.read_csv(io.BytesIO(data), encoding="utf8", **options)
+            recoded = _read_utf8_recoded(data, options, cut or [], judged, said)
+            if recoded is not None:
+                return recoded
             return pl.read_csv(io.BytesIO(data), encoding="utf8-lossy", **options)
-        text, _ = decode(data)
+        text, tally = _recorded(data, "utf-8", CP1252_FOR_INVALID)  # (as decode(data) reads it: no BOM here)
+        if said is not None:
+            said += _undefined(data, tally, cut or [], judged, "cp1252")
         if layout.endings in ("cr", "mixed"):
             text = re.sub(r"\r(?!\n)", "\n", text)
         return pl.read_csv(io.StringIO(text), encoding="utf8", **options)

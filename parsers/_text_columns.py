@@ -57,6 +57,7 @@ from parsers._bounds import (
     chat_cut,
     chat_long_blocks,
     chat_long_blocks_in,
+    counted_decoding,
     file_lines,
     is_utf16,
     kept_prefix,
@@ -127,6 +128,15 @@ def pooled(size: int, dtype: type[np.generic]) -> npt.NDArray[Any]:
 
 _PADDING: Final = 32
 """Zero bytes after a file's bytes in :class:`TextBytes`' buffer (its 8-byte words read past any position)."""
+
+
+def _utf16_lost(path: Path, replaced: bool) -> list[str]:
+    """What a UTF-16 file's conversion did not read as UTF-16 (a surrogate half alone: U+FFFD; an odd last
+    byte: dropped), said as the tabular reader says it (:func:`parsers._tabular.utf16_losses`); [] for
+    nearly every file (``replaced``: the conversion replaced something, so the file is looked at again)."""
+    from parsers._tabular import utf16_losses
+
+    return [r.note() for r in utf16_losses(path, None, replaced, 0)]
 
 
 def _utf16_name(path: Path) -> str:
@@ -221,14 +231,16 @@ class TextBytes:
         and viewed in place: the file's UTF-8 is held once, not copied into a padded buffer beside itself
         (a 60 MB file: 197 MB peak, now 167 MB). A file with a line (or message) over the bound is cut as
         before (:meth:`_read_utf16_plain`, the plain rule, which tests/test_utf16_memory.py holds this equal to)."""
-        buf, n = utf16_file_as_utf8_mapped(path, _PADDING)
+        with counted_decoding() as tally:  # (counts what is replaced: no pass over a valid file's text)
+            buf, n = utf16_file_as_utf8_mapped(path, _PADDING)
         if bound is not None:
             long = chat_long_blocks_in(buf, bound, is_header, n) if is_header is not None else long_lines_in(buf, bound, n)
             if long:  # (a hostile file: read by the plain rule, which cuts it)
                 buf.close()
                 return cls._read_utf16_plain(path, format_name, bound, is_header, keep_breaks)
+        lost = _utf16_lost(path, tally.places > 0)
         made = cls._checked(path, format_name, np.frombuffer(buf, dtype=np.uint8, count=n + _PADDING), n)
-        made[2].insert(0, f"UTF-16 text ({_utf16_name(path)}, byte-order mark): read as UTF-16 and converted to UTF-8")
+        made[2][:0] = [f"UTF-16 text ({_utf16_name(path)}, byte-order mark): read as UTF-16 and converted to UTF-8", *lost]
         made[0].long = []
         made[0].breaks_kept = keep_breaks
         return made
@@ -239,7 +251,9 @@ class TextBytes:
                           keep_breaks: bool = True) -> tuple[TextBytes, str | None, list[str]]:
         """The plain rule of :meth:`_read_utf16`: the UTF-8 made, then copied into a padded buffer."""
         encoding = _utf16_name(path)
-        data = utf16_file_as_utf8(path)  # (read in pieces: the file is never held whole beside its UTF-8)
+        with counted_decoding() as tally:
+            data = utf16_file_as_utf8(path)  # (read in pieces: the file is never held whole beside its UTF-8)
+        lost = _utf16_lost(path, tally.places > 0)
         long: list[LongLine] = []
         if bound is not None:
             long = chat_long_blocks_in(data, bound, is_header) if is_header is not None else long_lines_in(data, bound)
@@ -251,7 +265,7 @@ class TextBytes:
         size = len(data)
         del data
         made = cls._checked(path, format_name, a, size)
-        made[2].insert(0, f"UTF-16 text ({encoding}, byte-order mark): read as UTF-16 and converted to UTF-8")
+        made[2][:0] = [f"UTF-16 text ({encoding}, byte-order mark): read as UTF-16 and converted to UTF-8", *lost]
         made[0].long = long
         made[0].breaks_kept = keep_breaks
         return made

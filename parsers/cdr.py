@@ -74,7 +74,16 @@ from atlas.normalise.region import RegionEvidence, choose_region, numbers_in
 from atlas.normalise.times import check_zone, localise
 from atlas.wording import quoted_list
 from parsers._cdr_meaning import VOCABULARY_PATH, Proposal, propose, vocabulary
-from parsers._tabular import Sheet, long_line_notes, long_line_rejects, norm_header, probe_sheets, read_sheets, reads_whole_csv
+from parsers._tabular import (
+    Sheet,
+    long_line_notes,
+    long_line_rejects,
+    norm_header,
+    probe_sheets,
+    read_notes,
+    read_sheets,
+    reads_whole_csv,
+)
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe
 
 TEMPLATES_PATH: Final = Path(__file__).resolve().parent / "templates" / "cdr_templates.toml"
@@ -1256,6 +1265,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         ctx.table_ready("cdr", table)
     too_long, n_long = long_line_rejects([block for block, _, _ in found], ctx.source_id)  # read as blank lines
     out.assumptions += long_line_notes([block for block, _, _ in found])
+    out.assumptions += read_notes([block for block, _, _ in found])  # (the head's notes came first, above)
     if n_long:
         out.rejects.append(too_long)
         out.records += n_long

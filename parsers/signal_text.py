@@ -43,6 +43,7 @@ from parsers._bounds import (
     KEPT_BYTES,
     chat_long_blocks,
     chat_long_blocks_in,
+    counted_decoding,
     file_lines,
     is_utf16,
     read_without,
@@ -51,6 +52,7 @@ from parsers._bounds import (
     utf16_file_as_utf8,
 )
 from parsers._exports import read_bytes_text, read_bytes_text_plain, rejects
+from parsers._tabular import utf16_losses
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, SampleCount
 
 INFO: Final = ParserInfo(
@@ -98,7 +100,9 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
     # UTF-16 (Windows Notepad's "Unicode") is read as its UTF-8 text, bounded per message in it.
     invalid: list[str] = []  # a few damaged bytes: replaced and stated (parsers._exports.replaced_invalid_utf8)
     if is_utf16(path):
-        utf8 = utf16_file_as_utf8(path)
+        with counted_decoding() as tally:  # what is not UTF-16 (a half surrogate pair, an odd last byte): stated
+            utf8 = utf16_file_as_utf8(path)
+        invalid += [r.note() for r in utf16_losses(path, None, tally.places > 0, 0)]
         long = chat_long_blocks_in(utf8, CHAT_LINE_BYTES, _is_header)
         text = read_bytes_text_plain(path, "Signal text export", read_without_bytes(utf8, long, KEPT_BYTES, breaks=False))
         del utf8

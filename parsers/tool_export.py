@@ -61,7 +61,7 @@ from atlas.normalise.identifiers import identifier_map
 from atlas.normalise.region import RegionEvidence, choose_region
 from atlas.normalise.times import DateFormat, Readings, parse_datetimes, sniff_datetime_format
 from atlas.wording import quoted, quoted_list
-from parsers._tabular import Sheet, long_line_notes, long_line_rejects, probe_sheets, read_sheets
+from parsers._tabular import Sheet, long_line_notes, long_line_rejects, probe_sheets, read_notes, read_sheets
 from parsers._tool_meaning import VOCABULARY_PATH as MEANING_VOCABULARY
 from parsers._tool_meaning import propose
 from parsers.base import ParseContext, ParseResult, ParserInfo, Probe, quoted_name
@@ -1057,6 +1057,7 @@ def parse(path: Path, ctx: ParseContext) -> ParseResult:
         )
     too_long, n_long = long_line_rejects([sheet for sheet, *_ in matched], ctx.source_id)  # read as blank lines
     assumptions += long_line_notes([sheet for sheet, *_ in matched])
+    assumptions += read_notes([sheet for sheet, *_ in matched])  # (the heads' notes came first, above)
     if n_long:
         rejects.append(too_long)
         read += n_long

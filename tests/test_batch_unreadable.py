@@ -44,13 +44,20 @@ def _two_cases(root: Path, whatsapp_samples: Path, atlas: Callable[..., Any], *,
     return manifest, root / "locked" / "download" / "locked.txt"
 
 
-def test_an_unreadable_file_fails_its_case_names_it_and_the_other_case_completes(
-        tmp_path: Path, whatsapp_samples: Path, monkeypatch: pytest.MonkeyPatch, atlas: Callable[..., Any]) -> None:
-    manifest, locked = _two_cases(tmp_path, whatsapp_samples, atlas, keep_going=False)
+def _batch_with_a_locked_file(tmp_path: Path, whatsapp_samples: Path, monkeypatch: pytest.MonkeyPatch,
+                              atlas: Callable[..., Any], *, keep_going: bool) -> tuple[Path, Path, dict[str, Any]]:
+    """Two cases, one holding a file the OS will not let Atlas read, run as one batch (``--json``, exit 1):
+    the manifest, the locked file and the cases reported, by folder name."""
+    manifest, locked = _two_cases(tmp_path, whatsapp_samples, atlas, keep_going=keep_going)
     _refuse_open(monkeypatch, locked, errno.EACCES)
     run = atlas("batch", manifest, "--json")
     assert run.code == 1, (run.code, run.out, run.err)
-    cases = {Path(c["dir"]).name: c for c in json.loads(run.out)["cases"]}
+    return manifest, locked, {Path(c["dir"]).name: c for c in json.loads(run.out)["cases"]}
+
+
+def test_an_unreadable_file_fails_its_case_names_it_and_the_other_case_completes(
+        tmp_path: Path, whatsapp_samples: Path, monkeypatch: pytest.MonkeyPatch, atlas: Callable[..., Any]) -> None:
+    manifest, locked, cases = _batch_with_a_locked_file(tmp_path, whatsapp_samples, monkeypatch, atlas, keep_going=False)
     assert not cases["locked"]["ok"]
     assert cases["locked"]["error"] == (f"{locked}: cannot be read (Permission denied, EACCES): "
                                         "the file was not read, so its evidence is not in the case")
@@ -66,11 +73,7 @@ def test_an_unreadable_file_fails_its_case_names_it_and_the_other_case_completes
 
 def test_with_keep_going_the_file_is_failed_the_rest_committed_and_the_exit_status_is_1(
         tmp_path: Path, whatsapp_samples: Path, monkeypatch: pytest.MonkeyPatch, atlas: Callable[..., Any]) -> None:
-    manifest, locked = _two_cases(tmp_path, whatsapp_samples, atlas, keep_going=True)
-    _refuse_open(monkeypatch, locked, errno.EACCES)
-    run = atlas("batch", manifest, "--json")
-    assert run.code == 1, (run.code, run.out, run.err)
-    cases = {Path(c["dir"]).name: c for c in json.loads(run.out)["cases"]}
+    manifest, locked, cases = _batch_with_a_locked_file(tmp_path, whatsapp_samples, monkeypatch, atlas, keep_going=True)
     by_name = {Path(s["path"]).name: s for s in cases["locked"]["sources"]}
     assert by_name["chat.txt"]["status"] == "ingested"
     assert by_name["locked.txt"]["status"] == "failed"

@@ -217,3 +217,15 @@ def test_the_reports_channel_groups_are_named_and_coloured_from_their_keys(tmp_p
     assert f.channel_name("mms/sms") == "mms/sms"  # a key the contacts do not hold is one key, not split
     colours = channel_colours(["mms/sms", "sms"], {"mms/sms": ("mms", "sms"), "sms": ("sms",)})
     assert colours == {"mms/sms": CHANNEL_COLOURS["mms"], "sms": CHANNEL_COLOURS["sms"]}
+
+
+def test_the_graphs_channel_group_is_named_in_words(tmp_path: Path) -> None:
+    """rejected-ex 71101: a handset's MMS that the call data record shows as SMS is one contact, which the
+    graph files under the channel group ``cellular``; the demo's top pairs read 'on cellular, SMS, …' and the
+    edge label 'cellular'."""
+    from atlas.contacts import CHANNEL_GROUPS
+    from atlas.wording import CHANNEL_NAMES, channel_name, channels_said
+
+    assert set(CHANNEL_GROUPS.values()) <= set(CHANNEL_NAMES)  # every group the graph can file a contact under
+    assert channel_name(["cellular"]) == "mobile network (the records differ on the channel)"
+    assert "cellular" not in channels_said(["cellular", "sms"])

@@ -654,8 +654,8 @@ def test_signal_messages_over_the_bound_read_as_one_line_each_keep_every_later_l
     seen: list[str] = []
     real = s.read_bytes_text_plain
 
-    def spy(*args: object) -> str:
-        seen.append(real(*args))  # type: ignore[arg-type]
+    def spy(*args: object, **kwargs: object) -> str:
+        seen.append(real(*args, **kwargs))  # type: ignore[arg-type]
         return seen[-1]
 
     monkeypatch.setattr(s, "read_bytes_text_plain", spy)
