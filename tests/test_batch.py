@@ -124,6 +124,43 @@ def test_a_cluster_run_writes_what_an_in_process_run_writes(batch: tuple[Path, P
     assert different == []
 
 
+def test_a_worker_running_other_code_refuses_its_tasks(batch: tuple[Path, Path, Path], atlas: Callable[..., Any],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The failure the test above once showed at load ~13: a source file changed while the run went on (an
+    edit, a merge), so the in-process run wrote with the old code and the workers, which import Atlas later,
+    with the new; report.html differed and nothing said why. Here this process stands for one that
+    imported other code: every task is refused on the worker, naming both digests, and nothing is written."""
+    root, manifest, pristine = batch
+    _restore(root, pristine)
+    from atlas.batch import code
+
+    real = code.LOADED
+    monkeypatch.setattr(code, "LOADED", "0" * 64)
+    run = atlas("batch", manifest, "--engine", "dask", "--workers", "1", "--json")
+    assert run.code == 1, run.err
+    cases = json.loads(run.out)["cases"]
+    assert [c["ok"] for c in cases] == [False, False, False, False]
+    for c in cases[:3]:
+        assert f"runs other Atlas code (source digest {real[:12]})" in c["error"], c["error"]
+        assert "(000000000000)" in c["error"]
+        assert not (root / Path(c["dir"]).name / "outputs").exists()
+
+
+def test_the_source_digest_is_of_the_bytes_in_path_order(tmp_path: Path) -> None:
+    from atlas.batch.code import source_digest
+
+    for package in ("atlas", "parsers", "reports"):
+        (tmp_path / package / "sub").mkdir(parents=True)
+        (tmp_path / package / "sub" / "m.py").write_text("x = 1\n", encoding="utf-8")
+    first = source_digest(tmp_path)
+    (tmp_path / "reports" / "sub" / "m.py").write_text("x = 2\n", encoding="utf-8")
+    assert source_digest(tmp_path) != first
+    (tmp_path / "reports" / "sub" / "m.py").write_text("x = 1\n", encoding="utf-8")
+    assert source_digest(tmp_path) == first  # the bytes, not the file's time
+    (tmp_path / "reports" / "notes.txt").write_text("not code", encoding="utf-8")
+    assert source_digest(tmp_path) == first
+
+
 def test_the_manifest_is_read_strictly(tmp_path: Path) -> None:
     good = parse_batch('[batch]\nas_of = 2026-11-22\n[[case]]\ndir = "c1"\nreports = false\n'
                        '[[case.source]]\npath = "in/phone"\nowner = "suspect"\ndayfirst = true\n'

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from atlas.batch import code  # the digest of the source as this process imported it, before any task is sent
 from atlas.errors import AtlasError
 
 
@@ -123,7 +124,8 @@ class DaskExecutor:
         self.dashboard: str | None = self.client.dashboard_link
 
     def submit(self, key: str, fn: Callable[..., Any], *args: Any) -> Any:
-        return self.client.submit(fn, *args, key=key, pure=False, retries=0)
+        """``fn(*args)`` on a worker, refused there unless the worker runs this process's code (:mod:`atlas.batch.code`)."""
+        return self.client.submit(code.checked, code.LOADED, fn, *args, key=key, pure=False, retries=0)
 
     def as_completed(self, handles: Iterable[Any]) -> Iterator[Any]:
         from dask.distributed import as_completed
