@@ -788,6 +788,7 @@ def prefix_changes_said(audit: Sequence[Mapping[str, Any]], prefix: str, zone: Z
         return ""
     parts = [f"on {uk_date(c.at.astimezone(zone).date())} the exhibit prefix changed from {c.before} to {c.after}, "
              f"so documents made before then refer to {c.references_before}" for c in seen]
-    return (f"{'; '.join(parts)[0].upper()}{'; '.join(parts)[1:]}. They are the same exhibits with the same numbers; "
+    said = "; ".join(parts)
+    return (f"{said[0].upper()}{said[1:]}. They are the same exhibits with the same numbers; "
             f"in this statement every exhibit is referred to with the prefix {prefix} (each change is recorded in the "
             "case's audit log).")
