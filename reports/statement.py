@@ -30,6 +30,7 @@ from atlas.conduct.possible_colocations import PossibleColocation
 from atlas.conduct.records import PossibleBreach
 from atlas.errors import AtlasError
 from atlas.exhibits import exhibit_key, join_list
+from atlas.export.text import needs_escape
 from atlas.identity.bases import describe as describe_basis
 from atlas.store.continuity import Continuity
 from atlas.store.prefix_change import changes_seen
@@ -759,6 +760,14 @@ def _possible_only(possible: PossibleBreach) -> str:
     return "; ".join(parts) or possible.certainty
 
 
+CONTROL_CHARACTERS_SAID: Final = (
+    "Where a message holds a character that cannot be printed (a control character), the table shows it as a "
+    "backslash, x and its code in hexadecimal (for example \\x01 for the character numbered 1); the exhibit holds "
+    "the character itself.")
+"""Said above the chronology when a row's text holds such a character (:func:`atlas.export.text.needs_escape`):
+the DOCX and HTML write it as ``\\xNN``, and a reader of the served statement must know what that means."""
+
+
 def _chronology(parts: StatementParts, subject: str, facts: dict[str, Any]) -> Section:
     chron = parts.chronology
     facts["chronology_rows"] = len(chron)
@@ -773,6 +782,8 @@ def _chronology(parts: StatementParts, subject: str, facts: dict[str, Any]) -> S
            f" The same table is exhibit {parts.produced.ref('table:chronology')}.")))
     rows = [[r.uk_time, r.channel, f"{r.from_name} \u2192 {r.to_name}", r.content, r.exhibit_cell]
             for r in chron[:MAX_CHRONOLOGY_ROWS]]
+    if any(needs_escape(r[3]) for r in rows):
+        sec.blocks.append(Para(CONTROL_CHARACTERS_SAID))
     sec.blocks.append(Table(["Date and time", "Channel", "From \u2192 to", "Message or call", "Exhibit record"], rows,
                             widths=[1.1, 1.0, 1.35, 3.45, 1.9], small=True))
     return sec

@@ -12,6 +12,8 @@ import html
 from pathlib import Path
 from typing import Final
 
+from atlas.export.text import xml_safe
+
 from .document import Bullets, Document, Figure, Para, Table
 
 _CSS: Final = """
@@ -44,7 +46,9 @@ _LANDSCAPE: Final = """
 
 
 def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
+    """Escaped for HTML, with each character XML cannot hold (a control character in a quoted message)
+    written as ``\\xNN``, as the DOCX writes it, so both forms of a document read alike."""
+    return html.escape(xml_safe(str(text)), quote=True)
 
 
 def _table(t: Table) -> str:

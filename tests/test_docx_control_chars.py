@@ -11,6 +11,7 @@ from _conduct_cases import SUSPECT, VICTIM, make_case, msg
 
 from reports import statement_docx
 from reports.document import Bullets, Document, Para, Section, Table
+from reports.statement import CONTROL_CHARACTERS_SAID
 
 
 def _all_text(path: Path) -> str:
@@ -41,3 +42,14 @@ def test_a_relied_on_message_holding_a_control_character_is_served_with_it_escap
     build_reports(case, case.root / "out", as_of=date(2026, 12, 1))  # failed before
     text = _all_text(case.root / "out" / "statement.docx")
     assert text.count("\\x01 watching you") == 5 and "\x01" not in text  # the chronology, each escaped
+    assert CONTROL_CHARACTERS_SAID in text  # and the statement says what \x01 means
+    html_text = (case.root / "out" / "statement.html").read_text(encoding="utf-8")
+    assert html_text.count("\\x01 watching you") == 5 and "\x01" not in html_text  # the HTML form alike
+
+
+def test_a_chronology_without_such_characters_says_nothing_of_them(tmp_path: Path) -> None:
+    from reports.build import build_reports
+
+    case = make_case(tmp_path / "c", {VICTIM: [msg(f"2026-05-0{d} 12:00", SUSPECT, VICTIM, f"day {d}") for d in range(1, 6)]})
+    build_reports(case, case.root / "out", as_of=date(2026, 12, 1))
+    assert CONTROL_CHARACTERS_SAID not in _all_text(case.root / "out" / "statement.docx")

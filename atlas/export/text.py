@@ -9,6 +9,12 @@ from typing import Final
 _NOT_XML: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
+def needs_escape(text: str) -> bool:
+    """``text`` holds a character XML 1.0 cannot hold, which :func:`xml_safe` writes as ``\\xNN``: a document
+    quoting such text must say how it is shown."""
+    return _NOT_XML.search(text) is not None
+
+
 def xml_safe(text: str) -> str:
     """``text`` with each character XML 1.0 cannot hold written as ``\\xNN`` (``\\uNNNN``); the text itself
     (no copy) when it has none, as nearly all text has."""
@@ -18,4 +24,4 @@ def xml_safe(text: str) -> str:
                         text)
 
 
-__all__ = ["xml_safe"]
+__all__ = ["needs_escape", "xml_safe"]
