@@ -36,6 +36,18 @@ class RecordedPrefix:
         return f"{self.prefix}/1 to {self.prefix}/{self.highest}"
 
 
+def _read_only(case_root: Path) -> sqlite3.Connection | None:
+    """The case's database opened read-only (a case is never created or changed by looking), or None
+    when it has none or it cannot be opened."""
+    db = case_root / DB_PATH
+    if not db.is_file():
+        return None
+    try:
+        return sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+    except sqlite3.Error:
+        return None
+
+
 def recorded_prefix(case_root: Path) -> RecordedPrefix | None:
     """The prefix this case's references were given under, or None when no exhibit was
     numbered (or the case has no database yet): the ``to`` of the latest change recorded on
@@ -43,12 +55,8 @@ def recorded_prefix(case_root: Path) -> RecordedPrefix | None:
     the latest numbering's: after a hand edit of case.toml, the next ingest numbers under the
     edited prefix, and that must not make the change look recorded (the warning stays until
     it is). Opened read-only: a case is never created or changed by looking."""
-    db = case_root / DB_PATH
-    if not db.is_file():
-        return None
-    try:
-        con = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
-    except sqlite3.Error:
+    con = _read_only(case_root)
+    if con is None:
         return None
     try:
         first = con.execute("SELECT detail FROM audit WHERE action = 'exhibit-number' ORDER BY seq LIMIT 1").fetchone()
@@ -72,12 +80,8 @@ def exports_recorded(case_root: Path) -> int:
     tools or people). The only record Atlas keeps of output leaving it (``atlas report``
     writes none), so it is evidence that references may have been served, never proof either
     way. 0 when the case has no database. Read-only."""
-    db = case_root / DB_PATH
-    if not db.is_file():
-        return 0
-    try:
-        con = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
-    except sqlite3.Error:
+    con = _read_only(case_root)
+    if con is None:
         return 0
     try:
         return int(con.execute("SELECT COUNT(*) FROM audit WHERE action = 'export'").fetchone()[0])
